@@ -1,0 +1,31 @@
+# The pipeline, in one direction:
+#   data/ + datapackage.json -> validate -> build -> disclosures.db -> serve / test
+# Every target sets up .venv (pinned requirements.txt) first, so a fresh clone needs nothing else.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+READY  := $(VENV)/.installed
+
+.DEFAULT_GOAL := validate
+.PHONY: validate build serve test bench clean
+
+$(READY): requirements.txt scripts/bootstrap.sh
+	sh scripts/bootstrap.sh
+
+validate: $(READY)
+	$(PY) scripts/validate.py
+
+build: validate
+	$(PY) scripts/build.py
+
+serve: build
+	$(PY) scripts/serve.py
+
+test: $(READY)
+	$(PY) -m pytest
+
+bench: build
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) disclosures.db .pytest_cache dist

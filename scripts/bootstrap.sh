@@ -1,0 +1,20 @@
+#!/bin/sh
+# Create .venv with the pinned requirements. Debian's python3 ships without the venv module
+# (package python3-venv); as root we install it rather than stopping a newcomer at step one.
+set -eu
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing Debian's python3-venv" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  else
+    echo "bootstrap: $PYTHON has no venv module; run: sudo apt-get install python3-venv" >&2
+    exit 1
+  fi
+fi
+rm -rf .venv
+"$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+touch .venv/.installed

@@ -1,0 +1,192 @@
+"""Pure rules shared by validation and the build: no I/O, tiny inputs, easy to test."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Integers and decimals exactly as a curator should type them: no "+7", no "007", no "1e3".
+CANONICAL_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$")
+NOT_A_NUMBER = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
+# Thousands separators seen in sources: comma, dot, space, no-break and narrow no-break spaces.
+THOUSANDS_SEPARATORS = (",", ".", " ", "\u00a0", "\u202f", "\u2009")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing a curator must fix, printed as ``path:line:field: message``."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        line = "-" if self.line is None else str(self.line)
+        field = self.field or "-"
+        return f"{self.path}:{line}:{field}: {self.message}"
+
+
+def cell_problems(cell: str, *, numeric: bool) -> list[str]:
+    """What is wrong with one raw CSV cell, before any type parsing."""
+    problems = []
+    controls = sorted({f"U+{ord(ch):04X}" for ch in cell if unicodedata.category(ch) == "Cc"})
+    if controls:
+        problems.append(f"contains control characters ({', '.join(controls)}); write a line break as ¶")
+    if cell != cell.strip():
+        problems.append("has leading or trailing whitespace")
+    if numeric and cell:
+        if NOT_A_NUMBER.match(cell):
+            problems.append(f"{cell!r} is not a number")
+        elif not CANONICAL_NUMBER.match(cell):
+            problems.append(
+                f"{cell!r} is not written canonically (no plus sign, leading zeros, "
+                "trailing decimal zeros, exponent or thousands separator)"
+            )
+    return problems
+
+
+def _plain(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+def spellings(value: Decimal) -> set[str]:
+    """The usual ways a source writes ``value``: 2253, 2,253, 2.253, 2 253; 81.5, 81,5."""
+    text = _plain(value)
+    integer, _, fraction = text.partition(".")
+    groups = []
+    rest = integer
+    while len(rest) > 3:
+        groups.insert(0, rest[-3:])
+        rest = rest[:-3]
+    groups.insert(0, rest)
+    integer_forms = {integer} | {sep.join(groups) for sep in THOUSANDS_SEPARATORS}
+    if not fraction:
+        return integer_forms
+    forms = set()
+    for form in integer_forms:
+        for decimal_mark in (".", ","):
+            # A mark can't serve as both thousands separator and decimal mark.
+            if decimal_mark in form[len(groups[0]):]:
+                continue
+            forms.add(f"{form}{decimal_mark}{fraction}")
+    return forms
+
+
+def value_in_text(value: Decimal, text: str) -> bool:
+    """True when ``value`` is written in ``text`` as a whole number, not part of a larger one."""
+    for form in spellings(value):
+        pattern = r"(?<!\d)(?<!\d[.,])" + re.escape(form) + r"(?!\d)(?![.,]\d)"
+        if re.search(pattern, text):
+            return True
+    return False
+
+
+def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:
+    """(field, message) pairs for a figure whose value columns don't match how it was reported."""
+    present = {"value": value is not None, "value_low": low is not None, "value_high": high is not None}
+    expected = {
+        "exact": {"value"},
+        "band": {"value_low", "value_high"},
+        "less_than": {"value_high"},
+        "withheld": set(),
+        "not_reported": set(),
+    }.get(kind)
+    if expected is None:
+        return []
+    problems = []
+    for field, is_present in present.items():
+        if field in expected and not is_present:
+            problems.append((field, f"is required when value_kind is {kind}"))
+        elif field not in expected and is_present:
+            problems.append((field, f"must be empty when value_kind is {kind}"))
+    if kind == "band" and low is not None and high is not None and low > high:
+        problems.append(("value_high", f"band upper bound {high} is below lower bound {low}"))
+    return problems
+
+
+def numbers_to_find_in_quote(kind: str, value, low, high) -> list[tuple[str, Decimal]]:
+    """The numbers a figure's quote must contain, by the column they came from."""
+    wanted = {"exact": [("value", value)], "band": [("value_low", low), ("value_high", high)],
+              "less_than": [("value_high", high)]}.get(kind, [])
+    return [(field, number) for field, number in wanted if number is not None]
+
+
+# Periods -------------------------------------------------------------------------------
+
+
+def period_kind(start: date, end: date) -> str:
+    """Name a reporting period: year, half, quarter, month, year_to_date or other."""
+    if start.year == end.year and start.day == 1:
+        last_day = calendar.monthrange(end.year, end.month)[1]
+        if end.day == last_day:
+            months = end.month - start.month + 1
+            if months == 12:
+                return "year"
+            if months == 6 and start.month in (1, 7):
+                return "half"
+            if months == 3 and start.month in (1, 4, 7, 10):
+                return "quarter"
+            if months == 1:
+                return "month"
+            if start.month == 1:
+                return "year_to_date"
+    return "other"
+
+
+def is_standard_period(start: date, end: date) -> bool:
+    return period_kind(start, end) in {"year", "half", "quarter"}
+
+
+def period_label(start: date, end: date) -> str:
+    """Short label used in figure ids: 2024, 2024h1, 2024q3 or 20240101-20240930."""
+    kind = period_kind(start, end)
+    if kind == "year":
+        return str(start.year)
+    if kind == "half":
+        return f"{start.year}h{1 if start.month == 1 else 2}"
+    if kind == "quarter":
+        return f"{start.year}q{(start.month - 1) // 3 + 1}"
+    return f"{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def strictly_within(inner: tuple[date, date], outer: tuple[date, date]) -> bool:
+    return outer[0] <= inner[0] and inner[1] <= outer[1] and inner != outer
+
+
+def tiles(parts: list[tuple[date, date]], whole: tuple[date, date]) -> bool:
+    """True when the sorted ``parts`` cover ``whole`` exactly, with no gap and no overlap."""
+    if not parts:
+        return False
+    ordered = sorted(parts)
+    if ordered[0][0] != whole[0] or ordered[-1][1] != whole[1]:
+        return False
+    return all(nxt[0] == prev[1] + timedelta(days=1) for prev, nxt in zip(ordered, ordered[1:]))
+
+
+def complement(part: tuple[date, date], whole: tuple[date, date]) -> tuple[date, date] | None:
+    """The rest of ``whole`` once ``part`` (sharing one end with it) is taken out."""
+    if not strictly_within(part, whole):
+        return None
+    if part[0] == whole[0]:
+        return (part[1] + timedelta(days=1), whole[1])
+    if part[1] == whole[1]:
+        return (whole[0], part[0] - timedelta(days=1))
+    return None
+
+
+def minimal(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Periods that contain no other period of the list."""
+    return [p for p in periods if not any(strictly_within(q, p) for q in periods)]
+
+
+def maximal(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Periods that no other period of the list contains."""
+    return [p for p in periods if not any(strictly_within(p, q) for q in periods)]

@@ -1,0 +1,385 @@
+"""Validate the data package: Frictionless for the Table Schema, plus the rules it can't express.
+
+Example:
+    python scripts/validate.py                 # the repository's datapackage.json
+    python scripts/validate.py tests/fixtures/period_order/datapackage.json
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Iterable
+
+import attrs
+import frictionless
+from frictionless import errors as ferrors
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import rules  # type: ignore[no-redef]
+else:
+    from . import rules
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "datapackage.json"
+NUMERIC_TYPES = {"integer", "number"}
+FIGURE_IDENTITY = ("platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id", "metric_id")
+
+
+class ValidationFailed(Exception):
+    def __init__(self, problems: list[rules.Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} validation problem(s)")
+
+
+# Row rules as Frictionless checks, so they land in the same report as schema errors -------
+
+
+@attrs.define(kw_only=True, repr=False)
+class period_order(frictionless.Check):
+    """period_end is on or after period_start, in any resource that has both."""
+
+    type = "period-order"
+    Errors = [ferrors.CellError]
+
+    def validate_row(self, row):
+        if not {"period_start", "period_end"} <= set(row.field_names):
+            return
+        start, end = row["period_start"], row["period_end"]
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            yield ferrors.CellError.from_row(
+                row, note=f"period_end {end} is before period_start {start}", field_name="period_end"
+            )
+
+
+@attrs.define(kw_only=True, repr=False)
+class figure_value(frictionless.Check):
+    """A figure's value columns match its value_kind, and its quote contains its numbers."""
+
+    type = "figure-value"
+    Errors = [ferrors.CellError]
+
+    def validate_row(self, row):
+        if self.resource.name != "figures":
+            return
+        kind = row["value_kind"]
+        numbers = {name: row[name] for name in ("value", "value_low", "value_high")}
+        for field, note in rules.value_kind_problems(kind, numbers["value"], numbers["value_low"], numbers["value_high"]):
+            yield ferrors.CellError.from_row(row, note=note, field_name=field)
+        quote = row["quote"]
+        if not isinstance(quote, str):
+            return
+        for field, number in rules.numbers_to_find_in_quote(kind, numbers["value"], numbers["value_low"], numbers["value_high"]):
+            if isinstance(number, Decimal) and number.is_finite() and not rules.value_in_text(number, quote):
+                yield ferrors.CellError.from_row(
+                    row, note=f"{field} {rules._plain(number)} does not appear in the quote", field_name="quote"
+                )
+
+
+CHECKS = [period_order(), figure_value()]
+
+
+# Raw-text rules: what Frictionless accepts silently -------------------------------------
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.Problem]:
+    """Encoding, line structure, header and cell hygiene of one CSV file."""
+    problems: list[rules.Problem] = []
+
+    def problem(line, field, message):
+        problems.append(rules.Problem(shown, line, field, message))
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return [rules.Problem(shown, None, None, f"cannot be read: {error.strerror}")]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problem(1, None, "starts with a byte-order mark; save as UTF-8 without BOM")
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return problems + [rules.Problem(shown, line, None, "is not valid UTF-8")]
+    if "\r" in text:
+        problem(text[: text.index("\r")].count("\n") + 1, None, "has a carriage return; use LF line endings")
+    if text and not text.endswith("\n"):
+        problem(text.count("\n") + 1, None, "the last line must end with a newline")
+
+    names = [f["name"] for f in fields]
+    numeric = {f["name"] for f in fields if f.get("type") in NUMERIC_TYPES}
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    previous_line = 0
+    try:
+        for record in reader:
+            first_line, last_line = previous_line + 1, reader.line_num
+            previous_line = last_line
+            if last_line != first_line:
+                problem(
+                    first_line, None,
+                    f"one record spans lines {first_line}-{last_line}: an unbalanced quote, "
+                    "or a line break inside a cell (write it as ¶)",
+                )
+            if first_line == 1:
+                if record != names:
+                    problem(1, None, f"header {record} does not match the schema's fields {names}")
+                continue
+            if not any(record):
+                problem(first_line, None, "is a blank row")
+                continue
+            if len(record) != len(names):
+                problem(first_line, None, f"has {len(record)} cells, the header has {len(names)}")
+            for name, cell in zip(names, record):
+                for message in rules.cell_problems(cell, numeric=name in numeric):
+                    problem(first_line, name, message)
+    except csv.Error as error:
+        problem(reader.line_num, None, f"is not well-formed CSV ({error}): look for an unbalanced quote")
+    return problems
+
+
+def name_problems(descriptor: dict, shown: str) -> list[rules.Problem]:
+    """Table and column names that SQLite and Datasette can use without quoting surprises."""
+    problems = []
+    for resource in descriptor.get("resources", []):
+        name = resource.get("name", "")
+        if not rules.SAFE_NAME.match(name):
+            problems.append(rules.Problem(shown, None, "name", f"resource name {name!r} must match {rules.SAFE_NAME.pattern}"))
+        for field in resource.get("schema", {}).get("fields", []):
+            fname = field.get("name", "")
+            if not rules.SAFE_NAME.match(fname):
+                problems.append(rules.Problem(
+                    shown, None, "name", f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
+                ))
+        if resource.get("encoding") != "utf-8":
+            problems.append(rules.Problem(shown, None, "encoding", f"resource {name} must declare encoding utf-8"))
+    return problems
+
+
+# Cross-row rules on the parsed figures ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    line: int
+    figure_id: str
+    platform_id: str
+    jurisdiction_id: str
+    period: tuple[date, date]
+    request_type_id: str
+    metric_id: str
+    value_kind: str
+    value: Decimal | None
+
+    @property
+    def group(self):
+        return (self.platform_id, self.jurisdiction_id, self.request_type_id, self.metric_id)
+
+
+def read_rows(path: Path) -> list[tuple[int, dict]]:
+    """Rows of a CSV with their line numbers, tolerant of the damage reported elsewhere."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            return [(reader.line_num, row) for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def parse_figures(rows: Iterable[tuple[int, dict]]) -> list[Figure]:
+    figures = []
+    for line, row in rows:
+        try:
+            period = (date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]))
+            value = Decimal(row["value"]) if row.get("value") else None
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            continue
+        if value is not None and not value.is_finite():
+            continue
+        figures.append(Figure(
+            line, row["figure_id"], row["platform_id"], row["jurisdiction_id"], period,
+            row["request_type_id"], row["metric_id"], row["value_kind"], value,
+        ))
+    return figures
+
+
+def figure_problems(
+    figures: list[Figure], units: dict[str, str], exempt: set[str], shown: str
+) -> list[rules.Problem]:
+    """Identity, units, parts against wholes, fulfilled against received."""
+    problems = []
+
+    def problem(figure, field, message):
+        problems.append(rules.Problem(shown, figure.line, field, message))
+
+    seen: dict[tuple, Figure] = {}
+    for figure in figures:
+        key = (*figure.group, figure.period)
+        if key in seen:
+            first = seen[key]
+            problem(figure, "figure_id",
+                    f"same platform, jurisdiction, period, request type and metric as {first.figure_id} (line {first.line})")
+        else:
+            seen[key] = figure
+        unit = units.get(figure.metric_id)
+        if figure.value is not None:
+            if unit == "percent" and figure.value > 100:
+                problem(figure, "value", f"{figure.value} is a percentage above 100")
+            if unit == "count" and figure.value != figure.value.to_integral_value():
+                problem(figure, "value", f"{figure.value} is not a whole number, but {figure.metric_id} is a count")
+
+    exact_counts = [f for f in figures if f.value_kind == "exact" and f.value is not None and units.get(f.metric_id) == "count"]
+    groups: dict[tuple, list[Figure]] = defaultdict(list)
+    for figure in exact_counts:
+        groups[figure.group].append(figure)
+    for members in groups.values():
+        by_period = {}
+        for figure in members:
+            by_period.setdefault(figure.period, figure)
+        for whole in members:
+            if whole.figure_id in exempt:
+                continue
+            parts = [f for f in members if rules.strictly_within(f.period, whole.period)]
+            for part in parts:
+                if part.value > whole.value and part.figure_id not in exempt:
+                    problem(whole, "value",
+                            f"{whole.value} is less than {part.value} reported for the part "
+                            f"{part.period[0]}..{part.period[1]} ({part.figure_id}, line {part.line})")
+            part_periods = sorted({p.period for p in parts})
+            for chosen in {tuple(rules.minimal(part_periods)), tuple(rules.maximal(part_periods))}:
+                if len(chosen) < 2 or not rules.tiles(list(chosen), whole.period):
+                    continue
+                chosen_figures = [by_period[p] for p in chosen]
+                if any(f.figure_id in exempt for f in chosen_figures):
+                    continue
+                total = sum(f.value for f in chosen_figures)
+                if total != whole.value:
+                    ids = ", ".join(f"{f.figure_id} (line {f.line})" for f in chosen_figures)
+                    problem(whole, "value",
+                            f"{whole.value} differs from the sum of its parts {total} ({ids}); "
+                            "if the platform published both, record an inconsistent_parts disagreement")
+
+    received = {(*f.group[:3], f.period): f for f in exact_counts if f.metric_id == "requests_received"}
+    for figure in exact_counts:
+        if figure.metric_id != "requests_fulfilled":
+            continue
+        other = received.get((*figure.group[:3], figure.period))
+        if other is not None and figure.value > other.value:
+            problem(figure, "value",
+                    f"{figure.value} requests fulfilled exceeds {other.value} received ({other.figure_id}, line {other.line})")
+    return sorted(problems)
+
+
+# Frictionless report → problems ---------------------------------------------------------
+
+
+CONSTRAINT_NOTE = re.compile(r'^constraint "(\w+)" is "(.*)"$')
+CONSTRAINT_MESSAGES = {
+    "required": "is required",
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "pattern": "must match {}",
+    "enum": "must be one of {}",
+    "unique": "must be unique in its column",
+}
+
+
+def readable(error) -> str:
+    """Frictionless's note, reworded where it speaks in schema terms rather than a curator's."""
+    note = error.note or error.message
+    match = CONSTRAINT_NOTE.match(note)
+    if match and match.group(1) in CONSTRAINT_MESSAGES:
+        return CONSTRAINT_MESSAGES[match.group(1)].format(match.group(2))
+    if isinstance(error, ferrors.PrimaryKeyError):
+        line = re.search(r"position (\d+)", note)
+        return f"duplicate key: the same as line {line.group(1)}" if line else note
+    return note
+
+
+def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
+    shown_package = _relative(package_path, base)
+    paths = {r.get("name"): _relative(package_path.parent / r.get("path", ""), base)
+             for r in descriptor.get("resources", [])}
+    try:
+        package = frictionless.Package(str(package_path))
+        report = package.validate(checklist=frictionless.Checklist(checks=CHECKS))
+    except frictionless.FrictionlessException as exception:
+        return [rules.Problem(shown_package, None, None, exception.error.message)]
+    primary_keys = {r.get("name"): r.get("schema", {}).get("primaryKey", []) for r in descriptor.get("resources", [])}
+    problems = []
+    for task in report.tasks:
+        shown = paths.get(task.name, task.name)
+        for error in task.errors:
+            field = getattr(error, "field_name", None)
+            if field is None and getattr(error, "field_names", None):
+                field = ",".join(error.field_names)
+            line = getattr(error, "row_number", None)
+            if line is None and isinstance(error, ferrors.HeaderError):
+                line = 1
+            if isinstance(error, ferrors.PrimaryKeyError):
+                field = ",".join(primary_keys.get(task.name, [])) or None
+            problems.append(rules.Problem(shown, line, field, readable(error)))
+    for error in report.errors:
+        problems.append(rules.Problem(shown_package, None, None, error.message))
+    return problems
+
+
+def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> list[rules.Problem]:
+    """Every problem in the package, sorted, each naming file, line and field."""
+    package_path = Path(package_path)
+    base = base or package_path.parent
+    shown_package = _relative(package_path, base)
+    try:
+        descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")]
+
+    problems = name_problems(descriptor, shown_package)
+    resources = {r["name"]: r for r in descriptor.get("resources", []) if "name" in r}
+    for resource in resources.values():
+        path = package_path.parent / resource.get("path", "")
+        problems += raw_file_problems(path, _relative(path, base), resource.get("schema", {}).get("fields", []))
+    problems += frictionless_problems(package_path, descriptor, base)
+
+    if {"figures", "metrics", "disagreements"} <= resources.keys():
+        folder = package_path.parent
+        units = {row["metric_id"]: row["unit"] for _, row in read_rows(folder / resources["metrics"]["path"])}
+        exempt = {row["figure_id"] for _, row in read_rows(folder / resources["disagreements"]["path"])
+                  if row.get("kind") == "inconsistent_parts" and row.get("figure_id")}
+        figures_path = folder / resources["figures"]["path"]
+        figures = parse_figures(read_rows(figures_path))
+        problems += figure_problems(figures, units, exempt, _relative(figures_path, base))
+
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    package_path = Path(args[0]).resolve() if args else PACKAGE
+    base = Path.cwd() if args else ROOT
+    problems = validate_package(package_path, base=base)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"\n{len(problems)} problem(s). Fix them, then rerun: make validate", file=sys.stderr)
+        return 1
+    print(f"OK: {_relative(package_path, base)} is valid")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

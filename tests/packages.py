@@ -1,0 +1,38 @@
+"""Assemble test packages: the real datapackage.json + the tiny base data + one fixture's edits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BASE = FIXTURES / "base"
+BROKEN = sorted(p.name for p in FIXTURES.iterdir() if (p / "edits.json").exists())
+
+
+def make_package(target: Path, fixture: str | None = None) -> Path:
+    """Write a package into ``target`` and return its datapackage.json path.
+
+    A fixture's ``edits.json`` lists text edits: ``{"file", "old", "new"}`` replaces the first
+    occurrence of ``old``; ``{"file", "append"}`` adds a line.
+    """
+    shutil.copytree(BASE / "data", target / "data")
+    shutil.copy(ROOT / "datapackage.json", target / "datapackage.json")
+    if fixture:
+        for edit in json.loads((FIXTURES / fixture / "edits.json").read_text(encoding="utf-8")):
+            path = target / edit["file"]
+            text = path.read_text(encoding="utf-8")
+            if "append" in edit:
+                text += edit["append"] + "\n"
+            else:
+                assert edit["old"] in text, f"{fixture}: {edit['old']!r} not in {edit['file']}"
+                text = text.replace(edit["old"], edit["new"], 1)
+            path.write_bytes(text.encode("utf-8"))
+    return target / "datapackage.json"
+
+
+def expected_messages(fixture: str) -> list[str]:
+    lines = (FIXTURES / fixture / "expected.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line]

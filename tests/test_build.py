@@ -1,0 +1,178 @@
+"""Layer (b): the real build into tmp_path: types, keys, counts, round trip, atomicity."""
+
+import csv
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from scripts import build, validate
+from tests.packages import ROOT, make_package
+
+DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory):
+    return build.build_database(build.PACKAGE, tmp_path_factory.mktemp("real") / "disclosures.db")
+
+
+@pytest.fixture(scope="session")
+def base_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("base")
+    return build.build_database(make_package(folder), folder / "disclosures.db")
+
+
+def rows(db_path, sql, *params):
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def dump(db_path):
+    with sqlite3.connect(db_path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in tables}
+
+
+@pytest.mark.parametrize("resource", DESCRIPTOR["resources"], ids=lambda r: r["name"])
+def test_columns_types_and_keys_come_from_the_schema(real_db, resource):
+    info = {r[1]: r for r in rows(real_db, f"PRAGMA table_info({resource['name']})")}
+    for field in resource["schema"]["fields"]:
+        cid, name, sqltype, notnull, default, pk = info[field["name"]]
+        assert sqltype == build.SQLITE_TYPES[field["type"]], field["name"]
+        required = field.get("constraints", {}).get("required", False)
+        relaxed = resource["name"] == "figures" and name in build.DERIVED_MAY_OMIT
+        assert bool(notnull) == (required and not relaxed), field["name"]
+        assert bool(pk) == (name in resource["schema"]["primaryKey"]), field["name"]
+    declared = {(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
+                for fk in resource["schema"].get("foreignKeys", [])}
+    actual = {(r[3], r[2], r[4]) for r in rows(real_db, f"PRAGMA foreign_key_list({resource['name']})")}
+    assert actual == declared
+
+
+@pytest.mark.parametrize("resource", DESCRIPTOR["resources"], ids=lambda r: r["name"])
+def test_row_counts_match_the_csvs(real_db, resource):
+    with (ROOT / resource["path"]).open(encoding="utf-8", newline="") as handle:
+        expected = sum(1 for _ in csv.DictReader(handle))
+    where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
+    assert rows(real_db, f"SELECT count(*) FROM {resource['name']}{where}")[0][0] == expected
+
+
+def test_counts_stay_integers_and_percentages_decimals(base_db):
+    typed = dict(rows(base_db, "SELECT metric_id, typeof(value) FROM figures WHERE jurisdiction_id = 'DEU'"))
+    assert typed == {"requests_received": "integer", "requests_fulfilled": "integer",
+                     "percent_requests_some_data": "real"}
+    assert rows(base_db, "SELECT value, value_low, value_high FROM figures WHERE value_kind = 'band'") == [(None, 0, 499)]
+
+
+def test_q4_is_derived_from_the_cumulative_year_and_jan_sep(base_db):
+    derived = rows(base_db, """SELECT figure_id, period_start, period_end, value, period_kind, source_id, quote
+                               FROM figures WHERE is_derived = 1 ORDER BY figure_id""")
+    assert derived == [
+        ("examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived", "2024-10-01", "2024-12-31", 2145, "quarter", None, None),
+        ("examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived", "2024-10-01", "2024-12-31", 886, "quarter", None, None),
+    ]
+    inputs = rows(base_db, "SELECT input_figure_id, sign FROM figure_inputs WHERE figure_id = ? ORDER BY sign DESC",
+                  "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived")
+    assert inputs == [("examplechat-usa-2024-ip_or_phone-requests_fulfilled", 1),
+                      ("examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled", -1)]
+
+
+def test_a_reported_period_is_never_overwritten_by_a_derived_one(tmp_path):
+    package = make_package(tmp_path)
+    with (tmp_path / "data" / "figures.csv").open("a", encoding="utf-8") as handle:
+        handle.write("examplechat-usa-2024q4-ip_or_phone-requests_fulfilled,examplechat,USA,2024-10-01,2024-12-31,"
+                     "ip_or_phone,requests_fulfilled,exact,886,,,Fulfilled requests,example-2025-01-10-report,,Q4: 886,\n")
+    db = build.build_database(package, tmp_path / "d.db")
+    assert rows(db, "SELECT figure_id, is_derived FROM figures WHERE period_start = '2024-10-01'") == [
+        ("examplechat-usa-2024q4-ip_or_phone-requests_fulfilled", 0),
+        ("examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived", 1),
+    ]
+
+
+def test_series_view_has_no_overlapping_periods(base_db):
+    series = rows(base_db, """SELECT period_label FROM figures_series
+                              WHERE jurisdiction_id = 'USA' AND metric_id = 'requests_fulfilled' ORDER BY period_start""")
+    assert series == [("20240101-20240930",), ("2024q4",)]
+    assert sum(r[0] for r in rows(base_db, """SELECT value FROM figures_series
+               WHERE jurisdiction_id = 'USA' AND metric_id = 'requests_fulfilled'""")) == 900
+
+
+def test_requests_and_accounts_side_by_side(base_db):
+    assert rows(base_db, """SELECT period_label, requests_fulfilled, accounts_affected, includes_derived
+                            FROM requests_and_accounts WHERE jurisdiction_id = 'USA' ORDER BY period_start, period_end""") == [
+        ("20240101-20240930", 14, 108, 0), ("2024", 900, 2253, 0), ("2024q4", 886, 2145, 1)]
+
+
+def test_full_text_search_covers_quotes(base_db):
+    hits = rows(base_db, "SELECT figure_id FROM figures WHERE rowid IN "
+                         "(SELECT rowid FROM figures_fts WHERE figures_fts MATCH 'Germany') ORDER BY figure_id")
+    assert [h[0] for h in hits] == ["examplechat-deu-2024h1-all-percent_requests_some_data",
+                                    "examplechat-deu-2024h1-all-requests_fulfilled",
+                                    "examplechat-deu-2024h1-all-requests_received"]
+
+
+def test_indexes_cover_the_facet_columns(real_db):
+    indexed = {r[0] for name in [r[1] for r in rows(real_db, "PRAGMA index_list(figures)")]
+               for r in [(i[2],) for i in rows(real_db, f"PRAGMA index_info({name})")]}
+    assert {"platform_id", "jurisdiction_id", "metric_id", "request_type_id", "year", "period_kind"} <= indexed
+
+
+def test_rebuild_gives_the_same_rows_and_bytes(tmp_path, real_db):
+    again = build.build_database(build.PACKAGE, tmp_path / "again.db")
+    assert dump(again) == dump(real_db)
+    assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(real_db.read_bytes()).digest()
+
+
+def test_failure_mid_build_leaves_the_old_database(tmp_path, monkeypatch):
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+
+    def explode(*args, **kwargs):
+        raise build.BuildFailed("simulated failure after populating")
+
+    monkeypatch.setattr(build, "check_database", explode)
+    with pytest.raises(build.BuildFailed):
+        build.build_database(make_package(tmp_path / "next"), target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["disclosures.db", "next", "ok"]
+
+
+def test_invalid_data_builds_nothing(tmp_path):
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+    with pytest.raises(validate.ValidationFailed) as failure:
+        build.build_database(make_package(tmp_path / "bad", "period_order"), target)
+    assert [str(p) for p in failure.value.problems] == [
+        "data/figures.csv:4:period_end: period_end 2024-01-01 is before period_start 2024-09-30"]
+    assert target.read_bytes() == before
+
+
+def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch):
+    original = build.with_period_columns
+
+    def corrupt(row):
+        row = original(row)
+        if row["figure_id"] == "examplechat-usa-2024-ip_or_phone-requests_fulfilled":
+            row["value"] = 901
+        return row
+
+    monkeypatch.setattr(build, "with_period_columns", corrupt)
+    with pytest.raises(build.BuildFailed, match="round trip of data/figures.csv failed"):
+        build.build_database(make_package(tmp_path), tmp_path / "d.db")
+    assert not (tmp_path / "d.db").exists()
+
+
+def test_build_cli_reports_problems_and_exits_non_zero(tmp_path):
+    package = make_package(tmp_path, "value_not_in_quote")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "--package", str(package),
+                          "--db", str(tmp_path / "d.db")], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "data/figures.csv:5:quote: value 180 does not appear in the quote" in run.stderr
+    assert "nothing was built" in run.stderr
+    assert not (tmp_path / "d.db").exists()

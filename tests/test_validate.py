@@ -1,0 +1,71 @@
+"""Layer (b): validation of whole packages: the tiny base, each broken fixture, the real data."""
+
+import json
+import subprocess
+import sys
+
+import pycountry
+import pytest
+
+from scripts import validate
+from tests.packages import BROKEN, ROOT, expected_messages, make_package
+
+
+def test_base_fixture_is_valid(tmp_path):
+    assert validate.validate_package(make_package(tmp_path)) == []
+
+
+def test_there_is_a_fixture_per_rule():
+    assert len(BROKEN) >= 20
+
+
+@pytest.mark.parametrize("fixture", BROKEN)
+def test_broken_fixture_fails_with_its_message(tmp_path, fixture):
+    problems = [str(p) for p in validate.validate_package(make_package(tmp_path, fixture))]
+    assert problems == expected_messages(fixture)
+
+
+def test_recorded_disagreement_exempts_inconsistent_parts(tmp_path):
+    # The same quarters that fail parts_sum_mismatch pass once the inconsistency is recorded.
+    assert expected_messages("parts_sum_mismatch")
+    assert expected_messages("parts_sum_mismatch_recorded") == []
+
+
+def test_cli_prints_every_problem_and_exits_non_zero(tmp_path):
+    package = make_package(tmp_path, "value_kind_mismatch")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "validate.py"), str(package)],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "data/figures.csv:9:value: is required when value_kind is exact" in run.stderr
+    assert "3 problem(s). Fix them, then rerun: make validate" in run.stderr
+
+
+def test_real_package_is_valid():
+    problems = validate.validate_package()
+    assert problems == [], "\n".join(map(str, problems))
+
+
+def test_standard_frictionless_cli_accepts_the_package():
+    frictionless = ROOT / ".venv" / "bin" / "frictionless"
+    executable = str(frictionless) if frictionless.exists() else "frictionless"
+    run = subprocess.run([executable, "validate", "datapackage.json"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_every_resource_declares_utf8_and_safe_names():
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    assert validate.name_problems(descriptor, "datapackage.json") == []
+    for resource in descriptor["resources"]:
+        for field in resource["schema"]["fields"]:
+            assert field.get("title") and field.get("description") and field.get("type"), field["name"]
+
+
+def test_jurisdictions_match_iso_3166_1():
+    rows = [row for _, row in validate.read_rows(ROOT / "data" / "jurisdictions.csv")]
+    countries = {r["jurisdiction_id"]: r for r in rows if r["kind"] == "country"}
+    assert set(countries) == {c.alpha_3 for c in pycountry.countries}
+    for country in pycountry.countries:
+        row = countries[country.alpha_3]
+        assert (row["alpha2"], row["numeric"], row["name"]) == (country.alpha_2, country.numeric, country.name)
+    scopes = {r["jurisdiction_id"] for r in rows if r["kind"] == "scope"}
+    assert {"WORLD", "EU", "OTHER", "INTL"} <= scopes
