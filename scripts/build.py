@@ -100,18 +100,10 @@ SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, per
 FROM (SELECT * FROM figures WHERE value_kind = 'exact' ORDER BY figure_id)
 GROUP BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
 """,
-    # The finest periods only: a figure is dropped when a finer one of the same series exists,
-    # so sums over this view never count a period twice.
+    # One non-overlapping series per platform, jurisdiction, request type and metric (see
+    # rules.non_overlapping): sums over this view never count a period twice.
     "figures_series": """
-SELECT f.* FROM figures f
-WHERE f.value_kind = 'exact' AND NOT EXISTS (
-  SELECT 1 FROM figures g
-  WHERE g.platform_id = f.platform_id AND g.jurisdiction_id = f.jurisdiction_id
-    AND g.request_type_id = f.request_type_id AND g.metric_id = f.metric_id
-    AND g.value_kind = 'exact'
-    AND g.period_start >= f.period_start AND g.period_end <= f.period_end
-    AND g.figure_id != f.figure_id
-    AND NOT (g.period_start = f.period_start AND g.period_end = f.period_end))
+SELECT figures.* FROM figures JOIN series_members USING (figure_id)
 """,
 }
 
@@ -180,6 +172,10 @@ def create_table_sql(resource: dict) -> str:
     body = ",\n  ".join(lines)
     return f"CREATE TABLE {quote_ident(resource['name'])} (\n  {body}\n)"
 
+
+SERIES_MEMBERS_SQL = """CREATE TABLE series_members (
+  figure_id TEXT NOT NULL PRIMARY KEY REFERENCES figures (figure_id)
+)"""
 
 FIGURE_INPUTS_SQL = """CREATE TABLE figure_inputs (
   figure_id TEXT NOT NULL REFERENCES figures (figure_id),
@@ -271,6 +267,16 @@ def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
     return [derived[k] for k in sorted(derived, key=lambda k: derived[k].row["figure_id"])]
 
 
+def series_members(figures: list[dict]) -> list[str]:
+    """Ids of the figures that make up the non-overlapping series of each group."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for row in figures:
+        if row["value_kind"] == "exact":
+            key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
+            groups[key].append((_period(row), row["figure_id"]))
+    return sorted(fid for items in groups.values() for fid in rules.non_overlapping(items))
+
+
 def with_period_columns(row: dict) -> dict:
     start, end = _period(row)
     row = dict(row)
@@ -340,12 +346,15 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
         for resource in descriptor["resources"]:
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
+        db.execute(SERIES_MEMBERS_SQL)
         for resource in descriptor["resources"]:
             rows = tables[resource["name"]]
             if resource["name"] == "figures":
                 rows = [with_period_columns(r) for r in rows] + [with_period_columns(d.row) for d in derived]
             if rows:
                 db[resource["name"]].insert_all(rows, batch_size=500)
+        members = series_members(tables["figures"] + [d.row for d in derived])
+        db["series_members"].insert_all({"figure_id": fid} for fid in members)
         links = [{"figure_id": d.row["figure_id"], "input_figure_id": fid, "sign": sign}
                  for d in derived for fid, sign in d.inputs]
         if links:

@@ -89,6 +89,29 @@ def value_in_text(value: Decimal, text: str) -> bool:
     return False
 
 
+# Sources whose quotes are records of a data file (CSV lines, JSON objects), not prose.
+RECORD_SOURCE_KINDS = {"platform_data_file", "compilation"}
+RECORD_DELIMITERS = re.compile(r'[,;|\t{}\[\]:"]')
+
+
+def value_in_record(value: Decimal, record: str) -> bool:
+    """True when one field of a CSV line or JSON object is exactly ``value``.
+
+    In a record, commas delimit fields, so "2026,1,other,3,3" holds 3, not 1,3.
+    """
+    for field in RECORD_DELIMITERS.split(record):
+        field = field.strip()
+        if rules_number(field) == value:
+            return True
+    return False
+
+
+def rules_number(text: str) -> Decimal | None:
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
+        return None
+    return Decimal(text)
+
+
 def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:
     """(field, message) pairs for a figure whose value columns don't match how it was reported."""
     present = {"value": value is not None, "value_low": low is not None, "value_high": high is not None}
@@ -190,3 +213,23 @@ def minimal(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:
 def maximal(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:
     """Periods that no other period of the list contains."""
     return [p for p in periods if not any(strictly_within(p, q) for q in periods)]
+
+
+def non_overlapping(items: list[tuple[tuple[date, date], str]]) -> list[str]:
+    """Pick ids whose periods never overlap, for series that may be summed.
+
+    Finest periods first (a period that contains another is never picked); among those,
+    standard periods (quarter, half, year) before odd ones, then earliest. Platforms do publish
+    overlapping reports (Snap: Nov 2014–Feb 2015, then Jan–Jun 2015), so some must be left out.
+    """
+    periods = [period for period, _ in items]
+    finest = set(minimal(periods))
+    candidates = sorted(
+        (item for item in items if item[0] in finest),
+        key=lambda item: (not is_standard_period(*item[0]), item[0], item[1]),
+    )
+    chosen: list[tuple[tuple[date, date], str]] = []
+    for period, key in candidates:
+        if all(period[1] < other[0] or other[1] < period[0] for other, _ in chosen):
+            chosen.append((period, key))
+    return sorted(key for _, key in chosen)

@@ -67,6 +67,17 @@ class figure_value(frictionless.Check):
     type = "figure-value"
     Errors = [ferrors.CellError]
 
+    def validate_start(self):
+        self.record_sources = set()
+        package = getattr(self.resource, "package", None)
+        if self.resource.name == "figures" and package is not None and package.has_resource("sources"):
+            with package.get_resource("sources") as sources:
+                self.record_sources = {
+                    row["source_id"] for row in sources.row_stream
+                    if row["kind"] in rules.RECORD_SOURCE_KINDS
+                }
+        return []
+
     def validate_row(self, row):
         if self.resource.name != "figures":
             return
@@ -77,11 +88,15 @@ class figure_value(frictionless.Check):
         quote = row["quote"]
         if not isinstance(quote, str):
             return
+        is_record = row["source_id"] in self.record_sources
         for field, number in rules.numbers_to_find_in_quote(kind, numbers["value"], numbers["value_low"], numbers["value_high"]):
-            if isinstance(number, Decimal) and number.is_finite() and not rules.value_in_text(number, quote):
-                yield ferrors.CellError.from_row(
-                    row, note=f"{field} {rules._plain(number)} does not appear in the quote", field_name="quote"
-                )
+            if not isinstance(number, Decimal) or not number.is_finite():
+                continue
+            if rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote)):
+                continue
+            yield ferrors.CellError.from_row(
+                row, note=f"{field} {rules._plain(number)} does not appear in the quote", field_name="quote"
+            )
 
 
 CHECKS = [period_order(), figure_value()]

@@ -95,3 +95,19 @@ def test_problem_prints_file_line_field():
     assert str(rules.Problem("data/figures.csv", 42, "value", "must be at least 0")) == \
         "data/figures.csv:42:value: must be at least 0"
     assert str(rules.Problem("datapackage.json", None, None, "x")) == "datapackage.json:-:-: x"
+
+
+def test_series_prefers_finest_then_standard_periods_and_never_overlaps():
+    snap_first = (D("2014-11-01"), D("2015-02-28"))
+    h1 = (D("2015-01-01"), D("2015-06-30"))
+    h2 = (D("2015-07-01"), D("2015-12-31"))
+    year = (D("2015-01-01"), D("2015-12-31"))
+    chosen = rules.non_overlapping([(snap_first, "odd"), (h1, "h1"), (h2, "h2"), (year, "year")])
+    assert chosen == ["h1", "h2"]
+
+
+def test_record_quotes_split_on_delimiters():
+    assert rules.value_in_record(Decimal(3), "2026,1,other,3,3")
+    assert rules.value_in_record(Decimal(108), '{"from": "20240101", "requests": 14, "users": 108}')
+    assert not rules.value_in_record(Decimal(13), "2026,1,other,3,3")
+    assert not rules.value_in_text(Decimal(3), "2026,1,other,3,3")
