@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 READY  := $(VENV)/.installed
 
 .DEFAULT_GOAL := validate
-.PHONY: validate build serve test bench clean
+.PHONY: validate build serve test bench clean readme
 
 $(READY): requirements.txt scripts/bootstrap.sh
 	sh scripts/bootstrap.sh
@@ -29,3 +29,6 @@ bench: build
 
 clean:
 	rm -rf $(VENV) disclosures.db .pytest_cache dist
+
+readme: build
+	$(PY) scripts/readme.py

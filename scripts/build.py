@@ -105,7 +105,16 @@ GROUP BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
     "figures_series": """
 SELECT figures.* FROM figures JOIN series_members USING (figure_id)
 """,
+    # What is known for each platform, jurisdiction and period: reported, or only derived.
+    "coverage": """
+SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind,
+  CASE WHEN MIN(is_derived) = 0 THEN 'reported' ELSE 'derived' END AS status,
+  count(*) AS figures
+FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
+""",
 }
+# Platforms whose coverage matrix (jurisdictions × periods) gets a view of its own.
+COVERAGE_MATRICES = ["telegram"]
 
 
 class BuildFailed(Exception):
@@ -364,8 +373,26 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
+    for platform in COVERAGE_MATRICES:
+        db.create_view(f"{platform}_coverage", coverage_matrix_sql(db, platform), replace=True)
     for table, columns in FTS_COLUMNS.items():
         db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
+
+
+def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:
+    """A view with one row per jurisdiction and one column per period the platform has data for."""
+    periods = db.execute(
+        "SELECT DISTINCT period_start, period_end FROM figures WHERE platform_id = ? ORDER BY period_end, period_start",
+        [platform]).fetchall()
+    columns = []
+    for start, end in periods:
+        name = rules.period_column(date.fromisoformat(start), date.fromisoformat(end))
+        columns.append(
+            f"  COALESCE(MAX(CASE WHEN c.period_start = {sql_literal(start)} AND c.period_end = {sql_literal(end)}"
+            f" THEN c.status END), 'missing') AS {quote_ident(name)}")
+    select = ",\n".join(["  c.jurisdiction_id", "  j.name AS jurisdiction"] + columns)
+    return (f"SELECT\n{select}\nFROM coverage c JOIN jurisdictions j USING (jurisdiction_id)\n"
+            f"WHERE c.platform_id = {sql_literal(platform)}\nGROUP BY c.jurisdiction_id ORDER BY j.name")
 
 
 def build_database(package_path: Path = PACKAGE, db_path: Path = DATABASE) -> Path:

@@ -107,9 +107,9 @@ def value_in_record(value: Decimal, record: str) -> bool:
 
 
 def rules_number(text: str) -> Decimal | None:
-    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
-        return None
-    return Decimal(text)
+    """A record field as a number: "3", "33.00%", "0.5"; anything else is None."""
+    match = re.fullmatch(r"(-?[0-9]+(?:\.[0-9]+)?)\s*%?", text)
+    return Decimal(match.group(1)) if match else None
 
 
 def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:
@@ -178,6 +178,19 @@ def period_label(start: date, end: date) -> str:
     if kind == "quarter":
         return f"{start.year}q{(start.month - 1) // 3 + 1}"
     return f"{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def period_column(start: date, end: date) -> str:
+    """A SQL-safe column name for a period: fy_2024, h1_2025, q4_2024, jan_sep_2024, p_20240201_20240430."""
+    kind = period_kind(start, end)
+    if kind == "year":
+        return f"fy_{start.year}"
+    if kind in ("half", "quarter"):
+        return f"{period_label(start, end)[4:]}_{start.year}"
+    if kind in ("month", "year_to_date"):
+        first, last = start.strftime("%b").lower(), end.strftime("%b").lower()
+        return f"{first}_{start.year}" if first == last else f"{first}_{last}_{start.year}"
+    return f"p_{start:%Y%m%d}_{end:%Y%m%d}"
 
 
 def strictly_within(inner: tuple[date, date], outer: tuple[date, date]) -> bool:

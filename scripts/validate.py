@@ -299,6 +299,31 @@ def figure_problems(
     return sorted(problems)
 
 
+def corroboration_problems(rows, figures: dict, source_kinds: dict, shown: str) -> list[rules.Problem]:
+    """A corroborating quote must contain the figure's numbers, like the figure's own quote."""
+    problems = []
+    for line, row in rows:
+        figure = figures.get(row.get("figure_id"))
+        if figure is None:
+            continue  # reported as a foreign-key error
+        is_record = source_kinds.get(row.get("source_id")) in rules.RECORD_SOURCE_KINDS
+        numbers = {}
+        for name in ("value", "value_low", "value_high"):
+            try:
+                numbers[name] = Decimal(figure[name]) if figure.get(name) else None
+            except InvalidOperation:
+                numbers[name] = None
+        for field, number in rules.numbers_to_find_in_quote(figure["value_kind"], *numbers.values()):
+            if not number.is_finite():
+                continue
+            quote = row.get("quote", "")
+            if not (rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote))):
+                problems.append(rules.Problem(
+                    shown, line, "quote",
+                    f"{field} {rules._plain(number)} of {row['figure_id']} does not appear in the quote"))
+    return problems
+
+
 # Frictionless report → problems ---------------------------------------------------------
 
 
@@ -378,6 +403,15 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
         figures_path = folder / resources["figures"]["path"]
         figures = parse_figures(read_rows(figures_path))
         problems += figure_problems(figures, units, exempt, _relative(figures_path, base))
+
+    if {"figures", "sources", "corroborations"} <= resources.keys():
+        folder = package_path.parent
+        problems += corroboration_problems(
+            read_rows(folder / resources["corroborations"]["path"]),
+            {row["figure_id"]: row for _, row in read_rows(folder / resources["figures"]["path"])},
+            {row["source_id"]: row.get("kind", "") for _, row in read_rows(folder / resources["sources"]["path"])},
+            _relative(folder / resources["corroborations"]["path"], base),
+        )
 
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
 

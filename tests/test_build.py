@@ -10,25 +10,10 @@ import sys
 import pytest
 
 from scripts import build, validate
+from tests.conftest import rows
 from tests.packages import ROOT, make_package
 
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="session")
-def real_db(tmp_path_factory):
-    return build.build_database(build.PACKAGE, tmp_path_factory.mktemp("real") / "disclosures.db")
-
-
-@pytest.fixture(scope="session")
-def base_db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("base")
-    return build.build_database(make_package(folder), folder / "disclosures.db")
-
-
-def rows(db_path, sql, *params):
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def dump(db_path):

@@ -1,0 +1,77 @@
+"""Regenerate the README's generated blocks (coverage and platform tables) from disclosures.db.
+
+The blocks sit between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`. `--check`
+exits non-zero when the README is out of date, so the tests keep it honest.
+
+Example:
+    python scripts/readme.py            # rewrite the blocks in README.md
+    python scripts/readme.py --check    # fail if README.md is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sqlite3
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DATABASE = ROOT / "disclosures.db"
+STATUS_MARKS = {"reported": "●", "derived": "◐", "missing": "·"}
+
+
+def markdown_table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join("" if c is None else str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def telegram_coverage(conn: sqlite3.Connection) -> str:
+    cursor = conn.execute("SELECT * FROM telegram_coverage")
+    columns = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    periods = columns[2:]
+    table = markdown_table(
+        ["Jurisdiction"] + periods,
+        [[f"{row[1]} ({row[0]})"] + [STATUS_MARKS[c] for c in row[2:]] for row in rows],
+    )
+    totals = {status: sum(1 for row in rows for c in row[2:] if c == status) for status in STATUS_MARKS}
+    legend = (f"● reported by a source ({totals['reported']}), ◐ derived by the build from reported figures "
+              f"({totals['derived']}), · missing ({totals['missing']}). {len(rows)} jurisdictions.")
+    return f"{legend}\n\n{table}"
+
+
+BLOCKS = {"telegram-coverage": telegram_coverage}
+
+
+def render(readme_text: str, conn: sqlite3.Connection, blocks=BLOCKS) -> str:
+    for name, make in blocks.items():
+        pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.DOTALL)
+        if not pattern.search(readme_text):
+            raise SystemExit(f"README.md has no block <!-- generated:{name} -->")
+        body = make(conn)
+        readme_text = pattern.sub(lambda m: f"{m.group(1)}{body}\n{m.group(2)}", readme_text)
+    return readme_text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--db", type=Path, default=DATABASE)
+    args = parser.parse_args(argv)
+    with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as conn:
+        current = README.read_text(encoding="utf-8")
+        fresh = render(current, conn)
+    if args.check:
+        if fresh != current:
+            print("README.md is out of date; run: make readme", file=sys.stderr)
+            return 1
+        return 0
+    README.write_text(fresh, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
