@@ -43,7 +43,27 @@ def telegram_coverage(conn: sqlite3.Connection) -> str:
     return f"{legend}\n\n{table}"
 
 
-BLOCKS = {"telegram-coverage": telegram_coverage}
+def platform_capabilities(conn: sqlite3.Connection) -> str:
+    """Per platform: what the dataset holds, from when to when, and what the platform never reports."""
+    rows = conn.execute("""
+        SELECT p.name, p.platform_id, count(f.figure_id), min(f.period_start), max(f.period_end),
+               (SELECT group_concat(k, ', ') FROM (SELECT DISTINCT period_kind AS k FROM figures
+                 WHERE platform_id = p.platform_id AND is_derived = 0 ORDER BY k)),
+               (SELECT group_concat(m, ', ') FROM (SELECT DISTINCT metric_id AS m FROM figures
+                 WHERE platform_id = p.platform_id AND is_derived = 0 ORDER BY m)),
+               (SELECT group_concat(t, ', ') FROM (SELECT DISTINCT request_type_id AS t FROM figures
+                 WHERE platform_id = p.platform_id AND is_derived = 0 ORDER BY t)),
+               p.not_reported
+        FROM platforms p LEFT JOIN figures f ON f.platform_id = p.platform_id AND f.is_derived = 0
+        GROUP BY p.platform_id ORDER BY p.name""").fetchall()
+    body = [[f"{name} (`{pid}`)", count, f"{start} – {end}" if start else "none", kinds or "",
+             metrics or "", types or "", never] for name, pid, count, start, end, kinds, metrics, types, never in rows]
+    return markdown_table(
+        ["Platform", "Figures", "Periods held", "Granularity", "Metrics", "Request types", "The platform does not report"],
+        body)
+
+
+BLOCKS = {"telegram-coverage": telegram_coverage, "platforms": platform_capabilities}
 
 
 def render(readme_text: str, conn: sqlite3.Connection, blocks=BLOCKS) -> str:

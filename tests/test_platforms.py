@@ -1,0 +1,49 @@
+"""A few figures per platform, pinned against the built database (issue: other platforms)."""
+
+import pytest
+
+from tests.conftest import rows
+
+# figure_id -> (value_kind, value, value_low, value_high)
+PINNED = {
+    "apple-usa-2024h1-push_token-requests_received": ("exact", 129, None, None),
+    "cloudflare-world-2016h2-mlat-requests_received": ("exact", 4, None, None),
+    "cloudflare-usa-2013-national_security-requests_received": ("band", None, 0, 249),
+    "github-world-2026h1-all-accounts_affected": ("exact", 622, None, None),
+    "github-usa-2014h1-national_security-requests_received": ("band", None, 0, 249),
+    "google-usa-2022h2-court_order-accounts_specified": ("exact", 10402, None, None),
+    "google-usa-2022h2-court_order-percent_requests_some_data": ("exact", 88, None, None),
+    "meta-world-2023h1-all-accounts_specified": ("exact", 469372, None, None),
+    "microsoft-world-2021h2-consumer_services-requests_received": ("exact", 25182, None, None),
+    "proton-world-2023-all-requests_complied": ("exact", 5971, None, None),
+    "protonvpn-world-2025h1-all-requests_rejected": ("exact", 29, None, None),
+    "reddit-world-2019-all-requests_received": ("exact", 772, None, None),
+    "snap-usa-2016h1-all-accounts_specified": ("exact", 2455, None, None),
+    "tiktok-usa-2023h1-all-requests_received": ("exact", 2944, None, None),
+    "x-world-2024h1-all-requests_received": ("exact", 18737, None, None),
+    "x-eu-2024h1-all-requests_received": ("exact", 7872, None, None),
+}
+
+
+@pytest.mark.parametrize("figure_id", sorted(PINNED))
+def test_pinned_platform_figures(real_db, figure_id):
+    assert rows(real_db, "SELECT value_kind, value, value_low, value_high FROM figures WHERE figure_id = ?",
+                figure_id) == [PINNED[figure_id]]
+
+
+def test_every_platform_with_figures_is_pinned(real_db):
+    with_figures = {r[0] for r in rows(real_db, "SELECT DISTINCT platform_id FROM figures WHERE platform_id != 'telegram'")}
+    assert with_figures == {fid.split("-")[0] for fid in PINNED}
+
+
+def test_bands_are_never_coerced_to_a_number(real_db):
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE value_kind != 'exact' AND value IS NOT NULL") == [(0,)]
+
+
+def test_percentages_stay_within_0_and_100(real_db):
+    assert rows(real_db, """SELECT count(*) FROM figures JOIN metrics USING (metric_id)
+                            WHERE unit = 'percent' AND (value < 0 OR value > 100)""") == [(0,)]
+
+
+def test_every_platform_says_what_it_does_not_report(real_db):
+    assert rows(real_db, "SELECT count(*) FROM platforms WHERE not_reported IS NULL OR not_reported = ''") == [(0,)]
