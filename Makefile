@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 READY  := $(VENV)/.installed
 
 .DEFAULT_GOAL := validate
-.PHONY: validate build serve test bench clean readme
+.PHONY: validate build serve test bench clean readme release
 
 $(READY): requirements.txt scripts/bootstrap.sh
 	sh scripts/bootstrap.sh
@@ -26,6 +26,10 @@ test: $(READY)
 
 bench: build
 	$(PY) scripts/bench.py
+
+# dist/<version>/ (downloads, hashes, citation, changelog) and its record in releases/<version>/.
+release: build
+	$(PY) scripts/release.py
 
 clean:
 	rm -rf $(VENV) disclosures.db .pytest_cache dist

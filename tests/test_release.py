@@ -1,0 +1,359 @@
+"""Releases: pure rules on tiny inputs, then two real fixture releases into tmp_path.
+
+Release 1.0.0 is the base package; release 1.1.0 applies tests/fixtures/release_next/changes.json
+(one figure added, one removed, one corrected with a corrections record, one with a new source).
+Nothing here writes into the repository's dist/ or releases/.
+"""
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from scripts import release
+from tests.packages import FIXTURES, ROOT, make_package
+
+CORRECTED = "examplechat-deu-2024h1-all-requests_received"
+RESOURCED = "examplechat-deu-2024h1-all-percent_requests_some_data"
+ADDED = "examplechat-deu-2024h2-all-requests_received"
+REMOVED = "examplechat-world-2024h1-all-requests_received"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def package(folder, version, fixture=None, extra=()):
+    """The base package at ``version``, with a fixture's changes.json and ``extra`` edits applied."""
+    path = make_package(folder)
+    edits = json.loads((FIXTURES / fixture / "changes.json").read_text(encoding="utf-8")) if fixture else []
+    for edit in [*edits, *extra]:
+        target = folder / edit["file"]
+        text = target.read_text(encoding="utf-8")
+        if "append" in edit:
+            text += edit["append"] + "\n"
+        else:
+            assert edit["old"] in text, f"{edit['old']!r} not in {edit['file']}"
+            text = text.replace(edit["old"], edit["new"], 1)
+        target.write_bytes(text.encode("utf-8"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r'"version": "[^"]*"', f'"version": "{version}"', text, count=1), encoding="utf-8")
+    return path
+
+
+def read_csv(path):
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    root = tmp_path_factory.mktemp("releases")
+    dist, releases = root / "dist", root / "releases"
+    release.make_release(package(root / "a", "1.0.0"), dist, releases, "2025-01-15")
+    release.make_release(package(root / "b", "1.1.0", "release_next"), dist, releases, "2025-07-15")
+    return root
+
+
+@pytest.fixture
+def only_first(released, tmp_path):
+    """A releases/ folder holding just 1.0.0, as before the second release."""
+    releases = tmp_path / "releases"
+    shutil.copytree(released / "releases" / "1.0.0", releases / "1.0.0")
+    return releases
+
+
+# Pure rules ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("old, new, kind", [
+    ("1.0.0", "2.0.0", "major"), ("1.0.0", "1.1.0", "minor"), ("1.0.0", "1.0.1", "patch"),
+    ("1.2.3", "1.2.3", None), ("0.9.9", "1.0.0", "major"), ("1.9.0", "1.10.0", "minor"),
+])
+def test_bump_kind(old, new, kind):
+    assert release.bump_kind(old, new) == kind
+
+
+@pytest.mark.parametrize("version", ["1.0", "v1.0.0", "1.0.0-rc1", "01.0.0", ""])
+def test_version_must_be_semver(version):
+    with pytest.raises(release.ReleaseRefused, match="MAJOR.MINOR.PATCH"):
+        release.parse_version(version)
+
+
+def test_value_text():
+    assert release.value_text({"value_kind": "exact", "value": "81.5"}) == "81.5"
+    assert release.value_text({"value_kind": "band", "value_low": "0", "value_high": "499"}) == "0-499"
+    assert release.value_text({"value_kind": "less_than", "value_high": "10"}) == "<10"
+    assert release.value_text({"value_kind": "withheld"}) == "withheld"
+
+
+def fig(value, source="s1"):
+    return {"value_kind": "exact", "value": value, "value_low": "", "value_high": "", "source_id": source}
+
+
+def test_diff_takes_reasons_from_the_data():
+    old = {"a": fig("1"), "b": fig("2"), "c": fig("3"), "d": fig("4")}
+    new = {"a": fig("1"), "b": fig("5"), "c": fig("3", "s2"), "e": fig("6", "s3")}
+    corrections = [
+        {"correction_id": "b-old", "figure_id": "b", "old_value": "2", "new_value": "5", "reason": "older",
+         "source_id": "s1", "corrected_date": "2025-01-01"},
+        {"correction_id": "b-new", "figure_id": "b", "old_value": "2", "new_value": "5", "reason": "typo",
+         "source_id": "s1", "corrected_date": "2025-02-01"},
+        {"correction_id": "b-other", "figure_id": "b", "old_value": "9", "new_value": "5", "reason": "no",
+         "source_id": "s1", "corrected_date": "2025-03-01"},
+    ]
+    assert [(c["change"], c["figure_id"], c["old_value"], c["new_value"], c["reason"])
+            for c in release.diff_figures(old, new, corrections)] == [
+        ("added", "e", "", "6", "source: s3"),
+        ("changed", "b", "2", "5", "correction b-new (2025-02-01, source: s1): typo"),
+        ("changed", "c", "3", "3", "new source: s2"),
+        ("removed", "d", "4", "", "no longer in the data (was from s1)"),
+    ]
+    assert release.diff_figures(old, {**old, "b": fig("7")})[0]["reason"] == ""
+
+
+def test_required_bump():
+    added, changed = [{"change": "added"}], [{"change": "changed"}]
+    assert release.required_bump(added + changed, None, True) == "minor"
+    assert release.required_bump(changed, None, True) == "patch"
+    assert release.required_bump([{"change": "removed"}], None, True) == "patch"
+    assert release.required_bump([], None, True) == "patch"
+    assert release.required_bump([], "minor", True) == "minor"
+    assert release.required_bump(changed, "major", True) == "major"
+    assert release.required_bump([], None, False) is None
+
+
+def test_schema_change():
+    old = {"t": {"fields": ["a:string", "b:number"], "primaryKey": ["a"]}}
+    assert release.schema_change(old, old) == (None, [])
+    assert release.schema_change(old, {**old, "u": old["t"]}) == ("minor", ["resource u added"])
+    assert release.schema_change(old, {"t": {"fields": ["a:string", "b:integer"], "primaryKey": ["a"]}}) == (
+        "major", ["fields or key of t changed"])
+    assert release.schema_change(old, {})[0] == "major"
+
+
+def test_check_bump_messages():
+    with pytest.raises(release.ReleaseRefused, match=r"needs a minor bump.*set \"version\" .* to 1.1.0"):
+        release.check_bump("1.0.0", "1.0.1", "minor")
+    with pytest.raises(release.ReleaseRefused, match="needs a major bump"):
+        release.check_bump("1.0.0", "1.5.0", "major")
+    with pytest.raises(release.ReleaseRefused, match="content changed .* but the version did not"):
+        release.check_bump("1.0.0", "1.0.0", "patch")
+    with pytest.raises(release.ReleaseRefused, match="nothing changed since release 1.0.0"):
+        release.check_bump("1.0.0", "1.0.1", None)
+    release.check_bump("1.0.0", "2.0.0", "patch")  # a bigger step than needed is allowed
+
+
+# Two real releases ---------------------------------------------------------------------------
+
+
+def test_changelog_lists_exactly_the_known_changes(released):
+    rows = read_csv(released / "dist" / "1.1.0" / "changelog.csv")
+    assert rows == [
+        {"change": "added", "figure_id": ADDED, "old_value": "", "new_value": "1600", "old_source_id": "",
+         "new_source_id": "example-2025-07-01-report", "reason": "source: example-2025-07-01-report"},
+        {"change": "changed", "figure_id": RESOURCED, "old_value": "81.5", "new_value": "82.5",
+         "old_source_id": "example-2025-01-10-report", "new_source_id": "example-2025-07-01-report",
+         "reason": "new source: example-2025-07-01-report"},
+        {"change": "changed", "figure_id": CORRECTED, "old_value": "1500", "new_value": "1550",
+         "old_source_id": "example-2025-01-10-report", "new_source_id": "example-2025-01-10-report",
+         "reason": "correction examplechat-deu-2024h1-all-requests_received-transcription (2025-02-01, source: "
+                   "example-2025-01-10-report): The report's table reads 1.550; 1.500 was a transcription error."},
+        {"change": "removed", "figure_id": REMOVED, "old_value": "0-499", "new_value": "", "old_source_id":
+         "example-2025-01-10-report", "new_source_id": "", "reason": "no longer in the data (was from "
+                                                                     "example-2025-01-10-report)"},
+    ]
+    assert (released / "releases" / "1.1.0" / "changelog.csv").read_bytes() == \
+        (released / "dist" / "1.1.0" / "changelog.csv").read_bytes()
+    first = read_csv(released / "dist" / "1.0.0" / "changelog.csv")
+    assert {r["change"] for r in first} == {"added"} and len(first) == 8
+
+
+def test_changelog_prose_and_feed(released):
+    folder = released / "dist" / "1.1.0"
+    prose = (folder / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert prose.startswith("# Platform Disclosures 1.1.0 (2025-07-15)\n\nChanges to the figures since release 1.0.0.")
+    assert f"- `{CORRECTED}`: 1500 → 1550. correction" in prose
+    assert f"- `{REMOVED}`: was 0-499;" in prose
+    feed = ET.parse(folder / "feed.atom").getroot()
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.find(f"{ATOM}title").text for e in entries] == [
+        f"New figure {ADDED}: 1600", f"Corrected figure {RESOURCED}: 81.5 → 82.5",
+        f"Corrected figure {CORRECTED}: 1500 → 1550"]
+    assert {e.find(f"{ATOM}updated").text for e in entries} | {feed.find(f"{ATOM}updated").text} == {
+        "2025-07-15T00:00:00Z"}
+
+
+def test_release_folder_has_every_download(released):
+    folder = released / "dist" / "1.1.0"
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    tables = [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
+    assert names == sorted(["CHANGELOG.md", "CITATION.bib", "CITATION.cff", "SHA256SUMS", "changelog.csv",
+                            "datapackage.json", "disclosures.db", "feed.atom"]
+                           + [f"csv/{t}.csv" for t in tables] + [f"json/{t}.json" for t in tables])
+    figures = json.loads((folder / "json" / "figures.json").read_text(encoding="utf-8"))
+    assert [f["figure_id"] for f in figures] == sorted(f["figure_id"] for f in figures)
+    assert next(f for f in figures if f["figure_id"] == RESOURCED)["value"] == 82.5
+    assert read_csv(folder / "csv" / "figures.csv") == sorted(read_csv(released / "b" / "data" / "figures.csv"),
+                                                              key=lambda r: r["figure_id"])
+
+
+def test_hashes_in_the_package_and_sha256sums_match_the_files(released):
+    folder = released / "dist" / "1.1.0"
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["version"] == "1.1.0" and descriptor["created"] == "2025-07-15T00:00:00Z"
+    for resource in descriptor["resources"]:
+        data = (folder / resource["path"]).read_bytes()
+        assert resource["bytes"] == len(data), resource["name"]
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest(), resource["name"]
+    listed = {}
+    for line in (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, name = line.split("  ", 1)
+        listed[name] = digest
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"SHA256SUMS"}
+    assert set(listed) == files
+    for name, digest in listed.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+    if shutil.which("sha256sum"):
+        run = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+        assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_standard_frictionless_cli_validates_the_release(released):
+    frictionless = ROOT / ".venv" / "bin" / "frictionless"
+    executable = str(frictionless) if frictionless.exists() else "frictionless"
+    run = subprocess.run([executable, "validate", "datapackage.json"], cwd=released / "dist" / "1.1.0",
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_citation_carries_version_and_date(released):
+    folder = released / "dist" / "1.1.0"
+    cff = (folder / "CITATION.cff").read_text(encoding="utf-8")
+    assert 'version: "1.1.0"\n' in cff and 'date-released: "2025-07-15"\n' in cff and "type: dataset\n" in cff
+    bib = (folder / "CITATION.bib").read_text(encoding="utf-8")
+    assert bib.startswith("@misc{platform_disclosures_1_1_0,\n")
+    assert "  version = {1.1.0},\n" in bib and "  year = {2025},\n" in bib and "  date = {2025-07-15},\n" in bib
+
+
+def test_release_record_names_its_previous_release(released):
+    manifest = json.loads((released / "releases" / "1.1.0" / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["version"], manifest["date"], manifest["previous"]) == ("1.1.0", "2025-07-15", "1.0.0")
+    assert manifest["counts"] == {"added": 1, "changed": 2, "removed": 1}
+    snapshot = read_csv(released / "releases" / "1.1.0" / "figures.csv")
+    assert len(snapshot) == manifest["figures"] == 8 and list(snapshot[0]) == release.SNAPSHOT_FIELDS
+
+
+def test_rerun_of_a_recorded_version_is_harmless_and_keeps_its_date(released, tmp_path):
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    release.make_release(released / "b" / "datapackage.json", dist, releases, "2030-01-01")
+    again, first = dist / "1.1.0", released / "dist" / "1.1.0"
+    names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(again).as_posix() for p in again.rglob("*") if p.is_file())
+    for name in names:
+        assert (again / name).read_bytes() == (first / name).read_bytes(), name
+    assert sorted(p.name for p in releases.iterdir()) == ["1.0.0", "1.1.0"]
+
+
+def test_site_info(released):
+    info = release.current_release_info(released / "releases", released / "dist", limit=2)
+    assert (info["version"], info["date"], info["previous"], info["folder"]) == ("1.1.0", "2025-07-15", "1.0.0",
+                                                                               "dist/1.1.0")
+    assert [r["figure_id"] for r in info["changelog"]] == [RESOURCED, CORRECTED]
+    files = {f["path"]: f for f in info["files"]}
+    data = (released / "dist" / "1.1.0" / "datapackage.json").read_bytes()
+    assert files["datapackage.json"] == {"path": "datapackage.json", "bytes": len(data),
+                                         "sha256": hashlib.sha256(data).hexdigest()}
+    assert "SHA256SUMS" in files and "disclosures.db" in files
+    assert release.current_release_info(released / "nothing", released / "dist") is None
+
+
+# Refusals: each before anything is built or recorded ------------------------------------------
+
+
+def refused(package_path, releases, dist, match):
+    before = sorted(p.relative_to(releases).as_posix() for p in releases.rglob("*"))
+    with pytest.raises(release.ReleaseRefused, match=match):
+        release.make_release(package_path, dist, releases, "2025-12-01")
+    assert sorted(p.relative_to(releases).as_posix() for p in releases.rglob("*")) == before
+    assert not dist.exists() or not any(dist.iterdir())
+
+
+def test_unchanged_data_under_a_new_version_is_refused(released, tmp_path):
+    releases = tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    refused(package(tmp_path / "p", "1.1.1", "release_next"), releases, tmp_path / "dist",
+            r"nothing changed since release 1.1.0; do not bump the version: set \"version\" .* back to \"1.1.0\"")
+
+
+def test_changed_data_under_the_same_version_is_refused(released, tmp_path):
+    releases = tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    extra = [{"file": "data/events.csv", "old": "Policy change", "new": "Policy changed"}]
+    refused(package(tmp_path / "p", "1.1.0", "release_next", extra), releases, tmp_path / "dist",
+            r"content changed but the version did not: .*changed: data/events.csv\)")
+
+
+def test_added_figures_need_a_minor_bump(only_first, tmp_path):
+    refused(package(tmp_path / "p", "1.0.1", "release_next"), only_first, tmp_path / "dist",
+            r"1.0.0 -> 1.0.1 is a patch bump, but this release needs a minor bump .*1 figure\(s\) added.* to 1.1.0")
+
+
+def test_a_changed_value_needs_a_correction_or_a_new_source(only_first, tmp_path):
+    extra = [{"file": "data/figures.csv", "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+              "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550"}]
+    refused(package(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
+            rf"1 figure\(s\) changed value .* no corrections record: {CORRECTED} 1500 -> 1550\. "
+            r"Add a row to data/corrections.csv")
+
+
+def test_a_version_below_the_latest_release_is_refused(released, tmp_path):
+    releases = tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    refused(package(tmp_path / "p", "1.0.5", "release_next"), releases, tmp_path / "dist",
+            "version 1.0.5 is below the latest release 1.1.0")
+
+
+def test_a_correction_alone_is_a_patch_release(only_first, tmp_path):
+    extra = [
+        {"file": "data/figures.csv", "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+         "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550"},
+        {"file": "data/corrections.csv", "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,"
+                                                   "2025-02-01"},
+    ]
+    plan = release.plan_release(package(tmp_path / "p", "1.0.1", extra=extra),
+                                json.loads((tmp_path / "p" / "datapackage.json").read_text(encoding="utf-8")),
+                                only_first, "2025-02-02")
+    assert [(c["change"], c["figure_id"]) for c in plan["changes"]] == [("changed", CORRECTED)]
+    assert (plan["previous"], plan["date"], plan["new"]) == ("1.0.0", "2025-02-02", True)
+
+
+def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
+    releases = tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    path = package(tmp_path / "p", "1.1.1", "release_next")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "release.py"), "--package", str(path),
+                          "--dist", str(tmp_path / "dist"), "--releases", str(releases)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "release refused: nothing changed since release 1.1.0" in run.stderr
+
+
+# The repository's own release records ---------------------------------------------------------
+
+
+def test_recorded_releases_in_the_repository_are_consistent():
+    recorded = release.recorded_releases(release.RELEASES)
+    previous = None
+    for version, manifest in recorded.items():
+        assert manifest["previous"] == previous, version
+        snapshot = read_csv(release.RELEASES / version / "figures.csv")
+        assert len(snapshot) == manifest["figures"], version
+        changelog = read_csv(release.RELEASES / version / "changelog.csv")
+        assert {c: sum(1 for r in changelog if r["change"] == c) for c in release.CHANGES} == manifest["counts"]
+        assert release.content_hash(manifest["inputs"]) == manifest["content_hash"], version
+        previous = version
