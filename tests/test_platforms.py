@@ -8,6 +8,8 @@ from tests.conftest import rows
 PINNED = {
     "apple-usa-2024h1-push_token-requests_received": ("exact", 129, None, None),
     "cloudflare-world-2016h2-mlat-requests_received": ("exact", 4, None, None),
+    "discord-world-2021h2-all-requests_received": ("exact", 2852, None, None),
+    "discord-world-2021h2-all-requests_fulfilled": ("exact", 2559, None, None),
     "cloudflare-usa-2013-national_security-requests_received": ("band", None, 0, 249),
     "github-world-2026h1-all-accounts_affected": ("exact", 622, None, None),
     "github-usa-2014h1-national_security-requests_received": ("band", None, 0, 249),
