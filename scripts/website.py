@@ -133,6 +133,24 @@ async def _send_text(send, status: int, message: str):
     await send({"type": "http.response.body", "body": body})
 
 
+TABLE_JSON = re.compile(rf"^/{DATABASE_NAME}/(?P<table>[a-z][a-z0-9_]*)\.json$")
+
+
+def facets_timed_out(data: dict, requested: list[str]) -> list[str]:
+    """Requested facets missing from a table's JSON: Datasette drops a facet that timed out."""
+    present = data.get("facet_results", {})
+    return [name for name in requested if name not in present]
+
+
+def requested_facets(datasette, table: str, params: dict) -> list[str]:
+    if "_nofacet" in params:
+        return []
+    configured = (datasette.table_metadata(DATABASE_NAME, table) or {}).get("facets", [])
+    names = [f if isinstance(f, str) else next(iter(f.values())) for f in configured]
+    names += params.get("_facet", [])
+    return list(dict.fromkeys(names))
+
+
 def _is_csv(scope) -> bool:
     path = scope.get("path", "")
     return path.endswith(".csv") or b"_format=csv" in scope.get("query_string", b"")
@@ -147,6 +165,9 @@ def asgi_wrapper(datasette):
             problem = request_problem(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
             if problem:
                 return await _send_text(send, *problem)
+            table_json = TABLE_JSON.match(scope.get("path", ""))
+            if table_json:
+                return await app(scope, receive, _with_facet_report(datasette, scope, table_json["table"], send))
             if not _is_csv(scope):
                 return await app(scope, receive, send)
             # Datasette streams CSV with status 200 and, at max_csv_mb, appends an error to the
@@ -178,6 +199,36 @@ def asgi_wrapper(datasette):
         return guarded
 
     return wrap
+
+
+def _with_facet_report(datasette, scope, table: str, send):
+    """Hold a table's JSON back and add facets_timed_out, which Datasette shows only in HTML."""
+    start, chunks = None, []
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+
+    async def hold(message):
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        if start["status"] == 200:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and "facet_results" in data:
+                data["facets_timed_out"] = facets_timed_out(data, requested_facets(datasette, table, params))
+                body = json.dumps(data, default=str).encode("utf-8")
+        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return hold
 
 
 # Cells ----------------------------------------------------------------------------------------
@@ -240,8 +291,9 @@ async def home_context(datasette) -> dict:
     licensed = await db.execute("""
         SELECT source_id, title, publisher, url, licence, notes FROM sources WHERE licence IS NOT NULL ORDER BY source_id""")
     countries = chart_series([dict(r) for r in series.rows])
-    marked = set((datasette.plugin_config("platform-disclosures") or {}).get("home_chart_events", []))
-    chart = {"countries": countries, "events": [dict(r) for r in events.rows if r["event_id"] in marked]}
+    marked = (datasette.plugin_config("platform-disclosures") or {}).get("home_chart_events", {})
+    chart = {"countries": countries,
+             "events": [{**dict(r), "label": marked[r["event_id"]]} for r in events.rows if r["event_id"] in marked]}
     reported, derived, platforms, jurisdictions, sources, disagreements = totals.rows[0]
     return {
         "chart_json": markupsafe.Markup(json.dumps(chart, ensure_ascii=False).replace("</", "<\\/")),
@@ -324,6 +376,21 @@ async def figure_page(datasette, request):
     return Response.html(await datasette.render_template("figure.html", context, request=request))
 
 
+async def serving_status():
+    """What the serving process can import: proof, over HTTP, that the guards are in place."""
+    try:
+        import rich  # noqa: F401
+
+        rich_importable = True
+    except ImportError:
+        rich_importable = False
+    return Response.json({"rich_importable": rich_importable, "max_value_bytes": MAX_VALUE_BYTES,
+                          "max_format_width": MAX_FORMAT_WIDTH})
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/figure/(?P<figure_id>[A-Za-z0-9_.-]+)$", figure_page)]
+    return [
+        (r"^/figure/(?P<figure_id>[A-Za-z0-9_.-]+)$", figure_page),
+        (r"^/-/serving\.json$", serving_status),
+    ]

@@ -1,0 +1,249 @@
+"""Layer (c): the published site through Datasette's client, and the serving process itself."""
+
+import csv
+import io
+import json
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+
+from scripts import serve, website
+from tests.conftest import Site, rows
+from tests.packages import ROOT
+
+FIGURES = "/disclosures/figures"
+
+
+def test_home_page_tells_what_where_and_how_to_cite(site):
+    html = site.get("/").text
+    assert "government requests for their users' data" in html
+    assert "How to cite" in html and "version 0.1.0" in html
+    assert 'id="telegram-chart"' in html and "/static/vendor/chart.umd.min.js" in html
+    assert "te-k" in html.lower()  # attribution the CC-BY compilation asks for
+    chart = json.loads(re.search(r'<script type="application/json" id="telegram-chart-data">(.*?)</script>',
+                                 html, re.S).group(1))
+    names = [c["name"] for c in chart["countries"]]
+    assert "United States" in names and "India" in names
+    assert [e["event_date"] for e in chart["events"]] == ["2024-08-24", "2024-09-23"]
+    usa = next(c for c in chart["countries"] if c["id"] == "USA")
+    assert [(p["label"], p["value"], p["derived"]) for p in usa["periods"][:2]] == [
+        ("20240101-20240930", 14, False), ("2024q4", 886, True)]
+
+
+def test_every_link_on_the_home_page_answers_200(site):
+    html = site.get("/").text
+    links = sorted({h for h in re.findall(r'href="([^"]+)"', html) if h.startswith("/")})
+    assert len(links) >= 8
+    for link in links:
+        assert site.get(link.replace("&amp;", "&")).status_code == 200, link
+
+
+def test_default_facets_are_present_with_the_right_counts(site, real_db):
+    data = site.get(FIGURES + ".json").json()
+    assert set(data["facet_results"]) == {"platform_id", "jurisdiction_id", "metric_id", "request_type_id",
+                                          "year", "period_kind"}
+    assert data["facets_timed_out"] == []
+    platform = {r["value"]: r["count"] for r in data["facet_results"]["platform_id"]["results"]}
+    assert platform == dict(rows(real_db, "SELECT platform_id, count(*) FROM figures GROUP BY platform_id"))
+    labels = {r["value"]: r["label"] for r in data["facet_results"]["jurisdiction_id"]["results"]}
+    assert labels["USA"] == "United States"
+
+
+def test_a_facet_that_timed_out_is_reported_in_the_json_not_dropped():
+    data = {"facet_results": {"platform_id": {}, "year": {}}}
+    assert website.facets_timed_out(data, ["platform_id", "jurisdiction_id", "year"]) == ["jurisdiction_id"]
+
+
+def test_facet_report_follows_the_request(site):
+    data = site.get(FIGURES + ".json?_facet=source_id&_size=0").json()
+    assert "source_id" in data["facet_results"] and data["facets_timed_out"] == []
+    assert "facets_timed_out" not in site.get(FIGURES + ".json?_nofacet=1&_size=0").json() or \
+        site.get(FIGURES + ".json?_nofacet=1&_size=0").json()["facets_timed_out"] == []
+
+
+def test_figures_sort_newest_first_with_human_labels(site):
+    data = site.get(FIGURES + ".json?_labels=on&_size=5").json()
+    ends = [r["period_end"] for r in data["rows"]]
+    assert ends == sorted(ends, reverse=True)
+    assert isinstance(data["rows"][0]["platform_id"], dict) and data["rows"][0]["platform_id"]["label"]
+
+
+def test_column_descriptions_come_from_the_package(site):
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    fields = {f["name"]: f for r in descriptor["resources"] if r["name"] == "figures" for f in r["schema"]["fields"]}
+    columns = site.datasette.table_metadata("disclosures", "figures")["columns"]
+    assert columns["quote"] == f"{fields['quote']['title']}. {fields['quote']['description']}"
+    assert "derived" in columns["is_derived"].lower()
+    html = site.get(FIGURES).text
+    assert fields["value_kind"]["description"].split(":")[0] in html
+
+
+def test_full_csv_export_round_trips_the_data(site):
+    response = site.get(FIGURES + ".csv?_stream=on&_size=max&is_derived=0")
+    assert response.status_code == 200
+    exported = list(csv.DictReader(io.StringIO(response.text)))
+    with (ROOT / "data" / "figures.csv").open(encoding="utf-8", newline="") as handle:
+        original = list(csv.DictReader(handle))
+    assert len(exported) == len(original)
+    by_id = {r["figure_id"]: r for r in exported}
+    for row in original:
+        assert {k: by_id[row["figure_id"]][k] for k in row} == row
+
+
+def test_canned_queries_return_known_figures(site):
+    arrest = site.get("/disclosures/telegram_before_after_arrest.json?_shape=array").json()
+    usa = next(r for r in arrest if r["jurisdiction_id"] == "USA")
+    assert (usa["jan_sep_2024"], usa["oct_dec_2024"], usa["oct_dec_derived"]) == (14, 886, 1)
+    users = site.get("/disclosures/telegram_before_after_arrest.json?_shape=array&metric=accounts_affected").json()
+    assert next(r for r in users if r["jurisdiction_id"] == "USA")["jan_sep_2024"] == 108
+
+    compare = site.get("/disclosures/compare_platforms.json?_shape=array&jurisdiction=usa").json()
+    assert {"telegram", "google", "meta", "apple"} <= {r["platform_id"] for r in compare}
+
+    top = site.get("/disclosures/top_jurisdictions.json?_shape=array&platform=telegram&metric=requests_fulfilled"
+                   "&period_start=2024-01-01&period_end=2024-12-31").json()
+    assert (top[0]["jurisdiction_id"], top[0]["value"]) == ("IND", 14641)
+
+    series = site.get("/disclosures/jurisdiction_series.json?_shape=array&jurisdiction=USA").json()
+    telegram = [(r["period_label"], r["value"]) for r in series
+                if r["platform_id"] == "telegram" and r["metric_id"] == "requests_fulfilled"]
+    assert telegram[:3] == [("20240101-20240930", 14), ("2024q4", 886), ("2025q1", 576)]
+
+    matrix = site.get("/disclosures/telegram_coverage_matrix.json?_shape=array").json()
+    usa_row = next(r for r in matrix if r["jurisdiction_id"] == "USA")
+    assert (usa_row["jan_sep_2024"], usa_row["fy_2024"], usa_row["q4_2024"]) == ("reported", "reported", "derived")
+
+    hits = site.get("/disclosures/search_everything.json?_shape=array&q=fulfilled").json()
+    assert {"figure", "disagreement"} <= {h["kind"] for h in hits}
+
+
+def test_full_text_search_on_the_figures_table(site):
+    data = site.get(FIGURES + ".json?_search=Affected&platform_id=telegram&_size=1").json()
+    assert data["filtered_table_rows_count"] > 100
+
+
+@pytest.mark.parametrize("sql", [
+    "select printf('%.*c', 999999999, 'x')",
+    "select printf('%999999999d', 1)",
+    "select format('%.*c', 50000000, 'x')",
+])
+def test_runaway_format_widths_are_refused_before_they_run(site, sql):
+    response = site.get("/disclosures.json", params={"sql": sql})
+    assert response.status_code == 400
+    assert "printf/format" in response.text
+
+
+def test_a_format_built_at_run_time_is_refused_by_the_function_itself(site):
+    response = site.get("/disclosures.json", params={"sql": "select printf('%.' || '*c', 999999999, 'x')"})
+    assert response.status_code == 400
+    ok = site.get("/disclosures.json", params={"sql": "select printf('%05d|%s', 42, 'ok') as v", "_shape": "array"})
+    assert ok.json() == [{"v": "00042|ok"}]
+
+
+@pytest.mark.parametrize("sql", ["select zeroblob(900000000)", "select length(randomblob(500000000))",
+                                 "select replace(hex(zeroblob(150000)), '0', '00')"])
+def test_huge_blobs_hit_the_length_limit(site, sql):
+    response = site.get("/disclosures.json", params={"sql": sql})
+    assert response.status_code == 400
+    assert "too big" in response.json()["error"]
+
+
+def test_the_server_keeps_answering_after_hostile_queries(site):
+    site.get("/disclosures.json", params={"sql": "select printf('%.*c', 999999999, 'x')"})
+    assert site.get("/disclosures/figures.json?_size=1").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "1.5", ""])
+def test_malformed_timelimit_is_a_400_not_a_500(site, value):
+    response = site.get(FIGURES + ".json", params={"_timelimit": value})
+    assert response.status_code == 400
+    assert "_timelimit" in response.text
+
+
+def test_valid_timelimit_still_works(site):
+    assert site.get(FIGURES + ".json?_timelimit=500&_size=1").status_code == 200
+
+
+def test_a_csv_over_max_csv_mb_is_refused_not_cut(real_db):
+    small = Site(serve.make_datasette(real_db, settings={**serve.SETTINGS, "max_csv_mb": 1}))
+    response = small.get(FIGURES + ".csv?_stream=on&_size=max")
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.text
+    assert small.get("/disclosures/platforms.csv").status_code == 200
+
+
+@pytest.mark.parametrize("path", sorted(website.HIDDEN_PATHS))
+def test_introspection_that_leaks_paths_is_hidden(site, path):
+    assert site.get(path).status_code == 404
+
+
+def test_no_page_shows_the_servers_file_paths(site):
+    for path in ["/-/versions.json", "/-/settings.json", "/-/metadata.json", "/disclosures.json", "/-/plugins.json"]:
+        response = site.get(path)
+        assert response.status_code == 200, path
+        assert str(ROOT) not in response.text, path
+
+
+def test_cors_is_on_for_the_json_api(site):
+    assert site.get(FIGURES + ".json?_size=1").headers["access-control-allow-origin"] == "*"
+
+
+def test_figure_page_shows_value_quote_source_and_disagreements(site):
+    html = site.get("/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled").text
+    assert 'data-value="900"' in html
+    assert "Fulfilled requests from the United States of America for IP address and/or phone number" in html
+    assert 'class="source-link"' in html
+    assert "Disagreements" in html and "wrong period" in html
+    assert "/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived" in html  # used to derive
+
+
+def test_derived_figure_page_links_its_inputs(site):
+    html = site.get("/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived").text
+    assert "derived by the build" in html
+    assert "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled" in html
+    assert "/figure/telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled" in html
+
+
+def test_unknown_figure_is_404(site):
+    assert site.get("/figure/no-such-figure").status_code == 404
+
+
+def test_sqlite_file_downloads(site, real_db):
+    response = site.get("/disclosures.db")
+    assert response.status_code == 200
+    assert response.content == real_db.read_bytes()
+
+
+def test_api_page_shows_every_example(site):
+    html = site.get("/api").text
+    for example in website.load_api_examples():
+        assert f'id="{example["id"]}"' in html
+    assert "max_returned_rows" not in html  # settings are shown as values, not names
+    assert str(serve.SETTINGS["max_returned_rows"]) in html
+
+
+def test_vendored_chart_js_is_the_pinned_npm_file():
+    import hashlib
+
+    manifest = json.loads((ROOT / "static" / "vendor" / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["chart.umd.min.js"]
+    digest = hashlib.sha256((ROOT / "static" / "vendor" / "chart.umd.min.js").read_bytes()).hexdigest()
+    assert digest == entry["sha256"]
+    assert entry["registry"] == "npm" and entry["package"] == "chart.js"
+
+
+# The serving process ------------------------------------------------------------------------
+
+
+def test_serving_process_cannot_import_rich(live_server):
+    status = json.load(urllib.request.urlopen(live_server + "/-/serving.json"))
+    assert status["rich_importable"] is False
+
+
+def test_error_responses_in_the_serving_process_stay_plain(live_server):
+    for _ in range(3):
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(live_server + "/disclosures/no_such_table")
+        assert error.value.code == 404
