@@ -22,7 +22,7 @@
         ctx.fillStyle = "#222";
         ctx.font = "12px sans-serif";
         ctx.textAlign = "left";
-        ctx.fillText(event.event_date + " " + event.title, px + 4, area.top + 14 + 16 * i);
+        ctx.fillText(event.label + " (" + event.event_date + ")", px + 4, area.bottom - 10 - 16 * i);
         ctx.restore();
       });
     }
@@ -32,8 +32,9 @@
     return countries.map(function (country, i) {
       var points = [];
       country.periods.forEach(function (p) {
-        points.push({ x: ms(p.start), y: p.value, label: p.label, derived: p.derived });
-        points.push({ x: ms(p.end) - DAY, y: p.value, label: p.label, derived: p.derived });
+        var y = p.value > 0 ? p.value : null;
+        points.push({ x: ms(p.start), y: y, label: p.label, derived: p.derived });
+        points.push({ x: ms(p.end) - DAY, y: y, label: p.label, derived: p.derived });
         points.push({ x: ms(p.end) - DAY / 2, y: null });
       });
       return {
@@ -64,9 +65,12 @@
         scales: {
           x: {
             type: "linear",
+            min: data.countries.length ? Math.min.apply(null, data.countries.map(function (c) { return ms(c.periods[0].start); })) : undefined,
             ticks: { callback: function (v) { return new Date(v).toISOString().slice(0, 7); }, maxTicksLimit: 10 }
           },
-          y: { beginAtZero: true, title: { display: true, text: "fulfilled requests in the period" } }
+          // Logarithmic: the story is the jump from tens to hundreds in the United States, next
+          // to India's thousands. A zero cannot be drawn on it and is left out of the line.
+          y: { type: "logarithmic", min: 1, title: { display: true, text: "fulfilled requests in the period (log scale)" } }
         },
         plugins: {
           eventLines: { events: data.events },
