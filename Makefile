@@ -18,7 +18,9 @@ validate: $(READY)
 build: validate
 	$(PY) scripts/build.py
 
+# Serves the downloads of the current release too, when the data is exactly that release.
 serve: build
+	$(PY) scripts/release.py --if-released
 	$(PY) scripts/serve.py
 
 test: $(READY)

@@ -605,6 +605,21 @@ def make_release(package_path: Path = PACKAGE, dist: Path = DIST, releases: Path
 # For the site ------------------------------------------------------------------------------
 
 
+def release_state(package_path: Path = PACKAGE, releases: Path = RELEASES) -> str:
+    """'released' when the data is exactly a recorded release, else a sentence saying how it differs."""
+    descriptor = json.loads(Path(package_path).read_text(encoding="utf-8"))
+    recorded = recorded_releases(Path(releases))
+    version = descriptor.get("version", "")
+    if not recorded:
+        return "nothing has been released yet"
+    manifest = recorded.get(version)
+    if manifest is None:
+        return f"version {version} has not been released (latest release: {next(reversed(recorded))})"
+    if manifest["content_hash"] != content_hash(content_inputs(Path(package_path), descriptor)):
+        return f"the data has changed since release {version}"
+    return "released"
+
+
 def current_release_info(releases: Path = RELEASES, dist: Path = DIST, limit: int | None = 50) -> dict | None:
     """The latest recorded release: version, date, previous, counts, downloads and changelog rows.
 
@@ -645,10 +660,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--releases", type=Path, default=RELEASES)
     parser.add_argument("--date", help="release date (YYYY-MM-DD) recorded for a new version; default: today (UTC)")
     parser.add_argument("--info", action="store_true", help="print the current release's info as JSON and exit")
+    parser.add_argument("--if-released", action="store_true",
+                        help="write dist/<version>/ only when releases/<version>/ records exactly this content "
+                             "(what `make serve` publishes); otherwise say why and record nothing")
     args = parser.parse_args(argv)
     if args.info:
         print(json_text(current_release_info(args.releases, args.dist)), end="")
         return 0
+    if args.if_released:
+        state = release_state(args.package, args.releases)
+        if state != "released":
+            print(f"no downloads published: {state}. Bump the version and run `make release` to publish them.")
+            return 0
     try:
         folder = make_release(args.package, args.dist, args.releases, args.date)
     except validate.ValidationFailed as failure:

@@ -31,6 +31,7 @@ HOST, PORT = "127.0.0.1", 8001
 PACKAGE = ROOT / "datapackage.json"
 TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
+DIST = ROOT / "dist"
 
 # Chosen for a public instance of a small (a few MB), read-only database.
 SETTINGS = {
@@ -108,7 +109,8 @@ def make_datasette(db_path: Path = DATABASE, metadata: dict | None = None, setti
         metadata=metadata if metadata is not None else load_metadata(),
         settings=settings if settings is not None else SETTINGS,
         template_dir=str(TEMPLATES),
-        static_mounts=[("static", str(STATIC))],
+        # Release downloads (dist/<version>/...) are served when `make release` has written them.
+        static_mounts=[("static", str(STATIC))] + ([("downloads", str(DIST))] if DIST.is_dir() else []),
         cors=True,
     )
 

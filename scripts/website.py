@@ -39,6 +39,7 @@ FORMAT_CALL = re.compile(r"\b(printf|format)\s*\(", re.IGNORECASE)
 SQL_STRING = re.compile(r"'((?:[^']|'')*)'")
 CSV_LIMIT_MESSAGE = re.compile(rb"CSV contains more than [0-9]+ bytes$")
 TOP_COUNTRIES = 6
+CHANGES_SHOWN = 1000  # rows of the changelog on /changes; the full list is changelog.csv
 
 
 # Guards ------------------------------------------------------------------------------------
@@ -296,6 +297,7 @@ async def home_context(datasette) -> dict:
              "events": [{**dict(r), "label": marked[r["event_id"]]} for r in events.rows if r["event_id"] in marked]}
     reported, derived, platforms, jurisdictions, sources, disagreements = totals.rows[0]
     return {
+        "release": release_context(limit=8),
         "chart_json": markupsafe.Markup(json.dumps(chart, ensure_ascii=False).replace("</", "<\\/")),
         "chart": chart,
         "totals": {"reported": reported, "derived": derived, "platforms": platforms,
@@ -303,6 +305,38 @@ async def home_context(datasette) -> dict:
         "latest_sources": [dict(r) for r in latest.rows],
         "licensed_sources": [dict(r) for r in licensed.rows],
     }
+
+
+def release_context(limit: int | None = 8) -> dict | None:
+    """The current release for the site: version, date, downloads, changes, and whether the data is it."""
+    from scripts import release
+
+    info = release.current_release_info(limit=limit)
+    if info is None:
+        return None
+    info["state"] = release.release_state()
+    info["downloads"] = [
+        {**f, "url": f"/downloads/{info['version']}/{f['path']}"} for f in info["files"] if f["bytes"] is not None
+    ]
+    return info
+
+
+async def changes_page(datasette, request):
+    context = {"release": release_context(limit=CHANGES_SHOWN), "site_title": datasette.metadata("title"),
+               "shown": CHANGES_SHOWN}
+    return Response.html(await datasette.render_template("changes.html", context, request=request))
+
+
+async def feed(datasette, request):
+    """The current release's new and corrected figures, from its committed record in releases/."""
+    from scripts import release
+
+    info = release.current_release_info(limit=None)
+    if info is None:
+        return Response.text("Nothing has been released yet.", status=404)
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    atom = release.atom_feed(descriptor, info["version"], info["date"], info["changelog"])
+    return Response(atom, content_type="application/atom+xml; charset=utf-8")
 
 
 def load_api_examples(path: Path = API_EXAMPLES) -> list[dict]:
@@ -393,4 +427,6 @@ def register_routes():
     return [
         (r"^/figure/(?P<figure_id>[A-Za-z0-9_.-]+)$", figure_page),
         (r"^/-/serving\.json$", serving_status),
+        (r"^/changes$", changes_page),
+        (r"^/feed\.atom$", feed),
     ]

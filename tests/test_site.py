@@ -247,3 +247,37 @@ def test_error_responses_in_the_serving_process_stay_plain(live_server):
         with pytest.raises(urllib.error.HTTPError) as error:
             urllib.request.urlopen(live_server + "/disclosures/no_such_table")
         assert error.value.code == 404
+
+
+# Releases on the site -------------------------------------------------------------------------
+
+
+def test_home_page_shows_version_release_date_and_what_changed(site):
+    from scripts import release
+
+    info = release.current_release_info()
+    html = site.get("/").text
+    assert f"Release {info['version']} ({info['date']})" in html
+    assert 'href="/changes"' in html and 'href="/feed.atom"' in html
+
+
+def test_changes_page_lists_the_release_changelog(site):
+    from scripts import release
+
+    info = release.current_release_info(limit=5)
+    html = site.get("/changes").text
+    for row in info["changelog"]:
+        assert row["figure_id"] in html
+
+
+def test_atom_feed_lists_new_and_corrected_figures(site):
+    import xml.etree.ElementTree as ElementTree
+
+    from scripts import release
+
+    response = site.get("/feed.atom")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    entries = ElementTree.fromstring(response.content).findall("{http://www.w3.org/2005/Atom}entry")
+    info = release.current_release_info(limit=None)
+    assert len(entries) == sum(1 for c in info["changelog"] if c["change"] != "removed")
