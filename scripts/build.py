@@ -60,6 +60,11 @@ BUILD_COLUMNS = {
         "title": "Period",
         "description": "Short label of the period: 2024, 2024h1, 2024q3, or start-end dates.",
     },
+    "unit": {
+        "type": "TEXT NOT NULL CHECK (unit IN ('count', 'percent'))",
+        "title": "Unit",
+        "description": "The metric's unit: count (requests, accounts) or percent (0 to 100).",
+    },
     "year": {
         "type": "INTEGER",
         "title": "Year",
@@ -286,9 +291,10 @@ def series_members(figures: list[dict]) -> list[str]:
     return sorted(fid for items in groups.values() for fid in rules.non_overlapping(items))
 
 
-def with_period_columns(row: dict) -> dict:
+def with_period_columns(row: dict, units: dict[str, str]) -> dict:
     start, end = _period(row)
     row = dict(row)
+    row["unit"] = units[row["metric_id"]]
     row.setdefault("is_derived", 0)
     row.setdefault("derivation", None)
     row["period_kind"] = rules.period_kind(start, end)
@@ -310,6 +316,13 @@ def csv_text(value) -> str:
 
 def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: dict) -> None:
     """Integrity, foreign keys, series without overlap, and every CSV cell equal in the DB."""
+    unsafe = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+              if not rules.SAFE_NAME.match(name)]
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").fetchall():
+        unsafe += [f"{table}.{column}" for (column,) in db.execute(f"SELECT name FROM pragma_table_info('{table}')")
+                   if not rules.SAFE_NAME.match(column)]
+    if unsafe:
+        raise BuildFailed(f"names unsafe for SQLite and Datasette (must match {rules.SAFE_NAME.pattern}): {unsafe[:10]}")
     integrity = db.execute("PRAGMA integrity_check").fetchall()
     if integrity != [("ok",)]:
         raise BuildFailed(f"integrity_check failed: {integrity}")
@@ -359,7 +372,7 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
         for resource in descriptor["resources"]:
             rows = tables[resource["name"]]
             if resource["name"] == "figures":
-                rows = [with_period_columns(r) for r in rows] + [with_period_columns(d.row) for d in derived]
+                rows = [with_period_columns(r, units) for r in rows] + [with_period_columns(d.row, units) for d in derived]
             if rows:
                 db[resource["name"]].insert_all(rows, batch_size=500)
         members = series_members(tables["figures"] + [d.row for d in derived])

@@ -138,7 +138,8 @@ def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:
 def numbers_to_find_in_quote(kind: str, value, low, high) -> list[tuple[str, Decimal]]:
     """The numbers a figure's quote must contain, by the column they came from."""
     wanted = {"exact": [("value", value)], "band": [("value_low", low), ("value_high", high)],
-              "less_than": [("value_high", high)]}.get(kind, [])
+              "less_than": [("value_high", high)], "more_than": [("value", value)],
+              "about": [("value", value)]}.get(kind, [])
     return [(field, number) for field, number in wanted if number is not None]
 
 

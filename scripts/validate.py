@@ -31,6 +31,8 @@ else:
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "datapackage.json"
 NUMERIC_TYPES = {"integer", "number"}
+# Resources whose rows carry a value, how it was stated (value_kind) and the quote it came from.
+QUOTED_VALUE_RESOURCES = {"figures", "authority_reports"}
 FIGURE_IDENTITY = ("platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id", "metric_id")
 
 
@@ -62,7 +64,7 @@ class period_order(frictionless.Check):
 
 @attrs.define(kw_only=True, repr=False)
 class figure_value(frictionless.Check):
-    """A figure's value columns match its value_kind, and its quote contains its numbers."""
+    """A figure's (or authority report's) value columns match its value_kind; its quote contains its numbers."""
 
     type = "figure-value"
     Errors = [ferrors.CellError]
@@ -70,7 +72,7 @@ class figure_value(frictionless.Check):
     def validate_start(self):
         self.record_sources = set()
         package = getattr(self.resource, "package", None)
-        if self.resource.name == "figures" and package is not None and package.has_resource("sources"):
+        if self.resource.name in QUOTED_VALUE_RESOURCES and package is not None and package.has_resource("sources"):
             with package.get_resource("sources") as sources:
                 self.record_sources = {
                     row["source_id"] for row in sources.row_stream
@@ -79,10 +81,10 @@ class figure_value(frictionless.Check):
         return []
 
     def validate_row(self, row):
-        if self.resource.name != "figures":
+        if self.resource.name not in QUOTED_VALUE_RESOURCES:
             return
         kind = row["value_kind"]
-        numbers = {name: row[name] for name in ("value", "value_low", "value_high")}
+        numbers = {name: row.get(name) for name in ("value", "value_low", "value_high")}
         for field, note in rules.value_kind_problems(kind, numbers["value"], numbers["value_low"], numbers["value_high"]):
             yield ferrors.CellError.from_row(row, note=note, field_name=field)
         quote = row["quote"]

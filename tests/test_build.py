@@ -141,8 +141,8 @@ def test_invalid_data_builds_nothing(tmp_path):
 def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch):
     original = build.with_period_columns
 
-    def corrupt(row):
-        row = original(row)
+    def corrupt(row, units):
+        row = original(row, units)
         if row["figure_id"] == "examplechat-usa-2024-ip_or_phone-requests_fulfilled":
             row["value"] = 901
         return row
@@ -160,4 +160,17 @@ def test_build_cli_reports_problems_and_exits_non_zero(tmp_path):
     assert run.returncode == 1
     assert "data/figures.csv:5:quote: value 180 does not appear in the quote" in run.stderr
     assert "nothing was built" in run.stderr
+    assert not (tmp_path / "d.db").exists()
+
+
+def test_every_figure_carries_its_metrics_unit(base_db):
+    assert dict(rows(base_db, "SELECT metric_id, unit FROM figures WHERE jurisdiction_id = 'DEU'")) == {
+        "requests_received": "count", "requests_fulfilled": "count", "percent_requests_some_data": "percent"}
+
+
+def test_build_rejects_a_name_datasette_cannot_serve(tmp_path, monkeypatch):
+    # Datasette 0.65 answers 500 on every page once a name contains "]".
+    monkeypatch.setitem(build.VIEWS, "bad]view", "SELECT 1 AS x")
+    with pytest.raises(build.BuildFailed, match=r"bad\]view"):
+        build.build_database(make_package(tmp_path), tmp_path / "d.db")
     assert not (tmp_path / "d.db").exists()

@@ -43,8 +43,8 @@ def test_bands_are_never_coerced_to_a_number(real_db):
 
 
 def test_percentages_stay_within_0_and_100(real_db):
-    assert rows(real_db, """SELECT count(*) FROM figures JOIN metrics USING (metric_id)
-                            WHERE unit = 'percent' AND (value < 0 OR value > 100)""") == [(0,)]
+    assert rows(real_db, """SELECT count(*) FROM figures JOIN metrics m USING (metric_id)
+                            WHERE m.unit = 'percent' AND (value < 0 OR value > 100)""") == [(0,)]
 
 
 def test_every_platform_says_what_it_does_not_report(real_db):

@@ -69,3 +69,10 @@ def test_jurisdictions_match_iso_3166_1():
         assert (row["alpha2"], row["numeric"], row["name"]) == (country.alpha_2, country.numeric, country.name)
     scopes = {r["jurisdiction_id"] for r in rows if r["kind"] == "scope"}
     assert {"WORLD", "EU", "OTHER", "INTL"} <= scopes
+
+
+def test_every_field_has_constraints():
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    bare = [(r["name"], f["name"]) for r in descriptor["resources"] for f in r["schema"]["fields"]
+            if not f.get("constraints")]
+    assert bare == []
