@@ -173,39 +173,25 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             # Datasette streams CSV with status 200 and, at max_csv_mb, appends an error to the
             # body. Hold the CSV back (it is bounded by max_csv_mb) and answer 413 instead.
-            start, chunks = None, []
-
-            async def hold(message):
-                nonlocal start
-                if message["type"] == "http.response.start":
-                    start = message
-                    return
-                chunks.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                body = b"".join(chunks)
+            async def finish(start, body):
                 if start["status"] == 200 and CSV_LIMIT_MESSAGE.search(body.rstrip()):
                     limit = datasette.setting("max_csv_mb")
                     return await _send_text(
                         send, 413,
                         f"This CSV is larger than {limit} MB, so it was not sent. Filter it, or download "
                         f"the whole database: /{DATABASE_NAME}.db")
-                headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-                headers.append((b"content-length", str(len(body)).encode()))
-                await send({**start, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
+                await _send_whole(send, start, body)
 
-            await app(scope, receive, hold)
+            await app(scope, receive, _held(finish))
 
         return guarded
 
     return wrap
 
 
-def _with_facet_report(datasette, scope, table: str, send):
-    """Hold a table's JSON back and add facets_timed_out, which Datasette shows only in HTML."""
+def _held(finish):
+    """An ASGI send that holds the whole response back, then hands it to ``finish(start, body)``."""
     start, chunks = None, []
-    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
 
     async def hold(message):
         nonlocal start
@@ -213,9 +199,24 @@ def _with_facet_report(datasette, scope, table: str, send):
             start = message
             return
         chunks.append(message.get("body", b""))
-        if message.get("more_body"):
-            return
-        body = b"".join(chunks)
+        if not message.get("more_body"):
+            await finish(start, b"".join(chunks))
+
+    return hold
+
+
+async def _send_whole(send, start, body: bytes):
+    headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _with_facet_report(datasette, scope, table: str, send):
+    """Hold a table's JSON back and add facets_timed_out, which Datasette shows only in HTML."""
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+
+    async def finish(start, body):
         if start["status"] == 200:
             try:
                 data = json.loads(body)
@@ -224,12 +225,9 @@ def _with_facet_report(datasette, scope, table: str, send):
             if isinstance(data, dict) and "facet_results" in data:
                 data["facets_timed_out"] = facets_timed_out(data, requested_facets(datasette, table, params))
                 body = json.dumps(data, default=str).encode("utf-8")
-        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await _send_whole(send, start, body)
 
-    return hold
+    return _held(finish)
 
 
 # Cells ----------------------------------------------------------------------------------------

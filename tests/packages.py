@@ -21,16 +21,21 @@ def make_package(target: Path, fixture: str | None = None) -> Path:
     shutil.copytree(BASE / "data", target / "data")
     shutil.copy(ROOT / "datapackage.json", target / "datapackage.json")
     if fixture:
-        for edit in json.loads((FIXTURES / fixture / "edits.json").read_text(encoding="utf-8")):
-            path = target / edit["file"]
-            text = path.read_text(encoding="utf-8")
-            if "append" in edit:
-                text += edit["append"] + "\n"
-            else:
-                assert edit["old"] in text, f"{fixture}: {edit['old']!r} not in {edit['file']}"
-                text = text.replace(edit["old"], edit["new"], 1)
-            path.write_bytes(text.encode("utf-8"))
+        apply_edits(target, json.loads((FIXTURES / fixture / "edits.json").read_text(encoding="utf-8")))
     return target / "datapackage.json"
+
+
+def apply_edits(target: Path, edits: list[dict]) -> None:
+    """Apply text edits to files under ``target`` (see make_package)."""
+    for edit in edits:
+        path = target / edit["file"]
+        text = path.read_text(encoding="utf-8")
+        if "append" in edit:
+            text += edit["append"] + "\n"
+        else:
+            assert edit["old"] in text, f"{edit['old']!r} not in {edit['file']}"
+            text = text.replace(edit["old"], edit["new"], 1)
+        path.write_bytes(text.encode("utf-8"))
 
 
 def expected_messages(fixture: str) -> list[str]:

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from scripts import release
-from tests.packages import FIXTURES, ROOT, make_package
+from tests.packages import FIXTURES, ROOT, apply_edits, make_package
 
 CORRECTED = "examplechat-deu-2024h1-all-requests_received"
 RESOURCED = "examplechat-deu-2024h1-all-percent_requests_some_data"
@@ -30,15 +30,7 @@ def package(folder, version, fixture=None, extra=()):
     """The base package at ``version``, with a fixture's changes.json and ``extra`` edits applied."""
     path = make_package(folder)
     edits = json.loads((FIXTURES / fixture / "changes.json").read_text(encoding="utf-8")) if fixture else []
-    for edit in [*edits, *extra]:
-        target = folder / edit["file"]
-        text = target.read_text(encoding="utf-8")
-        if "append" in edit:
-            text += edit["append"] + "\n"
-        else:
-            assert edit["old"] in text, f"{edit['old']!r} not in {edit['file']}"
-            text = text.replace(edit["old"], edit["new"], 1)
-        target.write_bytes(text.encode("utf-8"))
+    apply_edits(folder, [*edits, *extra])
     text = path.read_text(encoding="utf-8")
     path.write_text(re.sub(r'"version": "[^"]*"', f'"version": "{version}"', text, count=1), encoding="utf-8")
     return path
@@ -357,3 +349,10 @@ def test_recorded_releases_in_the_repository_are_consistent():
         assert {c: sum(1 for r in changelog if r["change"] == c) for c in release.CHANGES} == manifest["counts"]
         assert release.content_hash(manifest["inputs"]) == manifest["content_hash"], version
         previous = version
+
+
+def test_the_repositorys_data_can_be_released_as_its_version():
+    # `make release` on a clean clone must work: either the data is exactly the recorded release
+    # of its version, or the version is new (bumped, waiting for its first `make release`).
+    state = release.release_state()
+    assert state == "released" or "has not been released" in state, state
