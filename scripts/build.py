@@ -65,6 +65,12 @@ BUILD_COLUMNS = {
         "title": "Unit",
         "description": "The metric's unit: count (requests, accounts) or percent (0 to 100).",
     },
+    "recency_rank": {
+        "type": "INTEGER NOT NULL UNIQUE",
+        "title": "Recency rank",
+        "description": "1 for the figure whose period ended last, then onwards (ties by figure id). The table's "
+                       "default order: unique, so paging through it never skips or repeats a row.",
+    },
     "year": {
         "type": "INTEGER",
         "title": "Year",
@@ -281,6 +287,16 @@ def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
     return [derived[k] for k in sorted(derived, key=lambda k: derived[k].row["figure_id"])]
 
 
+def with_recency_rank(rows: list[dict]) -> list[dict]:
+    """Number the figures newest first. Datasette 0.65 orders a table's first page by the sort
+    column alone and later pages by sort column then key, so a sort column with ties skips rows
+    at page boundaries; a unique rank cannot tie."""
+    ordered = sorted(rows, key=lambda r: r["figure_id"])
+    ordered.sort(key=lambda r: r["period_end"], reverse=True)
+    rank = {r["figure_id"]: i for i, r in enumerate(ordered, start=1)}
+    return [{**r, "recency_rank": rank[r["figure_id"]]} for r in rows]
+
+
 def series_members(figures: list[dict]) -> list[str]:
     """Ids of the figures that make up the non-overlapping series of each group."""
     groups: dict[tuple, list] = defaultdict(list)
@@ -373,6 +389,7 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
             rows = tables[resource["name"]]
             if resource["name"] == "figures":
                 rows = [with_period_columns(r, units) for r in rows] + [with_period_columns(d.row, units) for d in derived]
+                rows = with_recency_rank(rows)
             if rows:
                 db[resource["name"]].insert_all(rows, batch_size=500)
         members = series_members(tables["figures"] + [d.row for d in derived])

@@ -70,6 +70,17 @@ def test_figures_sort_newest_first_with_human_labels(site):
     assert isinstance(data["rows"][0]["platform_id"], dict) and data["rows"][0]["platform_id"]["label"]
 
 
+def test_paging_through_the_default_order_sees_every_figure_once(site, real_db):
+    # Datasette 0.65 skips rows at page boundaries when the sort column has ties; the default
+    # order (recency_rank) is unique, so nothing is lost or repeated.
+    url, seen = FIGURES + ".json?_size=700&_shape=objects", []
+    while url:
+        page = site.get(url).json()
+        seen += [r["figure_id"] for r in page["rows"]]
+        url = page["next_url"] and page["next_url"].split("http://localhost", 1)[-1]
+    assert len(seen) == len(set(seen)) == rows(real_db, "SELECT count(*) FROM figures")[0][0]
+
+
 def test_column_descriptions_come_from_the_package(site):
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     fields = {f["name"]: f for r in descriptor["resources"] if r["name"] == "figures" for f in r["schema"]["fields"]}
