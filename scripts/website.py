@@ -6,6 +6,7 @@ Registered by scripts/serve.py (``make_datasette``). Pure helpers (``request_pro
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -305,8 +306,11 @@ async def home_context(datasette) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=4)
 def release_context(limit: int | None = 8) -> dict | None:
-    """The current release for the site: version, date, downloads, changes, and whether the data is it."""
+    """The current release for the site: version, date, downloads, changes, and whether the data is it.
+
+    Cached: it hashes the data files and reads the changelog, and neither changes while serving."""
     from scripts import release
 
     info = release.current_release_info(limit=limit)
@@ -325,15 +329,22 @@ async def changes_page(datasette, request):
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 
 
-async def feed(datasette, request):
+@functools.lru_cache(maxsize=1)
+def atom_for_current_release() -> str | None:
     """The current release's new and corrected figures, from its committed record in releases/."""
     from scripts import release
 
     info = release.current_release_info(limit=None)
     if info is None:
-        return Response.text("Nothing has been released yet.", status=404)
+        return None
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    atom = release.atom_feed(descriptor, info["version"], info["date"], info["changelog"])
+    return release.atom_feed(descriptor, info["version"], info["date"], info["changelog"])
+
+
+async def feed(datasette, request):
+    atom = atom_for_current_release()
+    if atom is None:
+        return Response.text("Nothing has been released yet.", status=404)
     return Response(atom, content_type="application/atom+xml; charset=utf-8")
 
 
