@@ -237,14 +237,33 @@ def _with_facet_report(datasette, scope, table: str, send):
 LINK_COLUMNS = {("sources", "url"), ("sources", "archived_url"), ("platforms", "transparency_report_url")}
 
 
+FIGURE_TABLES = {"figures", "figures_series"}
+
+
+def value_text(row) -> str:
+    """A figure's value as it was reported: 900, 0–249, fewer than 30, withheld, not reported."""
+    kind = row["value_kind"]
+    if kind == "exact":
+        return str(row["value"])
+    if kind == "band":
+        return f"{row['value_low']}–{row['value_high']}"
+    if kind == "less_than":
+        return f"fewer than {row['value_high']}"
+    return kind.replace("_", " ")
+
+
 @hookimpl
-def render_cell(value, column, table, database):
-    if database != DATABASE_NAME or value in (None, ""):
+def render_cell(row, value, column, table, database):
+    if database != DATABASE_NAME:
+        return None
+    if table in FIGURE_TABLES and column == "value":
+        # The number links to the figure's page: its quote, source, inputs and disagreements.
+        return markupsafe.Markup('<a class="figure-page" href="/figure/{0}" title="Where this figure comes from">{1}</a>').format(
+            row["figure_id"], value_text(row))
+    if value in (None, ""):
         return None
     if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):
         return markupsafe.Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(value)
-    if table in ("figures", "figures_series") and column == "figure_id" and isinstance(value, str):
-        return markupsafe.Markup('<a href="/figure/{0}">{0}</a>').format(value)
     return None
 
 

@@ -292,3 +292,17 @@ def test_atom_feed_lists_new_and_corrected_figures(site):
     entries = ElementTree.fromstring(response.content).findall("{http://www.w3.org/2005/Atom}entry")
     info = release.current_release_info(limit=None)
     assert len(entries) == sum(1 for c in info["changelog"] if c["change"] != "removed")
+
+
+def test_band_figure_page_shows_the_band_not_a_number(site):
+    html = site.get("/figure/github-usa-2014h1-national_security-requests_received").text
+    assert "0–249" in html and "reported as a band" in html
+    assert 'data-value=' not in html
+
+
+def test_figure_ids_in_the_table_link_to_their_pages(site):
+    html = site.get(FIGURES + "?platform_id=telegram&jurisdiction_id=USA").text
+    assert '<a class="figure-page" href="/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"' in html
+    bands = site.get(FIGURES + "?value_kind=band&_size=1").text
+    assert re.search(r'class="figure-page" href="/figure/[^"]+" title="[^"]+">\d+–\d+</a>', bands)
+    assert 'rel="nofollow noopener"' in site.get("/disclosures/sources").text
