@@ -128,6 +128,16 @@ def value_text(row: dict) -> str:
     return kind
 
 
+def _latest_record(records: list[dict], old_value: str, new_value: str) -> dict | None:
+    matching = [r for r in records if r["old_value"] == old_value and (r.get("new_value") or "") == new_value]
+    return max(matching, key=lambda r: (r["corrected_date"], r["correction_id"])) if matching else None
+
+
+def _record_reason(record: dict) -> str:
+    return (f"correction {record['correction_id']} ({record['corrected_date']}, "
+            f"source: {record['source_id']}): {record['reason']}")
+
+
 def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[dict] = ()) -> list[dict]:
     """Added, changed (value or source) and removed figures, sorted by change then figure id.
 
@@ -146,21 +156,18 @@ def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[d
                          "old_source_id": "", "new_source_id": after.get("source_id") or "",
                          "reason": f"source: {after.get('source_id') or 'derived'}"})
         elif after is None:
+            removal = _latest_record(by_figure.get(figure_id, []), value_text(before), "")
             rows.append({"change": "removed", "figure_id": figure_id, "old_value": value_text(before),
                          "new_value": "", "old_source_id": before.get("source_id") or "", "new_source_id": "",
-                         "reason": f"no longer in the data (was from {before.get('source_id') or 'unknown'})"})
+                         "reason": _record_reason(removal) if removal else ""})
         else:
             old_value, new_value = value_text(before), value_text(after)
             old_source, new_source = before.get("source_id") or "", after.get("source_id") or ""
             if old_value == new_value and old_source == new_source:
                 continue
-            matching = sorted((r for r in by_figure.get(figure_id, [])
-                               if r["old_value"] == old_value and r["new_value"] == new_value),
-                              key=lambda r: (r["corrected_date"], r["correction_id"]))
-            if matching:
-                record = matching[-1]
-                reason = f"correction {record['correction_id']} ({record['corrected_date']}, " \
-                         f"source: {record['source_id']}): {record['reason']}"
+            record = _latest_record(by_figure.get(figure_id, []), old_value, new_value)
+            if record:
+                reason = _record_reason(record)
             elif old_source != new_source:
                 reason = f"new source: {new_source}"
             else:
@@ -512,13 +519,15 @@ def plan_release(package_path: Path, descriptor: dict, releases: Path, release_d
                                  f"\"version\" in datapackage.json back to \"{previous}\"")
         old_figures = {row["figure_id"]: row for row in read_csv(releases / previous / "figures.csv")}
         changes = diff_figures(old_figures, figures, corrections)
-        unexplained = [c for c in changes if c["change"] == "changed" and not c["reason"]]
+        unexplained = [c for c in changes if c["change"] in ("changed", "removed") and not c["reason"]]
         if unexplained:
-            listed = "; ".join(f"{c['figure_id']} {c['old_value']} -> {c['new_value']}" for c in unexplained[:5])
+            listed = "; ".join(f"{c['figure_id']} {c['old_value']} -> {c['new_value'] or '(removed)'}"
+                               for c in unexplained[:5])
             raise ReleaseRefused(
-                f"{len(unexplained)} figure(s) changed value with the same source and no corrections record: "
-                f"{listed}. Add a row to data/corrections.csv (figure_id, old_value, new_value, reason, source_id, "
-                f"corrected_date) or cite the new source, then rerun: make release")
+                f"{len(unexplained)} figure(s) changed value with the same source, or were removed, with no "
+                f"corrections record: {listed}. Add a row to data/corrections.csv (figure_id, old_value, new_value "
+                f"- empty for a removal -, reason, source_id, corrected_date) or cite the new source, then rerun: "
+                f"make release")
         level, why = schema_change(old["schema"], schema_of(descriptor))
         figures_path = figures_resource["path"]
         other_inputs = sorted(p for p in inputs.keys() | old["inputs"].keys()

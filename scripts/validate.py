@@ -301,6 +301,20 @@ def figure_problems(
     return sorted(problems)
 
 
+def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Problem]:
+    """A correction names a figure in the data; a removal (no new_value) names one that is gone."""
+    problems = []
+    for line, row in rows:
+        figure_id = row.get("figure_id", "")
+        if row.get("new_value") and figure_id not in figure_ids:
+            problems.append(rules.Problem(shown, line, "figure_id", f"{figure_id} is not in figures; "
+                                          "a correction must name a figure in the data (leave new_value empty for a removal)"))
+        elif not row.get("new_value") and figure_id in figure_ids:
+            problems.append(rules.Problem(shown, line, "new_value", f"is empty, which records the removal of "
+                                          f"{figure_id}, but that figure is still in figures"))
+    return problems
+
+
 def corroboration_problems(rows, figures: dict, source_kinds: dict, shown: str) -> list[rules.Problem]:
     """A corroborating quote must contain the figure's numbers, like the figure's own quote."""
     problems = []
@@ -405,6 +419,14 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
         figures_path = folder / resources["figures"]["path"]
         figures = parse_figures(read_rows(figures_path))
         problems += figure_problems(figures, units, exempt, _relative(figures_path, base))
+
+    if {"figures", "corrections"} <= resources.keys():
+        folder = package_path.parent
+        problems += correction_problems(
+            read_rows(folder / resources["corrections"]["path"]),
+            {row["figure_id"] for _, row in read_rows(folder / resources["figures"]["path"])},
+            _relative(folder / resources["corrections"]["path"], base),
+        )
 
     if {"figures", "sources", "corroborations"} <= resources.keys():
         folder = package_path.parent

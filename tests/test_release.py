@@ -96,13 +96,15 @@ def test_diff_takes_reasons_from_the_data():
          "source_id": "s1", "corrected_date": "2025-02-01"},
         {"correction_id": "b-other", "figure_id": "b", "old_value": "9", "new_value": "5", "reason": "no",
          "source_id": "s1", "corrected_date": "2025-03-01"},
+        {"correction_id": "d-gone", "figure_id": "d", "old_value": "4", "new_value": "", "reason": "duplicate of b",
+         "source_id": "s1", "corrected_date": "2025-03-01"},
     ]
     assert [(c["change"], c["figure_id"], c["old_value"], c["new_value"], c["reason"])
             for c in release.diff_figures(old, new, corrections)] == [
         ("added", "e", "", "6", "source: s3"),
         ("changed", "b", "2", "5", "correction b-new (2025-02-01, source: s1): typo"),
         ("changed", "c", "3", "3", "new source: s2"),
-        ("removed", "d", "4", "", "no longer in the data (was from s1)"),
+        ("removed", "d", "4", "", "correction d-gone (2025-03-01, source: s1): duplicate of b"),
     ]
     assert release.diff_figures(old, {**old, "b": fig("7")})[0]["reason"] == ""
 
@@ -155,8 +157,10 @@ def test_changelog_lists_exactly_the_known_changes(released):
          "reason": "correction examplechat-deu-2024h1-all-requests_received-transcription (2025-02-01, source: "
                    "example-2025-01-10-report): The report's table reads 1.550; 1.500 was a transcription error."},
         {"change": "removed", "figure_id": REMOVED, "old_value": "0-499", "new_value": "", "old_source_id":
-         "example-2025-01-10-report", "new_source_id": "", "reason": "no longer in the data (was from "
-                                                                     "example-2025-01-10-report)"},
+         "example-2025-01-10-report", "new_source_id": "",
+         "reason": "correction examplechat-world-2024h1-all-requests_received-removed (2025-07-01, source: "
+                   "example-2025-01-10-report): The band is a national-security band, not all requests; it was "
+                   "filed under the wrong request type."},
     ]
     assert (released / "releases" / "1.1.0" / "changelog.csv").read_bytes() == \
         (released / "dist" / "1.1.0" / "changelog.csv").read_bytes()
@@ -301,6 +305,14 @@ def test_a_changed_value_needs_a_correction_or_a_new_source(only_first, tmp_path
     refused(package(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
             rf"1 figure\(s\) changed value .* no corrections record: {CORRECTED} 1500 -> 1550\. "
             r"Add a row to data/corrections.csv")
+
+
+def test_a_removed_figure_needs_a_corrections_record(only_first, tmp_path):
+    extra = [{"file": "data/figures.csv", "old": "examplechat-world-2024h1-all-requests_received,examplechat,WORLD,"
+              "2024-01-01,2024-06-30,all,requests_received,band,,0,499,Requests,example-2025-01-10-report,,"
+              "National security 0 - 499,\n", "new": ""}]
+    refused(package(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
+            rf"1 figure\(s\) changed value .*or were removed.* no corrections record: {REMOVED} 0-499 -> \(removed\)")
 
 
 def test_a_version_below_the_latest_release_is_refused(released, tmp_path):
