@@ -59,7 +59,7 @@ CHANGES = ("added", "changed", "removed")
 CHANGELOG_FIELDS = ["change", "figure_id", "old_value", "new_value", "old_source_id", "new_source_id", "reason"]
 # What a release remembers of each figure: enough to diff values and sources, and to summarise.
 SNAPSHOT_FIELDS = ["figure_id", "platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id",
-                   "metric_id", "value_kind", "value", "value_low", "value_high", "source_id"]
+                   "metric_id", "value_kind", "value", "value_low", "value_high", "source_id", "derivation"]
 DATABASE_NAME = "disclosures.db"
 # CHANGELOG.md lists each change up to this many per section, then summarises by platform.
 PROSE_LIMIT = 100
@@ -128,6 +128,19 @@ def value_text(row: dict) -> str:
     return kind
 
 
+def release_figures(package_path: Path, descriptor: dict) -> dict[str, dict]:
+    """Every figure a release publishes, as snapshot rows: the reported ones and those the build derives."""
+    figures_resource = next(r for r in descriptor["resources"] if r["name"] == "figures")
+    figures = {row["figure_id"]: {k: row.get(k, "") for k in SNAPSHOT_FIELDS}
+               for row in read_csv(package_path.parent / figures_resource["path"])}
+    tables = build.read_typed_rows(package_path, descriptor)
+    units = {m["metric_id"]: m["unit"] for m in tables.get("metrics", [])}
+    for derived in build.derive_figures(tables["figures"], units):
+        figures[derived.row["figure_id"]] = {k: "" if derived.row.get(k) is None else str(derived.row[k])
+                                             for k in SNAPSHOT_FIELDS}
+    return dict(sorted(figures.items()))
+
+
 def _latest_record(records: list[dict], old_value: str, new_value: str) -> dict | None:
     matching = [r for r in records if r["old_value"] == old_value and (r.get("new_value") or "") == new_value]
     return max(matching, key=lambda r: (r["corrected_date"], r["correction_id"])) if matching else None
@@ -152,14 +165,22 @@ def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[d
     for figure_id in sorted(old.keys() | new.keys()):
         before, after = old.get(figure_id), new.get(figure_id)
         if before is None:
+            reason = f"derived: {after['derivation']}" if after.get("derivation") else \
+                f"source: {after.get('source_id') or 'unknown'}"
             rows.append({"change": "added", "figure_id": figure_id, "old_value": "", "new_value": value_text(after),
-                         "old_source_id": "", "new_source_id": after.get("source_id") or "",
-                         "reason": f"source: {after.get('source_id') or 'derived'}"})
+                         "old_source_id": "", "new_source_id": after.get("source_id") or "", "reason": reason})
         elif after is None:
             removal = _latest_record(by_figure.get(figure_id, []), value_text(before), "")
+            if removal:
+                reason = _record_reason(removal)
+            elif before.get("derivation"):
+                # The build stops deriving a period once a source reports it or an input is gone.
+                reason = f"no longer derived (was {before['derivation']})"
+            else:
+                reason = ""
             rows.append({"change": "removed", "figure_id": figure_id, "old_value": value_text(before),
                          "new_value": "", "old_source_id": before.get("source_id") or "", "new_source_id": "",
-                         "reason": _record_reason(removal) if removal else ""})
+                         "reason": reason})
         else:
             old_value, new_value = value_text(before), value_text(after)
             old_source, new_source = before.get("source_id") or "", after.get("source_id") or ""
@@ -168,6 +189,8 @@ def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[d
             record = _latest_record(by_figure.get(figure_id, []), old_value, new_value)
             if record:
                 reason = _record_reason(record)
+            elif after.get("derivation"):
+                reason = f"derived: {after['derivation']} (its inputs changed)"
             elif old_source != new_source:
                 reason = f"new source: {new_source}"
             else:
@@ -484,9 +507,7 @@ def plan_release(package_path: Path, descriptor: dict, releases: Path, release_d
     inputs = content_inputs(package_path, descriptor)
     digest = content_hash(inputs)
     recorded = recorded_releases(releases)
-    figures_resource = next(r for r in descriptor["resources"] if r["name"] == "figures")
-    figures = {row["figure_id"]: {k: row.get(k, "") for k in SNAPSHOT_FIELDS}
-               for row in read_csv(package_path.parent / figures_resource["path"])}
+    figures = release_figures(package_path, descriptor)
 
     if version in recorded:
         manifest = recorded[version]
@@ -529,7 +550,7 @@ def plan_release(package_path: Path, descriptor: dict, releases: Path, release_d
                 f"- empty for a removal -, reason, source_id, corrected_date) or cite the new source, then rerun: "
                 f"make release")
         level, why = schema_change(old["schema"], schema_of(descriptor))
-        figures_path = figures_resource["path"]
+        figures_path = next(r for r in descriptor["resources"] if r["name"] == "figures")["path"]
         other_inputs = sorted(p for p in inputs.keys() | old["inputs"].keys()
                               if p != figures_path and inputs.get(p) != old["inputs"].get(p))
         content_changed = bool(other_inputs) or inputs.get(figures_path) != old["inputs"].get(figures_path)

@@ -165,7 +165,16 @@ def test_changelog_lists_exactly_the_known_changes(released):
     assert (released / "releases" / "1.1.0" / "changelog.csv").read_bytes() == \
         (released / "dist" / "1.1.0" / "changelog.csv").read_bytes()
     first = read_csv(released / "dist" / "1.0.0" / "changelog.csv")
-    assert {r["change"] for r in first} == {"added"} and len(first) == 8
+    assert {r["change"] for r in first} == {"added"} and len(first) == 10  # 8 reported + 2 derived
+    derived = {r["figure_id"]: r["reason"] for r in first if r["figure_id"].endswith("-derived")}
+    assert derived == {
+        "examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived":
+            "derived: examplechat-usa-2024-ip_or_phone-accounts_affected - "
+            "examplechat-usa-20240101-20240930-ip_or_phone-accounts_affected",
+        "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived":
+            "derived: examplechat-usa-2024-ip_or_phone-requests_fulfilled - "
+            "examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled",
+    }
 
 
 def test_changelog_prose_and_feed(released):
@@ -240,7 +249,7 @@ def test_release_record_names_its_previous_release(released):
     assert (manifest["version"], manifest["date"], manifest["previous"]) == ("1.1.0", "2025-07-15", "1.0.0")
     assert manifest["counts"] == {"added": 1, "changed": 2, "removed": 1}
     snapshot = read_csv(released / "releases" / "1.1.0" / "figures.csv")
-    assert len(snapshot) == manifest["figures"] == 8 and list(snapshot[0]) == release.SNAPSHOT_FIELDS
+    assert len(snapshot) == manifest["figures"] == 10 and list(snapshot[0]) == release.SNAPSHOT_FIELDS
 
 
 def test_rerun_of_a_recorded_version_is_harmless_and_keeps_its_date(released, tmp_path):
@@ -305,6 +314,19 @@ def test_a_changed_value_needs_a_correction_or_a_new_source(only_first, tmp_path
     refused(package(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
             rf"1 figure\(s\) changed value .* no corrections record: {CORRECTED} 1500 -> 1550\. "
             r"Add a row to data/corrections.csv")
+
+
+def test_derived_figures_explain_their_own_changes():
+    def fig(value, derivation=""):
+        return {"value_kind": "exact", "value": value, "source_id": "" if derivation else "s1", "derivation": derivation}
+
+    old = {"q4": fig("886", "y - ytd"), "gone": fig("5", "y2 - h1")}
+    new = {"q4": fig("887", "y - ytd"), "q3": fig("4", "ytd - h1")}
+    assert [(c["change"], c["figure_id"], c["reason"]) for c in release.diff_figures(old, new)] == [
+        ("added", "q3", "derived: ytd - h1"),
+        ("changed", "q4", "derived: y - ytd (its inputs changed)"),
+        ("removed", "gone", "no longer derived (was y2 - h1)"),
+    ]
 
 
 def test_a_removed_figure_needs_a_corrections_record(only_first, tmp_path):
