@@ -306,3 +306,15 @@ def test_figure_ids_in_the_table_link_to_their_pages(site):
     bands = site.get(FIGURES + "?value_kind=band&_size=1").text
     assert re.search(r'class="figure-page" href="/figure/[^"]+" title="[^"]+">\d+–\d+</a>', bands)
     assert 'rel="nofollow noopener"' in site.get("/disclosures/sources").text
+
+
+def test_json_shapes_are_what_the_api_page_says(site):
+    html = site.get("/api").text
+    assert "The default, <code>?_shape=arrays</code>" in html
+    assert isinstance(site.get(FIGURES + ".json?_size=1").json()["rows"][0], list)
+    assert isinstance(site.get(FIGURES + ".json?_size=1&_shape=objects").json()["rows"][0], dict)
+    assert isinstance(site.get(FIGURES + ".json?_size=1&_shape=array").json(), list)
+    keyed = site.get(FIGURES + ".json?_size=1&_shape=object").json()
+    assert list(keyed.values())[0]["figure_id"] == list(keyed)[0]
+    lines = site.get(FIGURES + ".json?_size=3&_shape=array&_nl=on").text.strip().splitlines()
+    assert len(lines) == 3 and all(json.loads(line)["figure_id"] for line in lines)
