@@ -161,7 +161,7 @@ def column_sql(field: dict, *, nullable: bool = False) -> str:
     if "enum" in constraints:
         checks.append(f"{name} IN ({', '.join(sql_literal(v) for v in constraints['enum'])})")
     if "minimum" in constraints:
-        checks.append(f"{name} >= {constraints['minimum']}")
+        checks.append(f"{name} >= {sql_literal(constraints['minimum'])}")
     if field["type"] == "date":
         checks.append(f"date({name}) = {name}")
     if checks:
