@@ -174,3 +174,12 @@ def test_build_rejects_a_name_datasette_cannot_serve(tmp_path, monkeypatch):
     with pytest.raises(build.BuildFailed, match=r"bad\]view"):
         build.build_database(make_package(tmp_path), tmp_path / "d.db")
     assert not (tmp_path / "d.db").exists()
+
+
+def test_column_sql_turns_constraints_into_checks():
+    date_sql = build.column_sql({"name": "d", "type": "date", "constraints": {"minimum": "1990-01-01"}})
+    assert date_sql == """"d" TEXT CHECK ("d" IS NULL OR ("d" >= '1990-01-01' AND date("d") = "d"))"""
+    enum_sql = build.column_sql({"name": "k", "type": "string", "constraints": {"required": True, "enum": ["a", "b'c"]}})
+    assert enum_sql == """"k" TEXT NOT NULL CHECK ("k" IS NULL OR ("k" IN ('a', 'b''c')))"""
+    assert build.column_sql({"name": "v", "type": "number", "constraints": {"minimum": 0}}) == \
+        """"v" NUMERIC CHECK ("v" IS NULL OR ("v" >= 0))"""
