@@ -61,9 +61,9 @@ BUILD_COLUMNS = {
         "description": "Short label of the period: 2024, 2024h1, 2024q3, or start-end dates.",
     },
     "unit": {
-        "type": "TEXT NOT NULL CHECK (unit IN ('count', 'percent'))",
+        "type": "TEXT NOT NULL CHECK (unit IN ('count', 'percent', 'fraction'))",
         "title": "Unit",
-        "description": "The metric's unit: count (requests, accounts) or percent (0 to 100).",
+        "description": "The metric's unit: count (requests, accounts), percent (0 to 100) or fraction (0 to 1, as the platform published it).",
     },
     "recency_rank": {
         "type": "INTEGER NOT NULL UNIQUE",

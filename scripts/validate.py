@@ -256,6 +256,8 @@ def figure_problems(
         if figure.value is not None:
             if unit == "percent" and figure.value > 100:
                 problem(figure, "value", f"{figure.value} is a percentage above 100")
+            if unit == "fraction" and figure.value > 1:
+                problem(figure, "value", f"{figure.value} is a fraction above 1")
             if unit == "count" and figure.value != figure.value.to_integral_value():
                 problem(figure, "value", f"{figure.value} is not a whole number, but {figure.metric_id} is a count")
 
