@@ -21,6 +21,9 @@ PINNED = {
     "protonvpn-world-2025h1-all-requests_rejected": ("exact", 29, None, None),
     "reddit-world-2019-all-requests_received": ("exact", 772, None, None),
     "snap-usa-2016h1-all-accounts_specified": ("exact", 2455, None, None),
+    "snap-usa-2025h2-court_order-requests_received": ("exact", 461, None, None),
+    "snap-usa-2024h1-court_order-fraction_requests_some_data": ("exact", 0.83, None, None),
+    "discord-usa-2024h1-all-requests_received": ("exact", 3782, None, None),
     "tiktok-usa-2023h1-all-requests_received": ("exact", 2944, None, None),
     "x-world-2024h1-all-requests_received": ("exact", 18737, None, None),
     "x-eu-2024h1-all-requests_received": ("exact", 7872, None, None),
@@ -40,6 +43,11 @@ def test_every_platform_with_figures_is_pinned(real_db):
 
 def test_bands_are_never_coerced_to_a_number(real_db):
     assert rows(real_db, "SELECT count(*) FROM figures WHERE value_kind != 'exact' AND value IS NOT NULL") == [(0,)]
+
+
+def test_fractions_stay_within_0_and_1_and_are_never_converted(real_db):
+    assert rows(real_db, """SELECT count(*) FROM figures WHERE unit = 'fraction' AND (value < 0 OR value > 1)""") == [(0,)]
+    assert rows(real_db, """SELECT DISTINCT metric_id FROM figures WHERE unit = 'fraction'""") == [("fraction_requests_some_data",)]
 
 
 def test_percentages_stay_within_0_and_100(real_db):
