@@ -413,30 +413,34 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
         problems += raw_file_problems(path, _relative(path, base), resource.get("schema", {}).get("fields", []))
     problems += frictionless_problems(package_path, descriptor, base)
 
+    folder = package_path.parent
+    read: dict[str, list[tuple[int, dict]]] = {}
+
+    def rows_of(name: str) -> list[tuple[int, dict]]:
+        """Each table is read once, however many rules look at it."""
+        if name not in read:
+            read[name] = read_rows(folder / resources[name]["path"])
+        return read[name]
+
+    def shown(name: str) -> str:
+        return _relative(folder / resources[name]["path"], base)
+
     if {"figures", "metrics", "disagreements"} <= resources.keys():
-        folder = package_path.parent
-        units = {row["metric_id"]: row["unit"] for _, row in read_rows(folder / resources["metrics"]["path"])}
-        exempt = {row["figure_id"] for _, row in read_rows(folder / resources["disagreements"]["path"])
+        units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
+        exempt = {row["figure_id"] for _, row in rows_of("disagreements")
                   if row.get("kind") == "inconsistent_parts" and row.get("figure_id")}
-        figures_path = folder / resources["figures"]["path"]
-        figures = parse_figures(read_rows(figures_path))
-        problems += figure_problems(figures, units, exempt, _relative(figures_path, base))
+        problems += figure_problems(parse_figures(rows_of("figures")), units, exempt, shown("figures"))
 
     if {"figures", "corrections"} <= resources.keys():
-        folder = package_path.parent
         problems += correction_problems(
-            read_rows(folder / resources["corrections"]["path"]),
-            {row["figure_id"] for _, row in read_rows(folder / resources["figures"]["path"])},
-            _relative(folder / resources["corrections"]["path"], base),
-        )
+            rows_of("corrections"), {row["figure_id"] for _, row in rows_of("figures")}, shown("corrections"))
 
     if {"figures", "sources", "corroborations"} <= resources.keys():
-        folder = package_path.parent
         problems += corroboration_problems(
-            read_rows(folder / resources["corroborations"]["path"]),
-            {row["figure_id"]: row for _, row in read_rows(folder / resources["figures"]["path"])},
-            {row["source_id"]: row.get("kind", "") for _, row in read_rows(folder / resources["sources"]["path"])},
-            _relative(folder / resources["corroborations"]["path"], base),
+            rows_of("corroborations"),
+            {row["figure_id"]: row for _, row in rows_of("figures")},
+            {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
+            shown("corroborations"),
         )
 
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
