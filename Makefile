@@ -1,40 +1,78 @@
-# The pipeline, in one direction:
-#   data/ + datapackage.json -> validate -> build -> disclosures.db -> serve / test
-# Every target sets up .venv (pinned requirements.txt) first, so a fresh clone needs nothing else.
+# The pipeline, in one direction (each step reads only the one before):
+#   data/ + datapackage.json -> build (validates once) -> build/ -> serve (stock datasette)
+#                                                              \-> release -> dist/<version>/
+# File targets: a second `make build` with nothing changed does no work.
+# Two virtualenvs from pinned requirements: .venv (pipeline, tests, lint) and .venv-site
+# (Datasette only: the serving process cannot import the pipeline). A fresh clone needs nothing else.
 
-VENV   := .venv
-PY     := $(VENV)/bin/python
-READY  := $(VENV)/.installed
+VENV      := .venv
+SITE_VENV := .venv-site
+PY        := $(VENV)/bin/python
+CLI       := $(PY) scripts/cli.py
+READY     := $(VENV)/.installed
+SITE_READY := $(SITE_VENV)/.installed
+DATABASE  := build/disclosures.db
+PORT      ?= 8001
+
+# Everything the build reads. The site's own files (plugins/, templates/, static/) are not here:
+# Datasette reads them as they are.
+BUILD_INPUTS := datapackage.json $(wildcard data/*.csv) metadata.yml settings.yml api_examples.yml \
+                $(wildcard releases/*/*) $(wildcard disclosures/*.py)
+
+# The site, exactly as the stock command serves it (`datasette serve build/` reads the
+# database, metadata.json, settings.json and inspect-data.json the build wrote there).
+SITE_ARGS := build --plugins-dir plugins --template-dir templates --static static:static --cors
 
 .DEFAULT_GOAL := validate
-.PHONY: validate build serve test bench clean readme release
+.PHONY: validate build serve test lint smoke bench release readme requirements clean
 
 $(READY): requirements.txt scripts/bootstrap.sh
-	sh scripts/bootstrap.sh
+	sh scripts/bootstrap.sh $(VENV) requirements.txt
+
+$(SITE_READY): requirements-site.txt scripts/bootstrap.sh
+	sh scripts/bootstrap.sh $(SITE_VENV) requirements-site.txt
 
 validate: $(READY)
-	$(PY) scripts/validate.py
+	$(CLI) validate
 
-build: validate
-	$(PY) scripts/build.py
+build: $(DATABASE)
 
-# Serves the downloads of the current release too, when the data is exactly that release.
-serve: build
-	$(PY) scripts/release.py --if-released
-	$(PY) scripts/serve.py
+$(DATABASE): $(READY) $(BUILD_INPUTS)
+	$(CLI) build
 
-test: $(READY)
+serve: $(DATABASE) $(SITE_READY)
+	$(CLI) serve --port $(PORT)
+
+test: $(READY) $(SITE_READY)
 	$(PY) -m pytest
 
-bench: build
-	$(PY) scripts/bench.py
+lint: $(READY)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
-# dist/<version>/ (downloads, hashes, citation, changelog) and its record in releases/<version>/.
-release: build
-	$(PY) scripts/release.py
+# The home page, a figure page and a canned query through the plain datasette command, as
+# datasette.io's own CI does after its build.
+smoke: $(DATABASE) $(SITE_READY)
+	$(SITE_VENV)/bin/datasette $(SITE_ARGS) --get /
+	$(SITE_VENV)/bin/datasette $(SITE_ARGS) --get /figure/telegram-usa-2024-ip_or_phone-requests_fulfilled
+	$(SITE_VENV)/bin/datasette $(SITE_ARGS) --get '/disclosures/compare_platforms.json?jurisdiction=USA&_shape=array'
+
+bench: $(DATABASE) $(SITE_READY)
+	$(CLI) bench
+
+# dist/<version>/ (downloads, hashes, citation, changelog) from build/, and its record in releases/<version>/.
+release: $(DATABASE)
+	$(CLI) release
+
+readme: $(DATABASE)
+	$(CLI) readme
+
+# Recompile the pinned requirements from pyproject.toml (never edit them by hand).
+requirements: $(READY)
+	$(VENV)/bin/uv pip compile pyproject.toml --group test --group lint --group tools --python-version 3.11 \
+	  --quiet --custom-compile-command "make requirements" -o requirements.txt
+	$(VENV)/bin/uv pip compile --group pyproject.toml:site --python-version 3.11 \
+	  --quiet --custom-compile-command "make requirements" -o requirements-site.txt
 
 clean:
-	rm -rf $(VENV) disclosures.db .pytest_cache dist
-
-readme: build
-	$(PY) scripts/readme.py
+	rm -rf $(VENV) $(SITE_VENV) build dist .pytest_cache .ruff_cache

@@ -1,7 +1,10 @@
 #!/bin/sh
-# Create .venv with the pinned requirements. Debian's python3 ships without the venv module
-# (package python3-venv); as root we install it rather than stopping a newcomer at step one.
+# Create a virtualenv with pinned requirements: sh scripts/bootstrap.sh VENV REQUIREMENTS
+# Debian's python3 ships without the venv module (package python3-venv); as root we install it
+# rather than stopping a newcomer at step one.
 set -eu
+venv="${1:?usage: bootstrap.sh VENV REQUIREMENTS}"
+requirements="${2:?usage: bootstrap.sh VENV REQUIREMENTS}"
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
@@ -14,7 +17,7 @@ if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
     exit 1
   fi
 fi
-rm -rf .venv
-"$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-touch .venv/.installed
+rm -rf "$venv"
+"$PYTHON" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+touch "$venv/.installed"

@@ -1,24 +1,41 @@
 """Shared fixtures: the expensive builds happen once per session."""
 
+import asyncio
+import importlib.util
+import json
+import os
+import socket
 import sqlite3
+import subprocess
+import time
+import urllib.request
 
 import pytest
 
-from scripts import build
+from disclosures import build, paths
+from disclosures import site as site_module
+from disclosures.vocabulary import DATABASE_FILE
 from tests.packages import make_package
 
 
 @pytest.fixture(scope="session")
-def real_db(tmp_path_factory):
-    """The repository's own data, built into a temporary folder."""
-    return build.build_database(build.PACKAGE, tmp_path_factory.mktemp("real") / "disclosures.db")
+def real_build(tmp_path_factory):
+    """The repository's own data, built into a temporary site folder (as `make build` does into build/)."""
+    folder = tmp_path_factory.mktemp("real")
+    build.build_site(paths.PACKAGE, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def real_db(real_build):
+    return real_build / DATABASE_FILE
 
 
 @pytest.fixture(scope="session")
 def base_db(tmp_path_factory):
     """The tiny base fixture package, built."""
     folder = tmp_path_factory.mktemp("base")
-    return build.build_database(make_package(folder), folder / "disclosures.db")
+    return build.build_database(make_package(folder), folder / DATABASE_FILE)
 
 
 def rows(db_path, sql, *params):
@@ -26,17 +43,19 @@ def rows(db_path, sql, *params):
         return conn.execute(sql, params).fetchall()
 
 
+def plugin(name):
+    """A module of plugins/, loaded by path as Datasette's --plugins-dir loads it."""
+    spec = importlib.util.spec_from_file_location(f"plugins_{name}", paths.PLUGINS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def built_settings(build_dir):
+    return json.loads((build_dir / "settings.json").read_text(encoding="utf-8"))
+
+
 # The site ------------------------------------------------------------------------------------
-
-import asyncio  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
-
-from tests.packages import ROOT  # noqa: E402
 
 
 class Site:
@@ -51,10 +70,8 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def site(real_db):
-    from scripts import serve
-
-    return Site(serve.make_datasette(real_db))
+def site(real_build):
+    return Site(site_module.in_process(real_build))
 
 
 def free_port() -> int:
@@ -64,12 +81,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(real_db):
-    """scripts/serve.py in its own process, exactly as `make serve` runs it."""
+def live_server(real_build):
+    """The stock `datasette serve` from .venv-site over the built folder, exactly as `make serve` runs it."""
+    if not site_module.DATASETTE.exists():
+        pytest.fail(f"{site_module.DATASETTE} is missing: run make test (it creates .venv-site)")
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "serve.py"), "--db", str(real_db), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    command = [str(site_module.DATASETTE), "serve", *site_module.datasette_arguments(real_build), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -79,8 +98,9 @@ def live_server(real_db):
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("the server did not start: " + process.stderr.read().decode())
+                raise RuntimeError("the server did not start: " + process.stderr.read().decode()) from None
             time.sleep(0.2)
     yield base
     process.terminate()
     process.wait(timeout=10)
+

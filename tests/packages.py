@@ -16,7 +16,8 @@ def make_package(target: Path, fixture: str | None = None) -> Path:
     """Write a package into ``target`` and return its datapackage.json path.
 
     A fixture's ``edits.json`` lists text edits: ``{"file", "old", "new"}`` replaces the first
-    occurrence of ``old``; ``{"file", "append"}`` adds a line.
+    occurrence of ``old``; ``{"file", "append"}`` adds a line. Either may add ``"encoding"``
+    (say ``"latin-1"``) to save the file that way instead of UTF-8, as a curator's editor might.
     """
     shutil.copytree(BASE / "data", target / "data")
     shutil.copy(ROOT / "datapackage.json", target / "datapackage.json")
@@ -35,7 +36,7 @@ def apply_edits(target: Path, edits: list[dict]) -> None:
         else:
             assert edit["old"] in text, f"{edit['old']!r} not in {edit['file']}"
             text = text.replace(edit["old"], edit["new"], 1)
-        path.write_bytes(text.encode("utf-8"))
+        path.write_bytes(text.encode(edit.get("encoding", "utf-8")))
 
 
 def expected_messages(fixture: str) -> list[str]:

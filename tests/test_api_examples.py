@@ -7,9 +7,11 @@ import sys
 
 import pytest
 
-from scripts import website
+import yaml
 
-EXAMPLES = website.load_api_examples()
+from disclosures import paths
+
+EXAMPLES = yaml.safe_load(paths.API_EXAMPLES.read_text(encoding="utf-8"))["examples"]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from scripts import build, validate
+from disclosures import build, derive, paths, schema_sql, validate
 from tests.conftest import rows
 from tests.packages import ROOT, make_package
 
@@ -27,9 +27,9 @@ def test_columns_types_and_keys_come_from_the_schema(real_db, resource):
     info = {r[1]: r for r in rows(real_db, f"PRAGMA table_info({resource['name']})")}
     for field in resource["schema"]["fields"]:
         cid, name, sqltype, notnull, default, pk = info[field["name"]]
-        assert sqltype == build.SQLITE_TYPES[field["type"]], field["name"]
+        assert sqltype == schema_sql.SQLITE_TYPES[field["type"]], field["name"]
         required = field.get("constraints", {}).get("required", False)
-        relaxed = resource["name"] == "figures" and name in build.DERIVED_MAY_OMIT
+        relaxed = resource["name"] == "figures" and name in schema_sql.DERIVED_MAY_OMIT
         assert bool(notnull) == (required and not relaxed), field["name"]
         assert bool(pk) == (name in resource["schema"]["primaryKey"]), field["name"]
     declared = {(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
@@ -106,10 +106,15 @@ def test_indexes_cover_the_facet_columns(real_db):
     assert {"platform_id", "jurisdiction_id", "metric_id", "request_type_id", "year", "period_kind"} <= indexed
 
 
-def test_rebuild_gives_the_same_rows_and_bytes(tmp_path, real_db):
-    again = build.build_database(build.PACKAGE, tmp_path / "again.db")
+def test_rebuild_gives_the_same_rows_and_bytes(tmp_path, real_db, real_build):
+    again = build.build_site(paths.PACKAGE, tmp_path)
     assert dump(again) == dump(real_db)
     assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(real_db.read_bytes()).digest()
+    built = sorted(p.name for p in real_build.iterdir())
+    assert built == sorted(p.name for p in tmp_path.iterdir()) == [
+        "datapackage.json", "disclosures.db", "feed.atom", "inspect-data.json", "metadata.json", "settings.json"]
+    for name in built:
+        assert (tmp_path / name).read_bytes() == (real_build / name).read_bytes(), name
 
 
 def test_failure_mid_build_leaves_the_old_database(tmp_path, monkeypatch):
@@ -139,7 +144,7 @@ def test_invalid_data_builds_nothing(tmp_path):
 
 
 def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch):
-    original = build.with_period_columns
+    original = derive.with_period_columns
 
     def corrupt(row, units):
         row = original(row, units)
@@ -147,7 +152,7 @@ def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch):
             row["value"] = 901
         return row
 
-    monkeypatch.setattr(build, "with_period_columns", corrupt)
+    monkeypatch.setattr(derive, "with_period_columns", corrupt)
     with pytest.raises(build.BuildFailed, match="round trip of data/figures.csv failed"):
         build.build_database(make_package(tmp_path), tmp_path / "d.db")
     assert not (tmp_path / "d.db").exists()
@@ -155,12 +160,12 @@ def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch):
 
 def test_build_cli_reports_problems_and_exits_non_zero(tmp_path):
     package = make_package(tmp_path, "value_not_in_quote")
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "--package", str(package),
-                          "--db", str(tmp_path / "d.db")], capture_output=True, text=True)
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli.py"), "build", "--package", str(package),
+                          "--out", str(tmp_path / "site")], capture_output=True, text=True)
     assert run.returncode == 1
     assert "data/figures.csv:5:quote: value 180 does not appear in the quote" in run.stderr
     assert "nothing was built" in run.stderr
-    assert not (tmp_path / "d.db").exists()
+    assert not (tmp_path / "site" / "disclosures.db").exists()
 
 
 def test_every_figure_carries_its_metrics_unit(base_db):
@@ -177,9 +182,9 @@ def test_build_rejects_a_name_datasette_cannot_serve(tmp_path, monkeypatch):
 
 
 def test_column_sql_turns_constraints_into_checks():
-    date_sql = build.column_sql({"name": "d", "type": "date", "constraints": {"minimum": "1990-01-01"}})
+    date_sql = schema_sql.column_sql({"name": "d", "type": "date", "constraints": {"minimum": "1990-01-01"}})
     assert date_sql == """"d" TEXT CHECK ("d" IS NULL OR ("d" >= '1990-01-01' AND date("d") = "d"))"""
-    enum_sql = build.column_sql({"name": "k", "type": "string", "constraints": {"required": True, "enum": ["a", "b'c"]}})
+    enum_sql = schema_sql.column_sql({"name": "k", "type": "string", "constraints": {"required": True, "enum": ["a", "b'c"]}})
     assert enum_sql == """"k" TEXT NOT NULL CHECK ("k" IS NULL OR ("k" IN ('a', 'b''c')))"""
-    assert build.column_sql({"name": "v", "type": "number", "constraints": {"minimum": 0}}) == \
+    assert schema_sql.column_sql({"name": "v", "type": "number", "constraints": {"minimum": 0}}) == \
         """"v" NUMERIC CHECK ("v" IS NULL OR ("v" >= 0))"""

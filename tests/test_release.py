@@ -16,7 +16,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from scripts import release
+import yaml
+
+from disclosures import build, changelog, paths, release, release_records, versioning
+from disclosures.vocabulary import value_token
+from tests.conftest import rows
 from tests.packages import FIXTURES, ROOT, apply_edits, make_package
 
 CORRECTED = "examplechat-deu-2024h1-all-requests_received"
@@ -41,12 +45,18 @@ def read_csv(path):
         return list(csv.DictReader(handle))
 
 
+def built(folder, version, fixture=None, extra=(), releases=None):
+    """The package at ``version`` (see ``package``), built into ``folder``/build as `make build` does."""
+    build.build_site(package(folder, version, fixture, extra), folder / "build", releases=releases)
+    return folder / "build"
+
+
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
     root = tmp_path_factory.mktemp("releases")
     dist, releases = root / "dist", root / "releases"
-    release.make_release(package(root / "a", "1.0.0"), dist, releases, "2025-01-15")
-    release.make_release(package(root / "b", "1.1.0", "release_next"), dist, releases, "2025-07-15")
+    release.make_release(built(root / "a", "1.0.0", releases=releases), dist, releases, "2025-01-15")
+    release.make_release(built(root / "b", "1.1.0", "release_next", releases=releases), dist, releases, "2025-07-15")
     return root
 
 
@@ -66,20 +76,22 @@ def only_first(released, tmp_path):
     ("1.2.3", "1.2.3", None), ("0.9.9", "1.0.0", "major"), ("1.9.0", "1.10.0", "minor"),
 ])
 def test_bump_kind(old, new, kind):
-    assert release.bump_kind(old, new) == kind
+    assert versioning.bump_kind(old, new) == kind
 
 
 @pytest.mark.parametrize("version", ["1.0", "v1.0.0", "1.0.0-rc1", "01.0.0", ""])
 def test_version_must_be_semver(version):
     with pytest.raises(release.ReleaseRefused, match="MAJOR.MINOR.PATCH"):
-        release.parse_version(version)
+        release_records.parse_version(version)
 
 
-def test_value_text():
-    assert release.value_text({"value_kind": "exact", "value": "81.5"}) == "81.5"
-    assert release.value_text({"value_kind": "band", "value_low": "0", "value_high": "499"}) == "0-499"
-    assert release.value_text({"value_kind": "less_than", "value_high": "10"}) == "<10"
-    assert release.value_text({"value_kind": "withheld"}) == "withheld"
+def test_value_token():
+    assert value_token({"value_kind": "exact", "value": "81.5"}) == "81.5"
+    assert value_token({"value_kind": "exact", "value": 1e-05}) == "0.00001"
+    assert value_token({"value_kind": "band", "value_low": "0", "value_high": "499"}) == "0-499"
+    assert value_token({"value_kind": "less_than", "value_high": "10"}) == "<10"
+    assert value_token({"value_kind": "withheld"}) == "withheld"
+    assert value_token({"value_kind": "not_reported"}) == "not_reported"
 
 
 def fig(value, source="s1"):
@@ -100,45 +112,45 @@ def test_diff_takes_reasons_from_the_data():
          "source_id": "s1", "corrected_date": "2025-03-01"},
     ]
     assert [(c["change"], c["figure_id"], c["old_value"], c["new_value"], c["reason"])
-            for c in release.diff_figures(old, new, corrections)] == [
+            for c in changelog.diff_figures(old, new, corrections)] == [
         ("added", "e", "", "6", "source: s3"),
         ("changed", "b", "2", "5", "correction b-new (2025-02-01, source: s1): typo"),
         ("changed", "c", "3", "3", "new source: s2"),
         ("removed", "d", "4", "", "correction d-gone (2025-03-01, source: s1): duplicate of b"),
     ]
-    assert release.diff_figures(old, {**old, "b": fig("7")})[0]["reason"] == ""
+    assert changelog.diff_figures(old, {**old, "b": fig("7")})[0]["reason"] == ""
 
 
 def test_required_bump():
     added, changed = [{"change": "added"}], [{"change": "changed"}]
-    assert release.required_bump(added + changed, None, True) == "minor"
-    assert release.required_bump(changed, None, True) == "patch"
-    assert release.required_bump([{"change": "removed"}], None, True) == "patch"
-    assert release.required_bump([], None, True) == "patch"
-    assert release.required_bump([], "minor", True) == "minor"
-    assert release.required_bump(changed, "major", True) == "major"
-    assert release.required_bump([], None, False) is None
+    assert versioning.required_bump(added + changed, None, True) == "minor"
+    assert versioning.required_bump(changed, None, True) == "patch"
+    assert versioning.required_bump([{"change": "removed"}], None, True) == "patch"
+    assert versioning.required_bump([], None, True) == "patch"
+    assert versioning.required_bump([], "minor", True) == "minor"
+    assert versioning.required_bump(changed, "major", True) == "major"
+    assert versioning.required_bump([], None, False) is None
 
 
 def test_schema_change():
     old = {"t": {"fields": ["a:string", "b:number"], "primaryKey": ["a"]}}
-    assert release.schema_change(old, old) == (None, [])
-    assert release.schema_change(old, {**old, "u": old["t"]}) == ("minor", ["resource u added"])
-    assert release.schema_change(old, {"t": {"fields": ["a:string", "b:integer"], "primaryKey": ["a"]}}) == (
+    assert versioning.schema_change(old, old) == (None, [])
+    assert versioning.schema_change(old, {**old, "u": old["t"]}) == ("minor", ["resource u added"])
+    assert versioning.schema_change(old, {"t": {"fields": ["a:string", "b:integer"], "primaryKey": ["a"]}}) == (
         "major", ["fields or key of t changed"])
-    assert release.schema_change(old, {})[0] == "major"
+    assert versioning.schema_change(old, {})[0] == "major"
 
 
 def test_check_bump_messages():
     with pytest.raises(release.ReleaseRefused, match=r"needs a minor bump.*set \"version\" .* to 1.1.0"):
-        release.check_bump("1.0.0", "1.0.1", "minor")
+        versioning.check_bump("1.0.0", "1.0.1", "minor")
     with pytest.raises(release.ReleaseRefused, match="needs a major bump"):
-        release.check_bump("1.0.0", "1.5.0", "major")
+        versioning.check_bump("1.0.0", "1.5.0", "major")
     with pytest.raises(release.ReleaseRefused, match="content changed .* but the version did not"):
-        release.check_bump("1.0.0", "1.0.0", "patch")
+        versioning.check_bump("1.0.0", "1.0.0", "patch")
     with pytest.raises(release.ReleaseRefused, match="nothing changed since release 1.0.0"):
-        release.check_bump("1.0.0", "1.0.1", None)
-    release.check_bump("1.0.0", "2.0.0", "patch")  # a bigger step than needed is allowed
+        versioning.check_bump("1.0.0", "1.0.1", None)
+    versioning.check_bump("1.0.0", "2.0.0", "patch")  # a bigger step than needed is allowed
 
 
 # Two real releases ---------------------------------------------------------------------------
@@ -189,7 +201,7 @@ def test_changelog_prose_and_feed(released):
         f"New figure {ADDED}: 1600", f"Corrected figure {RESOURCED}: 81.5 → 82.5",
         f"Corrected figure {CORRECTED}: 1500 → 1550"]
     assert {e.find(f"{ATOM}updated").text for e in entries} | {feed.find(f"{ATOM}updated").text} == {
-        "2025-07-15T00:00:00Z"}
+        "2025-07-15T00:00:00+00:00"}
 
 
 def test_release_folder_has_every_download(released):
@@ -237,8 +249,9 @@ def test_standard_frictionless_cli_validates_the_release(released):
 
 def test_citation_carries_version_and_date(released):
     folder = released / "dist" / "1.1.0"
-    cff = (folder / "CITATION.cff").read_text(encoding="utf-8")
-    assert 'version: "1.1.0"\n' in cff and 'date-released: "2025-07-15"\n' in cff and "type: dataset\n" in cff
+    cff = yaml.safe_load((folder / "CITATION.cff").read_text(encoding="utf-8"))
+    assert (cff["version"], cff["date-released"], cff["type"]) == ("1.1.0", "2025-07-15", "dataset")
+    assert cff["url"] == json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["homepage"]
     bib = (folder / "CITATION.bib").read_text(encoding="utf-8")
     assert bib.startswith("@misc{platform_disclosures_1_1_0,\n")
     assert "  version = {1.1.0},\n" in bib and "  year = {2025},\n" in bib and "  date = {2025-07-15},\n" in bib
@@ -249,13 +262,13 @@ def test_release_record_names_its_previous_release(released):
     assert (manifest["version"], manifest["date"], manifest["previous"]) == ("1.1.0", "2025-07-15", "1.0.0")
     assert manifest["counts"] == {"added": 1, "changed": 2, "removed": 1}
     snapshot = read_csv(released / "releases" / "1.1.0" / "figures.csv")
-    assert len(snapshot) == manifest["figures"] == 10 and list(snapshot[0]) == release.SNAPSHOT_FIELDS
+    assert len(snapshot) == manifest["figures"] == 10 and list(snapshot[0]) == release_records.SNAPSHOT_FIELDS
 
 
 def test_rerun_of_a_recorded_version_is_harmless_and_keeps_its_date(released, tmp_path):
     dist, releases = tmp_path / "dist", tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    release.make_release(released / "b" / "datapackage.json", dist, releases, "2030-01-01")
+    release.make_release(released / "b" / "build", dist, releases, "2030-01-01")
     again, first = dist / "1.1.0", released / "dist" / "1.1.0"
     names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(again).as_posix() for p in again.rglob("*") if p.is_file())
@@ -264,26 +277,58 @@ def test_rerun_of_a_recorded_version_is_harmless_and_keeps_its_date(released, tm
     assert sorted(p.name for p in releases.iterdir()) == ["1.0.0", "1.1.0"]
 
 
-def test_site_info(released):
-    info = release.current_release_info(released / "releases", released / "dist", limit=2)
-    assert (info["version"], info["date"], info["previous"], info["folder"]) == ("1.1.0", "2025-07-15", "1.0.0",
-                                                                               "dist/1.1.0")
-    assert [r["figure_id"] for r in info["changelog"]] == [RESOURCED, CORRECTED]
-    files = {f["path"]: f for f in info["files"]}
-    data = (released / "dist" / "1.1.0" / "datapackage.json").read_bytes()
-    assert files["datapackage.json"] == {"path": "datapackage.json", "bytes": len(data),
-                                         "sha256": hashlib.sha256(data).hexdigest()}
-    assert "SHA256SUMS" in files and "disclosures.db" in files
-    assert release.current_release_info(released / "nothing", released / "dist") is None
+def test_the_released_database_is_the_built_one_saying_it_is_released(released):
+    # The release copies build/disclosures.db (it never rebuilds) and records itself in the copy's
+    # release tables, exactly as the next build will from releases/.
+    shipped = released / "dist" / "1.1.0" / "disclosures.db"
+    figures = "SELECT * FROM figures ORDER BY figure_id"
+    assert rows(shipped, figures) == rows(released / "b" / "build" / "disclosures.db", figures)
+    assert rows(shipped, "SELECT version, release_state, latest_release FROM dataset") == [("1.1.0", "released", "1.1.0")]
+    assert rows(shipped, "SELECT version, date, previous, added, changed, removed FROM releases ORDER BY version") == [
+        ("1.0.0", "2025-01-15", None, 10, 0, 0), ("1.1.0", "2025-07-15", "1.0.0", 1, 2, 1)]
+    assert rows(shipped, "SELECT count(*) FROM release_changes WHERE version = '1.1.0'") == [(4,)]
+    manifest = json.loads((released / "releases" / "1.1.0" / "manifest.json").read_text(encoding="utf-8"))
+    assert [r[0] for r in rows(shipped, "SELECT path FROM release_files WHERE version = '1.1.0' ORDER BY path")] == \
+        manifest["files"]
+
+
+def test_a_build_after_the_release_shows_it_released(released, tmp_path):
+    build.build_site(released / "b" / "datapackage.json", tmp_path, releases=released / "releases")
+    db = tmp_path / "disclosures.db"
+    assert rows(db, "SELECT version, release_state, latest_release FROM dataset") == [("1.1.0", "released", "1.1.0")]
+    shipped = released / "dist" / "1.1.0"
+    for table in ("releases", "release_changes", "release_files", "dataset"):
+        assert rows(db, f"SELECT * FROM {table} ORDER BY 1, 2") == rows(shipped / "disclosures.db",
+                                                                        f"SELECT * FROM {table} ORDER BY 1, 2"), table
+    assert (tmp_path / "feed.atom").read_bytes() == (shipped / "feed.atom").read_bytes()
+
+
+def test_the_release_never_builds(released, tmp_path, monkeypatch):
+    def no_build(*args, **kwargs):
+        raise AssertionError("the release rebuilt the database")
+
+    monkeypatch.setattr(build, "build_site", no_build)
+    monkeypatch.setattr(build, "build_database", no_build)
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    release.make_release(released / "b" / "build", dist, releases, "2030-01-01")
+    assert (dist / "1.1.0" / "SHA256SUMS").exists()
+
+
+@pytest.mark.parametrize("homepage", ["http://127.0.0.1:8001/", "http://localhost/", "", "/relative/"])
+def test_a_loopback_or_missing_homepage_is_refused(tmp_path, homepage):
+    extra = [{"file": "datapackage.json", "old": '"homepage": "', "new": f'"homepage": "{homepage}", "was": "'}]
+    refused(built(tmp_path / "p", "1.0.0", extra=extra), tmp_path / "releases", tmp_path / "dist",
+            "homepage .* it is the canonical site URL")
 
 
 # Refusals: each before anything is built or recorded ------------------------------------------
 
 
-def refused(package_path, releases, dist, match):
+def refused(build_dir, releases, dist, match):
     before = sorted(p.relative_to(releases).as_posix() for p in releases.rglob("*"))
     with pytest.raises(release.ReleaseRefused, match=match):
-        release.make_release(package_path, dist, releases, "2025-12-01")
+        release.make_release(build_dir, dist, releases, "2025-12-01")
     assert sorted(p.relative_to(releases).as_posix() for p in releases.rglob("*")) == before
     assert not dist.exists() or not any(dist.iterdir())
 
@@ -291,7 +336,7 @@ def refused(package_path, releases, dist, match):
 def test_unchanged_data_under_a_new_version_is_refused(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    refused(package(tmp_path / "p", "1.1.1", "release_next"), releases, tmp_path / "dist",
+    refused(built(tmp_path / "p", "1.1.1", "release_next"), releases, tmp_path / "dist",
             r"nothing changed since release 1.1.0; do not bump the version: set \"version\" .* back to \"1.1.0\"")
 
 
@@ -299,19 +344,19 @@ def test_changed_data_under_the_same_version_is_refused(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
     extra = [{"file": "data/events.csv", "old": "Policy change", "new": "Policy changed"}]
-    refused(package(tmp_path / "p", "1.1.0", "release_next", extra), releases, tmp_path / "dist",
+    refused(built(tmp_path / "p", "1.1.0", "release_next", extra), releases, tmp_path / "dist",
             r"content changed but the version did not: .*changed: data/events.csv\)")
 
 
 def test_added_figures_need_a_minor_bump(only_first, tmp_path):
-    refused(package(tmp_path / "p", "1.0.1", "release_next"), only_first, tmp_path / "dist",
+    refused(built(tmp_path / "p", "1.0.1", "release_next"), only_first, tmp_path / "dist",
             r"1.0.0 -> 1.0.1 is a patch bump, but this release needs a minor bump .*1 figure\(s\) added.* to 1.1.0")
 
 
 def test_a_changed_value_needs_a_correction_or_a_new_source(only_first, tmp_path):
     extra = [{"file": "data/figures.csv", "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
               "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550"}]
-    refused(package(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
+    refused(built(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
             rf"1 figure\(s\) changed value .* no corrections record: {CORRECTED} 1500 -> 1550\. "
             r"Add a row to data/corrections.csv")
 
@@ -322,7 +367,7 @@ def test_derived_figures_explain_their_own_changes():
 
     old = {"q4": fig("886", "y - ytd"), "gone": fig("5", "y2 - h1")}
     new = {"q4": fig("887", "y - ytd"), "q3": fig("4", "ytd - h1")}
-    assert [(c["change"], c["figure_id"], c["reason"]) for c in release.diff_figures(old, new)] == [
+    assert [(c["change"], c["figure_id"], c["reason"]) for c in changelog.diff_figures(old, new)] == [
         ("added", "q3", "derived: ytd - h1"),
         ("changed", "q4", "derived: y - ytd (its inputs changed)"),
         ("removed", "gone", "no longer derived (was y2 - h1)"),
@@ -333,14 +378,14 @@ def test_a_removed_figure_needs_a_corrections_record(only_first, tmp_path):
     extra = [{"file": "data/figures.csv", "old": "examplechat-world-2024h1-all-requests_received,examplechat,WORLD,"
               "2024-01-01,2024-06-30,all,requests_received,band,,0,499,Requests,example-2025-01-10-report,,"
               "National security 0 - 499,\n", "new": ""}]
-    refused(package(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
+    refused(built(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
             rf"1 figure\(s\) changed value .*or were removed.* no corrections record: {REMOVED} 0-499 -> \(removed\)")
 
 
 def test_a_version_below_the_latest_release_is_refused(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    refused(package(tmp_path / "p", "1.0.5", "release_next"), releases, tmp_path / "dist",
+    refused(built(tmp_path / "p", "1.0.5", "release_next"), releases, tmp_path / "dist",
             "version 1.0.5 is below the latest release 1.1.0")
 
 
@@ -351,9 +396,7 @@ def test_a_correction_alone_is_a_patch_release(only_first, tmp_path):
         {"file": "data/corrections.csv", "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,"
                                                    "2025-02-01"},
     ]
-    plan = release.plan_release(package(tmp_path / "p", "1.0.1", extra=extra),
-                                json.loads((tmp_path / "p" / "datapackage.json").read_text(encoding="utf-8")),
-                                only_first, "2025-02-02")
+    plan = release.plan_release(built(tmp_path / "p", "1.0.1", extra=extra), only_first, "2025-02-02")
     assert [(c["change"], c["figure_id"]) for c in plan["changes"]] == [("changed", CORRECTED)]
     assert (plan["previous"], plan["date"], plan["new"]) == ("1.0.0", "2025-02-02", True)
 
@@ -361,8 +404,8 @@ def test_a_correction_alone_is_a_patch_release(only_first, tmp_path):
 def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    path = package(tmp_path / "p", "1.1.1", "release_next")
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "release.py"), "--package", str(path),
+    build_dir = built(tmp_path / "p", "1.1.1", "release_next")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli.py"), "release", "--build-dir", str(build_dir),
                           "--dist", str(tmp_path / "dist"), "--releases", str(releases)],
                          capture_output=True, text=True)
     assert run.returncode == 1
@@ -373,20 +416,23 @@ def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
 
 
 def test_recorded_releases_in_the_repository_are_consistent():
-    recorded = release.recorded_releases(release.RELEASES)
+    recorded = release_records.recorded_releases(paths.RELEASES)
     previous = None
     for version, manifest in recorded.items():
         assert manifest["previous"] == previous, version
-        snapshot = read_csv(release.RELEASES / version / "figures.csv")
+        snapshot = read_csv(paths.RELEASES / version / "figures.csv")
         assert len(snapshot) == manifest["figures"], version
-        changelog = read_csv(release.RELEASES / version / "changelog.csv")
-        assert {c: sum(1 for r in changelog if r["change"] == c) for c in release.CHANGES} == manifest["counts"]
-        assert release.content_hash(manifest["inputs"]) == manifest["content_hash"], version
+        changes = read_csv(paths.RELEASES / version / "changelog.csv")
+        assert {c: sum(1 for r in changes if r["change"] == c) for c in release_records.CHANGES} == manifest["counts"]
+        assert release_records.content_hash(manifest["inputs"]) == manifest["content_hash"], version
         previous = version
 
 
 def test_the_repositorys_data_can_be_released_as_its_version():
     # `make release` on a clean clone must work: either the data is exactly the recorded release
     # of its version, or the version is new (bumped, waiting for its first `make release`).
-    state = release.release_state()
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    digest = release_records.content_hash(release_records.content_inputs(paths.PACKAGE, descriptor))
+    state = release_records.release_state(descriptor["version"], digest,
+                                          release_records.recorded_releases(paths.RELEASES))
     assert state == "released" or "has not been released" in state, state

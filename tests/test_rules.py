@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from scripts import rules
+from disclosures import rules
 
 D = date.fromisoformat
 

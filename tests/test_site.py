@@ -9,9 +9,11 @@ import urllib.request
 
 import pytest
 
-from scripts import serve, website
-from tests.conftest import Site, rows
+from disclosures import paths, site as site_module
+from tests.conftest import Site, built_settings, plugin, rows
 from tests.packages import ROOT
+
+guards = plugin("guards")
 
 FIGURES = "/disclosures/figures"
 
@@ -53,7 +55,7 @@ def test_default_facets_are_present_with_the_right_counts(site, real_db):
 
 def test_a_facet_that_timed_out_is_reported_in_the_json_not_dropped():
     data = {"facet_results": {"platform_id": {}, "year": {}}}
-    assert website.facets_timed_out(data, ["platform_id", "jurisdiction_id", "year"]) == ["jurisdiction_id"]
+    assert guards.facets_timed_out(data, ["platform_id", "jurisdiction_id", "year"]) == ["jurisdiction_id"]
 
 
 def test_facet_report_follows_the_request(site):
@@ -177,15 +179,15 @@ def test_valid_timelimit_still_works(site):
     assert site.get(FIGURES + ".json?_timelimit=500&_size=1").status_code == 200
 
 
-def test_a_csv_over_max_csv_mb_is_refused_not_cut(real_db):
-    small = Site(serve.make_datasette(real_db, settings={**serve.SETTINGS, "max_csv_mb": 1}))
+def test_a_csv_over_max_csv_mb_is_refused_not_cut(real_build):
+    small = Site(site_module.in_process(real_build, settings={**built_settings(real_build), "max_csv_mb": 1}))
     response = small.get(FIGURES + ".csv?_stream=on&_size=max")
     assert response.status_code == 413
     assert "larger than 1 MB" in response.text
     assert small.get("/disclosures/platforms.csv").status_code == 200
 
 
-@pytest.mark.parametrize("path", sorted(website.HIDDEN_PATHS))
+@pytest.mark.parametrize("path", sorted(guards.HIDDEN_PATHS))
 def test_introspection_that_leaks_paths_is_hidden(site, path):
     assert site.get(path).status_code == 404
 
@@ -227,12 +229,14 @@ def test_sqlite_file_downloads(site, real_db):
     assert response.content == real_db.read_bytes()
 
 
-def test_api_page_shows_every_example(site):
+def test_api_page_shows_every_example(site, real_build):
+    import yaml
+
     html = site.get("/api").text
-    for example in website.load_api_examples():
+    for example in yaml.safe_load(paths.API_EXAMPLES.read_text(encoding="utf-8"))["examples"]:
         assert f'id="{example["id"]}"' in html
     assert "max_returned_rows" not in html  # settings are shown as values, not names
-    assert str(serve.SETTINGS["max_returned_rows"]) in html
+    assert str(built_settings(real_build)["max_returned_rows"]) in html
 
 
 def test_vendored_chart_js_is_the_pinned_npm_file():
@@ -248,9 +252,19 @@ def test_vendored_chart_js_is_the_pinned_npm_file():
 # The serving process ------------------------------------------------------------------------
 
 
-def test_serving_process_cannot_import_rich(live_server):
+def test_serving_process_holds_none_of_the_pipeline(live_server):
+    # The stock datasette command from .venv-site: rich (slow tracebacks), frictionless and the
+    # disclosures library are neither loaded nor importable in the serving process.
     status = json.load(urllib.request.urlopen(live_server + "/-/serving.json"))
     assert status["rich_importable"] is False
+    assert status["modules"] == {name: {"loaded": False, "importable": False}
+                                 for name in ("rich", "frictionless", "disclosures")}
+
+
+def test_the_in_process_site_reports_what_it_holds(site):
+    # The same endpoint in the test process, where the pipeline is loaded: the report is real.
+    status = site.get("/-/serving.json").json()
+    assert status["modules"]["disclosures"] == {"loaded": True, "importable": True}
 
 
 def test_error_responses_in_the_serving_process_stay_plain(live_server):
@@ -263,35 +277,38 @@ def test_error_responses_in_the_serving_process_stay_plain(live_server):
 # Releases on the site -------------------------------------------------------------------------
 
 
-def test_home_page_shows_version_release_date_and_what_changed(site):
-    from scripts import release
+def latest_release(db_path):
+    return rows(db_path, "SELECT version, date FROM releases WHERE version = (SELECT latest_release FROM dataset)")[0]
 
-    info = release.current_release_info()
+
+def test_home_page_shows_version_release_date_and_what_changed(site, real_db):
+    version, released = latest_release(real_db)
     html = site.get("/").text
-    assert f"Release {info['version']} ({info['date']})" in html
+    assert f"Release {version} ({released})" in html
     assert 'href="/changes"' in html and 'href="/feed.atom"' in html
 
 
-def test_changes_page_lists_the_release_changelog(site):
-    from scripts import release
-
-    info = release.current_release_info(limit=5)
+def test_changes_page_lists_the_release_changelog(site, real_db):
+    version, _ = latest_release(real_db)
+    recorded = list(csv.DictReader(io.StringIO((paths.RELEASES / version / "changelog.csv").read_text(encoding="utf-8"))))
     html = site.get("/changes").text
-    for row in info["changelog"]:
+    for row in recorded[:5]:
         assert row["figure_id"] in html
 
 
-def test_atom_feed_lists_new_and_corrected_figures(site):
+def test_atom_feed_lists_new_and_corrected_figures(site, real_db):
     import xml.etree.ElementTree as ElementTree
-
-    from scripts import release
 
     response = site.get("/feed.atom")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/atom+xml")
-    entries = ElementTree.fromstring(response.content).findall("{http://www.w3.org/2005/Atom}entry")
-    info = release.current_release_info(limit=None)
-    assert len(entries) == sum(1 for c in info["changelog"] if c["change"] != "removed")
+    feed = ElementTree.fromstring(response.content)
+    entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
+    version, _ = latest_release(real_db)
+    recorded = list(csv.DictReader(io.StringIO((paths.RELEASES / version / "changelog.csv").read_text(encoding="utf-8"))))
+    assert len(entries) == sum(1 for c in recorded if c["change"] != "removed")
+    links = [link.get("href") for link in feed.iter("{http://www.w3.org/2005/Atom}link")]
+    assert links and not any("127.0.0.1" in link or "localhost" in link for link in links)
 
 
 def test_band_figure_page_shows_the_band_not_a_number(site):

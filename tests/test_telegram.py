@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts import readme
+from disclosures import paths, readme
 from tests.conftest import rows
 
 # (jurisdiction, period label, requests fulfilled, affected users, derived?)
@@ -70,5 +70,5 @@ def test_readme_coverage_matrix_is_current(real_db):
     import sqlite3
 
     with sqlite3.connect(real_db) as conn:
-        current = readme.README.read_text(encoding="utf-8")
+        current = paths.README.read_text(encoding="utf-8")
         assert readme.render(current, conn) == current, "README is stale: run make readme"

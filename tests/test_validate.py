@@ -7,7 +7,7 @@ import sys
 import pycountry
 import pytest
 
-from scripts import validate
+from disclosures import paths, validate
 from tests.packages import BROKEN, ROOT, expected_messages, make_package
 
 
@@ -33,7 +33,7 @@ def test_recorded_disagreement_exempts_inconsistent_parts(tmp_path):
 
 def test_cli_prints_every_problem_and_exits_non_zero(tmp_path):
     package = make_package(tmp_path, "value_kind_mismatch")
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "validate.py"), str(package)],
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
                          cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 1
     assert "data/figures.csv:9:value: is required when value_kind is exact" in run.stderr
@@ -41,7 +41,7 @@ def test_cli_prints_every_problem_and_exits_non_zero(tmp_path):
 
 
 def test_real_package_is_valid():
-    problems = validate.validate_package()
+    problems = validate.validate_package(paths.PACKAGE)
     assert problems == [], "\n".join(map(str, problems))
 
 

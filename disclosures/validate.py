@@ -1,8 +1,7 @@
 """Validate the data package: Frictionless for the Table Schema, plus the rules it can't express.
 
-Example:
-    python scripts/validate.py                 # the repository's datapackage.json
-    python scripts/validate.py tests/fixtures/period_order/datapackage.json
+``validate_package(path)`` returns every problem as a ``rules.Problem`` (file, line, field,
+message), sorted; an empty list means the package is valid. Nothing is printed.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -22,14 +20,9 @@ import attrs
 import frictionless
 from frictionless import errors as ferrors
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import rules  # type: ignore[no-redef]
-else:
-    from . import rules
+from . import rules
+from .paths import PACKAGE
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "datapackage.json"
 NUMERIC_TYPES = {"integer", "number"}
 # Resources whose rows carry a value, how it was stated (value_kind) and the quote it came from.
 QUOTED_VALUE_RESOURCES = {"figures", "authority_reports"}
@@ -107,7 +100,8 @@ CHECKS = [period_order(), figure_value()]
 # Raw-text rules: what Frictionless accepts silently -------------------------------------
 
 
-def _relative(path: Path, base: Path) -> str:
+def shown_path(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` when it lies inside it, as messages print it."""
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
@@ -369,8 +363,8 @@ def readable(error) -> str:
 
 
 def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
-    shown_package = _relative(package_path, base)
-    paths = {r.get("name"): _relative(package_path.parent / r.get("path", ""), base)
+    shown_package = shown_path(package_path, base)
+    paths = {r.get("name"): shown_path(package_path.parent / r.get("path", ""), base)
              for r in descriptor.get("resources", [])}
     try:
         package = frictionless.Package(str(package_path))
@@ -400,7 +394,7 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
     """Every problem in the package, sorted, each naming file, line and field."""
     package_path = Path(package_path)
     base = base or package_path.parent
-    shown_package = _relative(package_path, base)
+    shown_package = shown_path(package_path, base)
     try:
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -410,7 +404,7 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
     resources = {r["name"]: r for r in descriptor.get("resources", []) if "name" in r}
     for resource in resources.values():
         path = package_path.parent / resource.get("path", "")
-        problems += raw_file_problems(path, _relative(path, base), resource.get("schema", {}).get("fields", []))
+        problems += raw_file_problems(path, shown_path(path, base), resource.get("schema", {}).get("fields", []))
     problems += frictionless_problems(package_path, descriptor, base)
 
     folder = package_path.parent
@@ -423,7 +417,7 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
         return read[name]
 
     def shown(name: str) -> str:
-        return _relative(folder / resources[name]["path"], base)
+        return shown_path(folder / resources[name]["path"], base)
 
     if {"figures", "metrics", "disagreements"} <= resources.keys():
         units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
@@ -444,21 +438,3 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
         )
 
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    package_path = Path(args[0]).resolve() if args else PACKAGE
-    base = Path.cwd() if args else ROOT
-    problems = validate_package(package_path, base=base)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"\n{len(problems)} problem(s). Fix them, then rerun: make validate", file=sys.stderr)
-        return 1
-    print(f"OK: {_relative(package_path, base)} is valid")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from .vocabulary import VALUE_KINDS
+
 SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Integers and decimals exactly as a curator should type them: no "+7", no "007", no "1e3".
 CANONICAL_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$")
@@ -114,33 +116,29 @@ def rules_number(text: str) -> Decimal | None:
 
 def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:
     """(field, message) pairs for a figure whose value columns don't match how it was reported."""
-    present = {"value": value is not None, "value_low": low is not None, "value_high": high is not None}
-    expected = {
-        "exact": {"value"},
-        "band": {"value_low", "value_high"},
-        "less_than": {"value_high"},
-        "withheld": set(),
-        "not_reported": set(),
-    }.get(kind)
-    if expected is None:
+    spec = VALUE_KINDS.get(kind)
+    if spec is None:
         return []
+    present = {"value": value is not None, "value_low": low is not None, "value_high": high is not None}
     problems = []
     for field, is_present in present.items():
-        if field in expected and not is_present:
+        if field in spec.columns and not is_present:
             problems.append((field, f"is required when value_kind is {kind}"))
-        elif field not in expected and is_present:
+        elif field not in spec.columns and is_present:
             problems.append((field, f"must be empty when value_kind is {kind}"))
     if kind == "band" and low is not None and high is not None and low > high:
         problems.append(("value_high", f"band upper bound {high} is below lower bound {low}"))
     return problems
 
 
+# Authority reports also state a number as "more than" or "about" one; the quote holds it.
+QUOTED_COLUMNS = {name: spec.columns for name, spec in VALUE_KINDS.items()} | {"more_than": ("value",), "about": ("value",)}
+
+
 def numbers_to_find_in_quote(kind: str, value, low, high) -> list[tuple[str, Decimal]]:
     """The numbers a figure's quote must contain, by the column they came from."""
-    wanted = {"exact": [("value", value)], "band": [("value_low", low), ("value_high", high)],
-              "less_than": [("value_high", high)], "more_than": [("value", value)],
-              "about": [("value", value)]}.get(kind, [])
-    return [(field, number) for field, number in wanted if number is not None]
+    numbers = {"value": value, "value_low": low, "value_high": high}
+    return [(field, numbers[field]) for field in QUOTED_COLUMNS.get(kind, ()) if numbers[field] is not None]
 
 
 # Periods -------------------------------------------------------------------------------

@@ -1,24 +1,14 @@
-"""Regenerate the README's generated blocks (coverage and platform tables) from disclosures.db.
+"""The README's generated blocks (coverage and platform tables), rendered from the built database.
 
-The blocks sit between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`. `--check`
-exits non-zero when the README is out of date, so the tests keep it honest.
-
-Example:
-    python scripts/readme.py            # rewrite the blocks in README.md
-    python scripts/readme.py --check    # fail if README.md is stale
+The blocks sit between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`; ``render``
+returns the README with every block refreshed, and raises ValueError when a block is missing.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 import sqlite3
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
-DATABASE = ROOT / "disclosures.db"
 STATUS_MARKS = {"reported": "●", "derived": "◐", "missing": "·"}
 
 
@@ -70,28 +60,7 @@ def render(readme_text: str, conn: sqlite3.Connection, blocks=BLOCKS) -> str:
     for name, make in blocks.items():
         pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.DOTALL)
         if not pattern.search(readme_text):
-            raise SystemExit(f"README.md has no block <!-- generated:{name} -->")
+            raise ValueError(f"README.md has no block <!-- generated:{name} -->")
         body = make(conn)
         readme_text = pattern.sub(lambda m: f"{m.group(1)}{body}\n{m.group(2)}", readme_text)
     return readme_text
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true")
-    parser.add_argument("--db", type=Path, default=DATABASE)
-    args = parser.parse_args(argv)
-    with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as conn:
-        current = README.read_text(encoding="utf-8")
-        fresh = render(current, conn)
-    if args.check:
-        if fresh != current:
-            print("README.md is out of date; run: make readme", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(fresh, encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

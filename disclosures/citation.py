@@ -1,0 +1,56 @@
+"""How to cite a release: CITATION.cff (written with a YAML library) and a BibTeX entry."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+DEFAULT_AUTHOR = "Platform Disclosures maintainers"
+MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+
+
+def _authors(descriptor: dict) -> list[str]:
+    names = [c["title"] for c in descriptor.get("contributors", []) if c.get("role", "author") == "author"]
+    return names or [DEFAULT_AUTHOR]
+
+
+def citation_cff(descriptor: dict, version: str, released: str) -> str:
+    """CITATION.cff (Citation File Format 1.2.0) for ``version``, released on ``released`` (YYYY-MM-DD)."""
+    citation = {
+        "cff-version": "1.2.0",
+        "message": "If you use these data, please cite this release as below.",
+        "type": "dataset",
+        "title": descriptor.get("title", ""),
+        "version": version,
+        "date-released": released,
+        "abstract": descriptor.get("description", ""),
+        "authors": [{"name": name} for name in _authors(descriptor)],
+    }
+    licence = (descriptor.get("licenses") or [{}])[0].get("name")
+    if licence:
+        citation["license"] = licence
+    if descriptor.get("homepage"):
+        citation["url"] = descriptor["homepage"]
+    if descriptor.get("keywords"):
+        citation["keywords"] = list(descriptor["keywords"])
+    # Dates and versions stay strings: YAML would otherwise read 2025-07-15 as a date.
+    return yaml.safe_dump(citation, sort_keys=False, allow_unicode=True, width=1000, default_style=None)
+
+
+def _bib(text: str) -> str:
+    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+
+
+def citation_bib(descriptor: dict, version: str, released: str) -> str:
+    """A BibTeX @misc entry for ``version``, keyed ``<name>_<version>``."""
+    year, month, _ = released.split("-")
+    authors = " and ".join("{" + _bib(name) + "}" for name in _authors(descriptor))
+    key = re.sub(r"[^a-z0-9]+", "_", f"{descriptor.get('name', 'dataset')}_{version}")
+    licence = (descriptor.get("licenses") or [{}])[0].get("name", "")
+    fields = [("title", "{" + _bib(descriptor.get("title", "")) + "}"), ("author", authors), ("year", year),
+              ("month", MONTHS[int(month) - 1]), ("date", released), ("version", version),
+              ("url", descriptor.get("homepage", "")),
+              ("note", f"Dataset, version {version}, released {released}" + (f". Licence: {licence}" if licence else ""))]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@misc{{{key},\n{body}\n}}\n"

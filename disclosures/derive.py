@@ -1,0 +1,108 @@
+"""Figures and columns the build computes from reported figures; never typed into data/.
+
+A derived figure is flagged (``is_derived = 1``), explains itself (``derivation``) and lists its
+inputs, and never replaces a reported one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from . import rules
+from .vocabulary import value_note, value_text
+
+
+@dataclass(frozen=True)
+class Derived:
+    row: dict
+    inputs: tuple[tuple[str, int], ...]  # (figure_id, sign)
+
+def _period(row) -> tuple[date, date]:
+    return (date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]))
+
+
+def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
+    """Complements of cumulative reports: whole − its largest reported part sharing an end.
+
+    Telegram's 2024 report is cumulative and so includes Jan–Sep; 2024 − Jan–Sep is Oct–Dec.
+    Only standard periods (quarter, half, year) are derived, only from exact counts, and never
+    where a source reported that period or reported figures already cover it.
+    """
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in figures:
+        if row["value_kind"] == "exact" and row["value"] is not None and units.get(row["metric_id"]) == "count":
+            groups[(row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])].append(row)
+    derived: dict[tuple, Derived] = {}
+    for group, members in sorted(groups.items()):
+        periods = {_period(r) for r in members}
+        for whole in sorted(members, key=lambda r: r["figure_id"]):
+            whole_period = _period(whole)
+            for side in (0, 1):
+                parts = [r for r in members
+                         if rules.strictly_within(_period(r), whole_period) and _period(r)[side] == whole_period[side]]
+                if not parts:
+                    continue
+                part = max(parts, key=lambda r: (_period(r)[1] - _period(r)[0], r["figure_id"]))
+                rest = rules.complement(_period(part), whole_period)
+                if rest is None or not rules.is_standard_period(*rest) or rest in periods:
+                    continue
+                inside = [p for p in periods if rules.strictly_within(p, rest)]
+                if rules.tiles(rules.minimal(inside), rest):
+                    continue
+                key = (*group, rest)
+                if key in derived:
+                    continue
+                platform, jurisdiction, request_type, metric = group
+                label = rules.period_label(*rest)
+                row = {
+                    "figure_id": f"{platform}-{jurisdiction.lower()}-{label}-{request_type}-{metric}-derived",
+                    "platform_id": platform, "jurisdiction_id": jurisdiction,
+                    "period_start": rest[0].isoformat(), "period_end": rest[1].isoformat(),
+                    "request_type_id": request_type, "metric_id": metric, "value_kind": "exact",
+                    "value": whole["value"] - part["value"], "value_low": None, "value_high": None,
+                    "platform_wording": whole["platform_wording"], "source_id": None, "source_locator": None,
+                    "quote": None,
+                    "notes": (f"Derived by the build: {whole['figure_id']} ({whole['value']}) − "
+                              f"{part['figure_id']} ({part['value']})."),
+                    "is_derived": 1,
+                    "derivation": f"{whole['figure_id']} - {part['figure_id']}",
+                }
+                derived[key] = Derived(row, ((whole["figure_id"], 1), (part["figure_id"], -1)))
+    return [derived[k] for k in sorted(derived, key=lambda k: derived[k].row["figure_id"])]
+
+
+def with_recency_rank(rows: list[dict]) -> list[dict]:
+    """Number the figures newest first. Datasette 0.65 orders a table's first page by the sort
+    column alone and later pages by sort column then key, so a sort column with ties skips rows
+    at page boundaries; a unique rank cannot tie."""
+    ordered = sorted(rows, key=lambda r: r["figure_id"])
+    ordered.sort(key=lambda r: r["period_end"], reverse=True)
+    rank = {r["figure_id"]: i for i, r in enumerate(ordered, start=1)}
+    return [{**r, "recency_rank": rank[r["figure_id"]]} for r in rows]
+
+
+def series_members(figures: list[dict]) -> list[str]:
+    """Ids of the figures that make up the non-overlapping series of each group."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for row in figures:
+        if row["value_kind"] == "exact":
+            key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
+            groups[key].append((_period(row), row["figure_id"]))
+    return sorted(fid for items in groups.values() for fid in rules.non_overlapping(items))
+
+
+def with_period_columns(row: dict, units: dict[str, str]) -> dict:
+    """The columns the build adds to a figure: unit, period kind and label, year, value for readers."""
+    start, end = _period(row)
+    row = dict(row)
+    row["unit"] = units[row["metric_id"]]
+    row.setdefault("is_derived", 0)
+    row.setdefault("derivation", None)
+    row["period_kind"] = rules.period_kind(start, end)
+    row["period_label"] = rules.period_label(start, end)
+    row["year"] = start.year if start.year == end.year else None
+    row["value_text"] = value_text(row, row["unit"])
+    row["value_note"] = value_note(row, row["unit"])
+    return row

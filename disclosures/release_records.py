@@ -1,0 +1,160 @@
+"""The committed record of every release (releases/<version>/), and what the data is against it.
+
+A release records ``manifest.json`` (version, date, previous, content hash and its inputs,
+schema, counts, files), ``figures.csv`` (a snapshot of every figure, derived ones included),
+``changelog.csv`` and ``CHANGELOG.md``. The build turns these records into tables of the
+database (``releases``, ``release_changes``, ``release_files``, ``dataset``) so the site can show
+them without reading anything else.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import sqlite_utils
+
+SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+CHANGES = ("added", "changed", "removed")
+CHANGELOG_FIELDS = ["change", "figure_id", "old_value", "new_value", "old_source_id", "new_source_id", "reason"]
+# What a release remembers of each figure: enough to diff values and sources, and to summarise.
+SNAPSHOT_FIELDS = ["figure_id", "platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id",
+                   "metric_id", "value_kind", "value", "value_low", "value_high", "source_id", "derivation"]
+
+RELEASE_TABLES_SQL = [
+    """CREATE TABLE dataset (
+  name TEXT NOT NULL PRIMARY KEY,
+  title TEXT NOT NULL,
+  version TEXT NOT NULL,
+  homepage TEXT,
+  author TEXT NOT NULL,
+  licenses TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  content_inputs TEXT NOT NULL,
+  release_state TEXT NOT NULL,
+  latest_release TEXT REFERENCES releases (version)
+)""",
+    """CREATE TABLE releases (
+  version TEXT NOT NULL PRIMARY KEY,
+  date TEXT NOT NULL CHECK (date(date) = date),
+  previous TEXT REFERENCES releases (version),
+  content_hash TEXT NOT NULL,
+  figures INTEGER NOT NULL,
+  added INTEGER NOT NULL,
+  changed INTEGER NOT NULL,
+  removed INTEGER NOT NULL
+)""",
+    """CREATE TABLE release_changes (
+  version TEXT NOT NULL REFERENCES releases (version),
+  change TEXT NOT NULL CHECK (change IN ('added', 'changed', 'removed')),
+  figure_id TEXT NOT NULL,
+  old_value TEXT,
+  new_value TEXT,
+  old_source_id TEXT,
+  new_source_id TEXT,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (version, change, figure_id)
+)""",
+    """CREATE TABLE release_files (
+  version TEXT NOT NULL REFERENCES releases (version),
+  path TEXT NOT NULL,
+  PRIMARY KEY (version, path)
+)""",
+]
+# In an order that drops each table before the one it references.
+RELEASE_TABLES = ("dataset", "release_changes", "release_files", "releases")
+
+
+class ReleaseRefused(Exception):
+    """The release would not be honest or reproducible; the message says what to change."""
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    """(major, minor, patch) of a MAJOR.MINOR.PATCH version; ReleaseRefused otherwise."""
+    match = SEMVER.match(text or "")
+    if not match:
+        raise ReleaseRefused(f"datapackage.json: version {text!r} is not MAJOR.MINOR.PATCH (e.g. 1.2.0)")
+    return tuple(int(part) for part in match.groups())
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def content_inputs(package_path: Path, descriptor: dict) -> dict[str, str]:
+    """Hashes of everything a release is made from; the descriptor without its version field."""
+    unversioned = {k: v for k, v in descriptor.items() if k != "version"}
+    canonical = json.dumps(unversioned, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    inputs = {"datapackage.json": "sha256:" + sha256_bytes(canonical.encode("utf-8"))}
+    for resource in descriptor.get("resources", []):
+        inputs[resource["path"]] = "sha256:" + sha256_bytes((package_path.parent / resource["path"]).read_bytes())
+    return dict(sorted(inputs.items()))
+
+
+def content_hash(inputs: dict[str, str]) -> str:
+    text = "".join(f"{digest}  {path}\n" for path, digest in sorted(inputs.items()))
+    return "sha256:" + sha256_bytes(text.encode("utf-8"))
+
+
+def recorded_releases(releases: Path) -> dict[str, dict]:
+    """Every recorded release's manifest, by version, in version order."""
+    found = {}
+    if releases.is_dir():
+        for manifest in releases.glob("*/manifest.json"):
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            if SEMVER.match(manifest.parent.name) and data.get("version") == manifest.parent.name:
+                found[data["version"]] = data
+    return dict(sorted(found.items(), key=lambda item: parse_version(item[0])))
+
+
+def release_state(version: str, digest: str, recorded: dict[str, dict]) -> str:
+    """'released' when the content is exactly the recorded release of ``version``, else why not."""
+    if not recorded:
+        return "nothing has been released yet"
+    manifest = recorded.get(version)
+    if manifest is None:
+        return f"version {version} has not been released (latest release: {next(reversed(recorded))})"
+    if manifest["content_hash"] != digest:
+        return f"the data has changed since release {version}"
+    return "released"
+
+
+def write_release_tables(db: sqlite_utils.Database, descriptor: dict, inputs: dict[str, str],
+                         recorded: dict[str, dict], changelogs: dict[str, list[dict]]) -> None:
+    """(Re)write the dataset and release tables: what the site shows about versions.
+
+    ``inputs``: the content's hashes by file (``content_inputs``).
+    ``recorded``: manifests by version (``recorded_releases``, plus a release being made).
+    ``changelogs``: each version's changelog rows (CHANGELOG_FIELDS).
+    """
+    for table in RELEASE_TABLES:
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    for sql in RELEASE_TABLES_SQL:
+        db.execute(sql)
+    version = descriptor.get("version", "")
+    digest = content_hash(inputs)
+    db["releases"].insert_all(
+        {"version": v, "date": m["date"], "previous": m.get("previous"), "content_hash": m["content_hash"],
+         "figures": m["figures"], **{name: m["counts"][name] for name in CHANGES}}
+        for v, m in recorded.items())
+    db["release_changes"].insert_all({"version": v, **row} for v, rows in changelogs.items() for row in rows)
+    db["release_files"].insert_all({"version": v, "path": path} for v, m in recorded.items()
+                                   for path in m.get("files", []))
+    db["dataset"].insert({
+        "name": descriptor.get("name", ""), "title": descriptor.get("title", ""), "version": version,
+        "homepage": descriptor.get("homepage"),
+        "author": next((c["title"] for c in descriptor.get("contributors", []) if c.get("role", "author") == "author"),
+                       "Platform Disclosures maintainers"),
+        "licenses": json.dumps(descriptor.get("licenses", []), ensure_ascii=False),
+        "content_hash": digest, "content_inputs": json.dumps(inputs, sort_keys=True),
+        "release_state": release_state(version, digest, recorded),
+        "latest_release": next(reversed(recorded), None),
+    })

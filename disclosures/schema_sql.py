@@ -1,0 +1,127 @@
+"""SQL from the Table Schema: the schema decides every column's type, key and constraint.
+
+Nothing is guessed: a ``string`` is TEXT even when every cell looks like a number, so ``007``
+stays ``007``. The build adds a few columns to ``figures`` (``BUILD_COLUMNS``), described here
+so that the site's column descriptions can be derived from them like the schema's own.
+"""
+
+from __future__ import annotations
+
+SQLITE_TYPES = {"string": "TEXT", "date": "TEXT", "integer": "INTEGER", "number": "NUMERIC", "boolean": "INTEGER"}
+
+# Columns the build adds to figures. Their descriptions feed the site like the schema's do.
+BUILD_COLUMNS = {
+    "is_derived": {
+        "type": "INTEGER NOT NULL DEFAULT 0 CHECK (is_derived IN (0, 1))",
+        "title": "Derived",
+        "description": "1 when the build computed this figure from reported ones (see figure_inputs); 0 when a source reported it.",
+    },
+    "derivation": {
+        "type": "TEXT",
+        "title": "Derivation",
+        "description": "For a derived figure, the arithmetic on reported figure ids that produced it.",
+    },
+    "period_kind": {
+        "type": "TEXT NOT NULL",
+        "title": "Period kind",
+        "description": "year, half, quarter, month, year_to_date (1 January to a month end) or other.",
+    },
+    "period_label": {
+        "type": "TEXT NOT NULL",
+        "title": "Period",
+        "description": "Short label of the period: 2024, 2024h1, 2024q3, or start-end dates.",
+    },
+    "unit": {
+        "type": "TEXT NOT NULL CHECK (unit IN ('count', 'percent', 'fraction'))",
+        "title": "Unit",
+        "description": "The metric's unit: count (requests, accounts), percent (0 to 100) or fraction (0 to 1, as the platform published it).",
+    },
+    "recency_rank": {
+        "type": "INTEGER NOT NULL UNIQUE",
+        "title": "Recency rank",
+        "description": "1 for the figure whose period ended last, then onwards (ties by figure id). The table's "
+                       "default order: unique, so paging through it never skips or repeats a row.",
+    },
+    "value_text": {
+        "type": "TEXT NOT NULL",
+        "title": "Value as reported",
+        "description": "The value for readers, as it was reported: 14,641, 81.5%, 0–249 (a band), fewer than 30, "
+                       "withheld or not reported.",
+    },
+    "value_note": {
+        "type": "TEXT NOT NULL",
+        "title": "How to read the value",
+        "description": "What the value means beyond its number: a band, a threshold, a share from 0 to 1, a "
+                       "withheld or unreported figure; empty for a plain number.",
+    },
+    "year": {
+        "type": "INTEGER",
+        "title": "Year",
+        "description": "The calendar year of the period, when it lies within one year.",
+    },
+}
+# Derived figures have no source of their own: their inputs do.
+DERIVED_MAY_OMIT = {"source_id", "source_locator", "quote"}
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_literal(value) -> str:
+    if isinstance(value, (int, float)):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def column_sql(field: dict, *, nullable: bool = False) -> str:
+    name = quote_ident(field["name"])
+    parts = [name, SQLITE_TYPES[field["type"]]]
+    constraints = field.get("constraints", {})
+    if constraints.get("required") and not nullable:
+        parts.append("NOT NULL")
+    checks = []
+    if "enum" in constraints:
+        checks.append(f"{name} IN ({', '.join(sql_literal(v) for v in constraints['enum'])})")
+    if "minimum" in constraints:
+        checks.append(f"{name} >= {sql_literal(constraints['minimum'])}")
+    if field["type"] == "date":
+        checks.append(f"date({name}) = {name}")
+    if checks:
+        parts.append(f"CHECK ({name} IS NULL OR ({' AND '.join(checks)}))")
+    return " ".join(parts)
+
+
+def create_table_sql(resource: dict) -> str:
+    schema = resource["schema"]
+    is_figures = resource["name"] == "figures"
+    lines, table_checks = [], []
+    for field in schema["fields"]:
+        relaxed = is_figures and field["name"] in DERIVED_MAY_OMIT
+        lines.append(column_sql(field, nullable=relaxed))
+        if relaxed and field.get("constraints", {}).get("required"):
+            table_checks.append(f"CHECK (is_derived = 1 OR {quote_ident(field['name'])} IS NOT NULL)")
+    if is_figures:
+        for name, spec in BUILD_COLUMNS.items():
+            lines.append(f"{quote_ident(name)} {spec['type']}")
+    lines += table_checks
+    lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in schema['primaryKey'])})")
+    for fk in schema.get("foreignKeys", []):
+        ref = fk["reference"]
+        lines.append(
+            f"FOREIGN KEY ({', '.join(quote_ident(n) for n in fk['fields'])}) "
+            f"REFERENCES {quote_ident(ref['resource'])} ({', '.join(quote_ident(n) for n in ref['fields'])})"
+        )
+    body = ",\n  ".join(lines)
+    return f"CREATE TABLE {quote_ident(resource['name'])} (\n  {body}\n)"
+
+
+SERIES_MEMBERS_SQL = """CREATE TABLE series_members (
+  figure_id TEXT NOT NULL PRIMARY KEY REFERENCES figures (figure_id)
+)"""
+
+FIGURE_INPUTS_SQL = """CREATE TABLE figure_inputs (
+  figure_id TEXT NOT NULL REFERENCES figures (figure_id),
+  input_figure_id TEXT NOT NULL REFERENCES figures (figure_id),
+  sign INTEGER NOT NULL CHECK (sign IN (-1, 1)),
+  PRIMARY KEY (figure_id, input_figure_id)
+)"""

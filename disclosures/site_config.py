@@ -1,0 +1,89 @@
+"""What Datasette needs beside the database, derived at build time from the committed sources.
+
+The site reads these files from build/ and nothing from the pipeline: column descriptions come
+from ``datapackage.json`` (and the build's own columns), so they are never copied by hand;
+``metadata.yml`` adds titles, facets, sort orders and canned queries, and wins where it says
+something; ``api_examples.yml`` becomes the plugin configuration the /api page shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+from .paths import API_EXAMPLES, SITE_METADATA_SOURCE, SITE_SETTINGS_SOURCE
+from .schema_sql import BUILD_COLUMNS
+from .vocabulary import DATABASE_NAME
+
+PLUGIN_NAME = "platform-disclosures"
+
+
+def json_text(data) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, and leave the file untouched when it is unchanged."""
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def derived_tables(descriptor: dict) -> dict[str, dict]:
+    """Table and column descriptions from the package, so they are never copied by hand."""
+    tables = {}
+    for resource in descriptor["resources"]:
+        columns = {f["name"]: f"{f['title']}. {f['description']}" for f in resource["schema"]["fields"]}
+        if resource["name"] == "figures":
+            columns.update({name: f"{spec['title']}. {spec['description']}" for name, spec in BUILD_COLUMNS.items()})
+            tables["figures_series"] = {"description": "One non-overlapping series per platform, jurisdiction, "
+                                        "request type and metric: safe to sum and chart.", "columns": dict(columns)}
+        tables[resource["name"]] = {"title": resource["title"], "description": resource["description"],
+                                    "columns": columns}
+    return tables
+
+
+def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_examples: Path = API_EXAMPLES) -> dict:
+    """Datasette metadata: ``metadata.yml``, filled in with the package's descriptions.
+
+    Adds, under the plugin's configuration, the database's name, the canonical site URL
+    (the package's ``homepage``) and the /api page's examples.
+    """
+    metadata = yaml.safe_load(source.read_text(encoding="utf-8"))
+    tables = metadata.setdefault("databases", {}).setdefault(DATABASE_NAME, {}).setdefault("tables", {})
+    for name, derived in derived_tables(descriptor).items():
+        table = tables.setdefault(name, {})
+        for key in ("title", "description"):
+            if key in derived:
+                table.setdefault(key, derived[key])
+        table["columns"] = {**derived["columns"], **table.get("columns", {})}
+    plugin = metadata.setdefault("plugins", {}).setdefault(PLUGIN_NAME, {})
+    plugin["database"] = DATABASE_NAME
+    plugin["site_url"] = descriptor.get("homepage", "")
+    plugin["api_examples"] = yaml.safe_load(api_examples.read_text(encoding="utf-8"))["examples"]
+    return metadata
+
+
+def site_settings(source: Path = SITE_SETTINGS_SOURCE) -> dict:
+    """Datasette settings from ``settings.yml``, where each one's reason is written beside it."""
+    return yaml.safe_load(source.read_text(encoding="utf-8"))
+
+
+def inspect_data(db_path: Path, file_name: str) -> dict:
+    """What ``datasette inspect`` computes (hash, size, row counts), from Datasette itself.
+
+    With it, an immutable database never counts rows at request time. ``file`` is the bare file
+    name: Datasette's configuration-directory mode matches it against the folder's databases.
+    """
+    from datasette.cli import inspect_
+
+    data = asyncio.run(inspect_([str(db_path)], None))
+    (entry,) = data.values()
+    return {DATABASE_NAME: {**entry, "file": file_name}}

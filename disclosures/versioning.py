@@ -1,0 +1,79 @@
+"""Semantic versioning for data: which version step a release's changes require.
+
+* a schema break (a resource's fields or key changed, or a resource removed): major;
+* figures added, or a new resource: at least minor;
+* figures corrected or removed, or any other content change: at least patch;
+* nothing changed: no new version.
+"""
+
+from __future__ import annotations
+
+from .release_records import ReleaseRefused, parse_version
+
+BUMPS = ("patch", "minor", "major")
+
+
+def bump_kind(old: str, new: str) -> str | None:
+    """"major", "minor" or "patch" for a step up from ``old`` to ``new``; None when they are equal."""
+    a, b = parse_version(old), parse_version(new)
+    if b < a:
+        raise ReleaseRefused(f"version {new} is lower than the released {old}")
+    if b == a:
+        return None
+    if b[0] != a[0]:
+        return "major"
+    return "minor" if b[1] != a[1] else "patch"
+
+
+def schema_of(descriptor: dict) -> dict[str, dict]:
+    """What a schema break is judged on: each resource's field names and types, in order, and its key."""
+    return {r["name"]: {"fields": [f"{f['name']}:{f.get('type', 'any')}" for f in r.get("schema", {}).get("fields", [])],
+                        "primaryKey": list(r.get("schema", {}).get("primaryKey", []))}
+            for r in descriptor.get("resources", [])}
+
+
+def schema_change(old: dict[str, dict], new: dict[str, dict]) -> tuple[str | None, list[str]]:
+    """("major", why) when a resource was removed or its fields or key changed; ("minor", why) when one was added."""
+    broken = [f"resource {name} removed" for name in sorted(old.keys() - new.keys())]
+    broken += [f"fields or key of {name} changed" for name in sorted(old.keys() & new.keys()) if old[name] != new[name]]
+    if broken:
+        return "major", broken
+    added = [f"resource {name} added" for name in sorted(new.keys() - old.keys())]
+    return ("minor", added) if added else (None, [])
+
+
+def required_bump(changes: list[dict], schema_level: str | None, content_changed: bool) -> str | None:
+    """The smallest version step that honestly describes the release."""
+    kinds = {c["change"] for c in changes}
+    if schema_level == "major":
+        return "major"
+    if schema_level == "minor" or "added" in kinds:
+        return "minor"
+    if kinds or content_changed:
+        return "patch"
+    return None
+
+
+def suggest(previous: str, bump: str) -> str:
+    major, minor, patch = parse_version(previous)
+    if bump == "major":
+        return f"{major + 1}.0.0"
+    if bump == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def check_bump(previous: str, version: str, required: str | None, why: list[str] = ()) -> None:
+    """Refuse (ReleaseRefused) a version step smaller than ``required``; a bigger step is allowed."""
+    actual = bump_kind(previous, version)
+    if required is None:
+        raise ReleaseRefused(f"nothing changed since release {previous}; do not bump the version: "
+                             f"set \"version\" in datapackage.json back to \"{previous}\"")
+    if actual is None:
+        raise ReleaseRefused(f"content changed since release {previous} but the version did not: "
+                             f"bump \"version\" in datapackage.json ({required} at least)")
+    if BUMPS.index(actual) < BUMPS.index(required):
+        reasons = "; ".join(why) if why else ""
+        raise ReleaseRefused(
+            f"{previous} -> {version} is a {actual} bump, but this release needs a {required} bump"
+            f"{' (' + reasons + ')' if reasons else ''}: set \"version\" in datapackage.json to {suggest(previous, required)}")

@@ -1,0 +1,102 @@
+"""The shared vocabularies the pipeline owns: how a value was reported, and the site's names.
+
+Each is defined here once. The build writes what the site needs from them into the database
+(``figures.value_text``, ``figures.value_note``), so templates and plugins never re-implement them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+# The database's file stem, which is also its name in every Datasette URL (/disclosures/...).
+DATABASE_NAME = "disclosures"
+DATABASE_FILE = f"{DATABASE_NAME}.db"
+
+
+@dataclass(frozen=True)
+class ValueKind:
+    """How a platform stated a number.
+
+    ``columns``: the value columns that must be filled (the others must be empty).
+    ``display``: the value for readers, formatted with the row's numbers (``{value}``...).
+    ``token``: the value as one comparable string, used in changelogs (ASCII, no separators).
+    ``note``: what the display means, shown beside it on a figure's page.
+    """
+
+    columns: tuple[str, ...]
+    display: str
+    token: str
+    note: str
+
+
+VALUE_KINDS = {
+    "exact": ValueKind(("value",), "{value}", "{value}", ""),
+    "band": ValueKind(("value_low", "value_high"), "{value_low}–{value_high}", "{value_low}-{value_high}",
+                      "reported as a band"),
+    "less_than": ValueKind(("value_high",), "fewer than {value_high}", "<{value_high}",
+                           "reported as a threshold"),
+    "withheld": ValueKind((), "withheld", "withheld", "the platform withholds this figure"),
+    "not_reported": ValueKind((), "not reported", "not_reported",
+                              "the report gives no figure (this is not zero)"),
+}
+VALUE_COLUMNS = ("value", "value_low", "value_high")
+
+
+def number_text(value) -> str:
+    """A number as a CSV cell writes it: 900, 81.5, 0.00001 (never 1e-05, never 900.0)."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value))
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def _reader_number(value, unit: str) -> str:
+    text = number_text(value)
+    if unit == "count" and text:
+        text = f"{int(text):,}"
+    return text
+
+
+def value_text(row: dict, unit: str = "count") -> str:
+    """A figure's value for readers: 14,641, 81.5%, 0–249, fewer than 30, withheld, not reported.
+
+    ``row``: a figure with value_kind and its value columns (numbers or their text).
+    ``unit``: the metric's unit (count, percent or fraction).
+    """
+    kind = VALUE_KINDS[row["value_kind"]]
+    numbers = {name: _reader_number(row.get(name), unit) for name in VALUE_COLUMNS}
+    text = kind.display.format(**numbers)
+    return f"{text}%" if unit == "percent" and row["value_kind"] == "exact" else text
+
+
+def value_token(row: dict) -> str:
+    """A figure's value as one comparable string: 900, 0-499, <500, withheld, not_reported.
+
+    Unknown kinds give "" so that a damaged record compares as changed rather than crashing.
+    """
+    kind = VALUE_KINDS.get(row.get("value_kind") or "")
+    if kind is None:
+        return ""
+    return kind.token.format(**{name: number_text(row.get(name)) for name in VALUE_COLUMNS})
+
+
+def value_note(row: dict, unit: str = "count") -> str:
+    """What a figure's displayed value means, beyond the number: a band, a threshold, a share."""
+    note = VALUE_KINDS[row["value_kind"]].note
+    if not note and unit == "fraction":
+        return "a share from 0 to 1, as the platform published it"
+    return note
+
+
+def loopback_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the canonical address of a published file, or None."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an absolute http(s) URL"
+    if parts.hostname in ("localhost", "0.0.0.0", "::1") or parts.hostname.startswith("127."):
+        return f"{url!r} is a loopback address"
+    return None

@@ -1,0 +1,33 @@
+"""How table cells render: a figure's value links to its page, URLs become links.
+
+The value shown is ``figures.value_text``, written by the build (the one owner of how a band,
+a threshold or a withheld figure reads), so this plugin formats nothing itself.
+"""
+
+from __future__ import annotations
+
+import markupsafe
+from datasette import hookimpl
+
+PLUGIN = "platform-disclosures"
+FIGURE_TABLES = {"figures", "figures_series"}
+LINK_COLUMNS = {("sources", "url"), ("sources", "archived_url"), ("platforms", "transparency_report_url")}
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if database != (datasette.plugin_config(PLUGIN) or {}).get("database"):
+        return None
+    if table in FIGURE_TABLES and column == "value":
+        try:
+            shown = row["value_text"]
+        except (IndexError, KeyError):  # the reader hid value_text (?_nocol=value_text)
+            return None
+        # The number links to the figure's page: its quote, source, inputs and disagreements.
+        return markupsafe.Markup('<a class="figure-page" href="{0}" title="Where this figure comes from">{1}</a>').format(
+            datasette.urls.path(f"figure/{row['figure_id']}"), shown)
+    if value in (None, ""):
+        return None
+    if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):
+        return markupsafe.Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(value)
+    return None

@@ -1,0 +1,264 @@
+"""Guards of the public site: what one request may cost, and what it may see.
+
+- SQL: string and blob lengths and SQL text are capped, and printf/format widths that would run
+  for seconds are refused, in the SQL text and again inside the function;
+- a malformed ``_timelimit`` is a 400, not a 500; introspection that shows server paths is 404;
+- a CSV over ``max_csv_mb`` is a 413 rather than a body cut short under status 200;
+- a table's JSON lists the facets that timed out (``facets_timed_out``), which Datasette shows
+  only in HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from urllib.parse import parse_qs
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+PLUGIN = "platform-disclosures"
+
+# Longest string or blob any query may build. The longest cell in the data is a few KB; a
+# query that needs more is building something hostile (zeroblob(1e9), replace() amplification).
+MAX_VALUE_BYTES = 200_000
+MAX_SQL_BYTES = 50_000
+# Widest printf/format field. SQLite checks the length limit only after looping over the
+# whole width, so printf('%.*c', 999999999, 'x') runs for seconds: refuse it up front.
+MAX_FORMAT_WIDTH = 1_000
+# /-/databases shows absolute file paths and /-/threads the server's threads: neither helps
+# a reader, both help an attacker.
+HIDDEN_PATHS = {"/-/databases", "/-/databases.json", "/-/threads", "/-/threads.json"}
+TIMELIMIT = re.compile(r"^[1-9][0-9]{0,5}$")
+FORMAT_SPEC = re.compile(r"%[-+ 0#,!]*(\*|[0-9]+)?(?:\.(\*|[0-9]+))?([a-zA-Z%])")
+FORMAT_CALL = re.compile(r"\b(printf|format)\s*\(", re.IGNORECASE)
+SQL_STRING = re.compile(r"'((?:[^']|'')*)'")
+CSV_LIMIT_MESSAGE = re.compile(rb"CSV contains more than [0-9]+ bytes$")
+# Guards ------------------------------------------------------------------------------------
+
+
+def format_problem(fmt: str, args: tuple = ()) -> str | None:
+    """Why a printf format (with its arguments) would build an enormous string, or None."""
+    remaining = list(args)
+    for flags_width, precision, conversion in FORMAT_SPEC.findall(fmt):
+        for part in (flags_width, precision):
+            if part == "*":
+                value = remaining.pop(0) if remaining else 0
+                try:
+                    width = abs(int(value))
+                except (TypeError, ValueError):
+                    width = 0
+            else:
+                width = int(part) if part else 0
+            if width > MAX_FORMAT_WIDTH:
+                return f"printf/format field width {width} exceeds {MAX_FORMAT_WIDTH}"
+        if conversion != "%" and remaining:
+            remaining.pop(0)
+    return None
+
+
+def sql_problem(sql: str) -> str | None:
+    """Why a SQL text would run one huge function call the time limit cannot stop, or None."""
+    if len(sql.encode("utf-8")) > MAX_SQL_BYTES:
+        return f"SQL longer than {MAX_SQL_BYTES} bytes"
+    if FORMAT_CALL.search(sql):
+        for literal in SQL_STRING.findall(sql):
+            fmt = literal.replace("''", "'")
+            if any(part == "*" for spec in FORMAT_SPEC.findall(fmt) for part in spec[:2]):
+                return "printf/format with a * width or precision is not allowed here"
+            problem = format_problem(fmt)
+            if problem:
+                return problem
+    return None
+
+
+def request_problem(path: str, query_string: str) -> tuple[int, str] | None:
+    """(status, message) for a request the site refuses before Datasette sees it, or None."""
+    if path in HIDDEN_PATHS:
+        return 404, "Not found"
+    params = parse_qs(query_string, keep_blank_values=True)
+    for value in params.get("_timelimit", []):
+        if not TIMELIMIT.match(value):
+            return 400, "_timelimit must be a whole number of milliseconds, e.g. _timelimit=500"
+    for sql in params.get("sql", []):
+        problem = sql_problem(sql)
+        if problem:
+            return 400, f"Query refused: {problem}"
+    return None
+
+
+_delegates = threading.local()
+
+
+def _builtin_printf(fmt, *args):
+    """SQLite's own printf, reached through a private in-memory connection."""
+    if not hasattr(_delegates, "conn"):
+        _delegates.conn = sqlite3.connect(":memory:", check_same_thread=True)
+        _delegates.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    placeholders = ", ".join("?" for _ in range(len(args) + 1))
+    return _delegates.conn.execute(f"SELECT printf({placeholders})", (fmt, *args)).fetchone()[0]
+
+
+def guarded_printf(fmt=None, *args):
+    if fmt is None:
+        return None
+    problem = format_problem(str(fmt), args)
+    if problem:
+        raise ValueError(problem)
+    return _builtin_printf(fmt, *args)
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)
+    # Catches formats built at run time, which the SQL text check cannot see.
+    conn.create_function("printf", -1, guarded_printf, deterministic=True)
+    conn.create_function("format", -1, guarded_printf, deterministic=True)
+
+
+async def _send_text(send, status: int, message: str):
+    body = (message + "\n").encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"access-control-allow-origin", b"*"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+TABLE_JSON = re.compile(r"^/(?P<database>[a-z][a-z0-9_]*)/(?P<table>[a-z][a-z0-9_]*)\.json$")
+
+
+def facets_timed_out(data: dict, requested: list[str]) -> list[str]:
+    """Requested facets missing from a table's JSON: Datasette drops a facet that timed out."""
+    present = data.get("facet_results", {})
+    return [name for name in requested if name not in present]
+
+
+def requested_facets(datasette, database: str, table: str, params: dict) -> list[str]:
+    if "_nofacet" in params:
+        return []
+    configured = (datasette.table_metadata(database, table) or {}).get("facets", [])
+    names = [f if isinstance(f, str) else next(iter(f.values())) for f in configured]
+    names += params.get("_facet", [])
+    return list(dict.fromkeys(names))
+
+
+def _is_csv(scope) -> bool:
+    path = scope.get("path", "")
+    return path.endswith(".csv") or b"_format=csv" in scope.get("query_string", b"")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def guarded(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            problem = request_problem(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
+            if problem:
+                return await _send_text(send, *problem)
+            table_json = TABLE_JSON.match(scope.get("path", ""))
+            if table_json and table_json["database"] in datasette.databases:
+                return await app(scope, receive, _with_facet_report(
+                    datasette, scope, table_json["database"], table_json["table"], send))
+            if not _is_csv(scope):
+                return await app(scope, receive, send)
+            # Datasette streams CSV with status 200 and, at max_csv_mb, appends an error to the
+            # body. Hold the CSV back (it is bounded by max_csv_mb) and answer 413 instead.
+            async def finish(start, body):
+                if start["status"] == 200 and CSV_LIMIT_MESSAGE.search(body.rstrip()):
+                    limit = datasette.setting("max_csv_mb")
+                    return await _send_text(
+                        send, 413,
+                        f"This CSV is larger than {limit} MB, so it was not sent. Filter it, or download "
+                        f"the whole database: {_database_download(datasette)}")
+                await _send_whole(send, start, body)
+
+            await app(scope, receive, _held(finish))
+
+        return guarded
+
+    return wrap
+
+
+def _held(finish):
+    """An ASGI send that holds the whole response back, then hands it to ``finish(start, body)``."""
+    start, chunks = None, []
+
+    async def hold(message):
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            await finish(start, b"".join(chunks))
+
+    return hold
+
+
+async def _send_whole(send, start, body: bytes):
+    headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _database_download(datasette) -> str:
+    database = (datasette.plugin_config(PLUGIN) or {}).get("database", "")
+    return datasette.urls.database(database) + ".db" if database else datasette.urls.instance()
+
+
+def _with_facet_report(datasette, scope, database: str, table: str, send):
+    """Hold a table's JSON back and add facets_timed_out, which Datasette shows only in HTML."""
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+
+    async def finish(start, body):
+        if start["status"] == 200:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and "facet_results" in data:
+                data["facets_timed_out"] = facets_timed_out(data, requested_facets(datasette, database, table, params))
+                body = json.dumps(data, default=str).encode("utf-8")
+        await _send_whole(send, start, body)
+
+    return _held(finish)
+
+
+
+
+# Modules the serving process must not be able to import: rich (Datasette prints every error's
+# traceback with locals through it, which made a flood of 404s ~280x slower), and the pipeline
+# (frictionless, the disclosures library), which the site never needs.
+ABSENT_MODULES = ("rich", "frictionless", "disclosures")
+
+
+def importable(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+async def serving_status():
+    """What the serving process holds and can import: proof, over HTTP, that the guards are in place."""
+    import sys
+
+    return Response.json({
+        "rich_importable": importable("rich"),
+        "modules": {name: {"loaded": name in sys.modules and sys.modules[name] is not None,
+                           "importable": importable(name)} for name in ABSENT_MODULES},
+        "max_value_bytes": MAX_VALUE_BYTES, "max_format_width": MAX_FORMAT_WIDTH,
+    })
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/serving\.json$", serving_status)]

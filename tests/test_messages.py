@@ -1,0 +1,130 @@
+"""Every message validation or the build can print has a fixture that produces it.
+
+test_validate.py checks each fixture's expected.txt against validation. This file adds the
+build fixtures (the package validates, the build refuses it: expected_build.txt) and a sweep
+of the library's source: each message template must match a line some fixture expects, or be
+in NO_FIXTURE with the reason no package can produce it.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from disclosures import build, rules, validate
+from tests.packages import BROKEN, FIXTURES, expected_messages, make_package
+
+LIBRARY = (validate, rules, build)
+BUILD_FIXTURES = [name for name in BROKEN if (FIXTURES / name / "expected_build.txt").exists()]
+
+# Templates as the sweep shows them, "{}" for each placeholder, and why no fixture produces them.
+NO_FIXTURE = {
+    "cannot be read: {}":
+        "needs a missing file, and Frictionless's error for it names the absolute temporary path",
+    "must be at most {}": "no field in datapackage.json declares a maximum",
+    "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
+    "names unsafe for SQLite and Datasette (must match {}): {}":
+        "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",
+    "integrity_check failed: {}": "SQLite checking the file it has just written; no data corrupts it",
+    "foreign_key_check failed: {}":
+        "validation refuses unknown keys before the build runs (unknown_foreign_key)",
+    "figures_series has overlapping periods: {}":
+        "guards rules.non_overlapping, which never picks overlapping periods",
+}
+
+
+def build_messages(fixture: str) -> list[str]:
+    path = FIXTURES / fixture / "expected_build.txt"
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+@pytest.mark.parametrize("fixture", BUILD_FIXTURES)
+def test_build_fixture_fails_with_its_message_and_leaves_nothing(tmp_path, fixture):
+    package = make_package(tmp_path / "package", fixture)
+    db_path = tmp_path / "build" / "disclosures.db"
+    with pytest.raises(build.BuildFailed) as failure:
+        build.build_database(package, db_path)
+    assert [str(failure.value)] == build_messages(fixture)
+    assert list(db_path.parent.glob("*")) == []  # neither the database nor its temporary file
+
+
+# The sweep ---------------------------------------------------------------------------------
+
+
+def called_name(call: ast.Call) -> str | None:
+    return getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+
+
+def message_nodes(tree: ast.Module):
+    """The expressions whose value a curator reads as a message."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "CONSTRAINT_MESSAGES" for t in node.targets):
+            yield from node.value.values  # Frictionless constraint notes, reworded
+        elif isinstance(node, ast.FunctionDef) and node.name == "readable":
+            yield from (n.value for n in ast.walk(node) if isinstance(n, ast.Return))
+        elif isinstance(node, ast.FunctionDef) and node.name in ("cell_problems", "value_kind_problems"):
+            # They return bare messages, or (field, message) pairs, that callers wrap in a Problem.
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and called_name(call) == "append":
+                    message = call.args[0]
+                    yield message.elts[-1] if isinstance(message, ast.Tuple) else message
+        elif isinstance(node, ast.Call):
+            name = called_name(node)
+            keywords = {k.arg: k.value for k in node.keywords}
+            if name == "Problem":
+                yield node.args[3] if len(node.args) > 3 else keywords["message"]
+            elif name == "problem":  # the local helpers: problem(line or figure, field, message)
+                yield node.args[-1]
+            elif name == "from_row":
+                yield keywords["note"]
+            elif name == "BuildFailed":
+                yield node.args[0]
+
+
+def fixed_text(node: ast.expr) -> list[tuple[str, ...]]:
+    """A message's fixed text, split where its values go. A message held in a variable is
+    checked where it is written (cell_problems) or is Frictionless's own (its note, passed on)."""
+    if isinstance(node, ast.IfExp):
+        return fixed_text(node.body) + fixed_text(node.orelse)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [tuple(node.value.split("{}"))]  # CONSTRAINT_MESSAGES are str.format templates
+    if isinstance(node, ast.JoinedStr):
+        pieces = [""]
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                pieces[-1] += part.value
+            else:
+                pieces.append("")
+        return [tuple(pieces)]
+    return []
+
+
+def message_templates() -> dict[str, tuple[str, re.Pattern]]:
+    """Each template, shown with "{}" placeholders, with where it is and a regex for its messages."""
+    templates = {}
+    for module in LIBRARY:
+        path = Path(module.__file__)
+        for node in message_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+            for pieces in fixed_text(node):
+                pattern = re.compile(".+".join(map(re.escape, pieces)))
+                templates["{}".join(pieces)] = (f"{path.name}:{node.lineno}", pattern)
+    return templates
+
+
+def is_produced(pattern: re.Pattern, lines: list[str]) -> bool:
+    # A validation line is "path:line:field: message"; a build line is the bare message.
+    return any(pattern.fullmatch(line) or pattern.fullmatch(line.split(": ", 1)[-1]) for line in lines)
+
+
+def test_every_message_has_a_fixture_or_a_reason():
+    templates = message_templates()
+    assert {where.split(":")[0] for where, _ in templates.values()} == {"validate.py", "rules.py", "build.py"}
+
+    expected = [line for fixture in BROKEN for line in expected_messages(fixture) + build_messages(fixture)]
+    missing = [f"  {where}: {text}" for text, (where, pattern) in templates.items()
+               if text not in NO_FIXTURE and not is_produced(pattern, expected)]
+    assert not missing, "no fixture prints these; add tests/fixtures/<rule>/ or a reason to NO_FIXTURE:\n" + "\n".join(missing)
+
+    stale = [text for text in NO_FIXTURE if text not in templates or is_produced(templates[text][1], expected)]
+    assert not stale, f"NO_FIXTURE entries that are gone from the code or now have a fixture: {stale}"
