@@ -21,9 +21,13 @@ from . import build, site, validate
 from .paths import PACKAGE
 from .vocabulary import DATABASE_FILE, DATABASE_NAME
 
-PAGES = [f"/{DATABASE_NAME}/figures", f"/{DATABASE_NAME}/figures.json",
-         f"/{DATABASE_NAME}/telegram_before_after_arrest.json", f"/{DATABASE_NAME}/compare_platforms.json?jurisdiction=USA",
-         "/"]
+PAGES = [
+    f"/{DATABASE_NAME}/figures",
+    f"/{DATABASE_NAME}/figures.json",
+    f"/{DATABASE_NAME}/telegram_before_after_arrest.json",
+    f"/{DATABASE_NAME}/compare_platforms.json?jurisdiction=USA",
+    "/",
+]
 
 
 def median_ms(function, repeat: int) -> float:
@@ -37,8 +41,10 @@ def median_ms(function, repeat: int) -> float:
 
 def pipeline_timings(folder: Path, repeat: int = 3) -> dict[str, float]:
     """Median ms of validation alone and of a whole build (validation, build, checks) into ``folder``."""
-    return {"validate": median_ms(lambda: validate.validate_package(PACKAGE), repeat),
-            "build": median_ms(lambda: build.build_site(PACKAGE, folder), repeat)}
+    return {
+        "validate": median_ms(lambda: validate.validate_package(PACKAGE), repeat),
+        "build": median_ms(lambda: build.build_site(PACKAGE, folder), repeat),
+    }
 
 
 def site_timings(build_dir: Path, repeat: int) -> list[tuple[str, float, float]]:
@@ -55,8 +61,8 @@ def site_timings(build_dir: Path, repeat: int) -> list[tuple[str, float, float]]
         # Warm both (the first request builds caches), then measure.
         loop.run_until_complete(ours.client.get(page))
         loop.run_until_complete(plain.client.get(page))
-        mine = median_ms(lambda: loop.run_until_complete(ours.client.get(page)), repeat)
-        theirs = median_ms(lambda: loop.run_until_complete(plain.client.get(page)), repeat)
+        mine = median_ms(lambda page=page: loop.run_until_complete(ours.client.get(page)), repeat)
+        theirs = median_ms(lambda page=page: loop.run_until_complete(plain.client.get(page)), repeat)
         results.append((page, mine, theirs))
     return results
 
@@ -108,11 +114,13 @@ def error_flood(port: int, seconds: float) -> int:
 def flood_comparison(build_dir: Path, seconds: float) -> tuple[int, int]:
     """404s answered: the site as `make serve` runs it vs plain `datasette serve` with rich importable."""
     ours_port, plain_port = free_port(), free_port()
-    ours = start_server([str(site.DATASETTE), "serve", *site.datasette_arguments(build_dir),
-                         "--port", str(ours_port)], ours_port)
+    ours = start_server(
+        [str(site.DATASETTE), "serve", *site.datasette_arguments(build_dir), "--port", str(ours_port)], ours_port
+    )
     pipeline_datasette = str(Path(sys.executable).parent / "datasette")
-    plain = start_server([pipeline_datasette, "serve", "-i", str(build_dir / DATABASE_FILE),
-                          "--port", str(plain_port)], plain_port)
+    plain = start_server(
+        [pipeline_datasette, "serve", "-i", str(build_dir / DATABASE_FILE), "--port", str(plain_port)], plain_port
+    )
     try:
         return error_flood(ours_port, seconds), error_flood(plain_port, seconds)
     finally:

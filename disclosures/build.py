@@ -32,9 +32,19 @@ FTS_COLUMNS = {
     "disagreements": ["claimed_text", "explanation"],
 }
 INDEXES = {
-    "figures": [["platform_id"], ["jurisdiction_id"], ["metric_id"], ["request_type_id"], ["source_id"],
-                ["year"], ["period_kind"], ["value_kind"], ["is_derived"], ["period_start", "period_end"],
-                ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"]],
+    "figures": [
+        ["platform_id"],
+        ["jurisdiction_id"],
+        ["metric_id"],
+        ["request_type_id"],
+        ["source_id"],
+        ["year"],
+        ["period_kind"],
+        ["value_kind"],
+        ["is_derived"],
+        ["period_start", "period_end"],
+        ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"],
+    ],
     "sources": [["kind"], ["publisher"]],
     "events": [["platform_id"], ["event_date"], ["source_id"]],
     "disagreements": [["figure_id"], ["source_id"], ["kind"]],
@@ -113,13 +123,21 @@ def csv_text(value) -> str:
 
 def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: dict) -> None:
     """Integrity, foreign keys, series without overlap, and every CSV cell equal in the DB."""
-    unsafe = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
-              if not rules.SAFE_NAME.match(name)]
+    unsafe = [
+        name
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+        if not rules.SAFE_NAME.match(name)
+    ]
     for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").fetchall():
-        unsafe += [f"{table}.{column}" for (column,) in db.execute(f"SELECT name FROM pragma_table_info('{table}')")
-                   if not rules.SAFE_NAME.match(column)]
+        unsafe += [
+            f"{table}.{column}"
+            for (column,) in db.execute(f"SELECT name FROM pragma_table_info('{table}')")
+            if not rules.SAFE_NAME.match(column)
+        ]
     if unsafe:
-        raise BuildFailed(f"names unsafe for SQLite and Datasette (must match {rules.SAFE_NAME.pattern}): {unsafe[:10]}")
+        raise BuildFailed(
+            f"names unsafe for SQLite and Datasette (must match {rules.SAFE_NAME.pattern}): {unsafe[:10]}"
+        )
     integrity = db.execute("PRAGMA integrity_check").fetchall()
     if integrity != [("ok",)]:
         raise BuildFailed(f"integrity_check failed: {integrity}")
@@ -140,8 +158,10 @@ def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: di
             expected = sorted(tuple(r) for r in list(csv.reader(handle))[1:])
         where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
         columns = ", ".join(quote_ident(n) for n in names)
-        actual = sorted(tuple(csv_text(v) for v in row)
-                        for row in db.execute(f"SELECT {columns} FROM {quote_ident(resource['name'])}{where}"))
+        actual = sorted(
+            tuple(csv_text(v) for v in row)
+            for row in db.execute(f"SELECT {columns} FROM {quote_ident(resource['name'])}{where}")
+        )
         if actual != expected:
             missing = sorted(set(expected) - set(actual))[:3]
             extra = sorted(set(actual) - set(expected))[:3]
@@ -176,8 +196,11 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
                 db[resource["name"]].insert_all(rows, batch_size=500)
         members = derive.series_members(tables["figures"] + [d.row for d in derived])
         db["series_members"].insert_all({"figure_id": fid} for fid in members)
-        links = [{"figure_id": d.row["figure_id"], "input_figure_id": fid, "sign": sign}
-                 for d in derived for fid, sign in d.inputs]
+        links = [
+            {"figure_id": d.row["figure_id"], "input_figure_id": fid, "sign": sign}
+            for d in derived
+            for fid, sign in d.inputs
+        ]
         if links:
             db["figure_inputs"].insert_all(links)
         for table, indexes in INDEXES.items():
@@ -195,20 +218,25 @@ def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:
     """A view with one row per jurisdiction and one column per period the platform has data for."""
     periods = db.execute(
         "SELECT DISTINCT period_start, period_end FROM figures WHERE platform_id = ? ORDER BY period_end, period_start",
-        [platform]).fetchall()
+        [platform],
+    ).fetchall()
     columns = []
     for start, end in periods:
         name = rules.period_column(date.fromisoformat(start), date.fromisoformat(end))
         columns.append(
             f"  COALESCE(MAX(CASE WHEN c.period_start = {sql_literal(start)} AND c.period_end = {sql_literal(end)}"
-            f" THEN c.status END), 'missing') AS {quote_ident(name)}")
+            f" THEN c.status END), 'missing') AS {quote_ident(name)}"
+        )
     select = ",\n".join(["  c.jurisdiction_id", "  j.name AS jurisdiction"] + columns)
-    return (f"SELECT\n{select}\nFROM coverage c JOIN jurisdictions j USING (jurisdiction_id)\n"
-            f"WHERE c.platform_id = {sql_literal(platform)}\nGROUP BY c.jurisdiction_id ORDER BY j.name")
+    return (
+        f"SELECT\n{select}\nFROM coverage c JOIN jurisdictions j USING (jurisdiction_id)\n"
+        f"WHERE c.platform_id = {sql_literal(platform)}\nGROUP BY c.jurisdiction_id ORDER BY j.name"
+    )
 
 
-def build_database(package_path: Path = PACKAGE, db_path: Path = BUILD / DATABASE_FILE,
-                   releases: Path | None = None) -> Path:
+def build_database(
+    package_path: Path = PACKAGE, db_path: Path = BUILD / DATABASE_FILE, releases: Path | None = None
+) -> Path:
     """Validate, build into a temporary file, check it, then atomically replace ``db_path``.
 
     ``releases``: the folder of release records (default: ``releases/`` beside the package),

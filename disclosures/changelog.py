@@ -22,8 +22,10 @@ def _latest_record(records: list[dict], old_value: str, new_value: str) -> dict 
 
 
 def _record_reason(record: dict) -> str:
-    return (f"correction {record['correction_id']} ({record['corrected_date']}, "
-            f"source: {record['source_id']}): {record['reason']}")
+    return (
+        f"correction {record['correction_id']} ({record['corrected_date']}, "
+        f"source: {record['source_id']}): {record['reason']}"
+    )
 
 
 def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[dict] = ()) -> list[dict]:
@@ -40,10 +42,22 @@ def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[d
     for figure_id in sorted(old.keys() | new.keys()):
         before, after = old.get(figure_id), new.get(figure_id)
         if before is None:
-            reason = f"derived: {after['derivation']}" if after.get("derivation") else \
-                f"source: {after.get('source_id') or 'unknown'}"
-            rows.append({"change": "added", "figure_id": figure_id, "old_value": "", "new_value": value_token(after),
-                         "old_source_id": "", "new_source_id": after.get("source_id") or "", "reason": reason})
+            reason = (
+                f"derived: {after['derivation']}"
+                if after.get("derivation")
+                else f"source: {after.get('source_id') or 'unknown'}"
+            )
+            rows.append(
+                {
+                    "change": "added",
+                    "figure_id": figure_id,
+                    "old_value": "",
+                    "new_value": value_token(after),
+                    "old_source_id": "",
+                    "new_source_id": after.get("source_id") or "",
+                    "reason": reason,
+                }
+            )
         elif after is None:
             removal = _latest_record(by_figure.get(figure_id, []), value_token(before), "")
             if removal:
@@ -53,9 +67,17 @@ def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[d
                 reason = f"no longer derived (was {before['derivation']})"
             else:
                 reason = ""
-            rows.append({"change": "removed", "figure_id": figure_id, "old_value": value_token(before),
-                         "new_value": "", "old_source_id": before.get("source_id") or "", "new_source_id": "",
-                         "reason": reason})
+            rows.append(
+                {
+                    "change": "removed",
+                    "figure_id": figure_id,
+                    "old_value": value_token(before),
+                    "new_value": "",
+                    "old_source_id": before.get("source_id") or "",
+                    "new_source_id": "",
+                    "reason": reason,
+                }
+            )
         else:
             old_value, new_value = value_token(before), value_token(after)
             old_source, new_source = before.get("source_id") or "", after.get("source_id") or ""
@@ -70,21 +92,40 @@ def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[d
                 reason = f"new source: {new_source}"
             else:
                 reason = ""
-            rows.append({"change": "changed", "figure_id": figure_id, "old_value": old_value, "new_value": new_value,
-                         "old_source_id": old_source, "new_source_id": new_source, "reason": reason})
+            rows.append(
+                {
+                    "change": "changed",
+                    "figure_id": figure_id,
+                    "old_value": old_value,
+                    "new_value": new_value,
+                    "old_source_id": old_source,
+                    "new_source_id": new_source,
+                    "reason": reason,
+                }
+            )
     return sorted(rows, key=lambda r: (CHANGES.index(r["change"]), r["figure_id"]))
 
 
-def changelog_markdown(version: str, released: str, previous: str | None, changes: list[dict],
-                       platforms: dict[str, str], other_inputs: list[str]) -> str:
+def changelog_markdown(
+    version: str,
+    released: str,
+    previous: str | None,
+    changes: list[dict],
+    platforms: dict[str, str],
+    other_inputs: list[str],
+) -> str:
     counts = Counter(c["change"] for c in changes)
     lines = [f"# Platform Disclosures {version} ({released})", ""]
     if previous:
         lines.append(f"Changes to the figures since release {previous}.")
     else:
         lines.append("The first release: every figure is new.")
-    lines += ["", " · ".join(f"{name.capitalize()}: {counts[name]}" for name in CHANGES)
-              + ". The same list as data: `changelog.csv`.", ""]
+    lines += [
+        "",
+        " · ".join(f"{name.capitalize()}: {counts[name]}" for name in CHANGES)
+        + ". The same list as data: `changelog.csv`.",
+        "",
+    ]
     headings = {"added": "Added figures", "changed": "Changed figures", "removed": "Removed figures"}
     for name in CHANGES:
         rows = [c for c in changes if c["change"] == name]

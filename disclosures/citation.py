@@ -7,7 +7,7 @@ import re
 import yaml
 
 DEFAULT_AUTHOR = "Platform Disclosures maintainers"
-MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
 def _authors(descriptor: dict) -> list[str]:
@@ -48,9 +48,15 @@ def citation_bib(descriptor: dict, version: str, released: str) -> str:
     authors = " and ".join("{" + _bib(name) + "}" for name in _authors(descriptor))
     key = re.sub(r"[^a-z0-9]+", "_", f"{descriptor.get('name', 'dataset')}_{version}")
     licence = (descriptor.get("licenses") or [{}])[0].get("name", "")
-    fields = [("title", "{" + _bib(descriptor.get("title", "")) + "}"), ("author", authors), ("year", year),
-              ("month", MONTHS[int(month) - 1]), ("date", released), ("version", version),
-              ("url", descriptor.get("homepage", "")),
-              ("note", f"Dataset, version {version}, released {released}" + (f". Licence: {licence}" if licence else ""))]
+    fields = [
+        ("title", "{" + _bib(descriptor.get("title", "")) + "}"),
+        ("author", authors),
+        ("year", year),
+        ("month", MONTHS[int(month) - 1]),
+        ("date", released),
+        ("version", version),
+        ("url", descriptor.get("homepage", "")),
+        ("note", f"Dataset, version {version}, released {released}" + (f". Licence: {licence}" if licence else "")),
+    ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@misc{{{key},\n{body}\n}}\n"

@@ -19,6 +19,7 @@ class Derived:
     row: dict
     inputs: tuple[tuple[str, int], ...]  # (figure_id, sign)
 
+
 def _period(row) -> tuple[date, date]:
     return (date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]))
 
@@ -40,8 +41,11 @@ def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
         for whole in sorted(members, key=lambda r: r["figure_id"]):
             whole_period = _period(whole)
             for side in (0, 1):
-                parts = [r for r in members
-                         if rules.strictly_within(_period(r), whole_period) and _period(r)[side] == whole_period[side]]
+                parts = [
+                    r
+                    for r in members
+                    if rules.strictly_within(_period(r), whole_period) and _period(r)[side] == whole_period[side]
+                ]
                 if not parts:
                     continue
                 part = max(parts, key=lambda r: (_period(r)[1] - _period(r)[0], r["figure_id"]))
@@ -58,14 +62,24 @@ def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
                 label = rules.period_label(*rest)
                 row = {
                     "figure_id": f"{platform}-{jurisdiction.lower()}-{label}-{request_type}-{metric}-derived",
-                    "platform_id": platform, "jurisdiction_id": jurisdiction,
-                    "period_start": rest[0].isoformat(), "period_end": rest[1].isoformat(),
-                    "request_type_id": request_type, "metric_id": metric, "value_kind": "exact",
-                    "value": whole["value"] - part["value"], "value_low": None, "value_high": None,
-                    "platform_wording": whole["platform_wording"], "source_id": None, "source_locator": None,
+                    "platform_id": platform,
+                    "jurisdiction_id": jurisdiction,
+                    "period_start": rest[0].isoformat(),
+                    "period_end": rest[1].isoformat(),
+                    "request_type_id": request_type,
+                    "metric_id": metric,
+                    "value_kind": "exact",
+                    "value": whole["value"] - part["value"],
+                    "value_low": None,
+                    "value_high": None,
+                    "platform_wording": whole["platform_wording"],
+                    "source_id": None,
+                    "source_locator": None,
                     "quote": None,
-                    "notes": (f"Derived by the build: {whole['figure_id']} ({whole['value']}) − "
-                              f"{part['figure_id']} ({part['value']})."),
+                    "notes": (
+                        f"Derived by the build: {whole['figure_id']} ({whole['value']}) − "
+                        f"{part['figure_id']} ({part['value']})."
+                    ),
                     "is_derived": 1,
                     "derivation": f"{whole['figure_id']} - {part['figure_id']}",
                 }

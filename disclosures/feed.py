@@ -13,8 +13,9 @@ import uuid
 from feedgen.feed import FeedGenerator
 
 
-def atom_feed(homepage: str, name: str, title: str, author: str, version: str, released: str,
-              changes: list[dict]) -> bytes:
+def atom_feed(
+    homepage: str, name: str, title: str, author: str, version: str, released: str, changes: list[dict]
+) -> bytes:
     """Atom XML (UTF-8) for ``changes`` (changelog rows); removed figures have no page, so no entry."""
     updated = f"{released}T00:00:00Z"
     feed = FeedGenerator()
@@ -50,9 +51,12 @@ def release_feed(conn: sqlite3.Connection, version: str | None = None) -> bytes 
     release = conn.execute("SELECT date FROM releases WHERE version = ?", [version]).fetchone()
     if release is None:
         return None
-    cursor = conn.execute("""SELECT change, figure_id, old_value, new_value, reason FROM release_changes
+    cursor = conn.execute(
+        """SELECT change, figure_id, old_value, new_value, reason FROM release_changes
                              WHERE version = ? ORDER BY CASE change WHEN 'added' THEN 0 WHEN 'changed' THEN 1
-                             ELSE 2 END, figure_id""", [version])
+                             ELSE 2 END, figure_id""",
+        [version],
+    )
     columns = [d[0] for d in cursor.description]
-    changes = [dict(zip(columns, row)) for row in cursor]
+    changes = [dict(zip(columns, row, strict=True)) for row in cursor]
     return atom_feed(homepage or "", name, title, author, version, release[0], changes)

@@ -28,8 +28,10 @@ def telegram_coverage(conn: sqlite3.Connection) -> str:
         [[f"{row[1]} ({row[0]})"] + [STATUS_MARKS[c] for c in row[2:]] for row in rows],
     )
     totals = {status: sum(1 for row in rows for c in row[2:] if c == status) for status in STATUS_MARKS}
-    legend = (f"● reported by a source ({totals['reported']}), ◐ derived by the build from reported figures "
-              f"({totals['derived']}), · missing ({totals['missing']}). {len(rows)} jurisdictions.")
+    legend = (
+        f"● reported by a source ({totals['reported']}), ◐ derived by the build from reported figures "
+        f"({totals['derived']}), · missing ({totals['missing']}). {len(rows)} jurisdictions."
+    )
     return f"{legend}\n\n{table}"
 
 
@@ -46,11 +48,30 @@ def platform_capabilities(conn: sqlite3.Connection) -> str:
                p.not_reported
         FROM platforms p LEFT JOIN figures f ON f.platform_id = p.platform_id AND f.is_derived = 0
         GROUP BY p.platform_id ORDER BY p.name""").fetchall()
-    body = [[f"{name} (`{pid}`)", count, f"{start} – {end}" if start else "none", kinds or "",
-             metrics or "", types or "", never] for name, pid, count, start, end, kinds, metrics, types, never in rows]
+    body = [
+        [
+            f"{name} (`{pid}`)",
+            count,
+            f"{start} – {end}" if start else "none",
+            kinds or "",
+            metrics or "",
+            types or "",
+            never,
+        ]
+        for name, pid, count, start, end, kinds, metrics, types, never in rows
+    ]
     return markdown_table(
-        ["Platform", "Figures", "Periods held", "Granularity", "Metrics", "Request types", "The platform does not report"],
-        body)
+        [
+            "Platform",
+            "Figures",
+            "Periods held",
+            "Granularity",
+            "Metrics",
+            "Request types",
+            "The platform does not report",
+        ],
+        body,
+    )
 
 
 BLOCKS = {"telegram-coverage": telegram_coverage, "platforms": platform_capabilities}
@@ -62,5 +83,5 @@ def render(readme_text: str, conn: sqlite3.Connection, blocks=BLOCKS) -> str:
         if not pattern.search(readme_text):
             raise ValueError(f"README.md has no block <!-- generated:{name} -->")
         body = make(conn)
-        readme_text = pattern.sub(lambda m: f"{m.group(1)}{body}\n{m.group(2)}", readme_text)
+        readme_text = pattern.sub(lambda m, body=body: f"{m.group(1)}{body}\n{m.group(2)}", readme_text)
     return readme_text

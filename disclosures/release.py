@@ -25,7 +25,7 @@ import os
 import shutil
 import sqlite3
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -38,24 +38,53 @@ from .vocabulary import DATABASE_FILE, loopback_problem, number_text
 
 CHANGELOG_SCHEMA = {
     "fields": [
-        {"name": "change", "type": "string", "title": "Change",
-         "description": "added: new in this release; changed: value or source differs from the previous release; "
-                        "removed: no longer in the data.",
-         "constraints": {"required": True, "enum": list(CHANGES)}},
-        {"name": "figure_id", "type": "string", "title": "Figure", "description": "The figure's stable id.",
-         "constraints": {"required": True}},
-        {"name": "old_value", "type": "string", "title": "Old value",
-         "description": "The value in the previous release (number, low-high band, <N, withheld or not_reported); "
-                        "empty when added."},
-        {"name": "new_value", "type": "string", "title": "New value",
-         "description": "The value in this release, written like the old value; empty when removed."},
-        {"name": "old_source_id", "type": "string", "title": "Old source",
-         "description": "The figure's source in the previous release; empty when added."},
-        {"name": "new_source_id", "type": "string", "title": "New source",
-         "description": "The figure's source in this release; empty when removed."},
-        {"name": "reason", "type": "string", "title": "Reason",
-         "description": "From the data: the corrections record, the new source, or the figure's source when added.",
-         "constraints": {"required": True}},
+        {
+            "name": "change",
+            "type": "string",
+            "title": "Change",
+            "description": "added: new in this release; changed: value or source differs from the previous release; "
+            "removed: no longer in the data.",
+            "constraints": {"required": True, "enum": list(CHANGES)},
+        },
+        {
+            "name": "figure_id",
+            "type": "string",
+            "title": "Figure",
+            "description": "The figure's stable id.",
+            "constraints": {"required": True},
+        },
+        {
+            "name": "old_value",
+            "type": "string",
+            "title": "Old value",
+            "description": "The value in the previous release (number, low-high band, <N, withheld or not_reported); "
+            "empty when added.",
+        },
+        {
+            "name": "new_value",
+            "type": "string",
+            "title": "New value",
+            "description": "The value in this release, written like the old value; empty when removed.",
+        },
+        {
+            "name": "old_source_id",
+            "type": "string",
+            "title": "Old source",
+            "description": "The figure's source in the previous release; empty when added.",
+        },
+        {
+            "name": "new_source_id",
+            "type": "string",
+            "title": "New source",
+            "description": "The figure's source in this release; empty when removed.",
+        },
+        {
+            "name": "reason",
+            "type": "string",
+            "title": "Reason",
+            "description": "From the data: the corrections record, the new source, or the figure's source when added.",
+            "constraints": {"required": True},
+        },
     ],
     "primaryKey": ["change", "figure_id"],
     "missingValues": [""],
@@ -98,7 +127,7 @@ def write_text(path: Path, text: str | bytes) -> None:
 def _query(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
     cursor = conn.execute(sql, params)
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor]
+    return [dict(zip(columns, row, strict=True)) for row in cursor]
 
 
 def built_figures(conn: sqlite3.Connection) -> dict[str, dict]:
@@ -112,8 +141,9 @@ def table_rows(conn: sqlite3.Connection, resource: dict) -> list[dict]:
     """A resource's rows as the database holds them (typed), only its schema's fields, by key."""
     fields = [f["name"] for f in resource["schema"]["fields"]]
     where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
-    rows = _query(conn, f"SELECT {', '.join(quote_ident(f) for f in fields)} "
-                        f"FROM {quote_ident(resource['name'])}{where}")
+    rows = _query(
+        conn, f"SELECT {', '.join(quote_ident(f) for f in fields)} FROM {quote_ident(resource['name'])}{where}"
+    )
     key = resource["schema"]["primaryKey"]
     return sorted(rows, key=lambda r: tuple(cell_text(r[k]) for k in key))
 
@@ -133,8 +163,10 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
     release_records.parse_version(version)
     problem = loopback_problem(descriptor.get("homepage", ""))
     if problem:
-        raise ReleaseRefused(f"datapackage.json: homepage {problem}; it is the canonical site URL that citations "
-                             f"and feed links carry: set it to the public address of the site")
+        raise ReleaseRefused(
+            f"datapackage.json: homepage {problem}; it is the canonical site URL that citations "
+            f"and feed links carry: set it to the public address of the site"
+        )
     with sqlite3.connect(f"file:{build_dir / DATABASE_FILE}?mode=ro", uri=True) as conn:
         (inputs_json,) = conn.execute("SELECT content_inputs FROM dataset").fetchone()
         figures = built_figures(conn)
@@ -146,21 +178,33 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
     if version in recorded:
         manifest = recorded[version]
         if manifest["content_hash"] != digest:
-            changed = sorted(p for p in inputs.keys() | manifest["inputs"].keys()
-                             if inputs.get(p) != manifest["inputs"].get(p))
+            changed = sorted(
+                p for p in inputs.keys() | manifest["inputs"].keys() if inputs.get(p) != manifest["inputs"].get(p)
+            )
             raise ReleaseRefused(
                 f"content changed but the version did not: release {version} is recorded in "
-                f"releases/{version}/ with other content (changed: {', '.join(changed)}). Bump \"version\" in "
-                f"datapackage.json, then rerun: make release")
-        return {"version": version, "date": manifest["date"], "previous": manifest.get("previous"), "new": False,
-                "inputs": inputs, "content_hash": digest, "figures": figures, "descriptor": descriptor,
-                "changes": read_csv(releases / version / "changelog.csv"),
-                "other_inputs": manifest.get("other_inputs", [])}
+                f'releases/{version}/ with other content (changed: {", ".join(changed)}). Bump "version" in '
+                f"datapackage.json, then rerun: make release"
+            )
+        return {
+            "version": version,
+            "date": manifest["date"],
+            "previous": manifest.get("previous"),
+            "new": False,
+            "inputs": inputs,
+            "content_hash": digest,
+            "figures": figures,
+            "descriptor": descriptor,
+            "changes": read_csv(releases / version / "changelog.csv"),
+            "other_inputs": manifest.get("other_inputs", []),
+        }
 
     later = [v for v in recorded if release_records.parse_version(v) > release_records.parse_version(version)]
     if later:
-        raise ReleaseRefused(f"version {version} is below the latest release {later[-1]}: set \"version\" in "
-                             f"datapackage.json above {later[-1]}")
+        raise ReleaseRefused(
+            f'version {version} is below the latest release {later[-1]}: set "version" in '
+            f"datapackage.json above {later[-1]}"
+        )
     previous = next(reversed(recorded), None)
     if previous is None:
         changes = changelog.diff_figures({}, figures, corrections)
@@ -168,45 +212,66 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
     else:
         old = recorded[previous]
         if old["content_hash"] == digest:
-            raise ReleaseRefused(f"nothing changed since release {previous}; do not bump the version: set "
-                                 f"\"version\" in datapackage.json back to \"{previous}\"")
+            raise ReleaseRefused(
+                f"nothing changed since release {previous}; do not bump the version: set "
+                f'"version" in datapackage.json back to "{previous}"'
+            )
         old_figures = {row["figure_id"]: row for row in read_csv(releases / previous / "figures.csv")}
         changes = changelog.diff_figures(old_figures, figures, corrections)
         unexplained = [c for c in changes if c["change"] in ("changed", "removed") and not c["reason"]]
         if unexplained:
-            listed = "; ".join(f"{c['figure_id']} {c['old_value']} -> {c['new_value'] or '(removed)'}"
-                               for c in unexplained[:5])
+            listed = "; ".join(
+                f"{c['figure_id']} {c['old_value']} -> {c['new_value'] or '(removed)'}" for c in unexplained[:5]
+            )
             raise ReleaseRefused(
                 f"{len(unexplained)} figure(s) changed value with the same source, or were removed, with no "
                 f"corrections record: {listed}. Add a row to data/corrections.csv (figure_id, old_value, new_value "
                 f"- empty for a removal -, reason, source_id, corrected_date) or cite the new source, then rerun: "
-                f"make release")
+                f"make release"
+            )
         level, why = versioning.schema_change(old["schema"], versioning.schema_of(descriptor))
         figures_path = next(r for r in descriptor["resources"] if r["name"] == "figures")["path"]
-        other_inputs = sorted(p for p in inputs.keys() | old["inputs"].keys()
-                              if p != figures_path and inputs.get(p) != old["inputs"].get(p))
+        other_inputs = sorted(
+            p
+            for p in inputs.keys() | old["inputs"].keys()
+            if p != figures_path and inputs.get(p) != old["inputs"].get(p)
+        )
         content_changed = bool(other_inputs) or inputs.get(figures_path) != old["inputs"].get(figures_path)
         counts = Counter(c["change"] for c in changes)
         why = why + [f"{counts[name]} figure(s) {name}" for name in CHANGES if counts[name]]
         versioning.check_bump(previous, version, versioning.required_bump(changes, level, content_changed), why)
-    released = release_date or datetime.now(timezone.utc).date().isoformat()
+    released = release_date or datetime.now(UTC).date().isoformat()
     try:
         date.fromisoformat(released)
     except ValueError:
         raise ReleaseRefused(f"release date {released!r} is not YYYY-MM-DD") from None
-    return {"version": version, "date": released, "previous": previous, "new": True, "inputs": inputs,
-            "content_hash": digest, "figures": figures, "descriptor": descriptor, "changes": changes,
-            "other_inputs": other_inputs}
+    return {
+        "version": version,
+        "date": released,
+        "previous": previous,
+        "new": True,
+        "inputs": inputs,
+        "content_hash": digest,
+        "figures": figures,
+        "descriptor": descriptor,
+        "changes": changes,
+        "other_inputs": other_inputs,
+    }
 
 
 def manifest_of(plan: dict, files: list[str]) -> dict:
     """The record of a release, as releases/<version>/manifest.json holds it."""
     return {
-        "version": plan["version"], "date": plan["date"], "previous": plan["previous"],
-        "content_hash": plan["content_hash"], "inputs": plan["inputs"], "other_inputs": plan["other_inputs"],
+        "version": plan["version"],
+        "date": plan["date"],
+        "previous": plan["previous"],
+        "content_hash": plan["content_hash"],
+        "inputs": plan["inputs"],
+        "other_inputs": plan["other_inputs"],
         "schema": versioning.schema_of(plan["descriptor"]),
         "counts": {name: sum(1 for c in plan["changes"] if c["change"] == name) for name in CHANGES},
-        "figures": len(plan["figures"]), "files": files,
+        "figures": len(plan["figures"]),
+        "files": files,
     }
 
 
@@ -214,14 +279,30 @@ def manifest_of(plan: dict, files: list[str]) -> dict:
 
 
 def file_resource(name: str, path: str, title: str, fmt: str, mediatype: str, data: bytes, description: str) -> dict:
-    return {"name": name, "path": path, "title": title, "description": description, "profile": "data-resource",
-            "format": fmt, "mediatype": mediatype, "bytes": len(data),
-            "hash": "sha256:" + release_records.sha256_bytes(data)}
+    return {
+        "name": name,
+        "path": path,
+        "title": title,
+        "description": description,
+        "profile": "data-resource",
+        "format": fmt,
+        "mediatype": mediatype,
+        "bytes": len(data),
+        "hash": "sha256:" + release_records.sha256_bytes(data),
+    }
 
 
 # Every file a release holds, besides one CSV and one JSON per table.
-FIXED_FILES = ["CHANGELOG.md", "CITATION.bib", "CITATION.cff", "SHA256SUMS", "changelog.csv", "datapackage.json",
-               DATABASE_FILE, "feed.atom"]
+FIXED_FILES = [
+    "CHANGELOG.md",
+    "CITATION.bib",
+    "CITATION.cff",
+    "SHA256SUMS",
+    "changelog.csv",
+    "datapackage.json",
+    DATABASE_FILE,
+    "feed.atom",
+]
 
 
 def release_files(descriptor: dict) -> list[str]:
@@ -242,8 +323,9 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
     with sqlite3.connect(database) as conn:
         conn.execute("PRAGMA foreign_keys = ON")
         with conn:
-            release_records.write_release_tables(sqlite_utils.Database(conn), descriptor, plan["inputs"], recorded,
-                                                 changelogs)
+            release_records.write_release_tables(
+                sqlite_utils.Database(conn), descriptor, plan["inputs"], recorded, changelogs
+            )
         conn.execute("VACUUM")
         atom = feed.release_feed(conn, version)
         resources, extra = [], []
@@ -252,25 +334,60 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
             rows = table_rows(conn, resource)
             csv_bytes = csv_text(fields, [{k: cell_text(v) for k, v in r.items()} for r in rows]).encode("utf-8")
             write_text(folder / "csv" / f"{resource['name']}.csv", csv_bytes)
-            resources.append(dict(resource, path=f"csv/{resource['name']}.csv", bytes=len(csv_bytes),
-                                  hash="sha256:" + release_records.sha256_bytes(csv_bytes)))
+            resources.append(
+                dict(
+                    resource,
+                    path=f"csv/{resource['name']}.csv",
+                    bytes=len(csv_bytes),
+                    hash="sha256:" + release_records.sha256_bytes(csv_bytes),
+                )
+            )
             json_bytes = json_rows(rows).encode("utf-8")
             write_text(folder / "json" / f"{resource['name']}.json", json_bytes)
-            extra.append(file_resource(f"{resource['name']}_json", f"json/{resource['name']}.json",
-                                       f"{resource.get('title', resource['name'])} (JSON)", "json", "application/json",
-                                       json_bytes, f"The {resource['name']} table as a JSON array of objects, "
-                                                   "typed by the table schema of the CSV resource of the same name."))
+            extra.append(
+                file_resource(
+                    f"{resource['name']}_json",
+                    f"json/{resource['name']}.json",
+                    f"{resource.get('title', resource['name'])} (JSON)",
+                    "json",
+                    "application/json",
+                    json_bytes,
+                    f"The {resource['name']} table as a JSON array of objects, "
+                    "typed by the table schema of the CSV resource of the same name.",
+                )
+            )
 
     changelog_bytes = csv_text(CHANGELOG_FIELDS, changes).encode("utf-8")
     write_text(folder / "changelog.csv", changelog_bytes)
-    resources.append({"name": "changelog", "path": "changelog.csv", "title": "Changelog of figures",
-                      "description": "Figures added, changed and removed since the previous release, with the reason.",
-                      "profile": "tabular-data-resource", "scheme": "file", "format": "csv", "mediatype": "text/csv",
-                      "encoding": "utf-8", "bytes": len(changelog_bytes),
-                      "hash": "sha256:" + release_records.sha256_bytes(changelog_bytes), "schema": CHANGELOG_SCHEMA})
-    extra.insert(0, file_resource("database", DATABASE_FILE, "SQLite database", "sqlite", "application/vnd.sqlite3",
-                                  database.read_bytes(), "Every table in one SQLite database, with the figures the "
-                                  "build derives (figures.is_derived = 1, figure_inputs) and series_members."))
+    resources.append(
+        {
+            "name": "changelog",
+            "path": "changelog.csv",
+            "title": "Changelog of figures",
+            "description": "Figures added, changed and removed since the previous release, with the reason.",
+            "profile": "tabular-data-resource",
+            "scheme": "file",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": len(changelog_bytes),
+            "hash": "sha256:" + release_records.sha256_bytes(changelog_bytes),
+            "schema": CHANGELOG_SCHEMA,
+        }
+    )
+    extra.insert(
+        0,
+        file_resource(
+            "database",
+            DATABASE_FILE,
+            "SQLite database",
+            "sqlite",
+            "application/vnd.sqlite3",
+            database.read_bytes(),
+            "Every table in one SQLite database, with the figures the "
+            "build derives (figures.is_derived = 1, figure_inputs) and series_members.",
+        ),
+    )
 
     write_text(folder / "CHANGELOG.md", markdown)
     write_text(folder / "feed.atom", atom)
@@ -281,12 +398,15 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
     if released_descriptor.get("sources"):
         released_descriptor["sources"] = [
             dict(s, path=f"csv/{Path(s['path']).stem}.csv") if s.get("path", "").startswith("data/") else s
-            for s in released_descriptor["sources"]]
+            for s in released_descriptor["sources"]
+        ]
     write_text(folder / "datapackage.json", json_text(released_descriptor))
 
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    write_text(folder / "SHA256SUMS",
-               "".join(f"{release_records.sha256_bytes((folder / name).read_bytes())}  {name}\n" for name in files))
+    write_text(
+        folder / "SHA256SUMS",
+        "".join(f"{release_records.sha256_bytes((folder / name).read_bytes())}  {name}\n" for name in files),
+    )
 
 
 def check_dist(folder: Path) -> None:
@@ -311,8 +431,9 @@ def _replace_dir(temporary: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def make_release(build_dir: Path = BUILD, dist: Path = DIST, releases: Path = RELEASES,
-                 release_date: str | None = None) -> Path:
+def make_release(
+    build_dir: Path = BUILD, dist: Path = DIST, releases: Path = RELEASES, release_date: str | None = None
+) -> Path:
     """Write dist/<version>/ (and record releases/<version>/ for a new version); return the folder.
 
     ``build_dir``: a folder made by ``build.build_site``. ``release_date`` (YYYY-MM-DD) is used
@@ -327,8 +448,9 @@ def make_release(build_dir: Path = BUILD, dist: Path = DIST, releases: Path = RE
     if plan["previous"]:
         old = read_csv(releases / plan["previous"] / "figures.csv")
         platforms = {row["figure_id"]: row["platform_id"] for row in old} | platforms
-    markdown = changelog.changelog_markdown(version, plan["date"], plan["previous"], plan["changes"], platforms,
-                                            plan["other_inputs"])
+    markdown = changelog.changelog_markdown(
+        version, plan["date"], plan["previous"], plan["changes"], platforms, plan["other_inputs"]
+    )
 
     dist.mkdir(parents=True, exist_ok=True)
     temporary = dist / f".{version}.{os.getpid()}.tmp"

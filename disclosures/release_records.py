@@ -21,8 +21,21 @@ SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 CHANGES = ("added", "changed", "removed")
 CHANGELOG_FIELDS = ["change", "figure_id", "old_value", "new_value", "old_source_id", "new_source_id", "reason"]
 # What a release remembers of each figure: enough to diff values and sources, and to summarise.
-SNAPSHOT_FIELDS = ["figure_id", "platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id",
-                   "metric_id", "value_kind", "value", "value_low", "value_high", "source_id", "derivation"]
+SNAPSHOT_FIELDS = [
+    "figure_id",
+    "platform_id",
+    "jurisdiction_id",
+    "period_start",
+    "period_end",
+    "request_type_id",
+    "metric_id",
+    "value_kind",
+    "value",
+    "value_low",
+    "value_high",
+    "source_id",
+    "derivation",
+]
 
 RELEASE_TABLES_SQL = [
     """CREATE TABLE dataset (
@@ -127,8 +140,13 @@ def release_state(version: str, digest: str, recorded: dict[str, dict]) -> str:
     return "released"
 
 
-def write_release_tables(db: sqlite_utils.Database, descriptor: dict, inputs: dict[str, str],
-                         recorded: dict[str, dict], changelogs: dict[str, list[dict]]) -> None:
+def write_release_tables(
+    db: sqlite_utils.Database,
+    descriptor: dict,
+    inputs: dict[str, str],
+    recorded: dict[str, dict],
+    changelogs: dict[str, list[dict]],
+) -> None:
     """(Re)write the dataset and release tables: what the site shows about versions.
 
     ``inputs``: the content's hashes by file (``content_inputs``).
@@ -142,19 +160,34 @@ def write_release_tables(db: sqlite_utils.Database, descriptor: dict, inputs: di
     version = descriptor.get("version", "")
     digest = content_hash(inputs)
     db["releases"].insert_all(
-        {"version": v, "date": m["date"], "previous": m.get("previous"), "content_hash": m["content_hash"],
-         "figures": m["figures"], **{name: m["counts"][name] for name in CHANGES}}
-        for v, m in recorded.items())
+        {
+            "version": v,
+            "date": m["date"],
+            "previous": m.get("previous"),
+            "content_hash": m["content_hash"],
+            "figures": m["figures"],
+            **{name: m["counts"][name] for name in CHANGES},
+        }
+        for v, m in recorded.items()
+    )
     db["release_changes"].insert_all({"version": v, **row} for v, rows in changelogs.items() for row in rows)
-    db["release_files"].insert_all({"version": v, "path": path} for v, m in recorded.items()
-                                   for path in m.get("files", []))
-    db["dataset"].insert({
-        "name": descriptor.get("name", ""), "title": descriptor.get("title", ""), "version": version,
-        "homepage": descriptor.get("homepage"),
-        "author": next((c["title"] for c in descriptor.get("contributors", []) if c.get("role", "author") == "author"),
-                       "Platform Disclosures maintainers"),
-        "licenses": json.dumps(descriptor.get("licenses", []), ensure_ascii=False),
-        "content_hash": digest, "content_inputs": json.dumps(inputs, sort_keys=True),
-        "release_state": release_state(version, digest, recorded),
-        "latest_release": next(reversed(recorded), None),
-    })
+    db["release_files"].insert_all(
+        {"version": v, "path": path} for v, m in recorded.items() for path in m.get("files", [])
+    )
+    db["dataset"].insert(
+        {
+            "name": descriptor.get("name", ""),
+            "title": descriptor.get("title", ""),
+            "version": version,
+            "homepage": descriptor.get("homepage"),
+            "author": next(
+                (c["title"] for c in descriptor.get("contributors", []) if c.get("role", "author") == "author"),
+                "Platform Disclosures maintainers",
+            ),
+            "licenses": json.dumps(descriptor.get("licenses", []), ensure_ascii=False),
+            "content_hash": digest,
+            "content_inputs": json.dumps(inputs, sort_keys=True),
+            "release_state": release_state(version, digest, recorded),
+            "latest_release": next(reversed(recorded), None),
+        }
+    )

@@ -76,7 +76,7 @@ def spellings(value: Decimal) -> set[str]:
     for form in integer_forms:
         for decimal_mark in (".", ","):
             # A mark can't serve as both thousands separator and decimal mark.
-            if decimal_mark in form[len(groups[0]):]:
+            if decimal_mark in form[len(groups[0]) :]:
                 continue
             forms.add(f"{form}{decimal_mark}{fraction}")
     return forms
@@ -132,7 +132,10 @@ def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:
 
 
 # Authority reports also state a number as "more than" or "about" one; the quote holds it.
-QUOTED_COLUMNS = {name: spec.columns for name, spec in VALUE_KINDS.items()} | {"more_than": ("value",), "about": ("value",)}
+QUOTED_COLUMNS = {name: spec.columns for name, spec in VALUE_KINDS.items()} | {
+    "more_than": ("value",),
+    "about": ("value",),
+}
 
 
 def numbers_to_find_in_quote(kind: str, value, low, high) -> list[tuple[str, Decimal]]:
@@ -203,7 +206,7 @@ def tiles(parts: list[tuple[date, date]], whole: tuple[date, date]) -> bool:
     ordered = sorted(parts)
     if ordered[0][0] != whole[0] or ordered[-1][1] != whole[1]:
         return False
-    return all(nxt[0] == prev[1] + timedelta(days=1) for prev, nxt in zip(ordered, ordered[1:]))
+    return all(nxt[0] == prev[1] + timedelta(days=1) for prev, nxt in zip(ordered, ordered[1:], strict=False))
 
 
 def complement(part: tuple[date, date], whole: tuple[date, date]) -> tuple[date, date] | None:

@@ -40,19 +40,19 @@ BUILD_COLUMNS = {
         "type": "INTEGER NOT NULL UNIQUE",
         "title": "Recency rank",
         "description": "1 for the figure whose period ended last, then onwards (ties by figure id). The table's "
-                       "default order: unique, so paging through it never skips or repeats a row.",
+        "default order: unique, so paging through it never skips or repeats a row.",
     },
     "value_text": {
         "type": "TEXT NOT NULL",
         "title": "Value as reported",
         "description": "The value for readers, as it was reported: 14,641, 81.5%, 0–249 (a band), fewer than 30, "
-                       "withheld or not reported.",
+        "withheld or not reported.",
     },
     "value_note": {
         "type": "TEXT NOT NULL",
         "title": "How to read the value",
         "description": "What the value means beyond its number: a band, a threshold, a share from 0 to 1, a "
-                       "withheld or unreported figure; empty for a plain number.",
+        "withheld or unreported figure; empty for a plain number.",
     },
     "year": {
         "type": "INTEGER",
@@ -62,6 +62,7 @@ BUILD_COLUMNS = {
 }
 # Derived figures have no source of their own: their inputs do.
 DERIVED_MAY_OMIT = {"source_id", "source_locator", "quote"}
+
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'

@@ -22,8 +22,16 @@ def datasette_arguments(build_dir: Path = BUILD, dist: Path = DIST) -> list[str]
     Release downloads (dist/<version>/...) are mounted at /downloads when ``make release`` has
     written them; serving never writes dist/.
     """
-    arguments = [str(build_dir), "--plugins-dir", str(PLUGINS), "--template-dir", str(TEMPLATES),
-                 "--static", f"static:{STATIC}", "--cors"]
+    arguments = [
+        str(build_dir),
+        "--plugins-dir",
+        str(PLUGINS),
+        "--template-dir",
+        str(TEMPLATES),
+        "--static",
+        f"static:{STATIC}",
+        "--cors",
+    ]
     if Path(dist).is_dir():
         arguments += ["--static", f"downloads:{dist}"]
     return arguments
@@ -37,5 +45,11 @@ def in_process(build_dir: Path = BUILD, settings: dict | None = None, dist: Path
     from datasette.app import Datasette
 
     mounts = [("static", str(STATIC))] + ([("downloads", str(dist))] if Path(dist).is_dir() else [])
-    return Datasette(config_dir=Path(build_dir), plugins_dir=str(PLUGINS), template_dir=str(TEMPLATES),
-                     static_mounts=mounts, cors=True, settings=settings)
+    return Datasette(
+        config_dir=Path(build_dir),
+        plugins_dir=str(PLUGINS),
+        template_dir=str(TEMPLATES),
+        static_mounts=mounts,
+        cors=True,
+        settings=settings,
+    )

@@ -43,10 +43,16 @@ def derived_tables(descriptor: dict) -> dict[str, dict]:
         columns = {f["name"]: f"{f['title']}. {f['description']}" for f in resource["schema"]["fields"]}
         if resource["name"] == "figures":
             columns.update({name: f"{spec['title']}. {spec['description']}" for name, spec in BUILD_COLUMNS.items()})
-            tables["figures_series"] = {"description": "One non-overlapping series per platform, jurisdiction, "
-                                        "request type and metric: safe to sum and chart.", "columns": dict(columns)}
-        tables[resource["name"]] = {"title": resource["title"], "description": resource["description"],
-                                    "columns": columns}
+            tables["figures_series"] = {
+                "description": "One non-overlapping series per platform, jurisdiction, "
+                "request type and metric: safe to sum and chart.",
+                "columns": dict(columns),
+            }
+        tables[resource["name"]] = {
+            "title": resource["title"],
+            "description": resource["description"],
+            "columns": columns,
+        }
     return tables
 
 

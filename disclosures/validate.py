@@ -10,11 +10,11 @@ import csv
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable
 
 import attrs
 import frictionless
@@ -68,8 +68,7 @@ class figure_value(frictionless.Check):
         if self.resource.name in QUOTED_VALUE_RESOURCES and package is not None and package.has_resource("sources"):
             with package.get_resource("sources") as sources:
                 self.record_sources = {
-                    row["source_id"] for row in sources.row_stream
-                    if row["kind"] in rules.RECORD_SOURCE_KINDS
+                    row["source_id"] for row in sources.row_stream if row["kind"] in rules.RECORD_SOURCE_KINDS
                 }
         return []
 
@@ -78,13 +77,17 @@ class figure_value(frictionless.Check):
             return
         kind = row["value_kind"]
         numbers = {name: row.get(name) for name in ("value", "value_low", "value_high")}
-        for field, note in rules.value_kind_problems(kind, numbers["value"], numbers["value_low"], numbers["value_high"]):
+        for field, note in rules.value_kind_problems(
+            kind, numbers["value"], numbers["value_low"], numbers["value_high"]
+        ):
             yield ferrors.CellError.from_row(row, note=note, field_name=field)
         quote = row["quote"]
         if not isinstance(quote, str):
             return
         is_record = row["source_id"] in self.record_sources
-        for field, number in rules.numbers_to_find_in_quote(kind, numbers["value"], numbers["value_low"], numbers["value_high"]):
+        for field, number in rules.numbers_to_find_in_quote(
+            kind, numbers["value"], numbers["value_low"], numbers["value_high"]
+        ):
             if not isinstance(number, Decimal) or not number.is_finite():
                 continue
             if rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote)):
@@ -142,7 +145,8 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
             previous_line = last_line
             if last_line != first_line:
                 problem(
-                    first_line, None,
+                    first_line,
+                    None,
                     f"one record spans lines {first_line}-{last_line}: an unbalanced quote, "
                     "or a line break inside a cell (write it as ¶)",
                 )
@@ -155,7 +159,7 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
                 continue
             if len(record) != len(names):
                 problem(first_line, None, f"has {len(record)} cells, the header has {len(names)}")
-            for name, cell in zip(names, record):
+            for name, cell in zip(names, record, strict=False):
                 for message in rules.cell_problems(cell, numeric=name in numeric):
                     problem(first_line, name, message)
     except csv.Error as error:
@@ -169,13 +173,17 @@ def name_problems(descriptor: dict, shown: str) -> list[rules.Problem]:
     for resource in descriptor.get("resources", []):
         name = resource.get("name", "")
         if not rules.SAFE_NAME.match(name):
-            problems.append(rules.Problem(shown, None, "name", f"resource name {name!r} must match {rules.SAFE_NAME.pattern}"))
+            problems.append(
+                rules.Problem(shown, None, "name", f"resource name {name!r} must match {rules.SAFE_NAME.pattern}")
+            )
         for field in resource.get("schema", {}).get("fields", []):
             fname = field.get("name", "")
             if not rules.SAFE_NAME.match(fname):
-                problems.append(rules.Problem(
-                    shown, None, "name", f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
-                ))
+                problems.append(
+                    rules.Problem(
+                        shown, None, "name", f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
+                    )
+                )
         if resource.get("encoding") != "utf-8":
             problems.append(rules.Problem(shown, None, "encoding", f"resource {name} must declare encoding utf-8"))
     return problems
@@ -221,16 +229,23 @@ def parse_figures(rows: Iterable[tuple[int, dict]]) -> list[Figure]:
             continue
         if value is not None and not value.is_finite():
             continue
-        figures.append(Figure(
-            line, row["figure_id"], row["platform_id"], row["jurisdiction_id"], period,
-            row["request_type_id"], row["metric_id"], row["value_kind"], value,
-        ))
+        figures.append(
+            Figure(
+                line,
+                row["figure_id"],
+                row["platform_id"],
+                row["jurisdiction_id"],
+                period,
+                row["request_type_id"],
+                row["metric_id"],
+                row["value_kind"],
+                value,
+            )
+        )
     return figures
 
 
-def figure_problems(
-    figures: list[Figure], units: dict[str, str], exempt: set[str], shown: str
-) -> list[rules.Problem]:
+def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[str], shown: str) -> list[rules.Problem]:
     """Identity, units, parts against wholes, fulfilled against received."""
     problems = []
 
@@ -242,8 +257,11 @@ def figure_problems(
         key = (*figure.group, figure.period)
         if key in seen:
             first = seen[key]
-            problem(figure, "figure_id",
-                    f"same platform, jurisdiction, period, request type and metric as {first.figure_id} (line {first.line})")
+            problem(
+                figure,
+                "figure_id",
+                f"same platform, jurisdiction, period, request type and metric as {first.figure_id} (line {first.line})",
+            )
         else:
             seen[key] = figure
         unit = units.get(figure.metric_id)
@@ -255,7 +273,9 @@ def figure_problems(
             if unit == "count" and figure.value != figure.value.to_integral_value():
                 problem(figure, "value", f"{figure.value} is not a whole number, but {figure.metric_id} is a count")
 
-    exact_counts = [f for f in figures if f.value_kind == "exact" and f.value is not None and units.get(f.metric_id) == "count"]
+    exact_counts = [
+        f for f in figures if f.value_kind == "exact" and f.value is not None and units.get(f.metric_id) == "count"
+    ]
     groups: dict[tuple, list[Figure]] = defaultdict(list)
     for figure in exact_counts:
         groups[figure.group].append(figure)
@@ -269,9 +289,12 @@ def figure_problems(
             parts = [f for f in members if rules.strictly_within(f.period, whole.period)]
             for part in parts:
                 if part.value > whole.value and part.figure_id not in exempt:
-                    problem(whole, "value",
-                            f"{whole.value} is less than {part.value} reported for the part "
-                            f"{part.period[0]}..{part.period[1]} ({part.figure_id}, line {part.line})")
+                    problem(
+                        whole,
+                        "value",
+                        f"{whole.value} is less than {part.value} reported for the part "
+                        f"{part.period[0]}..{part.period[1]} ({part.figure_id}, line {part.line})",
+                    )
             part_periods = sorted({p.period for p in parts})
             for chosen in {tuple(rules.minimal(part_periods)), tuple(rules.maximal(part_periods))}:
                 if len(chosen) < 2 or not rules.tiles(list(chosen), whole.period):
@@ -282,9 +305,12 @@ def figure_problems(
                 total = sum(f.value for f in chosen_figures)
                 if total != whole.value:
                     ids = ", ".join(f"{f.figure_id} (line {f.line})" for f in chosen_figures)
-                    problem(whole, "value",
-                            f"{whole.value} differs from the sum of its parts {total} ({ids}); "
-                            "if the platform published both, record an inconsistent_parts disagreement")
+                    problem(
+                        whole,
+                        "value",
+                        f"{whole.value} differs from the sum of its parts {total} ({ids}); "
+                        "if the platform published both, record an inconsistent_parts disagreement",
+                    )
 
     received = {(*f.group[:3], f.period): f for f in exact_counts if f.metric_id == "requests_received"}
     for figure in exact_counts:
@@ -292,8 +318,11 @@ def figure_problems(
             continue
         other = received.get((*figure.group[:3], figure.period))
         if other is not None and figure.value > other.value:
-            problem(figure, "value",
-                    f"{figure.value} requests fulfilled exceeds {other.value} received ({other.figure_id}, line {other.line})")
+            problem(
+                figure,
+                "value",
+                f"{figure.value} requests fulfilled exceeds {other.value} received ({other.figure_id}, line {other.line})",
+            )
     return sorted(problems)
 
 
@@ -303,11 +332,24 @@ def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Pr
     for line, row in rows:
         figure_id = row.get("figure_id", "")
         if row.get("new_value") and figure_id not in figure_ids:
-            problems.append(rules.Problem(shown, line, "figure_id", f"{figure_id} is not in figures; "
-                                          "a correction must name a figure in the data (leave new_value empty for a removal)"))
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "figure_id",
+                    f"{figure_id} is not in figures; "
+                    "a correction must name a figure in the data (leave new_value empty for a removal)",
+                )
+            )
         elif not row.get("new_value") and figure_id in figure_ids:
-            problems.append(rules.Problem(shown, line, "new_value", f"is empty, which records the removal of "
-                                          f"{figure_id}, but that figure is still in figures"))
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "new_value",
+                    f"is empty, which records the removal of {figure_id}, but that figure is still in figures",
+                )
+            )
     return problems
 
 
@@ -330,9 +372,14 @@ def corroboration_problems(rows, figures: dict, source_kinds: dict, shown: str) 
                 continue
             quote = row.get("quote", "")
             if not (rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote))):
-                problems.append(rules.Problem(
-                    shown, line, "quote",
-                    f"{field} {rules._plain(number)} of {row['figure_id']} does not appear in the quote"))
+                problems.append(
+                    rules.Problem(
+                        shown,
+                        line,
+                        "quote",
+                        f"{field} {rules._plain(number)} of {row['figure_id']} does not appear in the quote",
+                    )
+                )
     return problems
 
 
@@ -364,8 +411,10 @@ def readable(error) -> str:
 
 def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
     shown_package = shown_path(package_path, base)
-    paths = {r.get("name"): shown_path(package_path.parent / r.get("path", ""), base)
-             for r in descriptor.get("resources", [])}
+    paths = {
+        r.get("name"): shown_path(package_path.parent / r.get("path", ""), base)
+        for r in descriptor.get("resources", [])
+    }
     try:
         package = frictionless.Package(str(package_path))
         report = package.validate(checklist=frictionless.Checklist(checks=CHECKS))
@@ -421,13 +470,17 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
 
     if {"figures", "metrics", "disagreements"} <= resources.keys():
         units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
-        exempt = {row["figure_id"] for _, row in rows_of("disagreements")
-                  if row.get("kind") == "inconsistent_parts" and row.get("figure_id")}
+        exempt = {
+            row["figure_id"]
+            for _, row in rows_of("disagreements")
+            if row.get("kind") == "inconsistent_parts" and row.get("figure_id")
+        }
         problems += figure_problems(parse_figures(rows_of("figures")), units, exempt, shown("figures"))
 
     if {"figures", "corrections"} <= resources.keys():
         problems += correction_problems(
-            rows_of("corrections"), {row["figure_id"] for _, row in rows_of("figures")}, shown("corrections"))
+            rows_of("corrections"), {row["figure_id"] for _, row in rows_of("figures")}, shown("corrections")
+        )
 
     if {"figures", "sources", "corroborations"} <= resources.keys():
         problems += corroboration_problems(

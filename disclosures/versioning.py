@@ -14,7 +14,7 @@ BUMPS = ("patch", "minor", "major")
 
 
 def bump_kind(old: str, new: str) -> str | None:
-    """"major", "minor" or "patch" for a step up from ``old`` to ``new``; None when they are equal."""
+    """ "major", "minor" or "patch" for a step up from ``old`` to ``new``; None when they are equal."""
     a, b = parse_version(old), parse_version(new)
     if b < a:
         raise ReleaseRefused(f"version {new} is lower than the released {old}")
@@ -27,9 +27,13 @@ def bump_kind(old: str, new: str) -> str | None:
 
 def schema_of(descriptor: dict) -> dict[str, dict]:
     """What a schema break is judged on: each resource's field names and types, in order, and its key."""
-    return {r["name"]: {"fields": [f"{f['name']}:{f.get('type', 'any')}" for f in r.get("schema", {}).get("fields", [])],
-                        "primaryKey": list(r.get("schema", {}).get("primaryKey", []))}
-            for r in descriptor.get("resources", [])}
+    return {
+        r["name"]: {
+            "fields": [f"{f['name']}:{f.get('type', 'any')}" for f in r.get("schema", {}).get("fields", [])],
+            "primaryKey": list(r.get("schema", {}).get("primaryKey", [])),
+        }
+        for r in descriptor.get("resources", [])
+    }
 
 
 def schema_change(old: dict[str, dict], new: dict[str, dict]) -> tuple[str | None, list[str]]:
@@ -67,13 +71,18 @@ def check_bump(previous: str, version: str, required: str | None, why: list[str]
     """Refuse (ReleaseRefused) a version step smaller than ``required``; a bigger step is allowed."""
     actual = bump_kind(previous, version)
     if required is None:
-        raise ReleaseRefused(f"nothing changed since release {previous}; do not bump the version: "
-                             f"set \"version\" in datapackage.json back to \"{previous}\"")
+        raise ReleaseRefused(
+            f"nothing changed since release {previous}; do not bump the version: "
+            f'set "version" in datapackage.json back to "{previous}"'
+        )
     if actual is None:
-        raise ReleaseRefused(f"content changed since release {previous} but the version did not: "
-                             f"bump \"version\" in datapackage.json ({required} at least)")
+        raise ReleaseRefused(
+            f"content changed since release {previous} but the version did not: "
+            f'bump "version" in datapackage.json ({required} at least)'
+        )
     if BUMPS.index(actual) < BUMPS.index(required):
         reasons = "; ".join(why) if why else ""
         raise ReleaseRefused(
             f"{previous} -> {version} is a {actual} bump, but this release needs a {required} bump"
-            f"{' (' + reasons + ')' if reasons else ''}: set \"version\" in datapackage.json to {suggest(previous, required)}")
+            f'{" (" + reasons + ")" if reasons else ""}: set "version" in datapackage.json to {suggest(previous, required)}'
+        )

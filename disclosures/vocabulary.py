@@ -33,13 +33,12 @@ class ValueKind:
 
 VALUE_KINDS = {
     "exact": ValueKind(("value",), "{value}", "{value}", ""),
-    "band": ValueKind(("value_low", "value_high"), "{value_low}–{value_high}", "{value_low}-{value_high}",
-                      "reported as a band"),
-    "less_than": ValueKind(("value_high",), "fewer than {value_high}", "<{value_high}",
-                           "reported as a threshold"),
+    "band": ValueKind(
+        ("value_low", "value_high"), "{value_low}–{value_high}", "{value_low}-{value_high}", "reported as a band"
+    ),
+    "less_than": ValueKind(("value_high",), "fewer than {value_high}", "<{value_high}", "reported as a threshold"),
     "withheld": ValueKind((), "withheld", "withheld", "the platform withholds this figure"),
-    "not_reported": ValueKind((), "not reported", "not_reported",
-                              "the report gives no figure (this is not zero)"),
+    "not_reported": ValueKind((), "not reported", "not_reported", "the report gives no figure (this is not zero)"),
 }
 VALUE_COLUMNS = ("value", "value_low", "value_high")
 

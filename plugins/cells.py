@@ -24,8 +24,9 @@ def render_cell(row, value, column, table, database, datasette):
         except (IndexError, KeyError):  # the reader hid value_text (?_nocol=value_text)
             return None
         # The number links to the figure's page: its quote, source, inputs and disagreements.
-        return markupsafe.Markup('<a class="figure-page" href="{0}" title="Where this figure comes from">{1}</a>').format(
-            datasette.urls.path(f"figure/{row['figure_id']}"), shown)
+        return markupsafe.Markup(
+            '<a class="figure-page" href="{0}" title="Where this figure comes from">{1}</a>'
+        ).format(datasette.urls.path(f"figure/{row['figure_id']}"), shown)
     if value in (None, ""):
         return None
     if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):

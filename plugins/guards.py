@@ -121,10 +121,17 @@ def prepare_connection(conn):
 
 async def _send_text(send, status: int, message: str):
     body = (message + "\n").encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"access-control-allow-origin", b"*"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"access-control-allow-origin", b"*"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -162,19 +169,25 @@ def asgi_wrapper(datasette):
                 return await _send_text(send, *problem)
             table_json = TABLE_JSON.match(scope.get("path", ""))
             if table_json and table_json["database"] in datasette.databases:
-                return await app(scope, receive, _with_facet_report(
-                    datasette, scope, table_json["database"], table_json["table"], send))
+                return await app(
+                    scope,
+                    receive,
+                    _with_facet_report(datasette, scope, table_json["database"], table_json["table"], send),
+                )
             if not _is_csv(scope):
                 return await app(scope, receive, send)
+
             # Datasette streams CSV with status 200 and, at max_csv_mb, appends an error to the
             # body. Hold the CSV back (it is bounded by max_csv_mb) and answer 413 instead.
             async def finish(start, body):
                 if start["status"] == 200 and CSV_LIMIT_MESSAGE.search(body.rstrip()):
                     limit = datasette.setting("max_csv_mb")
                     return await _send_text(
-                        send, 413,
+                        send,
+                        413,
                         f"This CSV is larger than {limit} MB, so it was not sent. Filter it, or download "
-                        f"the whole database: {_database_download(datasette)}")
+                        f"the whole database: {_database_download(datasette)}",
+                    )
                 await _send_whole(send, start, body)
 
             await app(scope, receive, _held(finish))
@@ -230,8 +243,6 @@ def _with_facet_report(datasette, scope, database: str, table: str, send):
     return _held(finish)
 
 
-
-
 # Modules the serving process must not be able to import: rich (Datasette prints every error's
 # traceback with locals through it, which made a flood of 404s ~280x slower), and the pipeline
 # (frictionless, the disclosures library), which the site never needs.
@@ -251,12 +262,17 @@ async def serving_status():
     """What the serving process holds and can import: proof, over HTTP, that the guards are in place."""
     import sys
 
-    return Response.json({
-        "rich_importable": importable("rich"),
-        "modules": {name: {"loaded": name in sys.modules and sys.modules[name] is not None,
-                           "importable": importable(name)} for name in ABSENT_MODULES},
-        "max_value_bytes": MAX_VALUE_BYTES, "max_format_width": MAX_FORMAT_WIDTH,
-    })
+    return Response.json(
+        {
+            "rich_importable": importable("rich"),
+            "modules": {
+                name: {"loaded": name in sys.modules and sys.modules[name] is not None, "importable": importable(name)}
+                for name in ABSENT_MODULES
+            },
+            "max_value_bytes": MAX_VALUE_BYTES,
+            "max_format_width": MAX_FORMAT_WIDTH,
+        }
+    )
 
 
 @hookimpl

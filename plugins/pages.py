@@ -19,8 +19,16 @@ from datasette.utils.asgi import Response
 PLUGIN = "platform-disclosures"
 TOP_COUNTRIES = 6
 CHANGES_SHOWN = 1000  # rows of the changelog on /changes; the full list is changelog.csv
-HOME_DOWNLOADS = ("disclosures.db", "datapackage.json", "csv/figures.csv", "json/figures.json", "SHA256SUMS",
-                  "CITATION.cff", "CITATION.bib", "changelog.csv")
+HOME_DOWNLOADS = (
+    "disclosures.db",
+    "datapackage.json",
+    "csv/figures.csv",
+    "json/figures.json",
+    "SHA256SUMS",
+    "CITATION.cff",
+    "CITATION.bib",
+    "changelog.csv",
+)
 # Changes are listed corrections first, then removals, then additions.
 CHANGE_ORDER = "CASE change WHEN 'changed' THEN 0 WHEN 'removed' THEN 1 ELSE 2 END, figure_id"
 
@@ -48,13 +56,18 @@ def chart_series(rows: list[dict], top: int = TOP_COUNTRIES) -> list[dict]:
     """
     by_country: dict[str, dict] = {}
     for row in rows:
-        entry = by_country.setdefault(row["jurisdiction_id"],
-                                      {"id": row["jurisdiction_id"], "name": row["name"], "periods": []})
-        entry["periods"].append({
-            "start": row["period_start"],
-            "end": (date.fromisoformat(row["period_end"]) + timedelta(days=1)).isoformat(),
-            "label": row["period_label"], "value": row["value"], "derived": bool(row["is_derived"]),
-        })
+        entry = by_country.setdefault(
+            row["jurisdiction_id"], {"id": row["jurisdiction_id"], "name": row["name"], "periods": []}
+        )
+        entry["periods"].append(
+            {
+                "start": row["period_start"],
+                "end": (date.fromisoformat(row["period_end"]) + timedelta(days=1)).isoformat(),
+                "label": row["period_label"],
+                "value": row["value"],
+                "derived": bool(row["is_derived"]),
+            }
+        )
     ranked = sorted(by_country.values(), key=lambda c: (-max(p["value"] for p in c["periods"]), c["id"]))
     for country in ranked:
         country["periods"].sort(key=lambda p: p["start"])
@@ -82,47 +95,72 @@ def downloads_folder(datasette, version: str) -> Path | None:
 async def release_context(datasette, limit: int) -> dict | None:
     """The latest recorded release: version, date, previous, counts, state, changes, downloads."""
     db = database(datasette)
-    found = await rows(db, """SELECT r.*, d.release_state AS state FROM releases r
-                              JOIN dataset d ON d.latest_release = r.version""")
+    found = await rows(
+        db,
+        """SELECT r.*, d.release_state AS state FROM releases r
+                              JOIN dataset d ON d.latest_release = r.version""",
+    )
     if not found:
         return None
     release = found[0]
     release["counts"] = {name: release[name] for name in ("added", "changed", "removed")}
     release["changelog"] = await rows(
-        db, f"SELECT * FROM release_changes WHERE version = ? ORDER BY {CHANGE_ORDER} LIMIT ?",
-        [release["version"], limit])
+        db,
+        f"SELECT * FROM release_changes WHERE version = ? ORDER BY {CHANGE_ORDER} LIMIT ?",
+        [release["version"], limit],
+    )
     release["downloads"] = []
     if downloads_folder(datasette, release["version"]):
         files = await rows(db, "SELECT path FROM release_files WHERE version = ? ORDER BY path", [release["version"]])
-        release["downloads"] = [{"path": f["path"], "url": datasette.urls.path(f"downloads/{release['version']}/{f['path']}")} for f in files]
+        release["downloads"] = [
+            {"path": f["path"], "url": datasette.urls.path(f"downloads/{release['version']}/{f['path']}")}
+            for f in files
+        ]
     return release
 
 
 async def home_context(datasette) -> dict:
     db = database(datasette)
-    series = await rows(db, """
+    series = await rows(
+        db,
+        """
         SELECT s.jurisdiction_id, j.name, s.period_start, s.period_end, s.period_label, s.value, s.is_derived
         FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)
         WHERE s.platform_id = 'telegram' AND s.metric_id = 'requests_fulfilled'
-        ORDER BY s.jurisdiction_id, s.period_start""")
-    events = await rows(db, """
+        ORDER BY s.jurisdiction_id, s.period_start""",
+    )
+    events = await rows(
+        db,
+        """
         SELECT e.event_id, e.event_date, e.title, s.url FROM events e JOIN sources s USING (source_id)
-        WHERE e.platform_id = 'telegram' AND e.event_date >= '2024-01-01' ORDER BY e.event_date""")
-    (totals,) = await rows(db, """
+        WHERE e.platform_id = 'telegram' AND e.event_date >= '2024-01-01' ORDER BY e.event_date""",
+    )
+    (totals,) = await rows(
+        db,
+        """
         SELECT (SELECT count(*) FROM figures WHERE is_derived = 0) AS reported,
                (SELECT count(*) FROM figures WHERE is_derived = 1) AS derived,
                (SELECT count(DISTINCT platform_id) FROM figures) AS platforms,
                (SELECT count(DISTINCT jurisdiction_id) FROM figures) AS jurisdictions,
-               (SELECT count(*) FROM sources) AS sources, (SELECT count(*) FROM disagreements) AS disagreements""")
-    latest = await rows(db, """
+               (SELECT count(*) FROM sources) AS sources, (SELECT count(*) FROM disagreements) AS disagreements""",
+    )
+    latest = await rows(
+        db,
+        """
         SELECT source_id, title, publisher, published_date, url FROM sources
-        WHERE published_date IS NOT NULL ORDER BY published_date DESC, source_id LIMIT 5""")
-    licensed = await rows(db, """
+        WHERE published_date IS NOT NULL ORDER BY published_date DESC, source_id LIMIT 5""",
+    )
+    licensed = await rows(
+        db,
+        """
         SELECT source_id, title, publisher, url, licence, notes FROM sources WHERE licence IS NOT NULL
-        ORDER BY source_id""")
+        ORDER BY source_id""",
+    )
     marked = config(datasette).get("home_chart_events", {})
-    chart = {"countries": chart_series(series),
-             "events": [{**e, "label": marked[e["event_id"]]} for e in events if e["event_id"] in marked]}
+    chart = {
+        "countries": chart_series(series),
+        "events": [{**e, "label": marked[e["event_id"]]} for e in events if e["event_id"] in marked],
+    }
     release = await release_context(datasette, limit=8)
     if release:
         release["downloads"] = [f for f in release["downloads"] if f["path"] in HOME_DOWNLOADS]
@@ -141,14 +179,19 @@ def extra_template_vars(template, datasette):
     async def inner():
         if not config(datasette).get("database"):
             return {}
-        context = {"dataset": await dataset_context(datasette), "site_title": datasette.metadata("title"),
-                   "database_name": config(datasette)["database"]}
+        context = {
+            "dataset": await dataset_context(datasette),
+            "site_title": datasette.metadata("title"),
+            "database_name": config(datasette)["database"],
+        }
         if template == "index.html":
             context.update(await home_context(datasette))
         if template == "pages/api.html":
             context["api_examples"] = config(datasette).get("api_examples", [])
-            context["settings"] = {name: datasette.setting(name) for name in (
-                "max_returned_rows", "max_csv_mb", "sql_time_limit_ms", "default_cache_ttl")}
+            context["settings"] = {
+                name: datasette.setting(name)
+                for name in ("max_returned_rows", "max_csv_mb", "sql_time_limit_ms", "default_cache_ttl")
+            }
         return context
 
     return inner
@@ -173,7 +216,9 @@ async def feed(datasette):
 async def figure_page(datasette, request):
     figure_id = request.url_vars["figure_id"]
     db = database(datasette)
-    found = await rows(db, """
+    found = await rows(
+        db,
+        """
         SELECT f.*, p.name AS platform_name, j.name AS jurisdiction_name,
                m.label AS metric_label, m.definition AS metric_definition,
                r.label AS request_type_label, r.definition AS request_type_definition,
@@ -183,25 +228,48 @@ async def figure_page(datasette, request):
         JOIN platforms p USING (platform_id) JOIN jurisdictions j USING (jurisdiction_id)
         JOIN metrics m USING (metric_id) JOIN request_types r USING (request_type_id)
         LEFT JOIN sources s USING (source_id)
-        WHERE f.figure_id = ?""", [figure_id])
+        WHERE f.figure_id = ?""",
+        [figure_id],
+    )
     if not found:
-        return Response.html(await datasette.render_template(
-            "error.html", {"ok": False, "error": f"No figure {figure_id}", "status": 404, "title": "Not found"},
-            request=request), status=404)
+        return Response.html(
+            await datasette.render_template(
+                "error.html",
+                {"ok": False, "error": f"No figure {figure_id}", "status": 404, "title": "Not found"},
+                request=request,
+            ),
+            status=404,
+        )
     context = {
         "figure": found[0],
-        "inputs": await rows(db, """
+        "inputs": await rows(
+            db,
+            """
             SELECT i.input_figure_id, i.sign, f.value_text, f.period_label, f.source_id
             FROM figure_inputs i JOIN figures f ON f.figure_id = i.input_figure_id
-            WHERE i.figure_id = ? ORDER BY i.sign DESC, i.input_figure_id""", [figure_id]),
-        "used_in": [r["figure_id"] for r in await rows(
-            db, "SELECT figure_id FROM figure_inputs WHERE input_figure_id = ? ORDER BY figure_id", [figure_id])],
-        "disagreements": await rows(db, """
+            WHERE i.figure_id = ? ORDER BY i.sign DESC, i.input_figure_id""",
+            [figure_id],
+        ),
+        "used_in": [
+            r["figure_id"]
+            for r in await rows(
+                db, "SELECT figure_id FROM figure_inputs WHERE input_figure_id = ? ORDER BY figure_id", [figure_id]
+            )
+        ],
+        "disagreements": await rows(
+            db,
+            """
             SELECT d.*, s.title AS source_title, s.url AS source_url FROM disagreements d
-            JOIN sources s USING (source_id) WHERE d.figure_id = ? ORDER BY d.disagreement_id""", [figure_id]),
-        "corroborations": await rows(db, """
+            JOIN sources s USING (source_id) WHERE d.figure_id = ? ORDER BY d.disagreement_id""",
+            [figure_id],
+        ),
+        "corroborations": await rows(
+            db,
+            """
             SELECT c.*, s.title AS source_title, s.url AS source_url FROM corroborations c
-            JOIN sources s USING (source_id) WHERE c.figure_id = ? ORDER BY c.source_id""", [figure_id]),
+            JOIN sources s USING (source_id) WHERE c.figure_id = ? ORDER BY c.source_id""",
+            [figure_id],
+        ),
     }
     return Response.html(await datasette.render_template("figure.html", context, request=request))
 

@@ -16,8 +16,8 @@ import click
 # Run by path (python scripts/cli.py), so the repository root is not on sys.path yet.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from disclosures import paths  # noqa: E402
-from disclosures.vocabulary import DATABASE_FILE  # noqa: E402
+from disclosures import paths
+from disclosures.vocabulary import DATABASE_FILE
 
 
 def fail(lines: list[str], hint: str) -> None:
@@ -56,8 +56,13 @@ def validate(package):
 
 @cli.command()
 @click.option("--package", type=click.Path(path_type=Path), default=paths.PACKAGE, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=paths.BUILD, show_default=True,
-              help="The folder the site serves (database, metadata, settings, inspect data, feed).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=paths.BUILD,
+    show_default=True,
+    help="The folder the site serves (database, metadata, settings, inspect data, feed).",
+)
 def build(package, out):
     """Validate once, then build the site's folder; a failed build replaces nothing.
 
@@ -74,8 +79,10 @@ def build(package, out):
     try:
         path = builder.build_site(package, out)
     except validation.ValidationFailed as failure:
-        fail([str(p) for p in failure.problems],
-             f"\n{len(failure.problems)} problem(s); nothing was built. Fix them, then rerun: make build")
+        fail(
+            [str(p) for p in failure.problems],
+            f"\n{len(failure.problems)} problem(s); nothing was built. Fix them, then rerun: make build",
+        )
     except builder.BuildFailed as failure:
         fail([f"build failed, {out / DATABASE_FILE} left as it was: {failure}"], "Fix it, then rerun: make build")
     db = sqlite_utils.Database(path)
@@ -89,7 +96,9 @@ def build(package, out):
 @click.option("--build-dir", type=click.Path(path_type=Path), default=paths.BUILD, show_default=True)
 @click.option("--dist", type=click.Path(path_type=Path), default=paths.DIST, show_default=True)
 @click.option("--releases", type=click.Path(path_type=Path), default=paths.RELEASES, show_default=True)
-@click.option("--date", "release_date", help="Release date (YYYY-MM-DD) recorded for a new version; default: today (UTC).")
+@click.option(
+    "--date", "release_date", help="Release date (YYYY-MM-DD) recorded for a new version; default: today (UTC)."
+)
 def release(build_dir, dist, releases, release_date):
     """Write dist/<version>/ from the built folder, and record a new version in releases/.
 
@@ -109,8 +118,10 @@ def release(build_dir, dist, releases, release_date):
         fail([f"release refused: {refusal}"], "Nothing was released.")
     manifest = releasing.release_records.recorded_releases(releases)[folder.name]
     counts = ", ".join(f"{n} {name}" for name, n in manifest["counts"].items())
-    click.echo(f"released {folder} (version {manifest['version']}, {manifest['date']}; figures: {counts}; "
-               f"previous: {manifest['previous'] or 'none'}). Verify: cd {folder} && sha256sum -c SHA256SUMS")
+    click.echo(
+        f"released {folder} (version {manifest['version']}, {manifest['date']}; figures: {counts}; "
+        f"previous: {manifest['previous'] or 'none'}). Verify: cd {folder} && sha256sum -c SHA256SUMS"
+    )
 
 
 @cli.command()
@@ -174,19 +185,25 @@ def bench(quick):
         timings = benchmarks.pipeline_timings(folder)
         click.echo(f"validate: median {timings['validate']:.0f} ms (3 runs)")
         click.echo(f"build (validate + build + checks + site files): median {timings['build']:.0f} ms (3 runs)")
-        click.echo(f"\npage timings, median of {repeat}: this site's settings (immutable, inspect data, no suggested "
-                   "facets) vs Datasette's default settings on the same database, plugins and metadata")
+        click.echo(
+            f"\npage timings, median of {repeat}: this site's settings (immutable, inspect data, no suggested "
+            "facets) vs Datasette's default settings on the same database, plugins and metadata"
+        )
         click.echo(f"{'page':58} {'site ms':>8} {'default ms':>10} {'ratio':>6}")
         for page, mine, theirs in benchmarks.site_timings(folder, repeat):
             click.echo(f"{page:58} {mine:8.1f} {theirs:10.1f} {theirs / mine:6.1f}x")
         refused, direct = benchmarks.hostile_query(folder, repeat)
-        click.echo(f"\nprintf('%.*c', 999999999, 'x'): refused in median {refused:.1f} ms; "
-                   f"SQLite alone takes {direct:.0f} ms (ratio {direct / refused:.0f}x)")
+        click.echo(
+            f"\nprintf('%.*c', 999999999, 'x'): refused in median {refused:.1f} ms; "
+            f"SQLite alone takes {direct:.0f} ms (ratio {direct / refused:.0f}x)"
+        )
         seconds = 3 if quick else 10
         ours, plain = benchmarks.flood_comparison(folder, seconds)
         ratio = f"{ours / plain:.1f}x" if plain else "n/a"
-        click.echo(f"404 flood for {seconds} s from one client: the site answered {ours}, "
-                   f"plain datasette (rich importable) {plain}; ratio {ratio}")
+        click.echo(
+            f"404 flood for {seconds} s from one client: the site answered {ours}, "
+            f"plain datasette (rich importable) {plain}; ratio {ratio}"
+        )
 
 
 if __name__ == "__main__":

@@ -87,8 +87,9 @@ def live_server(real_build):
         pytest.fail(f"{site_module.DATASETTE} is missing: run make test (it creates .venv-site)")
     port = free_port()
     command = [str(site_module.DATASETTE), "serve", *site_module.datasette_arguments(real_build), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -103,4 +104,3 @@ def live_server(real_build):
     yield base
     process.terminate()
     process.wait(timeout=10)
-

@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +39,10 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server, accept_downloads=True)
     # No network here: any request that leaves the site is answered by a stub page.
-    context.route(re.compile(r"^(?!" + re.escape(live_server) + r").*"),
-                  lambda route: route.fulfill(status=200, content_type="text/html",
-                                              body="<title>external stub</title>"))
+    context.route(
+        re.compile(r"^(?!" + re.escape(live_server) + r").*"),
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<title>external stub</title>"),
+    )
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -32,8 +32,10 @@ def test_columns_types_and_keys_come_from_the_schema(real_db, resource):
         relaxed = resource["name"] == "figures" and name in schema_sql.DERIVED_MAY_OMIT
         assert bool(notnull) == (required and not relaxed), field["name"]
         assert bool(pk) == (name in resource["schema"]["primaryKey"]), field["name"]
-    declared = {(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
-                for fk in resource["schema"].get("foreignKeys", [])}
+    declared = {
+        (fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
+        for fk in resource["schema"].get("foreignKeys", [])
+    }
     actual = {(r[3], r[2], r[4]) for r in rows(real_db, f"PRAGMA foreign_key_list({resource['name']})")}
     assert actual == declared
 
@@ -48,29 +50,60 @@ def test_row_counts_match_the_csvs(real_db, resource):
 
 def test_counts_stay_integers_and_percentages_decimals(base_db):
     typed = dict(rows(base_db, "SELECT metric_id, typeof(value) FROM figures WHERE jurisdiction_id = 'DEU'"))
-    assert typed == {"requests_received": "integer", "requests_fulfilled": "integer",
-                     "percent_requests_some_data": "real"}
-    assert rows(base_db, "SELECT value, value_low, value_high FROM figures WHERE value_kind = 'band'") == [(None, 0, 499)]
+    assert typed == {
+        "requests_received": "integer",
+        "requests_fulfilled": "integer",
+        "percent_requests_some_data": "real",
+    }
+    assert rows(base_db, "SELECT value, value_low, value_high FROM figures WHERE value_kind = 'band'") == [
+        (None, 0, 499)
+    ]
 
 
 def test_q4_is_derived_from_the_cumulative_year_and_jan_sep(base_db):
-    derived = rows(base_db, """SELECT figure_id, period_start, period_end, value, period_kind, source_id, quote
-                               FROM figures WHERE is_derived = 1 ORDER BY figure_id""")
+    derived = rows(
+        base_db,
+        """SELECT figure_id, period_start, period_end, value, period_kind, source_id, quote
+                               FROM figures WHERE is_derived = 1 ORDER BY figure_id""",
+    )
     assert derived == [
-        ("examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived", "2024-10-01", "2024-12-31", 2145, "quarter", None, None),
-        ("examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived", "2024-10-01", "2024-12-31", 886, "quarter", None, None),
+        (
+            "examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived",
+            "2024-10-01",
+            "2024-12-31",
+            2145,
+            "quarter",
+            None,
+            None,
+        ),
+        (
+            "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived",
+            "2024-10-01",
+            "2024-12-31",
+            886,
+            "quarter",
+            None,
+            None,
+        ),
     ]
-    inputs = rows(base_db, "SELECT input_figure_id, sign FROM figure_inputs WHERE figure_id = ? ORDER BY sign DESC",
-                  "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived")
-    assert inputs == [("examplechat-usa-2024-ip_or_phone-requests_fulfilled", 1),
-                      ("examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled", -1)]
+    inputs = rows(
+        base_db,
+        "SELECT input_figure_id, sign FROM figure_inputs WHERE figure_id = ? ORDER BY sign DESC",
+        "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived",
+    )
+    assert inputs == [
+        ("examplechat-usa-2024-ip_or_phone-requests_fulfilled", 1),
+        ("examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled", -1),
+    ]
 
 
 def test_a_reported_period_is_never_overwritten_by_a_derived_one(tmp_path):
     package = make_package(tmp_path)
     with (tmp_path / "data" / "figures.csv").open("a", encoding="utf-8") as handle:
-        handle.write("examplechat-usa-2024q4-ip_or_phone-requests_fulfilled,examplechat,USA,2024-10-01,2024-12-31,"
-                     "ip_or_phone,requests_fulfilled,exact,886,,,Fulfilled requests,example-2025-01-10-report,,Q4: 886,\n")
+        handle.write(
+            "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled,examplechat,USA,2024-10-01,2024-12-31,"
+            "ip_or_phone,requests_fulfilled,exact,886,,,Fulfilled requests,example-2025-01-10-report,,Q4: 886,\n"
+        )
     db = build.build_database(package, tmp_path / "d.db")
     assert rows(db, "SELECT figure_id, is_derived FROM figures WHERE period_start = '2024-10-01'") == [
         ("examplechat-usa-2024q4-ip_or_phone-requests_fulfilled", 0),
@@ -79,30 +112,52 @@ def test_a_reported_period_is_never_overwritten_by_a_derived_one(tmp_path):
 
 
 def test_series_view_has_no_overlapping_periods(base_db):
-    series = rows(base_db, """SELECT period_label FROM figures_series
-                              WHERE jurisdiction_id = 'USA' AND metric_id = 'requests_fulfilled' ORDER BY period_start""")
+    series = rows(
+        base_db,
+        """SELECT period_label FROM figures_series
+                              WHERE jurisdiction_id = 'USA' AND metric_id = 'requests_fulfilled' ORDER BY period_start""",
+    )
     assert series == [("20240101-20240930",), ("2024q4",)]
-    assert sum(r[0] for r in rows(base_db, """SELECT value FROM figures_series
-               WHERE jurisdiction_id = 'USA' AND metric_id = 'requests_fulfilled'""")) == 900
+    assert (
+        sum(
+            r[0]
+            for r in rows(
+                base_db,
+                """SELECT value FROM figures_series
+               WHERE jurisdiction_id = 'USA' AND metric_id = 'requests_fulfilled'""",
+            )
+        )
+        == 900
+    )
 
 
 def test_requests_and_accounts_side_by_side(base_db):
-    assert rows(base_db, """SELECT period_label, requests_fulfilled, accounts_affected, includes_derived
-                            FROM requests_and_accounts WHERE jurisdiction_id = 'USA' ORDER BY period_start, period_end""") == [
-        ("20240101-20240930", 14, 108, 0), ("2024", 900, 2253, 0), ("2024q4", 886, 2145, 1)]
+    assert rows(
+        base_db,
+        """SELECT period_label, requests_fulfilled, accounts_affected, includes_derived
+                            FROM requests_and_accounts WHERE jurisdiction_id = 'USA' ORDER BY period_start, period_end""",
+    ) == [("20240101-20240930", 14, 108, 0), ("2024", 900, 2253, 0), ("2024q4", 886, 2145, 1)]
 
 
 def test_full_text_search_covers_quotes(base_db):
-    hits = rows(base_db, "SELECT figure_id FROM figures WHERE rowid IN "
-                         "(SELECT rowid FROM figures_fts WHERE figures_fts MATCH 'Germany') ORDER BY figure_id")
-    assert [h[0] for h in hits] == ["examplechat-deu-2024h1-all-percent_requests_some_data",
-                                    "examplechat-deu-2024h1-all-requests_fulfilled",
-                                    "examplechat-deu-2024h1-all-requests_received"]
+    hits = rows(
+        base_db,
+        "SELECT figure_id FROM figures WHERE rowid IN "
+        "(SELECT rowid FROM figures_fts WHERE figures_fts MATCH 'Germany') ORDER BY figure_id",
+    )
+    assert [h[0] for h in hits] == [
+        "examplechat-deu-2024h1-all-percent_requests_some_data",
+        "examplechat-deu-2024h1-all-requests_fulfilled",
+        "examplechat-deu-2024h1-all-requests_received",
+    ]
 
 
 def test_indexes_cover_the_facet_columns(real_db):
-    indexed = {r[0] for name in [r[1] for r in rows(real_db, "PRAGMA index_list(figures)")]
-               for r in [(i[2],) for i in rows(real_db, f"PRAGMA index_info({name})")]}
+    indexed = {
+        r[0]
+        for name in [r[1] for r in rows(real_db, "PRAGMA index_list(figures)")]
+        for r in [(i[2],) for i in rows(real_db, f"PRAGMA index_info({name})")]
+    }
     assert {"platform_id", "jurisdiction_id", "metric_id", "request_type_id", "year", "period_kind"} <= indexed
 
 
@@ -111,8 +166,11 @@ def test_rebuild_gives_the_same_rows_and_bytes(tmp_path, real_db, real_build):
     assert dump(again) == dump(real_db)
     assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(real_db.read_bytes()).digest()
     built = sorted(p.name for p in real_build.iterdir())
-    assert built == sorted(p.name for p in tmp_path.iterdir()) == [
-        "datapackage.json", "disclosures.db", "feed.atom", "inspect-data.json", "metadata.json", "settings.json"]
+    assert (
+        built
+        == sorted(p.name for p in tmp_path.iterdir())
+        == ["datapackage.json", "disclosures.db", "feed.atom", "inspect-data.json", "metadata.json", "settings.json"]
+    )
     for name in built:
         assert (tmp_path / name).read_bytes() == (real_build / name).read_bytes(), name
 
@@ -139,7 +197,8 @@ def test_invalid_data_builds_nothing(tmp_path):
     with pytest.raises(validate.ValidationFailed) as failure:
         build.build_database(make_package(tmp_path / "bad", "period_order"), target)
     assert [str(p) for p in failure.value.problems] == [
-        "data/figures.csv:4:period_end: period_end 2024-01-01 is before period_start 2024-09-30"]
+        "data/figures.csv:4:period_end: period_end 2024-01-01 is before period_start 2024-09-30"
+    ]
     assert target.read_bytes() == before
 
 
@@ -160,8 +219,19 @@ def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch):
 
 def test_build_cli_reports_problems_and_exits_non_zero(tmp_path):
     package = make_package(tmp_path, "value_not_in_quote")
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli.py"), "build", "--package", str(package),
-                          "--out", str(tmp_path / "site")], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "cli.py"),
+            "build",
+            "--package",
+            str(package),
+            "--out",
+            str(tmp_path / "site"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 1
     assert "data/figures.csv:5:quote: value 180 does not appear in the quote" in run.stderr
     assert "nothing was built" in run.stderr
@@ -170,7 +240,10 @@ def test_build_cli_reports_problems_and_exits_non_zero(tmp_path):
 
 def test_every_figure_carries_its_metrics_unit(base_db):
     assert dict(rows(base_db, "SELECT metric_id, unit FROM figures WHERE jurisdiction_id = 'DEU'")) == {
-        "requests_received": "count", "requests_fulfilled": "count", "percent_requests_some_data": "percent"}
+        "requests_received": "count",
+        "requests_fulfilled": "count",
+        "percent_requests_some_data": "percent",
+    }
 
 
 def test_build_rejects_a_name_datasette_cannot_serve(tmp_path, monkeypatch):
@@ -184,7 +257,11 @@ def test_build_rejects_a_name_datasette_cannot_serve(tmp_path, monkeypatch):
 def test_column_sql_turns_constraints_into_checks():
     date_sql = schema_sql.column_sql({"name": "d", "type": "date", "constraints": {"minimum": "1990-01-01"}})
     assert date_sql == """"d" TEXT CHECK ("d" IS NULL OR ("d" >= '1990-01-01' AND date("d") = "d"))"""
-    enum_sql = schema_sql.column_sql({"name": "k", "type": "string", "constraints": {"required": True, "enum": ["a", "b'c"]}})
+    enum_sql = schema_sql.column_sql(
+        {"name": "k", "type": "string", "constraints": {"required": True, "enum": ["a", "b'c"]}}
+    )
     assert enum_sql == """"k" TEXT NOT NULL CHECK ("k" IS NULL OR ("k" IN ('a', 'b''c')))"""
-    assert schema_sql.column_sql({"name": "v", "type": "number", "constraints": {"minimum": 0}}) == \
-        """"v" NUMERIC CHECK ("v" IS NULL OR ("v" >= 0))"""
+    assert (
+        schema_sql.column_sql({"name": "v", "type": "number", "constraints": {"minimum": 0}})
+        == """"v" NUMERIC CHECK ("v" IS NULL OR ("v" >= 0))"""
+    )

@@ -20,17 +20,13 @@ BUILD_FIXTURES = [name for name in BROKEN if (FIXTURES / name / "expected_build.
 
 # Templates as the sweep shows them, "{}" for each placeholder, and why no fixture produces them.
 NO_FIXTURE = {
-    "cannot be read: {}":
-        "needs a missing file, and Frictionless's error for it names the absolute temporary path",
+    "cannot be read: {}": "needs a missing file, and Frictionless's error for it names the absolute temporary path",
     "must be at most {}": "no field in datapackage.json declares a maximum",
     "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
-    "names unsafe for SQLite and Datasette (must match {}): {}":
-        "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",
+    "names unsafe for SQLite and Datasette (must match {}): {}": "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",
     "integrity_check failed: {}": "SQLite checking the file it has just written; no data corrupts it",
-    "foreign_key_check failed: {}":
-        "validation refuses unknown keys before the build runs (unknown_foreign_key)",
-    "figures_series has overlapping periods: {}":
-        "guards rules.non_overlapping, which never picks overlapping periods",
+    "foreign_key_check failed: {}": "validation refuses unknown keys before the build runs (unknown_foreign_key)",
+    "figures_series has overlapping periods: {}": "guards rules.non_overlapping, which never picks overlapping periods",
 }
 
 
@@ -122,9 +118,14 @@ def test_every_message_has_a_fixture_or_a_reason():
     assert {where.split(":")[0] for where, _ in templates.values()} == {"validate.py", "rules.py", "build.py"}
 
     expected = [line for fixture in BROKEN for line in expected_messages(fixture) + build_messages(fixture)]
-    missing = [f"  {where}: {text}" for text, (where, pattern) in templates.items()
-               if text not in NO_FIXTURE and not is_produced(pattern, expected)]
-    assert not missing, "no fixture prints these; add tests/fixtures/<rule>/ or a reason to NO_FIXTURE:\n" + "\n".join(missing)
+    missing = [
+        f"  {where}: {text}"
+        for text, (where, pattern) in templates.items()
+        if text not in NO_FIXTURE and not is_produced(pattern, expected)
+    ]
+    assert not missing, "no fixture prints these; add tests/fixtures/<rule>/ or a reason to NO_FIXTURE:\n" + "\n".join(
+        missing
+    )
 
     stale = [text for text in NO_FIXTURE if text not in templates or is_produced(templates[text][1], expected)]
     assert not stale, f"NO_FIXTURE entries that are gone from the code or now have a fixture: {stale}"

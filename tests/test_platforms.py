@@ -32,12 +32,15 @@ PINNED = {
 
 @pytest.mark.parametrize("figure_id", sorted(PINNED))
 def test_pinned_platform_figures(real_db, figure_id):
-    assert rows(real_db, "SELECT value_kind, value, value_low, value_high FROM figures WHERE figure_id = ?",
-                figure_id) == [PINNED[figure_id]]
+    assert rows(
+        real_db, "SELECT value_kind, value, value_low, value_high FROM figures WHERE figure_id = ?", figure_id
+    ) == [PINNED[figure_id]]
 
 
 def test_every_platform_with_figures_is_pinned(real_db):
-    with_figures = {r[0] for r in rows(real_db, "SELECT DISTINCT platform_id FROM figures WHERE platform_id != 'telegram'")}
+    with_figures = {
+        r[0] for r in rows(real_db, "SELECT DISTINCT platform_id FROM figures WHERE platform_id != 'telegram'")
+    }
     assert with_figures == {fid.split("-")[0] for fid in PINNED}
 
 
@@ -46,13 +49,20 @@ def test_bands_are_never_coerced_to_a_number(real_db):
 
 
 def test_fractions_stay_within_0_and_1_and_are_never_converted(real_db):
-    assert rows(real_db, """SELECT count(*) FROM figures WHERE unit = 'fraction' AND (value < 0 OR value > 1)""") == [(0,)]
-    assert rows(real_db, """SELECT DISTINCT metric_id FROM figures WHERE unit = 'fraction'""") == [("fraction_requests_some_data",)]
+    assert rows(real_db, """SELECT count(*) FROM figures WHERE unit = 'fraction' AND (value < 0 OR value > 1)""") == [
+        (0,)
+    ]
+    assert rows(real_db, """SELECT DISTINCT metric_id FROM figures WHERE unit = 'fraction'""") == [
+        ("fraction_requests_some_data",)
+    ]
 
 
 def test_percentages_stay_within_0_and_100(real_db):
-    assert rows(real_db, """SELECT count(*) FROM figures JOIN metrics m USING (metric_id)
-                            WHERE m.unit = 'percent' AND (value < 0 OR value > 100)""") == [(0,)]
+    assert rows(
+        real_db,
+        """SELECT count(*) FROM figures JOIN metrics m USING (metric_id)
+                            WHERE m.unit = 'percent' AND (value < 0 OR value > 100)""",
+    ) == [(0,)]
 
 
 def test_every_platform_says_what_it_does_not_report(real_db):

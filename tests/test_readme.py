@@ -14,7 +14,9 @@ def test_first_commands_are_make_serve_and_make_test():
 
 
 def test_every_path_the_readme_names_exists():
-    paths = set(re.findall(r"`((?:scripts|disclosures|plugins|data|tests|static|templates|releases)/[\w./-]*)`", README))
+    paths = set(
+        re.findall(r"`((?:scripts|disclosures|plugins|data|tests|static|templates|releases)/[\w./-]*)`", README)
+    )
     assert len(paths) > 10
     missing = sorted(p for p in paths if not (ROOT / p).exists())
     assert missing == []

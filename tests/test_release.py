@@ -15,7 +15,6 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-
 import yaml
 
 from disclosures import build, changelog, paths, release, release_records, versioning
@@ -71,10 +70,17 @@ def only_first(released, tmp_path):
 # Pure rules ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("old, new, kind", [
-    ("1.0.0", "2.0.0", "major"), ("1.0.0", "1.1.0", "minor"), ("1.0.0", "1.0.1", "patch"),
-    ("1.2.3", "1.2.3", None), ("0.9.9", "1.0.0", "major"), ("1.9.0", "1.10.0", "minor"),
-])
+@pytest.mark.parametrize(
+    "old, new, kind",
+    [
+        ("1.0.0", "2.0.0", "major"),
+        ("1.0.0", "1.1.0", "minor"),
+        ("1.0.0", "1.0.1", "patch"),
+        ("1.2.3", "1.2.3", None),
+        ("0.9.9", "1.0.0", "major"),
+        ("1.9.0", "1.10.0", "minor"),
+    ],
+)
 def test_bump_kind(old, new, kind):
     assert versioning.bump_kind(old, new) == kind
 
@@ -102,17 +108,47 @@ def test_diff_takes_reasons_from_the_data():
     old = {"a": fig("1"), "b": fig("2"), "c": fig("3"), "d": fig("4")}
     new = {"a": fig("1"), "b": fig("5"), "c": fig("3", "s2"), "e": fig("6", "s3")}
     corrections = [
-        {"correction_id": "b-old", "figure_id": "b", "old_value": "2", "new_value": "5", "reason": "older",
-         "source_id": "s1", "corrected_date": "2025-01-01"},
-        {"correction_id": "b-new", "figure_id": "b", "old_value": "2", "new_value": "5", "reason": "typo",
-         "source_id": "s1", "corrected_date": "2025-02-01"},
-        {"correction_id": "b-other", "figure_id": "b", "old_value": "9", "new_value": "5", "reason": "no",
-         "source_id": "s1", "corrected_date": "2025-03-01"},
-        {"correction_id": "d-gone", "figure_id": "d", "old_value": "4", "new_value": "", "reason": "duplicate of b",
-         "source_id": "s1", "corrected_date": "2025-03-01"},
+        {
+            "correction_id": "b-old",
+            "figure_id": "b",
+            "old_value": "2",
+            "new_value": "5",
+            "reason": "older",
+            "source_id": "s1",
+            "corrected_date": "2025-01-01",
+        },
+        {
+            "correction_id": "b-new",
+            "figure_id": "b",
+            "old_value": "2",
+            "new_value": "5",
+            "reason": "typo",
+            "source_id": "s1",
+            "corrected_date": "2025-02-01",
+        },
+        {
+            "correction_id": "b-other",
+            "figure_id": "b",
+            "old_value": "9",
+            "new_value": "5",
+            "reason": "no",
+            "source_id": "s1",
+            "corrected_date": "2025-03-01",
+        },
+        {
+            "correction_id": "d-gone",
+            "figure_id": "d",
+            "old_value": "4",
+            "new_value": "",
+            "reason": "duplicate of b",
+            "source_id": "s1",
+            "corrected_date": "2025-03-01",
+        },
     ]
-    assert [(c["change"], c["figure_id"], c["old_value"], c["new_value"], c["reason"])
-            for c in changelog.diff_figures(old, new, corrections)] == [
+    assert [
+        (c["change"], c["figure_id"], c["old_value"], c["new_value"], c["reason"])
+        for c in changelog.diff_figures(old, new, corrections)
+    ] == [
         ("added", "e", "", "6", "source: s3"),
         ("changed", "b", "2", "5", "correction b-new (2025-02-01, source: s1): typo"),
         ("changed", "c", "3", "3", "new source: s2"),
@@ -137,7 +173,9 @@ def test_schema_change():
     assert versioning.schema_change(old, old) == (None, [])
     assert versioning.schema_change(old, {**old, "u": old["t"]}) == ("minor", ["resource u added"])
     assert versioning.schema_change(old, {"t": {"fields": ["a:string", "b:integer"], "primaryKey": ["a"]}}) == (
-        "major", ["fields or key of t changed"])
+        "major",
+        ["fields or key of t changed"],
+    )
     assert versioning.schema_change(old, {})[0] == "major"
 
 
@@ -159,33 +197,57 @@ def test_check_bump_messages():
 def test_changelog_lists_exactly_the_known_changes(released):
     rows = read_csv(released / "dist" / "1.1.0" / "changelog.csv")
     assert rows == [
-        {"change": "added", "figure_id": ADDED, "old_value": "", "new_value": "1600", "old_source_id": "",
-         "new_source_id": "example-2025-07-01-report", "reason": "source: example-2025-07-01-report"},
-        {"change": "changed", "figure_id": RESOURCED, "old_value": "81.5", "new_value": "82.5",
-         "old_source_id": "example-2025-01-10-report", "new_source_id": "example-2025-07-01-report",
-         "reason": "new source: example-2025-07-01-report"},
-        {"change": "changed", "figure_id": CORRECTED, "old_value": "1500", "new_value": "1550",
-         "old_source_id": "example-2025-01-10-report", "new_source_id": "example-2025-01-10-report",
-         "reason": "correction examplechat-deu-2024h1-all-requests_received-transcription (2025-02-01, source: "
-                   "example-2025-01-10-report): The report's table reads 1.550; 1.500 was a transcription error."},
-        {"change": "removed", "figure_id": REMOVED, "old_value": "0-499", "new_value": "", "old_source_id":
-         "example-2025-01-10-report", "new_source_id": "",
-         "reason": "correction examplechat-world-2024h1-all-requests_received-removed (2025-07-01, source: "
-                   "example-2025-01-10-report): The band is a national-security band, not all requests; it was "
-                   "filed under the wrong request type."},
+        {
+            "change": "added",
+            "figure_id": ADDED,
+            "old_value": "",
+            "new_value": "1600",
+            "old_source_id": "",
+            "new_source_id": "example-2025-07-01-report",
+            "reason": "source: example-2025-07-01-report",
+        },
+        {
+            "change": "changed",
+            "figure_id": RESOURCED,
+            "old_value": "81.5",
+            "new_value": "82.5",
+            "old_source_id": "example-2025-01-10-report",
+            "new_source_id": "example-2025-07-01-report",
+            "reason": "new source: example-2025-07-01-report",
+        },
+        {
+            "change": "changed",
+            "figure_id": CORRECTED,
+            "old_value": "1500",
+            "new_value": "1550",
+            "old_source_id": "example-2025-01-10-report",
+            "new_source_id": "example-2025-01-10-report",
+            "reason": "correction examplechat-deu-2024h1-all-requests_received-transcription (2025-02-01, source: "
+            "example-2025-01-10-report): The report's table reads 1.550; 1.500 was a transcription error.",
+        },
+        {
+            "change": "removed",
+            "figure_id": REMOVED,
+            "old_value": "0-499",
+            "new_value": "",
+            "old_source_id": "example-2025-01-10-report",
+            "new_source_id": "",
+            "reason": "correction examplechat-world-2024h1-all-requests_received-removed (2025-07-01, source: "
+            "example-2025-01-10-report): The band is a national-security band, not all requests; it was "
+            "filed under the wrong request type.",
+        },
     ]
-    assert (released / "releases" / "1.1.0" / "changelog.csv").read_bytes() == \
-        (released / "dist" / "1.1.0" / "changelog.csv").read_bytes()
+    assert (released / "releases" / "1.1.0" / "changelog.csv").read_bytes() == (
+        released / "dist" / "1.1.0" / "changelog.csv"
+    ).read_bytes()
     first = read_csv(released / "dist" / "1.0.0" / "changelog.csv")
     assert {r["change"] for r in first} == {"added"} and len(first) == 10  # 8 reported + 2 derived
     derived = {r["figure_id"]: r["reason"] for r in first if r["figure_id"].endswith("-derived")}
     assert derived == {
-        "examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived":
-            "derived: examplechat-usa-2024-ip_or_phone-accounts_affected - "
-            "examplechat-usa-20240101-20240930-ip_or_phone-accounts_affected",
-        "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived":
-            "derived: examplechat-usa-2024-ip_or_phone-requests_fulfilled - "
-            "examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled",
+        "examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived": "derived: examplechat-usa-2024-ip_or_phone-accounts_affected - "
+        "examplechat-usa-20240101-20240930-ip_or_phone-accounts_affected",
+        "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived": "derived: examplechat-usa-2024-ip_or_phone-requests_fulfilled - "
+        "examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled",
     }
 
 
@@ -198,24 +260,39 @@ def test_changelog_prose_and_feed(released):
     feed = ET.parse(folder / "feed.atom").getroot()
     entries = feed.findall(f"{ATOM}entry")
     assert [e.find(f"{ATOM}title").text for e in entries] == [
-        f"New figure {ADDED}: 1600", f"Corrected figure {RESOURCED}: 81.5 → 82.5",
-        f"Corrected figure {CORRECTED}: 1500 → 1550"]
+        f"New figure {ADDED}: 1600",
+        f"Corrected figure {RESOURCED}: 81.5 → 82.5",
+        f"Corrected figure {CORRECTED}: 1500 → 1550",
+    ]
     assert {e.find(f"{ATOM}updated").text for e in entries} | {feed.find(f"{ATOM}updated").text} == {
-        "2025-07-15T00:00:00+00:00"}
+        "2025-07-15T00:00:00+00:00"
+    }
 
 
 def test_release_folder_has_every_download(released):
     folder = released / "dist" / "1.1.0"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     tables = [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
-    assert names == sorted(["CHANGELOG.md", "CITATION.bib", "CITATION.cff", "SHA256SUMS", "changelog.csv",
-                            "datapackage.json", "disclosures.db", "feed.atom"]
-                           + [f"csv/{t}.csv" for t in tables] + [f"json/{t}.json" for t in tables])
+    assert names == sorted(
+        [
+            "CHANGELOG.md",
+            "CITATION.bib",
+            "CITATION.cff",
+            "SHA256SUMS",
+            "changelog.csv",
+            "datapackage.json",
+            "disclosures.db",
+            "feed.atom",
+        ]
+        + [f"csv/{t}.csv" for t in tables]
+        + [f"json/{t}.json" for t in tables]
+    )
     figures = json.loads((folder / "json" / "figures.json").read_text(encoding="utf-8"))
     assert [f["figure_id"] for f in figures] == sorted(f["figure_id"] for f in figures)
     assert next(f for f in figures if f["figure_id"] == RESOURCED)["value"] == 82.5
-    assert read_csv(folder / "csv" / "figures.csv") == sorted(read_csv(released / "b" / "data" / "figures.csv"),
-                                                              key=lambda r: r["figure_id"])
+    assert read_csv(folder / "csv" / "figures.csv") == sorted(
+        read_csv(released / "b" / "data" / "figures.csv"), key=lambda r: r["figure_id"]
+    )
 
 
 def test_hashes_in_the_package_and_sha256sums_match_the_files(released):
@@ -242,8 +319,9 @@ def test_hashes_in_the_package_and_sha256sums_match_the_files(released):
 def test_standard_frictionless_cli_validates_the_release(released):
     frictionless = ROOT / ".venv" / "bin" / "frictionless"
     executable = str(frictionless) if frictionless.exists() else "frictionless"
-    run = subprocess.run([executable, "validate", "datapackage.json"], cwd=released / "dist" / "1.1.0",
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [executable, "validate", "datapackage.json"], cwd=released / "dist" / "1.1.0", capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -283,13 +361,18 @@ def test_the_released_database_is_the_built_one_saying_it_is_released(released):
     shipped = released / "dist" / "1.1.0" / "disclosures.db"
     figures = "SELECT * FROM figures ORDER BY figure_id"
     assert rows(shipped, figures) == rows(released / "b" / "build" / "disclosures.db", figures)
-    assert rows(shipped, "SELECT version, release_state, latest_release FROM dataset") == [("1.1.0", "released", "1.1.0")]
+    assert rows(shipped, "SELECT version, release_state, latest_release FROM dataset") == [
+        ("1.1.0", "released", "1.1.0")
+    ]
     assert rows(shipped, "SELECT version, date, previous, added, changed, removed FROM releases ORDER BY version") == [
-        ("1.0.0", "2025-01-15", None, 10, 0, 0), ("1.1.0", "2025-07-15", "1.0.0", 1, 2, 1)]
+        ("1.0.0", "2025-01-15", None, 10, 0, 0),
+        ("1.1.0", "2025-07-15", "1.0.0", 1, 2, 1),
+    ]
     assert rows(shipped, "SELECT count(*) FROM release_changes WHERE version = '1.1.0'") == [(4,)]
     manifest = json.loads((released / "releases" / "1.1.0" / "manifest.json").read_text(encoding="utf-8"))
-    assert [r[0] for r in rows(shipped, "SELECT path FROM release_files WHERE version = '1.1.0' ORDER BY path")] == \
-        manifest["files"]
+    assert [
+        r[0] for r in rows(shipped, "SELECT path FROM release_files WHERE version = '1.1.0' ORDER BY path")
+    ] == manifest["files"]
 
 
 def test_a_build_after_the_release_shows_it_released(released, tmp_path):
@@ -298,8 +381,9 @@ def test_a_build_after_the_release_shows_it_released(released, tmp_path):
     assert rows(db, "SELECT version, release_state, latest_release FROM dataset") == [("1.1.0", "released", "1.1.0")]
     shipped = released / "dist" / "1.1.0"
     for table in ("releases", "release_changes", "release_files", "dataset"):
-        assert rows(db, f"SELECT * FROM {table} ORDER BY 1, 2") == rows(shipped / "disclosures.db",
-                                                                        f"SELECT * FROM {table} ORDER BY 1, 2"), table
+        assert rows(db, f"SELECT * FROM {table} ORDER BY 1, 2") == rows(
+            shipped / "disclosures.db", f"SELECT * FROM {table} ORDER BY 1, 2"
+        ), table
     assert (tmp_path / "feed.atom").read_bytes() == (shipped / "feed.atom").read_bytes()
 
 
@@ -318,8 +402,12 @@ def test_the_release_never_builds(released, tmp_path, monkeypatch):
 @pytest.mark.parametrize("homepage", ["http://127.0.0.1:8001/", "http://localhost/", "", "/relative/"])
 def test_a_loopback_or_missing_homepage_is_refused(tmp_path, homepage):
     extra = [{"file": "datapackage.json", "old": '"homepage": "', "new": f'"homepage": "{homepage}", "was": "'}]
-    refused(built(tmp_path / "p", "1.0.0", extra=extra), tmp_path / "releases", tmp_path / "dist",
-            "homepage .* it is the canonical site URL")
+    refused(
+        built(tmp_path / "p", "1.0.0", extra=extra),
+        tmp_path / "releases",
+        tmp_path / "dist",
+        "homepage .* it is the canonical site URL",
+    )
 
 
 # Refusals: each before anything is built or recorded ------------------------------------------
@@ -336,34 +424,60 @@ def refused(build_dir, releases, dist, match):
 def test_unchanged_data_under_a_new_version_is_refused(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    refused(built(tmp_path / "p", "1.1.1", "release_next"), releases, tmp_path / "dist",
-            r"nothing changed since release 1.1.0; do not bump the version: set \"version\" .* back to \"1.1.0\"")
+    refused(
+        built(tmp_path / "p", "1.1.1", "release_next"),
+        releases,
+        tmp_path / "dist",
+        r"nothing changed since release 1.1.0; do not bump the version: set \"version\" .* back to \"1.1.0\"",
+    )
 
 
 def test_changed_data_under_the_same_version_is_refused(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
     extra = [{"file": "data/events.csv", "old": "Policy change", "new": "Policy changed"}]
-    refused(built(tmp_path / "p", "1.1.0", "release_next", extra), releases, tmp_path / "dist",
-            r"content changed but the version did not: .*changed: data/events.csv\)")
+    refused(
+        built(tmp_path / "p", "1.1.0", "release_next", extra),
+        releases,
+        tmp_path / "dist",
+        r"content changed but the version did not: .*changed: data/events.csv\)",
+    )
 
 
 def test_added_figures_need_a_minor_bump(only_first, tmp_path):
-    refused(built(tmp_path / "p", "1.0.1", "release_next"), only_first, tmp_path / "dist",
-            r"1.0.0 -> 1.0.1 is a patch bump, but this release needs a minor bump .*1 figure\(s\) added.* to 1.1.0")
+    refused(
+        built(tmp_path / "p", "1.0.1", "release_next"),
+        only_first,
+        tmp_path / "dist",
+        r"1.0.0 -> 1.0.1 is a patch bump, but this release needs a minor bump .*1 figure\(s\) added.* to 1.1.0",
+    )
 
 
 def test_a_changed_value_needs_a_correction_or_a_new_source(only_first, tmp_path):
-    extra = [{"file": "data/figures.csv", "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-              "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550"}]
-    refused(built(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
-            rf"1 figure\(s\) changed value .* no corrections record: {CORRECTED} 1500 -> 1550\. "
-            r"Add a row to data/corrections.csv")
+    extra = [
+        {
+            "file": "data/figures.csv",
+            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+        }
+    ]
+    refused(
+        built(tmp_path / "p", "1.0.1", extra=extra),
+        only_first,
+        tmp_path / "dist",
+        rf"1 figure\(s\) changed value .* no corrections record: {CORRECTED} 1500 -> 1550\. "
+        r"Add a row to data/corrections.csv",
+    )
 
 
 def test_derived_figures_explain_their_own_changes():
     def fig(value, derivation=""):
-        return {"value_kind": "exact", "value": value, "source_id": "" if derivation else "s1", "derivation": derivation}
+        return {
+            "value_kind": "exact",
+            "value": value,
+            "source_id": "" if derivation else "s1",
+            "derivation": derivation,
+        }
 
     old = {"q4": fig("886", "y - ytd"), "gone": fig("5", "y2 - h1")}
     new = {"q4": fig("887", "y - ytd"), "q3": fig("4", "ytd - h1")}
@@ -375,26 +489,45 @@ def test_derived_figures_explain_their_own_changes():
 
 
 def test_a_removed_figure_needs_a_corrections_record(only_first, tmp_path):
-    extra = [{"file": "data/figures.csv", "old": "examplechat-world-2024h1-all-requests_received,examplechat,WORLD,"
-              "2024-01-01,2024-06-30,all,requests_received,band,,0,499,Requests,example-2025-01-10-report,,"
-              "National security 0 - 499,\n", "new": ""}]
-    refused(built(tmp_path / "p", "1.0.1", extra=extra), only_first, tmp_path / "dist",
-            rf"1 figure\(s\) changed value .*or were removed.* no corrections record: {REMOVED} 0-499 -> \(removed\)")
+    extra = [
+        {
+            "file": "data/figures.csv",
+            "old": "examplechat-world-2024h1-all-requests_received,examplechat,WORLD,"
+            "2024-01-01,2024-06-30,all,requests_received,band,,0,499,Requests,example-2025-01-10-report,,"
+            "National security 0 - 499,\n",
+            "new": "",
+        }
+    ]
+    refused(
+        built(tmp_path / "p", "1.0.1", extra=extra),
+        only_first,
+        tmp_path / "dist",
+        rf"1 figure\(s\) changed value .*or were removed.* no corrections record: {REMOVED} 0-499 -> \(removed\)",
+    )
 
 
 def test_a_version_below_the_latest_release_is_refused(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    refused(built(tmp_path / "p", "1.0.5", "release_next"), releases, tmp_path / "dist",
-            "version 1.0.5 is below the latest release 1.1.0")
+    refused(
+        built(tmp_path / "p", "1.0.5", "release_next"),
+        releases,
+        tmp_path / "dist",
+        "version 1.0.5 is below the latest release 1.1.0",
+    )
 
 
 def test_a_correction_alone_is_a_patch_release(only_first, tmp_path):
     extra = [
-        {"file": "data/figures.csv", "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-         "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550"},
-        {"file": "data/corrections.csv", "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,"
-                                                   "2025-02-01"},
+        {
+            "file": "data/figures.csv",
+            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+        },
+        {
+            "file": "data/corrections.csv",
+            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
+        },
     ]
     plan = release.plan_release(built(tmp_path / "p", "1.0.1", extra=extra), only_first, "2025-02-02")
     assert [(c["change"], c["figure_id"]) for c in plan["changes"]] == [("changed", CORRECTED)]
@@ -405,9 +538,21 @@ def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
     build_dir = built(tmp_path / "p", "1.1.1", "release_next")
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli.py"), "release", "--build-dir", str(build_dir),
-                          "--dist", str(tmp_path / "dist"), "--releases", str(releases)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "cli.py"),
+            "release",
+            "--build-dir",
+            str(build_dir),
+            "--dist",
+            str(tmp_path / "dist"),
+            "--releases",
+            str(releases),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 1
     assert "release refused: nothing changed since release 1.1.0" in run.stderr
 
@@ -433,6 +578,7 @@ def test_the_repositorys_data_can_be_released_as_its_version():
     # of its version, or the version is new (bumped, waiting for its first `make release`).
     descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
     digest = release_records.content_hash(release_records.content_inputs(paths.PACKAGE, descriptor))
-    state = release_records.release_state(descriptor["version"], digest,
-                                          release_records.recorded_releases(paths.RELEASES))
+    state = release_records.release_state(
+        descriptor["version"], digest, release_records.recorded_releases(paths.RELEASES)
+    )
     assert state == "released" or "has not been released" in state, state

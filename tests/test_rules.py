@@ -32,22 +32,25 @@ def test_zero_is_found_but_not_inside_other_numbers():
     assert not rules.value_in_text(Decimal("0"), "10 requests")
 
 
-@pytest.mark.parametrize("cell, numeric, expected", [
-    ("7", True, []),
-    ("+7", True, ["not written canonically"]),
-    ("007", True, ["not written canonically"]),
-    ("7.50", True, ["not written canonically"]),
-    ("1e3", True, ["not written canonically"]),
-    ("NaN", True, ["is not a number"]),
-    ("-inf", True, ["is not a number"]),
-    ("007", False, []),
-    (" x", False, ["whitespace"]),
-    ("a\tb", False, ["control characters"]),
-])
+@pytest.mark.parametrize(
+    "cell, numeric, expected",
+    [
+        ("7", True, []),
+        ("+7", True, ["not written canonically"]),
+        ("007", True, ["not written canonically"]),
+        ("7.50", True, ["not written canonically"]),
+        ("1e3", True, ["not written canonically"]),
+        ("NaN", True, ["is not a number"]),
+        ("-inf", True, ["is not a number"]),
+        ("007", False, []),
+        (" x", False, ["whitespace"]),
+        ("a\tb", False, ["control characters"]),
+    ],
+)
 def test_cell_problems(cell, numeric, expected):
     found = rules.cell_problems(cell, numeric=numeric)
     assert len(found) == len(expected)
-    for message, fragment in zip(found, expected):
+    for message, fragment in zip(found, expected, strict=True):
         assert fragment in message
 
 
@@ -58,20 +61,25 @@ def test_value_kind_consistency():
     assert rules.value_kind_problems("withheld", None, None, None) == []
     assert rules.value_kind_problems("exact", None, None, None) == [("value", "is required when value_kind is exact")]
     assert ("value_high", "band upper bound 1 is below lower bound 5") in rules.value_kind_problems(
-        "band", None, Decimal(5), Decimal(1))
+        "band", None, Decimal(5), Decimal(1)
+    )
     assert rules.value_kind_problems("not_reported", Decimal(0), None, None) == [
-        ("value", "must be empty when value_kind is not_reported")]
+        ("value", "must be empty when value_kind is not_reported")
+    ]
 
 
-@pytest.mark.parametrize("start, end, kind, label", [
-    ("2024-01-01", "2024-12-31", "year", "2024"),
-    ("2024-07-01", "2024-12-31", "half", "2024h2"),
-    ("2024-10-01", "2024-12-31", "quarter", "2024q4"),
-    ("2024-01-01", "2024-09-30", "year_to_date", "20240101-20240930"),
-    ("2024-02-01", "2024-02-29", "month", "20240201-20240229"),
-    ("2024-02-01", "2024-04-30", "other", "20240201-20240430"),
-    ("2023-07-01", "2024-06-30", "other", "20230701-20240630"),
-])
+@pytest.mark.parametrize(
+    "start, end, kind, label",
+    [
+        ("2024-01-01", "2024-12-31", "year", "2024"),
+        ("2024-07-01", "2024-12-31", "half", "2024h2"),
+        ("2024-10-01", "2024-12-31", "quarter", "2024q4"),
+        ("2024-01-01", "2024-09-30", "year_to_date", "20240101-20240930"),
+        ("2024-02-01", "2024-02-29", "month", "20240201-20240229"),
+        ("2024-02-01", "2024-04-30", "other", "20240201-20240430"),
+        ("2023-07-01", "2024-06-30", "other", "20230701-20240630"),
+    ],
+)
 def test_period_kind_and_label(start, end, kind, label):
     assert rules.period_kind(D(start), D(end)) == kind
     assert rules.period_label(D(start), D(end)) == label
@@ -92,8 +100,10 @@ def test_tiles_and_complement():
 
 
 def test_problem_prints_file_line_field():
-    assert str(rules.Problem("data/figures.csv", 42, "value", "must be at least 0")) == \
-        "data/figures.csv:42:value: must be at least 0"
+    assert (
+        str(rules.Problem("data/figures.csv", 42, "value", "must be at least 0"))
+        == "data/figures.csv:42:value: must be at least 0"
+    )
     assert str(rules.Problem("datapackage.json", None, None, "x")) == "datapackage.json:-:-: x"
 
 

@@ -9,7 +9,8 @@ import urllib.request
 
 import pytest
 
-from disclosures import paths, site as site_module
+from disclosures import paths
+from disclosures import site as site_module
 from tests.conftest import Site, built_settings, plugin, rows
 from tests.packages import ROOT
 
@@ -24,14 +25,17 @@ def test_home_page_tells_what_where_and_how_to_cite(site):
     assert "How to cite" in html and "version 0.1.0" in html
     assert 'id="telegram-chart"' in html and "/static/vendor/chart.umd.min.js" in html
     assert "te-k" in html.lower()  # attribution the CC-BY compilation asks for
-    chart = json.loads(re.search(r'<script type="application/json" id="telegram-chart-data">(.*?)</script>',
-                                 html, re.S).group(1))
+    chart = json.loads(
+        re.search(r'<script type="application/json" id="telegram-chart-data">(.*?)</script>', html, re.S).group(1)
+    )
     names = [c["name"] for c in chart["countries"]]
     assert "United States" in names and "India" in names
     assert [e["event_date"] for e in chart["events"]] == ["2024-08-24", "2024-09-23"]
     usa = next(c for c in chart["countries"] if c["id"] == "USA")
     assert [(p["label"], p["value"], p["derived"]) for p in usa["periods"][:2]] == [
-        ("20240101-20240930", 14, False), ("2024q4", 886, True)]
+        ("20240101-20240930", 14, False),
+        ("2024q4", 886, True),
+    ]
 
 
 def test_every_link_on_the_home_page_answers_200(site):
@@ -44,8 +48,14 @@ def test_every_link_on_the_home_page_answers_200(site):
 
 def test_default_facets_are_present_with_the_right_counts(site, real_db):
     data = site.get(FIGURES + ".json").json()
-    assert set(data["facet_results"]) == {"platform_id", "jurisdiction_id", "metric_id", "request_type_id",
-                                          "year", "period_kind"}
+    assert set(data["facet_results"]) == {
+        "platform_id",
+        "jurisdiction_id",
+        "metric_id",
+        "request_type_id",
+        "year",
+        "period_kind",
+    }
     assert data["facets_timed_out"] == []
     platform = {r["value"]: r["count"] for r in data["facet_results"]["platform_id"]["results"]}
     assert platform == dict(rows(real_db, "SELECT platform_id, count(*) FROM figures GROUP BY platform_id"))
@@ -61,8 +71,10 @@ def test_a_facet_that_timed_out_is_reported_in_the_json_not_dropped():
 def test_facet_report_follows_the_request(site):
     data = site.get(FIGURES + ".json?_facet=source_id&_size=0").json()
     assert "source_id" in data["facet_results"] and data["facets_timed_out"] == []
-    assert "facets_timed_out" not in site.get(FIGURES + ".json?_nofacet=1&_size=0").json() or \
-        site.get(FIGURES + ".json?_nofacet=1&_size=0").json()["facets_timed_out"] == []
+    assert (
+        "facets_timed_out" not in site.get(FIGURES + ".json?_nofacet=1&_size=0").json()
+        or site.get(FIGURES + ".json?_nofacet=1&_size=0").json()["facets_timed_out"] == []
+    )
 
 
 def test_figures_sort_newest_first_with_human_labels(site):
@@ -115,13 +127,18 @@ def test_canned_queries_return_known_figures(site):
     compare = site.get("/disclosures/compare_platforms.json?_shape=array&jurisdiction=usa").json()
     assert {"telegram", "google", "meta", "apple"} <= {r["platform_id"] for r in compare}
 
-    top = site.get("/disclosures/top_jurisdictions.json?_shape=array&platform=telegram&metric=requests_fulfilled"
-                   "&period_start=2024-01-01&period_end=2024-12-31").json()
+    top = site.get(
+        "/disclosures/top_jurisdictions.json?_shape=array&platform=telegram&metric=requests_fulfilled"
+        "&period_start=2024-01-01&period_end=2024-12-31"
+    ).json()
     assert (top[0]["jurisdiction_id"], top[0]["value"]) == ("IND", 14641)
 
     series = site.get("/disclosures/jurisdiction_series.json?_shape=array&jurisdiction=USA").json()
-    telegram = [(r["period_label"], r["value"]) for r in series
-                if r["platform_id"] == "telegram" and r["metric_id"] == "requests_fulfilled"]
+    telegram = [
+        (r["period_label"], r["value"])
+        for r in series
+        if r["platform_id"] == "telegram" and r["metric_id"] == "requests_fulfilled"
+    ]
     assert telegram[:3] == [("20240101-20240930", 14), ("2024q4", 886), ("2025q1", 576)]
 
     matrix = site.get("/disclosures/telegram_coverage_matrix.json?_shape=array").json()
@@ -137,11 +154,14 @@ def test_full_text_search_on_the_figures_table(site):
     assert data["filtered_table_rows_count"] > 100
 
 
-@pytest.mark.parametrize("sql", [
-    "select printf('%.*c', 999999999, 'x')",
-    "select printf('%999999999d', 1)",
-    "select format('%.*c', 50000000, 'x')",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select printf('%.*c', 999999999, 'x')",
+        "select printf('%999999999d', 1)",
+        "select format('%.*c', 50000000, 'x')",
+    ],
+)
 def test_runaway_format_widths_are_refused_before_they_run(site, sql):
     response = site.get("/disclosures.json", params={"sql": sql})
     assert response.status_code == 400
@@ -155,8 +175,14 @@ def test_a_format_built_at_run_time_is_refused_by_the_function_itself(site):
     assert ok.json() == [{"v": "00042|ok"}]
 
 
-@pytest.mark.parametrize("sql", ["select zeroblob(900000000)", "select length(randomblob(500000000))",
-                                 "select replace(hex(zeroblob(150000)), '0', '00')"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select zeroblob(900000000)",
+        "select length(randomblob(500000000))",
+        "select replace(hex(zeroblob(150000)), '0', '00')",
+    ],
+)
 def test_huge_blobs_hit_the_length_limit(site, sql):
     response = site.get("/disclosures.json", params={"sql": sql})
     assert response.status_code == 400
@@ -257,8 +283,9 @@ def test_serving_process_holds_none_of_the_pipeline(live_server):
     # disclosures library are neither loaded nor importable in the serving process.
     status = json.load(urllib.request.urlopen(live_server + "/-/serving.json"))
     assert status["rich_importable"] is False
-    assert status["modules"] == {name: {"loaded": False, "importable": False}
-                                 for name in ("rich", "frictionless", "disclosures")}
+    assert status["modules"] == {
+        name: {"loaded": False, "importable": False} for name in ("rich", "frictionless", "disclosures")
+    }
 
 
 def test_the_in_process_site_reports_what_it_holds(site):
@@ -290,7 +317,9 @@ def test_home_page_shows_version_release_date_and_what_changed(site, real_db):
 
 def test_changes_page_lists_the_release_changelog(site, real_db):
     version, _ = latest_release(real_db)
-    recorded = list(csv.DictReader(io.StringIO((paths.RELEASES / version / "changelog.csv").read_text(encoding="utf-8"))))
+    recorded = list(
+        csv.DictReader(io.StringIO((paths.RELEASES / version / "changelog.csv").read_text(encoding="utf-8")))
+    )
     html = site.get("/changes").text
     for row in recorded[:5]:
         assert row["figure_id"] in html
@@ -305,7 +334,9 @@ def test_atom_feed_lists_new_and_corrected_figures(site, real_db):
     feed = ElementTree.fromstring(response.content)
     entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
     version, _ = latest_release(real_db)
-    recorded = list(csv.DictReader(io.StringIO((paths.RELEASES / version / "changelog.csv").read_text(encoding="utf-8"))))
+    recorded = list(
+        csv.DictReader(io.StringIO((paths.RELEASES / version / "changelog.csv").read_text(encoding="utf-8")))
+    )
     assert len(entries) == sum(1 for c in recorded if c["change"] != "removed")
     links = [link.get("href") for link in feed.iter("{http://www.w3.org/2005/Atom}link")]
     assert links and not any("127.0.0.1" in link or "localhost" in link for link in links)
@@ -314,7 +345,7 @@ def test_atom_feed_lists_new_and_corrected_figures(site, real_db):
 def test_band_figure_page_shows_the_band_not_a_number(site):
     html = site.get("/figure/github-usa-2014h1-national_security-requests_received").text
     assert "0–249" in html and "reported as a band" in html
-    assert 'data-value=' not in html
+    assert "data-value=" not in html
 
 
 def test_figure_ids_in_the_table_link_to_their_pages(site):

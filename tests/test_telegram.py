@@ -25,44 +25,62 @@ PINNED = [
 
 @pytest.mark.parametrize("jurisdiction, period, requests, users, derived", PINNED)
 def test_pinned_telegram_figures(real_db, jurisdiction, period, requests, users, derived):
-    found = rows(real_db, """SELECT metric_id, value, is_derived FROM figures
+    found = rows(
+        real_db,
+        """SELECT metric_id, value, is_derived FROM figures
                              WHERE platform_id = 'telegram' AND request_type_id = 'ip_or_phone'
                                AND jurisdiction_id = ? AND period_label = ? ORDER BY metric_id""",
-                 jurisdiction, period)
+        jurisdiction,
+        period,
+    )
     assert found == [("accounts_affected", users, derived), ("requests_fulfilled", requests, derived)]
 
 
 def test_derived_q4_2024_traces_to_the_year_and_jan_sep(real_db):
-    inputs = rows(real_db, """SELECT i.input_figure_id, i.sign, f.value FROM figure_inputs i
+    inputs = rows(
+        real_db,
+        """SELECT i.input_figure_id, i.sign, f.value FROM figure_inputs i
                               JOIN figures f ON f.figure_id = i.input_figure_id
                               WHERE i.figure_id = 'telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived'
-                              ORDER BY i.sign DESC""")
-    assert inputs == [("telegram-usa-2024-ip_or_phone-requests_fulfilled", 1, 900),
-                      ("telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled", -1, 14)]
+                              ORDER BY i.sign DESC""",
+    )
+    assert inputs == [
+        ("telegram-usa-2024-ip_or_phone-requests_fulfilled", 1, 900),
+        ("telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled", -1, 14),
+    ]
 
 
 def test_brazil_q4_2024_requests_reported_so_not_derived(real_db):
     # Núcleo reported Q4 requests (99) but no Q4 users: only the users are derived.
-    assert rows(real_db, """SELECT metric_id, value, is_derived FROM figures WHERE platform_id = 'telegram'
-                            AND jurisdiction_id = 'BRA' AND period_label = '2024q4' ORDER BY metric_id""") == [
-        ("accounts_affected", 639, 1), ("requests_fulfilled", 99, 0)]
+    assert rows(
+        real_db,
+        """SELECT metric_id, value, is_derived FROM figures WHERE platform_id = 'telegram'
+                            AND jurisdiction_id = 'BRA' AND period_label = '2024q4' ORDER BY metric_id""",
+    ) == [("accounts_affected", 639, 1), ("requests_fulfilled", 99, 0)]
 
 
 def test_telegram_reports_only_its_two_numbers(real_db):
-    assert rows(real_db, """SELECT DISTINCT request_type_id, metric_id FROM figures WHERE platform_id = 'telegram'
-                            ORDER BY metric_id""") == [("ip_or_phone", "accounts_affected"),
-                                                      ("ip_or_phone", "requests_fulfilled")]
+    assert rows(
+        real_db,
+        """SELECT DISTINCT request_type_id, metric_id FROM figures WHERE platform_id = 'telegram'
+                            ORDER BY metric_id""",
+    ) == [("ip_or_phone", "accounts_affected"), ("ip_or_phone", "requests_fulfilled")]
 
 
 def test_no_worldwide_telegram_figure(real_db):
     # "Global" totals in the press are sums over collected countries: never a Telegram figure.
-    assert rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'WORLD'") == [(0,)]
+    assert rows(
+        real_db, "SELECT count(*) FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'WORLD'"
+    ) == [(0,)]
 
 
 def test_telegram_series_never_counts_a_period_twice(real_db):
-    total = rows(real_db, """SELECT sum(value) FROM figures_series WHERE platform_id = 'telegram'
+    total = rows(
+        real_db,
+        """SELECT sum(value) FROM figures_series WHERE platform_id = 'telegram'
                              AND jurisdiction_id = 'USA' AND metric_id = 'requests_fulfilled'
-                             AND period_end <= '2024-12-31'""")
+                             AND period_end <= '2024-12-31'""",
+    )
     assert total == [(900,)]
 
 

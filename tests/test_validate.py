@@ -33,8 +33,12 @@ def test_recorded_disagreement_exempts_inconsistent_parts(tmp_path):
 
 def test_cli_prints_every_problem_and_exits_non_zero(tmp_path):
     package = make_package(tmp_path, "value_kind_mismatch")
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
-                         cwd=tmp_path, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 1
     assert "data/figures.csv:9:value: is required when value_kind is exact" in run.stderr
     assert "3 problem(s). Fix them, then rerun: make validate" in run.stderr
@@ -73,6 +77,10 @@ def test_jurisdictions_match_iso_3166_1():
 
 def test_every_field_has_constraints():
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    bare = [(r["name"], f["name"]) for r in descriptor["resources"] for f in r["schema"]["fields"]
-            if not f.get("constraints")]
+    bare = [
+        (r["name"], f["name"])
+        for r in descriptor["resources"]
+        for f in r["schema"]["fields"]
+        if not f.get("constraints")
+    ]
     assert bare == []
