@@ -21,9 +21,10 @@ from pathlib import Path
 import sqlite_utils
 
 from . import derive, feed, release_records, rules, site_config, validate
+from .files import cell_text, json_text, read_csv, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import FIGURE_INPUTS_SQL, SERIES_MEMBERS_SQL, create_table_sql, quote_ident, sql_literal
-from .vocabulary import DATABASE_FILE, number_text
+from .vocabulary import DATABASE_FILE
 
 FTS_COLUMNS = {
     "figures": ["quote", "notes", "platform_wording"],
@@ -112,15 +113,6 @@ def read_typed_rows(package_path: Path, descriptor: dict) -> dict[str, list[dict
 # Checks before the database is published -------------------------------------------------
 
 
-def csv_text(value) -> str:
-    """A database value as its CSV cell: None is empty, numbers are written canonically."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return number_text(value)
-    return str(value)
-
-
 def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: dict) -> None:
     """Integrity, foreign keys, series without overlap, and every CSV cell equal in the DB."""
     unsafe = [
@@ -159,7 +151,7 @@ def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: di
         where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
         columns = ", ".join(quote_ident(n) for n in names)
         actual = sorted(
-            tuple(csv_text(v) for v in row)
+            tuple(cell_text(v) for v in row)
             for row in db.execute(f"SELECT {columns} FROM {quote_ident(resource['name'])}{where}")
         )
         if actual != expected:
@@ -258,7 +250,7 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
     tables = read_typed_rows(package_path, descriptor)
     releases = Path(releases) if releases is not None else package_path.parent / "releases"
     recorded = release_records.recorded_releases(releases)
-    changelogs = {v: release_records.read_csv(releases / v / "changelog.csv") for v in recorded}
+    changelogs = {v: read_csv(releases / v / "changelog.csv") for v in recorded}
     inputs = release_records.content_inputs(package_path, descriptor)
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -300,19 +292,19 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
         descriptor_bytes = package_path.read_bytes()
         descriptor = json.loads(descriptor_bytes)
         files = {
-            "metadata.json": site_config.json_text(site_config.site_metadata(descriptor)),
-            "settings.json": site_config.json_text(site_config.site_settings()),
-            "inspect-data.json": site_config.json_text(site_config.inspect_data(temporary, DATABASE_FILE)),
+            "metadata.json": json_text(site_config.site_metadata(descriptor)),
+            "settings.json": json_text(site_config.site_settings()),
+            "inspect-data.json": json_text(site_config.inspect_data(temporary, DATABASE_FILE)),
             "datapackage.json": descriptor_bytes.decode("utf-8"),
         }
         with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:
             atom = feed.release_feed(conn)
         for name, text in files.items():
-            site_config.replace_file(folder / name, text.encode("utf-8"))
+            replace_file(folder / name, text.encode("utf-8"))
         if atom is None:
             (folder / "feed.atom").unlink(missing_ok=True)
         else:
-            site_config.replace_file(folder / "feed.atom", atom)
+            replace_file(folder / "feed.atom", atom)
         os.replace(temporary, db_path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -18,8 +18,6 @@ missing ``homepage`` (it is the canonical URL every citation and feed link carri
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shutil
@@ -31,10 +29,11 @@ from pathlib import Path
 import sqlite_utils
 
 from . import changelog, citation, feed, release_records, versioning
+from .files import cell_text, csv_text, json_rows, json_text, query_dicts, read_csv, write_text
 from .paths import BUILD, DIST, RELEASES
-from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, ReleaseRefused, read_csv
+from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, ReleaseRefused
 from .schema_sql import quote_ident
-from .vocabulary import DATABASE_FILE, loopback_problem, number_text
+from .vocabulary import DATABASE_FILE, loopback_problem
 
 CHANGELOG_SCHEMA = {
     "fields": [
@@ -91,49 +90,10 @@ CHANGELOG_SCHEMA = {
 }
 
 
-def cell_text(value) -> str:
-    """A database value as a CSV cell or snapshot field: None is empty, numbers canonical."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        return number_text(value)
-    return str(value)
-
-
-def csv_text(fields: list[str], rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def json_text(data) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def json_rows(rows: list[dict]) -> str:
-    """An array of objects, one object per line: valid JSON that diffs well."""
-    if not rows:
-        return "[]\n"
-    return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n]\n"
-
-
-def write_text(path: Path, text: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-
-
-def _query(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
-    cursor = conn.execute(sql, params)
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor]
-
-
 def built_figures(conn: sqlite3.Connection) -> dict[str, dict]:
     """Every figure a release publishes (reported and derived), as snapshot rows of text."""
     columns = ", ".join(quote_ident(f) for f in SNAPSHOT_FIELDS)
-    rows = _query(conn, f"SELECT {columns} FROM figures ORDER BY figure_id")
+    rows = query_dicts(conn, f"SELECT {columns} FROM figures ORDER BY figure_id")
     return {row["figure_id"]: {k: cell_text(v) for k, v in row.items()} for row in rows}
 
 
@@ -141,7 +101,7 @@ def table_rows(conn: sqlite3.Connection, resource: dict) -> list[dict]:
     """A resource's rows as the database holds them (typed), only its schema's fields, by key."""
     fields = [f["name"] for f in resource["schema"]["fields"]]
     where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
-    rows = _query(
+    rows = query_dicts(
         conn, f"SELECT {', '.join(quote_ident(f) for f in fields)} FROM {quote_ident(resource['name'])}{where}"
     )
     key = resource["schema"]["primaryKey"]
@@ -170,7 +130,9 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
     with sqlite3.connect(f"file:{build_dir / DATABASE_FILE}?mode=ro", uri=True) as conn:
         (inputs_json,) = conn.execute("SELECT content_inputs FROM dataset").fetchone()
         figures = built_figures(conn)
-        corrections = [{k: cell_text(v) for k, v in row.items()} for row in _query(conn, "SELECT * FROM corrections")]
+        corrections = [
+            {k: cell_text(v) for k, v in row.items()} for row in query_dicts(conn, "SELECT * FROM corrections")
+        ]
     inputs = json.loads(inputs_json)
     digest = release_records.content_hash(inputs)
     recorded = release_records.recorded_releases(releases)

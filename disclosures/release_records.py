@@ -9,7 +9,6 @@ them without reading anything else.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -95,11 +94,6 @@ def parse_version(text: str) -> tuple[int, int, int]:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def read_csv(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 def content_inputs(package_path: Path, descriptor: dict) -> dict[str, str]:

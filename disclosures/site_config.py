@@ -9,8 +9,6 @@ something; ``api_examples.yml`` becomes the plugin configuration the /api page s
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 from pathlib import Path
 
 import yaml
@@ -20,20 +18,6 @@ from .schema_sql import BUILD_COLUMNS
 from .vocabulary import DATABASE_NAME
 
 PLUGIN_NAME = "platform-disclosures"
-
-
-def json_text(data) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, and leave the file untouched when it is unchanged."""
-    if path.exists() and path.read_bytes() == data:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def derived_tables(descriptor: dict) -> dict[str, dict]:

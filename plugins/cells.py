@@ -16,9 +16,13 @@ LINK_COLUMNS = {("sources", "url"), ("sources", "archived_url"), ("platforms", "
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
+    # Called for every cell of every page: leave the cells this plugin ignores at once.
+    is_value = table in FIGURE_TABLES and column == "value"
+    if not is_value and (table, column) not in LINK_COLUMNS:
+        return None
     if database != (datasette.plugin_config(PLUGIN) or {}).get("database"):
         return None
-    if table in FIGURE_TABLES and column == "value":
+    if is_value:
         try:
             shown = row["value_text"]
         except (IndexError, KeyError):  # the reader hid value_text (?_nocol=value_text)

@@ -40,8 +40,12 @@ def test_the_code_tree_lists_every_module_and_nothing_else():
             listed.add(folder + name)
         elif not line.startswith(" ") and name.endswith(".py"):
             listed.add(name)
-    modules = {p.relative_to(ROOT).as_posix() for folder in ("disclosures", "plugins", "scripts")
-               for p in (ROOT / folder).glob("*.py") if p.name != "__init__.py"}
+    modules = {
+        p.relative_to(ROOT).as_posix()
+        for folder in ("disclosures", "plugins", "scripts")
+        for p in (ROOT / folder).glob("*.py")
+        if p.name != "__init__.py"
+    }
     assert listed == modules
 
 

@@ -1,0 +1,74 @@
+"""Deterministic files and cells: CSV (LF, fixed column order), JSON, atomic writes.
+
+Every file the pipeline writes goes through here, so two runs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+from .vocabulary import number_text
+
+
+def cell_text(value) -> str:
+    """A database value as its CSV cell: None is empty, numbers canonical (81.5, never 81.50 or 8.15e1)."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return number_text(value)
+    return str(value)
+
+
+def read_csv(path: Path) -> list[dict]:
+    """Rows of a UTF-8 CSV as dicts of text."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def csv_text(fields: list[str], rows: list[dict]) -> str:
+    """``rows`` as CSV text: header ``fields``, LF line ends, other keys ignored."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def json_text(data) -> str:
+    """Indented JSON with a final newline, keys in the order given."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def json_rows(rows: list[dict]) -> str:
+    """An array of objects, one object per line: valid JSON that diffs well."""
+    if not rows:
+        return "[]\n"
+    return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n]\n"
+
+
+def write_text(path: Path, text: str | bytes) -> None:
+    """Write UTF-8 text (or bytes) to ``path``, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, and leave the file untouched when it is unchanged."""
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def query_dicts(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+    """The rows of a query as dicts keyed by column name."""
+    cursor = conn.execute(sql, params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor]

@@ -1,0 +1,74 @@
+"""The Makefile's file targets, on a copy of the repository: a rebuild with nothing changed is free."""
+
+import hashlib
+import shutil
+import subprocess
+
+import pytest
+
+from tests.packages import ROOT
+
+# What `make build` needs; copied with their mtimes, so the copy's .venv stays up to date.
+NEEDED = [
+    "Makefile",
+    "datapackage.json",
+    "metadata.yml",
+    "settings.yml",
+    "api_examples.yml",
+    "requirements.txt",
+    "requirements-site.txt",
+    "data",
+    "releases",
+    "disclosures",
+    "scripts",
+]
+
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory):
+    if shutil.which("make") is None:
+        pytest.fail("make is needed (apt-get install make)")
+    copy = tmp_path_factory.mktemp("repository")
+    for name in NEEDED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, copy / name)
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    return copy
+
+
+def make(repository, *targets):
+    run = subprocess.run(["make", "--no-print-directory", *targets], cwd=repository, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+def state(path):
+    return path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_second_build_with_nothing_changed_does_nothing(repository):
+    database = repository / "build" / "disclosures.db"
+    assert "validated and built" in make(repository, "build")
+    before = state(database)
+    assert "Nothing to be done for 'build'" in make(repository, "build")
+    assert state(database) == before
+
+
+def test_a_changed_input_rebuilds(repository):
+    database = repository / "build" / "disclosures.db"
+    make(repository, "build")
+    before = state(database)
+    events = repository / "data" / "events.csv"
+    events.write_bytes(events.read_bytes())  # same bytes, newer mtime: Make must rebuild
+    assert "validated and built" in make(repository, "build")
+    mtime, digest = state(database)
+    assert mtime > before[0] and digest == before[1]  # rebuilt, and the same bytes
+
+
+def test_a_release_of_an_up_to_date_build_neither_validates_nor_builds(repository):
+    make(repository, "build")
+    plan = make(repository, "-n", "release")
+    assert plan.strip().splitlines() == [".venv/bin/python scripts/cli.py release"]
