@@ -12,6 +12,9 @@ CLI       := $(PY) scripts/cli.py
 READY     := $(VENV)/.installed
 SITE_READY := $(SITE_VENV)/.installed
 DATABASE  := build/disclosures.db
+# Everything `make build` writes (feed.atom only exists once something is released). The
+# database is renamed into place last, so it marks a complete build.
+BUILT     := build/metadata.json build/settings.json build/inspect-data.json build/datapackage.json $(DATABASE)
 PORT      ?= 8001
 
 # Everything the build reads. The site's own files (plugins/, templates/, static/) are not here:
@@ -35,12 +38,12 @@ $(SITE_READY): requirements-site.txt scripts/bootstrap.sh
 validate: $(READY)
 	$(CLI) validate
 
-build: $(DATABASE)
+build: $(BUILT)
 
-$(DATABASE): $(READY) $(BUILD_INPUTS)
+$(BUILT) &: $(READY) $(BUILD_INPUTS)
 	$(CLI) build
 
-serve: $(DATABASE) $(SITE_READY)
+serve: $(BUILT) $(SITE_READY)
 	$(CLI) serve --port $(PORT)
 
 test: $(READY) $(SITE_READY)
@@ -55,20 +58,20 @@ lint: $(READY)
 # `--get` exits non-zero unless the answer is 200; the pages themselves are not worth printing.
 SMOKE_PATHS := / /figure/telegram-usa-2024-ip_or_phone-requests_fulfilled \
                '/disclosures/compare_platforms.json?jurisdiction=USA&_shape=array'
-smoke: $(DATABASE) $(SITE_READY)
+smoke: $(BUILT) $(SITE_READY)
 	@for path in $(SMOKE_PATHS); do \
 	  $(SITE_VENV)/bin/datasette $(SITE_ARGS) --get "$$path" > /dev/null || { echo "smoke: $$path failed"; exit 1; }; \
 	  echo "smoke: $$path 200"; \
 	done
 
-bench: $(DATABASE) $(SITE_READY)
+bench: $(BUILT) $(SITE_READY)
 	$(CLI) bench
 
 # dist/<version>/ (downloads, hashes, citation, changelog) from build/, and its record in releases/<version>/.
-release: $(DATABASE)
+release: $(BUILT)
 	$(CLI) release
 
-readme: $(DATABASE)
+readme: $(BUILT)
 	$(CLI) readme
 
 # Recompile the pinned requirements from pyproject.toml (never edit them by hand).

@@ -58,9 +58,10 @@ def write_text(path: Path, text: str | bytes) -> None:
 
 
 def replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, and leave the file untouched when it is unchanged."""
-    if path.exists() and path.read_bytes() == data:
-        return
+    """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one, never half.
+
+    Always written, even when unchanged, so its mtime tells Make that it is up to date.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)

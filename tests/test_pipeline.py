@@ -72,3 +72,10 @@ def test_a_release_of_an_up_to_date_build_neither_validates_nor_builds(repositor
     make(repository, "build")
     plan = make(repository, "-n", "release")
     assert plan.strip().splitlines() == [".venv/bin/python scripts/cli.py release"]
+
+
+def test_a_missing_site_file_is_rebuilt(repository):
+    make(repository, "build")
+    (repository / "build" / "metadata.json").unlink()
+    assert "validated and built" in make(repository, "build")
+    assert (repository / "build" / "metadata.json").exists()
