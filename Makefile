@@ -14,7 +14,8 @@ SITE_READY := $(SITE_VENV)/.installed
 DATABASE  := build/disclosures.db
 # Everything `make build` writes (feed.atom only exists once something is released). The
 # database is renamed into place last, so it marks a complete build.
-BUILT     := build/metadata.json build/settings.json build/inspect-data.json build/datapackage.json $(DATABASE)
+BUILT     := build/metadata.json build/settings.json build/inspect-data.json build/datapackage.json \
+             $(if $(wildcard releases/*/manifest.json),build/feed.atom) $(DATABASE)
 PORT      ?= 8001
 
 # Everything the build reads. The site's own files (plugins/, templates/, static/) are not here:

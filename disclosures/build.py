@@ -23,7 +23,14 @@ import sqlite_utils
 from . import derive, feed, release_records, rules, site_config, validate
 from .files import cell_text, json_text, read_csv, replace_file
 from .paths import BUILD, PACKAGE
-from .schema_sql import FIGURE_INPUTS_SQL, SERIES_MEMBERS_SQL, create_table_sql, quote_ident, sql_literal
+from .schema_sql import (
+    FIGURE_INPUTS_SQL,
+    SERIES_MEMBERS_SQL,
+    create_table_sql,
+    quote_ident,
+    reported_rows_sql,
+    sql_literal,
+)
 from .vocabulary import DATABASE_FILE
 
 FTS_COLUMNS = {
@@ -145,15 +152,9 @@ def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: di
     if overlaps:
         raise BuildFailed(f"figures_series has overlapping periods: {overlaps[:10]}")
     for resource in descriptor["resources"]:
-        names = [f["name"] for f in resource["schema"]["fields"]]
         with (package_path.parent / resource["path"]).open(encoding="utf-8", newline="") as handle:
             expected = sorted(tuple(r) for r in list(csv.reader(handle))[1:])
-        where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
-        columns = ", ".join(quote_ident(n) for n in names)
-        actual = sorted(
-            tuple(cell_text(v) for v in row)
-            for row in db.execute(f"SELECT {columns} FROM {quote_ident(resource['name'])}{where}")
-        )
+        actual = sorted(tuple(cell_text(v) for v in row) for row in db.execute(reported_rows_sql(resource)))
         if actual != expected:
             missing = sorted(set(expected) - set(actual))[:3]
             extra = sorted(set(actual) - set(expected))[:3]
@@ -305,6 +306,7 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
             (folder / "feed.atom").unlink(missing_ok=True)
         else:
             replace_file(folder / "feed.atom", atom)
+        os.utime(temporary)  # newer than every file written beside it
         os.replace(temporary, db_path)
     except BaseException:
         temporary.unlink(missing_ok=True)

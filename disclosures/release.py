@@ -32,7 +32,7 @@ from . import changelog, citation, feed, release_records, versioning
 from .files import cell_text, csv_text, json_rows, json_text, query_dicts, read_csv, write_text
 from .paths import BUILD, DIST, RELEASES
 from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, ReleaseRefused
-from .schema_sql import quote_ident
+from .schema_sql import quote_ident, reported_rows_sql
 from .vocabulary import DATABASE_FILE, loopback_problem
 
 CHANGELOG_SCHEMA = {
@@ -99,11 +99,7 @@ def built_figures(conn: sqlite3.Connection) -> dict[str, dict]:
 
 def table_rows(conn: sqlite3.Connection, resource: dict) -> list[dict]:
     """A resource's rows as the database holds them (typed), only its schema's fields, by key."""
-    fields = [f["name"] for f in resource["schema"]["fields"]]
-    where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
-    rows = query_dicts(
-        conn, f"SELECT {', '.join(quote_ident(f) for f in fields)} FROM {quote_ident(resource['name'])}{where}"
-    )
+    rows = query_dicts(conn, reported_rows_sql(resource))
     key = resource["schema"]["primaryKey"]
     return sorted(rows, key=lambda r: tuple(cell_text(r[k]) for k in key))
 
@@ -183,7 +179,9 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
         unexplained = [c for c in changes if c["change"] in ("changed", "removed") and not c["reason"]]
         if unexplained:
             listed = "; ".join(
-                f"{c['figure_id']} {c['old_value']} -> {c['new_value'] or '(removed)'}" for c in unexplained[:5]
+                f"{c['figure_id']} {c['old_value']} -> {c['new_value'] or '(removed)'}"
+                f"{unmatched_corrections(c, corrections)}"
+                for c in unexplained[:5]
             )
             raise ReleaseRefused(
                 f"{len(unexplained)} figure(s) changed value with the same source, or were removed, with no "
@@ -219,6 +217,15 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
         "changes": changes,
         "other_inputs": other_inputs,
     }
+
+
+def unmatched_corrections(change: dict, corrections: list[dict]) -> str:
+    """Why a figure's corrections records did not explain its change, when it has any."""
+    records = [r for r in corrections if r["figure_id"] == change["figure_id"]]
+    if not records:
+        return ""
+    shown = ", ".join(f"{r['correction_id']} says {r['old_value']} -> {r['new_value'] or '(removed)'}" for r in records)
+    return f" (data/corrections.csv has {shown}, which does not match the released {change['old_value']})"
 
 
 def manifest_of(plan: dict, files: list[str]) -> dict:

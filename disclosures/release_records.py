@@ -84,6 +84,10 @@ class ReleaseRefused(Exception):
     """The release would not be honest or reproducible; the message says what to change."""
 
 
+class RecordDamaged(Exception):
+    """A committed record in releases/ cannot be read; the message names the file."""
+
+
 def parse_version(text: str) -> tuple[int, int, int]:
     """(major, minor, patch) of a MAJOR.MINOR.PATCH version; ReleaseRefused otherwise."""
     match = SEMVER.match(text or "")
@@ -111,14 +115,40 @@ def content_hash(inputs: dict[str, str]) -> str:
     return "sha256:" + sha256_bytes(text.encode("utf-8"))
 
 
+RECORD_FILES = ("manifest.json", "figures.csv", "changelog.csv")
+
+
 def recorded_releases(releases: Path) -> dict[str, dict]:
-    """Every recorded release's manifest, by version, in version order."""
+    """Every recorded release's manifest, by version, in version order.
+
+    Raises RecordDamaged, naming the file, when a record is incomplete or unreadable, when its
+    folder is not a version, or when its manifest names another version or an unknown previous.
+    """
     found = {}
-    if releases.is_dir():
-        for manifest in releases.glob("*/manifest.json"):
+    if not releases.is_dir():
+        return found
+    for folder in sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        manifest = folder / "manifest.json"
+        if not SEMVER.match(folder.name):
+            raise RecordDamaged(f"{folder}: a release folder must be named MAJOR.MINOR.PATCH")
+        missing = [name for name in RECORD_FILES if not (folder / name).is_file()]
+        if missing:
+            raise RecordDamaged(f"{folder}: missing {', '.join(missing)}")
+        try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
-            if SEMVER.match(manifest.parent.name) and data.get("version") == manifest.parent.name:
-                found[data["version"]] = data
+        except (OSError, ValueError) as error:
+            raise RecordDamaged(f"{manifest}: cannot be read as JSON: {error}") from None
+        if not isinstance(data, dict) or data.get("version") != folder.name:
+            raise RecordDamaged(f"{manifest}: version must be {folder.name!r}")
+        for key in ("date", "content_hash", "inputs", "counts", "figures"):
+            if key not in data:
+                raise RecordDamaged(f"{manifest}: {key} is missing")
+        found[folder.name] = data
+    for version, data in found.items():
+        if data.get("previous") is not None and data["previous"] not in found:
+            raise RecordDamaged(
+                f"{releases / version / 'manifest.json'}: previous {data['previous']!r} is not recorded"
+            )
     return dict(sorted(found.items(), key=lambda item: parse_version(item[0])))
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .vocabulary import VALUE_KINDS
+from .vocabulary import VALUE_KINDS, number_text
 
 SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Integers and decimals exactly as a curator should type them: no "+7", no "007", no "1e3".
@@ -53,15 +53,9 @@ def cell_problems(cell: str, *, numeric: bool) -> list[str]:
     return problems
 
 
-def _plain(value: Decimal) -> str:
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
-
-
 def spellings(value: Decimal) -> set[str]:
     """The usual ways a source writes ``value``: 2253, 2,253, 2.253, 2 253; 81.5, 81,5."""
-    text = _plain(value)
+    text = number_text(value)
     integer, _, fraction = text.partition(".")
     groups = []
     rest = integer

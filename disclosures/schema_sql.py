@@ -92,6 +92,13 @@ def column_sql(field: dict, *, nullable: bool = False) -> str:
     return " ".join(parts)
 
 
+def reported_rows_sql(resource: dict) -> str:
+    """SELECT of a resource's own fields, as its CSV holds them: figures without the derived rows."""
+    columns = ", ".join(quote_ident(f["name"]) for f in resource["schema"]["fields"])
+    where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
+    return f"SELECT {columns} FROM {quote_ident(resource['name'])}{where}"
+
+
 def create_table_sql(resource: dict) -> str:
     schema = resource["schema"]
     is_figures = resource["name"] == "figures"

@@ -43,8 +43,7 @@ def derived_tables(descriptor: dict) -> dict[str, dict]:
 def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_examples: Path = API_EXAMPLES) -> dict:
     """Datasette metadata: ``metadata.yml``, filled in with the package's descriptions.
 
-    Adds, under the plugin's configuration, the database's name, the canonical site URL
-    (the package's ``homepage``) and the /api page's examples.
+    Adds, under the plugin's configuration, the database's name and the /api page's examples.
     """
     metadata = yaml.safe_load(source.read_text(encoding="utf-8"))
     tables = metadata.setdefault("databases", {}).setdefault(DATABASE_NAME, {}).setdefault("tables", {})
@@ -56,7 +55,6 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
         table["columns"] = {**derived["columns"], **table.get("columns", {})}
     plugin = metadata.setdefault("plugins", {}).setdefault(PLUGIN_NAME, {})
     plugin["database"] = DATABASE_NAME
-    plugin["site_url"] = descriptor.get("homepage", "")
     plugin["api_examples"] = yaml.safe_load(api_examples.read_text(encoding="utf-8"))["examples"]
     return metadata
 

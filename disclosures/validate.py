@@ -22,6 +22,7 @@ from frictionless import errors as ferrors
 
 from . import rules
 from .paths import PACKAGE
+from .vocabulary import number_text
 
 NUMERIC_TYPES = {"integer", "number"}
 # Resources whose rows carry a value, how it was stated (value_kind) and the quote it came from.
@@ -93,7 +94,7 @@ class figure_value(frictionless.Check):
             if rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote)):
                 continue
             yield ferrors.CellError.from_row(
-                row, note=f"{field} {rules._plain(number)} does not appear in the quote", field_name="quote"
+                row, note=f"{field} {number_text(number)} does not appear in the quote", field_name="quote"
             )
 
 
@@ -377,7 +378,7 @@ def corroboration_problems(rows, figures: dict, source_kinds: dict, shown: str) 
                         shown,
                         line,
                         "quote",
-                        f"{field} {rules._plain(number)} of {row['figure_id']} does not appear in the quote",
+                        f"{field} {number_text(number)} of {row['figure_id']} does not appear in the quote",
                     )
                 )
     return problems

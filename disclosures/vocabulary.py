@@ -6,6 +6,8 @@ Each is defined here once. The build writes what the site needs from them into t
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -92,10 +94,37 @@ def value_note(row: dict, unit: str = "count") -> str:
 
 
 def loopback_problem(url: str) -> str | None:
-    """Why ``url`` cannot be the canonical address of a published file, or None."""
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """Why ``url`` cannot be the canonical address of a published file, or None.
+
+    Refused: anything but an absolute http(s) URL, ``localhost`` and its subdomains, and any
+    loopback, unspecified or private address however it is written (127.1, 2130706433, ::1,
+    ::ffff:127.0.0.1, 10.0.0.1).
+    """
+    try:
+        parts = urlsplit(url or "")
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host:
         return f"{url!r} is not an absolute http(s) URL"
-    if parts.hostname in ("localhost", "0.0.0.0", "::1") or parts.hostname.startswith("127."):
+    if host == "localhost" or host.endswith(".localhost"):
         return f"{url!r} is a loopback address"
+    try:
+        address = ipaddress.ip_address(int(host) if host.isdigit() else host)
+    except ValueError:
+        address = _inet_aton(host)
+        if address is None:
+            return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    address = mapped or address
+    if address.is_loopback or address.is_unspecified or address.is_private or address.is_link_local:
+        return f"{url!r} is a loopback or private address"
     return None
+
+
+def _inet_aton(host: str):
+    """Short IPv4 forms that browsers accept (127.1, 0x7f.1), or None for a name."""
+    try:
+        return ipaddress.ip_address(socket.inet_aton(host))
+    except OSError:
+        return None

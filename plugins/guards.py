@@ -264,7 +264,6 @@ async def serving_status():
 
     return Response.json(
         {
-            "rich_importable": importable("rich"),
             "modules": {
                 name: {"loaded": name in sys.modules and sys.modules[name] is not None, "importable": importable(name)}
                 for name in ABSENT_MODULES

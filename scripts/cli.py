@@ -17,6 +17,7 @@ import click
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from disclosures import paths
+from disclosures.release_records import RecordDamaged
 from disclosures.vocabulary import DATABASE_FILE
 
 
@@ -41,8 +42,9 @@ def validate(package):
 
     Example:
 
-        python scripts/cli.py validate
-        python scripts/cli.py validate tests/fixtures/base/datapackage.json
+    \b
+        python scripts/cli.py validate                                  # datapackage.json
+        python scripts/cli.py validate ../other-package/datapackage.json
     """
     from disclosures import validate as validation
 
@@ -50,7 +52,8 @@ def validate(package):
     base = Path.cwd() if package else paths.ROOT
     problems = validation.validate_package(package_path, base=base)
     if problems:
-        fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: make validate")
+        again = f"python scripts/cli.py validate {package}" if package else "make validate"
+        fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
     click.echo(f"OK: {validation.shown_path(package_path, base)} is valid")
 
 
@@ -68,6 +71,7 @@ def build(package, out):
 
     Example:
 
+    \b
         python scripts/cli.py build                  # data/ -> build/disclosures.db and its files
         python scripts/cli.py build --out /tmp/site
     """
@@ -83,7 +87,7 @@ def build(package, out):
             [str(p) for p in failure.problems],
             f"\n{len(failure.problems)} problem(s); nothing was built. Fix them, then rerun: make build",
         )
-    except builder.BuildFailed as failure:
+    except (builder.BuildFailed, RecordDamaged) as failure:
         fail([f"build failed, {out / DATABASE_FILE} left as it was: {failure}"], "Fix it, then rerun: make build")
     db = sqlite_utils.Database(path)
     counts = ", ".join(f"{t}={db[t].count}" for t in ("figures", "sources", "events", "disagreements"))
@@ -107,6 +111,7 @@ def release(build_dir, dist, releases, release_date):
 
     Example:
 
+    \b
         make release                                   # build if needed, then this
         python scripts/cli.py release --date 2026-11-28
     """
@@ -114,7 +119,7 @@ def release(build_dir, dist, releases, release_date):
 
     try:
         folder = releasing.make_release(build_dir, dist, releases, release_date)
-    except releasing.ReleaseRefused as refusal:
+    except (releasing.ReleaseRefused, RecordDamaged) as refusal:
         fail([f"release refused: {refusal}"], "Nothing was released.")
     manifest = releasing.release_records.recorded_releases(releases)[folder.name]
     counts = ", ".join(f"{n} {name}" for name, n in manifest["counts"].items())
@@ -132,6 +137,7 @@ def readme(check, db):
 
     Example:
 
+    \b
         python scripts/cli.py readme            # rewrite the blocks in README.md
         python scripts/cli.py readme --check    # fail if README.md is stale
     """
@@ -157,6 +163,7 @@ def serve(host, port):
 
     Example:
 
+    \b
         python scripts/cli.py serve --port 9000
     """
     from disclosures import site
@@ -175,6 +182,7 @@ def bench(quick):
 
     Example:
 
+    \b
         python scripts/cli.py bench --quick
     """
     from disclosures import bench as benchmarks

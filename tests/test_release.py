@@ -582,3 +582,46 @@ def test_the_repositorys_data_can_be_released_as_its_version():
         descriptor["version"], digest, release_records.recorded_releases(paths.RELEASES)
     )
     assert state == "released" or "has not been released" in state, state
+
+
+def test_a_correction_that_does_not_match_is_named_in_the_refusal(only_first, tmp_path):
+    extra = [
+        {
+            "file": "data/figures.csv",
+            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+        },
+        {
+            "file": "data/corrections.csv",
+            "append": f"fix-1,{CORRECTED},1499,1550,Typo.,example-2025-01-10-report,2025-02-01",
+        },
+    ]
+    refused(
+        built(tmp_path / "p", "1.0.1", extra=extra),
+        only_first,
+        tmp_path / "dist",
+        r"data/corrections.csv has fix-1 says 1499 -> 1550, which does not match the released 1500",
+    )
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            lambda folder: (folder / "manifest.json").write_text("{", encoding="utf-8"),
+            "manifest.json: cannot be read as JSON",
+        ),
+        (
+            lambda folder: (folder / "manifest.json").write_text('{"version": "9.9.9"}', encoding="utf-8"),
+            "manifest.json: version must be '1.0.0'",
+        ),
+        (lambda folder: (folder / "figures.csv").unlink(), "missing figures.csv"),
+    ],
+)
+def test_a_damaged_release_record_is_named_not_a_traceback(released, tmp_path, damage, message):
+    releases = tmp_path / "releases"
+    shutil.copytree(released / "releases" / "1.0.0", releases / "1.0.0")
+    damage(releases / "1.0.0")
+    with pytest.raises(release_records.RecordDamaged, match=re.escape(message)):
+        build.build_site(released / "b" / "datapackage.json", tmp_path / "build", releases=releases)
+    assert not (tmp_path / "build" / "disclosures.db").exists()

@@ -282,7 +282,6 @@ def test_serving_process_holds_none_of_the_pipeline(live_server):
     # The stock datasette command from .venv-site: rich (slow tracebacks), frictionless and the
     # disclosures library are neither loaded nor importable in the serving process.
     status = json.load(urllib.request.urlopen(live_server + "/-/serving.json"))
-    assert status["rich_importable"] is False
     assert status["modules"] == {
         name: {"loaded": False, "importable": False} for name in ("rich", "frictionless", "disclosures")
     }
@@ -366,3 +365,25 @@ def test_json_shapes_are_what_the_api_page_says(site):
     assert list(keyed.values())[0]["figure_id"] == list(keyed)[0]
     lines = site.get(FIGURES + ".json?_size=3&_shape=array&_nl=on").text.strip().splitlines()
     assert len(lines) == 3 and all(json.loads(line)["figure_id"] for line in lines)
+
+
+def test_every_plugin_reads_the_configuration_the_build_writes():
+    from disclosures import site_config
+
+    for name in ("guards", "cells", "pages"):
+        assert plugin(name).PLUGIN == site_config.PLUGIN_NAME, name
+
+
+def test_an_unreleased_version_is_not_called_released(tmp_path):
+    import re as regex
+
+    from disclosures import build
+    from tests.packages import make_package
+
+    package = make_package(tmp_path)
+    text = package.read_text(encoding="utf-8")
+    package.write_text(regex.sub(r'"version": "[^"]*"', '"version": "9.0.0"', text, count=1), encoding="utf-8")
+    build.build_site(package, tmp_path / "build", releases=paths.RELEASES)
+    html = Site(site_module.in_process(tmp_path / "build")).get("/").text
+    assert "Dataset version <strong>9.0.0</strong>, not released yet." in html
+    assert "not in a release yet: version 9.0.0 has not been released" in html

@@ -41,7 +41,7 @@ def test_cli_prints_every_problem_and_exits_non_zero(tmp_path):
     )
     assert run.returncode == 1
     assert "data/figures.csv:9:value: is required when value_kind is exact" in run.stderr
-    assert "3 problem(s). Fix them, then rerun: make validate" in run.stderr
+    assert f"3 problem(s). Fix them, then rerun: python scripts/cli.py validate {package}" in run.stderr
 
 
 def test_real_package_is_valid():
