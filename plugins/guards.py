@@ -36,6 +36,8 @@ FORMAT_SPEC = re.compile(r"%[-+ 0#,!]*(\*|[0-9]+)?(?:\.(\*|[0-9]+))?([a-zA-Z%])"
 FORMAT_CALL = re.compile(r"\b(printf|format)\s*\(", re.IGNORECASE)
 SQL_STRING = re.compile(r"'((?:[^']|'')*)'")
 CSV_LIMIT_MESSAGE = re.compile(rb"CSV contains more than [0-9]+ bytes$")
+
+
 # Guards ------------------------------------------------------------------------------------
 
 
