@@ -237,13 +237,14 @@ def build_database(
     is built) or ``BuildFailed`` (the old database is left as it was).
     """
     package_path, db_path = Path(package_path), Path(db_path)
-    temporary = _build_temporary(package_path, db_path, releases)
+    temporary, _ = _build_temporary(package_path, db_path, releases)
     os.replace(temporary, db_path)
     return db_path
 
 
-def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -> Path:
-    """The checked database in a temporary file beside ``db_path``, for the caller to rename."""
+def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -> tuple[Path, dict]:
+    """The checked database in a temporary file beside ``db_path``, for the caller to rename,
+    and the package descriptor it was built from."""
     problems = validate.validate_package(package_path, base=package_path.parent)
     if problems:
         raise validate.ValidationFailed(problems)
@@ -273,7 +274,7 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
             conn.close()
         temporary.unlink(missing_ok=True)
         raise
-    return temporary
+    return temporary, descriptor
 
 
 def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Path | None = None) -> Path:
@@ -288,15 +289,13 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     """
     package_path, folder = Path(package_path), Path(folder)
     db_path = folder / DATABASE_FILE
-    temporary = _build_temporary(package_path, db_path, releases)
+    temporary, descriptor = _build_temporary(package_path, db_path, releases)
     try:
-        descriptor_bytes = package_path.read_bytes()
-        descriptor = json.loads(descriptor_bytes)
         files = {
             "metadata.json": json_text(site_config.site_metadata(descriptor)),
             "settings.json": json_text(site_config.site_settings()),
             "inspect-data.json": json_text(site_config.inspect_data(temporary, DATABASE_FILE)),
-            "datapackage.json": descriptor_bytes.decode("utf-8"),
+            "datapackage.json": package_path.read_text(encoding="utf-8"),
         }
         with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:
             atom = feed.release_feed(conn)

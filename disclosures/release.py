@@ -110,7 +110,8 @@ def table_rows(conn: sqlite3.Connection, resource: dict) -> list[dict]:
 def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> dict:
     """Decide what this release is, from the built folder and the records (or ReleaseRefused).
 
-    Returns version, date, previous, new (whether it must be recorded), inputs, content_hash,
+    Returns version, date, previous, new (whether it must be recorded), recorded (the manifests
+    read from ``releases``), inputs, content_hash,
     figures (snapshot rows), changes (changelog rows) and other_inputs (changed files besides
     the figures).
     """
@@ -155,6 +156,7 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
             "descriptor": descriptor,
             "changes": read_csv(releases / version / "changelog.csv"),
             "other_inputs": manifest.get("other_inputs", []),
+            "recorded": recorded,
         }
 
     later = [v for v in recorded if release_records.parse_version(v) > release_records.parse_version(version)]
@@ -216,6 +218,7 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
         "descriptor": descriptor,
         "changes": changes,
         "other_inputs": other_inputs,
+        "recorded": recorded,
     }
 
 
@@ -285,8 +288,7 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
     database = folder / DATABASE_FILE
     shutil.copyfile(build_dir / DATABASE_FILE, database)
     # The copy says it is this release: the same release tables the next build will write.
-    recorded = release_records.recorded_releases(releases)
-    recorded[version] = manifest_of(plan, release_files(descriptor))
+    recorded = {**plan["recorded"], version: manifest_of(plan, release_files(descriptor))}
     changelogs = {v: read_csv(releases / v / "changelog.csv") for v in recorded if v != version}
     changelogs[version] = changes
     with sqlite3.connect(database) as conn:
