@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from .vocabulary import VALUE_KINDS, number_text
 
@@ -17,6 +17,8 @@ CANONICAL_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$")
 NOT_A_NUMBER = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
 # Thousands separators seen in sources: comma, dot, space, no-break and narrow no-break spaces.
 THOUSANDS_SEPARATORS = (",", ".", " ", "\u00a0", "\u202f", "\u2009")
+# Unicode category Cc is exactly C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F).
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, order=True)
@@ -37,8 +39,8 @@ class Problem:
 def cell_problems(cell: str, *, numeric: bool) -> list[str]:
     """What is wrong with one raw CSV cell, before any type parsing."""
     problems = []
-    controls = sorted({f"U+{ord(ch):04X}" for ch in cell if unicodedata.category(ch) == "Cc"})
-    if controls:
+    if CONTROL_CHARACTER.search(cell):
+        controls = sorted({f"U+{ord(ch):04X}" for ch in CONTROL_CHARACTER.findall(cell)})
         problems.append(f"contains control characters ({', '.join(controls)}); write a line break as ¶")
     if cell != cell.strip():
         problems.append("has leading or trailing whitespace")
@@ -76,18 +78,37 @@ def spellings(value: Decimal) -> set[str]:
     return forms
 
 
+@lru_cache(maxsize=65536)
+def _spellings(value: Decimal) -> tuple[str, ...]:
+    return tuple(sorted(spellings(value)))
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """No digit touches text[start:end], nor a digit behind a separator ("1,5" is not 5)."""
+    if start and text[start - 1].isdecimal():
+        return False
+    if start > 1 and text[start - 1] in ".," and text[start - 2].isdecimal():
+        return False
+    if end < len(text) and text[end].isdecimal():
+        return False
+    return not (end + 1 < len(text) and text[end] in ".," and text[end + 1].isdecimal())
+
+
 def value_in_text(value: Decimal, text: str) -> bool:
     """True when ``value`` is written in ``text`` as a whole number, not part of a larger one."""
-    for form in spellings(value):
-        pattern = r"(?<!\d)(?<!\d[.,])" + re.escape(form) + r"(?!\d)(?![.,]\d)"
-        if re.search(pattern, text):
-            return True
+    for form in _spellings(value):
+        start = text.find(form)
+        while start != -1:
+            if _stands_alone(text, start, start + len(form)):
+                return True
+            start = text.find(form, start + 1)
     return False
 
 
 # Sources whose quotes are records of a data file (CSV lines, JSON objects), not prose.
 RECORD_SOURCE_KINDS = {"platform_data_file", "compilation"}
 RECORD_DELIMITERS = re.compile(r'[,;|\t{}\[\]:"]')
+RECORD_NUMBER = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)\s*%?")
 
 
 def value_in_record(value: Decimal, record: str) -> bool:
@@ -104,7 +125,7 @@ def value_in_record(value: Decimal, record: str) -> bool:
 
 def rules_number(text: str) -> Decimal | None:
     """A record field as a number: "3", "33.00%", "0.5"; anything else is None."""
-    match = re.fullmatch(r"(-?[0-9]+(?:\.[0-9]+)?)\s*%?", text)
+    match = RECORD_NUMBER.fullmatch(text)
     return Decimal(match.group(1)) if match else None
 
 

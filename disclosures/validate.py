@@ -20,7 +20,7 @@ import attrs
 import frictionless
 from frictionless import errors as ferrors
 
-from . import rules
+from . import rules, table_schema
 from .paths import PACKAGE
 from .vocabulary import number_text
 
@@ -39,6 +39,36 @@ class ValidationFailed(Exception):
 # Row rules as Frictionless checks, so they land in the same report as schema errors -------
 
 
+def period_order_notes(values) -> list[tuple[str, str]]:
+    """(field, note): period_end before period_start, in any row that has both as dates."""
+    start, end = values.get("period_start"), values.get("period_end")
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        return [("period_end", f"period_end {end} is before period_start {start}")]
+    return []
+
+
+def figure_value_notes(values, record_sources: set[str]) -> list[tuple[str, str]]:
+    """(field, note): a figure's (or authority report's) value columns against its value_kind,
+    and its numbers against its quote. ``values`` maps field names to typed cells."""
+    notes = []
+    kind = values.get("value_kind")
+    numbers = {name: values.get(name) for name in ("value", "value_low", "value_high")}
+    notes += rules.value_kind_problems(kind, numbers["value"], numbers["value_low"], numbers["value_high"])
+    quote = values.get("quote")
+    if not isinstance(quote, str):
+        return notes
+    is_record = values.get("source_id") in record_sources
+    for field, number in rules.numbers_to_find_in_quote(
+        kind, numbers["value"], numbers["value_low"], numbers["value_high"]
+    ):
+        if not isinstance(number, Decimal) or not number.is_finite():
+            continue
+        if rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote)):
+            continue
+        notes.append(("quote", f"{field} {number_text(number)} does not appear in the quote"))
+    return notes
+
+
 @attrs.define(kw_only=True, repr=False)
 class period_order(frictionless.Check):
     """period_end is on or after period_start, in any resource that has both."""
@@ -49,11 +79,8 @@ class period_order(frictionless.Check):
     def validate_row(self, row):
         if not {"period_start", "period_end"} <= set(row.field_names):
             return
-        start, end = row["period_start"], row["period_end"]
-        if isinstance(start, date) and isinstance(end, date) and end < start:
-            yield ferrors.CellError.from_row(
-                row, note=f"period_end {end} is before period_start {start}", field_name="period_end"
-            )
+        for field, note in period_order_notes(row):
+            yield ferrors.CellError.from_row(row, note=note, field_name=field)
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -76,26 +103,8 @@ class figure_value(frictionless.Check):
     def validate_row(self, row):
         if self.resource.name not in QUOTED_VALUE_RESOURCES:
             return
-        kind = row["value_kind"]
-        numbers = {name: row.get(name) for name in ("value", "value_low", "value_high")}
-        for field, note in rules.value_kind_problems(
-            kind, numbers["value"], numbers["value_low"], numbers["value_high"]
-        ):
+        for field, note in figure_value_notes(row, self.record_sources):
             yield ferrors.CellError.from_row(row, note=note, field_name=field)
-        quote = row["quote"]
-        if not isinstance(quote, str):
-            return
-        is_record = row["source_id"] in self.record_sources
-        for field, number in rules.numbers_to_find_in_quote(
-            kind, numbers["value"], numbers["value_low"], numbers["value_high"]
-        ):
-            if not isinstance(number, Decimal) or not number.is_finite():
-                continue
-            if rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote)):
-                continue
-            yield ferrors.CellError.from_row(
-                row, note=f"{field} {number_text(number)} does not appear in the quote", field_name="quote"
-            )
 
 
 CHECKS = [period_order(), figure_value()]
@@ -442,21 +451,152 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
 
 def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> list[rules.Problem]:
     """Every problem in the package, sorted, each naming file, line and field."""
+    return check_package(package_path, base)[0]
+
+
+def check_package(
+    package_path: Path = PACKAGE, base: Path | None = None, *, engine: str = "auto"
+) -> tuple[list[rules.Problem], dict[str, table_schema.Table] | None]:
+    """Every problem in the package, sorted, and the typed tables read on the way.
+
+    ``engine``: ``"auto"`` reads each file once with ``table_schema`` and falls back to
+    Frictionless when the package uses something that reader does not enforce or a file is
+    damaged; ``"frictionless"`` always uses Frictionless (the reference the differential tests
+    compare against). The tables are None when Frictionless did the work; they hold typed rows
+    (see ``table_schema.Table``) otherwise, whether or not problems were found.
+    """
     package_path = Path(package_path)
     base = base or package_path.parent
     shown_package = shown_path(package_path, base)
     try:
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")]
+        return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")], None
 
     problems = name_problems(descriptor, shown_package)
+    tables = None
+    if engine == "auto" and not problems and table_schema.supported(descriptor) is None:
+        try:
+            tables = table_schema.read_package(package_path, descriptor, lambda path: shown_path(path, base))
+        except table_schema.Damaged:
+            tables = None
+    if tables is None:
+        problems += frictionless_validation_problems(package_path, descriptor, base)
+    else:
+        problems += typed_problems(package_path, descriptor, tables, base)
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), tables
+
+
+def typed_problems(
+    package_path: Path, descriptor: dict, tables: dict[str, table_schema.Table], base: Path
+) -> list[rules.Problem]:
+    """Schema, row and cross-row problems of tables read by ``table_schema``: the same rules
+    the Frictionless path applies, on the rows already in memory."""
+    folder = package_path.parent
+    resources = {r["name"]: r for r in descriptor["resources"]}
+
+    def shown(name: str) -> str:
+        return shown_path(folder / resources[name]["path"], base)
+
+    problems = []
+    for name, table in tables.items():
+        problems += [rules.Problem(shown(name), line, field, message) for line, field, message in table.problems]
+
+    record_sources = set()
+    if "sources" in tables:
+        sources = tables["sources"]
+        source_id, kind = sources.column("source_id"), sources.column("kind")
+        record_sources = {row[source_id] for row in sources.rows if row[kind] in rules.RECORD_SOURCE_KINDS}
+    for name, table in tables.items():
+        quoted = name in QUOTED_VALUE_RESOURCES
+        dated = {"period_start", "period_end"} <= set(table.fields)
+        if not (quoted or dated):
+            continue
+        for row, line in zip(table.rows, table.lines, strict=True):
+            values = dict(zip(table.fields, row, strict=True))
+            notes = period_order_notes(values) if dated else []
+            if quoted:
+                notes += figure_value_notes(values, record_sources)
+            problems += [rules.Problem(shown(name), line, field, note) for field, note in notes]
+
+    def rows_of(name: str) -> list[tuple[int, dict]]:
+        return text_rows(tables[name])
+
+    if {"figures", "metrics", "disagreements"} <= tables.keys():
+        units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
+        exempt = {
+            row["figure_id"]
+            for _, row in rows_of("disagreements")
+            if row.get("kind") == "inconsistent_parts" and row.get("figure_id")
+        }
+        problems += figure_problems(typed_figures(tables["figures"]), units, exempt, shown("figures"))
+
+    if {"figures", "corrections"} <= tables.keys():
+        figures = tables["figures"]
+        figure_id = figures.column("figure_id")
+        problems += correction_problems(
+            rows_of("corrections"), {row[figure_id] for row in figures.rows}, shown("corrections")
+        )
+
+    if {"figures", "sources", "corroborations"} <= tables.keys():
+        corroborations = rows_of("corroborations")
+        wanted = {row.get("figure_id") for _, row in corroborations}
+        figures = tables["figures"]
+        figure_id = figures.column("figure_id")
+        problems += corroboration_problems(
+            corroborations,
+            {row["figure_id"]: row for _, row in text_rows(figures, lambda r: r[figure_id] in wanted)},
+            {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
+            shown("corroborations"),
+        )
+    return problems
+
+
+def text_rows(table: table_schema.Table, keep=None) -> list[tuple[int, dict]]:
+    """(line, {field: cell text}) of typed rows, as ``read_rows`` gives them, optionally filtered."""
+    return [
+        (line, {name: "" if value is None else str(value) for name, value in zip(table.fields, row, strict=True)})
+        for row, line in zip(table.rows, table.lines, strict=True)
+        if keep is None or keep(row)
+    ]
+
+
+def typed_figures(table: table_schema.Table) -> list[Figure]:
+    """``parse_figures`` for typed rows: rows whose periods or value did not parse are left out."""
+    columns = {name: table.column(name) for name in Figure.__dataclass_fields__ if name in table.fields}
+    start, end = table.column("period_start"), table.column("period_end")
+    skipped = {line for line, field in table.type_errors if field in ("period_start", "period_end", "value")}
+    figures = []
+    for row, line in zip(table.rows, table.lines, strict=True):
+        value = row[columns["value"]]
+        if line in skipped or row[start] is None or row[end] is None:
+            continue
+        if value is not None and not value.is_finite():
+            continue
+        figures.append(
+            Figure(
+                line,
+                row[columns["figure_id"]],
+                row[columns["platform_id"]],
+                row[columns["jurisdiction_id"]],
+                (row[start], row[end]),
+                row[columns["request_type_id"]],
+                row[columns["metric_id"]],
+                row[columns["value_kind"]],
+                value,
+            )
+        )
+    return figures
+
+
+def frictionless_validation_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
+    """The whole package through Frictionless, and the raw-text and cross-row rules beside it."""
+    problems = []
     resources = {r["name"]: r for r in descriptor.get("resources", []) if "name" in r}
     for resource in resources.values():
         path = package_path.parent / resource.get("path", "")
         problems += raw_file_problems(path, shown_path(path, base), resource.get("schema", {}).get("fields", []))
     problems += frictionless_problems(package_path, descriptor, base)
-
     folder = package_path.parent
     read: dict[str, list[tuple[int, dict]]] = {}
 
@@ -490,5 +630,4 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
             {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
             shown("corroborations"),
         )
-
-    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
+    return problems

@@ -1,0 +1,338 @@
+"""A one-pass reader for the part of Frictionless Table Schema this package uses.
+
+``read_package(package_path, descriptor)`` streams every resource's CSV once and returns, per
+resource, its typed rows (tuples in field order: ``str``, ``datetime.date``, ``Decimal`` or
+``None``), their line numbers, the problems a Frictionless validation of the same bytes reports
+(types, constraints, primary and foreign keys, worded as ``validate.readable`` words them), the
+raw-text problems of ``rules.cell_problems``, and an order-independent digest of the raw cells
+(so the build can check its round trip without reading the CSV again).
+
+Frictionless stays the contract: ``supported(descriptor)`` names what this reader enforces, and
+anything else (another field type or format, a constraint it does not know, a custom dialect) is
+left to Frictionless by the caller. A file whose structure is damaged (byte-order mark, invalid
+UTF-8, carriage returns, a record over several lines, a blank row, a wrong cell count, a header
+that differs from the schema, malformed CSV) raises ``Damaged``: Frictionless reads such files
+its own way, so the caller hands the whole package to it for an exact report.
+tests/test_table_schema.py checks that both agree, fixture by fixture and on mutated cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from . import rules
+
+SUPPORTED_TYPES = {("string", "default"), ("string", "uri"), ("date", "default"), ("number", "default")}
+SUPPORTED_CONSTRAINTS = {"required", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
+SUPPORTED_SCHEMA_KEYS = {"fields", "primaryKey", "foreignKeys", "missingValues"}
+# Resource properties that only restate "a local CSV file" (their defaults when absent).
+PLAIN_CSV = {"format": "csv", "mediatype": "text/csv", "scheme": "file", "profile": "tabular-data-resource"}
+# bareNumber true and decimalChar "." are Frictionless's defaults: a number is read as Decimal(cell).
+FIELD_KEYS = {"name", "type", "format", "title", "description", "constraints", "example", "rdfType"} | {
+    "bareNumber",
+    "decimalChar",
+}
+NUMERIC_TYPES = {"integer", "number"}
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Clean cells this short are remembered per column, so a repeated id or date is checked once.
+REMEMBERED_CELL_LENGTH = 64
+# csv's default field limit (128 KiB) is far above every maxLength in the schema.
+csv.field_size_limit(1 << 20)
+
+
+class Damaged(Exception):
+    """A file's structure is damaged; Frictionless must report the package."""
+
+
+@dataclass
+class Table:
+    """One resource read once: typed rows in field order and what is wrong with them."""
+
+    name: str
+    fields: list[str]
+    rows: list[tuple] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    # (line, field or None, message): schema problems, then raw-cell problems.
+    problems: list[tuple[int, str | None, str]] = field(default_factory=list)
+    # (line, field) of the cells that failed their type (Frictionless gives them None).
+    type_errors: set[tuple[int, str]] = field(default_factory=set)
+    # Sum of the SHA-256 of every raw row, modulo 2**256: equal multisets give equal digests.
+    digest: int = 0
+
+    def column(self, name: str) -> int:
+        return self.fields.index(name)
+
+
+def supported(descriptor: dict) -> str | None:
+    """None when this reader enforces everything the descriptor declares, else what it does not."""
+    for resource in descriptor.get("resources", []):
+        if not isinstance(resource, dict):
+            return "a resource that is not an object"
+        name = resource.get("name")
+        for key, plain in PLAIN_CSV.items():
+            if resource.get(key, plain) != plain:
+                return f"resource {name} declares {key} {resource[key]!r}"
+        for key in ("dialect", "compression", "data", "layout"):
+            if key in resource:
+                return f"resource {name} declares {key}"
+        if resource.get("encoding") != "utf-8" or not str(resource.get("path", "")).endswith(".csv"):
+            return f"resource {name} is not a UTF-8 CSV file"
+        schema = resource.get("schema")
+        if not isinstance(schema, dict) or set(schema) - SUPPORTED_SCHEMA_KEYS:
+            return f"resource {name} has schema keys this reader does not know"
+        if schema.get("missingValues", [""]) != [""]:
+            return f"resource {name} declares missing values other than the empty string"
+        names = set()
+        for spec in schema.get("fields", []):
+            kind = (spec.get("type", "string"), spec.get("format", "default"))
+            if kind not in SUPPORTED_TYPES:
+                return f"field {spec.get('name')} of {name} has type {kind[0]}/{kind[1]}"
+            if set(spec) - FIELD_KEYS:
+                return f"field {spec.get('name')} of {name} has keys this reader does not know"
+            if spec.get("bareNumber", True) is not True or spec.get("decimalChar", ".") != ".":
+                return f"field {spec.get('name')} of {name} reads numbers other than plain"
+            if set(spec.get("constraints", {})) - SUPPORTED_CONSTRAINTS:
+                return f"field {spec.get('name')} of {name} has constraints this reader does not know"
+            names.add(spec.get("name"))
+        keys = schema.get("primaryKey", [])
+        keys = [keys] if isinstance(keys, str) else keys
+        if not set(keys) <= names:
+            return f"resource {name} has a primary key outside its fields"
+        for fk in schema.get("foreignKeys", []):
+            if not fk.get("reference", {}).get("resource"):
+                return f"resource {name} has a foreign key to itself"
+    return None
+
+
+# Cells -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _is_uri(cell: str) -> bool:
+    """Frictionless's test for format uri: an RFC 3986 reference with a scheme."""
+    import rfc3986
+    from rfc3986 import validators
+
+    try:
+        validators.Validator().require_presence_of("scheme").validate(rfc3986.uri_reference(cell))
+    except rfc3986.exceptions.ValidationError:
+        return False
+    return True
+
+
+def _read_date(cell: str):
+    if ISO_DATE.fullmatch(cell):
+        try:
+            return date.fromisoformat(cell)
+        except ValueError:
+            return None
+    try:
+        return datetime.strptime(cell, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def _read_number(cell: str):
+    try:
+        return Decimal(cell.strip())
+    except ArithmeticError:
+        return None
+
+
+def _read_uri(cell: str):
+    return cell if _is_uri(cell) else None
+
+
+CONSTRAINT_MESSAGES = {
+    "required": "is required",
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "pattern": "must match {}",
+    "enum": "must be one of {}",
+}
+
+
+def constraint_message(name: str, constraint) -> str:
+    """A broken constraint as ``validate.readable`` words Frictionless's note about it."""
+    template = CONSTRAINT_MESSAGES.get(name)
+    return template.format(constraint) if template else f'constraint "{name}" is "{constraint}"'
+
+
+def cell_reader(spec: dict):
+    """A function from a raw cell to (typed value or None, [messages]), as Frictionless reads it."""
+    kind, form = spec.get("type", "string"), spec.get("format", "default")
+    read = {"date": _read_date, "number": _read_number}.get(kind) or (_read_uri if form == "uri" else None)
+    type_message = f'type is "{kind}/{form}"'
+    constraints = spec.get("constraints", {})
+    bound = _read_date if kind == "date" else _read_number if kind == "number" else (lambda text: text)
+    checks = []
+    for name, constraint in constraints.items():
+        message = constraint_message(name, constraint)
+        if name == "required":
+            if constraint:
+                checks.append((lambda value: value is not None, message))
+        elif name == "pattern":
+            compiled = re.compile(f"^{constraint}$")
+            checks.append((lambda value, c=compiled: value is None or c.match(value) is not None, message))
+        elif name == "enum":
+            allowed = [bound(v) if isinstance(v, str) else v for v in constraint]
+            checks.append((lambda value, a=allowed: value is None or value in a, message))
+        elif name == "maxLength":
+            checks.append((lambda value, n=constraint: value is None or len(value) <= n, message))
+        elif name == "minLength":
+            checks.append((lambda value, n=constraint: value is None or len(value) >= n, message))
+        elif name in ("minimum", "maximum"):
+            # value == value is False for NaN, which fails either bound, as in Frictionless.
+            limit = bound(constraint) if isinstance(constraint, str) else constraint
+            if name == "minimum":
+                checks.append((lambda value, m=limit: value is None or (value == value and value >= m), message))
+            else:
+                checks.append((lambda value, m=limit: value is None or (value == value and value <= m), message))
+
+    def read_cell(cell: str):
+        value = None if cell == "" else cell
+        if value is not None and read is not None:
+            value = read(value)
+            if value is None:
+                return None, [type_message], True
+        broken = [message for check, message in checks if not check(value)]
+        return value, broken, False
+
+    return read_cell
+
+
+# Files -------------------------------------------------------------------------------------
+
+
+def _lines(handle, shown: str):
+    """The file's lines, refusing the structure Frictionless reads differently."""
+    last = ""
+    for last in handle:
+        if "\r" in last:
+            raise Damaged(f"{shown}: carriage return")
+        yield last
+    if last and not last.endswith("\n"):
+        raise Damaged(f"{shown}: no final newline")
+
+
+def read_table(path: Path, shown: str, resource: dict) -> Table:
+    """One resource: every row typed and checked against its fields, keys left to the caller."""
+    specs = resource["schema"]["fields"]
+    names = [spec["name"] for spec in specs]
+    table = Table(resource["name"], names)
+    readers = [cell_reader(spec) for spec in specs]
+    numeric = [spec.get("type") in NUMERIC_TYPES for spec in specs]
+    clean: list[set[str]] = [set() for _ in specs]
+    width = len(names)
+    problems, rows, lines, type_errors = table.problems, table.rows, table.lines, table.type_errors
+    digest = 0
+    sha256 = hashlib.sha256
+    try:
+        with path.open("rb") as binary:
+            if binary.read(3) == b"\xef\xbb\xbf":
+                raise Damaged(f"{shown}: byte-order mark")
+            binary.seek(0)
+            text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+            reader = csv.reader(_lines(text, shown), strict=True)
+            header = next(reader, None)
+            if header != names:
+                raise Damaged(f"{shown}: header")
+            previous = 1
+            for record in reader:
+                line = reader.line_num
+                if line != previous + 1 or len(record) != width or not any(record):
+                    raise Damaged(f"{shown}:{line}: record structure")
+                previous = line
+                digest += int.from_bytes(sha256("\x1f".join(record).encode()).digest(), "big")
+                typed = []
+                for index, cell in enumerate(record):
+                    value, broken, type_error = readers[index](cell)
+                    typed.append(value)
+                    if broken:
+                        if type_error:
+                            type_errors.add((line, names[index]))
+                        for message in broken:
+                            problems.append((line, names[index], message))
+                    seen = clean[index]
+                    if cell in seen:
+                        continue
+                    cell_messages = rules.cell_problems(cell, numeric=numeric[index])
+                    if cell_messages:
+                        for message in cell_messages:
+                            problems.append((line, names[index], message))
+                    elif len(cell) <= REMEMBERED_CELL_LENGTH:
+                        seen.add(cell)
+                rows.append(tuple(typed))
+                lines.append(line)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise Damaged(f"{shown}: {error}") from error
+    except OSError as error:
+        raise Damaged(f"{shown}: {error}") from error
+    table.digest = digest % (1 << 256)
+    return table
+
+
+def key_problems(tables: dict[str, Table], descriptor: dict) -> None:
+    """Primary and foreign keys, appended to each table's problems as Frictionless words them."""
+    for resource in descriptor["resources"]:
+        table = tables[resource["name"]]
+        schema = resource["schema"]
+        key = schema.get("primaryKey", [])
+        key = [key] if isinstance(key, str) else key
+        if key:
+            shown_key = ",".join(key)
+            positions = [table.column(name) for name in key]
+            first_line: dict = {}
+            for row, line in zip(table.rows, table.lines, strict=True):
+                cells = tuple(row[i] for i in positions)
+                if all(cell is None for cell in cells):
+                    table.problems.append((line, shown_key, 'cells composing the primary keys are all "None"'))
+                    continue
+                match = first_line.get(cells)
+                first_line[cells] = line
+                if match:
+                    table.problems.append((line, shown_key, f"duplicate key: the same as line {match}"))
+        for fk in schema.get("foreignKeys", []):
+            fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+            reference = fk["reference"]
+            target = tables[reference["resource"]]
+            target_fields = reference["fields"]
+            target_fields = [target_fields] if isinstance(target_fields, str) else target_fields
+            target_positions = [target.column(name) for name in target_fields]
+            lookup = {tuple(row[i] for i in target_positions) for row in target.rows}
+            lookup.discard(tuple(None for _ in target_positions))
+            positions = [table.column(name) for name in fields]
+            for row, line in zip(table.rows, table.lines, strict=True):
+                cells = tuple(row[i] for i in positions)
+                if all(cell is None for cell in cells) or cells in lookup:
+                    continue
+                table.problems.append(
+                    (
+                        line,
+                        ",".join(fields),
+                        f'for "{", ".join(fields)}": values "{", ".join(str(c) for c in cells)}" '
+                        f'not found in the lookup table "{reference["resource"]}" as "{", ".join(target_fields)}"',
+                    )
+                )
+
+
+def read_package(package_path: Path, descriptor: dict, shown) -> dict[str, Table]:
+    """Every resource read once and checked against its schema and keys.
+
+    ``shown(path)`` gives the path that messages print. Raises ``Damaged`` (see the module).
+    """
+    folder = Path(package_path).parent
+    tables = {}
+    for resource in descriptor["resources"]:
+        path = folder / resource["path"]
+        tables[resource["name"]] = read_table(path, shown(path), resource)
+    key_problems(tables, descriptor)
+    return tables
