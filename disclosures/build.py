@@ -11,16 +11,19 @@ give the same bytes.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import sqlite3
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 
 import sqlite_utils
 
-from . import derive, feed, release_records, rules, site_config, validate
+from . import derive, feed, precompute, release_records, rules, site_config, stamp, table_schema, validate
 from .files import cell_text, json_text, read_csv, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
@@ -87,6 +90,10 @@ SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, per
 FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
 """,
 }
+# Rows per INSERT statement; sqlite-utils lowers it to fit SQLite's 999 variables.
+BATCH_SIZE = 1000
+# SQLite's page cache while building (KiB): index builds sort in memory up to this.
+BUILD_CACHE_KIB = 256 * 1024
 # Platforms whose coverage matrix (jurisdictions × periods) gets a view of its own.
 COVERAGE_MATRICES = ["telegram"]
 
@@ -103,25 +110,54 @@ def to_sql_value(value):
     return value
 
 
-def read_typed_rows(package_path: Path, descriptor: dict) -> dict[str, list[dict]]:
-    """Rows of every resource, typed by the Table Schema (Frictionless parses, we don't guess)."""
+def frictionless_tables(package_path: Path, descriptor: dict) -> dict[str, table_schema.Table]:
+    """Typed rows of every resource read by Frictionless, for a package ``table_schema`` does not
+    read (a type or constraint it does not enforce); the same shape as its tables."""
     import frictionless
 
     package = frictionless.Package(str(package_path))
     tables = {}
     for resource in descriptor["resources"]:
+        names = [f["name"] for f in resource["schema"]["fields"]]
+        table = table_schema.Table(resource["name"], names)
         with package.get_resource(resource["name"]) as reader:
-            rows = [{k: to_sql_value(v) for k, v in row.to_dict().items()} for row in reader.row_stream]
-        key = resource["schema"]["primaryKey"]
-        tables[resource["name"]] = sorted(rows, key=lambda r: tuple(r[k] for k in key))
+            for row in reader.row_stream:
+                table.rows.append(tuple(row.get(name) for name in names))
+                table.lines.append(row.row_number)
+        with (package_path.parent / resource["path"]).open(encoding="utf-8", newline="") as handle:
+            table.digest = table_schema.rows_digest(list(csv.reader(handle))[1:])
+        tables[resource["name"]] = table
     return tables
+
+
+def typed_tables(package_path: Path, folder: Path) -> dict[str, table_schema.Table]:
+    """The package's typed rows, validated once: by the stamp ``make validate`` left in ``folder``
+    for these very bytes, or here. Raises ``validate.ValidationFailed``."""
+    descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+    if stamp.is_valid(package_path, folder) and table_schema.supported(descriptor) is None:
+        try:
+            tables = table_schema.read_package(package_path, descriptor, str)
+        except table_schema.Damaged:
+            tables = None
+        if tables is not None and not any(t.problems for t in tables.values()):
+            return tables
+    problems, tables = validate.check_package(package_path, base=package_path.parent)
+    if problems:
+        raise validate.ValidationFailed(problems)
+    return tables if tables is not None else frictionless_tables(package_path, descriptor)
 
 
 # Checks before the database is published -------------------------------------------------
 
 
-def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: dict) -> None:
-    """Integrity, foreign keys, series without overlap, and every CSV cell equal in the DB."""
+def check_database(
+    db: sqlite_utils.Database, package_path: Path, descriptor: dict, digests: dict[str, int] | None = None
+) -> None:
+    """Integrity, foreign keys, series without overlap, and every CSV cell equal in the DB.
+
+    ``digests`` ({resource: ``table_schema.rows_digest`` of its CSV rows}) spares reading the CSV
+    files again; they are read (and the difference named) only when a digest differs.
+    """
     unsafe = [
         name
         for (name,) in db.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
@@ -152,6 +188,9 @@ def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: di
     if overlaps:
         raise BuildFailed(f"figures_series has overlapping periods: {overlaps[:10]}")
     for resource in descriptor["resources"]:
+        rows = (tuple(cell_text(v) for v in row) for row in db.execute(reported_rows_sql(resource)))
+        if digests is not None and table_schema.rows_digest(rows) == digests.get(resource["name"]):
+            continue
         with (package_path.parent / resource["path"]).open(encoding="utf-8", newline="") as handle:
             expected = sorted(tuple(r) for r in list(csv.reader(handle))[1:])
         actual = sorted(tuple(cell_text(v) for v in row) for row in db.execute(reported_rows_sql(resource)))
@@ -167,35 +206,116 @@ def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: di
 # The build ---------------------------------------------------------------------------------
 
 
-def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list[dict]]) -> None:
-    """Create every table from the schema, load the typed rows and derived figures, then index."""
-    units = {m["metric_id"]: m["unit"] for m in tables.get("metrics", [])}
-    derived = derive.derive_figures(tables["figures"], units)
-    reported_ids = {r["figure_id"] for r in tables["figures"]}
+def sql_rows(table: table_schema.Table):
+    """The table's rows as SQLite values, one at a time."""
+    for row in table.rows:
+        yield tuple(map(to_sql_value, row))
+
+
+def nested_groups(figures: table_schema.Table, units: dict[str, str]) -> list[dict]:
+    """Exact counts of the groups (platform, jurisdiction, request type, metric) where one
+    period lies within another, as the dicts ``derive.derive_figures`` reads: only those can
+    yield a derived figure, and at a million figures the rest need not be copied."""
+    column = {name: figures.column(name) for name in figures.fields}
+    groups = defaultdict(list)
+    for index, row in enumerate(figures.rows):
+        exact = row[column["value_kind"]] == "exact" and row[column["value"]] is not None
+        if exact and units.get(row[column["metric_id"]]) == "count":
+            key = tuple(row[column[n]] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id"))
+            groups[key].append(index)
+    nested = []
+    for members in groups.values():
+        periods = sorted(
+            {(figures.rows[i][column["period_start"]], figures.rows[i][column["period_end"]]) for i in members}
+        )
+        if any(rules.strictly_within(a, b) for a in periods for b in periods):
+            nested += members
+    return [
+        {name: to_sql_value(value) for name, value in zip(figures.fields, figures.rows[i], strict=True)}
+        for i in sorted(nested)
+    ]
+
+
+def recency_ranks(keys: list[tuple[str, str]]) -> list[int]:
+    """Rank of each (period_end, figure_id): newest period first, ties by figure id (see
+    ``derive.with_recency_rank``), in the order given."""
+    order = sorted(range(len(keys)), key=lambda i: keys[i][1])
+    order.sort(key=lambda i: keys[i][0], reverse=True)
+    ranks = [0] * len(keys)
+    for rank, index in enumerate(order, start=1):
+        ranks[index] = rank
+    return ranks
+
+
+def figure_rows(figures: table_schema.Table, derived: list[derive.Derived], units: dict[str, str]):
+    """Every figure, reported then derived, with the build's columns, one dict at a time."""
+    start, end, fid = figures.column("period_start"), figures.column("period_end"), figures.column("figure_id")
+    keys = [(row[end].isoformat(), row[fid]) for row in figures.rows]
+    keys += [(d.row["period_end"], d.row["figure_id"]) for d in derived]
+    ranks = recency_ranks(keys)
+    del keys, start
+    rows = (dict(zip(figures.fields, values, strict=True)) for values in sql_rows(figures))
+    for rank, row in zip(ranks, itertools.chain(rows, (d.row for d in derived)), strict=True):
+        row = derive.with_period_columns(row, units)
+        row["recency_rank"] = rank
+        yield row
+
+
+def series_items(figures: table_schema.Table, derived: list[derive.Derived]) -> list[str]:
+    """``derive.series_members`` from the typed rows and the derived figures."""
+    column = {name: figures.column(name) for name in figures.fields}
+    names = (
+        "figure_id",
+        "platform_id",
+        "jurisdiction_id",
+        "request_type_id",
+        "metric_id",
+        "period_start",
+        "period_end",
+    )
+    light = [
+        {
+            "value_kind": row[column["value_kind"]],
+            **{name: to_sql_value(row[column[name]]) for name in names},
+        }
+        for row in figures.rows
+        if row[column["value_kind"]] == "exact"
+    ]
+    return derive.series_members(light + [d.row for d in derived])
+
+
+def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, table_schema.Table]) -> None:
+    """Create every table from the schema, load the typed rows and derived figures in one
+    transaction, then index, precompute the default views' numbers, and ANALYZE."""
+    metrics = tables.get("metrics")
+    units = {}
+    if metrics is not None:
+        units = {row[metrics.column("metric_id")]: row[metrics.column("unit")] for row in metrics.rows}
+    figures = tables["figures"]
+    derived = derive.derive_figures(nested_groups(figures, units), units)
+    reported_ids = set(map(itemgetter(figures.column("figure_id")), figures.rows))
     for item in derived:
         if item.row["figure_id"] in reported_ids:
             raise BuildFailed(f"derived figure id {item.row['figure_id']} collides with a reported figure")
-    with db.conn:
+    del reported_ids
+    # Without one explicit transaction sqlite-utils commits every chunk of rows it inserts.
+    with db.atomic():
         for resource in descriptor["resources"]:
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
         db.execute(SERIES_MEMBERS_SQL)
         for resource in descriptor["resources"]:
-            rows = tables[resource["name"]]
+            table = tables[resource["name"]]
             if resource["name"] == "figures":
-                rows = [derive.with_period_columns(r, units) for r in rows + [d.row for d in derived]]
-                rows = derive.with_recency_rank(rows)
-            if rows:
-                db[resource["name"]].insert_all(rows, batch_size=500)
-        members = derive.series_members(tables["figures"] + [d.row for d in derived])
-        db["series_members"].insert_all({"figure_id": fid} for fid in members)
-        links = [
-            {"figure_id": d.row["figure_id"], "input_figure_id": fid, "sign": sign}
-            for d in derived
-            for fid, sign in d.inputs
-        ]
+                db["figures"].insert_all(figure_rows(table, derived, units), batch_size=BATCH_SIZE)
+            elif table.rows:
+                db[resource["name"]].insert_all(itertools.chain([table.fields], sql_rows(table)), batch_size=BATCH_SIZE)
+        members = series_items(figures, derived)
+        db["series_members"].insert_all(itertools.chain([["figure_id"]], ((fid,) for fid in members)))
+        links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
         if links:
-            db["figure_inputs"].insert_all(links)
+            db["figure_inputs"].insert_all(itertools.chain([["figure_id", "input_figure_id", "sign"]], links))
+        # Indexes after the load: one sort per index instead of a B-tree update per row.
         for table, indexes in INDEXES.items():
             for columns in indexes:
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
@@ -205,6 +325,10 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
         db.create_view(f"{platform}_coverage", coverage_matrix_sql(db, platform), replace=True)
     for table, columns in FTS_COLUMNS.items():
         db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
+        db[f"{table}_fts"].optimize()
+    with db.atomic():
+        precompute.write_default_counts(db, precompute.configured_facets(site_config.site_metadata(descriptor)))
+    db.execute("ANALYZE")
 
 
 def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:
@@ -245,11 +369,8 @@ def build_database(
 def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -> tuple[Path, dict]:
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
     and the package descriptor it was built from."""
-    problems = validate.validate_package(package_path, base=package_path.parent)
-    if problems:
-        raise validate.ValidationFailed(problems)
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
-    tables = read_typed_rows(package_path, descriptor)
+    tables = typed_tables(package_path, db_path.parent)
     releases = Path(releases) if releases is not None else package_path.parent / "releases"
     recorded = release_records.recorded_releases(releases)
     changelogs = {v: read_csv(releases / v / "changelog.csv") for v in recorded}
@@ -262,11 +383,17 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
     try:
         conn = sqlite3.connect(temporary)
         conn.execute("PRAGMA foreign_keys = ON")
+        # A temporary file, renamed only once checked: a crash mid-build loses nothing, so no journal.
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
         db = sqlite_utils.Database(conn)
         populate(db, descriptor, tables)
+        digests = {name: table.digest for name, table in tables.items()}
+        del tables
         with conn:
             release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs)
-        check_database(db, package_path, descriptor)
+        check_database(db, package_path, descriptor, digests)
         db.execute("VACUUM")
         conn.close()
     except BaseException:

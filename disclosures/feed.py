@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
@@ -17,7 +18,8 @@ def atom_feed(
     homepage: str, name: str, title: str, author: str, version: str, released: str, changes: list[dict]
 ) -> bytes:
     """Atom XML (UTF-8) for ``changes`` (changelog rows); removed figures have no page, so no entry."""
-    updated = f"{released}T00:00:00Z"
+    # One datetime for every entry: feedgen parses a string with dateutil each time it is given one.
+    updated = datetime.fromisoformat(released).replace(tzinfo=UTC)
     feed = FeedGenerator()
     feed.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{homepage}#{name}/{version}')}")
     feed.title(f"{title} {version}: new and corrected figures")

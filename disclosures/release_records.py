@@ -106,7 +106,8 @@ def content_inputs(package_path: Path, descriptor: dict) -> dict[str, str]:
     canonical = json.dumps(unversioned, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     inputs = {"datapackage.json": "sha256:" + sha256_bytes(canonical.encode("utf-8"))}
     for resource in descriptor.get("resources", []):
-        inputs[resource["path"]] = "sha256:" + sha256_bytes((package_path.parent / resource["path"]).read_bytes())
+        with (package_path.parent / resource["path"]).open("rb") as handle:
+            inputs[resource["path"]] = "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
     return dict(sorted(inputs.items()))
 
 

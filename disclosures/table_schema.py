@@ -212,6 +212,16 @@ def cell_reader(spec: dict):
 # Files -------------------------------------------------------------------------------------
 
 
+def row_hash(cells) -> int:
+    """SHA-256 of one row's raw cells (unit separator between them), as an integer."""
+    return int.from_bytes(hashlib.sha256("\x1f".join(cells).encode("utf-8")).digest(), "big")
+
+
+def rows_digest(rows) -> int:
+    """Order-independent digest of rows of cell texts: the sum of their hashes modulo 2**256."""
+    return sum(map(row_hash, rows)) % (1 << 256)
+
+
 def _lines(handle, shown: str):
     """The file's lines, refusing the structure Frictionless reads differently."""
     last = ""
@@ -234,7 +244,6 @@ def read_table(path: Path, shown: str, resource: dict) -> Table:
     width = len(names)
     problems, rows, lines, type_errors = table.problems, table.rows, table.lines, table.type_errors
     digest = 0
-    sha256 = hashlib.sha256
     try:
         with path.open("rb") as binary:
             if binary.read(3) == b"\xef\xbb\xbf":
@@ -251,7 +260,7 @@ def read_table(path: Path, shown: str, resource: dict) -> Table:
                 if line != previous + 1 or len(record) != width or not any(record):
                     raise Damaged(f"{shown}:{line}: record structure")
                 previous = line
-                digest += int.from_bytes(sha256("\x1f".join(record).encode()).digest(), "big")
+                digest += row_hash(record)
                 typed = []
                 for index, cell in enumerate(record):
                     value, broken, type_error = readers[index](cell)

@@ -38,7 +38,9 @@ def cli():
 def validate(package):
     """Validate a data package: the Table Schema, plus the rules it can't express.
 
-    Prints every problem as file:line:field: message and exits 1 when there is one.
+    Prints every problem as file:line:field: message and exits 1 when there is one. A valid
+    datapackage.json leaves build/validated.json, so that `make build` does not validate the
+    same bytes again.
 
     Example:
 
@@ -54,6 +56,10 @@ def validate(package):
     if problems:
         again = f"python scripts/cli.py validate {package}" if package else "make validate"
         fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
+    if not package:
+        from disclosures import stamp
+
+        stamp.record_valid(package_path, paths.BUILD)
     click.echo(f"OK: {validation.shown_path(package_path, base)} is valid")
 
 

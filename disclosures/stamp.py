@@ -1,0 +1,52 @@
+"""The record that a package passed validation, so the build does not validate the same bytes twice.
+
+``make validate`` writes ``build/validated.json`` when a package is valid: the SHA-256 of the
+descriptor, of every resource file and of the validator's own code. ``make build`` reads the
+typed rows once more only for their types and keys when the record matches, and runs every rule
+when it does not (a changed byte, a changed rule, another package).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from . import release_records
+from .files import json_text, replace_file
+
+STAMP_FILE = "validated.json"
+# The code that decides whether a package is valid: a change to it invalidates every stamp.
+VALIDATOR_CODE = ("rules.py", "table_schema.py", "validate.py", "vocabulary.py")
+
+
+def validation_key(package_path: Path) -> dict:
+    """What a validation depends on: {"package": path, "inputs": {file: sha256}, "validator": sha256}.
+
+    Raises OSError or ValueError when the package cannot be read (the caller validates then).
+    """
+    package_path = Path(package_path).resolve()
+    descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+    inputs = release_records.content_inputs(package_path, descriptor)
+    inputs["datapackage.json"] = "sha256:" + hashlib.sha256(package_path.read_bytes()).hexdigest()
+    code = hashlib.sha256()
+    for name in VALIDATOR_CODE:
+        code.update((Path(__file__).parent / name).read_bytes())
+    return {"package": str(package_path), "inputs": inputs, "validator": "sha256:" + code.hexdigest()}
+
+
+def record_valid(package_path: Path, folder: Path) -> Path:
+    """Write the stamp of a package that has just passed validation; returns its path."""
+    path = Path(folder) / STAMP_FILE
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    replace_file(path, json_text(validation_key(package_path)).encode("utf-8"))
+    return path
+
+
+def is_valid(package_path: Path, folder: Path) -> bool:
+    """True when ``folder`` holds a stamp for exactly these bytes and this validator."""
+    path = Path(folder) / STAMP_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) == validation_key(package_path)
+    except (OSError, ValueError):
+        return False
