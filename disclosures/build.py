@@ -27,6 +27,7 @@ from . import derive, feed, precompute, release_records, rules, site_config, sta
 from .files import cell_text, json_text, read_csv, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
+    BUILD_COLUMNS,
     FIGURE_INPUTS_SQL,
     SERIES_MEMBERS_SQL,
     create_table_sql,
@@ -90,8 +91,6 @@ SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, per
 FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
 """,
 }
-# Rows per INSERT statement; sqlite-utils lowers it to fit SQLite's 999 variables.
-BATCH_SIZE = 1000
 # SQLite's page cache while building (KiB): index builds sort in memory up to this.
 BUILD_CACHE_KIB = 256 * 1024
 # Platforms whose coverage matrix (jurisdictions × periods) gets a view of its own.
@@ -206,10 +205,28 @@ def check_database(
 # The build ---------------------------------------------------------------------------------
 
 
-def sql_rows(table: table_schema.Table):
+def sql_rows(table: table_schema.Table, descriptor_fields: list[dict] | None = None):
     """The table's rows as SQLite values, one at a time."""
+    converters = [to_sql_value] * len(table.fields)
+    if descriptor_fields is not None:
+        # Only numbers and dates need converting; strings and None go in as they are.
+        converters = [
+            to_sql_value if f.get("type") in ("number", "integer", "date") else None for f in descriptor_fields
+        ]
+    if not any(converters):
+        yield from table.rows
+        return
+    pairs = list(enumerate(converters))
     for row in table.rows:
-        yield tuple(map(to_sql_value, row))
+        yield tuple(row[i] if convert is None else convert(row[i]) for i, convert in pairs)
+
+
+def load_rows(db: sqlite_utils.Database, table: str, columns: list[str], rows) -> None:
+    """INSERT every row (tuples in ``columns`` order) with one prepared statement: at a million
+    rows, sqlite-utils' insert_all spends more time converting values than SQLite writing them."""
+    names = ", ".join(quote_ident(c) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    db.conn.executemany(f"INSERT INTO {quote_ident(table)} ({names}) VALUES ({marks})", rows)
 
 
 def nested_groups(figures: table_schema.Table, units: dict[str, str]) -> list[dict]:
@@ -228,12 +245,22 @@ def nested_groups(figures: table_schema.Table, units: dict[str, str]) -> list[di
         periods = sorted(
             {(figures.rows[i][column["period_start"]], figures.rows[i][column["period_end"]]) for i in members}
         )
-        if any(rules.strictly_within(a, b) for a in periods for b in periods):
+        if has_nesting(periods):
             nested += members
     return [
         {name: to_sql_value(value) for name, value in zip(figures.fields, figures.rows[i], strict=True)}
         for i in sorted(nested)
     ]
+
+
+def has_nesting(periods: list[tuple[date, date]]) -> bool:
+    """True when one of the distinct ``periods`` lies within another."""
+    latest_end = None
+    for _start, end in sorted(periods, key=lambda p: (p[0], -p[1].toordinal())):
+        if latest_end is not None and end <= latest_end:
+            return True
+        latest_end = end if latest_end is None else max(latest_end, end)
+    return False
 
 
 def recency_ranks(keys: list[tuple[str, str]]) -> list[int]:
@@ -247,41 +274,51 @@ def recency_ranks(keys: list[tuple[str, str]]) -> list[int]:
     return ranks
 
 
-def figure_rows(figures: table_schema.Table, derived: list[derive.Derived], units: dict[str, str]):
-    """Every figure, reported then derived, with the build's columns, one dict at a time."""
-    start, end, fid = figures.column("period_start"), figures.column("period_end"), figures.column("figure_id")
+def figure_rows(figures: table_schema.Table, derived: list[derive.Derived], units: dict[str, str], fields: list[dict]):
+    """Every figure, reported then derived, with the build's columns, as tuples in
+    ``figure_columns`` order, one at a time."""
+    end, fid = figures.column("period_end"), figures.column("figure_id")
     keys = [(row[end].isoformat(), row[fid]) for row in figures.rows]
     keys += [(d.row["period_end"], d.row["figure_id"]) for d in derived]
     ranks = recency_ranks(keys)
-    del keys, start
-    rows = (dict(zip(figures.fields, values, strict=True)) for values in sql_rows(figures))
+    del keys
+    columns = figure_columns(figures)
+    rows = (dict(zip(figures.fields, values, strict=True)) for values in sql_rows(figures, fields))
     for rank, row in zip(ranks, itertools.chain(rows, (d.row for d in derived)), strict=True):
         row = derive.with_period_columns(row, units)
         row["recency_rank"] = rank
-        yield row
+        yield tuple(row[c] for c in columns)
+
+
+def figure_columns(figures: table_schema.Table) -> list[str]:
+    """The columns of the figures table: the schema's, then the build's."""
+    return figures.fields + list(BUILD_COLUMNS)
 
 
 def series_items(figures: table_schema.Table, derived: list[derive.Derived]) -> list[str]:
-    """``derive.series_members`` from the typed rows and the derived figures."""
+    """``derive.series_members`` of the reported and derived figures, from the typed rows
+    (periods and ids only, so a million figures are not copied into dicts)."""
     column = {name: figures.column(name) for name in figures.fields}
-    names = (
-        "figure_id",
-        "platform_id",
-        "jurisdiction_id",
-        "request_type_id",
-        "metric_id",
-        "period_start",
-        "period_end",
-    )
-    light = [
-        {
-            "value_kind": row[column["value_kind"]],
-            **{name: to_sql_value(row[column[name]]) for name in names},
-        }
-        for row in figures.rows
-        if row[column["value_kind"]] == "exact"
-    ]
-    return derive.series_members(light + [d.row for d in derived])
+    group_columns = [column[n] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")]
+    start, end, fid, kind = (column[n] for n in ("period_start", "period_end", "figure_id", "value_kind"))
+    groups: dict[tuple, list] = defaultdict(list)
+    for row in figures.rows:
+        if row[kind] == "exact":
+            groups[tuple(row[i] for i in group_columns)].append(((row[start], row[end]), row[fid]))
+    for item in derived:
+        row = item.row
+        key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
+        period = (date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]))
+        groups[key].append((period, row["figure_id"]))
+    members = []
+    for items in groups.values():
+        items.sort()
+        if all(a[0][1] < b[0][0] for a, b in itertools.pairwise(items)):
+            # Periods apart from each other: rules.non_overlapping would keep them all.
+            members += [fid for _, fid in items]
+        else:
+            members += rules.non_overlapping(items)
+    return sorted(members)
 
 
 def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, table_schema.Table]) -> None:
@@ -306,15 +343,15 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
         db.execute(SERIES_MEMBERS_SQL)
         for resource in descriptor["resources"]:
             table = tables[resource["name"]]
+            fields = resource["schema"]["fields"]
             if resource["name"] == "figures":
-                db["figures"].insert_all(figure_rows(table, derived, units), batch_size=BATCH_SIZE)
-            elif table.rows:
-                db[resource["name"]].insert_all(itertools.chain([table.fields], sql_rows(table)), batch_size=BATCH_SIZE)
+                load_rows(db, "figures", figure_columns(table), figure_rows(table, derived, units, fields))
+            else:
+                load_rows(db, resource["name"], table.fields, sql_rows(table, fields))
         members = series_items(figures, derived)
-        db["series_members"].insert_all(itertools.chain([["figure_id"]], ((fid,) for fid in members)))
+        load_rows(db, "series_members", ["figure_id"], ((fid,) for fid in members))
         links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
-        if links:
-            db["figure_inputs"].insert_all(itertools.chain([["figure_id", "input_figure_id", "sign"]], links))
+        load_rows(db, "figure_inputs", ["figure_id", "input_figure_id", "sign"], links)
         # Indexes after the load: one sort per index instead of a B-tree update per row.
         for table, indexes in INDEXES.items():
             for columns in indexes:

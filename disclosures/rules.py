@@ -162,6 +162,7 @@ def numbers_to_find_in_quote(kind: str, value, low, high) -> list[tuple[str, Dec
 # Periods -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def period_kind(start: date, end: date) -> str:
     """Name a reporting period: year, half, quarter, month, year_to_date or other."""
     if start.year == end.year and start.day == 1:

@@ -19,9 +19,9 @@ tests/test_table_schema.py checks that both agree, fixture by fixture and on mut
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,8 +42,9 @@ FIELD_KEYS = {"name", "type", "format", "title", "description", "constraints", "
 }
 NUMERIC_TYPES = {"integer", "number"}
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# Clean cells this short are remembered per column, so a repeated id or date is checked once.
+# Cells this short are remembered per column, up to so many distinct ones (ids are not worth it).
 REMEMBERED_CELL_LENGTH = 64
+REMEMBERED_CELLS = 4096
 # csv's default field limit (128 KiB) is far above every maxLength in the schema.
 csv.field_size_limit(1 << 20)
 
@@ -59,12 +60,12 @@ class Table:
     name: str
     fields: list[str]
     rows: list[tuple] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
+    lines: Sequence[int] = field(default_factory=list)
     # (line, field or None, message): schema problems, then raw-cell problems.
     problems: list[tuple[int, str | None, str]] = field(default_factory=list)
     # (line, field) of the cells that failed their type (Frictionless gives them None).
     type_errors: set[tuple[int, str]] = field(default_factory=set)
-    # Sum of the SHA-256 of every raw row, modulo 2**256: equal multisets give equal digests.
+    # rows_digest of the raw rows, for the build's round-trip check (same process only).
     digest: int = 0
 
     def column(self, name: str) -> int:
@@ -213,13 +214,15 @@ def cell_reader(spec: dict):
 
 
 def row_hash(cells) -> int:
-    """SHA-256 of one row's raw cells (unit separator between them), as an integer."""
-    return int.from_bytes(hashlib.sha256("\x1f".join(cells).encode("utf-8")).digest(), "big")
+    """Python's hash of one row's cell texts. It differs between processes (string hashing is
+    salted), so digests are only ever compared within the process that made them."""
+    return hash(tuple(cells))
 
 
 def rows_digest(rows) -> int:
-    """Order-independent digest of rows of cell texts: the sum of their hashes modulo 2**256."""
-    return sum(map(row_hash, rows)) % (1 << 256)
+    """Order-independent digest of rows of cell texts (the sum of their hashes): equal multisets
+    of rows give equal digests; one changed cell changes it but with odds of 2**-64."""
+    return sum(map(row_hash, rows))
 
 
 def _lines(handle, shown: str):
@@ -240,9 +243,11 @@ def read_table(path: Path, shown: str, resource: dict) -> Table:
     table = Table(resource["name"], names)
     readers = [cell_reader(spec) for spec in specs]
     numeric = [spec.get("type") in NUMERIC_TYPES for spec in specs]
-    clean: list[set[str]] = [set() for _ in specs]
+    # Per column, what a short cell already read gave (value, messages, type error, raw-text
+    # messages): a repeated id, date or wording is read once and its value shared, not copied.
+    known: list[dict[str, tuple]] = [{} for _ in specs]
     width = len(names)
-    problems, rows, lines, type_errors = table.problems, table.rows, table.lines, table.type_errors
+    problems, rows, type_errors = table.problems, table.rows, table.type_errors
     digest = 0
     try:
         with path.open("rb") as binary:
@@ -254,43 +259,43 @@ def read_table(path: Path, shown: str, resource: dict) -> Table:
             header = next(reader, None)
             if header != names:
                 raise Damaged(f"{shown}: header")
-            previous = 1
+            line = 1
             for record in reader:
-                line = reader.line_num
-                if line != previous + 1 or len(record) != width or not any(record):
-                    raise Damaged(f"{shown}:{line}: record structure")
-                previous = line
+                line += 1
+                if reader.line_num != line or len(record) != width or not any(record):
+                    raise Damaged(f"{shown}:{reader.line_num}: record structure")
                 digest += row_hash(record)
                 typed = []
                 for index, cell in enumerate(record):
-                    value, broken, type_error = readers[index](cell)
+                    cached = known[index].get(cell)
+                    if cached is None:
+                        value, broken, type_error = readers[index](cell)
+                        cached = (value, broken, type_error, rules.cell_problems(cell, numeric=numeric[index]))
+                        if len(cell) <= REMEMBERED_CELL_LENGTH and len(known[index]) < REMEMBERED_CELLS:
+                            known[index][cell] = cached
+                    value, broken, type_error, cell_messages = cached
                     typed.append(value)
                     if broken:
                         if type_error:
                             type_errors.add((line, names[index]))
                         for message in broken:
                             problems.append((line, names[index], message))
-                    seen = clean[index]
-                    if cell in seen:
-                        continue
-                    cell_messages = rules.cell_problems(cell, numeric=numeric[index])
-                    if cell_messages:
-                        for message in cell_messages:
-                            problems.append((line, names[index], message))
-                    elif len(cell) <= REMEMBERED_CELL_LENGTH:
-                        seen.add(cell)
+                    for message in cell_messages:
+                        problems.append((line, names[index], message))
                 rows.append(tuple(typed))
-                lines.append(line)
     except (UnicodeDecodeError, csv.Error) as error:
         raise Damaged(f"{shown}: {error}") from error
     except OSError as error:
         raise Damaged(f"{shown}: {error}") from error
-    table.digest = digest % (1 << 256)
+    # Every record is one line (a longer one is Damaged): row i is on line i + 2.
+    table.lines = range(2, len(rows) + 2)
+    table.digest = digest
     return table
 
 
 def key_problems(tables: dict[str, Table], descriptor: dict) -> None:
     """Primary and foreign keys, appended to each table's problems as Frictionless words them."""
+    lookups: dict[tuple, set] = {}
     for resource in descriptor["resources"]:
         table = tables[resource["name"]]
         schema = resource["schema"]
@@ -312,17 +317,34 @@ def key_problems(tables: dict[str, Table], descriptor: dict) -> None:
         for fk in schema.get("foreignKeys", []):
             fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
             reference = fk["reference"]
-            target = tables[reference["resource"]]
             target_fields = reference["fields"]
             target_fields = [target_fields] if isinstance(target_fields, str) else target_fields
-            target_positions = [target.column(name) for name in target_fields]
-            lookup = {tuple(row[i] for i in target_positions) for row in target.rows}
-            lookup.discard(tuple(None for _ in target_positions))
+            lookup_key = (reference["resource"], tuple(target_fields))
+            if lookup_key not in lookups:
+                target = tables[reference["resource"]]
+                positions = [target.column(name) for name in target_fields]
+                values = {tuple(row[i] for i in positions) for row in target.rows}
+                values.discard(tuple(None for _ in positions))
+                lookups[lookup_key] = values
+            lookup = lookups[lookup_key]
             positions = [table.column(name) for name in fields]
-            for row, line in zip(table.rows, table.lines, strict=True):
-                cells = tuple(row[i] for i in positions)
-                if all(cell is None for cell in cells) or cells in lookup:
-                    continue
+            if len(positions) == 1:
+                # One column: compare the cell itself, not a one-cell tuple per row.
+                (position,) = positions
+                single = {cells[0] for cells in lookup}
+                broken = [
+                    (line, (row[position],))
+                    for row, line in zip(table.rows, table.lines, strict=True)
+                    if row[position] is not None and row[position] not in single
+                ]
+            else:
+                broken = [
+                    (line, cells)
+                    for row, line in zip(table.rows, table.lines, strict=True)
+                    if (cells := tuple(row[i] for i in positions)) not in lookup
+                    and not all(cell is None for cell in cells)
+                ]
+            for line, cells in broken:
                 table.problems.append(
                     (
                         line,

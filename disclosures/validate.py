@@ -202,7 +202,7 @@ def name_problems(descriptor: dict, shown: str) -> list[rules.Problem]:
 # Cross-row rules on the parsed figures ---------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figure:
     line: int
     figure_id: str
