@@ -65,8 +65,9 @@ smoke: $(BUILT) $(SITE_READY)
 	  echo "smoke: $$path 200"; \
 	done
 
+# FIGURES=100000 (or 1000000) adds a synthetic package of that size (disclosures/synthetic.py).
 bench: $(BUILT) $(SITE_READY)
-	$(CLI) bench
+	$(CLI) bench $(if $(FIGURES),--figures $(FIGURES))
 
 # dist/<version>/ (downloads, hashes, citation, changelog) from build/, and its record in releases/<version>/.
 release: $(BUILT)

@@ -1,12 +1,19 @@
 """Benchmarks: medians and ratios against the stock stack in the same run, never single timings.
 
-Each function returns numbers; ``scripts/cli.py bench`` prints them.
+Each function returns numbers; ``scripts/cli.py bench`` prints them and writes build/bench.json.
+At scale (``make bench FIGURES=1000000``) the package comes from ``synthetic.write_package``; the
+project, the floor (csv + sqlite3 executemany) and the stock stack (frictionless validate,
+sqlite-utils insert) run side by side in fresh processes, and serving is compared with stock
+``datasette serve -i``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
+import os
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -18,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from . import build, site, validate
-from .paths import PACKAGE
+from .paths import PACKAGE, ROOT
 from .vocabulary import DATABASE_FILE, DATABASE_NAME
 
 PAGES = [
@@ -127,3 +134,222 @@ def flood_comparison(build_dir: Path, seconds: float) -> tuple[int, int]:
         for process in (ours, plain):
             process.terminate()
             process.wait(timeout=10)
+
+
+# Pipelines at scale: the project, the floor and the stock stack, side by side ----------------
+
+
+class BenchFailed(Exception):
+    """A measured command failed; its message holds the command and its standard error."""
+
+
+def run_measured(commands: list[list[str]]) -> dict[str, float]:
+    """Run ``commands`` one after another; {"seconds": wall time of all, "peak_mb": largest
+    peak resident memory of any}. Each runs in the repository, output discarded. Raises
+    BenchFailed when one exits non-zero."""
+    seconds, peak = 0.0, 0
+    for command in commands:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # wait4 gives this child's own resource usage (ru_maxrss in KiB on Linux).
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds += time.perf_counter() - start
+        error = process.stderr.read().decode("utf-8", "replace")
+        process.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise BenchFailed(f"{' '.join(command)} failed:\n{error[-2000:]}")
+        peak = max(peak, usage.ru_maxrss)
+    return {"seconds": seconds, "peak_mb": peak / 1024}
+
+
+def floor_load(package_path: Path, db_path: Path) -> None:
+    """The floor: every CSV into SQLite with the standard library alone (csv, one transaction,
+    executemany into untyped tables, then the build's main indexes). No validation, no types."""
+    descriptor = json.loads(Path(package_path).read_text(encoding="utf-8"))
+    conn = sqlite3.connect(db_path)
+    conn.execute("BEGIN")
+    for resource in descriptor["resources"]:
+        with (Path(package_path).parent / resource["path"]).open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            name = resource["name"]
+            conn.execute(f"CREATE TABLE {name} ({', '.join(header)})")
+            conn.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in header)})", reader)
+    for table, indexes in build.INDEXES.items():
+        for number, columns in enumerate(indexes):
+            existing = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if set(columns) <= existing:
+                conn.execute(f"CREATE INDEX idx_{table}_{number} ON {table} ({', '.join(columns)})")
+    conn.commit()
+    conn.close()
+
+
+def pipeline_commands(package_path: Path, folder: Path) -> dict[str, list[list[str]]]:
+    """The three ways to turn the package into a database, as commands (fresh processes)."""
+    python, venv_bin = sys.executable, Path(sys.executable).parent
+    cli = str(ROOT / "scripts" / "cli.py")
+    stock_db = folder / "stock.db"
+    descriptor = json.loads(Path(package_path).read_text(encoding="utf-8"))
+    stock = [[str(venv_bin / "frictionless"), "validate", str(package_path)]]
+    stock += [
+        [
+            str(venv_bin / "sqlite-utils"),
+            "insert",
+            str(stock_db),
+            resource["name"],
+            str(Path(package_path).parent / resource["path"]),
+            "--csv",
+        ]
+        for resource in descriptor["resources"]
+    ]
+    floor = f"from disclosures import bench; bench.floor_load({str(package_path)!r}, {str(folder / 'floor.db')!r})"
+    return {
+        "project": [
+            [python, cli, "validate", str(package_path), "--out", str(folder / "site")],
+            [python, cli, "build", "--package", str(package_path), "--out", str(folder / "site")],
+        ],
+        "floor": [[python, "-c", floor]],
+        "stock": stock,
+    }
+
+
+def pipeline_comparison(package_path: Path, folder: Path, repeat: int) -> dict:
+    """Medians of ``repeat`` runs of the project (make validate && make build), the floor and
+    the stock stack (frictionless validate, then sqlite-utils insert of every CSV), interleaved
+    so that load on the machine falls on all three alike. Peak memory is the largest seen."""
+    samples: dict[str, list[dict]] = {"project": [], "floor": [], "stock": []}
+    outputs = {"project": folder / "site", "floor": folder / "floor.db", "stock": folder / "stock.db"}
+    for _ in range(repeat):
+        for name, commands in pipeline_commands(package_path, folder).items():
+            # Each run starts from nothing; the project's last build stays for the serving bench.
+            if outputs[name].is_dir():
+                shutil.rmtree(outputs[name])
+            outputs[name].unlink(missing_ok=True)
+            samples[name].append(run_measured(commands))
+    figures = sum(1 for _ in (Path(package_path).parent / "data" / "figures.csv").open(encoding="utf-8")) - 1
+    result = {"figures": figures, "repeat": repeat}
+    for name, runs in samples.items():
+        result[name] = {
+            "seconds": statistics.median(r["seconds"] for r in runs),
+            "peak_mb": max(r["peak_mb"] for r in runs),
+        }
+    result["project_over_floor"] = result["project"]["seconds"] / result["floor"]["seconds"]
+    result["stock_over_project"] = result["stock"]["seconds"] / result["project"]["seconds"]
+    result["project_us_per_figure"] = result["project"]["seconds"] / figures * 1e6
+    return result
+
+
+def acceptance(results: dict[str, dict]) -> dict[str, dict]:
+    """The issue's targets against the measured numbers: {target: {"value", "limit", "met"}}."""
+    checks = {}
+    real = results.get("real")
+    if real:
+        seconds = real["project"]["seconds"]
+        checks["real: validate + build (s)"] = {"value": seconds, "limit": 3.0, "met": seconds <= 3.0}
+    large = results.get("1000000")
+    if large:
+        ratio = large["project_over_floor"]
+        checks["1M: project / floor"] = {"value": ratio, "limit": 4.0, "met": ratio <= 4.0}
+        peak = large["project"]["peak_mb"]
+        checks["1M: peak memory (MB)"] = {"value": peak, "limit": 1536, "met": peak <= 1536}
+        if "100000" in results:
+            growth = large["project_us_per_figure"] / results["100000"]["project_us_per_figure"]
+            # Linear: the cost per figure at 1M within 25% of the cost per figure at 100k.
+            checks["1M vs 100k: cost per figure"] = {"value": growth, "limit": 1.25, "met": growth <= 1.25}
+    return checks
+
+
+# Serving: the site as make serve runs it against stock `datasette serve -i`, over HTTP ------
+
+
+SERVED_PAGES = [
+    f"/{DATABASE_NAME}/figures",
+    f"/{DATABASE_NAME}/figures.json",
+    f"/{DATABASE_NAME}/figures?platform_id=telegram",
+    "/",
+]
+
+
+def fetch_ms(port: int, page: str) -> float:
+    start = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=60) as response:
+        response.read()
+    return (time.perf_counter() - start) * 1000
+
+
+def concurrent_load(port: int, pages: list[str], clients: int, seconds: float) -> dict[str, float]:
+    """``clients`` threads requesting ``pages`` in turn for ``seconds`` (loopback, bounded):
+    p50 and p95 latency in ms and requests per second."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    deadline = time.monotonic() + seconds
+
+    def client(offset: int) -> list[float]:
+        samples, index = [], offset
+        while time.monotonic() < deadline:
+            samples.append(fetch_ms(port, pages[index % len(pages)]))
+            index += 1
+        return samples
+
+    with ThreadPoolExecutor(clients) as pool:
+        samples = sorted(s for result in pool.map(client, range(clients)) for s in result)
+    if not samples:
+        return {"p50_ms": float("nan"), "p95_ms": float("nan"), "rps": 0.0}
+    return {
+        "p50_ms": samples[len(samples) // 2],
+        "p95_ms": samples[min(len(samples) - 1, int(len(samples) * 0.95))],
+        "rps": len(samples) / seconds,
+    }
+
+
+def serving_comparison(build_dir: Path, repeat: int, clients: int = 16, seconds: float = 5.0) -> dict:
+    """Median ms per page at one client, then a mixed load at ``clients`` clients: the site
+    (`datasette serve` of build/ with plugins, metadata and settings) against stock
+    `datasette serve -i` of the same database with Datasette's defaults."""
+    ours_port, stock_port = free_port(), free_port()
+    ours = start_server(
+        [str(site.DATASETTE), "serve", *site.datasette_arguments(build_dir), "--port", str(ours_port)], ours_port
+    )
+    try:
+        stock = start_server(
+            [str(site.DATASETTE), "serve", "-i", str(build_dir / DATABASE_FILE), "--port", str(stock_port)],
+            stock_port,
+        )
+    except BaseException:
+        ours.terminate()
+        ours.wait(timeout=10)
+        raise
+    result: dict = {"pages": {}}
+    try:
+        for page in SERVED_PAGES:
+            row = {}
+            for name, port in (("site", ours_port), ("stock", stock_port)):
+                fetch_ms(port, page)  # warm
+                row[f"{name}_ms"] = statistics.median(fetch_ms(port, page) for _ in range(repeat))
+            row["stock_over_site"] = row["stock_ms"] / row["site_ms"]
+            result["pages"][page] = row
+        for name, port in (("site", ours_port), ("stock", stock_port)):
+            result[f"mixed_{clients}_clients_{name}"] = concurrent_load(port, SERVED_PAGES, clients, seconds)
+    finally:
+        for process in (ours, stock):
+            process.terminate()
+            process.wait(timeout=10)
+    return result
+
+
+def write_results(path: Path, update: dict) -> dict:
+    """Merge ``update`` into the JSON at ``path`` (per package size, so runs at several sizes
+    accumulate) and return the whole."""
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        current = {}
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(current.get(key), dict):
+            current[key] = {**current[key], **value}
+        else:
+            current[key] = value
+    current["acceptance"] = acceptance(current.get("pipelines", {}))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return current

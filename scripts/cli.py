@@ -35,18 +35,23 @@ def cli():
 
 @cli.command()
 @click.argument("package", type=click.Path(path_type=Path), required=False)
-def validate(package):
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Where the build will look for the record of this validation (default: build/ for datapackage.json).",
+)
+def validate(package, out):
     """Validate a data package: the Table Schema, plus the rules it can't express.
 
     Prints every problem as file:line:field: message and exits 1 when there is one. A valid
-    datapackage.json leaves build/validated.json, so that `make build` does not validate the
+    package leaves validated.json in build/ (or --out), so that the build does not validate the
     same bytes again.
 
     Example:
 
     \b
         python scripts/cli.py validate                                  # datapackage.json
-        python scripts/cli.py validate ../other-package/datapackage.json
+        python scripts/cli.py validate ../other-package/datapackage.json --out /tmp/site
     """
     from disclosures import validate as validation
 
@@ -56,10 +61,10 @@ def validate(package):
     if problems:
         again = f"python scripts/cli.py validate {package}" if package else "make validate"
         fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
-    if not package:
+    if out or not package:
         from disclosures import stamp
 
-        stamp.record_valid(package_path, paths.BUILD)
+        stamp.record_valid(package_path, out or paths.BUILD)
     click.echo(f"OK: {validation.shown_path(package_path, base)} is valid")
 
 
@@ -183,41 +188,97 @@ def serve(host, port):
 
 @cli.command()
 @click.option("--quick", is_flag=True, help="Fewer repetitions.")
-def bench(quick):
-    """Medians and ratios: validation, build, pages, a hostile query and a 404 flood.
+@click.option(
+    "--figures",
+    type=int,
+    default=0,
+    help="Also bench a synthetic package of this many figures (the pipelines and serving).",
+)
+def bench(quick, figures):
+    """Medians and ratios: validation, build, pages, a hostile query and a 404 flood; with
+    --figures, the project against the floor and the stock stack at that size. Writes
+    build/bench.json (results at other sizes are kept).
 
     Example:
 
     \b
         python scripts/cli.py bench --quick
+        make bench FIGURES=1000000      # python scripts/cli.py bench --figures 1000000
     """
     from disclosures import bench as benchmarks
+    from disclosures import synthetic
 
     repeat = 5 if quick else 25
+    pipelines, serving = {}, {}
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        timings = benchmarks.pipeline_timings(folder)
-        click.echo(f"validate: median {timings['validate']:.0f} ms (3 runs)")
-        click.echo(f"build (validate + build + checks + site files): median {timings['build']:.0f} ms (3 runs)")
+        click.echo("pipelines, fresh processes (project: validate && build; floor: csv + sqlite3")
+        click.echo("executemany + indexes; stock: frictionless validate + sqlite-utils insert --csv)")
+        click.echo(
+            f"{'package':>10} {'figures':>9} {'project s':>10} {'floor s':>8} {'stock s':>8} "
+            f"{'proj/floor':>10} {'stock/proj':>10} {'peak MB':>8}"
+        )
+        sizes = [("real", paths.PACKAGE)]
+        if figures:
+            sizes.append((str(figures), None))
+        for name, package in sizes:
+            work = folder / f"pipeline-{name}"
+            work.mkdir()
+            if package is None:
+                package = synthetic.write_package(work / "package", figures)
+            runs = 1 if figures >= 1_000_000 and name != "real" else (3 if not quick else 1)
+            try:
+                result = benchmarks.pipeline_comparison(package, work, runs)
+            except benchmarks.BenchFailed as failure:
+                fail([str(failure)], "The benchmark stopped.")
+            pipelines[name] = result
+            click.echo(
+                f"{name:>10} {result['figures']:>9,} {result['project']['seconds']:>10.2f} "
+                f"{result['floor']['seconds']:>8.2f} {result['stock']['seconds']:>8.2f} "
+                f"{result['project_over_floor']:>9.1f}x {result['stock_over_project']:>9.1f}x "
+                f"{result['project']['peak_mb']:>8.0f}"
+            )
+            serving[name] = benchmarks.serving_comparison(work / "site", repeat=10 if quick else 25)
+        click.echo("\nserving over HTTP, median ms at one client: the site vs stock `datasette serve -i`")
+        for name, result in serving.items():
+            for page, row in result["pages"].items():
+                click.echo(
+                    f"{name:>10} {page:46} {row['site_ms']:8.1f} {row['stock_ms']:9.1f} {row['stock_over_site']:6.1f}x"
+                )
+            for key, mixed in result.items():
+                if key.startswith("mixed"):
+                    click.echo(
+                        f"{name:>10} {key:46} p50 {mixed['p50_ms']:.0f} ms, p95 {mixed['p95_ms']:.0f} ms, "
+                        f"{mixed['rps']:.0f} rps"
+                    )
+
+        site_folder = folder / "pipeline-real" / "site"
         click.echo(
             f"\npage timings, median of {repeat}: this site's settings (immutable, inspect data, no suggested "
             "facets) vs Datasette's default settings on the same database, plugins and metadata"
         )
         click.echo(f"{'page':58} {'site ms':>8} {'default ms':>10} {'ratio':>6}")
-        for page, mine, theirs in benchmarks.site_timings(folder, repeat):
+        for page, mine, theirs in benchmarks.site_timings(site_folder, repeat):
             click.echo(f"{page:58} {mine:8.1f} {theirs:10.1f} {theirs / mine:6.1f}x")
-        refused, direct = benchmarks.hostile_query(folder, repeat)
+        refused, direct = benchmarks.hostile_query(site_folder, repeat)
         click.echo(
             f"\nprintf('%.*c', 999999999, 'x'): refused in median {refused:.1f} ms; "
             f"SQLite alone takes {direct:.0f} ms (ratio {direct / refused:.0f}x)"
         )
         seconds = 3 if quick else 10
-        ours, plain = benchmarks.flood_comparison(folder, seconds)
+        ours, plain = benchmarks.flood_comparison(site_folder, seconds)
         ratio = f"{ours / plain:.1f}x" if plain else "n/a"
         click.echo(
             f"404 flood for {seconds} s from one client: the site answered {ours}, "
             f"plain datasette (rich importable) {plain}; ratio {ratio}"
         )
+    written = benchmarks.write_results(
+        paths.BUILD / "bench.json",
+        {"pipelines": pipelines, "serving": serving, "machine": {"cpus": os.cpu_count(), "load": os.getloadavg()}},
+    )
+    click.echo("\nacceptance (build/bench.json):")
+    for target, check in written["acceptance"].items():
+        click.echo(f"  {target}: {check['value']:.2f} (limit {check['limit']}) {'met' if check['met'] else 'NOT met'}")
 
 
 if __name__ == "__main__":
