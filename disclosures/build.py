@@ -428,7 +428,7 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
         populate(db, descriptor, tables)
         digests = {name: table.digest for name, table in tables.items()}
         del tables
-        with conn:
+        with db.atomic():
             release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs)
         check_database(db, package_path, descriptor, digests)
         db.execute("VACUUM")

@@ -16,10 +16,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import attrs
-import frictionless
-from frictionless import errors as ferrors
-
 from . import rules, table_schema
 from .paths import PACKAGE
 from .vocabulary import number_text
@@ -67,47 +63,6 @@ def figure_value_notes(values, record_sources: set[str]) -> list[tuple[str, str]
             continue
         notes.append(("quote", f"{field} {number_text(number)} does not appear in the quote"))
     return notes
-
-
-@attrs.define(kw_only=True, repr=False)
-class period_order(frictionless.Check):
-    """period_end is on or after period_start, in any resource that has both."""
-
-    type = "period-order"
-    Errors = [ferrors.CellError]
-
-    def validate_row(self, row):
-        if not {"period_start", "period_end"} <= set(row.field_names):
-            return
-        for field, note in period_order_notes(row):
-            yield ferrors.CellError.from_row(row, note=note, field_name=field)
-
-
-@attrs.define(kw_only=True, repr=False)
-class figure_value(frictionless.Check):
-    """A figure's (or authority report's) value columns match its value_kind; its quote contains its numbers."""
-
-    type = "figure-value"
-    Errors = [ferrors.CellError]
-
-    def validate_start(self):
-        self.record_sources = set()
-        package = getattr(self.resource, "package", None)
-        if self.resource.name in QUOTED_VALUE_RESOURCES and package is not None and package.has_resource("sources"):
-            with package.get_resource("sources") as sources:
-                self.record_sources = {
-                    row["source_id"] for row in sources.row_stream if row["kind"] in rules.RECORD_SOURCE_KINDS
-                }
-        return []
-
-    def validate_row(self, row):
-        if self.resource.name not in QUOTED_VALUE_RESOURCES:
-            return
-        for field, note in figure_value_notes(row, self.record_sources):
-            yield ferrors.CellError.from_row(row, note=note, field_name=field)
-
-
-CHECKS = [period_order(), figure_value()]
 
 
 # Raw-text rules: what Frictionless accepts silently -------------------------------------
@@ -409,6 +364,8 @@ CONSTRAINT_MESSAGES = {
 
 def readable(error) -> str:
     """Frictionless's note, reworded where it speaks in schema terms rather than a curator's."""
+    from frictionless import errors as ferrors
+
     note = error.note or error.message
     match = CONSTRAINT_NOTE.match(note)
     if match and match.group(1) in CONSTRAINT_MESSAGES:
@@ -420,6 +377,12 @@ def readable(error) -> str:
 
 
 def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
+    # Imported here: the one-pass reader needs none of Frictionless, which is slow to import.
+    import frictionless
+    from frictionless import errors as ferrors
+
+    from .frictionless_checks import CHECKS
+
     shown_package = shown_path(package_path, base)
     paths = {
         r.get("name"): shown_path(package_path.parent / r.get("path", ""), base)
@@ -573,16 +536,18 @@ def typed_figures(table: table_schema.Table) -> list[Figure]:
             continue
         if value is not None and not value.is_finite():
             continue
+        # Empty cells are None once typed, "" as parse_figures reads them.
+        text = {name: "" if row[i] is None else row[i] for name, i in columns.items() if name != "value"}
         figures.append(
             Figure(
                 line,
-                row[columns["figure_id"]],
-                row[columns["platform_id"]],
-                row[columns["jurisdiction_id"]],
+                text["figure_id"],
+                text["platform_id"],
+                text["jurisdiction_id"],
                 (row[start], row[end]),
-                row[columns["request_type_id"]],
-                row[columns["metric_id"]],
-                row[columns["value_kind"]],
+                text["request_type_id"],
+                text["metric_id"],
+                text["value_kind"],
                 value,
             )
         )

@@ -1,0 +1,133 @@
+"""Differential tests: the one-pass reader (table_schema) and Frictionless report the same problems.
+
+Frictionless is the contract. ``validate.check_package(engine="frictionless")`` runs the package
+through it; the default engine reads each file once itself. On every broken fixture, and on
+packages whose cells are overwritten with hostile values, the two must print the same lines.
+"""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from disclosures import paths, table_schema, validate
+from tests.packages import BROKEN, make_package
+
+# Fixtures the one-pass reader leaves to Frictionless on purpose: damaged files (Frictionless
+# reads them its own way) and descriptors whose names or encodings are refused first.
+LEFT_TO_FRICTIONLESS = {
+    "blank_row",
+    "byte_order_mark",
+    "carriage_return",
+    "cell_count",
+    "header_mismatch",
+    "invalid_json",
+    "invalid_utf8",
+    "line_break_in_cell",
+    "missing_final_newline",
+    "unbalanced_quote",
+    "undeclared_encoding",
+    "unsafe_field_name",
+    "unsafe_name",
+}
+
+HOSTILE_CELLS = [
+    "",
+    " padded ",
+    "NaN",
+    "-1",
+    "1e3",
+    "+5",
+    "014",
+    "2024-13-01",
+    "2024-1-1",
+    "1989-12-31",
+    "not a uri",
+    "zz",
+    "x" * 4001,
+    "Infinity",
+    "1_000",
+    "tab\there",
+]
+
+
+def both(package: Path):
+    ours, tables = validate.check_package(package, engine="auto")
+    reference, none = validate.check_package(package, engine="frictionless")
+    assert none is None
+    return [str(p) for p in ours], [str(p) for p in reference], tables
+
+
+@pytest.mark.parametrize("fixture", [None, *BROKEN])
+def test_fixture_gives_the_same_report_as_frictionless(tmp_path, fixture):
+    ours, reference, tables = both(make_package(tmp_path, fixture))
+    assert ours == reference
+    # The reader did the work, except where it hands the package over on purpose.
+    assert (tables is None) == (fixture in LEFT_TO_FRICTIONLESS)
+
+
+def rewrite(package: Path, change) -> None:
+    """Rewrite every resource's CSV, ``change(resource_name, rows)`` editing the data rows."""
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        path = package.parent / resource["path"]
+        with path.open(encoding="utf-8", newline="") as handle:
+            header, *rows = list(csv.reader(handle))
+        change(resource["name"], rows)
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+
+
+@pytest.mark.parametrize("cell", HOSTILE_CELLS)
+def test_hostile_cells_give_the_same_report_as_frictionless(tmp_path, cell):
+    # Row i gets the cell in column i (mod the width): every column of every table is hit.
+    def change(name, rows):
+        for index, row in enumerate(rows):
+            row[index % len(row)] = cell
+
+    package = make_package(tmp_path)
+    rewrite(package, change)
+    ours, reference, tables = both(package)
+    assert tables is not None
+    assert ours == reference
+    assert ours, "a hostile cell in every column must break something"
+
+
+def test_duplicate_rows_and_unknown_keys_give_the_same_report_as_frictionless(tmp_path):
+    def change(name, rows):
+        if rows:
+            rows.append(list(rows[0]))
+        if name == "figures":
+            rows[1][1] = "nosuchplatform"
+
+    package = make_package(tmp_path)
+    rewrite(package, change)
+    ours, reference, tables = both(package)
+    assert tables is not None
+    assert ours == reference
+    assert any("duplicate key" in line for line in ours)
+    assert any('not found in the lookup table "platforms"' in line for line in ours)
+
+
+def test_the_real_package_is_read_once_by_the_reader():
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    assert table_schema.supported(descriptor) is None
+    problems, tables = validate.check_package(paths.PACKAGE)
+    assert problems == []
+    figures = tables["figures"]
+    with (paths.ROOT / "data" / "figures.csv").open(encoding="utf-8", newline="") as handle:
+        assert len(figures.rows) == sum(1 for _ in csv.reader(handle)) - 1
+
+
+def test_a_schema_feature_the_reader_does_not_enforce_goes_to_frictionless(tmp_path):
+    package = make_package(tmp_path)
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["schema"]["fields"][1]["constraints"]["unique"] = True
+    package.write_text(json.dumps(descriptor), encoding="utf-8")
+    assert "constraints" in table_schema.supported(descriptor)
+    problems, tables = validate.check_package(package)
+    assert tables is None
+    assert problems == []
