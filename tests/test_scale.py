@@ -1,0 +1,192 @@
+"""The pipeline at scale: one validation, one transaction, precomputed counts, the bench's parts.
+
+Speed itself is measured by `make bench`, never asserted here; these tests pin the behaviour
+that makes it fast (no second validation, no commit per chunk) and the numbers the site reads.
+"""
+
+import asyncio
+import csv
+import json
+import random
+import re
+import sqlite3
+from decimal import Decimal
+
+import pytest
+import sqlite_utils
+
+from disclosures import bench, build, paths, precompute, rules, site_config, stamp, synthetic, table_schema, validate
+from disclosures.vocabulary import DATABASE_FILE
+from tests.conftest import rows
+from tests.packages import make_package
+
+
+def test_synthetic_package_is_valid_deterministic_and_the_size_asked(tmp_path):
+    first = synthetic.write_package(tmp_path / "a", 16_000, seed=3)
+    second = synthetic.write_package(tmp_path / "b", 16_000, seed=3)
+    figures = (first.parent / "data" / "figures.csv").read_bytes()
+    assert figures == (second.parent / "data" / "figures.csv").read_bytes()
+    assert figures.count(b"\n") == 16_000 + 1
+    problems, tables = validate.check_package(first)
+    assert problems == []
+    assert len(tables["figures"].rows) == 16_000
+
+
+def test_stamp_matches_only_the_same_bytes(tmp_path):
+    package = make_package(tmp_path / "p")
+    assert not stamp.is_valid(package, tmp_path / "site")
+    stamp.record_valid(package, tmp_path / "site")
+    assert stamp.is_valid(package, tmp_path / "site")
+    figures = package.parent / "data" / "figures.csv"
+    figures.write_text(figures.read_text(encoding="utf-8").replace("2253", "2254", 1), encoding="utf-8")
+    assert not stamp.is_valid(package, tmp_path / "site")
+
+
+def test_build_does_not_validate_again_after_make_validate(tmp_path, monkeypatch):
+    package = make_package(tmp_path / "p")
+    stamp.record_valid(package, tmp_path / "site")
+    calls = []
+    original = validate.check_package
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(validate, "check_package", counting)
+    build.build_site(package, tmp_path / "site")
+    assert calls == []
+    # Without the stamp (another folder), the build validates once.
+    build.build_site(package, tmp_path / "other")
+    assert len(calls) == 1
+
+
+def test_a_stale_stamp_does_not_let_a_broken_package_through(tmp_path):
+    package = make_package(tmp_path / "p")
+    stamp.record_valid(package, tmp_path / "site")
+    broken = make_package(tmp_path / "broken", "period_order")
+    (package.parent / "data" / "figures.csv").write_bytes((broken.parent / "data" / "figures.csv").read_bytes())
+    with pytest.raises(validate.ValidationFailed):
+        build.build_site(package, tmp_path / "site")
+
+
+def test_the_load_commits_a_handful_of_times_not_once_per_chunk(tmp_path):
+    # sqlite-utils commits every chunk unless a transaction is open: 14,714 figures would be
+    # hundreds of commits.
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    tables = build.typed_tables(paths.PACKAGE, tmp_path)
+    conn = sqlite3.connect(tmp_path / "d.db")
+    statements = []
+    conn.set_trace_callback(statements.append)
+    build.populate(sqlite_utils.Database(conn), descriptor, tables)
+    commits = [s for s in statements if s.strip().upper().startswith(("COMMIT", "RELEASE"))]
+    assert len(tables["figures"].rows) > 14_000
+    assert 1 <= len([s for s in commits if s.upper().startswith("COMMIT")]) <= 10
+
+
+def test_precomputed_counts_equal_what_sqlite_counts(real_db):
+    facets = precompute.configured_facets(json.loads((real_db.parent / "metadata.json").read_text(encoding="utf-8")))
+    assert facets["figures"] == [
+        "platform_id",
+        "jurisdiction_id",
+        "metric_id",
+        "request_type_id",
+        "year",
+        "period_kind",
+    ]
+    for table, columns in facets.items():
+        for column in columns:
+            expected = rows(
+                real_db,
+                f"SELECT {column}, count(*) FROM {table} WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY 1",
+            )
+            stored = rows(
+                real_db,
+                "SELECT value, row_count FROM facet_counts WHERE table_name = ? AND column_name = ? ORDER BY 1",
+                table,
+                column,
+            )
+            assert stored == expected, (table, column)
+    assert rows(real_db, "SELECT row_count FROM table_counts WHERE table_name = 'figures'") == rows(
+        real_db, "SELECT count(*) FROM figures"
+    )
+    (numbers,) = rows(real_db, "SELECT * FROM home_numbers")
+    assert (
+        numbers
+        == rows(
+            real_db,
+            """SELECT sum(is_derived = 0), sum(is_derived = 1), count(DISTINCT platform_id),
+        count(DISTINCT jurisdiction_id), (SELECT count(*) FROM sources), (SELECT count(*) FROM disagreements)
+        FROM figures""",
+        )[0]
+    )
+
+
+def test_the_build_analyzes_and_indexes_the_facet_columns(real_db):
+    assert rows(real_db, "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'figures'")[0][0] > 0
+    plan = " ".join(r[-1] for r in rows(real_db, "EXPLAIN QUERY PLAN SELECT year, count(*) FROM figures GROUP BY year"))
+    assert "COVERING INDEX" in plan
+
+
+def test_inspect_data_is_what_datasette_inspect_computes(real_db):
+    from datasette.cli import inspect_
+
+    (theirs,) = asyncio.run(inspect_([str(real_db)], None)).values()
+    ours = site_config.inspect_data(real_db, DATABASE_FILE)
+    assert ours == {"disclosures": {**theirs, "file": DATABASE_FILE}}
+
+
+def test_round_trip_digest_is_order_independent_and_sees_one_cell():
+    rows_ = [("a", "1"), ("b", "2"), ("c", "")]
+    assert table_schema.rows_digest(rows_) == table_schema.rows_digest(list(reversed(rows_)))
+    assert table_schema.rows_digest(rows_) != table_schema.rows_digest([("a", "1"), ("b", "3"), ("c", "")])
+
+
+def test_value_in_text_finds_what_the_reference_pattern_finds():
+    # The reference: one regular expression per spelling, the rule as first written.
+    def reference(value, text):
+        return any(
+            re.search(r"(?<!\d)(?<!\d[.,])" + re.escape(form) + r"(?!\d)(?![.,]\d)", text)
+            for form in rules.spellings(value)
+        )
+
+    randomness = random.Random(14)
+    alphabet = "0123456789.,  \u00a0%-x٣"
+    values = [Decimal(v) for v in ("0", "3", "12", "1000", "2253", "81.5", "0.5", "1234567")]
+    for _ in range(3000):
+        value = randomness.choice(values)
+        text = "".join(randomness.choice(alphabet) for _ in range(randomness.randrange(0, 12)))
+        text = (
+            text[: randomness.randrange(0, len(text) + 1)]
+            + randomness.choice(sorted(rules.spellings(value)) + ["7"])
+            + text
+        )
+        assert rules.value_in_text(value, text) == reference(value, text), (value, text)
+
+
+def test_floor_loads_every_row(tmp_path):
+    package = make_package(tmp_path / "p")
+    bench.floor_load(package, tmp_path / "floor.db")
+    with (package.parent / "data" / "figures.csv").open(encoding="utf-8", newline="") as handle:
+        expected = len(list(csv.reader(handle))) - 1
+    assert rows(tmp_path / "floor.db", "SELECT count(*) FROM figures")[0][0] == expected
+
+
+def test_acceptance_reads_the_targets_from_the_results():
+    def result(seconds, floor, figures, peak):
+        return {
+            "project": {"seconds": seconds, "peak_mb": peak},
+            "project_over_floor": seconds / floor,
+            "project_us_per_figure": seconds / figures * 1e6,
+        }
+
+    checks = bench.acceptance(
+        {
+            "real": result(2.5, 1, 14_714, 100),
+            "100000": result(10, 4, 100_000, 300),
+            "1000000": result(120, 25, 1_000_000, 1600),
+        }
+    )
+    assert checks["real: validate + build (s)"]["met"]
+    assert not checks["1M: project / floor"]["met"]
+    assert not checks["1M: peak memory (MB)"]["met"]
+    assert checks["1M vs 100k: cost per figure"]["value"] == pytest.approx(1.2)
