@@ -92,7 +92,7 @@ FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
 """,
 }
 # SQLite's page cache while building (KiB): index builds sort in memory up to this.
-BUILD_CACHE_KIB = 256 * 1024
+BUILD_CACHE_KIB = 128 * 1024
 # Platforms whose coverage matrix (jurisdictions × periods) gets a view of its own.
 COVERAGE_MATRICES = ["telegram"]
 
@@ -323,7 +323,11 @@ def series_items(figures: table_schema.Table, derived: list[derive.Derived]) -> 
 
 def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, table_schema.Table]) -> None:
     """Create every table from the schema, load the typed rows and derived figures in one
-    transaction, then index, precompute the default views' numbers, and ANALYZE."""
+    transaction, then index, precompute the default views' numbers, and ANALYZE.
+
+    The tables' rows are consumed: each list is emptied once in the database, so that indexing
+    a million figures does not happen beside a second copy of them.
+    """
     metrics = tables.get("metrics")
     units = {}
     if metrics is not None:
@@ -341,6 +345,7 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
         db.execute(SERIES_MEMBERS_SQL)
+        members = series_items(figures, derived)
         for resource in descriptor["resources"]:
             table = tables[resource["name"]]
             fields = resource["schema"]["fields"]
@@ -348,8 +353,9 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
                 load_rows(db, "figures", figure_columns(table), figure_rows(table, derived, units, fields))
             else:
                 load_rows(db, resource["name"], table.fields, sql_rows(table, fields))
-        members = series_items(figures, derived)
+            table.rows.clear()
         load_rows(db, "series_members", ["figure_id"], ((fid,) for fid in members))
+        del members
         links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
         load_rows(db, "figure_inputs", ["figure_id", "input_figure_id", "sign"], links)
         # Indexes after the load: one sort per index instead of a B-tree update per row.
