@@ -44,14 +44,9 @@ FTS_COLUMNS = {
     "disagreements": ["claimed_text", "explanation"],
 }
 INDEXES = {
+    # The facet columns get covering indexes of their own (facet_indexes), from metadata.yml.
     "figures": [
-        ["platform_id"],
-        ["jurisdiction_id"],
-        ["metric_id"],
-        ["request_type_id"],
         ["source_id"],
-        ["year"],
-        ["period_kind"],
         ["value_kind"],
         ["is_derived"],
         ["period_start", "period_end"],
@@ -135,7 +130,7 @@ def typed_tables(package_path: Path, folder: Path) -> dict[str, table_schema.Tab
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     if stamp.is_valid(package_path, folder) and table_schema.supported(descriptor) is None:
         try:
-            tables = table_schema.read_package(package_path, descriptor, str)
+            tables = table_schema.read_package(package_path, descriptor, str, check=False)
         except table_schema.Damaged:
             tables = None
         if tables is not None and not any(t.problems for t in tables.values()):
@@ -359,8 +354,9 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
         links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
         load_rows(db, "figure_inputs", ["figure_id", "input_figure_id", "sign"], links)
         # Indexes after the load: one sort per index instead of a B-tree update per row.
+        facets = precompute.configured_facets(site_config.site_metadata(descriptor))
         for table, indexes in INDEXES.items():
-            for columns in indexes:
+            for columns in indexes + facet_indexes(facets.get(table, []) if table == "figures" else []):
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
@@ -370,8 +366,15 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
         db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
         db[f"{table}_fts"].optimize()
     with db.atomic():
-        precompute.write_default_counts(db, precompute.configured_facets(site_config.site_metadata(descriptor)))
+        precompute.write_default_counts(db, facets)
     db.execute("ANALYZE")
+
+
+def facet_indexes(columns: list[str]) -> list[list[str]]:
+    """One index per facet column, led by it and holding the other facet columns: a page
+    filtered on any one of them counts every other facet from that index alone (a covering
+    index), without visiting the table's rows."""
+    return [[column, *(other for other in columns if other != column)] for column in columns]
 
 
 def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:

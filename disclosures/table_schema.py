@@ -167,8 +167,9 @@ def constraint_message(name: str, constraint) -> str:
     return template.format(constraint) if template else f'constraint "{name}" is "{constraint}"'
 
 
-def cell_reader(spec: dict):
-    """A function from a raw cell to (typed value or None, [messages]), as Frictionless reads it."""
+def cell_reader(spec: dict, *, check: bool = True):
+    """A function from a raw cell to (typed value or None, [messages], type error), as
+    Frictionless reads it; without ``check``, types only (constraints are not looked at)."""
     kind, form = spec.get("type", "string"), spec.get("format", "default")
     read = {"date": _read_date, "number": _read_number}.get(kind) or (_read_uri if form == "uri" else None)
     type_message = f'type is "{kind}/{form}"'
@@ -204,9 +205,11 @@ def cell_reader(spec: dict):
             value = read(value)
             if value is None:
                 return None, [type_message], True
-        broken = [message for check, message in checks if not check(value)]
+        broken = [message for test, message in checks if not test(value)]
         return value, broken, False
 
+    if not check:
+        checks = []
     return read_cell
 
 
@@ -236,12 +239,13 @@ def _lines(handle, shown: str):
         raise Damaged(f"{shown}: no final newline")
 
 
-def read_table(path: Path, shown: str, resource: dict) -> Table:
-    """One resource: every row typed and checked against its fields, keys left to the caller."""
+def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) -> Table:
+    """One resource: every row typed and checked against its fields, keys left to the caller.
+    Without ``check``, rows are typed (type errors still reported) and nothing else is looked at."""
     specs = resource["schema"]["fields"]
     names = [spec["name"] for spec in specs]
     table = Table(resource["name"], names)
-    readers = [cell_reader(spec) for spec in specs]
+    readers = [cell_reader(spec, check=check) for spec in specs]
     numeric = [spec.get("type") in NUMERIC_TYPES for spec in specs]
     # Per column, what a short cell already read gave (value, messages, type error, raw-text
     # messages): a repeated id, date or wording is read once and its value shared, not copied.
@@ -270,7 +274,8 @@ def read_table(path: Path, shown: str, resource: dict) -> Table:
                     cached = known[index].get(cell)
                     if cached is None:
                         value, broken, type_error = readers[index](cell)
-                        cached = (value, broken, type_error, rules.cell_problems(cell, numeric=numeric[index]))
+                        raw = rules.cell_problems(cell, numeric=numeric[index]) if check else []
+                        cached = (value, broken, type_error, raw)
                         if len(cell) <= REMEMBERED_CELL_LENGTH and len(known[index]) < REMEMBERED_CELLS:
                             known[index][cell] = cached
                     value, broken, type_error, cell_messages = cached
@@ -355,15 +360,17 @@ def key_problems(tables: dict[str, Table], descriptor: dict) -> None:
                 )
 
 
-def read_package(package_path: Path, descriptor: dict, shown) -> dict[str, Table]:
+def read_package(package_path: Path, descriptor: dict, shown, *, check: bool = True) -> dict[str, Table]:
     """Every resource read once and checked against its schema and keys.
 
-    ``shown(path)`` gives the path that messages print. Raises ``Damaged`` (see the module).
+    ``shown(path)`` gives the path that messages print. ``check=False`` only types the rows (for
+    a package already validated: see ``stamp``). Raises ``Damaged`` (see the module).
     """
     folder = Path(package_path).parent
     tables = {}
     for resource in descriptor["resources"]:
         path = folder / resource["path"]
-        tables[resource["name"]] = read_table(path, shown(path), resource)
-    key_problems(tables, descriptor)
+        tables[resource["name"]] = read_table(path, shown(path), resource, check=check)
+    if check:
+        key_problems(tables, descriptor)
     return tables
