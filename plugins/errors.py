@@ -1,0 +1,132 @@
+"""One error shape for the JSON API, and 400s for parameters Datasette would quietly misread.
+
+Every ``.json`` answer with a status of 400 or more is ``{"ok": false, "status": N, "error":
+"..."}`` (``application/json``), whoever made it: Datasette (whose query errors carry the
+whole query context, and whose time-limit message is HTML), the guards (plain text), or a
+route. Pages keep Datasette's HTML error page.
+
+A filter on a column the table does not have (``platfrom_id=telegram``) is a 400: SQLite reads
+an unknown double-quoted name as a string, so Datasette would answer 200 with no rows. So is an
+unknown filter operator (``value__nope=3``, which Datasette ignores, answering every row), and a
+``_through`` that is not the JSON object Datasette expects (a 500 before).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from datasette import hookimpl
+from datasette.filters import Filters
+from datasette.utils.asgi import BadRequest
+
+OPERATORS = {f.key for f in Filters._filters}
+TAG = re.compile(r"<(script|style|textarea)[^>]*>.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
+THROUGH_KEYS = {"table", "column", "value"}
+
+
+def error_text(body: bytes) -> str:
+    """The message of an error body: Datasette's JSON ``error``, or text; tags and blank lines removed."""
+    text = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("error"):
+        text = str(data["error"])
+    text = html.unescape(TAG.sub(" ", text))
+    return " ".join(text.split()) or "Error"
+
+
+def error_body(status: int, message: str) -> bytes:
+    return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
+
+
+def is_json_request(scope) -> bool:
+    if scope.get("path", "").endswith(".json"):
+        return True
+    return b"_format=json" in scope.get("query_string", b"")
+
+
+def filter_problem(key: str, columns: set[str]) -> str | None:
+    """Why a filter argument names no column or no operator of the table, or None."""
+    column, operator = key.rsplit("__", 1) if "__" in key else (key, "exact")
+    if column not in columns:
+        return f"{key}: the table has no column {column!r}"
+    if operator not in OPERATORS:
+        return f"{key}: unknown filter operator {operator!r}; use one of {', '.join(sorted(OPERATORS))}"
+    return None
+
+
+def through_problem(value: str) -> str | None:
+    try:
+        through = json.loads(value)
+    except ValueError:
+        through = None
+    if not isinstance(through, dict) or not THROUGH_KEYS <= through.keys():
+        return '_through must be a JSON object {"table": ..., "column": ..., "value": ...}'
+    return None
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    async def inner():
+        db = datasette.get_database(database)
+        columns = set(await db.table_columns(table)) | {"rowid"}
+        for key in request.args:
+            if key.startswith("_") and "__" not in key:
+                continue
+            problem = filter_problem(key, columns)
+            if problem:
+                raise BadRequest(problem)
+        for value in request.args.getlist("_through"):
+            problem = through_problem(value)
+            if problem:
+                raise BadRequest(problem)
+        return None
+
+    return inner
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def shaped(scope, receive, send):
+            if scope["type"] != "http" or not is_json_request(scope):
+                return await app(scope, receive, send)
+            start, chunks = None, []
+
+            async def reshape(message):
+                nonlocal start
+                if message["type"] == "http.response.start":
+                    if message["status"] < 400:
+                        start = False
+                        return await send(message)
+                    start = message
+                    return
+                if start is False:
+                    return await send(message)
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                status = start["status"]
+                body = error_body(status, error_text(b"".join(chunks)))
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [
+                            (b"content-type", b"application/json; charset=utf-8"),
+                            (b"access-control-allow-origin", b"*"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+
+            await app(scope, receive, reshape)
+
+        return shaped
+
+    return wrap
