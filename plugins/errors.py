@@ -64,7 +64,7 @@ def through_problem(value: str) -> str | None:
         through = json.loads(value)
     except ValueError:
         through = None
-    if not isinstance(through, dict) or not THROUGH_KEYS <= through.keys():
+    if not isinstance(through, dict) or not through.keys() >= THROUGH_KEYS:
         return '_through must be a JSON object {"table": ..., "column": ..., "value": ...}'
     return None
 

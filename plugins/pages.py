@@ -7,6 +7,7 @@ from the plugin configuration the build derived into build/metadata.json. Pure h
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -205,12 +206,21 @@ async def changes_page(datasette, request):
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 
 
-async def feed(datasette):
-    """The latest release's Atom feed, which the build wrote beside the database."""
+async def feed(datasette, request):
+    """The releases' Atom feed, which the build wrote beside the database, with cache validators."""
     path = Path(database(datasette).path).parent / "feed.atom"
     if not path.is_file():
         return Response.text("Nothing has been released yet.", status=404)
-    return Response(path.read_bytes(), content_type="application/atom+xml; charset=utf-8")
+    body = path.read_bytes()
+    etag = '"' + hashlib.sha256(body).hexdigest() + '"'
+    headers = {
+        "etag": etag,
+        "cache-control": f"public, max-age={datasette.setting('default_cache_ttl')}",
+        "access-control-allow-origin": "*",
+    }
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response("", status=304, headers=headers)
+    return Response(body, content_type="application/atom+xml; charset=utf-8", headers=headers)
 
 
 async def figure_page(datasette, request):
