@@ -260,9 +260,15 @@ def test_changelog_prose_and_feed(released):
     feed = ET.parse(folder / "feed.atom").getroot()
     entries = feed.findall(f"{ATOM}entry")
     # One entry per release, newest first, each saying what changed and linking to the changes page.
-    assert [e.find(f"{ATOM}title").text for e in entries] == ["Release 1.1.0 (2025-07-15)", "Release 1.0.0 (2025-01-15)"]
+    assert [e.find(f"{ATOM}title").text for e in entries] == [
+        "Release 1.1.0 (2025-07-15)",
+        "Release 1.0.0 (2025-01-15)",
+    ]
     assert entries[0].find(f"{ATOM}summary").text.startswith("1 figure added, 2 changed, 1 removed since 1.0.0.")
-    assert [e.find(f"{ATOM}updated").text for e in entries] == ["2025-07-15T00:00:00+00:00", "2025-01-15T00:00:00+00:00"]
+    assert [e.find(f"{ATOM}updated").text for e in entries] == [
+        "2025-07-15T00:00:00+00:00",
+        "2025-01-15T00:00:00+00:00",
+    ]
     assert all(e.find(f"{ATOM}link").get("href").endswith("/changes") for e in entries)
     assert [link.get("href") for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
 
