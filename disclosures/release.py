@@ -379,6 +379,7 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
             "encoding": "utf-8",
             "bytes": len(changelog_bytes),
             "hash": "sha256:" + release_records.sha256_bytes(changelog_bytes),
+            "rows": len(changes),
             "schema": CHANGELOG_SCHEMA,
         }
     )

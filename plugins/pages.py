@@ -24,7 +24,9 @@ HOME_DOWNLOADS = (
     "disclosures.db",
     "datapackage.json",
     "csv/figures.csv",
+    "excel/figures.csv",
     "json/figures.json",
+    "parquet/figures.parquet",
     "SHA256SUMS",
     "CITATION.cff",
     "CITATION.bib",
@@ -111,13 +113,37 @@ async def release_context(datasette, limit: int) -> dict | None:
         [release["version"], limit],
     )
     release["downloads"] = []
-    if downloads_folder(datasette, release["version"]):
+    folder = downloads_folder(datasette, release["version"])
+    if folder:
         files = await rows(db, "SELECT path FROM release_files WHERE version = ? ORDER BY path", [release["version"]])
+        counts = released_row_counts(folder)
+        paths = sorted({f["path"] for f in files} | counts.keys())
         release["downloads"] = [
-            {"path": f["path"], "url": datasette.urls.path(f"downloads/{release['version']}/{f['path']}")}
-            for f in files
+            {"path": p, "url": datasette.urls.path(f"downloads/{release['version']}/{p}"), "rows": counts.get(p)}
+            for p in paths
         ]
     return release
+
+
+def released_row_counts(folder: Path) -> dict[str, int]:
+    """Rows of each table file of a release, by path, from the ``rows`` its datapackage.json declares.
+
+    A table's CSV, Excel CSV, JSON and Parquet files hold the same rows, so each gets the CSV's count.
+    """
+    try:
+        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    counts = {}
+    by_table = {Path(r["path"]).stem: r["rows"] for r in descriptor.get("resources", []) if "rows" in r}
+    for resource in descriptor.get("resources", []):
+        path = resource.get("path", "")
+        stem = Path(path).stem
+        if "rows" in resource:
+            counts[path] = resource["rows"]
+        elif stem in by_table and path.split("/", 1)[0] in ("json", "parquet"):
+            counts[path] = by_table[stem]
+    return counts
 
 
 async def home_context(datasette) -> dict:
