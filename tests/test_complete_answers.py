@@ -350,3 +350,26 @@ def test_release_downloads_have_an_etag_of_their_bytes_and_cors(served_copy):
     assert response.headers["access-control-allow-origin"] == "*"
     (dist / "9.9.9" / "file.csv").write_text("a\r\n2\r\n", encoding="utf-8")
     assert served.get("/downloads/9.9.9/file.csv").headers["etag"] != response.headers["etag"]
+
+
+# The /api page documents what the API does ------------------------------------------------------
+
+
+def test_api_page_documents_errors_paging_columns_and_every_filter_operator(site):
+    html = site.get("/api").text
+    assert '{"ok": false, "status": 400, "error": ' in html
+    assert "Link: &lt;…&gt;; rel=&#34;next&#34;" in html or 'rel="next"' in html
+    assert "<code>_col=name</code>" in html and "<code>_nocol=name</code>" in html
+    for operator in errors.OPERATORS:
+        assert f"<code>{operator}" in html, operator
+    assert "search_everything" in html and "keep_default_na=False" in html
+
+
+def test_array_pages_carry_the_next_link_header_the_api_page_describes(site, real_db):
+    url, seen = FIGURES + ".json?_shape=array&_size=2000&_sort=period_end", []
+    while url:
+        response = site.get(url)
+        seen += [r["figure_id"] for r in response.json()]
+        link = response.headers.get("link")
+        url = link and local(link.split(">", 1)[0].lstrip("<"))
+    assert len(seen) == len(set(seen)) == count(real_db)
