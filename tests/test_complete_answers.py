@@ -107,7 +107,7 @@ def test_a_streamed_csv_that_failed_on_a_later_page_is_recognised():
     assert downloads.csv_failure(b"") == ""
 
 
-def test_a_streamed_csv_hitting_the_time_limit_is_not_a_200(real_build):
+def test_a_csv_whose_query_hits_the_time_limit_is_not_a_200(real_build):
     # A time limit no page can meet: the failure must show in the status, whichever page hit it.
     from tests.conftest import built_settings
 
