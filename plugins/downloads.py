@@ -214,6 +214,12 @@ class Downloads:
                         return await send_message(cors_send, 413, message, False)
                     if not failure and what == "query":
                         failure = await self.query_error(path, params)
+                    elif "interrupted" in failure:
+                        failure = (
+                            f"A page of this CSV took longer than the time limit "
+                            f"({self.datasette.setting('sql_time_limit_ms')} ms), so the CSV was not sent: "
+                            "filter it, or download the whole database."
+                        )
                     return await send_message(cors_send, 400, failure or "The CSV could not be made", False)
                 rows = csv_row_count(body) if what == "query" and body.count(b"\r\n") > limit else 0
             else:

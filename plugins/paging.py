@@ -6,6 +6,10 @@ the first page boundary are skipped or repeated. This plugin rewrites a sorted t
 that has no ``_next`` into Datasette's own form for "from the very start" (a ``_next`` before
 every row), so the first page is ordered exactly like the later ones: sort column, then key.
 
+Datasette joins each ``_where`` to the other conditions with AND as written, so a ``_where``
+with OR (``a or b``) swallowed the next page's condition: every page was the first one, and a
+streamed CSV repeated it until the size limit. Each ``_where`` is put in parentheses.
+
 It also answers the sort parameters that made Datasette fail with a 500 with a 400: an unknown
 column, ``_sort`` and ``_sort_desc`` together. Hiding the column a table is sorted by
 (``_nocol``, or a ``_col`` list without it) keeps that column, since the next page's link is
@@ -87,6 +91,31 @@ def sort_csv(body: bytes, column: str, descending: bool, numeric: bool) -> bytes
     return out.getvalue().encode("utf-8")
 
 
+def is_parenthesized(sql: str) -> bool:
+    """Whether ``sql`` is one parenthesized expression: its first "(" closes at its end (quotes skipped)."""
+    text = sql.strip()
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth, quote = 0, None
+    for i, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"`[":
+            quote = "]" if char == "[" else char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return False
+    return depth == 0
+
+
+def parenthesized(sql: str) -> str:
+    return sql if is_parenthesized(sql) else f"({sql})"
+
+
 async def table_info(db, table: str) -> list[dict]:
     result = await db.execute("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", [table])
     return [dict(r) for r in result.rows]
@@ -124,6 +153,9 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
     if not is_view and not await db.table_exists(table):
         return None
     params = parse_qsl(query_string, keep_blank_values=True)
+    wheres = [(k, parenthesized(v) if k == "_where" else v) for k, v in params]
+    wrapped = wheres != params
+    params = wheres
     given = dict(reversed(params))  # the first value of each name, as Datasette reads it
     sort, sort_desc = given.get("_sort"), given.get("_sort_desc")
     if sort and sort_desc:
@@ -142,9 +174,9 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
         sort, sort_desc = metadata.get("sort"), metadata.get("sort_desc")
     column = sort or sort_desc
     if not column or is_view:
-        return None
+        return {"params": params, "csv_sort": None} if wrapped else None
 
-    changed = False
+    changed = wrapped
     # The next page's link is made from the sort column's value: keep it in the answer.
     if any(k == "_nocol" and v == column for k, v in params):
         params = [(k, v) for k, v in params if not (k == "_nocol" and v == column)]
