@@ -3,7 +3,7 @@
 A release is the built database (copied, never rebuilt), one CSV and one JSON file per table, a
 datapackage.json whose resources carry ``bytes`` and a ``sha256:`` hash, SHA256SUMS,
 CITATION.cff and a BibTeX entry, and a changelog of figures against the previous release
-(changelog.csv, CHANGELOG.md and an Atom feed of new and corrected figures).
+(changelog.csv, CHANGELOG.md and an Atom feed with one entry per release).
 
 It reads only what the build wrote (``build/disclosures.db``, ``build/datapackage.json``) and
 the committed records of earlier releases (``releases/``). A new version is recorded in
