@@ -127,6 +127,8 @@ class Downloads:
     def __init__(self, datasette, app):
         self.datasette = datasette
         self.app = app
+        # (database, name) -> whether it is a table or view, for immutable databases.
+        self.is_table: dict[tuple[str, str], bool] = {}
 
     def served_file(self, path: str) -> Path | None:
         match = DATABASE_FILE.match(path)
@@ -151,10 +153,15 @@ class Downloads:
         match = NAMED_CSV.match(path)
         if match and match["database"] in self.datasette.databases:
             db = self.datasette.databases[match["database"]]
-            name = tilde_decode(match["name"])
-            if await db.table_exists(name) or name in await db.view_names():
-                return "table", match["database"], match["format"]
-            return "query", match["database"], match["format"]
+            key = (db.name, tilde_decode(match["name"]))
+            if key not in self.is_table:
+                found = await db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = ? AND type IN ('table', 'view')", [key[1]]
+                )
+                if db.is_mutable:
+                    return ("table" if found.rows else "query"), match["database"], match["format"]
+                self.is_table[key] = bool(found.rows)
+            return ("table" if self.is_table[key] else "query"), match["database"], match["format"]
         return None
 
     async def is_truncated(self, path: str, params: list[tuple[str, str]]) -> bool:

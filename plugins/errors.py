@@ -69,21 +69,34 @@ def through_problem(value: str) -> str | None:
     return None
 
 
+# (database, table) -> its column names, for immutable databases (their schema cannot change).
+_columns: dict[tuple[str, str], set[str]] = {}
+
+
+def check_arguments(request, columns: set[str]) -> None:
+    """Raise BadRequest for a filter on no column or with no operator, or a malformed _through."""
+    for key in request.args:
+        if key.startswith("_") and "__" not in key:
+            continue
+        problem = filter_problem(key, columns)
+        if problem:
+            raise BadRequest(problem)
+    for value in request.args.getlist("_through"):
+        problem = through_problem(value)
+        if problem:
+            raise BadRequest(problem)
+
+
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     async def inner():
         db = datasette.get_database(database)
-        columns = set(await db.table_columns(table)) | {"rowid"}
-        for key in request.args:
-            if key.startswith("_") and "__" not in key:
-                continue
-            problem = filter_problem(key, columns)
-            if problem:
-                raise BadRequest(problem)
-        for value in request.args.getlist("_through"):
-            problem = through_problem(value)
-            if problem:
-                raise BadRequest(problem)
+        columns = _columns.get((database, table))
+        if columns is None:
+            columns = set(await db.table_columns(table)) | {"rowid"}
+            if not db.is_mutable:
+                _columns[(database, table)] = columns
+        check_arguments(request, columns)
         return None
 
     return inner

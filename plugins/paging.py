@@ -116,9 +116,47 @@ def parenthesized(sql: str) -> str:
     return sql if is_parenthesized(sql) else f"({sql})"
 
 
-async def table_info(db, table: str) -> list[dict]:
-    result = await db.execute("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", [table])
-    return [dict(r) for r in result.rows]
+# (database, table) -> (kind, columns) of an immutable database, whose schema cannot change.
+_shapes: dict[tuple[str, str], tuple[str | None, list[dict]]] = {}
+
+
+async def table_shape(db, table: str) -> tuple[str | None, list[dict]]:
+    """("table" or "view" or None, [{name, type, pk}, ...]) in one query, cached when immutable."""
+    key = (db.name, table)
+    if key in _shapes:
+        return _shapes[key]
+    # unique: the column alone has a UNIQUE index (or is the only key) and NOT NULL, so it has no ties.
+    result = await db.execute(
+        """SELECT m.type, p.name, p.type AS declared, p.pk, p."notnull" AS not_null,
+                  EXISTS (SELECT 1 FROM pragma_index_list(m.name) l WHERE l."unique"
+                          AND (SELECT count(*) FROM pragma_index_info(l.name)) = 1
+                          AND (SELECT i.name FROM pragma_index_info(l.name) i) = p.name) AS indexed
+           FROM sqlite_master m LEFT JOIN pragma_table_info(m.name) p
+           WHERE m.name = ? AND m.type IN ('table', 'view') ORDER BY p.cid""",
+        [table],
+    )
+    found = list(result.rows)
+    keys = [r for r in found if r["pk"]]
+    shape = (
+        (
+            found[0]["type"],
+            [
+                {
+                    "name": r["name"],
+                    "type": r["declared"],
+                    "pk": r["pk"],
+                    "unique": bool(r["not_null"] and (r["indexed"] or (r["pk"] and len(keys) == 1))),
+                }
+                for r in found
+                if r["name"]
+            ],
+        )
+        if found
+        else (None, [])
+    )
+    if not db.is_mutable:
+        _shapes[key] = shape
+    return shape
 
 
 async def _send_error(send, path: str, status: int, message: str):
@@ -149,9 +187,10 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
     database = match["database"]
     db = datasette.databases[database]
     table = tilde_decode(match["table"])
-    is_view = table in await db.view_names()
-    if not is_view and not await db.table_exists(table):
+    kind, info = await table_shape(db, table)
+    if kind is None:
         return None
+    is_view = kind == "view"
     params = parse_qsl(query_string, keep_blank_values=True)
     wheres = [(k, parenthesized(v) if k == "_where" else v) for k, v in params]
     wrapped = wheres != params
@@ -160,7 +199,6 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
     sort, sort_desc = given.get("_sort"), given.get("_sort_desc")
     if sort and sort_desc:
         return {"error": "Use _sort or _sort_desc, not both"}
-    info = await table_info(db, table)
     columns = {c["name"]: c for c in info}
     keys = [c for c in sorted(info, key=lambda c: c["pk"]) if c["pk"]]
     metadata = datasette.table_metadata(database, table) or {}
@@ -193,7 +231,8 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
             numeric = column == "rowid" or is_numeric((columns.get(column) or {}).get("type"))
             csv_sort = (column, bool(sort_desc), numeric)
             changed = True
-    elif "_next" not in given:
+    elif "_next" not in given and not (columns.get(column) or {}).get("unique"):
+        # A column without ties orders the first page like the later ones already.
         key_types = [c["type"] for c in keys] if keys else ["INTEGER"]
         params.append(("_next", start_token(bool(sort_desc), key_types)))
         changed = True
