@@ -9,6 +9,9 @@ A filter on a column the table does not have (``platfrom_id=telegram``) is a 400
 an unknown double-quoted name as a string, so Datasette would answer 200 with no rows. So is an
 unknown filter operator (``value__nope=3``, which Datasette ignores, answering every row), and a
 ``_through`` that is not the JSON object Datasette expects (a 500 before).
+
+The site is read-only: a method other than GET, HEAD or OPTIONS is a 405 (a POST to a table
+was a 500).
 """
 
 from __future__ import annotations
@@ -102,11 +105,39 @@ def filters_from_request(request, database, table, datasette):
     return inner
 
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+async def send_error(send, status: int, message: str, as_json: bool):
+    if as_json:
+        body, kind = error_body(status, message), b"application/json; charset=utf-8"
+    else:
+        body, kind = (message + "\n").encode("utf-8"), b"text/plain; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"allow", ", ".join(READ_METHODS).encode()),
+                (b"access-control-allow-origin", b"*"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def shaped(scope, receive, send):
-            if scope["type"] != "http" or not is_json_request(scope):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            if scope.get("method") not in READ_METHODS:
+                # The site is read-only: Datasette answered a POST to a table with a 500.
+                return await send_error(send, 405, "This site is read-only: use GET", is_json_request(scope))
+            if not is_json_request(scope):
                 return await app(scope, receive, send)
             start, chunks = None, []
 

@@ -236,6 +236,17 @@ def test_ordinary_parameters_never_answer_5xx(site, query, extension):
     assert response.status_code < 500, response.text[:300]
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize(
+    "path", [FIGURES, FIGURES + ".json", "/disclosures/search_everything.json?q=a", "/feed.atom", "/"]
+)
+def test_other_methods_are_405_not_5xx(site, method, path):
+    response = site.loop.run_until_complete(site.datasette.client.request(method, path))
+    assert response.status_code == 405
+    if ".json" in path:
+        assert_error_shape(response, 405)
+
+
 def test_hiding_the_sort_column_keeps_paging(site):
     page = site.get(FIGURES + ".json?_nocol=recency_rank&_size=3").json()
     assert page["next_url"]
@@ -273,13 +284,13 @@ PARAMETERS = st.sampled_from(
     params=st.lists(st.tuples(PARAMETERS, VALUES), max_size=4),
     table=st.sampled_from(["figures", "figures_series", "sources", "jurisdictions"]),
     extension=st.sampled_from(["", ".json", ".csv"]),
-    method=st.sampled_from(["GET", "HEAD"]),
+    method=st.sampled_from(["GET", "HEAD", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]),
 )
 def test_any_combination_of_parameters_is_a_2xx_or_a_4xx(site, params, table, extension, method):
     url = f"/disclosures/{table}{extension}?{urlencode(params)}"
     response = site.loop.run_until_complete(site.datasette.client.request(method, url))
     assert response.status_code < 500, (url, response.text[:300])
-    if extension == ".json" and response.status_code >= 400 and method == "GET":
+    if extension == ".json" and response.status_code >= 400 and method != "HEAD":
         assert_error_shape(response, response.status_code)
 
 
