@@ -3,7 +3,7 @@
 A release is the built database (copied, never rebuilt), one CSV and one JSON file per table, a
 datapackage.json whose resources carry ``bytes`` and a ``sha256:`` hash, SHA256SUMS,
 CITATION.cff and a BibTeX entry, and a changelog of figures against the previous release
-(changelog.csv, CHANGELOG.md and an Atom feed of new and corrected figures).
+(changelog.csv, CHANGELOG.md and an Atom feed with one entry per release).
 
 It reads only what the build wrote (``build/disclosures.db``, ``build/datapackage.json``) and
 the committed records of earlier releases (``releases/``). A new version is recorded in
@@ -28,11 +28,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import changelog, citation, feed, release_records, versioning
+from . import changelog, citation, feed, release_formats, release_records, versioning
 from .files import cell_text, csv_text, json_rows, json_text, query_dicts, read_csv, write_text
 from .paths import BUILD, DIST, RELEASES
 from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, ReleaseRefused
-from .schema_sql import quote_ident, reported_rows_sql
+from .schema_sql import quote_ident
 from .vocabulary import DATABASE_FILE, loopback_problem
 
 CHANGELOG_SCHEMA = {
@@ -95,13 +95,6 @@ def built_figures(conn: sqlite3.Connection) -> dict[str, dict]:
     columns = ", ".join(quote_ident(f) for f in SNAPSHOT_FIELDS)
     rows = query_dicts(conn, f"SELECT {columns} FROM figures ORDER BY figure_id")
     return {row["figure_id"]: {k: cell_text(v) for k, v in row.items()} for row in rows}
-
-
-def table_rows(conn: sqlite3.Connection, resource: dict) -> list[dict]:
-    """A resource's rows as the database holds them (typed), only its schema's fields, by key."""
-    rows = query_dicts(conn, reported_rows_sql(resource))
-    key = resource["schema"]["primaryKey"]
-    return sorted(rows, key=lambda r: tuple(cell_text(r[k]) for k in key))
 
 
 # The plan ------------------------------------------------------------------------------------
@@ -277,9 +270,13 @@ FIXED_FILES = [
 ]
 
 
+# Each table's files: folder, extension. excel/ is the CSV with a byte-order mark.
+TABLE_FORMATS = (("csv", "csv"), ("json", "json"), ("parquet", "parquet"), ("excel", "csv"))
+
+
 def release_files(descriptor: dict) -> list[str]:
     tables = [r["name"] for r in descriptor["resources"]]
-    return sorted(FIXED_FILES + [f"csv/{t}.csv" for t in tables] + [f"json/{t}.json" for t in tables])
+    return sorted(FIXED_FILES + [f"{folder}/{t}.{ext}" for t in tables for folder, ext in TABLE_FORMATS])
 
 
 def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdown: str) -> None:
@@ -301,16 +298,37 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
         atom = feed.release_feed(conn, version)
         resources, extra = [], []
         for resource in descriptor["resources"]:
-            fields = [f["name"] for f in resource["schema"]["fields"]]
-            rows = table_rows(conn, resource)
-            csv_bytes = csv_text(fields, [{k: cell_text(v) for k, v in r.items()} for r in rows]).encode("utf-8")
+            # The database's rows and columns (figures: derived rows and the build's columns too).
+            fields = release_formats.released_fields(conn, resource)
+            names = [f["name"] for f in fields]
+            rows = release_formats.released_rows(conn, resource, fields)
+            schema = dict(resource["schema"], fields=fields)
+            title = resource.get("title", resource["name"])
+            csv_bytes = csv_text(names, [{k: cell_text(v) for k, v in r.items()} for r in rows]).encode("utf-8")
             write_text(folder / "csv" / f"{resource['name']}.csv", csv_bytes)
             resources.append(
                 dict(
                     resource,
                     path=f"csv/{resource['name']}.csv",
+                    schema=schema,
                     bytes=len(csv_bytes),
                     hash="sha256:" + release_records.sha256_bytes(csv_bytes),
+                    rows=len(rows),
+                )
+            )
+            excel_bytes = release_formats.excel_csv(csv_bytes)
+            write_text(folder / "excel" / f"{resource['name']}.csv", excel_bytes)
+            resources.append(
+                dict(
+                    resource,
+                    name=f"{resource['name']}_excel",
+                    path=f"excel/{resource['name']}.csv",
+                    title=f"{title} (CSV for Excel)",
+                    encoding="utf-8-sig",
+                    schema=schema,
+                    bytes=len(excel_bytes),
+                    hash="sha256:" + release_records.sha256_bytes(excel_bytes),
+                    rows=len(rows),
                 )
             )
             json_bytes = json_rows(rows).encode("utf-8")
@@ -319,12 +337,30 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
                 file_resource(
                     f"{resource['name']}_json",
                     f"json/{resource['name']}.json",
-                    f"{resource.get('title', resource['name'])} (JSON)",
+                    f"{title} (JSON)",
                     "json",
                     "application/json",
                     json_bytes,
                     f"The {resource['name']} table as a JSON array of objects, "
                     "typed by the table schema of the CSV resource of the same name.",
+                )
+            )
+            parquet = release_formats.parquet_bytes(fields, rows)
+            write_text(folder / "parquet" / f"{resource['name']}.parquet", parquet)
+            extra.append(
+                dict(
+                    file_resource(
+                        f"{resource['name']}_parquet",
+                        f"parquet/{resource['name']}.parquet",
+                        f"{title} (Parquet)",
+                        "parquet",
+                        "application/vnd.apache.parquet",
+                        parquet,
+                        f"The {resource['name']} table as Parquet, its columns typed by the table schema "
+                        "of the CSV resource of the same name (numbers as doubles, dates as dates).",
+                    ),
+                    # Frictionless would read it as a table, and then cannot count its bytes.
+                    type="file",
                 )
             )
 
@@ -343,6 +379,7 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
             "encoding": "utf-8",
             "bytes": len(changelog_bytes),
             "hash": "sha256:" + release_records.sha256_bytes(changelog_bytes),
+            "rows": len(changes),
             "schema": CHANGELOG_SCHEMA,
         }
     )

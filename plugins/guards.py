@@ -84,7 +84,8 @@ def request_problem(path: str, query_string: str) -> tuple[int, str] | None:
     for value in params.get("_timelimit", []):
         if not TIMELIMIT.match(value):
             return 400, "_timelimit must be a whole number of milliseconds, e.g. _timelimit=500"
-    for sql in params.get("sql", []):
+    # _where is SQL too (a table's extra WHERE clauses): the same guards as sql=.
+    for sql in params.get("sql", []) + params.get("_where", []):
         problem = sql_problem(sql)
         if problem:
             return 400, f"Query refused: {problem}"
@@ -121,14 +122,18 @@ def prepare_connection(conn):
     conn.create_function("format", -1, guarded_printf, deterministic=True)
 
 
-async def _send_text(send, status: int, message: str):
-    body = (message + "\n").encode("utf-8")
+async def _send_text(send, status: int, message: str, as_json: bool = False):
+    # A .json request gets the API's one error shape (plugins/errors.py), whichever wrapper is outermost.
+    if as_json:
+        body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
+    else:
+        body = (message + "\n").encode("utf-8")
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", b"application/json; charset=utf-8" if as_json else b"text/plain; charset=utf-8"),
                 (b"access-control-allow-origin", b"*"),
                 (b"content-length", str(len(body)).encode()),
             ],
@@ -168,7 +173,7 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             problem = request_problem(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
             if problem:
-                return await _send_text(send, *problem)
+                return await _send_text(send, *problem, as_json=scope.get("path", "").endswith(".json"))
             table_json = TABLE_JSON.match(scope.get("path", ""))
             if table_json and table_json["database"] in datasette.databases:
                 return await app(

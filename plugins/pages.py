@@ -7,6 +7,7 @@ from the plugin configuration the build derived into build/metadata.json. Pure h
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,7 +24,9 @@ HOME_DOWNLOADS = (
     "disclosures.db",
     "datapackage.json",
     "csv/figures.csv",
+    "excel/figures.csv",
     "json/figures.json",
+    "parquet/figures.parquet",
     "SHA256SUMS",
     "CITATION.cff",
     "CITATION.bib",
@@ -110,13 +113,37 @@ async def release_context(datasette, limit: int) -> dict | None:
         [release["version"], limit],
     )
     release["downloads"] = []
-    if downloads_folder(datasette, release["version"]):
+    folder = downloads_folder(datasette, release["version"])
+    if folder:
         files = await rows(db, "SELECT path FROM release_files WHERE version = ? ORDER BY path", [release["version"]])
+        counts = released_row_counts(folder)
+        paths = sorted({f["path"] for f in files} | counts.keys())
         release["downloads"] = [
-            {"path": f["path"], "url": datasette.urls.path(f"downloads/{release['version']}/{f['path']}")}
-            for f in files
+            {"path": p, "url": datasette.urls.path(f"downloads/{release['version']}/{p}"), "rows": counts.get(p)}
+            for p in paths
         ]
     return release
+
+
+def released_row_counts(folder: Path) -> dict[str, int]:
+    """Rows of each table file of a release, by path, from the ``rows`` its datapackage.json declares.
+
+    A table's CSV, Excel CSV, JSON and Parquet files hold the same rows, so each gets the CSV's count.
+    """
+    try:
+        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    counts = {}
+    by_table = {Path(r["path"]).stem: r["rows"] for r in descriptor.get("resources", []) if "rows" in r}
+    for resource in descriptor.get("resources", []):
+        path = resource.get("path", "")
+        stem = Path(path).stem
+        if "rows" in resource:
+            counts[path] = resource["rows"]
+        elif stem in by_table and path.split("/", 1)[0] in ("json", "parquet"):
+            counts[path] = by_table[stem]
+    return counts
 
 
 async def home_context(datasette) -> dict:
@@ -198,12 +225,21 @@ async def changes_page(datasette, request):
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 
 
-async def feed(datasette):
-    """The latest release's Atom feed, which the build wrote beside the database."""
+async def feed(datasette, request):
+    """The releases' Atom feed, which the build wrote beside the database, with cache validators."""
     path = Path(database(datasette).path).parent / "feed.atom"
     if not path.is_file():
         return Response.text("Nothing has been released yet.", status=404)
-    return Response(path.read_bytes(), content_type="application/atom+xml; charset=utf-8")
+    body = path.read_bytes()
+    etag = '"' + hashlib.sha256(body).hexdigest() + '"'
+    headers = {
+        "etag": etag,
+        "cache-control": f"public, max-age={datasette.setting('default_cache_ttl')}",
+        "access-control-allow-origin": "*",
+    }
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response("", status=304, headers=headers)
+    return Response(body, content_type="application/atom+xml; charset=utf-8", headers=headers)
 
 
 async def figure_page(datasette, request):

@@ -259,14 +259,18 @@ def test_changelog_prose_and_feed(released):
     assert f"- `{REMOVED}`: was 0-499;" in prose
     feed = ET.parse(folder / "feed.atom").getroot()
     entries = feed.findall(f"{ATOM}entry")
+    # One entry per release, newest first, each saying what changed and linking to the changes page.
     assert [e.find(f"{ATOM}title").text for e in entries] == [
-        f"New figure {ADDED}: 1600",
-        f"Corrected figure {RESOURCED}: 81.5 → 82.5",
-        f"Corrected figure {CORRECTED}: 1500 → 1550",
+        "Release 1.1.0 (2025-07-15)",
+        "Release 1.0.0 (2025-01-15)",
     ]
-    assert {e.find(f"{ATOM}updated").text for e in entries} | {feed.find(f"{ATOM}updated").text} == {
-        "2025-07-15T00:00:00+00:00"
-    }
+    assert entries[0].find(f"{ATOM}summary").text.startswith("1 figure added, 2 changed, 1 removed since 1.0.0.")
+    assert [e.find(f"{ATOM}updated").text for e in entries] == [
+        "2025-07-15T00:00:00+00:00",
+        "2025-01-15T00:00:00+00:00",
+    ]
+    assert all(e.find(f"{ATOM}link").get("href").endswith("/changes") for e in entries)
+    assert [link.get("href") for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
 
 
 def test_release_folder_has_every_download(released):
@@ -285,14 +289,16 @@ def test_release_folder_has_every_download(released):
             "feed.atom",
         ]
         + [f"csv/{t}.csv" for t in tables]
+        + [f"excel/{t}.csv" for t in tables]
         + [f"json/{t}.json" for t in tables]
+        + [f"parquet/{t}.parquet" for t in tables]
     )
     figures = json.loads((folder / "json" / "figures.json").read_text(encoding="utf-8"))
     assert [f["figure_id"] for f in figures] == sorted(f["figure_id"] for f in figures)
     assert next(f for f in figures if f["figure_id"] == RESOURCED)["value"] == 82.5
-    assert read_csv(folder / "csv" / "figures.csv") == sorted(
-        read_csv(released / "b" / "data" / "figures.csv"), key=lambda r: r["figure_id"]
-    )
+    source = sorted(read_csv(released / "b" / "data" / "figures.csv"), key=lambda r: r["figure_id"])
+    reported = [r for r in read_csv(folder / "csv" / "figures.csv") if r["is_derived"] == "0"]
+    assert [{k: r[k] for k in source[0]} for r in reported] == source
 
 
 def test_hashes_in_the_package_and_sha256sums_match_the_files(released):

@@ -324,20 +324,24 @@ def test_changes_page_lists_the_release_changelog(site, real_db):
         assert row["figure_id"] in html
 
 
-def test_atom_feed_lists_new_and_corrected_figures(site, real_db):
+def test_atom_feed_has_one_entry_per_release_a_self_link_and_cache_headers(site, real_db):
     import xml.etree.ElementTree as ElementTree
 
     response = site.get("/feed.atom")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/atom+xml")
+    assert "max-age=" in response.headers["cache-control"] and response.headers["etag"]
+    assert len(response.content) < 100_000
+    assert site.get("/feed.atom", headers={"if-none-match": response.headers["etag"]}).status_code == 304
     feed = ElementTree.fromstring(response.content)
-    entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
-    version, _ = latest_release(real_db)
-    recorded = list(
-        csv.DictReader(io.StringIO((paths.RELEASES / version / "changelog.csv").read_text(encoding="utf-8")))
-    )
-    assert len(entries) == sum(1 for c in recorded if c["change"] != "removed")
-    links = [link.get("href") for link in feed.iter("{http://www.w3.org/2005/Atom}link")]
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == rows(real_db, "SELECT count(*) FROM releases")[0][0]
+    version, released = latest_release(real_db)
+    assert entries[0].find(f"{atom}title").text == f"Release {version} ({released})"
+    assert entries[0].find(f"{atom}link").get("href").endswith("/changes")
+    assert any(link.get("rel") == "self" for link in feed.findall(f"{atom}link"))
+    links = [link.get("href") for link in feed.iter(f"{atom}link")]
     assert links and not any("127.0.0.1" in link or "localhost" in link for link in links)
 
 

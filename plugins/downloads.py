@@ -1,0 +1,268 @@
+"""Downloads that are complete or say they are not: CSV, query JSON arrays, files, CORS, ETags.
+
+- A table's CSV is every row that matches its filters, streamed: ``_stream=on`` is implied, and
+  ``_size``/``_next`` (pages) do not apply to it. Datasette would otherwise send the first page
+  (100 rows, or 5,000 with ``_size=max``) under status 200.
+- A CSV that failed is not a 200: Datasette sends an empty body for a query error, and appends
+  the error text to a streamed CSV whose later page failed (time limit). Both become a 400 with
+  the message. Complete CSV rows end in CRLF, so a body that does not is a failed one.
+- A query's CSV, or its JSON as a bare array (``_shape=array``/``object``/``arrayfirst``), that
+  hit ``max_returned_rows`` is a 413 (the default JSON shapes say ``"truncated": true``).
+- Every answer carries ``Access-Control-Allow-Origin: *`` (downloads, the feed, /-/serving.json
+  included), which ``--cors`` gives only to Datasette's own JSON.
+- The database download and the release files have an ETag that is the hash of the bytes
+  served, so a rebuilt database is never served under the old one (Datasette's comes from the
+  inspect data read at startup); ``If-None-Match`` is answered with 304 against it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+from datasette.utils import tilde_decode
+
+DATABASE_FILE = re.compile(r"^/(?P<database>[^/]+)\.db$")
+DATABASE_CSV = re.compile(r"^/(?P<database>[^/]+)\.(?P<format>csv|json)$")
+NAMED_CSV = re.compile(r"^/(?P<database>[^/]+)/(?P<name>[^/]+?)\.(?P<format>csv|json)$")
+DOWNLOAD = re.compile(r"^/(?P<mount>downloads)/(?P<rest>.+)$")
+ARRAY_SHAPES = {"array", "object", "arrayfirst"}
+CSV_LIMIT = re.compile(r"CSV contains more than [0-9]+ bytes$")
+
+_hashes: dict[tuple, str] = {}
+
+
+def file_etag(path: Path) -> str:
+    """A strong ETag for a file's bytes, recomputed whenever the file is replaced or changes."""
+    stat = path.stat()
+    key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _hashes:
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _hashes[key] = f'"{digest.hexdigest()}"'
+    return _hashes[key]
+
+
+def csv_failure(body: bytes) -> str | None:
+    """The error a Datasette CSV body carries instead of complete rows, or None.
+
+    "" when the body is empty or only an empty header line (how Datasette answers a query error).
+    """
+    if body.endswith(b"\r\n") and body.strip():
+        return None
+    return body.rsplit(b"\r\n", 1)[-1].decode("utf-8", "replace").strip()
+
+
+def csv_row_count(body: bytes) -> int:
+    """Data rows of a CSV body (the header excluded); quoted cells may hold newlines."""
+    return max(sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8", "replace"), newline=""))) - 1, 0)
+
+
+def header(scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value
+    return None
+
+
+def with_cors(message: dict) -> dict:
+    headers = list(message.get("headers", []))
+    if not any(k.lower() == b"access-control-allow-origin" for k, _ in headers):
+        headers.append((b"access-control-allow-origin", b"*"))
+    return {**message, "headers": headers}
+
+
+async def send_message(send, status: int, message: str, as_json: bool, headers=()):
+    if as_json:
+        body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
+        kind = b"application/json; charset=utf-8"
+    else:
+        body, kind = (message + "\n").encode("utf-8"), b"text/plain; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"access-control-allow-origin", b"*"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def held(finish):
+    """An ASGI send that holds a 200 response back for ``finish(start, body)``; others pass on."""
+    state = {"start": None, "chunks": []}
+
+    async def hold(message):
+        if message["type"] == "http.response.start":
+            state["start"] = message
+            return
+        state["chunks"].append(message.get("body", b""))
+        if not message.get("more_body"):
+            await finish(state["start"], b"".join(state["chunks"]))
+
+    return hold
+
+
+async def send_whole(send, start, body: bytes):
+    headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Downloads:
+    def __init__(self, datasette, app):
+        self.datasette = datasette
+        self.app = app
+        # (database, name) -> whether it is a table or view, for immutable databases.
+        self.is_table: dict[tuple[str, str], bool] = {}
+
+    def served_file(self, path: str) -> Path | None:
+        match = DATABASE_FILE.match(path)
+        if match:
+            db = self.datasette.databases.get(tilde_decode(match["database"]))
+            return Path(db.path) if db is not None and db.path else None
+        match = DOWNLOAD.match(path)
+        if match:
+            for mount, folder in self.datasette.static_mounts:
+                if mount == match["mount"]:
+                    root = Path(folder).resolve()
+                    candidate = (root / match["rest"]).resolve()
+                    if candidate.is_relative_to(root) and candidate.is_file():
+                        return candidate
+        return None
+
+    async def kind(self, path: str) -> tuple[str, str, str] | None:
+        """("table" or "query", database, format) for a CSV or JSON data path, else None."""
+        match = DATABASE_CSV.match(path)
+        if match and match["database"] in self.datasette.databases:
+            return "query", match["database"], match["format"]
+        match = NAMED_CSV.match(path)
+        if match and match["database"] in self.datasette.databases:
+            db = self.datasette.databases[match["database"]]
+            key = (db.name, tilde_decode(match["name"]))
+            if key not in self.is_table:
+                found = await db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = ? AND type IN ('table', 'view')", [key[1]]
+                )
+                if db.is_mutable:
+                    return ("table" if found.rows else "query"), match["database"], match["format"]
+                self.is_table[key] = bool(found.rows)
+            return ("table" if self.is_table[key] else "query"), match["database"], match["format"]
+        return None
+
+    async def is_truncated(self, path: str, params: list[tuple[str, str]]) -> bool:
+        """Whether the query answer hit max_returned_rows, asked of its own JSON."""
+        query = [(k, v) for k, v in params if k not in ("_shape", "_stream", "_dl", "_format")]
+        json_path = path.rsplit(".", 1)[0] + ".json"
+        response = await self.datasette.client.get(json_path + "?" + urlencode([*query, ("_shape", "objects")]))
+        try:
+            return bool(response.json().get("truncated"))
+        except ValueError:
+            return False
+
+    async def query_error(self, path: str, params: list[tuple[str, str]]) -> str:
+        json_path = path.rsplit(".", 1)[0] + ".json"
+        query = [(k, v) for k, v in params if k not in ("_stream", "_dl", "_format")]
+        response = await self.datasette.client.get(json_path + "?" + urlencode(query))
+        try:
+            return response.json().get("error") or "The query failed"
+        except ValueError:
+            return "The query failed"
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+
+        async def cors_send(message):
+            await send(with_cors(message) if message["type"] == "http.response.start" else message)
+
+        served = self.served_file(path)
+        if served is not None:
+            return await self.serve_file(scope, receive, cors_send, served)
+        kind = await self.kind(path)
+        if kind is None:
+            return await self.app(scope, receive, cors_send)
+        what, _, fmt = kind
+        params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        shape = dict(reversed(params)).get("_shape")
+        if fmt == "json" and (what == "table" or shape not in ARRAY_SHAPES):
+            return await self.app(scope, receive, cors_send)
+        if fmt == "csv" and what == "table":
+            params = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next")] + [("_stream", "on")]
+            scope = dict(scope, query_string=urlencode(params).encode("latin-1"))
+        limit = self.datasette.setting("max_returned_rows")
+
+        async def finish(start, body):
+            if start["status"] != 200:
+                return await send_whole(cors_send, start, body)
+            if fmt == "csv":
+                failure = csv_failure(body)
+                if failure is not None:
+                    if CSV_LIMIT.search(failure):
+                        message = (
+                            f"This CSV is larger than {self.datasette.setting('max_csv_mb')} MB, so it was not sent. "
+                            "Filter it, or download the whole database."
+                        )
+                        return await send_message(cors_send, 413, message, False)
+                    if not failure and what == "query":
+                        failure = await self.query_error(path, params)
+                    elif "interrupted" in failure:
+                        failure = (
+                            f"A page of this CSV took longer than the time limit "
+                            f"({self.datasette.setting('sql_time_limit_ms')} ms), so the CSV was not sent: "
+                            "filter it, or download the whole database."
+                        )
+                    return await send_message(cors_send, 400, failure or "The CSV could not be made", False)
+                rows = csv_row_count(body) if what == "query" and body.count(b"\r\n") > limit else 0
+            else:
+                try:
+                    rows = len(json.loads(body))
+                except ValueError:
+                    rows = 0
+            if what == "query" and rows >= limit and await self.is_truncated(path, params):
+                message = (
+                    f"This query returns more than {limit} rows, so its answer would be incomplete. Page it with "
+                    "limit/offset or a key, or download the table's CSV, which has every row."
+                )
+                return await send_message(cors_send, 413, message, fmt == "json")
+            await send_whole(cors_send, start, body)
+
+        await self.app(scope, receive, held(finish))
+
+    async def serve_file(self, scope, receive, send, served: Path):
+        etag = file_etag(served).encode()
+        wanted = header(scope, b"if-none-match")
+        if wanted is not None and etag in [t.strip() for t in wanted.split(b",")]:
+            await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag)]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"if-none-match"]
+        scope = dict(scope, headers=headers)
+
+        async def tagged(message):
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"etag"]
+                message = {**message, "headers": [*kept, (b"etag", etag)]}
+            await send(message)
+
+        await self.app(scope, receive, tagged)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return lambda app: Downloads(datasette, app)

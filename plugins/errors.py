@@ -1,0 +1,175 @@
+"""One error shape for the JSON API, and 400s for parameters Datasette would quietly misread.
+
+Every ``.json`` answer with a status of 400 or more is ``{"ok": false, "status": N, "error":
+"..."}`` (``application/json``), whoever made it: Datasette (whose query errors carry the
+whole query context, and whose time-limit message is HTML), the guards (plain text), or a
+route. Pages keep Datasette's HTML error page.
+
+A filter on a column the table does not have (``platfrom_id=telegram``) is a 400: SQLite reads
+an unknown double-quoted name as a string, so Datasette would answer 200 with no rows. So is an
+unknown filter operator (``value__nope=3``, which Datasette ignores, answering every row), and a
+``_through`` that is not the JSON object Datasette expects (a 500 before).
+
+The site is read-only: a method other than GET, HEAD or OPTIONS is a 405 (a POST to a table
+was a 500).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from datasette import hookimpl
+from datasette.filters import Filters
+from datasette.utils.asgi import BadRequest
+
+OPERATORS = {f.key for f in Filters._filters}
+TAG = re.compile(r"<(script|style|textarea)[^>]*>.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
+THROUGH_KEYS = {"table", "column", "value"}
+
+
+def error_text(body: bytes) -> str:
+    """The message of an error body: Datasette's JSON ``error``, or text; tags and blank lines removed."""
+    text = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("error"):
+        text = str(data["error"])
+    text = html.unescape(TAG.sub(" ", text))
+    return " ".join(text.split()) or "Error"
+
+
+def error_body(status: int, message: str) -> bytes:
+    return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
+
+
+def is_json_request(scope) -> bool:
+    # Datasette 0.65 answers JSON only for the .json extension (``?_format=json`` is still a page).
+    return scope.get("path", "").endswith(".json")
+
+
+def filter_problem(key: str, columns: set[str]) -> str | None:
+    """Why a filter argument names no column or no operator of the table, or None."""
+    column, operator = key.rsplit("__", 1) if "__" in key else (key, "exact")
+    if column not in columns:
+        return f"{key}: the table has no column {column!r}"
+    if operator not in OPERATORS:
+        return f"{key}: unknown filter operator {operator!r}; use one of {', '.join(sorted(OPERATORS))}"
+    return None
+
+
+def through_problem(value: str) -> str | None:
+    try:
+        through = json.loads(value)
+    except ValueError:
+        through = None
+    if not isinstance(through, dict) or not through.keys() >= THROUGH_KEYS:
+        return '_through must be a JSON object {"table": ..., "column": ..., "value": ...}'
+    return None
+
+
+# (database, table) -> its column names, for immutable databases (their schema cannot change).
+_columns: dict[tuple[str, str], set[str]] = {}
+
+
+def check_arguments(request, columns: set[str]) -> None:
+    """Raise BadRequest for a filter on no column or with no operator, or a malformed _through."""
+    for key in request.args:
+        if key.startswith("_") and "__" not in key:
+            continue
+        problem = filter_problem(key, columns)
+        if problem:
+            raise BadRequest(problem)
+    for value in request.args.getlist("_through"):
+        problem = through_problem(value)
+        if problem:
+            raise BadRequest(problem)
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    async def inner():
+        db = datasette.get_database(database)
+        columns = _columns.get((database, table))
+        if columns is None:
+            columns = set(await db.table_columns(table)) | {"rowid"}
+            if not db.is_mutable:
+                _columns[(database, table)] = columns
+        check_arguments(request, columns)
+        return None
+
+    return inner
+
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+async def send_error(send, status: int, message: str, as_json: bool):
+    if as_json:
+        body, kind = error_body(status, message), b"application/json; charset=utf-8"
+    else:
+        body, kind = (message + "\n").encode("utf-8"), b"text/plain; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"allow", ", ".join(READ_METHODS).encode()),
+                (b"access-control-allow-origin", b"*"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def shaped(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            if scope.get("method") not in READ_METHODS:
+                # The site is read-only: Datasette answered a POST to a table with a 500.
+                return await send_error(send, 405, "This site is read-only: use GET", is_json_request(scope))
+            if not is_json_request(scope):
+                return await app(scope, receive, send)
+            start, chunks = None, []
+
+            async def reshape(message):
+                nonlocal start
+                if message["type"] == "http.response.start":
+                    if message["status"] < 400:
+                        start = False
+                        return await send(message)
+                    start = message
+                    return
+                if start is False:
+                    return await send(message)
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                status = start["status"]
+                body = error_body(status, error_text(b"".join(chunks)))
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [
+                            (b"content-type", b"application/json; charset=utf-8"),
+                            (b"access-control-allow-origin", b"*"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+
+            await app(scope, receive, reshape)
+
+        return shaped
+
+    return wrap

@@ -1,0 +1,282 @@
+"""Keyset paging that walks every row exactly once, for every sort a table offers.
+
+Datasette 0.65 orders the first page of a sorted table by the sort column alone and adds the
+primary-key tie-breaker only from the second page on (``_next`` present), so rows that tie at
+the first page boundary are skipped or repeated. This plugin rewrites a sorted table request
+that has no ``_next`` into Datasette's own form for "from the very start" (a ``_next`` before
+every row), so the first page is ordered exactly like the later ones: sort column, then key.
+
+Datasette joins each ``_where`` to the other conditions with AND as written, so a ``_where``
+with OR (``a or b``) swallowed the next page's condition: every page was the first one, and a
+streamed CSV repeated it until the size limit. Each ``_where`` is put in parentheses.
+
+It also answers the sort parameters that made Datasette fail with a 500 with a 400: an unknown
+column, ``_sort`` and ``_sort_desc`` together. Hiding the column a table is sorted by
+(``_nocol``, or a ``_col`` list without it) keeps that column, since the next page's link is
+made from it.
+
+A table's CSV has no pages (the downloads plugin streams every row): when it is sorted, the
+rows are streamed in the table's own order and sorted here, as SQLite orders them (NULL,
+then numbers, then text; descending reverses that).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+from datasette.utils import tilde_decode, tilde_encode
+
+TABLE_PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<table>[^/]+?)(?:\.(?P<format>json|csv))?$")
+# Before every value of a numeric or rowid key: SQLite applies the column's numeric affinity
+# to this text, so it compares as the smallest 64-bit integer.
+SMALLEST_NUMBER = "-9223372036854775808"
+# After every text, number and NULL a column can hold: text sorts after numbers, and no real
+# text begins with the last code point.
+LARGEST_TEXT = "\U0010ffff"
+NUMERIC_TYPES = ("INT", "REAL", "FLOA", "DOUB", "NUM", "DEC")
+
+
+def is_numeric(declared_type: str | None) -> bool:
+    """Whether a declared column type has numeric affinity (SQLite's rules, section 3.1)."""
+    declared = (declared_type or "").upper()
+    if "CHAR" in declared or "CLOB" in declared or "TEXT" in declared:
+        return False
+    return any(name in declared for name in NUMERIC_TYPES)
+
+
+def start_token(descending: bool, key_types: list[str | None]) -> str:
+    """A ``_next`` token that selects every row, in Datasette 0.65's "sort value,key..." form.
+
+    Ascending, NULLs come first, so the token is "$null" and a key below every key. Descending,
+    NULLs come last, so the token is a value above every value.
+    """
+    keys = [SMALLEST_NUMBER if is_numeric(t) else "" for t in key_types]
+    prefix = tilde_encode(LARGEST_TEXT) if descending else "$null"
+    return ",".join([prefix, *(tilde_encode(k) for k in keys)])
+
+
+def sort_key(numeric: bool):
+    """SQLite's order for one CSV cell: NULL (empty), then numbers, then text."""
+
+    def key(value: str):
+        if value == "":
+            return (0, 0)
+        if numeric:
+            try:
+                return (1, float(value))
+            except ValueError:
+                pass
+        return (2, value)
+
+    return key
+
+
+def sort_csv(body: bytes, column: str, descending: bool, numeric: bool) -> bytes:
+    """The CSV ``body`` (Datasette's, CRLF rows) with its rows sorted by ``column``, stably."""
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+    if not rows or column not in rows[0]:
+        return body
+    index = rows[0].index(column)
+    key = sort_key(numeric)
+    ordered = sorted(rows[1:], key=lambda row: key(row[index] if index < len(row) else ""), reverse=descending)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(rows[0])
+    writer.writerows(ordered)
+    return out.getvalue().encode("utf-8")
+
+
+def is_parenthesized(sql: str) -> bool:
+    """Whether ``sql`` is one parenthesized expression: its first "(" closes at its end (quotes skipped)."""
+    text = sql.strip()
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth, quote = 0, None
+    for i, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"`[":
+            quote = "]" if char == "[" else char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return False
+    return depth == 0
+
+
+def parenthesized(sql: str) -> str:
+    return sql if is_parenthesized(sql) else f"({sql})"
+
+
+# (database, table) -> (kind, columns) of an immutable database, whose schema cannot change.
+_shapes: dict[tuple[str, str], tuple[str | None, list[dict]]] = {}
+
+
+async def table_shape(db, table: str) -> tuple[str | None, list[dict]]:
+    """("table" or "view" or None, [{name, type, pk}, ...]) in one query, cached when immutable."""
+    key = (db.name, table)
+    if key in _shapes:
+        return _shapes[key]
+    # unique: the column alone has a UNIQUE index (or is the only key) and NOT NULL, so it has no ties.
+    result = await db.execute(
+        """SELECT m.type, p.name, p.type AS declared, p.pk, p."notnull" AS not_null,
+                  EXISTS (SELECT 1 FROM pragma_index_list(m.name) l WHERE l."unique"
+                          AND (SELECT count(*) FROM pragma_index_info(l.name)) = 1
+                          AND (SELECT i.name FROM pragma_index_info(l.name) i) = p.name) AS indexed
+           FROM sqlite_master m LEFT JOIN pragma_table_info(m.name) p
+           WHERE m.name = ? AND m.type IN ('table', 'view') ORDER BY p.cid""",
+        [table],
+    )
+    found = list(result.rows)
+    keys = [r for r in found if r["pk"]]
+    shape = (
+        (
+            found[0]["type"],
+            [
+                {
+                    "name": r["name"],
+                    "type": r["declared"],
+                    "pk": r["pk"],
+                    "unique": bool(r["not_null"] and (r["indexed"] or (r["pk"] and len(keys) == 1))),
+                }
+                for r in found
+                if r["name"]
+            ],
+        )
+        if found
+        else (None, [])
+    )
+    if not db.is_mutable:
+        _shapes[key] = shape
+    return shape
+
+
+async def _send_error(send, path: str, status: int, message: str):
+    if path.endswith(".json"):
+        body, kind = json.dumps({"ok": False, "status": status, "error": message}), b"application/json; charset=utf-8"
+    else:
+        body, kind = message + "\n", b"text/plain; charset=utf-8"
+    data = body.encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"access-control-allow-origin", b"*"),
+                (b"content-length", str(len(data)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
+
+
+async def plan(datasette, path: str, query_string: str) -> dict | None:
+    """What to change in a table request: {"params", "error", "csv_sort"}, or None to leave it."""
+    match = TABLE_PATH.match(path)
+    if not match or match["database"] not in datasette.databases:
+        return None
+    database = match["database"]
+    db = datasette.databases[database]
+    table = tilde_decode(match["table"])
+    kind, info = await table_shape(db, table)
+    if kind is None:
+        return None
+    is_view = kind == "view"
+    params = parse_qsl(query_string, keep_blank_values=True)
+    wheres = [(k, parenthesized(v) if k == "_where" else v) for k, v in params]
+    wrapped = wheres != params
+    params = wheres
+    given = dict(reversed(params))  # the first value of each name, as Datasette reads it
+    sort, sort_desc = given.get("_sort"), given.get("_sort_desc")
+    if sort and sort_desc:
+        return {"error": "Use _sort or _sort_desc, not both"}
+    columns = {c["name"]: c for c in info}
+    keys = [c for c in sorted(info, key=lambda c: c["pk"]) if c["pk"]]
+    metadata = datasette.table_metadata(database, table) or {}
+    sortable = set(metadata.get("sortable_columns") or columns)
+    if not keys and not is_view:
+        sortable.add("rowid")
+    for name, value in (("_sort", sort), ("_sort_desc", sort_desc)):
+        if value and value not in sortable:
+            return {"error": f"{name}={value}: {table} cannot be sorted by that column"}
+    if not sort and not sort_desc:
+        sort, sort_desc = metadata.get("sort"), metadata.get("sort_desc")
+    column = sort or sort_desc
+    if not column or is_view:
+        return {"params": params, "csv_sort": None} if wrapped else None
+
+    changed = wrapped
+    # The next page's link is made from the sort column's value: keep it in the answer.
+    if any(k == "_nocol" and v == column for k, v in params):
+        params = [(k, v) for k, v in params if not (k == "_nocol" and v == column)]
+        changed = True
+    cols = [v for k, v in params if k == "_col"]
+    if cols and column not in cols and column != "rowid":
+        params.append(("_col", column))
+        changed = True
+
+    csv_sort = None
+    if match["format"] == "csv":
+        if given.get("_sort") or given.get("_sort_desc"):
+            params = [(k, v) for k, v in params if k not in ("_sort", "_sort_desc")]
+            numeric = column == "rowid" or is_numeric((columns.get(column) or {}).get("type"))
+            csv_sort = (column, bool(sort_desc), numeric)
+            changed = True
+    elif "_next" not in given and not (columns.get(column) or {}).get("unique"):
+        # A column without ties orders the first page like the later ones already.
+        key_types = [c["type"] for c in keys] if keys else ["INTEGER"]
+        params.append(("_next", start_token(bool(sort_desc), key_types)))
+        changed = True
+    if not changed:
+        return None
+    return {"params": params, "csv_sort": csv_sort}
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def paging(scope, receive, send):
+            if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+                return await app(scope, receive, send)
+            path = scope.get("path", "")
+            changes = await plan(datasette, path, scope.get("query_string", b"").decode("latin-1"))
+            if changes is None:
+                return await app(scope, receive, send)
+            if "error" in changes:
+                return await _send_error(send, path, 400, changes["error"])
+            scope = dict(scope, query_string=urlencode(changes["params"]).encode("latin-1"))
+            if not changes["csv_sort"]:
+                return await app(scope, receive, send)
+            column, descending, numeric = changes["csv_sort"]
+            start, chunks = None, []
+
+            async def hold(message):
+                nonlocal start
+                if message["type"] == "http.response.start":
+                    start = message
+                    return
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(chunks)
+                if start["status"] == 200 and body.endswith(b"\r\n"):
+                    body = sort_csv(body, column, descending, numeric)
+                headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                headers.append((b"content-length", str(len(body)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+
+            await app(scope, receive, hold)
+
+        return paging
+
+    return wrap

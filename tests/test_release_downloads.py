@@ -1,0 +1,122 @@
+"""The release's downloads of the repository's own data: every format, the same rows everywhere.
+
+The release files (CSV, Excel CSV, JSON, Parquet), the database, a full walk of the API and
+the streamed CSV must hold the same figures, with the same columns: the database's.
+"""
+
+import csv
+import io
+import json
+import shutil
+from urllib.parse import urlsplit
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from disclosures import paths, release, release_formats
+from disclosures import site as site_module
+from tests.conftest import Site, rows
+
+
+@pytest.fixture(scope="module")
+def real_release(real_build, tmp_path_factory):
+    root = tmp_path_factory.mktemp("real_release")
+    shutil.copytree(paths.RELEASES, root / "releases")
+    folder = release.make_release(real_build, root / "dist", root / "releases")
+    return root, folder
+
+
+@pytest.fixture(scope="module")
+def released_site(real_build, real_release):
+    root, _ = real_release
+    return Site(site_module.in_process(real_build, dist=root / "dist"))
+
+
+def db_columns(db, table):
+    return [r[1] for r in rows(db, f"PRAGMA table_info({table})")]
+
+
+def read_csv(data: bytes, encoding="utf-8"):
+    return list(csv.DictReader(io.StringIO(data.decode(encoding), newline="")))
+
+
+def test_release_files_database_api_walk_and_streamed_csv_have_the_same_rows(real_release, released_site, real_db):
+    _, folder = real_release
+    database = [r[0] for r in rows(real_db, "SELECT figure_id FROM figures ORDER BY figure_id")]
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE is_derived = 1")[0][0] > 0
+
+    released_csv = [r["figure_id"] for r in read_csv((folder / "csv" / "figures.csv").read_bytes())]
+    excel = [r["figure_id"] for r in read_csv((folder / "excel" / "figures.csv").read_bytes(), "utf-8-sig")]
+    released_json = [r["figure_id"] for r in json.loads((folder / "json" / "figures.json").read_text("utf-8"))]
+    parquet = pq.read_table(folder / "parquet" / "figures.parquet").column("figure_id").to_pylist()
+
+    walked, url = [], "/disclosures/figures.json?_size=max&_shape=objects"
+    while url:
+        page = released_site.get(url).json()
+        walked += [r["figure_id"] for r in page["rows"]]
+        url = page["next_url"] and urlsplit(page["next_url"])._replace(scheme="", netloc="").geturl()
+    streamed = [r["figure_id"] for r in read_csv(released_site.get("/disclosures/figures.csv?_stream=on").content)]
+
+    assert released_csv == excel == released_json == parquet == database
+    assert sorted(walked) == sorted(streamed) == database
+
+
+def test_release_figures_have_every_column_of_the_database(real_release, real_db):
+    _, folder = real_release
+    columns = db_columns(real_db, "figures")
+    assert {"is_derived", "period_label", "unit"} <= set(columns)
+    header = next(csv.reader(io.StringIO((folder / "csv" / "figures.csv").read_text("utf-8"))))
+    assert header == columns
+    assert list(json.loads((folder / "json" / "figures.json").read_text("utf-8"))[0]) == columns
+    assert pq.read_schema(folder / "parquet" / "figures.parquet").names == columns
+    descriptor = json.loads((folder / "datapackage.json").read_text("utf-8"))
+    figures = next(r for r in descriptor["resources"] if r["name"] == "figures")
+    assert [f["name"] for f in figures["schema"]["fields"]] == columns
+    assert all(f.get("description") for f in figures["schema"]["fields"])
+
+
+def test_parquet_is_typed_from_the_table_schema_declared_and_reproducible(real_release, real_build):
+    _, folder = real_release
+    schema = pq.read_schema(folder / "parquet" / "figures.parquet")
+    assert str(schema.field("period_start").type) == "date32[day]"
+    assert str(schema.field("value").type) == "double"
+    assert str(schema.field("is_derived").type) == "int64"
+    assert str(pq.read_schema(folder / "parquet" / "jurisdictions.parquet").field("jurisdiction_id").type) == "string"
+    descriptor = json.loads((folder / "datapackage.json").read_text("utf-8"))
+    declared = {r["path"]: r for r in descriptor["resources"]}
+    for path in ("parquet/figures.parquet", "excel/figures.csv", "csv/figures.csv"):
+        assert declared[path]["hash"].startswith("sha256:") and declared[path]["bytes"]
+    first = (folder / "parquet" / "figures.parquet").read_bytes()
+    root, _ = real_release
+    again = release.make_release(real_build, root / "dist", root / "releases")
+    assert (again / "parquet" / "figures.parquet").read_bytes() == first
+
+
+def test_parquet_bytes_depend_only_on_the_rows():
+    fields = [{"name": "a", "type": "string"}, {"name": "d", "type": "date"}, {"name": "n", "type": "number"}]
+    data = [{"a": "NA", "d": "2024-01-31", "n": 2253}, {"a": "004", "d": None, "n": None}]
+    assert release_formats.parquet_bytes(fields, data) == release_formats.parquet_bytes(fields, data)
+    table = pq.read_table(io.BytesIO(release_formats.parquet_bytes(fields, data)))
+    assert table.column("a").to_pylist() == ["NA", "004"]
+
+
+def test_excel_csv_has_a_byte_order_mark_and_codes_stay_text(real_release):
+    _, folder = real_release
+    data = (folder / "excel" / "jurisdictions.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "Côte d" in data.decode("utf-8-sig")
+    table = pd.read_csv(folder / "excel" / "jurisdictions.csv", keep_default_na=False, dtype=str, encoding="utf-8-sig")
+    namibia = table[table.jurisdiction_id == "NAM"].iloc[0]
+    assert namibia["alpha2"] == "NA"
+    assert table[table.jurisdiction_id == "AFG"].iloc[0]["numeric"] == "004"
+
+
+def test_each_download_states_its_row_count(real_release, released_site, real_db):
+    html = released_site.get("/").text
+    figures = rows(real_db, "SELECT count(*) FROM figures")[0][0]
+    for path in ("csv/figures.csv", "excel/figures.csv", "json/figures.json", "parquet/figures.parquet"):
+        assert f">{path}</a> ({figures:,} rows)" in html, path
+    _, folder = real_release
+    descriptor = json.loads((folder / "datapackage.json").read_text("utf-8"))
+    assert next(r for r in descriptor["resources"] if r["path"] == "csv/figures.csv")["rows"] == figures
