@@ -369,10 +369,17 @@ def _wait(condition, timeout: float, what: str, topology: Topology) -> None:
 
 
 def wait_ready(topology: Topology, timeout: float = 60) -> None:
-    """Wait until every worker answers on its socket and nginx answers on its port."""
+    """Wait until every worker answers on its socket, nginx on its port, and supervisord
+    reports every process RUNNING (up for its ``startsecs``)."""
     for socket in topology.sockets("pages") + topology.sockets("sql"):
         _wait(lambda s=socket: _worker_answers(s), timeout, f"the worker at {socket} did not answer", topology)
     _wait(lambda: _nginx_answers(topology), timeout, f"nginx did not answer on {topology.base_url}", topology)
+    _wait(
+        lambda: all(state == "RUNNING" for state, _pid in process_status(topology).values()),
+        timeout,
+        "supervisord did not report every process RUNNING",
+        topology,
+    )
 
 
 def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60) -> str:
