@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import asdict, dataclass
@@ -120,7 +121,7 @@ class Topology:
 
     def worker_names(self) -> list[str]:
         """Every worker as supervisorctl names it (``pages:pages-0``), pages first."""
-        return [f"{group}:{socket.stem}" for group in ("pages", "sql") for socket in self.sockets(group)]
+        return [f"{group}:{path.stem}" for group in ("pages", "sql") for path in self.sockets(group)]
 
 
 def nginx_binary() -> str:
@@ -232,9 +233,9 @@ def _environment() -> jinja2.Environment:
 
 def render_nginx(topology: Topology, canned: list[str]) -> str:
     """nginx.conf for the topology (from deploy/nginx.conf.j2)."""
-    for socket in topology.sockets("pages") + topology.sockets("sql"):
-        if len(str(socket)) > MAX_SOCKET_PATH:
-            raise ProdError(f"{socket} is longer than a unix socket path may be: use a shorter run directory")
+    for path in topology.sockets("pages") + topology.sockets("sql"):
+        if len(str(path)) > MAX_SOCKET_PATH:
+            raise ProdError(f"{path} is longer than a unix socket path may be: use a shorter run directory")
     return (
         _environment()
         .get_template("nginx.conf.j2")
@@ -295,7 +296,8 @@ def check_nginx(topology: Topology) -> None:
 # Processes ---------------------------------------------------------------------------------
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -305,13 +307,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _check_port_free(topology: Topology) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((topology.host, topology.port))
+        except OSError as error:
+            raise ProdError(
+                f"{topology.host}:{topology.port} is in use ({error.strerror}): choose another port"
+            ) from None
+
+
 def supervisord_pid(topology: Topology) -> int | None:
     """The supervisord process of this run directory, or None when it is not running."""
     try:
         pid = int(topology.supervisord_pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if _alive(pid) else None
+    return pid if pid_alive(pid) else None
 
 
 def supervisorctl(topology: Topology, *arguments: str, check: bool = True) -> str:
@@ -339,11 +352,12 @@ def process_status(topology: Topology) -> dict[str, tuple[str, int | None]]:
     return status
 
 
-def _worker_answers(socket: Path, rid: str | None = None) -> bool:
+def worker_answers(socket_path: Path) -> bool:
+    """Whether the worker on this unix socket answers ``/-/versions.json`` with 200."""
     import httpx
 
     try:
-        with httpx.Client(transport=httpx.HTTPTransport(uds=str(socket)), timeout=5) as client:
+        with httpx.Client(transport=httpx.HTTPTransport(uds=str(socket_path)), timeout=5) as client:
             response = client.get("http://worker/-/versions.json")
     except httpx.HTTPError:
         return False
@@ -371,8 +385,8 @@ def _wait(condition, timeout: float, what: str, topology: Topology) -> None:
 def wait_ready(topology: Topology, timeout: float = 60) -> None:
     """Wait until every worker answers on its socket, nginx on its port, and supervisord
     reports every process RUNNING (up for its ``startsecs``)."""
-    for socket in topology.sockets("pages") + topology.sockets("sql"):
-        _wait(lambda s=socket: _worker_answers(s), timeout, f"the worker at {socket} did not answer", topology)
+    for path in topology.sockets("pages") + topology.sockets("sql"):
+        _wait(lambda p=path: worker_answers(p), timeout, f"the worker at {path} did not answer", topology)
     _wait(lambda: _nginx_answers(topology), timeout, f"nginx did not answer on {topology.base_url}", topology)
     _wait(
         lambda: all(state == "RUNNING" for state, _pid in process_status(topology).values()),
@@ -394,6 +408,7 @@ def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeou
     if not SUPERVISORD.exists():
         raise ProdError(f"{SUPERVISORD} is missing: make .venv-site/.installed")
     nginx_binary()
+    _check_port_free(topology)
     for folder in ("logs", "sockets", "nginx/tmp", "nginx/cache"):
         (topology.run / folder).mkdir(parents=True, exist_ok=True)
     rid = stage_release(topology, build_dir, dist)
@@ -425,9 +440,9 @@ def stop(topology: Topology, timeout: float = 30) -> bool:
         return False
     os.kill(pid, signal.SIGTERM)  # supervisord stops its programs, then itself
     deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _alive(pid):
+    if pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
     return True
 
@@ -438,8 +453,8 @@ def restart_worker(topology: Topology, name: str, timeout: float = 60) -> None:
     The worker finishes the requests it has; meanwhile nginx sends new ones to the others.
     """
     supervisorctl(topology, "restart", name)
-    socket = topology.run / "sockets" / f"{name.split(':')[1]}.sock"
-    _wait(lambda: _worker_answers(socket), timeout, f"{name} did not answer after its restart", topology)
+    path = topology.run / "sockets" / f"{name.split(':')[1]}.sock"
+    _wait(lambda: worker_answers(path), timeout, f"{name} did not answer after its restart", topology)
 
 
 def reload_nginx(topology: Topology) -> None:

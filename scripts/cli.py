@@ -222,14 +222,18 @@ def prod():
     """
 
 
-def _topology(run, port, pages_workers=None, sql_workers=None):
+def _topology(run, port, limits=()):
+    import dataclasses
+
     from disclosures import prod as production
 
     options = {"run": run.resolve(), "port": port}
-    if pages_workers:
-        options["pages_workers"] = pages_workers
-    if sql_workers:
-        options["sql_workers"] = sql_workers
+    numbers = {f.name for f in dataclasses.fields(production.Topology) if f.type in ("int", int)} - {"port"}
+    for limit in limits:
+        name, _, value = limit.partition("=")
+        if name not in numbers or not value.isdigit() or int(value) < 1:
+            fail([f"prod: --set {limit}: expected NAME=N, N ≥ 1, NAME one of {', '.join(sorted(numbers))}"], "")
+        options[name] = int(value)
     return production.Topology(**options)
 
 
@@ -242,24 +246,29 @@ PORT_OPTION = click.option("--port", type=int, default=8080, show_default=True, 
 @prod.command("start")
 @RUN_OPTION
 @PORT_OPTION
-@click.option("--pages-workers", type=click.IntRange(1, 64), default=None, help="Workers for pages (default 2).")
-@click.option("--sql-workers", type=click.IntRange(1, 64), default=None, help="Workers for ad-hoc SQL (default 2).")
-def prod_start(run, port, pages_workers, sql_workers):
+@click.option(
+    "--set",
+    "limits",
+    multiple=True,
+    metavar="NAME=N",
+    help="Change a worker count or limit of disclosures.prod.Topology, e.g. pages_workers=3, page_rate=5000.",
+)
+def prod_start(run, port, limits):
     """Stage build/ and dist/ as a release and start nginx and the workers in the background.
 
     Example:
 
     \b
         make prod                                      # this, on http://127.0.0.1:8080
-        python scripts/cli.py prod start --port 9080 --run /tmp/prod
+        python scripts/cli.py prod start --port 9080 --run /tmp/prod --set pages_workers=3
     """
     from disclosures import prod as production
 
-    topology = _topology(run, port, pages_workers, sql_workers)
+    topology = _topology(run, port, limits)
     try:
         rid = production.start(topology)
     except production.ProdError as error:
-        fail([f"prod: {error}"], "Nothing is left running.")
+        fail([f"prod: {error}"], f"Logs: {topology.run / 'logs'}")
     status = production.process_status(topology)
     click.echo(f"prod: release {rid} on {topology.base_url}/ (supervisord pid {production.supervisord_pid(topology)})")
     for name, (state, pid) in sorted(status.items()):

@@ -65,9 +65,9 @@ def topology(real_build):
         prod.stop(topology)
         # Everything it ran is gone, not orphaned.
         deadline = time.monotonic() + 10
-        while any(prod._alive(pid) for pid in pids) and time.monotonic() < deadline:
+        while any(prod.pid_alive(pid) for pid in pids) and time.monotonic() < deadline:
             time.sleep(0.1)
-        leftover = [pid for pid in pids + ([supervisord] if supervisord else []) if prod._alive(pid)]
+        leftover = [pid for pid in pids + ([supervisord] if supervisord else []) if prod.pid_alive(pid)]
         for path in (run, records, dist):
             shutil.rmtree(path, ignore_errors=True)
         assert not leftover, f"processes left running after stop: {leftover}"
@@ -265,9 +265,9 @@ def test_a_killed_worker_is_restarted_and_no_request_fails(topology):
         restarted_after = time.monotonic() - killed
         socket = topology.run / "sockets" / "pages-0.sock"
         deadline = time.monotonic() + 30
-        while not prod._worker_answers(socket) and time.monotonic() < deadline:
+        while not prod.worker_answers(socket) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert prod._worker_answers(socket)
+        assert prod.worker_answers(socket)
         time.sleep(0.3)
     finally:
         stop.set()
