@@ -396,12 +396,12 @@ def wait_ready(topology: Topology, timeout: float = 60) -> None:
     )
 
 
-def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60) -> str:
-    """Stage ``build_dir`` and ``dist`` as a release, start supervisord (which starts nginx and
-    the workers) in the background, and wait until everything answers; return the release id.
+def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> tuple[str, list[str]]:
+    """Stage the release, point ``current`` at it and write every configuration.
 
-    ProdError when it is already running, when nginx rejects its configuration, or when a
-    process does not come up within ``timeout`` seconds (everything started is stopped again).
+    Returns the release id and the supervisord command that runs it all (add ``-n`` to keep it
+    in the foreground, as a container does). ProdError when it is already running, the port is
+    taken, or nginx rejects its configuration.
     """
     if supervisord_pid(topology):
         raise ProdError(f"already running (supervisord pid {supervisord_pid(topology)}): make prod-stop first")
@@ -415,9 +415,18 @@ def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeou
     _point_current(topology, rid)
     _write_configuration(topology, rid)
     check_nginx(topology)
-    result = subprocess.run(
-        [str(SUPERVISORD), "-c", str(topology.supervisord_conf)], capture_output=True, text=True, cwd=ROOT
-    )
+    return rid, [str(SUPERVISORD), "-c", str(topology.supervisord_conf)]
+
+
+def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60) -> str:
+    """Stage ``build_dir`` and ``dist`` as a release, start supervisord (which starts nginx and
+    the workers) in the background, and wait until everything answers; return the release id.
+
+    ProdError as :func:`prepare`, or when a process does not come up within ``timeout`` seconds
+    (everything started is stopped again).
+    """
+    rid, command = prepare(topology, build_dir, dist)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if result.returncode != 0:
         raise ProdError(f"supervisord did not start: {result.stdout}{result.stderr}".strip())
     try:

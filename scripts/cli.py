@@ -222,12 +222,12 @@ def prod():
     """
 
 
-def _topology(run, port, limits=()):
+def _topology(run, port, limits=(), host="127.0.0.1"):
     import dataclasses
 
     from disclosures import prod as production
 
-    options = {"run": run.resolve(), "port": port}
+    options = {"run": run.resolve(), "port": port, "host": host}
     numbers = {f.name for f in dataclasses.fields(production.Topology) if f.type in ("int", int)} - {"port"}
     for limit in limits:
         name, _, value = limit.partition("=")
@@ -253,7 +253,18 @@ PORT_OPTION = click.option("--port", type=int, default=8080, show_default=True, 
     metavar="NAME=N",
     help="Change a worker count or limit of disclosures.prod.Topology, e.g. pages_workers=3, page_rate=5000.",
 )
-def prod_start(run, port, limits):
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="nginx's address; a container listens on 0.0.0.0 inside its own network.",
+)
+@click.option(
+    "--foreground",
+    is_flag=True,
+    help="Run supervisord in the foreground in place of this command (a container's main process).",
+)
+def prod_start(run, port, limits, host, foreground):
     """Stage build/ and dist/ as a release and start nginx and the workers in the background.
 
     Example:
@@ -264,7 +275,14 @@ def prod_start(run, port, limits):
     """
     from disclosures import prod as production
 
-    topology = _topology(run, port, limits)
+    topology = _topology(run, port, limits, host)
+    if foreground:
+        try:
+            rid, command = production.prepare(topology)
+        except production.ProdError as error:
+            fail([f"prod: {error}"], f"Logs: {topology.run / 'logs'}")
+        click.echo(f"prod: release {rid} on http://{host}:{port}/ (supervisord in the foreground)")
+        os.execv(command[0], [*command, "-n"])
     try:
         rid = production.start(topology)
     except production.ProdError as error:
