@@ -76,7 +76,8 @@ class Topology:
     sql_burst: int = 10
     conns_per_client: int = 32
     sql_conns_per_client: int = 2
-    sql_conns_per_worker: int = 2
+    # One SQL worker alone can carry all the SQL it is given while the other restarts.
+    sql_conns_per_worker: int = 4
     cache_valid: str = "1h"
     cache_max_size: str = "1g"
     page_max_age: int = 300
@@ -294,6 +295,12 @@ def check_nginx(topology: Topology) -> None:
 
 
 # Processes ---------------------------------------------------------------------------------
+
+
+def process_pid(topology: Topology, name: str) -> int | None:
+    """The pid of one supervised process (``pages:pages-0``, ``nginx``), starting or running."""
+    text = supervisorctl(topology, "pid", name, check=False).strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 def pid_alive(pid: int) -> bool:
