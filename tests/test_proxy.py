@@ -210,7 +210,7 @@ def test_a_flood_from_one_client_gets_429_while_a_canary_stays_fast(topology, re
     assert floods["page"].count(429) > 0, "a flood of one page from one client was never limited"
     assert set(floods["page"]) <= {200, 429}
     # 400: over the SQL time limit; 503: every SQL worker already runs all it may.
-    assert set(floods["sql"]) <= {400, 429, 503}, floods["sql"]
+    assert set(floods["sql"]) <= {200, 400, 429, 503}, floods["sql"]
     assert 503 in floods["sql"], "the SQL flood never filled the SQL workers"
     assert statuses == [200] * len(statuses)
     # The canary is served by the pages workers, which neither the limited page flood nor the
@@ -224,14 +224,51 @@ def test_a_flood_from_one_client_gets_429_while_a_canary_stays_fast(topology, re
     )
 
 
-def test_the_sql_limit_answers_429_with_the_json_error_shape(topology):
+def first_refusal(session: httpx.Client, template: str, limit: int = 200) -> tuple[int, httpx.Response | None]:
+    """Send ``template.format(n=n)`` until one is refused with 429; (requests sent, that response)."""
+    for n in range(limit):
+        response = session.get(template.format(n=n))
+        if response.status_code == 429:
+            return n + 1, response
+        assert response.status_code == 200, (template, response.status_code)
+    return limit, None
+
+
+def test_sql_has_a_tighter_rate_than_pages_and_429_has_the_json_error_shape(topology):
     with client(topology, "127.0.0.4") as c:
-        statuses = [c.get(f"/disclosures.json?sql=select {n}").status_code for n in range(40)]
-        refused = c.get("/disclosures.json?sql=select 41")
-    assert 429 in statuses
-    if refused.status_code == 429:
-        body = refused.json()
-        assert body["ok"] is False and body["status"] == 429 and refused.headers["retry-after"] == "1"
+        sent_sql, refused_sql = first_refusal(c, "/disclosures.json?sql=select+{n}")
+    with client(topology, "127.0.0.7") as c:
+        sent_pages, refused_page = first_refusal(c, "/disclosures/platforms.json?_n={n}", limit=1000)
+    assert refused_sql is not None and refused_page is not None
+    assert sent_sql < sent_pages
+    for refused in (refused_sql, refused_page):
+        assert refused.json() == {
+            "ok": False,
+            "error": "Too many requests from this address; retry after a second",
+            "status": 429,
+            "title": "Too Many Requests",
+        }
+        assert refused.headers["retry-after"] == "1"
+        assert refused.headers["cache-control"] == "no-store"
+
+
+def test_one_client_runs_at_most_two_sql_queries_at_once(topology):
+    heavy = "/disclosures.json?sql=select+count(*)+from+figures+a+join+figures+b+on+a.value+<+b.value&_c={n}"
+    start, statuses = threading.Barrier(4), []
+
+    def query(n):
+        with client(topology, "127.0.0.8") as c:
+            start.wait(timeout=10)
+            statuses.append(c.get(heavy.format(n=n)).status_code)
+
+    threads = [threading.Thread(target=query, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # Two run (200, or 400 past the SQL time limit); the others are refused at once.
+    assert len(statuses) == 4 and statuses.count(429) == 2, statuses
+    assert set(statuses) - {429} <= {200, 400}, statuses
 
 
 def answers_all(
