@@ -304,14 +304,18 @@ def process_pid(topology: Topology, name: str) -> int | None:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists."""
+    """Whether a process with this id runs (a zombie, dead but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        # /proc/<pid>/stat: "pid (command) state ..."; the command may contain spaces.
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _check_port_free(topology: Topology) -> None:
@@ -412,6 +416,8 @@ def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> t
     """
     if supervisord_pid(topology):
         raise ProdError(f"already running (supervisord pid {supervisord_pid(topology)}): make prod-stop first")
+    if orphans(topology):
+        raise ProdError(f"processes of a killed supervisord still run ({orphans(topology)}): make prod-stop first")
     if not SUPERVISORD.exists():
         raise ProdError(f"{SUPERVISORD} is missing: make .venv-site/.installed")
     nginx_binary()
@@ -446,20 +452,48 @@ def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeou
     return rid
 
 
+def orphans(topology: Topology) -> list[int]:
+    """Processes of this run directory left without their supervisord (it was killed): nginx's
+    master (from its pid file) and every worker whose command line names this run's sockets."""
+    found = []
+    try:
+        nginx = int(topology.nginx_pid_file.read_text().strip())
+        if pid_alive(nginx):
+            found.append(nginx)
+    except (OSError, ValueError):
+        pass
+    sockets = f" --uds {topology.run / 'sockets'}/"
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if sockets in command:
+            found.append(int(entry.name))
+    return sorted(set(found))
+
+
 def stop(topology: Topology, timeout: float = 30) -> bool:
     """Stop supervisord and everything it runs (gracefully, then by force after ``timeout``).
 
-    Returns False when nothing was running. Only the processes of this run directory are touched.
+    When supervisord is gone but its processes are not, they are stopped the same way. Returns
+    False when nothing was running. Only the processes of this run directory are touched.
     """
     pid = supervisord_pid(topology)
-    if pid is None:
+    # supervisord stops its programs, then itself; orphans get the signal directly.
+    targets = [pid] if pid else orphans(topology)
+    if not targets:
         return False
-    os.kill(pid, signal.SIGTERM)  # supervisord stops its programs, then itself
+    for target in targets:
+        os.kill(target, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while pid_alive(pid) and time.monotonic() < deadline:
+    while any(pid_alive(t) for t in targets) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    for target in targets:
+        if pid_alive(target):
+            os.kill(target, signal.SIGKILL)
     return True
 
 

@@ -378,3 +378,20 @@ def test_a_release_switches_under_load_without_a_failed_request(topology, tmp_pa
     for name in topology.worker_names():
         assert workers_after[name] != workers_before[name], f"{name} still runs the old release"
     assert workers_after["nginx"] == workers_before["nginx"]  # reloaded, not restarted
+
+
+def test_stop_ends_what_a_killed_supervisor_left_running(topology):
+    # Runs last: the module's topology does not survive it.
+    supervisord = prod.supervisord_pid(topology)
+    left = sorted(pid for _state, pid in prod.process_status(topology).values())
+    os.kill(supervisord, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while prod.supervisord_pid(topology) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert prod.supervisord_pid(topology) is None
+    assert prod.orphans(topology) == left  # nginx and the workers go on without it
+    with pytest.raises(prod.ProdError, match="make prod-stop first"):
+        prod.start(topology)
+    assert prod.stop(topology) is True
+    assert not [pid for pid in left if prod.pid_alive(pid)]
+    assert prod.orphans(topology) == []
