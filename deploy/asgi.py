@@ -29,8 +29,8 @@ def release_folder() -> Path:
     return Path(os.environ.get("DISCLOSURES_RELEASE") or ROOT).resolve(strict=True)
 
 
-def create_app():
-    """The Datasette ASGI app over ``<release>/build`` (a configuration directory).
+def create_datasette() -> Datasette:
+    """The Datasette instance over ``<release>/build`` (a configuration directory).
 
     The database is opened immutable because the build wrote ``inspect-data.json`` beside it.
     Raises FileNotFoundError when the release folder does not exist.
@@ -40,11 +40,15 @@ def create_app():
     mounts = [("static", str(ROOT / "static"))]
     if dist.is_dir():
         mounts.append(("downloads", str(dist)))
-    datasette = Datasette(
+    return Datasette(
         config_dir=folder / "build",
         plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "templates"),
         static_mounts=mounts,
         cors=True,
     )
-    return datasette.app()
+
+
+def create_app():
+    """The ASGI app of :func:`create_datasette` (uvicorn's ``--factory`` target)."""
+    return create_datasette().app()

@@ -60,6 +60,8 @@ def test_the_factory_serves_the_same_site_as_the_stock_command(monkeypatch, tmp_
         else:
             assert response.text == stock.text, path
     assert {p["name"] for p in served[0].json()} >= {"guards.py", "cells.py", "pages.py"}
+    database = factory.create_datasette().databases["disclosures"]
+    assert database.is_mutable is False and database.path == str(release.resolve() / "build" / DATABASE_FILE)
 
 
 def test_the_factory_refuses_a_missing_release(monkeypatch, tmp_path):
