@@ -16,8 +16,9 @@ same app factory (``deploy/asgi.py``, from ``.venv-site``): ``pages`` for everyt
 (at a lower CPU priority) for ad-hoc SQL, ``_where`` and canned queries, so a flood of SQL
 cannot slow the pages. supervisord restarts a worker that dies.
 
-A release id is ``<version>-<first 12 hex digits of the database's sha256>``: a rebuild of the
-same data is the same release, and the page cache is keyed on it.
+A release id is ``<version>-<12 hex digits>``, a hash of the database's sha256 and of the
+release files' ``SHA256SUMS`` (:func:`release_id`): a rebuild of the same data is the same
+release, and the page cache is keyed on it.
 
 Errors: :class:`ProdError` with a message that says what to do. This module never prints.
 """
@@ -37,12 +38,10 @@ from pathlib import Path
 
 import jinja2
 
-from .paths import BUILD, DIST, ROOT
+from .paths import BUILD, DEPLOY, DIST, ROOT, RUN
+from .site import SITE_VENV
 from .vocabulary import DATABASE_FILE, DATABASE_NAME
 
-DEPLOY = ROOT / "deploy"
-RUN = ROOT / "run" / "prod"
-SITE_VENV = ROOT / ".venv-site"
 SUPERVISORD = SITE_VENV / "bin" / "supervisord"
 SUPERVISORCTL = SITE_VENV / "bin" / "supervisorctl"
 # Longest path a unix socket may have (sun_path is 108 bytes with its terminating NUL).

@@ -237,10 +237,8 @@ def _topology(run, port, limits=(), host="127.0.0.1"):
     return production.Topology(**options)
 
 
-RUN_OPTION = click.option(
-    "--run", type=click.Path(path_type=Path), default=paths.ROOT / "run" / "prod", show_default=True
-)
-PORT_OPTION = click.option("--port", type=int, default=8080, show_default=True, help="nginx's port on 127.0.0.1.")
+RUN_OPTION = click.option("--run", type=click.Path(path_type=Path), default=paths.RUN, show_default=True)
+PORT_OPTION = click.option("--port", type=int, default=8080, show_default=True, help="nginx's port.")
 
 
 @prod.command("start")
