@@ -159,11 +159,14 @@ def test_ad_hoc_sql_runs_on_its_own_workers(web, topology):
     }
     for url in expected:
         assert web.get(url, headers=BYPASS).status_code == 200, url
-    # The access log names the upstream set ($backend) of every request.
-    logged = {}
-    for line in (topology.run / "logs" / "nginx-access.log").read_text().splitlines():
-        request, fields = line.split('"')[1], line.split('"')[2].split()
-        logged[request.split()[1]] = fields[4]
+    # The access log names the upstream set ($backend) of every request. nginx writes a line
+    # once the response is finished, which may be just after the client has read it.
+    logged, deadline = {}, time.monotonic() + 10
+    while not set(expected) <= set(logged) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        for line in (topology.run / "logs" / "nginx-access.log").read_text().splitlines():
+            request, fields = line.split('"')[1], line.split('"')[2].split()
+            logged[request.split()[1]] = fields[4]
     assert {url: logged.get(url) for url in expected} == expected
 
 
