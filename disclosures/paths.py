@@ -23,3 +23,8 @@ STATIC = ROOT / "static"
 # What the build writes: a Datasette configuration directory (`datasette serve build/`).
 BUILD = ROOT / "build"
 DIST = ROOT / "dist"
+
+# make prod: the nginx and supervisord templates and the workers' app factory (deploy/), and
+# the running topology's state (run/prod/: pids, sockets, logs, staged releases; never committed).
+DEPLOY = ROOT / "deploy"
+RUN = ROOT / "run" / "prod"

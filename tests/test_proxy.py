@@ -1,0 +1,407 @@
+"""The production topology (make prod), driven on loopback: `make proxy-test` runs this file.
+
+One topology is started for the module, on a free port and in its own run directory, over the
+real data built into a temporary folder and released into a temporary dist/. Clients use
+different loopback addresses (127.0.0.2, 127.0.0.3, ...), so nginx's per-client limits see them
+as different clients. Every loop is bounded in count and time; only the processes this module
+started are stopped.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from disclosures import build as builder
+from disclosures import paths, prod, release
+from disclosures.prod import Topology
+from tests.conftest import free_port
+from tests.packages import make_package
+
+pytestmark = pytest.mark.proxy
+
+FIGURE_PAGE = "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"
+BYPASS = {"X-Cache-Bypass": "1"}
+
+
+def client(topology: Topology, address: str) -> httpx.Client:
+    """A client whose requests come from ``address`` (any 127.x.y.z is loopback on Linux)."""
+    return httpx.Client(base_url=topology.base_url, transport=httpx.HTTPTransport(local_address=address), timeout=30)
+
+
+@pytest.fixture(scope="module")
+def topology(real_build):
+    prod.nginx_binary()  # a clear failure when Debian's nginx is missing (.ci/run installs it)
+    # nginx's workers run as nobody when started as root: the run directory must be readable by
+    # them, which pytest's private temporary folder is not.
+    run = Path(tempfile.mkdtemp(prefix="disclosures-prod-"))
+    run.chmod(0o755)
+    records = run.parent / f"{run.name}-records"
+    shutil.copytree(paths.RELEASES, records)  # the release must not touch the repository's records
+    dist = run.parent / f"{run.name}-dist"
+    release.make_release(real_build, dist, records)
+    topology = Topology(run=run / "run", port=free_port())
+    try:
+        prod.start(topology, real_build, dist)
+        yield topology
+    finally:
+        pids = (
+            [pid for _state, pid in prod.process_status(topology).values() if pid]
+            if prod.supervisord_pid(topology)
+            else []
+        )
+        supervisord = prod.supervisord_pid(topology)
+        prod.stop(topology)
+        # Everything it ran is gone, not orphaned.
+        deadline = time.monotonic() + 10
+        while any(prod.pid_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        leftover = [pid for pid in pids + ([supervisord] if supervisord else []) if prod.pid_alive(pid)]
+        for path in (run, records, dist):
+            shutil.rmtree(path, ignore_errors=True)
+        assert not leftover, f"processes left running after stop: {leftover}"
+
+
+@pytest.fixture(scope="module")
+def web(topology):
+    with client(topology, "127.0.0.1") as c:
+        yield c
+
+
+def test_every_process_runs_under_the_supervisor(topology):
+    status = prod.process_status(topology)
+    assert set(status) == {"nginx", *topology.worker_names()}
+    assert all(state == "RUNNING" and pid for state, pid in status.values()), status
+
+
+def test_a_page_is_cached_keyed_on_the_release_whatever_the_cookies(web, topology):
+    url = "/disclosures/figures?_sort=figure_id&platform_id=telegram"
+    first = web.get(url, headers={"Cookie": "ds_actor=someone; _ga=1"})
+    second = web.get(url, headers={"Cookie": "other=2"})
+    third = web.get(url)
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert first.headers["x-cache"] == "MISS"
+    assert second.headers["x-cache"] == third.headers["x-cache"] == "HIT"
+    assert second.text == first.text
+    assert first.headers["x-release"] == prod.current_release(topology)
+    for response in (first, second):
+        assert "cookie" not in response.headers.get("vary", "").lower()
+        assert "private" not in response.headers["cache-control"]
+        assert "set-cookie" not in response.headers
+
+
+def test_pages_without_cache_headers_get_them(web):
+    home = web.get("/")
+    assert home.status_code == 200
+    assert home.headers["cache-control"] == "public, max-age=300"
+    # A page that sets its own keeps it (Datasette's default_cache_ttl for tables).
+    assert web.get("/disclosures/platforms").headers["cache-control"] == "max-age=3600"
+
+
+def test_pages_are_compressed(web):
+    response = web.get("/disclosures/figures.json?_size=50", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.json()["rows"]
+
+
+def test_downloads_have_ranges_etags_and_gzip(web):
+    database = web.get("/downloads/0.1.0/disclosures.db", headers={"Range": "bytes=0-15"})
+    assert database.status_code == 206
+    assert database.content == b"SQLite format 3\x00"
+    assert database.headers["content-range"].startswith("bytes 0-15/")
+    etag = database.headers["etag"]
+    assert web.get("/downloads/0.1.0/disclosures.db", headers={"If-None-Match": etag}).status_code == 304
+
+    csv_url = "/downloads/0.1.0/csv/figures.csv"
+    whole = web.get(csv_url, headers={"Accept-Encoding": "identity"})
+    gzipped = web.get(csv_url, headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["content-encoding"] == "gzip" and gzipped.content == whole.content
+    # A range of a text file is a range of its own bytes, even for a client that accepts gzip.
+    part = web.get(csv_url, headers={"Accept-Encoding": "gzip", "Range": "bytes=10-99"})
+    assert part.status_code == 206 and "content-encoding" not in part.headers
+    assert part.content == whole.content[10:100]
+
+
+@pytest.mark.parametrize("path", ["/\\evil.example/", "//evil.example/", "/%5Cevil.example/", "/%5cevil.example/"])
+def test_the_backslash_open_redirect_is_blocked(topology, path):
+    # http.client sends the path byte for byte; httpx would normalise it first.
+    connection = http.client.HTTPConnection(topology.host, topology.port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 404
+    assert response.getheader("location") is None
+    assert body["status"] == 404
+
+
+def test_ad_hoc_sql_runs_on_its_own_workers(web, topology):
+    nonce = str(time.time_ns())
+    expected = {
+        f"/disclosures.json?sql=select+{nonce}+as+routed": "sql",
+        f"/disclosures/top_jurisdictions.json?platform_id=telegram&year=2024&_nonce={nonce}": "sql",
+        f"/disclosures/figures.json?_where=value+%3E+{nonce}": "sql",
+        f"/disclosures/figures.json?_size=1&_nonce={nonce}": "pages",
+        f"/disclosures/figures?_nonce={nonce}": "pages",
+    }
+    for url in expected:
+        assert web.get(url, headers=BYPASS).status_code == 200, url
+    # The access log names the upstream set ($backend) of every request. nginx writes a line
+    # once the response is finished, which may be just after the client has read it.
+    logged, deadline = {}, time.monotonic() + 10
+    while not set(expected) <= set(logged) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        for line in (topology.run / "logs" / "nginx-access.log").read_text().splitlines():
+            request, fields = line.split('"')[1], line.split('"')[2].split()
+            logged[request.split()[1]] = fields[4]
+    assert {url: logged.get(url) for url in expected} == expected
+
+
+def latencies(session: httpx.Client, url: str, count: int, pause: float) -> tuple[list[float], list[int]]:
+    times, statuses = [], []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = session.get(url, headers=BYPASS)
+        times.append(time.perf_counter() - started)
+        statuses.append(response.status_code)
+        time.sleep(pause)
+    return times, statuses
+
+
+def test_a_flood_from_one_client_gets_429_while_a_canary_stays_fast(topology, record_property):
+    canary_url = FIGURE_PAGE  # bypassing the cache: each one is served by a pages worker
+    with client(topology, "127.0.0.3") as canary:
+        baseline, _ = latencies(canary, canary_url, 15, 0.05)
+
+        floods = {"page": [], "sql": []}
+        # Expensive ad-hoc SQL from many clients at once keeps the SQL workers busy.
+        heavy = "/disclosures.json?sql=select count(*) from figures a join figures b on a.value < b.value&_n={n}"
+        stop = threading.Event()
+        sql_clients = 12  # more than the SQL workers take at once (2 × 4)
+        together = threading.Barrier(sql_clients)
+
+        def flood(address: str, template: str, kind: str, count: int):
+            with client(topology, address) as c:
+                if kind == "sql":
+                    together.wait(timeout=30)  # the first queries all arrive at once
+                for n in range(count):
+                    if stop.is_set():
+                        return
+                    floods[kind].append(c.get(template.format(n=n)).status_code)
+
+        threads = [threading.Thread(target=flood, args=("127.0.0.2", "/?n=cached", "page", 600)) for _ in range(4)]
+        threads += [
+            threading.Thread(target=flood, args=(f"127.0.1.{i}", heavy, "sql", 30)) for i in range(1, sql_clients + 1)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(0.5)  # let the flood build up
+            during, statuses = latencies(canary, canary_url, 60, 0.05)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=60)
+
+    assert floods["page"].count(429) > 0, "a flood of one page from one client was never limited"
+    assert set(floods["page"]) <= {200, 429}
+    # 400: over the SQL time limit; 503: every SQL worker already runs all it may.
+    assert set(floods["sql"]) <= {200, 400, 429, 503}, floods["sql"]
+    assert 503 in floods["sql"], "the SQL flood never filled the SQL workers"
+    assert statuses == [200] * len(statuses)
+    # The canary is served by the pages workers, which neither the limited page flood nor the
+    # SQL flood (other workers, lower CPU priority) can occupy.
+    typical, busy = statistics.median(baseline), statistics.median(during)
+    record_property("canary_median_before_s", round(typical, 4))
+    record_property("canary_median_during_s", round(busy, 4))
+    record_property("flood_statuses", {k: {s: v.count(s) for s in set(v)} for k, v in floods.items()})
+    assert busy < max(3 * typical, typical + 0.15), (
+        f"canary median {busy:.3f} s during the flood, {typical:.3f} s before"
+    )
+
+
+def first_refusal(session: httpx.Client, template: str, limit: int = 200) -> tuple[int, httpx.Response | None]:
+    """Send ``template.format(n=n)`` until one is refused with 429; (requests sent, that response)."""
+    for n in range(limit):
+        response = session.get(template.format(n=n))
+        if response.status_code == 429:
+            return n + 1, response
+        assert response.status_code == 200, (template, response.status_code)
+    return limit, None
+
+
+def test_sql_has_a_tighter_rate_than_pages_and_429_has_the_json_error_shape(topology):
+    with client(topology, "127.0.0.4") as c:
+        sent_sql, refused_sql = first_refusal(c, "/disclosures.json?sql=select+{n}")
+    with client(topology, "127.0.0.7") as c:
+        # One cached page, so the client can go faster than the page rate whatever the machine.
+        sent_pages, refused_page = first_refusal(c, "/disclosures/platforms.json", limit=5000)
+    assert refused_sql is not None and refused_page is not None
+    assert sent_sql < sent_pages
+    for refused in (refused_sql, refused_page):
+        assert refused.json() == {
+            "ok": False,
+            "error": "Too many requests from this address; retry after a second",
+            "status": 429,
+            "title": "Too Many Requests",
+        }
+        assert refused.headers["retry-after"] == "1"
+        assert refused.headers["cache-control"] == "no-store"
+
+
+def test_one_client_runs_at_most_two_sql_queries_at_once(topology):
+    heavy = "/disclosures.json?sql=select+count(*)+from+figures+a+join+figures+b+on+a.value+<+b.value&_c={n}"
+    start, statuses = threading.Barrier(4), []
+
+    def query(n):
+        with client(topology, "127.0.0.8") as c:
+            start.wait(timeout=10)
+            statuses.append(c.get(heavy.format(n=n)).status_code)
+
+    threads = [threading.Thread(target=query, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # Two run (200, or 400 past the SQL time limit); the others are refused at once.
+    assert len(statuses) == 4 and statuses.count(429) == 2, statuses
+    assert set(statuses) - {429} <= {200, 400}, statuses
+
+
+def answers_all(
+    topology: Topology, address: str, urls: list[str], stop: threading.Event, out: list, limit: int, pause: float = 0.02
+):
+    """Request ``urls`` in turn (cache bypassed) until ``stop`` or ``limit`` requests."""
+    with client(topology, address) as c:
+        for n in range(limit):
+            if stop.is_set():
+                return
+            url = urls[n % len(urls)]
+            try:
+                response = c.get(url, headers=BYPASS)
+                out.append((url, response.status_code, response.headers.get("x-release")))
+            except httpx.HTTPError as error:
+                out.append((url, repr(error), None))
+            time.sleep(pause)
+
+
+def test_a_killed_worker_is_restarted_and_no_request_fails(topology, record_property):
+    victim = "pages:pages-0"
+    _state, pid = prod.process_status(topology)[victim]
+    results, stop = [], threading.Event()
+    load = threading.Thread(target=answers_all, args=(topology, "127.0.0.5", [FIGURE_PAGE], stop, results, 500))
+    load.start()
+    try:
+        time.sleep(0.3)
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        new_pid = None
+        while time.monotonic() - killed < 5:
+            current = prod.process_pid(topology, victim)
+            if current and current != pid:
+                new_pid = current
+                break
+            time.sleep(0.02)
+        restarted_after = time.monotonic() - killed
+        socket = topology.run / "sockets" / "pages-0.sock"
+        deadline = time.monotonic() + 30
+        while not prod.worker_answers(socket) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert prod.worker_answers(socket)
+        answering_after = time.monotonic() - killed
+        while prod.process_status(topology)[victim][0] != "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert prod.process_status(topology)[victim] == ("RUNNING", new_pid)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        load.join(timeout=30)
+    record_property("restarted_after_s", round(restarted_after, 3))
+    record_property("answering_after_s", round(answering_after, 3))
+    record_property("requests_during_kill", len(results))
+    assert new_pid, f"{victim} was not restarted"
+    assert restarted_after <= 2, f"{victim} restarted after {restarted_after:.1f} s"
+    assert results and all(status == 200 for _url, status, _release in results), results
+
+
+def test_a_release_switches_under_load_without_a_failed_request(topology, tmp_path, record_property):
+    # Another release: the tiny base package, built for real (10 figures instead of ~15,000).
+    other = tmp_path / "other"
+    builder.build_site(make_package(tmp_path / "package"), other)
+    before = prod.current_release(topology)
+    workers_before = {name: pid for name, (_s, pid) in prod.process_status(topology).items()}
+    urls = [
+        "/",
+        "/disclosures/figures.json?_size=1",
+        "/disclosures/platforms",
+        "/-/versions.json",
+        "/disclosures.json?sql=select count(*) as n from figures",
+    ]
+    results, stop = [], threading.Event()
+    # One client per URL mix, each well within the per-client limits.
+    load = [
+        threading.Thread(
+            target=answers_all, args=(topology, f"127.0.2.{i}", urls[i:] + urls[:i], stop, results, 3000, 0.05)
+        )
+        for i in range(4)
+    ]
+    for thread in load:
+        thread.start()
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        switched = prod.switch_release(topology, other, tmp_path / "no-dist")
+        switch_seconds = time.monotonic() - started
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in load:
+            thread.join(timeout=60)
+
+    failed = [r for r in results if r[1] != 200]
+    record_property("requests_during_switch", len(results))
+    record_property("switch_seconds", round(switch_seconds, 2))
+    assert not failed, failed[:10]
+    assert switched == prod.release_id(other, tmp_path / "no-dist") != before
+    served = [r[2] for r in results]
+    assert served[0] == before and served[-1] == switched, "the load did not span the switch"
+    assert len(results) > 50
+    with client(topology, "127.0.0.6") as c:
+        after = c.get("/disclosures/figures.json?_size=0")
+        assert after.headers["x-release"] == switched
+        assert after.json()["filtered_table_rows_count"] == 10
+        assert c.get("/downloads/0.1.0/disclosures.db").status_code == 404  # the new release has no files
+    workers_after = {name: pid for name, (_s, pid) in prod.process_status(topology).items()}
+    for name in topology.worker_names():
+        assert workers_after[name] != workers_before[name], f"{name} still runs the old release"
+    assert workers_after["nginx"] == workers_before["nginx"]  # reloaded, not restarted
+
+
+def test_stop_ends_what_a_killed_supervisor_left_running(topology):
+    # Runs last: the module's topology does not survive it.
+    supervisord = prod.supervisord_pid(topology)
+    left = sorted(pid for _state, pid in prod.process_status(topology).values())
+    os.kill(supervisord, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while prod.supervisord_pid(topology) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert prod.supervisord_pid(topology) is None
+    assert prod.orphans(topology) == left  # nginx and the workers go on without it
+    with pytest.raises(prod.ProdError, match="make prod-stop first"):
+        prod.start(topology)
+    assert prod.stop(topology) is True
+    assert not [pid for pid in left if prod.pid_alive(pid)]
+    assert prod.orphans(topology) == []
