@@ -20,7 +20,7 @@ import attrs
 import frictionless
 from frictionless import errors as ferrors
 
-from . import rules
+from . import rules, safety
 from .paths import PACKAGE
 from .vocabulary import number_text
 
@@ -456,6 +456,7 @@ def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> 
         path = package_path.parent / resource.get("path", "")
         problems += raw_file_problems(path, shown_path(path, base), resource.get("schema", {}).get("fields", []))
     problems += frictionless_problems(package_path, descriptor, base)
+    problems += safety.safety_problems(package_path, descriptor, base)
 
     folder = package_path.parent
     read: dict[str, list[tuple[int, dict]]] = {}
