@@ -17,6 +17,7 @@ import threading
 from urllib.parse import parse_qs
 
 from datasette import hookimpl
+from datasette.plugins import pm
 from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
@@ -137,6 +138,15 @@ async def _send_text(send, status: int, message: str):
     await send({"type": "http.response.body", "body": body})
 
 
+async def _send_refusal(send, scope, status: int, message: str):
+    """A refusal as text, or for a .json request in the API's error shape {"ok", "status", "error"}."""
+    if not scope.get("path", "").endswith(".json"):
+        return await _send_text(send, status, message)
+    body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
+    start = {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+    await _send_whole(send, {**start, "headers": [*start["headers"], (b"access-control-allow-origin", b"*")]}, body)
+
+
 TABLE_JSON = re.compile(r"^/(?P<database>[a-z][a-z0-9_]*)/(?P<table>[a-z][a-z0-9_]*)\.json$")
 
 
@@ -167,8 +177,10 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
             problem = request_problem(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
+            policy = pm.get_plugin("sql_policy.py")  # plugins/sql_policy.py: the functions a query may call
+            problem = problem or (policy and policy.request_problem(datasette, scope))
             if problem:
-                return await _send_text(send, *problem)
+                return await _send_refusal(send, scope, *problem)
             table_json = TABLE_JSON.match(scope.get("path", ""))
             if table_json and table_json["database"] in datasette.databases:
                 return await app(
