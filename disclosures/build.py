@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import derive, feed, release_records, rules, site_config, validate
-from .files import cell_text, json_text, read_csv, replace_file
+from .files import cell_text, json_text, read_csv, remove_stale_temporaries, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
     FIGURE_INPUTS_SQL,
@@ -256,6 +256,7 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
     inputs = release_records.content_inputs(package_path, descriptor)
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(db_path.parent)  # what a killed build left behind
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     conn = None

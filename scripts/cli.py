@@ -7,6 +7,8 @@ the only place that prints or exits.
 from __future__ import annotations
 
 import os
+import signal
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -80,6 +82,8 @@ def build(package, out):
     from disclosures import build as builder
     from disclosures import validate as validation
 
+    # A terminated build unwinds like an interrupted one, so it removes its temporary files.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         path = builder.build_site(package, out)
     except validation.ValidationFailed as failure:
@@ -89,6 +93,13 @@ def build(package, out):
         )
     except (builder.BuildFailed, RecordDamaged) as failure:
         fail([f"build failed, {out / DATABASE_FILE} left as it was: {failure}"], "Fix it, then rerun: make build")
+    except (OSError, sqlite3.Error) as error:
+        # Disk full, a read-only or vanished folder: one line, not a traceback.
+        reason = getattr(error, "strerror", None) or str(error)
+        fail(
+            [f"build failed, {out / DATABASE_FILE} left as it was: {reason}"],
+            "Free space or fix the folder, then rerun: make build",
+        )
     db = sqlite_utils.Database(path)
     counts = ", ".join(f"{t}={db[t].count}" for t in ("figures", "sources", "events", "disagreements"))
     derived = db.execute("SELECT count(*) FROM figures WHERE is_derived = 1").fetchone()[0]
