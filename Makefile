@@ -28,7 +28,7 @@ BUILD_INPUTS := datapackage.json $(wildcard data/*.csv) metadata.yml settings.ym
 SITE_ARGS := build --plugins-dir plugins --template-dir templates --static static:static --cors
 
 .DEFAULT_GOAL := validate
-.PHONY: validate build serve test lint smoke bench release readme requirements clean
+.PHONY: validate build serve test lint smoke bench reliability release readme requirements clean
 
 $(READY): requirements.txt scripts/bootstrap.sh
 	sh scripts/bootstrap.sh $(VENV) requirements.txt
@@ -67,6 +67,11 @@ smoke: $(BUILT) $(SITE_READY)
 
 bench: $(BUILT) $(SITE_READY)
 	$(CLI) bench
+
+# Hostile requests, bad data edits, faults and a 15 s flood, each against a copy of build/ on
+# loopback; prints the figures table the README publishes and fails when one misses its target.
+reliability: $(BUILT) $(SITE_READY)
+	$(CLI) reliability
 
 # dist/<version>/ (downloads, hashes, citation, changelog) from build/, and its record in releases/<version>/.
 release: $(BUILT)

@@ -245,6 +245,7 @@ def build_database(
 def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -> tuple[Path, dict]:
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
     and the package descriptor it was built from."""
+    remove_stale_temporaries(db_path.parent)  # what a killed build left behind, even if this one is refused
     problems = validate.validate_package(package_path, base=package_path.parent)
     if problems:
         raise validate.ValidationFailed(problems)
@@ -256,7 +257,6 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
     inputs = release_records.content_inputs(package_path, descriptor)
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(db_path.parent)  # what a killed build left behind
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     conn = None

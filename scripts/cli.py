@@ -187,6 +187,31 @@ def serve(host, port):
 
 
 @cli.command()
+@click.option("--workdir", type=click.Path(path_type=Path), help="Keep the copies here (default: a temporary folder).")
+@click.option("--flood-seconds", default=15.0, show_default=True, help="How long the flood lasts.")
+def reliability(workdir, flood_seconds):
+    """Hostile requests, bad data edits, faults and a flood against copies of build/; prints the figures table.
+
+    Loopback only; exits 1 when a figure misses its target.
+
+    Example:
+
+    \b
+        make reliability
+        python scripts/cli.py reliability --flood-seconds 5 --workdir /tmp/reliability
+    """
+    from disclosures import reliability as suite
+
+    with tempfile.TemporaryDirectory(prefix="reliability-") as temporary:
+        report = suite.run_suite(Path(workdir or temporary), flood_seconds=flood_seconds)
+    click.echo(report.markdown())
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    if report.failures:
+        fail([f"failed: {f}" for f in report.failures], f"\n{len(report.failures)} failure(s).")
+
+
+@cli.command()
 @click.option("--quick", is_flag=True, help="Fewer repetitions.")
 def bench(quick):
     """Medians and ratios: validation, build, pages, a hostile query and a 404 flood.
