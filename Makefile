@@ -28,7 +28,8 @@ BUILD_INPUTS := datapackage.json $(wildcard data/*.csv) metadata.yml settings.ym
 SITE_ARGS := build --plugins-dir plugins --template-dir templates --static static:static --cors
 
 .DEFAULT_GOAL := validate
-.PHONY: validate build serve test lint smoke bench reliability release readme requirements clean
+.PHONY: validate build serve test lint smoke bench reliability release readme requirements clean \
+        prod prod-switch prod-status prod-stop proxy-test
 
 $(READY): requirements.txt scripts/bootstrap.sh
 	sh scripts/bootstrap.sh $(VENV) requirements.txt
@@ -48,7 +49,7 @@ serve: $(BUILT) $(SITE_READY)
 	$(CLI) serve --port $(PORT)
 
 test: $(READY) $(SITE_READY)
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not proxy"
 
 lint: $(READY)
 	$(VENV)/bin/ruff check .
@@ -72,6 +73,26 @@ bench: $(BUILT) $(SITE_READY)
 # loopback; prints the figures table the README publishes and fails when one misses its target.
 reliability: $(BUILT) $(SITE_READY)
 	$(CLI) reliability
+
+# The production topology on loopback (disclosures/prod.py, deploy/): nginx on 127.0.0.1:$(PROD_PORT)
+# in front of supervised Datasette workers on unix sockets, all under $(PROD_RUN) (pids, sockets,
+# logs, staged releases). `make prod-switch` serves a new build/ and dist/ without failing a request.
+PROD_PORT ?= 8080
+PROD_RUN  ?= run/prod
+PROD      := $(CLI) prod
+prod: $(BUILT) $(SITE_READY)
+	$(PROD) start --run $(PROD_RUN) --port $(PROD_PORT)
+prod-switch: $(BUILT) $(SITE_READY)
+	$(PROD) switch --run $(PROD_RUN) --port $(PROD_PORT)
+prod-status: $(READY)
+	$(PROD) status --run $(PROD_RUN) --port $(PROD_PORT)
+prod-stop: $(READY)
+	$(PROD) stop --run $(PROD_RUN) --port $(PROD_PORT)
+
+# The topology under test, on its own free port and run directory: cache, Range, 429s, a canary
+# during a flood, a killed worker, a release switch under load (needs Debian's nginx).
+proxy-test: $(READY) $(SITE_READY)
+	$(PY) -m pytest -m proxy tests/test_proxy.py
 
 # dist/<version>/ (downloads, hashes, citation, changelog) from build/, and its record in releases/<version>/.
 release: $(BUILT)

@@ -250,5 +250,149 @@ def bench(quick):
         )
 
 
+@cli.group()
+def prod():
+    """The production topology on loopback: nginx in front of supervised Datasette workers.
+
+    Everything runs under --run (default run/prod/); see disclosures/prod.py for its layout.
+    """
+
+
+def _topology(run, port, limits=(), host="127.0.0.1"):
+    import dataclasses
+
+    from disclosures import prod as production
+
+    options = {"run": run.resolve(), "port": port, "host": host}
+    numbers = {f.name for f in dataclasses.fields(production.Topology) if f.type in ("int", int)} - {"port"}
+    for limit in limits:
+        name, _, value = limit.partition("=")
+        if name not in numbers or not value.isdigit() or int(value) < 1:
+            fail([f"prod: --set {limit}: expected NAME=N, N ≥ 1, NAME one of {', '.join(sorted(numbers))}"], "")
+        options[name] = int(value)
+    return production.Topology(**options)
+
+
+RUN_OPTION = click.option(
+    "--run", type=click.Path(path_type=Path), default=paths.ROOT / "run" / "prod", show_default=True
+)
+PORT_OPTION = click.option("--port", type=int, default=8080, show_default=True, help="nginx's port on 127.0.0.1.")
+
+
+@prod.command("start")
+@RUN_OPTION
+@PORT_OPTION
+@click.option(
+    "--set",
+    "limits",
+    multiple=True,
+    metavar="NAME=N",
+    help="Change a worker count or limit of disclosures.prod.Topology, e.g. pages_workers=3, page_rate=5000.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="nginx's address; a container listens on 0.0.0.0 inside its own network.",
+)
+@click.option(
+    "--foreground",
+    is_flag=True,
+    help="Run supervisord in the foreground in place of this command (a container's main process).",
+)
+def prod_start(run, port, limits, host, foreground):
+    """Stage build/ and dist/ as a release and start nginx and the workers in the background.
+
+    Example:
+
+    \b
+        make prod                                      # this, on http://127.0.0.1:8080
+        python scripts/cli.py prod start --port 9080 --run /tmp/prod --set pages_workers=3
+    """
+    from disclosures import prod as production
+
+    topology = _topology(run, port, limits, host)
+    if foreground:
+        try:
+            rid, command = production.prepare(topology)
+        except production.ProdError as error:
+            fail([f"prod: {error}"], f"Logs: {topology.run / 'logs'}")
+        click.echo(f"prod: release {rid} on http://{host}:{port}/ (supervisord in the foreground)")
+        os.execv(command[0], [*command, "-n"])
+    try:
+        rid = production.start(topology)
+    except production.ProdError as error:
+        fail([f"prod: {error}"], f"Logs: {topology.run / 'logs'}")
+    status = production.process_status(topology)
+    click.echo(f"prod: release {rid} on {topology.base_url}/ (supervisord pid {production.supervisord_pid(topology)})")
+    for name, (state, pid) in sorted(status.items()):
+        click.echo(f"  {name:16} {state} pid {pid}")
+    click.echo(f"Stop: make prod-stop   Status: make prod-status   Logs: {topology.run / 'logs'}")
+
+
+@prod.command("switch")
+@RUN_OPTION
+@PORT_OPTION
+@click.option("--build-dir", type=click.Path(path_type=Path), default=paths.BUILD, show_default=True)
+@click.option("--dist", type=click.Path(path_type=Path), default=paths.DIST, show_default=True)
+def prod_switch(run, port, build_dir, dist):
+    """Serve a new build/ and dist/ without failing a request (rolling restart, then nginx reload).
+
+    Example:
+
+    \b
+        make build release prod-switch
+        python scripts/cli.py prod switch --build-dir /tmp/site
+    """
+    from disclosures import prod as production
+
+    topology = _topology(run, port)
+    try:
+        before = production.current_release(topology)
+        rid = production.switch_release(topology, build_dir, dist)
+    except production.ProdError as error:
+        fail([f"prod: {error}"], "The release being served is unchanged unless said otherwise above.")
+    click.echo(f"prod: serving {rid}" + (" (unchanged)" if rid == before else f" (was {before})"))
+
+
+@prod.command("status")
+@RUN_OPTION
+@PORT_OPTION
+def prod_status(run, port):
+    """Say what runs: the release, and each process with its pid.
+
+    Example:
+
+    \b
+        python scripts/cli.py prod status
+    """
+    from disclosures import prod as production
+
+    topology = _topology(run, port)
+    pid = production.supervisord_pid(topology)
+    if pid is None:
+        fail([f"prod: not running under {topology.run}"], "Start it: make prod")
+    click.echo(f"prod: release {production.current_release(topology)}, supervisord pid {pid}")
+    for name, (state, worker) in sorted(production.process_status(topology).items()):
+        click.echo(f"  {name:16} {state} pid {worker}")
+
+
+@prod.command("stop")
+@RUN_OPTION
+@PORT_OPTION
+def prod_stop(run, port):
+    """Stop nginx, the workers and supervisord (only those of --run).
+
+    Example:
+
+    \b
+        make prod-stop
+    """
+    from disclosures import prod as production
+
+    topology = _topology(run, port)
+    click.echo("prod: stopped" if production.stop(topology) else f"prod: nothing was running under {topology.run}")
+
+
 if __name__ == "__main__":
     cli()

@@ -1,0 +1,501 @@
+"""The production topology on one machine: nginx in front of supervised Datasette workers.
+
+``make prod`` runs :func:`start`; ``make prod-switch`` runs :func:`switch_release`;
+``make prod-stop`` runs :func:`stop`. Everything lives under one run directory (default
+``run/prod/``)::
+
+    <run>/supervisord.conf, supervisord.pid, supervisor.sock   the supervisor (one daemon)
+    <run>/nginx/nginx.conf, nginx.pid, release.conf, cache/    nginx, its cache and temp files
+    <run>/sockets/pages-N.sock, sql-N.sock                     the workers (unix sockets)
+    <run>/releases/<id>/build, dist                            staged releases (hard links)
+    <run>/current -> releases/<id>                             what the workers serve
+    <run>/logs/                                                every process's log
+
+nginx listens on ``host:port`` (loopback, default 127.0.0.1:8080). Two sets of workers run the
+same app factory (``deploy/asgi.py``, from ``.venv-site``): ``pages`` for everything, and ``sql``
+(at a lower CPU priority) for ad-hoc SQL, ``_where`` and canned queries, so a flood of SQL
+cannot slow the pages. supervisord restarts a worker that dies.
+
+A release id is ``<version>-<first 12 hex digits of the database's sha256>``: a rebuild of the
+same data is the same release, and the page cache is keyed on it.
+
+Errors: :class:`ProdError` with a message that says what to do. This module never prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import jinja2
+
+from .paths import BUILD, DIST, ROOT
+from .vocabulary import DATABASE_FILE, DATABASE_NAME
+
+DEPLOY = ROOT / "deploy"
+RUN = ROOT / "run" / "prod"
+SITE_VENV = ROOT / ".venv-site"
+SUPERVISORD = SITE_VENV / "bin" / "supervisord"
+SUPERVISORCTL = SITE_VENV / "bin" / "supervisorctl"
+# Longest path a unix socket may have (sun_path is 108 bytes with its terminating NUL).
+MAX_SOCKET_PATH = 107
+# Staged releases kept besides the one being served, so a switch back needs no copy.
+KEEP_RELEASES = 1
+
+
+class ProdError(Exception):
+    """The topology could not be started, switched or stopped; the message says why."""
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Where the topology runs and what it allows.
+
+    Rates are requests per second per client address; bursts are requests beyond the rate that
+    are answered at once before 429; connection limits are simultaneous requests. Ages are
+    seconds; ``cache_valid`` is an nginx time (``1h``).
+    """
+
+    run: Path = RUN
+    host: str = "127.0.0.1"
+    port: int = 8080
+    pages_workers: int = 2
+    sql_workers: int = 2
+    nginx_workers: int = 2
+    page_rate: int = 100
+    page_burst: int = 200
+    sql_rate: int = 5
+    sql_burst: int = 10
+    conns_per_client: int = 32
+    sql_conns_per_client: int = 2
+    sql_conns_per_worker: int = 2
+    cache_valid: str = "1h"
+    cache_max_size: str = "1g"
+    page_max_age: int = 300
+    download_max_age: int = 3600
+    graceful_seconds: int = 10
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def supervisord_conf(self) -> Path:
+        return self.run / "supervisord.conf"
+
+    @property
+    def supervisord_pid_file(self) -> Path:
+        return self.run / "supervisord.pid"
+
+    @property
+    def nginx_conf(self) -> Path:
+        return self.run / "nginx" / "nginx.conf"
+
+    @property
+    def nginx_pid_file(self) -> Path:
+        return self.run / "nginx" / "nginx.pid"
+
+    @property
+    def release_conf(self) -> Path:
+        return self.run / "nginx" / "release.conf"
+
+    @property
+    def current(self) -> Path:
+        return self.run / "current"
+
+    @property
+    def releases(self) -> Path:
+        return self.run / "releases"
+
+    def sockets(self, group: str) -> list[Path]:
+        count = self.pages_workers if group == "pages" else self.sql_workers
+        return [self.run / "sockets" / f"{group}-{n}.sock" for n in range(count)]
+
+    def worker_names(self) -> list[str]:
+        """Every worker as supervisorctl names it (``pages:pages-0``), pages first."""
+        return [f"{group}:{path.stem}" for group in ("pages", "sql") for path in self.sockets(group)]
+
+
+def nginx_binary() -> str:
+    """Debian's nginx (``apt-get install nginx``); ProdError when it is not installed."""
+    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+    if not found:
+        raise ProdError("nginx is not installed: apt-get install nginx (Debian's package)")
+    return found
+
+
+# Releases ----------------------------------------------------------------------------------
+
+
+def release_id(build_dir: Path, dist: Path = DIST) -> str:
+    """``<version>-<12 hex digits>`` naming a built folder and the release files beside it.
+
+    The digits are a sha256 of the database's hash (from the build's inspect data) and of every
+    ``dist/<version>/SHA256SUMS``, so the same bytes always get the same id. ProdError when
+    ``build_dir`` is not a complete build.
+    """
+    build_dir, dist = Path(build_dir), Path(dist)
+    try:
+        version = json.loads((build_dir / "datapackage.json").read_text(encoding="utf-8"))["version"]
+        inspected = json.loads((build_dir / "inspect-data.json").read_text(encoding="utf-8"))
+        digest = hashlib.sha256(inspected[DATABASE_NAME]["hash"].encode())
+    except (OSError, KeyError, ValueError) as error:
+        raise ProdError(f"{build_dir} is not a complete build ({error}): run make build") from None
+    for sums in sorted(dist.glob("*/SHA256SUMS")):
+        digest.update(f"\n{sums.parent.name}\n".encode() + sums.read_bytes())
+    return f"{version}-{digest.hexdigest()[:12]}"
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    # The build and the release replace files by renaming, never in place, so a hard link keeps
+    # the staged bytes even after the next build.
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def stage_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> str:
+    """Copy (hard-link) ``build_dir`` and ``dist`` into ``<run>/releases/<id>/``; return the id.
+
+    Staging the release already staged is a no-op. ``dist`` may be missing (nothing released).
+    """
+    rid = release_id(build_dir, dist)
+    target = topology.releases / rid
+    if (target / "build" / DATABASE_FILE).is_file():
+        return rid
+    topology.releases.mkdir(parents=True, exist_ok=True)
+    temporary = topology.releases / f".{rid}.{os.getpid()}.tmp"
+    shutil.rmtree(temporary, ignore_errors=True)
+    try:
+        shutil.copytree(build_dir, temporary / "build", copy_function=_link_or_copy)
+        if Path(dist).is_dir():
+            shutil.copytree(dist, temporary / "dist", copy_function=_link_or_copy)
+        else:
+            (temporary / "dist").mkdir()
+        os.replace(temporary, target)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return rid
+
+
+def current_release(topology: Topology) -> str | None:
+    """The id the ``current`` symlink points to, or None before the first start."""
+    try:
+        return Path(os.readlink(topology.current)).name
+    except OSError:
+        return None
+
+
+def _point_current(topology: Topology, rid: str) -> None:
+    link = topology.run / f".current.{os.getpid()}"
+    if link.is_symlink():
+        link.unlink()
+    os.symlink(Path("releases") / rid, link)
+    os.replace(link, topology.current)  # rename(2): readers see the old target or the new one
+
+
+def _prune_releases(topology: Topology, keep: list[str]) -> None:
+    staged = sorted(p for p in topology.releases.iterdir() if p.is_dir() and not p.name.startswith("."))
+    older = [p for p in staged if p.name not in keep]
+    older.sort(key=lambda p: p.stat().st_mtime)
+    for folder in older[: max(0, len(older) - KEEP_RELEASES)]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# Configuration -----------------------------------------------------------------------------
+
+
+def canned_queries(build_dir: Path) -> list[str]:
+    """The canned query names of the database, from the build's metadata.json."""
+    metadata = json.loads((Path(build_dir) / "metadata.json").read_text(encoding="utf-8"))
+    return sorted(metadata.get("databases", {}).get(DATABASE_NAME, {}).get("queries", {}))
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(DEPLOY),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_nginx(topology: Topology, canned: list[str]) -> str:
+    """nginx.conf for the topology (from deploy/nginx.conf.j2)."""
+    for path in topology.sockets("pages") + topology.sockets("sql"):
+        if len(str(path)) > MAX_SOCKET_PATH:
+            raise ProdError(f"{path} is longer than a unix socket path may be: use a shorter run directory")
+    return (
+        _environment()
+        .get_template("nginx.conf.j2")
+        .render(
+            **asdict(topology),
+            database=DATABASE_NAME,
+            canned=canned or ["-none-"],
+            pages_sockets=topology.sockets("pages"),
+            sql_sockets=topology.sockets("sql"),
+            run_as_root=os.geteuid() == 0,
+        )
+    )
+
+
+def render_supervisord(topology: Topology) -> str:
+    """supervisord.conf for the topology (from deploy/supervisord.conf.j2)."""
+    groups = [
+        {"name": "pages", "workers": topology.pages_workers, "nice": "", "why": "Every page, table and download."},
+        {
+            "name": "sql",
+            "workers": topology.sql_workers,
+            # Lower CPU priority: on a busy machine the pages win.
+            "nice": f"{shutil.which('nice') or '/usr/bin/nice'} -n 10 ",
+            "why": "Ad-hoc SQL, _where and canned queries, at a lower CPU priority than the pages.",
+        },
+    ]
+    return (
+        _environment()
+        .get_template("supervisord.conf.j2")
+        .render(**asdict(topology), root=ROOT, site_venv=SITE_VENV, nginx=nginx_binary(), groups=groups)
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _write_configuration(topology: Topology, rid: str) -> None:
+    _write(topology.nginx_conf, render_nginx(topology, canned_queries(topology.releases / rid / "build")))
+    _write(topology.release_conf, f'map "" $release {{\n    default "{rid}";\n}}\n')
+    _write(topology.supervisord_conf, render_supervisord(topology))
+
+
+def check_nginx(topology: Topology) -> None:
+    """``nginx -t`` on the rendered configuration; ProdError with nginx's words when it fails."""
+    result = subprocess.run(
+        [nginx_binary(), "-t", "-q", "-p", str(topology.run / "nginx"), "-c", str(topology.nginx_conf)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise ProdError(f"nginx rejects {topology.nginx_conf}:\n{result.stderr.strip()}")
+
+
+# Processes ---------------------------------------------------------------------------------
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_port_free(topology: Topology) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((topology.host, topology.port))
+        except OSError as error:
+            raise ProdError(
+                f"{topology.host}:{topology.port} is in use ({error.strerror}): choose another port"
+            ) from None
+
+
+def supervisord_pid(topology: Topology) -> int | None:
+    """The supervisord process of this run directory, or None when it is not running."""
+    try:
+        pid = int(topology.supervisord_pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def supervisorctl(topology: Topology, *arguments: str, check: bool = True) -> str:
+    """Run ``supervisorctl`` on this run's supervisord; its output. ProdError when it fails."""
+    result = subprocess.run(
+        [str(SUPERVISORCTL), "-c", str(topology.supervisord_conf), *arguments], capture_output=True, text=True
+    )
+    # supervisorctl exits 3 when a listed process is not RUNNING; the caller reads the status.
+    if check and result.returncode not in (0, 3):
+        raise ProdError(f"supervisorctl {' '.join(arguments)} failed: {result.stdout}{result.stderr}".strip())
+    return result.stdout
+
+
+def process_status(topology: Topology) -> dict[str, tuple[str, int | None]]:
+    """``{"pages:pages-0": ("RUNNING", 1234), "nginx": ("RUNNING", 1240), ...}``."""
+    status = {}
+    for line in supervisorctl(topology, "status").splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        pid = None
+        if parts[1] == "RUNNING" and len(parts) >= 4 and parts[2] == "pid":
+            pid = int(parts[3].rstrip(","))
+        status[parts[0]] = (parts[1], pid)
+    return status
+
+
+def worker_answers(socket_path: Path) -> bool:
+    """Whether the worker on this unix socket answers ``/-/versions.json`` with 200."""
+    import httpx
+
+    try:
+        with httpx.Client(transport=httpx.HTTPTransport(uds=str(socket_path)), timeout=5) as client:
+            response = client.get("http://worker/-/versions.json")
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
+def _nginx_answers(topology: Topology) -> bool:
+    import httpx
+
+    try:
+        response = httpx.get(topology.base_url + "/-/versions.json", timeout=5)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
+def _wait(condition, timeout: float, what: str, topology: Topology) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise ProdError(f"{what} within {timeout:.0f} s; see {topology.run / 'logs'}")
+        time.sleep(0.1)
+
+
+def wait_ready(topology: Topology, timeout: float = 60) -> None:
+    """Wait until every worker answers on its socket, nginx on its port, and supervisord
+    reports every process RUNNING (up for its ``startsecs``)."""
+    for path in topology.sockets("pages") + topology.sockets("sql"):
+        _wait(lambda p=path: worker_answers(p), timeout, f"the worker at {path} did not answer", topology)
+    _wait(lambda: _nginx_answers(topology), timeout, f"nginx did not answer on {topology.base_url}", topology)
+    _wait(
+        lambda: all(state == "RUNNING" for state, _pid in process_status(topology).values()),
+        timeout,
+        "supervisord did not report every process RUNNING",
+        topology,
+    )
+
+
+def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> tuple[str, list[str]]:
+    """Stage the release, point ``current`` at it and write every configuration.
+
+    Returns the release id and the supervisord command that runs it all (add ``-n`` to keep it
+    in the foreground, as a container does). ProdError when it is already running, the port is
+    taken, or nginx rejects its configuration.
+    """
+    if supervisord_pid(topology):
+        raise ProdError(f"already running (supervisord pid {supervisord_pid(topology)}): make prod-stop first")
+    if not SUPERVISORD.exists():
+        raise ProdError(f"{SUPERVISORD} is missing: make .venv-site/.installed")
+    nginx_binary()
+    _check_port_free(topology)
+    for folder in ("logs", "sockets", "nginx/tmp", "nginx/cache"):
+        (topology.run / folder).mkdir(parents=True, exist_ok=True)
+    rid = stage_release(topology, build_dir, dist)
+    _point_current(topology, rid)
+    _write_configuration(topology, rid)
+    check_nginx(topology)
+    return rid, [str(SUPERVISORD), "-c", str(topology.supervisord_conf)]
+
+
+def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60) -> str:
+    """Stage ``build_dir`` and ``dist`` as a release, start supervisord (which starts nginx and
+    the workers) in the background, and wait until everything answers; return the release id.
+
+    ProdError as :func:`prepare`, or when a process does not come up within ``timeout`` seconds
+    (everything started is stopped again).
+    """
+    rid, command = prepare(topology, build_dir, dist)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        raise ProdError(f"supervisord did not start: {result.stdout}{result.stderr}".strip())
+    try:
+        _wait(lambda: supervisord_pid(topology) is not None, 10, "supervisord did not write its pid", topology)
+        wait_ready(topology, timeout)
+    except ProdError:
+        stop(topology)
+        raise
+    _prune_releases(topology, keep=[rid])
+    return rid
+
+
+def stop(topology: Topology, timeout: float = 30) -> bool:
+    """Stop supervisord and everything it runs (gracefully, then by force after ``timeout``).
+
+    Returns False when nothing was running. Only the processes of this run directory are touched.
+    """
+    pid = supervisord_pid(topology)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)  # supervisord stops its programs, then itself
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def restart_worker(topology: Topology, name: str, timeout: float = 60) -> None:
+    """Restart one worker (``pages:pages-0``) gracefully and wait until it answers again.
+
+    The worker finishes the requests it has; meanwhile nginx sends new ones to the others.
+    """
+    supervisorctl(topology, "restart", name)
+    path = topology.run / "sockets" / f"{name.split(':')[1]}.sock"
+    _wait(lambda: worker_answers(path), timeout, f"{name} did not answer after its restart", topology)
+
+
+def reload_nginx(topology: Topology) -> None:
+    """Reload nginx's configuration without dropping a request (SIGHUP to its master)."""
+    check_nginx(topology)
+    supervisorctl(topology, "signal", "HUP", "nginx")
+
+
+def switch_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60) -> str:
+    """Serve a new release without failing a request; return its id.
+
+    1. stage ``build_dir`` and ``dist`` under ``<run>/releases/<id>/``;
+    2. move the ``current`` symlink to it (one rename);
+    3. restart the workers one at a time, each after the previous one answers again (each
+       worker resolves ``current`` when it starts; nginx retries a refused connection on
+       another worker);
+    4. write the release id into nginx's configuration and reload it: from then on nginx serves
+       the new downloads and keys its cache on the new id.
+
+    Switching to the release being served does nothing. ProdError when the topology is not
+    running or a worker does not come back within ``timeout`` seconds.
+    """
+    if not supervisord_pid(topology):
+        raise ProdError("not running: make prod first")
+    previous = current_release(topology)
+    rid = stage_release(topology, build_dir, dist)
+    if rid == previous:
+        return rid
+    _point_current(topology, rid)
+    for name in topology.worker_names():
+        restart_worker(topology, name, timeout)
+    _write_configuration(topology, rid)
+    reload_nginx(topology)
+    _prune_releases(topology, keep=[rid, previous] if previous else [rid])
+    return rid

@@ -1,0 +1,161 @@
+"""The production topology's parts that need no running server: the app factory, release ids,
+staging and the rendered configuration. The running topology is tests/test_proxy.py."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import shutil
+
+import httpx
+import pytest
+
+from disclosures import paths, prod
+from disclosures.prod import ProdError, Topology
+from disclosures.vocabulary import DATABASE_FILE
+
+
+def load_factory(monkeypatch, release_folder):
+    monkeypatch.setenv("DISCLOSURES_RELEASE", str(release_folder))
+    spec = importlib.util.spec_from_file_location("deploy_asgi", paths.ROOT / "deploy" / "asgi.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_factory_serves_the_same_site_as_the_stock_command(monkeypatch, tmp_path, real_build, site):
+    release = tmp_path / "releases" / "r1"
+    release.mkdir(parents=True)
+    (release / "build").symlink_to(real_build)
+    (tmp_path / "current").symlink_to(release)
+    factory = load_factory(monkeypatch, tmp_path / "current")
+    # The symlink is resolved once, at start: a later switch does not move a running worker.
+    assert factory.release_folder() == release.resolve()
+
+    async def fetch(paths_to_get):
+        app = factory.create_app()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            return [await client.get(path) for path in paths_to_get]
+
+    compared = [
+        "/-/plugins.json",
+        "/-/settings.json",
+        "/-/metadata.json",
+        "/disclosures/figures.json?_size=3&_sort=figure_id",
+        "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled",
+        "/static/site.css",
+    ]
+    served = asyncio.run(fetch(compared))
+    for path, response in zip(compared, served, strict=True):
+        stock = site.get(path)
+        assert response.status_code == stock.status_code == 200, path
+        if ".json" in path:
+            ours, theirs = response.json(), stock.json()
+            if isinstance(ours, dict):  # the time a query took is the one thing that may differ
+                ours.pop("query_ms", None), theirs.pop("query_ms", None)
+            assert ours == theirs, path
+        else:
+            assert response.text == stock.text, path
+    assert {p["name"] for p in served[0].json()} >= {"guards.py", "cells.py", "pages.py"}
+
+
+def test_the_factory_refuses_a_missing_release(monkeypatch, tmp_path):
+    factory = load_factory(monkeypatch, tmp_path / "nothing-here")
+    with pytest.raises(FileNotFoundError):
+        factory.create_app()
+
+
+def fake_build(folder, version="1.2.3", digest="ab" * 32):
+    folder.mkdir(parents=True)
+    (folder / "datapackage.json").write_text(json.dumps({"version": version}))
+    (folder / "inspect-data.json").write_text(json.dumps({"disclosures": {"hash": digest}}))
+    (folder / "metadata.json").write_text(
+        json.dumps({"databases": {"disclosures": {"queries": {"q_b": {}, "q_a": {}}}}})
+    )
+    (folder / DATABASE_FILE).write_bytes(b"SQLite format 3\x00")
+    return folder
+
+
+def test_a_release_id_names_the_database_and_the_release_files(tmp_path):
+    build = fake_build(tmp_path / "build")
+    dist = tmp_path / "dist"
+    plain = prod.release_id(build, dist)
+    assert plain.startswith("1.2.3-") and len(plain) == len("1.2.3-") + 12
+    assert prod.release_id(build, dist) == plain
+    (dist / "1.2.3").mkdir(parents=True)
+    (dist / "1.2.3" / "SHA256SUMS").write_text("00  disclosures.db\n")
+    released = prod.release_id(build, dist)
+    assert released != plain
+    other = fake_build(tmp_path / "other", digest="cd" * 32)
+    assert prod.release_id(other, dist) != released
+
+
+def test_a_build_without_inspect_data_is_refused(tmp_path):
+    build = fake_build(tmp_path / "build")
+    (build / "inspect-data.json").unlink()
+    with pytest.raises(ProdError, match="is not a complete build .* run make build"):
+        prod.release_id(build, tmp_path / "dist")
+
+
+def test_staging_links_the_files_and_is_a_no_op_the_second_time(tmp_path):
+    build = fake_build(tmp_path / "build")
+    dist = tmp_path / "dist" / "1.2.3"
+    dist.mkdir(parents=True)
+    (dist / "SHA256SUMS").write_text("00  disclosures.db\n")
+    topology = Topology(run=tmp_path / "run")
+    rid = prod.stage_release(topology, build, tmp_path / "dist")
+    staged = topology.releases / rid
+    assert (staged / "build" / DATABASE_FILE).stat().st_ino == (build / DATABASE_FILE).stat().st_ino
+    assert (staged / "dist" / "1.2.3" / "SHA256SUMS").read_text() == "00  disclosures.db\n"
+    # A later build replaces build/ by renaming: the staged bytes stay.
+    (build / DATABASE_FILE).unlink()
+    assert (staged / "build" / DATABASE_FILE).read_bytes() == b"SQLite format 3\x00"
+    shutil.copy(staged / "build" / DATABASE_FILE, build / DATABASE_FILE)
+    assert prod.stage_release(topology, build, tmp_path / "dist") == rid
+    assert sorted(p.name for p in topology.releases.iterdir()) == [rid]
+    # Nothing released yet: an empty dist/.
+    bare = prod.stage_release(topology, fake_build(tmp_path / "bare", digest="ef" * 32), tmp_path / "missing")
+    assert list((topology.releases / bare / "dist").iterdir()) == []
+
+
+def test_current_moves_by_one_rename(tmp_path):
+    topology = Topology(run=tmp_path / "run")
+    (topology.releases / "a").mkdir(parents=True)
+    (topology.releases / "b").mkdir()
+    assert prod.current_release(topology) is None
+    prod._point_current(topology, "a")
+    prod._point_current(topology, "b")
+    assert prod.current_release(topology) == "b"
+    assert topology.current.resolve() == (topology.releases / "b").resolve()
+    assert sorted(os.listdir(topology.run)) == ["current", "releases"]
+
+
+def test_the_nginx_configuration_routes_canned_queries_and_names_every_worker(tmp_path):
+    topology = Topology(run=tmp_path / "run", port=9999, pages_workers=3, sql_workers=1)
+    canned = prod.canned_queries(fake_build(tmp_path / "build"))
+    assert canned == ["q_a", "q_b"]
+    text = prod.render_nginx(topology, canned)
+    assert '"~^/disclosures/(q_a|q_b)(\\.json|\\.csv)?$" 1;' in text
+    assert "listen 127.0.0.1:9999;" in text
+    for path in topology.sockets("pages") + topology.sockets("sql"):
+        assert f"server unix:{path} " in text
+    assert text.count("server unix:") == 4
+    assert "{{" not in text and "{%" not in text
+
+
+def test_a_run_directory_too_long_for_unix_sockets_is_refused(tmp_path):
+    topology = Topology(run=tmp_path / ("x" * 120))
+    with pytest.raises(ProdError, match="longer than a unix socket path may be"):
+        prod.render_nginx(topology, [])
+
+
+def test_the_supervisor_runs_every_worker_from_the_site_environment(tmp_path):
+    topology = Topology(run=tmp_path / "run", pages_workers=2, sql_workers=2)
+    text = prod.render_supervisord(topology)
+    assert "[program:pages]" in text and "[program:sql]" in text and "[program:nginx]" in text
+    assert text.count(f"{prod.SITE_VENV}/bin/uvicorn --factory asgi:create_app") == 2
+    assert "nice -n 10 " in text.split("[program:sql]")[1].split("[program:nginx]")[0]
+    assert "autorestart=true" in text
