@@ -901,7 +901,8 @@ def flood(port: int, seconds: float = FLOOD_SECONDS, clients: int = FLOOD_CLIENT
         "canary_failed": sum(1 for _, _, status in canary if status == 0 or status >= 500),
         "recovery": recovered,
         "flood_answers": len(flood_results),
-        "flood_5xx": sum(1 for status, _ in flood_results if status == 0 or status >= 500),
+        "flood_5xx": sum(1 for status, _ in flood_results if status == 0 or (status >= 500 and status != 503)),
+        "flood_503": sum(1 for status, _ in flood_results if status == 503),
         "flood_slow": sum(1 for _, s in flood_results if s > SLOW_AFTER_S),
         "flood_statuses": sorted({status for status, _ in flood_results}),
     }
@@ -951,13 +952,17 @@ def killed_worker(prod, topology, report: Report) -> float | None:
     killed = time.monotonic()
     back = None
     socket_path = topology.run / "sockets" / f"{victim.split(':')[1]}.sock"
+    # The killed process cannot answer: the first answer on its socket is its successor's.
     while time.monotonic() - killed < 10:
-        state, current = prod.process_status(topology).get(victim, (None, None))
-        if state == "RUNNING" and current and current != pid and prod.worker_answers(socket_path):
+        if prod.worker_answers(socket_path):
             back = time.monotonic() - killed
             break
         time.sleep(0.05)
-    time.sleep(1)
+    time.sleep(1.5)
+    state, current = prod.process_status(topology).get(victim, (None, None))
+    if state != "RUNNING" or current in (None, pid):
+        report.failures.append(f"fault: {victim} is {state} after its restart")
+        back = None
     stop.set()
     for t in threads:
         t.join()
@@ -1054,8 +1059,12 @@ def add_flood_rows(report: Report, result: dict, flood_seconds: float, where: st
     )
     failed = result["flood_5xx"] + result["canary_failed"]
     report.add(
-        f"flood answers 5xx or failed, of all ({where})", f"{failed} ({result['flood_answers']})", "0", failed == 0
+        f"flood answers failed: 5xx other than 503, or no answer ({where})",
+        f"{failed} of {result['flood_answers']}",
+        "0",
+        failed == 0,
     )
+    report.add(f"flood answers shed with 503 + Retry-After ({where})", result["flood_503"], "reported", True)
     report.notes.append(
         f"flood ({where}) statuses: {result['flood_statuses']}; slow flood answers: {result['flood_slow']}"
     )
