@@ -309,8 +309,6 @@ def checked_instr(haystack, needle):
     return _call_builtin("instr", haystack, needle)
 
 
-
-
 CHECKED_FUNCTIONS = {
     ("trim", 1): _trim("trim", str.strip),
     ("trim", 2): _trim("trim", str.strip),
