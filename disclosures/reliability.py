@@ -676,37 +676,63 @@ def cli_build(package: Path, out: Path) -> subprocess.Popen:
     )
 
 
-def killed_builds(workdir: Path, report: Report, points=(0.5, 2.0, 4.0, 6.0, 8.0)) -> bool:
+def temporaries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def wait_for_temporary_database(folder: Path, process: subprocess.Popen, timeout: float = 300) -> bool:
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        if list(folder.glob(f".{DATABASE_FILE}.*.tmp")):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+# Where a build is killed: seconds after it starts (validating), or after its temporary database
+# appears (creating tables, loading rows, checks and VACUUM).
+KILL_POINTS = (("validating", 0.5, False), ("temporary database created", 0.0, True),
+               ("loading rows", 1.0, True), ("checks", 3.0, True), ("late", 6.0, True))  # fmt: skip
+
+
+def killed_builds(workdir: Path, report: Report) -> bool:
     """kill -9 of a real build at several points, then a SIGTERM: the database is untouched, and
-    what the killed builds left is swept by the next build (even a refused one)."""
+    what a killed build left is swept by the next build (even a refused one)."""
     out = copy_build(workdir / "kill-build")
     before = digest(out / DATABASE_FILE)
     ok = True
-    for delay in points:
+    hit = 0
+    for name, delay, after_temporary in KILL_POINTS:
         process = cli_build(PACKAGE, out)
+        if after_temporary and not wait_for_temporary_database(out, process):
+            report.notes.append(f"build finished before the kill point {name!r}")
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
+        left = temporaries(out)
+        hit += bool(left)
         if digest(out / DATABASE_FILE) != before:
             ok = False
-            report.failures.append(f"fault: build killed at {delay} s changed the database")
-    left = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    refused = base_package(workdir / "kill-refused")
-    apply_edits(refused.parent, [{"file": "data/events.csv", "truncate": True}])
-    cli_build(refused, out).wait()
-    still = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    if still:
-        ok = False
-        report.failures.append(f"fault: temporary files of killed builds not swept: {still}")
+            report.failures.append(f"fault: a build killed at {name!r} changed the database")
+        if left:
+            # The next build, even one refused at validation, sweeps what this one left.
+            refused = base_package(workdir / f"kill-refused-{hit}")
+            apply_edits(refused.parent, [{"file": "data/events.csv", "truncate": True}])
+            cli_build(refused, out).wait()
+            if temporaries(out):
+                ok = False
+                report.failures.append(f"fault: {temporaries(out)} left by a build killed at {name!r} not swept")
     process = cli_build(PACKAGE, out)
-    time.sleep(3.0)
+    wait_for_temporary_database(out, process)
+    time.sleep(1.0)
     process.send_signal(signal.SIGTERM)
     process.wait()
-    after_term = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    if after_term or digest(out / DATABASE_FILE) != before:
+    if temporaries(out) or digest(out / DATABASE_FILE) != before:
         ok = False
-        report.failures.append(f"fault: a terminated build left {after_term} or changed the database")
-    report.notes.append(f"killed builds left {len(left)} temporary file(s); the next build swept them")
+        report.failures.append(f"fault: a terminated build left {temporaries(out)} or changed the database")
+    report.notes.append(
+        f"builds killed at {len(KILL_POINTS)} points; {hit} left temporary files, each swept by the next build"
+    )
     return ok
 
 
