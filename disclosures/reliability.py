@@ -964,6 +964,19 @@ def page_load(port: int, prefix: str, key: str, stop: threading.Event, results: 
         time.sleep(0.02)
 
 
+def processes_serving(socket_path: Path) -> list[int]:
+    """Processes whose command line names ``socket_path`` (the worker bound to it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if str(socket_path).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def killed_worker(prod, topology, report: Report) -> float | None:
     """kill -9 of a pages worker while 8 clients load pages: seconds until it answers again
     (None when it did not, or an answer failed meanwhile)."""
@@ -978,12 +991,19 @@ def killed_worker(prod, topology, report: Report) -> float | None:
     killed = time.monotonic()
     back = None
     socket_path = topology.run / "sockets" / f"{victim.split(':')[1]}.sock"
+    spawned = None
     # The killed process cannot answer: the first answer on its socket is its successor's.
     while time.monotonic() - killed < 10:
+        if spawned is None and any(other != pid for other in processes_serving(socket_path)):
+            spawned = time.monotonic() - killed
         if prod.worker_answers(socket_path):
             back = time.monotonic() - killed
             break
         time.sleep(0.05)
+    report.notes.append(
+        f"killed worker: a new process after {spawned if spawned is None else round(spawned, 2)} s, answering after "
+        f"{back if back is None else round(back, 2)} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     time.sleep(1.5)
     state, current = prod.process_status(topology).get(victim, (None, None))
     if state != "RUNNING" or current in (None, pid):

@@ -207,8 +207,9 @@ def reliability(workdir, flood_seconds):
     click.echo(report.markdown())
     for note in report.notes:
         click.echo(f"note: {note}")
-    if report.failures:
-        fail([f"failed: {f}" for f in report.failures], f"\n{len(report.failures)} failure(s).")
+    missed = [f"missed: {row.figure}: {row.value} (target {row.target})" for row in report.rows if not row.ok]
+    if report.failures or missed:
+        fail([f"failed: {f}" for f in report.failures] + missed, f"\n{len(report.failures) + len(missed)} failure(s).")
 
 
 @cli.command()
