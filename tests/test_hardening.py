@@ -99,6 +99,11 @@ def test_repeated_facets_are_run_once(site):
     assert {"platform_id", *others} <= set(response.json()["facet_results"])
 
 
+@pytest.mark.parametrize("size,kept", [("max", "100"), ("999999999", "100"), ("20", "20"), ("-1", "100")])
+def test_facet_size_is_capped(size, kept):
+    assert plugin("budget").facet_problem([("_facet_size", size)])[0] == [("_facet_size", kept)]
+
+
 def test_more_than_five_facets_is_a_400(site):
     columns = ("platform_id", "metric_id", "year", "source_id", "value_kind", "jurisdiction_id")
     response = site.get("/disclosures/figures.json?" + "&".join(f"_facet={c}" for c in columns))
