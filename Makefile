@@ -28,7 +28,7 @@ BUILD_INPUTS := datapackage.json $(wildcard data/*.csv) metadata.yml settings.ym
 SITE_ARGS := build --plugins-dir plugins --template-dir templates --static static:static --cors
 
 .DEFAULT_GOAL := validate
-.PHONY: validate build serve test lint smoke bench release readme requirements clean \
+.PHONY: validate build serve test lint smoke bench reliability release readme requirements clean \
         prod prod-switch prod-status prod-stop proxy-test
 
 $(READY): requirements.txt scripts/bootstrap.sh
@@ -69,6 +69,11 @@ smoke: $(BUILT) $(SITE_READY)
 # FIGURES=100000 (or 1000000) adds a synthetic package of that size (disclosures/synthetic.py).
 bench: $(BUILT) $(SITE_READY)
 	$(CLI) bench $(if $(FIGURES),--figures $(FIGURES))
+
+# Hostile requests, bad data edits, faults and a 15 s flood, each against a copy of build/ on
+# loopback; prints the figures table the README publishes and fails when one misses its target.
+reliability: $(BUILT) $(SITE_READY)
+	$(CLI) reliability
 
 # The production topology on loopback (disclosures/prod.py, deploy/): nginx on 127.0.0.1:$(PROD_PORT)
 # in front of supervised Datasette workers on unix sockets, all under $(PROD_RUN) (pids, sockets,

@@ -24,7 +24,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import derive, feed, precompute, release_records, rules, site_config, stamp, table_schema, validate
-from .files import cell_text, json_text, read_csv, replace_file
+from .files import cell_text, json_text, read_csv, remove_stale_temporaries, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
     BUILD_COLUMNS,
@@ -415,6 +415,7 @@ def build_database(
 def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -> tuple[Path, dict]:
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
     and the package descriptor it was built from."""
+    remove_stale_temporaries(db_path.parent)  # what a killed build left behind, even if this one is refused
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     tables = typed_tables(package_path, db_path.parent)
     releases = Path(releases) if releases is not None else package_path.parent / "releases"

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -64,8 +65,44 @@ def replace_file(path: Path, data: bytes) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+TEMPORARY_NAME = re.compile(r"^\..+\.(?P<pid>[0-9]+)\.tmp(-journal|-wal|-shm)?$")
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files (``.<name>.<pid>.tmp``, and SQLite's ``-journal`` beside one)
+    that a killed process left in ``folder``.
+
+    A file whose process is still running is another build's, and is left alone. Returns the
+    files removed.
+    """
+    removed = []
+    for path in sorted(Path(folder).glob(".*.tmp*")) if Path(folder).is_dir() else []:
+        match = TEMPORARY_NAME.match(path.name)
+        if match is None or _is_running(int(match["pid"])):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def query_dicts(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:

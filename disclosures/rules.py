@@ -264,3 +264,53 @@ def non_overlapping(items: list[tuple[tuple[date, date], str]]) -> list[str]:
         if all(period[1] < other[0] or other[1] < period[0] for other, _ in chosen):
             chosen.append((period, key))
     return sorted(key for _, key in chosen)
+
+
+# Hostile text ------------------------------------------------------------------------------
+
+# Directional formatting characters (Unicode's bidi controls and marks): they reorder what a
+# reader sees without changing what is stored, the "Trojan Source" trick (CVE-2021-42574).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# A spreadsheet treats a cell starting with = + - @ as a formula (OWASP "CSV injection"). After
+# "=" anything is one; after + - @ a function call, a cell reference or another sign is, while
+# "-5", "+7 requests" or "@transparency bot" are not.
+FORMULA = re.compile(
+    r"^(?:=\S|[+\-@]\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|\$?[A-Za-z]{1,3}\$?[0-9]+\b|[=+\-@]|[A-Za-z]+\|))"
+)
+# What SQLite stores exactly: 64-bit integers, and decimals that survive a trip through a double.
+SQLITE_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+
+
+def text_problems(cell: str) -> list[str]:
+    """What makes a text cell hostile to a reader or a spreadsheet: bidi controls, formulas."""
+    problems = []
+    bidi = sorted({f"U+{ord(ch):04X}" for ch in cell if ch in BIDI_CONTROLS})
+    if bidi:
+        problems.append(f"contains bidirectional control characters ({', '.join(bidi)}), which reorder what is shown")
+    if FORMULA.match(cell):
+        problems.append(f"starts with {cell[0]!r} and a formula, which a spreadsheet would run")
+    return problems
+
+
+def url_problems(cell: str) -> list[str]:
+    """A link a reader may click: absolute http(s) with a host, nothing else (no javascript:, data:)."""
+    if not cell:
+        return []
+    scheme, _, rest = cell.partition(":")
+    if scheme.lower() not in ("http", "https") or not rest.startswith("//") or len(rest) <= 2 or rest[2] in "/\\":
+        return [f"{cell[:40]!r} is not an http(s) URL with a host"]
+    return []
+
+
+def stored_number_problems(number: Decimal) -> list[str]:
+    """Why SQLite would not store ``number`` exactly (as a 64-bit integer or a double), or nothing."""
+    if not number.is_finite():
+        return []
+    if number == number.to_integral_value():
+        low, high = SQLITE_INTEGER_RANGE
+        if not low <= number <= high:
+            return [f"{number_text(number)} is outside SQLite's 64-bit integer range"]
+        return []
+    if Decimal(repr(float(number))) != number:
+        return [f"{number_text(number)} cannot be stored exactly as a double; give at most 15 significant digits"]
+    return []

@@ -55,6 +55,8 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
         table["columns"] = {**derived["columns"], **table.get("columns", {})}
     plugin = metadata.setdefault("plugins", {}).setdefault(PLUGIN_NAME, {})
     plugin["database"] = DATABASE_NAME
+    # The canonical address of the site: what pages and next_url use instead of a client's Host header.
+    plugin["site_url"] = descriptor.get("homepage")
     plugin["api_examples"] = yaml.safe_load(api_examples.read_text(encoding="utf-8"))["examples"]
     return metadata
 

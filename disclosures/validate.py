@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import rules, table_schema
+from . import rules, safety, table_schema
 from .paths import PACKAGE
 from .vocabulary import number_text
 
@@ -447,6 +447,8 @@ def check_package(
         problems += frictionless_validation_problems(package_path, descriptor, base)
     else:
         problems += typed_problems(package_path, descriptor, tables, base)
+    # Hostile rather than wrong (links, formulas, bidi, empty tables, unknown keys): whichever engine read the rows.
+    problems += safety.safety_problems(package_path, descriptor, base)
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), tables
 
 

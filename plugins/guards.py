@@ -17,6 +17,7 @@ import threading
 from urllib.parse import parse_qs
 
 from datasette import hookimpl
+from datasette.plugins import pm
 from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
@@ -172,6 +173,8 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
             problem = request_problem(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
+            policy = pm.get_plugin("sql_policy.py")  # plugins/sql_policy.py: the functions a query may call
+            problem = problem or (policy and policy.request_problem(datasette, scope))
             if problem:
                 return await _send_text(send, *problem, as_json=scope.get("path", "").endswith(".json"))
             table_json = TABLE_JSON.match(scope.get("path", ""))

@@ -186,7 +186,7 @@ async def home_context(datasette) -> dict:
         release["downloads"] = [f for f in release["downloads"] if f["path"] in HOME_DOWNLOADS]
     return {
         "release": release,
-        "chart_json": markupsafe.Markup(json.dumps(chart, ensure_ascii=False).replace("</", "<\\/")),
+        "chart_json": script_json(chart),
         "chart": chart,
         "totals": totals,
         "latest_sources": latest,
@@ -312,7 +312,30 @@ def register_routes():
     ]
 
 
+def script_json(data) -> markupsafe.Markup:
+    """JSON safe inside a <script> element: < > & and the JS line separators written as \\u escapes,
+    so no text in the data (``</script>``, ``<!--<script>``) can end or re-parse the block."""
+    text = json.dumps(data, ensure_ascii=False)
+    for char, escape in (
+        ("&", "\\u0026"),
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escape)
+    return markupsafe.Markup(text)
+
+
+def http_url(value) -> str:
+    """``value`` when it is an absolute http(s) URL, else "": the templates link nothing else."""
+    if isinstance(value, str) and value.lower().startswith(("http://", "https://")) and len(value) > 8:
+        return value
+    return ""
+
+
 @hookimpl
 def prepare_jinja2_environment(env):
     # Row URLs need the primary key encoded the way Datasette decodes it.
     env.filters["tilde_encode"] = tilde_encode
+    env.filters["http_url"] = http_url

@@ -7,6 +7,8 @@ the only place that prints or exits.
 from __future__ import annotations
 
 import os
+import signal
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -91,6 +93,8 @@ def build(package, out):
     from disclosures import build as builder
     from disclosures import validate as validation
 
+    # A terminated build unwinds like an interrupted one, so it removes its temporary files.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         path = builder.build_site(package, out)
     except validation.ValidationFailed as failure:
@@ -100,6 +104,13 @@ def build(package, out):
         )
     except (builder.BuildFailed, RecordDamaged) as failure:
         fail([f"build failed, {out / DATABASE_FILE} left as it was: {failure}"], "Fix it, then rerun: make build")
+    except (OSError, sqlite3.Error) as error:
+        # Disk full, a read-only or vanished folder: one line, not a traceback.
+        reason = getattr(error, "strerror", None) or str(error)
+        fail(
+            [f"build failed, {out / DATABASE_FILE} left as it was: {reason}"],
+            "Free space or fix the folder, then rerun: make build",
+        )
     db = sqlite_utils.Database(path)
     counts = ", ".join(f"{t}={db[t].count}" for t in ("figures", "sources", "events", "disagreements"))
     derived = db.execute("SELECT count(*) FROM figures WHERE is_derived = 1").fetchone()[0]
@@ -184,6 +195,32 @@ def serve(host, port):
     command = [str(site.DATASETTE), "serve", *site.datasette_arguments(), "--host", host, "--port", str(port)]
     click.echo(f"Serving on http://{host}:{port}/ with: {' '.join(command)}")
     os.execv(command[0], command)
+
+
+@cli.command()
+@click.option("--workdir", type=click.Path(path_type=Path), help="Keep the copies here (default: a temporary folder).")
+@click.option("--flood-seconds", default=15.0, show_default=True, help="How long the flood lasts.")
+def reliability(workdir, flood_seconds):
+    """Hostile requests, bad data edits, faults and a flood against copies of build/; prints the figures table.
+
+    Loopback only; exits 1 when a figure misses its target.
+
+    Example:
+
+    \b
+        make reliability
+        python scripts/cli.py reliability --flood-seconds 5 --workdir /tmp/reliability
+    """
+    from disclosures import reliability as suite
+
+    with tempfile.TemporaryDirectory(prefix="reliability-") as temporary:
+        report = suite.run_suite(Path(workdir or temporary), flood_seconds=flood_seconds)
+    click.echo(report.markdown())
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    missed = [f"missed: {row.figure}: {row.value} (target {row.target})" for row in report.rows if not row.ok]
+    if report.failures or missed:
+        fail([f"failed: {f}" for f in report.failures] + missed, f"\n{len(report.failures) + len(missed)} failure(s).")
 
 
 @cli.command()

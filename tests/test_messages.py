@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from disclosures import build, rules, validate
+from disclosures import build, rules, safety, validate
 from tests.packages import BROKEN, FIXTURES, expected_messages, make_package
 
-LIBRARY = (validate, rules, build)
+LIBRARY = (validate, rules, build, safety)
 BUILD_FIXTURES = [name for name in BROKEN if (FIXTURES / name / "expected_build.txt").exists()]
 
 # Templates as the sweep shows them, "{}" for each placeholder, and why no fixture produces them.
@@ -27,6 +27,7 @@ NO_FIXTURE = {
     "integrity_check failed: {}": "SQLite checking the file it has just written; no data corrupts it",
     "foreign_key_check failed: {}": "validation refuses unknown keys before the build runs (unknown_foreign_key)",
     "figures_series has overlapping periods: {}": "guards rules.non_overlapping, which never picks overlapping periods",
+    "round trip of {} failed: {} CSV rows, {} DB rows; in CSV only: {}; in DB only: {}": "validation refuses numbers SQLite cannot store exactly (round_trip_precision); test_round_trip_check_catches_a_difference forces it",
 }
 
 
@@ -59,12 +60,20 @@ def message_nodes(tree: ast.Module):
             yield from node.value.values  # Frictionless constraint notes, reworded
         elif isinstance(node, ast.FunctionDef) and node.name == "readable":
             yield from (n.value for n in ast.walk(node) if isinstance(n, ast.Return))
-        elif isinstance(node, ast.FunctionDef) and node.name in ("cell_problems", "value_kind_problems"):
+        elif isinstance(node, ast.FunctionDef) and node.name in (
+            "cell_problems",
+            "value_kind_problems",
+            "text_problems",
+            "url_problems",
+            "stored_number_problems",
+        ):
             # They return bare messages, or (field, message) pairs, that callers wrap in a Problem.
             for call in ast.walk(node):
                 if isinstance(call, ast.Call) and called_name(call) == "append":
                     message = call.args[0]
                     yield message.elts[-1] if isinstance(message, ast.Tuple) else message
+                elif isinstance(call, ast.Return) and isinstance(call.value, ast.List):
+                    yield from call.value.elts
         elif isinstance(node, ast.Call):
             name = called_name(node)
             keywords = {k.arg: k.value for k in node.keywords}
@@ -115,7 +124,12 @@ def is_produced(pattern: re.Pattern, lines: list[str]) -> bool:
 
 def test_every_message_has_a_fixture_or_a_reason():
     templates = message_templates()
-    assert {where.split(":")[0] for where, _ in templates.values()} == {"validate.py", "rules.py", "build.py"}
+    assert {where.split(":")[0] for where, _ in templates.values()} == {
+        "validate.py",
+        "rules.py",
+        "build.py",
+        "safety.py",
+    }
 
     expected = [line for fixture in BROKEN for line in expected_messages(fixture) + build_messages(fixture)]
     missing = [

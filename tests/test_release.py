@@ -407,7 +407,9 @@ def test_the_release_never_builds(released, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("homepage", ["http://127.0.0.1:8001/", "http://localhost/", "", "/relative/"])
 def test_a_loopback_or_missing_homepage_is_refused(tmp_path, homepage):
-    extra = [{"file": "datapackage.json", "old": '"homepage": "', "new": f'"homepage": "{homepage}", "was": "'}]
+    # Replace the value itself: the descriptor may hold only keys the specification defines.
+    current = json.loads((paths.ROOT / "datapackage.json").read_text(encoding="utf-8"))["homepage"]
+    extra = [{"file": "datapackage.json", "old": f'"homepage": "{current}"', "new": f'"homepage": "{homepage}"'}]
     refused(
         built(tmp_path / "p", "1.0.0", extra=extra),
         tmp_path / "releases",

@@ -1,0 +1,159 @@
+"""Validation of what is hostile rather than wrong: unsafe links and text, empty tables, unknown
+descriptor keys, numbers SQLite would change.
+
+``safety_problems(package_path, descriptor, base)`` returns ``rules.Problem``s; the cell rules
+themselves are pure functions in ``rules`` (``text_problems``, ``url_problems``,
+``stored_number_problems``). Frictionless ignores keys it does not know, so a misspelt
+``"constraint"`` silently drops a rule: the key lists below are the Data Package (v1, v2) and
+Table Schema specifications' own, from https://specs.frictionlessdata.io/.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from . import rules
+
+# Tables the site and the build need rows in: a header-only file would publish an empty site.
+MUST_HAVE_ROWS = ("figures", "sources", "platforms", "jurisdictions", "metrics", "request_types", "events")
+
+PACKAGE_KEYS = {
+    "$schema", "profile", "name", "id", "title", "description", "homepage", "version", "created",
+    "contributors", "keywords", "image", "licenses", "sources", "resources",
+}  # fmt: skip
+RESOURCE_KEYS = {
+    "$schema", "profile", "name", "path", "data", "type", "title", "description", "homepage", "format",
+    "mediatype", "encoding", "bytes", "hash", "sources", "licenses", "schema", "dialect", "scheme",
+    "compression", "innerpath", "extrapaths",
+}  # fmt: skip
+SCHEMA_KEYS = {"$schema", "fields", "primaryKey", "foreignKeys", "missingValues", "fieldsMatch", "uniqueKeys"}
+FIELD_KEYS = {
+    "name", "title", "type", "format", "description", "example", "constraints", "rdfType", "missingValues",
+    "trueValues", "falseValues", "bareNumber", "groupChar", "decimalChar", "categories", "categoriesOrdered",
+}  # fmt: skip
+CONSTRAINT_KEYS = {
+    "required", "unique", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "jsonSchema", "pattern", "enum",
+}  # fmt: skip
+FOREIGN_KEY_KEYS = {"fields", "reference"}
+REFERENCE_KEYS = {"resource", "fields"}
+LICENSE_KEYS = {"name", "path", "title"}
+SOURCE_KEYS = {"title", "path", "email", "version"}
+CONTRIBUTOR_KEYS = {"title", "path", "email", "givenName", "familyName", "organization", "role", "roles"}
+
+
+def unknown_keys(descriptor: dict) -> list[tuple[str, str]]:
+    """(where, key) for each key the specifications do not define, e.g. ("resources[figures].schema.fields[value]", "constraint")."""
+    found: list[tuple[str, str]] = []
+
+    def check(obj, allowed: set[str], where: str) -> None:
+        if isinstance(obj, dict):
+            found.extend((where, key) for key in obj if key not in allowed)
+
+    check(descriptor, PACKAGE_KEYS, "package")
+    for kind, allowed in (("licenses", LICENSE_KEYS), ("sources", SOURCE_KEYS), ("contributors", CONTRIBUTOR_KEYS)):
+        for i, item in enumerate(descriptor.get(kind) or []):
+            check(item, allowed, f"{kind}[{i}]")
+    for resource in descriptor.get("resources") or []:
+        if not isinstance(resource, dict):
+            continue
+        where = f"resources[{resource.get('name', '?')}]"
+        check(resource, RESOURCE_KEYS, where)
+        schema = resource.get("schema")
+        if not isinstance(schema, dict):
+            continue
+        check(schema, SCHEMA_KEYS, f"{where}.schema")
+        for field in schema.get("fields") or []:
+            if not isinstance(field, dict):
+                continue
+            at = f"{where}.schema.fields[{field.get('name', '?')}]"
+            check(field, FIELD_KEYS, at)
+            check(field.get("constraints"), CONSTRAINT_KEYS, f"{at}.constraints")
+        for i, key in enumerate(schema.get("foreignKeys") or []):
+            check(key, FOREIGN_KEY_KEYS, f"{where}.schema.foreignKeys[{i}]")
+            if isinstance(key, dict):
+                check(key.get("reference"), REFERENCE_KEYS, f"{where}.schema.foreignKeys[{i}].reference")
+    return found
+
+
+def key_line(text: str, key: str, after: str | None) -> int | None:
+    """The line of ``"key":`` in the descriptor's text, searching from ``"name": "after"`` when given."""
+    start = 0
+    if after:
+        anchor = re.search(r'"name"\s*:\s*' + re.escape(f'"{after}"'), text)
+        start = anchor.start() if anchor else 0
+    match = re.compile(r'"' + re.escape(key) + r'"\s*:').search(text, start)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def descriptor_problems(package_path: Path, descriptor: dict, shown: str) -> list[rules.Problem]:
+    try:
+        text = package_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    problems = []
+    for where, key in unknown_keys(descriptor):
+        names = re.findall(r"\[([^\]]+)\]", where)
+        line = key_line(text, key, names[-1] if names else None)
+        problems.append(
+            rules.Problem(shown, line, key, f"unknown key in {where}; a misspelt key is ignored with its rule")
+        )
+    return problems
+
+
+def is_url_field(field: dict) -> bool:
+    return field.get("format") == "uri" or field.get("name", "").endswith("url")
+
+
+def table_problems(path: Path, shown: str, fields: list[dict], must_have_rows: bool) -> list[rules.Problem]:
+    """Cell rules of one CSV: links, hostile text, numbers SQLite would change; an empty table."""
+    kinds = {
+        f.get("name"): "number" if f.get("type") in ("integer", "number") else "url" if is_url_field(f) else "text"
+        for f in fields
+    }
+    problems = []
+    rows = 0
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            for row in reader:
+                rows += 1
+                line = reader.line_num
+                for name, cell in row.items():
+                    kind = kinds.get(name)
+                    if not isinstance(cell, str) or not cell or kind is None:
+                        continue
+                    if kind == "number":
+                        try:
+                            messages = rules.stored_number_problems(Decimal(cell))
+                        except InvalidOperation:
+                            messages = []  # not a number: reported by the schema check
+                    elif kind == "url":
+                        messages = rules.url_problems(cell) + rules.text_problems(cell)
+                    else:
+                        messages = rules.text_problems(cell)
+                    problems.extend(rules.Problem(shown, line, name, m) for m in messages)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return problems  # reported by the raw-file rules
+    if must_have_rows and rows == 0:
+        problems.append(rules.Problem(shown, 1, None, "has no rows; this table must not be empty"))
+    return problems
+
+
+def safety_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
+    """Every hostile-input problem in the package (see the module docstring)."""
+    from .validate import shown_path
+
+    problems = descriptor_problems(package_path, descriptor, shown_path(package_path, base))
+    for resource in descriptor.get("resources") or []:
+        if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+            continue
+        path = package_path.parent / resource["path"]
+        fields = (resource.get("schema") or {}).get("fields") or []
+        problems += table_problems(
+            path, shown_path(path, base), fields, must_have_rows=resource.get("name") in MUST_HAVE_ROWS
+        )
+    return problems

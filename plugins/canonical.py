@@ -1,0 +1,91 @@
+"""The site answers only for its own address, and redirects only within itself.
+
+- Datasette 0.65 redirects ``/\\evil.example/`` to ``/\\evil.example``, which browsers follow to
+  ``//evil.example``: a path with a backslash or a leading ``//`` is a 404 here, and any redirect
+  whose ``Location`` is not a path on this site becomes a 404.
+- Datasette builds absolute URLs (``next_url``, links in JSON) from the request's ``Host``
+  header, and pages are cached for an hour: a Host other than the canonical one
+  (``site_url`` in the plugin configuration, from datapackage.json's ``homepage``) or a loopback
+  address is replaced by the canonical host before Datasette sees it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from datasette import hookimpl
+
+PLUGIN = "platform-disclosures"
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+def unsafe_path(path: str) -> bool:
+    """True for a path a redirect could turn into another site's address."""
+    return "\\" in path or path.startswith("//") or any(ord(ch) < 0x20 for ch in path)
+
+
+def is_local_location(location: str) -> bool:
+    """True when a Location header stays on this site: a path starting with one "/"."""
+    return location.startswith("/") and not unsafe_path(location)
+
+
+def host_name(host: str) -> str:
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def canonical_address(datasette) -> tuple[str, str] | None:
+    """(scheme, host) of ``site_url``, or None when the site has none."""
+    url = (datasette.plugin_config(PLUGIN) or {}).get("site_url")
+    parts = urlsplit(url) if isinstance(url, str) else None
+    return (parts.scheme, parts.netloc) if parts and parts.netloc else None
+
+
+async def not_found(send):
+    body = b"Not found\n"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def canonical(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            if unsafe_path(scope.get("path", "")):
+                return await not_found(send)
+            address = canonical_address(datasette)
+            headers = scope.get("headers", [])
+            host = next((v.decode("latin-1") for k, v in headers if k == b"host"), "")
+            if address and host_name(host) not in LOOPBACK_HOSTS | {address[1].lower()}:
+                headers = [(k, v) for k, v in headers if k != b"host"] + [(b"host", address[1].encode("ascii"))]
+                scope = {**scope, "headers": headers, "scheme": address[0]}
+            redirected = False
+
+            async def checked(message):
+                nonlocal redirected
+                if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                    location = next(
+                        (v.decode("latin-1") for k, v in message.get("headers", []) if k.lower() == b"location"), ""
+                    )
+                    if not is_local_location(location):
+                        redirected = True
+                        return await not_found(send)
+                if redirected:
+                    return None
+                return await send(message)
+
+            await app(scope, receive, checked)
+
+        return canonical
+
+    return wrap

@@ -1,0 +1,97 @@
+"""Layer (b): the build under faults: temporary files of a killed build are swept, a terminated
+build removes its own, and disk-full or I/O errors are one line, not a traceback."""
+
+import importlib.util
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from disclosures import build, files, paths, validate
+from disclosures.vocabulary import DATABASE_FILE
+from tests.packages import make_package
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_only_the_temporary_files_of_dead_processes_are_swept(tmp_path):
+    dead = dead_pid()
+    stale = [tmp_path / f".disclosures.db.{dead}.tmp", tmp_path / f".disclosures.db.{dead}.tmp-journal"]
+    live = tmp_path / f".metadata.json.{os.getpid()}.tmp"
+    other = tmp_path / ".keep.tmp"
+    for path in [*stale, live, other]:
+        path.write_text("x")
+    assert files.remove_stale_temporaries(tmp_path) == sorted(stale)
+    assert live.exists() and other.exists()
+
+
+def test_a_build_sweeps_what_a_killed_build_left_even_when_it_is_refused(tmp_path):
+    out = tmp_path / "build"
+    out.mkdir()
+    left = out / f".disclosures.db.{dead_pid()}.tmp"
+    left.write_bytes(b"half a database")
+    package = make_package(tmp_path / "package", "empty_table")
+    with pytest.raises(validate.ValidationFailed):
+        build.build_site(package, out)
+    assert not left.exists()
+
+
+def cli_module():
+    spec = importlib.util.spec_from_file_location("disclosures_cli", paths.ROOT / "scripts" / "cli.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_disk_full_is_one_line_and_a_hint(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(build, "build_site", full)
+    result = CliRunner().invoke(cli_module().cli, ["build", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line]
+    assert lines == [
+        f"build failed, {tmp_path / DATABASE_FILE} left as it was: database or disk is full",
+        "Free space or fix the folder, then rerun: make build",
+    ]
+
+
+def test_an_io_error_is_one_line(tmp_path, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(build, "build_site", read_only)
+    result = CliRunner().invoke(cli_module().cli, ["build", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].endswith("left as it was: Permission denied")
+
+
+def test_a_terminated_build_removes_its_temporary_file_and_keeps_the_database(real_build, tmp_path):
+    out = tmp_path / "build"
+    out.mkdir()
+    (out / DATABASE_FILE).write_bytes((real_build / DATABASE_FILE).read_bytes())
+    before = (out / DATABASE_FILE).read_bytes()
+    process = subprocess.Popen(
+        [sys.executable, str(paths.ROOT / "scripts" / "cli.py"), "build", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    # Wait until the temporary database exists, then terminate the build mid-way.
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".*.tmp")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    assert process.returncode != 0
+    assert [p.name for p in out.iterdir()] == [DATABASE_FILE]
+    assert (out / DATABASE_FILE).read_bytes() == before

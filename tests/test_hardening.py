@@ -1,0 +1,247 @@
+"""The site's hardening, through Datasette's own client: the SQL policy, the request budget and
+facet cap, escaping of stored data, redirects and the Host header, the health check, and the
+errors a client causes. Hostile *stored* data is planted in a copy of the built database,
+because validation refuses it at the door (tests/test_safety_rules.py)."""
+
+import asyncio
+import json
+import re
+import shutil
+import sqlite3
+import time
+
+import click
+import pytest
+
+from disclosures import site as site_module
+from disclosures.vocabulary import DATABASE_FILE
+from tests.conftest import Site, plugin
+
+FIGURE = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
+
+
+def refusal(response) -> str:
+    assert response.status_code == 400, (response.status_code, response.text[:300])
+    return response.json()["error"]
+
+
+# The SQL policy --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql,reason",
+    [
+        ("select load_extension('x')", "function load_extension is not allowed"),
+        ("select sqlite_version()", "function sqlite_version is not allowed"),
+        ("select hex(fts3_tokenizer('simple'))", "function fts3_tokenizer is not allowed"),
+        ("select * from pragma_database_list", "reading pragma_database_list is not allowed"),
+        ("select * from dbstat", "reading dbstat is not allowed"),
+    ],
+)
+def test_functions_and_tables_off_the_allowlist_are_refused_before_running(site, sql, reason):
+    response = site.get("/disclosures.json", params={"sql": sql})
+    assert response.json() == {"ok": False, "status": 400, "error": f"Query refused: {reason}"}
+
+
+def test_where_goes_through_the_same_policy(site):
+    response = site.get("/disclosures/figures.json", params={"_where": "sqlite_version() is not null"})
+    assert refusal(response) == "Query refused: function sqlite_version is not allowed"
+    ok = site.get("/disclosures/figures.json", params={"_where": "value > 1000", "_size": "1"})
+    assert ok.status_code == 200 and ok.json()["rows"]
+
+
+def test_allowed_functions_still_work(site):
+    sql = (
+        "select trim('  x  ') as t, replace('abc', 'b', 'B') as r, instr('hello', 'll') as i, "
+        "ltrim('xxa', 'x') as l, rtrim('axx', 'x') as rt, json_object('a', 1) as j, "
+        "count(*) over () as n, date('2024-01-31', '+1 day') as d"
+    )
+    response = site.get("/disclosures.json", params={"sql": sql, "_shape": "array"})
+    assert response.json() == [
+        {"t": "x", "r": "aBc", "i": 3, "l": "a", "rt": "a", "j": '{"a":1}', "n": 1, "d": "2024-02-01"}
+    ]
+
+
+def test_a_trim_with_a_huge_character_set_is_refused_at_once(site):
+    started = time.perf_counter()
+    response = site.get("/disclosures.json", params={"sql": "select trim(quote, hex(zeroblob(90000))) from figures"})
+    assert response.status_code == 400
+    assert time.perf_counter() - started < 1.0  # a single call, which the time limit cannot interrupt
+
+
+def test_a_result_over_the_statement_cap_is_refused_not_built(site):
+    response = site.get(
+        "/disclosures.json", params={"sql": "select zeroblob(199999 + rowid % 2) as b from figures limit 300"}
+    )
+    assert "the result is larger than 16 MB" in refusal(response)
+
+
+def test_the_limits_of_sqlites_guidance_are_set():
+    policy = plugin("sql_policy")
+    conn = sqlite3.connect(":memory:")
+    policy.prepare_connection(conn, "disclosures")
+    for limit, value in policy.LIMITS.items():
+        assert conn.getlimit(limit) == value
+    with pytest.raises(sqlite3.DatabaseError):
+        conn.execute("attach database ':memory:' as other")
+
+
+# The request budget and facets ----------------------------------------------------------------
+
+
+def test_repeated_facets_are_run_once(site):
+    # Ten repeats and four others: five distinct facets, within the cap only once repeats are dropped.
+    others = ("metric_id", "year", "value_kind", "request_type_id")
+    response = site.get(
+        "/disclosures/figures.json?" + "&".join(["_facet=platform_id"] * 10 + [f"_facet={c}" for c in others])
+    )
+    assert response.status_code == 200
+    assert {"platform_id", *others} <= set(response.json()["facet_results"])
+
+
+@pytest.mark.parametrize("size,kept", [("max", "100"), ("999999999", "100"), ("20", "20"), ("-1", "100")])
+def test_facet_size_is_capped(size, kept):
+    assert plugin("budget").facet_problem([("_facet_size", size)])[0] == [("_facet_size", kept)]
+
+
+def test_more_than_five_facets_is_a_400(site):
+    columns = ("platform_id", "metric_id", "year", "source_id", "value_kind", "jurisdiction_id")
+    response = site.get("/disclosures/figures.json?" + "&".join(f"_facet={c}" for c in columns))
+    assert refusal(response) == "Request refused: at most 5 facets per request (6 asked)"
+
+
+def test_facet_parameters_are_deduplicated_in_order():
+    budget = plugin("budget")
+    kept, problem = budget.facet_problem([("_facet", "a"), ("_size", "1"), ("_facet", "a"), ("_facet", "b")])
+    assert kept == [("_facet", "a"), ("_size", "1"), ("_facet", "b")] and problem is None
+
+
+def test_a_request_past_its_budget_is_answered_400_at_once(real_build):
+    # A 10 ms SQL limit makes the budget 0.41 s; the cross join alone would run into its own limit.
+    datasette = site_module.in_process(real_build, settings={"sql_time_limit_ms": 10, "facet_time_limit_ms": 10})
+    slow_site = Site(datasette)
+    started = time.perf_counter()
+    response = slow_site.get("/disclosures/figures.json", params={"_facet": ["quote", "notes", "platform_wording"]})
+    elapsed = time.perf_counter() - started
+    assert response.status_code in (200, 400)
+    assert elapsed < 10 / 1000 + 0.5 + 0.3  # the budget, and the test client's own overhead
+
+
+# Stored data in pages ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_site(real_build, tmp_path_factory):
+    """The real site over a database into which hostile text was written after validation."""
+    folder = tmp_path_factory.mktemp("hostile")
+    for path in real_build.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            shutil.copy(path, folder / path.name)
+    with sqlite3.connect(folder / DATABASE_FILE) as conn:
+        source = conn.execute("SELECT source_id FROM figures WHERE figure_id = ?", [FIGURE]).fetchone()[0]
+        conn.execute("UPDATE sources SET url = 'javascript:alert(document.domain)' WHERE source_id = ?", [source])
+        conn.execute("UPDATE jurisdictions SET name = 'US <!--<script> & </script> end' WHERE jurisdiction_id = 'USA'")
+    inspect = json.loads((folder / "inspect-data.json").read_text())
+    for entry in inspect.values():
+        entry["hash"] = "hostile"
+    (folder / "inspect-data.json").write_text(json.dumps(inspect))
+    return Site(site_module.in_process(folder))
+
+
+def test_a_javascript_url_is_never_a_link(hostile_site):
+    html = hostile_site.get(f"/figure/{FIGURE}").text
+    assert "javascript:" not in html.lower().replace("javascript:alert(document.domain)</", "")
+    assert not re.search(r'href="\s*javascript:', html, re.I)
+
+
+def test_markup_in_a_name_cannot_break_the_home_pages_chart_data(hostile_site):
+    html = hostile_site.get("/").text
+    block = re.search(r'<script type="application/json" id="telegram-chart-data">(.*?)</script>', html, re.S)
+    assert block is not None
+    data = block.group(1)
+    assert "<" not in data and ">" not in data and "&" not in data
+    assert "US \\u003c!--\\u003cscript\\u003e \\u0026 \\u003c/script\\u003e end" in data
+    assert json.loads(data)  # still the JSON the chart reads
+    assert "</footer>" in html or html.rstrip().endswith("</html>")
+
+
+def test_script_json_escapes_everything_that_could_end_a_script_block():
+    pages = plugin("pages")
+    text = str(pages.script_json({"a": "</script><!--<script>&\u2028\u2029"}))
+    assert not set("<>&\u2028\u2029") & set(text)
+    assert json.loads(text) == {"a": "</script><!--<script>&\u2028\u2029"}
+
+
+@pytest.mark.parametrize(
+    "url,kept",
+    [
+        ("https://example.org/x", True),
+        ("http://example.org", True),
+        ("javascript:alert(1)", False),
+        ("data:x", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_only_http_urls_are_linked(url, kept):
+    assert bool(plugin("pages").http_url(url)) is kept
+
+
+# Redirects and the Host header -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/\\evil.example/", "//evil.example/", "/\\\\evil.example/"])
+def test_no_redirect_leaves_the_site(site, path):
+    response = site.get(path, follow_redirects=False)
+    assert response.status_code == 404
+    assert "evil.example" not in response.headers.get("location", "")
+
+
+def test_a_trailing_slash_still_redirects_within_the_site(site):
+    response = site.get("/disclosures/figures/", follow_redirects=False)
+    assert response.status_code == 302 and response.headers["location"] == "/disclosures/figures"
+
+
+def test_a_foreign_host_header_never_reaches_a_page(site, real_build):
+    homepage = json.loads((real_build / "datapackage.json").read_text())["homepage"].rstrip("/")
+    response = site.get("/disclosures/figures.json", headers={"host": "evil.example"})
+    assert "evil.example" not in response.text
+    assert response.json()["next_url"].startswith(homepage + "/disclosures/figures.json?_next=")
+
+
+# Health -------------------------------------------------------------------------------------------
+
+
+def test_the_health_check_passes_on_the_real_database(site):
+    response = site.get("/-/health.json")
+    assert response.status_code == 200 and response.json() == {"ok": True, "status": 200, "problems": []}
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "garbage"])
+def test_the_server_refuses_to_start_on_a_damaged_database(real_build, tmp_path, damage):
+    for path in real_build.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            shutil.copy(path, tmp_path / path.name)
+    db = tmp_path / DATABASE_FILE
+    content = {"empty": b"", "truncated": db.read_bytes()[:50_000], "garbage": b"not a database" * 100}[damage]
+    db.write_bytes(content)
+    datasette = site_module.in_process(tmp_path)
+    with pytest.raises(click.ClickException) as refused:
+        asyncio.new_event_loop().run_until_complete(datasette.invoke_startup())
+    assert refused.value.message.startswith("refusing to serve: ") and "\n" not in refused.value.message
+    assert "make build" in refused.value.message
+
+
+# Errors a client causes -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["_sort=nope", "_sort_desc=nope", "_sort=quote&_sort_desc=quote"])
+def test_bad_sorts_are_400_not_500(site, query):
+    response = site.get(f"/disclosures/figures.json?{query}")
+    assert response.status_code == 400
+
+
+def test_a_csv_query_past_the_time_limit_is_400_not_500(site):
+    response = site.get("/disclosures.csv", params={"sql": "select count(*) from figures a, figures b"})
+    assert response.status_code == 400
