@@ -29,6 +29,9 @@ def is_local_location(location: str) -> bool:
     return location.startswith("/") and not unsafe_path(location)
 
 
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
 def host_name(host: str) -> str:
     host = host.strip().lower()
     if host.startswith("["):
@@ -73,7 +76,8 @@ def asgi_wrapper(datasette):
 
             async def checked(message):
                 nonlocal redirected
-                if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                # 304 Not Modified is a 3xx without a Location: only real redirects are checked.
+                if message["type"] == "http.response.start" and message["status"] in REDIRECTS:
                     location = next(
                         (v.decode("latin-1") for k, v in message.get("headers", []) if k.lower() == b"location"), ""
                     )

@@ -38,6 +38,8 @@ ALLOWED_FUNCTIONS = frozenset(
         "dense_rank",
         "first_value",
         "format",
+        # plugins/search.py: quotes each word of a search, so typed text is never FTS5 syntax.
+        "fts_query",
         "glob",
         "group_concat",
         "hex",
