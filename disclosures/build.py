@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import derive, feed, release_records, rules, site_config, validate
+from . import derive, feed, release_records, rules, site_config, tiers, validate
 from .files import cell_text, json_text, read_csv, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
@@ -50,10 +50,11 @@ INDEXES = {
         ["period_kind"],
         ["value_kind"],
         ["is_derived"],
+        ["source_tier"],
         ["period_start", "period_end"],
         ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"],
     ],
-    "sources": [["kind"], ["publisher"]],
+    "sources": [["kind"], ["tier"], ["publisher"]],
     "events": [["platform_id"], ["event_date"], ["source_id"]],
     "disagreements": [["figure_id"], ["source_id"], ["kind"]],
     "jurisdictions": [["kind"]],
@@ -172,6 +173,12 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
     units = {m["metric_id"]: m["unit"] for m in tables.get("metrics", [])}
     derived = derive.derive_figures(tables["figures"], units)
     reported_ids = {r["figure_id"] for r in tables["figures"]}
+    source_tiers = tiers.figure_tiers(
+        tables["figures"],
+        tables["sources"],
+        tables["source_tiers"],
+        {d.row["figure_id"]: [fid for fid, _ in d.inputs] for d in derived},
+    )
     for item in derived:
         if item.row["figure_id"] in reported_ids:
             raise BuildFailed(f"derived figure id {item.row['figure_id']} collides with a reported figure")
@@ -183,7 +190,10 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
         for resource in descriptor["resources"]:
             rows = tables[resource["name"]]
             if resource["name"] == "figures":
-                rows = [derive.with_period_columns(r, units) for r in rows + [d.row for d in derived]]
+                rows = [
+                    {**derive.with_period_columns(r, units), "source_tier": source_tiers[r["figure_id"]]}
+                    for r in rows + [d.row for d in derived]
+                ]
                 rows = derive.with_recency_rank(rows)
             if rows:
                 db[resource["name"]].insert_all(rows, batch_size=500)
