@@ -67,3 +67,39 @@ def needed_swaps(figures: list[dict], corroborations: list[dict], sources: list[
         Swap(fid, by_id[fid]["source_id"], source_tier[by_id[fid]["source_id"]], sid, source_tier[sid])
         for fid, (_, sid) in sorted(best.items())
     ]
+
+
+def apply_swaps(figures: list[dict], corroborations: list[dict], swaps: list[Swap]) -> tuple[list[dict], list[dict]]:
+    """New figures and corroborations rows with ``swaps`` applied; the inputs are not changed.
+
+    The stronger corroboration's source_id, source_locator and quote become the figure's; the
+    figure's former source, locator and quote become a corroboration, with a note saying so. Rows
+    are CSV rows (dicts of text); the value itself never changes, since a corroboration gives it.
+    """
+    by_figure = {s.figure_id: s for s in swaps}
+    taken = {(s.figure_id, s.stronger_source_id) for s in swaps}
+    stronger = {
+        (c["figure_id"], c["source_id"]): c for c in corroborations if (c["figure_id"], c["source_id"]) in taken
+    }
+    new_figures, new_corroborations = [], [c for c in corroborations if (c["figure_id"], c["source_id"]) not in taken]
+    for figure in figures:
+        swap = by_figure.get(figure["figure_id"])
+        if swap is None:
+            new_figures.append(figure)
+            continue
+        kept = stronger[(swap.figure_id, swap.stronger_source_id)]
+        new_corroborations.append(
+            {
+                "figure_id": figure["figure_id"],
+                "source_id": figure["source_id"],
+                "source_locator": figure.get("source_locator", ""),
+                "quote": figure["quote"],
+                "notes": f"Gives the same value; was the figure's source until the stronger {swap.stronger_tier} "
+                f"source {swap.stronger_source_id} replaced it ({swap.source_tier} is weaker).",
+            }
+        )
+        new_figures.append(
+            dict(figure, source_id=kept["source_id"], source_locator=kept["source_locator"], quote=kept["quote"])
+        )
+    new_corroborations.sort(key=lambda c: (c["figure_id"], c["source_id"]))
+    return new_figures, new_corroborations
