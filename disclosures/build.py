@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import derive, feed, release_records, rules, site_config, tiers, validate
+from . import derive, feed, freshness, release_records, rules, site_config, tiers, validate
 from .files import cell_text, json_text, read_csv, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
@@ -80,16 +80,7 @@ GROUP BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
     "figures_series": """
 SELECT figures.* FROM figures JOIN series_members USING (figure_id)
 """,
-    # What is known for each platform, jurisdiction and period: reported, or only derived.
-    "coverage": """
-SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind,
-  CASE WHEN MIN(is_derived) = 0 THEN 'reported' ELSE 'derived' END AS status,
-  count(*) AS figures
-FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
-""",
 }
-# Platforms whose coverage matrix (jurisdictions × periods) gets a view of its own.
-COVERAGE_MATRICES = ["telegram"]
 
 
 class BuildFailed(Exception):
@@ -168,6 +159,27 @@ def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: di
 # The build ---------------------------------------------------------------------------------
 
 
+def load_order(resources: list[dict]) -> list[dict]:
+    """The resources with every referenced table before the tables that reference it.
+
+    The package lists platforms before sources, yet a platform names its freshness source.
+    Raises BuildFailed on a cycle of foreign keys.
+    """
+    pending, ordered, loaded = list(resources), [], set()
+    while pending:
+        ready = [
+            r
+            for r in pending
+            if all(fk["reference"]["resource"] in loaded | {r["name"], ""} for fk in r["schema"].get("foreignKeys", []))
+        ]
+        if not ready:
+            raise BuildFailed(f"foreign keys form a cycle among {[r['name'] for r in pending]}")
+        ordered += ready
+        loaded |= {r["name"] for r in ready}
+        pending = [r for r in pending if r["name"] not in loaded]
+    return ordered
+
+
 def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list[dict]]) -> None:
     """Create every table from the schema, load the typed rows and derived figures, then index."""
     units = {m["metric_id"]: m["unit"] for m in tables.get("metrics", [])}
@@ -187,7 +199,7 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
         db.execute(SERIES_MEMBERS_SQL)
-        for resource in descriptor["resources"]:
+        for resource in load_order(descriptor["resources"]):
             rows = tables[resource["name"]]
             if resource["name"] == "figures":
                 rows = [
@@ -211,7 +223,9 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
-    for platform in COVERAGE_MATRICES:
+        freshness.write_freshness(db)
+    # Every platform gets its coverage matrix (jurisdictions × periods), named <platform_id>_coverage.
+    for (platform,) in db.execute("SELECT platform_id FROM platforms ORDER BY platform_id").fetchall():
         db.create_view(f"{platform}_coverage", coverage_matrix_sql(db, platform), replace=True)
     for table, columns in FTS_COLUMNS.items():
         db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
