@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import apple, google
+from . import apple, google, microsoft
 from .core import Format
 
-FORMATS: dict[str, Format] = {f.name: f for module in (apple, google) for f in module.FORMATS}
+FORMATS: dict[str, Format] = {f.name: f for module in (apple, google, microsoft) for f in module.FORMATS}
