@@ -35,7 +35,7 @@ FROM platforms p ORDER BY p.platform_id"""
 STATEMENT_SQL = """CASE WHEN fr.dataset_up_to IS NULL THEN 'dataset has no figures'
     ELSE 'dataset up to ' || fr.dataset_up_to END || '; ' ||
   CASE WHEN fr.published_up_to IS NOT NULL THEN 'platform has published up to ' || fr.published_up_to
-    WHEN fr.cadence = 'case_by_case' THEN 'platform publishes cases, not counts'
+    WHEN fr.cadence = 'case_by_case' THEN 'platform publishes cases, not counts (see cases)'
     ELSE 'newest period the platform has published is not recorded' END"""
 
 VIEWS = {

@@ -34,7 +34,7 @@ def test_microsoft_freshness_says_how_far_behind_the_dataset_is(real_db):
 
 def test_a_platform_without_counts_says_so(real_db):
     assert rows(real_db, "SELECT statement FROM freshness WHERE platform_id = 'signal'") == [
-        ("dataset has no figures; platform publishes cases, not counts",)
+        ("dataset has no figures; platform publishes cases, not counts (see cases)",)
     ]
 
 
@@ -114,3 +114,13 @@ def test_resources_load_after_the_tables_they_reference():
         {"name": "source_tiers", "schema": {}},
     ]
     assert [r["name"] for r in build.load_order(resources)] == ["source_tiers", "sources", "platforms"]
+
+
+def test_signal_cases_are_listed_one_by_one_with_what_was_asked_and_produced(site, real_db):
+    cases = site.get("/disclosures/cases.json?platform_id=signal&_shape=array").json()
+    ids = {c["case_id"] for c in cases}
+    assert {"signal-2016-edva-grand-jury-subpoena", "signal-2021-cdcal-grand-jury-subpoena"} <= ids
+    for case in cases:
+        assert case["requested"] and case["produced"] and case["quote"] and case["source_id"]
+    # Cases never become a count: no Signal figure exists.
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'signal'") == [(0,)]
