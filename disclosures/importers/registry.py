@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import google, tiktok
+from . import discord, dsa, google, korea, linkedin, tiktok
 from .core import Format
 
-FORMATS: dict[str, Format] = {f.name: f for module in (google, tiktok) for f in module.FORMATS}
+FORMATS: dict[str, Format] = {
+    f.name: f for module in (google, tiktok, discord, korea, linkedin, dsa) for f in module.FORMATS
+}
