@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from . import apple, google, microsoft
+from . import apple, discord, dsa, google, korea, linkedin, microsoft, tiktok
 from .core import Format
 
-FORMATS: dict[str, Format] = {f.name: f for module in (apple, google, microsoft) for f in module.FORMATS}
+FORMATS: dict[str, Format] = {
+    f.name: f for module in (google, tiktok, discord, korea, linkedin, dsa, apple, microsoft) for f in module.FORMATS
+}
