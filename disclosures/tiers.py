@@ -50,14 +50,18 @@ def needed_swaps(figures: list[dict], corroborations: list[dict], sources: list[
 
     A corroboration records a source that gives the figure's value; when that source has a
     better (lower) rank than the figure's own, the stronger one should carry the figure. Where
-    several corroborations are stronger, the strongest is named (ties by source id).
+    several corroborations are stronger, the strongest is named (ties by source id). A
+    corroboration of a figure that is not among ``figures`` (a derived figure, which has no source
+    of its own to swap) is not considered.
     """
     rank = {t["tier_id"]: int(t["rank"]) for t in tiers}
     source_tier = {s["source_id"]: s["tier"] for s in sources}
     by_id = {f["figure_id"]: f for f in figures}
     best: dict[str, tuple] = {}
     for c in corroborations:
-        figure = by_id[c["figure_id"]]
+        figure = by_id.get(c["figure_id"])
+        if figure is None:
+            continue
         own, other = source_tier[figure["source_id"]], source_tier[c["source_id"]]
         if rank[other] < rank[own]:
             candidate = (rank[other], c["source_id"])
@@ -73,7 +77,8 @@ def apply_swaps(figures: list[dict], corroborations: list[dict], swaps: list[Swa
     """New figures and corroborations rows with ``swaps`` applied; the inputs are not changed.
 
     The stronger corroboration's source_id, source_locator and quote become the figure's; the
-    figure's former source, locator and quote become a corroboration, with a note saying so. Rows
+    figure's former source, locator and quote become a corroboration, with a note saying so. The
+    figure's notes say how its former source was read, so they move to that corroboration. Rows
     are CSV rows (dicts of text); the value itself never changes, since a corroboration gives it.
     """
     by_figure = {s.figure_id: s for s in swaps}
@@ -95,11 +100,18 @@ def apply_swaps(figures: list[dict], corroborations: list[dict], swaps: list[Swa
                 "source_locator": figure.get("source_locator", ""),
                 "quote": figure["quote"],
                 "notes": f"Gives the same value; was the figure's source until the stronger {swap.stronger_tier} "
-                f"source {swap.stronger_source_id} replaced it ({swap.source_tier} is weaker).",
+                f"source {swap.stronger_source_id} replaced it ({swap.source_tier} is weaker)."
+                + (f" How this source was read: {figure['notes']}" if figure.get("notes") else ""),
             }
         )
         new_figures.append(
-            dict(figure, source_id=kept["source_id"], source_locator=kept["source_locator"], quote=kept["quote"])
+            dict(
+                figure,
+                source_id=kept["source_id"],
+                source_locator=kept["source_locator"],
+                quote=kept["quote"],
+                notes="",
+            )
         )
     new_corroborations.sort(key=lambda c: (c["figure_id"], c["source_id"]))
     return new_figures, new_corroborations

@@ -46,6 +46,7 @@ def test_a_stronger_corroboration_asks_for_a_swap_naming_the_strongest():
         corroboration("a", "own"),
         corroboration("b", "paper"),  # weaker: fine as it is
         corroboration("c", "extract"),
+        corroboration("c-derived", "own"),  # a derived figure has no source to swap
     ]
     assert tiers.needed_swaps(figures, corroborations, SOURCES, TIERS) == [
         tiers.Swap("a", "paper", "press_paraphrasing", "own", "platform_file")
@@ -53,7 +54,7 @@ def test_a_stronger_corroboration_asks_for_a_swap_naming_the_strongest():
 
 
 def test_applying_a_swap_moves_the_weaker_source_to_the_corroborations():
-    figures = [figure("a", "paper", "nearly 900"), figure("b", "own")]
+    figures = [dict(figure("a", "paper", "nearly 900"), notes="Rounded in the article."), figure("b", "own")]
     corroborations = [corroboration("a", "extract", '{"value": 900}')]
     swaps = tiers.needed_swaps(figures, corroborations, SOURCES, TIERS)
     new_figures, new_corroborations = tiers.apply_swaps(figures, corroborations, swaps)
@@ -63,10 +64,12 @@ def test_applying_a_swap_moves_the_weaker_source_to_the_corroborations():
         "source_locator": "row 3",
         "quote": '{"value": 900}',
         "value": "900",
+        "notes": "",
     }
     assert new_figures[1] == figures[1]
     assert [(c["figure_id"], c["source_id"], c["quote"]) for c in new_corroborations] == [("a", "paper", "nearly 900")]
     assert "extract replaced it" in new_corroborations[0]["notes"]
+    assert new_corroborations[0]["notes"].endswith("How this source was read: Rounded in the article.")
     assert tiers.needed_swaps(new_figures, new_corroborations, SOURCES, TIERS) == []
 
 
