@@ -124,3 +124,14 @@ def test_signal_cases_are_listed_one_by_one_with_what_was_asked_and_produced(sit
         assert case["requested"] and case["produced"] and case["quote"] and case["source_id"]
     # Cases never become a count: no Signal figure exists.
     assert rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'signal'") == [(0,)]
+
+
+def test_a_cycle_of_foreign_keys_is_refused_with_the_tables_named():
+    import pytest
+
+    resources = [
+        {"name": "a", "schema": {"foreignKeys": [{"reference": {"resource": "b"}}]}},
+        {"name": "b", "schema": {"foreignKeys": [{"reference": {"resource": "a"}}]}},
+    ]
+    with pytest.raises(build.BuildFailed, match=r"foreign keys form a cycle among \['a', 'b'\]"):
+        build.load_order(resources)
