@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import google
+from . import google, telegram_compilation
 from .core import Format
 
-FORMATS: dict[str, Format] = {f.name: f for module in (google,) for f in module.FORMATS}
+FORMATS: dict[str, Format] = {f.name: f for module in (google, telegram_compilation) for f in module.FORMATS}
