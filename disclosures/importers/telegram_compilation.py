@@ -147,6 +147,10 @@ def _problem(entry: Entry) -> str | None:
     return None
 
 
+def _date_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 def _note(mapping, period: tuple[date, date], value: str) -> str:
     kind = rules.period_kind(*period)
     label = rules.period_label(*period)
@@ -155,7 +159,7 @@ def _note(mapping, period: tuple[date, date], value: str) -> str:
     elif kind == "half":
         label = f"H{label[-1]} {period[0].year}"
     row = mapping.find("note", _period_text(period)) or mapping.find("note", kind)
-    text = row["notes"].format(label=label, start=f"{period[0]:%d %b %Y}", end=f"{period[1]:%d %b %Y}")
+    text = row["notes"].format(label=label, start=_date_text(period[0]), end=_date_text(period[1]))
     parts = [mapping.find("note", "source")["notes"], text]
     if value == "0":
         parts.append(mapping.find("note", "zero")["notes"])
