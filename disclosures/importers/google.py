@@ -18,9 +18,10 @@ from .tables import csv_lines
 COUNT_COLUMNS = ("User Data Requests", "Percentage disclosed", "Accounts")
 
 
-def _locator(path: Path, line, keys: dict[str, str]) -> str:
+def _locator(path: Path, keys: dict[str, str]) -> str:
+    # Keyed, not numbered: the key names the row in any copy or excerpt of the export.
     shown = ", ".join(f"{k}={v}" for k, v in keys.items())
-    return f"{path.name} line {line.number} ({shown})"
+    return f"{path.name} row {shown}"
 
 
 def _half(end_text: str) -> tuple[str, str]:
@@ -48,7 +49,11 @@ def parse_user_data(path: Path) -> Parsed:
         end = line.get(header, "Period Ending")
         code = line.get(header, "CLDR Territory Code")
         process = line.get(header, process_column)
-        locator = _locator(path, line, {"Period Ending": end, "CLDR Territory Code": code, "Legal Process": process})
+        locator = _locator(path, {"Period Ending": end, "CLDR Territory Code": code, "Legal Process": process})
+        stray = mapping.find("skip_row", f"{end},{code},{process}")
+        if stray:
+            result.skips.append(Skip(locator, line.text, stray["notes"]))
+            continue
         jurisdiction = places.code(code)
         if jurisdiction is None:
             result.skips.append(Skip(locator, line.text, f"CLDR territory code {code!r} is not in jurisdictions"))
@@ -59,18 +64,19 @@ def parse_user_data(path: Path) -> Parsed:
             result.skips.append(Skip(locator, line.text, reason))
             continue
         start, finish = _half(end)
+        before = len(result.records) + len(result.skips)
         for metric, column in columns.items():
             cell = line.get(header, column)
             try:
                 value = number_cell(cell)
             except ValueError as error:
-                result.skips.append(Skip(f"{locator} {column}", line.text, str(error)))
+                result.skips.append(Skip(f"{locator}, {column}", line.text, str(error)))
                 continue
             if value is None:
                 continue  # Google leaves the cell empty where the metric does not apply
             until = mapping.find("not_reported_when_zero_until", column)
             if until and value == "0" and end <= until["maps_to"]:
-                result.skips.append(Skip(f"{locator} {column}", line.text, until["notes"]))
+                result.skips.append(Skip(f"{locator}, {column}", line.text, until["notes"]))
                 continue
             notes = mapping.find("note", process, code)
             result.records.append(
@@ -84,11 +90,13 @@ def parse_user_data(path: Path) -> Parsed:
                     value_kind="exact",
                     value=value,
                     platform_wording=f"{column} (Legal Process: {process})",
-                    source_locator=f"{locator} {column}",
+                    source_locator=locator,
                     quote=line.text,
                     notes=notes["notes"] if notes else "",
                 )
             )
+        if len(result.records) + len(result.skips) == before:
+            result.skips.append(Skip(locator, line.text, "every value cell is blank: no figure"))
     return result
 
 
