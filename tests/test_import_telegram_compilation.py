@@ -298,3 +298,59 @@ def test_recite_moves_unchanged_records_to_the_newer_version(parsed, data_dir):
         "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled"
     ]
     assert (usa["source_id"], usa["source_locator"].split(",")[0]) == (SOURCE, "dataset.json line 3")
+
+
+# The irregular periods the compilation holds, through the period rules and the derivation -------
+
+
+def test_jan_jun_and_apr_sep_2025_through_the_period_rules():
+    from datetime import date
+
+    from disclosures import derive, rules
+
+    q1, q2, q3 = (
+        (date(2025, 1, 1), date(2025, 3, 31)),
+        (date(2025, 4, 1), date(2025, 6, 30)),
+        (date(2025, 7, 1), date(2025, 9, 30)),
+    )
+    h1, apr_sep = (date(2025, 1, 1), date(2025, 6, 30)), (date(2025, 4, 1), date(2025, 9, 30))
+    assert (rules.period_kind(*h1), rules.period_label(*h1), rules.period_column(*h1)) == ("half", "2025h1", "h1_2025")
+    assert (rules.period_kind(*apr_sep), rules.period_label(*apr_sep), rules.period_column(*apr_sep)) == (
+        "other",
+        "20250401-20250930",
+        "p_20250401_20250930",
+    )
+    assert rules.complement(q2, apr_sep) == q3
+    assert rules.complement(q1, h1) == q2
+    # A series never holds a period and its parts: the parts win when they are all there.
+    assert rules.non_overlapping([(apr_sep, "a"), (q2, "b"), (q3, "c")]) == ["b", "c"]
+    assert rules.non_overlapping([(apr_sep, "a"), (q1, "d")]) == ["a", "d"]
+    assert rules.non_overlapping([(h1, "e"), (q1, "d"), (q2, "b")]) == ["b", "d"]
+
+    def figure(label, period, value):
+        return {
+            "figure_id": f"telegram-are-{label}-ip_or_phone-requests_fulfilled",
+            "platform_id": "telegram",
+            "jurisdiction_id": "ARE",
+            "period_start": period[0].isoformat(),
+            "period_end": period[1].isoformat(),
+            "request_type_id": "ip_or_phone",
+            "metric_id": "requests_fulfilled",
+            "value_kind": "exact",
+            "value": value,
+            "platform_wording": "Fixture",
+        }
+
+    derived = derive.derive_figures(
+        [figure("20250401-20250930", apr_sep, 10), figure("2025q2", q2, 4)], {"requests_fulfilled": "count"}
+    )
+    assert [(d.row["figure_id"], d.row["value"], d.inputs) for d in derived] == [
+        (
+            "telegram-are-2025q3-ip_or_phone-requests_fulfilled-derived",
+            6,
+            (
+                ("telegram-are-20250401-20250930-ip_or_phone-requests_fulfilled", 1),
+                ("telegram-are-2025q2-ip_or_phone-requests_fulfilled", -1),
+            ),
+        )
+    ]
