@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from . import google, telegram_compilation
+from . import discord, dsa, google, korea, linkedin, telegram_compilation, tiktok
 from .core import Format
 
-FORMATS: dict[str, Format] = {f.name: f for module in (google, telegram_compilation) for f in module.FORMATS}
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for module in (google, tiktok, discord, korea, linkedin, dsa, telegram_compilation)
+    for f in module.FORMATS
+}
