@@ -362,7 +362,7 @@ def derived_rows(figure_rows: list[dict], units: dict[str, str]) -> dict[str, di
             typed.append({**row, "value": Decimal(row["value"]) if row.get("value") else None})
         except (InvalidOperation, KeyError):
             continue  # reported by the schema checks
-    derived = derive.derive_figures(typed, units)
+    derived = derive.all_derived(typed, units)
     return {d.row["figure_id"]: {**d.row, "value": str(d.row["value"])} for d in derived}
 
 

@@ -267,7 +267,7 @@ def derived_figures(rows: list[dict], data_dir: Path = DATA) -> dict[tuple, dict
     """What the build derives from ``rows`` (figures.csv rows as text), by natural key."""
     units = {r["metric_id"]: r["unit"] for r in read_csv(data_dir / "metrics.csv")}
     typed = [{**r, "value": Decimal(r["value"]) if r.get("value") else None} for r in rows]
-    return {_natural_key(d.row): d.row for d in derive.derive_figures(typed, units)}
+    return {_natural_key(d.row): d.row for d in derive.all_derived(typed, units)}
 
 
 def plan(parsed: Parsed, source_id: str, data_dir: Path = DATA) -> Plan:
