@@ -1,8 +1,9 @@
 """The Telegram compilation @ 839ed54 (2026-05-30) as imported, pinned against the built database.
 
-Its 299 records give 598 numbers: 406 are figures, 159 corroborations (52 of them of figures the
-build derives: the compiler's Q4 2024 subtractions) and 33 recorded disagreements (the compiler's
-full-year 2025 sums, Moldova's Jan-Jun 2025 sum, Great Britain's Q4 2024 users). None is dropped.
+Its 299 records give 598 numbers: 406 are figures, 187 corroborations (80 of them of figures the
+build derives: the compiler's Q4 2024 subtractions and full-year 2025 sums) and 5 recorded
+disagreements (Argentina's 2025 sum of Jan-Jun, Q3 and Q4, Moldova's Jan-Jun 2025 sum, Great
+Britain's Q4 2024 users). None is dropped.
 """
 
 import html
@@ -55,8 +56,8 @@ def test_reconciliation_every_number_of_the_file_is_cited(real_db):
                   (SELECT count(*) FROM disagreements WHERE source_id = :s)""".replace(":s", "?"),
         *[SOURCE] * 4,
     )
-    assert counts == [(406, 159, 52, 33)]
-    assert 406 + 159 + 33 == 2 * 299
+    assert counts == [(406, 187, 80, 5)]
+    assert 406 + 187 + 5 == 2 * 299
 
 
 def test_the_compilers_q4_2024_corroborates_the_derived_figure(real_db):
@@ -70,6 +71,21 @@ def test_the_compilers_q4_2024_corroborates_the_derived_figure(real_db):
             886,
             "telegram-usa-2024-ip_or_phone-requests_fulfilled - telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled",
             '{"from": "20241001", "to": "20241231", "requests": 886, "users": 2145}',
+        )
+    ]
+
+
+def test_the_compilers_2025_total_corroborates_the_derived_year_sum(real_db):
+    assert rows(
+        real_db,
+        """SELECT f.value, f.derivation, c.quote FROM corroborations c JOIN figures f USING (figure_id)
+           WHERE c.source_id = ? AND c.figure_id = 'telegram-usa-2025-ip_or_phone-requests_fulfilled-derived'""",
+        SOURCE,
+    ) == [
+        (
+            1706,
+            " + ".join(f"telegram-usa-2025q{q}-ip_or_phone-requests_fulfilled" for q in range(1, 5)),
+            '{"from": "20250101", "to": "20251231", "requests": 1706, "users": 4807}',
         )
     ]
 
