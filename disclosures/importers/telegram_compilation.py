@@ -18,6 +18,11 @@ that period when the values agree, and otherwise needs a recorded disagreement f
 (``arithmetic_total``, or ``inconsistent_parts`` where the compiler's parts and total disagree).
 
 Format: ``telegram-compilation``. The library never prints; ``scripts/cli.py import`` shows the plan.
+
+When a newer version of the file is published: add its row to data/sources.csv (the commit in
+its id and URL), move the citations of unchanged records to it with ``recite(parse(path),
+old_source_id, new_source_id)``, then ``scripts/cli.py import telegram-compilation <path> --source
+<new_source_id>`` and review what it adds, corroborates, or asks to record.
 """
 
 from __future__ import annotations
