@@ -183,9 +183,7 @@ def load_order(resources: list[dict]) -> list[dict]:
 def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list[dict]]) -> None:
     """Create every table from the schema, load the typed rows and derived figures, then index."""
     units = {m["metric_id"]: m["unit"] for m in tables.get("metrics", [])}
-    derived = derive.derive_figures(tables["figures"], units)
-    taken = {d.row["figure_id"] for d in derived}
-    derived += [d for d in derive.derive_year_sums(tables["figures"], units) if d.row["figure_id"] not in taken]
+    derived = derive.all_derived(tables["figures"], units)
     reported_ids = {r["figure_id"] for r in tables["figures"]}
     source_tiers = tiers.figure_tiers(
         tables["figures"],

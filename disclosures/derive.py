@@ -146,6 +146,14 @@ def derive_year_sums(figures: list[dict], units: dict[str, str]) -> list[Derived
     return sorted(derived, key=lambda d: d.row["figure_id"])
 
 
+def all_derived(figures: list[dict], units: dict[str, str]) -> list[Derived]:
+    """Every figure the build derives from ``figures``: complements, then year sums for the
+    periods no complement already gave. The build, validation and importers all ask here."""
+    derived = derive_figures(figures, units)
+    taken = {d.row["figure_id"] for d in derived}
+    return derived + [d for d in derive_year_sums(figures, units) if d.row["figure_id"] not in taken]
+
+
 def with_recency_rank(rows: list[dict]) -> list[dict]:
     """Number the figures newest first. Datasette 0.65 orders a table's first page by the sort
     column alone and later pages by sort column then key, so a sort column with ties skips rows

@@ -153,7 +153,8 @@ def import_file(format_name, file, source_id, dry_run):
     if format_name not in FORMATS:
         fail([f"unknown format {format_name!r}"], "Formats: " + ", ".join(sorted(FORMATS)))
     try:
-        plan = importers.plan_import(FORMATS[format_name].parse(file), source_id)
+        planner = FORMATS[format_name].plan or importers.plan_import
+        plan = planner(FORMATS[format_name].parse(file), source_id)
     except (importers.ImportFailed, ValueError, KeyError) as error:
         problems = error.problems if isinstance(error, importers.ImportFailed) else [f"{file}: {error}"]
         fail(problems, "Nothing was imported.")
@@ -170,12 +171,16 @@ def import_file(format_name, file, source_id, dry_run):
             "recorded": "not written: a disagreement with this value is recorded",
         }[change.status]
         click.echo(f"would change {change.figure_id}: {old} -> {new} ({why})  [{change.new['source_locator']}]")
+    for row in plan.recorded:
+        click.echo(
+            f"recorded {row['figure_id']} = {row['value']}: a disagreement accounts for it  [{row['source_locator']}]"
+        )
     for skip in plan.skips:
         click.echo(f"skip {skip.source_locator}: {skip.reason}")
     written = {} if dry_run else importers.write_plan(plan)
     click.echo(
         f"{file.name}: {len(plan.adds)} to add, {len(plan.corroborations)} corroborations, "
-        f"{len(plan.same) + len(plan.corroborated)} already there, {len(plan.changes)} differing "
+        f"{len(plan.same) + len(plan.corroborated) + len(plan.recorded)} already there, {len(plan.changes)} differing "
         f"({len(plan.pending)} pending), {len(plan.skips)} skipped; "
         + ("dry run, nothing written." if dry_run else f"written: {written or 'nothing'}.")
     )

@@ -27,6 +27,12 @@ PINNED = {
     "tiktok-usa-2023h1-all-requests_received": ("exact", 2944, None, None),
     "x-world-2024h1-all-requests_received": ("exact", 18737, None, None),
     "x-eu-2024h1-all-requests_received": ("exact", 7872, None, None),
+    # issue-10 imports (values checked against the archived files)
+    "google_workspace-usa-2024h1-search_warrant-requests_received": ("exact", 131, None, None),
+    "google_cloud-usa-2024h1-search_warrant-requests_received": ("exact", 3, None, None),
+    "daum-kor-2020h2-kr_search_seizure_warrant-accounts_counted": ("exact", 53980, None, None),
+    "kakao-kor-2021h1-kr_comm_user_data-requests_received": ("exact", 34, None, None),
+    "naver-kor-2025h1-kr_comm_confirmation_data-requests_received": ("exact", 667, None, None),
 }
 
 

@@ -90,11 +90,16 @@ class Parsed:
 
 @dataclass(frozen=True)
 class Format:
-    """A file format: ``parse(path) -> Parsed``; ``name`` is the CLI's ``<format>``."""
+    """A file format: ``parse(path) -> Parsed``; ``name`` is the CLI's ``<format>``.
+
+    ``plan`` replaces ``plan_import`` for a format whose records need more than a figure-by-figure
+    comparison (it must return a ``Plan`` that ``write_plan`` can write).
+    """
 
     name: str
     description: str
     parse: Callable[[Path], Parsed]
+    plan: Callable[..., Plan] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,9 @@ class Plan:
     corroborated: list[dict] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)
+    # Records that are no figure of their own, whose number a disagreements row from this source
+    # already accounts for (e.g. a compiler's sum): nothing to write.
+    recorded: list[dict] = field(default_factory=list)
 
     @property
     def pending(self) -> list[Change]:
