@@ -353,7 +353,7 @@ def test_figure_ids_in_the_table_link_to_their_pages(site):
     html = site.get(FIGURES + "?platform_id=telegram&jurisdiction_id=USA").text
     assert '<a class="figure-page" href="/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"' in html
     bands = site.get(FIGURES + "?value_kind=band&_size=1").text
-    assert re.search(r'class="figure-page" href="/figure/[^"]+" title="[^"]+">\d+–\d+</a>', bands)
+    assert re.search(r'class="figure-page" href="/figure/[^"]+" title="[^"]+">[\d,]+–[\d,]+</a>', bands)
     assert 'rel="nofollow noopener"' in site.get("/disclosures/sources").text
 
 
