@@ -409,6 +409,47 @@ PINNED = {
         18400,
     ),
     "discord-usa-2023q4-emergency-requests_received": ("discord-transparency-2023q4-csv", 114),
+    # one per Kakao file imported after 2025-H2, and TikTok's older periods
+    "kakao-kor-2020h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2020h1-transparency-statistics-json-archive",
+        15208,
+    ),
+    "daum-kor-2020h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2020h2-transparency-statistics-json-archive",
+        53980,
+    ),
+    "kakao-kor-2021h1-kr_comm_user_data-requests_received": ("kakao-2021h1-transparency-statistics-json-archive", 34),
+    "daum-kor-2021h2-kr_comm_confirmation_data-requests_received": (
+        "kakao-2021h2-transparency-statistics-json-archive",
+        1151,
+    ),
+    "kakao-kor-2022h1-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2022h1-transparency-statistics-json-archive",
+        2588987,
+    ),
+    "daum-kor-2022h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2022h2-transparency-statistics-json-archive",
+        8429,
+    ),
+    "daum-kor-2023h1-kr_comm_user_data-requests_received": ("kakao-2023h1-transparency-statistics-json-archive", 740),
+    "kakao-kor-2023h2-kr_comm_confirmation_data-requests_received": (
+        "kakao-2023h2-transparency-statistics-json-archive",
+        1784,
+    ),
+    "daum-kor-2024h1-kr_comm_confirmation_data-requests_processed": (
+        "kakao-2024h1-transparency-statistics-json-archive",
+        195,
+    ),
+    "daum-kor-2024h2-kr_comm_confirmation_data-requests_received": (
+        "kakao-2024h2-transparency-statistics-json-archive",
+        759,
+    ),
+    "kakao-kor-2025h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2025h1-transparency-statistics-json-archive",
+        12374,
+    ),
+    "tiktok-usa-2023h2-all-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 3522),
+    "tiktok-world-2024h1-legal_process-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 13166),
 }
 PINNED_BANDS = {
     "google-usa-2025h1-fisa_content-accounts_specified": (
