@@ -51,6 +51,8 @@ INDEXES = {
         ["value_kind"],
         ["is_derived"],
         ["source_tier"],
+        # the site's default order filtered to reported figures (the full CSV export pages through it)
+        ["is_derived", "recency_rank", "figure_id"],
         ["period_start", "period_end"],
         ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"],
     ],

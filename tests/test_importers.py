@@ -2,7 +2,8 @@
 changed values, the import command, derived full years, and pinned figures in the built database.
 
 The fixtures under tests/fixtures/importers/ are excerpts of the stored platform files (a few
-records each), except government-requests-report.html, a synthetic page in LinkedIn's structure.
+records each; government-requests-report.html keeps a few real rows of LinkedIn's page without its
+layout markup).
 """
 
 from __future__ import annotations
@@ -169,16 +170,24 @@ def test_dsa_orders_are_their_own_request_type_and_only_totals_are_read():
     assert any(r.startswith("a category row") for r in reasons(parsed))
 
 
-def test_linkedin_tables_bands_and_total_rows():
+def test_linkedin_tables_footnotes_spacers_and_total_rows():
+    # A real excerpt: header cells carry footnote markers, one table has a blank spacer column,
+    # the Total rows are LinkedIn's worldwide totals, and the U.S. breakdown section is not read.
     parsed = linkedin.parse_government_requests(FIXTURES / "government-requests-report.html")
     figures = by_id(parsed)
-    assert figures["linkedin-deu-2025h2-all-requests_received"].value == "12"
-    assert figures["linkedin-deu-2025h2-all-percent_requests_some_data"].value == "50"
-    total = figures["linkedin-world-2025h2-all-accounts_affected"]
-    assert (total.value_kind, total.value_low, total.value_high) == ("band", "0", "499")
-    assert figures["linkedin-world-2025h2-all-requests_received"].value == "1234"
-    assert not any(r.request_type_id != "all" for r in parsed.records)  # the removal table is not read
-    assert any("Atlantis" in r for r in reasons(parsed))
+    assert figures["linkedin-deu-2025h2-all-requests_received"].value == "164"
+    assert figures["linkedin-deu-2025h2-all-accounts_specified"].value == "222"  # "... request(s) [1]"
+    assert figures["linkedin-deu-2025h2-all-percent_requests_some_data"].value == "66"
+    assert figures["linkedin-deu-2025h2-all-accounts_affected"].value == "129"
+    assert figures["linkedin-world-2025h2-all-requests_received"].value == "1778"
+    assert figures["linkedin-fra-2025h1-all-accounts_specified"].value == "665"  # spacer column skipped
+    assert figures["linkedin-usa-2020h2-all-accounts_specified"].value == "1420"  # "1,420"
+    assert figures["linkedin-col-2024h1-all-requests_received"].value == "2"  # "Columbia"
+    assert figures["linkedin-bra-2021h2-all-requests_received"].value == "3"  # "Brazil*"
+    assert "linkedin-geo-2024h1-all-accounts_affected" not in figures
+    assert any("a percentage (0%) in a count column" in r for r in reasons(parsed))
+    assert {r.period_start for r in parsed.records if r.jurisdiction_id == "USA"} == {"2025-07-01", "2020-07-01"}
+    assert len(parsed.records) == 35 and not any(r.value_kind == "band" for r in parsed.records)
 
 
 # The plan against data/ ----------------------------------------------------------------------
@@ -409,6 +418,54 @@ PINNED = {
         18400,
     ),
     "discord-usa-2023q4-emergency-requests_received": ("discord-transparency-2023q4-csv", 114),
+    "linkedin-fra-2025h2-all-requests_received": ("linkedin-government-requests-report-html-archive", 874),
+    "linkedin-usa-2016h1-all-accounts_affected": ("linkedin-government-requests-report-html-archive", 150),
+    "linkedin-world-2019h1-all-requests_received": ("linkedin-government-requests-report-html-archive", 362),
+    "daum-kor-2019h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2019h2-transparency-statistics-json-archive",
+        15178,
+    ),
+    # one per Kakao file imported after 2025-H2, and TikTok's older periods
+    "kakao-kor-2020h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2020h1-transparency-statistics-json-archive",
+        15208,
+    ),
+    "daum-kor-2020h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2020h2-transparency-statistics-json-archive",
+        53980,
+    ),
+    "kakao-kor-2021h1-kr_comm_user_data-requests_received": ("kakao-2021h1-transparency-statistics-json-archive", 34),
+    "daum-kor-2021h2-kr_comm_confirmation_data-requests_received": (
+        "kakao-2021h2-transparency-statistics-json-archive",
+        1151,
+    ),
+    "kakao-kor-2022h1-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2022h1-transparency-statistics-json-archive",
+        2588987,
+    ),
+    "daum-kor-2022h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2022h2-transparency-statistics-json-archive",
+        8429,
+    ),
+    "daum-kor-2023h1-kr_comm_user_data-requests_received": ("kakao-2023h1-transparency-statistics-json-archive", 740),
+    "kakao-kor-2023h2-kr_comm_confirmation_data-requests_received": (
+        "kakao-2023h2-transparency-statistics-json-archive",
+        1784,
+    ),
+    "daum-kor-2024h1-kr_comm_confirmation_data-requests_processed": (
+        "kakao-2024h1-transparency-statistics-json-archive",
+        195,
+    ),
+    "daum-kor-2024h2-kr_comm_confirmation_data-requests_received": (
+        "kakao-2024h2-transparency-statistics-json-archive",
+        759,
+    ),
+    "kakao-kor-2025h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2025h1-transparency-statistics-json-archive",
+        12374,
+    ),
+    "tiktok-usa-2023h2-all-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 3522),
+    "tiktok-world-2024h1-legal_process-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 13166),
 }
 PINNED_BANDS = {
     "google-usa-2025h1-fisa_content-accounts_specified": (

@@ -41,6 +41,7 @@ PINNED = {
     "daum-kor-2020h2-kr_search_seizure_warrant-accounts_counted": ("exact", 53980, None, None),
     "kakao-kor-2021h1-kr_comm_user_data-requests_received": ("exact", 34, None, None),
     "naver-kor-2025h1-kr_comm_confirmation_data-requests_received": ("exact", 667, None, None),
+    "linkedin-usa-2025h2-all-requests_received": ("exact", 443, None, None),
 }
 
 

@@ -21,6 +21,7 @@ from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell
 
 HEADING = re.compile(r"(\d{4}):\s*(January|July)\s*[-\u2013\u2014]\s*(June|December)")
 BAND = re.compile(r"^(\d[\d,]*)\s*[-\u2013\u2014]\s*(\d[\d,]*)$")
+FOOTNOTE = re.compile(r"\s*\[\d+\]$")  # "Accounts subject to request(s) [1]"
 
 
 def _text(element) -> str:
@@ -47,13 +48,14 @@ def parse_government_requests(path: Path) -> Parsed:
         if section_row is None or not section_row["maps_to"] or period is None:
             continue
         rows = element.iter("tr")
-        header = [_text(c) for c in next(rows, [])]
+        header = [FOOTNOTE.sub("", _text(c)) for c in next(rows, [])]
         columns = [mapping.find("column", h) for h in header[1:]]
         for index, row in enumerate(rows, start=1):
             cells = [_text(c) for c in row.iter("td", "th")]
             if not cells or not any(cells):
                 continue
-            label = cells[0]
+            # a trailing asterisk marks a footnote ("Brazil*": rows restored after an earlier version omitted them)
+            label = cells[0].rstrip("*").strip()
             locator = (
                 f"{path.name} {period[0][:4]} {'H1' if period[0][5:7] == '01' else 'H2'} table row {index} ({label})"
             )
@@ -64,6 +66,11 @@ def parse_government_requests(path: Path) -> Parsed:
                 continue
             for column, cell in zip(columns, cells[1:], strict=False):
                 if column is None or not column["maps_to"]:
+                    continue
+                if "%" in cell and not column["maps_to"].startswith("percent"):
+                    result.skips.append(
+                        Skip(f"{locator}, {column['label']}", quote, f"a percentage ({cell}) in a count column")
+                    )
                     continue
                 text = cell.replace("%", "").strip()
                 band = BAND.match(text)
