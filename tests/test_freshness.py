@@ -135,3 +135,14 @@ def test_a_cycle_of_foreign_keys_is_refused_with_the_tables_named():
     ]
     with pytest.raises(build.BuildFailed, match=r"foreign keys form a cycle among \['a', 'b'\]"):
         build.load_order(resources)
+
+
+def test_no_platform_is_said_to_have_published_less_than_the_dataset_holds(real_db):
+    # A platform cannot have published less than the figures we hold from it: published_up_to
+    # must move forward whenever an import adds a newer period.
+    behind = rows(
+        real_db,
+        """SELECT platform_id, dataset_up_to, published_up_to FROM platform_freshness
+           WHERE published_up_to IS NOT NULL AND published_up_to < dataset_up_to""",
+    )
+    assert behind == []
