@@ -23,7 +23,19 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import derive, feed, precompute, release_records, rules, site_config, stamp, table_schema, validate
+from . import (
+    derive,
+    feed,
+    freshness,
+    precompute,
+    release_records,
+    rules,
+    site_config,
+    stamp,
+    table_schema,
+    tiers,
+    validate,
+)
 from .files import cell_text, json_text, read_csv, remove_stale_temporaries, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
@@ -49,10 +61,12 @@ INDEXES = {
         ["source_id"],
         ["value_kind"],
         ["is_derived"],
+        # the site's default order filtered to reported figures (the full CSV export pages through it)
+        ["is_derived", "recency_rank", "figure_id"],
         ["period_start", "period_end"],
         ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"],
     ],
-    "sources": [["kind"], ["publisher"]],
+    "sources": [["kind"], ["tier"], ["publisher"]],
     "events": [["platform_id"], ["event_date"], ["source_id"]],
     "disagreements": [["figure_id"], ["source_id"], ["kind"]],
     "jurisdictions": [["kind"]],
@@ -78,18 +92,9 @@ GROUP BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
     "figures_series": """
 SELECT figures.* FROM figures JOIN series_members USING (figure_id)
 """,
-    # What is known for each platform, jurisdiction and period: reported, or only derived.
-    "coverage": """
-SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind,
-  CASE WHEN MIN(is_derived) = 0 THEN 'reported' ELSE 'derived' END AS status,
-  count(*) AS figures
-FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
-""",
 }
 # SQLite's page cache while building (KiB): index builds sort in memory up to this.
 BUILD_CACHE_KIB = 128 * 1024
-# Platforms whose coverage matrix (jurisdictions × periods) gets a view of its own.
-COVERAGE_MATRICES = ["telegram"]
 
 
 class BuildFailed(Exception):
@@ -224,10 +229,11 @@ def load_rows(db: sqlite_utils.Database, table: str, columns: list[str], rows) -
     db.conn.executemany(f"INSERT INTO {quote_ident(table)} ({names}) VALUES ({marks})", rows)
 
 
-def nested_groups(figures: table_schema.Table, units: dict[str, str]) -> list[dict]:
-    """Exact counts of the groups (platform, jurisdiction, request type, metric) where one
-    period lies within another, as the dicts ``derive.derive_figures`` reads: only those can
-    yield a derived figure, and at a million figures the rest need not be copied."""
+def derivable_groups(figures: table_schema.Table, units: dict[str, str]) -> list[dict]:
+    """Exact counts of the groups (platform, jurisdiction, request type, metric) that can yield
+    a derived figure, as the dicts ``derive.all_derived`` reads: one period lies within another
+    (a complement) or one year has several shorter periods (a year sum). At a million figures
+    the rest need not be copied."""
     column = {name: figures.column(name) for name in figures.fields}
     groups = defaultdict(list)
     for index, row in enumerate(figures.rows):
@@ -240,7 +246,7 @@ def nested_groups(figures: table_schema.Table, units: dict[str, str]) -> list[di
         periods = sorted(
             {(figures.rows[i][column["period_start"]], figures.rows[i][column["period_end"]]) for i in members}
         )
-        if has_nesting(periods):
+        if has_nesting(periods) or has_year_parts(periods):
             nested += members
     return [
         {name: to_sql_value(value) for name, value in zip(figures.fields, figures.rows[i], strict=True)}
@@ -258,6 +264,16 @@ def has_nesting(periods: list[tuple[date, date]]) -> bool:
     return False
 
 
+def has_year_parts(periods: list[tuple[date, date]]) -> bool:
+    """True when one calendar year holds two or more of the ``periods``, each shorter than it."""
+    years = [
+        start.year
+        for start, end in periods
+        if start.year == end.year and (start.month, start.day, end.month, end.day) != (1, 1, 12, 31)
+    ]
+    return len(years) != len(set(years))
+
+
 def recency_ranks(keys: list[tuple[str, str]]) -> list[int]:
     """Rank of each (period_end, figure_id): newest period first, ties by figure id (see
     ``derive.with_recency_rank``), in the order given."""
@@ -269,9 +285,17 @@ def recency_ranks(keys: list[tuple[str, str]]) -> list[int]:
     return ranks
 
 
-def figure_rows(figures: table_schema.Table, derived: list[derive.Derived], units: dict[str, str], fields: list[dict]):
+def figure_rows(
+    figures: table_schema.Table,
+    derived: list[derive.Derived],
+    units: dict[str, str],
+    fields: list[dict],
+    source_tier: dict[str, str],
+    derived_tier: dict[str, str],
+):
     """Every figure, reported then derived, with the build's columns, as tuples in
-    ``figure_columns`` order, one at a time."""
+    ``figure_columns`` order, one at a time. ``source_tier``: each source's tier by source id;
+    ``derived_tier``: each derived figure's (the weakest of its inputs', ``tiers.figure_tiers``)."""
     end, fid = figures.column("period_end"), figures.column("figure_id")
     keys = [(row[end].isoformat(), row[fid]) for row in figures.rows]
     keys += [(d.row["period_end"], d.row["figure_id"]) for d in derived]
@@ -282,6 +306,8 @@ def figure_rows(figures: table_schema.Table, derived: list[derive.Derived], unit
     for rank, row in zip(ranks, itertools.chain(rows, (d.row for d in derived)), strict=True):
         row = derive.with_period_columns(row, units)
         row["recency_rank"] = rank
+        source = row.get("source_id")
+        row["source_tier"] = source_tier[source] if source else derived_tier[row["figure_id"]]
         yield tuple(row[c] for c in columns)
 
 
@@ -316,6 +342,27 @@ def series_items(figures: table_schema.Table, derived: list[derive.Derived]) -> 
     return sorted(members)
 
 
+def load_order(resources: list[dict]) -> list[dict]:
+    """The resources with every referenced table before the tables that reference it.
+
+    The package lists platforms before sources, yet a platform names its freshness source.
+    Raises BuildFailed on a cycle of foreign keys.
+    """
+    pending, ordered, loaded = list(resources), [], set()
+    while pending:
+        ready = [
+            r
+            for r in pending
+            if all(fk["reference"]["resource"] in loaded | {r["name"], ""} for fk in r["schema"].get("foreignKeys", []))
+        ]
+        if not ready:
+            raise BuildFailed(f"foreign keys form a cycle among {[r['name'] for r in pending]}")
+        ordered += ready
+        loaded |= {r["name"] for r in ready}
+        pending = [r for r in pending if r["name"] not in loaded]
+    return ordered
+
+
 def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, table_schema.Table]) -> None:
     """Create every table from the schema, load the typed rows and derived figures in one
     transaction, then index, precompute the default views' numbers, and ANALYZE.
@@ -328,7 +375,18 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
     if metrics is not None:
         units = {row[metrics.column("metric_id")]: row[metrics.column("unit")] for row in metrics.rows}
     figures = tables["figures"]
-    derived = derive.derive_figures(nested_groups(figures, units), units)
+    candidates = derivable_groups(figures, units)
+    derived = derive.all_derived(candidates, units)
+    sources, tier_table = tables["sources"], tables["source_tiers"]
+    source_tier = {row[sources.column("source_id")]: row[sources.column("tier")] for row in sources.rows}
+    tier_rows = [dict(zip(tier_table.fields, row, strict=True)) for row in tier_table.rows]
+    derived_tier = tiers.figure_tiers(
+        candidates,
+        [{"source_id": k, "tier": v} for k, v in source_tier.items()],
+        tier_rows,
+        {d.row["figure_id"]: [fid for fid, _ in d.inputs] for d in derived},
+    )
+    del candidates
     reported_ids = set(map(itemgetter(figures.column("figure_id")), figures.rows))
     for item in derived:
         if item.row["figure_id"] in reported_ids:
@@ -341,11 +399,12 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
         db.execute(FIGURE_INPUTS_SQL)
         db.execute(SERIES_MEMBERS_SQL)
         members = series_items(figures, derived)
-        for resource in descriptor["resources"]:
+        for resource in load_order(descriptor["resources"]):
             table = tables[resource["name"]]
             fields = resource["schema"]["fields"]
             if resource["name"] == "figures":
-                load_rows(db, "figures", figure_columns(table), figure_rows(table, derived, units, fields))
+                rows = figure_rows(table, derived, units, fields, source_tier, derived_tier)
+                load_rows(db, "figures", figure_columns(table), rows)
             else:
                 load_rows(db, resource["name"], table.fields, sql_rows(table, fields))
             table.rows.clear()
@@ -360,7 +419,9 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
-    for platform in COVERAGE_MATRICES:
+        freshness.write_freshness(db)
+    # Every platform gets its coverage matrix (jurisdictions × periods), named <platform_id>_coverage.
+    for (platform,) in db.execute("SELECT platform_id FROM platforms ORDER BY platform_id").fetchall():
         db.create_view(f"{platform}_coverage", coverage_matrix_sql(db, platform), replace=True)
     for table, columns in FTS_COLUMNS.items():
         db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")

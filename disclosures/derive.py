@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import rules
-from .vocabulary import value_note, value_text
+from .vocabulary import number_text, value_note, value_text
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,73 @@ def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
                 }
                 derived[key] = Derived(row, ((whole["figure_id"], 1), (part["figure_id"], -1)))
     return [derived[k] for k in sorted(derived, key=lambda k: derived[k].row["figure_id"])]
+
+
+def _year_parts(periods: dict[tuple[date, date], dict], year: int) -> list[dict] | None:
+    """The reported halves of ``year``, else its four quarters, else None."""
+    halves = [(date(year, 1, 1), date(year, 6, 30)), (date(year, 7, 1), date(year, 12, 31))]
+    if all(h in periods for h in halves):
+        return [periods[h] for h in halves]
+    quarters = [(date(year, m, 1), date(year, m + 2, 30 if m + 2 in (6, 9) else 31)) for m in (1, 4, 7, 10)]
+    if all(q in periods for q in quarters):
+        return [periods[q] for q in quarters]
+    return None
+
+
+def derive_year_sums(figures: list[dict], units: dict[str, str]) -> list[Derived]:
+    """Full years as the sum of their reported halves (or, failing those, quarters).
+
+    Only exact counts, only where no figure is reported for the year itself (where one is,
+    validation requires it to equal the sum of its parts unless an ``inconsistent_parts``
+    disagreement is recorded). One pass over the figures and one over each group's periods.
+    """
+    groups: dict[tuple, dict[tuple[date, date], dict]] = defaultdict(dict)
+    for row in figures:
+        if row["value_kind"] == "exact" and row["value"] is not None and units.get(row["metric_id"]) == "count":
+            key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
+            groups[key].setdefault(_period(row), row)
+    derived = []
+    for (platform, jurisdiction, request_type, metric), periods in sorted(groups.items()):
+        years = sorted({start.year for start, end in periods if start.year == end.year})
+        for year in years:
+            whole = (date(year, 1, 1), date(year, 12, 31))
+            if whole in periods:
+                continue
+            parts = _year_parts(periods, year)
+            if parts is None:
+                continue
+            ids = [p["figure_id"] for p in parts]
+            shown = " + ".join(f"{p['figure_id']} ({number_text(p['value'])})" for p in parts)
+            row = {
+                "figure_id": f"{platform}-{jurisdiction.lower()}-{year}-{request_type}-{metric}-derived",
+                "platform_id": platform,
+                "jurisdiction_id": jurisdiction,
+                "period_start": whole[0].isoformat(),
+                "period_end": whole[1].isoformat(),
+                "request_type_id": request_type,
+                "metric_id": metric,
+                "value_kind": "exact",
+                "value": sum(p["value"] for p in parts),
+                "value_low": None,
+                "value_high": None,
+                "platform_wording": parts[0]["platform_wording"],
+                "source_id": None,
+                "source_locator": None,
+                "quote": None,
+                "notes": f"Derived by the build: the sum of the year's reported parts, {shown}.",
+                "is_derived": 1,
+                "derivation": " + ".join(ids),
+            }
+            derived.append(Derived(row, tuple((fid, 1) for fid in ids)))
+    return sorted(derived, key=lambda d: d.row["figure_id"])
+
+
+def all_derived(figures: list[dict], units: dict[str, str]) -> list[Derived]:
+    """Every figure the build derives from ``figures``: complements, then year sums for the
+    periods no complement already gave. The build, validation and importers all ask here."""
+    derived = derive_figures(figures, units)
+    taken = {d.row["figure_id"] for d in derived}
+    return derived + [d for d in derive_year_sums(figures, units) if d.row["figure_id"] not in taken]
 
 
 def with_recency_rank(rows: list[dict]) -> list[dict]:

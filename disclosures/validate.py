@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import rules, safety, table_schema
+from . import derive, rules, safety, table_schema
 from .paths import PACKAGE
 from .vocabulary import number_text
 
@@ -318,13 +318,34 @@ def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Pr
     return problems
 
 
+def derived_rows(figure_rows: list[dict], units: dict[str, str]) -> dict[str, dict]:
+    """The figures the build derives from ``figure_rows`` (text rows), by id, values as text."""
+    typed = []
+    for row in figure_rows:
+        try:
+            typed.append({**row, "value": Decimal(row["value"]) if row.get("value") else None})
+        except (InvalidOperation, KeyError):
+            continue  # reported by the schema checks
+    derived = derive.all_derived(typed, units)
+    return {d.row["figure_id"]: {**d.row, "value": str(d.row["value"])} for d in derived}
+
+
 def corroboration_problems(rows, figures: dict, source_kinds: dict, shown: str) -> list[rules.Problem]:
-    """A corroborating quote must contain the figure's numbers, like the figure's own quote."""
+    """A corroboration names a figure, reported or derived (``figures`` holds both), and its quote
+    must contain the figure's numbers, like the figure's own quote."""
     problems = []
     for line, row in rows:
         figure = figures.get(row.get("figure_id"))
         if figure is None:
-            continue  # reported as a foreign-key error
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "figure_id",
+                    f"{row.get('figure_id')} is neither in figures nor a figure the build derives",
+                )
+            )
+            continue
         is_record = source_kinds.get(row.get("source_id")) in rules.RECORD_SOURCE_KINDS
         numbers = {}
         for name in ("value", "value_low", "value_high"):
@@ -590,10 +611,17 @@ def frictionless_validation_problems(package_path: Path, descriptor: dict, base:
             rows_of("corrections"), {row["figure_id"] for _, row in rows_of("figures")}, shown("corrections")
         )
 
-    if {"figures", "sources", "corroborations"} <= resources.keys():
+    if {"figures", "sources", "corroborations", "metrics"} <= resources.keys():
+        figures = {row["figure_id"]: row for _, row in rows_of("figures")}
+        units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
+        # Only the platforms whose corroborations name a figure not in figures.csv need deriving.
+        named = {row.get("figure_id", "") for _, row in rows_of("corroborations")} - figures.keys()
+        every_platform = {row["platform_id"] for row in figures.values()}
+        platforms = {p for p in every_platform if any(n.startswith(p + "-") for n in named)}
+        derivable = [row for row in figures.values() if row["platform_id"] in platforms]
         problems += corroboration_problems(
             rows_of("corroborations"),
-            {row["figure_id"]: row for _, row in rows_of("figures")},
+            {**derived_rows(derivable, units), **figures},
             {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
             shown("corroborations"),
         )

@@ -28,6 +28,8 @@ NO_FIXTURE = {
     "foreign_key_check failed: {}": "validation refuses unknown keys before the build runs (unknown_foreign_key)",
     "figures_series has overlapping periods: {}": "guards rules.non_overlapping, which never picks overlapping periods",
     "round trip of {} failed: {} CSV rows, {} DB rows; in CSV only: {}; in DB only: {}": "validation refuses numbers SQLite cannot store exactly (round_trip_precision); test_round_trip_check_catches_a_difference forces it",
+    "foreign keys form a cycle among {}": "the package's keys form no cycle; build.load_order's refusal is tested on "
+    "a tiny resource list (tests/test_freshness.py)",
 }
 
 

@@ -6,6 +6,14 @@ from tests.conftest import rows
 
 # figure_id -> (value_kind, value, value_low, value_high)
 PINNED = {
+    # Issue 11: the extractions and the smaller platforms' own text.
+    "apple-gbr-2025h1-device-requests_received": ("exact", 2409, None, None),
+    "microsoft-fra-2025h1-legal_process-requests_received": ("exact", 2090, None, None),
+    "tuta-world-2024h1-subscriber_data-requests_received": ("exact", 100, None, None),
+    "mailbox_org-world-2024-all-requests_received": ("exact", 83, None, None),
+    "posteo-world-2016-all-requests_received": ("exact", 35, None, None),
+    "dropbox-usa-2013-national_security-requests_received": ("band", None, 0, 249),
+    "wikimedia-world-20120701-20140630-all-requests_received": ("exact", 56, None, None),
     "apple-usa-2024h1-push_token-requests_received": ("exact", 129, None, None),
     "cloudflare-world-2016h2-mlat-requests_received": ("exact", 4, None, None),
     "discord-world-2021h2-all-requests_received": ("exact", 2852, None, None),
@@ -27,6 +35,13 @@ PINNED = {
     "tiktok-usa-2023h1-all-requests_received": ("exact", 2944, None, None),
     "x-world-2024h1-all-requests_received": ("exact", 18737, None, None),
     "x-eu-2024h1-all-requests_received": ("exact", 7872, None, None),
+    # issue-10 imports (values checked against the archived files)
+    "google_workspace-usa-2024h1-search_warrant-requests_received": ("exact", 131, None, None),
+    "google_cloud-usa-2024h1-search_warrant-requests_received": ("exact", 3, None, None),
+    "daum-kor-2020h2-kr_search_seizure_warrant-accounts_counted": ("exact", 53980, None, None),
+    "kakao-kor-2021h1-kr_comm_user_data-requests_received": ("exact", 34, None, None),
+    "naver-kor-2025h1-kr_comm_confirmation_data-requests_received": ("exact", 667, None, None),
+    "linkedin-usa-2025h2-all-requests_received": ("exact", 443, None, None),
 }
 
 

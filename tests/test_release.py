@@ -26,6 +26,8 @@ CORRECTED = "examplechat-deu-2024h1-all-requests_received"
 RESOURCED = "examplechat-deu-2024h1-all-percent_requests_some_data"
 ADDED = "examplechat-deu-2024h2-all-requests_received"
 REMOVED = "examplechat-world-2024h1-all-requests_received"
+# with both halves of 2024 in 1.1.0 the build derives their full-year sum (issue 10), a new figure too
+YEAR_SUM = "examplechat-deu-2024-all-requests_received-derived"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -199,6 +201,15 @@ def test_changelog_lists_exactly_the_known_changes(released):
     assert rows == [
         {
             "change": "added",
+            "figure_id": YEAR_SUM,
+            "old_value": "",
+            "new_value": "3150",
+            "old_source_id": "",
+            "new_source_id": "",
+            "reason": f"derived: {CORRECTED} + {ADDED}",
+        },
+        {
+            "change": "added",
             "figure_id": ADDED,
             "old_value": "",
             "new_value": "1600",
@@ -299,6 +310,10 @@ def test_release_folder_has_every_download(released):
     source = sorted(read_csv(released / "b" / "data" / "figures.csv"), key=lambda r: r["figure_id"])
     reported = [r for r in read_csv(folder / "csv" / "figures.csv") if r["is_derived"] == "0"]
     assert [{k: r[k] for k in source[0]} for r in reported] == source
+    # The released figures carry each one's source tier (read from its source).
+    tiers = {s["source_id"]: s["tier"] for s in read_csv(released / "b" / "data" / "sources.csv")}
+    assert all(r["source_tier"] == tiers[r["source_id"]] for r in reported)
+    assert {f["source_tier"] for f in figures} == {"platform_file"}
 
 
 def test_hashes_in_the_package_and_sha256sums_match_the_files(released):
@@ -344,9 +359,9 @@ def test_citation_carries_version_and_date(released):
 def test_release_record_names_its_previous_release(released):
     manifest = json.loads((released / "releases" / "1.1.0" / "manifest.json").read_text(encoding="utf-8"))
     assert (manifest["version"], manifest["date"], manifest["previous"]) == ("1.1.0", "2025-07-15", "1.0.0")
-    assert manifest["counts"] == {"added": 1, "changed": 2, "removed": 1}
+    assert manifest["counts"] == {"added": 2, "changed": 2, "removed": 1}
     snapshot = read_csv(released / "releases" / "1.1.0" / "figures.csv")
-    assert len(snapshot) == manifest["figures"] == 10 and list(snapshot[0]) == release_records.SNAPSHOT_FIELDS
+    assert len(snapshot) == manifest["figures"] == 11 and list(snapshot[0]) == release_records.SNAPSHOT_FIELDS
 
 
 def test_rerun_of_a_recorded_version_is_harmless_and_keeps_its_date(released, tmp_path):
@@ -372,9 +387,9 @@ def test_the_released_database_is_the_built_one_saying_it_is_released(released):
     ]
     assert rows(shipped, "SELECT version, date, previous, added, changed, removed FROM releases ORDER BY version") == [
         ("1.0.0", "2025-01-15", None, 10, 0, 0),
-        ("1.1.0", "2025-07-15", "1.0.0", 1, 2, 1),
+        ("1.1.0", "2025-07-15", "1.0.0", 2, 2, 1),
     ]
-    assert rows(shipped, "SELECT count(*) FROM release_changes WHERE version = '1.1.0'") == [(4,)]
+    assert rows(shipped, "SELECT count(*) FROM release_changes WHERE version = '1.1.0'") == [(5,)]
     manifest = json.loads((released / "releases" / "1.1.0" / "manifest.json").read_text(encoding="utf-8"))
     assert [
         r[0] for r in rows(shipped, "SELECT path FROM release_files WHERE version = '1.1.0' ORDER BY path")
@@ -457,7 +472,7 @@ def test_added_figures_need_a_minor_bump(only_first, tmp_path):
         built(tmp_path / "p", "1.0.1", "release_next"),
         only_first,
         tmp_path / "dist",
-        r"1.0.0 -> 1.0.1 is a patch bump, but this release needs a minor bump .*1 figure\(s\) added.* to 1.1.0",
+        r"1.0.0 -> 1.0.1 is a patch bump, but this release needs a minor bump .*2 figure\(s\) added.* to 1.1.0",
     )
 
 

@@ -22,7 +22,7 @@ FIGURES = "/disclosures/figures"
 def test_home_page_tells_what_where_and_how_to_cite(site):
     html = site.get("/").text
     assert "government requests for their users' data" in html
-    assert "How to cite" in html and "version 0.1.0" in html
+    assert "How to cite" in html and "version 0.2.0" in html
     assert 'id="telegram-chart"' in html and "/static/vendor/chart.umd.min.js" in html
     assert "te-k" in html.lower()  # attribution the CC-BY compilation asks for
     chart = json.loads(
@@ -55,6 +55,7 @@ def test_default_facets_are_present_with_the_right_counts(site, real_db):
         "request_type_id",
         "year",
         "period_kind",
+        "source_tier",
     }
     assert data["facets_timed_out"] == []
     platform = {r["value"]: r["count"] for r in data["facet_results"]["platform_id"]["results"]}
@@ -355,7 +356,8 @@ def test_figure_ids_in_the_table_link_to_their_pages(site):
     html = site.get(FIGURES + "?platform_id=telegram&jurisdiction_id=USA").text
     assert '<a class="figure-page" href="/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"' in html
     bands = site.get(FIGURES + "?value_kind=band&_size=1").text
-    assert re.search(r'class="figure-page" href="/figure/[^"]+" title="[^"]+">\d+–\d+</a>', bands)
+    # bands are shown with thousands separators (Google's US national-security bands: 1,500–1,999)
+    assert re.search(r'class="figure-page" href="/figure/[^"]+" title="[^"]+">[\d,]+–[\d,]+</a>', bands)
     assert 'rel="nofollow noopener"' in site.get("/disclosures/sources").text
 
 

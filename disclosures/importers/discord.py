@@ -1,0 +1,117 @@
+"""Discord's per-period transparency CSV (the ZIP linked from discord.com/safety-transparency-reports).
+
+One CSV holds many tables, each introduced by a section header row (a label alone in the first
+cell, sometimes with a line break inside the quoted cell), then a column header row, data rows,
+blank rows and a ``Total`` row. Only the government request sections are figures; the
+moderation sections are skipped with their reason. The period comes from the file name
+(``2023-Q4.csv``, ``2024-H1.csv``). Categories map through ``mappings/discord.csv``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, period_of_end, read_mapping
+from .tables import csv_lines
+
+PERIOD_NAME = re.compile(r"(\d{4})-(Q[1-4]|H[12])")
+
+
+def period_of_name(name: str) -> tuple[str, str] | None:
+    """``2023-Q4.csv`` → 2023-10-01..2023-12-31; ``2024-H1.csv`` → 2024-01-01..2024-06-30."""
+    match = PERIOD_NAME.search(name)
+    if not match:
+        return None
+    year, part = int(match.group(1)), match.group(2)
+    months = 3 if part[0] == "Q" else 6
+    end_month = int(part[1]) * months
+    end = date(year, end_month, 31 if end_month in (3, 12) else 30)
+    return period_of_end(end, months)
+
+
+def _label(cell: str) -> str:
+    return " ".join(cell.split())
+
+
+def parse_transparency_csv(path: Path) -> Parsed:
+    mapping = read_mapping("discord")
+    places = jurisdiction_lookup()
+    period = period_of_name(path.name)
+    if period is None:
+        raise ValueError(f"{path.name}: the file name gives no period (expected e.g. 2023-Q4.csv or 2024-H1.csv)")
+    header, lines = csv_lines(path)
+    result = Parsed()
+    section = _label(header[0]) if header else ""
+    columns: list[str] | None = None
+    for line in lines:
+        cells = [_label(c) for c in line.cells]
+        first = cells[0] if cells else ""
+        if first and not any(cells[1:]) and mapping.find("section", first):
+            section, columns = first, None
+            continue
+        if not any(cells):
+            continue
+        section_row = mapping.find("section", section)
+        locator = f"{path.name} row {line.number}"
+        if section_row is None or not section_row["maps_to"]:
+            reason = section_row["notes"] if section_row else f"section {section!r} is not in mappings/discord.csv"
+            result.skips.append(Skip(locator, line.text, reason))
+            continue
+        if columns is None:
+            columns = cells
+            continue
+        kind = section_row["maps_to"]  # by_process (US) or a request type for by-country tables
+        if first.rstrip(":") in ("Total", "Sum"):
+            jurisdiction = mapping.find("total", section)["maps_to"]
+            request_type = "all" if kind == "by_process" else kind
+        elif kind == "by_process":
+            jurisdiction = "USA"
+            row = mapping.find("process", first)
+            if row is None or not row["maps_to"]:
+                result.skips.append(Skip(locator, line.text, f"request type {first!r} is not in mappings/discord.csv"))
+                continue
+            request_type = row["maps_to"]
+        else:
+            jurisdiction = places.name(first)
+            request_type = kind
+            if jurisdiction is None:
+                result.skips.append(Skip(locator, line.text, f"country {first!r} is not in jurisdictions or mappings"))
+                continue
+        for column, cell in zip(columns[1:], cells[1:], strict=False):
+            metric = mapping.find("column", column)
+            if not column or metric is None or not metric["maps_to"]:
+                continue
+            try:
+                value = number_cell(cell)
+            except ValueError as error:
+                result.skips.append(Skip(f"{locator}, {column}", line.text, str(error)))
+                continue
+            if value is None:
+                continue
+            result.records.append(
+                Record(
+                    platform_id="discord",
+                    jurisdiction_id=jurisdiction,
+                    period_start=period[0],
+                    period_end=period[1],
+                    request_type_id=request_type,
+                    metric_id=metric["maps_to"],
+                    value_kind="exact",
+                    value=value,
+                    platform_wording=f"{section if kind != 'by_process' else first}: {column}",
+                    source_locator=locator,
+                    quote=line.text,
+                    notes=section_row["notes"],
+                )
+            )
+    return result
+
+
+TRANSPARENCY_CSV = Format(
+    "discord-transparency-csv",
+    "Discord per-period transparency CSV (2023-Q4.csv, 2024-H1.csv): many tables under section header rows",
+    parse_transparency_csv,
+)
+FORMATS = [TRANSPARENCY_CSV]

@@ -1,0 +1,79 @@
+"""EU Digital Services Act harmonised transparency reports: the member-state orders table
+(``3_member_states_orders.csv``), column "Number of orders to provide information".
+
+These are orders from EU member states' authorities under one law (Article 10 DSA; some
+services count all EU requests for user data here): their own request type
+(``dsa_information_order``), never added to or compared with a platform's global reports.
+Only the TOTAL category row of each scope is read (the category rows break it down); a scope
+is an ISO 3166 alpha-2 code or TOTAL (the EU). Services map to platforms in ``mappings/dsa.csv``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, read_mapping
+from .tables import csv_lines
+
+VALUE_COLUMN = "Number of orders to provide information"
+
+
+def parse_member_state_orders(path: Path) -> Parsed:
+    mapping = read_mapping("dsa")
+    places = jurisdiction_lookup()
+    header, lines = csv_lines(path)
+    if VALUE_COLUMN not in header:
+        raise ValueError(f"{path.name}: no column {VALUE_COLUMN!r}")
+    result = Parsed()
+    for line in lines:
+        service = line.get(header, "Service")
+        category = line.get(header, "Category of illegal content")
+        scope = line.get(header, "Scope")
+        period_text = line.get(header, "Reporting period")
+        locator = f"{path.name} line {line.number} (Service={service}, Category={category}, Scope={scope})"
+        if category != "TOTAL":
+            result.skips.append(Skip(locator, line.text, "a category row: part of its scope's TOTAL row, not read"))
+            continue
+        platform = mapping.find("service", service)
+        if platform is None or not platform["maps_to"]:
+            result.skips.append(Skip(locator, line.text, f"service {service!r} is not in mappings/dsa.csv"))
+            continue
+        jurisdiction = "EU" if scope == "TOTAL" else places.code(scope)
+        if jurisdiction is None:
+            result.skips.append(Skip(locator, line.text, f"scope {scope!r} is not in jurisdictions"))
+            continue
+        start, _, end = period_text.partition("/")
+        try:
+            value = number_cell(line.get(header, VALUE_COLUMN))
+        except ValueError as error:
+            result.skips.append(Skip(locator, line.text, str(error)))
+            continue
+        if value is None or not start or not end:
+            result.skips.append(Skip(locator, line.text, "blank value or period: no figure"))
+            continue
+        result.records.append(
+            Record(
+                platform_id=platform["maps_to"],
+                jurisdiction_id=jurisdiction,
+                period_start=start,
+                period_end=end,
+                request_type_id="dsa_information_order",
+                metric_id="requests_received",
+                value_kind="exact",
+                value=value,
+                platform_wording=f"{VALUE_COLUMN} ({service})",
+                source_locator=locator,
+                quote=line.text,
+                notes="EU DSA orders from member states: a separate regime and a subset of what the platform's "
+                "global reports count; never added to them. " + platform["notes"],
+            )
+        )
+    return result
+
+
+MEMBER_STATE_ORDERS = Format(
+    "dsa-member-state-orders",
+    "EU DSA harmonised report 3_member_states_orders.csv (orders to provide information per member state)",
+    parse_member_state_orders,
+)
+FORMATS = [MEMBER_STATE_ORDERS]

@@ -1,0 +1,280 @@
+"""Google's Transparency Report bulk CSVs (the ZIP at transparencyreport.google.com/user-data).
+
+Formats: ``google-user-data`` (global requests by legal process), ``google-dlr`` (diplomatic
+legal requests by origin and assisting country, consumer or Enterprise), ``google-enterprise``
+(Enterprise Cloud requests by product and legal process) and ``google-national-security`` (FISA
+or NSL bands, one file each).
+Categories map through ``mappings/google.csv``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, period_of_end, read_mapping
+from .tables import csv_lines
+
+# Column headers of the user-data export, current and older spelling, → metric field label.
+COUNT_COLUMNS = ("User Data Requests", "Percentage disclosed", "Accounts")
+
+
+def _locator(path: Path, keys: dict[str, str]) -> str:
+    # Keyed, not numbered: the key names the row in any copy or excerpt of the export.
+    shown = ", ".join(f"{k}={v}" for k, v in keys.items())
+    return f"{path.name} row {shown}"
+
+
+def _half(end_text: str) -> tuple[str, str]:
+    return period_of_end(date.fromisoformat(end_text), 6)
+
+
+def _parse_by_process(path: Path, platform_of) -> Parsed:
+    """Rows by legal process (user-data and Enterprise Cloud exports): one figure per value cell.
+
+    ``platform_of(header, line)`` names the platform of a row, or None with the reason in a Skip.
+    Quirks: ``Percentage disclosed`` is empty for preservation requests (no figure), Google began
+    reporting percentages in 2010-H2 and accounts in 2011-H1 (earlier zeros are not figures:
+    ``not_reported_when_zero_until`` rows of the mapping), and a row whose cells are all blank
+    is skipped with that reason.
+    """
+    mapping = read_mapping("google")
+    places = jurisdiction_lookup()
+    header, lines = csv_lines(path)
+    columns = {}
+    for name in header:
+        row = mapping.find("column", name)
+        if row and row["maps_to"]:
+            columns[row["maps_to"]] = name
+    result = Parsed()
+    for line in lines:
+        end = line.get(header, "Period Ending")
+        code = line.get(header, "CLDR Territory Code")
+        process = line.get(header, "Legal Process")
+        keys = {"Period Ending": end, "CLDR Territory Code": code}
+        if "Product" in header:
+            keys["Product"] = line.get(header, "Product")
+        keys["Legal Process"] = process
+        locator = _locator(path, keys)
+        stray = mapping.find("skip_row", f"{end},{code},{process}")
+        if stray:
+            result.skips.append(Skip(locator, line.text, stray["notes"]))
+            continue
+        platform = platform_of(mapping, header, line)
+        if platform is None:
+            product = line.get(header, "Product")
+            result.skips.append(Skip(locator, line.text, f"product {product!r} is not in mappings/google.csv"))
+            continue
+        jurisdiction = places.code(code)
+        if jurisdiction is None:
+            result.skips.append(Skip(locator, line.text, f"CLDR territory code {code!r} is not in jurisdictions"))
+            continue
+        process_row = mapping.find("legal_process", process, code)
+        if process_row is None or not process_row["maps_to"]:
+            reason = process_row["notes"] if process_row else f"legal process {process!r} is not in mappings/google.csv"
+            result.skips.append(Skip(locator, line.text, reason))
+            continue
+        start, finish = _half(end)
+        before = len(result.records) + len(result.skips)
+        for metric, column in columns.items():
+            cell = line.get(header, column)
+            try:
+                value = number_cell(cell)
+            except ValueError as error:
+                result.skips.append(Skip(f"{locator}, {column}", line.text, str(error)))
+                continue
+            if value is None:
+                continue  # Google leaves the cell empty where the metric does not apply
+            until = mapping.find("not_reported_when_zero_until", column)
+            if until and value == "0" and end <= until["maps_to"]:
+                result.skips.append(Skip(f"{locator}, {column}", line.text, until["notes"]))
+                continue
+            notes = mapping.find("note", process, code)
+            result.records.append(
+                Record(
+                    platform_id=platform,
+                    jurisdiction_id=jurisdiction,
+                    period_start=start,
+                    period_end=finish,
+                    request_type_id=process_row["maps_to"],
+                    metric_id=metric,
+                    value_kind="exact",
+                    value=value,
+                    platform_wording=f"{column} (Legal Process: {process})",
+                    source_locator=locator,
+                    quote=line.text,
+                    notes=notes["notes"] if notes else "",
+                )
+            )
+        if len(result.records) + len(result.skips) == before:
+            result.skips.append(Skip(locator, line.text, "every value cell is blank: no figure"))
+    return result
+
+
+def parse_user_data(path: Path) -> Parsed:
+    """google-global-user-data-requests.csv: every row → requests, percentage disclosed, accounts."""
+    return _parse_by_process(path, lambda mapping, header, line: "google")
+
+
+def _product_platform(mapping, header, line) -> str | None:
+    row = mapping.find("product", line.get(header, "Product"))
+    return row["maps_to"] if row and row["maps_to"] else None
+
+
+def parse_enterprise(path: Path) -> Parsed:
+    """google-enterprise-data-requests.csv: Enterprise Cloud requests by product and legal process.
+
+    The product (Google Workspace, GCP) names the platform, so these never mix with the
+    consumer rows of google-global-user-data-requests.csv.
+    """
+    return _parse_by_process(path, _product_platform)
+
+
+def parse_diplomatic(path: Path) -> Parsed:
+    """Diplomatic legal requests (user-data and Enterprise Cloud DLR exports), one figure per row.
+
+    The assisting country (the United States or Ireland) maps to a request type of its own, so the
+    two rows a country can have in one period stay apart and are never added up here. An Enterprise
+    row with no country and 0 is Google's statement that there were none: it becomes WORLD.
+    """
+    mapping = read_mapping("google")
+    places = jurisdiction_lookup()
+    header, lines = csv_lines(path)
+    value_column = header[-1]
+    result = Parsed()
+    for line in lines:
+        end = line.get(header, "Period Ending")
+        origin = line.get(header, "Country/Region of Origin")
+        code = line.get(header, "CLDR Territory Code") if "CLDR Territory Code" in header else ""
+        assisting = line.get(header, "Assisting Country")
+        product = line.get(header, "Product") if "Product" in header else ""
+        keys = {"Period Ending": end}
+        if product:
+            keys["Product"] = product
+        keys["Country/Region of Origin"] = origin
+        keys["Assisting Country"] = assisting
+        locator = _locator(path, keys)
+        platform = "google"
+        if product:
+            platform_row = mapping.find("product", product)
+            if not platform_row or not platform_row["maps_to"]:
+                result.skips.append(Skip(locator, line.text, f"product {product!r} is not in mappings/google.csv"))
+                continue
+            platform = platform_row["maps_to"]
+        if not origin and not assisting:
+            jurisdiction, assist_row = "WORLD", mapping.find("assisting_country", "")
+        else:
+            jurisdiction = places.code(code) if code else places.name(origin)
+            assist_row = mapping.find("assisting_country", assisting)
+        if jurisdiction is None:
+            result.skips.append(Skip(locator, line.text, f"country {origin!r} ({code}) is not in jurisdictions"))
+            continue
+        if not assist_row or not assist_row["maps_to"]:
+            result.skips.append(
+                Skip(locator, line.text, f"assisting country {assisting!r} is not in mappings/google.csv")
+            )
+            continue
+        try:
+            value = number_cell(line.get(header, value_column))
+        except ValueError as error:
+            result.skips.append(Skip(locator, line.text, str(error)))
+            continue
+        if value is None:
+            result.skips.append(Skip(locator, line.text, "blank value: no figure"))
+            continue
+        start, finish = _half(end)
+        wording = f"{value_column} (Assisting Country: {assisting})" if assisting else value_column
+        result.records.append(
+            Record(
+                platform_id=platform,
+                jurisdiction_id=jurisdiction,
+                period_start=start,
+                period_end=finish,
+                request_type_id=assist_row["maps_to"],
+                metric_id="requests_received",
+                value_kind="exact",
+                value=value,
+                platform_wording=wording,
+                source_locator=locator,
+                quote=line.text,
+                notes=assist_row["notes"],
+            )
+        )
+    return result
+
+
+NATIONAL_SECURITY_COLUMNS = {
+    "requests_received": ("Number of requests (range MIN)", "Number of requests (range MAX)"),
+    "accounts_specified": ("Number of accounts (range MIN)", "Number of accounts (range MAX)"),
+}
+
+
+def parse_national_security(path: Path) -> Parsed:
+    """One US national-security CSV (FISA content, FISA non-content or NSL): bands per half-year.
+
+    The file's name says which kind of request it counts (``national_security_file`` rows of the
+    mapping). Each row gives two bands, requests and accounts, kept as bands (never a midpoint).
+    """
+    mapping = read_mapping("google")
+    kind = mapping.find("national_security_file", path.name)
+    if kind is None or not kind["maps_to"]:
+        raise ValueError(f"{path.name}: not a Google national-security file named in mappings/google.csv")
+    header, lines = csv_lines(path)
+    result = Parsed()
+    for line in lines:
+        end = line.get(header, "Reporting period ending date")
+        locator = _locator(path, {"Reporting period ending date": end})
+        start, finish = _half(end)
+        for metric, (low_column, high_column) in NATIONAL_SECURITY_COLUMNS.items():
+            try:
+                low, high = number_cell(line.get(header, low_column)), number_cell(line.get(header, high_column))
+            except ValueError as error:
+                result.skips.append(Skip(locator, line.text, str(error)))
+                continue
+            if low is None or high is None:
+                result.skips.append(Skip(locator, line.text, f"{low_column} or {high_column} is blank"))
+                continue
+            result.records.append(
+                Record(
+                    platform_id="google",
+                    jurisdiction_id="USA",
+                    period_start=start,
+                    period_end=finish,
+                    request_type_id=kind["maps_to"],
+                    metric_id=metric,
+                    value_kind="band",
+                    value="",
+                    value_low=low,
+                    value_high=high,
+                    platform_wording=f"{low_column} – {high_column}",
+                    source_locator=locator,
+                    quote=line.text,
+                    notes=kind["notes"],
+                )
+            )
+    return result
+
+
+USER_DATA = Format(
+    "google-user-data",
+    "Google google-global-user-data-requests.csv: Period Ending, Country/Region, CLDR Territory Code, "
+    "Legal Process, User Data Requests, Percentage disclosed, Accounts",
+    parse_user_data,
+)
+ENTERPRISE = Format(
+    "google-enterprise",
+    "Google google-enterprise-data-requests.csv: Enterprise Cloud customer requests by product and legal process",
+    parse_enterprise,
+)
+DIPLOMATIC = Format(
+    "google-dlr",
+    "Google google-global-user-data-dlr-requests.csv or google-enterprise-data-dlr-requests.csv: "
+    "diplomatic legal requests by country of origin and assisting country",
+    parse_diplomatic,
+)
+NATIONAL_SECURITY = Format(
+    "google-national-security",
+    "Google google-usnationalsecurity-{fisa-content,fisa-non-content,nsl}-requests.csv: US bands per half-year",
+    parse_national_security,
+)
+FORMATS = [USER_DATA, ENTERPRISE, DIPLOMATIC, NATIONAL_SECURITY]

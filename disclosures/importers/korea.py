@@ -1,0 +1,146 @@
+"""Korean transparency statistics in JSON: Kakao (with Daum) and Naver.
+
+Both report by Korean legal category — communication restriction measures (wiretaps),
+communication confirmation data (logs), search-and-seizure warrants and communication user data
+(subscriber data) — per half-year. The categories keep their own names (request types
+``kr_*``). Long prose fields (``content``, ``enContent``, ``guideEditorHtml``) are left out of the
+quotes, which are otherwise the record as found. Mappings: ``mappings/kakao.csv``, ``mappings/naver.csv``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from .core import Format, Parsed, Record, Skip, number_cell, period_of_end, read_mapping
+
+PROSE_FIELDS = ("content", "enContent", "guideEditorHtml")
+
+
+def record_text(obj: dict) -> str:
+    """The record as compact JSON in its own key order, its prose fields left out."""
+    return json.dumps(
+        {k: v for k, v in obj.items() if k not in PROSE_FIELDS}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def _half(year: int, label: str, mapping) -> tuple[str, str] | None:
+    row = mapping.find("half", label)
+    if row is None or not row["maps_to"]:
+        return None
+    end = date(year, 6, 30) if row["maps_to"] == "H1" else date(year, 12, 31)
+    return period_of_end(end, 6)
+
+
+def _category(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def parse_kakao(path: Path) -> Parsed:
+    """``kakao-YYYY-hN.json``: ``data.reports`` — one object per service (다음 Daum, 카카오 Kakao)
+    and category, with numberOfRequests, numberOfProcesses and numberOfAccounts."""
+    mapping = read_mapping("kakao")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    reports = document.get("data", {}).get("reports") or []
+    result = Parsed()
+    for index, report in enumerate(reports):
+        category = _category(report.get("enCategory") or report.get("category", ""))
+        service = report.get("serviceCorp", "")
+        locator = f"{path.name} data.reports[{index}] (serviceCorp={service}, category={category})"
+        quote = record_text(report)
+        platform = mapping.find("service", service)
+        request_type = mapping.find("category", category)
+        period = _half(int(report.get("year") or document["data"]["year"]), report.get("halfYear", ""), mapping)
+        problem = (
+            "service"
+            if not platform or not platform["maps_to"]
+            else "category"
+            if not request_type or not request_type["maps_to"]
+            else "half-year"
+            if period is None
+            else None
+        )
+        if problem:
+            result.skips.append(Skip(locator, quote, f"{problem} is not in mappings/kakao.csv"))
+            continue
+        for field_name in ("numberOfRequests", "numberOfProcesses", "numberOfAccounts"):
+            metric = mapping.find("measure", field_name)
+            value = report.get(field_name)
+            if value is None:
+                result.skips.append(Skip(f"{locator} {field_name}", quote, "field missing: no figure"))
+                continue
+            result.records.append(
+                Record(
+                    platform_id=platform["maps_to"],
+                    jurisdiction_id="KOR",
+                    period_start=period[0],
+                    period_end=period[1],
+                    request_type_id=request_type["maps_to"],
+                    metric_id=metric["maps_to"],
+                    value_kind="exact",
+                    value=number_cell(str(value)),
+                    platform_wording=f"{category}: {field_name}",
+                    source_locator=f"{locator} {field_name}",
+                    quote=quote,
+                    notes=" ".join(n for n in (request_type["notes"], metric["notes"]) if n),
+                )
+            )
+    return result
+
+
+def parse_naver(path: Path) -> Parsed:
+    """``naver-statistics.json``: ``specificAreaJson.statistics`` — one object per half-year, with
+    ``<category><Measure>`` fields (warrantRequestCount, commConfirmationDataRate, ...)."""
+    mapping = read_mapping("naver")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    entries = document.get("specificAreaJson", {}).get("statistics") or []
+    categories = mapping.labels("category")
+    measures = mapping.labels("measure")
+    result = Parsed()
+    for index, entry in enumerate(entries):
+        quote = record_text(entry)
+        where = (
+            f"{path.name} specificAreaJson.statistics[{index}] (year={entry.get('year')}, period={entry.get('period')})"
+        )
+        period = _half(int(entry["year"]), entry.get("period", ""), mapping)
+        if period is None:
+            result.skips.append(Skip(where, quote, "period is not in mappings/naver.csv"))
+            continue
+        for field_name, raw in entry.items():
+            category = next(
+                (c for c in categories if field_name.startswith(c) and field_name[len(c) :] in measures), None
+            )
+            if category is None:
+                continue  # id, year, period and prose
+            measure = mapping.find("measure", field_name[len(category) :])
+            locator = f"{where} {field_name}"
+            if not measure["maps_to"]:
+                result.skips.append(Skip(locator, quote, measure["notes"]))
+                continue
+            if str(raw).strip() in ("-", ""):
+                result.skips.append(Skip(locator, quote, f"{field_name} is '{raw}': Naver gives no figure"))
+                continue
+            request_type = mapping.find("category", category)
+            result.records.append(
+                Record(
+                    platform_id="naver",
+                    jurisdiction_id="KOR",
+                    period_start=period[0],
+                    period_end=period[1],
+                    request_type_id=request_type["maps_to"],
+                    metric_id=measure["maps_to"],
+                    value_kind="exact",
+                    value=number_cell(str(raw)),
+                    platform_wording=f"{request_type['wording']}: {field_name}",
+                    source_locator=locator,
+                    quote=quote,
+                    notes=" ".join(n for n in (request_type["notes"], measure["notes"]) if n),
+                )
+            )
+    return result
+
+
+KAKAO = Format("kakao-statistics", "Kakao kakao-YYYY-hN.json transparency statistics (Kakao and Daum)", parse_kakao)
+NAVER = Format("naver-statistics", "Naver naver-statistics.json (specificAreaJson.statistics)", parse_naver)
+FORMATS = [KAKAO, NAVER]

@@ -1,0 +1,95 @@
+"""Apple's and Microsoft's figures from third-party extractions of their files (issue 11)."""
+
+import json
+
+from disclosures.importers import apple, microsoft
+from tests.conftest import rows
+
+APPLE = {
+    "periods": ["2024 H2", "2025 H1"],
+    "countries": ["France", "China mainland", "N/A"],
+    "request_types": ["device", "account", "app_takedown_legal_violation"],
+    "measures": [
+        "requests_received",
+        "items_specified",
+        "requests_data_provided",
+        "pct_data_provided",
+        "content_provided",
+    ],
+    "rows": [
+        [1, 0, 0, 530, 2679, 334, 63.0, None],
+        [0, 1, 1, 12, 40, None, 58.0, 3],
+        [1, 2, 0, 1, 1, 1, 100.0, None],
+        [1, 0, 2, 4, 4, None, None, None],
+    ],
+    "ns_rows": [[1, 0, "National Security", 0, 249, 0, 249]],
+}
+
+
+def test_apple_rows_resolve_their_ids_and_keep_the_record_as_quote(tmp_path):
+    path = tmp_path / "apple-transparency.json"
+    path.write_text(json.dumps(APPLE), encoding="utf-8")
+    parsed = apple.parse(path)
+    got = {(r.jurisdiction_id, r.period_end, r.request_type_id, r.metric_id): r.value for r in parsed.records}
+    assert got == {
+        ("FRA", "2025-06-30", "device", "requests_received"): "530",
+        ("FRA", "2025-06-30", "device", "identifiers_specified"): "2679",
+        ("FRA", "2025-06-30", "device", "requests_fulfilled"): "334",
+        ("FRA", "2025-06-30", "device", "percent_requests_some_data"): "63",
+        ("CHN", "2024-12-31", "account", "requests_received"): "12",
+        ("CHN", "2024-12-31", "account", "accounts_specified"): "40",
+        ("CHN", "2024-12-31", "account", "percent_requests_some_data"): "58",
+    }
+    first = parsed.records[0]
+    assert first.quote == "[1, 0, 0, 530, 2679, 334, 63.0, null]"
+    assert "countries[0]='France'" in first.source_locator and "measures[0]='requests_received'" in first.source_locator
+    reasons = " | ".join(s.reason for s in parsed.skips)
+    assert "no count metric for content" in reasons  # content_provided of the account row
+    assert "not a jurisdiction" in reasons  # N/A
+    assert "not a request for user data" in reasons  # app takedowns
+    assert not any("National Security" in r.quote for r in parsed.records)
+
+
+def test_microsoft_rows_map_sections_and_metrics_and_skip_what_is_not_a_figure(tmp_path):
+    path = tmp_path / "microsoft-lerr.json"
+    rows_ = [
+        ["2025-H1", "criminal", "France", "requests", "count", 2090],
+        ["2025-H1", "criminal", "France", "disclosed_content", "count", 0],
+        ["2025-H1", "emergencies", "UAE", "accounts_specified", "count", 1],
+        ["2025-H1", "civil", "Brazil", "requests", "count", 31],
+        ["2025-H1", "emergencies", "To Be Determined", "requests", "count", 3],
+    ]
+    path.write_text(json.dumps({"rows": rows_}, separators=(",", ":")), encoding="utf-8")
+    parsed = microsoft.parse(path)
+    got = [(r.jurisdiction_id, r.request_type_id, r.metric_id, r.value, r.quote) for r in parsed.records]
+    assert got == [
+        (
+            "FRA",
+            "legal_process",
+            "requests_received",
+            "2090",
+            '["2025-H1","criminal","France","requests","count",2090]',
+        ),
+        (
+            "ARE",
+            "emergency",
+            "accounts_specified",
+            "1",
+            '["2025-H1","emergencies","UAE","accounts_specified","count",1]',
+        ),
+    ]
+    assert len(parsed.skips) == 3
+
+
+def test_apple_has_france_the_uk_and_brazil_and_microsoft_reaches_2025_h1(real_db):
+    places = rows(
+        real_db,
+        "SELECT DISTINCT jurisdiction_id FROM figures WHERE platform_id = 'apple' AND jurisdiction_id IN ('FRA', 'GBR', 'BRA')",
+    )
+    assert sorted(p for (p,) in places) == ["BRA", "FRA", "GBR"]
+    assert rows(real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'microsoft'") == [("2025-06-30",)]
+    tiers = rows(
+        real_db,
+        "SELECT DISTINCT source_tier FROM figures WHERE source_id LIKE 'krmaynard-%' AND platform_id IN ('apple', 'microsoft')",
+    )
+    assert tiers == [("third_party_extraction",)]

@@ -1,0 +1,505 @@
+"""Importers: each format on a small excerpt with its quirks, the plan against data/, idempotence,
+changed values, the import command, derived full years, and pinned figures in the built database.
+
+The fixtures under tests/fixtures/importers/ are excerpts of the stored platform files (a few
+records each; government-requests-report.html keeps a few real rows of LinkedIn's page without its
+layout markup).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from disclosures import derive, validate
+from disclosures.importers import (
+    Parsed,
+    Record,
+    core,
+    discord,
+    dsa,
+    google,
+    korea,
+    linkedin,
+    plan_import,
+    tiktok,
+    write_plan,
+)
+from disclosures.importers.registry import FORMATS
+from disclosures.paths import ROOT
+from scripts.cli import cli
+
+FIXTURES = ROOT / "tests" / "fixtures" / "importers"
+
+
+def by_id(parsed: Parsed) -> dict[str, Record]:
+    return {core.figure_id_for(r): r for r in parsed.records}
+
+
+def reasons(parsed: Parsed) -> list[str]:
+    return [s.reason for s in parsed.skips]
+
+
+# Formats ------------------------------------------------------------------------------------
+
+
+def test_every_format_is_registered_under_its_name():
+    assert {
+        "google-user-data",
+        "google-enterprise",
+        "google-dlr",
+        "google-national-security",
+        "tiktok-information-requests",
+        "discord-transparency-csv",
+        "kakao-statistics",
+        "naver-statistics",
+        "linkedin-government-requests",
+        "dsa-member-state-orders",
+    } <= FORMATS.keys()
+
+
+def test_google_user_data_rows_become_figures_and_quirks_become_skips():
+    parsed = google.parse_user_data(FIXTURES / "google-global-user-data-requests.csv")
+    figures = by_id(parsed)
+    germany = figures["google-deu-2025h1-legal_process-requests_received"]
+    assert (germany.value, germany.period_start, germany.period_end) == ("42595", "2025-01-01", "2025-06-30")
+    assert germany.quote == "2025-06-30,Germany,DE,Other Legal Requests,42595,85,59164"
+    assert figures["google-usa-2025h1-court_order-accounts_specified"].value == "13486"
+    # "Other Legal Requests" is the US's residual process but everyone else's whole legal process.
+    assert "google-deu-2025h1-legal_process-percent_requests_some_data" in figures
+    assert figures["google-gbr-2025h1-cloud_act_ipa_cdr-requests_received"].value == "16"
+    # Preservation requests have no percentage: the empty cell is no figure, not a zero.
+    assert "google-deu-2022h2-preservation-accounts_specified" in figures
+    assert "google-deu-2022h2-preservation-percent_requests_some_data" not in figures
+    # Before 2010-H2 a zero percentage and before 2011-H1 zero accounts mean "not reported yet".
+    assert figures["google-arg-2009h2-all-requests_received"].value == "98"
+    assert "google-arg-2009h2-all-accounts_specified" not in figures
+    assert any("did not report accounts yet" in r for r in reasons(parsed))
+    assert "every value cell is blank: no figure" in reasons(parsed)
+    assert any(r.startswith("A stray row from 2025-H2") for r in reasons(parsed))
+    assert not any(r.period_end == "2025-12-31" for r in parsed.records)
+
+
+def test_google_national_security_bands_stay_bands():
+    parsed = google.parse_national_security(FIXTURES / "google-usnationalsecurity-nsl-requests.csv")
+    figures = by_id(parsed)
+    requests = figures["google-usa-2021h2-nsl-requests_received"]
+    assert (requests.value_kind, requests.value, requests.value_low, requests.value_high) == ("band", "", "14", "499")
+    assert figures["google-usa-2025h2-nsl-accounts_specified"].value_low == "1500"
+
+
+def test_google_diplomatic_requests_keep_the_assisting_country_apart():
+    figures = by_id(google.parse_diplomatic(FIXTURES / "google-global-user-data-dlr-requests.csv"))
+    assert figures["google-deu-2025h1-mlat_assisted_irl-requests_received"].value == "78"
+    assert figures["google-deu-2025h1-mlat_assisted_usa-requests_received"].value == "3"
+    assert figures["google-jey-2025h1-mlat_assisted_usa-requests_received"].value == "1"
+
+
+def test_google_enterprise_rows_go_to_their_product_platform():
+    figures = by_id(google.parse_enterprise(FIXTURES / "google-enterprise-data-requests.csv"))
+    assert figures["google_workspace-bra-2025h1-legal_process-requests_received"].value == "351"
+    assert figures["google_workspace-bra-2025h1-legal_process-accounts_specified"].value == "459"
+    assert figures["google_cloud-bra-2025h1-legal_process-percent_requests_some_data"].value == "0"
+    dlr = by_id(google.parse_diplomatic(FIXTURES / "google-enterprise-data-dlr-requests.csv"))
+    # A row with no country and 0 is Google saying there were none at all.
+    assert dlr["google_workspace-world-2019h2-mlat-requests_received"].value == "0"
+    assert dlr["google_workspace-prt-2025h1-mlat_assisted_irl-requests_received"].value == "2"
+
+
+def test_tiktok_fractions_stay_fractions_and_all_rows_are_worldwide():
+    parsed = tiktok.parse_information_requests(FIXTURES / "information-requests.csv")
+    figures = by_id(parsed)
+    share = figures["tiktok-arg-2025h2-legal_process-fraction_requests_some_data"]
+    assert share.value == "0.37414966"
+    assert figures["tiktok-arg-2025h2-all-requests_received"].value == "205"
+    assert figures["tiktok-world-2025h2-legal_process-requests_received"].value == "22223"
+    assert figures["tiktok-reu-2025h2-all-requests_received"].value == "2"
+    assert figures["tiktok-mkd-2025h1-legal_process-requests_received"].value == "19"
+    # CRLF line ends are not part of the quoted record.
+    assert figures["tiktok-arg-2025h2-legal_process-requests_received"].quote.endswith("Argentina,147.0,,")
+
+
+def test_discord_sections_headers_and_totals():
+    parsed = discord.parse_transparency_csv(FIXTURES / "discord" / "2023-Q4.csv")
+    figures = by_id(parsed)
+    assert figures["discord-usa-2023q4-court_order-requests_fulfilled"].value == "34"
+    assert figures["discord-usa-2023q4-all-requests_received"].value == "1326"  # "1,326" inside quotes
+    # The emergency section's header holds a line break inside its quoted cell.
+    assert figures["discord-hkg-2023q4-emergency-requests_received"].value == "1"
+    assert figures["discord-world-2023q4-emergency-requests_fulfilled"].value == "159"
+    assert figures["discord-usa-2023q4-emergency-requests_received"].value == "114"
+    assert all(r.period_start == "2023-10-01" and r.period_end == "2023-12-31" for r in parsed.records)
+    assert any("Content moderation" in r for r in reasons(parsed))
+    assert not any("warn" in r.platform_wording.lower() for r in parsed.records)
+
+
+def test_kakao_and_daum_are_separate_platforms_under_korean_categories():
+    parsed = korea.parse_kakao(FIXTURES / "kakao-2025-h2.json")
+    figures = by_id(parsed)
+    assert figures["daum-kor-2025h2-kr_comm_confirmation_data-requests_processed"].value == "89"
+    assert figures["kakao-kor-2025h2-kr_search_seizure_warrant-accounts_counted"].value == "4028132"
+    assert "content" not in figures["kakao-kor-2025h2-kr_search_seizure_warrant-requests_received"].quote
+
+
+def test_naver_fields_dashes_and_averages():
+    parsed = korea.parse_naver(FIXTURES / "naver-statistics.json")
+    figures = by_id(parsed)
+    assert figures["naver-kor-2025h2-kr_search_seizure_warrant-requests_received"].value == "4355"
+    assert figures["naver-kor-2025h1-kr_comm_confirmation_data-items_provided"].value == "1292"
+    assert figures["naver-kor-2025h2-kr_search_seizure_warrant-percent_requests_processed"].value == "70"
+    assert "naver-kor-2025h2-kr_comm_user_data-items_provided" not in figures  # "-"
+    assert any("not a count" in r for r in reasons(parsed))
+    assert any("is '-'" in r for r in reasons(parsed))
+    assert "guideEditorHtml" not in figures["naver-kor-2025h2-kr_search_seizure_warrant-requests_received"].quote
+
+
+def test_dsa_orders_are_their_own_request_type_and_only_totals_are_read():
+    parsed = dsa.parse_member_state_orders(FIXTURES / "3_member_states_orders.csv")
+    figures = by_id(parsed)
+    eu = figures["snap-eu-2025h2-dsa_information_order-requests_received"]
+    assert eu.value == "18400"  # "18,400" inside quotes
+    assert "never added" in eu.notes
+    assert figures["snap-aut-2025h2-dsa_information_order-requests_received"].value == "283"
+    assert len(parsed.records) == 2
+    assert any(r.startswith("a category row") for r in reasons(parsed))
+
+
+def test_linkedin_tables_footnotes_spacers_and_total_rows():
+    # A real excerpt: header cells carry footnote markers, one table has a blank spacer column,
+    # the Total rows are LinkedIn's worldwide totals, and the U.S. breakdown section is not read.
+    parsed = linkedin.parse_government_requests(FIXTURES / "government-requests-report.html")
+    figures = by_id(parsed)
+    assert figures["linkedin-deu-2025h2-all-requests_received"].value == "164"
+    assert figures["linkedin-deu-2025h2-all-accounts_specified"].value == "222"  # "... request(s) [1]"
+    assert figures["linkedin-deu-2025h2-all-percent_requests_some_data"].value == "66"
+    assert figures["linkedin-deu-2025h2-all-accounts_affected"].value == "129"
+    assert figures["linkedin-world-2025h2-all-requests_received"].value == "1778"
+    assert figures["linkedin-fra-2025h1-all-accounts_specified"].value == "665"  # spacer column skipped
+    assert figures["linkedin-usa-2020h2-all-accounts_specified"].value == "1420"  # "1,420"
+    assert figures["linkedin-col-2024h1-all-requests_received"].value == "2"  # "Columbia"
+    assert figures["linkedin-bra-2021h2-all-requests_received"].value == "3"  # "Brazil*"
+    assert "linkedin-geo-2024h1-all-accounts_affected" not in figures
+    assert any("a percentage (0%) in a count column" in r for r in reasons(parsed))
+    assert {r.period_start for r in parsed.records if r.jurisdiction_id == "USA"} == {"2025-07-01", "2020-07-01"}
+    assert len(parsed.records) == 35 and not any(r.value_kind == "band" for r in parsed.records)
+
+
+# The plan against data/ ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    return folder
+
+
+def test_a_new_source_gives_adds_corroborations_and_is_idempotent(data_copy):
+    parsed = google.parse_user_data(FIXTURES / "google-global-user-data-requests.csv")
+    source = "google-2025-06-30-user-data-requests-csv-archive"
+    for name in ("figures", "corroborations"):
+        (data_copy / f"{name}.csv").write_text(
+            (data_copy / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8"
+        )
+    first = plan_import(parsed, source, data_copy)
+    assert len(first.adds) == len(parsed.records)
+    assert write_plan(first, data_copy) == {"figures.csv": len(parsed.records)}
+    before = (data_copy / "figures.csv").read_bytes()
+    again = plan_import(parsed, source, data_copy)
+    assert again.writes_nothing and len(again.same) == len(parsed.records)
+    assert write_plan(again, data_copy) == {}
+    assert (data_copy / "figures.csv").read_bytes() == before
+
+
+def test_the_same_value_from_another_source_is_a_corroboration(data_copy):
+    parsed = google.parse_user_data(FIXTURES / "google-global-user-data-requests.csv")
+    plan = plan_import(parsed, "google-2022-12-31-user-data-requests-csv-archive", data_copy)
+    # The 2025-H1 rows are in data/ from the 2025 export; another source with the same values corroborates.
+    ids = {row["figure_id"] for row in plan.corroborations}
+    assert "google-deu-2025h1-legal_process-requests_received" in ids
+    write_plan(plan, data_copy)
+    assert plan_import(parsed, "google-2022-12-31-user-data-requests-csv-archive", data_copy).writes_nothing
+
+
+def _set_value(data_copy: Path, figure_id: str, value: str) -> None:
+    path = data_copy / "figures.csv"
+    rows = core.read_csv(path)
+    for row in rows:
+        if row["figure_id"] == figure_id:
+            row["value"] = value
+    core.replace_file(path, core.csv_text(core.FIGURE_FIELDS, rows).encode("utf-8"))
+
+
+def test_a_changed_value_is_never_written_without_a_correction(data_copy):
+    parsed = google.parse_user_data(FIXTURES / "google-global-user-data-requests.csv")
+    source = "google-2025-06-30-user-data-requests-csv-archive"
+    figure = "google-deu-2025h1-legal_process-requests_received"
+    _set_value(data_copy, figure, "42000")
+    plan = plan_import(parsed, source, data_copy)
+    (change,) = plan.changes
+    assert (change.figure_id, change.status, change.new["value"]) == (figure, "pending", "42595")
+    write_plan(plan, data_copy)
+    assert {r["figure_id"]: r["value"] for r in core.read_csv(data_copy / "figures.csv")}[figure] == "42000"
+
+    with (data_copy / "disagreements.csv").open("a", encoding="utf-8") as handle:
+        handle.write(f"test-disagreement,{figure},{source},42595,quoted,different_value,kept 42000\n")
+    assert plan_import(parsed, source, data_copy).changes[0].status == "recorded"
+
+    with (data_copy / "corrections.csv").open("a", encoding="utf-8") as handle:
+        handle.write(f"test-correction,{figure},42000,42595,Google's file says 42595,{source},2026-11-30\n")
+    corrected = plan_import(parsed, source, data_copy)
+    assert corrected.changes[0].status == "corrected"
+    write_plan(corrected, data_copy)
+    assert {r["figure_id"]: r["value"] for r in core.read_csv(data_copy / "figures.csv")}[figure] == "42595"
+
+
+def test_an_unknown_source_or_vocabulary_id_fails_with_a_message(data_copy):
+    parsed = google.parse_user_data(FIXTURES / "google-global-user-data-requests.csv")
+    with pytest.raises(core.ImportFailed, match="is not a source"):
+        plan_import(parsed, "no-such-source", data_copy)
+    bad = Parsed(
+        [
+            Record(
+                "google",
+                "DEU",
+                "2025-01-01",
+                "2025-06-30",
+                "nope",
+                "requests_received",
+                "exact",
+                "1",
+                "w",
+                "f.csv line 2",
+                "q",
+            )
+        ]
+    )
+    with pytest.raises(core.ImportFailed, match=r"f.csv line 2:request_type_id: 'nope' is not in data/"):
+        plan_import(bad, "google-2025-06-30-user-data-requests-csv-archive", data_copy)
+
+
+def test_the_same_figure_twice_in_a_file_with_two_values_is_skipped_both_times(data_copy):
+    row = ("google", "DEU", "2031-01-01", "2031-06-30", "all", "requests_received", "exact")
+    parsed = Parsed([Record(*row, "5", "w", "f.csv line 2", "q1"), Record(*row, "6", "w", "f.csv line 3", "q2")])
+    plan = plan_import(parsed, "google-2025-06-30-user-data-requests-csv-archive", data_copy)
+    assert not plan.adds and len(plan.skips) == 2 and "again with another value" in plan.skips[0].reason
+
+
+def test_the_import_command_prints_adds_skips_and_writes_nothing_on_a_dry_run():
+    before = (ROOT / "data" / "figures.csv").read_bytes()
+    result = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            "google-user-data",
+            str(FIXTURES / "google-global-user-data-requests.csv"),
+            "--source",
+            "google-2025-06-30-user-data-requests-csv-archive",
+            "--dry-run",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "every value cell is blank: no figure" in result.output
+    assert "dry run, nothing written." in result.output
+    assert (ROOT / "data" / "figures.csv").read_bytes() == before
+    unknown = CliRunner().invoke(cli, ["import", "nope", str(FIXTURES / "naver-statistics.json"), "--source", "x"])
+    assert unknown.exit_code == 1 and "Formats:" in unknown.output
+
+
+# Derived full years -------------------------------------------------------------------------
+
+
+def _figure(figure_id, start, end, value, kind="exact"):
+    return {
+        "figure_id": figure_id,
+        "platform_id": "p",
+        "jurisdiction_id": "DEU",
+        "period_start": start,
+        "period_end": end,
+        "request_type_id": "all",
+        "metric_id": "requests_received",
+        "value_kind": kind,
+        "value": Decimal(value),
+        "platform_wording": "w",
+    }
+
+
+UNITS = {"requests_received": "count"}
+
+
+def test_a_year_is_derived_from_its_halves_or_its_quarters():
+    halves = [_figure("h1", "2024-01-01", "2024-06-30", 10), _figure("h2", "2024-07-01", "2024-12-31", 5)]
+    (year,) = derive.derive_year_sums(halves, UNITS)
+    assert (year.row["figure_id"], year.row["value"], year.row["is_derived"]) == (
+        "p-deu-2024-all-requests_received-derived",
+        15,
+        1,
+    )
+    assert year.inputs == (("h1", 1), ("h2", 1))
+    assert year.row["derivation"] == "h1 + h2"
+    quarters = [
+        _figure(f"q{i}", f"2025-{m:02d}-01", end, i)
+        for i, (m, end) in enumerate(
+            [(1, "2025-03-31"), (4, "2025-06-30"), (7, "2025-09-30"), (10, "2025-12-31")], start=1
+        )
+    ]
+    (year,) = derive.derive_year_sums(quarters, UNITS)
+    assert year.row["value"] == 10 and [fid for fid, _ in year.inputs] == ["q1", "q2", "q3", "q4"]
+
+
+def test_no_year_is_derived_from_an_incomplete_year_a_reported_year_or_percentages():
+    assert derive.derive_year_sums([_figure("h1", "2024-01-01", "2024-06-30", 10)], UNITS) == []
+    reported = [
+        _figure("h1", "2024-01-01", "2024-06-30", 10),
+        _figure("h2", "2024-07-01", "2024-12-31", 5),
+        _figure("y", "2024-01-01", "2024-12-31", 15),
+    ]
+    assert derive.derive_year_sums(reported, UNITS) == []
+    assert derive.derive_year_sums(reported[:2], {"requests_received": "percent"}) == []
+
+
+def test_a_reported_year_that_differs_from_its_halves_is_a_clear_problem():
+    figures = [
+        validate.Figure(
+            2, "h1", "p", "DEU", (date(2024, 1, 1), date(2024, 6, 30)), "all", "requests_received", "exact", Decimal(10)
+        ),
+        validate.Figure(
+            3, "h2", "p", "DEU", (date(2024, 7, 1), date(2024, 12, 31)), "all", "requests_received", "exact", Decimal(5)
+        ),
+        validate.Figure(
+            4, "y", "p", "DEU", (date(2024, 1, 1), date(2024, 12, 31)), "all", "requests_received", "exact", Decimal(16)
+        ),
+    ]
+    (problem,) = validate.figure_problems(figures, UNITS, set(), "data/figures.csv")
+    assert str(problem).startswith("data/figures.csv:4:value: 16 differs from the sum of its parts 15")
+    assert "inconsistent_parts disagreement" in problem.message
+    assert validate.figure_problems(figures, UNITS, {"y"}, "data/figures.csv") == []
+
+
+# Pinned figures in the built database -------------------------------------------------------
+
+PINNED = {
+    "google-deu-2025h1-legal_process-requests_received": ("google-2025-06-30-user-data-requests-csv-archive", 42595),
+    "google-gbr-2022h2-legal_process-requests_received": ("google-2025-06-30-user-data-requests-csv-archive", 9122),
+    "google-deu-2025h1-mlat_assisted_irl-requests_received": (
+        "google-2025-06-30-user-data-dlr-requests-csv-archive",
+        78,
+    ),
+    "google_workspace-bra-2025h1-legal_process-requests_received": (
+        "google-2025-06-30-enterprise-data-requests-csv-archive",
+        351,
+    ),
+    "google_workspace-prt-2025h1-mlat_assisted_irl-requests_received": (
+        "google-2025-06-30-enterprise-data-dlr-requests-csv-archive",
+        2,
+    ),
+    "tiktok-deu-2025h2-legal_process-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 5109),
+    "tiktok-world-2025h2-legal_process-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 22223),
+    "naver-kor-2025h2-kr_search_seizure_warrant-requests_received": (
+        "naver-transparency-statistics-json-archive",
+        4355,
+    ),
+    "kakao-kor-2025h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2025h2-transparency-statistics-json-archive",
+        11485,
+    ),
+    "daum-kor-2025h2-kr_comm_confirmation_data-requests_processed": (
+        "kakao-2025h2-transparency-statistics-json-archive",
+        89,
+    ),
+    "snap-eu-2025h2-dsa_information_order-requests_received": (
+        "snap-dsa-2025h2-member-states-orders-csv-archive",
+        18400,
+    ),
+    "discord-usa-2023q4-emergency-requests_received": ("discord-transparency-2023q4-csv", 114),
+    "linkedin-fra-2025h2-all-requests_received": ("linkedin-government-requests-report-html-archive", 874),
+    "linkedin-usa-2016h1-all-accounts_affected": ("linkedin-government-requests-report-html-archive", 150),
+    "linkedin-world-2019h1-all-requests_received": ("linkedin-government-requests-report-html-archive", 362),
+    "daum-kor-2019h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2019h2-transparency-statistics-json-archive",
+        15178,
+    ),
+    # one per Kakao file imported after 2025-H2, and TikTok's older periods
+    "kakao-kor-2020h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2020h1-transparency-statistics-json-archive",
+        15208,
+    ),
+    "daum-kor-2020h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2020h2-transparency-statistics-json-archive",
+        53980,
+    ),
+    "kakao-kor-2021h1-kr_comm_user_data-requests_received": ("kakao-2021h1-transparency-statistics-json-archive", 34),
+    "daum-kor-2021h2-kr_comm_confirmation_data-requests_received": (
+        "kakao-2021h2-transparency-statistics-json-archive",
+        1151,
+    ),
+    "kakao-kor-2022h1-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2022h1-transparency-statistics-json-archive",
+        2588987,
+    ),
+    "daum-kor-2022h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2022h2-transparency-statistics-json-archive",
+        8429,
+    ),
+    "daum-kor-2023h1-kr_comm_user_data-requests_received": ("kakao-2023h1-transparency-statistics-json-archive", 740),
+    "kakao-kor-2023h2-kr_comm_confirmation_data-requests_received": (
+        "kakao-2023h2-transparency-statistics-json-archive",
+        1784,
+    ),
+    "daum-kor-2024h1-kr_comm_confirmation_data-requests_processed": (
+        "kakao-2024h1-transparency-statistics-json-archive",
+        195,
+    ),
+    "daum-kor-2024h2-kr_comm_confirmation_data-requests_received": (
+        "kakao-2024h2-transparency-statistics-json-archive",
+        759,
+    ),
+    "kakao-kor-2025h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2025h1-transparency-statistics-json-archive",
+        12374,
+    ),
+    "tiktok-usa-2023h2-all-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 3522),
+    "tiktok-world-2024h1-legal_process-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 13166),
+}
+PINNED_BANDS = {
+    "google-usa-2025h1-fisa_content-accounts_specified": (
+        "google-2025-06-30-fisa-content-requests-csv-archive",
+        177500,
+        177999,
+    ),
+    "google-usa-2021h2-nsl-requests_received": ("google-2025-12-31-nsl-requests-csv-archive", 14, 499),
+}
+
+
+def test_pinned_figures_of_each_new_source_in_the_built_database(real_db):
+    conn = sqlite3.connect(real_db)
+    for figure_id, (source, value) in PINNED.items():
+        row = conn.execute("SELECT source_id, value FROM figures WHERE figure_id = ?", (figure_id,)).fetchone()
+        assert row == (source, value), figure_id
+    for figure_id, (source, low, high) in PINNED_BANDS.items():
+        row = conn.execute(
+            "SELECT source_id, value_kind, value_low, value_high FROM figures WHERE figure_id = ?", (figure_id,)
+        ).fetchone()
+        assert row == (source, "band", low, high), figure_id
+
+
+def test_derived_full_years_are_in_the_database_with_their_inputs(real_db):
+    conn = sqlite3.connect(real_db)
+    value, derived = conn.execute(
+        "SELECT value, is_derived FROM figures WHERE figure_id = 'tiktok-deu-2025-legal_process-requests_received-derived'"
+    ).fetchone()
+    assert (value, derived) == (4696 + 5109, 1)
+    inputs = conn.execute(
+        "SELECT input_figure_id FROM figure_inputs WHERE figure_id = "
+        "'tiktok-deu-2025-legal_process-requests_received-derived' ORDER BY input_figure_id"
+    ).fetchall()
+    assert inputs == [
+        ("tiktok-deu-2025h1-legal_process-requests_received",),
+        ("tiktok-deu-2025h2-legal_process-requests_received",),
+    ]
