@@ -147,6 +147,18 @@ def test_kakao_and_daum_are_separate_platforms_under_korean_categories():
     assert "content" not in figures["kakao-kor-2025h2-kr_search_seizure_warrant-requests_received"].quote
 
 
+def test_kakao_older_files_give_minus_one_for_no_figure():
+    # kakao-2014-h2.json as stored: compact JSON, empty prose, -1 where no account count was reported
+    parsed = korea.parse_kakao(FIXTURES / "kakao-2014-h2.json")
+    figures = by_id(parsed)
+    assert "kakao-kor-2014h2-kr_search_seizure_warrant-accounts_counted" not in figures
+    assert any("-1: no figure reported" in r for r in reasons(parsed))
+    assert figures["kakao-kor-2014h2-kr_search_seizure_warrant-requests_received"].value == "1733"
+    # kept as published: more requests processed (21) than received (20)
+    assert figures["kakao-kor-2014h2-kr_comm_restriction-requests_processed"].value == "21"
+    assert len(parsed.records) == 23
+
+
 def test_naver_fields_dashes_and_averages():
     parsed = korea.parse_naver(FIXTURES / "naver-statistics.json")
     figures = by_id(parsed)
@@ -424,6 +436,11 @@ PINNED = {
     "daum-kor-2019h2-kr_search_seizure_warrant-accounts_counted": (
         "kakao-2019h2-transparency-statistics-json-archive",
         15178,
+    ),
+    "kakao-kor-2012h1-kr_comm_user_data-requests_processed": ("kakao-2012h1-transparency-statistics-json-archive", 136),
+    "daum-kor-2016h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2016h2-transparency-statistics-json-archive",
+        8757,
     ),
     # one per Kakao file imported after 2025-H2, and TikTok's older periods
     "kakao-kor-2020h1-kr_search_seizure_warrant-requests_received": (
