@@ -442,6 +442,58 @@ PINNED = {
         "kakao-2016h2-transparency-statistics-json-archive",
         8757,
     ),
+    "kakao-kor-2012h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2012h2-transparency-statistics-json-archive",
+        538,
+    ),
+    "kakao-kor-2013h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2013h1-transparency-statistics-json-archive",
+        983,
+    ),
+    "kakao-kor-2013h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2013h2-transparency-statistics-json-archive",
+        1693,
+    ),
+    "kakao-kor-2014h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2014h1-transparency-statistics-json-archive",
+        2131,
+    ),
+    "kakao-kor-2014h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2014h2-transparency-statistics-json-archive",
+        1733,
+    ),
+    "kakao-kor-2015h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2015h1-transparency-statistics-json-archive",
+        1449,
+    ),
+    "kakao-kor-2015h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2015h2-transparency-statistics-json-archive",
+        1696,
+    ),
+    "kakao-kor-2016h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2016h1-transparency-statistics-json-archive",
+        2255,
+    ),
+    "kakao-kor-2017h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2017h1-transparency-statistics-json-archive",
+        3775,
+    ),
+    "kakao-kor-2017h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2017h2-transparency-statistics-json-archive",
+        4228,
+    ),
+    "kakao-kor-2018h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2018h1-transparency-statistics-json-archive",
+        5955,
+    ),
+    "kakao-kor-2018h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2018h2-transparency-statistics-json-archive",
+        9198,
+    ),
+    "kakao-kor-2019h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2019h1-transparency-statistics-json-archive",
+        9948,
+    ),
     # one per Kakao file imported after 2025-H2, and TikTok's older periods
     "kakao-kor-2020h1-kr_search_seizure_warrant-requests_received": (
         "kakao-2020h1-transparency-statistics-json-archive",
@@ -491,6 +543,11 @@ PINNED_BANDS = {
         177999,
     ),
     "google-usa-2021h2-nsl-requests_received": ("google-2025-12-31-nsl-requests-csv-archive", 14, 499),
+    "google-usa-2009h1-fisa_non_content-requests_received": (
+        "google-2025-06-30-fisa-non-content-requests-csv-archive",
+        0,
+        499,
+    ),
 }
 
 
