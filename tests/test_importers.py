@@ -28,6 +28,7 @@ from disclosures.importers import (
     korea,
     linkedin,
     plan_import,
+    snap,
     tiktok,
     write_plan,
 )
@@ -57,6 +58,7 @@ def test_every_format_is_registered_under_its_name():
         "google-national-security",
         "tiktok-information-requests",
         "discord-transparency-csv",
+        "snap-transparency-csv",
         "kakao-statistics",
         "naver-statistics",
         "linkedin-government-requests",
@@ -137,6 +139,23 @@ def test_discord_sections_headers_and_totals():
     assert all(r.period_start == "2023-10-01" and r.period_end == "2023-12-31" for r in parsed.records)
     assert any("Content moderation" in r for r in reasons(parsed))
     assert not any("warn" in r.platform_wording.lower() for r in parsed.records)
+
+
+def test_snap_csv_reproduces_the_hand_curated_figures():
+    # Real rows of Snap_Transparency_Report_H2-2024.csv (their quotes are in data/): US legal process,
+    # national-security and bilateral bands, fractions, and "Reunion" without its accent.
+    parsed = snap.parse_transparency_csv(FIXTURES / "Snap_Transparency_Report_H2-2024.csv")
+    figures = by_id(parsed)
+    assert figures["snap-usa-2024h2-court_order-requests_received"].value == "500"
+    assert figures["snap-usa-2024h2-court_order-fraction_requests_some_data"].value == "0.84"
+    band = figures["snap-usa-2024h2-national_security-requests_received"]
+    assert (band.value_kind, band.value_low, band.value_high) == ("band", "250", "499")
+    assert figures["snap-gbr-2024h2-bilateral_data_access_agreement-accounts_specified"].value_low == "500"
+    assert figures["snap-reu-2024h2-emergency-requests_received"].value == "3"
+    assert figures["snap-deu-2024h2-legal_process-requests_received"].value == "4977"
+    assert not parsed.skips and len(parsed.records) == 15
+    plan = plan_import(parsed, "snap-transparency-2024h2-csv")  # against data/ as curated by hand
+    assert len(plan.same) == 15 and plan.writes_nothing and not plan.changes
 
 
 def test_kakao_and_daum_are_separate_platforms_under_korean_categories():
