@@ -28,6 +28,7 @@ from disclosures.importers import (
     korea,
     linkedin,
     plan_import,
+    snap,
     tiktok,
     write_plan,
 )
@@ -57,6 +58,7 @@ def test_every_format_is_registered_under_its_name():
         "google-national-security",
         "tiktok-information-requests",
         "discord-transparency-csv",
+        "snap-transparency-csv",
         "kakao-statistics",
         "naver-statistics",
         "linkedin-government-requests",
@@ -139,12 +141,41 @@ def test_discord_sections_headers_and_totals():
     assert not any("warn" in r.platform_wording.lower() for r in parsed.records)
 
 
+def test_snap_csv_reproduces_the_hand_curated_figures():
+    # Real rows of Snap_Transparency_Report_H2-2024.csv (their quotes are in data/): US legal process,
+    # national-security and bilateral bands, fractions, and "Reunion" without its accent.
+    parsed = snap.parse_transparency_csv(FIXTURES / "Snap_Transparency_Report_H2-2024.csv")
+    figures = by_id(parsed)
+    assert figures["snap-usa-2024h2-court_order-requests_received"].value == "500"
+    assert figures["snap-usa-2024h2-court_order-fraction_requests_some_data"].value == "0.84"
+    band = figures["snap-usa-2024h2-national_security-requests_received"]
+    assert (band.value_kind, band.value_low, band.value_high) == ("band", "250", "499")
+    assert figures["snap-gbr-2024h2-bilateral_data_access_agreement-accounts_specified"].value_low == "500"
+    assert figures["snap-reu-2024h2-emergency-requests_received"].value == "3"
+    assert figures["snap-deu-2024h2-legal_process-requests_received"].value == "4977"
+    assert not parsed.skips and len(parsed.records) == 15
+    plan = plan_import(parsed, "snap-transparency-2024h2-csv")  # against data/ as curated by hand
+    assert len(plan.same) == 15 and plan.writes_nothing and not plan.changes
+
+
 def test_kakao_and_daum_are_separate_platforms_under_korean_categories():
     parsed = korea.parse_kakao(FIXTURES / "kakao-2025-h2.json")
     figures = by_id(parsed)
     assert figures["daum-kor-2025h2-kr_comm_confirmation_data-requests_processed"].value == "89"
     assert figures["kakao-kor-2025h2-kr_search_seizure_warrant-accounts_counted"].value == "4028132"
     assert "content" not in figures["kakao-kor-2025h2-kr_search_seizure_warrant-requests_received"].quote
+
+
+def test_kakao_older_files_give_minus_one_for_no_figure():
+    # kakao-2014-h2.json as stored: compact JSON, empty prose, -1 where no account count was reported
+    parsed = korea.parse_kakao(FIXTURES / "kakao-2014-h2.json")
+    figures = by_id(parsed)
+    assert "kakao-kor-2014h2-kr_search_seizure_warrant-accounts_counted" not in figures
+    assert any("-1: no figure reported" in r for r in reasons(parsed))
+    assert figures["kakao-kor-2014h2-kr_search_seizure_warrant-requests_received"].value == "1733"
+    # kept as published: more requests processed (21) than received (20)
+    assert figures["kakao-kor-2014h2-kr_comm_restriction-requests_processed"].value == "21"
+    assert len(parsed.records) == 23
 
 
 def test_naver_fields_dashes_and_averages():
@@ -425,6 +456,63 @@ PINNED = {
         "kakao-2019h2-transparency-statistics-json-archive",
         15178,
     ),
+    "kakao-kor-2012h1-kr_comm_user_data-requests_processed": ("kakao-2012h1-transparency-statistics-json-archive", 136),
+    "daum-kor-2016h2-kr_search_seizure_warrant-accounts_counted": (
+        "kakao-2016h2-transparency-statistics-json-archive",
+        8757,
+    ),
+    "kakao-kor-2012h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2012h2-transparency-statistics-json-archive",
+        538,
+    ),
+    "kakao-kor-2013h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2013h1-transparency-statistics-json-archive",
+        983,
+    ),
+    "kakao-kor-2013h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2013h2-transparency-statistics-json-archive",
+        1693,
+    ),
+    "kakao-kor-2014h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2014h1-transparency-statistics-json-archive",
+        2131,
+    ),
+    "kakao-kor-2014h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2014h2-transparency-statistics-json-archive",
+        1733,
+    ),
+    "kakao-kor-2015h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2015h1-transparency-statistics-json-archive",
+        1449,
+    ),
+    "kakao-kor-2015h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2015h2-transparency-statistics-json-archive",
+        1696,
+    ),
+    "kakao-kor-2016h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2016h1-transparency-statistics-json-archive",
+        2255,
+    ),
+    "kakao-kor-2017h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2017h1-transparency-statistics-json-archive",
+        3775,
+    ),
+    "kakao-kor-2017h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2017h2-transparency-statistics-json-archive",
+        4228,
+    ),
+    "kakao-kor-2018h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2018h1-transparency-statistics-json-archive",
+        5955,
+    ),
+    "kakao-kor-2018h2-kr_search_seizure_warrant-requests_received": (
+        "kakao-2018h2-transparency-statistics-json-archive",
+        9198,
+    ),
+    "kakao-kor-2019h1-kr_search_seizure_warrant-requests_received": (
+        "kakao-2019h1-transparency-statistics-json-archive",
+        9948,
+    ),
     # one per Kakao file imported after 2025-H2, and TikTok's older periods
     "kakao-kor-2020h1-kr_search_seizure_warrant-requests_received": (
         "kakao-2020h1-transparency-statistics-json-archive",
@@ -474,6 +562,11 @@ PINNED_BANDS = {
         177999,
     ),
     "google-usa-2021h2-nsl-requests_received": ("google-2025-12-31-nsl-requests-csv-archive", 14, 499),
+    "google-usa-2009h1-fisa_non_content-requests_received": (
+        "google-2025-06-30-fisa-non-content-requests-csv-archive",
+        0,
+        499,
+    ),
 }
 
 

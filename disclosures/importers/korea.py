@@ -70,6 +70,10 @@ def parse_kakao(path: Path) -> Parsed:
             if value is None:
                 result.skips.append(Skip(f"{locator} {field_name}", quote, "field missing: no figure"))
                 continue
+            if isinstance(value, int) and value < 0:
+                # the older files (2012-H1 to 2014-H2) give -1 where Kakao reported no account count
+                result.skips.append(Skip(f"{locator} {field_name}", quote, f"{value}: no figure reported"))
+                continue
             result.records.append(
                 Record(
                     platform_id=platform["maps_to"],
