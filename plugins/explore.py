@@ -118,27 +118,38 @@ def compare_flags(cells: list[dict]) -> list[dict]:
     """Flag each compared figure of one metric and request type against the others in its row.
 
     ``cells``: dicts with platform_name, period_start, period_end, unit. Returns the same dicts with
-    ``flags`` (a list of sentences): a period different from another platform's, a figure more than
-    STALE_AFTER_DAYS older than the newest in the row, a fraction shown as a percentage.
+    ``flags``: a list of {"kind", "text", "detail"}, where kind is "period" (a period different
+    from another platform's), "stale" (ends more than STALE_AFTER_DAYS before the newest figure in
+    the row) or "unit" (a fraction shown as a percentage).
     """
     newest = max((c["period_end"] for c in cells), default=None)
     for cell in cells:
         flags = []
-        others = [
-            o
-            for o in cells
-            if o is not cell and (o["period_start"], o["period_end"]) != (cell["period_start"], cell["period_end"])
-        ]
+        period = (cell["period_start"], cell["period_end"])
+        others = sorted(
+            {
+                f"{o['platform_name']}: {period_name(o['period_start'], o['period_end'])}"
+                for o in cells
+                if (o["period_start"], o["period_end"]) != period
+            }
+        )
         if others:
             flags.append(
-                "different period from "
-                + ", ".join(sorted({f"{o['platform_name']} ({period_name(o['period_start'], o['period_end'])})" for o in others}))
+                {
+                    "kind": "period",
+                    "text": f"different period from {len(others)} other figure{'s' if len(others) != 1 else ''} here",
+                    "detail": "; ".join(others),
+                }
             )
         age = (date.fromisoformat(newest) - date.fromisoformat(cell["period_end"])).days
         if age > STALE_AFTER_DAYS:
-            flags.append(f"stale: ends {age // 30} months before the newest figure in this row")
+            flags.append(
+                {"kind": "stale", "text": f"stale: ends {age // 30} months before the newest figure here", "detail": ""}
+            )
         if cell["unit"] == "fraction":
-            flags.append("published as a fraction from 0 to 1; shown as a percentage")
+            flags.append(
+                {"kind": "unit", "text": "published as a fraction from 0 to 1; shown as a percentage", "detail": ""}
+            )
         cell["flags"] = flags
     return cells
 
@@ -352,7 +363,20 @@ async def country_page(datasette, request):
     for platform in platforms:
         if platform["platform_id"] in reporting:
             charts.extend(await headline_charts(datasette, request, platform, jurisdiction))
-    telegram = await rows(db, "SELECT * FROM telegram_coverage WHERE jurisdiction_id = ?", [jurisdiction["jurisdiction_id"]])
+    # Every period of Telegram's bot, and this jurisdiction's status in it (coverage is the build's view).
+    telegram = await rows(
+        db,
+        """SELECT p.period_start, p.period_end, coalesce(c.status, 'missing') AS status
+           FROM (SELECT DISTINCT period_start, period_end FROM coverage WHERE platform_id = 'telegram') p
+           LEFT JOIN coverage c ON c.platform_id = 'telegram' AND c.jurisdiction_id = ?
+             AND c.period_start = p.period_start AND c.period_end = p.period_end
+           ORDER BY p.period_start, p.period_end DESC""",
+        [jurisdiction["jurisdiction_id"]],
+    )
+    for t in telegram:
+        t["period"] = period_name(t["period_start"], t["period_end"])
+    if all(t["status"] == "missing" for t in telegram):
+        telegram = []
     fresh = await freshness(db)
     name = database_name(datasette)
     twin = urlencode({"jurisdiction": jurisdiction["jurisdiction_id"]})
@@ -362,7 +386,7 @@ async def country_page(datasette, request):
         "charts": charts,
         "charts_json": embed(charts),
         "missing_platforms": [p for p in platforms if p["platform_id"] not in reporting],
-        "telegram": telegram[0] if telegram else None,
+        "telegram": telegram,
         "freshness": fresh,
         "csv_url": datasette.urls.query(name, "country_newest", format="csv") + "?" + twin + "&_size=max",
         "json_url": datasette.urls.query(name, "country_newest", format="json") + "?" + twin + "&_shape=array",
@@ -599,7 +623,13 @@ async def compare_page(datasette, request):
         for cell in group["cells"]:
             info = fresh.get(cell["platform_id"])
             if info and info.get("published_up_to") and info["published_up_to"] > cell["period_end"]:
-                cell["flags"].append(f"{cell['platform_name']} has published up to {info['published_up_to']}")
+                cell["flags"].append(
+                    {
+                        "kind": "fresher",
+                        "text": f"{cell['platform_name']} has published up to {info['published_up_to']}",
+                        "detail": "",
+                    }
+                )
     ordered = sorted(groups.values(), key=lambda g: (-len({c["platform_id"] for c in g["cells"]}), g["metric_label"], g["request_type"]))
     context = {
         "jurisdiction": found[0],

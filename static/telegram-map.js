@@ -5,7 +5,7 @@
   var NS = "http://www.w3.org/2000/svg";
   // Colour classes by order of magnitude: figures span 1 to thousands, so equal steps would hide most countries.
   var CLASSES = [
-    { max: 0, color: "#f2f0f7", label: "0" },
+    { max: 0, color: "#fffdf0", label: "0" },
     { max: 9, color: "#cbc9e2", label: "1–9" },
     { max: 99, color: "#9e9ac8", label: "10–99" },
     { max: 999, color: "#756bb1", label: "100–999" },
@@ -42,13 +42,13 @@
     pattern.appendChild(el("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#bbb", "stroke-width": 2 }));
     defs.appendChild(pattern);
     svg.appendChild(defs);
-    svg.appendChild(el("path", { d: path({ type: "Sphere" }), fill: "#f8fbff", stroke: "#ccc" }));
+    svg.appendChild(el("path", { d: path({ type: "Sphere" }), fill: "#e6eff8", stroke: "#ccc" }));
     var filled = 0;
     countries.features.forEach(function (feature) {
       var d = path(feature);
       if (!d) { return; }
       var found = data.values[feature.id];
-      var shape = el("path", { d: d, stroke: "#fff", "stroke-width": 0.4, fill: found ? classOf(found.value).color : "url(#nofigure)" });
+      var shape = el("path", { d: d, stroke: "#999", "stroke-width": 0.3, fill: found ? classOf(found.value).color : "url(#nofigure)" });
       shape.setAttribute("class", found ? "has-figure" : "no-figure");
       var title = el("title", {});
       title.textContent = (feature.properties && feature.properties.name || "") +
