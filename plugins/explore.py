@@ -237,7 +237,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         [platform, first, last],
     )
     name = database_name(datasette)
-    csv_query = filters + [("_col", c) for c in CHART_COLUMNS if c != "figure_id"] + [
+    csv_query = filters + [("_col", c) for c in CHART_COLUMNS] + [
         ("_sort", "period_start"),
         ("_size", "max"),
         ("_stream", "on"),

@@ -55,7 +55,10 @@ def query_cell(value, column, datasette):
     return None
 
 
-def source_cell(source_id, database, datasette):
+def source_cell(value, database, datasette):
+    # Datasette hands a labelled foreign key as {"value": ..., "label": ...}.
+    source_id = value["value"] if isinstance(value, dict) else value
+
     async def inner():
         db = datasette.get_database(database)
         columns = {r[1] for r in (await db.execute("PRAGMA table_info(sources)")).rows}
@@ -65,7 +68,7 @@ def source_cell(source_id, database, datasette):
         if not found:
             return None
         title, tier = found[0]
-        link = markupsafe.Markup('<a href="{0}" title="{1}">{2}</a>').format(
+        link = markupsafe.Markup('<a href="{0}">{1}</a>&nbsp;<em>{2}</em>').format(
             datasette.urls.row(database, "sources", tilde_encode(source_id)), title, source_id
         )
         if tier is None:
