@@ -206,7 +206,9 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         return None
     units = {p["unit"] for p in points}
     if len(units) > 1:
-        raise BadSelection(f"the selected metrics mix units ({', '.join(sorted(units))}); chart them one unit at a time")
+        raise BadSelection(
+            f"the selected metrics mix units ({', '.join(sorted(units))}); chart them one unit at a time"
+        )
     unit = units.pop()
     series: dict[tuple, dict] = {}
     for p in points:
@@ -237,11 +239,15 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         [platform, first, last],
     )
     name = database_name(datasette)
-    csv_query = filters + [("_col", c) for c in CHART_COLUMNS] + [
-        ("_sort", "period_start"),
-        ("_size", "max"),
-        ("_stream", "on"),
-    ]
+    csv_query = (
+        filters
+        + [("_col", c) for c in CHART_COLUMNS]
+        + [
+            ("_sort", "period_start"),
+            ("_size", "max"),
+            ("_stream", "on"),
+        ]
+    )
     page_query = [("platform", platform)] + [("jurisdiction", j) for j in jurisdictions]
     page_query += [("request_type", request_type)] + [("metric", m) for m in metrics]
     page_url = datasette.absolute_url(request, datasette.urls.path("chart") + "?" + urlencode(page_query))
@@ -496,7 +502,9 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
     request_type = headline_request_type(counts)
     if request_type is None:
         return None
-    metric = next(m for m in HEADLINE_COUNTS if any(r["metric_id"] == m and r["request_type_id"] == request_type for r in found))
+    metric = next(
+        m for m in HEADLINE_COUNTS if any(r["metric_id"] == m and r["request_type_id"] == request_type for r in found)
+    )
     top = await rows(
         db,
         """SELECT s.jurisdiction_id FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)
@@ -556,7 +564,9 @@ async def chart_page(datasette, request):
                 request_type=request_type,
                 metrics=metrics,
                 title=f"{known[0]['name']}: "
-                + ", ".join(o["metric"] for o in options if o["metric_id"] in metrics and o["request_type_id"] == request_type)
+                + ", ".join(
+                    o["metric"] for o in options if o["metric_id"] in metrics and o["request_type_id"] == request_type
+                )
                 + f" ({', '.join(jurisdictions)}, {request_type})",
             )
         except BadSelection as error:
@@ -567,7 +577,12 @@ async def chart_page(datasette, request):
         "chart": drawn,
         "charts_json": embed([drawn] if drawn else []),
         "message": message,
-        "selected": {"platform": platform, "jurisdictions": jurisdictions, "request_type": request_type, "metrics": metrics},
+        "selected": {
+            "platform": platform,
+            "jurisdictions": jurisdictions,
+            "request_type": request_type,
+            "metrics": metrics,
+        },
         "platforms": await rows(db, "SELECT platform_id, name FROM platforms ORDER BY name"),
         "jurisdiction_options": await rows(
             db,
@@ -575,7 +590,9 @@ async def chart_page(datasette, request):
                WHERE s.platform_id = ? ORDER BY j.name""",
             [platform],
         ),
-        "request_type_options": sorted({(o["request_type_id"], o["request_type"]) for o in options}, key=lambda o: o[1]),
+        "request_type_options": sorted(
+            {(o["request_type_id"], o["request_type"]) for o in options}, key=lambda o: o[1]
+        ),
         "metric_options": sorted(
             {(o["metric_id"], o["metric"]) for o in options if o["request_type_id"] == request_type}, key=lambda o: o[1]
         ),
@@ -630,7 +647,10 @@ async def compare_page(datasette, request):
                         "detail": "",
                     }
                 )
-    ordered = sorted(groups.values(), key=lambda g: (-len({c["platform_id"] for c in g["cells"]}), g["metric_label"], g["request_type"]))
+    ordered = sorted(
+        groups.values(),
+        key=lambda g: (-len({c["platform_id"] for c in g["cells"]}), g["metric_label"], g["request_type"]),
+    )
     context = {
         "jurisdiction": found[0],
         "jurisdictions": await rows(

@@ -73,6 +73,8 @@ def source_cell(value, database, datasette):
         )
         if tier is None:
             return link
-        return link + markupsafe.Markup(' <span class="tier-badge" title="Source tier: 1 is the platform\'s own report, 6 press paraphrase">tier {0}</span>').format(tier)
+        return link + markupsafe.Markup(
+            ' <span class="tier-badge" title="Source tier: 1 is the platform\'s own report, 6 press paraphrase">tier {0}</span>'
+        ).format(tier)
 
     return inner

@@ -43,7 +43,7 @@
     defs.appendChild(pattern);
     svg.appendChild(defs);
     svg.appendChild(el("path", { d: path({ type: "Sphere" }), fill: "#e6eff8", stroke: "#ccc" }));
-    var filled = 0;
+    var filled = {};
     countries.features.forEach(function (feature) {
       var d = path(feature);
       if (!d) { return; }
@@ -54,10 +54,11 @@
       title.textContent = (feature.properties && feature.properties.name || "") +
         (found ? ": " + found.value.toLocaleString("en") + (found.is_derived ? " (derived)" : "") : ": no figure");
       shape.appendChild(title);
-      if (found) { filled++; }
+      if (found) { filled[feature.id] = true; }
       svg.appendChild(shape);
     });
-    svg.dataset.rendered = String(filled);
+    // The number of countries with a figure that the atlas has a shape for (some have several shapes).
+    svg.dataset.rendered = String(Object.keys(filled).length);
     legend(document.getElementById("map-legend"));
     var link = document.getElementById("map-svg");
     if (link) {

@@ -192,7 +192,7 @@ def test_no_chart_line_joins_overlapping_periods(site):
         for chart in charts_of(site.get(page).text):
             for series in chart["series"]:
                 points = sorted(series["points"], key=lambda p: p["start"])
-                for before, after in zip(points, points[1:]):
+                for before, after in zip(points, points[1:], strict=False):
                     assert before["end"] <= after["start"], (chart["title"], series["label"])
 
 
@@ -235,7 +235,9 @@ def test_chart_page_answers_for_any_selection(site):
 
 def test_comparison_flags_a_known_period_mismatch(site):
     html = site.get("/compare?jurisdiction=USA&platform=google&platform=meta").text
-    section = re.search(r"<h2>Requests received <span class=\"muted\">· All requests</span></h2>(.*?)</section>", html, re.S)
+    section = re.search(
+        r"<h2>Requests received <span class=\"muted\">· All requests</span></h2>(.*?)</section>", html, re.S
+    )
     assert section, "the requests-received row for all requests"
     text = section.group(1)
     assert "Google" in text and "Meta" in text
@@ -371,5 +373,7 @@ def test_freshness_and_tiers_show_once_the_build_writes_them(site_with_freshness
     assert "has published up to" not in site.get("/platform/google").text
     compared = site_with_freshness.get("/compare?jurisdiction=USA&platform=google&platform=meta").text
     assert "Google has published up to 2025-06-30" in compared
-    table = site_with_freshness.get("/disclosures/figures?figure_id=telegram-usa-2024-ip_or_phone-requests_fulfilled").text
+    table = site_with_freshness.get(
+        "/disclosures/figures?figure_id=telegram-usa-2024-ip_or_phone-requests_fulfilled"
+    ).text
     assert '<span class="tier-badge"' in table and "tier 4" in table
