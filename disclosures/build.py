@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import derive, feed, release_records, rules, site_config, validate
+from . import derive, feed, freshness, release_records, rules, site_config, tiers, validate
 from .files import cell_text, json_text, read_csv, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
@@ -50,10 +50,11 @@ INDEXES = {
         ["period_kind"],
         ["value_kind"],
         ["is_derived"],
+        ["source_tier"],
         ["period_start", "period_end"],
         ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"],
     ],
-    "sources": [["kind"], ["publisher"]],
+    "sources": [["kind"], ["tier"], ["publisher"]],
     "events": [["platform_id"], ["event_date"], ["source_id"]],
     "disagreements": [["figure_id"], ["source_id"], ["kind"]],
     "jurisdictions": [["kind"]],
@@ -79,16 +80,7 @@ GROUP BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
     "figures_series": """
 SELECT figures.* FROM figures JOIN series_members USING (figure_id)
 """,
-    # What is known for each platform, jurisdiction and period: reported, or only derived.
-    "coverage": """
-SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind,
-  CASE WHEN MIN(is_derived) = 0 THEN 'reported' ELSE 'derived' END AS status,
-  count(*) AS figures
-FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
-""",
 }
-# Platforms whose coverage matrix (jurisdictions × periods) gets a view of its own.
-COVERAGE_MATRICES = ["telegram"]
 
 
 class BuildFailed(Exception):
@@ -167,11 +159,38 @@ def check_database(db: sqlite_utils.Database, package_path: Path, descriptor: di
 # The build ---------------------------------------------------------------------------------
 
 
+def load_order(resources: list[dict]) -> list[dict]:
+    """The resources with every referenced table before the tables that reference it.
+
+    The package lists platforms before sources, yet a platform names its freshness source.
+    Raises BuildFailed on a cycle of foreign keys.
+    """
+    pending, ordered, loaded = list(resources), [], set()
+    while pending:
+        ready = [
+            r
+            for r in pending
+            if all(fk["reference"]["resource"] in loaded | {r["name"], ""} for fk in r["schema"].get("foreignKeys", []))
+        ]
+        if not ready:
+            raise BuildFailed(f"foreign keys form a cycle among {[r['name'] for r in pending]}")
+        ordered += ready
+        loaded |= {r["name"] for r in ready}
+        pending = [r for r in pending if r["name"] not in loaded]
+    return ordered
+
+
 def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list[dict]]) -> None:
     """Create every table from the schema, load the typed rows and derived figures, then index."""
     units = {m["metric_id"]: m["unit"] for m in tables.get("metrics", [])}
     derived = derive.derive_figures(tables["figures"], units)
     reported_ids = {r["figure_id"] for r in tables["figures"]}
+    source_tiers = tiers.figure_tiers(
+        tables["figures"],
+        tables["sources"],
+        tables["source_tiers"],
+        {d.row["figure_id"]: [fid for fid, _ in d.inputs] for d in derived},
+    )
     for item in derived:
         if item.row["figure_id"] in reported_ids:
             raise BuildFailed(f"derived figure id {item.row['figure_id']} collides with a reported figure")
@@ -180,10 +199,13 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
         db.execute(SERIES_MEMBERS_SQL)
-        for resource in descriptor["resources"]:
+        for resource in load_order(descriptor["resources"]):
             rows = tables[resource["name"]]
             if resource["name"] == "figures":
-                rows = [derive.with_period_columns(r, units) for r in rows + [d.row for d in derived]]
+                rows = [
+                    {**derive.with_period_columns(r, units), "source_tier": source_tiers[r["figure_id"]]}
+                    for r in rows + [d.row for d in derived]
+                ]
                 rows = derive.with_recency_rank(rows)
             if rows:
                 db[resource["name"]].insert_all(rows, batch_size=500)
@@ -201,7 +223,9 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, list
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
-    for platform in COVERAGE_MATRICES:
+        freshness.write_freshness(db)
+    # Every platform gets its coverage matrix (jurisdictions × periods), named <platform_id>_coverage.
+    for (platform,) in db.execute("SELECT platform_id FROM platforms ORDER BY platform_id").fetchall():
         db.create_view(f"{platform}_coverage", coverage_matrix_sql(db, platform), replace=True)
     for table, columns in FTS_COLUMNS.items():
         db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")

@@ -32,7 +32,7 @@ from . import changelog, citation, feed, release_records, versioning
 from .files import cell_text, csv_text, json_rows, json_text, query_dicts, read_csv, write_text
 from .paths import BUILD, DIST, RELEASES
 from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, ReleaseRefused
-from .schema_sql import quote_ident, reported_rows_sql
+from .schema_sql import download_resource, quote_ident, reported_rows_sql
 from .vocabulary import DATABASE_FILE, loopback_problem
 
 CHANGELOG_SCHEMA = {
@@ -300,7 +300,7 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
         conn.execute("VACUUM")
         atom = feed.release_feed(conn, version)
         resources, extra = [], []
-        for resource in descriptor["resources"]:
+        for resource in map(download_resource, descriptor["resources"]):
             fields = [f["name"] for f in resource["schema"]["fields"]]
             rows = table_rows(conn, resource)
             csv_bytes = csv_text(fields, [{k: cell_text(v) for k, v in r.items()} for r in rows]).encode("utf-8")

@@ -54,11 +54,28 @@ BUILD_COLUMNS = {
         "description": "What the value means beyond its number: a band, a threshold, a share from 0 to 1, a "
         "withheld or unreported figure; empty for a plain number.",
     },
+    "source_tier": {
+        "type": "TEXT NOT NULL REFERENCES source_tiers (tier_id)",
+        "title": "Source tier",
+        "description": "How close the figure's source is to the platform's own words (see source_tiers, strongest "
+        "first): platform_file, platform_file_archived, third_party_extraction, crowdsourced, press_quoting, "
+        "press_paraphrasing. A derived figure has the weakest tier among its inputs.",
+    },
     "year": {
         "type": "INTEGER",
         "title": "Year",
         "description": "The calendar year of the period, when it lies within one year.",
     },
+}
+# Build columns that every download of the table carries (the release's CSV and JSON files too),
+# with the Table Schema field and foreign key they get in the released package.
+DOWNLOAD_COLUMNS = {
+    "figures": {
+        "source_tier": {
+            "field": {"type": "string", "constraints": {"required": True}},
+            "reference": {"resource": "source_tiers", "fields": ["tier_id"]},
+        }
+    }
 }
 # Derived figures have no source of their own: their inputs do.
 DERIVED_MAY_OMIT = {"source_id", "source_locator", "quote"}
@@ -97,6 +114,31 @@ def reported_rows_sql(resource: dict) -> str:
     columns = ", ".join(quote_ident(f["name"]) for f in resource["schema"]["fields"])
     where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
     return f"SELECT {columns} FROM {quote_ident(resource['name'])}{where}"
+
+
+def download_resource(resource: dict) -> dict:
+    """The resource as downloads publish it: its schema plus the build columns of DOWNLOAD_COLUMNS.
+
+    Returns a new descriptor (the input is not changed); a resource without such columns comes back
+    equal to the input.
+    """
+    extra = DOWNLOAD_COLUMNS.get(resource["name"], {})
+    if not extra:
+        return resource
+    schema = dict(resource["schema"])
+    schema["fields"] = list(schema["fields"]) + [
+        {
+            "name": name,
+            **spec["field"],
+            "title": BUILD_COLUMNS[name]["title"],
+            "description": BUILD_COLUMNS[name]["description"],
+        }
+        for name, spec in extra.items()
+    ]
+    schema["foreignKeys"] = list(schema.get("foreignKeys", [])) + [
+        {"fields": [name], "reference": spec["reference"]} for name, spec in extra.items() if "reference" in spec
+    ]
+    return dict(resource, schema=schema)
 
 
 def create_table_sql(resource: dict) -> str:

@@ -223,10 +223,14 @@ async def figure_page(datasette, request):
                m.label AS metric_label, m.definition AS metric_definition,
                r.label AS request_type_label, r.definition AS request_type_definition,
                s.title AS source_title, s.publisher AS source_publisher, s.url AS source_url,
-               s.kind AS source_kind, s.published_date AS source_published, s.licence AS source_licence
+               s.kind AS source_kind, s.published_date AS source_published, s.licence AS source_licence,
+               t.rank AS tier_rank, t.label AS tier_label, t.definition AS tier_definition,
+               fr.statement AS freshness
         FROM figures f
         JOIN platforms p USING (platform_id) JOIN jurisdictions j USING (jurisdiction_id)
         JOIN metrics m USING (metric_id) JOIN request_types r USING (request_type_id)
+        JOIN source_tiers t ON t.tier_id = f.source_tier
+        LEFT JOIN freshness fr ON fr.platform_id = f.platform_id
         LEFT JOIN sources s USING (source_id)
         WHERE f.figure_id = ?""",
         [figure_id],
@@ -266,8 +270,9 @@ async def figure_page(datasette, request):
         "corroborations": await rows(
             db,
             """
-            SELECT c.*, s.title AS source_title, s.url AS source_url FROM corroborations c
-            JOIN sources s USING (source_id) WHERE c.figure_id = ? ORDER BY c.source_id""",
+            SELECT c.*, s.title AS source_title, s.url AS source_url, t.label AS tier_label FROM corroborations c
+            JOIN sources s USING (source_id) JOIN source_tiers t ON t.tier_id = s.tier
+            WHERE c.figure_id = ? ORDER BY t.rank, c.source_id""",
             [figure_id],
         ),
     }

@@ -129,6 +129,58 @@ def release(build_dir, dist, releases, release_date):
     )
 
 
+@cli.command("import")
+@click.argument("format_name", metavar="FORMAT")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", "source_id", required=True, help="The source_id (a row of data/sources.csv) of FILE.")
+@click.option("--dry-run", is_flag=True, help="Show the plan; write nothing.")
+def import_file(format_name, file, source_id, dry_run):
+    """Import a platform's machine-readable FILE into data/: adds, would-change, skips and why.
+
+    Adds new figures and corroborations; a figure whose value differs is never overwritten
+    (add a data/corrections.csv row with the new value, or a disagreements row, and rerun).
+    Importing the same file again changes nothing. FORMAT is one of the names listed on error.
+
+    Example:
+
+    \b
+        python scripts/cli.py import google-user-data google-global-user-data-requests.csv \\
+            --source google-2025-06-30-user-data-requests-csv-archive --dry-run
+    """
+    from disclosures import importers
+    from disclosures.importers.registry import FORMATS
+
+    if format_name not in FORMATS:
+        fail([f"unknown format {format_name!r}"], "Formats: " + ", ".join(sorted(FORMATS)))
+    try:
+        plan = importers.plan_import(FORMATS[format_name].parse(file), source_id)
+    except (importers.ImportFailed, ValueError, KeyError) as error:
+        problems = error.problems if isinstance(error, importers.ImportFailed) else [f"{file}: {error}"]
+        fail(problems, "Nothing was imported.")
+    for row in plan.adds:
+        click.echo(f"add {row['figure_id']} = {row['value'] or row['value_kind']}  [{row['source_locator']}]")
+    for row in plan.corroborations:
+        click.echo(f"corroborate {row['figure_id']}  [{row['source_locator']}]")
+    for change in plan.changes:
+        old = change.old["value"] or change.old["value_kind"]
+        new = change.new["value"] or change.new["value_kind"]
+        why = {
+            "pending": "not written: add a corrections row (or a disagreements row) first",
+            "corrected": "written: data/corrections.csv has this value",
+            "recorded": "not written: a disagreement with this value is recorded",
+        }[change.status]
+        click.echo(f"would change {change.figure_id}: {old} -> {new} ({why})  [{change.new['source_locator']}]")
+    for skip in plan.skips:
+        click.echo(f"skip {skip.source_locator}: {skip.reason}")
+    written = {} if dry_run else importers.write_plan(plan)
+    click.echo(
+        f"{file.name}: {len(plan.adds)} to add, {len(plan.corroborations)} corroborations, "
+        f"{len(plan.same) + len(plan.corroborated)} already there, {len(plan.changes)} differing "
+        f"({len(plan.pending)} pending), {len(plan.skips)} skipped; "
+        + ("dry run, nothing written." if dry_run else f"written: {written or 'nothing'}.")
+    )
+
+
 @cli.command()
 @click.option("--check", is_flag=True, help="Exit 1 when README.md is stale instead of rewriting it.")
 @click.option("--db", type=click.Path(path_type=Path), default=paths.BUILD / DATABASE_FILE, show_default=True)

@@ -34,7 +34,7 @@ def test_columns_types_and_keys_come_from_the_schema(real_db, resource):
         assert bool(pk) == (name in resource["schema"]["primaryKey"]), field["name"]
     declared = {
         (fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
-        for fk in resource["schema"].get("foreignKeys", [])
+        for fk in schema_sql.download_resource(resource)["schema"].get("foreignKeys", [])
     }
     actual = {(r[3], r[2], r[4]) for r in rows(real_db, f"PRAGMA foreign_key_list({resource['name']})")}
     assert actual == declared

@@ -290,9 +290,13 @@ def test_release_folder_has_every_download(released):
     figures = json.loads((folder / "json" / "figures.json").read_text(encoding="utf-8"))
     assert [f["figure_id"] for f in figures] == sorted(f["figure_id"] for f in figures)
     assert next(f for f in figures if f["figure_id"] == RESOURCED)["value"] == 82.5
+    # The released figures are the data's, plus each one's source tier (read from its source).
+    tiers = {s["source_id"]: s["tier"] for s in read_csv(released / "b" / "data" / "sources.csv")}
     assert read_csv(folder / "csv" / "figures.csv") == sorted(
-        read_csv(released / "b" / "data" / "figures.csv"), key=lambda r: r["figure_id"]
+        (dict(r, source_tier=tiers[r["source_id"]]) for r in read_csv(released / "b" / "data" / "figures.csv")),
+        key=lambda r: r["figure_id"],
     )
+    assert {f["source_tier"] for f in figures} == {"platform_file"}
 
 
 def test_hashes_in_the_package_and_sha256sums_match_the_files(released):

@@ -22,7 +22,8 @@ FIGURES = "/disclosures/figures"
 def test_home_page_tells_what_where_and_how_to_cite(site):
     html = site.get("/").text
     assert "government requests for their users' data" in html
-    assert "How to cite" in html and "version 0.1.0" in html
+    version = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))["version"]
+    assert "How to cite" in html and f"version {version}" in html
     assert 'id="telegram-chart"' in html and "/static/vendor/chart.umd.min.js" in html
     assert "te-k" in html.lower()  # attribution the CC-BY compilation asks for
     chart = json.loads(
@@ -55,6 +56,7 @@ def test_default_facets_are_present_with_the_right_counts(site, real_db):
         "request_type_id",
         "period_label",
         "period_kind",
+        "source_tier",
     }
     assert data["facets_timed_out"] == []
     platform = {r["value"]: r["count"] for r in data["facet_results"]["platform_id"]["results"]}

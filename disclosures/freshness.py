@@ -1,0 +1,79 @@
+"""How fresh each platform's figures are, and what the dataset covers: SQL the build runs.
+
+``platform_freshness`` (one row per platform): ``dataset_up_to``, the end of the newest period
+any reported figure of the platform covers (NULL without figures); ``published_up_to``, the end
+of the newest period the platform has published, as ``source_id`` shows (from
+``platforms.published_up_to`` and ``platforms.freshness_source_id``); ``cadence``. Dates are ISO
+8601. The ``freshness`` view adds the sentence readers see: "dataset up to X; platform has
+published up to Y".
+
+``coverage`` (a view) gives each platform, jurisdiction and period that has any figure a status:
+reported, derived, withheld or not_reported. ``coverage_cells`` adds ``missing`` for every
+other pair of a jurisdiction and a period the platform has figures for.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+FRESHNESS_TABLE_SQL = """CREATE TABLE platform_freshness (
+  platform_id TEXT NOT NULL PRIMARY KEY REFERENCES platforms (platform_id),
+  dataset_up_to TEXT CHECK (dataset_up_to IS NULL OR date(dataset_up_to) = dataset_up_to),
+  published_up_to TEXT CHECK (published_up_to IS NULL OR date(published_up_to) = published_up_to),
+  cadence TEXT NOT NULL,
+  source_id TEXT REFERENCES sources (source_id)
+)"""
+
+FRESHNESS_ROWS_SQL = """INSERT INTO platform_freshness (platform_id, dataset_up_to, published_up_to, cadence, source_id)
+SELECT p.platform_id,
+  (SELECT max(f.period_end) FROM figures f WHERE f.platform_id = p.platform_id AND f.is_derived = 0),
+  p.published_up_to, p.cadence, p.freshness_source_id
+FROM platforms p ORDER BY p.platform_id"""
+
+# The sentence every comparison and platform shows, so that a gap between the dataset and the
+# platform's newest report is never silent.
+STATEMENT_SQL = """CASE WHEN fr.dataset_up_to IS NULL THEN 'dataset has no figures'
+    ELSE 'dataset up to ' || fr.dataset_up_to END || '; ' ||
+  CASE WHEN fr.published_up_to IS NOT NULL THEN 'platform has published up to ' || fr.published_up_to
+    WHEN fr.cadence = 'case_by_case' THEN 'platform publishes cases, not counts'
+    ELSE 'newest period the platform has published is not recorded' END"""
+
+VIEWS = {
+    "freshness": f"""
+SELECT fr.platform_id, p.name AS platform, fr.dataset_up_to, fr.published_up_to, fr.cadence, fr.source_id,
+  {STATEMENT_SQL} AS statement,
+  CASE WHEN fr.published_up_to > coalesce(fr.dataset_up_to, '') THEN 1 ELSE 0 END AS dataset_behind
+FROM platform_freshness fr JOIN platforms p USING (platform_id)
+""",
+    # What is known for each platform, jurisdiction and period: a figure as reported, only derived
+    # ones, or only an explicit withheld / not_reported row.
+    "coverage": """
+SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind,
+  CASE
+    WHEN sum(is_derived = 0 AND value_kind IN ('exact', 'band', 'less_than')) > 0 THEN 'reported'
+    WHEN sum(is_derived) > 0 THEN 'derived'
+    WHEN sum(value_kind = 'withheld') > 0 THEN 'withheld'
+    ELSE 'not_reported'
+  END AS status,
+  count(*) AS figures
+FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
+""",
+    # Every jurisdiction × period of a platform, with 'missing' where no row of any kind exists.
+    "coverage_cells": """
+WITH places AS (SELECT DISTINCT platform_id, jurisdiction_id FROM figures),
+     periods AS (SELECT DISTINCT platform_id, period_start, period_end, period_label, period_kind FROM figures)
+SELECT places.platform_id, places.jurisdiction_id, periods.period_start, periods.period_end,
+  periods.period_label, periods.period_kind, coalesce(c.status, 'missing') AS status, coalesce(c.figures, 0) AS figures
+FROM places JOIN periods USING (platform_id)
+LEFT JOIN coverage c ON c.platform_id = places.platform_id AND c.jurisdiction_id = places.jurisdiction_id
+  AND c.period_start = periods.period_start AND c.period_end = periods.period_end
+""",
+}
+
+
+def write_freshness(db: sqlite_utils.Database) -> None:
+    """Create and fill ``platform_freshness`` and the views above (figures must be loaded)."""
+    db.execute(FRESHNESS_TABLE_SQL)
+    db.execute(FRESHNESS_ROWS_SQL)
+    for view, sql in VIEWS.items():
+        db.create_view(view, sql.strip(), replace=True)

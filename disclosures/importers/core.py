@@ -1,0 +1,416 @@
+"""The importers' shared core: records, mappings, jurisdictions, the plan and the write.
+
+See the package docstring for the interface. Nothing here prints; everything is data in, data out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pycountry
+
+from .. import rules
+from ..files import csv_text, read_csv, replace_file
+from ..paths import ROOT
+from ..vocabulary import VALUE_COLUMNS, value_token
+
+DATA = ROOT / "data"
+MAPPINGS = Path(__file__).resolve().parent / "mappings"
+
+FIGURE_FIELDS = [
+    "figure_id",
+    "platform_id",
+    "jurisdiction_id",
+    "period_start",
+    "period_end",
+    "request_type_id",
+    "metric_id",
+    "value_kind",
+    "value",
+    "value_low",
+    "value_high",
+    "platform_wording",
+    "source_id",
+    "source_locator",
+    "quote",
+    "notes",
+]
+CORROBORATION_FIELDS = ["figure_id", "source_id", "source_locator", "quote", "notes"]
+
+
+class ImportFailed(Exception):
+    """The file or the mapping cannot be imported; ``problems`` are ``file:line:field: message`` lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Record:
+    """One figure a file states (see the package docstring). Values are canonical number text."""
+
+    platform_id: str
+    jurisdiction_id: str
+    period_start: str  # ISO date
+    period_end: str  # ISO date
+    request_type_id: str
+    metric_id: str
+    value_kind: str  # a key of vocabulary.VALUE_KINDS
+    value: str
+    platform_wording: str
+    source_locator: str
+    quote: str
+    value_low: str = ""
+    value_high: str = ""
+    notes: str = ""
+    figure_id: str = ""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A record of the file that becomes no figure, and why."""
+
+    source_locator: str
+    quote: str
+    reason: str
+
+
+@dataclass
+class Parsed:
+    records: list[Record] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format: ``parse(path) -> Parsed``; ``name`` is the CLI's ``<format>``."""
+
+    name: str
+    description: str
+    parse: Callable[[Path], Parsed]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A record whose figure exists with another value.
+
+    ``status``: ``pending`` (not written: add a corrections row or a disagreements row, then
+    import again), ``corrected`` (a corrections row names this new value: written) or
+    ``recorded`` (a disagreement from this source with this value is recorded: nothing to write).
+    """
+
+    figure_id: str
+    old: dict
+    new: dict
+    status: str
+
+
+@dataclass
+class Plan:
+    """What importing a file would do to data/ (see the package docstring)."""
+
+    source_id: str
+    adds: list[dict] = field(default_factory=list)
+    same: list[dict] = field(default_factory=list)
+    corroborations: list[dict] = field(default_factory=list)
+    corroborated: list[dict] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+
+    @property
+    def pending(self) -> list[Change]:
+        return [c for c in self.changes if c.status == "pending"]
+
+    @property
+    def writes_nothing(self) -> bool:
+        return not (self.adds or self.corroborations or any(c.status == "corrected" for c in self.changes))
+
+
+# Mappings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A format's category table: (field, label, scope) → maps_to, wording, notes.
+
+    ``field`` names what is mapped (request_type, metric, section, ...), ``label`` is the
+    platform's own text, ``scope`` narrows a row (e.g. to one country code; empty = any), and an
+    empty ``maps_to`` means "not a figure", with the reason in ``notes``.
+    """
+
+    name: str
+    rows: dict[tuple[str, str, str], dict]
+
+    def find(self, field_name: str, label: str, scope: str = "") -> dict | None:
+        key = (field_name, label.strip())
+        return self.rows.get((*key, scope)) or self.rows.get((*key, ""))
+
+    def labels(self, field_name: str) -> list[str]:
+        return sorted({label for f, label, _ in self.rows if f == field_name})
+
+
+def read_mapping(name: str, folder: Path = MAPPINGS) -> Mapping:
+    """``mappings/<name>.csv`` (columns field,label,scope,maps_to,wording,notes) as a ``Mapping``."""
+    rows = {}
+    for row in read_csv(folder / f"{name}.csv"):
+        rows[(row["field"], row["label"], row.get("scope", ""))] = row
+    return Mapping(name, rows)
+
+
+# Jurisdictions --------------------------------------------------------------------------
+
+
+class JurisdictionLookup:
+    """Country names and codes → jurisdiction_id, through data/jurisdictions.csv, pycountry and
+    the explicit exceptions in ``mappings/jurisdictions.csv`` (never by guesswork)."""
+
+    def __init__(self, data_dir: Path = DATA, folder: Path = MAPPINGS):
+        rows = read_csv(data_dir / "jurisdictions.csv")
+        self.ids = {r["jurisdiction_id"] for r in rows}
+        self.by_code = {}
+        for r in rows:
+            for code in (r["alpha2"], r["alpha3"]):
+                if code:
+                    self.by_code[code.upper()] = r["jurisdiction_id"]
+        self.by_name = {r["name"].casefold(): r["jurisdiction_id"] for r in rows}
+        self.exceptions = {r["label"].casefold(): r["jurisdiction_id"] for r in read_csv(folder / "jurisdictions.csv")}
+
+    def code(self, code: str) -> str | None:
+        return self.by_code.get(code.strip().upper())
+
+    def name(self, name: str) -> str | None:
+        key = " ".join(name.split()).casefold()
+        if key in self.exceptions:
+            return self.exceptions[key] or None
+        if key in self.by_name:
+            return self.by_name[key]
+        try:
+            country = pycountry.countries.lookup(key)
+        except LookupError:
+            return None
+        return self.by_code.get(country.alpha_3)
+
+
+_LOOKUPS: dict[tuple[Path, Path], JurisdictionLookup] = {}
+
+
+def jurisdiction_lookup(data_dir: Path = DATA, folder: Path = MAPPINGS) -> JurisdictionLookup:
+    key = (data_dir, folder)
+    if key not in _LOOKUPS:
+        _LOOKUPS[key] = JurisdictionLookup(data_dir, folder)
+    return _LOOKUPS[key]
+
+
+# Cells ----------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+
+
+def number_cell(text: str) -> str | None:
+    """A file's number cell as canonical text: "1,234" → "1234", "0.50" → "0.5", "" → None.
+
+    Raises ValueError for anything else ("n/a", "1e3", "12%"), so a parser can skip it with a reason.
+    """
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    if text == "":
+        return None
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        raise ValueError(f"not a number: {text!r}")
+    number = Decimal(text)
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def period_of_end(end: date, months: int) -> tuple[str, str]:
+    """The period of ``months`` months ending on ``end`` (a month's last day), as ISO dates."""
+    month = end.month - months + 1
+    year = end.year
+    while month < 1:
+        month += 12
+        year -= 1
+    return date(year, month, 1).isoformat(), end.isoformat()
+
+
+def figure_id_for(record: Record) -> str:
+    """The standard id: ``<platform>-<jurisdiction>-<period label>-<request type>-<metric>``."""
+    if record.figure_id:
+        return record.figure_id
+    start, end = date.fromisoformat(record.period_start), date.fromisoformat(record.period_end)
+    label = rules.period_label(start, end)
+    return f"{record.platform_id}-{record.jurisdiction_id.lower()}-{label}-{record.request_type_id}-{record.metric_id}"
+
+
+# Plan -----------------------------------------------------------------------------------
+
+
+def _token(row: dict) -> str:
+    numbers = {}
+    for name in VALUE_COLUMNS:
+        text = row.get(name) or ""
+        try:
+            numbers[name] = str(Decimal(text).normalize()) if text else ""
+        except InvalidOperation:
+            numbers[name] = text
+    return value_token({**row, **numbers})
+
+
+def _natural_key(row: dict) -> tuple:
+    return (
+        row["platform_id"],
+        row["jurisdiction_id"],
+        row["period_start"],
+        row["period_end"],
+        row["request_type_id"],
+        row["metric_id"],
+    )
+
+
+def _vocabulary_problems(records: list[Record], data_dir: Path) -> list[str]:
+    known = {
+        "platform_id": {r["platform_id"] for r in read_csv(data_dir / "platforms.csv")},
+        "jurisdiction_id": {r["jurisdiction_id"] for r in read_csv(data_dir / "jurisdictions.csv")},
+        "request_type_id": {r["request_type_id"] for r in read_csv(data_dir / "request_types.csv")},
+        "metric_id": {r["metric_id"] for r in read_csv(data_dir / "metrics.csv")},
+    }
+    problems = []
+    for record in records:
+        for column, ids in known.items():
+            value = getattr(record, column)
+            if value not in ids:
+                problems.append(f"{record.source_locator}:{column}: {value!r} is not in data/ ({column})")
+    return problems
+
+
+def _figure_row(record: Record, figure_id: str, source_id: str) -> dict:
+    row = {name: getattr(record, name, "") for name in FIGURE_FIELDS if name not in ("figure_id", "source_id")}
+    return {**row, "figure_id": figure_id, "source_id": source_id}
+
+
+def plan_import(parsed: Parsed, source_id: str, data_dir: Path = DATA) -> Plan:
+    """Decide what each parsed record does to data/ (see the package docstring).
+
+    Raises ImportFailed when the source is not in data/sources.csv or a record names an id that
+    data/ does not define (a mapping to fix, not a record to skip).
+    """
+    sources = {r["source_id"]: r for r in read_csv(data_dir / "sources.csv")}
+    if source_id not in sources:
+        raise ImportFailed(
+            [f"{data_dir / 'sources.csv'}:-:source_id: {source_id!r} is not a source; add its row first"]
+        )
+    problems = _vocabulary_problems(parsed.records, data_dir)
+    if problems:
+        raise ImportFailed(problems)
+
+    figures = {r["figure_id"]: r for r in read_csv(data_dir / "figures.csv")}
+    by_key = {_natural_key(r): fid for fid, r in figures.items()}
+    corroborated = {(r["figure_id"], r["source_id"]) for r in read_csv(data_dir / "corroborations.csv")}
+    disputed = defaultdict(set)
+    for row in read_csv(data_dir / "disagreements.csv"):
+        if row["claimed_value"]:
+            disputed[(row["figure_id"], row["source_id"])].add(Decimal(row["claimed_value"]))
+    corrected = defaultdict(set)
+    for row in read_csv(data_dir / "corrections.csv"):
+        corrected[row["figure_id"]].add(row["new_value"])
+
+    plan = Plan(source_id, skips=list(parsed.skips))
+    # The same figure twice in one file: the same value is a repeat; different values are a
+    # conflict the curator must settle, so neither is taken.
+    by_id: dict[str, list[Record]] = defaultdict(list)
+    for record in parsed.records:
+        row = _figure_row(record, figure_id_for(record), source_id)
+        by_id[by_key.get(_natural_key(row), row["figure_id"])].append(record)
+    for figure_id in sorted(by_id):
+        records = by_id[figure_id]
+        first = _figure_row(records[0], figure_id, source_id)
+        tokens = {_token(_figure_row(r, figure_id, source_id)) for r in records}
+        if len(tokens) > 1:
+            for record in records:
+                others = "; ".join(r.source_locator for r in records if r is not record)
+                plan.skips.append(
+                    Skip(
+                        record.source_locator,
+                        record.quote,
+                        f"the file gives {figure_id} again with another value ({others})",
+                    )
+                )
+            continue
+        for record in records[1:]:
+            plan.skips.append(
+                Skip(
+                    record.source_locator, record.quote, f"repeats {first['source_locator']} ({figure_id}, same value)"
+                )
+            )
+        existing = figures.get(figure_id)
+        if existing is None:
+            plan.adds.append(first)
+            continue
+        new_token = _token(first)
+        if _token(existing) == new_token:
+            if existing["source_id"] == source_id:
+                plan.same.append(existing)
+            elif (figure_id, source_id) in corroborated:
+                plan.corroborated.append(existing)
+            else:
+                plan.corroborations.append(
+                    {
+                        "figure_id": figure_id,
+                        "source_id": source_id,
+                        "source_locator": first["source_locator"],
+                        "quote": first["quote"],
+                        "notes": "",
+                    }
+                )
+            continue
+        if new_token in corrected.get(figure_id, set()):
+            status = "corrected"
+        elif first["value"] and Decimal(first["value"]) in disputed.get((figure_id, source_id), set()):
+            status = "recorded"
+        else:
+            status = "pending"
+        plan.changes.append(Change(figure_id, existing, first, status))
+    plan.adds.sort(key=lambda r: r["figure_id"])
+    plan.corroborations.sort(key=lambda r: (r["figure_id"], r["source_id"]))
+    return plan
+
+
+def write_plan(plan: Plan, data_dir: Path = DATA) -> dict[str, int]:
+    """Write the plan's adds, corroborations and corrected values; pending changes stay unwritten.
+
+    Returns rows written per file (``{"figures.csv": n, "corroborations.csv": m}``); a file with
+    nothing to write is left untouched.
+    """
+    written = {}
+    corrected = {c.figure_id: c.new for c in plan.changes if c.status == "corrected"}
+    if plan.adds or corrected:
+        path = data_dir / "figures.csv"
+        rows = {r["figure_id"]: r for r in read_csv(path)}
+        for figure_id, new in corrected.items():
+            rows[figure_id] = {**new, "figure_id": figure_id}
+        for row in plan.adds:
+            rows[row["figure_id"]] = row
+        replace_file(path, csv_text(FIGURE_FIELDS, [rows[k] for k in sorted(rows)]).encode("utf-8"))
+        written["figures.csv"] = len(plan.adds) + len(corrected)
+    if plan.corroborations:
+        path = data_dir / "corroborations.csv"
+        rows = {(r["figure_id"], r["source_id"]): r for r in read_csv(path)}
+        for row in plan.corroborations:
+            rows[(row["figure_id"], row["source_id"])] = row
+        replace_file(path, csv_text(CORROBORATION_FIELDS, [rows[k] for k in sorted(rows)]).encode("utf-8"))
+        written["corroborations.csv"] = len(plan.corroborations)
+    return written
+
+
+def with_notes(record: Record, notes: str) -> Record:
+    """``record`` with ``notes`` (the mapping's note for its category)."""
+    return replace(record, notes=notes)

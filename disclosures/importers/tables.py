@@ -1,0 +1,44 @@
+"""Reading a platform's CSV with each record's exact text and line, for quotes and locators."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Line:
+    """One CSV record: its first line number (1-based, header = 1), exact text and cells."""
+
+    number: int
+    text: str
+    cells: list[str]
+
+    def get(self, header: list[str], name: str) -> str:
+        index = header.index(name)
+        return self.cells[index] if index < len(self.cells) else ""
+
+
+def csv_lines(path: Path) -> tuple[list[str], Iterator[Line]]:
+    """The header and the records of a UTF-8 CSV (BOM tolerated), each with its exact text.
+
+    A quoted cell may hold commas ("1,234") or line breaks; the record's text then spans lines.
+    """
+    raw = path.read_text(encoding="utf-8-sig").splitlines()
+
+    def records() -> Iterator[Line]:
+        reader = csv.reader(raw[1:])
+        previous = 1
+        for cells in reader:
+            last = reader.line_num + 1
+            text = "\n".join(raw[previous:last])
+            number = previous + 1
+            previous = last
+            if not any(c.strip() for c in cells):
+                continue
+            yield Line(number, text, cells)
+
+    header = next(csv.reader(raw[:1]), []) if raw else []
+    return [h.strip() for h in header], records()

@@ -1,0 +1,116 @@
+"""Freshness ("dataset up to X; platform has published up to Y") and coverage, for every platform."""
+
+from disclosures import build
+from tests.conftest import rows
+
+
+def test_every_platform_has_a_freshness_row_with_its_dataset_end(real_db):
+    platforms = rows(real_db, "SELECT platform_id FROM platforms ORDER BY platform_id")
+    freshness = rows(real_db, "SELECT platform_id FROM platform_freshness ORDER BY platform_id")
+    assert freshness == platforms
+    columns = [r[1] for r in rows(real_db, "PRAGMA table_info(platform_freshness)")]
+    assert columns == ["platform_id", "dataset_up_to", "published_up_to", "cadence", "source_id"]
+    wrong = rows(
+        real_db,
+        """SELECT fr.platform_id FROM platform_freshness fr
+           WHERE fr.dataset_up_to IS NOT (SELECT max(period_end) FROM figures f
+                                          WHERE f.platform_id = fr.platform_id AND f.is_derived = 0)""",
+    )
+    assert wrong == []
+
+
+def test_microsoft_freshness_says_how_far_behind_the_dataset_is(real_db):
+    (row,) = rows(
+        real_db,
+        "SELECT dataset_up_to, published_up_to, cadence, source_id, statement FROM freshness WHERE platform_id = 'microsoft'",
+    )
+    dataset_up_to, published_up_to, cadence, source_id, statement = row
+    assert (published_up_to, cadence) == ("2025-06-30", "half-yearly")
+    assert source_id == "krmaynard-microsoft-lerr-json-47ca656"
+    assert statement == f"dataset up to {dataset_up_to}; platform has published up to 2025-06-30"
+    (quote,) = rows(real_db, "SELECT freshness_quote FROM platforms WHERE platform_id = 'microsoft'")[0]
+    assert "2025-H1" in quote
+
+
+def test_a_platform_without_counts_says_so(real_db):
+    assert rows(real_db, "SELECT statement FROM freshness WHERE platform_id = 'signal'") == [
+        ("dataset has no figures; platform publishes cases, not counts",)
+    ]
+
+
+def test_every_comparison_row_carries_the_freshness_statement(site):
+    data = site.get("/disclosures/compare_platforms.json?jurisdiction=DEU&_shape=array").json()
+    assert len({r["platform_id"] for r in data}) >= 3
+    for row in data:
+        assert row["freshness"].startswith("dataset up to ") and "; platform has published up to " in row["freshness"]
+        assert row["source_tier"]
+
+
+def test_the_apple_coverage_matrix_and_cells_agree(real_db):
+    # One platform in detail: every cell of its matrix is one of the five statuses, and the long
+    # view (coverage_cells) has exactly one row per jurisdiction × period of the platform.
+    statuses = {"reported", "derived", "not_reported", "withheld", "missing"}
+    periods = rows(
+        real_db, "SELECT count(DISTINCT period_start || period_end) FROM figures WHERE platform_id = 'apple'"
+    )
+    places = rows(real_db, "SELECT count(DISTINCT jurisdiction_id) FROM figures WHERE platform_id = 'apple'")
+    cells = rows(real_db, "SELECT status, count(*) FROM coverage_cells WHERE platform_id = 'apple' GROUP BY status")
+    assert sum(n for _, n in cells) == periods[0][0] * places[0][0]
+    assert {s for s, _ in cells} <= statuses and "reported" in {s for s, _ in cells}
+    matrix = rows(real_db, "SELECT * FROM apple_coverage")
+    assert len(matrix) == places[0][0]
+    assert {cell for row in matrix for cell in row[2:]} <= statuses
+
+
+def test_coverage_marks_withheld_and_not_reported_and_prefers_a_reported_value(tmp_path):
+    import sqlite3
+
+    import sqlite_utils
+
+    from disclosures import freshness
+
+    db = sqlite_utils.Database(sqlite3.connect(tmp_path / "c.db"))
+    db["figures"].insert_all(
+        {
+            "figure_id": f"f{i}",
+            "platform_id": "p",
+            "jurisdiction_id": j,
+            "period_start": "2024-01-01",
+            "period_end": end,
+            "period_label": end,
+            "period_kind": "half",
+            "value_kind": kind,
+            "is_derived": derived,
+        }
+        for i, (j, end, kind, derived) in enumerate(
+            [
+                ("DEU", "2024-06-30", "exact", 0),
+                ("DEU", "2024-06-30", "withheld", 0),
+                ("FRA", "2024-06-30", "withheld", 0),
+                ("ITA", "2024-06-30", "not_reported", 0),
+                ("ITA", "2024-12-31", "exact", 1),
+            ]
+        )
+    )
+    for view, sql in freshness.VIEWS.items():
+        if view != "freshness":
+            db.create_view(view, sql)
+    db.conn.commit()
+    got = rows(tmp_path / "c.db", "SELECT jurisdiction_id, period_end, status FROM coverage_cells ORDER BY 1, 2")
+    assert got == [
+        ("DEU", "2024-06-30", "reported"),
+        ("DEU", "2024-12-31", "missing"),
+        ("FRA", "2024-06-30", "withheld"),
+        ("FRA", "2024-12-31", "missing"),
+        ("ITA", "2024-06-30", "not_reported"),
+        ("ITA", "2024-12-31", "derived"),
+    ]
+
+
+def test_resources_load_after_the_tables_they_reference():
+    resources = [
+        {"name": "platforms", "schema": {"foreignKeys": [{"reference": {"resource": "sources"}}]}},
+        {"name": "sources", "schema": {"foreignKeys": [{"reference": {"resource": "source_tiers"}}]}},
+        {"name": "source_tiers", "schema": {}},
+    ]
+    assert [r["name"] for r in build.load_order(resources)] == ["source_tiers", "sources", "platforms"]
