@@ -64,17 +64,24 @@ def source_cell(value, database, datasette):
         columns = {r[1] for r in (await db.execute("PRAGMA table_info(sources)")).rows}
         if "tier" not in columns:
             return None  # Datasette's own foreign-key link, until the build writes tiers
-        found = (await db.execute("SELECT title, tier FROM sources WHERE source_id = ?", [source_id])).rows
+        if await db.table_exists("source_tiers"):
+            sql = """SELECT s.title, s.tier, t.rank, t.label FROM sources s
+                     LEFT JOIN source_tiers t ON t.tier_id = s.tier WHERE s.source_id = ?"""
+        else:
+            sql = "SELECT title, tier, NULL, NULL FROM sources WHERE source_id = ?"
+        found = (await db.execute(sql, [source_id])).rows
         if not found:
             return None
-        title, tier = found[0]
+        title, tier, rank, label = found[0]
         link = markupsafe.Markup('<a href="{0}">{1}</a>&nbsp;<em>{2}</em>').format(
             datasette.urls.row(database, "sources", tilde_encode(source_id)), title, source_id
         )
         if tier is None:
             return link
-        return link + markupsafe.Markup(
-            ' <span class="tier-badge" title="Source tier: 1 is the platform\'s own report, 6 press paraphrase">tier {0}</span>'
-        ).format(tier)
+        badge = markupsafe.Markup(' <span class="tier-badge" title="{0}">tier {1}</span>').format(
+            f"Source tier {rank} of 6 (1 is the platform's own report): {label}" if rank else str(tier),
+            rank if rank else tier,
+        )
+        return link + badge
 
     return inner

@@ -196,14 +196,21 @@ def test_no_chart_line_joins_overlapping_periods(site):
                     assert before["end"] <= after["start"], (chart["title"], series["label"])
 
 
-def test_charts_mark_derived_periods_and_carry_events_and_a_citation(site):
+def test_charts_mark_derived_periods_and_carry_events_and_a_citation(site, real_db):
     charts = charts_of(site.get("/country/USA").text)
     telegram = next(c for c in charts if c["title"].startswith("Telegram"))
     derived = [p for s in telegram["series"] for p in s["points"] if p["derived"]]
     # Fulfilled requests and affected users: each has its Oct–Dec 2024 derived from 2024 minus Jan–Sep.
     assert [p["period"] for p in derived] == ["Oct–Dec 2024"] * len(telegram["series"])
     assert "2024-08-24" in [e["event_date"] for e in telegram["events"]]
-    assert telegram["citation"].startswith("Platform Disclosures, version 0.1.0")
+    ((version, state, released),) = rows(
+        real_db,
+        "SELECT d.version, d.release_state, r.date FROM dataset d LEFT JOIN releases r ON r.version = d.latest_release",
+    )
+    dated = released if state == "released" else "unreleased"
+    assert telegram["citation"].startswith(
+        f"Platform Disclosures, version {version} ({dated}): Telegram, United States"
+    )
     assert telegram["page_url"] in telegram["citation"]
     assert site.get(unescape(telegram["page_url"]).split("localhost", 1)[-1]).status_code == 200
 
@@ -347,33 +354,62 @@ def test_figures_table_has_the_period_facet_and_a_derived_badge(site):
     assert any(r["value"] == "20240101-20240930" for r in facet["results"])
 
 
-# Freshness and tiers, which another build step adds: rendered when present ---------------------
+# Freshness and tiers (the build's platform_freshness table and sources.tier) -------------------
+
+
+def test_platform_pages_and_the_comparison_say_when_a_platform_has_published_more(site, real_db):
+    behind = rows(
+        real_db,
+        """SELECT f.platform_id, p.name, f.dataset_up_to, f.published_up_to FROM platform_freshness f
+           JOIN platforms p USING (platform_id) WHERE f.published_up_to > f.dataset_up_to ORDER BY 1""",
+    )
+    assert behind, "the data has a platform whose newest published period is not in the dataset yet"
+    for platform_id, name, dataset_up_to, published_up_to in behind:
+        page = site.get(f"/platform/{platform_id}").text
+        assert f"Dataset up to <strong>{dataset_up_to}</strong>" in page
+        assert f"{unescape(name)} has published up to <strong>{published_up_to}</strong>" in unescape(page)
+    platform_id, name, _, published_up_to = behind[0]
+    ((country,),) = rows(
+        real_db,
+        "SELECT jurisdiction_id FROM figures WHERE platform_id = ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+        platform_id,
+    )
+    compared = unescape(site.get(f"/compare?jurisdiction={country}&platform={platform_id}").text)
+    assert f"{name} has published up to {published_up_to}" in compared
+
+
+def test_the_source_tier_sits_beside_the_source(site, real_db):
+    ((figure_id, rank),) = rows(
+        real_db,
+        """SELECT f.figure_id, t.rank FROM figures f JOIN sources s USING (source_id)
+           JOIN source_tiers t ON t.tier_id = s.tier WHERE f.figure_id = 'telegram-usa-2024-ip_or_phone-requests_fulfilled'""",
+    )
+    table = site.get(f"/disclosures/figures?figure_id={figure_id}").text
+    assert f'">tier {rank}</span>' in table
 
 
 @pytest.fixture(scope="module")
-def site_with_freshness(real_build, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("fresh")
+def site_before_freshness(real_build, tmp_path_factory):
+    """The site over a build without platform_freshness and tiers, as it was before the build wrote them."""
+    folder = tmp_path_factory.mktemp("before")
     shutil.copytree(real_build, folder, dirs_exist_ok=True)
     with sqlite3.connect(folder / DATABASE_FILE) as conn:
+        kept = [r[1] for r in conn.execute("PRAGMA table_info(sources)") if r[1] != "tier"]
+        columns = ", ".join(f'"{c}"' for c in kept)
         conn.executescript(
-            """CREATE TABLE platform_freshness (platform_id TEXT PRIMARY KEY, dataset_up_to TEXT,
-                 published_up_to TEXT, cadence TEXT, source_id TEXT);
-               INSERT INTO platform_freshness VALUES ('google', '2022-12-31', '2025-06-30', 'half-yearly', NULL);
-               ALTER TABLE sources ADD COLUMN tier INTEGER;
-               UPDATE sources SET tier = 4 WHERE source_id = (SELECT source_id FROM figures
-                 WHERE figure_id = 'telegram-usa-2024-ip_or_phone-requests_fulfilled');"""
+            f"""PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON;
+                DROP VIEW IF EXISTS freshness; DROP TABLE platform_freshness;
+                CREATE TABLE sources_before AS SELECT {columns} FROM sources;
+                DROP TABLE sources; ALTER TABLE sources_before RENAME TO sources;"""
         )
     (folder / "inspect-data.json").unlink()
     return Site(site_module.in_process(folder))
 
 
-def test_freshness_and_tiers_show_once_the_build_writes_them(site_with_freshness, site):
-    page = site_with_freshness.get("/platform/google").text
-    assert "Google has published up to <strong>2025-06-30</strong>" in page and "half-yearly" in page
-    assert "has published up to" not in site.get("/platform/google").text
-    compared = site_with_freshness.get("/compare?jurisdiction=USA&platform=google&platform=meta").text
-    assert "Google has published up to 2025-06-30" in compared
-    table = site_with_freshness.get(
-        "/disclosures/figures?figure_id=telegram-usa-2024-ip_or_phone-requests_fulfilled"
-    ).text
-    assert '<span class="tier-badge"' in table and "tier 4" in table
+def test_pages_work_before_the_build_writes_freshness_and_tiers(site_before_freshness):
+    for path in ("/platform/microsoft", "/platforms", "/compare?jurisdiction=USA", "/country/USA"):
+        response = site_before_freshness.get(path)
+        assert response.status_code == 200, path
+        assert "has published up to" not in response.text
+    table = site_before_freshness.get("/disclosures/figures?_size=5")
+    assert table.status_code == 200 and "tier-badge" not in table.text
