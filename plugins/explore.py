@@ -643,7 +643,8 @@ async def compare_page(datasette, request):
                 cell["flags"].append(
                     {
                         "kind": "fresher",
-                        "text": f"{cell['platform_name']} has published up to {info['published_up_to']}",
+                        "text": f"{cell['platform_name']} has published up to {info['published_up_to']}; "
+                        "this figure is older",
                         "detail": "",
                     }
                 )
