@@ -413,3 +413,15 @@ def test_pages_work_before_the_build_writes_freshness_and_tiers(site_before_fres
         assert "has published up to" not in response.text
     table = site_before_freshness.get("/disclosures/figures?_size=5")
     assert table.status_code == 200 and "tier-badge" not in table.text
+
+
+def test_every_vendored_file_is_the_pinned_npm_file():
+    import hashlib
+
+    from disclosures.paths import STATIC
+
+    manifest = json.loads((STATIC / "vendor" / "manifest.json").read_text(encoding="utf-8"))
+    assert {"countries-50m.json", "topojson-client.min.js", "d3-geo.min.js", "d3-array.min.js"} <= set(manifest)
+    for name, entry in manifest.items():
+        assert entry["registry"] == "npm" and entry["version"], name
+        assert hashlib.sha256((STATIC / "vendor" / name).read_bytes()).hexdigest() == entry["sha256"], name
