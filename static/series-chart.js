@@ -69,8 +69,10 @@
   function calendarTicks(axis) {
     var first = new Date(axis.min).getUTCFullYear(), last = new Date(axis.max).getUTCFullYear() + 1;
     var years = last - first, ticks = [];
-    var months = years <= 3 ? [0, 3, 6, 9] : [0];
-    var step = Math.max(1, Math.ceil(years / 8));
+    // On a phone-wide chart, half as many labels, so that they never run into each other.
+    var narrow = axis.chart.width < 600;
+    var months = years <= 3 ? (narrow ? [0, 6] : [0, 3, 6, 9]) : [0];
+    var step = Math.max(1, Math.ceil(years / (narrow ? 4 : 8)));
     for (var y = first; y <= last; y += step) {
       months.forEach(function (m) {
         var v = Date.UTC(y, m, 1);
