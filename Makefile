@@ -59,7 +59,8 @@ lint: $(READY)
 # datasette.io's own CI does after its build.
 # `--get` exits non-zero unless the answer is 200; the pages themselves are not worth printing.
 SMOKE_PATHS := / /figure/telegram-usa-2024-ip_or_phone-requests_fulfilled \
-               '/disclosures/compare_platforms.json?jurisdiction=USA&_shape=array'
+               '/disclosures/compare_platforms.json?jurisdiction=USA&_shape=array' \
+               /country/USA /platform/telegram /compare /telegram-map
 smoke: $(BUILT) $(SITE_READY)
 	@for path in $(SMOKE_PATHS); do \
 	  $(SITE_VENV)/bin/datasette $(SITE_ARGS) --get "$$path" > /dev/null || { echo "smoke: $$path failed"; exit 1; }; \

@@ -28,9 +28,15 @@ def render_cell(row, value, column, table, database, datasette):
         except (IndexError, KeyError):  # the reader hid value_text (?_nocol=value_text)
             return None
         # The number links to the figure's page: its quote, source, inputs and disagreements.
-        return markupsafe.Markup(
+        link = markupsafe.Markup(
             '<a class="figure-page" href="{0}" title="Where this figure comes from">{1}</a>'
         ).format(datasette.urls.path(f"figure/{row['figure_id']}"), shown)
+        # The derived flag is far to the right of the row: say it beside the number.
+        try:
+            derived = row["is_derived"] == 1
+        except (IndexError, KeyError):  # the reader hid is_derived
+            derived = False
+        return link + markupsafe.Markup(' <span class="derived-badge">derived</span>') if derived else link
     if value in (None, ""):
         return None
     if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):

@@ -1,13 +1,25 @@
 #!/bin/sh
-# Refresh static/vendor/ from the npm registry: the site's JavaScript ships with it, no CDN.
-# Needs npm (only for maintainers; users get the committed files). Usage: sh scripts/vendor_js.sh 4.6.1
+# Refresh static/vendor/ from the npm registry: the site's JavaScript and the world map ship with
+# it, no CDN. Needs npm (only for maintainers; users get the committed files).
+# Usage: sh scripts/vendor_js.sh   (the versions are pinned below; change one, rerun, commit)
+# Then update static/vendor/manifest.json with the sha256 and tarball integrity it prints.
 set -eu
-version="${1:?usage: vendor_js.sh VERSION}"
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "chart.js@$version" >/dev/null && tar xzf chart.js-*.tgz)
-cp "$work/package/dist/chart.umd.min.js" static/vendor/
-cp "$work/package/LICENSE.md" static/vendor/chart.js.LICENSE.md
-echo "Now update static/vendor/manifest.json: version $version, sha256 $(sha256sum static/vendor/chart.umd.min.js | cut -d' ' -f1)"
-echo "and tarball_integrity $(npm view "chart.js@$version" dist.integrity)"
+
+# package@version  file-in-package  license-file-in-package  name-in-static/vendor
+vendor() {
+  (cd "$work" && rm -rf package && npm pack --silent "$1" >/dev/null && tar xzf ./*.tgz && rm ./*.tgz)
+  cp "$work/package/$2" "static/vendor/$4"
+  cp "$work/package/$3" "static/vendor/${1%@*}.$(basename "$3")"
+  echo "$4: $1 sha256 $(sha256sum "static/vendor/$4" | cut -d' ' -f1) integrity $(npm view "$1" dist.integrity)"
+}
+
+vendor chart.js@4.6.1 dist/chart.umd.min.js LICENSE.md chart.umd.min.js
+# The Telegram map: world-atlas (Natural Earth 1:50m, keyed by ISO 3166 numeric codes),
+# topojson-client to unpack it and d3-geo (which needs d3-array) to project it.
+vendor world-atlas@2.0.2 countries-50m.json LICENSE countries-50m.json
+vendor topojson-client@3.1.0 dist/topojson-client.min.js LICENSE topojson-client.min.js
+vendor d3-array@3.2.4 dist/d3-array.min.js LICENSE d3-array.min.js
+vendor d3-geo@3.1.1 dist/d3-geo.min.js LICENSE d3-geo.min.js

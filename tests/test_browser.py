@@ -1,5 +1,8 @@
 """Layer (c): the site in a real browser (Debian's Chromium, driven by Playwright)."""
 
+import csv
+import io
+import json
 import os
 import re
 from pathlib import Path
@@ -105,3 +108,128 @@ def test_downloading_the_figures_csv(page, tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("figure_id,platform_id,jurisdiction_id")
     assert len(lines) > 2000
+
+
+# The explore pages: charts, CSV twins, the map, query forms and the phone layout ----------------
+
+PAINTED = """(canvas) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) { if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) n++; }
+    return n;
+}"""
+
+
+def wait_for_charts(page):
+    expected = page.locator("figure.series-chart").count()
+    assert expected > 0
+    page.wait_for_function(
+        f"document.querySelectorAll('figure.series-chart canvas[data-rendered]').length == {expected}"
+    )
+    return page.locator("figure.series-chart canvas")
+
+
+@pytest.mark.parametrize("path", ["/country/USA", "/platform/telegram", "/platform/google"])
+def test_country_and_platform_pages_draw_their_charts(page, path):
+    page.goto(path)
+    canvases = wait_for_charts(page)
+    specs = json.loads(page.locator("#charts-data").text_content())
+    for i in range(canvases.count()):
+        canvas = canvases.nth(i)
+        points = sum(len(s["points"]) for s in specs[i]["series"])
+        assert int(canvas.get_attribute("data-rendered")) == points
+        assert canvas.evaluate(PAINTED) > 2000, specs[i]["title"]
+
+
+def test_a_charts_csv_link_downloads_what_the_chart_shows(page, tmp_path):
+    page.goto(
+        "/chart?platform=telegram&jurisdiction=IND&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled"
+    )
+    wait_for_charts(page)
+    (spec,) = json.loads(page.locator("#charts-data").text_content())
+    shown = sorted((p["figure_id"], float(p["value"]), p["derived"]) for s in spec["series"] for p in s["points"])
+    with page.expect_download() as download_info:
+        page.locator("a.chart-csv").click()
+    path = tmp_path / "chart.csv"
+    download_info.value.save_as(path)
+    downloaded = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert sorted((r["figure_id"], float(r["value"]), r["is_derived"] == "1") for r in downloaded) == shown
+    assert {r["jurisdiction_id"] for r in downloaded} == {"IND", "USA"}
+
+
+def test_a_chart_exports_as_png(page, tmp_path):
+    page.goto("/chart?platform=google&jurisdiction=IND&request_type=all&metric=requests_received")
+    wait_for_charts(page)
+    with page.expect_download() as download_info:
+        page.locator("a.chart-png").click()
+    path = tmp_path / "chart.png"
+    download_info.value.save_as(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+
+
+def test_the_telegram_map_draws_countries_with_and_without_figures(page):
+    page.goto("/telegram-map?period=2024-01-01_2024-09-30")
+    page.wait_for_function("document.getElementById('telegram-map').dataset.rendered > 0")
+    data = json.loads(page.locator("#map-data").text_content())
+    drawn = int(page.locator("#telegram-map").get_attribute("data-rendered"))
+    # Every country with a figure is on the 1:50m atlas except the smallest (it has no shape for them).
+    assert 0.9 * len(data["values"]) <= drawn <= len(data["values"])
+    assert page.locator("#telegram-map path.no-figure").count() > 50
+    assert "no figure" in page.locator("#map-legend").inner_text()
+
+
+def test_an_empty_query_form_opens_on_its_defaults_with_dropdowns(page):
+    page.goto("/disclosures/top_jurisdictions")
+    page.wait_for_url(re.compile(r"platform=telegram"))
+    page.wait_for_selector("form.sql[data-enhanced=true]")
+    assert page.locator("form.sql select[name=platform] option:checked").inner_text() == "Telegram"
+    assert page.locator("form.sql select#qp3 option:checked").inner_text() == "2024"
+    assert page.locator("table.rows-and-columns tbody tr").count() > 10
+    page.locator("form.sql select#qp3").select_option("2025-01-01/2025-03-31")
+    page.locator("form.sql input[type=submit]").click()
+    page.wait_for_url(re.compile(r"period_start=2025-01-01&period_end=2025-03-31"))
+    assert page.locator("table.rows-and-columns tbody tr").count() > 5
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/countries",
+        "/country/USA",
+        "/platform/google",
+        "/platform/telegram",
+        "/compare",
+        "/telegram-map",
+        "/chart",
+        "/disclosures/figures",
+        "/disclosures/top_jurisdictions?platform=telegram&metric=requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31",
+    ],
+)
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, path):
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    try:
+        phone = context.new_page()
+        phone.goto(path)
+        phone.wait_for_load_state("load")
+        widths = phone.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths == [390, 390], path
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_figures_list_shows_value_period_and_platform_first(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    try:
+        phone = context.new_page()
+        phone.goto("/disclosures/figures?_size=3")
+        first_row = phone.locator("table.rows-and-columns tbody tr").first
+        cells = first_row.locator("td").evaluate_all(
+            """cells => cells.filter(c => c.offsetHeight > 0)
+                .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+                .map(c => c.className.match(/col-([a-z_]+)/)[1])"""
+        )
+        assert cells[:3] == ["value", "period_label", "platform_id"]
+        assert first_row.bounding_box()["height"] < 700
+    finally:
+        context.close()

@@ -53,7 +53,7 @@ def test_default_facets_are_present_with_the_right_counts(site, real_db):
         "jurisdiction_id",
         "metric_id",
         "request_type_id",
-        "year",
+        "period_label",
         "period_kind",
         "source_tier",
     }

@@ -1,0 +1,744 @@
+"""Explore and compare: a page per country and per platform, a chart for any series, /compare, the Telegram map.
+
+Every page reads the served database only (the build's tables and views: figures, figures_series,
+coverage, events, platforms, jurisdictions, metrics, request_types, dataset, and, once the build
+writes them, platform_freshness and sources.tier). Charts draw only from ``figures_series``, the
+build's non-overlapping series, and each chart's CSV twin is the same selection of that view
+through Datasette's own table export, so the download is exactly what the chart shows.
+
+Pure helpers (``period_name``, ``headline_request_type``, ``compare_flags``, ``chart_query``) are
+importable and tested on their own.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+import markupsafe
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+PLUGIN = "platform-disclosures"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Count metrics charted together on a country or platform page (one unit, one axis).
+HEADLINE_COUNTS = ("requests_received", "requests_fulfilled", "accounts_specified", "accounts_affected")
+# Shares, each on a chart of its own: a fraction (0 to 1) never shares an axis with a percentage.
+HEADLINE_SHARES = ("percent_requests_some_data", "fraction_requests_some_data")
+# When a platform reports several request types for a country, the one its headline chart uses.
+PREFERRED_REQUEST_TYPES = ("all", "consumer_services", "ip_or_phone", "legal_process")
+TOP_COUNTRIES = 5
+# A compared figure whose period ended this long before the newest one in its row is flagged stale.
+STALE_AFTER_DAYS = 365
+# The columns of a chart's CSV twin, in this order.
+CHART_COLUMNS = (
+    "figure_id",
+    "platform_id",
+    "jurisdiction_id",
+    "request_type_id",
+    "metric_id",
+    "period_start",
+    "period_end",
+    "period_label",
+    "value",
+    "unit",
+    "is_derived",
+)
+UNIT_AXIS = {
+    "count": "number in the period",
+    "percent": "% (as the platform publishes it)",
+    "fraction": "share from 0 to 1 (as the platform publishes it)",
+}
+
+
+def config(datasette) -> dict:
+    return datasette.plugin_config(PLUGIN) or {}
+
+
+def database_name(datasette) -> str:
+    return config(datasette).get("database", "disclosures")
+
+
+async def rows(db, sql: str, params=()) -> list[dict]:
+    return [dict(r) for r in (await db.execute(sql, params)).rows]
+
+
+async def has_table(db, name: str) -> bool:
+    return bool(await rows(db, "SELECT 1 FROM sqlite_master WHERE name = ?", [name]))
+
+
+async def has_column(db, table: str, column: str) -> bool:
+    return any(r["name"] == column for r in await rows(db, "SELECT name FROM pragma_table_info(?)", [table]))
+
+
+# Pure helpers ---------------------------------------------------------------------------------
+
+
+def period_name(start: str, end: str) -> str:
+    """A reader's name for an inclusive ISO period: "Jan–Mar 2025", "2024", "Nov 2014–Feb 2015"."""
+    s, e = date.fromisoformat(start), date.fromisoformat(end)
+    whole_months = s.day == 1 and (e + timedelta(days=1)).day == 1
+    if not whole_months:
+        return f"{s.isoformat()} to {e.isoformat()}"
+    if s.year == e.year:
+        if s.month == 1 and e.month == 12:
+            return str(s.year)
+        if s.month == e.month:
+            return f"{MONTHS[s.month - 1]} {s.year}"
+        return f"{MONTHS[s.month - 1]}–{MONTHS[e.month - 1]} {s.year}"
+    return f"{MONTHS[s.month - 1]} {s.year}–{MONTHS[e.month - 1]} {e.year}"
+
+
+def headline_request_type(counts: dict[str, int]) -> str | None:
+    """The request type a headline chart uses, from {request_type_id: number of series points}."""
+    if not counts:
+        return None
+    for preferred in PREFERRED_REQUEST_TYPES:
+        if preferred in counts:
+            return preferred
+    return sorted(counts, key=lambda r: (-counts[r], r))[0]
+
+
+def shown_value(value, unit: str) -> str:
+    """A stored value as the comparison shows it: counts with separators, fractions as percentages.
+
+    The stored value is never changed; only its display is.
+    """
+    if value is None:
+        return ""
+    if unit == "fraction":
+        return f"{value * 100:,.1f}%".replace(".0%", "%")
+    if unit == "percent":
+        return f"{value:,}%"
+    return f"{value:,}"
+
+
+def compare_flags(cells: list[dict]) -> list[dict]:
+    """Flag each compared figure of one metric and request type against the others in its row.
+
+    ``cells``: dicts with platform_name, period_start, period_end, unit. Returns the same dicts with
+    ``flags``: a list of {"kind", "text", "detail"}, where kind is "period" (a period different
+    from another platform's), "stale" (ends more than STALE_AFTER_DAYS before the newest figure in
+    the row) or "unit" (a fraction shown as a percentage).
+    """
+    newest = max((c["period_end"] for c in cells), default=None)
+    for cell in cells:
+        flags = []
+        period = (cell["period_start"], cell["period_end"])
+        others = sorted(
+            {
+                f"{o['platform_name']}: {period_name(o['period_start'], o['period_end'])}"
+                for o in cells
+                if (o["period_start"], o["period_end"]) != period
+            }
+        )
+        if others:
+            flags.append(
+                {
+                    "kind": "period",
+                    "text": f"different period from {len(others)} other figure{'s' if len(others) != 1 else ''} here",
+                    "detail": "; ".join(others),
+                }
+            )
+        age = (date.fromisoformat(newest) - date.fromisoformat(cell["period_end"])).days
+        if age > STALE_AFTER_DAYS:
+            flags.append(
+                {"kind": "stale", "text": f"stale: ends {age // 30} months before the newest figure here", "detail": ""}
+            )
+        if cell["unit"] == "fraction":
+            flags.append(
+                {"kind": "unit", "text": "published as a fraction from 0 to 1; shown as a percentage", "detail": ""}
+            )
+        cell["flags"] = flags
+    return cells
+
+
+def chart_query(platform: str, jurisdictions: list[str], request_type: str, metrics: list[str]) -> list[tuple]:
+    """Datasette table filters that select exactly one chart's points from figures_series."""
+
+    def one_or_many(column, values):
+        return (column, values[0]) if len(values) == 1 else (f"{column}__in", ",".join(values))
+
+    return [
+        ("platform_id", platform),
+        one_or_many("jurisdiction_id", jurisdictions),
+        ("request_type_id", request_type),
+        one_or_many("metric_id", metrics),
+    ]
+
+
+# Charts ---------------------------------------------------------------------------------------
+
+
+class BadSelection(ValueError):
+    """A chart selection the site cannot draw honestly (e.g. two units on one axis)."""
+
+
+async def dataset_row(db) -> dict:
+    found = await rows(
+        db,
+        """SELECT d.version, d.release_state, r.date AS release_date FROM dataset d
+           LEFT JOIN releases r ON r.version = d.latest_release""",
+    )
+    return found[0] if found else {"version": "unversioned", "release_state": "unreleased", "release_date": None}
+
+
+async def chart(datasette, request, *, platform, jurisdictions, request_type, metrics, title) -> dict | None:
+    """One chart: its series (one per jurisdiction and metric), events, CSV twin and citation.
+
+    Returns None when the selection has no points. Raises BadSelection when the selected metrics
+    have different units.
+    """
+    db = datasette.get_database(database_name(datasette))
+    filters = chart_query(platform, jurisdictions, request_type, metrics)
+    marks = ",".join("?" * len(jurisdictions)), ",".join("?" * len(metrics))
+    points = await rows(
+        db,
+        f"""SELECT s.*, j.name AS jurisdiction_name, m.label AS metric_label
+            FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id) JOIN metrics m USING (metric_id)
+            WHERE s.platform_id = ? AND s.jurisdiction_id IN ({marks[0]}) AND s.request_type_id = ?
+              AND s.metric_id IN ({marks[1]})
+            ORDER BY s.jurisdiction_id, s.metric_id, s.period_start""",
+        [platform, *jurisdictions, request_type, *metrics],
+    )
+    if not points:
+        return None
+    units = {p["unit"] for p in points}
+    if len(units) > 1:
+        raise BadSelection(
+            f"the selected metrics mix units ({', '.join(sorted(units))}); chart them one unit at a time"
+        )
+    unit = units.pop()
+    series: dict[tuple, dict] = {}
+    for p in points:
+        key = (p["jurisdiction_id"], p["metric_id"])
+        if len(jurisdictions) > 1 and len(metrics) > 1:
+            label = f"{p['jurisdiction_name']}: {p['metric_label']}"
+        elif len(jurisdictions) > 1:
+            label = p["jurisdiction_name"]
+        else:
+            label = p["metric_label"]
+        entry = series.setdefault(key, {"label": label, "points": []})
+        entry["points"].append(
+            {
+                "start": p["period_start"],
+                # Exclusive end, so that consecutive periods meet on the time axis.
+                "end": (date.fromisoformat(p["period_end"]) + timedelta(days=1)).isoformat(),
+                "period": period_name(p["period_start"], p["period_end"]),
+                "value": p["value"],
+                "derived": bool(p["is_derived"]),
+                "figure_id": p["figure_id"],
+            }
+        )
+    first, last = min(p["period_start"] for p in points), max(p["period_end"] for p in points)
+    events = await rows(
+        db,
+        """SELECT e.event_id, e.event_date, e.title, s.url FROM events e JOIN sources s USING (source_id)
+           WHERE e.platform_id = ? AND e.event_date BETWEEN ? AND ? ORDER BY e.event_date, e.event_id""",
+        [platform, first, last],
+    )
+    name = database_name(datasette)
+    csv_query = (
+        filters
+        + [("_col", c) for c in CHART_COLUMNS]
+        + [
+            ("_sort", "period_start"),
+            ("_size", "max"),
+            ("_stream", "on"),
+        ]
+    )
+    page_query = [("platform", platform)] + [("jurisdiction", j) for j in jurisdictions]
+    page_query += [("request_type", request_type)] + [("metric", m) for m in metrics]
+    page_url = datasette.absolute_url(request, datasette.urls.path("chart") + "?" + urlencode(page_query))
+    dataset = await dataset_row(db)
+    dated = dataset["release_date"] if dataset["release_state"] == "released" else "unreleased"
+    return {
+        "title": title,
+        "unit": unit,
+        "axis": UNIT_AXIS[unit],
+        "series": list(series.values()),
+        "points": len(points),
+        "derived": sum(1 for p in points if p["is_derived"]),
+        "events": events,
+        "csv_url": datasette.urls.table(name, "figures_series", format="csv") + "?" + urlencode(csv_query),
+        "json_url": datasette.urls.table(name, "figures_series", format="json")
+        + "?"
+        + urlencode(filters + [("_shape", "array"), ("_size", "max"), ("_sort", "period_start")]),
+        "page_url": page_url,
+        "citation": f"Platform Disclosures, version {dataset['version']} ({dated}): {title}. {page_url}",
+    }
+
+
+def embed(value) -> markupsafe.Markup:
+    """JSON for a <script type="application/json"> block."""
+    return markupsafe.Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
+
+
+async def headline_charts(datasette, request, platform: dict, jurisdiction: dict) -> list[dict]:
+    """A platform's headline charts for one jurisdiction: the counts, then each share on its own axis."""
+    db = datasette.get_database(database_name(datasette))
+    found = await rows(
+        db,
+        f"""SELECT request_type_id, metric_id, count(*) AS n FROM figures_series
+            WHERE platform_id = ? AND jurisdiction_id = ?
+              AND metric_id IN ({",".join("?" * (len(HEADLINE_COUNTS) + len(HEADLINE_SHARES)))})
+            GROUP BY request_type_id, metric_id""",
+        [platform["platform_id"], jurisdiction["jurisdiction_id"], *HEADLINE_COUNTS, *HEADLINE_SHARES],
+    )
+    counts: dict[str, int] = {}
+    for r in found:
+        counts[r["request_type_id"]] = counts.get(r["request_type_id"], 0) + r["n"]
+    request_type = headline_request_type(counts)
+    if request_type is None:
+        return []
+    label = (await rows(db, "SELECT label FROM request_types WHERE request_type_id = ?", [request_type]))[0]["label"]
+    present = {r["metric_id"] for r in found if r["request_type_id"] == request_type}
+    charts = []
+    groups = [[m for m in HEADLINE_COUNTS if m in present]] + [[m] for m in HEADLINE_SHARES if m in present]
+    for metrics in groups:
+        if not metrics:
+            continue
+        what = "counts" if metrics[0] in HEADLINE_COUNTS else "share with some data produced"
+        drawn = await chart(
+            datasette,
+            request,
+            platform=platform["platform_id"],
+            jurisdictions=[jurisdiction["jurisdiction_id"]],
+            request_type=request_type,
+            metrics=metrics,
+            title=f"{platform['name']}, {jurisdiction['name']}: {label.lower()}, {what}",
+        )
+        if drawn:
+            charts.append(drawn)
+    return charts
+
+
+# Pages ----------------------------------------------------------------------------------------
+
+
+async def render(datasette, request, template: str, context: dict, status: int = 200) -> Response:
+    context = {**context, "database_name": database_name(datasette)}
+    return Response.html(await datasette.render_template(template, context, request=request), status=status)
+
+
+async def not_found(datasette, request, message: str) -> Response:
+    return await render(
+        datasette, request, "error.html", {"ok": False, "error": message, "status": 404, "title": "Not found"}, 404
+    )
+
+
+async def bad_request(datasette, request, message: str) -> Response:
+    return await render(
+        datasette, request, "error.html", {"ok": False, "error": message, "status": 400, "title": "Bad request"}, 400
+    )
+
+
+async def freshness(db) -> dict[str, dict]:
+    """platform_freshness rows by platform_id, once the build writes that table; else empty."""
+    if not await has_table(db, "platform_freshness"):
+        return {}
+    return {r["platform_id"]: r for r in await rows(db, "SELECT * FROM platform_freshness")}
+
+
+async def countries_page(datasette, request):
+    db = datasette.get_database(database_name(datasette))
+    found = await rows(
+        db,
+        """SELECT j.jurisdiction_id, j.name, j.kind, count(f.figure_id) AS figures,
+                  count(DISTINCT f.platform_id) AS platforms, max(f.period_end) AS newest
+           FROM jurisdictions j LEFT JOIN figures f USING (jurisdiction_id)
+           GROUP BY j.jurisdiction_id ORDER BY j.kind = 'scope' DESC, j.name""",
+    )
+    return await render(datasette, request, "explore/countries.html", {"jurisdictions": found})
+
+
+async def country_page(datasette, request):
+    db = datasette.get_database(database_name(datasette))
+    found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [request.url_vars["iso3"].upper()])
+    if not found:
+        return await not_found(datasette, request, f"No jurisdiction {request.url_vars['iso3']}")
+    jurisdiction = found[0]
+    newest_sql = (await datasette.get_canned_query(database_name(datasette), "country_newest", None))["sql"]
+    newest = await rows(db, newest_sql, {"jurisdiction": jurisdiction["jurisdiction_id"]})
+    for r in newest:
+        r["period"] = period_name(r["period_start"], r["period_end"])
+    platforms = await rows(db, "SELECT * FROM platforms ORDER BY name")
+    reporting = {r["platform_id"] for r in newest}
+    charts = []
+    for platform in platforms:
+        if platform["platform_id"] in reporting:
+            charts.extend(await headline_charts(datasette, request, platform, jurisdiction))
+    # Every period of Telegram's bot, and this jurisdiction's status in it (coverage is the build's view).
+    telegram = await rows(
+        db,
+        """SELECT p.period_start, p.period_end, coalesce(c.status, 'missing') AS status
+           FROM (SELECT DISTINCT period_start, period_end FROM coverage WHERE platform_id = 'telegram') p
+           LEFT JOIN coverage c ON c.platform_id = 'telegram' AND c.jurisdiction_id = ?
+             AND c.period_start = p.period_start AND c.period_end = p.period_end
+           ORDER BY p.period_start, p.period_end DESC""",
+        [jurisdiction["jurisdiction_id"]],
+    )
+    for t in telegram:
+        t["period"] = period_name(t["period_start"], t["period_end"])
+    if all(t["status"] == "missing" for t in telegram):
+        telegram = []
+    fresh = await freshness(db)
+    name = database_name(datasette)
+    twin = urlencode({"jurisdiction": jurisdiction["jurisdiction_id"]})
+    context = {
+        "jurisdiction": jurisdiction,
+        "newest": newest,
+        "charts": charts,
+        "charts_json": embed(charts),
+        "missing_platforms": [p for p in platforms if p["platform_id"] not in reporting],
+        "telegram": telegram,
+        "freshness": fresh,
+        "csv_url": datasette.urls.query(name, "country_newest", format="csv") + "?" + twin + "&_size=max",
+        "json_url": datasette.urls.query(name, "country_newest", format="json") + "?" + twin + "&_shape=array",
+    }
+    return await render(datasette, request, "explore/country.html", context)
+
+
+async def platforms_page(datasette, request):
+    db = datasette.get_database(database_name(datasette))
+    found = await rows(
+        db,
+        """SELECT p.platform_id, p.name, p.operator, count(f.figure_id) AS figures,
+                  count(DISTINCT f.jurisdiction_id) AS jurisdictions, min(f.period_start) AS first, max(f.period_end) AS newest
+           FROM platforms p LEFT JOIN figures f USING (platform_id) GROUP BY p.platform_id ORDER BY p.name""",
+    )
+    return await render(
+        datasette, request, "explore/platforms.html", {"platforms": found, "freshness": await freshness(db)}
+    )
+
+
+async def platform_page(datasette, request):
+    db = datasette.get_database(database_name(datasette))
+    found = await rows(db, "SELECT * FROM platforms WHERE platform_id = ?", [request.url_vars["platform_id"]])
+    if not found:
+        return await not_found(datasette, request, f"No platform {request.url_vars['platform_id']}")
+    platform = found[0]
+    pid = platform["platform_id"]
+    reports = await rows(
+        db,
+        """SELECT m.metric_id, m.label, m.unit, m.definition, group_concat(DISTINCT r.label) AS request_types,
+                  count(*) AS figures
+           FROM figures f JOIN metrics m USING (metric_id) JOIN request_types r USING (request_type_id)
+           WHERE f.platform_id = ? GROUP BY m.metric_id ORDER BY m.label""",
+        [pid],
+    )
+    cadence = await rows(
+        db,
+        """SELECT period_kind, count(DISTINCT period_start || period_end) AS periods FROM figures
+           WHERE platform_id = ? GROUP BY period_kind ORDER BY periods DESC""",
+        [pid],
+    )
+    (span,) = await rows(
+        db, "SELECT min(period_start) AS first, max(period_end) AS newest FROM figures WHERE platform_id = ?", [pid]
+    )
+    # Worldwide (or the widest scope it reports), then its top countries by their largest figure.
+    scope = await rows(
+        db,
+        """SELECT j.* FROM jurisdictions j WHERE j.jurisdiction_id IN (
+             SELECT jurisdiction_id FROM figures_series WHERE platform_id = ?) AND j.kind = 'scope'
+           ORDER BY j.jurisdiction_id = 'WORLD' DESC, j.jurisdiction_id LIMIT 1""",
+        [pid],
+    )
+    charts = await headline_charts(datasette, request, platform, scope[0]) if scope else []
+    top_chart = await top_countries_chart(datasette, request, platform)
+    if top_chart:
+        charts.append(top_chart)
+    periods = await rows(
+        db,
+        """SELECT DISTINCT period_start, period_end FROM coverage WHERE platform_id = ?
+           ORDER BY period_start, period_end""",
+        [pid],
+    )
+    for p in periods:
+        p["name"] = period_name(p["period_start"], p["period_end"])
+    cells = await rows(
+        db,
+        """SELECT c.jurisdiction_id, j.name, c.period_start, c.period_end, c.status, c.figures
+           FROM coverage c JOIN jurisdictions j USING (jurisdiction_id) WHERE c.platform_id = ?
+           ORDER BY j.kind = 'scope' DESC, j.name""",
+        [pid],
+    )
+    matrix: dict[str, dict] = {}
+    for c in cells:
+        row = matrix.setdefault(c["jurisdiction_id"], {"id": c["jurisdiction_id"], "name": c["name"], "cells": {}})
+        row["cells"][(c["period_start"], c["period_end"])] = c
+    name = database_name(datasette)
+    context = {
+        "platform": platform,
+        "reports": reports,
+        "cadence": cadence,
+        "span": span,
+        "freshness": (await freshness(db)).get(pid),
+        "charts": charts,
+        "charts_json": embed(charts),
+        "periods": periods,
+        "matrix": list(matrix.values()),
+        "figures_url": datasette.urls.table(name, "figures"),
+        "events": await rows(db, "SELECT * FROM events WHERE platform_id = ? ORDER BY event_date", [pid]),
+    }
+    return await render(datasette, request, "explore/platform.html", context)
+
+
+async def top_countries_chart(datasette, request, platform: dict) -> dict | None:
+    """The platform's top countries on one metric: the first headline count it reports most."""
+    db = datasette.get_database(database_name(datasette))
+    found = await rows(
+        db,
+        f"""SELECT s.request_type_id, s.metric_id, count(*) AS n FROM figures_series s
+            JOIN jurisdictions j USING (jurisdiction_id)
+            WHERE s.platform_id = ? AND j.kind = 'country' AND s.metric_id IN ({",".join("?" * len(HEADLINE_COUNTS))})
+            GROUP BY s.request_type_id, s.metric_id""",
+        [platform["platform_id"], *HEADLINE_COUNTS],
+    )
+    counts: dict[str, int] = {}
+    for r in found:
+        counts[r["request_type_id"]] = counts.get(r["request_type_id"], 0) + r["n"]
+    request_type = headline_request_type(counts)
+    if request_type is None:
+        return None
+    metric = next(
+        m for m in HEADLINE_COUNTS if any(r["metric_id"] == m and r["request_type_id"] == request_type for r in found)
+    )
+    top = await rows(
+        db,
+        """SELECT s.jurisdiction_id FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)
+           WHERE s.platform_id = ? AND s.request_type_id = ? AND s.metric_id = ? AND j.kind = 'country'
+           GROUP BY s.jurisdiction_id ORDER BY max(s.value) DESC, s.jurisdiction_id LIMIT ?""",
+        [platform["platform_id"], request_type, metric, TOP_COUNTRIES],
+    )
+    labels = await rows(
+        db,
+        """SELECT (SELECT label FROM metrics WHERE metric_id = ?) AS metric,
+                  (SELECT label FROM request_types WHERE request_type_id = ?) AS request_type""",
+        [metric, request_type],
+    )
+    return await chart(
+        datasette,
+        request,
+        platform=platform["platform_id"],
+        jurisdictions=[t["jurisdiction_id"] for t in top],
+        request_type=request_type,
+        metrics=[metric],
+        title=f"{platform['name']}, top {len(top)} countries: {labels[0]['metric'].lower()}, {labels[0]['request_type'].lower()}",
+    )
+
+
+async def chart_page(datasette, request):
+    """/chart?platform=&jurisdiction=&request_type=&metric= (jurisdiction and metric may repeat)."""
+    db = datasette.get_database(database_name(datasette))
+    args = request.args
+    platform = args.get("platform") or "telegram"
+    jurisdictions = [j.upper() for j in args.getlist("jurisdiction") if j] or ["USA"]
+    metrics = [m for m in args.getlist("metric") if m]
+    known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
+    if not known:
+        return await bad_request(datasette, request, f"No platform {platform!r}: pick one from the list")
+    options = await rows(
+        db,
+        """SELECT DISTINCT s.request_type_id, r.label AS request_type, s.metric_id, m.label AS metric, m.unit
+           FROM figures_series s JOIN request_types r USING (request_type_id) JOIN metrics m USING (metric_id)
+           WHERE s.platform_id = ? AND s.jurisdiction_id IN ({})
+           ORDER BY r.label, m.label""".format(",".join("?" * len(jurisdictions))),
+        [platform, *jurisdictions],
+    )
+    counts: dict[str, int] = {}
+    for o in options:
+        counts[o["request_type_id"]] = counts.get(o["request_type_id"], 0) + 1
+    request_type = args.get("request_type") or headline_request_type(counts)
+    if not metrics:
+        metrics = [o["metric_id"] for o in options if o["request_type_id"] == request_type][:1]
+    drawn, message = None, None
+    if request_type and metrics:
+        try:
+            drawn = await chart(
+                datasette,
+                request,
+                platform=platform,
+                jurisdictions=jurisdictions,
+                request_type=request_type,
+                metrics=metrics,
+                title=f"{known[0]['name']}: "
+                + ", ".join(
+                    o["metric"] for o in options if o["metric_id"] in metrics and o["request_type_id"] == request_type
+                )
+                + f" ({', '.join(jurisdictions)}, {request_type})",
+            )
+        except BadSelection as error:
+            return await bad_request(datasette, request, str(error))
+    if drawn is None:
+        message = "No non-overlapping series matches this selection: try another request type or metric."
+    context = {
+        "chart": drawn,
+        "charts_json": embed([drawn] if drawn else []),
+        "message": message,
+        "selected": {
+            "platform": platform,
+            "jurisdictions": jurisdictions,
+            "request_type": request_type,
+            "metrics": metrics,
+        },
+        "platforms": await rows(db, "SELECT platform_id, name FROM platforms ORDER BY name"),
+        "jurisdiction_options": await rows(
+            db,
+            """SELECT DISTINCT j.jurisdiction_id, j.name FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)
+               WHERE s.platform_id = ? ORDER BY j.name""",
+            [platform],
+        ),
+        "request_type_options": sorted(
+            {(o["request_type_id"], o["request_type"]) for o in options}, key=lambda o: o[1]
+        ),
+        "metric_options": sorted(
+            {(o["metric_id"], o["metric"]) for o in options if o["request_type_id"] == request_type}, key=lambda o: o[1]
+        ),
+    }
+    return await render(datasette, request, "explore/chart.html", context)
+
+
+async def compare_page(datasette, request):
+    """/compare?jurisdiction=USA&platform=google&platform=meta: newest figures aligned by metric."""
+    db = datasette.get_database(database_name(datasette))
+    jurisdiction_id = (request.args.get("jurisdiction") or "USA").upper()
+    found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [jurisdiction_id])
+    if not found:
+        return await bad_request(datasette, request, f"No jurisdiction {jurisdiction_id!r}: pick one from the list")
+    available = await rows(
+        db,
+        """SELECT DISTINCT p.platform_id, p.name FROM figures f JOIN platforms p USING (platform_id)
+           WHERE f.jurisdiction_id = ? ORDER BY p.name""",
+        [jurisdiction_id],
+    )
+    chosen = [p for p in request.args.getlist("platform") if p] or [p["platform_id"] for p in available]
+    newest_sql = (await datasette.get_canned_query(database_name(datasette), "country_newest", None))["sql"]
+    figures = [
+        f
+        for f in await rows(db, newest_sql, {"jurisdiction": jurisdiction_id})
+        if f["platform_id"] in chosen and f["value_kind"] == "exact"
+    ]
+    fresh = await freshness(db)
+    groups: dict[tuple, dict] = {}
+    for f in figures:
+        f["period"] = period_name(f["period_start"], f["period_end"])
+        f["shown"] = shown_value(f["value"], f["unit"])
+        group = groups.setdefault(
+            (f["metric_group"], f["request_type_id"]),
+            {
+                "metric_label": f["metric_group_label"],
+                "definition": f["metric_definition"],
+                "request_type": f["request_type_label"],
+                "cells": [],
+            },
+        )
+        group["cells"].append(f)
+    for group in groups.values():
+        compare_flags(group["cells"])
+        for cell in group["cells"]:
+            info = fresh.get(cell["platform_id"])
+            if info and info.get("published_up_to") and info["published_up_to"] > cell["period_end"]:
+                cell["flags"].append(
+                    {
+                        "kind": "fresher",
+                        "text": f"{cell['platform_name']} has published up to {info['published_up_to']}; "
+                        "this figure is older",
+                        "detail": "",
+                    }
+                )
+    ordered = sorted(
+        groups.values(),
+        key=lambda g: (-len({c["platform_id"] for c in g["cells"]}), g["metric_label"], g["request_type"]),
+    )
+    context = {
+        "jurisdiction": found[0],
+        "jurisdictions": await rows(
+            db,
+            """SELECT j.jurisdiction_id, j.name FROM jurisdictions j
+               WHERE j.jurisdiction_id IN (SELECT DISTINCT jurisdiction_id FROM figures) ORDER BY j.name""",
+        ),
+        "available": available,
+        "chosen": chosen,
+        "groups": ordered,
+        "flagged": sum(1 for g in ordered for c in g["cells"] if c["flags"]),
+    }
+    return await render(datasette, request, "explore/compare.html", context)
+
+
+async def telegram_map_page(datasette, request):
+    """/telegram-map?period=START_END&metric=requests_fulfilled: Telegram's figures for one period."""
+    db = datasette.get_database(database_name(datasette))
+    periods = await rows(
+        db,
+        """SELECT period_start, period_end, count(DISTINCT jurisdiction_id) AS countries FROM figures
+           WHERE platform_id = 'telegram' GROUP BY period_start, period_end ORDER BY period_start, period_end""",
+    )
+    for p in periods:
+        p["key"] = f"{p['period_start']}_{p['period_end']}"
+        p["name"] = period_name(p["period_start"], p["period_end"])
+    metric = request.args.get("metric") or "requests_fulfilled"
+    if metric not in ("requests_fulfilled", "accounts_affected"):
+        return await bad_request(datasette, request, "metric must be requests_fulfilled or accounts_affected")
+    default = max(periods, key=lambda p: (p["countries"], p["period_end"]))["key"] if periods else ""
+    key = request.args.get("period") or default
+    period = next((p for p in periods if p["key"] == key), None)
+    if period is None:
+        return await bad_request(datasette, request, f"No Telegram period {key!r}: pick one from the list")
+    values = await rows(
+        db,
+        """SELECT f.jurisdiction_id, j.name, j."numeric", f.value, f.value_text, f.is_derived, f.figure_id
+           FROM figures f JOIN jurisdictions j USING (jurisdiction_id)
+           WHERE f.platform_id = 'telegram' AND f.metric_id = ? AND f.period_start = ? AND f.period_end = ?
+             AND f.value_kind = 'exact' ORDER BY f.value DESC, j.name""",
+        [metric, period["period_start"], period["period_end"]],
+    )
+    missing = await rows(
+        db,
+        """SELECT j.jurisdiction_id, j.name, j."numeric" FROM jurisdictions j
+           WHERE j.kind = 'country' AND j.jurisdiction_id NOT IN (
+             SELECT jurisdiction_id FROM figures WHERE platform_id = 'telegram' AND metric_id = ?
+               AND period_start = ? AND period_end = ? AND value_kind = 'exact')
+           ORDER BY j.name""",
+        [metric, period["period_start"], period["period_end"]],
+    )
+    name = database_name(datasette)
+    twin = [
+        ("platform_id", "telegram"),
+        ("metric_id", metric),
+        ("period_start", period["period_start"]),
+        ("period_end", period["period_end"]),
+        ("value_kind", "exact"),
+    ]
+    twin += [("_col", c) for c in ("jurisdiction_id", "value", "is_derived", "period_label")] + [("_size", "max")]
+    context = {
+        "periods": periods,
+        "period": period,
+        "metric": metric,
+        "values": values,
+        "missing": missing,
+        "map_json": embed(
+            {
+                "values": {v["numeric"]: v for v in values if v["numeric"]},
+                "metric": metric,
+                "period": period["name"],
+                "world": datasette.urls.path("static/vendor/countries-50m.json"),
+            }
+        ),
+        "csv_url": datasette.urls.table(name, "figures", format="csv") + "?" + urlencode(twin),
+    }
+    return await render(datasette, request, "explore/telegram_map.html", context)
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/countries$", countries_page),
+        (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)$", country_page),
+        (r"^/platforms$", platforms_page),
+        (r"^/platform/(?P<platform_id>[A-Za-z0-9_-]+)$", platform_page),
+        (r"^/chart$", chart_page),
+        (r"^/compare$", compare_page),
+        (r"^/telegram-map$", telegram_map_page),
+    ]

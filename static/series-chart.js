@@ -1,0 +1,149 @@
+// Draws every .series-chart figure of a page from the page's #charts-data JSON (Chart.js, vendored).
+// Each figure is drawn as a flat segment over the period it covers, with a gap after it, so that
+// no line joins two periods as if the value changed smoothly, and overlapping periods (which the
+// build keeps out of figures_series) could never share a line. Derived figures are dashed.
+(function () {
+  "use strict";
+  var DAY = 86400000;
+  var COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"];
+
+  function ms(isoDate) { return Date.parse(isoDate + "T00:00:00Z"); }
+
+  // Events: a dashed vertical line with its number at the top; the numbered list sits under the chart,
+  // so no label is clipped by the plot area.
+  var eventLines = {
+    id: "eventLines",
+    afterDatasetsDraw: function (chart, args, options) {
+      var x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+      (options.events || []).forEach(function (event, i) {
+        var px = x.getPixelForValue(ms(event.event_date));
+        if (px < area.left || px > area.right) { return; }
+        ctx.save();
+        ctx.strokeStyle = "#555";
+        ctx.setLineDash([4, 3]);
+        ctx.beginPath(); ctx.moveTo(px, area.top + 14); ctx.lineTo(px, area.bottom); ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = "#222";
+        ctx.font = "bold 11px sans-serif";
+        ctx.textAlign = "center";
+        ctx.fillText(String(i + 1), px, area.top + 10);
+        ctx.restore();
+      });
+    }
+  };
+
+  // A white background, so that the PNG export is not transparent.
+  var background = {
+    id: "background",
+    beforeDraw: function (chart) {
+      var ctx = chart.ctx;
+      ctx.save(); ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, chart.width, chart.height); ctx.restore();
+    }
+  };
+
+  function datasets(series) {
+    return series.map(function (s, i) {
+      var points = [];
+      s.points.forEach(function (p) {
+        var base = { label: p.period, derived: p.derived, value: p.value };
+        points.push(Object.assign({ x: ms(p.start), y: p.value }, base));
+        points.push(Object.assign({ x: ms(p.end) - DAY, y: p.value }, base));
+        points.push({ x: ms(p.end) - DAY / 2, y: null });
+      });
+      var color = COLORS[i % COLORS.length];
+      return {
+        label: s.label, data: points, borderColor: color, backgroundColor: color, borderWidth: 2.5,
+        pointRadius: 0, pointHitRadius: 6, spanGaps: false,
+        segment: { borderDash: function (ctx) { return ctx.p0.raw.derived ? [6, 4] : undefined; } }
+      };
+    });
+  }
+
+  function bounds(spec) {
+    var starts = [], ends = [];
+    spec.series.forEach(function (s) { s.points.forEach(function (p) { starts.push(ms(p.start)); ends.push(ms(p.end)); }); });
+    return { min: Math.min.apply(null, starts), max: Math.max.apply(null, ends) };
+  }
+
+  // Ticks on calendar boundaries: 1 January of every year (or every few years), quarters for short spans.
+  function calendarTicks(axis) {
+    var first = new Date(axis.min).getUTCFullYear(), last = new Date(axis.max).getUTCFullYear() + 1;
+    var years = last - first, ticks = [];
+    // On a phone-wide chart, half as many labels, so that they never run into each other.
+    var narrow = axis.chart.width < 600;
+    var months = years <= 3 ? (narrow ? [0, 6] : [0, 3, 6, 9]) : [0];
+    var step = Math.max(1, Math.ceil(years / (narrow ? 4 : 8)));
+    for (var y = first; y <= last; y += step) {
+      months.forEach(function (m) {
+        var v = Date.UTC(y, m, 1);
+        if (v >= axis.min && v <= axis.max) { ticks.push({ value: v }); }
+      });
+    }
+    axis.ticks = ticks;
+  }
+
+  function axisTicks(unit) {
+    if (unit === "percent") { return function (v) { return v + "%"; }; }
+    if (unit === "fraction") { return function (v) { return v.toLocaleString("en", { maximumFractionDigits: 2 }); }; }
+    return function (v) { return v.toLocaleString("en"); };
+  }
+
+  function draw(figure, spec) {
+    var canvas = figure.querySelector("canvas");
+    var chart = new Chart(canvas, {
+      type: "line",
+      data: { datasets: datasets(spec.series) },
+      options: {
+        animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
+        interaction: { mode: "nearest", intersect: false },
+        scales: {
+          x: {
+            type: "linear", min: bounds(spec).min, max: bounds(spec).max,
+            afterBuildTicks: calendarTicks,
+            ticks: { autoSkip: false, maxRotation: 0, callback: function (v) {
+              var d = new Date(v);
+              return d.getUTCMonth() === 0 ? String(d.getUTCFullYear()) : d.toISOString().slice(0, 7);
+            } }
+          },
+          // One unit per axis: counts, percentages or fractions, never two of them.
+          y: {
+            beginAtZero: true,
+            max: spec.unit === "percent" ? 100 : (spec.unit === "fraction" ? 1 : undefined),
+            title: { display: true, text: spec.axis },
+            ticks: { callback: axisTicks(spec.unit) }
+          }
+        },
+        plugins: {
+          legend: { labels: { boxWidth: 14 } },
+          eventLines: { events: spec.events },
+          tooltip: {
+            filter: function (item) { return item.raw.y !== null; },
+            callbacks: {
+              title: function (items) { return items[0].raw.label + (items[0].raw.derived ? " (derived)" : ""); },
+              label: function (item) { return item.dataset.label + ": " + item.raw.value.toLocaleString("en"); }
+            }
+          }
+        }
+      },
+      plugins: [background, eventLines]
+    });
+    var png = figure.querySelector(".chart-png");
+    if (png) {
+      png.addEventListener("click", function () { png.href = chart.toBase64Image("image/png"); });
+    }
+    var drawn = spec.series.reduce(function (n, s) { return n + s.points.length; }, 0);
+    canvas.dataset.rendered = String(drawn);
+  }
+
+  function drawAll() {
+    var source = document.getElementById("charts-data");
+    if (!source || typeof Chart === "undefined") { return; }
+    var specs = JSON.parse(source.textContent);
+    document.querySelectorAll("figure.series-chart").forEach(function (figure) {
+      var spec = specs[Number(figure.dataset.index)];
+      if (spec) { draw(figure, spec); }
+    });
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", drawAll); } else { drawAll(); }
+})();

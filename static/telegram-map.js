@@ -1,0 +1,80 @@
+// Draws the Telegram choropleth from #map-data and the vendored world atlas (Natural Earth 1:50m,
+// whose feature ids are ISO 3166 numeric codes, as in the jurisdictions table's "numeric" column).
+(function () {
+  "use strict";
+  var NS = "http://www.w3.org/2000/svg";
+  // Colour classes by order of magnitude: figures span 1 to thousands, so equal steps would hide most countries.
+  var CLASSES = [
+    { max: 0, color: "#fffdf0", label: "0" },
+    { max: 9, color: "#cbc9e2", label: "1–9" },
+    { max: 99, color: "#9e9ac8", label: "10–99" },
+    { max: 999, color: "#756bb1", label: "100–999" },
+    { max: Infinity, color: "#54278f", label: "1,000 or more" }
+  ];
+
+  function classOf(value) {
+    for (var i = 0; i < CLASSES.length; i++) { if (value <= CLASSES[i].max) { return CLASSES[i]; } }
+    return CLASSES[CLASSES.length - 1];
+  }
+
+  function el(name, attrs) {
+    var node = document.createElementNS(NS, name);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+
+  function legend(box) {
+    var html = CLASSES.map(function (c) {
+      return '<span class="swatch" style="background:' + c.color + '"></span>' + c.label;
+    });
+    html.push('<span class="swatch nofigure"></span>no figure');
+    box.innerHTML = html.join(" ");
+  }
+
+  function draw(world, data) {
+    var svg = document.getElementById("telegram-map");
+    var countries = topojson.feature(world, world.objects.countries);
+    var projection = d3.geoEqualEarth().fitSize([960, 500], { type: "Sphere" });
+    var path = d3.geoPath(projection);
+    var defs = el("defs", {});
+    var pattern = el("pattern", { id: "nofigure", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
+    pattern.appendChild(el("rect", { width: 6, height: 6, fill: "#eee" }));
+    pattern.appendChild(el("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#bbb", "stroke-width": 2 }));
+    defs.appendChild(pattern);
+    svg.appendChild(defs);
+    svg.appendChild(el("path", { d: path({ type: "Sphere" }), fill: "#e6eff8", stroke: "#ccc" }));
+    var filled = {};
+    countries.features.forEach(function (feature) {
+      var d = path(feature);
+      if (!d) { return; }
+      var found = data.values[feature.id];
+      var shape = el("path", { d: d, stroke: "#999", "stroke-width": 0.3, fill: found ? classOf(found.value).color : "url(#nofigure)" });
+      shape.setAttribute("class", found ? "has-figure" : "no-figure");
+      var title = el("title", {});
+      title.textContent = (feature.properties && feature.properties.name || "") +
+        (found ? ": " + found.value.toLocaleString("en") + (found.is_derived ? " (derived)" : "") : ": no figure");
+      shape.appendChild(title);
+      if (found) { filled[feature.id] = true; }
+      svg.appendChild(shape);
+    });
+    // The number of countries with a figure that the atlas has a shape for (some have several shapes).
+    svg.dataset.rendered = String(Object.keys(filled).length);
+    legend(document.getElementById("map-legend"));
+    var link = document.getElementById("map-svg");
+    if (link) {
+      link.addEventListener("click", function () {
+        var text = new XMLSerializer().serializeToString(svg);
+        link.href = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+      });
+    }
+  }
+
+  function start() {
+    var source = document.getElementById("map-data");
+    if (!source || typeof topojson === "undefined" || typeof d3 === "undefined") { return; }
+    var data = JSON.parse(source.textContent);
+    fetch(data.world).then(function (r) { return r.json(); }).then(function (world) { draw(world, data); });
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();

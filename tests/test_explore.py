@@ -1,0 +1,427 @@
+"""Country, platform, chart, compare and map pages; the site header; query forms and cells.
+
+Layers (a) pure helpers of plugins/explore.py and plugins/links.py, and (c) the pages through
+Datasette's client, checked against the database they are drawn from.
+"""
+
+import csv
+import io
+import json
+import re
+import shutil
+import sqlite3
+from html import unescape
+
+import pytest
+
+from disclosures import site as site_module
+from disclosures.vocabulary import DATABASE_FILE
+from tests.conftest import Site, plugin, rows
+
+explore = plugin("explore")
+links = plugin("links")
+
+
+def charts_of(html: str) -> list[dict]:
+    found = re.search(r'<script type="application/json" id="charts-data">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1)) if found else []
+
+
+def csv_rows(site, url: str) -> list[dict]:
+    response = site.get(unescape(url))
+    assert response.status_code == 200, url
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+# (a) Pure helpers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "name"),
+    [
+        ("2025-01-01", "2025-03-31", "Jan–Mar 2025"),
+        ("2024-01-01", "2024-12-31", "2024"),
+        ("2024-01-01", "2024-09-30", "Jan–Sep 2024"),
+        ("2014-11-01", "2015-02-28", "Nov 2014–Feb 2015"),
+        ("2025-07-01", "2025-07-31", "Jul 2025"),
+        ("2024-01-15", "2024-02-14", "2024-01-15 to 2024-02-14"),
+    ],
+)
+def test_period_names_read_as_people_write_them(start, end, name):
+    assert explore.period_name(start, end) == name
+
+
+def test_headline_request_type_prefers_all_then_the_most_reported():
+    assert explore.headline_request_type({"emergency": 50, "all": 2}) == "all"
+    assert explore.headline_request_type({"ip_or_phone": 3}) == "ip_or_phone"
+    assert explore.headline_request_type({"device": 12, "push_token": 5}) == "device"
+    assert explore.headline_request_type({"b": 4, "a": 4}) == "a"
+    assert explore.headline_request_type({}) is None
+
+
+def test_compare_flags_a_period_mismatch_staleness_and_a_fraction():
+    cells = [
+        {"platform_name": "A", "period_start": "2024-01-01", "period_end": "2024-06-30", "unit": "count"},
+        {"platform_name": "B", "period_start": "2024-01-01", "period_end": "2024-06-30", "unit": "count"},
+        {"platform_name": "C", "period_start": "2022-07-01", "period_end": "2022-12-31", "unit": "fraction"},
+    ]
+    flagged = {c["platform_name"]: {f["kind"]: f for f in c["flags"]} for c in explore.compare_flags(cells)}
+    assert set(flagged["A"]) == {"period"} and flagged["A"]["period"]["detail"] == "C: Jul–Dec 2022"
+    assert set(flagged["C"]) == {"period", "stale", "unit"}
+    assert flagged["C"]["period"]["detail"] == "A: Jan–Jun 2024; B: Jan–Jun 2024"
+    same = explore.compare_flags([dict(cells[0]), dict(cells[1])])
+    assert [c["flags"] for c in same] == [[], []]
+
+
+def test_fractions_are_shown_as_percentages_and_counts_with_separators():
+    assert explore.shown_value(0.83, "fraction") == "83%"
+    assert explore.shown_value(0.835, "fraction") == "83.5%"
+    assert explore.shown_value(67, "percent") == "67%"
+    assert explore.shown_value(14641, "count") == "14,641"
+    assert links.quantity_text(14641) == "14,641"
+    assert links.quantity_text(999) is None and links.quantity_text(True) is None and links.quantity_text(0.5) is None
+
+
+def test_chart_query_selects_one_or_many():
+    assert explore.chart_query("google", ["IND"], "all", ["requests_received"]) == [
+        ("platform_id", "google"),
+        ("jurisdiction_id", "IND"),
+        ("request_type_id", "all"),
+        ("metric_id", "requests_received"),
+    ]
+    many = dict(explore.chart_query("telegram", ["IND", "USA"], "ip_or_phone", ["a", "b"]))
+    assert many["jurisdiction_id__in"] == "IND,USA" and many["metric_id__in"] == "a,b"
+
+
+# (c) The pages ------------------------------------------------------------------------------
+
+
+def test_every_jurisdiction_has_a_country_page(site, real_db):
+    ids = [r[0] for r in rows(real_db, "SELECT jurisdiction_id FROM jurisdictions ORDER BY 1")]
+    assert len(ids) > 200
+    for jurisdiction_id in ids:
+        response = site.get(f"/country/{jurisdiction_id}")
+        assert response.status_code == 200, jurisdiction_id
+    assert site.get("/country/usa").status_code == 200
+    assert site.get("/country/NOPE").status_code == 404
+
+
+def test_every_platform_has_a_platform_page(site, real_db):
+    for (platform_id,) in rows(real_db, "SELECT platform_id FROM platforms"):
+        response = site.get(f"/platform/{platform_id}")
+        assert response.status_code == 200, platform_id
+        assert "Does not report" in response.text and "Freshness" in response.text
+    assert site.get("/platform/nope").status_code == 404
+
+
+def test_index_pages_list_every_country_and_platform(site, real_db):
+    countries = site.get("/countries").text
+    for (jurisdiction_id,) in rows(real_db, "SELECT jurisdiction_id FROM jurisdictions"):
+        assert f'href="/country/{jurisdiction_id}"' in countries
+    platforms = site.get("/platforms").text
+    for (platform_id,) in rows(real_db, "SELECT platform_id FROM platforms"):
+        assert f'href="/platform/{platform_id}"' in platforms
+
+
+def test_country_page_twins_are_exactly_its_rows(site, real_db):
+    html = site.get("/country/USA").text
+    shown = re.findall(r'<td class="num"><a href="/figure/([^"]+)">', html)
+    csv_url = re.search(r'class="twin-csv" href="([^"]+)"', html).group(1)
+    twin = csv_rows(site, csv_url)
+    assert [r["figure_id"] for r in twin] == shown
+    # Independently of the canned query: the newest figure of each platform, request type and metric.
+    expected = {
+        r[0]
+        for r in rows(
+            real_db,
+            """SELECT figure_id FROM figures f WHERE jurisdiction_id = 'USA' AND period_end = (
+                 SELECT max(period_end) FROM figures g WHERE g.platform_id = f.platform_id
+                   AND g.jurisdiction_id = f.jurisdiction_id AND g.request_type_id = f.request_type_id
+                   AND g.metric_id = f.metric_id)""",
+        )
+    }
+    assert set(shown) == expected
+    by_id = {r[0]: r[1] for r in rows(real_db, "SELECT figure_id, value FROM figures WHERE jurisdiction_id = 'USA'")}
+    for r in twin:
+        assert r["value"] == ("" if by_id[r["figure_id"]] is None else str(by_id[r["figure_id"]]))
+    json_url = re.search(r'class="twin-json" href="([^"]+)"', html).group(1)
+    assert [r["figure_id"] for r in site.get(unescape(json_url)).json()] == shown
+
+
+def test_country_page_shows_telegram_status_and_what_is_missing(site, real_db):
+    html = site.get("/country/USA").text
+    assert "Jan–Sep 2024: <strong>reported</strong>" in html
+    assert "Oct–Dec 2024: <strong>derived</strong>" in html
+    assert "What is missing" in html and 'href="/platform/signal"' in html
+    ((code, name),) = rows(
+        real_db,
+        """SELECT jurisdiction_id, name FROM jurisdictions WHERE jurisdiction_id NOT IN
+           (SELECT jurisdiction_id FROM figures) ORDER BY jurisdiction_id LIMIT 1""",
+    )
+    nothing = site.get(f"/country/{code}").text
+    assert f"No Telegram figure for {name}" in nothing and f"No platform figure for {name} yet" in nothing
+
+
+@pytest.mark.parametrize("page", ["/country/USA", "/country/IND", "/platform/telegram", "/platform/google"])
+def test_every_chart_csv_twin_is_exactly_what_the_chart_shows(site, real_db, page):
+    charts = charts_of(site.get(page).text)
+    assert charts, page
+    for chart in charts:
+        drawn = sorted(
+            (p["figure_id"], p["value"], p["derived"]) for series in chart["series"] for p in series["points"]
+        )
+        twin = sorted(
+            (r["figure_id"], float(r["value"]), r["is_derived"] == "1") for r in csv_rows(site, chart["csv_url"])
+        )
+        assert [(f, float(v), d) for f, v, d in drawn] == twin, chart["title"]
+        assert len(twin) == chart["points"]
+        # Every charted figure is a member of the build's non-overlapping series, one unit per chart.
+        units = {
+            r[0]
+            for r in rows(
+                real_db,
+                f"SELECT DISTINCT unit FROM figures_series WHERE figure_id IN ({','.join('?' * len(drawn))})",
+                *[d[0] for d in drawn],
+            )
+        }
+        assert units == {chart["unit"]}
+
+
+def test_no_chart_line_joins_overlapping_periods(site):
+    for page in ("/country/USA", "/platform/telegram", "/country/IND"):
+        for chart in charts_of(site.get(page).text):
+            for series in chart["series"]:
+                points = sorted(series["points"], key=lambda p: p["start"])
+                for before, after in zip(points, points[1:], strict=False):
+                    assert before["end"] <= after["start"], (chart["title"], series["label"])
+
+
+def test_charts_mark_derived_periods_and_carry_events_and_a_citation(site, real_db):
+    charts = charts_of(site.get("/country/USA").text)
+    telegram = next(c for c in charts if c["title"].startswith("Telegram"))
+    derived = [p for s in telegram["series"] for p in s["points"] if p["derived"]]
+    # Fulfilled requests and affected users: each has its Oct–Dec 2024 derived from 2024 minus Jan–Sep.
+    assert [p["period"] for p in derived] == ["Oct–Dec 2024"] * len(telegram["series"])
+    assert "2024-08-24" in [e["event_date"] for e in telegram["events"]]
+    ((version, state, released),) = rows(
+        real_db,
+        "SELECT d.version, d.release_state, r.date FROM dataset d LEFT JOIN releases r ON r.version = d.latest_release",
+    )
+    dated = released if state == "released" else "unreleased"
+    assert telegram["citation"].startswith(
+        f"Platform Disclosures, version {version} ({dated}): Telegram, United States"
+    )
+    assert telegram["page_url"] in telegram["citation"]
+    assert site.get(unescape(telegram["page_url"]).split("localhost", 1)[-1]).status_code == 200
+
+
+def test_a_chart_never_mixes_a_fraction_and_a_percentage(site):
+    mixed = site.get(
+        "/chart?platform=snap&jurisdiction=USA&request_type=all"
+        "&metric=percent_requests_some_data&metric=fraction_requests_some_data"
+    )
+    counts_and_share = site.get(
+        "/chart?platform=google&jurisdiction=IND&request_type=all&metric=requests_received&metric=percent_requests_some_data"
+    )
+    assert counts_and_share.status_code == 400 and "mix units" in counts_and_share.text
+    assert mixed.status_code in (200, 400)
+    if mixed.status_code == 200:  # Snap publishes one of the two for this selection, so one unit is drawn
+        assert len({c["unit"] for c in charts_of(mixed.text)}) == 1
+
+
+def test_chart_page_answers_for_any_selection(site):
+    page = site.get("/chart?platform=google&jurisdiction=IND&request_type=all&metric=requests_received")
+    assert page.status_code == 200
+    (chart,) = charts_of(page.text)
+    assert chart["unit"] == "count" and chart["points"] >= 10
+    assert site.get("/chart").status_code == 200
+    assert site.get("/chart?platform=nope").status_code == 400
+    empty = site.get("/chart?platform=telegram&jurisdiction=ATA")
+    assert empty.status_code == 200 and "No non-overlapping series" in empty.text
+
+
+def test_comparison_flags_a_known_period_mismatch(site):
+    html = site.get("/compare?jurisdiction=USA&platform=google&platform=meta").text
+    section = re.search(
+        r"<h2>Requests received <span class=\"muted\">· All requests</span></h2>(.*?)</section>", html, re.S
+    )
+    assert section, "the requests-received row for all requests"
+    text = section.group(1)
+    assert "Google" in text and "Meta" in text
+    assert text.count("flag-period") == 2  # Google's newest all-requests figure is older than Meta's
+    assert "Jan–Jun 2017" in text and "Jul–Dec 2022" in text
+    assert "flag-stale" in text
+
+
+def test_comparison_shows_fractions_as_percentages_with_the_stored_value(site, real_db):
+    fractions = rows(
+        real_db,
+        """SELECT figure_id, value FROM figures f WHERE platform_id = 'snap' AND jurisdiction_id = 'USA'
+           AND metric_id = 'fraction_requests_some_data' AND value_kind = 'exact' AND period_end = (
+             SELECT max(period_end) FROM figures g WHERE g.platform_id = 'snap' AND g.jurisdiction_id = 'USA'
+               AND g.metric_id = f.metric_id AND g.request_type_id = f.request_type_id)""",
+    )
+    assert fractions
+    html = site.get("/compare?jurisdiction=USA&platform=snap&platform=google").text
+    for figure_id, value in fractions:
+        cell = re.search(rf'<a href="/figure/{re.escape(figure_id)}" title="stored value: ([^"]+)">([^<]+)</a>', html)
+        assert cell.group(1) == f"{value} (fraction)"
+        assert cell.group(2) == explore.shown_value(value, "fraction") and cell.group(2).endswith("%")
+    assert "published as a fraction from 0 to 1; shown as a percentage" in html
+
+
+def test_compare_refuses_an_unknown_country_with_a_400(site):
+    assert site.get("/compare?jurisdiction=ZZZ").status_code == 400
+    assert site.get("/compare").status_code == 200
+
+
+def test_telegram_map_data_and_its_csv_twin(site, real_db):
+    html = site.get("/telegram-map?period=2024-01-01_2024-09-30").text
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1))
+    expected = rows(
+        real_db,
+        """SELECT f.jurisdiction_id, f.value FROM figures f WHERE platform_id = 'telegram' AND metric_id = 'requests_fulfilled'
+           AND period_start = '2024-01-01' AND period_end = '2024-09-30' AND value_kind = 'exact'""",
+    )
+    on_map = {v["jurisdiction_id"]: v["value"] for v in data["values"].values()}
+    assert on_map == dict(expected)
+    twin = csv_rows(site, re.search(r'class="chart-csv" href="([^"]+)"', html).group(1))
+    assert {r["jurisdiction_id"]: float(r["value"]) for r in twin} == {k: float(v) for k, v in expected}
+    assert "countries without one" in html and ">Antarctica<" in html
+    assert site.get("/telegram-map").status_code == 200
+    assert site.get("/telegram-map?period=1999-01-01_1999-12-31").status_code == 400
+    assert site.get("/telegram-map?metric=requests_received").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/disclosures", "/disclosures/figures", "/disclosures/top_jurisdictions", "/country/USA", "/compare", "/api"],
+)
+def test_every_page_has_the_navigation_and_the_search_box(site, path):
+    html = site.get(path).text
+    for link in ("/disclosures/figures", "/countries", "/platforms", "/compare", "/disclosures/coverage", "/api"):
+        assert f'href="{link}"' in html, (path, link)
+    assert 'action="/disclosures/search_everything"' in html and 'name="q"' in html
+
+
+def test_search_box_submits_to_the_search_query(site):
+    response = site.get("/disclosures/search_everything?q=fulfilled")
+    assert response.status_code == 200 and "figure" in response.text
+
+
+def test_query_forms_get_choices_labels_and_defaults(site):
+    html = site.get("/disclosures/top_jurisdictions").text
+    assert "/static/query-forms.js" in html
+    data = json.loads(re.search(r"window.disclosuresForms = (.*?);</script>", html, re.S).group(1))
+    assert data["defaults"] == {
+        "platform": "telegram",
+        "metric": "requests_fulfilled",
+        "period_start": "2024-01-01",
+        "period_end": "2024-12-31",
+    }
+    assert ["telegram", "Telegram"] in data["choices"]["platform"]
+    assert ["2025-01-01/2025-03-31", "2025-01-01/2025-03-31"] in data["choices"]["period"]
+    # Every canned query with parameters has defaults that return rows.
+    for query, defaults in {
+        "top_jurisdictions": data["defaults"],
+        "compare_platforms": {"jurisdiction": "USA"},
+        "jurisdiction_series": {"jurisdiction": "USA"},
+        "telegram_before_after_arrest": {"metric": "requests_fulfilled"},
+        "country_newest": {"jurisdiction": "USA"},
+    }.items():
+        html = site.get(f"/disclosures/{query}").text
+        configured = json.loads(re.search(r"window.disclosuresForms = (.*?);</script>", html, re.S).group(1))
+        assert configured["defaults"] == defaults, query
+        found = site.get(f"/disclosures/{query}.json", params={**defaults, "_shape": "array"}).json()
+        assert len(found) > 0, query
+
+
+def test_query_results_link_ids_and_separate_thousands(site):
+    html = site.get(
+        "/disclosures/top_jurisdictions?platform=telegram&metric=requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31"
+    ).text
+    assert '<a href="/figure/telegram-ind-2024-ip_or_phone-requests_fulfilled">' in html
+    assert '<a href="/country/IND">IND</a>' in html
+    assert '<span class="num">14,641</span>' in html
+    series = site.get("/disclosures/jurisdiction_series?jurisdiction=USA").text
+    assert '<a href="/platform/telegram">telegram</a>' in series and 'class="derived-badge"' in series
+
+
+def test_figures_table_has_the_period_facet_and_a_derived_badge(site):
+    html = site.get("/disclosures/figures?is_derived=1&_size=5").text
+    assert html.count('<span class="derived-badge">derived</span>') == 5
+    facet = site.get("/disclosures/figures.json?_size=0").json()["facet_results"]["period_label"]
+    assert any(r["value"] == "20240101-20240930" for r in facet["results"])
+
+
+# Freshness and tiers (the build's platform_freshness table and sources.tier) -------------------
+
+
+def test_platform_pages_and_the_comparison_say_when_a_platform_has_published_more(site, real_db):
+    behind = rows(
+        real_db,
+        """SELECT f.platform_id, p.name, f.dataset_up_to, f.published_up_to FROM platform_freshness f
+           JOIN platforms p USING (platform_id) WHERE f.published_up_to > f.dataset_up_to ORDER BY 1""",
+    )
+    assert behind, "the data has a platform whose newest published period is not in the dataset yet"
+    for platform_id, name, dataset_up_to, published_up_to in behind:
+        page = site.get(f"/platform/{platform_id}").text
+        assert f"Dataset up to <strong>{dataset_up_to}</strong>" in page
+        assert f"{unescape(name)} has published up to <strong>{published_up_to}</strong>" in unescape(page)
+    platform_id, name, _, published_up_to = behind[0]
+    ((country,),) = rows(
+        real_db,
+        "SELECT jurisdiction_id FROM figures WHERE platform_id = ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+        platform_id,
+    )
+    compared = unescape(site.get(f"/compare?jurisdiction={country}&platform={platform_id}").text)
+    assert f"{name} has published up to {published_up_to}" in compared
+
+
+def test_the_source_tier_sits_beside_the_source(site, real_db):
+    ((figure_id, rank),) = rows(
+        real_db,
+        """SELECT f.figure_id, t.rank FROM figures f JOIN sources s USING (source_id)
+           JOIN source_tiers t ON t.tier_id = s.tier WHERE f.figure_id = 'telegram-usa-2024-ip_or_phone-requests_fulfilled'""",
+    )
+    table = site.get(f"/disclosures/figures?figure_id={figure_id}").text
+    assert f'">tier {rank}</span>' in table
+
+
+@pytest.fixture(scope="module")
+def site_before_freshness(real_build, tmp_path_factory):
+    """The site over a build without platform_freshness and tiers, as it was before the build wrote them."""
+    folder = tmp_path_factory.mktemp("before")
+    shutil.copytree(real_build, folder, dirs_exist_ok=True)
+    with sqlite3.connect(folder / DATABASE_FILE) as conn:
+        kept = [r[1] for r in conn.execute("PRAGMA table_info(sources)") if r[1] != "tier"]
+        columns = ", ".join(f'"{c}"' for c in kept)
+        conn.executescript(
+            f"""PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON;
+                DROP VIEW IF EXISTS freshness; DROP TABLE platform_freshness;
+                CREATE TABLE sources_before AS SELECT {columns} FROM sources;
+                DROP TABLE sources; ALTER TABLE sources_before RENAME TO sources;"""
+        )
+    (folder / "inspect-data.json").unlink()
+    return Site(site_module.in_process(folder))
+
+
+def test_pages_work_before_the_build_writes_freshness_and_tiers(site_before_freshness):
+    for path in ("/platform/microsoft", "/platforms", "/compare?jurisdiction=USA", "/country/USA"):
+        response = site_before_freshness.get(path)
+        assert response.status_code == 200, path
+        assert "has published up to" not in response.text
+    table = site_before_freshness.get("/disclosures/figures?_size=5")
+    assert table.status_code == 200 and "tier-badge" not in table.text
+
+
+def test_every_vendored_file_is_the_pinned_npm_file():
+    import hashlib
+
+    from disclosures.paths import STATIC
+
+    manifest = json.loads((STATIC / "vendor" / "manifest.json").read_text(encoding="utf-8"))
+    assert {"countries-50m.json", "topojson-client.min.js", "d3-geo.min.js", "d3-array.min.js"} <= set(manifest)
+    for name, entry in manifest.items():
+        assert entry["registry"] == "npm" and entry["version"], name
+        assert hashlib.sha256((STATIC / "vendor" / name).read_bytes()).hexdigest() == entry["sha256"], name
