@@ -30,6 +30,15 @@ def _real_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def _row(header: list[str], **cells: str) -> list[str]:
+    """A row in ``header``'s column order; columns not named are empty. Raises KeyError for a
+    name the header lacks, so a renamed column fails loudly here rather than in validation."""
+    unknown = set(cells) - set(header)
+    if unknown:
+        raise KeyError(f"not in the header: {sorted(unknown)}")
+    return [cells.get(name, "") for name in header]
+
+
 def _write(path: Path, header: list[str], rows) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -60,24 +69,31 @@ def write_package(target: Path, figures: int, seed: int = 0, source: Path = PACK
     platforms = [f"synthetic_{i:02d}" for i in range(PLATFORMS)]
     header_p, rows_p = _real_rows(target / "data" / "platforms.csv")
     rows_p += [
-        [p, f"Synthetic {p[-2:]}", "Benchmark", "US", "https://example.org/transparency", "Nothing.", ""]
+        _row(
+            header_p,
+            platform_id=p,
+            name=f"Synthetic {p[-2:]}",
+            operator="Benchmark",
+            headquarters_country="US",
+            transparency_report_url="https://example.org/transparency",
+            not_reported="Nothing.",
+            cadence="yearly",
+        )
         for p in platforms
     ]
     _write(target / "data" / "platforms.csv", header_p, sorted(rows_p))
     header_s, rows_s = _real_rows(target / "data" / "sources.csv")
     rows_s.append(
-        [
-            SOURCE_ID,
-            "Synthetic benchmark report",
-            "Benchmark",
-            "https://example.org/report",
-            "",
-            "2026-01-01",
-            "platform_report",
-            "",
-            "",
-            "",
-        ]
+        _row(
+            header_s,
+            source_id=SOURCE_ID,
+            title="Synthetic benchmark report",
+            publisher="Benchmark",
+            url="https://example.org/report",
+            retrieved_date="2026-01-01",
+            kind="platform_report",
+            tier="platform_file",
+        )
     )
     _write(target / "data" / "sources.csv", header_s, sorted(rows_s))
 
@@ -95,24 +111,21 @@ def write_package(target: Path, figures: int, seed: int = 0, source: Path = PACK
         request_type = request_types[rest // len(METRICS)]
         value = rng.randrange(0, 200_000)
         generated.append(
-            [
-                f"{platform}-{jurisdiction.lower()}-{year}-{request_type}-{metric}",
-                platform,
-                jurisdiction,
-                f"{year}-01-01",
-                f"{year}-12-31",
-                request_type,
-                metric,
-                "exact",
-                str(value),
-                "",
-                "",
-                "Requests" if metric == "requests_received" else "Accounts specified",
-                SOURCE_ID,
-                "",
-                f"In {year}, {platform} received {value:,} {request_type} requests from authorities in {jurisdiction}.",
-                "",
-            ]
+            _row(
+                header,
+                figure_id=f"{platform}-{jurisdiction.lower()}-{year}-{request_type}-{metric}",
+                platform_id=platform,
+                jurisdiction_id=jurisdiction,
+                period_start=f"{year}-01-01",
+                period_end=f"{year}-12-31",
+                request_type_id=request_type,
+                metric_id=metric,
+                value_kind="exact",
+                value=str(value),
+                platform_wording="Requests" if metric == "requests_received" else "Accounts specified",
+                source_id=SOURCE_ID,
+                quote=f"In {year}, {platform} received {value:,} {request_type} requests from authorities in {jurisdiction}.",
+            )
         )
     rows = real + generated
     rows.sort(key=lambda row: row[0])

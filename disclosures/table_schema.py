@@ -30,8 +30,14 @@ from pathlib import Path
 
 from . import rules
 
-SUPPORTED_TYPES = {("string", "default"), ("string", "uri"), ("date", "default"), ("number", "default")}
-SUPPORTED_CONSTRAINTS = {"required", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum"}
+SUPPORTED_TYPES = {
+    ("string", "default"),
+    ("string", "uri"),
+    ("date", "default"),
+    ("number", "default"),
+    ("integer", "default"),
+}
+SUPPORTED_CONSTRAINTS = {"required", "pattern", "enum", "minLength", "maxLength", "minimum", "maximum", "unique"}
 SUPPORTED_SCHEMA_KEYS = {"fields", "primaryKey", "foreignKeys", "missingValues"}
 # Resource properties that only restate "a local CSV file" (their defaults when absent).
 PLAIN_CSV = {"format": "csv", "mediatype": "text/csv", "scheme": "file", "profile": "tabular-data-resource"}
@@ -148,6 +154,14 @@ def _read_number(cell: str):
         return None
 
 
+def _read_integer(cell: str):
+    # Frictionless's integer reader (bareNumber true): int() of the stripped cell.
+    try:
+        return int(cell.strip())
+    except ValueError:
+        return None
+
+
 def _read_uri(cell: str):
     return cell if _is_uri(cell) else None
 
@@ -171,10 +185,11 @@ def cell_reader(spec: dict, *, check: bool = True):
     """A function from a raw cell to (typed value or None, [messages], type error), as
     Frictionless reads it; without ``check``, types only (constraints are not looked at)."""
     kind, form = spec.get("type", "string"), spec.get("format", "default")
-    read = {"date": _read_date, "number": _read_number}.get(kind) or (_read_uri if form == "uri" else None)
+    readers = {"date": _read_date, "number": _read_number, "integer": _read_integer}
+    read = readers.get(kind) or (_read_uri if form == "uri" else None)
     type_message = f'type is "{kind}/{form}"'
     constraints = spec.get("constraints", {})
-    bound = _read_date if kind == "date" else _read_number if kind == "number" else (lambda text: text)
+    bound = readers.get(kind, lambda text: text)
     checks = []
     for name, constraint in constraints.items():
         message = constraint_message(name, constraint)
@@ -319,6 +334,17 @@ def key_problems(tables: dict[str, Table], descriptor: dict) -> None:
                 first_line[cells] = line
                 if match:
                     table.problems.append((line, shown_key, f"duplicate key: the same as line {match}"))
+        for spec in schema["fields"]:
+            if spec.get("constraints", {}).get("unique"):
+                position, seen = table.column(spec["name"]), {}
+                for row, line in zip(table.rows, table.lines, strict=True):
+                    if row[position] is None:
+                        continue
+                    if row[position] in seen:
+                        # Frictionless's note for a unique constraint, naming the previous such row.
+                        message = f"the same as in the row at position {seen[row[position]]}"
+                        table.problems.append((line, spec["name"], message))
+                    seen[row[position]] = line
         for fk in schema.get("foreignKeys", []):
             fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
             reference = fk["reference"]

@@ -524,18 +524,32 @@ def typed_problems(
             rows_of("corrections"), {row[figure_id] for row in figures.rows}, shown("corrections")
         )
 
-    if {"figures", "sources", "corroborations"} <= tables.keys():
+    if {"figures", "sources", "corroborations", "metrics"} <= tables.keys():
         corroborations = rows_of("corroborations")
-        wanted = {row.get("figure_id") for _, row in corroborations}
+        named = {row.get("figure_id", "") for _, row in corroborations}
         figures = tables["figures"]
-        figure_id = figures.column("figure_id")
+        figure_id, platform_id = figures.column("figure_id"), figures.column("platform_id")
+        reported_ids = {row[figure_id] for row in figures.rows}
+        platforms = derivation_platforms(named - reported_ids, {row[platform_id] for row in figures.rows})
+        wanted = {
+            row["figure_id"]: row
+            for _, row in text_rows(figures, lambda r: r[figure_id] in named or r[platform_id] in platforms)
+        }
+        units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
+        derivable = [row for row in wanted.values() if row["platform_id"] in platforms]
         problems += corroboration_problems(
             corroborations,
-            {row["figure_id"]: row for _, row in text_rows(figures, lambda r: r[figure_id] in wanted)},
+            {**derived_rows(derivable, units), **wanted},
             {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
             shown("corroborations"),
         )
     return problems
+
+
+def derivation_platforms(unknown_ids: set[str], platforms: set[str]) -> set[str]:
+    """The platforms whose figures must be derived to check corroborations of ``unknown_ids``
+    (ids not in figures.csv): derived ids start with their platform's id."""
+    return {p for p in platforms if any(n.startswith(p + "-") for n in unknown_ids)}
 
 
 def text_rows(table: table_schema.Table, keep=None) -> list[tuple[int, dict]]:
@@ -616,8 +630,7 @@ def frictionless_validation_problems(package_path: Path, descriptor: dict, base:
         units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
         # Only the platforms whose corroborations name a figure not in figures.csv need deriving.
         named = {row.get("figure_id", "") for _, row in rows_of("corroborations")} - figures.keys()
-        every_platform = {row["platform_id"] for row in figures.values()}
-        platforms = {p for p in every_platform if any(n.startswith(p + "-") for n in named)}
+        platforms = derivation_platforms(named, {row["platform_id"] for row in figures.values()})
         derivable = [row for row in figures.values() if row["platform_id"] in platforms]
         problems += corroboration_problems(
             rows_of("corroborations"),

@@ -4,10 +4,16 @@ import asyncio
 import shutil
 import sqlite3
 
+import yaml
+
+from disclosures import paths
 from disclosures import site as site_module
 from tests.conftest import rows
 
-FACETS = ["platform_id", "jurisdiction_id", "metric_id", "request_type_id", "year", "period_kind"]
+# The figures table's facets, as metadata.yml configures them.
+FACETS = yaml.safe_load((paths.SITE_METADATA_SOURCE).read_text(encoding="utf-8"))["databases"]["disclosures"]["tables"][
+    "figures"
+]["facets"]
 
 
 def facet_counts(site, path):

@@ -127,9 +127,9 @@ def test_the_real_package_is_read_once_by_the_reader():
 def test_a_schema_feature_the_reader_does_not_enforce_goes_to_frictionless(tmp_path):
     package = make_package(tmp_path)
     descriptor = json.loads(package.read_text(encoding="utf-8"))
-    descriptor["resources"][0]["schema"]["fields"][1]["constraints"]["unique"] = True
+    descriptor["resources"][0]["schema"]["missingValues"] = ["", "n/a"]
     package.write_text(json.dumps(descriptor), encoding="utf-8")
-    assert "constraints" in table_schema.supported(descriptor)
+    assert "missing values" in table_schema.supported(descriptor)
     problems, tables = validate.check_package(package)
     assert tables is None
     assert problems == []
