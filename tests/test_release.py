@@ -275,7 +275,7 @@ def test_changelog_prose_and_feed(released):
         "Release 1.1.0 (2025-07-15)",
         "Release 1.0.0 (2025-01-15)",
     ]
-    assert entries[0].find(f"{ATOM}summary").text.startswith("1 figure added, 2 changed, 1 removed since 1.0.0.")
+    assert entries[0].find(f"{ATOM}summary").text.startswith("2 figures added, 2 changed, 1 removed since 1.0.0.")
     assert [e.find(f"{ATOM}updated").text for e in entries] == [
         "2025-07-15T00:00:00+00:00",
         "2025-01-15T00:00:00+00:00",

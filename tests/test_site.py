@@ -22,7 +22,8 @@ FIGURES = "/disclosures/figures"
 def test_home_page_tells_what_where_and_how_to_cite(site):
     html = site.get("/").text
     assert "government requests for their users' data" in html
-    assert "How to cite" in html and "version 0.2.0" in html
+    version = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    assert "How to cite" in html and f"version {version}" in html
     assert 'id="telegram-chart"' in html and "/static/vendor/chart.umd.min.js" in html
     assert "te-k" in html.lower()  # attribution the CC-BY compilation asks for
     chart = json.loads(
