@@ -139,6 +139,20 @@ def test_discord_sections_headers_and_totals():
     assert not any("warn" in r.platform_wording.lower() for r in parsed.records)
 
 
+def test_discord_2022_legal_table_names_no_country_and_holds_a_preservation_sub_table():
+    # Another archive names the file in lower case; its Legal table is global (WORLD) and a
+    # repeated "Request Type" header opens a one-row preservation table with other columns.
+    parsed = discord.parse_transparency_csv(FIXTURES / "discord" / "discord-2022-q4.csv")
+    figures = by_id(parsed)
+    assert figures["discord-world-2022q4-subpoena-requests_received"].value == "566"
+    assert figures["discord-world-2022q4-all-requests_received"].value == "1073"
+    assert figures["discord-world-2022q4-preservation-requests_complied"].value == "580"
+    assert "discord-world-2022q4-preservation-requests_fulfilled" not in figures
+    assert {r.jurisdiction_id for r in parsed.records} == {"WORLD"}
+    assert all(r.period_start == "2022-10-01" and r.period_end == "2022-12-31" for r in parsed.records)
+    assert any("User reports" in r for r in reasons(parsed))
+
+
 def test_kakao_and_daum_are_separate_platforms_under_korean_categories():
     parsed = korea.parse_kakao(FIXTURES / "kakao-2025-h2.json")
     figures = by_id(parsed)
@@ -418,6 +432,7 @@ PINNED = {
         18400,
     ),
     "discord-usa-2023q4-emergency-requests_received": ("discord-transparency-2023q4-csv", 114),
+    "discord-world-2022q4-search_warrant-requests_received": ("discord-transparency-2022q4-csv", 486),
     "linkedin-fra-2025h2-all-requests_received": ("linkedin-government-requests-report-html-archive", 874),
     "linkedin-usa-2016h1-all-accounts_affected": ("linkedin-government-requests-report-html-archive", 150),
     "linkedin-world-2019h1-all-requests_received": ("linkedin-government-requests-report-html-archive", 362),
