@@ -153,6 +153,15 @@ def test_discord_2022_legal_table_names_no_country_and_holds_a_preservation_sub_
     assert any("User reports" in r for r in reasons(parsed))
 
 
+def test_dsa_orders_with_tiktok_category_label_column():
+    # TikTok's table has an extra "Category label" column before the standard category column.
+    parsed = dsa.parse_member_state_orders(FIXTURES / "tiktok-3_member_states_orders.csv")
+    figures = by_id(parsed)
+    assert figures["tiktok-eu-2025h2-dsa_information_order-requests_received"].value == "10932"
+    assert figures["tiktok-aut-2025h2-dsa_information_order-requests_received"].value == "265"
+    assert {r.request_type_id for r in parsed.records} == {"dsa_information_order"}
+
+
 def test_kakao_and_daum_are_separate_platforms_under_korean_categories():
     parsed = korea.parse_kakao(FIXTURES / "kakao-2025-h2.json")
     figures = by_id(parsed)
@@ -433,6 +442,14 @@ PINNED = {
     ),
     "discord-usa-2023q4-emergency-requests_received": ("discord-transparency-2023q4-csv", 114),
     "discord-world-2022q4-search_warrant-requests_received": ("discord-transparency-2022q4-csv", 486),
+    "tiktok-eu-2025h2-dsa_information_order-requests_received": (
+        "tiktok-dsa-2025h2-member-states-orders-csv-archive",
+        10932,
+    ),
+    "tiktok-deu-2025h2-dsa_information_order-requests_received": (
+        "tiktok-dsa-2025h2-member-states-orders-csv-archive",
+        5086,
+    ),
     "linkedin-fra-2025h2-all-requests_received": ("linkedin-government-requests-report-html-archive", 874),
     "linkedin-usa-2016h1-all-accounts_affected": ("linkedin-government-requests-report-html-archive", 150),
     "linkedin-world-2019h1-all-requests_received": ("linkedin-government-requests-report-html-archive", 362),

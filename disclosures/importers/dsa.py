@@ -64,8 +64,10 @@ def parse_member_state_orders(path: Path) -> Parsed:
                 platform_wording=f"{VALUE_COLUMN} ({service})",
                 source_locator=locator,
                 quote=line.text,
-                notes="EU DSA orders from member states: a separate regime and a subset of what the platform's "
-                "global reports count; never added to them. " + platform["notes"],
+                notes=(
+                    "EU DSA orders from member states: a separate regime and a subset of what the platform's "
+                    "global reports count; never added to them. " + platform["notes"]
+                ).strip(),
             )
         )
     return result
