@@ -450,6 +450,18 @@ PINNED = {
         "tiktok-dsa-2025h2-member-states-orders-csv-archive",
         5086,
     ),
+    "tiktok-svk-2025h2-dsa_information_order-requests_received": (
+        "tiktok-dsa-2025h2-member-states-orders-csv-archive",
+        0,
+    ),
+    "tiktok-eu-2026h1-dsa_information_order-requests_received": (
+        "tiktok-dsa-2026h1-member-states-orders-csv-archive",
+        13066,
+    ),
+    "tiktok-fra-2026h1-dsa_information_order-requests_received": (
+        "tiktok-dsa-2026h1-member-states-orders-csv-archive",
+        2934,
+    ),
     "linkedin-fra-2025h2-all-requests_received": ("linkedin-government-requests-report-html-archive", 874),
     "linkedin-usa-2016h1-all-accounts_affected": ("linkedin-government-requests-report-html-archive", 150),
     "linkedin-world-2019h1-all-requests_received": ("linkedin-government-requests-report-html-archive", 362),
