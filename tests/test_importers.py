@@ -162,6 +162,15 @@ def test_dsa_orders_with_tiktok_category_label_column():
     assert {r.request_type_id for r in parsed.records} == {"dsa_information_order"}
 
 
+def test_dsa_total_row_with_line_breaks_in_quoted_cells_is_quoted_with_pilcrows():
+    parsed = dsa.parse_member_state_orders(FIXTURES / "pinterest-3_member_states_orders.csv")
+    eu = by_id(parsed)["pinterest-eu-2025h2-dsa_information_order-requests_received"]
+    assert eu.value == "24"
+    assert eu.source_locator.endswith("line 2 (Service=Pinterest, Category=TOTAL, Scope=TOTAL)")
+    assert "\n" not in eu.quote
+    assert "reporting period. ¶¶These orders may include law enforcement requests" in eu.quote
+
+
 def test_kakao_and_daum_are_separate_platforms_under_korean_categories():
     parsed = korea.parse_kakao(FIXTURES / "kakao-2025-h2.json")
     figures = by_id(parsed)
@@ -453,6 +462,14 @@ PINNED = {
     "tiktok-svk-2025h2-dsa_information_order-requests_received": (
         "tiktok-dsa-2025h2-member-states-orders-csv-archive",
         0,
+    ),
+    "pinterest-eu-2025h2-dsa_information_order-requests_received": (
+        "pinterest-dsa-2025h2-member-states-orders-csv-archive",
+        24,
+    ),
+    "pinterest-deu-2026h1-dsa_information_order-requests_received": (
+        "pinterest-dsa-2026h1-member-states-orders-csv-archive",
+        21,
     ),
     "tiktok-eu-2026h1-dsa_information_order-requests_received": (
         "tiktok-dsa-2026h1-member-states-orders-csv-archive",
