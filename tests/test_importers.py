@@ -471,6 +471,8 @@ PINNED = {
         "pinterest-dsa-2026h1-member-states-orders-csv-archive",
         21,
     ),
+    "x-eu-2025h2-dsa_information_order-requests_received": ("x-dsa-2025h2-member-states-orders-csv-archive", 5928),
+    "x-aut-2025h2-dsa_information_order-requests_received": ("x-dsa-2025h2-member-states-orders-csv-archive", 36),
     "tiktok-eu-2026h1-dsa_information_order-requests_received": (
         "tiktok-dsa-2026h1-member-states-orders-csv-archive",
         13066,
