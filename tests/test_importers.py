@@ -473,6 +473,22 @@ PINNED = {
     ),
     "x-eu-2025h2-dsa_information_order-requests_received": ("x-dsa-2025h2-member-states-orders-csv-archive", 5928),
     "x-aut-2025h2-dsa_information_order-requests_received": ("x-dsa-2025h2-member-states-orders-csv-archive", 36),
+    "facebook-eu-2025h2-dsa_information_order-requests_received": (
+        "facebook-dsa-2025h2-member-states-orders-csv-archive",
+        2383,
+    ),
+    "facebook-eu-2026h1-dsa_information_order-requests_received": (
+        "facebook-dsa-2026h1-member-states-orders-csv-archive",
+        2333,
+    ),
+    "instagram-eu-2025h2-dsa_information_order-requests_received": (
+        "instagram-dsa-2025h2-member-states-orders-csv-archive",
+        2049,
+    ),
+    "instagram-eu-2026h1-dsa_information_order-requests_received": (
+        "instagram-dsa-2026h1-member-states-orders-csv-archive",
+        2291,
+    ),
     "tiktok-eu-2026h1-dsa_information_order-requests_received": (
         "tiktok-dsa-2026h1-member-states-orders-csv-archive",
         13066,
