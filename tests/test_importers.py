@@ -489,6 +489,14 @@ PINNED = {
         "instagram-dsa-2026h1-member-states-orders-csv-archive",
         2291,
     ),
+    "google-eu-2025h2-dsa_information_order-requests_received": (
+        "google-multi-services-dsa-2025h2-member-states-orders-csv-archive",
+        61,
+    ),
+    "google-eu-2026h1-dsa_information_order-requests_received": (
+        "google-multi-services-dsa-2026h1-member-states-orders-csv-archive",
+        104,
+    ),
     "tiktok-eu-2026h1-dsa_information_order-requests_received": (
         "tiktok-dsa-2026h1-member-states-orders-csv-archive",
         13066,
