@@ -497,6 +497,10 @@ PINNED = {
         "google-multi-services-dsa-2026h1-member-states-orders-csv-archive",
         104,
     ),
+    "amazon_store-eu-2025h2-dsa_information_order-requests_received": (
+        "amazon-store-dsa-2025h2-member-states-orders-csv-archive",
+        455,
+    ),
     "tiktok-eu-2026h1-dsa_information_order-requests_received": (
         "tiktok-dsa-2026h1-member-states-orders-csv-archive",
         13066,
