@@ -158,6 +158,38 @@ def test_snap_csv_reproduces_the_hand_curated_figures():
     assert len(plan.same) == 15 and plan.writes_nothing and not plan.changes
 
 
+def test_discord_2022_legal_table_names_no_country_and_holds_a_preservation_sub_table():
+    # Another archive names the file in lower case; its Legal table is global (WORLD) and a
+    # repeated "Request Type" header opens a one-row preservation table with other columns.
+    parsed = discord.parse_transparency_csv(FIXTURES / "discord" / "discord-2022-q4.csv")
+    figures = by_id(parsed)
+    assert figures["discord-world-2022q4-subpoena-requests_received"].value == "566"
+    assert figures["discord-world-2022q4-all-requests_received"].value == "1073"
+    assert figures["discord-world-2022q4-preservation-requests_complied"].value == "580"
+    assert "discord-world-2022q4-preservation-requests_fulfilled" not in figures
+    assert {r.jurisdiction_id for r in parsed.records} == {"WORLD"}
+    assert all(r.period_start == "2022-10-01" and r.period_end == "2022-12-31" for r in parsed.records)
+    assert any("User reports" in r for r in reasons(parsed))
+
+
+def test_dsa_orders_with_tiktok_category_label_column():
+    # TikTok's table has an extra "Category label" column before the standard category column.
+    parsed = dsa.parse_member_state_orders(FIXTURES / "tiktok-3_member_states_orders.csv")
+    figures = by_id(parsed)
+    assert figures["tiktok-eu-2025h2-dsa_information_order-requests_received"].value == "10932"
+    assert figures["tiktok-aut-2025h2-dsa_information_order-requests_received"].value == "265"
+    assert {r.request_type_id for r in parsed.records} == {"dsa_information_order"}
+
+
+def test_dsa_total_row_with_line_breaks_in_quoted_cells_is_quoted_with_pilcrows():
+    parsed = dsa.parse_member_state_orders(FIXTURES / "pinterest-3_member_states_orders.csv")
+    eu = by_id(parsed)["pinterest-eu-2025h2-dsa_information_order-requests_received"]
+    assert eu.value == "24"
+    assert eu.source_locator.endswith("line 2 (Service=Pinterest, Category=TOTAL, Scope=TOTAL)")
+    assert "\n" not in eu.quote
+    assert "reporting period. ¶¶These orders may include law enforcement requests" in eu.quote
+
+
 def test_kakao_and_daum_are_separate_platforms_under_korean_categories():
     parsed = korea.parse_kakao(FIXTURES / "kakao-2025-h2.json")
     figures = by_id(parsed)
@@ -449,6 +481,65 @@ PINNED = {
         18400,
     ),
     "discord-usa-2023q4-emergency-requests_received": ("discord-transparency-2023q4-csv", 114),
+    "discord-world-2022q4-search_warrant-requests_received": ("discord-transparency-2022q4-csv", 486),
+    "tiktok-eu-2025h2-dsa_information_order-requests_received": (
+        "tiktok-dsa-2025h2-member-states-orders-csv-archive",
+        10932,
+    ),
+    "tiktok-deu-2025h2-dsa_information_order-requests_received": (
+        "tiktok-dsa-2025h2-member-states-orders-csv-archive",
+        5086,
+    ),
+    "tiktok-svk-2025h2-dsa_information_order-requests_received": (
+        "tiktok-dsa-2025h2-member-states-orders-csv-archive",
+        0,
+    ),
+    "pinterest-eu-2025h2-dsa_information_order-requests_received": (
+        "pinterest-dsa-2025h2-member-states-orders-csv-archive",
+        24,
+    ),
+    "pinterest-deu-2026h1-dsa_information_order-requests_received": (
+        "pinterest-dsa-2026h1-member-states-orders-csv-archive",
+        21,
+    ),
+    "x-eu-2025h2-dsa_information_order-requests_received": ("x-dsa-2025h2-member-states-orders-csv-archive", 5928),
+    "x-aut-2025h2-dsa_information_order-requests_received": ("x-dsa-2025h2-member-states-orders-csv-archive", 36),
+    "facebook-eu-2025h2-dsa_information_order-requests_received": (
+        "facebook-dsa-2025h2-member-states-orders-csv-archive",
+        2383,
+    ),
+    "facebook-eu-2026h1-dsa_information_order-requests_received": (
+        "facebook-dsa-2026h1-member-states-orders-csv-archive",
+        2333,
+    ),
+    "instagram-eu-2025h2-dsa_information_order-requests_received": (
+        "instagram-dsa-2025h2-member-states-orders-csv-archive",
+        2049,
+    ),
+    "instagram-eu-2026h1-dsa_information_order-requests_received": (
+        "instagram-dsa-2026h1-member-states-orders-csv-archive",
+        2291,
+    ),
+    "google-eu-2025h2-dsa_information_order-requests_received": (
+        "google-multi-services-dsa-2025h2-member-states-orders-csv-archive",
+        61,
+    ),
+    "google-eu-2026h1-dsa_information_order-requests_received": (
+        "google-multi-services-dsa-2026h1-member-states-orders-csv-archive",
+        104,
+    ),
+    "amazon_store-eu-2025h2-dsa_information_order-requests_received": (
+        "amazon-store-dsa-2025h2-member-states-orders-csv-archive",
+        455,
+    ),
+    "tiktok-eu-2026h1-dsa_information_order-requests_received": (
+        "tiktok-dsa-2026h1-member-states-orders-csv-archive",
+        13066,
+    ),
+    "tiktok-fra-2026h1-dsa_information_order-requests_received": (
+        "tiktok-dsa-2026h1-member-states-orders-csv-archive",
+        2934,
+    ),
     "linkedin-fra-2025h2-all-requests_received": ("linkedin-government-requests-report-html-archive", 874),
     "linkedin-usa-2016h1-all-accounts_affected": ("linkedin-government-requests-report-html-archive", 150),
     "linkedin-world-2019h1-all-requests_received": ("linkedin-government-requests-report-html-archive", 362),

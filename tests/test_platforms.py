@@ -35,6 +35,11 @@ PINNED = {
     "tiktok-usa-2023h1-all-requests_received": ("exact", 2944, None, None),
     "x-world-2024h1-all-requests_received": ("exact", 18737, None, None),
     "x-eu-2024h1-all-requests_received": ("exact", 7872, None, None),
+    # Platforms known so far only by their EU DSA orders to provide information.
+    "facebook-eu-2025h2-dsa_information_order-requests_received": ("exact", 2383, None, None),
+    "instagram-eu-2026h1-dsa_information_order-requests_received": ("exact", 2291, None, None),
+    "pinterest-fra-2026h1-dsa_information_order-requests_received": ("exact", 4, None, None),
+    "amazon_store-eu-2025h2-dsa_information_order-requests_received": ("exact", 455, None, None),
     # issue-10 imports (values checked against the archived files)
     "google_workspace-usa-2024h1-search_warrant-requests_received": ("exact", 131, None, None),
     "google_cloud-usa-2024h1-search_warrant-requests_received": ("exact", 3, None, None),

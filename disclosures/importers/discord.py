@@ -16,19 +16,26 @@ from pathlib import Path
 from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, period_of_end, read_mapping
 from .tables import csv_lines
 
-PERIOD_NAME = re.compile(r"(\d{4})-(Q[1-4]|H[12])")
+PERIOD_NAME = re.compile(r"(\d{4})-([QH][1-4])", re.IGNORECASE)
 
 
 def period_of_name(name: str) -> tuple[str, str] | None:
-    """``2023-Q4.csv`` → 2023-10-01..2023-12-31; ``2024-H1.csv`` → 2024-01-01..2024-06-30."""
+    """``2023-Q4.csv`` → 2023-10-01..2023-12-31; ``2024-H1.csv`` → 2024-01-01..2024-06-30.
+
+    Case does not matter (``discord-2022-q4.csv``, as another archive names Discord's file).
+    """
     match = PERIOD_NAME.search(name)
-    if not match:
+    if not match or match.group(2).upper() not in ("Q1", "Q2", "Q3", "Q4", "H1", "H2"):
         return None
-    year, part = int(match.group(1)), match.group(2)
+    year, part = int(match.group(1)), match.group(2).upper()
     months = 3 if part[0] == "Q" else 6
     end_month = int(part[1]) * months
     end = date(year, end_month, 31 if end_month in (3, 12) else 30)
     return period_of_end(end, months)
+
+
+def kind_of(section_row: dict) -> str:
+    return section_row["maps_to"]
 
 
 def _label(cell: str) -> str:
@@ -59,7 +66,9 @@ def parse_transparency_csv(path: Path) -> Parsed:
             reason = section_row["notes"] if section_row else f"section {section!r} is not in mappings/discord.csv"
             result.skips.append(Skip(locator, line.text, reason))
             continue
-        if columns is None:
+        if columns is None or (kind_of(section_row) == "by_process" and first == columns[0]):
+            # A repeated first header cell opens a sub-table with its own columns (2022's Legal
+            # section: the process table, then "Request Type,Requests,Complied" for preservation).
             columns = cells
             continue
         kind = section_row["maps_to"]  # by_process (US) or a request type for by-country tables
@@ -67,7 +76,9 @@ def parse_transparency_csv(path: Path) -> Parsed:
             jurisdiction = mapping.find("total", section)["maps_to"]
             request_type = "all" if kind == "by_process" else kind
         elif kind == "by_process":
-            jurisdiction = "USA"
+            # The section's "total" mapping row names its jurisdiction: USA, or WORLD for 2022's
+            # Legal table, which named no country.
+            jurisdiction = mapping.find("total", section)["maps_to"]
             row = mapping.find("process", first)
             if row is None or not row["maps_to"]:
                 result.skips.append(Skip(locator, line.text, f"request type {first!r} is not in mappings/discord.csv"))

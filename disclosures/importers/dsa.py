@@ -63,9 +63,13 @@ def parse_member_state_orders(path: Path) -> Parsed:
                 value=value,
                 platform_wording=f"{VALUE_COLUMN} ({service})",
                 source_locator=locator,
-                quote=line.text,
-                notes="EU DSA orders from member states: a separate regime and a subset of what the platform's "
-                "global reports count; never added to them. " + platform["notes"],
+                # Some services' TOTAL rows hold line breaks inside quoted cells; data/ writes a
+                # line break as ¶ (the record's text is otherwise exact).
+                quote=line.text.replace("\n", "¶"),
+                notes=(
+                    "EU DSA orders from member states: a separate regime and a subset of what the platform's "
+                    "global reports count; never added to them. " + platform["notes"]
+                ).strip(),
             )
         )
     return result
