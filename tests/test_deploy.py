@@ -25,6 +25,16 @@ def load_factory(monkeypatch, release_folder):
     return module
 
 
+def without_query_names(metadata: dict) -> dict:
+    """Metadata without each canned query's "name": Datasette 0.65 writes it into the metadata
+    the first time it runs the query, so it depends on which queries a process has served."""
+    for database in metadata.get("databases", {}).values():
+        for name, query in database.get("queries", {}).items():
+            if isinstance(query, dict) and query.get("name") == name:
+                del query["name"]
+    return metadata
+
+
 def test_the_factory_serves_the_same_site_as_the_stock_command(monkeypatch, tmp_path, real_build, site):
     release = tmp_path / "releases" / "r1"
     release.mkdir(parents=True)
@@ -56,6 +66,8 @@ def test_the_factory_serves_the_same_site_as_the_stock_command(monkeypatch, tmp_
             ours, theirs = response.json(), stock.json()
             if isinstance(ours, dict):  # the time a query took is the one thing that may differ
                 ours.pop("query_ms", None), theirs.pop("query_ms", None)
+            if path == "/-/metadata.json":
+                ours, theirs = without_query_names(ours), without_query_names(theirs)
             assert ours == theirs, path
         else:
             assert response.text == stock.text, path

@@ -4,9 +4,11 @@ The release files (CSV, Excel CSV, JSON, Parquet), the database, a full walk of 
 the streamed CSV must hold the same figures, with the same columns: the database's.
 """
 
+import concurrent.futures
 import csv
 import io
 import json
+import multiprocessing
 import shutil
 from urllib.parse import urlsplit
 
@@ -30,9 +32,13 @@ def real_release(real_build, tmp_path_factory):
 @pytest.fixture(scope="module")
 def released_site(real_release, tmp_path_factory):
     # The site as `make release && make build` leaves it: the build records the release just made.
+    # Built in a fresh process: a site started in this one has set SQLite's process-wide heap
+    # limit for serving (plugins/sql_policy.py), which a build of the real package exceeds.
     root, _ = real_release
     folder = tmp_path_factory.mktemp("released_build")
-    build.build_site(paths.PACKAGE, folder, root / "releases")
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        pool.submit(build.build_site, paths.PACKAGE, folder, root / "releases").result()
     return Site(site_module.in_process(folder, dist=root / "dist"))
 
 
