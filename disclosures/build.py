@@ -132,18 +132,23 @@ def frictionless_tables(package_path: Path, descriptor: dict) -> dict[str, table
 def typed_tables(package_path: Path, folder: Path) -> dict[str, table_schema.Table]:
     """The package's typed rows, validated once: by the stamp ``make validate`` left in ``folder``
     for these very bytes, or here. Raises ``validate.ValidationFailed``."""
-    descriptor = json.loads(package_path.read_text(encoding="utf-8"))
-    if stamp.is_valid(package_path, folder) and table_schema.supported(descriptor) is None:
-        try:
-            tables = table_schema.read_package(package_path, descriptor, str, check=False)
-        except table_schema.Damaged:
-            tables = None
-        if tables is not None and not any(t.problems for t in tables.values()):
-            return tables
+    # A stamp vouches for these bytes, so the descriptor parses; otherwise validation reads it
+    # first and reports a damaged one as a problem rather than a traceback.
+    if stamp.is_valid(package_path, folder):
+        descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+        if table_schema.supported(descriptor) is None:
+            try:
+                tables = table_schema.read_package(package_path, descriptor, str, check=False)
+            except table_schema.Damaged:
+                tables = None
+            if tables is not None and not any(t.problems for t in tables.values()):
+                return tables
     problems, tables = validate.check_package(package_path, base=package_path.parent)
     if problems:
         raise validate.ValidationFailed(problems)
-    return tables if tables is not None else frictionless_tables(package_path, descriptor)
+    if tables is not None:
+        return tables
+    return frictionless_tables(package_path, json.loads(package_path.read_text(encoding="utf-8")))
 
 
 # Checks before the database is published -------------------------------------------------
@@ -477,8 +482,8 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
     and the package descriptor it was built from."""
     remove_stale_temporaries(db_path.parent)  # what a killed build left behind, even if this one is refused
-    descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     tables = typed_tables(package_path, db_path.parent)
+    descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     releases = Path(releases) if releases is not None else package_path.parent / "releases"
     recorded = release_records.recorded_releases(releases)
     changelogs = {v: read_csv(releases / v / "changelog.csv") for v in recorded}

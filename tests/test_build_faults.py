@@ -95,3 +95,18 @@ def test_a_terminated_build_removes_its_temporary_file_and_keeps_the_database(re
     assert process.returncode != 0
     assert [p.name for p in out.iterdir()] == [DATABASE_FILE]
     assert (out / DATABASE_FILE).read_bytes() == before
+
+
+def test_a_damaged_descriptor_is_refused_in_one_line_and_the_old_database_kept(tmp_path):
+    # Without a stamp the build validates first, so a descriptor that is not JSON is a problem
+    # named by validation, never a JSONDecodeError from the build.
+    (tmp_path / "datapackage.json").write_text('{"name": "x",\n  "resources": [\n  }\n', encoding="utf-8")
+    folder = tmp_path / "build"
+    folder.mkdir()
+    (folder / "disclosures.db").write_bytes(b"previous")
+    with pytest.raises(validate.ValidationFailed) as refused:
+        build.build_site(tmp_path / "datapackage.json", folder, tmp_path / "releases")
+    assert [str(p) for p in refused.value.problems] == [
+        "datapackage.json:-:-: cannot be read as JSON: Expecting value: line 3 column 3 (char 33)"
+    ]
+    assert (folder / "disclosures.db").read_bytes() == b"previous"
