@@ -81,9 +81,18 @@ def test_google_user_data_rows_become_figures_and_quirks_become_skips():
     assert "google-deu-2022h2-preservation-percent_requests_some_data" not in figures
     # Before 2010-H2 a zero percentage and before 2011-H1 zero accounts mean "not reported yet".
     assert figures["google-arg-2009h2-all-requests_received"].value == "98"
-    assert "google-arg-2009h2-all-accounts_specified" not in figures
-    assert any("did not report accounts yet" in r for r in reasons(parsed))
-    assert "every value cell is blank: no figure" in reasons(parsed)
+    not_yet = figures["google-arg-2009h2-all-accounts_specified"]
+    assert (not_yet.value_kind, not_yet.value) == ("not_reported", "")
+    assert "did not report accounts yet" in not_yet.notes
+    assert not_yet.source_locator.endswith(", Accounts")
+    # A row listing a country and process with every cell blank: each column is not reported.
+    blank = [r for r in parsed.records if r.jurisdiction_id == "CHN" and r.request_type_id == "local_subsidiary"]
+    assert {(r.metric_id, r.value_kind) for r in blank if r.period_end == "2022-12-31"} == {
+        ("requests_received", "not_reported"),
+        ("percent_requests_some_data", "not_reported"),
+        ("accounts_specified", "not_reported"),
+    }
+    assert all(r.value_kind == "exact" for r in parsed.records if r.value_kind != "not_reported")
     assert any(r.startswith("A stray row from 2025-H2") for r in reasons(parsed))
     assert not any(r.period_end == "2025-12-31" for r in parsed.records)
 
@@ -202,12 +211,14 @@ def test_kakao_older_files_give_minus_one_for_no_figure():
     # kakao-2014-h2.json as stored: compact JSON, empty prose, -1 where no account count was reported
     parsed = korea.parse_kakao(FIXTURES / "kakao-2014-h2.json")
     figures = by_id(parsed)
-    assert "kakao-kor-2014h2-kr_search_seizure_warrant-accounts_counted" not in figures
-    assert any("-1: no figure reported" in r for r in reasons(parsed))
+    absent = figures["kakao-kor-2014h2-kr_search_seizure_warrant-accounts_counted"]
+    assert (absent.value_kind, absent.value) == ("not_reported", "")
+    assert '"numberOfAccounts":-1' in absent.quote and "gives -1 here" in absent.notes
+    assert not parsed.skips
     assert figures["kakao-kor-2014h2-kr_search_seizure_warrant-requests_received"].value == "1733"
     # kept as published: more requests processed (21) than received (20)
     assert figures["kakao-kor-2014h2-kr_comm_restriction-requests_processed"].value == "21"
-    assert len(parsed.records) == 23
+    assert len(parsed.records) == 24
 
 
 def test_naver_fields_dashes_and_averages():
@@ -368,7 +379,9 @@ def test_the_import_command_prints_adds_skips_and_writes_nothing_on_a_dry_run():
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "every value cell is blank: no figure" in result.output
+    # the blank China row is a not_reported figure (already in data/), never a skip
+    skipped = [line for line in result.output.splitlines() if line.startswith("skip ")]
+    assert skipped and not any("Code=CN, Legal Process=Requests for data of local subsidiary" in s for s in skipped)
     assert "dry run, nothing written." in result.output
     assert (ROOT / "data" / "figures.csv").read_bytes() == before
     unknown = CliRunner().invoke(cli, ["import", "nope", str(FIXTURES / "naver-statistics.json"), "--source", "x"])
@@ -687,3 +700,29 @@ def test_derived_full_years_are_in_the_database_with_their_inputs(real_db):
         ("tiktok-deu-2025h1-legal_process-requests_received",),
         ("tiktok-deu-2025h2-legal_process-requests_received",),
     ]
+
+
+def test_explicit_absences_are_figures_that_never_count(real_db):
+    """A listed row without a figure is a not_reported figure: on its page, in the coverage
+    view, and never an input of a derived sum or complement."""
+    conn = sqlite3.connect(real_db)
+    row = conn.execute(
+        "SELECT value_kind, value, source_id FROM figures WHERE figure_id = 'kakao-kor-2013h2-kr_search_seizure_warrant-accounts_counted'"
+    ).fetchone()
+    assert row == ("not_reported", None, "kakao-2013h2-transparency-statistics-json-archive")
+    # Google's blank China row for 2022-H2 is the only thing known for that cell: not reported, not missing.
+    status = conn.execute(
+        "SELECT status FROM coverage_cells WHERE platform_id = 'google' AND jurisdiction_id = 'CHN' "
+        "AND period_start = '2022-07-01' AND period_end = '2022-12-31'"
+    ).fetchall()
+    assert status == [("not_reported",)]
+    absent = conn.execute(
+        "SELECT count(*) FROM figures WHERE platform_id = 'google' AND value_kind = 'not_reported' "
+        "AND period_end <= '2010-12-31'"
+    ).fetchone()[0]
+    assert absent >= 100
+    used = conn.execute(
+        "SELECT count(*) FROM figure_inputs i JOIN figures f ON f.figure_id = i.input_figure_id "
+        "WHERE f.value_kind != 'exact'"
+    ).fetchone()[0]
+    assert used == 0

@@ -9,6 +9,7 @@ Categories map through ``mappings/google.csv``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -29,14 +30,27 @@ def _half(end_text: str) -> tuple[str, str]:
     return period_of_end(date.fromisoformat(end_text), 6)
 
 
+def _not_reported(template: Record, metric: str, column: str, process: str, why: str) -> Record:
+    """``template``'s row lists a country and process, but ``column`` holds no figure."""
+    return replace(
+        template,
+        metric_id=metric,
+        platform_wording=f"{column} (Legal Process: {process})",
+        source_locator=f"{template.source_locator}, {column}",
+        notes=why,
+    )
+
+
 def _parse_by_process(path: Path, platform_of) -> Parsed:
     """Rows by legal process (user-data and Enterprise Cloud exports): one figure per value cell.
 
     ``platform_of(header, line)`` names the platform of a row, or None with the reason in a Skip.
-    Quirks: ``Percentage disclosed`` is empty for preservation requests (no figure), Google began
-    reporting percentages in 2010-H2 and accounts in 2011-H1 (earlier zeros are not figures:
-    ``not_reported_when_zero_until`` rows of the mapping), and a row whose cells are all blank
-    is skipped with that reason.
+    Quirks: ``Percentage disclosed`` is empty for preservation requests (the metric does not
+    apply: no figure), Google began reporting percentages in 2010-H2 and accounts in 2011-H1
+    (earlier zeros in those columns are the export's placeholder for "not reported yet":
+    ``not_reported_when_zero_until`` rows of the mapping, recorded as ``not_reported``), and a
+    row whose cells are all blank lists a country and process without any figure: each of its
+    columns is recorded as ``not_reported``.
     """
     mapping = read_mapping("google")
     places = jurisdiction_lookup()
@@ -75,7 +89,35 @@ def _parse_by_process(path: Path, platform_of) -> Parsed:
             result.skips.append(Skip(locator, line.text, reason))
             continue
         start, finish = _half(end)
-        before = len(result.records) + len(result.skips)
+        notes = mapping.find("note", process, code)
+
+        # A column of this row that lists the country and process but holds no figure.
+        absent_template = Record(
+            platform_id=platform,
+            jurisdiction_id=jurisdiction,
+            period_start=start,
+            period_end=finish,
+            request_type_id=process_row["maps_to"],
+            metric_id="",
+            value_kind="not_reported",
+            value="",
+            platform_wording="",
+            source_locator=locator,
+            quote=line.text,
+        )
+
+        if all(not line.get(header, column).strip() for column in columns.values()):
+            for metric, column in columns.items():
+                result.records.append(
+                    _not_reported(
+                        absent_template,
+                        metric,
+                        column,
+                        process,
+                        "Google's export lists this row with every value cell blank.",
+                    )
+                )
+            continue
         for metric, column in columns.items():
             cell = line.get(header, column)
             try:
@@ -87,9 +129,8 @@ def _parse_by_process(path: Path, platform_of) -> Parsed:
                 continue  # Google leaves the cell empty where the metric does not apply
             until = mapping.find("not_reported_when_zero_until", column)
             if until and value == "0" and end <= until["maps_to"]:
-                result.skips.append(Skip(f"{locator}, {column}", line.text, until["notes"]))
+                result.records.append(_not_reported(absent_template, metric, column, process, until["notes"]))
                 continue
-            notes = mapping.find("note", process, code)
             result.records.append(
                 Record(
                     platform_id=platform,
@@ -106,8 +147,6 @@ def _parse_by_process(path: Path, platform_of) -> Parsed:
                     notes=notes["notes"] if notes else "",
                 )
             )
-        if len(result.records) + len(result.skips) == before:
-            result.skips.append(Skip(locator, line.text, "every value cell is blank: no figure"))
     return result
 
 

@@ -70,10 +70,9 @@ def parse_kakao(path: Path) -> Parsed:
             if value is None:
                 result.skips.append(Skip(f"{locator} {field_name}", quote, "field missing: no figure"))
                 continue
-            if isinstance(value, int) and value < 0:
-                # the older files (2012-H1 to 2014-H2) give -1 where Kakao reported no account count
-                result.skips.append(Skip(f"{locator} {field_name}", quote, f"{value}: no figure reported"))
-                continue
+            # The older files (2012-H1 to 2014-H2) give -1 where Kakao reported no account count:
+            # the category is listed, the figure is not given.
+            absent = isinstance(value, int) and value < 0
             result.records.append(
                 Record(
                     platform_id=platform["maps_to"],
@@ -82,12 +81,20 @@ def parse_kakao(path: Path) -> Parsed:
                     period_end=period[1],
                     request_type_id=request_type["maps_to"],
                     metric_id=metric["maps_to"],
-                    value_kind="exact",
-                    value=number_cell(str(value)),
+                    value_kind="not_reported" if absent else "exact",
+                    value="" if absent else number_cell(str(value)),
                     platform_wording=f"{category}: {field_name}",
                     source_locator=f"{locator} {field_name}",
                     quote=quote,
-                    notes=" ".join(n for n in (request_type["notes"], metric["notes"]) if n),
+                    notes=" ".join(
+                        n
+                        for n in (
+                            request_type["notes"],
+                            metric["notes"],
+                            f"Kakao's file gives {value} here: no figure was reported." if absent else "",
+                        )
+                        if n
+                    ),
                 )
             )
     return result
