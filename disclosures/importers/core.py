@@ -5,6 +5,7 @@ See the package docstring for the interface. Nothing here prints; everything is 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,31 +18,23 @@ import pycountry
 
 from .. import rules
 from ..files import csv_text, read_csv, replace_file
-from ..paths import ROOT
+from ..paths import PACKAGE, ROOT
 from ..vocabulary import VALUE_COLUMNS, value_token
 
 DATA = ROOT / "data"
 MAPPINGS = Path(__file__).resolve().parent / "mappings"
 
-FIGURE_FIELDS = [
-    "figure_id",
-    "platform_id",
-    "jurisdiction_id",
-    "period_start",
-    "period_end",
-    "request_type_id",
-    "metric_id",
-    "value_kind",
-    "value",
-    "value_low",
-    "value_high",
-    "platform_wording",
-    "source_id",
-    "source_locator",
-    "quote",
-    "notes",
-]
-CORROBORATION_FIELDS = ["figure_id", "source_id", "source_locator", "quote", "notes"]
+
+def _columns(resource: str) -> list[str]:
+    """The column order of a resource's CSV, as datapackage.json's Table Schema defines it."""
+    descriptor = json.loads(PACKAGE.read_text(encoding="utf-8"))
+    (schema,) = (r["schema"] for r in descriptor["resources"] if r["name"] == resource)
+    return [f["name"] for f in schema["fields"]]
+
+
+# The importer writes rows in the contract's column order, so a descriptor change reaches it.
+FIGURE_FIELDS = _columns("figures")
+CORROBORATION_FIELDS = _columns("corroborations")
 
 
 class ImportFailed(Exception):
