@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -121,6 +122,32 @@ def value_in_record(value: Decimal, record: str) -> bool:
         if rules_number(field) == value:
             return True
     return False
+
+
+# A locator that names the field of a JSON record the figure was read from: ..., field "requests"
+NAMED_FIELD = re.compile(r'field "([^"]+)"\s*$')
+
+
+def named_field_number(locator: str, quote: str) -> tuple[str, Decimal | None] | None:
+    """(field, its number) when ``locator`` ends by naming a field of the JSON object ``quote``.
+
+    Requests and users sit side by side in one record (Telegram's bot: "requests" and "users"),
+    so finding the value somewhere in the record is not enough: the named field must hold it.
+    None when the locator names no field or the quote is not a JSON object with that field.
+    """
+    match = NAMED_FIELD.search(locator or "")
+    if not match or not quote.lstrip().startswith("{"):
+        return None
+    try:
+        record = json.loads(quote)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or match.group(1) not in record:
+        return None
+    value = record[match.group(1)]
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return match.group(1), None
+    return match.group(1), rules_number(str(value))
 
 
 def rules_number(text: str) -> Decimal | None:

@@ -62,6 +62,14 @@ def figure_value_notes(values, record_sources: set[str]) -> list[tuple[str, str]
         if rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote)):
             continue
         notes.append(("quote", f"{field} {number_text(number)} does not appear in the quote"))
+    named = rules.named_field_number(values.get("source_locator") or "", quote)
+    value = numbers["value"]
+    if kind == "exact" and named and isinstance(value, Decimal) and named[1] != value:
+        field, held = named
+        shown = "no number" if held is None else number_text(held)
+        notes.append(
+            ("quote", f'the locator names field "{field}", which holds {shown} in the quote, not {number_text(value)}')
+        )
     return notes
 
 
@@ -347,6 +355,24 @@ def corroboration_problems(rows, figures: dict, source_kinds: dict, shown: str) 
             )
             continue
         is_record = source_kinds.get(row.get("source_id")) in rules.RECORD_SOURCE_KINDS
+        named = rules.named_field_number(row.get("source_locator") or "", row.get("quote") or "")
+        if named and figure["value_kind"] == "exact" and figure.get("value"):
+            field, held = named
+            try:
+                wanted = Decimal(figure["value"])
+            except InvalidOperation:
+                wanted = None
+            if wanted is not None and held != wanted:
+                shown_held = "no number" if held is None else number_text(held)
+                problems.append(
+                    rules.Problem(
+                        shown,
+                        line,
+                        "quote",
+                        f'the locator names field "{field}", which holds {shown_held} in the quote, '
+                        f"not {number_text(wanted)} ({row['figure_id']})",
+                    )
+                )
         numbers = {}
         for name in ("value", "value_low", "value_high"):
             try:

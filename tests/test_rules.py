@@ -121,3 +121,15 @@ def test_record_quotes_split_on_delimiters():
     assert rules.value_in_record(Decimal(108), '{"from": "20240101", "requests": 14, "users": 108}')
     assert not rules.value_in_record(Decimal(13), "2026,1,other,3,3")
     assert not rules.value_in_text(Decimal(3), "2026,1,other,3,3")
+
+
+def test_a_named_field_of_a_json_record_must_hold_the_value():
+    locator = 'dataset.json line 12, key "USA" entry 2 (from 20240101 to 20241231), field "requests"'
+    record = '{"from": "20240101", "to": "20241231", "requests": 900, "users": 2253}'
+    assert rules.named_field_number(locator, record) == ("requests", Decimal(900))
+    assert rules.named_field_number(locator.replace('"requests"', '"users"'), record) == ("users", Decimal(2253))
+    # No named field, prose, or a field the record lacks: the rule does not apply.
+    assert rules.named_field_number("report.pdf page 3", record) is None
+    assert rules.named_field_number(locator, "Requests fulfilled: 900") is None
+    assert rules.named_field_number(locator.replace('"requests"', '"accounts"'), record) is None
+    assert rules.named_field_number(locator, '{"requests": "n/a"}') == ("requests", None)
