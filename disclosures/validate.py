@@ -43,10 +43,32 @@ def period_order_notes(values) -> list[tuple[str, str]]:
     return []
 
 
+ID_PARTS = ("platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id", "metric_id")
+
+
+def figure_id_notes(values) -> list[tuple[str, str]]:
+    """(field, note): a figure's id must be the one its own fields make,
+    ``<platform>-<jurisdiction>-<period label>-<request type>-<metric>``, so that an edit of a
+    figure's country or period cannot leave it under the id (and the links) of another."""
+    if "figure_id" not in values or not all(values.get(part) for part in ID_PARTS):
+        return []
+    start, end = values["period_start"], values["period_end"]
+    if not (isinstance(start, date) and isinstance(end, date)) or end < start:
+        return []
+    label = rules.period_label(start, end)
+    expected = (
+        f"{values['platform_id']}-{str(values['jurisdiction_id']).lower()}-{label}-"
+        f"{values['request_type_id']}-{values['metric_id']}"
+    )
+    if values["figure_id"] == expected:
+        return []
+    return [("figure_id", f"is {values['figure_id']} but its fields make {expected}")]
+
+
 def figure_value_notes(values, record_sources: set[str]) -> list[tuple[str, str]]:
     """(field, note): a figure's (or authority report's) value columns against its value_kind,
     and its numbers against its quote. ``values`` maps field names to typed cells."""
-    notes = []
+    notes = figure_id_notes(values)
     kind = values.get("value_kind")
     numbers = {name: values.get(name) for name in ("value", "value_low", "value_high")}
     notes += rules.value_kind_problems(kind, numbers["value"], numbers["value_low"], numbers["value_high"])

@@ -1,8 +1,8 @@
 """Every message validation or the build can print has a fixture that produces it.
 
 test_validate.py checks each fixture's expected.txt against validation. This file adds the
-build fixtures (the package validates, the build refuses it: expected_build.txt) and a sweep
-of the library's source: each message template must match a line some fixture expects, or be
+build's own refusals of data that validation already keeps out, and a sweep of the library's
+source: each message template must match a line some fixture expects, or be
 in NO_FIXTURE with the reason no package can produce it.
 """
 
@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from disclosures import build, rules, safety, validate
-from tests.packages import BROKEN, FIXTURES, expected_messages, make_package
+from disclosures import build, rules, safety, stamp, validate
+from tests.packages import BROKEN, FIXTURES, apply_edits, expected_messages, make_package
 
 LIBRARY = (validate, rules, build, safety)
-BUILD_FIXTURES = [name for name in BROKEN if (FIXTURES / name / "expected_build.txt").exists()]
 
 # Templates as the sweep shows them, "{}" for each placeholder, and why no fixture produces them.
 NO_FIXTURE = {
@@ -28,6 +27,9 @@ NO_FIXTURE = {
     "foreign_key_check failed: {}": "validation refuses unknown keys before the build runs (unknown_foreign_key)",
     "figures_series has overlapping periods: {}": "guards rules.non_overlapping, which never picks overlapping periods",
     "round trip of {} failed: {} CSV rows, {} DB rows; in CSV only: {}; in DB only: {}": "validation refuses numbers SQLite cannot store exactly (round_trip_precision); test_round_trip_check_catches_a_difference forces it",
+    "derived figure id {} collides with a reported figure": "validation refuses a figure_id its own fields do "
+    "not make (figure_id_mismatch); test_a_stamped_package_with_a_reported_id_of_a_derived_figure_is_still_refused "
+    "forces it past validation",
     "foreign keys form a cycle among {}": "the package's keys form no cycle; build.load_order's refusal is tested on "
     "a tiny resource list (tests/test_freshness.py)",
 }
@@ -38,14 +40,29 @@ def build_messages(fixture: str) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
-@pytest.mark.parametrize("fixture", BUILD_FIXTURES)
-def test_build_fixture_fails_with_its_message_and_leaves_nothing(tmp_path, fixture):
-    package = make_package(tmp_path / "package", fixture)
+def test_a_stamped_package_with_a_reported_id_of_a_derived_figure_is_still_refused(tmp_path):
+    """Validation refuses an id its fields do not make; should a stamp vouch for such bytes
+    anyway, the build still refuses to let a derived figure overwrite a reported one."""
+    package = make_package(tmp_path / "package")
+    apply_edits(
+        tmp_path / "package",
+        [
+            {
+                "file": "data/figures.csv",
+                "append": "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived,examplechat,USA,"
+                "2023-01-01,2023-12-31,ip_or_phone,requests_fulfilled,exact,5,,,Fulfilled requests,"
+                "example-2025-01-10-report,,Fulfilled requests: 5,Named like the figure the build derives.",
+            }
+        ],
+    )
     db_path = tmp_path / "build" / "disclosures.db"
+    stamp.record_valid(package, db_path.parent)
     with pytest.raises(build.BuildFailed) as failure:
         build.build_database(package, db_path)
-    assert [str(failure.value)] == build_messages(fixture)
-    assert list(db_path.parent.glob("*")) == []  # neither the database nor its temporary file
+    assert str(failure.value) == (
+        "derived figure id examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived collides with a reported figure"
+    )
+    assert not db_path.exists()
 
 
 # The sweep ---------------------------------------------------------------------------------
