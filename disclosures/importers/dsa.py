@@ -5,7 +5,8 @@ These are orders from EU member states' authorities under one law (Article 10 DS
 services count all EU requests for user data here): their own request type
 (``dsa_information_order``), never added to or compared with a platform's global reports.
 Only the TOTAL category row of each scope is read (the category rows break it down); a scope
-is an ISO 3166 alpha-2 code or TOTAL (the EU). Services map to platforms in ``mappings/dsa.csv``.
+is an ISO 3166 alpha-2 code, TOTAL (the EU) or one of the EU's own country codes listed
+under ``scope`` in ``mappings/dsa.csv`` (EL for Greece). Services map to platforms in ``mappings/dsa.csv``.
 
 Two formats read the same table. ``dsa-member-state-orders`` reads the stored file itself and
 locates each record by its line. ``dsa-member-state-orders-excerpt`` reads an excerpt a curator
@@ -52,7 +53,13 @@ def parse_member_state_orders(path: Path, *, excerpt: bool = False) -> Parsed:
         if platform is None or not platform["maps_to"]:
             result.skips.append(Skip(locator, line.text, f"service {service!r} is not in mappings/dsa.csv"))
             continue
-        jurisdiction = "EU" if scope == "TOTAL" else places.code(scope)
+        scope_row = mapping.find("scope", scope)
+        if scope == "TOTAL":
+            jurisdiction = "EU"
+        elif scope_row is not None:
+            jurisdiction = scope_row["maps_to"] or None
+        else:
+            jurisdiction = places.code(scope)
         if jurisdiction is None:
             result.skips.append(Skip(locator, line.text, f"scope {scope!r} is not in jurisdictions"))
             continue
