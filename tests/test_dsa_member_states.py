@@ -99,6 +99,22 @@ PINNED = {
         "google-multi-services-dsa-2025h2-member-states-orders-csv-archive",
         1,
     ),
+    "google-deu-2026h1-dsa_information_order-requests_received": (
+        "google-multi-services-dsa-2026h1-member-states-orders-csv-archive",
+        51,
+    ),
+    "google-cyp-2026h1-dsa_information_order-requests_received": (
+        "google-multi-services-dsa-2026h1-member-states-orders-csv-archive",
+        1,
+    ),
+    "pinterest-deu-2025h2-dsa_information_order-requests_received": (
+        "pinterest-dsa-2025h2-member-states-orders-csv-archive",
+        15,
+    ),
+    "pinterest-dnk-2025h2-dsa_information_order-requests_received": (
+        "pinterest-dsa-2025h2-member-states-orders-csv-archive",
+        0,
+    ),
     "snap-deu-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 6081),
     "snap-grc-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 9),
     "snap-nld-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 1048),
@@ -108,7 +124,12 @@ PINNED = {
 # (platform, period start): member states with a figure. Their orders sum to the EU total row.
 COMPLETE = {
     ("google", "2025-07-01"): 6,  # the other 21 states leave the cell blank
+    ("google", "2026-01-01"): 5,  # the other 22 give no orders to provide information
+    ("pinterest", "2025-07-01"): 8,  # only states that sent orders have a row
+    ("pinterest", "2026-01-01"): 8,
     ("snap", "2025-07-01"): 27,
+    ("tiktok", "2025-07-01"): 27,
+    ("tiktok", "2026-01-01"): 27,
 }
 
 
