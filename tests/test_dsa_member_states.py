@@ -115,6 +115,10 @@ PINNED = {
         "pinterest-dsa-2025h2-member-states-orders-csv-archive",
         0,
     ),
+    "amazon_store-eu-2026h1-dsa_information_order-requests_received": (
+        "amazon-store-dsa-2026h1-member-states-orders-csv-archive",
+        660,
+    ),
     "snap-deu-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 6081),
     "snap-grc-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 9),
     "snap-nld-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 1048),
