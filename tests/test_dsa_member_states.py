@@ -119,6 +119,10 @@ PINNED = {
         "amazon-store-dsa-2026h1-member-states-orders-csv-archive",
         660,
     ),
+    "youtube-eu-2025h2-dsa_information_order-requests_received": (
+        "youtube-dsa-2025h2-member-states-orders-csv-archive",
+        8,
+    ),
     "snap-deu-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 6081),
     "snap-grc-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 9),
     "snap-nld-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 1048),
