@@ -123,9 +123,15 @@ PINNED = {
         "youtube-dsa-2025h2-member-states-orders-csv-archive",
         8,
     ),
-    "snap-deu-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 6081),
+    "snap-deu-2025h2-dsa_information_order-requests_received": (
+        "snap-dsa-2025h2-member-states-orders-csv-archive",
+        6081,
+    ),
     "snap-grc-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 9),
-    "snap-nld-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 1048),
+    "snap-nld-2025h2-dsa_information_order-requests_received": (
+        "snap-dsa-2025h2-member-states-orders-csv-archive",
+        1048,
+    ),
     "snap-svk-2025h2-dsa_information_order-requests_received": ("snap-dsa-2025h2-member-states-orders-csv-archive", 0),
 }
 
