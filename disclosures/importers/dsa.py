@@ -5,11 +5,19 @@ These are orders from EU member states' authorities under one law (Article 10 DS
 services count all EU requests for user data here): their own request type
 (``dsa_information_order``), never added to or compared with a platform's global reports.
 Only the TOTAL category row of each scope is read (the category rows break it down); a scope
-is an ISO 3166 alpha-2 code or TOTAL (the EU). Services map to platforms in ``mappings/dsa.csv``.
+is an ISO 3166 alpha-2 code, TOTAL (the EU) or one of the EU's own country codes listed
+under ``scope`` in ``mappings/dsa.csv`` (EL for Greece). Services map to platforms in ``mappings/dsa.csv``.
+
+Two formats read the same table. ``dsa-member-state-orders`` reads the stored file itself and
+locates each record by its line. ``dsa-member-state-orders-excerpt`` reads an excerpt a curator
+transcribed from a stored file too long to copy whole (its header and some of its records, each
+verbatim, under the stored file's name): the excerpt's line numbers are not the stored file's, so
+its locators name the file and the record's key columns (Service, Category, Scope) and no line.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, read_mapping
@@ -18,7 +26,13 @@ from .tables import csv_lines
 VALUE_COLUMN = "Number of orders to provide information"
 
 
-def parse_member_state_orders(path: Path) -> Parsed:
+def parse_member_state_orders(path: Path, *, excerpt: bool = False) -> Parsed:
+    """Each TOTAL row's orders to provide information as a ``dsa_information_order`` figure.
+
+    ``excerpt``: ``path`` is a transcribed excerpt of the stored file (see the module docstring),
+    so locators carry no line number. Raises ValueError when the table has no
+    "Number of orders to provide information" column.
+    """
     mapping = read_mapping("dsa")
     places = jurisdiction_lookup()
     header, lines = csv_lines(path)
@@ -30,7 +44,8 @@ def parse_member_state_orders(path: Path) -> Parsed:
         category = line.get(header, "Category of illegal content")
         scope = line.get(header, "Scope")
         period_text = line.get(header, "Reporting period")
-        locator = f"{path.name} line {line.number} (Service={service}, Category={category}, Scope={scope})"
+        keys = f"(Service={service}, Category={category}, Scope={scope})"
+        locator = f"{path.name} {keys}" if excerpt else f"{path.name} line {line.number} {keys}"
         if category != "TOTAL":
             result.skips.append(Skip(locator, line.text, "a category row: part of its scope's TOTAL row, not read"))
             continue
@@ -38,7 +53,13 @@ def parse_member_state_orders(path: Path) -> Parsed:
         if platform is None or not platform["maps_to"]:
             result.skips.append(Skip(locator, line.text, f"service {service!r} is not in mappings/dsa.csv"))
             continue
-        jurisdiction = "EU" if scope == "TOTAL" else places.code(scope)
+        scope_row = mapping.find("scope", scope)
+        if scope == "TOTAL":
+            jurisdiction = "EU"
+        elif scope_row is not None:
+            jurisdiction = scope_row["maps_to"] or None
+        else:
+            jurisdiction = places.code(scope)
         if jurisdiction is None:
             result.skips.append(Skip(locator, line.text, f"scope {scope!r} is not in jurisdictions"))
             continue
@@ -48,8 +69,13 @@ def parse_member_state_orders(path: Path) -> Parsed:
         except ValueError as error:
             result.skips.append(Skip(locator, line.text, str(error)))
             continue
-        if value is None or not start or not end:
-            result.skips.append(Skip(locator, line.text, "blank value or period: no figure"))
+        if value is None:
+            # Some services leave the cell empty for a member state that sent no order: an empty
+            # cell is no figure, never a zero.
+            result.skips.append(Skip(locator, line.text, f"blank {VALUE_COLUMN!r}: no figure (not a zero)"))
+            continue
+        if not start or not end:
+            result.skips.append(Skip(locator, line.text, "blank reporting period: no figure"))
             continue
         result.records.append(
             Record(
@@ -80,4 +106,10 @@ MEMBER_STATE_ORDERS = Format(
     "EU DSA harmonised report 3_member_states_orders.csv (orders to provide information per member state)",
     parse_member_state_orders,
 )
-FORMATS = [MEMBER_STATE_ORDERS]
+MEMBER_STATE_ORDERS_EXCERPT = Format(
+    "dsa-member-state-orders-excerpt",
+    "A transcribed excerpt of a stored 3_member_states_orders.csv (header and verbatim records); "
+    "locators name the record's Service, Category and Scope, not a line",
+    partial(parse_member_state_orders, excerpt=True),
+)
+FORMATS = [MEMBER_STATE_ORDERS, MEMBER_STATE_ORDERS_EXCERPT]
