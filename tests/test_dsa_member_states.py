@@ -124,6 +124,10 @@ PINNED = {
     "x-deu-2025h2-dsa_information_order-requests_received": ("x-dsa-2025h2-member-states-orders-csv-archive", 3396),
     "x-fra-2025h2-dsa_information_order-requests_received": ("x-dsa-2025h2-member-states-orders-csv-archive", 1751),
     "x-grc-2025h2-dsa_information_order-requests_received": ("x-dsa-2025h2-member-states-orders-csv-archive", 30),
+    "x-eu-2026h1-dsa_information_order-requests_received": ("x-dsa-2026h1-member-states-orders-csv-archive", 5341),
+    "x-deu-2026h1-dsa_information_order-requests_received": ("x-dsa-2026h1-member-states-orders-csv-archive", 2286),
+    "x-bgr-2026h1-dsa_information_order-requests_received": ("x-dsa-2026h1-member-states-orders-csv-archive", 3),
+    "x-svn-2026h1-dsa_information_order-requests_received": ("x-dsa-2026h1-member-states-orders-csv-archive", 0),
 }
 
 
@@ -135,13 +139,14 @@ def test_pinned_member_state_orders_in_the_built_database(real_db):
 
 
 # (platform, period start): member states with a TOTAL row in the stored file. X's July-December
-# 2025 table has no block for BG, CY, EE, HR, LU, LV or SK.
+# 2025 table has no block for BG, CY, EE, HR, LU, LV or SK; its January-June 2026 one none for CY or SK.
 COMPLETE = {
     ("facebook", "2025-07-01"): 27,
     ("facebook", "2026-01-01"): 27,
     ("instagram", "2025-07-01"): 27,
     ("instagram", "2026-01-01"): 27,
     ("x", "2025-07-01"): 20,
+    ("x", "2026-01-01"): 25,
 }
 
 
