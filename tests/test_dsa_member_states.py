@@ -138,6 +138,24 @@ def test_pinned_member_state_orders_in_the_built_database(real_db):
         assert row == (source, value), figure_id
 
 
+def test_x_first_export_corroborates_the_member_states_it_has(real_db):
+    # X's first January-June 2026 export agrees on the EU total and on 20 member states; it has
+    # no rows for BG, EE, HR, LU or LV, which only the corrected export (the figures' source) gives.
+    conn = sqlite3.connect(real_db)
+    corroborated = {
+        row[0]
+        for row in conn.execute(
+            "SELECT figure_id FROM corroborations WHERE source_id = ?",
+            ("x-dsa-2026h1-member-states-orders-first-export-csv-archive",),
+        )
+    }
+    assert len(corroborated) == 21
+    assert "x-eu-2026h1-dsa_information_order-requests_received" in corroborated
+    assert "x-deu-2026h1-dsa_information_order-requests_received" in corroborated
+    assert "x-bgr-2026h1-dsa_information_order-requests_received" not in corroborated
+    assert "x-lva-2026h1-dsa_information_order-requests_received" not in corroborated
+
+
 # (platform, period start): member states with a TOTAL row in the stored file. X's July-December
 # 2025 table has no block for BG, CY, EE, HR, LU, LV or SK; its January-June 2026 one none for CY or SK.
 COMPLETE = {
