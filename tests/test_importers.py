@@ -63,6 +63,7 @@ def test_every_format_is_registered_under_its_name():
         "naver-statistics",
         "linkedin-government-requests",
         "dsa-member-state-orders",
+        "dsa-member-state-orders-excerpt",
     } <= FORMATS.keys()
 
 
