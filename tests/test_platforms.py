@@ -14,6 +14,8 @@ PINNED = {
     "posteo-world-2016-all-requests_received": ("exact", 35, None, None),
     "dropbox-usa-2013-national_security-requests_received": ("band", None, 0, 249),
     "wikimedia-world-20120701-20140630-all-requests_received": ("exact", 56, None, None),
+    "mozilla-world-2024h2-subpoena-requests_received": ("exact", 23, None, None),
+    "mozilla-usa-2023h2-national_security-requests_received": ("band", None, 0, 249),
     "apple-usa-2024h1-push_token-requests_received": ("exact", 129, None, None),
     "cloudflare-world-2016h2-mlat-requests_received": ("exact", 4, None, None),
     "discord-world-2021h2-all-requests_received": ("exact", 2852, None, None),
