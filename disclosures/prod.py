@@ -14,7 +14,10 @@
 nginx listens on ``host:port`` (loopback, default 127.0.0.1:8080). Two sets of workers run the
 same app factory (``deploy/asgi.py``, from ``.venv-site``): ``pages`` for everything, and ``sql``
 (at a lower CPU priority) for ad-hoc SQL, ``_where`` and canned queries, so a flood of SQL
-cannot slow the pages. supervisord restarts a worker that dies.
+cannot slow the pages. Each worker socket has a gunicorn master (``deploy/gunicorn.conf.py``)
+that preloads the app and forks one uvicorn worker from it; when the worker dies the master forks
+a new one at once (well under a second, :func:`worker_pids` names it). supervisord runs nginx
+and the masters, and restarts one that dies.
 
 A release id is ``<version>-<12 hex digits>``, a hash of the database's sha256 and of the
 release files' ``SHA256SUMS`` (:func:`release_id`): a rebuild of the same data is the same
@@ -362,6 +365,29 @@ def process_status(topology: Topology) -> dict[str, tuple[str, int | None]]:
     return status
 
 
+def worker_pids(topology: Topology, name: str) -> list[int]:
+    """The worker processes of one worker socket (``pages:pages-0``): the children of the
+    gunicorn master supervisord runs under that name (one, or none while it is being forked)."""
+    master = process_pid(topology, name)
+    return children(master) if master else []
+
+
+def children(parent: int) -> list[int]:
+    """The live child processes of ``parent`` (from /proc; no subprocess, so it can be polled)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # /proc/<pid>/stat: "pid (command) state ppid ..."; the command may contain spaces.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent and fields[0] != "Z":
+            found.append(int(entry.name))
+    return sorted(found)
+
+
 def worker_answers(socket_path: Path) -> bool:
     """Whether the worker on this unix socket answers ``/-/versions.json`` with 200."""
     import httpx
@@ -392,11 +418,38 @@ def _wait(condition, timeout: float, what: str, topology: Topology) -> None:
         time.sleep(0.1)
 
 
+def start_failure(topology: Topology) -> str | None:
+    """Why a process exited while starting (supervisord's BACKOFF or FATAL), in one line: the
+    ``Error: ...`` line of its log (a master refusing a missing, empty or corrupt database), else
+    its last line; None while every process is starting or running."""
+    for name, (state, _pid) in process_status(topology).items():
+        if state not in ("BACKOFF", "FATAL"):
+            continue
+        log = topology.run / "logs" / f"{name.split(':')[-1]}.log"
+        try:
+            lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+        except OSError:
+            lines = []
+        errors = [line for line in lines if line.startswith("Error: ")]
+        return f"{name} did not start: {(errors or lines or ['(no log)'])[-1]}"
+    return None
+
+
+def _answers_or_fails(topology: Topology, path: Path) -> bool:
+    if worker_answers(path):
+        return True
+    failure = start_failure(topology)
+    if failure:
+        raise ProdError(failure)
+    return False
+
+
 def wait_ready(topology: Topology, timeout: float = 60) -> None:
     """Wait until every worker answers on its socket, nginx on its port, and supervisord
-    reports every process RUNNING (up for its ``startsecs``)."""
+    reports every process RUNNING (up for its ``startsecs``). ProdError at once when a process
+    exits while starting (:func:`start_failure`)."""
     for path in topology.sockets("pages") + topology.sockets("sql"):
-        _wait(lambda p=path: worker_answers(p), timeout, f"the worker at {path} did not answer", topology)
+        _wait(lambda p=path: _answers_or_fails(topology, p), timeout, f"the worker at {path} did not answer", topology)
     _wait(lambda: _nginx_answers(topology), timeout, f"nginx did not answer on {topology.base_url}", topology)
     _wait(
         lambda: all(state == "RUNNING" for state, _pid in process_status(topology).values()),
@@ -453,7 +506,8 @@ def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeou
 
 def orphans(topology: Topology) -> list[int]:
     """Processes of this run directory left without their supervisord (it was killed): nginx's
-    master (from its pid file) and every worker whose command line names this run's sockets."""
+    master (from its pid file), and every gunicorn master and worker (a fork has its master's
+    command line) whose command line names this run's sockets."""
     found = []
     try:
         nginx = int(topology.nginx_pid_file.read_text().strip())
@@ -461,7 +515,7 @@ def orphans(topology: Topology) -> list[int]:
             found.append(nginx)
     except (OSError, ValueError):
         pass
-    sockets = f" --uds {topology.run / 'sockets'}/"
+    sockets = f" --bind unix:{topology.run / 'sockets'}/"
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -497,7 +551,8 @@ def stop(topology: Topology, timeout: float = 30) -> bool:
 
 
 def restart_worker(topology: Topology, name: str, timeout: float = 60) -> None:
-    """Restart one worker (``pages:pages-0``) gracefully and wait until it answers again.
+    """Restart one worker (``pages:pages-0``: its gunicorn master, which preloads the release
+    ``current`` points to, and so its worker) gracefully and wait until it answers again.
 
     The worker finishes the requests it has; meanwhile nginx sends new ones to the others.
     """
@@ -518,8 +573,8 @@ def switch_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIS
     1. stage ``build_dir`` and ``dist`` under ``<run>/releases/<id>/``;
     2. move the ``current`` symlink to it (one rename);
     3. restart the workers one at a time, each after the previous one answers again (each
-       worker resolves ``current`` when it starts; nginx retries a refused connection on
-       another worker);
+       worker's gunicorn master resolves ``current`` when it starts; nginx retries a refused
+       connection on another worker);
     4. write the release id into nginx's configuration and reload it: from then on nginx serves
        the new downloads and keys its cache on the new id.
 
