@@ -74,19 +74,20 @@ def preloaded_app():
 
     Raises RuntimeError, which gunicorn prints as one ``Error: ...`` line before it exits 1,
     when a plugin refuses to serve (a missing, empty or corrupt database) or when the startup
-    left threads running.
+    left threads running (a plugin's ``startup`` hook that ran SQL through Datasette's executor).
     """
     from uvicorn.config import Config
 
+    before = set(threading.enumerate())
     datasette = create_datasette()
     app = datasette.app()
     try:
         asyncio.run(datasette.invoke_startup())
     except click.ClickException as refusal:
         raise RuntimeError(refusal.format_message()) from None
-    if threading.active_count() != 1:
-        names = ", ".join(sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))
-        raise RuntimeError(f"Datasette's startup left threads running ({names}): a fork would not copy them")
+    started = sorted(thread.name for thread in set(threading.enumerate()) - before)
+    if started:
+        raise RuntimeError(f"Datasette's startup left threads running ({', '.join(started)}): a fork would not copy them")
     Config(app=app, log_config=None).load()
     return app
 
