@@ -87,7 +87,8 @@ def preloaded_app():
         raise RuntimeError(refusal.format_message()) from None
     started = sorted(thread.name for thread in set(threading.enumerate()) - before)
     if started:
-        raise RuntimeError(f"Datasette's startup left threads running ({', '.join(started)}): a fork would not copy them")
+        raise RuntimeError(
+            f"Datasette's startup left threads running ({', '.join(started)}): a fork would not copy them"
+        )
     Config(app=app, log_config=None).load()
     return app
-
