@@ -92,3 +92,13 @@ def preloaded_app():
         )
     Config(app=app, log_config=None).load()
     return app
+
+
+if __name__ == "__main__":
+    # ``.venv-site/bin/python deploy/asgi.py``: make the app as a gunicorn master would, then exit
+    # (0, or 1 with the one-line refusal). make prod checks each release this way before a worker
+    # serves it.
+    try:
+        preloaded_app()
+    except (RuntimeError, FileNotFoundError) as error:
+        raise SystemExit(f"Error: {error}") from None

@@ -47,6 +47,7 @@ from .vocabulary import DATABASE_FILE, DATABASE_NAME
 
 SUPERVISORD = SITE_VENV / "bin" / "supervisord"
 SUPERVISORCTL = SITE_VENV / "bin" / "supervisorctl"
+SITE_PYTHON = SITE_VENV / "bin" / "python"
 # Longest path a unix socket may have (sun_path is 108 bytes with its terminating NUL).
 MAX_SOCKET_PATH = 107
 # Staged releases kept besides the one being served, so a switch back needs no copy.
@@ -189,6 +190,27 @@ def stage_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return rid
+
+
+def check_release(topology: Topology, rid: str) -> None:
+    """Make the app over a staged release as each worker's gunicorn master would
+    (``deploy/asgi.py`` run by ``.venv-site``'s Python), before any worker serves it.
+
+    ProdError with the app's one line when it refuses the release (a missing, empty or corrupt
+    database), so ``make prod`` and ``make prod-switch`` stop with that line instead of
+    supervised workers failing to start again and again.
+    """
+    result = subprocess.run(
+        [str(SITE_PYTHON), str(DEPLOY / "asgi.py")],
+        env={**os.environ, "DISCLOSURES_RELEASE": str(topology.releases / rid)},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if result.returncode != 0:
+        lines = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        reason = (lines or [f"exit status {result.returncode}"])[-1].removeprefix("Error: ")
+        raise ProdError(f"release {rid} cannot be served: {reason}")
 
 
 def current_release(topology: Topology) -> str | None:
@@ -418,38 +440,11 @@ def _wait(condition, timeout: float, what: str, topology: Topology) -> None:
         time.sleep(0.1)
 
 
-def start_failure(topology: Topology) -> str | None:
-    """Why a process exited while starting (supervisord's BACKOFF or FATAL), in one line: the
-    ``Error: ...`` line of its log (a master refusing a missing, empty or corrupt database), else
-    its last line; None while every process is starting or running."""
-    for name, (state, _pid) in process_status(topology).items():
-        if state not in ("BACKOFF", "FATAL"):
-            continue
-        log = topology.run / "logs" / f"{name.split(':')[-1]}.log"
-        try:
-            lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
-        except OSError:
-            lines = []
-        errors = [line for line in lines if line.startswith("Error: ")]
-        return f"{name} did not start: {(errors or lines or ['(no log)'])[-1]}"
-    return None
-
-
-def _answers_or_fails(topology: Topology, path: Path) -> bool:
-    if worker_answers(path):
-        return True
-    failure = start_failure(topology)
-    if failure:
-        raise ProdError(failure)
-    return False
-
-
 def wait_ready(topology: Topology, timeout: float = 60) -> None:
     """Wait until every worker answers on its socket, nginx on its port, and supervisord
-    reports every process RUNNING (up for its ``startsecs``). ProdError at once when a process
-    exits while starting (:func:`start_failure`)."""
+    reports every process RUNNING (up for its ``startsecs``)."""
     for path in topology.sockets("pages") + topology.sockets("sql"):
-        _wait(lambda p=path: _answers_or_fails(topology, p), timeout, f"the worker at {path} did not answer", topology)
+        _wait(lambda p=path: worker_answers(p), timeout, f"the worker at {path} did not answer", topology)
     _wait(lambda: _nginx_answers(topology), timeout, f"nginx did not answer on {topology.base_url}", topology)
     _wait(
         lambda: all(state == "RUNNING" for state, _pid in process_status(topology).values()),
@@ -464,7 +459,8 @@ def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> t
 
     Returns the release id and the supervisord command that runs it all (add ``-n`` to keep it
     in the foreground, as a container does). ProdError when it is already running, the port is
-    taken, or nginx rejects its configuration.
+    taken, the app refuses the release (:func:`check_release`) or nginx rejects its
+    configuration.
     """
     if supervisord_pid(topology):
         raise ProdError(f"already running (supervisord pid {supervisord_pid(topology)}): make prod-stop first")
@@ -477,6 +473,7 @@ def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> t
     for folder in ("logs", "sockets", "nginx/tmp", "nginx/cache"):
         (topology.run / folder).mkdir(parents=True, exist_ok=True)
     rid = stage_release(topology, build_dir, dist)
+    check_release(topology, rid)
     _point_current(topology, rid)
     _write_configuration(topology, rid)
     check_nginx(topology)
@@ -570,7 +567,8 @@ def reload_nginx(topology: Topology) -> None:
 def switch_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60) -> str:
     """Serve a new release without failing a request; return its id.
 
-    1. stage ``build_dir`` and ``dist`` under ``<run>/releases/<id>/``;
+    1. stage ``build_dir`` and ``dist`` under ``<run>/releases/<id>/`` and check that the app
+       serves it (:func:`check_release`);
     2. move the ``current`` symlink to it (one rename);
     3. restart the workers one at a time, each after the previous one answers again (each
        worker's gunicorn master resolves ``current`` when it starts; nginx retries a refused
@@ -579,7 +577,8 @@ def switch_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIS
        the new downloads and keys its cache on the new id.
 
     Switching to the release being served does nothing. ProdError when the topology is not
-    running or a worker does not come back within ``timeout`` seconds.
+    running, the app refuses the new release (then nothing changes), or a worker does not come
+    back within ``timeout`` seconds.
     """
     if not supervisord_pid(topology):
         raise ProdError("not running: make prod first")
@@ -587,6 +586,7 @@ def switch_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIS
     rid = stage_release(topology, build_dir, dist)
     if rid == previous:
         return rid
+    check_release(topology, rid)
     _point_current(topology, rid)
     for name in topology.worker_names():
         restart_worker(topology, name, timeout)

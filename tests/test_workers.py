@@ -151,3 +151,20 @@ def test_the_preloaded_app_is_started_and_serves(monkeypatch, tmp_path, real_bui
 
     response = asyncio.run(health())
     assert response.status_code == 200 and response.json()["ok"] is True
+
+
+def test_make_prod_checks_a_release_before_a_worker_serves_it(tmp_path, real_build):
+    good = prod.Topology(run=tmp_path / "run")
+    prod.check_release(good, prod.stage_release(good, real_build, tmp_path / "no-dist"))
+    build = tmp_path / "build"
+    shutil.copytree(real_build, build, ignore=shutil.ignore_patterns(DATABASE_FILE, ".*"))
+    (build / DATABASE_FILE).write_bytes(b"")
+    # The same inspect data, so the same release id: a run directory of its own.
+    bad = prod.Topology(run=tmp_path / "bad-run")
+    rid = prod.stage_release(bad, build, tmp_path / "no-dist")
+    with pytest.raises(prod.ProdError) as refused:
+        prod.check_release(bad, rid)
+    served = (bad.releases / rid / "build" / DATABASE_FILE).resolve()
+    assert str(refused.value) == (
+        f"release {rid} cannot be served: refusing to serve: {served} is empty (0 bytes); rebuild it with: make build"
+    )
