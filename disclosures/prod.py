@@ -14,7 +14,10 @@
 nginx listens on ``host:port`` (loopback, default 127.0.0.1:8080). Two sets of workers run the
 same app factory (``deploy/asgi.py``, from ``.venv-site``): ``pages`` for everything, and ``sql``
 (at a lower CPU priority) for ad-hoc SQL, ``_where`` and canned queries, so a flood of SQL
-cannot slow the pages. supervisord restarts a worker that dies.
+cannot slow the pages. Each worker socket has a gunicorn master (``deploy/gunicorn.conf.py``)
+that preloads the app and forks one uvicorn worker from it; when the worker dies the master forks
+a new one at once (well under a second, :func:`worker_pids` names it). supervisord runs nginx
+and the masters, and restarts one that dies.
 
 A release id is ``<version>-<12 hex digits>``, a hash of the database's sha256 and of the
 release files' ``SHA256SUMS`` (:func:`release_id`): a rebuild of the same data is the same
@@ -44,6 +47,7 @@ from .vocabulary import DATABASE_FILE, DATABASE_NAME
 
 SUPERVISORD = SITE_VENV / "bin" / "supervisord"
 SUPERVISORCTL = SITE_VENV / "bin" / "supervisorctl"
+SITE_PYTHON = SITE_VENV / "bin" / "python"
 # Longest path a unix socket may have (sun_path is 108 bytes with its terminating NUL).
 MAX_SOCKET_PATH = 107
 # Staged releases kept besides the one being served, so a switch back needs no copy.
@@ -186,6 +190,27 @@ def stage_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return rid
+
+
+def check_release(topology: Topology, rid: str) -> None:
+    """Make the app over a staged release as each worker's gunicorn master would
+    (``deploy/asgi.py`` run by ``.venv-site``'s Python), before any worker serves it.
+
+    ProdError with the app's one line when it refuses the release (a missing, empty or corrupt
+    database), so ``make prod`` and ``make prod-switch`` stop with that line instead of
+    supervised workers failing to start again and again.
+    """
+    result = subprocess.run(
+        [str(SITE_PYTHON), str(DEPLOY / "asgi.py")],
+        env={**os.environ, "DISCLOSURES_RELEASE": str(topology.releases / rid)},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if result.returncode != 0:
+        lines = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        reason = (lines or [f"exit status {result.returncode}"])[-1].removeprefix("Error: ")
+        raise ProdError(f"release {rid} cannot be served: {reason}")
 
 
 def current_release(topology: Topology) -> str | None:
@@ -362,6 +387,29 @@ def process_status(topology: Topology) -> dict[str, tuple[str, int | None]]:
     return status
 
 
+def worker_pids(topology: Topology, name: str) -> list[int]:
+    """The worker processes of one worker socket (``pages:pages-0``): the children of the
+    gunicorn master supervisord runs under that name (one, or none while it is being forked)."""
+    master = process_pid(topology, name)
+    return children(master) if master else []
+
+
+def children(parent: int) -> list[int]:
+    """The live child processes of ``parent`` (from /proc; no subprocess, so it can be polled)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # /proc/<pid>/stat: "pid (command) state ppid ..."; the command may contain spaces.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent and fields[0] != "Z":
+            found.append(int(entry.name))
+    return sorted(found)
+
+
 def worker_answers(socket_path: Path) -> bool:
     """Whether the worker on this unix socket answers ``/-/versions.json`` with 200."""
     import httpx
@@ -411,7 +459,8 @@ def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> t
 
     Returns the release id and the supervisord command that runs it all (add ``-n`` to keep it
     in the foreground, as a container does). ProdError when it is already running, the port is
-    taken, or nginx rejects its configuration.
+    taken, the app refuses the release (:func:`check_release`) or nginx rejects its
+    configuration.
     """
     if supervisord_pid(topology):
         raise ProdError(f"already running (supervisord pid {supervisord_pid(topology)}): make prod-stop first")
@@ -424,6 +473,7 @@ def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> t
     for folder in ("logs", "sockets", "nginx/tmp", "nginx/cache"):
         (topology.run / folder).mkdir(parents=True, exist_ok=True)
     rid = stage_release(topology, build_dir, dist)
+    check_release(topology, rid)
     _point_current(topology, rid)
     _write_configuration(topology, rid)
     check_nginx(topology)
@@ -453,7 +503,8 @@ def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeou
 
 def orphans(topology: Topology) -> list[int]:
     """Processes of this run directory left without their supervisord (it was killed): nginx's
-    master (from its pid file) and every worker whose command line names this run's sockets."""
+    master (from its pid file), and every gunicorn master and worker (a fork has its master's
+    command line) whose command line names this run's sockets."""
     found = []
     try:
         nginx = int(topology.nginx_pid_file.read_text().strip())
@@ -461,7 +512,7 @@ def orphans(topology: Topology) -> list[int]:
             found.append(nginx)
     except (OSError, ValueError):
         pass
-    sockets = f" --uds {topology.run / 'sockets'}/"
+    sockets = f" --bind unix:{topology.run / 'sockets'}/"
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -497,7 +548,8 @@ def stop(topology: Topology, timeout: float = 30) -> bool:
 
 
 def restart_worker(topology: Topology, name: str, timeout: float = 60) -> None:
-    """Restart one worker (``pages:pages-0``) gracefully and wait until it answers again.
+    """Restart one worker (``pages:pages-0``: its gunicorn master, which preloads the release
+    ``current`` points to, and so its worker) gracefully and wait until it answers again.
 
     The worker finishes the requests it has; meanwhile nginx sends new ones to the others.
     """
@@ -515,16 +567,18 @@ def reload_nginx(topology: Topology) -> None:
 def switch_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60) -> str:
     """Serve a new release without failing a request; return its id.
 
-    1. stage ``build_dir`` and ``dist`` under ``<run>/releases/<id>/``;
+    1. stage ``build_dir`` and ``dist`` under ``<run>/releases/<id>/`` and check that the app
+       serves it (:func:`check_release`);
     2. move the ``current`` symlink to it (one rename);
     3. restart the workers one at a time, each after the previous one answers again (each
-       worker resolves ``current`` when it starts; nginx retries a refused connection on
-       another worker);
+       worker's gunicorn master resolves ``current`` when it starts; nginx retries a refused
+       connection on another worker);
     4. write the release id into nginx's configuration and reload it: from then on nginx serves
        the new downloads and keys its cache on the new id.
 
     Switching to the release being served does nothing. ProdError when the topology is not
-    running or a worker does not come back within ``timeout`` seconds.
+    running, the app refuses the new release (then nothing changes), or a worker does not come
+    back within ``timeout`` seconds.
     """
     if not supervisord_pid(topology):
         raise ProdError("not running: make prod first")
@@ -532,6 +586,7 @@ def switch_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIS
     rid = stage_release(topology, build_dir, dist)
     if rid == previous:
         return rid
+    check_release(topology, rid)
     _point_current(topology, rid)
     for name in topology.worker_names():
         restart_worker(topology, name, timeout)

@@ -937,8 +937,10 @@ def flood(port: int, seconds: float = FLOOD_SECONDS, clients: int = FLOOD_CLIENT
 # The production topology (make prod: nginx, supervised workers) -------------------------------------
 
 
-def worker_pids(prod, topology) -> dict[str, int]:
-    return {name: pid for name, (state, pid) in prod.process_status(topology).items() if pid and name != "nginx"}
+def worker_processes(prod, topology) -> list[int]:
+    """Every gunicorn master of the topology and the worker it forked."""
+    masters = [pid for name, (_state, pid) in prod.process_status(topology).items() if pid and name != "nginx"]
+    return masters + [pid for name in topology.worker_names() for pid in prod.worker_pids(topology, name)]
 
 
 def vm_hwm(pid: int) -> int:
@@ -964,24 +966,13 @@ def page_load(port: int, prefix: str, key: str, stop: threading.Event, results: 
         time.sleep(0.02)
 
 
-def processes_serving(socket_path: Path) -> list[int]:
-    """Processes whose command line names ``socket_path`` (the worker bound to it)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if str(socket_path).encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def killed_worker(prod, topology, report: Report) -> float | None:
-    """kill -9 of a pages worker while 8 clients load pages: seconds until it answers again
-    (None when it did not, or an answer failed meanwhile)."""
+    """kill -9 of a pages worker (the process serving its socket, forked by its gunicorn master)
+    while 8 clients load pages: seconds until a new worker answers on that socket (None when
+    none did, or an answer failed meanwhile)."""
     victim = next(name for name in topology.worker_names() if name.startswith("pages:"))
-    pid = prod.process_status(topology)[victim][1]
+    master = prod.process_status(topology)[victim][1]
+    (pid,) = prod.worker_pids(topology, victim)
     stop, results = threading.Event(), []
     threads = [threading.Thread(target=page_load, args=(topology.port, 5, "k", stop, results, n)) for n in range(8)]
     for t in threads:
@@ -992,22 +983,29 @@ def killed_worker(prod, topology, report: Report) -> float | None:
     back = None
     socket_path = topology.run / "sockets" / f"{victim.split(':')[1]}.sock"
     spawned = None
-    # The killed process cannot answer: the first answer on its socket is its successor's.
-    while time.monotonic() - killed < 10:
-        if spawned is None and any(other != pid for other in processes_serving(socket_path)):
+    # The killed process cannot answer and no other serves its socket: the first answer on it is
+    # its successor's. (The master keeps the socket listening, so a request waits for that.)
+    while spawned is None and time.monotonic() - killed < 10:
+        if any(other != pid for other in prod.children(master)):
             spawned = time.monotonic() - killed
+        time.sleep(0.005)
+    while spawned is not None and time.monotonic() - killed < 10:
         if prod.worker_answers(socket_path):
             back = time.monotonic() - killed
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     report.notes.append(
         f"killed worker: a new process after {spawned if spawned is None else round(spawned, 2)} s, answering after "
         f"{back if back is None else round(back, 2)} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     time.sleep(1.5)
     state, current = prod.process_status(topology).get(victim, (None, None))
-    if state != "RUNNING" or current in (None, pid):
-        report.failures.append(f"fault: {victim} is {state} after its restart")
+    successors = prod.worker_pids(topology, victim)
+    if state != "RUNNING" or current != master or len(successors) != 1 or pid in successors:
+        report.failures.append(
+            f"fault: after its worker was killed, {victim} is {state} (master {master} -> {current}, "
+            f"workers {successors})"
+        )
         back = None
     stop.set()
     for t in threads:
@@ -1068,7 +1066,7 @@ def production_parts(report: Report, flood_seconds: float) -> None:
         prod.start(topology, served, run / "no-dist")
         result = flood(topology.port, seconds=flood_seconds, own_addresses=True)
         add_flood_rows(report, result, flood_seconds, "make prod")
-        peak = max((vm_hwm(pid) for pid in worker_pids(prod, topology).values()), default=0)
+        peak = max((vm_hwm(pid) for pid in worker_processes(prod, topology)), default=0)
         report.add(
             "peak memory of a worker (make prod)", f"{peak / 1024**2:.0f} MB", "< 1 GB", 0 < peak < PEAK_MEMORY_TARGET
         )

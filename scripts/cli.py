@@ -497,8 +497,9 @@ def prod_status(run, port):
     if pid is None:
         fail([f"prod: not running under {topology.run}"], "Start it: make prod")
     click.echo(f"prod: release {production.current_release(topology)}, supervisord pid {pid}")
-    for name, (state, worker) in sorted(production.process_status(topology).items()):
-        click.echo(f"  {name:16} {state} pid {worker}")
+    for name, (state, master) in sorted(production.process_status(topology).items()):
+        forked = "" if name == "nginx" else f", worker pid {' '.join(map(str, production.worker_pids(topology, name)))}"
+        click.echo(f"  {name:16} {state} pid {master}{forked}")
 
 
 @prod.command("stop")

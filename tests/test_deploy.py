@@ -39,8 +39,9 @@ def test_the_factory_serves_the_same_site_as_the_stock_command(monkeypatch, tmp_
     # The symlink is resolved once, at start: a later switch does not move a running worker.
     assert factory.release_folder() == release.resolve()
 
+    app = factory.preloaded_app()  # what gunicorn's master serves (deploy/gunicorn.conf.py)
+
     async def fetch(paths_to_get):
-        app = factory.create_app()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             return [await client.get(path) for path in paths_to_get]
@@ -163,6 +164,11 @@ def test_the_supervisor_runs_every_worker_from_the_site_environment(tmp_path):
     topology = Topology(run=tmp_path / "run", pages_workers=2, sql_workers=2)
     text = prod.render_supervisord(topology)
     assert "[program:pages]" in text and "[program:sql]" in text and "[program:nginx]" in text
-    assert text.count(f"{prod.SITE_VENV}/bin/uvicorn --factory asgi:create_app") == 2
+    worker = (
+        f"{prod.SITE_VENV}/bin/gunicorn --config {paths.DEPLOY}/gunicorn.conf.py --pythonpath {paths.DEPLOY} "
+        f"--bind unix:{topology.run}/sockets/%(program_name)s-%(process_num)d.sock"
+    )
+    assert text.count(worker) == 2 and text.count('"asgi:preloaded_app()"') == 2
+    assert text.count("killasgroup=true") == 2  # a master killed after stopwaitsecs takes its worker
     assert "nice -n 10 " in text.split("[program:sql]")[1].split("[program:nginx]")[0]
     assert "autorestart=true" in text

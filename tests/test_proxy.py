@@ -62,6 +62,7 @@ def topology(real_build):
     finally:
         pids = (
             [pid for _state, pid in prod.process_status(topology).values() if pid]
+            + [pid for name in topology.worker_names() for pid in prod.worker_pids(topology, name)]
             if prod.supervisord_pid(topology)
             else []
         )
@@ -87,6 +88,9 @@ def test_every_process_runs_under_the_supervisor(topology):
     status = prod.process_status(topology)
     assert set(status) == {"nginx", *topology.worker_names()}
     assert all(state == "RUNNING" and pid for state, pid in status.values()), status
+    # Each worker socket: a gunicorn master under supervisord, and the one worker it forked.
+    for name in topology.worker_names():
+        assert len(prod.worker_pids(topology, name)) == 1, name
 
 
 def test_a_page_is_cached_keyed_on_the_release_whatever_the_cookies(web, topology):
@@ -304,7 +308,8 @@ def answers_all(
 
 def test_a_killed_worker_is_restarted_and_no_request_fails(topology, record_property):
     victim = "pages:pages-0"
-    _state, pid = prod.process_status(topology)[victim]
+    _state, master = prod.process_status(topology)[victim]
+    (pid,) = prod.worker_pids(topology, victim)
     results, stop = [], threading.Event()
     load = threading.Thread(target=answers_all, args=(topology, "127.0.0.5", [FIGURE_PAGE], stop, results, 500))
     load.start()
@@ -314,21 +319,23 @@ def test_a_killed_worker_is_restarted_and_no_request_fails(topology, record_prop
         killed = time.monotonic()
         new_pid = None
         while time.monotonic() - killed < 5:
-            current = prod.process_pid(topology, victim)
-            if current and current != pid:
-                new_pid = current
+            # The master forks the new worker: read /proc, no supervisorctl, between polls.
+            successors = [other for other in prod.children(master) if other != pid]
+            if successors:
+                (new_pid,) = successors
                 break
-            time.sleep(0.02)
+            time.sleep(0.005)
         restarted_after = time.monotonic() - killed
         socket = topology.run / "sockets" / "pages-0.sock"
         deadline = time.monotonic() + 30
+        # The master keeps the socket listening, so this waits for the new worker's answer.
         while not prod.worker_answers(socket) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert prod.worker_answers(socket)
+            time.sleep(0.02)
         answering_after = time.monotonic() - killed
-        while prod.process_status(topology)[victim][0] != "RUNNING" and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert prod.process_status(topology)[victim] == ("RUNNING", new_pid)
+        assert prod.worker_answers(socket)
+        # supervisord saw nothing die: the same master runs, with the new worker.
+        assert prod.process_status(topology)[victim] == ("RUNNING", master)
+        assert prod.worker_pids(topology, victim) == [new_pid]
         time.sleep(0.3)
     finally:
         stop.set()
@@ -337,7 +344,8 @@ def test_a_killed_worker_is_restarted_and_no_request_fails(topology, record_prop
     record_property("answering_after_s", round(answering_after, 3))
     record_property("requests_during_kill", len(results))
     assert new_pid, f"{victim} was not restarted"
-    assert restarted_after <= 2, f"{victim} restarted after {restarted_after:.1f} s"
+    # The target for the killed worker (make reliability measures the same under load).
+    assert answering_after <= 2, f"{victim} answered again after {answering_after:.2f} s"
     assert results and all(status == 200 for _url, status, _release in results), results
 
 
@@ -397,13 +405,16 @@ def test_a_release_switches_under_load_without_a_failed_request(topology, tmp_pa
 def test_stop_ends_what_a_killed_supervisor_left_running(topology):
     # Runs last: the module's topology does not survive it.
     supervisord = prod.supervisord_pid(topology)
-    left = sorted(pid for _state, pid in prod.process_status(topology).values())
+    left = sorted(
+        [pid for _state, pid in prod.process_status(topology).values()]
+        + [pid for name in topology.worker_names() for pid in prod.worker_pids(topology, name)]
+    )
     os.kill(supervisord, signal.SIGKILL)
     deadline = time.monotonic() + 10
     while prod.supervisord_pid(topology) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert prod.supervisord_pid(topology) is None
-    assert prod.orphans(topology) == left  # nginx and the workers go on without it
+    assert prod.orphans(topology) == left  # nginx, the masters and their workers go on without it
     with pytest.raises(prod.ProdError, match="make prod-stop first"):
         prod.start(topology)
     assert prod.stop(topology) is True
