@@ -50,7 +50,10 @@ def main(parts: tuple[Path, ...], out: Path, check_period: str) -> None:
     text = transcript.file_text(groups)
     out.write_text(text, encoding="utf-8")
     rows = sum(len(g.cells) for g in groups)
-    click.echo(f"{out}: {len(groups)} groups, {rows} rows, {len(text)} characters (stored copy: {STORED_LENGTH})")
+    length = "equal to" if len(text) == STORED_LENGTH else "NOT equal to"
+    click.echo(
+        f"{out}: {len(groups)} groups, {rows} rows, {len(text)} characters, {length} the stored copy's {STORED_LENGTH}"
+    )
     periods = Counter(g.period for g in groups)
     click.echo("periods: " + ", ".join(f"{p} {n}" for p, n in sorted(periods.items())))
     sections = Counter((g.period, g.section) for g in groups)

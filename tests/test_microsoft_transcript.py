@@ -11,6 +11,7 @@ PART_A = (
     "2013-H1\tcombined\tGermany\tas=9670 dc=0 dn=4318 nd=826 rj=41 rq=5185\n"
     "2013-H1\tcombined\tUnited States\tas=18809 dc=749 dn=4569 nd=1107 rj=588 rq=7014\n"
 )
+TURKIYE = "2025-H1\tcriminal\tTürkiye\tas=214 dc=0 dn=33 nd=9 rj=34 rq=76\n"
 # Part B starts again at the boundary, as the transcribers overlap their pages.
 PART_B = (
     "2013-H1\tcombined\tUnited States\tas=18809 dc=749 dn=4569 nd=1107 rj=588 rq=7014\n"
@@ -81,8 +82,10 @@ def test_groups_whose_parts_do_not_add_up_to_the_requests_are_listed(tmp_path):
 
 
 def test_the_rebuilt_file_reads_back_and_its_records_quote_the_rows(tmp_path):
-    groups = transcript.read_groups(write(tmp_path, "a.tsv", PART_A))
+    groups = transcript.read_groups(write(tmp_path, "a.tsv", PART_A + TURKIYE))
     text = transcript.file_text(groups)
+    # The file writes UTF-8 as it is, not \\u escapes (its length, 779,722 characters, says so).
+    assert '"Türkiye"' in text
     assert text.startswith('{"source":"https://www.microsoft.com/') and text.endswith("]]}\n")
     data = json.loads(text)
     assert data["columns"] == ["period", "section", "country", "metric", "unit", "value"]
@@ -90,3 +93,4 @@ def test_the_rebuilt_file_reads_back_and_its_records_quote_the_rows(tmp_path):
     path = write(tmp_path, "microsoft-lerr.json", text)
     quotes = {r.quote for r in microsoft.parse(path).records}
     assert '["2013-H1","combined","Germany","requests","count",5185]' in quotes
+    assert '["2025-H1","criminal","Türkiye","requests","count",76]' in quotes

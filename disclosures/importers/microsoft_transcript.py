@@ -142,4 +142,4 @@ def sum_mismatches(groups: list[Group]) -> list[tuple[Group, object, object]]:
 def file_text(groups: list[Group]) -> str:
     """The JSON file the groups transcribe: the header and every row, compact, as the file is written."""
     rows = [row for group in groups for row in group.rows()]
-    return json.dumps({**HEADER, "rows": rows}, separators=(",", ":")) + "\n"
+    return json.dumps({**HEADER, "rows": rows}, ensure_ascii=False, separators=(",", ":")) + "\n"
