@@ -81,6 +81,23 @@ def test_microsoft_rows_map_sections_and_metrics_and_skip_what_is_not_a_figure(t
     assert len(parsed.skips) == 3
 
 
+def test_microsoft_reads_the_files_own_spellings_and_skips_skype_and_serbia_with_kosovo(tmp_path):
+    path = tmp_path / "microsoft-lerr.json"
+    rows_ = [
+        ["2021-H1", "emergencies", "Swizerland", "requests", "count", 2],
+        ["2013-H1", "combined", "Taiwan Province Of China", "requests", "count", 1],
+        ["2013-H1", "skype", "Germany", "accounts_specified", "count", 2309],
+        ["2024-H1", "emergencies", "Serbia (incl Kosovo)", "requests", "count", 2],
+    ]
+    path.write_text(json.dumps({"rows": rows_}, separators=(",", ":")), encoding="utf-8")
+    parsed = microsoft.parse(path)
+    assert [(r.jurisdiction_id, r.request_type_id) for r in parsed.records] == [("CHE", "emergency"), ("TWN", "all")]
+    reasons = [s.reason for s in parsed.skips]
+    assert len(reasons) == 2
+    assert "already counted in that period's combined section" in reasons[0]
+    assert "Serbia and Kosovo counted together" in reasons[1]
+
+
 def test_apple_has_france_the_uk_and_brazil_and_microsoft_reaches_2025_h1(real_db):
     places = rows(
         real_db,
