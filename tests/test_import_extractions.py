@@ -81,6 +81,23 @@ def test_microsoft_rows_map_sections_and_metrics_and_skip_what_is_not_a_figure(t
     assert len(parsed.skips) == 3
 
 
+def test_microsoft_reads_the_files_own_spellings_and_skips_skype_and_serbia_with_kosovo(tmp_path):
+    path = tmp_path / "microsoft-lerr.json"
+    rows_ = [
+        ["2021-H1", "emergencies", "Swizerland", "requests", "count", 2],
+        ["2013-H1", "combined", "Taiwan Province Of China", "requests", "count", 1],
+        ["2013-H1", "skype", "Germany", "accounts_specified", "count", 2309],
+        ["2024-H1", "emergencies", "Serbia (incl Kosovo)", "requests", "count", 2],
+    ]
+    path.write_text(json.dumps({"rows": rows_}, separators=(",", ":")), encoding="utf-8")
+    parsed = microsoft.parse(path)
+    assert [(r.jurisdiction_id, r.request_type_id) for r in parsed.records] == [("CHE", "emergency"), ("TWN", "all")]
+    reasons = [s.reason for s in parsed.skips]
+    assert len(reasons) == 2
+    assert "already counted in that period's combined section" in reasons[0]
+    assert "Serbia and Kosovo counted together" in reasons[1]
+
+
 def test_apple_has_france_the_uk_and_brazil_and_microsoft_reaches_2025_h1(real_db):
     places = rows(
         real_db,
@@ -93,3 +110,43 @@ def test_apple_has_france_the_uk_and_brazil_and_microsoft_reaches_2025_h1(real_d
         "SELECT DISTINCT source_tier FROM figures WHERE source_id LIKE 'krmaynard-%' AND platform_id IN ('apple', 'microsoft')",
     )
     assert tiers == [("third_party_extraction",)]
+
+
+# Microsoft 2013-H1 to 2025-H1 from the extraction: figure_id -> (source_id, value), as the file says.
+MICROSOFT_PINNED = {
+    # Combined (Microsoft and Skype) until 2016; hardwareluxx gives the same and is now a corroboration.
+    "microsoft-deu-2013h1-all-requests_received": ("krmaynard-microsoft-lerr-json-47ca656", 5185),
+    "microsoft-bra-2016h2-all-requests_rejected": ("krmaynard-microsoft-lerr-json-47ca656", 25),
+    # The criminal section from 2017: Microsoft's blog gives the same 4,315 for the US consumer services.
+    "microsoft-usa-2019h2-legal_process-requests_received": ("krmaynard-microsoft-lerr-json-47ca656", 4315),
+    "microsoft-usa-2020h2-emergency-requests_received": ("krmaynard-microsoft-lerr-json-47ca656", 141),
+    "microsoft-deu-2024h2-legal_process-requests_received": ("krmaynard-microsoft-lerr-json-47ca656", 5296),
+    "microsoft-ind-2024h2-legal_process-accounts_specified": ("krmaynard-microsoft-lerr-json-47ca656", 2388),
+}
+
+
+def test_microsoft_figures_from_the_extraction_are_pinned_in_the_built_database(real_db):
+    for figure_id, (source, value) in MICROSOFT_PINNED.items():
+        assert rows(real_db, "SELECT source_id, value FROM figures WHERE figure_id = ?", figure_id) == [
+            (source, value)
+        ], figure_id
+    quote = rows(real_db, "SELECT quote FROM figures WHERE figure_id = 'microsoft-deu-2013h1-all-requests_received'")
+    assert quote == [('["2013-H1","combined","Germany","requests","count",5185]',)]
+    assert rows(
+        real_db,
+        "SELECT source_id FROM corroborations WHERE figure_id = 'microsoft-deu-2013h1-all-requests_received'",
+    ) == [("hardwareluxx-2013-microsoft-transparenzbericht-h1-2013",)]
+
+
+def test_microsoft_has_every_half_year_from_2013_to_2025_h1_and_no_skype_or_civil_rows(real_db):
+    periods = rows(
+        real_db,
+        """SELECT DISTINCT period_end FROM figures
+           WHERE platform_id = 'microsoft' AND source_id = 'krmaynard-microsoft-lerr-json-47ca656'""",
+    )
+    assert len(periods) == 25 and min(periods) == ("2013-06-30",) and max(periods) == ("2025-06-30",)
+    assert rows(
+        real_db,
+        """SELECT count(*) FROM figures WHERE source_id = 'krmaynard-microsoft-lerr-json-47ca656'
+           AND (quote LIKE '%"skype"%' OR quote LIKE '%"civil"%')""",
+    ) == [(0,)]
