@@ -77,21 +77,24 @@ def write_default_counts(db: sqlite_utils.Database, facets: dict[str, list[str]]
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
     ]
+    views = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     for name in names:
         if name in ("table_counts", "facet_counts", "home_numbers"):
             continue
-        db.execute(
-            f"INSERT INTO table_counts VALUES (?, (SELECT count(*) FROM {quote_ident(name)}))",
-            [name],
-        )
-    for table, columns in sorted(facets.items()):
-        if table not in names:
-            continue
-        for column in columns:
+        counted = quote_ident(name)
+        if name in views and facets.get(name):
+            # A view is evaluated once, into a temporary table, rather than once for its count and
+            # once more for each facet (coverage_cells joins two aggregates over every figure).
+            db.execute(f"CREATE TEMP TABLE counted AS SELECT * FROM {counted}")
+            counted = "temp.counted"
+        db.execute(f"INSERT INTO table_counts VALUES (?, (SELECT count(*) FROM {counted}))", [name])
+        for column in facets.get(name, []):
             db.execute(
                 f"""INSERT INTO facet_counts SELECT ?, ?, {quote_ident(column)}, count(*)
-                FROM {quote_ident(table)} WHERE {quote_ident(column)} IS NOT NULL
+                FROM {counted} WHERE {quote_ident(column)} IS NOT NULL
                 GROUP BY {quote_ident(column)}""",
-                [table, column],
+                [name, column],
             )
+        if counted == "temp.counted":
+            db.execute("DROP TABLE temp.counted")
     db.execute(HOME_NUMBERS_SQL)

@@ -28,7 +28,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from . import rules
+from . import rules, safety
 
 SUPPORTED_TYPES = {
     ("string", "default"),
@@ -262,6 +262,8 @@ def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) ->
     table = Table(resource["name"], names)
     readers = [cell_reader(spec, check=check) for spec in specs]
     numeric = [spec.get("type") in NUMERIC_TYPES for spec in specs]
+    kinds = safety.field_kinds(specs)
+    safety_kinds = [kinds.get(name) for name in names]
     # Per column, what a short cell already read gave (value, messages, type error, raw-text
     # messages): a repeated id, date or wording is read once and its value shared, not copied.
     known: list[dict[str, tuple]] = [{} for _ in specs]
@@ -289,7 +291,10 @@ def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) ->
                     cached = known[index].get(cell)
                     if cached is None:
                         value, broken, type_error = readers[index](cell)
-                        raw = rules.cell_problems(cell, numeric=numeric[index]) if check else []
+                        raw = []
+                        if check:
+                            raw = rules.cell_problems(cell, numeric=numeric[index])
+                            raw += safety.cell_safety_problems(safety_kinds[index], cell)
                         cached = (value, broken, type_error, raw)
                         if len(cell) <= REMEMBERED_CELL_LENGTH and len(known[index]) < REMEMBERED_CELLS:
                             known[index][cell] = cached
