@@ -17,13 +17,14 @@ import os
 import sqlite3
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
 import sqlite_utils
 
 from . import (
+    columnar,
     derive,
     feed,
     freshness,
@@ -84,7 +85,12 @@ SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, per
   MAX(CASE WHEN metric_id = 'percent_requests_some_data' THEN value END) AS percent_requests_some_data,
   MAX(is_derived) AS includes_derived,
   group_concat(figure_id, ' ') AS figure_ids
-FROM (SELECT * FROM figures WHERE value_kind = 'exact' ORDER BY figure_id)
+FROM (
+  -- Only the columns used above: the rows are sorted (for group_concat's order) before grouping.
+  SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind, request_type_id,
+    metric_id, value, is_derived, figure_id
+  FROM figures WHERE value_kind = 'exact' ORDER BY figure_id
+)
 GROUP BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
 """,
     # One non-overlapping series per platform, jurisdiction, request type and metric (see
@@ -101,12 +107,21 @@ class BuildFailed(Exception):
     """The built database failed a check; nothing was replaced."""
 
 
-def to_sql_value(value):
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+to_sql_value = columnar.sql_value
+
+
+@lru_cache(maxsize=65536)
+def period_dates(start: str, end: str) -> tuple[date, date]:
+    """The period between two ISO dates, as dates (figures share a few hundred periods)."""
+    return date.fromisoformat(start), date.fromisoformat(end)
+
+
+def as_sql_values(table: table_schema.Table, fields: list[dict]) -> None:
+    """Replace the table's typed rows by ``sql_rows`` of them, once: the build then works on
+    what it loads (the Arrow reader gives such rows already)."""
+    if not table.sql_values:
+        table.rows = list(sql_rows(table, fields))
+        table.sql_values = True
 
 
 def frictionless_tables(package_path: Path, descriptor: dict) -> dict[str, table_schema.Table]:
@@ -137,10 +152,12 @@ def typed_tables(package_path: Path, folder: Path) -> dict[str, table_schema.Tab
     if stamp.is_valid(package_path, folder):
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
         if table_schema.supported(descriptor) is None:
-            try:
-                tables = table_schema.read_package(package_path, descriptor, str, check=False)
-            except table_schema.Damaged:
-                tables = None
+            tables = columnar.read_validated(package_path, descriptor)
+            if tables is None:
+                try:
+                    tables = table_schema.read_package(package_path, descriptor, str, check=False)
+                except table_schema.Damaged:
+                    tables = None
             if tables is not None and not any(t.problems for t in tables.values()):
                 return tables
     problems, tables = validate.check_package(package_path, base=package_path.parent)
@@ -216,6 +233,9 @@ def check_database(
 
 def sql_rows(table: table_schema.Table, descriptor_fields: list[dict] | None = None):
     """The table's rows as SQLite values, one at a time."""
+    if table.sql_values:
+        yield from table.rows
+        return
     converters = [to_sql_value] * len(table.fields)
     if descriptor_fields is not None:
         # Only numbers and dates need converting; strings and None go in as they are.
@@ -253,14 +273,14 @@ def derivable_groups(figures: table_schema.Table, units: dict[str, str]) -> list
     nested = []
     for members in groups.values():
         periods = sorted(
-            {(figures.rows[i][column["period_start"]], figures.rows[i][column["period_end"]]) for i in members}
+            {
+                period_dates(figures.rows[i][column["period_start"]], figures.rows[i][column["period_end"]])
+                for i in members
+            }
         )
         if has_nesting(periods) or has_year_parts(periods):
             nested += members
-    return [
-        {name: to_sql_value(value) for name, value in zip(figures.fields, figures.rows[i], strict=True)}
-        for i in sorted(nested)
-    ]
+    return [dict(zip(figures.fields, figures.rows[i], strict=True)) for i in sorted(nested)]
 
 
 def has_nesting(periods: list[tuple[date, date]]) -> bool:
@@ -306,7 +326,7 @@ def figure_rows(
     ``figure_columns`` order, one at a time. ``source_tier``: each source's tier by source id;
     ``derived_tier``: each derived figure's (the weakest of its inputs', ``tiers.figure_tiers``)."""
     end, fid = figures.column("period_end"), figures.column("figure_id")
-    keys = [(row[end].isoformat(), row[fid]) for row in figures.rows]
+    keys = [(row[end], row[fid]) for row in figures.rows]
     keys += [(d.row["period_end"], d.row["figure_id"]) for d in derived]
     ranks = recency_ranks(keys)
     del keys
@@ -341,7 +361,7 @@ def figure_columns(figures: table_schema.Table) -> list[str]:
 
 
 def series_items(figures: table_schema.Table, derived: list[derive.Derived]) -> list[str]:
-    """``derive.series_members`` of the reported and derived figures, from the typed rows
+    """``derive.series_members`` of the reported and derived figures, from the rows
     (periods and ids only, so a million figures are not copied into dicts)."""
     column = {name: figures.column(name) for name in figures.fields}
     group_columns = [column[n] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")]
@@ -349,11 +369,11 @@ def series_items(figures: table_schema.Table, derived: list[derive.Derived]) -> 
     groups: dict[tuple, list] = defaultdict(list)
     for row in figures.rows:
         if row[kind] == "exact":
-            groups[tuple(row[i] for i in group_columns)].append(((row[start], row[end]), row[fid]))
+            groups[tuple(row[i] for i in group_columns)].append((period_dates(row[start], row[end]), row[fid]))
     for item in derived:
         row = item.row
         key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
-        period = (date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]))
+        period = period_dates(row["period_start"], row["period_end"])
         groups[key].append((period, row["figure_id"]))
     members = []
     for items in groups.values():
@@ -394,6 +414,8 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
     The tables' rows are consumed: each list is emptied once in the database, so that indexing
     a million figures does not happen beside a second copy of them.
     """
+    for resource in descriptor["resources"]:
+        as_sql_values(tables[resource["name"]], resource["schema"]["fields"])
     metrics = tables.get("metrics")
     units = {}
     if metrics is not None:
@@ -514,7 +536,9 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
     conn = None
     try:
         conn = sqlite3.connect(temporary)
-        conn.execute("PRAGMA foreign_keys = ON")
+        # Foreign keys are checked once, set-based, by check_database (PRAGMA foreign_key_check)
+        # after the load, rather than looked up row by row during it (six per figure).
+        conn.execute("PRAGMA foreign_keys = OFF")
         # A temporary file, renamed only once checked: a crash mid-build loses nothing, so no journal.
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")

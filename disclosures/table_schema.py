@@ -73,6 +73,8 @@ class Table:
     type_errors: set[tuple[int, str]] = field(default_factory=set)
     # rows_digest of the raw rows, for the build's round-trip check (same process only).
     digest: int = 0
+    # True once the rows hold SQLite's values (dates as ISO text, numbers as int or float).
+    sql_values: bool = False
 
     def column(self, name: str) -> int:
         return self.fields.index(name)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from disclosures import build, derive, paths, schema_sql, validate
+from disclosures import build, paths, schema_sql, validate
 from tests.conftest import rows
 from tests.packages import ROOT, make_package
 
