@@ -245,6 +245,8 @@ def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[st
     for figure in exact_counts:
         groups[figure.group].append(figure)
     for members in groups.values():
+        if not rules.has_nesting(f.period for f in members):
+            continue  # no period lies within another: no whole has parts to compare with
         by_period = {}
         for figure in members:
             by_period.setdefault(figure.period, figure)
