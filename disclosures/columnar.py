@@ -45,7 +45,18 @@ def _arrow_table(path: Path, names: list[str]):
         )
     except (pa.ArrowInvalid, OSError):
         return None
-    return table if table.column_names == names else None
+    if table.column_names != names:
+        return None
+    if names and len(table):
+        import pyarrow.compute as pc
+
+        # A blank line comes back as a row of empty cells; the one-pass reader refuses both.
+        blank = pc.equal(table.column(0), "")
+        for column in table.columns[1:]:
+            blank = pc.and_(blank, pc.equal(column, ""))
+        if pc.any(blank).as_py():
+            return None
+    return table
 
 
 def sql_value(value):
