@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from . import rules
 from .vocabulary import number_text, value_note, value_text
@@ -31,25 +32,28 @@ def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
     Only standard periods (quarter, half, year) are derived, only from exact counts, and never
     where a source reported that period or reported figures already cover it.
     """
-    groups: dict[tuple, list[dict]] = defaultdict(list)
+    # Each row's period is read once, beside the row: a group's members are compared pairwise.
+    groups: dict[tuple, list[tuple[tuple[date, date], dict]]] = defaultdict(list)
     for row in figures:
         if row["value_kind"] == "exact" and row["value"] is not None and units.get(row["metric_id"]) == "count":
-            groups[(row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])].append(row)
+            key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
+            groups[key].append((_period(row), row))
     derived: dict[tuple, Derived] = {}
-    for group, members in sorted(groups.items()):
-        periods = {_period(r) for r in members}
-        for whole in sorted(members, key=lambda r: r["figure_id"]):
-            whole_period = _period(whole)
+    for group, members in sorted(groups.items(), key=lambda item: item[0]):
+        periods = {period for period, _ in members}
+        if not rules.has_nesting(periods):
+            continue  # no period lies within another, so none is a part to take out of a whole
+        for whole_period, whole in sorted(members, key=lambda m: m[1]["figure_id"]):
             for side in (0, 1):
                 parts = [
-                    r
-                    for r in members
-                    if rules.strictly_within(_period(r), whole_period) and _period(r)[side] == whole_period[side]
+                    (period, r)
+                    for period, r in members
+                    if period[side] == whole_period[side] and rules.strictly_within(period, whole_period)
                 ]
                 if not parts:
                     continue
-                part = max(parts, key=lambda r: (_period(r)[1] - _period(r)[0], r["figure_id"]))
-                rest = rules.complement(_period(part), whole_period)
+                part_period, part = max(parts, key=lambda m: (m[0][1] - m[0][0], m[1]["figure_id"]))
+                rest = rules.complement(part_period, whole_period)
                 if rest is None or not rules.is_standard_period(*rest) or rest in periods:
                     continue
                 inside = [p for p in periods if rules.strictly_within(p, rest)]
@@ -174,16 +178,25 @@ def series_members(figures: list[dict]) -> list[str]:
     return sorted(fid for items in groups.values() for fid in rules.non_overlapping(items))
 
 
+@lru_cache(maxsize=65536)
+def period_columns(start: str, end: str) -> tuple[str, str, int | None]:
+    """(period_kind, period_label, year) of the period from ISO dates ``start`` to ``end``;
+    year is None for a period across two years. A million figures share a few hundred periods."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    return (
+        rules.period_kind(first, last),
+        rules.period_label(first, last),
+        first.year if first.year == last.year else None,
+    )
+
+
 def with_period_columns(row: dict, units: dict[str, str]) -> dict:
     """The columns the build adds to a figure: unit, period kind and label, year, value for readers."""
-    start, end = _period(row)
     row = dict(row)
     row["unit"] = units[row["metric_id"]]
     row.setdefault("is_derived", 0)
     row.setdefault("derivation", None)
-    row["period_kind"] = rules.period_kind(start, end)
-    row["period_label"] = rules.period_label(start, end)
-    row["year"] = start.year if start.year == end.year else None
+    row["period_kind"], row["period_label"], row["year"] = period_columns(row["period_start"], row["period_end"])
     row["value_text"] = value_text(row, row["unit"])
     row["value_note"] = value_note(row, row["unit"])
     return row

@@ -24,11 +24,13 @@ FRESHNESS_TABLE_SQL = """CREATE TABLE platform_freshness (
   source_id TEXT REFERENCES sources (source_id)
 )"""
 
+# One scan of figures for every platform: a subquery per platform would scan them once each.
 FRESHNESS_ROWS_SQL = """INSERT INTO platform_freshness (platform_id, dataset_up_to, published_up_to, cadence, source_id)
-SELECT p.platform_id,
-  (SELECT max(f.period_end) FROM figures f WHERE f.platform_id = p.platform_id AND f.is_derived = 0),
-  p.published_up_to, p.cadence, p.freshness_source_id
-FROM platforms p ORDER BY p.platform_id"""
+SELECT p.platform_id, newest.period_end, p.published_up_to, p.cadence, p.freshness_source_id
+FROM platforms p LEFT JOIN (
+  SELECT platform_id, max(period_end) AS period_end FROM figures WHERE is_derived = 0 GROUP BY platform_id
+) newest USING (platform_id)
+ORDER BY p.platform_id"""
 
 # The sentence every comparison and platform shows, so that a gap between the dataset and the
 # platform's newest report is never silent.

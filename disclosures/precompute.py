@@ -2,7 +2,8 @@
 
 ``write_default_counts`` writes three tables:
 
-- ``table_counts`` (table_name, row_count): rows of every table and view the site lists;
+- ``table_counts`` (table_name, row_count): rows of every table and view the site lists (not
+  the full-text indexes, which it hides);
 - ``facet_counts`` (table_name, column_name, value, row_count): for every facet that
   ``metadata.yml`` configures, the count of each value over the whole, unfiltered table, in
   Datasette's order (count descending, then value); NULL values are not counted, as Datasette's
@@ -71,27 +72,40 @@ def write_default_counts(db: sqlite_utils.Database, facets: dict[str, list[str]]
     for statement in COUNT_TABLES_SQL.split(";"):
         if statement.strip():
             db.execute(statement)
+    # Full-text indexes and their shadow tables are left out: Datasette hides them, and counting
+    # an external-content index reads every row of its table through the virtual table.
+    virtual = [
+        name
+        for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+        )
+    ]
     names = [
         name
         for (name,) in db.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
+        if not any(name == v or name.startswith(f"{v}_") for v in virtual)
     ]
+    views = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     for name in names:
         if name in ("table_counts", "facet_counts", "home_numbers"):
             continue
-        db.execute(
-            f"INSERT INTO table_counts VALUES (?, (SELECT count(*) FROM {quote_ident(name)}))",
-            [name],
-        )
-    for table, columns in sorted(facets.items()):
-        if table not in names:
-            continue
-        for column in columns:
+        counted = quote_ident(name)
+        if name in views and facets.get(name):
+            # A view is evaluated once, into a temporary table, rather than once for its count and
+            # once more for each facet (coverage_cells joins two aggregates over every figure).
+            columns = ", ".join(quote_ident(column) for column in facets[name])
+            db.execute(f"CREATE TEMP TABLE counted AS SELECT {columns} FROM {counted}")
+            counted = "temp.counted"
+        db.execute(f"INSERT INTO table_counts VALUES (?, (SELECT count(*) FROM {counted}))", [name])
+        for column in facets.get(name, []):
             db.execute(
                 f"""INSERT INTO facet_counts SELECT ?, ?, {quote_ident(column)}, count(*)
-                FROM {quote_ident(table)} WHERE {quote_ident(column)} IS NOT NULL
+                FROM {counted} WHERE {quote_ident(column)} IS NOT NULL
                 GROUP BY {quote_ident(column)}""",
-                [table, column],
+                [name, column],
             )
+        if counted == "temp.counted":
+            db.execute("DROP TABLE temp.counted")
     db.execute(HOME_NUMBERS_SQL)

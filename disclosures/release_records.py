@@ -13,8 +13,10 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # the validator imports this module, and sqlite_utils imports pandas when it can
+    import sqlite_utils
 
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 CHANGES = ("added", "changed", "removed")

@@ -264,8 +264,22 @@ def complement(part: tuple[date, date], whole: tuple[date, date]) -> tuple[date,
 
 
 def minimal(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:
-    """Periods that contain no other period of the list."""
-    return [p for p in periods if not any(strictly_within(q, p) for q in periods)]
+    """Periods that contain no other period of the list, in the list's order."""
+    # One sort instead of comparing every pair: latest start first and, for one start, earliest
+    # end first, so every period that could lie within p comes before p.
+    containing = set()
+    earliest_end = None
+    for period in sorted(set(periods), key=lambda p: (-p[0].toordinal(), p[1])):
+        if earliest_end is not None and earliest_end <= period[1]:
+            containing.add(period)
+        earliest_end = period[1] if earliest_end is None else min(earliest_end, period[1])
+    return [p for p in periods if p not in containing]
+
+
+def has_nesting(periods) -> bool:
+    """True when one of ``periods`` lies strictly within another."""
+    distinct = set(periods)
+    return len(minimal(list(distinct))) < len(distinct)
 
 
 def maximal(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:
@@ -308,10 +322,14 @@ FORMULA = re.compile(
 SQLITE_INTEGER_RANGE = (-(2**63), 2**63 - 1)
 
 
+BIDI_CONTROL = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
 def text_problems(cell: str) -> list[str]:
     """What makes a text cell hostile to a reader or a spreadsheet: bidi controls, formulas."""
     problems = []
-    bidi = sorted({f"U+{ord(ch):04X}" for ch in cell if ch in BIDI_CONTROLS})
+    # One regex search per cell; the characters are only listed when there are some.
+    bidi = sorted({f"U+{ord(ch):04X}" for ch in BIDI_CONTROL.findall(cell)})
     if bidi:
         problems.append(f"contains bidirectional control characters ({', '.join(bidi)}), which reorder what is shown")
     if FORMULA.match(cell):

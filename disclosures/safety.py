@@ -108,12 +108,32 @@ def is_url_field(field: dict) -> bool:
     return field.get("format") == "uri" or field.get("name", "").endswith("url")
 
 
-def table_problems(path: Path, shown: str, fields: list[dict], must_have_rows: bool) -> list[rules.Problem]:
-    """Cell rules of one CSV: links, hostile text, numbers SQLite would change; an empty table."""
-    kinds = {
+def field_kinds(fields: list[dict]) -> dict[str, str]:
+    """How each field's cells are checked: "number", "url" or "text", by field name."""
+    return {
         f.get("name"): "number" if f.get("type") in ("integer", "number") else "url" if is_url_field(f) else "text"
         for f in fields
     }
+
+
+def cell_safety_problems(kind: str | None, cell: str) -> list[str]:
+    """What is hostile in one raw cell of a field of ``kind`` (see ``field_kinds``); an empty
+    cell, or one of a field the schema does not declare, has nothing."""
+    if not cell or kind is None:
+        return []
+    if kind == "number":
+        try:
+            return rules.stored_number_problems(Decimal(cell))
+        except InvalidOperation:
+            return []  # not a number: reported by the schema check
+    if kind == "url":
+        return rules.url_problems(cell) + rules.text_problems(cell)
+    return rules.text_problems(cell)
+
+
+def table_problems(path: Path, shown: str, fields: list[dict], must_have_rows: bool) -> list[rules.Problem]:
+    """Cell rules of one CSV: links, hostile text, numbers SQLite would change; an empty table."""
+    kinds = field_kinds(fields)
     problems = []
     rows = 0
     try:
@@ -123,18 +143,9 @@ def table_problems(path: Path, shown: str, fields: list[dict], must_have_rows: b
                 rows += 1
                 line = reader.line_num
                 for name, cell in row.items():
-                    kind = kinds.get(name)
-                    if not isinstance(cell, str) or not cell or kind is None:
+                    if not isinstance(cell, str):
                         continue
-                    if kind == "number":
-                        try:
-                            messages = rules.stored_number_problems(Decimal(cell))
-                        except InvalidOperation:
-                            messages = []  # not a number: reported by the schema check
-                    elif kind == "url":
-                        messages = rules.url_problems(cell) + rules.text_problems(cell)
-                    else:
-                        messages = rules.text_problems(cell)
+                    messages = cell_safety_problems(kinds.get(name), cell)
                     problems.extend(rules.Problem(shown, line, name, m) for m in messages)
     except (OSError, UnicodeDecodeError, csv.Error):
         return problems  # reported by the raw-file rules
@@ -143,11 +154,24 @@ def table_problems(path: Path, shown: str, fields: list[dict], must_have_rows: b
     return problems
 
 
-def safety_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
-    """Every hostile-input problem in the package (see the module docstring)."""
+def empty_table_problems(shown: str, name: str, rows: int) -> list[rules.Problem]:
+    """The problem of a table that must have rows and has none (``MUST_HAVE_ROWS``)."""
+    if name in MUST_HAVE_ROWS and rows == 0:
+        return [rules.Problem(shown, 1, None, "has no rows; this table must not be empty")]
+    return []
+
+
+def safety_problems(
+    package_path: Path, descriptor: dict, base: Path, *, cells_checked: bool = False
+) -> list[rules.Problem]:
+    """Every hostile-input problem in the package (see the module docstring). With
+    ``cells_checked`` only the descriptor's: the one-pass reader (``table_schema``) has applied
+    ``cell_safety_problems`` and ``empty_table_problems`` while reading the rows."""
     from .validate import shown_path
 
     problems = descriptor_problems(package_path, descriptor, shown_path(package_path, base))
+    if cells_checked:
+        return problems
     for resource in descriptor.get("resources") or []:
         if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
             continue

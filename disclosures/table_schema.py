@@ -28,7 +28,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from . import rules
+from . import rules, safety
 
 SUPPORTED_TYPES = {
     ("string", "default"),
@@ -73,6 +73,8 @@ class Table:
     type_errors: set[tuple[int, str]] = field(default_factory=set)
     # rows_digest of the raw rows, for the build's round-trip check (same process only).
     digest: int = 0
+    # True once the rows hold SQLite's values (dates as ISO text, numbers as int or float).
+    sql_values: bool = False
 
     def column(self, name: str) -> int:
         return self.fields.index(name)
@@ -262,6 +264,8 @@ def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) ->
     table = Table(resource["name"], names)
     readers = [cell_reader(spec, check=check) for spec in specs]
     numeric = [spec.get("type") in NUMERIC_TYPES for spec in specs]
+    kinds = safety.field_kinds(specs)
+    safety_kinds = [kinds.get(name) for name in names]
     # Per column, what a short cell already read gave (value, messages, type error, raw-text
     # messages): a repeated id, date or wording is read once and its value shared, not copied.
     known: list[dict[str, tuple]] = [{} for _ in specs]
@@ -289,7 +293,10 @@ def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) ->
                     cached = known[index].get(cell)
                     if cached is None:
                         value, broken, type_error = readers[index](cell)
-                        raw = rules.cell_problems(cell, numeric=numeric[index]) if check else []
+                        raw = []
+                        if check:
+                            raw = rules.cell_problems(cell, numeric=numeric[index])
+                            raw += safety.cell_safety_problems(safety_kinds[index], cell)
                         cached = (value, broken, type_error, raw)
                         if len(cell) <= REMEMBERED_CELL_LENGTH and len(known[index]) < REMEMBERED_CELLS:
                             known[index][cell] = cached

@@ -275,6 +275,8 @@ def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[st
     for figure in exact_counts:
         groups[figure.group].append(figure)
     for members in groups.values():
+        if not rules.has_nesting(f.period for f in members):
+            continue  # no period lies within another: no whole has parts to compare with
         by_period = {}
         for figure in members:
             by_period.setdefault(figure.period, figure)
@@ -516,8 +518,12 @@ def check_package(
         problems += frictionless_validation_problems(package_path, descriptor, base)
     else:
         problems += typed_problems(package_path, descriptor, tables, base)
-    # Hostile rather than wrong (links, formulas, bidi, empty tables, unknown keys): whichever engine read the rows.
-    problems += safety.safety_problems(package_path, descriptor, base)
+    # Hostile rather than wrong (links, formulas, bidi, empty tables, unknown keys): whichever engine
+    # read the rows; the one-pass reader checked the cells as it read them.
+    problems += safety.safety_problems(package_path, descriptor, base, cells_checked=tables is not None)
+    for resource in descriptor["resources"] if tables is not None else []:
+        shown = shown_path(package_path.parent / resource["path"], base)
+        problems += safety.empty_table_problems(shown, resource["name"], len(tables[resource["name"]].rows))
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), tables
 
 

@@ -49,6 +49,8 @@ def number_text(value) -> str:
     """A number as a CSV cell writes it: 900, 81.5, 0.00001 (never 1e-05, never 900.0)."""
     if value is None or value == "":
         return ""
+    if type(value) is int:
+        return str(value)  # what the Decimal route below gives a whole number, without it
     number = Decimal(str(value))
     if number == number.to_integral_value():
         return str(int(number))

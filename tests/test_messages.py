@@ -23,7 +23,7 @@ NO_FIXTURE = {
     "must be at most {}": "no field in datapackage.json declares a maximum",
     "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
     "names unsafe for SQLite and Datasette (must match {}): {}": "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",
-    "integrity_check failed: {}": "SQLite checking the file it has just written; no data corrupts it",
+    "quick_check failed: {}": "SQLite checking the file it has just written; no data corrupts it",
     "foreign_key_check failed: {}": "validation refuses unknown keys before the build runs (unknown_foreign_key)",
     "figures_series has overlapping periods: {}": "guards rules.non_overlapping, which never picks overlapping periods",
     "round trip of {} failed: {} CSV rows, {} DB rows; in CSV only: {}; in DB only: {}": "validation refuses numbers SQLite cannot store exactly (round_trip_precision); test_round_trip_check_catches_a_difference forces it",

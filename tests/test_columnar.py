@@ -1,0 +1,84 @@
+"""The build's Arrow reader (disclosures/columnar.py) gives exactly the rows the one-pass reader
+types, as SQLite values, with the same raw-cell digest; a cell that fails its type, or a file
+that is not a plain CSV, hands the package back to the slow path."""
+
+import json
+
+import pytest
+
+from disclosures import build, columnar, paths, stamp, table_schema
+from tests.packages import BROKEN, make_package
+from tests.test_table_schema import HOSTILE_CELLS, rewrite
+
+
+def python_tables(package):
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    tables = table_schema.read_package(package, descriptor, str, check=False)
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    return {name: (list(build.sql_rows(t, resources[name]["schema"]["fields"])), t) for name, t in tables.items()}
+
+
+def assert_same(package):
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    arrow = columnar.read_validated(package, descriptor)
+    assert arrow is not None
+    for name, (rows, table) in python_tables(package).items():
+        assert arrow[name].sql_values
+        assert arrow[name].rows == rows, name
+        # Same values and the same types (1 and 1.0 are equal, but SQLite stores them apart).
+        assert [tuple(map(type, r)) for r in arrow[name].rows] == [tuple(map(type, r)) for r in rows], name
+        assert list(arrow[name].lines) == list(table.lines)
+        assert arrow[name].digest == table.digest, name
+
+
+def test_the_real_package_reads_the_same_through_arrow():
+    assert_same(paths.PACKAGE)
+
+
+@pytest.mark.parametrize(
+    "fixture", [f for f in BROKEN if f in ("band_bounds_reversed", "leading_zero", "plus_sign", "count_not_whole")]
+)
+def test_cells_that_type_read_the_same_even_when_a_rule_breaks(tmp_path, fixture):
+    assert_same(make_package(tmp_path, fixture))
+
+
+@pytest.mark.parametrize("cell", ["NaN", "2024-13-01", "not a uri", "1_000"])
+def test_a_cell_that_fails_its_type_hands_the_package_back(tmp_path, cell):
+    def change(name, rows):
+        for index, row in enumerate(rows):
+            row[index % len(row)] = cell
+
+    package = make_package(tmp_path)
+    rewrite(package, change)
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    assert columnar.read_validated(package, descriptor) is None
+
+
+@pytest.mark.parametrize("cell", [c for c in HOSTILE_CELLS if c in ("", " padded ", "tab\there", "x" * 4001)])
+def test_text_cells_read_as_written(tmp_path, cell):
+    def change(name, rows):
+        for row in rows:
+            row[-1] = cell if not row[-1] else row[-1]
+
+    package = make_package(tmp_path)
+    rewrite(package, change)
+    assert_same(package)
+
+
+@pytest.mark.parametrize("damage", [b"\n\n", b"a,b\n"])
+def test_a_file_that_is_not_a_plain_csv_hands_the_package_back(tmp_path, damage):
+    package = make_package(tmp_path)
+    path = package.parent / "data" / "events.csv"
+    path.write_bytes(path.read_bytes() + damage)
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    assert columnar.read_validated(package, descriptor) is None
+
+
+def test_a_stamped_package_is_built_from_the_arrow_read(tmp_path):
+    package = make_package(tmp_path / "package")
+    stamp.record_valid(package, tmp_path / "site")
+    tables = build.typed_tables(package, tmp_path / "site")
+    assert all(table.sql_values for table in tables.values())
+    # Without the stamp the package is validated, and its typed rows converted by the build.
+    unstamped = build.typed_tables(package, tmp_path / "elsewhere")
+    assert not any(table.sql_values for table in unstamped.values())
