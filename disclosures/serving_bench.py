@@ -31,6 +31,7 @@ module never prints.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -207,10 +208,8 @@ def drain(port: int) -> float:
 
 def warm(port: int, path: str) -> None:
     """One request, so that nginx's cache (or a worker's) holds the page."""
-    try:
+    with contextlib.suppress(urllib.error.HTTPError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=WRK_TIMEOUT_S).read()
-    except urllib.error.HTTPError:
-        pass
 
 
 def measure(port: int, pages: dict[str, str], parquet: str | None, seconds: float) -> dict:
@@ -337,3 +336,48 @@ def acceptance(serving: dict[str, dict]) -> dict[str, dict]:
                 "ratio": result["stock_over_prod"].get(name),
             }
     return checks
+
+
+def release_and_serve(build_dir: Path, folder: Path, seconds: float = 5.0) -> dict:
+    """Release ``build_dir`` into ``folder``/dist (with its own, empty, release records, so a
+    synthetic package is a first release and the repository's records are never touched), then
+    :func:`prod_serving` over both. The result gains "release_seconds" and "parquet_bytes"."""
+    from . import release
+
+    folder = Path(folder)
+    records = folder / "release-records"
+    records.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    released = release.make_release(build_dir, folder / "dist", records)
+    release_seconds = time.perf_counter() - started
+    # nginx's workers (nobody, when started as root) read the release files: readable by all.
+    for path in [folder, folder / "dist", *released.parent.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    result = prod_serving(build_dir, folder / "dist", seconds, run_parent=None)
+    result["release_seconds"] = release_seconds
+    result["parquet_bytes"] = (released / "parquet" / "figures.parquet").stat().st_size
+    return result
+
+
+LABELS = {
+    "default_cold": ("default figures page, 1 client, cold", "p50_ms"),
+    "default_warm": (f"default figures page, {WARM_CONNECTIONS} connections, warm", "rps"),
+    "figures_json": ("figures.json, 1 client, cold", "p50_ms"),
+    "filtered": ("filtered faceted page, 1 client, cold", "p50_ms"),
+    "mixed": (f"mixed workload, {MIXED_CLIENTS} clients, cold", "p95_ms"),
+    "parquet": ("figures Parquet download, 1 client", "p50_ms"),
+}
+
+
+def report_lines(size: str, result: dict) -> list[str]:
+    """What ``make bench`` prints of one :func:`prod_serving` result: one line per measurement."""
+    lines = []
+    for name, (label, field) in LABELS.items():
+        mine, theirs = result["prod"].get(name), result["stock"].get(name)
+        if mine is None or theirs is None:
+            continue
+        unit = "rps" if field == "rps" else f"ms {field[:3]}"
+        ratio = result["stock_over_prod"].get(name, float("nan"))
+        failed = f"  ({mine['failed']} failed)" if mine["failed"] else ""
+        lines.append(f"{size:>10} {label:48} {mine[field]:9.1f} {theirs[field]:9.1f} {unit:7} {ratio:8.1f}x{failed}")
+    return lines

@@ -300,7 +300,8 @@ def bench(quick, figures):
         make bench FIGURES=1000000      # python scripts/cli.py bench --figures 1000000
     """
     from disclosures import bench as benchmarks
-    from disclosures import synthetic
+    from disclosures import prod as production
+    from disclosures import serving_bench, synthetic
 
     repeat = 5 if quick else 25
     pipelines, serving = {}, {}
@@ -333,19 +334,18 @@ def bench(quick, figures):
                 f"{result['project']['peak_mb']:>8.0f} {result['project']['cpu_seconds']:>13.2f} "
                 f"{result['floor']['cpu_seconds']:>11.2f}"
             )
-            serving[name] = benchmarks.serving_comparison(work / "site", repeat=10 if quick else 25)
-        click.echo("\nserving over HTTP, median ms at one client: the site vs stock `datasette serve -i`")
+            try:
+                serving[name] = serving_bench.release_and_serve(work / "site", work, seconds=3 if quick else 5)
+            except (serving_bench.ServingBenchFailed, production.ProdError) as failure:
+                fail([str(failure)], "The serving benchmark stopped.")
+        click.echo(
+            "\nserving through make prod (nginx, supervised workers; per-client limits raised for the bench,"
+            "\nwrk sends from one address) vs stock `datasette serve -i`, the same requests one after the other"
+        )
+        click.echo(serving_bench.HEADER)
         for name, result in serving.items():
-            for page, row in result["pages"].items():
-                click.echo(
-                    f"{name:>10} {page:46} {row['site_ms']:8.1f} {row['stock_ms']:9.1f} {row['stock_over_site']:6.1f}x"
-                )
-            for key, mixed in result.items():
-                if key.startswith("mixed"):
-                    click.echo(
-                        f"{name:>10} {key:46} p50 {mixed['p50_ms']:.0f} ms, p95 {mixed['p95_ms']:.0f} ms, "
-                        f"{mixed['rps']:.0f} rps"
-                    )
+            for line in serving_bench.report_lines(name, result):
+                click.echo(line)
 
         site_folder = folder / "pipeline-real" / "site"
         click.echo(
@@ -371,6 +371,43 @@ def bench(quick, figures):
         paths.BUILD / "bench.json",
         {"pipelines": pipelines, "serving": serving, "machine": {"cpus": os.cpu_count(), "load": os.getloadavg()}},
     )
+    click.echo("\nacceptance (build/bench.json):")
+    for target, check in written["acceptance"].items():
+        click.echo(f"  {target}: {check['value']:.2f} (limit {check['limit']}) {'met' if check['met'] else 'NOT met'}")
+
+
+@cli.command("bench-serving")
+@click.argument("site", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--quick", is_flag=True, help="Shorter measurements (3 s instead of 5).")
+def bench_serving(site, quick):
+    """The serving part of `make bench` alone, over a folder built before (reuse a large
+    synthetic build while you work): releases it into a temporary folder, serves it through
+    the make prod topology and stock `datasette serve -i`, and merges the numbers into
+    build/bench.json under the number of figures it holds.
+
+    Example:
+
+    \b
+        python scripts/cli.py build --package /tmp/p1m/datapackage.json --out /tmp/site1m
+        python scripts/cli.py bench-serving /tmp/site1m
+    """
+    from disclosures import bench as benchmarks
+    from disclosures import prod as production
+    from disclosures import serving_bench
+
+    with sqlite3.connect(f"file:{site / DATABASE_FILE}?mode=ro", uri=True) as conn:
+        (figures,) = conn.execute("SELECT count(*) FROM figures WHERE is_derived = 0").fetchone()
+    name = str(figures) if figures >= 100_000 else "real"
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            result = serving_bench.release_and_serve(site, Path(folder), seconds=3 if quick else 5)
+        except (serving_bench.ServingBenchFailed, production.ProdError) as failure:
+            fail([str(failure)], "The serving benchmark stopped.")
+    result["machine"] = {"cpus": os.cpu_count(), "load": os.getloadavg()}
+    click.echo(serving_bench.HEADER)
+    for line in serving_bench.report_lines(name, result):
+        click.echo(line)
+    written = benchmarks.write_results(paths.BUILD / "bench.json", {"serving": {name: result}})
     click.echo("\nacceptance (build/bench.json):")
     for target, check in written["acceptance"].items():
         click.echo(f"  {target}: {check['value']:.2f} (limit {check['limit']}) {'met' if check['met'] else 'NOT met'}")
