@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -212,8 +213,33 @@ def warm(port: int, path: str) -> None:
         urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=WRK_TIMEOUT_S).read()
 
 
-def measure(port: int, pages: dict[str, str], parquet: str | None, seconds: float) -> dict:
-    """Every measurement of the module's list against one server on ``port``."""
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of process ``root`` and every process below it (Linux /proc)."""
+    parents, times = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # "pid (command) state ppid ... utime stime": the command may hold spaces.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = int(fields[11]) + int(fields[12])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(port: int, pages: dict[str, str], parquet: str | None, seconds: float, root_pid: int) -> dict:
+    """Every measurement of the module's list against one server on ``port``. Each result also
+    has "cpu_ms_per_request": CPU time of ``root_pid``'s process tree (the server) during the
+    run, per answered request, which a busy machine does not inflate as it does latencies."""
     for path in (pages["default"], pages["json"], pages["filtered"]):
         warm(port, path)  # a worker's first answer fills its own caches (schema, plugins)
     plan = {
@@ -228,8 +254,12 @@ def measure(port: int, pages: dict[str, str], parquet: str | None, seconds: floa
     result = {}
     for name, (paths, connections, duration, bypass) in plan.items():
         waited = drain(port)
+        cpu = tree_cpu_seconds(root_pid)
         result[name] = wrk(port, paths, connections, duration, bypass=bypass)
+        cpu = tree_cpu_seconds(root_pid) - cpu
+        result[name]["cpu_ms_per_request"] = cpu * 1000 / result[name]["requests"] if result[name]["requests"] else None
         result[name]["drained_s"] = round(waited, 2)
+        result[name]["load"] = os.getloadavg()[0]
     return result
 
 
@@ -282,13 +312,13 @@ def prod_serving(build_dir: Path, dist: Path, seconds: float = 5.0, run_parent: 
     try:
         prod.start(topology, build_dir, dist)
         try:
-            result["prod"] = measure(topology.port, pages, parquet, seconds)
+            result["prod"] = measure(topology.port, pages, parquet, seconds, prod.supervisord_pid(topology))
         finally:
             prod.stop(topology)
         port = free_port()
         stock = start_stock(database, dist, port)
         try:
-            result["stock"] = measure(port, pages, parquet, seconds)
+            result["stock"] = measure(port, pages, parquet, seconds, stock.pid)
         finally:
             stock.terminate()
             try:
@@ -338,22 +368,27 @@ def acceptance(serving: dict[str, dict]) -> dict[str, dict]:
     return checks
 
 
-def release_and_serve(build_dir: Path, folder: Path, seconds: float = 5.0) -> dict:
+def release_and_serve(build_dir: Path, folder: Path, seconds: float = 5.0, dist: Path | None = None) -> dict:
     """Release ``build_dir`` into ``folder``/dist (with its own, empty, release records, so a
     synthetic package is a first release and the repository's records are never touched), then
-    :func:`prod_serving` over both. The result gains "release_seconds" and "parquet_bytes"."""
+    :func:`prod_serving` over both. The result gains "release_seconds" and "parquet_bytes".
+    With ``dist``, a release of the same build made before, nothing is released again."""
     from . import release
 
     folder = Path(folder)
-    records = folder / "release-records"
-    records.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    released = release.make_release(build_dir, folder / "dist", records)
-    release_seconds = time.perf_counter() - started
+    release_seconds = None
+    if dist is None:
+        records = folder / "release-records"
+        records.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        release.make_release(build_dir, folder / "dist", records)
+        release_seconds = time.perf_counter() - started
+        dist = folder / "dist"
+    released = sorted(Path(dist).glob("*/parquet/figures.parquet"))[-1].parent.parent
     # nginx's workers (nobody, when started as root) read the release files: readable by all.
-    for path in [folder, folder / "dist", *released.parent.rglob("*")]:
+    for path in [folder, Path(dist), *Path(dist).rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    result = prod_serving(build_dir, folder / "dist", seconds, run_parent=None)
+    result = prod_serving(build_dir, Path(dist), seconds, run_parent=None)
     result["release_seconds"] = release_seconds
     result["parquet_bytes"] = (released / "parquet" / "figures.parquet").stat().st_size
     return result
@@ -370,7 +405,8 @@ LABELS = {
 
 
 def report_lines(size: str, result: dict) -> list[str]:
-    """What ``make bench`` prints of one :func:`prod_serving` result: one line per measurement."""
+    """What ``make bench`` prints of one :func:`prod_serving` result: one line per measurement
+    (prod, stock, unit, ratio, CPU ms per request of prod and of stock, load average)."""
     lines = []
     for name, (label, field) in LABELS.items():
         mine, theirs = result["prod"].get(name), result["stock"].get(name)
@@ -379,5 +415,18 @@ def report_lines(size: str, result: dict) -> list[str]:
         unit = "rps" if field == "rps" else f"ms {field[:3]}"
         ratio = result["stock_over_prod"].get(name, float("nan"))
         failed = f"  ({mine['failed']} failed)" if mine["failed"] else ""
-        lines.append(f"{size:>10} {label:48} {mine[field]:9.1f} {theirs[field]:9.1f} {unit:7} {ratio:8.1f}x{failed}")
+        cpu = " ".join(
+            f"{c:7.1f}" if c is not None else f"{'-':>7}"
+            for c in (mine.get("cpu_ms_per_request"), theirs.get("cpu_ms_per_request"))
+        )
+        lines.append(
+            f"{size:>10} {label:44} {mine[field]:9.1f} {theirs[field]:9.1f} {unit:7} {ratio:8.1f}x {cpu} "
+            f"{mine.get('load', 0):5.1f}{failed}"
+        )
     return lines
+
+
+HEADER = (
+    f"{'package':>10} {'measurement':44} {'prod':>9} {'stock':>9} {'':7} {'ratio':>9} "
+    f"{'CPU ms/request':>15} {'load':>5}"
+)

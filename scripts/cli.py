@@ -379,7 +379,12 @@ def bench(quick, figures):
 @cli.command("bench-serving")
 @click.argument("site", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--quick", is_flag=True, help="Shorter measurements (3 s instead of 5).")
-def bench_serving(site, quick):
+@click.option(
+    "--dist",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="A release of SITE made before (its dist/ folder), instead of releasing it again.",
+)
+def bench_serving(site, quick, dist):
     """The serving part of `make bench` alone, over a folder built before (reuse a large
     synthetic build while you work): releases it into a temporary folder, serves it through
     the make prod topology and stock `datasette serve -i`, and merges the numbers into
@@ -400,7 +405,7 @@ def bench_serving(site, quick):
     name = str(figures) if figures >= 100_000 else "real"
     with tempfile.TemporaryDirectory() as folder:
         try:
-            result = serving_bench.release_and_serve(site, Path(folder), seconds=3 if quick else 5)
+            result = serving_bench.release_and_serve(site, Path(folder), seconds=3 if quick else 5, dist=dist)
         except (serving_bench.ServingBenchFailed, production.ProdError) as failure:
             fail([str(failure)], "The serving benchmark stopped.")
     result["machine"] = {"cpus": os.cpu_count(), "load": os.getloadavg()}
