@@ -276,6 +276,26 @@ def mixed_pages(filtered: str) -> list[str]:
     ]
 
 
+def refusals(access_log: Path) -> dict[str, int]:
+    """{"<status> <path>": count} of every answer but 2xx/3xx in nginx's access log (read once
+    nginx has stopped and flushed it): what the topology's failed requests were."""
+    counts: dict[str, int] = {}
+    try:
+        lines = access_log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return counts
+    for line in lines:
+        try:
+            request, after = line.split('"')[1], line.split('"')[2].split()
+        except IndexError:
+            continue
+        status = after[0] if after else ""
+        if status[:1] not in ("2", "3"):
+            key = f"{status} {request.split()[1] if len(request.split()) > 1 else request}"
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def prod_serving(build_dir: Path, dist: Path, seconds: float = 5.0, run_parent: Path | None = None) -> dict:
     """Measure the topology over ``build_dir`` and ``dist`` against stock ``datasette serve -i``
     of the same database, one after the other (never both under load at once).
@@ -315,6 +335,7 @@ def prod_serving(build_dir: Path, dist: Path, seconds: float = 5.0, run_parent: 
             result["prod"] = measure(topology.port, pages, parquet, seconds, prod.supervisord_pid(topology))
         finally:
             prod.stop(topology)
+        result["prod_refusals"] = refusals(topology.run / "logs" / "nginx-access.log")
         port = free_port()
         stock = start_stock(database, dist, port)
         try:

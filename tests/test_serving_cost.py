@@ -139,3 +139,15 @@ def test_the_cpu_of_a_process_tree_is_read_from_proc():
     spent = serving_bench.tree_cpu_seconds(os.getpid())
     sum(range(3_000_000))
     assert serving_bench.tree_cpu_seconds(os.getpid()) > spent
+
+
+def test_refusals_are_read_from_nginxs_access_log(tmp_path):
+    log = tmp_path / "nginx-access.log"
+    log.write_text(
+        '127.0.0.1 [t] "GET /disclosures/figures HTTP/1.1" 200 10 0.1 BYPASS pages unix:/x r\n'
+        '127.0.0.1 [t] "GET /disclosures/figures HTTP/1.1" 400 10 0.1 BYPASS pages unix:/x r\n'
+        '127.0.0.1 [t] "GET / HTTP/1.1" 503 10 0.1 BYPASS pages unix:/x r\n'
+        '127.0.0.1 [t] "GET /disclosures/figures HTTP/1.1" 400 10 0.1 BYPASS pages unix:/x r\n'
+    )
+    assert serving_bench.refusals(log) == {"400 /disclosures/figures": 2, "503 /": 1}
+    assert serving_bench.refusals(tmp_path / "missing.log") == {}
