@@ -290,8 +290,10 @@ def reliability(workdir, flood_seconds):
 )
 def bench(quick, figures):
     """Medians and ratios: validation, build, pages, a hostile query and a 404 flood; with
-    --figures, the project against the floor and the stock stack at that size. Writes
-    build/bench.json (results at other sizes are kept).
+    --figures, the project against the floor and the stock stack at that size. Each package is
+    also released and served through the make prod topology against stock `datasette serve -i`
+    (wrk; Debian's wrk and nginx needed). Writes build/bench.json (results at other sizes are
+    kept) with the issue's acceptance checks.
 
     Example:
 
