@@ -68,7 +68,11 @@ smoke: $(BUILT) $(SITE_READY)
 	done
 
 # FIGURES=100000 (or 1000000) adds a synthetic package of that size (disclosures/synthetic.py).
+# Serving is measured through the make prod topology with wrk (Debian's packages wrk and nginx,
+# installed here when missing).
 bench: $(BUILT) $(SITE_READY)
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; }
 	$(CLI) bench $(if $(FIGURES),--figures $(FIGURES))
 
 # Hostile requests, bad data edits, faults and a 15 s flood, each against a copy of build/ on

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from . import build, site, validate
+from . import build, serving_bench, site, validate
 from .paths import PACKAGE, ROOT
 from .vocabulary import DATABASE_FILE, DATABASE_NAME
 
@@ -266,84 +266,6 @@ def acceptance(results: dict[str, dict]) -> dict[str, dict]:
     return checks
 
 
-# Serving: the site as make serve runs it against stock `datasette serve -i`, over HTTP ------
-
-
-SERVED_PAGES = [
-    f"/{DATABASE_NAME}/figures",
-    f"/{DATABASE_NAME}/figures.json",
-    f"/{DATABASE_NAME}/figures?platform_id=telegram",
-    "/",
-]
-
-
-def fetch_ms(port: int, page: str) -> float:
-    start = time.perf_counter()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=60) as response:
-        response.read()
-    return (time.perf_counter() - start) * 1000
-
-
-def concurrent_load(port: int, pages: list[str], clients: int, seconds: float) -> dict[str, float]:
-    """``clients`` threads requesting ``pages`` in turn for ``seconds`` (loopback, bounded):
-    p50 and p95 latency in ms and requests per second."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    deadline = time.monotonic() + seconds
-
-    def client(offset: int) -> list[float]:
-        samples, index = [], offset
-        while time.monotonic() < deadline:
-            samples.append(fetch_ms(port, pages[index % len(pages)]))
-            index += 1
-        return samples
-
-    with ThreadPoolExecutor(clients) as pool:
-        samples = sorted(s for result in pool.map(client, range(clients)) for s in result)
-    if not samples:
-        return {"p50_ms": float("nan"), "p95_ms": float("nan"), "rps": 0.0}
-    return {
-        "p50_ms": samples[len(samples) // 2],
-        "p95_ms": samples[min(len(samples) - 1, int(len(samples) * 0.95))],
-        "rps": len(samples) / seconds,
-    }
-
-
-def serving_comparison(build_dir: Path, repeat: int, clients: int = 16, seconds: float = 5.0) -> dict:
-    """Median ms per page at one client, then a mixed load at ``clients`` clients: the site
-    (`datasette serve` of build/ with plugins, metadata and settings) against stock
-    `datasette serve -i` of the same database with Datasette's defaults."""
-    ours_port, stock_port = free_port(), free_port()
-    ours = start_server(
-        [str(site.DATASETTE), "serve", *site.datasette_arguments(build_dir), "--port", str(ours_port)], ours_port
-    )
-    try:
-        stock = start_server(
-            [str(site.DATASETTE), "serve", "-i", str(build_dir / DATABASE_FILE), "--port", str(stock_port)],
-            stock_port,
-        )
-    except BaseException:
-        ours.terminate()
-        ours.wait(timeout=10)
-        raise
-    result: dict = {"pages": {}}
-    try:
-        for page in SERVED_PAGES:
-            row = {}
-            for name, port in (("site", ours_port), ("stock", stock_port)):
-                fetch_ms(port, page)  # warm
-                row[f"{name}_ms"] = statistics.median(fetch_ms(port, page) for _ in range(repeat))
-            row["stock_over_site"] = row["stock_ms"] / row["site_ms"]
-            result["pages"][page] = row
-        for name, port in (("site", ours_port), ("stock", stock_port)):
-            result[f"mixed_{clients}_clients_{name}"] = concurrent_load(port, SERVED_PAGES, clients, seconds)
-    finally:
-        for process in (ours, stock):
-            process.terminate()
-            process.wait(timeout=10)
-    return result
-
-
 def write_results(path: Path, update: dict) -> dict:
     """Merge ``update`` into the JSON at ``path`` (per package size, so runs at several sizes
     accumulate) and return the whole."""
@@ -356,7 +278,10 @@ def write_results(path: Path, update: dict) -> dict:
             current[key] = {**current[key], **value}
         else:
             current[key] = value
-    current["acceptance"] = acceptance(current.get("pipelines", {}))
+    current["acceptance"] = {
+        **acceptance(current.get("pipelines", {})),
+        **serving_bench.acceptance(current.get("serving", {})),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return current

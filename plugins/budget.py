@@ -10,6 +10,12 @@ for ad-hoc SQL.
 - Ad-hoc SQL (``sql=``, ``_where``) runs at most ``num_sql_threads - 1`` at a time, so pages and
   canned queries always have a thread; a request that cannot get a place within its budget is
   answered 429 with ``Retry-After``.
+- Admission: every other budgeted request (pages, tables, JSON) runs at most
+  ``num_sql_threads`` at a time per process, the others wait their turn in order, and a
+  request's budget starts when its turn comes. Under load (16 clients on two workers) the
+  budget counted the wait for the CPU and refused ordinary pages with 400; now the load shows
+  as latency, and a request that waits more than ``ADMISSION_WAIT_S`` is answered 503 with
+  ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ MAX_FACET_SIZE = 100
 # margin for the event loop and the network).
 BUDGET_MARGIN_S = 0.4
 AD_HOC_PARAMETERS = ("sql", "_where")
+# Longest wait for a turn before a 503: well within nginx's proxy_read_timeout (60 s).
+ADMISSION_WAIT_S = 30
+# Paths that never wait for a turn: Datasette's own status pages (health checks, versions) and
+# files.
+UNQUEUED_PREFIXES = ("/-/", "/static/", "/downloads/")
 
 
 def facet_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str | None]:
@@ -88,6 +99,7 @@ async def send_refusal(send, path: str, status: int, message: str, headers=()):
 @hookimpl
 def asgi_wrapper(datasette):
     lanes: dict[str, asyncio.Semaphore] = {}
+    turns: dict[str, asyncio.Semaphore] = {}
 
     def wrap(app):
         async def budgeted(scope, receive, send):
@@ -104,14 +116,36 @@ def asgi_wrapper(datasette):
                 # Each chunk of a streamed CSV is its own time-limited query, and the whole is
                 # bounded by max_csv_mb (plugins/guards.py answers 413 past it).
                 return await app(scope, receive, send)
-            budget = datasette.setting("sql_time_limit_ms") / 1000 + BUDGET_MARGIN_S
             loop = asyncio.get_running_loop()
+            # One semaphore per event loop (tests run several loops in one process).
+            key = str(id(loop))
+            turn = None
+            if not is_ad_hoc(kept) and not path.startswith(UNQUEUED_PREFIXES):
+                if key not in turns:
+                    turns[key] = asyncio.Semaphore(max(1, datasette.setting("num_sql_threads")))
+                turn = turns[key]
+                try:
+                    await asyncio.wait_for(turn.acquire(), timeout=ADMISSION_WAIT_S)
+                except TimeoutError:
+                    return await send_refusal(
+                        send,
+                        path,
+                        503,
+                        "The server is busy; retry in a second",
+                        headers=[(b"retry-after", b"1")],
+                    )
+            try:
+                return await answer(scope, receive, send, path, kept, loop, key)
+            finally:
+                if turn is not None:
+                    turn.release()
+
+        async def answer(scope, receive, send, path, kept, loop, key):
+            budget = datasette.setting("sql_time_limit_ms") / 1000 + BUDGET_MARGIN_S
             deadline = loop.time() + budget
 
             lane = None
             if is_ad_hoc(kept):
-                # One semaphore per event loop (tests run several loops in one process).
-                key = str(id(loop))
                 if key not in lanes:
                     lanes[key] = asyncio.Semaphore(max(1, datasette.setting("num_sql_threads") - 1))
                 lane = lanes[key]

@@ -6,6 +6,8 @@ a threshold or a withheld figure reads), so this plugin formats nothing itself.
 
 from __future__ import annotations
 
+import weakref
+
 import markupsafe
 from datasette import hookimpl
 
@@ -14,13 +16,26 @@ FIGURE_TABLES = {"figures", "figures_series"}
 LINK_COLUMNS = {("sources", "url"), ("sources", "archived_url"), ("platforms", "transparency_report_url")}
 
 
+# Datasette -> the database this plugin renders: plugin_config() walks the whole metadata on
+# every call, and this hook runs for a hundred cells a page.
+_databases: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def configured_database(datasette) -> str | None:
+    try:
+        return _databases[datasette]
+    except KeyError:
+        name = _databases[datasette] = (datasette.plugin_config(PLUGIN) or {}).get("database")
+        return name
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     # Called for every cell of every page: leave the cells this plugin ignores at once.
     is_value = table in FIGURE_TABLES and column == "value"
     if not is_value and (table, column) not in LINK_COLUMNS:
         return None
-    if database != (datasette.plugin_config(PLUGIN) or {}).get("database"):
+    if database != configured_database(datasette):
         return None
     if is_value:
         try:

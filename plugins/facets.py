@@ -6,9 +6,17 @@ every visit, and a lookup of a few rows here. Datasette's own ``ColumnFacet`` st
 result (labels, toggle links, truncation, timeouts); only the one query that counts an
 unfiltered table is answered from ``facet_counts`` instead. Any filter, search or parameter,
 another database, or a column the build did not count leaves Datasette's query as it is.
+
+Every facet (filtered or not) also gets its toggle links made without Datasette's
+``absolute_url``: a link is a path, and joining it to the request's URL with ``urljoin``, on the
+``PrefixedUrlString`` Datasette hands over (whose every string method call lists ``dir(str)``),
+took half the time of /disclosures/figures.json (about 200 links, 7 ms of 15). The links are
+the same: the request's scheme and host, then the path.
 """
 
 from __future__ import annotations
+
+import urllib.parse
 
 from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite
@@ -20,17 +28,33 @@ where table_name = :table and column_name = :column
 order by count desc, value limit {limit}"""
 
 
-class PrecomputedCounts:
+class FacetDatasette:
     """Stands in for the Datasette instance a facet holds, during its facet_results() only: the
-    counting query of a precomputed column goes to facet_counts, everything else to Datasette."""
+    counting query of a precomputed column goes to facet_counts, toggle links are joined
+    cheaply, and everything else goes to Datasette."""
 
-    def __init__(self, datasette, table: str, columns: set[str]):
+    def __init__(self, datasette, table: str | None, columns: set[str]):
         self._datasette = datasette
         self._table = table
         self._columns = columns
+        self._origins: dict[str, str] = {}
 
     def __getattr__(self, name):
         return getattr(self._datasette, name)
+
+    def absolute_url(self, request, path):
+        """Datasette's ``absolute_url`` (urljoin of the request's URL and ``path``), without
+        urljoin for the one case facets need: a path from the root, without dot segments."""
+        path = str(path)  # a plain str: PrefixedUrlString's methods each call dir(str)
+        if not path.startswith("/") or path.startswith("//") or "/." in path.split("?", 1)[0]:
+            return self._datasette.absolute_url(request, path)
+        url = request.url
+        origin = self._origins.get(url)
+        if origin is None:
+            parts = urllib.parse.urlsplit(url)
+            scheme = "https" if parts.scheme == "http" and self._datasette.setting("force_https_urls") else parts.scheme
+            origin = self._origins[url] = f"{scheme}://{parts.netloc}"
+        return origin + path
 
     async def execute(self, database, sql, params=None, **kwargs):
         for column in self._columns:
@@ -69,13 +93,11 @@ _datasette_facet_results = getattr(ColumnFacet, "datasette_facet_results", Colum
 
 
 async def facet_results(self):
-    if not is_unfiltered(self) or self.database != (self.ds.plugin_config(PLUGIN) or {}).get("database"):
-        return await _datasette_facet_results(self)
-    columns = await counted_columns(self.ds, self.database, self.table)
-    if not columns:
-        return await _datasette_facet_results(self)
+    columns = set()
+    if is_unfiltered(self) and self.database == (self.ds.plugin_config(PLUGIN) or {}).get("database"):
+        columns = await counted_columns(self.ds, self.database, self.table)
     datasette = self.ds
-    self.ds = PrecomputedCounts(datasette, self.table, columns)
+    self.ds = FacetDatasette(datasette, self.table, columns)
     try:
         return await _datasette_facet_results(self)
     finally:

@@ -295,8 +295,10 @@ def reliability(workdir, flood_seconds):
 )
 def bench(quick, figures, pipelines_only):
     """Medians and ratios: validation, build, pages, a hostile query and a 404 flood; with
-    --figures, the project against the floor and the stock stack at that size. Writes
-    build/bench.json (results at other sizes are kept).
+    --figures, the project against the floor and the stock stack at that size. Each package is
+    also released and served through the make prod topology against stock `datasette serve -i`
+    (wrk; Debian's wrk and nginx needed). Writes build/bench.json (results at other sizes are
+    kept) with the issue's acceptance checks.
 
     Example:
 
@@ -306,7 +308,8 @@ def bench(quick, figures, pipelines_only):
         python scripts/cli.py bench --quick --figures 100000 --pipelines-only
     """
     from disclosures import bench as benchmarks
-    from disclosures import synthetic
+    from disclosures import prod as production
+    from disclosures import serving_bench, synthetic
 
     repeat = 5 if quick else 25
     pipelines, serving = {}, {}
@@ -342,7 +345,10 @@ def bench(quick, figures, pipelines_only):
                 f"{result['floor']['cpu_seconds']:>11.2f}"
             )
             if not pipelines_only:
-                serving[name] = benchmarks.serving_comparison(work / "site", repeat=10 if quick else 25)
+                try:
+                    serving[name] = serving_bench.release_and_serve(work / "site", work, seconds=3 if quick else 5)
+                except (serving_bench.ServingBenchFailed, production.ProdError) as failure:
+                    fail([str(failure)], "The serving benchmark stopped.")
         if pipelines_only:
             written = benchmarks.write_results(
                 paths.BUILD / "bench.json", {"machine": {"cpus": os.cpu_count(), "load": os.getloadavg()}}
@@ -351,18 +357,14 @@ def bench(quick, figures, pipelines_only):
                 met = "met" if check["met"] else "NOT met"
                 click.echo(f"  {target}: {check['value']:.2f} (limit {check['limit']}) {met}")
             return
-        click.echo("\nserving over HTTP, median ms at one client: the site vs stock `datasette serve -i`")
+        click.echo(
+            "\nserving through make prod (nginx, supervised workers; per-client limits raised for the bench,"
+            "\nwrk sends from one address) vs stock `datasette serve -i`, the same requests one after the other"
+        )
+        click.echo(serving_bench.HEADER)
         for name, result in serving.items():
-            for page, row in result["pages"].items():
-                click.echo(
-                    f"{name:>10} {page:46} {row['site_ms']:8.1f} {row['stock_ms']:9.1f} {row['stock_over_site']:6.1f}x"
-                )
-            for key, mixed in result.items():
-                if key.startswith("mixed"):
-                    click.echo(
-                        f"{name:>10} {key:46} p50 {mixed['p50_ms']:.0f} ms, p95 {mixed['p95_ms']:.0f} ms, "
-                        f"{mixed['rps']:.0f} rps"
-                    )
+            for line in serving_bench.report_lines(name, result):
+                click.echo(line)
 
         site_folder = folder / "pipeline-real" / "site"
         click.echo(
@@ -388,6 +390,48 @@ def bench(quick, figures, pipelines_only):
         paths.BUILD / "bench.json",
         {"pipelines": pipelines, "serving": serving, "machine": {"cpus": os.cpu_count(), "load": os.getloadavg()}},
     )
+    click.echo("\nacceptance (build/bench.json):")
+    for target, check in written["acceptance"].items():
+        click.echo(f"  {target}: {check['value']:.2f} (limit {check['limit']}) {'met' if check['met'] else 'NOT met'}")
+
+
+@cli.command("bench-serving")
+@click.argument("site", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--quick", is_flag=True, help="Shorter measurements (3 s instead of 5).")
+@click.option(
+    "--dist",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="A release of SITE made before (its dist/ folder), instead of releasing it again.",
+)
+def bench_serving(site, quick, dist):
+    """The serving part of `make bench` alone, over a folder built before (reuse a large
+    synthetic build while you work): releases it into a temporary folder, serves it through
+    the make prod topology and stock `datasette serve -i`, and merges the numbers into
+    build/bench.json under the number of figures it holds.
+
+    Example:
+
+    \b
+        python scripts/cli.py build --package /tmp/p1m/datapackage.json --out /tmp/site1m
+        python scripts/cli.py bench-serving /tmp/site1m
+    """
+    from disclosures import bench as benchmarks
+    from disclosures import prod as production
+    from disclosures import serving_bench
+
+    with sqlite3.connect(f"file:{site / DATABASE_FILE}?mode=ro", uri=True) as conn:
+        (figures,) = conn.execute("SELECT count(*) FROM figures WHERE is_derived = 0").fetchone()
+    name = str(figures) if figures >= 100_000 else "real"
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            result = serving_bench.release_and_serve(site, Path(folder), seconds=3 if quick else 5, dist=dist)
+        except (serving_bench.ServingBenchFailed, production.ProdError) as failure:
+            fail([str(failure)], "The serving benchmark stopped.")
+    result["machine"] = {"cpus": os.cpu_count(), "load": os.getloadavg()}
+    click.echo(serving_bench.HEADER)
+    for line in serving_bench.report_lines(name, result):
+        click.echo(line)
+    written = benchmarks.write_results(paths.BUILD / "bench.json", {"serving": {name: result}})
     click.echo("\nacceptance (build/bench.json):")
     for target, check in written["acceptance"].items():
         click.echo(f"  {target}: {check['value']:.2f} (limit {check['limit']}) {'met' if check['met'] else 'NOT met'}")
