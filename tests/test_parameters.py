@@ -2,8 +2,12 @@
 body, now answers a 4xx that says what was wrong (plugins/parameters.py, plugins/request_limits.py),
 and the explore pages answer the .json that /api promises (plugins/explore.py)."""
 
+import json
 import re
+import urllib.error
+import urllib.request
 
+import markupsafe
 import pytest
 
 from disclosures import paths
@@ -101,8 +105,6 @@ def test_query_string_limits():
 
 
 def test_page_data_leaves_out_script_copies_and_names_periods_as_intervals():
-    import markupsafe
-
     context = {
         "charts": [{"title": "t", "series": ({"value": 1},)}],
         "charts_json": markupsafe.Markup("[...]"),
@@ -312,3 +314,14 @@ def test_the_api_page_says_which_urls_are_json(site):
     text = site.get("/api").text
     assert "Every page of this site is also JSON and CSV" not in text
     assert "<code>/country/USA</code>" in text and "figures/&lt;figure_id&gt;.json" in text
+
+
+def test_the_served_site_refuses_thousands_of_parameters_and_keeps_answering(live_server):
+    """Through the stock `datasette serve` (uvicorn): 3,000 parameters never answered before."""
+    query = "&".join(f"zz{i}=1" for i in range(3000))
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{live_server}{FIGURES}?{query}", timeout=30)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["error"] == "The query string has 3,000 parameters; the limit is 200."
+    with urllib.request.urlopen(f"{live_server}/-/health.json", timeout=30) as health:
+        assert health.status == 200
