@@ -317,7 +317,28 @@ async def headline_charts(datasette, request, platform: dict, jurisdiction: dict
 # Pages ----------------------------------------------------------------------------------------
 
 
+def page_data(value):
+    """A page's context as JSON: what the page shows, without the copies embedded for its scripts.
+
+    Markup (the charts' and map's ``<script>`` JSON, which repeats ``charts`` and ``values``) is
+    left out; a key that is a period (start, end) becomes ISO 8601's interval "start/end".
+    """
+    if isinstance(value, dict):
+        return {
+            "/".join(k) if isinstance(k, tuple) else k: page_data(v)
+            for k, v in value.items()
+            if not isinstance(v, markupsafe.Markup)
+        }
+    if isinstance(value, (list, tuple)):
+        return [page_data(v) for v in value]
+    return value
+
+
 async def render(datasette, request, template: str, context: dict, status: int = 200) -> Response:
+    if request.url_vars.get("format") == "json":
+        if template == "error.html":
+            return Response.json({"ok": False, "status": status, "error": context["error"]}, status=status)
+        return Response.json(page_data(context), status=status)
     context = {**context, "database_name": database_name(datasette)}
     return Response.html(await datasette.render_template(template, context, request=request), status=status)
 
@@ -734,11 +755,12 @@ async def telegram_map_page(datasette, request):
 @hookimpl
 def register_routes():
     return [
-        (r"^/countries$", countries_page),
-        (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)$", country_page),
-        (r"^/platforms$", platforms_page),
-        (r"^/platform/(?P<platform_id>[A-Za-z0-9_-]+)$", platform_page),
-        (r"^/chart$", chart_page),
-        (r"^/compare$", compare_page),
-        (r"^/telegram-map$", telegram_map_page),
+        # Each page is also JSON (what it shows) with .json, as /api says.
+        (r"^/countries(?:\.(?P<format>json))?$", countries_page),
+        (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", country_page),
+        (r"^/platforms(?:\.(?P<format>json))?$", platforms_page),
+        (r"^/platform/(?P<platform_id>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", platform_page),
+        (r"^/chart(?:\.(?P<format>json))?$", chart_page),
+        (r"^/compare(?:\.(?P<format>json))?$", compare_page),
+        (r"^/telegram-map(?:\.(?P<format>json))?$", telegram_map_page),
     ]

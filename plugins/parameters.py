@@ -1,0 +1,311 @@
+"""Parameters Datasette 0.65 would crash on or quietly misread are a 4xx, and an error is never a 200.
+
+Checked before Datasette sees the request, on database, table, view and row paths:
+
+- ``column__in=[...]`` / ``column__notin=[...]``: a value that starts with ``[`` must be a JSON list
+  of strings, numbers or nulls (Datasette's ``json.loads`` failed with a 500);
+- ``_next`` on a view is an offset: a whole number (``abc`` was a 500, ``-5`` silently the first
+  page again). On a table it is a keyset cursor, the sort value (when sorted) then the primary key
+  (or rowid): one with the wrong number of parts (``garbage`` was the first page, ``a,b,c,d`` a
+  raw SQL syntax error) or naming no row of the table (``99999999,zzz`` looked like the end of
+  the data) is a 400. Only cursors a page's ``next_url`` holds, and the "before every row" cursor
+  of plugins/paging.py, pass;
+- ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
+  plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
+- ``_shape`` is one Datasette has;
+- an unknown format (``figures.xml``, ``.tsv``, ``.JSON``) is a 404 that names the formats there
+  are; Datasette answered those with the HTML page under 200.
+
+And a ``.json`` answer whose body says ``"ok": false`` carries an error status: Datasette sent
+``_shape=bogus`` or ``_shape=object`` on a query with status 200.
+
+A ``.json`` request gets the API's error shape, a CSV plain text, a page Datasette's error page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qsl
+
+from datasette import hookimpl
+from datasette.utils import tilde_decode
+from datasette.utils.asgi import Request
+
+# The routes of Datasette 0.65 (datasette/app.py): database, table or query, row.
+DATABASE_PATH = re.compile(r"^/(?P<database>[^/.]+)(?:\.(?P<format>\w+))?$")
+TABLE_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)(?:\.(?P<format>\w+))?$")
+ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/]+?)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
+SHAPES = ("arrays", "objects", "array", "arrayfirst", "object")
+WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+INTEGER = re.compile(r"^-?[0-9]+$")
+# plugins/paging.py's cursor before every row: "$null" or the last code point, then keys that are
+# "" or the smallest 64-bit integer. It is the plugin's, not a row's, so no row is looked up.
+START_SORT_VALUES = ("$null", "\U0010ffff")
+START_KEYS = ("", "-9223372036854775808")
+SCALARS = (str, int, float, type(None))
+
+
+def formats(datasette, database_level: bool) -> list[str]:
+    """The extensions a Datasette path may end in: its renderers, csv, jsono, and db for a database."""
+    names = set(datasette.renderers) | {"csv", "jsono"} | ({"db"} if database_level else set())
+    return sorted(names)
+
+
+def format_problem(datasette, fmt: str | None, database_level: bool) -> str | None:
+    if fmt is None:
+        return None
+    known = formats(datasette, database_level)
+    if fmt in known:
+        return None
+    listed = ", ".join("." + name for name in known if name not in ("jsono", "blob"))
+    return f"No .{fmt} format here: this page is HTML without an extension, or {listed}"
+
+
+def in_list_problem(key: str, value: str) -> str | None:
+    """Why a ``column__in``/``column__notin`` value that starts with "[" is not a JSON list, or None."""
+    if not value.startswith("["):
+        return None  # comma-separated, which Datasette splits itself
+    try:
+        values = json.loads(value)
+    except ValueError as error:
+        return f"{key}: {value!r} is not a JSON list ({error}); write [1, 2] or 1,2"
+    if not isinstance(values, list) or not all(isinstance(v, SCALARS) for v in values):
+        return f"{key}: the JSON list may hold only strings, numbers and null"
+    return None
+
+
+def size_problem(value: str) -> str | None:
+    if value == "max" or WHOLE_NUMBER.match(value):
+        return None
+    return f"_size must be a positive integer or max, not {value!r}"
+
+
+def shape_problem(value: str) -> str | None:
+    if value in SHAPES:
+        return None
+    return f"Invalid _shape: {value!r}; use one of {', '.join(SHAPES)}"
+
+
+def view_next_problem(value: str) -> str | None:
+    """A view's ``_next`` is the offset of the next page: a whole number."""
+    if WHOLE_NUMBER.match(value):
+        return None
+    return f"_next={value}: on a view, _next is the offset of the next page (a whole number); use the page's next_url"
+
+
+def cursor_parts(value: str, sorted_by: str | None, keys: list[dict]) -> tuple[str | None, list[str]] | str:
+    """(sort value or None for $null, key values) of a table's ``_next``, or why it is not a cursor.
+
+    ``keys``: [{"name", "type"}] of the primary key, or rowid's. A cursor is Datasette's: parts
+    joined by commas, each tilde-encoded; the sort value first when the table is sorted.
+    """
+    raw = value.split(",")
+    expected = len(keys) + (1 if sorted_by else 0)
+    names = ([sorted_by] if sorted_by else []) + [k["name"] for k in keys]
+    if len(raw) != expected:
+        return (
+            f"_next={value}: not a cursor of this table, which has {expected} part"
+            f"{'s' if expected != 1 else ''} ({', '.join(names)}); use the next_url of a page"
+        )
+    sort_value = None
+    if sorted_by:
+        sort_value = None if raw[0] == "$null" else tilde_decode(raw[0])
+        raw = raw[1:]
+    key_values = [tilde_decode(part) for part in raw]
+    for key, part in zip(keys, key_values, strict=True):
+        if "INT" in (key["type"] or "").upper() and not INTEGER.match(part):
+            return f"_next={value}: {key['name']} is a whole number, not {part!r}; use the next_url of a page"
+    return sort_value, key_values
+
+
+def is_start_cursor(value: str, sorted_by: str | None) -> bool:
+    raw = value.split(",")
+    if sorted_by:
+        if raw[0] != "$null" and tilde_decode(raw[0]) != START_SORT_VALUES[1]:
+            return False
+        raw = raw[1:]
+    return bool(raw) and all(tilde_decode(part) in START_KEYS for part in raw)
+
+
+# (database, table) -> ("table" | "view" | None, columns {name: type}, keys [{name, type}]),
+# for immutable databases, whose schema cannot change.
+_shapes: dict[tuple[str, str], tuple] = {}
+
+
+async def table_shape(db, table: str) -> tuple:
+    key = (db.name, table)
+    if key in _shapes:
+        return _shapes[key]
+    result = await db.execute(
+        """SELECT m.type, p.name, p.type AS declared, p.pk FROM sqlite_master m
+           LEFT JOIN pragma_table_info(m.name) p WHERE m.name = ? AND m.type IN ('table', 'view')""",
+        [table],
+    )
+    found = list(result.rows)
+    if not found:
+        shape = (None, {}, [])
+    else:
+        columns = {r["name"]: r["declared"] for r in found if r["name"]}
+        keys = [{"name": r["name"], "type": r["declared"]} for r in sorted(found, key=lambda r: r["pk"]) if r["pk"]]
+        shape = (found[0]["type"], columns, keys or [{"name": "rowid", "type": "INTEGER"}])
+    if not db.is_mutable:
+        _shapes[key] = shape
+    return shape
+
+
+async def table_next_problem(datasette, db, table: str, columns: dict, keys: list, given: dict) -> str | None:
+    value = given["_next"]
+    metadata = datasette.table_metadata(db.name, table) or {}
+    sorted_by = given.get("_sort") or given.get("_sort_desc") or metadata.get("sort") or metadata.get("sort_desc")
+    if sorted_by and sorted_by not in columns and sorted_by != "rowid":
+        return None  # an unknown sort column is plugins/paging.py's 400
+    parts = cursor_parts(value, sorted_by, keys)
+    if isinstance(parts, str):
+        return parts
+    if is_start_cursor(value, sorted_by):
+        return None
+    sort_value, key_values = parts
+    where = [f"[{k['name']}] = ?" for k in keys]
+    params = list(key_values)
+    if sorted_by:
+        where.append(f"[{sorted_by}] IS NULL" if sort_value is None else f"[{sorted_by}] = ?")
+        params += [] if sort_value is None else [sort_value]
+    found = await db.execute(f"SELECT 1 FROM [{table}] WHERE {' AND '.join(where)} LIMIT 1", params)
+    if not found.rows:
+        return (
+            f"_next={value}: no row of {table} is at this cursor (it was not made by a page of this "
+            "table, or the data has changed since); start again from the first page"
+        )
+    return None
+
+
+async def request_problem(datasette, path: str, query_string: str) -> tuple[int, str] | None:
+    """(status, message) for a request whose parameters Datasette would crash on or misread, or None."""
+    routes = {db.route: db for db in datasette.databases.values()}
+    match = DATABASE_PATH.match(path) or TABLE_PATH.match(path) or ROW_PATH.match(path)
+    if not match or match["database"] not in routes:
+        return None
+    db = routes[match["database"]]
+    groups = match.groupdict()
+    problem = format_problem(datasette, match["format"], database_level="table" not in groups)
+    if problem:
+        return 404, problem
+    params = parse_qsl(query_string, keep_blank_values=True)
+    given = dict(reversed(params))  # the first value of each name, as Datasette reads it
+    if "_size" in given:
+        problem = size_problem(given["_size"])
+        if problem:
+            return 400, problem
+    if "_shape" in given and match["format"] == "json":
+        problem = shape_problem(given["_shape"])
+        if problem:
+            return 400, problem
+    if "table" not in groups or "row" in groups:
+        return None
+    table = tilde_decode(match["table"])
+    kind, columns, keys = await table_shape(db, table)
+    if kind is None:
+        return None
+    for key, value in params:
+        if key.endswith(("__in", "__notin")):
+            problem = in_list_problem(key, value)
+            if problem:
+                return 400, problem
+    if given.get("_next"):
+        problem = (
+            view_next_problem(given["_next"])
+            if kind == "view"
+            else await table_next_problem(datasette, db, table, columns, keys, given)
+        )
+        if problem:
+            return 400, problem
+    return None
+
+
+def error_body(status: int, message: str) -> bytes:
+    return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
+
+
+async def send_error(datasette, scope, receive, send, status: int, message: str):
+    path = scope.get("path", "")
+    if path.endswith(".csv"):
+        body, kind = (message + "\n").encode("utf-8"), b"text/plain; charset=utf-8"
+    elif path.endswith(".json") or status == 404:
+        body, kind = error_body(status, message), b"application/json; charset=utf-8"
+    else:
+        title = "Bad request" if status == 400 else "Not found"
+        await datasette.invoke_startup()  # done once; Datasette does it on its first request
+        context = {"ok": False, "error": message, "status": status, "title": title}
+        # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
+        html = await datasette.render_template(
+            "error.html", context, request=Request({"csrftoken": lambda: "", **scope}, receive)
+        )
+        body, kind = html.encode("utf-8"), b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"access-control-allow-origin", b"*"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def error_status(send):
+    """An ASGI send that turns a 200 whose whole JSON body is ``{"ok": false, ...}`` into that error."""
+    start = None
+
+    async def checked(message):
+        nonlocal start
+        if message["type"] == "http.response.start":
+            if message["status"] != 200:
+                return await send(message)
+            start = message
+            return
+        if start is None:
+            return await send(message)
+        held, start = start, None
+        body = message.get("body", b"")
+        if not message.get("more_body") and body.startswith(b'{"ok": false'):
+            try:
+                data = json.loads(body)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and data.get("ok") is False:
+                status = data.get("status") if data.get("status") in range(400, 500) else 400
+                body = error_body(status, str(data.get("error") or "Bad request"))
+                headers = [(k, v) for k, v in held["headers"] if k.lower() not in (b"content-length", b"link")]
+                headers.append((b"content-length", str(len(body)).encode()))
+                held = {**held, "status": status, "headers": headers}
+                message = {**message, "body": body}
+        await send(held)
+        await send(message)
+
+    return checked
+
+
+# trylast: Datasette applies the wrappers in call order, so the last one called is the outermost.
+# These checks must see the request as the client sent it, before plugins/downloads.py drops a
+# table CSV's _size and _next and plugins/paging.py adds its own _next.
+@hookimpl(trylast=True)
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def checked(scope, receive, send):
+            if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+                return await app(scope, receive, send)
+            path = scope.get("path", "")
+            found = await request_problem(datasette, path, scope.get("query_string", b"").decode("latin-1"))
+            if found:
+                return await send_error(datasette, scope, receive, send, *found)
+            if path.endswith(".json"):
+                send = error_status(send)
+            return await app(scope, receive, send)
+
+        return checked
+
+    return wrap

@@ -1,0 +1,327 @@
+"""A newcomer's break-test of the API: each request that answered 5xx, or 200 with a misleading
+body, now answers a 4xx that says what was wrong (plugins/parameters.py, plugins/request_limits.py),
+and the explore pages answer the .json that /api promises (plugins/explore.py)."""
+
+import json
+import re
+import urllib.error
+import urllib.request
+
+import markupsafe
+import pytest
+
+from disclosures import paths
+from tests.conftest import plugin, rows
+
+parameters = plugin("parameters")
+request_limits = plugin("request_limits")
+explore = plugin("explore")
+FIGURES = "/disclosures/figures"
+
+
+def error(response, status):
+    """The message of an answer in the API's JSON error shape, after checking the shape."""
+    assert response.status_code == status, (response.status_code, response.text[:300])
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"ok", "status", "error"} and body["ok"] is False and body["status"] == status
+    return body["error"]
+
+
+# Pure rules ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value,problem",
+    [
+        ("1,2", None),
+        ("[1, 2]", None),
+        ('["USA", null, 2.5]', None),
+        ("[]", None),
+        ("[1,", "is not a JSON list"),
+        ('["USA"', "is not a JSON list"),
+        ("[", "is not a JSON list"),
+        ("[1]x", "is not a JSON list"),
+        ('[{"a": 1}]', "only strings, numbers and null"),
+        ("[[1]]", "only strings, numbers and null"),
+    ],
+)
+def test_an_in_list_that_starts_with_a_bracket_must_be_a_json_list_of_scalars(value, problem):
+    found = parameters.in_list_problem("value__in", value)
+    assert (found is None) if problem is None else (problem in found and found.startswith("value__in: "))
+
+
+KEYS = [{"name": "figure_id", "type": "TEXT"}]
+ROWID = [{"name": "rowid", "type": "INTEGER"}]
+
+
+@pytest.mark.parametrize(
+    "value,sorted_by,keys,parts",
+    [
+        ("abc", None, KEYS, (None, ["abc"])),
+        ("5,abc", "value", KEYS, ("5", ["abc"])),
+        ("$null,abc", "value", KEYS, (None, ["abc"])),
+        ("x~2Cy,a~2Eb", "value", KEYS, ("x,y", ["a.b"])),
+        ("12", None, ROWID, (None, ["12"])),
+        ("garbage", "recency_rank", KEYS, "has 2 parts (recency_rank, figure_id)"),
+        ("a,b,c,d", "recency_rank", KEYS, "has 2 parts"),
+        ("1,2", None, KEYS, "has 1 part (figure_id)"),
+        ("abc", None, ROWID, "rowid is a whole number"),
+        ("1.5", None, ROWID, "rowid is a whole number"),
+    ],
+)
+def test_a_cursor_has_the_sort_value_then_each_key(value, sorted_by, keys, parts):
+    found = parameters.cursor_parts(value, sorted_by, keys)
+    if isinstance(parts, tuple):
+        assert found == parts
+    else:
+        assert isinstance(found, str) and parts in found and "next_url" in found
+
+
+def test_only_the_paging_plugins_own_start_cursor_skips_the_row_lookup():
+    paging = plugin("paging")
+    for descending in (False, True):
+        for key_types in (["TEXT"], ["INTEGER"], ["TEXT", "INTEGER"]):
+            assert parameters.is_start_cursor(paging.start_token(descending, key_types), "value")
+    assert not parameters.is_start_cursor("$null,telegram-usa", "value")
+    assert not parameters.is_start_cursor("5,", "value")
+
+
+@pytest.mark.parametrize(
+    "value,ok", [("0", True), ("100", True), ("max", True), ("abc", False), ("-1", False), ("1.5", False), ("", False)]
+)
+def test_size_is_max_or_a_whole_number(value, ok):
+    assert (parameters.size_problem(value) is None) is ok
+
+
+def test_query_string_limits():
+    limit = request_limits.MAX_QUERY_PARAMETERS
+    assert request_limits.query_string_problem(b"&".join([b"a=1"] * limit)) is None
+    assert request_limits.query_string_problem(b"&".join([b"a=1"] * limit) + b"&&&&") is None  # empty pairs
+    status, message = request_limits.query_string_problem(b"&".join([b"a=1"] * (limit + 1)))
+    assert status == 400 and f"{limit + 1} parameters" in message
+    status, message = request_limits.query_string_problem(b"q=" + b"x" * request_limits.MAX_QUERY_STRING_BYTES)
+    assert status == 414 and "32,768" in message
+
+
+def test_page_data_leaves_out_script_copies_and_names_periods_as_intervals():
+    context = {
+        "charts": [{"title": "t", "series": ({"value": 1},)}],
+        "charts_json": markupsafe.Markup("[...]"),
+        "matrix": [{"cells": {("2024-01-01", "2024-09-30"): {"status": "reported"}}}],
+    }
+    assert explore.page_data(context) == {
+        "charts": [{"title": "t", "series": [{"value": 1}]}],
+        "matrix": [{"cells": {"2024-01-01/2024-09-30": {"status": "reported"}}}],
+    }
+
+
+def test_nginx_lets_through_every_query_string_the_plugin_answers_itself():
+    template = (paths.ROOT / "deploy" / "nginx.conf.j2").read_text(encoding="utf-8")
+    found = re.search(r"^\s*large_client_header_buffers\s+\d+\s+(\d+)k;", template, re.MULTILINE)
+    assert found, "without it nginx answers its own HTML 414 past 8 KB"
+    # The request line also holds the method, the path and the protocol.
+    assert int(found[1]) * 1024 >= request_limits.MAX_QUERY_STRING_BYTES + 4096
+
+
+# Malformed __in / __notin -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        FIGURES + ".json?value__in=%5B1,",
+        FIGURES + ".json?jurisdiction_id__in=%5B%22USA%22",
+        FIGURES + ".json?value__notin=%5B",
+        "/disclosures/figures_series.json?value__in=%5B",
+    ],
+)
+def test_a_malformed_in_list_is_a_400_not_a_500(site, path):
+    assert "is not a JSON list" in error(site.get(path), 400)
+
+
+def test_a_malformed_in_list_on_a_page_is_the_html_error_page(site):
+    response = site.get(FIGURES + "?value__in=%5B1,")
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    assert "<title>Bad request</title>" in response.text and "is not a JSON list" in response.text
+
+
+def test_a_malformed_in_list_on_a_csv_is_a_400_in_plain_text(site):
+    response = site.get(FIGURES + ".csv?value__in=%5B1,")
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/plain")
+    assert response.text.startswith("value__in: '[1,' is not a JSON list")
+
+
+def test_a_well_formed_in_list_still_filters(site, real_db):
+    expected = rows(real_db, "SELECT count(*) FROM figures WHERE jurisdiction_id IN ('USA', 'DEU')")[0][0]
+    for value in ('["USA", "DEU"]', "USA,DEU"):
+        page = site.get(FIGURES + ".json", params={"jurisdiction_id__in": value, "_size": "1"}).json()
+        assert page["filtered_table_rows_count"] == expected > 0
+
+
+# _next on views and tables ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/coverage.json?_next=abc",
+        "/disclosures/requests_and_accounts.json?_next=abc",
+        "/disclosures/figures_series.json?_next=abc",
+        "/disclosures/telegram_coverage.json?_next=abc",
+        "/disclosures/coverage.json?_next=1.5",
+        "/disclosures/coverage.json?_next=-5",
+    ],
+)
+def test_a_views_next_that_is_not_a_whole_number_is_a_400(site, path):
+    assert "offset of the next page" in error(site.get(path), 400)
+
+
+def test_a_views_next_on_a_page_is_the_html_error_page(site):
+    response = site.get("/disclosures/coverage?_next=abc")
+    assert response.status_code == 400 and "offset of the next page" in response.text
+
+
+def test_a_views_next_url_still_pages(site):
+    first = site.get("/disclosures/coverage.json?_size=5&_shape=objects").json()
+    second = site.get("/disclosures/coverage.json?_size=5&_next=5&_shape=objects").json()
+    assert first["next"] == "5" and second["rows"] and second["rows"] != first["rows"]
+
+
+@pytest.mark.parametrize(
+    "cursor,message",
+    [
+        ("garbage", "not a cursor of this table"),  # was the first page again
+        ("a,b,c,d", "not a cursor of this table"),  # was a raw SQL syntax error
+        ("99999999,zzz", "no row of figures is at this cursor"),  # looked like the end of the data
+    ],
+)
+def test_a_table_cursor_no_page_gave_is_a_400(site, cursor, message):
+    assert message in error(site.get(FIGURES + ".json", params={"_next": cursor}), 400)
+
+
+def test_every_cursor_a_page_gives_is_accepted_to_the_last_page(site, real_db):
+    """Sorted by a column with empty values, both ways: "$null" cursors, ties, and text keys."""
+    expected = rows(real_db, "SELECT count(*) FROM sources")[0][0]
+    for sort in ("_sort", "_sort_desc"):
+        url, seen = f"/disclosures/sources.json?{sort}=published_date&_size=40&_shape=objects", []
+        while url:
+            page = site.get(url)
+            assert page.status_code == 200, page.text[:300]
+            seen += [r["source_id"] for r in page.json()["rows"]]
+            url = page.json()["next_url"] and page.json()["next_url"].split("localhost", 1)[-1]
+        assert len(seen) == len(set(seen)) == expected
+
+
+# _size, _shape, formats -------------------------------------------------------------------------
+
+
+def test_a_malformed_size_on_a_csv_is_a_400_like_the_json(site):
+    response = site.get(FIGURES + ".csv?_size=abc")
+    assert response.status_code == 400 and "_size must be a positive integer or max" in response.text
+    assert "_size must be a positive integer" in error(site.get(FIGURES + ".json?_size=abc"), 400)
+
+
+@pytest.mark.parametrize(
+    "path,message",
+    [
+        ("/disclosures.json?sql=select+1&_shape=bogus", "Invalid _shape: 'bogus'"),
+        ("/disclosures.json?sql=select+1&_shape=object", "_shape=object is only available on tables"),
+        ("/disclosures/coverage.json?_shape=object&_size=1", "not available for tables with no primary keys"),
+    ],
+)
+def test_a_json_error_is_never_a_200(site, path, message):
+    assert message in error(site.get(path), 400)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        FIGURES + ".xml",
+        FIGURES + ".tsv",
+        FIGURES + ".parquet",
+        FIGURES + ".JSON",
+        "/disclosures.xml",
+        FIGURES + "/telegram-usa-2024-ip_or_phone-requests_fulfilled.xml",
+    ],
+)
+def test_an_unknown_format_is_a_404_that_lists_the_formats(site, path):
+    message = error(site.get(path), 404)
+    assert "No ." in message and ".csv" in message and ".json" in message
+
+
+@pytest.mark.parametrize(
+    "path", [FIGURES + ".json?_size=1", FIGURES + ".csv?platform_id=signal", "/disclosures.db", FIGURES + ".jsono"]
+)
+def test_the_formats_there_are_still_answer(site, path):
+    assert site.get(path).status_code in (200, 302)
+
+
+# Query-string limits ----------------------------------------------------------------------------
+
+
+def test_thousands_of_parameters_are_refused_before_anything_parses_them(site):
+    query = "&".join(f"zz{i}=1" for i in range(2000))
+    assert "2,000 parameters" in error(site.get(FIGURES + "?" + query), 400)
+    assert "2,000 parameters" in error(site.get("/-/health.json?" + query), 400)
+
+
+def test_a_query_string_over_the_limit_is_a_414(site):
+    assert "the limit is 32,768" in error(site.get(FIGURES + ".json?q=" + "x" * 40_000), 414)
+
+
+def test_the_limit_of_parameters_leaves_real_use_alone(site):
+    query = "&".join(f"_x{i}=1" for i in range(request_limits.MAX_QUERY_PARAMETERS - 1))
+    assert site.get("/-/health.json?" + query).status_code == 200
+
+
+# The explore pages as JSON ----------------------------------------------------------------------
+
+
+def test_a_country_page_is_also_json_with_the_rows_it_shows(site):
+    page = site.get("/country/USA.json")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("application/json")
+    data = page.json()
+    assert data["jurisdiction"]["jurisdiction_id"] == "USA"
+    newest = site.get(data["json_url"]).json()
+    assert [r["figure_id"] for r in data["newest"]] == [r["figure_id"] for r in newest]
+    assert "charts_json" not in data and data["charts"]
+
+
+@pytest.mark.parametrize(
+    "path,key",
+    [
+        ("/platform/telegram.json", "platform"),
+        ("/compare.json", "groups"),
+        ("/chart.json", "chart"),
+        ("/countries.json", "jurisdictions"),
+        ("/platforms.json", "platforms"),
+        ("/telegram-map.json", "values"),
+    ],
+)
+def test_every_explore_page_is_also_json(site, path, key):
+    page = site.get(path)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("application/json")
+    assert page.json()[key]
+
+
+def test_an_explore_pages_json_errors_have_the_error_shape(site):
+    assert error(site.get("/country/XXX.json"), 404) == "No jurisdiction XXX"
+    assert "No platform 'nope'" in error(site.get("/chart.json?platform=nope"), 400)
+
+
+def test_the_api_page_says_which_urls_are_json(site):
+    text = site.get("/api").text
+    assert "Every page of this site is also JSON and CSV" not in text
+    assert "<code>/country/USA</code>" in text and "figures/&lt;figure_id&gt;.json" in text
+
+
+def test_the_served_site_refuses_thousands_of_parameters_and_keeps_answering(live_server):
+    """Through the stock `datasette serve` (uvicorn): 3,000 parameters never answered before."""
+    query = "&".join(f"zz{i}=1" for i in range(3000))
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{live_server}{FIGURES}?{query}", timeout=30)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["error"] == "The query string has 3,000 parameters; the limit is 200."
+    with urllib.request.urlopen(f"{live_server}/-/health.json", timeout=30) as health:
+        assert health.status == 200
