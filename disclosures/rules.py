@@ -200,8 +200,18 @@ def period_label(start: date, end: date) -> str:
 
 # English month names, written out: calendar.month_name follows the process's locale.
 MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 

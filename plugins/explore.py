@@ -22,8 +22,18 @@ from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 # Count metrics charted together on a country or platform page (one unit, one axis).
 HEADLINE_COUNTS = ("requests_received", "requests_fulfilled", "accounts_specified", "accounts_affected")
