@@ -31,6 +31,7 @@ from . import (
     precompute,
     release_records,
     rules,
+    search_index,
     site_config,
     stamp,
     table_schema,
@@ -50,8 +51,8 @@ from .schema_sql import (
 )
 from .vocabulary import DATABASE_FILE, VALUE_COLUMNS, value_note, value_text
 
+# Figures have an index of their own, with the words readers type (search_index.py).
 FTS_COLUMNS = {
-    "figures": ["quote", "notes", "platform_wording"],
     "sources": ["title", "publisher", "notes"],
     "events": ["title", "description", "quote"],
     "disagreements": ["claimed_text", "explanation"],
@@ -492,6 +493,7 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
     for table, columns in FTS_COLUMNS.items():
         db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
         db[f"{table}_fts"].optimize()
+    search_index.write_figures_fts(db)
     with db.atomic():
         precompute.write_default_counts(db, facets)
     db.execute("ANALYZE")
@@ -505,7 +507,9 @@ def facet_indexes(columns: list[str]) -> list[list[str]]:
 
 
 def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:
-    """A view with one row per jurisdiction and one column per period the platform has data for."""
+    """A view with one row per jurisdiction and one column per period the platform has data for:
+    each cell is a status of ``coverage_cells``, or NULL for a period the platform's source used for
+    other jurisdictions only (freshness.py: such a period is not missing here)."""
     periods = db.execute(
         "SELECT DISTINCT period_start, period_end FROM figures WHERE platform_id = ? ORDER BY period_end, period_start",
         [platform],
@@ -514,12 +518,12 @@ def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:
     for start, end in periods:
         name = rules.period_column(date.fromisoformat(start), date.fromisoformat(end))
         columns.append(
-            f"  COALESCE(MAX(CASE WHEN c.period_start = {sql_literal(start)} AND c.period_end = {sql_literal(end)}"
-            f" THEN c.status END), 'missing') AS {quote_ident(name)}"
+            f"  MAX(CASE WHEN c.period_start = {sql_literal(start)} AND c.period_end = {sql_literal(end)}"
+            f" THEN c.status END) AS {quote_ident(name)}"
         )
     select = ",\n".join(["  c.jurisdiction_id", "  j.name AS jurisdiction"] + columns)
     return (
-        f"SELECT\n{select}\nFROM coverage c JOIN jurisdictions j USING (jurisdiction_id)\n"
+        f"SELECT\n{select}\nFROM coverage_cells c JOIN jurisdictions j USING (jurisdiction_id)\n"
         f"WHERE c.platform_id = {sql_literal(platform)}\nGROUP BY c.jurisdiction_id ORDER BY j.name"
     )
 

@@ -9,7 +9,10 @@ published up to Y".
 
 ``coverage`` (a view) gives each platform, jurisdiction and period that has any figure a status:
 reported, derived, withheld or not_reported. ``coverage_cells`` adds ``missing`` for every
-other pair of a jurisdiction and a period the platform has figures for.
+other pair of a jurisdiction and a *regular* period of the platform (its cadence's quarters,
+halves or years, calendar years, and periods at least half its jurisdictions have). A period the
+platform's source used for a few jurisdictions only is listed where a figure exists and is never
+missing elsewhere: ``regular_period`` is 0 on those rows.
 """
 
 from __future__ import annotations
@@ -60,15 +63,31 @@ SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, per
   count(*) AS figures
 FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
 """,
-    # Every jurisdiction × period of a platform, with 'missing' where no row of any kind exists.
+    # Every jurisdiction × period of a platform that a reader can expect, with 'missing' where no
+    # row of any kind exists. A period is expected everywhere (regular_period = 1) when it has the
+    # platform's cadence (quarter, half or year), is a calendar year, or is used by at least half
+    # of the platform's jurisdictions (a report issued for all of them, such as Telegram's first,
+    # January–September 2024). Any other period is one the platform's source used for a few
+    # jurisdictions only (Telegram's January–June 2025 for Argentina, April–September 2025 for the
+    # UAE): it is listed only where a figure exists, never as missing elsewhere.
     "coverage_cells": """
 WITH places AS (SELECT DISTINCT platform_id, jurisdiction_id FROM figures),
-     periods AS (SELECT DISTINCT platform_id, period_start, period_end, period_label, period_kind FROM figures)
+     place_counts AS (SELECT platform_id, count(*) AS places FROM places GROUP BY platform_id),
+     periods AS (
+       SELECT f.platform_id, f.period_start, f.period_end, f.period_label, f.period_kind,
+         CASE WHEN f.period_kind = 'year'
+           OR f.period_kind = CASE p.cadence WHEN 'quarterly' THEN 'quarter' WHEN 'half-yearly' THEN 'half'
+                                WHEN 'yearly' THEN 'year' END
+           OR 2 * count(DISTINCT f.jurisdiction_id) >= n.places THEN 1 ELSE 0 END AS regular_period
+       FROM figures f JOIN place_counts n USING (platform_id) LEFT JOIN platforms p USING (platform_id)
+       GROUP BY f.platform_id, f.period_start, f.period_end)
 SELECT places.platform_id, places.jurisdiction_id, periods.period_start, periods.period_end,
-  periods.period_label, periods.period_kind, coalesce(c.status, 'missing') AS status, coalesce(c.figures, 0) AS figures
+  periods.period_label, periods.period_kind, coalesce(c.status, 'missing') AS status, coalesce(c.figures, 0) AS figures,
+  periods.regular_period
 FROM places JOIN periods USING (platform_id)
 LEFT JOIN coverage c ON c.platform_id = places.platform_id AND c.jurisdiction_id = places.jurisdiction_id
   AND c.period_start = periods.period_start AND c.period_end = periods.period_end
+WHERE periods.regular_period = 1 OR c.status IS NOT NULL
 """,
 }
 

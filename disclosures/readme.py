@@ -25,12 +25,14 @@ def telegram_coverage(conn: sqlite3.Connection) -> str:
     periods = columns[2:]
     table = markdown_table(
         ["Jurisdiction"] + periods,
-        [[f"{row[1]} ({row[0]})"] + [STATUS_MARKS[c] for c in row[2:]] for row in rows],
+        [[f"{row[1]} ({row[0]})"] + [STATUS_MARKS.get(c, "") for c in row[2:]] for row in rows],
     )
     totals = {status: sum(1 for row in rows for c in row[2:] if c == status) for status in STATUS_MARKS}
     legend = (
         f"● reported by a source ({totals['reported']}), ◐ derived by the build from reported figures "
-        f"({totals['derived']}), · missing ({totals['missing']}). {len(rows)} jurisdictions."
+        f"({totals['derived']}), · missing ({totals['missing']}). {len(rows)} jurisdictions. A blank cell is a "
+        "period Telegram's bot used for a few other countries only: not missing, since that jurisdiction never had "
+        "a report for it (see coverage_cells)."
     )
     return f"{legend}\n\n{table}"
 

@@ -225,6 +225,46 @@ def period_label(start: date, end: date) -> str:
     return f"{start:%Y%m%d}-{end:%Y%m%d}"
 
 
+# English month names, written out: calendar.month_name follows the process's locale.
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def period_name(start: date, end: date) -> str:
+    """A reader's name for an inclusive period: "2024", "H1 2025", "Q4 2024", "March 2025",
+    "January–September 2024", "November 2014–February 2015", else "2024-01-05 to 2024-02-03".
+
+    The site's pages show the same names (plugins/explore.py ``period_name``; a test keeps the two
+    equal); ids and URLs keep ``period_label``.
+    """
+    kind = period_kind(start, end)
+    if kind == "year":
+        return str(start.year)
+    if kind == "half":
+        return f"H{1 if start.month == 1 else 2} {start.year}"
+    if kind == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    whole_months = start.day == 1 and (end + timedelta(days=1)).day == 1 and start <= end
+    if not whole_months:
+        return f"{start.isoformat()} to {end.isoformat()}"
+    first, last = MONTH_NAMES[start.month - 1], MONTH_NAMES[end.month - 1]
+    if start.year == end.year:
+        return f"{first} {start.year}" if start.month == end.month else f"{first}–{last} {start.year}"
+    return f"{first} {start.year}–{last} {end.year}"
+
+
 def period_column(start: date, end: date) -> str:
     """A SQL-safe column name for a period: fy_2024, h1_2025, q4_2024, jan_sep_2024, p_20240201_20240430."""
     kind = period_kind(start, end)

@@ -21,7 +21,20 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 # Count metrics charted together on a country or platform page (one unit, one axis).
 HEADLINE_COUNTS = ("requests_received", "requests_fulfilled", "accounts_specified", "accounts_affected")
 # Shares, each on a chart of its own: a fraction (0 to 1) never shares an axis with a percentage.
@@ -76,14 +89,24 @@ async def has_column(db, table: str, column: str) -> bool:
 
 
 def period_name(start: str, end: str) -> str:
-    """A reader's name for an inclusive ISO period: "Jan–Mar 2025", "2024", "Nov 2014–Feb 2015"."""
+    """A reader's name for an inclusive ISO period: "2024", "H1 2025", "Q4 2024", "July 2025",
+    "January–September 2024", "November 2014–February 2015", else "2024-01-15 to 2024-02-14".
+
+    The same names as the build's ``disclosures.rules.period_name`` (which the search index uses;
+    a test keeps the two equal): the site imports nothing from the pipeline.
+    """
     s, e = date.fromisoformat(start), date.fromisoformat(end)
-    whole_months = s.day == 1 and (e + timedelta(days=1)).day == 1
+    whole_months = s.day == 1 and (e + timedelta(days=1)).day == 1 and s <= e
     if not whole_months:
         return f"{s.isoformat()} to {e.isoformat()}"
+    months = (e.year - s.year) * 12 + e.month - s.month + 1
     if s.year == e.year:
-        if s.month == 1 and e.month == 12:
+        if months == 12:
             return str(s.year)
+        if months == 6 and s.month in (1, 7):
+            return f"H{1 if s.month == 1 else 2} {s.year}"
+        if months == 3 and s.month in (1, 4, 7, 10):
+            return f"Q{(s.month - 1) // 3 + 1} {s.year}"
         if s.month == e.month:
             return f"{MONTHS[s.month - 1]} {s.year}"
         return f"{MONTHS[s.month - 1]}–{MONTHS[e.month - 1]} {s.year}"
@@ -390,14 +413,17 @@ async def country_page(datasette, request):
     for platform in platforms:
         if platform["platform_id"] in reporting:
             charts.extend(await headline_charts(datasette, request, platform, jurisdiction))
-    # Every period of Telegram's bot, and this jurisdiction's status in it (coverage is the build's view).
+    # Every period of Telegram's bot this jurisdiction can expect, and its status in it
+    # (coverage_cells is the build's view: a period the bot used for a few other countries only is
+    # not listed). Each known period links to its fulfilled-requests figure, reported before derived.
     telegram = await rows(
         db,
-        """SELECT p.period_start, p.period_end, coalesce(c.status, 'missing') AS status
-           FROM (SELECT DISTINCT period_start, period_end FROM coverage WHERE platform_id = 'telegram') p
-           LEFT JOIN coverage c ON c.platform_id = 'telegram' AND c.jurisdiction_id = ?
-             AND c.period_start = p.period_start AND c.period_end = p.period_end
-           ORDER BY p.period_start, p.period_end DESC""",
+        """SELECT c.period_start, c.period_end, c.status,
+             (SELECT f.figure_id FROM figures f WHERE f.platform_id = 'telegram' AND f.jurisdiction_id = c.jurisdiction_id
+                AND f.period_start = c.period_start AND f.period_end = c.period_end
+              ORDER BY f.metric_id <> 'requests_fulfilled', f.is_derived, f.figure_id LIMIT 1) AS figure_id
+           FROM coverage_cells c WHERE c.platform_id = 'telegram' AND c.jurisdiction_id = ?
+           ORDER BY c.period_start, c.period_end DESC""",
         [jurisdiction["jurisdiction_id"]],
     )
     for t in telegram:
@@ -688,6 +714,20 @@ async def compare_page(datasette, request):
     return await render(datasette, request, "explore/compare.html", context)
 
 
+def newest_map_period(periods: list[dict]) -> str:
+    """The key of the period the map opens on: the newest (latest end, then most countries) among those
+    with at least a quarter as many countries as the best-covered one, so the page opens on recent
+    figures and not on a map of the two countries whose newest answer is in. "" without periods.
+
+    ``periods``: dicts with key, period_start, period_end (ISO dates) and countries.
+    """
+    if not periods:
+        return ""
+    enough = max(p["countries"] for p in periods) / 4
+    candidates = [p for p in periods if p["countries"] >= enough]
+    return max(candidates, key=lambda p: (p["period_end"], p["countries"], p["period_start"]))["key"]
+
+
 async def telegram_map_page(datasette, request):
     """/telegram-map?period=START_END&metric=requests_fulfilled: Telegram's figures for one period."""
     db = datasette.get_database(database_name(datasette))
@@ -702,7 +742,7 @@ async def telegram_map_page(datasette, request):
     metric = request.args.get("metric") or "requests_fulfilled"
     if metric not in ("requests_fulfilled", "accounts_affected"):
         return await bad_request(datasette, request, "metric must be requests_fulfilled or accounts_affected")
-    default = max(periods, key=lambda p: (p["countries"], p["period_end"]))["key"] if periods else ""
+    default = newest_map_period(periods)
     key = request.args.get("period") or default
     period = next((p for p in periods if p["key"] == key), None)
     if period is None:
@@ -724,6 +764,13 @@ async def telegram_map_page(datasette, request):
            ORDER BY j.name""",
         [metric, period["period_start"], period["period_end"]],
     )
+    # A period the bot used for a few countries only is not missing elsewhere (coverage_cells).
+    regular = await rows(
+        db,
+        """SELECT coalesce(max(regular_period), 0) AS regular FROM coverage_cells
+           WHERE platform_id = 'telegram' AND period_start = ? AND period_end = ?""",
+        [period["period_start"], period["period_end"]],
+    )
     name = database_name(datasette)
     twin = [
         ("platform_id", "telegram"),
@@ -738,7 +785,9 @@ async def telegram_map_page(datasette, request):
         "period": period,
         "metric": metric,
         "values": values,
+        "derived_count": sum(1 for v in values if v["is_derived"]),
         "missing": missing,
+        "regular_period": bool(regular[0]["regular"]),
         "map_json": embed(
             {
                 "values": {v["numeric"]: v for v in values if v["numeric"]},
@@ -750,6 +799,12 @@ async def telegram_map_page(datasette, request):
         "csv_url": datasette.urls.table(name, "figures", format="csv") + "?" + urlencode(twin),
     }
     return await render(datasette, request, "explore/telegram_map.html", context)
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    # Templates name periods as the pages do: {{ period_name(f.period_start, f.period_end) }}.
+    env.globals["period_name"] = period_name
 
 
 @hookimpl

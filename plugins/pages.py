@@ -151,8 +151,10 @@ async def home_context(datasette) -> dict:
     series = await rows(
         db,
         """
-        SELECT s.jurisdiction_id, j.name, s.period_start, s.period_end, s.period_label, s.value, s.is_derived
+        SELECT s.jurisdiction_id, j.name, s.period_start, s.period_end, coalesce(n.name, s.period_label) AS period_label,
+               s.value, s.is_derived
         FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)
+        LEFT JOIN period_names n USING (period_start, period_end)
         WHERE s.platform_id = 'telegram' AND s.metric_id = 'requests_fulfilled'
         ORDER BY s.jurisdiction_id, s.period_start""",
     )
@@ -287,9 +289,22 @@ async def figure_page(datasette, request):
         "inputs": await rows(
             db,
             """
-            SELECT i.input_figure_id, i.sign, f.value_text, f.period_label, f.source_id
+            SELECT i.input_figure_id, i.sign, f.value_text, f.period_label, f.period_start, f.period_end, f.source_id
             FROM figure_inputs i JOIN figures f ON f.figure_id = i.input_figure_id
             WHERE i.figure_id = ? ORDER BY i.sign DESC, i.input_figure_id""",
+            [figure_id],
+        ),
+        # The other figures of the same record: same platform, jurisdiction, period and request
+        # type, another metric (requests fulfilled and users affected of one bot answer).
+        "twins": await rows(
+            db,
+            """
+            SELECT t.figure_id, t.value_text, t.is_derived, m.label AS metric_label FROM figures t
+            JOIN metrics m USING (metric_id) JOIN figures f ON f.figure_id = ?
+            WHERE t.platform_id = f.platform_id AND t.jurisdiction_id = f.jurisdiction_id
+              AND t.period_start = f.period_start AND t.period_end = f.period_end
+              AND t.request_type_id = f.request_type_id AND t.figure_id <> f.figure_id
+            ORDER BY t.is_derived, m.label, t.figure_id""",
             [figure_id],
         ),
         "used_in": [

@@ -27,6 +27,7 @@
     var html = CLASSES.map(function (c) {
       return '<span class="swatch" style="background:' + c.color + '"></span>' + c.label;
     });
+    html.push('<span class="swatch derived"></span>derived by the build, not said by the bot');
     html.push('<span class="swatch nofigure"></span>no figure');
     box.innerHTML = html.join(" ");
   }
@@ -41,6 +42,13 @@
     pattern.appendChild(el("rect", { width: 6, height: 6, fill: "#eee" }));
     pattern.appendChild(el("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#bbb", "stroke-width": 2 }));
     defs.appendChild(pattern);
+    // A derived value keeps its class's colour under white stripes, so it is never read as the bot's own.
+    CLASSES.forEach(function (c, i) {
+      var stripes = el("pattern", { id: "derived-" + i, width: 5, height: 5, patternUnits: "userSpaceOnUse", patternTransform: "rotate(-45)" });
+      stripes.appendChild(el("rect", { width: 5, height: 5, fill: c.color }));
+      stripes.appendChild(el("line", { x1: 0, y1: 0, x2: 0, y2: 5, stroke: "#fff", "stroke-width": 2 }));
+      defs.appendChild(stripes);
+    });
     svg.appendChild(defs);
     svg.appendChild(el("path", { d: path({ type: "Sphere" }), fill: "#e6eff8", stroke: "#ccc" }));
     var filled = {};
@@ -48,8 +56,10 @@
       var d = path(feature);
       if (!d) { return; }
       var found = data.values[feature.id];
-      var shape = el("path", { d: d, stroke: "#999", "stroke-width": 0.3, fill: found ? classOf(found.value).color : "url(#nofigure)" });
-      shape.setAttribute("class", found ? "has-figure" : "no-figure");
+      var fill = "url(#nofigure)";
+      if (found) { fill = found.is_derived ? "url(#derived-" + CLASSES.indexOf(classOf(found.value)) + ")" : classOf(found.value).color; }
+      var shape = el("path", { d: d, stroke: "#999", "stroke-width": 0.3, fill: fill });
+      shape.setAttribute("class", found ? (found.is_derived ? "has-figure derived" : "has-figure") : "no-figure");
       var title = el("title", {});
       title.textContent = (feature.properties && feature.properties.name || "") +
         (found ? ": " + found.value.toLocaleString("en") + (found.is_derived ? " (derived)" : "") : ": no figure");

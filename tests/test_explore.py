@@ -39,16 +39,25 @@ def csv_rows(site, url: str) -> list[dict]:
 @pytest.mark.parametrize(
     ("start", "end", "name"),
     [
-        ("2025-01-01", "2025-03-31", "Jan–Mar 2025"),
+        ("2025-01-01", "2025-03-31", "Q1 2025"),
+        ("2024-10-01", "2024-12-31", "Q4 2024"),
+        ("2025-01-01", "2025-06-30", "H1 2025"),
         ("2024-01-01", "2024-12-31", "2024"),
-        ("2024-01-01", "2024-09-30", "Jan–Sep 2024"),
-        ("2014-11-01", "2015-02-28", "Nov 2014–Feb 2015"),
-        ("2025-07-01", "2025-07-31", "Jul 2025"),
+        ("2024-01-01", "2024-09-30", "January–September 2024"),
+        ("2025-04-01", "2025-09-30", "April–September 2025"),
+        ("2014-11-01", "2015-02-28", "November 2014–February 2015"),
+        ("2025-07-01", "2025-07-31", "July 2025"),
         ("2024-01-15", "2024-02-14", "2024-01-15 to 2024-02-14"),
     ],
 )
 def test_period_names_read_as_people_write_them(start, end, name):
+    from datetime import date
+
+    from disclosures import rules
+
     assert explore.period_name(start, end) == name
+    # The build's search index uses the pipeline's copy of the same names.
+    assert rules.period_name(date.fromisoformat(start), date.fromisoformat(end)) == name
 
 
 def test_headline_request_type_prefers_all_then_the_most_reported():
@@ -66,9 +75,9 @@ def test_compare_flags_a_period_mismatch_staleness_and_a_fraction():
         {"platform_name": "C", "period_start": "2022-07-01", "period_end": "2022-12-31", "unit": "fraction"},
     ]
     flagged = {c["platform_name"]: {f["kind"]: f for f in c["flags"]} for c in explore.compare_flags(cells)}
-    assert set(flagged["A"]) == {"period"} and flagged["A"]["period"]["detail"] == "C: Jul–Dec 2022"
+    assert set(flagged["A"]) == {"period"} and flagged["A"]["period"]["detail"] == "C: H2 2022"
     assert set(flagged["C"]) == {"period", "stale", "unit"}
-    assert flagged["C"]["period"]["detail"] == "A: Jan–Jun 2024; B: Jan–Jun 2024"
+    assert flagged["C"]["period"]["detail"] == "A: H1 2024; B: H1 2024"
     same = explore.compare_flags([dict(cells[0]), dict(cells[1])])
     assert [c["flags"] for c in same] == [[], []]
 
@@ -150,8 +159,8 @@ def test_country_page_twins_are_exactly_its_rows(site, real_db):
 
 def test_country_page_shows_telegram_status_and_what_is_missing(site, real_db):
     html = site.get("/country/USA").text
-    assert "Jan–Sep 2024: <strong>reported</strong>" in html
-    assert "Oct–Dec 2024: <strong>derived</strong>" in html
+    assert "January–September 2024: <strong>reported</strong>" in html
+    assert "Q4 2024: <strong>derived</strong>" in html
     assert "What is missing" in html and 'href="/platform/signal"' in html
     ((code, name),) = rows(
         real_db,
@@ -201,7 +210,7 @@ def test_charts_mark_derived_periods_and_carry_events_and_a_citation(site, real_
     telegram = next(c for c in charts if c["title"].startswith("Telegram"))
     derived = [p for s in telegram["series"] for p in s["points"] if p["derived"]]
     # Fulfilled requests and affected users: each has its Oct–Dec 2024 derived from 2024 minus Jan–Sep.
-    assert [p["period"] for p in derived] == ["Oct–Dec 2024"] * len(telegram["series"])
+    assert [p["period"] for p in derived] == ["Q4 2024"] * len(telegram["series"])
     assert "2024-08-24" in [e["event_date"] for e in telegram["events"]]
     ((version, state, released),) = rows(
         real_db,
@@ -251,7 +260,7 @@ def test_comparison_flags_a_known_period_mismatch(site):
     # Google's newest all-requests figure (Jan–Jun 2017) against Meta's Jul–Dec 2022 and the 2022
     # year the build derives from Meta's halves: each of the three rows is flagged.
     assert text.count("flag-period") == 3
-    assert "Jan–Jun 2017" in text and "Jul–Dec 2022" in text
+    assert "H1 2017" in text and "H2 2022" in text
     assert "flag-stale" in text
 
 

@@ -55,11 +55,20 @@ def test_the_apple_coverage_matrix_and_cells_agree(real_db):
     )
     places = rows(real_db, "SELECT count(DISTINCT jurisdiction_id) FROM figures WHERE platform_id = 'apple'")
     cells = rows(real_db, "SELECT status, count(*) FROM coverage_cells WHERE platform_id = 'apple' GROUP BY status")
-    assert sum(n for _, n in cells) == periods[0][0] * places[0][0]
+    # Every place × regular period, plus the irregular periods where a figure exists.
+    regular = rows(
+        real_db,
+        "SELECT count(DISTINCT period_start || period_end) FROM coverage_cells WHERE platform_id = 'apple' AND regular_period",
+    )
+    irregular = rows(real_db, "SELECT count(*) FROM coverage_cells WHERE platform_id = 'apple' AND NOT regular_period")
+    assert sum(n for _, n in cells) == regular[0][0] * places[0][0] + irregular[0][0]
+    assert regular[0][0] <= periods[0][0]
     assert {s for s, _ in cells} <= statuses and "reported" in {s for s, _ in cells}
     matrix = rows(real_db, "SELECT * FROM apple_coverage")
     assert len(matrix) == places[0][0]
-    assert {cell for row in matrix for cell in row[2:]} <= statuses
+    assert {cell for row in matrix for cell in row[2:]} <= statuses | {None}
+    matrix_cells = sum(1 for row in matrix for cell in row[2:] if cell is not None)
+    assert matrix_cells == sum(n for _, n in cells)
 
 
 def test_coverage_marks_withheld_and_not_reported_and_prefers_a_reported_value(tmp_path):
@@ -70,6 +79,7 @@ def test_coverage_marks_withheld_and_not_reported_and_prefers_a_reported_value(t
     from disclosures import freshness
 
     db = sqlite_utils.Database(sqlite3.connect(tmp_path / "c.db"))
+    db["platforms"].insert({"platform_id": "p", "cadence": "half-yearly"})
     db["figures"].insert_all(
         {
             "figure_id": f"f{i}",
@@ -78,7 +88,7 @@ def test_coverage_marks_withheld_and_not_reported_and_prefers_a_reported_value(t
             "period_start": "2024-01-01",
             "period_end": end,
             "period_label": end,
-            "period_kind": "half",
+            "period_kind": "half" if end.endswith("06-30") else "year",
             "value_kind": kind,
             "is_derived": derived,
         }

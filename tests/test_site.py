@@ -34,8 +34,8 @@ def test_home_page_tells_what_where_and_how_to_cite(site):
     assert [e["event_date"] for e in chart["events"]] == ["2024-08-24", "2024-09-23"]
     usa = next(c for c in chart["countries"] if c["id"] == "USA")
     assert [(p["label"], p["value"], p["derived"]) for p in usa["periods"][:2]] == [
-        ("20240101-20240930", 14, False),
-        ("2024q4", 886, True),
+        ("January–September 2024", 14, False),
+        ("Q4 2024", 886, True),
     ]
 
 

@@ -1,0 +1,44 @@
+"""Layer (c), in a real browser: what a newcomer sees. The search page fits a 1280 px window, the
+map draws derived values differently from the bot's own, and pages show readable periods."""
+
+import pytest
+
+from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_search_page_fits_a_1280_px_window(page):  # noqa: F811
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/disclosures/search_everything?q=Telegram+United+States+2024")
+    first = page.locator("table.rows-and-columns tbody tr").first
+    assert "900" in first.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_the_map_draws_derived_values_with_stripes(page):  # noqa: F811
+    page.goto("/telegram-map?period=2024-10-01_2024-12-31")
+    page.wait_for_function("document.getElementById('telegram-map').dataset.rendered > 0")
+    derived = page.locator("#telegram-map path.has-figure.derived")
+    reported = page.locator("#telegram-map path.has-figure:not(.derived)")
+    assert derived.count() > 0 and reported.count() > 0
+    assert derived.first.get_attribute("fill").startswith("url(#derived-")
+    assert not reported.first.get_attribute("fill").startswith("url(")
+    assert "(derived)" in derived.first.locator("title").text_content()
+    assert "derived by the build" in page.locator("#map-legend").inner_text()
+
+
+def test_the_map_opens_on_a_recent_period(page):  # noqa: F811
+    page.goto("/telegram-map")
+    heading = page.locator("h1").inner_text()
+    assert "January–September 2024" not in heading
+    selected = page.locator("select[name=period]").input_value()
+    assert selected.split("_")[1] >= "2026-01-01"
+
+
+def test_headings_show_readable_periods_and_no_stray_home_line(page):  # noqa: F811
+    page.goto("/figure/telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled")
+    assert page.locator("h1").inner_text() == "Telegram, United States, January–September 2024"
+    page.goto("/")
+    # The header holds the site's navigation only: no breadcrumb line with a lone "home".
+    assert page.locator("header p.crumbs").count() == 0
