@@ -135,7 +135,9 @@ def test_a_category_above_its_total_is_a_skip_whatever_else_the_excerpt_holds(tm
 def test_member_states_category_rows_add_up_to_the_eu_total_and_their_total_rows_do_not(period, categories, totals):
     with excerpt(period).open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    category_sum = sum(int(r[VALUE]) for r in rows if r["Category of illegal content"].startswith("STATEMENT_CATEGORY_"))
+    category_sum = sum(
+        int(r[VALUE]) for r in rows if r["Category of illegal content"].startswith("STATEMENT_CATEGORY_")
+    )
     total_sum = sum(int(r[VALUE]) for r in rows if r["Category of illegal content"] == "TOTAL")
     assert (category_sum, total_sum) == (categories, totals)
     assert eu_figure(period) == categories

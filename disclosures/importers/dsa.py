@@ -191,7 +191,7 @@ def _contradicted(total: str, categories: dict[str, str | None]) -> str | None:
             f"TOTAL gives {total} {VALUE_COLUMN!r} but its own category row {largest} gives {known[largest]}: "
             "the file contradicts itself; no figure (record an inconsistent_parts disagreement)"
         )
-    if STATEMENT_CATEGORIES <= known.keys() and sum(known.values()) < Decimal(total):
+    if known.keys() >= STATEMENT_CATEGORIES and sum(known.values()) < Decimal(total):
         return (
             f"TOTAL gives {total} {VALUE_COLUMN!r} but all its statement-category rows give {sum(known.values())}: "
             "the file contradicts itself; no figure (record an inconsistent_parts disagreement)"
