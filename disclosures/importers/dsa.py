@@ -13,6 +13,17 @@ Reporting period and Category filled, then one record per further scope with tho
 blank (``,,,,,BE,5,13,...``): the spreadsheet's merged cells. A record whose three cells are all
 blank takes them from the record above; its quote stays the record as written.
 
+A TOTAL row that its own category rows contradict. Other services' exports (Amazon Store's) fill
+every cell of every record, one block per scope: the TOTAL row, then that scope's category and
+keyword rows. There, member states' TOTAL rows can give 0 orders while the category rows of the same
+block give orders (Austria, July-December 2025: TOTAL 0; consumer information 8, unsafe products 7,
+not specified 30), and the member states' category rows, not their TOTAL rows, add up to the EU
+total. A TOTAL row is not read when a category row of its scope (a ``STATEMENT_CATEGORY_*`` row)
+gives more than it does, or when the scope has all of the template's statement categories and they
+give less than it does (every order has a category, ``NOT_SPECIFIED_ORDER`` included; one order may
+have several, so the categories may add up to more). The importer never sums the categories into a
+figure: the curator records an ``inconsistent_parts`` disagreement for each such row.
+
 Two formats read the same table:
 
 ``dsa-member-state-orders``
@@ -27,6 +38,7 @@ Two formats read the same table:
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
@@ -36,6 +48,27 @@ from .tables import csv_lines
 VALUE_COLUMN = "Number of orders to provide information"
 # The cells a merged-cell record leaves blank and takes from the record above.
 MERGED = ("Service", "Reporting period", "Category of illegal content")
+# The harmonised template's statement categories (its top level; KEYWORD_* rows break them down).
+STATEMENT_CATEGORIES = frozenset(
+    "STATEMENT_CATEGORY_" + name
+    for name in (
+        "ANIMAL_WELFARE",
+        "CONSUMER_INFORMATION",
+        "CYBER_VIOLENCE",
+        "CYBER_VIOLENCE_AGAINST_WOMEN",
+        "DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
+        "ILLEGAL_OR_HARMFUL_SPEECH",
+        "INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+        "NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+        "PROTECTION_OF_MINORS",
+        "RISK_FOR_PUBLIC_SECURITY",
+        "SCAMS_AND_FRAUD",
+        "SELF_HARM",
+        "UNSAFE_AND_PROHIBITED_PRODUCTS",
+        "VIOLENCE",
+        "NOT_SPECIFIED_ORDER",
+    )
+)
 
 
 def parse_member_state_orders(path: Path, excerpt: bool = False) -> Parsed:
@@ -51,21 +84,16 @@ def parse_member_state_orders(path: Path, excerpt: bool = False) -> Parsed:
     if VALUE_COLUMN not in header:
         raise ValueError(f"{path.name}: no column {VALUE_COLUMN!r}")
     result = Parsed()
-    above: dict[str, str] = {}
-    for line in lines:
-        cells = {name: line.get(header, name).strip() for name in MERGED}
-        merged = not any(cells.values())
-        if merged:
-            cells = dict(above)
-        else:
-            above = cells
+    records = list(_with_merged_cells(header, lines))
+    parts = _statement_categories(header, records)
+    for line, cells, merged in records:
         service = cells.get("Service", "")
         category = cells.get("Category of illegal content", "")
         period_text = cells.get("Reporting period", "")
         scope = line.get(header, "Scope").strip()
         where = f"{path.name}" if excerpt else f"{path.name} line {line.number}"
         locator = f"{where} (Service={service}, Category={category}, Scope={scope})"
-        if merged and not above:
+        if merged and not cells:
             result.skips.append(Skip(locator, line.text, "blank Service, period and category with no record above"))
             continue
         if category != "TOTAL":
@@ -93,6 +121,10 @@ def parse_member_state_orders(path: Path, excerpt: bool = False) -> Parsed:
         if not start or not end:
             result.skips.append(Skip(locator, line.text, "blank reporting period: no figure"))
             continue
+        contradiction = _contradicted(value, parts.get((service, period_text, scope), {}))
+        if contradiction:
+            result.skips.append(Skip(locator, line.text, contradiction))
+            continue
         notes = "EU DSA orders from member states: a separate regime and a subset of what the platform's global reports count; never added to them."
         if platform["notes"]:
             notes += " " + platform["notes"]
@@ -117,6 +149,54 @@ def parse_member_state_orders(path: Path, excerpt: bool = False) -> Parsed:
             )
         )
     return result
+
+
+def _with_merged_cells(header, lines):
+    """Each line with its Service, period and category, taken from the record above when all
+    three are blank (merged cells), and whether they were."""
+    above: dict[str, str] = {}
+    for line in lines:
+        cells = {name: line.get(header, name).strip() for name in MERGED}
+        merged = not any(cells.values())
+        if merged:
+            cells = dict(above)
+        else:
+            above = cells
+        yield line, cells, merged
+
+
+def _statement_categories(header, records) -> dict[tuple[str, str, str], dict[str, str | None]]:
+    """(Service, period, scope) → {statement category: its orders to provide information}."""
+    parts: dict[tuple[str, str, str], dict[str, str | None]] = {}
+    for line, cells, _ in records:
+        category = cells.get("Category of illegal content", "")
+        if not category.startswith("STATEMENT_CATEGORY_"):
+            continue
+        key = (cells.get("Service", ""), cells.get("Reporting period", ""), line.get(header, "Scope").strip())
+        try:
+            parts.setdefault(key, {})[category] = number_cell(line.get(header, VALUE_COLUMN))
+        except ValueError:
+            parts.setdefault(key, {})[category] = None
+    return parts
+
+
+def _contradicted(total: str, categories: dict[str, str | None]) -> str | None:
+    """Why a TOTAL row's value cannot be right, given its own statement-category rows, or None."""
+    known = {name: Decimal(value) for name, value in categories.items() if value is not None}
+    if not known:
+        return None
+    largest = max(known, key=lambda name: known[name])
+    if known[largest] > Decimal(total):
+        return (
+            f"TOTAL gives {total} {VALUE_COLUMN!r} but its own category row {largest} gives {known[largest]}: "
+            "the file contradicts itself; no figure (record an inconsistent_parts disagreement)"
+        )
+    if known.keys() >= STATEMENT_CATEGORIES and sum(known.values()) < Decimal(total):
+        return (
+            f"TOTAL gives {total} {VALUE_COLUMN!r} but all its statement-category rows give {sum(known.values())}: "
+            "the file contradicts itself; no figure (record an inconsistent_parts disagreement)"
+        )
+    return None
 
 
 def _jurisdiction(scope: str, mapping, places) -> str | None:
