@@ -81,14 +81,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(real_build):
+def live_server(real_build, tmp_path_factory):
     """The stock `datasette serve` from .venv-site over the built folder, exactly as `make serve` runs it."""
     if not site_module.DATASETTE.exists():
         pytest.fail(f"{site_module.DATASETTE} is missing: run make test (it creates .venv-site)")
     port = free_port()
     command = [str(site_module.DATASETTE), "serve", *site_module.datasette_arguments(real_build), "--port", str(port)]
+    # The server's log goes to a file: a pipe nobody reads fills up after some hundreds of
+    # requests, and uvicorn then blocks for good writing its access log.
+    log_path = tmp_path_factory.mktemp("live-server") / "server.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -99,8 +103,10 @@ def live_server(real_build):
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("the server did not start: " + process.stderr.read().decode()) from None
+                log.close()
+                raise RuntimeError("the server did not start: " + log_path.read_text(errors="replace")) from None
             time.sleep(0.2)
     yield base
     process.terminate()
     process.wait(timeout=10)
+    log.close()
