@@ -29,7 +29,7 @@ def test_unfiltered_facets_equal_what_sqlite_counts(site, real_db):
         expected = rows(
             real_db,
             f"SELECT {column}, count(*) AS n FROM figures WHERE {column} IS NOT NULL "
-            f"GROUP BY {column} ORDER BY n DESC, {column} LIMIT 30",
+            f"GROUP BY {column} ORDER BY n DESC, {column} LIMIT 50",  # facet_size in metadata.yml
         )
         assert shown[column] == expected, column
 
