@@ -247,7 +247,8 @@ def test_dsa_orders_are_their_own_request_type_and_only_totals_are_read():
 
 def test_linkedin_tables_footnotes_spacers_and_total_rows():
     # A real excerpt: header cells carry footnote markers, one table has a blank spacer column,
-    # the Total rows are LinkedIn's worldwide totals, and the U.S. breakdown section is not read.
+    # the Total rows are LinkedIn's worldwide totals; the U.S. breakdown (tests/test_linkedin_us_breakdown.py)
+    # repeats the country row's requests and accounts and adds a band.
     parsed = linkedin.parse_government_requests(FIXTURES / "government-requests-report.html")
     figures = by_id(parsed)
     assert figures["linkedin-deu-2025h2-all-requests_received"].value == "164"
@@ -261,8 +262,15 @@ def test_linkedin_tables_footnotes_spacers_and_total_rows():
     assert figures["linkedin-bra-2021h2-all-requests_received"].value == "3"  # "Brazil*"
     assert "linkedin-geo-2024h1-all-accounts_affected" not in figures
     assert any("a percentage (0%) in a count column" in r for r in reasons(parsed))
-    assert {r.period_start for r in parsed.records if r.jurisdiction_id == "USA"} == {"2025-07-01", "2020-07-01"}
-    assert len(parsed.records) == 35 and not any(r.value_kind == "band" for r in parsed.records)
+    tables = [r for r in parsed.records if "U.S. breakdown" not in r.source_locator]
+    assert {r.period_start for r in tables if r.jurisdiction_id == "USA"} == {"2025-07-01", "2020-07-01"}
+    assert len(tables) == 35 and not any(r.value_kind == "band" for r in tables)
+    breakdown = [(r.request_type_id, r.metric_id, r.value or r.value_high) for r in parsed.records if r not in tables]
+    assert breakdown == [
+        ("all", "requests_received", "443"),
+        ("all", "accounts_specified", "2292"),
+        ("nsl", "requests_received", "499"),
+    ]
 
 
 # The plan against data/ ----------------------------------------------------------------------

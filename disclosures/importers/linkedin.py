@@ -5,14 +5,24 @@ Each half-year's table of requests for member data sits under an ``h4`` heading 
 data" (older pages: "Requests by country"). Columns: country, requests for member data,
 accounts subject to request, % of requests for which LinkedIn provided some data, accounts for
 which LinkedIn provided some data. Its "Total" rows are LinkedIn's own worldwide totals.
+
+The section "Breakdown of U.S. government requests for data" (2015-H1 on; none for 2022) has one
+key/value table per half-year: a row label ("Subpoenas [2]") and one cell ("66%"). Each label maps
+(``us_row`` in the mapping) to ``request_type/metric``: the U.S. requests, accounts and share with
+some data (the country table's United States row again), the share of the requests that were
+subpoenas, search warrants, court orders or other process (``percent_of_requests``: percentages,
+never counts) and the national-security figures, which LinkedIn gives only as bands ("0-499").
+Footnote [6]: FISA figures are published six months late, so a table's FISA row reports the
+half-year before its heading (``us_row_period`` ``previous_half``). A blank cell is no figure.
+
 Tables are read with lxml, never with regular expressions; categories map through
-``mappings/linkedin.csv``.
+``mappings/linkedin.csv``. A section whose heading the mapping does not list is not read.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import lxml.html
@@ -47,6 +57,9 @@ def parse_government_requests(path: Path) -> Parsed:
         section_row = mapping.find("section", section)
         if section_row is None or not section_row["maps_to"] or period is None:
             continue
+        if section_row["maps_to"] == "us_breakdown":
+            _us_breakdown(element, period, path, mapping, result)
+            continue
         rows = element.iter("tr")
         header = [FOOTNOTE.sub("", _text(c)) for c in next(rows, [])]
         columns = [mapping.find("column", h) for h in header[1:]]
@@ -56,9 +69,7 @@ def parse_government_requests(path: Path) -> Parsed:
                 continue
             # a trailing asterisk marks a footnote ("Brazil*": rows restored after an earlier version omitted them)
             label = cells[0].rstrip("*").strip()
-            locator = (
-                f"{path.name} {period[0][:4]} {'H1' if period[0][5:7] == '01' else 'H2'} table row {index} ({label})"
-            )
+            locator = f"{path.name} {_half(period)} table row {index} ({label})"
             quote = " | ".join(cells)
             jurisdiction = "WORLD" if label.startswith("Total") else places.name(label)
             if jurisdiction is None:
@@ -72,19 +83,12 @@ def parse_government_requests(path: Path) -> Parsed:
                         Skip(f"{locator}, {column['label']}", quote, f"a percentage ({cell}) in a count column")
                     )
                     continue
-                text = cell.replace("%", "").strip()
-                band = BAND.match(text)
                 try:
-                    if band:
-                        low, high = number_cell(band.group(1)), number_cell(band.group(2))
-                        value_fields = {"value_kind": "band", "value": "", "value_low": low, "value_high": high}
-                    else:
-                        value = number_cell(text)
-                        if value is None:
-                            continue
-                        value_fields = {"value_kind": "exact", "value": value}
+                    value_fields = _value_fields(cell)
                 except ValueError as error:
                     result.skips.append(Skip(f"{locator}, {column['label']}", quote, str(error)))
+                    continue
+                if value_fields is None:
                     continue
                 result.records.append(
                     Record(
@@ -102,6 +106,77 @@ def parse_government_requests(path: Path) -> Parsed:
                     )
                 )
     return result
+
+
+def _half(period: tuple[str, str]) -> str:
+    return f"{period[0][:4]} {'H1' if period[0][5:7] == '01' else 'H2'}"
+
+
+def _value_fields(text: str) -> dict | None:
+    """A cell's value columns ("0-499" is a band, "2,292" exact), None for a blank cell.
+
+    Raises ValueError for anything else.
+    """
+    text = text.replace("%", "").strip()
+    band = BAND.match(text)
+    if band:
+        return {
+            "value_kind": "band",
+            "value": "",
+            "value_low": number_cell(band.group(1)),
+            "value_high": number_cell(band.group(2)),
+        }
+    value = number_cell(text)
+    return None if value is None else {"value_kind": "exact", "value": value}
+
+
+def _us_breakdown(table, period: tuple[str, str], path: Path, mapping, result: Parsed) -> None:
+    """The key/value rows of one half-year's U.S. breakdown table, as records or skips."""
+    for index, row in enumerate(table.iter("tr"), start=1):
+        cells = [_text(c) for c in row.iter("td", "th")]
+        if not cells or not any(cells):
+            continue
+        label = FOOTNOTE.sub("", cells[0]).strip()
+        locator = f"{path.name} {_half(period)} U.S. breakdown row {index} ({label})"
+        quote = " | ".join(cells)
+        row_map = mapping.find("us_row", label)
+        if row_map is None or not row_map["maps_to"]:
+            reason = row_map["notes"] if row_map is not None else f"row {label!r} is not in mappings/linkedin.csv"
+            result.skips.append(Skip(locator, quote, reason))
+            continue
+        request_type, metric = row_map["maps_to"].split("/")
+        cell = cells[1] if len(cells) > 1 else ""
+        if "%" in cell and not metric.startswith("percent"):
+            result.skips.append(Skip(locator, quote, f"a percentage ({cell}) for a count"))
+            continue
+        try:
+            value_fields = _value_fields(cell)
+        except ValueError as error:
+            result.skips.append(Skip(locator, quote, str(error)))
+            continue
+        if value_fields is None:
+            result.skips.append(Skip(locator, quote, "blank cell: no figure (not a zero)"))
+            continue
+        start, end = period
+        shift = mapping.find("us_row_period", label)
+        if shift is not None and shift["maps_to"] == "previous_half":
+            end_date = date.fromisoformat(start) - timedelta(days=1)
+            start, end = period_of_end(end_date, 6)
+        result.records.append(
+            Record(
+                platform_id="linkedin",
+                jurisdiction_id="USA",
+                period_start=start,
+                period_end=end,
+                request_type_id=request_type,
+                metric_id=metric,
+                platform_wording=label,
+                source_locator=locator,
+                quote=quote,
+                notes=" ".join(n for n in (row_map["notes"], shift["notes"] if shift else "") if n),
+                **value_fields,
+            )
+        )
 
 
 GOVERNMENT_REQUESTS = Format(
