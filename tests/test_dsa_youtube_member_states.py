@@ -93,3 +93,24 @@ def test_pinned_youtube_member_state_orders_in_the_built_database(real_db):
     assert {
         t for (t,) in conn.execute("SELECT DISTINCT request_type_id FROM figures WHERE platform_id = 'youtube'")
     } == {"dsa_information_order"}
+
+
+def test_google_services_eu_totals_are_their_own_platforms_and_a_zero_is_kept(real_db, tmp_path):
+    # Google Search's January-June 2026 EU row carries a quoted note with commas; the record is quoted whole.
+    stored = tmp_path / "3_member_states_orders.csv"
+    header = EXCERPT.read_text(encoding="utf-8").splitlines()[0]
+    record = (
+        "All,Google Search,2026-01-01/2026-06-30,TOTAL,,TOTAL,663,40224,3,44,0,,,,,"
+        '"Due to a technical error, automated order receipt confirmations were temporarily impacted in some cases. '
+        'This issue has been resolved."'
+    )
+    stored.write_text(f"{header}\n{record}\n", encoding="utf-8")
+    (search,) = dsa.parse_member_state_orders(stored).records
+    assert (search.platform_id, search.jurisdiction_id, search.value) == ("google_search", "EU", "0")
+    assert search.quote == record
+    conn = sqlite3.connect(real_db)
+    services = conn.execute(
+        "SELECT platform_id, count(*), sum(value) FROM figures WHERE platform_id IN "
+        "('google_play', 'google_search', 'google_maps', 'google_shopping') GROUP BY platform_id ORDER BY 1"
+    ).fetchall()
+    assert services == [(p, 2, 0) for p in ("google_maps", "google_play", "google_search", "google_shopping")]

@@ -43,6 +43,11 @@ PINNED = {
     "pinterest-fra-2026h1-dsa_information_order-requests_received": ("exact", 4, None, None),
     "amazon_store-eu-2025h2-dsa_information_order-requests_received": ("exact", 455, None, None),
     "youtube-eu-2025h2-dsa_information_order-requests_received": ("exact", 8, None, None),
+    # Google's other DSA services: a reported zero is a figure, never left out
+    "google_play-eu-2025h2-dsa_information_order-requests_received": ("exact", 0, None, None),
+    "google_search-eu-2026h1-dsa_information_order-requests_received": ("exact", 0, None, None),
+    "google_maps-eu-2026h1-dsa_information_order-requests_received": ("exact", 0, None, None),
+    "google_shopping-eu-2025h2-dsa_information_order-requests_received": ("exact", 0, None, None),
     # issue-10 imports (values checked against the archived files)
     "google_workspace-usa-2024h1-search_warrant-requests_received": ("exact", 131, None, None),
     "google_cloud-usa-2024h1-search_warrant-requests_received": ("exact", 3, None, None),
