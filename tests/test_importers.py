@@ -262,6 +262,8 @@ def test_linkedin_tables_footnotes_spacers_and_total_rows():
     assert figures["linkedin-bra-2021h2-all-requests_received"].value == "3"  # "Brazil*"
     assert "linkedin-geo-2024h1-all-accounts_affected" not in figures
     assert any("a percentage (0%) in a count column" in r for r in reasons(parsed))
+    # nothing is passed over without a reason: the blank spacer column holds nothing to skip
+    assert len(parsed.skips) == 1
     tables = [r for r in parsed.records if "U.S. breakdown" not in r.source_locator]
     assert {r.period_start for r in tables if r.jurisdiction_id == "USA"} == {"2025-07-01", "2020-07-01"}
     assert len(tables) == 35 and not any(r.value_kind == "band" for r in tables)

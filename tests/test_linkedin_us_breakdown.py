@@ -79,6 +79,20 @@ def test_sections_the_mapping_leaves_out_are_not_read(parsed):
         "fisa",
     }
     assert not any(r.jurisdiction_id == "AUS" for r in parsed.records)  # content removal
+    # ... and each table left out is a skip with the mapping's reason, not passed over silently
+    (removal,) = [s for s in parsed.skips if "content removal" in s.source_locator]
+    assert removal.reason == "Content removal requests, not requests for member data."
+
+
+def test_a_section_missing_from_the_mapping_is_a_skip_with_its_reason(tmp_path):
+    page = tmp_path / "government-requests-report.html"
+    renamed = FIXTURE.read_text(encoding="utf-8").replace(
+        "Global government requests for content removal", "Government requests for account suspension"
+    )
+    page.write_text(renamed, "utf-8")
+    parsed = linkedin.parse_government_requests(page)
+    (unknown,) = [s for s in parsed.skips if "account suspension" in s.source_locator]
+    assert unknown.reason == "section 'Government requests for account suspension' is not in mappings/linkedin.csv"
 
 
 def test_an_unknown_row_label_is_a_skip_with_its_reason(tmp_path):

@@ -56,6 +56,17 @@ def parse_government_requests(path: Path) -> Parsed:
             continue
         section_row = mapping.find("section", section)
         if section_row is None or not section_row["maps_to"] or period is None:
+            # Every table is accounted for: one skip per table that is not read, with the reason.
+            where = f"{path.name} {_half(period) if period else 'no half-year heading'} table in {section!r}"
+            first = next(element.iter("tr"), None)
+            quote = " | ".join(_text(c) for c in first.iter("td", "th")) if first is not None else ""
+            if section_row is None:
+                reason = f"section {section!r} is not in mappings/linkedin.csv"
+            elif not section_row["maps_to"]:
+                reason = section_row["notes"] or f"section {section!r} is mapped to nothing"
+            else:
+                reason = "a table before any half-year heading"
+            result.skips.append(Skip(where, quote, reason))
             continue
         if section_row["maps_to"] == "us_breakdown":
             _us_breakdown(element, period, path, mapping, result)
@@ -75,8 +86,16 @@ def parse_government_requests(path: Path) -> Parsed:
             if jurisdiction is None:
                 result.skips.append(Skip(locator, quote, f"country {label!r} is not in jurisdictions or mappings"))
                 continue
-            for column, cell in zip(columns, cells[1:], strict=False):
+            for label_of_column, column, cell in zip(header[1:], columns, cells[1:], strict=False):
                 if column is None or not column["maps_to"]:
+                    if not cell.strip():
+                        continue  # an empty cell of a spacer or unread column holds nothing to account for
+                    reason = (
+                        column["notes"] or f"column {label_of_column!r} is mapped to nothing"
+                        if column is not None
+                        else f"column {label_of_column!r} is not in mappings/linkedin.csv"
+                    )
+                    result.skips.append(Skip(f"{locator}, {label_of_column}", quote, reason))
                     continue
                 if "%" in cell and not column["maps_to"].startswith("percent"):
                     result.skips.append(
@@ -89,6 +108,9 @@ def parse_government_requests(path: Path) -> Parsed:
                     result.skips.append(Skip(f"{locator}, {column['label']}", quote, str(error)))
                     continue
                 if value_fields is None:
+                    result.skips.append(
+                        Skip(f"{locator}, {column['label']}", quote, "blank cell: no figure (not a zero)")
+                    )
                     continue
                 result.records.append(
                     Record(
