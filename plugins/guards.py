@@ -246,8 +246,14 @@ def _with_facet_report(datasette, scope, database: str, table: str, send):
             except ValueError:
                 data = None
             if isinstance(data, dict) and "facet_results" in data:
-                data["facets_timed_out"] = facets_timed_out(data, requested_facets(datasette, database, table, params))
-                body = json.dumps(data, default=str).encode("utf-8")
+                timed_out = facets_timed_out(data, requested_facets(datasette, database, table, params))
+                end = body.rstrip()
+                if "facets_timed_out" not in data and end.endswith(b"}") and len(data) > 0:
+                    # The key appended to Datasette's own bytes: the same JSON as encoding it again.
+                    body = end[:-1] + b', "facets_timed_out": ' + json.dumps(timed_out).encode("utf-8") + b"}"
+                else:
+                    data["facets_timed_out"] = timed_out
+                    body = json.dumps(data, default=str).encode("utf-8")
         await _send_whole(send, start, body)
 
     return _held(finish)

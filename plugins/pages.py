@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -36,8 +37,15 @@ HOME_DOWNLOADS = (
 CHANGE_ORDER = "CASE change WHEN 'changed' THEN 0 WHEN 'removed' THEN 1 ELSE 2 END, figure_id"
 
 
+# Datasette -> its plugin configuration, which cannot change while it serves: plugin_config()
+# merges the whole metadata and resolves secrets on every call, three times a page.
+_configs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def config(datasette) -> dict:
-    return datasette.plugin_config(PLUGIN) or {}
+    if datasette not in _configs:
+        _configs[datasette] = datasette.plugin_config(PLUGIN) or {}
+    return _configs[datasette]
 
 
 def database(datasette):
@@ -77,14 +85,22 @@ def chart_series(rows: list[dict], top: int = TOP_COUNTRIES) -> list[dict]:
     return ranked[:top]
 
 
+# Database -> its dataset row (every page shows it), for immutable databases.
+_datasets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 async def dataset_context(datasette) -> dict:
     """The served database's own version, title and licences (the dataset table)."""
-    found = await rows(database(datasette), "SELECT * FROM dataset")
-    if not found:
-        return {}
-    dataset = found[0]
-    dataset["licenses"] = json.loads(dataset["licenses"])
-    return dataset
+    db = database(datasette)
+    if db in _datasets:
+        return dict(_datasets[db])
+    found = await rows(db, "SELECT * FROM dataset")
+    dataset = found[0] if found else {}
+    if dataset:
+        dataset["licenses"] = json.loads(dataset["licenses"])
+    if not db.is_mutable:
+        _datasets[db] = dataset
+    return dict(dataset)
 
 
 def downloads_folder(datasette, version: str) -> Path | None:
