@@ -52,7 +52,7 @@ def facet_problem(name: str, value: str, columns: set[str]) -> str | None:
         try:
             config = json.loads(value)
         except ValueError as error:
-            return f"{name}: {value!r} is not JSON ({error}); write {name}=column or {name}={{\"column\": \"column\"}}"
+            return f'{name}: {value!r} is not JSON ({error}); write {name}=column or {name}={{"column": "column"}}'
         # Datasette reads "column", then "simple" (its own form for name-only facets).
         column = (config.get("column") or config.get("simple")) if isinstance(config, dict) else None
         if not isinstance(column, str):

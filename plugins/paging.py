@@ -15,9 +15,10 @@ column, ``_sort`` and ``_sort_desc`` together. Hiding the column a table is sort
 (``_nocol``, or a ``_col`` list without it) keeps that column, since the next page's link is
 made from it.
 
-A table's CSV has no pages (the downloads plugin streams every row): when it is sorted, the
-rows are streamed in the table's own order and sorted here, as SQLite orders them (NULL,
-then numbers, then text; descending reverses that).
+A table's CSV of every row (plugins/downloads.py streams it) has no pages: when it is sorted,
+the rows are streamed in the table's own order and sorted here, as SQLite orders them (NULL,
+then numbers, then text; descending reverses that). A CSV of one page (``_size`` or ``_next``)
+is paged like the JSON.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ SMALLEST_NUMBER = "-9223372036854775808"
 # text begins with the last code point.
 LARGEST_TEXT = "\U0010ffff"
 NUMERIC_TYPES = ("INT", "REAL", "FLOA", "DOUB", "NUM", "DEC")
+
+
+def wants_every_row(params: list[tuple[str, str]]) -> bool:
+    """Whether a table CSV asks for every row (plugins/downloads.py streams it) rather than one page."""
+    given = dict(reversed(params))
+    if given.get("_stream") not in (None, "", "0", "off"):
+        return True
+    return "_size" not in given and "_next" not in given
 
 
 def is_numeric(declared_type: str | None) -> bool:
@@ -225,7 +234,7 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
         changed = True
 
     csv_sort = None
-    if match["format"] == "csv":
+    if match["format"] == "csv" and wants_every_row(params):
         if given.get("_sort") or given.get("_sort_desc"):
             params = [(k, v) for k, v in params if k not in ("_sort", "_sort_desc")]
             numeric = column == "rowid" or is_numeric((columns.get(column) or {}).get("type"))

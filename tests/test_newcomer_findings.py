@@ -4,7 +4,12 @@ Each test names the finding it pins: a 5xx that was the client's fault, answers 
 parameters, errors in the wrong shape, and pages that said something untrue.
 """
 
+import asyncio
+import csv
+import io
 import json
+import re
+import sqlite3
 from urllib.parse import urlencode
 
 import pytest
@@ -72,3 +77,188 @@ def test_a_through_value_that_is_not_a_string_or_number_is_a_400():
     problem = named.through_problem(json.dumps({"table": "t", "column": "c", "value": [1]}), "f", {"t": {"c"}})
     assert problem and "value" in problem
     assert named.through_problem(json.dumps({"table": "t", "column": "c", "value": 1}), "f", {"t": {"c"}}) is None
+
+
+# 2. CSV: pages honour _size, the whole table streams ------------------------------------------
+
+
+def csv_rows(response):
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+@pytest.mark.parametrize("query,expected", [("_size=10", 10), ("_size=max", 5000), ("_size=3&_sort=value", 3)])
+def test_a_table_csv_with_size_is_that_page(site, query, expected):
+    response = site.get(FIGURES + ".csv?" + query)
+    assert response.status_code == 200
+    assert len(csv_rows(response)) == expected
+
+
+def test_the_next_page_of_a_csv_follows_the_json_cursor(site):
+    page = site.get(FIGURES + ".json?_size=5&_shape=objects").json()
+    following = site.get(FIGURES + ".json?_size=5&_shape=objects&_next=" + page["next"]).json()
+    exported = csv_rows(site.get(FIGURES + ".csv?_size=5&_next=" + page["next"]))
+    assert [r["figure_id"] for r in exported] == [r["figure_id"] for r in following["rows"]]
+
+
+def asgi_messages(datasette, path, query):
+    """Every ASGI message the site sends for one GET, in order."""
+    messages = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+    }
+    site_loop = asyncio.new_event_loop()
+    try:
+        site_loop.run_until_complete(datasette.app()(scope, receive, send))
+    finally:
+        site_loop.close()
+    return messages
+
+
+@pytest.mark.parametrize("query", ["", "_stream=on", "_labels=on"])
+def test_the_whole_table_csv_is_streamed_in_pages_not_held_back(real_build, real_db, query):
+    from disclosures import site as site_module
+
+    messages = asgi_messages(site_module.in_process(real_build), FIGURES + ".csv", query)
+    start, bodies = messages[0], [m for m in messages[1:] if m["type"] == "http.response.body"]
+    assert start["status"] == 200
+    assert b"content-length" not in {k.lower() for k, _ in start["headers"]}
+    # Sent as it is read: many messages of whole rows, none the whole file, the last one final.
+    assert len(bodies) > 20
+    assert all(m.get("more_body") for m in bodies[:-1]) and not bodies[-1].get("more_body")
+    assert all(m["body"].endswith(b"\r\n") for m in bodies if m["body"])
+    whole = b"".join(m["body"] for m in bodies)
+    assert max(len(m["body"]) for m in bodies) < len(whole) / 10
+    exported = list(csv.DictReader(io.StringIO(whole.decode("utf-8"))))
+    with sqlite3.connect(real_db) as conn:
+        assert len(exported) == conn.execute("SELECT count(*) FROM figures").fetchone()[0]
+
+
+def test_the_table_pages_csv_link_streams_every_row(site):
+    html = site.get(FIGURES + "?platform_id=telegram&_size=20").text
+    link = next(h for h in re.findall(r'href="([^"]+\.csv[^"]*)"', html) if "figures.csv" in h).replace("&amp;", "&")
+    assert "_stream=on" in link and "_size" not in link and "platform_id=telegram" in link
+
+
+def test_the_whole_csv_decision():
+    downloads = plugin("downloads")
+    assert downloads.wants_every_row([])
+    assert downloads.wants_every_row([("_size", "10"), ("_stream", "on")])
+    assert not downloads.wants_every_row([("_size", "10")])
+    assert not downloads.wants_every_row([("_next", "abc")])
+    assert not downloads.wants_every_row([("_size", "max"), ("_stream", "off")])
+
+
+# 3. Over budget: busy is a 503 with Retry-After, only expensive-alone is a 400 ---------------
+
+
+def test_an_overrun_while_busy_is_503_and_alone_is_400():
+    budget = plugin("budget")
+    status, message = budget.overrun_answer(1.4, shared=True, cpu_s=1.4, wall_s=1.4)
+    assert status == 503 and "busy" in message and "not your request's fault" in message
+    status, _ = budget.overrun_answer(1.4, shared=False, cpu_s=0.2, wall_s=1.4)
+    assert status == 503  # the process waited for a CPU other processes had
+    status, message = budget.overrun_answer(1.4, shared=False, cpu_s=1.3, wall_s=1.4)
+    assert status == 400 and "expensive in itself" in message
+
+
+@pytest.fixture
+def tiny_budget(monkeypatch):
+    """The live budget plugin with a budget of 1 ms: every page overruns it."""
+    from datasette.plugins import pm
+
+    monkeypatch.setattr(pm.get_plugin("budget.py"), "BUDGET_MARGIN_S", -0.999)
+
+
+def concurrently(site, paths):
+    async def fetch_all():
+        return await asyncio.gather(*(site.datasette.client.get(p) for p in paths))
+
+    return site.loop.run_until_complete(fetch_all())
+
+
+@pytest.mark.parametrize(
+    "path", ["/disclosures/coverage_cells?platform_id=telegram", FIGURES + "?_size=max", FIGURES + "?_size=2000"]
+)
+def test_a_linked_page_overrunning_while_others_run_is_a_503_html_page(site, tiny_budget, path):
+    for response in concurrently(site, [path] * 3):
+        assert response.status_code == 503, response.text[:200]
+        assert response.headers["retry-after"] == "2"
+        assert response.headers["content-type"].startswith("text/html")
+        assert "The server is busy" in response.text and "<html" in response.text
+
+
+def test_a_json_request_overrunning_while_others_run_is_a_503_in_the_error_shape(site, tiny_budget):
+    for response in concurrently(site, [FIGURES + ".json?_size=max"] * 3):
+        assert "busy" in assert_error_shape(response, 503)
+        assert response.headers["retry-after"] == "2"
+
+
+def test_an_overrun_alone_says_whose_fault_it_is(site, tiny_budget):
+    response = site.get(FIGURES + ".json?_size=max")
+    message = assert_error_shape(response, response.status_code)
+    # Alone, the process either had the CPU (expensive in itself) or waited for it (busy).
+    assert (response.status_code, "expensive in itself" in message) in ((400, True), (503, False))
+
+
+# 4, 6, 7. Paths that answered the wrong thing -----------------------------------------------
+
+FIGURE = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
+
+
+@pytest.mark.parametrize("figure_id", ["nope", "telegram-usa-1999-ip_or_phone-requests_fulfilled"])
+def test_an_unknown_figures_json_is_a_404_in_the_error_shape(site, figure_id):
+    message = assert_error_shape(site.get(f"/figure/{figure_id}.json"), 404)
+    assert f"No figure '{figure_id}'" in message and "/disclosures/figures/FIGURE_ID.json" in message
+
+
+def test_a_known_figures_json_redirects_to_its_row(site):
+    response = site.get(f"/figure/{FIGURE}.json")
+    assert response.status_code == 302
+    assert response.headers["location"] == f"/disclosures/figures/{FIGURE}.json"
+    assert site.get(response.headers["location"]).json()["rows"][0][0] == FIGURE
+
+
+@pytest.mark.parametrize("extension", [".json", ""])
+def test_a_row_path_with_trailing_key_parts_is_a_404(site, extension):
+    response = site.get(f"{FIGURES}/{FIGURE},x{extension}")
+    assert response.status_code == 404
+    if extension:
+        assert "its key has 1 part (figure_id), the path has 2" in assert_error_shape(response, 404)
+    else:
+        assert response.headers["content-type"].startswith("text/html") and "its key has 1 part" in response.text
+    assert site.get(f"{FIGURES}/{FIGURE}{extension}").status_code == 200
+
+
+def test_a_compound_key_row_path_still_works(site):
+    change = site.get("/disclosures/release_changes.json?_size=1&_shape=objects").json()["rows"]
+    if change:  # release_changes has a three-part key: version, change, figure_id
+        row = change[0]
+        path = f"/disclosures/release_changes/{row['version']},{row['change']},{row['figure_id']}.json"
+        assert site.get(path).status_code == 200
+    assert plugin("strict_paths").key_parts_problem("a,b,c", 3, "t", ["x", "y", "z"]) is None
+
+
+@pytest.mark.parametrize("path", ["/downloads", "/downloads/"])
+def test_downloads_is_an_index_of_the_release_files_not_a_redirect_to_a_404(site, real_db, path):
+    response = site.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    with sqlite3.connect(real_db) as conn:
+        files = conn.execute("SELECT version, path FROM release_files").fetchall()
+    for version, file in files:
+        assert f"Release {version}" in response.text and file in response.text
