@@ -378,6 +378,14 @@ async def bad_request(datasette, request, message: str) -> Response:
     )
 
 
+def choice_problem(parameter: str, given: list[str], allowed: list[str]) -> str | None:
+    """Why some of ``given`` are not among ``allowed``, the values ``parameter`` may take, or None."""
+    unknown = [value for value in given if value not in allowed]
+    if not unknown:
+        return None
+    return f"{parameter}={','.join(unknown)}: no such {parameter}; {parameter} is one of: {', '.join(allowed)}"
+
+
 async def freshness(db) -> dict[str, dict]:
     """platform_freshness rows by platform_id, once the build writes that table; else empty."""
     if not await has_table(db, "platform_freshness"):
@@ -576,6 +584,11 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
     )
 
 
+async def vocabulary(db, table: str, key: str) -> list[str]:
+    """Every ``key`` of a vocabulary table (platforms, jurisdictions, metrics, request_types), sorted."""
+    return [r[key] for r in await rows(db, f"SELECT {key} FROM {table} ORDER BY {key}")]
+
+
 async def chart_page(datasette, request):
     """/chart?platform=&jurisdiction=&request_type=&metric= (jurisdiction and metric may repeat)."""
     db = datasette.get_database(database_name(datasette))
@@ -585,7 +598,10 @@ async def chart_page(datasette, request):
     metrics = [m for m in args.getlist("metric") if m]
     known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     if not known:
-        return await bad_request(datasette, request, f"No platform {platform!r}: pick one from the list")
+        platforms = await vocabulary(db, "platforms", "platform_id")
+        return await bad_request(
+            datasette, request, f"No platform {platform!r}: platform is one of: {', '.join(platforms)}"
+        )
     options = await rows(
         db,
         """SELECT DISTINCT s.request_type_id, r.label AS request_type, s.metric_id, m.label AS metric, m.unit
@@ -597,6 +613,19 @@ async def chart_page(datasette, request):
     counts: dict[str, int] = {}
     for o in options:
         counts[o["request_type_id"]] = counts.get(o["request_type_id"], 0) + 1
+    # Values the vocabulary does not have are a 400; known ones that this platform lacks keep the
+    # page's own message (the form keeps a country when the platform changes).
+    problem = (
+        choice_problem("jurisdiction", jurisdictions, await vocabulary(db, "jurisdictions", "jurisdiction_id"))
+        or choice_problem(
+            "request_type",
+            [args["request_type"]] if args.get("request_type") else [],
+            await vocabulary(db, "request_types", "request_type_id"),
+        )
+        or choice_problem("metric", metrics, await vocabulary(db, "metrics", "metric_id"))
+    )
+    if problem:
+        return await bad_request(datasette, request, problem)
     request_type = args.get("request_type") or headline_request_type(counts)
     if not metrics:
         metrics = [o["metric_id"] for o in options if o["request_type_id"] == request_type][:1]
@@ -661,6 +690,9 @@ async def compare_page(datasette, request):
         [jurisdiction_id],
     )
     chosen = [p for p in request.args.getlist("platform") if p] or [p["platform_id"] for p in available]
+    problem = choice_problem("platform", chosen, await vocabulary(db, "platforms", "platform_id"))
+    if problem:
+        return await bad_request(datasette, request, problem)
     newest_sql = (await datasette.get_canned_query(database_name(datasette), "country_newest", None))["sql"]
     figures = [
         f

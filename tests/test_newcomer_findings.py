@@ -247,10 +247,9 @@ def test_a_row_path_with_trailing_key_parts_is_a_404(site, extension):
 
 def test_a_compound_key_row_path_still_works(site):
     change = site.get("/disclosures/release_changes.json?_size=1&_shape=objects").json()["rows"]
-    if change:  # release_changes has a three-part key: version, change, figure_id
-        row = change[0]
-        path = f"/disclosures/release_changes/{row['version']},{row['change']},{row['figure_id']}.json"
-        assert site.get(path).status_code == 200
+    row = change[0]  # release_changes has a three-part key: version, change, figure_id
+    path = f"/disclosures/release_changes/{row['version']},{row['change']},{row['figure_id']}.json"
+    assert site.get(path).status_code == 200
     assert plugin("strict_paths").key_parts_problem("a,b,c", 3, "t", ["x", "y", "z"]) is None
 
 
@@ -262,3 +261,37 @@ def test_downloads_is_an_index_of_the_release_files_not_a_redirect_to_a_404(site
         files = conn.execute("SELECT version, path FROM release_files").fetchall()
     for version, file in files:
         assert f"Release {version}" in response.text and file in response.text
+
+
+# 5. Unknown parameter values of the explore pages --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path,parameter",
+    [
+        ("/compare.json?jurisdiction=USA&platform=nope", "platform=nope"),
+        ("/chart.json?platform=telegram&jurisdiction=USA&metric=nope", "metric=nope"),
+        ("/chart.json?platform=telegram&request_type=nope", "request_type=nope"),
+        ("/chart.json?platform=telegram&jurisdiction=XXX", "jurisdiction=XXX"),
+    ],
+)
+def test_an_unknown_value_is_a_400_naming_the_parameter_and_its_values(site, path, parameter):
+    message = assert_error_shape(site.get(path), 400)
+    name = parameter.split("=")[0]
+    assert message.startswith(f"{parameter}: no such {name}; {name} is one of: ")
+    page = site.get(path.replace(".json", ""))
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert parameter in page.text
+
+
+def test_the_allowed_values_are_the_vocabulary(site, real_db):
+    message = assert_error_shape(site.get("/chart.json?platform=telegram&metric=nope"), 400)
+    with sqlite3.connect(real_db) as conn:
+        metrics = [r[0] for r in conn.execute("SELECT metric_id FROM metrics ORDER BY metric_id")]
+    assert message.endswith(", ".join(metrics))
+
+
+def test_a_known_value_without_figures_keeps_the_pages_own_message(site):
+    data = site.get("/chart.json?platform=signal").json()
+    assert data["chart"] is None and "No non-overlapping series" in data["message"]
+    assert site.get("/compare.json?jurisdiction=USA&platform=telegram&platform=google").status_code == 200
