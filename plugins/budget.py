@@ -10,9 +10,11 @@ for ad-hoc SQL.
   busy (other requests were being answered at the same time, or this process got less than
   ``BUSY_CPU_SHARE`` of a CPU: other processes had it) it is 503 with ``Retry-After``: the
   client did nothing wrong, and a page the site links to (``coverage_cells?platform_id=...``,
-  ``figures?_size=max``) was refused with 400 under load. Only a request that ran alone and
-  still overran is a 400, "expensive in itself". A page gets Datasette's HTML error page, a
-  ``.json`` the API's error shape, anything else plain text.
+  ``figures?_size=max``) was refused with 400 under load. Datasette's own "SQL query took too
+  long" (a 400) of such a request is the same 503 when the server was busy. Only a request that
+  ran alone and still overran is a 400, "expensive in itself"; ad-hoc SQL (``sql=``,
+  ``_where``) over its budget stays a 400, since the client wrote it. A page gets Datasette's
+  HTML error page, a ``.json`` the API's error shape, anything else plain text.
 - Ad-hoc SQL (``sql=``, ``_where``) runs at most ``num_sql_threads - 1`` at a time, so pages and
   canned queries always have a thread; a request that cannot get a place within its budget is
   answered 429 with ``Retry-After``.
@@ -51,6 +53,8 @@ UNQUEUED_PREFIXES = ("/-/", "/static/", "/downloads/")
 # A request that overran its budget while its process had less than this share of one CPU was
 # waiting for the CPU (the machine was busy), not running an expensive query.
 BUSY_CPU_SHARE = 0.5
+# Datasette's answer (page, JSON or plugins/client_errors.py's) to a query its time limit interrupted.
+INTERRUPTED = b"took too long"
 # Seconds a client is asked to wait after a 503.
 RETRY_AFTER_S = 2
 
@@ -190,17 +194,27 @@ def asgi_wrapper(datasette):
 
         async def answer(scope, receive, send, path, kept, loop, key):
             budget = datasette.setting("sql_time_limit_ms") / 1000 + BUDGET_MARGIN_S
-            started_at, cpu_at = loop.time(), time.process_time()
-            deadline = started_at + budget
+            cpu_at = time.process_time()
             # Whether another request was answered while this one ran: each marks the others.
             running = answering.setdefault(key, {})
             me = {"shared": bool(running)}
             for other in running.values():
                 other["shared"] = True
             running[id(me)] = me
+            try:
+                return await within_budget(scope, receive, send, path, kept, loop, key, budget, me, cpu_at)
+            finally:
+                running.pop(id(me), None)
 
+        def is_busy(me, cpu_at, started_at, loop) -> bool:
+            return overrun_answer(1, me["shared"], time.process_time() - cpu_at, loop.time() - started_at)[0] == 503
+
+        async def within_budget(scope, receive, send, path, kept, loop, key, budget, me, cpu_at):
+            started_at = loop.time()
+            deadline = started_at + budget
             lane = None
-            if is_ad_hoc(kept):
+            ad_hoc = is_ad_hoc(kept)
+            if ad_hoc:
                 if key not in lanes:
                     lanes[key] = asyncio.Semaphore(max(1, datasette.setting("num_sql_threads") - 1))
                 lane = lanes[key]
@@ -217,14 +231,33 @@ def asgi_wrapper(datasette):
             try:
                 started = False
                 refused = False
+                held_error = None
 
                 async def watched(message):
-                    nonlocal started
+                    # A 400 that is Datasette's "SQL query took too long" is held back: when the
+                    # server was busy, the query ran out of time waiting for a CPU, so it is a 503.
+                    nonlocal started, held_error
                     if refused:
                         return
                     if message["type"] == "http.response.start":
                         started = True
-                    await send(message)
+                        if message["status"] == 400:
+                            held_error = {"start": message, "chunks": []}
+                            return
+                        return await send(message)
+                    if held_error is None:
+                        return await send(message)
+                    held_error["chunks"].append(message.get("body", b""))
+                    if message.get("more_body"):
+                        return
+                    body = b"".join(held_error["chunks"])
+                    if INTERRUPTED in body and not ad_hoc and is_busy(me, cpu_at, started_at, loop):
+                        status, text = overrun_answer(budget, True, 0, 1)
+                        page = await error_page(datasette, scope, receive, status, text) if is_page(path) else None
+                        retry = [(b"retry-after", str(RETRY_AFTER_S).encode())]
+                        return await send_refusal(send, path, status, text, headers=retry, page=page)
+                    await send(held_error["start"])
+                    await send({"type": "http.response.body", "body": body})
 
                 task = asyncio.ensure_future(app(scope, receive, watched))
                 done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
@@ -234,14 +267,23 @@ def asgi_wrapper(datasette):
                     return await task  # already answering (a streamed CSV): let it finish
                 refused = True
                 task.cancel()
-                status, message = overrun_answer(
-                    budget, me["shared"], time.process_time() - cpu_at, loop.time() - started_at
-                )
+                if ad_hoc:
+                    # The client wrote the SQL: its cost is the client's to reduce, busy or not.
+                    status, message = (
+                        400,
+                        (
+                            f"This request needed more than its {budget:.1f} s budget of SQL time; "
+                            "ask for less (a narrower query, fewer rows)"
+                        ),
+                    )
+                else:
+                    status, message = overrun_answer(
+                        budget, me["shared"], time.process_time() - cpu_at, loop.time() - started_at
+                    )
                 page = await error_page(datasette, scope, receive, status, message) if is_page(path) else None
                 retry = [(b"retry-after", str(RETRY_AFTER_S).encode())] if status == 503 else []
                 await send_refusal(send, path, status, message, headers=retry, page=page)
             finally:
-                running.pop(id(me), None)
                 if lane is not None:
                     lane.release()
 

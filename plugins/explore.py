@@ -138,32 +138,17 @@ def shown_value(value, unit: str) -> str:
 
 
 def compare_flags(cells: list[dict]) -> list[dict]:
-    """Flag each compared figure of one metric and request type against the others in its row.
+    """Flag each compared figure of one metric and request type that needs attention in its row.
 
     ``cells``: dicts with platform_name, period_start, period_end, unit. Returns the same dicts with
-    ``flags``: a list of {"kind", "text", "detail"}, where kind is "period" (a period different
-    from another platform's), "stale" (ends more than STALE_AFTER_DAYS before the newest figure in
-    the row) or "unit" (a fraction shown as a percentage).
+    ``flags``: a list of {"kind", "text", "detail"}, where kind is "stale" (ends more than
+    STALE_AFTER_DAYS before the newest figure in the row) or "unit" (a fraction shown as a
+    percentage). Periods that differ are said once for the row (``period_note``): on most rows
+    they do, and a flag on every figure buried the ones that need attention.
     """
     newest = max((c["period_end"] for c in cells), default=None)
     for cell in cells:
         flags = []
-        period = (cell["period_start"], cell["period_end"])
-        others = sorted(
-            {
-                f"{o['platform_name']}: {period_name(o['period_start'], o['period_end'])}"
-                for o in cells
-                if (o["period_start"], o["period_end"]) != period
-            }
-        )
-        if others:
-            flags.append(
-                {
-                    "kind": "period",
-                    "text": f"different period from {len(others)} other figure{'s' if len(others) != 1 else ''} here",
-                    "detail": "; ".join(others),
-                }
-            )
         age = (date.fromisoformat(newest) - date.fromisoformat(cell["period_end"])).days
         if age > STALE_AFTER_DAYS:
             flags.append(
@@ -175,6 +160,25 @@ def compare_flags(cells: list[dict]) -> list[dict]:
             )
         cell["flags"] = flags
     return cells
+
+
+def period_note(cells: list[dict]) -> dict | None:
+    """{"text", "detail"} saying once that a row's figures cover different periods, or None when they agree.
+
+    ``cells``: dicts with platform_name, period_start, period_end. ``detail`` lists each period
+    (oldest first) with the platforms that have it.
+    """
+    periods: dict[tuple[str, str], list[str]] = {}
+    for c in cells:
+        names = periods.setdefault((c["period_start"], c["period_end"]), [])
+        if c["platform_name"] not in names:
+            names.append(c["platform_name"])
+    if len(periods) < 2:
+        return None
+    detail = "; ".join(
+        f"{period_name(start, end)}: {', '.join(sorted(names))}" for (start, end), names in sorted(periods.items())
+    )
+    return {"text": f"These figures cover {len(periods)} different periods: compare with care", "detail": detail}
 
 
 def chart_query(platform: str, jurisdictions: list[str], request_type: str, metrics: list[str]) -> list[tuple]:
@@ -716,6 +720,7 @@ async def compare_page(datasette, request):
         group["cells"].append(f)
     for group in groups.values():
         compare_flags(group["cells"])
+        group["period_note"] = period_note(group["cells"])
         for cell in group["cells"]:
             info = fresh.get(cell["platform_id"])
             if info and info.get("published_up_to") and info["published_up_to"] > cell["period_end"]:

@@ -295,3 +295,57 @@ def test_a_known_value_without_figures_keeps_the_pages_own_message(site):
     data = site.get("/chart.json?platform=signal").json()
     assert data["chart"] is None and "No non-overlapping series" in data["message"]
     assert site.get("/compare.json?jurisdiction=USA&platform=telegram&platform=google").status_code == 200
+
+
+# 8-11. Pages that said something untrue or buried what matters -------------------------------
+
+
+def test_changes_links_every_change_of_the_release(site, real_db):
+    html = site.get("/changes").text
+    with sqlite3.connect(real_db) as conn:
+        version, total = conn.execute(
+            "SELECT version, count(*) FROM release_changes GROUP BY version ORDER BY version DESC"
+        ).fetchone()
+    link = f"/disclosures/release_changes?version={version}"
+    assert f'href="{link}"' in html
+    assert site.get(link + "&_size=1").status_code == 200
+    listed = site.get(f"/disclosures/release_changes.json?version={version}&_size=1").json()
+    assert listed["filtered_table_rows_count"] == total
+    assert f"{total:,} changes" in html
+
+
+def test_platforms_shows_a_dash_and_why_for_a_platform_without_counts(site):
+    html = site.get("/platforms").text
+    assert ">None<" not in html
+    signal = re.search(r'href="/platform/signal">Signal</a>.*?</tr>', html, re.S).group(0)
+    assert "— (publishes cases, not counts)" in signal
+
+
+def test_coverage_cells_and_country_newest_describe_every_column(site):
+    metadata = site.get("/-/metadata.json").json()["databases"]["disclosures"]
+    described = metadata["tables"]["coverage_cells"]["columns"]
+    columns = site.get("/disclosures/coverage_cells.json?_size=1&platform_id=telegram").json()["columns"]
+    assert set(columns) == set(described) and all(described.values())
+    described = metadata["queries"]["country_newest"]["columns"]
+    columns = site.get("/disclosures/country_newest.json?jurisdiction=USA&_size=1").json()["columns"]
+    assert set(columns) == set(described) and all(described.values())
+
+
+def test_the_home_chart_caption_matches_the_periods_it_draws(site):
+    html = site.get("/").text
+    data = json.loads(re.search(r'id="telegram-chart-data">(.*?)</script>', html, re.S).group(1))
+    whole = [c["name"] for c in data["countries"] if any(p["label"] == "January–September 2024" for p in c["periods"])]
+    quarters = [c["name"] for c in data["countries"] if any(p["label"] == "Q1 2024" for p in c["periods"])]
+    caption = " ".join(re.search(r'<section class="chart-section">(.*?)</p>', html, re.S).group(1).split())
+    assert quarters, "the data has countries whose lines show the quarters of 2024"
+    assert f"as a whole for {', '.join(whole)};" in caption
+    assert f"of {', '.join(quarters)} show each quarter of 2024 separately" in caption
+
+
+def test_compare_says_a_period_difference_once_per_row(site):
+    html = site.get("/compare?jurisdiction=USA").text
+    sections = re.findall(r'<section class="compare-group">(.*?)</section>', html, re.S)
+    assert sections and "flag-period" not in html and "different period from" not in html
+    for section in sections:
+        periods = set(re.findall(r"</td>\s*<td>([^<]+)</td>\s*<td>", section))
+        assert section.count("period-note") == (1 if len(periods) > 1 else 0), periods
