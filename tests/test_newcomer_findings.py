@@ -349,3 +349,26 @@ def test_compare_says_a_period_difference_once_per_row(site):
     for section in sections:
         periods = set(re.findall(r"</td>\s*<td>([^<]+)</td>\s*<td>", section))
         assert section.count("period-note") == (1 if len(periods) > 1 else 0), periods
+
+
+# 12. The figures table: long text cut short in HTML only -------------------------------------
+
+
+def test_long_quotes_are_cut_short_in_the_page_and_whole_in_json(site, real_db):
+    with sqlite3.connect(real_db) as conn:
+        figure_id, quote = conn.execute(
+            "SELECT figure_id, quote FROM figures WHERE length(quote) > 300 ORDER BY figure_id LIMIT 1"
+        ).fetchone()
+    html = site.get(f"{FIGURES}?figure_id={figure_id}").text
+    cell = re.search(r'<td class="col-quote[^"]*">(.*?)</td>', html, re.S).group(1)
+    assert f'<a class="more" href="/figure/{figure_id}">whole text</a>' in cell
+    assert len(re.sub(r"<[^>]+>", "", cell)) < 120
+    assert site.get(f"{FIGURES}.json?figure_id={figure_id}&_shape=objects").json()["rows"][0]["quote"] == quote
+    assert "/static/figure-columns.js" in html
+
+
+def test_shortened_cuts_at_a_word():
+    long_text = plugin("long_text")
+    assert long_text.shortened("short") is None
+    cut = long_text.shortened("word " * 40)
+    assert len(cut) <= long_text.SHOWN_CHARACTERS and cut.endswith("word")
