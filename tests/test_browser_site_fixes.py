@@ -18,7 +18,7 @@ MEASURE = """() => {
 }"""
 
 
-def test_the_figures_table_is_readable_at_1280_px(page):
+def test_the_figures_table_is_readable_at_1280_px(page):  # noqa: F811
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/disclosures/figures")
     measured = page.evaluate(MEASURE)
@@ -35,7 +35,7 @@ def test_the_figures_table_is_readable_at_1280_px(page):
     assert "recency_rank" not in page.evaluate(MEASURE)["shown"]
 
 
-def test_a_long_quote_is_cut_short_with_a_link_to_the_whole_text(page):
+def test_a_long_quote_is_cut_short_with_a_link_to_the_whole_text(page):  # noqa: F811
     page.goto("/disclosures/figures?platform_id=telegram&_size=20")
     more = page.locator("td.col-quote a.more").first
     assert more.inner_text() == "whole text"
@@ -46,7 +46,7 @@ def test_a_long_quote_is_cut_short_with_a_link_to_the_whole_text(page):
     assert page.locator("h1").count() == 1
 
 
-def test_a_url_that_chooses_its_columns_is_left_as_it_is(page):
+def test_a_url_that_chooses_its_columns_is_left_as_it_is(page):  # noqa: F811
     page.goto("/disclosures/figures?_nocol=quote&_size=5")
     measured = page.evaluate(MEASURE)
     assert "recency_rank" in measured["shown"] and "quote" not in measured["shown"]
