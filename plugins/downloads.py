@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils import tilde_decode
+from datasette.utils import tilde_decode, tilde_encode
 
 DATABASE_FILE = re.compile(r"^/(?P<database>[^/]+)\.db$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/]+)\.(?P<format>csv|json)$")
@@ -138,6 +138,16 @@ def wants_every_row(params: list[tuple[str, str]]) -> bool:
     if given.get("_stream") not in (None, "", "0", "off"):
         return True
     return "_size" not in given and "_next" not in given
+
+
+def error_text_of(body: bytes) -> str:
+    return body.decode("utf-8", "replace").strip()[-300:] or "a page failed"
+
+
+async def key_names(db, table: str) -> list[str]:
+    """The primary-key columns of ``table`` in key order, or ["rowid"] without one."""
+    result = await db.execute("SELECT name, pk FROM pragma_table_info(?) WHERE pk ORDER BY pk", [table])
+    return [r["name"] for r in result.rows] or ["rowid"]
 
 
 class IncompleteCSV(RuntimeError):
@@ -262,6 +272,9 @@ class Downloads:
         if fmt == "json" and (what == "table" or shape not in ARRAY_SHAPES):
             return await self.app(scope, receive, cors_send)
         if fmt == "csv" and what == "table" and wants_every_row(params):
+            given = dict(reversed(params))
+            if given.get("_sort") or given.get("_sort_desc"):
+                return await self.stream_sorted_csv(path, kind[1], params, cors_send)
             params = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next")]
             params += [("_stream", "on"), ("_size", str(STREAM_PAGE_ROWS))]
             scope = dict(scope, query_string=urlencode(params).encode("latin-1"))
@@ -304,6 +317,63 @@ class Downloads:
             await send_whole(cors_send, start, body)
 
         await self.app(scope, receive, held(finish))
+
+    async def stream_sorted_csv(self, path: str, database: str, params: list[tuple[str, str]], send):
+        """Stream a table's CSV sorted by the client as pages of ``STREAM_PAGE_ROWS`` rows, one request each.
+
+        Datasette's own stream orders its first page by the sort column alone, so rows that tie at
+        the first page boundary were skipped or repeated (plugins/paging.py had sorted the whole
+        CSV in memory instead). Each page here is a CSV page, which plugins/paging.py orders like
+        every later one (sort column, then key); the next page starts after the last row's sort
+        value and key, read from the database by the key. A page that fails after the 200 was
+        sent breaks the stream off (``IncompleteCSV``).
+        """
+        db = self.datasette.databases[database]
+        table = tilde_decode(NAMED_CSV.match(path)["name"])
+        given = dict(reversed(params))
+        column = given.get("_sort") or given.get("_sort_desc")
+        keys = await key_names(db, table)
+        base = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next", "_header")]
+        base.append(("_size", str(STREAM_PAGE_ROWS)))
+        header, token, started = None, None, False
+        while True:
+            query = base + ([("_next", token), ("_header", "off")] if token else [])
+            response = await self.datasette.client.get(path + "?" + urlencode(query))
+            body = response.content
+            if response.status_code != 200 or csv_failure(body) is not None:
+                if not started:
+                    start = {
+                        "type": "http.response.start",
+                        "status": response.status_code if response.status_code != 200 else 400,
+                        "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
+                    }
+                    return await send_whole(send, start, body)
+                raise IncompleteCSV(f"{path}: streamed CSV broken off: {error_text_of(body)}")
+            rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+            if header is None:
+                header, rows = rows[0], rows[1:]
+            if not started:
+                kept = [
+                    (k.encode(), v.encode())
+                    for k, v in response.headers.items()
+                    if k.lower() in ("content-type", "content-disposition")
+                ]
+                await send({"type": "http.response.start", "status": 200, "headers": kept})
+                started = True
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+            if len(rows) < STREAM_PAGE_ROWS:
+                break
+            last = dict(zip(header, rows[-1], strict=False))
+            key_values = [last[k] for k in keys]
+            found = await db.execute(
+                f"SELECT [{column}] FROM [{table}] WHERE " + " AND ".join(f"[{k}] = ?" for k in keys), key_values
+            )
+            sort_value = found.rows[0][0] if found.rows else None
+            token = ",".join(
+                ["$null" if sort_value is None else tilde_encode(str(sort_value))]
+                + [tilde_encode(v) for v in key_values]
+            )
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def serve_file(self, scope, receive, send, served: Path):
         etag = file_etag(served).encode()

@@ -372,3 +372,23 @@ def test_shortened_cuts_at_a_word():
     assert long_text.shortened("short") is None
     cut = long_text.shortened("word " * 40)
     assert len(cut) <= long_text.SHOWN_CHARACTERS and cut.endswith("word")
+
+
+def test_a_sorted_whole_table_csv_streams_in_pages_in_sqlites_order(real_build, real_db):
+    # notes has long runs of ties and NULLs: the rows at each page boundary must be neither
+    # skipped nor repeated, and the order is SQLite's (sort column, then key).
+    from disclosures import site as site_module
+
+    messages = asgi_messages(site_module.in_process(real_build), FIGURES + ".csv", "_sort=notes&platform_id=google")
+    bodies = [m for m in messages[1:] if m["type"] == "http.response.body"]
+    assert messages[0]["status"] == 200 and len(bodies) > 5
+    whole = b"".join(m["body"] for m in bodies)
+    exported = [r["figure_id"] for r in csv.DictReader(io.StringIO(whole.decode("utf-8")))]
+    with sqlite3.connect(real_db) as conn:
+        expected = [
+            r[0]
+            for r in conn.execute(
+                "SELECT figure_id FROM figures WHERE platform_id = 'google' ORDER BY notes, figure_id"
+            )
+        ]
+    assert exported == expected
