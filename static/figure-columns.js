@@ -8,6 +8,14 @@ document.addEventListener("DOMContentLoaded", function () {
   var params = new URLSearchParams(window.location.search);
   if (!table || params.has("_col") || params.has("_nocol")) return;
   table.classList.add("compact-columns");
+  // The column the page is sorted by stays: it says the order, and its menu offers the sorts.
+  table.querySelectorAll("thead th").forEach(function (th) {
+    if (/[\u25bc\u25b2]$/.test(th.textContent.trim()) && th.classList[0]) {
+      table.querySelectorAll("." + th.classList[0]).forEach(function (cell) {
+        cell.classList.add("sort-column");
+      });
+    }
+  });
   var count = 0;
   table.querySelectorAll("thead th").forEach(function (th) {
     if (window.getComputedStyle(th).display === "none") count += 1;
