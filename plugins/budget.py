@@ -68,7 +68,8 @@ def overrun_answer(budget: float, shared: bool, cpu_s: float, wall_s: float) -> 
     if shared or cpu_s < BUSY_CPU_SHARE * wall_s:
         return 503, (
             f"The server is busy: this request could not be answered within its {budget:.1f} s budget "
-            f"while others were being answered. It is not your request's fault: retry in {RETRY_AFTER_S} s"
+            "while other requests or other work had the server. It is not your request's fault: "
+            f"retry in {RETRY_AFTER_S} s"
         )
     return 400, (
         f"This request is expensive in itself: alone on the server it needed more than its {budget:.1f} s "
