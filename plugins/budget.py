@@ -5,8 +5,16 @@ for ad-hoc SQL.
   it is given, repeats included. Repeats are dropped; more than ``MAX_FACETS`` distinct facets is
   a 400; ``_facet_size`` is at most ``MAX_FACET_SIZE``.
 - Budget: a request has ``sql_time_limit_ms`` + ``BUDGET_MARGIN_S`` to start its answer, however
-  many queries it runs. Past that it is answered 400 at once; a query still running in a thread
-  stops at its own time limit.
+  many queries it runs. Past that it is answered at once (a query still running in a thread
+  stops at its own time limit), and the answer says whose fault it was. When the server was
+  busy (other requests were being answered at the same time, or this process got less than
+  ``BUSY_CPU_SHARE`` of a CPU: other processes had it) it is 503 with ``Retry-After``: the
+  client did nothing wrong, and a page the site links to (``coverage_cells?platform_id=...``,
+  ``figures?_size=max``) was refused with 400 under load. Datasette's own "SQL query took too
+  long" (a 400) of such a request is the same 503 when the server was busy. Only a request that
+  ran alone and still overran is a 400, "expensive in itself"; ad-hoc SQL (``sql=``,
+  ``_where``) over its budget stays a 400, since the client wrote it. A page gets Datasette's
+  HTML error page, a ``.json`` the API's error shape, anything else plain text.
 - Ad-hoc SQL (``sql=``, ``_where``) runs at most ``num_sql_threads - 1`` at a time, so pages and
   canned queries always have a thread; a request that cannot get a place within its budget is
   answered 429 with ``Retry-After``.
@@ -22,9 +30,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
+from datasette.utils.asgi import Request
 
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date")
 MAX_FACETS = 5
@@ -40,6 +50,31 @@ ADMISSION_WAIT_S = 30
 # Paths that never wait for a turn: Datasette's own status pages (health checks, versions) and
 # files.
 UNQUEUED_PREFIXES = ("/-/", "/static/", "/downloads/")
+# A request that overran its budget while its process had less than this share of one CPU was
+# waiting for the CPU (the machine was busy), not running an expensive query.
+BUSY_CPU_SHARE = 0.5
+# Datasette's answer (page, JSON or plugins/client_errors.py's) to a query its time limit interrupted.
+INTERRUPTED = b"took too long"
+# Seconds a client is asked to wait after a 503.
+RETRY_AFTER_S = 2
+
+
+def overrun_answer(budget: float, shared: bool, cpu_s: float, wall_s: float) -> tuple[int, str]:
+    """(status, message) for a request that did not start its answer within ``budget`` seconds.
+
+    ``shared``: other requests were answered in this process while it ran; ``cpu_s``: CPU seconds
+    the process used meanwhile, over ``wall_s`` seconds. Busy is a 503, alone and slow a 400.
+    """
+    if shared or cpu_s < BUSY_CPU_SHARE * wall_s:
+        return 503, (
+            f"The server is busy: this request could not be answered within its {budget:.1f} s budget "
+            "while other requests or other work had the server. It is not your request's fault: "
+            f"retry in {RETRY_AFTER_S} s"
+        )
+    return 400, (
+        f"This request is expensive in itself: alone on the server it needed more than its {budget:.1f} s "
+        "budget of SQL time. Ask for less (fewer facets, a smaller page, a narrower query)"
+    )
 
 
 def facet_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str | None]:
@@ -60,23 +95,41 @@ def facet_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], 
 
 
 def is_streamed_csv(path: str, pairs: list[tuple[str, str]]) -> bool:
+    """A CSV of every row: ``_stream`` on, or a ``.csv`` without ``_size`` or ``_next`` (plugins/downloads.py)."""
     names = dict(pairs)
-    return (path.endswith(".csv") or names.get("_format") == "csv") and names.get("_stream") not in (
-        None,
-        "",
-        "0",
-        "off",
-    )
+    if not (path.endswith(".csv") or names.get("_format") == "csv"):
+        return False
+    if names.get("_stream") not in (None, "", "0", "off"):
+        return True
+    return path.endswith(".csv") and "_size" not in names and "_next" not in names and not is_ad_hoc(pairs)
 
 
 def is_ad_hoc(pairs: list[tuple[str, str]]) -> bool:
     return any(name in AD_HOC_PARAMETERS for name, _ in pairs)
 
 
-async def send_refusal(send, path: str, status: int, message: str, headers=()):
+async def error_page(datasette, scope, receive, status: int, message: str) -> bytes:
+    """Datasette's HTML error page for ``message``."""
+    await datasette.invoke_startup()  # done once; Datasette does it on its first request
+    title = {400: "Bad request", 503: "Server busy"}.get(status, "Error")
+    context = {"ok": False, "error": message, "status": status, "title": title}
+    # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
+    request = Request({"csrftoken": lambda: "", **scope}, receive)
+    return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
+
+
+def is_page(path: str) -> bool:
+    """A path a browser reads as a page: not JSON, CSV, a file or one of Datasette's status paths."""
+    last = path.rsplit("/", 1)[-1]
+    return "." not in last and not path.startswith(UNQUEUED_PREFIXES)
+
+
+async def send_refusal(send, path: str, status: int, message: str, headers=(), page: bytes | None = None):
     if path.endswith(".json"):
         body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
         content_type = b"application/json"
+    elif page is not None:
+        body, content_type = page, b"text/html; charset=utf-8"
     else:
         body = (message + "\n").encode("utf-8")
         content_type = b"text/plain; charset=utf-8"
@@ -100,6 +153,8 @@ async def send_refusal(send, path: str, status: int, message: str, headers=()):
 def asgi_wrapper(datasette):
     lanes: dict[str, asyncio.Semaphore] = {}
     turns: dict[str, asyncio.Semaphore] = {}
+    # Per event loop: the requests being answered now, by id.
+    answering: dict[str, dict[int, dict]] = {}
 
     def wrap(app):
         async def budgeted(scope, receive, send):
@@ -127,12 +182,10 @@ def asgi_wrapper(datasette):
                 try:
                     await asyncio.wait_for(turn.acquire(), timeout=ADMISSION_WAIT_S)
                 except TimeoutError:
+                    message = f"The server is busy; retry in {RETRY_AFTER_S} s"
+                    page = await error_page(datasette, scope, receive, 503, message) if is_page(path) else None
                     return await send_refusal(
-                        send,
-                        path,
-                        503,
-                        "The server is busy; retry in a second",
-                        headers=[(b"retry-after", b"1")],
+                        send, path, 503, message, headers=[(b"retry-after", str(RETRY_AFTER_S).encode())], page=page
                     )
             try:
                 return await answer(scope, receive, send, path, kept, loop, key)
@@ -142,10 +195,27 @@ def asgi_wrapper(datasette):
 
         async def answer(scope, receive, send, path, kept, loop, key):
             budget = datasette.setting("sql_time_limit_ms") / 1000 + BUDGET_MARGIN_S
-            deadline = loop.time() + budget
+            cpu_at = time.process_time()
+            # Whether another request was answered while this one ran: each marks the others.
+            running = answering.setdefault(key, {})
+            me = {"shared": bool(running)}
+            for other in running.values():
+                other["shared"] = True
+            running[id(me)] = me
+            try:
+                return await within_budget(scope, receive, send, path, kept, loop, key, budget, me, cpu_at)
+            finally:
+                running.pop(id(me), None)
 
+        def is_busy(me, cpu_at, started_at, loop) -> bool:
+            return overrun_answer(1, me["shared"], time.process_time() - cpu_at, loop.time() - started_at)[0] == 503
+
+        async def within_budget(scope, receive, send, path, kept, loop, key, budget, me, cpu_at):
+            started_at = loop.time()
+            deadline = started_at + budget
             lane = None
-            if is_ad_hoc(kept):
+            ad_hoc = is_ad_hoc(kept)
+            if ad_hoc:
                 if key not in lanes:
                     lanes[key] = asyncio.Semaphore(max(1, datasette.setting("num_sql_threads") - 1))
                 lane = lanes[key]
@@ -162,14 +232,33 @@ def asgi_wrapper(datasette):
             try:
                 started = False
                 refused = False
+                held_error = None
 
                 async def watched(message):
-                    nonlocal started
+                    # A 400 that is Datasette's "SQL query took too long" is held back: when the
+                    # server was busy, the query ran out of time waiting for a CPU, so it is a 503.
+                    nonlocal started, held_error
                     if refused:
                         return
                     if message["type"] == "http.response.start":
                         started = True
-                    await send(message)
+                        if message["status"] == 400:
+                            held_error = {"start": message, "chunks": []}
+                            return
+                        return await send(message)
+                    if held_error is None:
+                        return await send(message)
+                    held_error["chunks"].append(message.get("body", b""))
+                    if message.get("more_body"):
+                        return
+                    body = b"".join(held_error["chunks"])
+                    if INTERRUPTED in body and not ad_hoc and is_busy(me, cpu_at, started_at, loop):
+                        status, text = overrun_answer(budget, True, 0, 1)
+                        page = await error_page(datasette, scope, receive, status, text) if is_page(path) else None
+                        retry = [(b"retry-after", str(RETRY_AFTER_S).encode())]
+                        return await send_refusal(send, path, status, text, headers=retry, page=page)
+                    await send(held_error["start"])
+                    await send({"type": "http.response.body", "body": body})
 
                 task = asyncio.ensure_future(app(scope, receive, watched))
                 done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
@@ -179,13 +268,22 @@ def asgi_wrapper(datasette):
                     return await task  # already answering (a streamed CSV): let it finish
                 refused = True
                 task.cancel()
-                await send_refusal(
-                    send,
-                    path,
-                    400,
-                    f"This request needed more than its {budget:.1f} s budget of SQL time; "
-                    "ask for less (fewer facets, a smaller page, a narrower query)",
-                )
+                if ad_hoc:
+                    # The client wrote the SQL: its cost is the client's to reduce, busy or not.
+                    status, message = (
+                        400,
+                        (
+                            f"This request needed more than its {budget:.1f} s budget of SQL time; "
+                            "ask for less (a narrower query, fewer rows)"
+                        ),
+                    )
+                else:
+                    status, message = overrun_answer(
+                        budget, me["shared"], time.process_time() - cpu_at, loop.time() - started_at
+                    )
+                page = await error_page(datasette, scope, receive, status, message) if is_page(path) else None
+                retry = [(b"retry-after", str(RETRY_AFTER_S).encode())] if status == 503 else []
+                await send_refusal(send, path, status, message, headers=retry, page=page)
             finally:
                 if lane is not None:
                     lane.release()

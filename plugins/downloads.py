@@ -1,11 +1,15 @@
 """Downloads that are complete or say they are not: CSV, query JSON arrays, files, CORS, ETags.
 
-- A table's CSV is every row that matches its filters, streamed: ``_stream=on`` is implied, and
-  ``_size``/``_next`` (pages) do not apply to it. Datasette would otherwise send the first page
-  (100 rows, or 5,000 with ``_size=max``) under status 200.
-- A CSV that failed is not a 200: Datasette sends an empty body for a query error, and appends
-  the error text to a streamed CSV whose later page failed (time limit). Both become a 400 with
-  the message. Complete CSV rows end in CRLF, so a body that does not is a failed one.
+- A table's CSV asked for without ``_size`` or ``_next``, or with ``_stream=on``, is every row
+  that matches its filters, streamed as it is read (``STREAM_PAGE_ROWS`` rows a page): the first byte leaves
+  after the first page and memory holds one page, whatever the size of the table. With
+  ``_size`` or ``_next`` and no ``_stream`` it is that one page, as Datasette sends it.
+- A CSV that failed is not a 200: Datasette sends an empty body for a query error (a 400 with
+  the message here). A streamed CSV has sent its 200 before a later page can fail; Datasette
+  then appends the error text to the body (time limit, ``max_csv_mb``). That text is never
+  sent: the response is broken off (the client sees an incomplete transfer, never a short file
+  that looks whole) and the reason goes to the server's log. Complete CSV rows end in CRLF, so
+  a body that does not is a failed one.
 - A query's CSV, or its JSON as a bare array (``_shape=array``/``object``/``arrayfirst``), that
   hit ``max_returned_rows`` is a 413 (the default JSON shapes say ``"truncated": true``).
 - Every answer carries ``Access-Control-Allow-Origin: *`` (downloads, the feed, /-/serving.json
@@ -26,7 +30,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils import tilde_decode
+from datasette.utils import tilde_decode, tilde_encode
 
 DATABASE_FILE = re.compile(r"^/(?P<database>[^/]+)\.db$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/]+)\.(?P<format>csv|json)$")
@@ -34,6 +38,11 @@ NAMED_CSV = re.compile(r"^/(?P<database>[^/]+)/(?P<name>[^/]+?)\.(?P<format>csv|
 DOWNLOAD = re.compile(r"^/(?P<mount>downloads)/(?P<rest>.+)$")
 ARRAY_SHAPES = {"array", "object", "arrayfirst"}
 CSV_LIMIT = re.compile(r"CSV contains more than [0-9]+ bytes$")
+
+# Rows per page of a streamed CSV. Each page is one query under sql_time_limit_ms, and the time
+# counts the fetching of its rows: pages of 5,000 figures (quotes included) ran past the limit on
+# a loaded machine, pages of 1,000 take a fifth of that for a few more queries.
+STREAM_PAGE_ROWS = 1000
 
 _hashes: dict[tuple, str] = {}
 
@@ -123,6 +132,66 @@ async def send_whole(send, start, body: bytes):
     await send({"type": "http.response.body", "body": body})
 
 
+def wants_every_row(params: list[tuple[str, str]]) -> bool:
+    """Whether a table CSV request asks for every row: ``_stream`` on, or no ``_size`` and no ``_next``."""
+    given = dict(reversed(params))
+    if given.get("_stream") not in (None, "", "0", "off"):
+        return True
+    return "_size" not in given and "_next" not in given
+
+
+def error_text_of(body: bytes) -> str:
+    return body.decode("utf-8", "replace").strip()[-300:] or "a page failed"
+
+
+async def key_names(db, table: str) -> list[str]:
+    """The primary-key columns of ``table`` in key order, or ["rowid"] without one."""
+    result = await db.execute("SELECT name, pk FROM pragma_table_info(?) WHERE pk ORDER BY pk", [table])
+    return [r["name"] for r in result.rows] or ["rowid"]
+
+
+class IncompleteCSV(RuntimeError):
+    """A streamed CSV failed after its 200 was sent: the response is broken off, not finished."""
+
+
+async def stream_csv(app, scope, receive, send):
+    """Run a streamed table CSV, passing on whole rows as they come and holding back the rest.
+
+    Bytes after the last CRLF wait for the next chunk (a row may be split between chunks). A
+    stream that ends with bytes after its last CRLF ended with Datasette's error text: those
+    are not sent, the final message is not sent, and ``IncompleteCSV`` is raised after the app
+    returns, so the server breaks the connection off.
+    """
+    state = {"streaming": False, "tail": b"", "failure": None}
+
+    async def forward(message):
+        if message["type"] == "http.response.start":
+            state["streaming"] = message["status"] == 200
+            if state["streaming"]:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
+                message = {**message, "headers": headers}
+            return await send(message)
+        if not state["streaming"]:
+            return await send(message)
+        if state["failure"] is not None:
+            return None
+        data = state["tail"] + message.get("body", b"")
+        cut = data.rfind(b"\r\n") + 2 if b"\r\n" in data else 0
+        state["tail"] = data[cut:]
+        more = message.get("more_body", False)
+        if not more and state["tail"]:
+            state["failure"] = csv_failure(data) or "the CSV ended in the middle of a row"
+            if data[:cut]:
+                await send({"type": "http.response.body", "body": data[:cut], "more_body": True})
+            return None
+        if data[:cut] or not more:
+            await send({"type": "http.response.body", "body": data[:cut], "more_body": more})
+
+    await app(scope, receive, forward)
+    if state["failure"] is not None:
+        raise IncompleteCSV(f"{scope.get('path')}: streamed CSV broken off: {state['failure']}")
+
+
 class Downloads:
     def __init__(self, datasette, app):
         self.datasette = datasette
@@ -202,9 +271,14 @@ class Downloads:
         shape = dict(reversed(params)).get("_shape")
         if fmt == "json" and (what == "table" or shape not in ARRAY_SHAPES):
             return await self.app(scope, receive, cors_send)
-        if fmt == "csv" and what == "table":
-            params = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next")] + [("_stream", "on")]
+        if fmt == "csv" and what == "table" and wants_every_row(params):
+            given = dict(reversed(params))
+            if given.get("_sort") or given.get("_sort_desc"):
+                return await self.stream_sorted_csv(path, kind[1], params, cors_send)
+            params = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next")]
+            params += [("_stream", "on"), ("_size", str(STREAM_PAGE_ROWS))]
             scope = dict(scope, query_string=urlencode(params).encode("latin-1"))
+            return await stream_csv(self.app, scope, receive, cors_send)
         limit = self.datasette.setting("max_returned_rows")
 
         async def finish(start, body):
@@ -243,6 +317,63 @@ class Downloads:
             await send_whole(cors_send, start, body)
 
         await self.app(scope, receive, held(finish))
+
+    async def stream_sorted_csv(self, path: str, database: str, params: list[tuple[str, str]], send):
+        """Stream a table's CSV sorted by the client as pages of ``STREAM_PAGE_ROWS`` rows, one request each.
+
+        Datasette's own stream orders its first page by the sort column alone, so rows that tie at
+        the first page boundary were skipped or repeated (plugins/paging.py had sorted the whole
+        CSV in memory instead). Each page here is a CSV page, which plugins/paging.py orders like
+        every later one (sort column, then key); the next page starts after the last row's sort
+        value and key, read from the database by the key. A page that fails after the 200 was
+        sent breaks the stream off (``IncompleteCSV``).
+        """
+        db = self.datasette.databases[database]
+        table = tilde_decode(NAMED_CSV.match(path)["name"])
+        given = dict(reversed(params))
+        column = given.get("_sort") or given.get("_sort_desc")
+        keys = await key_names(db, table)
+        base = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next", "_header")]
+        base.append(("_size", str(STREAM_PAGE_ROWS)))
+        header, token, started = None, None, False
+        while True:
+            query = base + ([("_next", token), ("_header", "off")] if token else [])
+            response = await self.datasette.client.get(path + "?" + urlencode(query))
+            body = response.content
+            if response.status_code != 200 or csv_failure(body) is not None:
+                if not started:
+                    start = {
+                        "type": "http.response.start",
+                        "status": response.status_code if response.status_code != 200 else 400,
+                        "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
+                    }
+                    return await send_whole(send, start, body)
+                raise IncompleteCSV(f"{path}: streamed CSV broken off: {error_text_of(body)}")
+            rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+            if header is None:
+                header, rows = rows[0], rows[1:]
+            if not started:
+                kept = [
+                    (k.encode(), v.encode())
+                    for k, v in response.headers.items()
+                    if k.lower() in ("content-type", "content-disposition")
+                ]
+                await send({"type": "http.response.start", "status": 200, "headers": kept})
+                started = True
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+            if len(rows) < STREAM_PAGE_ROWS:
+                break
+            last = dict(zip(header, rows[-1], strict=False))
+            key_values = [last[k] for k in keys]
+            found = await db.execute(
+                f"SELECT [{column}] FROM [{table}] WHERE " + " AND ".join(f"[{k}] = ?" for k in keys), key_values
+            )
+            sort_value = found.rows[0][0] if found.rows else None
+            token = ",".join(
+                ["$null" if sort_value is None else tilde_encode(str(sort_value))]
+                + [tilde_encode(v) for v in key_values]
+            )
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def serve_file(self, scope, receive, send, served: Path):
         etag = file_etag(served).encode()

@@ -155,6 +155,8 @@ def asgi_wrapper(datasette):
                     return
                 status = start["status"]
                 body = error_body(status, error_text(b"".join(chunks)))
+                # Retry-After (a 503 or 429) is part of the answer, whoever made it.
+                kept = [(k, v) for k, v in start.get("headers", []) if k.lower() == b"retry-after"]
                 await send(
                     {
                         "type": "http.response.start",
@@ -163,6 +165,7 @@ def asgi_wrapper(datasette):
                             (b"content-type", b"application/json; charset=utf-8"),
                             (b"access-control-allow-origin", b"*"),
                             (b"content-length", str(len(body)).encode()),
+                            *kept,
                         ],
                     }
                 )

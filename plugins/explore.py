@@ -138,32 +138,17 @@ def shown_value(value, unit: str) -> str:
 
 
 def compare_flags(cells: list[dict]) -> list[dict]:
-    """Flag each compared figure of one metric and request type against the others in its row.
+    """Flag each compared figure of one metric and request type that needs attention in its row.
 
     ``cells``: dicts with platform_name, period_start, period_end, unit. Returns the same dicts with
-    ``flags``: a list of {"kind", "text", "detail"}, where kind is "period" (a period different
-    from another platform's), "stale" (ends more than STALE_AFTER_DAYS before the newest figure in
-    the row) or "unit" (a fraction shown as a percentage).
+    ``flags``: a list of {"kind", "text", "detail"}, where kind is "stale" (ends more than
+    STALE_AFTER_DAYS before the newest figure in the row) or "unit" (a fraction shown as a
+    percentage). Periods that differ are said once for the row (``period_note``): on most rows
+    they do, and a flag on every figure buried the ones that need attention.
     """
     newest = max((c["period_end"] for c in cells), default=None)
     for cell in cells:
         flags = []
-        period = (cell["period_start"], cell["period_end"])
-        others = sorted(
-            {
-                f"{o['platform_name']}: {period_name(o['period_start'], o['period_end'])}"
-                for o in cells
-                if (o["period_start"], o["period_end"]) != period
-            }
-        )
-        if others:
-            flags.append(
-                {
-                    "kind": "period",
-                    "text": f"different period from {len(others)} other figure{'s' if len(others) != 1 else ''} here",
-                    "detail": "; ".join(others),
-                }
-            )
         age = (date.fromisoformat(newest) - date.fromisoformat(cell["period_end"])).days
         if age > STALE_AFTER_DAYS:
             flags.append(
@@ -175,6 +160,25 @@ def compare_flags(cells: list[dict]) -> list[dict]:
             )
         cell["flags"] = flags
     return cells
+
+
+def period_note(cells: list[dict]) -> dict | None:
+    """{"text", "detail"} saying once that a row's figures cover different periods, or None when they agree.
+
+    ``cells``: dicts with platform_name, period_start, period_end. ``detail`` lists each period
+    (oldest first) with the platforms that have it.
+    """
+    periods: dict[tuple[str, str], list[str]] = {}
+    for c in cells:
+        names = periods.setdefault((c["period_start"], c["period_end"]), [])
+        if c["platform_name"] not in names:
+            names.append(c["platform_name"])
+    if len(periods) < 2:
+        return None
+    detail = "; ".join(
+        f"{period_name(start, end)}: {', '.join(sorted(names))}" for (start, end), names in sorted(periods.items())
+    )
+    return {"text": f"These figures cover {len(periods)} different periods: compare with care", "detail": detail}
 
 
 def chart_query(platform: str, jurisdictions: list[str], request_type: str, metrics: list[str]) -> list[tuple]:
@@ -378,6 +382,14 @@ async def bad_request(datasette, request, message: str) -> Response:
     )
 
 
+def choice_problem(parameter: str, given: list[str], allowed: list[str]) -> str | None:
+    """Why some of ``given`` are not among ``allowed``, the values ``parameter`` may take, or None."""
+    unknown = [value for value in given if value not in allowed]
+    if not unknown:
+        return None
+    return f"{parameter}={','.join(unknown)}: no such {parameter}; {parameter} is one of: {', '.join(allowed)}"
+
+
 async def freshness(db) -> dict[str, dict]:
     """platform_freshness rows by platform_id, once the build writes that table; else empty."""
     if not await has_table(db, "platform_freshness"):
@@ -576,6 +588,11 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
     )
 
 
+async def vocabulary(db, table: str, key: str) -> list[str]:
+    """Every ``key`` of a vocabulary table (platforms, jurisdictions, metrics, request_types), sorted."""
+    return [r[key] for r in await rows(db, f"SELECT {key} FROM {table} ORDER BY {key}")]
+
+
 async def chart_page(datasette, request):
     """/chart?platform=&jurisdiction=&request_type=&metric= (jurisdiction and metric may repeat)."""
     db = datasette.get_database(database_name(datasette))
@@ -585,7 +602,10 @@ async def chart_page(datasette, request):
     metrics = [m for m in args.getlist("metric") if m]
     known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     if not known:
-        return await bad_request(datasette, request, f"No platform {platform!r}: pick one from the list")
+        platforms = await vocabulary(db, "platforms", "platform_id")
+        return await bad_request(
+            datasette, request, f"No platform {platform!r}: platform is one of: {', '.join(platforms)}"
+        )
     options = await rows(
         db,
         """SELECT DISTINCT s.request_type_id, r.label AS request_type, s.metric_id, m.label AS metric, m.unit
@@ -597,6 +617,19 @@ async def chart_page(datasette, request):
     counts: dict[str, int] = {}
     for o in options:
         counts[o["request_type_id"]] = counts.get(o["request_type_id"], 0) + 1
+    # Values the vocabulary does not have are a 400; known ones that this platform lacks keep the
+    # page's own message (the form keeps a country when the platform changes).
+    problem = (
+        choice_problem("jurisdiction", jurisdictions, await vocabulary(db, "jurisdictions", "jurisdiction_id"))
+        or choice_problem(
+            "request_type",
+            [args["request_type"]] if args.get("request_type") else [],
+            await vocabulary(db, "request_types", "request_type_id"),
+        )
+        or choice_problem("metric", metrics, await vocabulary(db, "metrics", "metric_id"))
+    )
+    if problem:
+        return await bad_request(datasette, request, problem)
     request_type = args.get("request_type") or headline_request_type(counts)
     if not metrics:
         metrics = [o["metric_id"] for o in options if o["request_type_id"] == request_type][:1]
@@ -661,6 +694,9 @@ async def compare_page(datasette, request):
         [jurisdiction_id],
     )
     chosen = [p for p in request.args.getlist("platform") if p] or [p["platform_id"] for p in available]
+    problem = choice_problem("platform", chosen, await vocabulary(db, "platforms", "platform_id"))
+    if problem:
+        return await bad_request(datasette, request, problem)
     newest_sql = (await datasette.get_canned_query(database_name(datasette), "country_newest", None))["sql"]
     figures = [
         f
@@ -684,6 +720,7 @@ async def compare_page(datasette, request):
         group["cells"].append(f)
     for group in groups.values():
         compare_flags(group["cells"])
+        group["period_note"] = period_note(group["cells"])
         for cell in group["cells"]:
             info = fresh.get(cell["platform_id"])
             if info and info.get("published_up_to") and info["published_up_to"] > cell["period_end"]:

@@ -162,8 +162,9 @@ def requested_facets(datasette, database: str, table: str, params: dict) -> list
 
 
 def _is_csv(scope) -> bool:
-    path = scope.get("path", "")
-    return path.endswith(".csv") or b"_format=csv" in scope.get("query_string", b"")
+    # A .csv path is plugins/downloads.py's: it streams a table's CSV (holding it here would
+    # delay the first byte until the last) and turns max_csv_mb into a 413 or a broken-off stream.
+    return b"_format=csv" in scope.get("query_string", b"") and not scope.get("path", "").endswith(".csv")
 
 
 @hookimpl

@@ -15,15 +15,12 @@ column, ``_sort`` and ``_sort_desc`` together. Hiding the column a table is sort
 (``_nocol``, or a ``_col`` list without it) keeps that column, since the next page's link is
 made from it.
 
-A table's CSV has no pages (the downloads plugin streams every row): when it is sorted, the
-rows are streamed in the table's own order and sorted here, as SQLite orders them (NULL,
-then numbers, then text; descending reverses that).
+A table's CSV of one page (``_size`` or ``_next``) is paged like the JSON. A CSV of every row
+that is sorted by the client is streamed by plugins/downloads.py as a series of such pages.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from urllib.parse import parse_qsl, urlencode
@@ -39,6 +36,14 @@ SMALLEST_NUMBER = "-9223372036854775808"
 # text begins with the last code point.
 LARGEST_TEXT = "\U0010ffff"
 NUMERIC_TYPES = ("INT", "REAL", "FLOA", "DOUB", "NUM", "DEC")
+
+
+def wants_every_row(params: list[tuple[str, str]]) -> bool:
+    """Whether a table CSV asks for every row (plugins/downloads.py streams it) rather than one page."""
+    given = dict(reversed(params))
+    if given.get("_stream") not in (None, "", "0", "off"):
+        return True
+    return "_size" not in given and "_next" not in given
 
 
 def is_numeric(declared_type: str | None) -> bool:
@@ -58,37 +63,6 @@ def start_token(descending: bool, key_types: list[str | None]) -> str:
     keys = [SMALLEST_NUMBER if is_numeric(t) else "" for t in key_types]
     prefix = tilde_encode(LARGEST_TEXT) if descending else "$null"
     return ",".join([prefix, *(tilde_encode(k) for k in keys)])
-
-
-def sort_key(numeric: bool):
-    """SQLite's order for one CSV cell: NULL (empty), then numbers, then text."""
-
-    def key(value: str):
-        if value == "":
-            return (0, 0)
-        if numeric:
-            try:
-                return (1, float(value))
-            except ValueError:
-                pass
-        return (2, value)
-
-    return key
-
-
-def sort_csv(body: bytes, column: str, descending: bool, numeric: bool) -> bytes:
-    """The CSV ``body`` (Datasette's, CRLF rows) with its rows sorted by ``column``, stably."""
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
-    if not rows or column not in rows[0]:
-        return body
-    index = rows[0].index(column)
-    key = sort_key(numeric)
-    ordered = sorted(rows[1:], key=lambda row: key(row[index] if index < len(row) else ""), reverse=descending)
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(rows[0])
-    writer.writerows(ordered)
-    return out.getvalue().encode("utf-8")
 
 
 def is_parenthesized(sql: str) -> bool:
@@ -180,7 +154,7 @@ async def _send_error(send, path: str, status: int, message: str):
 
 
 async def plan(datasette, path: str, query_string: str) -> dict | None:
-    """What to change in a table request: {"params", "error", "csv_sort"}, or None to leave it."""
+    """What to change in a table request: {"params"} or {"error"}, or None to leave it."""
     match = TABLE_PATH.match(path)
     if not match or match["database"] not in datasette.databases:
         return None
@@ -212,7 +186,7 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
         sort, sort_desc = metadata.get("sort"), metadata.get("sort_desc")
     column = sort or sort_desc
     if not column or is_view:
-        return {"params": params, "csv_sort": None} if wrapped else None
+        return {"params": params} if wrapped else None
 
     changed = wrapped
     # The next page's link is made from the sort column's value: keep it in the answer.
@@ -224,13 +198,8 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
         params.append(("_col", column))
         changed = True
 
-    csv_sort = None
-    if match["format"] == "csv":
-        if given.get("_sort") or given.get("_sort_desc"):
-            params = [(k, v) for k, v in params if k not in ("_sort", "_sort_desc")]
-            numeric = column == "rowid" or is_numeric((columns.get(column) or {}).get("type"))
-            csv_sort = (column, bool(sort_desc), numeric)
-            changed = True
+    if match["format"] == "csv" and wants_every_row(params):
+        pass  # plugins/downloads.py streams it page by page, each page a request paged here
     elif "_next" not in given and not (columns.get(column) or {}).get("unique"):
         # A column without ties orders the first page like the later ones already.
         key_types = [c["type"] for c in keys] if keys else ["INTEGER"]
@@ -238,7 +207,7 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
         changed = True
     if not changed:
         return None
-    return {"params": params, "csv_sort": csv_sort}
+    return {"params": params}
 
 
 @hookimpl
@@ -254,28 +223,7 @@ def asgi_wrapper(datasette):
             if "error" in changes:
                 return await _send_error(send, path, 400, changes["error"])
             scope = dict(scope, query_string=urlencode(changes["params"]).encode("latin-1"))
-            if not changes["csv_sort"]:
-                return await app(scope, receive, send)
-            column, descending, numeric = changes["csv_sort"]
-            start, chunks = None, []
-
-            async def hold(message):
-                nonlocal start
-                if message["type"] == "http.response.start":
-                    start = message
-                    return
-                chunks.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                body = b"".join(chunks)
-                if start["status"] == 200 and body.endswith(b"\r\n"):
-                    body = sort_csv(body, column, descending, numeric)
-                headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-                headers.append((b"content-length", str(len(body)).encode()))
-                await send({**start, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-
-            await app(scope, receive, hold)
+            return await app(scope, receive, send)
 
         return paging
 

@@ -75,11 +75,12 @@ def test_compare_flags_a_period_mismatch_staleness_and_a_fraction():
         {"platform_name": "C", "period_start": "2022-07-01", "period_end": "2022-12-31", "unit": "fraction"},
     ]
     flagged = {c["platform_name"]: {f["kind"]: f for f in c["flags"]} for c in explore.compare_flags(cells)}
-    assert set(flagged["A"]) == {"period"} and flagged["A"]["period"]["detail"] == "C: H2 2022"
-    assert set(flagged["C"]) == {"period", "stale", "unit"}
-    assert flagged["C"]["period"]["detail"] == "A: H1 2024; B: H1 2024"
+    # A different period is said once for the row, not flagged on every figure.
+    assert set(flagged["A"]) == set() and set(flagged["C"]) == {"stale", "unit"}
+    note = explore.period_note(cells)
+    assert note["detail"] == "H2 2022: C; H1 2024: A, B" and "2 different periods" in note["text"]
     same = explore.compare_flags([dict(cells[0]), dict(cells[1])])
-    assert [c["flags"] for c in same] == [[], []]
+    assert [c["flags"] for c in same] == [[], []] and explore.period_note(same) is None
 
 
 def test_fractions_are_shown_as_percentages_and_counts_with_separators():
@@ -258,9 +259,9 @@ def test_comparison_flags_a_known_period_mismatch(site):
     text = section.group(1)
     assert "Google" in text and "Meta" in text
     # Google's newest all-requests figure (Jan–Jun 2017) against Meta's Jul–Dec 2022 and the 2022
-    # year the build derives from Meta's halves: each of the three rows is flagged.
-    assert text.count("flag-period") == 3
-    assert "H1 2017" in text and "H2 2022" in text
+    # year the build derives from Meta's halves: the row says once that its periods differ.
+    assert text.count("period-note") == 1 and "3 different periods" in text
+    assert "H1 2017: Google" in text and "H2 2022" in text
     assert "flag-stale" in text
 
 

@@ -1,0 +1,107 @@
+"""Parameters that name a table or a column are checked against the schema before Datasette uses them.
+
+Datasette 0.65 puts these names into its own SQL and code paths, and answered some with a 500:
+
+- ``_through={"table": ..., "column": ..., "value": ...}``: the table must exist and have a
+  foreign key to the table asked for (``{"table": "x", ...}`` was a 500 "Invalid _through"), and
+  its column must exist (an unknown one was an SQL error);
+- ``_facet``, ``_facet_array``, ``_facet_date``: a column of the table, or the JSON form
+  ``{"column": ...}`` (``{"x": 1}`` was a 500, a KeyError on ``simple``).
+
+Each is a 400 whose message names the parameter and what it may be; errors.py gives a ``.json``
+request the API's error shape and a page Datasette's error page. plugins/errors.py already
+checks that ``_through`` is a JSON object with the three keys.
+"""
+
+from __future__ import annotations
+
+import json
+
+from datasette import hookimpl
+from datasette.utils.asgi import BadRequest
+
+FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date")
+
+# (database, table) -> (columns, {table: its columns} of the tables with a foreign key to it),
+# for immutable databases, whose schema cannot change.
+_schemas: dict[tuple[str, str], tuple[set[str], dict[str, set[str]]]] = {}
+
+
+def through_problem(value: str, table: str, referencing: dict[str, set[str]]) -> str | None:
+    """Why a ``_through`` JSON value names no table with a foreign key to ``table``, or no column of it."""
+    try:
+        through = json.loads(value)
+    except ValueError:
+        return None  # errors.py's message: not the JSON object Datasette expects
+    if not isinstance(through, dict):
+        return None
+    other, column = through.get("table"), through.get("column")
+    allowed = ", ".join(sorted(referencing)) or "none"
+    if not isinstance(other, str) or other not in referencing:
+        return f"_through: table {other!r} has no foreign key to {table}; the tables that do are: {allowed}"
+    if not isinstance(column, str) or column not in referencing[other]:
+        return f"_through: {other} has no column {column!r}; its columns are: {', '.join(sorted(referencing[other]))}"
+    if not isinstance(through.get("value"), (str, int, float)):
+        return '_through: "value" must be a string or a number'
+    return None
+
+
+def facet_problem(name: str, value: str, columns: set[str]) -> str | None:
+    """Why a facet parameter names no column of the table, or None."""
+    if value.startswith("{"):
+        try:
+            config = json.loads(value)
+        except ValueError as error:
+            return f'{name}: {value!r} is not JSON ({error}); write {name}=column or {name}={{"column": "column"}}'
+        # Datasette reads "column", then "simple" (its own form for name-only facets).
+        column = (config.get("column") or config.get("simple")) if isinstance(config, dict) else None
+        if not isinstance(column, str):
+            return f'{name}: the JSON form is {{"column": "column name"}}'
+    else:
+        column = value
+    if column not in columns:
+        return f"{name}={column}: the table has no such column; its columns are: {', '.join(sorted(columns))}"
+    return None
+
+
+async def schema(db, table: str) -> tuple[set[str], dict[str, set[str]]]:
+    key = (db.name, table)
+    if key in _schemas:
+        return _schemas[key]
+    columns = set(await db.table_columns(table))
+    result = await db.execute(
+        """SELECT m.name AS referencing, c.name AS column_name FROM sqlite_master m
+           JOIN pragma_foreign_key_list(m.name) f ON f."table" = ?
+           JOIN pragma_table_info(m.name) c WHERE m.type = 'table'""",
+        [table],
+    )
+    referencing: dict[str, set[str]] = {}
+    for row in result.rows:
+        referencing.setdefault(row["referencing"], set()).add(row["column_name"])
+    found = (columns, referencing)
+    if not db.is_mutable:
+        _schemas[key] = found
+    return found
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    names = ("_through", *FACET_PARAMETERS)
+    if not any(name in request.args for name in names):
+        return None
+
+    async def inner():
+        db = datasette.get_database(database)
+        columns, referencing = await schema(db, table)
+        for value in request.args.getlist("_through"):
+            problem = through_problem(value, table, referencing)
+            if problem:
+                raise BadRequest(problem)
+        for name in FACET_PARAMETERS:
+            for value in request.args.getlist(name):
+                problem = facet_problem(name, value, columns)
+                if problem:
+                    raise BadRequest(problem)
+        return None
+
+    return inner

@@ -1,0 +1,165 @@
+"""Paths that answered the wrong thing: each now names what exists.
+
+- ``/figure/<id>.json``: the figure page has no JSON of its own (a figure's row is
+  ``/<database>/figures/<id>.json``). A known id redirects there (302); an unknown one is a 404
+  in the API's error shape that says so. It was a 404 whose error text was the flattened HTML
+  of the page.
+- A row path with more key parts than the table's primary key (``figures/<id>,x.json``) is a
+  404: Datasette 0.65 read the first part and answered ``<id>`` under 200.
+- ``/downloads`` and ``/downloads/`` list the release files the site serves (the latest
+  release first), from the ``release_files`` table; Datasette's static mount redirected
+  ``/downloads/`` to ``/downloads``, a 404.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import Request, Response
+
+PLUGIN = "platform-disclosures"
+FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]+)\.json$")
+ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
+
+# (database, table) -> number of primary-key columns (rowid: 1), for immutable databases.
+_key_sizes: dict[tuple[str, str], int | None] = {}
+
+
+def key_parts_problem(row: str, key_size: int, table: str, keys: list[str]) -> str | None:
+    """Why a row path's comma-separated parts are not one value per key column, or None."""
+    parts = row.split(",")
+    if len(parts) == key_size:
+        return None
+    return (
+        f"No row {tilde_decode(row)!r} in {table}: its key has {key_size} part{'s' if key_size != 1 else ''} "
+        f"({', '.join(keys)}), the path has {len(parts)}. A comma inside a value is written ~2C"
+    )
+
+
+async def key_columns(db, table: str) -> list[str] | None:
+    """The primary-key columns of a table (["rowid"] without one), or None for no table."""
+    key = (db.name, table)
+    if key in _key_sizes:
+        return _key_sizes[key]
+    result = await db.execute(
+        """SELECT p.name, p.pk FROM sqlite_master m LEFT JOIN pragma_table_info(m.name) p
+           WHERE m.name = ? AND m.type = 'table' ORDER BY p.pk""",
+        [table],
+    )
+    found = list(result.rows)
+    keys = ([r["name"] for r in found if r["pk"]] or ["rowid"]) if found else None
+    if not db.is_mutable:
+        _key_sizes[key] = keys
+    return keys
+
+
+def json_error(status: int, message: str, headers=()) -> tuple[dict, bytes]:
+    body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
+    return {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json; charset=utf-8"),
+            (b"access-control-allow-origin", b"*"),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+    }, body
+
+
+async def answer(send, start: dict, body: bytes):
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
+
+
+async def html_error(datasette, scope, receive, status: int, message: str) -> tuple[dict, bytes]:
+    await datasette.invoke_startup()  # done once; Datasette does it on its first request
+    title = "Not found" if status == 404 else "Error"
+    context = {"ok": False, "error": message, "status": status, "title": title}
+    # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
+    request = Request({"csrftoken": lambda: "", **scope}, receive)
+    body = (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+    }
+    return start, body
+
+
+def database_name(datasette) -> str | None:
+    return (datasette.plugin_config(PLUGIN) or {}).get("database")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def strict(scope, receive, send):
+            if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+                return await app(scope, receive, send)
+            path = scope.get("path", "")
+            figure = FIGURE_JSON.match(path)
+            name = database_name(datasette)
+            if figure and name in datasette.databases:
+                figure_id = figure["figure_id"]
+                db = datasette.databases[name]
+                found = await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [figure_id])
+                row_json = datasette.urls.row(name, "figures", tilde_encode(figure_id)) + ".json"
+                if found.rows:
+                    start = {
+                        "type": "http.response.start",
+                        "status": 302,
+                        "headers": [(b"location", row_json.encode()), (b"access-control-allow-origin", b"*")],
+                    }
+                    return await answer(send, start, b"")
+                # No angle brackets: plugins/errors.py reads them as markup.
+                message = (
+                    f"No figure {figure_id!r}. The JSON of a figure is "
+                    f"{datasette.urls.table(name, 'figures')}/FIGURE_ID.json (the id in its page's address); "
+                    f"the ids are in {datasette.urls.table(name, 'figures')}.json"
+                )
+                return await answer(send, *json_error(404, message))
+            row = ROW_PATH.match(path)
+            if row and row["database"] in datasette.databases and "," in row["row"]:
+                table = tilde_decode(row["table"])
+                keys = await key_columns(datasette.databases[row["database"]], table)
+                problem = keys and key_parts_problem(row["row"], len(keys), table, keys)
+                if problem:
+                    if row["format"] == "json":
+                        return await answer(send, *json_error(404, problem))
+                    return await answer(send, *await html_error(datasette, scope, receive, 404, problem))
+            return await app(scope, receive, send)
+
+        return strict
+
+    return wrap
+
+
+async def downloads_index(datasette, request):
+    name = database_name(datasette)
+    folder = next((Path(f) for mount, f in datasette.static_mounts if mount == "downloads"), None)
+    releases = []
+    if name in datasette.databases:
+        db = datasette.databases[name]
+        found = await db.execute(
+            """SELECT r.version, r.date, f.path FROM releases r JOIN release_files f USING (version)
+               ORDER BY r.date DESC, r.version DESC, f.path"""
+        )
+        for version, date, file in found.rows:
+            if not releases or releases[-1]["version"] != version:
+                releases.append({"version": version, "date": date, "files": []})
+            served = folder is not None and (folder / version / file).is_file()
+            releases[-1]["files"].append(
+                {"path": file, "url": datasette.urls.path(f"downloads/{version}/{file}") if served else None}
+            )
+    context = {"releases": releases, "mounted": folder is not None}
+    return Response.html(await datasette.render_template("downloads.html", context, request=request))
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/downloads/?$", downloads_index)]

@@ -1,0 +1,55 @@
+"""Layer (c), in Chromium: the figures table at 1280 px and its long text, after the newcomer's test.
+
+Before: 26 columns 4,226 px wide at a 1280 px window (5,578 px here), rows up to 800 px tall (whole
+quotes). After: about 1,420 px (ten columns, the sorted one included), rows about 200 px.
+"""
+
+import pytest
+
+from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
+
+pytestmark = pytest.mark.browser
+
+MEASURE = """() => {
+  const table = document.querySelector('table.rows-and-columns');
+  const rows = [...table.querySelectorAll('tbody tr')].map(r => r.getBoundingClientRect().height);
+  const shown = [...table.querySelectorAll('thead th')].filter(th => getComputedStyle(th).display !== 'none');
+  return {width: table.getBoundingClientRect().width, tallest: Math.max(...rows),
+          shown: shown.map(th => th.dataset.column), all: table.querySelectorAll('thead th').length};
+}"""
+
+
+def test_the_figures_table_is_readable_at_1280_px(page):  # noqa: F811
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/disclosures/figures")
+    measured = page.evaluate(MEASURE)
+    assert measured["width"] <= 1450, measured  # 5,578 px before; the sorted column stays
+    assert measured["tallest"] <= 260, measured
+    # The columns a reader needs are there; the others are one click away.
+    for column in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id", "value", "source_id", "quote"):
+        assert column in measured["shown"], measured["shown"]
+    assert "period_start" not in measured["shown"] and "derivation" not in measured["shown"]
+    assert "recency_rank" in measured["shown"]  # the column the page is sorted by stays
+    page.get_by_role("button", name="Show all columns").click()
+    measured = page.evaluate(MEASURE)
+    assert len(measured["shown"]) == measured["all"] == 26
+    page.get_by_role("button", name="Show fewer columns").click()
+    assert "period_start" not in page.evaluate(MEASURE)["shown"]
+
+
+def test_a_long_quote_is_cut_short_with_a_link_to_the_whole_text(page):  # noqa: F811
+    page.goto("/disclosures/figures?platform_id=telegram&_size=20")
+    more = page.locator("td.col-quote a.more").first
+    assert more.inner_text() == "whole text"
+    cell = page.locator("td.col-quote").first.inner_text()
+    assert len(cell) <= 80 + len("… whole text") + 2
+    more.click()
+    page.wait_for_url("**/figure/telegram-*")
+    assert page.locator("h1").count() == 1
+
+
+def test_a_url_that_chooses_its_columns_is_left_as_it_is(page):  # noqa: F811
+    page.goto("/disclosures/figures?_nocol=quote&_size=5")
+    measured = page.evaluate(MEASURE)
+    assert "period_start" in measured["shown"] and "quote" not in measured["shown"]
+    assert page.get_by_role("button", name="Show all columns").count() == 0

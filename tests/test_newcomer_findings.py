@@ -1,0 +1,408 @@
+"""Layer (c): the findings of a newcomer's break-test of the site, through Datasette's client.
+
+Each test names the finding it pins: a 5xx that was the client's fault, answers that ignored
+parameters, errors in the wrong shape, and pages that said something untrue.
+"""
+
+import asyncio
+import csv
+import io
+import json
+import re
+import sqlite3
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.conftest import plugin
+
+FIGURES = "/disclosures/figures"
+
+
+def assert_error_shape(response, status):
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"ok", "status", "error"} and body["ok"] is False and body["status"] == status
+    assert body["error"] and "<" not in body["error"]
+    return body["error"]
+
+
+# 1. Parameters that name tables and columns ---------------------------------------------------
+
+
+def through(table, column="y", value="z"):
+    return json.dumps({"table": table, "column": column, "value": value})
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ({"_through": through("x")}, "table 'x' has no foreign key to figures"),
+        ({"_through": through("sources", "source_id")}, "table 'sources' has no foreign key to figures"),
+        ({"_through": through("disagreements", "nope")}, "disagreements has no column 'nope'"),
+        ({"_facet": '{"x": 1}'}, '"column"'),
+        ({"_facet": "nope"}, "_facet=nope: the table has no such column"),
+        ({"_facet_array": "nope"}, "_facet_array=nope"),
+        ({"_facet_date": "{oops"}, "is not JSON"),
+    ],
+)
+def test_a_parameter_naming_no_table_or_column_is_a_400(site, query, expected):
+    message = assert_error_shape(site.get(FIGURES + ".json?" + urlencode(query)), 400)
+    assert expected in message
+    page = site.get(FIGURES + "?" + urlencode(query))
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+
+
+def test_the_through_message_lists_the_tables_that_can_be_used(site):
+    message = assert_error_shape(site.get(FIGURES + ".json?" + urlencode({"_through": through("x")})), 400)
+    assert "disagreements" in message and "series_members" in message
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"_through": through("disagreements", "source_id", "nosuchsource")},
+        {"_facet": '{"column": "platform_id"}'},
+        {"_facet": '{"simple": "platform_id"}'},
+        {"_facet_date": "period_start"},
+    ],
+)
+def test_parameters_naming_real_tables_and_columns_still_work(site, query):
+    assert site.get(FIGURES + ".json?" + urlencode({**query, "_size": 1})).status_code == 200
+
+
+def test_a_through_value_that_is_not_a_string_or_number_is_a_400():
+    named = plugin("named_parameters")
+    problem = named.through_problem(json.dumps({"table": "t", "column": "c", "value": [1]}), "f", {"t": {"c"}})
+    assert problem and "value" in problem
+    assert named.through_problem(json.dumps({"table": "t", "column": "c", "value": 1}), "f", {"t": {"c"}}) is None
+
+
+# 2. CSV: pages honour _size, the whole table streams ------------------------------------------
+
+
+def csv_rows(response):
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+@pytest.mark.parametrize("query,expected", [("_size=10", 10), ("_size=max", 5000), ("_size=3&_sort=value", 3)])
+def test_a_table_csv_with_size_is_that_page(site, query, expected):
+    response = site.get(FIGURES + ".csv?" + query)
+    assert response.status_code == 200
+    assert len(csv_rows(response)) == expected
+
+
+def test_the_next_page_of_a_csv_follows_the_json_cursor(site):
+    page = site.get(FIGURES + ".json?_size=5&_shape=objects").json()
+    following = site.get(FIGURES + ".json?_size=5&_shape=objects&_next=" + page["next"]).json()
+    exported = csv_rows(site.get(FIGURES + ".csv?_size=5&_next=" + page["next"]))
+    assert [r["figure_id"] for r in exported] == [r["figure_id"] for r in following["rows"]]
+
+
+def asgi_messages(datasette, path, query):
+    """Every ASGI message the site sends for one GET, in order."""
+    messages = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+    }
+    site_loop = asyncio.new_event_loop()
+    try:
+        site_loop.run_until_complete(datasette.app()(scope, receive, send))
+    finally:
+        site_loop.close()
+    return messages
+
+
+@pytest.mark.parametrize("query", ["", "_stream=on", "_labels=on"])
+def test_the_whole_table_csv_is_streamed_in_pages_not_held_back(real_build, real_db, query):
+    from disclosures import site as site_module
+
+    messages = asgi_messages(site_module.in_process(real_build), FIGURES + ".csv", query)
+    start, bodies = messages[0], [m for m in messages[1:] if m["type"] == "http.response.body"]
+    assert start["status"] == 200
+    assert b"content-length" not in {k.lower() for k, _ in start["headers"]}
+    # Sent as it is read: many messages of whole rows, none the whole file, the last one final.
+    assert len(bodies) > 20
+    assert all(m.get("more_body") for m in bodies[:-1]) and not bodies[-1].get("more_body")
+    assert all(m["body"].endswith(b"\r\n") for m in bodies if m["body"])
+    whole = b"".join(m["body"] for m in bodies)
+    assert max(len(m["body"]) for m in bodies) < len(whole) / 10
+    exported = list(csv.DictReader(io.StringIO(whole.decode("utf-8"))))
+    with sqlite3.connect(real_db) as conn:
+        assert len(exported) == conn.execute("SELECT count(*) FROM figures").fetchone()[0]
+
+
+def test_the_table_pages_csv_link_streams_every_row(site):
+    html = site.get(FIGURES + "?platform_id=telegram&_size=20").text
+    link = next(h for h in re.findall(r'href="([^"]+\.csv[^"]*)"', html) if "figures.csv" in h).replace("&amp;", "&")
+    assert "_stream=on" in link and "_size" not in link and "platform_id=telegram" in link
+
+
+def test_the_whole_csv_decision():
+    downloads = plugin("downloads")
+    assert downloads.wants_every_row([])
+    assert downloads.wants_every_row([("_size", "10"), ("_stream", "on")])
+    assert not downloads.wants_every_row([("_size", "10")])
+    assert not downloads.wants_every_row([("_next", "abc")])
+    assert not downloads.wants_every_row([("_size", "max"), ("_stream", "off")])
+
+
+# 3. Over budget: busy is a 503 with Retry-After, only expensive-alone is a 400 ---------------
+
+
+def test_an_overrun_while_busy_is_503_and_alone_is_400():
+    budget = plugin("budget")
+    status, message = budget.overrun_answer(1.4, shared=True, cpu_s=1.4, wall_s=1.4)
+    assert status == 503 and "busy" in message and "not your request's fault" in message
+    status, _ = budget.overrun_answer(1.4, shared=False, cpu_s=0.2, wall_s=1.4)
+    assert status == 503  # the process waited for a CPU other processes had
+    status, message = budget.overrun_answer(1.4, shared=False, cpu_s=1.3, wall_s=1.4)
+    assert status == 400 and "expensive in itself" in message
+
+
+@pytest.fixture
+def tiny_budget(monkeypatch):
+    """The live budget plugin with a budget of 1 ms: every page overruns it."""
+    from datasette.plugins import pm
+
+    monkeypatch.setattr(pm.get_plugin("budget.py"), "BUDGET_MARGIN_S", -0.999)
+
+
+def concurrently(site, paths):
+    async def fetch_all():
+        return await asyncio.gather(*(site.datasette.client.get(p) for p in paths))
+
+    return site.loop.run_until_complete(fetch_all())
+
+
+@pytest.mark.parametrize(
+    "path", ["/disclosures/coverage_cells?platform_id=telegram", FIGURES + "?_size=max", FIGURES + "?_size=2000"]
+)
+def test_a_linked_page_overrunning_while_others_run_is_a_503_html_page(site, tiny_budget, path):
+    # The requests overlap (each marks the others busy) unless one is refused before the next
+    # starts; one that ran alone says it was expensive in itself, and none blames the client else.
+    responses = concurrently(site, [path] * 4)
+    busy = [r for r in responses if r.status_code == 503]
+    assert busy, [r.status_code for r in responses]
+    for response in busy:
+        assert response.headers["retry-after"] == "2"
+        assert response.headers["content-type"].startswith("text/html")
+        assert "The server is busy" in response.text and "<html" in response.text
+    for response in responses:
+        assert response.status_code == 503 or (
+            response.status_code == 400 and "expensive in itself" in response.text
+        ), response.text[:300]
+
+
+def test_a_json_request_overrunning_while_others_run_is_a_503_in_the_error_shape(site, tiny_budget):
+    responses = concurrently(site, [FIGURES + ".json?_size=max"] * 4)
+    assert any(r.status_code == 503 for r in responses)
+    for response in responses:
+        message = assert_error_shape(response, response.status_code)
+        if response.status_code == 503:
+            assert "busy" in message and response.headers["retry-after"] == "2"
+        else:
+            assert response.status_code == 400 and "expensive in itself" in message
+
+
+def test_an_overrun_alone_says_whose_fault_it_is(site, tiny_budget):
+    response = site.get(FIGURES + ".json?_size=max")
+    message = assert_error_shape(response, response.status_code)
+    # Alone, the process either had the CPU (expensive in itself) or waited for it (busy).
+    assert (response.status_code, "expensive in itself" in message) in ((400, True), (503, False))
+
+
+# 4, 6, 7. Paths that answered the wrong thing -----------------------------------------------
+
+FIGURE = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
+
+
+@pytest.mark.parametrize("figure_id", ["nope", "telegram-usa-1999-ip_or_phone-requests_fulfilled"])
+def test_an_unknown_figures_json_is_a_404_in_the_error_shape(site, figure_id):
+    message = assert_error_shape(site.get(f"/figure/{figure_id}.json"), 404)
+    assert f"No figure '{figure_id}'" in message and "/disclosures/figures/FIGURE_ID.json" in message
+
+
+def test_a_known_figures_json_redirects_to_its_row(site):
+    response = site.get(f"/figure/{FIGURE}.json")
+    assert response.status_code == 302
+    assert response.headers["location"] == f"/disclosures/figures/{FIGURE}.json"
+    assert site.get(response.headers["location"]).json()["rows"][0][0] == FIGURE
+
+
+@pytest.mark.parametrize("extension", [".json", ""])
+def test_a_row_path_with_trailing_key_parts_is_a_404(site, extension):
+    response = site.get(f"{FIGURES}/{FIGURE},x{extension}")
+    assert response.status_code == 404
+    if extension:
+        assert "its key has 1 part (figure_id), the path has 2" in assert_error_shape(response, 404)
+    else:
+        assert response.headers["content-type"].startswith("text/html") and "its key has 1 part" in response.text
+    assert site.get(f"{FIGURES}/{FIGURE}{extension}").status_code == 200
+
+
+def test_a_compound_key_row_path_still_works(site):
+    change = site.get("/disclosures/release_changes.json?_size=1&_shape=objects").json()["rows"]
+    row = change[0]  # release_changes has a three-part key: version, change, figure_id
+    path = f"/disclosures/release_changes/{row['version']},{row['change']},{row['figure_id']}.json"
+    assert site.get(path).status_code == 200
+    assert plugin("strict_paths").key_parts_problem("a,b,c", 3, "t", ["x", "y", "z"]) is None
+
+
+@pytest.mark.parametrize("path", ["/downloads", "/downloads/"])
+def test_downloads_is_an_index_of_the_release_files_not_a_redirect_to_a_404(site, real_db, path):
+    response = site.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    with sqlite3.connect(real_db) as conn:
+        files = conn.execute("SELECT version, path FROM release_files").fetchall()
+    for version, file in files:
+        assert f"Release {version}" in response.text and file in response.text
+
+
+# 5. Unknown parameter values of the explore pages --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path,parameter",
+    [
+        ("/compare.json?jurisdiction=USA&platform=nope", "platform=nope"),
+        ("/chart.json?platform=telegram&jurisdiction=USA&metric=nope", "metric=nope"),
+        ("/chart.json?platform=telegram&request_type=nope", "request_type=nope"),
+        ("/chart.json?platform=telegram&jurisdiction=XXX", "jurisdiction=XXX"),
+    ],
+)
+def test_an_unknown_value_is_a_400_naming_the_parameter_and_its_values(site, path, parameter):
+    message = assert_error_shape(site.get(path), 400)
+    name = parameter.split("=")[0]
+    assert message.startswith(f"{parameter}: no such {name}; {name} is one of: ")
+    page = site.get(path.replace(".json", ""))
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert parameter in page.text
+
+
+def test_the_allowed_values_are_the_vocabulary(site, real_db):
+    message = assert_error_shape(site.get("/chart.json?platform=telegram&metric=nope"), 400)
+    with sqlite3.connect(real_db) as conn:
+        metrics = [r[0] for r in conn.execute("SELECT metric_id FROM metrics ORDER BY metric_id")]
+    assert message.endswith(", ".join(metrics))
+
+
+def test_a_known_value_without_figures_keeps_the_pages_own_message(site):
+    data = site.get("/chart.json?platform=signal").json()
+    assert data["chart"] is None and "No non-overlapping series" in data["message"]
+    assert site.get("/compare.json?jurisdiction=USA&platform=telegram&platform=google").status_code == 200
+
+
+# 8-11. Pages that said something untrue or buried what matters -------------------------------
+
+
+def test_changes_links_every_change_of_the_release(site, real_db):
+    html = site.get("/changes").text
+    with sqlite3.connect(real_db) as conn:
+        version, total = conn.execute(
+            "SELECT version, count(*) FROM release_changes GROUP BY version ORDER BY version DESC"
+        ).fetchone()
+    link = f"/disclosures/release_changes?version={version}"
+    assert f'href="{link}"' in html
+    assert site.get(link + "&_size=1").status_code == 200
+    listed = site.get(f"/disclosures/release_changes.json?version={version}&_size=1").json()
+    assert listed["filtered_table_rows_count"] == total
+    assert f"{total:,} changes" in html
+
+
+def test_platforms_shows_a_dash_and_why_for_a_platform_without_counts(site):
+    html = site.get("/platforms").text
+    assert ">None<" not in html
+    signal = re.search(r'href="/platform/signal">Signal</a>.*?</tr>', html, re.S).group(0)
+    assert "— (publishes cases, not counts)" in signal
+
+
+def test_coverage_cells_and_country_newest_describe_every_column(site, real_db):
+    metadata = site.get("/-/metadata.json").json()["databases"]["disclosures"]
+    described = metadata["tables"]["coverage_cells"]["columns"]
+    with sqlite3.connect(real_db) as conn:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(coverage_cells)")]
+    assert set(columns) == set(described) and all(described.values())
+    described = metadata["queries"]["country_newest"]["columns"]
+    columns = site.get("/disclosures/country_newest.json?jurisdiction=USA&_size=1").json()["columns"]
+    assert set(columns) == set(described) and all(described.values())
+
+
+def test_the_home_chart_caption_matches_the_periods_it_draws(site):
+    html = site.get("/").text
+    data = json.loads(re.search(r'id="telegram-chart-data">(.*?)</script>', html, re.S).group(1))
+    whole = [c["name"] for c in data["countries"] if any(p["label"] == "January–September 2024" for p in c["periods"])]
+    quarters = [c["name"] for c in data["countries"] if any(p["label"] == "Q1 2024" for p in c["periods"])]
+    caption = " ".join(re.search(r'<section class="chart-section">(.*?)</p>', html, re.S).group(1).split())
+    assert quarters, "the data has countries whose lines show the quarters of 2024"
+    assert f"as a whole for {', '.join(whole)};" in caption
+    assert f"of {', '.join(quarters)} show each quarter of 2024 separately" in caption
+
+
+def test_compare_says_a_period_difference_once_per_row(site):
+    html = site.get("/compare?jurisdiction=USA").text
+    sections = re.findall(r'<section class="compare-group">(.*?)</section>', html, re.S)
+    assert sections and "flag-period" not in html and "different period from" not in html
+    for section in sections:
+        periods = set(re.findall(r"</td>\s*<td>([^<]+)</td>\s*<td>", section))
+        assert section.count("period-note") == (1 if len(periods) > 1 else 0), periods
+
+
+# 12. The figures table: long text cut short in HTML only -------------------------------------
+
+
+def test_long_quotes_are_cut_short_in_the_page_and_whole_in_json(site, real_db):
+    with sqlite3.connect(real_db) as conn:
+        figure_id, quote = conn.execute(
+            "SELECT figure_id, quote FROM figures WHERE length(quote) > 300 ORDER BY figure_id LIMIT 1"
+        ).fetchone()
+    html = site.get(f"{FIGURES}?figure_id={figure_id}").text
+    cell = re.search(r'<td class="col-quote[^"]*">(.*?)</td>', html, re.S).group(1)
+    assert f'<a class="more" href="/figure/{figure_id}">whole text</a>' in cell
+    assert len(re.sub(r"<[^>]+>", "", cell)) < 120
+    assert site.get(f"{FIGURES}.json?figure_id={figure_id}&_shape=objects").json()["rows"][0]["quote"] == quote
+    assert "/static/figure-columns.js" in html
+
+
+def test_shortened_cuts_at_a_word():
+    long_text = plugin("long_text")
+    assert long_text.shortened("short") is None
+    cut = long_text.shortened("word " * 40)
+    assert len(cut) <= long_text.SHOWN_CHARACTERS and cut.endswith("word")
+
+
+def test_a_sorted_whole_table_csv_streams_in_pages_in_sqlites_order(real_build, real_db):
+    # notes has long runs of ties and NULLs: the rows at each page boundary must be neither
+    # skipped nor repeated, and the order is SQLite's (sort column, then key).
+    from disclosures import site as site_module
+
+    messages = asgi_messages(site_module.in_process(real_build), FIGURES + ".csv", "_sort=notes&platform_id=google")
+    bodies = [m for m in messages[1:] if m["type"] == "http.response.body"]
+    assert messages[0]["status"] == 200 and len(bodies) > 5
+    whole = b"".join(m["body"] for m in bodies)
+    exported = [r["figure_id"] for r in csv.DictReader(io.StringIO(whole.decode("utf-8")))]
+    with sqlite3.connect(real_db) as conn:
+        expected = [
+            r[0]
+            for r in conn.execute(
+                "SELECT figure_id FROM figures WHERE platform_id = 'google' ORDER BY notes, figure_id"
+            )
+        ]
+    assert exported == expected
