@@ -39,7 +39,9 @@ def figure_change(figure_id: str, before: dict | None, after: dict | None, recor
     """
     if before is None:
         reason = (
-            f"derived: {after['derivation']}" if after.get("derivation") else f"source: {after.get('source_id') or 'unknown'}"
+            f"derived: {after['derivation']}"
+            if after.get("derivation")
+            else f"source: {after.get('source_id') or 'unknown'}"
         )
         return {
             "change": "added",
@@ -108,7 +110,9 @@ def _ascending(rows: Iterable[dict], name: str) -> Iterator[dict]:
     for row in rows:
         figure_id = row["figure_id"]
         if last is not None and figure_id <= last:
-            raise OutOfOrder(f"{name}: figure {figure_id} comes after {last}; figures must be sorted by figure_id, once each")
+            raise OutOfOrder(
+                f"{name}: figure {figure_id} comes after {last}; figures must be sorted by figure_id, once each"
+            )
         last = figure_id
         yield row
 
@@ -145,7 +149,9 @@ def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[d
     rows = [
         row
         for row, _, _ in diff_streams(
-            (old[k] | {"figure_id": k} for k in sorted(old)), (new[k] | {"figure_id": k} for k in sorted(new)), corrections
+            (old[k] | {"figure_id": k} for k in sorted(old)),
+            (new[k] | {"figure_id": k} for k in sorted(new)),
+            corrections,
         )
     ]
     return sorted(rows, key=lambda r: (CHANGES.index(r["change"]), r["figure_id"]))

@@ -117,7 +117,8 @@ def released_cursor(conn: sqlite3.Connection, resource: dict, fields: list[dict]
     key = _key(resource)
     table = quote_ident(resource["name"])
     untyped = conn.execute(
-        f"SELECT 1 FROM {table} WHERE " + " OR ".join(f"typeof({quote_ident(k)}) NOT IN ('text', 'null')" for k in key)
+        f"SELECT 1 FROM {table} WHERE "
+        + " OR ".join(f"typeof({quote_ident(k)}) NOT IN ('text', 'null')" for k in key)
         + " LIMIT 1"
     ).fetchone()
     if untyped:
