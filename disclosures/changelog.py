@@ -8,6 +8,7 @@ refuses.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 
 from .release_records import CHANGES
 from .vocabulary import value_token
@@ -28,81 +29,131 @@ def _record_reason(record: dict) -> str:
     )
 
 
-def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[dict] = ()) -> list[dict]:
-    """Added, changed (value or source) and removed figures, sorted by change then figure id.
+def figure_change(figure_id: str, before: dict | None, after: dict | None, records: list[dict] = ()) -> dict | None:
+    """The changelog row of one figure (``before``/``after``: its snapshot rows, None when absent),
+    or None when neither its value nor its source changed. ``records``: its corrections records.
 
-    The reason comes from the data: the latest corrections record whose figure, old and new value
-    match; otherwise "new source: <id>" when the source changed; for an added figure its source.
-    A changed figure with neither gets reason "" (make_release refuses it).
+    The reason comes from the data: the latest corrections record whose old and new value match;
+    otherwise "new source: <id>" when the source changed; for an added figure its source. A
+    changed figure with neither gets reason "" (make_release refuses it).
     """
+    if before is None:
+        reason = (
+            f"derived: {after['derivation']}"
+            if after.get("derivation")
+            else f"source: {after.get('source_id') or 'unknown'}"
+        )
+        return {
+            "change": "added",
+            "figure_id": figure_id,
+            "old_value": "",
+            "new_value": value_token(after),
+            "old_source_id": "",
+            "new_source_id": after.get("source_id") or "",
+            "reason": reason,
+        }
+    if after is None:
+        removal = _latest_record(records, value_token(before), "")
+        if removal:
+            reason = _record_reason(removal)
+        elif before.get("derivation"):
+            # The build stops deriving a period once a source reports it or an input is gone.
+            reason = f"no longer derived (was {before['derivation']})"
+        else:
+            reason = ""
+        return {
+            "change": "removed",
+            "figure_id": figure_id,
+            "old_value": value_token(before),
+            "new_value": "",
+            "old_source_id": before.get("source_id") or "",
+            "new_source_id": "",
+            "reason": reason,
+        }
+    old_value, new_value = value_token(before), value_token(after)
+    old_source, new_source = before.get("source_id") or "", after.get("source_id") or ""
+    if old_value == new_value and old_source == new_source:
+        return None
+    record = _latest_record(records, old_value, new_value)
+    if record:
+        reason = _record_reason(record)
+    elif after.get("derivation"):
+        reason = f"derived: {after['derivation']} (its inputs changed)"
+    elif old_source != new_source:
+        reason = f"new source: {new_source}"
+    else:
+        reason = ""
+    return {
+        "change": "changed",
+        "figure_id": figure_id,
+        "old_value": old_value,
+        "new_value": new_value,
+        "old_source_id": old_source,
+        "new_source_id": new_source,
+        "reason": reason,
+    }
+
+
+def corrections_by_figure(corrections: Iterable[dict]) -> dict[str, list[dict]]:
     by_figure: dict[str, list[dict]] = {}
     for record in corrections:
         by_figure.setdefault(record["figure_id"], []).append(record)
-    rows = []
-    for figure_id in sorted(old.keys() | new.keys()):
-        before, after = old.get(figure_id), new.get(figure_id)
-        if before is None:
-            reason = (
-                f"derived: {after['derivation']}"
-                if after.get("derivation")
-                else f"source: {after.get('source_id') or 'unknown'}"
+    return by_figure
+
+
+class OutOfOrder(ValueError):
+    """A stream of figures that ``diff_streams`` needs sorted by figure_id is not."""
+
+
+def _ascending(rows: Iterable[dict], name: str) -> Iterator[dict]:
+    last = None
+    for row in rows:
+        figure_id = row["figure_id"]
+        if last is not None and figure_id <= last:
+            raise OutOfOrder(
+                f"{name}: figure {figure_id} comes after {last}; figures must be sorted by figure_id, once each"
             )
-            rows.append(
-                {
-                    "change": "added",
-                    "figure_id": figure_id,
-                    "old_value": "",
-                    "new_value": value_token(after),
-                    "old_source_id": "",
-                    "new_source_id": after.get("source_id") or "",
-                    "reason": reason,
-                }
-            )
-        elif after is None:
-            removal = _latest_record(by_figure.get(figure_id, []), value_token(before), "")
-            if removal:
-                reason = _record_reason(removal)
-            elif before.get("derivation"):
-                # The build stops deriving a period once a source reports it or an input is gone.
-                reason = f"no longer derived (was {before['derivation']})"
-            else:
-                reason = ""
-            rows.append(
-                {
-                    "change": "removed",
-                    "figure_id": figure_id,
-                    "old_value": value_token(before),
-                    "new_value": "",
-                    "old_source_id": before.get("source_id") or "",
-                    "new_source_id": "",
-                    "reason": reason,
-                }
-            )
+        last = figure_id
+        yield row
+
+
+def diff_streams(
+    old: Iterable[dict], new: Iterable[dict], corrections: Iterable[dict] = (), names: tuple[str, str] = ("old", "new")
+) -> Iterator[tuple[dict, dict | None, dict | None]]:
+    """(change row, before, after) for every figure that changed, in figure_id order, from two
+    streams of snapshot rows each sorted by figure_id (Python's string order, which is SQLite's
+    BINARY order for UTF-8 text). Memory does not grow with the figures: one row of each is held.
+    Raises OutOfOrder (naming ``names``) when a stream is not strictly ascending.
+    """
+    by_figure = corrections_by_figure(corrections)
+    olds, news = _ascending(old, names[0]), _ascending(new, names[1])
+    before, after = next(olds, None), next(news, None)
+    while before is not None or after is not None:
+        if after is None or (before is not None and before["figure_id"] < after["figure_id"]):
+            figure_id, pair = before["figure_id"], (before, None)
+            before = next(olds, None)
+        elif before is None or after["figure_id"] < before["figure_id"]:
+            figure_id, pair = after["figure_id"], (None, after)
+            after = next(news, None)
         else:
-            old_value, new_value = value_token(before), value_token(after)
-            old_source, new_source = before.get("source_id") or "", after.get("source_id") or ""
-            if old_value == new_value and old_source == new_source:
-                continue
-            record = _latest_record(by_figure.get(figure_id, []), old_value, new_value)
-            if record:
-                reason = _record_reason(record)
-            elif after.get("derivation"):
-                reason = f"derived: {after['derivation']} (its inputs changed)"
-            elif old_source != new_source:
-                reason = f"new source: {new_source}"
-            else:
-                reason = ""
-            rows.append(
-                {
-                    "change": "changed",
-                    "figure_id": figure_id,
-                    "old_value": old_value,
-                    "new_value": new_value,
-                    "old_source_id": old_source,
-                    "new_source_id": new_source,
-                    "reason": reason,
-                }
-            )
+            figure_id, pair = after["figure_id"], (before, after)
+            before, after = next(olds, None), next(news, None)
+        row = figure_change(figure_id, *pair, by_figure.get(figure_id, []))
+        if row is not None:
+            yield row, pair[0], pair[1]
+
+
+def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[dict] = ()) -> list[dict]:
+    """Added, changed (value or source) and removed figures, sorted by change then figure id
+    (see ``figure_change`` for the reasons)."""
+    rows = [
+        row
+        for row, _, _ in diff_streams(
+            (old[k] | {"figure_id": k} for k in sorted(old)),
+            (new[k] | {"figure_id": k} for k in sorted(new)),
+            corrections,
+        )
+    ]
     return sorted(rows, key=lambda r: (CHANGES.index(r["change"]), r["figure_id"]))
 
 
@@ -114,7 +165,35 @@ def changelog_markdown(
     platforms: dict[str, str],
     other_inputs: list[str],
 ) -> str:
-    counts = Counter(c["change"] for c in changes)
+    """CHANGELOG.md of a release from its changelog rows and each figure's platform."""
+    summary = ChangeSummary()
+    for change in changes:
+        summary.add(change, platforms.get(change["figure_id"], "unknown"))
+    return summary_markdown(version, released, previous, summary, other_inputs)
+
+
+class ChangeSummary:
+    """What CHANGELOG.md says of a release's changes, gathered one row at a time: counts by kind,
+    the first PROSE_LIMIT rows of each kind, and counts by platform (for a longer list)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter = Counter()
+        self.listed: dict[str, list[dict]] = {name: [] for name in CHANGES}
+        self.by_platform: dict[str, Counter] = {name: Counter() for name in CHANGES}
+
+    def add(self, change: dict, platform: str) -> None:
+        name = change["change"]
+        self.counts[name] += 1
+        if len(self.listed[name]) < PROSE_LIMIT:
+            self.listed[name].append(change)
+        self.by_platform[name][platform] += 1
+
+
+def summary_markdown(
+    version: str, released: str, previous: str | None, summary: ChangeSummary, other_inputs: list[str]
+) -> str:
+    """CHANGELOG.md of a release from a ``ChangeSummary`` of its changes."""
+    counts = summary.counts
     lines = [f"# Platform Disclosures {version} ({released})", ""]
     if previous:
         lines.append(f"Changes to the figures since release {previous}.")
@@ -128,16 +207,14 @@ def changelog_markdown(
     ]
     headings = {"added": "Added figures", "changed": "Changed figures", "removed": "Removed figures"}
     for name in CHANGES:
-        rows = [c for c in changes if c["change"] == name]
-        if not rows:
+        if not counts[name]:
             continue
-        lines += [f"## {headings[name]} ({len(rows)})", ""]
-        if len(rows) > PROSE_LIMIT:
-            by_platform = Counter(platforms.get(c["figure_id"], "unknown") for c in rows)
-            lines += [f"- {platform}: {n}" for platform, n in sorted(by_platform.items())]
+        lines += [f"## {headings[name]} ({counts[name]})", ""]
+        if counts[name] > PROSE_LIMIT:
+            lines += [f"- {platform}: {n}" for platform, n in sorted(summary.by_platform[name].items())]
             lines += ["", "Each figure is listed in `changelog.csv`.", ""]
             continue
-        for c in rows:
+        for c in summary.listed[name]:
             if name == "added":
                 lines.append(f"- `{c['figure_id']}`: {c['new_value']} ({c['reason']})")
             elif name == "changed":

@@ -14,24 +14,34 @@ Refusals (``ReleaseRefused``, nothing written): content changed under a recorded
 version with unchanged content; a version step smaller than the changes need (``versioning``);
 a changed or removed figure with neither a corrections record nor a new source; a loopback or
 missing ``homepage`` (it is the canonical URL every citation and feed link carries).
+
+Memory does not grow with the figures: the changelog is a merge of two streams sorted by
+figure_id (the previous release's ``figures.csv`` and the database), spooled to anonymous
+temporary files; each table's files are written and hashed in one pass over an SQLite cursor
+(``release_formats.write_table_files``); the database is copied, never read into memory.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlite_utils
 
 from . import changelog, citation, feed, release_formats, release_records, versioning
-from .files import cell_text, csv_text, json_rows, json_text, query_dicts, read_csv, write_text
+from .files import cell_text, json_text, query_dicts, write_text
 from .paths import BUILD, DIST, RELEASES
-from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, ReleaseRefused
+from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, RecordDamaged, ReleaseRefused
 from .schema_sql import quote_ident
 from .vocabulary import DATABASE_FILE, loopback_problem
 
@@ -90,11 +100,94 @@ CHANGELOG_SCHEMA = {
 }
 
 
-def built_figures(conn: sqlite3.Connection) -> dict[str, dict]:
-    """Every figure a release publishes (reported and derived), as snapshot rows of text."""
+def built_figures(conn: sqlite3.Connection) -> Iterator[dict]:
+    """Every figure a release publishes (reported and derived), as snapshot rows of text, sorted
+    by figure_id (SQLite's BINARY order, which is Python's for text)."""
     columns = ", ".join(quote_ident(f) for f in SNAPSHOT_FIELDS)
-    rows = query_dicts(conn, f"SELECT {columns} FROM figures ORDER BY figure_id")
-    return {row["figure_id"]: {k: cell_text(v) for k, v in row.items()} for row in rows}
+    for row in conn.execute(f"SELECT {columns} FROM figures ORDER BY figure_id"):
+        yield dict(zip(SNAPSHOT_FIELDS, map(cell_text, row), strict=True))
+
+
+def recorded_rows(path: Path) -> Iterator[dict]:
+    """The rows of a committed record's CSV, one at a time (the file is opened when iteration starts)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _spool() -> io.TextIOWrapper:
+    # An anonymous file on disk (TMPDIR): deleted when closed, or when the process dies.
+    return tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+
+
+class ChangeLog:
+    """A release's changelog rows (CHANGELOG_FIELDS), spooled to anonymous temporary files.
+
+    Rows are added in any order of kinds; iterating gives them in changelog order (added, changed,
+    removed; each kind in the order added). ``counts``: rows by kind. One iteration at a time.
+    """
+
+    def __init__(self) -> None:
+        self._files = {name: _spool() for name in CHANGES}
+        self._writers = {name: csv.writer(f, lineterminator="\n") for name, f in self._files.items()}
+        self.counts: Counter = Counter()
+
+    def add(self, change: dict, platform: str = "") -> None:
+        """Spool one row; ``platform`` (the figure's) is kept beside it for CHANGELOG.md."""
+        self._writers[change["change"]].writerow([change[f] for f in CHANGELOG_FIELDS] + [platform])
+        self.counts[change["change"]] += 1
+
+    def with_platforms(self) -> Iterator[tuple[dict, str]]:
+        for name in CHANGES:
+            spool = self._files[name]
+            spool.flush()
+            spool.seek(0)
+            for cells in csv.reader(spool):
+                yield dict(zip(CHANGELOG_FIELDS, cells[:-1], strict=True)), cells[-1]
+            spool.seek(0, os.SEEK_END)
+
+    def __iter__(self) -> Iterator[dict]:
+        return (row for row, _ in self.with_platforms())
+
+    def __len__(self) -> int:
+        return sum(self.counts.values())
+
+    def close(self) -> None:
+        for spool in self._files.values():
+            spool.close()
+
+
+def csv_chunks(fields: list[str], rows: Iterable, every: int = 8192) -> Iterator[bytes]:
+    """``rows`` (dicts, or lists in ``fields`` order) as UTF-8 CSV, header first, in chunks of
+    ``every`` rows: the bytes of ``files.csv_text`` without holding them all."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(fields)
+    for i, row in enumerate(rows, 1):
+        writer.writerow([row.get(f, "") for f in fields] if isinstance(row, dict) else row)
+        if i % every == 0:
+            yield text.getvalue().encode("utf-8")
+            text.seek(0)
+            text.truncate()
+    yield text.getvalue().encode("utf-8")
+
+
+def write_chunks(path: Path, chunks: Iterable[bytes]) -> release_formats.HashingWriter:
+    """Write ``chunks`` to ``path``; the closed writer has the file's ``bytes`` and ``digest``."""
+    writer = release_formats.HashingWriter(path)
+    try:
+        for chunk in chunks:
+            writer.write(chunk)
+    finally:
+        writer.close()
+    return writer
+
+
+def file_sha256(path: Path, prefix: bytes = b"") -> str:
+    digest = hashlib.sha256(prefix)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 # The plan ------------------------------------------------------------------------------------
@@ -104,9 +197,10 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
     """Decide what this release is, from the built folder and the records (or ReleaseRefused).
 
     Returns version, date, previous, new (whether it must be recorded), recorded (the manifests
-    read from ``releases``), inputs, content_hash,
-    figures (snapshot rows), changes (changelog rows) and other_inputs (changed files besides
-    the figures).
+    read from ``releases``), inputs, content_hash, figures (how many), changes (a ``ChangeLog``),
+    summary (``changelog.ChangeSummary``), snapshot (for a new version: an open file holding
+    releases/<version>/figures.csv, else None) and other_inputs (changed files besides the
+    figures). Close the plan with ``close_plan``. Raises ReleaseRefused, RecordDamaged.
     """
     descriptor = json.loads((build_dir / "datapackage.json").read_text(encoding="utf-8"))
     version = descriptor.get("version", "")
@@ -117,41 +211,101 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
             f"datapackage.json: homepage {problem}; it is the canonical site URL that citations "
             f"and feed links carry: set it to the public address of the site"
         )
-    with sqlite3.connect(f"file:{build_dir / DATABASE_FILE}?mode=ro", uri=True) as conn:
-        (inputs_json,) = conn.execute("SELECT content_inputs FROM dataset").fetchone()
-        figures = built_figures(conn)
-        corrections = [
-            {k: cell_text(v) for k, v in row.items()} for row in query_dicts(conn, "SELECT * FROM corrections")
-        ]
-    inputs = json.loads(inputs_json)
-    digest = release_records.content_hash(inputs)
     recorded = release_records.recorded_releases(releases)
+    changes, snapshot = ChangeLog(), None
+    try:
+        with sqlite3.connect(f"file:{build_dir / DATABASE_FILE}?mode=ro", uri=True) as conn:
+            (inputs_json,) = conn.execute("SELECT content_inputs FROM dataset").fetchone()
+            inputs = json.loads(inputs_json)
+            digest = release_records.content_hash(inputs)
+            if version in recorded:
+                plan = _plan_rerun(conn, releases, version, recorded, inputs, digest, changes)
+            else:
+                snapshot = _spool()
+                plan = _plan_new(conn, releases, descriptor, recorded, inputs, digest, changes, snapshot)
+    except BaseException:
+        changes.close()
+        if snapshot is not None:
+            snapshot.close()
+        raise
+    if plan["new"]:
+        released = release_date or datetime.now(UTC).date().isoformat()
+        try:
+            date.fromisoformat(released)
+        except ValueError:
+            close_plan(plan)
+            raise ReleaseRefused(f"release date {released!r} is not YYYY-MM-DD") from None
+        plan["date"] = released
+    return dict(plan, descriptor=descriptor, inputs=inputs, content_hash=digest, recorded=recorded, snapshot=snapshot)
 
-    if version in recorded:
-        manifest = recorded[version]
-        if manifest["content_hash"] != digest:
-            changed = sorted(
-                p for p in inputs.keys() | manifest["inputs"].keys() if inputs.get(p) != manifest["inputs"].get(p)
-            )
-            raise ReleaseRefused(
-                f"content changed but the version did not: release {version} is recorded in "
-                f'releases/{version}/ with other content (changed: {", ".join(changed)}). Bump "version" in '
-                f"datapackage.json, then rerun: make release"
-            )
-        return {
-            "version": version,
-            "date": manifest["date"],
-            "previous": manifest.get("previous"),
-            "new": False,
-            "inputs": inputs,
-            "content_hash": digest,
-            "figures": figures,
-            "descriptor": descriptor,
-            "changes": read_csv(releases / version / "changelog.csv"),
-            "other_inputs": manifest.get("other_inputs", []),
-            "recorded": recorded,
-        }
 
+def close_plan(plan: dict) -> None:
+    """Delete the plan's spooled changes and snapshot."""
+    plan["changes"].close()
+    if plan.get("snapshot") is not None:
+        plan["snapshot"].close()
+
+
+def _plan_rerun(
+    conn, releases: Path, version: str, recorded: dict, inputs: dict, digest: str, changes: ChangeLog
+) -> dict:
+    """A version already recorded: its recorded changes, or ReleaseRefused when the content differs."""
+    manifest = recorded[version]
+    if manifest["content_hash"] != digest:
+        changed = sorted(
+            p for p in inputs.keys() | manifest["inputs"].keys() if inputs.get(p) != manifest["inputs"].get(p)
+        )
+        raise ReleaseRefused(
+            f"content changed but the version did not: release {version} is recorded in "
+            f'releases/{version}/ with other content (changed: {", ".join(changed)}). Bump "version" in '
+            f"datapackage.json, then rerun: make release"
+        )
+    # Each change's platform, for CHANGELOG.md: the built figure's, else (removed) the previous release's.
+    path = releases / version / "changelog.csv"
+    unresolved: set[str] = set()
+    for row in recorded_rows(path):
+        if row.get("change") not in CHANGES:
+            raise RecordDamaged(f"{path}: change {row.get('change')!r} is not one of {', '.join(CHANGES)}")
+        found = conn.execute("SELECT platform_id FROM figures WHERE figure_id = ?", [row["figure_id"]]).fetchone()
+        if found is None:
+            unresolved.add(row["figure_id"])
+        changes.add(row, cell_text(found[0]) if found else "")
+    platforms = {}
+    previous = manifest.get("previous")
+    if unresolved and previous:
+        for row in recorded_rows(releases / previous / "figures.csv"):
+            if row["figure_id"] in unresolved:
+                platforms[row["figure_id"]] = row["platform_id"]
+    summary = changelog.ChangeSummary()
+    for row, platform in changes.with_platforms():
+        fid = row["figure_id"]
+        summary.add(row, platforms.get(fid, "unknown") if fid in unresolved else platform)
+    (figures,) = conn.execute("SELECT count(*) FROM figures").fetchone()
+    return {
+        "version": version,
+        "date": manifest["date"],
+        "previous": previous,
+        "new": False,
+        "figures": figures,
+        "changes": changes,
+        "summary": summary,
+        "other_inputs": manifest.get("other_inputs", []),
+    }
+
+
+def _plan_new(
+    conn,
+    releases: Path,
+    descriptor: dict,
+    recorded: dict,
+    inputs: dict,
+    digest: str,
+    changes: ChangeLog,
+    snapshot,
+) -> dict:
+    """A version not yet recorded: the changes since the latest release, checked (ReleaseRefused).
+    The snapshot of every figure is written to ``snapshot`` on the way."""
+    version = descriptor["version"]
     later = [v for v in recorded if release_records.parse_version(v) > release_records.parse_version(version)]
     if later:
         raise ReleaseRefused(
@@ -159,31 +313,55 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
             f"datapackage.json above {later[-1]}"
         )
     previous = next(reversed(recorded), None)
-    if previous is None:
-        changes = changelog.diff_figures({}, figures, corrections)
-        other_inputs: list[str] = []
-    else:
+    if previous is not None and recorded[previous]["content_hash"] == digest:
+        raise ReleaseRefused(
+            f"nothing changed since release {previous}; do not bump the version: set "
+            f'"version" in datapackage.json back to "{previous}"'
+        )
+    corrections = [{k: cell_text(v) for k, v in row.items()} for row in query_dicts(conn, "SELECT * FROM corrections")]
+    old_path = releases / previous / "figures.csv" if previous else None
+    summary = changelog.ChangeSummary()
+    unexplained, unexplained_count, figures = [], 0, 0
+    snapshot_writer = csv.writer(snapshot, lineterminator="\n")
+    snapshot_writer.writerow(SNAPSHOT_FIELDS)
+
+    def new_figures():
+        nonlocal figures
+        for row in built_figures(conn):
+            figures += 1
+            snapshot_writer.writerow([row[f] for f in SNAPSHOT_FIELDS])
+            yield row
+
+    old_rows = recorded_rows(old_path) if old_path else iter(())
+    try:
+        for change, before, after in changelog.diff_streams(
+            old_rows, new_figures(), corrections, (str(old_path), f"{DATABASE_FILE}: figures")
+        ):
+            platform = (after or before)["platform_id"]
+            changes.add(change, platform)
+            summary.add(change, platform)
+            if change["change"] in ("changed", "removed") and not change["reason"]:
+                unexplained_count += 1
+                if len(unexplained) < 5:
+                    unexplained.append(change)
+    except changelog.OutOfOrder as error:
+        raise RecordDamaged(str(error)) from None
+    snapshot.flush()
+    if unexplained:
+        listed = "; ".join(
+            f"{c['figure_id']} {c['old_value']} -> {c['new_value'] or '(removed)'}"
+            f"{unmatched_corrections(c, corrections)}"
+            for c in unexplained
+        )
+        raise ReleaseRefused(
+            f"{unexplained_count} figure(s) changed value with the same source, or were removed, with no "
+            f"corrections record: {listed}. Add a row to data/corrections.csv (figure_id, old_value, new_value "
+            f"- empty for a removal -, reason, source_id, corrected_date) or cite the new source, then rerun: "
+            f"make release"
+        )
+    other_inputs: list[str] = []
+    if previous is not None:
         old = recorded[previous]
-        if old["content_hash"] == digest:
-            raise ReleaseRefused(
-                f"nothing changed since release {previous}; do not bump the version: set "
-                f'"version" in datapackage.json back to "{previous}"'
-            )
-        old_figures = {row["figure_id"]: row for row in read_csv(releases / previous / "figures.csv")}
-        changes = changelog.diff_figures(old_figures, figures, corrections)
-        unexplained = [c for c in changes if c["change"] in ("changed", "removed") and not c["reason"]]
-        if unexplained:
-            listed = "; ".join(
-                f"{c['figure_id']} {c['old_value']} -> {c['new_value'] or '(removed)'}"
-                f"{unmatched_corrections(c, corrections)}"
-                for c in unexplained[:5]
-            )
-            raise ReleaseRefused(
-                f"{len(unexplained)} figure(s) changed value with the same source, or were removed, with no "
-                f"corrections record: {listed}. Add a row to data/corrections.csv (figure_id, old_value, new_value "
-                f"- empty for a removal -, reason, source_id, corrected_date) or cite the new source, then rerun: "
-                f"make release"
-            )
         level, why = versioning.schema_change(old["schema"], versioning.schema_of(descriptor))
         figures_path = next(r for r in descriptor["resources"] if r["name"] == "figures")["path"]
         other_inputs = sorted(
@@ -192,26 +370,19 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
             if p != figures_path and inputs.get(p) != old["inputs"].get(p)
         )
         content_changed = bool(other_inputs) or inputs.get(figures_path) != old["inputs"].get(figures_path)
-        counts = Counter(c["change"] for c in changes)
+        counts = changes.counts
         why = why + [f"{counts[name]} figure(s) {name}" for name in CHANGES if counts[name]]
-        versioning.check_bump(previous, version, versioning.required_bump(changes, level, content_changed), why)
-    released = release_date or datetime.now(UTC).date().isoformat()
-    try:
-        date.fromisoformat(released)
-    except ValueError:
-        raise ReleaseRefused(f"release date {released!r} is not YYYY-MM-DD") from None
+        kinds = [{"change": name} for name in CHANGES if counts[name]]
+        versioning.check_bump(previous, version, versioning.required_bump(kinds, level, content_changed), why)
     return {
         "version": version,
-        "date": released,
+        "date": None,
         "previous": previous,
         "new": True,
-        "inputs": inputs,
-        "content_hash": digest,
         "figures": figures,
-        "descriptor": descriptor,
         "changes": changes,
+        "summary": summary,
         "other_inputs": other_inputs,
-        "recorded": recorded,
     }
 
 
@@ -234,8 +405,8 @@ def manifest_of(plan: dict, files: list[str]) -> dict:
         "inputs": plan["inputs"],
         "other_inputs": plan["other_inputs"],
         "schema": versioning.schema_of(plan["descriptor"]),
-        "counts": {name: sum(1 for c in plan["changes"] if c["change"] == name) for name in CHANGES},
-        "figures": len(plan["figures"]),
+        "counts": {name: plan["changes"].counts[name] for name in CHANGES},
+        "figures": plan["figures"],
         "files": files,
     }
 
@@ -243,7 +414,10 @@ def manifest_of(plan: dict, files: list[str]) -> dict:
 # Release files -------------------------------------------------------------------------------
 
 
-def file_resource(name: str, path: str, title: str, fmt: str, mediatype: str, data: bytes, description: str) -> dict:
+def file_resource(
+    name: str, path: str, title: str, fmt: str, mediatype: str, size: int, digest: str, description: str
+) -> dict:
+    """A resource entry for a file of ``size`` bytes whose sha256 (hex) is ``digest``."""
     return {
         "name": name,
         "path": path,
@@ -252,8 +426,8 @@ def file_resource(name: str, path: str, title: str, fmt: str, mediatype: str, da
         "profile": "data-resource",
         "format": fmt,
         "mediatype": mediatype,
-        "bytes": len(data),
-        "hash": "sha256:" + release_records.sha256_bytes(data),
+        "bytes": size,
+        "hash": "sha256:" + digest,
     }
 
 
@@ -279,14 +453,20 @@ def release_files(descriptor: dict) -> list[str]:
     return sorted(FIXED_FILES + [f"{folder}/{t}.{ext}" for t in tables for folder, ext in TABLE_FORMATS])
 
 
-def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdown: str) -> None:
-    """Every file of dist/<version>/ into ``folder`` (a fresh temporary directory)."""
+def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdown: str) -> dict[str, str]:
+    """Every file of dist/<version>/ into ``folder`` (a fresh temporary directory).
+
+    Returns the sha256 (hex) of each file by its path in the release, computed as it was written.
+    """
     descriptor, version, released, changes = plan["descriptor"], plan["version"], plan["date"], plan["changes"]
+    digests: dict[str, str] = {}
     database = folder / DATABASE_FILE
     shutil.copyfile(build_dir / DATABASE_FILE, database)
     # The copy says it is this release: the same release tables the next build will write.
     recorded = {**plan["recorded"], version: manifest_of(plan, release_files(descriptor))}
-    changelogs = {v: read_csv(releases / v / "changelog.csv") for v in recorded if v != version}
+    changelogs: dict[str, Iterable[dict]] = {
+        v: recorded_rows(releases / v / "changelog.csv") for v in recorded if v != version
+    }
     changelogs[version] = changes
     with sqlite3.connect(database) as conn:
         conn.execute("PRAGMA foreign_keys = ON")
@@ -300,63 +480,75 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
         for resource in descriptor["resources"]:
             # The database's rows and columns (figures: derived rows and the build's columns too).
             fields = release_formats.released_fields(conn, resource)
-            names = [f["name"] for f in fields]
-            rows = release_formats.released_rows(conn, resource, fields)
             schema = dict(resource["schema"], fields=fields)
             title = resource.get("title", resource["name"])
-            csv_bytes = csv_text(names, [{k: cell_text(v) for k, v in r.items()} for r in rows]).encode("utf-8")
-            write_text(folder / "csv" / f"{resource['name']}.csv", csv_bytes)
+            name = resource["name"]
+            paths = {
+                "csv": f"csv/{name}.csv",
+                "excel": f"excel/{name}.csv",
+                "json": f"json/{name}.json",
+                "parquet": f"parquet/{name}.parquet",
+            }
+            try:
+                rows, written = release_formats.write_table_files(
+                    conn, resource, fields, {k: folder / path for k, path in paths.items()}
+                )
+            except ValueError as error:
+                raise ReleaseRefused(str(error)) from None
+            digests.update({paths[k]: w.digest for k, w in written.items()})
             resources.append(
                 dict(
                     resource,
-                    path=f"csv/{resource['name']}.csv",
+                    path=paths["csv"],
                     schema=schema,
-                    bytes=len(csv_bytes),
-                    hash="sha256:" + release_records.sha256_bytes(csv_bytes),
-                    rows=len(rows),
+                    bytes=written["csv"].bytes,
+                    hash="sha256:" + written["csv"].digest,
+                    rows=rows,
                 )
             )
-            excel_bytes = release_formats.excel_csv(csv_bytes)
-            write_text(folder / "excel" / f"{resource['name']}.csv", excel_bytes)
-            resources.append(
-                dict(
-                    resource,
-                    name=f"{resource['name']}_excel",
-                    path=f"excel/{resource['name']}.csv",
-                    title=f"{title} (CSV for Excel)",
-                    encoding="utf-8-sig",
-                    schema=schema,
-                    bytes=len(excel_bytes),
-                    hash="sha256:" + release_records.sha256_bytes(excel_bytes),
-                    rows=len(rows),
-                )
+            excel = dict(
+                resource,
+                name=f"{name}_excel",
+                path=paths["excel"],
+                title=f"{title} (CSV for Excel)",
+                encoding="utf-8-sig",
+                schema=schema,
+                bytes=written["excel"].bytes,
+                hash="sha256:" + written["excel"].digest,
+                rows=rows,
             )
-            json_bytes = json_rows(rows).encode("utf-8")
-            write_text(folder / "json" / f"{resource['name']}.json", json_bytes)
+            if rows + 1 > release_formats.EXCEL_MAX_ROWS:
+                # The file stays whole (it is the CSV with a byte-order mark); say what Excel does with it.
+                excel["description"] = (
+                    (resource.get("description", "") + " ").lstrip()
+                    + f"Excel opens only the first {release_formats.EXCEL_MAX_ROWS - 1:,} of its {rows:,} rows: "
+                    "use the CSV, the Parquet file or the database for the rest."
+                )
+            resources.append(excel)
             extra.append(
                 file_resource(
-                    f"{resource['name']}_json",
-                    f"json/{resource['name']}.json",
+                    f"{name}_json",
+                    paths["json"],
                     f"{title} (JSON)",
                     "json",
                     "application/json",
-                    json_bytes,
-                    f"The {resource['name']} table as a JSON array of objects, "
+                    written["json"].bytes,
+                    written["json"].digest,
+                    f"The {name} table as a JSON array of objects, "
                     "typed by the table schema of the CSV resource of the same name.",
                 )
             )
-            parquet = release_formats.parquet_bytes(fields, rows)
-            write_text(folder / "parquet" / f"{resource['name']}.parquet", parquet)
             extra.append(
                 dict(
                     file_resource(
-                        f"{resource['name']}_parquet",
-                        f"parquet/{resource['name']}.parquet",
+                        f"{name}_parquet",
+                        paths["parquet"],
                         f"{title} (Parquet)",
                         "parquet",
                         "application/vnd.apache.parquet",
-                        parquet,
-                        f"The {resource['name']} table as Parquet, its columns typed by the table schema "
+                        written["parquet"].bytes,
+                        written["parquet"].digest,
+                        f"The {name} table as Parquet, its columns typed by the table schema "
                         "of the CSV resource of the same name (numbers as doubles, dates as dates).",
                     ),
                     # Frictionless would read it as a table, and then cannot count its bytes.
@@ -364,8 +556,8 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
                 )
             )
 
-    changelog_bytes = csv_text(CHANGELOG_FIELDS, changes).encode("utf-8")
-    write_text(folder / "changelog.csv", changelog_bytes)
+    written = write_chunks(folder / "changelog.csv", csv_chunks(CHANGELOG_FIELDS, changes))
+    digests["changelog.csv"] = written.digest
     resources.append(
         {
             "name": "changelog",
@@ -377,12 +569,13 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": "utf-8",
-            "bytes": len(changelog_bytes),
-            "hash": "sha256:" + release_records.sha256_bytes(changelog_bytes),
+            "bytes": written.bytes,
+            "hash": "sha256:" + written.digest,
             "rows": len(changes),
             "schema": CHANGELOG_SCHEMA,
         }
     )
+    digests[DATABASE_FILE] = file_sha256(database)
     extra.insert(
         0,
         file_resource(
@@ -391,7 +584,8 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
             "SQLite database",
             "sqlite",
             "application/vnd.sqlite3",
-            database.read_bytes(),
+            database.stat().st_size,
+            digests[DATABASE_FILE],
             "Every table in one SQLite database, with the figures the "
             "build derives (figures.is_derived = 1, figure_inputs) and series_members.",
         ),
@@ -411,20 +605,83 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
     write_text(folder / "datapackage.json", json_text(released_descriptor))
 
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    write_text(
-        folder / "SHA256SUMS",
-        "".join(f"{release_records.sha256_bytes((folder / name).read_bytes())}  {name}\n" for name in files),
-    )
+    for name in files:
+        if name not in digests:
+            digests[name] = file_sha256(folder / name)
+    write_text(folder / "SHA256SUMS", "".join(f"{digests[name]}  {name}\n" for name in files))
+    return digests
+
+
+def _copy_problems(folder: Path, resource: dict, resources: dict[str, dict]) -> list[str]:
+    """What is wrong with a file that holds a CSV resource's rows in another form, re-read from disk."""
+    path = folder / resource["path"]
+    problems = []
+    size, digest = path.stat().st_size, file_sha256(path)
+    if size != resource.get("bytes"):
+        problems.append(f"{resource['name']}: {resource['path']} has {size} bytes, not {resource.get('bytes')}")
+    if "sha256:" + digest != resource.get("hash"):
+        problems.append(f"{resource['name']}: {resource['path']} does not have the sha256 its resource declares")
+    if resource["path"].startswith("excel/"):
+        csv_path = folder / resources[resource["name"].removesuffix("_excel")]["path"]
+        if file_sha256(csv_path, release_formats.BOM) != digest:
+            problems.append(f"{resource['name']}: {resource['path']} is not {csv_path.name} with a byte-order mark")
+    else:
+        problems += [f"{resource['name']}: {problem}" for problem in json_array_problems(path)]
+    return problems
+
+
+def json_array_problems(path: Path) -> list[str]:
+    """Where a JSON file is not a ``files.json_rows`` array (one object a line), read a line at a time."""
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+        if first == "[]\n":
+            return [] if handle.read(1) == "" else [f"{path.name}: text after []"]
+        if first != "[\n":
+            return [f"{path.name}:1: an array of objects starts with a line holding [ alone"]
+        line_number, ended = 1, False
+        for line_number, line in enumerate(handle, 2):
+            if ended:
+                return [f"{path.name}:{line_number}: text after the closing ]"]
+            if line == "]\n":
+                ended = True
+                continue
+            try:
+                value = json.loads(line.removesuffix("\n").removesuffix(","))
+            except ValueError as error:
+                return [f"{path.name}:{line_number}: {error}"]
+            if not isinstance(value, dict):
+                return [f"{path.name}:{line_number}: not an object"]
+        return [] if ended else [f"{path.name}:{line_number}: the array is not closed"]
 
 
 def check_dist(folder: Path) -> None:
-    """The released package must pass the standard Frictionless validation, hashes included."""
+    """The released package must pass the standard Frictionless validation, hashes included.
+
+    Frictionless validates the descriptor and every resource but two kinds of copies, which are
+    checked against it instead, reading one line or block at a time: each Excel CSV must be its
+    CSV resource's bytes after a byte-order mark (so it holds the rows Frictionless validated),
+    and each JSON file must be an array of objects with the bytes and sha256 it declares
+    (Frictionless would load a whole JSON file into memory: gigabytes at a million figures).
+    """
     import frictionless
 
-    report = frictionless.Package(str(folder / "datapackage.json")).validate()
-    if not report.valid:
-        errors = [f"{task.name}: {error.message}" for task in report.tasks for error in task.errors]
+    package = frictionless.Package(str(folder / "datapackage.json"))
+    try:
+        package.to_descriptor(validate=True)
+    except frictionless.FrictionlessException as exception:
+        errors = [error.message for error in exception.to_errors()]
+        raise ReleaseRefused("the released datapackage.json does not validate: " + "; ".join(errors[:5])) from None
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    declared = {r["name"]: r for r in descriptor["resources"]}
+    errors = []
+    for resource in package.resources:
+        if resource.path.startswith(("excel/", "json/")):
+            errors += _copy_problems(folder, declared[resource.name], declared)
+            continue
+        report = resource.validate()
+        errors += [f"{task.name}: {error.message}" for task in report.tasks for error in task.errors]
         errors += [error.message for error in report.errors]
+    if errors:
         raise ReleaseRefused("the released datapackage.json does not validate: " + "; ".join(errors[:5]))
 
 
@@ -446,18 +703,20 @@ def make_release(
 
     ``build_dir``: a folder made by ``build.build_site``. ``release_date`` (YYYY-MM-DD) is used
     only when the version is recorded for the first time; it defaults to today's UTC date. A
-    recorded version always keeps its recorded date. Raises ReleaseRefused.
+    recorded version always keeps its recorded date. Raises ReleaseRefused, RecordDamaged.
     """
     build_dir, dist, releases = Path(build_dir), Path(dist), Path(releases)
     plan = plan_release(build_dir, releases, release_date)
-    version = plan["version"]
+    try:
+        return _publish(build_dir, dist, releases, plan)
+    finally:
+        close_plan(plan)
 
-    platforms = {fid: row["platform_id"] for fid, row in plan["figures"].items()}
-    if plan["previous"]:
-        old = read_csv(releases / plan["previous"] / "figures.csv")
-        platforms = {row["figure_id"]: row["platform_id"] for row in old} | platforms
-    markdown = changelog.changelog_markdown(
-        version, plan["date"], plan["previous"], plan["changes"], platforms, plan["other_inputs"]
+
+def _publish(build_dir: Path, dist: Path, releases: Path, plan: dict) -> Path:
+    version = plan["version"]
+    markdown = changelog.summary_markdown(
+        version, plan["date"], plan["previous"], plan["summary"], plan["other_inputs"]
     )
 
     dist.mkdir(parents=True, exist_ok=True)
@@ -478,9 +737,11 @@ def make_release(
         try:
             files = sorted(p.relative_to(dist / version).as_posix() for p in (dist / version).rglob("*") if p.is_file())
             write_text(record / "manifest.json", json_text(manifest_of(plan, files)))
-            snapshot = [plan["figures"][fid] for fid in sorted(plan["figures"])]
-            write_text(record / "figures.csv", csv_text(SNAPSHOT_FIELDS, snapshot))
-            write_text(record / "changelog.csv", csv_text(CHANGELOG_FIELDS, plan["changes"]))
+            snapshot = plan["snapshot"]
+            snapshot.seek(0)
+            with (record / "figures.csv").open("w", encoding="utf-8", newline="") as handle:
+                shutil.copyfileobj(snapshot, handle, 1 << 20)
+            write_chunks(record / "changelog.csv", csv_chunks(CHANGELOG_FIELDS, plan["changes"]))
             write_text(record / "CHANGELOG.md", markdown)
             _replace_dir(record, releases / version)
         except BaseException:
