@@ -35,6 +35,8 @@ from . import rules, safety, table_schema
 # fields are quoted throughout, quotes doubled inside, or hold no comma and start with no quote.
 CSV_FIELD = '(?:"(?:[^"]|"")*"|[^",\n][^,\n]*|)'
 CSV_LINE = f"^{CSV_FIELD}(?:,{CSV_FIELD})*\n$"
+# Arrow reads a CSV file in blocks of this many bytes, one a thread.
+BLOCK_BYTES = 8 << 20
 # Bytes of a file scanned at once for line ends.
 LINE_SCAN_BYTES = 1 << 24
 # Characters rules.cell_problems and rules.text_problems fault anywhere in a text cell:
@@ -169,7 +171,8 @@ def read_strings(path: Path, names: list[str]):
     try:
         table = arrow_csv.read_csv(
             pa.BufferReader(raw),
-            read_options=arrow_csv.ReadOptions(block_size=8 << 20, encoding="utf8"),
+            # Threads pay only for files of several blocks; starting them costs more than a small file.
+            read_options=arrow_csv.ReadOptions(block_size=BLOCK_BYTES, encoding="utf8", use_threads=len(raw) > BLOCK_BYTES),
             parse_options=arrow_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
@@ -392,6 +395,9 @@ def numbers_in_quotes(cells: list[str], quotes: list[str], records: list[bool]) 
     grouped by commas) without a call per row."""
     alone = rules._stands_alone
     for cell, quote, record in zip(cells, quotes, records, strict=True):
+        # A record field that is the cell itself, between commas: rules.value_in_record finds it.
+        if record and f",{cell}," in f",{quote},":
+            continue
         at = quote.find(cell)
         if at >= 0 and alone(quote, at, at + len(cell)):
             continue
@@ -399,6 +405,11 @@ def numbers_in_quotes(cells: list[str], quotes: list[str], records: list[bool]) 
             grouped = f"{int(cell):,}"
             at = quote.find(grouped)
             if at >= 0 and alone(quote, at, at + len(grouped)):
+                continue
+        if record:
+            # Record fields as rules.value_in_record splits them; "73.0" and "73 %" are 73 to it.
+            fields = {field.strip() for field in rules.RECORD_DELIMITERS.split(quote)}
+            if cell in fields or f"{cell}.0" in fields or f"{cell}%" in fields:
                 continue
         if not number_in_quote(cell, quote, record):
             return False
