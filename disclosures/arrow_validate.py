@@ -31,17 +31,19 @@ from pathlib import Path
 
 from . import rules, safety, table_schema
 
-# One line of CSV as Python's csv module reads it with strict=True (Frictionless's dialect):
-# fields are quoted throughout, quotes doubled inside, or hold no comma and start with no quote.
-CSV_FIELD = '(?:"(?:[^"]|"")*"|[^",\n][^,\n]*|)'
+# Characters rules.cell_problems faults in any cell, and rules.text_problems in any text
+# (a number holding one is not canonical): controls (Unicode category Cc, LF and CR among them)
+# and bidirectional controls.
+HOSTILE = "\\x00-\\x1f\\x7f-\\x9f" + "".join(f"\\x{{{ord(ch):04x}}}" for ch in sorted(rules.BIDI_CONTROLS))
+# One line of CSV, with its LF, as Python's csv module reads it with strict=True (Frictionless's
+# dialect): fields are quoted throughout with quotes doubled inside, or hold no comma and start
+# with no quote; and no hostile character.
+CSV_FIELD = f'(?:"(?:[^"{HOSTILE}]|"")*"|[^",{HOSTILE}][^,{HOSTILE}]*|)'
 CSV_LINE = f"^{CSV_FIELD}(?:,{CSV_FIELD})*\n$"
 # Arrow reads a CSV file in blocks of this many bytes, one a thread.
 BLOCK_BYTES = 8 << 20
 # Bytes of a file scanned at once for line ends.
 LINE_SCAN_BYTES = 1 << 24
-# Characters rules.cell_problems and rules.text_problems fault anywhere in a text cell:
-# controls (Unicode category Cc) and bidirectional controls.
-HOSTILE_CHARACTER = "[\\x00-\\x1f\\x7f-\\x9f" + "".join(f"\\x{{{ord(ch):04x}}}" for ch in sorted(rules.BIDI_CONTROLS)) + "]"
 # rules.FORMULA matches only cells starting with one of these.
 FORMULA_FIRST = "=+-@"
 # A canonical number of at most 15 characters: a double holds it exactly and SQLite stores it
@@ -144,9 +146,10 @@ def _fail(condition) -> None:
 def read_strings(path: Path, names: list[str]):
     """The CSV as an Arrow table of its cells as text, or Undecided unless the file is exactly what
     the one-pass reader accepts: UTF-8 without BOM, LF line ends and a final one, the schema's
-    header, one record a line, and every line in the grammar Python's csv module reads strictly.
+    header, one record a line, every line in the grammar Python's csv module reads strictly,
+    and no control or bidi character anywhere (each is a problem in any cell).
 
-    The last condition is what makes Arrow's parse Python's: Arrow also accepts what csv refuses
+    The grammar is what makes Arrow's parse Python's: Arrow also accepts what csv refuses
     (``"abc"def``: text after a closing quote), so each line is matched against ``CSV_LINE``,
     where a field is quoted throughout (quotes doubled inside) or holds no comma and does not
     start with a quote; both parsers split such a line into the same cells."""
@@ -156,14 +159,23 @@ def read_strings(path: Path, names: list[str]):
     from pyarrow import csv as arrow_csv
 
     try:
-        raw = path.read_bytes()
-    except OSError as error:
+        # Mapped, not read: Arrow and the checks below work on the file's pages without a copy.
+        raw = pa.memory_map(str(path)).read_buffer()
+    except (OSError, pa.ArrowException) as error:
         raise Undecided from error
-    if raw.startswith(b"\xef\xbb\xbf") or b"\r" in raw or not raw.endswith(b"\n") or len(raw) >= 1 << 31:
+    size = raw.size
+    if size == 0 or size >= 1 << 31:
         raise Undecided
-    header_end = raw.index(b"\n") + 1
+    view = np.frombuffer(raw, dtype=np.uint8)
+    if bytes(view[:3]) == b"\xef\xbb\xbf" or view[-1] != 10:
+        raise Undecided
+    # Where each line ends, in slices of the file so that no byte-sized mask of all of it is made.
+    ends = np.concatenate(
+        [np.flatnonzero(view[at : at + LINE_SCAN_BYTES] == 10) + at for at in range(0, size, LINE_SCAN_BYTES)]
+    )
+    header_end = int(ends[0]) + 1
     try:
-        header = next(csv.reader([raw[:header_end].decode("utf-8")], strict=True))
+        header = next(csv.reader([bytes(view[:header_end]).decode("utf-8")], strict=True))
     except (UnicodeDecodeError, csv.Error, StopIteration) as error:
         raise Undecided from error
     if header != names:
@@ -172,7 +184,7 @@ def read_strings(path: Path, names: list[str]):
         table = arrow_csv.read_csv(
             pa.BufferReader(raw),
             # Threads pay only for files of several blocks; starting them costs more than a small file.
-            read_options=arrow_csv.ReadOptions(block_size=BLOCK_BYTES, encoding="utf8", use_threads=len(raw) > BLOCK_BYTES),
+            read_options=arrow_csv.ReadOptions(block_size=BLOCK_BYTES, encoding="utf8", use_threads=size > BLOCK_BYTES),
             parse_options=arrow_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
@@ -183,15 +195,10 @@ def read_strings(path: Path, names: list[str]):
         )
     except (pa.ArrowInvalid, OSError) as error:
         raise Undecided from error
-    # Where each line ends, in slices of the file so that no byte-sized mask of all of it is made.
-    view = np.frombuffer(raw, dtype=np.uint8)
-    ends = np.concatenate(
-        [np.flatnonzero(view[at : at + LINE_SCAN_BYTES] == 10) + at for at in range(0, len(view), LINE_SCAN_BYTES)]
-    )
     if table.column_names != names or len(ends) != len(table) + 1:
         raise Undecided
     # The data lines, each with its LF, as an Arrow array over the file's own bytes.
-    lines = pa.StringArray.from_buffers(len(table), pa.py_buffer((ends + 1).astype(np.int32)), pa.py_buffer(raw))
+    lines = pa.StringArray.from_buffers(len(table), pa.py_buffer((ends + 1).astype(np.int32)), raw)
     if len(lines):
         _fail(pc.invert(pc.match_substring_regex(lines, CSV_LINE)))
     return table
@@ -245,12 +252,14 @@ def check_column(column, spec: dict, safety_kind: str) -> None:
 
 
 def plain_text_suspects(cells, constraints: dict):
-    """Which of ``cells`` (a text column, or its distinct cells) the cell rules might fault:
-    empty, with control or bidi characters, starting or ending with whitespace (what strip()
-    would change), starting like a formula, or outside a constraint (pattern, length, enum)."""
+    """Which of ``cells`` (a text column, or its distinct cells, as ``read_strings`` read them:
+    without control or bidi characters) the cell rules might fault: empty, starting or ending
+    with whitespace (what strip() would change), starting like a formula, or outside a
+    constraint (pattern, length, enum)."""
     import pyarrow.compute as pc
 
-    suspect = pc.or_(pc.equal(cells, ""), pc.match_substring_regex(cells, HOSTILE_CHARACTER))
+    # Control and bidi characters are refused with the file (read_strings).
+    suspect = pc.equal(cells, "")
     # A cell differs from its strip() exactly when its first or last character is whitespace;
     # the distinct first and last characters are few, so Python's own isspace() judges them.
     first, last = pc.utf8_slice_codeunits(cells, 0, 1), pc.utf8_slice_codeunits(cells, -1)

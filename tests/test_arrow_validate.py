@@ -57,19 +57,30 @@ def test_a_hostile_cell_anywhere_is_left_to_check_package(tmp_path, cell):
         "thin space last\u2009",
         "=1+1",
         "@SUM(A1)",
-        "bidi \u202e inside",
-        "C1 control \x85 inside",
-        "information separator \x1f last",
     ],
 )
 def test_a_cell_python_faults_is_a_suspect(cell):
-    # Whitespace as str.strip() sees it, formulas and controls: the expressions must flag every
-    # cell the reader's own functions fault, or the fast path would prove it.
+    # Whitespace as str.strip() sees it and formulas: the expressions must flag every cell the
+    # reader's own functions fault, or the fast path would prove it.
     spec = {"name": "notes", "type": "string"}
     faulted = rules.cell_problems(cell, numeric=False) + safety.cell_safety_problems("text", cell)
     assert faulted
     assert arrow_validate.plain_text_suspects(pa.array([cell]), {}).to_pylist() == [True]
     assert table_schema.cell_reader(spec)(cell)[1] == []
+
+
+@pytest.mark.parametrize("cell", ["bidi \u202e inside", "C1 control \x85 inside", "separator \x1f last", "nul \x00"])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_file_with_a_control_or_bidi_character_is_refused(tmp_path, cell, quoted):
+    faulted = rules.cell_problems(cell, numeric=False) + safety.cell_safety_problems("text", cell)
+    assert faulted
+    path = tmp_path / "table.csv"
+    written = f'"{cell}"' if quoted else cell
+    path.write_text(f"a,b\nx,{written}\n", encoding="utf-8")
+    with pytest.raises(arrow_validate.Undecided):
+        arrow_validate.read_strings(path, ["a", "b"])
+    path.write_text("a,b\nx,clean\n", encoding="utf-8")
+    assert arrow_validate.read_strings(path, ["a", "b"]).column("b").to_pylist() == ["clean"]
 
 
 def test_a_clean_cell_is_not_a_suspect():
