@@ -59,6 +59,8 @@ FIGURE_FIELDS = [
     "figure_id", "platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id", "metric_id",
     "value_kind", "value",
 ]  # fmt: skip
+# Rows turned into Python values at once.
+PYTHON_ROWS = 1 << 16
 # Rows whose distinct cells are counted to choose how a text column is checked.
 DISTINCT_SAMPLE = 10_000
 
@@ -455,7 +457,9 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
     names = set(table.column_names)
     column = table.column
     if "figure_id" in names and set(ID_PARTS) <= names:
-        present = pc.and_(pc.not_equal(column(ID_PARTS[0]), ""), pc.less_equal(column("period_start"), column("period_end")))
+        present = pc.and_(
+            pc.not_equal(column(ID_PARTS[0]), ""), pc.less_equal(column("period_start"), column("period_end"))
+        )
         for part in ID_PARTS[1:]:
             present = pc.and_(present, pc.not_equal(column(part), ""))
         rows = table.filter(present)
@@ -487,26 +491,33 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
                 pc.and_(pc.not_equal(column("value_low"), ""), pc.not_equal(column("value_high"), "")),
             )
             rows = table.filter(band)
-            for low, high in zip(rows.column("value_low").to_pylist(), rows.column("value_high").to_pylist(), strict=True):
+            for low, high in zip(
+                rows.column("value_low").to_pylist(), rows.column("value_high").to_pylist(), strict=True
+            ):
                 if Decimal(low) > Decimal(high):
                     raise Undecided
     if "quote" not in names or kinds is None:
         return
     quote = column("quote")
     has_quote = pc.not_equal(quote, "")
-    records = pc.is_in(column("source_id"), value_set=_strings(sorted(record_sources))) if "source_id" in names else None
+    records = (
+        pc.is_in(column("source_id"), value_set=_strings(sorted(record_sources))) if "source_id" in names else None
+    )
     for number in numbers:
         wanted_kinds = sorted(k for k, cols in rules.QUOTED_COLUMNS.items() if number in cols)
-        rows = pc.and_(pc.and_(has_quote, pc.not_equal(column(number), "")), pc.is_in(kinds, value_set=_strings(wanted_kinds)))
+        rows = pc.and_(
+            pc.and_(has_quote, pc.not_equal(column(number), "")), pc.is_in(kinds, value_set=_strings(wanted_kinds))
+        )
         everywhere = pc.all(rows).as_py()
-        texts = (column(number) if everywhere else column(number).filter(rows)).to_pylist()
-        quotes = (quote if everywhere else quote.filter(rows)).to_pylist()
-        if records is None:
-            is_record = [False] * len(texts)
-        else:
-            is_record = (records if everywhere else records.filter(rows)).to_pylist()
-        if not numbers_in_quotes(texts, quotes, is_record):
-            raise Undecided
+        texts = column(number) if everywhere else column(number).filter(rows)
+        quotes = quote if everywhere else quote.filter(rows)
+        flags = None if records is None else records if everywhere else records.filter(rows)
+        # In slices: a million quotes as Python strings at once would cost memory, not time.
+        for start in range(0, len(texts), PYTHON_ROWS):
+            said = quotes.slice(start, PYTHON_ROWS).to_pylist()
+            is_record = [False] * len(said) if flags is None else flags.slice(start, PYTHON_ROWS).to_pylist()
+            if not numbers_in_quotes(texts.slice(start, PYTHON_ROWS).to_pylist(), said, is_record):
+                raise Undecided
     if "source_locator" in names and "value" in names:
         rows = pc.and_(
             pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")),
@@ -565,7 +576,8 @@ def check_figures(tables: dict) -> None:
     units = _column_dict(tables["metrics"], "metric_id", "unit")
     disagreements = tables["disagreements"]
     exempt_rows = pc.and_(
-        pc.equal(disagreements.column("kind"), "inconsistent_parts"), pc.not_equal(disagreements.column("figure_id"), "")
+        pc.equal(disagreements.column("kind"), "inconsistent_parts"),
+        pc.not_equal(disagreements.column("figure_id"), ""),
     )
     exempt = set(disagreements.column("figure_id").filter(exempt_rows).to_pylist())
     column = figures.column
@@ -600,11 +612,14 @@ def check_figures(tables: dict) -> None:
         return
     try:
         values = np.asarray(pc.cast(value.filter(exact), "int64").to_numpy(zero_copy_only=False), dtype=np.int64)
-    except Exception as error:  # noqa: BLE001 - any cast failure: a number past 64 bits
+    except Exception as error:
         raise Undecided from error
     group, period = series[exact], period[exact]
     fulfilled_against_received(
-        combined([platform, jurisdiction, request_type])[0][exact] * periods + period, metric[1], metric[0][exact], values
+        combined([platform, jurisdiction, request_type])[0][exact] * periods + period,
+        metric[1],
+        metric[0][exact],
+        values,
     )
 
     # Series holding a figure exempt from the sums are checked by the rule itself.
@@ -624,7 +639,10 @@ def check_figures(tables: dict) -> None:
     starts_list, ends_list = start[1], end[1]
     present = np.unique(period).tolist()
     period_dates = {
-        code: (date.fromisoformat(starts_list[code // len(ends_list)]), date.fromisoformat(ends_list[code % len(ends_list)]))
+        code: (
+            date.fromisoformat(starts_list[code // len(ends_list)]),
+            date.fromisoformat(ends_list[code % len(ends_list)]),
+        )
         for code in present
     }
     if len(values) and np.abs(values).max() >= (1 << 62) // max(len(present), 1):
@@ -686,11 +704,20 @@ def fulfilled_against_received(keys, metrics: list[str], metric, values) -> None
     _np_fail(wanted_values[found] > received_values[at[found]])
 
 
+def present_ids(figures, ids):
+    """Those of ``ids`` that are figure ids: the figures are looked up in the few ``ids``, not the
+    other way round (a hash of every figure id costs more than the rest of the rule)."""
+    import pyarrow.compute as pc
+
+    column = figures.column("figure_id")
+    return pc.unique(column.filter(pc.is_in(column, value_set=_array(ids))))
+
+
 def check_corrections(figures, corrections) -> None:
     """validate.correction_problems: a correction names a figure in the data; a removal one that is gone."""
     import pyarrow.compute as pc
 
-    named = pc.is_in(corrections.column("figure_id"), value_set=figures.column("figure_id"))
+    named = pc.is_in(corrections.column("figure_id"), value_set=present_ids(figures, corrections.column("figure_id")))
     has_new = pc.not_equal(corrections.column("new_value"), "")
     _fail(pc.and_(has_new, pc.invert(named)))
     _fail(pc.and_(pc.invert(has_new), named))
@@ -707,7 +734,7 @@ def check_corroborations(tables: dict) -> None:
     corroborations = tables["corroborations"].to_pylist()
     named = {row["figure_id"] for row in corroborations}
     named_array = _strings(sorted(named))
-    known = set(named_array.filter(pc.is_in(named_array, value_set=figures.column("figure_id"))).to_pylist())
+    known = set(present_ids(figures, named_array).to_pylist())
     platforms = derivation_platforms(named - known, set(pc.unique(figures.column("platform_id")).to_pylist()))
     picked = figures.filter(
         pc.or_(
