@@ -590,8 +590,10 @@ def check_figures(tables: dict) -> None:
     for index, distinct in (start, end):
         if "" in distinct:
             dated &= index != distinct.index("")
-    series, _ = combined([platform, jurisdiction, request_type, metric])
+    series, series_size = combined([platform, jurisdiction, request_type, metric])
     period, periods = combined([start, end])
+    if series_size * periods >= 1 << 62:
+        raise Undecided  # identity codes would overflow 64 bits
     identity = series[dated] * periods + period[dated]
     identity.sort()
     _np_fail(identity[1:] == identity[:-1])
