@@ -8,10 +8,13 @@ has stamped these very bytes (``stamp``): nothing is checked here but the types.
 
 Why: Python's csv module and a call per cell cost about 5 µs a row; at a million figures the
 build spent more time reading the CSVs it had just validated than SQLite spent storing them.
-pyarrow (already the release's Parquet writer) splits the file in C++ on every core, and each
-column is dictionary-encoded, so a value is typed once however many rows repeat it (a million
-figures share a few hundred periods, platforms and wordings) and the rows share its object.
-Typing itself stays ``table_schema.cell_reader``: the same code as the validator's reader.
+pyarrow (already the release's Parquet writer) splits the file in C++ on every core. A column
+with few distinct cells is typed once per distinct cell however many rows repeat it (a million
+figures share a few hundred periods, platforms and wordings), and the rows share its object; a
+text column with a cell per row (ids, quotes) is taken as it is, with nothing to type. Typing
+itself stays ``table_schema.cell_reader`` (canonical numbers, which validation requires, are
+int() or float() of their text: the same values). What is left is Python's own cost of a tuple
+per row and of the digest; the build's interface (``Table.rows``) needs both.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from . import table_schema
+from . import rules, table_schema
 
 # Arrow reads the file in blocks of this many bytes, on as many threads as there are cores.
 BLOCK_BYTES = 8 << 20
+# Rows whose distinct cells are counted to choose how a text column is converted.
+DISTINCT_SAMPLE = 10_000
 
 
 def _arrow_table(path: Path, names: list[str]):
@@ -51,11 +56,13 @@ def _arrow_table(path: Path, names: list[str]):
         import pyarrow.compute as pc
 
         # A blank line comes back as a row of empty cells; the one-pass reader refuses both.
+        # Only rows whose first cell is empty can be one.
         blank = pc.equal(table.column(0), "")
-        for column in table.columns[1:]:
-            blank = pc.and_(blank, pc.equal(column, ""))
         if pc.any(blank).as_py():
-            return None
+            for column in table.columns[1:]:
+                blank = pc.and_(blank, pc.equal(column, ""))
+            if pc.any(blank).as_py():
+                return None
     return table
 
 
@@ -79,29 +86,77 @@ def read_table(path: Path, resource: dict) -> table_schema.Table | None:
     if arrow is None:
         return None
     table = table_schema.Table(resource["name"], names)
+    rows = len(arrow)
     raw_columns, typed_columns = [], []
     for spec, column in zip(specs, arrow.columns, strict=True):
-        encoded = column.combine_chunks().dictionary_encode()
-        texts = encoded.dictionary.to_pylist()
-        read = table_schema.cell_reader(spec, check=False)
-        values = []
-        for text in texts:
-            value, broken, _ = read(text)
-            if broken:
-                return None
-            values.append(sql_value(value))
-        indices = encoded.indices.to_pylist()
-        raw_columns.append(list(map(texts.__getitem__, indices)) if indices else [])
-        typed_columns.append(list(map(values.__getitem__, indices)) if indices else [])
-        del encoded, indices
-    rows = len(arrow)
+        columns = _column_values(spec, column) if rows else ([], [])
+        if columns is None:
+            return None
+        raw_columns.append(columns[0])
+        typed_columns.append(columns[1])
     del arrow
-    table.digest = table_schema.rows_digest(zip(*raw_columns, strict=True)) if rows else 0
+    # A tuple from zip hashes as table_schema.row_hash hashes it: no call per row.
+    table.digest = sum(map(hash, zip(*raw_columns, strict=True))) if rows else 0
     del raw_columns
     table.rows = list(zip(*typed_columns, strict=True)) if rows else []
     table.lines = range(2, rows + 2)
     table.sql_values = True
     return table
+
+
+def _column_values(spec: dict, column) -> tuple[list, list] | None:
+    """(cell texts, SQLite values) of one column, or None when a cell fails its type.
+
+    A text column whose cells are mostly distinct (ids, quotes) is converted as it is: its
+    values are its texts, with None for an empty cell. Any other is dictionary-encoded, so that
+    each distinct text is typed once (``_sql_of``) and the rows share its objects."""
+    import pyarrow.compute as pc
+
+    plain = spec.get("type", "string") == "string" and spec.get("format", "default") == "default"
+    if plain:
+        sample = column.slice(0, DISTINCT_SAMPLE)
+        if len(pc.unique(sample)) * 2 > len(sample):
+            texts = column.to_pylist()
+            if not pc.any(pc.equal(column, "")).as_py():
+                return texts, texts
+            return texts, [text or None for text in texts]
+
+    distinct = pc.unique(column)
+    texts = distinct.to_pylist()
+    values = [text or None for text in texts] if plain else _sql_of(spec, texts)
+    if values is None:
+        return None
+    # Object arrays indexed in C: each row gets the distinct cell's own object.
+    indices = pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)
+    raw = _objects(texts)[indices].tolist()
+    return raw, raw if values == texts else _objects(values)[indices].tolist()
+
+
+def _objects(items: list):
+    """A numpy array of Python objects, one per item (never a 2-D array of nested items)."""
+    import numpy as np
+
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
+
+
+def _sql_of(spec: dict, texts: list[str]) -> list | None:
+    """``sql_value`` of each text read as the field's type, or None when one fails it. A
+    canonical number (what validation requires) is int() or float() of its text: the value
+    ``sql_value`` gives its Decimal (both round the same decimal once)."""
+    read = table_schema.cell_reader(spec, check=False)
+    numeric = spec.get("type", "string") in table_schema.NUMERIC_TYPES
+    values = []
+    for text in texts:
+        if numeric and rules.CANONICAL_NUMBER.match(text):
+            values.append(float(text) if "." in text else int(text))
+            continue
+        value, broken, _ = read(text)
+        if broken:
+            return None
+        values.append(sql_value(value))
+    return values
 
 
 def read_validated(package_path: Path, descriptor: dict) -> dict[str, table_schema.Table] | None:

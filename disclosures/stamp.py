@@ -17,7 +17,7 @@ from .files import json_text, replace_file
 
 STAMP_FILE = "validated.json"
 # The code that decides whether a package is valid: a change to it invalidates every stamp.
-VALIDATOR_CODE = ("rules.py", "safety.py", "table_schema.py", "validate.py", "vocabulary.py")
+VALIDATOR_CODE = ("arrow_validate.py", "rules.py", "safety.py", "table_schema.py", "validate.py", "vocabulary.py")
 
 
 def validation_key(package_path: Path) -> dict:

@@ -484,8 +484,30 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
 
 
 def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> list[rules.Problem]:
-    """Every problem in the package, sorted, each naming file, line and field."""
+    """Every problem in the package, sorted, each naming file, line and field.
+
+    A package ``arrow_validate`` proves valid is done with (no problems); any other is read by
+    ``check_package``, whose problems are the report."""
+    if proved_valid(Path(package_path)):
+        return []
     return check_package(package_path, base)[0]
+
+
+def proved_valid(package_path: Path) -> bool:
+    """True when the descriptor parses, its names and keys are sound, and ``arrow_validate``
+    proves every resource valid; False when ``check_package`` must decide."""
+    from . import arrow_validate
+
+    try:
+        descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        return False
+    shown = package_path.name
+    if name_problems(descriptor, shown) or safety.descriptor_problems(package_path, descriptor, shown):
+        return False
+    return arrow_validate.proves_valid(package_path, descriptor)
 
 
 def check_package(

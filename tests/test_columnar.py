@@ -82,3 +82,27 @@ def test_a_stamped_package_is_built_from_the_arrow_read(tmp_path):
     # Without the stamp the package is validated, and its typed rows converted by the build.
     unstamped = build.typed_tables(package, tmp_path / "elsewhere")
     assert not any(table.sql_values for table in unstamped.values())
+
+
+@pytest.mark.parametrize("spec", [{"type": "number"}, {"type": "integer"}])
+def test_canonical_numbers_read_as_their_decimal_would(spec):
+    texts = ["0", "12", "-0", "-3", "123456789012345678", "1000000"]
+    if spec["type"] == "number":
+        texts += ["81.5", "0.00001", "-3.25", "0.1", "12345678901234.5", "1e3", "+5", "007", "2.50"]
+    read = table_schema.cell_reader(spec, check=False)
+    expected = [columnar.sql_value(read(text)[0]) for text in texts]
+    values = columnar._sql_of(spec, texts)
+    assert values == expected
+    assert list(map(type, values)) == list(map(type, expected))
+
+
+def test_a_column_of_one_text_per_row_reads_as_written(tmp_path):
+    # Mostly distinct text (ids, quotes) is taken as it is; an empty cell is None, as typed.
+    path = tmp_path / "t.csv"
+    cells = [f"quote, {i}" for i in range(300)] + [""]
+    path.write_text("a,b\n" + "".join(f'"{c}",x\n' if c else ",x\n" for c in cells), encoding="utf-8")
+    fields = [{"name": "a", "type": "string"}, {"name": "b", "type": "string"}]
+    table = columnar.read_table(path, {"name": "t", "schema": {"fields": fields}})
+    assert table is not None
+    assert [row[0] for row in table.rows] == cells[:-1] + [None]
+    assert table.digest == table_schema.rows_digest([c, "x"] for c in cells)

@@ -1,0 +1,753 @@
+"""A proof that a package is valid, with Arrow: the rules of ``validate.check_package`` run on
+whole columns instead of one cell at a time.
+
+``proves_valid(package_path, descriptor)`` is True only when ``check_package`` would report no
+problem, and False when it would report one or when this module cannot decide (a file that does
+not read as plain minimally quoted CSV, a schema feature ``table_schema.supported`` refuses, a
+key over a typed column, numbers too large to sum in 64 bits). False is never a verdict: the
+caller then runs ``check_package``, whose problems (file:line:field: message) are the report.
+So a broken package is worded exactly as before, and only a valid one is proved here.
+
+Why: the one-pass reader types and checks every cell in Python (about 25 µs a row; 27 s of CPU
+at a million figures). Most columns hold few distinct values (platforms, periods, wordings), so
+each distinct value is checked once with the reader's own functions (``table_schema.cell_reader``,
+``rules.cell_problems``, ``safety.cell_safety_problems``). Columns with a value per row (ids,
+quotes) first go through regular expressions (RE2, in Arrow) that accept only cells those
+functions cannot fault; the other cells are checked by the functions themselves. The row and
+cross-row rules (figure ids from their fields, value kinds, numbers in quotes, keys, parts
+against wholes, fulfilled against received) are column operations, Python loops over two
+columns, or the same rule functions on the few rows that need them.
+
+How each shortcut stays exact is said where it is taken; tests/test_arrow_validate.py checks
+that every broken fixture and every hostile cell is refused and the valid packages are proved.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from . import rules, safety, table_schema
+
+# Characters rules.cell_problems faults in any cell, and rules.text_problems in any text
+# (a number holding one is not canonical): controls (Unicode category Cc, LF and CR among them)
+# and bidirectional controls.
+HOSTILE = "\\x00-\\x1f\\x7f-\\x9f" + "".join(f"\\x{{{ord(ch):04x}}}" for ch in sorted(rules.BIDI_CONTROLS))
+# One line of CSV, with its LF, as Python's csv module reads it with strict=True (Frictionless's
+# dialect): fields are quoted throughout with quotes doubled inside, or hold no comma and start
+# with no quote; and no hostile character.
+CSV_FIELD = f'(?:"(?:[^"{HOSTILE}]|"")*"|[^",{HOSTILE}][^,{HOSTILE}]*|)'
+CSV_LINE = f"^{CSV_FIELD}(?:,{CSV_FIELD})*\n$"
+# Arrow reads a CSV file in blocks of this many bytes, one a thread.
+BLOCK_BYTES = 8 << 20
+# Bytes of a file scanned at once for line ends.
+LINE_SCAN_BYTES = 1 << 24
+# rules.FORMULA matches only cells starting with one of these.
+FORMULA_FIRST = "=+-@"
+# A canonical number of at most 15 characters: a double holds it exactly and SQLite stores it
+# unchanged (rules.stored_number_problems), and rules.cell_problems has nothing to say about it.
+SHORT_CANONICAL_NUMBER = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$"
+SHORT_NUMBER_LENGTH = 15
+# Patterns made of these characters mean the same to RE2 and to Python's re (no \d, \w or \s,
+# which are Unicode-wide in Python; "$" before a final newline matches only in Python, so RE2 is
+# the stricter of the two and a cell it accepts, Python accepts).
+PORTABLE_PATTERN = set("^$[]()|*+?{},.-_ ") | set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+# The cells validate.parse_figures reads.
+FIGURE_FIELDS = [
+    "figure_id", "platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id", "metric_id",
+    "value_kind", "value",
+]  # fmt: skip
+# Rows turned into Python values at once.
+PYTHON_ROWS = 1 << 16
+# Rows whose distinct cells are counted to choose how a text column is checked.
+DISTINCT_SAMPLE = 10_000
+
+
+class Undecided(Exception):
+    """Something this module does not prove; ``check_package`` must decide."""
+
+
+def proves_valid(package_path: Path, descriptor: dict) -> bool:
+    """True when every resource of the package passes every rule of ``check_package`` (see the
+    module). ``descriptor`` is the parsed datapackage.json. Never raises for bad input: False."""
+    import pyarrow as pa
+
+    try:
+        if table_schema.supported(descriptor) is not None:
+            return False
+        return _proves_valid(Path(package_path), descriptor)
+    except (Undecided, KeyError, TypeError, ValueError, AttributeError, ArithmeticError, pa.ArrowException):
+        # A descriptor or file this module does not understand: check_package reports it.
+        return False
+
+
+def _proves_valid(package_path: Path, descriptor: dict) -> bool:
+    import pyarrow.compute as pc
+
+    folder = package_path.parent
+    tables, specs = {}, {}
+    for resource in descriptor["resources"]:
+        fields = resource["schema"]["fields"]
+        table = read_strings(folder / resource["path"], [f["name"] for f in fields])
+        if resource["name"] in safety.MUST_HAVE_ROWS and len(table) == 0:
+            return False
+        for spec in fields:
+            check_column(table.column(spec["name"]), spec, safety.field_kinds(fields)[spec["name"]])
+        tables[resource["name"]] = table
+        specs[resource["name"]] = {f["name"]: f for f in fields}
+    for resource in descriptor["resources"]:
+        check_keys(tables, specs, resource)
+
+    record_sources: set[str] = set()
+    if "sources" in tables:
+        sources = tables["sources"]
+        is_record = pc.is_in(sources.column("kind"), value_set=_strings(sorted(rules.RECORD_SOURCE_KINDS)))
+        record_sources = set(sources.column("source_id").filter(is_record).to_pylist())
+    from .validate import QUOTED_VALUE_RESOURCES
+
+    for name, table in tables.items():
+        if {"period_start", "period_end"} <= set(table.column_names):
+            check_period_order(table)
+        if name in QUOTED_VALUE_RESOURCES:
+            check_quoted_values(table, record_sources)
+    if {"figures", "metrics", "disagreements"} <= tables.keys():
+        check_figures(tables)
+    if {"figures", "corrections"} <= tables.keys():
+        check_corrections(tables["figures"], tables["corrections"])
+    if {"figures", "sources", "corroborations", "metrics"} <= tables.keys():
+        check_corroborations(tables)
+    return True
+
+
+def _strings(values):
+    import pyarrow as pa
+
+    return pa.array(values, type=pa.string())
+
+
+def _array(values):
+    """One contiguous Arrow array of ``values`` (an array, or a chunked one as tables give)."""
+    import pyarrow as pa
+
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _fail(condition) -> None:
+    """Undecided when the Arrow boolean ``condition`` (array or scalar) holds anywhere."""
+    import pyarrow.compute as pc
+
+    if condition is True or (condition is not False and pc.any(condition).as_py()):
+        raise Undecided
+
+
+# Reading -------------------------------------------------------------------------------------
+
+
+def read_strings(path: Path, names: list[str]):
+    """The CSV as an Arrow table of its cells as text, or Undecided unless the file is exactly what
+    the one-pass reader accepts: UTF-8 without BOM, LF line ends and a final one, the schema's
+    header, one record a line, every line in the grammar Python's csv module reads strictly,
+    and no control or bidi character anywhere (each is a problem in any cell).
+
+    The grammar is what makes Arrow's parse Python's: Arrow also accepts what csv refuses
+    (``"abc"def``: text after a closing quote), so each line is matched against ``CSV_LINE``,
+    where a field is quoted throughout (quotes doubled inside) or holds no comma and does not
+    start with a quote; both parsers split such a line into the same cells."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as arrow_csv
+
+    try:
+        # Mapped, not read: Arrow and the checks below work on the file's pages without a copy.
+        raw = pa.memory_map(str(path)).read_buffer()
+    except (OSError, pa.ArrowException) as error:
+        raise Undecided from error
+    size = raw.size
+    if size == 0 or size >= 1 << 31:
+        raise Undecided
+    view = np.frombuffer(raw, dtype=np.uint8)
+    if bytes(view[:3]) == b"\xef\xbb\xbf" or view[-1] != 10:
+        raise Undecided
+    # Where each line ends, in slices of the file so that no byte-sized mask of all of it is made.
+    ends = np.concatenate(
+        [np.flatnonzero(view[at : at + LINE_SCAN_BYTES] == 10) + at for at in range(0, size, LINE_SCAN_BYTES)]
+    )
+    header_end = int(ends[0]) + 1
+    try:
+        header = next(csv.reader([bytes(view[:header_end]).decode("utf-8")], strict=True))
+    except (UnicodeDecodeError, csv.Error, StopIteration) as error:
+        raise Undecided from error
+    if header != names:
+        raise Undecided
+    try:
+        table = arrow_csv.read_csv(
+            pa.BufferReader(raw),
+            # Threads pay only for files of several blocks; starting them costs more than a small file.
+            read_options=arrow_csv.ReadOptions(block_size=BLOCK_BYTES, encoding="utf8", use_threads=size > BLOCK_BYTES),
+            parse_options=arrow_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowInvalid, OSError) as error:
+        raise Undecided from error
+    if table.column_names != names or len(ends) != len(table) + 1:
+        raise Undecided
+    # The data lines, each with its LF, as an Arrow array over the file's own bytes.
+    lines = pa.StringArray.from_buffers(len(table), pa.py_buffer((ends + 1).astype(np.int32)), raw)
+    if len(lines):
+        _fail(pc.invert(pc.match_substring_regex(lines, CSV_LINE)))
+    return table
+
+
+# Cells ---------------------------------------------------------------------------------------
+
+
+def portable(pattern: str) -> bool:
+    """True when RE2 and Python's re read ``pattern`` alike (see ``PORTABLE_PATTERN``)."""
+    unescaped = pattern.replace("\\.", "").replace("\\-", "")
+    return set(unescaped) <= PORTABLE_PATTERN
+
+
+def check_column(column, spec: dict, safety_kind: str) -> None:
+    """Undecided when one of the column's cells has a problem the one-pass reader would report
+    (type, constraints, raw-text and safety rules), or when that cannot be decided here. Each
+    distinct cell the regular expressions do not clear is checked once by the reader's functions."""
+    import pyarrow.compute as pc
+
+    kind, form = spec.get("type", "string"), spec.get("format", "default")
+    constraints = spec.get("constraints", {})
+    if kind == "string" and form == "default" and safety_kind == "text":
+        # Finding the distinct cells first pays when they are few (platforms, wordings); for a
+        # cell per row (ids, quotes) the checks run on the column itself.
+        sample = column.slice(0, DISTINCT_SAMPLE)
+        if len(sample) and len(pc.unique(sample)) * 2 > len(sample):
+            suspects = pc.unique(column.filter(plain_text_suspects(column, constraints)))
+        else:
+            distinct = pc.unique(column)
+            suspects = distinct.filter(plain_text_suspects(distinct, constraints))
+    else:
+        suspects = pc.unique(column)
+        if kind == "number" and set(constraints) <= {"required", "minimum"} and constraints.get("minimum", 0) == 0:
+            # Cleared: a short canonical number, never negative, so at least 0.
+            cleared = pc.and_(
+                pc.match_substring_regex(suspects, SHORT_CANONICAL_NUMBER),
+                pc.less_equal(pc.utf8_length(suspects), SHORT_NUMBER_LENGTH),
+            )
+            suspects = suspects.filter(pc.invert(cleared))
+        if kind == "date":
+            # Dates compare as text below (period order, keys): only ISO dates are proved.
+            iso = pc.match_substring_regex(suspects, "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+            _fail(pc.invert(pc.or_(pc.equal(suspects, ""), iso)))
+    read = table_schema.cell_reader(spec)
+    numeric = kind in table_schema.NUMERIC_TYPES
+    for cell in suspects.to_pylist():
+        _, broken, _ = read(cell)
+        if broken or rules.cell_problems(cell, numeric=numeric) or safety.cell_safety_problems(safety_kind, cell):
+            raise Undecided
+
+
+def plain_text_suspects(cells, constraints: dict):
+    """Which of ``cells`` (a text column, or its distinct cells, as ``read_strings`` read them:
+    without control or bidi characters) the cell rules might fault: empty, starting or ending
+    with whitespace (what strip() would change), starting like a formula, or outside a
+    constraint (pattern, length, enum)."""
+    import pyarrow.compute as pc
+
+    # Control and bidi characters are refused with the file (read_strings).
+    suspect = pc.equal(cells, "")
+    # A cell differs from its strip() exactly when its first or last character is whitespace;
+    # the distinct first and last characters are few, so Python's own isspace() judges them.
+    first, last = pc.utf8_slice_codeunits(cells, 0, 1), pc.utf8_slice_codeunits(cells, -1)
+    bad_first = [c for c in pc.unique(first).to_pylist() if c.isspace() or c in FORMULA_FIRST]
+    bad_last = [c for c in pc.unique(last).to_pylist() if c.isspace()]
+    if bad_first:
+        suspect = pc.or_(suspect, pc.is_in(first, value_set=_strings(bad_first)))
+    if bad_last:
+        suspect = pc.or_(suspect, pc.is_in(last, value_set=_strings(bad_last)))
+    length = pc.utf8_length(cells)
+    for name, constraint in constraints.items():
+        if name == "pattern":
+            if not portable(constraint):
+                return pc.not_equal(length, -1)
+            suspect = pc.or_(suspect, pc.invert(pc.match_substring_regex(cells, f"^(?:{constraint})$")))
+        elif name == "maxLength":
+            suspect = pc.or_(suspect, pc.greater(length, constraint))
+        elif name == "minLength":
+            suspect = pc.or_(suspect, pc.less(length, constraint))
+        elif name == "enum":
+            suspect = pc.or_(suspect, pc.invert(pc.is_in(cells, value_set=_strings([str(v) for v in constraint]))))
+        elif name not in ("required", "unique"):
+            return pc.not_equal(length, -1)
+    return suspect
+
+
+# Keys ----------------------------------------------------------------------------------------
+
+
+def _key_text(table, fields: list[str]):
+    """One text per row for a key over text ``fields``: their cells joined by NUL, which no valid
+    cell holds (a control character), so equal texts mean equal keys."""
+    import pyarrow.compute as pc
+
+    if len(fields) == 1:
+        return table.column(fields[0])
+    return pc.binary_join_element_wise(*(table.column(f) for f in fields), "\x00")
+
+
+def _all_empty(table, fields: list[str]):
+    import pyarrow.compute as pc
+
+    empty = pc.equal(table.column(fields[0]), "")
+    for name in fields[1:]:
+        empty = pc.and_(empty, pc.equal(table.column(name), ""))
+    return empty
+
+
+def check_keys(tables: dict, specs: dict, resource: dict) -> None:
+    """Primary keys, unique constraints and foreign keys, as ``table_schema.key_problems``.
+    Keys compare typed cells; over text fields a text is its typed value, so texts are compared
+    (a key over a typed field is left to ``check_package``)."""
+    import pyarrow.compute as pc
+
+    name = resource["name"]
+    table, fields = tables[name], specs[name]
+    schema = resource["schema"]
+
+    def texts(names, owner=name):
+        if any(specs[owner][n].get("type", "string") != "string" for n in names):
+            raise Undecided
+        return names
+
+    key = schema.get("primaryKey", [])
+    key = [key] if isinstance(key, str) else key
+    if key:
+        texts(key)
+        _fail(_all_empty(table, key))
+        _fail(pc.count_distinct(_key_text(table, key)).as_py() != len(table))
+    for spec in fields.values():
+        if spec.get("constraints", {}).get("unique"):
+            column = table.column(spec["name"])
+            present = column.filter(pc.not_equal(column, ""))
+            if spec.get("type", "string") == "string":
+                _fail(pc.count_distinct(present).as_py() != len(present))
+            else:
+                read = table_schema.cell_reader(spec, check=False)
+                values = [read(cell)[0] for cell in present.to_pylist()]
+                _fail(len(set(values)) != len(values))
+    for fk in schema.get("foreignKeys", []):
+        source = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+        reference = fk["reference"]
+        target_fields = reference["fields"]
+        target_fields = [target_fields] if isinstance(target_fields, str) else target_fields
+        target = tables[reference["resource"]]
+        texts(source)
+        texts(target_fields, reference["resource"])
+        wanted = _key_text(target, target_fields).filter(pc.invert(_all_empty(target, target_fields)))
+        # A row whose key cells are all empty is not looked up; one with some empty is, as it is.
+        # Each distinct key is looked up once.
+        keys = _key_text(table, source)
+        if len(source) > 1:
+            keys = keys.filter(pc.invert(_all_empty(table, source)))
+        keys = pc.unique(keys)
+        if len(source) == 1:
+            keys = keys.filter(pc.not_equal(keys, ""))
+        _fail(pc.invert(pc.is_in(keys, value_set=wanted)))
+
+
+# Rows ----------------------------------------------------------------------------------------
+
+
+def check_period_order(table) -> None:
+    """validate.period_order_notes: ISO dates (check_column) compare as their text."""
+    import pyarrow.compute as pc
+
+    start, end = table.column("period_start"), table.column("period_end")
+    both = pc.and_(pc.not_equal(start, ""), pc.not_equal(end, ""))
+    _fail(pc.and_(both, pc.less(end, start)))
+
+
+def _labels(start, end):
+    """rules.period_label of each row's period, computed once per distinct period."""
+    import pyarrow.compute as pc
+
+    periods = _array(pc.binary_join_element_wise(start, end, "|")).dictionary_encode()
+    labels = []
+    for text in periods.dictionary.to_pylist():
+        first, last = text.split("|")
+        labels.append(rules.period_label(date.fromisoformat(first), date.fromisoformat(last)))
+    return _strings(labels).take(periods.indices)
+
+
+def _mapped(column, function):
+    """``function`` of each cell, computed once per distinct cell."""
+    encoded = _array(column).dictionary_encode()
+    return _strings([function(text) for text in encoded.dictionary.to_pylist()]).take(encoded.indices)
+
+
+def written_alone(form: str, text: str) -> bool:
+    """rules.value_in_text for one spelling: ``form`` occurs in ``text`` not part of a larger number."""
+    at = text.find(form)
+    while at >= 0:
+        if rules._stands_alone(text, at, at + len(form)):
+            return True
+        at = text.find(form, at + 1)
+    return False
+
+
+def numbers_in_quotes(cells: list[str], quotes: list[str], records: list[bool]) -> bool:
+    """``number_in_quote`` for each row, its most common cases first (the cell as written, then
+    grouped by commas) without a call per row."""
+    alone = rules._stands_alone
+    for cell, quote, record in zip(cells, quotes, records, strict=True):
+        # A record field that is the cell itself, between commas: rules.value_in_record finds it.
+        if record and f",{cell}," in f",{quote},":
+            continue
+        at = quote.find(cell)
+        if at >= 0 and alone(quote, at, at + len(cell)):
+            continue
+        if len(cell) > 3 and cell.isdigit():
+            grouped = f"{int(cell):,}"
+            at = quote.find(grouped)
+            if at >= 0 and alone(quote, at, at + len(grouped)):
+                continue
+        if record:
+            # Record fields as rules.value_in_record splits them; "73.0" and "73 %" are 73 to it.
+            fields = {field.strip() for field in rules.RECORD_DELIMITERS.split(quote)}
+            if cell in fields or f"{cell}.0" in fields or f"{cell}%" in fields:
+                continue
+        if not number_in_quote(cell, quote, record):
+            return False
+    return True
+
+
+def number_in_quote(cell: str, quote: str, record: bool) -> bool:
+    """validate.figure_value_notes's test of one number (a canonical cell, see check_column) in
+    a quote: rules.value_in_text, or rules.value_in_record for a record's quote.
+
+    The spellings tried first are among those rules.spellings gives (a canonical cell is
+    number_text of its value; a non-negative whole number grouped by threes with each separator),
+    and a record field equal to the cell is one rules_number reads as the value; only a number
+    found none of these ways goes through the rules themselves."""
+    if written_alone(cell, quote):
+        return True
+    if len(cell) > 3 and cell.isdigit():
+        grouped = format(int(cell), ",")
+        if any(written_alone(grouped.replace(",", sep), quote) for sep in rules.THOUSANDS_SEPARATORS):
+            return True
+    if record and cell in {field.strip() for field in rules.RECORD_DELIMITERS.split(quote)}:
+        return True
+    value = Decimal(cell)
+    return rules.value_in_text(value, quote) or (record and rules.value_in_record(value, quote))
+
+
+def check_quoted_values(table, record_sources: set[str]) -> None:
+    """validate.figure_value_notes on every row: the figure id its fields make, value columns
+    against value_kind, the numbers in the quote, the field a locator names."""
+    import pyarrow.compute as pc
+
+    from .validate import ID_PARTS
+
+    names = set(table.column_names)
+    column = table.column
+    if "figure_id" in names and set(ID_PARTS) <= names:
+        present = pc.and_(
+            pc.not_equal(column(ID_PARTS[0]), ""), pc.less_equal(column("period_start"), column("period_end"))
+        )
+        for part in ID_PARTS[1:]:
+            present = pc.and_(present, pc.not_equal(column(part), ""))
+        rows = table.filter(present)
+        if len(rows):
+            expected = pc.binary_join_element_wise(
+                rows.column("platform_id"),
+                _mapped(rows.column("jurisdiction_id"), lambda text: text.lower()),
+                _labels(rows.column("period_start"), rows.column("period_end")),
+                rows.column("request_type_id"),
+                rows.column("metric_id"),
+                "-",
+            )
+            _fail(pc.not_equal(rows.column("figure_id"), expected))
+
+    kinds = column("value_kind") if "value_kind" in names else None
+    numbers = [n for n in ("value", "value_low", "value_high") if n in names]
+    if kinds is not None:
+        flags = [pc.if_else(pc.equal(column(n), ""), "0", "1") for n in numbers]
+        combos = pc.unique(pc.binary_join_element_wise(kinds, *flags, "|")).to_pylist()
+        for combo in combos:
+            kind, *present = combo.split("|")
+            given = dict(zip(numbers, present, strict=True))
+            args = [Decimal(0) if given.get(n) == "1" else None for n in ("value", "value_low", "value_high")]
+            if rules.value_kind_problems(kind, *args):
+                raise Undecided
+        if {"value_low", "value_high"} <= names:
+            band = pc.and_(
+                pc.equal(kinds, "band"),
+                pc.and_(pc.not_equal(column("value_low"), ""), pc.not_equal(column("value_high"), "")),
+            )
+            rows = table.filter(band)
+            for low, high in zip(
+                rows.column("value_low").to_pylist(), rows.column("value_high").to_pylist(), strict=True
+            ):
+                if Decimal(low) > Decimal(high):
+                    raise Undecided
+    if "quote" not in names or kinds is None:
+        return
+    quote = column("quote")
+    has_quote = pc.not_equal(quote, "")
+    records = (
+        pc.is_in(column("source_id"), value_set=_strings(sorted(record_sources))) if "source_id" in names else None
+    )
+    for number in numbers:
+        wanted_kinds = sorted(k for k, cols in rules.QUOTED_COLUMNS.items() if number in cols)
+        rows = pc.and_(
+            pc.and_(has_quote, pc.not_equal(column(number), "")), pc.is_in(kinds, value_set=_strings(wanted_kinds))
+        )
+        everywhere = pc.all(rows).as_py()
+        texts = column(number) if everywhere else column(number).filter(rows)
+        quotes = quote if everywhere else quote.filter(rows)
+        flags = None if records is None else records if everywhere else records.filter(rows)
+        # In slices: a million quotes as Python strings at once would cost memory, not time.
+        for start in range(0, len(texts), PYTHON_ROWS):
+            said = quotes.slice(start, PYTHON_ROWS).to_pylist()
+            is_record = [False] * len(said) if flags is None else flags.slice(start, PYTHON_ROWS).to_pylist()
+            if not numbers_in_quotes(texts.slice(start, PYTHON_ROWS).to_pylist(), said, is_record):
+                raise Undecided
+    if "source_locator" in names and "value" in names:
+        rows = pc.and_(
+            pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")),
+            pc.and_(has_quote, pc.match_substring(column("source_locator"), 'field "')),
+        )
+        picked = table.filter(rows)
+        for locator, said, text in zip(
+            picked.column("source_locator").to_pylist(),
+            picked.column("quote").to_pylist(),
+            picked.column("value").to_pylist(),
+            strict=True,
+        ):
+            named = rules.named_field_number(locator, said)
+            if named and named[1] != Decimal(text):
+                raise Undecided
+
+
+# Cross-row rules -------------------------------------------------------------------------------
+
+
+def _column_dict(table, key: str, value: str) -> dict:
+    return dict(zip(table.column(key).to_pylist(), table.column(value).to_pylist(), strict=True))
+
+
+def codes(column):
+    """(numpy int64 index of each cell among the distinct cells, the distinct cells as a list)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(column)
+    index = pc.index_in(column, value_set=distinct)
+    return np.asarray(_array(index).to_numpy(zero_copy_only=False), dtype=np.int64), distinct.to_pylist()
+
+
+def combined(parts) -> tuple:
+    """One int64 code per row for a tuple of ``codes``: equal codes mean equal tuples."""
+    code, size = parts[0][0], len(parts[0][1])
+    for index, distinct in parts[1:]:
+        if size * max(len(distinct), 1) >= 1 << 62:
+            raise Undecided
+        code, size = code * len(distinct) + index, size * len(distinct)
+    return code, size
+
+
+def check_figures(tables: dict) -> None:
+    """validate.figure_problems: identity, units, parts against wholes, fulfilled against
+    received. Rows are compared through integer codes of their cells (``codes``). Parts and
+    wholes are checked per distinct set of periods a series has: the rules depend only on which
+    periods nest, so they are derived once per set and compared on all its series at once."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from .validate import figure_problems, parse_figures
+
+    figures = tables["figures"]
+    units = _column_dict(tables["metrics"], "metric_id", "unit")
+    disagreements = tables["disagreements"]
+    exempt_rows = pc.and_(
+        pc.equal(disagreements.column("kind"), "inconsistent_parts"),
+        pc.not_equal(disagreements.column("figure_id"), ""),
+    )
+    exempt = set(disagreements.column("figure_id").filter(exempt_rows).to_pylist())
+    column = figures.column
+    platform, jurisdiction, request_type, metric, start, end = (
+        codes(column(n))
+        for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start", "period_end")
+    )
+    # validate.typed_figures leaves out rows without both dates.
+    dated = np.ones(len(figures), dtype=bool)
+    for index, distinct in (start, end):
+        if "" in distinct:
+            dated &= index != distinct.index("")
+    series, series_size = combined([platform, jurisdiction, request_type, metric])
+    period, periods = combined([start, end])
+    if series_size * periods >= 1 << 62:
+        raise Undecided  # identity codes would overflow 64 bits
+    identity = series[dated] * periods + period[dated]
+    identity.sort()
+    _np_fail(identity[1:] == identity[:-1])
+
+    unit_of = np.asarray([units.get(m, "") for m in metric[1]] or [""], dtype=object)
+    unit = unit_of[metric[0]]
+    value = column("value")
+    has_value = np.asarray(_array(pc.not_equal(value, "")).to_numpy(zero_copy_only=False)) & dated
+    for name, limit in (("percent", "100"), ("fraction", "1")):
+        rows = has_value & (unit == name)
+        if rows.any() and any(Decimal(v) > Decimal(limit) for v in value.filter(rows).to_pylist()):
+            raise Undecided
+    counts = has_value & (unit == "count")
+    if counts.any():
+        _fail(pc.match_substring(value.filter(counts), "."))
+    exact = counts & np.asarray(_array(pc.equal(column("value_kind"), "exact")).to_numpy(zero_copy_only=False))
+    if not exact.any():
+        return
+    try:
+        values = np.asarray(pc.cast(value.filter(exact), "int64").to_numpy(zero_copy_only=False), dtype=np.int64)
+    except Exception as error:
+        raise Undecided from error
+    group, period = series[exact], period[exact]
+    fulfilled_against_received(
+        combined([platform, jurisdiction, request_type])[0][exact] * periods + period,
+        metric[1],
+        metric[0][exact],
+        values,
+    )
+
+    # Series holding a figure exempt from the sums are checked by the rule itself.
+    exempt_rows = np.asarray(
+        _array(pc.is_in(column("figure_id"), value_set=_strings(sorted(exempt)))).to_numpy(zero_copy_only=False)
+    )[exact]
+    if exempt_rows.any():
+        in_exempt = np.isin(group, np.unique(group[exempt_rows]))
+        picked = np.flatnonzero(exact)[in_exempt]
+        rows = figures.select(FIGURE_FIELDS).take(picked).to_pylist()
+        if figure_problems(parse_figures(enumerate(rows)), units, exempt, ""):
+            raise Undecided
+        keep = ~in_exempt
+        group, period, values = group[keep], period[keep], values[keep]
+
+    # Distinct periods, as dates, in code order: code = start index * len(ends) + end index.
+    starts_list, ends_list = start[1], end[1]
+    present = np.unique(period).tolist()
+    period_dates = {
+        code: (
+            date.fromisoformat(starts_list[code // len(ends_list)]),
+            date.fromisoformat(ends_list[code % len(ends_list)]),
+        )
+        for code in present
+    }
+    if len(values) and np.abs(values).max() >= (1 << 62) // max(len(present), 1):
+        raise Undecided  # sums could overflow 64 bits
+    order = np.lexsort((period, group))
+    group, period, values = group[order], period[order], values[order]
+    firsts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    lasts = np.r_[firsts[1:], len(group)]
+    period_items = period.tolist()
+    by_signature: dict[tuple, list[int]] = {}
+    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        by_signature.setdefault(tuple(period_items[first:last]), []).append(first)
+    for signature, group_starts in by_signature.items():
+        check_series([period_dates[code] for code in signature], group_starts, values)
+
+
+def check_series(periods: list, group_starts: list[int], values) -> None:
+    """Parts against wholes for every series whose periods are ``periods`` (in order), the
+    values of the series starting at ``start`` being ``values[start + i]``."""
+    import numpy as np
+
+    if not rules.has_nesting(periods):
+        return
+    matrix = values[np.asarray(group_starts)[:, None] + np.arange(len(periods))]
+    position = {p: i for i, p in enumerate(periods)}
+    for w, whole in enumerate(periods):
+        parts = [i for i, p in enumerate(periods) if rules.strictly_within(p, whole)]
+        for i in parts:
+            _np_fail(matrix[:, i] > matrix[:, w])
+        part_periods = sorted({periods[i] for i in parts})
+        for chosen in {tuple(rules.minimal(part_periods)), tuple(rules.maximal(part_periods))}:
+            if len(chosen) < 2 or not rules.tiles(list(chosen), whole):
+                continue
+            columns = [position[p] for p in chosen]
+            _np_fail(matrix[:, columns].sum(axis=1) != matrix[:, w])
+
+
+def _np_fail(condition) -> None:
+    if condition.any():
+        raise Undecided
+
+
+def fulfilled_against_received(keys, metrics: list[str], metric, values) -> None:
+    """requests_fulfilled never above requests_received for the same platform, jurisdiction,
+    request type and period (``keys``: a code per exact count; ``metric``: its index in ``metrics``)."""
+    import numpy as np
+
+    if "requests_fulfilled" not in metrics or "requests_received" not in metrics:
+        return
+    fulfilled = metric == metrics.index("requests_fulfilled")
+    received = metric == metrics.index("requests_received")
+    received_keys, received_values = keys[received], values[received]
+    order = np.argsort(received_keys, kind="stable")
+    received_keys, received_values = received_keys[order], received_values[order]
+    wanted_keys, wanted_values = keys[fulfilled], values[fulfilled]
+    at = np.searchsorted(received_keys, wanted_keys)
+    found = at < len(received_keys)
+    found[found] = received_keys[at[found]] == wanted_keys[found]
+    _np_fail(wanted_values[found] > received_values[at[found]])
+
+
+def present_ids(figures, ids):
+    """Those of ``ids`` that are figure ids: the figures are looked up in the few ``ids``, not the
+    other way round (a hash of every figure id costs more than the rest of the rule)."""
+    import pyarrow.compute as pc
+
+    column = figures.column("figure_id")
+    return pc.unique(column.filter(pc.is_in(column, value_set=_array(ids))))
+
+
+def check_corrections(figures, corrections) -> None:
+    """validate.correction_problems: a correction names a figure in the data; a removal one that is gone."""
+    import pyarrow.compute as pc
+
+    named = pc.is_in(corrections.column("figure_id"), value_set=present_ids(figures, corrections.column("figure_id")))
+    has_new = pc.not_equal(corrections.column("new_value"), "")
+    _fail(pc.and_(has_new, pc.invert(named)))
+    _fail(pc.and_(pc.invert(has_new), named))
+
+
+def check_corroborations(tables: dict) -> None:
+    """validate.corroboration_problems itself, on the rows it needs (the corroborations, the
+    figures they name and those of the platforms whose derived figures they name)."""
+    import pyarrow.compute as pc
+
+    from .validate import corroboration_problems, derivation_platforms, derived_rows
+
+    figures = tables["figures"]
+    corroborations = tables["corroborations"].to_pylist()
+    named = {row["figure_id"] for row in corroborations}
+    named_array = _strings(sorted(named))
+    known = set(present_ids(figures, named_array).to_pylist())
+    platforms = derivation_platforms(named - known, set(pc.unique(figures.column("platform_id")).to_pylist()))
+    picked = figures.filter(
+        pc.or_(
+            pc.is_in(figures.column("figure_id"), value_set=named_array),
+            pc.is_in(figures.column("platform_id"), value_set=_strings(sorted(platforms))),
+        )
+    ).to_pylist()
+    wanted = {row["figure_id"]: row for row in picked}
+    units = _column_dict(tables["metrics"], "metric_id", "unit")
+    derivable = [row for row in wanted.values() if row["platform_id"] in platforms]
+    sources = _column_dict(tables["sources"], "source_id", "kind")
+    rows = list(enumerate(corroborations, start=2))
+    if corroboration_problems(rows, {**derived_rows(derivable, units), **wanted}, sources, ""):
+        raise Undecided

@@ -1,0 +1,170 @@
+"""arrow_validate proves a package valid only when check_package finds nothing wrong with it.
+
+It is the fast path of ``validate.validate_package``: whatever it proves is not read again, so a
+package it wrongly proved would ship its problems. Every broken fixture, every hostile cell and
+every CSV Python's csv module refuses must be left to check_package; the valid packages must be
+proved (else the fast path never runs).
+"""
+
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from disclosures import arrow_validate, paths, rules, safety, table_schema, validate
+from tests.packages import BROKEN, make_package
+from tests.test_table_schema import HOSTILE_CELLS, rewrite
+
+
+def proved(package: Path) -> bool:
+    return validate.proved_valid(package)
+
+
+def test_the_real_package_and_the_base_fixture_are_proved(tmp_path):
+    assert proved(paths.PACKAGE)
+    assert proved(make_package(tmp_path))
+
+
+@pytest.mark.parametrize("fixture", BROKEN)
+def test_a_broken_fixture_is_left_to_check_package(tmp_path, fixture):
+    package = make_package(tmp_path, fixture)
+    problems = validate.check_package(package)[0]
+    assert proved(package) is (not problems)
+    # The report is check_package's, word for word.
+    assert validate.validate_package(package) == problems
+
+
+@pytest.mark.parametrize("cell", HOSTILE_CELLS)
+def test_a_hostile_cell_anywhere_is_left_to_check_package(tmp_path, cell):
+    def change(name, rows):
+        for index, row in enumerate(rows):
+            row[index % len(row)] = cell
+
+    package = make_package(tmp_path)
+    rewrite(package, change)
+    assert validate.check_package(package)[0]
+    assert not proved(package)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "ends with a no-break space\u00a0",
+        "\u2028line separator first",
+        "thin space last\u2009",
+        "=1+1",
+        "@SUM(A1)",
+    ],
+)
+def test_a_cell_python_faults_is_a_suspect(cell):
+    # Whitespace as str.strip() sees it and formulas: the expressions must flag every cell the
+    # reader's own functions fault, or the fast path would prove it.
+    spec = {"name": "notes", "type": "string"}
+    faulted = rules.cell_problems(cell, numeric=False) + safety.cell_safety_problems("text", cell)
+    assert faulted
+    assert arrow_validate.plain_text_suspects(pa.array([cell]), {}).to_pylist() == [True]
+    assert table_schema.cell_reader(spec)(cell)[1] == []
+
+
+@pytest.mark.parametrize("cell", ["bidi \u202e inside", "C1 control \x85 inside", "separator \x1f last", "nul \x00"])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_file_with_a_control_or_bidi_character_is_refused(tmp_path, cell, quoted):
+    faulted = rules.cell_problems(cell, numeric=False) + safety.cell_safety_problems("text", cell)
+    assert faulted
+    path = tmp_path / "table.csv"
+    written = f'"{cell}"' if quoted else cell
+    path.write_text(f"a,b\nx,{written}\n", encoding="utf-8")
+    with pytest.raises(arrow_validate.Undecided):
+        arrow_validate.read_strings(path, ["a", "b"])
+    path.write_text("a,b\nx,clean\n", encoding="utf-8")
+    assert arrow_validate.read_strings(path, ["a", "b"]).column("b").to_pylist() == ["clean"]
+
+
+def test_a_clean_cell_is_not_a_suspect():
+    cells = ["Requests for user data (Telegram)", "«quoted», 2,253 requests.", "Ünïcödé ✓"]
+    assert arrow_validate.plain_text_suspects(pa.array(cells), {"maxLength": 100}).to_pylist() == [False] * 3
+
+
+def write_figures(package: Path, edit) -> None:
+    """Rewrite figures.csv's text with ``edit(text)``, byte for byte."""
+    path = package.parent / "data" / "figures.csv"
+    path.write_bytes(edit(path.read_text(encoding="utf-8")).encode("utf-8"))
+
+
+def test_text_after_a_closing_quote_is_left_to_check_package(tmp_path):
+    # Arrow reads "abc"def as abcdef; Python's csv module refuses it, and so does check_package.
+    package = make_package(tmp_path)
+
+    def edit(text):
+        header, first, *rest = text.split("\n")
+        cells = next(csv.reader([first]))
+        cells[-1] = cells[-1] or "note"
+        line = ",".join(cells[:-1]) + ',"' + cells[-1] + '"x'
+        return "\n".join([header, line, *rest])
+
+    write_figures(package, edit)
+    assert validate.check_package(package)[0]
+    assert not proved(package)
+
+
+def test_a_needlessly_quoted_cell_is_still_proved(tmp_path):
+    package = make_package(tmp_path)
+
+    def edit(text):
+        header, first, *rest = text.split("\n")
+        figure_id, tail = first.split(",", 1)
+        return "\n".join([header, f'"{figure_id}",{tail}', *rest])
+
+    write_figures(package, edit)
+    assert validate.check_package(package)[0] == []
+    assert proved(package)
+
+
+def test_a_duplicate_row_and_an_unknown_reference_are_left_to_check_package(tmp_path):
+    def change(name, rows):
+        if rows:
+            rows.append(list(rows[0]))
+        if name == "figures":
+            rows[1][1] = "nosuchplatform"
+
+    package = make_package(tmp_path)
+    rewrite(package, change)
+    assert validate.check_package(package)[0]
+    assert not proved(package)
+
+
+@pytest.mark.parametrize(
+    ("cell", "quote", "record"),
+    [
+        ("2253", "2,253 requests", False),
+        ("2253", "2 253 requests", False),
+        ("2253", "2\u202f253 requests", False),
+        ("2253", "12253 requests", False),
+        ("2253", "2,2530 requests", False),
+        ("81.5", "81,5 %", False),
+        ("5", "1,5 requests", False),
+        ("5", "1,5", True),
+        ("3", "2026,1,other,3,3", True),
+        ("0", "BG,0,0,0", True),
+        ("0", "BG,0,0,0", False),
+        ("0.5", '{"share": "0.50%"}', True),
+        ("1234567", "1.234.567", False),
+        ("100", "", False),
+    ],
+)
+def test_numbers_in_quotes_is_the_rules_test(cell, quote, record):
+    value = Decimal(cell)
+    expected = rules.value_in_text(value, quote) or (record and rules.value_in_record(value, quote))
+    assert arrow_validate.numbers_in_quotes([cell], [quote], [record]) is expected
+
+
+def test_a_schema_feature_it_does_not_prove_is_left_to_check_package(tmp_path):
+    package = make_package(tmp_path)
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["schema"]["missingValues"] = ["", "n/a"]
+    package.write_text(json.dumps(descriptor), encoding="utf-8")
+    assert not proved(package)
+    assert validate.validate_package(package) == []
