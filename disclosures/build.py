@@ -62,8 +62,8 @@ INDEXES = {
     "figures": [
         ["source_id"],
         ["value_kind"],
-        ["is_derived"],
-        # the site's default order filtered to reported figures (the full CSV export pages through it)
+        # the site's default order filtered to reported figures (the full CSV export pages through
+        # it); led by is_derived, it also serves every filter on is_derived alone
         ["is_derived", "recency_rank", "figure_id"],
         ["period_start", "period_end"],
         ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"],
@@ -510,8 +510,9 @@ def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:
     """A view with one row per jurisdiction and one column per period the platform has data for:
     each cell is a status of ``coverage_cells``, or NULL for a period the platform's source used for
     other jurisdictions only (freshness.py: such a period is not missing here)."""
+    # coverage holds each platform's distinct periods, keyed by platform first: no scan of figures.
     periods = db.execute(
-        "SELECT DISTINCT period_start, period_end FROM figures WHERE platform_id = ? ORDER BY period_end, period_start",
+        "SELECT DISTINCT period_start, period_end FROM coverage WHERE platform_id = ? ORDER BY period_end, period_start",
         [platform],
     ).fetchall()
     columns = []
