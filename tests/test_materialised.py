@@ -70,3 +70,19 @@ def test_a_coverage_page_pages_by_its_key(site):
     keys = [(r["platform_id"], r["jurisdiction_id"], r["period_start"], r["period_end"]) for r in first["rows"]]
     keys += [(r["platform_id"], r["jurisdiction_id"], r["period_start"], r["period_end"]) for r in second["rows"]]
     assert keys == sorted(keys) and len(set(keys)) == 10
+
+
+def test_requests_and_accounts_table_equals_its_definition_over_the_figures(real_db):
+    from disclosures import build
+
+    expected = rows(real_db, build.REQUESTS_AND_ACCOUNTS_SQL)
+    assert len(expected) > 1000 and expected == sorted(expected, key=lambda r: (r[0], r[1], r[2], r[3], r[6]))
+    assert rows(real_db, "SELECT * FROM requests_and_accounts") == expected
+    # Side by side per key, as the view gave them: every figure id of the group, in id order.
+    usa = rows(
+        real_db,
+        """SELECT figure_ids FROM requests_and_accounts WHERE platform_id = 'telegram' AND jurisdiction_id = 'USA'
+           AND period_label = '2024' AND request_type_id = 'ip_or_phone'""",
+    )
+    ids = usa[0][0].split(" ")
+    assert ids == sorted(ids) and "telegram-usa-2024-ip_or_phone-requests_fulfilled" in ids

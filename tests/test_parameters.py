@@ -166,10 +166,9 @@ def test_a_well_formed_in_list_still_filters(site, real_db):
     "path",
     [
         "/disclosures/freshness.json?_next=abc",
-        "/disclosures/requests_and_accounts.json?_next=abc",
         "/disclosures/figures_series.json?_next=abc",
         "/disclosures/telegram_coverage.json?_next=abc",
-        "/disclosures/requests_and_accounts.json?_next=1.5",
+        "/disclosures/freshness.json?_next=1.5",
         "/disclosures/figures_series.json?_next=-5",
     ],
 )
@@ -178,7 +177,7 @@ def test_a_views_next_that_is_not_a_whole_number_is_a_400(site, path):
 
 
 def test_a_views_next_on_a_page_is_the_html_error_page(site):
-    response = site.get("/disclosures/requests_and_accounts?_next=abc")
+    response = site.get("/disclosures/figures_series?_next=abc")
     assert response.status_code == 400 and "offset of the next page" in response.text
 
 
