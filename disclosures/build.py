@@ -314,29 +314,41 @@ def load_rows(db: sqlite_utils.Database, table: str, columns: list[str], rows) -
     db.conn.executemany(f"INSERT INTO {quote_ident(table)} ({names}) VALUES ({marks})", rows)
 
 
-def derivable_groups(figures: table_schema.Table, units: dict[str, str]) -> list[dict]:
+def exact_groups(figures: table_schema.Table) -> dict[tuple, list[tuple[tuple[date, date], str, int]]]:
+    """The exact figures by group (platform, jurisdiction, request type, metric), each as
+    (period, figure id, row index), in the order of the rows: one pass over a million figures
+    that both ``derivable_groups`` and ``series_items`` read."""
+    column = {name: figures.column(name) for name in figures.fields}
+    group_columns = [column[n] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")]
+    start, end, fid, kind = (column[n] for n in ("period_start", "period_end", "figure_id", "value_kind"))
+    group_key = itemgetter(*group_columns)
+    groups: dict[tuple, list] = defaultdict(list)
+    for index, row in enumerate(figures.rows):
+        if row[kind] == "exact":
+            groups[group_key(row)].append((period_dates(row[start], row[end]), row[fid], index))
+    return groups
+
+
+def derivable_groups(
+    figures: table_schema.Table, units: dict[str, str], groups: dict[tuple, list] | None = None
+) -> list[dict]:
     """Exact counts of the groups (platform, jurisdiction, request type, metric) that can yield
     a derived figure, as the dicts ``derive.all_derived`` reads: one period lies within another
     (a complement) or one year has several shorter periods (a year sum). At a million figures
-    the rest need not be copied."""
-    column = {name: figures.column(name) for name in figures.fields}
-    groups = defaultdict(list)
-    for index, row in enumerate(figures.rows):
-        exact = row[column["value_kind"]] == "exact" and row[column["value"]] is not None
-        if exact and units.get(row[column["metric_id"]]) == "count":
-            key = tuple(row[column[n]] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id"))
-            groups[key].append(index)
+    the rest need not be copied. ``groups``: ``exact_groups(figures)``, when already made."""
+    if groups is None:
+        groups = exact_groups(figures)
+    value = figures.column("value")
+    rows = figures.rows
     nested = []
-    for members in groups.values():
-        periods = sorted(
-            {
-                period_dates(figures.rows[i][column["period_start"]], figures.rows[i][column["period_end"]])
-                for i in members
-            }
-        )
+    for key, items in groups.items():
+        if units.get(key[3]) != "count":
+            continue
+        members = [(period, index) for period, _, index in items if rows[index][value] is not None]
+        periods = sorted({period for period, _ in members})
         if has_nesting(periods) or has_year_parts(periods):
-            nested += members
-    return [dict(zip(figures.fields, figures.rows[i], strict=True)) for i in sorted(nested)]
+            nested += [index for _, index in members]
+    return [dict(zip(figures.fields, rows[i], strict=True)) for i in sorted(nested)]
 
 
 def has_nesting(periods: list[tuple[date, date]]) -> bool:
@@ -416,23 +428,22 @@ def figure_columns(figures: table_schema.Table) -> list[str]:
     return figures.fields + list(BUILD_COLUMNS)
 
 
-def series_items(figures: table_schema.Table, derived: list[derive.Derived]) -> list[str]:
+def series_items(
+    figures: table_schema.Table, derived: list[derive.Derived], groups: dict[tuple, list] | None = None
+) -> list[str]:
     """``derive.series_members`` of the reported and derived figures, from the rows
-    (periods and ids only, so a million figures are not copied into dicts)."""
-    column = {name: figures.column(name) for name in figures.fields}
-    group_columns = [column[n] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")]
-    start, end, fid, kind = (column[n] for n in ("period_start", "period_end", "figure_id", "value_kind"))
-    groups: dict[tuple, list] = defaultdict(list)
-    for row in figures.rows:
-        if row[kind] == "exact":
-            groups[tuple(row[i] for i in group_columns)].append((period_dates(row[start], row[end]), row[fid]))
+    (periods and ids only, so a million figures are not copied into dicts). ``groups``:
+    ``exact_groups(figures)``, when already made."""
+    if groups is None:
+        groups = exact_groups(figures)
+    series: dict[tuple, list] = {key: [(period, fid) for period, fid, _ in items] for key, items in groups.items()}
     for item in derived:
         row = item.row
         key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
         period = period_dates(row["period_start"], row["period_end"])
-        groups[key].append((period, row["figure_id"]))
+        series.setdefault(key, []).append((period, row["figure_id"]))
     members = []
-    for items in groups.values():
+    for items in series.values():
         items.sort()
         if all(a[0][1] < b[0][0] for a, b in itertools.pairwise(items)):
             # Periods apart from each other: rules.non_overlapping would keep them all.
@@ -477,7 +488,8 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
     if metrics is not None:
         units = {row[metrics.column("metric_id")]: row[metrics.column("unit")] for row in metrics.rows}
     figures = tables["figures"]
-    candidates = derivable_groups(figures, units)
+    groups = exact_groups(figures)
+    candidates = derivable_groups(figures, units, groups)
     derived = derive.all_derived(candidates, units)
     sources, tier_table = tables["sources"], tables["source_tiers"]
     source_tier = {row[sources.column("source_id")]: row[sources.column("tier")] for row in sources.rows}
@@ -500,7 +512,8 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
         db.execute(SERIES_MEMBERS_SQL)
-        members = series_items(figures, derived)
+        members = series_items(figures, derived, groups)
+        del groups
         for resource in load_order(descriptor["resources"]):
             table = tables[resource["name"]]
             fields = resource["schema"]["fields"]

@@ -80,9 +80,9 @@ def test_the_one_pass_overlap_check_agrees_with_the_pairwise_one():
 def test_a_series_with_overlapping_periods_fails_the_build(tmp_path, monkeypatch):
     original = build.series_items
 
-    def with_overlap(figures, derived):
+    def with_overlap(figures, derived, groups=None):
         # A figure whose period (2024) holds another member's (January–September 2024).
-        return sorted({*original(figures, derived), "examplechat-usa-2024-ip_or_phone-requests_fulfilled"})
+        return sorted({*original(figures, derived, groups), "examplechat-usa-2024-ip_or_phone-requests_fulfilled"})
 
     monkeypatch.setattr(build, "series_items", with_overlap)
     package = make_package(tmp_path)
