@@ -62,8 +62,8 @@ INDEXES = {
     "figures": [
         ["source_id"],
         ["value_kind"],
-        ["is_derived"],
-        # the site's default order filtered to reported figures (the full CSV export pages through it)
+        # the site's default order filtered to reported figures (the full CSV export pages through
+        # it); led by is_derived, it also serves every filter on is_derived alone
         ["is_derived", "recency_rank", "figure_id"],
         ["period_start", "period_end"],
         ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"],
@@ -75,9 +75,27 @@ INDEXES = {
     "figure_inputs": [["input_figure_id"]],
 }
 
-VIEWS = {
-    # One row per platform, jurisdiction, period and request type, metrics side by side.
-    "requests_and_accounts": """
+# One row per platform, jurisdiction, period and request type, metrics side by side: a table
+# written once, as the database never changes (as a view, every page of it and its count
+# grouped every figure again).
+REQUESTS_AND_ACCOUNTS_TABLE_SQL = """CREATE TABLE requests_and_accounts (
+  platform_id TEXT NOT NULL,
+  jurisdiction_id TEXT NOT NULL,
+  period_start TEXT NOT NULL,
+  period_end TEXT NOT NULL,
+  period_label TEXT NOT NULL,
+  period_kind TEXT NOT NULL,
+  request_type_id TEXT NOT NULL,
+  requests_received NUMERIC,
+  requests_fulfilled NUMERIC,
+  accounts_specified NUMERIC,
+  accounts_affected NUMERIC,
+  percent_requests_some_data NUMERIC,
+  includes_derived INTEGER NOT NULL,
+  figure_ids TEXT NOT NULL,
+  PRIMARY KEY (platform_id, jurisdiction_id, period_start, period_end, request_type_id)
+)"""
+REQUESTS_AND_ACCOUNTS_SQL = """
 SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind, request_type_id,
   MAX(CASE WHEN metric_id = 'requests_received' THEN value END) AS requests_received,
   MAX(CASE WHEN metric_id = 'requests_fulfilled' THEN value END) AS requests_fulfilled,
@@ -93,7 +111,10 @@ FROM (
   FROM figures WHERE value_kind = 'exact' ORDER BY figure_id
 )
 GROUP BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
-""",
+ORDER BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
+"""
+
+VIEWS = {
     # One non-overlapping series per platform, jurisdiction, request type and metric (see
     # rules.non_overlapping): sums over this view never count a period twice.
     "figures_series": """
@@ -102,6 +123,20 @@ SELECT figures.* FROM figures JOIN series_members USING (figure_id)
 }
 # SQLite's page cache while building (KiB): index builds sort in memory up to this.
 BUILD_CACHE_KIB = 128 * 1024
+
+
+SERIES_OVERLAP_SQL = """SELECT figure_id FROM (
+  SELECT figure_id, period_start, max(period_end) OVER (
+      PARTITION BY platform_id, jurisdiction_id, request_type_id, metric_id
+      ORDER BY period_start, period_end, figure_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
+  FROM figures_series)
+WHERE period_start <= reached LIMIT 1"""
+SERIES_OVERLAP_PAIRS_SQL = """SELECT a.figure_id, b.figure_id FROM figures_series a JOIN figures_series b
+  ON a.platform_id = b.platform_id AND a.jurisdiction_id = b.jurisdiction_id
+ AND a.request_type_id = b.request_type_id AND a.metric_id = b.metric_id
+ AND a.figure_id < b.figure_id
+ AND a.period_start <= b.period_end AND b.period_start <= a.period_end
+ORDER BY a.figure_id, b.figure_id"""
 
 
 class BuildFailed(Exception):
@@ -205,13 +240,11 @@ def check_database(
     broken = db.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
         raise BuildFailed(f"foreign_key_check failed: {broken[:10]}")
-    overlaps = db.execute("""
-        SELECT a.figure_id, b.figure_id FROM figures_series a JOIN figures_series b
-          ON a.platform_id = b.platform_id AND a.jurisdiction_id = b.jurisdiction_id
-         AND a.request_type_id = b.request_type_id AND a.metric_id = b.metric_id
-         AND a.figure_id < b.figure_id
-         AND a.period_start <= b.period_end AND b.period_start <= a.period_end""").fetchall()
-    if overlaps:
+    # One ordered pass (the series index's order): in a group sorted by start, a period overlaps
+    # an earlier one exactly when it starts on or before the latest end so far. Only when one
+    # does are the pairs looked for, to name them.
+    if db.execute(SERIES_OVERLAP_SQL).fetchone() is not None:
+        overlaps = db.execute(SERIES_OVERLAP_PAIRS_SQL).fetchall()
         raise BuildFailed(f"figures_series has overlapping periods: {overlaps[:10]}")
     for resource in descriptor["resources"]:
         if digests is not None and table_schema.rows_digest(cell_rows(db, resource)) == digests.get(resource["name"]):
@@ -279,29 +312,41 @@ def load_rows(db: sqlite_utils.Database, table: str, columns: list[str], rows) -
     db.conn.executemany(f"INSERT INTO {quote_ident(table)} ({names}) VALUES ({marks})", rows)
 
 
-def derivable_groups(figures: table_schema.Table, units: dict[str, str]) -> list[dict]:
+def exact_groups(figures: table_schema.Table) -> dict[tuple, list[tuple[tuple[date, date], str, int]]]:
+    """The exact figures by group (platform, jurisdiction, request type, metric), each as
+    (period, figure id, row index), in the order of the rows: one pass over a million figures
+    that both ``derivable_groups`` and ``series_items`` read."""
+    column = {name: figures.column(name) for name in figures.fields}
+    group_columns = [column[n] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")]
+    start, end, fid, kind = (column[n] for n in ("period_start", "period_end", "figure_id", "value_kind"))
+    group_key = itemgetter(*group_columns)
+    groups: dict[tuple, list] = defaultdict(list)
+    for index, row in enumerate(figures.rows):
+        if row[kind] == "exact":
+            groups[group_key(row)].append((period_dates(row[start], row[end]), row[fid], index))
+    return groups
+
+
+def derivable_groups(
+    figures: table_schema.Table, units: dict[str, str], groups: dict[tuple, list] | None = None
+) -> list[dict]:
     """Exact counts of the groups (platform, jurisdiction, request type, metric) that can yield
     a derived figure, as the dicts ``derive.all_derived`` reads: one period lies within another
     (a complement) or one year has several shorter periods (a year sum). At a million figures
-    the rest need not be copied."""
-    column = {name: figures.column(name) for name in figures.fields}
-    groups = defaultdict(list)
-    for index, row in enumerate(figures.rows):
-        exact = row[column["value_kind"]] == "exact" and row[column["value"]] is not None
-        if exact and units.get(row[column["metric_id"]]) == "count":
-            key = tuple(row[column[n]] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id"))
-            groups[key].append(index)
+    the rest need not be copied. ``groups``: ``exact_groups(figures)``, when already made."""
+    if groups is None:
+        groups = exact_groups(figures)
+    value = figures.column("value")
+    rows = figures.rows
     nested = []
-    for members in groups.values():
-        periods = sorted(
-            {
-                period_dates(figures.rows[i][column["period_start"]], figures.rows[i][column["period_end"]])
-                for i in members
-            }
-        )
+    for key, items in groups.items():
+        if units.get(key[3]) != "count":
+            continue
+        members = [(period, index) for period, _, index in items if rows[index][value] is not None]
+        periods = sorted({period for period, _ in members})
         if has_nesting(periods) or has_year_parts(periods):
-            nested += members
-    return [dict(zip(figures.fields, figures.rows[i], strict=True)) for i in sorted(nested)]
+            nested += [index for _, index in members]
+    return [dict(zip(figures.fields, rows[i], strict=True)) for i in sorted(nested)]
 
 
 def has_nesting(periods: list[tuple[date, date]]) -> bool:
@@ -381,23 +426,22 @@ def figure_columns(figures: table_schema.Table) -> list[str]:
     return figures.fields + list(BUILD_COLUMNS)
 
 
-def series_items(figures: table_schema.Table, derived: list[derive.Derived]) -> list[str]:
+def series_items(
+    figures: table_schema.Table, derived: list[derive.Derived], groups: dict[tuple, list] | None = None
+) -> list[str]:
     """``derive.series_members`` of the reported and derived figures, from the rows
-    (periods and ids only, so a million figures are not copied into dicts)."""
-    column = {name: figures.column(name) for name in figures.fields}
-    group_columns = [column[n] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")]
-    start, end, fid, kind = (column[n] for n in ("period_start", "period_end", "figure_id", "value_kind"))
-    groups: dict[tuple, list] = defaultdict(list)
-    for row in figures.rows:
-        if row[kind] == "exact":
-            groups[tuple(row[i] for i in group_columns)].append((period_dates(row[start], row[end]), row[fid]))
+    (periods and ids only, so a million figures are not copied into dicts). ``groups``:
+    ``exact_groups(figures)``, when already made."""
+    if groups is None:
+        groups = exact_groups(figures)
+    series: dict[tuple, list] = {key: [(period, fid) for period, fid, _ in items] for key, items in groups.items()}
     for item in derived:
         row = item.row
         key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
         period = period_dates(row["period_start"], row["period_end"])
-        groups[key].append((period, row["figure_id"]))
+        series.setdefault(key, []).append((period, row["figure_id"]))
     members = []
-    for items in groups.values():
+    for items in series.values():
         items.sort()
         if all(a[0][1] < b[0][0] for a, b in itertools.pairwise(items)):
             # Periods apart from each other: rules.non_overlapping would keep them all.
@@ -442,7 +486,8 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
     if metrics is not None:
         units = {row[metrics.column("metric_id")]: row[metrics.column("unit")] for row in metrics.rows}
     figures = tables["figures"]
-    candidates = derivable_groups(figures, units)
+    groups = exact_groups(figures)
+    candidates = derivable_groups(figures, units, groups)
     derived = derive.all_derived(candidates, units)
     sources, tier_table = tables["sources"], tables["source_tiers"]
     source_tier = {row[sources.column("source_id")]: row[sources.column("tier")] for row in sources.rows}
@@ -465,7 +510,8 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
         db.execute(SERIES_MEMBERS_SQL)
-        members = series_items(figures, derived)
+        members = series_items(figures, derived, groups)
+        del groups
         for resource in load_order(descriptor["resources"]):
             table = tables[resource["name"]]
             fields = resource["schema"]["fields"]
@@ -486,6 +532,8 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
+        db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
+        db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
         freshness.write_freshness(db)
     # Every platform gets its coverage matrix (jurisdictions × periods), named <platform_id>_coverage.
     for (platform,) in db.execute("SELECT platform_id FROM platforms ORDER BY platform_id").fetchall():
@@ -496,6 +544,9 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
     search_index.write_figures_fts(db)
     with db.atomic():
         precompute.write_default_counts(db, facets)
+    # A full ANALYZE, not one limited to each index's first rows (analysis_limit): those rows
+    # are not a sample, and the planner then took value_kind = 'exact', nine figures in ten,
+    # for a selective filter.
     db.execute("ANALYZE")
 
 
@@ -510,8 +561,9 @@ def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:
     """A view with one row per jurisdiction and one column per period the platform has data for:
     each cell is a status of ``coverage_cells``, or NULL for a period the platform's source used for
     other jurisdictions only (freshness.py: such a period is not missing here)."""
+    # coverage holds each platform's distinct periods, keyed by platform first: no scan of figures.
     periods = db.execute(
-        "SELECT DISTINCT period_start, period_end FROM figures WHERE platform_id = ? ORDER BY period_end, period_start",
+        "SELECT DISTINCT period_start, period_end FROM coverage WHERE platform_id = ? ORDER BY period_end, period_start",
         [platform],
     ).fetchall()
     columns = []

@@ -71,7 +71,8 @@ def value_text(row: dict, unit: str = "count") -> str:
     ``unit``: the metric's unit (count, percent or fraction).
     """
     kind = VALUE_KINDS[row["value_kind"]]
-    numbers = {name: _reader_number(row.get(name), unit) for name in VALUE_COLUMNS}
+    # A kind's display names only its own columns: the others are empty, so not written out.
+    numbers = {name: _reader_number(row.get(name), unit) for name in kind.columns}
     text = kind.display.format(**numbers)
     return f"{text}%" if unit == "percent" and row["value_kind"] == "exact" else text
 

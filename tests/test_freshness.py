@@ -102,9 +102,7 @@ def test_coverage_marks_withheld_and_not_reported_and_prefers_a_reported_value(t
             ]
         )
     )
-    for view, sql in freshness.VIEWS.items():
-        if view != "freshness":
-            db.create_view(view, sql)
+    freshness.write_coverage(db)
     db.conn.commit()
     got = rows(tmp_path / "c.db", "SELECT jurisdiction_id, period_end, status FROM coverage_cells ORDER BY 1, 2")
     assert got == [

@@ -165,12 +165,11 @@ def test_a_well_formed_in_list_still_filters(site, real_db):
 @pytest.mark.parametrize(
     "path",
     [
-        "/disclosures/coverage.json?_next=abc",
-        "/disclosures/requests_and_accounts.json?_next=abc",
+        "/disclosures/freshness.json?_next=abc",
         "/disclosures/figures_series.json?_next=abc",
         "/disclosures/telegram_coverage.json?_next=abc",
-        "/disclosures/coverage.json?_next=1.5",
-        "/disclosures/coverage.json?_next=-5",
+        "/disclosures/freshness.json?_next=1.5",
+        "/disclosures/figures_series.json?_next=-5",
     ],
 )
 def test_a_views_next_that_is_not_a_whole_number_is_a_400(site, path):
@@ -178,13 +177,13 @@ def test_a_views_next_that_is_not_a_whole_number_is_a_400(site, path):
 
 
 def test_a_views_next_on_a_page_is_the_html_error_page(site):
-    response = site.get("/disclosures/coverage?_next=abc")
+    response = site.get("/disclosures/figures_series?_next=abc")
     assert response.status_code == 400 and "offset of the next page" in response.text
 
 
 def test_a_views_next_url_still_pages(site):
-    first = site.get("/disclosures/coverage.json?_size=5&_shape=objects").json()
-    second = site.get("/disclosures/coverage.json?_size=5&_next=5&_shape=objects").json()
+    first = site.get("/disclosures/telegram_coverage.json?_size=5&_shape=objects").json()
+    second = site.get("/disclosures/telegram_coverage.json?_size=5&_next=5&_shape=objects").json()
     assert first["next"] == "5" and second["rows"] and second["rows"] != first["rows"]
 
 
@@ -227,7 +226,7 @@ def test_a_malformed_size_on_a_csv_is_a_400_like_the_json(site):
     [
         ("/disclosures.json?sql=select+1&_shape=bogus", "Invalid _shape: 'bogus'"),
         ("/disclosures.json?sql=select+1&_shape=object", "_shape=object is only available on tables"),
-        ("/disclosures/coverage.json?_shape=object&_size=1", "not available for tables with no primary keys"),
+        ("/disclosures/freshness.json?_shape=object&_size=1", "not available for tables with no primary keys"),
     ],
 )
 def test_a_json_error_is_never_a_200(site, path, message):

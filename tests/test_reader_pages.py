@@ -60,9 +60,7 @@ def test_a_period_used_for_a_few_jurisdictions_is_not_missing_elsewhere(tmp_path
         for place, keys in held.items()
         for key in keys
     )
-    for view, sql in freshness.VIEWS.items():
-        if view != "freshness":
-            db.create_view(view, sql)
+    freshness.write_coverage(db)
     db.conn.commit()
     got = {
         (place, label): (status, regular)

@@ -1,0 +1,91 @@
+"""The build's checks, made cheaper, still give the same answers: (a) tiny in-memory tables, (b) a
+build into tmp_path that a check must refuse."""
+
+import random
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+import sqlite_utils
+
+from disclosures import build
+from disclosures.files import cell_text
+from tests.packages import make_package
+
+RESOURCE = {
+    "name": "things",
+    "schema": {
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "count", "type": "integer"},
+            {"name": "share", "type": "number"},
+            {"name": "day", "type": "date"},
+        ]
+    },
+}
+
+
+def test_cell_rows_write_every_cell_as_cell_text_does():
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    db.execute('CREATE TABLE things (id TEXT, "count" INTEGER, share NUMERIC, day TEXT)')
+    values = [
+        ("a", 900, 81.5, "2024-01-01"),
+        ("b", None, None, None),
+        ("c", 0, 0.00001, "2024-12-31"),
+        ("d", -3, 1e21, ""),
+        ("e", 2**62, 2**62, "x"),
+        ("f", 7, 7.0, "2024-02-29"),  # NUMERIC stores 7.0 as the integer 7
+        ("g", 12, "not a number", "y"),  # text a NUMERIC column kept as text
+        ("007", 1, 0.1 + 0.2, "z"),
+    ]
+    db.conn.executemany("INSERT INTO things VALUES (?, ?, ?, ?)", values)
+    expected = sorted(tuple(cell_text(v) for v in row) for row in db.execute("SELECT * FROM things"))
+    got = sorted(build.cell_rows(db, RESOURCE))
+    assert got == expected
+    assert ("a", "900", "81.5", "2024-01-01") in got and ("c", "0", "0.00001", "2024-12-31") in got
+
+
+def test_cell_rows_of_figures_leave_out_the_derived_ones():
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    db.execute("CREATE TABLE figures (figure_id TEXT, value NUMERIC, is_derived INTEGER)")
+    db.conn.executemany("INSERT INTO figures VALUES (?, ?, ?)", [("r", 1.5, 0), ("s", 2, 0), ("d", 3.5, 1)])
+    resource = {
+        "name": "figures",
+        "schema": {"fields": [{"name": "figure_id", "type": "string"}, {"name": "value", "type": "number"}]},
+    }
+    assert sorted(build.cell_rows(db, resource)) == [("r", "1.5"), ("s", "2")]
+
+
+def test_the_one_pass_overlap_check_agrees_with_the_pairwise_one():
+    randomness = random.Random(14)
+    for _ in range(300):
+        conn = sqlite3.connect(":memory:")
+        conn.execute(
+            "CREATE TABLE figures_series (figure_id, platform_id, jurisdiction_id, request_type_id, metric_id, "
+            "period_start, period_end)"
+        )
+        for number in range(randomness.randrange(1, 7)):
+            start = date(2024, 1, 1) + timedelta(days=randomness.randrange(0, 60))
+            end = start + timedelta(days=randomness.randrange(0, 20))
+            group = randomness.choice(["a", "b"])
+            conn.execute(
+                "INSERT INTO figures_series VALUES (?, 'p', ?, 'all', 'm', ?, ?)",
+                [f"f{number}", group, start.isoformat(), end.isoformat()],
+            )
+        pairs = conn.execute(build.SERIES_OVERLAP_PAIRS_SQL).fetchall()
+        found = conn.execute(build.SERIES_OVERLAP_SQL).fetchone()
+        assert (found is not None) == bool(pairs), pairs
+
+
+def test_a_series_with_overlapping_periods_fails_the_build(tmp_path, monkeypatch):
+    original = build.series_items
+
+    def with_overlap(figures, derived, groups=None):
+        # A figure whose period (2024) holds another member's (January–September 2024).
+        return sorted({*original(figures, derived, groups), "examplechat-usa-2024-ip_or_phone-requests_fulfilled"})
+
+    monkeypatch.setattr(build, "series_items", with_overlap)
+    package = make_package(tmp_path)
+    with pytest.raises(build.BuildFailed, match="figures_series has overlapping periods"):
+        build.build_database(package, tmp_path / "d.db")
+    assert not (tmp_path / "d.db").exists()

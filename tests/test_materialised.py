@@ -1,0 +1,88 @@
+"""Tables the build materialises because the database never changes (coverage, coverage_cells):
+their rows equal what the same definitions give when evaluated over the figures at read time.
+
+Layer (b), the real build. The reference queries below are the definitions the site served as
+views before they became tables: coverage grouped over every figure, and coverage_cells crossing
+the places and periods of the figures (not of coverage, as the build now does).
+"""
+
+from tests.conftest import rows
+
+COVERAGE_OVER_FIGURES = """
+SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind,
+  CASE
+    WHEN sum(is_derived = 0 AND value_kind IN ('exact', 'band', 'less_than')) > 0 THEN 'reported'
+    WHEN sum(is_derived) > 0 THEN 'derived'
+    WHEN sum(value_kind = 'withheld') > 0 THEN 'withheld'
+    ELSE 'not_reported'
+  END AS status,
+  count(*) AS figures
+FROM figures GROUP BY platform_id, jurisdiction_id, period_start, period_end
+"""
+
+CELLS_OVER_FIGURES = f"""
+WITH coverage_of_figures AS ({COVERAGE_OVER_FIGURES}),
+     places AS (SELECT DISTINCT platform_id, jurisdiction_id FROM figures),
+     place_counts AS (SELECT platform_id, count(*) AS places FROM places GROUP BY platform_id),
+     periods AS (
+       SELECT f.platform_id, f.period_start, f.period_end, f.period_label, f.period_kind,
+         CASE WHEN f.period_kind = 'year'
+           OR f.period_kind = CASE p.cadence WHEN 'quarterly' THEN 'quarter' WHEN 'half-yearly' THEN 'half'
+                                WHEN 'yearly' THEN 'year' END
+           OR 2 * count(DISTINCT f.jurisdiction_id) >= n.places THEN 1 ELSE 0 END AS regular_period
+       FROM figures f JOIN place_counts n USING (platform_id) LEFT JOIN platforms p USING (platform_id)
+       GROUP BY f.platform_id, f.period_start, f.period_end)
+SELECT places.platform_id, places.jurisdiction_id, periods.period_start, periods.period_end,
+  periods.period_label, periods.period_kind, coalesce(c.status, 'missing') AS status, coalesce(c.figures, 0) AS figures,
+  periods.regular_period
+FROM places JOIN periods USING (platform_id)
+LEFT JOIN coverage_of_figures c ON c.platform_id = places.platform_id AND c.jurisdiction_id = places.jurisdiction_id
+  AND c.period_start = periods.period_start AND c.period_end = periods.period_end
+WHERE periods.regular_period = 1 OR c.status IS NOT NULL
+"""
+
+
+def test_coverage_table_equals_its_definition_over_the_figures(real_db):
+    expected = sorted(rows(real_db, COVERAGE_OVER_FIGURES))
+    assert len(expected) > 1000
+    assert rows(real_db, "SELECT * FROM coverage") == expected  # stored in key order
+
+
+def test_coverage_cells_table_equals_its_definition_over_the_figures(real_db):
+    expected = sorted(rows(real_db, CELLS_OVER_FIGURES))
+    statuses = {r[6] for r in expected}
+    assert statuses >= {"reported", "derived", "missing"}
+    assert rows(real_db, "SELECT * FROM coverage_cells") == expected
+
+
+def test_coverage_tables_are_keyed_for_the_site(real_db):
+    for table in ("coverage", "coverage_cells"):
+        keys = [r[1] for r in sorted(rows(real_db, f"PRAGMA table_info({table})"), key=lambda r: r[5]) if r[5]]
+        assert keys == ["platform_id", "jurisdiction_id", "period_start", "period_end"], table
+        (kind,) = rows(real_db, "SELECT type FROM sqlite_master WHERE name = ?", table)[0]
+        assert kind == "table"
+
+
+def test_a_coverage_page_pages_by_its_key(site):
+    first = site.get("/disclosures/coverage.json?_size=5&_shape=objects").json()
+    second = site.get(f"/disclosures/coverage.json?_size=5&_shape=objects&_next={first['next']}").json()
+    assert len(first["rows"]) == len(second["rows"]) == 5
+    keys = [(r["platform_id"], r["jurisdiction_id"], r["period_start"], r["period_end"]) for r in first["rows"]]
+    keys += [(r["platform_id"], r["jurisdiction_id"], r["period_start"], r["period_end"]) for r in second["rows"]]
+    assert keys == sorted(keys) and len(set(keys)) == 10
+
+
+def test_requests_and_accounts_table_equals_its_definition_over_the_figures(real_db):
+    from disclosures import build
+
+    expected = rows(real_db, build.REQUESTS_AND_ACCOUNTS_SQL)
+    assert len(expected) > 1000 and expected == sorted(expected, key=lambda r: (r[0], r[1], r[2], r[3], r[6]))
+    assert rows(real_db, "SELECT * FROM requests_and_accounts") == expected
+    # Side by side per key, as the view gave them: every figure id of the group, in id order.
+    usa = rows(
+        real_db,
+        """SELECT figure_ids FROM requests_and_accounts WHERE platform_id = 'telegram' AND jurisdiction_id = 'USA'
+           AND period_label = '2024' AND request_type_id = 'ip_or_phone'""",
+    )
+    ids = usa[0][0].split(" ")
+    assert ids == sorted(ids) and "telegram-usa-2024-ip_or_phone-requests_fulfilled" in ids
