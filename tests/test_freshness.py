@@ -66,7 +66,9 @@ def test_every_comparison_row_carries_the_freshness_statement(site):
         if row["request_type_id"] == "dsa_information_order":
             assert "EU DSA orders" in row["freshness"]
         else:
-            assert row["freshness"].startswith("dataset up to ") and "; platform has published up to " in row["freshness"]
+            assert (
+                row["freshness"].startswith("dataset up to ") and "; platform has published up to " in row["freshness"]
+            )
         assert row["source_tier"]
 
 
