@@ -726,11 +726,11 @@ def fresher_flag(cell: dict, info: dict | None) -> dict | None:
     newest = info.get("dsa_published_up_to" if dsa else "published_up_to")
     if not newest or newest <= cell["period_end"]:
         return None
-    what = "EU DSA orders" if dsa else "reports"
+    what = "EU DSA orders " if dsa else ""
     checked = "" if dsa or not info.get("published_up_to_checked") else f" (checked {info['published_up_to_checked']})"
     return {
         "kind": "fresher",
-        "text": f"{cell['platform_name']} has published {what} up to {newest}{checked}; this figure is older",
+        "text": f"{cell['platform_name']} has published {what}up to {newest}{checked}; this figure is older",
         "detail": "",
     }
 
