@@ -228,3 +228,24 @@ def test_the_platforms_page_labels_reported_and_derived_counts(site, real_db):
     )
     row = re.search(r'href="/platform/telegram">Telegram</a></td>\s*<td class="num">(.*?)</td>', page, re.S).group(1)
     assert re.sub(r"<[^>]+>", "", row).split() == [f"{reported:,}", f"({derived:,})"]
+
+
+def test_the_home_page_never_heads_the_data_shown_with_another_release(site, real_db):
+    ((version, latest),) = rows(real_db, "SELECT version, latest_release FROM dataset")
+    page = unescape(site.get("/").text)
+    assert f"Dataset version <strong>{version}</strong>" in page
+    if latest and latest != version:
+        assert f"<h2>Release {latest}" not in page
+        assert f"Latest release: {latest}" in page and f"This site serves version <strong>{version}</strong>" in page
+
+
+def test_the_readme_counts_are_generated_from_the_build(real_db):
+    from disclosures.readme import counts
+
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    ((reported, derived),) = rows(real_db, "SELECT sum(is_derived = 0), sum(is_derived) FROM figures")
+    assert f"The dataset holds {reported:,} reported figures and {derived:,} derived ones" in readme
+    import sqlite3
+
+    with sqlite3.connect(real_db) as conn:
+        assert counts(conn) in readme
