@@ -458,8 +458,15 @@ async def platforms_page(datasette, request):
         db,
         """SELECT p.platform_id, p.name, p.operator, count(f.figure_id) AS figures,
                   count(f.figure_id) - coalesce(sum(f.is_derived), 0) AS reported, coalesce(sum(f.is_derived), 0) AS derived,
-                  count(DISTINCT f.jurisdiction_id) AS jurisdictions, min(f.period_start) AS first, max(f.period_end) AS newest
-           FROM platforms p LEFT JOIN figures f USING (platform_id) GROUP BY p.platform_id ORDER BY p.name""",
+                  count(DISTINCT f.jurisdiction_id) AS jurisdictions,
+                  min(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_start END) AS first,
+                  max(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_end END) AS newest,
+                  min(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_start END) AS dsa_first,
+                  max(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_end END) AS dsa_newest
+           FROM platforms p LEFT JOIN figures f USING (platform_id) GROUP BY p.platform_id ORDER BY p.name""".format(
+            dsa=",".join("?" * len(DSA_REQUEST_TYPES))
+        ),
+        [*DSA_REQUEST_TYPES] * 4,
     )
     return await render(
         datasette, request, "explore/platforms.html", {"platforms": found, "freshness": await freshness(db)}

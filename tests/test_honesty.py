@@ -249,3 +249,15 @@ def test_the_readme_counts_are_generated_from_the_build(real_db):
 
     with sqlite3.connect(real_db) as conn:
         assert counts(conn) in readme
+
+
+def test_the_platforms_page_keeps_the_dsa_orders_out_of_the_global_span(site, real_db):
+    page = unescape(site.get("/platforms").text)
+    row = re.search(r'href="/platform/google">Google</a></td>(.*?)</tr>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    ((newest,),) = rows(
+        real_db,
+        "SELECT max(period_end) FROM figures WHERE platform_id = 'google' AND request_type_id <> 'dsa_information_order'",
+    )
+    assert cells[2].endswith(f"to {newest}") and newest < "2026-06-30"
+    assert cells[4].startswith("dataset ") and cells[4].endswith("published up to 2026-06-30")
