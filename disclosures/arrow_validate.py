@@ -118,7 +118,10 @@ def _proves_valid(package_path: Path, descriptor: dict) -> bool:
         check_corrections(tables["figures"], tables["corrections"])
     if {"figures", "sources", "corroborations", "metrics"} <= tables.keys():
         check_corroborations(tables)
-    return True
+    # The cross-file honesty rules: any problem sends the package to check_package, which words it.
+    from . import consistency
+
+    return not consistency.arrow_problems(tables)
 
 
 def _strings(values):

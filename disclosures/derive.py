@@ -76,7 +76,7 @@ def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
                     "value": whole["value"] - part["value"],
                     "value_low": None,
                     "value_high": None,
-                    "platform_wording": whole["platform_wording"],
+                    "platform_wording": None,  # a computed figure has no wording: its inputs have theirs
                     "source_id": None,
                     "source_locator": None,
                     "quote": None,
@@ -138,7 +138,7 @@ def derive_year_sums(figures: list[dict], units: dict[str, str]) -> list[Derived
                 "value": sum(p["value"] for p in parts),
                 "value_low": None,
                 "value_high": None,
-                "platform_wording": parts[0]["platform_wording"],
+                "platform_wording": None,  # a computed figure has no wording: its inputs have theirs
                 "source_id": None,
                 "source_locator": None,
                 "quote": None,

@@ -1,11 +1,27 @@
 """How fresh each platform's figures are, and what the dataset covers: SQL the build runs.
 
-``platform_freshness`` (one row per platform): ``dataset_up_to``, the end of the newest period
-any reported figure of the platform covers (NULL without figures); ``published_up_to``, the end
-of the newest period the platform has published, as ``source_id`` shows (from
-``platforms.published_up_to`` and ``platforms.freshness_source_id``); ``cadence``. Dates are ISO
-8601. The ``freshness`` view adds the sentence readers see: "dataset up to X; platform has
-published up to Y".
+Freshness is per regime. EU DSA Article 10 orders (``DSA_REQUEST_TYPES``) are a separate legal
+regime from a platform's global reports (DOMAIN.md): they are never summed with them, and their
+newest period never stands for the global report's.
+
+``platform_freshness`` (one row per platform), dates ISO 8601:
+
+* ``dataset_up_to``: end of the newest period of the platform's reported figures outside the DSA
+  request types (NULL without any);
+* ``published_up_to``: end of the newest period of the platform's global reports, as
+  ``source_id`` shows (``platforms.published_up_to`` and ``freshness_source_id``);
+* ``published_up_to_checked`` and ``checked_basis``: when that claim was last checked, and what
+  the date is (``curator_check``, or ``source_retrieved``: the date the source was retrieved, when
+  no later check is recorded);
+* ``behind_cadence``: 1 when ``published_up_to`` is older than the cadence allows on the checked
+  date (a period plus ``REPORT_DELAY_MONTHS`` for its report to appear), else 0; NULL when either
+  date is missing or the platform has no periodic cadence. Measured against the checked date,
+  never the build's clock, so the build stays deterministic;
+* ``dsa_dataset_up_to``, ``dsa_published_up_to``, ``dsa_source_id``: the same for the EU DSA
+  orders series.
+
+The ``freshness`` view adds the sentence readers see: "dataset up to X; platform has published
+up to Y (as checked on D)", then the DSA series as such.
 
 ``coverage`` gives each platform, jurisdiction and period that has any figure a status:
 reported, derived, withheld or not_reported. ``coverage_cells`` adds ``missing`` for every
@@ -25,35 +41,81 @@ from __future__ import annotations
 
 import sqlite_utils
 
+# The request types of the EU Digital Services Act's harmonised reports (Art. 10 orders).
+DSA_REQUEST_TYPES = ("dsa_information_order",)
+# DOMAIN.md: "A report usually appears two to six months after its period ends."
+REPORT_DELAY_MONTHS = 6
+CADENCE_MONTHS = {"quarterly": 3, "half-yearly": 6, "yearly": 12}
+
+_DSA_LIST = ", ".join(f"'{t}'" for t in DSA_REQUEST_TYPES)
+_ALLOWED_GAP = (
+    "CASE p.cadence "
+    + " ".join(f"WHEN '{c}' THEN {m + REPORT_DELAY_MONTHS}" for c, m in CADENCE_MONTHS.items())
+    + " END"
+)
+
 FRESHNESS_TABLE_SQL = """CREATE TABLE platform_freshness (
   platform_id TEXT NOT NULL PRIMARY KEY REFERENCES platforms (platform_id),
   dataset_up_to TEXT CHECK (dataset_up_to IS NULL OR date(dataset_up_to) = dataset_up_to),
   published_up_to TEXT CHECK (published_up_to IS NULL OR date(published_up_to) = published_up_to),
+  published_up_to_checked TEXT CHECK (published_up_to_checked IS NULL OR date(published_up_to_checked) = published_up_to_checked),
+  checked_basis TEXT,
+  behind_cadence INTEGER CHECK (behind_cadence IN (0, 1)),
   cadence TEXT NOT NULL,
-  source_id TEXT REFERENCES sources (source_id)
+  source_id TEXT REFERENCES sources (source_id),
+  dsa_dataset_up_to TEXT CHECK (dsa_dataset_up_to IS NULL OR date(dsa_dataset_up_to) = dsa_dataset_up_to),
+  dsa_published_up_to TEXT CHECK (dsa_published_up_to IS NULL OR date(dsa_published_up_to) = dsa_published_up_to),
+  dsa_source_id TEXT REFERENCES sources (source_id)
 )"""
 
 # One scan of figures for every platform: a subquery per platform would scan them once each.
-FRESHNESS_ROWS_SQL = """INSERT INTO platform_freshness (platform_id, dataset_up_to, published_up_to, cadence, source_id)
-SELECT p.platform_id, newest.period_end, p.published_up_to, p.cadence, p.freshness_source_id
+FRESHNESS_ROWS_SQL = f"""INSERT INTO platform_freshness (platform_id, dataset_up_to, published_up_to,
+  published_up_to_checked, checked_basis, behind_cadence, cadence, source_id,
+  dsa_dataset_up_to, dsa_published_up_to, dsa_source_id)
+SELECT p.platform_id, newest.period_end, p.published_up_to,
+  p.published_up_to_checked, p.published_up_to_checked_basis,
+  CASE WHEN p.published_up_to IS NULL OR p.published_up_to_checked IS NULL OR {_ALLOWED_GAP} IS NULL THEN NULL
+    WHEN p.published_up_to < date(p.published_up_to_checked, '-' || {_ALLOWED_GAP} || ' months') THEN 1
+    ELSE 0 END,
+  p.cadence, p.freshness_source_id,
+  newest.dsa_period_end, p.dsa_published_up_to, p.dsa_freshness_source_id
 FROM platforms p LEFT JOIN (
-  SELECT platform_id, max(period_end) AS period_end FROM figures WHERE is_derived = 0 GROUP BY platform_id
+  SELECT platform_id,
+    max(CASE WHEN request_type_id NOT IN ({_DSA_LIST}) THEN period_end END) AS period_end,
+    max(CASE WHEN request_type_id IN ({_DSA_LIST}) THEN period_end END) AS dsa_period_end
+  FROM figures WHERE is_derived = 0 GROUP BY platform_id
 ) newest USING (platform_id)
 ORDER BY p.platform_id"""
 
 # The sentence every comparison and platform shows, so that a gap between the dataset and the
-# platform's newest report is never silent.
-STATEMENT_SQL = """CASE WHEN fr.dataset_up_to IS NULL THEN 'dataset has no figures'
-    ELSE 'dataset up to ' || fr.dataset_up_to END || '; ' ||
-  CASE WHEN fr.published_up_to IS NOT NULL THEN 'platform has published up to ' || fr.published_up_to
-    WHEN fr.cadence = 'case_by_case' THEN 'platform publishes cases, not counts (see cases)'
-    ELSE 'newest period the platform has published is not recorded' END"""
+# platform's newest report is never silent, and the DSA series is never read as the global one.
+STATEMENT_SQL = """CASE
+    WHEN fr.dataset_up_to IS NULL AND fr.dsa_dataset_up_to IS NOT NULL THEN 'only EU DSA orders here (a separate regime, not the global reports)'
+    WHEN fr.dataset_up_to IS NULL THEN 'dataset has no figures'
+    ELSE 'dataset up to ' || fr.dataset_up_to END ||
+  CASE WHEN fr.published_up_to IS NOT NULL THEN '; platform has published up to ' || fr.published_up_to ||
+      coalesce(' (as checked on ' || fr.published_up_to_checked ||
+        CASE fr.checked_basis WHEN 'source_retrieved' THEN ', the date its source was retrieved' ELSE '' END || ')', '') ||
+      CASE WHEN fr.behind_cadence = 1 THEN '; that is older than its ' || fr.cadence ||
+        ' cadence allows on that date: a newer report may exist' ELSE '' END
+    WHEN fr.cadence = 'case_by_case' THEN '; platform publishes cases, not counts (see cases)'
+    WHEN fr.dataset_up_to IS NULL AND fr.dsa_dataset_up_to IS NOT NULL THEN ''
+    ELSE '; newest period the platform has published is not recorded' END ||
+  CASE WHEN fr.dsa_dataset_up_to IS NOT NULL OR fr.dsa_published_up_to IS NOT NULL THEN
+    CASE WHEN fr.dataset_up_to IS NULL THEN ': ' ELSE
+      '. EU DSA orders (separate regime, never summed with the global reports): ' END || 'dataset up to ' ||
+      coalesce(fr.dsa_dataset_up_to, 'none') ||
+      coalesce('; published up to ' || fr.dsa_published_up_to, '')
+    ELSE '' END"""
 
 VIEWS = {
     "freshness": f"""
-SELECT fr.platform_id, p.name AS platform, fr.dataset_up_to, fr.published_up_to, fr.cadence, fr.source_id,
+SELECT fr.platform_id, p.name AS platform, fr.dataset_up_to, fr.published_up_to, fr.published_up_to_checked,
+  fr.checked_basis, fr.behind_cadence, fr.cadence, fr.source_id,
+  fr.dsa_dataset_up_to, fr.dsa_published_up_to, fr.dsa_source_id,
   {STATEMENT_SQL} AS statement,
-  CASE WHEN fr.published_up_to > coalesce(fr.dataset_up_to, '') THEN 1 ELSE 0 END AS dataset_behind
+  CASE WHEN fr.published_up_to > coalesce(fr.dataset_up_to, '') THEN 1 ELSE 0 END AS dataset_behind,
+  CASE WHEN fr.dsa_published_up_to > coalesce(fr.dsa_dataset_up_to, '') THEN 1 ELSE 0 END AS dsa_dataset_behind
 FROM platform_freshness fr JOIN platforms p USING (platform_id)
 """,
 }

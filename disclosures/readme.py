@@ -65,7 +65,7 @@ def platform_capabilities(conn: sqlite3.Connection) -> str:
     return markdown_table(
         [
             "Platform",
-            "Figures",
+            "Reported figures",
             "Periods held",
             "Granularity",
             "Metrics",
@@ -76,7 +76,19 @@ def platform_capabilities(conn: sqlite3.Connection) -> str:
     )
 
 
-BLOCKS = {"telegram-coverage": telegram_coverage, "platforms": platform_capabilities}
+def counts(conn: sqlite3.Connection) -> str:
+    """How many figures the dataset holds, reported and derived, so no prose number goes stale."""
+    ((reported, derived, platforms, sources),) = conn.execute(
+        """SELECT sum(is_derived = 0), sum(is_derived), count(DISTINCT platform_id),
+                  (SELECT count(*) FROM sources) FROM figures"""
+    ).fetchall()
+    return (
+        f"The dataset holds {reported:,} reported figures and {derived:,} derived ones "
+        f"({reported + derived:,} rows in `/disclosures/figures`), for {platforms} platforms, from {sources} sources."
+    )
+
+
+BLOCKS = {"telegram-coverage": telegram_coverage, "platforms": platform_capabilities, "counts": counts}
 
 
 def render(readme_text: str, conn: sqlite3.Connection, blocks=BLOCKS) -> str:

@@ -78,7 +78,7 @@ DOWNLOAD_COLUMNS = {
     }
 }
 # Derived figures have no source of their own: their inputs do.
-DERIVED_MAY_OMIT = {"source_id", "source_locator", "quote"}
+DERIVED_MAY_OMIT = {"source_id", "source_locator", "quote", "platform_wording"}
 
 
 def quote_ident(name: str) -> str:

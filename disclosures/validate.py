@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import derive, rules, safety, table_schema
+from . import consistency, derive, rules, safety, table_schema
 from .paths import PACKAGE
 from .vocabulary import number_text
 
@@ -543,6 +543,7 @@ def check_package(
     # Hostile rather than wrong (links, formulas, bidi, empty tables, unknown keys): whichever engine
     # read the rows; the one-pass reader checked the cells as it read them.
     problems += safety.safety_problems(package_path, descriptor, base, cells_checked=tables is not None)
+    problems += consistency.package_problems(package_path, descriptor, base, tables)
     for resource in descriptor["resources"] if tables is not None else []:
         shown = shown_path(package_path.parent / resource["path"], base)
         problems += safety.empty_table_problems(shown, resource["name"], len(tables[resource["name"]].rows))

@@ -44,6 +44,10 @@ PREFERRED_REQUEST_TYPES = ("all", "consumer_services", "ip_or_phone", "legal_pro
 TOP_COUNTRIES = 5
 # A compared figure whose period ended this long before the newest one in its row is flagged stale.
 STALE_AFTER_DAYS = 365
+# EU DSA Art. 10 orders: a separate regime with a freshness of its own (the build's
+# disclosures.freshness.DSA_REQUEST_TYPES; a test keeps the two equal, as the site imports nothing
+# from the pipeline).
+DSA_REQUEST_TYPES = ("dsa_information_order",)
 # The columns of a chart's CSV twin, in this order.
 CHART_COLUMNS = (
     "figure_id",
@@ -453,6 +457,7 @@ async def country_page(datasette, request):
         "missing_platforms": [p for p in platforms if p["platform_id"] not in reporting],
         "telegram": telegram,
         "freshness": fresh,
+        "dsa_request_types": DSA_REQUEST_TYPES,
         "csv_url": datasette.urls.query(name, "country_newest", format="csv") + "?" + twin + "&_size=max",
         "json_url": datasette.urls.query(name, "country_newest", format="json") + "?" + twin + "&_shape=array",
     }
@@ -464,8 +469,16 @@ async def platforms_page(datasette, request):
     found = await rows(
         db,
         """SELECT p.platform_id, p.name, p.operator, count(f.figure_id) AS figures,
-                  count(DISTINCT f.jurisdiction_id) AS jurisdictions, min(f.period_start) AS first, max(f.period_end) AS newest
-           FROM platforms p LEFT JOIN figures f USING (platform_id) GROUP BY p.platform_id ORDER BY p.name""",
+                  count(f.figure_id) - coalesce(sum(f.is_derived), 0) AS reported, coalesce(sum(f.is_derived), 0) AS derived,
+                  count(DISTINCT f.jurisdiction_id) AS jurisdictions,
+                  min(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_start END) AS first,
+                  max(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_end END) AS newest,
+                  min(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_start END) AS dsa_first,
+                  max(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_end END) AS dsa_newest
+           FROM platforms p LEFT JOIN figures f USING (platform_id) GROUP BY p.platform_id ORDER BY p.name""".format(
+            dsa=",".join("?" * len(DSA_REQUEST_TYPES))
+        ),
+        [*DSA_REQUEST_TYPES] * 4,
     )
     return await render(
         datasette, request, "explore/platforms.html", {"platforms": found, "freshness": await freshness(db)}
@@ -722,16 +735,9 @@ async def compare_page(datasette, request):
         compare_flags(group["cells"])
         group["period_note"] = period_note(group["cells"])
         for cell in group["cells"]:
-            info = fresh.get(cell["platform_id"])
-            if info and info.get("published_up_to") and info["published_up_to"] > cell["period_end"]:
-                cell["flags"].append(
-                    {
-                        "kind": "fresher",
-                        "text": f"{cell['platform_name']} has published up to {info['published_up_to']}; "
-                        "this figure is older",
-                        "detail": "",
-                    }
-                )
+            flag = fresher_flag(cell, fresh.get(cell["platform_id"]))
+            if flag:
+                cell["flags"].append(flag)
     ordered = sorted(
         groups.values(),
         key=lambda g: (-len({c["platform_id"] for c in g["cells"]}), g["metric_label"], g["request_type"]),
@@ -749,6 +755,28 @@ async def compare_page(datasette, request):
         "flagged": sum(1 for g in ordered for c in g["cells"] if c["flags"]),
     }
     return await render(datasette, request, "explore/compare.html", context)
+
+
+def fresher_flag(cell: dict, info: dict | None) -> dict | None:
+    """The "platform has published newer" flag of one compared figure, or None.
+
+    Per regime: an EU DSA order is measured against the DSA series' newest period
+    (``dsa_published_up_to``), anything else against the global reports' (``published_up_to``),
+    so a DSA file never makes a global figure look stale.
+    """
+    if not info:
+        return None
+    dsa = cell["request_type_id"] in DSA_REQUEST_TYPES
+    newest = info.get("dsa_published_up_to" if dsa else "published_up_to")
+    if not newest or newest <= cell["period_end"]:
+        return None
+    what = "EU DSA orders " if dsa else ""
+    checked = "" if dsa or not info.get("published_up_to_checked") else f" (checked {info['published_up_to_checked']})"
+    return {
+        "kind": "fresher",
+        "text": f"{cell['platform_name']} has published {what}up to {newest}{checked}; this figure is older",
+        "detail": "",
+    }
 
 
 def newest_map_period(periods: list[dict]) -> str:

@@ -305,7 +305,8 @@ async def figure_page(datasette, request):
         "inputs": await rows(
             db,
             """
-            SELECT i.input_figure_id, i.sign, f.value_text, f.period_label, f.period_start, f.period_end, f.source_id
+            SELECT i.input_figure_id, i.sign, f.value_text, f.period_label, f.period_start, f.period_end, f.source_id,
+                   f.platform_wording
             FROM figure_inputs i JOIN figures f ON f.figure_id = i.input_figure_id
             WHERE i.figure_id = ? ORDER BY i.sign DESC, i.input_figure_id""",
             [figure_id],
@@ -334,6 +335,15 @@ async def figure_page(datasette, request):
             """
             SELECT d.*, s.title AS source_title, s.url AS source_url FROM disagreements d
             JOIN sources s USING (source_id) WHERE d.figure_id = ? ORDER BY d.disagreement_id""",
+            [figure_id],
+        ),
+        # Oldest first, so the last row gives the value shown (validation requires that chain).
+        "corrections": await rows(
+            db,
+            """
+            SELECT c.*, s.title AS source_title, s.url AS source_url FROM corrections c
+            LEFT JOIN sources s USING (source_id) WHERE c.figure_id = ?
+            ORDER BY c.corrected_date, c.correction_id""",
             [figure_id],
         ),
         "corroborations": await rows(

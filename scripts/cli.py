@@ -156,27 +156,40 @@ def release(build_dir, dist, releases, release_date):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--source", "source_id", required=True, help="The source_id (a row of data/sources.csv) of FILE.")
 @click.option("--dry-run", is_flag=True, help="Show the plan; write nothing.")
-def import_file(format_name, file, source_id, dry_run):
+@click.option(
+    "--allow-different-file",
+    is_flag=True,
+    help="Import FILE although its SHA-256 differs from the one data/source_files.csv records for the "
+    "source; its locators then name FILE with its own checksum, never the source's file.",
+)
+def import_file(format_name, file, source_id, dry_run, allow_different_file):
     """Import a platform's machine-readable FILE into data/: adds, would-change, skips and why.
 
-    Adds new figures and corroborations; a figure whose value differs is never overwritten
-    (add a data/corrections.csv row with the new value, or a disagreements row, and rerun).
+    FILE must be the file the source names: where data/source_files.csv records its SHA-256, a
+    file that differs is refused (unless --allow-different-file). Adds new figures and
+    corroborations; a figure whose value differs is never overwritten (add a data/corrections.csv
+    row with the new value, or a disagreements row, and rerun); a corrected value changes the
+    value and its evidence, never the curated wording or notes. Exits 1 when a change is refused.
     Importing the same file again changes nothing. FORMAT is one of the names listed on error.
 
-    Example:
+    Example (the Telegram compilation, dataset.json at commit 839ed54 of Te-k/telegram-transparency):
 
     \b
-        python scripts/cli.py import google-user-data google-global-user-data-requests.csv \\
-            --source google-2025-06-30-user-data-requests-csv-archive --dry-run
+        python scripts/cli.py import telegram-compilation dataset.json \\
+            --source te-k-telegram-transparency-dataset-839ed54 --dry-run
     """
     from disclosures import importers
+    from disclosures.importers import provenance
     from disclosures.importers.registry import FORMATS
 
     if format_name not in FORMATS:
         fail([f"unknown format {format_name!r}"], "Formats: " + ", ".join(sorted(FORMATS)))
     try:
+        check = provenance.check_file(file, source_id, allow_different=allow_different_file)
+        if check.warning:
+            click.echo(check.warning, err=True)
         planner = FORMATS[format_name].plan or importers.plan_import
-        plan = planner(FORMATS[format_name].parse(file), source_id)
+        plan = planner(provenance.parse_checked(FORMATS[format_name].parse, file, check), source_id)
     except (importers.ImportFailed, ValueError, KeyError) as error:
         problems = error.problems if isinstance(error, importers.ImportFailed) else [f"{file}: {error}"]
         fail(problems, "Nothing was imported.")
@@ -187,11 +200,7 @@ def import_file(format_name, file, source_id, dry_run):
     for change in plan.changes:
         old = change.old["value"] or change.old["value_kind"]
         new = change.new["value"] or change.new["value_kind"]
-        why = {
-            "pending": "not written: add a corrections row (or a disagreements row) first",
-            "corrected": "written: data/corrections.csv has this value",
-            "recorded": "not written: a disagreement with this value is recorded",
-        }[change.status]
+        why = importers.change_note(change.status, dry_run=dry_run)
         click.echo(f"would change {change.figure_id}: {old} -> {new} ({why})  [{change.new['source_locator']}]")
     for row in plan.recorded:
         click.echo(
@@ -206,6 +215,15 @@ def import_file(format_name, file, source_id, dry_run):
         f"({len(plan.pending)} pending), {len(plan.skips)} skipped; "
         + ("dry run, nothing written." if dry_run else f"written: {written or 'nothing'}.")
     )
+    if plan.pending:
+        fail(
+            [
+                f"refused: {c.figure_id} differs ({c.old['value'] or c.old['value_kind']} in data/)"
+                for c in plan.pending
+            ],
+            f"{len(plan.pending)} change(s) refused: add a data/corrections.csv row (or a disagreements row) "
+            "for each, then import again.",
+        )
 
 
 @cli.command()

@@ -9,12 +9,29 @@ def test_every_platform_has_a_freshness_row_with_its_dataset_end(real_db):
     freshness = rows(real_db, "SELECT platform_id FROM platform_freshness ORDER BY platform_id")
     assert freshness == platforms
     columns = [r[1] for r in rows(real_db, "PRAGMA table_info(platform_freshness)")]
-    assert columns == ["platform_id", "dataset_up_to", "published_up_to", "cadence", "source_id"]
+    assert columns == [
+        "platform_id",
+        "dataset_up_to",
+        "published_up_to",
+        "published_up_to_checked",
+        "checked_basis",
+        "behind_cadence",
+        "cadence",
+        "source_id",
+        "dsa_dataset_up_to",
+        "dsa_published_up_to",
+        "dsa_source_id",
+    ]
+    # Per regime: the global end leaves the EU DSA orders out, and the DSA end has them alone.
     wrong = rows(
         real_db,
         """SELECT fr.platform_id FROM platform_freshness fr
            WHERE fr.dataset_up_to IS NOT (SELECT max(period_end) FROM figures f
-                                          WHERE f.platform_id = fr.platform_id AND f.is_derived = 0)""",
+                   WHERE f.platform_id = fr.platform_id AND f.is_derived = 0
+                     AND f.request_type_id <> 'dsa_information_order')
+              OR fr.dsa_dataset_up_to IS NOT (SELECT max(period_end) FROM figures f
+                   WHERE f.platform_id = fr.platform_id AND f.is_derived = 0
+                     AND f.request_type_id = 'dsa_information_order')""",
     )
     assert wrong == []
 
@@ -27,7 +44,11 @@ def test_microsoft_freshness_says_how_far_behind_the_dataset_is(real_db):
     dataset_up_to, published_up_to, cadence, source_id, statement = row
     assert (published_up_to, cadence) == ("2025-06-30", "half-yearly")
     assert source_id == "krmaynard-microsoft-lerr-json-47ca656"
-    assert statement == f"dataset up to {dataset_up_to}; platform has published up to 2025-06-30"
+    assert statement == (
+        f"dataset up to {dataset_up_to}; platform has published up to 2025-06-30 "
+        "(as checked on 2026-11-30, the date its source was retrieved); that is older than its half-yearly "
+        "cadence allows on that date: a newer report may exist"
+    )
     (quote,) = rows(real_db, "SELECT freshness_quote FROM platforms WHERE platform_id = 'microsoft'")[0]
     assert "2025-H1" in quote
 
@@ -42,7 +63,12 @@ def test_every_comparison_row_carries_the_freshness_statement(site):
     data = site.get("/disclosures/compare_platforms.json?jurisdiction=DEU&_shape=array").json()
     assert len({r["platform_id"] for r in data}) >= 3
     for row in data:
-        assert row["freshness"].startswith("dataset up to ") and "; platform has published up to " in row["freshness"]
+        if row["request_type_id"] == "dsa_information_order":
+            assert "EU DSA orders" in row["freshness"]
+        else:
+            assert (
+                row["freshness"].startswith("dataset up to ") and "; platform has published up to " in row["freshness"]
+            )
         assert row["source_tier"]
 
 

@@ -48,7 +48,11 @@ def test_each_record_gives_requests_and_users_with_its_line_and_exact_text(parse
     assert requests.source_locator == (
         'dataset.json line 3, key "USA" entry 1 (from 20240101 to 20240930), field "requests"'
     )
-    assert requests.platform_wording == "Fulfilled requests from [country] for IP address and/or phone number"
+    # The bot's own name for the country, as other sources quote it verbatim (never "[country]").
+    assert (
+        requests.platform_wording
+        == "Fulfilled requests from United States of America for IP address and/or phone number"
+    )
     assert users.platform_wording == "Affected users"
     assert (requests.period_start, requests.period_end) == ("2024-01-01", "2024-09-30")
 

@@ -31,15 +31,17 @@ def test_every_make_target_the_readme_names_exists():
 
 def test_the_code_tree_lists_every_module_and_nothing_else():
     block = re.search(r"## The code\n\n```\n(.*?)```", README, re.S).group(1)
-    listed, folder = set(), None
+    listed, folder, entries = set(), None, []
     for line in block.splitlines():
         name = line.split()[0] if line.strip() else ""
         if not line.startswith(" ") and name.endswith("/"):
             folder = name
         elif line.startswith("  ") and name.endswith(".py"):
-            listed.add(folder + name)
+            entries.append(folder + name)
         elif not line.startswith(" ") and name.endswith(".py"):
-            listed.add(name)
+            entries.append(name)
+    listed = set(entries)
+    assert sorted(entries) == sorted(listed), "a module is listed twice"
     modules = {
         p.relative_to(ROOT).as_posix()
         for folder in ("disclosures", "plugins", "scripts")

@@ -315,8 +315,13 @@ def latest_release(db_path):
 
 def test_home_page_shows_version_release_date_and_what_changed(site, real_db):
     version, released = latest_release(real_db)
+    ((shown,),) = rows(real_db, "SELECT version FROM dataset")
     html = site.get("/").text
-    assert f"Release {version} ({released})" in html
+    if shown == version:
+        assert f"Release {version} ({released})" in html
+    else:  # the data shown is not that release: the heading must not say it is
+        assert f"Latest release: {version} ({released}), not the data shown here" in html
+        assert f"<h2>Release {version}" not in html
     assert 'href="/changes"' in html and 'href="/feed.atom"' in html
 
 
@@ -397,4 +402,4 @@ def test_an_unreleased_version_is_not_called_released(tmp_path):
     build.build_site(package, tmp_path / "build", releases=paths.RELEASES)
     html = Site(site_module.in_process(tmp_path / "build")).get("/").text
     assert "Dataset version <strong>9.0.0</strong>, not released yet." in html
-    assert "not in a release yet: version 9.0.0 has not been released" in html
+    assert "This site serves version <strong>9.0.0</strong>, which is not released yet" in html

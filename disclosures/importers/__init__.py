@@ -43,6 +43,7 @@ from .core import (
     Plan,
     Record,
     Skip,
+    change_note,
     figure_id_for,
     jurisdiction_lookup,
     plan_import,
@@ -53,6 +54,7 @@ from .core import (
 __all__ = [
     "DATA",
     "Change",
+    "change_note",
     "Format",
     "ImportFailed",
     "Parsed",

@@ -110,6 +110,15 @@ class Change:
     status: str
 
 
+def change_note(status: str, *, dry_run: bool) -> str:
+    """What happens to a ``Change`` of ``status``, in the words the import command prints."""
+    return {
+        "pending": "not written: add a corrections row (or a disagreements row) first",
+        "corrected": ("would be written" if dry_run else "written") + ": data/corrections.csv has this value",
+        "recorded": "not written: a disagreement with this value is recorded",
+    }[status]
+
+
 @dataclass
 class Plan:
     """What importing a file would do to data/ (see the package docstring)."""
@@ -397,7 +406,7 @@ def write_plan(plan: Plan, data_dir: Path = DATA) -> dict[str, int]:
         path = data_dir / "figures.csv"
         rows = {r["figure_id"]: r for r in read_csv(path)}
         for figure_id, new in corrected.items():
-            rows[figure_id] = {**new, "figure_id": figure_id}
+            rows[figure_id] = corrected_row(rows[figure_id], new)
         for row in plan.adds:
             rows[row["figure_id"]] = row
         replace_file(path, csv_text(FIGURE_FIELDS, [rows[k] for k in sorted(rows)]).encode("utf-8"))
@@ -410,6 +419,17 @@ def write_plan(plan: Plan, data_dir: Path = DATA) -> dict[str, int]:
         replace_file(path, csv_text(CORROBORATION_FIELDS, [rows[k] for k in sorted(rows)]).encode("utf-8"))
         written["corroborations.csv"] = len(plan.corroborations)
     return written
+
+
+# What a corrected value may change in a curated figure: the value, and the evidence for it (the
+# source that shows it, where, and the quote that contains it; validation requires the number to be
+# in the quote). The platform's wording, notes, period and ids are curated text and stay.
+CORRECTED_COLUMNS = (*VALUE_COLUMNS, "value_kind", "source_id", "source_locator", "quote")
+
+
+def corrected_row(existing: dict, new: dict) -> dict:
+    """``existing`` (a figures.csv row) with ``new``'s value and evidence, every other column kept."""
+    return {**existing, **{name: new.get(name, "") for name in CORRECTED_COLUMNS}}
 
 
 def with_notes(record: Record, notes: str) -> Record:

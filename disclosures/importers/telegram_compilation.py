@@ -40,6 +40,7 @@ from .core import (
     CORROBORATION_FIELDS,
     DATA,
     FIGURE_FIELDS,
+    MAPPINGS,
     Format,
     ImportFailed,
     Parsed,
@@ -202,9 +203,37 @@ def _arithmetic(entry: Entry, siblings: list[Entry], metric_fields: list[str], m
     return None
 
 
+# The mapping's wording names the country as ``[country]``: the bot writes the name of the
+# country the asking phone number belongs to, which the compilation does not record.
+COUNTRY = "[country]"
+# Where no source gives the bot's name for a country, the wording elides it rather than invent one.
+ELIDED = "…"
+
+
+def bot_country_names(data_dir: Path = DATA) -> dict[str, str]:
+    """jurisdiction_id → the country name as the bot writes it, from the verbatim wording of
+    Telegram figures other sources gave (a screenshot's "Fulfilled requests from Germany for …")."""
+    (template,) = (r["wording"] for r in read_csv(MAPPINGS / f"{MAPPING}.csv") if COUNTRY in r["wording"])
+    before, after = template.split(COUNTRY)
+    pattern = re.compile(re.escape(before) + r"(.+?)" + re.escape(after))
+    names: dict[str, set[str]] = {}
+    for row in read_csv(data_dir / "figures.csv"):
+        match = row["platform_id"] == "telegram" and pattern.fullmatch(row["platform_wording"])
+        if match and match.group(1) not in (COUNTRY, ELIDED):
+            names.setdefault(row["jurisdiction_id"], set()).add(match.group(1))
+    # A country the bot named two ways is not known well enough to name.
+    return {j: next(iter(n)) for j, n in names.items() if len(n) == 1}
+
+
+def bot_wording(template: str, name: str | None) -> str:
+    """``template`` with ``[country]`` filled with the bot's name for it, or elided ("…")."""
+    return template.replace(COUNTRY, name or ELIDED)
+
+
 def parse(path: Path) -> CompilationParsed:
     """Every record of the file → two records (requests, users), an Arithmetic, or a Skip."""
     mapping = read_mapping(MAPPING)
+    country_names = bot_country_names()
     places = jurisdiction_lookup()
     metrics = {label: mapping.find("metric", label) for label in mapping.labels("metric")}
     platform = mapping.find("platform", "")["maps_to"]
@@ -242,7 +271,7 @@ def parse(path: Path) -> CompilationParsed:
                 metric_id=row["maps_to"],
                 value_kind="exact",
                 value=str(value),
-                platform_wording=row["wording"],
+                platform_wording=bot_wording(row["wording"], country_names.get(jurisdiction)),
                 source_locator=locator,
                 quote=entry.text,
                 notes=_note(mapping, period, str(value)),

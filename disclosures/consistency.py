@@ -1,0 +1,256 @@
+"""Cross-file honesty rules: what one table claims about another must hold.
+
+Each rule returns ``rules.Problem`` values (``file:line:field: message``) and never raises on bad
+input (a damaged cell is reported by the schema checks and skipped here):
+
+* corrections (``correction_chain_problems``): the corrections of one figure, in the order they
+  were made (``corrected_date``, then ``correction_id``), form a chain: each one's ``old_value`` is
+  the previous one's ``new_value``, and the last ``new_value`` is the figure's value in
+  ``figures.csv``. A correction that says 10980 → 99999 while the figure says 11016 is refused.
+* freshness (``freshness_problems``): per regime. The global claim (``published_up_to``) is at
+  least the end of the newest reported figure outside the EU DSA request types, and does not rest
+  on a source whose figures are all EU DSA orders; the EU DSA claim (``dsa_published_up_to``) is at
+  least the newest reported DSA figure. The date a claim was checked is not before the period it
+  names ended.
+
+``package_problems`` runs them all on a package: typed tables when the one-pass reader read them,
+else the CSV text.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+
+from . import rules
+from .freshness import DSA_REQUEST_TYPES
+from .vocabulary import value_token
+
+RESOURCES = ("figures", "corrections", "platforms")
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _rows_from_table(table) -> list[tuple[int, dict]]:
+    return [
+        (line, {name: _text(value) for name, value in zip(table.fields, row, strict=True)})
+        for row, line in zip(table.rows, table.lines, strict=True)
+    ]
+
+
+def _rows_from_csv(path: Path) -> list[tuple[int, dict]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            return [(reader.line_num, row) for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []  # reported by the schema checks
+
+
+def correction_chain_problems(
+    corrections: list[tuple[int, dict]], figures: dict[str, dict], shown: str
+) -> list[rules.Problem]:
+    """Each figure's corrections chain, and the last one gives the figure's current value.
+
+    ``corrections``: (line, row) of corrections.csv as text; ``figures``: text rows by figure id.
+    A removal (empty ``new_value``) of a figure no longer in figures ends its chain; whether the
+    figure named exists is ``validate.correction_problems``' job.
+    """
+    by_figure: dict[str, list[tuple[int, dict]]] = {}
+    for line, row in corrections:
+        if row.get("figure_id"):
+            by_figure.setdefault(row["figure_id"], []).append((line, row))
+    problems = []
+    for figure_id, chain in sorted(by_figure.items()):
+        chain.sort(key=lambda item: (item[1].get("corrected_date", ""), item[1].get("correction_id", "")))
+        for (_, before), (line, after) in itertools.pairwise(chain):
+            if after.get("old_value") != (before.get("new_value") or ""):
+                problems.append(
+                    rules.Problem(
+                        shown,
+                        line,
+                        "old_value",
+                        f"is {after.get('old_value')!r}, but the correction before it "
+                        f"({before.get('correction_id')}) left {figure_id} at {before.get('new_value')!r}; "
+                        "corrections of one figure must chain, each old_value the previous new_value",
+                    )
+                )
+        line, last = chain[-1]
+        figure = figures.get(figure_id)
+        if figure is None or not last.get("new_value"):
+            continue
+        current = value_token(figure)
+        if last["new_value"] != current:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "new_value",
+                    f"is {last['new_value']!r}, but {figure_id} is {current!r} in figures.csv; the "
+                    "newest correction of a figure must give its current value (fix the figure or the correction)",
+                )
+            )
+    return problems
+
+
+def freshness_problems(platforms: list[tuple[int, dict]], figures: list[dict], shown: str) -> list[rules.Problem]:
+    """``published_up_to`` and ``dsa_published_up_to`` against the reported figures, per regime.
+
+    ``platforms``: (line, row) of platforms.csv as text; ``figures``: text rows of figures.csv
+    (reported only; the derived ones are the build's). Dates are ISO 8601 text, so they compare
+    as strings; a damaged date is the schema checks' to report.
+    """
+    newest: dict[tuple[str, bool], str] = {}
+    source_regimes: dict[str, set[bool]] = {}
+    for row in figures:
+        dsa = row.get("request_type_id") in DSA_REQUEST_TYPES
+        key = (row.get("platform_id", ""), dsa)
+        if row.get("period_end", "") > newest.get(key, ""):
+            newest[key] = row["period_end"]
+        source_regimes.setdefault(row.get("source_id", ""), set()).add(dsa)
+    return claim_problems(platforms, newest, source_regimes, shown)
+
+
+def claim_problems(
+    platforms: list[tuple[int, dict]],
+    newest: dict[tuple[str, bool], str],
+    source_regimes: dict[str, set[bool]],
+    shown: str,
+) -> list[rules.Problem]:
+    """``freshness_problems`` once the figures are summed up: ``newest`` maps (platform_id, is
+    DSA) to the end of its newest reported figure, ``source_regimes`` a source_id to the regimes
+    (is DSA) of its figures."""
+    problems = []
+    for line, row in platforms:
+        platform = row.get("platform_id", "")
+        for prefix, dsa, regime in (
+            ("", False, "reported figures outside the EU DSA orders"),
+            ("dsa_", True, "EU DSA orders"),
+        ):
+            field = f"{prefix}published_up_to"
+            claim, figure_end = row.get(field, ""), newest.get((platform, dsa), "")
+            if claim and figure_end and claim < figure_end:
+                problems.append(
+                    rules.Problem(
+                        shown,
+                        line,
+                        field,
+                        f"is {claim}, but the dataset holds {platform}'s {regime} up to {figure_end}; "
+                        f"the platform has published at least that far (raise {field} with its source and quote)",
+                    )
+                )
+        source = row.get("freshness_source_id", "")
+        if source and source_regimes.get(source) == {True}:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "freshness_source_id",
+                    f"{source} holds only EU DSA orders, a separate regime: it cannot show how far the "
+                    "global reports go (put it in dsa_freshness_source_id with dsa_published_up_to)",
+                )
+            )
+        dsa_source = row.get("dsa_freshness_source_id", "")
+        if dsa_source and source_regimes.get(dsa_source, {True}) != {True}:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "dsa_freshness_source_id",
+                    f"{dsa_source} has figures outside the EU DSA request types; the DSA claim must rest on a DSA source",
+                )
+            )
+        checked, claim = row.get("published_up_to_checked", ""), row.get("published_up_to", "")
+        if checked and claim and checked < claim:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "published_up_to_checked",
+                    f"is {checked}, before the end of the period it vouches for ({claim})",
+                )
+            )
+        if claim and not checked:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "published_up_to_checked",
+                    "is empty; say when published_up_to was last checked (the source's retrieved_date "
+                    "with basis source_retrieved when no later check is known)",
+                )
+            )
+    return problems
+
+
+def package_problems(package_path: Path, descriptor: dict, base: Path, tables: dict | None) -> list[rules.Problem]:
+    """Every rule above on one package. ``tables``: ``table_schema.read_package``'s, or None."""
+    resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
+    if not set(RESOURCES) <= resources.keys():
+        return []
+    folder = Path(package_path).parent
+
+    def rows_of(name: str) -> list[tuple[int, dict]]:
+        if tables is not None and name in tables:
+            return _rows_from_table(tables[name])
+        return _rows_from_csv(folder / resources[name]["path"])
+
+    def shown(name: str) -> str:
+        path = (folder / resources[name]["path"]).resolve()
+        try:
+            return path.relative_to(Path(base).resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    figure_rows = [row for _, row in rows_of("figures")]
+    problems = correction_chain_problems(
+        rows_of("corrections"), {row.get("figure_id", ""): row for row in figure_rows}, shown("corrections")
+    )
+    problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
+    return problems
+
+
+def arrow_problems(tables: dict) -> list[rules.Problem]:
+    """Every rule above on Arrow tables of the package's cells as text (``arrow_validate``'s:
+    one record per line, so a row's line is its index + 2). Only the columns the rules need are
+    turned into Python values: the corrections, the platforms and the figures corrections name;
+    the newest period per platform and regime is an Arrow group-by."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not set(RESOURCES) <= tables.keys():
+        return []
+
+    def text_rows(table) -> list[dict]:
+        return [{name: _text(value) for name, value in row.items()} for row in table.to_pylist()]
+
+    def lined(table) -> list[tuple[int, dict]]:
+        return list(enumerate(text_rows(table), start=2))
+
+    figures, corrections = tables["figures"], tables["corrections"]
+    named = figures.filter(
+        pc.is_in(figures.column("figure_id"), value_set=corrections.column("figure_id").combine_chunks())
+    )
+    problems = correction_chain_problems(
+        lined(corrections), {row["figure_id"]: row for row in text_rows(named)}, "data/corrections.csv"
+    )
+    dsa = pc.is_in(figures.column("request_type_id"), value_set=pa.array(sorted(DSA_REQUEST_TYPES), pa.string()))
+    facts = pa.table(
+        {
+            "platform_id": figures.column("platform_id"),
+            "source_id": figures.column("source_id"),
+            "period_end": figures.column("period_end"),
+            "dsa": dsa,
+        }
+    )
+    newest = {
+        (row["platform_id"], row["dsa"]): row["period_end_max"]
+        for row in facts.group_by(["platform_id", "dsa"]).aggregate([("period_end", "max")]).to_pylist()
+    }
+    source_regimes: dict[str, set[bool]] = {}
+    for row in facts.group_by(["source_id", "dsa"]).aggregate([]).to_pylist():
+        source_regimes.setdefault(row["source_id"], set()).add(row["dsa"])
+    return problems + claim_problems(lined(tables["platforms"]), newest, source_regimes, "data/platforms.csv")

@@ -1,0 +1,115 @@
+"""Is FILE the file its source names? Checksums of sources' files, and the name a locator gives.
+
+``data/source_files.csv`` records, per source, the file's own name (``file_name``, as the source's
+URL names it) and its SHA-256 (of the file at the pinned commit the source's URL names, computed
+from a stored copy). Before an import:
+
+* a file whose SHA-256 matches is ``verified``: its figures' locators name ``file_name`` (the
+  file the source names), whatever the local copy is called;
+* a file whose SHA-256 differs is refused (``ImportFailed``), unless the curator allows it
+  (``allow_different=True``, the CLI's ``--allow-different-file``): then it is ``different``, and
+  its locators name the actual local file with the first 12 hex digits of its own SHA-256, so no
+  locator can pass it off as the source's file;
+* a source with no recorded checksum is ``unrecorded``: imported with a warning, its locators
+  naming the local file as it is.
+
+Nothing here prints; ``warning`` is for the CLI to show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..files import read_csv
+from .core import DATA, ImportFailed, Parsed
+
+SOURCE_FILES = "source_files.csv"
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of ``path``'s bytes, as 64 lowercase hex digits."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What ``check_file`` found. ``label``: the file name the figures' locators give."""
+
+    source_id: str
+    status: str  # verified | different | unrecorded
+    sha256: str
+    expected: str | None
+    label: str
+    warning: str | None
+
+
+def check_file(path: Path, source_id: str, data_dir: Path = DATA, *, allow_different: bool = False) -> FileCheck:
+    """Compare ``path`` with the checksum ``data/source_files.csv`` records for ``source_id``.
+
+    Raises ImportFailed when the checksum differs and ``allow_different`` is false.
+    """
+    path = Path(path)
+    actual = file_digest(path)
+    table = data_dir / SOURCE_FILES
+    recorded = [r for r in read_csv(table) if r["source_id"] == source_id] if table.exists() else []
+    if not recorded:
+        return FileCheck(
+            source_id,
+            "unrecorded",
+            actual,
+            None,
+            path.name,
+            f"WARNING: {table.name} records no checksum for {source_id}, so nothing shows that {path.name} "
+            f"(sha256 {actual}) is the file that source names; its locators name {path.name} as it is. "
+            f"Record the file's sha256 at the source's pinned commit in data/{SOURCE_FILES}.",
+        )
+    (row,) = recorded
+    if actual == row["sha256"]:
+        return FileCheck(source_id, "verified", actual, row["sha256"], row["file_name"], None)
+    if not allow_different:
+        raise ImportFailed(
+            [
+                f"{path}:-:-: sha256 {actual} is not {row['sha256']}, the sha256 data/{SOURCE_FILES} records "
+                f"for {row['file_name']} of {source_id}: this is not the file the source names. Import the "
+                "file itself, or pass --allow-different-file to import this one under its own name."
+            ]
+        )
+    label = f"{path.stem}.sha256-{actual[:12]}{path.suffix}"
+    return FileCheck(
+        source_id,
+        "different",
+        actual,
+        row["sha256"],
+        label,
+        f"WARNING: {path.name} (sha256 {actual}) is NOT {row['file_name']} of {source_id} "
+        f"(sha256 {row['sha256']}); imported as allowed, its locators name {label}, not {row['file_name']}.",
+    )
+
+
+@contextmanager
+def named_as(path: Path, label: str):
+    """``path`` itself when its name is ``label``, else a temporary copy named ``label``."""
+    path = Path(path)
+    if path.name == label:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="import-") as folder:
+        copy = Path(folder) / label
+        shutil.copyfile(path, copy)
+        yield copy
+
+
+def parse_checked(parse: Callable[[Path], Parsed], path: Path, check: FileCheck) -> Parsed:
+    """``parse`` of ``path`` with every locator naming ``check.label`` (parsers name the file they read)."""
+    with named_as(path, check.label) as named:
+        return parse(named)

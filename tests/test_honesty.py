@@ -1,0 +1,263 @@
+"""Data honesty on the published surface: freshness per regime (EU DSA orders apart), the date a
+freshness claim was checked, corrections that chain to the figure, derived figures without a
+platform's wording, and one newest figure per series. Layers: pure rules, the real build, the
+site through Datasette's client."""
+
+import csv
+import re
+from html import unescape
+
+from disclosures import consistency, freshness, paths
+from tests.conftest import plugin, rows
+
+DSA = "dsa_information_order"
+
+
+def figure(platform, end, request_type="all", source="s", **extra):
+    return {"platform_id": platform, "period_end": end, "request_type_id": request_type, "source_id": source, **extra}
+
+
+# Pure rules ----------------------------------------------------------------------------------
+
+
+def test_a_dsa_file_cannot_stand_for_the_global_reports():
+    platforms = [(2, {"platform_id": "x", "published_up_to": "2026-06-30", "freshness_source_id": "dsa-file",
+                      "published_up_to_checked": "2026-11-28"})]  # fmt: skip
+    figures = [figure("x", "2024-06-30", source="press"), figure("x", "2026-06-30", DSA, source="dsa-file")]
+    (problem,) = consistency.freshness_problems(platforms, figures, "data/platforms.csv")
+    assert (problem.line, problem.field) == (2, "freshness_source_id")
+    assert "only EU DSA orders" in problem.message
+
+
+def test_the_dsa_claim_is_checked_against_the_dsa_figures_only():
+    platforms = [(3, {"platform_id": "x", "published_up_to": "2024-06-30", "published_up_to_checked": "2026-11-28",
+                      "dsa_published_up_to": "2025-12-31", "dsa_freshness_source_id": "dsa-file"})]  # fmt: skip
+    figures = [figure("x", "2024-06-30"), figure("x", "2026-06-30", DSA, source="dsa-file")]
+    (problem,) = consistency.freshness_problems(platforms, figures, "data/platforms.csv")
+    assert str(problem).startswith("data/platforms.csv:3:dsa_published_up_to: is 2025-12-31, but the dataset")
+    # The global claim is not raised by the DSA figures: 2024-06-30 passes beside 2026 DSA orders.
+    platforms[0][1]["dsa_published_up_to"] = "2026-06-30"
+    assert consistency.freshness_problems(platforms, figures, "data/platforms.csv") == []
+
+
+def test_a_check_date_before_the_period_it_vouches_for_is_refused():
+    platforms = [(2, {"platform_id": "t", "published_up_to": "2026-06-30", "published_up_to_checked": "2026-01-01"})]
+    (problem,) = consistency.freshness_problems(platforms, [], "p.csv")
+    assert (
+        str(problem)
+        == "p.csv:2:published_up_to_checked: is 2026-01-01, before the end of the period it vouches for (2026-06-30)"
+    )
+
+
+def test_corrections_chain_in_date_order_to_the_figure_value():
+    figures = {"f": {"value_kind": "exact", "value": "11016"}}
+    first = {
+        "correction_id": "a",
+        "figure_id": "f",
+        "old_value": "10980",
+        "new_value": "11000",
+        "corrected_date": "2025-01-01",
+    }
+    second = {
+        "correction_id": "b",
+        "figure_id": "f",
+        "old_value": "11000",
+        "new_value": "11016",
+        "corrected_date": "2025-06-01",
+    }
+    # Listed out of order in the file: the dates decide the chain.
+    assert consistency.correction_chain_problems([(2, second), (3, first)], figures, "c.csv") == []
+    wrong = dict(second, new_value="99999")
+    (problem,) = consistency.correction_chain_problems([(2, wrong), (3, first)], figures, "c.csv")
+    assert (problem.line, problem.field) == (2, "new_value") and "'11016' in figures.csv" in problem.message
+    # A removal of a figure that is gone ends the chain without a value to match.
+    removal = {
+        "correction_id": "r",
+        "figure_id": "gone",
+        "old_value": "5",
+        "new_value": "",
+        "corrected_date": "2025-01-01",
+    }
+    assert consistency.correction_chain_problems([(2, removal)], figures, "c.csv") == []
+
+
+def test_bands_and_withheld_values_compare_as_the_changelog_writes_them():
+    figures = {"f": {"value_kind": "band", "value_low": "0", "value_high": "499"}}
+    record = {
+        "correction_id": "a",
+        "figure_id": "f",
+        "old_value": "0-249",
+        "new_value": "0-499",
+        "corrected_date": "2025-01-01",
+    }
+    assert consistency.correction_chain_problems([(2, record)], figures, "c.csv") == []
+
+
+def test_the_site_and_the_build_agree_on_the_dsa_request_types():
+    assert plugin("explore").DSA_REQUEST_TYPES == freshness.DSA_REQUEST_TYPES
+
+
+def test_the_fresher_flag_compares_each_regime_with_its_own_newest_period():
+    fresher_flag = plugin("explore").fresher_flag
+    info = {
+        "published_up_to": "2025-12-31",
+        "published_up_to_checked": "2026-11-30",
+        "dsa_published_up_to": "2026-06-30",
+    }
+    global_cell = {"platform_name": "Google", "request_type_id": "all", "period_end": "2025-12-31"}
+    assert fresher_flag(global_cell, info) is None  # a 2026 DSA file does not make it stale
+    dsa_cell = {"platform_name": "Google", "request_type_id": DSA, "period_end": "2025-12-31"}
+    assert (
+        fresher_flag(dsa_cell, info)["text"]
+        == "Google has published EU DSA orders up to 2026-06-30; this figure is older"
+    )
+    older = dict(global_cell, period_end="2025-06-30")
+    assert "(checked 2026-11-30)" in fresher_flag(older, info)["text"]
+
+
+# The real data and its build ---------------------------------------------------------------------
+
+
+def test_no_global_freshness_claim_rests_on_a_dsa_source():
+    with (paths.ROOT / "data" / "platforms.csv").open(encoding="utf-8") as handle:
+        platforms = list(csv.DictReader(handle))
+    for p in platforms:
+        assert "-dsa-" not in p["freshness_source_id"], p["platform_id"]
+        assert bool(p["published_up_to"]) == bool(p["published_up_to_checked"]), p["platform_id"]
+    by_id = {p["platform_id"]: p for p in platforms}
+    # X's own global series ends 2024-H1; its DSA file (2026-H1) has a column of its own.
+    assert (by_id["x"]["published_up_to"], by_id["x"]["dsa_published_up_to"]) == ("2024-06-30", "2026-06-30")
+
+
+def test_freshness_is_per_regime_and_flags_what_the_cadence_says_is_overdue(real_db):
+    found = {
+        r[0]: r[1:]
+        for r in rows(
+            real_db,
+            """SELECT platform_id, dataset_up_to, published_up_to, behind_cadence, dsa_dataset_up_to,
+                      dsa_published_up_to, statement FROM freshness""",
+        )
+    }
+    assert found["x"][:5] == ("2024-06-30", "2024-06-30", 1, "2026-06-30", "2026-06-30")
+    assert "EU DSA orders (separate regime, never summed with the global reports)" in found["x"][5]
+    assert "older than its half-yearly cadence allows" in found["x"][5]
+    assert found["google"][:2] == ("2025-12-31", "2025-12-31") and found["google"][2] == 0
+    assert found["facebook"][0] is None and found["facebook"][3] == "2026-06-30"
+    assert found["facebook"][5].startswith("only EU DSA orders here")
+    # Measured against the checked date, not the clock: Telegram (quarterly) checked 2026-11-28
+    # with 2026-06-30 published is within a quarter plus six months.
+    assert found["telegram"][2] == 0
+
+
+def test_the_platform_page_shows_the_regimes_apart_and_the_check_date(site):
+    page = unescape(site.get("/platform/x").text)
+    assert "X (formerly Twitter) has published up to <strong>2024-06-30</strong>" in page
+    assert 'as checked on <strong class="checked">2026-11-28</strong> (the date its source was retrieved' in page
+    assert "Possibly out of date" in page
+    dsa = re.search(r'<dd class="dsa-freshness">(.*?)</dd>', page, re.S).group(1)
+    assert "A separate regime" in dsa and "published up to <strong>2026-06-30</strong>" in dsa
+    assert "has published up to <strong>2026-06-30</strong>" not in page
+
+
+def test_the_country_page_does_not_call_a_global_figure_stale_because_of_dsa_orders(site):
+    page = unescape(site.get("/country/USA").text)
+    for name in ("X (formerly Twitter)", "Google", "TikTok"):
+        header = re.search(re.escape(name) + r"</a>(.*?)</th></tr>", page, re.S).group(1)
+        assert "has published up to 2026-06-30" not in header, name
+    assert "the year (the longer period)" in page
+
+
+def test_compare_flags_no_google_figure_as_older_because_of_the_dsa_file(site):
+    page = unescape(site.get("/compare?jurisdiction=USA&platform=google").text)
+    assert "Google has published up to 2026-06-30" not in page
+
+
+def test_one_newest_figure_per_series(site, real_db):
+    data = site.get("/disclosures/country_newest.json?jurisdiction=USA&_shape=array&_size=max").json()
+    series = [(r["platform_id"], r["request_type_id"], r["metric_id"]) for r in data]
+    assert len(series) == len(set(series))
+    linkedin = [
+        r
+        for r in data
+        if (r["platform_id"], r["request_type_id"], r["metric_id"]) == ("linkedin", "all", "requests_received")
+    ]
+    if linkedin:
+        ((start, end),) = rows(
+            real_db,
+            """SELECT min(period_start), max(period_end) FROM figures WHERE platform_id = 'linkedin'
+               AND jurisdiction_id = 'USA' AND request_type_id = 'all' AND metric_id = 'requests_received'
+               AND period_end = (SELECT max(period_end) FROM figures WHERE platform_id = 'linkedin'
+                 AND jurisdiction_id = 'USA' AND request_type_id = 'all' AND metric_id = 'requests_received')""",
+        )
+        assert (linkedin[0]["period_start"], linkedin[0]["period_end"]) == (start, end)
+    compared = site.get("/disclosures/compare_platforms.json?jurisdiction=USA&_shape=array&_size=max").json()
+    series = [(r["platform_id"], r["request_type_id"], r["metric_id"]) for r in compared]
+    assert len(series) == len(set(series))
+
+
+def test_the_figure_page_shows_its_corrections(site):
+    page = unescape(site.get("/figure/google-gbr-2022h2-legal_process-accounts_specified").text)
+    table = re.search(r'<table class="corrections">(.*?)</table>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", table, re.S)]
+    assert cells[1:3] == ["10980", "11016"] and "Google's later bulk export" in cells[3]
+    mozilla = unescape(site.get("/figure/mozilla-world-2017h1-subpoena-requests_received").text)
+    assert re.search(r'<td class="num">0</td><td class="num">1</td>', mozilla)
+
+
+def test_a_figure_without_corrections_has_no_corrections_section(site, real_db):
+    ((figure_id,),) = rows(
+        real_db, "SELECT figure_id FROM figures WHERE figure_id NOT IN (SELECT figure_id FROM corrections) LIMIT 1"
+    )
+    page = site.get(f"/figure/{figure_id}")
+    assert page.status_code == 200 and 'class="corrections"' not in page.text
+
+
+def test_a_derived_figure_has_no_platform_wording(site, real_db):
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE is_derived = 1 AND platform_wording IS NOT NULL") == [(0,)]
+    page = unescape(site.get("/figure/telegram-usa-2025-ip_or_phone-requests_fulfilled-derived").text)
+    wording = re.search(r'<dd class="no-wording">(.*?)</dd>', page, re.S).group(1)
+    assert wording.startswith("None: the build computed this figure")
+    assert "Its inputs' wording:" in wording and "(telegram-usa-2025q1-ip_or_phone-requests_fulfilled)" in wording
+
+
+def test_the_platforms_page_labels_reported_and_derived_counts(site, real_db):
+    page = site.get("/platforms").text
+    assert "Figures reported (derived)" in page
+    ((reported, derived),) = rows(
+        real_db, "SELECT sum(is_derived = 0), sum(is_derived) FROM figures WHERE platform_id = 'telegram'"
+    )
+    row = re.search(r'href="/platform/telegram">Telegram</a></td>\s*<td class="num">(.*?)</td>', page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", row).split() == [f"{reported:,}", f"({derived:,})"]
+
+
+def test_the_home_page_never_heads_the_data_shown_with_another_release(site, real_db):
+    ((version, latest),) = rows(real_db, "SELECT version, latest_release FROM dataset")
+    page = unescape(site.get("/").text)
+    assert f"Dataset version <strong>{version}</strong>" in page
+    if latest and latest != version:
+        assert f"<h2>Release {latest}" not in page
+        assert f"Latest release: {latest}" in page and f"This site serves version <strong>{version}</strong>" in page
+
+
+def test_the_readme_counts_are_generated_from_the_build(real_db):
+    from disclosures.readme import counts
+
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    ((reported, derived),) = rows(real_db, "SELECT sum(is_derived = 0), sum(is_derived) FROM figures")
+    assert f"The dataset holds {reported:,} reported figures and {derived:,} derived ones" in readme
+    import sqlite3
+
+    with sqlite3.connect(real_db) as conn:
+        assert counts(conn) in readme
+
+
+def test_the_platforms_page_keeps_the_dsa_orders_out_of_the_global_span(site, real_db):
+    page = unescape(site.get("/platforms").text)
+    row = re.search(r'href="/platform/google">Google</a></td>(.*?)</tr>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    ((newest,),) = rows(
+        real_db,
+        "SELECT max(period_end) FROM figures WHERE platform_id = 'google' AND request_type_id <> 'dsa_information_order'",
+    )
+    assert cells[2].endswith(f"to {newest}") and newest < "2026-06-30"
+    assert cells[4].startswith("dataset ") and cells[4].endswith("published up to 2026-06-30")
