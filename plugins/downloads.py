@@ -3,7 +3,8 @@
 - A table's CSV asked for without ``_size`` or ``_next``, or with ``_stream=on``, is every row
   that matches its filters, streamed as it is read (``STREAM_PAGE_ROWS`` rows a page): the first byte leaves
   after the first page and memory holds one page, whatever the size of the table. With
-  ``_size`` or ``_next`` and no ``_stream`` it is that one page, as Datasette sends it.
+  ``_size`` or ``_next`` and no ``_stream`` it is that one page, as Datasette sends it, with a
+  ``Link: <...>; rel="next"`` header naming the next page when there is one.
 - A CSV that failed is not a 200: Datasette sends an empty body for a query error (a 400 with
   the message here). A streamed CSV has sent its 200 before a later page can fail; Datasette
   then appends the error text to the body (time limit, ``max_csv_mb``). That text is never
@@ -233,6 +234,22 @@ class Downloads:
             return ("table" if self.is_table[key] else "query"), match["database"], match["format"]
         return None
 
+    async def next_page_url(self, path: str, params: list[tuple[str, str]]) -> str | None:
+        """The path of the page after this one of a paged table CSV (same filters, sort and
+        size), or None when it is the last: the ``next`` token of the same page's JSON, read
+        without facets or a count."""
+        json_path = path[: -len(".csv")] + ".json"
+        query = [(k, v) for k, v in params if k not in ("_facet", "_labels", "_header", "_dl")]
+        query += [("_nofacet", "1"), ("_nocount", "1"), ("_shape", "objects")]
+        response = await self.datasette.client.get(json_path + "?" + urlencode(query))
+        if response.status_code != 200:
+            return None
+        token = response.json().get("next")
+        if not token:
+            return None
+        following = [(k, v) for k, v in params if k != "_next"] + [("_next", str(token))]
+        return path + "?" + urlencode(following)
+
     async def is_truncated(self, path: str, params: list[tuple[str, str]]) -> bool:
         """Whether the query answer hit max_returned_rows, asked of its own JSON."""
         query = [(k, v) for k, v in params if k not in ("_shape", "_stream", "_dl", "_format")]
@@ -308,6 +325,12 @@ class Downloads:
                     rows = len(json.loads(body))
                 except ValueError:
                     rows = 0
+            if fmt == "csv" and what == "table":
+                # One page of a table: say where the next one is, as Datasette's JSON does, so that
+                # a client can tell the file is not the whole answer.
+                following = await self.next_page_url(path, params)
+                if following:
+                    start = {**start, "headers": [*start["headers"], (b"link", f'<{following}>; rel="next"'.encode())]}
             if what == "query" and rows >= limit and await self.is_truncated(path, params):
                 message = (
                     f"This query returns more than {limit} rows, so its answer would be incomplete. Page it with "
