@@ -10,9 +10,12 @@ import io
 import json
 import re
 import sqlite3
+import types
 from urllib.parse import urlencode
 
+import httpx
 import pytest
+from datasette import hookimpl
 
 from tests.conftest import plugin
 
@@ -203,24 +206,51 @@ def tiny_budget(monkeypatch):
     monkeypatch.setattr(pm.get_plugin("budget.py"), "BUDGET_MARGIN_S", -0.999)
 
 
-@pytest.fixture
-def overlapping_overruns(monkeypatch):
-    """Every query of the live site first waits 2 s, and a request has 0.5 s.
+@hookimpl
+def hold_every_request(datasette):
+    """An ASGI layer inside the budget's that holds each request 2 s, as a slow query would."""
 
-    Requests sent together are therefore all still running when each overruns: the overlap is
-    certain, not a matter of how the event loop happens to interleave them on a loaded machine.
+    def wrap(app):
+        async def held(scope, receive, send):
+            if scope["type"] == "http":
+                await asyncio.sleep(2)
+            return await app(scope, receive, send)
+
+        return held
+
+    return wrap
+
+
+@pytest.fixture
+def overlapping_overruns(site, monkeypatch):
+    """The live site's app with every request held 2 s and a budget of 0.5 s.
+
+    Requests sent together are all still running when each overruns: the overlap is certain,
+    not a matter of how the event loop interleaves them on a loaded machine, and no memo of an
+    earlier test can make a page fast enough to escape.
     """
-    from datasette.database import Database
     from datasette.plugins import pm
 
-    execute = Database.execute
-
-    async def held_execute(self, *args, **kwargs):
-        await asyncio.sleep(2)
-        return await execute(self, *args, **kwargs)
-
-    monkeypatch.setattr(Database, "execute", held_execute)
     monkeypatch.setattr(pm.get_plugin("budget.py"), "BUDGET_MARGIN_S", 0.5 - 1.0)  # sql_time_limit_ms is 1000
+    hold = types.ModuleType("test_hold_every_request")  # Datasette's plugin list wants a module
+    hold.asgi_wrapper = hold_every_request
+    # pluggy calls the plugin registered last first, and Datasette applies the first wrapper
+    # innermost: the hold sits inside the budget.
+    pm.register(hold, name="test-hold-every-request")
+    try:
+        app = site.datasette.app()
+    finally:
+        pm.unregister(hold)
+    return app
+
+
+def held_concurrently(site, app, paths):
+    async def fetch_all():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            return await asyncio.gather(*(client.get(p) for p in paths))
+
+    return site.loop.run_until_complete(fetch_all())
 
 
 def concurrently(site, paths):
@@ -236,7 +266,7 @@ def concurrently(site, paths):
 def test_a_linked_page_overrunning_while_others_run_is_a_503_html_page(site, overlapping_overruns, path):
     # Each overran while the others ran (or waited for its turn behind them): the server was
     # busy, which is never the client's fault.
-    responses = concurrently(site, [path] * 4)
+    responses = held_concurrently(site, overlapping_overruns, [path] * 4)
     assert [r.status_code for r in responses] == [503] * 4, [r.text[:200] for r in responses]
     for response in responses:
         assert response.headers["retry-after"] == "2"
@@ -245,7 +275,7 @@ def test_a_linked_page_overrunning_while_others_run_is_a_503_html_page(site, ove
 
 
 def test_a_json_request_overrunning_while_others_run_is_a_503_in_the_error_shape(site, overlapping_overruns):
-    responses = concurrently(site, [FIGURES + ".json?_size=max"] * 4)
+    responses = held_concurrently(site, overlapping_overruns, [FIGURES + ".json?_size=max"] * 4)
     assert [r.status_code for r in responses] == [503] * 4
     for response in responses:
         message = assert_error_shape(response, 503)
