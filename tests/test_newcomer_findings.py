@@ -253,13 +253,6 @@ def held_concurrently(site, app, paths):
     return site.loop.run_until_complete(fetch_all())
 
 
-def concurrently(site, paths):
-    async def fetch_all():
-        return await asyncio.gather(*(site.datasette.client.get(p) for p in paths))
-
-    return site.loop.run_until_complete(fetch_all())
-
-
 @pytest.mark.parametrize(
     "path", ["/disclosures/coverage_cells?platform_id=telegram", FIGURES + "?_size=max", FIGURES + "?_size=2000"]
 )
