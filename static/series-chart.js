@@ -4,33 +4,7 @@
 // build keeps out of figures_series) could never share a line. Derived figures are dashed.
 (function () {
   "use strict";
-  var DAY = 86400000;
-  var COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"];
-
-  function ms(isoDate) { return Date.parse(isoDate + "T00:00:00Z"); }
-
-  // Events: a dashed vertical line with its number at the top; the numbered list sits under the chart,
-  // so no label is clipped by the plot area.
-  var eventLines = {
-    id: "eventLines",
-    afterDatasetsDraw: function (chart, args, options) {
-      var x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
-      (options.events || []).forEach(function (event, i) {
-        var px = x.getPixelForValue(ms(event.event_date));
-        if (px < area.left || px > area.right) { return; }
-        ctx.save();
-        ctx.strokeStyle = "#555";
-        ctx.setLineDash([4, 3]);
-        ctx.beginPath(); ctx.moveTo(px, area.top + 14); ctx.lineTo(px, area.bottom); ctx.stroke();
-        ctx.setLineDash([]);
-        ctx.fillStyle = "#222";
-        ctx.font = "bold 11px sans-serif";
-        ctx.textAlign = "center";
-        ctx.fillText(String(i + 1), px, area.top + 10);
-        ctx.restore();
-      });
-    }
-  };
+  var charts = window.PlatformCharts;
 
   // A white background, so that the PNG export is not transparent.
   var background = {
@@ -43,25 +17,18 @@
 
   function datasets(series) {
     return series.map(function (s, i) {
-      var points = [];
-      s.points.forEach(function (p) {
-        var base = { label: p.period, derived: p.derived, value: p.value };
-        points.push(Object.assign({ x: ms(p.start), y: p.value }, base));
-        points.push(Object.assign({ x: ms(p.end) - DAY, y: p.value }, base));
-        points.push({ x: ms(p.end) - DAY / 2, y: null });
-      });
-      var color = COLORS[i % COLORS.length];
-      return {
-        label: s.label, data: points, borderColor: color, backgroundColor: color, borderWidth: 2.5,
-        pointRadius: 0, pointHitRadius: 6, spanGaps: false,
-        segment: { borderDash: function (ctx) { return ctx.p0.raw.derived ? [6, 4] : undefined; } }
-      };
+      var points = charts.periodPoints(
+        s.points,
+        function (p) { return p.value; },
+        function (p) { return { label: p.period, derived: p.derived, value: p.value }; }
+      );
+      return charts.line(s.label, points, i, 2.5);
     });
   }
 
   function bounds(spec) {
     var starts = [], ends = [];
-    spec.series.forEach(function (s) { s.points.forEach(function (p) { starts.push(ms(p.start)); ends.push(ms(p.end)); }); });
+    spec.series.forEach(function (s) { s.points.forEach(function (p) { starts.push(charts.ms(p.start)); ends.push(charts.ms(p.end)); }); });
     return { min: Math.min.apply(null, starts), max: Math.max.apply(null, ends) };
   }
 
@@ -125,7 +92,7 @@
           }
         }
       },
-      plugins: [background, eventLines]
+      plugins: [background, charts.eventLines]
     });
     var png = figure.querySelector(".chart-png");
     if (png) {
@@ -137,7 +104,7 @@
 
   function drawAll() {
     var source = document.getElementById("charts-data");
-    if (!source || typeof Chart === "undefined") { return; }
+    if (!source || typeof Chart === "undefined" || !charts) { return; }
     var specs = JSON.parse(source.textContent);
     document.querySelectorAll("figure.series-chart").forEach(function (figure) {
       var spec = specs[Number(figure.dataset.index)];
@@ -145,5 +112,5 @@
     });
   }
 
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", drawAll); } else { drawAll(); }
+  charts && charts.whenReady(drawAll);
 })();
