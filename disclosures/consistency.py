@@ -12,6 +12,11 @@ input (a damaged cell is reported by the schema checks and skipped here):
   on a source whose figures are all EU DSA orders; the EU DSA claim (``dsa_published_up_to``) is at
   least the newest reported DSA figure. The date a claim was checked is not before the period it
   names ended.
+* locator files (``locator_file_problems``): a figure or corroboration whose source has a file
+  recorded in ``source_files.csv`` and whose ``source_locator`` names a file (its first word has
+  a file extension) names that very file. An import run with ``--allow-different-file`` names the
+  local copy (``dataset.sha256-0123456789ab.json``); left under the source's id, the figure would
+  claim to come from a file it was not read from.
 
 ``package_problems`` runs them all on a package: typed tables when the one-pass reader read them,
 else the CSV text.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from pathlib import Path
 
 from . import rules
@@ -28,6 +34,12 @@ from .freshness import DSA_REQUEST_TYPES
 from .vocabulary import value_token
 
 RESOURCES = ("figures", "corrections", "platforms")
+# The tables whose rows carry a source_id and a source_locator, checked against source_files.
+LOCATED = ("figures", "corroborations")
+# A locator's leading file name: a word with an extension (a letter, then up to nine letters or
+# digits), before a space, comma, semicolon, colon or the end. "dataset.json line 277" names
+# dataset.json; "page 3" and "Table 2.1" name no file.
+LOCATOR_FILE = re.compile(r"([^\s,;:]+\.[A-Za-z][A-Za-z0-9]{0,9})(?=[\s,;:]|$)")
 
 
 def _text(value) -> str:
@@ -186,6 +198,39 @@ def claim_problems(
     return problems
 
 
+def locator_file(locator: str) -> str | None:
+    """The file a ``source_locator`` names first, or None when it names none."""
+    match = LOCATOR_FILE.match(locator)
+    return match.group(1) if match else None
+
+
+def locator_file_problems(
+    located: list[tuple[int, dict]], source_files: dict[str, str], shown: str
+) -> list[rules.Problem]:
+    """Locators against the file their source records.
+
+    ``located``: (line, row) of figures.csv or corroborations.csv as text; ``source_files``: each
+    source_id to the ``file_name`` data/source_files.csv records for it. A locator naming no file,
+    or a source with no recorded file, is not compared.
+    """
+    problems = []
+    for line, row in located:
+        expected = source_files.get(row.get("source_id", ""))
+        named = locator_file(row.get("source_locator", "")) if expected else None
+        if named is not None and named != expected:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "source_locator",
+                    f"names {named}, but data/source_files.csv records {expected} as the file of "
+                    f"{row['source_id']}; a locator must name its source's own file (import that file, or "
+                    "record the file it was read from as a source of its own)",
+                )
+            )
+    return problems
+
+
 def package_problems(package_path: Path, descriptor: dict, base: Path, tables: dict | None) -> list[rules.Problem]:
     """Every rule above on one package. ``tables``: ``table_schema.read_package``'s, or None."""
     resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
@@ -210,6 +255,11 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
         rows_of("corrections"), {row.get("figure_id", ""): row for row in figure_rows}, shown("corrections")
     )
     problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
+    if "source_files" in resources:
+        files = {row.get("source_id", ""): row.get("file_name", "") for _, row in rows_of("source_files")}
+        for name in LOCATED:
+            if name in resources and files:
+                problems += locator_file_problems(rows_of(name), files, shown(name))
     return problems
 
 
@@ -253,4 +303,17 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
     source_regimes: dict[str, set[bool]] = {}
     for row in facts.group_by(["source_id", "dsa"]).aggregate([]).to_pylist():
         source_regimes.setdefault(row["source_id"], set()).add(row["dsa"])
-    return problems + claim_problems(lined(tables["platforms"]), newest, source_regimes, "data/platforms.csv")
+    problems += claim_problems(lined(tables["platforms"]), newest, source_regimes, "data/platforms.csv")
+    if "source_files" in tables and len(tables["source_files"]):
+        files = tables["source_files"]
+        recorded = dict(zip(files.column("source_id").to_pylist(), files.column("file_name").to_pylist(), strict=True))
+        for name in LOCATED:
+            if name not in tables:
+                continue
+            table = tables[name]
+            # Only the rows of sources with a recorded file become Python values.
+            index = pc.indices_nonzero(pc.is_in(table.column("source_id"), value_set=files.column("source_id")))
+            picked = table.select(["source_id", "source_locator"]).take(index)
+            rows = [(int(i) + 2, row) for i, row in zip(index.to_pylist(), text_rows(picked), strict=True)]
+            problems += locator_file_problems(rows, recorded, f"data/{name}.csv")
+    return problems

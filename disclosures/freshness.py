@@ -18,7 +18,26 @@ newest period never stands for the global report's.
   date is missing or the platform has no periodic cadence. Measured against the checked date,
   never the build's clock, so the build stays deterministic;
 * ``dsa_dataset_up_to``, ``dsa_published_up_to``, ``dsa_source_id``: the same for the EU DSA
-  orders series.
+  orders series;
+* ``dataset_up_to_series``: the labels of the request types whose figures reach ``dataset_up_to``
+  (", "-joined); ``main_request_type_id``, ``main_series`` (its label) and ``main_series_up_to``:
+  the request type with the most reported figures outside the DSA, and the end of its newest period.
+  Google's dataset reaches 2025-12-31 only through its National Security Letter bands, while its
+  main series ends 2025-06-30: the statement names both;
+* ``published_up_to_series``: the request types of the freshness source's figures for the period
+  ending ``published_up_to`` (NULL when the source's figures for it are not in the dataset), and
+  ``published_up_to_main_series`` (1 when they include the main series);
+* ``dataset_behind_months`` and ``dataset_behind_by`` ("9 years", "8 years 6 months"): how much
+  older ``dataset_up_to`` is than ``published_up_to``; NULL when it is not older;
+* ``dsa_published_up_to_checked``, ``dsa_checked_basis``, ``dsa_cadence``, ``dsa_behind_cadence``,
+  ``dsa_dataset_behind_months``: the DSA claim treated as the global one. No curator check of it is
+  recorded in platforms.csv, so its checked date is the retrieved_date of ``dsa_source_id`` and the
+  basis is always ``source_retrieved``. The DSA's cadence is the regime's (``DSA_CADENCE``, with
+  ``DSA_REPORT_DELAY_MONTHS`` for the report), not the platform's.
+
+``freshness_series`` (one row per platform and request type of its reported figures): ``regime``
+(``global`` or ``eu_dsa``), ``first_period_start``, ``dataset_up_to``, ``figures`` and
+``main_series`` (1 for the regime's request type with the most figures).
 
 The ``freshness`` view adds the sentence readers see: "dataset up to X; platform has published
 up to Y (as checked on D)", then the DSA series as such.
@@ -46,6 +65,11 @@ DSA_REQUEST_TYPES = ("dsa_information_order",)
 # DOMAIN.md: "A report usually appears two to six months after its period ends."
 REPORT_DELAY_MONTHS = 6
 CADENCE_MONTHS = {"quarterly": 3, "half-yearly": 6, "yearly": 12}
+# The DSA regime's own cadence, whatever the platform's global one (DOMAIN.md: "half-yearly from
+# 2025"). Commission Implementing Regulation (EU) 2024/2835 sets the periods (January–June,
+# July–December) and has very large platforms publish each report within two months of its end.
+DSA_CADENCE = "half-yearly"
+DSA_REPORT_DELAY_MONTHS = 2
 
 _DSA_LIST = ", ".join(f"'{t}'" for t in DSA_REQUEST_TYPES)
 _ALLOWED_GAP = (
@@ -53,6 +77,55 @@ _ALLOWED_GAP = (
     + " ".join(f"WHEN '{c}' THEN {m + REPORT_DELAY_MONTHS}" for c, m in CADENCE_MONTHS.items())
     + " END"
 )
+_DSA_ALLOWED_GAP = CADENCE_MONTHS[DSA_CADENCE] + DSA_REPORT_DELAY_MONTHS
+
+
+def months_between(earlier: str, later: str) -> str:
+    """SQL for the whole months from one period end to a later one (ISO dates; periods end on a
+    month's last day, so the day is left out)."""
+    return (
+        f"((CAST(strftime('%Y', {later}) AS INTEGER) - CAST(strftime('%Y', {earlier}) AS INTEGER)) * 12"
+        f" + CAST(strftime('%m', {later}) AS INTEGER) - CAST(strftime('%m', {earlier}) AS INTEGER))"
+    )
+
+
+def months_text(months: str) -> str:
+    """SQL for a count of months in words: '9 years', '8 years 6 months', '6 months'."""
+    return (
+        f"CASE WHEN {months} >= 12 THEN ({months} / 12) || ' year' || CASE WHEN {months} >= 24 THEN 's' ELSE '' END"
+        f" ELSE '' END || CASE WHEN {months} % 12 > 0 THEN CASE WHEN {months} >= 12 THEN ' ' ELSE '' END ||"
+        f" ({months} % 12) || ' month' || CASE WHEN {months} % 12 > 1 THEN 's' ELSE '' END ELSE '' END"
+    )
+
+
+# One row per platform and request type: how far each series of reported figures reaches. A
+# platform's dataset_up_to can rest on a small series (Google's National Security Letter bands
+# reach a half-year further than its user-data requests), so pages name the series behind it and
+# the main series' own end.
+SERIES_TABLE_SQL = """CREATE TABLE freshness_series (
+  platform_id TEXT NOT NULL REFERENCES platforms (platform_id),
+  request_type_id TEXT NOT NULL REFERENCES request_types (request_type_id),
+  regime TEXT NOT NULL CHECK (regime IN ('global', 'eu_dsa')),
+  first_period_start TEXT NOT NULL,
+  dataset_up_to TEXT NOT NULL CHECK (date(dataset_up_to) = dataset_up_to),
+  figures INTEGER NOT NULL,
+  main_series INTEGER NOT NULL CHECK (main_series IN (0, 1)),
+  PRIMARY KEY (platform_id, request_type_id)
+)"""
+
+# The main series of a regime is the request type with the most reported figures (ties: the
+# request type id), the one a reader means by "Google's requests".
+SERIES_ROWS_SQL = f"""INSERT INTO freshness_series
+SELECT platform_id, request_type_id, regime, first_period_start, dataset_up_to, figures,
+  CASE WHEN row_number() OVER (PARTITION BY platform_id, regime ORDER BY figures DESC, request_type_id) = 1
+    THEN 1 ELSE 0 END
+FROM (
+  SELECT platform_id, request_type_id,
+    CASE WHEN request_type_id IN ({_DSA_LIST}) THEN 'eu_dsa' ELSE 'global' END AS regime,
+    min(period_start) AS first_period_start, max(period_end) AS dataset_up_to, count(*) AS figures
+  FROM figures WHERE is_derived = 0 GROUP BY platform_id, request_type_id
+)
+ORDER BY platform_id, request_type_id"""
 
 FRESHNESS_TABLE_SQL = """CREATE TABLE platform_freshness (
   platform_id TEXT NOT NULL PRIMARY KEY REFERENCES platforms (platform_id),
@@ -65,39 +138,87 @@ FRESHNESS_TABLE_SQL = """CREATE TABLE platform_freshness (
   source_id TEXT REFERENCES sources (source_id),
   dsa_dataset_up_to TEXT CHECK (dsa_dataset_up_to IS NULL OR date(dsa_dataset_up_to) = dsa_dataset_up_to),
   dsa_published_up_to TEXT CHECK (dsa_published_up_to IS NULL OR date(dsa_published_up_to) = dsa_published_up_to),
-  dsa_source_id TEXT REFERENCES sources (source_id)
+  dsa_source_id TEXT REFERENCES sources (source_id),
+  dataset_up_to_series TEXT,
+  main_request_type_id TEXT REFERENCES request_types (request_type_id),
+  main_series TEXT,
+  main_series_up_to TEXT CHECK (main_series_up_to IS NULL OR date(main_series_up_to) = main_series_up_to),
+  published_up_to_series TEXT,
+  published_up_to_main_series INTEGER CHECK (published_up_to_main_series IN (0, 1)),
+  dataset_behind_months INTEGER CHECK (dataset_behind_months IS NULL OR dataset_behind_months > 0),
+  dataset_behind_by TEXT,
+  dsa_published_up_to_checked TEXT CHECK (dsa_published_up_to_checked IS NULL OR date(dsa_published_up_to_checked) = dsa_published_up_to_checked),
+  dsa_checked_basis TEXT CHECK (dsa_checked_basis IS NULL OR dsa_checked_basis = 'source_retrieved'),
+  dsa_cadence TEXT,
+  dsa_behind_cadence INTEGER CHECK (dsa_behind_cadence IN (0, 1)),
+  dsa_dataset_behind_months INTEGER CHECK (dsa_dataset_behind_months IS NULL OR dsa_dataset_behind_months > 0)
 )"""
 
+_BEHIND = months_between("newest.period_end", "p.published_up_to")
+_DSA_BEHIND = months_between("newest.dsa_period_end", "p.dsa_published_up_to")
+_DSA_CHECKED = "dsa_src.retrieved_date"
+
 # One scan of figures for every platform: a subquery per platform would scan them once each.
-FRESHNESS_ROWS_SQL = f"""INSERT INTO platform_freshness (platform_id, dataset_up_to, published_up_to,
-  published_up_to_checked, checked_basis, behind_cadence, cadence, source_id,
-  dsa_dataset_up_to, dsa_published_up_to, dsa_source_id)
+# The DSA claim's checked date is its source's retrieved_date: platforms.csv records no curator
+# check for it, and checked_basis says so.
+FRESHNESS_ROWS_SQL = f"""INSERT INTO platform_freshness
 SELECT p.platform_id, newest.period_end, p.published_up_to,
   p.published_up_to_checked, p.published_up_to_checked_basis,
   CASE WHEN p.published_up_to IS NULL OR p.published_up_to_checked IS NULL OR {_ALLOWED_GAP} IS NULL THEN NULL
     WHEN p.published_up_to < date(p.published_up_to_checked, '-' || {_ALLOWED_GAP} || ' months') THEN 1
     ELSE 0 END,
   p.cadence, p.freshness_source_id,
-  newest.dsa_period_end, p.dsa_published_up_to, p.dsa_freshness_source_id
+  newest.dsa_period_end, p.dsa_published_up_to, p.dsa_freshness_source_id,
+  (SELECT group_concat(label, ', ') FROM (SELECT r.label FROM freshness_series s JOIN request_types r USING (request_type_id)
+     WHERE s.platform_id = p.platform_id AND s.regime = 'global' AND s.dataset_up_to = newest.period_end
+     ORDER BY r.label)),
+  main.request_type_id, main.label, main.dataset_up_to,
+  (SELECT group_concat(label, ', ') FROM (SELECT DISTINCT r.label FROM figures f JOIN request_types r USING (request_type_id)
+     WHERE f.platform_id = p.platform_id AND f.source_id = p.freshness_source_id AND f.is_derived = 0
+       AND f.period_end = p.published_up_to AND f.request_type_id NOT IN ({_DSA_LIST}) ORDER BY r.label)),
+  CASE WHEN main.request_type_id IS NULL OR p.published_up_to IS NULL THEN NULL
+    WHEN EXISTS (SELECT 1 FROM figures f WHERE f.platform_id = p.platform_id AND f.source_id = p.freshness_source_id
+      AND f.is_derived = 0 AND f.period_end = p.published_up_to AND f.request_type_id = main.request_type_id) THEN 1
+    ELSE 0 END,
+  CASE WHEN p.published_up_to > newest.period_end THEN {_BEHIND} END,
+  CASE WHEN p.published_up_to > newest.period_end THEN {months_text(_BEHIND)} END,
+  CASE WHEN p.dsa_published_up_to IS NOT NULL THEN {_DSA_CHECKED} END,
+  CASE WHEN p.dsa_published_up_to IS NOT NULL AND {_DSA_CHECKED} IS NOT NULL THEN 'source_retrieved' END,
+  CASE WHEN p.dsa_published_up_to IS NOT NULL OR newest.dsa_period_end IS NOT NULL THEN '{DSA_CADENCE}' END,
+  CASE WHEN p.dsa_published_up_to IS NULL OR {_DSA_CHECKED} IS NULL THEN NULL
+    WHEN p.dsa_published_up_to < date({_DSA_CHECKED}, '-{_DSA_ALLOWED_GAP} months') THEN 1
+    ELSE 0 END,
+  CASE WHEN p.dsa_published_up_to > newest.dsa_period_end THEN {_DSA_BEHIND} END
 FROM platforms p LEFT JOIN (
   SELECT platform_id,
     max(CASE WHEN request_type_id NOT IN ({_DSA_LIST}) THEN period_end END) AS period_end,
     max(CASE WHEN request_type_id IN ({_DSA_LIST}) THEN period_end END) AS dsa_period_end
   FROM figures WHERE is_derived = 0 GROUP BY platform_id
 ) newest USING (platform_id)
+LEFT JOIN (SELECT s.platform_id, s.request_type_id, r.label, s.dataset_up_to FROM freshness_series s
+    JOIN request_types r USING (request_type_id) WHERE s.regime = 'global' AND s.main_series = 1) main
+  ON main.platform_id = p.platform_id
+LEFT JOIN sources dsa_src ON dsa_src.source_id = p.dsa_freshness_source_id
 ORDER BY p.platform_id"""
 
 # The sentence every comparison and platform shows, so that a gap between the dataset and the
 # platform's newest report is never silent, and the DSA series is never read as the global one.
+# When the newest period rests on a series other than the main one, the sentence names both.
 STATEMENT_SQL = """CASE
     WHEN fr.dataset_up_to IS NULL AND fr.dsa_dataset_up_to IS NOT NULL THEN 'only EU DSA orders here (a separate regime, not the global reports)'
     WHEN fr.dataset_up_to IS NULL THEN 'dataset has no figures'
-    ELSE 'dataset up to ' || fr.dataset_up_to END ||
+    ELSE 'dataset up to ' || fr.dataset_up_to ||
+      CASE WHEN fr.main_series_up_to < fr.dataset_up_to THEN ' (' || fr.dataset_up_to_series || ' only; its main series, ' ||
+        fr.main_series || ', up to ' || fr.main_series_up_to || ')' ELSE '' END END ||
   CASE WHEN fr.published_up_to IS NOT NULL THEN '; platform has published up to ' || fr.published_up_to ||
+      CASE WHEN fr.published_up_to_series IS NOT NULL AND fr.published_up_to_main_series = 0
+        AND fr.published_up_to > coalesce(fr.main_series_up_to, '') THEN ' for ' || fr.published_up_to_series ELSE '' END ||
       coalesce(' (as checked on ' || fr.published_up_to_checked ||
         CASE fr.checked_basis WHEN 'source_retrieved' THEN ', the date its source was retrieved' ELSE '' END || ')', '') ||
       CASE WHEN fr.behind_cadence = 1 THEN '; that is older than its ' || fr.cadence ||
-        ' cadence allows on that date: a newer report may exist' ELSE '' END
+        ' cadence allows on that date: a newer report may exist' ELSE '' END ||
+      CASE WHEN fr.dataset_behind_by IS NOT NULL THEN '; the dataset''s newest period is ' || fr.dataset_behind_by ||
+        ' older than ' || fr.published_up_to ELSE '' END
     WHEN fr.cadence = 'case_by_case' THEN '; platform publishes cases, not counts (see cases)'
     WHEN fr.dataset_up_to IS NULL AND fr.dsa_dataset_up_to IS NOT NULL THEN ''
     ELSE '; newest period the platform has published is not recorded' END ||
@@ -105,7 +226,11 @@ STATEMENT_SQL = """CASE
     CASE WHEN fr.dataset_up_to IS NULL THEN ': ' ELSE
       '. EU DSA orders (separate regime, never summed with the global reports): ' END || 'dataset up to ' ||
       coalesce(fr.dsa_dataset_up_to, 'none') ||
-      coalesce('; published up to ' || fr.dsa_published_up_to, '')
+      coalesce('; published up to ' || fr.dsa_published_up_to ||
+        coalesce(' (as checked on ' || fr.dsa_published_up_to_checked ||
+          CASE fr.dsa_checked_basis WHEN 'source_retrieved' THEN ', the date its source was retrieved' ELSE '' END || ')', '') ||
+        CASE WHEN fr.dsa_behind_cadence = 1 THEN '; that is older than the DSA''s ' || fr.dsa_cadence ||
+          ' reports allow on that date: a newer report may exist' ELSE '' END, '')
     ELSE '' END"""
 
 VIEWS = {
@@ -115,7 +240,10 @@ SELECT fr.platform_id, p.name AS platform, fr.dataset_up_to, fr.published_up_to,
   fr.dsa_dataset_up_to, fr.dsa_published_up_to, fr.dsa_source_id,
   {STATEMENT_SQL} AS statement,
   CASE WHEN fr.published_up_to > coalesce(fr.dataset_up_to, '') THEN 1 ELSE 0 END AS dataset_behind,
-  CASE WHEN fr.dsa_published_up_to > coalesce(fr.dsa_dataset_up_to, '') THEN 1 ELSE 0 END AS dsa_dataset_behind
+  CASE WHEN fr.dsa_published_up_to > coalesce(fr.dsa_dataset_up_to, '') THEN 1 ELSE 0 END AS dsa_dataset_behind,
+  fr.dataset_behind_months, fr.dataset_behind_by, fr.main_request_type_id, fr.main_series, fr.main_series_up_to,
+  fr.dataset_up_to_series,
+  fr.published_up_to_series, fr.published_up_to_main_series, fr.dsa_published_up_to_checked, fr.dsa_checked_basis, fr.dsa_behind_cadence
 FROM platform_freshness fr JOIN platforms p USING (platform_id)
 """,
 }
@@ -201,6 +329,8 @@ def write_coverage(db: sqlite_utils.Database) -> None:
 def write_freshness(db: sqlite_utils.Database) -> None:
     """Create and fill ``platform_freshness``, the coverage tables and the views above (figures
     must be loaded)."""
+    db.execute(SERIES_TABLE_SQL)
+    db.execute(SERIES_ROWS_SQL)
     db.execute(FRESHNESS_TABLE_SQL)
     db.execute(FRESHNESS_ROWS_SQL)
     write_coverage(db)

@@ -1,9 +1,10 @@
 """One error shape for the JSON API, and 400s for parameters Datasette would quietly misread.
 
-Every ``.json`` answer with a status of 400 or more is ``{"ok": false, "status": N, "error":
-"..."}`` (``application/json``), whoever made it: Datasette (whose query errors carry the
-whole query context, and whose time-limit message is HTML), the guards (plain text), or a
-route. Pages keep Datasette's HTML error page.
+Every ``.json`` and ``.csv`` answer with a status of 400 or more is ``{"ok": false, "status": N,
+"error": "..."}`` (``application/json``), whoever made it: Datasette (whose query errors carry the
+whole query context, whose time-limit message is HTML, and whose CSV errors were HTML pages), the
+guards (plain text), or a route. A CSV client reads one shape for every bad parameter, and it is
+the API's. Pages keep Datasette's HTML error page.
 
 A filter on a column the table does not have (``platfrom_id=telegram``) is a 400: SQLite reads
 an unknown double-quoted name as a string, so Datasette would answer 200 with no rows. So is an
@@ -27,10 +28,13 @@ from datasette.utils.asgi import BadRequest
 OPERATORS = {f.key for f in Filters._filters}
 TAG = re.compile(r"<(script|style|textarea)[^>]*>.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
 THROUGH_KEYS = {"table", "column", "value"}
+# The message box of Datasette 0.65's error.html (an error page holds the site's navigation too).
+ERROR_BOX = re.compile(r'<div style="[^"]*border: 3px solid red;[^"]*">(.*?)</div>', re.DOTALL)
 
 
 def error_text(body: bytes) -> str:
-    """The message of an error body: Datasette's JSON ``error``, or text; tags and blank lines removed."""
+    """The message of an error body: Datasette's JSON ``error``, the message box of its HTML error
+    page (what it answers a ``.csv`` with), or text; tags and blank lines removed."""
     text = body.decode("utf-8", "replace")
     try:
         data = json.loads(text)
@@ -38,6 +42,10 @@ def error_text(body: bytes) -> str:
         data = None
     if isinstance(data, dict) and data.get("error"):
         text = str(data["error"])
+    else:
+        box = ERROR_BOX.search(text)
+        if box:
+            text = box.group(1)
     text = html.unescape(TAG.sub(" ", text))
     return " ".join(text.split()) or "Error"
 
@@ -47,8 +55,11 @@ def error_body(status: int, message: str) -> bytes:
 
 
 def is_json_request(scope) -> bool:
-    # Datasette 0.65 answers JSON only for the .json extension (``?_format=json`` is still a page).
-    return scope.get("path", "").endswith(".json")
+    """Whether an error answer to this request is the JSON error shape: a ``.json`` or ``.csv`` path.
+
+    Datasette 0.65 answers JSON only for the .json extension (``?_format=json`` is still a page).
+    A ``.csv`` path's errors take the same shape, rather than plain text or an HTML page."""
+    return scope.get("path", "").endswith((".json", ".csv"))
 
 
 def filter_problem(key: str, columns: set[str]) -> str | None:
@@ -105,6 +116,7 @@ def filters_from_request(request, database, table, datasette):
 
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+KEPT_HEADERS = (b"retry-after", b"cache-control", b"allow", b"vary")
 
 
 async def send_error(send, status: int, message: str, as_json: bool):
@@ -127,7 +139,9 @@ async def send_error(send, status: int, message: str, as_json: bool):
     await send({"type": "http.response.body", "body": body})
 
 
-@hookimpl
+# trylast: the last wrapper called is the outermost, so the errors of the plugins' own wrappers
+# (budget, downloads, guards, paging, ...) pass through this one and take its shape too.
+@hookimpl(trylast=True)
 def asgi_wrapper(datasette):
     def wrap(app):
         async def shaped(scope, receive, send):
@@ -155,8 +169,9 @@ def asgi_wrapper(datasette):
                     return
                 status = start["status"]
                 body = error_body(status, error_text(b"".join(chunks)))
-                # Retry-After (a 503 or 429) is part of the answer, whoever made it.
-                kept = [(k, v) for k, v in start.get("headers", []) if k.lower() == b"retry-after"]
+                # Retry-After (a 503 or 429), Cache-Control and Allow are part of the answer, whoever
+                # made it; the body's type and length are this one's.
+                kept = [(k, v) for k, v in start.get("headers", []) if k.lower() in KEPT_HEADERS]
                 await send(
                     {
                         "type": "http.response.start",

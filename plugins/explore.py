@@ -401,6 +401,19 @@ async def freshness(db) -> dict[str, dict]:
     return {r["platform_id"]: r for r in await rows(db, "SELECT * FROM platform_freshness")}
 
 
+async def freshness_series(db, platform_id: str) -> list[dict]:
+    """The build's freshness_series rows of one platform (how far each request type reaches),
+    global reports first, newest end first; empty before the build wrote that table."""
+    if not await has_table(db, "freshness_series"):
+        return []
+    return await rows(
+        db,
+        """SELECT s.*, r.label FROM freshness_series s JOIN request_types r USING (request_type_id)
+           WHERE s.platform_id = ? ORDER BY s.regime = 'eu_dsa', s.dataset_up_to DESC, s.figures DESC, r.label""",
+        [platform_id],
+    )
+
+
 async def countries_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
     found = await rows(
@@ -547,6 +560,7 @@ async def platform_page(datasette, request):
         "cadence": cadence,
         "span": span,
         "freshness": (await freshness(db)).get(pid),
+        "series": await freshness_series(db, pid),
         "charts": charts,
         "charts_json": embed(charts),
         "periods": periods,

@@ -229,9 +229,8 @@ def error_body(status: int, message: str) -> bytes:
 
 async def send_error(datasette, scope, receive, send, status: int, message: str):
     path = scope.get("path", "")
-    if path.endswith(".csv"):
-        body, kind = (message + "\n").encode("utf-8"), b"text/plain; charset=utf-8"
-    elif path.endswith(".json") or status == 404:
+    # A .csv error takes the API's JSON shape (plugins/errors.py), whichever wrapper is outermost.
+    if path.endswith((".json", ".csv")) or status == 404:
         body, kind = error_body(status, message), b"application/json; charset=utf-8"
     else:
         title = "Bad request" if status == 400 else "Not found"

@@ -53,3 +53,61 @@ def test_a_url_that_chooses_its_columns_is_left_as_it_is(page):  # noqa: F811
     measured = page.evaluate(MEASURE)
     assert "period_start" in measured["shown"] and "quote" not in measured["shown"]
     assert page.get_by_role("button", name="Show all columns").count() == 0
+
+
+# A newcomer's break-test at 1400 px: the compact table was 49 px wider than its container (the
+# full view's 14em minimum for quotes outranked the compact view's), and facet labels broke inside
+# words (Datasette's ul.tight-bullets is word-break: break-all): "(Ap|ple)", "pr|oduced".
+FITS = """() => {
+  const table = document.querySelector('table.rows-and-columns');
+  return {table: table.getBoundingClientRect().width, container: table.parentElement.clientWidth,
+          page: [document.documentElement.scrollWidth, document.documentElement.clientWidth]};
+}"""
+
+# Every word of a facet label whose letters sit on more than one line. A break after a hyphen
+# ("non-|content") is a break between parts of a word the hyphen joins, so the parts are the unit.
+BROKEN_WORDS = """() => {
+  const broken = [];
+  let words = 0;
+  document.querySelectorAll('.facet-info li').forEach(li => {
+    const walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const pattern = /[^\\s-]+-?/g;
+      let match;
+      while ((match = pattern.exec(node.data))) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        words += 1;
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  });
+  return {words, broken};
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_compact_figures_table_fits_its_container(page, width):  # noqa: F811
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/disclosures/figures")
+    page.wait_for_load_state("load")
+    measured = page.evaluate(FITS)
+    assert measured["table"] <= measured["container"], measured
+    assert measured["page"][0] == measured["page"][1] == width, measured
+    if width == 1400:
+        assert page.locator("table.rows-and-columns.compact-columns").count() == 1
+        quote = page.locator("table.rows-and-columns tbody td.col-quote").first
+        assert quote.evaluate("td => getComputedStyle(td).minWidth") == "160px"  # 10em: the compact view's
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_facet_labels_break_between_words(page, width):  # noqa: F811
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/disclosures/figures")
+    page.wait_for_load_state("load")
+    found = page.evaluate(BROKEN_WORDS)
+    assert found["words"] > 200, found  # the five default facets' labels were measured
+    assert found["broken"] == [], found

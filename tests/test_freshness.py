@@ -21,6 +21,19 @@ def test_every_platform_has_a_freshness_row_with_its_dataset_end(real_db):
         "dsa_dataset_up_to",
         "dsa_published_up_to",
         "dsa_source_id",
+        "dataset_up_to_series",
+        "main_request_type_id",
+        "main_series",
+        "main_series_up_to",
+        "published_up_to_series",
+        "published_up_to_main_series",
+        "dataset_behind_months",
+        "dataset_behind_by",
+        "dsa_published_up_to_checked",
+        "dsa_checked_basis",
+        "dsa_cadence",
+        "dsa_behind_cadence",
+        "dsa_dataset_behind_months",
     ]
     # Per regime: the global end leaves the EU DSA orders out, and the DSA end has them alone.
     wrong = rows(

@@ -146,10 +146,11 @@ def test_a_malformed_in_list_on_a_page_is_the_html_error_page(site):
     assert "<title>Bad request</title>" in response.text and "is not a JSON list" in response.text
 
 
-def test_a_malformed_in_list_on_a_csv_is_a_400_in_plain_text(site):
+def test_a_malformed_in_list_on_a_csv_is_a_400_in_the_json_error_shape(site):
+    # Every .csv error takes the API's JSON shape (tests/test_csv_errors.py).
     response = site.get(FIGURES + ".csv?value__in=%5B1,")
-    assert response.status_code == 400 and response.headers["content-type"].startswith("text/plain")
-    assert response.text.startswith("value__in: '[1,' is not a JSON list")
+    assert response.status_code == 400 and response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"].startswith("value__in: '[1,' is not a JSON list")
 
 
 def test_a_well_formed_in_list_still_filters(site, real_db):
