@@ -356,6 +356,10 @@ class Downloads:
         given = dict(reversed(params))
         column = given.get("_sort") or given.get("_sort_desc")
         keys = await key_names(db, table)
+        # A view has no key: Datasette pages a view by offset (its _next is the rows before the
+        # page), and SQLite keeps rows that tie on the sort column in the order it reads them.
+        by_offset = (await db.execute("SELECT type FROM sqlite_master WHERE name = ?", [table])).rows[0][0] == "view"
+        sent = 0
         base = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next", "_header")]
         base.append(("_size", str(STREAM_PAGE_ROWS)))
         header, token, started = None, None, False
@@ -386,6 +390,10 @@ class Downloads:
             await send({"type": "http.response.body", "body": body, "more_body": True})
             if len(rows) < STREAM_PAGE_ROWS:
                 break
+            sent += len(rows)
+            if by_offset:
+                token = str(sent)
+                continue
             last = dict(zip(header, rows[-1], strict=False))
             key_values = [last[k] for k in keys]
             found = await db.execute(
