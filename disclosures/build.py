@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import lru_cache
 from operator import itemgetter
@@ -230,22 +231,64 @@ def check_database(
         raise BuildFailed(
             f"names unsafe for SQLite and Datasette (must match {rules.SAFE_NAME.pattern}): {unsafe[:10]}"
         )
-    # quick_check reads every page, record and NOT NULL constraint of the file; integrity_check
-    # would also look every row up in each of its indexes (a dozen on figures), which costs more
-    # than the rest of the checks together at a million figures, for indexes SQLite itself has
-    # just built from those rows in one statement each.
-    integrity = db.execute("PRAGMA quick_check").fetchall()
-    if integrity != [("ok",)]:
-        raise BuildFailed(f"quick_check failed: {integrity}")
-    broken = db.execute("PRAGMA foreign_key_check").fetchall()
+    # quick_check and the series check read the file on a connection of their own, in a second
+    # thread, while this one checks foreign keys and compares the rows with the CSVs: SQLite
+    # releases the GIL while it works, so the two halves (about equal) use both cores. The file is
+    # complete by now and only read from here on.
+    db.conn.commit()  # the other connection sees only what is committed
+    path = db.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        in_file = pool.submit(file_problems, path)
+        broken = db.execute("PRAGMA foreign_key_check").fetchall()
+        try:
+            round_trip(db, package_path, descriptor, digests)
+            differs = None
+        except BuildFailed as failure:
+            differs = failure
+        integrity, overlap = in_file.result()
+    # Named in the order the checks ran in before they ran side by side: a damaged file first,
+    # as it can explain all the others.
+    if integrity:
+        raise BuildFailed(integrity)
     if broken:
         raise BuildFailed(f"foreign_key_check failed: {broken[:10]}")
-    # One ordered pass (the series index's order): in a group sorted by start, a period overlaps
-    # an earlier one exactly when it starts on or before the latest end so far. Only when one
-    # does are the pairs looked for, to name them.
-    if db.execute(SERIES_OVERLAP_SQL).fetchone() is not None:
-        overlaps = db.execute(SERIES_OVERLAP_PAIRS_SQL).fetchall()
-        raise BuildFailed(f"figures_series has overlapping periods: {overlaps[:10]}")
+    if overlap:
+        raise BuildFailed(overlap)
+    if differs is not None:
+        raise differs
+
+
+def file_problems(path: str) -> tuple[str | None, str | None]:
+    """(integrity, overlap): what ``PRAGMA quick_check`` finds wrong with the database file at
+    ``path``, and the first overlapping periods of ``figures_series``; None for each that passes.
+    Opens the file read-only, on a connection of its own, so that it may run in another thread
+    while the caller reads the same file."""
+    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA temp_store = MEMORY")  # the overlap check's sort, as on the build's connection
+        # quick_check reads every page, record and NOT NULL constraint of the file;
+        # integrity_check would also look every row up in each of its indexes (a dozen on
+        # figures), which costs more than the rest of the checks together at a million figures,
+        # for indexes SQLite itself has just built from those rows in one statement each.
+        integrity = conn.execute("PRAGMA quick_check").fetchall()
+        if integrity != [("ok",)]:
+            return f"quick_check failed: {integrity}", None
+        # One ordered pass (the series index's order): in a group sorted by start, a period
+        # overlaps an earlier one exactly when it starts on or before the latest end so far.
+        # Only when one does are the pairs looked for, to name them.
+        if conn.execute(SERIES_OVERLAP_SQL).fetchone() is not None:
+            overlaps = conn.execute(SERIES_OVERLAP_PAIRS_SQL).fetchall()
+            return None, f"figures_series has overlapping periods: {overlaps[:10]}"
+        return None, None
+    finally:
+        conn.close()
+
+
+def round_trip(
+    db: sqlite_utils.Database, package_path: Path, descriptor: dict, digests: dict[str, int] | None = None
+) -> None:
+    """Every CSV cell equal in the database (``check_database``). Raises BuildFailed naming the
+    first resource that differs, with rows found on one side only."""
     for resource in descriptor["resources"]:
         if digests is not None and table_schema.rows_digest(cell_rows(db, resource)) == digests.get(resource["name"]):
             continue
