@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import lru_cache
@@ -209,12 +210,18 @@ def typed_tables(package_path: Path, folder: Path) -> dict[str, table_schema.Tab
 
 
 def check_database(
-    db: sqlite_utils.Database, package_path: Path, descriptor: dict, digests: dict[str, int] | None = None
+    db: sqlite_utils.Database,
+    descriptor: dict,
+    package_path: Path | None = None,
+    digests: dict[str, int] | None = None,
 ) -> None:
-    """Integrity, foreign keys, series without overlap, and every CSV cell equal in the DB.
+    """The whole file, once written: names safe for Datasette, integrity (``quick_check``) and
+    the foreign keys of the tables written after the load. With ``check_loaded``, which
+    ``populate`` runs on the loaded tables (and then keeps them read-only): integrity, foreign
+    keys, series without overlap, and every CSV cell equal in the DB.
 
-    ``digests`` ({resource: ``table_schema.rows_digest`` of its CSV rows}) spares reading the CSV
-    files again; they are read (and the difference named) only when a digest differs.
+    ``package_path`` (and ``digests``): given for a database populated without ``alongside``,
+    so that ``check_loaded`` runs here too. Raises BuildFailed.
     """
     unsafe = [
         name
@@ -231,57 +238,61 @@ def check_database(
         raise BuildFailed(
             f"names unsafe for SQLite and Datasette (must match {rules.SAFE_NAME.pattern}): {unsafe[:10]}"
         )
-    # quick_check and the series check read the file on a connection of their own, in a second
-    # thread, while this one checks foreign keys and compares the rows with the CSVs: SQLite
-    # releases the GIL while it works, so the two halves (about equal) use both cores. The file is
-    # complete by now and only read from here on.
-    db.conn.commit()  # the other connection sees only what is committed
-    path = db.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0]
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        in_file = pool.submit(file_problems, path)
-        broken = db.execute("PRAGMA foreign_key_check").fetchall()
-        try:
-            round_trip(db, package_path, descriptor, digests)
-            differs = None
-        except BuildFailed as failure:
-            differs = failure
-        integrity, overlap = in_file.result()
-    # Named in the order the checks ran in before they ran side by side: a damaged file first,
-    # as it can explain all the others.
-    if integrity:
-        raise BuildFailed(integrity)
+    # quick_check reads every page, record and NOT NULL constraint of the file; integrity_check
+    # would also look every row up in each of its indexes (a dozen on figures), which costs more
+    # than the rest of the checks together at a million figures, for indexes SQLite itself has
+    # just built from those rows in one statement each.
+    integrity = db.execute("PRAGMA quick_check").fetchall()
+    if integrity != [("ok",)]:
+        raise BuildFailed(f"quick_check failed: {integrity}")
+    if package_path is not None:
+        check_loaded(db, package_path, descriptor, digests)
+        loaded = set()
+    else:
+        loaded = loaded_tables(descriptor)
+    # The loaded tables' keys were checked once loaded; the tables written since, here.
+    later = [
+        name
+        for (name,) in db.execute(
+            "SELECT name FROM sqlite_master m WHERE type = 'table'"
+            " AND EXISTS (SELECT 1 FROM pragma_foreign_key_list(m.name)) ORDER BY name"
+        ).fetchall()
+        if name not in loaded
+    ]
+    broken = [row for name in later for row in db.execute(f"PRAGMA foreign_key_check({quote_ident(name)})")]
     if broken:
         raise BuildFailed(f"foreign_key_check failed: {broken[:10]}")
-    if overlap:
-        raise BuildFailed(overlap)
-    if differs is not None:
-        raise differs
 
 
-def file_problems(path: str) -> tuple[str | None, str | None]:
-    """(integrity, overlap): what ``PRAGMA quick_check`` finds wrong with the database file at
-    ``path``, and the first overlapping periods of ``figures_series``; None for each that passes.
-    Opens the file read-only, on a connection of its own, so that it may run in another thread
-    while the caller reads the same file."""
-    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
-    try:
-        conn.execute("PRAGMA temp_store = MEMORY")  # the overlap check's sort, as on the build's connection
-        # quick_check reads every page, record and NOT NULL constraint of the file;
-        # integrity_check would also look every row up in each of its indexes (a dozen on
-        # figures), which costs more than the rest of the checks together at a million figures,
-        # for indexes SQLite itself has just built from those rows in one statement each.
-        integrity = conn.execute("PRAGMA quick_check").fetchall()
-        if integrity != [("ok",)]:
-            return f"quick_check failed: {integrity}", None
-        # One ordered pass (the series index's order): in a group sorted by start, a period
-        # overlaps an earlier one exactly when it starts on or before the latest end so far.
-        # Only when one does are the pairs looked for, to name them.
-        if conn.execute(SERIES_OVERLAP_SQL).fetchone() is not None:
-            overlaps = conn.execute(SERIES_OVERLAP_PAIRS_SQL).fetchall()
-            return None, f"figures_series has overlapping periods: {overlaps[:10]}"
-        return None, None
-    finally:
-        conn.close()
+def loaded_tables(descriptor: dict) -> list[str]:
+    """The tables ``populate`` loads from the package (and the series and derivation links it
+    computes with them), before anything else is written."""
+    return [r["name"] for r in descriptor["resources"]] + ["series_members", "figure_inputs"]
+
+
+def check_loaded(
+    db: sqlite_utils.Database, package_path: Path, descriptor: dict, digests: dict[str, int] | None = None
+) -> None:
+    """Foreign keys, series without overlap, and every CSV cell equal in the DB, over the
+    loaded tables (``loaded_tables``). Only reads ``db``. Raises BuildFailed.
+
+    ``digests`` ({resource: ``table_schema.rows_digest`` of its CSV rows}) spares reading the CSV
+    files again; they are read (and the difference named) only when a digest differs.
+    """
+    broken = [
+        row
+        for name in loaded_tables(descriptor)
+        for row in db.execute(f"PRAGMA foreign_key_check({quote_ident(name)})").fetchall()
+    ]
+    if broken:
+        raise BuildFailed(f"foreign_key_check failed: {broken[:10]}")
+    # One ordered pass (the series index's order): in a group sorted by start, a period overlaps
+    # an earlier one exactly when it starts on or before the latest end so far. Only when one
+    # does are the pairs looked for, to name them.
+    if db.execute(SERIES_OVERLAP_SQL).fetchone() is not None:
+        overlaps = db.execute(SERIES_OVERLAP_PAIRS_SQL).fetchall()
+        raise BuildFailed(f"figures_series has overlapping periods: {overlaps[:10]}")
+    round_trip(db, package_path, descriptor, digests)
 
 
 def round_trip(
@@ -515,9 +526,19 @@ def load_order(resources: list[dict]) -> list[dict]:
     return ordered
 
 
-def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, table_schema.Table]) -> None:
+def populate(
+    db: sqlite_utils.Database,
+    descriptor: dict,
+    tables: dict[str, table_schema.Table],
+    alongside: Callable[[], None] | None = None,
+) -> None:
     """Create every table from the schema, load the typed rows and derived figures in one
     transaction, then index, precompute the default views' numbers, and ANALYZE.
+
+    ``alongside``: read-only work on ``db`` (the checks of the loaded tables, ``check_loaded``)
+    done while a second connection writes the figures' search index, once the tables are loaded.
+    From then on the loaded tables are read-only to ``db``: a statement that would change
+    them fails (``read_only``).
 
     The tables' rows are consumed: each list is emptied once in the database, so that indexing
     a million figures does not happen beside a second copy of them.
@@ -568,13 +589,17 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
         del members
         links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
         load_rows(db, "figure_inputs", ["figure_id", "input_figure_id", "sign"], links)
+        for view, sql in VIEWS.items():
+            db.create_view(view, sql.strip(), replace=True)
+    del derived
+    search_index_beside(db, alongside)
+    db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
+    with db.atomic():
         # Indexes after the load: one sort per index instead of a B-tree update per row.
         facets = precompute.configured_facets(site_config.site_metadata(descriptor))
         for table, indexes in INDEXES.items():
             for columns in indexes + facet_indexes(facets.get(table, []) if table == "figures" else []):
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
-        for view, sql in VIEWS.items():
-            db.create_view(view, sql.strip(), replace=True)
         db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
         db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
         freshness.write_freshness(db)
@@ -584,13 +609,73 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
     for table, columns in FTS_COLUMNS.items():
         db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
         db[f"{table}_fts"].optimize()
-    search_index.write_figures_fts(db)
     with db.atomic():
         precompute.write_default_counts(db, facets)
     # A full ANALYZE, not one limited to each index's first rows (analysis_limit): those rows
     # are not a sample, and the planner then took value_kind = 'exact', nine figures in ten,
     # for a selective filter.
     db.execute("ANALYZE")
+
+
+def search_index_beside(db: sqlite_utils.Database, alongside: Callable[[], None] | None) -> None:
+    """Write the figures' search index (``search_index.write_figures_fts``, a third of the
+    build's SQLite time) on a second connection in a thread, while ``alongside`` reads ``db`` in
+    this one: SQLite releases the GIL while it works, so the two use both cores.
+
+    The file is in WAL mode meanwhile, so that the readers and the one writer do not wait for each
+    other (in the rollback journal modes a writer that outgrows its cache waits for every reader),
+    then back to no journal (the build's mode) before this returns. An error in either thread
+    is raised here, once both have stopped.
+    """
+    path = db.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0]
+    if not path:  # an in-memory database has no second connection: one after the other
+        search_index.write_figures_fts(db)
+        if alongside is not None:
+            alongside()
+        return
+    db.conn.commit()
+    if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+        raise BuildFailed(f"{path}: SQLite refused WAL mode")
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            writing = pool.submit(_write_search_index, path)
+            try:
+                if alongside is not None:
+                    alongside()
+            finally:
+                # Wait for the writer whatever happened here, and raise its error first: a
+                # check's failure can wait, the file is not published either way.
+                writing.result()
+    finally:
+        db.execute("PRAGMA journal_mode = OFF")
+
+
+def _write_search_index(path: str) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        search_index.write_figures_fts(sqlite_utils.Database(conn))
+    finally:
+        conn.close()
+
+
+# SQLite's authorizer action codes for statements that change a table's rows or drop it.
+CHANGES_ROWS = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE, sqlite3.SQLITE_DROP_TABLE}
+
+
+def read_only(tables: list[str]) -> Callable[..., int]:
+    """An authorizer (``sqlite3.Connection.set_authorizer``) that refuses any statement changing
+    the rows of ``tables``: what was checked once loaded (``check_loaded``) stays as checked."""
+    guarded = frozenset(tables)
+
+    def authorize(action: int, first: str | None, second: str | None, database: str | None, trigger: str | None):
+        if action in CHANGES_ROWS and first in guarded:
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    return authorize
 
 
 def facet_indexes(columns: list[str]) -> list[list[str]]:
@@ -666,19 +751,20 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
         # Index builds sort on every core (SQLite's multi-threaded sorter), not on one.
         conn.execute(f"PRAGMA threads = {os.cpu_count() or 1}")
         db = sqlite_utils.Database(conn)
-        populate(db, descriptor, tables)
         digests = {name: table.digest for name, table in tables.items()}
+        populate(db, descriptor, tables, alongside=lambda: check_loaded(db, package_path, descriptor, digests))
         del tables
         with db.atomic():
             release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs)
-        check_database(db, package_path, descriptor, digests)
+        check_database(db, descriptor)
         # No VACUUM: the file is written once, indexes after the load, so it has next to no free
         # pages (48 of 26,117 on the real package) and rewriting it whole would gain nothing.
         conn.close()
     except BaseException:
         if conn is not None:
             conn.close()
-        temporary.unlink(missing_ok=True)
+        for path in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            path.unlink(missing_ok=True)
         raise
     return temporary, descriptor
 

@@ -1,89 +1,141 @@
-"""The build's checks run on two connections side by side (build.check_database): a problem found
-on either, or an error in the second thread, still fails the build and leaves the old database."""
+"""The build uses both cores: the figures' search index is written on a second connection while
+the loaded tables are checked on the first (build.search_index_beside). A failure on either side
+still fails the build and leaves the old database, the index is the one a single connection
+writes, and what was checked stays as checked."""
 
+import shutil
 import sqlite3
 
 import pytest
+import sqlite_utils
 
-from disclosures import build
+from disclosures import build, search_index
 from tests.packages import make_package
 
 REPORTED = "examplechat-usa-2024-ip_or_phone-requests_fulfilled"
+FTS_SHADOW_TABLES = ["figures_fts_config", "figures_fts_content", "figures_fts_data", "figures_fts_docsize"]
 
 
-def null_in_a_not_null_column(path):
-    """A file whose schema says NOT NULL over a NULL it holds: what quick_check exists to find."""
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE t (x TEXT)")
-        conn.executemany("INSERT INTO t VALUES (?)", [("a",), (None,)])
-        conn.execute("PRAGMA writable_schema = ON")
-        conn.execute("UPDATE sqlite_master SET sql = 'CREATE TABLE t (x TEXT NOT NULL)' WHERE name = 't'")
+def left_in(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("beside")
+    return build.build_database(make_package(folder / "package"), folder / "d.db")
+
+
+def test_the_search_index_written_beside_is_the_one_a_single_connection_writes(fixture_db, tmp_path):
+    again = tmp_path / "again.db"
+    shutil.copy(fixture_db, again)
+    with sqlite3.connect(again) as conn:
+        search_index.write_figures_fts(sqlite_utils.Database(conn))
     conn.close()
+    with sqlite3.connect(fixture_db) as beside, sqlite3.connect(again) as alone:
+        for table in FTS_SHADOW_TABLES:
+            ours = beside.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            assert ours, table
+            assert ours == alone.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall(), table
+        query = "SELECT rowid FROM figures_fts WHERE figures_fts MATCH 'examplechat' ORDER BY rank"
+        assert beside.execute(query).fetchall() == alone.execute(query).fetchall() != []
+
+
+def test_the_published_file_is_back_in_rollback_mode_with_nothing_beside_it(fixture_db):
+    # Bytes 18 and 19 of the header are 2 in WAL mode, 1 in the rollback modes; a reader opening
+    # the file immutable would otherwise miss what a WAL file held.
+    assert fixture_db.read_bytes()[18:20] == b"\x01\x01"
+    assert left_in(fixture_db.parent) == ["d.db", "package"]
 
 
 def damage(db):
-    """A NULL where the schema says NOT NULL, written behind SQLite's back, in a derived figure
-    (which the round trip does not compare)."""
-    db.execute("UPDATE figures SET notes = NULL WHERE rowid = (SELECT min(rowid) FROM figures WHERE is_derived = 1)")
+    """A NULL where the schema says NOT NULL, written behind SQLite's back, in a table loaded
+    after the checks of the loaded ones (release_files is written last)."""
     db.execute("PRAGMA writable_schema = ON")
     db.execute(
-        "UPDATE sqlite_master SET sql = replace(sql, '\"notes\" TEXT,', '\"notes\" TEXT NOT NULL,') "
-        "WHERE name = 'figures'"
+        "UPDATE sqlite_master SET sql = replace(sql, 'homepage TEXT,', 'homepage TEXT NOT NULL,') WHERE name = 'dataset'"
     )
+    (version,) = db.execute("PRAGMA schema_version").fetchone()
+    db.execute(f"PRAGMA schema_version = {version + 1}")  # so that the connection reads the schema again
     db.execute("PRAGMA writable_schema = OFF")
-    db.conn.commit()
-
-
-def test_file_problems_reports_what_quick_check_finds(tmp_path):
-    null_in_a_not_null_column(tmp_path / "bad.db")
-    integrity, overlap = build.file_problems(str(tmp_path / "bad.db"))
-    assert integrity.startswith("quick_check failed: [('NULL value in t.x")
-    assert overlap is None
 
 
 def test_a_damaged_file_fails_the_build_and_leaves_the_old_database(tmp_path, monkeypatch):
     target = tmp_path / "disclosures.db"
     build.build_database(make_package(tmp_path / "ok"), target)
     before = target.read_bytes()
-    original = build.populate
+    original = build.release_records.write_release_tables
 
-    def then_damage(db, descriptor, tables):
-        original(db, descriptor, tables)
+    def then_damage(db, *args):
+        original(db, *args)
+        db.execute("UPDATE dataset SET homepage = NULL")
         damage(db)
 
-    monkeypatch.setattr(build, "populate", then_damage)
-    with pytest.raises(build.BuildFailed, match=r"^quick_check failed: \[\('NULL value in figures\.notes"):
+    monkeypatch.setattr(build.release_records, "write_release_tables", then_damage)
+    with pytest.raises(build.BuildFailed, match=r"^quick_check failed: \[\('NULL value in dataset\.homepage"):
         build.build_database(make_package(tmp_path / "next"), target)
     assert target.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["disclosures.db", "next", "ok"]
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
 
 
-def test_an_error_in_the_second_thread_fails_the_build(tmp_path, monkeypatch):
+def test_an_error_writing_the_search_index_fails_the_build(tmp_path, monkeypatch):
     target = tmp_path / "disclosures.db"
     build.build_database(make_package(tmp_path / "ok"), target)
     before = target.read_bytes()
 
-    def unreadable(path):
-        raise sqlite3.OperationalError(f"disk I/O error reading {path}")
+    def unwritable(path):
+        raise sqlite3.OperationalError(f"disk I/O error writing {path}")
 
-    monkeypatch.setattr(build, "file_problems", unreadable)
+    monkeypatch.setattr(build, "_write_search_index", unwritable)
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
         build.build_database(make_package(tmp_path / "next"), target)
     assert target.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["disclosures.db", "next", "ok"]
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
 
 
-def test_a_damaged_file_is_named_before_the_round_trip_it_breaks(tmp_path, monkeypatch):
-    # Both checks fail: the file's damage is the message, as when the checks ran one by one.
-    original = build.populate
+def test_a_check_failing_while_the_index_is_written_fails_the_build(tmp_path, monkeypatch):
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+    original = build.sql_rows
 
-    def then_damage(db, descriptor, tables):
-        original(db, descriptor, tables)
-        damage(db)
+    def corrupt(table, fields=None):
+        value = table.column("value") if "value" in table.fields else None
+        for row in original(table, fields):
+            if row[0] == REPORTED:
+                row = (*row[:value], 901, *row[value + 1 :])
+            yield row
+
+    monkeypatch.setattr(build, "sql_rows", corrupt)
+    with pytest.raises(build.BuildFailed, match="round trip of data/figures.csv failed"):
+        build.build_database(make_package(tmp_path / "next"), target)
+    assert target.read_bytes() == before
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+
+
+def test_a_loaded_table_cannot_change_once_checked(tmp_path, monkeypatch):
+    # The round trip ran while the index was written: a later step that changed a figure would
+    # publish a value no check has seen. SQLite refuses the statement instead.
+    original = build.release_records.write_release_tables
+
+    def then_change(db, *args):
+        original(db, *args)
         db.execute("UPDATE figures SET value = 902 WHERE figure_id = ?", [REPORTED])
-        db.conn.commit()
 
-    monkeypatch.setattr(build, "populate", then_damage)
-    # Without the damage, the changed value fails the round trip (test_build.py).
-    with pytest.raises(build.BuildFailed, match=r"^quick_check failed: \[\('NULL value in figures\.notes"):
+    monkeypatch.setattr(build.release_records, "write_release_tables", then_change)
+    with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
         build.build_database(make_package(tmp_path), tmp_path / "d.db")
+    assert left_in(tmp_path) == ["data", "datapackage.json"]
+
+
+def test_read_only_refuses_changes_to_its_tables_only():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE kept (x)")
+    conn.execute("CREATE TABLE other (x)")
+    conn.set_authorizer(build.read_only(["kept"]))
+    conn.execute("INSERT INTO other VALUES (1)")
+    conn.execute("CREATE INDEX kept_x ON kept (x)")
+    assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
+    for statement in ("INSERT INTO kept VALUES (1)", "UPDATE kept SET x = 2", "DELETE FROM kept", "DROP TABLE kept"):
+        with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+            conn.execute(statement)
