@@ -125,6 +125,10 @@ SELECT figures.* FROM figures JOIN series_members USING (figure_id)
 }
 # SQLite's page cache while building (KiB): index builds sort in memory up to this.
 BUILD_CACHE_KIB = 128 * 1024
+# The database's page size: a figure row with its quote is about 600 bytes, and the facet indexes
+# are 8 columns wide; at 16 KiB (SQLite's default is 4) the B-trees are shallower and a build
+# spends about 12% less CPU (real package, side by side: 4.6 s against 5.2 s of CPU).
+PAGE_BYTES = 16384
 
 
 SERIES_OVERLAP_SQL = """SELECT figure_id FROM (
@@ -743,6 +747,8 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
         # Foreign keys are checked once, set-based, by check_database (PRAGMA foreign_key_check)
         # after the load, rather than looked up row by row during it (six per figure).
         conn.execute("PRAGMA foreign_keys = OFF")
+        # Before the first table: set once, for the file's life.
+        conn.execute(f"PRAGMA page_size = {PAGE_BYTES}")
         # A temporary file, renamed only once checked: a crash mid-build loses nothing, so no journal.
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
