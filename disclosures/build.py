@@ -22,6 +22,7 @@ from datetime import date
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -722,14 +723,20 @@ def build_database(
     is built) or ``BuildFailed`` (the old database is left as it was).
     """
     package_path, db_path = Path(package_path), Path(db_path)
-    temporary, _ = _build_temporary(package_path, db_path, releases)
+    temporary, _, _ = _build_temporary(package_path, db_path, releases)
     os.replace(temporary, db_path)
     return db_path
 
 
-def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -> tuple[Path, dict]:
+def _build_temporary(
+    package_path: Path, db_path: Path, releases: Path | None, beside: Callable[[Path], Any] | None = None
+) -> tuple[Path, dict, Any]:
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
-    and the package descriptor it was built from."""
+    the package descriptor it was built from, and what ``beside`` returned.
+
+    ``beside(path)``: read-only work on the written file (the site's inspect data: a hash of
+    every byte and a count of every table) done in a second thread while the last checks read
+    it in this one; its result is returned only when the checks pass."""
     remove_stale_temporaries(db_path.parent)  # what a killed build left behind, even if this one is refused
     tables = typed_tables(package_path, db_path.parent)
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
@@ -762,7 +769,10 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
         del tables
         with db.atomic():
             release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs)
-        check_database(db, descriptor)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reading = pool.submit(beside, temporary) if beside is not None else None
+            check_database(db, descriptor)
+            result = reading.result() if reading is not None else None
         # No VACUUM: the file is written once, indexes after the load, so it has next to no free
         # pages (48 of 26,117 on the real package) and rewriting it whole would gain nothing.
         conn.close()
@@ -772,7 +782,7 @@ def _build_temporary(package_path: Path, db_path: Path, releases: Path | None) -
         for path in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             path.unlink(missing_ok=True)
         raise
-    return temporary, descriptor
+    return temporary, descriptor, result
 
 
 def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Path | None = None) -> Path:
@@ -787,12 +797,14 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     """
     package_path, folder = Path(package_path), Path(folder)
     db_path = folder / DATABASE_FILE
-    temporary, descriptor = _build_temporary(package_path, db_path, releases)
+    temporary, descriptor, inspect_data = _build_temporary(
+        package_path, db_path, releases, beside=lambda path: site_config.inspect_data(path, DATABASE_FILE)
+    )
     try:
         files = {
             "metadata.json": json_text(site_config.site_metadata(descriptor)),
             "settings.json": json_text(site_config.site_settings()),
-            "inspect-data.json": json_text(site_config.inspect_data(temporary, DATABASE_FILE)),
+            "inspect-data.json": json_text(inspect_data),
             "datapackage.json": package_path.read_text(encoding="utf-8"),
         }
         with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:

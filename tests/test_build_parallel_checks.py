@@ -141,3 +141,28 @@ def test_read_only_refuses_changes_to_its_tables_only():
     for statement in ("INSERT INTO kept VALUES (1)", "UPDATE kept SET x = 2", "DELETE FROM kept", "DROP TABLE kept"):
         with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
             conn.execute(statement)
+
+
+def test_site_files_read_beside_the_last_checks_wait_for_them(tmp_path, monkeypatch):
+    # inspect-data.json is computed while quick_check runs: a failing check still publishes none
+    # of it, and an error computing it fails the build.
+    site = tmp_path / "site"
+    build.build_site(make_package(tmp_path / "ok"), site)
+    before = {p.name: p.read_bytes() for p in site.iterdir()}
+
+    def refuse(db, descriptor):
+        raise build.BuildFailed("simulated: quick_check failed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "check_database", refuse)
+        with pytest.raises(build.BuildFailed, match="simulated"):
+            build.build_site(make_package(tmp_path / "next"), site)
+    assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+
+    def unreadable(path, name):
+        raise OSError(f"cannot read {path}")
+
+    monkeypatch.setattr(build.site_config, "inspect_data", unreadable)
+    with pytest.raises(OSError, match="cannot read"):
+        build.build_site(make_package(tmp_path / "again"), site)
+    assert {p.name: p.read_bytes() for p in site.iterdir()} == before
