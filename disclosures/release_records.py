@@ -10,6 +10,7 @@ them without reading anything else.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from pathlib import Path
@@ -201,14 +202,18 @@ def write_release_tables(
     )
     # Every release's changes in one prepared statement per file (tens of thousands of rows):
     # insert_all would convert each cell in Python first, a tenth of a second of every build.
+    # ``rows``: any iterable of dicts (a list from changelog.csv, or release.ChangeLog's spool).
     for v, rows in changelogs.items():
-        if rows:
-            columns = ["version", *rows[0]]
-            names = ", ".join(quote_ident(c) for c in columns)
-            db.conn.executemany(
-                f"INSERT INTO release_changes ({names}) VALUES ({', '.join('?' for _ in columns)})",
-                ((v, *row.values()) for row in rows),
-            )
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            continue
+        fields = list(first)
+        names = ", ".join(quote_ident(c) for c in ["version", *fields])
+        db.conn.executemany(
+            f"INSERT INTO release_changes ({names}) VALUES ({', '.join('?' for _ in range(len(fields) + 1))})",
+            ((v, *(row[f] for f in fields)) for row in itertools.chain([first], rows)),
+        )
     db["release_files"].insert_all(
         {"version": v, "path": path} for v, m in recorded.items() for path in m.get("files", [])
     )
