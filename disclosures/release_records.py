@@ -10,10 +10,13 @@ them without reading anything else.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .schema_sql import quote_ident
 
 if TYPE_CHECKING:  # the validator imports this module, and sqlite_utils imports pandas when it can
     import sqlite_utils
@@ -197,7 +200,20 @@ def write_release_tables(
         }
         for v, m in recorded.items()
     )
-    db["release_changes"].insert_all({"version": v, **row} for v, rows in changelogs.items() for row in rows)
+    # Every release's changes in one prepared statement per file (tens of thousands of rows):
+    # insert_all would convert each cell in Python first, a tenth of a second of every build.
+    # ``rows``: any iterable of dicts (a list from changelog.csv, or release.ChangeLog's spool).
+    for v, rows in changelogs.items():
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            continue
+        fields = list(first)
+        names = ", ".join(quote_ident(c) for c in ["version", *fields])
+        db.conn.executemany(
+            f"INSERT INTO release_changes ({names}) VALUES ({', '.join('?' for _ in range(len(fields) + 1))})",
+            ((v, *(row[f] for f in fields)) for row in itertools.chain([first], rows)),
+        )
     db["release_files"].insert_all(
         {"version": v, "path": path} for v, m in recorded.items() for path in m.get("files", [])
     )

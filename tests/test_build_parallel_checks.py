@@ -1,0 +1,168 @@
+"""The build uses both cores: the figures' search index is written on a second connection while
+the loaded tables are checked on the first (build.search_index_beside). A failure on either side
+still fails the build and leaves the old database, the index is the one a single connection
+writes, and what was checked stays as checked."""
+
+import shutil
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from disclosures import build, search_index
+from tests.packages import make_package
+
+REPORTED = "examplechat-usa-2024-ip_or_phone-requests_fulfilled"
+FTS_SHADOW_TABLES = ["figures_fts_config", "figures_fts_content", "figures_fts_data", "figures_fts_docsize"]
+
+
+def left_in(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("beside")
+    return build.build_database(make_package(folder / "package"), folder / "d.db")
+
+
+def test_the_search_index_written_beside_is_the_one_a_single_connection_writes(fixture_db, tmp_path):
+    again = tmp_path / "again.db"
+    shutil.copy(fixture_db, again)
+    with sqlite3.connect(again) as conn:
+        search_index.write_figures_fts(sqlite_utils.Database(conn))
+    conn.close()
+    with sqlite3.connect(fixture_db) as beside, sqlite3.connect(again) as alone:
+        for table in FTS_SHADOW_TABLES:
+            ours = beside.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            assert ours, table
+            assert ours == alone.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall(), table
+        query = "SELECT rowid FROM figures_fts WHERE figures_fts MATCH 'examplechat' ORDER BY rank"
+        assert beside.execute(query).fetchall() == alone.execute(query).fetchall() != []
+
+
+def test_the_published_file_is_back_in_rollback_mode_with_nothing_beside_it(fixture_db):
+    # Bytes 18 and 19 of the header are 2 in WAL mode, 1 in the rollback modes; a reader opening
+    # the file immutable would otherwise miss what a WAL file held.
+    header = fixture_db.read_bytes()[:100]
+    assert header[18:20] == b"\x01\x01"
+    assert int.from_bytes(header[16:18], "big") == build.PAGE_BYTES
+    assert left_in(fixture_db.parent) == ["d.db", "package"]
+
+
+def damage(db):
+    """A NULL where the schema says NOT NULL, written behind SQLite's back, in a table loaded
+    after the checks of the loaded ones (release_files is written last)."""
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, 'homepage TEXT,', 'homepage TEXT NOT NULL,') WHERE name = 'dataset'"
+    )
+    (version,) = db.execute("PRAGMA schema_version").fetchone()
+    db.execute(f"PRAGMA schema_version = {version + 1}")  # so that the connection reads the schema again
+    db.execute("PRAGMA writable_schema = OFF")
+
+
+def test_a_damaged_file_fails_the_build_and_leaves_the_old_database(tmp_path, monkeypatch):
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+    original = build.release_records.write_release_tables
+
+    def then_damage(db, *args):
+        original(db, *args)
+        db.execute("UPDATE dataset SET homepage = NULL")
+        damage(db)
+
+    monkeypatch.setattr(build.release_records, "write_release_tables", then_damage)
+    with pytest.raises(build.BuildFailed, match=r"^quick_check failed: \[\('NULL value in dataset\.homepage"):
+        build.build_database(make_package(tmp_path / "next"), target)
+    assert target.read_bytes() == before
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+
+
+def test_an_error_writing_the_search_index_fails_the_build(tmp_path, monkeypatch):
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+
+    def unwritable(path):
+        raise sqlite3.OperationalError(f"disk I/O error writing {path}")
+
+    monkeypatch.setattr(build, "_write_search_index", unwritable)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        build.build_database(make_package(tmp_path / "next"), target)
+    assert target.read_bytes() == before
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+
+
+def test_a_check_failing_while_the_index_is_written_fails_the_build(tmp_path, monkeypatch):
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+    original = build.sql_rows
+
+    def corrupt(table, fields=None):
+        value = table.column("value") if "value" in table.fields else None
+        for row in original(table, fields):
+            if row[0] == REPORTED:
+                row = (*row[:value], 901, *row[value + 1 :])
+            yield row
+
+    monkeypatch.setattr(build, "sql_rows", corrupt)
+    with pytest.raises(build.BuildFailed, match="round trip of data/figures.csv failed"):
+        build.build_database(make_package(tmp_path / "next"), target)
+    assert target.read_bytes() == before
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+
+
+def test_a_loaded_table_cannot_change_once_checked(tmp_path, monkeypatch):
+    # The round trip ran while the index was written: a later step that changed a figure would
+    # publish a value no check has seen. SQLite refuses the statement instead.
+    original = build.release_records.write_release_tables
+
+    def then_change(db, *args):
+        original(db, *args)
+        db.execute("UPDATE figures SET value = 902 WHERE figure_id = ?", [REPORTED])
+
+    monkeypatch.setattr(build.release_records, "write_release_tables", then_change)
+    with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+        build.build_database(make_package(tmp_path), tmp_path / "d.db")
+    assert left_in(tmp_path) == ["data", "datapackage.json"]
+
+
+def test_read_only_refuses_changes_to_its_tables_only():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE kept (x)")
+    conn.execute("CREATE TABLE other (x)")
+    conn.set_authorizer(build.read_only(["kept"]))
+    conn.execute("INSERT INTO other VALUES (1)")
+    conn.execute("CREATE INDEX kept_x ON kept (x)")
+    assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
+    for statement in ("INSERT INTO kept VALUES (1)", "UPDATE kept SET x = 2", "DELETE FROM kept", "DROP TABLE kept"):
+        with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+            conn.execute(statement)
+
+
+def test_site_files_read_beside_the_last_checks_wait_for_them(tmp_path, monkeypatch):
+    # inspect-data.json is computed while quick_check runs: a failing check still publishes none
+    # of it, and an error computing it fails the build.
+    site = tmp_path / "site"
+    build.build_site(make_package(tmp_path / "ok"), site)
+    before = {p.name: p.read_bytes() for p in site.iterdir()}
+
+    def refuse(db, descriptor):
+        raise build.BuildFailed("simulated: quick_check failed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "check_database", refuse)
+        with pytest.raises(build.BuildFailed, match="simulated"):
+            build.build_site(make_package(tmp_path / "next"), site)
+    assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+
+    def unreadable(path, name):
+        raise OSError(f"cannot read {path}")
+
+    monkeypatch.setattr(build.site_config, "inspect_data", unreadable)
+    with pytest.raises(OSError, match="cannot read"):
+        build.build_site(make_package(tmp_path / "again"), site)
+    assert {p.name: p.read_bytes() for p in site.iterdir()} == before
