@@ -34,7 +34,6 @@ import time
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils.asgi import Request
 
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date")
 MAX_FACETS = 5
@@ -108,28 +107,11 @@ def is_ad_hoc(pairs: list[tuple[str, str]]) -> bool:
     return any(name in AD_HOC_PARAMETERS for name, _ in pairs)
 
 
-async def error_page(datasette, scope, receive, status: int, message: str) -> bytes:
-    """Datasette's HTML error page for ``message``."""
-    await datasette.invoke_startup()  # done once; Datasette does it on its first request
-    title = {400: "Bad request", 503: "Server busy"}.get(status, "Error")
-    context = {"ok": False, "error": message, "status": status, "title": title}
-    # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
-    request = Request({"csrftoken": lambda: "", **scope}, receive)
-    return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
-
-
-def is_page(path: str) -> bool:
-    """A path a browser reads as a page: not JSON, CSV, a file or one of Datasette's status paths."""
-    last = path.rsplit("/", 1)[-1]
-    return "." not in last and not path.startswith(UNQUEUED_PREFIXES)
-
-
-async def send_refusal(send, path: str, status: int, message: str, headers=(), page: bytes | None = None):
+async def send_refusal(send, path: str, status: int, message: str, headers=()):
+    # A page's plain-text refusal becomes Datasette's HTML error page in plugins/errors.py.
     if path.endswith(".json"):
         body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
         content_type = b"application/json"
-    elif page is not None:
-        body, content_type = page, b"text/html; charset=utf-8"
     else:
         body = (message + "\n").encode("utf-8")
         content_type = b"text/plain; charset=utf-8"
@@ -183,9 +165,8 @@ def asgi_wrapper(datasette):
                     await asyncio.wait_for(turn.acquire(), timeout=ADMISSION_WAIT_S)
                 except TimeoutError:
                     message = f"The server is busy; retry in {RETRY_AFTER_S} s"
-                    page = await error_page(datasette, scope, receive, 503, message) if is_page(path) else None
                     return await send_refusal(
-                        send, path, 503, message, headers=[(b"retry-after", str(RETRY_AFTER_S).encode())], page=page
+                        send, path, 503, message, headers=[(b"retry-after", str(RETRY_AFTER_S).encode())]
                     )
             try:
                 return await answer(scope, receive, send, path, kept, loop, key)
@@ -254,9 +235,8 @@ def asgi_wrapper(datasette):
                     body = b"".join(held_error["chunks"])
                     if INTERRUPTED in body and not ad_hoc and is_busy(me, cpu_at, started_at, loop):
                         status, text = overrun_answer(budget, True, 0, 1)
-                        page = await error_page(datasette, scope, receive, status, text) if is_page(path) else None
                         retry = [(b"retry-after", str(RETRY_AFTER_S).encode())]
-                        return await send_refusal(send, path, status, text, headers=retry, page=page)
+                        return await send_refusal(send, path, status, text, headers=retry)
                     await send(held_error["start"])
                     await send({"type": "http.response.body", "body": body})
 
@@ -281,9 +261,8 @@ def asgi_wrapper(datasette):
                     status, message = overrun_answer(
                         budget, me["shared"], time.process_time() - cpu_at, loop.time() - started_at
                     )
-                page = await error_page(datasette, scope, receive, status, message) if is_page(path) else None
                 retry = [(b"retry-after", str(RETRY_AFTER_S).encode())] if status == 503 else []
-                await send_refusal(send, path, status, message, headers=retry, page=page)
+                await send_refusal(send, path, status, message, headers=retry)
             finally:
                 if lane is not None:
                     lane.release()

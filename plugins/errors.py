@@ -4,7 +4,8 @@ Every ``.json`` and ``.csv`` answer with a status of 400 or more is ``{"ok": fal
 "error": "..."}`` (``application/json``), whoever made it: Datasette (whose query errors carry the
 whole query context, whose time-limit message is HTML, and whose CSV errors were HTML pages), the
 guards (plain text), or a route. A CSV client reads one shape for every bad parameter, and it is
-the API's. Pages keep Datasette's HTML error page.
+the API's. A page's error is Datasette's HTML error page, whoever made it: a plugin's plain-text
+refusal of a page (an unknown ``_sort``, a server too busy) is rendered into it here.
 
 A filter on a column the table does not have (``platfrom_id=telegram``) is a 400: SQLite reads
 an unknown double-quoted name as a string, so Datasette would answer 200 with no rows. So is an
@@ -23,7 +24,7 @@ import re
 
 from datasette import hookimpl
 from datasette.filters import Filters
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Request
 
 OPERATORS = {f.key for f in Filters._filters}
 TAG = re.compile(r"<(script|style|textarea)[^>]*>.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
@@ -52,6 +53,27 @@ def error_text(body: bytes) -> str:
 
 def error_body(status: int, message: str) -> bytes:
     return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
+
+
+# Paths a browser does not read as pages: Datasette's own status and static paths, release files.
+NOT_PAGES = ("/-/", "/static/", "/downloads/")
+TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 429: "Too many requests", 503: "Server busy"}
+
+
+def is_page_request(scope) -> bool:
+    """Whether an error answer to this request is Datasette's HTML error page: a path with no
+    extension in its last part, outside Datasette's status, static and download paths."""
+    path = scope.get("path", "")
+    return "." not in path.rsplit("/", 1)[-1] and not path.startswith(NOT_PAGES)
+
+
+async def error_page(datasette, scope, receive, status: int, message: str) -> bytes:
+    """Datasette's HTML error page (its error.html, with the site's navigation) for ``message``."""
+    await datasette.invoke_startup()  # done once; Datasette does it on its first request
+    context = {"ok": False, "error": message, "status": status, "title": TITLES.get(status, "Error")}
+    # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
+    request = Request({"csrftoken": lambda: "", **scope}, receive)
+    return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
 
 
 def is_json_request(scope) -> bool:
@@ -116,6 +138,14 @@ def filters_from_request(request, database, table, datasette):
 
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def is_plain_text(start: dict) -> bool:
+    """Whether a response start declares a plain-text body (a plugin's refusal)."""
+    kind = dict((k.lower(), v) for k, v in start.get("headers", [])).get(b"content-type", b"")
+    return kind.startswith(b"text/plain")
+
+
 KEPT_HEADERS = (b"retry-after", b"cache-control", b"allow", b"vary")
 
 
@@ -150,14 +180,15 @@ def asgi_wrapper(datasette):
             if scope.get("method") not in READ_METHODS:
                 # The site is read-only: Datasette answered a POST to a table with a 500.
                 return await send_error(send, 405, "This site is read-only: use GET", is_json_request(scope))
-            if not is_json_request(scope):
+            as_json = is_json_request(scope)
+            if not as_json and not is_page_request(scope):
                 return await app(scope, receive, send)
             start, chunks = None, []
 
             async def reshape(message):
                 nonlocal start
                 if message["type"] == "http.response.start":
-                    if message["status"] < 400:
+                    if message["status"] < 400 or not (as_json or is_plain_text(message)):
                         start = False
                         return await send(message)
                     start = message
@@ -168,7 +199,11 @@ def asgi_wrapper(datasette):
                 if message.get("more_body"):
                     return
                 status = start["status"]
-                body = error_body(status, error_text(b"".join(chunks)))
+                if as_json:
+                    body, kind = error_body(status, error_text(b"".join(chunks))), b"application/json; charset=utf-8"
+                else:
+                    text = b"".join(chunks).decode("utf-8", "replace").strip() or "Error"
+                    body, kind = await error_page(datasette, scope, receive, status, text), b"text/html; charset=utf-8"
                 # Retry-After (a 503 or 429), Cache-Control and Allow are part of the answer, whoever
                 # made it; the body's type and length are this one's.
                 kept = [(k, v) for k, v in start.get("headers", []) if k.lower() in KEPT_HEADERS]
@@ -177,7 +212,7 @@ def asgi_wrapper(datasette):
                         "type": "http.response.start",
                         "status": status,
                         "headers": [
-                            (b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-type", kind),
                             (b"access-control-allow-origin", b"*"),
                             (b"content-length", str(len(body)).encode()),
                             *kept,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
-from datasette.utils.asgi import Request, Response
+from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
 FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]+)\.json$")
@@ -76,19 +76,20 @@ async def answer(send, start: dict, body: bytes):
     await send({"type": "http.response.body", "body": body})
 
 
-async def html_error(datasette, scope, receive, status: int, message: str) -> tuple[dict, bytes]:
-    await datasette.invoke_startup()  # done once; Datasette does it on its first request
-    title = "Not found" if status == 404 else "Error"
-    context = {"ok": False, "error": message, "status": status, "title": title}
-    # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
-    request = Request({"csrftoken": lambda: "", **scope}, receive)
-    body = (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
+async def send_text(send, status: int, message: str):
+    """A plain-text refusal; plugins/errors.py renders it as Datasette's HTML error page."""
+    body = (message + "\n").encode("utf-8")
     start = {
         "type": "http.response.start",
         "status": status,
-        "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
     }
-    return start, body
+    await answer(send, start, body)
+
+
+async def is_table_or_view(db, table: str) -> bool:
+    result = await db.execute("SELECT 1 FROM sqlite_master WHERE name = ? AND type IN ('table', 'view')", [table])
+    return bool(result.rows)
 
 
 def database_name(datasette) -> str | None:
@@ -124,14 +125,19 @@ def asgi_wrapper(datasette):
                 )
                 return await answer(send, *json_error(404, message))
             row = ROW_PATH.match(path)
-            if row and row["database"] in datasette.databases and "," in row["row"]:
+            if row and row["database"] in datasette.databases:
+                db = datasette.databases[row["database"]]
                 table = tilde_decode(row["table"])
-                keys = await key_columns(datasette.databases[row["database"]], table)
-                problem = keys and key_parts_problem(row["row"], len(keys), table, keys)
+                keys = await key_columns(db, table)
+                if keys is None and not await is_table_or_view(db, table):
+                    # Datasette answered a row of a table that does not exist with a 400
+                    # ("no such table"): the path names nothing, which is a 404.
+                    return await send_text(send, 404, f"Table not found: {table}")
+                problem = keys and "," in row["row"] and key_parts_problem(row["row"], len(keys), table, keys)
                 if problem:
                     if row["format"] == "json":
                         return await answer(send, *json_error(404, problem))
-                    return await answer(send, *await html_error(datasette, scope, receive, 404, problem))
+                    return await send_text(send, 404, problem)
             return await app(scope, receive, send)
 
         return strict

@@ -51,6 +51,16 @@ def plugin(name):
     return module
 
 
+def assert_error_shape(response, status):
+    """Assert ``response`` is the API's JSON error shape with ``status``; returns its message."""
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"ok", "status", "error"} and body["ok"] is False and body["status"] == status
+    assert body["error"] and "<" not in body["error"]
+    return body["error"]
+
+
 def built_settings(build_dir):
     return json.loads((build_dir / "settings.json").read_text(encoding="utf-8"))
 

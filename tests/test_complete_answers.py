@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from disclosures import site as site_module
-from tests.conftest import Site, plugin, rows
+from tests.conftest import Site, assert_error_shape, plugin, rows
 
 FIGURES = "/disclosures/figures"
 downloads = plugin("downloads")
@@ -37,15 +37,6 @@ def csv_rows(response):
 
 def count(db, sql="SELECT count(*) FROM figures", *params):
     return rows(db, sql, *params)[0][0]
-
-
-def assert_error_shape(response, status):
-    assert response.status_code == status, response.text[:300]
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"ok", "status", "error"} and body["ok"] is False and body["status"] == status
-    assert body["error"] and "<" not in body["error"]
-    return body["error"]
 
 
 # Silent truncation --------------------------------------------------------------------------

@@ -17,18 +17,9 @@ import httpx
 import pytest
 from datasette import hookimpl
 
-from tests.conftest import plugin
+from tests.conftest import assert_error_shape, plugin
 
 FIGURES = "/disclosures/figures"
-
-
-def assert_error_shape(response, status):
-    assert response.status_code == status, response.text[:300]
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"ok", "status", "error"} and body["ok"] is False and body["status"] == status
-    assert body["error"] and "<" not in body["error"]
-    return body["error"]
 
 
 # 1. Parameters that name tables and columns ---------------------------------------------------
