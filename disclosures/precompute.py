@@ -8,15 +8,30 @@
   ``metadata.yml`` configures, the count of each value over the whole, unfiltered table, in
   Datasette's order (count descending, then value); NULL values are not counted, as Datasette's
   column facets do not count them;
+- ``facet_pair_counts`` (table_name, filter_column, filter_value, column_name, value, row_count):
+  for a table filtered by exactly one ``filter_column = filter_value`` on one of its facet
+  columns (the filter a facet's toggle link adds), the count of each value of every facet
+  column, NULLs left out as above: the facets of every one-filter view;
 - ``home_numbers`` (one row): what the home page states (reported and derived figures,
   platforms, jurisdictions, sources, disagreements).
 
-A page over the unfiltered table can read these instead of scanning it; a filtered page still
-asks SQLite, through the covering indexes the build creates for the facet columns.
+A page over the unfiltered table, or filtered by one facet value, can read these instead of
+scanning it; any other filtered page still asks SQLite.
+
+The counts of a table's text facet columns are made in one pass: one scan of the table (SQLite
+reads the narrowest covering index) hands every column's cells to Arrow as one string each, and
+Arrow counts every value and every pair of values from them (``value_counts`` over combined
+dictionary codes). Only columns whose type is TEXT (SQLite's affinity rules), without NULLs,
+on tables that declare no collation, are counted this way, so that Arrow's exact string
+equality is SQLite's ``=``, and a request's text parameter compares to ``filter_value`` as it
+would to the column itself. Other facet columns are counted by a GROUP BY each and get no pairs
+(Datasette then counts their filtered views).
 """
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlite_utils
 
 from .schema_sql import quote_ident
@@ -33,6 +48,15 @@ CREATE TABLE facet_counts (
   value,
   row_count INTEGER NOT NULL,
   PRIMARY KEY (table_name, column_name, value)
+);
+CREATE TABLE facet_pair_counts (
+  table_name TEXT NOT NULL,
+  filter_column TEXT NOT NULL,
+  filter_value TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  row_count INTEGER NOT NULL,
+  PRIMARY KEY (table_name, filter_column, filter_value, column_name, value)
 );
 CREATE TABLE home_numbers (
   reported INTEGER NOT NULL,
@@ -53,6 +77,12 @@ SELECT (SELECT count(*) FROM figures WHERE is_derived = 0),
        (SELECT count(*) FROM sources),
        (SELECT count(*) FROM disagreements)
 """
+
+# Between the cells of one column in the string SQLite hands over (ASCII record separator). A
+# cell holding it would split in two: the count of pieces then differs from the row count, and
+# the column is counted by SQLite instead.
+SEPARATOR = "\x1e"
+COUNT_TABLES = ("table_counts", "facet_counts", "facet_pair_counts", "home_numbers")
 
 
 def configured_facets(metadata: dict) -> dict[str, list[str]]:
@@ -89,23 +119,108 @@ def write_default_counts(db: sqlite_utils.Database, facets: dict[str, list[str]]
     ]
     views = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     for name in names:
-        if name in ("table_counts", "facet_counts", "home_numbers"):
+        if name in COUNT_TABLES:
             continue
         counted = quote_ident(name)
-        if name in views and facets.get(name):
+        columns = facets.get(name, [])
+        if name in views and columns:
             # A view is evaluated once, into a temporary table, rather than once for its count and
             # once more for each facet (coverage_cells joins two aggregates over every figure).
-            columns = ", ".join(quote_ident(column) for column in facets[name])
-            db.execute(f"CREATE TEMP TABLE counted AS SELECT {columns} FROM {counted}")
+            listed = ", ".join(quote_ident(column) for column in columns)
+            db.execute(f"CREATE TEMP TABLE counted AS SELECT {listed} FROM {counted}")
             counted = "temp.counted"
-        db.execute(f"INSERT INTO table_counts VALUES (?, (SELECT count(*) FROM {counted}))", [name])
-        for column in facets.get(name, []):
+        (total,) = db.execute(f"SELECT count(*) FROM {counted}").fetchone()
+        db.execute("INSERT INTO table_counts VALUES (?, ?)", [name, total])
+        arrow = {}
+        if name not in views:
+            arrow = text_column_cells(db, name, text_facet_columns(db, name, columns), total)
+        for column in columns:
+            if column in arrow:
+                continue
             db.execute(
                 f"""INSERT INTO facet_counts SELECT ?, ?, {quote_ident(column)}, count(*)
                 FROM {counted} WHERE {quote_ident(column)} IS NOT NULL
                 GROUP BY {quote_ident(column)}""",
                 [name, column],
             )
+        if arrow:
+            single, pairs = value_counts(arrow)
+            db.conn.executemany(
+                "INSERT INTO facet_counts VALUES (?, ?, ?, ?)", [(name, *row) for row in sorted(single)]
+            )
+            db.conn.executemany(
+                "INSERT INTO facet_pair_counts VALUES (?, ?, ?, ?, ?, ?)", [(name, *row) for row in sorted(pairs)]
+            )
         if counted == "temp.counted":
             db.execute("DROP TABLE temp.counted")
     db.execute(HOME_NUMBERS_SQL)
+
+
+def text_affinity(declared: str) -> bool:
+    """True when a column declared ``declared`` has TEXT affinity (SQLite's rules, in order: INT
+    is INTEGER; then CHAR, CLOB or TEXT is TEXT)."""
+    declared = declared.upper()
+    return "INT" not in declared and any(word in declared for word in ("CHAR", "CLOB", "TEXT"))
+
+
+def text_facet_columns(db: sqlite_utils.Database, table: str, columns: list[str]) -> list[str]:
+    """The facet ``columns`` of ``table`` that hold only text, by declaration: TEXT affinity (the
+    loader writes CSV cells, never bytes, so such a column holds text or NULL) and no collation
+    declared on the table. [] for a table with a COLLATE clause."""
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()
+    if "COLLATE" in sql.upper():
+        return []
+    declared = {row[1]: row[2] for row in db.execute(f"PRAGMA table_info({quote_ident(table)})")}
+    return [column for column in columns if text_affinity(declared.get(column, ""))]
+
+
+def text_column_cells(db: sqlite_utils.Database, table: str, columns: list[str], total: int) -> dict[str, pa.Array]:
+    """{column: its ``total`` cells, in one row order, dictionary-encoded} for the ``columns`` of
+    ``table`` that have no NULL and no cell holding SEPARATOR, read in one scan."""
+    if not columns or not total:
+        return {}
+    # One statement: every aggregate sees the rows in the same order.
+    select = ", ".join(f"count({quote_ident(c)}), group_concat({quote_ident(c)}, char(30))" for c in columns)
+    row = db.execute(f"SELECT {select} FROM {quote_ident(table)}").fetchone()
+    cells = {}
+    for index, column in enumerate(columns):
+        present, text = row[2 * index], row[2 * index + 1]
+        if present != total:
+            continue  # NULLs: group_concat skips them, so the rows would no longer line up
+        pieces = pc.split_pattern(pa.array([text], pa.string()), SEPARATOR).flatten()
+        if len(pieces) == total:
+            cells[column] = pieces.dictionary_encode()
+    return cells
+
+
+def value_counts(cells: dict[str, pa.DictionaryArray]) -> tuple[list[tuple], list[tuple]]:
+    """From aligned dictionary-encoded columns: ([(column, value, count)], [(filter_column,
+    filter_value, column, value, count)]) for every column and every ordered pair of columns
+    (a column paired with itself included: its filter's own facet)."""
+    single, pairs = [], []
+    decoded = {column: array.dictionary.to_pylist() for column, array in cells.items()}
+    for column, array in cells.items():
+        counted = pc.value_counts(array.indices)
+        for code, count in zip(counted.field(0).to_pylist(), counted.field(1).to_pylist(), strict=True):
+            value = decoded[column][code]
+            single.append((column, value, count))
+            pairs.append((column, value, column, value, count))
+    for filter_column, filtered in cells.items():
+        filtered_codes = filtered.indices.cast(pa.int64())
+        for column, array in cells.items():
+            if column == filter_column:
+                continue
+            width = len(decoded[column])
+            key = pc.add(pc.multiply(filtered_codes, width), array.indices.cast(pa.int64()))
+            counted = pc.value_counts(key)
+            for combined, count in zip(counted.field(0).to_pylist(), counted.field(1).to_pylist(), strict=True):
+                pairs.append(
+                    (
+                        filter_column,
+                        decoded[filter_column][combined // width],
+                        column,
+                        decoded[column][combined % width],
+                        count,
+                    )
+                )
+    return single, pairs
