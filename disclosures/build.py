@@ -58,7 +58,7 @@ FTS_COLUMNS = {
     "disagreements": ["claimed_text", "explanation"],
 }
 INDEXES = {
-    # The facet columns get covering indexes of their own (facet_indexes), from metadata.yml.
+    # The facet columns get indexes of their own (precompute.facet_indexes), from metadata.yml.
     "figures": [
         ["source_id"],
         ["value_kind"],
@@ -526,9 +526,10 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
         links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
         load_rows(db, "figure_inputs", ["figure_id", "input_figure_id", "sign"], links)
         # Indexes after the load: one sort per index instead of a B-tree update per row.
-        facets = precompute.configured_facets(site_config.site_metadata(descriptor))
+        metadata = site_config.site_metadata(descriptor)
+        facets = precompute.configured_facets(metadata)
         for table, indexes in INDEXES.items():
-            for columns in indexes + facet_indexes(facets.get(table, []) if table == "figures" else []):
+            for columns in indexes + precompute.facet_indexes(metadata, table):
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
@@ -548,13 +549,6 @@ def populate(db: sqlite_utils.Database, descriptor: dict, tables: dict[str, tabl
     # are not a sample, and the planner then took value_kind = 'exact', nine figures in ten,
     # for a selective filter.
     db.execute("ANALYZE")
-
-
-def facet_indexes(columns: list[str]) -> list[list[str]]:
-    """One index per facet column, led by it and holding the other facet columns: a page
-    filtered on any one of them counts every other facet from that index alone (a covering
-    index), without visiting the table's rows."""
-    return [[column, *(other for other in columns if other != column)] for column in columns]
 
 
 def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:

@@ -96,6 +96,26 @@ def configured_facets(metadata: dict) -> dict[str, list[str]]:
     return facets
 
 
+def facet_indexes(metadata: dict, table: str) -> list[list[str]]:
+    """[[facet column, the table's sort column], ...]: one index per facet column of ``table``
+    (figures only: the one table large enough to need them), led by it and then in the order
+    of the table's default sort (metadata.yml's ``sort``).
+
+    A one-filter view reads its facets from facet_pair_counts; what it still asks SQLite is its
+    count (``WHERE column = ?``) and its first page (``WHERE column = ? ORDER BY sort LIMIT n``),
+    and this index answers both without visiting a row or sorting: at a million figures
+    ``metric_id=requests_received`` (365,000 rows) sorted them in a temporary B-tree, about
+    500 ms, with an index led by metric_id alone. These replace the covering indexes of every
+    facet column (the column, then the six others), which cost three times as long to create
+    and served only views with two or more filters (measured in the README's serving section).
+    """
+    if table != "figures":
+        return []
+    config = metadata.get("databases", {}).get(DATABASE_NAME, {}).get("tables", {}).get(table, {})
+    sort = config.get("sort") or config.get("sort_desc")
+    return [[column, sort] if sort else [column] for column in configured_facets(metadata).get(table, [])]
+
+
 def write_default_counts(db: sqlite_utils.Database, facets: dict[str, list[str]]) -> None:
     """Create and fill table_counts, facet_counts and home_numbers (see the module)."""
     # One statement at a time: executescript would commit the caller's transaction.
@@ -181,13 +201,15 @@ def text_column_cells(db: sqlite_utils.Database, table: str, columns: list[str],
         return {}
     # One statement: every aggregate sees the rows in the same order.
     select = ", ".join(f"count({quote_ident(c)}), group_concat({quote_ident(c)}, char(30))" for c in columns)
-    row = db.execute(f"SELECT {select} FROM {quote_ident(table)}").fetchone()
+    row = list(db.execute(f"SELECT {select} FROM {quote_ident(table)}").fetchone())
     cells = {}
     for index, column in enumerate(columns):
         present, text = row[2 * index], row[2 * index + 1]
+        row[2 * index + 1] = None  # each column's string is let go once encoded: memory
         if present != total:
             continue  # NULLs: group_concat skips them, so the rows would no longer line up
         pieces = pc.split_pattern(pa.array([text], pa.string()), SEPARATOR).flatten()
+        del text
         if len(pieces) == total:
             cells[column] = pieces.dictionary_encode()
     return cells
