@@ -121,6 +121,17 @@ def test_text_affinity_follows_sqlites_rules():
     assert not precompute.text_affinity("NUMERIC")
 
 
+def test_facet_indexes_lead_with_the_facet_then_the_default_sort():
+    tables = {"figures": {"sort": "recency_rank", "facets": ["a", "metric_id", "b"]}, "sources": {"facets": ["kind"]}}
+    metadata = {"databases": {"disclosures": {"tables": tables}}}
+    assert precompute.facet_indexes(metadata, "figures") == [
+        ["a", "recency_rank"],
+        ["metric_id", "recency_rank", "a", "b"],  # the one covering index
+        ["b", "recency_rank"],
+    ]
+    assert precompute.facet_indexes(metadata, "sources") == []
+
+
 def test_value_counts_counts_every_value_and_every_pair():
     cells = {
         "a": pa.array(["x", "y", "x", "x"]).dictionary_encode(),
@@ -323,3 +334,15 @@ def test_a_later_page_shows_the_facets_of_the_first(site, real_db, query):
             rows(real_db, "SELECT metric_id, count(*) FROM figures WHERE platform_id = 'telegram' GROUP BY 1")
         )
         assert counts == expected
+
+
+@pytest.mark.parametrize("column", ["platform_id", "jurisdiction_id", "period_label", "period_kind", "source_tier"])
+def test_a_view_filtered_on_metric_and_more_counts_its_facets_from_a_covering_index(real_db, column):
+    # The query Datasette runs for a column facet of a two-filter view (no precomputed counts).
+    sql = (
+        f"SELECT {column} AS value, count(*) AS count FROM (SELECT * FROM figures WHERE metric_id = "
+        f"'requests_received' AND period_kind = 'half') WHERE {column} IS NOT NULL GROUP BY {column} "
+        "ORDER BY count DESC, value LIMIT 51"
+    )
+    plan = " ".join(r[-1] for r in rows(real_db, f"EXPLAIN QUERY PLAN {sql}"))
+    assert "COVERING INDEX" in plan, plan
