@@ -82,6 +82,8 @@ SELECT (SELECT count(*) FROM figures WHERE is_derived = 0),
 # cell holding it would split in two: the count of pieces then differs from the row count, and
 # the column is counted by SQLite instead.
 SEPARATOR = "\x1e"
+# Rows read per statement by text_column_cells.
+CHUNK_ROWS = 131_072
 COUNT_TABLES = ("table_counts", "facet_counts", "facet_pair_counts", "home_numbers")
 
 
@@ -211,24 +213,44 @@ def text_facet_columns(db: sqlite_utils.Database, table: str, columns: list[str]
 
 
 def text_column_cells(db: sqlite_utils.Database, table: str, columns: list[str], total: int) -> dict[str, pa.Array]:
-    """{column: its ``total`` cells, in one row order, dictionary-encoded} for the ``columns`` of
-    ``table`` that have no NULL and no cell holding SEPARATOR, read in one scan."""
-    if not columns or not total:
+    """{column: its ``total`` cells, in rowid order, dictionary-encoded} for the ``columns`` of
+    ``table`` that have no NULL and no cell holding SEPARATOR, read in one scan, CHUNK_ROWS
+    rowids at a time (a string per column of a million figures' cells, read at once, raised the
+    step's peak by 28 MB more). {} for a table without rowids."""
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()
+    if not columns or not total or "WITHOUT ROWID" in sql.upper():
         return {}
-    # One statement: every aggregate sees the rows in the same order.
+    # One statement per chunk: every aggregate sees the chunk's rows in the same order.
     select = ", ".join(f"count({quote_ident(c)}), group_concat({quote_ident(c)}, char(30))" for c in columns)
-    row = list(db.execute(f"SELECT {select} FROM {quote_ident(table)}").fetchone())
-    cells = {}
-    for index, column in enumerate(columns):
-        present, text = row[2 * index], row[2 * index + 1]
-        row[2 * index + 1] = None  # each column's string is let go once encoded: memory
-        if present != total:
-            continue  # NULLs: group_concat skips them, so the rows would no longer line up
-        pieces = pc.split_pattern(pa.array([text], pa.string()), SEPARATOR).flatten()
-        del text
-        if len(pieces) == total:
-            cells[column] = pieces.dictionary_encode()
-    return cells
+    statement = f"SELECT count(*), {select} FROM {quote_ident(table)} WHERE rowid >= ? AND rowid < ?"
+    (low, high) = db.execute(f"SELECT min(rowid), max(rowid) FROM {quote_ident(table)}").fetchone()
+    codes: dict[str, list[pa.Array]] = {column: [] for column in columns}
+    values: dict[str, dict[str, int]] = {column: {} for column in columns}
+    for start in range(low, high + 1, CHUNK_ROWS):
+        row = list(db.execute(statement, [start, start + CHUNK_ROWS]).fetchone())
+        rows = row[0]
+        if not rows:
+            continue
+        for index, column in enumerate(columns):
+            if column not in codes:
+                continue
+            present, text = row[1 + 2 * index], row[2 + 2 * index]
+            row[2 + 2 * index] = None  # each string is let go once encoded
+            pieces = pc.split_pattern(pa.array([text], pa.string()), SEPARATOR).flatten() if present else None
+            del text
+            # NULLs (group_concat skips them) or a SEPARATOR in a cell: the rows would not line up.
+            if present != rows or len(pieces) != rows:
+                del codes[column]
+                continue
+            chunk = pieces.dictionary_encode()
+            known = values[column]
+            # The chunk's own dictionary codes, renumbered into the column's.
+            renumbered = [known.setdefault(value, len(known)) for value in chunk.dictionary.to_pylist()]
+            codes[column].append(pc.take(pa.array(renumbered, pa.int32()), chunk.indices))
+    return {
+        column: pa.DictionaryArray.from_arrays(pa.concat_arrays(chunks), pa.array(list(values[column]), pa.string()))
+        for column, chunks in codes.items()
+    }
 
 
 def value_counts(cells: dict[str, pa.DictionaryArray]) -> tuple[list[tuple], list[tuple]]:
