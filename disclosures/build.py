@@ -61,7 +61,7 @@ FTS_COLUMNS = {
     "disagreements": ["claimed_text", "explanation"],
 }
 INDEXES = {
-    # The facet columns get covering indexes of their own (facet_indexes), from metadata.yml.
+    # The facet columns get indexes of their own (precompute.facet_indexes), from metadata.yml.
     "figures": [
         ["source_id"],
         ["value_kind"],
@@ -603,9 +603,10 @@ def populate(
     db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
     with db.atomic():
         # Indexes after the load: one sort per index instead of a B-tree update per row.
-        facets = precompute.configured_facets(site_config.site_metadata(descriptor))
+        metadata = site_config.site_metadata(descriptor)
+        facets = precompute.configured_facets(metadata)
         for table, indexes in INDEXES.items():
-            for columns in indexes + facet_indexes(facets.get(table, []) if table == "figures" else []):
+            for columns in indexes + precompute.facet_indexes(metadata, table):
                 db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
         db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
         db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
@@ -694,13 +695,6 @@ def read_only(tables: list[str]) -> Callable[..., int]:
         return sqlite3.SQLITE_OK
 
     return authorize
-
-
-def facet_indexes(columns: list[str]) -> list[list[str]]:
-    """One index per facet column, led by it and holding the other facet columns: a page
-    filtered on any one of them counts every other facet from that index alone (a covering
-    index), without visiting the table's rows."""
-    return [[column, *(other for other in columns if other != column)] for column in columns]
 
 
 def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:

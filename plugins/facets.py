@@ -1,11 +1,23 @@
-"""Column facets of an unfiltered table read from ``facet_counts``, counted by the build.
+"""Column facets of an unfiltered or one-filter table read from the counts the build made.
 
 The database is immutable, so the counts of a whole table never change: at a million figures
-the six default facets of /disclosures/figures cost hundreds of milliseconds of GROUP BY on
+the seven default facets of /disclosures/figures cost hundreds of milliseconds of GROUP BY on
 every visit, and a lookup of a few rows here. Datasette's own ``ColumnFacet`` still builds the
-result (labels, toggle links, truncation, timeouts); only the one query that counts an
-unfiltered table is answered from ``facet_counts`` instead. Any filter, search or parameter,
-another database, or a column the build did not count leaves Datasette's query as it is.
+result (labels, toggle links, truncation, timeouts); only the query that counts one facet is
+answered from the build's tables instead:
+
+- an unfiltered table, from ``facet_counts``;
+- a table filtered by exactly one ``column=value`` (or ``column__exact=value``) on a column the
+  build paired (disclosures/precompute.py), with no search, ``_where`` or other filter, from
+  ``facet_pair_counts``.
+
+Anything else (two filters, a search, another database, a column the build did not count)
+leaves Datasette's query as it is.
+
+On a page after the first (``_next=``), Datasette 0.65 counts facets over the rows after the
+cursor, while stating the whole filtered count: the cursor's clause is taken out of the facet's
+SQL first (it is rebuilt here exactly as Datasette writes it, and left alone if it does not
+match), so every page shows the filtered table's facets.
 
 Every facet (filtered or not) also gets its toggle links made without Datasette's
 ``absolute_url``: a link is a path, and joining it to the request's URL with ``urljoin``, on the
@@ -24,12 +36,18 @@ import urllib.parse
 import weakref
 
 from datasette.facets import ColumnFacet
-from datasette.utils import escape_sqlite
+from datasette.utils import compound_keys_after_sql, escape_sqlite, urlsafe_components
 
 PLUGIN = "platform-disclosures"
 PRECOMPUTED_SQL = """
 select value, row_count as count from facet_counts
 where table_name = :table and column_name = :column
+order by count desc, value limit {limit}"""
+
+PAIRS_SQL = """
+select value, row_count as count from facet_pair_counts
+where table_name = :table and filter_column = :filter_column and filter_value = :filter_value
+and column_name = :column
 order by count desc, value limit {limit}"""
 
 # Database -> {(table, column or None, limit): the Results of facet_counts}, immutable databases only.
@@ -51,10 +69,12 @@ class FacetDatasette:
     counting query of a precomputed column goes to facet_counts, toggle links are joined
     cheaply, and everything else goes to Datasette."""
 
-    def __init__(self, datasette, table: str | None, columns: set[str]):
+    def __init__(self, datasette, table: str | None, columns: set[str], view: tuple[str, str] | None = None):
         self._datasette = datasette
         self._table = table
         self._columns = columns
+        # (filter column, filter value) of a one-filter view whose ``columns`` were paired
+        self._view = view
         self._origins: dict[str, str] = {}
 
     def __getattr__(self, name):
@@ -79,6 +99,12 @@ class FacetDatasette:
             head = f"select {escape_sqlite(column)} as value, count(*) as count from ("
             if sql.strip().startswith(head):
                 limit = int(sql.rsplit("limit", 1)[1])
+                if self._view is not None:
+                    # Not kept: the filter value is the client's, and each lookup is a few rows.
+                    filter_column, filter_value = self._view
+                    params = {"table": self._table, "column": column}
+                    params |= {"filter_column": filter_column, "filter_value": filter_value}
+                    return await self._datasette.execute(database, PAIRS_SQL.format(limit=limit), params, **kwargs)
                 return await read_once(
                     self._datasette.get_database(database),
                     (self._table, column, limit),
@@ -105,6 +131,116 @@ async def counted_columns(datasette, database: str, table: str) -> set[str]:
     return {row[0] for row in result.rows}
 
 
+async def paired_columns(datasette, database: str, table: str) -> dict[str, set[str]]:
+    """{filter column: {facet column, ...}} the build counted for one-filter views of ``table``."""
+    db = datasette.get_database(database)
+    if "facet_pair_counts" not in await db.table_names():
+        return {}
+    result = await read_once(
+        db,
+        (table, "pairs", None),
+        lambda: db.execute(
+            "select distinct filter_column, column_name from facet_pair_counts where table_name = ?", [table]
+        ),
+    )
+    paired: dict[str, set[str]] = {}
+    for filter_column, column in result.rows:
+        paired.setdefault(filter_column, set()).add(column)
+    return paired
+
+
+def one_filter(sql: str, params: dict, table: str, columns) -> tuple[str, str] | None:
+    """(column, value) when ``sql`` (a facet's SQL, without a cursor) is ``table`` filtered by
+    exactly ``column = value``, the clause Datasette writes for ``column=value`` or
+    ``column__exact=value``, with ``column`` one of ``columns``; None for anything else."""
+    if set(params) != {"p0"} or not isinstance(params["p0"], str):
+        return None
+    for column in columns:
+        if sql.endswith(f" from {escape_sqlite(table)} where {filter_identifier(column)} = :p0 "):
+            return column, params["p0"]
+    return None
+
+
+def filter_identifier(column: str) -> str:
+    """``column`` as Datasette 0.65's filters write it: always quoted, brackets when it must be."""
+    escaped = escape_sqlite(column)
+    return f'"{column}"' if escaped == column else escaped
+
+
+def cursor_clause(
+    next_token: str, pks: list[str], sort: str | None, sort_desc: str | None, first: int
+) -> tuple[str | None, int]:
+    """(the clause Datasette 0.65's table view adds for ``_next=next_token``, the number of
+    parameters it adds from ``:p<first>``), exactly as datasette/views/table.py writes them.
+    ``pks`` empty means a rowid table. The clause is None when Datasette adds none."""
+    components = urlsafe_components(next_token)
+    sort_value = None
+    if (sort or sort_desc) and len(components) > 1:
+        sort_value = components[0]
+        if next_token.split(",")[0] == "$null":
+            sort_value = None
+        components = components[1:]
+    count = 0
+    next_by_pk = []
+    if not pks:
+        next_by_pk.append(f"rowid > :p{first}")
+        count = 1
+    elif len(components) == len(pks):
+        next_by_pk.append(compound_keys_after_sql(pks, first))
+        count = len(pks)
+    next_clauses = " and ".join(next_by_pk)
+    if not (sort or sort_desc):
+        return (next_by_pk[0] if next_by_pk else None), count
+    column = escape_sqlite(sort or sort_desc)
+    if sort_value is None:
+        if sort_desc:
+            return f"({column} is null and {next_clauses})", count
+        return f"({column} is not null or ({column} is null and {next_clauses}))", count
+    op = ">" if sort else "<"
+    extra = "" if sort else f" or {column} is null"
+    p = first + count
+    return f"({column} {op} :p{p}{extra} or ({column} = :p{p} and {next_clauses}))", count + 1
+
+
+def without_cursor(sql: str, params: dict, clause: str, count: int) -> tuple[str, dict] | None:
+    """``sql`` and ``params`` with the cursor's ``clause`` (and its ``count`` last parameters)
+    taken out, or None when ``sql`` does not end with that clause."""
+    first = len(params) - count
+    names = {f"p{first + i}" for i in range(count)}
+    if not names <= set(params):
+        return None
+    for before, after in ((" where ", " "), (" and ", " ")):
+        tail = f"{before}{clause}{after}"
+        if sql.endswith(tail):
+            kept = sql[: -len(tail)] + (" " if before == " where " else " ")
+            return kept, {k: v for k, v in params.items() if k not in names}
+    return None
+
+
+async def strip_cursor(facet) -> None:
+    """Take the ``_next`` cursor's clause out of a table facet's SQL (see the module)."""
+    next_token = facet.request.args.get("_next")
+    if not next_token or facet.table is None:
+        return
+    db = facet.ds.get_database(facet.database)
+    if facet.table in await db.view_names():
+        return  # a view's _next is an OFFSET, outside the facet's SQL
+    sort = facet.request.args.get("_sort")
+    sort_desc = facet.request.args.get("_sort_desc")
+    if not sort and not sort_desc:
+        sort, sort_desc = facet.metadata.get("sort"), facet.metadata.get("sort_desc")
+    pks = await db.primary_keys(facet.table)
+    try:
+        # The cursor's parameters are the last ones added: how many depends on the token only.
+        _, count = cursor_clause(next_token, pks, sort, sort_desc, 0)
+        clause, _ = cursor_clause(next_token, pks, sort, sort_desc, len(facet.params) - count)
+    except (ValueError, IndexError):
+        return  # a token Datasette could not read either
+    stripped = without_cursor(facet.sql, facet.params, clause, count) if clause else None
+    if stripped is not None:
+        facet.sql, facet.params = stripped
+
+
 def is_unfiltered(facet) -> bool:
     """True for the SQL Datasette counts facets over when the page has no filter or search."""
     return (
@@ -120,11 +256,17 @@ _datasette_facet_results = getattr(ColumnFacet, "datasette_facet_results", Colum
 
 
 async def facet_results(self):
-    columns = set()
-    if is_unfiltered(self) and self.database == (self.ds.plugin_config(PLUGIN) or {}).get("database"):
-        columns = await counted_columns(self.ds, self.database, self.table)
+    await strip_cursor(self)
+    columns, view = set(), None
+    if self.table is not None and self.database == (self.ds.plugin_config(PLUGIN) or {}).get("database"):
+        if is_unfiltered(self):
+            columns = await counted_columns(self.ds, self.database, self.table)
+        else:
+            paired = await paired_columns(self.ds, self.database, self.table)
+            view = one_filter(self.sql, self.params, self.table, paired) if paired else None
+            columns = paired[view[0]] if view else set()
     datasette = self.ds
-    self.ds = FacetDatasette(datasette, self.table, columns)
+    self.ds = FacetDatasette(datasette, self.table, columns, view)
     try:
         return await _datasette_facet_results(self)
     finally:

@@ -54,10 +54,14 @@ def test_the_page_reads_the_precomputed_counts_and_a_filter_reads_the_table(tmp_
     tampered = Site()
     unfiltered = facet_counts(tampered, "/disclosures/figures.json?_extra=facet_results")
     assert unfiltered["platform_id"][0] == ("telegram", 999999)
-    filtered = facet_counts(tampered, "/disclosures/figures.json?_extra=facet_results&metric_id=requests_fulfilled")
+    # Two filters: neither facet_counts nor the one-filter pairs (tests/test_facet_pairs.py).
+    filtered = facet_counts(
+        tampered, "/disclosures/figures.json?_extra=facet_results&metric_id=requests_fulfilled&value_kind=exact"
+    )
     (real_count,) = rows(
         folder / "disclosures.db",
-        "SELECT count(*) FROM figures WHERE platform_id = 'telegram' AND metric_id = 'requests_fulfilled'",
+        "SELECT count(*) FROM figures WHERE platform_id = 'telegram' AND metric_id = 'requests_fulfilled' "
+        "AND value_kind = 'exact'",
     )[0]
     assert ("telegram", real_count) in filtered["platform_id"]
     # A facet asked for in the URL, on a column the build did not count, is counted by Datasette.
