@@ -57,6 +57,7 @@ def error_body(status: int, message: str) -> bytes:
 
 # Paths a browser does not read as pages: Datasette's own status and static paths, release files.
 NOT_PAGES = ("/-/", "/static/", "/downloads/")
+EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
 TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 429: "Too many requests", 503: "Server busy"}
 
 
@@ -64,7 +65,8 @@ def is_page_request(scope) -> bool:
     """Whether an error answer to this request is Datasette's HTML error page: a path with no
     extension in its last part, outside Datasette's status, static and download paths."""
     path = scope.get("path", "")
-    return "." not in path.rsplit("/", 1)[-1] and not path.startswith(NOT_PAGES)
+    # An extension is a dot and letters or digits at the end ("figures.json"); "..\\figures" has none.
+    return not EXTENSION.search(path.rsplit("/", 1)[-1]) and not path.startswith(NOT_PAGES)
 
 
 async def error_page(datasette, scope, receive, status: int, message: str) -> bytes:

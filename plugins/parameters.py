@@ -88,8 +88,9 @@ def shape_problem(value: str) -> str | None:
 
 
 def view_next_problem(value: str) -> str | None:
-    """A view's ``_next`` is the offset of the next page: a whole number."""
-    if WHOLE_NUMBER.match(value):
+    """A view's ``_next`` is the offset of the next page: a whole number SQLite's OFFSET can hold
+    (a 64-bit integer; a larger one was an SQLite "datatype mismatch")."""
+    if WHOLE_NUMBER.match(value) and int(value) < 2**63:
         return None
     return f"_next={value}: on a view, _next is the offset of the next page (a whole number); use the page's next_url"
 

@@ -6,6 +6,8 @@
   of the page.
 - A row path with more key parts than the table's primary key (``figures/<id>,x.json``) is a
   404: Datasette 0.65 read the first part and answered ``<id>`` under 200.
+- ``/<database>.csv`` without ``sql=`` is a 400 that says what to ask: Datasette answered it
+  with a 500 (a ``KeyError`` in its CSV code, which expects a query's columns).
 - ``/downloads`` and ``/downloads/`` list the release files the site serves (the latest
   release first), from the ``release_files`` table; Datasette's static mount redirected
   ``/downloads/`` to ``/downloads``, a 404.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
@@ -23,6 +26,7 @@ from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
 FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]+)\.json$")
+DATABASE_CSV = re.compile(r"^/(?P<database>[^/.]+)\.csv$")
 ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
 
 # (database, table) -> number of primary-key columns (rowid: 1), for immutable databases.
@@ -124,6 +128,16 @@ def asgi_wrapper(datasette):
                     f"the ids are in {datasette.urls.table(name, 'figures')}.json"
                 )
                 return await answer(send, *json_error(404, message))
+            database_csv = DATABASE_CSV.match(path)
+            if database_csv and database_csv["database"] in datasette.databases:
+                given = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
+                if not any(value.strip() for value in given.get("sql", [])):
+                    database = database_csv["database"]
+                    message = (
+                        f"A database's CSV is the answer to a query: add sql=SELECT … "
+                        f"(a table's CSV is {datasette.urls.table(database, 'TABLE')}.csv)"
+                    )
+                    return await answer(send, *json_error(400, message))
             row = ROW_PATH.match(path)
             if row and row["database"] in datasette.databases:
                 db = datasette.databases[row["database"]]

@@ -34,3 +34,27 @@ def test_a_row_of_a_view_is_still_datasettes_answer(site):
     # A view has rows but no key: Datasette's 404 for its row path, not "Table not found".
     response = site.get("/disclosures/figures_series/1.json")
     assert response.status_code == 404 and "Table not found" not in response.text
+
+
+@pytest.mark.parametrize("query", ["", "?_stream=on", "?_where=%5C", "?_facet=2024"])
+def test_a_database_csv_without_a_query_is_a_400_that_says_what_to_ask(site, query):
+    # Datasette answered 500 (a KeyError: its CSV code expects a query's columns).
+    message = assert_error_shape(site.get("/disclosures.csv" + query), 400)
+    assert "add sql=" in message and "/disclosures/TABLE.csv" in message
+
+
+def test_a_database_csv_with_a_query_is_its_answer(site):
+    response = site.get("/disclosures.csv?sql=select+1+as+one")
+    assert response.status_code == 200 and response.text.splitlines() == ["one", "1"]
+
+
+def test_a_path_with_an_encoded_backslash_is_the_html_404_page(site):
+    response = site.get("/disclosures/..%5cfigures")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html") and "<html" in response.text
+
+
+def test_a_views_offset_past_sqlites_integers_is_a_400_that_says_why(site):
+    message = assert_error_shape(site.get("/disclosures/figures_series.json?_next=999999999999999999999"), 400)
+    assert "on a view, _next is the offset of the next page" in message
+    assert site.get("/disclosures/figures_series.json?_next=9223372036854775807&_size=1").status_code == 200
