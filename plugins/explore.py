@@ -785,6 +785,10 @@ def fresher_flag(cell: dict, info: dict | None) -> dict | None:
     if not newest or newest <= cell["period_end"]:
         return None
     what = "EU DSA orders " if dsa else ""
+    if not dsa and info.get("published_up_to_series") and info.get("published_up_to_main_series") == 0:
+        # The claim rests on a series other than the platform's main one (Google's date is its
+        # National Security Letters'): say which, rather than imply every series reaches it.
+        what = f"{info['published_up_to_series']} "
     checked = "" if dsa or not info.get("published_up_to_checked") else f" (checked {info['published_up_to_checked']})"
     return {
         "kind": "fresher",

@@ -113,6 +113,35 @@ def test_the_fresher_flag_compares_each_regime_with_its_own_newest_period():
     )
     older = dict(global_cell, period_end="2025-06-30")
     assert "(checked 2026-11-30)" in fresher_flag(older, info)["text"]
+    assert fresher_flag(older, info)["text"].startswith("Google has published up to 2025-12-31")
+
+
+def test_the_fresher_flag_names_the_series_a_claim_rests_on_when_it_is_not_the_main_one():
+    # Google's 2025-12-31 is its National Security Letters' date; its user-data series ends
+    # 2025-06-30: a legal-process figure is not "older than what Google published" in general.
+    info = {
+        "published_up_to": "2025-12-31",
+        "published_up_to_checked": "2026-11-30",
+        "published_up_to_series": "National Security Letters",
+        "published_up_to_main_series": 0,
+    }
+    cell = {"platform_name": "Google", "request_type_id": "legal_process", "period_end": "2025-06-30"}
+    assert fresher_flag_text(cell, info) == (
+        "Google has published National Security Letters up to 2025-12-31 (checked 2026-11-30); this figure is older"
+    )
+    assert "National Security Letters" not in fresher_flag_text(cell, dict(info, published_up_to_main_series=1))
+
+
+def fresher_flag_text(cell, info):
+    return plugin("explore").fresher_flag(cell, info)["text"]
+
+
+def test_platforms_page_says_which_series_googles_published_date_is_for(site):
+    html = site.get("/platforms").text
+    row = next(r for r in html.split("<tr>") if 'href="/platform/google"' in r)
+    assert "2025-12-31" in row and "for National Security Letters" in row
+    telegram = next(r for r in html.split("<tr>") if 'href="/platform/telegram"' in r)
+    assert '<span class="series-end">for ' not in telegram  # its date is its main series'
 
 
 # The real data and its build ---------------------------------------------------------------------
