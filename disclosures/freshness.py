@@ -43,8 +43,9 @@ The ``freshness`` view adds the sentence readers see: "dataset up to X; platform
 up to Y (as checked on D)", then the DSA series as such.
 
 ``coverage`` gives each platform, jurisdiction and period that has any figure a status:
-reported, derived, withheld or not_reported. ``coverage_cells`` adds ``missing`` for every
-other pair of a jurisdiction and a *regular* period of the platform (its cadence's quarters,
+reported, derived, withheld or not_reported. ``coverage_cells`` adds ``in_longer_period`` for a
+regular period with no figure of its own inside a longer one the jurisdiction has a figure for,
+and ``missing`` for every other pair of a jurisdiction and a *regular* period of the platform (its cadence's quarters,
 halves or years, calendar years, and periods at least half its jurisdictions have). A period the
 platform's source used for a few jurisdictions only is listed where a figure exists and is never
 missing elsewhere: ``regular_period`` is 0 on those rows.
@@ -267,7 +268,7 @@ COVERAGE_TABLES_SQL = [
   period_end TEXT NOT NULL,
   period_label TEXT NOT NULL,
   period_kind TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('reported', 'derived', 'withheld', 'not_reported', 'missing')),
+  status TEXT NOT NULL CHECK (status IN ('reported', 'derived', 'withheld', 'not_reported', 'in_longer_period', 'missing')),
   figures INTEGER NOT NULL,
   regular_period INTEGER NOT NULL CHECK (regular_period IN (0, 1)),
   PRIMARY KEY (platform_id, jurisdiction_id, period_start, period_end)
@@ -295,6 +296,9 @@ ORDER BY platform_id, jurisdiction_id, period_start, period_end"""
 # January–September 2024). Any other period is one the platform's source used for a few
 # jurisdictions only (Telegram's January–June 2025 for Argentina, April–September 2025 for the
 # UAE): it is listed only where a figure exists, never as missing elsewhere.
+# A regular period with no row of its own that lies inside a longer period the jurisdiction has a
+# figure for is 'in_longer_period', not missing: Telegram's first U.S. report covered January to
+# September 2024 as a whole, so its quarters were never published apart.
 # coverage has one row per distinct platform, jurisdiction and period of the figures, so its
 # rows per platform are the places, and its rows per period the period's distinct jurisdictions.
 COVERAGE_CELLS_ROWS_SQL = """INSERT INTO coverage_cells
@@ -309,7 +313,13 @@ WITH places AS (SELECT DISTINCT platform_id, jurisdiction_id FROM coverage),
        FROM coverage c JOIN place_counts n USING (platform_id) LEFT JOIN platforms p USING (platform_id)
        GROUP BY c.platform_id, c.period_start, c.period_end)
 SELECT places.platform_id, places.jurisdiction_id, periods.period_start, periods.period_end,
-  periods.period_label, periods.period_kind, coalesce(c.status, 'missing') AS status, coalesce(c.figures, 0) AS figures,
+  periods.period_label, periods.period_kind,
+  CASE WHEN c.status IS NOT NULL THEN c.status
+    WHEN EXISTS (SELECT 1 FROM coverage l WHERE l.platform_id = places.platform_id
+      AND l.jurisdiction_id = places.jurisdiction_id AND l.period_start <= periods.period_start
+      AND l.period_end >= periods.period_end AND l.status IN ('reported', 'derived')) THEN 'in_longer_period'
+    ELSE 'missing' END AS status,
+  coalesce(c.figures, 0) AS figures,
   periods.regular_period
 FROM places JOIN periods USING (platform_id)
 LEFT JOIN coverage c ON c.platform_id = places.platform_id AND c.jurisdiction_id = places.jurisdiction_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-STATUS_MARKS = {"reported": "●", "derived": "◐", "missing": "·"}
+STATUS_MARKS = {"reported": "●", "derived": "◐", "in_longer_period": "○", "missing": "·"}
 
 
 def markdown_table(header: list[str], rows: list[list]) -> str:
@@ -30,7 +30,8 @@ def telegram_coverage(conn: sqlite3.Connection) -> str:
     totals = {status: sum(1 for row in rows for c in row[2:] if c == status) for status in STATUS_MARKS}
     legend = (
         f"● reported by a source ({totals['reported']}), ◐ derived by the build from reported figures "
-        f"({totals['derived']}), · missing ({totals['missing']}). {len(rows)} jurisdictions. A blank cell is a "
+        f"({totals['derived']}), ○ no figure of its own but inside a longer period this jurisdiction has a figure for, "
+        f"such as the first report's January–September 2024 ({totals['in_longer_period']}), · missing ({totals['missing']}). {len(rows)} jurisdictions. A blank cell is a "
         "period Telegram's bot used for a few other countries only: not missing, since that jurisdiction never had "
         "a report for it (see coverage_cells)."
     )

@@ -445,18 +445,27 @@ async def country_page(datasette, request):
     # Every period of Telegram's bot this jurisdiction can expect, and its status in it
     # (coverage_cells is the build's view: a period the bot used for a few other countries only is
     # not listed). Each known period links to its fulfilled-requests figure, reported before derived.
+    # A period inside a longer one (the first report's January–September 2024) links to the
+    # shortest longer period's figure, and says which period that is.
     telegram = await rows(
         db,
-        """SELECT c.period_start, c.period_end, c.status,
-             (SELECT f.figure_id FROM figures f WHERE f.platform_id = 'telegram' AND f.jurisdiction_id = c.jurisdiction_id
-                AND f.period_start = c.period_start AND f.period_end = c.period_end
-              ORDER BY f.metric_id <> 'requests_fulfilled', f.is_derived, f.figure_id LIMIT 1) AS figure_id
-           FROM coverage_cells c WHERE c.platform_id = 'telegram' AND c.jurisdiction_id = ?
+        """SELECT c.period_start, c.period_end, c.status, f.figure_id,
+             f.period_start AS figure_start, f.period_end AS figure_end
+           FROM coverage_cells c
+           LEFT JOIN figures f ON f.figure_id = (
+             SELECT w.figure_id FROM figures w WHERE w.platform_id = 'telegram' AND w.jurisdiction_id = c.jurisdiction_id
+               AND w.period_start <= c.period_start AND w.period_end >= c.period_end
+             ORDER BY julianday(w.period_end) - julianday(w.period_start), w.metric_id <> 'requests_fulfilled',
+               w.is_derived, w.figure_id LIMIT 1)
+           WHERE c.platform_id = 'telegram' AND c.jurisdiction_id = ?
            ORDER BY c.period_start, c.period_end DESC""",
         [jurisdiction["jurisdiction_id"]],
     )
     for t in telegram:
         t["period"] = period_name(t["period_start"], t["period_end"])
+        t["label"] = t["status"]
+        if t["status"] == "in_longer_period" and t["figure_id"]:
+            t["label"] = f"in {period_name(t['figure_start'], t['figure_end'])}"
     if all(t["status"] == "missing" for t in telegram):
         telegram = []
     fresh = await freshness(db)

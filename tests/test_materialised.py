@@ -33,7 +33,14 @@ WITH coverage_of_figures AS ({COVERAGE_OVER_FIGURES}),
        FROM figures f JOIN place_counts n USING (platform_id) LEFT JOIN platforms p USING (platform_id)
        GROUP BY f.platform_id, f.period_start, f.period_end)
 SELECT places.platform_id, places.jurisdiction_id, periods.period_start, periods.period_end,
-  periods.period_label, periods.period_kind, coalesce(c.status, 'missing') AS status, coalesce(c.figures, 0) AS figures,
+  periods.period_label, periods.period_kind,
+  -- No figure of its own, inside a longer period of a figure (reported or derived) of the same place.
+  coalesce(c.status, CASE WHEN EXISTS (SELECT 1 FROM figures w WHERE w.platform_id = places.platform_id
+      AND w.jurisdiction_id = places.jurisdiction_id AND w.period_start <= periods.period_start
+      AND w.period_end >= periods.period_end
+      AND (w.is_derived = 1 OR w.value_kind IN ('exact', 'band', 'less_than'))) THEN 'in_longer_period'
+    ELSE 'missing' END) AS status,
+  coalesce(c.figures, 0) AS figures,
   periods.regular_period
 FROM places JOIN periods USING (platform_id)
 LEFT JOIN coverage_of_figures c ON c.platform_id = places.platform_id AND c.jurisdiction_id = places.jurisdiction_id
@@ -51,8 +58,20 @@ def test_coverage_table_equals_its_definition_over_the_figures(real_db):
 def test_coverage_cells_table_equals_its_definition_over_the_figures(real_db):
     expected = sorted(rows(real_db, CELLS_OVER_FIGURES))
     statuses = {r[6] for r in expected}
-    assert statuses >= {"reported", "derived", "missing"}
+    assert statuses >= {"reported", "derived", "in_longer_period", "missing"}
     assert rows(real_db, "SELECT * FROM coverage_cells") == expected
+
+
+def test_telegrams_first_us_quarters_are_inside_its_first_report_not_missing(real_db):
+    # The first U.S. report covered January to September 2024 as a whole.
+    cells = dict(
+        rows(
+            real_db,
+            "SELECT period_label, status FROM coverage_cells WHERE platform_id = 'telegram' AND jurisdiction_id = 'USA'",
+        )
+    )
+    assert cells["20240101-20240930"] == "reported"
+    assert [cells[q] for q in ("2024q1", "2024q2", "2024q3")] == ["in_longer_period"] * 3
 
 
 def test_coverage_tables_are_keyed_for_the_site(real_db):

@@ -69,8 +69,9 @@ def test_a_period_used_for_a_few_jurisdictions_is_not_missing_elsewhere(tmp_path
         )
     }
     assert got == {
-        **{(p, "q1"): ("reported" if p in "AB" else "missing", 1) for p in "ABCD"},
-        **{(p, "q2"): ("reported" if p == "D" else "missing", 1) for p in "ABCD"},
+        # A quarter inside a longer period the place has a figure for is not missing.
+        **{(p, "q1"): ("reported" if p in "AB" else "in_longer_period" if p == "C" else "missing", 1) for p in "ABCD"},
+        **{(p, "q2"): ("reported" if p == "D" else "in_longer_period", 1) for p in "ABCD"},
         **{(p, "jan_sep"): ("reported" if p in "ABC" else "missing", 1) for p in "ABCD"},
         ("A", "h1"): ("reported", 0),
         ("B", "apr_sep"): ("reported", 0),
@@ -173,6 +174,11 @@ def test_telegram_status_chips_link_to_their_figures(site):
     assert all(chip.startswith("<a ") for status, chip in chips if status != "missing")
     assert (
         '<a href="/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived">Q4 2024: <strong>derived' in html
+    )
+    # Its first report covered January–September 2024 as a whole: its quarters say so and link there.
+    assert (
+        '<li class="status-in_longer_period"><a href="/figure/telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled">'
+        "Q1 2024: <strong>in January–September 2024</strong>" in html
     )
     # Argentina's own January–June 2025 is there; it is not listed as missing for the United States.
     assert "H1 2025" not in re.sub(r"<table.*</table>", "", html, flags=re.S).split("Newest figures")[0]
