@@ -85,8 +85,12 @@ def facet_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], 
             if (name, value) in seen:
                 continue
             seen.add((name, value))
-        if name == "_facet_size" and not (value.isdigit() and int(value) <= MAX_FACET_SIZE):
-            value = str(MAX_FACET_SIZE)
+        if name == "_facet_size":
+            if value != "max" and not value.isdigit():
+                # Datasette reads anything else (-5, abc) as "max": say so rather than guess.
+                return kept, f"_facet_size={value}: a whole number or max"
+            if value == "max" or int(value) > MAX_FACET_SIZE:
+                value = str(MAX_FACET_SIZE)
         kept.append((name, value))
     if len(seen) > MAX_FACETS:
         return kept, f"at most {MAX_FACETS} facets per request ({len(seen)} asked)"

@@ -99,9 +99,16 @@ def test_repeated_facets_are_run_once(site):
     assert {"platform_id", *others} <= set(response.json()["facet_results"])
 
 
-@pytest.mark.parametrize("size,kept", [("max", "100"), ("999999999", "100"), ("20", "20"), ("-1", "100")])
+@pytest.mark.parametrize("size,kept", [("max", "100"), ("999999999", "100"), ("20", "20"), ("0", "0")])
 def test_facet_size_is_capped(size, kept):
-    assert plugin("budget").facet_problem([("_facet_size", size)])[0] == [("_facet_size", kept)]
+    assert plugin("budget").facet_problem([("_facet_size", size)]) == ([("_facet_size", kept)], None)
+
+
+@pytest.mark.parametrize("size", ["-1", "-5", "abc", "1e309", ""])
+def test_a_facet_size_that_is_not_a_whole_number_or_max_is_a_400(site, size):
+    # Datasette read these as "max" (100 jurisdictions) and answered 200.
+    response = site.get(f"/disclosures/figures.json?_facet_size={size}")
+    assert refusal(response) == f"Request refused: _facet_size={size}: a whole number or max"
 
 
 def test_more_than_five_facets_is_a_400(site):
