@@ -185,13 +185,19 @@ def import_file(format_name, file, source_id, dry_run, allow_different_file):
     if format_name not in FORMATS:
         fail([f"unknown format {format_name!r}"], "Formats: " + ", ".join(sorted(FORMATS)))
     try:
+        # The source first: a file's checksum means nothing for a source that does not exist.
+        importers.require_source(source_id)
         check = provenance.check_file(file, source_id, allow_different=allow_different_file)
         if check.warning:
             click.echo(check.warning, err=True)
         planner = FORMATS[format_name].plan or importers.plan_import
         plan = planner(provenance.parse_checked(FORMATS[format_name].parse, file, check), source_id)
     except (importers.ImportFailed, ValueError, KeyError) as error:
-        problems = error.problems if isinstance(error, importers.ImportFailed) else [f"{file}: {error}"]
+        problems = (
+            error.problems
+            if isinstance(error, importers.ImportFailed)
+            else [f"{file}:-:-: cannot be read as {format_name}: {error}"]
+        )
         fail(problems, "Nothing was imported.")
     for row in plan.adds:
         click.echo(f"add {row['figure_id']} = {row['value'] or row['value_kind']}  [{row['source_locator']}]")
@@ -201,7 +207,7 @@ def import_file(format_name, file, source_id, dry_run, allow_different_file):
         old = change.old["value"] or change.old["value_kind"]
         new = change.new["value"] or change.new["value_kind"]
         why = importers.change_note(change.status, dry_run=dry_run)
-        click.echo(f"would change {change.figure_id}: {old} -> {new} ({why})  [{change.new['source_locator']}]")
+        click.echo(f"differs {change.figure_id}: {old} -> {new} ({why})  [{change.new['source_locator']}]")
     for row in plan.recorded:
         click.echo(
             f"recorded {row['figure_id']} = {row['value']}: a disagreement accounts for it  [{row['source_locator']}]"

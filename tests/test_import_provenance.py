@@ -142,3 +142,22 @@ def test_the_bot_wording_uses_the_name_the_bot_writes_or_elides_it():
         "Fulfilled requests from United States of America for IP address and/or phone number"
     )
     assert tc.bot_wording(template, None) == "Fulfilled requests from … for IP address and/or phone number"
+
+
+def test_an_unknown_source_is_named_before_anything_is_said_about_the_file():
+    result = CliRunner().invoke(cli, ["import", "telegram-compilation", str(FIXTURE), "--source", "nope", "--dry-run"])
+    assert result.exit_code == 1
+    assert "'nope' is not a source; add its row first" in result.output
+    assert "WARNING" not in result.output and "checksum" not in result.output
+
+
+def test_a_file_of_another_format_is_a_file_message_not_a_python_one(tmp_path):
+    wrong = tmp_path / "requests.csv"
+    wrong.write_text("Country,Requests\nFrance,3\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["import", "google-user-data", str(wrong), "--source", REAL_SOURCE, "--dry-run", "--allow-different-file"],
+    )
+    assert result.exit_code == 1
+    assert f"{wrong}:-:-: cannot be read as google-user-data:" in result.output
+    assert "Nothing was imported." in result.output

@@ -48,6 +48,7 @@ from .core import (
     jurisdiction_lookup,
     plan_import,
     read_mapping,
+    require_source,
     write_plan,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "DATA",
     "Change",
     "change_note",
+    "require_source",
     "Format",
     "ImportFailed",
     "Parsed",

@@ -307,6 +307,16 @@ def _figure_row(record: Record, figure_id: str, source_id: str) -> dict:
     return {**row, "figure_id": figure_id, "source_id": source_id}
 
 
+def require_source(source_id: str, data_dir: Path = DATA) -> dict:
+    """The row of ``source_id`` in data/sources.csv; raises ImportFailed when there is none."""
+    sources = {r["source_id"]: r for r in read_csv(data_dir / "sources.csv")}
+    if source_id not in sources:
+        raise ImportFailed(
+            [f"{data_dir / 'sources.csv'}:-:source_id: {source_id!r} is not a source; add its row first"]
+        )
+    return sources[source_id]
+
+
 def plan_import(parsed: Parsed, source_id: str, data_dir: Path = DATA) -> Plan:
     """Decide what each parsed record does to data/ (see the package docstring).
 
