@@ -338,7 +338,7 @@ async def headline_charts(datasette, request, platform: dict, jurisdiction: dict
             jurisdictions=[jurisdiction["jurisdiction_id"]],
             request_type=request_type,
             metrics=metrics,
-            title=f"{platform['name']}, {jurisdiction['name']}: {label.lower()}, {what}",
+            title=f"{platform['name']}, {jurisdiction['name']}: {in_sentence(label)}, {what}",
         )
         if drawn:
             charts.append(drawn)
@@ -620,7 +620,10 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
         jurisdictions=[t["jurisdiction_id"] for t in top],
         request_type=request_type,
         metrics=[metric],
-        title=f"{platform['name']}, top {len(top)} countries: {labels[0]['metric'].lower()}, {labels[0]['request_type'].lower()}",
+        title=(
+            f"{platform['name']}, {'top country' if len(top) == 1 else f'top {len(top)} countries'}: "
+            f"{in_sentence(labels[0]['metric'])}, {in_sentence(labels[0]['request_type'])}"
+        ),
     )
 
 
@@ -778,6 +781,15 @@ async def compare_page(datasette, request):
         "flagged": sum(1 for g in ordered for c in g["cells"] if c["flags"]),
     }
     return await render(datasette, request, "explore/compare.html", context)
+
+
+def in_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: its first letter lower-cased, unless its first word
+    is an acronym ("EU DSA orders …", "IP address …" stay as they are)."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def fresher_flag(cell: dict, info: dict | None) -> dict | None:

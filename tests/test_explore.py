@@ -440,3 +440,16 @@ def test_every_vendored_file_is_the_pinned_npm_file():
     for name, entry in manifest.items():
         assert entry["registry"] == "npm" and entry["version"], name
         assert hashlib.sha256((STATIC / "vendor" / name).read_bytes()).hexdigest() == entry["sha256"], name
+
+
+def test_chart_titles_keep_acronyms_and_count_one_country_as_one():
+    in_sentence = plugin("explore").in_sentence
+    assert in_sentence("EU DSA orders to provide information (member states)").startswith("EU DSA orders")
+    assert in_sentence("IP address and/or phone number") == "IP address and/or phone number"
+    assert in_sentence("Requests fulfilled (some data produced)") == "requests fulfilled (some data produced)"
+
+
+def test_a_platform_with_one_country_says_top_country(site):
+    html = site.get("/platform/dropbox").text
+    assert "top 1 countries" not in html
+    assert "Dropbox, top country:" in html
