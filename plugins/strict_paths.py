@@ -56,7 +56,9 @@ async def key_columns(db, table: str) -> list[str] | None:
     )
     found = list(result.rows)
     keys = ([r["name"] for r in found if r["pk"]] or ["rowid"]) if found else None
-    if not db.is_mutable:
+    # Only tables that exist are kept: a name a client made up is not, so the memo stays as
+    # small as the schema however many row paths of unknown tables arrive.
+    if not db.is_mutable and keys is not None:
         _key_sizes[key] = keys
     return keys
 

@@ -58,3 +58,12 @@ def test_a_views_offset_past_sqlites_integers_is_a_400_that_says_why(site):
     message = assert_error_shape(site.get("/disclosures/figures_series.json?_next=999999999999999999999"), 400)
     assert "on a view, _next is the offset of the next page" in message
     assert site.get("/disclosures/figures_series.json?_next=9223372036854775807&_size=1").status_code == 200
+
+
+def test_row_paths_of_unknown_tables_are_not_remembered(site):
+    from datasette.plugins import pm
+
+    memo = pm.get_plugin("strict_paths.py")._key_sizes
+    for n in range(20):
+        assert site.get(f"/disclosures/made-up-{n}/x.json").status_code == 404
+    assert not any(table.startswith("made-up-") for _, table in memo)
