@@ -26,20 +26,25 @@ COLUMNS = ("terms", "quote", "notes", "platform_wording")
 # bm25 weight of each column, in COLUMNS order; stored as the table's default rank.
 WEIGHTS = (4.0, 1.0, 1.0, 2.0)
 
-TERMS_SQL = """
-SELECT f.rowid,
+# The text the index holds, computed when read: FTS5 keeps no copy of it (an external content
+# table, here a view), which at a million figures is 290 MB the build need not write, the file
+# need not hold and every check of the file need not read. snippet(), highlight() and the
+# index's columns read it through the view, by the figure's rowid.
+TEXT_VIEW = "search_text"
+TEXT_VIEW_SQL = f"""CREATE VIEW {TEXT_VIEW} AS
+SELECT f.rowid AS figure_rowid,
   p.name || ' ' || f.platform_id || ' ' || j.name || ' ' || j.jurisdiction_id || ' ' || coalesce(j.alpha2, '')
     || ' ' || f.period_label || ' ' || n.name || ' ' || coalesce(f.year, '') || ' ' || r.label || ' '
-    || f.request_type_id || ' ' || m.label || ' ' || f.metric_id || ' ' || f.figure_id,
+    || f.request_type_id || ' ' || m.label || ' ' || f.metric_id || ' ' || f.figure_id AS terms,
   f.quote, f.notes, f.platform_wording
 FROM figures f
 JOIN platforms p USING (platform_id)
 JOIN jurisdictions j USING (jurisdiction_id)
 JOIN request_types r USING (request_type_id)
 JOIN metrics m USING (metric_id)
-JOIN period_names n ON n.period_start = f.period_start AND n.period_end = f.period_end
-ORDER BY f.rowid
-"""
+JOIN period_names n ON n.period_start = f.period_start AND n.period_end = f.period_end"""
+
+TERMS_SQL = f"SELECT figure_rowid, {', '.join(COLUMNS)} FROM {TEXT_VIEW} ORDER BY figure_rowid"
 
 
 PERIOD_NAMES_SQL = """CREATE TABLE period_names (
@@ -66,12 +71,17 @@ def write_period_names(db: sqlite_utils.Database) -> None:
 
 
 def write_figures_fts(db: sqlite_utils.Database) -> None:
-    """(Re)create ``period_names`` and ``figures_fts`` (FTS5, porter stemming) from the loaded
-    figures and vocabularies."""
+    """(Re)create ``period_names``, the ``search_text`` view and ``figures_fts`` (FTS5, porter
+    stemming, its content read from that view) from the loaded figures and vocabularies."""
     with db.atomic():
         write_period_names(db)
     db.execute(f"DROP TABLE IF EXISTS {TABLE}")
-    db.execute(f"CREATE VIRTUAL TABLE {TABLE} USING fts5({', '.join(COLUMNS)}, tokenize='porter')")
+    db.execute(f"DROP VIEW IF EXISTS {TEXT_VIEW}")
+    db.execute(TEXT_VIEW_SQL)
+    db.execute(
+        f"CREATE VIRTUAL TABLE {TABLE} USING fts5({', '.join(COLUMNS)}, "
+        f"content='{TEXT_VIEW}', content_rowid='figure_rowid', tokenize='porter')"
+    )
     weights = ", ".join(str(w) for w in WEIGHTS)
     with db.atomic():
         db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('rank', 'bm25({weights})')")

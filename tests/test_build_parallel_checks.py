@@ -13,7 +13,7 @@ from disclosures import build, search_index
 from tests.packages import make_package
 
 REPORTED = "examplechat-usa-2024-ip_or_phone-requests_fulfilled"
-FTS_SHADOW_TABLES = ["figures_fts_config", "figures_fts_content", "figures_fts_data", "figures_fts_docsize"]
+FTS_SHADOW_TABLES = ["figures_fts_config", "figures_fts_data", "figures_fts_docsize"]
 
 
 def left_in(folder):
