@@ -17,7 +17,8 @@ import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from operator import itemgetter
@@ -537,15 +538,16 @@ def populate(
     db: sqlite_utils.Database,
     descriptor: dict,
     tables: dict[str, table_schema.Table],
-    alongside: Callable[[], None] | None = None,
+    alongside: Callable[[sqlite_utils.Database], None] | None = None,
 ) -> None:
     """Create every table from the schema, load the typed rows and derived figures in one
     transaction, then index, precompute the default views' numbers, and ANALYZE.
 
-    ``alongside``: read-only work on ``db`` (the checks of the loaded tables, ``check_loaded``)
-    done while a second connection writes the figures' search index, once the tables are loaded.
-    From then on the loaded tables are read-only to ``db``: a statement that would change
-    them fails (``read_only``).
+    ``alongside(reader)``: read-only work on the loaded tables (their checks, ``check_loaded``),
+    given a connection of its own when ``db`` is a file, done in a thread while ``db`` is
+    indexed and a third connection writes the figures' search index (``writes_beside``). From
+    then on the loaded tables are read-only to ``db``: a statement that would change them fails
+    (``read_only``).
 
     The tables' rows are consumed: each list is emptied once in the database, so that indexing
     a million figures does not happen beside a second copy of them.
@@ -599,85 +601,115 @@ def populate(
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
     del derived
-    search_index_beside(db, alongside)
-    db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
-    with db.atomic():
-        # Indexes after the load: one sort per index instead of a B-tree update per row.
-        metadata = site_config.site_metadata(descriptor)
-        facets = precompute.configured_facets(metadata)
-        for table, indexes in INDEXES.items():
-            for columns in indexes + precompute.facet_indexes(metadata, table):
-                db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
-        db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
-        db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
-        freshness.write_freshness(db)
-    # Every platform gets its coverage matrix (jurisdictions × periods), named <platform_id>_coverage.
-    for (platform,) in db.execute("SELECT platform_id FROM platforms ORDER BY platform_id").fetchall():
-        db.create_view(f"{platform}_coverage", coverage_matrix_sql(db, platform), replace=True)
-    for table, columns in FTS_COLUMNS.items():
-        db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
-        db[f"{table}_fts"].optimize()
-    with db.atomic():
-        precompute.write_default_counts(db, facets)
+    search_index.write_search_text(db)
+    with writes_beside(db, alongside) as beside:
+        db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
+        with db.atomic():
+            # Indexes after the load: one sort per index instead of a B-tree update per row.
+            metadata = site_config.site_metadata(descriptor)
+            facets = precompute.configured_facets(metadata)
+            for table, indexes in INDEXES.items():
+                for columns in indexes + precompute.facet_indexes(metadata, table):
+                    db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
+            db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
+            db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
+            freshness.write_freshness(db)
+        # Every platform gets its coverage matrix (jurisdictions × periods), named <platform_id>_coverage.
+        for (platform,) in db.execute("SELECT platform_id FROM platforms ORDER BY platform_id").fetchall():
+            db.create_view(f"{platform}_coverage", coverage_matrix_sql(db, platform), replace=True)
+        for table, columns in FTS_COLUMNS.items():
+            db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
+            db[f"{table}_fts"].optimize()
+        with db.atomic():
+            precompute.write_default_counts(db, facets)
+        beside.copy_search_index()
     # A full ANALYZE, not one limited to each index's first rows (analysis_limit): those rows
     # are not a sample, and the planner then took value_kind = 'exact', nine figures in ten,
     # for a selective filter.
     db.execute("ANALYZE")
 
 
-def search_index_beside(db: sqlite_utils.Database, alongside: Callable[[], None] | None) -> None:
-    """Write the figures' search index (``search_index.write_figures_fts``, a third of the
-    build's SQLite time) on a second connection in a thread, while ``alongside`` reads ``db`` in
-    this one: SQLite releases the GIL while it works, so the two use both cores.
+class _Beside:
+    """What ``writes_beside`` runs beside its body, and how the body waits for the index."""
 
-    The file is in WAL mode meanwhile, so that the readers and the one writer do not wait for each
-    other (in the rollback journal modes a writer that outgrows its cache waits for every reader),
-    then back to no journal (the build's mode) before this returns. An error in either thread
-    is raised here, once both have stopped.
+    def __init__(self, db: sqlite_utils.Database, index_file: Path | None = None, writing: Future | None = None):
+        self.db, self.index_file, self.writing = db, index_file, writing
+        self.copied = False
+
+    def copy_search_index(self) -> None:
+        """Put the figures' search index into ``db`` (no transaction may be open), once written."""
+        if self.writing is None:
+            search_index.write_index(self.db)
+        else:
+            self.writing.result()
+            search_index.copy_index_file(self.db, self.index_file)
+        self.copied = True
+
+
+@contextmanager
+def writes_beside(db: sqlite_utils.Database, alongside: Callable[[sqlite_utils.Database], None] | None):
+    """Run, while the body writes ``db``, two things that only read it, each in a thread with
+    its own connection: the figures' search index, written into a file of its own
+    (``search_index.write_index_file``), and ``alongside`` (the checks of the loaded tables).
+    SQLite releases the GIL while it works, so the body's indexes and counts and these two use
+    both cores. The body calls ``copy_search_index()`` once it has written its own tables.
+
+    The file is in WAL mode meanwhile, so that the readers and the one writer do not wait for
+    each other (in the rollback journal modes a writer that outgrows its cache waits for every
+    reader), then back to no journal (the build's mode) before this returns. An error in any
+    of the three is raised once all have stopped; the index file is deleted whatever happens.
     """
     path = db.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0]
     if not path:  # an in-memory database has no second connection: one after the other
-        search_index.write_figures_fts(db)
         if alongside is not None:
-            alongside()
+            alongside(db)
+        beside = _Beside(db)
+        yield beside
+        if not beside.copied:
+            raise BuildFailed("the body never called copy_search_index()")
         return
+    path = Path(path)
+    index_file = path.with_name(f"{path.name}-fts.{os.getpid()}.tmp")
+    index_file.unlink(missing_ok=True)
     db.conn.commit()
     if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
         raise BuildFailed(f"{path}: SQLite refused WAL mode")
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            writing = pool.submit(_write_search_index, path)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            writing = pool.submit(_write_search_index, path, index_file)
+            checking = pool.submit(_read_only, path, alongside) if alongside is not None else None
+            beside = _Beside(db, index_file, writing)
             try:
-                if alongside is not None:
-                    alongside()
+                yield beside
             finally:
-                # Wait for the writer whatever happened here, and raise its error first: a
-                # check's failure can wait, the file is not published either way.
-                writing.result()
+                wait([future for future in (writing, checking) if future is not None])
+            writing.result()
+            if checking is not None:
+                checking.result()
+            if not beside.copied:
+                raise BuildFailed("the body never called copy_search_index()")
     finally:
+        index_file.unlink(missing_ok=True)
         db.execute("PRAGMA journal_mode = OFF")
+
+
+def _read_only(path: Path, work: Callable[[sqlite_utils.Database], None]) -> None:
+    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+    try:
+        work(sqlite_utils.Database(conn))
+    finally:
+        conn.close()
 
 
 def _check_file(path: Path, descriptor: dict) -> None:
     """``check_database`` on a read-only connection of its own to the file at ``path``."""
-    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
-    try:
-        check_database(sqlite_utils.Database(conn), descriptor)
-    finally:
-        conn.close()
+    _read_only(path, lambda db: check_database(db, descriptor))
 
 
-def _write_search_index(path: str) -> None:
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("PRAGMA synchronous = OFF")
-        # It appends to its own tables and reads figures once in order: a small cache does, and
-        # the build's connection holds its own beside it (the peak at a million figures).
-        conn.execute(f"PRAGMA cache_size = -{SEARCH_INDEX_CACHE_KIB}")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        search_index.write_figures_fts(sqlite_utils.Database(conn))
-    finally:
-        conn.close()
+def _write_search_index(path: Path, index_file: Path) -> None:
+    # It appends to its own tables and reads figures once in order: a small cache does, and
+    # the build's connection holds its own beside it (the peak at a million figures).
+    search_index.write_index_file(path, index_file, SEARCH_INDEX_CACHE_KIB)
 
 
 # SQLite's authorizer action codes for statements that change a table's rows or drop it.
@@ -772,7 +804,9 @@ def _build_temporary(
         conn.execute(f"PRAGMA threads = {os.cpu_count() or 1}")
         db = sqlite_utils.Database(conn)
         digests = {name: table.digest for name, table in tables.items()}
-        populate(db, descriptor, tables, alongside=lambda: check_loaded(db, package_path, descriptor, digests))
+        populate(
+            db, descriptor, tables, alongside=lambda reader: check_loaded(reader, package_path, descriptor, digests)
+        )
         del tables
         with db.atomic():
             release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs)

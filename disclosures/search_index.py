@@ -15,7 +15,9 @@ finds that figure first rather than a note that mentions the words in passing.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
+from pathlib import Path
 
 import sqlite_utils
 
@@ -70,24 +72,86 @@ def write_period_names(db: sqlite_utils.Database) -> None:
     )
 
 
-def write_figures_fts(db: sqlite_utils.Database) -> None:
-    """(Re)create ``period_names``, the ``search_text`` view and ``figures_fts`` (FTS5, porter
-    stemming, its content read from that view) from the loaded figures and vocabularies."""
+def write_search_text(db: sqlite_utils.Database) -> None:
+    """(Re)create ``period_names`` and the ``search_text`` view, what ``figures_fts`` indexes."""
     with db.atomic():
         write_period_names(db)
-    db.execute(f"DROP TABLE IF EXISTS {TABLE}")
     db.execute(f"DROP VIEW IF EXISTS {TEXT_VIEW}")
     db.execute(TEXT_VIEW_SQL)
-    db.execute(
-        f"CREATE VIRTUAL TABLE {TABLE} USING fts5({', '.join(COLUMNS)}, "
-        f"content='{TEXT_VIEW}', content_rowid='figure_rowid', tokenize='porter')"
-    )
+    db.conn.commit()
+
+
+def write_figures_fts(db: sqlite_utils.Database) -> None:
+    """(Re)create ``period_names``, the ``search_text`` view and ``figures_fts`` (FTS5, porter
+    stemming, its content read from that view) from the loaded figures and vocabularies, on
+    one connection (``write_index_file`` and ``copy_index_file`` write the same on two)."""
+    write_search_text(db)
+    write_index(db)
+
+
+def write_index(db: sqlite_utils.Database) -> None:
+    """(Re)create ``figures_fts`` from the ``search_text`` view ``write_search_text`` made."""
+    _create_index_table(db, external_content=True)
+    _fill_index(db, TERMS_SQL)
+
+
+# The tables in which FTS5 keeps an index (an external-content table keeps no text of its own).
+SHADOW_TABLES = tuple(f"{TABLE}_{suffix}" for suffix in ("config", "data", "docsize", "idx"))
+
+
+def write_index_file(database: Path, path: Path, cache_kib: int) -> None:
+    """Write the figures' index into a new SQLite file ``path``, from the ``search_text`` of
+    the (already written) ``database``, which is only read. ``copy_index_file`` then puts it
+    into ``database``: meanwhile that file's own connection can write something else, which
+    two connections to one file cannot.
+
+    The index is contentless here (``content=''``): FTS5 writes the same index whatever its
+    content option, and the text stays where it is. ``cache_kib``: this connection's page cache."""
+    conn = sqlite3.connect(Path(path).as_uri(), uri=True)
+    try:
+        # A scratch file, deleted once copied: nothing to recover after a crash.
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA cache_size = -{cache_kib}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("ATTACH DATABASE ? AS source", [f"{Path(database).as_uri()}?mode=ro"])
+        db = sqlite_utils.Database(conn)
+        _create_index_table(db, external_content=False)
+        _fill_index(db, f"SELECT figure_rowid, {', '.join(COLUMNS)} FROM source.{TEXT_VIEW} ORDER BY figure_rowid")
+    finally:
+        conn.close()
+
+
+def copy_index_file(db: sqlite_utils.Database, path: Path) -> None:
+    """(Re)create ``figures_fts`` in ``db`` (content: the ``search_text`` view) holding the
+    index ``write_index_file`` wrote to ``path``: its shadow tables' rows, as they are. No
+    transaction may be open on ``db`` (SQLite attaches a file only outside one)."""
+    _create_index_table(db, external_content=True)
+    db.conn.commit()
+    db.execute("ATTACH DATABASE ? AS written", [Path(path).as_uri() + "?mode=ro"])
+    try:
+        with db.atomic():
+            for table in SHADOW_TABLES:
+                db.execute(f"DELETE FROM main.{table}")
+                db.execute(f"INSERT INTO main.{table} SELECT * FROM written.{table}")
+    finally:
+        db.execute("DETACH DATABASE written")
+
+
+def _create_index_table(db: sqlite_utils.Database, external_content: bool) -> None:
+    content = f"content='{TEXT_VIEW}', content_rowid='figure_rowid'" if external_content else "content=''"
+    db.execute(f"DROP TABLE IF EXISTS main.{TABLE}")
+    db.execute(f"CREATE VIRTUAL TABLE main.{TABLE} USING fts5({', '.join(COLUMNS)}, {content}, tokenize='porter')")
+
+
+def _fill_index(db: sqlite_utils.Database, text_sql: str) -> None:
+    """Index every row of ``text_sql`` (rowid, then COLUMNS), ranked by WEIGHTS, merged once."""
     weights = ", ".join(str(w) for w in WEIGHTS)
     with db.atomic():
-        db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('rank', 'bm25({weights})')")
+        db.execute(f"INSERT INTO main.{TABLE} ({TABLE}, rank) VALUES ('rank', 'bm25({weights})')")
         # No merging of segments while loading: 'optimize' below merges them all once (8% less
         # work at a million figures); the database is never written again, so the setting stays idle.
-        db.execute(f"INSERT INTO {TABLE} ({TABLE}, rank) VALUES ('automerge', 0)")
-        db.execute(f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)}) {TERMS_SQL}")
-    db.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
+        db.execute(f"INSERT INTO main.{TABLE} ({TABLE}, rank) VALUES ('automerge', 0)")
+        db.execute(f"INSERT INTO main.{TABLE} (rowid, {', '.join(COLUMNS)}) {text_sql}")
+    db.execute(f"INSERT INTO main.{TABLE} ({TABLE}) VALUES ('optimize')")
     db.conn.commit()

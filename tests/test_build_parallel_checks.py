@@ -1,5 +1,6 @@
-"""The build uses both cores: the figures' search index is written on a second connection while
-the loaded tables are checked on the first (build.search_index_beside). A failure on either side
+"""The build uses both cores: the figures' search index is written into a file of its own and the
+loaded tables are checked, each on a connection of its own, while the build's connection indexes
+and counts (build.writes_beside). A failure on either side
 still fails the build and leaves the old database, the index is the one a single connection
 writes, and what was checked stays as checked."""
 
@@ -13,7 +14,7 @@ from disclosures import build, search_index
 from tests.packages import make_package
 
 REPORTED = "examplechat-usa-2024-ip_or_phone-requests_fulfilled"
-FTS_SHADOW_TABLES = ["figures_fts_config", "figures_fts_data", "figures_fts_docsize"]
+FTS_SHADOW_TABLES = ["figures_fts_config", "figures_fts_data", "figures_fts_docsize", "figures_fts_idx"]
 
 
 def left_in(folder):
@@ -39,6 +40,8 @@ def test_the_search_index_written_beside_is_the_one_a_single_connection_writes(f
             assert ours == alone.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall(), table
         query = "SELECT rowid FROM figures_fts WHERE figures_fts MATCH 'examplechat' ORDER BY rank"
         assert beside.execute(query).fetchall() == alone.execute(query).fetchall() != []
+        # FTS5's own check: every token of every row of the view (the index's content) is indexed.
+        beside.execute("INSERT INTO figures_fts (figures_fts, rank) VALUES ('integrity-check', 1)")
 
 
 def test_the_published_file_is_back_in_rollback_mode_with_nothing_beside_it(fixture_db):
@@ -85,7 +88,7 @@ def test_an_error_writing_the_search_index_fails_the_build(tmp_path, monkeypatch
     build.build_database(make_package(tmp_path / "ok"), target)
     before = target.read_bytes()
 
-    def unwritable(path):
+    def unwritable(path, index_file):
         raise sqlite3.OperationalError(f"disk I/O error writing {path}")
 
     monkeypatch.setattr(build, "_write_search_index", unwritable)
