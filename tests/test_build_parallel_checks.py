@@ -169,3 +169,32 @@ def test_site_files_read_beside_the_last_checks_wait_for_them(tmp_path, monkeypa
     with pytest.raises(OSError, match="cannot read"):
         build.build_site(make_package(tmp_path / "again"), site)
     assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+
+
+def test_an_error_while_the_index_and_checks_run_beside_fails_the_build_and_leaves_nothing(tmp_path, monkeypatch):
+    # The body fails while the two threads still read the file: they are waited for, the index
+    # file and the temporary database are deleted, the old database stays.
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+
+    def broken(db):
+        raise sqlite3.OperationalError("simulated: disk full while writing platform_freshness")
+
+    monkeypatch.setattr(build.freshness, "write_freshness", broken)
+    with pytest.raises(sqlite3.OperationalError, match="simulated: disk full"):
+        build.build_database(make_package(tmp_path / "next"), target)
+    assert target.read_bytes() == before
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+
+
+def test_the_index_is_copied_in_only_once_the_body_asks(tmp_path):
+    # A body that forgets copy_search_index() would publish a database without its search
+    # index: the build refuses it.
+    db_path = build.build_database(make_package(tmp_path / "ok"), tmp_path / "d.db")
+    conn = sqlite3.connect(db_path)
+    db = sqlite_utils.Database(conn)
+    with pytest.raises(build.BuildFailed, match="copy_search_index"), build.writes_beside(db, None):
+        db.execute("CREATE TABLE written_beside (x)")
+    conn.close()
+    assert left_in(tmp_path) == ["d.db", "ok"]
