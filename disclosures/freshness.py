@@ -59,7 +59,10 @@ platform, jurisdiction and period of the figures, rather than from the figures a
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # validation imports this module's constants, and needs no sqlite-utils
+    import sqlite_utils
 
 # The request types of the EU Digital Services Act's harmonised reports (Art. 10 orders).
 DSA_REQUEST_TYPES = ("dsa_information_order",)
