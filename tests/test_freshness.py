@@ -55,15 +55,16 @@ def test_microsoft_freshness_says_how_far_behind_the_dataset_is(real_db):
         "SELECT dataset_up_to, published_up_to, cadence, source_id, statement FROM freshness WHERE platform_id = 'microsoft'",
     )
     dataset_up_to, published_up_to, cadence, source_id, statement = row
-    assert (published_up_to, cadence) == ("2025-06-30", "half-yearly")
-    assert source_id == "krmaynard-microsoft-lerr-json-47ca656"
+    # The readable extraction ends at 2025-H1; Microsoft's 2025-H2 workbook is archived, but binary.
+    assert (dataset_up_to, published_up_to, cadence) == ("2025-06-30", "2025-12-31", "half-yearly")
+    assert source_id == "krmaynard-microsoft-lerr-workbooks-44e6104"
     assert statement == (
-        f"dataset up to {dataset_up_to}; platform has published up to 2025-06-30 "
-        "(as checked on 2026-11-30, the date its source was retrieved); that is older than its half-yearly "
-        "cadence allows on that date: a newer report may exist"
+        "dataset up to 2025-06-30; platform has published up to 2025-12-31 "
+        "(as checked on 2026-11-30, the date its source was retrieved); "
+        "the dataset's newest period is 6 months older than 2025-12-31"
     )
     (quote,) = rows(real_db, "SELECT freshness_quote FROM platforms WHERE platform_id = 'microsoft'")[0]
-    assert "2025-H1" in quote
+    assert 'LAST = (2025, "H2")' in quote
 
 
 def test_a_platform_without_counts_says_so(real_db):

@@ -154,8 +154,9 @@ def test_no_global_freshness_claim_rests_on_a_dsa_source():
         assert "-dsa-" not in p["freshness_source_id"], p["platform_id"]
         assert bool(p["published_up_to"]) == bool(p["published_up_to_checked"]), p["platform_id"]
     by_id = {p["platform_id"]: p for p in platforms}
-    # X's own global series ends 2024-H1; its DSA file (2026-H1) has a column of its own.
-    assert (by_id["x"]["published_up_to"], by_id["x"]["dsa_published_up_to"]) == ("2024-06-30", "2026-06-30")
+    # X's global reports reach 2024-H2 (its H2 2024 report is stored only as an unreadable PDF);
+    # its DSA file (2026-H1) has a column of its own.
+    assert (by_id["x"]["published_up_to"], by_id["x"]["dsa_published_up_to"]) == ("2024-12-31", "2026-06-30")
 
 
 def test_freshness_is_per_regime_and_flags_what_the_cadence_says_is_overdue(real_db):
@@ -167,7 +168,7 @@ def test_freshness_is_per_regime_and_flags_what_the_cadence_says_is_overdue(real
                       dsa_published_up_to, statement FROM freshness""",
         )
     }
-    assert found["x"][:5] == ("2024-06-30", "2024-06-30", 1, "2026-06-30", "2026-06-30")
+    assert found["x"][:5] == ("2024-06-30", "2024-12-31", 1, "2026-06-30", "2026-06-30")
     assert "EU DSA orders (separate regime, never summed with the global reports)" in found["x"][5]
     assert "older than its half-yearly cadence allows" in found["x"][5]
     assert found["google"][:2] == ("2025-12-31", "2025-12-31") and found["google"][2] == 0
@@ -180,8 +181,8 @@ def test_freshness_is_per_regime_and_flags_what_the_cadence_says_is_overdue(real
 
 def test_the_platform_page_shows_the_regimes_apart_and_the_check_date(site):
     page = unescape(site.get("/platform/x").text)
-    assert "X (formerly Twitter) has published up to <strong>2024-06-30</strong>" in page
-    assert 'as checked on <strong class="checked">2026-11-28</strong> (the date its source was retrieved' in page
+    assert "X (formerly Twitter) has published up to <strong>2024-12-31</strong>" in page
+    assert 'as checked on <strong class="checked">2026-11-30</strong> (the date its source was retrieved' in page
     assert "Possibly out of date" in page
     dsa = re.search(r'<dd class="dsa-freshness">(.*?)</dd>', page, re.S).group(1)
     assert "A separate regime" in dsa and "published up to <strong>2026-06-30</strong>" in dsa
