@@ -29,6 +29,7 @@ PINNED = {
         "dropbox-usa-2024h1-subpoena-percent_requests_some_data": 80.8,
     },
     # Wikimedia: its report pages, one per half-year, and The Signpost's table.
+    "wikimedia-diff-2015-07-16-third-transparency-report": {"wikimedia-world-2015h1-all-requests_received": 23},
     "wikimedia-transparency-site-2015h2": {"wikimedia-world-2015h2-all-accounts_specified": 54},
     "wikimedia-transparency-site-2016h1": {"wikimedia-world-2016h1-all-requests_received": 13},
     "wikimedia-meta-transparency-2016-12-requests-for-user-data": {
@@ -44,6 +45,7 @@ PINNED = {
     "signpost-2025-10-02-news-and-notes-wmf-transparency": {
         "wikimedia-world-2020h2-all-accounts_specified": 3119,
         "wikimedia-world-2021h2-all-requests_received": 18,
+        "wikimedia-world-2023h2-all-accounts_affected": 896,
         "wikimedia-world-2025h1-all-accounts_specified": 64,
     },
     "wikimedia-transparency-2022-2-user": {
@@ -132,9 +134,9 @@ def test_every_new_wikimedia_source_says_its_totals_are_not_government_only(real
     notes = rows(
         real_db,
         """SELECT DISTINCT s.source_id, s.notes FROM sources s JOIN figures f USING (source_id)
-           WHERE f.platform_id = 'wikimedia' AND f.period_start >= '2015-07-01'""",
+           WHERE f.platform_id = 'wikimedia' AND f.period_start >= '2015-01-01'""",
     )
-    assert len(notes) == 10
+    assert len(notes) == 11
     for source_id, note in notes:
         assert "governments, individuals and organisations together" in note, source_id
 
