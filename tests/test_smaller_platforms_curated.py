@@ -1,0 +1,173 @@
+"""Dropbox, Wikimedia, Posteo, Proton and Cloudflare brought towards the newest period their stored
+public reports hold, pinned against the built database.
+
+Each new source has a few of its figures checked by hand against the stored page it was read from.
+The traps pinned here: Wikimedia's totals include non-government requests; its January-June 2019
+country table disagrees with its own summary; its 2024 country table splits partial and full
+compliance, which is never summed into one figure; Dropbox's 2024 page gives only percentages in
+text; Cloudflare's newest stored page has no readable figures, so only its published period moves.
+"""
+
+import pytest
+
+from tests.conftest import rows
+
+# source_id -> {figure_id: value}: exact figures, each read from that source.
+PINNED = {
+    # Dropbox: its blog posts and stored report pages.
+    "dropbox-blog-2015-01-transparency-h2-2014": {"dropbox-world-2014h2-all-requests_received": 275},
+    "dropbox-transparency-page-2014h2": {"dropbox-usa-2014h2-search_warrant-accounts_specified": 260},
+    "dropbox-blog-2015-12-04-transparency-h1-2015": {"dropbox-world-2015h1-all-requests_received": 423},
+    "dropbox-blog-2016-06-20-transparency-h2-2015": {
+        "dropbox-usa-2015h2-search_warrant-requests_received": 348,
+        "dropbox-usa-2015h2-pen_register_trap_trace-requests_received": 1,
+    },
+    "dropbox-blog-2018-07-10-transparency-h2-2017": {"dropbox-world-2017h2-all-requests_received": 1341},
+    "dropbox-blog-2020-07-22-transparency-h2-2019": {"dropbox-world-2019h2-preservation-requests_received": 773},
+    "dropbox-transparency-reports-2024h1": {
+        "dropbox-usa-2024h1-search_warrant-percent_requests_some_data": 78.6,
+        "dropbox-usa-2024h1-subpoena-percent_requests_some_data": 80.8,
+    },
+    # Wikimedia: its report pages, one per half-year, and The Signpost's table.
+    "wikimedia-diff-2015-07-16-third-transparency-report": {"wikimedia-world-2015h1-all-requests_received": 23},
+    "wikimedia-transparency-site-2015h2": {"wikimedia-world-2015h2-all-accounts_specified": 54},
+    "wikimedia-transparency-site-2016h1": {"wikimedia-world-2016h1-all-requests_received": 13},
+    "wikimedia-meta-transparency-2016-12-requests-for-user-data": {
+        "wikimedia-world-2016h2-all-accounts_specified": 12258
+    },
+    "wikimedia-transparency-site-2017h1": {"wikimedia-world-2017h1-all-percent_requests_some_data": 16.7},
+    "wikimedia-transparency-site-2017h2": {"wikimedia-world-2017h2-all-requests_fulfilled": 1},
+    "wikimedia-transparency-archive-2018h2": {"wikimedia-world-2018h2-all-accounts_affected": 6674},
+    "wikimedia-transparency-2019-1-privacy": {
+        "wikimedia-world-2019h1-all-requests_received": 25,
+        "wikimedia-usa-2019h1-all-requests_received": 9,
+    },
+    "signpost-2025-10-02-news-and-notes-wmf-transparency": {
+        "wikimedia-world-2020h2-all-accounts_specified": 3119,
+        "wikimedia-world-2021h2-all-requests_received": 18,
+        "wikimedia-world-2023h2-all-accounts_affected": 896,
+        "wikimedia-world-2025h1-all-accounts_specified": 64,
+    },
+    "wikimedia-transparency-2022-2-user": {
+        "wikimedia-ind-2022h2-all-requests_received": 7,
+        "wikimedia-world-2022h2-all-accounts_specified": 3816,
+    },
+    "wikimedia-transparency-2024-1-user": {"wikimedia-world-2024h1-all-accounts_specified": 186},
+    # Posteo, Proton: the newest counts the stored copies hold.
+    "posteo-blog-2015-08-25-transparency-report-2014": {"posteo-world-2014-all-requests_received": 22},
+    "heise-2018-01-posteo-transparenzbericht-2017": {"posteo-world-2017-all-requests_received": 48},
+    "tarnkappe-2025-proton-transparenzbericht-2024": {"proton-world-2024-all-requests_received": 11023},
+}
+CASES = sorted((figure_id, value, source_id) for source_id, pins in PINNED.items() for figure_id, value in pins.items())
+
+
+@pytest.mark.parametrize(("figure_id", "value", "source_id"), CASES, ids=[case[0] for case in CASES])
+def test_pinned_figures(real_db, figure_id, value, source_id):
+    assert rows(
+        real_db, "SELECT value_kind, value, source_id, is_derived FROM figures WHERE figure_id = ?", figure_id
+    ) == [("exact", value, source_id, 0)]
+
+
+def test_dropbox_national_security_requests_stay_a_band(real_db):
+    assert rows(
+        real_db,
+        """SELECT figure_id, value_kind, value, value_low, value_high FROM figures
+           WHERE platform_id = 'dropbox' AND request_type_id = 'national_security' AND period_start >= '2015-01-01'
+           ORDER BY figure_id""",
+    ) == [
+        ("dropbox-usa-2015h1-national_security-requests_received", "band", None, 0, 249),
+        ("dropbox-usa-2015h2-national_security-requests_received", "band", None, 0, 249),
+    ]
+
+
+# figure_id -> (source_id, quote fragment holding the number)
+CORROBORATED = {
+    "dropbox-usa-2015h1-search_warrant-requests_received": (
+        "dropbox-blog-2015-12-04-transparency-h1-2015",
+        "Search warrants: 227",
+    ),
+    "posteo-world-2017-all-requests_received": (
+        "netzpolitik-2018-posteo-verpflichtende-transparenzberichte",
+        "Von den insgesamt 48 Anfragen",
+    ),
+}
+
+
+@pytest.mark.parametrize("figure_id", sorted(CORROBORATED))
+def test_corroborations(real_db, figure_id):
+    source_id, fragment = CORROBORATED[figure_id]
+    (quote,) = rows(
+        real_db, "SELECT quote FROM corroborations WHERE figure_id = ? AND source_id = ?", figure_id, source_id
+    )[0]
+    assert fragment in quote
+
+
+def test_wikimedias_2019_country_table_disagrees_with_its_summary_and_the_summary_is_kept(real_db):
+    found = rows(
+        real_db,
+        """SELECT d.figure_id, d.claimed_value, d.kind, f.value FROM disagreements d JOIN figures f USING (figure_id)
+           WHERE d.source_id = 'wikimedia-transparency-2019-1-privacy' ORDER BY d.figure_id""",
+    )
+    assert found == [
+        ("wikimedia-world-2019h1-all-requests_fulfilled", 0, "inconsistent_parts", 4),
+        ("wikimedia-world-2019h1-all-requests_received", 26, "inconsistent_parts", 25),
+    ]
+    # The country rows are recorded as given; "Unknown" has no jurisdiction and is left out.
+    (countries,) = rows(
+        real_db,
+        """SELECT sum(value) FROM figures WHERE platform_id = 'wikimedia' AND period_start = '2019-01-01'
+           AND period_end = '2019-06-30' AND metric_id = 'requests_received' AND jurisdiction_id != 'WORLD'
+           AND is_derived = 0""",
+    )[0]
+    assert countries == 22
+
+
+def test_wikimedias_partial_and_full_compliance_are_never_summed(real_db):
+    assert rows(
+        real_db,
+        """SELECT count(*) FROM figures WHERE platform_id = 'wikimedia' AND period_start = '2024-01-01'
+           AND period_end = '2024-06-30' AND metric_id = 'requests_fulfilled'""",
+    ) == [(0,)]
+
+
+def test_every_new_wikimedia_source_says_its_totals_are_not_government_only(real_db):
+    notes = rows(
+        real_db,
+        """SELECT DISTINCT s.source_id, s.notes FROM sources s JOIN figures f USING (source_id)
+           WHERE f.platform_id = 'wikimedia' AND f.period_start >= '2015-01-01'""",
+    )
+    assert len(notes) == 11
+    for source_id, note in notes:
+        assert "governments, individuals and organisations together" in note, source_id
+
+
+@pytest.mark.parametrize(
+    ("platform", "dataset_up_to", "published_up_to", "freshness_source"),
+    [
+        ("dropbox", "2024-06-30", "2024-06-30", "dropbox-help-transparency-more"),
+        ("wikimedia", "2025-06-30", "2025-12-31", "wikimedia-diff-2026-05-04-latest-transparency-report"),
+        ("posteo", "2017-12-31", "2022-12-31", "posteo-transparency-report"),
+        ("proton", "2024-12-31", "2024-12-31", "tarnkappe-2025-proton-transparenzbericht-2024"),
+        ("cloudflare", "2016-12-31", "2023-12-31", "cloudflare-transparency-page-2023h2"),
+    ],
+)
+def test_freshness_after_curation(real_db, platform, dataset_up_to, published_up_to, freshness_source):
+    assert rows(
+        real_db,
+        "SELECT dataset_up_to, published_up_to, source_id FROM platform_freshness WHERE platform_id = ?",
+        platform,
+    ) == [(dataset_up_to, published_up_to, freshness_source)]
+
+
+def test_press_figures_keep_their_weaker_tier(real_db):
+    assert rows(
+        real_db,
+        """SELECT f.figure_id, s.tier FROM figures f JOIN sources s USING (source_id)
+           WHERE f.figure_id IN ('proton-world-2024-all-requests_received', 'posteo-world-2017-all-requests_received',
+                                 'wikimedia-world-2021h2-all-requests_received')
+           ORDER BY f.figure_id""",
+    ) == [
+        ("posteo-world-2017-all-requests_received", "press_paraphrasing"),
+        ("proton-world-2024-all-requests_received", "press_paraphrasing"),
+        ("wikimedia-world-2021h2-all-requests_received", "press_quoting"),
+    ]
