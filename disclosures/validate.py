@@ -75,7 +75,9 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
     numbers = {name: values.get(name) for name in ("value", "value_low", "value_high")}
     notes += [
         (field, note)
-        for field, note in rules.value_kind_problems(kind, numbers["value"], numbers["value_low"], numbers["value_high"])
+        for field, note in rules.value_kind_problems(
+            kind, numbers["value"], numbers["value_low"], numbers["value_high"]
+        )
         if field not in unreadable
     ]
     quote = values.get("quote")

@@ -18,7 +18,6 @@ from disclosures import arrow_validate, paths, rules, safety, table_schema, vali
 from tests.packages import BROKEN, make_package
 from tests.test_table_schema import HOSTILE_CELLS, rewrite
 
-
 FIGURE_FIELDS = [
     field["name"]
     for resource in json.loads(paths.PACKAGE.read_text(encoding="utf-8"))["resources"]
