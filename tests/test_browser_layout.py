@@ -53,3 +53,52 @@ def test_the_home_charts_event_numbers_do_not_touch(page, width):  # noqa: F811
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not intersect(a, b), (width, a, b)
+
+
+# Each row's height, and each text the table holds to a few lines: whether it is held (its text
+# runs past its box), whether a "whole text" link follows it, and its title.
+ROWS = """() => {
+  const table = document.querySelector('table.rows-and-columns');
+  const heights = [...table.querySelectorAll('tbody tr')].map(r => r.getBoundingClientRect().height);
+  const held = [...table.querySelectorAll('td .cell-text, td.col-source_id > a:first-child')].map(el => ({
+    column: el.closest('td').className.split(' ')[0],
+    clipped: el.scrollHeight > el.clientHeight + 1,
+    lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)),
+    link: el.nextElementSibling && el.nextElementSibling.matches('a.more') ? el.nextElementSibling.getAttribute('href') : null,
+    href: el.getAttribute('href'),
+    title: el.title, text: el.textContent}));
+  return {heights, held};
+}"""
+
+
+@pytest.mark.parametrize("path", ["/disclosures/figures", "/disclosures/figures?platform_id=telegram"])
+def test_figure_rows_are_compact_at_1400_px_and_long_text_reads_whole_a_click_away(page, path):  # noqa: F811
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(path)
+    page.wait_for_load_state("load")
+    measured = page.evaluate(ROWS)
+    assert len(measured["heights"]) == 100
+    # 201 px before (a source's title ran to nine lines in its column, a quote to five).
+    assert max(measured["heights"]) <= 130, max(measured["heights"])
+    held = measured["held"]
+    assert any(h["clipped"] for h in held), "nothing was long enough to be held: the test measures nothing"
+    for h in held:
+        assert h["lines"] <= 3, h
+        assert h["title"] == h["text"], h  # hover shows it whole
+        if h["clipped"] and h["column"] == "col-quote":
+            assert h["link"] and h["link"].startswith("/figure/"), h
+        if h["column"] == "col-source_id":
+            assert h["href"].startswith("/disclosures/sources/"), h  # the source's page has its whole title
+
+
+def test_a_held_quote_is_whole_on_the_figure_page(page):  # noqa: F811
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto("/disclosures/figures?platform_id=telegram")
+    page.wait_for_load_state("load")
+    held = [h for h in page.evaluate(ROWS)["held"] if h["clipped"] and h["column"] == "col-quote" and h["link"]]
+    assert held
+    shown = held[0]
+    page.goto(shown["link"])
+    # The figure page shows the quote whole (a cut one ends in "…" in the table, not here).
+    whole = shown["text"].rstrip("…")
+    assert whole in page.locator("body").inner_text().replace("\n", " ") or whole in page.content()
