@@ -59,10 +59,15 @@ platform, jurisdiction and period of the figures, rather than from the figures a
 
 from __future__ import annotations
 
+import calendar
+from collections import Counter, defaultdict
+from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # validation imports this module's constants, and needs no sqlite-utils
     import sqlite_utils
+
+from .rules import period_label
 
 # The request types of the EU Digital Services Act's harmonised reports (Art. 10 orders).
 DSA_REQUEST_TYPES = ("dsa_information_order",)
@@ -334,6 +339,77 @@ WHERE periods.regular_period = 1 OR c.status IS NOT NULL
 ORDER BY places.platform_id, places.jurisdiction_id, periods.period_start, periods.period_end"""
 
 
+# The regular periods a series can have a gap of, by their length in months.
+GAP_PERIOD_MONTHS = {"quarter": 3, "half": 6, "year": 12}
+
+SERIES_GAPS_TABLE_SQL = """CREATE TABLE series_gaps (
+  platform_id TEXT NOT NULL REFERENCES platforms (platform_id),
+  request_type_id TEXT NOT NULL REFERENCES request_types (request_type_id),
+  period_start TEXT NOT NULL CHECK (date(period_start) = period_start),
+  period_end TEXT NOT NULL CHECK (date(period_end) = period_end),
+  period_label TEXT NOT NULL,
+  period_kind TEXT NOT NULL CHECK (period_kind IN ('quarter', 'half', 'year')),
+  PRIMARY KEY (platform_id, request_type_id, period_start, period_end)
+)"""
+
+
+def regular_periods(kind: str, first: str, last: str) -> list[tuple[str, str]]:
+    """The calendar ``kind`` periods (quarter, half or year) that lie within ``first``..``last``
+    (inclusive ISO dates), oldest first, as (start, end) ISO dates."""
+    months = GAP_PERIOD_MONTHS[kind]
+    found = []
+    for year in range(int(first[:4]), int(last[:4]) + 1):
+        for month in range(1, 13, months):
+            end_month = month + months - 1
+            start = date(year, month, 1).isoformat()
+            end = date(year, end_month, calendar.monthrange(year, end_month)[1]).isoformat()
+            if first <= start and end <= last:
+                found.append((start, end))
+    return found
+
+
+def series_gaps(periods: list[tuple[str, str, str]]) -> tuple[str, list[tuple[str, str]]] | None:
+    """The gaps of one series (a platform's request type): ``periods`` are the (start, end, kind)
+    of its figures. Its own cadence is its most common regular kind (the shorter on a tie); a gap
+    is a period of that kind, between its first and last such period, that no figure of the series
+    overlaps at all: the stored sources hold nothing for it (which is not zero). Returns (kind,
+    [(start, end)]) or None when the series has no regular period."""
+    kinds = Counter(kind for _, _, kind in periods if kind in GAP_PERIOD_MONTHS)
+    if not kinds:
+        return None
+    kind = max(kinds, key=lambda k: (kinds[k], -GAP_PERIOD_MONTHS[k]))
+    first = min(start for start, _, k in periods if k == kind)
+    last = max(end for _, end, k in periods if k == kind)
+    gaps = [
+        (start, end)
+        for start, end in regular_periods(kind, first, last)
+        if not any(s <= end and start <= e for s, e, _ in periods)
+    ]
+    return kind, gaps
+
+
+def write_series_gaps(db: sqlite_utils.Database) -> None:
+    """Create and fill ``series_gaps``: for each platform and request type, every period of its
+    own cadence inside its span for which no figure (reported or derived) exists, such as
+    LinkedIn's U.S. breakdown by legal process, which LinkedIn did not publish for 2022."""
+    db.execute(SERIES_GAPS_TABLE_SQL)
+    series = defaultdict(list)
+    for platform, request_type, start, end, kind in db.execute(
+        "SELECT DISTINCT platform_id, request_type_id, period_start, period_end, period_kind FROM figures NOT INDEXED"
+    ):
+        series[(platform, request_type)].append((start, end, kind))
+    rows = []
+    for (platform, request_type), periods in sorted(series.items()):
+        found = series_gaps(periods)
+        if found is None:
+            continue
+        kind, gaps = found
+        for start, end in gaps:
+            label = period_label(date.fromisoformat(start), date.fromisoformat(end))
+            rows.append((platform, request_type, start, end, label, kind))
+    db.conn.executemany("INSERT INTO series_gaps VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
 def write_coverage(db: sqlite_utils.Database) -> None:
     """Create and fill ``coverage`` and ``coverage_cells`` (figures and platforms must be loaded)."""
     for sql in COVERAGE_TABLES_SQL:
@@ -349,6 +425,7 @@ def write_freshness(db: sqlite_utils.Database) -> None:
     db.execute(SERIES_ROWS_SQL)
     db.execute(FRESHNESS_TABLE_SQL)
     db.execute(FRESHNESS_ROWS_SQL)
+    write_series_gaps(db)
     write_coverage(db)
     for view, sql in VIEWS.items():
         db.create_view(view, sql.strip(), replace=True)

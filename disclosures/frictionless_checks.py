@@ -48,7 +48,7 @@ class figure_value(frictionless.Check):
     def validate_row(self, row):
         if self.resource.name not in QUOTED_VALUE_RESOURCES:
             return
-        for field, note in figure_value_notes(row, self.record_sources):
+        for field, note in figure_value_notes(row, self.record_sources, row.error_cells):
             yield ferrors.CellError.from_row(row, note=note, field_name=field)
 
 

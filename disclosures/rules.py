@@ -48,12 +48,49 @@ def cell_problems(cell: str, *, numeric: bool) -> list[str]:
     if numeric and cell:
         if NOT_A_NUMBER.match(cell):
             problems.append(f"{cell!r} is not a number")
+        elif not _reads_as_decimal(cell):
+            pass  # type_problem words it: "not written canonically" would send a curator astray
         elif not CANONICAL_NUMBER.match(cell):
             problems.append(
                 f"{cell!r} is not written canonically (no plus sign, leading zeros, "
                 "trailing decimal zeros, exponent or thousands separator)"
             )
     return problems
+
+
+def _reads_as_decimal(cell: str) -> bool:
+    # As Frictionless reads a number (Decimal of the stripped cell).
+    try:
+        Decimal(cell.strip())
+    except ArithmeticError:
+        return False
+    return True
+
+
+# A cell quoted in a message is cut here: a 4,000-character cell would bury the message.
+SHOWN_CELL_LENGTH = 40
+
+
+def shown_cell(cell: str) -> str:
+    """``cell`` as a message quotes it: repr(), cut to SHOWN_CELL_LENGTH characters with "…"."""
+    return repr(cell if len(cell) <= SHOWN_CELL_LENGTH else cell[:SHOWN_CELL_LENGTH] + "…")
+
+
+def type_problem(cell: str, kind: str, form: str = "default") -> str:
+    """The message for a non-empty cell that cannot be read as its Table Schema ``kind``/``form``,
+    in a curator's words and quoting the cell: "'9O0' is not a whole number" for an integer,
+    "'9O0' is not a number" for a number, and so on. Both validation paths (the one-pass reader
+    and Frictionless's TypeError, reworded by validate.readable) print exactly this."""
+    shown = shown_cell(cell)
+    if kind == "integer":
+        return f"{shown} is not a whole number"
+    if kind == "number":
+        return f"{shown} is not a number"
+    if kind == "date":
+        return f"{shown} is not a date written YYYY-MM-DD"
+    if kind == "string" and form == "uri":
+        return f"{shown} is not a URI"
+    return f'{shown} cannot be read as type "{kind}/{form}"'
 
 
 def spellings(value: Decimal) -> set[str]:

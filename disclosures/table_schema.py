@@ -189,7 +189,6 @@ def cell_reader(spec: dict, *, check: bool = True):
     kind, form = spec.get("type", "string"), spec.get("format", "default")
     readers = {"date": _read_date, "number": _read_number, "integer": _read_integer}
     read = readers.get(kind) or (_read_uri if form == "uri" else None)
-    type_message = f'type is "{kind}/{form}"'
     constraints = spec.get("constraints", {})
     bound = readers.get(kind, lambda text: text)
     checks = []
@@ -221,7 +220,7 @@ def cell_reader(spec: dict, *, check: bool = True):
         if value is not None and read is not None:
             value = read(value)
             if value is None:
-                return None, [type_message], True
+                return None, [rules.type_problem(cell, kind, form)], True
         broken = [message for test, message in checks if not test(value)]
         return value, broken, False
 

@@ -65,13 +65,21 @@ def figure_id_notes(values) -> list[tuple[str, str]]:
     return [("figure_id", f"is {values['figure_id']} but its fields make {expected}")]
 
 
-def figure_value_notes(values, record_sources: set[str]) -> list[tuple[str, str]]:
+def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[tuple[str, str]]:
     """(field, note): a figure's (or authority report's) value columns against its value_kind,
-    and its numbers against its quote. ``values`` maps field names to typed cells."""
+    and its numbers against its quote. ``values`` maps field names to typed cells; ``unreadable``
+    names the fields whose cells were given but could not be typed (their type problem is
+    reported already: "is required" would tell the curator to fill a cell they did fill)."""
     notes = figure_id_notes(values)
     kind = values.get("value_kind")
     numbers = {name: values.get(name) for name in ("value", "value_low", "value_high")}
-    notes += rules.value_kind_problems(kind, numbers["value"], numbers["value_low"], numbers["value_high"])
+    notes += [
+        (field, note)
+        for field, note in rules.value_kind_problems(
+            kind, numbers["value"], numbers["value_low"], numbers["value_high"]
+        )
+        if field not in unreadable
+    ]
     quote = values.get("quote")
     if not isinstance(quote, str):
         return notes
@@ -422,6 +430,8 @@ def corroboration_problems(rows, figures: dict, source_kinds: dict, shown: str) 
 # Frictionless report → problems ---------------------------------------------------------
 
 
+# Frictionless's note on a cell of the wrong type: 'type is "integer/default"'.
+TYPE_NOTE = re.compile(r'^type is "(\w+)/(\w+)"$')
 CONSTRAINT_NOTE = re.compile(r'^constraint "(\w+)" is "(.*)"$')
 CONSTRAINT_MESSAGES = {
     "required": "is required",
@@ -438,6 +448,9 @@ def readable(error) -> str:
     from frictionless import errors as ferrors
 
     note = error.note or error.message
+    typed = TYPE_NOTE.match(note)
+    if typed and isinstance(error, ferrors.TypeError):
+        return rules.type_problem(error.cell, typed.group(1), typed.group(2))
     match = CONSTRAINT_NOTE.match(note)
     if match and match.group(1) in CONSTRAINT_MESSAGES:
         return CONSTRAINT_MESSAGES[match.group(1)].format(match.group(2))
@@ -575,11 +588,14 @@ def typed_problems(
         dated = {"period_start", "period_end"} <= set(table.fields)
         if not (quoted or dated):
             continue
+        unreadable = defaultdict(set)
+        for line, field in table.type_errors:
+            unreadable[line].add(field)
         for row, line in zip(table.rows, table.lines, strict=True):
             values = dict(zip(table.fields, row, strict=True))
             notes = period_order_notes(values) if dated else []
             if quoted:
-                notes += figure_value_notes(values, record_sources)
+                notes += figure_value_notes(values, record_sources, unreadable.get(line, ()))
             problems += [rules.Problem(shown(name), line, field, note) for field, note in notes]
 
     def rows_of(name: str) -> list[tuple[int, dict]]:

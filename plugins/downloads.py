@@ -239,7 +239,9 @@ class Downloads:
         size), or None when it is the last: the ``next`` token of the same page's JSON, read
         without facets or a count."""
         json_path = path[: -len(".csv")] + ".json"
-        query = [(k, v) for k, v in params if k not in ("_facet", "_labels", "_header", "_dl")]
+        # The CSV's own _shape (which a CSV ignores) must not reach the JSON: Datasette reads the
+        # first one, and _shape=array there is a list with no "next" (was a 500).
+        query = [(k, v) for k, v in params if k not in ("_facet", "_labels", "_header", "_dl", "_shape")]
         query += [("_nofacet", "1"), ("_nocount", "1"), ("_shape", "objects")]
         response = await self.datasette.client.get(json_path + "?" + urlencode(query))
         if response.status_code != 200:

@@ -507,6 +507,49 @@ async def platforms_page(datasette, request):
     )
 
 
+def gap_names(periods: list[tuple[str, str]]) -> list[str]:
+    """Readers' names of a series' gaps, oldest first, with a calendar year all of whose periods
+    are gaps named once as the year: [("2022-01-01", "2022-06-30"), ("2022-07-01", "2022-12-31")]
+    is ["2022"]."""
+    by_year: dict[str, list[tuple[str, str]]] = {}
+    for start, end in sorted(periods):
+        by_year.setdefault(start[:4], []).append((start, end))
+    names = []
+    for year, found in by_year.items():
+        whole = found[0][0] == f"{year}-01-01" and found[-1][1] == f"{year}-12-31"
+        contiguous = all(
+            date.fromisoformat(a[1]) + timedelta(days=1) == date.fromisoformat(b[0])
+            for a, b in zip(found, found[1:], strict=False)
+        )
+        names += [year] if whole and contiguous else [period_name(s, e) for s, e in found]
+    return names
+
+
+async def series_gaps(db, platform_id: str) -> list[dict]:
+    """The build's series_gaps of one platform, one entry per list of gap periods: {"labels":
+    request type labels that share it, "periods": period names}, oldest gap first; empty before
+    the build wrote that table."""
+    if not await has_table(db, "series_gaps"):
+        return []
+    found = await rows(
+        db,
+        """SELECT g.request_type_id, r.label, g.period_start, g.period_end FROM series_gaps g
+           JOIN request_types r USING (request_type_id) WHERE g.platform_id = ?
+           ORDER BY r.label, g.period_start""",
+        [platform_id],
+    )
+    by_type: dict[str, dict] = {}
+    for r in found:
+        entry = by_type.setdefault(r["request_type_id"], {"label": r["label"], "periods": []})
+        entry["periods"].append((r["period_start"], r["period_end"]))
+    shared: dict[tuple, dict] = {}
+    for entry in by_type.values():
+        key = tuple(entry["periods"])
+        group = shared.setdefault(key, {"labels": [], "periods": gap_names(entry["periods"]), "first": key[0][0]})
+        group["labels"].append(entry["label"])
+    return sorted(shared.values(), key=lambda g: (g["first"], g["labels"]))
+
+
 async def platform_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
     found = await rows(db, "SELECT * FROM platforms WHERE platform_id = ?", [request.url_vars["platform_id"]])
@@ -570,6 +613,8 @@ async def platform_page(datasette, request):
         "span": span,
         "freshness": (await freshness(db)).get(pid),
         "series": await freshness_series(db, pid),
+        "gaps": await series_gaps(db, pid),
+        "gaps_url": datasette.urls.table(name, "series_gaps") + "?platform_id=" + pid,
         "charts": charts,
         "charts_json": embed(charts),
         "periods": periods,

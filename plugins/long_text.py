@@ -3,8 +3,10 @@
 A figure's quote is up to a few thousand characters: shown whole, the rows of
 ``/disclosures/figures`` were up to 800 px tall and the table 5,500 px wide at a 1280 px window.
 In a table page these cells show their first ``SHOWN_CHARACTERS`` characters, cut at a word, then
-"…" and a link to the figure's page, where the text is whole. JSON and CSV are unchanged
-(Datasette calls render_cell for HTML only).
+"…" and a link to the figure's page, where the text is whole; each such cell's text is in a
+``span.cell-text``, which static/explore.css holds to three lines in the table (the row stays a
+few lines tall at any width; the title attribute static/figure-columns.js adds shows it whole).
+JSON and CSV are unchanged (Datasette calls render_cell for HTML only).
 
 The same pages load static/figure-columns.js, which opens them on the columns a reader needs and
 shows the others at a click (the table was 26 columns wide).
@@ -35,17 +37,26 @@ def render_cell(row, value, column, table, datasette):
     if column not in LONG_COLUMNS or table not in FIGURE_TABLES or not isinstance(value, str):
         return None
     short = shortened(value)
-    if short is None:
-        return None
     try:
         figure_id = row["figure_id"]
     except (IndexError, KeyError):  # the reader hid figure_id (?_nocol=figure_id)
         figure_id = None
+    if short is None:
+        # Whole, but in a span the table's CSS may hold to three lines in a narrow column;
+        # static/figure-columns.js then adds the "whole text" link to data-whole.
+        if not value:
+            return None
+        if not figure_id:
+            return markupsafe.Markup('<span class="cell-text">{0}</span>').format(value)
+        return markupsafe.Markup('<span class="cell-text" data-whole="{1}">{0}</span>').format(
+            value, datasette.urls.path(f"figure/{figure_id}")
+        )
     if not figure_id:
-        return markupsafe.Markup('<span class="cut">{0}…</span>').format(short)
-    return markupsafe.Markup('<span class="cut">{0}… <a class="more" href="{1}">whole text</a></span>').format(
-        short, datasette.urls.path(f"figure/{figure_id}")
-    )
+        return markupsafe.Markup('<span class="cell-text cut">{0}…</span>').format(short)
+    # The link after the text, not in it: the text may be held to a few lines, the link never.
+    return markupsafe.Markup(
+        '<span class="cell-text cut">{0}…</span> <a class="more" href="{1}">whole text</a>'
+    ).format(short, datasette.urls.path(f"figure/{figure_id}"))
 
 
 @hookimpl

@@ -12,7 +12,13 @@ Checked before Datasette sees the request, on database, table, view and row path
   of plugins/paging.py, pass;
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
-- ``_shape`` is one Datasette has;
+- ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
+  known one is harmless, but ``_shape=nope`` there was silently ignored);
+- ``_stream`` on a ``.csv`` is empty or a boolean as Datasette's ``value_as_boolean`` reads one
+  (on/off, true/false, 1/0, any case). Datasette 0.65 streams for any non-empty value, even
+  ``maybe`` or ``0``, while the site's plugins took ``0`` and ``off`` as no: so the value is
+  rewritten before anyone reads it, ``_stream=on`` when true and no ``_stream`` when false, and
+  every reader agrees;
 - an unknown format (``figures.xml``, ``.tsv``, ``.JSON``) is a 404 that names the formats there
   are; Datasette answered those with the HTML page under 200.
 
@@ -26,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode
@@ -37,6 +43,8 @@ DATABASE_PATH = re.compile(r"^/(?P<database>[^/.]+)(?:\.(?P<format>\w+))?$")
 TABLE_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)(?:\.(?P<format>\w+))?$")
 ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/]+?)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
 SHAPES = ("arrays", "objects", "array", "arrayfirst", "object")
+# datasette.utils.value_as_boolean's words (compared in lower case); the first three are true.
+BOOLEANS = ("on", "true", "1", "off", "false", "0")
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
 INTEGER = re.compile(r"^-?[0-9]+$")
 # plugins/paging.py's cursor before every row: "$null" or the last code point, then keys that are
@@ -85,6 +93,35 @@ def shape_problem(value: str) -> str | None:
     if value in SHAPES:
         return None
     return f"Invalid _shape: {value!r}; use one of {', '.join(SHAPES)}"
+
+
+def stream_problem(value: str) -> str | None:
+    if value == "" or value.lower() in BOOLEANS:
+        return None
+    return f"_stream must be on or off (or true/false, 1/0), not {value!r}"
+
+
+def stream_on(value: str) -> bool:
+    """Whether an accepted ``_stream`` value (see ``stream_problem``) asks for a stream."""
+    return value.lower() in BOOLEANS[:3]
+
+
+def with_canonical_stream(query_string: str) -> str:
+    """``query_string`` with its ``_stream`` (the first one, as Datasette reads it, which
+    ``stream_problem`` accepted) written as ``_stream=on``, or left out when it is false. The
+    other parameters are kept byte for byte."""
+    parts = query_string.split("&")
+    streams = [i for i, part in enumerate(parts) if unquote_plus(part.split("=", 1)[0]) == "_stream"]
+    if not streams:
+        return query_string
+    first = parts[streams[0]]
+    value = unquote_plus(first.split("=", 1)[1]) if "=" in first else ""
+    if value == "on" and len(streams) == 1:
+        return query_string
+    kept = [part for i, part in enumerate(parts) if i not in streams]
+    if stream_on(value):
+        kept.insert(streams[0], "_stream=on")
+    return "&".join(kept)
 
 
 def view_next_problem(value: str) -> str | None:
@@ -198,8 +235,12 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         problem = size_problem(given["_size"])
         if problem:
             return 400, problem
-    if "_shape" in given and match["format"] == "json":
+    if "_shape" in given and match["format"] in ("json", "csv"):
         problem = shape_problem(given["_shape"])
+        if problem:
+            return 400, problem
+    if "_stream" in given and match["format"] == "csv":
+        problem = stream_problem(given["_stream"])
         if problem:
             return 400, problem
     if "table" not in groups or "row" in groups:
@@ -302,6 +343,11 @@ def asgi_wrapper(datasette):
             found = await request_problem(datasette, path, scope.get("query_string", b"").decode("latin-1"))
             if found:
                 return await send_error(datasette, scope, receive, send, *found)
+            if path.endswith(".csv"):
+                query = scope.get("query_string", b"").decode("latin-1")
+                canonical = with_canonical_stream(query)
+                if canonical != query:
+                    scope = dict(scope, query_string=canonical.encode("latin-1"))
             if path.endswith(".json"):
                 send = error_status(send)
             return await app(scope, receive, send)

@@ -9,24 +9,49 @@ window.PlatformCharts = (function () {
   function ms(isoDate) { return Date.parse(isoDate + "T00:00:00Z"); }
 
   // Events: a dashed vertical line with the event's number (its place in the list) at the top.
+  // Numbers whose events lie closer together than the numbers are wide (a month apart on a
+  // phone-width chart of several years) would be drawn over each other: each number goes on the
+  // first row, from the top, where it clears the numbers already there, and its line starts below
+  // it. The boxes drawn are left on the canvas (data-event-markers) for tests to measure.
+  var MARKER_FONT = 11, MARKER_ROW = 16, MARKER_GAP = 4;
+
   var eventLines = {
     id: "eventLines",
     afterDatasetsDraw: function (chart, args, options) {
       var x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+      ctx.save();
+      ctx.font = "bold " + MARKER_FONT + "px sans-serif";
+      ctx.textAlign = "center";
+      var shown = [];
       (options.events || []).forEach(function (event, i) {
         var px = x.getPixelForValue(ms(event.event_date));
-        if (px < area.left || px > area.right) { return; }
-        ctx.save();
+        // Numbered by its place in the list under the chart.
+        if (px >= area.left && px <= area.right) { shown.push({ n: i + 1, px: px }); }
+      });
+      shown.sort(function (a, b) { return a.px - b.px || a.n - b.n; });
+      var rowsRight = [], boxes = [];
+      shown.forEach(function (m) {
+        var half = ctx.measureText(String(m.n)).width / 2;
+        var row = 0;
+        while (row < rowsRight.length && rowsRight[row] + MARKER_GAP > m.px - half) { row += 1; }
+        rowsRight[row] = m.px + half;
+        var baseline = area.top + 10 + row * MARKER_ROW;
         ctx.strokeStyle = "#555";
         ctx.setLineDash([4, 3]);
-        ctx.beginPath(); ctx.moveTo(px, area.top + 14); ctx.lineTo(px, area.bottom); ctx.stroke();
+        ctx.beginPath(); ctx.moveTo(m.px, baseline + 4); ctx.lineTo(m.px, area.bottom); ctx.stroke();
         ctx.setLineDash([]);
-        ctx.fillStyle = "#222";
-        ctx.font = "bold 11px sans-serif";
-        ctx.textAlign = "center";
-        ctx.fillText(String(i + 1), px, area.top + 10);
-        ctx.restore();
+        var box = { n: m.n, left: m.px - half, right: m.px + half, top: baseline - MARKER_FONT + 1, bottom: baseline + 2 };
+        boxes.push(box);
       });
+      // Numbers last, each on a white ground: a neighbour's line never runs through one.
+      boxes.forEach(function (box) {
+        ctx.fillStyle = "#fff";
+        ctx.fillRect(box.left - 2, box.top - 1, box.right - box.left + 4, box.bottom - box.top + 2);
+        ctx.fillStyle = "#222";
+        ctx.fillText(String(box.n), (box.left + box.right) / 2, box.bottom - 2);
+      });
+      ctx.restore();
+      chart.canvas.dataset.eventMarkers = JSON.stringify(boxes);
     }
   };
 

@@ -5,9 +5,27 @@
 // Datasette puts extra scripts in the page's head: wait for the table.
 document.addEventListener("DOMContentLoaded", function () {
   var table = document.querySelector("table.rows-and-columns");
+  // Text held to three lines (static/explore.css) reads whole on hover, and a cell whose text
+  // the three lines do not hold links to the figure's page, as a cut one does.
+  function wholeTextLinks() {
+    table.querySelectorAll("td .cell-text, td.col-source_id > a:first-child").forEach(function (el) {
+      if (!el.title) el.title = el.textContent;
+      if (!el.dataset.whole || el.nextElementSibling) return;
+      if (el.scrollHeight <= el.clientHeight + 1) return;
+      var more = document.createElement("a");
+      more.className = "more";
+      more.href = el.dataset.whole;
+      more.textContent = "whole text";
+      el.after(" ", more);
+    });
+  }
   var params = new URLSearchParams(window.location.search);
-  if (!table || params.has("_col") || params.has("_nocol")) return;
+  if (!table) return;
+  // Measured again once the stylesheets and fonts are in (this runs before they may be).
+  window.addEventListener("load", wholeTextLinks);
+  if (params.has("_col") || params.has("_nocol")) { wholeTextLinks(); return; }
   table.classList.add("compact-columns");
+  wholeTextLinks();
   // The column the page is sorted by stays: it says the order, and its menu offers the sorts.
   table.querySelectorAll("thead th").forEach(function (th) {
     if (/[\u25bc\u25b2]$/.test(th.textContent.trim()) && th.classList[0]) {
@@ -28,6 +46,7 @@ document.addEventListener("DOMContentLoaded", function () {
   button.textContent = "Show all columns (" + count + " more)";
   button.addEventListener("click", function () {
     var compact = table.classList.toggle("compact-columns");
+    wholeTextLinks();
     button.textContent = compact ? "Show all columns (" + count + " more)" : "Show fewer columns";
   });
   note.appendChild(document.createTextNode(count + " columns are hidden to keep rows short: "));

@@ -18,6 +18,13 @@ from disclosures import arrow_validate, paths, rules, safety, table_schema, vali
 from tests.packages import BROKEN, make_package
 from tests.test_table_schema import HOSTILE_CELLS, rewrite
 
+FIGURE_FIELDS = [
+    field["name"]
+    for resource in json.loads(paths.PACKAGE.read_text(encoding="utf-8"))["resources"]
+    if resource["name"] == "figures"
+    for field in resource["schema"]["fields"]
+]
+
 
 def proved(package: Path) -> bool:
     return validate.proved_valid(package)
@@ -47,6 +54,44 @@ def test_a_hostile_cell_anywhere_is_left_to_check_package(tmp_path, cell):
     rewrite(package, change)
     assert validate.check_package(package)[0]
     assert not proved(package)
+
+
+@pytest.mark.parametrize(
+    "field, cell, message",
+    [
+        ("value", "9O0", "data/figures.csv:2:value: '9O0' is not a number"),
+        ("value_low", "9O0", "data/figures.csv:2:value_low: '9O0' is not a number"),
+    ],
+)
+def test_a_number_cell_that_is_not_a_number_gets_one_plain_message_from_both_paths(tmp_path, field, cell, message):
+    def change(name, rows):
+        if name == "figures":
+            rows[0][FIGURE_FIELDS.index(field)] = cell
+            if field != "value":
+                rows[0][FIGURE_FIELDS.index("value_kind")] = "band"
+                rows[0][FIGURE_FIELDS.index("value_high")] = rows[0][FIGURE_FIELDS.index("value")]
+                rows[0][FIGURE_FIELDS.index("value")] = ""
+
+    package = make_package(tmp_path)
+    rewrite(package, change)
+    assert not proved(package)
+    for engine in ("auto", "frictionless"):
+        assert [str(p) for p in validate.check_package(package, engine=engine)[0]] == [message]
+    assert [str(p) for p in validate.validate_package(package)] == [message]
+
+
+def test_an_integer_cell_that_is_not_whole_is_named_so_by_both_paths(tmp_path):
+    def change(name, rows):
+        if name == "source_tiers":
+            rows[0][1] = "1O"
+
+    package = make_package(tmp_path)
+    rewrite(package, change)
+    assert not proved(package)
+    message = "data/source_tiers.csv:2:rank: '1O' is not a whole number"
+    for engine in ("auto", "frictionless"):
+        assert [str(p) for p in validate.check_package(package, engine=engine)[0]] == [message]
+    assert [str(p) for p in validate.validate_package(package)] == [message]
 
 
 @pytest.mark.parametrize(

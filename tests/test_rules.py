@@ -42,6 +42,9 @@ def test_zero_is_found_but_not_inside_other_numbers():
         ("1e3", True, ["not written canonically"]),
         ("NaN", True, ["is not a number"]),
         ("-inf", True, ["is not a number"]),
+        # Not a number at all: the type problem says so; "not written canonically" would mislead.
+        ("9O0", True, []),
+        ("1,200", True, []),
         ("007", False, []),
         (" x", False, ["whitespace"]),
         ("a\tb", False, ["control characters"]),
@@ -133,3 +136,18 @@ def test_a_named_field_of_a_json_record_must_hold_the_value():
     assert rules.named_field_number(locator, "Requests fulfilled: 900") is None
     assert rules.named_field_number(locator.replace('"requests"', '"accounts"'), record) is None
     assert rules.named_field_number(locator, '{"requests": "n/a"}') == ("requests", None)
+
+
+@pytest.mark.parametrize(
+    "cell, kind, form, expected",
+    [
+        ("9O0", "integer", "default", "'9O0' is not a whole number"),
+        ("12.5", "integer", "default", "'12.5' is not a whole number"),
+        ("9O0", "number", "default", "'9O0' is not a number"),
+        ("23/09/2024", "date", "default", "'23/09/2024' is not a date written YYYY-MM-DD"),
+        ("the archive", "string", "uri", "'the archive' is not a URI"),
+        ("x" * 50, "integer", "default", "'" + "x" * 40 + "…' is not a whole number"),
+    ],
+)
+def test_a_cell_of_the_wrong_type_is_named_plainly(cell, kind, form, expected):
+    assert rules.type_problem(cell, kind, form) == expected

@@ -50,6 +50,8 @@ HOSTILE_CELLS = [
     "x" * 4001,
     "Infinity",
     "1_000",
+    "9O0",
+    "12.5",
     "tab\there",
 ]
 

@@ -41,7 +41,7 @@ def _not_reported(template: Record, metric: str, column: str, process: str, why:
     )
 
 
-def _parse_by_process(path: Path, platform_of) -> Parsed:
+def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
     """Rows by legal process (user-data and Enterprise Cloud exports): one figure per value cell.
 
     ``platform_of(header, line)`` names the platform of a row, or None with the reason in a Skip.
@@ -54,7 +54,8 @@ def _parse_by_process(path: Path, platform_of) -> Parsed:
     """
     mapping = read_mapping("google")
     places = jurisdiction_lookup()
-    header, lines = csv_lines(path)
+    keys = ("Period Ending", "CLDR Territory Code", *(("Product",) if product else ()), "Legal Process")
+    header, lines = csv_lines(path, keys)
     columns = {}
     for name in header:
         row = mapping.find("column", name)
@@ -166,7 +167,7 @@ def parse_enterprise(path: Path) -> Parsed:
     The product (Google Workspace, GCP) names the platform, so these never mix with the
     consumer rows of google-global-user-data-requests.csv.
     """
-    return _parse_by_process(path, _product_platform)
+    return _parse_by_process(path, _product_platform, product=True)
 
 
 def parse_diplomatic(path: Path) -> Parsed:
@@ -178,7 +179,7 @@ def parse_diplomatic(path: Path) -> Parsed:
     """
     mapping = read_mapping("google")
     places = jurisdiction_lookup()
-    header, lines = csv_lines(path)
+    header, lines = csv_lines(path, ("Period Ending", "Country/Region of Origin", "Assisting Country"))
     value_column = header[-1]
     result = Parsed()
     for line in lines:
@@ -258,7 +259,8 @@ def parse_national_security(path: Path) -> Parsed:
     kind = mapping.find("national_security_file", path.name)
     if kind is None or not kind["maps_to"]:
         raise ValueError(f"{path.name}: not a Google national-security file named in mappings/google.csv")
-    header, lines = csv_lines(path)
+    columns = [column for pair in NATIONAL_SECURITY_COLUMNS.values() for column in pair]
+    header, lines = csv_lines(path, ("Reporting period ending date", *columns))
     result = Parsed()
     for line in lines:
         end = line.get(header, "Reporting period ending date")

@@ -110,6 +110,12 @@ def named_as(path: Path, label: str):
 
 
 def parse_checked(parse: Callable[[Path], Parsed], path: Path, check: FileCheck) -> Parsed:
-    """``parse`` of ``path`` with every locator naming ``check.label`` (parsers name the file they read)."""
+    """``parse`` of ``path`` with every locator naming ``check.label`` (parsers name the file they read).
+
+    Raises ValueError when the parser found neither a record nor a skip: whatever the format, a
+    file in which it recognises nothing is another kind of file, not an import of nothing."""
     with named_as(path, check.label) as named:
-        return parse(named)
+        parsed = parse(named)
+    if not parsed.records and not parsed.skips:
+        raise ValueError(f"{check.label}: nothing in it is a record of this format")
+    return parsed

@@ -25,12 +25,11 @@ BAND = re.compile(r"^(\d[\d,]*)\s*-\s*(\d[\d,]*)$")
 def parse_transparency_csv(path: Path) -> Parsed:
     mapping = read_mapping("snap")
     places = jurisdiction_lookup()
-    header, lines = csv_lines(path)
+    names = ("period", "section", "category", "sub_category_1", "metric", "value")
+    header, lines = csv_lines(path, names)
     result = Parsed()
     for line in lines:
-        period_text, section, category, place, metric_name, cell = (
-            line.get(header, name) for name in ("period", "section", "category", "sub_category_1", "metric", "value")
-        )
+        period_text, section, category, place, metric_name, cell = (line.get(header, name) for name in names)
         locator = f"{path.name} line {line.number} (section={section}, category={category}, "
         locator += f"sub_category_1={place}, metric={metric_name})" if place else f"metric={metric_name})"
         section_row = mapping.find("section", section)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,16 +21,26 @@ class Line:
         return self.cells[index] if index < len(self.cells) else ""
 
 
-def csv_lines(path: Path) -> tuple[list[str], Iterator[Line]]:
+def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iterator[Line]]:
     """The header and the records of a UTF-8 CSV (BOM tolerated), each with its exact text.
 
     A quoted cell may hold commas ("1,234") or line breaks; the record's text then spans lines.
+    ``required`` names the columns the format reads. Raises ValueError ("<file>: no column ...")
+    when the first line lacks one of them, and, once the records are read, ("<file>: no records
+    under its header") when there were none: a file of another kind (a JSON file, say) must be
+    refused, never read as an import of nothing.
     """
     raw = path.read_text(encoding="utf-8-sig").splitlines()
+    header = next(csv.reader(raw[:1]), []) if raw else []
+    header = [h.strip() for h in header]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise ValueError(f"{path.name}: no column {', '.join(map(repr, missing))} in its first line")
 
     def records() -> Iterator[Line]:
         reader = csv.reader(raw[1:])
         previous = 1
+        found = False
         for cells in reader:
             last = reader.line_num + 1
             text = "\n".join(raw[previous:last])
@@ -38,7 +48,9 @@ def csv_lines(path: Path) -> tuple[list[str], Iterator[Line]]:
             previous = last
             if not any(c.strip() for c in cells):
                 continue
+            found = True
             yield Line(number, text, cells)
+        if not found:
+            raise ValueError(f"{path.name}: no records under its header")
 
-    header = next(csv.reader(raw[:1]), []) if raw else []
-    return [h.strip() for h in header], records()
+    return header, records()

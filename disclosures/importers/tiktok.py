@@ -31,7 +31,7 @@ def half_year(text: str) -> tuple[str, str] | None:
 def parse_information_requests(path: Path) -> Parsed:
     mapping = read_mapping("tiktok")
     places = jurisdiction_lookup()
-    header, lines = csv_lines(path)
+    header, lines = csv_lines(path, ("metric_name", "period_value", "location", "location_value", "result"))
     result = Parsed()
     for line in lines:
         metric_name = line.get(header, "metric_name")

@@ -1,0 +1,104 @@
+"""Layer (c), in Chromium, after a newcomer's break-test at 390 and 1400 px: the home chart's
+numbered event markers do not touch (two events a month apart were drawn over each other on a
+phone), and the figures table's rows stay compact at 1400 px."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
+
+pytestmark = pytest.mark.browser
+
+# The boxes the chart drew its numbers in (static/chart-common.js), and where the x scale puts
+# each event's date: a box must be centred on its own event's line.
+MARKERS = """() => {
+  const canvas = document.getElementById('telegram-chart');
+  const chart = Chart.getChart(canvas);
+  const events = JSON.parse(document.getElementById('telegram-chart-data').textContent).events;
+  const lines = events.map(e => chart.scales.x.getPixelForValue(Date.parse(e.event_date + 'T00:00:00Z')));
+  return {boxes: JSON.parse(canvas.dataset.eventMarkers || '[]'), lines,
+          width: canvas.getBoundingClientRect().width, height: canvas.getBoundingClientRect().height};
+}"""
+
+
+# Numbers closer than this touch to the eye (two digits 2.75 px apart read as "12" on a phone),
+# and the white ground each number is drawn on reaches 2 px beyond its box.
+CLEARANCE = 4.0
+
+
+def intersect(a: dict, b: dict, clearance: float = CLEARANCE) -> bool:
+    return not (
+        a["right"] + clearance <= b["left"]
+        or b["right"] + clearance <= a["left"]
+        or a["bottom"] + clearance <= b["top"]
+        or b["bottom"] + clearance <= a["top"]
+    )
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_the_home_charts_event_numbers_do_not_touch(page, width):  # noqa: F811
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/")
+    page.wait_for_function("document.getElementById('telegram-chart').dataset.rendered > 0")
+    measured = page.evaluate(MARKERS)
+    boxes = measured["boxes"]
+    # Both events are drawn, numbered as the list under the chart numbers them.
+    assert sorted(b["n"] for b in boxes) == [1, 2] == list(range(1, page.locator("ol.events > li.event").count() + 1))
+    for box in boxes:
+        centre = (box["left"] + box["right"]) / 2
+        assert abs(centre - measured["lines"][box["n"] - 1]) < 0.5, (box, measured["lines"])
+        assert box["left"] >= 0 and box["right"] <= measured["width"] and box["top"] >= 0, box
+        assert box["right"] - box["left"] > 2 and box["bottom"] - box["top"] >= 10, box
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not intersect(a, b), (width, a, b)
+
+
+# Each row's height, and each text the table holds to a few lines: whether it is held (its text
+# runs past its box), whether a "whole text" link follows it, and its title.
+ROWS = """() => {
+  const table = document.querySelector('table.rows-and-columns');
+  const heights = [...table.querySelectorAll('tbody tr')].map(r => r.getBoundingClientRect().height);
+  const held = [...table.querySelectorAll('td .cell-text, td.col-source_id > a:first-child')].map(el => ({
+    column: el.closest('td').className.split(' ')[0],
+    clipped: el.scrollHeight > el.clientHeight + 1,
+    lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)),
+    link: el.nextElementSibling && el.nextElementSibling.matches('a.more') ? el.nextElementSibling.getAttribute('href') : null,
+    href: el.getAttribute('href'),
+    title: el.title, text: el.textContent}));
+  return {heights, held};
+}"""
+
+
+@pytest.mark.parametrize("path", ["/disclosures/figures", "/disclosures/figures?platform_id=telegram"])
+def test_figure_rows_are_compact_at_1400_px_and_long_text_reads_whole_a_click_away(page, path):  # noqa: F811
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(path)
+    page.wait_for_load_state("load")
+    measured = page.evaluate(ROWS)
+    assert len(measured["heights"]) == 100
+    # 201 px before (a source's title ran to nine lines in its column, a quote to five).
+    assert max(measured["heights"]) <= 130, max(measured["heights"])
+    held = measured["held"]
+    assert any(h["clipped"] for h in held), "nothing was long enough to be held: the test measures nothing"
+    for h in held:
+        assert h["lines"] <= 3, h
+        assert h["title"] == h["text"], h  # hover shows it whole
+        if h["clipped"] and h["column"] == "col-quote":
+            assert h["link"] and h["link"].startswith("/figure/"), h
+        if h["column"] == "col-source_id":
+            assert h["href"].startswith("/disclosures/sources/"), h  # the source's page has its whole title
+
+
+def test_a_held_quote_is_whole_on_the_figure_page(page):  # noqa: F811
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto("/disclosures/figures?platform_id=telegram")
+    page.wait_for_load_state("load")
+    held = [h for h in page.evaluate(ROWS)["held"] if h["clipped"] and h["column"] == "col-quote" and h["link"]]
+    assert held
+    shown = held[0]
+    page.goto(shown["link"])
+    # The figure page shows the quote whole (a cut one ends in "…" in the table, not here).
+    whole = shown["text"].rstrip("…")
+    assert whole in page.locator("body").inner_text().replace("\n", " ") or whole in page.content()

@@ -1,0 +1,93 @@
+"""``_shape`` and ``_stream`` on ``.csv`` and ``.json``: every value Datasette 0.65 accepts still
+answers, and one it would silently ignore or misread is a 400 in the API's error shape.
+
+Datasette's CSV ignores ``_shape`` altogether and streams for any non-empty ``_stream`` (even
+``maybe`` or ``0``); its JSON reads the five shapes of datasette/renderer.py. plugins/parameters.py
+refuses the rest and rewrites an accepted ``_stream`` so that Datasette and the site's plugins
+read it alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.conftest import assert_error_shape, plugin
+
+FIGURES = "/disclosures/figures"
+QUERY = "/disclosures/compare_platforms"
+SHAPES = ["arrays", "objects", "array", "arrayfirst", "object"]
+TRUE = ["on", "true", "1", "ON", "True"]
+FALSE = ["off", "false", "0", "", "OFF", "False"]
+NOT_BOOLEANS = ["maybe", "yes", "2", "on ", "-1", "nope"]
+NOT_SHAPES = ["nope", "ARRAY", "rows", "", "array,objects"]
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200, response.text[:300]
+    return list(csv.reader(io.StringIO(response.text)))
+
+
+@pytest.mark.parametrize("value", NOT_SHAPES)
+@pytest.mark.parametrize("path", [FIGURES + ".csv", FIGURES + ".json", QUERY + ".csv?jurisdiction=USA"])
+def test_an_unknown_shape_is_a_400(site, path, value):
+    joiner = "&" if "?" in path else "?"
+    message = assert_error_shape(site.get(f"{path}{joiner}_size=3&_shape={value}"), 400)
+    assert f"Invalid _shape: {value!r}" in message
+
+
+@pytest.mark.parametrize("value", SHAPES)
+def test_every_shape_datasette_has_still_answers(site, value):
+    assert site.get(f"{FIGURES}.json?_size=3&_shape={value}").status_code == 200
+    # A CSV ignores the shape: the same rows whichever is given.
+    assert csv_rows(site.get(f"{FIGURES}.csv?_size=3&_shape={value}")) == csv_rows(site.get(f"{FIGURES}.csv?_size=3"))
+
+
+@pytest.mark.parametrize("value", NOT_BOOLEANS)
+@pytest.mark.parametrize("path", [FIGURES + ".csv?_size=3", QUERY + ".csv?jurisdiction=USA"])
+def test_a_stream_that_is_not_a_boolean_is_a_400(site, path, value):
+    message = assert_error_shape(site.get(f"{path}&_stream={value}"), 400)
+    assert f"_stream must be on or off (or true/false, 1/0), not {value!r}" in message
+
+
+@pytest.mark.parametrize("value", TRUE)
+def test_a_true_stream_sends_every_row(site, value):
+    every = csv_rows(site.get(f"{FIGURES}.csv?platform_id=telegram&_stream=on"))
+    assert len(every) > 4
+    assert csv_rows(site.get(f"{FIGURES}.csv?platform_id=telegram&_size=3&_stream={value}")) == every
+
+
+@pytest.mark.parametrize("value", FALSE)
+def test_a_false_stream_sends_the_page_asked_for(site, value):
+    page = csv_rows(site.get(f"{FIGURES}.csv?platform_id=telegram&_size=3&_stream={value}"))
+    assert len(page) == 1 + 3
+    assert page == csv_rows(site.get(f"{FIGURES}.csv?platform_id=telegram&_size=3"))
+
+
+@pytest.mark.parametrize("value", TRUE + FALSE)
+def test_a_query_csv_accepts_every_boolean(site, value):
+    assert csv_rows(site.get(f"{QUERY}.csv?jurisdiction=USA&_stream={value}"))
+
+
+@pytest.mark.parametrize("value", NOT_BOOLEANS)
+def test_stream_is_not_checked_on_json_where_datasette_has_no_such_parameter(site, value):
+    assert site.get(f"{FIGURES}.json?_size=1&_stream={value}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query, canonical",
+    [
+        ("_size=3&_stream=on", "_size=3&_stream=on"),
+        ("_size=3&_stream=TRUE&a=%C3%A9+x", "_size=3&_stream=on&a=%C3%A9+x"),
+        ("_stream=1&_stream=off", "_stream=on"),
+        ("_size=3&_stream=off", "_size=3"),
+        ("_stream=0&_stream=on", ""),
+        ("_stream=&b=1", "b=1"),
+        ("b=%5Fstream", "b=%5Fstream"),
+        ("%5Fstream=false&b=2", "b=2"),
+    ],
+)
+def test_an_accepted_stream_is_rewritten_as_every_reader_reads_it(query, canonical):
+    assert plugin("parameters").with_canonical_stream(query) == canonical

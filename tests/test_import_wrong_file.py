@@ -1,0 +1,94 @@
+"""Importers given the wrong kind of file: a file in which the format recognises no header and
+no record is a ``FILE:-:-: cannot be read as FORMAT: ...`` error with exit status 1, never a
+silent import of nothing (a JSON file given to a CSV importer read 0 records and exited 0)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from disclosures.importers.registry import FORMATS
+from disclosures.importers.tables import csv_lines
+from scripts.cli import cli
+
+REAL_SOURCE = "te-k-telegram-transparency-dataset-839ed54"
+
+# One line and pretty-printed: a CSV reader sees a one-cell header and no record, or a header
+# "{" and records of JSON text.
+JSON_FILES = {
+    "one-line.json": '{"requests": [{"country": "FR", "value": 3}]}\n',
+    "pretty.json": '{\n  "requests": [\n    {"country": "FR", "value": 3}\n  ]\n}\n',
+}
+
+
+def run_import(format_name: str, path: Path):
+    return CliRunner().invoke(
+        cli, ["import", format_name, str(path), "--source", REAL_SOURCE, "--dry-run", "--allow-different-file"]
+    )
+
+
+@pytest.mark.parametrize("name", sorted(JSON_FILES))
+@pytest.mark.parametrize("format_name", sorted(FORMATS))
+def test_every_format_refuses_a_json_file_it_cannot_read(tmp_path, format_name, name):
+    if format_name == "telegram-compilation" and name == "pretty.json":
+        # The compilation is JSON: a pretty-printed file is refused by its own line rule.
+        expected = "expected one record per line"
+    else:
+        expected = f"cannot be read as {format_name}:"
+    path = tmp_path / name
+    path.write_text(JSON_FILES[name], encoding="utf-8")
+    result = run_import(format_name, path)
+    assert result.exit_code == 1, result.output
+    assert expected in result.output
+    assert "Nothing was imported." in result.output
+    assert "0 to add" not in result.output
+
+
+def test_a_json_file_given_to_google_user_data_names_the_columns_it_lacks(tmp_path):
+    path = tmp_path / "some.json"
+    path.write_text(JSON_FILES["one-line.json"], encoding="utf-8")
+    result = run_import("google-user-data", path)
+    assert result.exit_code == 1
+    # The file is named as its locators would name it: its name with its own checksum.
+    assert re.search(
+        re.escape(f"{path}:-:-: cannot be read as google-user-data: ")
+        + r"some\.sha256-[0-9a-f]{12}\.json: "
+        + re.escape("no column 'Period Ending', 'CLDR Territory Code', 'Legal Process' in its first line"),
+        result.output,
+    )
+
+
+@pytest.mark.parametrize(
+    "format_name, header",
+    [
+        ("google-user-data", "Period Ending,Country/Region,CLDR Territory Code,Legal Process,User Data Requests"),
+        ("tiktok-information-requests", "metric_name,period_value,location,location_value,result"),
+        ("snap-transparency-csv", "period,section,category,sub_category_1,metric,value"),
+    ],
+)
+def test_a_csv_with_the_right_header_and_no_record_is_refused(tmp_path, format_name, header):
+    path = tmp_path / "export.csv"
+    path.write_text(header + "\n\n", encoding="utf-8")
+    result = run_import(format_name, path)
+    assert result.exit_code == 1, result.output
+    assert re.search(
+        re.escape(f"{path}:-:-: cannot be read as {format_name}: ")
+        + r"export\.sha256-[0-9a-f]{12}\.csv: no records under its header",
+        result.output,
+    )
+
+
+def test_csv_lines_checks_the_header_first_and_the_records_once_read(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"t.csv: no column 'c' in its first line"):
+        csv_lines(path, ("a", "c"))
+    header, lines = csv_lines(path, ("a",))
+    assert header == ["a", "b"]
+    with pytest.raises(ValueError, match="t.csv: no records under its header"):
+        list(lines)
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    assert [line.cells for line in csv_lines(path, ("a", "b"))[1]] == [["1", "2"]]
