@@ -102,6 +102,15 @@ def _year_parts(periods: dict[tuple[date, date], dict], year: int) -> list[dict]
     return None
 
 
+# Metrics that count accounts, identifiers or domains: each part counts its own, so one named in
+# both halves of a year is in the sum twice. A reader must not take the sum for distinct ones.
+PER_PART_PREFIXES = ("accounts_", "identifiers_", "domains_")
+PER_PART_NOTE = (
+    " Each part counts its own accounts (or identifiers, domains): one in more than one part is"
+    " counted once per part, so the sum is not a count of distinct ones."
+)
+
+
 def derive_year_sums(figures: list[dict], units: dict[str, str]) -> list[Derived]:
     """Full years as the sum of their reported halves (or, failing those, quarters).
 
@@ -142,7 +151,8 @@ def derive_year_sums(figures: list[dict], units: dict[str, str]) -> list[Derived
                 "source_id": None,
                 "source_locator": None,
                 "quote": None,
-                "notes": f"Derived by the build: the sum of the year's reported parts, {shown}.",
+                "notes": f"Derived by the build: the sum of the year's reported parts, {shown}."
+                + (PER_PART_NOTE if metric.startswith(PER_PART_PREFIXES) else ""),
                 "is_derived": 1,
                 "derivation": " + ".join(ids),
             }

@@ -440,6 +440,20 @@ def test_a_year_is_derived_from_its_halves_or_its_quarters():
     assert year.row["value"] == 10 and [fid for fid, _ in year.inputs] == ["q1", "q2", "q3", "q4"]
 
 
+def test_a_year_sum_of_accounts_says_it_is_not_a_count_of_distinct_accounts():
+    # An account named in both halves is in each half's count: the sum counts it twice.
+    halves = [_figure("h1", "2024-01-01", "2024-06-30", 10), _figure("h2", "2024-07-01", "2024-12-31", 5)]
+    for half in halves:
+        half["metric_id"] = "accounts_specified"
+    (accounts,) = derive.derive_year_sums(halves, {"accounts_specified": "count"})
+    assert accounts.row["value"] == 15
+    assert "the sum is not a count of distinct ones" in accounts.row["notes"]
+    for half in halves:
+        half["metric_id"] = "requests_received"
+    (requests,) = derive.derive_year_sums(halves, UNITS)
+    assert "distinct" not in requests.row["notes"]
+
+
 def test_no_year_is_derived_from_an_incomplete_year_a_reported_year_or_percentages():
     assert derive.derive_year_sums([_figure("h1", "2024-01-01", "2024-06-30", 10)], UNITS) == []
     reported = [
