@@ -159,8 +159,9 @@ def release(build_dir, dist, releases, release_date):
 @click.option(
     "--allow-different-file",
     is_flag=True,
-    help="Import FILE although its SHA-256 differs from the one data/source_files.csv records for the "
-    "source; its locators then name FILE with its own checksum, never the source's file.",
+    help="With --dry-run: show what FILE would import although its SHA-256 differs from the one "
+    "data/source_files.csv records for the source (its locators then name FILE with its own checksum). "
+    "Never written: record FILE as a source of its own first.",
 )
 def import_file(format_name, file, source_id, dry_run, allow_different_file):
     """Import a platform's machine-readable FILE into data/: adds, would-change, skips and why.
@@ -184,6 +185,13 @@ def import_file(format_name, file, source_id, dry_run, allow_different_file):
 
     if format_name not in FORMATS:
         fail([f"unknown format {format_name!r}"], "Formats: " + ", ".join(sorted(FORMATS)))
+    if allow_different_file and not dry_run:
+        # Its figures would cite a file that no source records, which validation refuses.
+        fail(
+            [f"{file}:-:-: --allow-different-file only reviews a file (--dry-run); it never writes one"],
+            f"Record {file.name} as a source of its own (a data/sources.csv row and its data/source_files.csv "
+            "name and SHA-256), then import it with --source <that source_id>. Nothing was imported.",
+        )
     try:
         # The source first: a file's checksum means nothing for a source that does not exist.
         importers.require_source(source_id)

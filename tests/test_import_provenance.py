@@ -161,3 +161,18 @@ def test_a_file_of_another_format_is_a_file_message_not_a_python_one(tmp_path):
     assert result.exit_code == 1
     assert f"{wrong}:-:-: cannot be read as google-user-data:" in result.output
     assert "Nothing was imported." in result.output
+
+
+def test_a_different_file_is_only_ever_reviewed_never_written(tmp_path):
+    # Written, its figures would cite a file data/source_files.csv does not record for the
+    # source, and validation refuses that: the command says what to do instead.
+    before = (ROOT / "data" / "figures.csv").read_bytes()
+    tampered = tmp_path / "dataset.json"
+    shutil.copyfile(FIXTURE, tampered)
+    result = CliRunner().invoke(
+        cli, ["import", "telegram-compilation", str(tampered), "--source", REAL_SOURCE, "--allow-different-file"]
+    )
+    assert result.exit_code == 1
+    assert f"{tampered}:-:-: --allow-different-file only reviews a file (--dry-run)" in result.output
+    assert "Record dataset.json as a source of its own" in result.output and "Nothing was imported." in result.output
+    assert (ROOT / "data" / "figures.csv").read_bytes() == before
