@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
@@ -140,10 +140,13 @@ def asgi_wrapper(datasette):
                         f"(a table's CSV is {datasette.urls.table(database, 'TABLE')}.csv)"
                     )
                     return await answer(send, *json_error(400, message))
-            row = ROW_PATH.match(path)
-            if row and row["database"] in datasette.databases:
-                db = datasette.databases[row["database"]]
-                table = tilde_decode(row["table"])
+            # Datasette routes on the raw path, where an encoded slash (..%2f) stays inside its
+            # segment: so must this, or such a row of a made-up table reaches its 400.
+            raw_path = scope.get("raw_path") or path.encode("utf-8")
+            row = ROW_PATH.match(raw_path.decode("latin-1"))
+            if row and unquote(row["database"]) in datasette.databases:
+                db = datasette.databases[unquote(row["database"])]
+                table = tilde_decode(unquote(row["table"]))
                 keys = await key_columns(db, table)
                 if keys is None and not await is_table_or_view(db, table):
                     # Datasette answered a row of a table that does not exist with a 400

@@ -14,6 +14,8 @@ FIGURES = "/disclosures/figures"
         (FIGURES + "?_sort=nope", 400, "_sort=nope: figures cannot be sorted by that column"),
         (FIGURES + "?platfrom_id=telegram", 400, "platfrom_id"),
         ("/disclosures/nope/x", 404, "Table not found: nope"),
+        # An encoded slash stays inside its segment (Datasette routes on the raw path).
+        ("/disclosures/search_everything/..%2f..%2fetc", 404, "Table not found: search_everything"),
         (FIGURES + "/telegram-usa-2024-ip_or_phone-requests_fulfilled,x", 404, "its key has 1 part"),
     ],
 )
@@ -25,9 +27,10 @@ def test_a_pages_error_is_the_html_error_page(site, path, status, message):
 
 
 @pytest.mark.parametrize("extension", [".json", ".csv"])
-def test_a_row_of_a_table_that_does_not_exist_is_a_404_in_the_error_shape(site, extension):
+@pytest.mark.parametrize("row", ["figures", "..%2fy", "..%2f..%2fetc%2fpasswd"])
+def test_a_row_of_a_table_that_does_not_exist_is_a_404_in_the_error_shape(site, extension, row):
     # Datasette answered 400 "no such table: nope".
-    assert assert_error_shape(site.get(f"/disclosures/nope/figures{extension}"), 404) == "Table not found: nope"
+    assert assert_error_shape(site.get(f"/disclosures/nope/{row}{extension}"), 404) == "Table not found: nope"
 
 
 def test_a_row_of_a_view_is_still_datasettes_answer(site):
