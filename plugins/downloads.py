@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -44,6 +45,11 @@ CSV_LIMIT = re.compile(r"CSV contains more than [0-9]+ bytes$")
 # counts the fetching of its rows: pages of 5,000 figures (quotes included) ran past the limit on
 # a loaded machine, pages of 1,000 take a fifth of that for a few more queries.
 STREAM_PAGE_ROWS = 1000
+# A page of a stream answered "busy" (503 with Retry-After: the server had other work, not this
+# request's fault) is asked again this many times, waiting as told (at most STREAM_RETRY_WAIT_S),
+# before the stream is broken off: a long download under load should not die on one busy page.
+STREAM_PAGE_RETRIES = 3
+STREAM_RETRY_WAIT_S = 2.0
 
 _hashes: dict[tuple, str] = {}
 
@@ -350,8 +356,9 @@ class Downloads:
         the first page boundary were skipped or repeated (plugins/paging.py had sorted the whole
         CSV in memory instead). Each page here is a CSV page, which plugins/paging.py orders like
         every later one (sort column, then key); the next page starts after the last row's sort
-        value and key, read from the database by the key. A page that fails after the 200 was
-        sent breaks the stream off (``IncompleteCSV``).
+        value and key, read from the database by the key. A later page answered busy (503 with
+        Retry-After) is asked again, up to ``STREAM_PAGE_RETRIES`` times; a page that fails after
+        the 200 was sent breaks the stream off (``IncompleteCSV``).
         """
         db = self.datasette.databases[database]
         table = tilde_decode(NAMED_CSV.match(path)["name"])
@@ -368,6 +375,15 @@ class Downloads:
         while True:
             query = base + ([("_next", token), ("_header", "off")] if token else [])
             response = await self.datasette.client.get(path + "?" + urlencode(query))
+            for _ in range(STREAM_PAGE_RETRIES if started else 0):
+                if response.status_code != 503 or "retry-after" not in response.headers:
+                    break
+                try:
+                    wait = min(float(response.headers["retry-after"]), STREAM_RETRY_WAIT_S)
+                except ValueError:  # an HTTP date: not what this site sends
+                    wait = STREAM_RETRY_WAIT_S
+                await asyncio.sleep(wait)
+                response = await self.datasette.client.get(path + "?" + urlencode(query))
             body = response.content
             if response.status_code != 200 or csv_failure(body) is not None:
                 if not started:

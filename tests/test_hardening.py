@@ -130,7 +130,13 @@ def test_a_request_past_its_budget_is_answered_400_at_once(real_build):
     started = time.perf_counter()
     response = slow_site.get("/disclosures/figures.json", params={"_facet": ["quote", "notes", "platform_wording"]})
     elapsed = time.perf_counter() - started
-    assert response.status_code in (200, 400)
+    # 400 when the request had the CPU and overran; on a machine busy with other processes the
+    # budget cannot tell, and says so: 503 "not your request's fault" with Retry-After (the
+    # busy judgement has tests of its own in test_newcomer_findings.py). Never later, never a 500.
+    if response.status_code == 503:
+        assert "not your request's fault" in response.json()["error"] and response.headers["retry-after"]
+    else:
+        assert response.status_code in (200, 400)
     assert elapsed < 10 / 1000 + 0.5 + 0.3  # the budget, and the test client's own overhead
 
 

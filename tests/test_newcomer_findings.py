@@ -452,6 +452,48 @@ def test_a_sorted_whole_table_csv_streams_in_pages_in_sqlites_order(real_build, 
     assert exported == expected
 
 
+def busy_on(datasette, pages: set[int]):
+    """Make the site's own page requests (the stream's) answer 503 busy on the given calls."""
+    import httpx
+
+    original, calls = datasette.client.get, []
+
+    async def get(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) in pages:
+            body = b'{"ok": false, "status": 503, "error": "The server is busy"}'
+            return httpx.Response(503, headers={"retry-after": "0"}, content=body)
+        return await original(path, *args, **kwargs)
+
+    datasette.client.get = get
+    return calls
+
+
+def test_a_streamed_page_answered_busy_is_asked_again(real_build, real_db):
+    # Under load one page of a long sorted download can overrun its budget: the stream asks for
+    # it again (as its Retry-After says) instead of breaking off.
+    from disclosures import site as site_module
+
+    datasette = site_module.in_process(real_build)
+    calls = busy_on(datasette, {3, 4})
+    messages = asgi_messages(datasette, "/disclosures/figures.csv", "_sort=value&platform_id=microsoft")
+    bodies = [m for m in messages[1:] if m["type"] == "http.response.body"]
+    exported = list(csv.DictReader(io.StringIO(b"".join(m["body"] for m in bodies).decode("utf-8"))))
+    with sqlite3.connect(real_db) as conn:
+        count = conn.execute("SELECT count(*) FROM figures WHERE platform_id = 'microsoft'").fetchone()[0]
+    assert count > 2000 and len(exported) == count and not bodies[-1].get("more_body")
+    assert calls[2] == calls[3] == calls[4]  # the busy page, asked again twice
+
+
+def test_a_page_busy_every_time_still_breaks_the_stream_off(real_build):
+    from disclosures import site as site_module
+
+    datasette = site_module.in_process(real_build)
+    busy_on(datasette, set(range(2, 10)))
+    with pytest.raises(Exception, match="streamed CSV broken off"):
+        asgi_messages(datasette, "/disclosures/figures.csv", "_sort=value&platform_id=microsoft")
+
+
 def test_a_sorted_whole_view_csv_streams_every_row_once(real_build, real_db):
     # A view has no key to continue after (it answered a 200 and broke off with a KeyError): it
     # is paged by offset, as Datasette pages views, and `value` has long runs of ties.
