@@ -72,3 +72,92 @@ def test_a_figure_with_no_overlapping_disagreement_still_says_none_is_known(site
     html = site.get(f"/figure/{lonely}").text
     assert "No source is known to disagree with this figure." in html
     assert "overlapping-disagreements" not in html
+
+
+# 2. Freshness flags on the main series ---------------------------------------------------------
+
+
+def test_googles_main_series_is_flagged_like_apples(real_db):
+    found = {
+        r[0]: r[1:]
+        for r in rows(
+            real_db,
+            """SELECT platform_id, published_up_to, main_series_up_to, behind_cadence, behind_cadence_up_to, statement
+               FROM freshness WHERE platform_id IN ('apple', 'google')""",
+        )
+    }
+    # Both main series end 2025-06-30, checked 2026-11-30: a half-year plus six months is past.
+    assert found["apple"][:4] == ("2025-06-30", "2025-06-30", 1, "2025-06-30")
+    assert found["google"][:4] == ("2025-12-31", "2025-06-30", 1, "2025-06-30")
+    assert "its main series' end (2025-06-30) is older than its half-yearly cadence allows on that date" in found["google"][4]
+    assert "the main series is possibly out of date" in found["google"][4]
+
+
+def test_the_flag_measures_the_claim_when_it_covers_the_main_series(real_db):
+    # A claim that includes the main series (or one whose series are not in the dataset) is measured as it is.
+    wrong = rows(
+        real_db,
+        """SELECT platform_id FROM platform_freshness WHERE published_up_to IS NOT NULL
+             AND (published_up_to_main_series = 1 OR published_up_to_series IS NULL)
+             AND behind_cadence_up_to IS NOT published_up_to""",
+    )
+    assert wrong == []
+    ((microsoft,),) = rows(real_db, "SELECT behind_cadence_up_to FROM platform_freshness WHERE platform_id = 'microsoft'")
+    assert microsoft == "2025-12-31"
+
+
+def test_platform_and_platforms_pages_flag_googles_main_series(site):
+    page = text_of(site.get("/platform/google").text)
+    assert "Main series possibly out of date: on the date it was checked, its main series, Legal process requests, ended 2025-06-30" in page
+    listing = site.get("/platforms").text
+    google_row = text_of(re.search(r'<tr[^>]*>\s*<td[^>]*><a href="/platform/google">.*?</tr>', listing, re.S).group(0))
+    assert "main series (2025-06-30) possibly out of date" in google_row
+    apple_row = text_of(re.search(r'<tr[^>]*>\s*<td[^>]*><a href="/platform/apple">.*?</tr>', listing, re.S).group(0))
+    assert "possibly out of date" in apple_row and "main series" not in apple_row
+
+
+def compare_rows(site, request_type: str) -> dict[str, str]:
+    """The flags text of each platform's row in the /compare (USA) tables of one request type."""
+    html = site.get("/compare?jurisdiction=USA").text
+    found = {}
+    for group in re.findall(r'<section class="compare-group">.*?</section>', html, re.S):
+        if f"· {request_type}</span>" not in group:
+            continue
+        for row in re.findall(r"<tr class=[^>]*>.*?</tr>", group, re.S):
+            platform = re.search(r'href="/platform/([^"]+)"', row).group(1)
+            found.setdefault(platform, []).append(text_of(row))
+    return found
+
+
+def test_compare_measures_googles_emergency_figure_against_its_own_series(site):
+    emergency = compare_rows(site, "Emergency requests")
+    assert emergency["google"] and emergency["apple"]
+    for row in emergency["google"]:
+        assert "National Security Letters" not in row
+        if "H1 2025" in row:
+            assert "possibly out of date: Google's newest report of its main series known here ends 2025-06-30" in row
+    for row in emergency["apple"]:
+        if "H1 2025" in row:
+            assert "possibly out of date: Apple's newest report known here ends 2025-06-30" in row
+    assert any("H1 2025" in row for row in emergency["google"] + emergency["apple"])
+
+
+def test_the_fresher_flag_uses_the_claim_for_its_own_series_and_the_main_series_otherwise():
+    explore = plugin("explore")
+    info = {
+        "published_up_to": "2025-12-31",
+        "published_up_to_checked": "2026-11-30",
+        "published_up_to_series": "National Security Letters",
+        "published_up_to_main_series": 0,
+        "main_series": "Legal process requests",
+        "main_series_up_to": "2025-06-30",
+    }
+    cell = {"platform_name": "Google", "request_type_id": "emergency", "request_type_label": "Emergency requests"}
+    assert explore.fresher_flag(dict(cell, period_end="2025-06-30"), info) is None
+    assert explore.fresher_flag(dict(cell, period_end="2024-12-31"), info)["text"] == (
+        "Google has figures for its main series, Legal process requests, up to 2025-06-30; this figure is older"
+    )
+    nsl = {"platform_name": "Google", "request_type_id": "nsl", "request_type_label": "National Security Letters"}
+    assert explore.fresher_flag(dict(nsl, period_end="2025-06-30"), info)["text"] == (
+        "Google has published National Security Letters up to 2025-12-31 (checked 2026-11-30); this figure is older"
+    )
