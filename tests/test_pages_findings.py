@@ -161,3 +161,17 @@ def test_the_fresher_flag_uses_the_claim_for_its_own_series_and_the_main_series_
     assert explore.fresher_flag(dict(nsl, period_end="2025-06-30"), info)["text"] == (
         "Google has published National Security Letters up to 2025-12-31 (checked 2026-11-30); this figure is older"
     )
+
+
+def test_the_readme_platforms_table_keeps_the_eu_dsa_orders_apart(real_db):
+    import sqlite3
+
+    from disclosures import readme
+
+    with sqlite3.connect(real_db) as conn:
+        table = readme.platform_capabilities(conn)
+    google = next(line for line in table.splitlines() if line.startswith("| Google (`google`)"))
+    assert "| 2009-01-01 – 2025-12-31; EU DSA orders 2025-07-01 – 2026-06-30 |" in google
+    facebook = next(line for line in table.splitlines() if line.startswith("| Facebook (`facebook`)"))
+    assert "| EU DSA orders 2025-07-01 – 2026-06-30 only |" in facebook
+    assert readme.held(None, None, None, None) == "none"
