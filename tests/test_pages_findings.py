@@ -175,3 +175,26 @@ def test_the_readme_platforms_table_keeps_the_eu_dsa_orders_apart(real_db):
     facebook = next(line for line in table.splitlines() if line.startswith("| Facebook (`facebook`)"))
     assert "| EU DSA orders 2025-07-01 – 2026-06-30 only |" in facebook
     assert readme.held(None, None, None, None) == "none"
+
+
+# 3. The /api page's errors ---------------------------------------------------------------------
+
+
+def test_the_api_page_lists_the_busy_answers_with_retry_after(site):
+    errors = section(site.get("/api").text, "<h2>Errors")
+    assert "answers with a 4xx status" not in errors
+    for expected in ("429 with Retry-After", "503 with Retry-After", "405", "What a client sends never causes a 5xx"):
+        assert expected in errors, expected
+    # What it says of the busy answers is what the server does.
+    budget = plugin("budget")
+    assert "429" in budget.__doc__ and "503" in budget.__doc__ and "Retry-After" in budget.__doc__
+    health = site.get("/-/health.json").json()
+    assert set(health) == {"ok", "status", "problems"}
+    assert '"problems"' in errors
+
+
+def test_the_405_the_api_page_lists_is_what_a_post_gets(site):
+    from tests.conftest import assert_error_shape
+
+    response = site.loop.run_until_complete(site.datasette.client.post("/disclosures/figures.json"))
+    assert_error_shape(response, 405)
