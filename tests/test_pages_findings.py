@@ -198,3 +198,27 @@ def test_the_405_the_api_page_lists_is_what_a_post_gets(site):
 
     response = site.loop.run_until_complete(site.datasette.client.post("/disclosures/figures.json"))
     assert_error_shape(response, 405)
+
+
+# 4. The home page's citation -------------------------------------------------------------------
+
+
+def test_the_home_citation_of_unreleased_data_names_them_and_the_latest_release(site, real_db):
+    ((version, homepage, content_hash, state, latest, released),) = rows(
+        real_db,
+        """SELECT d.version, d.homepage, d.content_hash, d.release_state, r.version, r.date
+           FROM dataset d LEFT JOIN releases r ON r.version = d.latest_release""",
+    )
+    assert state != "released", "the repository's data are ahead of its latest release"
+    html = site.get("/").text
+    cite = re.sub(r"\s+([.,):])", r"\1", section(html, "<h2>How to cite"))
+    assert f"version {version} (unreleased), content {content_hash}." in cite
+    assert homepage.startswith("https://") and f'<a href="{homepage}">' in html
+    # The latest release, with its date and the dataset's URL, and a word that it is older.
+    assert f"version {latest} ({released})." in cite
+    assert "cite the latest release instead" in cite and "newer, unreleased data" in cite
+    assert "doi" not in cite.lower()
+    # The hash cited is the one a release of this content would record.
+    from disclosures import release_records
+
+    assert release_records.release_state(version, content_hash, {version: {"content_hash": content_hash}}) == "released"
