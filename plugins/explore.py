@@ -858,7 +858,10 @@ def fresher_flag(cell: dict, info: dict | None) -> dict | None:
     elif info.get("published_up_to_series") and info.get("published_up_to_main_series") == 0:
         series = info["published_up_to_series"].split(", ")
         if cell.get("request_type_label") in series:
-            newest, text = info.get("published_up_to"), f"has published {cell['request_type_label']} up to {{}}{checked}"
+            newest, text = (
+                info.get("published_up_to"),
+                f"has published {cell['request_type_label']} up to {{}}{checked}",
+            )
         else:
             # The claim says nothing of this series: compare with the main series' own end.
             newest = info.get("main_series_up_to")
@@ -886,13 +889,23 @@ def overdue_flag(cell: dict, info: dict | None) -> dict | None:
     if not info:
         return None
     if cell["request_type_id"] in DSA_REQUEST_TYPES:
-        up_to, behind, cadence = info.get("dsa_published_up_to"), info.get("dsa_behind_cadence"), info.get("dsa_cadence")
+        up_to, behind, cadence = (
+            info.get("dsa_published_up_to"),
+            info.get("dsa_behind_cadence"),
+            info.get("dsa_cadence"),
+        )
     else:
         up_to, behind, cadence = info.get("behind_cadence_up_to"), info.get("behind_cadence"), info.get("cadence")
     if behind != 1 or not up_to or cell["period_end"] != up_to:
         return None
-    main = "" if cell["request_type_id"] in DSA_REQUEST_TYPES or up_to == info.get("published_up_to") else " of its main series"
-    checked = info.get("dsa_published_up_to_checked" if cell["request_type_id"] in DSA_REQUEST_TYPES else "published_up_to_checked")
+    main = (
+        ""
+        if cell["request_type_id"] in DSA_REQUEST_TYPES or up_to == info.get("published_up_to")
+        else " of its main series"
+    )
+    checked = info.get(
+        "dsa_published_up_to_checked" if cell["request_type_id"] in DSA_REQUEST_TYPES else "published_up_to_checked"
+    )
     return {
         "kind": "overdue",
         "text": f"possibly out of date: {cell['platform_name']}'s newest report{main} known here ends {up_to}",

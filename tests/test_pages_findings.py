@@ -32,8 +32,10 @@ def test_a_corroboration_shows_its_note_and_locator(site):
 
 def test_every_corroboration_note_and_locator_is_on_its_figure_page(site, real_db):
     # Every corroboration of one derived and one reported figure, straight from the build.
-    for figure_id in ("telegram-usa-2024q4-ip_or_phone-accounts_affected-derived",
-                      "apple-deu-2018h1-device-requests_received"):
+    for figure_id in (
+        "telegram-usa-2024q4-ip_or_phone-accounts_affected-derived",
+        "apple-deu-2018h1-device-requests_received",
+    ):
         listed = section(site.get(f"/figure/{figure_id}").text, "Corroborated by")
         found = rows(real_db, "SELECT source_locator, notes FROM corroborations WHERE figure_id = ?", figure_id)
         assert found
@@ -89,7 +91,10 @@ def test_googles_main_series_is_flagged_like_apples(real_db):
     # Both main series end 2025-06-30, checked 2026-11-30: a half-year plus six months is past.
     assert found["apple"][:4] == ("2025-06-30", "2025-06-30", 1, "2025-06-30")
     assert found["google"][:4] == ("2025-12-31", "2025-06-30", 1, "2025-06-30")
-    assert "its main series' end (2025-06-30) is older than its half-yearly cadence allows on that date" in found["google"][4]
+    assert (
+        "its main series' end (2025-06-30) is older than its half-yearly cadence allows on that date"
+        in found["google"][4]
+    )
     assert "the main series is possibly out of date" in found["google"][4]
 
 
@@ -102,13 +107,18 @@ def test_the_flag_measures_the_claim_when_it_covers_the_main_series(real_db):
              AND behind_cadence_up_to IS NOT published_up_to""",
     )
     assert wrong == []
-    ((microsoft,),) = rows(real_db, "SELECT behind_cadence_up_to FROM platform_freshness WHERE platform_id = 'microsoft'")
+    ((microsoft,),) = rows(
+        real_db, "SELECT behind_cadence_up_to FROM platform_freshness WHERE platform_id = 'microsoft'"
+    )
     assert microsoft == "2025-12-31"
 
 
 def test_platform_and_platforms_pages_flag_googles_main_series(site):
     page = text_of(site.get("/platform/google").text)
-    assert "Main series possibly out of date: on the date it was checked, its main series, Legal process requests, ended 2025-06-30" in page
+    assert (
+        "Main series possibly out of date: on the date it was checked, its main series, Legal process requests, ended 2025-06-30"
+        in page
+    )
     listing = site.get("/platforms").text
     google_row = text_of(re.search(r'<tr[^>]*>\s*<td[^>]*><a href="/platform/google">.*?</tr>', listing, re.S).group(0))
     assert "main series (2025-06-30) possibly out of date" in google_row
