@@ -401,6 +401,21 @@ async def freshness(db) -> dict[str, dict]:
     return {r["platform_id"]: r for r in await rows(db, "SELECT * FROM platform_freshness")}
 
 
+async def claim_request_types(db) -> dict[str, set[str]]:
+    """For each platform whose published_up_to claim rests off its main series, the request type
+    ids of its freshness source's figures for the period ending there (what fresher_flag needs)."""
+    found: dict[str, set[str]] = {}
+    for r in await rows(
+        db,
+        """SELECT DISTINCT f.platform_id, f.request_type_id FROM platform_freshness fr
+           JOIN figures f ON f.platform_id = fr.platform_id AND f.source_id = fr.source_id
+             AND f.period_end = fr.published_up_to AND f.is_derived = 0
+           WHERE fr.published_up_to_main_series = 0""",
+    ):
+        found.setdefault(r["platform_id"], set()).add(r["request_type_id"])
+    return found
+
+
 async def freshness_series(db, platform_id: str) -> list[dict]:
     """The build's freshness_series rows of one platform (how far each request type reaches),
     global reports first, newest end first; empty before the build wrote that table."""
@@ -788,6 +803,8 @@ async def compare_page(datasette, request):
         if f["platform_id"] in chosen and f["value_kind"] == "exact"
     ]
     fresh = await freshness(db)
+    for platform_id, request_types in (await claim_request_types(db) if fresh else {}).items():
+        fresh[platform_id]["published_up_to_request_types"] = request_types
     groups: dict[tuple, dict] = {}
     for f in figures:
         f["period"] = period_name(f["period_start"], f["period_end"])
@@ -842,7 +859,9 @@ def fresher_flag(cell: dict, info: dict | None) -> dict | None:
     """The "platform has published newer" flag of one compared figure, or None.
 
     ``cell``: platform_name, request_type_id, request_type_label, period_end. ``info``: the
-    platform's platform_freshness row. Per regime: an EU DSA order is measured against the DSA
+    platform's platform_freshness row, with ``published_up_to_request_types`` (the request type ids
+    of its freshness source's figures for the period ending ``published_up_to``; labels hold
+    commas, so ``published_up_to_series`` cannot be split). Per regime: an EU DSA order is measured against the DSA
     series' newest period (``dsa_published_up_to``), anything else against the global reports', so
     a DSA file never makes a global figure look stale. And per series: when the global claim
     (``published_up_to``) rests only on series other than the main one (Google's 2025-12-31 is its
@@ -856,8 +875,7 @@ def fresher_flag(cell: dict, info: dict | None) -> dict | None:
     if dsa:
         newest, text = info.get("dsa_published_up_to"), "has published EU DSA orders up to {}"
     elif info.get("published_up_to_series") and info.get("published_up_to_main_series") == 0:
-        series = info["published_up_to_series"].split(", ")
-        if cell.get("request_type_label") in series:
+        if cell["request_type_id"] in info.get("published_up_to_request_types", ()):
             newest, text = (
                 info.get("published_up_to"),
                 f"has published {cell['request_type_label']} up to {{}}{checked}",

@@ -161,6 +161,7 @@ def test_the_fresher_flag_uses_the_claim_for_its_own_series_and_the_main_series_
         "published_up_to_main_series": 0,
         "main_series": "Legal process requests",
         "main_series_up_to": "2025-06-30",
+        "published_up_to_request_types": {"nsl"},
     }
     cell = {"platform_name": "Google", "request_type_id": "emergency", "request_type_label": "Emergency requests"}
     assert explore.fresher_flag(dict(cell, period_end="2025-06-30"), info) is None
