@@ -250,3 +250,18 @@ def test_the_home_citation_of_a_released_version_is_the_release(tmp_path):
     assert "unreleased" not in cite and "latest release instead" not in cite
     ((homepage,),) = rows(tmp_path / "site" / "disclosures.db", "SELECT homepage FROM dataset")
     assert f'<a href="{homepage}">' in html
+
+
+def test_the_country_page_never_dates_googles_figures_by_its_security_letter_bands(site, real_db):
+    # Germany has no National Security Letters: its newest Google figures end with the main series.
+    ((newest,),) = rows(
+        real_db,
+        "SELECT max(period_end) FROM figures WHERE platform_id = 'google' AND jurisdiction_id = 'DEU'"
+        " AND request_type_id <> 'dsa_information_order'",
+    )
+    assert newest == "2025-06-30"
+    html = site.get("/country/DEU").text
+    google = text_of(
+        re.search(r'<tr class="platform-row"><th[^>]*><a href="/platform/google">.*?</tr>', html, re.S).group(0)
+    )
+    assert "has published up to 2025-12-31" not in google and "newest figure here ends" not in google
