@@ -13,10 +13,15 @@ newest period never stands for the global report's.
 * ``published_up_to_checked`` and ``checked_basis``: when that claim was last checked, and what
   the date is (``curator_check``, or ``source_retrieved``: the date the source was retrieved, when
   no later check is recorded);
-* ``behind_cadence``: 1 when ``published_up_to`` is older than the cadence allows on the checked
-  date (a period plus ``REPORT_DELAY_MONTHS`` for its report to appear), else 0; NULL when either
-  date is missing or the platform has no periodic cadence. Measured against the checked date,
-  never the build's clock, so the build stays deterministic;
+* ``behind_cadence``: 1 when ``behind_cadence_up_to`` is older than the cadence allows on the
+  checked date (a period plus ``REPORT_DELAY_MONTHS`` for its report to appear), else 0; NULL when
+  either date is missing or the platform has no periodic cadence. Measured against the checked
+  date, never the build's clock, so the build stays deterministic;
+* ``behind_cadence_up_to``: the end ``behind_cadence`` measures, the main series' own: the
+  ``published_up_to`` claim, unless that claim rests only on other series of the freshness source
+  (``published_up_to_main_series`` 0) and the main series ends earlier, as Google's Legal process
+  requests (2025-06-30) do under its National Security Letter bands (2025-12-31); then
+  ``main_series_up_to``, the newest period of the main series any stored source holds;
 * ``dsa_dataset_up_to``, ``dsa_published_up_to``, ``dsa_source_id``: the same for the EU DSA
   orders series;
 * ``dataset_up_to_series``: the labels of the request types whose figures reach ``dataset_up_to``
@@ -163,7 +168,8 @@ FRESHNESS_TABLE_SQL = """CREATE TABLE platform_freshness (
   dsa_checked_basis TEXT CHECK (dsa_checked_basis IS NULL OR dsa_checked_basis = 'source_retrieved'),
   dsa_cadence TEXT,
   dsa_behind_cadence INTEGER CHECK (dsa_behind_cadence IN (0, 1)),
-  dsa_dataset_behind_months INTEGER CHECK (dsa_dataset_behind_months IS NULL OR dsa_dataset_behind_months > 0)
+  dsa_dataset_behind_months INTEGER CHECK (dsa_dataset_behind_months IS NULL OR dsa_dataset_behind_months > 0),
+  behind_cadence_up_to TEXT CHECK (behind_cadence_up_to IS NULL OR date(behind_cadence_up_to) = behind_cadence_up_to)
 )"""
 
 _BEHIND = months_between("newest.period_end", "p.published_up_to")
@@ -176,9 +182,7 @@ _DSA_CHECKED = "dsa_src.retrieved_date"
 FRESHNESS_ROWS_SQL = f"""INSERT INTO platform_freshness
 SELECT p.platform_id, newest.period_end, p.published_up_to,
   p.published_up_to_checked, p.published_up_to_checked_basis,
-  CASE WHEN p.published_up_to IS NULL OR p.published_up_to_checked IS NULL OR {_ALLOWED_GAP} IS NULL THEN NULL
-    WHEN p.published_up_to < date(p.published_up_to_checked, '-' || {_ALLOWED_GAP} || ' months') THEN 1
-    ELSE 0 END,
+  NULL,
   p.cadence, p.freshness_source_id,
   newest.dsa_period_end, p.dsa_published_up_to, p.dsa_freshness_source_id,
   (SELECT group_concat(label, ', ') FROM (SELECT r.label FROM freshness_series s JOIN request_types r USING (request_type_id)
@@ -200,7 +204,8 @@ SELECT p.platform_id, newest.period_end, p.published_up_to,
   CASE WHEN p.dsa_published_up_to IS NULL OR {_DSA_CHECKED} IS NULL THEN NULL
     WHEN p.dsa_published_up_to < date({_DSA_CHECKED}, '-{_DSA_ALLOWED_GAP} months') THEN 1
     ELSE 0 END,
-  CASE WHEN p.dsa_published_up_to > newest.dsa_period_end THEN {_DSA_BEHIND} END
+  CASE WHEN p.dsa_published_up_to > newest.dsa_period_end THEN {_DSA_BEHIND} END,
+  NULL
 FROM platforms p LEFT JOIN (
   SELECT platform_id,
     max(CASE WHEN request_type_id NOT IN ({_DSA_LIST}) THEN period_end END) AS period_end,
@@ -212,6 +217,22 @@ LEFT JOIN (SELECT s.platform_id, s.request_type_id, r.label, s.dataset_up_to FRO
   ON main.platform_id = p.platform_id
 LEFT JOIN sources dsa_src ON dsa_src.source_id = p.dsa_freshness_source_id
 ORDER BY p.platform_id"""
+
+# behind_cadence is about the main series: a claim that rests on another series alone (Google's
+# National Security Letter bands reach a half-year past its Legal process requests) says nothing
+# of whether the main series' newest report is overdue. Run after FRESHNESS_ROWS_SQL, which
+# leaves both columns NULL, so that the published_up_to_series columns it writes can be read.
+CADENCE_ROWS_SQL = [
+    """UPDATE platform_freshness SET behind_cadence_up_to = CASE
+    WHEN published_up_to_series IS NOT NULL AND published_up_to_main_series = 0
+      AND main_series_up_to < published_up_to THEN main_series_up_to
+    ELSE published_up_to END""",
+    f"""UPDATE platform_freshness AS fr SET behind_cadence = (
+  SELECT CASE WHEN fr.behind_cadence_up_to IS NULL OR fr.published_up_to_checked IS NULL OR {_ALLOWED_GAP} IS NULL THEN NULL
+    WHEN fr.behind_cadence_up_to < date(fr.published_up_to_checked, '-' || {_ALLOWED_GAP} || ' months') THEN 1
+    ELSE 0 END
+  FROM platforms p WHERE p.platform_id = fr.platform_id)""",
+]
 
 # The sentence every comparison and platform shows, so that a gap between the dataset and the
 # platform's newest report is never silent, and the DSA series is never read as the global one.
@@ -227,8 +248,11 @@ STATEMENT_SQL = """CASE
         AND fr.published_up_to > coalesce(fr.main_series_up_to, '') THEN ' for ' || fr.published_up_to_series ELSE '' END ||
       coalesce(' (as checked on ' || fr.published_up_to_checked ||
         CASE fr.checked_basis WHEN 'source_retrieved' THEN ', the date its source was retrieved' ELSE '' END || ')', '') ||
-      CASE WHEN fr.behind_cadence = 1 THEN '; that is older than its ' || fr.cadence ||
-        ' cadence allows on that date: a newer report may exist' ELSE '' END ||
+      CASE WHEN fr.behind_cadence = 1 AND fr.behind_cadence_up_to = fr.published_up_to THEN '; that is older than its ' ||
+        fr.cadence || ' cadence allows on that date: a newer report may exist'
+        WHEN fr.behind_cadence = 1 THEN '; its main series'' end (' || fr.behind_cadence_up_to || ') is older than its ' ||
+        fr.cadence || ' cadence allows on that date: the main series is possibly out of date'
+        ELSE '' END ||
       CASE WHEN fr.dataset_behind_by IS NOT NULL THEN '; the dataset''s newest period is ' || fr.dataset_behind_by ||
         ' older than ' || fr.published_up_to ELSE '' END
     WHEN fr.cadence = 'case_by_case' THEN '; platform publishes cases, not counts (see cases)'
@@ -248,7 +272,7 @@ STATEMENT_SQL = """CASE
 VIEWS = {
     "freshness": f"""
 SELECT fr.platform_id, p.name AS platform, fr.dataset_up_to, fr.published_up_to, fr.published_up_to_checked,
-  fr.checked_basis, fr.behind_cadence, fr.cadence, fr.source_id,
+  fr.checked_basis, fr.behind_cadence, fr.behind_cadence_up_to, fr.cadence, fr.source_id,
   fr.dsa_dataset_up_to, fr.dsa_published_up_to, fr.dsa_source_id,
   {STATEMENT_SQL} AS statement,
   CASE WHEN fr.published_up_to > coalesce(fr.dataset_up_to, '') THEN 1 ELSE 0 END AS dataset_behind,
@@ -425,6 +449,8 @@ def write_freshness(db: sqlite_utils.Database) -> None:
     db.execute(SERIES_ROWS_SQL)
     db.execute(FRESHNESS_TABLE_SQL)
     db.execute(FRESHNESS_ROWS_SQL)
+    for sql in CADENCE_ROWS_SQL:
+        db.execute(sql)
     write_series_gaps(db)
     write_coverage(db)
     for view, sql in VIEWS.items():

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from .freshness import DSA_REQUEST_TYPES
+
 STATUS_MARKS = {"reported": "●", "derived": "◐", "in_longer_period": "○", "missing": "·"}
 
 
@@ -39,9 +41,18 @@ def telegram_coverage(conn: sqlite3.Connection) -> str:
 
 
 def platform_capabilities(conn: sqlite3.Connection) -> str:
-    """Per platform: what the dataset holds, from when to when, and what the platform never reports."""
-    rows = conn.execute("""
-        SELECT p.name, p.platform_id, count(f.figure_id), min(f.period_start), max(f.period_end),
+    """Per platform: what the dataset holds, from when to when, and what the platform never reports.
+
+    "Periods held" gives the global reports' span and the EU DSA orders' apart (a separate regime,
+    as the site shows them): Google's global figures end 2025-12-31, its DSA orders 2026-06-30."""
+    dsa = ", ".join("?" * len(DSA_REQUEST_TYPES))
+    rows = conn.execute(
+        f"""
+        SELECT p.name, p.platform_id, count(f.figure_id),
+               min(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_start END),
+               max(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_end END),
+               min(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_start END),
+               max(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_end END),
                (SELECT group_concat(k, ', ') FROM (SELECT DISTINCT period_kind AS k FROM figures
                  WHERE platform_id = p.platform_id AND is_derived = 0 ORDER BY k)),
                (SELECT group_concat(m, ', ') FROM (SELECT DISTINCT metric_id AS m FROM figures
@@ -50,18 +61,20 @@ def platform_capabilities(conn: sqlite3.Connection) -> str:
                  WHERE platform_id = p.platform_id AND is_derived = 0 ORDER BY t)),
                p.not_reported
         FROM platforms p LEFT JOIN figures f ON f.platform_id = p.platform_id AND f.is_derived = 0
-        GROUP BY p.platform_id ORDER BY p.name""").fetchall()
+        GROUP BY p.platform_id ORDER BY p.name""",
+        DSA_REQUEST_TYPES * 4,
+    ).fetchall()
     body = [
         [
             f"{name} (`{pid}`)",
             count,
-            f"{start} – {end}" if start else "none",
+            held(start, end, dsa_start, dsa_end),
             kinds or "",
             metrics or "",
             types or "",
             never,
         ]
-        for name, pid, count, start, end, kinds, metrics, types, never in rows
+        for name, pid, count, start, end, dsa_start, dsa_end, kinds, metrics, types, never in rows
     ]
     return markdown_table(
         [
@@ -75,6 +88,16 @@ def platform_capabilities(conn: sqlite3.Connection) -> str:
         ],
         body,
     )
+
+
+def held(start: str | None, end: str | None, dsa_start: str | None, dsa_end: str | None) -> str:
+    """The "Periods held" cell: the global reports' span, then the EU DSA orders' apart."""
+    spans = []
+    if start:
+        spans.append(f"{start} – {end}")
+    if dsa_start:
+        spans.append(f"EU DSA orders {dsa_start} – {dsa_end}" + ("" if start else " only"))
+    return "; ".join(spans) or "none"
 
 
 def counts(conn: sqlite3.Connection) -> str:

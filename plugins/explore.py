@@ -401,6 +401,21 @@ async def freshness(db) -> dict[str, dict]:
     return {r["platform_id"]: r for r in await rows(db, "SELECT * FROM platform_freshness")}
 
 
+async def claim_request_types(db) -> dict[str, set[str]]:
+    """For each platform whose published_up_to claim rests off its main series, the request type
+    ids of its freshness source's figures for the period ending there (what fresher_flag needs)."""
+    found: dict[str, set[str]] = {}
+    for r in await rows(
+        db,
+        """SELECT DISTINCT f.platform_id, f.request_type_id FROM platform_freshness fr
+           JOIN figures f ON f.platform_id = fr.platform_id AND f.source_id = fr.source_id
+             AND f.period_end = fr.published_up_to AND f.is_derived = 0
+           WHERE fr.published_up_to_main_series = 0""",
+    ):
+        found.setdefault(r["platform_id"], set()).add(r["request_type_id"])
+    return found
+
+
 async def freshness_series(db, platform_id: str) -> list[dict]:
     """The build's freshness_series rows of one platform (how far each request type reaches),
     global reports first, newest end first; empty before the build wrote that table."""
@@ -788,6 +803,8 @@ async def compare_page(datasette, request):
         if f["platform_id"] in chosen and f["value_kind"] == "exact"
     ]
     fresh = await freshness(db)
+    for platform_id, request_types in (await claim_request_types(db) if fresh else {}).items():
+        fresh[platform_id]["published_up_to_request_types"] = request_types
     groups: dict[tuple, dict] = {}
     for f in figures:
         f["period"] = period_name(f["period_start"], f["period_end"])
@@ -806,9 +823,10 @@ async def compare_page(datasette, request):
         compare_flags(group["cells"])
         group["period_note"] = period_note(group["cells"])
         for cell in group["cells"]:
-            flag = fresher_flag(cell, fresh.get(cell["platform_id"]))
-            if flag:
-                cell["flags"].append(flag)
+            for make_flag in (fresher_flag, overdue_flag):
+                flag = make_flag(cell, fresh.get(cell["platform_id"]))
+                if flag:
+                    cell["flags"].append(flag)
     ordered = sorted(
         groups.values(),
         key=lambda g: (-len({c["platform_id"] for c in g["cells"]}), g["metric_label"], g["request_type"]),
@@ -840,26 +858,76 @@ def in_sentence(label: str) -> str:
 def fresher_flag(cell: dict, info: dict | None) -> dict | None:
     """The "platform has published newer" flag of one compared figure, or None.
 
-    Per regime: an EU DSA order is measured against the DSA series' newest period
-    (``dsa_published_up_to``), anything else against the global reports' (``published_up_to``),
-    so a DSA file never makes a global figure look stale.
+    ``cell``: platform_name, request_type_id, request_type_label, period_end. ``info``: the
+    platform's platform_freshness row, with ``published_up_to_request_types`` (the request type ids
+    of its freshness source's figures for the period ending ``published_up_to``; labels hold
+    commas, so ``published_up_to_series`` cannot be split). Per regime: an EU DSA order is measured against the DSA
+    series' newest period (``dsa_published_up_to``), anything else against the global reports', so
+    a DSA file never makes a global figure look stale. And per series: when the global claim
+    (``published_up_to``) rests only on series other than the main one (Google's 2025-12-31 is its
+    National Security Letter bands'), it dates only those series; any other figure is measured
+    against the main series' end (``main_series_up_to``), never against an unrelated series.
     """
     if not info:
         return None
     dsa = cell["request_type_id"] in DSA_REQUEST_TYPES
-    newest = info.get("dsa_published_up_to" if dsa else "published_up_to")
+    checked = "" if dsa or not info.get("published_up_to_checked") else f" (checked {info['published_up_to_checked']})"
+    if dsa:
+        newest, text = info.get("dsa_published_up_to"), "has published EU DSA orders up to {}"
+    elif info.get("published_up_to_series") and info.get("published_up_to_main_series") == 0:
+        if cell["request_type_id"] in info.get("published_up_to_request_types", ()):
+            newest, text = (
+                info.get("published_up_to"),
+                f"has published {cell['request_type_label']} up to {{}}{checked}",
+            )
+        else:
+            # The claim says nothing of this series: compare with the main series' own end.
+            newest = info.get("main_series_up_to")
+            text = f"has figures for its main series, {info.get('main_series')}, up to {{}}"
+    else:
+        newest, text = info.get("published_up_to"), f"has published up to {{}}{checked}"
     if not newest or newest <= cell["period_end"]:
         return None
-    what = "EU DSA orders " if dsa else ""
-    if not dsa and info.get("published_up_to_series") and info.get("published_up_to_main_series") == 0:
-        # The claim rests on a series other than the platform's main one (Google's date is its
-        # National Security Letters'): say which, rather than imply every series reaches it.
-        what = f"{info['published_up_to_series']} "
-    checked = "" if dsa or not info.get("published_up_to_checked") else f" (checked {info['published_up_to_checked']})"
     return {
         "kind": "fresher",
-        "text": f"{cell['platform_name']} has published {what}up to {newest}{checked}; this figure is older",
+        "text": f"{cell['platform_name']} {text.format(newest)}; this figure is older",
         "detail": "",
+    }
+
+
+def overdue_flag(cell: dict, info: dict | None) -> dict | None:
+    """The "possibly out of date" flag of one compared figure of the global reports, or None.
+
+    Set when the build found the platform's main series older than its cadence allows on the date
+    its claim was checked (``behind_cadence``, measured on ``behind_cadence_up_to``), and this
+    figure is from that newest period (an older one carries the "fresher" flag): a newer report
+    may exist. EU DSA orders have a freshness of their
+    own (``dsa_behind_cadence``).
+    """
+    if not info:
+        return None
+    if cell["request_type_id"] in DSA_REQUEST_TYPES:
+        up_to, behind, cadence = (
+            info.get("dsa_published_up_to"),
+            info.get("dsa_behind_cadence"),
+            info.get("dsa_cadence"),
+        )
+    else:
+        up_to, behind, cadence = info.get("behind_cadence_up_to"), info.get("behind_cadence"), info.get("cadence")
+    if behind != 1 or not up_to or cell["period_end"] != up_to:
+        return None
+    main = (
+        ""
+        if cell["request_type_id"] in DSA_REQUEST_TYPES or up_to == info.get("published_up_to")
+        else " of its main series"
+    )
+    checked = info.get(
+        "dsa_published_up_to_checked" if cell["request_type_id"] in DSA_REQUEST_TYPES else "published_up_to_checked"
+    )
+    return {
+        "kind": "overdue",
+        "text": f"possibly out of date: {cell['platform_name']}'s newest report{main} known here ends {up_to}",
+        "detail": f"Older than a {cadence} cadence allows on {checked}, the date it was checked: a newer report may exist",
     }
 
 

@@ -337,6 +337,26 @@ async def figure_page(datasette, request):
             JOIN sources s USING (source_id) WHERE d.figure_id = ? ORDER BY d.disagreement_id""",
             [figure_id],
         ),
+        # A source that dated a number to the wrong period has its disagreement recorded on the
+        # figure kept (the full-year 900 of Telegram's 2024), but its claim may be about this one
+        # (Oct–Dec 2024). disagreements.csv records no claimed period apart from the source's own
+        # words, so the page lists the wrong_period disagreements of every other figure of the
+        # same platform, jurisdiction and request type whose period overlaps this one, says
+        # where each is recorded, and leaves the reading to the claimed text.
+        "overlapping_disagreements": await rows(
+            db,
+            """
+            SELECT d.*, s.title AS source_title, s.url AS source_url, o.value_text AS kept_value_text,
+                   o.period_start AS kept_period_start, o.period_end AS kept_period_end, m.label AS kept_metric_label
+            FROM figures f
+            JOIN figures o ON o.platform_id = f.platform_id AND o.jurisdiction_id = f.jurisdiction_id
+              AND o.request_type_id = f.request_type_id AND o.figure_id <> f.figure_id
+              AND o.period_start <= f.period_end AND f.period_start <= o.period_end
+            JOIN disagreements d ON d.figure_id = o.figure_id AND d.kind = 'wrong_period'
+            JOIN sources s ON s.source_id = d.source_id JOIN metrics m ON m.metric_id = o.metric_id
+            WHERE f.figure_id = ? ORDER BY o.period_start, o.period_end, o.figure_id, d.disagreement_id""",
+            [figure_id],
+        ),
         # Oldest first, so the last row gives the value shown (validation requires that chain).
         "corrections": await rows(
             db,

@@ -34,6 +34,7 @@ def test_every_platform_has_a_freshness_row_with_its_dataset_end(real_db):
         "dsa_cadence",
         "dsa_behind_cadence",
         "dsa_dataset_behind_months",
+        "behind_cadence_up_to",
     ]
     # Per regime: the global end leaves the EU DSA orders out, and the DSA end has them alone.
     wrong = rows(

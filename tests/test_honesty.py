@@ -116,19 +116,19 @@ def test_the_fresher_flag_compares_each_regime_with_its_own_newest_period():
     assert fresher_flag(older, info)["text"].startswith("Google has published up to 2025-12-31")
 
 
-def test_the_fresher_flag_names_the_series_a_claim_rests_on_when_it_is_not_the_main_one():
+def test_the_fresher_flag_never_measures_a_figure_against_an_unrelated_series():
     # Google's 2025-12-31 is its National Security Letters' date; its user-data series ends
-    # 2025-06-30: a legal-process figure is not "older than what Google published" in general.
+    # 2025-06-30: a legal-process figure of H1 2025 is not "older than what Google published".
     info = {
         "published_up_to": "2025-12-31",
         "published_up_to_checked": "2026-11-30",
         "published_up_to_series": "National Security Letters",
         "published_up_to_main_series": 0,
+        "main_series": "Legal process requests",
+        "main_series_up_to": "2025-06-30",
     }
     cell = {"platform_name": "Google", "request_type_id": "legal_process", "period_end": "2025-06-30"}
-    assert fresher_flag_text(cell, info) == (
-        "Google has published National Security Letters up to 2025-12-31 (checked 2026-11-30); this figure is older"
-    )
+    assert plugin("explore").fresher_flag(cell, info) is None
     assert "National Security Letters" not in fresher_flag_text(cell, dict(info, published_up_to_main_series=1))
 
 
@@ -171,7 +171,8 @@ def test_freshness_is_per_regime_and_flags_what_the_cadence_says_is_overdue(real
     assert found["x"][:5] == ("2024-06-30", "2024-12-31", 1, "2026-06-30", "2026-06-30")
     assert "EU DSA orders (separate regime, never summed with the global reports)" in found["x"][5]
     assert "older than its half-yearly cadence allows" in found["x"][5]
-    assert found["google"][:2] == ("2025-12-31", "2025-12-31") and found["google"][2] == 0
+    # Google's claim rests on its National Security Letter bands; its main series ends 2025-06-30.
+    assert found["google"][:2] == ("2025-12-31", "2025-12-31") and found["google"][2] == 1
     assert found["facebook"][0] is None and found["facebook"][3] == "2026-06-30"
     assert found["facebook"][5].startswith("only EU DSA orders here")
     # Measured against the checked date, not the clock: Telegram (quarterly) checked 2026-11-28
