@@ -21,6 +21,10 @@ search box submitted with the filters) is no search.
 "; ") as whole words, case and accents aside: "google united states" mentions "United States" but
 not "United States Minor Outlying Islands". The search_everything query (metadata.yml) ranks by
 it the figures of the jurisdiction and platform the reader named first.
+
+The index's own page (/disclosures/figures_fts, hidden in metadata.yml) redirects to the figures'
+search: browsed, it showed FTS5's columns and rowids. A row of ``search_text`` (what the index
+reads) links to its figure's page.
 """
 
 from __future__ import annotations
