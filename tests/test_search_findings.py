@@ -129,8 +129,8 @@ def test_us_finds_the_united_states_figures(site, real_db):
     hits = search_everything(site, "telegram U.S. 2024")
     ids = figure_ids(hits)
     assert ids[:2] == [
-        "telegram-usa-2024-ip_or_phone-accounts_affected",
         "telegram-usa-2024-ip_or_phone-requests_fulfilled",
+        "telegram-usa-2024-ip_or_phone-accounts_affected",
     ]
     assert all(i.startswith("telegram-usa-") for i in ids)
     expected = rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'USA'")
