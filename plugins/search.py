@@ -116,6 +116,9 @@ def search_keys(args) -> list[str]:
     return [key for key in args if key.startswith("_search") and key != "_searchmode"]
 
 
+# Datasette's values of ?_searchmode= (anything else it ignored, searching as escaped).
+SEARCH_MODES = ("escaped", "raw")
+
 # Database -> {table: its full-text index table}, for immutable databases.
 _searchable: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -144,6 +147,13 @@ async def searchable_tables(datasette, database: str) -> dict[str, str]:
 def filters_from_request(request, database, table, datasette):
     async def inner():
         keys = search_keys(request.args)
+        for key in keys:
+            if key != "_search" and not key.startswith("_search_"):
+                # Datasette reads it as _search_<column> and fails on the missing column (a 500).
+                raise BadRequest(f"{key}: unknown parameter; search with _search or _search_<column>")
+        mode = request.args.get("_searchmode")
+        if mode is not None and mode not in SEARCH_MODES:
+            raise BadRequest(f"_searchmode must be one of {', '.join(SEARCH_MODES)}")
         if not keys or request.args.get("_fts_table"):
             return None
         tables = await searchable_tables(datasette, database)

@@ -236,3 +236,14 @@ def test_the_api_page_documents_the_search_syntax(site):
     html = site.get("/api").text
     for said in ("tele*", "_searchmode=raw", "other_names", "U.K.", "could not read this search"):
         assert said in html, said
+
+
+def test_a_search_parameter_datasette_cannot_read_is_a_400_not_a_500(site):
+    message = assert_error_shape(site.get(FIGURES + ".json?_searchx=1"), 400)
+    assert "_searchx: unknown parameter" in message
+    assert "_searchmode must be one of escaped, raw" in assert_error_shape(
+        site.get(FIGURES + ".json?_search=a&_searchmode=nope"), 400
+    )
+    # A column's search is Datasette's, read as words too.
+    column = site.get(FIGURES + ".json?_search_terms=telegram+U.S.&_size=1").json()
+    assert column["filtered_table_rows_count"] > 0 and 'search column "terms"' in column["human_description_en"]
