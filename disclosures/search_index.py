@@ -4,10 +4,13 @@ A figure's own text (its quote, notes and the platform's wording) rarely names w
 searches for: the compilation's quotes are JSON records such as ``{"from": "20240101", ...}``, and
 a derived figure has no quote at all. So ``figures_fts`` indexes, beside that text, a ``terms``
 column the build writes for each figure: the platform's name and id, the jurisdiction's name and
-codes (ISO 3166 alpha-3 and alpha-2), the period's label and reader's name ("2024", "Q4 2024",
+codes (ISO 3166 alpha-3 and alpha-2) and its ``other_names`` (data/jurisdictions.csv: "U.S.",
+"U.K.", "South Korea"; the tokenizer reads "U.S." as the words u s, which a search for "U.S." then
+matches as a phrase), the period's label and reader's name ("2024", "Q4 2024",
 "January–September 2024", ``rules.period_name``), the request type's and the metric's labels and
 ids, and the figure id. ``rowid`` is the figures table's, which Datasette's ``_search`` and the
-search_everything query (metadata.yml) join on.
+search_everything query (metadata.yml) join on. The view also has each figure's ``figure_id``,
+so that a row of it, browsed on the site, leads to its figure.
 
 Ranking (FTS5's bm25) weights ``terms`` above the free text, so "Telegram United States 2024"
 finds that figure first rather than a note that mentions the words in passing.
@@ -34,8 +37,9 @@ WEIGHTS = (4.0, 1.0, 1.0, 2.0)
 # index's columns read it through the view, by the figure's rowid.
 TEXT_VIEW = "search_text"
 TEXT_VIEW_SQL = f"""CREATE VIEW {TEXT_VIEW} AS
-SELECT f.rowid AS figure_rowid,
+SELECT f.rowid AS figure_rowid, f.figure_id,
   p.name || ' ' || f.platform_id || ' ' || j.name || ' ' || j.jurisdiction_id || ' ' || coalesce(j.alpha2, '')
+    || ' ' || coalesce(j.other_names, '')
     || ' ' || f.period_label || ' ' || n.name || ' ' || coalesce(f.year, '') || ' ' || r.label || ' '
     || f.request_type_id || ' ' || m.label || ' ' || f.metric_id || ' ' || f.figure_id AS terms,
   f.quote, f.notes, f.platform_wording

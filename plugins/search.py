@@ -1,36 +1,242 @@
-"""Search that accepts any text a person types, and links each result to its page.
+"""Search that accepts any text a person types, ranks the figure it names first, and links each
+result to its page.
 
 ``fts_query(text)`` turns what a reader typed into an FTS5 query that cannot be a syntax error:
-each whitespace-separated word becomes a quoted string (FTS5's own escaping: a double quote is
-doubled), and the words are joined, so all must match. ``U.S.``, ``Côte d'Ivoire`` and
-``e-mail`` are searched for as words, never parsed as operators. The search_everything query
-(metadata.yml) matches against it, and its ``page`` column, a path on this site, renders as a link.
+each whitespace-separated word becomes a quoted string, a "double-quoted phrase" stays a phrase,
+a word ending in ``*`` (``tele*``) matches the words that start with it, and all must match.
+``U.S.``, ``Côte d'Ivoire``, ``e-mail``, ``NEAR(`` or ``AND`` are searched for as words, never
+parsed as operators; control characters (a NUL, which FTS5 reads as the end of the query) are
+spaces. Text with no letter or digit matches nothing.
+
+The same function answers Datasette's table search (``?_search=``): Datasette matches
+``escape_fts(:search)``, a function it registers on every connection, which this plugin replaces
+by ``fts_query`` (its phrase rule is Datasette's own; a bare ``""`` or a NUL no longer reaches
+FTS5). ``_searchmode=raw`` passes FTS5 query syntax through as Datasette documents; a raw query
+FTS5 cannot read is answered 400 "could not read this search: ...", checked before the page's
+query runs. ``_search`` on a table or view without full-text search is a 400 naming the tables
+that have it (Datasette ignored it and answered every row), and a blank ``_search=`` (an empty
+search box submitted with the filters) is no search.
+
+``search_mentions(q, names)`` is 1 when the text ``q`` contains one of ``names`` (separated by
+"; ") as whole words, case and accents aside: "google united states" mentions "United States" but
+not "United States Minor Outlying Islands". The search_everything query (metadata.yml) ranks by
+it the figures of the jurisdiction and platform the reader named first.
+
+The index's own page (/disclosures/figures_fts, hidden in metadata.yml) redirects to the figures'
+search: browsed, it showed FTS5's columns and rowids. A row of ``search_text`` (what the index
+reads) links to its figure's page.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import unicodedata
+import weakref
+from functools import lru_cache
+from urllib.parse import quote_plus, unquote_plus
+
 import markupsafe
 from datasette import hookimpl
+from datasette.utils import escape_sqlite
+from datasette.utils.asgi import BadRequest, Response
 
-# An FTS5 query that matches no row: the empty phrase. Used for empty input.
+# An FTS5 query that matches no row: the empty phrase. Used for text with no word in it.
 NOTHING = '""'
+# Datasette's own split of a search into words and "quoted phrases" (datasette.utils.escape_fts).
+WORDS_AND_PHRASES = re.compile(r'\s+|(".*?")')
+# Characters FTS5's query parser must never see: C0 controls and DEL (a NUL ends its input).
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A letter or digit: text without one has no token for the unicode61 tokenizer.
+WORD_CHARACTER = re.compile(r"[^\W_]")
 
 
 def fts_query(text) -> str:
-    """An FTS5 MATCH expression for ``text`` (any string, or None): every word quoted, all required."""
-    words = str(text or "").split()
-    if not words:
-        return NOTHING
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+    """An FTS5 MATCH expression for ``text`` (any string, or None): every word or "phrase" quoted,
+    ``word*`` a prefix query, all required; ``NOTHING`` when there is no word."""
+    text = CONTROL.sub(" ", str(text or ""))
+    if text.count('"') % 2:
+        text += '"'
+    parts = []
+    for bit in WORDS_AND_PHRASES.split(text):
+        if not bit:
+            continue
+        prefix = False
+        if len(bit) >= 2 and bit.startswith('"') and bit.endswith('"'):
+            bit = bit[1:-1]
+        elif bit.endswith("*"):
+            bit, prefix = bit.rstrip("*"), True
+        if not WORD_CHARACTER.search(bit):
+            continue
+        parts.append('"' + bit.replace('"', '""') + '"' + ("*" if prefix else ""))
+    return " ".join(parts) or NOTHING
 
 
-@hookimpl
+@lru_cache(maxsize=4096)
+def words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` as FTS5's unicode61 tokenizer splits them: letters and digits,
+    case folded, accents removed ("U.S." -> ("u", "s"), "Côte d'Ivoire" -> ("cote", "d", "ivoire"))."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return tuple(re.findall(r"[^\W_]+", plain))
+
+
+# search_mentions reads at most this much of each argument: a reader's search and a jurisdiction's
+# names are far shorter, and an anonymous query's 200 kB strings stay one quick step of SQLite.
+MAX_MENTION_TEXT = 2000
+
+
+@lru_cache(maxsize=4096)
+def _spaced(text: str) -> str:
+    return " " + " ".join(words(text)) + " "
+
+
+@lru_cache(maxsize=4096)
+def _names(names: str) -> tuple[str, ...]:
+    return tuple(spaced for spaced in (_spaced(name) for name in names.split(";")) if spaced.strip())
+
+
+def search_mentions(text, names) -> int:
+    """1 if ``text`` contains one of ``names`` ("; "-separated) as consecutive whole words, else 0.
+    Each argument is read up to ``MAX_MENTION_TEXT`` characters."""
+    said = _spaced(str(text or "")[:MAX_MENTION_TEXT])
+    return int(any(name in said for name in _names(str(names or "")[:MAX_MENTION_TEXT])))
+
+
+# trylast: Datasette registers its own escape_fts on every connection; the last registration wins.
+@hookimpl(trylast=True)
 def prepare_connection(conn):
     conn.create_function("fts_query", 1, fts_query, deterministic=True)
+    conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    conn.create_function("search_mentions", 2, search_mentions, deterministic=True)
+
+
+def search_keys(args) -> list[str]:
+    """The search parameters of a request: ``_search`` and ``_search_<column>``."""
+    return [key for key in args if key.startswith("_search") and key != "_searchmode"]
+
+
+# Datasette's values of ?_searchmode= (anything else it ignored, searching as escaped).
+SEARCH_MODES = ("escaped", "raw")
+
+# Database -> {table: its full-text index table}, for immutable databases.
+_searchable: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def searchable_tables(datasette, database: str) -> dict[str, str]:
+    """{table: FTS table} of the visible tables with full-text search (metadata ``fts_table``
+    or Datasette's detection of an index whose content is the table)."""
+    db = datasette.get_database(database)
+    cached = _searchable.get(db)
+    if cached is not None:
+        return cached
+    hidden = set(await db.hidden_table_names())
+    found = {}
+    for table in await db.table_names():
+        if table in hidden:
+            continue
+        fts = datasette.table_metadata(database, table).get("fts_table") or await db.fts_table(table)
+        if fts and fts != table:
+            found[table] = fts
+    if not db.is_mutable:
+        _searchable[db] = found
+    return found
 
 
 @hookimpl
-def render_cell(value, column, table, datasette):
+def filters_from_request(request, database, table, datasette):
+    async def inner():
+        keys = search_keys(request.args)
+        for key in keys:
+            if key != "_search" and not key.startswith("_search_"):
+                # Datasette reads it as _search_<column> and fails on the missing column (a 500).
+                raise BadRequest(f"{key}: unknown parameter; search with _search or _search_<column>")
+        mode = request.args.get("_searchmode")
+        if mode is not None and mode not in SEARCH_MODES:
+            raise BadRequest(f"_searchmode must be one of {', '.join(SEARCH_MODES)}")
+        if not keys or request.args.get("_fts_table"):
+            return None
+        tables = await searchable_tables(datasette, database)
+        fts = tables.get(table) or await datasette.get_database(database).fts_table(table)
+        if not fts:
+            raise BadRequest(
+                f"Search (_search) is not available on {table}: full-text search is on " + ", ".join(sorted(tables))
+            )
+        raw = request.args.get("_searchmode", datasette.table_metadata(database, table).get("searchmode")) == "raw"
+        if raw:
+            for key in keys:
+                await check_raw_search(datasette, database, fts, request.args[key])
+        return None
+
+    return inner
+
+
+async def check_raw_search(datasette, database: str, fts: str, search: str) -> None:
+    """Raise BadRequest if FTS5 cannot read ``search`` (``_searchmode=raw``), in a reader's words."""
+    sql = f"select rowid from {escape_sqlite(fts)} where {escape_sqlite(fts)} match :search limit 1"
+    try:
+        await datasette.get_database(database).execute(sql, {"search": search})
+    except sqlite3.OperationalError as error:
+        raise BadRequest(
+            f"could not read this search: {error}. With _searchmode=raw a search is FTS5 query syntax "
+            "(https://www.sqlite.org/fts5.html#full_text_query_syntax); without it, any text is read as words."
+        ) from None
+
+
+def plain_searches(query_string: bytes) -> bytes:
+    """``query_string`` with its search parameters read as typed text: control characters (a NUL)
+    are spaces, and a blank one (an empty search box submitted with the filters) is no search.
+    The other parameters stay as they were sent."""
+    pairs = query_string.split(b"&")
+    kept = []
+    for pair in pairs:
+        key, equals, value = pair.partition(b"=")
+        name = unquote_plus(key.decode("latin-1"))
+        if not search_keys([name]):
+            kept.append(pair)
+            continue
+        text = unquote_plus(value.decode("latin-1"), errors="replace")
+        plain = CONTROL.sub(" ", text)
+        if not plain.strip():
+            continue
+        kept.append(pair if plain == text else key + equals + quote_plus(plain).encode("ascii"))
+    return b"&".join(kept)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def searches_as_typed(scope, receive, send):
+            query_string = scope.get("query_string") or b""
+            if scope["type"] == "http" and b"_search" in query_string:
+                scope = dict(scope, query_string=plain_searches(query_string))
+            return await app(scope, receive, send)
+
+        return searches_as_typed
+
+    return wrap
+
+
+async def figures_search(request):
+    """The index's own page, which shows FTS5's columns and rowids, is the figures' search."""
+    query = request.query_string
+    return Response.redirect(request.path.rsplit("/", 1)[0] + "/figures" + ("?" + query if query else ""))
+
+
+@hookimpl
+def register_routes(datasette):
+    return [(r"^/(?P<database>[^/]+)/figures_fts$", figures_search)]
+
+
+@hookimpl
+def render_cell(row, value, column, table, datasette):
     if table is None and column == "page" and isinstance(value, str) and value.startswith("/"):
         return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(value.lstrip("/")), value)
+    # A row of what the index reads leads to its figure (its rowid is the figures table's, a
+    # number no page of the site is named by).
+    if table == "search_text" and column in ("figure_id", "figure_rowid") and value is not None:
+        figure_id = dict(row).get("figure_id") if hasattr(row, "keys") else None
+        if not figure_id:
+            return None
+        return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path("figure/" + figure_id), value)
     return None

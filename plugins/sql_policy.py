@@ -40,6 +40,8 @@ ALLOWED_FUNCTIONS = frozenset(
         "format",
         # plugins/search.py: quotes each word of a search, so typed text is never FTS5 syntax.
         "fts_query",
+        # plugins/search.py: whether a search names a jurisdiction or platform (search_everything's order).
+        "search_mentions",
         "glob",
         "group_concat",
         "hex",

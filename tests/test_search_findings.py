@@ -1,0 +1,249 @@
+"""Full-text search, as a newcomer broke it: "U.S." found nothing, the obvious figure was not
+first, ``_search`` was ignored on tables without search, FTS5's errors reached readers, and the
+index's own page showed its internals.
+
+Layers: (a) the pure rules of plugins/search.py and the jurisdictions' other names, (b) the real
+build's index, (c) the site through Datasette's client.
+"""
+
+import csv
+import re
+from urllib.parse import urlencode
+
+import pycountry
+import pytest
+
+from disclosures import paths
+from tests.conftest import assert_error_shape, plugin, rows
+
+search = plugin("search")
+SEARCH = "/disclosures/search_everything.json?_shape=array&"
+FIGURES = "/disclosures/figures"
+
+
+def search_everything(site, q):
+    response = site.get(SEARCH + urlencode({"q": q}))
+    assert response.status_code == 200, response.text[:300]
+    return response.json()
+
+
+def figure_ids(hits):
+    return [h["id"] for h in hits if h["kind"] == "figure"]
+
+
+def jurisdictions():
+    with (paths.ROOT / "data" / "jurisdictions.csv").open(encoding="utf-8", newline="") as f:
+        return {row["jurisdiction_id"]: row for row in csv.DictReader(f)}
+
+
+# (a) Pure rules --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "query"),
+    [
+        ("U.S.", '"U.S."'),
+        ('telegram "united states"', '"telegram" "united states"'),
+        ("tele*", '"tele"*'),
+        ("NEAR( a AND", '"NEAR(" "a" "AND"'),
+        ("e-mail", '"e-mail"'),
+        ('"unbalanced', '"unbalanced"'),
+        ("telegram\x00usa", '"telegram" "usa"'),
+        # No letter or digit: nothing to find, never a syntax error.
+        ('""', search.NOTHING),
+        ('"""', search.NOTHING),
+        ("*", search.NOTHING),
+        ("\x00", search.NOTHING),
+        ("", search.NOTHING),
+        (None, search.NOTHING),
+    ],
+)
+def test_fts_query_reads_any_text_as_words_phrases_and_prefixes(typed, query):
+    assert search.fts_query(typed) == query
+
+
+def test_search_mentions_needs_the_whole_name():
+    assert search.search_mentions("google united states", "United States; U.S.") == 1
+    assert search.search_mentions("google united states", "United States Minor Outlying Islands") == 0
+    assert search.search_mentions("google united states", "United Kingdom; U.K.; UK") == 0
+    assert search.search_mentions("telegram U.S. 2024", "United States; U.S.; U.S.A.") == 1
+    # "us" the word is not "U.S." the written form, and a name inside a word is no mention.
+    assert search.search_mentions("tell us", "U.S.") == 0
+    assert search.search_mentions("fulfilled requests usa 2024", "Google; google") == 0
+    assert search.search_mentions("cote d'ivoire", "Côte d'Ivoire") == 1
+    assert search.search_mentions(None, "United States") == 0
+    # Long arguments are read up to a cap, so one call stays one quick step.
+    assert search.search_mentions("x " * 100_000 + "united states", "United States") == 0
+
+
+def test_plain_searches_drops_blank_searches_and_control_characters_only():
+    assert search.plain_searches(b"_search=&platform_id=telegram") == b"platform_id=telegram"
+    assert search.plain_searches(b"_search=+%00&_size=1") == b"_size=1"
+    assert search.plain_searches(b"_search=telegram%00usa&a=%00") == b"_search=telegram+usa&a=%00"
+    assert search.plain_searches(b"_search=U.S.&_searchmode=raw") == b"_search=U.S.&_searchmode=raw"
+
+
+def test_jurisdictions_have_the_written_forms_readers_type():
+    places = jurisdictions()
+    other = {code: [n.strip() for n in row["other_names"].split(";") if n.strip()] for code, row in places.items()}
+    assert {"U.S.", "U.S.A.", "USA"} <= set(other["USA"])
+    assert {"U.K.", "UK"} <= set(other["GBR"])
+    # ISO 3166's common names (iso-codes, as pycountry ships them) are among them.
+    for country in pycountry.countries:
+        common = getattr(country, "common_name", None)
+        if common:
+            assert common in other[country.alpha_3], country.alpha_3
+    # A name is given once, and never as one of the jurisdiction's codes or its own name.
+    for code, names in other.items():
+        assert len(names) == len(set(names)), code
+        assert places[code]["name"] not in names, code
+
+
+# (b) The real build ----------------------------------------------------------------------------
+
+
+def test_the_index_reads_other_names_and_each_row_names_its_figure(real_db):
+    (terms,) = rows(
+        real_db,
+        "SELECT terms FROM search_text WHERE figure_id = 'telegram-usa-2024-ip_or_phone-requests_fulfilled'",
+    )
+    for word in ("U.S.", "U.S.A.", "United States of America"):
+        assert word in terms[0]
+    assert rows(
+        real_db,
+        "SELECT count(*) FROM search_text s JOIN figures f ON f.rowid = s.figure_rowid "
+        "WHERE s.figure_id IS NOT f.figure_id",
+    ) == [(0,)]
+    found = rows(
+        real_db,
+        """SELECT f.jurisdiction_id, count(*) FROM figures_fts JOIN figures f ON f.rowid = figures_fts.rowid
+           WHERE figures_fts MATCH '"U.K." "google"' GROUP BY 1""",
+    )
+    assert [place for place, _ in found] == ["GBR"]
+
+
+# (c) The site ----------------------------------------------------------------------------------
+
+
+def test_us_finds_the_united_states_figures(site, real_db):
+    hits = search_everything(site, "telegram U.S. 2024")
+    ids = figure_ids(hits)
+    assert ids[:2] == [
+        "telegram-usa-2024-ip_or_phone-requests_fulfilled",
+        "telegram-usa-2024-ip_or_phone-accounts_affected",
+    ]
+    assert all(i.startswith("telegram-usa-") for i in ids)
+    expected = rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'USA'")
+    for typed in ("telegram U.S.", "telegram U.S.A.", "telegram USA", "telegram United States"):
+        table = site.get(FIGURES + ".json?" + urlencode({"_search": typed, "_size": 1})).json()
+        assert table["filtered_table_rows_count"] == expected[0][0] > 10, typed
+    uk = site.get(FIGURES + ".json?" + urlencode({"_search": "U.K. google", "_facet": "jurisdiction_id"})).json()
+    assert [v["value"] for v in uk["facet_results"]["jurisdiction_id"]["results"]] == ["GBR"]
+    # The /api page's example, q=U.S., finds United States figures too.
+    assert any(i.split("-")[1] == "usa" for i in figure_ids(search_everything(site, "U.S.")))
+
+
+def test_the_obvious_figure_comes_first(site):
+    google = figure_ids(search_everything(site, "google united states"))
+    assert google[0].startswith("google-usa-") and not google[0].endswith("-derived")
+    # Every Google United States figure comes before any other place's.
+    places = [i.split("-")[1] for i in google]
+    assert places[: places.count("usa")] == ["usa"] * places.count("usa")
+    assert "umi" not in places[:50] and "gbr" not in places[:50]
+
+    apple = figure_ids(search_everything(site, "apple germany 2024"))
+    assert apple[0] == "apple-deu-2024h1-account-requests_received"
+    derived = [n for n, i in enumerate(apple) if i.endswith("-derived")]
+    reported = [n for n, i in enumerate(apple) if not i.endswith("-derived")]
+    assert derived and reported and max(reported) < min(derived)
+
+    fulfilled = figure_ids(search_everything(site, "fulfilled requests usa 2024"))
+    assert fulfilled[0] == "telegram-usa-2024-ip_or_phone-requests_fulfilled"
+    assert all(not i.endswith("-derived") for i in fulfilled[:10])
+
+
+@pytest.mark.parametrize("table", ["search_text", "platforms", "jurisdictions", "coverage"])
+def test_search_on_a_table_without_it_is_a_400(site, table):
+    message = assert_error_shape(site.get(f"/disclosures/{table}.json?_search=zzzz"), 400)
+    assert f"not available on {table}" in message
+    assert "figures" in message and "sources" in message
+    page = site.get(f"/disclosures/{table}?_search=zzzz")
+    assert page.status_code == 400 and "text/html" in page.headers["content-type"]
+    assert f"not available on {table}" in page.text
+    # Without _search the table answers as before.
+    assert site.get(f"/disclosures/{table}.json?_size=1").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "typed", ['""', '"""', "\x00", "telegram\x00usa", "NEAR(", "a AND", "*", "-", "^x", "x:y", "'"]
+)
+def test_typed_searches_are_never_fts5_errors(site, typed):
+    for path in (FIGURES + ".json?", FIGURES + "?", "/disclosures/sources.json?"):
+        response = site.get(path + urlencode({"_search": typed}))
+        assert response.status_code == 200, (path, typed, response.text[:300])
+        assert "fts5" not in response.text and "Invalid SQL" not in response.text
+    assert site.get(SEARCH + urlencode({"q": typed})).status_code == 200
+
+
+def test_a_nul_is_a_space_and_a_blank_search_is_no_search(site, real_db):
+    nul = site.get(FIGURES + ".json?_search=telegram%00usa&_size=1").json()
+    plain = site.get(FIGURES + ".json?_search=telegram+usa&_size=1").json()
+    assert nul["filtered_table_rows_count"] == plain["filtered_table_rows_count"] > 0
+    # The filters form sends an empty _search with the filters.
+    blank = site.get(FIGURES + ".json?_search=&platform_id=telegram&_size=1").json()
+    expected = rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'telegram'")
+    assert blank["filtered_table_rows_count"] == expected[0][0]
+    assert site.get(FIGURES + ".json?_search=%22%22&_size=1").json()["filtered_table_rows_count"] == 0
+
+
+def test_a_raw_search_fts5_cannot_read_is_a_plain_400(site):
+    message = assert_error_shape(site.get(FIGURES + ".json?_search=%22&_searchmode=raw"), 400)
+    assert message.startswith("could not read this search:") and "_searchmode=raw" in message
+    page = site.get(FIGURES + "?_search=NEAR(&_searchmode=raw")
+    assert page.status_code == 400 and "could not read this search" in page.text
+    assert "Invalid SQL" not in page.text
+    raw = site.get(FIGURES + ".json?_search=telegram+OR+signal&_searchmode=raw&_size=1").json()
+    assert raw["filtered_table_rows_count"] > 0
+
+
+def test_prefix_search_works_through_search(site, real_db):
+    prefix = site.get(FIGURES + ".json?_search=tele*&_size=1").json()
+    telegram = rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'telegram'")
+    assert prefix["filtered_table_rows_count"] >= telegram[0][0] > 0
+    assert figure_ids(search_everything(site, "tele* usa 2024"))[0].startswith("telegram-usa-2024")
+
+
+def test_the_index_is_hidden_and_its_page_is_the_figures_search(site):
+    listing = site.get("/disclosures.json").json()
+    hidden = {t["name"] for t in listing["tables"] if t["hidden"]}
+    assert "figures_fts" in hidden
+    assert 'href="/disclosures/figures_fts"' not in site.get("/disclosures").text
+    page = site.get("/disclosures/figures_fts?_search=telegram")
+    assert page.status_code == 302 and page.headers["location"] == "/disclosures/figures?_search=telegram"
+
+
+def test_search_text_rows_lead_to_their_figure(site):
+    data = site.get("/disclosures/search_text.json?_size=1&_shape=objects").json()["rows"][0]
+    assert data["figure_id"]
+    html = site.get("/disclosures/search_text?_size=1").text
+    link = f'<a href="/figure/{data["figure_id"]}">'
+    assert re.search(r'class="col-figure_rowid[^"]*">' + re.escape(link), html)
+    assert re.search(r'class="col-figure_id[^"]*">' + re.escape(link), html)
+    assert site.get(f"/figure/{data['figure_id']}").status_code == 200
+
+
+def test_the_api_page_documents_the_search_syntax(site):
+    html = site.get("/api").text
+    for said in ("tele*", "_searchmode=raw", "other_names", "U.K.", "could not read this search"):
+        assert said in html, said
+
+
+def test_a_search_parameter_datasette_cannot_read_is_a_400_not_a_500(site):
+    message = assert_error_shape(site.get(FIGURES + ".json?_searchx=1"), 400)
+    assert "_searchx: unknown parameter" in message
+    assert "_searchmode must be one of escaped, raw" in assert_error_shape(
+        site.get(FIGURES + ".json?_search=a&_searchmode=nope"), 400
+    )
+    # A column's search is Datasette's, read as words too.
+    column = site.get(FIGURES + ".json?_search_terms=telegram+U.S.&_size=1").json()
+    assert column["filtered_table_rows_count"] > 0 and 'search column "terms"' in column["human_description_en"]
