@@ -206,6 +206,7 @@ def test_an_empty_query_form_opens_on_its_defaults_with_dropdowns(page):
         "/disclosures/figures",
         "/platforms",
         "/figure/google-gbr-2022h2-legal_process-accounts_specified",  # a figure with a corrections table
+        "/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived",  # its inputs' table of long ids
         "/downloads",
         "/disclosures/top_jurisdictions?platform=telegram&metric=requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31",
     ],
