@@ -198,3 +198,27 @@ def test_the_index_is_copied_in_only_once_the_body_asks(tmp_path):
         db.execute("CREATE TABLE written_beside (x)")
     conn.close()
     assert left_in(tmp_path) == ["d.db", "ok"]
+
+
+def test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_deferred(tmp_path, monkeypatch):
+    # The load skips CHECK constraints (build.checks_deferred); quick_check must still catch a
+    # row that breaks one. A derived figure is not round-tripped against the CSV, so only the
+    # CHECK (value >= 0) can refuse this one.
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+    original = build.figure_rows
+
+    def one_negative_derived_value(figures, *args):
+        columns = build.figure_columns(figures)
+        value, derived = columns.index("value"), columns.index("is_derived")
+        rows = list(original(figures, *args))
+        last = next(i for i in reversed(range(len(rows))) if rows[i][derived] == 1)
+        rows[last] = rows[last][:value] + (-5,) + rows[last][value + 1 :]
+        yield from rows
+
+    monkeypatch.setattr(build, "figure_rows", one_negative_derived_value)
+    with pytest.raises(build.BuildFailed, match=r"^quick_check failed: \[\('CHECK constraint failed in figures'"):
+        build.build_database(make_package(tmp_path / "next"), target)
+    assert target.read_bytes() == before
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
