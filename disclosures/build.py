@@ -247,12 +247,17 @@ def check_database(
         raise BuildFailed(
             f"names unsafe for SQLite and Datasette (must match {rules.SAFE_NAME.pattern}): {unsafe[:10]}"
         )
-    # quick_check reads every page and record of the file and evaluates its NOT NULL and CHECK
-    # constraints (the loaded rows' CHECKs were deferred to it: checks_deferred); integrity_check
+    # quick_check reads every page and record of the file and evaluates its NOT NULL constraints
+    # (not its CHECKs: check_loaded evaluated the loaded tables', which are read-only since, and
+    # every other table's were evaluated on insert); integrity_check
     # would also look every row up in each of its indexes (a dozen on figures), which costs more
     # than the rest of the checks together at a million figures, for indexes SQLite itself has
     # just built from those rows in one statement each.
-    integrity = db.execute("PRAGMA quick_check").fetchall()
+    db.execute("PRAGMA ignore_check_constraints = ON")
+    try:
+        integrity = db.execute("PRAGMA quick_check").fetchall()
+    finally:
+        db.execute("PRAGMA ignore_check_constraints = OFF")
     if integrity != [("ok",)]:
         raise BuildFailed(f"quick_check failed: {integrity}")
     if package_path is not None:
@@ -289,6 +294,11 @@ def check_loaded(
     ``digests`` ({resource: ``table_schema.rows_digest`` of its CSV rows}) spares reading the CSV
     files again; they are read (and the difference named) only when a digest differs.
     """
+    # The CHECK constraints the load deferred (checks_deferred), evaluated on every row.
+    for name in loaded_tables(descriptor):
+        failed = db.execute(f"PRAGMA quick_check({quote_ident(name)})").fetchall()
+        if failed != [("ok",)]:
+            raise BuildFailed(f"quick_check of {name} failed: {failed[:10]}")
     broken = [
         row
         for name in loaded_tables(descriptor)
@@ -539,12 +549,12 @@ def load_order(resources: list[dict]) -> list[dict]:
 @contextmanager
 def checks_deferred(db: sqlite_utils.Database):
     """Rows inserted meanwhile skip the tables' CHECK constraints (``PRAGMA
-    ignore_check_constraints``); ``check_database``'s quick_check verifies every one of them
-    afterwards, row by row, before the file is used.
+    ignore_check_constraints``); ``check_loaded`` evaluates every one of them afterwards, row by
+    row (a quick_check of each loaded table), before the file is used.
 
     Evaluated per INSERT, the checks took 40% of loading the figures (0.19 of 0.47 s for 64,858
-    rows); quick_check reads every row anyway and evaluates them for 0.04 s. NOT NULL, UNIQUE and
-    the keys are still enforced on insert."""
+    rows); quick_check evaluates them in 0.04 s, on another core. NOT NULL, UNIQUE and the keys
+    are still enforced on insert."""
     db.execute("PRAGMA ignore_check_constraints = ON")
     try:
         yield
@@ -569,8 +579,8 @@ def populate(
 
     The tables' rows are consumed: each list is emptied once in the database, so that indexing
     a million figures does not happen beside a second copy of them. Their CHECK constraints are
-    not evaluated on insert (``checks_deferred``): the caller runs ``check_database`` on the
-    file, whose quick_check does.
+    not evaluated on insert (``checks_deferred``): ``check_loaded`` does (given as ``alongside``,
+    or run by ``check_database``).
     """
     for resource in descriptor["resources"]:
         as_sql_values(tables[resource["name"]], resource["schema"]["fields"])
@@ -631,9 +641,8 @@ def populate(
             for table, indexes in INDEXES.items():
                 for columns in indexes + precompute.facet_indexes(metadata, table):
                     db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
-            db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
-            db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
-            freshness.write_freshness(db)
+        beside.copy_aggregates()
+        freshness.create_views(db)
         # Every platform gets its coverage matrix (jurisdictions × periods), named <platform_id>_coverage.
         for (platform,) in db.execute("SELECT platform_id FROM platforms ORDER BY platform_id").fetchall():
             db.create_view(f"{platform}_coverage", coverage_matrix_sql(db, platform), replace=True)
@@ -649,35 +658,71 @@ def populate(
     db.execute("ANALYZE")
 
 
-class _Beside:
-    """What ``writes_beside`` runs beside its body, and how the body waits for the index."""
+def write_aggregates(db: sqlite_utils.Database) -> None:
+    """The tables computed from the loaded ones alone, each once: ``requests_and_accounts`` and
+    freshness's tables (``freshness.write_freshness_tables``). ``db`` is the build's connection,
+    or one to a file of its own with the build's attached (``writes_beside``): every name they
+    read is unqualified."""
+    db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
+    db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
+    freshness.write_freshness_tables(db)
 
-    def __init__(self, db: sqlite_utils.Database, index_file: Path | None = None, writing: Future | None = None):
-        self.db, self.index_file, self.writing = db, index_file, writing
-        self.copied = False
+
+class _Beside:
+    """What ``writes_beside`` runs beside its body, and how the body waits for each file."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        files: dict[str, Path] | None = None,
+        writing: dict[str, Future] | None = None,
+    ):
+        self.db, self.files, self.writing = db, files or {}, writing or {}
+        self.copied: set[str] = set()
 
     def copy_search_index(self) -> None:
         """Put the figures' search index into ``db`` (no transaction may be open), once written."""
-        if self.writing is None:
+        if "index" not in self.writing:
             search_index.write_index(self.db)
         else:
-            self.writing.result()
-            search_index.copy_index_file(self.db, self.index_file)
-        self.copied = True
+            self.writing["index"].result()
+            search_index.copy_index_file(self.db, self.files["index"])
+        self.copied.add("index")
+
+    def copy_aggregates(self) -> None:
+        """Put the tables of ``write_aggregates`` into ``db`` (no transaction may be open), once
+        written."""
+        if "aggregates" not in self.writing:
+            with self.db.atomic():
+                write_aggregates(self.db)
+        else:
+            self.writing["aggregates"].result()
+            copy_tables(self.db, self.files["aggregates"])
+        self.copied.add("aggregates")
+
+    def check_copied(self) -> None:
+        """Raise BuildFailed when the body returned without copying a file in."""
+        methods = {"index": "copy_search_index()", "aggregates": "copy_aggregates()"}
+        missing = [method for name, method in methods.items() if name not in self.copied]
+        if missing:
+            raise BuildFailed(f"the body never called {' or '.join(missing)}")
 
 
 @contextmanager
 def writes_beside(db: sqlite_utils.Database, alongside: Callable[[sqlite_utils.Database], None] | None):
-    """Run, while the body writes ``db``, two things that only read it, each in a thread with
-    its own connection: the figures' search index, written into a file of its own
-    (``search_index.write_index_file``), and ``alongside`` (the checks of the loaded tables).
-    SQLite releases the GIL while it works, so the body's indexes and counts and these two use
-    both cores. The body calls ``copy_search_index()`` once it has written its own tables.
+    """Run, while the body writes ``db``, three things that only read it, each in a thread with
+    its own connection: the figures' search index and the aggregates (``write_aggregates``),
+    each written into a file of its own (``search_index.write_index_file``, ``write_beside``),
+    and ``alongside`` (the checks of the loaded tables). SQLite releases the GIL while it works,
+    so the body's indexes and counts and these use both cores. The body calls
+    ``copy_aggregates()`` and ``copy_search_index()`` once it needs their tables.
 
     The file is in WAL mode meanwhile, so that the readers and the one writer do not wait for
     each other (in the rollback journal modes a writer that outgrows its cache waits for every
-    reader), then back to no journal (the build's mode) before this returns. An error in any
-    of the three is raised once all have stopped; the index file is deleted whatever happens.
+    reader), then back to no journal (the build's mode) before this returns. The readers see
+    the file as it was when the body began: its loaded tables, without the body's indexes. An
+    error in any of them is raised once all have stopped; the side files are deleted whatever
+    happens.
     """
     path = db.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0]
     if not path:  # an in-memory database has no second connection: one after the other
@@ -685,37 +730,80 @@ def writes_beside(db: sqlite_utils.Database, alongside: Callable[[sqlite_utils.D
             alongside(db)
         beside = _Beside(db)
         yield beside
-        if not beside.copied:
-            raise BuildFailed("the body never called copy_search_index()")
+        beside.check_copied()
         return
     path = Path(path)
-    index_file = path.with_name(f"{path.name}-fts.{os.getpid()}.tmp")
-    index_file.unlink(missing_ok=True)
+    files = {
+        "index": path.with_name(f"{path.name}-fts.{os.getpid()}.tmp"),
+        "aggregates": path.with_name(f"{path.name}-aggregates.{os.getpid()}.tmp"),
+    }
+    for file in files.values():
+        file.unlink(missing_ok=True)
     db.conn.commit()
     if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
         raise BuildFailed(f"{path}: SQLite refused WAL mode")
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            writing = pool.submit(_write_search_index, path, index_file)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            writing = {
+                "index": pool.submit(_write_search_index, path, files["index"]),
+                "aggregates": pool.submit(write_beside, path, files["aggregates"], write_aggregates),
+            }
             checking = pool.submit(_read_only, path, alongside) if alongside is not None else None
-            beside = _Beside(db, index_file, writing)
+            beside = _Beside(db, files, writing)
+            futures = [*writing.values(), *([checking] if checking is not None else [])]
             try:
                 yield beside
             finally:
-                wait([future for future in (writing, checking) if future is not None])
-            writing.result()
-            if checking is not None:
-                checking.result()
-            if not beside.copied:
-                raise BuildFailed("the body never called copy_search_index()")
+                wait(futures)
+            for future in futures:
+                future.result()
+            beside.check_copied()
     finally:
-        index_file.unlink(missing_ok=True)
+        for file in files.values():
+            file.unlink(missing_ok=True)
         db.execute("PRAGMA journal_mode = OFF")
+
+
+def write_beside(database: Path, path: Path, work: Callable[[sqlite_utils.Database], None]) -> None:
+    """``work(db)`` on a connection to a new SQLite file ``path`` that has ``database`` attached
+    read-only: the tables it creates are written there, in one transaction, from the tables of
+    ``database`` it names. ``copy_tables`` then puts them into ``database``."""
+    conn = sqlite3.connect(Path(path).as_uri(), uri=True)
+    try:
+        # A scratch file, deleted once copied: nothing to recover after a crash.
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA page_size = {PAGE_BYTES}")
+        conn.execute(f"PRAGMA cache_size = -{SEARCH_INDEX_CACHE_KIB}")
+        conn.execute("ATTACH DATABASE ? AS built", [f"{Path(database).as_uri()}?mode=ro"])
+        db = sqlite_utils.Database(conn)
+        with db.atomic():
+            work(db)
+    finally:
+        conn.close()
+
+
+def copy_tables(db: sqlite_utils.Database, path: Path) -> None:
+    """Create in ``db`` every table and index of the SQLite file ``path``, as declared there,
+    with its rows. No transaction may be open on ``db`` (SQLite attaches a file only outside
+    one)."""
+    db.execute("ATTACH DATABASE ? AS written", [Path(path).as_uri()])
+    try:
+        with db.atomic():
+            schema = db.execute(
+                "SELECT type, name, sql FROM written.sqlite_master WHERE sql IS NOT NULL ORDER BY type = 'index', rowid"
+            ).fetchall()
+            for kind, name, sql in schema:
+                db.execute(sql)
+                if kind == "table":
+                    db.execute(f"INSERT INTO main.{quote_ident(name)} SELECT * FROM written.{quote_ident(name)}")
+    finally:
+        db.execute("DETACH DATABASE written")
 
 
 def _read_only(path: Path, work: Callable[[sqlite_utils.Database], None]) -> None:
     # query_only, not mode=ro: SQLite drops the CHECK constraints of a schema it reads from a
-    # read-only file, and quick_check then passes a row that breaks one (checks_deferred).
+    # read-only file, and check_loaded's quick_check then passes a row that breaks one.
     conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=rw", uri=True)
     conn.execute("PRAGMA query_only = ON")
     try:

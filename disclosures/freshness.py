@@ -179,7 +179,12 @@ _DSA_CHECKED = "dsa_src.retrieved_date"
 # One scan of figures for every platform: a subquery per platform would scan them once each.
 # The DSA claim's checked date is its source's retrieved_date: platforms.csv records no curator
 # check for it, and checked_basis says so.
-FRESHNESS_ROWS_SQL = f"""INSERT INTO platform_freshness
+FRESHNESS_ROWS_SQL = f"""WITH published AS MATERIALIZED (
+  -- What each platform's reported figures cover, once: the two lookups per platform below read
+  -- this, not figures (which has no index on these columns where this runs: build.writes_beside).
+  SELECT DISTINCT platform_id, source_id, period_end, request_type_id FROM figures NOT INDEXED WHERE is_derived = 0
+)
+INSERT INTO platform_freshness
 SELECT p.platform_id, newest.period_end, p.published_up_to,
   p.published_up_to_checked, p.published_up_to_checked_basis,
   NULL,
@@ -189,12 +194,12 @@ SELECT p.platform_id, newest.period_end, p.published_up_to,
      WHERE s.platform_id = p.platform_id AND s.regime = 'global' AND s.dataset_up_to = newest.period_end
      ORDER BY r.label)),
   main.request_type_id, main.label, main.dataset_up_to,
-  (SELECT group_concat(label, ', ') FROM (SELECT DISTINCT r.label FROM figures f JOIN request_types r USING (request_type_id)
-     WHERE f.platform_id = p.platform_id AND f.source_id = p.freshness_source_id AND f.is_derived = 0
+  (SELECT group_concat(label, ', ') FROM (SELECT DISTINCT r.label FROM published f JOIN request_types r USING (request_type_id)
+     WHERE f.platform_id = p.platform_id AND f.source_id = p.freshness_source_id
        AND f.period_end = p.published_up_to AND f.request_type_id NOT IN ({_DSA_LIST}) ORDER BY r.label)),
   CASE WHEN main.request_type_id IS NULL OR p.published_up_to IS NULL THEN NULL
-    WHEN EXISTS (SELECT 1 FROM figures f WHERE f.platform_id = p.platform_id AND f.source_id = p.freshness_source_id
-      AND f.is_derived = 0 AND f.period_end = p.published_up_to AND f.request_type_id = main.request_type_id) THEN 1
+    WHEN EXISTS (SELECT 1 FROM published f WHERE f.platform_id = p.platform_id AND f.source_id = p.freshness_source_id
+      AND f.period_end = p.published_up_to AND f.request_type_id = main.request_type_id) THEN 1
     ELSE 0 END,
   CASE WHEN p.published_up_to > newest.period_end THEN {_BEHIND} END,
   CASE WHEN p.published_up_to > newest.period_end THEN {months_text(_BEHIND)} END,
@@ -445,6 +450,20 @@ def write_coverage(db: sqlite_utils.Database) -> None:
 def write_freshness(db: sqlite_utils.Database) -> None:
     """Create and fill ``platform_freshness``, the coverage tables and the views above (figures
     must be loaded)."""
+    write_freshness_tables(db)
+    create_views(db)
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    """The views over the tables ``write_freshness_tables`` wrote (``VIEWS``)."""
+    for view, sql in VIEWS.items():
+        db.create_view(view, sql.strip(), replace=True)
+
+
+def write_freshness_tables(db: sqlite_utils.Database) -> None:
+    """Create and fill ``freshness_series``, ``platform_freshness``, ``series_gaps`` and the
+    coverage tables: from figures, platforms, sources and request_types only, so that they can
+    be written into a file of their own that has the build's file attached (build.writes_beside)."""
     db.execute(SERIES_TABLE_SQL)
     db.execute(SERIES_ROWS_SQL)
     db.execute(FRESHNESS_TABLE_SQL)
@@ -453,5 +472,3 @@ def write_freshness(db: sqlite_utils.Database) -> None:
         db.execute(sql)
     write_series_gaps(db)
     write_coverage(db)
-    for view, sql in VIEWS.items():
-        db.create_view(view, sql.strip(), replace=True)

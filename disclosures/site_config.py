@@ -80,7 +80,22 @@ def inspect_data(db_path: Path, file_name: str) -> dict:
     db_path = Path(db_path)
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
         names = [name for (name,) in conn.execute("select name from sqlite_master where type='table'")]
-        counts = {name: conn.execute(f"select count(*) from [{name}]").fetchone()[0] for name in names}
+        # A full-text index's count(*) reads all of its content (for figures_fts, the search_text
+        # view: 0.11 s of the real package's 0.12 s of counting); its docsize table has one row
+        # per row indexed, the same number (FTS5's integrity-check holds them equal).
+        fts5 = {
+            name
+            for (name,) in conn.execute(
+                "select name from sqlite_master where type = 'table' and sql like 'CREATE VIRTUAL TABLE % USING fts5%'"
+            )
+            if f"{name}_docsize" in names
+        }
+        counts = {
+            name: conn.execute(
+                f"select count(*) from [{name}_docsize]" if name in fts5 else f"select count(*) from [{name}]"
+            ).fetchone()[0]
+            for name in names
+        }
     conn.close()
     entry = {
         "hash": inspect_hash(db_path),

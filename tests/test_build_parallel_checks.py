@@ -178,14 +178,59 @@ def test_an_error_while_the_index_and_checks_run_beside_fails_the_build_and_leav
     build.build_database(make_package(tmp_path / "ok"), target)
     before = target.read_bytes()
 
-    def broken(db):
-        raise sqlite3.OperationalError("simulated: disk full while writing platform_freshness")
+    def broken(db, facets):
+        raise sqlite3.OperationalError("simulated: disk full while writing facet_counts")
 
-    monkeypatch.setattr(build.freshness, "write_freshness", broken)
+    monkeypatch.setattr(build.precompute, "write_default_counts", broken)
     with pytest.raises(sqlite3.OperationalError, match="simulated: disk full"):
         build.build_database(make_package(tmp_path / "next"), target)
     assert target.read_bytes() == before
     assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+
+
+def test_an_error_writing_the_aggregates_beside_fails_the_build_and_leaves_nothing(tmp_path, monkeypatch):
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+
+    def broken(db):
+        raise sqlite3.OperationalError("simulated: disk full while writing platform_freshness")
+
+    monkeypatch.setattr(build.freshness, "write_freshness_tables", broken)
+    with pytest.raises(sqlite3.OperationalError, match="simulated: disk full"):
+        build.build_database(make_package(tmp_path / "next"), target)
+    assert target.read_bytes() == before
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+
+
+AGGREGATE_TABLES = [
+    "requests_and_accounts",
+    "freshness_series",
+    "platform_freshness",
+    "series_gaps",
+    "coverage",
+    "coverage_cells",
+]
+
+
+def test_the_aggregates_written_beside_are_those_a_single_connection_writes(fixture_db, tmp_path):
+    # Written in a file of their own from the loaded tables (without the body's indexes), then
+    # copied in: the same tables, declarations and rows as the build's own connection writes.
+    again = tmp_path / "again.db"
+    shutil.copy(fixture_db, again)
+    with sqlite3.connect(again) as conn:
+        for table in AGGREGATE_TABLES:
+            conn.execute(f"DROP TABLE {table}")
+        build.write_aggregates(sqlite_utils.Database(conn))
+    conn.close()
+    with sqlite3.connect(fixture_db) as beside, sqlite3.connect(again) as alone:
+        for table in AGGREGATE_TABLES:
+            declared = "SELECT sql FROM sqlite_master WHERE tbl_name = ? ORDER BY name"
+            assert beside.execute(declared, [table]).fetchall() == alone.execute(declared, [table]).fetchall()
+            ours = beside.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            assert ours == alone.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall(), table
+        assert beside.execute("SELECT count(*) FROM requests_and_accounts").fetchone()[0] > 0
+        assert beside.execute("SELECT count(*) FROM platform_freshness").fetchone()[0] > 0
 
 
 def test_the_index_is_copied_in_only_once_the_body_asks(tmp_path):
@@ -196,13 +241,18 @@ def test_the_index_is_copied_in_only_once_the_body_asks(tmp_path):
     db = sqlite_utils.Database(conn)
     with pytest.raises(build.BuildFailed, match="copy_search_index"), build.writes_beside(db, None):
         db.execute("CREATE TABLE written_beside (x)")
+    with (
+        pytest.raises(build.BuildFailed, match=r"never called copy_aggregates\(\)$"),
+        build.writes_beside(db, None) as beside,
+    ):
+        beside.copy_search_index()
     conn.close()
     assert left_in(tmp_path) == ["d.db", "ok"]
 
 
 def test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_deferred(tmp_path, monkeypatch):
-    # The load skips CHECK constraints (build.checks_deferred); quick_check must still catch a
-    # row that breaks one. A derived figure is not round-tripped against the CSV, so only the
+    # The load skips CHECK constraints (build.checks_deferred); check_loaded's quick_check must
+    # still catch a row that breaks one. A derived figure is not round-tripped against the CSV, so only the
     # CHECK (value >= 0) can refuse this one.
     target = tmp_path / "disclosures.db"
     build.build_database(make_package(tmp_path / "ok"), target)
@@ -218,7 +268,9 @@ def test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_de
         yield from rows
 
     monkeypatch.setattr(build, "figure_rows", one_negative_derived_value)
-    with pytest.raises(build.BuildFailed, match=r"^quick_check failed: \[\('CHECK constraint failed in figures'"):
+    with pytest.raises(
+        build.BuildFailed, match=r"^quick_check of figures failed: \[\('CHECK constraint failed in figures'"
+    ):
         build.build_database(make_package(tmp_path / "next"), target)
     assert target.read_bytes() == before
     assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
