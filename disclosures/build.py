@@ -20,7 +20,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import date
-from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from . import (
     tiers,
     validate,
 )
+from .derive import period_dates
 from .files import cell_text, json_text, read_csv, remove_stale_temporaries, replace_file
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
@@ -155,12 +155,6 @@ class BuildFailed(Exception):
 
 
 to_sql_value = columnar.sql_value
-
-
-@lru_cache(maxsize=65536)
-def period_dates(start: str, end: str) -> tuple[date, date]:
-    """The period between two ISO dates, as dates (figures share a few hundred periods)."""
-    return date.fromisoformat(start), date.fromisoformat(end)
 
 
 def as_sql_values(table: table_schema.Table, fields: list[dict]) -> None:
@@ -505,23 +499,23 @@ def series_items(
 ) -> list[str]:
     """``derive.series_members`` of the reported and derived figures, from the rows
     (periods and ids only, so a million figures are not copied into dicts). ``groups``:
-    ``exact_groups(figures)``, when already made."""
-    if groups is None:
-        groups = exact_groups(figures)
-    series: dict[tuple, list] = {key: [(period, fid) for period, fid, _ in items] for key, items in groups.items()}
+    ``exact_groups(figures)``, when already made; its lists are extended and sorted here."""
+    # The groups' lists of (period, figure id, row index) are extended with the derived figures
+    # (row index -1) and sorted where they are: copying them cost more than the rest.
+    series = exact_groups(figures) if groups is None else groups
     for item in derived:
         row = item.row
         key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
         period = period_dates(row["period_start"], row["period_end"])
-        series.setdefault(key, []).append((period, row["figure_id"]))
+        series.setdefault(key, []).append((period, row["figure_id"], -1))
     members = []
     for items in series.values():
         items.sort()
         if all(a[0][1] < b[0][0] for a, b in itertools.pairwise(items)):
             # Periods apart from each other: rules.non_overlapping would keep them all.
-            members += [fid for _, fid in items]
+            members += [fid for _, fid, _ in items]
         else:
-            members += rules.non_overlapping(items)
+            members += rules.non_overlapping([(period, fid) for period, fid, _ in items])
     return sorted(members)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from . import rules
 from .vocabulary import number_text, value_note, value_text
@@ -21,8 +21,14 @@ class Derived:
     inputs: tuple[tuple[str, int], ...]  # (figure_id, sign)
 
 
+@lru_cache(maxsize=65536)
+def period_dates(start: str, end: str) -> tuple[date, date]:
+    """The period between two ISO dates, as dates (figures share a few hundred periods)."""
+    return date.fromisoformat(start), date.fromisoformat(end)
+
+
 def _period(row) -> tuple[date, date]:
-    return (date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]))
+    return period_dates(row["period_start"], row["period_end"])
 
 
 def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
@@ -91,12 +97,19 @@ def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
     return [derived[k] for k in sorted(derived, key=lambda k: derived[k].row["figure_id"])]
 
 
+@cache
+def _year_periods(year: int) -> tuple[tuple[date, date], list[tuple[date, date]], list[tuple[date, date]]]:
+    """(the year, its halves, its quarters) as periods."""
+    halves = [(date(year, 1, 1), date(year, 6, 30)), (date(year, 7, 1), date(year, 12, 31))]
+    quarters = [(date(year, m, 1), date(year, m + 2, 30 if m + 2 in (6, 9) else 31)) for m in (1, 4, 7, 10)]
+    return (date(year, 1, 1), date(year, 12, 31)), halves, quarters
+
+
 def _year_parts(periods: dict[tuple[date, date], dict], year: int) -> list[dict] | None:
     """The reported halves of ``year``, else its four quarters, else None."""
-    halves = [(date(year, 1, 1), date(year, 6, 30)), (date(year, 7, 1), date(year, 12, 31))]
+    _, halves, quarters = _year_periods(year)
     if all(h in periods for h in halves):
         return [periods[h] for h in halves]
-    quarters = [(date(year, m, 1), date(year, m + 2, 30 if m + 2 in (6, 9) else 31)) for m in (1, 4, 7, 10)]
     if all(q in periods for q in quarters):
         return [periods[q] for q in quarters]
     return None
@@ -127,7 +140,7 @@ def derive_year_sums(figures: list[dict], units: dict[str, str]) -> list[Derived
     for (platform, jurisdiction, request_type, metric), periods in sorted(groups.items()):
         years = sorted({start.year for start, end in periods if start.year == end.year})
         for year in years:
-            whole = (date(year, 1, 1), date(year, 12, 31))
+            whole = _year_periods(year)[0]
             if whole in periods:
                 continue
             parts = _year_parts(periods, year)

@@ -70,6 +70,9 @@ def value_text(row: dict, unit: str = "count") -> str:
     ``row``: a figure with value_kind and its value columns (numbers or their text).
     ``unit``: the metric's unit (count, percent or fraction).
     """
+    value = row.get("value")
+    if type(value) is int and unit == "count" and row["value_kind"] == "exact":
+        return f"{value:,}"  # nine figures in ten, written as the general route below writes them
     kind = VALUE_KINDS[row["value_kind"]]
     # A kind's display names only its own columns: the others are empty, so not written out.
     numbers = {name: _reader_number(row.get(name), unit) for name in kind.columns}

@@ -9,6 +9,12 @@ from disclosures.vocabulary import VALUE_KINDS, loopback_problem, number_text, v
     "row, unit, text, note",
     [
         ({"value_kind": "exact", "value": 14641}, "count", "14,641", ""),
+        # whole counts take a shorter route than other values: the same text either way
+        ({"value_kind": "exact", "value": 0}, "count", "0", ""),
+        ({"value_kind": "exact", "value": 1234567}, "count", "1,234,567", ""),
+        ({"value_kind": "exact", "value": 900.0}, "count", "900", ""),
+        ({"value_kind": "exact", "value": "14641"}, "count", "14,641", ""),
+        ({"value_kind": "exact", "value": 5}, "percent", "5%", ""),
         ({"value_kind": "exact", "value": 81.5}, "percent", "81.5%", ""),
         (
             {"value_kind": "exact", "value": 0.65},
