@@ -128,6 +128,11 @@ SELECT figures.* FROM figures JOIN series_members USING (figure_id)
 }
 # SQLite's page cache while building (KiB): index builds sort in memory up to this.
 BUILD_CACHE_KIB = 128 * 1024
+# The page cache while the indexes are created (KiB), which bounds their sorts' memory: sorted
+# in runs of this size and merged, the dozen indexes on figures took 27% less CPU than sorted
+# whole in the build's cache (real package, 0.32 s against 0.44 s; a million figures, 5.5 s
+# against 6.7 s), and the file's pages are read again from the OS's cache.
+INDEX_SORT_CACHE_KIB = 8 * 1024
 # The database's page size: a figure row with its quote is about 600 bytes, and the facet indexes
 # are 8 columns wide; at 16 KiB (SQLite's default is 4) the B-trees are shallower and a build
 # spends about 12% less CPU (real package, side by side: 4.6 s against 5.2 s of CPU).
@@ -541,6 +546,16 @@ def load_order(resources: list[dict]) -> list[dict]:
 
 
 @contextmanager
+def cache_size(db: sqlite_utils.Database, kib: int):
+    """The connection's page cache is ``kib`` KiB meanwhile, then BUILD_CACHE_KIB again."""
+    db.execute(f"PRAGMA cache_size = -{kib}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+
+
+@contextmanager
 def checks_deferred(db: sqlite_utils.Database):
     """Rows inserted meanwhile skip the tables' CHECK constraints (``PRAGMA
     ignore_check_constraints``); ``check_loaded`` evaluates every one of them afterwards, row by
@@ -628,7 +643,7 @@ def populate(
     search_index.write_search_text(db)
     with writes_beside(db, alongside) as beside:
         db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
-        with db.atomic():
+        with db.atomic(), cache_size(db, INDEX_SORT_CACHE_KIB):
             # Indexes after the load: one sort per index instead of a B-tree update per row.
             metadata = site_config.site_metadata(descriptor)
             facets = precompute.configured_facets(metadata)
