@@ -30,6 +30,7 @@ from . import (
     columnar,
     derive,
     feed,
+    forked,
     freshness,
     precompute,
     release_records,
@@ -453,27 +454,21 @@ def recency_ranks(keys: list[tuple[str, str]]) -> list[int]:
     return ranks
 
 
-def figure_rows(
+def reported_rows(
     figures: table_schema.Table,
-    derived: list[derive.Derived],
+    ranks: list[int],
     units: dict[str, str],
     fields: list[dict],
     source_tier: dict[str, str],
-    derived_tier: dict[str, str],
 ):
-    """Every figure, reported then derived, with the build's columns, as tuples in
-    ``figure_columns`` order, one at a time. ``source_tier``: each source's tier by source id;
-    ``derived_tier``: each derived figure's (the weakest of its inputs', ``tiers.figure_tiers``)."""
-    end, fid = figures.column("period_end"), figures.column("figure_id")
-    keys = [(row[end], row[fid]) for row in figures.rows]
-    keys += [(d.row["period_end"], d.row["figure_id"]) for d in derived]
-    ranks = recency_ranks(keys)
-    del keys
+    """The reported figures with the build's columns, as tuples in ``figure_columns`` order, one
+    at a time. ``ranks``: each one's recency rank, in the rows' order (``recency_ranks``);
+    ``source_tier``: each source's tier by source id."""
     column = {name: figures.column(name) for name in figures.fields}
     start, end, metric, source_id = (column[n] for n in ("period_start", "period_end", "metric_id", "source_id"))
     value_columns = [(name, column[name]) for name in ("value_kind", *VALUE_COLUMNS)]
-    # Reported rows stay tuples, the build's columns appended in BUILD_COLUMNS order (this loop
-    # names them in its own, below); the period's come from a cache, as figures share periods.
+    # Rows stay tuples, the build's columns appended in BUILD_COLUMNS order (this loop names
+    # them in its own, below); the period's come from a cache, as figures share periods.
     computed = ("is_derived", "derivation", "period_kind", "period_label", "unit", "recency_rank")
     computed += ("value_text", "value_note", "source_tier", "year")
     in_order = itemgetter(*(computed.index(name) for name in BUILD_COLUMNS))
@@ -481,17 +476,67 @@ def figure_rows(
         kind, label, year = derive.period_columns(values[start], values[end])
         unit = units[values[metric]]
         numbers = {name: values[i] for name, i in value_columns}
-        source = values[source_id]
-        tier = source_tier[source] if source else derived_tier[values[fid]]
+        tier = source_tier[values[source_id]]
         cells = (0, None, kind, label, unit, rank, value_text(numbers, unit), value_note(numbers, unit), tier, year)
         yield values + in_order(cells)
-    columns = figure_columns(figures)
-    for rank, item in zip(ranks[len(figures.rows) :], derived, strict=True):
+
+
+def derived_rows(
+    derived: list[derive.Derived],
+    units: dict[str, str],
+    columns: list[str],
+    derived_tier: dict[str, str],
+) -> list[tuple]:
+    """The derived figures as tuples in ``columns`` order (``figure_columns``), recency_rank
+    None (``with_ranks`` gives it). ``derived_tier``: each one's tier (the weakest of its
+    inputs', ``tiers.figure_tiers``)."""
+    rows = []
+    for item in derived:
         row = derive.with_period_columns(item.row, units)
-        row["recency_rank"] = rank
-        source = row.get("source_id")
-        row["source_tier"] = source_tier[source] if source else derived_tier[row["figure_id"]]
-        yield tuple(row[c] for c in columns)
+        row["recency_rank"] = None
+        row["source_tier"] = derived_tier[row["figure_id"]]
+        rows.append(tuple(row[c] for c in columns))
+    return rows
+
+
+def with_ranks(rows: list[tuple], ranks: list[int], columns: list[str]):
+    """``rows`` (tuples in ``columns`` order) with their recency ranks put in, one at a time."""
+    at = columns.index("recency_rank")
+    for rank, row in zip(ranks, rows, strict=True):
+        yield (*row[:at], rank, *row[at + 1 :])
+
+
+def derivation(figures: table_schema.Table, units: dict[str, str], source_tier: dict[str, str], tier_rows: list[dict]):
+    """What the build derives from the reported ``figures``, in two parts, as a generator (the
+    build runs it in a forked child process: ``forked.Forked``):
+
+    1. [(period_end, figure_id)] of every derived figure, in the order they load: the recency
+       ranks of all figures need them before the first is loaded;
+    2. (the derived figures as ``derived_rows``, the ids of ``series_items``, the rows of
+       figure_inputs as (figure_id, input_figure_id, sign)).
+
+    ``source_tier``: each source's tier by id; ``tier_rows``: the source_tiers rows as dicts.
+    Raises BuildFailed when a derived figure's id is a reported one's.
+    """
+    groups = exact_groups(figures)
+    candidates = derivable_groups(figures, units, groups)
+    derived = derive.all_derived(candidates, units)
+    reported_ids = set(map(itemgetter(figures.column("figure_id")), figures.rows))
+    for item in derived:
+        if item.row["figure_id"] in reported_ids:
+            raise BuildFailed(f"derived figure id {item.row['figure_id']} collides with a reported figure")
+    del reported_ids
+    yield [(d.row["period_end"], d.row["figure_id"]) for d in derived]
+    derived_tier = tiers.figure_tiers(
+        candidates,
+        [{"source_id": k, "tier": v} for k, v in source_tier.items()],
+        tier_rows,
+        {d.row["figure_id"]: [fid for fid, _ in d.inputs] for d in derived},
+    )
+    del candidates
+    members = series_items(figures, derived, groups)
+    links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
+    yield derived_rows(derived, units, figure_columns(figures), derived_tier), members, links
 
 
 def figure_columns(figures: table_schema.Table) -> list[str]:
@@ -598,55 +643,51 @@ def populate(
     if metrics is not None:
         units = {row[metrics.column("metric_id")]: row[metrics.column("unit")] for row in metrics.rows}
     figures = tables["figures"]
-    groups = exact_groups(figures)
-    candidates = derivable_groups(figures, units, groups)
-    derived = derive.all_derived(candidates, units)
     sources, tier_table = tables["sources"], tables["source_tiers"]
     source_tier = {row[sources.column("source_id")]: row[sources.column("tier")] for row in sources.rows}
     tier_rows = [dict(zip(tier_table.fields, row, strict=True)) for row in tier_table.rows]
-    derived_tier = tiers.figure_tiers(
-        candidates,
-        [{"source_id": k, "tier": v} for k, v in source_tier.items()],
-        tier_rows,
-        {d.row["figure_id"]: [fid for fid, _ in d.inputs] for d in derived},
-    )
-    del candidates
-    reported_ids = set(map(itemgetter(figures.column("figure_id")), figures.rows))
-    for item in derived:
-        if item.row["figure_id"] in reported_ids:
-            raise BuildFailed(f"derived figure id {item.row['figure_id']} collides with a reported figure")
-    del reported_ids
+    # The derived figures are computed in a child process while this one loads the other tables
+    # (``derivation``): about 0.3 s of Python, at the real package's size, on the other core.
     # Without one explicit transaction sqlite-utils commits every chunk of rows it inserts.
-    with db.atomic(), checks_deferred(db):
+    with (
+        forked.Forked(derivation, figures, units, source_tier, tier_rows) as deriving,
+        db.atomic(),
+        checks_deferred(db),
+    ):
         for resource in descriptor["resources"]:
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
         db.execute(SERIES_MEMBERS_SQL)
-        members = series_items(figures, derived, groups)
-        del groups
         for resource in load_order(descriptor["resources"]):
-            table = tables[resource["name"]]
-            fields = resource["schema"]["fields"]
-            if resource["name"] == "figures":
-                rows = figure_rows(table, derived, units, fields, source_tier, derived_tier)
-                load_rows(db, "figures", figure_columns(table), rows)
-            else:
-                load_rows(db, resource["name"], table.fields, sql_rows(table, fields))
-            table.rows.clear()
+            if resource["name"] != "figures":
+                table = tables[resource["name"]]
+                load_rows(db, resource["name"], table.fields, sql_rows(table, resource["schema"]["fields"]))
+                table.rows.clear()
+        end, fid = figures.column("period_end"), figures.column("figure_id")
+        ranks = recency_ranks([(row[end], row[fid]) for row in figures.rows] + deriving.receive())
+        fields = next(r for r in descriptor["resources"] if r["name"] == "figures")["schema"]["fields"]
+        columns = figure_columns(figures)
+        reported = len(figures.rows)
+        load_rows(db, "figures", columns, reported_rows(figures, ranks, units, fields, source_tier))
+        figures.rows.clear()
+        derived, members, links = deriving.receive()
+        load_rows(db, "figures", columns, with_ranks(derived, ranks[reported:], columns))
+        del derived, ranks
         load_rows(db, "series_members", ["figure_id"], ((fid,) for fid in members))
         del members
-        links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
         load_rows(db, "figure_inputs", ["figure_id", "input_figure_id", "sign"], links)
+        del links
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
-    del derived
     search_index.write_search_text(db)
-    with writes_beside(db, alongside) as beside:
+    metadata = site_config.site_metadata(descriptor)
+    facets = precompute.configured_facets(metadata)
+    # The figures' facet counts, the most of the default counts, are read beside the indexes.
+    reads = {"figure facets": lambda reader: precompute.count_facets(reader, "figures", facets.get("figures", []))}
+    with writes_beside(db, alongside, reads) as beside:
         db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
         with db.atomic(), cache_size(db, INDEX_SORT_CACHE_KIB):
             # Indexes after the load: one sort per index instead of a B-tree update per row.
-            metadata = site_config.site_metadata(descriptor)
-            facets = precompute.configured_facets(metadata)
             for table, indexes in INDEXES.items():
                 for columns in indexes + precompute.facet_indexes(metadata, table):
                     db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
@@ -659,7 +700,7 @@ def populate(
             db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
             db[f"{table}_fts"].optimize()
         with db.atomic():
-            precompute.write_default_counts(db, facets)
+            precompute.write_default_counts(db, facets, {"figures": beside.result("figure facets")})
         beside.copy_search_index()
     # A full ANALYZE, not one limited to each index's first rows (analysis_limit): those rows
     # are not a sample, and the planner then took value_kind = 'exact', nine figures in ten,
@@ -685,9 +726,18 @@ class _Beside:
         db: sqlite_utils.Database,
         files: dict[str, Path] | None = None,
         writing: dict[str, Future] | None = None,
+        reading: dict[str, Future] | None = None,
+        results: dict[str, Any] | None = None,
     ):
         self.db, self.files, self.writing = db, files or {}, writing or {}
+        self.reading, self.results = reading or {}, results or {}
         self.copied: set[str] = set()
+
+    def result(self, name: str) -> Any:
+        """What the read-only work ``name`` (``writes_beside``'s ``reads``) returned, once done."""
+        if name in self.reading:
+            return self.reading[name].result()
+        return self.results[name]
 
     def copy_search_index(self) -> None:
         """Put the figures' search index into ``db`` (no transaction may be open), once written."""
@@ -718,13 +768,20 @@ class _Beside:
 
 
 @contextmanager
-def writes_beside(db: sqlite_utils.Database, alongside: Callable[[sqlite_utils.Database], None] | None):
+def writes_beside(
+    db: sqlite_utils.Database,
+    alongside: Callable[[sqlite_utils.Database], None] | None,
+    reads: dict[str, Callable[[sqlite_utils.Database], Any]] | None = None,
+):
     """Run, while the body writes ``db``, three things that only read it, each in a thread with
     its own connection: the figures' search index and the aggregates (``write_aggregates``),
     each written into a file of its own (``search_index.write_index_file``, ``write_beside``),
     and ``alongside`` (the checks of the loaded tables). SQLite releases the GIL while it works,
     so the body's indexes and counts and these use both cores. The body calls
     ``copy_aggregates()`` and ``copy_search_index()`` once it needs their tables.
+
+    ``reads``: more read-only work, by name, each on a connection of its own in a thread; the
+    body gets what one returned with ``result(name)``.
 
     The file is in WAL mode meanwhile, so that the readers and the one writer do not wait for
     each other (in the rollback journal modes a writer that outgrows its cache waits for every
@@ -737,7 +794,7 @@ def writes_beside(db: sqlite_utils.Database, alongside: Callable[[sqlite_utils.D
     if not path:  # an in-memory database has no second connection: one after the other
         if alongside is not None:
             alongside(db)
-        beside = _Beside(db)
+        beside = _Beside(db, results={name: work(db) for name, work in (reads or {}).items()})
         yield beside
         beside.check_copied()
         return
@@ -752,14 +809,15 @@ def writes_beside(db: sqlite_utils.Database, alongside: Callable[[sqlite_utils.D
     if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
         raise BuildFailed(f"{path}: SQLite refused WAL mode")
     try:
-        with ThreadPoolExecutor(max_workers=3) as pool:
+        with ThreadPoolExecutor(max_workers=3 + len(reads or {})) as pool:
             writing = {
                 "index": pool.submit(_write_search_index, path, files["index"]),
                 "aggregates": pool.submit(write_beside, path, files["aggregates"], write_aggregates),
             }
             checking = pool.submit(_read_only, path, alongside) if alongside is not None else None
-            beside = _Beside(db, files, writing)
-            futures = [*writing.values(), *([checking] if checking is not None else [])]
+            reading = {name: pool.submit(_read_only, path, work) for name, work in (reads or {}).items()}
+            beside = _Beside(db, files, writing, reading)
+            futures = [*writing.values(), *reading.values(), *([checking] if checking is not None else [])]
             try:
                 yield beside
             finally:
@@ -810,13 +868,13 @@ def copy_tables(db: sqlite_utils.Database, path: Path) -> None:
         db.execute("DETACH DATABASE written")
 
 
-def _read_only(path: Path, work: Callable[[sqlite_utils.Database], None]) -> None:
+def _read_only(path: Path, work: Callable[[sqlite_utils.Database], Any]) -> Any:
     # query_only, not mode=ro: SQLite drops the CHECK constraints of a schema it reads from a
     # read-only file, and check_loaded's quick_check then passes a row that breaks one.
     conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=rw", uri=True)
     conn.execute("PRAGMA query_only = ON")
     try:
-        work(sqlite_utils.Database(conn))
+        return work(sqlite_utils.Database(conn))
     finally:
         conn.close()
 

@@ -30,6 +30,8 @@ would to the column itself. Other facet columns are counted by a GROUP BY each a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlite_utils
@@ -134,8 +136,35 @@ def facet_indexes(metadata: dict, table: str) -> list[list[str]]:
     return indexes
 
 
-def write_default_counts(db: sqlite_utils.Database, facets: dict[str, list[str]]) -> None:
-    """Create and fill table_counts, facet_counts and home_numbers (see the module)."""
+@dataclass(frozen=True)
+class TableFacets:
+    """What ``count_facets`` found in one table: its row count, the (column, value, count) rows of
+    facet_counts and the (filter_column, filter_value, column, value, count) rows of
+    facet_pair_counts for its text facet columns, and those columns (the others are counted by
+    SQLite, in ``write_default_counts``)."""
+
+    total: int
+    single: list[tuple]
+    pairs: list[tuple]
+    columns: frozenset[str]
+
+
+def count_facets(db: sqlite_utils.Database, table: str, columns: list[str]) -> TableFacets:
+    """The counts of ``table``'s text facet ``columns`` (see the module), read only. The build
+    asks this of figures on a connection of its own, while it writes the database's indexes
+    (build.writes_beside), and hands the result to ``write_default_counts``."""
+    (total,) = db.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
+    cells = text_column_cells(db, table, text_facet_columns(db, table, columns), total)
+    single, pairs = value_counts(cells) if cells else ([], [])
+    return TableFacets(total, single, pairs, frozenset(cells))
+
+
+def write_default_counts(
+    db: sqlite_utils.Database, facets: dict[str, list[str]], counted: dict[str, TableFacets] | None = None
+) -> None:
+    """Create and fill table_counts, facet_counts and home_numbers (see the module).
+    ``counted``: ``count_facets`` of some tables, already made (on the same, unchanged rows)."""
+    counted = counted or {}
     # One statement at a time: executescript would commit the caller's transaction.
     for statement in COUNT_TABLES_SQL.split(";"):
         if statement.strip():
@@ -159,37 +188,38 @@ def write_default_counts(db: sqlite_utils.Database, facets: dict[str, list[str]]
     for name in names:
         if name in COUNT_TABLES:
             continue
-        counted = quote_ident(name)
+        source = quote_ident(name)
         columns = facets.get(name, [])
         if name in views and columns:
             # A view is evaluated once, into a temporary table, rather than once for its count and
             # once more for each facet (coverage_cells joins two aggregates over every figure).
             listed = ", ".join(quote_ident(column) for column in columns)
-            db.execute(f"CREATE TEMP TABLE counted AS SELECT {listed} FROM {counted}")
-            counted = "temp.counted"
-        (total,) = db.execute(f"SELECT count(*) FROM {counted}").fetchone()
-        db.execute("INSERT INTO table_counts VALUES (?, ?)", [name, total])
-        arrow = {}
-        if name not in views:
-            arrow = text_column_cells(db, name, text_facet_columns(db, name, columns), total)
+            db.execute(f"CREATE TEMP TABLE counted AS SELECT {listed} FROM {source}")
+            source = "temp.counted"
+        if name in counted:
+            found = counted[name]
+        elif name in views:
+            (total,) = db.execute(f"SELECT count(*) FROM {source}").fetchone()
+            found = TableFacets(total, [], [], frozenset())
+        else:
+            found = count_facets(db, name, columns)
+        db.execute("INSERT INTO table_counts VALUES (?, ?)", [name, found.total])
         for column in columns:
-            if column in arrow:
+            if column in found.columns:
                 continue
             db.execute(
                 f"""INSERT INTO facet_counts SELECT ?, ?, {quote_ident(column)}, count(*)
-                FROM {counted} WHERE {quote_ident(column)} IS NOT NULL
+                FROM {source} WHERE {quote_ident(column)} IS NOT NULL
                 GROUP BY {quote_ident(column)}""",
                 [name, column],
             )
-        if arrow:
-            single, pairs = value_counts(arrow)
-            db.conn.executemany(
-                "INSERT INTO facet_counts VALUES (?, ?, ?, ?)", [(name, *row) for row in sorted(single)]
-            )
-            db.conn.executemany(
-                "INSERT INTO facet_pair_counts VALUES (?, ?, ?, ?, ?, ?)", [(name, *row) for row in sorted(pairs)]
-            )
-        if counted == "temp.counted":
+        db.conn.executemany(
+            "INSERT INTO facet_counts VALUES (?, ?, ?, ?)", [(name, *row) for row in sorted(found.single)]
+        )
+        db.conn.executemany(
+            "INSERT INTO facet_pair_counts VALUES (?, ?, ?, ?, ?, ?)", [(name, *row) for row in sorted(found.pairs)]
+        )
+        if source == "temp.counted":
             db.execute("DROP TABLE temp.counted")
     db.execute(HOME_NUMBERS_SQL)
 

@@ -1,0 +1,89 @@
+"""A generator run in a child process forked from this one, so that its Python work uses the other
+core while this process goes on with its own (threads share one interpreter lock).
+
+The child sees this process's memory as it was at the fork, without copying or pickling it: only
+what the generator yields crosses back, pickled through a pipe, in order. ``gc.freeze()`` before
+the fork keeps the child's garbage collector from touching (and so copying) every object the two
+share. Where the operating system cannot fork, the generator runs here, when asked.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from collections.abc import Callable, Iterator
+from typing import Any
+
+
+class ChildFailed(Exception):
+    """The child process ended without its next item or error (killed, out of memory)."""
+
+
+class Forked:
+    """``receive()`` returns the next item ``work(*args)`` yields, or raises what it raised.
+
+    Use as a context manager: leaving it stops the child if it is still running (after an
+    error here, say) and waits for it, so that no process outlives the caller's work.
+    """
+
+    def __init__(self, work: Callable[..., Iterator[Any]], *args: Any):
+        self._process = None
+        self._inline: Iterator[Any] | None = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self._inline = work(*args)
+            return
+        context = multiprocessing.get_context("fork")
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_run, args=(sender, work, args), daemon=True)
+        gc.freeze()
+        try:
+            self._process.start()
+        finally:
+            gc.unfreeze()
+        sender.close()
+
+    def receive(self) -> Any:
+        """The next item, waiting for it. Raises the child's exception, ChildFailed when the
+        child ended without an answer, or StopIteration when the generator has returned."""
+        if self._process is None:
+            return next(self._inline)
+        try:
+            kind, value = self._receiver.recv()
+        except EOFError:
+            self._process.join()
+            raise ChildFailed(
+                f"the child process ended without an answer (exit code {self._process.exitcode})"
+            ) from None
+        if kind == "error":
+            raise value
+        if kind == "done":
+            raise StopIteration
+        return value
+
+    def close(self) -> None:
+        if self._process is None:
+            return
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._receiver.close()
+
+    def __enter__(self) -> Forked:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _run(sender, work: Callable[..., Iterator[Any]], args: tuple) -> None:
+    try:
+        for item in work(*args):
+            sender.send(("item", item))
+        sender.send(("done", None))
+    except BaseException as error:
+        try:
+            sender.send(("error", error))
+        except Exception:  # an error that does not pickle goes back as its text
+            sender.send(("error", ChildFailed(f"{type(error).__name__}: {error}")))
+    finally:
+        sender.close()

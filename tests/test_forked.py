@@ -1,0 +1,86 @@
+"""disclosures.forked: a generator run in a forked child, its items and errors received in order."""
+
+import os
+import time
+
+import pytest
+
+from disclosures import build, forked
+
+SHARED = list(range(100_000))
+
+
+def items_and_pid(count):
+    # Reads the parent's list without it being sent: the child has this process's memory.
+    yield sum(SHARED[:count])
+    yield os.getpid()
+
+
+def test_items_come_back_in_order_from_another_process():
+    with forked.Forked(items_and_pid, 10) as child:
+        assert child.receive() == 45
+        assert child.receive() != os.getpid()
+        with pytest.raises(StopIteration):
+            child.receive()
+
+
+def fails_after_one():
+    yield "first"
+    raise build.BuildFailed("derived figure id x collides with a reported figure")
+
+
+def test_the_childs_error_is_raised_here_after_what_it_yielded_before():
+    with forked.Forked(fails_after_one) as child:
+        assert child.receive() == "first"
+        with pytest.raises(build.BuildFailed, match="collides"):
+            child.receive()
+
+
+class Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("cannot pickle this")
+
+
+def fails_unpicklably():
+    raise Unpicklable("a lock inside")
+    yield  # a generator function
+
+
+def test_an_error_that_does_not_pickle_comes_back_as_its_text():
+    with (
+        forked.Forked(fails_unpicklably) as child,
+        pytest.raises(forked.ChildFailed, match="Unpicklable: a lock inside"),
+    ):
+        child.receive()
+
+
+def dies():
+    os._exit(3)
+    yield
+
+
+def test_a_child_that_dies_without_an_answer_is_reported_with_its_exit_code():
+    with forked.Forked(dies) as child, pytest.raises(forked.ChildFailed, match="exit code 3"):
+        child.receive()
+
+
+def sleeps():
+    yield os.getpid()
+    time.sleep(60)
+    yield "never"
+
+
+def test_leaving_early_stops_the_child_at_once():
+    start = time.monotonic()
+    with forked.Forked(sleeps) as child:
+        pid = child.receive()
+    assert time.monotonic() - start < 10
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone, and waited for (no zombie)
+
+
+def test_without_fork_the_generator_runs_here(monkeypatch):
+    monkeypatch.setattr(forked.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    with forked.Forked(items_and_pid, 3) as child:
+        assert child.receive() == 3
+        assert child.receive() == os.getpid()
