@@ -18,7 +18,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
@@ -506,14 +506,24 @@ def with_ranks(rows: list[tuple], ranks: list[int], columns: list[str]):
         yield (*row[:at], rank, *row[at + 1 :])
 
 
-def derivation(figures: table_schema.Table, units: dict[str, str], source_tier: dict[str, str], tier_rows: list[dict]):
-    """What the build derives from the reported ``figures``, in two parts, as a generator (the
+def derivation(
+    figures: table_schema.Table,
+    units: dict[str, str],
+    source_tier: dict[str, str],
+    tier_rows: list[dict],
+    tables: dict[str, table_schema.Table] | None = None,
+    index_file: Path | None = None,
+):
+    """What the build derives from the reported ``figures``, in three parts, as a generator (the
     build runs it in a forked child process: ``forked.Forked``):
 
     1. [(period_end, figure_id)] of every derived figure, in the order they load: the recency
        ranks of all figures need them before the first is loaded;
     2. (the derived figures as ``derived_rows``, the ids of ``series_items``, the rows of
-       figure_inputs as (figure_id, input_figure_id, sign)).
+       figure_inputs as (figure_id, input_figure_id, sign));
+    3. ``index_file``, once the figures' search index is written there
+       (``search_index.write_index_from_rows``, from these rows and the vocabularies of
+       ``tables``), or None when no file is given.
 
     ``source_tier``: each source's tier by id; ``tier_rows``: the source_tiers rows as dicts.
     Raises BuildFailed when a derived figure's id is a reported one's.
@@ -536,7 +546,50 @@ def derivation(figures: table_schema.Table, units: dict[str, str], source_tier: 
     del candidates
     members = series_items(figures, derived, groups)
     links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
-    yield derived_rows(derived, units, figure_columns(figures), derived_tier), members, links
+    rows = derived_rows(derived, units, figure_columns(figures), derived_tier)
+    del derived
+    yield rows, members, links
+    if index_file is not None:
+        vocabularies = {
+            name: [itemgetter(*map(tables[name].column, columns))(row) for row in tables[name].rows]
+            for name, columns in search_index.VOCABULARY_COLUMNS.items()
+        }
+        search_index.write_index_from_rows(
+            index_file, search_text_rows(figures, rows), vocabularies, SEARCH_INDEX_CACHE_KIB
+        )
+    yield index_file
+
+
+def search_text_rows(figures: table_schema.Table, derived: list[tuple]):
+    """Every figure as ``search_index.FIGURE_COLUMNS``, rowid as loaded (the reported figures in
+    their order, then the ``derived`` rows, tuples in ``figure_columns`` order), one at a time."""
+    column = figures.column
+    start, end, fid = column("period_start"), column("period_end"), column("figure_id")
+    own = itemgetter(*map(column, ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")))
+    text = itemgetter(*map(column, ("quote", "notes", "platform_wording")))
+    rowid = 0
+    for row in figures.rows:
+        rowid += 1
+        _, label, year = derive.period_columns(row[start], row[end])
+        platform, jurisdiction, request_type, metric = own(row)
+        yield (
+            rowid,
+            row[fid],
+            platform,
+            jurisdiction,
+            row[start],
+            row[end],
+            label,
+            year,
+            request_type,
+            metric,
+            *text(row),
+        )
+    at = {name: i for i, name in enumerate(figure_columns(figures))}
+    pick = itemgetter(*(at[name] for name in search_index.FIGURE_COLUMNS[1:]))
+    for row in derived:
+        rowid += 1
+        yield (rowid, *pick(row))
 
 
 def figure_columns(figures: table_schema.Table) -> list[str]:
@@ -621,9 +674,13 @@ def populate(
     descriptor: dict,
     tables: dict[str, table_schema.Table],
     alongside: Callable[[sqlite_utils.Database], None] | None = None,
+    meanwhile: Callable[[sqlite_utils.Database], None] | None = None,
 ) -> None:
     """Create every table from the schema, load the typed rows and derived figures in one
     transaction, then index, precompute the default views' numbers, and ANALYZE.
+
+    ``meanwhile(db)``: tables of its own that read none of the package's, written in that
+    transaction while the derived figures are computed (the release tables).
 
     ``alongside(reader)``: read-only work on the loaded tables (their checks, ``check_loaded``),
     given a connection of its own when ``db`` is a file, done in a thread while ``db`` is
@@ -647,13 +704,42 @@ def populate(
     source_tier = {row[sources.column("source_id")]: row[sources.column("tier")] for row in sources.rows}
     tier_rows = [dict(zip(tier_table.fields, row, strict=True)) for row in tier_table.rows]
     # The derived figures are computed in a child process while this one loads the other tables
-    # (``derivation``): about 0.3 s of Python, at the real package's size, on the other core.
+    # (``derivation``): about 0.3 s of Python, at the real package's size, on the other core,
+    # which then writes the figures' search index while this one loads them.
+    index_file = search_index_file(db)
+    with ExitStack() as stack:
+        if index_file is not None:
+            stack.callback(index_file.unlink, missing_ok=True)  # after the child has stopped
+        deriving = stack.enter_context(
+            forked.Forked(derivation, figures, units, source_tier, tier_rows, tables, index_file)
+        )
+        populate_with(db, descriptor, tables, units, source_tier, deriving, index_file, alongside, meanwhile)
+
+
+def search_index_file(db: sqlite_utils.Database) -> Path | None:
+    """The file the figures' search index is written into beside ``db``'s, or None in memory."""
+    path = db.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0]
+    return Path(path).with_name(f"{Path(path).name}-fts.{os.getpid()}.tmp") if path else None
+
+
+def populate_with(
+    db: sqlite_utils.Database,
+    descriptor: dict,
+    tables: dict[str, table_schema.Table],
+    units: dict[str, str],
+    source_tier: dict[str, str],
+    deriving: forked.Forked,
+    index_file: Path | None,
+    alongside: Callable[[sqlite_utils.Database], None] | None,
+    meanwhile: Callable[[sqlite_utils.Database], None] | None = None,
+) -> None:
+    """``populate``'s work once ``deriving`` (``derivation``, in a child process) has begun."""
+    figures = tables["figures"]
     # Without one explicit transaction sqlite-utils commits every chunk of rows it inserts.
-    with (
-        forked.Forked(derivation, figures, units, source_tier, tier_rows) as deriving,
-        db.atomic(),
-        checks_deferred(db),
-    ):
+    with db.atomic(), ExitStack() as deferred:
+        if meanwhile is not None:
+            meanwhile(db)  # with its CHECK constraints, which nothing evaluates later
+        deferred.enter_context(checks_deferred(db))
         for resource in descriptor["resources"]:
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
@@ -684,7 +770,8 @@ def populate(
     facets = precompute.configured_facets(metadata)
     # The figures' facet counts, the most of the default counts, are read beside the indexes.
     reads = {"figure facets": lambda reader: precompute.count_facets(reader, "figures", facets.get("figures", []))}
-    with writes_beside(db, alongside, reads) as beside:
+    index_written = (lambda: deriving.receive()) if index_file is not None else None
+    with writes_beside(db, alongside, reads, index_written) as beside:
         db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
         with db.atomic(), cache_size(db, INDEX_SORT_CACHE_KIB):
             # Indexes after the load: one sort per index instead of a B-tree update per row.
@@ -716,6 +803,19 @@ def write_aggregates(db: sqlite_utils.Database) -> None:
     db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
     db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
     freshness.write_freshness_tables(db)
+
+
+class _Written:
+    """A file another process writes, standing for the future of the thread that would:
+    ``result()`` waits for it, once."""
+
+    def __init__(self, written: Callable[[], Any]):
+        self._written, self._asked = written, False
+
+    def result(self) -> None:
+        if not self._asked:
+            self._asked = True
+            self._written()
 
 
 class _Beside:
@@ -772,6 +872,7 @@ def writes_beside(
     db: sqlite_utils.Database,
     alongside: Callable[[sqlite_utils.Database], None] | None,
     reads: dict[str, Callable[[sqlite_utils.Database], Any]] | None = None,
+    index_written: Callable[[], Any] | None = None,
 ):
     """Run, while the body writes ``db``, three things that only read it, each in a thread with
     its own connection: the figures' search index and the aggregates (``write_aggregates``),
@@ -782,6 +883,10 @@ def writes_beside(
 
     ``reads``: more read-only work, by name, each on a connection of its own in a thread; the
     body gets what one returned with ``result(name)``.
+
+    ``index_written``: given when another process writes the search index into the file
+    (``search_index_file``, as ``derivation`` does): it returns once the file is written, and
+    no thread here writes it.
 
     The file is in WAL mode meanwhile, so that the readers and the one writer do not wait for
     each other (in the rollback journal modes a writer that outgrows its cache waits for every
@@ -803,7 +908,9 @@ def writes_beside(
         "index": path.with_name(f"{path.name}-fts.{os.getpid()}.tmp"),
         "aggregates": path.with_name(f"{path.name}-aggregates.{os.getpid()}.tmp"),
     }
-    for file in files.values():
+    # The files written here; one another process writes is its writer's to delete.
+    owned = [file for name, file in files.items() if name != "index" or index_written is None]
+    for file in owned:
         file.unlink(missing_ok=True)
     db.conn.commit()
     if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
@@ -811,13 +918,16 @@ def writes_beside(
     try:
         with ThreadPoolExecutor(max_workers=3 + len(reads or {})) as pool:
             writing = {
-                "index": pool.submit(_write_search_index, path, files["index"]),
+                "index": pool.submit(_write_search_index, path, files["index"])
+                if index_written is None
+                else _Written(index_written),
                 "aggregates": pool.submit(write_beside, path, files["aggregates"], write_aggregates),
             }
             checking = pool.submit(_read_only, path, alongside) if alongside is not None else None
             reading = {name: pool.submit(_read_only, path, work) for name, work in (reads or {}).items()}
             beside = _Beside(db, files, writing, reading)
             futures = [*writing.values(), *reading.values(), *([checking] if checking is not None else [])]
+            futures = [future for future in futures if isinstance(future, Future)]
             try:
                 yield beside
             finally:
@@ -826,7 +936,7 @@ def writes_beside(
                 future.result()
             beside.check_copied()
     finally:
-        for file in files.values():
+        for file in owned:
             file.unlink(missing_ok=True)
         db.execute("PRAGMA journal_mode = OFF")
 
@@ -983,11 +1093,13 @@ def _build_temporary(
         db = sqlite_utils.Database(conn)
         digests = {name: table.digest for name, table in tables.items()}
         populate(
-            db, descriptor, tables, alongside=lambda reader: check_loaded(reader, package_path, descriptor, digests)
+            db,
+            descriptor,
+            tables,
+            alongside=lambda reader: check_loaded(reader, package_path, descriptor, digests),
+            meanwhile=lambda db: release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs),
         )
         del tables
-        with db.atomic():
-            release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs)
         # No VACUUM: the file is written once, indexes after the load, so it has next to no free
         # pages (48 of 26,117 on the real package) and rewriting it whole would gain nothing.
         # Closed before the last checks, which read the file on a connection of their own: the

@@ -126,6 +126,76 @@ def write_index_file(database: Path, path: Path, cache_kib: int) -> None:
         conn.close()
 
 
+# What write_index_from_rows needs of each vocabulary table, in this order: the columns the
+# search_text view reads.
+VOCABULARY_COLUMNS = {
+    "platforms": ("platform_id", "name"),
+    "jurisdictions": ("jurisdiction_id", "name", "alpha2", "other_names"),
+    "request_types": ("request_type_id", "label"),
+    "metrics": ("metric_id", "label"),
+}
+# What it needs of each figure, in this order (``rowid`` is the figures table's).
+FIGURE_COLUMNS = (
+    "rowid",
+    "figure_id",
+    "platform_id",
+    "jurisdiction_id",
+    "period_start",
+    "period_end",
+    "period_label",
+    "year",
+    "request_type_id",
+    "metric_id",
+    "quote",
+    "notes",
+    "platform_wording",
+)
+
+
+def write_index_from_rows(path: Path, figures, vocabularies: dict[str, list[tuple]], cache_kib: int) -> None:
+    """Write into a new SQLite file ``path`` the index ``write_index_file`` would, from rows held
+    in memory rather than from the built file: so that it can be written before the figures
+    are loaded (the build does it in the child process that derives figures, on the other core).
+
+    ``figures``: tuples in FIGURE_COLUMNS order, rowid as the figures table will have it;
+    ``vocabularies``: {table: tuples in VOCABULARY_COLUMNS[table] order}. They are copied into
+    temporary tables under the build's own names and read through the same ``search_text``
+    view, made temporary, so the index's text is the view's. ``copy_index_file`` then puts the
+    index into the database."""
+    conn = sqlite3.connect(Path(path).as_uri(), uri=True)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA cache_size = -{cache_kib}")
+        db = sqlite_utils.Database(conn)
+        with db.atomic():
+            conn.execute(f"CREATE TEMP TABLE figures ({', '.join(FIGURE_COLUMNS[1:])})")
+            columns = ", ".join(FIGURE_COLUMNS)
+            conn.executemany(
+                f"INSERT INTO temp.figures ({columns}) VALUES ({', '.join('?' for _ in FIGURE_COLUMNS)})", figures
+            )
+            for table, names in VOCABULARY_COLUMNS.items():
+                conn.execute(f"CREATE TEMP TABLE {table} ({', '.join(names)})")
+                marks = ", ".join("?" for _ in names)
+                conn.executemany(f"INSERT INTO temp.{table} VALUES ({marks})", vocabularies[table])
+            periods = conn.execute(
+                "SELECT DISTINCT period_start, period_end, period_label FROM temp.figures"
+            ).fetchall()
+            conn.execute(PERIOD_NAMES_SQL.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+            conn.executemany(
+                "INSERT INTO temp.period_names VALUES (?, ?, ?, ?)",
+                [
+                    (s, e, label, rules.period_name(date.fromisoformat(s), date.fromisoformat(e)))
+                    for s, e, label in periods
+                ],
+            )
+            conn.execute(TEXT_VIEW_SQL.replace("CREATE VIEW", "CREATE TEMP VIEW", 1))
+        _create_index_table(db, external_content=False)
+        _fill_index(db, TERMS_SQL)
+    finally:
+        conn.close()
+
+
 def copy_index_file(db: sqlite_utils.Database, path: Path) -> None:
     """(Re)create ``figures_fts`` in ``db`` (content: the ``search_text`` view) holding the
     index ``write_index_file`` wrote to ``path``: its shadow tables' rows, as they are. No

@@ -54,8 +54,8 @@ def test_the_published_file_is_back_in_rollback_mode_with_nothing_beside_it(fixt
 
 
 def damage(db):
-    """A NULL where the schema says NOT NULL, written behind SQLite's back, in a table loaded
-    after the checks of the loaded ones (release_files is written last)."""
+    """A NULL where the schema says NOT NULL, written behind SQLite's back, in a table written
+    beside the loaded ones (dataset, a release table), after their checks."""
     db.execute("PRAGMA writable_schema = ON")
     db.execute(
         "UPDATE sqlite_master SET sql = replace(sql, 'homepage TEXT,', 'homepage TEXT NOT NULL,') WHERE name = 'dataset'"
@@ -69,14 +69,15 @@ def test_a_damaged_file_fails_the_build_and_leaves_the_old_database(tmp_path, mo
     target = tmp_path / "disclosures.db"
     build.build_database(make_package(tmp_path / "ok"), target)
     before = target.read_bytes()
-    original = build.release_records.write_release_tables
+    original = build.precompute.write_default_counts
 
     def then_damage(db, *args):
         original(db, *args)
         db.execute("UPDATE dataset SET homepage = NULL")
         damage(db)
 
-    monkeypatch.setattr(build.release_records, "write_release_tables", then_damage)
+    # The default counts are the build's last table.
+    monkeypatch.setattr(build.precompute, "write_default_counts", then_damage)
     with pytest.raises(build.BuildFailed, match=r"^quick_check failed: \[\('NULL value in dataset\.homepage"):
         build.build_database(make_package(tmp_path / "next"), target)
     assert target.read_bytes() == before
@@ -88,10 +89,12 @@ def test_an_error_writing_the_search_index_fails_the_build(tmp_path, monkeypatch
     build.build_database(make_package(tmp_path / "ok"), target)
     before = target.read_bytes()
 
-    def unwritable(path, index_file):
+    def unwritable(path, *args):
         raise sqlite3.OperationalError(f"disk I/O error writing {path}")
 
-    monkeypatch.setattr(build, "_write_search_index", unwritable)
+    # The index is written in the child process that derives figures (build.derivation): its
+    # error comes back to the build, which fails.
+    monkeypatch.setattr(build.search_index, "write_index_from_rows", unwritable)
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
         build.build_database(make_package(tmp_path / "next"), target)
     assert target.read_bytes() == before
@@ -121,13 +124,13 @@ def test_a_check_failing_while_the_index_is_written_fails_the_build(tmp_path, mo
 def test_a_loaded_table_cannot_change_once_checked(tmp_path, monkeypatch):
     # The round trip ran while the index was written: a later step that changed a figure would
     # publish a value no check has seen. SQLite refuses the statement instead.
-    original = build.release_records.write_release_tables
+    original = build.precompute.write_default_counts
 
     def then_change(db, *args):
         original(db, *args)
         db.execute("UPDATE figures SET value = 902 WHERE figure_id = ?", [REPORTED])
 
-    monkeypatch.setattr(build.release_records, "write_release_tables", then_change)
+    monkeypatch.setattr(build.precompute, "write_default_counts", then_change)
     with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
         build.build_database(make_package(tmp_path), tmp_path / "d.db")
     assert left_in(tmp_path) == ["data", "datapackage.json"]
@@ -267,6 +270,7 @@ def test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_de
         rows, members, links = next(parts)
         rows[-1] = rows[-1][:value] + (-5,) + rows[-1][value + 1 :]
         yield rows, members, links
+        yield from parts
 
     monkeypatch.setattr(build, "derivation", one_negative_derived_value)
     with pytest.raises(
@@ -275,3 +279,20 @@ def test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_de
         build.build_database(make_package(tmp_path / "next"), target)
     assert target.read_bytes() == before
     assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+
+
+def test_the_tables_written_while_figures_are_derived_keep_their_check_constraints(tmp_path, monkeypatch):
+    # The release tables are written while the child derives figures, in the transaction that
+    # then loads the package with its CHECKs deferred: theirs are not deferred, as nothing
+    # evaluates them later.
+    original = build.release_records.write_release_tables
+
+    def then_break_a_check(db, *args):
+        original(db, *args)
+        db.execute("CREATE TABLE checked (x INTEGER CHECK (x > 0))")
+        db.execute("INSERT INTO checked VALUES (-1)")
+
+    monkeypatch.setattr(build.release_records, "write_release_tables", then_break_a_check)
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        build.build_database(make_package(tmp_path / "next"), tmp_path / "d.db")
+    assert left_in(tmp_path) == ["next"]
