@@ -19,6 +19,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -143,23 +144,59 @@ class BenchFailed(Exception):
     """A measured command failed; its message holds the command and its standard error."""
 
 
+def tree_pss_kib(pid: int) -> int:
+    """The proportional set size (KiB) of process ``pid`` and all its descendants, summed: what
+    they hold in memory, each page shared between them counted once in all (Linux's
+    /proc/<pid>/smaps_rollup). 0 for a process that has ended."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as rollup:
+                total += next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+            with open(f"/proc/{current}/task/{current}/children", encoding="ascii") as children:
+                pending += [int(child) for child in children.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def _sample_tree_pss(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    while not stop.wait(PSS_SAMPLE_SECONDS):
+        peak[0] = max(peak[0], tree_pss_kib(pid))
+
+
+# How often run_measured samples a command's memory (its process tree's summed PSS).
+PSS_SAMPLE_SECONDS = 0.05
+
+
 def run_measured(commands: list[list[str]]) -> dict[str, float]:
     """Run ``commands`` one after another; {"seconds": wall time of all, "cpu_seconds": their
     user + system CPU time (steadier than wall time on a shared machine), "peak_mb": largest
-    peak resident memory of any}. Each runs in the repository, output discarded. Raises
-    BenchFailed when one exits non-zero."""
+    peak memory of any}. Each runs in the repository, output discarded. Raises BenchFailed
+    when one exits non-zero.
+
+    A command's peak memory is the larger of its largest process's peak resident size (wait4's
+    ru_maxrss) and the peak of its process tree's summed PSS, sampled every
+    PSS_SAMPLE_SECONDS: the build forks a child that derives figures beside it, and the two
+    hold memory at once."""
     seconds, cpu, peak = 0.0, 0.0, 0
     for command in commands:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stop, tree_peak = threading.Event(), [0]
+        sampler = threading.Thread(target=_sample_tree_pss, args=(process.pid, stop, tree_peak), daemon=True)
+        sampler.start()
         # wait4 gives this child's own resource usage (ru_maxrss in KiB on Linux).
         _, status, usage = os.wait4(process.pid, 0)
+        stop.set()
+        sampler.join()
         seconds += time.perf_counter() - start
         error = process.stderr.read().decode("utf-8", "replace")
         process.stderr.close()
         if os.waitstatus_to_exitcode(status) != 0:
             raise BenchFailed(f"{' '.join(command)} failed:\n{error[-2000:]}")
-        peak = max(peak, usage.ru_maxrss)
+        peak = max(peak, usage.ru_maxrss, tree_peak[0])
         cpu += usage.ru_utime + usage.ru_stime
     return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak / 1024}
 

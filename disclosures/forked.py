@@ -60,6 +60,10 @@ class Forked:
             raise StopIteration
         return value
 
+    def ready(self) -> bool:
+        """True when ``receive()`` would not wait (always, without fork: it computes)."""
+        return self._process is None or self._receiver.poll()
+
     def close(self) -> None:
         if self._process is None:
             return

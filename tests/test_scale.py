@@ -11,6 +11,7 @@ import json
 import random
 import re
 import sqlite3
+import sys
 from decimal import Decimal
 
 import pytest
@@ -209,3 +210,21 @@ def test_acceptance_reads_the_targets_from_the_results():
     assert not checks["1M: project / floor"]["met"]
     assert not checks["1M: peak memory (MB)"]["met"]
     assert checks["1M vs 100k: cost per figure"]["value"] == pytest.approx(1.2)
+
+
+def test_a_commands_peak_memory_counts_the_children_it_forks():
+    # The build forks a child that derives figures beside it; the bench must count both. Here
+    # each of the two writes 100 MB of its own after the fork: wait4's ru_maxrss (the largest
+    # single process) says about 110 MB, the tree's summed PSS about 210.
+    script = (
+        "import os, time\n"
+        "child = os.fork()\n"
+        "mine = bytearray(100 << 20)\n"
+        "time.sleep(1.5)\n"
+        "if child == 0:\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+    )
+    measured = bench.run_measured([[sys.executable, "-c", script]])
+    assert measured["peak_mb"] > 170
+    assert measured["seconds"] >= 1.5
