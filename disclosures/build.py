@@ -792,13 +792,21 @@ def populate_with(
         for table, columns in FTS_COLUMNS.items():
             db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
             db[f"{table}_fts"].optimize()
-        with db.atomic():
-            precompute.write_default_counts(db, facets, {"figures": beside.result("figure facets")})
+        # The default counts are read on a connection of their own while this one copies the
+        # search index in and analyzes every table written so far; the counts' own tables
+        # are analyzed once written.
+        counting = beside.read(
+            lambda reader: precompute.default_counts(reader, facets, {"figures": beside.result("figure facets")})
+        )
         beside.copy_search_index()
-    # A full ANALYZE, not one limited to each index's first rows (analysis_limit): those rows
-    # are not a sample, and the planner then took value_kind = 'exact', nine figures in ten,
-    # for a selective filter.
-    db.execute("ANALYZE")
+        # A full ANALYZE, not one limited to each index's first rows (analysis_limit): those rows
+        # are not a sample, and the planner then took value_kind = 'exact', nine figures in ten,
+        # for a selective filter.
+        db.execute("ANALYZE")
+        with db.atomic():
+            precompute.write_default_counts(db, facets, counts=counting.result())
+        for table in precompute.COUNT_TABLES:
+            db.execute(f"ANALYZE {quote_ident(table)}")
 
 
 def write_aggregates(db: sqlite_utils.Database) -> None:
@@ -838,6 +846,19 @@ class _Beside:
         self.db, self.files, self.writing = db, files or {}, writing or {}
         self.reading, self.results = reading or {}, results or {}
         self.copied: set[str] = set()
+        self.pool: ThreadPoolExecutor | None = None
+        self.path: Path | None = None
+
+    def read(self, work: Callable[[sqlite_utils.Database], Any]) -> Future:
+        """``work(reader)`` on a read-only connection of its own, in a thread, from now: the
+        future of what it returns. (In memory: done here, at once.)"""
+        if self.pool is None:
+            done: Future = Future()
+            done.set_result(work(self.db))
+            return done
+        future = self.pool.submit(_read_only, self.path, work)
+        self.reading[f"read {len(self.reading)}"] = future
+        return future
 
     def result(self, name: str) -> Any:
         """What the read-only work ``name`` (``writes_beside``'s ``reads``) returned, once done."""
@@ -922,7 +943,7 @@ def writes_beside(
     if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
         raise BuildFailed(f"{path}: SQLite refused WAL mode")
     try:
-        with ThreadPoolExecutor(max_workers=3 + len(reads or {})) as pool:
+        with ThreadPoolExecutor(max_workers=4 + len(reads or {})) as pool:
             writing = {
                 "index": pool.submit(_write_search_index, path, files["index"])
                 if index_written is None
@@ -932,11 +953,14 @@ def writes_beside(
             checking = pool.submit(_read_only, path, alongside) if alongside is not None else None
             reading = {name: pool.submit(_read_only, path, work) for name, work in (reads or {}).items()}
             beside = _Beside(db, files, writing, reading)
-            futures = [*writing.values(), *reading.values(), *([checking] if checking is not None else [])]
+            beside.pool, beside.path = pool, path
+            futures = [*writing.values(), *([checking] if checking is not None else [])]
             futures = [future for future in futures if isinstance(future, Future)]
             try:
                 yield beside
             finally:
+                # What the body asked to read meanwhile (beside.read) is waited for too.
+                futures += list(beside.reading.values())
                 wait(futures)
             for future in futures:
                 future.result()

@@ -71,7 +71,6 @@ CREATE TABLE home_numbers (
 """
 
 HOME_NUMBERS_SQL = """
-INSERT INTO home_numbers
 SELECT (SELECT count(*) FROM figures WHERE is_derived = 0),
        (SELECT count(*) FROM figures WHERE is_derived = 1),
        (SELECT count(DISTINCT platform_id) FROM figures),
@@ -159,16 +158,26 @@ def count_facets(db: sqlite_utils.Database, table: str, columns: list[str]) -> T
     return TableFacets(total, single, pairs, frozenset(cells))
 
 
-def write_default_counts(
+@dataclass(frozen=True)
+class DefaultCounts:
+    """The rows ``write_default_counts`` writes: (table_name, row_count) of table_counts,
+    (table_name, column_name, value, row_count) of facet_counts, (table_name, filter_column,
+    filter_value, column_name, value, row_count) of facet_pair_counts, and the one row of
+    home_numbers."""
+
+    tables: list[tuple]
+    single: list[tuple]
+    pairs: list[tuple]
+    home: tuple
+
+
+def default_counts(
     db: sqlite_utils.Database, facets: dict[str, list[str]], counted: dict[str, TableFacets] | None = None
-) -> None:
-    """Create and fill table_counts, facet_counts and home_numbers (see the module).
+) -> DefaultCounts:
+    """What ``write_default_counts`` writes (see the module), only read: the build counts on a
+    connection of its own while it analyzes the database (build.writes_beside).
     ``counted``: ``count_facets`` of some tables, already made (on the same, unchanged rows)."""
     counted = counted or {}
-    # One statement at a time: executescript would commit the caller's transaction.
-    for statement in COUNT_TABLES_SQL.split(";"):
-        if statement.strip():
-            db.execute(statement)
     # Full-text indexes and their shadow tables are left out: Datasette hides them, and counting
     # an external-content index reads every row of its table through the virtual table.
     virtual = [
@@ -182,20 +191,13 @@ def write_default_counts(
         for (name,) in db.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
-        if not any(name == v or name.startswith(f"{v}_") for v in virtual)
+        if not any(name == v or name.startswith(f"{v}_") for v in virtual) and name not in COUNT_TABLES
     ]
     views = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    tables, single, pairs = [], [], []
     for name in names:
-        if name in COUNT_TABLES:
-            continue
         source = quote_ident(name)
         columns = facets.get(name, [])
-        if name in views and columns:
-            # A view is evaluated once, into a temporary table, rather than once for its count and
-            # once more for each facet (coverage_cells joins two aggregates over every figure).
-            listed = ", ".join(quote_ident(column) for column in columns)
-            db.execute(f"CREATE TEMP TABLE counted AS SELECT {listed} FROM {source}")
-            source = "temp.counted"
         if name in counted:
             found = counted[name]
         elif name in views:
@@ -203,25 +205,39 @@ def write_default_counts(
             found = TableFacets(total, [], [], frozenset())
         else:
             found = count_facets(db, name, columns)
-        db.execute("INSERT INTO table_counts VALUES (?, ?)", [name, found.total])
+        tables.append((name, found.total))
         for column in columns:
             if column in found.columns:
                 continue
-            db.execute(
-                f"""INSERT INTO facet_counts SELECT ?, ?, {quote_ident(column)}, count(*)
-                FROM {source} WHERE {quote_ident(column)} IS NOT NULL
-                GROUP BY {quote_ident(column)}""",
+            single += db.execute(
+                f"""SELECT ?, ?, {quote_ident(column)}, count(*) FROM {source}
+                WHERE {quote_ident(column)} IS NOT NULL GROUP BY {quote_ident(column)}""",
                 [name, column],
-            )
-        db.conn.executemany(
-            "INSERT INTO facet_counts VALUES (?, ?, ?, ?)", [(name, *row) for row in sorted(found.single)]
-        )
-        db.conn.executemany(
-            "INSERT INTO facet_pair_counts VALUES (?, ?, ?, ?, ?, ?)", [(name, *row) for row in sorted(found.pairs)]
-        )
-        if source == "temp.counted":
-            db.execute("DROP TABLE temp.counted")
-    db.execute(HOME_NUMBERS_SQL)
+            ).fetchall()
+        single += [(name, *row) for row in sorted(found.single)]
+        pairs += [(name, *row) for row in sorted(found.pairs)]
+    return DefaultCounts(tables, single, pairs, db.execute(HOME_NUMBERS_SQL).fetchone())
+
+
+def write_default_counts(
+    db: sqlite_utils.Database,
+    facets: dict[str, list[str]],
+    counted: dict[str, TableFacets] | None = None,
+    counts: DefaultCounts | None = None,
+) -> None:
+    """Create and fill table_counts, facet_counts, facet_pair_counts and home_numbers (see the
+    module). ``counts``: ``default_counts`` of ``db`` as it is, already made; ``counted``, when
+    they are made here: ``count_facets`` of some tables, already made."""
+    if counts is None:
+        counts = default_counts(db, facets, counted)
+    # One statement at a time: executescript would commit the caller's transaction.
+    for statement in COUNT_TABLES_SQL.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.conn.executemany("INSERT INTO table_counts VALUES (?, ?)", counts.tables)
+    db.conn.executemany("INSERT INTO facet_counts VALUES (?, ?, ?, ?)", counts.single)
+    db.conn.executemany("INSERT INTO facet_pair_counts VALUES (?, ?, ?, ?, ?, ?)", counts.pairs)
+    db.execute("INSERT INTO home_numbers VALUES (?, ?, ?, ?, ?, ?)", list(counts.home))
 
 
 def text_affinity(declared: str) -> bool:

@@ -36,6 +36,9 @@ WEIGHTS = (4.0, 1.0, 1.0, 2.0)
 # need not hold and every check of the file need not read. snippet(), highlight() and the
 # index's columns read it through the view, by the figure's rowid.
 TEXT_VIEW = "search_text"
+# CROSS JOIN: SQLite keeps this order, figures outermost, each vocabulary looked up by its key.
+# Left to choose, the planner looped over request types × jurisdictions × platforms and probed
+# figures for each combination: counting the view took 0.14 s instead of 0.03.
 TEXT_VIEW_SQL = f"""CREATE VIEW {TEXT_VIEW} AS
 SELECT f.rowid AS figure_rowid, f.figure_id,
   p.name || ' ' || f.platform_id || ' ' || j.name || ' ' || j.jurisdiction_id || ' ' || coalesce(j.alpha2, '')
@@ -44,11 +47,11 @@ SELECT f.rowid AS figure_rowid, f.figure_id,
     || f.request_type_id || ' ' || m.label || ' ' || f.metric_id || ' ' || f.figure_id AS terms,
   f.quote, f.notes, f.platform_wording
 FROM figures f
-JOIN platforms p USING (platform_id)
-JOIN jurisdictions j USING (jurisdiction_id)
-JOIN request_types r USING (request_type_id)
-JOIN metrics m USING (metric_id)
-JOIN period_names n ON n.period_start = f.period_start AND n.period_end = f.period_end"""
+CROSS JOIN platforms p USING (platform_id)
+CROSS JOIN jurisdictions j USING (jurisdiction_id)
+CROSS JOIN request_types r USING (request_type_id)
+CROSS JOIN metrics m USING (metric_id)
+CROSS JOIN period_names n ON n.period_start = f.period_start AND n.period_end = f.period_end"""
 
 TERMS_SQL = f"SELECT figure_rowid, {', '.join(COLUMNS)} FROM {TEXT_VIEW} ORDER BY figure_rowid"
 

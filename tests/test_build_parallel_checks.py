@@ -71,8 +71,8 @@ def test_a_damaged_file_fails_the_build_and_leaves_the_old_database(tmp_path, mo
     before = target.read_bytes()
     original = build.precompute.write_default_counts
 
-    def then_damage(db, *args):
-        original(db, *args)
+    def then_damage(db, *args, **kwargs):
+        original(db, *args, **kwargs)
         db.execute("UPDATE dataset SET homepage = NULL")
         damage(db)
 
@@ -126,8 +126,8 @@ def test_a_loaded_table_cannot_change_once_checked(tmp_path, monkeypatch):
     # publish a value no check has seen. SQLite refuses the statement instead.
     original = build.precompute.write_default_counts
 
-    def then_change(db, *args):
-        original(db, *args)
+    def then_change(db, *args, **kwargs):
+        original(db, *args, **kwargs)
         db.execute("UPDATE figures SET value = 902 WHERE figure_id = ?", [REPORTED])
 
     monkeypatch.setattr(build.precompute, "write_default_counts", then_change)
@@ -181,7 +181,7 @@ def test_an_error_while_the_index_and_checks_run_beside_fails_the_build_and_leav
     build.build_database(make_package(tmp_path / "ok"), target)
     before = target.read_bytes()
 
-    def broken(db, facets, counted):
+    def broken(db, facets, **kwargs):
         raise sqlite3.OperationalError("simulated: disk full while writing facet_counts")
 
     monkeypatch.setattr(build.precompute, "write_default_counts", broken)
