@@ -355,3 +355,20 @@ def test_a_view_filtered_on_metric_and_more_counts_its_facets_from_a_covering_in
     )
     plan = " ".join(r[-1] for r in rows(real_db, f"EXPLAIN QUERY PLAN {sql}"))
     assert "COVERING INDEX" in plan, plan
+
+
+def test_grouped_counts_are_each_columns_own_group_by():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a, b)")
+    rows = [("x", 1), ("x", None), ("y", 1), (None, 2.5), ("é", "text"), (3, 1), ("x", 1)]
+    conn.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    conn.execute("CREATE VIEW v AS SELECT * FROM t")
+    expected = [
+        ("v", column, value, count)
+        for column in ("a", "b")
+        for value, count in conn.execute(
+            f"SELECT {column}, count(*) FROM t WHERE {column} IS NOT NULL GROUP BY {column}"
+        )
+    ]
+    assert precompute.grouped_counts(sqlite_utils.Database(conn), "v", ["a", "b"]) == expected
+    assert precompute.grouped_counts(sqlite_utils.Database(conn), "v", []) == []
