@@ -774,8 +774,14 @@ def populate_with(
     search_index.write_search_text(db)
     metadata = site_config.site_metadata(descriptor)
     facets = precompute.configured_facets(metadata)
-    # The figures' facet counts, the most of the default counts, are read beside the indexes.
-    reads = {"figure facets": lambda reader: precompute.count_facets(reader, "figures", facets.get("figures", []))}
+    # The loaded tables' counts (the figures' facets are the most of the default counts) are
+    # read beside the indexes; what is written later is counted once it is.
+    loaded = loaded_tables(descriptor)
+    reads = {
+        "loaded counts": lambda reader: {
+            name: precompute.count_facets(reader, name, facets.get(name, [])) for name in loaded
+        }
+    }
     index_written = (lambda: deriving.receive()) if index_file is not None else None
     with writes_beside(db, alongside, reads, index_written) as beside:
         db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
@@ -795,9 +801,7 @@ def populate_with(
         # The default counts are read on a connection of their own while this one copies the
         # search index in and analyzes every table written so far; the counts' own tables
         # are analyzed once written.
-        counting = beside.read(
-            lambda reader: precompute.default_counts(reader, facets, {"figures": beside.result("figure facets")})
-        )
+        counting = beside.read(lambda reader: precompute.default_counts(reader, facets, beside.result("loaded counts")))
         beside.copy_search_index()
         # A full ANALYZE, not one limited to each index's first rows (analysis_limit): those rows
         # are not a sample, and the planner then took value_kind = 'exact', nine figures in ten,
