@@ -31,7 +31,20 @@ def _period(row) -> tuple[date, date]:
     return period_dates(row["period_start"], row["period_end"])
 
 
-def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
+def exact_count_groups(figures: list[dict], units: dict[str, str]) -> dict[tuple, list[tuple[tuple[date, date], dict]]]:
+    """The exact counts with a value, by (platform, jurisdiction, request type, metric), each as
+    (period, row), in the rows' order: what both kinds of derived figure are computed from."""
+    groups: dict[tuple, list[tuple[tuple[date, date], dict]]] = defaultdict(list)
+    for row in figures:
+        if row["value_kind"] == "exact" and row["value"] is not None and units.get(row["metric_id"]) == "count":
+            key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
+            groups[key].append((period_dates(row["period_start"], row["period_end"]), row))
+    return groups
+
+
+def derive_figures(
+    figures: list[dict], units: dict[str, str], groups: dict[tuple, list] | None = None
+) -> list[Derived]:
     """Complements of cumulative reports: whole − its largest reported part sharing an end.
 
     Telegram's 2024 report is cumulative and so includes Jan–Sep; 2024 − Jan–Sep is Oct–Dec.
@@ -39,11 +52,8 @@ def derive_figures(figures: list[dict], units: dict[str, str]) -> list[Derived]:
     where a source reported that period or reported figures already cover it.
     """
     # Each row's period is read once, beside the row: a group's members are compared pairwise.
-    groups: dict[tuple, list[tuple[tuple[date, date], dict]]] = defaultdict(list)
-    for row in figures:
-        if row["value_kind"] == "exact" and row["value"] is not None and units.get(row["metric_id"]) == "count":
-            key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
-            groups[key].append((_period(row), row))
+    if groups is None:
+        groups = exact_count_groups(figures, units)
     derived: dict[tuple, Derived] = {}
     for group, members in sorted(groups.items(), key=lambda item: item[0]):
         periods = {period for period, _ in members}
@@ -108,10 +118,12 @@ def _year_periods(year: int) -> tuple[tuple[date, date], list[tuple[date, date]]
 def _year_parts(periods: dict[tuple[date, date], dict], year: int) -> list[dict] | None:
     """The reported halves of ``year``, else its four quarters, else None."""
     _, halves, quarters = _year_periods(year)
-    if all(h in periods for h in halves):
-        return [periods[h] for h in halves]
-    if all(q in periods for q in quarters):
-        return [periods[q] for q in quarters]
+    found = [periods.get(h) for h in halves]
+    if None not in found:
+        return found
+    found = [periods.get(q) for q in quarters]
+    if None not in found:
+        return found
     return None
 
 
@@ -124,20 +136,21 @@ PER_PART_NOTE = (
 )
 
 
-def derive_year_sums(figures: list[dict], units: dict[str, str]) -> list[Derived]:
+def derive_year_sums(
+    figures: list[dict], units: dict[str, str], groups: dict[tuple, list] | None = None
+) -> list[Derived]:
     """Full years as the sum of their reported halves (or, failing those, quarters).
 
     Only exact counts, only where no figure is reported for the year itself (where one is,
     validation requires it to equal the sum of its parts unless an ``inconsistent_parts``
     disagreement is recorded). One pass over the figures and one over each group's periods.
     """
-    groups: dict[tuple, dict[tuple[date, date], dict]] = defaultdict(dict)
-    for row in figures:
-        if row["value_kind"] == "exact" and row["value"] is not None and units.get(row["metric_id"]) == "count":
-            key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], row["metric_id"])
-            groups[key].setdefault(_period(row), row)
+    if groups is None:
+        groups = exact_count_groups(figures, units)
+    # Each group's periods, the first row of each (a dict keeps the first of equal keys).
+    by_period = {key: dict(reversed(members)) for key, members in groups.items()}
     derived = []
-    for (platform, jurisdiction, request_type, metric), periods in sorted(groups.items()):
+    for (platform, jurisdiction, request_type, metric), periods in sorted(by_period.items()):
         years = sorted({start.year for start, end in periods if start.year == end.year})
         for year in years:
             whole = _year_periods(year)[0]
@@ -176,9 +189,10 @@ def derive_year_sums(figures: list[dict], units: dict[str, str]) -> list[Derived
 def all_derived(figures: list[dict], units: dict[str, str]) -> list[Derived]:
     """Every figure the build derives from ``figures``: complements, then year sums for the
     periods no complement already gave. The build, validation and importers all ask here."""
-    derived = derive_figures(figures, units)
+    groups = exact_count_groups(figures, units)
+    derived = derive_figures(figures, units, groups)
     taken = {d.row["figure_id"] for d in derived}
-    return derived + [d for d in derive_year_sums(figures, units) if d.row["figure_id"] not in taken]
+    return derived + [d for d in derive_year_sums(figures, units, groups) if d.row["figure_id"] not in taken]
 
 
 def with_recency_rank(rows: list[dict]) -> list[dict]:
