@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import json
 import re
@@ -378,9 +379,15 @@ def non_overlapping(items: list[tuple[tuple[date, date], str]]) -> list[str]:
         key=lambda item: (not is_standard_period(*item[0]), item[0], item[1]),
     )
     chosen: list[tuple[tuple[date, date], str]] = []
+    # The chosen periods never overlap, so sorted by start their ends rise too: a candidate can
+    # only overlap the chosen period just before it or just after it in that order.
+    taken: list[tuple[date, date]] = []
     for period, key in candidates:
-        if all(period[1] < other[0] or other[1] < period[0] for other, _ in chosen):
-            chosen.append((period, key))
+        at = bisect.bisect_left(taken, period)
+        if (at and taken[at - 1][1] >= period[0]) or (at < len(taken) and taken[at][0] <= period[1]):
+            continue
+        taken.insert(at, period)
+        chosen.append((period, key))
     return sorted(key for _, key in chosen)
 
 

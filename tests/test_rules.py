@@ -1,6 +1,7 @@
 """Layer (a): the pure rules, on tiny inputs."""
 
-from datetime import date
+import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -151,3 +152,28 @@ def test_a_named_field_of_a_json_record_must_hold_the_value():
 )
 def test_a_cell_of_the_wrong_type_is_named_plainly(cell, kind, form, expected):
     assert rules.type_problem(cell, kind, form) == expected
+
+
+def test_non_overlapping_picks_what_comparing_every_chosen_pair_picks():
+    # The reference: each candidate, in the rule's order, kept when it overlaps none kept so far.
+    def reference(items):
+        periods = [period for period, _ in items]
+        finest = set(rules.minimal(periods))
+        candidates = sorted(
+            (item for item in items if item[0] in finest),
+            key=lambda item: (not rules.is_standard_period(*item[0]), item[0], item[1]),
+        )
+        chosen = []
+        for period, key in candidates:
+            if all(period[1] < other[0] or other[1] < period[0] for other, _ in chosen):
+                chosen.append((period, key))
+        return sorted(key for _, key in chosen)
+
+    randomness = random.Random(367)
+    for _ in range(400):
+        items = []
+        for number in range(randomness.randint(1, 14)):
+            start = date(2020, 1, 1) + timedelta(days=randomness.randint(0, 900))
+            end = start + timedelta(days=randomness.choice([0, 30, 89, 90, 180, 181, 364, 365, 400]))
+            items.append(((start, end), f"f{number}"))
+        assert rules.non_overlapping(items) == reference(items), items
