@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from datetime import date
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -776,21 +777,23 @@ def populate_with(
     facets = precompute.configured_facets(metadata)
     # The loaded tables' counts (the figures' facets are the most of the default counts) are
     # read beside the indexes; what is written later is counted once it is.
-    loaded = loaded_tables(descriptor)
+    # The views over them (search_text, figures_series) too.
+    loaded = [(name, False) for name in loaded_tables(descriptor)] + [(name, True) for name in (*VIEWS, "search_text")]
     reads = {
         "loaded counts": lambda reader: {
-            name: precompute.count_facets(reader, name, facets.get(name, [])) for name in loaded
+            name: precompute.count_table(reader, name, facets.get(name, []), view) for name, view in loaded
         }
     }
     index_written = (lambda: deriving.receive()) if index_file is not None else None
-    with writes_beside(db, alongside, reads, index_written) as beside:
+    aggregates = partial(write_aggregates, facets=facets)
+    with writes_beside(db, alongside, reads, index_written, aggregates) as beside:
         db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
         with db.atomic(), cache_size(db, INDEX_SORT_CACHE_KIB):
             # Indexes after the load: one sort per index instead of a B-tree update per row.
             for table, indexes in INDEXES.items():
                 for columns in indexes + precompute.facet_indexes(metadata, table):
                     db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
-        beside.copy_aggregates()
+        aggregate_counts = beside.copy_aggregates()
         freshness.create_views(db)
         # Every platform gets its coverage matrix (jurisdictions × periods), named <platform_id>_coverage.
         for (platform,) in db.execute("SELECT platform_id FROM platforms ORDER BY platform_id").fetchall():
@@ -801,7 +804,8 @@ def populate_with(
         # The default counts are read on a connection of their own while this one copies the
         # search index in and analyzes every table written so far; the counts' own tables
         # are analyzed once written.
-        counting = beside.read(lambda reader: precompute.default_counts(reader, facets, beside.result("loaded counts")))
+        counted = {**beside.result("loaded counts"), **aggregate_counts}
+        counting = beside.read(lambda reader: precompute.default_counts(reader, facets, counted))
         beside.copy_search_index()
         # A full ANALYZE, not one limited to each index's first rows (analysis_limit): those rows
         # are not a sample, and the planner then took value_kind = 'exact', nine figures in ten,
@@ -813,14 +817,26 @@ def populate_with(
             db.execute(f"ANALYZE {quote_ident(table)}")
 
 
-def write_aggregates(db: sqlite_utils.Database) -> None:
+def write_aggregates(
+    db: sqlite_utils.Database, facets: dict[str, list[str]] | None = None
+) -> dict[str, precompute.TableFacets]:
     """The tables computed from the loaded ones alone, each once: ``requests_and_accounts`` and
     freshness's tables (``freshness.write_freshness_tables``). ``db`` is the build's connection,
     or one to a file of its own with the build's attached (``writes_beside``): every name they
-    read is unqualified."""
+    read is unqualified. Returns their default counts (``precompute.count_table``) when
+    ``facets`` (metadata.yml's) is given, else {}."""
+    before = {name for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
     db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
     db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
     freshness.write_freshness_tables(db)
+    if facets is None:
+        return {}
+    written = [
+        name
+        for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' ORDER BY name")
+        if name not in before
+    ]
+    return {name: precompute.count_table(db, name, facets.get(name, [])) for name in written}
 
 
 class _Written:
@@ -852,6 +868,7 @@ class _Beside:
         self.copied: set[str] = set()
         self.pool: ThreadPoolExecutor | None = None
         self.path: Path | None = None
+        self.aggregates: Callable[[sqlite_utils.Database], Any] = write_aggregates
 
     def read(self, work: Callable[[sqlite_utils.Database], Any]) -> Future:
         """``work(reader)`` on a read-only connection of its own, in a thread, from now: the
@@ -879,16 +896,17 @@ class _Beside:
             search_index.copy_index_file(self.db, self.files["index"])
         self.copied.add("index")
 
-    def copy_aggregates(self) -> None:
+    def copy_aggregates(self) -> Any:
         """Put the tables of ``write_aggregates`` into ``db`` (no transaction may be open), once
-        written."""
+        written, and return what it returned."""
         if "aggregates" not in self.writing:
             with self.db.atomic():
-                write_aggregates(self.db)
+                written = self.aggregates(self.db)
         else:
-            self.writing["aggregates"].result()
+            written = self.writing["aggregates"].result()
             copy_tables(self.db, self.files["aggregates"])
         self.copied.add("aggregates")
+        return written
 
     def check_copied(self) -> None:
         """Raise BuildFailed when the body returned without copying a file in."""
@@ -904,6 +922,7 @@ def writes_beside(
     alongside: Callable[[sqlite_utils.Database], None] | None,
     reads: dict[str, Callable[[sqlite_utils.Database], Any]] | None = None,
     index_written: Callable[[], Any] | None = None,
+    aggregates: Callable[[sqlite_utils.Database], Any] = write_aggregates,
 ):
     """Run, while the body writes ``db``, three things that only read it, each in a thread with
     its own connection: the figures' search index and the aggregates (``write_aggregates``),
@@ -931,6 +950,7 @@ def writes_beside(
         if alongside is not None:
             alongside(db)
         beside = _Beside(db, results={name: work(db) for name, work in (reads or {}).items()})
+        beside.aggregates = aggregates
         yield beside
         beside.check_copied()
         return
@@ -952,11 +972,12 @@ def writes_beside(
                 "index": pool.submit(_write_search_index, path, files["index"])
                 if index_written is None
                 else _Written(index_written),
-                "aggregates": pool.submit(write_beside, path, files["aggregates"], write_aggregates),
+                "aggregates": pool.submit(write_beside, path, files["aggregates"], aggregates),
             }
             checking = pool.submit(_read_only, path, alongside) if alongside is not None else None
             reading = {name: pool.submit(_read_only, path, work) for name, work in (reads or {}).items()}
             beside = _Beside(db, files, writing, reading)
+            beside.aggregates = aggregates
             beside.pool, beside.path = pool, path
             futures = [*writing.values(), *([checking] if checking is not None else [])]
             futures = [future for future in futures if isinstance(future, Future)]
@@ -975,7 +996,7 @@ def writes_beside(
         db.execute("PRAGMA journal_mode = OFF")
 
 
-def write_beside(database: Path, path: Path, work: Callable[[sqlite_utils.Database], None]) -> None:
+def write_beside(database: Path, path: Path, work: Callable[[sqlite_utils.Database], Any]) -> Any:
     """``work(db)`` on a connection to a new SQLite file ``path`` that has ``database`` attached
     read-only: the tables it creates are written there, in one transaction, from the tables of
     ``database`` it names. ``copy_tables`` then puts them into ``database``."""
@@ -989,7 +1010,7 @@ def write_beside(database: Path, path: Path, work: Callable[[sqlite_utils.Databa
         conn.execute("ATTACH DATABASE ? AS built", [f"{Path(database).as_uri()}?mode=ro"])
         db = sqlite_utils.Database(conn)
         with db.atomic():
-            work(db)
+            return work(db)
     finally:
         conn.close()
 

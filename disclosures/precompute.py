@@ -146,6 +146,23 @@ class TableFacets:
     single: list[tuple]
     pairs: list[tuple]
     columns: frozenset[str]
+    # (column, value, count) of the other facet columns, in GROUP BY's order (``count_table``).
+    grouped: tuple = ()
+
+
+def count_table(db: sqlite_utils.Database, name: str, columns: list[str], view: bool = False) -> TableFacets:
+    """Everything ``default_counts`` writes of one table (or view) and its facet ``columns``:
+    its text columns' counts and pairs (``count_facets``) and the others' (``grouped_counts``).
+    Only reads; the build asks it of tables as soon as they are written, each on a connection
+    of its own (build.writes_beside)."""
+    if view:
+        (total,) = db.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()
+        found = TableFacets(total, [], [], frozenset())
+    else:
+        found = count_facets(db, name, columns)
+    rest = [column for column in columns if column not in found.columns]
+    grouped = tuple(row[1:] for row in grouped_counts(db, name, rest))
+    return TableFacets(found.total, found.single, found.pairs, frozenset(columns), grouped)
 
 
 def count_facets(db: sqlite_utils.Database, table: str, columns: list[str]) -> TableFacets:
@@ -176,7 +193,7 @@ def default_counts(
 ) -> DefaultCounts:
     """What ``write_default_counts`` writes (see the module), only read: the build counts on a
     connection of its own while it analyzes the database (build.writes_beside).
-    ``counted``: ``count_facets`` of some tables, already made (on the same, unchanged rows)."""
+    ``counted``: ``count_table`` of some tables and views, already made (on the same rows)."""
     counted = counted or {}
     # Full-text indexes and their shadow tables are left out: Datasette hides them, and counting
     # an external-content index reads every row of its table through the virtual table.
@@ -196,17 +213,10 @@ def default_counts(
     views = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     tables, single, pairs = [], [], []
     for name in names:
-        source = quote_ident(name)
         columns = facets.get(name, [])
-        if name in counted:
-            found = counted[name]
-        elif name in views:
-            (total,) = db.execute(f"SELECT count(*) FROM {source}").fetchone()
-            found = TableFacets(total, [], [], frozenset())
-        else:
-            found = count_facets(db, name, columns)
+        found = counted[name] if name in counted else count_table(db, name, columns, name in views)
         tables.append((name, found.total))
-        single += grouped_counts(db, name, [column for column in columns if column not in found.columns])
+        single += [(name, *row) for row in found.grouped]
         single += [(name, *row) for row in sorted(found.single)]
         pairs += [(name, *row) for row in sorted(found.pairs)]
     return DefaultCounts(tables, single, pairs, db.execute(HOME_NUMBERS_SQL).fetchone())
@@ -249,7 +259,7 @@ def write_default_counts(
 ) -> None:
     """Create and fill table_counts, facet_counts, facet_pair_counts and home_numbers (see the
     module). ``counts``: ``default_counts`` of ``db`` as it is, already made; ``counted``, when
-    they are made here: ``count_facets`` of some tables, already made."""
+    they are made here: ``count_table`` of some tables, already made."""
     if counts is None:
         counts = default_counts(db, facets, counted)
     # One statement at a time: executescript would commit the caller's transaction.
