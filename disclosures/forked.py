@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,7 +35,7 @@ class Forked:
             return
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run, args=(sender, work, args), daemon=True)
+        self._process = context.Process(target=_run, args=(self._receiver, sender, work, args), daemon=True)
         gc.freeze()
         try:
             self._process.start()
@@ -79,7 +80,11 @@ class Forked:
         self.close()
 
 
-def _run(sender, work: Callable[..., Iterator[Any]], args: tuple) -> None:
+def _run(receiver, sender, work: Callable[..., Iterator[Any]], args: tuple) -> None:
+    _die_with_parent()
+    # The child's copy of the reading end: open, it would keep the pipe alive after the parent
+    # died, and a send that fills it would wait for ever.
+    receiver.close()
     try:
         for item in work(*args):
             sender.send(("item", item))
@@ -91,3 +96,19 @@ def _run(sender, work: Callable[..., Iterator[Any]], args: tuple) -> None:
             sender.send(("error", ChildFailed(f"{type(error).__name__}: {error}")))
     finally:
         sender.close()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG), so that a
+    killed build leaves no child behind still working. Elsewhere, nothing: the child then ends at
+    its next send, which finds no reader."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent ended before the request was made
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass

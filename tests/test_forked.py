@@ -1,12 +1,17 @@
 """disclosures.forked: a generator run in a forked child, its items and errors received in order."""
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from disclosures import build, forked
 
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = list(range(100_000))
 
 
@@ -84,3 +89,33 @@ def test_without_fork_the_generator_runs_here(monkeypatch):
     with forked.Forked(items_and_pid, 3) as child:
         assert child.receive() == 3
         assert child.receive() == os.getpid()
+
+
+def test_a_killed_parent_leaves_no_child_working(tmp_path):
+    # A build killed mid-way: its child stops too, rather than deriving on for nobody (and, once
+    # its pipe filled, waiting for ever).
+    script = (
+        "import os, sys, time\n"
+        "from disclosures import forked\n"
+        "def work():\n"
+        "    yield os.getpid()\n"
+        "    time.sleep(60)\n"
+        "    yield b'x' * (1 << 20)\n"
+        "child = forked.Forked(work)\n"
+        "print(child.receive(), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=ROOT, text=True)
+    child_pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child_pid, signal.SIGKILL)
+        pytest.fail("the child outlived its killed parent")
