@@ -958,7 +958,7 @@ def writes_beside(
         return
     path = Path(path)
     files = {
-        "index": path.with_name(f"{path.name}-fts.{os.getpid()}.tmp"),
+        "index": search_index_file(db),
         "aggregates": path.with_name(f"{path.name}-aggregates.{os.getpid()}.tmp"),
     }
     # The files written here; one another process writes is its writer's to delete.

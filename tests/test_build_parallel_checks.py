@@ -21,6 +21,19 @@ def left_in(folder):
     return sorted(p.name for p in folder.iterdir())
 
 
+def fails_and_leaves_the_old_database(tmp_path, break_it, error, match):
+    """A build over an earlier one, after ``break_it()``, raises ``error`` (matching ``match``);
+    the old database stays as it was and nothing is left beside it."""
+    target = tmp_path / "disclosures.db"
+    build.build_database(make_package(tmp_path / "ok"), target)
+    before = target.read_bytes()
+    break_it()
+    with pytest.raises(error, match=match):
+        build.build_database(make_package(tmp_path / "next"), target)
+    assert target.read_bytes() == before
+    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+
+
 @pytest.fixture(scope="module")
 def fixture_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("beside")
@@ -85,20 +98,17 @@ def test_a_damaged_file_fails_the_build_and_leaves_the_old_database(tmp_path, mo
 
 
 def test_an_error_writing_the_search_index_fails_the_build(tmp_path, monkeypatch):
-    target = tmp_path / "disclosures.db"
-    build.build_database(make_package(tmp_path / "ok"), target)
-    before = target.read_bytes()
-
     def unwritable(path, *args):
         raise sqlite3.OperationalError(f"disk I/O error writing {path}")
 
     # The index is written in the child process that derives figures (build.derivation): its
     # error comes back to the build, which fails.
-    monkeypatch.setattr(build.search_index, "write_index_from_rows", unwritable)
-    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
-        build.build_database(make_package(tmp_path / "next"), target)
-    assert target.read_bytes() == before
-    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+    fails_and_leaves_the_old_database(
+        tmp_path,
+        lambda: monkeypatch.setattr(build.search_index, "write_index_from_rows", unwritable),
+        sqlite3.OperationalError,
+        "disk I/O error",
+    )
 
 
 def test_a_check_failing_while_the_index_is_written_fails_the_build(tmp_path, monkeypatch):
@@ -177,33 +187,27 @@ def test_site_files_read_beside_the_last_checks_wait_for_them(tmp_path, monkeypa
 def test_an_error_while_the_index_and_checks_run_beside_fails_the_build_and_leaves_nothing(tmp_path, monkeypatch):
     # The body fails while the two threads still read the file: they are waited for, the index
     # file and the temporary database are deleted, the old database stays.
-    target = tmp_path / "disclosures.db"
-    build.build_database(make_package(tmp_path / "ok"), target)
-    before = target.read_bytes()
-
     def broken(db, facets, **kwargs):
         raise sqlite3.OperationalError("simulated: disk full while writing facet_counts")
 
-    monkeypatch.setattr(build.precompute, "write_default_counts", broken)
-    with pytest.raises(sqlite3.OperationalError, match="simulated: disk full"):
-        build.build_database(make_package(tmp_path / "next"), target)
-    assert target.read_bytes() == before
-    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+    fails_and_leaves_the_old_database(
+        tmp_path,
+        lambda: monkeypatch.setattr(build.precompute, "write_default_counts", broken),
+        sqlite3.OperationalError,
+        "simulated: disk full",
+    )
 
 
 def test_an_error_writing_the_aggregates_beside_fails_the_build_and_leaves_nothing(tmp_path, monkeypatch):
-    target = tmp_path / "disclosures.db"
-    build.build_database(make_package(tmp_path / "ok"), target)
-    before = target.read_bytes()
-
     def broken(db):
         raise sqlite3.OperationalError("simulated: disk full while writing platform_freshness")
 
-    monkeypatch.setattr(build.freshness, "write_freshness_tables", broken)
-    with pytest.raises(sqlite3.OperationalError, match="simulated: disk full"):
-        build.build_database(make_package(tmp_path / "next"), target)
-    assert target.read_bytes() == before
-    assert left_in(tmp_path) == ["disclosures.db", "next", "ok"]
+    fails_and_leaves_the_old_database(
+        tmp_path,
+        lambda: monkeypatch.setattr(build.freshness, "write_freshness_tables", broken),
+        sqlite3.OperationalError,
+        "simulated: disk full",
+    )
 
 
 AGGREGATE_TABLES = [
