@@ -629,4 +629,8 @@ class WithoutPandas:
 if __name__ == "__main__":
     # Only for the command: a test that loads this module keeps its pandas.
     sys.meta_path.insert(0, WithoutPandas)
+    # Before any connection is opened (it reconfigures SQLite for the whole process).
+    from disclosures import sqlite_library
+
+    sqlite_library.without_memory_statistics()
     cli()

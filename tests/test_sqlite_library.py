@@ -1,0 +1,49 @@
+"""SQLite's process-wide configuration (disclosures/sqlite_library.py), each case in a fresh
+process: the setting is the whole process's, and this one has connections open."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FILL = """
+import sqlite3
+from disclosures import sqlite_library
+{before}
+conn = sqlite3.connect(":memory:")
+conn.execute("CREATE TABLE t (x TEXT)")
+conn.executemany("INSERT INTO t VALUES (?)", [(str(i) * 20,) for i in range(10000)])
+assert conn.execute("SELECT count(*), max(x) FROM t").fetchone() == (10000, "9999" * 20)
+print(sqlite_library.memory_used())
+"""
+
+
+def held_by_sqlite(before: str) -> int:
+    """Bytes ``sqlite3_memory_used()`` reports after filling a table, in a fresh process that
+    runs ``before`` first."""
+    done = subprocess.run(
+        [sys.executable, "-c", FILL.format(before=before)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return int(done.stdout.split()[-1])
+
+
+def test_sqlite_counts_its_memory_by_default():
+    assert held_by_sqlite("") > 100_000
+
+
+def test_without_memory_statistics_stops_the_counting_and_sqlite_still_works():
+    assert held_by_sqlite("assert sqlite_library.without_memory_statistics()") == 0
+
+
+def test_the_command_line_turns_the_statistics_off_before_any_command():
+    # The command run as a script (its __main__ block), then a table filled in that process.
+    run_the_command = """
+import runpy, sys
+sys.argv = ["scripts/cli.py", "--help"]
+try:
+    runpy.run_path("scripts/cli.py", run_name="__main__")
+except SystemExit:
+    pass
+"""
+    assert held_by_sqlite(run_the_command) == 0
