@@ -15,6 +15,11 @@ from pathlib import Path
 
 import click
 
+# numpy (which sqlite-utils and pyarrow import) starts OpenBLAS's thread pool, whose threads
+# spin waiting for matrix work no command gives them: 2% of a build's CPU. Read once, when
+# numpy is first imported, so set before that.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 # Run by path (python scripts/cli.py), so the repository root is not on sys.path yet.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
