@@ -529,13 +529,17 @@ def derivation(
     """
     groups = exact_groups(figures)
     candidates = derivable_groups(figures, units, groups)
-    derived = derive.all_derived(candidates, units)
+    # The keys first, the rows' text once they are sent: the parent ranks every figure by
+    # recency, and loads the first, only once it has them.
+    staged = derive.StagedDerivation(candidates, units)
     reported_ids = set(map(itemgetter(figures.column("figure_id")), figures.rows))
-    for item in derived:
-        if item.row["figure_id"] in reported_ids:
-            raise BuildFailed(f"derived figure id {item.row['figure_id']} collides with a reported figure")
+    for _, figure_id in staged.keys:
+        if figure_id in reported_ids:
+            raise BuildFailed(f"derived figure id {figure_id} collides with a reported figure")
     del reported_ids
-    yield [(d.row["period_end"], d.row["figure_id"]) for d in derived]
+    yield staged.keys
+    derived = staged.derived()
+    del staged
     derived_tier = tiers.figure_tiers(
         candidates,
         [{"source_id": k, "tier": v} for k, v in source_tier.items()],

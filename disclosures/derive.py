@@ -136,6 +136,67 @@ PER_PART_NOTE = (
 )
 
 
+@dataclass(frozen=True)
+class YearSum:
+    """A full year to be derived as the sum of its reported ``parts`` (rows, in period order)."""
+
+    figure_id: str
+    group: tuple[str, str, str, str]  # (platform, jurisdiction, request type, metric)
+    year: tuple[date, date]
+    parts: list[dict]
+
+
+def year_sum_plans(groups: dict[tuple, list]) -> list[YearSum]:
+    """The full years ``derive_year_sums`` derives from ``groups`` (``exact_count_groups``),
+    sorted by figure id, before any row is written: what they are, not yet their text."""
+    # Each group's periods, the first row of each (a dict keeps the first of equal keys).
+    by_period = {key: dict(reversed(members)) for key, members in groups.items()}
+    plans = []
+    for group, periods in sorted(by_period.items()):
+        platform, jurisdiction, request_type, metric = group
+        years = sorted({start.year for start, end in periods if start.year == end.year})
+        for year in years:
+            whole = _year_periods(year)[0]
+            if whole in periods:
+                continue
+            parts = _year_parts(periods, year)
+            if parts is None:
+                continue
+            figure_id = f"{platform}-{jurisdiction.lower()}-{year}-{request_type}-{metric}-derived"
+            plans.append(YearSum(figure_id, group, whole, parts))
+    return sorted(plans, key=lambda plan: plan.figure_id)
+
+
+def year_sum(plan: YearSum) -> Derived:
+    """The derived figure of one ``year_sum_plans`` item."""
+    platform, jurisdiction, request_type, metric = plan.group
+    parts = plan.parts
+    ids = [p["figure_id"] for p in parts]
+    shown = " + ".join(f"{p['figure_id']} ({number_text(p['value'])})" for p in parts)
+    row = {
+        "figure_id": plan.figure_id,
+        "platform_id": platform,
+        "jurisdiction_id": jurisdiction,
+        "period_start": plan.year[0].isoformat(),
+        "period_end": plan.year[1].isoformat(),
+        "request_type_id": request_type,
+        "metric_id": metric,
+        "value_kind": "exact",
+        "value": sum(p["value"] for p in parts),
+        "value_low": None,
+        "value_high": None,
+        "platform_wording": None,  # a computed figure has no wording: its inputs have theirs
+        "source_id": None,
+        "source_locator": None,
+        "quote": None,
+        "notes": f"Derived by the build: the sum of the year's reported parts, {shown}."
+        + (PER_PART_NOTE if metric.startswith(PER_PART_PREFIXES) else ""),
+        "is_derived": 1,
+        "derivation": " + ".join(ids),
+    }
+    return Derived(row, tuple((fid, 1) for fid in ids))
+
+
 def derive_year_sums(
     figures: list[dict], units: dict[str, str], groups: dict[tuple, list] | None = None
 ) -> list[Derived]:
@@ -147,52 +208,31 @@ def derive_year_sums(
     """
     if groups is None:
         groups = exact_count_groups(figures, units)
-    # Each group's periods, the first row of each (a dict keeps the first of equal keys).
-    by_period = {key: dict(reversed(members)) for key, members in groups.items()}
-    derived = []
-    for (platform, jurisdiction, request_type, metric), periods in sorted(by_period.items()):
-        years = sorted({start.year for start, end in periods if start.year == end.year})
-        for year in years:
-            whole = _year_periods(year)[0]
-            if whole in periods:
-                continue
-            parts = _year_parts(periods, year)
-            if parts is None:
-                continue
-            ids = [p["figure_id"] for p in parts]
-            shown = " + ".join(f"{p['figure_id']} ({number_text(p['value'])})" for p in parts)
-            row = {
-                "figure_id": f"{platform}-{jurisdiction.lower()}-{year}-{request_type}-{metric}-derived",
-                "platform_id": platform,
-                "jurisdiction_id": jurisdiction,
-                "period_start": whole[0].isoformat(),
-                "period_end": whole[1].isoformat(),
-                "request_type_id": request_type,
-                "metric_id": metric,
-                "value_kind": "exact",
-                "value": sum(p["value"] for p in parts),
-                "value_low": None,
-                "value_high": None,
-                "platform_wording": None,  # a computed figure has no wording: its inputs have theirs
-                "source_id": None,
-                "source_locator": None,
-                "quote": None,
-                "notes": f"Derived by the build: the sum of the year's reported parts, {shown}."
-                + (PER_PART_NOTE if metric.startswith(PER_PART_PREFIXES) else ""),
-                "is_derived": 1,
-                "derivation": " + ".join(ids),
-            }
-            derived.append(Derived(row, tuple((fid, 1) for fid in ids)))
-    return sorted(derived, key=lambda d: d.row["figure_id"])
+    return [year_sum(plan) for plan in year_sum_plans(groups)]
+
+
+class StagedDerivation:
+    """``all_derived`` in two steps, for a caller that needs the derived figures' keys before
+    their rows (the build ranks every figure by recency before loading the first one):
+    ``keys`` at once, then ``derived()``, the same list ``all_derived`` returns."""
+
+    def __init__(self, figures: list[dict], units: dict[str, str]):
+        groups = exact_count_groups(figures, units)
+        self._complements = derive_figures(figures, units, groups)
+        taken = {d.row["figure_id"] for d in self._complements}
+        self._year_sums = [plan for plan in year_sum_plans(groups) if plan.figure_id not in taken]
+        # (period_end, figure_id) of each derived figure, in the order of derived().
+        self.keys: list[tuple[str, str]] = [(d.row["period_end"], d.row["figure_id"]) for d in self._complements]
+        self.keys += [(plan.year[1].isoformat(), plan.figure_id) for plan in self._year_sums]
+
+    def derived(self) -> list[Derived]:
+        return self._complements + [year_sum(plan) for plan in self._year_sums]
 
 
 def all_derived(figures: list[dict], units: dict[str, str]) -> list[Derived]:
     """Every figure the build derives from ``figures``: complements, then year sums for the
     periods no complement already gave. The build, validation and importers all ask here."""
-    groups = exact_count_groups(figures, units)
-    derived = derive_figures(figures, units, groups)
-    taken = {d.row["figure_id"] for d in derived}
-    return derived + [d for d in derive_year_sums(figures, units, groups) if d.row["figure_id"] not in taken]
+    return StagedDerivation(figures, units).derived()
 
 
 def with_recency_rank(rows: list[dict]) -> list[dict]:

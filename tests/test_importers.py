@@ -454,6 +454,30 @@ def test_a_year_sum_of_accounts_says_it_is_not_a_count_of_distinct_accounts():
     assert "distinct" not in requests.row["notes"]
 
 
+def test_the_staged_derivation_gives_the_keys_of_the_figures_it_then_derives_in_their_order():
+    figures = [
+        # A cumulative year and its first three quarters: 2024-Q4 is a complement.
+        _figure("y24", "2024-01-01", "2024-12-31", 20),
+        _figure("s24", "2024-01-01", "2024-09-30", 14),
+        # Halves without their year: 2023 is a year sum.
+        _figure("h1", "2023-01-01", "2023-06-30", 10),
+        _figure("h2", "2023-07-01", "2023-12-31", 5),
+    ]
+    staged = derive.StagedDerivation(figures, UNITS)
+    derived = staged.derived()
+    assert [d.row["figure_id"] for d in derived] == [
+        "p-deu-2024q4-all-requests_received-derived",
+        "p-deu-2023-all-requests_received-derived",
+    ]
+    assert staged.keys == [(d.row["period_end"], d.row["figure_id"]) for d in derived]
+    assert staged.keys == [
+        ("2024-12-31", "p-deu-2024q4-all-requests_received-derived"),
+        ("2023-12-31", "p-deu-2023-all-requests_received-derived"),
+    ]
+    assert derived == derive.all_derived(figures, UNITS)
+    assert [d.row["value"] for d in derived] == [6, 15]
+
+
 def test_no_year_is_derived_from_an_incomplete_year_a_reported_year_or_percentages():
     assert derive.derive_year_sums([_figure("h1", "2024-01-01", "2024-06-30", 10)], UNITS) == []
     reported = [
