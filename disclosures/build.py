@@ -513,14 +513,15 @@ def derivation(
     tables: dict[str, table_schema.Table] | None = None,
     index_file: Path | None = None,
 ):
-    """What the build derives from the reported ``figures``, in three parts, as a generator (the
+    """What the build derives from the reported ``figures``, in four parts, as a generator (the
     build runs it in a forked child process: ``forked.Forked``):
 
     1. [(period_end, figure_id)] of every derived figure, in the order they load: the recency
        ranks of all figures need them before the first is loaded;
-    2. (the derived figures as ``derived_rows``, the ids of ``series_items``, the rows of
-       figure_inputs as (figure_id, input_figure_id, sign));
-    3. ``index_file``, once the figures' search index is written there
+    2. the derived figures as ``derived_rows``;
+    3. (the ids of ``series_items``, the rows of figure_inputs as (figure_id, input_figure_id,
+       sign));
+    4. ``index_file``, once the figures' search index is written there
        (``search_index.write_index_from_rows``, from these rows and the vocabularies of
        ``tables``), or None when no file is given.
 
@@ -547,11 +548,13 @@ def derivation(
         {d.row["figure_id"]: [fid for fid, _ in d.inputs] for d in derived},
     )
     del candidates
+    rows = derived_rows(derived, units, figure_columns(figures), derived_tier)
+    # The rows before the series and inputs: the parent loads them first.
+    yield rows
     members = series_items(figures, derived, groups)
     links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
-    rows = derived_rows(derived, units, figure_columns(figures), derived_tier)
     del derived
-    yield rows, members, links
+    yield members, links
     if index_file is not None:
         vocabularies = {
             name: [itemgetter(*map(tables[name].column, columns))(row) for row in tables[name].rows]
@@ -769,9 +772,10 @@ def populate_with(
         load_rows(db, "figures", columns, with_ranks(itertools.chain(ahead, rows), ranks[:reported], columns))
         del ahead, rows
         figures.rows.clear()
-        derived, members, links = deriving.receive()
+        derived = deriving.receive()
         load_rows(db, "figures", columns, with_ranks(derived, ranks[reported:], columns))
         del derived, ranks
+        members, links = deriving.receive()
         load_rows(db, "series_members", ["figure_id"], ((fid,) for fid in members))
         del members
         load_rows(db, "figure_inputs", ["figure_id", "input_figure_id", "sign"], links)
