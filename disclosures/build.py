@@ -976,6 +976,11 @@ def writes_beside(
     db.conn.commit()
     if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
         raise BuildFailed(f"{path}: SQLite refused WAL mode")
+    # The first read of the file in WAL mode creates its wal-index (the -shm file) and holds the
+    # WAL's write lock meanwhile. Done here, before any reader starts: were a reader to do it
+    # while the body's transaction turns from reading to writing, SQLite would answer that
+    # statement "database is locked" at once, without waiting (seen once in the test suite).
+    db.execute("SELECT count(*) FROM sqlite_master").fetchone()
     try:
         with ThreadPoolExecutor(max_workers=4 + len(reads or {})) as pool:
             writing = {

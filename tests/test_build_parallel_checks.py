@@ -6,6 +6,8 @@ writes, and what was checked stays as checked."""
 
 import shutil
 import sqlite3
+import threading
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -255,6 +257,31 @@ def test_the_index_is_copied_in_only_once_the_body_asks(tmp_path):
         beside.copy_search_index()
     conn.close()
     assert left_in(tmp_path) == ["d.db", "ok"]
+
+
+def test_the_wal_index_exists_before_anything_reads_beside_the_body(tmp_path):
+    # The first read in WAL mode creates the wal-index holding the WAL's write lock; a reader
+    # doing it while the body's first statement began to write made that statement fail with
+    # "database is locked" (no busy wait for a transaction that has read already). So the body
+    # finds it made, by its own connection, even when nothing else has read the file yet.
+    db_path = build.build_database(make_package(tmp_path / "ok"), tmp_path / "d.db")
+    conn = sqlite3.connect(db_path)
+    db = sqlite_utils.Database(conn)
+    body_done = threading.Event()
+
+    def aggregates_after_the_body(aggregates_db):
+        body_done.wait(10)
+        return {}
+
+    wal_index = Path(f"{db_path}-shm")
+    with (
+        pytest.raises(build.BuildFailed, match="never called"),
+        build.writes_beside(db, None, index_written=lambda: None, aggregates=aggregates_after_the_body),
+    ):
+        # The wal-index header's isInit byte (offset 12).
+        assert wal_index.read_bytes()[12] == 1
+        body_done.set()
+    conn.close()
 
 
 def test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_deferred(tmp_path, monkeypatch):
