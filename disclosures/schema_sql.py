@@ -37,7 +37,9 @@ BUILD_COLUMNS = {
         "description": "The metric's unit: count (requests, accounts), percent (0 to 100) or fraction (0 to 1, as the platform published it).",
     },
     "recency_rank": {
-        "type": "INTEGER NOT NULL UNIQUE",
+        # Unique through build.UNIQUE_INDEXES, made after the load (one sort) rather than kept
+        # during it (an insert at a random place per row).
+        "type": "INTEGER NOT NULL",
         "title": "Recency rank",
         "description": "1 for the figure whose period ended last, then onwards (ties by figure id). The table's "
         "default order: unique, so paging through it never skips or repeats a row.",

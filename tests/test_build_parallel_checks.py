@@ -327,3 +327,32 @@ def test_the_tables_written_while_figures_are_derived_keep_their_check_constrain
     with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
         build.build_database(make_package(tmp_path / "next"), tmp_path / "d.db")
     assert left_in(tmp_path) == ["next"]
+
+
+def test_two_equal_recency_ranks_fail_the_build_though_the_table_has_no_unique_constraint(tmp_path, monkeypatch):
+    # recency_rank is unique through an index made after the load (build.UNIQUE_INDEXES): two
+    # figures given one rank must still refuse the build.
+    original = build.recency_ranks
+
+    def one_rank_twice(keys):
+        ranks = original(keys)
+        return [ranks[1], *ranks[1:]]
+
+    fails_and_leaves_the_old_database(
+        tmp_path,
+        lambda: monkeypatch.setattr(build, "recency_ranks", one_rank_twice),
+        sqlite3.IntegrityError,
+        r"UNIQUE constraint failed: figures\.recency_rank",
+    )
+
+
+def test_the_recency_rank_is_unique_by_an_index_of_its_own(fixture_db):
+    conn = sqlite3.connect(fixture_db)
+    indexes = conn.execute("SELECT name, \"unique\" FROM pragma_index_list('figures')").fetchall()
+    columns = {
+        name: [c for (c,) in conn.execute(f"SELECT name FROM pragma_index_info('{name}')")] for name, _ in indexes
+    }
+    assert [name for name, unique in indexes if unique and columns[name] == ["recency_rank"]] == [
+        "idx_figures_recency_rank"
+    ]
+    conn.close()
