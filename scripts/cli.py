@@ -638,4 +638,17 @@ if __name__ == "__main__":
     from disclosures import sqlite_library
 
     sqlite_library.without_memory_statistics()
-    cli()
+    try:
+        cli()
+    except SystemExit as done:
+        if sys.argv[1:2] not in (["validate"], ["build"]):
+            raise
+        # validate and build end without the interpreter's teardown: it freed a build's objects
+        # and Arrow's memory pools one by one, 0.06 s of every `make build`, for memory the OS
+        # takes back at once. All they write is closed (and renamed) before click exits.
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if not isinstance(done.code, int | None):
+            click.echo(done.code, err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
