@@ -284,6 +284,8 @@ def pipeline_comparison(package_path: Path, folder: Path, repeat: int) -> dict:
             if outputs[name].is_dir():
                 shutil.rmtree(outputs[name])
             outputs[name].unlink(missing_ok=True)
+            # What the run before wrote is on disk first: no run pays for another's writeback.
+            os.sync()
             samples[name].append(run_measured(commands))
     figures = sum(1 for _ in (Path(package_path).parent / "data" / "figures.csv").open(encoding="utf-8")) - 1
     result = {"figures": figures, "repeat": repeat}
