@@ -167,13 +167,15 @@ def create_table_sql(resource: dict) -> str:
     return f"CREATE TABLE {quote_ident(resource['name'])} (\n  {body}\n)"
 
 
+# The two link tables are their keys: WITHOUT ROWID stores each row once, in its key's B-tree,
+# rather than in a table plus an index of the same columns (half the pages, one insert per row).
 SERIES_MEMBERS_SQL = """CREATE TABLE series_members (
   figure_id TEXT NOT NULL PRIMARY KEY REFERENCES figures (figure_id)
-)"""
+) WITHOUT ROWID"""
 
 FIGURE_INPUTS_SQL = """CREATE TABLE figure_inputs (
   figure_id TEXT NOT NULL REFERENCES figures (figure_id),
   input_figure_id TEXT NOT NULL REFERENCES figures (figure_id),
   sign INTEGER NOT NULL CHECK (sign IN (-1, 1)),
   PRIMARY KEY (figure_id, input_figure_id)
-)"""
+) WITHOUT ROWID"""
