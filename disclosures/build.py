@@ -687,12 +687,16 @@ def populate(
     tables: dict[str, table_schema.Table],
     alongside: Callable[[sqlite_utils.Database], None] | None = None,
     meanwhile: Callable[[sqlite_utils.Database], None] | None = None,
+    metadata: dict | None = None,
 ) -> None:
     """Create every table from the schema, load the typed rows and derived figures in one
     transaction, then index, precompute the default views' numbers, and ANALYZE.
 
     ``meanwhile(db)``: tables of its own that read none of the package's, written in that
     transaction while the derived figures are computed (the release tables).
+
+    ``metadata``: the site's (``site_config.site_metadata(descriptor)``, read when not given),
+    whose facets decide the facet indexes and the default counts.
 
     ``alongside(reader)``: read-only work on the loaded tables (their checks, ``check_loaded``),
     given a connection of its own when ``db`` is a file, done in a thread while ``db`` is
@@ -725,7 +729,11 @@ def populate(
         deriving = stack.enter_context(
             forked.Forked(derivation, figures, units, source_tier, tier_rows, tables, index_file)
         )
-        populate_with(db, descriptor, tables, units, source_tier, deriving, index_file, alongside, meanwhile)
+        if metadata is None:
+            metadata = site_config.site_metadata(descriptor)
+        populate_with(
+            db, descriptor, tables, units, source_tier, deriving, index_file, alongside, meanwhile, metadata
+        )
 
 
 def search_index_file(db: sqlite_utils.Database) -> Path | None:
@@ -744,6 +752,7 @@ def populate_with(
     index_file: Path | None,
     alongside: Callable[[sqlite_utils.Database], None] | None,
     meanwhile: Callable[[sqlite_utils.Database], None] | None = None,
+    metadata: dict | None = None,
 ) -> None:
     """``populate``'s work once ``deriving`` (``derivation``, in a child process) has begun."""
     figures = tables["figures"]
@@ -789,7 +798,8 @@ def populate_with(
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
     search_index.write_search_text(db)
-    metadata = site_config.site_metadata(descriptor)
+    if metadata is None:
+        metadata = site_config.site_metadata(descriptor)
     facets = precompute.configured_facets(metadata)
     # The loaded tables' counts (the figures' facets are the most of the default counts) are
     # read beside the indexes; what is written later is counted once it is.
@@ -1129,16 +1139,17 @@ def build_database(
     is built) or ``BuildFailed`` (the old database is left as it was).
     """
     package_path, db_path = Path(package_path), Path(db_path)
-    temporary, _, _ = _build_temporary(package_path, db_path, releases)
+    temporary, _, _, _ = _build_temporary(package_path, db_path, releases)
     os.replace(temporary, db_path)
     return db_path
 
 
 def _build_temporary(
     package_path: Path, db_path: Path, releases: Path | None, beside: Callable[[Path], Any] | None = None
-) -> tuple[Path, dict, Any]:
+) -> tuple[Path, dict, dict, Any]:
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
-    the package descriptor it was built from, and what ``beside`` returned.
+    the package descriptor it was built from, the site's metadata
+    (``site_config.site_metadata``) and what ``beside`` returned.
 
     ``beside(path)``: read-only work on the written file (the site's inspect data: a hash of
     every byte and a count of every table) done in this thread while the last checks read it in
@@ -1150,6 +1161,7 @@ def _build_temporary(
     recorded = release_records.recorded_releases(releases)
     changelogs = {v: read_csv(releases / v / "changelog.csv") for v in recorded}
     inputs = release_records.content_inputs(package_path, descriptor)
+    metadata = site_config.site_metadata(descriptor)
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
@@ -1177,6 +1189,7 @@ def _build_temporary(
             tables,
             alongside=lambda reader: check_loaded(reader, package_path, descriptor, digests),
             meanwhile=lambda db: release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs),
+            metadata=metadata,
         )
         del tables
         # No VACUUM: the file is written once, indexes after the load, so it has next to no free
@@ -1196,7 +1209,7 @@ def _build_temporary(
         for path in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             path.unlink(missing_ok=True)
         raise
-    return temporary, descriptor, result
+    return temporary, descriptor, metadata, result
 
 
 def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Path | None = None) -> Path:
@@ -1211,12 +1224,12 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     """
     package_path, folder = Path(package_path), Path(folder)
     db_path = folder / DATABASE_FILE
-    temporary, descriptor, inspect_data = _build_temporary(
+    temporary, descriptor, metadata, inspect_data = _build_temporary(
         package_path, db_path, releases, beside=lambda path: site_config.inspect_data(path, DATABASE_FILE)
     )
     try:
         files = {
-            "metadata.json": json_text(site_config.site_metadata(descriptor)),
+            "metadata.json": json_text(metadata),
             "settings.json": json_text(site_config.site_settings()),
             "inspect-data.json": json_text(inspect_data),
             "datapackage.json": package_path.read_text(encoding="utf-8"),
