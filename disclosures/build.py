@@ -731,9 +731,7 @@ def populate(
         )
         if metadata is None:
             metadata = site_config.site_metadata(descriptor)
-        populate_with(
-            db, descriptor, tables, units, source_tier, deriving, index_file, alongside, meanwhile, metadata
-        )
+        populate_with(db, descriptor, tables, units, source_tier, deriving, index_file, alongside, meanwhile, metadata)
 
 
 def search_index_file(db: sqlite_utils.Database) -> Path | None:
