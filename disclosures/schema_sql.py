@@ -179,3 +179,60 @@ FIGURE_INPUTS_SQL = """CREATE TABLE figure_inputs (
   sign INTEGER NOT NULL CHECK (sign IN (-1, 1)),
   PRIMARY KEY (figure_id, input_figure_id)
 ) WITHOUT ROWID"""
+
+
+def check_constraints(create_sql: str) -> list[str]:
+    """The expression of every CHECK constraint in ``create_sql`` (a CREATE TABLE statement),
+    column and table constraints alike, in the order written: what SQLite evaluates for each
+    row. Quoted text and identifiers ('...', "...", `...`, [...]) are skipped, so a CHECK or a
+    parenthesis inside one is not taken for a constraint."""
+    found, at = [], 0
+    while at < len(create_sql):
+        if create_sql[at] in QUOTES:
+            at = _after_quoted(create_sql, at)
+        elif _keyword_at(create_sql, at, "CHECK"):
+            start = create_sql.index("(", at + len("CHECK"))
+            depth, end = 0, start
+            while True:
+                if create_sql[end] in QUOTES:
+                    end = _after_quoted(create_sql, end)
+                    continue
+                depth += {"(": 1, ")": -1}.get(create_sql[end], 0)
+                if depth == 0:
+                    break
+                end += 1
+            found.append(create_sql[start + 1 : end].strip())
+            at = end + 1
+        else:
+            at += 1
+    return found
+
+
+# SQL's quotes, each with the character that closes it.
+QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
+
+
+def _after_quoted(text: str, at: int) -> int:
+    """The index just past the quoted text or identifier opening at ``at`` (a doubled closing
+    quote stands for itself)."""
+    close, inside = QUOTES[text[at]], at + 1
+    while True:
+        end = text.index(close, inside)
+        if close != "]" and text[end + 1 : end + 2] == close:
+            inside = end + 2
+            continue
+        return end + 1
+
+
+def _keyword_at(text: str, at: int, keyword: str) -> bool:
+    """True when ``keyword`` (any case) is at ``at`` as a word of its own."""
+
+    def word(character: str) -> bool:
+        return character.isalnum() or character == "_"
+
+    after = at + len(keyword)
+    return (
+        text[at:after].upper() == keyword
+        and (at == 0 or not word(text[at - 1]))
+        and (after >= len(text) or not word(text[after]))
+    )

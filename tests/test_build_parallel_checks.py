@@ -305,7 +305,7 @@ def test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_de
 
     monkeypatch.setattr(build, "derivation", one_negative_derived_value)
     with pytest.raises(
-        build.BuildFailed, match=r"^quick_check of figures failed: \[\('CHECK constraint failed in figures'"
+        build.BuildFailed, match=r"^CHECK constraint failed in figures: \[\('[a-z0-9_-]+-derived',\)\]$"
     ):
         build.build_database(make_package(tmp_path / "next"), target)
     assert target.read_bytes() == before
@@ -355,4 +355,22 @@ def test_the_recency_rank_is_unique_by_an_index_of_its_own(fixture_db):
     assert [name for name, unique in indexes if unique and columns[name] == ["recency_rank"]] == [
         "idx_figures_recency_rank"
     ]
+    conn.close()
+
+
+def test_the_check_constraints_are_read_from_the_table_as_sqlite_declares_it():
+    sql = """CREATE TABLE t (a TEXT CHECK (a IN ('(', 'x)''')), "check" INT, [CHECK (]x] INT,
+      b INT check(b > (0)), CHECK(a <> b))"""
+    assert build.check_constraints(sql) == ["a IN ('(', 'x)''')", "b > (0)", "a <> b"]
+
+
+def test_every_check_constraint_of_the_loaded_tables_is_evaluated(fixture_db):
+    # As many expressions as the table's SQL has CHECK constraints, each one SQL that SQLite
+    # evaluates, and no figure of the fixture breaks one.
+    conn = sqlite3.connect(fixture_db)
+    for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'figures'"):
+        checks = build.check_constraints(sql)
+        assert len(checks) == sql.upper().count("CHECK") == 11
+        for check in checks:
+            assert conn.execute(f"SELECT count(*) FROM figures WHERE NOT ({check})").fetchone() == (0,)
     conn.close()

@@ -32,7 +32,7 @@ NO_FIXTURE = {
     "forces it past validation",
     "the body never called {}": "a programming error in build.populate, not in any data; "
     "test_the_index_is_copied_in_only_once_the_body_asks forces it",
-    "quick_check of {} failed: {}": "validation refuses every value a CHECK constraint of the schema refuses "
+    "CHECK constraint failed in {}: {}": "validation refuses every value a CHECK constraint of the schema refuses "
     "(enum, minimum, date); test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_deferred "
     "forces one past it",
     "{}: SQLite refused WAL mode": "SQLite grants WAL mode to a file on a local disk that no other connection "
