@@ -4,7 +4,8 @@
 ``table_schema.read_package(..., check=False)`` would, with each cell as SQLite stores it
 (``sql_value``: what the build loads), or None when a file does not read cleanly, so that the caller
 reads it the slow way and reports what is wrong. It is for the build, after ``make validate``
-has stamped these very bytes (``stamp``): nothing is checked here but the types.
+has stamped these very bytes (``stamp``): nothing is checked here but the types (and not
+that a ``uri`` cell is one: its value is its text, and validation checked it).
 
 Why: Python's csv module and a call per cell cost about 5 µs a row; at a million figures the
 build spent more time reading the CSVs it had just validated than SQLite spent storing them.
@@ -112,7 +113,9 @@ def _column_values(spec: dict, column) -> tuple[list, list] | None:
     each distinct text is typed once (``_sql_of``) and the rows share its objects."""
     import pyarrow.compute as pc
 
-    plain = spec.get("type", "string") == "string" and spec.get("format", "default") == "default"
+    # A uri's value is its text too: what table_schema's reader checks of it (RFC 3986, with a
+    # scheme) is no type to convert to, and the stamp vouches that validation checked it.
+    plain = spec.get("type", "string") == "string" and spec.get("format", "default") in ("default", "uri")
     if plain:
         sample = column.slice(0, DISTINCT_SAMPLE)
         if len(pc.unique(sample)) * 2 > len(sample):
