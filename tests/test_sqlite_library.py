@@ -1,5 +1,6 @@
-"""SQLite's process-wide configuration (disclosures/sqlite_library.py), each case in a fresh
-process: the setting is the whole process's, and this one has connections open."""
+"""The command line's process-wide settings (SQLite's, disclosures/sqlite_library.py, and
+Arrow's), each case in a fresh process: a setting is the whole process's, and this one has
+connections open."""
 
 import subprocess
 import sys
@@ -47,3 +48,19 @@ except SystemExit:
     pass
 """
     assert held_by_sqlite(run_the_command) == 0
+
+
+def test_the_command_line_gives_arrow_the_c_librarys_malloc():
+    # Arrow's bundled mimalloc asks for transparent huge pages, zeroed 2 MB at a time.
+    script = """
+import runpy, sys
+sys.argv = ["scripts/cli.py", "--help"]
+try:
+    runpy.run_path("scripts/cli.py", run_name="__main__")
+except SystemExit:
+    pass
+import pyarrow
+print(pyarrow.default_memory_pool().backend_name)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.split()[-1] == "system"
