@@ -50,8 +50,8 @@ except SystemExit:
     assert held_by_sqlite(run_the_command) == 0
 
 
-def test_the_command_line_gives_arrow_the_c_librarys_malloc():
-    # Arrow's bundled mimalloc asks for transparent huge pages, zeroed 2 MB at a time.
+def test_the_command_line_gives_arrow_its_jemalloc():
+    # Arrow's default mimalloc asks for transparent huge pages, zeroed 2 MB at a time.
     script = """
 import runpy, sys
 sys.argv = ["scripts/cli.py", "--help"]
@@ -63,4 +63,4 @@ import pyarrow
 print(pyarrow.default_memory_pool().backend_name)
 """
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert done.stdout.split()[-1] == "system"
+    assert done.stdout.split()[-1] == "jemalloc"
