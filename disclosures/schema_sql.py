@@ -184,18 +184,23 @@ FIGURE_INPUTS_SQL = """CREATE TABLE figure_inputs (
 def check_constraints(create_sql: str) -> list[str]:
     """The expression of every CHECK constraint in ``create_sql`` (a CREATE TABLE statement),
     column and table constraints alike, in the order written: what SQLite evaluates for each
-    row. Quoted text and identifiers ('...', "...", `...`, [...]) are skipped, so a CHECK or a
-    parenthesis inside one is not taken for a constraint."""
+    row. Quoted text and identifiers ('...', "...", `...`, [...]) and comments (-- and /* */)
+    are skipped, so a CHECK or a parenthesis inside one is not taken for a constraint."""
     found, at = [], 0
     while at < len(create_sql):
         if create_sql[at] in QUOTES:
             at = _after_quoted(create_sql, at)
+        elif create_sql.startswith(("--", "/*"), at):
+            at = _after_comment(create_sql, at)
         elif _keyword_at(create_sql, at, "CHECK"):
             start = create_sql.index("(", at + len("CHECK"))
             depth, end = 0, start
             while True:
                 if create_sql[end] in QUOTES:
                     end = _after_quoted(create_sql, end)
+                    continue
+                if create_sql.startswith(("--", "/*"), end):
+                    end = _after_comment(create_sql, end)
                     continue
                 depth += {"(": 1, ")": -1}.get(create_sql[end], 0)
                 if depth == 0:
@@ -222,6 +227,15 @@ def _after_quoted(text: str, at: int) -> int:
             inside = end + 2
             continue
         return end + 1
+
+
+def _after_comment(text: str, at: int) -> int:
+    """The index just past the comment opening at ``at`` (-- to the line's end, /* to */)."""
+    if text.startswith("--", at):
+        end = text.find("\n", at)
+        return len(text) if end < 0 else end + 1
+    end = text.find("*/", at + 2)
+    return len(text) if end < 0 else end + 2
 
 
 def _keyword_at(text: str, at: int, keyword: str) -> bool:

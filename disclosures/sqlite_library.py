@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import sqlite3
+import sys
 
 # sqlite3.h: sqlite3_config()'s option codes and result codes.
 SQLITE_CONFIG_MEMSTATUS = 9
@@ -45,7 +46,9 @@ def without_memory_statistics() -> bool:
     reads or sets.
 
     Call it before the process's first connection (see the module)."""
-    library = _library()
+    # sqlite3_config() is variadic: called through ctypes only where a variadic int goes where
+    # a fixed one does (Linux on x86-64 and arm64; not Apple's arm64, which puts it on the stack).
+    library = _library() if sys.platform == "linux" else None
     if library is None:
         return False
     if library.sqlite3_shutdown() != SQLITE_OK:

@@ -22,7 +22,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # Arrow's buffers from its jemalloc rather than its default mimalloc, which asks the kernel for
 # transparent huge pages and so had it zero 2 MB at each first touch: 4% of a build's CPU, for
 # a few MB used. (The C library's malloc was as fast, but kept 500 MB more at a million
-# figures.) Read when pyarrow is first imported.
+# figures.) Read when pyarrow is first imported. Both settings pass to every process a command
+# starts, the site's workers included, where they serve the same ends.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
 
 # Run by path (python scripts/cli.py), so the repository root is not on sys.path yet.
@@ -654,6 +655,10 @@ if __name__ == "__main__":
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         if not isinstance(done.code, int | None):
             click.echo(done.code, err=True)
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (BrokenPipeError, ValueError):  # a reader gone, or a stream closed
+                pass
         os._exit(code)

@@ -259,34 +259,39 @@ def test_the_index_is_copied_in_only_once_the_body_asks(tmp_path):
     assert left_in(tmp_path) == ["d.db", "ok"]
 
 
-def test_the_wal_index_exists_before_anything_reads_beside_the_body(tmp_path):
+def test_the_wal_index_exists_before_anything_reads_beside_the_body(tmp_path, monkeypatch):
     # The first read in WAL mode creates the wal-index holding the WAL's write lock; a reader
     # doing it while the body's first statement began to write made that statement fail with
     # "database is locked" (no busy wait for a transaction that has read already). So the body
-    # finds it made, by its own connection, even when nothing else has read the file yet.
+    # finds it made, by its own connection, though nothing else has opened the file yet: the
+    # aggregates' connection (the only other one here) waits until the body has looked.
     db_path = build.build_database(make_package(tmp_path / "ok"), tmp_path / "d.db")
     conn = sqlite3.connect(db_path)
     db = sqlite_utils.Database(conn)
-    body_done = threading.Event()
+    body_looked = threading.Event()
+    original = build.write_beside
 
-    def aggregates_after_the_body(aggregates_db):
-        body_done.wait(10)
-        return {}
+    def after_the_body_looked(*args):
+        body_looked.wait(10)
+        return original(*args)
 
+    monkeypatch.setattr(build, "write_beside", after_the_body_looked)
     wal_index = Path(f"{db_path}-shm")
     with (
         pytest.raises(build.BuildFailed, match="never called"),
-        build.writes_beside(db, None, index_written=lambda: None, aggregates=aggregates_after_the_body),
+        build.writes_beside(db, None, index_written=lambda: None, aggregates=lambda aggregates_db: {}),
     ):
-        # The wal-index header's isInit byte (offset 12).
-        assert wal_index.read_bytes()[12] == 1
-        body_done.set()
+        try:
+            # The wal-index header's isInit byte (offset 12).
+            assert wal_index.read_bytes()[12] == 1
+        finally:
+            body_looked.set()
     conn.close()
 
 
 def test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_deferred(tmp_path, monkeypatch):
-    # The load skips CHECK constraints (build.checks_deferred); check_loaded's quick_check must
-    # still catch a row that breaks one. A derived figure is not round-tripped against the CSV, so only the
+    # The load skips CHECK constraints (build.checks_deferred); check_loaded's scan must still
+    # catch a row that breaks one. A derived figure is not round-tripped against the CSV, so only the
     # CHECK (value >= 0) can refuse this one.
     target = tmp_path / "disclosures.db"
     build.build_database(make_package(tmp_path / "ok"), target)
@@ -359,9 +364,9 @@ def test_the_recency_rank_is_unique_by_an_index_of_its_own(fixture_db):
 
 
 def test_the_check_constraints_are_read_from_the_table_as_sqlite_declares_it():
-    sql = """CREATE TABLE t (a TEXT CHECK (a IN ('(', 'x)''')), "check" INT, [CHECK (]x] INT,
-      b INT check(b > (0)), CHECK(a <> b))"""
-    assert build.check_constraints(sql) == ["a IN ('(', 'x)''')", "b > (0)", "a <> b"]
+    sql = """CREATE TABLE t (a TEXT CHECK (a IN ('(', 'x)''')), "check" INT, [CHECK (]x] INT, -- it's CHECK (x)
+      b INT check(b > (0) /* not ( */), /* CHECK (y) */ CHECK(a <> b))"""
+    assert build.check_constraints(sql) == ["a IN ('(', 'x)''')", "b > (0) /* not ( */", "a <> b"]
 
 
 def test_every_check_constraint_of_the_loaded_tables_is_evaluated(fixture_db):
