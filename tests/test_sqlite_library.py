@@ -37,9 +37,9 @@ def test_without_memory_statistics_stops_the_counting_and_sqlite_still_works():
     assert held_by_sqlite("assert sqlite_library.without_memory_statistics()") == 0
 
 
-def test_the_command_line_turns_the_statistics_off_before_any_command():
-    # The command run as a script (its __main__ block), then a table filled in that process.
-    run_the_command = """
+# The command line run as a script (its __main__ block, with --help), in the process that then
+# goes on.
+RUN_THE_COMMAND_LINE = """
 import runpy, sys
 sys.argv = ["scripts/cli.py", "--help"]
 try:
@@ -47,20 +47,14 @@ try:
 except SystemExit:
     pass
 """
-    assert held_by_sqlite(run_the_command) == 0
+
+
+def test_the_command_line_turns_the_statistics_off_before_any_command():
+    assert held_by_sqlite(RUN_THE_COMMAND_LINE) == 0
 
 
 def test_the_command_line_gives_arrow_its_jemalloc():
     # Arrow's default mimalloc asks for transparent huge pages, zeroed 2 MB at a time.
-    script = """
-import runpy, sys
-sys.argv = ["scripts/cli.py", "--help"]
-try:
-    runpy.run_path("scripts/cli.py", run_name="__main__")
-except SystemExit:
-    pass
-import pyarrow
-print(pyarrow.default_memory_pool().backend_name)
-"""
+    script = RUN_THE_COMMAND_LINE + "import pyarrow\nprint(pyarrow.default_memory_pool().backend_name)\n"
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.split()[-1] == "jemalloc"
