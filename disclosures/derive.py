@@ -42,6 +42,33 @@ def exact_count_groups(figures: list[dict], units: dict[str, str]) -> dict[tuple
     return groups
 
 
+def derived_row(figure_id: str, group: tuple, period: tuple[date, date], value, notes: str, derivation: str) -> dict:
+    """A derived figure's row: an exact count of ``group`` (platform, jurisdiction, request
+    type, metric) for ``period``, with no wording, source or quote of its own (its inputs have
+    theirs), explained by ``notes`` and ``derivation``."""
+    platform, jurisdiction, request_type, metric = group
+    return {
+        "figure_id": figure_id,
+        "platform_id": platform,
+        "jurisdiction_id": jurisdiction,
+        "period_start": period[0].isoformat(),
+        "period_end": period[1].isoformat(),
+        "request_type_id": request_type,
+        "metric_id": metric,
+        "value_kind": "exact",
+        "value": value,
+        "value_low": None,
+        "value_high": None,
+        "platform_wording": None,
+        "source_id": None,
+        "source_locator": None,
+        "quote": None,
+        "notes": notes,
+        "is_derived": 1,
+        "derivation": derivation,
+    }
+
+
 def derive_figures(
     figures: list[dict], units: dict[str, str], groups: dict[tuple, list] | None = None
 ) -> list[Derived]:
@@ -80,29 +107,15 @@ def derive_figures(
                     continue
                 platform, jurisdiction, request_type, metric = group
                 label = rules.period_label(*rest)
-                row = {
-                    "figure_id": f"{platform}-{jurisdiction.lower()}-{label}-{request_type}-{metric}-derived",
-                    "platform_id": platform,
-                    "jurisdiction_id": jurisdiction,
-                    "period_start": rest[0].isoformat(),
-                    "period_end": rest[1].isoformat(),
-                    "request_type_id": request_type,
-                    "metric_id": metric,
-                    "value_kind": "exact",
-                    "value": whole["value"] - part["value"],
-                    "value_low": None,
-                    "value_high": None,
-                    "platform_wording": None,  # a computed figure has no wording: its inputs have theirs
-                    "source_id": None,
-                    "source_locator": None,
-                    "quote": None,
-                    "notes": (
-                        f"Derived by the build: {whole['figure_id']} ({whole['value']}) − "
-                        f"{part['figure_id']} ({part['value']})."
-                    ),
-                    "is_derived": 1,
-                    "derivation": f"{whole['figure_id']} - {part['figure_id']}",
-                }
+                row = derived_row(
+                    f"{platform}-{jurisdiction.lower()}-{label}-{request_type}-{metric}-derived",
+                    group,
+                    rest,
+                    whole["value"] - part["value"],
+                    f"Derived by the build: {whole['figure_id']} ({whole['value']}) − "
+                    f"{part['figure_id']} ({part['value']}).",
+                    f"{whole['figure_id']} - {part['figure_id']}",
+                )
                 derived[key] = Derived(row, ((whole["figure_id"], 1), (part["figure_id"], -1)))
     return [derived[k] for k in sorted(derived, key=lambda k: derived[k].row["figure_id"])]
 
@@ -169,31 +182,19 @@ def year_sum_plans(groups: dict[tuple, list]) -> list[YearSum]:
 
 def year_sum(plan: YearSum) -> Derived:
     """The derived figure of one ``year_sum_plans`` item."""
-    platform, jurisdiction, request_type, metric = plan.group
+    metric = plan.group[3]
     parts = plan.parts
     ids = [p["figure_id"] for p in parts]
     shown = " + ".join(f"{p['figure_id']} ({number_text(p['value'])})" for p in parts)
-    row = {
-        "figure_id": plan.figure_id,
-        "platform_id": platform,
-        "jurisdiction_id": jurisdiction,
-        "period_start": plan.year[0].isoformat(),
-        "period_end": plan.year[1].isoformat(),
-        "request_type_id": request_type,
-        "metric_id": metric,
-        "value_kind": "exact",
-        "value": sum(p["value"] for p in parts),
-        "value_low": None,
-        "value_high": None,
-        "platform_wording": None,  # a computed figure has no wording: its inputs have theirs
-        "source_id": None,
-        "source_locator": None,
-        "quote": None,
-        "notes": f"Derived by the build: the sum of the year's reported parts, {shown}."
+    row = derived_row(
+        plan.figure_id,
+        plan.group,
+        plan.year,
+        sum(p["value"] for p in parts),
+        f"Derived by the build: the sum of the year's reported parts, {shown}."
         + (PER_PART_NOTE if metric.startswith(PER_PART_PREFIXES) else ""),
-        "is_derived": 1,
-        "derivation": " + ".join(ids),
-    }
+        " + ".join(ids),
+    )
     return Derived(row, tuple((fid, 1) for fid in ids))
 
 
