@@ -2,7 +2,9 @@
 core while this process goes on with its own (threads share one interpreter lock).
 
 The child sees this process's memory as it was at the fork, without copying or pickling it: only
-what the generator yields crosses back, pickled through a pipe, in order. ``gc.freeze()`` before
+what the generator yields crosses back, pickled through a pipe, in order. The child sends from a
+thread of its own, so that the generator goes on to its next item before this process has read
+the last: an item must not be changed once yielded. ``gc.freeze()`` before
 the fork keeps the child's garbage collector from touching (and so copying) every object the two
 share. Where the operating system cannot fork, the generator runs here, when asked.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -85,17 +89,41 @@ def _run(receiver, sender, work: Callable[..., Iterator[Any]], args: tuple) -> N
     # The child's copy of the reading end: open, it would keep the pipe alive after the parent
     # died, and a send that fills it would wait for ever.
     receiver.close()
+    # A send waits while the pipe is full, that is until the parent reads; the build's parent
+    # reads the derived rows only after loading a million reported ones, and the child, waiting,
+    # left the other core idle for 5 s before writing the search index.
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    stopped = threading.Event()
+    sending = threading.Thread(target=_send_all, args=(sender, outbox, stopped), daemon=True)
+    sending.start()
     try:
         for item in work(*args):
-            sender.send(("item", item))
-        sender.send(("done", None))
+            if stopped.is_set():  # the sender stopped: the parent is gone, or an item did not pickle
+                return
+            outbox.put(("item", item))
+        outbox.put(("done", None))
     except BaseException as error:
-        try:
-            sender.send(("error", error))
-        except Exception:  # an error that does not pickle goes back as its text
-            sender.send(("error", ChildFailed(f"{type(error).__name__}: {error}")))
+        outbox.put(("error", error))
     finally:
+        outbox.put(None)
+        sending.join()
         sender.close()
+
+
+def _send_all(sender, outbox: queue.SimpleQueue, stopped: threading.Event) -> None:
+    """Send what ``outbox`` holds, in order, up to its None; sets ``stopped`` when done."""
+    try:
+        while (message := outbox.get()) is not None:
+            try:
+                sender.send(message)
+            except OSError:  # the parent is gone
+                return
+            except Exception as error:  # it does not pickle: its text goes back, and nothing after it
+                failed = message[1] if message[0] == "error" else error
+                sender.send(("error", ChildFailed(f"{type(failed).__name__}: {failed}")))
+                return
+    finally:
+        stopped.set()
 
 
 def _die_with_parent() -> None:
