@@ -139,8 +139,10 @@ SELECT figures.* FROM figures JOIN series_members USING (figure_id)
 # and the aggregates are written on connections of their own: at a million figures 128 MB made
 # the load no faster and raised the peak (parent and forked child together) by 40 MB.
 BUILD_CACHE_KIB = 32 * 1024
-# Reported figures made ready (as rows to load) while the derived ones are still computed.
+# Reported figures made ready (as rows to load) while the derived ones are still computed, in
+# chunks of AHEAD_CHUNK between two looks at whether they are.
 REPORTED_AHEAD = 100_000
+AHEAD_CHUNK = 2048
 # The page cache while the indexes are created (KiB), which bounds their sorts' memory: sorted
 # in runs of this size and merged, the dozen indexes on figures took 27% less CPU than sorted
 # whole in the build's cache (real package, 0.32 s against 0.44 s; a million figures, 5.5 s
@@ -480,10 +482,18 @@ def recency_ranks(keys: list[tuple[str, str]]) -> list[int]:
     return ranks
 
 
-def reported_rows(figures: table_schema.Table, units: dict[str, str], fields: list[dict], source_tier: dict[str, str]):
-    """The reported figures with the build's columns, as tuples in ``figure_columns`` order, one
-    at a time, recency_rank None (``with_ranks`` gives it). ``source_tier``: each source's tier
-    by source id."""
+def reported_rows(
+    figures: table_schema.Table,
+    units: dict[str, str],
+    fields: list[dict],
+    source_tier: dict[str, str],
+    first: int = 0,
+    ranks: list[int] | None = None,
+):
+    """The reported figures from row ``first`` on, with the build's columns, as tuples in
+    ``figure_columns`` order, one at a time. ``ranks``: every reported figure's recency rank, in
+    row order, or None for recency_rank None (``with_ranks`` gives it later, in a second tuple).
+    ``source_tier``: each source's tier by source id."""
     column = {name: figures.column(name) for name in figures.fields}
     start, end, metric, source_id = (column[n] for n in ("period_start", "period_end", "metric_id", "source_id"))
     value_columns = [(name, column[name]) for name in ("value_kind", *VALUE_COLUMNS)]
@@ -492,12 +502,14 @@ def reported_rows(figures: table_schema.Table, units: dict[str, str], fields: li
     computed = ("is_derived", "derivation", "period_kind", "period_label", "unit", "recency_rank")
     computed += ("value_text", "value_note", "source_tier", "year")
     in_order = itemgetter(*(computed.index(name) for name in BUILD_COLUMNS))
-    for values in sql_rows(figures, fields):
+    rows = itertools.islice(sql_rows(figures, fields), first, None)
+    rank_of = itertools.repeat(None) if ranks is None else iter(ranks[first:])
+    for values, rank in zip(rows, rank_of, strict=ranks is not None):
         kind, label, year = derive.period_columns(values[start], values[end])
         unit = units[values[metric]]
         numbers = {name: values[i] for name, i in value_columns}
         tier = source_tier[values[source_id]]
-        cells = (0, None, kind, label, unit, None, value_text(numbers, unit), value_note(numbers, unit), tier, year)
+        cells = (0, None, kind, label, unit, rank, value_text(numbers, unit), value_note(numbers, unit), tier, year)
         yield values + in_order(cells)
 
 
@@ -786,19 +798,22 @@ def populate_with(
         fields = next(r for r in descriptor["resources"] if r["name"] == "figures")["schema"]["fields"]
         columns = figure_columns(figures)
         reported = len(figures.rows)
-        rows = reported_rows(figures, units, fields, source_tier)
+        unranked = reported_rows(figures, units, fields, source_tier)
         # The ranks need the derived figures' keys: until the child sends them, the first rows
-        # are made ready (a bounded number, so that a million are not held here twice).
+        # are made ready (a bounded number, so that a million are not held here twice), and
+        # ranked once they are; the rest are made with their rank.
         ahead: list[tuple] = []
         while len(ahead) < REPORTED_AHEAD and not deriving.ready():
-            chunk = list(itertools.islice(rows, 2048))
+            chunk = list(itertools.islice(unranked, AHEAD_CHUNK))
             if not chunk:
                 break
             ahead += chunk
+        del unranked
         end, fid = figures.column("period_end"), figures.column("figure_id")
         ranks = recency_ranks([(row[end], row[fid]) for row in figures.rows] + deriving.receive())
-        load_rows(db, "figures", columns, with_ranks(itertools.chain(ahead, rows), ranks[:reported], columns))
-        del ahead, rows
+        ranked = reported_rows(figures, units, fields, source_tier, first=len(ahead), ranks=ranks[:reported])
+        load_rows(db, "figures", columns, itertools.chain(with_ranks(ahead, ranks[: len(ahead)], columns), ranked))
+        del ahead, ranked
         figures.rows.clear()
         derived = deriving.receive()
         load_rows(db, "figures", columns, with_ranks(derived, ranks[reported:], columns))

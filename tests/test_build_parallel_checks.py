@@ -379,3 +379,34 @@ def test_every_check_constraint_of_the_loaded_tables_is_evaluated(fixture_db):
         for check in checks:
             assert conn.execute(f"SELECT count(*) FROM figures WHERE NOT ({check})").fetchone() == (0,)
     conn.close()
+
+
+@pytest.mark.parametrize("ahead", [0, 2, 10_000])
+def test_rows_made_before_the_ranks_are_known_load_as_those_made_after(tmp_path, monkeypatch, ahead):
+    # Until the child sends the derived figures' keys, reported rows are made without their
+    # rank and ranked later; the rest are made with it. None, some or all made early: the
+    # same database, byte for byte.
+    package = make_package(tmp_path / "package")
+    reference = build.build_database(package, tmp_path / "reference.db")
+    monkeypatch.setattr(build.forked.Forked, "ready", lambda self: False)
+    monkeypatch.setattr(build, "REPORTED_AHEAD", ahead)
+    monkeypatch.setattr(build, "AHEAD_CHUNK", 1)
+    ranked_later = []
+    with_ranks = build.with_ranks
+
+    def counted(rows, *args):
+        ranked_later.append(len(rows))
+        return with_ranks(rows, *args)
+
+    monkeypatch.setattr(build, "with_ranks", counted)
+    built = build.build_database(package, tmp_path / "built.db")
+    with sqlite3.connect(built) as conn:
+        (reported,) = conn.execute("SELECT count(*) FROM figures WHERE is_derived = 0").fetchone()
+        ranks = conn.execute("SELECT recency_rank FROM figures ORDER BY period_end DESC, figure_id").fetchall()
+    conn.close()
+    assert reported > 2
+    # Newest period first, ties by figure id (build.recency_ranks), whichever way a row was made.
+    assert ranks == [(rank,) for rank in range(1, len(ranks) + 1)]
+    # The first call ranks the reported rows made early; the second, the derived ones.
+    assert ranked_later[0] == min(ahead, reported)
+    assert built.read_bytes() == reference.read_bytes()
