@@ -213,3 +213,46 @@ def test_a_schema_feature_it_does_not_prove_is_left_to_check_package(tmp_path):
     package.write_text(json.dumps(descriptor), encoding="utf-8")
     assert not proved(package)
     assert validate.validate_package(package) == []
+
+
+def _dies(tables):
+    import os
+
+    os._exit(3)
+    yield
+
+
+def _holds(tables):
+    yield True
+
+
+def test_the_cross_row_rules_decided_in_a_child_that_dies_prove_nothing(tmp_path, monkeypatch):
+    # The rules across rows and files are decided in a forked child beside the column checks.
+    # A child that ends without its answer leaves the package to check_package.
+    package = make_package(tmp_path)
+    assert proved(package)
+    monkeypatch.setattr(arrow_validate, "_rules_hold", _dies)
+    assert not proved(package)
+    assert validate.validate_package(package) == []
+
+
+EVENT_DATE = next(
+    index
+    for resource in json.loads(paths.PACKAGE.read_text(encoding="utf-8"))["resources"]
+    if resource["name"] == "events"
+    for index, field in enumerate(resource["schema"]["fields"])
+    if field["name"] == "event_date"
+)
+
+
+def test_the_column_checks_refuse_whatever_the_child_decides(tmp_path, monkeypatch):
+    # A cell that is not of its column's type is the column checks' to find, here, while the
+    # child decides the rest.
+    def change(name, rows):
+        if name == "events":
+            rows[0][EVENT_DATE] = "2024-13-01"
+
+    package = make_package(tmp_path)
+    rewrite(package, change)
+    monkeypatch.setattr(arrow_validate, "_rules_hold", _holds)
+    assert not proved(package)
