@@ -195,22 +195,21 @@ def default_counts(
     connection of its own while it analyzes the database (build.writes_beside).
     ``counted``: ``count_table`` of some tables and views, already made (on the same rows)."""
     counted = counted or {}
+    # The schema is read in one statement, so at one moment: the build copies the search index
+    # in while this counts, and a second read could see its shadow tables without its virtual
+    # table (a build counted them one time in three, and two builds differed).
+    schema = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
     # Full-text indexes and their shadow tables are left out: Datasette hides them, and counting
     # an external-content index reads every row of its table through the virtual table.
-    virtual = [
+    virtual = [name for kind, name, sql in schema if kind == "table" and sql.upper().startswith("CREATE VIRTUAL TABLE")]
+    names = sorted(
         name
-        for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
-        )
-    ]
-    names = [
-        name
-        for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
+        for _, name, _ in schema
         if not any(name == v or name.startswith(f"{v}_") for v in virtual) and name not in COUNT_TABLES
-    ]
-    views = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    )
+    views = {name for kind, name, _ in schema if kind == "view"}
     tables, single, pairs = [], [], []
     for name in names:
         columns = facets.get(name, [])

@@ -410,3 +410,37 @@ def test_rows_made_before_the_ranks_are_known_load_as_those_made_after(tmp_path,
     # The first call ranks the reported rows made early; the second, the derived ones.
     assert ranked_later[0] == min(ahead, reported)
     assert built.read_bytes() == reference.read_bytes()
+
+
+class _Fetched(list):
+    def fetchall(self):
+        return list(self)
+
+    def fetchone(self):
+        return self[0] if self else None
+
+
+def test_the_default_counts_read_the_schema_at_one_moment(fixture_db, tmp_path, monkeypatch):
+    # The build copies the search index in while another connection counts: a full-text index
+    # made between two reads of the schema had its shadow tables counted as tables, and two
+    # builds of one package differed.
+    copy = tmp_path / "copy.db"
+    shutil.copy(fixture_db, copy)
+    reader = sqlite_utils.Database(sqlite3.connect(copy))
+    read_schema = reader.execute
+    made = []
+
+    def then_an_index_is_made(sql, *args):
+        rows = _Fetched(read_schema(sql, *args).fetchall())
+        if "sqlite_master" in sql and not made:
+            with sqlite3.connect(copy) as writer:
+                writer.execute("CREATE VIRTUAL TABLE late_fts USING fts5(text)")
+            writer.close()
+            made.append(True)
+        return rows
+
+    monkeypatch.setattr(reader, "execute", then_an_index_is_made)
+    counts = build.precompute.default_counts(reader, {})
+    assert made
+    assert "figures" in {name for name, _ in counts.tables}
+    assert not [name for name, _ in counts.tables if name.startswith("late_fts")]
