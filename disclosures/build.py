@@ -489,11 +489,14 @@ def reported_rows(
     source_tier: dict[str, str],
     first: int = 0,
     ranks: list[int] | None = None,
+    take: bool = False,
 ):
     """The reported figures from row ``first`` on, with the build's columns, as tuples in
     ``figure_columns`` order, one at a time. ``ranks``: every reported figure's recency rank, in
     row order, or None for recency_rank None (``with_ranks`` gives it later, in a second tuple).
-    ``source_tier``: each source's tier by source id."""
+    ``source_tier``: each source's tier by source id. ``take``: each row is taken out of
+    ``figures.rows`` (None left in its place) once made, so that its memory goes as the rows
+    load rather than after the last."""
     column = {name: figures.column(name) for name in figures.fields}
     start, end, metric, source_id = (column[n] for n in ("period_start", "period_end", "metric_id", "source_id"))
     value_columns = [(name, column[name]) for name in ("value_kind", *VALUE_COLUMNS)]
@@ -502,7 +505,8 @@ def reported_rows(
     computed = ("is_derived", "derivation", "period_kind", "period_label", "unit", "recency_rank")
     computed += ("value_text", "value_note", "source_tier", "year")
     in_order = itemgetter(*(computed.index(name) for name in BUILD_COLUMNS))
-    rows = itertools.islice(sql_rows(figures, fields), first, None)
+    as_sql_values(figures, fields)
+    rows = taken(figures.rows, first) if take else itertools.islice(figures.rows, first, None)
     rank_of = itertools.repeat(None) if ranks is None else iter(ranks[first:])
     for values, rank in zip(rows, rank_of, strict=ranks is not None):
         kind, label, year = derive.period_columns(values[start], values[end])
@@ -511,6 +515,14 @@ def reported_rows(
         tier = source_tier[values[source_id]]
         cells = (0, None, kind, label, unit, rank, value_text(numbers, unit), value_note(numbers, unit), tier, year)
         yield values + in_order(cells)
+
+
+def taken(rows: list, first: int = 0):
+    """``rows[first:]``, one at a time, each replaced by None in ``rows`` once given."""
+    for index in range(first, len(rows)):
+        row = rows[index]
+        rows[index] = None
+        yield row
 
 
 def derived_rows(
@@ -543,7 +555,7 @@ def derivation(
     units: dict[str, str],
     source_tier: dict[str, str],
     tier_rows: list[dict],
-    tables: dict[str, table_schema.Table] | None = None,
+    vocabularies: dict[str, list[tuple]] | None = None,
     index_file: Path | None = None,
 ):
     """What the build derives from the reported ``figures``, in four parts, as a generator (the
@@ -555,8 +567,8 @@ def derivation(
     3. (the ids of ``series_items``, the rows of figure_inputs as (figure_id, input_figure_id,
        sign));
     4. ``index_file``, once the figures' search index is written there
-       (``search_index.write_index_from_rows``, from these rows and the vocabularies of
-       ``tables``), or None when no file is given.
+       (``search_index.write_index_from_rows``, from these rows and ``vocabularies``, which
+       ``search_vocabularies`` gives), or None when no file is given.
 
     ``source_tier``: each source's tier by id; ``tier_rows``: the source_tiers rows as dicts.
     Raises BuildFailed when a derived figure's id is a reported one's.
@@ -589,14 +601,19 @@ def derivation(
     del derived
     yield members, links
     if index_file is not None:
-        vocabularies = {
-            name: [itemgetter(*map(tables[name].column, columns))(row) for row in tables[name].rows]
-            for name, columns in search_index.VOCABULARY_COLUMNS.items()
-        }
         search_index.write_index_from_rows(
             index_file, search_text_rows(figures, rows), vocabularies, SEARCH_INDEX_CACHE_KIB
         )
     yield index_file
+
+
+def search_vocabularies(tables: dict[str, table_schema.Table]) -> dict[str, list[tuple]]:
+    """What the figures' search index reads of each vocabulary table
+    (``search_index.VOCABULARY_COLUMNS``), taken before the load empties the tables."""
+    return {
+        name: [itemgetter(*map(tables[name].column, columns))(row) for row in tables[name].rows]
+        for name, columns in search_index.VOCABULARY_COLUMNS.items()
+    }
 
 
 def search_text_rows(figures: table_schema.Table, derived: list[tuple]):
@@ -754,7 +771,7 @@ def populate(
         if index_file is not None:
             stack.callback(index_file.unlink, missing_ok=True)  # after the child has stopped
         deriving = stack.enter_context(
-            forked.Forked(derivation, figures, units, source_tier, tier_rows, tables, index_file)
+            forked.Forked(derivation, figures, units, source_tier, tier_rows, search_vocabularies(tables), index_file)
         )
         if metadata is None:
             metadata = site_config.site_metadata(descriptor)
@@ -798,7 +815,12 @@ def populate_with(
         fields = next(r for r in descriptor["resources"] if r["name"] == "figures")["schema"]["fields"]
         columns = figure_columns(figures)
         reported = len(figures.rows)
-        unranked = reported_rows(figures, units, fields, source_tier)
+        end, fid = figures.column("period_end"), figures.column("figure_id")
+        reported_keys = [(row[end], row[fid]) for row in figures.rows]
+        # Once made, a row is taken out of figures.rows: a child deriving beside this process
+        # has its own copy, but one running here (no fork) reads them later.
+        take = deriving.forked
+        unranked = reported_rows(figures, units, fields, source_tier, take=take)
         # The ranks need the derived figures' keys: until the child sends them, the first rows
         # are made ready (a bounded number, so that a million are not held here twice), and
         # ranked once they are; the rest are made with their rank.
@@ -809,12 +831,13 @@ def populate_with(
                 break
             ahead += chunk
         del unranked
-        end, fid = figures.column("period_end"), figures.column("figure_id")
-        ranks = recency_ranks([(row[end], row[fid]) for row in figures.rows] + deriving.receive())
-        ranked = reported_rows(figures, units, fields, source_tier, first=len(ahead), ranks=ranks[:reported])
+        ranks = recency_ranks(reported_keys + deriving.receive())
+        del reported_keys
+        ranked = reported_rows(figures, units, fields, source_tier, first=len(ahead), ranks=ranks[:reported], take=take)
         load_rows(db, "figures", columns, itertools.chain(with_ranks(ahead, ranks[: len(ahead)], columns), ranked))
         del ahead, ranked
-        figures.rows.clear()
+        if take:
+            figures.rows.clear()  # every row taken; one running here still reads them (its search index)
         derived = deriving.receive()
         load_rows(db, "figures", columns, with_ranks(derived, ranks[reported:], columns))
         del derived, ranks

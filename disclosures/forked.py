@@ -65,6 +65,11 @@ class Forked:
             raise StopIteration
         return value
 
+    @property
+    def forked(self) -> bool:
+        """True when the generator runs in a child process, False when here (no fork)."""
+        return self._process is not None
+
     def ready(self) -> bool:
         """True when ``receive()`` would not wait (always, without fork: it computes)."""
         return self._process is None or self._receiver.poll()

@@ -444,3 +444,12 @@ def test_the_default_counts_read_the_schema_at_one_moment(fixture_db, tmp_path, 
     assert made
     assert "figures" in {name for name, _ in counts.tables}
     assert not [name for name, _ in counts.tables if name.startswith("late_fts")]
+
+
+def test_without_fork_the_build_writes_the_same_database(fixture_db, tmp_path, monkeypatch):
+    # Where the operating system cannot fork, the derivation runs in this process when asked;
+    # the reported rows are then left in place for it (a forked child has its own copy).
+    monkeypatch.setattr(build.forked.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    package = make_package(tmp_path / "package")
+    built = build.build_database(package, tmp_path / "alone.db")
+    assert built.read_bytes() == fixture_db.read_bytes()
