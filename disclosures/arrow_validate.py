@@ -87,8 +87,10 @@ def proves_valid(package_path: Path, descriptor: dict) -> bool:
         ArithmeticError,
         pa.ArrowException,
         forked.ChildFailed,
+        OSError,
     ):
-        # A descriptor or file this module does not understand: check_package reports it.
+        # A descriptor or file this module does not understand, or no child process to decide
+        # the rules across rows (a fork refused): check_package reports it.
         return False
 
 

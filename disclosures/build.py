@@ -505,7 +505,8 @@ def reported_rows(
     computed = ("is_derived", "derivation", "period_kind", "period_label", "unit", "recency_rank")
     computed += ("value_text", "value_note", "source_tier", "year")
     in_order = itemgetter(*(computed.index(name) for name in BUILD_COLUMNS))
-    as_sql_values(figures, fields)
+    if not figures.sql_values:
+        raise ValueError("reported_rows reads rows of SQLite values: as_sql_values(figures, fields) first")
     rows = taken(figures.rows, first) if take else itertools.islice(figures.rows, first, None)
     rank_of = itertools.repeat(None) if ranks is None else iter(ranks[first:])
     for values, rank in zip(rows, rank_of, strict=ranks is not None):
@@ -571,8 +572,11 @@ def derivation(
        ``search_vocabularies`` gives), or None when no file is given.
 
     ``source_tier``: each source's tier by id; ``tier_rows``: the source_tiers rows as dicts.
-    Raises BuildFailed when a derived figure's id is a reported one's.
+    Raises BuildFailed when a derived figure's id is a reported one's, ValueError when
+    ``index_file`` is given without ``vocabularies``.
     """
+    if index_file is not None and vocabularies is None:
+        raise ValueError("derivation: an index file needs the vocabularies (search_vocabularies)")
     groups = exact_groups(figures)
     candidates = derivable_groups(figures, units, groups)
     # The keys first, the rows' text once they are sent: the parent ranks every figure by
@@ -749,7 +753,8 @@ def populate(
     (``read_only``).
 
     The tables' rows are consumed: each list is emptied once in the database, so that indexing
-    a million figures does not happen beside a second copy of them. Their CHECK constraints are
+    a million figures does not happen beside a second copy of them (without fork, the figures'
+    rows stay until the derivation running in this process has read them for its search index). Their CHECK constraints are
     not evaluated on insert (``checks_deferred``): ``check_loaded`` does (given as ``alongside``,
     or run by ``check_database``).
     """
@@ -776,6 +781,7 @@ def populate(
         if metadata is None:
             metadata = site_config.site_metadata(descriptor)
         populate_with(db, descriptor, tables, units, source_tier, deriving, index_file, alongside, meanwhile, metadata)
+    figures.rows.clear()  # emptied already, but where the derivation ran in this process (no fork)
 
 
 def search_index_file(db: sqlite_utils.Database) -> Path | None:

@@ -11,6 +11,7 @@ share. Where the operating system cannot fork, the generator runs here, when ask
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -19,9 +20,14 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+# Items the child's generator may run ahead of what this process has read (each is held in the
+# child until sent).
+OUTBOX = 2
+
 
 class ChildFailed(Exception):
-    """The child process ended without its next item or error (killed, out of memory)."""
+    """The child process ended without its next item or error (killed, out of memory), or what
+    it yielded or raised did not pickle (its text is the message)."""
 
 
 class Forked:
@@ -96,26 +102,37 @@ def _run(receiver, sender, work: Callable[..., Iterator[Any]], args: tuple) -> N
     receiver.close()
     # A send waits while the pipe is full, that is until the parent reads; the build's parent
     # reads the derived rows only after loading a million reported ones, and the child, waiting,
-    # left the other core idle for 5 s before writing the search index.
-    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    # left the other core idle for 5 s before writing the search index. The generator runs at
+    # most OUTBOX items ahead of what the parent has read.
+    outbox: queue.Queue = queue.Queue(maxsize=OUTBOX)
     stopped = threading.Event()
     sending = threading.Thread(target=_send_all, args=(sender, outbox, stopped), daemon=True)
     sending.start()
     try:
         for item in work(*args):
-            if stopped.is_set():  # the sender stopped: the parent is gone, or an item did not pickle
-                return
-            outbox.put(("item", item))
-        outbox.put(("done", None))
+            if not _put(outbox, ("item", item), stopped):
+                return  # the sender stopped: the parent is gone, or an item did not pickle
+        _put(outbox, ("done", None), stopped)
     except BaseException as error:
-        outbox.put(("error", error))
+        _put(outbox, ("error", error), stopped)
     finally:
-        outbox.put(None)
+        _put(outbox, None, stopped)
         sending.join()
         sender.close()
 
 
-def _send_all(sender, outbox: queue.SimpleQueue, stopped: threading.Event) -> None:
+def _put(outbox: queue.Queue, message, stopped: threading.Event) -> bool:
+    """Put ``message`` in ``outbox`` once there is room; False if the sender stops first."""
+    while not stopped.is_set():
+        try:
+            outbox.put(message, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _send_all(sender, outbox: queue.Queue, stopped: threading.Event) -> None:
     """Send what ``outbox`` holds, in order, up to its None; sets ``stopped`` when done."""
     try:
         while (message := outbox.get()) is not None:
@@ -125,7 +142,8 @@ def _send_all(sender, outbox: queue.SimpleQueue, stopped: threading.Event) -> No
                 return
             except Exception as error:  # it does not pickle: its text goes back, and nothing after it
                 failed = message[1] if message[0] == "error" else error
-                sender.send(("error", ChildFailed(f"{type(failed).__name__}: {failed}")))
+                with contextlib.suppress(OSError):  # the parent is gone
+                    sender.send(("error", ChildFailed(f"{type(failed).__name__}: {failed}")))
                 return
     finally:
         stopped.set()
@@ -134,7 +152,7 @@ def _send_all(sender, outbox: queue.SimpleQueue, stopped: threading.Event) -> No
 def _die_with_parent() -> None:
     """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG), so that a
     killed build leaves no child behind still working. Elsewhere, nothing: the child then ends at
-    its next send, which finds no reader."""
+    its next yield, once a send has found no reader."""
     try:
         import ctypes
         import signal

@@ -255,7 +255,8 @@ def _fill_index(db: sqlite_utils.Database, text_sql: str | None = None, rows=Non
         # work at a million figures); the database is never written again, so the setting stays idle.
         db.execute(f"INSERT INTO main.{TABLE} ({TABLE}, rank) VALUES ('automerge', 0)")
         # Pending terms are written out as a segment each time they pass this size (FTS5's
-        # default is 1 MB): with 8 MB, a million figures' index took 11% less CPU.
+        # default is 1 MB): with 8 MB, a million figures' index took 11% less CPU. Stored with
+        # the index like automerge, and as idle: nothing writes to it once built.
         db.execute(f"INSERT INTO main.{TABLE} ({TABLE}, rank) VALUES ('hashsize', {PENDING_BYTES})")
         if rows is None:
             db.execute(f"INSERT INTO main.{TABLE} (rowid, {', '.join(COLUMNS)}) {text_sql}")

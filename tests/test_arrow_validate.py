@@ -8,6 +8,7 @@ proved (else the fast path never runs).
 
 import csv
 import json
+import multiprocessing
 from decimal import Decimal
 from pathlib import Path
 
@@ -226,6 +227,7 @@ def _holds(tables):
     yield True
 
 
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the child would be pytest")
 def test_the_cross_row_rules_decided_in_a_child_that_dies_prove_nothing(tmp_path, monkeypatch):
     # The rules across rows and files are decided in a forked child beside the column checks.
     # A child that ends without its answer leaves the package to check_package.

@@ -119,3 +119,37 @@ def test_a_killed_parent_leaves_no_child_working(tmp_path):
     else:
         os.kill(child_pid, signal.SIGKILL)
         pytest.fail("the child outlived its killed parent")
+
+
+def unpicklable_item():
+    yield Unpicklable("held a lock")
+
+
+def test_an_item_that_does_not_pickle_comes_back_as_the_pickling_error():
+    with forked.Forked(unpicklable_item) as child, pytest.raises(forked.ChildFailed, match="cannot pickle this"):
+        child.receive()
+
+
+def runs_ahead(marker, counter):
+    yield b"x" * (1 << 20)  # more than a pipe holds: its send waits for the parent
+    Path(marker).touch()
+    for number in range(2, 30):
+        Path(counter).write_text(str(number))
+        yield b"y" * (1 << 20)
+
+
+def test_the_child_goes_on_while_the_parent_has_not_read_and_no_further_than_its_outbox(tmp_path):
+    marker, counter = tmp_path / "went-on", tmp_path / "made"
+    with forked.Forked(runs_ahead, marker, counter) as child:
+        deadline = time.monotonic() + 10
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.exists(), "the child waited for the parent to read its first item"
+        time.sleep(0.5)
+        # One item in the pipe, OUTBOX waiting, and one made and not yet queued.
+        assert int(counter.read_text()) <= forked.OUTBOX + 2
+        received = [child.receive() for _ in range(29)]
+        with pytest.raises(StopIteration):
+            child.receive()
+    assert [len(item) for item in received] == [1 << 20] * 29
+    assert received[0][:1] == b"x" and received[-1][:1] == b"y"
