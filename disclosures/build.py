@@ -602,8 +602,10 @@ def derivation(
     yield rows
     members = series_items(figures, derived, groups)
     links = [(d.row["figure_id"], fid, sign) for d in derived for fid, sign in d.inputs]
-    del derived
+    # Not held while the search index is written (beside the parent's load, at its peak).
+    del derived, groups
     yield members, links
+    del members, links
     if index_file is not None:
         search_index.write_index_from_rows(
             index_file, search_text_rows(figures, rows), vocabularies, SEARCH_INDEX_CACHE_KIB

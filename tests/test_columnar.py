@@ -106,3 +106,25 @@ def test_a_column_of_one_text_per_row_reads_as_written(tmp_path):
     assert table is not None
     assert [row[0] for row in table.rows] == cells[:-1] + [None]
     assert table.digest == table_schema.rows_digest([c, "x"] for c in cells)
+
+
+@pytest.mark.parametrize("breaks", [False, True])
+def test_freed_arrow_memory_returns_at_once_only_while_the_rows_are_read(tmp_path, monkeypatch, breaks):
+    # The build forks once the rows are read; pages jemalloc kept would be copied into the child.
+    # Arenas made afterwards decay as Arrow's default has them, whether the package read or not.
+    import pyarrow as pa
+
+    package = make_package(tmp_path)
+    if breaks:
+
+        def change(name, rows):
+            for index, row in enumerate(rows):
+                row[index % len(row)] = "2024-13-01"
+
+        rewrite(package, change)
+    settings = []
+    monkeypatch.setattr(pa, "default_memory_pool", lambda: type("Pool", (), {"backend_name": "jemalloc"})())
+    monkeypatch.setattr(pa, "jemalloc_set_decay_ms", settings.append)
+    read = columnar.read_validated(package, json.loads(package.read_text(encoding="utf-8")))
+    assert (read is None) is breaks
+    assert settings == [0, columnar.ARROW_DECAY_MS]
