@@ -359,13 +359,17 @@ def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Pr
 
 
 def derived_rows(figure_rows: list[dict], units: dict[str, str]) -> dict[str, dict]:
-    """The figures the build derives from ``figure_rows`` (text rows), by id, values as text."""
+    """The figures the build derives from ``figure_rows`` (text rows), by id, values as text.
+
+    Rows whose value or period dates do not parse are left out: the schema checks report them
+    as file:line:field, and a derivation from them would be meaningless."""
     typed = []
     for row in figure_rows:
         try:
+            derive.period_dates(row["period_start"], row["period_end"])
             typed.append({**row, "value": Decimal(row["value"]) if row.get("value") else None})
-        except (InvalidOperation, KeyError):
-            continue  # reported by the schema checks
+        except (InvalidOperation, KeyError, TypeError, ValueError):
+            continue
     derived = derive.all_derived(typed, units)
     return {d.row["figure_id"]: {**d.row, "value": str(d.row["value"])} for d in derived}
 

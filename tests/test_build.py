@@ -219,8 +219,16 @@ def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch):
     assert not (tmp_path / "d.db").exists()
 
 
-def test_build_cli_reports_problems_and_exits_non_zero(tmp_path):
-    package = make_package(tmp_path, "value_not_in_quote")
+@pytest.mark.parametrize(
+    "fixture,message",
+    [
+        ("value_not_in_quote", "data/figures.csv:5:quote: value 180 does not appear in the quote"),
+        # A row the build would derive from, with a date that does not parse: once a traceback.
+        ("date_not_iso_in_a_derivation", "data/figures.csv:4:period_end: '2024-09-31' is not a date"),
+    ],
+)
+def test_build_cli_reports_problems_and_exits_non_zero(tmp_path, fixture, message):
+    package = make_package(tmp_path, fixture)
     run = subprocess.run(
         [
             sys.executable,
@@ -235,7 +243,8 @@ def test_build_cli_reports_problems_and_exits_non_zero(tmp_path):
         text=True,
     )
     assert run.returncode == 1
-    assert "data/figures.csv:5:quote: value 180 does not appear in the quote" in run.stderr
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
     assert "nothing was built" in run.stderr
     assert not (tmp_path / "site" / "disclosures.db").exists()
 
