@@ -45,7 +45,9 @@ class Forked:
             return
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run, args=(self._receiver, sender, work, args), daemon=True)
+        self._process = context.Process(
+            target=_run, args=(self._receiver, sender, work, args, os.getpid()), daemon=True
+        )
         gc.freeze()
         try:
             self._process.start()
@@ -95,8 +97,8 @@ class Forked:
         self.close()
 
 
-def _run(receiver, sender, work: Callable[..., Iterator[Any]], args: tuple) -> None:
-    _die_with_parent()
+def _run(receiver, sender, work: Callable[..., Iterator[Any]], args: tuple, parent: int) -> None:
+    _die_with_parent(parent)
     # The child's copy of the reading end: open, it would keep the pipe alive after the parent
     # died, and a send that fills it would wait for ever.
     receiver.close()
@@ -149,17 +151,19 @@ def _send_all(sender, outbox: queue.Queue, stopped: threading.Event) -> None:
         stopped.set()
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG), so that a
     killed build leaves no child behind still working. Elsewhere, nothing: the child then ends at
-    its next yield, once a send has found no reader."""
+    its next yield, once a send has found no reader. ``parent`` is the pid that forked this one."""
     try:
         import ctypes
         import signal
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent ended before the request was made
+        # The parent ended before the request was made: this process has been adopted, by init
+        # or by a subreaper (a container's init, systemd --user), so its parent pid is another.
+        if os.getppid() != parent:
             os._exit(1)
     except (OSError, AttributeError):
         pass

@@ -121,6 +121,24 @@ def test_a_killed_parent_leaves_no_child_working(tmp_path):
         pytest.fail("the child outlived its killed parent")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("forker_is_parent,exit_code", [(True, 0), (False, 1)])
+def test_a_child_whose_parent_ended_before_it_asked_to_die_with_it_ends_at_once(forker_is_parent, exit_code):
+    # Adopted before prctl took effect, the child's parent pid is no longer its forker's: by init,
+    # or by a subreaper such as a container's init, whose pid is not 1.
+    import multiprocessing
+
+    def child(forker):
+        forked._die_with_parent(forker)
+        os._exit(0)
+
+    forker = os.getpid() if forker_is_parent else os.getpid() + 1_000_000
+    process = multiprocessing.get_context("fork").Process(target=child, args=(forker,))
+    process.start()
+    process.join(10)
+    assert process.exitcode == exit_code
+
+
 def unpicklable_item():
     yield Unpicklable("held a lock")
 
