@@ -485,7 +485,12 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
     problems = []
     for task in report.tasks:
         shown = paths.get(task.name, task.name)
+        # A blank row is one mistake: raw_file_problems says "is a blank row", and Frictionless's
+        # blank-row and empty-key errors on the same line would say it twice more.
+        blank = {error.row_number for error in task.errors if isinstance(error, ferrors.BlankRowError)}
         for error in task.errors:
+            if getattr(error, "row_number", None) in blank:
+                continue
             field = getattr(error, "field_name", None)
             if field is None and getattr(error, "field_names", None):
                 field = ",".join(error.field_names)
