@@ -24,12 +24,11 @@ else the CSV text.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import re
 from pathlib import Path
 
-from . import rules
+from . import rules, table_schema
 from .freshness import DSA_REQUEST_TYPES
 from .vocabulary import value_token
 
@@ -51,15 +50,6 @@ def _rows_from_table(table) -> list[tuple[int, dict]]:
         (line, {name: _text(value) for name, value in zip(table.fields, row, strict=True)})
         for row, line in zip(table.rows, table.lines, strict=True)
     ]
-
-
-def _rows_from_csv(path: Path) -> list[tuple[int, dict]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            return [(reader.line_num, row) for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []  # reported by the schema checks
 
 
 def correction_chain_problems(
@@ -241,7 +231,8 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
     def rows_of(name: str) -> list[tuple[int, dict]]:
         if tables is not None and name in tables:
             return _rows_from_table(tables[name])
-        return _rows_from_csv(folder / resources[name]["path"])
+        fields = resources[name].get("schema", {}).get("fields", [])
+        return table_schema.read_text_rows(folder / resources[name]["path"], [f.get("name") for f in fields] or None)
 
     def shown(name: str) -> str:
         path = (folder / resources[name]["path"]).resolve()

@@ -407,3 +407,22 @@ def read_package(package_path: Path, descriptor: dict, shown, *, check: bool = T
     if check:
         key_problems(tables, descriptor)
     return tables
+
+
+def read_text_rows(path: Path, names: list[str] | None = None) -> list[tuple[int, dict]]:
+    """Rows of a CSV with their line numbers, tolerant of the damage reported elsewhere: each
+    row is {name: cell text} for every one of ``names`` (the schema's fields; by default the
+    file's header), by position, "" where a short row has no cell, so that the rules across rows
+    read a renamed header, a missing cell or an extra one as what they are: reported already."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            names = header if names is None else names
+            return [
+                (reader.line_num, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names)})
+                for cells in reader
+                if cells
+            ]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import consistency, derive, rules, safety, table_schema
 from .paths import PACKAGE
+from .table_schema import read_text_rows as read_rows
 from .vocabulary import number_text
 
 NUMERIC_TYPES = {"integer", "number"}
@@ -210,16 +211,6 @@ class Figure:
     @property
     def group(self):
         return (self.platform_id, self.jurisdiction_id, self.request_type_id, self.metric_id)
-
-
-def read_rows(path: Path) -> list[tuple[int, dict]]:
-    """Rows of a CSV with their line numbers, tolerant of the damage reported elsewhere."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            return [(reader.line_num, row) for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
 
 
 def parse_figures(rows: Iterable[tuple[int, dict]]) -> list[Figure]:
@@ -651,7 +642,7 @@ def typed_problems(
 def derivation_platforms(unknown_ids: set[str], platforms: set[str]) -> set[str]:
     """The platforms whose figures must be derived to check corroborations of ``unknown_ids``
     (ids not in figures.csv): derived ids start with their platform's id."""
-    return {p for p in platforms if any(n.startswith(p + "-") for n in unknown_ids)}
+    return {p for p in platforms if p and any(n and n.startswith(p + "-") for n in unknown_ids)}
 
 
 def text_rows(table: table_schema.Table, keep=None) -> list[tuple[int, dict]]:
@@ -707,7 +698,8 @@ def frictionless_validation_problems(package_path: Path, descriptor: dict, base:
     def rows_of(name: str) -> list[tuple[int, dict]]:
         """Each table is read once, however many rules look at it."""
         if name not in read:
-            read[name] = read_rows(folder / resources[name]["path"])
+            fields = resources[name].get("schema", {}).get("fields", [])
+            read[name] = read_rows(folder / resources[name]["path"], [f.get("name") for f in fields] or None)
         return read[name]
 
     def shown(name: str) -> str:

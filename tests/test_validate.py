@@ -1,6 +1,9 @@
 """Layer (b): validation of whole packages: the tiny base, each broken fixture, the real data."""
 
+import csv
+import io
 import json
+import re
 import subprocess
 import sys
 
@@ -84,3 +87,52 @@ def test_every_field_has_constraints():
         if not f.get("constraints")
     ]
     assert bare == []
+
+
+def _upper_header_cell(field):
+    def damage(lines):
+        header = lines[0].rstrip("\n").split(",")
+        header[header.index(field)] = field.upper()
+        lines[0] = ",".join(header) + "\n"
+
+    return damage
+
+
+def _half_of_last_row(lines):
+    cells = next(csv.reader([lines[-1]]))
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells[: len(cells) // 2])
+    lines.append(buffer.getvalue())
+
+
+# Damage a fuzzer found to end validation in a traceback: the rules across rows read what the
+# schema checks report (a renamed header, a short row, a line of spaces) as missing cells.
+@pytest.mark.parametrize(
+    "fixture,file,damage,reported",
+    [
+        (None, "figures.csv", _upper_header_cell("request_type_id"), "does not match the schema's fields"),
+        (None, "figures.csv", _upper_header_cell("figure_id"), "does not match the schema's fields"),
+        (None, "metrics.csv", _upper_header_cell("unit"), "does not match the schema's fields"),
+        # A derived figure's corroboration makes validation derive, from every platform's rows.
+        ("corroboration_of_derived_disagrees", "figures.csv", lambda lines: lines.insert(3, "   \n"), "has 1 cells"),
+        ("corroboration_of_derived_disagrees", "corroborations.csv", _half_of_last_row, "has 2 cells"),
+        ("correction_chain_broken", "corrections.csv", _half_of_last_row, "has 3 cells"),
+    ],
+    ids=[
+        "figures-header",
+        "figures-id-header",
+        "metrics-header",
+        "spaces-line",
+        "short-corroboration",
+        "short-correction",
+    ],
+)
+def test_damaged_rows_and_headers_are_reported_not_a_traceback(tmp_path, fixture, file, damage, reported):
+    package = make_package(tmp_path, fixture)
+    path = tmp_path / "data" / file
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    damage(lines)
+    path.write_text("".join(lines), encoding="utf-8")
+    problems = [str(p) for p in validate.validate_package(package, base=tmp_path)]
+    assert any(reported in p for p in problems), problems
+    assert all(re.match(r"data/[a-z_]+\.csv:\d+:[a-z_,-]+: \S", p) for p in problems), problems
