@@ -84,6 +84,28 @@ def site(real_build):
     return Site(site_module.in_process(real_build))
 
 
+def counted_site(build_dir) -> Site:
+    """The site, with every query of the disclosures database counted in ``site.queries``: every
+    query, Datasette's and the plugins', runs through the database's execute_fn (one thread hop
+    each), and appends its SQL (or function) there."""
+    site = Site(site_module.in_process(build_dir))
+    db = site.datasette.get_database("disclosures")
+    seen = []
+    execute, execute_fn = db.execute, db.execute_fn
+
+    async def counting(sql, *args, **kwargs):
+        seen.append(sql)
+        return await execute(sql, *args, **kwargs)
+
+    async def counting_fn(fn, *args, **kwargs):
+        seen.append(fn)
+        return await execute_fn(fn, *args, **kwargs)
+
+    db.execute, db.execute_fn = counting, counting_fn
+    site.queries = seen
+    return site
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

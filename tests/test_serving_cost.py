@@ -14,31 +14,14 @@ import pytest
 
 from disclosures import serving_bench
 from disclosures import site as site_module
-from tests.conftest import Site, built_settings, rows
+from tests.conftest import Site, built_settings, counted_site, rows
 
 FIGURES = "/disclosures/figures"
 
 
 @pytest.fixture(scope="module")
 def counted(real_build):
-    """The site, with every query of the disclosures database counted: every query, Datasette's
-    and the plugins', runs through the database's execute_fn (one thread hop each)."""
-    site = Site(site_module.in_process(real_build))
-    db = site.datasette.get_database("disclosures")
-    seen = []
-    execute, execute_fn = db.execute, db.execute_fn
-
-    async def counting(sql, *args, **kwargs):
-        seen.append(sql)
-        return await execute(sql, *args, **kwargs)
-
-    async def counting_fn(fn, *args, **kwargs):
-        seen.append(fn)
-        return await execute_fn(fn, *args, **kwargs)
-
-    db.execute, db.execute_fn = counting, counting_fn
-    site.queries = seen
-    return site
+    return counted_site(real_build)
 
 
 def queries_of(site, path):

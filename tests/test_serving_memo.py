@@ -13,7 +13,7 @@ from datasette.app import Datasette
 from datasette.views import table as table_view
 
 from disclosures import site as site_module
-from tests.conftest import Site, plugin
+from tests.conftest import Site, counted_site, plugin
 
 FIGURES = "/disclosures/figures"
 
@@ -114,23 +114,7 @@ def test_a_render_cell_hook_wrapper_still_goes_through_pluggy():
 
 @pytest.fixture(scope="module")
 def counted(real_build):
-    """The site, with every query of the disclosures database counted (as test_serving_cost)."""
-    site = Site(site_module.in_process(real_build))
-    db = site.datasette.get_database("disclosures")
-    seen = []
-    execute, execute_fn = db.execute, db.execute_fn
-
-    async def counting(sql, *args, **kwargs):
-        seen.append(sql)
-        return await execute(sql, *args, **kwargs)
-
-    async def counting_fn(fn, *args, **kwargs):
-        seen.append(fn)
-        return await execute_fn(fn, *args, **kwargs)
-
-    db.execute, db.execute_fn = counting, counting_fn
-    site.queries = seen
-    return site
+    return counted_site(real_build)
 
 
 def test_a_figures_page_asks_sqlite_for_its_rows_not_its_schema(counted):
