@@ -277,7 +277,11 @@ def check_column(column, spec: dict, safety_kind: str) -> None:
     numeric = kind in table_schema.NUMERIC_TYPES
     for cell in suspects.to_pylist():
         _, broken, _ = read(cell)
-        if broken or rules.cell_problems(cell, numeric=numeric) or safety.cell_safety_problems(safety_kind, cell):
+        if (
+            broken
+            or rules.cell_problems(cell, numeric=numeric, is_date=kind == "date")
+            or safety.cell_safety_problems(safety_kind, cell)
+        ):
             raise Undecided
 
 

@@ -7,7 +7,7 @@ import calendar
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -17,6 +17,12 @@ SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Integers and decimals exactly as a curator should type them: no "+7", no "007", no "1e3".
 CANONICAL_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$")
 NOT_A_NUMBER = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
+# What str.splitlines() splits on, written as escapes in a printed problem.
+LINE_BREAKS_ESCAPED = {
+    ord(ch): ch.encode("unicode_escape").decode("ascii") for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+}
+# A date as the package writes it (and SQLite and the site compare it, as text): ASCII digits.
+ISO_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Thousands separators seen in sources: comma, dot, space, no-break and narrow no-break spaces.
 THOUSANDS_SEPARATORS = (",", ".", " ", "\u00a0", "\u202f", "\u2009")
 # Unicode category Cc is exactly C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F).
@@ -35,11 +41,13 @@ class Problem:
     def __str__(self) -> str:
         line = "-" if self.line is None else str(self.line)
         field = self.field or "-"
-        return f"{self.path}:{line}:{field}: {self.message}"
+        # One problem per line of output, whatever a cell quoted in the message holds.
+        return f"{self.path}:{line}:{field}: {self.message}".translate(LINE_BREAKS_ESCAPED)
 
 
-def cell_problems(cell: str, *, numeric: bool) -> list[str]:
-    """What is wrong with one raw CSV cell, before any type parsing."""
+def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[str]:
+    """What is wrong with one raw CSV cell, before any type parsing. ``numeric``: the field is a
+    number or integer; ``is_date``: a date."""
     problems = []
     if CONTROL_CHARACTER.search(cell):
         controls = sorted({f"U+{ord(ch):04X}" for ch in CONTROL_CHARACTER.findall(cell)})
@@ -56,7 +64,20 @@ def cell_problems(cell: str, *, numeric: bool) -> list[str]:
                 f"{cell!r} is not written canonically (no plus sign, leading zeros, "
                 "trailing decimal zeros, exponent or thousands separator)"
             )
+    if is_date and cell and not ISO_DATE_TEXT.fullmatch(cell):
+        read = _date_as_frictionless_reads_it(cell)
+        # Frictionless reads 2024-1-1 (and full-width digits) as a date; stored as written, it
+        # would sort and compare wrongly as text. One that does not read is type_problem's.
+        if read is not None:
+            problems.append(f"{shown_cell(cell)} is not a date written YYYY-MM-DD: write {read.isoformat()}")
     return problems
+
+
+def _date_as_frictionless_reads_it(cell: str) -> date | None:
+    try:
+        return datetime.strptime(cell, "%Y-%m-%d").date()
+    except ValueError:
+        return None
 
 
 def _reads_as_decimal(cell: str) -> bool:

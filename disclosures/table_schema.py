@@ -264,6 +264,7 @@ def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) ->
     table = Table(resource["name"], names)
     readers = [cell_reader(spec, check=check) for spec in specs]
     numeric = [spec.get("type") in NUMERIC_TYPES for spec in specs]
+    dates = [spec.get("type") == "date" for spec in specs]
     kinds = safety.field_kinds(specs)
     safety_kinds = [kinds.get(name) for name in names]
     # Per column, what a short cell already read gave (value, messages, type error, raw-text
@@ -295,7 +296,7 @@ def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) ->
                         value, broken, type_error = readers[index](cell)
                         raw = []
                         if check:
-                            raw = rules.cell_problems(cell, numeric=numeric[index])
+                            raw = rules.cell_problems(cell, numeric=numeric[index], is_date=dates[index])
                             raw += safety.cell_safety_problems(safety_kinds[index], cell)
                         cached = (value, broken, type_error, raw)
                         if len(cell) <= REMEMBERED_CELL_LENGTH and len(known[index]) < REMEMBERED_CELLS:

@@ -141,6 +141,7 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
 
     names = [f["name"] for f in fields]
     numeric = {f["name"] for f in fields if f.get("type") in NUMERIC_TYPES}
+    dates = {f["name"] for f in fields if f.get("type") == "date"}
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
     previous_line = 0
     try:
@@ -164,7 +165,7 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
             if len(record) != len(names):
                 problem(first_line, None, f"has {len(record)} cells, the header has {len(names)}")
             for name, cell in zip(names, record, strict=False):
-                for message in rules.cell_problems(cell, numeric=name in numeric):
+                for message in rules.cell_problems(cell, numeric=name in numeric, is_date=name in dates):
                     problem(first_line, name, message)
     except csv.Error as error:
         problem(reader.line_num, None, f"is not well-formed CSV ({error}): look for an unbalanced quote")

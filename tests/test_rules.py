@@ -103,12 +103,35 @@ def test_tiles_and_complement():
     assert rules.maximal(q + [jan_sep, year]) == [year]
 
 
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("2024-09-23", []),
+        ("", []),
+        ("2024-9-23", ["'2024-9-23' is not a date written YYYY-MM-DD: write 2024-09-23"]),
+        ("２０２４-09-23", ["'２０２４-09-23' is not a date written YYYY-MM-DD: write 2024-09-23"]),
+        # Not a date at all: the type problem says so.
+        ("2024-02-30", []),
+        ("23/09/2024", []),
+    ],
+)
+def test_a_date_frictionless_reads_but_not_written_yyyy_mm_dd(cell, expected):
+    assert rules.cell_problems(cell, numeric=False, is_date=True) == expected
+    assert rules.cell_problems(cell, numeric=False) == []
+
+
 def test_problem_prints_file_line_field():
     assert (
         str(rules.Problem("data/figures.csv", 42, "value", "must be at least 0"))
         == "data/figures.csv:42:value: must be at least 0"
     )
     assert str(rules.Problem("datapackage.json", None, None, "x")) == "datapackage.json:-:-: x"
+
+
+def test_a_problem_is_one_line_whatever_a_cell_quoted_in_it_holds():
+    problem = rules.Problem("data/x.csv", 3, "id", "a\nb\r\nc\u2028d is neither here nor there")
+    assert str(problem) == "data/x.csv:3:id: a\\nb\\r\\nc\\u2028d is neither here nor there"
+    assert len(str(problem).splitlines()) == 1
 
 
 def test_series_prefers_finest_then_standard_periods_and_never_overlaps():
