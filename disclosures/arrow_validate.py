@@ -641,6 +641,11 @@ def check_figures(tables: dict) -> None:
     counts = has_value & (unit == "count")
     if counts.any():
         _fail(pc.match_substring(value.filter(counts), "."))
+    for name in ("value_low", "value_high"):
+        bound = column(name)
+        bounded = np.asarray(_array(pc.not_equal(bound, "")).to_numpy(zero_copy_only=False)) & dated & (unit == "count")
+        if bounded.any():
+            _fail(pc.match_substring(bound.filter(bounded), "."))
     exact = counts & np.asarray(_array(pc.equal(column("value_kind"), "exact")).to_numpy(zero_copy_only=False))
     if not exact.any():
         return

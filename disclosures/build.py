@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from datetime import date
+from decimal import Decimal
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
@@ -538,6 +539,15 @@ def derived_rows(
     rows = []
     for item in derived:
         row = derive.with_period_columns(item.row, units)
+        # Each part fits SQLite (validation checks every cell); their sum may not.
+        value = row["value"]
+        if value is not None and value == int(value):
+            too_large = rules.stored_number_problems(Decimal(int(value)))
+            if too_large:
+                raise BuildFailed(
+                    f"the derived figure {row['figure_id']} ({row['derivation']}): {too_large[0]}, so it cannot "
+                    "be stored; check its inputs' values"
+                )
         row["recency_rank"] = None
         row["source_tier"] = derived_tier[row["figure_id"]]
         rows.append(tuple(row[c] for c in columns))

@@ -105,6 +105,10 @@ def derive_figures(
                 key = (*group, rest)
                 if key in derived:
                     continue
+                # A part larger than its whole (kept because a disagreement records the platform's
+                # inconsistent parts) leaves no complement: it would be a negative count.
+                if part["value"] > whole["value"]:
+                    continue
                 platform, jurisdiction, request_type, metric = group
                 label = rules.period_label(*rest)
                 row = derived_row(

@@ -15,7 +15,8 @@ from .vocabulary import VALUE_KINDS, number_text
 
 SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Integers and decimals exactly as a curator should type them: no "+7", no "007", no "1e3".
-CANONICAL_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$")
+# "-0" is not canonical: SQLite stores it as 0, and the cell would not round-trip.
+CANONICAL_NUMBER = re.compile(r"^(?!-0$)-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$")
 NOT_A_NUMBER = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
 # What str.splitlines() splits on, written as escapes in a printed problem.
 LINE_BREAKS_ESCAPED = {
@@ -330,7 +331,8 @@ def period_column(start: date, end: date) -> str:
     if kind == "year":
         return f"fy_{start.year}"
     if kind in ("half", "quarter"):
-        return f"{period_label(start, end)[4:]}_{start.year}"
+        # The label without its year (h1, q4), whatever the year's number of digits.
+        return f"{period_label(start, end)[len(str(start.year)) :]}_{start.year}"
     if kind in ("month", "year_to_date"):
         first, last = start.strftime("%b").lower(), end.strftime("%b").lower()
         return f"{first}_{start.year}" if first == last else f"{first}_{last}_{start.year}"

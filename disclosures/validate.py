@@ -208,6 +208,9 @@ class Figure:
     metric_id: str
     value_kind: str
     value: Decimal | None
+    # A band's bounds (None when empty or not a number: the schema checks report those).
+    value_low: Decimal | None = None
+    value_high: Decimal | None = None
 
     @property
     def group(self):
@@ -235,9 +238,22 @@ def parse_figures(rows: Iterable[tuple[int, dict]]) -> list[Figure]:
                 row["metric_id"],
                 row["value_kind"],
                 value,
+                _finite_number(row.get("value_low")),
+                _finite_number(row.get("value_high")),
             )
         )
     return figures
+
+
+def _finite_number(cell) -> Decimal | None:
+    """A cell as a finite Decimal, or None when it is empty or not one (reported elsewhere)."""
+    if isinstance(cell, Decimal):
+        return cell if cell.is_finite() else None
+    try:
+        number = Decimal(cell) if cell else None
+    except (InvalidOperation, TypeError):
+        return None
+    return number if number is not None and number.is_finite() else None
 
 
 def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[str], shown: str) -> list[rules.Problem]:
@@ -267,6 +283,9 @@ def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[st
                 problem(figure, "value", f"{figure.value} is a fraction above 1")
             if unit == "count" and figure.value != figure.value.to_integral_value():
                 problem(figure, "value", f"{figure.value} is not a whole number, but {figure.metric_id} is a count")
+        for field, bound in (("value_low", figure.value_low), ("value_high", figure.value_high)):
+            if unit == "count" and bound is not None and bound != bound.to_integral_value():
+                problem(figure, field, f"{bound} is not a whole number, but {figure.metric_id} is a count")
 
     exact_counts = [
         f for f in figures if f.value_kind == "exact" and f.value is not None and units.get(f.metric_id) == "count"
@@ -680,6 +699,8 @@ def typed_figures(table: table_schema.Table) -> list[Figure]:
                 text["metric_id"],
                 text["value_kind"],
                 value,
+                _finite_number(row[columns["value_low"]]) if "value_low" in columns else None,
+                _finite_number(row[columns["value_high"]]) if "value_high" in columns else None,
             )
         )
     return figures

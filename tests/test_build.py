@@ -276,3 +276,36 @@ def test_column_sql_turns_constraints_into_checks():
         schema_sql.column_sql({"name": "v", "type": "number", "constraints": {"minimum": 0}})
         == """"v" NUMERIC CHECK ("v" IS NULL OR ("v" >= 0))"""
     )
+
+
+def test_a_derived_sum_too_large_for_sqlite_fails_the_build_by_name():
+    # Each half fits a 64-bit integer (validation checks every cell); their sum does not.
+    from disclosures import derive
+
+    half = 2**62 + 1
+    parts = [
+        {
+            "figure_id": f"p-usa-2024h{n}-all-requests_received",
+            "platform_id": "p",
+            "jurisdiction_id": "USA",
+            "request_type_id": "all",
+            "metric_id": "requests_received",
+            "period_start": start,
+            "period_end": end,
+            "value_kind": "exact",
+            "value": half,
+        }
+        for n, start, end in ((1, "2024-01-01", "2024-06-30"), (2, "2024-07-01", "2024-12-31"))
+    ]
+    units = {"requests_received": "count"}
+    (year,) = derive.all_derived(parts, units)
+    columns = [*year.row, "period_kind", "period_label", "unit", "value_text", "value_note", "year"]
+    columns += ["recency_rank", "source_tier"]
+    with pytest.raises(build.BuildFailed, match="p-usa-2024-all-requests_received-derived .*64-bit integer range"):
+        build.derived_rows([year], units, columns, {year.row["figure_id"]: "primary"})
+    # A sum that fits is a row.
+    for part in parts:
+        part["value"] = 2**61
+    (year,) = derive.all_derived(parts, units)
+    (row,) = build.derived_rows([year], units, columns, {year.row["figure_id"]: "primary"})
+    assert row[columns.index("value")] == 2**62
