@@ -66,7 +66,7 @@ def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[st
                 "trailing decimal zeros, exponent or thousands separator)"
             )
     if is_date and cell and not ISO_DATE_TEXT.fullmatch(cell):
-        read = _date_as_frictionless_reads_it(cell)
+        read = date_as_frictionless_reads_it(cell)
         # Frictionless reads 2024-1-1 (and full-width digits) as a date; stored as written, it
         # would sort and compare wrongly as text. One that does not read is type_problem's.
         if read is not None:
@@ -74,7 +74,9 @@ def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[st
     return problems
 
 
-def _date_as_frictionless_reads_it(cell: str) -> date | None:
+def date_as_frictionless_reads_it(cell: str) -> date | None:
+    """``cell`` as Frictionless reads a date (strptime's %Y-%m-%d: 2024-9-23 and non-ASCII digits
+    too), or None."""
     try:
         return datetime.strptime(cell, "%Y-%m-%d").date()
     except ValueError:

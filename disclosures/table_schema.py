@@ -23,7 +23,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -47,7 +47,7 @@ FIELD_KEYS = {"name", "type", "format", "title", "description", "constraints", "
     "decimalChar",
 }
 NUMERIC_TYPES = {"integer", "number"}
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE = rules.ISO_DATE_TEXT
 # Cells this short are remembered per column, up to so many distinct ones (ids are not worth it).
 REMEMBERED_CELL_LENGTH = 64
 REMEMBERED_CELLS = 4096
@@ -143,10 +143,7 @@ def _read_date(cell: str):
             return date.fromisoformat(cell)
         except ValueError:
             return None
-    try:
-        return datetime.strptime(cell, "%Y-%m-%d").date()
-    except ValueError:
-        return None
+    return rules.date_as_frictionless_reads_it(cell)
 
 
 def _read_number(cell: str):
