@@ -328,6 +328,11 @@ def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[st
                         "if the platform published both, record an inconsistent_parts disagreement",
                     )
 
+    for members in groups.values():
+        # Each value fits SQLite (the cell checks); a sum the build derives from them may not.
+        if sum(f.value for f in members) > rules.SQLITE_INTEGER_RANGE[1]:
+            problems += derived_range_problems(members, units, shown)
+
     received = {(*f.group[:3], f.period): f for f in exact_counts if f.metric_id == "requests_received"}
     for figure in exact_counts:
         if figure.metric_id != "requests_fulfilled":
@@ -340,6 +345,47 @@ def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[st
                 f"{figure.value} requests fulfilled exceeds {other.value} received ({other.figure_id}, line {other.line})",
             )
     return sorted(problems)
+
+
+def derived_range_problems(members: list[Figure], units: dict[str, str], shown: str) -> list[rules.Problem]:
+    """The figures the build would derive from ``members`` (one series' exact counts,
+    ``derive.all_derived``) whose value SQLite cannot store, each reported at the line of its
+    first input."""
+    rows = [
+        {
+            "figure_id": f.figure_id,
+            "platform_id": f.platform_id,
+            "jurisdiction_id": f.jurisdiction_id,
+            "period_start": f.period[0].isoformat(),
+            "period_end": f.period[1].isoformat(),
+            "request_type_id": f.request_type_id,
+            "metric_id": f.metric_id,
+            "value_kind": f.value_kind,
+            "value": f.value,
+        }
+        for f in members
+    ]
+    line = {f.figure_id: f.line for f in members}
+    # An input SQLite cannot store is reported on its own line already.
+    unstored = {f.figure_id for f in members if rules.stored_number_problems(f.value)}
+    problems = []
+    for derived in derive.all_derived(rows, units):
+        if any(figure_id in unstored for figure_id, _ in derived.inputs):
+            continue
+        for message in rules.stored_number_problems(Decimal(derived.row["value"])):
+            inputs = " ".join(
+                f"{'+' if sign > 0 else '-'} {figure_id} (line {line[figure_id]})" for figure_id, sign in derived.inputs
+            ).removeprefix("+ ")
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line[derived.inputs[0][0]],
+                    "value",
+                    f"the build derives {derived.row['figure_id']} as {inputs}: {message}, so it cannot be "
+                    "stored; check these values",
+                )
+            )
+    return problems
 
 
 def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Problem]:

@@ -23,9 +23,8 @@ NO_FIXTURE = {
     "must be at most {}": "no field in datapackage.json declares a maximum",
     "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
     "names unsafe for SQLite and Datasette (must match {}): {}": "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",
-    "the derived figure {} ({}): {}, so it cannot be stored; check its inputs' values": "only the build derives "
-    "every year sum, and validation checks each part fits; "
-    "test_a_derived_sum_too_large_for_sqlite_fails_the_build_by_name forces it",
+    "the derived figure {} ({}): {}, so it cannot be stored; check its inputs' values": "validation refuses the "
+    "sum first (derived_sum_too_large); test_a_derived_sum_too_large_for_sqlite_fails_the_build_by_name forces it",
     "quick_check failed: {}": "SQLite checking the file it has just written; no data corrupts it",
     "foreign_key_check failed: {}": "validation refuses unknown keys before the build runs (unknown_foreign_key)",
     "figures_series has overlapping periods: {}": "guards rules.non_overlapping, which never picks overlapping periods",
