@@ -411,9 +411,11 @@ def read_text_rows(path: Path, names: list[str] | None = None) -> list[tuple[int
     """Rows of a CSV with their line numbers, tolerant of the damage reported elsewhere: each
     row is {name: cell text} for every one of ``names`` (the schema's fields; by default the
     file's header), by position, "" where a short row has no cell, so that the rules across rows
-    read a renamed header, a missing cell or an extra one as what they are: reported already."""
+    read a renamed header, a missing cell or an extra one as what they are: reported already.
+    A byte that is not UTF-8 (reported with its line) reads as U+FFFD, so that one bad byte
+    does not empty the table for the rules that look rows up in it."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             names = header if names is None else names
@@ -422,5 +424,5 @@ def read_text_rows(path: Path, names: list[str] | None = None) -> list[tuple[int
                 for cells in reader
                 if cells
             ]
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, csv.Error):
         return []

@@ -548,6 +548,13 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
         for error in task.errors:
             if getattr(error, "row_number", None) in blank:
                 continue
+            # raw_file_problems reads every file's bytes: one it cannot open, or one that is not
+            # UTF-8, is reported there once, with its line. Frictionless says it again, with an
+            # absolute path, and under every table whose foreign keys read that file.
+            if isinstance(error, ferrors.EncodingError) or (
+                isinstance(error, ferrors.SchemeError) and (error.note or "").startswith("[Errno")
+            ):
+                continue
             field = getattr(error, "field_name", None)
             if field is None and getattr(error, "field_names", None):
                 field = ",".join(error.field_names)

@@ -19,7 +19,7 @@ LIBRARY = (validate, rules, build, safety, consistency)
 
 # Templates as the sweep shows them, "{}" for each placeholder, and why no fixture produces them.
 NO_FIXTURE = {
-    "cannot be read: {}": "needs a missing file, and Frictionless's error for it names the absolute temporary path",
+    "cannot be read: {}": "needs a missing file, which edits.json cannot make; test_a_missing_file_is_one_problem makes one",
     "must be at most {}": "no field in datapackage.json declares a maximum",
     "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
     "names unsafe for SQLite and Datasette (must match {}): {}": "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",
@@ -172,3 +172,12 @@ def test_every_message_has_a_fixture_or_a_reason():
 
     stale = [text for text in NO_FIXTURE if text not in templates or is_produced(templates[text][1], expected)]
     assert not stale, f"NO_FIXTURE entries that are gone from the code or now have a fixture: {stale}"
+
+
+def test_a_missing_file_is_one_problem(tmp_path):
+    # raw_file_problems says it once; Frictionless's own error (an absolute path) is not repeated.
+    package = make_package(tmp_path)
+    (package.parent / "data" / "cases.csv").unlink()
+    assert [str(p) for p in validate.validate_package(package)] == [
+        "data/cases.csv:-:-: cannot be read: No such file or directory"
+    ]

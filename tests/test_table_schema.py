@@ -26,6 +26,7 @@ LEFT_TO_FRICTIONLESS = {
     "header_mismatch",
     "invalid_json",
     "invalid_utf8",
+    "invalid_utf8_in_figures",
     "line_break_in_cell",
     "missing_final_newline",
     "unbalanced_quote",
@@ -135,3 +136,15 @@ def test_a_schema_feature_the_reader_does_not_enforce_goes_to_frictionless(tmp_p
     problems, tables = validate.check_package(package)
     assert tables is None
     assert problems == []
+
+
+def test_text_rows_read_a_byte_that_is_not_utf8_as_a_replacement_character(tmp_path):
+    # The rules across files look ids up in these rows: one bad byte (reported with its line by
+    # validate.raw_file_problems) must not empty the table, or every id in it goes missing.
+    path = tmp_path / "figures.csv"
+    path.write_bytes("figure_id,platform_wording\na,Aff\xe9cted users\nb,Requests\n".encode("latin-1"))
+    rows = table_schema.read_text_rows(path, ["figure_id", "platform_wording"])
+    assert rows == [
+        (2, {"figure_id": "a", "platform_wording": "Aff\ufffdcted users"}),
+        (3, {"figure_id": "b", "platform_wording": "Requests"}),
+    ]
