@@ -17,6 +17,9 @@ input (a damaged cell is reported by the schema checks and skipped here):
   a file extension) names that very file. An import run with ``--allow-different-file`` names the
   local copy (``dataset.sha256-0123456789ab.json``); left under the source's id, the figure would
   claim to come from a file it was not read from.
+* source dates (``source_date_problems``): a source is not published after it was retrieved, and
+  an event is not dated after the source that reports it was published (or, undated, retrieved):
+  a year typed wrong (2042 for 2024) would otherwise move the event on every chart.
 
 ``package_problems`` runs them all on a package: typed tables when the one-pass reader read them,
 else the CSV text.
@@ -188,6 +191,44 @@ def claim_problems(
     return problems
 
 
+def source_date_problems(
+    sources: list[tuple[int, dict]], events: list[tuple[int, dict]], shown_sources: str, shown_events: str
+) -> list[rules.Problem]:
+    """Sources published after they were retrieved, and events dated after their source
+    (``sources`` and ``events``: (line, row) as text). Dates that are not ISO text are the
+    schema checks' to report, and are skipped here."""
+
+    def iso(cell: str) -> str:
+        return cell if rules.ISO_DATE_TEXT.fullmatch(cell or "") else ""
+
+    problems = []
+    known: dict[str, str] = {}
+    for line, row in sources:
+        published, retrieved = iso(row.get("published_date", "")), iso(row.get("retrieved_date", ""))
+        if published and retrieved and published > retrieved:
+            problems.append(
+                rules.Problem(
+                    shown_sources,
+                    line,
+                    "published_date",
+                    f"{published} is after the date the source was retrieved ({retrieved})",
+                )
+            )
+        known[row.get("source_id", "")] = published or retrieved
+    for line, row in events:
+        date, source = iso(row.get("event_date", "")), row.get("source_id", "")
+        if date and known.get(source) and date > known[source]:
+            problems.append(
+                rules.Problem(
+                    shown_events,
+                    line,
+                    "event_date",
+                    f"{date} is after {source} reported it ({known[source]}, its publication or retrieval date)",
+                )
+            )
+    return problems
+
+
 def locator_file(locator: str) -> str | None:
     """The file a ``source_locator`` names first, or None when it names none."""
     match = LOCATOR_FILE.match(locator)
@@ -246,6 +287,8 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
         rows_of("corrections"), {row.get("figure_id", ""): row for row in figure_rows}, shown("corrections")
     )
     problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
+    if {"sources", "events"} <= resources.keys():
+        problems += source_date_problems(rows_of("sources"), rows_of("events"), shown("sources"), shown("events"))
     if "source_files" in resources:
         files = {row.get("source_id", ""): row.get("file_name", "") for _, row in rows_of("source_files")}
         for name in LOCATED:
@@ -295,6 +338,10 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
     for row in facts.group_by(["source_id", "dsa"]).aggregate([]).to_pylist():
         source_regimes.setdefault(row["source_id"], set()).add(row["dsa"])
     problems += claim_problems(lined(tables["platforms"]), newest, source_regimes, "data/platforms.csv")
+    if "sources" in tables and "events" in tables:
+        problems += source_date_problems(
+            lined(tables["sources"]), lined(tables["events"]), "data/sources.csv", "data/events.csv"
+        )
     if "source_files" in tables and len(tables["source_files"]):
         files = tables["source_files"]
         recorded = dict(zip(files.column("source_id").to_pylist(), files.column("file_name").to_pylist(), strict=True))
