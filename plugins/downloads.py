@@ -11,8 +11,8 @@
   sent: the response is broken off (the client sees an incomplete transfer, never a short file
   that looks whole) and the reason goes to the server's log. Complete CSV rows end in CRLF, so
   a body that does not is a failed one.
-- A query's CSV, or its JSON as a bare array (``_shape=array``/``object``/``arrayfirst``), that
-  hit ``max_returned_rows`` is a 413 (the default JSON shapes say ``"truncated": true``).
+- A query's CSV, or its JSON as a bare array (``_shape=array``/``object``/``arrayfirst``, also
+  newline-delimited with ``_nl=on``), that hit ``max_returned_rows`` is a 413 (the default JSON shapes say ``"truncated": true``).
 - Every answer carries ``Access-Control-Allow-Origin: *`` (downloads, the feed, /-/serving.json
   included), which ``--cors`` gives only to Datasette's own JSON.
 - The database download and the release files have an ETag that is the hash of the bytes
@@ -332,7 +332,8 @@ class Downloads:
                 try:
                     rows = len(json.loads(body))
                 except ValueError:
-                    rows = 0
+                    # _nl=on: one JSON object per line (JSON escapes line breaks inside strings).
+                    rows = len(body.splitlines()) if body.strip() else 0
             if fmt == "csv" and what == "table":
                 # One page of a table: say where the next one is, as Datasette's JSON does, so that
                 # a client can tell the file is not the whole answer.

@@ -68,13 +68,22 @@ def test_a_query_csv_over_the_row_limit_is_an_error_not_5000_rows(site, extra):
     assert "more than 5000 rows" in response.text
 
 
+def test_a_newline_delimited_query_json_under_the_row_limit_is_whole(site):
+    query = {"sql": "select figure_id from figures limit 4999", "_shape": "array", "_nl": "on"}
+    response = site.get("/disclosures.json?" + urlencode(query))
+    assert response.status_code == 200 and len(response.text.splitlines()) == 4999
+
+
 def test_a_query_csv_under_the_row_limit_is_whole(site):
     response = site.get("/disclosures.csv?" + urlencode({"sql": "select figure_id from figures limit 4999"}))
     assert response.status_code == 200 and len(csv_rows(response)) == 4999
 
 
-def test_a_query_json_array_over_the_row_limit_is_an_error(site):
-    response = site.get("/disclosures.json?" + urlencode({"sql": "select figure_id from figures", "_shape": "array"}))
+@pytest.mark.parametrize("extra", [{}, {"_nl": "on"}])
+def test_a_query_json_array_over_the_row_limit_is_an_error(site, extra):
+    # Newline-delimited (_nl=on) is the same array, one object per line: 5,000 of them was a 200.
+    query = {"sql": "select figure_id from figures", "_shape": "array", **extra}
+    response = site.get("/disclosures.json?" + urlencode(query))
     assert "more than 5000 rows" in assert_error_shape(response, 413)
     # The default shape keeps its documented marker.
     data = site.get("/disclosures.json?" + urlencode({"sql": "select figure_id from figures"})).json()
