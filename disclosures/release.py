@@ -38,7 +38,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import changelog, citation, feed, release_formats, release_records, versioning
+from . import changelog, citation, feed, precompute, release_formats, release_records, site_config, versioning
 from .files import cell_text, json_text, query_dicts, write_text
 from .paths import BUILD, DIST, RELEASES
 from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, RecordDamaged, ReleaseRefused
@@ -471,9 +471,17 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
     with sqlite3.connect(database) as conn:
         conn.execute("PRAGMA foreign_keys = ON")
         with conn:
-            release_records.write_release_tables(
-                sqlite_utils.Database(conn), descriptor, plan["inputs"], recorded, changelogs
-            )
+            db = sqlite_utils.Database(conn)
+            release_records.write_release_tables(db, descriptor, plan["inputs"], recorded, changelogs)
+            # The build's counts of every table, made again now that the release tables hold this
+            # release: as the build after it makes them, so that rerunning this version from that
+            # build ships the same bytes (they said 1 release where the table held 2).
+            for table in precompute.COUNT_TABLES:
+                db.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+            precompute.write_default_counts(db, precompute.configured_facets(site_config.site_metadata(descriptor)))
+        # And their statistics, which DROP TABLE took with them (the build analyzes every table).
+        for table in (*release_records.RELEASE_TABLES, *precompute.COUNT_TABLES):
+            conn.execute(f"ANALYZE {quote_ident(table)}")
         conn.execute("VACUUM")
         atom = feed.release_feed(conn, version)
         resources, extra = [], []

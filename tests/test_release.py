@@ -376,6 +376,22 @@ def test_rerun_of_a_recorded_version_is_harmless_and_keeps_its_date(released, tm
     assert sorted(p.name for p in releases.iterdir()) == ["1.0.0", "1.1.0"]
 
 
+def test_a_rerun_from_the_build_make_release_makes_first_gives_the_same_bytes(released, tmp_path):
+    # `make release` rebuilds first once releases/<version>/ exists (a build input): the rerun of
+    # a recorded version from that build must ship the very bytes its SHA256SUMS recorded. The
+    # first release's database once kept the build's counts and statistics of the release
+    # tables from before the release was recorded.
+    folder = tmp_path / "build"
+    build.build_site(released / "b" / "datapackage.json", folder, releases=released / "releases")
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    release.make_release(folder, dist, releases, "2030-01-01")
+    again, first = dist / "1.1.0", released / "dist" / "1.1.0"
+    names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(again).as_posix() for p in again.rglob("*") if p.is_file())
+    assert [name for name in names if (again / name).read_bytes() != (first / name).read_bytes()] == []
+
+
 def test_the_released_database_is_the_built_one_saying_it_is_released(released):
     # The release copies build/disclosures.db (it never rebuilds) and records itself in the copy's
     # release tables, exactly as the next build will from releases/.
