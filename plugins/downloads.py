@@ -51,6 +51,17 @@ STREAM_PAGE_ROWS = 1000
 STREAM_PAGE_RETRIES = 3
 STREAM_RETRY_WAIT_S = 2.0
 
+# Media types of the release files that Datasette's static mounts (Python's mimetypes) serve as
+# text/plain; the release's datapackage.json declares the same.
+MEDIA_TYPES = {
+    ".parquet": b"application/vnd.apache.parquet",
+    ".db": b"application/vnd.sqlite3",
+    ".cff": b"application/yaml; charset=utf-8",
+    ".bib": b"application/x-bibtex; charset=utf-8",
+    ".md": b"text/markdown; charset=utf-8",
+    ".atom": b"application/atom+xml; charset=utf-8",
+}
+
 _hashes: dict[tuple, str] = {}
 
 
@@ -435,10 +446,14 @@ class Downloads:
         headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"if-none-match"]
         scope = dict(scope, headers=headers)
 
+        media_type = MEDIA_TYPES.get(served.suffix.lower())
+
         async def tagged(message):
             if message["type"] == "http.response.start" and message["status"] == 200:
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"etag"]
-                message = {**message, "headers": [*kept, (b"etag", etag)]}
+                replaced = {b"etag", b"content-type"} if media_type else {b"etag"}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced]
+                typed = [(b"content-type", media_type)] if media_type else []
+                message = {**message, "headers": [*kept, *typed, (b"etag", etag)]}
             await send(message)
 
         await self.app(scope, receive, tagged)

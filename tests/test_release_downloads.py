@@ -129,3 +129,15 @@ def test_each_download_states_its_row_count(real_release, released_site, real_db
     _, folder = real_release
     descriptor = json.loads((folder / "datapackage.json").read_text("utf-8"))
     assert next(r for r in descriptor["resources"] if r["path"] == "csv/figures.csv")["rows"] == figures
+
+
+def test_release_files_are_served_with_the_media_type_the_release_declares(real_release, released_site):
+    # Datasette's static mount guessed text/plain for Parquet and the database.
+    _, folder = real_release
+    descriptor = json.loads((folder / "datapackage.json").read_text("utf-8"))
+    declared = {r["path"]: r["mediatype"] for r in descriptor["resources"] if r.get("mediatype")}
+    assert {"application/vnd.apache.parquet", "application/vnd.sqlite3"} <= set(declared.values())
+    for path, mediatype in declared.items():
+        response = released_site.get(f"/downloads/{folder.name}/{path}")
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].split(";")[0] == mediatype, path
