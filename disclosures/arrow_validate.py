@@ -550,6 +550,14 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
             is_record = [False] * len(said) if flags is None else flags.slice(start, PYTHON_ROWS).to_pylist()
             if not numbers_in_quotes(texts.slice(start, PYTHON_ROWS).to_pylist(), said, is_record):
                 raise Undecided
+    identity = ("source_locator", "jurisdiction_id", "period_start", "period_end")
+    if set(identity) <= names:
+        # rules.record_identity_problems: only quotes that are JSON records with a "from".
+        picked = table.filter(pc.and_(pc.starts_with(quote, "{"), pc.match_substring(quote, '"from"')))
+        columns = [picked.column(name).to_pylist() for name in ("quote", *identity)]
+        for said, locator, jurisdiction, start, end in zip(*columns, strict=True):
+            if rules.record_identity_problems(said, locator, jurisdiction, start, end):
+                raise Undecided
     if "source_locator" in names and "value" in names:
         rows = pc.and_(
             pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")),

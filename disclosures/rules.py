@@ -186,6 +186,43 @@ def value_in_record(value: Decimal, record: str) -> bool:
     return False
 
 
+# A locator that names the key a record sits under in its file: ..., key "ARG" entry 4, ...
+LOCATED_KEY = re.compile(r'key "([^"]+)"')
+# A record's own period, as the Telegram bot's compilation writes it: "from": "20251001".
+RECORD_DAY = re.compile(r"[0-9]{8}")
+
+
+def record_identity_problems(
+    quote: str, locator: str, jurisdiction_id, period_start, period_end
+) -> list[tuple[str, str]]:
+    """(field, note) when a figure read from a JSON record that states its own period ("from" and
+    "to", YYYYMMDD) is filed under another period, or under another jurisdiction than the key
+    its locator names: the value matches the record, so only these say it was filed wrong.
+    Dates may be ``date`` objects or ISO text; [] for any other quote."""
+    if not isinstance(quote, str) or not quote.lstrip().startswith("{"):
+        return []
+    try:
+        record = json.loads(quote)
+    except ValueError:
+        return []
+    if not isinstance(record, dict):
+        return []
+    said = [record.get("from"), record.get("to")]
+    if not all(isinstance(day, str) and RECORD_DAY.fullmatch(day) for day in said):
+        return []
+    problems = []
+    for field, given, day in (("period_start", period_start, said[0]), ("period_end", period_end, said[1])):
+        given = given.isoformat() if isinstance(given, date) else given
+        stated = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+        if isinstance(given, str) and given and given != stated:
+            key = "from" if field == "period_start" else "to"
+            problems.append((field, f'{given} is not the quoted record\'s "{key}" ({stated})'))
+    key = LOCATED_KEY.search(locator or "")
+    if key and isinstance(jurisdiction_id, str) and jurisdiction_id and key.group(1) != jurisdiction_id:
+        problems.append(("jurisdiction_id", f'{jurisdiction_id} is not the key "{key.group(1)}" the locator names'))
+    return problems
+
+
 # A locator that names the field of a JSON record the figure was read from: ..., field "requests"
 NAMED_FIELD = re.compile(r'field "([^"]+)"\s*$')
 

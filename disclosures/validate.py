@@ -93,6 +93,13 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
         if rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote)):
             continue
         notes.append(("quote", f"{field} {number_text(number)} does not appear in the quote"))
+    notes += rules.record_identity_problems(
+        quote,
+        values.get("source_locator") or "",
+        values.get("jurisdiction_id"),
+        values.get("period_start"),
+        values.get("period_end"),
+    )
     named = rules.named_field_number(values.get("source_locator") or "", quote)
     value = numbers["value"]
     if kind == "exact" and named and isinstance(value, Decimal) and named[1] != value:

@@ -233,3 +233,16 @@ def test_a_part_larger_than_its_whole_leaves_no_complement():
     half["value"] = Decimal("1")
     (second_half,) = derive.all_derived([year, half], units)
     assert second_half.row["value"] == 0 and second_half.row["period_start"] == "2024-07-01"
+
+
+def test_a_figure_read_from_a_dated_record_is_filed_under_its_period_and_key():
+    record = '{"from": "20251001", "to": "20251231", "requests": 17, "users": 60}'
+    locator = 'dataset.json line 168, key "ARG" entry 4 (from 20251001 to 20251231), field "users"'
+    assert rules.record_identity_problems(record, locator, "ARG", date(2025, 10, 1), "2025-12-31") == []
+    assert rules.record_identity_problems(record, locator, "CHL", "2023-10-01", "2025-12-31") == [
+        ("period_start", '2023-10-01 is not the quoted record\'s "from" (2025-10-01)'),
+        ("jurisdiction_id", 'CHL is not the key "ARG" the locator names'),
+    ]
+    # Only a JSON record that states its own period is read so.
+    assert rules.record_identity_problems("Germany 1 200 with data", locator, "CHL", "2023-10-01", "x") == []
+    assert rules.record_identity_problems('{"from": "2025", "to": "2025"}', locator, "CHL", "2023-10-01", "x") == []
