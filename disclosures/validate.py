@@ -579,11 +579,40 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
 def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> list[rules.Problem]:
     """Every problem in the package, sorted, each naming file, line and field.
 
-    A package ``arrow_validate`` proves valid is done with (no problems); any other is read by
-    ``check_package``, whose problems are the report."""
-    if proved_valid(Path(package_path)):
-        return []
+    A package ``arrow_validate`` proves valid has no problems but ``stray_file_problems``; any
+    other is read by ``check_package``, whose problems are the report."""
+    package_path = Path(package_path)
+    if proved_valid(package_path):
+        descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+        return stray_file_problems(package_path, descriptor, base or package_path.parent)
     return check_package(package_path, base)[0]
+
+
+def stray_file_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
+    """CSV files in a folder of the resources that no resource names: a table a curator added to
+    data/ but not to datapackage.json would never be validated, built or published."""
+    folder = Path(package_path).parent
+    named = {
+        (folder / r["path"]).resolve()
+        for r in descriptor.get("resources", [])
+        if isinstance(r, dict) and isinstance(r.get("path"), str)
+    }
+    stray = sorted(
+        path
+        for directory in {path.parent for path in named}
+        if directory.is_dir()
+        for path in directory.iterdir()
+        if path.suffix.lower() == ".csv" and path.is_file() and path.resolve() not in named
+    )
+    return [
+        rules.Problem(
+            shown_path(path, base),
+            None,
+            None,
+            "is not a resource of datapackage.json: add it there, or move it out of this folder",
+        )
+        for path in stray
+    ]
 
 
 def proved_valid(package_path: Path) -> bool:
@@ -622,7 +651,7 @@ def check_package(
     except (OSError, ValueError) as error:
         return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")], None
 
-    problems = name_problems(descriptor, shown_package)
+    problems = name_problems(descriptor, shown_package) + stray_file_problems(package_path, descriptor, base)
     tables = None
     if engine == "auto" and not problems and table_schema.supported(descriptor) is None:
         try:

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -136,3 +137,15 @@ def test_damaged_rows_and_headers_are_reported_not_a_traceback(tmp_path, fixture
     problems = [str(p) for p in validate.validate_package(package, base=tmp_path)]
     assert any(reported in p for p in problems), problems
     assert all(re.match(r"data/[a-z_]+\.csv:\d+:[a-z_,-]+: \S", p) for p in problems), problems
+
+
+@pytest.mark.parametrize("engine", ["auto", "frictionless"])
+def test_a_csv_in_data_that_no_resource_names_is_a_problem(tmp_path, engine):
+    # A table added to data/ but not to datapackage.json would never be validated or published.
+    package = make_package(tmp_path)
+    shutil.copy(package.parent / "data" / "cases.csv", package.parent / "data" / "Cases-new.csv")
+    expected = [
+        "data/Cases-new.csv:-:-: is not a resource of datapackage.json: add it there, or move it out of this folder"
+    ]
+    assert [str(p) for p in validate.validate_package(package)] == expected
+    assert [str(p) for p in validate.check_package(package, engine=engine)[0]] == expected
