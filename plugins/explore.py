@@ -441,6 +441,26 @@ async def countries_page(datasette, request):
     return await render(datasette, request, "explore/countries.html", {"jurisdictions": found})
 
 
+async def dsa_scope(db) -> tuple[set[str], set[str]]:
+    """(the platforms whose every figure is an EU DSA order, the jurisdictions any DSA order
+    comes from), read from the build's counts of one-filter views (facet_pair_counts)."""
+    if not await has_table(db, "facet_pair_counts"):
+        return set(), set()
+    marks = ", ".join("?" for _ in DSA_REQUEST_TYPES)
+    by_kind = await rows(
+        db,
+        f"""SELECT column_name, value, max(filter_value IN ({marks})) AS dsa, min(filter_value IN ({marks})) AS only_dsa
+            FROM facet_pair_counts
+            WHERE table_name = 'figures' AND filter_column = 'request_type_id'
+              AND column_name IN ('platform_id', 'jurisdiction_id')
+            GROUP BY column_name, value""",
+        [*DSA_REQUEST_TYPES, *DSA_REQUEST_TYPES],
+    )
+    only = {r["value"] for r in by_kind if r["column_name"] == "platform_id" and r["only_dsa"]}
+    places = {r["value"] for r in by_kind if r["column_name"] == "jurisdiction_id" and r["dsa"]}
+    return only, places
+
+
 async def country_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
     found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [request.url_vars["iso3"].upper()])
@@ -486,12 +506,18 @@ async def country_page(datasette, request):
     fresh = await freshness(db)
     name = database_name(datasette)
     twin = urlencode({"jurisdiction": jurisdiction["jurisdiction_id"]})
+    missing = [p for p in platforms if p["platform_id"] not in reporting]
+    # A platform recorded only for EU DSA orders (Facebook, Instagram: Meta's global figures are
+    # under meta) can have figures only where DSA orders come from: elsewhere it is not missing.
+    dsa_only, dsa_places = await dsa_scope(db)
+    outside = [p for p in missing if p["platform_id"] in dsa_only and jurisdiction["jurisdiction_id"] not in dsa_places]
     context = {
         "jurisdiction": jurisdiction,
         "newest": newest,
         "charts": charts,
         "charts_json": embed(charts),
-        "missing_platforms": [p for p in platforms if p["platform_id"] not in reporting],
+        "missing_platforms": [p for p in missing if p not in outside],
+        "dsa_only_platforms": outside,
         "telegram": telegram,
         "freshness": fresh,
         "dsa_request_types": DSA_REQUEST_TYPES,

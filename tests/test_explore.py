@@ -133,6 +133,23 @@ def test_index_pages_list_every_country_and_platform(site, real_db):
         assert f'href="/platform/{platform_id}"' in platforms
 
 
+def test_platforms_recorded_only_for_eu_dsa_orders_are_not_missing_outside_the_eu(site, real_db):
+    dsa_only = {
+        platform
+        for (platform,) in rows(
+            real_db,
+            "SELECT platform_id FROM figures GROUP BY platform_id HAVING min(request_type_id = 'dsa_information_order') = 1",
+        )
+    }
+    assert {"facebook", "instagram"} <= dsa_only
+    html = site.get("/country/USA").text
+    missing, _, rest = html.partition("What is missing")[2].partition("Not listed:")
+    for platform in dsa_only:
+        assert f'href="/platform/{platform}"' not in missing and f'href="/platform/{platform}"' in rest, platform
+    # Meta's own figures are there: it is not missing either.
+    assert 'href="/platform/meta"' not in missing
+
+
 def test_country_page_twins_are_exactly_its_rows(site, real_db):
     html = site.get("/country/USA").text
     shown = re.findall(r'<td class="num"><a href="/figure/([^"]+)">', html)
