@@ -1050,6 +1050,25 @@ def prepare_jinja2_environment(env):
     env.globals["period_name"] = period_name
 
 
+# The site's own pages under another format than they have: a 404 that says what there is,
+# not Datasette's "Database not found" (it read /country/USA.csv as a database named country).
+PAGES_WITH_JSON = ("countries", "platforms", "chart", "compare", "telegram-map", "country/", "platform/")
+
+
+async def other_format(datasette, request):
+    page, given = request.url_vars["page"], request.url_vars["format"]
+    if page.startswith(PAGES_WITH_JSON):
+        message = (
+            f"/{page} has no .{given}: its data is /{page}.json (with the same query), "
+            "and the page links a CSV of each of its tables"
+        )
+    else:
+        message = (
+            f"/{page} is a page only, with no .{given}: the data it shows is in the /{database_name(datasette)} tables"
+        )
+    return Response.json({"ok": False, "status": 404, "error": message}, status=404)
+
+
 @hookimpl
 def register_routes():
     return [
@@ -1061,4 +1080,9 @@ def register_routes():
         (r"^/chart(?:\.(?P<format>json))?$", chart_page),
         (r"^/compare(?:\.(?P<format>json))?$", compare_page),
         (r"^/telegram-map(?:\.(?P<format>json))?$", telegram_map_page),
+        (
+            r"^/(?P<page>countries|platforms|chart|compare|telegram-map|changes|api"
+            r"|(?:country|platform)/[A-Za-z0-9_-]+)\.(?P<format>[A-Za-z0-9]+)$",
+            other_format,
+        ),
     ]

@@ -470,3 +470,25 @@ def test_a_platform_with_one_country_says_top_country(site):
     html = site.get("/platform/dropbox").text
     assert "top 1 countries" not in html
     assert "Dropbox, top country:" in html
+
+
+@pytest.mark.parametrize(
+    "path, says",
+    [
+        ("/country/USA.csv", "/country/USA has no .csv: its data is /country/USA.json"),
+        ("/platform/telegram.csv", "/platform/telegram has no .csv: its data is /platform/telegram.json"),
+        ("/chart.csv?platform=google", "/chart has no .csv: its data is /chart.json"),
+        ("/changes.json", "/changes is a page only, with no .json"),
+        ("/api.json", "/api is a page only, with no .json"),
+    ],
+)
+def test_a_page_asked_in_a_format_it_lacks_says_what_it_has(site, path, says):
+    # Datasette read /country/USA.csv as a database named "country": "Database not found".
+    response = site.get(path)
+    assert response.status_code == 404
+    assert says in response.json()["error"]
+
+
+def test_the_pages_json_is_still_served(site):
+    for path in ("/country/USA.json", "/platform/telegram.json", "/countries.json"):
+        assert site.get(path).status_code == 200, path
