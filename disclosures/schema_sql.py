@@ -14,7 +14,7 @@ BUILD_COLUMNS = {
     "is_derived": {
         "type": "INTEGER NOT NULL DEFAULT 0 CHECK (is_derived IN (0, 1))",
         "title": "Derived",
-        "description": "1 when the build computed this figure from reported ones (see figure_inputs); 0 when a source reported it.",
+        "description": "1 when the build computed this figure from reported ones (its inputs: derivation, and the database's figure_inputs table); 0 when a source reported it.",
     },
     "derivation": {
         "type": "TEXT",
