@@ -33,7 +33,7 @@ HOME_DOWNLOADS = (
     "CITATION.bib",
     "changelog.csv",
 )
-# Changes are listed corrections first, then removals, then additions.
+# Changes are listed changed figures first (a corrected value, or a new source), then removals, then additions.
 CHANGE_ORDER = "CASE change WHEN 'changed' THEN 0 WHEN 'removed' THEN 1 ELSE 2 END, figure_id"
 
 
