@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import markupsafe
 from datasette import hookimpl
@@ -281,7 +281,11 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
     )
     page_query = [("platform", platform)] + [("jurisdiction", j) for j in jurisdictions]
     page_query += [("request_type", request_type)] + [("metric", m) for m in metrics]
-    page_url = datasette.absolute_url(request, datasette.urls.path("chart") + "?" + urlencode(page_query))
+    page_path = datasette.urls.path("chart") + "?" + urlencode(page_query)
+    page_url = datasette.absolute_url(request, page_path)
+    # A citation names the public site (site_url), whatever address this copy was browsed at.
+    site_url = (datasette.plugin_config("platform-disclosures") or {}).get("site_url")
+    cited_url = urljoin(site_url, page_path) if isinstance(site_url, str) and site_url else page_url
     dataset = await dataset_row(db)
     dated = dataset["release_date"] if dataset["release_state"] == "released" else "unreleased"
     return {
@@ -297,7 +301,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         + "?"
         + urlencode(filters + [("_shape", "array"), ("_size", "max"), ("_sort", "period_start")]),
         "page_url": page_url,
-        "citation": f"Platform Disclosures, version {dataset['version']} ({dated}): {title}. {page_url}",
+        "citation": f"Platform Disclosures, version {dataset['version']} ({dated}): {title}. {cited_url}",
     }
 
 
@@ -471,7 +475,7 @@ async def country_page(datasette, request):
     newest = await rows(db, newest_sql, {"jurisdiction": jurisdiction["jurisdiction_id"]})
     for r in newest:
         r["period"] = period_name(r["period_start"], r["period_end"])
-    platforms = await rows(db, "SELECT * FROM platforms ORDER BY name")
+    platforms = await rows(db, "SELECT * FROM platforms ORDER BY name COLLATE NOCASE, platform_id")
     reporting = {r["platform_id"] for r in newest}
     charts = []
     for platform in platforms:
@@ -538,7 +542,7 @@ async def platforms_page(datasette, request):
                   max(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_end END) AS newest,
                   min(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_start END) AS dsa_first,
                   max(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_end END) AS dsa_newest
-           FROM platforms p LEFT JOIN figures f USING (platform_id) GROUP BY p.platform_id ORDER BY p.name""".format(
+           FROM platforms p LEFT JOIN figures f USING (platform_id) GROUP BY p.platform_id ORDER BY p.name COLLATE NOCASE, p.platform_id""".format(
             dsa=",".join("?" * len(DSA_REQUEST_TYPES))
         ),
         [*DSA_REQUEST_TYPES] * 4,
@@ -788,7 +792,9 @@ async def chart_page(datasette, request):
             "request_type": request_type,
             "metrics": metrics,
         },
-        "platforms": await rows(db, "SELECT platform_id, name FROM platforms ORDER BY name"),
+        "platforms": await rows(
+            db, "SELECT platform_id, name FROM platforms ORDER BY name COLLATE NOCASE, platform_id"
+        ),
         "jurisdiction_options": await rows(
             db,
             """SELECT DISTINCT j.jurisdiction_id, j.name FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)
@@ -815,7 +821,7 @@ async def compare_page(datasette, request):
     available = await rows(
         db,
         """SELECT DISTINCT p.platform_id, p.name FROM figures f JOIN platforms p USING (platform_id)
-           WHERE f.jurisdiction_id = ? ORDER BY p.name""",
+           WHERE f.jurisdiction_id = ? ORDER BY p.name COLLATE NOCASE, p.platform_id""",
         [jurisdiction_id],
     )
     chosen = [p for p in request.args.getlist("platform") if p] or [p["platform_id"] for p in available]

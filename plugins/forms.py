@@ -16,7 +16,7 @@ from datasette import hookimpl
 PLUGIN = "platform-disclosures"
 # Parameter name -> SQL giving (value, label) pairs for its dropdown.
 CHOICES = {
-    "platform": "SELECT platform_id, name FROM platforms WHERE platform_id IN (SELECT DISTINCT platform_id FROM figures) ORDER BY name",
+    "platform": "SELECT platform_id, name FROM platforms WHERE platform_id IN (SELECT DISTINCT platform_id FROM figures) ORDER BY name COLLATE NOCASE",
     "jurisdiction": """SELECT jurisdiction_id, name || ' (' || jurisdiction_id || ')' FROM jurisdictions
                        WHERE jurisdiction_id IN (SELECT DISTINCT jurisdiction_id FROM figures) ORDER BY name""",
     "metric": "SELECT metric_id, label FROM metrics ORDER BY label",

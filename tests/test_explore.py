@@ -14,6 +14,7 @@ from html import unescape
 
 import pytest
 
+from disclosures import paths
 from disclosures import site as site_module
 from disclosures.vocabulary import DATABASE_FILE
 from tests.conftest import Site, plugin, rows
@@ -240,7 +241,10 @@ def test_charts_mark_derived_periods_and_carry_events_and_a_citation(site, real_
     assert telegram["citation"].startswith(
         f"Platform Disclosures, version {version} ({dated}): Telegram, United States"
     )
-    assert telegram["page_url"] in telegram["citation"]
+    # The citation names the public site (datapackage.json's homepage), not the address browsed.
+    site_url = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))["homepage"].rstrip("/")
+    path = telegram["page_url"].split("localhost", 1)[-1]
+    assert path.startswith("/chart?") and telegram["citation"].endswith(f". {site_url}{path}")
     assert site.get(unescape(telegram["page_url"]).split("localhost", 1)[-1]).status_code == 200
 
 
@@ -492,3 +496,10 @@ def test_a_page_asked_in_a_format_it_lacks_says_what_it_has(site, path, says):
 def test_the_pages_json_is_still_served(site):
     for path in ("/country/USA.json", "/platform/telegram.json", "/countries.json"):
         assert site.get(path).status_code == 200, path
+
+
+def test_the_platforms_page_lists_names_in_alphabetical_order_whatever_their_case(site):
+    # mailbox.org sorted after every capitalised name.
+    names = re.findall(r'<a href="/platform/[^"]+">([^<]+)</a>', site.get("/platforms").text)
+    assert "mailbox.org" in names
+    assert names == sorted(names, key=str.casefold)
