@@ -102,3 +102,15 @@ def test_a_held_quote_is_whole_on_the_figure_page(page):  # noqa: F811
     # The figure page shows the quote whole (a cut one ends in "…" in the table, not here).
     whole = shown["text"].rstrip("…")
     assert whole in page.locator("body").inner_text().replace("\n", " ") or whole in page.content()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/changes", "/country/USA", "/platform/telegram", "/compare", "/api", "/countries", "/platforms"]
+)
+def test_no_page_is_wider_than_a_phone(page, path):  # noqa: F811
+    # Wide tables scroll in their own box; the page itself never scrolls sideways (/changes did,
+    # its changelog 623 px wide on a 390 px screen).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(path)
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
