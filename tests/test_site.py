@@ -249,6 +249,14 @@ def test_derived_figure_page_links_its_inputs(site):
     assert "derived by the build" in html
     assert "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled" in html
     assert "/figure/telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled" in html
+    # The headline number itself says it is derived, not only the facts below it.
+    headline = html.split('<div class="figure-value">', 1)[1].split('<p class="metric">', 1)[0]
+    assert 'class="derived-badge"' in headline
+    reported = site.get("/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled").text
+    assert (
+        'class="derived-badge"'
+        not in reported.split('<div class="figure-value">', 1)[1].split('<p class="metric">', 1)[0]
+    )
 
 
 def test_unknown_figure_is_404(site):
