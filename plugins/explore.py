@@ -41,6 +41,9 @@ HEADLINE_COUNTS = ("requests_received", "requests_fulfilled", "accounts_specifie
 HEADLINE_SHARES = ("percent_requests_some_data", "fraction_requests_some_data")
 # When a platform reports several request types for a country, the one its headline chart uses.
 PREFERRED_REQUEST_TYPES = ("all", "consumer_services", "ip_or_phone", "legal_process")
+# A request type whose series ends this long before the platform's newest (in one jurisdiction)
+# is not its headline: two years, four half-year reports.
+HEADLINE_STALE_DAYS = 2 * 366
 TOP_COUNTRIES = 5
 # A compared figure whose period ended this long before the newest one in its row is flagged stale.
 STALE_AFTER_DAYS = 365
@@ -117,10 +120,20 @@ def period_name(start: str, end: str) -> str:
     return f"{MONTHS[s.month - 1]} {s.year}–{MONTHS[e.month - 1]} {e.year}"
 
 
-def headline_request_type(counts: dict[str, int]) -> str | None:
-    """The request type a headline chart uses, from {request_type_id: number of series points}."""
+def headline_request_type(counts: dict[str, int], newest: dict[str, str] | None = None) -> str | None:
+    """The request type a headline chart uses, from {request_type_id: number of series points}
+    and {request_type_id: its newest period_end (ISO date)}: the first of
+    PREFERRED_REQUEST_TYPES, else the one with the most points, among the request types whose
+    series reaches within HEADLINE_STALE_DAYS of the newest. (Google's "all requests" ends in
+    2017, in press articles; its legal-process series runs on: the chart showed the old one.)"""
     if not counts:
         return None
+    if newest:
+        latest = max(date.fromisoformat(end) for end in newest.values())
+        current = {
+            r: n for r, n in counts.items() if (latest - date.fromisoformat(newest[r])).days <= HEADLINE_STALE_DAYS
+        }
+        counts = current or counts
     for preferred in PREFERRED_REQUEST_TYPES:
         if preferred in counts:
             return preferred
@@ -315,16 +328,18 @@ async def headline_charts(datasette, request, platform: dict, jurisdiction: dict
     db = datasette.get_database(database_name(datasette))
     found = await rows(
         db,
-        f"""SELECT request_type_id, metric_id, count(*) AS n FROM figures_series
+        f"""SELECT request_type_id, metric_id, count(*) AS n, max(period_end) AS newest FROM figures_series
             WHERE platform_id = ? AND jurisdiction_id = ?
               AND metric_id IN ({",".join("?" * (len(HEADLINE_COUNTS) + len(HEADLINE_SHARES)))})
             GROUP BY request_type_id, metric_id""",
         [platform["platform_id"], jurisdiction["jurisdiction_id"], *HEADLINE_COUNTS, *HEADLINE_SHARES],
     )
     counts: dict[str, int] = {}
+    newest: dict[str, str] = {}
     for r in found:
         counts[r["request_type_id"]] = counts.get(r["request_type_id"], 0) + r["n"]
-    request_type = headline_request_type(counts)
+        newest[r["request_type_id"]] = max(newest.get(r["request_type_id"], ""), r["newest"])
+    request_type = headline_request_type(counts, newest)
     if request_type is None:
         return []
     label = (await rows(db, "SELECT label FROM request_types WHERE request_type_id = ?", [request_type]))[0]["label"]

@@ -69,6 +69,14 @@ def test_headline_request_type_prefers_all_then_the_most_reported():
     assert explore.headline_request_type({}) is None
 
 
+def test_headline_request_type_passes_over_a_series_that_stopped_long_before_the_others():
+    counts = {"all": 30, "legal_process": 40, "emergency": 20}
+    ended = {"all": "2017-06-30", "legal_process": "2025-06-30", "emergency": "2025-06-30"}
+    assert explore.headline_request_type(counts, ended) == "legal_process"
+    # Within two years of the newest, the preferred type stays the headline.
+    assert explore.headline_request_type(counts, {**ended, "all": "2024-06-30"}) == "all"
+
+
 def test_compare_flags_a_period_mismatch_staleness_and_a_fraction():
     cells = [
         {"platform_name": "A", "period_start": "2024-01-01", "period_end": "2024-06-30", "unit": "count"},
