@@ -275,6 +275,17 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
                 "figure_id": p["figure_id"],
             }
         )
+    # Figures of the same selection the lines leave out: ranges, withheld or not reported, and
+    # periods overlapping the line's (figures_series holds one non-overlapping series of exact
+    # values). The caption says how many, and links to them all.
+    (selected,) = (
+        await db.execute(
+            f"""SELECT count(*) FROM figures
+                WHERE platform_id = ? AND jurisdiction_id IN ({marks[0]}) AND request_type_id = ?
+                  AND metric_id IN ({marks[1]})""",
+            [platform, *jurisdictions, request_type, *metrics],
+        )
+    ).first()
     first, last = min(p["period_start"] for p in points), max(p["period_end"] for p in points)
     events = await rows(
         db,
@@ -307,6 +318,8 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         "axis": UNIT_AXIS[unit],
         "series": list(series.values()),
         "points": len(points),
+        "not_drawn": selected - len(points),
+        "all_figures_url": datasette.urls.table(name, "figures") + "?" + urlencode(filters),
         "derived": sum(1 for p in points if p["is_derived"]),
         "events": events,
         "csv_url": datasette.urls.table(name, "figures_series", format="csv") + "?" + urlencode(csv_query),

@@ -511,3 +511,18 @@ def test_the_platforms_page_lists_names_in_alphabetical_order_whatever_their_cas
     names = re.findall(r'<a href="/platform/[^"]+">([^<]+)</a>', site.get("/platforms").text)
     assert "mailbox.org" in names
     assert names == sorted(names, key=str.casefold)
+
+
+def test_a_chart_says_how_many_figures_of_its_selection_it_does_not_draw(site):
+    # Lines hold one non-overlapping series of exact values: ranges (Mozilla's "0-249"), withheld
+    # figures and overlapping periods are left out, and the caption counts them and links to all.
+    html = site.get("/country/USA").text
+    charts = charts_of(html)
+    assert any(c["not_drawn"] for c in charts)
+    for c in charts:
+        url = unescape(c["all_figures_url"]).replace("/disclosures/figures?", "/disclosures/figures.json?", 1)
+        total = site.get(url + "&_size=0").json()["filtered_table_rows_count"]
+        assert total == c["points"] + c["not_drawn"], c["title"]
+    assert (
+        "more figures of this selection are not drawn" in html or "more figure of this selection is not drawn" in html
+    )
