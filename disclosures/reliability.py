@@ -1011,9 +1011,13 @@ def killed_worker(prod, topology, report: Report) -> float | None:
     for t in threads:
         t.join()
     failed = [s for s in results if s == 0 or s >= 500]
+    # Which statuses failed (0: no answer or a cut one), so that a rare failure says what it was.
+    statuses = f" (statuses {sorted(set(failed))})" if failed else ""
     if failed:
-        report.failures.append(f"fault: {len(failed)} of {len(results)} answers failed while a worker was killed")
-    report.notes.append(f"killed-worker load: {len(results)} answers, {len(failed)} failed")
+        report.failures.append(
+            f"fault: {len(failed)} of {len(results)} answers failed while a worker was killed{statuses}"
+        )
+    report.notes.append(f"killed-worker load: {len(results)} answers, {len(failed)} failed{statuses}")
     return back if not failed else None
 
 
