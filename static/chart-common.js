@@ -69,19 +69,63 @@ window.PlatformCharts = (function () {
     return points;
   }
 
-  // A line per series; derived figures are dashed.
+  // A line per series; derived figures are dashed. A segment lying under another series' (within
+  // a line's width of it, over the same days) is drawn wider by CASING per line above it, so that
+  // its colour shows on both sides: the US's 886 under Germany's 892 was invisible.
+  var CASING = 4;
+
   function line(label, points, i, width) {
     var color = COLORS[i % COLORS.length];
     return {
       label: label, data: points, borderColor: color, backgroundColor: color, borderWidth: width,
       pointRadius: 0, pointHitRadius: 6, spanGaps: false,
-      segment: { borderDash: function (ctx) { return ctx.p0.raw.derived ? [6, 4] : undefined; } }
+      segment: {
+        borderDash: function (ctx) { return ctx.p0.raw.derived ? [6, 4] : undefined; },
+        borderWidth: function (ctx) { return width + CASING * (ctx.p0.raw.covered || 0); }
+      }
     };
   }
+
+  // The flat segments of one drawn dataset: {left, right, y} in pixels, with its first point.
+  function flatSegments(meta) {
+    var segments = [];
+    for (var k = 0; k + 1 < meta.data.length; k += 1) {
+      var a = meta.data[k], b = meta.data[k + 1], raw = meta._dataset.data[k];
+      if (raw.y === null || meta._dataset.data[k + 1].y === null || a.skip || b.skip) { continue; }
+      segments.push({ left: a.x, right: b.x, y: a.y, raw: raw, width: meta._dataset.borderWidth });
+    }
+    return segments;
+  }
+
+  // Chart.js draws dataset 0 last, on top. Before each draw (the layout sets the pixels), every
+  // segment counts the segments of the datasets above it that would hide it; the count sets its
+  // width (line's segment.borderWidth). The counts are left on the canvas (data-covered) for tests.
+  var coveredLines = {
+    id: "coveredLines",
+    afterUpdate: function (chart) {
+      var drawn = chart.data.datasets.map(function (d, i) { return flatSegments(chart.getDatasetMeta(i)); });
+      var covered = [];
+      drawn.forEach(function (segments, i) {
+        segments.forEach(function (s) {
+          var n = 0;
+          for (var j = 0; j < i; j += 1) {
+            n += drawn[j].some(function (t) {
+              return t.left < s.right && s.left < t.right && Math.abs(t.y - s.y) < (t.width + s.width) / 2 + 1;
+            }) ? 1 : 0;
+          }
+          s.raw.covered = n;
+          if (n) { covered.push({ dataset: chart.data.datasets[i].label, label: s.raw.label, under: n }); }
+        });
+        // The segments' styles are read when the line is next drawn.
+        delete chart.getDatasetMeta(i).dataset._segments;
+      });
+      chart.canvas.dataset.covered = JSON.stringify(covered);
+    }
+  };
 
   function whenReady(draw) {
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
   }
 
-  return { ms: ms, eventLines: eventLines, periodPoints: periodPoints, line: line, whenReady: whenReady };
+  return { ms: ms, eventLines: eventLines, coveredLines: coveredLines, periodPoints: periodPoints, line: line, whenReady: whenReady };
 })();

@@ -48,7 +48,7 @@
           }
         }
       },
-      plugins: [charts.eventLines]
+      plugins: [charts.coveredLines, charts.eventLines]
     });
     canvas.dataset.rendered = String(chart.data.datasets.length);
   }

@@ -92,7 +92,7 @@
           }
         }
       },
-      plugins: [background, charts.eventLines]
+      plugins: [background, charts.coveredLines, charts.eventLines]
     });
     var png = figure.querySelector(".chart-png");
     if (png) {

@@ -73,6 +73,49 @@ def test_home_page_draws_the_chart(page):
     assert page.locator("ol.events > li.event").count() == 2
 
 
+# Every flat segment of a chart, with whether its own colour shows on the canvas somewhere along
+# it (sampled in 24 columns, from its line's top edge to its bottom edge).
+SEGMENTS_SEEN = """(canvasSelector) => {
+    const canvas = document.querySelector(canvasSelector);
+    const chart = Chart.getChart(canvas);
+    const ratio = chart.currentDevicePixelRatio;
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const shows = (x, y, colour) => {
+        const at = (Math.round(y * ratio) * canvas.width + Math.round(x * ratio)) * 4;
+        return colour.every((c, i) => Math.abs(pixels.data[at + i] - c) <= 8);
+    };
+    const seen = [];
+    chart.data.datasets.forEach((dataset, i) => {
+        const meta = chart.getDatasetMeta(i), colour = rgb(dataset.borderColor);
+        for (let k = 0; k + 1 < dataset.data.length; k += 1) {
+            const raw = dataset.data[k];
+            if (raw.y === null || dataset.data[k + 1].y === null) continue;
+            const a = meta.data[k], b = meta.data[k + 1];
+            const half = (dataset.borderWidth + 4 * (raw.covered || 0)) / 2;
+            let found = false;
+            for (let step = 1; step < 25 && !found; step += 1) {
+                const x = a.x + (b.x - a.x) * step / 25;
+                for (let y = a.y - half; y <= a.y + half && !found; y += 0.5) found = shows(x, y, colour);
+            }
+            seen.push({ dataset: dataset.label, period: raw.label, covered: raw.covered || 0, found });
+        }
+    });
+    return seen;
+}"""
+
+
+def test_no_line_of_the_home_chart_is_hidden_under_another(page):
+    """Telegram's US Q4 2024 (886) lay under Germany's (892) and could not be seen: a line under
+    another is drawn wider, so that its colour shows on both sides."""
+    page.goto("/")
+    page.wait_for_function("document.getElementById('telegram-chart').dataset.rendered > 0")
+    seen = page.evaluate(SEGMENTS_SEEN, "#telegram-chart")
+    assert len(seen) > 20
+    assert any(s["covered"] for s in seen), "no two lines meet: this test no longer shows anything"
+    assert [s for s in seen if not s["found"]] == []
+
+
 def test_clicking_a_facet_narrows_the_rows(page):
     page.goto("/disclosures/figures")
     heading = page.locator("h3").first
