@@ -234,6 +234,22 @@ def test_naver_fields_dashes_and_averages():
     assert "guideEditorHtml" not in figures["naver-kor-2025h2-kr_search_seizure_warrant-requests_received"].quote
 
 
+def test_naver_zero_requests_beside_thousands_processed_is_not_a_figure():
+    """2012 H1: commDataRequestCount "0" beside commDataProcessingCount "10080" and rate "-" (an
+    audit found 0 recorded as exact, and a derived 2012 total of 0 requests)."""
+    figures = by_id(korea.parse_naver(FIXTURES / "naver-statistics.json"))
+    placeholder = figures["naver-kor-2012h1-kr_comm_user_data-requests_received"]
+    assert (placeholder.value_kind, placeholder.value) == ("not_reported", "")
+    assert '"commDataRequestCount":"0"' in placeholder.quote
+    assert "commDataRequestCount 0 beside commDataProcessingCount 10080" in placeholder.notes
+    assert figures["naver-kor-2012h1-kr_comm_user_data-requests_processed"].value == "10080"
+    # A zero beside zero processed is a count: 2025 H2, no rate either.
+    zero = figures["naver-kor-2025h2-kr_comm_user_data-requests_received"]
+    assert (zero.value_kind, zero.value) == ("exact", "0")
+    # Other categories of the same entry, with their rates, are untouched.
+    assert figures["naver-kor-2012h1-kr_search_seizure_warrant-requests_received"].value == "142"
+
+
 def test_dsa_orders_are_their_own_request_type_and_only_totals_are_read():
     parsed = dsa.parse_member_state_orders(FIXTURES / "3_member_states_orders.csv")
     figures = by_id(parsed)

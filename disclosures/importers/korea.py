@@ -133,6 +133,7 @@ def parse_naver(path: Path) -> Parsed:
                 result.skips.append(Skip(locator, quote, f"{field_name} is '{raw}': Naver gives no figure"))
                 continue
             request_type = mapping.find("category", category)
+            absent = zero_placeholder(entry, category, field_name)
             result.records.append(
                 Record(
                     platform_id="naver",
@@ -141,15 +142,33 @@ def parse_naver(path: Path) -> Parsed:
                     period_end=period[1],
                     request_type_id=request_type["maps_to"],
                     metric_id=measure["maps_to"],
-                    value_kind="exact",
-                    value=number_cell(str(raw)),
+                    value_kind="not_reported" if absent else "exact",
+                    value="" if absent else number_cell(str(raw)),
                     platform_wording=f"{request_type['wording']}: {field_name}",
                     source_locator=locator,
                     quote=quote,
-                    notes=" ".join(n for n in (request_type["notes"], measure["notes"]) if n),
+                    notes=" ".join(n for n in (request_type["notes"], measure["notes"], absent) if n),
                 )
             )
     return result
+
+
+def zero_placeholder(entry: dict, category: str, field_name: str) -> str:
+    """Why Naver's ``<category>RequestCount`` of "0" is not a count, or "" when it may be one.
+
+    The 2012 entries give commDataRequestCount "0" beside commDataProcessingCount "10080" (and
+    "6469"), with the rate "-": zero requests cannot have been processed ten thousand times, and
+    Naver computed no rate from them. Such a zero is recorded as not_reported, saying what the
+    file gives. A zero beside zero processed, or beside a rate, stays a figure."""
+    if field_name != f"{category}RequestCount" or str(entry.get(field_name, "")).strip() != "0":
+        return ""
+    processed = str(entry.get(f"{category}ProcessingCount", "")).strip()
+    if not processed.isdigit() or int(processed) == 0 or str(entry.get(f"{category}Rate", "")).strip() != "-":
+        return ""
+    return (
+        f"Naver's file gives {field_name} 0 beside {category}ProcessingCount {processed} and {category}Rate '-': "
+        "not a count of requests received, so no figure was reported."
+    )
 
 
 KAKAO = Format("kakao-statistics", "Kakao kakao-YYYY-hN.json transparency statistics (Kakao and Daum)", parse_kakao)
