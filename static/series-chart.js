@@ -96,10 +96,58 @@
     });
     var png = figure.querySelector(".chart-png");
     if (png) {
-      png.addEventListener("click", function () { png.href = chart.toBase64Image("image/png"); });
+      png.addEventListener("click", function () { png.href = exportImage(figure, chart); });
     }
     var drawn = spec.series.reduce(function (n, s) { return n + s.points.length; }, 0);
     canvas.dataset.rendered = String(drawn);
+  }
+
+  // The PNG export carries what the page says around the chart, so that an image passed on alone
+  // still says what it shows and where it is from: the title above it; the numbered events, the
+  // figures drawn and the citation (which names the source, version and address) below it.
+  var PAD = 12, TITLE_FONT = "bold 16px sans-serif", TEXT_FONT = "12px sans-serif", LINE = 16;
+
+  function wrapped(ctx, text, width) {
+    var lines = [], current = "";
+    text.split(/\s+/).filter(Boolean).forEach(function (word) {
+      var next = current ? current + " " + word : word;
+      if (current && ctx.measureText(next).width > width) { lines.push(current); current = word; } else { current = next; }
+    });
+    if (current) { lines.push(current); }
+    return lines;
+  }
+
+  function exportImage(figure, chart) {
+    var source = chart.canvas, ratio = chart.currentDevicePixelRatio || 1;
+    var width = source.width / ratio, text = function (selector) {
+      var node = figure.querySelector(selector);
+      return node ? node.textContent.replace(/\s+/g, " ").trim() : "";
+    };
+    var measure = document.createElement("canvas").getContext("2d");
+    measure.font = TITLE_FONT;
+    var title = wrapped(measure, text("figcaption"), width - 2 * PAD);
+    measure.font = TEXT_FONT;
+    var below = [];
+    figure.querySelectorAll(".chart-events li").forEach(function (li, i) {
+      below = below.concat(wrapped(measure, (i + 1) + ". " + li.textContent.replace(/\s+/g, " ").replace(/ \(source\)$/, "").trim(), width - 2 * PAD));
+    });
+    below = below.concat(wrapped(measure, text(".chart-note"), width - 2 * PAD), wrapped(measure, text(".chart-citation"), width - 2 * PAD));
+    var top = PAD + title.length * (LINE + 4) + PAD / 2, height = top + source.height / ratio + PAD + below.length * LINE + PAD;
+    var out = document.createElement("canvas");
+    out.width = Math.round(width * ratio); out.height = Math.round(height * ratio);
+    var ctx = out.getContext("2d");
+    ctx.scale(ratio, ratio);
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, width, height);
+    ctx.fillStyle = "#222"; ctx.textBaseline = "top";
+    ctx.font = TITLE_FONT;
+    title.forEach(function (line, i) { ctx.fillText(line, PAD, PAD + i * (LINE + 4)); });
+    ctx.drawImage(source, 0, top, width, source.height / ratio);
+    ctx.font = TEXT_FONT;
+    var y = top + source.height / ratio + PAD;
+    below.forEach(function (line, i) { ctx.fillText(line, PAD, y + i * LINE); });
+    // What was written around the chart, for tests (a canvas keeps no text).
+    figure.dataset.exportedText = JSON.stringify(title.concat(below));
+    return out.toDataURL("image/png");
   }
 
   function drawAll() {

@@ -208,7 +208,16 @@ def test_a_chart_exports_as_png(page, tmp_path):
         page.locator("a.chart-png").click()
     path = tmp_path / "chart.png"
     download_info.value.save_as(path)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+    png = path.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+    # The image passed on alone still says what it shows and where it comes from: the title above
+    # the chart, the citation (source, version, address) below it, so it is taller than the chart.
+    written = " ".join(json.loads(page.locator("figure.series-chart").first.get_attribute("data-exported-text")))
+    assert page.locator("figure.series-chart figcaption").first.inner_text() in written
+    citation = page.locator(".chart-citation").first.inner_text()
+    assert citation.startswith("Platform Disclosures, version") and citation in written
+    canvas_height = page.evaluate("document.querySelector('figure.series-chart canvas').height")
+    assert int.from_bytes(png[20:24], "big") > canvas_height + 60  # IHDR height
 
 
 def test_the_telegram_map_draws_countries_with_and_without_figures(page):
