@@ -1082,6 +1082,8 @@ async def telegram_map_page(datasette, request):
 def prepare_jinja2_environment(env):
     # Templates name periods as the pages do: {{ period_name(f.period_start, f.period_end) }}.
     env.globals["period_name"] = period_name
+    # And values as the comparison shows them: {{ shown_value(f.value, f.unit) }}.
+    env.globals["shown_value"] = shown_value
 
 
 # The site's own pages under another format than they have: a 404 that says what there is,

@@ -314,6 +314,24 @@ def test_comparison_shows_fractions_as_percentages_with_the_stored_value(site, r
     assert "published as a fraction from 0 to 1; shown as a percentage" in html
 
 
+def test_the_country_page_shows_fractions_as_percentages_beside_the_published_value(site, real_db):
+    """Snap publishes some shares as fractions (0.87) and others as percentages (82%): one table
+    showed both forms side by side."""
+    html = site.get("/country/USA").text
+    fractions = rows(
+        real_db,
+        "SELECT figure_id, value, value_text FROM figures WHERE jurisdiction_id = 'USA' AND value_kind = 'exact' "
+        "AND metric_id IN (SELECT metric_id FROM metrics WHERE unit = 'fraction')",
+    )
+    shown = [f for f in fractions if f'href="/figure/{f[0]}"' in html]
+    assert shown, "the page shows no fraction: this test no longer shows anything"
+    for figure_id, value, value_text in shown:
+        cell = re.search(rf'href="/figure/{re.escape(figure_id)}">([^<]+)</a> <span[^>]*>\(([^)]+) as published\)', html)
+        assert cell, figure_id
+        assert cell.group(1) == explore.shown_value(value, "fraction") and cell.group(1).endswith("%")
+        assert cell.group(2) == value_text
+
+
 def test_compare_refuses_an_unknown_country_with_a_400(site):
     assert site.get("/compare?jurisdiction=ZZZ").status_code == 400
     assert site.get("/compare").status_code == 200
