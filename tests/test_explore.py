@@ -326,7 +326,9 @@ def test_the_country_page_shows_fractions_as_percentages_beside_the_published_va
     shown = [f for f in fractions if f'href="/figure/{f[0]}"' in html]
     assert shown, "the page shows no fraction: this test no longer shows anything"
     for figure_id, value, value_text in shown:
-        cell = re.search(rf'href="/figure/{re.escape(figure_id)}">([^<]+)</a> <span[^>]*>\(([^)]+) as published\)', html)
+        cell = re.search(
+            rf'href="/figure/{re.escape(figure_id)}">([^<]+)</a> <span[^>]*>\(([^)]+) as published\)', html
+        )
         assert cell, figure_id
         assert cell.group(1) == explore.shown_value(value, "fraction") and cell.group(1).endswith("%")
         assert cell.group(2) == value_text
