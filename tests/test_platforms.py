@@ -13,7 +13,7 @@ PINNED = {
     "mailbox_org-world-2024-all-requests_received": ("exact", 83, None, None),
     "posteo-world-2016-all-requests_received": ("exact", 35, None, None),
     "dropbox-usa-2013-national_security-requests_received": ("band", None, 0, 249),
-    "wikimedia-world-20120701-20140630-all-requests_received": ("exact", 56, None, None),
+    "wikimedia-world-20120701-20140630-all_with_civil-requests_received": ("exact", 56, None, None),
     "mozilla-world-2024h2-subpoena-requests_received": ("exact", 23, None, None),
     "mozilla-usa-2023h2-national_security-requests_received": ("band", None, 0, 249),
     "apple-usa-2024h1-push_token-requests_received": ("exact", 129, None, None),

@@ -29,30 +29,32 @@ PINNED = {
         "dropbox-usa-2024h1-subpoena-percent_requests_some_data": 80.8,
     },
     # Wikimedia: its report pages, one per half-year, and The Signpost's table.
-    "wikimedia-diff-2015-07-16-third-transparency-report": {"wikimedia-world-2015h1-all-requests_received": 23},
-    "wikimedia-transparency-site-2015h2": {"wikimedia-world-2015h2-all-accounts_specified": 54},
-    "wikimedia-transparency-site-2016h1": {"wikimedia-world-2016h1-all-requests_received": 13},
-    "wikimedia-meta-transparency-2016-12-requests-for-user-data": {
-        "wikimedia-world-2016h2-all-accounts_specified": 12258
+    "wikimedia-diff-2015-07-16-third-transparency-report": {
+        "wikimedia-world-2015h1-all_with_civil-requests_received": 23
     },
-    "wikimedia-transparency-site-2017h1": {"wikimedia-world-2017h1-all-percent_requests_some_data": 16.7},
-    "wikimedia-transparency-site-2017h2": {"wikimedia-world-2017h2-all-requests_fulfilled": 1},
-    "wikimedia-transparency-archive-2018h2": {"wikimedia-world-2018h2-all-accounts_affected": 6674},
+    "wikimedia-transparency-site-2015h2": {"wikimedia-world-2015h2-all_with_civil-accounts_specified": 54},
+    "wikimedia-transparency-site-2016h1": {"wikimedia-world-2016h1-all_with_civil-requests_received": 13},
+    "wikimedia-meta-transparency-2016-12-requests-for-user-data": {
+        "wikimedia-world-2016h2-all_with_civil-accounts_specified": 12258
+    },
+    "wikimedia-transparency-site-2017h1": {"wikimedia-world-2017h1-all_with_civil-percent_requests_some_data": 16.7},
+    "wikimedia-transparency-site-2017h2": {"wikimedia-world-2017h2-all_with_civil-requests_fulfilled": 1},
+    "wikimedia-transparency-archive-2018h2": {"wikimedia-world-2018h2-all_with_civil-accounts_affected": 6674},
     "wikimedia-transparency-2019-1-privacy": {
-        "wikimedia-world-2019h1-all-requests_received": 25,
-        "wikimedia-usa-2019h1-all-requests_received": 9,
+        "wikimedia-world-2019h1-all_with_civil-requests_received": 25,
+        "wikimedia-usa-2019h1-all_with_civil-requests_received": 9,
     },
     "signpost-2025-10-02-news-and-notes-wmf-transparency": {
-        "wikimedia-world-2020h2-all-accounts_specified": 3119,
-        "wikimedia-world-2021h2-all-requests_received": 18,
-        "wikimedia-world-2023h2-all-accounts_affected": 896,
-        "wikimedia-world-2025h1-all-accounts_specified": 64,
+        "wikimedia-world-2020h2-all_with_civil-accounts_specified": 3119,
+        "wikimedia-world-2021h2-all_with_civil-requests_received": 18,
+        "wikimedia-world-2023h2-all_with_civil-accounts_affected": 896,
+        "wikimedia-world-2025h1-all_with_civil-accounts_specified": 64,
     },
     "wikimedia-transparency-2022-2-user": {
-        "wikimedia-ind-2022h2-all-requests_received": 7,
-        "wikimedia-world-2022h2-all-accounts_specified": 3816,
+        "wikimedia-ind-2022h2-all_with_civil-requests_received": 7,
+        "wikimedia-world-2022h2-all_with_civil-accounts_specified": 3816,
     },
-    "wikimedia-transparency-2024-1-user": {"wikimedia-world-2024h1-all-accounts_specified": 186},
+    "wikimedia-transparency-2024-1-user": {"wikimedia-world-2024h1-all_with_civil-accounts_specified": 186},
     # Posteo, Proton: the newest counts the stored copies hold.
     "posteo-blog-2015-08-25-transparency-report-2014": {"posteo-world-2014-all-requests_received": 22},
     "heise-2018-01-posteo-transparenzbericht-2017": {"posteo-world-2017-all-requests_received": 48},
@@ -109,8 +111,8 @@ def test_wikimedias_2019_country_table_disagrees_with_its_summary_and_the_summar
            WHERE d.source_id = 'wikimedia-transparency-2019-1-privacy' ORDER BY d.figure_id""",
     )
     assert found == [
-        ("wikimedia-world-2019h1-all-requests_fulfilled", 0, "inconsistent_parts", 4),
-        ("wikimedia-world-2019h1-all-requests_received", 26, "inconsistent_parts", 25),
+        ("wikimedia-world-2019h1-all_with_civil-requests_fulfilled", 0, "inconsistent_parts", 4),
+        ("wikimedia-world-2019h1-all_with_civil-requests_received", 26, "inconsistent_parts", 25),
     ]
     # The country rows are recorded as given; "Unknown" has no jurisdiction and is left out.
     (countries,) = rows(
@@ -164,10 +166,23 @@ def test_press_figures_keep_their_weaker_tier(real_db):
         real_db,
         """SELECT f.figure_id, s.tier FROM figures f JOIN sources s USING (source_id)
            WHERE f.figure_id IN ('proton-world-2024-all-requests_received', 'posteo-world-2017-all-requests_received',
-                                 'wikimedia-world-2021h2-all-requests_received')
+                                 'wikimedia-world-2021h2-all_with_civil-requests_received')
            ORDER BY f.figure_id""",
     ) == [
         ("posteo-world-2017-all-requests_received", "press_paraphrasing"),
         ("proton-world-2024-all-requests_received", "press_paraphrasing"),
-        ("wikimedia-world-2021h2-all-requests_received", "press_quoting"),
+        ("wikimedia-world-2021h2-all_with_civil-requests_received", "press_quoting"),
     ]
+
+
+def test_wikimedias_totals_count_civil_requests_and_are_never_all_government_requests(real_db):
+    """Wikimedia counts requests from individuals and organisations with those from governments
+    (December 2016: 13 = 6 informal non-government + 5 informal government + 1 civil + 1 criminal
+    subpoena); its 94 figures sat under `all`, "all government requests" (an audit's finding)."""
+    types = rows(real_db, "SELECT DISTINCT request_type_id FROM figures WHERE platform_id = 'wikimedia'")
+    assert types == [("all_with_civil",)]
+    removed = rows(
+        real_db,
+        "SELECT count(*) FROM corrections WHERE figure_id LIKE 'wikimedia-%-all-%' AND new_value IS NULL",
+    )
+    assert removed == [(94,)]
