@@ -13,7 +13,7 @@
   columns (the filter a facet's toggle link adds), the count of each value of every facet
   column, NULLs left out as above: the facets of every one-filter view;
 - ``home_numbers`` (one row): what the home page states (reported and derived figures,
-  platforms, jurisdictions, sources, disagreements).
+  platforms, jurisdictions, sources, disagreements, and the sources reported figures cite).
 
 A page over the unfiltered table, or filtered by one facet value, can read these instead of
 scanning it; any other filtered page still asks SQLite.
@@ -66,7 +66,10 @@ CREATE TABLE home_numbers (
   platforms INTEGER NOT NULL,
   jurisdictions INTEGER NOT NULL,
   sources INTEGER NOT NULL,
-  disagreements INTEGER NOT NULL
+  disagreements INTEGER NOT NULL,
+  -- The sources reported figures cite (the others back corroborations, disagreements, events,
+  -- authority reports or freshness claims, or are kept for the record)
+  figure_sources INTEGER NOT NULL
 );
 """
 
@@ -76,7 +79,8 @@ SELECT (SELECT count(*) FROM figures WHERE is_derived = 0),
        (SELECT count(DISTINCT platform_id) FROM figures),
        (SELECT count(DISTINCT jurisdiction_id) FROM figures),
        (SELECT count(*) FROM sources),
-       (SELECT count(*) FROM disagreements)
+       (SELECT count(*) FROM disagreements),
+       (SELECT count(DISTINCT source_id) FROM figures WHERE is_derived = 0)
 """
 
 # Between the cells of one column in the string SQLite hands over (ASCII record separator). A
@@ -268,7 +272,7 @@ def write_default_counts(
     db.conn.executemany("INSERT INTO table_counts VALUES (?, ?)", counts.tables)
     db.conn.executemany("INSERT INTO facet_counts VALUES (?, ?, ?, ?)", counts.single)
     db.conn.executemany("INSERT INTO facet_pair_counts VALUES (?, ?, ?, ?, ?, ?)", counts.pairs)
-    db.execute("INSERT INTO home_numbers VALUES (?, ?, ?, ?, ?, ?)", list(counts.home))
+    db.execute("INSERT INTO home_numbers VALUES (?, ?, ?, ?, ?, ?, ?)", list(counts.home))
 
 
 def text_affinity(declared: str) -> bool:

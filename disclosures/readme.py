@@ -61,7 +61,7 @@ def platform_capabilities(conn: sqlite3.Connection) -> str:
                  WHERE platform_id = p.platform_id AND is_derived = 0 ORDER BY t)),
                p.not_reported
         FROM platforms p LEFT JOIN figures f ON f.platform_id = p.platform_id AND f.is_derived = 0
-        GROUP BY p.platform_id ORDER BY p.name""",
+        GROUP BY p.platform_id ORDER BY p.name COLLATE NOCASE, p.platform_id""",
         DSA_REQUEST_TYPES * 4,
     ).fetchall()
     body = [
@@ -102,13 +102,15 @@ def held(start: str | None, end: str | None, dsa_start: str | None, dsa_end: str
 
 def counts(conn: sqlite3.Connection) -> str:
     """How many figures the dataset holds, reported and derived, so no prose number goes stale."""
-    ((reported, derived, platforms, sources),) = conn.execute(
+    ((reported, derived, platforms, cited, sources),) = conn.execute(
         """SELECT sum(is_derived = 0), sum(is_derived), count(DISTINCT platform_id),
-                  (SELECT count(*) FROM sources) FROM figures"""
+                  count(DISTINCT CASE WHEN is_derived = 0 THEN source_id END), (SELECT count(*) FROM sources)
+           FROM figures"""
     ).fetchall()
     return (
         f"The dataset holds {reported:,} reported figures and {derived:,} derived ones "
-        f"({reported + derived:,} rows in `/disclosures/figures`), for {platforms} platforms, from {sources} sources."
+        f"({reported + derived:,} rows in `/disclosures/figures`), for {platforms} platforms, read from {cited} "
+        f"sources ({sources} recorded, with those behind corroborations, disagreements and events)."
     )
 
 

@@ -266,9 +266,9 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         entry = series.setdefault(key, {"label": label, "points": []})
         entry["points"].append(
             {
-                "start": p["period_start"],
-                # Exclusive end, so that consecutive periods meet on the time axis.
-                "end": (date.fromisoformat(p["period_end"]) + timedelta(days=1)).isoformat(),
+                # Inclusive, as everywhere else: the chart draws each to the end of its last day.
+                "period_start": p["period_start"],
+                "period_end": p["period_end"],
                 "period": period_name(p["period_start"], p["period_end"]),
                 "value": p["value"],
                 "derived": bool(p["is_derived"]),

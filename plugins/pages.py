@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import weakref
-from datetime import date, timedelta
 from pathlib import Path
 
 import markupsafe
@@ -72,8 +71,8 @@ def chart_series(rows: list[dict], top: int = TOP_COUNTRIES) -> list[dict]:
         )
         entry["periods"].append(
             {
-                "start": row["period_start"],
-                "end": (date.fromisoformat(row["period_end"]) + timedelta(days=1)).isoformat(),
+                "period_start": row["period_start"],
+                "period_end": row["period_end"],
                 "label": row["period_label"],
                 "value": row["value"],
                 "derived": bool(row["is_derived"]),
@@ -81,7 +80,7 @@ def chart_series(rows: list[dict], top: int = TOP_COUNTRIES) -> list[dict]:
         )
     ranked = sorted(by_country.values(), key=lambda c: (-max(p["value"] for p in c["periods"]), c["id"]))
     for country in ranked:
-        country["periods"].sort(key=lambda p: p["start"])
+        country["periods"].sort(key=lambda p: p["period_start"])
     return ranked[:top]
 
 

@@ -55,19 +55,22 @@ window.PlatformCharts = (function () {
     }
   };
 
-  // The points of one line: each period {start, end (exclusive), ...} a flat segment at
-  // y(period), then a null point so that no line joins two periods as if the value changed
-  // smoothly. extra(period) adds fields the tooltip reads.
+  // The points of one line: each period {period_start, period_end (inclusive), ...} a flat
+  // segment at y(period), then a null point so that no line joins two periods as if the value
+  // changed smoothly. extra(period) adds fields the tooltip reads.
   function periodPoints(periods, y, extra) {
     var points = [];
     periods.forEach(function (p) {
       var fields = extra(p);
-      points.push(Object.assign({ x: ms(p.start), y: y(p) }, fields));
-      points.push(Object.assign({ x: ms(p.end) - DAY, y: y(p) }, fields));
-      points.push({ x: ms(p.end) - DAY / 2, y: null });
+      points.push(Object.assign({ x: ms(p.period_start), y: y(p) }, fields));
+      points.push(Object.assign({ x: ms(p.period_end), y: y(p) }, fields));
+      points.push({ x: ms(p.period_end) + DAY / 2, y: null });
     });
     return points;
   }
+
+  // Where a period ends on the time axis: the end of its last day.
+  function endOf(p) { return ms(p.period_end) + DAY; }
 
   // A line per series; derived figures are dashed. A segment lying under another series' (within
   // a line's width of it, over the same days) is drawn wider by CASING per line above it, so that
@@ -127,5 +130,5 @@ window.PlatformCharts = (function () {
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
   }
 
-  return { ms: ms, eventLines: eventLines, coveredLines: coveredLines, periodPoints: periodPoints, line: line, whenReady: whenReady };
+  return { ms: ms, eventLines: eventLines, coveredLines: coveredLines, periodPoints: periodPoints, endOf: endOf, line: line, whenReady: whenReady };
 })();

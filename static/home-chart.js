@@ -30,7 +30,7 @@
         scales: {
           x: {
             type: "linear",
-            min: data.countries.length ? Math.min.apply(null, data.countries.map(function (c) { return charts.ms(c.periods[0].start); })) : undefined,
+            min: data.countries.length ? Math.min.apply(null, data.countries.map(function (c) { return charts.ms(c.periods[0].period_start); })) : undefined,
             ticks: { callback: function (v) { return new Date(v).toISOString().slice(0, 7); }, maxTicksLimit: 10 }
           },
           // Logarithmic: the story is the jump from tens to hundreds in the United States, next

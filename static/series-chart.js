@@ -28,7 +28,7 @@
 
   function bounds(spec) {
     var starts = [], ends = [];
-    spec.series.forEach(function (s) { s.points.forEach(function (p) { starts.push(charts.ms(p.start)); ends.push(charts.ms(p.end)); }); });
+    spec.series.forEach(function (s) { s.points.forEach(function (p) { starts.push(charts.ms(p.period_start)); ends.push(charts.endOf(p)); }); });
     return { min: Math.min.apply(null, starts), max: Math.max.apply(null, ends) };
   }
 

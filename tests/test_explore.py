@@ -229,9 +229,9 @@ def test_no_chart_line_joins_overlapping_periods(site):
     for page in ("/country/USA", "/platform/telegram", "/country/IND"):
         for chart in charts_of(site.get(page).text):
             for series in chart["series"]:
-                points = sorted(series["points"], key=lambda p: p["start"])
+                points = sorted(series["points"], key=lambda p: p["period_start"])
                 for before, after in zip(points, points[1:], strict=False):
-                    assert before["end"] <= after["start"], (chart["title"], series["label"])
+                    assert before["period_end"] < after["period_start"], (chart["title"], series["label"])
 
 
 def test_charts_mark_derived_periods_and_carry_events_and_a_citation(site, real_db):
@@ -332,6 +332,18 @@ def test_the_country_page_shows_fractions_as_percentages_beside_the_published_va
         assert cell, figure_id
         assert cell.group(1) == explore.shown_value(value, "fraction") and cell.group(1).endswith("%")
         assert cell.group(2) == value_text
+
+
+def test_chart_json_dates_periods_as_the_figures_do(site, real_db):
+    """Chart JSON gave exclusive ends ("end": "2010-01-01" for H2 2009) where every other answer
+    gives period_end inclusive (2009-12-31): a one-day error for anyone citing from it."""
+    spec = site.get("/chart.json?platform=google&jurisdiction=IND&request_type=all&metric=requests_received").json()
+    points = [p for s in spec["chart"]["series"] for p in s["points"]]
+    assert points
+    stored = dict(rows(real_db, "SELECT figure_id, period_start || ' ' || period_end FROM figures"))
+    assert all(stored[p["figure_id"]] == f"{p['period_start']} {p['period_end']}" for p in points)
+    home = site.get("/").text
+    assert '"period_end": "2024-09-30"' in home and '"end"' not in home
 
 
 def test_compare_refuses_an_unknown_country_with_a_400(site):

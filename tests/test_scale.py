@@ -117,7 +117,8 @@ def test_precomputed_counts_equal_what_sqlite_counts(real_db):
         == rows(
             real_db,
             """SELECT sum(is_derived = 0), sum(is_derived = 1), count(DISTINCT platform_id),
-        count(DISTINCT jurisdiction_id), (SELECT count(*) FROM sources), (SELECT count(*) FROM disagreements)
+        count(DISTINCT jurisdiction_id), (SELECT count(*) FROM sources), (SELECT count(*) FROM disagreements),
+        (SELECT count(DISTINCT source_id) FROM figures WHERE is_derived = 0)
         FROM figures""",
         )[0]
     )
