@@ -294,3 +294,27 @@ def test_the_platforms_page_keeps_the_dsa_orders_out_of_the_global_span(site, re
     assert re.search(rf"to {newest}( \(Legal process requests to \d{{4}}-\d\d-\d\d\))?$", cells[2])
     assert newest < "2026-06-30"
     assert cells[4].startswith("dataset ") and re.search(r"published up to 2026-06-30 \(\d{4}-\d\d-\d\d\)$", cells[4])
+
+
+def test_google_other_legal_requests_is_never_all_legal_process_beside_process_listed_apart(real_db):
+    """Where Google lists court orders, police requests or the local subsidiary's requests apart,
+    its "Other Legal Requests" is the rest: filed as legal_process (all legal process) it was
+    summed with other_legal_process halves into one year (Ireland 2023: 24, beside 727 court orders)."""
+    assert (
+        rows(
+            real_db,
+            """SELECT f.figure_id FROM figures f
+               WHERE f.platform_id = 'google' AND f.request_type_id = 'legal_process' AND EXISTS (
+                 SELECT 1 FROM figures g WHERE g.platform_id = 'google' AND g.jurisdiction_id = f.jurisdiction_id
+                   AND g.period_start = f.period_start AND g.period_end = f.period_end
+                   AND g.request_type_id IN ('court_order', 'search_warrant', 'subpoena', 'police_request',
+                                             'local_subsidiary', 'pen_register_trap_trace', 'wiretap'))""",
+        )
+        == []
+    )
+    # And no year adds one kind to the other.
+    assert rows(
+        real_db,
+        """SELECT count(*) FROM figure_inputs i JOIN figures f ON f.figure_id = i.figure_id
+           JOIN figures g ON g.figure_id = i.input_figure_id WHERE f.request_type_id != g.request_type_id""",
+    ) == [(0,)]

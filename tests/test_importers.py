@@ -98,6 +98,20 @@ def test_google_user_data_rows_become_figures_and_quirks_become_skips():
     assert not any(r.period_end == "2025-12-31" for r in parsed.records)
 
 
+def test_google_other_legal_requests_is_the_rest_where_a_country_lists_some_process_apart():
+    """Türkiye lists requests for data of the local subsidiary apart: its "Other Legal Requests"
+    is not all legal process. The 2025 export's rows were filed as legal_process while the 2022
+    export's were other_legal_process, and the build summed the two kinds into one year (an
+    audit of derived figures found 22 such years)."""
+    figures = by_id(google.parse_user_data(FIXTURES / "google-global-user-data-requests.csv"))
+    rest = figures["google-tur-2025h1-other_legal_process-requests_received"]
+    assert rest.value == "189" and "Requests for data of local subsidiary" in rest.notes
+    assert "google-tur-2025h1-legal_process-requests_received" not in figures
+    assert figures["google-tur-2025h1-local_subsidiary-requests_received"].value == "22"
+    # Germany lists nothing apart: its "Other Legal Requests" is all its legal process.
+    assert figures["google-deu-2025h1-legal_process-requests_received"].value == "42595"
+
+
 def test_google_national_security_bands_stay_bands():
     parsed = google.parse_national_security(FIXTURES / "google-usnationalsecurity-nsl-requests.csv")
     figures = by_id(parsed)

@@ -61,6 +61,8 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
         row = mapping.find("column", name)
         if row and row["maps_to"]:
             columns[row["maps_to"]] = name
+    lines = list(lines)
+    listed = separately_listed(mapping, header, lines)
     result = Parsed()
     for line in lines:
         end = line.get(header, "Period Ending")
@@ -91,6 +93,16 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
             continue
         start, finish = _half(end)
         notes = mapping.find("note", process, code)
+        group = (end, code, line.get(header, "Product") if "Product" in header else "")
+        if process_row["maps_to"] == "legal_process" and listed.get(group):
+            # Outside the US "Other Legal Requests" is all legal process, unless this country and
+            # period lists some of it apart: then it is the rest, as in the US.
+            process_row = dict(process_row, maps_to="other_legal_process")
+            notes = {
+                "notes": "In this country and period Google lists further non-emergency types separately "
+                f"({', '.join(listed[group])}), so 'Other Legal Requests' is not all legal process here: "
+                "mapped to other_legal_process, as for US rows."
+            }
 
         # A column of this row that lists the country and process but holds no figure.
         absent_template = Record(
@@ -149,6 +161,37 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
                 )
             )
     return result
+
+
+# Non-emergency legal process Google lists apart from "Other Legal Requests" in some countries and
+# periods (Ireland's court orders, Türkiye's requests for data of the local subsidiary, ...).
+LISTED_APART = (
+    "court_order",
+    "search_warrant",
+    "subpoena",
+    "police_request",
+    "local_subsidiary",
+    "pen_register_trap_trace",
+    "wiretap",
+)
+
+
+def separately_listed(mapping, header, lines) -> dict[tuple[str, str, str], list[str]]:
+    """{(period ending, territory code, product): Google's labels of the non-emergency legal
+    process it lists apart from "Other Legal Requests" there, in file order}."""
+    listed: dict[tuple[str, str, str], list[str]] = {}
+    for line in lines:
+        process, code = line.get(header, "Legal Process"), line.get(header, "CLDR Territory Code")
+        row = mapping.find("legal_process", process, code)
+        if row and row["maps_to"] in LISTED_APART:
+            group = (
+                line.get(header, "Period Ending"),
+                code,
+                line.get(header, "Product") if "Product" in header else "",
+            )
+            if process not in listed.setdefault(group, []):
+                listed[group].append(process)
+    return listed
 
 
 def parse_user_data(path: Path) -> Parsed:
