@@ -336,6 +336,18 @@ async def figure_page(datasette, request):
             JOIN sources s USING (source_id) WHERE d.figure_id = ? ORDER BY d.disagreement_id""",
             [figure_id],
         ),
+        # A derived figure rests on its inputs: what sources disagree with them, it carries too
+        # (Naver's 2020 warrants: one half is a suspected digit swap; the year showed none).
+        "input_disagreements": await rows(
+            db,
+            """
+            SELECT d.*, s.title AS source_title, s.url AS source_url, g.value_text AS kept_value_text,
+                   g.period_start AS kept_period_start, g.period_end AS kept_period_end
+            FROM figure_inputs i JOIN disagreements d ON d.figure_id = i.input_figure_id
+            JOIN figures g ON g.figure_id = i.input_figure_id JOIN sources s ON s.source_id = d.source_id
+            WHERE i.figure_id = ? ORDER BY g.period_start, d.figure_id, d.disagreement_id""",
+            [figure_id],
+        ),
         # A source that dated a number to the wrong period has its disagreement recorded on the
         # figure kept (the full-year 900 of Telegram's 2024), but its claim may be about this one
         # (Oct–Dec 2024). disagreements.csv records no claimed period apart from the source's own

@@ -318,3 +318,20 @@ def test_google_other_legal_requests_is_never_all_legal_process_beside_process_l
         """SELECT count(*) FROM figure_inputs i JOIN figures f ON f.figure_id = i.figure_id
            JOIN figures g ON g.figure_id = i.input_figure_id WHERE f.request_type_id != g.request_type_id""",
     ) == [(0,)]
+
+
+def test_a_derived_figure_shows_the_disagreements_recorded_on_its_inputs(site, real_db):
+    """Every derived page said "No source is known to disagree with this figure", though sources
+    disagree with some inputs (an audit of derived figures found 22 such figures)."""
+    derived = rows(
+        real_db,
+        """SELECT i.figure_id, d.disagreement_id, d.figure_id FROM figure_inputs i
+           JOIN disagreements d ON d.figure_id = i.input_figure_id ORDER BY 1, 2""",
+    )
+    assert derived, "no input of a derived figure has a disagreement: this test no longer shows anything"
+    for figure_id in sorted({row[0] for row in derived})[:8]:
+        html = site.get(f"/figure/{figure_id}").text
+        assert "No source is known to disagree" not in html
+        listed = html.split('id="input-disagreements"', 1)[1]
+        for _, _, input_id in (row for row in derived if row[0] == figure_id):
+            assert f'href="/figure/{input_id}"' in listed
