@@ -57,7 +57,7 @@ from .schema_sql import (
     reported_rows_sql,
     sql_literal,
 )
-from .vocabulary import DATABASE_FILE, VALUE_COLUMNS, value_note, value_text
+from .vocabulary import DATABASE_FILE, DATABASE_NAME, VALUE_COLUMNS, value_note, value_text
 
 # Figures have an index of their own, with the words readers type (search_index.py).
 FTS_COLUMNS = {
@@ -1281,6 +1281,21 @@ def _build_temporary(
     return temporary, descriptor, metadata, result
 
 
+def described_coverage_views(conn: sqlite3.Connection, metadata: dict) -> None:
+    """Give each platform's coverage matrix (``<platform_id>_coverage``, one view per platform the
+    data holds) its description in ``metadata``, as metadata.yml gives every fixed table its own."""
+    tables = metadata["databases"][DATABASE_NAME]["tables"]
+    views = conn.execute("SELECT name FROM sqlite_master WHERE type = 'view' AND name GLOB '*_coverage' ORDER BY name")
+    for (name,) in views:
+        tables.setdefault(name, {}).setdefault(
+            "description",
+            f"The coverage matrix of {name.removesuffix('_coverage')}: one row per jurisdiction it has figures for, "
+            "one column per period (named as in figure ids), each cell the status coverage_cells gives: reported, "
+            "derived, withheld, not_reported, in_longer_period or missing; empty for a period its source used "
+            "for other jurisdictions only.",
+        )
+
+
 def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Path | None = None) -> Path:
     """Build everything the site serves into ``folder`` and return the database's path.
 
@@ -1297,14 +1312,15 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
         package_path, db_path, releases, beside=lambda path: site_config.inspect_data(path, DATABASE_FILE)
     )
     try:
+        with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:
+            atom = feed.release_feed(conn)
+            described_coverage_views(conn, metadata)
         files = {
             "metadata.json": json_text(metadata),
             "settings.json": json_text(site_config.site_settings()),
             "inspect-data.json": json_text(inspect_data),
             "datapackage.json": package_path.read_text(encoding="utf-8"),
         }
-        with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:
-            atom = feed.release_feed(conn)
         for name, text in files.items():
             replace_file(folder / name, text.encode("utf-8"))
         if atom is None:

@@ -15,8 +15,10 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+import yaml
 from datasette import hookimpl
 
+from disclosures import paths
 from tests.conftest import assert_error_shape, plugin
 
 FIGURES = "/disclosures/figures"
@@ -509,3 +511,59 @@ def test_a_sorted_whole_view_csv_streams_every_row_once(real_build, real_db):
     assert len(exported) == count and len({r["figure_id"] for r in exported}) == count
     values = [float(r["value"]) for r in exported if r["value"] != ""]
     assert values == sorted(values)
+
+
+# Tables the build writes whose every column metadata.yml describes (the package describes its own).
+DESCRIBED_COLUMN_BY_COLUMN = (
+    "coverage_cells",
+    "requests_and_accounts",
+    "figure_inputs",
+    "period_names",
+    "dataset",
+    "releases",
+    "release_changes",
+    "release_files",
+    "table_counts",
+    "facet_counts",
+    "facet_pair_counts",
+    "home_numbers",
+)
+
+
+def test_every_table_and_view_a_reader_can_open_is_described(site, real_db):
+    """requests_and_accounts, the release tables, the counts and every platform's coverage matrix
+    had no description: a reader of /disclosures could not tell what they hold (an API consumer's
+    finding: requests_and_accounts leaves bands empty, and nothing said so)."""
+    tables = site.get("/-/metadata.json").json()["databases"]["disclosures"]["tables"]
+    with sqlite3.connect(real_db) as conn:
+        names = [
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
+            if not name.startswith("sqlite_") and "_fts" not in name and not tables.get(name, {}).get("hidden")
+        ]
+        undescribed = [name for name in names if not tables.get(name, {}).get("description")]
+        assert undescribed == []
+        assert any(name.endswith("_coverage") for name in names)
+        for name in DESCRIBED_COLUMN_BY_COLUMN:
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({name})")]
+            described = tables[name].get("columns", {})
+            assert [c for c in columns if not described.get(c)] == [], name
+    assert "band" in tables["requests_and_accounts"]["description"]
+
+
+def test_metadata_yml_names_no_key_twice():
+    """YAML keeps the last of two equal keys without a word: a second period_names entry would
+    have dropped the first one's column descriptions."""
+    repeated = []
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+        repeated.extend(f"{key} (line {node.start_mark.line + 1})" for key in set(keys) if keys.count(key) > 1)
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8"), Loader=Loader)
+    assert repeated == []
