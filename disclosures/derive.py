@@ -117,7 +117,8 @@ def derive_figures(
                     rest,
                     whole["value"] - part["value"],
                     f"Derived by the build: {whole['figure_id']} ({whole['value']}) − "
-                    f"{part['figure_id']} ({part['value']}).",
+                    f"{part['figure_id']} ({part['value']})."
+                    + (COMPLEMENT_PER_PART_NOTE if metric.startswith(PER_PART_PREFIXES) else ""),
                     f"{whole['figure_id']} - {part['figure_id']}",
                 )
                 derived[key] = Derived(row, ((whole["figure_id"], 1), (part["figure_id"], -1)))
@@ -150,6 +151,15 @@ PER_PART_PREFIXES = ("accounts_", "identifiers_", "domains_")
 PER_PART_NOTE = (
     " Each part counts its own accounts (or identifiers, domains): one in more than one part is"
     " counted once per part, so the sum is not a count of distinct ones."
+)
+
+
+# And a whole minus its part: where the platform counts each account once over the whole, one in
+# both periods is not in the rest at all.
+COMPLEMENT_PER_PART_NOTE = (
+    " Accounts (or identifiers, domains) are counted per period: the rest equals the rest's own count"
+    " only if the whole counts them per part too; where it counts each one once, one also named in"
+    " the part is missing from the rest."
 )
 
 

@@ -336,8 +336,10 @@ async def figure_page(datasette, request):
             JOIN sources s USING (source_id) WHERE d.figure_id = ? ORDER BY d.disagreement_id""",
             [figure_id],
         ),
-        # A derived figure rests on its inputs: what sources disagree with them, it carries too
-        # (Naver's 2020 warrants: one half is a suspected digit swap; the year showed none).
+        # A derived figure rests on its inputs: where a source questions an input's value (another
+        # value, a typo, parts that do not add up), so is the derived one (Naver's 2020 warrants:
+        # one half is a suspected digit swap; the year showed none). A press slip about the same
+        # number ("received" for "fulfilled", rounded, swapped) leaves the value as it is.
         "input_disagreements": await rows(
             db,
             """
@@ -345,7 +347,7 @@ async def figure_page(datasette, request):
                    g.period_start AS kept_period_start, g.period_end AS kept_period_end
             FROM figure_inputs i JOIN disagreements d ON d.figure_id = i.input_figure_id
             JOIN figures g ON g.figure_id = i.input_figure_id JOIN sources s ON s.source_id = d.source_id
-            WHERE i.figure_id = ? ORDER BY g.period_start, d.figure_id, d.disagreement_id""",
+            WHERE i.figure_id = ? AND d.kind IN ('different_value', 'typo', 'inconsistent_parts') ORDER BY g.period_start, d.figure_id, d.disagreement_id""",
             [figure_id],
         ),
         # A source that dated a number to the wrong period has its disagreement recorded on the
@@ -386,6 +388,10 @@ async def figure_page(datasette, request):
             [figure_id],
         ),
     }
+    # A wrong period recorded on an input that overlaps this figure (Telegram's full year, for its
+    # Q4) is listed once, with the overlapping figures' own.
+    shown = {d["disagreement_id"] for d in context["overlapping_disagreements"]}
+    context["input_disagreements"] = [d for d in context["input_disagreements"] if d["disagreement_id"] not in shown]
     return Response.html(await datasette.render_template("figure.html", context, request=request))
 
 

@@ -95,6 +95,10 @@ def test_q4_is_derived_from_the_cumulative_year_and_jan_sep(base_db):
         ("examplechat-usa-2024-ip_or_phone-requests_fulfilled", 1),
         ("examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled", -1),
     ]
+    # An account count says how the rest can fall short; a count of requests needs no such word.
+    notes = dict(rows(base_db, "SELECT metric_id, notes FROM figures WHERE is_derived = 1"))
+    assert "counted per period" in notes["accounts_affected"]
+    assert "counted per period" not in notes["requests_fulfilled"]
 
 
 def test_a_reported_period_is_never_overwritten_by_a_derived_one(tmp_path):
