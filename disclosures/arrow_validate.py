@@ -550,6 +550,17 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
             is_record = [False] * len(said) if flags is None else flags.slice(start, PYTHON_ROWS).to_pylist()
             if not numbers_in_quotes(texts.slice(start, PYTHON_ROWS).to_pylist(), said, is_record):
                 raise Undecided
+    if "value" in names:
+        # rules.value_only_as_year: only exact values that could be a year.
+        picked = table.filter(
+            pc.and_(
+                pc.and_(pc.equal(kinds, "exact"), has_quote),
+                pc.match_substring_regex(column("value"), r"^(19|20)[0-9]{2}$"),
+            )
+        )
+        for text, said in zip(picked.column("value").to_pylist(), picked.column("quote").to_pylist(), strict=True):
+            if rules.value_only_as_year(Decimal(text), said):
+                raise Undecided
     identity = ("source_locator", "jurisdiction_id", "period_start", "period_end")
     if set(identity) <= names:
         # rules.record_identity_problems: only quotes that are JSON records with a "from".

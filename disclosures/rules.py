@@ -168,6 +168,52 @@ def value_in_text(value: Decimal, text: str) -> bool:
     return False
 
 
+# What comes just before a year in a quote: "in 2013", "since 2019", "H1 2024", "June 2023",
+# "year": 2012, "FY 2021", the second year of a range (2012–2013) or of a date (30.06.2013).
+BEFORE_A_YEAR = re.compile(
+    r"(?:\b(?:in|since|until|till|during|year|years|fy|fiscal|h1|h2|q1|q2|q3|q4|jan(?:uary)?|feb(?:ruary)?"
+    r"|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?"
+    r"|dec(?:ember)?)\W{0,3}|\d[./-]|\d\s?[–-]\s?)$",
+    re.IGNORECASE,
+)
+# And just after one: a date or a range going on (2013-06-30, 2013–2014, 2013/14), or a half or
+# quarter written onto it (2013h1).
+AFTER_A_YEAR = re.compile(r"^(?:\s?[–/-]\s?\d|[hHqQ][1-4]\b)")
+
+
+def value_only_as_year(value, text: str) -> bool:
+    """True when ``value`` (a whole number from 1900 to 2099) is in ``text`` only as a year: every
+    place it stands alone reads as one ("in 2013", "2013-06-30", "2012–2013") and it is never
+    written with a thousands separator (2,013). A value read from such a quote is a year mistaken
+    for the figure: ``value_in_text`` finds it all the same."""
+    if not isinstance(value, Decimal) or value != value.to_integral_value() or not 1900 <= value <= 2099:
+        return False
+    bare = str(int(value))
+    if any(form != bare and value_in_text_as(form, text) for form in _spellings(value)):
+        return False
+    found = False
+    start = text.find(bare)
+    while start != -1:
+        end = start + len(bare)
+        # No digit touches it; "2015,50" in a CSV line is the field 2015, so a separator may.
+        if not (start and text[start - 1].isdecimal()) and not (end < len(text) and text[end].isdecimal()):
+            found = True
+            if not (BEFORE_A_YEAR.search(text[max(0, start - 24) : start]) or AFTER_A_YEAR.match(text[end : end + 4])):
+                return False
+        start = text.find(bare, start + 1)
+    return found
+
+
+def value_in_text_as(form: str, text: str) -> bool:
+    """True when ``form`` (one spelling of a number) stands alone somewhere in ``text``."""
+    start = text.find(form)
+    while start != -1:
+        if _stands_alone(text, start, start + len(form)):
+            return True
+        start = text.find(form, start + 1)
+    return False
+
+
 # Sources whose quotes are records of a data file (CSV lines, JSON objects), not prose.
 RECORD_SOURCE_KINDS = {"platform_data_file", "compilation"}
 RECORD_DELIMITERS = re.compile(r'[,;|\t{}\[\]:"]')

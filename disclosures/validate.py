@@ -93,6 +93,14 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
         if rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote)):
             continue
         notes.append(("quote", f"{field} {number_text(number)} does not appear in the quote"))
+    if kind == "exact" and isinstance(numbers["value"], Decimal) and rules.value_only_as_year(numbers["value"], quote):
+        notes.append(
+            (
+                "value",
+                f"{number_text(numbers['value'])} is in the quote only as a year (in 2013, 2013-06-30, 2012–2013): "
+                "the figure must be a number the quote gives for it",
+            )
+        )
     notes += rules.record_identity_problems(
         quote,
         values.get("source_locator") or "",

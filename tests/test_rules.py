@@ -246,3 +246,23 @@ def test_a_figure_read_from_a_dated_record_is_filed_under_its_period_and_key():
     # Only a JSON record that states its own period is read so.
     assert rules.record_identity_problems("Germany 1 200 with data", locator, "CHL", "2023-10-01", "x") == []
     assert rules.record_identity_problems('{"from": "2025", "to": "2025"}', locator, "CHL", "2023-10-01", "x") == []
+
+
+@pytest.mark.parametrize(
+    ("quote", "value", "only_a_year"),
+    [
+        ("In 2013 Cloudflare answered 28 requests", 2013, True),  # a helper's misfiled value
+        ('{"year":2012,"period":"상반기","warrantRequestCount":"142"}', 2012, True),
+        ("2015-06-30,Chile,CL,Preservation Requests,1,,4", 2015, True),
+        ("JUL 2012 – JUN 2014: 56 requests", 2014, True),
+        ("Germany, H1 2024: 1.500 requests", 2024, True),
+        ("Google received 2013 requests in 2013", 2013, False),  # a count as well as a year
+        ("2,013 requests in 2013", 2013, False),  # grouped, so a count
+        ("2015-06-30,Chile,CL,Other Legal Requests,2015,50,2100", 2015, False),  # a field too
+        ("Fulfilled requests: 1987", 1987, False),
+        ("In 2013 Cloudflare answered 28 requests", 28, False),
+        ("no year here", 2013, False),
+    ],
+)
+def test_a_value_found_in_its_quote_only_as_a_year_is_caught(quote, value, only_a_year):
+    assert rules.value_only_as_year(Decimal(value), quote) is only_a_year
