@@ -17,6 +17,9 @@ input (a damaged cell is reported by the schema checks and skipped here):
   a file extension) names that very file. An import run with ``--allow-different-file`` names the
   local copy (``dataset.sha256-0123456789ab.json``); left under the source's id, the figure would
   claim to come from a file it was not read from.
+* locator records (``locator_record_file_problems``): a figure whose locator names its record's
+  period or place (Google's "Period Ending=2025-06-30, CLDR Territory Code=AE") is filed under
+  that period and jurisdiction: moved to another, it would keep the value its record holds.
 * source dates (``source_date_problems``): a source is not published after it was retrieved, and
   an event is not dated after the source that reports it was published (or, undated, retrieved):
   a year typed wrong (2042 for 2024) would otherwise move the event on every chart.
@@ -262,6 +265,25 @@ def locator_file_problems(
     return problems
 
 
+def locator_record_file_problems(
+    located: list[tuple[int, dict]], jurisdictions: list[dict], shown: str
+) -> list[rules.Problem]:
+    """``rules.locator_record_problems`` on each (line, row) of figures.csv (text), against
+    jurisdictions.csv's rows."""
+    places = rules.place_names(jurisdictions)
+    problems = []
+    for line, row in located:
+        for field, note in rules.locator_record_problems(
+            row.get("source_locator", ""),
+            row.get("jurisdiction_id", ""),
+            row.get("period_start", ""),
+            row.get("period_end", ""),
+            places,
+        ):
+            problems.append(rules.Problem(shown, line, field, note))
+    return problems
+
+
 def package_problems(package_path: Path, descriptor: dict, base: Path, tables: dict | None) -> list[rules.Problem]:
     """Every rule above on one package. ``tables``: ``table_schema.read_package``'s, or None."""
     resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
@@ -289,6 +311,10 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
     problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
     if {"sources", "events"} <= resources.keys():
         problems += source_date_problems(rows_of("sources"), rows_of("events"), shown("sources"), shown("events"))
+    if "jurisdictions" in resources:
+        problems += locator_record_file_problems(
+            rows_of("figures"), [row for _, row in rows_of("jurisdictions")], shown("figures")
+        )
     if "source_files" in resources:
         files = {row.get("source_id", ""): row.get("file_name", "") for _, row in rows_of("source_files")}
         for name in LOCATED:
@@ -342,6 +368,14 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
         problems += source_date_problems(
             lined(tables["sources"]), lined(tables["events"]), "data/sources.csv", "data/events.csv"
         )
+    if "jurisdictions" in tables:
+        # Only the figures whose locators name a record's period or place become Python values.
+        index = pc.indices_nonzero(
+            pc.match_substring_regex(figures.column("source_locator"), rules.LOCATOR_KEY.pattern)
+        )
+        picked = figures.select(["source_locator", "jurisdiction_id", "period_start", "period_end"]).take(index)
+        rows = [(int(i) + 2, row) for i, row in zip(index.to_pylist(), text_rows(picked), strict=True)]
+        problems += locator_record_file_problems(rows, text_rows(tables["jurisdictions"]), "data/figures.csv")
     if "source_files" in tables and len(tables["source_files"]):
         files = tables["source_files"]
         recorded = dict(zip(files.column("source_id").to_pylist(), files.column("file_name").to_pylist(), strict=True))

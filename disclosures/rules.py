@@ -214,6 +214,94 @@ def value_in_text_as(form: str, text: str) -> bool:
     return False
 
 
+# The keys of a data file's record that importers write into a figure's locator, and that say
+# which period or place the record is: Google's "Period Ending=2025-06-30, CLDR Territory Code=AE",
+# Microsoft's "period=2015-H1, ... country=Andorra", TikTok's 'period_value="Jul-Dec 2024",
+# location_value="Afghanistan"', Meta's "Country=Albania", X's "ISO CODE=AR", the DSA files' "Scope=AT".
+LOCATOR_KEY = re.compile(
+    r"(?:^|\(|, |: |row )(Period Ending|Reporting period ending date|CLDR Territory Code|ISO CODE|Scope|country"
+    r'|Country|location_value|Country/Region of Origin|period|period_value|Period)=("[^"]*"|[^,)]*)'
+)
+LOCATOR_HALF = re.compile(r"^(?:(\d{4})-H([12])|(Jan)-(Jun) (\d{4})|(Jul)-(Dec) (\d{4}))$")
+
+
+def locator_half(text: str) -> tuple[str, str] | None:
+    """The half-year a record's period names ("2015-H1", "Jul-Dec 2024"), as ISO dates, or None."""
+    match = LOCATOR_HALF.match(text)
+    if not match:
+        return None
+    year, first = (
+        (match.group(1), match.group(2) == "1")
+        if match.group(1)
+        else (match.group(5), True)
+        if match.group(3)
+        else (match.group(8), False)
+    )
+    return (f"{year}-01-01", f"{year}-06-30") if first else (f"{year}-07-01", f"{year}-12-31")
+
+
+def locator_record_problems(
+    locator: str, jurisdiction_id: str, period_start: str, period_end: str, places: dict[str, dict]
+) -> list[tuple[str, str]]:
+    """(field, note) where a figure's locator names its record's period or place (LOCATOR_KEY) and
+    the figure is filed under another: a row moved to another country or half-year keeps the
+    value its record holds, so only the record's own keys show the move.
+
+    ``places``: {"alpha2": {code: jurisdiction_id}, "names": {casefolded name or other name:
+    {jurisdiction_id, ...}}}. A code or name no jurisdiction has is not judged."""
+    problems = []
+    for key, raw in LOCATOR_KEY.findall(locator or ""):
+        said = raw.strip().strip('"').strip()
+        if not said:
+            continue
+        if key in ("Period Ending", "Reporting period ending date"):
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", said) and said != period_end:
+                problems.append(("period_end", f"is {period_end}, but its locator names the record of {key}={said}"))
+        elif key in ("period", "period_value", "Period"):
+            half = locator_half(said)
+            if half and half != (period_start, period_end):
+                problems.append(
+                    (
+                        "period_start",
+                        f"{period_start} to {period_end} is not the period its locator names ({key}={said}: "
+                        f"{half[0]} to {half[1]})",
+                    )
+                )
+        elif key in ("CLDR Territory Code", "ISO CODE", "Scope"):
+            owner = places["alpha2"].get(said.upper())
+            if owner and owner != jurisdiction_id:
+                problems.append(
+                    (
+                        "jurisdiction_id",
+                        f"is {jurisdiction_id}, but its locator names the record of {key}={said} ({owner})",
+                    )
+                )
+        else:
+            owners = places["names"].get(said.casefold())
+            if owners and jurisdiction_id not in owners:
+                problems.append(
+                    (
+                        "jurisdiction_id",
+                        f"is {jurisdiction_id}, but its locator names the record of {key}={said} "
+                        f"({', '.join(sorted(owners))})",
+                    )
+                )
+    return problems
+
+
+def place_names(jurisdictions: list[dict]) -> dict[str, dict]:
+    """``locator_record_problems``'s ``places`` from jurisdictions.csv rows (text)."""
+    places: dict[str, dict] = {"alpha2": {}, "names": {}}
+    for row in jurisdictions:
+        jurisdiction = row.get("jurisdiction_id") or ""
+        if row.get("alpha2"):
+            places["alpha2"][row["alpha2"].upper()] = jurisdiction
+        names = [row.get("name") or ""] + (row.get("other_names") or "").split(";")
+        for name in filter(None, (n.strip() for n in names)):
+            places["names"].setdefault(name.casefold(), set()).add(jurisdiction)
+    return places
+
+
 # Sources whose quotes are records of a data file (CSV lines, JSON objects), not prose.
 RECORD_SOURCE_KINDS = {"platform_data_file", "compilation"}
 RECORD_DELIMITERS = re.compile(r'[,;|\t{}\[\]:"]')

@@ -266,3 +266,61 @@ def test_a_figure_read_from_a_dated_record_is_filed_under_its_period_and_key():
 )
 def test_a_value_found_in_its_quote_only_as_a_year_is_caught(quote, value, only_a_year):
     assert rules.value_only_as_year(Decimal(value), quote) is only_a_year
+
+
+PLACES = rules.place_names(
+    [
+        {"jurisdiction_id": "ARE", "alpha2": "AE", "name": "United Arab Emirates", "other_names": "UAE"},
+        {"jurisdiction_id": "ATA", "alpha2": "AQ", "name": "Antarctica", "other_names": ""},
+        {"jurisdiction_id": "USA", "alpha2": "US", "name": "United States", "other_names": "U.S.; USA"},
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("locator", "filed", "fields"),
+    [
+        # A newcomer moved Google's UAE row to Antarctica, and to 2008 H2: both passed.
+        (
+            "f.csv row Period Ending=2025-06-30, CLDR Territory Code=AE, Legal Process=All",
+            ("ATA", "2025h1"),
+            {"jurisdiction_id"},
+        ),
+        (
+            "f.csv row Period Ending=2025-06-30, CLDR Territory Code=AE, Legal Process=All",
+            ("ARE", "2008h2"),
+            {"period_end"},
+        ),
+        ("f.csv row Period Ending=2025-06-30, CLDR Territory Code=AE, Legal Process=All", ("ARE", "2025h1"), set()),
+        (
+            'i.csv: metric_name="Total requests", period_value="Jul-Dec 2024", location_value="UAE"',
+            ("ARE", "2024h1"),
+            {"period_start"},
+        ),
+        (
+            'i.csv: metric_name="Total requests", period_value="Jul-Dec 2024", location_value="UAE"',
+            ("ARE", "2024h2"),
+            set(),
+        ),
+        (
+            "m.json rows: period=2015-H1, section=combined, country=United States, metric=x",
+            ("ARE", "2015h1"),
+            {"jurisdiction_id"},
+        ),
+        # The assisting country is not the requesting one; an unknown name or code is not judged.
+        (
+            "d.csv row Period Ending=2025-06-30, Country/Region of Origin=UAE, Assisting Country=United States",
+            ("ARE", "2025h1"),
+            set(),
+        ),
+        ("m.json rows: period=2015-H1, country=Atlantis", ("ARE", "2015h1"), set()),
+        ("x.csv row ISO CODE=ZZ", ("ARE", "2015h1"), set()),
+        ("page 3", ("ARE", "2015h1"), set()),
+    ],
+)
+def test_a_record_filed_under_another_place_or_period_than_its_locator_names_is_caught(locator, filed, fields):
+    jurisdiction, half = filed
+    year, first = half[:4], half.endswith("h1")
+    start, end = (f"{year}-01-01", f"{year}-06-30") if first else (f"{year}-07-01", f"{year}-12-31")
+    problems = rules.locator_record_problems(locator, jurisdiction, start, end, PLACES)
+    assert {field for field, _ in problems} == fields
