@@ -146,9 +146,18 @@ def _spellings(value: Decimal) -> tuple[str, ...]:
     return tuple(sorted(spellings(value)))
 
 
+def _latin_letter(character: str) -> bool:
+    """A letter of the Latin script: glued to a number it makes a label ("Q2", "H1", "5M"). Other
+    scripts glue counters to numbers (Korean "270건" is 270 requests), so theirs do not count."""
+    return character.isalpha() and character < "\u0250"
+
+
 def _stands_alone(text: str, start: int, end: int) -> bool:
-    """No digit touches text[start:end], nor a digit behind a separator ("1,5" is not 5)."""
-    if start and text[start - 1].isdecimal():
+    """No digit touches text[start:end], nor a digit behind a separator ("1,5" is not 5), nor a
+    Latin letter ("Q2" is not 2: a newcomer's value 2 passed on a quote of Q1 and Q2 figures)."""
+    if start and (text[start - 1].isdecimal() or _latin_letter(text[start - 1])):
+        return False
+    if end < len(text) and _latin_letter(text[end]):
         return False
     if start > 1 and text[start - 1] in ".," and text[start - 2].isdecimal():
         return False

@@ -324,3 +324,18 @@ def test_a_record_filed_under_another_place_or_period_than_its_locator_names_is_
     start, end = (f"{year}-01-01", f"{year}-06-30") if first else (f"{year}-07-01", f"{year}-12-31")
     problems = rules.locator_record_problems(locator, jurisdiction, start, end, PLACES)
     assert {field for field, _ in problems} == fields
+
+
+@pytest.mark.parametrize(
+    ("quote", "value", "found"),
+    [
+        ("Q1 — 142 ¶ Q2 —106", 2, False),  # a newcomer's value 2, read from the label Q2
+        ("H1 2023: 158", 1, False),
+        ("5M requests", 5, False),
+        ("한국의 요청에 따라 처리한 건수는 270건이고", 270, True),  # Korean counters follow numbers
+        ("Fulfilled requests: 900 ¶ Affected users: 2,253", 2253, True),
+        ("(2,253)", 2253, True),
+    ],
+)
+def test_a_number_glued_to_a_latin_letter_is_a_label_not_a_value(quote, value, found):
+    assert rules.value_in_text(Decimal(value), quote) is found
