@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from .vocabulary import VALUE_KINDS, number_text
+from .vocabulary import VALUE_KINDS, loopback_problem, number_text
 
 SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Integers and decimals exactly as a curator should type them: no "+7", no "007", no "1e3".
@@ -633,6 +633,10 @@ def url_problems(cell: str) -> list[str]:
     scheme, _, rest = cell.partition(":")
     if scheme.lower() not in ("http", "https") or not rest.startswith("//") or len(rest) <= 2 or rest[2] in "/\\":
         return [f"{cell[:40]!r} is not an http(s) URL with a host"]
+    if any(character.isspace() for character in cell):
+        return [f"{cell[:40]!r} holds a space: write it %20, or check it was pasted whole"]
+    if (why := loopback_problem(cell)) and "absolute" not in why:
+        return [f"{why}: a reader cannot open it"]
     return []
 
 

@@ -16,6 +16,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from . import rules
+from .vocabulary import loopback_problem
+
+# A dataset version: MAJOR.MINOR.PATCH, without leading zeros (semantic versioning, as releases use).
+SEMANTIC_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 # Tables the site and the build need rows in: a header-only file would publish an empty site.
 MUST_HAVE_ROWS = ("figures", "sources", "platforms", "jurisdictions", "metrics", "request_types", "events")
@@ -100,6 +104,28 @@ def descriptor_problems(package_path: Path, descriptor: dict, shown: str) -> lis
         line = key_line(text, key, names[-1] if names else None)
         problems.append(
             rules.Problem(shown, line, key, f"unknown key in {where}; a misspelt key is ignored with its rule")
+        )
+    # What every citation, feed link and release carries: refused here, not first at release time
+    # (a build without a homepage cited http://localhost/...).
+    version = descriptor.get("version")
+    if not isinstance(version, str) or not SEMANTIC_VERSION.fullmatch(version):
+        problems.append(
+            rules.Problem(
+                shown,
+                key_line(text, "version", None),
+                "version",
+                f"{version!r} is not a version MAJOR.MINOR.PATCH (1.0.0): releases are numbered by it",
+            )
+        )
+    why = loopback_problem(descriptor.get("homepage") or "")
+    if why:
+        problems.append(
+            rules.Problem(
+                shown,
+                key_line(text, "homepage", None),
+                "homepage",
+                f"{why}: it is the public site's address that every citation and feed link carries",
+            )
         )
     return problems
 

@@ -160,7 +160,11 @@ def test_only_text_columns_without_nulls_get_pairs(tmp_path):
     db.conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", cells)
     db.execute('CREATE TABLE c ("k" TEXT COLLATE NOCASE)')
     # What the home page's numbers read.
-    for table in ("figures (is_derived, platform_id, jurisdiction_id, source_id)", "sources (id)", "disagreements (id)"):
+    for table in (
+        "figures (is_derived, platform_id, jurisdiction_id, source_id)",
+        "sources (id)",
+        "disagreements (id)",
+    ):
         db.execute(f"CREATE TABLE {table}")
     db.conn.executemany("INSERT INTO c VALUES (?)", [("A",), ("a",)])
     db.conn.commit()

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
-from disclosures import build, changelog, paths, release, release_records, versioning
+from disclosures import build, changelog, paths, release, release_records, validate, versioning
 from disclosures.vocabulary import value_token
 from tests.conftest import rows
 from tests.packages import FIXTURES, ROOT, apply_edits, make_package
@@ -441,12 +441,18 @@ def test_a_loopback_or_missing_homepage_is_refused(tmp_path, homepage):
     # Replace the value itself: the descriptor may hold only keys the specification defines.
     current = json.loads((paths.ROOT / "datapackage.json").read_text(encoding="utf-8"))["homepage"]
     extra = [{"file": "datapackage.json", "old": f'"homepage": "{current}"', "new": f'"homepage": "{homepage}"'}]
-    refused(
-        built(tmp_path / "p", "1.0.0", extra=extra),
-        tmp_path / "releases",
-        tmp_path / "dist",
-        "homepage .* it is the canonical site URL",
+    # Validation refuses it first: a build without a public homepage cited http://localhost/...
+    with pytest.raises(validate.ValidationFailed) as failed:
+        built(tmp_path / "p", "1.0.0", extra=extra)
+    assert [problem.field for problem in failed.value.problems] == ["homepage"]
+    # And the release, should a build folder's package say so all the same.
+    build_dir = built(tmp_path / "q", "1.0.0")
+    descriptor = build_dir / "datapackage.json"
+    descriptor.write_text(
+        descriptor.read_text(encoding="utf-8").replace(f'"homepage": "{current}"', f'"homepage": "{homepage}"'),
+        encoding="utf-8",
     )
+    refused(build_dir, tmp_path / "releases", tmp_path / "dist", "homepage .* it is the canonical site URL")
 
 
 # Refusals: each before anything is built or recorded ------------------------------------------
