@@ -10,7 +10,7 @@ for ad-hoc SQL.
   busy (other requests were being answered at the same time, or this process got less than
   ``BUSY_CPU_SHARE`` of a CPU: other processes had it) it is 503 with ``Retry-After``: the
   client did nothing wrong, and a page the site links to (``coverage_cells?platform_id=...``,
-  ``figures?_size=max``) was refused with 400 under load. Datasette's own "SQL query took too
+  ``figures?_size=1000``) was refused with 400 under load. Datasette's own "SQL query took too
   long" (a 400) of such a request is the same 503 when the server was busy. Only a request that
   ran alone and still overran is a 400, "expensive in itself"; ad-hoc SQL (``sql=``,
   ``_where``) over its budget stays a 400, since the client wrote it. A page gets Datasette's

@@ -222,7 +222,11 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             if "error" in changes:
                 return await _send_error(send, path, 400, changes["error"])
-            scope = dict(scope, query_string=urlencode(changes["params"]).encode("latin-1"))
+            # The client's own query stays beside it, for what answers in its terms (page_size.py).
+            original = scope.get("original_query_string", scope.get("query_string", b""))
+            scope = dict(
+                scope, query_string=urlencode(changes["params"]).encode("latin-1"), original_query_string=original
+            )
             return await app(scope, receive, send)
 
         return paging

@@ -247,7 +247,8 @@ def held_concurrently(site, app, paths):
 
 
 @pytest.mark.parametrize(
-    "path", ["/disclosures/coverage_cells?platform_id=telegram", FIGURES + "?_size=max", FIGURES + "?_size=2000"]
+    "path",
+    ["/disclosures/coverage_cells?platform_id=telegram", FIGURES + "?_size=1000", FIGURES + "?_size=1000&_sort=value"],
 )
 def test_a_linked_page_overrunning_while_others_run_is_a_503_html_page(site, overlapping_overruns, path):
     # Each overran while the others ran (or waited for its turn behind them): the server was
@@ -567,3 +568,17 @@ def test_metadata_yml_names_no_key_twice():
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     yaml.load(paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8"), Loader=Loader)
     assert repeated == []
+
+
+def test_an_html_table_page_shows_at_most_a_thousand_rows_and_says_so_in_its_address(site):
+    """figures?_size=max rendered 5,000 rows (12-14 MB of HTML) on the thread that answers every
+    request: the whole server stalled 2-3.5 s, and the time budget cannot stop a render (a
+    newcomer's finding). The page redirects to the size it shows; JSON keeps 5,000."""
+    for asked in ("max", "5000", "1001"):
+        answer = site.get(f"/disclosures/figures?platform_id=google&_size={asked}&_sort=value")
+        assert answer.status_code == 302
+        assert answer.headers["location"] == "/disclosures/figures?platform_id=google&_sort=value&_size=1000"
+    page = site.get("/disclosures/figures?platform_id=google&_sort=value&_size=1000")
+    assert page.status_code == 200 and page.text.count('<td class="col-figure_id') == 1000
+    assert len(site.get("/disclosures/figures.json?_size=max&_shape=array").json()) == 5000
+    assert site.get("/disclosures/figures?_size=abc").status_code == 400

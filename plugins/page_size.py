@@ -1,0 +1,65 @@
+"""How many rows one HTML page of a table shows: at most ``HTML_MAX_ROWS``.
+
+Datasette renders a table page on the thread that answers every request, and 5,000 rows of the
+figures table (``_size=max``, 12–14 MB of HTML) held it for 2–3.5 s: every other request waited,
+and the time budget (plugins/budget.py) cannot stop a render once it has begun. An HTML page
+asked for more rows is redirected (302) to the same page with ``_size`` at the limit, so that
+its address says what it shows, and its next-page link goes on from there. JSON and CSV keep
+Datasette's ``max_returned_rows``: they cost a fraction of the HTML.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+
+HTML_MAX_ROWS = 1000
+
+
+def capped_query(path: str, query: str) -> str | None:
+    """The query string to redirect an HTML table page to, or None when it asks for at most
+    ``HTML_MAX_ROWS`` rows (or is not an HTML page of a table: ``/db/table`` with no format)."""
+    parts = path.strip("/").split("/")
+    if len(parts) != 2 or "." in parts[1] or parts[0].startswith("-"):
+        return None
+    pairs = parse_qsl(query, keep_blank_values=True)
+    sizes = [value for name, value in pairs if name == "_size"]
+    if not sizes:
+        return None
+    size = sizes[-1]
+    if size != "max" and not (size.isdigit() and int(size) > HTML_MAX_ROWS):
+        return None  # within the limit, or not a number: plugins/parameters.py answers that
+    kept = [(name, value) for name, value in pairs if name != "_size"]
+    return urlencode([*kept, ("_size", str(HTML_MAX_ROWS))])
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def page_size(scope, receive, send):
+            if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+                return await app(scope, receive, send)
+            path = scope.get("path", "")
+            # As the client wrote it, should plugins/paging.py have rewritten it first.
+            asked = scope.get("original_query_string", scope.get("query_string", b""))
+            query = capped_query(path, asked.decode("latin-1"))
+            if query is None:
+                return await app(scope, receive, send)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 302,
+                    "headers": [
+                        (b"location", f"{path}?{query}".encode("latin-1")),
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"cache-control", b"max-age=3600"),
+                    ],
+                }
+            )
+            body = f"An HTML page shows at most {HTML_MAX_ROWS:,} rows; .json and .csv give more.\n".encode()
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+        return page_size
+
+    return wrap
