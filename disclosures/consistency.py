@@ -20,6 +20,8 @@ input (a damaged cell is reported by the schema checks and skipped here):
 * locator records (``locator_record_file_problems``): a figure whose locator names its record's
   period or place (Google's "Period Ending=2025-06-30, CLDR Territory Code=AE") is filed under
   that period and jurisdiction: moved to another, it would keep the value its record holds.
+* source tiers (``source_tier_problems``): a press article, a compilation or an issue thread is
+  never given a tier of the platform's own file.
 * source dates (``source_date_problems``): a source is not published after it was retrieved, and
   an event is not dated after the source that reports it was published (or, undated, retrieved):
   a year typed wrong (2042 for 2024) would otherwise move the event on every chart.
@@ -265,6 +267,34 @@ def locator_file_problems(
     return problems
 
 
+# The tiers a source of each kind can have: a news article is never the platform's own file, nor
+# is a third party's compilation or an issue thread (tier is set by reading the source, so the
+# other kinds may have any).
+TIERS_OF_KIND = {
+    "press": {"press_quoting", "press_paraphrasing"},
+    "compilation": {"third_party_extraction", "crowdsourced"},
+    "issue_thread": {"crowdsourced"},
+}
+
+
+def source_tier_problems(sources: list[tuple[int, dict]], shown: str) -> list[rules.Problem]:
+    """A source's tier out of those its kind can have (TIERS_OF_KIND): a press article given
+    tier platform_file showed its figures as the platform's own, tier 1."""
+    problems = []
+    for line, row in sources:
+        allowed = TIERS_OF_KIND.get(row.get("kind", ""))
+        if allowed and row.get("tier") and row["tier"] not in allowed:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "tier",
+                    f"{row['tier']} is not a tier of a {row['kind']} source: it is one of {', '.join(sorted(allowed))}",
+                )
+            )
+    return problems
+
+
 def locator_record_file_problems(
     located: list[tuple[int, dict]], jurisdictions: list[dict], shown: str
 ) -> list[rules.Problem]:
@@ -311,6 +341,8 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
     problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
     if {"sources", "events"} <= resources.keys():
         problems += source_date_problems(rows_of("sources"), rows_of("events"), shown("sources"), shown("events"))
+    if "sources" in resources:
+        problems += source_tier_problems(rows_of("sources"), shown("sources"))
     if "jurisdictions" in resources:
         problems += locator_record_file_problems(
             rows_of("figures"), [row for _, row in rows_of("jurisdictions")], shown("figures")
@@ -368,6 +400,8 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
         problems += source_date_problems(
             lined(tables["sources"]), lined(tables["events"]), "data/sources.csv", "data/events.csv"
         )
+    if "sources" in tables:
+        problems += source_tier_problems(lined(tables["sources"]), "data/sources.csv")
     if "jurisdictions" in tables:
         # Only the figures whose locators name a record's period or place become Python values.
         index = pc.indices_nonzero(
