@@ -70,10 +70,20 @@ def correction_chain_problems(
     figure named exists is ``validate.correction_problems``' job.
     """
     by_figure: dict[str, list[tuple[int, dict]]] = {}
+    problems = []
     for line, row in corrections:
         if row.get("figure_id"):
             by_figure.setdefault(row["figure_id"], []).append((line, row))
-    problems = []
+        if row.get("old_value") and row.get("old_value") == row.get("new_value"):
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "new_value",
+                    f"is {row['new_value']!r}, its old_value too: a correction that changes nothing "
+                    "records nothing (give the value before and the value after)",
+                )
+            )
     for figure_id, chain in sorted(by_figure.items()):
         chain.sort(key=lambda item: (item[1].get("corrected_date", ""), item[1].get("correction_id", "")))
         for (_, before), (line, after) in itertools.pairwise(chain):
