@@ -425,12 +425,7 @@ def _mapped(column, function):
 
 def written_alone(form: str, text: str) -> bool:
     """rules.value_in_text for one spelling: ``form`` occurs in ``text`` not part of a larger number."""
-    at = text.find(form)
-    while at >= 0:
-        if rules._stands_alone(text, at, at + len(form)):
-            return True
-        at = text.find(form, at + 1)
-    return False
+    return rules.value_in_text_as(form, text)
 
 
 def numbers_in_quotes(cells: list[str], quotes: list[str], records: list[bool]) -> bool:

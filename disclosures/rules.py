@@ -168,13 +168,7 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
 
 def value_in_text(value: Decimal, text: str) -> bool:
     """True when ``value`` is written in ``text`` as a whole number, not part of a larger one."""
-    for form in _spellings(value):
-        start = text.find(form)
-        while start != -1:
-            if _stands_alone(text, start, start + len(form)):
-                return True
-            start = text.find(form, start + 1)
-    return False
+    return any(value_in_text_as(form, text) for form in _spellings(value))
 
 
 # What comes just before a year in a quote: "in 2013", "since 2019", "H1 2024", "June 2023",
