@@ -57,7 +57,14 @@ from .schema_sql import (
     reported_rows_sql,
     sql_literal,
 )
-from .vocabulary import DATABASE_FILE, DATABASE_NAME, VALUE_COLUMNS, value_note, value_text
+from .vocabulary import (
+    DATABASE_FILE,
+    DATABASE_NAME,
+    SHARE_OF_REQUESTS_PREFIXES,
+    VALUE_COLUMNS,
+    value_note,
+    value_text,
+)
 
 # Figures have an index of their own, with the words readers type (search_index.py).
 FTS_COLUMNS = {
@@ -494,15 +501,18 @@ def reported_rows(
     first: int = 0,
     ranks: list[int] | None = None,
     take: bool = False,
+    no_requests: frozenset[tuple] = frozenset(),
 ):
     """The reported figures from row ``first`` on, with the build's columns, as tuples in
     ``figure_columns`` order, one at a time. ``ranks``: every reported figure's recency rank, in
     row order, or None for recency_rank None (``with_ranks`` gives it later, in a second tuple).
     ``source_tier``: each source's tier by source id. ``take``: each row is taken out of
     ``figures.rows`` (None left in its place) once made, so that its memory goes as the rows
-    load rather than after the last."""
+    load rather than after the last. ``no_requests``: ``places_without_requests(figures)``,
+    whose shares of requests get a note that they are shares of none."""
     column = {name: figures.column(name) for name in figures.fields}
     start, end, metric, source_id = (column[n] for n in ("period_start", "period_end", "metric_id", "source_id"))
+    place_of = itemgetter(*(column[n] for n in PLACE_COLUMNS))
     value_columns = [(name, column[name]) for name in ("value_kind", *VALUE_COLUMNS)]
     # Rows stay tuples, the build's columns appended in BUILD_COLUMNS order (this loop names
     # them in its own, below); the period's come from a cache, as figures share periods.
@@ -518,8 +528,32 @@ def reported_rows(
         unit = units[values[metric]]
         numbers = {name: values[i] for name, i in value_columns}
         tier = source_tier[values[source_id]]
-        cells = (0, None, kind, label, unit, rank, value_text(numbers, unit), value_note(numbers, unit), tier, year)
+        of_none = (
+            bool(no_requests)
+            and values[metric].startswith(SHARE_OF_REQUESTS_PREFIXES)
+            and place_of(values) in no_requests
+        )
+        note = value_note(numbers, unit, of_none)
+        cells = (0, None, kind, label, unit, rank, value_text(numbers, unit), note, tier, year)
         yield values + in_order(cells)
+
+
+# What identifies the requests a share of requests is a share of: the figure's place, period and
+# request type (its metric aside).
+PLACE_COLUMNS = ("platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id")
+
+
+def places_without_requests(figures: table_schema.Table) -> frozenset[tuple]:
+    """The (``PLACE_COLUMNS``) of every reported requests_received figure of exactly 0: a share
+    of requests there is a share of none (``reported_rows``)."""
+    column = {name: figures.column(name) for name in figures.fields}
+    metric, kind, value = column["metric_id"], column["value_kind"], column["value"]
+    place_of = itemgetter(*(column[n] for n in PLACE_COLUMNS))
+    return frozenset(
+        place_of(row)
+        for row in figures.rows
+        if row[metric] == "requests_received" and row[value] == 0 and row[kind] == "exact"
+    )
 
 
 def taken(rows: list, first: int = 0):
@@ -841,7 +875,8 @@ def populate_with(
         # Once made, a row is taken out of figures.rows: a child deriving beside this process
         # has its own copy, but one running here (no fork) reads them later.
         take = deriving.forked
-        unranked = reported_rows(figures, units, fields, source_tier, take=take)
+        no_requests = places_without_requests(figures)
+        unranked = reported_rows(figures, units, fields, source_tier, take=take, no_requests=no_requests)
         # The ranks need the derived figures' keys: until the child sends them, the first rows
         # are made ready (a bounded number, so that a million are not held here twice), and
         # ranked once they are; the rest are made with their rank.
@@ -854,7 +889,16 @@ def populate_with(
         del unranked
         ranks = recency_ranks(reported_keys + deriving.receive())
         del reported_keys
-        ranked = reported_rows(figures, units, fields, source_tier, first=len(ahead), ranks=ranks[:reported], take=take)
+        ranked = reported_rows(
+            figures,
+            units,
+            fields,
+            source_tier,
+            first=len(ahead),
+            ranks=ranks[:reported],
+            take=take,
+            no_requests=no_requests,
+        )
         load_rows(db, "figures", columns, itertools.chain(with_ranks(ahead, ranks[: len(ahead)], columns), ranked))
         del ahead, ranked
         if take:

@@ -54,7 +54,8 @@ BUILD_COLUMNS = {
         "type": "TEXT NOT NULL",
         "title": "How to read the value",
         "description": "What the value means beyond its number: a band, a threshold, a share from 0 to 1, a "
-        "withheld or unreported figure; empty for a plain number.",
+        "withheld or unreported figure, a share of requests where 0 requests received are recorded (a share of "
+        "none); empty for a plain number.",
     },
     "source_tier": {
         "type": "TEXT NOT NULL REFERENCES source_tiers (tier_id)",

@@ -91,11 +91,25 @@ def value_token(row: dict) -> str:
     return kind.token.format(**{name: number_text(row.get(name)) for name in VALUE_COLUMNS})
 
 
-def value_note(row: dict, unit: str = "count") -> str:
-    """What a figure's displayed value means, beyond the number: a band, a threshold, a share."""
+# The share metrics whose whole is the requests of the figure's own place, period and request
+# type (percent_of_requests is a share of all the platform's requests, of every type).
+SHARE_OF_REQUESTS_PREFIXES = ("percent_requests_", "fraction_requests_")
+# Beside a share of requests when 0 requests received are recorded for its place, period and
+# request type: platforms publish 0 (or 0%) there, which reads as "none complied with".
+SHARE_OF_NO_REQUESTS_NOTE = (
+    "0 requests received are recorded for this place, period and request type: a share of no requests"
+)
+
+
+def value_note(row: dict, unit: str = "count", of_no_requests: bool = False) -> str:
+    """What a figure's displayed value means, beyond the number: a band, a threshold, a share.
+    ``of_no_requests``: the figure is a share of requests (``SHARE_OF_REQUESTS_PREFIXES``) and
+    0 requests received are recorded beside it; the note then says so."""
     note = VALUE_KINDS[row["value_kind"]].note
     if not note and unit == "fraction":
-        return "a share from 0 to 1, as the platform published it"
+        note = "a share from 0 to 1, as the platform published it"
+    if of_no_requests:
+        note = f"{note}; {SHARE_OF_NO_REQUESTS_NOTE}" if note else SHARE_OF_NO_REQUESTS_NOTE
     return note
 
 

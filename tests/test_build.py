@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from disclosures import build, paths, schema_sql, validate
+from disclosures import build, paths, schema_sql, validate, vocabulary
 from tests.conftest import rows
 from tests.packages import ROOT, make_package
 
@@ -113,6 +113,25 @@ def test_a_reported_period_is_never_overwritten_by_a_derived_one(tmp_path):
         ("examplechat-usa-2024q4-ip_or_phone-requests_fulfilled", 0),
         ("examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived", 1),
     ]
+
+
+def test_a_share_of_requests_where_none_were_received_says_so(tmp_path):
+    # Platforms publish 0% beside 0 requests (Snap, TikTok): read alone, "none complied".
+    package = make_package(tmp_path)
+    place = "examplechat,DEU,2024-07-01,2024-12-31,all"
+    with (tmp_path / "data" / "figures.csv").open("a", encoding="utf-8") as handle:
+        for metric, wording, quote in (
+            ("requests_received", "Requests", "Germany H2: 0 requests"),
+            ("percent_requests_some_data", "% some data", "Germany H2: 0 %"),
+        ):
+            figure_id = f"examplechat-deu-2024h2-all-{metric}"
+            handle.write(f"{figure_id},{place},{metric},exact,0,,,{wording},example-2025-01-10-report,,{quote},\n")
+    db = build.build_database(package, tmp_path / "d.db")
+    notes = dict(rows(db, "SELECT figure_id, value_note FROM figures WHERE jurisdiction_id = 'DEU'"))
+    assert notes["examplechat-deu-2024h2-all-percent_requests_some_data"] == vocabulary.SHARE_OF_NO_REQUESTS_NOTE
+    # The count itself, and a share where requests were received (H1: 1,500), have no such note.
+    assert notes["examplechat-deu-2024h2-all-requests_received"] == ""
+    assert notes["examplechat-deu-2024h1-all-percent_requests_some_data"] == ""
 
 
 def test_series_view_has_no_overlapping_periods(base_db):

@@ -2,7 +2,15 @@
 
 import pytest
 
-from disclosures.vocabulary import VALUE_KINDS, loopback_problem, number_text, value_note, value_text, value_token
+from disclosures.vocabulary import (
+    SHARE_OF_NO_REQUESTS_NOTE,
+    VALUE_KINDS,
+    loopback_problem,
+    number_text,
+    value_note,
+    value_text,
+    value_token,
+)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +40,14 @@ from disclosures.vocabulary import VALUE_KINDS, loopback_problem, number_text, v
 def test_value_text_and_note(row, unit, text, note):
     assert value_text(row, unit) == text
     assert value_note(row, unit) == note
+
+
+def test_a_share_of_no_requests_is_noted_after_what_the_unit_says():
+    share = {"value_kind": "exact", "value": 0}
+    assert value_note(share, "percent", of_no_requests=True) == SHARE_OF_NO_REQUESTS_NOTE
+    assert value_note(share, "fraction", of_no_requests=True) == (
+        f"a share from 0 to 1, as the platform published it; {SHARE_OF_NO_REQUESTS_NOTE}"
+    )
 
 
 def test_every_value_kind_of_the_schema_is_owned_here():
