@@ -432,6 +432,42 @@ def file_resource(
 
 
 # Every file a release holds, besides one CSV and one JSON per table.
+# Tables the build adds that a download needs beside the package's own: which figures form the
+# series that can be summed (a CSV of figures holds a year beside its quarters, and the derived
+# figures beside the reported ones).
+BUILT_RESOURCES = [
+    {
+        "name": "series_members",
+        "title": "Series members",
+        "description": "The figures that form one series per platform, jurisdiction, request type and metric "
+        "whose periods never overlap (the database's figures_series view is figures joined with this table): "
+        "sum only these, or a year is counted beside its own quarters.",
+        "profile": "tabular-data-resource",
+        "scheme": "file",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "schema": {
+            "fields": [
+                {
+                    "name": "figure_id",
+                    "type": "string",
+                    "title": "Figure",
+                    "description": "A figure (reported or derived) in its series.",
+                    "constraints": {"required": True},
+                }
+            ],
+            "primaryKey": ["figure_id"],
+            "foreignKeys": [{"fields": ["figure_id"], "reference": {"resource": "figures", "fields": ["figure_id"]}}],
+        },
+    }
+]
+# What the released figures hold beyond the package's description of data/figures.csv.
+RELEASED_FIGURES_NOTE = (
+    " The release's figures also hold those the build derives (is_derived = 1), and periods that overlap "
+    "(a year beside its quarters): to add figures up, keep those listed in series_members."
+)
+
 FIXED_FILES = [
     "CHANGELOG.md",
     "CITATION.bib",
@@ -449,7 +485,7 @@ TABLE_FORMATS = (("csv", "csv"), ("json", "json"), ("parquet", "parquet"), ("exc
 
 
 def release_files(descriptor: dict) -> list[str]:
-    tables = [r["name"] for r in descriptor["resources"]]
+    tables = [r["name"] for r in [*descriptor["resources"], *BUILT_RESOURCES]]
     return sorted(FIXED_FILES + [f"{folder}/{t}.{ext}" for t in tables for folder, ext in TABLE_FORMATS])
 
 
@@ -485,7 +521,9 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
         conn.execute("VACUUM")
         atom = feed.release_feed(conn, version)
         resources, extra = [], []
-        for resource in descriptor["resources"]:
+        for resource in [*descriptor["resources"], *BUILT_RESOURCES]:
+            if resource["name"] == "figures":
+                resource = dict(resource, description=resource.get("description", "") + RELEASED_FIGURES_NOTE)
             # The database's rows and columns (figures: derived rows and the build's columns too).
             fields = release_formats.released_fields(conn, resource)
             schema = dict(resource["schema"], fields=fields)

@@ -10,10 +10,12 @@ import hashlib
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -288,6 +290,7 @@ def test_release_folder_has_every_download(released):
     folder = released / "dist" / "1.1.0"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     tables = [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
+    tables.append("series_members")
     assert names == sorted(
         [
             "CHANGELOG.md",
@@ -314,6 +317,28 @@ def test_release_folder_has_every_download(released):
     tiers = {s["source_id"]: s["tier"] for s in read_csv(released / "b" / "data" / "sources.csv")}
     assert all(r["source_tier"] == tiers[r["source_id"]] for r in reported)
     assert {f["source_tier"] for f in figures} == {"platform_file"}
+
+
+def test_the_release_says_which_figures_can_be_summed(released):
+    # A CSV of figures holds a year beside its quarters: summed whole, it counts them twice.
+    folder = released / "dist" / "1.1.0"
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    resources = {r["name"]: r for r in package["resources"]}
+    assert "series_members" in resources["figures"]["description"]
+    members = [r["figure_id"] for r in read_csv(folder / "csv" / "series_members.csv")]
+    with sqlite3.connect(folder / "disclosures.db") as conn:
+        series = [fid for (fid,) in conn.execute("SELECT figure_id FROM figures_series ORDER BY figure_id")]
+        years = conn.execute(
+            "SELECT count(*) FROM figures WHERE figure_id = 'examplechat-usa-2024-ip_or_phone-requests_fulfilled'"
+        ).fetchone()
+    assert members == series and years == (1,)
+    # The year is in the figures, beside its January-September part and the derived fourth
+    # quarter; the series holds the parts, not the year too.
+    assert "examplechat-usa-2024-ip_or_phone-requests_fulfilled" not in members
+    assert "examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled" in members
+    assert "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived" in members
+    parquet = pq.read_table(folder / "parquet" / "series_members.parquet").column("figure_id").to_pylist()
+    assert parquet == members
 
 
 def test_hashes_in_the_package_and_sha256sums_match_the_files(released):
