@@ -114,3 +114,13 @@ def test_no_page_is_wider_than_a_phone(page, path):  # noqa: F811
     page.goto(path)
     page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_country_pages_newest_figures_fit_a_phone(page):  # noqa: F811
+    # Each platform's row (name and freshness note, one th across the table) was kept on one line
+    # by Datasette's th { white-space: nowrap }: the table grew to 1,083 px and a phone showed the
+    # value and period but not what the value counts.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/country/USA")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.querySelector('table.newest').scrollWidth") <= 390
