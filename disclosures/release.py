@@ -229,14 +229,36 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
             snapshot.close()
         raise
     if plan["new"]:
-        released = release_date or datetime.now(UTC).date().isoformat()
-        try:
-            date.fromisoformat(released)
-        except ValueError:
+        today = datetime.now(UTC).date().isoformat()
+        released = release_date or today
+        problem = release_date_problem(released, today, plan["previous"], recorded)
+        if problem:
             close_plan(plan)
-            raise ReleaseRefused(f"release date {released!r} is not YYYY-MM-DD") from None
+            raise ReleaseRefused(problem)
         plan["date"] = released
     return dict(plan, descriptor=descriptor, inputs=inputs, content_hash=digest, recorded=recorded, snapshot=snapshot)
+
+
+def release_date_problem(released: str, today: str, previous: str | None, recorded: dict) -> str | None:
+    """Why ``released`` cannot be a new release's date, or None. It is refused when it is not
+    YYYY-MM-DD, is after ``today`` (UTC, ISO), or is before the date of the release it follows
+    (``previous``, a version in ``recorded``): the changelog, the citation and the feed would
+    date a release before the one it changes, or in the future."""
+    try:
+        date.fromisoformat(released)
+    except ValueError:
+        return f"release date {released!r} is not YYYY-MM-DD"
+    if len(released) != 10:
+        return f"release date {released!r} is not YYYY-MM-DD"
+    if released > today:
+        return f"release date {released} is in the future (today is {today} UTC)"
+    before = recorded.get(previous, {}).get("date") if previous else None
+    if before and released < before:
+        return (
+            f"release date {released} is before {before}, the date of release {previous}, which this one follows: "
+            f"give a date from {before} to {today}"
+        )
+    return None
 
 
 def close_plan(plan: dict) -> None:

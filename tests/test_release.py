@@ -587,6 +587,34 @@ def test_a_version_below_the_latest_release_is_refused(released, tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "released, problem",
+    [
+        ("2025-07-15", None),
+        ("2025-01-15", None),  # the previous release's own day
+        ("2026-12-01", None),  # today
+        ("2025-01-14", "is before 2025-01-15, the date of release 1.0.0"),
+        ("2026-12-02", "is in the future"),
+        ("20250715", "is not YYYY-MM-DD"),
+        ("2025-02-30", "is not YYYY-MM-DD"),
+    ],
+)
+def test_release_date_problem(released, problem):
+    found = release.release_date_problem(released, "2026-12-01", "1.0.0", {"1.0.0": {"date": "2025-01-15"}})
+    assert (found is None) if problem is None else (problem in found), found
+
+
+def test_a_new_release_dated_before_the_one_it_follows_is_refused(only_first, tmp_path):
+    # A reviewer released 1.1.0 dated 2026-11-01 after 0.1.0 of 2026-11-28: its changelog, citation
+    # and feed then dated it before the release it changes. Nothing is written.
+    build_dir, dist = built(tmp_path / "p", "1.1.0", "release_next"), tmp_path / "dist"
+    for day, match in (("2025-01-01", "before 2025-01-15, the date of release 1.0.0"), ("2999-01-01", "in the future")):
+        with pytest.raises(release.ReleaseRefused, match=match):
+            release.make_release(build_dir, dist, only_first, day)
+    assert sorted(p.name for p in only_first.iterdir()) == ["1.0.0"]
+    assert not dist.exists() or not any(dist.iterdir())
+
+
 def test_a_correction_alone_is_a_patch_release(only_first, tmp_path):
     extra = [
         {
