@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import weakref
 from pathlib import Path
 
@@ -291,14 +292,7 @@ async def figure_page(datasette, request):
         [figure_id],
     )
     if not found:
-        return Response.html(
-            await datasette.render_template(
-                "error.html",
-                {"ok": False, "error": f"No figure {figure_id}", "status": 404, "title": "Not found"},
-                request=request,
-            ),
-            status=404,
-        )
+        return await figure_gone(datasette, request, db, figure_id)
     context = {
         "figure": found[0],
         "inputs": await rows(
@@ -393,6 +387,55 @@ async def figure_page(datasette, request):
     shown = {d["disagreement_id"] for d in context["overlapping_disagreements"]}
     context["input_disagreements"] = [d for d in context["input_disagreements"] if d["disagreement_id"] not in shown]
     return Response.html(await datasette.render_template("figure.html", context, request=request))
+
+
+async def figure_gone(datasette, request, db, figure_id: str) -> Response:
+    """The answer for an id that names no figure. An id a release carried and a correction since
+    removed or refiled (Cloudflare's 2013 accounts, now under accounts_counted) answers 410 Gone
+    with the correction's reason and a link to every figure it names; a derived figure's id
+    (``-derived``) whose period a source now reports answers 410 with a link to the reported one:
+    a citation of either still leads somewhere. Any other id: 404."""
+    corrections = await rows(
+        db,
+        """
+        SELECT c.*, s.title AS source_title, s.url AS source_url FROM corrections c
+        LEFT JOIN sources s USING (source_id) WHERE c.figure_id = ? AND (c.new_value IS NULL OR c.new_value = '')
+        ORDER BY c.corrected_date, c.correction_id""",
+        [figure_id],
+    )
+    reported = None
+    if figure_id.endswith(DERIVED_SUFFIX):
+        reported = (
+            await rows(
+                db, "SELECT figure_id, value_text FROM figures WHERE figure_id = ?", [figure_id[: -len(DERIVED_SUFFIX)]]
+            )
+            or [None]
+        )[0]
+    if not corrections and reported is None:
+        return Response.html(
+            await datasette.render_template(
+                "error.html",
+                {"ok": False, "error": f"No figure {figure_id}", "status": 404, "title": "Not found"},
+                request=request,
+            ),
+            status=404,
+        )
+    named = sorted({word for c in corrections for word in FIGURE_ID_IN_TEXT.findall(c["reason"] or "")})
+    named_figures = []
+    if named:
+        marks = ", ".join("?" for _ in named)
+        named_figures = await rows(
+            db, f"SELECT figure_id, value_text FROM figures WHERE figure_id IN ({marks}) ORDER BY figure_id", named
+        )
+    context = {"figure_id": figure_id, "corrections": corrections, "reported": reported, "named": named_figures}
+    return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=410)
+
+
+# A derived figure's id: the id its period would have if reported, and this suffix.
+DERIVED_SUFFIX = "-derived"
+# A figure id as a correction's reason names one: lower-case words joined by hyphens, the
+# platform first (the reason's own prose has no such run of four or more hyphenated parts).
+FIGURE_ID_IN_TEXT = re.compile(r"\b[a-z0-9_]+(?:-[a-z0-9_]+){4,}\b")
 
 
 @hookimpl

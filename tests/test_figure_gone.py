@@ -1,0 +1,44 @@
+"""Layer (c): an id a release or a citation carried, which the data no longer holds, still leads
+somewhere (plugins/pages.py, figure_gone)."""
+
+from __future__ import annotations
+
+from html import unescape
+
+from disclosures import build
+from disclosures import site as site_module
+from tests.conftest import Site
+from tests.packages import make_package
+
+
+def test_a_refiled_figure_answers_gone_with_its_correction_and_new_id(site):
+    # 0.1.0 carried this id; a correction moved the same 41 under accounts_counted.
+    response = site.get("/figure/cloudflare-world-2013-all-accounts_specified")
+    html = unescape(response.text)
+    assert response.status_code == 410
+    assert "cloudflare-world-2013-all-accounts_specified-metric-unsettled" in html
+    assert 'href="/figure/cloudflare-world-2013-all-accounts_counted"' in html
+    assert site.get("/figure/cloudflare-world-2013-all-accounts_counted").status_code == 200
+
+
+def test_an_id_nothing_ever_held_is_not_found(site):
+    response = site.get("/figure/telegram-usa-1999-ip_or_phone-requests_fulfilled")
+    assert response.status_code == 404
+    assert "No figure telegram-usa-1999-ip_or_phone-requests_fulfilled" in response.text
+
+
+def test_a_derived_id_whose_period_a_source_now_reports_links_to_the_reported_figure(tmp_path):
+    package = make_package(tmp_path / "package")
+    with (tmp_path / "package" / "data" / "figures.csv").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "examplechat-usa-2024q4-ip_or_phone-requests_fulfilled,examplechat,USA,2024-10-01,2024-12-31,"
+            "ip_or_phone,requests_fulfilled,exact,886,,,Fulfilled requests,example-2025-01-10-report,,Q4: 886,\n"
+        )
+    build.build_site(package, tmp_path / "build")
+    site = Site(site_module.in_process(tmp_path / "build"))
+    response = site.get("/figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived")
+    assert response.status_code == 410
+    assert 'href="/figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled"' in response.text
+    assert "886" in response.text
+    # A derived id whose period no source reports is still a figure of its own.
+    assert site.get("/figure/examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived").status_code == 200
