@@ -11,10 +11,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from .release_records import CHANGES
-from .vocabulary import value_token
+from .vocabulary import DERIVED_SUFFIX, value_token
 
 # CHANGELOG.md lists each change up to this many per section, then summarises by platform.
 PROSE_LIMIT = 100
+# A long list of changed figures still lists each new value, up to this many.
+VALUE_CHANGE_LIMIT = 1000
 
 
 def _latest_record(records: list[dict], old_value: str, new_value: str) -> dict | None:
@@ -180,6 +182,12 @@ class ChangeSummary:
         self.counts: Counter = Counter()
         self.listed: dict[str, list[dict]] = {name: [] for name in CHANGES}
         self.by_platform: dict[str, Counter] = {name: Counter() for name in CHANGES}
+        # Within a long list of changed figures, those whose value changed are listed whole (up
+        # to VALUE_CHANGE_LIMIT), apart from those a new source gave the same value: a reader
+        # looks for the corrections, and 432 re-sourced figures hid 5 of them.
+        self.new_values: list[dict] = []
+        self.same_values = 0
+        self.derived_added = 0
 
     def add(self, change: dict, platform: str) -> None:
         name = change["change"]
@@ -187,6 +195,33 @@ class ChangeSummary:
         if len(self.listed[name]) < PROSE_LIMIT:
             self.listed[name].append(change)
         self.by_platform[name][platform] += 1
+        if name == "changed":
+            if change["old_value"] == change["new_value"]:
+                self.same_values += 1
+            elif len(self.new_values) < VALUE_CHANGE_LIMIT:
+                self.new_values.append(change)
+        elif name == "added" and change["figure_id"].endswith(DERIVED_SUFFIX):
+            self.derived_added += 1
+
+
+def _value_changes(summary: ChangeSummary, changed: int) -> list[str]:
+    """The lines of CHANGELOG.md that list, within a long list of changed figures, every one whose
+    value changed (``ChangeSummary.new_values``)."""
+    values = changed - summary.same_values
+    lines = [
+        f"Of these, {values} {'has' if values == 1 else 'have'} a new value and {summary.same_values} "
+        "the same value from another source.",
+        "",
+    ]
+    if values:
+        lines += ["### New values", ""]
+        lines += [
+            f"- `{c['figure_id']}`: {c['old_value']} → {c['new_value']}. {c['reason']}" for c in summary.new_values
+        ]
+        if values > len(summary.new_values):
+            lines.append(f"- and {values - len(summary.new_values)} more, in `changelog.csv`")
+        lines.append("")
+    return lines
 
 
 def summary_markdown(
@@ -211,8 +246,16 @@ def summary_markdown(
             continue
         lines += [f"## {headings[name]} ({counts[name]})", ""]
         if counts[name] > PROSE_LIMIT:
+            if name == "added" and summary.derived_added:
+                lines += [
+                    f"{counts[name] - summary.derived_added} reported by a source and {summary.derived_added} "
+                    "derived by the build (`-derived`), by platform:",
+                    "",
+                ]
             lines += [f"- {platform}: {n}" for platform, n in sorted(summary.by_platform[name].items())]
             lines += ["", "Each figure is listed in `changelog.csv`.", ""]
+            if name == "changed":
+                lines += _value_changes(summary, counts[name])
             continue
         for c in summary.listed[name]:
             if name == "added":

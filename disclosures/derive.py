@@ -12,7 +12,7 @@ from datetime import date
 from functools import cache, lru_cache
 
 from . import rules
-from .vocabulary import number_text, value_note, value_text
+from .vocabulary import DERIVED_SUFFIX, number_text, value_note, value_text
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def derive_figures(
                 platform, jurisdiction, request_type, metric = group
                 label = rules.period_label(*rest)
                 row = derived_row(
-                    f"{platform}-{jurisdiction.lower()}-{label}-{request_type}-{metric}-derived",
+                    f"{platform}-{jurisdiction.lower()}-{label}-{request_type}-{metric}{DERIVED_SUFFIX}",
                     group,
                     rest,
                     whole["value"] - part["value"],
@@ -189,7 +189,7 @@ def year_sum_plans(groups: dict[tuple, list]) -> list[YearSum]:
             parts = _year_parts(periods, year)
             if parts is None:
                 continue
-            figure_id = f"{platform}-{jurisdiction.lower()}-{year}-{request_type}-{metric}-derived"
+            figure_id = f"{platform}-{jurisdiction.lower()}-{year}-{request_type}-{metric}{DERIVED_SUFFIX}"
             plans.append(YearSum(figure_id, group, whole, parts))
     return sorted(plans, key=lambda plan: plan.figure_id)
 

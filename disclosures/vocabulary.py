@@ -91,6 +91,9 @@ def value_token(row: dict) -> str:
     return kind.token.format(**{name: number_text(row.get(name)) for name in VALUE_COLUMNS})
 
 
+# What ends a derived figure's id: the id its period would have if a source reported it, then this.
+DERIVED_SUFFIX = "-derived"
+
 # The share metrics whose whole is the requests of the figure's own place, period and request
 # type (percent_of_requests is a share of all the platform's requests, of every type).
 SHARE_OF_REQUESTS_PREFIXES = ("percent_requests_", "fraction_requests_")

@@ -264,6 +264,33 @@ def test_changelog_lists_exactly_the_known_changes(released):
     }
 
 
+def test_a_long_list_of_changes_still_lists_every_new_value_and_counts_the_derived():
+    # 432 figures re-sourced with the same value hid the 5 real corrections behind counts by
+    # platform; 14,489 derived figures were counted among the added without being told apart.
+    summary = changelog.ChangeSummary()
+    for n in range(changelog.PROSE_LIMIT + 30):
+        same = {"figure_id": f"p-usa-2024h1-all-m{n:03}", "old_value": "5", "new_value": "5", "reason": "new source s"}
+        summary.add({"change": "changed", **same}, "p")
+    summary.add(
+        {
+            "change": "changed",
+            "figure_id": "p-gbr-2022h2-all-m",
+            "old_value": "10980",
+            "new_value": "11016",
+            "reason": "c",
+        },
+        "p",
+    )
+    for n in range(changelog.PROSE_LIMIT + 1):
+        suffix = "-derived" if n % 2 else ""
+        summary.add({"change": "added", "figure_id": f"p-deu-{n}-all-m{suffix}", "new_value": "1", "reason": "r"}, "p")
+    markdown = changelog.summary_markdown("2.0.0", "2026-12-01", "1.0.0", summary, [])
+    assert "- `p-gbr-2022h2-all-m`: 10980 → 11016. c" in markdown
+    assert "Of these, 1 has a new value and 130 the same value from another source." in markdown
+    assert "p-usa-2024h1-all-m000" not in markdown  # the same values stay in changelog.csv
+    assert "51 reported by a source and 50 derived by the build" in markdown
+
+
 def test_changelog_prose_and_feed(released):
     folder = released / "dist" / "1.1.0"
     prose = (folder / "CHANGELOG.md").read_text(encoding="utf-8")
