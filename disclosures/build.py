@@ -533,7 +533,7 @@ def reported_rows(
             and values[metric].startswith(SHARE_OF_REQUESTS_PREFIXES)
             and place_of(values) in no_requests
         )
-        note = value_note(numbers, unit, of_none)
+        note = value_note(numbers, unit, of_none) or None
         cells = (0, None, kind, label, unit, rank, value_text(numbers, unit), note, tier, year)
         yield values + in_order(cells)
 

@@ -290,5 +290,5 @@ def with_period_columns(row: dict, units: dict[str, str]) -> dict:
     row.setdefault("derivation", None)
     row["period_kind"], row["period_label"], row["year"] = period_columns(row["period_start"], row["period_end"])
     row["value_text"] = value_text(row, row["unit"])
-    row["value_note"] = value_note(row, row["unit"])
+    row["value_note"] = value_note(row, row["unit"]) or None
     return row

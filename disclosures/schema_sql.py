@@ -51,11 +51,13 @@ BUILD_COLUMNS = {
         "withheld or not reported.",
     },
     "value_note": {
-        "type": "TEXT NOT NULL",
+        # NULL, not "", for a plain number: the released CSV's empty cell reads as null
+        # (missingValues), and every format then agrees.
+        "type": "TEXT",
         "title": "How to read the value",
         "description": "What the value means beyond its number: a band, a threshold, a share from 0 to 1, a "
         "withheld or unreported figure, a share of requests where 0 requests received are recorded (a share of "
-        "none); empty for a plain number.",
+        "none); null for a plain number.",
     },
     "source_tier": {
         "type": "TEXT NOT NULL REFERENCES source_tiers (tier_id)",

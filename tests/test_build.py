@@ -130,8 +130,8 @@ def test_a_share_of_requests_where_none_were_received_says_so(tmp_path):
     notes = dict(rows(db, "SELECT figure_id, value_note FROM figures WHERE jurisdiction_id = 'DEU'"))
     assert notes["examplechat-deu-2024h2-all-percent_requests_some_data"] == vocabulary.SHARE_OF_NO_REQUESTS_NOTE
     # The count itself, and a share where requests were received (H1: 1,500), have no such note.
-    assert notes["examplechat-deu-2024h2-all-requests_received"] == ""
-    assert notes["examplechat-deu-2024h1-all-percent_requests_some_data"] == ""
+    assert notes["examplechat-deu-2024h2-all-requests_received"] is None
+    assert notes["examplechat-deu-2024h1-all-percent_requests_some_data"] is None
 
 
 def test_series_view_has_no_overlapping_periods(base_db):
@@ -332,3 +332,18 @@ def test_a_derived_sum_too_large_for_sqlite_fails_the_build_by_name():
     (year,) = derive.all_derived(parts, units)
     (row,) = build.derived_rows([year], units, columns, {year.row["figure_id"]: "primary"})
     assert row[columns.index("value")] == 2**62
+
+
+def test_no_released_table_holds_an_empty_text_where_its_csv_would_read_null(real_db):
+    # A CSV cell that is empty reads as null (missingValues [""]): a "" in the database made the
+    # formats disagree (62,459 figures' value_note was "" in SQLite, Parquet and JSON, null in
+    # the CSV as Frictionless reads it).
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    conn = sqlite3.connect(real_db)
+    empty = {}
+    for resource in [*descriptor["resources"], {"name": "series_members"}]:
+        for (column,) in conn.execute("SELECT name FROM pragma_table_info(?)", [resource["name"]]).fetchall():
+            (count,) = conn.execute(f'SELECT count(*) FROM "{resource["name"]}" WHERE "{column}" = \'\'').fetchone()
+            if count:
+                empty[f"{resource['name']}.{column}"] = count
+    assert empty == {}
