@@ -58,5 +58,8 @@ def citation_bib(descriptor: dict, version: str, released: str) -> str:
         ("url", descriptor.get("homepage", "")),
         ("note", f"Dataset, version {version}, released {released}" + (f". Licence: {licence}" if licence else "")),
     ]
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    # A month is BibTeX's own macro (jan ... dec), unbraced: braced, "{dec}" prints as "dec".
+    body = ",\n".join(
+        f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}" for name, value in fields if value
+    )
     return f"@misc{{{key},\n{body}\n}}\n"

@@ -406,6 +406,8 @@ def test_citation_carries_version_and_date(released):
     bib = (folder / "CITATION.bib").read_text(encoding="utf-8")
     assert bib.startswith("@misc{platform_disclosures_1_1_0,\n")
     assert "  version = {1.1.0},\n" in bib and "  year = {2025},\n" in bib and "  date = {2025-07-15},\n" in bib
+    # BibTeX's month macro, unbraced ("{jul}" would print as the word "jul").
+    assert "  month = jul,\n" in bib
 
 
 def test_release_record_names_its_previous_release(released):
