@@ -13,6 +13,7 @@ importable and tested on their own.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 from urllib.parse import urlencode, urljoin
 
@@ -176,7 +177,31 @@ def compare_flags(cells: list[dict]) -> list[dict]:
                 {"kind": "unit", "text": "published as a fraction from 0 to 1; shown as a percentage", "detail": ""}
             )
         cell["flags"] = flags
+    # A figure covering another length of time than most of its row (a year among halves) is
+    # flagged on its own: the row's note that periods differ did not stop a reader setting
+    # Snapchat's 2025 total beside Google's first half.
+    lengths = Counter(period_length(c["period_start"], c["period_end"]) for c in cells)
+    ranked = lengths.most_common()
+    if len(ranked) > 1 and ranked[0][1] > 1 and ranked[0][1] > ranked[1][1]:
+        usual = ranked[0][0]
+        for cell in cells:
+            length = period_length(cell["period_start"], cell["period_end"])
+            if length != usual:
+                cell["flags"].append(
+                    {"kind": "length", "text": f"covers {length}; most figures here cover {usual}", "detail": ""}
+                )
     return cells
+
+
+def period_length(start: str, end: str) -> str:
+    """How long an inclusive period is, as a reader says it: "a year", "a half", "a quarter", or
+    "N months" (ISO dates; a period of whole months counts them, any other its days)."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    after = last + timedelta(days=1)
+    if first.day == 1 and after.day == 1:
+        months = (after.year - first.year) * 12 + after.month - first.month
+        return {12: "a year", 6: "a half", 3: "a quarter", 1: "a month"}.get(months, f"{months} months")
+    return f"{(last - first).days + 1} days"
 
 
 def period_note(cells: list[dict]) -> dict | None:
@@ -362,7 +387,12 @@ async def headline_charts(datasette, request, platform: dict, jurisdiction: dict
     for metrics in groups:
         if not metrics:
             continue
-        what = "counts" if metrics[0] in HEADLINE_COUNTS else "share with some data produced"
+        # The two shares' charts are of one measure on two scales: their titles say which, or a
+        # page showed two charts of one title (Snapchat's percentages to 2021, fractions since).
+        what = {
+            "percent_requests_some_data": "share with some data produced (%)",
+            "fraction_requests_some_data": "share with some data produced (0 to 1)",
+        }.get(metrics[0], "counts")
         drawn = await chart(
             datasette,
             request,

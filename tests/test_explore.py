@@ -92,6 +92,23 @@ def test_compare_flags_a_period_mismatch_staleness_and_a_fraction():
     assert [c["flags"] for c in same] == [[], []] and explore.period_note(same) is None
 
 
+def test_compare_flags_a_figure_covering_another_length_than_most_of_its_row():
+    # Snapchat's derived 2025 total sat beside Google's and others' H1 2025 with no flag of its own.
+    cells = [
+        {"platform_name": "Google", "period_start": "2025-01-01", "period_end": "2025-06-30", "unit": "count"},
+        {"platform_name": "Meta", "period_start": "2025-01-01", "period_end": "2025-06-30", "unit": "count"},
+        {"platform_name": "Snapchat", "period_start": "2025-01-01", "period_end": "2025-12-31", "unit": "count"},
+    ]
+    flagged = {c["platform_name"]: [f["text"] for f in c["flags"]] for c in explore.compare_flags(cells)}
+    assert flagged == {"Google": [], "Meta": [], "Snapchat": ["covers a year; most figures here cover a half"]}
+    # Two lengths, one each: no "most" to flag against.
+    pair = explore.compare_flags([dict(cells[0], flags=[]), dict(cells[2], flags=[])])
+    assert [c["flags"] for c in pair] == [[], []]
+    assert explore.period_length("2024-01-01", "2024-09-30") == "9 months"
+    assert explore.period_length("2014-11-01", "2015-02-28") == "4 months"
+    assert explore.period_length("2024-01-05", "2024-01-10") == "6 days"
+
+
 def test_fractions_are_shown_as_percentages_and_counts_with_separators():
     assert explore.shown_value(0.83, "fraction") == "83%"
     assert explore.shown_value(0.835, "fraction") == "83.5%"
@@ -165,15 +182,17 @@ def test_country_page_twins_are_exactly_its_rows(site, real_db):
     csv_url = re.search(r'class="twin-csv" href="([^"]+)"', html).group(1)
     twin = csv_rows(site, csv_url)
     assert [r["figure_id"] for r in twin] == shown
-    # Independently of the canned query: one figure per platform, request type and metric, the
-    # latest end, then the longest period, then reported before derived.
+    # Independently of the canned query: one figure per platform, request type and metric (a
+    # fraction and the percentage of the same name as one), the latest end, then the longest
+    # period, then reported before derived.
+    one_share = {"fraction_requests_some_data": "percent_requests_some_data"}
     best = {}
-    for figure_id, *series, start, end, derived in rows(
+    for figure_id, platform, request_type, metric, start, end, derived in rows(
         real_db,
         """SELECT figure_id, platform_id, request_type_id, metric_id, period_start, period_end, is_derived
            FROM figures WHERE jurisdiction_id = 'USA'""",
     ):
-        key = tuple(series)
+        key = (platform, request_type, one_share.get(metric, metric))
         rank = (-int(end.replace("-", "")), start, derived, figure_id)
         if key not in best or rank < best[key][0]:
             best[key] = (rank, figure_id)
