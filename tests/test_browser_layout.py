@@ -124,3 +124,25 @@ def test_the_country_pages_newest_figures_fit_a_phone(page):  # noqa: F811
     page.goto("/country/USA")
     page.wait_for_load_state("load")
     assert page.evaluate("document.querySelector('table.newest').scrollWidth") <= 390
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_coverage_matrix_keeps_its_period_headers_and_places_in_view(page, width):  # noqa: F811
+    # The sticky header never stuck (its box scrolled only sideways, so it went with the page):
+    # scrolled down, a grid of numbers with no period to read them by.
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/platform/telegram")
+    page.wait_for_load_state("load")
+    page.evaluate(
+        "(() => { const box = document.querySelector('.coverage-scroll'); box.scrollTop = 600; box.scrollLeft = 300; })()"
+    )
+    offsets = page.evaluate(
+        """(() => {
+          const box = document.querySelector('.coverage-scroll').getBoundingClientRect();
+          const period = document.querySelector('.coverage-matrix thead th:nth-child(3)').getBoundingClientRect();
+          const place = document.querySelector('.coverage-matrix tbody tr:nth-child(20) th').getBoundingClientRect();
+          return [period.top - box.top, place.left - box.left];
+        })()"""
+    )
+    # Within a pixel: the table's collapsed border may sit half a pixel inside the box.
+    assert [abs(offset) <= 1 for offset in offsets] == [True, True], offsets
