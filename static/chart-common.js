@@ -1,6 +1,7 @@
-// What the site's charts share (Chart.js, vendored): calendar dates as UTC milliseconds, one
-// palette, lines drawn as a flat segment over the period each figure covers with a gap after it,
-// and numbered event markers whose list sits under each chart, so no label is clipped.
+// What the site's charts share (Chart.js, vendored): calendar dates as UTC milliseconds on an axis
+// ticked at calendar boundaries, one palette, lines drawn as a flat segment over the period each
+// figure covers with a gap after it, and numbered event markers whose list sits under each chart,
+// so no label is clipped.
 window.PlatformCharts = (function () {
   "use strict";
   var DAY = 86400000;
@@ -72,6 +73,52 @@ window.PlatformCharts = (function () {
   // Where a period ends on the time axis: the end of its last day.
   function endOf(p) { return ms(p.period_end) + DAY; }
 
+  // Ticks on calendar boundaries, where reports' periods start and end, so that a quarter's line
+  // runs from one tick to the next: 1 January of every year (or every few years), quarters for
+  // short spans. (Chart.js's own ticks on a linear axis are round numbers of milliseconds, dates
+  // such as 3 July and 27 October that no period starts on.)
+  function calendarTicks(axis) {
+    var first = new Date(axis.min).getUTCFullYear(), last = new Date(axis.max).getUTCFullYear() + 1;
+    var years = last - first, ticks = [];
+    // On a phone-wide chart, half as many labels, so that they never run into each other.
+    var narrow = axis.chart.width < 600;
+    var months = years <= 3 ? (narrow ? [0, 6] : [0, 3, 6, 9]) : [0];
+    var step = Math.max(1, Math.ceil(years / (narrow ? 4 : 8)));
+    for (var y = first; y <= last; y += step) {
+      months.forEach(function (m) {
+        var v = Date.UTC(y, m, 1);
+        if (v >= axis.min && v <= axis.max) { ticks.push({ value: v }); }
+      });
+    }
+    axis.ticks = ticks;
+  }
+
+  // "2025" where a year starts, "Apr 2025" where a later quarter does: read at a glance, where
+  // "2025-04" has to be decoded. Spelled here, not by the browser's locale, so all see the same.
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  function calendarLabel(value) {
+    var d = new Date(value);
+    return (d.getUTCMonth() === 0 ? "" : MONTHS[d.getUTCMonth()] + " ") + d.getUTCFullYear();
+  }
+
+  // The time axis of a chart: from the first period's start to the end of the last one, so that
+  // neither end is blank, with calendar ticks, every one labelled (autoSkip would drop some
+  // unevenly; calendarTicks already keeps them apart). periodLists: each line's list of periods.
+  function calendarAxis(periodLists) {
+    var starts = [], ends = [];
+    periodLists.forEach(function (periods) {
+      periods.forEach(function (p) { starts.push(ms(p.period_start)); ends.push(endOf(p)); });
+    });
+    return {
+      type: "linear",
+      min: starts.length ? Math.min.apply(null, starts) : undefined,
+      max: ends.length ? Math.max.apply(null, ends) : undefined,
+      afterBuildTicks: calendarTicks,
+      ticks: { autoSkip: false, maxRotation: 0, callback: calendarLabel }
+    };
+  }
+
   // A line per series; derived figures are dashed. A segment lying under another series' (within
   // a line's width of it, over the same days) is drawn wider by CASING per line above it, so that
   // its colour shows on both sides: the US's 886 under Germany's 892 was invisible.
@@ -130,5 +177,8 @@ window.PlatformCharts = (function () {
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
   }
 
-  return { ms: ms, eventLines: eventLines, coveredLines: coveredLines, periodPoints: periodPoints, endOf: endOf, line: line, whenReady: whenReady };
+  return {
+    eventLines: eventLines, coveredLines: coveredLines, periodPoints: periodPoints, calendarAxis: calendarAxis,
+    line: line, whenReady: whenReady
+  };
 })();

@@ -28,11 +28,7 @@
         maintainAspectRatio: false,
         parsing: false,
         scales: {
-          x: {
-            type: "linear",
-            min: data.countries.length ? Math.min.apply(null, data.countries.map(function (c) { return charts.ms(c.periods[0].period_start); })) : undefined,
-            ticks: { callback: function (v) { return new Date(v).toISOString().slice(0, 7); }, maxTicksLimit: 10 }
-          },
+          x: charts.calendarAxis(data.countries.map(function (c) { return c.periods; })),
           // Logarithmic: the story is the jump from tens to hundreds in the United States, next
           // to India's thousands. A zero cannot be drawn on it and is left out of the line.
           y: { type: "logarithmic", min: 1, title: { display: true, text: "fulfilled requests in the period (log scale)" } }

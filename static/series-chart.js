@@ -26,29 +26,6 @@
     });
   }
 
-  function bounds(spec) {
-    var starts = [], ends = [];
-    spec.series.forEach(function (s) { s.points.forEach(function (p) { starts.push(charts.ms(p.period_start)); ends.push(charts.endOf(p)); }); });
-    return { min: Math.min.apply(null, starts), max: Math.max.apply(null, ends) };
-  }
-
-  // Ticks on calendar boundaries: 1 January of every year (or every few years), quarters for short spans.
-  function calendarTicks(axis) {
-    var first = new Date(axis.min).getUTCFullYear(), last = new Date(axis.max).getUTCFullYear() + 1;
-    var years = last - first, ticks = [];
-    // On a phone-wide chart, half as many labels, so that they never run into each other.
-    var narrow = axis.chart.width < 600;
-    var months = years <= 3 ? (narrow ? [0, 6] : [0, 3, 6, 9]) : [0];
-    var step = Math.max(1, Math.ceil(years / (narrow ? 4 : 8)));
-    for (var y = first; y <= last; y += step) {
-      months.forEach(function (m) {
-        var v = Date.UTC(y, m, 1);
-        if (v >= axis.min && v <= axis.max) { ticks.push({ value: v }); }
-      });
-    }
-    axis.ticks = ticks;
-  }
-
   function axisTicks(unit) {
     if (unit === "percent") { return function (v) { return v + "%"; }; }
     if (unit === "fraction") { return function (v) { return v.toLocaleString("en", { maximumFractionDigits: 2 }); }; }
@@ -64,14 +41,7 @@
         animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
         interaction: { mode: "nearest", intersect: false },
         scales: {
-          x: {
-            type: "linear", min: bounds(spec).min, max: bounds(spec).max,
-            afterBuildTicks: calendarTicks,
-            ticks: { autoSkip: false, maxRotation: 0, callback: function (v) {
-              var d = new Date(v);
-              return d.getUTCMonth() === 0 ? String(d.getUTCFullYear()) : d.toISOString().slice(0, 7);
-            } }
-          },
+          x: charts.calendarAxis(spec.series.map(function (s) { return s.points; })),
           // One unit per axis: counts, percentages or fractions, never two of them.
           y: {
             beginAtZero: true,

@@ -1,0 +1,88 @@
+"""Layer (c), in Chromium: what the home chart and the explore charts share (static/chart-common.js).
+
+A reviewer's findings: the home chart's time axis was ticked by Chart.js at round numbers of
+milliseconds (2024-01, 2024-07, 2024-10, 2025-02...: 3 July, 27 October...), which matched none of
+the quarter-long lines it draws.
+"""
+
+import json
+from datetime import date, timedelta
+from itertools import pairwise
+
+import pytest
+
+from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
+
+pytestmark = pytest.mark.browser
+
+# The x axis of the chart drawn on a canvas: its bounds, each tick's date and label, and each
+# label as Chart.js draws it (its text, where its middle is, how wide it is in its font).
+TIME_AXIS = """(canvas) => {
+    const chart = Chart.getChart(canvas), x = chart.scales.x, ctx = chart.ctx;
+    const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+    ctx.save();
+    const drawn = x.getLabelItems().map((item) => {
+        ctx.font = item.font.string;
+        return {label: item.label, px: item.options.translation[0], width: ctx.measureText(item.label).width};
+    });
+    ctx.restore();
+    return {min: day(x.min), max: day(x.max), ticks: x.ticks.map((t) => ({date: day(t.value), label: t.label})), drawn};
+}"""
+
+# Pages with a chart of Telegram's fulfilled requests by country.
+TELEGRAM_BY_COUNTRY = ["/", "/platform/telegram"]
+
+
+def telegram_by_country(page, path):  # noqa: F811
+    """The canvas of the page's chart of Telegram's fulfilled requests by country, and every
+    (start, end) period it draws, from the JSON the page embeds."""
+    if path == "/":
+        canvas = "#telegram-chart"
+        lines = [c["periods"] for c in json.loads(page.locator("#telegram-chart-data").text_content())["countries"]]
+    else:
+        specs = json.loads(page.locator("#charts-data").text_content())
+        (index,) = [i for i, spec in enumerate(specs) if "top 5 countries" in spec["title"]]
+        canvas = f"figure.series-chart[data-index='{index}'] canvas"
+        lines = [s["points"] for s in specs[index]["series"]]
+    page.wait_for_function(f"document.querySelector({canvas!r}).dataset.rendered > 0")
+    periods = {(date.fromisoformat(p["period_start"]), date.fromisoformat(p["period_end"])) for ps in lines for p in ps}
+    return page.locator(canvas), periods
+
+
+def month_starts(first: date, last: date, months: tuple[int, ...]) -> list[str]:
+    """The first days of the given months from first to last, both included, as ISO dates."""
+    found, year = [], first.year
+    while date(year, 1, 1) <= last:
+        found += [date(year, m, 1) for m in months if first <= date(year, m, 1) <= last]
+        year += 1
+    return [d.isoformat() for d in found]
+
+
+QUARTER_MONTHS = {"04": "Apr", "07": "Jul", "10": "Oct"}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("path", TELEGRAM_BY_COUNTRY)
+def test_the_time_axis_is_ticked_where_quarters_and_years_start(page, path, width):  # noqa: F811
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(path)
+    canvas, periods = telegram_by_country(page, path)
+    axis = canvas.evaluate(TIME_AXIS)
+    first, last = min(s for s, _ in periods), max(e for _, e in periods) + timedelta(days=1)
+    ticks = [t["date"] for t in axis["ticks"]]
+    if width == 1280:
+        # Every quarter start, so that each quarter's line runs from one tick to the next.
+        assert ticks == month_starts(first, last, (1, 4, 7, 10))
+        for start, end in periods:
+            assert start.isoformat() in ticks and (end + timedelta(days=1)).isoformat() in ticks, (start, end)
+    else:
+        assert ticks == month_starts(first, last, (1, 7))  # half as many on a phone
+    # From the first period's start to the end of the last one's last day.
+    assert (axis["min"], axis["max"]) == (first.isoformat(), last.isoformat())
+    for t in axis["ticks"]:
+        year, month = t["date"][:4], t["date"][5:7]
+        assert t["label"] == (year if month == "01" else f"{QUARTER_MONTHS[month]} {year}")
+    # Every label is drawn (none skipped) and clear of its neighbours.
+    assert [d["label"] for d in axis["drawn"]] == [t["label"] for t in axis["ticks"]]
+    for left, right in pairwise(axis["drawn"]):
+        assert right["px"] - left["px"] > (left["width"] + right["width"]) / 2 + 4, (left, right)
