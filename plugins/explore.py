@@ -279,16 +279,23 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
             f"the selected metrics mix units ({', '.join(sorted(units))}); chart them one unit at a time"
         )
     unit = units.pop()
+    # What one line stands for, which its label names; the chart gives a jurisdiction's line that
+    # jurisdiction's colour, the same on every chart.
+    if len(jurisdictions) > 1:
+        line_per = "jurisdiction and metric" if len(metrics) > 1 else "jurisdiction"
+    else:
+        line_per = "metric"
     series: dict[tuple, dict] = {}
     for p in points:
         key = (p["jurisdiction_id"], p["metric_id"])
-        if len(jurisdictions) > 1 and len(metrics) > 1:
-            label = f"{p['jurisdiction_name']}: {p['metric_label']}"
-        elif len(jurisdictions) > 1:
-            label = p["jurisdiction_name"]
-        else:
-            label = p["metric_label"]
-        entry = series.setdefault(key, {"label": label, "points": []})
+        label = {
+            "jurisdiction and metric": f"{p['jurisdiction_name']}: {p['metric_label']}",
+            "jurisdiction": p["jurisdiction_name"],
+            "metric": p["metric_label"],
+        }[line_per]
+        entry = series.setdefault(
+            key, {"label": label, "jurisdiction_id": p["jurisdiction_id"], "metric_id": p["metric_id"], "points": []}
+        )
         entry["points"].append(
             {
                 # Inclusive, as everywhere else: the chart draws each to the end of its last day.
@@ -341,6 +348,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         "title": title,
         "unit": unit,
         "axis": UNIT_AXIS[unit],
+        "line_per": line_per,
         "series": list(series.values()),
         "points": len(points),
         "not_drawn": selected - len(points),

@@ -5,7 +5,11 @@
 window.PlatformCharts = (function () {
   "use strict";
   var DAY = 86400000;
-  var COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"];
+  // d3's category10: ten hues chosen to stay apart from each other on white. Lines that stand for
+  // metrics take them in order.
+  var PALETTE = [
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f", "#e377c2", "#bcbd22"
+  ];
 
   function ms(isoDate) { return Date.parse(isoDate + "T00:00:00Z"); }
 
@@ -119,13 +123,49 @@ window.PlatformCharts = (function () {
     };
   }
 
+  function nthColor(i) { return PALETTE[i % PALETTE.length]; }
+
+  // A line that stands for a jurisdiction has that jurisdiction's colour on every chart of the
+  // site, so that a reader who has learnt India's line on the home chart finds it again on
+  // /platform/telegram. The jurisdictions charted most often (the home chart's and the platforms'
+  // top countries) each have a colour of their own, so two of them never share one; any other
+  // takes the colour its code hashes to. Where that colour is already a line's on the chart, it
+  // takes the next one no line has, the codes taking turns in sorted order: a chart's colours
+  // depend on which jurisdictions it shows, never on the order of its lines.
+  var JURISDICTION_COLORS = {
+    IND: "#1f77b4", DEU: "#d62728", USA: "#2ca02c", GBR: "#9467bd", FRA: "#ff7f0e",
+    ESP: "#8c564b", BRA: "#17becf", ITA: "#e377c2", POL: "#7f7f7f", JPN: "#bcbd22"
+  };
+
+  // FNV-1a: a string's 32-bit hash, the same in every browser.
+  function hash(text) {
+    var h = 0x811c9dc5;
+    for (var k = 0; k < text.length; k += 1) { h = Math.imul(h ^ text.charCodeAt(k), 0x01000193) >>> 0; }
+    return h;
+  }
+
+  // {jurisdiction_id: colour} for the lines of one chart.
+  function jurisdictionColors(ids) {
+    var colors = {}, taken = {};
+    var own = ids.filter(function (id) { return JURISDICTION_COLORS[id]; });
+    var hashed = ids.filter(function (id) { return !JURISDICTION_COLORS[id]; }).sort();
+    own.forEach(function (id) { colors[id] = JURISDICTION_COLORS[id]; taken[colors[id]] = true; });
+    hashed.forEach(function (id) {
+      var first = hash(id) % PALETTE.length, k = 0;
+      // More lines than colours: the rest keep the colour they hash to.
+      while (k < PALETTE.length && taken[nthColor(first + k)]) { k += 1; }
+      colors[id] = nthColor(k < PALETTE.length ? first + k : first);
+      taken[colors[id]] = true;
+    });
+    return colors;
+  }
+
   // A line per series; derived figures are dashed. A segment lying under another series' (within
   // a line's width of it, over the same days) is drawn wider by CASING per line above it, so that
   // its colour shows on both sides: the US's 886 under Germany's 892 was invisible.
   var CASING = 4;
 
-  function line(label, points, i, width) {
-    var color = COLORS[i % COLORS.length];
+  function line(label, points, color, width) {
     return {
       label: label, data: points, borderColor: color, backgroundColor: color, borderWidth: width,
       pointRadius: 0, pointHitRadius: 6, spanGaps: false,
@@ -179,6 +219,6 @@ window.PlatformCharts = (function () {
 
   return {
     eventLines: eventLines, coveredLines: coveredLines, periodPoints: periodPoints, calendarAxis: calendarAxis,
-    line: line, whenReady: whenReady
+    nthColor: nthColor, jurisdictionColors: jurisdictionColors, line: line, whenReady: whenReady
   };
 })();

@@ -5,13 +5,14 @@
   var charts = window.PlatformCharts;
 
   function datasets(countries) {
-    return countries.map(function (country, i) {
+    var colors = charts.jurisdictionColors(countries.map(function (country) { return country.id; }));
+    return countries.map(function (country) {
       var points = charts.periodPoints(
         country.periods,
         function (p) { return p.value > 0 ? p.value : null; },
         function (p) { return { label: p.label, derived: p.derived }; }
       );
-      return charts.line(country.name, points, i, 3);
+      return charts.line(country.name, points, colors[country.id], 3);
     });
   }
 

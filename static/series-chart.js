@@ -15,14 +15,19 @@
     }
   };
 
-  function datasets(series) {
-    return series.map(function (s, i) {
+  // A line that stands for a jurisdiction has its colour (chart-common.js); lines of metrics take
+  // the palette in order.
+  function datasets(spec) {
+    var colors = spec.line_per === "jurisdiction"
+      ? charts.jurisdictionColors(spec.series.map(function (s) { return s.jurisdiction_id; }))
+      : null;
+    return spec.series.map(function (s, i) {
       var points = charts.periodPoints(
         s.points,
         function (p) { return p.value; },
         function (p) { return { label: p.period, derived: p.derived, value: p.value }; }
       );
-      return charts.line(s.label, points, i, 2.5);
+      return charts.line(s.label, points, colors ? colors[s.jurisdiction_id] : charts.nthColor(i), 2.5);
     });
   }
 
@@ -36,7 +41,7 @@
     var canvas = figure.querySelector("canvas");
     var chart = new Chart(canvas, {
       type: "line",
-      data: { datasets: datasets(spec.series) },
+      data: { datasets: datasets(spec) },
       options: {
         animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
         interaction: { mode: "nearest", intersect: false },

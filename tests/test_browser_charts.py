@@ -2,7 +2,7 @@
 
 A reviewer's findings: the home chart's time axis was ticked by Chart.js at round numbers of
 milliseconds (2024-01, 2024-07, 2024-10, 2025-02...: 3 July, 27 October...), which matched none of
-the quarter-long lines it draws.
+the quarter-long lines it draws; and a country's line changed colour from one chart to the next.
 """
 
 import json
@@ -86,3 +86,51 @@ def test_the_time_axis_is_ticked_where_quarters_and_years_start(page, path, widt
     assert [d["label"] for d in axis["drawn"]] == [t["label"] for t in axis["ticks"]]
     for left, right in pairwise(axis["drawn"]):
         assert right["px"] - left["px"] > (left["width"] + right["width"]) / 2 + 4, (left, right)
+
+
+# Each line of the chart drawn on a canvas: {label: colour}.
+LINE_COLOURS = """(canvas) => Object.fromEntries(
+    Chart.getChart(canvas).data.datasets.map((d) => [d.label, d.borderColor]))"""
+
+
+def test_a_countrys_line_has_the_same_colour_on_every_chart(page):  # noqa: F811
+    """India was blue on the home chart and purple on /platform/telegram, the United States green
+    then orange: lines took colours in the order of their series."""
+    charts = {}
+    for path in TELEGRAM_BY_COUNTRY:
+        page.goto(path)
+        canvas, _ = telegram_by_country(page, path)
+        charts[path] = canvas.evaluate(LINE_COLOURS)
+    path = "/chart?platform=google&jurisdiction=USA&jurisdiction=IND&request_type=all&metric=requests_received"
+    page.goto(path)
+    page.wait_for_function("document.querySelector('figure.series-chart canvas').dataset.rendered > 0")
+    charts[path] = page.locator("figure.series-chart canvas").evaluate(LINE_COLOURS)
+    for country in ("India", "United States"):
+        assert len({colours[country] for colours in charts.values()}) == 1, (country, charts)
+    # Every country of the home chart that /platform/telegram draws too.
+    shared = charts["/"].keys() & charts["/platform/telegram"].keys()
+    assert len(shared) >= 4, charts
+    assert {c: charts["/"][c] for c in shared} == {c: charts["/platform/telegram"][c] for c in shared}
+
+
+def test_two_countries_whose_colours_collide_get_different_ones_on_one_chart(page):  # noqa: F811
+    """Amazon's top five countries (Bulgaria, Cyprus, Czechia, Estonia, Lithuania) have no colour
+    of their own; Cyprus and Estonia hash to the same one."""
+    page.goto("/platform/amazon_store")
+    specs = json.loads(page.locator("#charts-data").text_content())
+    (index,) = [i for i, spec in enumerate(specs) if spec["line_per"] == "jurisdiction"]
+    canvas = page.locator(f"figure.series-chart[data-index='{index}'] canvas")
+    page.wait_for_function(
+        f"document.querySelector(\"figure.series-chart[data-index='{index}'] canvas\").dataset.rendered > 0"
+    )
+    ids = [s["jurisdiction_id"] for s in specs[index]["series"]]
+    alone = page.evaluate(
+        "(ids) => ids.map((id) => PlatformCharts.jurisdictionColors([id])[id])",
+        ids,
+    )
+    assert len(set(alone)) < len(ids), "no two of these collide: this test no longer shows anything"
+    drawn = canvas.evaluate(LINE_COLOURS)
+    assert len(set(drawn.values())) == len(ids) == len(drawn), drawn
+    # Decided by which countries are on the chart, not by the order of its lines.
+    together = page.evaluate("(ids) => PlatformCharts.jurisdictionColors(ids.reverse())", ids)
+    assert {s["label"]: together[s["jurisdiction_id"]] for s in specs[index]["series"]} == drawn
