@@ -212,6 +212,12 @@ async def home_context(datasette) -> dict:
     }
 
 
+# The templates of the site's own routes (not Datasette's views, which pass their metadata), and
+# what of the instance's metadata their footer shows.
+OWN_PAGES = {"figure.html", "figure_gone.html", "changes.html", "downloads.html"}
+FOOTER_METADATA = ("license", "license_url", "source", "source_url", "about", "about_url")
+
+
 @hookimpl
 def extra_template_vars(template, datasette):
     async def inner():
@@ -222,6 +228,10 @@ def extra_template_vars(template, datasette):
             "site_title": datasette.metadata("title"),
             "database_name": config(datasette)["database"],
         }
+        if template in OWN_PAGES or template.startswith(("explore/", "pages/")):
+            # Datasette's footer names the data's licence and source from the metadata its own
+            # views pass; the site's own pages said only "Powered by Datasette".
+            context["metadata"] = {key: datasette.metadata(key) for key in FOOTER_METADATA}
         if template == "index.html":
             context.update(await home_context(datasette))
         if template == "pages/api.html":

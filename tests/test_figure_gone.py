@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from html import unescape
 
+import pytest
+
 from disclosures import build
 from disclosures import site as site_module
 from tests.conftest import Site
@@ -42,3 +44,20 @@ def test_a_derived_id_whose_period_a_source_now_reports_links_to_the_reported_fi
     assert "886" in response.text
     # A derived id whose period no source reports is still a figure of its own.
     assert site.get("/figure/examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled",
+        "/figure/cloudflare-world-2013-all-accounts_specified",
+        "/country/USA",
+        "/changes",
+    ],
+)
+def test_the_sites_own_pages_name_the_data_licence_and_source_in_their_footer(site, path):
+    # Datasette's footer shows them from the metadata its own views pass; these pages said only
+    # "Powered by Datasette".
+    footer = site.get(path).text.rpartition("<footer")[2]
+    assert "Data license:" in footer and 'href="https://creativecommons.org/licenses/by/4.0/"' in footer
+    assert 'href="/disclosures/sources"' in footer
