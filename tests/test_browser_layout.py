@@ -146,3 +146,21 @@ def test_the_coverage_matrix_keeps_its_period_headers_and_places_in_view(page, w
     )
     # Within a pixel: the table's collapsed border may sit half a pixel inside the box.
     assert [abs(offset) <= 1 for offset in offsets] == [True, True], offsets
+
+
+def test_each_change_reads_whole_on_a_phone(page):  # noqa: F811
+    # Five columns in a scrolling box hid the new value and the reason off a 390 px screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/changes")
+    page.wait_for_load_state("load")
+    right_edges = page.evaluate(
+        """[...document.querySelectorAll('table.changelog tbody tr:first-child td')]
+             .filter(td => td.offsetParent !== null).map(td => td.getBoundingClientRect().right)"""
+    )
+    assert right_edges and max(right_edges) <= 390
+    labels = page.evaluate(
+        """[...document.querySelectorAll('table.changelog tbody tr:first-child td')]
+             .filter(td => td.offsetParent !== null)
+             .map(td => getComputedStyle(td, '::before').content)"""
+    )
+    assert '"New value: "' in labels and '"Reason: "' in labels
