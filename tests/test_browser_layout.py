@@ -164,3 +164,23 @@ def test_each_change_reads_whole_on_a_phone(page):  # noqa: F811
              .map(td => getComputedStyle(td, '::before').content)"""
     )
     assert '"New value: "' in labels and '"Reason: "' in labels
+
+
+@pytest.mark.parametrize("path", ["/", "/country/USA", "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"])
+def test_the_first_tab_offers_to_skip_to_the_content(page, path):  # noqa: F811
+    # Ten links and a search form came before a page's content, on every page.
+    page.goto(path)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    # The target sits just before the page's content: nothing a keyboard reaches lies between.
+    between = page.evaluate(
+        """(() => {
+          const target = document.getElementById('content'), section = document.querySelector('section.content');
+          const after = (a, b) => Boolean(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+          return [...document.querySelectorAll('a, button, input, select, summary')]
+            .filter(el => after(target, el) && after(el, section)).length;
+        })()"""
+    )
+    assert between == 0
