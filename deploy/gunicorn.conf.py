@@ -12,13 +12,17 @@ another worker.
 One master per socket rather than one per group keeps nginx's view of the workers (one
 upstream server per worker, each with its own ``max_conns``) and lets a release switch restart
 one worker at a time through supervisorctl.
+
+The worker is uvicorn-worker's, with a protocol that sends each response's head and body in one
+write (deploy/whole_responses.py): a worker killed mid-request has then sent nothing, and nginx
+retries the request on another worker, or everything.
 """
 
 import ctypes
 import os
 import signal
 
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = "whole_responses.WholeResponseWorker"
 workers = 1
 preload_app = True
 # gunicorn >= 25.1 listens on a control socket in $HOME by default, one path for every master.

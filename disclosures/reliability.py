@@ -953,15 +953,18 @@ def vm_hwm(pid: int) -> int:
     return 0
 
 
-def page_load(port: int, prefix: str, key: str, stop: threading.Event, results: list, number: int) -> None:
-    """Cheap pages, each with a fresh query string (no cache answers it), from 127.0.<prefix>.<n>."""
+def page_load(
+    port: int, prefix: str, key: str, stop: threading.Event, results: list, number: int, pages: list[str] = PAGES
+) -> None:
+    """Cheap pages from 127.0.<prefix>.<n>, each past the page cache (``X-Cache-Bypass``), so
+    that every one is a worker's answer. (A fresh query string did that too, but the API answers
+    an unknown parameter 400, which the load counted as an answer.) ``key`` names the load in the
+    User-Agent."""
     n = 0
+    headers = {"X-Cache-Bypass": "1", "User-Agent": f"reliability-{key}-{number}"}
     while not stop.is_set():
         n += 1
-        page = PAGES[n % len(PAGES)]
-        answer = request(
-            port, f"{page}{'&' if '?' in page else '?'}{key}={number}-{n}", source=f"127.0.{prefix}.{number + 1}"
-        )
+        answer = request(port, pages[n % len(pages)], headers=headers, source=f"127.0.{prefix}.{number + 1}")
         results.append(answer.status)
         time.sleep(0.02)
 
@@ -1010,8 +1013,9 @@ def killed_worker(prod, topology, report: Report) -> float | None:
     stop.set()
     for t in threads:
         t.join()
-    failed = [s for s in results if s == 0 or s >= 500]
-    # Which statuses failed (0: no answer or a cut one), so that a rare failure says what it was.
+    # Every page of the load answers 200: anything else (0: no answer, or a cut one) failed.
+    failed = [s for s in results if s != 200]
+    # Which statuses failed, so that a rare failure says what it was.
     statuses = f" (statuses {sorted(set(failed))})" if failed else ""
     if failed:
         report.failures.append(
@@ -1024,7 +1028,11 @@ def killed_worker(prod, topology, report: Report) -> float | None:
 def switched_release(prod, topology, other_build: Path, report: Report) -> bool:
     """make prod-switch to another release while 8 clients load pages: no failed answer."""
     stop, results = threading.Event(), []
-    threads = [threading.Thread(target=page_load, args=(topology.port, 6, "s", stop, results, n)) for n in range(8)]
+    # The other release (the test fixture) has no Telegram figure: its page would be a 404 there.
+    pages = [page for page in PAGES if not page.startswith("/figure/")]
+    threads = [
+        threading.Thread(target=page_load, args=(topology.port, 6, "s", stop, results, n, pages)) for n in range(8)
+    ]
     for t in threads:
         t.start()
     time.sleep(1)
@@ -1038,7 +1046,7 @@ def switched_release(prod, topology, other_build: Path, report: Report) -> bool:
         stop.set()
         for t in threads:
             t.join()
-    failed = [s for s in results if s == 0 or s >= 500]
+    failed = [s for s in results if s != 200]
     if failed:
         report.failures.append(f"fault: {len(failed)} of {len(results)} answers failed during the release switch")
     report.notes.append(f"release switch load: {len(results)} answers, {len(failed)} failed")
