@@ -61,3 +61,11 @@ def test_the_sites_own_pages_name_the_data_licence_and_source_in_their_footer(si
     footer = site.get(path).text.rpartition("<footer")[2]
     assert "Data license:" in footer and 'href="https://creativecommons.org/licenses/by/4.0/"' in footer
     assert 'href="/disclosures/sources"' in footer
+
+
+def test_the_site_names_derived_figures_as_the_build_does():
+    # The site imports nothing from the pipeline: its copy of the suffix is held equal here.
+    from disclosures import vocabulary
+    from tests.conftest import plugin
+
+    assert plugin("pages").DERIVED_SUFFIX == vocabulary.DERIVED_SUFFIX
