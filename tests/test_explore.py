@@ -577,3 +577,36 @@ def test_a_chart_says_how_many_figures_of_its_selection_it_does_not_draw(site):
     assert (
         "more figures of this selection are not drawn" in html or "more figure of this selection is not drawn" in html
     )
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/country/USA",
+        "/platform/telegram",
+        "/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled",
+    ],
+)
+def test_every_chart_has_its_figures_as_a_table(site, page):
+    html = site.get(page).text
+    charts = charts_of(html)
+    tables = re.findall(r'<details class="chart-figures">(.*?)</details>', html, re.S)
+    assert charts and len(tables) == len(charts), page
+    for chart, table in zip(charts, tables, strict=True):
+        shown = [
+            (unescape(line), period, unescape(figure_id), value.replace(",", ""), derived == "derived")
+            for line, period, figure_id, value, derived in re.findall(
+                r"<tr><td>(.*?)</td><td>(.*?)</td>\s*<td class=\"num\"><a href=\"/figure/(.*?)\">(.*?)</a></td>\s*"
+                r"<td>(.*?)</td></tr>",
+                table,
+            )
+        ]
+        drawn = [
+            (s["label"], p["period"], p["figure_id"], p["value"], p["derived"])
+            for s in chart["series"]
+            for p in s["points"]
+        ]
+        assert len(shown) == len(drawn) == chart["points"], chart["title"]
+        for (line, period, figure_id, value, derived), expected in zip(shown, drawn, strict=True):
+            assert (line, period, figure_id, derived) == (expected[0], expected[1], expected[2], expected[4])
+            assert float(value) == float(expected[3])
