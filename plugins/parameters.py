@@ -86,7 +86,7 @@ def in_list_problem(key: str, value: str) -> str | None:
 def size_problem(value: str) -> str | None:
     if value == "max" or WHOLE_NUMBER.match(value):
         return None
-    return f"_size must be a positive integer or max, not {value!r}"
+    return f"_size must be a whole number (0: the counts without rows) or max, not {value!r}"
 
 
 def shape_problem(value: str) -> str | None:

@@ -4,6 +4,13 @@
   ``/<database>/figures/<id>.json``). A known id redirects there (302); an unknown one is a 404
   in the API's error shape that says so. It was a 404 whose error text was the flattened HTML
   of the page.
+  An id a release carried that a correction has since removed is a 410 in the same shape,
+  with the correction's date and reason, as its page is; a derived figure's id whose period a
+  source now reports names that figure.
+- ``.json`` or ``.csv`` of a path with a percent-escape that names nothing (``/country/%C3%A9.json``)
+  is a 404 in the API's error shape. Datasette redirected it to its ``~`` form
+  (``/country/~C3~A9~2Ejson``), which folds the extension into the name: the format was lost and
+  the redirect led to an HTML 404.
 - A row path with more key parts than the table's primary key (``figures/<id>,x.json``) is a
   404: Datasette 0.65 read the first part and answered ``<id>`` under 200.
 - ``/<database>.csv`` without ``sql=`` is a 400 that says what to ask: Datasette answered it
@@ -18,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
@@ -28,6 +35,13 @@ PLUGIN = "platform-disclosures"
 FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]+)\.json$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/.]+)\.csv$")
 ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
+
+# A derived figure's id: the id its period would have if reported, and this suffix (held equal
+# to disclosures/vocabulary.py's by tests/test_figure_gone.py).
+DERIVED_SUFFIX = "-derived"
+# The end of the Location Datasette gives a %-escaped path that names nothing: the extension's
+# dot written ~2E, inside the name.
+FOLDED_FORMATS = (b"~2Ejson", b"~2Ecsv")
 
 # (database, table) -> number of primary-key columns (rowid: 1), for immutable databases.
 _key_sizes: dict[tuple[str, str], int | None] = {}
@@ -61,6 +75,52 @@ async def key_columns(db, table: str) -> list[str] | None:
     if not db.is_mutable and keys is not None:
         _key_sizes[key] = keys
     return keys
+
+
+async def gone_message(db, figure_id: str) -> str | None:
+    """Why an id that names no figure is gone (the 410's error text), or None when nothing says
+    it ever named one: the corrections that removed it, or the reported figure a derived id's
+    period now is."""
+    removed = await db.execute(
+        """SELECT correction_id, corrected_date, reason FROM corrections
+           WHERE figure_id = ? AND (new_value IS NULL OR new_value = '') ORDER BY corrected_date, correction_id""",
+        [figure_id],
+    )
+    parts = [
+        f"correction {r['correction_id']} of {r['corrected_date']} removed it: {r['reason']}" for r in removed.rows
+    ]
+    if figure_id.endswith(DERIVED_SUFFIX):
+        reported = figure_id[: -len(DERIVED_SUFFIX)]
+        if (await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [reported])).rows:
+            parts.append(f"a source now reports its period: /figure/{reported}")
+    if not parts:
+        return None
+    # No angle brackets: plugins/errors.py reads them as markup.
+    text = f"Figure '{figure_id}' is gone: " + "; ".join(parts) + f". Its page says more: /figure/{figure_id}"
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def format_kept(send, escaped_path: str):
+    """``send``, except that Datasette's redirect of a %-escaped ``.json``/``.csv`` path to its
+    ``~`` form (which folds the extension into the name: the path named nothing) is a 404 in the
+    API's error shape instead."""
+    replaced = False
+
+    async def kept(message):
+        nonlocal replaced
+        if replaced:
+            return
+        if message["type"] == "http.response.start" and message["status"] in (301, 302):
+            # Datasette writes the header "Location".
+            location = next((v for k, v in message.get("headers", []) if k.lower() == b"location"), b"")
+            location = location.partition(b"?")[0]
+            if location.endswith(FOLDED_FORMATS):
+                replaced = True
+                shown = escaped_path.replace("<", "%3C").replace(">", "%3E")
+                return await answer(send, *json_error(404, f"Not found: {shown}"))
+        return await send(message)
+
+    return kept
 
 
 def json_error(status: int, message: str, headers=()) -> tuple[dict, bytes]:
@@ -123,9 +183,13 @@ def asgi_wrapper(datasette):
                         "headers": [(b"location", row_json.encode()), (b"access-control-allow-origin", b"*")],
                     }
                     return await answer(send, start, b"")
-                # No angle brackets: plugins/errors.py reads them as markup.
+                gone = await gone_message(db, figure_id)
+                if gone:
+                    return await answer(send, *json_error(410, gone))
+                # No angle brackets: plugins/errors.py reads them as markup. The id is echoed
+                # as a URL writes it, so one holding markup is not shown as another id.
                 message = (
-                    f"No figure {figure_id!r}. The JSON of a figure is "
+                    f"No figure '{quote(figure_id, safe='')}'. The JSON of a figure is "
                     f"{datasette.urls.table(name, 'figures')}/FIGURE_ID.json (the id in its page's address); "
                     f"the ids are in {datasette.urls.table(name, 'figures')}.json"
                 )
@@ -157,6 +221,9 @@ def asgi_wrapper(datasette):
                     if row["format"] == "json":
                         return await answer(send, *json_error(404, problem))
                     return await send_text(send, 404, problem)
+            escaped = raw_path.partition(b"?")[0]
+            if b"%" in escaped and escaped.lower().endswith((b".json", b".csv")):
+                return await app(scope, receive, format_kept(send, escaped.decode("latin-1")))
             return await app(scope, receive, send)
 
         return strict

@@ -13,8 +13,8 @@ FIGURES = "/disclosures/figures"
 
 # (query string or path after the table, a phrase of the message, the status)
 BAD_TABLE_CSV = [
-    ("?_size=abc", "_size must be a positive integer or max", 400),
-    ("?_size=-1", "_size must be a positive integer or max", 400),
+    ("?_size=abc", "_size must be a whole number (0: the counts without rows) or max", 400),
+    ("?_size=-1", "_size must be a whole number (0: the counts without rows) or max", 400),
     ("?_size=999999", "_size must be <= 5000", 400),
     ("?_sort=nope", "figures cannot be sorted by that column", 400),
     ("?_sort_desc=nope", "figures cannot be sorted by that column", 400),
@@ -36,7 +36,11 @@ BAD_TABLE_CSV = [
 ]
 
 BAD_OTHER_CSV = [
-    ("/disclosures/compare_platforms.csv?_size=abc", "_size must be a positive integer or max", 400),
+    (
+        "/disclosures/compare_platforms.csv?_size=abc",
+        "_size must be a whole number (0: the counts without rows) or max",
+        400,
+    ),
     ("/disclosures.csv?sql=select+nope", "no such column: nope", 400),
     ("/disclosures.csv?sql=select+load_extension(1)", "function load_extension is not allowed", 400),
     ("/disclosures/nope.csv", "Table not found", 404),

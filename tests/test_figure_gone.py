@@ -9,7 +9,7 @@ import pytest
 
 from disclosures import build
 from disclosures import site as site_module
-from tests.conftest import Site
+from tests.conftest import Site, assert_error_shape
 from tests.packages import make_package
 
 
@@ -21,6 +21,48 @@ def test_a_refiled_figure_answers_gone_with_its_correction_and_new_id(site):
     assert "cloudflare-world-2013-all-accounts_specified-metric-unsettled" in html
     assert 'href="/figure/cloudflare-world-2013-all-accounts_counted"' in html
     assert site.get("/figure/cloudflare-world-2013-all-accounts_counted").status_code == 200
+
+
+def test_a_removed_figures_json_is_gone_too_with_its_correction(site):
+    response = site.get("/figure/cloudflare-world-2013-all-accounts_specified.json")
+    message = assert_error_shape(response, 410)
+    assert "correction cloudflare-world-2013-all-accounts_specified-metric-unsettled of 20" in message
+    assert "cloudflare-world-2013-all-accounts_counted" in message  # the reason names the new id
+    assert message.endswith("/figure/cloudflare-world-2013-all-accounts_specified")
+
+
+def test_an_unknown_figures_json_echoes_its_id_as_the_url_wrote_it(site):
+    message = assert_error_shape(site.get("/figure/%3Cscript%3Ex.json"), 404)
+    assert message.startswith("No figure '%3Cscript%3Ex'")
+    message = assert_error_shape(site.get("/figure/telegram-usa-1999-ip_or_phone-requests_fulfilled.json"), 404)
+    assert message.startswith("No figure 'telegram-usa-1999-ip_or_phone-requests_fulfilled'")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/country/%C3%A9.json",
+        "/country/%ff.json",
+        "/country/%E2%80%AEUSA.json",
+        "/platform/caf%C3%A9.json",
+        "/disclosures/figures/%C3%A9.json",
+        "/disclosures/%ff.json",
+        "/disclosures/figures/%C3%A9.csv",
+    ],
+)
+def test_a_percent_escaped_json_or_csv_path_that_names_nothing_is_a_404_in_the_error_shape(site, path):
+    # Datasette redirected it to /country/~C3~A9~2Ejson: the format folded into the name, then
+    # an HTML 404.
+    response = site.get(path)
+    message = assert_error_shape(response, 404)
+    assert message == f"Not found: {path}"
+    assert "location" not in response.headers
+
+
+def test_percent_escapes_in_the_query_string_still_answer(site):
+    response = site.get("/disclosures/figures.json?_size=1&platform_id=tele%67ram")
+    assert response.status_code == 200 and response.json()["rows"]
+    assert all("telegram" in str(row) for row in response.json()["rows"])
 
 
 def test_an_id_nothing_ever_held_is_not_found(site):
@@ -42,6 +84,10 @@ def test_a_derived_id_whose_period_a_source_now_reports_links_to_the_reported_fi
     assert response.status_code == 410
     assert 'href="/figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled"' in response.text
     assert "886" in response.text
+    message = assert_error_shape(
+        site.get("/figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived.json"), 410
+    )
+    assert "a source now reports its period: /figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled" in message
     # A derived id whose period no source reports is still a figure of its own.
     assert site.get("/figure/examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived").status_code == 200
 
@@ -69,3 +115,4 @@ def test_the_site_names_derived_figures_as_the_build_does():
     from tests.conftest import plugin
 
     assert plugin("pages").DERIVED_SUFFIX == vocabulary.DERIVED_SUFFIX
+    assert plugin("strict_paths").DERIVED_SUFFIX == vocabulary.DERIVED_SUFFIX

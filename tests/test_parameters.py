@@ -218,8 +218,11 @@ def test_every_cursor_a_page_gives_is_accepted_to_the_last_page(site, real_db):
 
 def test_a_malformed_size_on_a_csv_is_a_400_like_the_json(site):
     response = site.get(FIGURES + ".csv?_size=abc")
-    assert response.status_code == 400 and "_size must be a positive integer or max" in response.text
-    assert "_size must be a positive integer" in error(site.get(FIGURES + ".json?_size=abc"), 400)
+    assert (
+        response.status_code == 400
+        and "_size must be a whole number (0: the counts without rows) or max" in response.text
+    )
+    assert "_size must be a whole number" in error(site.get(FIGURES + ".json?_size=abc"), 400)
 
 
 @pytest.mark.parametrize(
