@@ -39,8 +39,8 @@ from pathlib import Path
 import sqlite_utils
 
 from . import changelog, citation, feed, precompute, release_formats, release_records, site_config, versioning
-from .files import cell_text, json_text, query_dicts, write_text
-from .paths import BUILD, DIST, RELEASES
+from .files import cell_text, json_text, query_dicts, replace_file, write_text
+from .paths import BUILD, DIST, RELEASES, ROOT
 from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, RecordDamaged, ReleaseRefused
 from .schema_sql import quote_ident
 from .vocabulary import DATABASE_FILE, loopback_problem
@@ -765,23 +765,34 @@ def _replace_dir(temporary: Path, target: Path) -> None:
 
 
 def make_release(
-    build_dir: Path = BUILD, dist: Path = DIST, releases: Path = RELEASES, release_date: str | None = None
+    build_dir: Path = BUILD,
+    dist: Path = DIST,
+    releases: Path = RELEASES,
+    release_date: str | None = None,
+    citation_file: Path | None = None,
 ) -> Path:
-    """Write dist/<version>/ (and record releases/<version>/ for a new version); return the folder.
+    """Write dist/<version>/ (and, for a new version, record releases/<version>/ and copy its
+    CITATION.cff to ``citation_file``); return the folder.
+
+    ``citation_file``: the repository's CITATION.cff, which GitHub's "Cite this repository" and
+    Zenodo read, so that it cites the newest release. By default the repository's own
+    (ROOT/CITATION.cff) when ``releases`` is the repository's releases/, and none otherwise.
 
     ``build_dir``: a folder made by ``build.build_site``. ``release_date`` (YYYY-MM-DD) is used
     only when the version is recorded for the first time; it defaults to today's UTC date. A
     recorded version always keeps its recorded date. Raises ReleaseRefused, RecordDamaged.
     """
     build_dir, dist, releases = Path(build_dir), Path(dist), Path(releases)
+    if citation_file is None and releases.resolve() == RELEASES.resolve():
+        citation_file = ROOT / "CITATION.cff"
     plan = plan_release(build_dir, releases, release_date)
     try:
-        return _publish(build_dir, dist, releases, plan)
+        return _publish(build_dir, dist, releases, plan, citation_file)
     finally:
         close_plan(plan)
 
 
-def _publish(build_dir: Path, dist: Path, releases: Path, plan: dict) -> Path:
+def _publish(build_dir: Path, dist: Path, releases: Path, plan: dict, citation_file: Path | None) -> Path:
     version = plan["version"]
     markdown = changelog.summary_markdown(
         version, plan["date"], plan["previous"], plan["summary"], plan["other_inputs"]
@@ -815,4 +826,6 @@ def _publish(build_dir: Path, dist: Path, releases: Path, plan: dict) -> Path:
         except BaseException:
             shutil.rmtree(record, ignore_errors=True)
             raise
+        if citation_file is not None:
+            replace_file(citation_file, (dist / version / "CITATION.cff").read_bytes())
     return dist / version

@@ -58,8 +58,11 @@ def built(folder, version, fixture=None, extra=(), releases=None):
 def released(tmp_path_factory):
     root = tmp_path_factory.mktemp("releases")
     dist, releases = root / "dist", root / "releases"
-    release.make_release(built(root / "a", "1.0.0", releases=releases), dist, releases, "2025-01-15")
-    release.make_release(built(root / "b", "1.1.0", "release_next", releases=releases), dist, releases, "2025-07-15")
+    citation = root / "CITATION.cff"
+    release.make_release(built(root / "a", "1.0.0", releases=releases), dist, releases, "2025-01-15", citation)
+    release.make_release(
+        built(root / "b", "1.1.0", "release_next", releases=releases), dist, releases, "2025-07-15", citation
+    )
     return root
 
 
@@ -752,3 +755,37 @@ def test_a_damaged_release_record_is_named_not_a_traceback(released, tmp_path, d
     with pytest.raises(release_records.RecordDamaged, match=re.escape(message)):
         build.build_site(released / "b" / "datapackage.json", tmp_path / "build", releases=releases)
     assert not (tmp_path / "build" / "disclosures.db").exists()
+
+
+def test_a_new_release_leaves_its_citation_beside_releases_for_the_repository(released):
+    # The newest release's CITATION.cff, byte for byte: GitHub's "Cite this repository" reads it.
+    # (Only where asked: a release into folders of its own writes none beside them.)
+    assert not (released / "releases" / "CITATION.cff").exists()
+    root_citation = (released / "CITATION.cff").read_bytes()
+    assert root_citation == (released / "dist" / "1.1.0" / "CITATION.cff").read_bytes()
+    assert yaml.safe_load(root_citation)["version"] == "1.1.0"
+
+
+def test_the_repositorys_citation_cites_its_newest_recorded_release():
+    recorded = release_records.recorded_releases(paths.RELEASES)
+    newest = list(recorded)[-1]
+    cited = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cited["cff-version"] == "1.2.0" and cited["type"] == "dataset"
+    assert (cited["version"], cited["date-released"]) == (newest, recorded[newest]["date"])
+    descriptor = json.loads((paths.ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    assert cited["title"] == descriptor["title"] and cited["license"] == "CC-BY-4.0"
+
+
+def test_a_release_recorded_in_the_repositorys_releases_rewrites_the_repositorys_citation(
+    released, tmp_path, monkeypatch
+):
+    # As `make release` runs it: releases/ and CITATION.cff of one repository (here a copy).
+    repository = tmp_path / "repository"
+    shutil.copytree(released / "releases", repository / "releases")
+    monkeypatch.setattr(release, "RELEASES", repository / "releases")
+    monkeypatch.setattr(release, "ROOT", repository)
+    extra = [{"file": "data/events.csv", "old": "Policy change", "new": "Policy changed"}]
+    build_dir = built(tmp_path / "p", "1.1.1", "release_next", extra, releases=repository / "releases")
+    release.make_release(build_dir, tmp_path / "dist", repository / "releases", "2025-09-01")
+    cited = yaml.safe_load((repository / "CITATION.cff").read_text(encoding="utf-8"))
+    assert (cited["version"], cited["date-released"]) == ("1.1.1", "2025-09-01")
