@@ -26,6 +26,11 @@ input (a damaged cell is reported by the schema checks and skipped here):
   an event is not dated after the source that reports it was published (or, undated, retrieved):
   a year typed wrong (2042 for 2024) would otherwise move the event on every chart.
 
+* figure periods (``figure_period_problems``): a figure's period ends on or before the date its
+  source was retrieved and, but for an issue thread (whose comments come after the date it was
+  opened), the date it was published: a source cannot count requests in a period that had not
+  ended. A wrong year or a wrong ``source_id`` shows this way.
+
 ``package_problems`` runs them all on a package: typed tables when the one-pass reader read them,
 else the CSV text.
 """
@@ -324,6 +329,58 @@ def locator_record_file_problems(
     return problems
 
 
+# Source kinds whose publication date is when they began: an issue thread's comments, each with
+# its own date, come later.
+OPENED_KINDS = frozenset({"issue_thread"})
+
+
+def _iso(cell) -> str:
+    return cell if rules.ISO_DATE_TEXT.fullmatch(cell or "") else ""
+
+
+def source_dates(sources: list[tuple[int, dict]]) -> dict[str, tuple[str, str]]:
+    """{source_id: (latest date its figures may end by its publication, its retrieval date)};
+    "" where the date is missing, not ISO text, or (publication of an issue thread) not a limit."""
+    return {
+        row.get("source_id", ""): (
+            "" if row.get("kind", "") in OPENED_KINDS else _iso(row.get("published_date", "")),
+            _iso(row.get("retrieved_date", "")),
+        )
+        for _, row in sources
+    }
+
+
+def figure_period_problem(period_end: str, source_id: str, dates: tuple[str, str]) -> str | None:
+    """Why a figure's ``period_end`` cannot come from its source with these ``dates``, or None."""
+    published, retrieved = dates
+    if not _iso(period_end):
+        return None
+    if retrieved and period_end > retrieved:
+        return f"{period_end} is after {source_id} was retrieved ({retrieved}): check the period, or the source_id"
+    if published and period_end > published:
+        return (
+            f"{period_end} is after {source_id} was published ({published}), and a source cannot "
+            "count a period that had not ended: check the period, or the source_id"
+        )
+    return None
+
+
+def figure_period_problems(
+    figures: list[tuple[int, dict]], sources: list[tuple[int, dict]], shown: str
+) -> list[rules.Problem]:
+    """``figure_period_problem`` of each figure (``figures``, ``sources``: (line, row) as text)."""
+    dates = source_dates(sources)
+    problems = []
+    for line, row in figures:
+        source_id = row.get("source_id", "")
+        if source_id not in dates:
+            continue  # an unknown source is the foreign key's to report
+        message = figure_period_problem(row.get("period_end", ""), source_id, dates[source_id])
+        if message:
+            problems.append(rules.Problem(shown, line, "period_end", message))
+    return problems
+
+
 def package_problems(package_path: Path, descriptor: dict, base: Path, tables: dict | None) -> list[rules.Problem]:
     """Every rule above on one package. ``tables``: ``table_schema.read_package``'s, or None."""
     resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
@@ -353,6 +410,7 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
         problems += source_date_problems(rows_of("sources"), rows_of("events"), shown("sources"), shown("events"))
     if "sources" in resources:
         problems += source_tier_problems(rows_of("sources"), shown("sources"))
+        problems += figure_period_problems(rows_of("figures"), rows_of("sources"), shown("figures"))
     if "jurisdictions" in resources:
         problems += locator_record_file_problems(
             rows_of("figures"), [row for _, row in rows_of("jurisdictions")], shown("figures")
@@ -411,7 +469,24 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
             lined(tables["sources"]), lined(tables["events"]), "data/sources.csv", "data/events.csv"
         )
     if "sources" in tables:
-        problems += source_tier_problems(lined(tables["sources"]), "data/sources.csv")
+        sources = lined(tables["sources"])
+        problems += source_tier_problems(sources, "data/sources.csv")
+        # Each figure's source's limits side by side with its period's end, compared in Arrow:
+        # only the figures that end too late become Python values. (ISO dates compare as text.)
+        dates = source_dates(sources)
+        ids = list(dates)
+        at = pc.index_in(figures.column("source_id"), value_set=pa.array(ids, pa.string()))
+        ends = figures.column("period_end")
+        late = pa.array([False] * len(figures), pa.bool_())
+        for position in (0, 1):
+            limit = pc.take(pa.array([dates[i][position] or None for i in ids], pa.string()), at)
+            after = pc.fill_null(pc.greater(ends, limit), False)
+            late = pc.or_(late, after)
+        for index in pc.indices_nonzero(late).to_pylist():
+            source_id = figures.column("source_id")[index].as_py()
+            message = figure_period_problem(ends[index].as_py(), source_id, dates[source_id])
+            if message:
+                problems.append(rules.Problem("data/figures.csv", index + 2, "period_end", message))
     if "jurisdictions" in tables:
         # Only the figures whose locators name a record's period or place become Python values.
         index = pc.indices_nonzero(

@@ -22,12 +22,37 @@ NOT_A_NUMBER = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
 LINE_BREAKS_ESCAPED = {
     ord(ch): ch.encode("unicode_escape").decode("ascii") for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 }
+# Characters a terminal shows as a space or not at all (no-break and other Unicode spaces,
+# zero-width and direction marks, the soft hyphen, the byte-order mark), written as escapes in
+# a printed problem: a curator cannot see, and so cannot delete, what the message names.
+INVISIBLE_ESCAPED = {
+    code: f"\\u{code:04x}"
+    for code in (
+        0x00A0,
+        0x00AD,
+        0x034F,
+        0x061C,
+        0x1680,
+        0x180E,
+        *range(0x2000, 0x2010),
+        *range(0x202A, 0x2030),
+        *range(0x205F, 0x2065),
+        0x3000,
+        0xFEFF,
+    )
+}
 # A date as the package writes it (and SQLite and the site compare it, as text): ASCII digits.
 ISO_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Thousands separators seen in sources: comma, dot, space, no-break and narrow no-break spaces.
 THOUSANDS_SEPARATORS = (",", ".", " ", "\u00a0", "\u202f", "\u2009")
+# A whole number written with thousands separators (1,234 or 1 234 567): only the separators
+# keep it from being a number. (1.234 is a number, so never reaches this.)
+GROUPED_DIGITS = re.compile("[0-9]{1,3}(?:[, \u00a0\u202f\u2009][0-9]{3})+")
 # Unicode category Cc is exactly C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F).
 CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+PRINTED_ESCAPES = {**LINE_BREAKS_ESCAPED, **INVISIBLE_ESCAPED}
 
 
 @dataclass(frozen=True, order=True)
@@ -42,8 +67,9 @@ class Problem:
     def __str__(self) -> str:
         line = "-" if self.line is None else str(self.line)
         field = self.field or "-"
-        # One problem per line of output, whatever a cell quoted in the message holds.
-        return f"{self.path}:{line}:{field}: {self.message}".translate(LINE_BREAKS_ESCAPED)
+        # One problem per line of output, whatever a cell quoted in the message holds, and no
+        # character in it that the terminal would hide.
+        return f"{self.path}:{line}:{field}: {self.message}".translate(PRINTED_ESCAPES)
 
 
 def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[str]:
@@ -107,6 +133,10 @@ def type_problem(cell: str, kind: str, form: str = "default") -> str:
     "'9O0' is not a number" for a number, and so on. Both validation paths (the one-pass reader
     and Frictionless's TypeError, reworded by validate.readable) print exactly this."""
     shown = shown_cell(cell)
+    if kind in ("integer", "number") and GROUPED_DIGITS.fullmatch(cell):
+        digits = re.sub(r"\D", "", cell)
+        what = "a whole number" if kind == "integer" else "a number"
+        return f"{shown} is not {what}: write {digits}, without thousands separators (the quote keeps {cell})"
     if kind == "integer":
         return f"{shown} is not a whole number"
     if kind == "number":

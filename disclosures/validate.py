@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -446,11 +446,23 @@ def derived_rows(figure_rows: list[dict], units: dict[str, str]) -> dict[str, di
     return {d.row["figure_id"]: {**d.row, "value": str(d.row["value"])} for d in derived}
 
 
-def corroboration_problems(rows, figures: dict, source_kinds: dict, shown: str) -> list[rules.Problem]:
+def held_twice(figure_ids) -> frozenset[str]:
+    """The ids among ``figure_ids`` that occur more than once."""
+    return frozenset(figure_id for figure_id, count in Counter(figure_ids).items() if count > 1)
+
+
+def corroboration_problems(
+    rows, figures: dict, source_kinds: dict, shown: str, ambiguous: frozenset[str] = frozenset()
+) -> list[rules.Problem]:
     """A corroboration names a figure, reported or derived (``figures`` holds both), and its quote
-    must contain the figure's numbers, like the figure's own quote."""
+    must contain the figure's numbers, like the figure's own quote. A corroboration of an id
+    ``ambiguous`` (held by two figure rows, which the duplicate key reports) is not checked: which
+    row's numbers it should hold is the curator's to settle, and checking one of them named the
+    corroboration, not the duplicate, as the thing to fix."""
     problems = []
     for line, row in rows:
+        if row.get("figure_id") in ambiguous:
+            continue
         figure = figures.get(row.get("figure_id"))
         if figure is None:
             problems.append(
@@ -741,10 +753,8 @@ def typed_problems(
         figure_id, platform_id = figures.column("figure_id"), figures.column("platform_id")
         reported_ids = {row[figure_id] for row in figures.rows}
         platforms = derivation_platforms(named - reported_ids, {row[platform_id] for row in figures.rows})
-        wanted = {
-            row["figure_id"]: row
-            for _, row in text_rows(figures, lambda r: r[figure_id] in named or r[platform_id] in platforms)
-        }
+        chosen = [row for _, row in text_rows(figures, lambda r: r[figure_id] in named or r[platform_id] in platforms)]
+        wanted = {row["figure_id"]: row for row in chosen}
         units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
         derivable = [row for row in wanted.values() if row["platform_id"] in platforms]
         problems += corroboration_problems(
@@ -752,6 +762,7 @@ def typed_problems(
             {**derived_rows(derivable, units), **wanted},
             {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
             shown("corroborations"),
+            ambiguous=held_twice(row["figure_id"] for row in chosen),
         )
     return problems
 
@@ -839,7 +850,8 @@ def frictionless_validation_problems(package_path: Path, descriptor: dict, base:
         )
 
     if {"figures", "sources", "corroborations", "metrics"} <= resources.keys():
-        figures = {row["figure_id"]: row for _, row in rows_of("figures")}
+        figure_rows = [row for _, row in rows_of("figures")]
+        figures = {row["figure_id"]: row for row in figure_rows}
         units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
         # Only the platforms whose corroborations name a figure not in figures.csv need deriving.
         named = {row.get("figure_id", "") for _, row in rows_of("corroborations")} - figures.keys()
@@ -850,5 +862,6 @@ def frictionless_validation_problems(package_path: Path, descriptor: dict, base:
             {**derived_rows(derivable, units), **figures},
             {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
             shown("corroborations"),
+            ambiguous=held_twice(row["figure_id"] for row in figure_rows),
         )
     return problems

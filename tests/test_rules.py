@@ -339,3 +339,22 @@ def test_a_record_filed_under_another_place_or_period_than_its_locator_names_is_
 )
 def test_a_number_glued_to_a_latin_letter_is_a_label_not_a_value(quote, value, found):
     assert rules.value_in_text(Decimal(value), quote) is found
+
+
+@pytest.mark.parametrize(
+    ("cell", "kind", "digits"),
+    [("1,234", "number", "1234"), ("1 234 567", "integer", "1234567"), ("12\u00a0345", "integer", "12345")],
+)
+def test_a_number_with_thousands_separators_is_told_how_to_write_it(cell, kind, digits):
+    message = rules.type_problem(cell, kind)
+    assert f"write {digits}, without thousands separators (the quote keeps {cell})" in message
+
+
+@pytest.mark.parametrize("cell", ["12,34", "1,2345", "1.234,5"])
+def test_other_unreadable_numbers_keep_the_plain_message(cell):
+    assert rules.type_problem(cell, "number") == f"{cell!r} is not a number"
+
+
+def test_a_printed_problem_shows_the_characters_a_terminal_hides():
+    problem = rules.Problem("data/figures.csv", 9, "figure_id", "is a\u00a0b, c\u200bd, \ufeffe and f\u202fg")
+    assert str(problem) == "data/figures.csv:9:figure_id: is a\\u00a0b, c\\u200bd, \\ufeffe and f\\u202fg"

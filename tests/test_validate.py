@@ -11,8 +11,8 @@ import sys
 import pycountry
 import pytest
 
-from disclosures import paths, validate
-from tests.packages import BROKEN, ROOT, expected_messages, make_package
+from disclosures import consistency, paths, validate
+from tests.packages import BROKEN, ROOT, apply_edits, expected_messages, make_package
 
 
 def test_base_fixture_is_valid(tmp_path):
@@ -149,3 +149,86 @@ def test_a_csv_in_data_that_no_resource_names_is_a_problem(tmp_path, engine):
     ]
     assert [str(p) for p in validate.validate_package(package)] == expected
     assert [str(p) for p in validate.check_package(package, engine=engine)[0]] == expected
+
+
+def test_a_corroboration_of_a_duplicated_figure_id_is_left_to_the_duplicate_key(tmp_path):
+    # A curator's second row under an existing id, with another value: the corroboration of the
+    # first was checked against the second's value and named as the thing to fix.
+    package = make_package(tmp_path)
+    apply_edits(
+        tmp_path,
+        [
+            {
+                "file": "data/figures.csv",
+                "append": "examplechat-usa-2024-ip_or_phone-requests_fulfilled,examplechat,USA,2024-01-01,"
+                "2024-12-31,ip_or_phone,requests_fulfilled,exact,901,,,Fulfilled requests,"
+                "example-2025-01-10-report,,Fulfilled requests: 901,",
+            },
+            {
+                "file": "data/corroborations.csv",
+                "append": "examplechat-usa-2024-ip_or_phone-requests_fulfilled,example-2025-01-10-report,,"
+                "Fulfilled requests: 900,",
+            },
+        ],
+    )
+    problems = [str(p) for p in validate.validate_package(package)]
+    assert any(p.startswith("data/figures.csv:10:figure_id:") and "duplicate" in p for p in problems), problems
+    assert not [p for p in problems if p.startswith("data/corroborations.csv")], problems
+
+
+SOURCES = [
+    (
+        2,
+        {
+            "source_id": "report",
+            "published_date": "2019-03-01",
+            "retrieved_date": "2026-11-28",
+            "kind": "platform_report",
+        },
+    ),
+    (
+        3,
+        {"source_id": "thread", "published_date": "2024-10-11", "retrieved_date": "2026-11-28", "kind": "issue_thread"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("source_id", "period_end", "found"),
+    [
+        ("report", "2018-12-31", None),
+        ("report", "2019-03-01", None),
+        ("report", "2022-12-31", "2022-12-31 is after report was published (2019-03-01)"),
+        # An issue thread's comments come after it was opened (Telegram's Q1 2026 for Spain).
+        ("thread", "2026-03-31", None),
+        ("thread", "2027-03-31", "2027-03-31 is after thread was retrieved (2026-11-28)"),
+        ("unknown", "2030-01-01", None),  # the foreign key's to report
+    ],
+)
+def test_a_figure_cannot_end_after_its_source_was_published_or_retrieved(source_id, period_end, found):
+    figures = [(7, {"source_id": source_id, "period_end": period_end})]
+    problems = consistency.figure_period_problems(figures, SOURCES, "data/figures.csv")
+    if found is None:
+        assert problems == []
+    else:
+        (problem,) = problems
+        assert (problem.line, problem.field) == (7, "period_end") and problem.message.startswith(found)
+
+
+def test_a_figure_ending_after_its_source_was_published_is_refused_by_validation(tmp_path):
+    package = make_package(tmp_path)
+    apply_edits(
+        tmp_path,
+        [
+            {
+                "file": "data/figures.csv",
+                "append": "examplechat-deu-2025h1-all-requests_received,examplechat,DEU,2025-01-01,2025-06-30,"
+                "all,requests_received,exact,1600,,,Requests,example-2025-01-10-report,,Germany 1.600 requests,",
+            }
+        ],
+    )
+    problems = [str(p) for p in validate.validate_package(package)]
+    assert (
+        "data/figures.csv:10:period_end: 2025-06-30 is after example-2025-01-10-report was published (2025-01-10), "
+        "and a source cannot count a period that had not ended: check the period, or the source_id"
+    ) in problems
