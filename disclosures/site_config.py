@@ -18,6 +18,10 @@ from .schema_sql import BUILD_COLUMNS
 from .vocabulary import DATABASE_NAME
 
 PLUGIN_NAME = "platform-disclosures"
+# A column each view holds once per row, never NULL, that the site pages the view by
+# (plugins/downloads.py): figures_series is figures joined one to one with series_members on
+# figure_id (build.VIEWS).
+VIEW_KEYS = {"figures_series": "figure_id"}
 
 
 def derived_tables(descriptor: dict) -> dict[str, dict]:
@@ -55,6 +59,7 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
         table["columns"] = {**derived["columns"], **table.get("columns", {})}
     plugin = metadata.setdefault("plugins", {}).setdefault(PLUGIN_NAME, {})
     plugin["database"] = DATABASE_NAME
+    plugin["view_keys"] = dict(VIEW_KEYS)
     # The canonical address of the site: what pages and next_url use instead of a client's Host header.
     plugin["site_url"] = descriptor.get("homepage")
     plugin["api_examples"] = yaml.safe_load(api_examples.read_text(encoding="utf-8"))["examples"]

@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
+from datasette.filters import Filters
 from datasette.utils import tilde_decode, tilde_encode
 
 DATABASE_FILE = re.compile(r"^/(?P<database>[^/]+)\.db$")
@@ -49,6 +50,10 @@ STREAM_PAGE_ROWS = 1000
 # request's fault) is asked again this many times, waiting as told (at most STREAM_RETRY_WAIT_S),
 # before the stream is broken off: a long download under load should not die on one busy page.
 STREAM_PAGE_RETRIES = 3
+# What a view's sorted CSV may ask besides column filters to be streamed by key
+# (stream_sorted_view_csv): parameters that change neither its rows nor how they are written.
+KEYSET_VIEW_PARAMS = {"_sort", "_sort_desc", "_stream", "_size", "_next", "_header", "_dl", "_nofacet", "_nocount"}
+PLUGIN = "platform-disclosures"
 STREAM_RETRY_WAIT_S = 2.0
 
 # Media types of the release files that Datasette's static mounts (Python's mimetypes) serve as
@@ -166,6 +171,18 @@ async def key_names(db, table: str) -> list[str]:
     """The primary-key columns of ``table`` in key order, or ["rowid"] without one."""
     result = await db.execute("SELECT name, pk FROM pragma_table_info(?) WHERE pk ORDER BY pk", [table])
     return [r["name"] for r in result.rows] or ["rowid"]
+
+
+def keyset_after(column: str, key: str, descending: bool, after_null: bool) -> str:
+    """The rows after (``:after_value``, ``:after_key``) in the order "``column`` (descending or
+    not), then ``key``", in SQLite's order: NULL before every value ascending, after it descending."""
+    c, k = f"[{column}]", f"[{key}]"
+    if after_null:
+        return f"({c} IS NULL AND {k} > :after_key)" + ("" if descending else f" OR {c} IS NOT NULL")
+    beyond = "<" if descending else ">"
+    return f"{c} {beyond} :after_value OR ({c} = :after_value AND {k} > :after_key)" + (
+        f" OR {c} IS NULL" if descending else ""
+    )
 
 
 class IncompleteCSV(RuntimeError):
@@ -376,6 +393,9 @@ class Downloads:
         table = tilde_decode(NAMED_CSV.match(path)["name"])
         given = dict(reversed(params))
         column = given.get("_sort") or given.get("_sort_desc")
+        view_key = ((self.datasette.plugin_config(PLUGIN) or {}).get("view_keys") or {}).get(table)
+        if view_key and all(k in KEYSET_VIEW_PARAMS or not k.startswith("_") or "__" in k for k, _ in params):
+            return await self.stream_sorted_view_csv(path, db, table, params, column, view_key, send)
         keys = await key_names(db, table)
         # A view has no key: Datasette pages a view by offset (its _next is the rows before the
         # page), and SQLite keeps rows that tie on the sort column in the order it reads them.
@@ -434,6 +454,66 @@ class Downloads:
                 ["$null" if sort_value is None else tilde_encode(str(sort_value))]
                 + [tilde_encode(v) for v in key_values]
             )
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def stream_sorted_view_csv(self, path, db, table, params, column, key, send):
+        """Stream a view's CSV sorted by the client, each page after the last by (sort value, ``key``).
+
+        Datasette pages a view by offset, so every page sorted the whole view again: the last page
+        of figures_series (50,000 rows) took 0.45-0.7 s against the 1 s limit, and broke the stream
+        off on a loaded machine. Here each page is one query ordered by the sort column and then
+        by ``key``, a column the view holds once per row (site_config.VIEW_KEYS), and it starts
+        after the last row sent (about 0.06 s for any page). Datasette answers the request first
+        with ``_size=0``, which checks the filters and the sort as for any page and gives the
+        header row (sent unless ``_header=off``) and the response's headers; the rows are written as Datasette writes them
+        (the csv module's default dialect, a value as Python's str, NULL as empty).
+        """
+        descending = any(k == "_sort_desc" for k, _ in params)
+        # With _header=off and no rows Datasette's body is empty, which is how a failed CSV looks.
+        checked = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next", "_header")] + [("_size", "0")]
+        response = await self.datasette.client.get(path + "?" + urlencode(checked))
+        if response.status_code != 200 or csv_failure(response.content) is not None:
+            start = {
+                "type": "http.response.start",
+                "status": response.status_code if response.status_code != 200 else 400,
+                "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
+            }
+            return await send_whole(send, start, response.content)
+        kept = [
+            (k.encode(), v.encode())
+            for k, v in response.headers.items()
+            if k.lower() in ("content-type", "content-disposition")
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": kept})
+        if dict(reversed(params)).get("_header") != "off":  # Datasette reads the first value
+            await send({"type": "http.response.body", "body": response.content, "more_body": True})
+        filter_args = sorted((k, v) for k, v in params if not k.startswith("_") or "__" in k)
+        wheres, values = Filters(filter_args).build_where_clauses(table)
+        columns = [r[0] for r in (await db.execute("SELECT name FROM pragma_table_info(?) ORDER BY cid", [table])).rows]
+        if column not in columns or key not in columns:
+            raise IncompleteCSV(f"{path}: {table} has no column {column!r} or {key!r}")
+        position = columns.index(column), columns.index(key)
+        order = f"[{column}]{' DESC' if descending else ''}, [{key}]"
+        last = None
+        while True:
+            after = [] if last is None else [keyset_after(column, key, descending, last[0] is None)]
+            sql = (
+                f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}]"
+                + (" WHERE " + " AND ".join(f"({w})" for w in [*wheres, *after]) if wheres or after else "")
+                + f" ORDER BY {order} LIMIT {STREAM_PAGE_ROWS}"
+            )
+            bound = dict(values) if last is None else {**values, "after_value": last[0], "after_key": last[1]}
+            try:
+                rows = (await db.execute(sql, bound)).rows
+            except Exception as error:  # the time limit, or anything else: the stream is not whole
+                raise IncompleteCSV(f"{path}: streamed CSV broken off: {error}") from error
+            if rows:
+                text = io.StringIO()
+                csv.writer(text).writerows(tuple(row) for row in rows)
+                await send({"type": "http.response.body", "body": text.getvalue().encode("utf-8"), "more_body": True})
+            if len(rows) < STREAM_PAGE_ROWS:
+                break
+            last = rows[-1][position[0]], rows[-1][position[1]]
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def serve_file(self, scope, receive, send, served: Path):
