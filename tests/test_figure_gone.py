@@ -116,3 +116,15 @@ def test_the_site_names_derived_figures_as_the_build_does():
 
     assert plugin("pages").DERIVED_SUFFIX == vocabulary.DERIVED_SUFFIX
     assert plugin("strict_paths").DERIVED_SUFFIX == vocabulary.DERIVED_SUFFIX
+
+
+def test_a_removed_figures_row_is_gone_in_json_and_leads_to_its_page_in_html(site):
+    # Datasette's row JSON of a removed id was a 404 that said only "not found".
+    removed = "cloudflare-world-2013-all-accounts_specified"
+    message = assert_error_shape(site.get(f"/disclosures/figures/{removed}.json"), 410)
+    assert message == assert_error_shape(site.get(f"/figure/{removed}.json"), 410)
+    response = site.get(f"/disclosures/figures/{removed}")
+    assert response.status_code == 302 and response.headers["location"] == f"/figure/{removed}"
+    # An id nothing ever named is still Datasette's 404, and a row that exists its 200.
+    assert site.get("/disclosures/figures/telegram-usa-1999-ip_or_phone-requests_fulfilled.json").status_code == 404
+    assert site.get("/disclosures/figures/cloudflare-world-2013-all-accounts_counted.json").status_code == 200
