@@ -211,6 +211,11 @@ def claim_problems(
     return problems
 
 
+def iso_or_empty(cell: str | None) -> str:
+    """``cell`` when it is an ISO date's text, else "" (the schema checks report it)."""
+    return cell if rules.ISO_DATE_TEXT.fullmatch(cell or "") else ""
+
+
 def source_date_problems(
     sources: list[tuple[int, dict]], events: list[tuple[int, dict]], shown_sources: str, shown_events: str
 ) -> list[rules.Problem]:
@@ -218,13 +223,10 @@ def source_date_problems(
     (``sources`` and ``events``: (line, row) as text). Dates that are not ISO text are the
     schema checks' to report, and are skipped here."""
 
-    def iso(cell: str) -> str:
-        return cell if rules.ISO_DATE_TEXT.fullmatch(cell or "") else ""
-
     problems = []
     known: dict[str, str] = {}
     for line, row in sources:
-        published, retrieved = iso(row.get("published_date", "")), iso(row.get("retrieved_date", ""))
+        published, retrieved = iso_or_empty(row.get("published_date", "")), iso_or_empty(row.get("retrieved_date", ""))
         if published and retrieved and published > retrieved:
             problems.append(
                 rules.Problem(
@@ -236,7 +238,7 @@ def source_date_problems(
             )
         known[row.get("source_id", "")] = published or retrieved
     for line, row in events:
-        date, source = iso(row.get("event_date", "")), row.get("source_id", "")
+        date, source = iso_or_empty(row.get("event_date", "")), row.get("source_id", "")
         if date and known.get(source) and date > known[source]:
             problems.append(
                 rules.Problem(
@@ -334,17 +336,13 @@ def locator_record_file_problems(
 OPENED_KINDS = frozenset({"issue_thread"})
 
 
-def _iso(cell) -> str:
-    return cell if rules.ISO_DATE_TEXT.fullmatch(cell or "") else ""
-
-
 def source_dates(sources: list[tuple[int, dict]]) -> dict[str, tuple[str, str]]:
     """{source_id: (latest date its figures may end by its publication, its retrieval date)};
     "" where the date is missing, not ISO text, or (publication of an issue thread) not a limit."""
     return {
         row.get("source_id", ""): (
-            "" if row.get("kind", "") in OPENED_KINDS else _iso(row.get("published_date", "")),
-            _iso(row.get("retrieved_date", "")),
+            "" if row.get("kind", "") in OPENED_KINDS else iso_or_empty(row.get("published_date", "")),
+            iso_or_empty(row.get("retrieved_date", "")),
         )
         for _, row in sources
     }
@@ -353,7 +351,7 @@ def source_dates(sources: list[tuple[int, dict]]) -> dict[str, tuple[str, str]]:
 def figure_period_problem(period_end: str, source_id: str, dates: tuple[str, str]) -> str | None:
     """Why a figure's ``period_end`` cannot come from its source with these ``dates``, or None."""
     published, retrieved = dates
-    if not _iso(period_end):
+    if not iso_or_empty(period_end):
         return None
     if retrieved and period_end > retrieved:
         return f"{period_end} is after {source_id} was retrieved ({retrieved}): check the period, or the source_id"
