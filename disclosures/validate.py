@@ -178,13 +178,39 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
                 problem(first_line, None, "is a blank row")
                 continue
             if len(record) != len(names):
-                problem(first_line, None, f"has {len(record)} cells, the header has {len(names)}")
+                problem(first_line, None, cell_count_message(len(record), len(names)))
             for name, cell in zip(names, record, strict=False):
                 for message in rules.cell_problems(cell, numeric=name in numeric, is_date=name in dates):
                     problem(first_line, name, message)
     except csv.Error as error:
         problem(reader.line_num, None, f"is not well-formed CSV ({error}): look for an unbalanced quote")
     return problems
+
+
+# What raw_file_problems says of a row whose cells cannot be read against the header.
+DAMAGED_ROW = re.compile(r"^(has [0-9]+ cells, the header has [0-9]+|is not well-formed CSV)")
+
+
+def cell_count_message(cells: int, header: int) -> str:
+    """What a row with the wrong number of cells is told: its cells are read shifted, so what
+    else they would break is not reported (``without_echoes_of_damaged_rows``)."""
+    cause = (
+        "an unquoted comma in a cell (quote a cell that holds one)"
+        if cells > header
+        else "a cell or its comma left out"
+    )
+    return f"has {cells} cells, the header has {header}: {cause}. Its cells are checked once it has the header's count"
+
+
+def without_echoes_of_damaged_rows(problems: list[rules.Problem]) -> list[rules.Problem]:
+    """``problems`` without the others on a line whose cell count is wrong or whose quoting is
+    broken: read against the header, its cells are shifted, so their type, constraint and rule problems (and Frictionless's
+    own "extra value"/"missing value") restate one mistake as several, most of them misleading
+    ("source_id: ... not found" for a quote read as a source id)."""
+    damaged = {(p.path, p.line) for p in problems if p.field is None and DAMAGED_ROW.match(p.message)}
+    return [
+        p for p in problems if (p.path, p.line) not in damaged or (p.field is None and DAMAGED_ROW.match(p.message))
+    ]
 
 
 def name_problems(descriptor: dict, shown: str) -> list[rules.Problem]:
@@ -689,6 +715,7 @@ def check_package(
     for resource in descriptor["resources"] if tables is not None else []:
         shown = shown_path(package_path.parent / resource["path"], base)
         problems += safety.empty_table_problems(shown, resource["name"], len(tables[resource["name"]].rows))
+    problems = without_echoes_of_damaged_rows(problems)
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), tables
 
 

@@ -23,6 +23,8 @@ LEFT_TO_FRICTIONLESS = {
     "byte_order_mark",
     "carriage_return",
     "cell_count",
+    "cell_count_unquoted_comma",
+    "cell_missing",
     "header_mismatch",
     "invalid_json",
     "invalid_utf8",
