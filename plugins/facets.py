@@ -11,8 +11,13 @@ answered from the build's tables instead:
   build paired (disclosures/precompute.py), with no search, ``_where`` or other filter, from
   ``facet_pair_counts``.
 
-Anything else (two filters, a search, another database, a column the build did not count)
-leaves Datasette's query as it is.
+Anything else (two filters, a range, a search) is counted from the table, but in one query
+for all of a page's column facets rather than one per facet: the rows' facet columns are read
+once (a materialized CTE) and each column is grouped from there. With a filter no index
+serves (``value__gt=1000``), each of Datasette's seven queries read the whole table: 0.5-0.9 s
+for the page, against about a seventh of that. The counts, their order (count, then the value
+in SQLite's order) and the truncation are Datasette's; a query past its time limit times out
+every facet it stood for, as Datasette's would have.
 
 On a page after the first (``_next=``), Datasette 0.65 counts facets over the rows after the
 cursor, while stating the whole filtered count: the cursor's clause is taken out of the facet's
@@ -32,9 +37,11 @@ are kept per worker after their first reading: they are the build's, and cannot 
 from __future__ import annotations
 
 import functools
+import re
 import urllib.parse
 import weakref
 
+from datasette.database import QueryInterrupted, Results
 from datasette.facets import ColumnFacet
 from datasette.utils import compound_keys_after_sql, escape_sqlite, urlsafe_components
 
@@ -49,6 +56,13 @@ select value, row_count as count from facet_pair_counts
 where table_name = :table and filter_column = :filter_column and filter_value = :filter_value
 and column_name = :column
 order by count desc, value limit {limit}"""
+
+# Datasette 0.65's column facet query (datasette/facets.py), as it formats it.
+FACET_SQL = re.compile(
+    r"^\s*select (?P<column>.+?) as value, count\(\*\) as count from \(\s*(?P<inner>.*?)\s*\)\s*"
+    r"where (?P=column) is not null\s*group by (?P=column) order by count desc, value limit (?P<limit>[0-9]+)\s*$",
+    re.DOTALL,
+)
 
 # Database -> {(table, column or None, limit): the Results of facet_counts}, immutable databases only.
 _read: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -69,12 +83,22 @@ class FacetDatasette:
     counting query of a precomputed column goes to facet_counts, toggle links are joined
     cheaply, and everything else goes to Datasette."""
 
-    def __init__(self, datasette, table: str | None, columns: set[str], view: tuple[str, str] | None = None):
+    def __init__(
+        self,
+        datasette,
+        table: str | None,
+        columns: set[str],
+        view: tuple[str, str] | None = None,
+        together: list[str] | None = None,
+    ):
         self._datasette = datasette
         self._table = table
         self._columns = columns
         # (filter column, filter value) of a one-filter view whose ``columns`` were paired
         self._view = view
+        # The page's facet columns counted from the table in one query (``counted_together``).
+        self._together = together or []
+        self._counted: dict[tuple, dict[str, list[tuple]] | QueryInterrupted] = {}
         self._origins: dict[str, str] = {}
 
     def __getattr__(self, name):
@@ -116,7 +140,52 @@ class FacetDatasette:
                         **kwargs,
                     ),
                 )
+        shape = FACET_SQL.match(sql) if len(self._together) > 1 else None
+        if shape and shape["column"] in map(escape_sqlite, self._together):
+            return await self.counted_together(database, shape, params, kwargs)
         return await self._datasette.execute(database, sql, params, **kwargs)
+
+    async def counted_together(self, database, shape, params, kwargs) -> Results:
+        """One facet's rows, from one count of every facet column over the same rows (see the
+        module); raises QueryInterrupted, for each facet, when that count ran out of time."""
+        key = (database, shape["inner"], tuple(sorted((params or {}).items(), key=lambda item: item[0])))
+        if key not in self._counted:
+            names = [escape_sqlite(c) for c in self._together]
+            # The rows' facet columns read once into a narrow table, then counted column by
+            # column (grouped by all of them at once, a filter of 29,000 figures gave as many
+            # groups, and took longer than the seven queries).
+            sql = (
+                f"with counted as materialized (select {', '.join(names)} from ({shape['inner']})) "
+                + " union all ".join(
+                    f"select {i}, {name}, count(*) from counted where {name} is not null group by {name}"
+                    for i, name in enumerate(names)
+                )
+            )
+            limit = kwargs.get("custom_time_limit")
+            if limit:  # the time of every facet it stands for (Datasette caps it at sql_time_limit_ms)
+                kwargs = {**kwargs, "custom_time_limit": limit * len(names)}
+            try:
+                groups = await self._datasette.execute(database, sql, params, **kwargs)
+            except QueryInterrupted as interrupted:
+                self._counted[key] = interrupted
+            else:
+                counts: dict[str, list] = {name: [] for name in names}
+                for index, value, count in groups.rows:
+                    counts[names[index]].append((value, count))
+                self._counted[key] = counts
+        counted = self._counted[key]
+        if isinstance(counted, QueryInterrupted):
+            raise counted
+        ordered = sorted(counted[shape["column"]], key=lambda item: (-item[1], sqlite_order(item[0])))
+        rows = [{"value": value, "count": count} for value, count in ordered[: int(shape["limit"])]]
+        return Results(rows, False, [("value",), ("count",)])
+
+
+def sqlite_order(value) -> tuple:
+    """A sort key that orders values as SQLite does: numbers, then text, then blobs."""
+    if isinstance(value, int | float):
+        return (0, value)
+    return (1, value) if isinstance(value, str) else (2, value)
 
 
 async def counted_columns(datasette, database: str, table: str) -> set[str]:
@@ -265,8 +334,9 @@ async def facet_results(self):
             paired = await paired_columns(self.ds, self.database, self.table)
             view = one_filter(self.sql, self.params, self.table, paired) if paired else None
             columns = paired[view[0]] if view else set()
+    together = [] if columns else [c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()]
     datasette = self.ds
-    self.ds = FacetDatasette(datasette, self.table, columns, view)
+    self.ds = FacetDatasette(datasette, self.table, columns, view, together)
     try:
         return await _datasette_facet_results(self)
     finally:
