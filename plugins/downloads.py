@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.filters import Filters
 from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import Request
 
 DATABASE_FILE = re.compile(r"^/(?P<database>[^/]+)\.db$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/]+)\.(?P<format>csv|json)$")
@@ -105,10 +106,25 @@ def header(scope, name: bytes) -> bytes | None:
     return None
 
 
+# Headers a script on another origin may read (CORS shows it only the simple ones otherwise):
+# the next page, the validator for a conditional GET, when to retry, a download's name and range.
+EXPOSED_HEADERS = b"Link, ETag, Retry-After, Content-Disposition, Content-Range, Accept-Ranges"
+
+
+def none_match(wanted: bytes, etag: bytes) -> bool:
+    """Whether an If-None-Match header (``wanted``) names ``etag``: ``*``, or a tag in its list
+    compared weakly, ``W/`` aside (RFC 9110 13.1.2), as a cache revalidating a copy sends it."""
+    tags = [t.strip() for t in wanted.split(b",")]
+    return b"*" in tags or etag.removeprefix(b"W/") in [t.removeprefix(b"W/") for t in tags]
+
+
 def with_cors(message: dict) -> dict:
-    headers = list(message.get("headers", []))
+    """A response start that allows any origin and exposes ``EXPOSED_HEADERS`` (Datasette's own
+    exposed ``Link`` alone)."""
+    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"access-control-expose-headers"]
     if not any(k.lower() == b"access-control-allow-origin" for k, _ in headers):
         headers.append((b"access-control-allow-origin", b"*"))
+    headers.append((b"access-control-expose-headers", EXPOSED_HEADERS))
     return {**message, "headers": headers}
 
 
@@ -367,6 +383,8 @@ class Downloads:
                 # a client can tell the file is not the whole answer.
                 following = await self.next_page_url(path, params)
                 if following:
+                    # Absolute, as Datasette's JSON next_url is: a client follows it as it is.
+                    following = self.datasette.absolute_url(Request(scope, receive), following)
                     start = {**start, "headers": [*start["headers"], (b"link", f'<{following}>; rel="next"'.encode())]}
             if what == "query" and rows >= limit and await self.is_truncated(path, params):
                 message = (
@@ -519,7 +537,7 @@ class Downloads:
     async def serve_file(self, scope, receive, send, served: Path):
         etag = file_etag(served).encode()
         wanted = header(scope, b"if-none-match")
-        if wanted is not None and etag in [t.strip() for t in wanted.split(b",")]:
+        if wanted is not None and none_match(wanted, etag):
             await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag)]})
             await send({"type": "http.response.body", "body": b""})
             return

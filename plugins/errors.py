@@ -13,7 +13,11 @@ unknown filter operator (``value__nope=3``, which Datasette ignores, answering e
 ``_through`` that is not the JSON object Datasette expects (a 500 before).
 
 The site is read-only: a method other than GET, HEAD or OPTIONS is a 405 (a POST to a table
-was a 500).
+was a 500). OPTIONS, on any path, is a CORS preflight answered here with a 204 that allows any
+origin, the read methods and the headers asked for: Datasette answered it only on its own
+views (allowing ``Authorization`` alone, so a client's ``If-None-Match`` was refused), and the
+site's own pages answered it with their whole body and no CORS header. HEAD is answered as
+the GET without its body, so its Content-Length is the GET's (Datasette's views sent 0).
 """
 
 from __future__ import annotations
@@ -171,6 +175,46 @@ async def send_error(send, status: int, message: str, as_json: bool):
     await send({"type": "http.response.body", "body": body})
 
 
+# How long a browser may keep a preflight's answer (seconds): the site's answer never changes.
+PREFLIGHT_MAX_AGE = 86400
+# Asked for no headers in particular, a preflight allows these (a conditional GET, a range).
+PREFLIGHT_HEADERS = b"Authorization, If-None-Match, If-Modified-Since, Range"
+
+
+def bodiless(send):
+    """``send`` without the body's bytes: the response start as it is, then one empty body."""
+
+    async def headers_only(message):
+        if message["type"] == "http.response.body":
+            if message.get("more_body"):
+                return
+            message = {"type": "http.response.body", "body": b""}
+        await send(message)
+
+    return headers_only
+
+
+async def send_preflight(scope, send):
+    """204 to OPTIONS: any origin, the read methods, the request headers asked for."""
+    asked = next((v for k, v in scope.get("headers", []) if k.lower() == b"access-control-request-headers"), b"")
+    allowed = asked.strip() or PREFLIGHT_HEADERS
+    methods = ", ".join(READ_METHODS).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 204,
+            "headers": [
+                (b"allow", methods),
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-allow-methods", methods),
+                (b"access-control-allow-headers", allowed),
+                (b"access-control-max-age", str(PREFLIGHT_MAX_AGE).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
+
+
 # trylast: the last wrapper called is the outermost, so the errors of the plugins' own wrappers
 # (budget, downloads, guards, paging, ...) pass through this one and take its shape too.
 @hookimpl(trylast=True)
@@ -182,6 +226,12 @@ def asgi_wrapper(datasette):
             if scope.get("method") not in READ_METHODS:
                 # The site is read-only: Datasette answered a POST to a table with a 500.
                 return await send_error(send, 405, "This site is read-only: use GET", is_json_request(scope))
+            if scope.get("method") == "OPTIONS":
+                return await send_preflight(scope, send)
+            if scope.get("method") == "HEAD":
+                # Answered as the GET, without its body: Datasette's views emptied the body and
+                # then sent Content-Length: 0 (a HEAD's headers are the GET's, RFC 9110 9.3.2).
+                scope, send = dict(scope, method="GET"), bodiless(send)
             as_json = is_json_request(scope)
             if not as_json and not is_page_request(scope):
                 return await app(scope, receive, send)

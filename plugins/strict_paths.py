@@ -15,7 +15,9 @@
   410 as ``/figure/<id>.json`` (Datasette's was a 404 that said only "not found"); its HTML row
   page redirects to ``/figure/<id>``, which answers 410 with the correction.
 - A row path with more key parts than the table's primary key (``figures/<id>,x.json``) is a
-  404: Datasette 0.65 read the first part and answered ``<id>`` under 200.
+  404: Datasette 0.65 read the first part and answered ``<id>`` under 200. One with fewer
+  (``requests_and_accounts/telegram.json``) is the same 404: Datasette's was a 400 that named a
+  missing SQL parameter.
 - ``/<database>.csv`` without ``sql=`` is a 400 that says what to ask: Datasette answered it
   with a 500 (a ``KeyError`` in its CSV code, which expects a query's columns).
 - ``/downloads`` and ``/downloads/`` list the release files the site serves (the latest
@@ -44,7 +46,7 @@ ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)/(?P<row>[^/]+?)
 DERIVED_SUFFIX = "-derived"
 # The end of the Location Datasette gives a %-escaped path that names nothing: the extension's
 # dot written ~2E, inside the name.
-FOLDED_FORMATS = (b"~2Ejson", b"~2Ecsv")
+FOLDED_FORMATS = (b"~2ejson", b"~2ecsv")  # compared in lower case
 
 # (database, table) -> number of primary-key columns (rowid: 1), for immutable databases.
 _key_sizes: dict[tuple[str, str], int | None] = {}
@@ -117,7 +119,7 @@ def format_kept(send, escaped_path: str):
             # Datasette writes the header "Location".
             location = next((v for k, v in message.get("headers", []) if k.lower() == b"location"), b"")
             location = location.partition(b"?")[0]
-            if location.endswith(FOLDED_FORMATS):
+            if location.lower().endswith(FOLDED_FORMATS):
                 replaced = True
                 shown = escaped_path.replace("<", "%3C").replace(">", "%3E")
                 return await answer(send, *json_error(404, f"Not found: {shown}"))
@@ -180,10 +182,13 @@ def asgi_wrapper(datasette):
                 found = await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [figure_id])
                 row_json = datasette.urls.row(name, "figures", tilde_encode(figure_id)) + ".json"
                 if found.rows:
+                    # The client's parameters go along (_shape, _labels ...).
+                    query = scope.get("query_string", b"")
+                    location = row_json.encode() + (b"?" + query if query else b"")
                     start = {
                         "type": "http.response.start",
                         "status": 302,
-                        "headers": [(b"location", row_json.encode()), (b"access-control-allow-origin", b"*")],
+                        "headers": [(b"location", location), (b"access-control-allow-origin", b"*")],
                     }
                     return await answer(send, start, b"")
                 gone = await gone_message(db, figure_id)
@@ -219,7 +224,11 @@ def asgi_wrapper(datasette):
                     # Datasette answered a row of a table that does not exist with a 400
                     # ("no such table"): the path names nothing, which is a 404.
                     return await send_text(send, 404, f"Table not found: {table}")
-                problem = keys and "," in row["row"] and key_parts_problem(row["row"], len(keys), table, keys)
+                problem = (
+                    keys
+                    and ("," in row["row"] or len(keys) > 1)
+                    and key_parts_problem(row["row"], len(keys), table, keys)
+                )
                 if problem:
                     if row["format"] == "json":
                         return await answer(send, *json_error(404, problem))
@@ -235,7 +244,10 @@ def asgi_wrapper(datasette):
                             start = {"type": "http.response.start", "status": 302, "headers": [(b"location", location)]}
                             return await answer(send, start, b"")
             escaped = raw_path.partition(b"?")[0]
-            if b"%" in escaped and escaped.lower().endswith((b".json", b".csv")):
+            # The extension itself may be escaped (figures%2Ejson): the path then ends in it.
+            if b"%" in escaped and (
+                escaped.lower().endswith((b".json", b".csv")) or path.lower().endswith((".json", ".csv"))
+            ):
                 return await app(scope, receive, format_kept(send, escaped.decode("latin-1")))
             return await app(scope, receive, send)
 

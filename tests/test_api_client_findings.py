@@ -1,0 +1,83 @@
+"""Layer (c): what a programmer building a client on the API found broken (a fresh reviewer's
+report): preflights, HEAD, conditional GETs, redirects that kept nothing, paths that named a
+row or a format wrongly."""
+
+import pytest
+
+from tests.conftest import assert_error_shape
+
+FIGURE = "telegram-usa-2024-ip_or_phone-accounts_affected"
+
+
+@pytest.mark.parametrize(
+    "path", ["/disclosures/requests_and_accounts/telegram", "/disclosures/coverage_cells/telegram"]
+)
+def test_a_row_path_with_too_few_key_parts_is_a_404_that_names_the_key(site, path):
+    # Datasette answered 400 "You did not supply a value for binding parameter :p1".
+    message = assert_error_shape(site.get(path + ".json"), 404)
+    assert "its key has" in message and "the path has 1" in message and "binding" not in message
+    page = site.get(path)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "path", ["/country/USA.json", "/platform/telegram.json", f"/figure/{FIGURE}.json", "/disclosures/figures.json"]
+)
+def test_a_cors_preflight_is_answered_for_every_path(site, path):
+    preflight = site.loop.run_until_complete(
+        site.datasette.client.request(
+            "OPTIONS",
+            path,
+            headers={
+                "Origin": "https://example.org",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "if-none-match",
+            },
+        )
+    )
+    assert preflight.status_code == 204 and preflight.content == b""
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "GET" in preflight.headers["access-control-allow-methods"]
+    assert preflight.headers["access-control-allow-headers"] == "if-none-match"
+    # What a script on another origin may then read of the answer: its ETag and next page.
+    exposed = site.get(path).headers["access-control-expose-headers"]
+    assert {"Link", "ETag", "Retry-After"} <= {h.strip() for h in exposed.split(",")}
+
+
+@pytest.mark.parametrize(
+    "path", ["/disclosures/sources.json?_size=5&_shape=array", "/disclosures/figures.csv?_size=3", "/country/USA.json"]
+)
+def test_a_head_has_the_gets_headers_and_no_body(site, path):
+    got = site.get(path)
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path))
+    assert head.status_code == got.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    # Datasette's views sent Content-Length: 0 for a HEAD.
+    assert head.headers.get("content-length") in (None, str(len(got.content)))
+    assert head.headers.get("content-length") == got.headers.get("content-length")
+
+
+def test_a_figures_json_redirect_keeps_the_clients_parameters(site):
+    response = site.get(f"/figure/{FIGURE}.json?_shape=array&_labels=on")
+    assert response.status_code == 302
+    assert response.headers["location"] == f"/disclosures/figures/{FIGURE}.json?_shape=array&_labels=on"
+    assert site.get(response.headers["location"]).json()[0]["figure_id"] == FIGURE
+
+
+@pytest.mark.parametrize("asked", ["*", "W/{etag}", '"other", {etag}', "W/{etag}, *"])
+def test_a_conditional_get_of_the_database_compares_etags_weakly(site, asked):
+    etag = site.get("/disclosures.db", headers={"Range": "bytes=0-15"}).headers["etag"]
+    response = site.get("/disclosures.db", headers={"If-None-Match": asked.format(etag=etag)})
+    assert response.status_code == 304 and response.content == b""
+    assert site.get("/disclosures.db", headers={"If-None-Match": '"other"', "Range": "bytes=0-15"}).status_code in (
+        200,
+        206,
+    )
+
+
+@pytest.mark.parametrize("path", ["/disclosures/figures%2Ejson", "/disclosures/figures%2ecsv", "/country/USA%2Ejson"])
+def test_a_path_whose_extension_is_escaped_is_a_404_in_the_error_shape(site, path):
+    # Datasette redirected it to figures~2Ejson, an HTML 404.
+    response = site.get(path)
+    assert assert_error_shape(response, 404) == f"Not found: {path}"
+    assert "location" not in response.headers
