@@ -334,7 +334,12 @@ async def facet_results(self):
             paired = await paired_columns(self.ds, self.database, self.table)
             view = one_filter(self.sql, self.params, self.table, paired) if paired else None
             columns = paired[view[0]] if view else set()
-    together = [] if columns else [c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()]
+    # Once each: a facet asked for in the URL may be one of the table's own too.
+    together = (
+        []
+        if columns
+        else list(dict.fromkeys(c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()))
+    )
     datasette = self.ds
     self.ds = FacetDatasette(datasette, self.table, columns, view, together)
     try:

@@ -183,9 +183,14 @@ async def check_raw_search(datasette, database: str, fts: str, search: str) -> N
         ) from None
 
 
+# What an empty search box sends, as far as a search is blank (no search at all).
+ASCII_BLANK = " \t\r\n"
+
+
 def plain_searches(query_string: bytes) -> bytes:
     """``query_string`` with its search parameters read as typed text: control characters (a NUL)
-    are spaces, and a blank one (an empty search box submitted with the filters) is no search.
+    are spaces, and a blank one (an empty search box submitted with the filters: nothing, or
+    ASCII spaces) is no search; one of control characters or other spaces alone finds nothing.
     The other parameters stay as they were sent."""
     pairs = query_string.split(b"&")
     kept = []
@@ -196,9 +201,10 @@ def plain_searches(query_string: bytes) -> bytes:
             kept.append(pair)
             continue
         text = unquote_plus(value.decode("latin-1"), errors="replace")
-        plain = CONTROL.sub(" ", text)
-        if not plain.strip():
+        if not text.strip(ASCII_BLANK):
             continue
+        # Control characters alone (a NUL) are a search with no letter or digit: it finds nothing.
+        plain = CONTROL.sub(" ", text)
         kept.append(pair if plain == text else key + equals + quote_plus(plain).encode("ascii"))
     return b"&".join(kept)
 

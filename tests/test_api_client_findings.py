@@ -81,3 +81,10 @@ def test_a_path_whose_extension_is_escaped_is_a_404_in_the_error_shape(site, pat
     response = site.get(path)
     assert assert_error_shape(response, 404) == f"Not found: {path}"
     assert "location" not in response.headers
+
+
+@pytest.mark.parametrize("search, found", [("%00", 0), ("%01%02", 0), ("%C2%A0", 0), ("", None), ("+", None)])
+def test_a_search_of_control_characters_finds_nothing_and_a_blank_one_is_no_search(site, search, found):
+    every = site.get("/disclosures/figures.json?_size=0").json()["filtered_table_rows_count"]
+    body = site.get(f"/disclosures/figures.json?_size=0&_search={search}").json()
+    assert body["filtered_table_rows_count"] == (every if found is None else found)

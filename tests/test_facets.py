@@ -145,3 +145,10 @@ def test_a_filtered_pages_facets_read_the_rows_once(real_build):
     counted.get("/disclosures/figures.json?value__gt=1000")
     facet_reads = [q for q in counted.queries if isinstance(q, str) and "group by" in q and '"value" > :p0' in q]
     assert len(facet_reads) == 1 and facet_reads[0].startswith("with counted as materialized")
+
+
+def test_a_facet_asked_for_that_the_table_has_already_is_counted_once(site, real_db):
+    body = site.get("/disclosures/figures.json?_extra=facet_results&value__gt=1000&_facet=jurisdiction_id").json()
+    results = body["facet_results"].get("results", body["facet_results"])
+    shown = [(r["value"], r["count"]) for r in results["jurisdiction_id"]["results"]]
+    assert shown == expected_facets(real_db, "value > 1000")["jurisdiction_id"]
