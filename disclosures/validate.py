@@ -19,7 +19,7 @@ from pathlib import Path
 from . import consistency, derive, rules, safety, table_schema
 from .paths import PACKAGE
 from .table_schema import read_text_rows as read_rows
-from .vocabulary import number_text
+from .vocabulary import DERIVED_SUFFIX, number_text
 
 NUMERIC_TYPES = {"integer", "number"}
 # Resources whose rows carry a value, how it was stated (value_kind) and the quote it came from.
@@ -63,6 +63,16 @@ def figure_id_notes(values) -> list[tuple[str, str]]:
     )
     if values["figure_id"] == expected:
         return []
+    if str(values["figure_id"]).endswith(DERIVED_SUFFIX):
+        # Renamed to the id its fields make, a sum typed by hand would pass as a reported figure.
+        return [
+            (
+                "figure_id",
+                f"ends in {DERIVED_SUFFIX}, the mark of a figure the build derives (a sum or a complement of "
+                f"reported ones), which is never typed into data/: delete this row. Only if a source reports "
+                f"this figure itself, give it the id {expected}, with that source and its quote",
+            )
+        ]
     return [("figure_id", f"is {values['figure_id']} but its fields make {expected}")]
 
 
