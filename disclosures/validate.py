@@ -182,7 +182,7 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
                 )
             if first_line == 1:
                 if record != names:
-                    problem(1, None, f"header {record} does not match the schema's fields {names}")
+                    problem(1, None, header_message(record, names))
                 continue
             if not any(record):
                 problem(first_line, None, "is a blank row")
@@ -197,6 +197,27 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
     return problems
 
 
+def header_message(header: list[str], names: list[str]) -> str:
+    """What a header that is not the schema's field names (``names``) is told: two columns
+    swapped, the columns in another order, or which are missing and which are not the schema's."""
+    if sorted(header) == sorted(names):
+        moved = [name for name, given in zip(names, header, strict=True) if name != given]
+        if len(moved) == 2:
+            return f"header has {moved[0]} and {moved[1]} swapped: the schema's order is {', '.join(names)}"
+        return f"header has the schema's columns in another order: write them as {', '.join(names)}"
+    missing = [name for name in names if name not in header]
+    unknown = [given for given in header if given not in names]
+    if not (missing or unknown):  # a column written twice
+        return f"header {header} does not match the schema's fields {names}"
+    told = ([f"lacks {', '.join(missing)}"] if missing else []) + (
+        [f"has {', '.join(unknown)}, which the schema does not"] if unknown else []
+    )
+    return f"header {'; '.join(told)}: the schema's columns are {', '.join(names)}"
+
+
+# What raw_file_problems says of a header that is not the schema's: no cell of the file is read
+# against the right field until it is (without_echoes_of_damaged_rows).
+DAMAGED_HEADER = re.compile(r"^header ")
 # What raw_file_problems says of a row whose cells cannot be read against the header.
 DAMAGED_ROW = re.compile(r"^(has [0-9]+ cells, the header has [0-9]+|is not well-formed CSV)")
 
@@ -213,13 +234,20 @@ def cell_count_message(cells: int, header: int) -> str:
 
 
 def without_echoes_of_damaged_rows(problems: list[rules.Problem]) -> list[rules.Problem]:
-    """``problems`` without the others on a line whose cell count is wrong or whose quoting is
-    broken: read against the header, its cells are shifted, so their type, constraint and rule problems (and Frictionless's
-    own "extra value"/"missing value") restate one mistake as several, most of them misleading
-    ("source_id: ... not found" for a quote read as a source id)."""
+    """``problems`` without the cell problems of a file whose header is not the schema's, and
+    without the others on a line whose cell count is wrong or whose quoting is broken: read
+    against the header, its cells are shifted, so their type, constraint and rule problems (and
+    Frictionless's own "extra value"/"missing value") restate one mistake as several, most of
+    them misleading ("source_id: ... not found" for a quote read as a source id)."""
     damaged = {(p.path, p.line) for p in problems if p.field is None and DAMAGED_ROW.match(p.message)}
+    # A wrong header: every cell of the file was read against another field (Frictionless's
+    # "Label ... does not match" lines among them); the file's line-level problems stay.
+    headless = {p.path for p in problems if p.line == 1 and p.field is None and DAMAGED_HEADER.match(p.message)}
     return [
-        p for p in problems if (p.path, p.line) not in damaged or (p.field is None and DAMAGED_ROW.match(p.message))
+        p
+        for p in problems
+        if ((p.path, p.line) not in damaged or (p.field is None and DAMAGED_ROW.match(p.message)))
+        and (p.path not in headless or p.field is None)
     ]
 
 

@@ -111,9 +111,9 @@ def _half_of_last_row(lines):
 @pytest.mark.parametrize(
     "fixture,file,damage,reported",
     [
-        (None, "figures.csv", _upper_header_cell("request_type_id"), "does not match the schema's fields"),
-        (None, "figures.csv", _upper_header_cell("figure_id"), "does not match the schema's fields"),
-        (None, "metrics.csv", _upper_header_cell("unit"), "does not match the schema's fields"),
+        (None, "figures.csv", _upper_header_cell("request_type_id"), "which the schema does not"),
+        (None, "figures.csv", _upper_header_cell("figure_id"), "which the schema does not"),
+        (None, "metrics.csv", _upper_header_cell("unit"), "which the schema does not"),
         # A derived figure's corroboration makes validation derive, from every platform's rows.
         ("corroboration_of_derived_disagrees", "figures.csv", lambda lines: lines.insert(3, "   \n"), "has 1 cells"),
         ("corroboration_of_derived_disagrees", "corroborations.csv", _half_of_last_row, "has 2 cells"),
