@@ -7,6 +7,7 @@ message), sorted; an empty list means the package is valid. Nothing is printed.
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 import re
 from collections import Counter, defaultdict
@@ -249,6 +250,57 @@ def without_echoes_of_damaged_rows(problems: list[rules.Problem]) -> list[rules.
         if ((p.path, p.line) not in damaged or (p.field is None and DAMAGED_ROW.match(p.message)))
         and (p.path not in headless or p.field is None)
     ]
+
+
+# A foreign-key problem, as Frictionless (and table_schema, which matches it) words it.
+LOOKUP_MISS = re.compile(
+    r'^for "(?P<field>[^",]+)": values "(?P<value>[^"]*)" not found in the lookup table '
+    r'"(?P<resource>[^"]+)" as "(?P<target>[^",]+)"$'
+)
+
+
+def with_near_keys(
+    problems: list[rules.Problem], package_path: Path, descriptor: dict, base: Path
+) -> list[rules.Problem]:
+    """``problems``, a value that names no row of another table told what to do: the key it
+    nearly is (another case, or a close spelling: ``deu`` is ``DEU``, ``…-reprot`` is
+    ``…-report``), or else to add that row. Single-column references only."""
+    keys: dict[tuple[str, str], list[str] | None] = {}
+    resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
+
+    def keys_of(resource: str, column: str) -> list[str] | None:
+        if (resource, column) not in keys:
+            found = None
+            path = resources.get(resource, {}).get("path")
+            if isinstance(path, str):
+                try:
+                    with (package_path.parent / path).open(encoding="utf-8", newline="") as handle:
+                        rows = csv.DictReader(handle)
+                        if column in (rows.fieldnames or []):
+                            found = sorted({row[column] for row in rows if row.get(column)})
+                except (OSError, UnicodeDecodeError, csv.Error):
+                    found = None
+            keys[(resource, column)] = found
+        return keys[(resource, column)]
+
+    told = []
+    for problem in problems:
+        miss = LOOKUP_MISS.match(problem.message)
+        known = keys_of(miss["resource"], miss["target"]) if miss else None
+        if not miss or known is None:
+            told.append(problem)
+            continue
+        value = miss["value"]
+        same = [key for key in known if key.lower() == value.lower()]
+        near = same or difflib.get_close_matches(value, known, n=1, cutoff=0.85)
+        path = resources[miss["resource"]]["path"]
+        hint = (
+            f'did you mean "{near[0]}"?'
+            if near
+            else f"correct it, or add its row to {shown_path(package_path.parent / path, base)}"
+        )
+        told.append(rules.Problem(problem.path, problem.line, problem.field, f"{problem.message}: {hint}"))
+    return told
 
 
 def name_problems(descriptor: dict, shown: str) -> list[rules.Problem]:
@@ -753,7 +805,7 @@ def check_package(
     for resource in descriptor["resources"] if tables is not None else []:
         shown = shown_path(package_path.parent / resource["path"], base)
         problems += safety.empty_table_problems(shown, resource["name"], len(tables[resource["name"]].rows))
-    problems = without_echoes_of_damaged_rows(problems)
+    problems = with_near_keys(without_echoes_of_damaged_rows(problems), package_path, descriptor, base)
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), tables
 
 
