@@ -186,7 +186,7 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
                     problem(1, None, header_message(record, names))
                 continue
             if not any(record):
-                problem(first_line, None, "is a blank row")
+                problem(first_line, None, "is a blank row: delete the line")
                 continue
             if len(record) != len(names):
                 problem(first_line, None, cell_count_message(len(record), len(names)))
