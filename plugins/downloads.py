@@ -57,9 +57,11 @@ KEYSET_VIEW_PARAMS = {"_sort", "_sort_desc", "_stream", "_size", "_next", "_head
 PLUGIN = "platform-disclosures"
 STREAM_RETRY_WAIT_S = 2.0
 
-# Media types of the release files that Datasette's static mounts (Python's mimetypes) serve as
-# text/plain; the release's datapackage.json declares the same.
+# Media types of the release files, which Datasette's static mounts (Python's mimetypes) serve as
+# text/plain or without their charset; the release's datapackage.json declares the same.
 MEDIA_TYPES = {
+    ".csv": b"text/csv; charset=utf-8",
+    ".json": b"application/json; charset=utf-8",
     ".parquet": b"application/vnd.apache.parquet",
     ".db": b"application/vnd.sqlite3",
     ".cff": b"application/yaml; charset=utf-8",

@@ -123,6 +123,21 @@ def test_pages_are_compressed(web):
     assert response.json()["rows"]
 
 
+def test_downloads_answer_a_cors_preflight_and_name_their_charset(web):
+    csv_url = f"/downloads/{VERSION}/csv/figures.csv"
+    preflight = web.request(
+        "OPTIONS", csv_url, headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET"}
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "If-None-Match" in preflight.headers["access-control-allow-headers"]
+    got = web.get(csv_url, headers={"Range": "bytes=0-15"})
+    assert got.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "ETag" in got.headers["access-control-expose-headers"]
+    # The site behind it answers the same preflight (plugins/errors.py).
+    assert web.request("OPTIONS", "/country/USA.json").status_code == 204
+
+
 def test_downloads_have_ranges_etags_and_gzip(web):
     database = web.get(f"/downloads/{VERSION}/disclosures.db", headers={"Range": "bytes=0-15"})
     assert database.status_code == 206

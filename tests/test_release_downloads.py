@@ -141,3 +141,5 @@ def test_release_files_are_served_with_the_media_type_the_release_declares(real_
         response = released_site.get(f"/downloads/{folder.name}/{path}")
         assert response.status_code == 200, path
         assert response.headers["content-type"].split(";")[0] == mediatype, path
+        if mediatype in ("text/csv", "application/json"):  # text says its encoding (the /api page: UTF-8)
+            assert response.headers["content-type"] == f"{mediatype}; charset=utf-8", path
