@@ -255,7 +255,7 @@ def without_echoes_of_damaged_rows(problems: list[rules.Problem]) -> list[rules.
 # A foreign-key problem, as Frictionless (and table_schema, which matches it) words it.
 LOOKUP_MISS = re.compile(
     r'^for "(?P<field>[^",]+)": values "(?P<value>[^"]*)" not found in the lookup table '
-    r'"(?P<resource>[^"]+)" as "(?P<target>[^",]+)"$'
+    r'"(?P<resource>[^"]+)" as "(?P<target>[^",]+)"'
 )
 
 
@@ -294,13 +294,56 @@ def with_near_keys(
         same = [key for key in known if key.lower() == value.lower()]
         near = same or difflib.get_close_matches(value, known, n=1, cutoff=0.85)
         path = resources[miss["resource"]]["path"]
-        hint = (
-            f'did you mean "{near[0]}"?'
-            if near
-            else f"correct it, or add its row to {shown_path(package_path.parent / path, base)}"
+        shown = shown_path(package_path.parent / path, base)
+        pattern = next(
+            (
+                f.get("constraints", {}).get("pattern")
+                for f in resources[miss["resource"]].get("schema", {}).get("fields", [])
+                if f.get("name") == miss["target"]
+            ),
+            None,
         )
+        if near and pattern and not re.fullmatch(pattern, near[0]):
+            # The key it nearly is breaks its own table's pattern: that row is the one to correct.
+            hint = f'{shown} has "{near[0]}", which its pattern refuses: correct that row'
+        elif near:
+            hint = f'did you mean "{near[0]}"?'
+        else:
+            hint = f"correct it, or add its row to {shown}"
         told.append(rules.Problem(problem.path, problem.line, problem.field, f"{problem.message}: {hint}"))
-    return told
+    return fewer_repeats(told)
+
+
+# A value that names no row is listed for this many rows of a file; the rest are counted.
+REPEATS_SHOWN = 3
+
+
+def fewer_repeats(problems: list[rules.Problem]) -> list[rules.Problem]:
+    """``problems`` with a missing key that many rows of one file name (a platform's every
+    figure, when its platforms.csv row is wrong) listed for its first ``REPEATS_SHOWN`` rows,
+    and the others counted in one more line, at the first of them."""
+    rows: dict[tuple, list[rules.Problem]] = {}
+    for problem in problems:
+        miss = LOOKUP_MISS.match(problem.message)
+        if miss:
+            rows.setdefault((problem.path, problem.field, miss["value"], miss["resource"]), []).append(problem)
+    dropped = set()
+    counted = []
+    for (path, field, value, resource), found in rows.items():
+        found.sort(key=lambda p: p.line or 0)
+        rest = found[REPEATS_SHOWN:]
+        if len(rest) > 1:
+            dropped.update(id(p) for p in rest)
+            counted.append(
+                rules.Problem(
+                    path,
+                    rest[0].line,
+                    field,
+                    f'and {len(rest)} more rows (lines {rest[0].line}-{rest[-1].line}) whose {field} "{value}" '
+                    f'is not in the lookup table "{resource}": the same problem',
+                )
+            )
+    return [p for p in problems if id(p) not in dropped] + counted
 
 
 def name_problems(descriptor: dict, shown: str) -> list[rules.Problem]:
