@@ -51,11 +51,11 @@ STREAM_PAGE_ROWS = 1000
 # request's fault) is asked again this many times, waiting as told (at most STREAM_RETRY_WAIT_S),
 # before the stream is broken off: a long download under load should not die on one busy page.
 STREAM_PAGE_RETRIES = 3
+STREAM_RETRY_WAIT_S = 2.0
 # What a view's sorted CSV may ask besides column filters to be streamed by key
 # (stream_sorted_view_csv): parameters that change neither its rows nor how they are written.
 KEYSET_VIEW_PARAMS = {"_sort", "_sort_desc", "_stream", "_size", "_next", "_header", "_dl", "_nofacet", "_nocount"}
 PLUGIN = "platform-disclosures"
-STREAM_RETRY_WAIT_S = 2.0
 
 # Media types of the release files, which Datasette's static mounts (Python's mimetypes) serve as
 # text/plain or without their charset; the release's datapackage.json declares the same.
@@ -485,8 +485,9 @@ class Downloads:
         by ``key``, a column the view holds once per row (site_config.VIEW_KEYS), and it starts
         after the last row sent (about 0.06 s for any page). Datasette answers the request first
         with ``_size=0``, which checks the filters and the sort as for any page and gives the
-        header row (sent unless ``_header=off``) and the response's headers; the rows are written as Datasette writes them
-        (the csv module's default dialect, a value as Python's str, NULL as empty).
+        header row (sent unless ``_header=off``) and the response's headers; the rows are written
+        as Datasette writes them (the csv module's default dialect, a value as Python's str, NULL
+        as empty).
         """
         descending = any(k == "_sort_desc" for k, _ in params)
         # With _header=off and no rows Datasette's body is empty, which is how a failed CSV looks.
