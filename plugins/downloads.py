@@ -489,7 +489,9 @@ class Downloads:
         as Datasette writes them (the csv module's default dialect, a value as Python's str, NULL
         as empty).
         """
-        descending = any(k == "_sort_desc" for k, _ in params)
+        # As Datasette reads them: the first value of each, and an empty one is none.
+        given = dict(reversed(params))
+        descending = not given.get("_sort") and bool(given.get("_sort_desc"))
         # With _header=off and no rows Datasette's body is empty, which is how a failed CSV looks.
         checked = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next", "_header")] + [("_size", "0")]
         response = await self.datasette.client.get(path + "?" + urlencode(checked))
@@ -506,7 +508,7 @@ class Downloads:
             if k.lower() in ("content-type", "content-disposition")
         ]
         await send({"type": "http.response.start", "status": 200, "headers": kept})
-        if dict(reversed(params)).get("_header") != "off":  # Datasette reads the first value
+        if given.get("_header") != "off":
             await send({"type": "http.response.body", "body": response.content, "more_body": True})
         filter_args = sorted((k, v) for k, v in params if not k.startswith("_") or "__" in k)
         wheres, values = Filters(filter_args).build_where_clauses(table)

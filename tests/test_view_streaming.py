@@ -94,3 +94,18 @@ def test_each_view_key_is_held_once_per_row_and_never_null(real_db):
                 f"SELECT count(*), count(DISTINCT [{key}]), sum([{key}] IS NULL) FROM [{view}]"
             ).fetchone()
             assert total > 1000 and distinct == total and missing == 0
+
+
+def test_an_empty_sort_desc_beside_a_sort_is_ascending_as_datasette_reads_it(site):
+    # The stream sorted descending whenever a _sort_desc was present, even an empty one.
+    streamed = list(
+        csv.DictReader(
+            io.StringIO(site.get("/disclosures/figures_series.csv?_sort=value&_sort_desc=&platform_id=microsoft").text)
+        )
+    )
+    page = site.get(
+        "/disclosures/figures_series.json?_sort=value&_sort_desc=&platform_id=microsoft&_shape=array&_size=5"
+    ).json()
+    values = [float(r["value"]) for r in streamed]
+    assert values == sorted(values) and len(values) > 1000
+    assert float(streamed[0]["value"]) == page[0]["value"]
