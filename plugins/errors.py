@@ -181,14 +181,28 @@ PREFLIGHT_MAX_AGE = 86400
 PREFLIGHT_HEADERS = b"Authorization, If-None-Match, If-Modified-Since, Range"
 
 
+class HeadAnswered(BaseException):
+    """Raised through the app once a HEAD's headers are sent, so that nothing reads on for a
+    body that will not be sent (the whole database, or a CSV of every row). A BaseException,
+    so that no ``except Exception`` on the way answers it as an error of the app's own."""
+
+
 def bodiless(send):
-    """``send`` without the body's bytes: the response start as it is, then one empty body."""
+    """``send`` without the body's bytes: the response start as it is, then one empty body at
+    the first of the body's messages. A producer that had more to send is stopped there
+    (HeadAnswered, which the caller catches)."""
+    answered = False
 
     async def headers_only(message):
+        nonlocal answered
         if message["type"] == "http.response.body":
-            if message.get("more_body"):
+            if answered:
                 return
-            message = {"type": "http.response.body", "body": b""}
+            answered = True
+            await send({"type": "http.response.body", "body": b""})
+            if message.get("more_body"):
+                raise HeadAnswered
+            return
         await send(message)
 
     return headers_only
@@ -231,7 +245,10 @@ def asgi_wrapper(datasette):
             if scope.get("method") == "HEAD":
                 # Answered as the GET, without its body: Datasette's views emptied the body and
                 # then sent Content-Length: 0 (a HEAD's headers are the GET's, RFC 9110 9.3.2).
-                scope, send = dict(scope, method="GET"), bodiless(send)
+                try:
+                    return await shaped(dict(scope, method="GET"), receive, bodiless(send))
+                except HeadAnswered:
+                    return
             as_json = is_json_request(scope)
             if not as_json and not is_page_request(scope):
                 return await app(scope, receive, send)

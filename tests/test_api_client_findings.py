@@ -2,9 +2,11 @@
 report): preflights, HEAD, conditional GETs, redirects that kept nothing, paths that named a
 row or a format wrongly."""
 
+import asyncio
+
 import pytest
 
-from tests.conftest import assert_error_shape
+from tests.conftest import assert_error_shape, plugin
 
 FIGURE = "telegram-usa-2024-ip_or_phone-accounts_affected"
 
@@ -88,3 +90,35 @@ def test_a_search_of_control_characters_finds_nothing_and_a_blank_one_is_no_sear
     every = site.get("/disclosures/figures.json?_size=0").json()["filtered_table_rows_count"]
     body = site.get(f"/disclosures/figures.json?_size=0&_search={search}").json()
     assert body["filtered_table_rows_count"] == (every if found is None else found)
+
+
+def test_a_head_stops_the_producer_at_its_first_chunk():
+    # A HEAD of /disclosures.db read the whole file (109 MB) to send none of it.
+
+    errors = plugin("errors")
+    sent, made = [], []
+
+    async def producer(send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"9")]})
+        for chunk in (b"abc", b"def", b"ghi"):
+            made.append(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": chunk != b"ghi"})
+
+    async def send(message):
+        sent.append(message)
+
+    with pytest.raises(errors.HeadAnswered):
+        asyncio.run(producer(errors.bodiless(send)))
+    assert made == [b"abc"]
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[1] == {"type": "http.response.body", "body": b""}
+    assert sent[0]["headers"] == [(b"content-length", b"9")]
+
+
+@pytest.mark.parametrize("path", ["/disclosures.db", "/disclosures/figures.csv?_stream=on"])
+def test_a_head_of_a_streamed_answer_has_its_headers_and_no_body(site, path):
+    got = site.get(path)
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path))
+    assert got.status_code == head.status_code == 200 and len(got.content) > 1000 and head.content == b""
+    for name in ("content-type", "content-disposition", "etag", "content-length"):
+        assert head.headers.get(name) == got.headers.get(name)
