@@ -11,8 +11,8 @@
   is a 404 in the API's error shape. Datasette redirected it to its ``~`` form
   (``/country/~C3~A9~2Ejson``), which folds the extension into the name: the format was lost and
   the redirect led to an HTML 404.
-- A figure's row (``/<database>/figures/<id>.json``) that a correction has removed is the same
-  410 as ``/figure/<id>.json`` (Datasette's was a 404 that said only "not found"); its HTML row
+- A figure's row (``/<database>/figures/<id>.json`` or ``.csv``) that a correction has removed
+  is the same 410 as ``/figure/<id>.json`` (Datasette's was a 404 that said only "not found"); its HTML row
   page redirects to ``/figure/<id>``, which answers 410 with the correction.
 - A row path with more key parts than the table's primary key (``figures/<id>,x.json``) is a
   404: Datasette 0.65 read the first part and answered ``<id>`` under 200. One with fewer
@@ -233,11 +233,12 @@ def asgi_wrapper(datasette):
                     if row["format"] == "json":
                         return await answer(send, *json_error(404, problem))
                     return await send_text(send, 404, problem)
-                if table == "figures" and unquote(row["database"]) == name and row["format"] in (None, "json"):
+                if table == "figures" and unquote(row["database"]) == name and row["format"] in (None, "json", "csv"):
                     figure_id = tilde_decode(unquote(row["row"]))
                     if not (await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [figure_id])).rows:
                         gone = await gone_message(db, figure_id)
-                        if gone and row["format"] == "json":
+                        # A CSV's errors are the JSON shape, as everywhere on the API.
+                        if gone and row["format"] in ("json", "csv"):
                             return await answer(send, *json_error(410, gone))
                         if gone:  # the figure's own page answers 410 with the correction, linked
                             location = f"/figure/{quote(figure_id, safe='')}".encode()

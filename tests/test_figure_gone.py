@@ -123,8 +123,12 @@ def test_a_removed_figures_row_is_gone_in_json_and_leads_to_its_page_in_html(sit
     removed = "cloudflare-world-2013-all-accounts_specified"
     message = assert_error_shape(site.get(f"/disclosures/figures/{removed}.json"), 410)
     assert message == assert_error_shape(site.get(f"/figure/{removed}.json"), 410)
+    # Its row CSV was a 404 "Record not found"; a CSV's errors are the JSON shape.
+    assert message == assert_error_shape(site.get(f"/disclosures/figures/{removed}.csv"), 410)
     response = site.get(f"/disclosures/figures/{removed}")
     assert response.status_code == 302 and response.headers["location"] == f"/figure/{removed}"
     # An id nothing ever named is still Datasette's 404, and a row that exists its 200.
     assert site.get("/disclosures/figures/telegram-usa-1999-ip_or_phone-requests_fulfilled.json").status_code == 404
     assert site.get("/disclosures/figures/cloudflare-world-2013-all-accounts_counted.json").status_code == 200
+    assert site.get("/disclosures/figures/cloudflare-world-2013-all-accounts_counted.csv").status_code == 200
+    assert site.get("/disclosures/figures/telegram-usa-1999-ip_or_phone-requests_fulfilled.csv").status_code == 404
