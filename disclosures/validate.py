@@ -264,12 +264,15 @@ def with_near_keys(
 ) -> list[rules.Problem]:
     """``problems``, a value that names no row of another table told what to do: the key it
     nearly is (another case, or a close spelling: ``deu`` is ``DEU``, ``…-reprot`` is
-    ``…-report``), or else to add that row. Single-column references only."""
-    keys: dict[tuple[str, str], list[str] | None] = {}
+    ``…-report``), or else to add that row. When the key it nearly is names nothing itself
+    while several rows name the value (``examplechat`` misspelt in platforms.csv, under every
+    figure of the platform), that row is the one to correct. Single-column references only."""
+    columns: dict[tuple[str, str], list[str] | None] = {}
     resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
 
-    def keys_of(resource: str, column: str) -> list[str] | None:
-        if (resource, column) not in keys:
+    def cells_of(resource: str, column: str) -> list[str] | None:
+        """The non-empty cells of a column of a resource's CSV, or None when it cannot be read."""
+        if (resource, column) not in columns:
             found = None
             path = resources.get(resource, {}).get("path")
             if isinstance(path, str):
@@ -277,11 +280,35 @@ def with_near_keys(
                     with (package_path.parent / path).open(encoding="utf-8", newline="") as handle:
                         rows = csv.DictReader(handle)
                         if column in (rows.fieldnames or []):
-                            found = sorted({row[column] for row in rows if row.get(column)})
+                            found = [row[column] for row in rows if row.get(column)]
                 except (OSError, UnicodeDecodeError, csv.Error):
                     found = None
-            keys[(resource, column)] = found
-        return keys[(resource, column)]
+            columns[(resource, column)] = found
+        return columns[(resource, column)]
+
+    def keys_of(resource: str, column: str) -> list[str] | None:
+        cells = cells_of(resource, column)
+        return None if cells is None else sorted(set(cells))
+
+    counted: dict[tuple[str, str], Counter] = {}
+
+    def references(resource: str, column: str) -> Counter:
+        """How many cells of the package name each key of ``resource.column``, by key."""
+        if (resource, column) in counted:
+            return counted[(resource, column)]
+        named = counted[(resource, column)] = Counter()
+        for source in resources.values():
+            schema = source.get("schema") if isinstance(source.get("schema"), dict) else {}
+            for key in schema.get("foreignKeys") or []:
+                reference = key.get("reference") if isinstance(key, dict) else None
+                fields = key.get("fields") if isinstance(key, dict) else None
+                fields = [fields] if isinstance(fields, str) else fields
+                targets = reference.get("fields") if isinstance(reference, dict) else None
+                targets = [targets] if isinstance(targets, str) else targets
+                target_resource = reference.get("resource") if isinstance(reference, dict) else None
+                if fields and len(fields) == 1 and targets == [column] and target_resource == resource:
+                    named.update(cells_of(source.get("name"), fields[0]) or [])
+        return named
 
     told = []
     for problem in problems:
@@ -303,9 +330,16 @@ def with_near_keys(
             ),
             None,
         )
+        named = references(miss["resource"], miss["target"]) if near else Counter()
         if near and pattern and not re.fullmatch(pattern, near[0]):
             # The key it nearly is breaks its own table's pattern: that row is the one to correct.
             hint = f'{shown} has "{near[0]}", which its pattern refuses: correct that row'
+        elif near and not named[near[0]] and named[value] > 1:
+            # Nothing names the key it nearly is, and several rows agree on this value: the
+            # referenced row is the likelier misspelling, not every row that names it.
+            hint = f'{shown} has "{near[0]}", which no row names, while {named[value]} rows name "{value}": correct that row'
+        elif near and not named[near[0]]:
+            hint = f'did you mean "{near[0]}"? No row names it: if "{value}" is right, correct {shown} instead'
         elif near:
             hint = f'did you mean "{near[0]}"?'
         else:
