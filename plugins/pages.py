@@ -400,11 +400,13 @@ async def figure_page(datasette, request):
 
 
 async def figure_gone(datasette, request, db, figure_id: str) -> Response:
-    """The answer for an id that names no figure. An id a release carried and a correction since
-    removed or refiled (Cloudflare's 2013 accounts, now under accounts_counted) answers 410 Gone
-    with the correction's reason and a link to every figure it names; a derived figure's id
-    (``-derived``) whose period a source now reports answers 410 with a link to the reported one:
-    a citation of either still leads somewhere. Any other id: 404."""
+    """The answer for an id that names no figure. An id a correction removed or refiled
+    (Cloudflare's 2013 accounts, now under accounts_counted), or that a release carried, answers
+    410 Gone with the correction's reason, a link to every figure it names and the releases
+    that carried it. A derived figure's id (``-derived``) whose period a source reports leads to
+    the reported figure: under 410 when a release carried it, else under 404, since nothing
+    shows that the build ever derived it. A citation of any of them still leads somewhere. Any
+    other id: 404."""
     corrections = await rows(
         db,
         """
@@ -421,7 +423,8 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
             )
             or [None]
         )[0]
-    if not corrections and reported is None:
+    released = [r["version"] for r in await rows(db, RELEASED_SQL, [figure_id])]
+    if not corrections and not released and reported is None:
         return Response.html(
             await datasette.render_template(
                 "error.html",
@@ -437,8 +440,21 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
         named_figures = await rows(
             db, f"SELECT figure_id, value_text FROM figures WHERE figure_id IN ({marks}) ORDER BY figure_id", named
         )
-    context = {"figure_id": figure_id, "corrections": corrections, "reported": reported, "named": named_figures}
-    return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=410)
+    status = 410 if corrections or released else 404
+    context = {
+        "figure_id": figure_id,
+        "corrections": corrections,
+        "reported": reported,
+        "named": named_figures,
+        "released": released,
+        "status": status,
+    }
+    return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=status)
+
+
+# The releases that carried a figure id, oldest first (the build's release_changes table).
+RELEASED_SQL = """SELECT DISTINCT c.version FROM release_changes c JOIN releases r USING (version)
+  WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date, c.version"""
 
 
 # A derived figure's id: the id its period would have if reported, and this suffix.

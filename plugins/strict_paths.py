@@ -82,10 +82,18 @@ async def key_columns(db, table: str) -> list[str] | None:
     return keys
 
 
-async def gone_message(db, figure_id: str) -> str | None:
-    """Why an id that names no figure is gone (the 410's error text), or None when nothing says
-    it ever named one: the corrections that removed it, or the reported figure a derived id's
-    period now is."""
+# The releases that carried a figure id, oldest first (the build's release_changes table).
+RELEASED_SQL = """SELECT DISTINCT c.version FROM release_changes c JOIN releases r USING (version)
+  WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date, c.version"""
+
+
+async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
+    """(status, error text) for an id that names no figure, or None when nothing is known of it.
+
+    410 when the records show the data held it: a correction removed it, or a release carried
+    it. A derived id (``-derived``) whose period a source reports, which no release carried,
+    is a 404 whose text leads to the reported figure: nothing shows that the build ever derived
+    it, so it is not said to be gone."""
     removed = await db.execute(
         """SELECT correction_id, corrected_date, reason FROM corrections
            WHERE figure_id = ? AND (new_value IS NULL OR new_value = '') ORDER BY corrected_date, correction_id""",
@@ -94,15 +102,25 @@ async def gone_message(db, figure_id: str) -> str | None:
     parts = [
         f"correction {r['correction_id']} of {r['corrected_date']} removed it: {r['reason']}" for r in removed.rows
     ]
+    released = [r["version"] for r in (await db.execute(RELEASED_SQL, [figure_id])).rows]
+    if released:
+        parts.append(f"release {', '.join(released)} carried it")
+    pointer = None
     if figure_id.endswith(DERIVED_SUFFIX):
         reported = figure_id[: -len(DERIVED_SUFFIX)]
         if (await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [reported])).rows:
-            parts.append(f"a source now reports its period: /figure/{reported}")
-    if not parts:
+            pointer = f"a source reports its period: /figure/{reported}"
+    if not parts and pointer is None:
         return None
+    if parts:
+        text = f"Figure '{figure_id}' is gone: " + "; ".join(parts + ([pointer] if pointer else []))
+        status = 410
+    else:
+        text = f"No figure '{figure_id}': no release carried it, and {pointer}"
+        status = 404
+    text += f". Its page says more: /figure/{figure_id}"
     # No angle brackets: plugins/errors.py reads them as markup.
-    text = f"Figure '{figure_id}' is gone: " + "; ".join(parts) + f". Its page says more: /figure/{figure_id}"
-    return text.replace("<", "‹").replace(">", "›")
+    return status, text.replace("<", "‹").replace(">", "›")
 
 
 def format_kept(send, escaped_path: str):
@@ -193,7 +211,7 @@ def asgi_wrapper(datasette):
                     return await answer(send, start, b"")
                 gone = await gone_message(db, figure_id)
                 if gone:
-                    return await answer(send, *json_error(410, gone))
+                    return await answer(send, *json_error(*gone))
                 # No angle brackets: plugins/errors.py reads them as markup. The id is echoed
                 # as a URL writes it, so one holding markup is not shown as another id.
                 message = (
@@ -239,8 +257,8 @@ def asgi_wrapper(datasette):
                         gone = await gone_message(db, figure_id)
                         # A CSV's errors are the JSON shape, as everywhere on the API.
                         if gone and row["format"] in ("json", "csv"):
-                            return await answer(send, *json_error(410, gone))
-                        if gone:  # the figure's own page answers 410 with the correction, linked
+                            return await answer(send, *json_error(*gone))
+                        if gone:  # the figure's own page says what became of it, with links
                             location = f"/figure/{quote(figure_id, safe='')}".encode()
                             start = {"type": "http.response.start", "status": 302, "headers": [(b"location", location)]}
                             return await answer(send, start, b"")

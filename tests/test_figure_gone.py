@@ -20,6 +20,7 @@ def test_a_refiled_figure_answers_gone_with_its_correction_and_new_id(site):
     assert response.status_code == 410
     assert "cloudflare-world-2013-all-accounts_specified-metric-unsettled" in html
     assert 'href="/figure/cloudflare-world-2013-all-accounts_counted"' in html
+    assert "Release 0.1.0 carried it" in html
     assert site.get("/figure/cloudflare-world-2013-all-accounts_counted").status_code == 200
 
 
@@ -28,6 +29,7 @@ def test_a_removed_figures_json_is_gone_too_with_its_correction(site):
     message = assert_error_shape(response, 410)
     assert "correction cloudflare-world-2013-all-accounts_specified-metric-unsettled of 20" in message
     assert "cloudflare-world-2013-all-accounts_counted" in message  # the reason names the new id
+    assert "release 0.1.0 carried it" in message
     assert message.endswith("/figure/cloudflare-world-2013-all-accounts_specified")
 
 
@@ -80,14 +82,24 @@ def test_a_derived_id_whose_period_a_source_now_reports_links_to_the_reported_fi
         )
     build.build_site(package, tmp_path / "build")
     site = Site(site_module.in_process(tmp_path / "build"))
+    # No release carried the derived id, so nothing shows it was ever a figure: a 404 (it was a
+    # 410 that said "this was a figure the build derived", of ids no build ever derived) that
+    # still leads to the reported figure.
     response = site.get("/figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived")
-    assert response.status_code == 410
+    assert response.status_code == 404
     assert 'href="/figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled"' in response.text
-    assert "886" in response.text
+    assert "886" in response.text and "No release carried this id" in response.text
+    assert "This was a figure" not in response.text and "still has it" not in response.text
     message = assert_error_shape(
-        site.get("/figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived.json"), 410
+        site.get("/figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived.json"), 404
     )
-    assert "a source now reports its period: /figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled" in message
+    assert (
+        "no release carried it, and a source reports its period: /figure/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled"
+        in message
+    )
+    assert message == assert_error_shape(
+        site.get("/disclosures/figures/examplechat-usa-2024q4-ip_or_phone-requests_fulfilled-derived.json"), 404
+    )
     # A derived id whose period no source reports is still a figure of its own.
     assert site.get("/figure/examplechat-usa-2024q4-ip_or_phone-accounts_affected-derived").status_code == 200
 
