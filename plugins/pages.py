@@ -305,6 +305,7 @@ async def figure_page(datasette, request):
         return await figure_gone(datasette, request, db, figure_id)
     context = {
         "figure": found[0],
+        "citation": await figure_citation(datasette, request, db, figure_id),
         "inputs": await rows(
             db,
             """
@@ -399,6 +400,32 @@ async def figure_page(datasette, request):
     return Response.html(await datasette.render_template("figure.html", context, request=request))
 
 
+async def figure_citation(datasette, request, db, figure_id: str) -> dict:
+    """What a figure page's "How to cite" says: the dataset (title, version, content hash,
+    licences), the latest release and whether it is the data shown, the newest release that
+    carried this id with its value there (release_changes), and the page's address on the
+    public site (``site_url``, the package's homepage) whatever address this copy is browsed at."""
+    dataset = await dataset_context(datasette)
+    release = (
+        await rows(
+            db,
+            """SELECT r.version, r.date, d.release_state AS state FROM releases r
+               JOIN dataset d ON d.latest_release = r.version""",
+        )
+        or [None]
+    )[0]
+    carried = (await rows(db, CARRIED_SQL, [figure_id]) or [None])[0]
+    path = datasette.urls.path(f"figure/{figure_id}")
+    site_url = (datasette.plugin_config("platform-disclosures") or {}).get("site_url")
+    url = (
+        site_url.rstrip("/") + path
+        if isinstance(site_url, str) and site_url.startswith(("https://", "http://"))
+        else datasette.absolute_url(request, path)
+    )
+    current = bool(release and release["state"] == "released" and release["version"] == dataset.get("version"))
+    return {"dataset": dataset, "release": release, "current": current, "carried": carried, "url": url}
+
+
 async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     """The answer for an id that names no figure. An id a correction removed or refiled
     (Cloudflare's 2013 accounts, now under accounts_counted), or that a release carried, answers
@@ -452,6 +479,9 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=status)
 
 
+# The newest release that carried a figure id, with the value it had there (as its CSV cell).
+CARRIED_SQL = """SELECT c.version, r.date, c.new_value FROM release_changes c JOIN releases r USING (version)
+  WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date DESC, c.version DESC LIMIT 1"""
 # The releases that carried a figure id, oldest first (the build's release_changes table).
 RELEASED_SQL = """SELECT DISTINCT c.version FROM release_changes c JOIN releases r USING (version)
   WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date, c.version"""

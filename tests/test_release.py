@@ -481,6 +481,23 @@ def test_a_build_after_the_release_shows_it_released(released, tmp_path):
     assert (tmp_path / "feed.atom").read_bytes() == (shipped / "feed.atom").read_bytes()
 
 
+def test_a_figure_page_of_a_released_build_cites_the_release(released, tmp_path):
+    from disclosures import site as site_module
+    from tests.conftest import Site
+
+    build.build_site(released / "b" / "datapackage.json", tmp_path, releases=released / "releases")
+    site = Site(site_module.in_process(tmp_path))
+    page = site.get("/figure/examplechat-usa-2024-ip_or_phone-requests_fulfilled")
+    assert page.status_code == 200
+    cite = re.sub(r"<[^>]+>", "", page.text.partition('<section class="cite"')[2].partition("</section>")[0])
+    cite = " ".join(cite.split())
+    assert "figure examplechat-usa-2024-ip_or_phone-requests_fulfilled," in cite
+    assert (
+        "version 1.1.0 (2025-07-15)" in cite and "/figure/examplechat-usa-2024-ip_or_phone-requests_fulfilled" in cite
+    )
+    assert "unreleased" not in cite and "No release holds" not in cite
+
+
 def test_the_release_never_builds(released, tmp_path, monkeypatch):
     def no_build(*args, **kwargs):
         raise AssertionError("the release rebuilt the database")

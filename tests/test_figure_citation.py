@@ -1,0 +1,46 @@
+"""Layer (c): a figure page says how to cite it (plugins/pages.py, figure_citation): the
+dataset's version, and, while the data shown are in no release, the content hash and the newest
+release that carried the figure with its value there."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+
+def citation(site, figure_id: str) -> str:
+    page = site.get(f"/figure/{figure_id}")
+    assert page.status_code == 200
+    section = page.text.partition('<section class="cite"')[2].partition("</section>")[0]
+    assert section, "no citation section"
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", section)).split())
+
+
+def test_an_unreleased_figure_page_cites_the_content_hash_and_the_release_that_carried_it(site, real_db):
+    from tests.conftest import rows
+
+    ((version, content_hash, latest),) = rows(real_db, "SELECT version, content_hash, latest_release FROM dataset")
+    ((released_value,),) = rows(
+        real_db,
+        "SELECT new_value FROM release_changes WHERE version = ? AND figure_id = ?",
+        latest,
+        "telegram-usa-2024-ip_or_phone-requests_fulfilled",
+    )
+    text = citation(site, "telegram-usa-2024-ip_or_phone-requests_fulfilled")
+    assert "“Telegram, United States, 2024: Requests fulfilled (some data produced)”" in text
+    assert "(figure telegram-usa-2024-ip_or_phone-requests_fulfilled, 900)" in text
+    assert f"version {version} (unreleased), content {content_hash}" in text
+    assert f"Release {latest} (" in text and f"with the value {released_value}" in text
+    assert "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled, accessed on" in text
+    assert "Te-k" in text  # the figure's own source
+
+
+def test_a_figure_no_release_carried_says_so(site):
+    # A correction refiled Cloudflare's 2013 accounts under this id after 0.1.0.
+    text = citation(site, "cloudflare-world-2013-all-accounts_counted")
+    assert "No release has carried this figure yet." in text and "carried this figure," not in text
+
+
+def test_a_derived_figure_asks_for_its_inputs_sources(site):
+    text = citation(site, "telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived")
+    assert "this figure is derived, so cite the sources of the figures it was computed from" in text
