@@ -463,7 +463,10 @@ BUILT_RESOURCES = [
         "title": "Series members",
         "description": "The figures that form one series per platform, jurisdiction, request type and metric "
         "whose periods never overlap (the database's figures_series view is figures joined with this table): "
-        "sum only these, or a year is counted beside its own quarters.",
+        "sum only these, or a year is counted beside its own quarters. "
+        "Sum counts only (unit count, never percent or fraction), within one platform, request type "
+        "and metric; never a scope (jurisdictions.kind scope: WORLD, EU, INTL, OTHER) beside the "
+        "jurisdictions it covers, nor request type all beside its parts.",
         "profile": "tabular-data-resource",
         "scheme": "file",
         "format": "csv",

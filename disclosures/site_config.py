@@ -33,7 +33,10 @@ def derived_tables(descriptor: dict) -> dict[str, dict]:
             columns.update({name: f"{spec['title']}. {spec['description']}" for name, spec in BUILD_COLUMNS.items()})
             tables["figures_series"] = {
                 "description": "One non-overlapping series per platform, jurisdiction, "
-                "request type and metric: safe to sum and chart.",
+                "request type and metric: safe to sum over periods and to chart. "
+                "Sum counts only (unit count, never percent or fraction), within one platform, request type "
+                "and metric; never a scope (jurisdictions.kind scope: WORLD, EU, INTL, OTHER) beside the "
+                "jurisdictions it covers, nor request type all beside its parts.",
                 "columns": dict(columns),
             }
         tables[resource["name"]] = {
