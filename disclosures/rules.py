@@ -281,8 +281,13 @@ def locator_record_problems(
     value its record holds, so only the record's own keys show the move.
 
     ``places``: {"alpha2": {code: jurisdiction_id}, "names": {casefolded name or other name:
-    {jurisdiction_id, ...}}}. A code or name no jurisdiction has is not judged."""
+    {jurisdiction_id, ...}}, "ids": {jurisdiction_id, ...}}. A code or name no jurisdiction has
+    is not judged, nor the place of a figure whose jurisdiction_id names no jurisdiction (its
+    foreign key is the problem: a miscased ``Deu`` in jurisdictions.csv made every German figure's
+    locator "name another place")."""
     problems = []
+    known = places.get("ids")
+    judge_place = known is None or jurisdiction_id in known
     for key, raw in LOCATOR_KEY.findall(locator or ""):
         said = raw.strip().strip('"').strip()
         if not said:
@@ -300,6 +305,8 @@ def locator_record_problems(
                         f"{half[0]} to {half[1]})",
                     )
                 )
+        elif not judge_place:
+            continue
         elif key in ("CLDR Territory Code", "ISO CODE", "Scope"):
             owner = places["alpha2"].get(said.upper())
             if owner and owner != jurisdiction_id:
@@ -324,9 +331,10 @@ def locator_record_problems(
 
 def place_names(jurisdictions: list[dict]) -> dict[str, dict]:
     """``locator_record_problems``'s ``places`` from jurisdictions.csv rows (text)."""
-    places: dict[str, dict] = {"alpha2": {}, "names": {}}
+    places: dict[str, dict] = {"alpha2": {}, "names": {}, "ids": set()}
     for row in jurisdictions:
         jurisdiction = row.get("jurisdiction_id") or ""
+        places["ids"].add(jurisdiction)
         if row.get("alpha2"):
             places["alpha2"][row["alpha2"].upper()] = jurisdiction
         names = [row.get("name") or ""] + (row.get("other_names") or "").split(";")

@@ -316,6 +316,13 @@ PLACES = rules.place_names(
         ("m.json rows: period=2015-H1, country=Atlantis", ("ARE", "2015h1"), set()),
         ("x.csv row ISO CODE=ZZ", ("ARE", "2015h1"), set()),
         ("page 3", ("ARE", "2015h1"), set()),
+        # Filed under a jurisdiction no row has (its foreign key says so): the place is not
+        # judged, the period still is.
+        (
+            "f.csv row Period Ending=2025-06-30, CLDR Territory Code=AE, Legal Process=All",
+            ("DEU", "2008h2"),
+            {"period_end"},
+        ),
     ],
 )
 def test_a_record_filed_under_another_place_or_period_than_its_locator_names_is_caught(locator, filed, fields):
