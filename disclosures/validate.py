@@ -208,10 +208,13 @@ def header_message(header: list[str], names: list[str]) -> str:
         return f"header has the schema's columns in another order: write them as {', '.join(names)}"
     missing = [name for name in names if name not in header]
     unknown = [given for given in header if given not in names]
-    if not (missing or unknown):  # a column written twice
+    twice = sorted({given for given in header if header.count(given) > 1})
+    if not (missing or unknown or twice):
         return f"header {header} does not match the schema's fields {names}"
-    told = ([f"lacks {', '.join(missing)}"] if missing else []) + (
-        [f"has {', '.join(unknown)}, which the schema does not"] if unknown else []
+    told = (
+        ([f"has {', '.join(twice)} twice"] if twice else [])
+        + ([f"lacks {', '.join(missing)}"] if missing else [])
+        + ([f"has {', '.join(unknown)}, which the schema does not"] if unknown else [])
     )
     return f"header {'; '.join(told)}: the schema's columns are {', '.join(names)}"
 

@@ -25,6 +25,7 @@ LEFT_TO_FRICTIONLESS = {
     "cell_count",
     "cell_count_unquoted_comma",
     "cell_missing",
+    "header_column_twice",
     "header_mismatch",
     "invalid_json",
     "invalid_utf8",
