@@ -290,6 +290,7 @@ async def figure_page(datasette, request):
                r.label AS request_type_label, r.definition AS request_type_definition,
                s.title AS source_title, s.publisher AS source_publisher, s.url AS source_url,
                s.kind AS source_kind, s.published_date AS source_published, s.licence AS source_licence,
+               s.retrieved_date AS source_retrieved, s.archived_url AS source_archived,
                t.rank AS tier_rank, t.label AS tier_label, t.definition AS tier_definition,
                fr.statement AS freshness
         FROM figures f

@@ -44,3 +44,19 @@ def test_a_figure_no_release_carried_says_so(site):
 def test_a_derived_figure_asks_for_its_inputs_sources(site):
     text = citation(site, "telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived")
     assert "this figure is derived, so cite the sources of the figures it was computed from" in text
+
+
+def test_the_source_line_says_when_it_was_published_and_retrieved_and_links_its_archived_copy(site, real_db):
+    from tests.conftest import rows
+
+    # A comment of 2026 on an issue opened in 2024: the date shown was the issue's, unlabelled.
+    page = site.get("/figure/telegram-esp-2026q1-ip_or_phone-requests_fulfilled")
+    source = " ".join(unescape(re.sub(r"<[^>]+>", "", page.text.partition('<p class="source">')[2])).split())
+    assert source.startswith("Te-k/telegram-transparency issue #9")
+    assert "published 2024-10-11, retrieved 2026-11-28" in source and "Where: comment by notklea, 2026-05-03" in source
+    ((figure_id, archived),) = rows(
+        real_db,
+        "SELECT f.figure_id, s.archived_url FROM figures f JOIN sources s USING (source_id)"
+        " WHERE s.archived_url LIKE 'http%' ORDER BY f.figure_id LIMIT 1",
+    )
+    assert f'<a href="{archived}" rel="nofollow noopener">Archived copy</a>' in site.get(f"/figure/{figure_id}").text
