@@ -925,6 +925,13 @@ async def compare_page(datasette, request):
                 flag = make_flag(cell, fresh.get(cell["platform_id"]))
                 if flag:
                     cell["flags"].append(flag)
+            if cell["request_type_id"] == "all":
+                record = {k: cell[k] for k in ("platform_id", "metric_id", "period_start", "period_end")}
+                reported = await rows(db, TOTAL_PARTS_SQL, {**record, "jurisdiction_id": jurisdiction_id})
+                parts = {r["request_type_id"]: r["value"] for r in reported}
+                flag = preservation_flag(cell, parts)
+                if flag:
+                    cell["flags"].append(flag)
     ordered = sorted(
         groups.values(),
         key=lambda g: (-len({c["platform_id"] for c in g["cells"]}), g["metric_label"], g["request_type"]),
@@ -951,6 +958,32 @@ def in_sentence(label: str) -> str:
     if len(first) > 1 and first.isupper():
         return label
     return label[:1].lower() + label[1:]
+
+
+# The request types a headline total ("all") can be made of, preservation among them.
+TOTAL_PARTS = ("legal_process", "emergency", "preservation")
+TOTAL_PARTS_SQL = """SELECT request_type_id, value FROM figures
+  WHERE platform_id = :platform_id AND jurisdiction_id = :jurisdiction_id AND metric_id = :metric_id
+    AND period_start = :period_start AND period_end = :period_end AND value_kind = 'exact'
+    AND request_type_id IN ('legal_process', 'emergency', 'preservation')"""
+
+
+def preservation_flag(cell: dict, parts: dict[str, float]) -> dict | None:
+    """A flag on a headline total (request type "all") that the platform's own figures show counts
+    preservation requests, which disclose nothing: its reported legal, emergency and preservation
+    figures of the same record add up to it exactly (TikTok's per-market totals; Google's and
+    Meta's do not count them). A derived total (a year of two halves) is judged by the parts
+    derived for the same year. ``parts``: {request type: value} of TOTAL_PARTS, exact."""
+    if cell["request_type_id"] != "all" or not parts.get("preservation") or cell["value"] is None:
+        return None
+    if sum(parts.values()) != cell["value"]:
+        return None
+    shown = " + ".join(f"{name.replace('_', ' ')} {parts[name]:,}" for name in TOTAL_PARTS if name in parts)
+    return {
+        "kind": "scope",
+        "text": "counts preservation requests",
+        "detail": f"{cell['value']:,} = {shown}; preservation alone discloses nothing",
+    }
 
 
 def fresher_flag(cell: dict, info: dict | None) -> dict | None:

@@ -611,3 +611,38 @@ def test_every_chart_has_its_figures_as_a_table(site, page):
         for (line, period, figure_id, value, derived), expected in zip(shown, drawn, strict=True):
             assert (line, period, figure_id, derived) == (expected[0], expected[1], expected[2], expected[4])
             assert float(value) == float(expected[3])
+
+
+@pytest.mark.parametrize(
+    ("request_type", "value", "parts", "flagged"),
+    [
+        # TikTok's per-market total: legal + emergency + preservation, exactly.
+        ("all", 5794, {"legal_process": 2469, "emergency": 859, "preservation": 2466}, True),
+        # A total that leaves preservation out (Google's) is not flagged; nor is one without it.
+        ("all", 3328, {"legal_process": 2469, "emergency": 859, "preservation": 2466}, False),
+        ("all", 3328, {"legal_process": 2469, "emergency": 859}, False),
+        ("all", 3328, {"legal_process": 2469, "emergency": 859, "preservation": 0}, False),
+        ("legal_process", 2466, {"preservation": 2466}, False),
+    ],
+)
+def test_a_total_that_counts_preservation_requests_is_flagged(request_type, value, parts, flagged):
+    cell = {"request_type_id": request_type, "value": value}
+    flag = explore.preservation_flag(cell, parts)
+    assert (flag is not None) is flagged
+    if flagged:
+        assert flag["text"] == "counts preservation requests"
+        assert flag["detail"].startswith("5,794 = legal process 2,469 + emergency 859 + preservation 2,466")
+
+
+def test_compare_flags_tiktoks_total_as_counting_preservation_and_not_googles(site):
+    body = site.get("/compare.json?jurisdiction=USA&platform=tiktok&platform=google").json()
+    totals = {
+        cell["platform_id"]: cell
+        for group in body["groups"]
+        for cell in group["cells"]
+        if cell["request_type_id"] == "all" and cell["metric_id"] == "requests_received"
+    }
+    assert {"scope"} & {f["kind"] for f in totals["tiktok"]["flags"]}
+    assert not {"scope"} & {f["kind"] for f in totals["google"]["flags"]}
+    page = site.get("/compare?jurisdiction=USA&platform=tiktok&platform=google").text
+    assert "counts preservation requests" in page
