@@ -41,10 +41,17 @@ def derived_tables(descriptor: dict) -> dict[str, dict]:
             }
         tables[resource["name"]] = {
             "title": resource["title"],
-            "description": resource["description"],
+            "description": resource["description"] + (SERVED_FIGURES_NOTE if resource["name"] == "figures" else ""),
             "columns": columns,
         }
     return tables
+
+
+# What the served figures table holds beyond the package's description of data/figures.csv.
+SERVED_FIGURES_NOTE = (
+    " Here they stand beside the figures the build derives (is_derived = 1), and periods overlap (a year "
+    "beside its quarters): to add figures up, use figures_series."
+)
 
 
 def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_examples: Path = API_EXAMPLES) -> dict:
