@@ -238,6 +238,12 @@ def register_routes(datasette):
 def render_cell(row, value, column, table, datasette):
     if table is None and column == "page" and isinstance(value, str) and value.startswith("/"):
         return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(value.lstrip("/")), value)
+    # A search result's text is its link (search_everything): "Telegram, India, 2024: 14,641
+    # requests fulfilled" says where it leads, where its page's path alone did not.
+    if table is None and column == "text" and isinstance(value, str) and hasattr(row, "keys"):
+        page = dict(row).get("page")
+        if isinstance(page, str) and page.startswith("/"):
+            return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(page.lstrip("/")), value)
     # A row of what the index reads leads to its figure (its rowid is the figures table's, a
     # number no page of the site is named by).
     if table == "search_text" and column in ("figure_id", "figure_rowid") and value is not None:

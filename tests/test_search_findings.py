@@ -250,3 +250,19 @@ def test_a_search_parameter_datasette_cannot_read_is_a_400_not_a_500(site):
     # A column's search is Datasette's, read as words too.
     column = site.get(FIGURES + ".json?_search_terms=telegram+U.S.&_size=1").json()
     assert column["filtered_table_rows_count"] > 0 and 'search column "terms"' in column["human_description_en"]
+
+
+def test_the_search_page_is_named_for_the_search_and_leads_with_its_results(site):
+    # Its <title> was the query's 50 lines of SQL (3,165 characters read out as the page's name),
+    # and on a phone the SQL put the first result four screens down.
+    html = site.get("/disclosures/search_everything?q=telegram+india").text
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert title.startswith("Search: telegram india:") and "SELECT" not in title.upper()
+    assert 'id="sql-query"' not in html and "_show_sql=1" in html
+    # Each result's text is its link, and says what it leads to.
+    assert re.search(
+        r'<td class="col-text"><a href="/figure/telegram-ind-2024-ip_or_phone-requests_fulfilled">'
+        r"Telegram, India, 2024: 14,641 requests fulfilled",
+        html,
+    )
+    assert "<title>Search quotes, notes, sources" in site.get("/disclosures/search_everything").text
