@@ -184,3 +184,18 @@ def test_the_first_tab_offers_to_skip_to_the_content(page, path):  # noqa: F811
         })()"""
     )
     assert between == 0
+
+
+@pytest.mark.parametrize("path", ["/country/USA", "/platform/telegram"])
+def test_a_charts_table_opened_on_a_phone_does_not_widen_the_page(page, path):  # noqa: F811
+    # The chart's text alternative, opened, made the page 567 px wide at 390 (its headers do not
+    # wrap in Datasette's styles), with the "derived" column cut off at the edge.
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(path)
+    opened = page.evaluate(
+        "() => { const all = document.querySelectorAll('details.chart-figures'); all.forEach(d => d.open = true);"
+        " return all.length; }"
+    )
+    assert opened > 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("table.chart-table th").nth(3).inner_text() == "Derived"
