@@ -327,9 +327,12 @@ def test_comparison_shows_fractions_as_percentages_with_the_stored_value(site, r
     assert fractions
     html = site.get("/compare?jurisdiction=USA&platform=snap&platform=google").text
     for figure_id, value in fractions:
-        cell = re.search(rf'<a href="/figure/{re.escape(figure_id)}" title="stored value: ([^"]+)">([^<]+)</a>', html)
-        assert cell.group(1) == f"{value} (fraction)"
-        assert cell.group(2) == explore.shown_value(value, "fraction") and cell.group(2).endswith("%")
+        # The stored value is beside the percentage, not in a tooltip a phone or keyboard never shows.
+        cell = re.search(
+            rf'<a href="/figure/{re.escape(figure_id)}">([^<]+)</a> <span class="muted">\(([^)]+) as published\)', html
+        )
+        assert cell.group(2) == f"{value}"
+        assert cell.group(1) == explore.shown_value(value, "fraction") and cell.group(1).endswith("%")
     assert "published as a fraction from 0 to 1; shown as a percentage" in html
 
 
@@ -646,3 +649,16 @@ def test_compare_flags_tiktoks_total_as_counting_preservation_and_not_googles(si
     assert not {"scope"} & {f["kind"] for f in totals["google"]["flags"]}
     page = site.get("/compare?jurisdiction=USA&platform=tiktok&platform=google").text
     assert "counts preservation requests" in page
+    # A flag's detail is on the page, not only in a tooltip.
+    detail = re.search(
+        r'<span class="flag-detail">([^<]+)</span>', page.partition("counts preservation requests</span>")[2]
+    )
+    assert detail and " + preservation " in detail.group(1)
+
+
+def test_a_coverage_cell_names_its_place_period_and_status_to_a_screen_reader(site):
+    # Reported and derived cells differed by colour alone, and 303 links read just "2".
+    html = site.get("/platform/telegram").text
+    labels = re.findall(r'<td class="cov (reported|derived)"><a [^>]*aria-label="([^"]+)"', html)
+    assert {status for status, _ in labels} == {"reported", "derived"}
+    assert all(label.endswith((f"{status} figure", f"{status} figures")) for status, label in labels)
