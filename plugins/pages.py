@@ -123,9 +123,13 @@ async def release_context(datasette, limit: int) -> dict | None:
         return None
     release = found[0]
     release["counts"] = {name: release[name] for name in ("added", "changed", "removed")}
+    # Each change with its metric's unit (NULL for a figure the data no longer holds), so that
+    # its values read as the figure's own do (token_text).
     release["changelog"] = await rows(
         db,
-        f"SELECT * FROM release_changes WHERE version = ? ORDER BY {CHANGE_ORDER} LIMIT ?",
+        f"""SELECT c.*, m.unit FROM release_changes c LEFT JOIN figures f USING (figure_id)
+            LEFT JOIN metrics m ON m.metric_id = f.metric_id
+            WHERE c.version = ? ORDER BY {CHANGE_ORDER} LIMIT ?""",
         [release["version"], limit],
     )
     release["downloads"] = []
@@ -527,8 +531,38 @@ def http_url(value) -> str:
     return ""
 
 
+# A changelog's value token (disclosures/vocabulary.py, value_token): 900, 81.5, 0-499, <500,
+# withheld, not_reported.
+NUMBER_TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+BAND_TOKEN = re.compile(r"([0-9]+(?:\.[0-9]+)?)-([0-9]+(?:\.[0-9]+)?)")
+
+
+def token_text(token: str | None, unit: str | None = None) -> str:
+    """A changelog's value token as the site writes the figure's value (vocabulary.value_text):
+    "26160" of a count is 26,160, "52" of a percent 52%, "0-499" is 0–499, "<500" fewer than
+    500, "not_reported" not reported. Without a unit (a figure the data no longer holds), numbers
+    get their separators only. Anything else is shown as it is."""
+    if not token:
+        return ""
+
+    def number(text: str) -> str:
+        if unit in (None, "count") and text.isdigit():
+            return f"{int(text):,}"
+        return text
+
+    if NUMBER_TOKEN.fullmatch(token):
+        return number(token) + ("%" if unit == "percent" else "")
+    band = BAND_TOKEN.fullmatch(token)
+    if band:
+        return f"{number(band.group(1))}–{number(band.group(2))}"
+    if token.startswith("<") and NUMBER_TOKEN.fullmatch(token[1:]):
+        return f"fewer than {number(token[1:])}"
+    return {"not_reported": "not reported"}.get(token, token)
+
+
 @hookimpl
 def prepare_jinja2_environment(env):
     # Row URLs need the primary key encoded the way Datasette decodes it.
     env.filters["tilde_encode"] = tilde_encode
     env.filters["http_url"] = http_url
+    env.filters["token_text"] = token_text
