@@ -457,14 +457,9 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
         )[0]
     released = [r["version"] for r in await rows(db, RELEASED_SQL, [figure_id])]
     if not corrections and not released and reported is None:
-        return Response.html(
-            await datasette.render_template(
-                "error.html",
-                {"ok": False, "error": f"No figure {figure_id}", "status": 404, "title": "Not found"},
-                request=request,
-            ),
-            status=404,
-        )
+        # A page of its own, not Datasette's bare "Not found": where to look instead.
+        context = {"figure_id": figure_id, "status": 404, "unknown": True, "search": figure_id.replace("-", " ")}
+        return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=404)
     named = sorted({word for c in corrections for word in FIGURE_ID_IN_TEXT.findall(c["reason"] or "")})
     named_figures = []
     if named:

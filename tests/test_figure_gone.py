@@ -71,6 +71,14 @@ def test_an_id_nothing_ever_held_is_not_found(site):
     response = site.get("/figure/telegram-usa-1999-ip_or_phone-requests_fulfilled")
     assert response.status_code == 404
     assert "No figure telegram-usa-1999-ip_or_phone-requests_fulfilled" in response.text
+    # It says where to look instead (it was Datasette's bare "Not found").
+    assert (
+        'href="/disclosures/search_everything?q=telegram%20usa%201999%20ip_or_phone%20requests_fulfilled"'
+        in response.text
+    )
+    assert 'href="/disclosures/figures"' in response.text.partition("is not a figure")[2]
+    markup = site.get("/figure/%3Cb%3Ex%3C%2Fb%3E")
+    assert markup.status_code in (302, 404) and "<b>x</b>" not in markup.text
 
 
 def test_a_derived_id_whose_period_a_source_now_reports_links_to_the_reported_figure(tmp_path):
