@@ -662,3 +662,18 @@ def test_a_coverage_cell_names_its_place_period_and_status_to_a_screen_reader(si
     labels = re.findall(r'<td class="cov (reported|derived)"><a [^>]*aria-label="([^"]+)"', html)
     assert {status for status, _ in labels} == {"reported", "derived"}
     assert all(label.endswith((f"{status} figure", f"{status} figures")) for status, label in labels)
+
+
+def test_each_chart_has_a_heading_and_links_that_name_it(site):
+    # 27 charts on /country/USA were a <strong> each, and their four links read the same for all.
+    html = site.get("/country/USA").text
+    titles = re.findall(r'<figcaption><h3 class="chart-title">([^<]+)</h3></figcaption>', html)
+    assert len(titles) > 5 and len(set(titles)) == len(titles)
+    for title in titles[:3]:
+        named = f'<span class="visually-hidden">: {title}</span>'.replace("'", "&#39;")
+        assert html.count(named) >= 4, title
+    chart = site.get(
+        "/chart?platform=telegram&jurisdiction=IND&request_type=ip_or_phone&metric=requests_fulfilled"
+    ).text
+    (title,) = re.findall(r'<h2 class="chart-title">([^<]+)</h2>', chart)
+    assert re.search(r"<title>([^<]+)</title>", chart).group(1).startswith(title + ": Chart a series")
