@@ -198,6 +198,11 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
     return problems
 
 
+def shown_label(label: str) -> str:
+    """A header label as a message names it: quoted when it is empty or has spaces at its ends."""
+    return label if label and label.strip() == label else f'"{label}"'
+
+
 def header_message(header: list[str], names: list[str]) -> str:
     """What a header that is not the schema's field names (``names``) is told: two columns
     swapped, the columns in another order, or which are missing and which are not the schema's."""
@@ -207,14 +212,15 @@ def header_message(header: list[str], names: list[str]) -> str:
             return f"header has {moved[0]} and {moved[1]} swapped: the schema's order is {', '.join(names)}"
         return f"header has the schema's columns in another order: write them as {', '.join(names)}"
     missing = [name for name in names if name not in header]
-    unknown = [given for given in header if given not in names]
-    twice = sorted({given for given in header if header.count(given) > 1})
-    if not (missing or unknown or twice):
+    unknown = list(dict.fromkeys(given for given in header if given not in names))
+    repeated = {given: header.count(given) for given in dict.fromkeys(header) if header.count(given) > 1}
+    if not (missing or unknown or repeated):
         return f"header {header} does not match the schema's fields {names}"
+    times = {2: "twice", 3: "three times"}
     told = (
-        ([f"has {', '.join(twice)} twice"] if twice else [])
-        + ([f"lacks {', '.join(missing)}"] if missing else [])
-        + ([f"has {', '.join(unknown)}, which the schema does not"] if unknown else [])
+        [f"has {shown_label(name)} {times.get(count, f'{count} times')}" for name, count in repeated.items()]
+        + ([f"lacks {', '.join(map(shown_label, missing))}"] if missing else [])
+        + ([f"has {', '.join(map(shown_label, unknown))}, which the schema does not"] if unknown else [])
     )
     return f"header {'; '.join(told)}: the schema's columns are {', '.join(names)}"
 
@@ -334,7 +340,11 @@ def with_near_keys(
             None,
         )
         named = references(miss["resource"], miss["target"]) if near else Counter()
-        if near and pattern and not re.fullmatch(pattern, near[0]):
+        if value in known:
+            # The key is there: the lookup failed because its file could not be read against its
+            # schema (a damaged header), which that file's own problem says.
+            hint = f'{shown} has "{value}", but could not be read: correct its own problem first'
+        elif near and pattern and not re.fullmatch(pattern, near[0]):
             # The key it nearly is breaks its own table's pattern: that row is the one to correct.
             hint = f'{shown} has "{near[0]}", which its pattern refuses: correct that row'
         elif near and not named[near[0]] and named[value] > 1:

@@ -451,7 +451,9 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     if figure_id.endswith(DERIVED_SUFFIX):
         reported = (
             await rows(
-                db, "SELECT figure_id, value_text FROM figures WHERE figure_id = ?", [figure_id[: -len(DERIVED_SUFFIX)]]
+                db,
+                "SELECT figure_id, value_text FROM figures WHERE figure_id = ? AND is_derived = 0",
+                [figure_id[: -len(DERIVED_SUFFIX)]],
             )
             or [None]
         )[0]

@@ -234,15 +234,20 @@ def register_routes(datasette):
     return [(r"^/(?P<database>[^/]+)/figures_fts$", figures_search)]
 
 
+# A path on this site, as a query's page column holds it: one slash, then no slash or backslash
+# (a browser reads "/\\evil.example" and "//evil.example" as another host), no space.
+SITE_PATH = re.compile(r"/(?![/\\])[^\\\s]*")
+
+
 @hookimpl
 def render_cell(row, value, column, table, datasette):
-    if table is None and column == "page" and isinstance(value, str) and value.startswith("/"):
+    if table is None and column == "page" and isinstance(value, str) and SITE_PATH.fullmatch(value):
         return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(value.lstrip("/")), value)
     # A search result's text is its link (search_everything): "Telegram, India, 2024: 14,641
     # requests fulfilled" says where it leads, where its page's path alone did not.
     if table is None and column == "text" and isinstance(value, str) and hasattr(row, "keys"):
         page = dict(row).get("page")
-        if isinstance(page, str) and page.startswith("/"):
+        if isinstance(page, str) and SITE_PATH.fullmatch(page):
             return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(page.lstrip("/")), value)
     # A row of what the index reads leads to its figure (its rowid is the figures table's, a
     # number no page of the site is named by).

@@ -1,6 +1,6 @@
 """Paths that answered the wrong thing: each now names what exists.
 
-- ``/figure/<id>.json``: the figure page has no JSON of its own (a figure's row is
+- ``/figure/<id>.json`` (and ``.csv``): the figure page has no JSON of its own (a figure's row is
   ``/<database>/figures/<id>.json``). A known id redirects there (302); an unknown one is a 404
   in the API's error shape that says so. It was a 404 whose error text was the flattened HTML
   of the page.
@@ -37,7 +37,7 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
-FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]+)\.json$")
+FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]+)\.(?P<format>json|csv)$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/.]+)\.csv$")
 ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
 
@@ -108,7 +108,7 @@ async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
     pointer = None
     if figure_id.endswith(DERIVED_SUFFIX):
         reported = figure_id[: -len(DERIVED_SUFFIX)]
-        if (await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [reported])).rows:
+        if (await db.execute("SELECT 1 FROM figures WHERE figure_id = ? AND is_derived = 0", [reported])).rows:
             pointer = f"a source reports its period: /figure/{reported}"
     if not parts and pointer is None:
         return None
@@ -198,7 +198,8 @@ def asgi_wrapper(datasette):
                 figure_id = figure["figure_id"]
                 db = datasette.databases[name]
                 found = await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [figure_id])
-                row_json = datasette.urls.row(name, "figures", tilde_encode(figure_id)) + ".json"
+                # .csv as .json: the figure's row in that format (a CSV's errors are the JSON shape).
+                row_json = datasette.urls.row(name, "figures", tilde_encode(figure_id)) + "." + figure["format"]
                 if found.rows:
                     # The client's parameters go along (_shape, _labels ...).
                     query = scope.get("query_string", b"")

@@ -138,6 +138,27 @@ def test_the_site_names_derived_figures_as_the_build_does():
     assert plugin("strict_paths").DERIVED_SUFFIX == vocabulary.DERIVED_SUFFIX
 
 
+def test_a_figures_csv_answers_as_its_json_does(site):
+    # /figure/<id>.csv rendered the "not a figure" page for the id "<id>.csv", whose whole text
+    # became the error message.
+    removed = "cloudflare-world-2013-all-accounts_specified"
+    message = assert_error_shape(site.get(f"/figure/{removed}.csv"), 410)
+    assert message == assert_error_shape(site.get(f"/figure/{removed}.json"), 410)
+    kept = site.get("/figure/cloudflare-world-2013-all-accounts_counted.csv")
+    assert kept.status_code == 302
+    assert kept.headers["location"] == "/disclosures/figures/cloudflare-world-2013-all-accounts_counted.csv"
+    assert len(assert_error_shape(site.get("/figure/no-such-figure.csv"), 404)) < 300
+
+
+def test_a_derived_derived_id_does_not_lead_to_a_derived_figure_as_reported(site, real_db):
+    from tests.conftest import rows
+
+    ((derived,),) = rows(real_db, "SELECT figure_id FROM figures WHERE is_derived = 1 ORDER BY figure_id LIMIT 1")
+    response = site.get(f"/figure/{derived}-derived")
+    assert response.status_code == 404 and "a source reports this one" not in response.text
+    assert assert_error_shape(site.get(f"/figure/{derived}-derived.json"), 404).startswith("No figure")
+
+
 def test_a_removed_figures_row_is_gone_in_json_and_leads_to_its_page_in_html(site):
     # Datasette's row JSON of a removed id was a 404 that said only "not found".
     removed = "cloudflare-world-2013-all-accounts_specified"

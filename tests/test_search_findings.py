@@ -266,3 +266,18 @@ def test_the_search_page_is_named_for_the_search_and_leads_with_its_results(site
         html,
     )
     assert "<title>Search quotes, notes, sources" in site.get("/disclosures/search_everything").text
+
+
+def test_a_querys_page_column_links_only_to_this_sites_own_paths(site):
+    # "/\\evil.example/x" was linked, and a browser reads it as another host; the result's text
+    # (now a link too) could then be anything.
+    sql = "select 'Official corrected figures' as text, '/\\evil.example/x' as page, '/figure/x' as other"
+    html = site.get("/disclosures?" + urlencode({"sql": sql})).text
+    assert "evil.example" in html and 'href="/\\evil' not in html and 'href="\\evil' not in html
+    assert ">Official corrected figures</a>" not in html
+
+
+def test_a_long_search_is_named_in_short(site):
+    html = site.get("/disclosures/search_everything?" + urlencode({"q": "telegram " * 100})).text
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert len(title) < 200 and "…" in title

@@ -26,6 +26,7 @@ LEFT_TO_FRICTIONLESS = {
     "cell_count_unquoted_comma",
     "cell_missing",
     "header_column_twice",
+    "header_unknown_column_twice",
     "header_mismatch",
     "invalid_json",
     "invalid_utf8",

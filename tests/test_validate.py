@@ -232,3 +232,24 @@ def test_a_figure_ending_after_its_source_was_published_is_refused_by_validation
         "data/figures.csv:10:period_end: 2025-06-30 is after example-2025-01-10-report was published (2025-01-10), "
         "and a source cannot count a period that had not ended: check the period, or the source_id"
     ) in problems
+
+
+def test_a_lookup_that_failed_because_its_file_could_not_be_read_says_so(tmp_path):
+    # A damaged request_types.csv header made every figure's request type "not found", and the
+    # hint then said 'did you mean "account"?' of the value "account" itself.
+    from disclosures import rules
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "request_types.csv").write_text(
+        "request_type_id,label,definition,x,x\naccount,Account,Accounts,,\n", encoding="utf-8"
+    )
+    descriptor = {"resources": [{"name": "request_types", "path": "data/request_types.csv", "schema": {"fields": []}}]}
+    message = (
+        'for "request_type_id": values "account" not found in the lookup table "request_types" as "request_type_id"'
+    )
+    problems = [rules.Problem("data/figures.csv", 2, "request_type_id", message)]
+    (told,) = validate.with_near_keys(problems, tmp_path / "datapackage.json", descriptor, tmp_path)
+    assert told.message.endswith(
+        'data/request_types.csv has "account", but could not be read: correct its own problem first'
+    )
+    assert "did you mean" not in told.message
