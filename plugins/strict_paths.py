@@ -37,6 +37,8 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
+# The ids /figure/<id> answers (plugins/pages.py's route).
+FIGURE_PAGE_ID = re.compile(r"[A-Za-z0-9_.-]+")
 FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]+)\.(?P<format>json|csv)$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/.]+)\.csv$")
 ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
@@ -259,7 +261,9 @@ def asgi_wrapper(datasette):
                         # A CSV's errors are the JSON shape, as everywhere on the API.
                         if gone and row["format"] in ("json", "csv"):
                             return await answer(send, *json_error(*gone))
-                        if gone:  # the figure's own page says what became of it, with links
+                        # The figure's own page says what became of it, with links, or, for an id
+                        # nothing knows, where to look instead (Datasette's page said "Record not found").
+                        if gone or (row["format"] is None and FIGURE_PAGE_ID.fullmatch(figure_id)):
                             location = f"/figure/{quote(figure_id, safe='')}".encode()
                             start = {"type": "http.response.start", "status": 302, "headers": [(b"location", location)]}
                             return await answer(send, start, b"")

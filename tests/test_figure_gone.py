@@ -77,6 +77,10 @@ def test_an_id_nothing_ever_held_is_not_found(site):
         in response.text
     )
     assert 'href="/disclosures/figures"' in response.text.partition("is not a figure")[2]
+    # The figures table's row page of such an id leads there too (it was "Record not found").
+    row = site.get("/disclosures/figures/telegram-usa-1999-ip_or_phone-requests_fulfilled")
+    assert row.status_code == 302
+    assert row.headers["location"] == "/figure/telegram-usa-1999-ip_or_phone-requests_fulfilled"
     markup = site.get("/figure/%3Cb%3Ex%3C%2Fb%3E")
     assert markup.status_code in (302, 404) and "<b>x</b>" not in markup.text
 
@@ -173,3 +177,11 @@ def test_a_removed_figures_row_is_gone_in_json_and_leads_to_its_page_in_html(sit
     assert site.get("/disclosures/figures/cloudflare-world-2013-all-accounts_counted.json").status_code == 200
     assert site.get("/disclosures/figures/cloudflare-world-2013-all-accounts_counted.csv").status_code == 200
     assert site.get("/disclosures/figures/telegram-usa-1999-ip_or_phone-requests_fulfilled.csv").status_code == 404
+
+
+def test_the_row_redirect_knows_the_ids_the_figure_page_answers():
+    from tests.conftest import plugin
+
+    routes = dict((pattern, view.__name__) for pattern, view in plugin("pages").register_routes())
+    (figure_route,) = [pattern for pattern, name in routes.items() if name == "figure_page"]
+    assert f"(?P<figure_id>{plugin('strict_paths').FIGURE_PAGE_ID.pattern})" in figure_route
