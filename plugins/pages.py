@@ -420,6 +420,15 @@ async def figure_citation(datasette, request, db, figure_id: str) -> dict:
         or [None]
     )[0]
     carried = (await rows(db, CARRIED_SQL, [figure_id]) or [None])[0]
+    if carried is None:
+        # Refiled: a correction removed the id a release carried and names this one in its reason
+        # (Cloudflare's 2013 accounts, released under accounts_specified, now accounts_counted).
+        for former in await rows(db, REFILED_FROM_SQL, [figure_id]):
+            if figure_id in FIGURE_ID_IN_TEXT.findall(former["reason"] or ""):
+                carried = (await rows(db, CARRIED_SQL, [former["figure_id"]]) or [None])[0]
+                if carried is not None:
+                    carried = {**carried, "former_id": former["figure_id"], "correction_id": former["correction_id"]}
+                    break
     path = datasette.urls.path(f"figure/{figure_id}")
     site_url = (datasette.plugin_config("platform-disclosures") or {}).get("site_url")
     url = (
@@ -484,6 +493,10 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
 # The newest release that carried a figure id, with the value it had there (as its CSV cell).
 CARRIED_SQL = """SELECT c.version, r.date, c.new_value FROM release_changes c JOIN releases r USING (version)
   WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date DESC, c.version DESC LIMIT 1"""
+# The corrections that removed an id and whose reason may name another (instr: ids hold "_",
+# LIKE's wildcard), newest first; the reason's ids are then matched whole.
+REFILED_FROM_SQL = """SELECT figure_id, correction_id, reason FROM corrections
+  WHERE (new_value IS NULL OR new_value = '') AND instr(reason, ?) > 0 ORDER BY corrected_date DESC, correction_id"""
 # The releases that carried a figure id, oldest first (the build's release_changes table).
 RELEASED_SQL = """SELECT DISTINCT c.version FROM release_changes c JOIN releases r USING (version)
   WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date, c.version"""

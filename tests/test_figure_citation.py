@@ -35,10 +35,26 @@ def test_an_unreleased_figure_page_cites_the_content_hash_and_the_release_that_c
     assert "Te-k" in text  # the figure's own source
 
 
-def test_a_figure_no_release_carried_says_so(site):
-    # A correction refiled Cloudflare's 2013 accounts under this id after 0.1.0.
+def test_a_refiled_figure_names_the_former_id_its_release_carried(site):
+    # A correction refiled Cloudflare's 2013 accounts under this id after 0.1.0, which carried the
+    # same 41 under accounts_specified; the citation said "no release has carried this figure".
     text = citation(site, "cloudflare-world-2013-all-accounts_counted")
-    assert "No release has carried this figure yet." in text and "carried this figure," not in text
+    assert "Release 0.1.0 (2026-11-28) carried this figure under its former id" in text
+    assert "cloudflare-world-2013-all-accounts_specified (correction" in text and "with the value 41" in text
+
+
+def test_a_figure_no_release_carried_says_so(site, real_db):
+    from tests.conftest import rows
+
+    ((figure_id,),) = rows(
+        real_db,
+        """SELECT figure_id FROM figures f WHERE is_derived = 0
+             AND NOT EXISTS (SELECT 1 FROM release_changes c WHERE c.figure_id = f.figure_id)
+             AND NOT EXISTS (SELECT 1 FROM corrections c WHERE instr(c.reason, f.figure_id) > 0)
+           ORDER BY figure_id LIMIT 1""",
+    )
+    text = citation(site, figure_id)
+    assert "No release has carried this figure yet." in text and "Release 0.1.0" not in text
 
 
 def test_a_derived_figure_asks_for_its_inputs_sources(site):
