@@ -142,6 +142,22 @@ def test_the_site_names_derived_figures_as_the_build_does():
     assert plugin("strict_paths").DERIVED_SUFFIX == vocabulary.DERIVED_SUFFIX
 
 
+def test_both_plugins_ask_which_releases_carried_an_id_in_one_way(real_db):
+    # Plugins cannot import each other (Datasette loads each file on its own), so the figure
+    # page and the JSON/CSV gone answers each hold a copy: they must never disagree on it.
+    from tests.conftest import plugin, rows
+
+    assert plugin("pages").RELEASED_SQL == plugin("strict_paths").RELEASED_SQL
+    ((version,),) = rows(real_db, "SELECT version FROM releases ORDER BY date LIMIT 1")
+    ((carried,),) = rows(
+        real_db,
+        "SELECT figure_id FROM release_changes WHERE version = ? AND change != 'removed' ORDER BY figure_id LIMIT 1",
+        version,
+    )
+    assert version in [row[0] for row in rows(real_db, plugin("pages").RELEASED_SQL, carried)]
+    assert rows(real_db, plugin("pages").RELEASED_SQL, "no-such-figure") == []
+
+
 def test_a_figures_csv_answers_as_its_json_does(site):
     # /figure/<id>.csv rendered the "not a figure" page for the id "<id>.csv", whose whole text
     # became the error message.
