@@ -6,7 +6,8 @@ each whitespace-separated word becomes a quoted string, a "double-quoted phrase"
 a word ending in ``*`` (``tele*``) matches the words that start with it, and all must match.
 ``U.S.``, ``Côte d'Ivoire``, ``e-mail``, ``NEAR(`` or ``AND`` are searched for as words, never
 parsed as operators; control characters (a NUL, which FTS5 reads as the end of the query) are
-spaces. Text with no letter or digit matches nothing.
+spaces. Text with no letter or digit matches nothing. A search of more than MAX_SEARCH_WORDS
+words, phrases and prefixes (``_search`` or search_everything's ``q``) is a 400 that says so.
 
 The same function answers Datasette's table search (``?_search=``): Datasette matches
 ``escape_fts(:search)``, a function it registers on every connection, which this plugin replaces
@@ -34,7 +35,7 @@ import sqlite3
 import unicodedata
 import weakref
 from functools import lru_cache
-from urllib.parse import quote_plus, unquote_plus
+from urllib.parse import parse_qs, quote_plus, unquote_plus
 
 import markupsafe
 from datasette import hookimpl
@@ -49,11 +50,23 @@ WORDS_AND_PHRASES = re.compile(r'\s+|(".*?")')
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A letter or digit: text without one has no token for the unicode61 tokenizer.
 WORD_CHARACTER = re.compile(r"[^\W_]")
+# A search of more words is a 400: every word must match, so more words find no figure fewer
+# would miss, and each costs FTS5 a read of its matches (400 prefixes such as ``a*`` ran past the
+# time limit, and the error showed the whole query). 64 prefixes take about 0.5 s.
+MAX_SEARCH_WORDS = 32
+# The canned search (metadata.yml) and the parameter its words are in.
+SEARCH_QUERY_PATH = re.compile(r"^/disclosures/search_everything(?:\.\w+)?$")
+SEARCH_QUERY_PARAMETER = "q"
 
 
 def fts_query(text) -> str:
     """An FTS5 MATCH expression for ``text`` (any string, or None): every word or "phrase" quoted,
     ``word*`` a prefix query, all required; ``NOTHING`` when there is no word."""
+    return " ".join(query_parts(text)) or NOTHING
+
+
+def query_parts(text) -> list[str]:
+    """The quoted words, "phrases" and ``prefix*`` queries ``fts_query`` joins, in order."""
     text = CONTROL.sub(" ", str(text or ""))
     if text.count('"') % 2:
         text += '"'
@@ -69,7 +82,16 @@ def fts_query(text) -> str:
         if not WORD_CHARACTER.search(bit):
             continue
         parts.append('"' + bit.replace('"', '""') + '"' + ("*" if prefix else ""))
-    return " ".join(parts) or NOTHING
+    return parts
+
+
+def too_many_words(text) -> str | None:
+    """Why a search of ``text`` is refused (it has more than MAX_SEARCH_WORDS words, phrases
+    and prefixes), or None."""
+    count = len(query_parts(text))
+    if count <= MAX_SEARCH_WORDS:
+        return None
+    return f"a search takes at most {MAX_SEARCH_WORDS} words or phrases, and every one must match; this one has {count}"
 
 
 @lru_cache(maxsize=4096)
@@ -154,6 +176,10 @@ def filters_from_request(request, database, table, datasette):
         mode = request.args.get("_searchmode")
         if mode is not None and mode not in SEARCH_MODES:
             raise BadRequest(f"_searchmode must be one of {', '.join(SEARCH_MODES)}")
+        for key in keys:
+            refused = too_many_words(request.args[key])
+            if refused:
+                raise BadRequest(f"{key}: {refused}")
         if not keys or request.args.get("_fts_table"):
             return None
         tables = await searchable_tables(datasette, database)
@@ -214,6 +240,12 @@ def asgi_wrapper(datasette):
     def wrap(app):
         async def searches_as_typed(scope, receive, send):
             query_string = scope.get("query_string") or b""
+            if scope["type"] == "http" and SEARCH_QUERY_PATH.match(scope.get("path", "")):
+                for text in parse_qs(query_string.decode("latin-1")).get(SEARCH_QUERY_PARAMETER, []):
+                    refused = too_many_words(text)
+                    if refused:
+                        # Plain text: plugins/errors.py gives it the page's or the API's error shape.
+                        return await Response.text(f"{SEARCH_QUERY_PARAMETER}: {refused}", status=400).asgi_send(send)
             if scope["type"] == "http" and b"_search" in query_string:
                 scope = dict(scope, query_string=plain_searches(query_string))
             return await app(scope, receive, send)

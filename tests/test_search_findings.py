@@ -62,6 +62,16 @@ def test_fts_query_reads_any_text_as_words_phrases_and_prefixes(typed, query):
     assert search.fts_query(typed) == query
 
 
+def test_a_search_of_more_words_than_the_limit_is_refused_in_words_not_parts():
+    limit = search.MAX_SEARCH_WORDS
+    assert search.too_many_words(" ".join(["telegram"] * limit)) is None
+    # A phrase is one part, a prefix another; text without a letter or digit is none.
+    assert search.too_many_words(" ".join(['"united states"'] * limit + ["*", "-", '""'])) is None
+    refused = search.too_many_words(" ".join(["tele*"] * (limit + 1)))
+    assert refused.endswith(f"this one has {limit + 1}") and f"at most {limit} words" in refused
+    assert search.too_many_words(None) is None
+
+
 def test_search_mentions_needs_the_whole_name():
     assert search.search_mentions("google united states", "United States; U.S.") == 1
     assert search.search_mentions("google united states", "United States Minor Outlying Islands") == 0
@@ -209,6 +219,21 @@ def test_a_raw_search_fts5_cannot_read_is_a_plain_400(site):
     assert raw["filtered_table_rows_count"] > 0
 
 
+def test_a_search_of_too_many_words_is_a_400_naming_the_limit_not_an_interrupted_query(site):
+    # 400 prefixes ran past the time limit: a 400 "SQL Interrupted" page showing the whole query.
+    many = " ".join(["a*"] * (search.MAX_SEARCH_WORDS + 1))
+    message = assert_error_shape(site.get(SEARCH + urlencode({"q": many})), 400)
+    assert message.startswith("q: a search takes at most") and "Interrupted" not in message
+    assert assert_error_shape(site.get("/disclosures/search_everything.csv?" + urlencode({"q": many})), 400) == message
+    page = site.get("/disclosures/search_everything?" + urlencode({"q": many}))
+    assert page.status_code == 400 and "a search takes at most" in page.text and "figures_fts" not in page.text
+    message = assert_error_shape(site.get(FIGURES + ".json?" + urlencode({"_search": many})), 400)
+    assert message.startswith("_search: a search takes at most")
+    enough = " ".join(["telegram"] * search.MAX_SEARCH_WORDS)
+    assert figure_ids(search_everything(site, enough))
+    assert site.get(FIGURES + ".json?" + urlencode({"_search": enough, "_size": 1})).status_code == 200
+
+
 def test_prefix_search_works_through_search(site, real_db):
     prefix = site.get(FIGURES + ".json?_search=tele*&_size=1").json()
     telegram = rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'telegram'")
@@ -237,7 +262,8 @@ def test_search_text_rows_lead_to_their_figure(site):
 
 def test_the_api_page_documents_the_search_syntax(site):
     html = site.get("/api").text
-    for said in ("tele*", "_searchmode=raw", "other_names", "U.K.", "could not read this search"):
+    limit = f"At most {search.MAX_SEARCH_WORDS} words"
+    for said in ("tele*", "_searchmode=raw", "other_names", "U.K.", "could not read this search", limit):
         assert said in html, said
 
 
@@ -278,6 +304,6 @@ def test_a_querys_page_column_links_only_to_this_sites_own_paths(site):
 
 
 def test_a_long_search_is_named_in_short(site):
-    html = site.get("/disclosures/search_everything?" + urlencode({"q": "telegram " * 100})).text
+    html = site.get("/disclosures/search_everything?" + urlencode({"q": "telegram " * search.MAX_SEARCH_WORDS})).text
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert len(title) < 200 and "…" in title
