@@ -12,6 +12,7 @@ import json
 import re
 import weakref
 from pathlib import Path
+from urllib.parse import unquote
 
 import markupsafe
 from datasette import hookimpl
@@ -283,6 +284,17 @@ async def feed(datasette, request):
     return Response(body, content_type="application/atom+xml; charset=utf-8", headers=headers)
 
 
+async def not_a_figure_page(datasette, request):
+    """/figure/<text no figure id can be> (a slash, a space, a ~-escape): the "not a figure"
+    page, a 404 that says what an id looks like and offers a search for the text, where Datasette
+    answered "Database not found". /figure itself leads to the figures."""
+    text = request.url_vars.get("text") or ""
+    if not text.strip("/"):
+        return Response.redirect(datasette.urls.table(config(datasette)["database"], "figures"))
+    # The route matches the path as sent: its %-escapes are still in it.
+    return await figure_gone(datasette, request, database(datasette), unquote(text, errors="replace"))
+
+
 async def figure_page(datasette, request):
     figure_id = request.url_vars["figure_id"]
     db = database(datasette)
@@ -514,6 +526,7 @@ def register_routes():
     return [
         (r"^/$", home_page),
         (r"^/figure/(?P<figure_id>[A-Za-z0-9_.-]+)$", figure_page),
+        (r"^/figure(?:/(?P<text>.*))?$", not_a_figure_page),
         (r"^/changes$", changes_page),
         (r"^/feed\.atom$", feed),
     ]

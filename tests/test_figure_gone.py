@@ -3,6 +3,7 @@ somewhere (plugins/pages.py, figure_gone)."""
 
 from __future__ import annotations
 
+import html
 from html import unescape
 
 import pytest
@@ -201,3 +202,22 @@ def test_the_row_redirect_knows_the_ids_the_figure_page_answers():
     routes = dict((pattern, view.__name__) for pattern, view in plugin("pages").register_routes())
     (figure_route,) = [pattern for pattern, name in routes.items() if name == "figure_page"]
     assert f"(?P<figure_id>{plugin('strict_paths').FIGURE_PAGE_ID.pattern})" in figure_route
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [("/figure/abc%2Fdef", "abc/def"), ("/figure/a/b", "a/b"), ("/figure/a%20b", "a b"), ("/figure/%25", "%")],
+)
+def test_a_figure_address_no_id_can_have_is_the_not_a_figure_page(site, path, shown):
+    # Datasette answered these "Database not found": the route for ids took only their characters.
+    page = site.get(path)
+    assert page.status_code == 404
+    assert f"<h1>{html.escape(shown)} is not a figure</h1>" in page.text
+    assert "Database not found" not in page.text
+    assert "/disclosures/search_everything?q=" in page.text
+
+
+@pytest.mark.parametrize("path", ["/figure", "/figure/"])
+def test_the_figure_address_without_an_id_leads_to_the_figures(site, path):
+    response = site.get(path)
+    assert response.status_code == 302 and response.headers["location"] == "/disclosures/figures"
