@@ -199,3 +199,39 @@ def test_a_charts_table_opened_on_a_phone_does_not_widen_the_page(page, path):  
     assert opened > 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("table.chart-table th").nth(3).inner_text() == "Derived"
+
+
+# Form controls a screen reader would announce without a name: no <label>, aria-label,
+# aria-labelledby or title, and (a button) no text of its own.
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button, [contenteditable=true]')].filter(e => {
+  if (e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || e.title) return false;
+  if (e.labels && e.labels.length) return false;
+  if ((e.tagName === 'BUTTON' || e.type === 'submit') && (e.innerText.trim() || e.value)) return false;
+  return true;
+}).map(e => e.outerHTML.slice(0, 100))"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/disclosures/figures?platform_id=telegram",
+        "/disclosures/sources",
+        "/disclosures?sql=select+1",
+        "/disclosures/search_everything?q=telegram",
+        "/compare",
+        "/country/USA",
+    ],
+)
+def test_every_form_control_has_a_name_a_screen_reader_can_say(page, path):  # noqa: F811
+    # Datasette's filters, sort and SQL editor were announced as "combo box" or "edit text" alone.
+    page.goto(path)
+    page.wait_for_load_state("load")
+    page.wait_for_function("document.readyState === 'complete'")
+    page.wait_for_timeout(50)
+    assert page.evaluate(UNNAMED_CONTROLS) == []
+    if "platform_id=telegram" in path:
+        names = page.evaluate("[...document.querySelectorAll('form.filters [aria-label]')].map(e => e.ariaLabel)")
+        assert names[:3] == ["Filter 1: column", "Filter 1: operator", "Filter 1: value"]
+        assert "Filter new: column" in names and "Sort by column" in names

@@ -1,0 +1,14 @@
+"""Datasette's own forms (a table's filters and sort, the SQL editor) get accessible names:
+their controls have no ``<label>``. ``static/form-labels.js`` adds an ``aria-label`` to each,
+on every page of the database (a table, a view, a query, the database's SQL page)."""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+
+
+@hookimpl
+def extra_js_urls(view_name, datasette):
+    if view_name in ("table", "database", "query"):
+        return [{"url": datasette.urls.path("static/form-labels.js")}]
+    return []
