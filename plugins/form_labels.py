@@ -1,4 +1,5 @@
-"""Datasette's own forms (a table's filters and sort, the SQL editor) get accessible names:
+"""Datasette's own forms (a table's filters and sort, the SQL editor) get accessible names, and a
+table's column menus open from the keyboard (Enter or Space; Escape closes):
 their controls have no ``<label>``. ``static/form-labels.js`` adds an ``aria-label`` to each,
 on every page of the database (a table, a view, a query, the database's SQL page)."""
 

@@ -1,7 +1,9 @@
 // Names the controls of Datasette's own forms for assistive technology: its table filters, sort
 // and SQL editor have no <label>, so a screen reader announced "combo box" or "edit text" alone.
-// Datasette's templates are its own (copying them would fork them): the names are added here,
-// once the page (and CodeMirror, which makes its own text area) has loaded.
+// And a table's column menus (sort, facet, hide), which Datasette opens on a mouse click only,
+// open from the keyboard too. Datasette's templates and scripts are its own (copying them would
+// fork them): this adds to them once the page (and CodeMirror, which makes its own text area,
+// and table.js, which adds the menus' icons) has loaded.
 (function () {
   "use strict";
   var NAMES = [
@@ -35,7 +37,48 @@
     });
   }
 
+  function firstVisibleLink(menu) {
+    return Array.prototype.filter.call(menu.querySelectorAll("a"), function (a) {
+      return a.offsetParent !== null;
+    })[0];
+  }
+
+  // Each column's menu icon: a button in the tab order, opened with Enter or Space (its first
+  // entry then has the focus), closed with Escape (the focus back on the icon).
+  function reachColumnMenus() {
+    // table.js appends the one column menu to the body itself.
+    var menu = document.querySelector("body > .dropdown-menu");
+    Array.prototype.forEach.call(document.querySelectorAll("th .dropdown-menu-icon"), function (icon) {
+      if (icon.getAttribute("tabindex") !== null) { return; }
+      var column = icon.closest("th").getAttribute("data-column");
+      icon.setAttribute("tabindex", "0");
+      icon.setAttribute("role", "button");
+      icon.setAttribute("aria-haspopup", "true");
+      icon.setAttribute("aria-label", "Options for column " + column + ": sort, facet, hide");
+      icon.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter" && event.key !== " ") { return; }
+        event.preventDefault();
+        icon.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+        var first = menu && firstVisibleLink(menu);
+        if (first) { first.focus(); }
+        if (menu) { menu.dataset.openedFrom = column; }
+      });
+    });
+    if (menu && !menu.dataset.keyboard) {
+      menu.dataset.keyboard = "1";
+      menu.addEventListener("keydown", function (event) {
+        if (event.key !== "Escape") { return; }
+        menu.style.display = "none";
+        var icon = document.querySelector('th[data-column="' + CSS.escape(menu.dataset.openedFrom || "") +
+          '"] .dropdown-menu-icon');
+        if (icon) { icon.focus(); }
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", nameControls);
   // Datasette makes its editor in window.onload, after this listener: name it just after.
-  window.addEventListener("load", function () { window.setTimeout(nameControls, 0); });
+  window.addEventListener("load", function () {
+    window.setTimeout(function () { nameControls(); reachColumnMenus(); }, 0);
+  });
 })();

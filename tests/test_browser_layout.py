@@ -235,3 +235,22 @@ def test_every_form_control_has_a_name_a_screen_reader_can_say(page, path):  # n
         names = page.evaluate("[...document.querySelectorAll('form.filters [aria-label]')].map(e => e.ariaLabel)")
         assert names[:3] == ["Filter 1: column", "Filter 1: operator", "Filter 1: value"]
         assert "Filter new: column" in names and "Sort by column" in names
+
+
+def test_a_columns_menu_opens_and_closes_from_the_keyboard(page):  # noqa: F811
+    # Datasette opens it on a mouse click only: a keyboard could not sort, facet or hide a column.
+    page.goto("/disclosures/figures?platform_id=telegram")
+    page.wait_for_function("document.querySelector('th[data-column=value] .dropdown-menu-icon[tabindex]')")
+    icon = "th[data-column=value] .dropdown-menu-icon"
+    assert page.get_attribute(icon, "role") == "button"
+    page.focus(icon)
+    page.keyboard.press("Enter")
+    focused = page.evaluate("[document.activeElement.textContent, document.activeElement.getAttribute('href')]")
+    assert focused[0] == "Sort ascending" and "_sort=value" in focused[1]
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.querySelector('body > .dropdown-menu').style.display") == "none"
+    assert page.evaluate("document.activeElement.closest('th').dataset.column") == "value"
+    page.focus(icon)
+    page.keyboard.press(" ")
+    page.keyboard.press("Enter")  # on "Sort ascending"
+    page.wait_for_url("**_sort=value**")
