@@ -1,7 +1,8 @@
 """Datasette's own forms (a table's filters and sort, the SQL editor) get accessible names, and a
-table's column menus open from the keyboard (Enter or Space; Escape closes):
-their controls have no ``<label>``. ``static/form-labels.js`` adds an ``aria-label`` to each,
-on every page of the database (a table, a view, a query, the database's SQL page)."""
+table's column menus open from the keyboard (Enter or Space; Escape closes). Datasette gives
+those controls no ``<label>`` and opens the menus on a click only; ``static/form-labels.js`` adds
+an ``aria-label`` to each control and makes each menu icon a button, on every page of the
+database (a table, a view, a query, the database's SQL page)."""
 
 from __future__ import annotations
 
