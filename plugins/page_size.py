@@ -27,7 +27,9 @@ def capped_query(path: str, query: str) -> str | None:
     sizes = [value for name, value in pairs if name == "_size"]
     if not sizes:
         return None
-    size = sizes[-1]
+    # The first, as Datasette reads it (``request.args.get``): checking the last let
+    # ``_size=5000&_size=1`` render 5,000 rows.
+    size = sizes[0]
     if size != "max" and not (size.isdigit() and int(size) > HTML_MAX_ROWS):
         return None  # within the limit, or not a number: plugins/parameters.py answers that
     kept = [(name, value) for name, value in pairs if name != "_size"]

@@ -584,3 +584,12 @@ def test_an_html_table_page_shows_at_most_a_thousand_rows_and_says_so_in_its_add
     assert page.status_code == 200 and page.text.count('<td class="col-figure_id') == 1000
     assert len(site.get("/disclosures/figures.json?_size=max&_shape=array").json()) == 5000
     assert site.get("/disclosures/figures?_size=abc").status_code == 400
+
+
+def test_a_repeated_size_is_capped_as_datasette_reads_it_the_first(site):
+    # The last _size was checked, the first one used: _size=5000&_size=1 rendered 5,000 rows.
+    for asked in ("_size=5000&_size=1", "_size=max&_size=1"):
+        answer = site.get(f"/disclosures/figures?{asked}")
+        assert answer.status_code == 302 and answer.headers["location"] == "/disclosures/figures?_size=1000"
+    page = site.get("/disclosures/figures?_size=1&_size=5000")
+    assert page.status_code == 200 and page.text.count('<td class="col-figure_id') == 1
