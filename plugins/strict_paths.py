@@ -39,7 +39,8 @@ from datasette.utils.asgi import Response
 PLUGIN = "platform-disclosures"
 # The ids /figure/<id> answers (plugins/pages.py's route).
 FIGURE_PAGE_ID = re.compile(r"[A-Za-z0-9_.-]+")
-FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]+)\.(?P<format>json|csv)$")
+# An empty id too (/figure/.json): the page route would take ".json" for one.
+FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]*)\.(?P<format>json|csv)$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/.]+)\.csv$")
 ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
 

@@ -221,3 +221,10 @@ def test_a_figure_address_no_id_can_have_is_the_not_a_figure_page(site, path, sh
 def test_the_figure_address_without_an_id_leads_to_the_figures(site, path):
     response = site.get(path)
     assert response.status_code == 302 and response.headers["location"] == "/disclosures/figures"
+
+
+@pytest.mark.parametrize("path", ["/figure/.json", "/figure/.csv"])
+def test_a_figure_json_with_no_id_is_a_short_404(site, path):
+    # The page route took ".json" for an id, and its whole page became the error's text.
+    message = assert_error_shape(site.get(path), 404)
+    assert message.startswith("No figure ''") and len(message) < 300
