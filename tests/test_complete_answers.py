@@ -115,6 +115,9 @@ def test_a_streamed_csv_whose_later_page_hits_the_time_limit_is_an_error(site):
     slow_later = "case when recency_rank <= 5001 then 1 else (select count(*) from figures a, figures b) > 0 end"
     with pytest.raises(RuntimeError, match="streamed CSV broken off.*interrupted"):
         site.get(FIGURES + ".csv?" + urlencode({"_stream": "on", "_where": slow_later}))
+    # And /api says so: it promised an error status, which a stream that has begun cannot send.
+    api = " ".join(site.get("/api").text.split())
+    assert "it is cut short" in api and "incomplete read" in api and "is an error status, not a 200" not in api
 
 
 def walk_pages(site, url, limit):
