@@ -155,9 +155,13 @@ def is_plain_text(start: dict) -> bool:
 KEPT_HEADERS = (b"retry-after", b"cache-control", b"allow", b"vary")
 
 
-async def send_error(send, status: int, message: str, as_json: bool):
+async def send_error(send, status: int, message: str, as_json: bool, page: bytes | None = None):
+    """``message`` in the API's error shape (``as_json``), as the HTML ``page`` when given, or as
+    plain text."""
     if as_json:
         body, kind = error_body(status, message), b"application/json; charset=utf-8"
+    elif page is not None:
+        body, kind = page, b"text/html; charset=utf-8"
     else:
         body, kind = (message + "\n").encode("utf-8"), b"text/plain; charset=utf-8"
     await send(
@@ -239,7 +243,11 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             if scope.get("method") not in READ_METHODS:
                 # The site is read-only: Datasette answered a POST to a table with a 500.
-                return await send_error(send, 405, "This site is read-only: use GET", is_json_request(scope))
+                message, as_json = "This site is read-only: use GET", is_json_request(scope)
+                page = None
+                if not as_json and is_page_request(scope):
+                    page = await error_page(datasette, scope, receive, 405, message)
+                return await send_error(send, 405, message, as_json, page)
             if scope.get("method") == "OPTIONS":
                 return await send_preflight(scope, send)
             if scope.get("method") == "HEAD":

@@ -248,8 +248,13 @@ def test_ordinary_parameters_never_answer_5xx(site, query, extension):
 def test_other_methods_are_405_not_5xx(site, method, path):
     response = site.loop.run_until_complete(site.datasette.client.request(method, path))
     assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
     if ".json" in path:
         assert_error_shape(response, 405)
+    elif path in (FIGURES, "/"):
+        # A page's error is the site's error page, as any other (it was a line of plain text).
+        assert response.headers["content-type"].startswith("text/html")
+        assert "<title>Method not allowed" in response.text and "This site is read-only" in response.text
 
 
 def test_hiding_the_sort_column_keeps_paging(site):
