@@ -3,6 +3,10 @@
 - Datasette 0.65 redirects ``/\\evil.example/`` to ``/\\evil.example``, which browsers follow to
   ``//evil.example``: a path with a backslash or a leading ``//`` is a 404 here, and any redirect
   whose ``Location`` is not a path on this site becomes a 404.
+- A path's %-escaped letters, digits, ``-`` and ``_`` are those characters (RFC 3986 6.2.2.2):
+  ``/country/U%53A`` is ``/country/USA``. Datasette routes on the path as sent (``raw_path``),
+  so it answered 404 for them. ``%2E`` (a dot) and ``%7E`` (a tilde) stay escaped: in
+  Datasette's addresses an escaped dot is part of a name (``~2E``), not the start of a format.
 - Datasette builds absolute URLs (``next_url``, links in JSON) from the request's ``Host``
   header, and pages are cached for an hour: a Host other than the canonical one
   (``site_url`` in the plugin configuration, from datapackage.json's ``homepage``) or a loopback
@@ -11,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from datasette import hookimpl
@@ -30,6 +35,15 @@ def is_local_location(location: str) -> bool:
 
 
 REDIRECTS = {301, 302, 303, 307, 308}
+# A %-escape of an unreserved character other than "." and "~" (see the module).
+ESCAPED_PLAIN = re.compile(rb"%(4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|3[0-9]|2[Dd]|5[Ff])")
+
+
+def unescaped_plain(raw_path: bytes) -> bytes:
+    """``raw_path`` with its %-escaped letters, digits, "-" and "_" written plainly."""
+    if b"%" not in raw_path:
+        return raw_path
+    return ESCAPED_PLAIN.sub(lambda m: bytes([int(m.group(1), 16)]), raw_path)
 
 
 def host_name(host: str) -> str:
@@ -66,6 +80,9 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             if unsafe_path(scope.get("path", "")):
                 return await not_found(send)
+            raw_path = scope.get("raw_path")
+            if raw_path and b"%" in raw_path:
+                scope = {**scope, "raw_path": unescaped_plain(raw_path)}
             address = canonical_address(datasette)
             headers = scope.get("headers", [])
             host = next((v.decode("latin-1") for k, v in headers if k == b"host"), "")
