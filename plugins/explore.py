@@ -792,6 +792,14 @@ async def chart_page(datasette, request):
     """/chart?platform=&jurisdiction=&request_type=&metric= (jurisdiction and metric may repeat)."""
     db = datasette.get_database(database_name(datasette))
     args = request.args
+    for single in ("platform", "request_type"):
+        # Only the first was read: platform=google&platform=apple charted Google alone, silently.
+        if len([value for value in args.getlist(single) if value]) > 1:
+            return await bad_request(
+                datasette,
+                request,
+                f"One {single} per chart (jurisdiction and metric may repeat); /compare sets platforms side by side",
+            )
     platform = args.get("platform") or "telegram"
     jurisdictions = [j.upper() for j in args.getlist("jurisdiction") if j] or ["USA"]
     metrics = [m for m in args.getlist("metric") if m]

@@ -313,6 +313,15 @@ def test_an_explore_pages_json_errors_have_the_error_shape(site):
     assert "No platform 'nope'" in error(site.get("/chart.json?platform=nope"), 400)
 
 
+def test_a_chart_of_two_platforms_is_a_400_not_the_first_alone(site):
+    # platform=google&platform=apple charted Google alone, and said nothing of Apple.
+    message = error(site.get("/chart.json?platform=google&platform=apple&jurisdiction=USA"), 400)
+    assert message.startswith("One platform per chart") and "/compare" in message
+    assert error(site.get("/chart.json?request_type=all&request_type=emergency"), 400).startswith("One request_type")
+    assert site.get("/chart.json?platform=google&jurisdiction=USA&jurisdiction=DEU").status_code == 200
+    assert site.get("/chart?platform=google&platform=apple").status_code == 400
+
+
 def test_the_api_page_says_which_urls_are_json(site):
     text = site.get("/api").text
     assert "Every page of this site is also JSON and CSV" not in text
