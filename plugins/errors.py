@@ -31,6 +31,10 @@ from datasette.filters import Filters
 from datasette.utils.asgi import BadRequest, Request
 
 OPERATORS = {f.key for f in Filters._filters}
+# Operators that take no value (``column__isnull=1``), each with its opposite: Datasette applies
+# them whatever the value says, so value__isnull=0 selected the empty values it seemed to exclude.
+OPPOSITES = {"isnull": "notnull", "notnull": "isnull", "isblank": "notblank", "notblank": "isblank"}
+assert set(OPPOSITES) == {f.key for f in Filters._filters if getattr(f, "no_argument", False)}
 TAG = re.compile(r"<(script|style|textarea)[^>]*>.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
 THROUGH_KEYS = {"table", "column", "value"}
 # The message box of Datasette 0.65's error.html (an error page holds the site's navigation too).
@@ -100,6 +104,18 @@ def filter_problem(key: str, columns: set[str]) -> str | None:
     return None
 
 
+def flag_problem(key: str, values: list[str]) -> str | None:
+    """Why the values of an operator that takes none (``__isnull``) are not "1", or None."""
+    column, _, operator = key.rpartition("__")
+    if operator not in OPPOSITES or all(value == "1" for value in values):
+        return None
+    wrong = next(value for value in values if value != "1")
+    return (
+        f"{key}={wrong}: {operator} takes the value 1 and selects the rows it names whatever the value; "
+        f"for the others use {column}__{OPPOSITES[operator]}=1"
+    )
+
+
 def through_problem(value: str) -> str | None:
     try:
         through = json.loads(value)
@@ -119,7 +135,7 @@ def check_arguments(request, columns: set[str]) -> None:
     for key in request.args:
         if key.startswith("_") and "__" not in key:
             continue
-        problem = filter_problem(key, columns)
+        problem = filter_problem(key, columns) or flag_problem(key, request.args.getlist(key))
         if problem:
             raise BadRequest(problem)
     for value in request.args.getlist("_through"):

@@ -337,3 +337,26 @@ def test_the_served_site_refuses_thousands_of_parameters_and_keeps_answering(liv
     assert json.loads(refused.value.read())["error"] == "The query string has 3,000 parameters; the limit is 200."
     with urllib.request.urlopen(f"{live_server}/-/health.json", timeout=30) as health:
         assert health.status == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "opposite"),
+    [("value__isnull=0", "value__notnull=1"), ("quote__notblank=true", "quote__isblank=1"), ("notes__isblank=", None)],
+)
+def test_an_operator_that_takes_no_value_refuses_any_but_1(site, query, opposite):
+    # value__isnull=0 answered the rows whose value is null: Datasette ignores the value.
+    message = error(site.get(f"/disclosures/figures.json?{query}"), 400)
+    assert message.startswith(query) and "takes the value 1" in message
+    if opposite:
+        assert message.endswith(opposite)
+
+
+def test_an_operator_that_takes_no_value_still_filters_with_1(site, real_db):
+    from tests.conftest import rows
+
+    ((nulls,),) = rows(real_db, "SELECT count(*) FROM figures WHERE value IS NULL")
+    answer = site.get("/disclosures/figures.json?value__isnull=1&_size=1").json()
+    assert answer["filtered_table_rows_count"] == nulls > 0
+    # The filter form sends 1 whatever its value box holds.
+    form = site.get("/disclosures/figures?_filter_column=value&_filter_op=isnull__1&_filter_value=abc")
+    assert form.status_code == 302 and form.headers["location"].endswith("?value__isnull=1")
