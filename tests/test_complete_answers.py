@@ -193,6 +193,20 @@ def test_walking_a_sorted_view_yields_each_row_exactly_once(site, real_db, query
     assert len(seen) == len(set(seen)) == count(real_db, "SELECT count(*) FROM figures_series")
 
 
+@pytest.mark.parametrize("order", ["value", "value DESC"])
+def test_a_view_sorted_by_value_reads_pages_in_index_order_not_sorting_it_whole(real_db, order):
+    # Datasette pages a view by offset: sorted by value, each page sorted every row of the view
+    # again (0.35-0.6 s of the 1 s limit), and a client walking next_url got a 400 under load.
+    plan = [
+        row[3]
+        for row in rows(
+            real_db, f"EXPLAIN QUERY PLAN SELECT * FROM figures_series ORDER BY {order} LIMIT 1001 OFFSET 24000"
+        )
+    ]
+    assert any("USING INDEX idx_figures_value" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
 def test_sorted_pages_are_in_sort_order(site):
     page = site.get(FIGURES + ".json?platform_id=microsoft&jurisdiction_id=USA&_sort=value&_size=20&_shape=objects")
     values = [r["value"] for r in page.json()["rows"]]
