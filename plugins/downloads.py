@@ -389,10 +389,15 @@ class Downloads:
                     following = self.datasette.absolute_url(Request(scope, receive), following)
                     start = {**start, "headers": [*start["headers"], (b"link", f'<{following}>; rel="next"'.encode())]}
             if what == "query" and rows >= limit and await self.is_truncated(path, params):
-                message = (
-                    f"This query returns more than {limit} rows, so its answer would be incomplete. Page it with "
-                    "limit/offset or a key, or download the table's CSV, which has every row."
-                )
+                if any(name == "sql" for name, _ in params):
+                    advice = "Page it with limit/offset or a key, or download the table's CSV, which has every row."
+                else:
+                    # A canned query's SQL is its own: the client can only narrow its parameters.
+                    advice = (
+                        "Narrow it with its parameters, or run its SQL (on its page) as a query of your own, "
+                        "paged with limit/offset, or download the database, which has every row."
+                    )
+                message = f"This query returns more than {limit} rows, so its answer would be incomplete. {advice}"
                 return await send_message(cors_send, 413, message, fmt == "json")
             await send_whole(cors_send, start, body)
 

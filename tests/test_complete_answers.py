@@ -79,6 +79,15 @@ def test_a_query_csv_under_the_row_limit_is_whole(site):
     assert response.status_code == 200 and len(csv_rows(response)) == 4999
 
 
+def test_a_canned_query_over_the_row_limit_says_what_its_client_can_do(site):
+    # It said "page it with limit/offset": a canned query's SQL is not the client's to change.
+    message = assert_error_shape(site.get("/disclosures/platform_coverage.csv?platform=google"), 413)
+    assert "more than 5000 rows" in message and "Narrow it with its parameters" in message
+    assert "Page it with limit/offset" not in message
+    ad_hoc = assert_error_shape(site.get("/disclosures.csv?" + urlencode({"sql": "select * from figures"})), 413)
+    assert "Page it with limit/offset" in ad_hoc
+
+
 @pytest.mark.parametrize("extra", [{}, {"_nl": "on"}])
 def test_a_query_json_array_over_the_row_limit_is_an_error(site, extra):
     # Newline-delimited (_nl=on) is the same array, one object per line: 5,000 of them was a 200.
