@@ -680,6 +680,18 @@ def corroboration_problems(
                 )
             )
             continue
+        if row.get("source_id") and row.get("source_id") == figure.get("source_id"):
+            # The page then showed the figure's own report as a second source agreeing with it.
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "source_id",
+                    f"{row['source_id']} is the source of {row['figure_id']} itself: a corroboration is "
+                    "another source giving the same number (name that one, or record none)",
+                )
+            )
+            continue
         is_record = source_kinds.get(row.get("source_id")) in rules.RECORD_SOURCE_KINDS
         named = rules.named_field_number(row.get("source_locator") or "", row.get("quote") or "")
         if named and figure["value_kind"] == "exact" and figure.get("value"):
