@@ -54,12 +54,37 @@ SERVED_FIGURES_NOTE = (
 )
 
 
+class ConfigDamaged(ValueError):
+    """A site configuration file (metadata.yml, settings.yml, api_examples.yml) that does not read:
+    its message is ``file:line: what is wrong``."""
+
+
+def read_yaml(path: Path, top: type = dict):
+    """The YAML document in ``path``, which must be a ``top`` (a mapping). Raises ConfigDamaged
+    naming the file and line of a syntax error (the build printed PyYAML's traceback)."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path.name}:{mark.line + 1}" if mark else path.name
+        problem = error.problem or error.context or "unreadable"
+        if error.context and error.problem:
+            begun = error.context_mark
+            problem += f" ({error.context}" + (f" begun on line {begun.line + 1})" if begun else ")")
+        raise ConfigDamaged(f"{where}: not valid YAML: {problem}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ConfigDamaged(f"{path.name}: not valid YAML: {error}") from None
+    if not isinstance(document, top):
+        raise ConfigDamaged(f"{path.name}:1: must be a YAML mapping, not {type(document).__name__}")
+    return document
+
+
 def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_examples: Path = API_EXAMPLES) -> dict:
     """Datasette metadata: ``metadata.yml``, filled in with the package's descriptions.
 
     Adds, under the plugin's configuration, the database's name and the /api page's examples.
     """
-    metadata = yaml.safe_load(source.read_text(encoding="utf-8"))
+    metadata = read_yaml(source)
     tables = metadata.setdefault("databases", {}).setdefault(DATABASE_NAME, {}).setdefault("tables", {})
     for name, derived in derived_tables(descriptor).items():
         table = tables.setdefault(name, {})
@@ -72,13 +97,16 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
     plugin["view_keys"] = dict(VIEW_KEYS)
     # The canonical address of the site: what pages and next_url use instead of a client's Host header.
     plugin["site_url"] = descriptor.get("homepage")
-    plugin["api_examples"] = yaml.safe_load(api_examples.read_text(encoding="utf-8"))["examples"]
+    examples = read_yaml(api_examples).get("examples")
+    if not isinstance(examples, list):
+        raise ConfigDamaged(f"{api_examples.name}:1: examples: must be a list of examples")
+    plugin["api_examples"] = examples
     return metadata
 
 
 def site_settings(source: Path = SITE_SETTINGS_SOURCE) -> dict:
     """Datasette settings from ``settings.yml``, where each one's reason is written beside it."""
-    return yaml.safe_load(source.read_text(encoding="utf-8"))
+    return read_yaml(source)
 
 
 def inspect_data(db_path: Path, file_name: str) -> dict:

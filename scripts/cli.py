@@ -102,6 +102,7 @@ def build(package, out):
     import sqlite_utils
 
     from disclosures import build as builder
+    from disclosures import site_config
     from disclosures import validate as validation
 
     # A terminated build unwinds like an interrupted one, so it removes its temporary files.
@@ -113,7 +114,7 @@ def build(package, out):
             [str(p) for p in failure.problems],
             f"\n{len(failure.problems)} problem(s); nothing was built. Fix them, then rerun: make build",
         )
-    except (builder.BuildFailed, RecordDamaged) as failure:
+    except (builder.BuildFailed, RecordDamaged, site_config.ConfigDamaged) as failure:
         fail([f"build failed, {out / DATABASE_FILE} left as it was: {failure}"], "Fix it, then rerun: make build")
     except (OSError, sqlite3.Error) as error:
         # Disk full, a read-only or vanished folder: one line, not a traceback.

@@ -110,3 +110,37 @@ def test_a_damaged_descriptor_is_refused_in_one_line_and_the_old_database_kept(t
         "datapackage.json:-:-: cannot be read as JSON: Expecting value: line 3 column 3 (char 33)"
     ]
     assert (folder / "disclosures.db").read_bytes() == b"previous"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\nbad: [unclosed\n", "metadata.yml:3: not valid YAML: expected ',' or ']', but got '<stream end>'"),
+        ("a: 1\nb: : 2\n", "metadata.yml:2: not valid YAML: mapping values are not allowed here"),
+        ("- a\n- b\n", "metadata.yml:1: must be a YAML mapping, not list"),
+    ],
+)
+def test_a_yaml_file_that_does_not_read_is_named_with_its_line(tmp_path, text, message):
+    from disclosures import site_config
+
+    path = tmp_path / "metadata.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(site_config.ConfigDamaged) as raised:
+        site_config.read_yaml(path)
+    assert str(raised.value).startswith(message)
+
+
+def test_a_build_with_damaged_yaml_is_one_line_not_a_traceback(tmp_path, monkeypatch):
+    # PyYAML's traceback ended in 'in "<unicode string>", line 512': no file name.
+    from disclosures import site_config
+
+    broken = tmp_path / "settings.yml"
+    broken.write_text("x: [1\n", encoding="utf-8")
+    monkeypatch.setattr(build, "build_site", lambda *args, **kwargs: site_config.read_yaml(broken))
+    result = CliRunner().invoke(cli_module().cli, ["build", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.splitlines()[0].endswith(
+        "left as it was: settings.yml:2: not valid YAML: "
+        "expected ',' or ']', but got '<stream end>' "
+        "(while parsing a flow sequence begun on line 1)"
+    )
