@@ -610,18 +610,26 @@ def derived_range_problems(members: list[Figure], units: dict[str, str], shown: 
 
 
 def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Problem]:
-    """A correction names a figure in the data; a removal (no new_value) names one that is gone."""
+    """A figure's latest correction (the last of its rows) says what became of it: a new value
+    names a figure in the data; a removal (no new_value) names one that is gone. Its earlier
+    corrections are history, judged only by how they chain: a figure corrected, released, then
+    removed keeps the correction that was published."""
+    rows = list(rows)
+    latest = {row.get("figure_id", ""): line for line, row in rows}
     problems = []
     for line, row in rows:
         figure_id = row.get("figure_id", "")
+        if latest[figure_id] != line:
+            continue
         if row.get("new_value") and figure_id not in figure_ids:
             problems.append(
                 rules.Problem(
                     shown,
                     line,
                     "figure_id",
-                    f"{figure_id} is not in figures; "
-                    "a correction must name a figure in the data (leave new_value empty for a removal)",
+                    f"{figure_id} is not in figures; a figure's latest correction must name a figure in "
+                    "the data (to remove it, add a correction after this one with old_value its value "
+                    "and new_value empty)",
                 )
             )
         elif not row.get("new_value") and figure_id in figure_ids:
