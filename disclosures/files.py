@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -73,22 +74,26 @@ def replace_file(path: Path, data: bytes) -> None:
         raise
 
 
-TEMPORARY_NAME = re.compile(r"^\..+\.(?P<pid>[0-9]+)\.tmp(-journal|-wal|-shm)?$")
+TEMPORARY_NAME = re.compile(r"^\..+\.(?:(?P<pid>[0-9]+)\.tmp(-journal|-wal|-shm)?|old\.(?P<old_pid>[0-9]+))$")
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
-    """Delete the temporary files (``.<name>.<pid>.tmp``, and SQLite's ``-journal`` beside one)
-    that a killed process left in ``folder``.
+    """Delete the temporary files and folders that a killed process left in ``folder``:
+    ``.<name>.<pid>.tmp`` (with SQLite's ``-journal`` beside one), and ``.<name>.old.<pid>``, a
+    release folder being replaced.
 
-    A file whose process is still running is another build's, and is left alone. Returns the
-    files removed.
+    One whose process is still running is another build's or release's, and is left alone.
+    Returns what was removed.
     """
     removed = []
-    for path in sorted(Path(folder).glob(".*.tmp*")) if Path(folder).is_dir() else []:
+    for path in sorted(Path(folder).glob(".*")) if Path(folder).is_dir() else []:
         match = TEMPORARY_NAME.match(path.name)
-        if match is None or _is_running(int(match["pid"])):
+        if match is None or _is_running(int(match["pid"] or match["old_pid"])):
             continue
-        path.unlink(missing_ok=True)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
         removed.append(path)
     return removed
 

@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -39,7 +40,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import changelog, citation, feed, precompute, release_formats, release_records, site_config, versioning
-from .files import cell_text, json_text, query_dicts, replace_file, write_text
+from .files import cell_text, json_text, query_dicts, remove_stale_temporaries, replace_file, write_text
 from .paths import BUILD, DIST, RELEASES, ROOT
 from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, RecordDamaged, ReleaseRefused
 from .schema_sql import quote_ident
@@ -228,6 +229,12 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
         if snapshot is not None:
             snapshot.close()
         raise
+    if not plan["new"] and release_date and release_date != plan["date"]:
+        close_plan(plan)
+        raise ReleaseRefused(
+            f"release {plan['version']} is recorded with the date {plan['date']}, and a release keeps its date: "
+            f'to release the changes on {release_date}, bump "version" in datapackage.json'
+        )
     if plan["new"]:
         today = datetime.now(UTC).date().isoformat()
         released = release_date or today
@@ -341,6 +348,14 @@ def _plan_new(
             f'"version" in datapackage.json back to "{previous}"'
         )
     corrections = [{k: cell_text(v) for k, v in row.items()} for row in query_dicts(conn, "SELECT * FROM corrections")]
+    dropped = dropped_corrections(releases, recorded, {row["correction_id"] for row in corrections})
+    if dropped:
+        listed = "; ".join(f"{cid} (release {version})" for cid, version in dropped[:5])
+        raise ReleaseRefused(
+            f"{len(dropped)} correction(s) a release published are no longer in data/corrections.csv: {listed}. "
+            "A published correction is a permanent record: restore it, and record a later change as a new "
+            "correction after it"
+        )
     old_path = releases / previous / "figures.csv" if previous else None
     summary = changelog.ChangeSummary()
     unexplained, unexplained_count, figures = [], 0, 0
@@ -406,6 +421,22 @@ def _plan_new(
         "summary": summary,
         "other_inputs": other_inputs,
     }
+
+
+# The start of a changelog reason that a corrections record explains (changelog._record_reason).
+CORRECTION_REASON = re.compile(r"^correction (?P<correction_id>\S+) \(")
+
+
+def dropped_corrections(releases: Path, recorded: dict, correction_ids: set[str]) -> list[tuple[str, str]]:
+    """(correction_id, version) of each correction a recorded release's changelog cites as the
+    reason for a change and ``correction_ids`` no longer holds, in release order."""
+    dropped = []
+    for version in recorded:
+        for row in recorded_rows(releases / version / "changelog.csv"):
+            cited = CORRECTION_REASON.match(row.get("reason") or "")
+            if cited and cited["correction_id"] not in correction_ids:
+                dropped.append((cited["correction_id"], version))
+    return dropped
 
 
 def unmatched_corrections(change: dict, corrections: list[dict]) -> str:
@@ -767,12 +798,37 @@ def _replace_dir(temporary: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def stale_build_problem(build_dir: Path, package: Path) -> str | None:
+    """Why ``build_dir`` is not the build of ``package`` as its files are now (another version,
+    or content changed since it was built), or None. The release reads only the build: made
+    from a build that is behind, it re-released the old version and said so with exit 0."""
+    try:
+        descriptor = json.loads(package.read_text(encoding="utf-8"))
+        now = release_records.content_inputs(package, descriptor)
+    except (OSError, ValueError) as error:
+        return f"{package.name} could not be read ({error}): run make build, which says what is wrong"
+    built_descriptor = json.loads((build_dir / "datapackage.json").read_text(encoding="utf-8"))
+    with sqlite3.connect(f"file:{build_dir / DATABASE_FILE}?mode=ro", uri=True) as conn:
+        (inputs_json,) = conn.execute("SELECT content_inputs FROM dataset").fetchone()
+    built = json.loads(inputs_json)
+    changed = sorted(path for path in now.keys() | built.keys() if now.get(path) != built.get(path))
+    if descriptor.get("version") != built_descriptor.get("version"):
+        changed = sorted({*changed, f"version {built_descriptor.get('version')} -> {descriptor.get('version')}"})
+    if not changed:
+        return None
+    return (
+        f"{build_dir} was built before the package changed ({', '.join(changed)}): "
+        "run make build, then release (make release does both)"
+    )
+
+
 def make_release(
     build_dir: Path = BUILD,
     dist: Path = DIST,
     releases: Path = RELEASES,
     release_date: str | None = None,
     citation_file: Path | None = None,
+    package: Path | None = None,
 ) -> Path:
     """Write dist/<version>/ (and, for a new version, record releases/<version>/ and copy its
     CITATION.cff to ``citation_file``); return the folder.
@@ -781,13 +837,22 @@ def make_release(
     Zenodo read, so that it cites the newest release. By default the repository's own
     (ROOT/CITATION.cff) when ``releases`` is the repository's releases/, and none otherwise.
 
-    ``build_dir``: a folder made by ``build.build_site``. ``release_date`` (YYYY-MM-DD) is used
-    only when the version is recorded for the first time; it defaults to today's UTC date. A
-    recorded version always keeps its recorded date. Raises ReleaseRefused, RecordDamaged.
+    ``build_dir``: a folder made by ``build.build_site``; with ``package`` (a datapackage.json),
+    the build of that package as it is now (``stale_build_problem``). ``release_date``
+    (YYYY-MM-DD) is used only when the version is recorded for the first time; it defaults to
+    today's UTC date. A recorded version always keeps its recorded date, and another date given
+    for it is refused. What a killed release left in ``dist`` and ``releases`` is removed first.
+    Raises ReleaseRefused, RecordDamaged.
     """
     build_dir, dist, releases = Path(build_dir), Path(dist), Path(releases)
     if citation_file is None and releases.resolve() == RELEASES.resolve():
         citation_file = ROOT / "CITATION.cff"
+    if package is not None:
+        problem = stale_build_problem(build_dir, Path(package))
+        if problem:
+            raise ReleaseRefused(problem)
+    for folder in (dist, releases):
+        remove_stale_temporaries(folder)
     plan = plan_release(build_dir, releases, release_date)
     try:
         return _publish(build_dir, dist, releases, plan, citation_file)

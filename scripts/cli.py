@@ -137,7 +137,14 @@ def build(package, out):
 @click.option(
     "--date", "release_date", help="Release date (YYYY-MM-DD) recorded for a new version; default: today (UTC)."
 )
-def release(build_dir, dist, releases, release_date):
+@click.option(
+    "--package",
+    type=click.Path(path_type=Path),
+    default=paths.PACKAGE,
+    show_default=True,
+    help="The package the build must be of, as its files are now (a build made before a change is refused).",
+)
+def release(build_dir, dist, releases, release_date, package):
     """Write dist/<version>/ from the built folder, and record a new version in releases/.
 
     Copies the built database (it never rebuilds it); refuses a release that would not be honest
@@ -152,7 +159,7 @@ def release(build_dir, dist, releases, release_date):
     from disclosures import release as releasing
 
     try:
-        folder = releasing.make_release(build_dir, dist, releases, release_date)
+        folder = releasing.make_release(build_dir, dist, releases, release_date, package=package)
     except (releasing.ReleaseRefused, RecordDamaged) as refusal:
         fail([f"release refused: {refusal}"], "Nothing was released.")
     manifest = releasing.release_records.recorded_releases(releases)[folder.name]

@@ -8,6 +8,7 @@ Nothing here writes into the repository's dist/ or releases/.
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -424,12 +425,81 @@ def test_release_record_names_its_previous_release(released):
 def test_rerun_of_a_recorded_version_is_harmless_and_keeps_its_date(released, tmp_path):
     dist, releases = tmp_path / "dist", tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    release.make_release(released / "b" / "build", dist, releases, "2030-01-01")
+    release.make_release(released / "b" / "build", dist, releases)
     again, first = dist / "1.1.0", released / "dist" / "1.1.0"
     names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(again).as_posix() for p in again.rglob("*") if p.is_file())
     for name in names:
         assert (again / name).read_bytes() == (first / name).read_bytes(), name
+    assert sorted(p.name for p in releases.iterdir()) == ["1.0.0", "1.1.0"]
+
+
+def test_a_rerun_given_another_date_is_refused_not_silently_kept(released, tmp_path):
+    # The date was ignored: a curator who forgot to build released the old version again, exit 0.
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    with pytest.raises(release.ReleaseRefused, match="recorded with the date 2025-07-15.*bump"):
+        release.make_release(released / "b" / "build", dist, releases, "2030-01-01")
+    assert not dist.exists() or not any(dist.iterdir())
+
+
+def test_a_build_made_before_the_package_changed_is_refused(released, tmp_path):
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    build_dir, package_path = released / "b" / "build", released / "b" / "datapackage.json"
+    assert release.stale_build_problem(build_dir, package_path) is None
+    changed = tmp_path / "package"
+    shutil.copytree(released / "b", changed, ignore=shutil.ignore_patterns("build"))
+    text = (changed / "datapackage.json").read_text(encoding="utf-8")
+    (changed / "datapackage.json").write_text(
+        text.replace('"version": "1.1.0"', '"version": "1.2.0"'), encoding="utf-8"
+    )
+    figures = changed / "data" / "figures.csv"
+    figures.write_text(figures.read_text(encoding="utf-8").replace(",2253,", ",2254,", 1), encoding="utf-8")
+    with pytest.raises(release.ReleaseRefused) as refused:
+        release.make_release(build_dir, dist, releases, package=changed / "datapackage.json")
+    assert "data/figures.csv" in str(refused.value) and "version 1.1.0 -> 1.2.0" in str(refused.value)
+    assert "run make build" in str(refused.value)
+    assert not (dist / "1.1.0").exists()
+
+
+def test_what_a_killed_release_left_is_removed_by_the_next(released, tmp_path):
+    # A terminated release left dist/.<version>.<pid>.tmp (255 MB each), served under /downloads.
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = [dist / f".1.1.0.{dead.pid}.tmp", dist / f".1.1.0.old.{dead.pid}", releases / f".1.2.0.{dead.pid}.tmp"]
+    for folder in left:
+        (folder / "csv").mkdir(parents=True)
+        (folder / "csv" / "figures.csv").write_text("x")
+    mine = dist / f".1.0.0.{os.getppid()}.tmp"  # a running process's: left alone
+    mine.mkdir()
+    release.make_release(released / "b" / "build", dist, releases)
+    assert not any(folder.exists() for folder in left)
+    assert mine.exists() and (dist / "1.1.0" / "SHA256SUMS").exists()
+
+
+def test_a_release_refuses_to_drop_a_correction_a_release_published(tmp_path):
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    first = built(tmp_path / "a", "1.0.0", releases=releases)
+    release.make_release(first, dist, releases, "2025-01-15")
+    second = built(tmp_path / "b", "1.1.0", "release_next", releases=releases)
+    release.make_release(second, dist, releases, "2025-07-15")
+    cited = {
+        row["reason"].split()[1]
+        for row in read_csv(releases / "1.1.0" / "changelog.csv")
+        if row["reason"].startswith("correction ")
+    }
+    assert cited, "the fixture's release publishes a correction"
+    corrections = tmp_path / "b" / "data" / "corrections.csv"
+    kept = [line for line in corrections.read_text(encoding="utf-8").splitlines() if line.split(",")[0] not in cited]
+    edits = [
+        {"file": "data/corrections.csv", "old": corrections.read_text(encoding="utf-8"), "new": "\n".join(kept) + "\n"}
+    ]
+    third = built(tmp_path / "c", "1.2.0", "release_next", extra=edits, releases=releases)
+    with pytest.raises(release.ReleaseRefused, match=r"no longer in data/corrections.csv: .*\(release 1\.1\.0\)"):
+        release.make_release(third, dist, releases, "2025-08-01")
     assert sorted(p.name for p in releases.iterdir()) == ["1.0.0", "1.1.0"]
 
 
@@ -442,7 +512,7 @@ def test_a_rerun_from_the_build_make_release_makes_first_gives_the_same_bytes(re
     build.build_site(released / "b" / "datapackage.json", folder, releases=released / "releases")
     dist, releases = tmp_path / "dist", tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    release.make_release(folder, dist, releases, "2030-01-01")
+    release.make_release(folder, dist, releases, "2025-07-15")  # its recorded date: accepted
     again, first = dist / "1.1.0", released / "dist" / "1.1.0"
     names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(again).as_posix() for p in again.rglob("*") if p.is_file())
@@ -506,7 +576,7 @@ def test_the_release_never_builds(released, tmp_path, monkeypatch):
     monkeypatch.setattr(build, "build_database", no_build)
     dist, releases = tmp_path / "dist", tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    release.make_release(released / "b" / "build", dist, releases, "2030-01-01")
+    release.make_release(released / "b" / "build", dist, releases)
     assert (dist / "1.1.0" / "SHA256SUMS").exists()
 
 
@@ -696,6 +766,8 @@ def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
             str(tmp_path / "dist"),
             "--releases",
             str(releases),
+            "--package",
+            str(tmp_path / "p" / "datapackage.json"),
         ],
         capture_output=True,
         text=True,
