@@ -331,6 +331,10 @@ class Downloads:
         async def cors_send(message):
             await send(with_cors(message) if message["type"] == "http.response.start" else message)
 
+        download = DOWNLOAD.match(path)
+        if download and any(part.startswith(".") for part in download["rest"].split("/")):
+            # A release being written (dist/.<version>.<pid>.tmp) or replaced: never a download.
+            return await send_message(cors_send, 404, "Not found", True)
         served = self.served_file(path)
         if served is not None:
             return await self.serve_file(scope, receive, cors_send, served)

@@ -138,6 +138,19 @@ def test_downloads_answer_a_cors_preflight_and_name_their_charset(web):
     assert web.request("OPTIONS", "/country/USA.json").status_code == 204
 
 
+def test_a_hidden_name_under_the_downloads_is_never_served(web, topology):
+    # What a release is writing (dist/.<version>.<pid>.tmp) is not a download, even once staged.
+    staged = topology.releases / prod.current_release(topology) / "dist" / VERSION
+    hidden = staged / ".partial.csv"
+    hidden.write_text("x\n", encoding="utf-8")
+    hidden.chmod(0o644)
+    try:
+        assert web.get(f"/downloads/{VERSION}/.partial.csv").status_code == 404
+        assert web.get(f"/downloads/{VERSION}/SHA256SUMS").status_code == 200
+    finally:
+        hidden.unlink()
+
+
 def test_downloads_have_ranges_etags_and_gzip(web):
     database = web.get(f"/downloads/{VERSION}/disclosures.db", headers={"Range": "bytes=0-15"})
     assert database.status_code == 206

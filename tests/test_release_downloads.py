@@ -143,3 +143,20 @@ def test_release_files_are_served_with_the_media_type_the_release_declares(real_
         assert response.headers["content-type"].split(";")[0] == mediatype, path
         if mediatype in ("text/csv", "application/json"):  # text says its encoding (the /api page: UTF-8)
             assert response.headers["content-type"] == f"{mediatype}; charset=utf-8", path
+
+
+def test_a_hidden_name_under_the_downloads_is_never_served(real_release, released_site):
+    # A killed release left dist/.<version>.<pid>.tmp, and /downloads served its files.
+    root, folder = real_release
+    hidden = root / "dist" / f".{folder.name}.999999.tmp"
+    hidden.mkdir(exist_ok=True)
+    (hidden / "SHA256SUMS").write_text("partial\n")
+    (folder / ".partial.csv").write_text("x\n")
+    try:
+        for path in (f"/downloads/{hidden.name}/SHA256SUMS", f"/downloads/{folder.name}/.partial.csv"):
+            response = released_site.get(path)
+            assert response.status_code == 404 and response.json()["error"] == "Not found", path
+        assert released_site.get(f"/downloads/{folder.name}/SHA256SUMS").status_code == 200
+    finally:
+        shutil.rmtree(hidden)
+        (folder / ".partial.csv").unlink()
