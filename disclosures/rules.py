@@ -87,9 +87,11 @@ def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[st
         elif not _reads_as_decimal(cell):
             pass  # type_problem words it: "not written canonically" would send a curator astray
         elif not CANONICAL_NUMBER.match(cell):
+            canonical = canonical_number_text(cell)
             problems.append(
                 f"{cell!r} is not written canonically (no plus sign, leading zeros, "
                 "trailing decimal zeros, exponent or thousands separator)"
+                + (f": write {canonical}" if canonical is not None and canonical != cell.strip() else "")
             )
     if is_date and cell and not ISO_DATE_TEXT.fullmatch(cell):
         read = date_as_frictionless_reads_it(cell)
@@ -125,6 +127,29 @@ SHOWN_CELL_LENGTH = 40
 def shown_cell(cell: str) -> str:
     """``cell`` as a message quotes it: repr(), cut to SHOWN_CELL_LENGTH characters with "…"."""
     return repr(cell if len(cell) <= SHOWN_CELL_LENGTH else cell[:SHOWN_CELL_LENGTH] + "…")
+
+
+def pattern_problem(cell: str, pattern: str) -> str:
+    """The message for a cell that does not match its field's ``pattern``: the pattern, and what
+    to write where the cell is a number with thousands separators ("1,250": write 1250), as a
+    number field's message says. Both validation paths print exactly this."""
+    if GROUPED_DIGITS.fullmatch(cell):
+        digits = re.sub(r"\D", "", cell)
+        return f"{shown_cell(cell)} is not a number as this column writes one: write {digits}, without thousands separators"
+    return f"must match {pattern}"
+
+
+def canonical_number_text(cell: str) -> str | None:
+    """The canonical way to write the number ``cell`` holds ("+1234.50" -> "1234.5", "1e3" ->
+    "1000"), or None when it holds none."""
+    try:
+        number = Decimal(cell.strip())
+    except ArithmeticError:
+        return None
+    if not number.is_finite():
+        return None
+    text = format(number.normalize(), "f") if number != number.to_integral_value() else str(int(number))
+    return "0" if text in ("-0", "0") else text
 
 
 def type_problem(cell: str, kind: str, form: str = "default") -> str:

@@ -196,7 +196,12 @@ def cell_reader(spec: dict, *, check: bool = True):
                 checks.append((lambda value: value is not None, message))
         elif name == "pattern":
             compiled = re.compile(f"^{constraint}$")
-            checks.append((lambda value, c=compiled: value is None or c.match(value) is not None, message))
+            checks.append(
+                (
+                    lambda value, c=compiled: value is None or c.match(value) is not None,
+                    lambda cell, p=constraint: rules.pattern_problem(cell, p),
+                )
+            )
         elif name == "enum":
             allowed = [bound(v) if isinstance(v, str) else v for v in constraint]
             checks.append((lambda value, a=allowed: value is None or value in a, message))
@@ -218,7 +223,7 @@ def cell_reader(spec: dict, *, check: bool = True):
             value = read(value)
             if value is None:
                 return None, [rules.type_problem(cell, kind, form)], True
-        broken = [message for test, message in checks if not test(value)]
+        broken = [message if isinstance(message, str) else message(cell) for test, message in checks if not test(value)]
         return value, broken, False
 
     if not check:

@@ -766,6 +766,8 @@ def readable(error) -> str:
     if typed and isinstance(error, ferrors.TypeError):
         return rules.type_problem(error.cell, typed.group(1), typed.group(2))
     match = CONSTRAINT_NOTE.match(note)
+    if match and match.group(1) == "pattern" and isinstance(getattr(error, "cell", None), str):
+        return rules.pattern_problem(error.cell, match.group(2))
     if match and match.group(1) in CONSTRAINT_MESSAGES:
         return CONSTRAINT_MESSAGES[match.group(1)].format(match.group(2))
     if isinstance(error, ferrors.PrimaryKeyError):

@@ -33,16 +33,37 @@ def test_zero_is_found_but_not_inside_other_numbers():
     assert not rules.value_in_text(Decimal("0"), "10 requests")
 
 
+def test_a_pattern_problem_says_what_to_write_for_a_grouped_number():
+    # corrections.old_value "1,250" printed the column's raw regular expression.
+    assert rules.pattern_problem("1,250", "^[0-9]+$") == (
+        "'1,250' is not a number as this column writes one: write 1250, without thousands separators"
+    )
+    assert rules.pattern_problem("abc", "^[0-9]+$") == "must match ^[0-9]+$"
+
+
 @pytest.mark.parametrize(
     "cell, numeric, expected",
     [
         ("7", True, []),
-        ("+7", True, ["not written canonically"]),
+        (
+            "+7",
+            True,
+            [
+                "not written canonically (no plus sign, leading zeros, trailing decimal zeros, exponent or thousands separator): write 7"
+            ],
+        ),
         ("007", True, ["not written canonically"]),
-        ("7.50", True, ["not written canonically"]),
-        ("1e3", True, ["not written canonically"]),
+        (
+            "7.50",
+            True,
+            [
+                "canonically (no plus sign, leading zeros, trailing decimal zeros, exponent or thousands separator): write 7.5"
+            ],
+        ),
+        ("1e3", True, ["thousands separator): write 1000"]),
+        ("1234.0", True, ["thousands separator): write 1234"]),
         # SQLite stores -0 as 0: the cell would not survive the round trip.
-        ("-0", True, ["not written canonically"]),
+        ("-0", True, ["thousands separator): write 0"]),
         ("-1", True, []),
         ("NaN", True, ["is not a number"]),
         ("-inf", True, ["is not a number"]),
