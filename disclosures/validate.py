@@ -169,7 +169,7 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
     numeric = {f["name"] for f in fields if f.get("type") in NUMERIC_TYPES}
     dates = {f["name"] for f in fields if f.get("type") == "date"}
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
-    previous_line = 0
+    previous_line, header_cells = 0, len(names)
     try:
         for record in reader:
             first_line, last_line = previous_line + 1, reader.line_num
@@ -184,12 +184,17 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
             if first_line == 1:
                 if record != names:
                     problem(1, None, header_message(record, names))
+                # Rows are counted against the header as written: with a column added to both,
+                # each row was told its 17 cells meant an unquoted comma, against 16.
+                header_cells = len(record)
                 continue
             if not any(record):
                 problem(first_line, None, "is a blank row: delete the line")
                 continue
-            if len(record) != len(names):
-                problem(first_line, None, cell_count_message(len(record), len(names)))
+            # A row that has the schema's count while the header has another is the header's
+            # mistake, which line 1 reports: not once more per row.
+            if len(record) not in (header_cells, len(names)):
+                problem(first_line, None, cell_count_message(len(record), header_cells))
             for name, cell in zip(names, record, strict=False):
                 for message in rules.cell_problems(cell, numeric=name in numeric, is_date=name in dates):
                     problem(first_line, name, message)
@@ -259,6 +264,49 @@ def without_echoes_of_damaged_rows(problems: list[rules.Problem]) -> list[rules.
         if ((p.path, p.line) not in damaged or (p.field is None and DAMAGED_ROW.match(p.message)))
         and (p.path not in headless or p.field is None)
     ]
+
+
+# What a file is told when its rows cannot be read as its table's at all (any line), or not
+# against the right columns (line 1).
+UNREADABLE_FILE = re.compile(r"^(the source is empty|is not valid UTF-8|cannot be read)")
+UNREADABLE_TABLE = re.compile(r"^(header |has no rows)")
+
+
+def without_echoes_of_damaged_tables(problems: list[rules.Problem], tables: dict[str, str]) -> list[rules.Problem]:
+    """``problems`` without other files' problems that name a table whose file is damaged
+    (empty, not UTF-8, or a header that is not the schema's): an empty figures.csv told 1,565
+    corrections, corroborations and disagreements that their figure was missing, with the one
+    real problem among them. Each file whose problems were left out gets one line that says how
+    many, and why. ``tables``: {shown path of a resource's file: its name}."""
+    damaged = {
+        p.path
+        for p in problems
+        if p.field is None
+        and (UNREADABLE_FILE.match(p.message) or (p.line == 1 and UNREADABLE_TABLE.match(p.message)))
+        and p.path in tables
+    }
+    if not damaged:
+        return problems
+    names = {tables[path]: path for path in damaged}
+    mention = re.compile(r'(?<![\w/-])"?(' + "|".join(map(re.escape, names)) + r')(?:\.csv)?"?(?![\w-])')
+    kept, left_out = [], Counter()
+    for p in problems:
+        named = mention.search(p.message) if p.path not in damaged and p.field is not None else None
+        if named:
+            left_out[(p.path, named.group(1))] += 1
+        else:
+            kept.append(p)
+    for (path, name), count in sorted(left_out.items()):
+        kept.append(
+            rules.Problem(
+                path,
+                None,
+                None,
+                f"{count} problem(s) naming {name} left out: {names[name]} cannot be read as its table "
+                "(its own problem says why); fix it, then validate again",
+            )
+        )
+    return kept
 
 
 # A foreign-key problem, as Frictionless (and table_schema, which matches it) words it.
@@ -917,7 +965,9 @@ def check_package(
     for resource in descriptor["resources"] if tables is not None else []:
         shown = shown_path(package_path.parent / resource["path"], base)
         problems += safety.empty_table_problems(shown, resource["name"], len(tables[resource["name"]].rows))
-    problems = with_near_keys(without_echoes_of_damaged_rows(problems), package_path, descriptor, base)
+    problems = without_echoes_of_damaged_rows(problems)
+    files = {shown_path(package_path.parent / r["path"], base): r["name"] for r in descriptor["resources"]}
+    problems = with_near_keys(without_echoes_of_damaged_tables(problems, files), package_path, descriptor, base)
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), tables
 
 
