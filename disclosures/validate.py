@@ -199,7 +199,11 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
                 for message in rules.cell_problems(cell, numeric=name in numeric, is_date=name in dates):
                     problem(first_line, name, message)
     except csv.Error as error:
-        problem(reader.line_num, None, f"is not well-formed CSV ({error}): look for an unbalanced quote")
+        # At the line the broken record starts on: a stray quote takes the lines after it into
+        # its cell, and the reader fails only where the next quote is (five lines on, once).
+        start = previous_line + 1
+        runs = f", and the record that starts here runs to line {reader.line_num}" if reader.line_num > start else ""
+        problem(start, None, f"is not well-formed CSV ({error}{runs}): look for an unbalanced quote")
     return problems
 
 
@@ -268,7 +272,7 @@ def without_echoes_of_damaged_rows(problems: list[rules.Problem]) -> list[rules.
 
 # What a file is told when its rows cannot be read as its table's at all (any line), or not
 # against the right columns (line 1).
-UNREADABLE_FILE = re.compile(r"^(the source is empty|is not valid UTF-8|cannot be read)")
+UNREADABLE_FILE = re.compile(r"^(the source is empty|is not valid UTF-8|cannot be read|is not well-formed CSV)")
 UNREADABLE_TABLE = re.compile(r"^(header |has no rows)")
 
 

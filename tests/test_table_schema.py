@@ -36,6 +36,7 @@ LEFT_TO_FRICTIONLESS = {
     "missing_final_newline",
     "referenced_table_empty",
     "unbalanced_quote",
+    "unbalanced_quote_mid_file",
     "undeclared_encoding",
     "unsafe_field_name",
     "unsafe_name",
