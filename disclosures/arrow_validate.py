@@ -767,13 +767,18 @@ def present_ids(figures, ids):
 
 
 def check_corrections(figures, corrections) -> None:
-    """validate.correction_problems: a correction names a figure in the data; a removal one that is gone."""
+    """validate.correction_problems: a figure's latest correction names a figure in the data, or,
+    a removal, one that is gone."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    ids = corrections.column("figure_id").to_pylist()  # a few hundred rows
+    last = {figure_id: index for index, figure_id in enumerate(ids)}
+    latest = pa.array([last[figure_id] == index for index, figure_id in enumerate(ids)], type=pa.bool_())
     named = pc.is_in(corrections.column("figure_id"), value_set=present_ids(figures, corrections.column("figure_id")))
     has_new = pc.not_equal(corrections.column("new_value"), "")
-    _fail(pc.and_(has_new, pc.invert(named)))
-    _fail(pc.and_(pc.invert(has_new), named))
+    _fail(pc.and_(latest, pc.and_(has_new, pc.invert(named))))
+    _fail(pc.and_(latest, pc.and_(pc.invert(has_new), named)))
 
 
 def check_corroborations(tables: dict) -> None:
