@@ -11,7 +11,7 @@ import pytest
 
 from disclosures import arrow_validate, consistency, paths, validate
 from disclosures.importers import provenance
-from tests.packages import make_package
+from tests.packages import apply_edits, make_package
 
 RECORDED = {"te-k": "dataset.json"}
 
@@ -78,10 +78,27 @@ def test_a_corroboration_is_checked_too(tmp_path):
         figures.replace("report.sha256-0123456789ab.csv line 2", "report.csv line 2"), encoding="utf-8"
     )
     assert validate.check_package(package)[0] == []
+    # Another source than the figure's own (which is no corroboration of it), with its own file.
+    apply_edits(
+        tmp_path,
+        [
+            {
+                "file": "data/sources.csv",
+                "append": "example-press,Press report on ExampleChat,Example News,https://example.org/news,"
+                "2025-01-12,2026-11-28,press,press_quoting,,,Fixture source.",
+            },
+            {
+                "file": "data/source_files.csv",
+                "append": "example-press,report.csv,"
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,Fixture: the file the source names.",
+            },
+        ],
+    )
+    assert validate.check_package(package)[0] == []
     corroborations = tmp_path / "data" / "corroborations.csv"
     corroborations.write_text(
         corroborations.read_text(encoding="utf-8")
-        + "examplechat-usa-2024-ip_or_phone-requests_fulfilled,example-2025-01-10-report,"
+        + "examplechat-usa-2024-ip_or_phone-requests_fulfilled,example-press,"
         + 'report.sha256-0123456789ab.csv line 2,"Fulfilled requests: 900",\n',
         encoding="utf-8",
     )
