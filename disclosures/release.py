@@ -807,10 +807,13 @@ def stale_build_problem(build_dir: Path, package: Path) -> str | None:
         now = release_records.content_inputs(package, descriptor)
     except (OSError, ValueError) as error:
         return f"{package.name} could not be read ({error}): run make build, which says what is wrong"
-    built_descriptor = json.loads((build_dir / "datapackage.json").read_text(encoding="utf-8"))
-    with sqlite3.connect(f"file:{build_dir / DATABASE_FILE}?mode=ro", uri=True) as conn:
-        (inputs_json,) = conn.execute("SELECT content_inputs FROM dataset").fetchone()
-    built = json.loads(inputs_json)
+    try:
+        built_descriptor = json.loads((build_dir / "datapackage.json").read_text(encoding="utf-8"))
+        with sqlite3.connect(f"file:{build_dir / DATABASE_FILE}?mode=ro", uri=True) as conn:
+            (inputs_json,) = conn.execute("SELECT content_inputs FROM dataset").fetchone()
+        built = json.loads(inputs_json)
+    except (OSError, ValueError, TypeError, sqlite3.Error) as error:
+        return f"{build_dir} holds no complete build ({error}): run make build, then release (make release does both)"
     changed = sorted(path for path in now.keys() | built.keys() if now.get(path) != built.get(path))
     if descriptor.get("version") != built_descriptor.get("version"):
         changed = sorted({*changed, f"version {built_descriptor.get('version')} -> {descriptor.get('version')}"})

@@ -448,6 +448,7 @@ def test_a_build_made_before_the_package_changed_is_refused(released, tmp_path):
     shutil.copytree(released / "releases", releases)
     build_dir, package_path = released / "b" / "build", released / "b" / "datapackage.json"
     assert release.stale_build_problem(build_dir, package_path) is None
+    assert "holds no complete build" in release.stale_build_problem(tmp_path / "no-build", package_path)
     changed = tmp_path / "package"
     shutil.copytree(released / "b", changed, ignore=shutil.ignore_patterns("build"))
     text = (changed / "datapackage.json").read_text(encoding="utf-8")
