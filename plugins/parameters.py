@@ -20,7 +20,9 @@ Checked before Datasette sees the request, on database, table, view and row path
   rewritten before anyone reads it, ``_stream=on`` when true and no ``_stream`` when false, and
   every reader agrees;
 - an unknown format (``figures.xml``, ``.tsv``, ``.JSON``) is a 404 that names the formats there
-  are; Datasette answered those with the HTML page under 200.
+  are; Datasette answered those with the HTML page under 200. A row's key may hold dots, though: when the
+  unknown "format" is the rest of a key (``releases/0.1.0``), the row's page answers (302 to its
+  tilde-encoded path).
 
 And a ``.json`` answer whose body says ``"ok": false`` carries an error status: Datasette sent
 ``_shape=bogus`` or ``_shape=object`` on a query with status 200.
@@ -35,7 +37,7 @@ import re
 from urllib.parse import parse_qsl, unquote_plus
 
 from datasette import hookimpl
-from datasette.utils import tilde_decode
+from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Request
 
 # The routes of Datasette 0.65 (datasette/app.py): database, table or query, row.
@@ -218,6 +220,32 @@ async def table_next_problem(datasette, db, table: str, columns: dict, keys: lis
     return None
 
 
+async def dotted_row_location(datasette, path: str, query_string: str) -> str | None:
+    """The row's own path when a row path's "format" is the rest of a key that holds dots, or None.
+
+    Datasette reads ``/disclosures/releases/0.1.0`` as the row ``0.1`` in a format ``.0``; its
+    links write the key tilde-encoded (``0~2E1~2E0``), but a reader types it as it reads. When the
+    whole of it is the key of a row (a table with one key column), the answer is that row's page
+    (302), the query string kept; otherwise the unknown format stays a 404."""
+    match = ROW_PATH.match(path)
+    routes = {db.route: db for db in datasette.databases.values()}
+    if not match or match["format"] is None or match["database"] not in routes:
+        return None
+    if format_problem(datasette, match["format"], database_level=False) is None:
+        return None
+    db = routes[match["database"]]
+    table = tilde_decode(match["table"])
+    kind, _, keys = await table_shape(db, table)
+    if kind != "table" or len(keys) != 1:
+        return None
+    key = f"{tilde_decode(match['row'])}.{match['format']}"
+    found = await db.execute(f"SELECT 1 FROM [{table}] WHERE [{keys[0]['name']}] = ? LIMIT 1", [key])
+    if not found.rows:
+        return None
+    location = f"/{match['database']}/{match['table']}/{tilde_encode(key)}"
+    return f"{location}?{query_string}" if query_string else location
+
+
 async def request_problem(datasette, path: str, query_string: str) -> tuple[int, str] | None:
     """(status, message) for a request whose parameters Datasette would crash on or misread, or None."""
     routes = {db.route: db for db in datasette.databases.values()}
@@ -340,6 +368,11 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
                 return await app(scope, receive, send)
             path = scope.get("path", "")
+            location = await dotted_row_location(datasette, path, scope.get("query_string", b"").decode("latin-1"))
+            if location is not None:
+                headers = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
+                await send({"type": "http.response.start", "status": 302, "headers": headers})
+                return await send({"type": "http.response.body", "body": b""})
             found = await request_problem(datasette, path, scope.get("query_string", b"").decode("latin-1"))
             if found:
                 return await send_error(datasette, scope, receive, send, *found)

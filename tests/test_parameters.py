@@ -253,6 +253,22 @@ def test_an_unknown_format_is_a_404_that_lists_the_formats(site, path):
     assert "No ." in message and ".csv" in message and ".json" in message
 
 
+def test_a_key_with_dots_typed_as_read_leads_to_its_row(site, real_build):
+    # Datasette reads releases/0.1.0 as the row "0.1" in a format ".0"; its own links write the
+    # key tilde-encoded. The release's version is the key a reader types.
+    (version,) = rows(real_build / "disclosures.db", "SELECT version FROM releases ORDER BY version LIMIT 1")[0]
+    assert "." in version
+    response = site.get(f"/disclosures/releases/{version}?_x=1")
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location == f"/disclosures/releases/{version.replace('.', '~2E')}?_x=1"
+    page = site.get(location.split("?")[0])
+    assert page.status_code == 200 and version in page.text
+    # A dotted key no row has is still the unknown format's 404, as is a table's.
+    assert "No .9 format here" in error(site.get("/disclosures/releases/0.0.9"), 404)
+    assert "No .0 format here" in error(site.get(FIGURES + "/telegram.0"), 404)
+
+
 @pytest.mark.parametrize(
     "path", [FIGURES + ".json?_size=1", FIGURES + ".csv?platform_id=signal", "/disclosures.db", FIGURES + ".jsono"]
 )
