@@ -224,11 +224,14 @@ def frictionless_tables(package_path: Path, descriptor: dict) -> dict[str, table
 
 
 def typed_tables(package_path: Path, folder: Path) -> dict[str, table_schema.Table]:
-    """The package's typed rows, validated once: by the stamp ``make validate`` left in ``folder``
-    for these very bytes, or here. Raises ``validate.ValidationFailed``."""
+    """The package's typed rows, validated once: by the stamp ``make validate`` (or an earlier
+    build) left in ``folder`` for these very bytes, or here, which leaves that stamp. Raises
+    ``validate.ValidationFailed``."""
     # A stamp vouches for these bytes, so the descriptor parses; otherwise validation reads it
     # first and reports a damaged one as a problem rather than a traceback.
-    if stamp.is_valid(package_path, folder):
+    # Taken before anything is read: the stamp written after validation vouches for these bytes.
+    key = stamp.current_key(package_path)
+    if stamp.is_valid(package_path, folder, key):
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
         if table_schema.supported(descriptor) is None:
             tables = columnar.read_validated(package_path, descriptor)
@@ -242,6 +245,8 @@ def typed_tables(package_path: Path, folder: Path) -> dict[str, table_schema.Tab
     problems, tables = validate.check_package(package_path, base=package_path.parent)
     if problems:
         raise validate.ValidationFailed(problems)
+    if key is not None:
+        stamp.record_valid(package_path, folder, key)
     if tables is not None:
         return tables
     return frictionless_tables(package_path, json.loads(package_path.read_text(encoding="utf-8")))

@@ -1,7 +1,9 @@
 """The record that a package passed validation, so the build does not validate the same bytes twice.
 
 ``make validate`` writes ``build/validated.json`` when a package is valid: the SHA-256 of the
-descriptor, of every resource file and of the validator's own code. ``make build`` reads the
+descriptor, of every resource file and of the validator's own code. A build that had to validate
+the package itself writes it too, so the next build of the same bytes (after an edit to
+metadata.yml, say) does not validate them again. ``make build`` reads the
 typed rows once more only for their types and keys when the record matches, and runs every rule
 when it does not (a changed byte, a changed rule, another package).
 """
@@ -35,18 +37,34 @@ def validation_key(package_path: Path) -> dict:
     return {"package": str(package_path), "inputs": inputs, "validator": "sha256:" + code.hexdigest()}
 
 
-def record_valid(package_path: Path, folder: Path) -> Path:
-    """Write the stamp of a package that has just passed validation; returns its path."""
+def record_valid(package_path: Path, folder: Path, key: dict | None = None) -> Path:
+    """Write the stamp of a package that has just passed validation; returns its path.
+
+    ``key``: the package's ``validation_key`` taken before it was read for validation (see
+    ``current_key``), so that a file changed meanwhile leaves a stamp that matches nothing
+    rather than one vouching for bytes nobody validated. Without it, the key is taken now."""
     path = Path(folder) / STAMP_FILE
     Path(folder).mkdir(parents=True, exist_ok=True)
-    replace_file(path, json_text(validation_key(package_path)).encode("utf-8"))
+    replace_file(path, json_text(key if key is not None else validation_key(package_path)).encode("utf-8"))
     return path
 
 
-def is_valid(package_path: Path, folder: Path) -> bool:
-    """True when ``folder`` holds a stamp for exactly these bytes and this validator."""
-    path = Path(folder) / STAMP_FILE
+def current_key(package_path: Path) -> dict | None:
+    """``validation_key``, or None when the package cannot be read (validation then says why)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8")) == validation_key(package_path)
+        return validation_key(package_path)
+    except (OSError, ValueError):
+        return None
+
+
+def is_valid(package_path: Path, folder: Path, key: dict | None = None) -> bool:
+    """True when ``folder`` holds a stamp for exactly these bytes and this validator (``key``:
+    their ``current_key``, when already taken)."""
+    path = Path(folder) / STAMP_FILE
+    key = key if key is not None else current_key(package_path)
+    if key is None:
+        return False
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) == key
     except (OSError, ValueError):
         return False

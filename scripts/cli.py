@@ -70,14 +70,15 @@ def validate(package, out):
 
     package_path = package.resolve() if package else paths.PACKAGE
     base = Path.cwd() if package else paths.ROOT
+    from disclosures import stamp
+
+    key = stamp.current_key(package_path)  # before reading: the stamp vouches for the bytes validated
     problems = validation.validate_package(package_path, base=base)
     if problems:
         again = f"python scripts/cli.py validate {package}" if package else "make validate"
         fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
-    if out or not package:
-        from disclosures import stamp
-
-        stamp.record_valid(package_path, out or paths.BUILD)
+    if (out or not package) and key is not None:
+        stamp.record_valid(package_path, out or paths.BUILD, key)
     click.echo(f"OK: {validation.shown_path(package_path, base)} is valid")
 
 

@@ -64,9 +64,32 @@ def test_build_does_not_validate_again_after_make_validate(tmp_path, monkeypatch
     monkeypatch.setattr(validate, "check_package", counting)
     build.build_site(package, tmp_path / "site")
     assert calls == []
-    # Without the stamp (another folder), the build validates once.
+    # Without the stamp (another folder), the build validates once, and leaves the stamp: the
+    # next build of the same bytes there (after an edit to metadata.yml, say) does not again.
+    assert not stamp.is_valid(package, tmp_path / "other")
     build.build_site(package, tmp_path / "other")
     assert len(calls) == 1
+    assert stamp.is_valid(package, tmp_path / "other")
+    build.build_site(package, tmp_path / "other")
+    assert len(calls) == 1
+
+
+def test_a_stamp_vouches_only_for_the_bytes_read_before_validation(tmp_path, monkeypatch):
+    # A file edited while the build validates: the stamp holds the key taken before, which the
+    # edited bytes do not match, so the next build validates them.
+    package = make_package(tmp_path / "p")
+    figures = package.parent / "data" / "figures.csv"
+    original = validate.check_package
+
+    def edited_meanwhile(*args, **kwargs):
+        found = original(*args, **kwargs)
+        figures.write_text(figures.read_text(encoding="utf-8").replace("2253", "2254", 1), encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(validate, "check_package", edited_meanwhile)
+    build.build_site(package, tmp_path / "site")
+    assert (tmp_path / "site" / stamp.STAMP_FILE).exists()
+    assert not stamp.is_valid(package, tmp_path / "site")
 
 
 def test_a_stale_stamp_does_not_let_a_broken_package_through(tmp_path):
