@@ -64,12 +64,24 @@ def test_fts_query_reads_any_text_as_words_phrases_and_prefixes(typed, query):
 
 def test_a_search_of_more_words_than_the_limit_is_refused_in_words_not_parts():
     limit = search.MAX_SEARCH_WORDS
-    assert search.too_many_words(" ".join(["telegram"] * limit)) is None
-    # A phrase is one part, a prefix another; text without a letter or digit is none.
-    assert search.too_many_words(" ".join(['"united states"'] * limit + ["*", "-", '""'])) is None
-    refused = search.too_many_words(" ".join(["tele*"] * (limit + 1)))
+    distinct = [f"word{i}" for i in range(limit)]
+    assert search.too_many_words(" ".join(distinct)) is None
+    # A repeat is searched and counted once; text without a letter or digit is no word.
+    assert search.too_many_words(" ".join(distinct + distinct + ["*", "-", '""'])) is None
+    assert search.fts_query("telegram tele* telegram TELEGRAM tele*") == '"telegram" "tele"* "TELEGRAM"'
+    # A phrase counts each of its words, and so does a word FTS5 splits ("U.S." is two): one
+    # "word" of 2,000 tokens took 6 s.
+    assert search.too_many_words(" ".join(distinct[:-1] + ['"united states"'])).endswith(f"this one has {limit + 1}")
+    assert search.too_many_words(" ".join(distinct[:-1] + ["U.S."])).endswith(f"this one has {limit + 1}")
+    assert search.too_many_words(".".join(["requests"] * 2000)).endswith("this one has 2000")
+    refused = search.too_many_words(" ".join(f"w{i}*" for i in range(limit + 1)))
     assert refused.endswith(f"this one has {limit + 1}") and f"at most {limit} words" in refused
     assert search.too_many_words(None) is None
+    # FTS5's own syntax (_searchmode=raw): its operators are not words, and not all must match.
+    assert search.too_many_words(" OR ".join(f"w{i}" for i in range(limit)), raw=True) is None
+    refused = search.too_many_words(" OR ".join(f"w{i}" for i in range(limit + 1)), raw=True)
+    assert refused.endswith(f"this one has {limit + 1}") and "must match" not in refused
+    assert search.too_many_words(" ".join(["w"] * (limit + 1)), raw=True) is not None
 
 
 def test_search_mentions_needs_the_whole_name():
@@ -221,7 +233,7 @@ def test_a_raw_search_fts5_cannot_read_is_a_plain_400(site):
 
 def test_a_search_of_too_many_words_is_a_400_naming_the_limit_not_an_interrupted_query(site):
     # 400 prefixes ran past the time limit: a 400 "SQL Interrupted" page showing the whole query.
-    many = " ".join(["a*"] * (search.MAX_SEARCH_WORDS + 1))
+    many = " ".join(f"a{i}*" for i in range(search.MAX_SEARCH_WORDS + 1))
     message = assert_error_shape(site.get(SEARCH + urlencode({"q": many})), 400)
     assert message.startswith("q: a search takes at most") and "Interrupted" not in message
     assert assert_error_shape(site.get("/disclosures/search_everything.csv?" + urlencode({"q": many})), 400) == message
@@ -229,6 +241,12 @@ def test_a_search_of_too_many_words_is_a_400_naming_the_limit_not_an_interrupted
     assert page.status_code == 400 and "a search takes at most" in page.text and "figures_fts" not in page.text
     message = assert_error_shape(site.get(FIGURES + ".json?" + urlencode({"_search": many})), 400)
     assert message.startswith("_search: a search takes at most")
+    # One "word" of 2,000 tokens ran past the time limit: each token is a word.
+    joined = ".".join(["requests"] * 2000)
+    assert "this one has 2000" in assert_error_shape(site.get(FIGURES + ".json?" + urlencode({"_search": joined})), 400)
+    assert "this one has 2000" in assert_error_shape(site.get(SEARCH + urlencode({"q": joined})), 400)
+    # Repeats are searched once: 32 times a* ran past it too.
+    assert site.get(SEARCH + urlencode({"q": " ".join(["a*"] * 40)})).status_code == 200
     enough = " ".join(["telegram"] * search.MAX_SEARCH_WORDS)
     assert figure_ids(search_everything(site, enough))
     assert site.get(FIGURES + ".json?" + urlencode({"_search": enough, "_size": 1})).status_code == 200
