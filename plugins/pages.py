@@ -284,6 +284,28 @@ async def feed(datasette, request):
     return Response(body, content_type="application/atom+xml; charset=utf-8", headers=headers)
 
 
+# The words a search takes at most (plugins/search.py's MAX_SEARCH_WORDS, held equal by a test):
+# the "not a figure" page offers a search for the text, which must not be refused.
+SEARCH_WORDS = 32
+# What /figure/<figure_id> takes as an id; anything else after /figure/ is not_a_figure_page's.
+FIGURE_PAGE_ID = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def search_text_of(text: str) -> str:
+    """A search for what ``text`` (an id no figure has) names: its parts between hyphens, each
+    once, as long as their words (letters and digits, as FTS5's tokenizer splits them:
+    ``ip_or_phone`` is three) number at most SEARCH_WORDS."""
+    kept, count = [], 0
+    for part in dict.fromkeys(re.split(r"[\s/-]+", text)):
+        words = len(re.findall(r"[^\W_]+", part))
+        if count + words > SEARCH_WORDS:
+            break
+        if words:
+            kept.append(part)
+            count += words
+    return " ".join(kept)
+
+
 async def not_a_figure_page(datasette, request):
     """/figure/<text no figure id can be> (a slash, a space, a ~-escape): the "not a figure"
     page, a 404 that says what an id looks like and offers a search for the text, where Datasette
@@ -291,6 +313,9 @@ async def not_a_figure_page(datasette, request):
     text = request.url_vars.get("text") or ""
     if not text.strip("/"):
         return Response.redirect(datasette.urls.table(config(datasette)["database"], "figures"))
+    # A figure's own id with a slash after it is that figure, as every other page's is.
+    if text.endswith("/") and FIGURE_PAGE_ID.fullmatch(text.rstrip("/")):
+        return Response.redirect(datasette.urls.path(f"figure/{text.rstrip('/')}"))
     # The route matches the path as sent: its %-escapes are still in it.
     return await figure_gone(datasette, request, database(datasette), unquote(text, errors="replace"))
 
@@ -481,7 +506,7 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     released = [r["version"] for r in await rows(db, RELEASED_SQL, [figure_id])]
     if not corrections and not released and reported is None:
         # A page of its own, not Datasette's bare "Not found": where to look instead.
-        context = {"figure_id": figure_id, "status": 404, "unknown": True, "search": figure_id.replace("-", " ")}
+        context = {"figure_id": figure_id, "status": 404, "unknown": True, "search": search_text_of(figure_id)}
         return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=404)
     named = sorted({word for c in corrections for word in FIGURE_ID_IN_TEXT.findall(c["reason"] or "")})
     named_figures = []
@@ -525,7 +550,7 @@ FIGURE_ID_IN_TEXT = re.compile(r"\b[a-z0-9_]+(?:-[a-z0-9_]+){4,}\b")
 def register_routes():
     return [
         (r"^/$", home_page),
-        (r"^/figure/(?P<figure_id>[A-Za-z0-9_.-]+)$", figure_page),
+        (rf"^/figure/(?P<figure_id>{FIGURE_PAGE_ID.pattern})$", figure_page),
         (r"^/figure(?:/(?P<text>.*))?$", not_a_figure_page),
         (r"^/changes$", changes_page),
         (r"^/feed\.atom$", feed),

@@ -39,8 +39,9 @@ from datasette.utils.asgi import Response
 PLUGIN = "platform-disclosures"
 # The ids /figure/<id> answers (plugins/pages.py's route).
 FIGURE_PAGE_ID = re.compile(r"[A-Za-z0-9_.-]+")
-# An empty id too (/figure/.json): the page route would take ".json" for one.
-FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>[^/]*)\.(?P<format>json|csv)$")
+# An empty id too (/figure/.json), and text no id can be (/figure/a/b.json): the page routes
+# would answer them with a page, whose whole text became the error.
+FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>.*)\.(?P<format>json|csv)$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/.]+)\.csv$")
 ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
 
@@ -219,9 +220,9 @@ def asgi_wrapper(datasette):
                 # No angle brackets: plugins/errors.py reads them as markup. The id is echoed
                 # as a URL writes it, so one holding markup is not shown as another id.
                 message = (
-                    f"No figure '{quote(figure_id, safe='')}'. The JSON of a figure is "
-                    f"{datasette.urls.table(name, 'figures')}/FIGURE_ID.json (the id in its page's address); "
-                    f"the ids are in {datasette.urls.table(name, 'figures')}.json"
+                    f"No figure '{quote(figure_id, safe='')}'. The {figure['format'].upper()} of a figure is "
+                    f"{datasette.urls.table(name, 'figures')}/FIGURE_ID.{figure['format']} (the id in its page's "
+                    f"address); the ids are in {datasette.urls.table(name, 'figures')}.{figure['format']}"
                 )
                 return await answer(send, *json_error(404, message))
             database_csv = DATABASE_CSV.match(path)

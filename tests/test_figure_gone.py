@@ -4,6 +4,7 @@ somewhere (plugins/pages.py, figure_gone)."""
 from __future__ import annotations
 
 import html
+import re
 from html import unescape
 
 import pytest
@@ -215,6 +216,37 @@ def test_a_figure_address_no_id_can_have_is_the_not_a_figure_page(site, path, sh
     assert f"<h1>{html.escape(shown)} is not a figure</h1>" in page.text
     assert "Database not found" not in page.text
     assert "/disclosures/search_everything?q=" in page.text
+
+
+@pytest.mark.parametrize("path", ["/figure/a/b.json", "/figure/a%2Fb.json", "/figure/a b.csv"])
+def test_a_figure_json_of_text_no_id_can_be_is_a_short_404(site, path):
+    # The "not a figure" page took these, and its whole text (menus, footer) became the error.
+    message = assert_error_shape(site.get(path), 404)
+    assert message.startswith("No figure 'a%") and len(message) < 300 and "Powered by" not in message
+    assert f"FIGURE_ID.{path.rsplit('.', 1)[1]}" in message
+
+
+def test_a_figure_with_a_slash_after_it_is_that_figure(site):
+    # It was "not a figure", and for a removed figure that contradicted its 410.
+    for figure_id in (
+        "telegram-usa-2024-ip_or_phone-requests_fulfilled",
+        "cloudflare-world-2013-all-accounts_specified",
+    ):
+        response = site.get(f"/figure/{figure_id}/")
+        assert response.status_code == 302 and response.headers["location"] == f"/figure/{figure_id}"
+
+
+def test_the_not_a_figure_pages_search_is_one_the_search_takes(site):
+    # Its link searched for every word of the text, and 40 words were refused (400).
+    from tests.conftest import plugin
+
+    assert plugin("pages").SEARCH_WORDS == plugin("search").MAX_SEARCH_WORDS
+    text = "-".join(f"word{i % 40}" for i in range(120)) + "_x"
+    page = site.get(f"/figure/{text}")
+    assert page.status_code == 404
+    link = html.unescape(re.search(r'href="(/disclosures/search_everything\?q=[^"]*)"', page.text).group(1))
+    assert site.get(link).status_code == 200
+    assert "word31" in link and "word32" not in link
 
 
 @pytest.mark.parametrize("path", ["/figure", "/figure/"])
