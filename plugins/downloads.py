@@ -40,6 +40,11 @@ DATABASE_FILE = re.compile(r"^/(?P<database>[^/]+)\.db$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/]+)\.(?P<format>csv|json)$")
 NAMED_CSV = re.compile(r"^/(?P<database>[^/]+)/(?P<name>[^/]+?)\.(?P<format>csv|json)$")
 DOWNLOAD = re.compile(r"^/(?P<mount>downloads)/(?P<rest>.+)$")
+# Where Datasette serves files from folders: the release files, the site's own, Datasette's and
+# its plugins'.
+FILE_MOUNTS = ("/downloads/", "/static/", "/-/static/", "/-/static-plugins/")
+# The longest file name Linux takes (bytes); a longer one made the file lookup raise OSError.
+NAME_MAX = 255
 ARRAY_SHAPES = {"array", "object", "arrayfirst"}
 CSV_LIMIT = re.compile(r"CSV contains more than [0-9]+ bytes$")
 
@@ -262,9 +267,12 @@ class Downloads:
             for mount, folder in self.datasette.static_mounts:
                 if mount == match["mount"]:
                     root = Path(folder).resolve()
-                    candidate = (root / match["rest"]).resolve()
-                    if candidate.is_relative_to(root) and candidate.is_file():
-                        return candidate
+                    try:
+                        candidate = (root / match["rest"]).resolve()
+                        if candidate.is_relative_to(root) and candidate.is_file():
+                            return candidate
+                    except (ValueError, OSError):  # a NUL in the name (%00), a name too long: no file
+                        return None
         return None
 
     async def kind(self, path: str) -> tuple[str, str, str] | None:
@@ -331,6 +339,9 @@ class Downloads:
         async def cors_send(message):
             await send(with_cors(message) if message["type"] == "http.response.start" else message)
 
+        if path.startswith(FILE_MOUNTS) and any(len(part.encode("utf-8")) > NAME_MAX for part in path.split("/")):
+            # No file has such a name, and Datasette's static handler failed on it (a 500).
+            return await send_message(cors_send, 404, "Not found", True)
         download = DOWNLOAD.match(path)
         if download and any(part.startswith(".") for part in download["rest"].split("/")):
             # A release being written (dist/.<version>.<pid>.tmp) or replaced: never a download.
