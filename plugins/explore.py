@@ -792,17 +792,21 @@ async def chart_page(datasette, request):
     """/chart?platform=&jurisdiction=&request_type=&metric= (jurisdiction and metric may repeat)."""
     db = datasette.get_database(database_name(datasette))
     args = request.args
+    given = {}
     for single in ("platform", "request_type"):
-        # Only the first was read: platform=google&platform=apple charted Google alone, silently.
-        if len([value for value in args.getlist(single) if value]) > 1:
+        # Only the first was read: platform=google&platform=apple charted Google alone, silently,
+        # and platform=&platform=google charted Telegram (the blank first one is no choice).
+        chosen = list(dict.fromkeys(value for value in args.getlist(single) if value))
+        if len(chosen) > 1:
+            elsewhere = "; /compare sets platforms side by side" if single == "platform" else ""
             return await bad_request(
-                datasette,
-                request,
-                f"One {single} per chart (jurisdiction and metric may repeat); /compare sets platforms side by side",
+                datasette, request, f"One {single} per chart (jurisdiction and metric may repeat){elsewhere}"
             )
-    platform = args.get("platform") or "telegram"
-    jurisdictions = [j.upper() for j in args.getlist("jurisdiction") if j] or ["USA"]
-    metrics = [m for m in args.getlist("metric") if m]
+        given[single] = chosen[0] if chosen else None
+    platform = given["platform"] or "telegram"
+    # Each once: jurisdiction=USA&jurisdiction=USA titled the chart "USA, USA".
+    jurisdictions = list(dict.fromkeys(j.upper() for j in args.getlist("jurisdiction") if j)) or ["USA"]
+    metrics = list(dict.fromkeys(m for m in args.getlist("metric") if m))
     known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     if not known:
         platforms = await vocabulary(db, "platforms", "platform_id")
@@ -826,14 +830,14 @@ async def chart_page(datasette, request):
         choice_problem("jurisdiction", jurisdictions, await vocabulary(db, "jurisdictions", "jurisdiction_id"))
         or choice_problem(
             "request_type",
-            [args["request_type"]] if args.get("request_type") else [],
+            [given["request_type"]] if given["request_type"] else [],
             await vocabulary(db, "request_types", "request_type_id"),
         )
         or choice_problem("metric", metrics, await vocabulary(db, "metrics", "metric_id"))
     )
     if problem:
         return await bad_request(datasette, request, problem)
-    request_type = args.get("request_type") or headline_request_type(counts)
+    request_type = given["request_type"] or headline_request_type(counts)
     if not metrics:
         metrics = [o["metric_id"] for o in options if o["request_type_id"] == request_type][:1]
     drawn, message = None, None

@@ -333,9 +333,19 @@ def test_a_chart_of_two_platforms_is_a_400_not_the_first_alone(site):
     # platform=google&platform=apple charted Google alone, and said nothing of Apple.
     message = error(site.get("/chart.json?platform=google&platform=apple&jurisdiction=USA"), 400)
     assert message.startswith("One platform per chart") and "/compare" in message
-    assert error(site.get("/chart.json?request_type=all&request_type=emergency"), 400).startswith("One request_type")
+    message = error(site.get("/chart.json?request_type=all&request_type=emergency"), 400)
+    assert message.startswith("One request_type") and "/compare" not in message
     assert site.get("/chart.json?platform=google&jurisdiction=USA&jurisdiction=DEU").status_code == 200
     assert site.get("/chart?platform=google&platform=apple").status_code == 400
+
+
+def test_a_blank_or_repeated_chart_choice_is_no_second_choice(site):
+    # platform=&platform=google charted Telegram: the blank first value was read, then defaulted.
+    chosen = site.get("/chart.json?platform=&platform=google&jurisdiction=USA").json()["selected"]
+    assert chosen["platform"] == "google"
+    alone = site.get("/chart.json?platform=google&jurisdiction=USA").json()
+    repeated = site.get("/chart.json?platform=google&platform=google&jurisdiction=USA&jurisdiction=USA").json()
+    assert repeated["selected"] == alone["selected"] and repeated["selected"]["jurisdictions"] == ["USA"]
 
 
 def test_the_api_page_says_which_urls_are_json(site):
