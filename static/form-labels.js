@@ -31,6 +31,15 @@
         return true;
       });
     });
+    // The search's own form labels its one field with the query's parameter name, "q".
+    if (document.body.classList.contains("query-search_everything")) {
+      Array.prototype.forEach.call(document.querySelectorAll('form.sql label[for]'), function (label) {
+        var field = document.getElementById(label.htmlFor);
+        if (field && field.name === "q" && label.textContent.trim() === "q") {
+          label.textContent = "Search quotes, sources, events";
+        }
+      });
+    }
     // CodeMirror types into a text area of its own, beside the form's hidden one.
     Array.prototype.forEach.call(document.querySelectorAll(".CodeMirror textarea, .cm-content"), function (node) {
       if (!hasName(node)) { node.setAttribute("aria-label", "SQL query"); }
@@ -66,12 +75,26 @@
     });
     if (menu && !menu.dataset.keyboard) {
       menu.dataset.keyboard = "1";
-      menu.addEventListener("keydown", function (event) {
-        if (event.key !== "Escape") { return; }
+      var closeToIcon = function () {
         menu.style.display = "none";
         var icon = document.querySelector('th[data-column="' + CSS.escape(menu.dataset.openedFrom || "") +
           '"] .dropdown-menu-icon');
         if (icon) { icon.focus(); }
+      };
+      menu.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") { closeToIcon(); return; }
+        if (event.key !== "Tab") { return; }
+        // The menu sits at the end of the page: tabbing past its last entry (or back before its
+        // first) left it open and put the focus on the page's first link. It closes instead,
+        // the focus back on its icon, so the next Tab goes on along the table.
+        var links = Array.prototype.filter.call(menu.querySelectorAll("a"), function (a) {
+          return a.offsetParent !== null;
+        });
+        var edge = event.shiftKey ? links[0] : links[links.length - 1];
+        if (document.activeElement === edge) {
+          event.preventDefault();
+          closeToIcon();
+        }
       });
     }
   }

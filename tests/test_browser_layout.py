@@ -254,3 +254,42 @@ def test_a_columns_menu_opens_and_closes_from_the_keyboard(page):  # noqa: F811
     page.keyboard.press(" ")
     page.keyboard.press("Enter")  # on "Sort ascending"
     page.wait_for_url("**_sort=value**")
+
+
+def test_tabbing_out_of_a_columns_menu_closes_it_on_its_icon(page):  # noqa: F811
+    # The menu sits at the end of the page: Tab past its last entry left it open and moved the
+    # focus to the page's first link ("Skip to content"), the page scrolled to the top.
+    page.goto("/disclosures/figures?platform_id=telegram")
+    page.wait_for_function("document.querySelector('th[data-column=value] .dropdown-menu-icon[tabindex]')")
+    icon = "th[data-column=value] .dropdown-menu-icon"
+    menu_shown = "getComputedStyle(document.querySelector('body > .dropdown-menu')).display"
+    for back in (False, True):
+        page.focus(icon)
+        page.keyboard.press("Enter")
+        assert page.evaluate(menu_shown) != "none"
+        entries = page.evaluate(
+            "[...document.querySelectorAll('body > .dropdown-menu a')].filter(a => a.offsetParent).length"
+        )
+        assert entries >= 2
+        if back:
+            page.keyboard.press("Shift+Tab")  # from the first entry
+        else:
+            for _ in range(entries):
+                page.keyboard.press("Tab")  # to the last entry, then past it
+        assert page.evaluate(menu_shown) == "none"
+        assert page.evaluate("document.activeElement.closest('th').dataset.column") == "value"
+    # Within the menu, Tab still moves from entry to entry.
+    page.focus(icon)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate(menu_shown) != "none"
+    assert page.evaluate("document.activeElement.closest('.dropdown-menu') !== null")
+
+
+def test_the_search_forms_field_is_named_for_what_it_searches(page):  # noqa: F811
+    # Its label was "q", the query's parameter name, read out and shown as the field's name.
+    page.goto("/disclosures/search_everything?q=telegram")
+    page.wait_for_load_state("load")
+    page.wait_for_function("document.readyState === 'complete'")
+    label = page.evaluate("document.querySelector('form.sql input[name=q]').labels[0].textContent")
+    assert label == "Search quotes, sources, events"
