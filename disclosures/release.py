@@ -319,6 +319,9 @@ def _plan_rerun(
         "changes": changes,
         "summary": summary,
         "other_inputs": manifest.get("other_inputs", []),
+        # A release recorded before manifests listed their corrections has none: its rerun
+        # ships the bytes it recorded.
+        "corrections": manifest.get("corrections"),
     }
 
 
@@ -420,6 +423,7 @@ def _plan_new(
         "changes": changes,
         "summary": summary,
         "other_inputs": other_inputs,
+        "corrections": sorted(row["correction_id"] for row in corrections),
     }
 
 
@@ -428,14 +432,21 @@ CORRECTION_REASON = re.compile(r"^correction (?P<correction_id>\S+) \(")
 
 
 def dropped_corrections(releases: Path, recorded: dict, correction_ids: set[str]) -> list[tuple[str, str]]:
-    """(correction_id, version) of each correction a recorded release's changelog cites as the
-    reason for a change and ``correction_ids`` no longer holds, in release order."""
-    dropped = []
-    for version in recorded:
+    """(correction_id, version) of each correction a recorded release published that
+    ``correction_ids`` no longer holds, each once (at the first release that published it), in
+    release order. A release's manifest lists every correction it published ("corrections");
+    one recorded before manifests did is known by the corrections its changelog cites."""
+    dropped, seen = [], set()
+    for version, manifest in recorded.items():
+        published = list(manifest.get("corrections") or [])
         for row in recorded_rows(releases / version / "changelog.csv"):
             cited = CORRECTION_REASON.match(row.get("reason") or "")
-            if cited and cited["correction_id"] not in correction_ids:
-                dropped.append((cited["correction_id"], version))
+            if cited:
+                published.append(cited["correction_id"])
+        for correction_id in dict.fromkeys(published):
+            if correction_id not in correction_ids and correction_id not in seen:
+                seen.add(correction_id)
+                dropped.append((correction_id, version))
     return dropped
 
 
@@ -450,7 +461,7 @@ def unmatched_corrections(change: dict, corrections: list[dict]) -> str:
 
 def manifest_of(plan: dict, files: list[str]) -> dict:
     """The record of a release, as releases/<version>/manifest.json holds it."""
-    return {
+    manifest = {
         "version": plan["version"],
         "date": plan["date"],
         "previous": plan["previous"],
@@ -462,6 +473,10 @@ def manifest_of(plan: dict, files: list[str]) -> dict:
         "figures": plan["figures"],
         "files": files,
     }
+    if plan.get("corrections") is not None:
+        # Every correction the release published: a later release may not drop one.
+        manifest["corrections"] = plan["corrections"]
+    return manifest
 
 
 # Release files -------------------------------------------------------------------------------

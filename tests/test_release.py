@@ -504,6 +504,51 @@ def test_a_release_refuses_to_drop_a_correction_a_release_published(tmp_path):
     assert sorted(p.name for p in releases.iterdir()) == ["1.0.0", "1.1.0"]
 
 
+def test_a_release_refuses_to_drop_a_correction_no_changelog_cites(tmp_path):
+    # Only corrections a changelog cited were held: one published with the figure it had
+    # already corrected (so no change of a release cites it) could be deleted unnoticed.
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    figure = "examplechat-usa-2024-ip_or_phone-requests_fulfilled"
+    correction = (
+        f"{figure}-typo,{figure},90,900,The first transcription dropped a zero.,example-2025-01-10-report,2025-01-12"
+    )
+    appended = [{"file": "data/corrections.csv", "append": correction}]
+    first = built(tmp_path / "a", "1.0.0", extra=appended, releases=releases)
+    release.make_release(first, dist, releases, "2025-01-15")
+    manifest = json.loads((releases / "1.0.0" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["corrections"] == [f"{figure}-typo"]
+    assert not any(row["reason"].startswith("correction ") for row in read_csv(releases / "1.0.0" / "changelog.csv"))
+    second = built(tmp_path / "b", "1.1.0", "release_next", releases=releases)
+    with pytest.raises(release.ReleaseRefused, match=rf"1 correction\(s\) .*: {figure}-typo \(release 1\.0\.0\)"):
+        release.make_release(second, dist, releases, "2025-07-15")
+    assert sorted(p.name for p in releases.iterdir()) == ["1.0.0"]
+    # Kept, it is published again, with the new ones.
+    second = built(tmp_path / "c", "1.1.0", "release_next", extra=appended, releases=releases)
+    release.make_release(second, dist, releases, "2025-07-15")
+    manifest = json.loads((releases / "1.1.0" / "manifest.json").read_text(encoding="utf-8"))
+    assert f"{figure}-typo" in manifest["corrections"] and len(manifest["corrections"]) == 3
+
+
+def test_a_release_recorded_before_manifests_listed_corrections_keeps_its_bytes(released, tmp_path):
+    # Its manifest has no "corrections": its changelog's citations still hold the corrections
+    # it published.
+    releases = tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    path = releases / "1.1.0" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["corrections"]
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    recorded = release_records.recorded_releases(releases)
+    assert release.dropped_corrections(releases, recorded, set()) == [
+        (cited, "1.1.0")
+        for cited in dict.fromkeys(
+            row["reason"].split()[1]
+            for row in read_csv(releases / "1.1.0" / "changelog.csv")
+            if row["reason"].startswith("correction ")
+        )
+    ]
+
+
 def test_a_rerun_from_the_build_make_release_makes_first_gives_the_same_bytes(released, tmp_path):
     # `make release` rebuilds first once releases/<version>/ exists (a build input): the rerun of
     # a recorded version from that build must ship the very bytes its SHA256SUMS recorded. The
