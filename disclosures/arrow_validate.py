@@ -767,13 +767,21 @@ def present_ids(figures, ids):
 
 
 def check_corrections(figures, corrections) -> None:
-    """validate.correction_problems: a figure's latest correction names a figure in the data, or,
-    a removal, one that is gone."""
+    """validate.correction_problems: a figure's latest correction (by corrected_date, then
+    correction_id) names a figure in the data, or, a removal, one that is gone."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from .validate import latest_correction_lines
+
     ids = corrections.column("figure_id").to_pylist()  # a few hundred rows
-    last = {figure_id: index for index, figure_id in enumerate(ids)}
+    dates = corrections.column("corrected_date").to_pylist()
+    correction_ids = corrections.column("correction_id").to_pylist()
+    rows = [
+        (index, {"figure_id": f, "corrected_date": d, "correction_id": c})
+        for index, (f, d, c) in enumerate(zip(ids, dates, correction_ids, strict=True))
+    ]
+    last = latest_correction_lines(rows)
     latest = pa.array([last[figure_id] == index for index, figure_id in enumerate(ids)], type=pa.bool_())
     named = pc.is_in(corrections.column("figure_id"), value_set=present_ids(figures, corrections.column("figure_id")))
     has_new = pc.not_equal(corrections.column("new_value"), "")

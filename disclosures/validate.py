@@ -661,13 +661,25 @@ def derived_range_problems(members: list[Figure], units: dict[str, str], shown: 
     return problems
 
 
+def latest_correction_lines(rows) -> dict[str, int]:
+    """{figure_id: line of its latest correction} of (line, row) text rows: the latest by
+    corrected_date, then correction_id; of two alike, the later line."""
+    latest: dict[str, tuple[tuple[str, str], int]] = {}
+    for line, row in rows:
+        figure_id, order = row.get("figure_id", ""), (row.get("corrected_date", ""), row.get("correction_id", ""))
+        if figure_id not in latest or order >= latest[figure_id][0]:
+            latest[figure_id] = (order, line)
+    return {figure_id: line for figure_id, (_, line) in latest.items()}
+
+
 def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Problem]:
-    """A figure's latest correction (the last of its rows) says what became of it: a new value
-    names a figure in the data; a removal (no new_value) names one that is gone. Its earlier
-    corrections are history, judged only by how they chain: a figure corrected, released, then
-    removed keeps the correction that was published."""
+    """A figure's latest correction (by corrected_date, then correction_id: the order its chain
+    is read in, ``consistency.correction_chain_problems``, and the changelog's) says what became
+    of it: a new value names a figure in the data; a removal (no new_value) names one that is
+    gone. Its earlier corrections are history, judged only by how they chain: a figure
+    corrected, released, then removed keeps the correction that was published."""
     rows = list(rows)
-    latest = {row.get("figure_id", ""): line for line, row in rows}
+    latest = latest_correction_lines(rows)
     problems = []
     for line, row in rows:
         figure_id = row.get("figure_id", "")
@@ -690,7 +702,8 @@ def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Pr
                     shown,
                     line,
                     "new_value",
-                    f"is empty, which records the removal of {figure_id}, but that figure is still in figures",
+                    f"is empty, which records the removal of {figure_id} (its latest correction, by "
+                    "corrected_date), but that figure is still in figures",
                 )
             )
     return problems
