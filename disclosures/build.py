@@ -1365,6 +1365,7 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     """
     package_path, folder = Path(package_path), Path(folder)
     db_path = folder / DATABASE_FILE
+    settings = site_config.site_settings()  # read first: a mistake in it stops the build before any work
     temporary, descriptor, metadata, inspect_data = _build_temporary(
         package_path, db_path, releases, beside=lambda path: site_config.inspect_data(path, DATABASE_FILE)
     )
@@ -1374,7 +1375,7 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
             described_coverage_views(conn, metadata)
         files = {
             "metadata.json": json_text(metadata),
-            "settings.json": json_text(site_config.site_settings()),
+            "settings.json": json_text(settings),
             "inspect-data.json": json_text(inspect_data),
             "datapackage.json": package_path.read_text(encoding="utf-8"),
         }

@@ -85,6 +85,9 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
     Adds, under the plugin's configuration, the database's name and the /api page's examples.
     """
     metadata = read_yaml(source)
+    problem = metadata_shape_problem(metadata, source)
+    if problem is not None:
+        raise problem
     tables = metadata.setdefault("databases", {}).setdefault(DATABASE_NAME, {}).setdefault("tables", {})
     for name, derived in derived_tables(descriptor).items():
         table = tables.setdefault(name, {})
@@ -104,9 +107,124 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
     return metadata
 
 
+# Datasette 0.65's settings and the type of each (datasette.app.SETTINGS, held equal by a test:
+# importing datasette.app costs the build 0.6 s).
+DATASETTE_SETTINGS = {
+    "default_page_size": int,
+    "max_returned_rows": int,
+    "num_sql_threads": int,
+    "sql_time_limit_ms": int,
+    "default_facet_size": int,
+    "facet_time_limit_ms": int,
+    "facet_suggest_time_limit_ms": int,
+    "allow_facet": bool,
+    "default_allow_sql": bool,
+    "allow_download": bool,
+    "suggest_facets": bool,
+    "default_cache_ttl": int,
+    "cache_size_kb": int,
+    "allow_csv_stream": bool,
+    "max_csv_mb": int,
+    "truncate_cells_html": int,
+    "force_https_urls": bool,
+    "template_debug": bool,
+    "trace_debug": bool,
+    "base_url": str,
+}
+TYPE_WORDS = {int: "a whole number", bool: "true or false", str: "text", dict: "a mapping", list: "a list"}
+
+
+def node_lines(path: Path) -> dict[tuple, int]:
+    """{(key, key, ...): line} of every mapping key in the YAML file (1-based), for messages."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node, at: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                here = (*at, key.value)
+                lines[here] = key.start_mark.line + 1
+                walk(value, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                lines[(*at, index)] = item.start_mark.line + 1
+                walk(item, (*at, index))
+
+    walk(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), ())
+    return lines
+
+
+def wrong_type(path: Path, where: tuple, value, expected: type) -> ConfigDamaged:
+    """The ConfigDamaged of ``value`` at ``where`` (keys from the top) not being an ``expected``."""
+    line = node_lines(path).get(where, 1)
+    shown = ".".join(str(part) for part in where)
+    return ConfigDamaged(
+        f"{path.name}:{line}: {shown} must be {TYPE_WORDS[expected]}, not {type(value).__name__} {value!r}"[:300]
+    )
+
+
+def is_a(value, expected: type) -> bool:
+    # YAML's true is a bool, and a bool is an int to Python: neither stands for the other here.
+    return isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+
+
 def site_settings(source: Path = SITE_SETTINGS_SOURCE) -> dict:
-    """Datasette settings from ``settings.yml``, where each one's reason is written beside it."""
-    return read_yaml(source)
+    """Datasette settings from ``settings.yml``, where each one's reason is written beside it.
+
+    Raises ConfigDamaged (``settings.yml:line: ...``) for a name Datasette has no setting of (it
+    refused to start, naming settings.json) or a value of the wrong type (``five thousand`` for
+    max_returned_rows answered every table's JSON with a 500)."""
+    settings = read_yaml(source)
+    for name, value in settings.items():
+        expected = DATASETTE_SETTINGS.get(name)
+        if expected is None:
+            import difflib
+
+            line = node_lines(source).get((name,), 1)
+            close = difflib.get_close_matches(str(name), DATASETTE_SETTINGS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f"; Datasette's are: {', '.join(DATASETTE_SETTINGS)}"
+            raise ConfigDamaged(f"{source.name}:{line}: {name} is not a Datasette setting{hint}")
+        if not is_a(value, expected):
+            raise wrong_type(source, (name,), value, expected)
+    return settings
+
+
+# What the build and the site's plugins read in metadata.yml, by the keys leading to it ("*":
+# any key), and the type each must be: anything else stopped the build with a traceback, or
+# built a site whose pages answered 500.
+METADATA_SHAPES = (
+    (("databases",), dict),
+    (("databases", DATABASE_NAME), dict),
+    (("databases", DATABASE_NAME, "tables"), dict),
+    (("databases", DATABASE_NAME, "tables", "*"), dict),
+    (("databases", DATABASE_NAME, "tables", "*", "columns"), dict),
+    (("databases", DATABASE_NAME, "tables", "*", "facets"), list),
+    (("databases", DATABASE_NAME, "queries"), dict),
+    (("plugins",), dict),
+    (("plugins", PLUGIN_NAME), dict),
+    (("plugins", PLUGIN_NAME, "home_chart_events"), dict),
+    (("plugins", PLUGIN_NAME, "home_chart_events", "*"), str),
+    (("plugins", PLUGIN_NAME, "query_defaults"), dict),
+    (("plugins", PLUGIN_NAME, "query_defaults", "*"), dict),
+)
+
+
+def metadata_shape_problem(metadata: dict, source: Path) -> ConfigDamaged | None:
+    """The first value in ``metadata`` (read from ``source``) that is not the type
+    METADATA_SHAPES gives its place, or None. A place that is absent is fine."""
+    for pattern, expected in METADATA_SHAPES:
+        found = [((), metadata)]
+        for part in pattern:
+            nxt = []
+            for at, value in found:
+                if not isinstance(value, dict):
+                    continue
+                keys = list(value) if part == "*" else [part] if part in value else []
+                nxt += [((*at, key), value[key]) for key in keys]
+            found = nxt
+        for at, value in found:
+            if not is_a(value, expected):
+                return wrong_type(source, at, value, expected)
+    return None
 
 
 def inspect_data(db_path: Path, file_name: str) -> dict:

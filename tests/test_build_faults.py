@@ -2,6 +2,7 @@
 build removes its own, and disk-full or I/O errors are one line, not a traceback."""
 
 import importlib.util
+import json
 import os
 import signal
 import sqlite3
@@ -144,3 +145,82 @@ def test_a_build_with_damaged_yaml_is_one_line_not_a_traceback(tmp_path, monkeyp
         "expected ',' or ']', but got '<stream end>' "
         "(while parsing a flow sequence begun on line 1)"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Datasette refused to start, naming settings.json, a file the curator never wrote.
+        (
+            "sql_time_limit_ms: 1000\nmax_returned_row: 5000\n",
+            "settings.yml:2: max_returned_row is not a Datasette setting (did you mean max_returned_rows?)",
+        ),
+        # Every table's JSON answered 500 ("can only concatenate str").
+        (
+            "max_returned_rows: five thousand\n",
+            "settings.yml:1: max_returned_rows must be a whole number, not str 'five thousand'",
+        ),
+        ("allow_download: 1\n", "settings.yml:1: allow_download must be true or false, not int 1"),
+        ("max_csv_mb: true\n", "settings.yml:1: max_csv_mb must be a whole number, not bool True"),
+    ],
+)
+def test_a_setting_datasette_does_not_have_or_cannot_read_is_named_with_its_line(tmp_path, text, message):
+    from disclosures import site_config
+
+    path = tmp_path / "settings.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(site_config.ConfigDamaged) as raised:
+        site_config.site_settings(path)
+    assert str(raised.value) == message
+
+
+def test_the_settings_the_build_knows_are_datasettes():
+    import datasette.app
+
+    from disclosures import site_config
+
+    assert {s.name: type(s.default) for s in datasette.app.SETTINGS} == site_config.DATASETTE_SETTINGS
+    assert site_config.site_settings()  # the repository's own
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        # The build stopped with AttributeError ("'list' object has no attribute 'setdefault'").
+        (
+            ("plugins:\n  platform-disclosures:", "plugins:\n  - platform-disclosures:"),
+            "metadata.yml:17: plugins must be a mapping, not list",
+        ),
+        (
+            ("    tables:\n      figures:", "    tables: figures\n    x:\n      figures:"),
+            "metadata.yml:34: databases.disclosures.tables must be a mapping, not str 'figures'",
+        ),
+        # The home page answered 500 (TypeError).
+        (
+            (
+                "    home_chart_events:\n      telegram-ceo-detained-france: CEO detained in France\n"
+                "      telegram-privacy-policy-ip-phone-2024-09: Privacy policy changed\n",
+                "    home_chart_events: telegram-ceo-detained-france\n",
+            ),
+            "metadata.yml:20: plugins.platform-disclosures.home_chart_events must be a mapping, not str",
+        ),
+        (
+            (
+                "        facets: [platform_id, jurisdiction_id, metric_id",
+                "        facets: platform_id\n        x: [platform_id, jurisdiction_id, metric_id",
+            ),
+            "metadata.yml:41: databases.disclosures.tables.figures.facets must be a list, not str 'platform_id'",
+        ),
+    ],
+)
+def test_metadata_of_the_wrong_shape_is_named_with_its_line(tmp_path, edit, message):
+    from disclosures import paths, site_config
+
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path = tmp_path / "metadata.yml"
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    with pytest.raises(site_config.ConfigDamaged) as raised:
+        site_config.site_metadata(descriptor, path)
+    assert str(raised.value).startswith(message)
