@@ -11,7 +11,7 @@ import sys
 import pycountry
 import pytest
 
-from disclosures import consistency, paths, validate
+from disclosures import consistency, paths, rules, validate
 from tests.packages import BROKEN, ROOT, apply_edits, expected_messages, make_package
 
 
@@ -253,3 +253,31 @@ def test_a_lookup_that_failed_because_its_file_could_not_be_read_says_so(tmp_pat
         'data/request_types.csv has "account", but could not be read: correct its own problem first'
     )
     assert "did you mean" not in told.message
+
+
+def test_problems_of_rules_that_read_a_damaged_table_are_counted_not_echoed():
+    Problem = rules.Problem
+    tables = {f"data/{name}.csv": name for name in ("figures", "sources", "metrics", "cases", "corroborations")}
+    problems = [
+        Problem("data/sources.csv", 1, None, "has no rows; this table must not be empty"),
+        Problem("data/metrics.csv", 1, None, "has no rows; this table must not be empty"),
+        Problem("data/cases.csv", None, None, "the source is empty"),
+        # Rules that read sources and metrics without naming them: with either unreadable, every
+        # correct row was told its value was not in its quote, or its derived figure missing.
+        Problem("data/figures.csv", 7, "quote", "value 900 of x does not appear in the quote"),
+        Problem(
+            "data/corroborations.csv", 9, "figure_id", "x-derived is neither in figures nor a figure the build derives"
+        ),
+        # A cell that echoes a damaged table's name is no mention of it: these stay.
+        Problem("data/figures.csv", 8, "value", "'cases' is not a number"),
+        Problem("data/corroborations.csv", 5, "url", "'see cases' is not an http(s) URL with a host"),
+        Problem(
+            "data/figures.csv", 9, "source_id", 'for "source_id": values "s" not found in the lookup table "sources"'
+        ),
+    ]
+    kept = [str(p) for p in validate.without_echoes_of_damaged_tables(problems, tables)]
+    assert "data/figures.csv:8:value: 'cases' is not a number" in kept
+    assert "data/corroborations.csv:5:url: 'see cases' is not an http(s) URL with a host" in kept
+    assert not any("does not appear in the quote" in p or "build derives" in p or "lookup table" in p for p in kept)
+    assert "data/figures.csv:-:-: 2 problem(s) naming sources left out" in "\n".join(kept)
+    assert "data/corroborations.csv:-:-: 1 problem(s) naming metrics left out" in "\n".join(kept)
