@@ -340,6 +340,10 @@ LOOKUP_MISS = re.compile(
 )
 
 
+# A corroboration's figure that is not in the data (validate.corroboration_problems).
+NOT_A_FIGURE = re.compile(r"^(?P<figure_id>\S+) is neither in figures nor a figure the build derives$")
+
+
 def with_near_keys(
     problems: list[rules.Problem], package_path: Path, descriptor: dict, base: Path
 ) -> list[rules.Problem]:
@@ -391,9 +395,40 @@ def with_near_keys(
                     named.update(cells_of(source.get("name"), fields[0]) or [])
         return named
 
+    removals: dict[str, str] | None = None
+
+    def removed_by(figure_id: str) -> str | None:
+        """The correction that recorded the removal of ``figure_id`` (empty new_value), or None."""
+        nonlocal removals
+        if removals is None:
+            removals = {}
+            path = resources.get("corrections", {}).get("path")
+            if isinstance(path, str):
+                try:
+                    with (package_path.parent / path).open(encoding="utf-8", newline="") as handle:
+                        for row in csv.DictReader(handle):
+                            if row.get("figure_id") and not row.get("new_value"):
+                                removals[row["figure_id"]] = row.get("correction_id") or "?"
+                except (OSError, UnicodeDecodeError, csv.Error):
+                    pass
+        return removals.get(figure_id)
+
     told = []
     for problem in problems:
         miss = LOOKUP_MISS.match(problem.message)
+        unknown_figure = NOT_A_FIGURE.match(problem.message) if miss is None else None
+        removal = removed_by(unknown_figure["figure_id"]) if unknown_figure else None
+        if removal is not None:
+            told.append(
+                rules.Problem(
+                    problem.path,
+                    problem.line,
+                    problem.field,
+                    f"{problem.message}: correction {removal} removed it: remove this row, or point it at the "
+                    "figure that replaces it",
+                )
+            )
+            continue
         known = keys_of(miss["resource"], miss["target"]) if miss else None
         if not miss or known is None:
             told.append(problem)
@@ -412,7 +447,12 @@ def with_near_keys(
             None,
         )
         named = references(miss["resource"], miss["target"]) if near else Counter()
-        if value in known:
+        removal = removed_by(value) if miss["resource"] == "figures" and miss["target"] == "figure_id" else None
+        if removal is not None:
+            # Removed on purpose: the rows that still name it are the ones to change, not a
+            # figure whose id happens to be close.
+            hint = f"correction {removal} removed it: remove this row, or point it at the figure that replaces it"
+        elif value in known:
             # The key is there: the lookup failed because its file could not be read against its
             # schema (a damaged header), which that file's own problem says.
             hint = f'{shown} has "{value}", but could not be read: correct its own problem first'
