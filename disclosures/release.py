@@ -912,6 +912,12 @@ def _publish(build_dir: Path, dist: Path, releases: Path, plan: dict, citation_f
         except BaseException:
             shutil.rmtree(record, ignore_errors=True)
             raise
-        if citation_file is not None:
-            replace_file(citation_file, (dist / version / "CITATION.cff").read_bytes())
+    # The newest release's citation, also when it is rerun: a release stopped between its record
+    # and this left CITATION.cff at the release before, and the rerun (the version now recorded)
+    # left it so. A rerun of an older version leaves it alone.
+    newest = plan["new"] or version == next(reversed(plan["recorded"]), None)
+    if citation_file is not None and newest:
+        citation = (dist / version / "CITATION.cff").read_bytes()
+        if not citation_file.exists() or citation_file.read_bytes() != citation:
+            replace_file(citation_file, citation)
     return dist / version

@@ -924,3 +924,15 @@ def test_a_release_recorded_in_the_repositorys_releases_rewrites_the_repositorys
     release.make_release(build_dir, tmp_path / "dist", repository / "releases", "2025-09-01")
     cited = yaml.safe_load((repository / "CITATION.cff").read_text(encoding="utf-8"))
     assert (cited["version"], cited["date-released"]) == ("1.1.1", "2025-09-01")
+
+
+def test_a_rerun_of_the_newest_release_restores_its_citation(released, tmp_path):
+    # A release stopped after recording releases/<version>/ left CITATION.cff at the release
+    # before, and rerunning it (the version now recorded) did not write it.
+    dist, releases, citation = tmp_path / "dist", tmp_path / "releases", tmp_path / "CITATION.cff"
+    shutil.copytree(released / "releases", releases)
+    shutil.copytree(released / "dist", dist)
+    citation.write_bytes((released / "dist" / "1.0.0" / "CITATION.cff").read_bytes())
+    release.make_release(released / "b" / "build", dist, releases, "2025-07-15", citation)
+    assert citation.read_bytes() == (dist / "1.1.0" / "CITATION.cff").read_bytes()
+    assert yaml.safe_load(citation.read_text(encoding="utf-8"))["version"] == "1.1.0"
