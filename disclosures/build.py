@@ -223,10 +223,13 @@ def frictionless_tables(package_path: Path, descriptor: dict) -> dict[str, table
     return tables
 
 
-def typed_tables(package_path: Path, folder: Path) -> dict[str, table_schema.Table]:
+def typed_tables(package_path: Path, folder: Path, validated: list | None = None) -> dict[str, table_schema.Table]:
     """The package's typed rows, validated once: by the stamp ``make validate`` (or an earlier
-    build) left in ``folder`` for these very bytes, or here, which leaves that stamp. Raises
-    ``validate.ValidationFailed``."""
+    build) left in ``folder`` for these very bytes, or here. Raises ``validate.ValidationFailed``.
+
+    ``validated``: a validation done here appends its stamp's key (``stamp.current_key``, taken
+    before the files were read) for the caller to record once its build is in place
+    (``build_site``), so that the next build of the same bytes does not validate them again."""
     # A stamp vouches for these bytes, so the descriptor parses; otherwise validation reads it
     # first and reports a damaged one as a problem rather than a traceback.
     # Taken before anything is read: the stamp written after validation vouches for these bytes.
@@ -245,8 +248,8 @@ def typed_tables(package_path: Path, folder: Path) -> dict[str, table_schema.Tab
     problems, tables = validate.check_package(package_path, base=package_path.parent)
     if problems:
         raise validate.ValidationFailed(problems)
-    if key is not None:
-        stamp.record_valid(package_path, folder, key)
+    if validated is not None and key is not None:
+        validated.append(key)
     if tables is not None:
         return tables
     return frictionless_tables(package_path, json.loads(package_path.read_text(encoding="utf-8")))
@@ -1271,7 +1274,11 @@ def build_database(
 
 
 def _build_temporary(
-    package_path: Path, db_path: Path, releases: Path | None, beside: Callable[[Path], Any] | None = None
+    package_path: Path,
+    db_path: Path,
+    releases: Path | None,
+    beside: Callable[[Path], Any] | None = None,
+    validated: list | None = None,
 ) -> tuple[Path, dict, dict, Any]:
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
     the package descriptor it was built from, the site's metadata
@@ -1281,7 +1288,7 @@ def _build_temporary(
     every byte and a count of every table) done in this thread while the last checks read it in
     a second one; its result is returned only when the checks pass."""
     remove_stale_temporaries(db_path.parent)  # what a killed build left behind, even if this one is refused
-    tables = typed_tables(package_path, db_path.parent)
+    tables = typed_tables(package_path, db_path.parent, validated)
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     releases = Path(releases) if releases is not None else package_path.parent / "releases"
     recorded = release_records.recorded_releases(releases)
@@ -1366,8 +1373,13 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     package_path, folder = Path(package_path), Path(folder)
     db_path = folder / DATABASE_FILE
     settings = site_config.site_settings()  # read first: a mistake in it stops the build before any work
+    validated: list[dict] = []
     temporary, descriptor, metadata, inspect_data = _build_temporary(
-        package_path, db_path, releases, beside=lambda path: site_config.inspect_data(path, DATABASE_FILE)
+        package_path,
+        db_path,
+        releases,
+        beside=lambda path: site_config.inspect_data(path, DATABASE_FILE),
+        validated=validated,
     )
     try:
         with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:
@@ -1387,6 +1399,8 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
             replace_file(folder / "feed.atom", atom)
         os.utime(temporary)  # newer than every file written beside it
         os.replace(temporary, db_path)
+        for key in validated:  # the build validated the package itself: the next need not
+            stamp.record_valid(package_path, folder, key)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -192,7 +192,15 @@ def test_rebuild_gives_the_same_rows_and_bytes(tmp_path, real_db, real_build):
     assert (
         built
         == sorted(p.name for p in tmp_path.iterdir())
-        == ["datapackage.json", "disclosures.db", "feed.atom", "inspect-data.json", "metadata.json", "settings.json"]
+        == [
+            "datapackage.json",
+            "disclosures.db",
+            "feed.atom",
+            "inspect-data.json",
+            "metadata.json",
+            "settings.json",
+            "validated.json",
+        ]
     )
     for name in built:
         assert (tmp_path / name).read_bytes() == (real_build / name).read_bytes(), name
