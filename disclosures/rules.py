@@ -92,6 +92,7 @@ def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[st
                 f"{cell!r} is not written canonically (no plus sign, leading zeros, "
                 "trailing decimal zeros, exponent or thousands separator)"
                 + (f": write {canonical}" if canonical is not None and canonical != cell.strip() else "")
+                + dot_grouping_note(cell)
             )
     if is_date and cell and not ISO_DATE_TEXT.fullmatch(cell):
         read = date_as_frictionless_reads_it(cell)
@@ -136,7 +137,48 @@ def pattern_problem(cell: str, pattern: str) -> str:
     if GROUPED_DIGITS.fullmatch(cell):
         digits = re.sub(r"\D", "", cell)
         return f"{shown_cell(cell)} is not a number as this column writes one: write {digits}, without thousands separators"
+    written = pattern_rewrite(cell, pattern)
+    if written is not None:
+        return f"{shown_cell(cell)} is not written as this column writes it: write {written}{dot_grouping_note(cell)}"
     return f"must match {pattern}"
+
+
+# A number whose dots may group thousands, as many reports write them ("1.900" for 1,900).
+DOT_GROUPED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
+
+
+def dot_grouping_note(cell: str) -> str:
+    """", or ... if its dots group thousands" for a number such as 1.900, which reads as 1.9 but
+    may be a report's 1,900; "" for any other cell."""
+    if not DOT_GROUPED.fullmatch(cell.strip()):
+        return ""
+    return f", or {cell.strip().replace('.', '')} if its dots group thousands, as the source may write them"
+
+
+# Dashes a curator may paste for a band's hyphen ("10–20"), and date separators for ISO's.
+PASTED_DASHES = re.compile(r"\s*[\u2010-\u2015\u2212-]\s*")
+DATE_SEPARATORS = re.compile(r"(?<=\d)[/.](?=\d)")
+
+
+def pattern_rewrite(cell: str, pattern: str) -> str | None:
+    """What ``cell`` most likely means, written so that ``pattern`` matches it, or None: its
+    number written canonically ("1234.0" -> 1234), each number of a band so ("10 – 20.0" ->
+    10-20), lower case ("Withheld"), or a date with ISO's hyphens ("2024/01/02")."""
+    compiled = re.compile(f"^(?:{pattern})$")
+
+    def numbers(text: str) -> str:
+        return re.sub(
+            r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", lambda m: canonical_number_text(m.group(0)) or m.group(0), text
+        )
+
+    stripped = cell.strip()
+    candidates = [
+        canonical_number_text(stripped) or "",
+        stripped.lower(),
+        numbers(PASTED_DASHES.sub("-", stripped).replace(",", "")),
+        DATE_SEPARATORS.sub("-", stripped),
+    ]
+    return next((c for c in candidates if c and c != cell and compiled.match(c)), None)
 
 
 def canonical_number_text(cell: str) -> str | None:
@@ -162,6 +204,9 @@ def type_problem(cell: str, kind: str, form: str = "default") -> str:
         digits = re.sub(r"\D", "", cell)
         what = "a whole number" if kind == "integer" else "a number"
         return f"{shown} is not {what}: write {digits}, without thousands separators (the quote keeps {cell})"
+    if kind in ("integer", "number") and DOT_GROUPED.fullmatch(cell.strip()):
+        what = "a whole number" if kind == "integer" else "a number"
+        return f"{shown} is not {what}: write {cell.strip().replace('.', '')} if its dots group thousands"
     if kind == "integer":
         return f"{shown} is not a whole number"
     if kind == "number":

@@ -1,12 +1,13 @@
 """Layer (a): the pure rules, on tiny inputs."""
 
+import json
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from disclosures import derive, rules
+from disclosures import derive, paths, rules
 
 D = date.fromisoformat
 
@@ -386,3 +387,53 @@ def test_other_unreadable_numbers_keep_the_plain_message(cell):
 def test_a_printed_problem_shows_the_characters_a_terminal_hides():
     problem = rules.Problem("data/figures.csv", 9, "figure_id", "is a\u00a0b, c\u200bd, \ufeffe and f\u202fg")
     assert str(problem) == "data/figures.csv:9:figure_id: is a\\u00a0b, c\\u200bd, \\ufeffe and f\\u202fg"
+
+
+# corrections.old_value's pattern (a value as the changelog writes it) and sources.published_date's.
+VALUE_PATTERN = next(
+    f["constraints"]["pattern"]
+    for r in json.loads(paths.PACKAGE.read_text(encoding="utf-8"))["resources"]
+    if r["name"] == "corrections"
+    for f in r["schema"]["fields"]
+    if f["name"] == "old_value"
+)
+DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+
+
+@pytest.mark.parametrize(
+    ("cell", "pattern", "written"),
+    [
+        # Each was "must match ^((0|[1-9][0-9]*)(\.[0-9]*[1-9])?|...": the pattern, not the fix.
+        ("1234.0", VALUE_PATTERN, "1234"),
+        ("+5", VALUE_PATTERN, "5"),
+        ("05", VALUE_PATTERN, "5"),
+        ("10 - 20", VALUE_PATTERN, "10-20"),
+        ("10–20", VALUE_PATTERN, "10-20"),
+        ("Withheld", VALUE_PATTERN, "withheld"),
+        ("2,253.0", VALUE_PATTERN, "2253"),
+        ("2024/01/02", DATE_PATTERN, "2024-01-02"),
+    ],
+)
+def test_a_cell_its_pattern_refuses_is_told_how_to_write_it(cell, pattern, written):
+    assert rules.pattern_problem(cell, pattern) == f"{cell!r} is not written as this column writes it: write {written}"
+
+
+@pytest.mark.parametrize(
+    ("cell", "pattern"), [("< 30", VALUE_PATTERN), ("abc", VALUE_PATTERN), ("02/01/2024", DATE_PATTERN)]
+)
+def test_a_cell_no_rewrite_fits_keeps_the_pattern(cell, pattern):
+    assert rules.pattern_problem(cell, pattern) == f"must match {pattern}"
+
+
+def test_a_number_whose_dots_may_group_thousands_names_both_readings():
+    # "1.900" was told to write 1.9: a report's 1,900 would have been recorded a thousand times too small.
+    (canonical,) = rules.cell_problems("1.900", numeric=True, is_date=False)
+    assert canonical.endswith("write 1.9, or 1900 if its dots group thousands, as the source may write them")
+    assert rules.pattern_problem("1.900", VALUE_PATTERN).endswith(
+        "write 1.9, or 1900 if its dots group thousands, as the source may write them"
+    )
+    assert (
+        rules.type_problem("1.250.000", "number")
+        == "'1.250.000' is not a number: write 1250000 if its dots group thousands"
+    )
+    assert rules.cell_problems("1.50", numeric=True, is_date=False)[0].endswith("write 1.5")
