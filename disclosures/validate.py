@@ -1021,6 +1021,10 @@ def check_package(
     shown_package = shown_path(package_path, base)
     try:
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        # At its line, as every other problem is: the line was only in the text.
+        message = f"cannot be read as JSON: {error.msg} (column {error.colno})"
+        return [rules.Problem(shown_package, error.lineno, None, message)], None
     except (OSError, ValueError) as error:
         return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")], None
 
