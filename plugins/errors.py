@@ -65,16 +65,24 @@ def error_body(status: int, message: str) -> bytes:
 
 # Paths a browser does not read as pages: Datasette's own status and static paths, release files.
 NOT_PAGES = ("/-/", "/static/", "/downloads/")
+STATUS_PAGE = re.compile(r"^/-/[a-z-]+$")
 EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
 TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 429: "Too many requests", 503: "Server busy"}
 
 
 def is_page_request(scope) -> bool:
     """Whether an error answer to this request is Datasette's HTML error page: a path with no
-    extension in its last part, outside Datasette's status, static and download paths."""
+    extension in its last part, outside Datasette's static and download files (the list of
+    downloads and Datasette's status pages, such as /-/versions, are pages)."""
     path = scope.get("path", "")
     # An extension is a dot and letters or digits at the end ("figures.json"); "..\\figures" has none.
-    return not EXTENSION.search(path.rsplit("/", 1)[-1]) and not path.startswith(NOT_PAGES)
+    if EXTENSION.search(path.rsplit("/", 1)[-1]):
+        return False
+    # The list of downloads and Datasette's own status pages (/-/versions) are pages too; the
+    # files beside them are not.
+    return (
+        not path.startswith(NOT_PAGES) or path in ("/downloads", "/downloads/") or STATUS_PAGE.match(path) is not None
+    )
 
 
 async def error_page(datasette, scope, receive, status: int, message: str) -> bytes:

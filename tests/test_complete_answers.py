@@ -266,7 +266,17 @@ def test_ordinary_parameters_never_answer_5xx(site, query, extension):
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
 @pytest.mark.parametrize(
-    "path", [FIGURES, FIGURES + ".json", "/disclosures/search_everything.json?q=a", "/feed.atom", "/"]
+    "path",
+    [
+        FIGURES,
+        FIGURES + ".json",
+        "/disclosures/search_everything.json?q=a",
+        "/feed.atom",
+        "/",
+        "/downloads/",
+        "/-/versions",
+        "/static/site.css",
+    ],
 )
 def test_other_methods_are_405_not_5xx(site, method, path):
     response = site.loop.run_until_complete(site.datasette.client.request(method, path))
@@ -274,10 +284,13 @@ def test_other_methods_are_405_not_5xx(site, method, path):
     assert response.headers["allow"] == "GET, HEAD, OPTIONS"
     if ".json" in path:
         assert_error_shape(response, 405)
-    elif path in (FIGURES, "/"):
-        # A page's error is the site's error page, as any other (it was a line of plain text).
+    elif path in (FIGURES, "/", "/downloads/", "/-/versions"):
+        # A page's error is the site's error page, as any other (it was a line of plain text;
+        # the list of downloads and Datasette's status pages kept it).
         assert response.headers["content-type"].startswith("text/html")
         assert "<title>Method not allowed" in response.text and "This site is read-only" in response.text
+    elif path.startswith("/static/"):
+        assert response.headers["content-type"].startswith("text/plain")  # a file, not a page
 
 
 def test_hiding_the_sort_column_keeps_paging(site):
