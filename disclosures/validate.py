@@ -785,24 +785,68 @@ def derived_rows(figure_rows: list[dict], units: dict[str, str]) -> dict[str, di
     return {d.row["figure_id"]: {**d.row, "value": str(d.row["value"])} for d in derived}
 
 
+# The cells a derivation reads of each figure.
+DERIVATION_CELLS = ("value", "period_start", "period_end")
+
+
+def unparsed(row: dict) -> bool:
+    """Whether ``derived_rows`` leaves the text row out: a value or period that does not parse."""
+    try:
+        derive.period_dates(row["period_start"], row["period_end"])
+        if row.get("value"):
+            Decimal(row["value"])
+    except (InvalidOperation, KeyError, TypeError, ValueError):
+        return True
+    return False
+
+
+def series_of(figure_rows) -> frozenset[tuple[str, str, str, str]]:
+    """(platform, jurisdiction in lower case, request type, metric) of each row, as a derived
+    figure's id names its series (``derived_id_series``)."""
+    found = set()
+    for row in figure_rows:
+        parts = [row.get(name) for name in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")]
+        if all(isinstance(part, str) for part in parts):
+            found.add((parts[0], parts[1].lower(), parts[2], parts[3]))
+    return frozenset(found)
+
+
+def derived_id_series(figure_id: str) -> tuple[str, str, str, str] | None:
+    """(platform, jurisdiction, request type, metric) a derived figure's id names, or None for
+    an id that is not a derived one (``<platform>-<place>-<period>-<type>-<metric>-derived``)."""
+    if not figure_id.endswith(DERIVED_SUFFIX):
+        return None
+    parts = figure_id[: -len(DERIVED_SUFFIX)].split("-")
+    return (parts[0], parts[1], parts[-2], parts[-1]) if len(parts) >= 5 else None
+
+
 def held_twice(figure_ids) -> frozenset[str]:
     """The ids among ``figure_ids`` that occur more than once."""
     return frozenset(figure_id for figure_id, count in Counter(figure_ids).items() if count > 1)
 
 
 def corroboration_problems(
-    rows, figures: dict, source_kinds: dict, shown: str, ambiguous: frozenset[str] = frozenset()
+    rows,
+    figures: dict,
+    source_kinds: dict,
+    shown: str,
+    ambiguous: frozenset[str] = frozenset(),
+    unreadable: frozenset[tuple[str, str, str, str]] = frozenset(),
 ) -> list[rules.Problem]:
     """A corroboration names a figure, reported or derived (``figures`` holds both), and its quote
     must contain the figure's numbers, like the figure's own quote. A corroboration of an id
     ``ambiguous`` (held by two figure rows, which the duplicate key reports) is not checked: which
     row's numbers it should hold is the curator's to settle, and checking one of them named the
-    corroboration, not the duplicate, as the thing to fix."""
+    corroboration, not the duplicate, as the thing to fix. Nor is one of a derived figure in a
+    series ``unreadable`` holds (``series_of`` the rows whose value or period does not parse): a
+    typo in one of its figures told a correct corroboration its figure did not exist."""
     problems = []
     for line, row in rows:
         if row.get("figure_id") in ambiguous:
             continue
         figure = figures.get(row.get("figure_id"))
+        if figure is None and derived_id_series(str(row.get("figure_id") or "")) in unreadable:
+            continue
         if figure is None:
             problems.append(
                 rules.Problem(
@@ -1117,12 +1161,17 @@ def typed_problems(
         wanted = {row["figure_id"]: row for row in chosen}
         units = {row["metric_id"]: row["unit"] for _, row in rows_of("metrics")}
         derivable = [row for row in wanted.values() if row["platform_id"] in platforms]
+        # A cell that failed its type is no value here (None): its row is as unreadable as text
+        # that does not parse.
+        broken_lines = {line for line, field in figures.type_errors if field in DERIVATION_CELLS}
+        broken_rows = [row for line, row in text_rows(figures) if line in broken_lines] if broken_lines else []
         problems += corroboration_problems(
             corroborations,
             {**derived_rows(derivable, units), **wanted},
             {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
             shown("corroborations"),
             ambiguous=held_twice(row["figure_id"] for row in chosen),
+            unreadable=series_of(row for row in derivable if unparsed(row)) | series_of(broken_rows),
         )
     return problems
 
@@ -1223,5 +1272,6 @@ def frictionless_validation_problems(package_path: Path, descriptor: dict, base:
             {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
             shown("corroborations"),
             ambiguous=held_twice(row["figure_id"] for row in figure_rows),
+            unreadable=series_of(row for row in derivable if unparsed(row)),
         )
     return problems
