@@ -6,9 +6,10 @@ each whitespace-separated word becomes a quoted string, a "double-quoted phrase"
 a word ending in ``*`` (``tele*``) matches the words that start with it, and all must match.
 ``U.S.``, ``Côte d'Ivoire``, ``e-mail``, ``NEAR(`` or ``AND`` are searched for as words, never
 parsed as operators; control characters (a NUL, which FTS5 reads as the end of the query) are
-spaces. Text with no letter or digit matches nothing. A word or phrase given twice is searched
-once. A search of more than MAX_SEARCH_WORDS words (FTS5's tokens: a phrase counts each of its
-words; ``_search`` or search_everything's ``q``) is a 400 that says so.
+spaces. Text with no letter or digit matches nothing. A word or phrase given twice (as FTS5
+reads it: ``Telegram`` and ``TELEGRAM``, ``a*`` and ``.a*``) is searched once. A search of more
+than MAX_SEARCH_WORDS words (FTS5's tokens, ``fts_tokens``: a phrase counts each of its words;
+``_search`` or search_everything's ``q``) is a 400 that says so.
 
 The same function answers Datasette's table search (``?_search=``): Datasette matches
 ``escape_fts(:search)``, a function it registers on every connection, which this plugin replaces
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import unicodedata
 import weakref
 from functools import lru_cache
@@ -49,16 +51,12 @@ NOTHING = '""'
 WORDS_AND_PHRASES = re.compile(r'\s+|(".*?")')
 # Characters FTS5's query parser must never see: C0 controls and DEL (a NUL ends its input).
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# A letter or digit: text without one has no token for the unicode61 tokenizer.
-WORD_CHARACTER = re.compile(r"[^\W_]")
 # A search of more words is a 400: every word must match, so more words find no figure fewer
 # would miss, and each costs FTS5 a read of its matches. The words are FTS5's tokens, so a phrase
 # counts each of its words ("requests.requests...", one "word" of 2,000 tokens, took 6 s on the
 # real data); a word or phrase given twice counts and is searched once (32 times ``a*`` took
 # 0.45 s, once 0.02 s; 26 distinct one-letter prefixes take 0.13 s).
 MAX_SEARCH_WORDS = 32
-# FTS5's operators in a raw search (case matters: "or" is a word).
-RAW_OPERATORS = ("AND", "OR", "NOT", "NEAR")
 # The canned search (metadata.yml) and the parameter its words are in.
 SEARCH_QUERY_PATH = re.compile(r"^/disclosures/search_everything(?:\.\w+)?$")
 SEARCH_QUERY_PARAMETER = "q"
@@ -71,11 +69,20 @@ def fts_query(text) -> str:
 
 
 def query_parts(text) -> list[str]:
-    """The quoted words, "phrases" and ``prefix*`` queries ``fts_query`` joins, in order."""
+    """The quoted words, "phrases" and ``prefix*`` queries ``fts_query`` joins, in order, each
+    once: two that FTS5 reads as the same tokens (``Telegram`` and ``TELEGRAM``, ``a*`` and
+    ``.a*``) match the same rows, so the second is left out (32 spellings of ``a*`` ran past the
+    time limit)."""
+    return list(_parts(text))
+
+
+def _parts(text) -> dict[str, tuple[str, ...]]:
+    """{quoted part: its FTS5 tokens} of ``query_parts``."""
     text = CONTROL.sub(" ", str(text or ""))
     if text.count('"') % 2:
         text += '"'
-    parts: dict[str, None] = {}  # in order, each once: a repeat matches nothing more, at a cost
+    parts: dict[str, tuple[str, ...]] = {}
+    seen: set[tuple] = set()
     for bit in WORDS_AND_PHRASES.split(text):
         if not bit:
             continue
@@ -84,19 +91,51 @@ def query_parts(text) -> list[str]:
             bit = bit[1:-1]
         elif bit.endswith("*"):
             bit, prefix = bit.rstrip("*"), True
-        if not WORD_CHARACTER.search(bit):
-            continue
-        parts['"' + bit.replace('"', '""') + '"' + ("*" if prefix else "")] = None
-    return list(parts)
+        tokens = fts_tokens(bit)
+        if not tokens or (tokens, prefix) in seen:
+            continue  # no letter or digit: nothing to match; or a repeat
+        seen.add((tokens, prefix))
+        parts['"' + bit.replace('"', '""') + '"' + ("*" if prefix else "")] = tokens
+    return parts
+
+
+# The figures' index tokenizes with porter over unicode61 (disclosures/search_index.py): a search
+# is counted and compared in its tokens, which only SQLite knows exactly (a combining mark
+# between two words separates them there; Python's normalisation had joined them into one word).
+_tokenizer: sqlite3.Connection | None = None
+_tokenizer_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4096)
+def fts_tokens(text: str) -> tuple[str, ...]:
+    """The tokens FTS5 reads in ``text``, in order, as the figures' index reads them
+    ("U.S." -> ("u", "s"); "Requests" -> ("request",))."""
+    global _tokenizer
+    with _tokenizer_lock:
+        if _tokenizer is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.execute("CREATE VIRTUAL TABLE tokenized USING fts5(text, tokenize='porter')")
+            conn.execute("CREATE VIRTUAL TABLE tokens USING fts5vocab(tokenized, 'instance')")
+            _tokenizer = conn
+        _tokenizer.execute("INSERT INTO tokenized (rowid, text) VALUES (1, ?)", [text])
+        try:
+            return tuple(term for (term,) in _tokenizer.execute("SELECT term FROM tokens ORDER BY offset"))
+        finally:
+            _tokenizer.execute("DELETE FROM tokenized")
+
+
+# In a raw search, FTS5's operators (upper case), column filters ({a b}: or col:) and NEAR's
+# distance are syntax, not words.
+RAW_SYNTAX = re.compile(r"\b(?:AND|OR|NOT)\b|\bNEAR\b|,\s*[0-9]+\s*\)|\{[^}]*\}\s*:|\b\w+\s*:")
 
 
 def search_words(text, raw: bool = False) -> int:
-    """How many words FTS5 reads in a search of ``text``: the tokens (``words``) of each distinct
-    word, phrase and prefix ``query_parts`` finds ("U.S." is two); with ``raw`` (FTS5 query
-    syntax, ``_searchmode=raw``), every token but the operators AND, OR, NOT and NEAR."""
+    """How many words FTS5 reads in a search of ``text``: the tokens (``fts_tokens``) of each
+    distinct word, phrase and prefix ``query_parts`` finds ("U.S." is two); with ``raw`` (FTS5
+    query syntax, ``_searchmode=raw``), every token of the text but its syntax (RAW_SYNTAX)."""
     if raw:
-        return sum(1 for token in re.findall(r"[^\W_]+", str(text or "")) if token not in RAW_OPERATORS)
-    return sum(len(words(part)) for part in query_parts(text))
+        return len(fts_tokens(RAW_SYNTAX.sub(" ", CONTROL.sub(" ", str(text or "")))))
+    return sum(len(tokens) for tokens in _parts(text).values())
 
 
 def too_many_words(text, raw: bool = False) -> str | None:
