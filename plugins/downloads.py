@@ -45,6 +45,9 @@ DOWNLOAD = re.compile(r"^/(?P<mount>downloads)/(?P<rest>.+)$")
 FILE_MOUNTS = ("/downloads/", "/static/", "/-/static/", "/-/static-plugins/")
 # The longest file name Linux takes (bytes); a longer one made the file lookup raise OSError.
 NAME_MAX = 255
+# A path under a file mount longer than this names no file the site serves (Linux's PATH_MAX is
+# 4,096 bytes for the whole, folder included; the release files' paths are under 100).
+PATH_LONGEST = 1024
 ARRAY_SHAPES = {"array", "object", "arrayfirst"}
 CSV_LIMIT = re.compile(r"CSV contains more than [0-9]+ bytes$")
 
@@ -339,7 +342,10 @@ class Downloads:
         async def cors_send(message):
             await send(with_cors(message) if message["type"] == "http.response.start" else message)
 
-        if path.startswith(FILE_MOUNTS) and any(len(part.encode("utf-8")) > NAME_MAX for part in path.split("/")):
+        if path.startswith(FILE_MOUNTS) and (
+            len(path.encode("utf-8")) > PATH_LONGEST
+            or any(len(part.encode("utf-8")) > NAME_MAX for part in path.split("/"))
+        ):
             # No file has such a name, and Datasette's static handler failed on it (a 500).
             return await send_message(cors_send, 404, "Not found", True)
         download = DOWNLOAD.match(path)

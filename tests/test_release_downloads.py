@@ -162,7 +162,7 @@ def test_a_hidden_name_under_the_downloads_is_never_served(real_release, release
         (folder / ".partial.csv").unlink()
 
 
-@pytest.mark.parametrize("name", ["%00", "%00.csv", "a%00b/SHA256SUMS", "x" * 300])
+@pytest.mark.parametrize("name", ["%00", "%00.csv", "a%00b/SHA256SUMS", "x" * 300, "aaaaaaaaaa/" * 372 + "x"])
 def test_a_download_name_no_file_can_have_is_a_404_not_a_500(real_release, released_site, name):
     # A NUL made Path.resolve raise ValueError, and a name longer than a file's can be OSError:
     # a 500 on every release file path, and (the long name) on Datasette's static files.
