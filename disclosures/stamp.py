@@ -18,8 +18,23 @@ from . import release_records
 from .files import json_text, replace_file
 
 STAMP_FILE = "validated.json"
-# The code that decides whether a package is valid: a change to it invalidates every stamp.
-VALIDATOR_CODE = ("arrow_validate.py", "rules.py", "safety.py", "table_schema.py", "validate.py", "vocabulary.py")
+# The code that decides whether a package is valid (every module of this package the validator
+# imports, held so by a test): a change to it invalidates every stamp. consistency.py and
+# derive.py were missing, so a build after a new cross-file rule trusted a stamp it no longer held.
+VALIDATOR_CODE = (
+    "arrow_validate.py",
+    "consistency.py",
+    "derive.py",
+    "forked.py",
+    "freshness.py",
+    "frictionless_checks.py",
+    "paths.py",
+    "rules.py",
+    "safety.py",
+    "table_schema.py",
+    "validate.py",
+    "vocabulary.py",
+)
 
 
 def validation_key(package_path: Path) -> dict:

@@ -11,6 +11,7 @@ import json
 import random
 import re
 import sqlite3
+import subprocess
 import sys
 from decimal import Decimal
 
@@ -258,3 +259,20 @@ def test_a_commands_peak_memory_counts_the_children_it_forks():
     measured = bench.run_measured([[sys.executable, "-c", script]])
     assert measured["peak_mb"] > 170
     assert measured["seconds"] >= 1.5
+
+
+def test_the_stamp_covers_every_module_the_validator_imports():
+    # A new rule in consistency.py left the stamp valid, and the build shipped what validate refused.
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, disclosures.validate, disclosures.arrow_validate, disclosures.frictionless_checks; "
+            "print(' '.join(sorted(m.split('.', 1)[1] + '.py' for m in sys.modules if m.startswith('disclosures.'))))",
+        ],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert set(found) <= set(stamp.VALIDATOR_CODE), set(found) - set(stamp.VALIDATOR_CODE)
