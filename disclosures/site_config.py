@@ -59,9 +59,10 @@ class ConfigDamaged(ValueError):
     its message is ``file:line: what is wrong``."""
 
 
-def read_yaml(path: Path, top: type = dict):
-    """The YAML document in ``path``, which must be a ``top`` (a mapping). Raises ConfigDamaged
-    naming the file and line of a syntax error (the build printed PyYAML's traceback)."""
+def read_yaml(path: Path, top: type = dict, empty_ok: bool = False):
+    """The YAML document in ``path``, which must be a ``top`` (a mapping; with ``empty_ok``, a
+    file of comments alone is an empty one). Raises ConfigDamaged naming the file and line of a
+    syntax error (the build printed PyYAML's traceback)."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as error:
@@ -74,6 +75,8 @@ def read_yaml(path: Path, top: type = dict):
         raise ConfigDamaged(f"{where}: not valid YAML: {problem}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ConfigDamaged(f"{path.name}: not valid YAML: {error}") from None
+    if document is None and empty_ok:
+        return top()
     if not isinstance(document, top):
         raise ConfigDamaged(f"{path.name}:1: must be a YAML mapping, not {type(document).__name__}")
     return document
@@ -153,16 +156,22 @@ def node_lines(path: Path) -> dict[tuple, int]:
     return lines
 
 
-def wrong_type(path: Path, where: tuple, value, expected: type) -> ConfigDamaged:
-    """The ConfigDamaged of ``value`` at ``where`` (keys from the top) not being an ``expected``."""
+def wrong_type(path: Path, where: tuple, value, expected) -> ConfigDamaged:
+    """The ConfigDamaged of ``value`` at ``where`` (keys from the top) not being an ``expected``
+    (a type, a literal string, or a tuple of either)."""
     line = node_lines(path).get(where, 1)
     shown = ".".join(str(part) for part in where)
-    return ConfigDamaged(
-        f"{path.name}:{line}: {shown} must be {TYPE_WORDS[expected]}, not {type(value).__name__} {value!r}"[:300]
-    )
+    alternatives = expected if isinstance(expected, tuple) else (expected,)
+    wanted = " or ".join(TYPE_WORDS[a] if isinstance(a, type) else repr(a) for a in alternatives)
+    return ConfigDamaged(f"{path.name}:{line}: {shown} must be {wanted}, not {type(value).__name__} {value!r}"[:300])
 
 
-def is_a(value, expected: type) -> bool:
+def is_a(value, expected) -> bool:
+    """Whether ``value`` is an ``expected``: a type, a literal string, or a tuple of either."""
+    if isinstance(expected, tuple):
+        return any(is_a(value, alternative) for alternative in expected)
+    if isinstance(expected, str):
+        return value == expected
     # YAML's true is a bool, and a bool is an int to Python: neither stands for the other here.
     return isinstance(value, expected) and not (expected is int and isinstance(value, bool))
 
@@ -173,7 +182,7 @@ def site_settings(source: Path = SITE_SETTINGS_SOURCE) -> dict:
     Raises ConfigDamaged (``settings.yml:line: ...``) for a name Datasette has no setting of (it
     refused to start, naming settings.json) or a value of the wrong type (``five thousand`` for
     max_returned_rows answered every table's JSON with a 500)."""
-    settings = read_yaml(source)
+    settings = read_yaml(source, empty_ok=True)
     for name, value in settings.items():
         expected = DATASETTE_SETTINGS.get(name)
         if expected is None:
@@ -198,6 +207,14 @@ METADATA_SHAPES = (
     (("databases", DATABASE_NAME, "tables", "*"), dict),
     (("databases", DATABASE_NAME, "tables", "*", "columns"), dict),
     (("databases", DATABASE_NAME, "tables", "*", "facets"), list),
+    # A facet is a column, or Datasette's {"array": column} / {"date": column}.
+    (("databases", DATABASE_NAME, "tables", "*", "facets", "*"), (str, dict)),
+    (("databases", DATABASE_NAME, "tables", "*", "facet_size"), (int, "max")),
+    (("databases", DATABASE_NAME, "tables", "*", "size"), int),
+    *(
+        (("databases", DATABASE_NAME, "tables", "*", key), str)
+        for key in ("sort", "sort_desc", "fts_table", "fts_pk", "label_column", "title", "description")
+    ),
     (("databases", DATABASE_NAME, "queries"), dict),
     (("plugins",), dict),
     (("plugins", PLUGIN_NAME), dict),
@@ -216,6 +233,9 @@ def metadata_shape_problem(metadata: dict, source: Path) -> ConfigDamaged | None
         for part in pattern:
             nxt = []
             for at, value in found:
+                if isinstance(value, list) and part == "*":
+                    nxt += [((*at, index), item) for index, item in enumerate(value)]
+                    continue
                 if not isinstance(value, dict):
                     continue
                 keys = list(value) if part == "*" else [part] if part in value else []

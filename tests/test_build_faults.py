@@ -215,6 +215,54 @@ def test_the_settings_the_build_knows_are_datasettes():
     ],
 )
 def test_metadata_of_the_wrong_shape_is_named_with_its_line(tmp_path, edit, message):
+    check_metadata_edit(tmp_path, edit, message)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        # The build stopped with a TypeError in create_index.
+        (
+            ("        sort: recency_rank\n", "        sort: [recency_rank]\n"),
+            "tables.figures.sort must be text, not list",
+        ),
+        # These built, and the figures page or its search answered 500.
+        (
+            ("        fts_table: figures_fts\n", "        fts_table: [figures_fts]\n"),
+            "tables.figures.fts_table must be text",
+        ),
+        (
+            ("        facet_size: 50\n", "        facet_size: fifty\n"),
+            "facet_size must be a whole number or 'max', not str",
+        ),
+        (
+            ("        facets: [platform_id, jurisdiction_id,", "        facets: [[platform_id], jurisdiction_id,"),
+            "tables.figures.facets.0 must be text or a mapping, not list",
+        ),
+    ],
+)
+def test_metadata_a_table_reads_of_the_wrong_type_is_named_with_its_line(tmp_path, edit, message):
+    check_metadata_edit(tmp_path, edit, message)
+
+
+def test_metadata_and_settings_datasette_accepts_are_accepted(tmp_path):
+    from disclosures import paths, site_config
+
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    path = tmp_path / "metadata.yml"
+    path.write_text(text.replace("        facet_size: 50\n", "        facet_size: max\n", 1), encoding="utf-8")
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    assert (
+        site_config.site_metadata(descriptor, path)["databases"]["disclosures"]["tables"]["figures"]["facet_size"]
+        == "max"
+    )
+    # A settings.yml of comments alone: Datasette's defaults (it was "must be a YAML mapping, not NoneType").
+    settings = tmp_path / "settings.yml"
+    settings.write_text("# every setting as Datasette has it\n", encoding="utf-8")
+    assert site_config.site_settings(settings) == {}
+
+
+def check_metadata_edit(tmp_path, edit, message):
     from disclosures import paths, site_config
 
     text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
@@ -224,4 +272,4 @@ def test_metadata_of_the_wrong_shape_is_named_with_its_line(tmp_path, edit, mess
     descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
     with pytest.raises(site_config.ConfigDamaged) as raised:
         site_config.site_metadata(descriptor, path)
-    assert str(raised.value).startswith(message)
+    assert str(raised.value).startswith("metadata.yml:") and message in str(raised.value), str(raised.value)
