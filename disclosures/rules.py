@@ -140,44 +140,56 @@ def pattern_problem(cell: str, pattern: str) -> str:
     written = pattern_rewrite(cell, pattern)
     if written is not None:
         return f"{shown_cell(cell)} is not written as this column writes it: write {written}{dot_grouping_note(cell)}"
+    grouped = cell.strip().replace(".", "")
+    if DOT_GROUPED.fullmatch(cell.strip()) and re.match(f"^(?:{pattern})$", grouped):
+        return (
+            f"{shown_cell(cell)} is not written as this column writes it: write {grouped} if its dots group thousands"
+        )
     return f"must match {pattern}"
 
 
 # A number whose dots may group thousands, as many reports write them ("1.900" for 1,900).
-DOT_GROUPED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
+DOT_GROUPED = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
 
 
 def dot_grouping_note(cell: str) -> str:
-    """", or ... if its dots group thousands" for a number such as 1.900, which reads as 1.9 but
-    may be a report's 1,900; "" for any other cell."""
+    """For a number such as 1.900, which reads as 1.9 but may be a report's 1,900: ", or 1900 if
+    its dots group thousands, ..."; "" for any other cell."""
     if not DOT_GROUPED.fullmatch(cell.strip()):
         return ""
     return f", or {cell.strip().replace('.', '')} if its dots group thousands, as the source may write them"
 
 
-# Dashes a curator may paste for a band's hyphen ("10–20"), and date separators for ISO's.
-PASTED_DASHES = re.compile(r"\s*[\u2010-\u2015\u2212-]\s*")
-DATE_SEPARATORS = re.compile(r"(?<=\d)[/.](?=\d)")
+# A plain number, or one whose commas group thousands ("2,253.0"); a comma anywhere else may be
+# a decimal comma ("1,5"), which no rewrite guesses.
+NUMBER_WRITTEN = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
+# Dashes a curator may paste for a band's hyphen ("10–20"), between two such numbers.
+PASTED_BAND = re.compile(rf"({NUMBER_WRITTEN})\s*[\u2010-\u2015\u2212-]\s*({NUMBER_WRITTEN})")
+# A date with slashes or dots for ISO's hyphens, year first ("2024/01/02").
+SEPARATED_DATE = re.compile(r"([0-9]{4})[/.]([0-9]{2})(?:[/.]([0-9]{2}))?")
 
 
 def pattern_rewrite(cell: str, pattern: str) -> str | None:
     """What ``cell`` most likely means, written so that ``pattern`` matches it, or None: its
-    number written canonically ("1234.0" -> 1234), each number of a band so ("10 – 20.0" ->
-    10-20), lower case ("Withheld"), or a date with ISO's hyphens ("2024/01/02")."""
+    number written canonically ("1234.0" -> 1234, "2,253.0" -> 2253), each number of a band so
+    ("10 – 20.0" -> 10-20), lower case ("Withheld"), or a year-first date with ISO's hyphens
+    ("2024/01/02"). Nothing is guessed where a cell reads two ways ("1,5", "1.000.000")."""
     compiled = re.compile(f"^(?:{pattern})$")
-
-    def numbers(text: str) -> str:
-        return re.sub(
-            r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", lambda m: canonical_number_text(m.group(0)) or m.group(0), text
-        )
-
     stripped = cell.strip()
-    candidates = [
-        canonical_number_text(stripped) or "",
-        stripped.lower(),
-        numbers(PASTED_DASHES.sub("-", stripped).replace(",", "")),
-        DATE_SEPARATORS.sub("-", stripped),
-    ]
+
+    def canonical(number: str) -> str | None:
+        return canonical_number_text(number.replace(",", ""))
+
+    candidates = [stripped.lower()]
+    if re.fullmatch(rf"[+]?{NUMBER_WRITTEN}|[+-]?[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+", stripped):
+        candidates.append(canonical(stripped) or "")
+    band = PASTED_BAND.fullmatch(stripped)
+    if band:
+        low, high = canonical(band.group(1)), canonical(band.group(2))
+        candidates.append(f"{low}-{high}" if low and high else "")
+    date = SEPARATED_DATE.fullmatch(stripped)
+    if date:
+        candidates.append("-".join(part for part in date.groups() if part))
     return next((c for c in candidates if c and c != cell and compiled.match(c)), None)
 
 

@@ -419,7 +419,18 @@ def test_a_cell_its_pattern_refuses_is_told_how_to_write_it(cell, pattern, writt
 
 
 @pytest.mark.parametrize(
-    ("cell", "pattern"), [("< 30", VALUE_PATTERN), ("abc", VALUE_PATTERN), ("02/01/2024", DATE_PATTERN)]
+    ("cell", "pattern"),
+    [
+        ("< 30", VALUE_PATTERN),
+        ("abc", VALUE_PATTERN),
+        ("02/01/2024", DATE_PATTERN),
+        # Cells that read two ways get no guess: a decimal comma was read as a thousands separator
+        # ("1,5": write 15), a fraction as a band ("1/2": write 1-2).
+        ("1,5", VALUE_PATTERN),
+        ("2,5-3,5", VALUE_PATTERN),
+        ("1.900,5", VALUE_PATTERN),
+        ("1/2", VALUE_PATTERN),
+    ],
 )
 def test_a_cell_no_rewrite_fits_keeps_the_pattern(cell, pattern):
     assert rules.pattern_problem(cell, pattern) == f"must match {pattern}"
@@ -437,3 +448,6 @@ def test_a_number_whose_dots_may_group_thousands_names_both_readings():
         == "'1.250.000' is not a number: write 1250000 if its dots group thousands"
     )
     assert rules.cell_problems("1.50", numeric=True, is_date=False)[0].endswith("write 1.5")
+    # "1.000.000" was told "write 10"; a leading zero groups no thousands ("0.900" is 0.9).
+    assert rules.pattern_problem("1.000.000", VALUE_PATTERN).endswith("write 1000000 if its dots group thousands")
+    assert rules.pattern_problem("0.900", VALUE_PATTERN).endswith("write 0.9")
