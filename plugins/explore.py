@@ -796,7 +796,7 @@ async def chart_page(datasette, request):
     for single in ("platform", "request_type"):
         # Only the first was read: platform=google&platform=apple charted Google alone, silently,
         # and platform=&platform=google charted Telegram (the blank first one is no choice).
-        chosen = list(dict.fromkeys(value for value in args.getlist(single) if value))
+        chosen = list(dict.fromkeys(value.strip() for value in args.getlist(single) if value.strip()))
         if len(chosen) > 1:
             elsewhere = "; /compare sets platforms side by side" if single == "platform" else ""
             return await bad_request(
@@ -805,8 +805,8 @@ async def chart_page(datasette, request):
         given[single] = chosen[0] if chosen else None
     platform = given["platform"] or "telegram"
     # Each once: jurisdiction=USA&jurisdiction=USA titled the chart "USA, USA".
-    jurisdictions = list(dict.fromkeys(j.upper() for j in args.getlist("jurisdiction") if j)) or ["USA"]
-    metrics = list(dict.fromkeys(m for m in args.getlist("metric") if m))
+    jurisdictions = list(dict.fromkeys(j.strip().upper() for j in args.getlist("jurisdiction") if j.strip())) or ["USA"]
+    metrics = list(dict.fromkeys(m.strip() for m in args.getlist("metric") if m.strip()))
     known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     if not known:
         platforms = await vocabulary(db, "platforms", "platform_id")

@@ -297,7 +297,10 @@ def search_text_of(text: str) -> str:
     ``ip_or_phone`` is three) number at most SEARCH_WORDS."""
     kept, count = [], 0
     for part in dict.fromkeys(re.split(r"[\s/-]+", text)):
-        words = len(re.findall(r"[^\W_]+", part))
+        # At most as many as FTS5 reads: each run of ASCII letters and digits is one word, and
+        # any other character may be one of its own (its tokenizer splits "½" and combining
+        # marks as Python's text functions do not).
+        words = len(re.findall(r"[A-Za-z0-9]+|[^\x00-\x7f]", part))
         if count + words > SEARCH_WORDS:
             break
         if words:
@@ -315,7 +318,8 @@ async def not_a_figure_page(datasette, request):
         return Response.redirect(datasette.urls.table(config(datasette)["database"], "figures"))
     # A figure's own id with a slash after it is that figure, as every other page's is.
     if text.endswith("/") and FIGURE_PAGE_ID.fullmatch(text.rstrip("/")):
-        return Response.redirect(datasette.urls.path(f"figure/{text.rstrip('/')}"))
+        query = f"?{request.query_string}" if request.query_string else ""
+        return Response.redirect(datasette.urls.path(f"figure/{text.rstrip('/')}") + query)
     # The route matches the path as sent: its %-escapes are still in it.
     return await figure_gone(datasette, request, database(datasette), unquote(text, errors="replace"))
 

@@ -343,6 +343,7 @@ def test_a_blank_or_repeated_chart_choice_is_no_second_choice(site):
     # platform=&platform=google charted Telegram: the blank first value was read, then defaulted.
     chosen = site.get("/chart.json?platform=&platform=google&jurisdiction=USA").json()["selected"]
     assert chosen["platform"] == "google"
+    assert site.get("/chart.json?platform=%20&platform=google&jurisdiction=USA").json()["selected"] == chosen
     alone = site.get("/chart.json?platform=google&jurisdiction=USA").json()
     repeated = site.get("/chart.json?platform=google&platform=google&jurisdiction=USA&jurisdiction=USA").json()
     assert repeated["selected"] == alone["selected"] and repeated["selected"]["jurisdictions"] == ["USA"]
