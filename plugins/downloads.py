@@ -159,6 +159,31 @@ async def send_message(send, status: int, message: str, as_json: bool, headers=(
     await send({"type": "http.response.body", "body": body})
 
 
+def file_errors(send):
+    """An ASGI send that gives the error of a file mount (Datasette's static handler answers
+    "404: File not found" or "403: Directory listing is not allowed" as text/html) the API's
+    JSON shape, as a hidden name's 404 has; other answers pass on."""
+    state = {"start": None, "chunks": []}
+
+    async def shaped(message):
+        if message["type"] == "http.response.start":
+            kind = dict(message.get("headers", [])).get(b"content-type", b"")
+            if message["status"] >= 400 and kind.startswith(b"text/html"):
+                state["start"] = message
+                return
+            return await send(message)
+        if state["start"] is None:
+            return await send(message)
+        state["chunks"].append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        text = b"".join(state["chunks"]).decode("utf-8", "replace").strip()
+        said = re.sub(r"^\d{3}: ", "", text) if len(text) < 200 and "<" not in text else ""
+        await send_message(send, state["start"]["status"], said or "Not found", True)
+
+    return shaped
+
+
 def held(finish):
     """An ASGI send that holds a 200 response back for ``finish(start, body)``; others pass on."""
     state = {"start": None, "chunks": []}
@@ -355,6 +380,8 @@ class Downloads:
         served = self.served_file(path)
         if served is not None:
             return await self.serve_file(scope, receive, cors_send, served)
+        if path.startswith(FILE_MOUNTS) and path not in ("/downloads/",):
+            return await self.app(scope, receive, file_errors(cors_send))
         kind = await self.kind(path)
         if kind is None:
             return await self.app(scope, receive, cors_send)

@@ -170,3 +170,25 @@ def test_a_download_name_no_file_can_have_is_a_404_not_a_500(real_release, relea
     paths = [f"/downloads/{folder.name}/{name}", f"/downloads/{name}", f"/static/{name}", f"/-/static/{name}"]
     for path in paths:
         assert released_site.get(path).status_code == 404, path
+
+
+def test_a_missing_file_is_one_error_shape_under_every_file_mount(real_release, released_site):
+    # Datasette's static handler answered "404: File not found" as text/html (and a CSV's as
+    # JSON): a client saw three shapes for one mistake.
+    _, folder = real_release
+    for path, status in (
+        (f"/downloads/{folder.name}/nope", 404),
+        (f"/downloads/{folder.name}/nope.csv", 404),
+        ("/static/nope.css", 404),
+        ("/-/static/nope.js", 404),
+        ("/static/", 403),
+    ):
+        response = released_site.get(path)
+        assert response.status_code == status, path
+        assert response.headers["content-type"] == "application/json; charset=utf-8", path
+        assert response.json()["ok"] is False and response.json()["error"] in (
+            "File not found",
+            "Directory listing is not allowed",
+        )
+    assert released_site.get("/static/site.css").status_code == 200
+    assert released_site.get("/downloads/").headers["content-type"].startswith("text/html")
