@@ -268,6 +268,19 @@ def release_date_problem(released: str, today: str, previous: str | None, record
     return None
 
 
+def unrecorded_releases(dist: Path, recorded: dict, version: str) -> list[str]:
+    """The versions with a folder in ``dist`` that no record names, other than ``version`` (the
+    one being made), in version order."""
+    if not dist.is_dir():
+        return []
+    found = [
+        p.name
+        for p in dist.iterdir()
+        if p.is_dir() and release_records.SEMVER.match(p.name) and p.name not in recorded and p.name != version
+    ]
+    return sorted(found, key=release_records.parse_version)
+
+
 def close_plan(plan: dict) -> None:
     """Delete the plan's spooled changes and snapshot."""
     plan["changes"].close()
@@ -873,6 +886,14 @@ def make_release(
         remove_stale_temporaries(folder)
     plan = plan_release(build_dir, releases, release_date)
     try:
+        orphans = unrecorded_releases(dist, plan["recorded"], plan["version"])
+        if orphans:
+            listed = ", ".join(f"{dist / v}" for v in orphans)
+            raise ReleaseRefused(
+                f"{listed}: in dist/ but recorded in no releases/<version>/ (a release stopped before it "
+                "was recorded, so no release carries it and the next would not say what changed since): "
+                "delete it, then rerun: make release"
+            )
         return _publish(build_dir, dist, releases, plan, citation_file)
     finally:
         close_plan(plan)

@@ -936,3 +936,21 @@ def test_a_rerun_of_the_newest_release_restores_its_citation(released, tmp_path)
     release.make_release(released / "b" / "build", dist, releases, "2025-07-15", citation)
     assert citation.read_bytes() == (dist / "1.1.0" / "CITATION.cff").read_bytes()
     assert yaml.safe_load(citation.read_text(encoding="utf-8"))["version"] == "1.1.0"
+
+
+def test_a_release_refuses_while_dist_holds_one_no_record_names(tmp_path):
+    # A release killed between writing dist/<version>/ and recording it left a complete folder
+    # that no record names; the next release went on, its "previous" the release before.
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    release.make_release(built(tmp_path / "a", "1.0.0", releases=releases), dist, releases, "2025-01-15")
+    shutil.copytree(dist / "1.0.0", dist / "1.0.1")  # as a stopped release of 1.0.1 left it
+    second = built(tmp_path / "b", "1.1.0", "release_next", releases=releases)
+    with pytest.raises(release.ReleaseRefused, match=r"dist/1\.0\.1: in dist/ but recorded in no releases/"):
+        release.make_release(second, dist, releases, "2025-07-15")
+    assert sorted(p.name for p in releases.iterdir()) == ["1.0.0"] and not (dist / "1.1.0").exists()
+    shutil.rmtree(dist / "1.0.1")
+    release.make_release(second, dist, releases, "2025-07-15")
+    assert sorted(p.name for p in releases.iterdir()) == ["1.0.0", "1.1.0"]
+    # The version being made may be in dist/ already (a rerun after a stop): that is not refused.
+    shutil.rmtree(releases / "1.1.0")
+    release.make_release(second, dist, releases, "2025-07-15")
