@@ -141,7 +141,10 @@ def pattern_problem(cell: str, pattern: str) -> str:
     if written is not None:
         return f"{shown_cell(cell)} is not written as this column writes it: write {written}{dot_grouping_note(cell)}"
     grouped = cell.strip().replace(".", "")
-    if DOT_GROUPED.fullmatch(cell.strip()) and re.match(f"^(?:{pattern})$", grouped):
+    # Only in a column of numbers (one that takes a seven-digit one): "2.024" is no 2024 in a
+    # column of dates.
+    numbers_column = re.match(f"^(?:{pattern})$", "1000000")
+    if DOT_GROUPED.fullmatch(cell.strip()) and numbers_column and re.match(f"^(?:{pattern})$", grouped):
         return (
             f"{shown_cell(cell)} is not written as this column writes it: write {grouped} if its dots group thousands"
         )
@@ -184,13 +187,29 @@ def pattern_rewrite(cell: str, pattern: str) -> str | None:
     if re.fullmatch(rf"[+]?{NUMBER_WRITTEN}|[+-]?[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+", stripped):
         candidates.append(canonical(stripped) or "")
     band = PASTED_BAND.fullmatch(stripped)
-    if band:
+    # A band whose numbers' dots may group thousands ("1.900–2.000") reads two ways, and one
+    # whose low is above its high is no band to guess.
+    if band and not any(DOT_GROUPED.fullmatch(bound) for bound in band.groups()):
         low, high = canonical(band.group(1)), canonical(band.group(2))
-        candidates.append(f"{low}-{high}" if low and high else "")
+        if low and high and Decimal(low) <= Decimal(high):
+            candidates.append(f"{low}-{high}")
     date = SEPARATED_DATE.fullmatch(stripped)
-    if date:
+    if date and real_date(*date.groups()):
         candidates.append("-".join(part for part in date.groups() if part))
     return next((c for c in candidates if c and c != cell and compiled.match(c)), None)
+
+
+def real_date(year: str, month: str, day: str | None) -> bool:
+    """Whether the year, month and (if given) day name a day of the calendar (not 2024-02-31)."""
+    try:
+        date(int(year), int(month), int(day or 1))
+    except ValueError:
+        return False
+    return True
+
+
+# The largest power of ten canonical_number_text writes out (either way from the point).
+CANONICAL_DIGITS_MAX = 30
 
 
 def canonical_number_text(cell: str) -> str | None:
@@ -200,7 +219,8 @@ def canonical_number_text(cell: str) -> str | None:
         number = Decimal(cell.strip())
     except ArithmeticError:
         return None
-    if not number.is_finite():
+    # No figure is near 10^30; 1e5000 written out was a traceback, and 1e999999999 never ended.
+    if not number.is_finite() or abs(number.adjusted()) > CANONICAL_DIGITS_MAX:
         return None
     text = format(number.normalize(), "f") if number != number.to_integral_value() else str(int(number))
     return "0" if text in ("-0", "0") else text

@@ -451,3 +451,25 @@ def test_a_number_whose_dots_may_group_thousands_names_both_readings():
     # "1.000.000" was told "write 10"; a leading zero groups no thousands ("0.900" is 0.9).
     assert rules.pattern_problem("1.000.000", VALUE_PATTERN).endswith("write 1000000 if its dots group thousands")
     assert rules.pattern_problem("0.900", VALUE_PATTERN).endswith("write 0.9")
+
+
+@pytest.mark.parametrize("cell", ["1e5000", "1e999999999", "1e400", "1e-400"])
+def test_a_huge_exponent_gets_no_rewrite_and_ends(cell):
+    # 1e5000 written out was a traceback ("Exceeds the limit (4300 digits)"), 1e999999999 never
+    # ended, and 1e400 was told to write a 401-digit number.
+    assert rules.canonical_number_text(cell) is None
+    assert rules.pattern_problem(cell, VALUE_PATTERN) == f"must match {VALUE_PATTERN}"
+    assert "write" not in rules.cell_problems(cell, numeric=True, is_date=False)[0]
+
+
+@pytest.mark.parametrize(
+    ("cell", "pattern"),
+    [
+        ("1.900–2.000", VALUE_PATTERN),  # was "write 1.9-2": its dots may group thousands
+        ("20–10", VALUE_PATTERN),  # was "write 20-10", a band upside down
+        ("2024/02/31", DATE_PATTERN),  # was "write 2024-02-31", which no calendar has
+        ("2.024", DATE_PATTERN),  # was "write 2024 if its dots group thousands" for a date
+    ],
+)
+def test_a_rewrite_that_would_mislead_is_not_offered(cell, pattern):
+    assert rules.pattern_problem(cell, pattern) == f"must match {pattern}"
