@@ -215,7 +215,13 @@ METADATA_SHAPES = (
         (("databases", DATABASE_NAME, "tables", "*", key), str)
         for key in ("sort", "sort_desc", "fts_table", "fts_pk", "label_column", "title", "description")
     ),
+    (("databases", DATABASE_NAME, "tables", "*", "sortable_columns"), list),
+    (("databases", DATABASE_NAME, "tables", "*", "sortable_columns", "*"), str),
+    (("databases", DATABASE_NAME, "tables", "*", "units"), dict),
     (("databases", DATABASE_NAME, "queries"), dict),
+    # A canned query is its SQL, or a mapping that holds it.
+    (("databases", DATABASE_NAME, "queries", "*"), (str, dict)),
+    (("databases", DATABASE_NAME, "queries", "*", "sql"), str),
     (("plugins",), dict),
     (("plugins", PLUGIN_NAME), dict),
     (("plugins", PLUGIN_NAME, "home_chart_events"), dict),

@@ -134,7 +134,11 @@ def search_words(text, raw: bool = False) -> int:
     distinct word, phrase and prefix ``query_parts`` finds ("U.S." is two); with ``raw`` (FTS5
     query syntax, ``_searchmode=raw``), every token of the text but its syntax (RAW_SYNTAX)."""
     if raw:
-        return len(fts_tokens(RAW_SYNTAX.sub(" ", CONTROL.sub(" ", str(text or "")))))
+        # Inside a "quoted string" every word is a word ("AND", "requests:"): syntax is only
+        # taken out between them.
+        pieces = re.split(r'("(?:[^"]|"")*"?)', CONTROL.sub(" ", str(text or "")))
+        words_only = " ".join(piece if piece.startswith('"') else RAW_SYNTAX.sub(" ", piece) for piece in pieces)
+        return len(fts_tokens(words_only))
     return sum(len(tokens) for tokens in _parts(text).values())
 
 

@@ -239,6 +239,16 @@ def test_metadata_of_the_wrong_shape_is_named_with_its_line(tmp_path, edit, mess
             ("        facets: [platform_id, jurisdiction_id,", "        facets: [[platform_id], jurisdiction_id,"),
             "tables.figures.facets.0 must be text or a mapping, not list",
         ),
+        # These built too, and a page answered 500 (sortable_columns: 5 as bare text/plain).
+        (
+            ("      jurisdictions:\n", "      jurisdictions:\n        sortable_columns: 5\n"),
+            "sortable_columns must be a list",
+        ),
+        (
+            ("      jurisdictions:\n", "      jurisdictions:\n        units: 5\n"),
+            "tables.jurisdictions.units must be a mapping",
+        ),
+        (("    queries:\n", "    queries:\n      broken: 5\n"), "queries.broken must be text or a mapping, not int 5"),
     ],
 )
 def test_metadata_a_table_reads_of_the_wrong_type_is_named_with_its_line(tmp_path, edit, message):

@@ -92,6 +92,9 @@ def test_a_search_of_more_words_than_the_limit_is_refused_in_words_not_parts():
     assert search.too_many_words(" ".join(["w"] * (limit + 1)), raw=True) is not None
     # Nor are a column filter and NEAR's distance.
     assert search.search_words("{terms quote}: telegram NEAR(usa india, 9) AND terms: x", raw=True) == 4
+    # Inside quotes they are words: "AND AND ..." counted as none and ran past the time limit.
+    assert search.search_words('"' + " ".join(["AND"] * 40) + '"', raw=True) == 40
+    assert search.search_words('"' + " ".join(["requests:"] * 40) + '" OR x', raw=True) == 41
 
 
 def test_search_mentions_needs_the_whole_name():
