@@ -36,7 +36,7 @@
       Array.prototype.forEach.call(document.querySelectorAll('form.sql label[for]'), function (label) {
         var field = document.getElementById(label.htmlFor);
         if (field && field.name === "q" && label.textContent.trim() === "q") {
-          label.textContent = "Search quotes, sources, events";
+          label.textContent = "Search";
         }
       });
     }
