@@ -340,6 +340,11 @@ LOOKUP_MISS = re.compile(
 )
 
 
+def removal_hint(correction_id: str) -> str:
+    """What a row naming a figure that the correction ``correction_id`` removed is told to do."""
+    return f"correction {correction_id} removed it: remove this row, or point it at the figure that replaces it"
+
+
 # A corroboration's figure that is not in the data (validate.corroboration_problems).
 NOT_A_FIGURE = re.compile(r"^(?P<figure_id>\S+) is neither in figures nor a figure the build derives$")
 
@@ -424,8 +429,7 @@ def with_near_keys(
                     problem.path,
                     problem.line,
                     problem.field,
-                    f"{problem.message}: correction {removal} removed it: remove this row, or point it at the "
-                    "figure that replaces it",
+                    f"{problem.message}: {removal_hint(removal)}",
                 )
             )
             continue
@@ -451,7 +455,7 @@ def with_near_keys(
         if removal is not None:
             # Removed on purpose: the rows that still name it are the ones to change, not a
             # figure whose id happens to be close.
-            hint = f"correction {removal} removed it: remove this row, or point it at the figure that replaces it"
+            hint = removal_hint(removal)
         elif value in known:
             # The key is there: the lookup failed because its file could not be read against its
             # schema (a damaged header), which that file's own problem says.
