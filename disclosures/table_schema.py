@@ -412,6 +412,24 @@ def read_package(package_path: Path, descriptor: dict, shown, *, check: bool = T
     return tables
 
 
+def record_lines(path: Path) -> list[int] | None:
+    """[the line each record starts on] of a CSV, header first (index 0, line 1), blank rows
+    counted as Frictionless counts them; None when every record is one line (record n is then on
+    line n), when the file cannot be read, or when a record is not well-formed (the lines after
+    it are then unknown, and raw_file_problems reports it). Frictionless numbers records, not
+    lines: after a cell with a line break in it, its row numbers fall one short per break."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            reader = csv.reader(handle, strict=True)
+            starts, previous = [], 0
+            for _ in reader:
+                starts.append(previous + 1)
+                previous = reader.line_num
+    except (OSError, csv.Error):
+        return None
+    return None if previous == len(starts) else starts
+
+
 def read_text_rows(path: Path, names: list[str] | None = None) -> list[tuple[int, dict]]:
     """Rows of a CSV with their line numbers, tolerant of the damage reported elsewhere: each
     row is {name: cell text} for every one of ``names`` (the schema's fields; by default the
@@ -424,10 +442,12 @@ def read_text_rows(path: Path, names: list[str] | None = None) -> list[tuple[int
             reader = csv.reader(handle)
             header = next(reader, [])
             names = header if names is None else names
-            return [
-                (reader.line_num, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names)})
-                for cells in reader
-                if cells
-            ]
+            rows, previous = [], reader.line_num
+            for cells in reader:
+                # The line a record starts on: line_num is where it ends, after a line break in a cell.
+                start, previous = previous + 1, reader.line_num
+                if cells:
+                    rows.append((start, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names)}))
+            return rows
     except (OSError, csv.Error):
         return []

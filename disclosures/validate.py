@@ -930,8 +930,9 @@ CONSTRAINT_MESSAGES = {
 }
 
 
-def readable(error) -> str:
-    """Frictionless's note, reworded where it speaks in schema terms rather than a curator's."""
+def readable(error, line_of=lambda row_number: row_number) -> str:
+    """Frictionless's note, reworded where it speaks in schema terms rather than a curator's.
+    ``line_of``: the line a row number of Frictionless's starts on (``record_lines``)."""
     from frictionless import errors as ferrors
 
     note = error.note or error.message
@@ -945,7 +946,7 @@ def readable(error) -> str:
         return CONSTRAINT_MESSAGES[match.group(1)].format(match.group(2))
     if isinstance(error, ferrors.PrimaryKeyError):
         line = re.search(r"position (\d+)", note)
-        return f"duplicate key: the same as line {line.group(1)}" if line else note
+        return f"duplicate key: the same as line {line_of(int(line.group(1)))}" if line else note
     return note
 
 
@@ -967,9 +968,22 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
     except frictionless.FrictionlessException as exception:
         return [rules.Problem(shown_package, None, None, exception.error.message)]
     primary_keys = {r.get("name"): r.get("schema", {}).get("primaryKey", []) for r in descriptor.get("resources", [])}
+    files = {
+        r.get("name"): package_path.parent / r["path"]
+        for r in descriptor.get("resources", [])
+        if isinstance(r.get("path"), str)
+    }
     problems = []
     for task in report.tasks:
         shown = paths.get(task.name, task.name)
+        starts = table_schema.record_lines(files[task.name]) if task.name in files else None
+
+        def line_of(row_number: int | None, starts=starts) -> int | None:
+            """Frictionless's row number (a record's) as the line that record starts on."""
+            if row_number is None or starts is None or not 0 < row_number <= len(starts):
+                return row_number
+            return starts[row_number - 1]
+
         # A blank row is one mistake: raw_file_problems says "is a blank row", and Frictionless's
         # blank-row and empty-key errors on the same line would say it twice more.
         blank = {error.row_number for error in task.errors if isinstance(error, ferrors.BlankRowError)}
@@ -986,12 +1000,12 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
             field = getattr(error, "field_name", None)
             if field is None and getattr(error, "field_names", None):
                 field = ",".join(error.field_names)
-            line = getattr(error, "row_number", None)
+            line = line_of(getattr(error, "row_number", None))
             if line is None and isinstance(error, ferrors.HeaderError):
                 line = 1
             if isinstance(error, ferrors.PrimaryKeyError):
                 field = ",".join(primary_keys.get(task.name, [])) or None
-            problems.append(rules.Problem(shown, line, field, readable(error)))
+            problems.append(rules.Problem(shown, line, field, readable(error, line_of)))
     for error in report.errors:
         problems.append(rules.Problem(shown_package, None, None, error.message))
     return problems

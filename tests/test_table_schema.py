@@ -33,6 +33,7 @@ LEFT_TO_FRICTIONLESS = {
     "invalid_utf8",
     "invalid_utf8_in_figures",
     "line_break_in_cell",
+    "line_break_then_later_problems",
     "missing_final_newline",
     "referenced_table_empty",
     "unbalanced_quote",
@@ -155,3 +156,17 @@ def test_text_rows_read_a_byte_that_is_not_utf8_as_a_replacement_character(tmp_p
         (2, {"figure_id": "a", "platform_wording": "Aff\ufffdcted users"}),
         (3, {"figure_id": "b", "platform_wording": "Requests"}),
     ]
+
+
+def test_record_lines_give_the_line_each_record_starts_on(tmp_path):
+    """Frictionless numbers records; a cell with line breaks in it shifts every later line."""
+    path = tmp_path / "t.csv"
+    path.write_text('a,b\n1,"two\nlines"\n\n3,"three\nmore\nlines"\n4,x\n', encoding="utf-8")
+    # header, the two-line record, a blank row (a record to Frictionless), a three-line one, the last
+    assert table_schema.record_lines(path) == [1, 2, 4, 5, 8]
+    assert [line for line, _ in table_schema.read_text_rows(path)] == [2, 5, 8]
+    path.write_text("a,b\n1,2\n\n3,4\n", encoding="utf-8")
+    assert table_schema.record_lines(path) is None  # record n is on line n
+    path.write_text('a,b\n1,"2\n', encoding="utf-8")
+    assert table_schema.record_lines(path) is None  # not well-formed: the lines after are unknown
+    assert table_schema.record_lines(tmp_path / "missing.csv") is None
