@@ -272,7 +272,7 @@ def without_echoes_of_damaged_rows(problems: list[rules.Problem]) -> list[rules.
 
 # What a file is told when its rows cannot be read as its table's at all (any line), or not
 # against the right columns (line 1).
-UNREADABLE_FILE = re.compile(r"^(the source is empty|is not valid UTF-8|cannot be read|is not well-formed CSV)")
+UNREADABLE_FILE = re.compile(r"^(is an empty file|is not valid UTF-8|cannot be read|is not well-formed CSV)")
 UNREADABLE_TABLE = re.compile(r"^(header |has no rows)")
 
 
@@ -930,6 +930,13 @@ CONSTRAINT_MESSAGES = {
 }
 
 
+def empty_file_message(names: list) -> str:
+    """What a 0-byte CSV is told, once: Frictionless's "the source is empty" had no line, and the
+    empty-table rule said "has no rows" of the same file at line 1."""
+    header = ",".join(str(name) for name in names)
+    return f"is an empty file: its first line must be the header{f' ({header})' if header else ''}"
+
+
 def readable(error, line_of=lambda row_number: row_number) -> str:
     """Frictionless's note, reworded where it speaks in schema terms rather than a curator's.
     ``line_of``: the line a row number of Frictionless's starts on (``record_lines``)."""
@@ -968,6 +975,10 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
     except frictionless.FrictionlessException as exception:
         return [rules.Problem(shown_package, None, None, exception.error.message)]
     primary_keys = {r.get("name"): r.get("schema", {}).get("primaryKey", []) for r in descriptor.get("resources", [])}
+    headers = {
+        r.get("name"): [f.get("name") for f in r.get("schema", {}).get("fields", []) if isinstance(f, dict)]
+        for r in descriptor.get("resources", [])
+    }
     files = {
         r.get("name"): package_path.parent / r["path"]
         for r in descriptor.get("resources", [])
@@ -996,6 +1007,9 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
             if isinstance(error, ferrors.EncodingError) or (
                 isinstance(error, ferrors.SchemeError) and (error.note or "").startswith("[Errno")
             ):
+                continue
+            if isinstance(error, ferrors.SourceError) and error.note == "the source is empty":
+                problems.append(rules.Problem(shown, 1, None, empty_file_message(headers.get(task.name, []))))
                 continue
             field = getattr(error, "field_name", None)
             if field is None and getattr(error, "field_names", None):

@@ -261,7 +261,7 @@ def test_problems_of_rules_that_read_a_damaged_table_are_counted_not_echoed():
     problems = [
         Problem("data/sources.csv", 1, None, "has no rows; this table must not be empty"),
         Problem("data/metrics.csv", 1, None, "has no rows; this table must not be empty"),
-        Problem("data/cases.csv", None, None, "the source is empty"),
+        Problem("data/cases.csv", 1, None, validate.empty_file_message(["case_id"])),
         # Rules that read sources and metrics without naming them: with either unreadable, every
         # correct row was told its value was not in its quote, or its derived figure missing.
         Problem("data/figures.csv", 7, "quote", "value 900 of x does not appear in the quote"),
