@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from . import forked, rules, safety, table_schema
+from . import columnar, forked, rules, safety, table_schema
 
 # Characters rules.cell_problems faults in any cell, and rules.text_problems in any text
 # (a number holding one is not canonical): controls (Unicode category Cc, LF and CR among them)
@@ -69,15 +69,19 @@ class Undecided(Exception):
     """Something this module does not prove; ``check_package`` must decide."""
 
 
-def proves_valid(package_path: Path, descriptor: dict) -> bool:
+def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None) -> bool:
     """True when every resource of the package passes every rule of ``check_package`` (see the
-    module). ``descriptor`` is the parsed datapackage.json. Never raises for bad input: False."""
+    module). ``descriptor`` is the parsed datapackage.json. Never raises for bad input: False.
+
+    ``typed``: when given and the package is proved valid, {resource: ``columnar.table_columns``
+    of its rows} is appended to it, made while the rules across rows are decided in the child
+    (this process would wait for it otherwise): the rows the build loads (``stamp.record_valid``)."""
     import pyarrow as pa
 
     try:
         if table_schema.supported(descriptor) is not None:
             return False
-        return _proves_valid(Path(package_path), descriptor)
+        return _proves_valid(Path(package_path), descriptor, typed)
     except (
         Undecided,
         KeyError,
@@ -94,7 +98,7 @@ def proves_valid(package_path: Path, descriptor: dict) -> bool:
         return False
 
 
-def _proves_valid(package_path: Path, descriptor: dict) -> bool:
+def _proves_valid(package_path: Path, descriptor: dict, typed: list | None = None) -> bool:
     folder = package_path.parent
     tables, specs = {}, {}
     for resource in descriptor["resources"]:
@@ -116,7 +120,17 @@ def _proves_valid(package_path: Path, descriptor: dict) -> bool:
                 check_column(tables[resource["name"]].column(spec["name"]), spec, kinds[spec["name"]])
         for resource in descriptor["resources"]:
             check_keys(tables, specs, resource)
-        return cross_rules.receive()
+        columns = {}
+        if typed is not None:
+            for resource in descriptor["resources"]:
+                columns[resource["name"]] = columnar.table_columns(tables[resource["name"]], resource)
+                if columns[resource["name"]] is None:
+                    raise Undecided
+        if not cross_rules.receive():
+            return False
+        if typed is not None:
+            typed.append(columns)
+        return True
 
 
 def _rules_hold(tables: dict):

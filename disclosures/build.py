@@ -237,7 +237,10 @@ def typed_tables(package_path: Path, folder: Path, validated: list | None = None
     if stamp.is_valid(package_path, folder, key):
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
         if table_schema.supported(descriptor) is None:
-            tables = columnar.read_validated(package_path, descriptor)
+            # The rows validation left beside its stamp, else the CSVs read once more.
+            tables = stamp.validated_tables(folder, key, descriptor) or columnar.read_validated(
+                package_path, descriptor
+            )
             if tables is None:
                 try:
                     tables = table_schema.read_package(package_path, descriptor, str, check=False)

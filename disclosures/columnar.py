@@ -83,12 +83,20 @@ def read_table(path: Path, resource: dict) -> table_schema.Table | None:
     """One resource's rows as SQLite values (``sql_value`` of each typed cell) and raw-cell
     digest, or None when a cell fails its type or the file does not parse as a plain CSV with
     the schema's header."""
-    specs = resource["schema"]["fields"]
-    names = [spec["name"] for spec in specs]
+    names = [spec["name"] for spec in resource["schema"]["fields"]]
     arrow = _arrow_table(path, names)
     if arrow is None:
         return None
-    table = table_schema.Table(resource["name"], names)
+    columns = table_columns(arrow, resource)
+    del arrow
+    return None if columns is None else table_of(resource["name"], names, *columns)
+
+
+def table_columns(arrow, resource: dict) -> tuple[list[list], list[list]] | None:
+    """(cell texts, SQLite values) of every column of ``arrow`` (the resource's CSV as an Arrow
+    table of strings, in its fields' order), or None when a cell fails its type. A cell with
+    the same text in both lists is the same object (what ``validated_rows`` relies on)."""
+    specs = resource["schema"]["fields"]
     rows = len(arrow)
     raw_columns, typed_columns = [], []
     for spec, column in zip(specs, arrow.columns, strict=True):
@@ -97,11 +105,18 @@ def read_table(path: Path, resource: dict) -> table_schema.Table | None:
             return None
         raw_columns.append(columns[0])
         typed_columns.append(columns[1])
-    del arrow
+    return raw_columns, typed_columns
+
+
+def table_of(name: str, names: list[str], raw_columns: list[list], typed_columns: list[list]) -> table_schema.Table:
+    """The ``table_schema.Table`` of ``table_columns``' columns: its rows and raw-cell digest."""
+    table = table_schema.Table(name, names)
+    rows = len(typed_columns[0]) if typed_columns else 0
     # A tuple from zip hashes as table_schema.row_hash hashes it: no call per row.
     table.digest = sum(map(hash, zip(*raw_columns, strict=True))) if rows else 0
-    del raw_columns
+    raw_columns.clear()  # the caller's list: its texts are not held beside the rows made next
     table.rows = list(zip(*typed_columns, strict=True)) if rows else []
+    typed_columns.clear()
     table.lines = range(2, rows + 2)
     table.sql_values = True
     return table

@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
+import sys
 from pathlib import Path
 
-from . import release_records
+from . import columnar, release_records, table_schema
 from .files import json_text, replace_file
 
 STAMP_FILE = "validated.json"
+# The typed rows validation read, beside the stamp, for the build (record_valid, validated_tables).
+ROWS_FILE = "validated-rows.marshal"
+ROWS_FORMAT = "platform-disclosures validated rows 1"
 # The code that decides whether a package is valid (every module of this package the validator
 # imports, held so by a test): a change to it invalidates every stamp. consistency.py and
 # derive.py were missing, so a build after a new cross-file rule trusted a stamp it no longer held.
 VALIDATOR_CODE = (
     "arrow_validate.py",
+    "columnar.py",
     "consistency.py",
     "derive.py",
     "forked.py",
@@ -52,16 +58,55 @@ def validation_key(package_path: Path) -> dict:
     return {"package": str(package_path), "inputs": inputs, "validator": "sha256:" + code.hexdigest()}
 
 
-def record_valid(package_path: Path, folder: Path, key: dict | None = None) -> Path:
+def record_valid(package_path: Path, folder: Path, key: dict | None = None, typed: dict | None = None) -> Path:
     """Write the stamp of a package that has just passed validation; returns its path.
 
     ``key``: the package's ``validation_key`` taken before it was read for validation (see
     ``current_key``), so that a file changed meanwhile leaves a stamp that matches nothing
-    rather than one vouching for bytes nobody validated. Without it, the key is taken now."""
+    rather than one vouching for bytes nobody validated. Without it, the key is taken now.
+
+    ``typed``: {resource: (cell texts, SQLite values) of each column}, as validation read them
+    (``validate.validate_package``'s ``typed``), written beside the stamp (ROWS_FILE) for the
+    build to load instead of reading the CSVs again (``validated_tables``); without it, an
+    earlier validation's rows are deleted."""
     path = Path(folder) / STAMP_FILE
     Path(folder).mkdir(parents=True, exist_ok=True)
-    replace_file(path, json_text(key if key is not None else validation_key(package_path)).encode("utf-8"))
+    key = key if key is not None else validation_key(package_path)
+    rows = Path(folder) / ROWS_FILE
+    if typed is None:
+        rows.unlink(missing_ok=True)
+    else:
+        payload = (ROWS_FORMAT, sys.version, json_text(key), {name: list(columns) for name, columns in typed.items()})
+        replace_file(rows, marshal.dumps(payload))
+    replace_file(path, json_text(key).encode("utf-8"))
     return path
+
+
+def validated_tables(folder: Path, key: dict, descriptor: dict) -> dict[str, table_schema.Table] | None:
+    """The typed tables validation left in ``folder`` (ROWS_FILE) for exactly ``key`` (the
+    package's ``current_key``) and ``descriptor``'s resources and fields, as
+    ``columnar.read_validated`` would read them from the CSVs; None when there are none, or they
+    were written for other bytes, another validator or another Python, or cannot be read.
+
+    The file is marshal, which trusts what it reads as pickle does: it is the build folder's own,
+    written by ``record_valid``."""
+    try:
+        format_, version, key_text, typed = marshal.loads((Path(folder) / ROWS_FILE).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if (format_, version, key_text) != (ROWS_FORMAT, sys.version, json_text(key)) or not isinstance(typed, dict):
+        return None
+    tables = {}
+    for resource in descriptor["resources"]:
+        names = [spec["name"] for spec in resource["schema"]["fields"]]
+        raw, values = typed.pop(resource["name"], ([], None))
+        if values is None or len(raw) != len(names) or len(values) != len(names):
+            return None
+        try:
+            tables[resource["name"]] = columnar.table_of(resource["name"], names, raw, values)
+        except (TypeError, ValueError):  # columns of unequal lengths
+            return None
+    return tables
 
 
 def current_key(package_path: Path) -> dict | None:

@@ -1025,13 +1025,19 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
     return problems
 
 
-def validate_package(package_path: Path = PACKAGE, base: Path | None = None) -> list[rules.Problem]:
+def validate_package(
+    package_path: Path = PACKAGE, base: Path | None = None, typed: list | None = None
+) -> list[rules.Problem]:
     """Every problem in the package, sorted, each naming file, line and field.
 
     A package ``arrow_validate`` proves valid has no problems but ``stray_file_problems``; any
-    other is read by ``check_package``, whose problems are the report."""
+    other is read by ``check_package``, whose problems are the report.
+
+    ``typed``: when given and Arrow proved the package valid, {resource: (cell texts, SQLite
+    values) of each column} is appended to it (``arrow_validate.proves_valid``); nothing is when
+    ``check_package`` decided."""
     package_path = Path(package_path)
-    if proved_valid(package_path):
+    if proved_valid(package_path, typed):
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
         return stray_file_problems(package_path, descriptor, base or package_path.parent)
     return check_package(package_path, base)[0]
@@ -1064,7 +1070,7 @@ def stray_file_problems(package_path: Path, descriptor: dict, base: Path) -> lis
     ]
 
 
-def proved_valid(package_path: Path) -> bool:
+def proved_valid(package_path: Path, typed: list | None = None) -> bool:
     """True when the descriptor parses, its names and keys are sound, and ``arrow_validate``
     proves every resource valid; False when ``check_package`` must decide."""
     from . import arrow_validate
@@ -1078,7 +1084,7 @@ def proved_valid(package_path: Path) -> bool:
     shown = package_path.name
     if name_problems(descriptor, shown) or safety.descriptor_problems(package_path, descriptor, shown):
         return False
-    return arrow_validate.proves_valid(package_path, descriptor)
+    return arrow_validate.proves_valid(package_path, descriptor, typed)
 
 
 def check_package(

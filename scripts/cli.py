@@ -73,12 +73,14 @@ def validate(package, out):
     from disclosures import stamp
 
     key = stamp.current_key(package_path)  # before reading: the stamp vouches for the bytes validated
-    problems = validation.validate_package(package_path, base=base)
+    recording = (out or not package) and key is not None
+    typed: list = []  # the rows as validation read them, for the build to load
+    problems = validation.validate_package(package_path, base=base, typed=typed if recording else None)
     if problems:
         again = f"python scripts/cli.py validate {package}" if package else "make validate"
         fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
-    if (out or not package) and key is not None:
-        stamp.record_valid(package_path, out or paths.BUILD, key)
+    if recording:
+        stamp.record_valid(package_path, out or paths.BUILD, key, typed=typed[0] if typed else None)
     click.echo(f"OK: {validation.shown_path(package_path, base)} is valid")
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from disclosures import build, columnar, paths, stamp, table_schema
+from disclosures import build, columnar, paths, stamp, table_schema, validate
 from tests.packages import BROKEN, make_package
 from tests.test_table_schema import HOSTILE_CELLS, rewrite
 
@@ -128,3 +128,71 @@ def test_freed_arrow_memory_returns_at_once_only_while_the_rows_are_read(tmp_pat
     read = columnar.read_validated(package, json.loads(package.read_text(encoding="utf-8")))
     assert (read is None) is breaks
     assert settings == [0, columnar.ARROW_DECAY_MS]
+
+
+def test_validation_hands_the_build_the_rows_it_read(tmp_path, monkeypatch):
+    """`validate` leaves its typed rows beside the stamp; the build loads them instead of reading
+    the CSVs again, and gets what the Arrow read would give: values, types, lines and digest."""
+    package = make_package(tmp_path / "package")
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    key = stamp.current_key(package)
+    typed: list = []
+    assert validate.validate_package(package, typed=typed) == []
+    stamp.record_valid(package, tmp_path / "site", key, typed=typed[0])
+    assert (tmp_path / "site" / stamp.ROWS_FILE).exists()
+    handed = stamp.validated_tables(tmp_path / "site", key, descriptor)
+    read = columnar.read_validated(package, descriptor)
+    assert handed.keys() == read.keys()
+    for name, table in read.items():
+        assert handed[name].rows == table.rows, name
+        assert [tuple(map(type, r)) for r in handed[name].rows] == [tuple(map(type, r)) for r in table.rows], name
+        assert handed[name].digest == table.digest, name
+        assert list(handed[name].lines) == list(table.lines), name
+        assert handed[name].fields == table.fields and handed[name].sql_values
+    assert read["figures"].digest != 0
+    # The build takes them, and does not read a CSV.
+    monkeypatch.setattr(columnar, "read_validated", lambda *a: pytest.fail("the CSVs were read again"))
+    assert build.typed_tables(package, tmp_path / "site")["figures"].rows == read["figures"].rows
+
+
+def test_handed_rows_are_used_only_for_the_bytes_they_were_read_from(tmp_path):
+    package = make_package(tmp_path / "package")
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    key = stamp.current_key(package)
+    typed: list = []
+    validate.validate_package(package, typed=typed)
+    site = tmp_path / "site"
+    stamp.record_valid(package, site, key, typed=typed[0])
+    rows = site / stamp.ROWS_FILE
+    good = rows.read_bytes()
+    # Another key (a changed byte, another validator): not these rows.
+    assert stamp.validated_tables(site, {**key, "validator": "sha256:other"}, descriptor) is None
+    # A damaged or truncated file, or one from another format: read the CSVs instead.
+    for damaged in (b"", good[: len(good) // 2], b"not marshal", marshal_of(("other format", 1))):
+        rows.write_bytes(damaged)
+        assert stamp.validated_tables(site, key, descriptor) is None
+        assert (
+            build.typed_tables(package, site)["figures"].rows
+            == columnar.read_validated(package, descriptor)["figures"].rows
+        )
+    # A stamp written without rows (the build validated the package itself) removes stale ones.
+    rows.write_bytes(good)
+    stamp.record_valid(package, site, key)
+    assert not rows.exists()
+    # A descriptor with a field more than the rows: not these rows.
+    descriptor["resources"][0]["schema"]["fields"].append({"name": "added", "type": "string"})
+    stamp.record_valid(package, site, key, typed=typed[0])
+    assert stamp.validated_tables(site, key, descriptor) is None
+
+
+def marshal_of(value) -> bytes:
+    import marshal
+
+    return marshal.dumps(value)
+
+
+def test_validation_hands_over_no_rows_when_it_could_not_prove_the_package(tmp_path):
+    package = make_package(tmp_path / "package", "period_order")
+    typed: list = []
+    assert validate.validate_package(package, typed=typed)
+    assert typed == []

@@ -11,7 +11,7 @@ import sys
 import pycountry
 import pytest
 
-from disclosures import consistency, paths, rules, validate
+from disclosures import consistency, paths, rules, stamp, validate
 from tests.packages import BROKEN, ROOT, apply_edits, expected_messages, make_package
 
 
@@ -281,3 +281,24 @@ def test_problems_of_rules_that_read_a_damaged_table_are_counted_not_echoed():
     assert not any("does not appear in the quote" in p or "build derives" in p or "lookup table" in p for p in kept)
     assert "data/figures.csv:-:-: 2 problem(s) naming sources left out" in "\n".join(kept)
     assert "data/corroborations.csv:-:-: 1 problem(s) naming metrics left out" in "\n".join(kept)
+
+
+def test_cli_validate_leaves_the_rows_the_build_then_loads(tmp_path):
+    """`make validate && make build` as the bench runs them: validation writes the stamp and its
+    typed rows; the build of the same bytes loads those rows (no CSV read) and builds."""
+    package = make_package(tmp_path / "p")
+    site = tmp_path / "site"
+    cli = [sys.executable, str(ROOT / "scripts" / "cli.py")]
+    run = subprocess.run([*cli, "validate", str(package), "--out", str(site)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in site.iterdir()) == [stamp.ROWS_FILE, stamp.STAMP_FILE]
+    # The build must not read the CSVs for their rows: columnar's reader is made to fail.
+    probe = (
+        "import sys, runpy; from disclosures import columnar;"
+        "columnar.read_validated = lambda *a: sys.exit('read the CSVs again');"
+        f"sys.argv = ['cli.py', 'build', '--package', {str(package)!r}, '--out', {str(site)!r}];"
+        f"runpy.run_path({str(ROOT / 'scripts' / 'cli.py')!r}, run_name='__main__')"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "validated and built" in run.stdout
