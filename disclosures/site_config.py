@@ -59,12 +59,22 @@ class ConfigDamaged(ValueError):
     its message is ``file:line: what is wrong``."""
 
 
+# The same safe constructors, in C where PyYAML was built with libyaml.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, top: type = dict, empty_ok: bool = False):
     """The YAML document in ``path``, which must be a ``top`` (a mapping; with ``empty_ok``, a
     file of comments alone is an empty one). Raises ConfigDamaged naming the file and line of a
     syntax error (the build printed PyYAML's traceback)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        try:
+            # libyaml's parser (about 15 times faster: metadata.yml took 0.07 s of each build);
+            # a document it refuses is read again by PyYAML's own, whose messages are the ones told.
+            document = yaml.load(text, Loader=FAST_LOADER)
+        except yaml.YAMLError:
+            document = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{path.name}:{mark.line + 1}" if mark else path.name

@@ -13,7 +13,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from disclosures import build, files, paths, validate
+from disclosures import build, files, paths, site_config, validate
 from disclosures.vocabulary import DATABASE_FILE
 from tests.packages import make_package
 
@@ -283,3 +283,14 @@ def check_metadata_edit(tmp_path, edit, message):
     with pytest.raises(site_config.ConfigDamaged) as raised:
         site_config.site_metadata(descriptor, path)
     assert str(raised.value).startswith("metadata.yml:") and message in str(raised.value), str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["SITE_METADATA_SOURCE", "SITE_SETTINGS_SOURCE", "API_EXAMPLES"])
+def test_the_fast_yaml_parser_reads_the_site_files_as_pyyaml_does(name):
+    """read_yaml parses with libyaml; the documents are PyYAML's own, value for value."""
+    import yaml
+
+    text = getattr(paths, name).read_text(encoding="utf-8")
+    assert site_config.FAST_LOADER is yaml.CSafeLoader  # the wheel has libyaml: not the fallback
+    assert yaml.load(text, Loader=site_config.FAST_LOADER) == yaml.safe_load(text)
+    assert site_config.read_yaml(getattr(paths, name), empty_ok=True) == (yaml.safe_load(text) or {})
