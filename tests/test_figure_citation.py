@@ -27,7 +27,10 @@ def test_an_unreleased_figure_page_cites_the_content_hash_and_the_release_that_c
         "telegram-usa-2024-ip_or_phone-requests_fulfilled",
     )
     text = citation(site, "telegram-usa-2024-ip_or_phone-requests_fulfilled")
-    assert "“Telegram, United States, 2024: Requests fulfilled (some data produced)”" in text
+    assert (
+        "“Telegram, United States, 2024: Requests fulfilled (some data produced) · IP address and/or phone number”"
+        in text
+    )
     assert "(figure telegram-usa-2024-ip_or_phone-requests_fulfilled, 900)" in text
     assert f"version {version} (unreleased), content {content_hash}" in text
     assert f"Release {latest} (" in text and f"with the value {released_value}" in text
@@ -76,3 +79,23 @@ def test_the_source_line_says_when_it_was_published_and_retrieved_and_links_its_
         " WHERE s.archived_url LIKE 'http%' ORDER BY f.figure_id LIMIT 1",
     )
     assert f'<a href="{archived}" rel="nofollow noopener">Archived copy</a>' in site.get(f"/figure/{figure_id}").text
+
+
+def test_citations_and_titles_name_the_request_type_and_a_derived_figure_says_so(site):
+    # Google's emergency, legal process and preservation requests in Germany were cited alike:
+    # "Google, Germany, H1 2025: Requests received", the id alone told them apart.
+    cited = {
+        kind: citation(site, f"google-deu-2025h1-{kind}-requests_received")
+        for kind in ("emergency", "legal_process", "preservation")
+    }
+    assert "H1 2025: Requests received · Emergency requests”" in cited["emergency"]
+    assert "H1 2025: Requests received · Legal process requests”" in cited["legal_process"]
+    assert "H1 2025: Requests received · Preservation requests”" in cited["preservation"]
+    title = re.search(r"<title>([^<]+)</title>", site.get("/figure/google-deu-2025h1-emergency-requests_received").text)
+    assert "Requests received · Emergency requests (google-deu-2025h1-emergency-requests_received)" in unescape(
+        title.group(1)
+    )
+    assert "derived" not in cited["emergency"].partition(").")[0]
+    # A sum of quarters is no reported number: its citation says so, not only its page.
+    derived = citation(site, "telegram-usa-2025-ip_or_phone-accounts_affected-derived")
+    assert "derived by the dataset from reported figures: no source reported it)" in derived

@@ -190,7 +190,8 @@ def test_the_obvious_figure_comes_first(site):
     assert "umi" not in places[:50] and "gbr" not in places[:50]
 
     apple = figure_ids(search_everything(site, "apple germany 2024"))
-    assert apple[0] == "apple-deu-2024h1-account-requests_received"
+    # Apple's main series (platform_freshness.main_request_type_id) is its device requests.
+    assert apple[0] == "apple-deu-2024h1-device-requests_received"
     derived = [n for n, i in enumerate(apple) if i.endswith("-derived")]
     reported = [n for n, i in enumerate(apple) if not i.endswith("-derived")]
     assert derived and reported and max(reported) < min(derived)
@@ -338,3 +339,29 @@ def test_a_long_search_is_named_in_short(site):
     html = site.get("/disclosures/search_everything?" + urlencode({"q": "telegram " * search.MAX_SEARCH_WORDS})).text
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert len(title) < 200 and "…" in title
+
+
+def test_figure_results_name_their_request_type_and_the_headline_comes_first(site):
+    # Five results read "Google, Germany, H1 2025: N requests received", N from emergency,
+    # legal process, preservation and two kinds of diplomatic requests, the emergency one first.
+    hits = [h for h in search_everything(site, "google germany 2025") if h["kind"] == "figure"]
+    assert hits[0]["id"] == "google-deu-2025h1-legal_process-requests_received"  # Google's main series
+    assert hits[0]["text"] == "Google, Germany, H1 2025: 42,595 requests received (Legal process requests)"
+    texts = [h["text"] for h in hits]
+    assert len(set(texts)) == len(texts)
+    assert any("(EU DSA orders to provide information (member states))" in t for t in texts)
+    # A request type the search names comes before the main series.
+    named = [h for h in search_everything(site, "google germany 2025 emergency") if h["kind"] == "figure"]
+    assert named[0]["id"] == "google-deu-2025h1-emergency-requests_received"
+    # A share is not "87% % of requests".
+    shares = [h["text"] for h in search_everything(site, "google germany percent") if h["kind"] == "figure"]
+    assert shares and not any("% %" in t for t in shares)
+    assert any("% of requests" in t for t in shares)
+
+
+def test_a_disagreement_about_no_figure_of_the_dataset_links_to_its_own_row(site):
+    hits = [h for h in search_everything(site, "133,511") if h["kind"] == "disagreement"]
+    assert hits and all(h["page"] for h in hits)
+    assert {"page": "/disclosures/disagreements/meta-usa-2022-year-sum-atlasvpn"}.items() <= next(
+        h for h in hits if h["id"] == "meta-usa-2022-year-sum-atlasvpn"
+    ).items()
