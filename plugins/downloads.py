@@ -387,6 +387,11 @@ class Downloads:
             return await self.app(scope, receive, cors_send)
         what, _, fmt = kind
         params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if fmt == "csv" and any(name == "_trace" for name, _ in params):
+            # Datasette's trace wraps the CSV in an HTML page, which this guard then refused as a
+            # broken CSV: a bare 400 "Error", or a streamed 200 cut off mid-answer.
+            message = "_trace is not available on a CSV answer: ask for the same address as .json with _trace=1"
+            return await send_message(cors_send, 400, message, True)
         shape = dict(reversed(params)).get("_shape")
         if fmt == "json" and (what == "table" or shape not in ARRAY_SHAPES):
             return await self.app(scope, receive, cors_send)
