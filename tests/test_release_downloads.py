@@ -192,3 +192,26 @@ def test_a_missing_file_is_one_error_shape_under_every_file_mount(real_release, 
         )
     assert released_site.get("/static/site.css").status_code == 200
     assert released_site.get("/downloads/").headers["content-type"].startswith("text/html")
+
+
+def test_the_home_pages_database_link_is_a_file_its_sha256sums_lists(real_release, released_site):
+    # After `make release && make build` the served database records the release, so its bytes
+    # are not the release's: the home page's button gave a file that `sha256sum -c` refused.
+    import hashlib
+    import re
+
+    _, folder = real_release
+    home = released_site.get("/").text
+    link = re.search(r'<a href="([^"]+)">Download the SQLite database \(release ([^)]+)\)</a>', home)
+    assert link, "no release database link on the home page"
+    assert link.group(1) == f"/downloads/{folder.name}/disclosures.db" and link.group(2) == folder.name
+    served = released_site.get(link.group(1))
+    assert served.status_code == 200
+    listed = dict(line.split()[::-1] for line in (folder / "SHA256SUMS").read_text().splitlines())
+    assert hashlib.sha256(served.content).hexdigest() == listed["disclosures.db"]
+
+
+def test_an_unreleased_sites_database_link_says_it_is_no_release_file(site):
+    home = site.get("/").text
+    assert "Download this site's SQLite database (not a release file)" in home
+    assert "Download the SQLite database (release" not in home
