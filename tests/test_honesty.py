@@ -336,3 +336,28 @@ def test_a_derived_figure_shows_the_disagreements_recorded_on_its_inputs(site, r
         listed = html.split("<h2>Disagreements</h2>", 1)[1]
         for _, disagreement_id, input_id in (row for row in derived if row[0] == figure_id):
             assert f'href="/figure/{input_id}"' in listed, disagreement_id
+
+
+def test_a_disagreement_about_a_missing_figure_names_the_figure_the_build_now_derives(real_db):
+    # Atlas VPN's Meta 2022 year sums were recorded as disagreements ("No 2022 figure recorded")
+    # while the build derived that very figure from the half-years: a claim that agrees with a
+    # figure is a corroboration, or its explanation says why it is not one.
+    matches = rows(
+        real_db,
+        """SELECT d.disagreement_id, d.explanation, group_concat(f.figure_id, ' ') FROM disagreements d
+           JOIN figures f ON f.is_derived = 1 AND f.value = d.claimed_value
+             AND d.disagreement_id GLOB f.platform_id || '-*'
+           WHERE d.figure_id IS NULL AND d.claimed_value > 100
+           GROUP BY d.disagreement_id""",
+    )
+    for disagreement_id, explanation, derived in matches:
+        assert any(figure_id in explanation for figure_id in derived.split()), (disagreement_id, derived)
+    corroborated = rows(
+        real_db,
+        """SELECT figure_id FROM corroborations WHERE source_id = 'beyondgames-2023-atlasvpn-meta-requests'
+           ORDER BY figure_id""",
+    )
+    assert corroborated == [
+        ("meta-usa-2022-all-requests_received-derived",),
+        ("meta-world-2022-all-requests_received-derived",),
+    ]
