@@ -361,3 +361,15 @@ def test_a_disagreement_about_a_missing_figure_names_the_figure_the_build_now_de
         ("meta-usa-2022-all-requests_received-derived",),
         ("meta-world-2022-all-requests_received-derived",),
     ]
+
+
+def test_no_note_sends_readers_to_a_file_or_proposal_the_dataset_does_not_publish():
+    # 503 figure notes said "see notes.md" (no such file is published) or proposed a request type
+    # or metric "not yet in request_types.csv" that has long been there.
+    stale = re.compile(r"\b[\w-]+\.md\b|\bproposed (?:new )?(?:request_type|metric|platform_id)\b|not yet in \w+\.csv")
+    found = []
+    for path in sorted((paths.ROOT / "data").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for line, row in enumerate(csv.reader(handle), start=1):
+                found += [f"{path.name}:{line}: {cell[:80]}" for cell in row if stale.search(cell)]
+    assert found == [], found[:5]
