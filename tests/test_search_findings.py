@@ -373,3 +373,22 @@ def test_a_disagreement_about_no_figure_of_the_dataset_links_to_its_own_row(site
     hit = next(h for h in hits if h["id"] == disagreement_id)
     assert hit["page"] == f"/disclosures/disagreements/{disagreement_id}"
     assert site.get(hit["page"]).status_code == 200
+
+
+def test_the_search_page_says_why_it_found_nothing_or_not_everything(site):
+    def hints(q):
+        page = site.get("/disclosures/search_everything?" + urlencode({"q": q})).text
+        return [
+            " ".join(re.sub(r"<[^>]+>", "", h).split())
+            for h in re.findall(r'<p class="search-hint">(.*?)</p>', page, re.S)
+        ]
+
+    # A question in words found nothing, and the page said only "0 results".
+    (said,) = hints("how many requests did telegram fulfil in the US in 2024")
+    assert "a result must hold all of them" in said and "Try fewer words" in said
+    (said,) = hints("")
+    assert said.startswith("Type the words to look for")
+    # Each kind is cut at 100 matches: the page says which reached it.
+    (said,) = hints("google germany")
+    assert "the figures reached that limit, so there may be more" in said
+    assert hints("telegram india 2024") == []
