@@ -295,3 +295,26 @@ def test_the_search_forms_field_is_named_for_what_it_searches(page):  # noqa: F8
     # One word: Datasette gives a parameter's label a seventh of the form, and at 390 px "Search
     # quotes, sources, events" broke into seven lines, mid-word.
     assert label == "Search"
+
+
+def test_the_figures_first_row_is_near_the_top_on_a_phone_and_every_facet_is_in_reach(page):  # noqa: F811
+    # Seven facets of up to 50 entries stacked before the table: its first row at y = 7,800 px.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/disclosures/figures")
+    page.wait_for_load_state("load")
+    first_row = page.evaluate(
+        "document.querySelector('table.rows-and-columns tbody tr').getBoundingClientRect().top + window.scrollY"
+    )
+    assert first_row < 3000, first_row
+    # A facet's last entry is reached by keyboard: focusing it scrolls its own box to it.
+    last = page.locator(".facet-info").first.locator("ul li a").last
+    last.focus()
+    box = page.evaluate(
+        """() => { const a = document.activeElement, ul = a.closest('ul');
+                   const r = a.getBoundingClientRect(), u = ul.getBoundingClientRect();
+                   return {inside: r.top >= u.top - 1 && r.bottom <= u.bottom + 1, scrolled: ul.scrollTop}; }"""
+    )
+    assert box["inside"] and box["scrolled"] > 0, box
+    # At a desktop width the lists are whole, as Datasette draws them.
+    page.set_viewport_size({"width": 1400, "height": 900})
+    assert page.evaluate("getComputedStyle(document.querySelector('.facet-info ul')).overflowY") == "visible"
