@@ -679,3 +679,20 @@ def test_each_chart_has_a_heading_and_links_that_name_it(site):
     ).text
     (title,) = re.findall(r'<h2 class="chart-title">([^<]+)</h2>', chart)
     assert re.search(r"<title>([^<]+)</title>", chart).group(1).startswith(title + ": Chart a series")
+
+
+@pytest.mark.parametrize(
+    ("path", "button"),
+    [
+        ("/compare?jurisdiction=DEU&platform=google&platform=apple", "Compare"),
+        ("/chart?platform=telegram&jurisdiction=USA", "Draw"),
+        ("/telegram-map", "Show"),
+    ],
+)
+def test_a_picker_waits_for_its_forms_button(site, path, button):
+    """A select that submitted its form on change loaded the next country on each arrow key (the
+    browser test drives the keys): each picking form is submitted by its own button only."""
+    html = site.get(path).text
+    (form,) = re.findall(r'<form class="pick".*?</form>', html, re.S)
+    assert "onchange" not in form and "submit()" not in form
+    assert f'<button type="submit">{button}</button>' in form
