@@ -950,10 +950,14 @@ async def compare_page(datasette, request):
     )
     context = {
         "jurisdiction": found[0],
+        # The countries with figures, and the one asked for even without any (/country/ABW links
+        # here): the picker showed Afghanistan under the heading "Aruba".
         "jurisdictions": await rows(
             db,
             """SELECT j.jurisdiction_id, j.name FROM jurisdictions j
-               WHERE j.jurisdiction_id IN (SELECT DISTINCT jurisdiction_id FROM figures) ORDER BY j.name""",
+               WHERE j.jurisdiction_id IN (SELECT DISTINCT jurisdiction_id FROM figures) OR j.jurisdiction_id = ?
+               ORDER BY j.name""",
+            [jurisdiction_id],
         ),
         "available": available,
         "chosen": chosen,

@@ -696,3 +696,25 @@ def test_a_picker_waits_for_its_forms_button(site, path, button):
     (form,) = re.findall(r'<form class="pick".*?</form>', html, re.S)
     assert "onchange" not in form and "submit()" not in form
     assert f'<button type="submit">{button}</button>' in form
+
+
+def test_comparing_a_country_without_figures_keeps_it_chosen_and_says_so(site, real_db):
+    """/country/ABW links here: the heading said Aruba, the picker Afghanistan (Aruba was no
+    option), and the page spoke of "0 figures below" and of "the chosen platforms", none chosen."""
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE jurisdiction_id = 'ABW'") == [(0,)]
+    assert "/compare?jurisdiction=ABW" in site.get("/country/ABW").text
+    response = site.get("/compare?jurisdiction=ABW")
+    assert response.status_code == 200
+    html = unescape(response.text)
+    (picker,) = re.findall(r'<select name="jurisdiction">(.*?)</select>', html, re.S)
+    (selected,) = re.findall(r'<option value="(\w+)" selected>([^<]*)</option>', picker)
+    assert selected == ("ABW", "Aruba (no figures)")
+    assert "No platform has published a figure for Aruba" in html
+    assert '<a href="/country/ABW">' in html
+    assert 'type="checkbox"' not in html
+    for misleading in ("figures below", "carry a flag", "chosen platforms"):
+        assert misleading not in html
+    # A country with figures is listed as before, without the note.
+    compared = unescape(site.get("/compare?jurisdiction=DEU").text)
+    assert re.search(r'<option value="DEU" selected>Germany</option>', compared)
+    assert "ABW" not in compared and "(no figures)" not in compared and "figures below" in compared
