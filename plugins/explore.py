@@ -275,8 +275,11 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         return None
     units = {p["unit"] for p in points}
     if len(units) > 1:
+        # Each metric with its unit, so that a reader knows which to leave out.
+        named = sorted({(p["unit"], p["metric_label"]) for p in points})
         raise BadSelection(
-            f"the selected metrics mix units ({', '.join(sorted(units))}); chart them one unit at a time"
+            f"the selected metrics mix units: {', '.join(f'{label} ({unit})' for unit, label in named)}; "
+            "a chart has one unit on its axis: keep the metrics of one unit selected and draw again"
         )
     unit = units.pop()
     # What one line stands for, which its label names; the chart gives a jurisdiction's line that
@@ -840,7 +843,7 @@ async def chart_page(datasette, request):
     request_type = given["request_type"] or headline_request_type(counts)
     if not metrics:
         metrics = [o["metric_id"] for o in options if o["request_type_id"] == request_type][:1]
-    drawn, message = None, None
+    drawn, message, mixed = None, None, None
     if request_type and metrics:
         try:
             drawn = await chart(
@@ -857,8 +860,12 @@ async def chart_page(datasette, request):
                 + f" ({', '.join(jurisdictions)}, {request_type})",
             )
         except BadSelection as error:
-            return await bad_request(datasette, request, str(error))
-    if drawn is None:
+            # The JSON keeps the API's error shape; the page keeps its form, with what to change.
+            if request.url_vars.get("format") == "json":
+                return await bad_request(datasette, request, str(error))
+            mixed = str(error)
+            message = mixed[:1].upper() + mixed[1:] + "."
+    if drawn is None and not mixed:
         message = "No non-overlapping series matches this selection: try another request type or metric."
     context = {
         "chart": drawn,
@@ -886,7 +893,7 @@ async def chart_page(datasette, request):
             {(o["metric_id"], o["metric"]) for o in options if o["request_type_id"] == request_type}, key=lambda o: o[1]
         ),
     }
-    return await render(datasette, request, "explore/chart.html", context)
+    return await render(datasette, request, "explore/chart.html", context, 400 if mixed else 200)
 
 
 async def compare_page(datasette, request):

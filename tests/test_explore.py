@@ -17,7 +17,7 @@ import pytest
 from disclosures import paths
 from disclosures import site as site_module
 from disclosures.vocabulary import DATABASE_FILE
-from tests.conftest import Site, plugin, rows
+from tests.conftest import Site, assert_error_shape, plugin, rows
 
 explore = plugin("explore")
 links = plugin("links")
@@ -718,3 +718,28 @@ def test_comparing_a_country_without_figures_keeps_it_chosen_and_says_so(site, r
     compared = unescape(site.get("/compare?jurisdiction=DEU").text)
     assert re.search(r'<option value="DEU" selected>Germany</option>', compared)
     assert "ABW" not in compared and "(no figures)" not in compared and "figures below" in compared
+
+
+MIXED_UNITS = (
+    "platform=google&jurisdiction=IND&request_type=all&metric=requests_received&metric=percent_requests_some_data"
+)
+
+
+def test_metrics_of_two_units_keep_the_chart_form_and_say_what_to_change(site):
+    """The form lets a reader pick a count and a percentage together: the answer was a bare "Bad
+    request" page without the form. The JSON keeps the API's error shape."""
+    response = site.get("/chart?" + MIXED_UNITS)
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    html = unescape(response.text)
+    (form,) = re.findall(r'<form class="pick".*?</form>', html, re.S)
+    assert '<button type="submit">Draw</button>' in form
+    assert '<option value="google" selected>' in form
+    for metric in ("requests_received", "percent_requests_some_data"):
+        assert f'<option value="{metric}" selected>' in form
+    (message,) = re.findall(r'<p class="missing">(.*?)</p>', html, re.S)
+    assert "mix units" in message
+    assert "Requests received (count)" in message and "% of requests where some data was produced (percent)" in message
+    assert "of one unit" in message
+    assert charts_of(html) == []
+    error = assert_error_shape(site.get("/chart.json?" + MIXED_UNITS), 400)
+    assert "mix units" in error and "Requests received (count)" in error
