@@ -840,9 +840,37 @@ async def chart_page(datasette, request):
     )
     if problem:
         return await bad_request(datasette, request, problem)
-    request_type = given["request_type"] or headline_request_type(counts)
+    # The form keeps the request type and metrics when the platform (or request type) changes:
+    # one this selection has no series of gives way to the platform's headline request type and
+    # the request type's first metric, and the page says so. (Telegram's "IP address and/or phone
+    # number" sent to Apple answered with an empty Metric list, and Draw then drew another chart.)
+    notices = []
+    request_type = given["request_type"]
+    names = {
+        **{
+            r["request_type_id"]: r["label"] for r in await rows(db, "SELECT request_type_id, label FROM request_types")
+        },
+        **{r["metric_id"]: r["label"] for r in await rows(db, "SELECT metric_id, label FROM metrics")},
+    }
+    if request_type and counts and request_type not in counts:
+        headline = headline_request_type(counts)
+        notices.append(
+            f"{known[0]['name']} has no series of the request type “{names[request_type]}” for "
+            f"{', '.join(jurisdictions)}: this chart shows its “{names[headline]}”."
+        )
+        request_type = headline
+    request_type = request_type or headline_request_type(counts)
+    offered = [o["metric_id"] for o in options if o["request_type_id"] == request_type]
+    if options and metrics:
+        missing = [m for m in metrics if m not in offered]
+        metrics = [m for m in metrics if m in offered]
+        if missing:
+            notices.append(
+                f"No series of {', '.join(f'“{names[m]}”' for m in missing)} for this request type: "
+                + ("left out." if metrics else f"this chart shows “{names[offered[0]]}”.")
+            )
     if not metrics:
-        metrics = [o["metric_id"] for o in options if o["request_type_id"] == request_type][:1]
+        metrics = offered[:1]
     drawn, message, mixed = None, None, None
     if request_type and metrics:
         try:
@@ -867,6 +895,13 @@ async def chart_page(datasette, request):
             message = mixed[:1].upper() + mixed[1:] + "."
     if drawn is None and not mixed:
         message = "No non-overlapping series matches this selection: try another request type or metric."
+        if not options:
+            message = (
+                f"No non-overlapping series matches this selection: {known[0]['name']} has none for "
+                f"{', '.join(jurisdictions)}; pick a jurisdiction from its list."
+            )
+    elif drawn:
+        message = " ".join(notices) or None
     context = {
         "chart": drawn,
         "charts_json": embed([drawn] if drawn else []),

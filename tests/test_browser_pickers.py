@@ -2,7 +2,8 @@
 
 A reviewer's findings: the country picker of /compare and the platform picker of /chart submitted
 their form on every change, so the down arrow key loaded the next country at once and a keyboard
-user could not move through the list.
+user could not move through the list; and a platform chosen on /chart kept the request type and
+metric of the one before, so its Metric list came back empty.
 """
 
 import pytest
@@ -41,3 +42,25 @@ def test_the_arrow_keys_move_through_a_picker_without_loading_a_page(page, path,
     with page.expect_navigation():
         submit.click()
     assert page.locator(f"form.pick {picker}").input_value() == moved
+
+
+def test_switching_the_charts_platform_offers_that_platforms_metrics(page):  # noqa: F811
+    """From Telegram to Apple: the page answered with an empty Metric list and "No non-overlapping
+    series matches this selection", yet Draw then drew a chart."""
+    page.goto("/chart")
+    assert page.locator("form.pick select[name=platform]").input_value() == "telegram"
+    page.locator("form.pick select[name=platform]").select_option("apple")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Draw").click()
+    metrics = page.locator("form.pick select[name=metric] option")
+    assert metrics.count() > 0
+    assert page.locator("form.pick select[name=metric] option:checked").count() > 0
+    page.wait_for_function("document.querySelector('figure.series-chart canvas').dataset.rendered > 0")
+    assert page.locator("p.notice").is_visible()
+    assert "No non-overlapping series" not in page.content()
+    title = page.locator("h2.chart-title").inner_text()
+    # Draw again, on the form as it is shown: the same chart, with nothing left to explain.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Draw").click()
+    assert page.locator("h2.chart-title").inner_text() == title
+    assert page.locator("p.notice").count() == 0

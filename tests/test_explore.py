@@ -743,3 +743,50 @@ def test_metrics_of_two_units_keep_the_chart_form_and_say_what_to_change(site):
     assert charts_of(html) == []
     error = assert_error_shape(site.get("/chart.json?" + MIXED_UNITS), 400)
     assert "mix units" in error and "Requests received (count)" in error
+
+
+def form_choices(html: str) -> list[tuple[str, str]]:
+    """What the chart page's form submits as it is shown: each select's selected options (a
+    single select with none selected submits its first)."""
+    (form,) = re.findall(r'<form class="pick".*?</form>', html, re.S)
+    chosen = []
+    for name, multiple, options in re.findall(r'<select name="(\w+)"( multiple)?[^>]*>(.*?)</select>', form, re.S):
+        values = re.findall(r'<option value="([^"]*)"( selected)?>', options)
+        picked = [v for v, on in values if on] or ([] if multiple else [v for v, _ in values[:1]])
+        chosen += [(name, unescape(v)) for v in picked]
+    return chosen
+
+
+def test_a_new_platform_gets_its_own_metric_list(site):
+    """The form keeps the request type and metric when the platform changes: Telegram's "IP or
+    phone" requests sent to Apple answered with an empty Metric list and "No non-overlapping
+    series", yet Draw then drew a chart the page had not offered."""
+    path = "/chart?platform=apple&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled"
+    response = site.get(path)
+    assert response.status_code == 200
+    html = unescape(response.text)
+    (chart,) = charts_of(html)
+    choices = form_choices(html)
+    assert ("platform", "apple") in choices
+    request_types = [v for k, v in choices if k == "request_type"]
+    metrics = [v for k, v in choices if k == "metric"]
+    assert len(request_types) == 1 and request_types[0] != "ip_or_phone" and metrics
+    assert {s["metric_id"] for s in chart["series"]} == set(metrics)
+    (notice,) = re.findall(r'<p class="notice">(.*?)</p>', html, re.S)
+    assert "Apple has no series of the request type “IP address and/or phone number” for USA" in " ".join(
+        notice.split()
+    )
+    # Draw, pressed on the form as shown, draws the chart the page shows.
+    again = site.get("/chart?" + "&".join(f"{k}={v}" for k, v in choices))
+    assert again.status_code == 200 and charts_of(unescape(again.text))[0]["title"] == chart["title"]
+    assert '<p class="notice">' not in again.text
+    # A metric the request type lacks is dropped, and said so; a country with no series of the
+    # platform keeps the page's own message, naming it.
+    dropped = unescape(
+        site.get("/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_received").text
+    )
+    assert charts_of(dropped) and "Requests received" in " ".join(
+        re.findall(r'<p class="notice">(.*?)</p>', dropped, re.S)
+    )
+    empty = unescape(site.get("/chart?platform=telegram&jurisdiction=ATA").text)
+    assert "No non-overlapping series" in empty and "ATA" in re.findall(r'<p class="missing">(.*?)</p>', empty, re.S)[0]
