@@ -324,7 +324,8 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
     first, last = min(p["period_start"] for p in points), max(p["period_end"] for p in points)
     events = await rows(
         db,
-        """SELECT e.event_id, e.event_date, e.title, s.url FROM events e JOIN sources s USING (source_id)
+        """SELECT e.event_id, e.event_date, e.title, s.url, s.publisher AS source_publisher
+           FROM events e JOIN sources s USING (source_id)
            WHERE e.platform_id = ? AND e.event_date BETWEEN ? AND ? ORDER BY e.event_date, e.event_id""",
         [platform, first, last],
     )

@@ -79,7 +79,8 @@
 
   // The PNG export carries what the page says around the chart, so that an image passed on alone
   // still says what it shows and where it is from: the title above it; the numbered events, the
-  // figures drawn and the citation (which names the source, version and address) below it.
+  // figures drawn and the citation (which names the source, version and address) below it. Each
+  // event is written as its list item reads: date, title and "(source: publisher)".
   var PAD = 12, TITLE_FONT = "bold 16px sans-serif", TEXT_FONT = "12px sans-serif", LINE = 16;
 
   function wrapped(ctx, text, width) {
@@ -104,7 +105,7 @@
     measure.font = TEXT_FONT;
     var below = [];
     figure.querySelectorAll(".chart-events li").forEach(function (li, i) {
-      below = below.concat(wrapped(measure, (i + 1) + ". " + li.textContent.replace(/\s+/g, " ").replace(/ \(source\)$/, "").trim(), width - 2 * PAD));
+      below = below.concat(wrapped(measure, (i + 1) + ". " + li.textContent.replace(/\s+/g, " ").trim(), width - 2 * PAD));
     });
     below = below.concat(wrapped(measure, text(".chart-note"), width - 2 * PAD), wrapped(measure, text(".chart-citation"), width - 2 * PAD));
     var top = PAD + title.length * (LINE + 4) + PAD / 2, height = top + source.height / ratio + PAD + below.length * LINE + PAD;

@@ -1,10 +1,13 @@
-"""Layer (c), in Chromium: the pickers of /compare and /chart.
+"""Layer (c), in Chromium: the pickers of /compare and /chart, and the chart's PNG export.
 
 A reviewer's findings: the country picker of /compare and the platform picker of /chart submitted
 their form on every change, so the down arrow key loaded the next country at once and a keyboard
 user could not move through the list; and a platform chosen on /chart kept the request type and
-metric of the one before, so its Metric list came back empty.
+metric of the one before, so its Metric list came back empty; and the PNG named each event as
+its own source.
 """
+
+import json
 
 import pytest
 
@@ -64,3 +67,18 @@ def test_switching_the_charts_platform_offers_that_platforms_metrics(page):  # n
         page.get_by_role("button", name="Draw").click()
     assert page.locator("h2.chart-title").inner_text() == title
     assert page.locator("p.notice").count() == 0
+
+
+def test_the_charts_png_names_each_events_source(page):  # noqa: F811
+    """The PNG listed each event as "1. <title> (source: <title>)": the link's hidden text, which
+    named the event, was read as its source. It names the source's publisher."""
+    page.goto("/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled")
+    page.wait_for_function("document.querySelector('figure.series-chart canvas').dataset.rendered > 0")
+    (spec,) = json.loads(page.locator("#charts-data").text_content())
+    assert len(spec["events"]) >= 2
+    with page.expect_download():
+        page.locator("a.chart-png").click()
+    written = " ".join(json.loads(page.locator("figure.series-chart").get_attribute("data-exported-text")))
+    for n, event in enumerate(spec["events"], 1):
+        assert f"{n}. {event['event_date']} {event['title']} (source: {event['source_publisher']})" in written
+        assert f"(source: {event['title']})" not in written

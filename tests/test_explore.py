@@ -790,3 +790,25 @@ def test_a_new_platform_gets_its_own_metric_list(site):
     )
     empty = unescape(site.get("/chart?platform=telegram&jurisdiction=ATA").text)
     assert "No non-overlapping series" in empty and "ATA" in re.findall(r'<p class="missing">(.*?)</p>', empty, re.S)[0]
+
+
+def test_a_charts_events_name_their_source(site, real_db):
+    """Each event's "source" link named the event again (its hidden text was the event's title),
+    and the chart's PNG wrote "(source: <event title>)": it names the source's publisher."""
+    html = site.get("/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled").text
+    (chart,) = charts_of(html)
+    listed = re.findall(r'<ol class="chart-events">(.*?)</ol>', html, re.S)[0]
+    items = re.findall(
+        r'<time datetime="([\d-]+)">.*?</time> (.*?) \(<a href="[^"]*"[^>]*>source<span class="visually-hidden">: (.*?)</span></a>\)</li>',
+        listed,
+    )
+    publishers = dict(
+        rows(
+            real_db,
+            "SELECT e.event_id, s.publisher FROM events e JOIN sources s USING (source_id) WHERE e.platform_id = 'telegram'",
+        )
+    )
+    assert len(items) == len(chart["events"]) >= 2
+    for (day, title, named), event in zip(items, chart["events"], strict=True):
+        assert (day, unescape(title)) == (event["event_date"], event["title"])
+        assert unescape(named) == event["source_publisher"] == publishers[event["event_id"]] != event["title"]
