@@ -539,7 +539,11 @@ async def country_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
     found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [request.url_vars["iso3"].upper()])
     if not found:
-        return await not_found(datasette, request, f"No jurisdiction {request.url_vars['iso3']}")
+        message = (
+            f"No jurisdiction {request.url_vars['iso3']!r}: a country page is named by its ISO 3166-1 alpha-3 code "
+            f"(USA, DEU); every one is listed at {datasette.urls.path('countries')}"
+        )
+        return await not_found(datasette, request, message)
     jurisdiction = found[0]
     newest_sql = (await datasette.get_canned_query(database_name(datasette), "country_newest", None))["sql"]
     newest = await rows(db, newest_sql, {"jurisdiction": jurisdiction["jurisdiction_id"]})
@@ -667,9 +671,22 @@ async def series_gaps(db, platform_id: str) -> list[dict]:
 
 async def platform_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
-    found = await rows(db, "SELECT * FROM platforms WHERE platform_id = ?", [request.url_vars["platform_id"]])
+    asked = request.url_vars["platform_id"]
+    found = await rows(db, "SELECT * FROM platforms WHERE platform_id = ?", [asked])
     if not found:
-        return await not_found(datasette, request, f"No platform {request.url_vars['platform_id']}")
+        # /platform/Google, as /country/usa leads to USA: the platform's id or name in any case.
+        named = await rows(
+            db,
+            "SELECT platform_id FROM platforms WHERE lower(platform_id) = lower(?) OR lower(name) = lower(?)"
+            " ORDER BY platform_id LIMIT 1",
+            [asked, asked],
+        )
+        if named:
+            suffix = ".json" if request.url_vars.get("format") else ""
+            target = datasette.urls.path(f"platform/{named[0]['platform_id']}{suffix}")
+            return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
+        message = f"No platform {asked!r}: every platform is listed at {datasette.urls.path('platforms')}"
+        return await not_found(datasette, request, message)
     platform = found[0]
     pid = platform["platform_id"]
     reports = await rows(

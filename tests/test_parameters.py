@@ -325,7 +325,20 @@ def test_every_explore_page_is_also_json(site, path, key):
 
 
 def test_an_explore_pages_json_errors_have_the_error_shape(site):
-    assert error(site.get("/country/XXX.json"), 404) == "No jurisdiction XXX"
+    assert error(site.get("/country/XXX.json"), 404).startswith("No jurisdiction 'XXX': a country page is named by")
+    assert "/countries" in error(site.get("/country/XXX.json"), 404)
+    assert "every platform is listed at /platforms" in error(site.get("/platform/nope.json"), 404)
+
+
+def test_a_platform_page_is_found_by_its_name_or_id_in_any_case(site):
+    # /country/usa led to USA, /platform/Google was a 404.
+    for asked in ("Google", "GOOGLE", "google"):
+        page = site.get(f"/platform/{asked}")
+        if asked == "google":
+            assert page.status_code == 200
+        else:
+            assert page.status_code == 302 and page.headers["location"] == "/platform/google"
+    assert site.get("/platform/Google.json?x=1").headers["location"] == "/platform/google.json?x=1"
     assert "No platform 'nope'" in error(site.get("/chart.json?platform=nope"), 400)
 
 
