@@ -954,3 +954,20 @@ def test_a_release_refuses_while_dist_holds_one_no_record_names(tmp_path):
     # The version being made may be in dist/ already (a rerun after a stop): that is not refused.
     shutil.rmtree(releases / "1.1.0")
     release.make_release(second, dist, releases, "2025-07-15")
+
+
+def test_the_readmes_check_works_on_a_download_of_some_of_the_files(released, tmp_path):
+    # The site lists a release's files one by one: a reader who took two of them checked them with
+    # `sha256sum -c SHA256SUMS`, which failed on every file not downloaded.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (command,) = [line.split("#")[0].strip() for line in readme.splitlines() if line.startswith("sha256sum -c")]
+    folder = released / "dist" / "1.1.0"
+    for name in ("SHA256SUMS", "datapackage.json", "csv/figures.csv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(folder / name, tmp_path / name)
+    run = subprocess.run(command.split(), cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "csv/figures.csv: OK" in run.stdout and "datapackage.json: OK" in run.stdout
+    # A changed byte is still caught.
+    (tmp_path / "csv" / "figures.csv").write_bytes((folder / "csv" / "figures.csv").read_bytes() + b"x")
+    assert subprocess.run(command.split(), cwd=tmp_path, capture_output=True, text=True).returncode != 0
