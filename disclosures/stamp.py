@@ -76,8 +76,9 @@ def record_valid(package_path: Path, folder: Path, key: dict | None = None, type
     if typed is None:
         rows.unlink(missing_ok=True)
     else:
-        payload = (ROWS_FORMAT, sys.version, json_text(key), {name: list(columns) for name, columns in typed.items()})
-        replace_file(rows, marshal.dumps(payload))
+        body = marshal.dumps({name: list(columns) for name, columns in typed.items()})
+        head = {"format": ROWS_FORMAT, "python": sys.version, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
+        replace_file(rows, json.dumps(head, sort_keys=True).encode("utf-8") + b"\n" + body)
     replace_file(path, json_text(key).encode("utf-8"))
     return path
 
@@ -88,13 +89,30 @@ def validated_tables(folder: Path, key: dict, descriptor: dict) -> dict[str, tab
     ``columnar.read_validated`` would read them from the CSVs; None when there are none, or they
     were written for other bytes, another validator or another Python, or cannot be read.
 
-    The file is marshal, which trusts what it reads as pickle does: it is the build folder's own,
-    written by ``record_valid``."""
+    The file is a line of JSON (what it was written for, and the SHA-256 of the rest) and the
+    tables in marshal, which trusts what it reads as pickle does: it is the build folder's own,
+    written by ``record_valid``; a changed byte (a damaged disk, an edit) fails its hash."""
     try:
-        format_, version, key_text, typed = marshal.loads((Path(folder) / ROWS_FILE).read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+        data = (Path(folder) / ROWS_FILE).read_bytes()
+    except OSError:
         return None
-    if (format_, version, key_text) != (ROWS_FORMAT, sys.version, json_text(key)) or not isinstance(typed, dict):
+    head_end = data.find(b"\n")
+    try:
+        head = json.loads(data[:head_end]) if head_end > 0 else None
+    except ValueError:
+        return None
+    expected = {"format": ROWS_FORMAT, "python": sys.version, "key": json.loads(json_text(key))}
+    if not isinstance(head, dict) or {name: head.get(name) for name in expected} != expected:
+        return None
+    body = memoryview(data)[head_end + 1 :]
+    if hashlib.sha256(body).hexdigest() != head.get("sha256"):
+        return None
+    try:
+        typed = marshal.loads(body)
+    except (ValueError, EOFError, TypeError):
+        return None
+    del data, body
+    if not isinstance(typed, dict):
         return None
     tables = {}
     for resource in descriptor["resources"]:
