@@ -25,6 +25,7 @@ that every broken fixture and every hostile cell is refused and the valid packag
 from __future__ import annotations
 
 import csv
+import hashlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -73,9 +74,11 @@ def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None
     """True when every resource of the package passes every rule of ``check_package`` (see the
     module). ``descriptor`` is the parsed datapackage.json. Never raises for bad input: False.
 
-    ``typed``: when given and the package is proved valid, {resource: ``columnar.table_columns``
-    of its rows} is appended to it, made while the rules across rows are decided in the child
-    (this process would wait for it otherwise): the rows the build loads (``stamp.record_valid``)."""
+    ``typed``: when given and the package is proved valid, {"columns": {resource:
+    ``columnar.table_columns`` of its rows}, "inputs": {resource path: "sha256:<hex>" of the bytes
+    parsed}} is appended to it, the columns made while the rules across rows are decided in the
+    child (this process would wait for it otherwise): the rows the build loads
+    (``stamp.record_valid``), and the bytes they are the rows of."""
     import pyarrow as pa
 
     try:
@@ -101,9 +104,10 @@ def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None
 def _proves_valid(package_path: Path, descriptor: dict, typed: list | None = None) -> bool:
     folder = package_path.parent
     tables, specs = {}, {}
+    digests: dict | None = {} if typed is not None else None
     for resource in descriptor["resources"]:
         fields = resource["schema"]["fields"]
-        table = read_strings(folder / resource["path"], [f["name"] for f in fields])
+        table = read_strings(folder / resource["path"], [f["name"] for f in fields], digests)
         if resource["name"] in safety.MUST_HAVE_ROWS and len(table) == 0:
             return False
         tables[resource["name"]] = table
@@ -129,7 +133,8 @@ def _proves_valid(package_path: Path, descriptor: dict, typed: list | None = Non
         if not cross_rules.receive():
             return False
         if typed is not None:
-            typed.append(columns)
+            read = {r["path"]: "sha256:" + digests[folder / r["path"]] for r in descriptor["resources"]}
+            typed.append({"columns": columns, "inputs": read})
         return True
 
 
@@ -187,7 +192,7 @@ def _fail(condition) -> None:
 # Reading -------------------------------------------------------------------------------------
 
 
-def read_strings(path: Path, names: list[str]):
+def read_strings(path: Path, names: list[str], digests: dict | None = None):
     """The CSV as an Arrow table of its cells as text, or Undecided unless the file is exactly what
     the one-pass reader accepts: UTF-8 without BOM, LF line ends and a final one, the schema's
     header, one record a line, every line in the grammar Python's csv module reads strictly,
@@ -196,15 +201,24 @@ def read_strings(path: Path, names: list[str]):
     The grammar is what makes Arrow's parse Python's: Arrow also accepts what csv refuses
     (``"abc"def``: text after a closing quote), so each line is matched against ``CSV_LINE``,
     where a field is quoted throughout (quotes doubled inside) or holds no comma and does not
-    start with a quote; both parsers split such a line into the same cells."""
+    start with a quote; both parsers split such a line into the same cells.
+
+    ``digests``: when given, the file is read into memory rather than mapped, and
+    ``digests[path]`` is set to the SHA-256 (hex) of exactly the bytes parsed: a file edited while
+    it is read then cannot pass for the bytes a stamp was taken of."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
     from pyarrow import csv as arrow_csv
 
     try:
-        # Mapped, not read: Arrow and the checks below work on the file's pages without a copy.
-        raw = pa.memory_map(str(path)).read_buffer()
+        if digests is None:
+            # Mapped, not read: Arrow and the checks below work on the file's pages without a copy.
+            raw = pa.memory_map(str(path)).read_buffer()
+        else:
+            data = Path(path).read_bytes()
+            digests[path] = hashlib.sha256(data).hexdigest()
+            raw = pa.py_buffer(data)
     except (OSError, pa.ArrowException) as error:
         raise Undecided from error
     size = raw.size

@@ -127,6 +127,21 @@ def validated_tables(folder: Path, key: dict, descriptor: dict) -> dict[str, tab
     return tables
 
 
+def still_current(package_path: Path, key: dict, parsed: dict[str, str] | None = None) -> bool:
+    """True when ``key`` (taken before validation read the package) is still the package's key
+    and every file validation parsed had those bytes: ``parsed`` {resource path: "sha256:<hex>"
+    of the bytes parsed}, as ``validate.validate_package``'s ``typed`` gives them; a file not in
+    it is hashed again now. False when a file changed while it was validated, even when it was
+    put back (its parsed bytes then differ): a stamp taken before would vouch for bytes nobody
+    validated, and the rows handed to the build would not be the CSVs'."""
+    parsed = parsed or {}
+    inputs = key.get("inputs", {})
+    if any(inputs.get(path) != digest for path, digest in parsed.items()):
+        return False
+    now = current_key(package_path)
+    return now is not None and now == key
+
+
 def current_key(package_path: Path) -> dict | None:
     """``validation_key``, or None when the package cannot be read (validation then says why)."""
     try:

@@ -1033,9 +1033,10 @@ def validate_package(
     A package ``arrow_validate`` proves valid has no problems but ``stray_file_problems``; any
     other is read by ``check_package``, whose problems are the report.
 
-    ``typed``: when given and Arrow proved the package valid, {resource: (cell texts, SQLite
-    values) of each column} is appended to it (``arrow_validate.proves_valid``); nothing is when
-    ``check_package`` decided."""
+    ``typed``: when given and Arrow proved the package valid, {"columns": {resource: (cell texts,
+    SQLite values) of each column}, "inputs": {resource path: "sha256:<hex>" of the bytes parsed}}
+    is appended to it (``arrow_validate.proves_valid``); nothing is when ``check_package``
+    decided."""
     package_path = Path(package_path)
     if proved_valid(package_path, typed):
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))

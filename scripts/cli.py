@@ -80,7 +80,16 @@ def validate(package, out):
         again = f"python scripts/cli.py validate {package}" if package else "make validate"
         fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
     if recording:
-        stamp.record_valid(package_path, out or paths.BUILD, key, typed=typed[0] if typed else None)
+        handed = typed[0] if typed else {"columns": None, "inputs": {}}
+        if not stamp.still_current(package_path, key, handed["inputs"]):
+            again = f"python scripts/cli.py validate {package}" if package else "make validate"
+            fail(
+                [
+                    f"{validation.shown_path(package_path, base)}: a file changed while it was validated; nothing recorded"
+                ],
+                f"Validate it again once it is saved: {again}",
+            )
+        stamp.record_valid(package_path, out or paths.BUILD, key, typed=handed["columns"])
     click.echo(f"OK: {validation.shown_path(package_path, base)} is valid")
 
 

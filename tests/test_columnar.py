@@ -138,7 +138,7 @@ def test_validation_hands_the_build_the_rows_it_read(tmp_path, monkeypatch):
     key = stamp.current_key(package)
     typed: list = []
     assert validate.validate_package(package, typed=typed) == []
-    stamp.record_valid(package, tmp_path / "site", key, typed=typed[0])
+    stamp.record_valid(package, tmp_path / "site", key, typed=typed[0]["columns"])
     assert (tmp_path / "site" / stamp.ROWS_FILE).exists()
     handed = stamp.validated_tables(tmp_path / "site", key, descriptor)
     read = columnar.read_validated(package, descriptor)
@@ -162,7 +162,7 @@ def test_handed_rows_are_used_only_for_the_bytes_they_were_read_from(tmp_path):
     typed: list = []
     validate.validate_package(package, typed=typed)
     site = tmp_path / "site"
-    stamp.record_valid(package, site, key, typed=typed[0])
+    stamp.record_valid(package, site, key, typed=typed[0]["columns"])
     rows = site / stamp.ROWS_FILE
     good = rows.read_bytes()
     # Another key (a changed byte, another validator): not these rows.
@@ -184,7 +184,7 @@ def test_handed_rows_are_used_only_for_the_bytes_they_were_read_from(tmp_path):
     assert not rows.exists()
     # A descriptor with a field more than the rows: not these rows.
     descriptor["resources"][0]["schema"]["fields"].append({"name": "added", "type": "string"})
-    stamp.record_valid(package, site, key, typed=typed[0])
+    stamp.record_valid(package, site, key, typed=typed[0]["columns"])
     assert stamp.validated_tables(site, key, descriptor) is None
 
 
@@ -199,3 +199,42 @@ def test_validation_hands_over_no_rows_when_it_could_not_prove_the_package(tmp_p
     typed: list = []
     assert validate.validate_package(package, typed=typed)
     assert typed == []
+
+
+def test_rows_are_handed_over_only_for_the_bytes_the_stamp_is_taken_of(tmp_path, monkeypatch):
+    """A CSV edited while validation reads it, then put back: the stamp's key (taken before) matches
+    the bytes again, but the rows read were the edited ones. The hashes of the bytes parsed
+    tell them apart, so nothing is recorded (a reviewer built 'Amazon STORE EDITED' this way)."""
+    from disclosures import arrow_validate
+
+    package = make_package(tmp_path / "package")
+    platforms = package.parent / "data" / "platforms.csv"
+    original = platforms.read_bytes()
+    key = stamp.current_key(package)
+    read = arrow_validate.read_strings
+
+    def edited_while_read(path, names, digests=None):
+        if path == platforms:
+            platforms.write_bytes(original.replace(b"ExampleChat", b"ExampleChat EDITED", 1))
+            try:
+                return read(path, names, digests)
+            finally:
+                platforms.write_bytes(original)
+        return read(path, names, digests)
+
+    monkeypatch.setattr(arrow_validate, "read_strings", edited_while_read)
+    typed: list = []
+    assert validate.validate_package(package, typed=typed) == []
+    assert stamp.current_key(package) == key  # put back: the same bytes as before
+    assert not stamp.still_current(package, key, typed[0]["inputs"])
+    # Read undisturbed, the same check passes.
+    monkeypatch.setattr(arrow_validate, "read_strings", read)
+    typed = []
+    assert validate.validate_package(package, typed=typed) == []
+    assert stamp.still_current(package, key, typed[0]["inputs"])
+    # A file changed after validation read it (no put back): not current either.
+    platforms.write_bytes(original + b"")
+    (package.parent / "data" / "events.csv").write_bytes(
+        (package.parent / "data" / "events.csv").read_bytes().replace(b"Policy change", b"Policy changed", 1)
+    )
+    assert not stamp.still_current(package, key, typed[0]["inputs"])

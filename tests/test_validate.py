@@ -302,3 +302,25 @@ def test_cli_validate_leaves_the_rows_the_build_then_loads(tmp_path):
     run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "validated and built" in run.stdout
+
+
+def test_cli_validate_records_nothing_when_a_file_changed_while_it_was_read(tmp_path):
+    package = make_package(tmp_path / "p")
+    site = tmp_path / "site"
+    platforms = package.parent / "data" / "platforms.csv"
+    probe = (
+        "import sys, runpy, pathlib; from disclosures import arrow_validate; read = arrow_validate.read_strings\n"
+        f"target = pathlib.Path({str(platforms)!r}); original = target.read_bytes()\n"
+        "def edited(path, names, digests=None):\n"
+        "    if path != target: return read(path, names, digests)\n"
+        "    target.write_bytes(original.replace(b'ExampleChat', b'ExampleChat EDITED', 1))\n"
+        "    try: return read(path, names, digests)\n"
+        "    finally: target.write_bytes(original)\n"
+        "arrow_validate.read_strings = edited\n"
+        f"sys.argv = ['cli.py', 'validate', {str(package)!r}, '--out', {str(site)!r}]\n"
+        f"runpy.run_path({str(ROOT / 'scripts' / 'cli.py')!r}, run_name='__main__')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "a file changed while it was validated; nothing recorded" in run.stderr
+    assert not site.exists() or list(site.iterdir()) == []
