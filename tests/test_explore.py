@@ -812,3 +812,16 @@ def test_a_charts_events_name_their_source(site, real_db):
     for (day, title, named), event in zip(items, chart["events"], strict=True):
         assert (day, unescape(title)) == (event["event_date"], event["title"])
         assert unescape(named) == event["source_publisher"] == publishers[event["event_id"]] != event["title"]
+
+
+def test_a_country_pages_newest_figure_of_a_stopped_series_is_flagged(site):
+    # Google's "All requests" for Germany ends in H1 2014: its newest figure, listed beside Google's
+    # figures of 2025 as if it were as current.
+    html = site.get("/country/DEU").text
+    rows = re.findall(r"<tr><td class=\"num\">.*?</tr>", html, re.S)
+    google_2014 = [r for r in rows if "google-deu-2014h1-all-" in r]
+    google_2025 = [r for r in rows if "google-deu-2025h1-legal_process-" in r]
+    assert google_2014 and google_2025
+    assert all("an older series (the newest here end 2025-06-30)" in r for r in google_2014)
+    assert all("Google's newest figures here end 2025-06-30" in r for r in google_2014)
+    assert not any("flag-older" in r for r in google_2025)
