@@ -392,3 +392,12 @@ def test_the_search_page_says_why_it_found_nothing_or_not_everything(site):
     (said,) = hints("google germany")
     assert "the figures reached that limit, so there may be more" in said
     assert hints("telegram india 2024") == []
+
+
+def test_one_of_a_count_reads_in_the_singular(site):
+    # "Google Workspace, Germany, H1 2025: 1 requests received"
+    texts = [h["text"] for h in search_everything(site, "google workspace germany 2025") if h["kind"] == "figure"]
+    assert any(": 1 request received (" in t for t in texts)
+    assert not any(": 1 requests " in t for t in texts)
+    accounts = [h["text"] for h in search_everything(site, "linkedin argentina 2023") if h["kind"] == "figure"]
+    assert any(": 1 user or account affected (" in t for t in accounts), accounts[:5]
