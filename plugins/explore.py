@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urljoin
 
 import markupsafe
 from datasette import hookimpl
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
@@ -671,7 +672,7 @@ async def series_gaps(db, platform_id: str) -> list[dict]:
 
 async def platform_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
-    asked = request.url_vars["platform_id"]
+    asked = tilde_decode(request.url_vars["platform_id"])
     found = await rows(db, "SELECT * FROM platforms WHERE platform_id = ?", [asked])
     if not found:
         # /platform/Google, as /country/usa leads to USA: the platform's id or name in any case.
@@ -1263,7 +1264,8 @@ def register_routes():
         (r"^/countries(?:\.(?P<format>json))?$", countries_page),
         (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", country_page),
         (r"^/platforms(?:\.(?P<format>json))?$", platforms_page),
-        (r"^/platform/(?P<platform_id>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", platform_page),
+        # ~ as well: Datasette answers /platform/Amazon%20Store with a redirect to Amazon~20Store.
+        (r"^/platform/(?P<platform_id>[A-Za-z0-9_~-]+)(?:\.(?P<format>json))?$", platform_page),
         (r"^/chart(?:\.(?P<format>json))?$", chart_page),
         (r"^/compare(?:\.(?P<format>json))?$", compare_page),
         (r"^/telegram-map(?:\.(?P<format>json))?$", telegram_map_page),

@@ -339,6 +339,11 @@ def test_a_platform_page_is_found_by_its_name_or_id_in_any_case(site):
         else:
             assert page.status_code == 302 and page.headers["location"] == "/platform/google"
     assert site.get("/platform/Google.json?x=1").headers["location"] == "/platform/google.json?x=1"
+    # A name of two words: Datasette turns %20 into ~20, which reached no page.
+    assert site.get("/platform/Amazon%20Store").headers["location"] == "/platform/Amazon~20Store"
+    assert site.get("/platform/Amazon~20Store").headers["location"] == "/platform/amazon_store"
+    assert site.get("/platform/no~20such").status_code == 404
+    assert site.get("/platform/x~zz").status_code == 404
     assert "No platform 'nope'" in error(site.get("/chart.json?platform=nope"), 400)
 
 
