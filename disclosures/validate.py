@@ -930,11 +930,14 @@ CONSTRAINT_MESSAGES = {
 }
 
 
+EMPTY_FILE = "is an empty file"
+
+
 def empty_file_message(names: list) -> str:
     """What a 0-byte CSV is told, once: Frictionless's "the source is empty" had no line, and the
     empty-table rule said "has no rows" of the same file at line 1."""
     header = ",".join(str(name) for name in names)
-    return f"is an empty file: its first line must be the header{f' ({header})' if header else ''}"
+    return f"{EMPTY_FILE}: its first line must be the header{f' ({header})' if header else ''}"
 
 
 def readable(error, line_of=lambda row_number: row_number) -> str:
@@ -1130,6 +1133,10 @@ def check_package(
         shown = shown_path(package_path.parent / resource["path"], base)
         problems += safety.empty_table_problems(shown, resource["name"], len(tables[resource["name"]].rows))
     problems = without_echoes_of_damaged_rows(problems)
+    # A file Frictionless reads as empty (no bytes, or a lone line break) is told so once, with the
+    # header it needs: its "header lacks" and "has no rows" said the same thing twice more.
+    empty = {p.path for p in problems if p.message.startswith(EMPTY_FILE)}
+    problems = [p for p in problems if p.path not in empty or p.message.startswith(EMPTY_FILE)]
     files = {shown_path(package_path.parent / r["path"], base): r["name"] for r in descriptor["resources"]}
     problems = with_near_keys(without_echoes_of_damaged_tables(problems, files), package_path, descriptor, base)
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), tables

@@ -324,3 +324,18 @@ def test_cli_validate_records_nothing_when_a_file_changed_while_it_was_read(tmp_
     assert run.returncode == 1, run.stdout + run.stderr
     assert "a file changed while it was validated; nothing recorded" in run.stderr
     assert not site.exists() or list(site.iterdir()) == []
+
+
+@pytest.mark.parametrize("text", ["", "\n"])
+def test_an_empty_file_or_a_lone_line_break_is_told_once(tmp_path, text):
+    package = make_package(tmp_path / "p")
+    (package.parent / "data" / "events.csv").write_text(text, encoding="utf-8")
+    told = [str(p) for p in validate.validate_package(package, base=package.parent) if p.path == "data/events.csv"]
+    assert told == [
+        "data/events.csv:1:-: is an empty file: its first line must be the header "
+        "(event_id,event_date,platform_id,title,description,source_id,quote)"
+    ]
+    # Two blank lines are no empty file to Frictionless: the header and the blank row are told.
+    (package.parent / "data" / "events.csv").write_text("\n\n", encoding="utf-8")
+    told = [p.message for p in validate.validate_package(package, base=package.parent) if p.path == "data/events.csv"]
+    assert any(m.startswith("header lacks") for m in told) and "is a blank row: delete the line" in told
