@@ -95,7 +95,8 @@ def read_table(path: Path, resource: dict) -> table_schema.Table | None:
 def table_columns(arrow, resource: dict) -> tuple[list[list], list[list]] | None:
     """(cell texts, SQLite values) of every column of ``arrow`` (the resource's CSV as an Arrow
     table of strings, in its fields' order), or None when a cell fails its type. A cell with
-    the same text in both lists is the same object (what ``validated_rows`` relies on)."""
+    the same text in both lists is the same object, which marshal then writes once
+    (``stamp.record_valid``)."""
     specs = resource["schema"]["fields"]
     rows = len(arrow)
     raw_columns, typed_columns = [], []

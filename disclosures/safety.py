@@ -165,8 +165,7 @@ def table_problems(path: Path, shown: str, fields: list[dict], must_have_rows: b
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            has_header = reader.fieldnames is not None
-            previous = 1 if has_header else 0
+            previous = 0 if reader.fieldnames is None else 1  # the header's line, when it has one
             for row in reader:
                 rows += 1
                 # The line the record starts on: line_num is where it ends, after a line break in a cell.
@@ -178,7 +177,7 @@ def table_problems(path: Path, shown: str, fields: list[dict], must_have_rows: b
                     problems.extend(rules.Problem(shown, line, name, m) for m in messages)
     except (OSError, UnicodeDecodeError, csv.Error):
         return problems  # reported by the raw-file rules
-    if must_have_rows and rows == 0 and has_header:  # an empty file is told so once, elsewhere
+    if must_have_rows and rows == 0:
         problems.append(rules.Problem(shown, 1, None, "has no rows; this table must not be empty"))
     return problems
 
