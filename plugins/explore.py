@@ -686,6 +686,11 @@ async def platform_page(datasette, request):
             suffix = ".json" if request.url_vars.get("format") else ""
             target = datasette.urls.path(f"platform/{named[0]['platform_id']}{suffix}")
             return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
+        # A name with a dot (mailbox.org) is matched whole above; otherwise the last dot may be
+        # a format this page does not have (/platform/google.csv).
+        head, dot, given = asked.rpartition(".")
+        if dot and head and await rows(db, "SELECT 1 FROM platforms WHERE platform_id = ?", [head]):
+            return other_format_answer(datasette, f"platform/{head}", given)
         message = f"No platform {asked!r}: every platform is listed at {datasette.urls.path('platforms')}"
         return await not_found(datasette, request, message)
     platform = found[0]
@@ -1244,7 +1249,11 @@ PAGES_WITH_JSON = ("countries", "platforms", "chart", "compare", "telegram-map",
 
 
 async def other_format(datasette, request):
-    page, given = request.url_vars["page"], request.url_vars["format"]
+    return other_format_answer(datasette, request.url_vars["page"], request.url_vars["format"])
+
+
+def other_format_answer(datasette, page: str, given: str) -> Response:
+    """The 404 for /<page>.<given>, a format the page does not have, naming what there is."""
     if page.startswith(PAGES_WITH_JSON):
         message = (
             f"/{page} has no .{given}: its data is /{page}.json (with the same query), "
@@ -1265,7 +1274,9 @@ def register_routes():
         (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", country_page),
         (r"^/platforms(?:\.(?P<format>json))?$", platforms_page),
         # ~ as well: Datasette answers /platform/Amazon%20Store with a redirect to Amazon~20Store.
-        (r"^/platform/(?P<platform_id>[A-Za-z0-9_~-]+)(?:\.(?P<format>json))?$", platform_page),
+        # Dots too, shortest first: /platform/mailbox.org and /platform/mailbox.org.json name
+        # the platform called mailbox.org.
+        (r"^/platform/(?P<platform_id>[A-Za-z0-9_~.-]+?)(?:\.(?P<format>json))?$", platform_page),
         (r"^/chart(?:\.(?P<format>json))?$", chart_page),
         (r"^/compare(?:\.(?P<format>json))?$", compare_page),
         (r"^/telegram-map(?:\.(?P<format>json))?$", telegram_map_page),

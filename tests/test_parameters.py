@@ -347,6 +347,20 @@ def test_a_platform_page_is_found_by_its_name_or_id_in_any_case(site):
     assert "No platform 'nope'" in error(site.get("/chart.json?platform=nope"), 400)
 
 
+def test_a_platform_named_with_a_dot_is_found_and_a_dot_before_another_format_is_said(site):
+    # /platform/mailbox.org read ".org" as a format: a 404 saying /platform/mailbox has no .org.
+    for asked in ("mailbox.org", "Mailbox.org", "MAILBOX.ORG"):
+        page = site.get(f"/platform/{asked}?x=1")
+        assert page.status_code == 302 and page.headers["location"] == "/platform/mailbox_org?x=1"
+    assert site.get("/platform/mailbox.org.json").headers["location"] == "/platform/mailbox_org.json"
+    assert site.get("/platform/mailbox_org.json").json()["platform"]["name"] == "mailbox.org"
+    # A format the page lacks is still named as one, for a platform there is.
+    assert error(site.get("/platform/google.csv"), 404).startswith("/platform/google has no .csv")
+    # And an unknown platform is not told it lacks a format.
+    page = site.get("/platform/nope.csv")
+    assert page.status_code == 404 and "No platform" in page.text and "has no .csv" not in page.text
+
+
 def test_a_chart_of_two_platforms_is_a_400_not_the_first_alone(site):
     # platform=google&platform=apple charted Google alone, and said nothing of Apple.
     message = error(site.get("/chart.json?platform=google&platform=apple&jurisdiction=USA"), 400)
