@@ -640,8 +640,10 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
                 resource,
                 name=f"{name}_excel",
                 path=paths["excel"],
-                title=f"{title} (CSV for Excel)",
-                encoding="utf-8-sig",
+                title=f"{title} (CSV for Excel, UTF-8 with a byte-order mark)",
+                # The IANA name, as the Data Package spec asks ("utf-8-sig" is Python's codec
+                # name); Frictionless and pandas read the byte-order mark under it.
+                encoding="utf-8",
                 schema=schema,
                 bytes=written["excel"].bytes,
                 hash="sha256:" + written["excel"].digest,

@@ -402,6 +402,16 @@ def test_standard_frictionless_cli_validates_the_release(released):
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_every_release_resource_names_its_encoding_as_iana_does(released):
+    # The Excel CSVs declared "utf-8-sig", Python's codec name, where the Data Package spec asks
+    # for an IANA name; a reader that follows the spec does not know it.
+    descriptor = json.loads((released / "dist" / "1.1.0" / "datapackage.json").read_text(encoding="utf-8"))
+    encodings = {resource["name"]: resource.get("encoding", "utf-8") for resource in descriptor["resources"]}
+    assert set(encodings.values()) == {"utf-8"}, encodings
+    excel = next(r for r in descriptor["resources"] if r["name"] == "figures_excel")
+    assert "byte-order mark" in excel["title"]
+
+
 def test_citation_carries_version_and_date(released):
     folder = released / "dist" / "1.1.0"
     cff = yaml.safe_load((folder / "CITATION.cff").read_text(encoding="utf-8"))
