@@ -373,3 +373,24 @@ def test_no_note_sends_readers_to_a_file_or_proposal_the_dataset_does_not_publis
             for line, row in enumerate(csv.reader(handle), start=1):
                 found += [f"{path.name}:{line}: {cell[:80]}" for cell in row if stale.search(cell)]
     assert found == [], found[:5]
+
+
+def test_a_worldwide_count_its_own_countries_add_up_past_is_a_recorded_disagreement(real_db):
+    # A worldwide count can be more than the countries listed beside it (some are not listed), never
+    # less. ZDNet.de's 38,366 accounts for Microsoft's 2016-H1 stood beside Microsoft's own country
+    # rows adding up to 60,372 (they match every other period's worldwide total to the unit), and
+    # LinkedIn's and GitHub's own totals are exceeded by their own rows: each is a recorded
+    # disagreement, so a reader sees it on the figure. A press typo in a worldwide total, or a
+    # section's Total read as worldwide, lands here.
+    exceeded = """
+        SELECT w.figure_id, w.value, sum(c.value) FROM figures w
+        JOIN figures c ON c.platform_id = w.platform_id AND c.period_start = w.period_start
+          AND c.period_end = w.period_end AND c.request_type_id = w.request_type_id
+          AND c.metric_id = w.metric_id AND c.is_derived = 0 AND c.value_kind = 'exact'
+        JOIN jurisdictions j ON j.jurisdiction_id = c.jurisdiction_id AND j.kind IN ('country', 'territory')
+        WHERE w.jurisdiction_id = 'WORLD' AND w.is_derived = 0 AND w.value_kind = 'exact' AND w.unit = 'count'
+        GROUP BY w.figure_id HAVING sum(c.value) > w.value"""
+    found = rows(real_db, exceeded)
+    assert "microsoft-world-2016h1-all-accounts_specified" in {row[0] for row in found}, "the query finds nothing"
+    recorded = {row[0] for row in rows(real_db, "SELECT figure_id FROM disagreements WHERE figure_id IS NOT NULL")}
+    assert [row for row in found if row[0] not in recorded] == []
