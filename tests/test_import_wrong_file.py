@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from disclosures.importers.core import ImportFailed
 from disclosures.importers.registry import FORMATS
 from disclosures.importers.tables import csv_lines
 from scripts.cli import cli
@@ -92,3 +93,52 @@ def test_csv_lines_checks_the_header_first_and_the_records_once_read(tmp_path):
         list(lines)
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     assert [line.cells for line in csv_lines(path, ("a", "b"))[1]] == [["1", "2"]]
+
+
+@pytest.mark.parametrize(
+    "format_name, header, row",
+    [
+        (
+            "snap-transparency-csv",
+            "period,section,category,sub_category_1,sub_category_2,metric,value",
+            "2024-H2,International Government Information Requests,Country / Region,Germany,,"
+            "other_information_requests,4,977",
+        ),
+        (
+            "tiktok-information-requests",
+            "metric_name,period_value,location,location_value,result",
+            "Total requests,Jul-Dec 2024,country,Germany,1,234",
+        ),
+    ],
+)
+def test_a_record_with_more_cells_than_the_header_is_refused_at_its_line(tmp_path, format_name, header, row):
+    # A spreadsheet's copy writes 4977 as an unquoted 4,977: read against the header, the
+    # value cell held 4 and 977 fell off the end, and the plan added the figure 4.
+    path = tmp_path / "export.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    result = run_import(format_name, path)
+    assert result.exit_code == 1, result.output
+    assert re.search(
+        r"^export\.sha256-[0-9a-f]{12}\.csv:2:-: has 8 cells, the header has 7: an unquoted comma in a cell"
+        if format_name == "snap-transparency-csv"
+        else r"^export\.sha256-[0-9a-f]{12}\.csv:2:-: has 6 cells, the header has 5: an unquoted comma in a cell",
+        result.output,
+        re.M,
+    ), result.output
+    assert "Nothing was imported." in result.output
+    assert "add " not in result.output
+
+
+def test_csv_lines_refuses_every_wide_record_of_a_fixed_header_and_keeps_the_others(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n6,7\n8,9,10,11\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as refused:
+        list(csv_lines(path, ("a", "b"))[1])
+    assert [line.split(": ")[0] for line in refused.value.problems] == ["t.csv:3:-", "t.csv:5:-"]
+    # A format that reads sections of their own widths (Discord's) names no required column.
+    assert [line.cells for line in csv_lines(path)[1]] == [
+        ["1", "2"],
+        ["3", "4", "5"],
+        ["6", "7"],
+        ["8", "9", "10", "11"],
+    ]

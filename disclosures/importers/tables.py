@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .core import ImportFailed
+
 
 @dataclass(frozen=True)
 class Line:
@@ -28,7 +30,10 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
     ``required`` names the columns the format reads. Raises ValueError ("<file>: no column ...")
     when the first line lacks one of them, and, once the records are read, ("<file>: no records
     under its header") when there were none: a file of another kind (a JSON file, say) must be
-    refused, never read as an import of nothing.
+    refused, never read as an import of nothing. A format that names ``required`` columns reads
+    every record against its header, so a record with more cells than the header is refused
+    (ImportFailed, one ``<file>:<line>:-:`` line for each): an unquoted ``4,977`` read as the
+    cells ``4`` and ``977`` was imported as the figure 4, the rest of the row dropped.
     """
     raw = path.read_text(encoding="utf-8-sig").splitlines()
     header = next(csv.reader(raw[:1]), []) if raw else []
@@ -40,7 +45,7 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
     def records() -> Iterator[Line]:
         reader = csv.reader(raw[1:])
         previous = 1
-        found = False
+        found = []
         for cells in reader:
             last = reader.line_num + 1
             text = "\n".join(raw[previous:last])
@@ -48,9 +53,19 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
             previous = last
             if not any(c.strip() for c in cells):
                 continue
-            found = True
-            yield Line(number, text, cells)
+            found.append(Line(number, text, cells))
         if not found:
             raise ValueError(f"{path.name}: no records under its header")
+        wide = [line for line in found if required and len(line.cells) > len(header)]
+        if wide:
+            raise ImportFailed(
+                [
+                    f"{path.name}:{line.number}:-: has {len(line.cells)} cells, the header has {len(header)}: "
+                    "an unquoted comma in a cell (a number written 4,977?) shifts the cells after it. "
+                    "Import the file as the platform published it, not a copy saved by a spreadsheet"
+                    for line in wide
+                ]
+            )
+        yield from found
 
     return header, records()
