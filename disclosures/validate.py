@@ -166,6 +166,12 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
         problem(text.count("\n") + 1, None, "the last line must end with a newline")
 
     names = [f["name"] for f in fields]
+    if separated_by_semicolons(text, names):
+        # A spreadsheet's export in a locale whose decimal mark is a comma: every row is one
+        # cell read against a one-cell header, which told each row of figures.csv (15,181 lines)
+        # to quote a comma it does not have. One line says what happened; its rows wait for it.
+        problem(1, None, SEMICOLONS)
+        return problems
     numeric = {f["name"] for f in fields if f.get("type") in NUMERIC_TYPES}
     dates = {f["name"] for f in fields if f.get("type") == "date"}
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
@@ -205,6 +211,25 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
         runs = f", and the record that starts here runs to line {reader.line_num}" if reader.line_num > start else ""
         problem(start, None, f"is not well-formed CSV ({error}{runs}): look for an unbalanced quote")
     return problems
+
+
+# What a file whose header is the schema's columns separated by semicolons is told. It starts
+# with "header " (DAMAGED_HEADER): no cell of it, nor any other file's problem naming its table,
+# is reported until it is saved with commas.
+SEMICOLONS = (
+    "header is separated by semicolons, not commas (a spreadsheet saved it so): save the file as "
+    "CSV with commas (UTF-8 without BOM, LF line endings), as a text editor keeps it"
+)
+
+
+def separated_by_semicolons(text: str, names: list[str]) -> bool:
+    """Whether ``text``'s first line is a header written with semicolons: no comma, and at least
+    two of the schema's column names (``names``) among its semicolon-separated labels."""
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if "," in first or ";" not in first:
+        return False
+    labels = next(csv.reader([first], delimiter=";"), [])
+    return len(set(labels) & set(names)) >= 2
 
 
 def shown_label(label: str) -> str:

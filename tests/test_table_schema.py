@@ -36,6 +36,7 @@ LEFT_TO_FRICTIONLESS = {
     "line_break_then_later_problems",
     "missing_final_newline",
     "referenced_table_empty",
+    "semicolon_separated",
     "unbalanced_quote",
     "unbalanced_quote_mid_file",
     "undeclared_encoding",
