@@ -371,7 +371,8 @@ def removal_hint(correction_id: str) -> str:
 
 
 # A corroboration's figure that is not in the data (validate.corroboration_problems).
-NOT_A_FIGURE = re.compile(r"^(?P<figure_id>\S+) is neither in figures nor a figure the build derives$")
+NOT_A_FIGURE = re.compile(r"^(?P<figure_id>\S+) is neither in figures nor a figure the build derives(?::|$)")
+NOT_A_FIGURE_TEXT = "{} is neither in figures nor a figure the build derives"
 
 
 def with_near_keys(
@@ -454,7 +455,7 @@ def with_near_keys(
                     problem.path,
                     problem.line,
                     problem.field,
-                    f"{problem.message}: {removal_hint(removal)}",
+                    f"{NOT_A_FIGURE_TEXT.format(unknown_figure['figure_id'])}: {removal_hint(removal)}",
                 )
             )
             continue
@@ -854,6 +855,31 @@ def held_twice(figure_ids) -> frozenset[str]:
     return frozenset(figure_id for figure_id, count in Counter(figure_ids).items() if count > 1)
 
 
+def unknown_figure_hint(figure_id: str, figures: dict) -> str:
+    """What a corroboration naming ``figure_id``, which ``figures`` (reported and derived) does not
+    hold, is told to do. A derived id whose period a source now reports is pointed at that figure;
+    a close spelling of an id is offered only with the same numbers (2025q1 is no typo of 2025q2)."""
+    if figure_id.endswith(DERIVED_SUFFIX):
+        reported = figure_id[: -len(DERIVED_SUFFIX)]
+        if reported in figures:
+            return (
+                f"a source now reports this period as {reported}: name that figure instead, or, when this "
+                "source gives another number, move the row to data/disagreements.csv"
+            )
+        return (
+            "the build derives it only from the exact reported figures of one series that make up its "
+            "period (a year's halves or quarters, or a whole and its part), and one is missing or changed: "
+            "correct that figure or this figure_id, or delete this row"
+        )
+    prefix = "-".join(figure_id.split("-")[:2]) + "-"
+    digits = re.findall(r"[0-9]+", figure_id)
+    candidates = [key for key in figures if key.startswith(prefix) and re.findall(r"[0-9]+", key) == digits]
+    near = difflib.get_close_matches(figure_id, candidates, n=1, cutoff=0.85)
+    if near:
+        return f'did you mean "{near[0]}"? If not, give the figure_id of a row of data/figures.csv, or delete this row'
+    return "give the figure_id of a row of data/figures.csv (a figure refiled under another id has a new one), or delete this row"
+
+
 def corroboration_problems(
     rows,
     figures: dict,
@@ -882,7 +908,8 @@ def corroboration_problems(
                     shown,
                     line,
                     "figure_id",
-                    f"{row.get('figure_id')} is neither in figures nor a figure the build derives",
+                    f"{NOT_A_FIGURE_TEXT.format(row.get('figure_id'))}: "
+                    f"{unknown_figure_hint(str(row.get('figure_id') or ''), figures)}",
                 )
             )
             continue

@@ -339,3 +339,21 @@ def test_an_empty_file_or_a_lone_line_break_is_told_once(tmp_path, text):
     (package.parent / "data" / "events.csv").write_text("\n\n", encoding="utf-8")
     told = [p.message for p in validate.validate_package(package, base=package.parent) if p.path == "data/events.csv"]
     assert any(m.startswith("header lacks") for m in told) and "is a blank row: delete the line" in told
+
+
+def test_a_corroboration_of_an_unknown_id_is_offered_a_close_spelling_never_another_period():
+    figures = {
+        "t-usa-2025q1-ip_or_phone-requests_fulfilled": {},
+        "t-usa-2025q2-ip_or_phone-requests_fulfilled": {},
+        "t-usa-2025-ip_or_phone-requests_fulfilled": {},
+    }
+    typo = validate.unknown_figure_hint("t-usa-2025q1-ip_or_phone-requests_fulfiled", figures)
+    assert typo.startswith('did you mean "t-usa-2025q1-ip_or_phone-requests_fulfilled"?')
+    # Q3 is one digit from Q1 and Q2: another period, not a typo of one.
+    other = validate.unknown_figure_hint("t-usa-2025q3-ip_or_phone-requests_fulfilled", figures)
+    assert "did you mean" not in other
+    assert "or delete this row" in other
+    reported = validate.unknown_figure_hint("t-usa-2025-ip_or_phone-requests_fulfilled-derived", figures)
+    assert "now reports this period as t-usa-2025-ip_or_phone-requests_fulfilled" in reported
+    gone = validate.unknown_figure_hint("t-usa-2024-ip_or_phone-requests_fulfilled-derived", figures)
+    assert "correct that figure or this figure_id, or delete this row" in gone
