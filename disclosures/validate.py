@@ -375,6 +375,11 @@ NOT_A_FIGURE = re.compile(r"^(?P<figure_id>\S+) is neither in figures nor a figu
 NOT_A_FIGURE_TEXT = "{} is neither in figures nor a figure the build derives"
 
 
+def digits_of(key: str) -> tuple[str, ...]:
+    """The numbers written in a key, in order: ``2025q1`` and ``issue-54`` name what they count."""
+    return tuple(re.findall(r"[0-9]+", key))
+
+
 def with_near_keys(
     problems: list[rules.Problem], package_path: Path, descriptor: dict, base: Path
 ) -> list[rules.Problem]:
@@ -405,6 +410,16 @@ def with_near_keys(
     def keys_of(resource: str, column: str) -> list[str] | None:
         cells = cells_of(resource, column)
         return None if cells is None else sorted(set(cells))
+
+    grouped: dict[tuple[str, str], dict[tuple[str, ...], list[str]]] = {}
+
+    def keys_with_digits(resource: str, column: str, digits: tuple[str, ...]) -> list[str]:
+        """The keys of ``resource.column`` whose numbers are ``digits``, in order."""
+        if (resource, column) not in grouped:
+            groups = grouped[(resource, column)] = defaultdict(list)
+            for key in keys_of(resource, column) or []:
+                groups[digits_of(key)].append(key)
+        return grouped[(resource, column)].get(digits, [])
 
     counted: dict[tuple[str, str], Counter] = {}
 
@@ -465,7 +480,11 @@ def with_near_keys(
             continue
         value = miss["value"]
         same = [key for key in known if key.lower() == value.lower()]
-        near = same or difflib.get_close_matches(value, known, n=1, cutoff=0.85)
+        # A close spelling with other numbers is another row, not a typo of this one: a new
+        # source github-te-k-issue-54 was told 'did you mean "github-te-k-issue-85"?'.
+        near = same or difflib.get_close_matches(
+            value, keys_with_digits(miss["resource"], miss["target"], digits_of(value)), n=1, cutoff=0.85
+        )
         path = resources[miss["resource"]]["path"]
         shown = shown_path(package_path.parent / path, base)
         pattern = next(
@@ -496,7 +515,7 @@ def with_near_keys(
         elif near and not named[near[0]]:
             hint = f'did you mean "{near[0]}"? No row names it: if "{value}" is right, correct {shown} instead'
         elif near:
-            hint = f'did you mean "{near[0]}"?'
+            hint = f'did you mean "{near[0]}"? If not, add its row to {shown}'
         else:
             hint = f"correct it, or add its row to {shown}"
         told.append(rules.Problem(problem.path, problem.line, problem.field, f"{problem.message}: {hint}"))
@@ -872,8 +891,8 @@ def unknown_figure_hint(figure_id: str, figures: dict) -> str:
             "correct that figure or this figure_id, or delete this row"
         )
     prefix = "-".join(figure_id.split("-")[:2]) + "-"
-    digits = re.findall(r"[0-9]+", figure_id)
-    candidates = [key for key in figures if key.startswith(prefix) and re.findall(r"[0-9]+", key) == digits]
+    digits = digits_of(figure_id)
+    candidates = [key for key in figures if key.startswith(prefix) and digits_of(key) == digits]
     near = difflib.get_close_matches(figure_id, candidates, n=1, cutoff=0.85)
     if near:
         return f'did you mean "{near[0]}"? If not, give the figure_id of a row of data/figures.csv, or delete this row'
