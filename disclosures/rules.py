@@ -148,7 +148,33 @@ def pattern_problem(cell: str, pattern: str) -> str:
         return (
             f"{shown_cell(cell)} is not written as this column writes it: write {grouped} if its dots group thousands"
         )
-    return f"must match {pattern}"
+    gloss = PATTERN_GLOSSES.get(pattern)
+    return f"must match {pattern}" + (f": {shown_cell(cell)} is not {gloss}" if gloss else "")
+
+
+# What the package's patterns ask for, in a curator's words: "must match ^[0-9]{4}(-(0[1-9]|…"
+# alone did not say that 2025-13-01 is no date, nor how to write a source_id.
+PATTERN_GLOSSES = {
+    "^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$": (
+        "a date written YYYY-MM-DD (or YYYY-MM, or YYYY, when the source gives no day or month)"
+    ),
+    "^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$": (
+        "a date written YYYY-MM-DD (or YYYY-MM when the source gives no day)"
+    ),
+    "^[a-z0-9][a-z0-9-]*[a-z0-9]$": (
+        "written in lower-case letters, digits and hyphens, starting and ending with a letter or digit"
+    ),
+    "^[a-z0-9][a-z0-9_.-]*[a-z0-9]$": (
+        "written in lower-case letters, digits, hyphens, underscores and dots, starting and ending with a "
+        "letter or digit"
+    ),
+    "^[a-z][a-z0-9_]*$": "written in lower-case letters, digits and underscores, starting with a letter",
+    "^[A-Z]{2}$": "two upper-case letters (an ISO 3166-1 alpha-2 code, such as DE)",
+    "^[A-Z]{3}$": "three upper-case letters (an ISO 3166-1 alpha-3 code, such as DEU)",
+    "^[A-Z]{2,6}$": "an ISO 3166-1 alpha-3 code (DEU) or an upper-case scope code (WORLD, EU)",
+    "^[0-9]{3}$": "three digits (an ISO 3166-1 numeric code, such as 004)",
+    "^[0-9a-f]{64}$": "a SHA-256 written as 64 lower-case hexadecimal digits",
+}
 
 
 # A number whose dots may group thousands, as many reports write them ("1.900" for 1,900).

@@ -433,7 +433,33 @@ def test_a_cell_its_pattern_refuses_is_told_how_to_write_it(cell, pattern, writt
     ],
 )
 def test_a_cell_no_rewrite_fits_keeps_the_pattern(cell, pattern):
-    assert rules.pattern_problem(cell, pattern) == f"must match {pattern}"
+    assert rules.pattern_problem(cell, pattern) == unrewritten(cell, pattern)
+
+
+def unrewritten(cell: str, pattern: str) -> str:
+    """The message of a cell given no rewrite: the pattern, and what it asks for in words when
+    the package's pattern is a known one (a date, a slug, a code)."""
+    gloss = rules.PATTERN_GLOSSES.get(pattern)
+    return f"must match {pattern}" + (f": {rules.shown_cell(cell)} is not {gloss}" if gloss else "")
+
+
+def test_a_date_or_a_slug_that_breaks_its_pattern_is_told_what_to_write():
+    # "must match ^[0-9]{4}(-(0[1-9]|1[0-2])(-..." alone did not say 2025-13-01 is no date.
+    assert rules.pattern_problem("2025-13-01", DATE_PATTERN) == (
+        f"must match {DATE_PATTERN}: '2025-13-01' is not a date written YYYY-MM-DD "
+        "(or YYYY-MM, or YYYY, when the source gives no day or month)"
+    )
+    assert rules.pattern_problem("Exercise Source", "^[a-z0-9][a-z0-9-]*[a-z0-9]$").endswith(
+        "'Exercise Source' is not written in lower-case letters, digits and hyphens, "
+        "starting and ending with a letter or digit"
+    )
+    # Every pattern that has a gloss is one the package uses.
+    used = {
+        field.get("constraints", {}).get("pattern")
+        for resource in json.loads(paths.PACKAGE.read_text(encoding="utf-8"))["resources"]
+        for field in resource["schema"]["fields"]
+    }
+    assert set(rules.PATTERN_GLOSSES) <= used
 
 
 def test_a_number_whose_dots_may_group_thousands_names_both_readings():
@@ -472,4 +498,4 @@ def test_a_huge_exponent_gets_no_rewrite_and_ends(cell):
     ],
 )
 def test_a_rewrite_that_would_mislead_is_not_offered(cell, pattern):
-    assert rules.pattern_problem(cell, pattern) == f"must match {pattern}"
+    assert rules.pattern_problem(cell, pattern) == unrewritten(cell, pattern)
