@@ -238,12 +238,28 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
     if plan["new"]:
         today = datetime.now(UTC).date().isoformat()
         released = release_date or today
-        problem = release_date_problem(released, today, plan["previous"], recorded)
+        problem = release_date_problem(released, today, plan["previous"], recorded) or corrections_after_problem(
+            released, plan.get("correction_dates") or {}
+        )
         if problem:
             close_plan(plan)
             raise ReleaseRefused(problem)
         plan["date"] = released
     return dict(plan, descriptor=descriptor, inputs=inputs, content_hash=digest, recorded=recorded, snapshot=snapshot)
+
+
+def corrections_after_problem(released: str, correction_dates: dict[str, str]) -> str | None:
+    """Why a release dated ``released`` cannot publish corrections dated after it, or None: a
+    correction dated 2027-12-02 (a year typed wrong) was released on 2026-12-02, its changelog
+    and figure pages saying it was made a year later. ``correction_dates``: {correction_id: date}."""
+    late = sorted((day, cid) for cid, day in correction_dates.items() if day and day > released)
+    if not late:
+        return None
+    listed = "; ".join(f"{cid} ({day})" for day, cid in late[:5])
+    return (
+        f"{len(late)} correction(s) in data/corrections.csv are dated after this release's date {released}: "
+        f"{listed}. A correction is dated the day it was made: correct its corrected_date, then rerun: make release"
+    )
 
 
 def release_date_problem(released: str, today: str, previous: str | None, recorded: dict) -> str | None:
@@ -437,6 +453,7 @@ def _plan_new(
         "summary": summary,
         "other_inputs": other_inputs,
         "corrections": sorted(row["correction_id"] for row in corrections),
+        "correction_dates": {row["correction_id"]: row["corrected_date"] for row in corrections},
     }
 
 

@@ -981,3 +981,31 @@ def test_the_readmes_check_works_on_a_download_of_some_of_the_files(released, tm
     # A changed byte is still caught.
     (tmp_path / "csv" / "figures.csv").write_bytes((folder / "csv" / "figures.csv").read_bytes() + b"x")
     assert subprocess.run(command.split(), cwd=tmp_path, capture_output=True, text=True).returncode != 0
+
+
+def test_a_release_refuses_a_correction_dated_after_it(only_first, tmp_path):
+    # A correction dated 2027-12-02 (the year typed wrong) was released on 2026-12-02: its
+    # changelog and figure page dated the correction a year after the release that published it.
+    extra = [
+        {
+            "file": "data/figures.csv",
+            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+        },
+        {
+            "file": "data/corrections.csv",
+            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2026-02-01",
+        },
+    ]
+    build_dir, dist = built(tmp_path / "p", "1.0.1", extra=extra), tmp_path / "dist"
+    with pytest.raises(
+        release.ReleaseRefused,
+        match=r"1 correction\(s\) in data/corrections.csv are dated after this release's date 2025-02-02: "
+        r"fix-1 \(2026-02-01\)\. .*correct its corrected_date",
+    ):
+        release.make_release(build_dir, dist, only_first, "2025-02-02")
+    assert sorted(p.name for p in only_first.iterdir()) == ["1.0.0"]
+    # Released on or after the day of its correction, it is accepted.
+    plan = release.plan_release(build_dir, only_first, "2026-02-01")
+    release.close_plan(plan)
+    assert plan["date"] == "2026-02-01"
