@@ -72,13 +72,28 @@ class Problem:
         return f"{self.path}:{line}:{field}: {self.message}".translate(PRINTED_ESCAPES)
 
 
+def control_fix(controls: list[str]) -> str:
+    """What to write instead of the control characters ``controls`` (``U+000A``...): a tab (a
+    table's column break) was told to write a line break as ¶, which it is not."""
+    fixes = []
+    if {"U+000A", "U+000D"} & set(controls):
+        fixes.append("a line break as ¶")
+    if "U+0009" in controls:
+        fixes.append("a tab as a space")
+    others = set(controls) - {"U+000A", "U+000D", "U+0009"}
+    told = f"write {' and '.join(fixes)}" if fixes else ""
+    if others:
+        told += ("; delete the others" if fixes else "delete them") + " (they print as nothing)"
+    return told
+
+
 def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[str]:
     """What is wrong with one raw CSV cell, before any type parsing. ``numeric``: the field is a
     number or integer; ``is_date``: a date."""
     problems = []
     if CONTROL_CHARACTER.search(cell):
         controls = sorted({f"U+{ord(ch):04X}" for ch in CONTROL_CHARACTER.findall(cell)})
-        problems.append(f"contains control characters ({', '.join(controls)}); write a line break as ¶")
+        problems.append(f"contains control characters ({', '.join(controls)}); {control_fix(controls)}")
     if cell != cell.strip():
         problems.append("has leading or trailing whitespace")
     if numeric and cell:

@@ -499,3 +499,20 @@ def test_a_huge_exponent_gets_no_rewrite_and_ends(cell):
 )
 def test_a_rewrite_that_would_mislead_is_not_offered(cell, pattern):
     assert rules.pattern_problem(cell, pattern) == unrewritten(cell, pattern)
+
+
+@pytest.mark.parametrize(
+    ("cell", "told"),
+    [
+        # A tab (a table's column break) was told "write a line break as ¶", which it is not.
+        ("Q1\t1311", "contains control characters (U+0009); write a tab as a space"),
+        ("Q1\n1311", "contains control characters (U+000A); write a line break as ¶"),
+        (
+            "Q1\r\n1311\t7",
+            "contains control characters (U+0009, U+000A, U+000D); write a line break as ¶ and a tab as a space",
+        ),
+        ("Q1\x001311", "contains control characters (U+0000); delete them (they print as nothing)"),
+    ],
+)
+def test_a_control_character_is_told_what_to_write_instead(cell, told):
+    assert rules.cell_problems(cell, numeric=False) == [told]
