@@ -514,6 +514,8 @@ def with_near_keys(
             hint = f'{shown} has "{near[0]}", which no row names, while {named[value]} rows name "{value}": correct that row'
         elif near and not named[near[0]]:
             hint = f'did you mean "{near[0]}"? No row names it: if "{value}" is right, correct {shown} instead'
+        elif same:
+            hint = f'did you mean "{near[0]}"?'
         elif near:
             hint = f'did you mean "{near[0]}"? If not, add its row to {shown}'
         else:
