@@ -73,6 +73,9 @@ def test_the_command_refuses_a_file_that_is_not_the_sources_and_writes_nothing(t
     result = CliRunner().invoke(cli, ["import", "telegram-compilation", str(tampered), "--source", REAL_SOURCE])
     assert result.exit_code == 1
     assert "this is not the file the source names" in result.output and "Nothing was imported." in result.output
+    # The way out it offers is one the command takes: --allow-different-file alone is refused.
+    assert "with --allow-different-file --dry-run (never written" in result.output
+    assert "to import this one under its own name" not in result.output
     allowed = CliRunner().invoke(
         cli,
         [

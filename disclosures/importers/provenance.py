@@ -81,7 +81,8 @@ def check_file(path: Path, source_id: str, data_dir: Path = DATA, *, allow_diffe
             [
                 f"{path}:-:-: sha256 {actual} is not {row['sha256']}, the sha256 data/{SOURCE_FILES} records "
                 f"for {row['file_name']} of {source_id}: this is not the file the source names. Import the "
-                "file itself, or pass --allow-different-file to import this one under its own name."
+                "file itself, or review what this one holds with --allow-different-file --dry-run (never "
+                "written: record it as a source of its own first)."
             ]
         )
     label = f"{path.stem}.sha256-{actual[:12]}{path.suffix}"
