@@ -51,18 +51,31 @@
     });
     svg.appendChild(defs);
     svg.appendChild(el("path", { d: path({ type: "Sphere" }), fill: "#e6eff8", stroke: "#ccc" }));
+    // The atlas files a territory that ISO 3166 gives no code of its own under its country's code
+    // (Ashmore and Cartier Islands under Australia's 036). The country is the largest shape of its
+    // code; a smaller one is another place, which has no figure of its own and must never show the
+    // country's (its tooltip read "Ashmore and Cartier Is.: 12").
+    var largest = {};
+    // (Shapes without a code, such as Kosovo's or Somaliland's, are each their own place.)
+    countries.features.forEach(function (feature) {
+      if (feature.id === undefined) { return; }
+      var area = d3.geoArea(feature), best = largest[feature.id];
+      if (!best || area > best.area) { largest[feature.id] = { area: area, feature: feature }; }
+    });
     var filled = {};
     countries.features.forEach(function (feature) {
       var d = path(feature);
       if (!d) { return; }
-      var found = data.values[feature.id];
+      var own = feature.id === undefined || largest[feature.id].feature === feature;
+      var found = own ? data.values[feature.id] : undefined;
       var fill = "url(#nofigure)";
       if (found) { fill = found.is_derived ? "url(#derived-" + CLASSES.indexOf(classOf(found.value)) + ")" : classOf(found.value).color; }
       var shape = el("path", { d: d, stroke: "#999", "stroke-width": 0.3, fill: fill });
       shape.setAttribute("class", found ? (found.is_derived ? "has-figure derived" : "has-figure") : "no-figure");
       var title = el("title", {});
       title.textContent = (feature.properties && feature.properties.name || "") +
-        (found ? ": " + found.value.toLocaleString("en") + (found.is_derived ? " (derived)" : "") : ": no figure");
+        (found ? ": " + found.value.toLocaleString("en") + (found.is_derived ? " (derived)" : "") :
+          own ? ": no figure" : ": no figure of its own");
       shape.appendChild(title);
       if (found) { filled[feature.id] = true; }
       svg.appendChild(shape);

@@ -231,6 +231,32 @@ def test_the_telegram_map_draws_countries_with_and_without_figures(page):
     assert "no figure" in page.locator("#map-legend").inner_text()
 
 
+# Each drawn shape's name (the atlas's), class and tooltip.
+MAP_SHAPES = """() => [...document.querySelectorAll('#telegram-map path[class]')].map(p => ({
+  name: p.querySelector('title').textContent.split(': ')[0], cls: p.getAttribute('class'),
+  title: p.querySelector('title').textContent}))"""
+
+
+def test_a_territory_on_the_map_never_shows_its_countrys_figure(page):
+    # The atlas files Ashmore and Cartier Islands under Australia's ISO code (036), and the map joined
+    # shapes to figures by code alone: the islands' tooltip read Australia's figure.
+    page.goto("/telegram-map")
+    page.wait_for_function("document.getElementById('telegram-map').dataset.rendered > 0")
+    data = json.loads(page.locator("#map-data").text_content())
+    australia = data["values"]["036"]  # the newest period has Australia's figure
+    shapes = page.evaluate(MAP_SHAPES)
+    islands = [s for s in shapes if s["name"] == "Ashmore and Cartier Is."]
+    mainland = [s for s in shapes if s["name"] == "Australia"]
+    assert len(islands) == 1 and len(mainland) == 1, (islands, mainland)
+    assert islands[0]["cls"] == "no-figure", islands
+    assert islands[0]["title"] == "Ashmore and Cartier Is.: no figure of its own", islands
+    assert mainland[0]["cls"].startswith("has-figure")
+    assert mainland[0]["title"].startswith(f"Australia: {australia['value']:,}"), mainland
+    # Every other shape with a figure is the one place of its code.
+    titled = [s for s in shapes if s["cls"].startswith("has-figure")]
+    assert len(titled) == int(page.locator("#telegram-map").get_attribute("data-rendered"))
+
+
 def test_an_empty_query_form_opens_on_its_defaults_with_dropdowns(page):
     page.goto("/disclosures/top_jurisdictions")
     page.wait_for_url(re.compile(r"platform=telegram"))
