@@ -123,6 +123,51 @@ window.PlatformCharts = (function () {
     };
   }
 
+  // A logarithmic axis whose every label reads clear of its neighbours. Chart.js's own ticks
+  // label every tick in the top fifth of the axis, so "4,000", "6,000", "8,000" and "10,000" were
+  // drawn over each other. Here the ticks are 1, 2 and 5 times each power of ten where a decade is
+  // tall enough for their labels to stand apart, else 1 and 3 times, else the powers of ten alone;
+  // the axis runs from min up to the first tick at or above the largest value, so its top line is
+  // labelled too.
+  var LOG_STEPS = [[1, 2, 5], [1, 3], [1]], LOG_LABEL_GAP = 4;
+
+  function logValues(min, max, steps) {
+    var values = [];
+    for (var power = Math.floor(Math.log10(min)); values.length === 0 || values[values.length - 1] < max; power += 1) {
+      steps.forEach(function (step) {
+        var v = step * Math.pow(10, power);
+        if (v >= min && (values.length === 0 || values[values.length - 1] < max)) { values.push(v); }
+      });
+    }
+    return values;
+  }
+
+  function logTicks(axis) {
+    var row = Chart.helpers.toFont(axis.options.ticks.font).lineHeight + LOG_LABEL_GAP;
+    var size = axis.isHorizontal() ? axis.width : axis.height;
+    var min = axis.min > 0 ? axis.min : 1, max = Math.max(axis.max, min * 10), values = [];
+    for (var k = 0; k < LOG_STEPS.length; k += 1) {
+      values = logValues(min, max, LOG_STEPS[k]);
+      var top = values[values.length - 1], decades = Math.log10(top / min);
+      // The closest two labels of this set: log10 of the smallest ratio between neighbours.
+      var closest = Infinity;
+      for (var i = 1; i < values.length; i += 1) { closest = Math.min(closest, Math.log10(values[i] / values[i - 1])); }
+      if (closest * size / decades >= row) { break; }
+    }
+    axis.min = values[0];
+    axis.max = values[values.length - 1];
+    axis.ticks = values.map(function (v) { return { value: v }; });
+  }
+
+  function logAxis(title) {
+    return {
+      type: "logarithmic", min: 1,
+      title: { display: true, text: title },
+      afterBuildTicks: logTicks,
+      ticks: { autoSkip: false, callback: function (value) { return Number(value).toLocaleString("en"); } }
+    };
+  }
+
   function nthColor(i) { return PALETTE[i % PALETTE.length]; }
 
   // A line that stands for a jurisdiction has that jurisdiction's colour on every chart of the
@@ -218,7 +263,7 @@ window.PlatformCharts = (function () {
   }
 
   return {
-    eventLines: eventLines, coveredLines: coveredLines, periodPoints: periodPoints, calendarAxis: calendarAxis,
+    eventLines: eventLines, coveredLines: coveredLines, periodPoints: periodPoints, calendarAxis: calendarAxis, logAxis: logAxis,
     nthColor: nthColor, jurisdictionColors: jurisdictionColors, line: line, whenReady: whenReady
   };
 })();

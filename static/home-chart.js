@@ -32,7 +32,7 @@
           x: charts.calendarAxis(data.countries.map(function (c) { return c.periods; })),
           // Logarithmic: the story is the jump from tens to hundreds in the United States, next
           // to India's thousands. A zero cannot be drawn on it and is left out of the line.
-          y: { type: "logarithmic", min: 1, title: { display: true, text: "fulfilled requests in the period (log scale)" } }
+          y: charts.logAxis("fulfilled requests in the period (log scale)")
         },
         plugins: {
           eventLines: { events: data.events },

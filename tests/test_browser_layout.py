@@ -4,6 +4,8 @@ phone), and the figures table's rows stay compact at 1400 px."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
@@ -318,3 +320,34 @@ def test_the_figures_first_row_is_near_the_top_on_a_phone_and_every_facet_is_in_
     # At a desktop width the lists are whole, as Datasette draws them.
     page.set_viewport_size({"width": 1400, "height": 900})
     assert page.evaluate("getComputedStyle(document.querySelector('.facet-info ul')).overflowY") == "visible"
+
+
+# The home chart's logarithmic axis: each labelled tick's value, label and pixel, the labels' line
+# height, and the largest value charted.
+LOG_AXIS = """() => {
+  const chart = Chart.getChart(document.getElementById('telegram-chart'));
+  const y = chart.scales.y;
+  const ticks = y.ticks.map((t, i) => ({value: t.value, label: String(t.label ?? ''), px: y.getPixelForTick(i)}));
+  const values = chart.data.datasets.flatMap(d => d.data.map(p => p.y).filter(v => v !== null));
+  return {ticks, lineHeight: Chart.helpers.toFont(y.options.ticks.font).lineHeight,
+          largest: Math.max(...values), smallest: Math.min(...values), top: y.top, bottom: y.bottom};
+}"""
+
+
+@pytest.mark.parametrize("size", [(1366, 800), (390, 844), (844, 390)])
+def test_the_home_charts_log_axis_labels_stand_apart(page, size):  # noqa: F811
+    # Chart.js labelled every tick in the top fifth of the axis: 4,000, 6,000, 8,000 and 10,000 were
+    # drawn over each other at 1366 px, 7,000 over 10,000 on a phone.
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto("/")
+    page.wait_for_function("document.getElementById('telegram-chart').dataset.rendered > 0")
+    measured = page.evaluate(LOG_AXIS)
+    labelled = sorted((t for t in measured["ticks"] if t["label"].strip()), key=lambda t: t["px"])
+    assert len(labelled) >= 4, measured
+    for tick in labelled:
+        assert tick["label"] == f"{round(tick['value']):,}", tick  # a label reads its own tick's value
+    for upper, lower in itertools.pairwise(labelled):
+        assert lower["px"] - upper["px"] >= measured["lineHeight"], (size, upper, lower, measured["lineHeight"])
+    # The labels span the values charted: none lies above the top label or below the bottom one.
+    values = [t["value"] for t in labelled]
+    assert min(values) <= measured["smallest"] and max(values) >= measured["largest"], (values, measured)
