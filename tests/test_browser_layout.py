@@ -354,3 +354,21 @@ def test_the_home_charts_log_axis_labels_stand_apart(page, size):  # noqa: F811
     # The labels span the values charted: none lies above the top label or below the bottom one.
     values = [t["value"] for t in labelled]
     assert min(values) <= measured["smallest"] and max(values) >= measured["largest"], (values, measured)
+
+
+@pytest.mark.parametrize("path", ["/disclosures/figures", "/api"])
+@pytest.mark.parametrize("size", [(844, 390), (1024, 768)])
+def test_no_page_scrolls_sideways_between_phone_and_desktop_widths(page, path, size):  # noqa: F811
+    # The figures table's schema (index names of 117 characters) and the API page's examples (lines
+    # of up to 190 characters) made the whole page scroll sideways, 1,143 px wide in an 844 px window.
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(path)
+    page.wait_for_load_state("load")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] == widths[1] == size[0], widths
+    if path == "/api":
+        # An example's lines stay whole, to be copied: a long one scrolls inside its own box.
+        longest = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('section.content pre')].map(p => p.scrollWidth - p.clientWidth))"
+        )
+        assert longest > 0
