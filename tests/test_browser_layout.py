@@ -372,3 +372,34 @@ def test_no_page_scrolls_sideways_between_phone_and_desktop_widths(page, path, s
             "Math.max(...[...document.querySelectorAll('section.content pre')].map(p => p.scrollWidth - p.clientWidth))"
         )
         assert longest > 0
+
+
+# A figure with a corrections table (Google revised its own figure in a later export).
+CORRECTED = "/figure/google-gbr-2022h2-legal_process-accounts_specified"
+CORRECTIONS = """() => {
+  const box = document.querySelector('table.corrections').parentElement;
+  const table = box.querySelector('table.corrections');
+  const cells = [...table.querySelectorAll('tbody td')].map(td => ({
+    label: td.dataset.label, width: td.getBoundingClientRect().width,
+    shown: getComputedStyle(td, '::before').content}));
+  return {scroll: box.scrollWidth, box: box.clientWidth, table: table.getBoundingClientRect().width,
+          head: getComputedStyle(table.querySelector('thead')).display, cells};
+}"""
+
+
+def test_a_figures_corrections_read_whole_on_a_phone(page):  # noqa: F811
+    # As five columns at 390 px the reason ran one word a line and the source was cut off at the
+    # screen's edge (the table scrolled sideways in its box, 402 px in 358).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(CORRECTED)
+    measured = page.evaluate(CORRECTIONS)
+    assert measured["scroll"] <= measured["box"], measured
+    assert measured["head"] == "none", measured
+    assert {c["label"] for c in measured["cells"]} == {"Date", "Old value", "New value", "Reason", "Source"}
+    for cell in measured["cells"]:
+        # Each field is a labelled line across the whole width.
+        assert cell["width"] >= 0.95 * measured["table"], cell
+        assert cell["shown"] == f'"{cell["label"]}: "', cell
+    # At a desktop width it stays a table with its header.
+    page.set_viewport_size({"width": 1366, "height": 800})
+    assert page.evaluate(CORRECTIONS)["head"] == "table-header-group"
