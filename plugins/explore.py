@@ -897,6 +897,18 @@ async def chart_page(datasette, request):
         metrics = offered[:1]
     drawn, message, mixed = None, None, None
     if request_type and metrics:
+        # Titled in words, as the platform pages' charts are: "(USA, DEU, ip_or_phone)" named
+        # the chart, its PNG and its citation in codes.
+        places = {
+            r["jurisdiction_id"]: r["name"]
+            for r in await rows(
+                db,
+                "SELECT jurisdiction_id, name FROM jurisdictions WHERE jurisdiction_id IN ({})".format(
+                    ",".join("?" * len(jurisdictions))
+                ),
+                jurisdictions,
+            )
+        }
         try:
             drawn = await chart(
                 datasette,
@@ -905,11 +917,15 @@ async def chart_page(datasette, request):
                 jurisdictions=jurisdictions,
                 request_type=request_type,
                 metrics=metrics,
-                title=f"{known[0]['name']}: "
-                + ", ".join(
-                    o["metric"] for o in options if o["metric_id"] in metrics and o["request_type_id"] == request_type
-                )
-                + f" ({', '.join(jurisdictions)}, {request_type})",
+                title=f"{known[0]['name']}, {in_words([places[j] for j in jurisdictions])}: "
+                + f"{in_sentence(names[request_type])}, "
+                + in_words(
+                    [
+                        in_sentence(o["metric"])
+                        for o in options
+                        if o["metric_id"] in metrics and o["request_type_id"] == request_type
+                    ]
+                ),
             )
         except BadSelection as error:
             # The JSON keeps the API's error shape; the page keeps its form, with what to change.
@@ -1031,6 +1047,11 @@ async def compare_page(datasette, request):
         "flagged": sum(1 for g in ordered for c in g["cells"] if c["flags"]),
     }
     return await render(datasette, request, "explore/compare.html", context)
+
+
+def in_words(names: list[str]) -> str:
+    """Names as a sentence lists them: "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def in_sentence(label: str) -> str:

@@ -289,6 +289,27 @@ def test_a_chart_never_mixes_a_fraction_and_a_percentage(site):
         assert len({c["unit"] for c in charts_of(mixed.text)}) == 1
 
 
+def test_a_chosen_chart_is_titled_in_words_not_codes(site, real_db):
+    # It read "Telegram: Requests fulfilled (some data produced) (USA, DEU, ip_or_phone)", and the
+    # PNG export and the citation carried the codes.
+    spec = site.get(
+        "/chart.json?platform=telegram&jurisdiction=USA&jurisdiction=DEU&request_type=ip_or_phone&metric=requests_fulfilled"
+    ).json()["chart"]
+    names = dict(
+        rows(real_db, "SELECT jurisdiction_id, name FROM jurisdictions WHERE jurisdiction_id IN ('USA', 'DEU')")
+    )
+    ((request_type,),) = rows(real_db, "SELECT label FROM request_types WHERE request_type_id = 'ip_or_phone'")
+    ((metric,),) = rows(real_db, "SELECT label FROM metrics WHERE metric_id = 'requests_fulfilled'")
+    ((platform,),) = rows(real_db, "SELECT name FROM platforms WHERE platform_id = 'telegram'")
+    assert spec["title"] == (
+        f"{platform}, {names['USA']} and {names['DEU']}: {request_type}, {metric[:1].lower()}{metric[1:]}"
+    )
+    for code in ("USA", "DEU", "ip_or_phone", "requests_fulfilled"):
+        assert code not in spec["title"]
+    page = site.get("/chart?platform=google&jurisdiction=IND&request_type=all&metric=requests_received")
+    assert charts_of(page.text)[0]["title"].startswith("Google, India: ")
+
+
 def test_chart_page_answers_for_any_selection(site):
     page = site.get("/chart?platform=google&jurisdiction=IND&request_type=all&metric=requests_received")
     assert page.status_code == 200
