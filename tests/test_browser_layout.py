@@ -403,3 +403,33 @@ def test_a_figures_corrections_read_whole_on_a_phone(page):  # noqa: F811
     # At a desktop width it stays a table with its header.
     page.set_viewport_size({"width": 1366, "height": 800})
     assert page.evaluate(CORRECTIONS)["head"] == "table-header-group"
+
+
+PLATFORM_LIST = """() => {
+  const table = document.querySelector('.table-scroll > table');
+  const box = table.parentElement;
+  const cells = [...table.querySelectorAll('tbody td')].filter(td => getComputedStyle(td).display !== 'none')
+    .map(td => { const r = td.getBoundingClientRect(); return {label: td.dataset.label, left: r.left, right: r.right,
+                 text: td.textContent.trim()}; });
+  return {scroll: box.scrollWidth, box: box.clientWidth, width: document.documentElement.clientWidth,
+          head: getComputedStyle(table.querySelector('thead')).display, cells,
+          rows: table.querySelectorAll('tbody tr').length};
+}"""
+
+
+def test_the_list_of_platforms_reads_whole_on_a_phone(page):  # noqa: F811
+    # Six columns at 390 px showed the platform, its count and half its jurisdictions; whether its
+    # reports are possibly out of date, and its EU DSA orders, were off the screen to the right.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/platforms")
+    measured = page.evaluate(PLATFORM_LIST)
+    assert measured["scroll"] <= measured["box"] and measured["head"] == "none", measured
+    for cell in measured["cells"]:
+        assert cell["left"] >= 0 and cell["right"] <= measured["width"], cell
+    labels = {c["label"] for c in measured["cells"]}
+    assert {"Published up to (as checked on)", "EU DSA orders (a separate regime)"} <= labels
+    assert sum(c["label"] == "Platform" for c in measured["cells"]) == measured["rows"]
+    # No empty labelled line: a platform without DSA orders has no "EU DSA orders:" line.
+    assert all(c["text"] for c in measured["cells"]), [c for c in measured["cells"] if not c["text"]]
+    page.set_viewport_size({"width": 1366, "height": 800})
+    assert page.evaluate(PLATFORM_LIST)["head"] == "table-header-group"

@@ -263,7 +263,7 @@ def test_the_platforms_list_shows_googles_main_series_and_snaps_dsa_flag(site):
     google = re.search(r'href="/platform/google">.*?</tr>', listing, re.S).group(0)
     assert "(Legal process requests to 20" in google
     snap = re.search(r'href="/platform/snap">.*?</tr>', listing, re.S).group(0)
-    dsa = re.search(r'<td class="dsa-freshness">(.*?)</td>', snap, re.S).group(1)
+    dsa = re.search(r'<td class="dsa-freshness"[^>]*>(.*?)</td>', snap, re.S).group(1)
     assert "possibly out of date" in dsa and "(2026-11-30)" in dsa
 
 
