@@ -43,6 +43,9 @@ def through_problem(value: str, table: str, referencing: dict[str, set[str]]) ->
         return f"_through: {other} has no column {column!r}; its columns are: {', '.join(sorted(referencing[other]))}"
     if not isinstance(through.get("value"), (str, int, float)):
         return '_through: "value" must be a string or a number'
+    if isinstance(through["value"], int) and not -(2**63) <= through["value"] < 2**63:
+        # Bound as it is, it was a 500 "Python int too large to convert to SQLite INTEGER".
+        return f'_through: "value" {through["value"]} is outside the whole numbers SQLite holds'
     return None
 
 

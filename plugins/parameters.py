@@ -10,6 +10,10 @@ Checked before Datasette sees the request, on database, table, view and row path
   raw SQL syntax error) or naming no row of the table (``99999999,zzz`` looked like the end of
   the data) is a 400. Only cursors a page's ``next_url`` holds, and the "before every row" cursor
   of plugins/paging.py, pass;
+- a number Datasette binds as an SQLite integer is one SQLite can hold (-2**63 to 2**63 - 1):
+  ``value__gt=99999999999999999999999`` (any of gt, gte, lt, lte) and ``value__in=[99999999999999999999999]``
+  were a 500 "Python int too large to convert to SQLite INTEGER", and ``value__gt=²`` (a character
+  Python calls a digit, which ``int`` cannot read) a 500 too;
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
@@ -54,6 +58,10 @@ INTEGER = re.compile(r"^-?[0-9]+$")
 START_SORT_VALUES = ("$null", "\U0010ffff")
 START_KEYS = ("", "-9223372036854775808")
 SCALARS = (str, int, float, type(None))
+# SQLite's integers: a Python int outside them cannot be bound as a parameter.
+SQLITE_INTEGERS = range(-(2**63), 2**63)
+# Datasette's filters that compare as numbers: a value of digits (str.isdigit) is bound as an int.
+NUMERIC_OPERATORS = ("__gt", "__gte", "__lt", "__lte")
 
 
 def formats(datasette, database_level: bool) -> list[str]:
@@ -82,6 +90,27 @@ def in_list_problem(key: str, value: str) -> str | None:
         return f"{key}: {value!r} is not a JSON list ({error}); write [1, 2] or 1,2"
     if not isinstance(values, list) or not all(isinstance(v, SCALARS) for v in values):
         return f"{key}: the JSON list may hold only strings, numbers and null"
+    huge = next((v for v in values if isinstance(v, int) and v not in SQLITE_INTEGERS), None)
+    if huge is not None:
+        return (
+            f"{key}: {huge} is outside the whole numbers SQLite holds ({SQLITE_INTEGERS[0]} to {SQLITE_INTEGERS[-1]})"
+        )
+    return None
+
+
+def numeric_filter_problem(key: str, value: str) -> str | None:
+    """Why the value of a comparison (``value__gt=...``) cannot be bound as Datasette binds it, or None.
+
+    Datasette binds a value ``str.isdigit`` accepts as ``int(value)``; other values are compared as
+    text, as Datasette does."""
+    if not key.endswith(NUMERIC_OPERATORS) or not value.isdigit():
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return f"{key}={value}: not a number; write it with the digits 0 to 9"
+    if number not in SQLITE_INTEGERS:
+        return f"{key}={value}: larger than the largest whole number SQLite holds ({SQLITE_INTEGERS[-1]})"
     return None
 
 
@@ -280,8 +309,10 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     for key, value in params:
         if key.endswith(("__in", "__notin")):
             problem = in_list_problem(key, value)
-            if problem:
-                return 400, problem
+        else:
+            problem = numeric_filter_problem(key, value)
+        if problem:
+            return 400, problem
     if given.get("_next"):
         problem = (
             view_next_problem(given["_next"])

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import assert_error_shape, plugin
+from tests.conftest import assert_error_shape, plugin, rows
 
 FIGURE = "telegram-usa-2024-ip_or_phone-accounts_affected"
 
@@ -170,3 +170,40 @@ def test_an_escaped_dot_tilde_or_slash_stays_escaped():
     # In Datasette's addresses an escaped dot is part of a name, not the start of a format.
     for kept in (b"/x%2Ejson", b"/x%7E2E", b"/x%2Fy", b"/x%20y", b"/x%40y"):
         assert canonical.unescaped_plain(kept) == kept
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("value__gt=99999999999999999999999", "larger than the largest whole number SQLite holds"),
+        ("value__lte=9223372036854775808", "larger than the largest whole number SQLite holds"),
+        ("value__gte=%C2%B2", "not a number"),
+        ("value__in=%5B99999999999999999999999%5D", "outside the whole numbers SQLite holds"),
+        ("value__notin=%5B1,-9223372036854775809%5D", "outside the whole numbers SQLite holds"),
+        (
+            "_through=" + '{"table":"figure_inputs","column":"figure_id","value":99999999999999999999999}',
+            "outside the whole numbers SQLite holds",
+        ),
+    ],
+)
+def test_a_number_sqlite_cannot_hold_is_a_400_not_a_500(site, query, said):
+    # Datasette binds digits as a Python int: "Python int too large to convert to SQLite INTEGER", a 500.
+    for path in ("/disclosures/figures.json", "/disclosures/figures.csv"):
+        assert said in assert_error_shape(site.get(f"{path}?{query}&_size=1"), 400)
+    page = site.get(f"/disclosures/figures?{query}")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    if "_through" not in query:
+        assert said in assert_error_shape(site.get(f"/disclosures/figures_series.json?{query}"), 400)
+
+
+def test_the_largest_whole_numbers_sqlite_holds_still_filter(site, real_db):
+    largest = 2**63 - 1
+    for query, where in [(f"value__lt={largest}", f"value < {largest}"), ("value__gt=100", "value > 100")]:
+        expected = rows(real_db, f"SELECT count(*) FROM figures WHERE {where}")[0][0]
+        answer = site.get(f"/disclosures/figures.json?{query}&_size=0").json()
+        assert answer["filtered_table_rows_count"] == expected > 0
+    in_list = site.get(f"/disclosures/figures.json?value__notin=[{largest},{-(2**63)}]&_size=0").json()
+    assert (
+        in_list["filtered_table_rows_count"]
+        == rows(real_db, "SELECT count(*) FROM figures WHERE value IS NOT NULL")[0][0]
+    )
