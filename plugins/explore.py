@@ -461,6 +461,20 @@ async def bad_request(datasette, request, message: str) -> Response:
     )
 
 
+def choices(args, parameter: str, normal=str) -> list[str]:
+    """The distinct non-blank values of ``parameter``, stripped and made ``normal``, in the order
+    given: a blank one is no choice, and the same one twice is one."""
+    return list(dict.fromkeys(normal(value.strip()) for value in args.getlist(parameter) if value.strip()))
+
+
+def single_choice(args, parameter: str, page: str, note: str = "", normal=str) -> tuple[str | None, str | None]:
+    """(the one value of ``parameter``, or None when none is given; or why there is more than one)."""
+    chosen = choices(args, parameter, normal)
+    if len(chosen) > 1:
+        return None, f"One {parameter} per {page}{note}, not {', '.join(chosen)}"
+    return (chosen[0] if chosen else None), None
+
+
 def choice_problem(parameter: str, given: list[str], allowed: list[str]) -> str | None:
     """Why some of ``given`` are not among ``allowed``, the values ``parameter`` may take, or None."""
     unknown = [value for value in given if value not in allowed]
@@ -823,7 +837,7 @@ async def chart_page(datasette, request):
     for single in ("platform", "request_type"):
         # Only the first was read: platform=google&platform=apple charted Google alone, silently,
         # and platform=&platform=google charted Telegram (the blank first one is no choice).
-        chosen = list(dict.fromkeys(value.strip() for value in args.getlist(single) if value.strip()))
+        chosen = choices(args, single)
         if len(chosen) > 1:
             elsewhere = "; /compare sets platforms side by side" if single == "platform" else ""
             return await bad_request(
@@ -974,7 +988,18 @@ async def chart_page(datasette, request):
 async def compare_page(datasette, request):
     """/compare?jurisdiction=USA&platform=google&platform=meta: newest figures aligned by metric."""
     db = datasette.get_database(database_name(datasette))
-    jurisdiction_id = (request.args.get("jurisdiction") or "USA").upper()
+    # Only the first was read: jurisdiction=USA&jurisdiction=DEU compared the United States alone,
+    # silently, and jurisdiction=&jurisdiction=DEU compared the United States (the default).
+    jurisdiction_id, problem = single_choice(
+        request.args,
+        "jurisdiction",
+        "comparison",
+        " (platform may repeat; /chart sets jurisdictions side by side)",
+        str.upper,
+    )
+    if problem:
+        return await bad_request(datasette, request, problem)
+    jurisdiction_id = jurisdiction_id or "USA"
     found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [jurisdiction_id])
     if not found:
         return await bad_request(datasette, request, f"No jurisdiction {jurisdiction_id!r}: pick one from the list")
@@ -984,7 +1009,7 @@ async def compare_page(datasette, request):
            WHERE f.jurisdiction_id = ? ORDER BY p.name COLLATE NOCASE, p.platform_id""",
         [jurisdiction_id],
     )
-    chosen = [p for p in request.args.getlist("platform") if p] or [p["platform_id"] for p in available]
+    chosen = choices(request.args, "platform") or [p["platform_id"] for p in available]
     problem = choice_problem("platform", chosen, await vocabulary(db, "platforms", "platform_id"))
     if problem:
         return await bad_request(datasette, request, problem)
@@ -1194,11 +1219,18 @@ async def telegram_map_page(datasette, request):
     for p in periods:
         p["key"] = f"{p['period_start']}_{p['period_end']}"
         p["name"] = period_name(p["period_start"], p["period_end"])
-    metric = request.args.get("metric") or "requests_fulfilled"
+    # Only the first of each was read: metric=&metric=accounts_affected mapped requests, and
+    # period=A&period=B mapped A alone, silently.
+    given = {}
+    for single in ("metric", "period"):
+        given[single], problem = single_choice(request.args, single, "map")
+        if problem:
+            return await bad_request(datasette, request, problem)
+    metric = given["metric"] or "requests_fulfilled"
     if metric not in ("requests_fulfilled", "accounts_affected"):
         return await bad_request(datasette, request, "metric must be requests_fulfilled or accounts_affected")
     default = newest_map_period(periods)
-    key = request.args.get("period") or default
+    key = given["period"] or default
     period = next((p for p in periods if p["key"] == key), None)
     if period is None:
         return await bad_request(datasette, request, f"No Telegram period {key!r}: pick one from the list")

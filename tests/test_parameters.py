@@ -381,6 +381,41 @@ def test_a_blank_or_repeated_chart_choice_is_no_second_choice(site):
     assert repeated["selected"] == alone["selected"] and repeated["selected"]["jurisdictions"] == ["USA"]
 
 
+def test_a_comparison_or_map_of_two_choices_is_a_400_not_the_first_alone(site):
+    # jurisdiction=USA&jurisdiction=DEU compared the United States alone, and said nothing of Germany.
+    message = error(site.get("/compare.json?jurisdiction=USA&jurisdiction=DEU"), 400)
+    assert message.startswith("One jurisdiction per comparison") and "USA, DEU" in message
+    assert site.get("/compare?jurisdiction=USA&jurisdiction=DEU").status_code == 400
+    periods = [p["key"] for p in site.get("/telegram-map.json").json()["periods"]]
+    message = error(site.get(f"/telegram-map.json?period={periods[0]}&period={periods[1]}"), 400)
+    assert message.startswith("One period per map") and periods[1] in message
+    message = error(site.get("/telegram-map.json?metric=accounts_affected&metric=requests_fulfilled"), 400)
+    assert message.startswith("One metric per map")
+    assert site.get("/telegram-map?metric=accounts_affected&metric=requests_fulfilled").status_code == 400
+
+
+def test_a_blank_or_repeated_comparison_or_map_choice_is_no_second_choice(site):
+    # jurisdiction=&jurisdiction=DEU compared the United States: the blank first value was read,
+    # then defaulted; metric=&metric=accounts_affected mapped requests.
+    alone = site.get("/compare.json?jurisdiction=DEU").json()
+    assert alone["jurisdiction"]["jurisdiction_id"] == "DEU"
+    for query in (
+        "jurisdiction=&jurisdiction=DEU",
+        "jurisdiction=%20&jurisdiction=deu",
+        "jurisdiction=DEU&jurisdiction=deu",
+    ):
+        assert site.get(f"/compare.json?{query}").json() == alone
+    chosen = site.get("/compare.json?jurisdiction=DEU&platform=&platform=google&platform=google").json()
+    assert chosen["chosen"] == ["google"]
+    periods = [p["key"] for p in site.get("/telegram-map.json").json()["periods"]]
+    alone = site.get(f"/telegram-map.json?metric=accounts_affected&period={periods[0]}").json()
+    assert alone["metric"] == "accounts_affected" and alone["period"]["key"] == periods[0]
+    both = site.get(
+        f"/telegram-map.json?metric=&metric=accounts_affected&period=&period={periods[0]}&period={periods[0]}"
+    )
+    assert both.json() == alone
+
+
 def test_the_api_page_says_which_urls_are_json(site):
     text = site.get("/api").text
     assert "Every page of this site is also JSON and CSV" not in text
