@@ -14,6 +14,9 @@ Checked before Datasette sees the request, on database, table, view and row path
   ``value__gt=99999999999999999999999`` (any of gt, gte, lt, lte) and ``value__in=[99999999999999999999999]``
   were a 500 "Python int too large to convert to SQLite INTEGER", and ``value__gt=²`` (a character
   Python calls a digit, which ``int`` cannot read) a 500 too;
+- a SQL query (``?sql=``, or a canned query) reads one value of each parameter, the first: one given
+  twice with different values (``jurisdiction=USA&jurisdiction=DEU``, ``sql=...&sql=...``) is a
+  400 that names them, where it answered for the first alone;
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
@@ -96,6 +99,29 @@ def in_list_problem(key: str, value: str) -> str | None:
             f"{key}: {huge} is outside the whole numbers SQLite holds ({SQLITE_INTEGERS[0]} to {SQLITE_INTEGERS[-1]})"
         )
     return None
+
+
+def repeated_parameter_problem(params: list[tuple[str, str]]) -> str | None:
+    """Why a query's parameters are ambiguous: one (not a ``_`` option) given twice with different
+    values, of which Datasette would read the first alone; or None."""
+    values: dict[str, list[str]] = {}
+    for key, value in params:
+        if not key.startswith("_") and value not in values.setdefault(key, []):
+            values[key].append(value)
+    for key, given in values.items():
+        if len(given) > 1:
+            shown = ", ".join(repr(v) if len(v) <= 60 else repr(v[:60] + "…") for v in given)
+            return f"{key} is given {len(given)} times ({shown}): a query takes one value of each parameter"
+    return None
+
+
+async def is_query(datasette, db, match, given: dict) -> bool:
+    """Whether the path and parameters ask for a SQL query: ``?sql=`` on a database, or a canned query."""
+    if match.groupdict().get("table") is None:
+        return "sql" in given
+    if match.groupdict().get("row") is not None:
+        return False
+    return await datasette.get_canned_query(db.name, tilde_decode(match["table"]), None) is not None
 
 
 def numeric_filter_problem(key: str, value: str) -> str | None:
@@ -300,6 +326,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         problem = stream_problem(given["_stream"])
         if problem:
             return 400, problem
+    problem = repeated_parameter_problem(params)  # pure, so the query is looked up only then
+    if problem and await is_query(datasette, db, match, given):
+        return 400, problem
     if "table" not in groups or "row" in groups:
         return None
     table = tilde_decode(match["table"])

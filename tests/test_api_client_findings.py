@@ -207,3 +207,30 @@ def test_the_largest_whole_numbers_sqlite_holds_still_filter(site, real_db):
         in_list["filtered_table_rows_count"]
         == rows(real_db, "SELECT count(*) FROM figures WHERE value IS NOT NULL")[0][0]
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        ("/disclosures/compare_platforms.json?jurisdiction=USA&jurisdiction=DEU&_shape=array", "jurisdiction"),
+        ("/disclosures/compare_platforms.csv?jurisdiction=USA&jurisdiction=DEU", "jurisdiction"),
+        ("/disclosures/search_everything.json?q=telegram&q=google", "q"),
+        ("/disclosures.json?sql=select+1&sql=select+2&_shape=array", "sql"),
+        ("/disclosures.json?sql=select+:a&a=1&a=2", "a"),
+    ],
+)
+def test_a_query_parameter_given_twice_with_two_values_is_a_400_not_the_first_alone(site, path, named):
+    # Datasette read the first: compare_platforms answered for the United States alone, 200.
+    message = assert_error_shape(site.get(path), 400)
+    assert message.startswith(f"{named} is given 2 times") and "one value of each parameter" in message
+    page = site.get(path.replace(".json", "").replace(".csv", ""))
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+
+
+def test_a_query_parameter_given_twice_alike_and_a_tables_repeated_filters_still_answer(site):
+    once = site.get("/disclosures/compare_platforms.json?jurisdiction=USA&_shape=array")
+    twice = site.get("/disclosures/compare_platforms.json?jurisdiction=USA&jurisdiction=USA&_shape=array")
+    assert once.status_code == twice.status_code == 200 and twice.json() == once.json() != []
+    # On a table, repeated filters are each applied (Datasette ANDs them): no query reads one of them.
+    both = site.get("/disclosures/figures.json?platform_id=telegram&platform_id=google&_size=0")
+    assert both.status_code == 200 and both.json()["filtered_table_rows_count"] == 0
