@@ -17,6 +17,11 @@ Checked before Datasette sees the request, on database, table, view and row path
 - a SQL query (``?sql=``, or a canned query) reads one value of each parameter, the first: one given
   twice with different values (``jurisdiction=USA&jurisdiction=DEU``, ``sql=...&sql=...``) is a
   400 that names them, where it answered for the first alone;
+- a canned query's ``platform``, ``jurisdiction`` or ``metric`` names one that exists
+  (``compare_platforms.json?jurisdiction=US`` answered ``[]``, as if the United States had no
+  figures), and in its ``.json`` and ``.csv`` is given, unless the query has a default for it
+  (``top_jurisdictions.json?platform_id=telegram`` ran with a blank ``platform`` and answered
+  ``[]``); its page without one still shows the form;
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
@@ -112,6 +117,35 @@ def repeated_parameter_problem(params: list[tuple[str, str]]) -> str | None:
         if len(given) > 1:
             shown = ", ".join(repr(v) if len(v) <= 60 else repr(v[:60] + "…") for v in given)
             return f"{key} is given {len(given)} times ({shown}): a query takes one value of each parameter"
+    return None
+
+
+# A canned query's parameters that name a row of a vocabulary: (table, key column, how the
+# query's SQL compares the value: jurisdiction through upper()).
+VOCABULARY_PARAMETERS = {
+    "platform": ("platforms", "platform_id", str),
+    "jurisdiction": ("jurisdictions", "jurisdiction_id", str.upper),
+    "metric": ("metrics", "metric_id", str),
+}
+PLUGIN = "platform-disclosures"
+
+
+async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, fmt: str | None) -> str | None:
+    """Why a canned query's vocabulary parameter names nothing that exists, or is missing from its
+    .json or .csv while the query has no default for it (``nullif(:name, '')``); or None."""
+    for parameter, (table, column, compared) in VOCABULARY_PARAMETERS.items():
+        if not re.search(rf":{parameter}\b", sql):
+            continue
+        value = given.get(parameter, "")
+        if value == "":
+            if fmt is None or re.search(rf"nullif\(\s*:{parameter}\s*,\s*''\s*\)", sql):
+                continue  # the page shows its form; the query has its own default
+            defaults = ((datasette.plugin_config(PLUGIN) or {}).get("query_defaults") or {}).get(name) or {}
+            example = f" (for example {parameter}={defaults[parameter]})" if parameter in defaults else ""
+            return f"{name} needs {parameter}, a {column} of {table}{example}: without it the query answers nothing"
+        found = await db.execute(f"SELECT 1 FROM [{table}] WHERE [{column}] = ? LIMIT 1", [compared(value)])
+        if not found.rows:
+            return f"{parameter}={value}: no such {parameter}; the {column} values are listed at /{db.name}/{table}"
     return None
 
 
@@ -332,6 +366,10 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     if "table" not in groups or "row" in groups:
         return None
     table = tilde_decode(match["table"])
+    canned = await datasette.get_canned_query(db.name, table, None)
+    if canned is not None:
+        problem = await canned_query_problem(datasette, db, table, canned["sql"], given, match["format"])
+        return (400, problem) if problem else None
     kind, columns, keys = await table_shape(db, table)
     if kind is None:
         return None

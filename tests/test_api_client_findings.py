@@ -234,3 +234,40 @@ def test_a_query_parameter_given_twice_alike_and_a_tables_repeated_filters_still
     # On a table, repeated filters are each applied (Datasette ANDs them): no query reads one of them.
     both = site.get("/disclosures/figures.json?platform_id=telegram&platform_id=google&_size=0")
     assert both.status_code == 200 and both.json()["filtered_table_rows_count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/disclosures/compare_platforms.json?jurisdiction=US", "jurisdiction=US: no such jurisdiction"),
+        ("/disclosures/compare_platforms.csv?jurisdiction=U.S.", "jurisdiction=U.S.: no such jurisdiction"),
+        ("/disclosures/platform_coverage.json?platform=Telegram", "platform=Telegram: no such platform"),
+        ("/disclosures/telegram_before_after_arrest.json?metric=requests", "metric=requests: no such metric"),
+        ("/disclosures/compare_platforms.json", "compare_platforms needs jurisdiction"),
+        ("/disclosures/compare_platforms.csv?jurisdiction=", "compare_platforms needs jurisdiction"),
+        # The proxy test's own request named parameters the query does not take.
+        ("/disclosures/top_jurisdictions.json?platform_id=telegram&year=2024", "top_jurisdictions needs platform"),
+    ],
+)
+def test_a_canned_query_asked_for_what_does_not_exist_is_a_400_not_an_empty_answer(site, path, said, real_db):
+    # Each answered 200 with no rows, as if the United States (or Telegram) had no figures.
+    message = assert_error_shape(site.get(path), 400)
+    assert message.startswith(said)
+    if "needs" in said:
+        assert "for example" in message or "platform_coverage" in path
+    else:
+        table = said.split(": no such ")[1] + "s"
+        assert f"/disclosures/{table}" in message and rows(real_db, f"SELECT count(*) FROM {table}")[0][0] > 0
+
+
+def test_a_canned_querys_page_still_opens_on_its_form_and_its_defaults_still_answer(site, real_db):
+    assert site.get("/disclosures/compare_platforms").status_code == 200
+    assert site.get("/disclosures/compare_platforms?jurisdiction=US").status_code == 400
+    # A query with a default for a blank parameter (nullif(:jurisdiction, '')) answers with it.
+    blank = site.get("/disclosures/country_newest.json?_shape=array").json()
+    assert blank == site.get("/disclosures/country_newest.json?jurisdiction=USA&_shape=array").json() != []
+    # The query compares jurisdiction in upper case: usa is USA.
+    lower = site.get("/disclosures/compare_platforms.json?jurisdiction=usa&_shape=array").json()
+    assert lower == site.get("/disclosures/compare_platforms.json?jurisdiction=USA&_shape=array").json() != []
+    # Free text is not a vocabulary: a blank search finds nothing, as before.
+    assert site.get("/disclosures/search_everything.json?q=&_shape=array").json() == []
