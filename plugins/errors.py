@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 from datasette.filters import Filters
@@ -39,6 +40,24 @@ TAG = re.compile(r"<(script|style|textarea)[^>]*>.*?</\1>|<[^>]+>", re.DOTALL | 
 THROUGH_KEYS = {"table", "column", "value"}
 # The message box of Datasette 0.65's error.html (an error page holds the site's navigation too).
 ERROR_BOX = re.compile(r'<div style="[^"]*border: 3px solid red;[^"]*">(.*?)</div>', re.DOTALL)
+
+
+# How Datasette's answers (JSON) and plugins/client_errors.py's (CSV) to a query its time limit
+# interrupted begin. Both named a server setting, each in other words, and neither the limit.
+INTERRUPTED = "SQL query took too long"
+
+
+def interrupted_message(datasette, scope) -> str:
+    """What a client reads of a query stopped by the time limit: the limit in milliseconds, and
+    whether its own ``_timelimit`` set it (plugins/guards.py has checked that it is a number)."""
+    limit = datasette.setting("sql_time_limit_ms")
+    asked = [v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if k == "_timelimit"]
+    lowered = asked and asked[0].isdigit() and int(asked[0]) < limit
+    said = f"{int(asked[0])} ms, as _timelimit asked" if lowered else f"{limit} ms"
+    return (
+        f"{INTERRUPTED}: it ran past the time limit of {said}. Ask for less (a narrower filter, a smaller page, "
+        "fewer facets) or a cheaper query"
+    )
 
 
 def error_text(body: bytes) -> str:
@@ -301,7 +320,10 @@ def asgi_wrapper(datasette):
                     return
                 status = start["status"]
                 if as_json:
-                    body, kind = error_body(status, error_text(b"".join(chunks))), b"application/json; charset=utf-8"
+                    text = error_text(b"".join(chunks))
+                    if text.startswith(INTERRUPTED):
+                        text = interrupted_message(datasette, scope)
+                    body, kind = error_body(status, text), b"application/json; charset=utf-8"
                 else:
                     text = b"".join(chunks).decode("utf-8", "replace").strip() or "Error"
                     body, kind = await error_page(datasette, scope, receive, status, text), b"text/html; charset=utf-8"

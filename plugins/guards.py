@@ -84,7 +84,11 @@ def request_problem(path: str, query_string: str) -> tuple[int, str] | None:
     params = parse_qs(query_string, keep_blank_values=True)
     for value in params.get("_timelimit", []):
         if not TIMELIMIT.match(value):
-            return 400, "_timelimit must be a whole number of milliseconds, e.g. _timelimit=500"
+            # It was "must be a whole number" for 0 and 1000000 too, which are.
+            return (
+                400,
+                "_timelimit is a whole number of milliseconds from 1 to 999999 (it can only lower the time limit), e.g. _timelimit=500",
+            )
     # _where is SQL too (a table's extra WHERE clauses): the same guards as sql=.
     for sql in params.get("sql", []) + params.get("_where", []):
         problem = sql_problem(sql)

@@ -3,6 +3,7 @@ report): preflights, HEAD, conditional GETs, redirects that kept nothing, paths 
 row or a format wrongly."""
 
 import asyncio
+from urllib.parse import quote
 
 import pytest
 
@@ -271,3 +272,32 @@ def test_a_canned_querys_page_still_opens_on_its_form_and_its_defaults_still_ans
     assert lower == site.get("/disclosures/compare_platforms.json?jurisdiction=USA&_shape=array").json() != []
     # Free text is not a vocabulary: a blank search finds nothing, as before.
     assert site.get("/disclosures/search_everything.json?q=&_shape=array").json() == []
+
+
+SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/disclosures.json", "time limit of 1000 ms."),
+        ("/disclosures.csv", "time limit of 1000 ms."),
+        ("/disclosures.json?_timelimit=5000", "time limit of 1000 ms."),
+        ("/disclosures.json?_timelimit=20", "time limit of 20 ms, as _timelimit asked"),
+        ("/disclosures.csv?_timelimit=20", "time limit of 20 ms, as _timelimit asked"),
+    ],
+)
+def test_a_query_past_the_time_limit_says_the_limit_in_one_message_whatever_the_format(site, path, said):
+    # JSON said "...controlled by the sql_time_limit_ms configuration option", CSV "...is the
+    # sql_time_limit_ms setting": a server's setting, in two wordings, and never the limit itself.
+    separator = "&" if "?" in path else "?"
+    message = assert_error_shape(site.get(f"{path}{separator}sql={quote(SLOW_SQL)}"), 400)
+    assert message.startswith("SQL query took too long: it ran past the") and said in message
+    assert "sql_time_limit_ms" not in message
+
+
+@pytest.mark.parametrize("value", ["0", "1000000", "abc"])
+def test_a_timelimit_out_of_range_says_the_range(site, value):
+    # 0 and 1000000 were refused as not "a whole number of milliseconds", which they are.
+    message = assert_error_shape(site.get(f"/disclosures.json?sql=select+1&_timelimit={value}"), 400)
+    assert "from 1 to 999999" in message

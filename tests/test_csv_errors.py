@@ -29,7 +29,7 @@ BAD_TABLE_CSV = [
     ("?_where=1)", "syntax error", 400),
     ("?_col=nope", "_col=nope - invalid columns", 400),
     ("?_nocol=nope", "_nocol=nope - invalid columns", 400),
-    ("?_timelimit=abc", "_timelimit must be a whole number of milliseconds", 400),
+    ("?_timelimit=abc", "_timelimit is a whole number of milliseconds from 1 to 999999", 400),
     ("?_stream=1&_sort=nope", "figures cannot be sorted by that column", 400),
     ("?_dl=1&_sort=nope", "figures cannot be sorted by that column", 400),
     ("?" + "a=1&" * 300, "the limit is 200", 400),
