@@ -30,20 +30,26 @@ def config(datasette) -> dict:
     return datasette.plugin_config(PLUGIN) or {}
 
 
+def is_query_page(template: str, database: str) -> bool:
+    """Whether ``template`` renders a query of ``database``: Datasette's query.html, or the site's
+    query-<database>.html over it (templates/, which names a canned query's page by its title)."""
+    return template in ("query.html", f"query-{database}.html")
+
+
 def query_name(request) -> str | None:
     return (request.url_vars or {}).get("table") if request else None
 
 
 @hookimpl
 def extra_js_urls(template, database, view_name, request, datasette):
-    if template == "query.html" and database == config(datasette).get("database"):
+    if is_query_page(template, database) and database == config(datasette).get("database"):
         return [{"url": datasette.urls.path("static/query-forms.js")}]
     return []
 
 
 @hookimpl
 def extra_body_script(template, database, request, datasette):
-    if template != "query.html" or database != config(datasette).get("database"):
+    if not is_query_page(template, database) or database != config(datasette).get("database"):
         return None
     name = query_name(request)
 
