@@ -1319,9 +1319,23 @@ def other_format_answer(datasette, page: str, given: str) -> Response:
     return Response.json({"ok": False, "status": 404, "error": message}, status=404)
 
 
+# The navigation's names, as a reader types them: /map and /coverage led nowhere (a 404), while
+# the pages are /telegram-map and the coverage table.
+SHORT_PATHS = {
+    "map": lambda datasette: datasette.urls.path("telegram-map"),
+    "coverage": lambda datasette: datasette.urls.table(database_name(datasette), "coverage"),
+}
+
+
+async def short_path(datasette, request):
+    target = SHORT_PATHS[request.url_vars["name"]](datasette)
+    return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
+
+
 @hookimpl
 def register_routes():
     return [
+        (r"^/(?P<name>map|coverage)/?$", short_path),
         # Each page is also JSON (what it shows) with .json, as /api says.
         (r"^/countries(?:\.(?P<format>json))?$", countries_page),
         (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", country_page),

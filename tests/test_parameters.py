@@ -454,3 +454,12 @@ def test_an_operator_that_takes_no_value_still_filters_with_1(site, real_db):
     # The filter form sends 1 whatever its value box holds.
     form = site.get("/disclosures/figures?_filter_column=value&_filter_op=isnull__1&_filter_value=abc")
     assert form.status_code == 302 and form.headers["location"].endswith("?value__isnull=1")
+
+
+def test_the_navigations_names_lead_to_their_pages(site):
+    # /map and /coverage were 404s: the pages are /telegram-map and the coverage table.
+    assert site.get("/map?period=2024-10-01_2024-12-31").headers["location"] == (
+        "/telegram-map?period=2024-10-01_2024-12-31"
+    )
+    assert site.get("/coverage").headers["location"] == "/disclosures/coverage"
+    assert site.get("/map").status_code == 302 and site.get("/telegram-map").status_code == 200
