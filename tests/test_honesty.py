@@ -230,7 +230,7 @@ def test_the_figure_page_shows_its_corrections(site):
     page = unescape(site.get("/figure/google-gbr-2022h2-legal_process-accounts_specified").text)
     table = re.search(r'<table class="corrections">(.*?)</table>', page, re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", table, re.S)]
-    assert cells[1:3] == ["10980", "11016"] and "Google's later bulk export" in cells[3]
+    assert cells[1:3] == ["10,980", "11,016"] and "Google's later bulk export" in cells[3]
     mozilla = unescape(site.get("/figure/mozilla-world-2017h1-subpoena-requests_received").text)
     assert re.search(r'<td class="num"[^>]*>0</td><td class="num"[^>]*>1</td>', mozilla)
 
