@@ -366,12 +366,13 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     if "table" not in groups or "row" in groups:
         return None
     table = tilde_decode(match["table"])
-    canned = await datasette.get_canned_query(db.name, table, None)
-    if canned is not None:
-        problem = await canned_query_problem(datasette, db, table, canned["sql"], given, match["format"])
-        return (400, problem) if problem else None
+    # The table's shape is cached: a page of a table or view does not look for a canned query.
     kind, columns, keys = await table_shape(db, table)
     if kind is None:
+        canned = await datasette.get_canned_query(db.name, table, None)
+        if canned is not None:
+            problem = await canned_query_problem(datasette, db, table, canned["sql"], given, match["format"])
+            return (400, problem) if problem else None
         return None
     for key, value in params:
         if key.endswith(("__in", "__notin")):
