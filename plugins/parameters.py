@@ -14,6 +14,11 @@ Checked before Datasette sees the request, on database, table, view and row path
   ``value__gt=99999999999999999999999`` (any of gt, gte, lt, lte) and ``value__in=[99999999999999999999999]``
   were a 500 "Python int too large to convert to SQLite INTEGER", and ``value__gt=²`` (a character
   Python calls a digit, which ``int`` cannot read) a 500 too;
+- a filter that compares a number column (a Table Schema ``number`` or ``integer``: SQLite's
+  NUMERIC or INTEGER) with something that is not a number (``value__gt=abc``, ``year=twenty``,
+  ``value__in=1,x``: exact, not, gt, gte, lt, lte, in, notin) names the column and the value. SQLite
+  compared such a value as text, which no number equals, so a mistyped number answered 200 with
+  no rows, as if nothing matched;
 - a SQL query (``?sql=``, or a canned query) reads one value of each parameter, the first: one given
   twice with different values (``jurisdiction=USA&jurisdiction=DEU``, ``sql=...&sql=...``) is a
   400 that names them, where it answered for the first alone;
@@ -70,6 +75,14 @@ SCALARS = (str, int, float, type(None))
 SQLITE_INTEGERS = range(-(2**63), 2**63)
 # Datasette's filters that compare as numbers: a value of digits (str.isdigit) is bound as an int.
 NUMERIC_OPERATORS = ("__gt", "__gte", "__lt", "__lte")
+# Text SQLite turns into a number when it meets a number column: decimal digits, an optional point
+# and exponent. Anything else stays text and compares unequal to, and greater than, every number.
+NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+# The declared types SQLite gives a number affinity (its datatype3 rules), as the build writes a
+# Table Schema number (NUMERIC) or integer (INTEGER).
+NUMBER_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOA", "DOUB")
+# Datasette's lookups that compare the column with the value(s) given (``column=value`` is exact).
+COMPARING_LOOKUPS = ("exact", "not", "gt", "gte", "lt", "lte", "in", "notin")
 
 
 def formats(datasette, database_level: bool) -> list[str]:
@@ -172,6 +185,30 @@ def numeric_filter_problem(key: str, value: str) -> str | None:
     if number not in SQLITE_INTEGERS:
         return f"{key}={value}: larger than the largest whole number SQLite holds ({SQLITE_INTEGERS[-1]})"
     return None
+
+
+def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
+    """Why a filter compares a number column with something that is not a number, or None.
+
+    ``columns``: {name: declared type}. The column and lookup are read as Datasette reads them."""
+    column, lookup = key.rsplit("__", 1) if "__" in key else (key, "exact")
+    declared = (columns.get(column) or "").upper()
+    if lookup not in COMPARING_LOOKUPS or not any(word in declared for word in NUMBER_TYPES):
+        return None
+    if lookup in ("in", "notin"):
+        # A JSON list (in_list_problem checked it) or Datasette's comma-separated values.
+        given = json.loads(value) if value.startswith("[") else value.split(",")
+        values = [v for v in given if isinstance(v, str)]
+    else:
+        values = [value]
+    wrong = next((v for v in values if not NUMBER.match(v)), None)
+    if wrong is None:
+        return None
+    return (
+        f"{key}={value}: {column} holds numbers, and {wrong!r} is not a number, so nothing could match; "
+        "write it with the digits 0 to 9, an optional decimal point and exponent (1000, 0.25, 1e6), "
+        "without thousands separators"
+    )
 
 
 def size_problem(value: str) -> str | None:
@@ -379,6 +416,8 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             problem = in_list_problem(key, value)
         else:
             problem = numeric_filter_problem(key, value)
+        if not problem and not (key.startswith("_") and "__" not in key):  # a filter, as Datasette reads it
+            problem = number_filter_problem(key, value, columns)
         if problem:
             return 400, problem
     if given.get("_next"):

@@ -268,7 +268,14 @@ def test_every_one_filter_view_shows_what_sqlite_counts(site, real_db):
         for table, columns in configured(real_db).items():
             size = tables[table].get("facet_size", 30)
             for filter_column in columns:
-                values = [v for (v,) in conn.execute(f"SELECT DISTINCT {filter_column} FROM {table} ORDER BY 1")]
+                # Not NULL: no facet links to one, and "None" is no number a number column can equal
+                # (freshness.behind_cadence=None is a 400).
+                values = [
+                    v
+                    for (v,) in conn.execute(
+                        f"SELECT DISTINCT {filter_column} FROM {table} WHERE {filter_column} IS NOT NULL ORDER BY 1"
+                    )
+                ]
                 for value in values:
                     query = f"{filter_column}={value}&_size=1&_extra=facet_results"
                     path = f"/disclosures/{table}.json?" + query.replace(" ", "+")
