@@ -22,6 +22,12 @@ Checked before Datasette sees the request, on database, table, view and row path
 - a SQL query (``?sql=``, or a canned query) reads one value of each parameter, the first: one given
   twice with different values (``jurisdiction=USA&jurisdiction=DEU``, ``sql=...&sql=...``) is a
   400 that names them, where it answered for the first alone;
+- a SQL query (``?sql=``, or a canned query) is not a table: its SQL decides its rows (all of
+  them, up to ``max_returned_rows``) and their order, and Datasette 0.65 ignored ``_size``,
+  ``_next``, ``_sort`` and ``_sort_desc`` there without a word. Each is a 400 that says what to
+  write in the SQL instead (LIMIT, OFFSET, ORDER BY), or for a canned query how to run its SQL
+  as one's own. ``_size=max`` is accepted: it is what a query does anyway, and Datasette's own
+  CSV links carry it;
 - a canned query's ``platform``, ``jurisdiction`` or ``metric`` names one that exists
   (``compare_platforms.json?jurisdiction=US`` answered ``[]``, as if the United States had no
   figures), and in its ``.json`` and ``.csv`` is given, unless the query has a default for it
@@ -184,6 +190,36 @@ def numeric_filter_problem(key: str, value: str) -> str | None:
         return f"{key}={value}: not a number; write it with the digits 0 to 9"
     if number not in SQLITE_INTEGERS:
         return f"{key}={value}: larger than the largest whole number SQLite holds ({SQLITE_INTEGERS[-1]})"
+    return None
+
+
+# A table's paging and sorting options, which a SQL query's own SQL decides instead.
+TABLE_OPTIONS = ("_size", "_next", "_sort", "_sort_desc")
+
+
+def query_option_problem(given: dict, canned: str | None, most_rows: int) -> str | None:
+    """Why a SQL query (``canned``: a canned query's name, or None for ``?sql=``) was given an
+    option only a table's page applies, or None."""
+    for name in TABLE_OPTIONS:
+        value = given.get(name, "")
+        if value == "" or (name == "_size" and value == "max"):
+            continue
+        if canned is not None:
+            return (
+                f"{name}={value}: {canned} is a canned query, which answers all its rows (at most {most_rows}) "
+                f"in the order its SQL gives, so {name} is not applied; sort or page the answer yourself, "
+                "or run its SQL (shown on its page) as your own query with ORDER BY, LIMIT and OFFSET"
+            )
+        instead = {
+            "_size": f"LIMIT {value}",
+            "_next": "LIMIT and OFFSET (or WHERE on a key after the last row you have)",
+            "_sort": f"ORDER BY [{value}]",
+            "_sort_desc": f"ORDER BY [{value}] DESC",
+        }[name]
+        return (
+            f"{name}={value}: a SQL query answers all its rows (at most {most_rows}) in the order its SQL "
+            f"gives, so {name} is not applied; write {instead} in the SQL"
+        )
     return None
 
 
@@ -400,6 +436,10 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     problem = repeated_parameter_problem(params)  # pure, so the query is looked up only then
     if problem and await is_query(datasette, db, match, given):
         return 400, problem
+    most_rows = datasette.setting("max_returned_rows")
+    if "table" not in groups and "sql" in given:
+        problem = query_option_problem(given, None, most_rows)
+        return (400, problem) if problem else None
     if "table" not in groups or "row" in groups:
         return None
     table = tilde_decode(match["table"])
@@ -408,7 +448,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     if kind is None:
         canned = await datasette.get_canned_query(db.name, table, None)
         if canned is not None:
-            problem = await canned_query_problem(datasette, db, table, canned["sql"], given, match["format"])
+            problem = await canned_query_problem(
+                datasette, db, table, canned["sql"], given, match["format"]
+            ) or query_option_problem(given, table, most_rows)
             return (400, problem) if problem else None
         return None
     for key, value in params:

@@ -49,3 +49,35 @@ def test_a_number_column_compared_with_a_non_number_is_a_400_naming_both(site, q
 )
 def test_a_number_or_a_text_filter_still_answers(site, query):
     assert site.get(f"/disclosures/figures.json?{query}&_size=1").status_code == 200
+
+
+QUERY = "/disclosures.json?sql=select+figure_id+from+figures+order+by+figure_id+limit+10"
+CANNED = "/disclosures/compare_platforms.json?jurisdiction=USA"
+
+
+@pytest.mark.parametrize(
+    ("option", "instead"),
+    [
+        ("_size=2", "write LIMIT 2 in the SQL"),
+        ("_next=3", "write LIMIT and OFFSET"),
+        ("_sort=figure_id", "write ORDER BY [figure_id] in the SQL"),
+        ("_sort_desc=figure_id", "write ORDER BY [figure_id] DESC in the SQL"),
+    ],
+)
+def test_a_tables_paging_and_sorting_on_a_sql_query_is_a_400_saying_what_to_write(site, option, instead):
+    # Datasette answered all ten rows in the SQL's order, as if the option had been applied.
+    name = option.split("=")[0]
+    for path in (QUERY, QUERY.replace(".json", ".csv")):
+        message = assert_error_shape(site.get(f"{path}&{option}"), 400)
+        assert message.startswith(option) and f"{name} is not applied" in message and instead in message
+    message = assert_error_shape(site.get(f"{CANNED}&{option}"), 400)
+    assert "compare_platforms is a canned query" in message and "ORDER BY, LIMIT and OFFSET" in message
+    page = site.get(CANNED.replace(".json", "") + f"&{option}")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+
+
+def test_size_max_on_a_sql_query_is_what_it_does_anyway(site):
+    # Datasette's own CSV link of a query page carries it.
+    assert "_size=max" in site.get(CANNED.replace(".json", "")).text
+    assert len(site.get(f"{QUERY}&_size=max&_shape=array").json()) == 10
+    assert site.get(CANNED.replace(".json", ".csv") + "&_size=max").status_code == 200
