@@ -30,6 +30,10 @@ Every facet (filtered or not) also gets its toggle links made without Datasette'
 took half the time of /disclosures/figures.json (about 200 links, 7 ms of 15). The links are
 the same: the request's scheme and host, then the path.
 
+A default facet (the table's metadata) asked for again with ``_facet`` is listed once, as the
+table's own: Datasette listed it twice (``platform_id`` and ``platform_id_2`` in the JSON, two
+boxes on the page), counting it twice.
+
 On an immutable database the rows read from ``facet_counts`` (and the list of counted columns)
 are kept per worker after their first reading: they are the build's, and cannot change.
 """
@@ -348,6 +352,20 @@ async def facet_results(self):
         self.ds = datasette
 
 
+_datasette_get_configs = getattr(ColumnFacet, "datasette_get_configs", ColumnFacet.get_configs)
+
+
+def get_configs(self):
+    # The metadata's configs come first (datasette.facets.load_facet_configs), so a column the
+    # table facets by default keeps that config, which the page shows without a remove link.
+    configs = {}
+    for config in _datasette_get_configs(self):
+        configs.setdefault(config["config"].get("column") or config["config"]["simple"], config)
+    return list(configs.values())
+
+
 # Datasette 0.65 has no hook to answer a facet's query; the method is wrapped, not rewritten.
 ColumnFacet.datasette_facet_results = _datasette_facet_results
 ColumnFacet.facet_results = facet_results
+ColumnFacet.datasette_get_configs = _datasette_get_configs
+ColumnFacet.get_configs = get_configs

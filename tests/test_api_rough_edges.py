@@ -81,3 +81,34 @@ def test_size_max_on_a_sql_query_is_what_it_does_anyway(site):
     assert "_size=max" in site.get(CANNED.replace(".json", "")).text
     assert len(site.get(f"{QUERY}&_size=max&_shape=array").json()) == 10
     assert site.get(CANNED.replace(".json", ".csv") + "&_size=max").status_code == 200
+
+
+FIGURE_FACETS = [
+    "platform_id",
+    "jurisdiction_id",
+    "metric_id",
+    "request_type_id",
+    "period_label",
+    "period_kind",
+    "source_tier",
+]
+
+
+@pytest.mark.parametrize(
+    "extra", ["_facet=platform_id", "_facet=platform_id&_facet=unit", "_facet=unit&_facet=period_kind"]
+)
+def test_a_default_facet_asked_for_again_is_listed_once(site, extra):
+    # Datasette listed it twice: platform_id and platform_id_2, two boxes on the page.
+    plain = site.get("/disclosures/figures.json?_size=0").json()["facet_results"]
+    asked = site.get(f"/disclosures/figures.json?_size=0&{extra}").json()["facet_results"]
+    added = ["unit"] if "unit" in extra else []
+    assert list(asked) == FIGURE_FACETS + added
+    for name in FIGURE_FACETS:
+        counted = [(r["value"], r["count"]) for r in asked[name]["results"]]
+        assert counted == [(r["value"], r["count"]) for r in plain[name]["results"]]
+        assert asked[name]["hideable"] is False  # still the table's own, with no remove link
+    if added:
+        assert asked["unit"]["hideable"] is True
+    page = site.get(f"/disclosures/figures?_size=1&{extra}").text
+    for name in FIGURE_FACETS + added:
+        assert page.count(f'id="facet-{name}"') == 1
