@@ -112,3 +112,43 @@ def test_a_default_facet_asked_for_again_is_listed_once(site, extra):
     page = site.get(f"/disclosures/figures?_size=1&{extra}").text
     for name in FIGURE_FACETS + added:
         assert page.count(f'id="facet-{name}"') == 1
+
+
+CACHED = [
+    "/disclosures/figures.csv?_size=3",
+    "/disclosures/figures.csv?platform_id=telegram",  # every row, streamed
+    "/disclosures/figures.csv?platform_id=telegram&_sort=value",  # streamed page by page by the site
+    "/disclosures/figures_series.csv?platform_id=telegram&_sort=value",
+    "/disclosures/figures/telegram-usa-2024-ip_or_phone-accounts_affected.csv",
+    "/disclosures/compare_platforms.csv?jurisdiction=USA",
+    "/disclosures.csv?sql=select+1",
+    "/country/USA.json",
+    "/countries.json",
+    "/platform/google.json",
+    "/platforms.json",
+    "/compare.json?jurisdiction=USA",
+    "/chart.json?platform=google&jurisdiction=IND&request_type=all&metric=requests_received",
+    "/telegram-map.json",
+]
+
+
+@pytest.mark.parametrize("path", CACHED)
+def test_csv_and_the_sites_own_json_have_the_cache_policy_of_datasettes_json(site, path):
+    # They had no Cache-Control at all, while /disclosures/figures.json had max-age=default_cache_ttl.
+    policy = site.get("/disclosures/figures.json?_size=1").headers["cache-control"]
+    assert policy == f"max-age={site.datasette.setting('default_cache_ttl')}"
+    response = site.get(path)
+    assert response.status_code == 200 and response.headers["cache-control"] == policy
+    # _ttl is read as Datasette reads it on its own views.
+    join = "&" if "?" in path else "?"
+    assert site.get(f"{path}{join}_ttl=60").headers["cache-control"] == "max-age=60"
+    assert site.get(f"{path}{join}_ttl=0").headers["cache-control"] == "no-cache"
+
+
+@pytest.mark.parametrize(
+    "path", ["/compare.json?jurisdiction=XXX", "/disclosures/figures.csv?_size=abc", "/country/XXX.json"]
+)
+def test_an_error_or_a_status_page_is_not_given_the_data_cache_policy(site, path):
+    response = site.get(path)
+    assert response.status_code >= 400 and "max-age" not in response.headers.get("cache-control", "")
+    assert site.get("/-/health.json").headers["cache-control"] == "no-store"

@@ -1,0 +1,56 @@
+"""Headers of the site's data answers (``.json`` and ``.csv``) that Datasette 0.65 left out or got wrong.
+
+- Cache-Control: Datasette's table, row and query views send ``max-age=`` ``default_cache_ttl``
+  (``_ttl=N`` for another, ``no-cache`` for 0: ``set_response_headers`` in datasette/views/base.py),
+  but its CSVs and the site's own JSON routes (/country/USA.json, /compare.json, ...) sent none,
+  so a client or cache could not tell how long to keep them. The database is immutable per
+  release, so they get the same policy, read the same way. Only a 200 without a Cache-Control of
+  its own: a refusal keeps its ``no-store``. Datasette's status pages (``/-/``) and files
+  (``/static/``, ``/downloads/``, whose cache is nginx's in ``make prod``) are not data answers.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from datasette import hookimpl
+
+NOT_DATA = ("/-/", "/static/", "/downloads/")
+
+
+def cache_control(datasette, query_string: str) -> bytes | None:
+    """Datasette's Cache-Control for a data answer, or None when it sends none (``--reload``)."""
+    if not datasette.cache_headers:
+        return None
+    ttl = dict(reversed(parse_qsl(query_string, keep_blank_values=True))).get("_ttl")
+    if ttl is None or not ttl.isdigit():
+        ttl = datasette.setting("default_cache_ttl")
+    return b"no-cache" if int(ttl) == 0 else f"max-age={int(ttl)}".encode()
+
+
+# trylast: outside the plugins that answer by themselves (plugins/downloads.py streams a sorted
+# CSV with headers of its own), so every data answer passes through here.
+@hookimpl(trylast=True)
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def headed(scope, receive, send):
+            path = scope.get("path", "")
+            if scope["type"] != "http" or not path.endswith((".json", ".csv")) or path.startswith(NOT_DATA):
+                return await app(scope, receive, send)
+
+            async def with_headers(message):
+                if message["type"] == "http.response.start" and message["status"] == 200:
+                    headers = list(message.get("headers", []))
+                    names = {k.lower() for k, _ in headers}
+                    if b"cache-control" not in names:
+                        policy = cache_control(datasette, scope.get("query_string", b"").decode("latin-1"))
+                        if policy:
+                            headers.append((b"cache-control", policy))
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            return await app(scope, receive, with_headers)
+
+        return headed
+
+    return wrap
