@@ -7,6 +7,10 @@
   release, so they get the same policy, read the same way. Only a 200 without a Cache-Control of
   its own: a refusal keeps its ``no-store``. Datasette's status pages (``/-/``) and files
   (``/static/``, ``/downloads/``, whose cache is nginx's in ``make prod``) are not data answers.
+- Newline-delimited JSON (``_shape=array&_nl=on``) was ``text/plain`` without a charset. It is
+  ``application/x-ndjson; charset=utf-8``: the NDJSON specification's media type (no IANA-registered
+  one exists; it is what Elasticsearch and most NDJSON clients send and expect), in UTF-8 as that
+  specification requires, with the charset said as the site's JSON says it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 
+NDJSON = b"application/x-ndjson; charset=utf-8"
 NOT_DATA = ("/-/", "/static/", "/downloads/")
 
 
@@ -46,6 +51,9 @@ def asgi_wrapper(datasette):
                         policy = cache_control(datasette, scope.get("query_string", b"").decode("latin-1"))
                         if policy:
                             headers.append((b"cache-control", policy))
+                    # Datasette's JSON renderer answers text/plain for _nl=on alone.
+                    if path.endswith(".json") and (b"content-type", b"text/plain") in headers:
+                        headers = [(k, NDJSON if k.lower() == b"content-type" else v) for k, v in headers]
                     message = {**message, "headers": headers}
                 await send(message)
 

@@ -152,3 +152,24 @@ def test_an_error_or_a_status_page_is_not_given_the_data_cache_policy(site, path
     response = site.get(path)
     assert response.status_code >= 400 and "max-age" not in response.headers.get("cache-control", "")
     assert site.get("/-/health.json").headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/figures.json?_size=3&_shape=array&_nl=on",
+        "/disclosures/figures_series.json?_size=3&_shape=array&_nl=on",
+        "/disclosures/compare_platforms.json?jurisdiction=USA&_shape=array&_nl=on",
+        "/disclosures.json?sql=select+figure_id+from+figures+limit+3&_shape=array&_nl=on",
+    ],
+)
+def test_newline_delimited_json_is_served_as_ndjson_in_utf8(site, path):
+    # Datasette sent text/plain without a charset.
+    response = site.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-ndjson; charset=utf-8"
+    lines = response.content.decode("utf-8").strip().split("\n")
+    assert len(lines) >= 3 and all(line.startswith("{") and line.endswith("}") for line in lines)
+    # Without _nl, or in another shape, it stays JSON.
+    for plain in (path.replace("&_nl=on", ""), path.replace("_shape=array", "_shape=objects")):
+        assert site.get(plain).headers["content-type"] == "application/json; charset=utf-8"
