@@ -985,6 +985,20 @@ async def chart_page(datasette, request):
     return await render(datasette, request, "explore/chart.html", context, 400 if mixed else 200)
 
 
+# What /compare lists of a newest figure it does not compare (country_newest's columns).
+NOT_COMPARED_FIELDS = (
+    "figure_id",
+    "platform_id",
+    "platform_name",
+    "request_type_id",
+    "metric_id",
+    "period_start",
+    "period_end",
+    "value_kind",
+    "value_text",
+)
+
+
 async def compare_page(datasette, request):
     """/compare?jurisdiction=USA&platform=google&platform=meta: newest figures aligned by metric."""
     db = datasette.get_database(database_name(datasette))
@@ -1014,11 +1028,11 @@ async def compare_page(datasette, request):
     if problem:
         return await bad_request(datasette, request, problem)
     newest_sql = (await datasette.get_canned_query(database_name(datasette), "country_newest", None))["sql"]
-    figures = [
-        f
-        for f in await rows(db, newest_sql, {"jurisdiction": jurisdiction_id})
-        if f["platform_id"] in chosen and f["value_kind"] == "exact"
-    ]
+    newest = [f for f in await rows(db, newest_sql, {"jurisdiction": jurisdiction_id}) if f["platform_id"] in chosen]
+    # Only exact figures are aligned and flagged: a band or a figure not reported has no number to
+    # set beside another. The others are listed, so that every newest figure is accounted for.
+    figures = [f for f in newest if f["value_kind"] == "exact"]
+    not_compared = [{k: f[k] for k in NOT_COMPARED_FIELDS} for f in newest if f["value_kind"] != "exact"]
     fresh = await freshness(db)
     for platform_id, request_types in (await claim_request_types(db) if fresh else {}).items():
         fresh[platform_id]["published_up_to_request_types"] = request_types
@@ -1070,6 +1084,7 @@ async def compare_page(datasette, request):
         "chosen": chosen,
         "groups": ordered,
         "flagged": sum(1 for g in ordered for c in g["cells"] if c["flags"]),
+        "not_compared": not_compared,
     }
     return await render(datasette, request, "explore/compare.html", context)
 

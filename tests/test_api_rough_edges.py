@@ -173,3 +173,35 @@ def test_newline_delimited_json_is_served_as_ndjson_in_utf8(site, path):
     # Without _nl, or in another shape, it stays JSON.
     for plain in (path.replace("&_nl=on", ""), path.replace("_shape=array", "_shape=objects")):
         assert site.get(plain).headers["content-type"] == "application/json; charset=utf-8"
+
+
+@pytest.mark.parametrize("jurisdiction", ["USA", "IND", "DEU"])
+def test_compare_accounts_for_every_figure_compare_platforms_has(site, jurisdiction):
+    # /compare.json had 186 rows for USA where compare_platforms had 218, and said nothing of why.
+    compare = site.get(f"/compare.json?jurisdiction={jurisdiction}").json()
+    shown = {c["figure_id"] for g in compare["groups"] for c in g["cells"]}
+    left = {f["figure_id"]: f for f in compare["not_compared"]}
+    assert bool(left) == (jurisdiction == "USA")  # USA's national-security figures are bands
+    assert not (shown & set(left)) and all(f["value_kind"] != "exact" for f in left.values())
+    newest = site.get(f"/disclosures/country_newest.json?jurisdiction={jurisdiction}&_shape=array").json()
+    assert shown | set(left) == {f["figure_id"] for f in newest}
+    canned = site.get(f"/disclosures/compare_platforms.json?jurisdiction={jurisdiction}&_shape=array").json()
+    for row in canned:
+        if row["figure_id"] in shown | set(left):
+            continue
+        # Otherwise a percentage whose series' newest figure, in country_newest, is the fraction of the same name.
+        assert row["metric_id"] == "percent_requests_some_data", row
+        newer = [
+            f
+            for f in newest
+            if (f["platform_id"], f["request_type_id"], f["metric_group"])
+            == (row["platform_id"], row["request_type_id"], row["metric_id"])
+        ]
+        assert len(newer) == 1 and newer[0]["metric_id"] == "fraction_requests_some_data"
+        assert newer[0]["figure_id"] in shown
+    page = site.get(f"/compare?jurisdiction={jurisdiction}").text
+    said = f'<p class="not-compared">{len(left)} newest figure'
+    assert (said in page) == bool(left)
+    assert not left or f'href="/country/{jurisdiction}">' in page.split(said, 1)[1].split("</p>", 1)[0]
+    country = site.get(f"/country/{jurisdiction}.json").text
+    assert all(figure_id in country for figure_id in left)
