@@ -28,8 +28,9 @@
       return '<span class="swatch" style="background:' + c.color + '"></span>' + c.label;
     });
     html.push('<span class="swatch derived"></span>derived by the build, not said by the bot');
-    html.push('<span class="swatch nofigure"></span>no figure');
-    box.innerHTML = html.join(" ");
+    html.push('<span class="swatch nofigure"></span>no figure (grey dots)');
+    // One entry per unbroken line: on a phone "1,000 or" and "more" fell on two lines apart.
+    box.innerHTML = html.map(function (h) { return '<span class="entry">' + h + "</span>"; }).join(" ");
   }
 
   function draw(world, data) {
@@ -38,9 +39,11 @@
     var projection = d3.geoEqualEarth().fitSize([960, 500], { type: "Sphere" });
     var path = d3.geoPath(projection);
     var defs = el("defs", {});
-    var pattern = el("pattern", { id: "nofigure", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
-    pattern.appendChild(el("rect", { width: 6, height: 6, fill: "#eee" }));
-    pattern.appendChild(el("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#bbb", "stroke-width": 2 }));
+    // Dots, not stripes: grey stripes were the derived values' white stripes over the lightest
+    // classes' pale colours, so a small derived figure read as no figure (and the other way round).
+    var pattern = el("pattern", { id: "nofigure", width: 6, height: 6, patternUnits: "userSpaceOnUse" });
+    pattern.appendChild(el("rect", { width: 6, height: 6, fill: "#f0f0f0" }));
+    pattern.appendChild(el("circle", { cx: 3, cy: 3, r: 1.2, fill: "#8c8c8c" }));
     defs.appendChild(pattern);
     // A derived value keeps its class's colour under white stripes, so it is never read as the bot's own.
     CLASSES.forEach(function (c, i) {

@@ -1,0 +1,45 @@
+"""Layer (c), in Chromium, after a look at the pages as a reader sees them at 1366 and 390 px: the
+Telegram map tells "no figure" from a small or derived figure, and /compare reads on a phone."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
+
+pytestmark = pytest.mark.browser
+
+# The marks each fill pattern of the map is drawn with, and the pattern each shape is filled with.
+MAP_FILLS = """() => {
+  const marks = id => [...document.querySelectorAll('#telegram-map pattern#' + id + ' > *')]
+    .map(m => m.tagName).filter(t => t !== 'rect');
+  const fills = cls => [...new Set([...document.querySelectorAll('#telegram-map path.' + cls)]
+    .map(p => p.getAttribute('fill')))];
+  const derived = [...document.querySelectorAll('#telegram-map pattern[id^="derived-"]')].map(p => p.id);
+  return {nofigure: marks('nofigure'), derived: derived.map(marks), noFigureFills: fills('no-figure'),
+          derivedFills: fills('derived')};
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_map_draws_no_figure_unlike_any_derived_or_small_figure(page, width):  # noqa: F811
+    # Q4 2024: derived values in the lightest drawn class (Indonesia, Malaysia: 1-9) beside countries
+    # with no figure. Both were grey-ish stripes (white over lavender, grey over light grey).
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/telegram-map?period=2024-10-01_2024-12-31")
+    page.wait_for_function("document.getElementById('telegram-map').dataset.rendered > 0")
+    fills = page.evaluate(MAP_FILLS)
+    assert fills["noFigureFills"] == ["url(#nofigure)"], fills
+    assert fills["derivedFills"] and all(f.startswith("url(#derived-") for f in fills["derivedFills"]), fills
+    # Stripes mean derived; no figure is dotted, a texture no class of figure shares.
+    assert all(marks == ["line"] for marks in fills["derived"]), fills
+    assert fills["nofigure"] and "line" not in fills["nofigure"], fills
+    legend = page.locator("#map-legend")
+    assert "no figure (grey dots)" in legend.inner_text()
+    assert "Countries dotted in grey have no figure" in page.locator(".map-note").inner_text()
+    # Each legend entry stays on one line (on a phone "1,000 or" and "more" were apart).
+    for entry in legend.locator(".entry").all():
+        box = entry.bounding_box()
+        assert box["height"] < 2 * 16, (entry.inner_text(), box)
+        assert box["x"] + box["width"] <= width, (entry.inner_text(), box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
