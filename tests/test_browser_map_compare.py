@@ -43,3 +43,35 @@ def test_the_map_draws_no_figure_unlike_any_derived_or_small_figure(page, width)
         assert box["height"] < 2 * 16, (entry.inner_text(), box)
         assert box["x"] + box["width"] <= width, (entry.inner_text(), box)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+# Each figure's row in /compare: its width, and its flags cell's, the widest line of the page.
+COMPARE_ROWS = """() => ({
+  page: document.documentElement.scrollWidth,
+  header: getComputedStyle(document.querySelector('.compare-table thead')).display,
+  rows: [...document.querySelectorAll('.compare-table tbody tr.flagged')].map(tr => {
+    const flags = tr.querySelector('td:last-child');
+    return {row: tr.getBoundingClientRect().width, flags: flags.getBoundingClientRect().width,
+            right: Math.max(...[...tr.querySelectorAll('td')].map(td => td.getBoundingClientRect().right)),
+            text: flags.innerText.slice(0, 60)};
+  })})"""
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_compare_reads_its_flags_on_a_phone_without_scrolling_sideways(page, width):  # noqa: F811
+    # At 390 px the flags were the table's fourth column, about 90 px wide: a word or two a line,
+    # one figure's flags fifteen lines tall.
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/compare")
+    measured = page.evaluate(COMPARE_ROWS)
+    assert measured["page"] <= width, measured["page"]
+    assert measured["rows"], measured
+    for row in measured["rows"]:
+        assert row["right"] <= width, row
+        # Flags take the row's whole width on a phone, and a wide column of the table at 1366 px.
+        assert row["flags"] >= (0.9 if width < 577 else 0.4) * row["row"], row
+    # A phone reads each figure as a card; a wide window keeps the table and its header.
+    assert measured["header"] == ("none" if width < 577 else "table-header-group"), measured["header"]
+    first = page.locator(".compare-table tbody tr.flagged").first
+    if width < 577:
+        assert first.locator("td.period").evaluate("td => getComputedStyle(td, '::before').content") == '"Period: "'

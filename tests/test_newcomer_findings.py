@@ -410,7 +410,7 @@ def test_compare_says_a_period_difference_once_per_row(site):
     sections = re.findall(r'<section class="compare-group">(.*?)</section>', html, re.S)
     assert sections and "flag-period" not in html and "different period from" not in html
     for section in sections:
-        periods = set(re.findall(r"</td>\s*<td>([^<]+)</td>\s*<td>", section))
+        periods = set(re.findall(r"</td>\s*<td class=\"period\"[^>]*>([^<]+)</td>\s*<td", section))
         assert section.count("period-note") == (1 if len(periods) > 1 else 0), periods
 
 
