@@ -475,12 +475,17 @@ def single_choice(args, parameter: str, page: str, note: str = "", normal=str) -
     return (chosen[0] if chosen else None), None
 
 
-def choice_problem(parameter: str, given: list[str], allowed: list[str]) -> str | None:
-    """Why some of ``given`` are not among ``allowed``, the values ``parameter`` may take, or None."""
+def choice_problem(parameter: str, given: list[str], allowed: list[str], listed: bool = True) -> str | None:
+    """Why some of ``given`` are not among ``allowed``, the values ``parameter`` may take, or None.
+
+    ``listed``: the message lists ``allowed``; a page whose form lists them says so instead (a
+    jurisdiction's list is some 250 codes)."""
     unknown = [value for value in given if value not in allowed]
     if not unknown:
         return None
-    return f"{parameter}={','.join(unknown)}: no such {parameter}; {parameter} is one of: {', '.join(allowed)}"
+    field = parameter.replace("_", " ").capitalize()
+    where = f"{parameter} is one of: {', '.join(allowed)}" if listed else f"pick one from the {field} list"
+    return f"{parameter}={','.join(unknown)}: no such {parameter}; {where}"
 
 
 async def freshness(db) -> dict[str, dict]:
@@ -830,9 +835,18 @@ async def vocabulary(db, table: str, key: str) -> list[str]:
 
 
 async def chart_page(datasette, request):
-    """/chart?platform=&jurisdiction=&request_type=&metric= (jurisdiction and metric may repeat)."""
+    """/chart?platform=&jurisdiction=&request_type=&metric= (jurisdiction and metric may repeat).
+
+    A selection it cannot draw (two platforms, an id no vocabulary has) is a 400: the JSON in the
+    API's error shape; the page is the chart page, its form holding what was valid (defaults in
+    place of the rest), with what to change where the chart would be.
+    """
     db = datasette.get_database(database_name(datasette))
     args = request.args
+    as_json = request.url_vars.get("format") == "json"
+    # The first reason the selection cannot be drawn; each bad value is then left out, so that
+    # the page's form offers what exists.
+    problem = None
     given = {}
     for single in ("platform", "request_type"):
         # Only the first was read: platform=google&platform=apple charted Google alone, silently,
@@ -840,9 +854,8 @@ async def chart_page(datasette, request):
         chosen = choices(args, single)
         if len(chosen) > 1:
             elsewhere = "; /compare sets platforms side by side" if single == "platform" else ""
-            return await bad_request(
-                datasette, request, f"One {single} per chart (jurisdiction and metric may repeat){elsewhere}"
-            )
+            problem = problem or f"One {single} per chart (jurisdiction and metric may repeat){elsewhere}"
+            chosen = []
         given[single] = chosen[0] if chosen else None
     platform = given["platform"] or "telegram"
     # Each once: jurisdiction=USA&jurisdiction=USA titled the chart "USA, USA".
@@ -851,9 +864,30 @@ async def chart_page(datasette, request):
     known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     if not known:
         platforms = await vocabulary(db, "platforms", "platform_id")
-        return await bad_request(
-            datasette, request, f"No platform {platform!r}: platform is one of: {', '.join(platforms)}"
-        )
+        listed = f"platform is one of: {', '.join(platforms)}" if as_json else "pick one from the Platform list"
+        problem = problem or f"No platform {platform!r}: {listed}"
+        platform = "telegram"
+        known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
+    # Values the vocabulary does not have are a 400; known ones that this platform lacks keep the
+    # page's own message (the form keeps a country when the platform changes).
+    vocabularies = {
+        "jurisdiction": await vocabulary(db, "jurisdictions", "jurisdiction_id"),
+        "request_type": await vocabulary(db, "request_types", "request_type_id"),
+        "metric": await vocabulary(db, "metrics", "metric_id"),
+    }
+    chosen = {
+        "jurisdiction": jurisdictions,
+        "request_type": [given["request_type"]] if given["request_type"] else [],
+        "metric": metrics,
+    }
+    for parameter, values in chosen.items():
+        problem = problem or choice_problem(parameter, values, vocabularies[parameter], listed=as_json)
+        chosen[parameter] = [v for v in values if v in vocabularies[parameter]]
+    if problem and as_json:
+        return await bad_request(datasette, request, problem)
+    jurisdictions = chosen["jurisdiction"] or ["USA"]
+    given["request_type"] = (chosen["request_type"] or [None])[0]
+    metrics = chosen["metric"]
     options = await rows(
         db,
         """SELECT DISTINCT s.request_type_id, r.label AS request_type, s.metric_id, m.label AS metric, m.unit
@@ -865,19 +899,6 @@ async def chart_page(datasette, request):
     counts: dict[str, int] = {}
     for o in options:
         counts[o["request_type_id"]] = counts.get(o["request_type_id"], 0) + 1
-    # Values the vocabulary does not have are a 400; known ones that this platform lacks keep the
-    # page's own message (the form keeps a country when the platform changes).
-    problem = (
-        choice_problem("jurisdiction", jurisdictions, await vocabulary(db, "jurisdictions", "jurisdiction_id"))
-        or choice_problem(
-            "request_type",
-            [given["request_type"]] if given["request_type"] else [],
-            await vocabulary(db, "request_types", "request_type_id"),
-        )
-        or choice_problem("metric", metrics, await vocabulary(db, "metrics", "metric_id"))
-    )
-    if problem:
-        return await bad_request(datasette, request, problem)
     # The form keeps the request type and metrics when the platform (or request type) changes:
     # one this selection has no series of gives way to the platform's headline request type and
     # the request type's first metric, and the page says so. (Telegram's "IP address and/or phone
@@ -909,8 +930,12 @@ async def chart_page(datasette, request):
             )
     if not metrics:
         metrics = offered[:1]
-    drawn, message, mixed = None, None, None
-    if request_type and metrics:
+    drawn, message, refused = None, None, None
+    if problem:
+        # Nothing is drawn: a chart of the defaults would read as the answer to what was asked.
+        refused = problem
+        message = problem + "."
+    elif request_type and metrics:
         # Titled in words, as the platform pages' charts are: "(USA, DEU, ip_or_phone)" named
         # the chart, its PNG and its citation in codes.
         places = {
@@ -943,11 +968,11 @@ async def chart_page(datasette, request):
             )
         except BadSelection as error:
             # The JSON keeps the API's error shape; the page keeps its form, with what to change.
-            if request.url_vars.get("format") == "json":
+            if as_json:
                 return await bad_request(datasette, request, str(error))
-            mixed = str(error)
-            message = mixed[:1].upper() + mixed[1:] + "."
-    if drawn is None and not mixed:
+            refused = str(error)
+            message = refused[:1].upper() + refused[1:] + "."
+    if drawn is None and not refused:
         message = "No non-overlapping series matches this selection: try another request type or metric."
         if not options:
             message = (
@@ -982,7 +1007,7 @@ async def chart_page(datasette, request):
             {(o["metric_id"], o["metric"]) for o in options if o["request_type_id"] == request_type}, key=lambda o: o[1]
         ),
     }
-    return await render(datasette, request, "explore/chart.html", context, 400 if mixed else 200)
+    return await render(datasette, request, "explore/chart.html", context, 400 if refused else 200)
 
 
 # What /compare lists of a newest figure it does not compare (country_newest's columns).

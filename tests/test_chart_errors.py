@@ -1,0 +1,81 @@
+"""Layer (c): every 400 of /chart's page is the chart page, with its form and what to change.
+
+Two units at once already kept the form; two platforms, two request types, or an id that no
+vocabulary has answered Datasette's bare error page (a red box, no form, no dataset footer). Their
+.json twins keep the API's error shape and its lists of ids.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.conftest import assert_error_shape
+from tests.test_explore import charts_of, form_choices
+
+# (query, what the page says, what its form still holds)
+REFUSED = [
+    (
+        "platform=google&platform=apple&jurisdiction=DEU",
+        "One platform per chart (jurisdiction and metric may repeat); /compare sets platforms side by side.",
+        [("jurisdiction", "DEU")],
+    ),
+    (
+        "platform=nope&jurisdiction=IND",
+        "No platform 'nope': pick one from the Platform list.",
+        [("jurisdiction", "IND")],
+    ),
+    (
+        "platform=google&jurisdiction=XXX&jurisdiction=DEU",
+        "jurisdiction=XXX: no such jurisdiction; pick one from the Jurisdiction list.",
+        [("platform", "google"), ("jurisdiction", "DEU")],
+    ),
+    (
+        "platform=google&jurisdiction=USA&request_type=nope",
+        "request_type=nope: no such request_type; pick one from the Request type list.",
+        [("platform", "google"), ("jurisdiction", "USA")],
+    ),
+    (
+        "platform=google&jurisdiction=USA&request_type=all&request_type=emergency",
+        "One request_type per chart (jurisdiction and metric may repeat).",
+        [("platform", "google"), ("jurisdiction", "USA")],
+    ),
+    (
+        "platform=google&jurisdiction=USA&request_type=all&metric=requests_received&metric=nope",
+        "metric=nope: no such metric; pick one from the Metric list.",
+        [("platform", "google"), ("jurisdiction", "USA"), ("request_type", "all"), ("metric", "requests_received")],
+    ),
+    (
+        "platform=google&jurisdiction=IND&request_type=all&metric=requests_received&metric=percent_requests_some_data",
+        "The selected metrics mix units",
+        [("platform", "google"), ("metric", "requests_received"), ("metric", "percent_requests_some_data")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "said", "kept"), REFUSED)
+def test_every_400_of_the_chart_page_is_the_chart_page_with_what_to_change(site, query, said, kept):
+    response = site.get("/chart?" + query)
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    html = unescape(response.text)
+    assert "border: 3px solid red" not in html  # not Datasette's error page
+    assert "<title>Chart a series: Platform Disclosures</title>" in html
+    assert "Data license:" in html  # the site's footer, which the error page lacked
+    (message,) = re.findall(r'<p class="missing">(.*?)</p>', html, re.S)
+    assert message.startswith(said), message
+    assert len(message) < 300, message  # the form lists the ids; the page does not repeat them
+    chosen = form_choices(html)
+    for pair in kept:
+        assert pair in chosen, (pair, chosen)
+    assert charts_of(html) == []  # nothing drawn that was not asked for
+    # The JSON is the API's error shape, with the ids a client may use.
+    error = assert_error_shape(site.get("/chart.json?" + query), 400)
+    assert error[:12].lower() == said[:12].lower(), error
+
+
+def test_an_unknown_id_in_the_charts_json_lists_the_ids(site):
+    assert "platform is one of: amazon_store" in assert_error_shape(site.get("/chart.json?platform=nope"), 400)
+    error = assert_error_shape(site.get("/chart.json?jurisdiction=XXX"), 400)
+    assert "jurisdiction is one of: ABW" in error and "USA" in error
