@@ -6,7 +6,10 @@ Datasette 0.65 puts these names into its own SQL and code paths, and answered so
   foreign key to the table asked for (``{"table": "x", ...}`` was a 500 "Invalid _through"), and
   its column must exist (an unknown one was an SQL error);
 - ``_facet``, ``_facet_array``, ``_facet_date``: a column of the table, or the JSON form
-  ``{"column": ...}`` (``{"x": 1}`` was a 500, a KeyError on ``simple``).
+  ``{"column": ...}`` (``{"x": 1}`` was a 500, a KeyError on ``simple``);
+- ``_facet_array``: a column whose values are JSON arrays (``_facet_array=quote`` was a 400 that
+  said only "malformed JSON", and each one printed Datasette's SQL error with the whole query and
+  a RuntimeWarning, "coroutine ... execute_suggested_facets was never awaited", on the server).
 
 Each is a 400 whose message names the parameter and what it may be; errors.py gives a ``.json``
 request the API's error shape and a page Datasette's error page. plugins/errors.py already
@@ -18,6 +21,7 @@ from __future__ import annotations
 import json
 
 from datasette import hookimpl
+from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
 
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date")
@@ -67,6 +71,37 @@ def facet_problem(name: str, value: str, columns: set[str]) -> str | None:
     return None
 
 
+def facet_column(value: str) -> str:
+    """The column a facet parameter names (facet_problem has checked it)."""
+    if value.startswith("{"):
+        config = json.loads(value)
+        return config.get("column") or config.get("simple")
+    return value
+
+
+# (database, table, column) -> whether every value that is not null is a JSON array, for
+# immutable databases.
+_array_columns: dict[tuple[str, str, str], bool] = {}
+
+
+async def holds_arrays(db, table: str, column: str) -> bool:
+    """Whether every non-null value of ``column`` is a JSON array: Datasette's array facet reads
+    each value with json_each, which fails on the first that is not JSON ("malformed JSON", a
+    logged SQL error and an unawaited coroutine's RuntimeWarning on the server)."""
+    key = (db.name, table, column)
+    if key in _array_columns:
+        return _array_columns[key]
+    # CASE, not AND: SQLite may evaluate json_type before json_valid, and json_type raises.
+    t, c = escape_sqlite(table), escape_sqlite(column)
+    result = await db.execute(
+        f"SELECT 1 FROM {t} WHERE {c} IS NOT NULL AND NOT CASE WHEN json_valid({c}) THEN json_type({c}) = 'array' ELSE 0 END LIMIT 1"
+    )
+    found = not result.rows
+    if not db.is_mutable:
+        _array_columns[key] = found
+    return found
+
+
 async def schema(db, table: str) -> tuple[set[str], dict[str, set[str]]]:
     key = (db.name, table)
     if key in _schemas:
@@ -105,6 +140,13 @@ def filters_from_request(request, database, table, datasette):
                 problem = facet_problem(name, value, columns)
                 if problem:
                     raise BadRequest(problem)
+        for value in request.args.getlist("_facet_array"):
+            column = facet_column(value)
+            if not await holds_arrays(db, table, column):
+                raise BadRequest(
+                    f'_facet_array={column}: {column} does not hold JSON arrays (such as ["a", "b"]), whose items '
+                    f"an array facet counts; _facet={column} counts its values"
+                )
         return None
 
     return inner
