@@ -1,0 +1,78 @@
+"""A request the budget cuts short leaves no coroutine unawaited (plugins/budget.py).
+
+Datasette creates a table's facet coroutines (and its facet suggestions) first and awaits them one
+by one; the budget cancelled a request during the first, and Python then reported each of the
+others when it was collected: "RuntimeWarning: coroutine 'ArrayFacet.suggest' was never awaited"
+in every test run, and on a served site 'ArrayFacet.facet_results', 'DateFacet.facet_results' and
+'execute_suggested_facets'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import warnings
+
+from datasette.plugins import pm
+
+from disclosures import site as site_module
+from tests.conftest import Site, built_settings, plugin
+
+FACETS = {"_facet": ["quote", "notes", "platform_wording"]}
+
+
+def never_awaited(run) -> tuple[object, list[str]]:
+    """What ``run()`` returns, and the "never awaited" warnings raised until its garbage is collected."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run()
+        gc.collect()
+    return result, [str(w.message) for w in caught if "never awaited" in str(w.message)]
+
+
+async def one_after_another(*awaitables):
+    # Datasette 0.65's gather (views/table.py): sequential, over coroutines created beforehand.
+    return [await a for a in awaitables]
+
+
+async def step(seconds):
+    await asyncio.sleep(seconds)
+
+
+def test_close_unstarted_closes_what_a_cancelled_task_created_and_never_started():
+    budget = plugin("budget")
+
+    async def cut():
+        task = asyncio.ensure_future(one_after_another(step(1), step(1), step(1)))
+        await asyncio.sleep(0.01)  # the first step is running, the other two are created
+        closed = budget.close_unstarted(task)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return closed
+
+    closed, warned = never_awaited(lambda: asyncio.run(cut()))
+    assert closed == 2 and warned == []
+
+
+def test_a_cut_with_facet_suggestions_leaves_nothing_unawaited(real_build):
+    # The settings test_hardening's budget test runs (suggested facets on), where the warning was.
+    slow_site = Site(site_module.in_process(real_build, settings={"sql_time_limit_ms": 10, "facet_time_limit_ms": 10}))
+    assert slow_site.get("/-/versions.json").status_code == 200
+    response, warned = never_awaited(lambda: slow_site.get("/disclosures/figures.json", params=FACETS))
+    assert response.status_code in (400, 503), response.text[:300]  # the budget cut it
+    assert warned == [], warned
+
+
+def test_a_cut_during_the_facets_of_the_served_site_leaves_nothing_unawaited(real_build, monkeypatch):
+    # The served settings (no suggestions), with the budget the SQL limit alone: the cut lands in the facets.
+    settings = {**built_settings(real_build), "sql_time_limit_ms": 10, "facet_time_limit_ms": 10}
+    slow_site = Site(site_module.in_process(real_build, settings=settings))
+    assert slow_site.get("/-/versions.json").status_code == 200
+    (budget,) = [module for module in pm.get_plugins() if hasattr(module, "BUDGET_MARGIN_S")]
+    monkeypatch.setattr(budget, "BUDGET_MARGIN_S", 0.0)
+    for path in ("/disclosures/figures.json", "/disclosures/figures"):
+        response, warned = never_awaited(
+            lambda path=path: slow_site.get(path, params={"_facet": [*FACETS["_facet"], "source_id", "value"]})
+        )
+        assert response.status_code in (400, 503), (path, response.status_code, response.text[:300])
+        assert warned == [], (path, response.status_code, warned)
