@@ -204,13 +204,58 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
             for name, cell in zip(names, record, strict=False):
                 for message in rules.cell_problems(cell, numeric=name in numeric, is_date=name in dates):
                     problem(first_line, name, message)
-    except csv.Error as error:
-        # At the line the broken record starts on: a stray quote takes the lines after it into
-        # its cell, and the reader fails only where the next quote is (five lines on, once).
-        start = previous_line + 1
-        runs = f", and the record that starts here runs to line {reader.line_num}" if reader.line_num > start else ""
-        problem(start, None, f"is not well-formed CSV ({error}{runs}): look for an unbalanced quote")
+    except csv.Error:
+        # A stray quote takes the lines after it into its cell, and the reader fails only where
+        # the next quote is (five lines on, once): the curator is sent to the line it opened on.
+        opened, column, closed = unbalanced_quote(text.splitlines(keepends=True), previous_line + 1)
+        cell = f"the {names[column]} cell" if column < len(names) else f"cell {column + 1}"
+        if closed is None:
+            runs = "it is never closed, so the cell runs to the end of the file"
+        elif closed == opened:
+            runs = "a quote later on this line ends the cell with text still after it"
+        else:
+            taken = f"line {closed}" if closed == opened + 1 else f"lines {opened + 1}-{closed}"
+            runs = f"it takes {taken} into the cell, up to a quote with text still after it"
+        problem(
+            opened,
+            None,
+            f"is not well-formed CSV: the quote that opens {cell} on this line is unbalanced ({runs}); "
+            'close it, or write a quote inside a quoted cell as two ("")',
+        )
     return problems
+
+
+def unbalanced_quote(lines: list[str], start: int) -> tuple[int, int, int | None]:
+    """Where a strict CSV reader's failure in the record starting at line ``start`` of ``lines``
+    (each with its line end) comes from: (the line of the quote that opened the failing cell, the
+    cell's column index, the line where a quote ended that cell with text after it, or None when
+    the file ended inside it)."""
+    column, opened, quoted, at_start = 0, (start, 0), False, True
+    for line in range(start, len(lines) + 1):
+        text, i = lines[line - 1], 0
+        while i < len(text):
+            character = text[i]
+            if quoted and character == '"':
+                after = text[i + 1 : i + 2]
+                if after == '"':
+                    i += 1
+                elif after in (",", "\n", "\r", ""):
+                    quoted = False
+                else:
+                    return (*opened, line)
+            elif not quoted and character == '"' and at_start:
+                quoted, opened = True, (line, column)
+            elif not quoted and character == ",":
+                column += 1
+                at_start = True
+                i += 1
+                continue
+            at_start = False
+            i += 1
+        if not quoted:
+            # A record that ends here was read whole: the next one is the reader's.
+            column, at_start = 0, True
+    return (*opened, None)
 
 
 # What a file whose header is the schema's columns separated by semicolons is told. It starts
@@ -263,7 +308,8 @@ def header_message(header: list[str], names: list[str]) -> str:
 # against the right field until it is (without_echoes_of_damaged_rows).
 DAMAGED_HEADER = re.compile(r"^header ")
 # What raw_file_problems says of a row whose cells cannot be read against the header.
-DAMAGED_ROW = re.compile(r"^(has [0-9]+ cells, the header has [0-9]+|is not well-formed CSV)")
+NOT_WELL_FORMED = "is not well-formed CSV"
+DAMAGED_ROW = re.compile(rf"^(has [0-9]+ cells, the header has [0-9]+|{NOT_WELL_FORMED})")
 
 
 def cell_count_message(cells: int, header: int) -> str:
@@ -287,11 +333,18 @@ def without_echoes_of_damaged_rows(problems: list[rules.Problem]) -> list[rules.
     # A wrong header: every cell of the file was read against another field (Frictionless's
     # "Label ... does not match" lines among them); the file's line-level problems stay.
     headless = {p.path for p in problems if p.line == 1 and p.field is None and DAMAGED_HEADER.match(p.message)}
+    # An unbalanced quote: the records from its line on are unknown, and Frictionless, reading
+    # the file its own way, named the lines inside the quote's span as labels of line 1.
+    unquoted: dict[str, int] = {}
+    for p in problems:
+        if p.field is None and p.line and p.message.startswith(NOT_WELL_FORMED):
+            unquoted[p.path] = min(p.line, unquoted.get(p.path, p.line))
     return [
         p
         for p in problems
         if ((p.path, p.line) not in damaged or (p.field is None and DAMAGED_ROW.match(p.message)))
         and (p.path not in headless or p.field is None)
+        and not (p.path in unquoted and p.field is not None and (p.line == 1 or (p.line or 0) >= unquoted[p.path]))
     ]
 
 

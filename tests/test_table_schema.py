@@ -39,6 +39,7 @@ LEFT_TO_FRICTIONLESS = {
     "semicolon_separated",
     "unbalanced_quote",
     "unbalanced_quote_mid_file",
+    "unbalanced_quote_to_end_of_file",
     "undeclared_encoding",
     "unsafe_field_name",
     "unsafe_name",
