@@ -31,6 +31,13 @@ input (a damaged cell is reported by the schema checks and skipped here):
   opened), the date it was published: a source cannot count requests in a period that had not
   ended. A wrong year or a wrong ``source_id`` shows this way.
 
+* disagreements' claims (``claimed_value_problems``): the number a disagreeing source published
+  (``claimed_value``) is in its verbatim words (``claimed_text``), as a figure's value is in its
+  quote (``rules.value_in_text``; a field of the record for a data file or compilation). Not for
+  the press, which writes numbers in words, in other languages and rounded ("almost seven
+  thousand", "tweeduizend", "33 nghìn", "64pc"), nor for ``inconsistent_parts``, whose claimed
+  value is the sum of the parts its text lists, not a number the text holds.
+
 ``package_problems`` runs them all on a package: typed tables when the one-pass reader read them,
 else the CSV text.
 """
@@ -39,11 +46,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from . import rules, table_schema
 from .freshness import DSA_REQUEST_TYPES
-from .vocabulary import value_token
+from .vocabulary import number_text, value_token
 
 RESOURCES = ("figures", "corrections", "platforms")
 # The tables whose rows carry a source_id and a source_locator, checked against source_files.
@@ -208,6 +216,39 @@ def claim_problems(
                     "with basis source_retrieved when no later check is known)",
                 )
             )
+    return problems
+
+
+# Source kinds whose claimed texts are not held to claimed_value (see the module's docstring).
+CLAIMS_IN_WORDS = frozenset({"press"})
+# Disagreement kinds whose claimed_value is computed from the claimed text, not written in it.
+CLAIMS_COMPUTED = frozenset({"inconsistent_parts"})
+
+
+def claimed_value_problems(
+    disagreements: list[tuple[int, dict]], source_kinds: dict[str, str], shown: str
+) -> list[rules.Problem]:
+    """A disagreement whose claimed_value is not in its claimed_text (see the module's docstring):
+    a typed 2235 for the source's "2,253" would be published as what that source said."""
+    problems = []
+    for line, row in disagreements:
+        source_kind = source_kinds.get(row.get("source_id", ""), "")
+        if row.get("kind") in CLAIMS_COMPUTED or source_kind in CLAIMS_IN_WORDS:
+            continue
+        try:
+            value = Decimal(row.get("claimed_value") or "")
+        except InvalidOperation:
+            continue  # empty, or not a number: the schema checks report it
+        text = row.get("claimed_text", "")
+        if not value.is_finite() or not text or rules.value_in_text(value, text):
+            continue
+        if source_kind in rules.RECORD_SOURCE_KINDS and rules.value_in_record(value, text):
+            continue
+        problems.append(
+            rules.Problem(
+                shown, line, "claimed_text", f"claimed_value {number_text(value)} does not appear in claimed_text"
+            )
+        )
     return problems
 
 
@@ -408,6 +449,9 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
         problems += source_date_problems(rows_of("sources"), rows_of("events"), shown("sources"), shown("events"))
     if "sources" in resources:
         problems += source_tier_problems(rows_of("sources"), shown("sources"))
+        if "disagreements" in resources:
+            kinds = {row.get("source_id", ""): row.get("kind", "") for _, row in rows_of("sources")}
+            problems += claimed_value_problems(rows_of("disagreements"), kinds, shown("disagreements"))
         problems += figure_period_problems(rows_of("figures"), rows_of("sources"), shown("figures"))
     if "jurisdictions" in resources:
         problems += locator_record_file_problems(
@@ -469,6 +513,9 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
     if "sources" in tables:
         sources = lined(tables["sources"])
         problems += source_tier_problems(sources, "data/sources.csv")
+        if "disagreements" in tables:
+            kinds = {row.get("source_id", ""): row.get("kind", "") for _, row in sources}
+            problems += claimed_value_problems(lined(tables["disagreements"]), kinds, "data/disagreements.csv")
         # Each figure's source's limits side by side with its period's end, compared in Arrow:
         # only the figures that end too late become Python values. (ISO dates compare as text.)
         dates = source_dates(sources)

@@ -357,3 +357,24 @@ def test_a_corroboration_of_an_unknown_id_is_offered_a_close_spelling_never_anot
     assert "now reports this period as t-usa-2025-ip_or_phone-requests_fulfilled" in reported
     gone = validate.unknown_figure_hint("t-usa-2024-ip_or_phone-requests_fulfilled-derived", figures)
     assert "correct that figure or this figure_id, or delete this row" in gone
+
+
+def test_a_claimed_value_must_be_in_its_claimed_text_unless_press_or_computed():
+    kinds = {"report": "platform_report", "file": "platform_data_file", "news": "press"}
+
+    def flagged(source_id, value, text, kind="typo"):
+        row = {"source_id": source_id, "claimed_value": value, "claimed_text": text, "kind": kind}
+        return [str(p) for p in consistency.claimed_value_problems([(2, row)], kinds, "d.csv")]
+
+    assert flagged("report", "2253", "2,253 requests") == []
+    assert flagged("report", "81.5", "81,5 %") == []
+    assert flagged("report", "2235", "2,253 requests") == [
+        "d.csv:2:claimed_text: claimed_value 2235 does not appear in claimed_text"
+    ]
+    # A data file's record: one field is the value ("10,100,19" holds 19, which prose would not).
+    assert flagged("file", "19", "2017-06-30,United States,US,Wiretap Orders,10,100,19") == []
+    assert flagged("report", "19", "2017-06-30,United States,US,Wiretap Orders,10,100,19") != []
+    # The press writes numbers in words; an inconsistent_parts claim is the sum of the parts listed.
+    assert flagged("news", "7000", "almost seven thousand requests") == []
+    assert flagged("file", "37", "2022,Argentina,AR,1 ¶ 2022,India,IN,22", kind="inconsistent_parts") == []
+    assert flagged("report", "", "no number claimed") == []
