@@ -58,7 +58,7 @@ PORTABLE_PATTERN = set("^$[]()|*+?{},.-_ ") | set("abcdefghijklmnopqrstuvwxyzABC
 # The cells validate.parse_figures reads.
 FIGURE_FIELDS = [
     "figure_id", "platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id", "metric_id",
-    "value_kind", "value",
+    "value_kind", "value", "source_id",
 ]  # fmt: skip
 # Rows turned into Python values at once.
 PYTHON_ROWS = 1 << 16
@@ -671,6 +671,7 @@ def check_figures(tables: dict) -> None:
     identity = series[dated] * periods + period[dated]
     identity.sort()
     _np_fail(identity[1:] == identity[:-1])
+    reported = check_overlaps(figures, identity, periods, start[1], end[1], series, dated)
 
     unit_of = np.asarray([units.get(m, "") for m in metric[1]] or [""], dtype=object)
     unit = unit_of[metric[0]]
@@ -711,7 +712,9 @@ def check_figures(tables: dict) -> None:
         in_exempt = np.isin(group, np.unique(group[exempt_rows]))
         picked = np.flatnonzero(exact)[in_exempt]
         rows = figures.select(FIGURE_FIELDS).take(picked).to_pylist()
-        if figure_problems(parse_figures(enumerate(rows)), units, exempt, ""):
+        if reported is None:
+            reported = reported_periods(figures)
+        if figure_problems(parse_figures(enumerate(rows)), units, exempt, "", reported):
             raise Undecided
         keep = ~in_exempt
         group, period, values = group[keep], period[keep], values[keep]
@@ -738,6 +741,72 @@ def check_figures(tables: dict) -> None:
         by_signature.setdefault(tuple(period_items[first:last]), []).append(first)
     for signature, group_starts in by_signature.items():
         check_series([period_dates[code] for code in signature], group_starts, values)
+
+
+def reported_periods(figures) -> set:
+    """validate.reported_periods of the whole figures table, grouped in Arrow."""
+    import pyarrow.compute as pc
+
+    counts = figures.group_by(["source_id", "period_start", "period_end"]).aggregate([("figure_id", "count")])
+    counts = counts.filter(pc.greater(counts.column("figure_id_count"), 1)).to_pylist()
+    return {
+        (row["source_id"], (date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"])))
+        for row in counts
+    }
+
+
+def check_overlaps(figures, identity, periods: int, starts: list, ends: list, series, dated) -> set | None:
+    """validate.overlap_problems: the distinct periods of each series (``identity``: series code *
+    ``periods`` + period code, sorted, of the dated rows) are checked once per distinct set of
+    them; only series whose periods overlap without nesting are read as rows. Returns
+    ``reported_periods`` when it was needed, else None."""
+    import numpy as np
+
+    from .validate import overlap_problems, parse_figures
+
+    def days(texts: list) -> np.ndarray:
+        return np.asarray([date.fromisoformat(t).toordinal() if t else 0 for t in texts], dtype=np.int64)
+
+    # Sorted and without repeats (the identity rule above refused any): one code per period of a series.
+    group, period = identity // periods, identity % periods
+    # Only series where two periods share a day at all, nested or not, are looked at: sorted by
+    # start, a period that overlaps any earlier one overlaps the one just before it.
+    first_day, last_day = days(starts)[period // len(ends)], days(ends)[period % len(ends)]
+    order = np.lexsort((last_day, first_day, group))
+    by_start, first_day, last_day = group[order], first_day[order], last_day[order]
+    touching = (by_start[1:] == by_start[:-1]) & (first_day[1:] <= last_day[:-1])
+    if not touching.any():
+        return None
+    suspects = np.unique(by_start[1:][touching])
+    at = np.minimum(np.searchsorted(suspects, group), len(suspects) - 1)
+    keep = suspects[at] == group
+    group, period = group[keep], period[keep]
+    firsts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    lasts = np.r_[firsts[1:], len(group)]
+    period_items = period.tolist()
+    by_signature: dict[tuple, list[int]] = {}
+    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        if last - first > 1:
+            by_signature.setdefault(tuple(period_items[first:last]), []).append(int(group[first]))
+    overlapping = []
+    for signature, groups in by_signature.items():
+        dates = [
+            (date.fromisoformat(starts[code // len(ends)]), date.fromisoformat(ends[code % len(ends)]))
+            for code in signature
+        ]
+        if rules.partial_overlaps(dates):
+            overlapping += groups
+    if not overlapping:
+        return None
+    # The rows of those series, found by binary search: np.isin hashes every row's code.
+    wanted = np.unique(np.asarray(overlapping, dtype=np.int64))
+    at = np.minimum(np.searchsorted(wanted, series), len(wanted) - 1)
+    picked = np.flatnonzero(dated & (wanted[at] == series))
+    rows = figures.select(FIGURE_FIELDS).take(picked).to_pylist()
+    reported = reported_periods(figures)
+    if overlap_problems(parse_figures(enumerate(rows)), reported, ""):
+        raise Undecided
+    return reported
 
 
 def check_series(periods: list, group_starts: list[int], values) -> None:

@@ -740,6 +740,21 @@ def has_nesting(periods) -> bool:
     return len(minimal(list(distinct))) < len(distinct)
 
 
+def partial_overlaps(periods) -> list[tuple[tuple[date, date], tuple[date, date]]]:
+    """Pairs of the distinct ``periods`` that share days while neither lies within the other
+    (Nov 2014–Feb 2015 beside Jan–Jun 2015), earlier start first. A year beside its halves nests,
+    and is no such pair."""
+    ordered = sorted(set(periods))
+    pairs = []
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            if second[0] > first[1]:
+                break  # sorted by start: no later period reaches back into this one
+            if second[1] > first[1] and second[0] > first[0]:
+                pairs.append((first, second))
+    return pairs
+
+
 def maximal(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:
     """Periods that no other period of the list contains."""
     return [p for p in periods if not any(strictly_within(p, q) for q in periods)]

@@ -648,6 +648,7 @@ class Figure:
     # A band's bounds (None when empty or not a number: the schema checks report those).
     value_low: Decimal | None = None
     value_high: Decimal | None = None
+    source_id: str = ""
 
     @property
     def group(self):
@@ -677,6 +678,7 @@ def parse_figures(rows: Iterable[tuple[int, dict]]) -> list[Figure]:
                 value,
                 _finite_number(row.get("value_low")),
                 _finite_number(row.get("value_high")),
+                row.get("source_id") or "",
             )
         )
     return figures
@@ -693,8 +695,11 @@ def _finite_number(cell) -> Decimal | None:
     return number if number is not None and number.is_finite() else None
 
 
-def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[str], shown: str) -> list[rules.Problem]:
-    """Identity, units, parts against wholes, fulfilled against received."""
+def figure_problems(
+    figures: list[Figure], units: dict[str, str], exempt: set[str], shown: str, reported: set | None = None
+) -> list[rules.Problem]:
+    """Identity, units, overlapping periods, parts against wholes, fulfilled against received.
+    ``reported``: ``reported_periods`` of the whole table, when ``figures`` are only some of it."""
     problems = []
 
     def problem(figure, field, message):
@@ -723,6 +728,8 @@ def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[st
         for field, bound in (("value_low", figure.value_low), ("value_high", figure.value_high)):
             if unit == "count" and bound is not None and bound != bound.to_integral_value():
                 problem(figure, field, f"{bound} is not a whole number, but {figure.metric_id} is a count")
+
+    problems += overlap_problems(figures, reported_periods(figures) if reported is None else reported, shown)
 
     exact_counts = [
         f for f in figures if f.value_kind == "exact" and f.value is not None and units.get(f.metric_id) == "count"
@@ -782,6 +789,52 @@ def figure_problems(figures: list[Figure], units: dict[str, str], exempt: set[st
                 f"{figure.value} requests fulfilled exceeds {other.value} received ({other.figure_id}, line {other.line})",
             )
     return sorted(problems)
+
+
+def reported_periods(figures: list[Figure]) -> set[tuple[str, tuple[date, date]]]:
+    """(source_id, period) that two or more figures of the source have: a period the source
+    reported, not one typed for a single figure."""
+    counts = Counter((f.source_id, f.period) for f in figures)
+    return {key for key, count in counts.items() if count > 1}
+
+
+def overlap_problems(
+    figures: list[Figure], reported: set[tuple[str, tuple[date, date]]], shown: str
+) -> list[rules.Problem]:
+    """A figure whose period overlaps another's of its platform, jurisdiction, request type and
+    metric, neither lying within the other, and which no other figure of its source has: a
+    mistyped date (2024-01-01..2024-07-31 beside H2 2024) that the series would silently drop.
+    Platforms do publish overlapping reports (Snap: Nov 2014–Feb 2015, then H1 2015), and every
+    figure of such a report carries its period (``reported``, from ``reported_periods``); nesting
+    (a year beside its halves) is no overlap here."""
+    groups: dict[tuple, list[Figure]] = defaultdict(list)
+    for figure in figures:
+        groups[figure.group].append(figure)
+    problems, told = [], set()
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for first, second in rules.partial_overlaps(f.period for f in members):
+            at = {period: [f for f in members if f.period == period] for period in (first, second)}
+            for period, other, field in ((first, second, "period_end"), (second, first, "period_start")):
+                beside = min(at[other], key=lambda f: f.line)
+                for figure in at[period]:
+                    # Once a figure: beside its first overlapping neighbour.
+                    if (figure.source_id, period) in reported or figure.line in told:
+                        continue
+                    told.add(figure.line)
+                    problems.append(
+                        rules.Problem(
+                            shown,
+                            figure.line,
+                            field,
+                            f"{period[0]}..{period[1]} overlaps {other[0]}..{other[1]} of {beside.figure_id} "
+                            f"(line {beside.line}), neither within the other, and no other figure of "
+                            f"{figure.source_id} has this period: check period_start and period_end against "
+                            "the source",
+                        )
+                    )
+    return problems
 
 
 def derived_range_problems(members: list[Figure], units: dict[str, str], shown: str) -> list[rules.Problem]:
@@ -1390,6 +1443,7 @@ def typed_figures(table: table_schema.Table) -> list[Figure]:
                 value,
                 _finite_number(row[columns["value_low"]]) if "value_low" in columns else None,
                 _finite_number(row[columns["value_high"]]) if "value_high" in columns else None,
+                text.get("source_id", ""),
             )
         )
     return figures

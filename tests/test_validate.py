@@ -378,3 +378,48 @@ def test_a_claimed_value_must_be_in_its_claimed_text_unless_press_or_computed():
     assert flagged("news", "7000", "almost seven thousand requests") == []
     assert flagged("file", "37", "2022,Argentina,AR,1 ¶ 2022,India,IN,22", kind="inconsistent_parts") == []
     assert flagged("report", "", "no number claimed") == []
+
+
+OVERLAPPING_REPORT = (
+    "examplechat-usa-20231101-20240229-ip_or_phone-{metric},examplechat,USA,2023-11-01,2024-02-29,ip_or_phone,"
+    "{metric},exact,{value},,,Wording,example-2025-01-10-report,,November 2023 to February 2024: {value},"
+)
+
+
+@pytest.mark.parametrize("metrics", [("requests_fulfilled", "accounts_affected"), ("requests_fulfilled",)])
+def test_a_period_overlapping_another_is_refused_unless_its_source_reported_it(tmp_path, metrics):
+    # Nov 2023–Feb 2024 overlaps 2024 and Jan–Sep 2024 without nesting. Two figures of the source
+    # with that period are a report of it (Snap's Nov 2014–Feb 2015 beside H1 2015); one alone is
+    # a mistyped period.
+    package = make_package(tmp_path)
+    rows = [OVERLAPPING_REPORT.format(metric=m, value=v) for m, v in zip(metrics, ("31", "45"), strict=False)]
+    apply_edits(tmp_path, [{"file": "data/figures.csv", "append": row} for row in rows])
+    problems = [str(p) for p in validate.validate_package(package)]
+    reference = [str(p) for p in validate.check_package(package, engine="frictionless")[0]]
+    assert problems == reference
+    if len(metrics) == 2:
+        assert problems == [] and validate.proved_valid(package)
+    else:
+        # Once, though it overlaps both 2024 and Jan–Sep 2024.
+        assert problems == [
+            "data/figures.csv:10:period_end: 2023-11-01..2024-02-29 overlaps 2024-01-01..2024-09-30 of "
+            "examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled (line 4), neither within the other, "
+            "and no other figure of example-2025-01-10-report has this period: check period_start and period_end "
+            "against the source"
+        ]
+
+
+def test_partial_overlaps_are_pairs_that_share_days_without_nesting():
+    from datetime import date
+
+    year, h1, h2 = (
+        (date(2024, 1, 1), date(2024, 12, 31)),
+        (date(2024, 1, 1), date(2024, 6, 30)),
+        (date(2024, 7, 1), date(2024, 12, 31)),
+    )
+    typed = (date(2024, 1, 1), date(2024, 7, 31))
+    assert rules.partial_overlaps([year, h1, h2]) == []
+    assert rules.partial_overlaps([h1, h2, typed]) == [(typed, h2)]
+    assert rules.partial_overlaps([(date(2023, 11, 1), date(2024, 2, 29)), h1]) == [
+        ((date(2023, 11, 1), date(2024, 2, 29)), h1)
+    ]
