@@ -1155,7 +1155,7 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
         package = frictionless.Package(str(package_path))
         report = package.validate(checklist=frictionless.Checklist(checks=CHECKS))
     except frictionless.FrictionlessException as exception:
-        return [rules.Problem(shown_package, None, None, exception.error.message)]
+        return descriptor_error_problems(package_path, descriptor, shown_package, exception.to_errors())
     primary_keys = {r.get("name"): r.get("schema", {}).get("primaryKey", []) for r in descriptor.get("resources", [])}
     headers = {
         r.get("name"): [f.get("name") for f in r.get("schema", {}).get("fields", []) if isinstance(f, dict)]
@@ -1202,9 +1202,115 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
             if isinstance(error, ferrors.PrimaryKeyError):
                 field = ",".join(primary_keys.get(task.name, [])) or None
             problems.append(rules.Problem(shown, line, field, readable(error, line_of)))
-    for error in report.errors:
-        problems.append(rules.Problem(shown_package, None, None, error.message))
+    return problems + descriptor_error_problems(package_path, descriptor, shown_package, report.errors)
+
+
+def descriptor_error_problems(package_path: Path, descriptor: dict, shown: str, errors) -> list[rules.Problem]:
+    """Frictionless's errors about datapackage.json, each at the line of what it is about: its
+    errors name no place ('field type "datum" is not supported'), so each field, schema and
+    resource is validated alone, deepest first, and the first whose errors hold the same note is
+    the place; "at property 'format'" in a note names the key within it."""
+    try:
+        lines = json_lines(package_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        lines = {}
+    places = descriptor_places(descriptor)
+    problems = []
+    for error in errors:
+        note = getattr(error, "note", "") or ""
+        line, key, where = None, None, ""
+        for path, label, notes in places:
+            if note and note in notes():
+                named = PROPERTY_NOTE.search(note)
+                inner = tuple(int(k) if k.isdigit() else k for k in named.group(1).split("/")) if named else ()
+                if note.startswith("field type "):
+                    inner = ("type",)
+                line = lines.get(path + inner) or lines.get(path)
+                key = (
+                    next((k for k in reversed(inner) if isinstance(k, str)), None) if lines.get(path + inner) else None
+                )
+                where = f" (in {label})" if label else ""
+                break
+        problems.append(rules.Problem(shown, line, key, f"{error.message}{where}"))
     return problems
+
+
+# How Frictionless names the key a descriptor error is about, relative to the object validated.
+PROPERTY_NOTE = re.compile(r"at property '([^']*)'$")
+
+
+def descriptor_places(descriptor: dict) -> list[tuple[tuple, str, object]]:
+    """(JSON path, what a message calls it, a function giving Frictionless's notes for it alone) of
+    every field, schema and resource, then the package: deepest first."""
+    import frictionless
+
+    def field_notes(field):
+        try:
+            kind = frictionless.Field.metadata_select_class(field.get("type"))
+        except frictionless.FrictionlessException as exception:
+            return [exception.error.note]
+        return [error.note for error in kind.metadata_validate(field)]
+
+    def notes_of(kind, node):
+        def notes():
+            try:
+                return [error.note for error in kind.metadata_validate(node)]
+            except frictionless.FrictionlessException as exception:
+                return [error.note for error in exception.to_errors()]
+
+        return notes
+
+    resources = [(i, r) for i, r in enumerate(descriptor.get("resources") or []) if isinstance(r, dict)]
+    fields, schemas, tables = [], [], []
+    for i, resource in resources:
+        where = f"resources[{resource.get('name', i)}]"
+        schema = resource.get("schema")
+        if isinstance(schema, dict):
+            for j, field in enumerate(schema.get("fields") or []):
+                if isinstance(field, dict):
+                    label = f"{where}.schema.fields[{field.get('name', j)}]"
+                    fields.append((("resources", i, "schema", "fields", j), label, lambda f=field: field_notes(f)))
+            schemas.append((("resources", i, "schema"), f"{where}.schema", notes_of(frictionless.Schema, schema)))
+        tables.append((("resources", i), where, notes_of(frictionless.Resource, resource)))
+    return [*fields, *schemas, *tables, ((), "", notes_of(frictionless.Package, descriptor))]
+
+
+def json_lines(text: str) -> dict[tuple, int]:
+    """{JSON path (keys and indexes): the line it starts on} of every member and item of a JSON
+    text: the line of a member's key, of an item's value. The json module keeps no positions."""
+    decoder = json.JSONDecoder()
+    space = re.compile(r"[ \t\n\r]*")
+    found: dict[tuple, int] = {}
+
+    def line_at(position: int) -> int:
+        return text.count("\n", 0, position) + 1
+
+    def value(position: int, path: tuple) -> int:
+        position = space.match(text, position).end()
+        found.setdefault(path, line_at(position))
+        if text[position] == "{":
+            position = space.match(text, position + 1).end()
+            while text[position] != "}":
+                key_at = position
+                key, position = json.decoder.scanstring(text, position + 1)
+                found[(*path, key)] = line_at(key_at)
+                position = space.match(text, position).end() + 1  # the colon
+                position = space.match(text, value(position, (*path, key))).end()
+                if text[position] == ",":
+                    position = space.match(text, position + 1).end()
+            return position + 1
+        if text[position] == "[":
+            position, index = space.match(text, position + 1).end(), 0
+            while text[position] != "]":
+                position = space.match(text, value(position, (*path, index))).end()
+                index += 1
+                if text[position] == ",":
+                    position = space.match(text, position + 1).end()
+            return position + 1
+        return decoder.raw_decode(text, position)[1]
+
+    value(0, ())
+    return found
 
 
 def validate_package(
@@ -1290,6 +1396,9 @@ def check_package(
         # At its line, as every other problem is: the line was only in the text.
         message = f"cannot be read as JSON: {error.msg} (column {error.colno})"
         return [rules.Problem(shown_package, error.lineno, None, message)], None
+    except UnicodeDecodeError as error:
+        line = package_path.read_bytes()[: error.start].count(b"\n") + 1
+        return [rules.Problem(shown_package, line, None, "cannot be read as JSON: is not valid UTF-8")], None
     except (OSError, ValueError) as error:
         return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")], None
 

@@ -26,6 +26,10 @@ LEFT_TO_FRICTIONLESS = {
     "cell_count_unquoted_comma",
     "cell_missing",
     "column_added_to_header_and_rows",
+    # A descriptor Frictionless refuses: it says why, and validate finds the line.
+    "field_format_not_text",
+    "field_type_unknown",
+    "invalid_utf8_in_descriptor",
     "header_column_twice",
     "header_unknown_column_twice",
     "header_mismatch",
