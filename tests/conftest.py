@@ -4,11 +4,13 @@ import asyncio
 import importlib.util
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +51,18 @@ def plugin(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# The figures table's default facets (metadata.yml), in the order the site lists them.
+FIGURE_FACETS = [
+    "platform_id",
+    "jurisdiction_id",
+    "metric_id",
+    "request_type_id",
+    "period_label",
+    "period_kind",
+    "source_tier",
+]
 
 
 def assert_error_shape(response, status):
@@ -142,3 +156,47 @@ def live_server(real_build, tmp_path_factory):
     process.terminate()
     process.wait(timeout=10)
     log.close()
+
+
+# Debian's Chromium, driven by Playwright, for the browser layer (tests marked `browser`).
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run must install Debian's chromium")
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, accept_downloads=True)
+    # No network here: any request that leaves the site is answered by a stub page.
+    context.route(
+        re.compile(r"^(?!" + re.escape(live_server) + r").*"),
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<title>external stub</title>"),
+    )
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], errors

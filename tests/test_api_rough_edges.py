@@ -3,7 +3,7 @@ each answered as a serious open-data API answers it."""
 
 import pytest
 
-from tests.conftest import assert_error_shape
+from tests.conftest import FIGURE_FACETS, assert_error_shape
 
 
 @pytest.mark.parametrize(
@@ -81,17 +81,6 @@ def test_size_max_on_a_sql_query_is_what_it_does_anyway(site):
     assert "_size=max" in site.get(CANNED.replace(".json", "")).text
     assert len(site.get(f"{QUERY}&_size=max&_shape=array").json()) == 10
     assert site.get(CANNED.replace(".json", ".csv") + "&_size=max").status_code == 200
-
-
-FIGURE_FACETS = [
-    "platform_id",
-    "jurisdiction_id",
-    "metric_id",
-    "request_type_id",
-    "period_label",
-    "period_kind",
-    "source_tier",
-]
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,10 @@ import re
 
 import pytest
 
-from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
-
 pytestmark = pytest.mark.browser
 
 
-def test_hide_this_column_on_the_sort_column_opens_a_page_that_pages(page):  # noqa: F811
+def test_hide_this_column_on_the_sort_column_opens_a_page_that_pages(page):
     page.goto("/disclosures/figures?_size=5")
     page.locator("th.col-recency_rank svg.dropdown-menu-icon").click()
     # The menu's link, as Datasette's own script wrote it for this column.
@@ -23,7 +21,7 @@ def test_hide_this_column_on_the_sort_column_opens_a_page_that_pages(page):  # n
     assert navigation.value.status == 200
 
 
-def test_following_next_page_links_of_a_sorted_table_shows_every_row_once(page):  # noqa: F811
+def test_following_next_page_links_of_a_sorted_table_shows_every_row_once(page):
     page.goto("/disclosures/figures?platform_id=microsoft&jurisdiction_id=USA&_sort=value&_size=2")
     total = int(re.search(r"([\d,]+) rows?", page.locator("h3").first.inner_text()).group(1).replace(",", ""))
     seen = []
@@ -37,7 +35,7 @@ def test_following_next_page_links_of_a_sorted_table_shows_every_row_once(page):
     assert len(seen) == len(set(seen)) == total
 
 
-def test_search_results_link_to_their_pages(page):  # noqa: F811
+def test_search_results_link_to_their_pages(page):
     page.goto("/disclosures/search_everything?q=U.S.")
     link = page.locator("td.col-page a").first
     target = link.get_attribute("href")

@@ -11,8 +11,6 @@ from itertools import pairwise
 
 import pytest
 
-from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
-
 pytestmark = pytest.mark.browser
 
 # The x axis of the chart drawn on a canvas: its bounds, each tick's date and label, and each
@@ -33,7 +31,7 @@ TIME_AXIS = """(canvas) => {
 TELEGRAM_BY_COUNTRY = ["/", "/platform/telegram"]
 
 
-def telegram_by_country(page, path):  # noqa: F811
+def telegram_by_country(page, path):
     """The canvas of the page's chart of Telegram's fulfilled requests by country, and every
     (start, end) period it draws, from the JSON the page embeds."""
     if path == "/":
@@ -63,7 +61,7 @@ QUARTER_MONTHS = {"04": "Apr", "07": "Jul", "10": "Oct"}
 
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("path", TELEGRAM_BY_COUNTRY)
-def test_the_time_axis_is_ticked_where_quarters_and_years_start(page, path, width):  # noqa: F811
+def test_the_time_axis_is_ticked_where_quarters_and_years_start(page, path, width):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(path)
     canvas, periods = telegram_by_country(page, path)
@@ -93,7 +91,7 @@ LINE_COLOURS = """(canvas) => Object.fromEntries(
     Chart.getChart(canvas).data.datasets.map((d) => [d.label, d.borderColor]))"""
 
 
-def test_a_countrys_line_has_the_same_colour_on_every_chart(page):  # noqa: F811
+def test_a_countrys_line_has_the_same_colour_on_every_chart(page):
     """India was blue on the home chart and purple on /platform/telegram, the United States green
     then orange: lines took colours in the order of their series."""
     charts = {}
@@ -113,7 +111,7 @@ def test_a_countrys_line_has_the_same_colour_on_every_chart(page):  # noqa: F811
     assert {c: charts["/"][c] for c in shared} == {c: charts["/platform/telegram"][c] for c in shared}
 
 
-def test_two_countries_whose_colours_collide_get_different_ones_on_one_chart(page):  # noqa: F811
+def test_two_countries_whose_colours_collide_get_different_ones_on_one_chart(page):
     """Amazon's top five countries (Bulgaria, Cyprus, Czechia, Estonia, Lithuania) have no colour
     of their own; Cyprus and Estonia hash to the same one."""
     page.goto("/platform/amazon_store")

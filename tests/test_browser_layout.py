@@ -8,8 +8,6 @@ import itertools
 
 import pytest
 
-from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
-
 pytestmark = pytest.mark.browser
 
 # The boxes the chart drew its numbers in (static/chart-common.js), and where the x scale puts
@@ -39,7 +37,7 @@ def intersect(a: dict, b: dict, clearance: float = CLEARANCE) -> bool:
 
 
 @pytest.mark.parametrize("width", [390, 1400])
-def test_the_home_charts_event_numbers_do_not_touch(page, width):  # noqa: F811
+def test_the_home_charts_event_numbers_do_not_touch(page, width):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/")
     page.wait_for_function("document.getElementById('telegram-chart').dataset.rendered > 0")
@@ -74,7 +72,7 @@ ROWS = """() => {
 
 
 @pytest.mark.parametrize("path", ["/disclosures/figures", "/disclosures/figures?platform_id=telegram"])
-def test_figure_rows_are_compact_at_1400_px_and_long_text_reads_whole_a_click_away(page, path):  # noqa: F811
+def test_figure_rows_are_compact_at_1400_px_and_long_text_reads_whole_a_click_away(page, path):
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(path)
     page.wait_for_load_state("load")
@@ -93,7 +91,7 @@ def test_figure_rows_are_compact_at_1400_px_and_long_text_reads_whole_a_click_aw
             assert h["href"].startswith("/disclosures/sources/"), h  # the source's page has its whole title
 
 
-def test_a_held_quote_is_whole_on_the_figure_page(page):  # noqa: F811
+def test_a_held_quote_is_whole_on_the_figure_page(page):
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto("/disclosures/figures?platform_id=telegram")
     page.wait_for_load_state("load")
@@ -109,7 +107,7 @@ def test_a_held_quote_is_whole_on_the_figure_page(page):  # noqa: F811
 @pytest.mark.parametrize(
     "path", ["/", "/changes", "/country/USA", "/platform/telegram", "/compare", "/api", "/countries", "/platforms"]
 )
-def test_no_page_is_wider_than_a_phone(page, path):  # noqa: F811
+def test_no_page_is_wider_than_a_phone(page, path):
     # Wide tables scroll in their own box; the page itself never scrolls sideways (/changes did,
     # its changelog 623 px wide on a 390 px screen).
     page.set_viewport_size({"width": 390, "height": 844})
@@ -118,7 +116,7 @@ def test_no_page_is_wider_than_a_phone(page, path):  # noqa: F811
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_the_country_pages_newest_figures_fit_a_phone(page):  # noqa: F811
+def test_the_country_pages_newest_figures_fit_a_phone(page):
     # Each platform's row (name and freshness note, one th across the table) was kept on one line
     # by Datasette's th { white-space: nowrap }: the table grew to 1,083 px and a phone showed the
     # value and period but not what the value counts.
@@ -129,7 +127,7 @@ def test_the_country_pages_newest_figures_fit_a_phone(page):  # noqa: F811
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_the_coverage_matrix_keeps_its_period_headers_and_places_in_view(page, width):  # noqa: F811
+def test_the_coverage_matrix_keeps_its_period_headers_and_places_in_view(page, width):
     # The sticky header never stuck (its box scrolled only sideways, so it went with the page):
     # scrolled down, a grid of numbers with no period to read them by.
     page.set_viewport_size({"width": width, "height": 800})
@@ -150,7 +148,7 @@ def test_the_coverage_matrix_keeps_its_period_headers_and_places_in_view(page, w
     assert [abs(offset) <= 1 for offset in offsets] == [True, True], offsets
 
 
-def test_each_change_reads_whole_on_a_phone(page):  # noqa: F811
+def test_each_change_reads_whole_on_a_phone(page):
     # Five columns in a scrolling box hid the new value and the reason off a 390 px screen.
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/changes")
@@ -169,7 +167,7 @@ def test_each_change_reads_whole_on_a_phone(page):  # noqa: F811
 
 
 @pytest.mark.parametrize("path", ["/", "/country/USA", "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"])
-def test_the_first_tab_offers_to_skip_to_the_content(page, path):  # noqa: F811
+def test_the_first_tab_offers_to_skip_to_the_content(page, path):
     # Ten links and a search form came before a page's content, on every page.
     page.goto(path)
     page.keyboard.press("Tab")
@@ -189,7 +187,7 @@ def test_the_first_tab_offers_to_skip_to_the_content(page, path):  # noqa: F811
 
 
 @pytest.mark.parametrize("path", ["/country/USA", "/platform/telegram"])
-def test_a_charts_table_opened_on_a_phone_does_not_widen_the_page(page, path):  # noqa: F811
+def test_a_charts_table_opened_on_a_phone_does_not_widen_the_page(page, path):
     # The chart's text alternative, opened, made the page 567 px wide at 390 (its headers do not
     # wrap in Datasette's styles), with the "derived" column cut off at the edge.
     page.set_viewport_size({"width": 390, "height": 900})
@@ -226,7 +224,7 @@ UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
         "/country/USA",
     ],
 )
-def test_every_form_control_has_a_name_a_screen_reader_can_say(page, path):  # noqa: F811
+def test_every_form_control_has_a_name_a_screen_reader_can_say(page, path):
     # Datasette's filters, sort and SQL editor were announced as "combo box" or "edit text" alone.
     page.goto(path)
     page.wait_for_load_state("load")
@@ -239,7 +237,7 @@ def test_every_form_control_has_a_name_a_screen_reader_can_say(page, path):  # n
         assert "Filter new: column" in names and "Sort by column" in names
 
 
-def test_a_columns_menu_opens_and_closes_from_the_keyboard(page):  # noqa: F811
+def test_a_columns_menu_opens_and_closes_from_the_keyboard(page):
     # Datasette opens it on a mouse click only: a keyboard could not sort, facet or hide a column.
     page.goto("/disclosures/figures?platform_id=telegram")
     page.wait_for_function("document.querySelector('th[data-column=value] .dropdown-menu-icon[tabindex]')")
@@ -258,7 +256,7 @@ def test_a_columns_menu_opens_and_closes_from_the_keyboard(page):  # noqa: F811
     page.wait_for_url("**_sort=value**")
 
 
-def test_tabbing_out_of_a_columns_menu_closes_it_on_its_icon(page):  # noqa: F811
+def test_tabbing_out_of_a_columns_menu_closes_it_on_its_icon(page):
     # The menu sits at the end of the page: Tab past its last entry left it open and moved the
     # focus to the page's first link ("Skip to content"), the page scrolled to the top.
     page.goto("/disclosures/figures?platform_id=telegram")
@@ -288,7 +286,7 @@ def test_tabbing_out_of_a_columns_menu_closes_it_on_its_icon(page):  # noqa: F81
     assert page.evaluate("document.activeElement.closest('.dropdown-menu') !== null")
 
 
-def test_the_search_forms_field_is_named_for_what_it_searches(page):  # noqa: F811
+def test_the_search_forms_field_is_named_for_what_it_searches(page):
     # Its label was "q", the query's parameter name, read out and shown as the field's name.
     page.goto("/disclosures/search_everything?q=telegram")
     page.wait_for_load_state("load")
@@ -302,7 +300,7 @@ def test_the_search_forms_field_is_named_for_what_it_searches(page):  # noqa: F8
 # A phone upright, a phone on its side (the boxes were for 576 px and narrower only, so its first
 # row stayed at 4,000 px), and a tablet upright (4,000 px).
 @pytest.mark.parametrize("size", [(390, 844), (844, 390), (768, 1024)])
-def test_the_figures_first_row_is_near_the_top_on_a_phone_and_every_facet_is_in_reach(page, size):  # noqa: F811
+def test_the_figures_first_row_is_near_the_top_on_a_phone_and_every_facet_is_in_reach(page, size):
     # Seven facets of up to 50 entries stacked before the table: its first row at y = 7,800 px.
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto("/disclosures/figures")
@@ -338,7 +336,7 @@ LOG_AXIS = """() => {
 
 
 @pytest.mark.parametrize("size", [(1366, 800), (390, 844), (844, 390)])
-def test_the_home_charts_log_axis_labels_stand_apart(page, size):  # noqa: F811
+def test_the_home_charts_log_axis_labels_stand_apart(page, size):
     # Chart.js labelled every tick in the top fifth of the axis: 4,000, 6,000, 8,000 and 10,000 were
     # drawn over each other at 1366 px, 7,000 over 10,000 on a phone.
     page.set_viewport_size({"width": size[0], "height": size[1]})
@@ -358,7 +356,7 @@ def test_the_home_charts_log_axis_labels_stand_apart(page, size):  # noqa: F811
 
 @pytest.mark.parametrize("path", ["/disclosures/figures", "/api"])
 @pytest.mark.parametrize("size", [(844, 390), (1024, 768)])
-def test_no_page_scrolls_sideways_between_phone_and_desktop_widths(page, path, size):  # noqa: F811
+def test_no_page_scrolls_sideways_between_phone_and_desktop_widths(page, path, size):
     # The figures table's schema (index names of 117 characters) and the API page's examples (lines
     # of up to 190 characters) made the whole page scroll sideways, 1,143 px wide in an 844 px window.
     page.set_viewport_size({"width": size[0], "height": size[1]})
@@ -387,7 +385,7 @@ CORRECTIONS = """() => {
 }"""
 
 
-def test_a_figures_corrections_read_whole_on_a_phone(page):  # noqa: F811
+def test_a_figures_corrections_read_whole_on_a_phone(page):
     # As five columns at 390 px the reason ran one word a line and the source was cut off at the
     # screen's edge (the table scrolled sideways in its box, 402 px in 358).
     page.set_viewport_size({"width": 390, "height": 844})
@@ -417,7 +415,7 @@ PLATFORM_LIST = """() => {
 }"""
 
 
-def test_the_list_of_platforms_reads_whole_on_a_phone(page):  # noqa: F811
+def test_the_list_of_platforms_reads_whole_on_a_phone(page):
     # Six columns at 390 px showed the platform, its count and half its jurisdictions; whether its
     # reports are possibly out of date, and its EU DSA orders, were off the screen to the right.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
-
 pytestmark = pytest.mark.browser
 
 # The marks each fill pattern of the map is drawn with, and the pattern each shape is filled with.
@@ -22,7 +20,7 @@ MAP_FILLS = """() => {
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_the_map_draws_no_figure_unlike_any_derived_or_small_figure(page, width):  # noqa: F811
+def test_the_map_draws_no_figure_unlike_any_derived_or_small_figure(page, width):
     # Q4 2024: derived values in the lightest drawn class (Indonesia, Malaysia: 1-9) beside countries
     # with no figure. Both were grey-ish stripes (white over lavender, grey over light grey).
     page.set_viewport_size({"width": width, "height": 900})
@@ -58,7 +56,7 @@ COMPARE_ROWS = """() => ({
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_compare_reads_its_flags_on_a_phone_without_scrolling_sideways(page, width):  # noqa: F811
+def test_compare_reads_its_flags_on_a_phone_without_scrolling_sideways(page, width):
     # At 390 px the flags were the table's fourth column, about 90 px wide: a word or two a line,
     # one figure's flags fifteen lines tall.
     page.set_viewport_size({"width": width, "height": 900})

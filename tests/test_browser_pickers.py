@@ -11,8 +11,6 @@ import json
 
 import pytest
 
-from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
-
 pytestmark = pytest.mark.browser
 
 
@@ -23,7 +21,7 @@ pytestmark = pytest.mark.browser
         ("/chart?platform=telegram&jurisdiction=USA", "select[name=platform]", "Draw"),
     ],
 )
-def test_the_arrow_keys_move_through_a_picker_without_loading_a_page(page, path, picker, button):  # noqa: F811
+def test_the_arrow_keys_move_through_a_picker_without_loading_a_page(page, path, picker, button):
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto(path)
     select = page.locator(f"form.pick {picker}")
@@ -47,7 +45,7 @@ def test_the_arrow_keys_move_through_a_picker_without_loading_a_page(page, path,
     assert page.locator(f"form.pick {picker}").input_value() == moved
 
 
-def test_switching_the_charts_platform_offers_that_platforms_metrics(page):  # noqa: F811
+def test_switching_the_charts_platform_offers_that_platforms_metrics(page):
     """From Telegram to Apple: the page answered with an empty Metric list and "No non-overlapping
     series matches this selection", yet Draw then drew a chart."""
     page.goto("/chart")
@@ -69,7 +67,7 @@ def test_switching_the_charts_platform_offers_that_platforms_metrics(page):  # n
     assert page.locator("p.notice").count() == 0
 
 
-def test_the_charts_png_names_each_events_source(page):  # noqa: F811
+def test_the_charts_png_names_each_events_source(page):
     """The PNG listed each event as "1. <title> (source: <title>)": the link's hidden text, which
     named the event, was read as its source. It names the source's publisher."""
     page.goto("/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled")

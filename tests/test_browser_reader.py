@@ -3,12 +3,10 @@ map draws derived values differently from the bot's own, and pages show readable
 
 import pytest
 
-from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
-
 pytestmark = pytest.mark.browser
 
 
-def test_the_search_page_fits_a_1280_px_window(page):  # noqa: F811
+def test_the_search_page_fits_a_1280_px_window(page):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/disclosures/search_everything?q=Telegram+United+States+2024")
     first = page.locator("table.rows-and-columns tbody tr").first
@@ -16,7 +14,7 @@ def test_the_search_page_fits_a_1280_px_window(page):  # noqa: F811
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
 
 
-def test_the_map_draws_derived_values_with_stripes(page):  # noqa: F811
+def test_the_map_draws_derived_values_with_stripes(page):
     page.goto("/telegram-map?period=2024-10-01_2024-12-31")
     page.wait_for_function("document.getElementById('telegram-map').dataset.rendered > 0")
     derived = page.locator("#telegram-map path.has-figure.derived")
@@ -28,7 +26,7 @@ def test_the_map_draws_derived_values_with_stripes(page):  # noqa: F811
     assert "derived by the build" in page.locator("#map-legend").inner_text()
 
 
-def test_the_map_opens_on_a_recent_period(page):  # noqa: F811
+def test_the_map_opens_on_a_recent_period(page):
     page.goto("/telegram-map")
     heading = page.locator("h1").inner_text()
     assert "January–September 2024" not in heading
@@ -36,7 +34,7 @@ def test_the_map_opens_on_a_recent_period(page):  # noqa: F811
     assert selected.split("_")[1] >= "2026-01-01"
 
 
-def test_headings_show_readable_periods_and_no_stray_home_line(page):  # noqa: F811
+def test_headings_show_readable_periods_and_no_stray_home_line(page):
     page.goto("/figure/telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled")
     assert page.locator("h1").inner_text() == "Telegram, United States, January–September 2024"
     page.goto("/")

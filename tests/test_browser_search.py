@@ -5,12 +5,10 @@ import re
 
 import pytest
 
-from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
-
 pytestmark = pytest.mark.browser
 
 
-def search_figures(page, typed):  # noqa: F811
+def search_figures(page, typed):
     page.goto("/disclosures/figures?platform_id=telegram&_size=5")
     page.fill("#_search", typed)
     with page.expect_navigation() as navigation:
@@ -18,13 +16,13 @@ def search_figures(page, typed):  # noqa: F811
     return navigation.value
 
 
-def shown_rows(page):  # noqa: F811
+def shown_rows(page):
     heading = page.locator("h3").first.inner_text()
     found = re.search(r"([\d,]+) rows?", heading)
     return int(found.group(1).replace(",", "")) if found else 0
 
 
-def test_typing_us_finds_the_united_states_figures(page):  # noqa: F811
+def test_typing_us_finds_the_united_states_figures(page):
     response = search_figures(page, "U.S. 2024")
     assert response.status == 200
     ids = page.locator("td.col-figure_id").all_inner_texts()
@@ -32,7 +30,7 @@ def test_typing_us_finds_the_united_states_figures(page):  # noqa: F811
 
 
 @pytest.mark.parametrize("typed", ['""', '"""', "NEAR(", "tele*"])
-def test_any_typed_text_is_a_page_of_results(page, typed):  # noqa: F811
+def test_any_typed_text_is_a_page_of_results(page, typed):
     response = search_figures(page, typed)
     assert response.status == 200
     text = page.content()
@@ -41,7 +39,7 @@ def test_any_typed_text_is_a_page_of_results(page, typed):  # noqa: F811
         assert shown_rows(page) > 0
 
 
-def test_an_empty_search_box_submitted_with_the_filters_is_no_search(page):  # noqa: F811
+def test_an_empty_search_box_submitted_with_the_filters_is_no_search(page):
     page.goto("/disclosures/figures?platform_id=telegram&_size=5")
     total = shown_rows(page)
     response = search_figures(page, "")

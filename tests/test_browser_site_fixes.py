@@ -6,8 +6,6 @@ quotes). After: about 1,420 px (ten columns, the sorted one included), rows abou
 
 import pytest
 
-from tests.test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
-
 pytestmark = pytest.mark.browser
 
 MEASURE = """() => {
@@ -19,7 +17,7 @@ MEASURE = """() => {
 }"""
 
 
-def test_the_figures_table_is_readable_at_1280_px(page):  # noqa: F811
+def test_the_figures_table_is_readable_at_1280_px(page):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/disclosures/figures")
     measured = page.evaluate(MEASURE)
@@ -37,7 +35,7 @@ def test_the_figures_table_is_readable_at_1280_px(page):  # noqa: F811
     assert "period_start" not in page.evaluate(MEASURE)["shown"]
 
 
-def test_a_long_quote_is_cut_short_with_a_link_to_the_whole_text(page):  # noqa: F811
+def test_a_long_quote_is_cut_short_with_a_link_to_the_whole_text(page):
     page.goto("/disclosures/figures?platform_id=telegram&_size=20")
     more = page.locator("td.col-quote a.more").first
     assert more.inner_text() == "whole text"
@@ -48,7 +46,7 @@ def test_a_long_quote_is_cut_short_with_a_link_to_the_whole_text(page):  # noqa:
     assert page.locator("h1").count() == 1
 
 
-def test_a_url_that_chooses_its_columns_is_left_as_it_is(page):  # noqa: F811
+def test_a_url_that_chooses_its_columns_is_left_as_it_is(page):
     page.goto("/disclosures/figures?_nocol=quote&_size=5")
     measured = page.evaluate(MEASURE)
     assert "period_start" in measured["shown"] and "quote" not in measured["shown"]
@@ -90,7 +88,7 @@ BROKEN_WORDS = """() => {
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_the_compact_figures_table_fits_its_container(page, width):  # noqa: F811
+def test_the_compact_figures_table_fits_its_container(page, width):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/disclosures/figures")
     page.wait_for_load_state("load")
@@ -104,7 +102,7 @@ def test_the_compact_figures_table_fits_its_container(page, width):  # noqa: F81
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_facet_labels_break_between_words(page, width):  # noqa: F811
+def test_facet_labels_break_between_words(page, width):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/disclosures/figures")
     page.wait_for_load_state("load")
