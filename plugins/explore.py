@@ -985,6 +985,8 @@ async def chart_page(datasette, request):
         "chart": drawn,
         "charts_json": embed([drawn] if drawn else []),
         "message": message,
+        # A 400: the message is what to change, shown as an error and announced by screen readers.
+        "refused": bool(refused),
         "selected": {
             "platform": platform,
             "jurisdictions": jurisdictions,

@@ -63,7 +63,9 @@ def test_every_400_of_the_chart_page_is_the_chart_page_with_what_to_change(site,
     assert "border: 3px solid red" not in html  # not Datasette's error page
     assert "<title>Chart a series: Platform Disclosures</title>" in html
     assert "Data license:" in html  # the site's footer, which the error page lacked
-    (message,) = re.findall(r'<p class="missing">(.*?)</p>', html, re.S)
+    # Marked as an error, as a screen reader announces it; it looked like any other line of the page.
+    (message,) = re.findall(r'<p class="refusal" role="alert">(.*?)</p>', html, re.S)
+    assert '<p class="missing">' not in html
     assert message.startswith(said), message
     assert len(message) < 300, message  # the form lists the ids; the page does not repeat them
     chosen = form_choices(html)

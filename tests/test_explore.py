@@ -757,7 +757,7 @@ def test_metrics_of_two_units_keep_the_chart_form_and_say_what_to_change(site):
     assert '<option value="google" selected>' in form
     for metric in ("requests_received", "percent_requests_some_data"):
         assert f'<option value="{metric}" selected>' in form
-    (message,) = re.findall(r'<p class="missing">(.*?)</p>', html, re.S)
+    (message,) = re.findall(r'<p class="refusal" role="alert">(.*?)</p>', html, re.S)
     assert "mix units" in message
     assert "Requests received (count)" in message and "% of requests where some data was produced (percent)" in message
     assert "of one unit" in message
