@@ -80,8 +80,118 @@ class Table:
         return self.fields.index(name)
 
 
+def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
+    """(JSON path, key, why) of each schema value no reader can apply to the rows: constraints of
+    the wrong JSON type (``"required": "yes"``, ``"enum": "exact"``), a bound or enum item that is
+    not of its field's type (a date field's ``"minimum": "zero"``), a pattern that is not a regular
+    expression, a negative length, a foreign key whose reference is missing or names a resource or
+    field the package does not have. Frictionless rejects the first kind; on the others it raises
+    a TypeError or KeyError while reading rows, as this reader would."""
+    found: list[tuple[tuple, str, str]] = []
+    resources = [(i, r) for i, r in enumerate(descriptor.get("resources") or []) if isinstance(r, dict)]
+
+    def fields_in(resource: dict) -> list:
+        schema = resource.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        return fields if isinstance(fields, list) else []
+
+    fields_of = {r.get("name"): [f.get("name") for f in fields_in(r) if isinstance(f, dict)] for _, r in resources}
+    for i, resource in resources:
+        name = resource.get("name")
+        at = ("resources", i, "schema")
+        schema = resource.get("schema")
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+            found.append((at, "fields", f"the schema of {name} has no list of fields"))
+            continue
+        for j, spec in enumerate(schema["fields"]):
+            if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+                found.append(((*at, "fields", j), "name", f"field {j + 1} of {name} is not an object with a name"))
+                continue
+            constraints = spec.get("constraints", {})
+            where, here = f"field {spec['name']} of {name}", (*at, "fields", j, "constraints")
+            if not isinstance(constraints, dict):
+                found.append((here, "constraints", f"the constraints of {where} are not an object"))
+                continue
+            found += _constraint_problems(spec.get("type", "string"), constraints, where, here)
+        for k, key in enumerate(schema.get("foreignKeys") or []):
+            found += _foreign_key_problems(key, k, name, fields_of, (*at, "foreignKeys", k))
+    return found
+
+
+def _constraint_problems(kind: str, constraints: dict, where: str, at: tuple) -> list[tuple[tuple, str, str]]:
+    found = []
+    for key in ("required", "unique"):
+        if key in constraints and not isinstance(constraints[key], bool):
+            found.append(((*at, key), key, f"{key} {constraints[key]!r} of {where} is not true or false"))
+    for key in ("minLength", "maxLength"):
+        value = constraints.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            found.append(((*at, key), key, f"{key} {value!r} of {where} is not a whole number, 0 or more"))
+    for key in ("minimum", "maximum"):
+        why = constraint_value_problem(kind, key, constraints[key]) if key in constraints else None
+        if why:
+            found.append(
+                ((*at, key), key, f"{key} {constraints[key]!r} of {where} {why}, so no cell can be compared with it")
+            )
+    enum = constraints.get("enum", [])
+    if not isinstance(enum, list):
+        found.append(((*at, "enum"), "enum", f"enum {enum!r} of {where} is not a list"))
+        enum = []
+    for n, item in enumerate(enum):
+        why = constraint_value_problem(kind, "enum", item)
+        if why:
+            found.append(((*at, "enum", n), "enum", f"enum item {item!r} of {where} {why}, so no cell can equal it"))
+    if "pattern" in constraints:
+        pattern = constraints["pattern"]
+        try:
+            re.compile(pattern)  # alone, so that the position in the error is in what was typed
+        except (re.error, TypeError) as error:
+            found.append(
+                ((*at, "pattern"), "pattern", f"pattern {pattern!r} of {where} is not a regular expression ({error})")
+            )
+    return found
+
+
+def _foreign_key_problems(key, k: int, name, fields_of: dict, at: tuple) -> list[tuple[tuple, str, str]]:
+    def listed(value) -> list | None:
+        value = [value] if isinstance(value, str) else value
+        return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+    which = f"foreign key {k + 1} of {name}"
+    if not isinstance(key, dict):
+        return [(at, "foreignKeys", f"{which} is not an object with fields and a reference")]
+    found = []
+    own = listed(key.get("fields"))
+    if own is None:
+        found.append(((*at, "fields"), "fields", f"{which} names no list of its fields"))
+    for column in own or []:
+        if column not in fields_of[name]:
+            found.append(((*at, "fields"), "fields", f"{which} names field {column!r}, which {name} does not have"))
+    reference = key.get("reference")
+    if not isinstance(reference, dict):
+        return [*found, (at, "reference", f"{which} has no reference (the resource and fields it refers to)")]
+    target = reference.get("resource") or name  # "" is the resource itself
+    if target not in fields_of:
+        known = ", ".join(sorted(str(n) for n in fields_of))
+        message = f"{which} refers to resource {target!r}, which the package does not have (it has {known})"
+        return [*found, ((*at, "reference", "resource"), "resource", message)]
+    theirs = listed(reference.get("fields"))
+    if theirs is None or (own is not None and len(theirs) != len(own)):
+        found.append(
+            ((*at, "reference", "fields"), "fields", f"{which} refers to no list of fields as long as its own")
+        )
+    for column in theirs or []:
+        if column not in fields_of[target]:
+            message = f"{which} refers to field {column!r} of {target}, which {target} does not have"
+            found.append(((*at, "reference", "fields"), "fields", message))
+    return found
+
+
 def supported(descriptor: dict) -> str | None:
     """None when this reader enforces everything the descriptor declares, else what it does not."""
+    unusable = unusable_schema_values(descriptor)
+    if unusable:
+        return unusable[0][2]
     for resource in descriptor.get("resources", []):
         if not isinstance(resource, dict):
             return "a resource that is not an object"
@@ -165,6 +275,28 @@ def _read_uri(cell: str):
     return cell if _is_uri(cell) else None
 
 
+# A cell's text as Frictionless reads it into a field's type, or None when it cannot be.
+READERS = {"date": _read_date, "number": _read_number, "integer": _read_integer}
+
+
+def constraint_value_problem(kind: str, name: str, value) -> str | None:
+    """Why a ``minimum``, ``maximum`` or ``enum`` item ``value`` cannot be compared with the cells
+    of a ``kind`` field (Frictionless and this reader would fail on the first cell), or None. A
+    number may be written as JSON's number or as text, a date as text (YYYY-MM-DD)."""
+    if kind not in READERS:
+        return None if name == "enum" or isinstance(value, str) else f"is not text, as a {kind} field's cells are"
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return f"is not a {kind}"
+    if isinstance(value, str):
+        read = READERS[kind](value)
+        return None if read is not None else f"is not a {kind}" + (" (YYYY-MM-DD)" if kind == "date" else "")
+    if kind == "date":
+        return "is not a date: write it as text, YYYY-MM-DD"
+    if kind == "integer" and not isinstance(value, int):
+        return "is not an integer"
+    return None
+
+
 CONSTRAINT_MESSAGES = {
     "required": "is required",
     "minimum": "must be at least {}",
@@ -184,10 +316,9 @@ def cell_reader(spec: dict, *, check: bool = True):
     """A function from a raw cell to (typed value or None, [messages], type error), as
     Frictionless reads it; without ``check``, types only (constraints are not looked at)."""
     kind, form = spec.get("type", "string"), spec.get("format", "default")
-    readers = {"date": _read_date, "number": _read_number, "integer": _read_integer}
-    read = readers.get(kind) or (_read_uri if form == "uri" else None)
+    read = READERS.get(kind) or (_read_uri if form == "uri" else None)
     constraints = spec.get("constraints", {})
-    bound = readers.get(kind, lambda text: text)
+    bound = READERS.get(kind, lambda text: text)
     checks = []
     for name, constraint in constraints.items():
         message = constraint_message(name, constraint)

@@ -613,14 +613,18 @@ def name_problems(descriptor: dict, shown: str) -> list[rules.Problem]:
     """Table and column names that SQLite and Datasette can use without quoting surprises."""
     problems = []
     for resource in descriptor.get("resources", []):
+        if not isinstance(resource, dict):
+            continue  # table_schema.unusable_schema_values and Frictionless say what it should be
         name = resource.get("name", "")
-        if not rules.SAFE_NAME.match(name):
+        if not (isinstance(name, str) and rules.SAFE_NAME.match(name)):
             problems.append(
                 rules.Problem(shown, None, "name", f"resource name {name!r} must match {rules.SAFE_NAME.pattern}")
             )
-        for field in resource.get("schema", {}).get("fields", []):
-            fname = field.get("name", "")
-            if not rules.SAFE_NAME.match(fname):
+        schema = resource.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        for field in fields if isinstance(fields, list) else []:
+            fname = field.get("name", "") if isinstance(field, dict) else None
+            if fname is not None and not (isinstance(fname, str) and rules.SAFE_NAME.match(fname)):
                 problems.append(
                     rules.Problem(
                         shown, None, "name", f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
@@ -1205,6 +1209,36 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
     return problems + descriptor_error_problems(package_path, descriptor, shown_package, report.errors)
 
 
+def schema_problems(package_path: Path, descriptor: dict, shown: str) -> list[rules.Problem]:
+    """What in datapackage.json's schemas no reader can apply, each at its line and key.
+
+    First Frictionless's own check of the descriptor (the contract: ``"minLength": "two"``,
+    ``"required": "yes"``, a foreign key's fields that are not a list). Then what it accepts and
+    fails on while reading the rows (a TypeError or KeyError, where this reader failed too): a
+    bound or enum item that is not of its field's type (a date field's ``"minimum": "zero"``), a
+    pattern that is not a regular expression, a negative length, a foreign key whose reference is
+    missing or names a resource or field the package does not have. ``check_package`` reads no
+    row against a descriptor with any of them."""
+    import frictionless
+
+    try:
+        errors = list(frictionless.Package.metadata_validate(descriptor))
+    except frictionless.FrictionlessException as exception:
+        errors = exception.to_errors()
+    except (KeyError, TypeError, AttributeError, IndexError):
+        errors = []  # Frictionless stumbled on the shape itself (a foreign key with no reference): named below
+    if errors:
+        return descriptor_error_problems(package_path, descriptor, shown, errors)
+    try:
+        lines = json_lines(package_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        lines = {}
+    return [
+        rules.Problem(shown, lines.get(path) or lines.get(path[:-1]), key, message)
+        for path, key, message in table_schema.unusable_schema_values(descriptor)
+    ]
+
+
 def descriptor_error_problems(package_path: Path, descriptor: dict, shown: str, errors) -> list[rules.Problem]:
     """Frictionless's errors about datapackage.json, each at the line of what it is about: its
     errors name no place ('field type "datum" is not supported'), so each field, schema and
@@ -1403,6 +1437,10 @@ def check_package(
         return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")], None
 
     problems = name_problems(descriptor, shown_package) + stray_file_problems(package_path, descriptor, base)
+    broken = schema_problems(package_path, descriptor, shown_package)
+    if broken:
+        # No row can be read against it: each reader would fail on the first cell (or key).
+        return sorted(set(problems + broken), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), None
     tables = None
     if engine == "auto" and not problems and table_schema.supported(descriptor) is None:
         try:

@@ -27,6 +27,12 @@ LEFT_TO_FRICTIONLESS = {
     "cell_missing",
     "column_added_to_header_and_rows",
     # A descriptor Frictionless refuses: it says why, and validate finds the line.
+    "constraint_required_not_boolean",
+    # Schema values Frictionless accepts, then fails on while reading rows (a TypeError or
+    # KeyError, as the reader did): refused with their line before either reads a row.
+    "constraint_minimum_not_of_field_type",
+    "foreign_key_to_missing_resource",
+    "pattern_not_a_regular_expression",
     "field_format_not_text",
     "field_type_unknown",
     "invalid_utf8_in_descriptor",
