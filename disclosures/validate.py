@@ -6,6 +6,7 @@ message), sorted; an empty list means the package is valid. Nothing is printed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import json
@@ -609,30 +610,33 @@ def fewer_repeats(problems: list[rules.Problem]) -> list[rules.Problem]:
     return [p for p in problems if id(p) not in dropped] + counted
 
 
-def name_problems(descriptor: dict, shown: str) -> list[rules.Problem]:
-    """Table and column names that SQLite and Datasette can use without quoting surprises."""
-    problems = []
-    for resource in descriptor.get("resources", []):
+def name_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
+    """Table and column names that SQLite and Datasette can use without quoting surprises, each
+    at its line in ``package_path``'s text when given (read only when there is a problem)."""
+    found: list[tuple[tuple, str, str]] = []
+    for i, resource in enumerate(descriptor.get("resources", [])):
         if not isinstance(resource, dict):
             continue  # table_schema.unusable_schema_values and Frictionless say what it should be
         name = resource.get("name", "")
         if not (isinstance(name, str) and rules.SAFE_NAME.match(name)):
-            problems.append(
-                rules.Problem(shown, None, "name", f"resource name {name!r} must match {rules.SAFE_NAME.pattern}")
+            found.append(
+                (("resources", i, "name"), "name", f"resource name {name!r} must match {rules.SAFE_NAME.pattern}")
             )
         schema = resource.get("schema")
         fields = schema.get("fields") if isinstance(schema, dict) else None
-        for field in fields if isinstance(fields, list) else []:
+        for j, field in enumerate(fields if isinstance(fields, list) else []):
             fname = field.get("name", "") if isinstance(field, dict) else None
             if fname is not None and not (isinstance(fname, str) and rules.SAFE_NAME.match(fname)):
-                problems.append(
-                    rules.Problem(
-                        shown, None, "name", f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
-                    )
-                )
+                message = f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
+                found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
         if resource.get("encoding") != "utf-8":
-            problems.append(rules.Problem(shown, None, "encoding", f"resource {name} must declare encoding utf-8"))
-    return problems
+            found.append((("resources", i, "encoding"), "encoding", f"resource {name} must declare encoding utf-8"))
+    lines: dict[tuple, int] = {}
+    if found and package_path is not None:
+        with contextlib.suppress(OSError, ValueError):
+            lines = json_lines(Path(package_path).read_text(encoding="utf-8"))
+    # An absent key (encoding) is placed at its resource.
+    return [rules.Problem(shown, lines.get(path) or lines.get(path[:-1]), key, message) for path, key, message in found]
 
 
 # Cross-row rules on the parsed figures ---------------------------------------------------
@@ -1436,7 +1440,9 @@ def check_package(
     except (OSError, ValueError) as error:
         return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")], None
 
-    problems = name_problems(descriptor, shown_package) + stray_file_problems(package_path, descriptor, base)
+    problems = name_problems(descriptor, shown_package, package_path) + stray_file_problems(
+        package_path, descriptor, base
+    )
     broken = schema_problems(package_path, descriptor, shown_package)
     if broken:
         # No row can be read against it: each reader would fail on the first cell (or key).
