@@ -217,9 +217,7 @@ async def home_context(datasette) -> dict:
     }
 
 
-# The templates of the site's own routes (not Datasette's views, which pass their metadata), and
-# what of the instance's metadata their footer shows.
-OWN_PAGES = {"figure.html", "figure_gone.html", "changes.html", "downloads.html"}
+# What of the instance's metadata every page's footer shows (prepare_jinja2_environment).
 FOOTER_METADATA = ("license", "license_url", "source", "source_url", "about", "about_url")
 
 
@@ -233,10 +231,6 @@ def extra_template_vars(template, datasette):
             "site_title": datasette.metadata("title"),
             "database_name": config(datasette)["database"],
         }
-        if template in OWN_PAGES or template.startswith(("explore/", "pages/")):
-            # Datasette's footer names the data's licence and source from the metadata its own
-            # views pass; the site's own pages said only "Powered by Datasette".
-            context["metadata"] = {key: datasette.metadata(key) for key in FOOTER_METADATA}
         if template == "index.html":
             context.update(await home_context(datasette))
         if template == "pages/api.html":
@@ -613,7 +607,12 @@ def token_text(token: str | None, unit: str | None = None) -> str:
 
 
 @hookimpl
-def prepare_jinja2_environment(env):
+def prepare_jinja2_environment(env, datasette):
+    # Every page's footer (templates/_footer.html) names the data's licence and source. Datasette's
+    # footer read them from the metadata a view passes: a canned query's own, the site's routes and
+    # every error page (which Datasette renders without the plugins' template variables) passed
+    # none, and said only "Powered by Datasette". The instance's metadata is the same on every page.
+    env.globals["site_footer"] = {key: datasette.metadata(key) for key in FOOTER_METADATA}
     # Row URLs need the primary key encoded the way Datasette decodes it.
     env.filters["tilde_encode"] = tilde_encode
     env.filters["http_url"] = http_url
