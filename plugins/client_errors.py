@@ -5,6 +5,11 @@ column (a ``DatasetteError`` left at its default status), and a query interrupte
 limit while a CSV is being prepared (``QueryInterrupted`` outside the views that catch it). A
 statement the SQL policy refuses on a served connection is an ``sqlite3.DatabaseError`` ("not
 authorized"). Each becomes a 400 with Datasette's own error page, or the API's JSON error shape.
+
+Every error page Datasette's handler would render (a 4xx) is rendered as the site's pages are,
+through ``render_template``: its handler renders error.html without the plugins' stylesheets and
+template variables, so the page lost the site's layout (at 390 px its navigation fell apart into
+a list of links). A server error is left to Datasette's handler, which prints its traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 
 from datasette import hookimpl
+from datasette.utils import add_cors_headers
 from datasette.utils.asgi import Response
 
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
@@ -32,25 +38,55 @@ def client_status(exception) -> tuple[int, str] | None:
     return None
 
 
+def page_error(exception) -> tuple[int, dict] | None:
+    """(status, error.html's context) of an error Datasette's own handler would render as a page
+    (a 4xx it raised, or a DatasetteError), as it words them; None for a server error, whose
+    traceback Datasette's handler prints."""
+    from datasette.utils.asgi import Base400
+    from datasette.views.base import DatasetteError
+    from markupsafe import Markup
+
+    if isinstance(exception, Base400):
+        return exception.status, {"error": exception.args[0] if exception.args else "", "title": None}
+    if isinstance(exception, DatasetteError) and exception.status < 500:
+        message = Markup(exception.message) if exception.message_is_html else exception.message
+        return exception.status, {**exception.error_dict, "error": message, "title": exception.title}
+    return None
+
+
 @hookimpl
 def handle_exception(datasette, request, exception):
     from datasette.views.base import DatasetteError
 
-    if isinstance(exception, DatasetteError):
-        if exception.status == 500 and str(exception.message).startswith(CLIENT_MESSAGES):
-            exception.status = 400  # Datasette's own handler then renders it as a 400
-        return None
+    if (
+        isinstance(exception, DatasetteError)
+        and exception.status == 500
+        and str(exception.message).startswith(CLIENT_MESSAGES)
+    ):
+        exception.status = 400
     found = client_status(exception)
+    as_data = request.path.endswith((".json", ".csv"))
     if found is None:
-        return None
-    status, message = found
+        page = None if as_data else page_error(exception)
+        if page is None:
+            return None  # Datasette's own answer: its JSON, or a server error's page and traceback
+        status, context = page
+    else:
+        status, message = found
+        context = {"error": message, "title": "Bad request"}
 
     async def inner():
-        if request.path.endswith((".json", ".csv")):
-            return Response.json({"ok": False, "status": status, "error": message}, status=status)
+        if as_data:
+            return Response.json({"ok": False, "status": status, "error": context["error"]}, status=status)
+        # Through render_template, as the site's pages are, not as Datasette's handler renders
+        # error.html (without the plugins' stylesheets and template variables: at 390 px its
+        # navigation fell apart into a list of links).
+        headers = {}
+        if datasette.cors:
+            add_cors_headers(headers)
         html = await datasette.render_template(
-            "error.html", {"ok": False, "error": message, "status": status, "title": "Bad request"}, request=request
+            "error.html", {"ok": False, "status": status, **context}, request=request
         )
-        return Response.html(html, status=status)
+        return Response.html(html, status=status, headers=headers)
 
     return inner

@@ -1,6 +1,8 @@
 """Every HTML page says it is in English and marks its content as the main landmark
 (plugins/landmarks.py), error pages included; other answers pass byte for byte."""
 
+import re
+
 import pytest
 
 from tests.conftest import plugin
@@ -40,15 +42,27 @@ def test_a_page_says_its_language_and_marks_its_main_content_once(site, path):
     assert text.rstrip().endswith("</html>")
 
 
+def stylesheets(html: str) -> list[str]:
+    return re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+
+
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/disclosures/figures?_sort=nope", 400), ("/disclosures/nope", 404), ("/figure/nope", 404)],
+    [
+        ("/disclosures/figures?_sort=nope", 400),
+        ("/disclosures/nope", 404),
+        ("/figure/nope", 404),
+        # Datasette's own error pages: its handler rendered them without the site's stylesheets.
+        ("/nope", 404),
+        ("/disclosures/figures?platfrom_id=telegram", 400),
+    ],
 )
 def test_an_html_error_page_has_them_too(site, path, status):
     response = site.get(path)
     assert response.status_code == status
     assert response.text.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert 'role="main"' in response.text
+    assert stylesheets(response.text) == stylesheets(site.get("/").text)
     assert_length_counts_the_body(response)
 
 
@@ -91,3 +105,23 @@ def test_the_rewrite_is_made_once_and_only_of_datasettes_own_tags():
         b'<section class="content"></section>'
     )
     assert with_landmarks(b"<p>no page</p>") == b"<p>no page</p>"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        *((path, 200) for path in PAGES),
+        ("/disclosures/country_newest?jurisdiction=USA", 200),  # a canned query passes metadata of its own
+        ("/-/versions", 200),
+        ("/disclosures/figures?platfrom_id=telegram", 400),  # Datasette's own error page
+        ("/nope", 404),
+        ("/disclosures/nope", 404),
+    ],
+)
+def test_every_pages_footer_names_the_datas_licence_and_source(site, path, status):
+    # Canned queries and Datasette's error pages said only "Powered by Datasette".
+    response = site.get(path)
+    assert response.status_code == status
+    footer = response.text.split('<footer class="ft">', 1)[1].split("</footer>", 1)[0]
+    assert 'Data license:\n    <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY-4.0</a>' in footer
+    assert "Data source: " in footer and 'About: <a href="/api">API and examples</a>' in footer
