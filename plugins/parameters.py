@@ -259,32 +259,38 @@ def shape_problem(value: str) -> str | None:
     return f"Invalid _shape: {value!r}; use one of {', '.join(SHAPES)}"
 
 
-def stream_problem(value: str) -> str | None:
+def switch_problem(name: str, value: str) -> str | None:
+    """Why ``value`` is not an on/off value of the parameter ``name`` (``_stream``, ``_nl``), or None."""
     if value == "" or value.lower() in BOOLEANS:
         return None
-    return f"_stream must be on or off (or true/false, 1/0), not {value!r}"
+    return f"{name} must be on or off (or true/false, 1/0), not {value!r}"
 
 
-def stream_on(value: str) -> bool:
-    """Whether an accepted ``_stream`` value (see ``stream_problem``) asks for a stream."""
+def switch_on(value: str) -> bool:
+    """Whether an accepted on/off value (see ``switch_problem``) is on."""
     return value.lower() in BOOLEANS[:3]
 
 
-def with_canonical_stream(query_string: str) -> str:
-    """``query_string`` with its ``_stream`` (the first one, as Datasette reads it, which
-    ``stream_problem`` accepted) written as ``_stream=on``, or left out when it is false. The
-    other parameters are kept byte for byte."""
+# On/off parameters, by format, that Datasette reads as on whatever their value says (_nl=off
+# answered newline-delimited JSON, as _nl=on does): each is rewritten as every reader reads it.
+SWITCHES = {"csv": "_stream", "json": "_nl"}
+
+
+def with_canonical_switch(query_string: str, name: str) -> str:
+    """``query_string`` with its ``name`` (the first one, as Datasette reads it, which
+    ``switch_problem`` accepted) written as ``name=on``, or left out when it is off. The other
+    parameters are kept byte for byte."""
     parts = query_string.split("&")
-    streams = [i for i, part in enumerate(parts) if unquote_plus(part.split("=", 1)[0]) == "_stream"]
-    if not streams:
+    found = [i for i, part in enumerate(parts) if unquote_plus(part.split("=", 1)[0]) == name]
+    if not found:
         return query_string
-    first = parts[streams[0]]
+    first = parts[found[0]]
     value = unquote_plus(first.split("=", 1)[1]) if "=" in first else ""
-    if value == "on" and len(streams) == 1:
+    if value == "on" and len(found) == 1:
         return query_string
-    kept = [part for i, part in enumerate(parts) if i not in streams]
-    if stream_on(value):
-        kept.insert(streams[0], "_stream=on")
+    kept = [part for i, part in enumerate(parts) if i not in found]
+    if switch_on(value):
+        kept.insert(found[0], f"{name}=on")
     return "&".join(kept)
 
 
@@ -429,8 +435,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         problem = shape_problem(given["_shape"])
         if problem:
             return 400, problem
-    if "_stream" in given and match["format"] == "csv":
-        problem = stream_problem(given["_stream"])
+    switch = SWITCHES.get(match["format"] or "")
+    if switch in given:
+        problem = switch_problem(switch, given[switch])
         if problem:
             return 400, problem
     problem = repeated_parameter_problem(params)  # pure, so the query is looked up only then
@@ -556,9 +563,10 @@ def asgi_wrapper(datasette):
             found = await request_problem(datasette, path, scope.get("query_string", b"").decode("latin-1"))
             if found:
                 return await send_error(datasette, scope, receive, send, *found)
-            if path.endswith(".csv"):
+            switch = SWITCHES.get(path.rsplit(".", 1)[-1]) if "." in path.rsplit("/", 1)[-1] else None
+            if switch:
                 query = scope.get("query_string", b"").decode("latin-1")
-                canonical = with_canonical_stream(query)
+                canonical = with_canonical_switch(query, switch)
                 if canonical != query:
                     scope = dict(scope, query_string=canonical.encode("latin-1"))
             if path.endswith(".json"):

@@ -1,6 +1,8 @@
 """Layer (c): rough edges of the HTTP API a program querying the site met (a reviewer's findings),
 each answered as a serious open-data API answers it."""
 
+import json
+
 import pytest
 
 from tests.conftest import FIGURE_FACETS, assert_error_shape
@@ -194,3 +196,21 @@ def test_compare_accounts_for_every_figure_compare_platforms_has(site, jurisdict
     assert not left or f'href="/country/{jurisdiction}">' in page.split(said, 1)[1].split("</p>", 1)[0]
     country = site.get(f"/country/{jurisdiction}.json").text
     assert all(figure_id in country for figure_id in left)
+
+
+@pytest.mark.parametrize(("value", "lines"), [("on", True), ("TRUE", True), ("1", True), ("off", False), ("0", False)])
+def test_nl_is_read_as_on_or_off(site, value, lines):
+    # Datasette answered newline-delimited JSON for any _nl, _nl=off and _nl=0 included.
+    response = site.get(f"/disclosures/figures.json?_size=2&_shape=array&_nl={value}")
+    assert response.status_code == 200
+    if lines:
+        assert response.headers["content-type"] == "application/x-ndjson; charset=utf-8"
+        assert [row["figure_id"] for row in map(json.loads, response.text.splitlines())]
+    else:
+        assert response.headers["content-type"] == "application/json; charset=utf-8"
+        assert len(response.json()) == 2
+
+
+def test_nl_that_is_not_on_or_off_is_a_400(site):
+    message = assert_error_shape(site.get("/disclosures/figures.json?_shape=array&_nl=maybe"), 400)
+    assert message == "_nl must be on or off (or true/false, 1/0), not 'maybe'"

@@ -90,4 +90,4 @@ def test_stream_is_not_checked_on_json_where_datasette_has_no_such_parameter(sit
     ],
 )
 def test_an_accepted_stream_is_rewritten_as_every_reader_reads_it(query, canonical):
-    assert plugin("parameters").with_canonical_stream(query) == canonical
+    assert plugin("parameters").with_canonical_switch(query, "_stream") == canonical
