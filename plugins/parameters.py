@@ -535,7 +535,9 @@ def error_status(send):
             if isinstance(data, dict) and data.get("ok") is False:
                 status = data.get("status") if data.get("status") in range(400, 500) else 400
                 body = error_body(status, str(data.get("error") or "Bad request"))
-                headers = [(k, v) for k, v in held["headers"] if k.lower() not in (b"content-length", b"link")]
+                # An error is not kept for the data's max-age: a fixed request would be answered from cache.
+                dropped = (b"content-length", b"link", b"cache-control")
+                headers = [(k, v) for k, v in held["headers"] if k.lower() not in dropped]
                 headers.append((b"content-length", str(len(body)).encode()))
                 held = {**held, "status": status, "headers": headers}
                 message = {**message, "body": body}

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.conftest import FIGURE_FACETS, assert_error_shape
+from tests.conftest import FIGURE_FACETS, assert_error_shape, plugin
 
 
 @pytest.mark.parametrize(
@@ -214,3 +214,23 @@ def test_nl_is_read_as_on_or_off(site, value, lines):
 def test_nl_that_is_not_on_or_off_is_a_400(site):
     message = assert_error_shape(site.get("/disclosures/figures.json?_shape=array&_nl=maybe"), 400)
     assert message == "_nl must be on or off (or true/false, 1/0), not 'maybe'"
+
+
+def test_a_200_that_says_ok_false_becomes_its_error_without_the_datas_cache_policy():
+    import asyncio
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def answer():
+        checked = plugin("parameters").error_status(send)
+        headers = [(b"content-type", b"application/json"), (b"cache-control", b"max-age=3600")]
+        await checked({"type": "http.response.start", "status": 200, "headers": headers})
+        await checked({"type": "http.response.body", "body": b'{"ok": false, "error": "no such column: x"}'})
+
+    asyncio.run(answer())
+    assert sent[0]["status"] == 400
+    assert b"cache-control" not in {name.lower() for name, _ in sent[0]["headers"]}
+    assert json.loads(sent[1]["body"]) == {"ok": False, "status": 400, "error": "no such column: x"}
