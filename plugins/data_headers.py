@@ -28,7 +28,9 @@ def cache_control(datasette, query_string: str) -> bytes | None:
     if not datasette.cache_headers:
         return None
     ttl = dict(reversed(parse_qsl(query_string, keep_blank_values=True))).get("_ttl")
-    if ttl is None or not ttl.isdigit():
+    # Datasette's own test is str.isdigit, which passes "²" that int() cannot read (a 500 here);
+    # such a value is not a number of seconds, and gets the default as "abc" does.
+    if ttl is None or not (ttl.isascii() and ttl.isdigit()):
         ttl = datasette.setting("default_cache_ttl")
     return b"no-cache" if int(ttl) == 0 else f"max-age={int(ttl)}".encode()
 

@@ -33,6 +33,8 @@ Checked before Datasette sees the request, on database, table, view and row path
   figures), and in its ``.json`` and ``.csv`` is given, unless the query has a default for it
   (``top_jurisdictions.json?platform_id=telegram`` ran with a blank ``platform`` and answered
   ``[]``); its page without one still shows the form;
+- ``_ttl`` that Python calls digits is written with 0 to 9 (``_ttl=²`` was a 500: Datasette reads
+  it with ``int`` once ``str.isdigit`` passes it);
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
@@ -247,6 +249,14 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
     )
 
 
+def ttl_problem(value: str) -> str | None:
+    """Why Datasette cannot read ``_ttl``, or None: it takes any value ``str.isdigit`` passes as
+    seconds, and int() failed on "²" (a 500); a value that is not digits at all it ignores."""
+    if value.isdigit() and not WHOLE_NUMBER.match(value):
+        return f"_ttl must be a whole number of seconds written with the digits 0 to 9, not {value!r}"
+    return None
+
+
 def size_problem(value: str) -> str | None:
     if value == "max" or WHOLE_NUMBER.match(value):
         return None
@@ -429,6 +439,10 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     given = dict(reversed(params))  # the first value of each name, as Datasette reads it
     if "_size" in given:
         problem = size_problem(given["_size"])
+        if problem:
+            return 400, problem
+    if "_ttl" in given:
+        problem = ttl_problem(given["_ttl"])
         if problem:
             return 400, problem
     if "_shape" in given and match["format"] in ("json", "csv"):

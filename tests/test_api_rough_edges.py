@@ -136,6 +136,19 @@ def test_csv_and_the_sites_own_json_have_the_cache_policy_of_datasettes_json(sit
     assert site.get(f"{path}{join}_ttl=0").headers["cache-control"] == "no-cache"
 
 
+@pytest.mark.parametrize("path", ["/disclosures/figures.json?_size=1", "/disclosures/figures.csv?_size=1", *CACHED])
+def test_a_ttl_of_digits_python_cannot_read_is_never_a_500(site, path):
+    # _ttl=² (str.isdigit, which int() cannot read) was a 500 "invalid literal for int()": on the
+    # site's JSON pages and CSVs from data_headers.py, on Datasette's own views from Datasette.
+    join = "&" if "?" in path else "?"
+    response = site.get(f"{path}{join}_ttl=%C2%B2")
+    if path.startswith("/disclosures"):  # Datasette's tables and queries
+        assert "_ttl" in assert_error_shape(response, 400)
+    else:  # read as Datasette reads any other _ttl that is not a number: the default
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == f"max-age={site.datasette.setting('default_cache_ttl')}"
+
+
 @pytest.mark.parametrize(
     "path", ["/compare.json?jurisdiction=XXX", "/disclosures/figures.csv?_size=abc", "/country/XXX.json"]
 )
