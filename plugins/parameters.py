@@ -17,8 +17,10 @@ Checked before Datasette sees the request, on database, table, view and row path
 - a filter that compares a number column (a Table Schema ``number`` or ``integer``: SQLite's
   NUMERIC or INTEGER) with something that is not a number (``value__gt=abc``, ``year=twenty``,
   ``value__in=1,x``: exact, not, gt, gte, lt, lte, in, notin) names the column and the value. SQLite
-  compared such a value as text, which no number equals, so a mistyped number answered 200 with
-  no rows, as if nothing matched;
+  compared such a value as text, which no number equals and every number sorts before, so a
+  mistyped number answered 200 with no rows, as if nothing matched (or with every row, for lt,
+  lte, not and notin). Spaces around a number are not a mistake: SQLite reads " 2" as 2, and
+  Datasette strips each value of a comma-separated list;
 - a SQL query (``?sql=``, or a canned query) reads one value of each parameter, the first: one given
   twice with different values (``jurisdiction=USA&jurisdiction=DEU``, ``sql=...&sql=...``) is a
   400 that names them, where it answered for the first alone;
@@ -85,12 +87,16 @@ SQLITE_INTEGERS = range(-(2**63), 2**63)
 NUMERIC_OPERATORS = ("__gt", "__gte", "__lt", "__lte")
 # Text SQLite turns into a number when it meets a number column: decimal digits, an optional point
 # and exponent. Anything else stays text and compares unequal to, and greater than, every number.
-NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+# SQLite reads it with the spaces it skips around a number (" 2" is 2).
+NUMBER = re.compile(r"^[ \t\n\v\f\r]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t\n\v\f\r]*$")
 # The declared types SQLite gives a number affinity (its datatype3 rules), as the build writes a
 # Table Schema number (NUMERIC) or integer (INTEGER).
 NUMBER_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOA", "DOUB")
 # Datasette's lookups that compare the column with the value(s) given (``column=value`` is exact).
 COMPARING_LOOKUPS = ("exact", "not", "gt", "gte", "lt", "lte", "in", "notin")
+# SQLite orders text after every number, so text matches no row with these, and every row with a
+# number with the others (value__lt=abc, value__not=abc).
+MATCHING_NOTHING = ("exact", "gt", "gte", "in")
 
 
 def formats(datasette, database_level: bool) -> list[str]:
@@ -235,15 +241,16 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
         return None
     if lookup in ("in", "notin"):
         # A JSON list (in_list_problem checked it) or Datasette's comma-separated values.
-        given = json.loads(value) if value.startswith("[") else value.split(",")
+        given = json.loads(value) if value.startswith("[") else [v.strip() for v in value.split(",")]
         values = [v for v in given if isinstance(v, str)]
     else:
         values = [value]
     wrong = next((v for v in values if not NUMBER.match(v)), None)
     if wrong is None:
         return None
+    outcome = "nothing could match" if lookup in MATCHING_NOTHING else "every row with a number would match"
     return (
-        f"{key}={value}: {column} holds numbers, and {wrong!r} is not a number, so nothing could match; "
+        f"{key}={value}: {column} holds numbers, and {wrong!r} is not a number, so {outcome}; "
         "write it with the digits 0 to 9, an optional decimal point and exponent (1000, 0.25, 1e6), "
         "without thousands separators"
     )

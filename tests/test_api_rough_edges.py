@@ -53,6 +53,37 @@ def test_a_number_or_a_text_filter_still_answers(site, query):
     assert site.get(f"/disclosures/figures.json?{query}&_size=1").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("query", "same_as"),
+    [
+        ("value__in=1,%202", "value__in=1,2"),  # Datasette strips each of a comma-separated list
+        ("value__in=%5B1,%22%202%22%5D", "value__in=1,2"),
+        ("value=%201", "value=1"),  # SQLite reads a number with spaces around it as that number
+        ("value__gte=5%20", "value__gte=5"),
+    ],
+)
+def test_a_number_with_spaces_around_it_is_the_number_sqlite_reads(site, query, same_as):
+    # It was a 400 saying nothing could match, where SQLite matched the same rows as without them.
+    wanted = site.get(f"/disclosures/figures.json?{same_as}&_size=0").json()["filtered_table_rows_count"]
+    response = site.get(f"/disclosures/figures.json?{query}&_size=0")
+    assert response.status_code == 200 and response.json()["filtered_table_rows_count"] == wanted > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "outcome"),
+    [
+        ("value__gt=abc", "nothing could match"),
+        ("value__in=1,abc", "nothing could match"),
+        ("value__lt=abc", "every row with a number would match"),
+        ("value__not=abc", "every row with a number would match"),
+        ("value__notin=abc", "every row with a number would match"),
+    ],
+)
+def test_a_non_number_says_what_sqlite_would_have_answered(site, query, outcome):
+    # SQLite orders text after every number: value__lt=abc matched every row, not none.
+    assert outcome in assert_error_shape(site.get(f"/disclosures/figures.json?{query}"), 400)
+
+
 QUERY = "/disclosures.json?sql=select+figure_id+from+figures+order+by+figure_id+limit+10"
 CANNED = "/disclosures/compare_platforms.json?jurisdiction=USA"
 
