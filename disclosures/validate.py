@@ -625,7 +625,7 @@ def name_problems(descriptor: dict, shown: str, package_path: Path | None = None
         schema = resource.get("schema")
         fields = schema.get("fields") if isinstance(schema, dict) else None
         for j, field in enumerate(fields if isinstance(fields, list) else []):
-            fname = field.get("name", "") if isinstance(field, dict) else None
+            fname = field.get("name") if isinstance(field, dict) else None  # none: Frictionless says so
             if fname is not None and not (isinstance(fname, str) and rules.SAFE_NAME.match(fname)):
                 message = f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
                 found.append((("resources", i, "schema", "fields", j, "name"), "name", message))

@@ -28,6 +28,8 @@ LEFT_TO_FRICTIONLESS = {
     "column_added_to_header_and_rows",
     # A descriptor Frictionless refuses: it says why, and validate finds the line.
     "constraint_required_not_boolean",
+    "constraint_not_boolean",
+    "field_name_missing",
     # Schema values Frictionless accepts, then fails on while reading rows (a TypeError or
     # KeyError, as the reader did): refused with their line before either reads a row.
     "constraint_minimum_not_of_field_type",
