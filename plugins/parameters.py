@@ -60,6 +60,7 @@ A ``.json`` request gets the API's error shape, a CSV plain text, a page Dataset
 from __future__ import annotations
 
 import json
+import math
 import re
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -231,6 +232,17 @@ def query_option_problem(given: dict, canned: str | None, most_rows: int) -> str
     return None
 
 
+def is_number_text(value) -> bool:
+    """Whether a filter's value (text, or an item of a JSON list) is a number as SQLite compares it."""
+    if value is None:
+        return True  # JSON's null: Datasette's own answer, which no number equals
+    if isinstance(value, bool):
+        return False  # JSON's true and false are bound as 1 and 0
+    if isinstance(value, (int, float)):
+        return math.isfinite(value)
+    return isinstance(value, str) and NUMBER.match(value) is not None
+
+
 def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
     """Why a filter compares a number column with something that is not a number, or None.
 
@@ -242,15 +254,18 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
     if lookup in ("in", "notin"):
         # A JSON list (in_list_problem checked it) or Datasette's comma-separated values.
         given = json.loads(value) if value.startswith("[") else [v.strip() for v in value.split(",")]
-        values = [v for v in given if isinstance(v, str)]
     else:
-        values = [value]
-    wrong = next((v for v in values if not NUMBER.match(v)), None)
-    if wrong is None:
+        given = [value]
+    wrong = [v for v in given if not is_number_text(v)]
+    if not wrong:
         return None
+    # As the client wrote it: 'abc' for a text, true or NaN for JSON's.
+    shown = repr(wrong[0]) if isinstance(wrong[0], str) else json.dumps(wrong[0])
     outcome = "nothing could match" if lookup in MATCHING_NOTHING else "every row with a number would match"
+    if isinstance(wrong[0], bool):
+        outcome = f"it would be compared as {int(wrong[0])}"
     return (
-        f"{key}={value}: {column} holds numbers, and {wrong!r} is not a number, so {outcome}; "
+        f"{key}={value}: {column} holds numbers, and {shown} is not a number, so {outcome}; "
         "write it with the digits 0 to 9, an optional decimal point and exponent (1000, 0.25, 1e6), "
         "without thousands separators"
     )

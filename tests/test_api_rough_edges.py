@@ -84,6 +84,20 @@ def test_a_non_number_says_what_sqlite_would_have_answered(site, query, outcome)
     assert outcome in assert_error_shape(site.get(f"/disclosures/figures.json?{query}"), 400)
 
 
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("value__in=%5Btrue%5D", "true is not a number, so it would be compared as 1"),
+        ("value__notin=%5B2,false%5D", "false is not a number, so it would be compared as 0"),
+        ("value__in=%5BNaN%5D", "NaN is not a number, so nothing could match"),
+        ("value__in=%5B1,Infinity%5D", "Infinity is not a number, so nothing could match"),
+    ],
+)
+def test_a_json_list_item_that_is_not_a_number_is_a_400(site, query, said):
+    # [true] matched value 1 and [NaN] matched nothing, each a 200 without a word.
+    assert said in assert_error_shape(site.get(f"/disclosures/figures.json?{query}"), 400)
+
+
 QUERY = "/disclosures.json?sql=select+figure_id+from+figures+order+by+figure_id+limit+10"
 CANNED = "/disclosures/compare_platforms.json?jurisdiction=USA"
 
