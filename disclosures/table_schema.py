@@ -113,6 +113,12 @@ def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
                 found.append((here, "constraints", f"the constraints of {where} are not an object"))
                 continue
             found += _constraint_problems(spec.get("type", "string"), constraints, where, here)
+        keys = schema.get("primaryKey", [])
+        keys = [keys] if isinstance(keys, str) else keys
+        if not isinstance(keys, list) or any(k not in fields_of[name] for k in keys):
+            found.append(
+                ((*at, "primaryKey"), "primaryKey", f"the primary key of {name} names a field it does not have")
+            )
         for k, key in enumerate(schema.get("foreignKeys") or []):
             found += _foreign_key_problems(key, k, name, fields_of, (*at, "foreignKeys", k))
     return found
@@ -209,7 +215,6 @@ def supported(descriptor: dict) -> str | None:
             return f"resource {name} has schema keys this reader does not know"
         if schema.get("missingValues", [""]) != [""]:
             return f"resource {name} declares missing values other than the empty string"
-        names = set()
         for spec in schema.get("fields", []):
             kind = (spec.get("type", "string"), spec.get("format", "default"))
             if kind not in SUPPORTED_TYPES:
@@ -220,11 +225,6 @@ def supported(descriptor: dict) -> str | None:
                 return f"field {spec.get('name')} of {name} reads numbers other than plain"
             if set(spec.get("constraints", {})) - SUPPORTED_CONSTRAINTS:
                 return f"field {spec.get('name')} of {name} has constraints this reader does not know"
-            names.add(spec.get("name"))
-        keys = schema.get("primaryKey", [])
-        keys = [keys] if isinstance(keys, str) else keys
-        if not set(keys) <= names:
-            return f"resource {name} has a primary key outside its fields"
         for fk in schema.get("foreignKeys", []):
             if not fk.get("reference", {}).get("resource"):
                 return f"resource {name} has a foreign key to itself"

@@ -1214,15 +1214,17 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
 
 
 def schema_problems(package_path: Path, descriptor: dict, shown: str) -> list[rules.Problem]:
-    """What in datapackage.json's schemas no reader can apply, each at its line and key.
+    """What in datapackage.json's schemas no reader can apply (``table_schema.unusable_schema_values``),
+    each at its line and key; ``check_package`` reads no row against a descriptor with any of them.
 
-    First Frictionless's own check of the descriptor (the contract: ``"minLength": "two"``,
-    ``"required": "yes"``, a foreign key's fields that are not a list). Then what it accepts and
-    fails on while reading the rows (a TypeError or KeyError, where this reader failed too): a
-    bound or enum item that is not of its field's type (a date field's ``"minimum": "zero"``), a
-    pattern that is not a regular expression, a negative length, a foreign key whose reference is
-    missing or names a resource or field the package does not have. ``check_package`` reads no
-    row against a descriptor with any of them."""
+    Where Frictionless's own check of the descriptor refuses it too (``"required": "yes"``, a
+    foreign key's fields that are not a list), its errors are the report, in the contract's
+    words; the rest it accepts and then fails on while reading rows (a date field's ``"minimum":
+    "zero"``, a foreign key to a resource the package lacks). Frictionless is imported only then:
+    a sound descriptor costs nothing here."""
+    unusable = table_schema.unusable_schema_values(descriptor)
+    if not unusable:
+        return []
     import frictionless
 
     try:
@@ -1230,7 +1232,7 @@ def schema_problems(package_path: Path, descriptor: dict, shown: str) -> list[ru
     except frictionless.FrictionlessException as exception:
         errors = exception.to_errors()
     except (KeyError, TypeError, AttributeError, IndexError):
-        errors = []  # Frictionless stumbled on the shape itself (a foreign key with no reference): named below
+        errors = []  # Frictionless stumbled on the shape itself (a foreign key with no reference)
     if errors:
         return descriptor_error_problems(package_path, descriptor, shown, errors)
     try:
@@ -1238,8 +1240,7 @@ def schema_problems(package_path: Path, descriptor: dict, shown: str) -> list[ru
     except (OSError, ValueError):
         lines = {}
     return [
-        rules.Problem(shown, lines.get(path) or lines.get(path[:-1]), key, message)
-        for path, key, message in table_schema.unusable_schema_values(descriptor)
+        rules.Problem(shown, lines.get(path) or lines.get(path[:-1]), key, message) for path, key, message in unusable
     ]
 
 
