@@ -6,6 +6,9 @@ and the time budget (plugins/budget.py) cannot stop a render once it has begun. 
 asked for more rows is redirected (302) to the same page with ``_size`` at the limit, so that
 its address says what it shows, and its next-page link goes on from there. JSON and CSV keep
 Datasette's ``max_returned_rows``: they cost a fraction of the HTML.
+
+A canned query's page is not redirected: its SQL decides its rows, and plugins/parameters.py
+refuses any ``_size`` there but ``max``, so ``?_size=max`` was sent to a ``_size=1000`` that is a 400.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
+from datasette.utils import tilde_decode
 
 HTML_MAX_ROWS = 1000
 
@@ -36,6 +40,13 @@ def capped_query(path: str, query: str) -> str | None:
     return urlencode([*kept, ("_size", str(HTML_MAX_ROWS))])
 
 
+async def is_canned_query(datasette, path: str) -> bool:
+    """Whether ``/db/name`` (a path capped_query would redirect) names a canned query."""
+    route, name = path.strip("/").split("/")
+    database = next((db.name for db in datasette.databases.values() if db.route == route), None)
+    return database is not None and await datasette.get_canned_query(database, tilde_decode(name), None) is not None
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
@@ -46,7 +57,7 @@ def asgi_wrapper(datasette):
             # As the client wrote it, should plugins/paging.py have rewritten it first.
             asked = scope.get("original_query_string", scope.get("query_string", b""))
             query = capped_query(path, asked.decode("latin-1"))
-            if query is None:
+            if query is None or await is_canned_query(datasette, path):
                 return await app(scope, receive, send)
             await send(
                 {

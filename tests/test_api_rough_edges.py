@@ -128,6 +128,9 @@ def test_size_max_on_a_sql_query_is_what_it_does_anyway(site):
     assert "_size=max" in site.get(CANNED.replace(".json", "")).text
     assert len(site.get(f"{QUERY}&_size=max&_shape=array").json()) == 10
     assert site.get(CANNED.replace(".json", ".csv") + "&_size=max").status_code == 200
+    # Its page too: the cap on a table page's rows sent it to _size=1000, which is refused on a query.
+    page = site.get(CANNED.replace(".json", "") + "&_size=max")
+    assert page.status_code == 200 and "<table" in page.text
 
 
 @pytest.mark.parametrize(
