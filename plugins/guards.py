@@ -161,8 +161,21 @@ def requested_facets(datasette, database: str, table: str, params: dict) -> list
         return []
     configured = (datasette.table_metadata(database, table) or {}).get("facets", [])
     names = [f if isinstance(f, str) else next(iter(f.values())) for f in configured]
-    names += params.get("_facet", [])
+    names += [facet_column(value) for value in params.get("_facet", [])]
     return list(dict.fromkeys(names))
+
+
+def facet_column(value: str) -> str:
+    """The column a ``_facet`` names, as Datasette reads it: ``{"column": ...}`` or ``{"simple": ...}``
+    (its JSON form) names its facet result by the column, not by the JSON text."""
+    if value.startswith("{"):
+        try:
+            config = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(config, dict):
+            return str(config.get("column") or config.get("simple") or value)
+    return value
 
 
 def _is_csv(scope) -> bool:
