@@ -146,7 +146,7 @@ def flag_problem(key: str, values: list[str]) -> str | None:
 def through_problem(value: str) -> str | None:
     try:
         through = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: objects nested thousands deep
         through = None
     if not isinstance(through, dict) or not through.keys() >= THROUGH_KEYS:
         return '_through must be a JSON object {"table": ..., "column": ..., "value": ...}'

@@ -171,7 +171,7 @@ def facet_column(value: str) -> str:
     if value.startswith("{"):
         try:
             config = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # plugins/named_parameters.py refuses either
             return value
         if isinstance(config, dict):
             return str(config.get("column") or config.get("simple") or value)

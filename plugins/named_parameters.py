@@ -35,7 +35,7 @@ def through_problem(value: str, table: str, referencing: dict[str, set[str]]) ->
     """Why a ``_through`` JSON value names no table with a foreign key to ``table``, or no column of it."""
     try:
         through = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: objects nested thousands deep
         return None  # errors.py's message: not the JSON object Datasette expects
     if not isinstance(through, dict):
         return None
@@ -58,7 +58,7 @@ def facet_problem(name: str, value: str, columns: set[str]) -> str | None:
     if value.startswith("{"):
         try:
             config = json.loads(value)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: objects nested thousands deep
             return f'{name}: {value!r} is not JSON ({error}); write {name}=column or {name}={{"column": "column"}}'
         # Datasette reads "column", then "simple" (its own form for name-only facets).
         column = (config.get("column") or config.get("simple")) if isinstance(config, dict) else None

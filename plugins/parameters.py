@@ -122,7 +122,7 @@ def in_list_problem(key: str, value: str) -> str | None:
         return None  # comma-separated, which Datasette splits itself
     try:
         values = json.loads(value)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: lists nested thousands deep
         return f"{key}: {value!r} is not a JSON list ({error}); write [1, 2] or 1,2"
     if not isinstance(values, list) or not all(isinstance(v, SCALARS) for v in values):
         return f"{key}: the JSON list may hold only strings, numbers and null"

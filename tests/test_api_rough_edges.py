@@ -306,3 +306,22 @@ def test_a_200_that_says_ok_false_becomes_its_error_without_the_datas_cache_poli
     assert sent[0]["status"] == 400
     assert b"cache-control" not in {name.lower() for name, _ in sent[0]["headers"]}
     assert json.loads(sent[1]["body"]) == {"ok": False, "status": 400, "error": "no such column: x"}
+
+
+DEEP = 2000  # within the query string's limit, beyond the JSON decoder's recursion
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "value__in=" + "[" * DEEP + "]" * DEEP,
+        "platform_id__notin=" + "[" * DEEP + "]" * DEEP,
+        "_facet=" + '{"column":' * DEEP + "1" + "}" * DEEP,
+        "_facet_array=" + '{"column":' * DEEP + "1" + "}" * DEEP,
+        "_through=" + '{"table":' * DEEP + "1" + "}" * DEEP,
+    ],
+)
+def test_json_nested_thousands_deep_is_a_400_not_a_500(site, query):
+    # json.loads raised RecursionError, which no check caught: a 500, or for __in no answer at all.
+    message = assert_error_shape(site.get(f"/disclosures/figures.json?{query}"), 400)
+    assert message.startswith(query.split("=")[0])
