@@ -219,11 +219,14 @@ def query_option_problem(given: dict, canned: str | None, most_rows: int) -> str
                 f"in the order its SQL gives, so {name} is not applied; sort or page the answer yourself, "
                 "or run its SQL (shown on its page) as your own query with ORDER BY, LIMIT and OFFSET"
             )
+        # The column as an SQL identifier in double quotes, which any name can be written in
+        # ([...] cannot hold a "]").
+        column = '"' + value.replace('"', '""') + '"'
         instead = {
             "_size": f"LIMIT {value}",
             "_next": "LIMIT and OFFSET (or WHERE on a key after the last row you have)",
-            "_sort": f"ORDER BY [{value}]",
-            "_sort_desc": f"ORDER BY [{value}] DESC",
+            "_sort": f"ORDER BY {column}",
+            "_sort_desc": f"ORDER BY {column} DESC",
         }[name]
         return (
             f"{name}={value}: a SQL query answers all its rows (at most {most_rows}) in the order its SQL "
