@@ -21,7 +21,7 @@ from pathlib import Path
 from . import consistency, derive, rules, safety, table_schema
 from .paths import PACKAGE
 from .table_schema import read_text_rows as read_rows
-from .vocabulary import DERIVED_SUFFIX, number_text
+from .vocabulary import DERIVED_SUFFIX, PACKAGE_RESOURCES, number_text
 
 NUMERIC_TYPES = {"integer", "number"}
 # Resources whose rows carry a value, how it was stated (value_kind) and the quote it came from.
@@ -611,8 +611,9 @@ def fewer_repeats(problems: list[rules.Problem]) -> list[rules.Problem]:
 
 
 def name_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
-    """Table and column names that SQLite and Datasette can use without quoting surprises, each
-    at its line in ``package_path``'s text when given (read only when there is a problem)."""
+    """Table and column names that SQLite and Datasette can use without quoting surprises, and
+    every resource the build and the site read by name (``PACKAGE_RESOURCES``), each problem at
+    its line in ``package_path``'s text when given (read only when there is a problem)."""
     found: list[tuple[tuple, str, str]] = []
     for i, resource in enumerate(descriptor.get("resources", [])):
         if not isinstance(resource, dict):
@@ -631,6 +632,12 @@ def name_problems(descriptor: dict, shown: str, package_path: Path | None = None
                 found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
         if resource.get("encoding") != "utf-8":
             found.append((("resources", i, "encoding"), "encoding", f"resource {name} must declare encoding utf-8"))
+    names = [r.get("name") for r in descriptor.get("resources", []) if isinstance(r, dict)]
+    for missing in (name for name in PACKAGE_RESOURCES if name not in names):
+        near = difflib.get_close_matches(missing, [n for n in names if isinstance(n, str)], n=1)
+        renamed = f" (is {near[0]!r} it, renamed?)" if near else ""
+        message = f"the package has no resource {missing!r}, which the build loads and the site reads{renamed}"
+        found.append((("resources",), "resources", message))
     lines: dict[tuple, int] = {}
     if found and package_path is not None:
         with contextlib.suppress(OSError, ValueError):

@@ -15,6 +15,25 @@ from urllib.parse import urlsplit
 # The database's file stem, which is also its name in every Datasette URL (/disclosures/...).
 DATABASE_NAME = "disclosures"
 DATABASE_FILE = f"{DATABASE_NAME}.db"
+# The package's resources, which the build loads and queries and the site reads by name: a
+# package without one of them cannot be built (a renamed "disagreements" failed the build with
+# "no such table"), so validation refuses it.
+PACKAGE_RESOURCES = (
+    "platforms",
+    "jurisdictions",
+    "source_tiers",
+    "sources",
+    "metrics",
+    "request_types",
+    "figures",
+    "authority_reports",
+    "events",
+    "cases",
+    "corroborations",
+    "disagreements",
+    "corrections",
+    "source_files",
+)
 
 
 @dataclass(frozen=True)

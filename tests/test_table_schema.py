@@ -54,6 +54,7 @@ LEFT_TO_FRICTIONLESS = {
     "unbalanced_quote_to_end_of_file",
     "undeclared_encoding",
     "unsafe_field_name",
+    "resource_renamed",
     "unsafe_name",
 }
 

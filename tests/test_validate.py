@@ -11,7 +11,7 @@ import sys
 import pycountry
 import pytest
 
-from disclosures import consistency, paths, rules, stamp, validate
+from disclosures import consistency, paths, rules, stamp, validate, vocabulary
 from tests.packages import BROKEN, ROOT, apply_edits, expected_messages, make_package
 
 
@@ -66,6 +66,12 @@ def test_every_resource_declares_utf8_and_safe_names():
     for resource in descriptor["resources"]:
         for field in resource["schema"]["fields"]:
             assert field.get("title") and field.get("description") and field.get("type"), field["name"]
+
+
+def test_the_resources_the_build_reads_by_name_are_the_packages():
+    # validate refuses a package without one of them; a resource added here is added there too.
+    names = [r["name"] for r in json.loads(paths.PACKAGE.read_text(encoding="utf-8"))["resources"]]
+    assert sorted(names) == sorted(vocabulary.PACKAGE_RESOURCES)
 
 
 def test_jurisdictions_match_iso_3166_1():
