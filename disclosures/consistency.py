@@ -36,7 +36,8 @@ input (a damaged cell is reported by the schema checks and skipped here):
   quote (``rules.value_in_text``; a field of the record for a data file or compilation). Not for
   the press, which writes numbers in words, in other languages and rounded ("almost seven
   thousand", "tweeduizend", "33 nghìn", "64pc"), nor for ``inconsistent_parts``, whose claimed
-  value is the sum of the parts its text lists, not a number the text holds.
+  value is the sum of the parts its text lists, not a number the text holds. A ``rounded`` claim
+  may write it with a scale word ("nearly 1.2 million" for 1200000).
 
 ``package_problems`` runs them all on a package: typed tables when the one-pass reader read them,
 else the CSV text.
@@ -225,6 +226,24 @@ CLAIMS_IN_WORDS = frozenset({"press"})
 CLAIMS_COMPUTED = frozenset({"inconsistent_parts"})
 
 
+# The words a rounded claim writes its number with ("nearly 1.2 million"), and what each multiplies by.
+SCALE_WORDS = (("thousand", 10**3), ("million", 10**6), ("billion", 10**9))
+
+
+def written_with_scale(value: Decimal, text: str) -> bool:
+    """Whether ``text`` writes ``value`` as a number and a scale word: 1200000 as "1.2 million"
+    (or "1,2 million", "1.2m"), the way a rounded claim is worded."""
+    for word, scale in SCALE_WORDS:
+        if value < scale:
+            break
+        amount = (value / scale).normalize()
+        written = format(amount, "f")
+        for form in {written, written.replace(".", ",")}:
+            if re.search(rf"(?<![0-9.,]){re.escape(form)}\s?(?:{word}|{word[0]}\b)", text, re.IGNORECASE):
+                return True
+    return False
+
+
 def claimed_value_problems(
     disagreements: list[tuple[int, dict]], source_kinds: dict[str, str], shown: str
 ) -> list[rules.Problem]:
@@ -243,6 +262,8 @@ def claimed_value_problems(
         if not value.is_finite() or not text or rules.value_in_text(value, text):
             continue
         if source_kind in rules.RECORD_SOURCE_KINDS and rules.value_in_record(value, text):
+            continue
+        if row.get("kind") == "rounded" and written_with_scale(value, text):
             continue
         problems.append(
             rules.Problem(

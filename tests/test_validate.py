@@ -384,6 +384,13 @@ def test_a_claimed_value_must_be_in_its_claimed_text_unless_press_or_computed():
     assert flagged("news", "7000", "almost seven thousand requests") == []
     assert flagged("file", "37", "2022,Argentina,AR,1 ¶ 2022,India,IN,22", kind="inconsistent_parts") == []
     assert flagged("report", "", "no number claimed") == []
+    # A rounded claim may write its number with a scale word; another kind, or another number, may not.
+    assert flagged("report", "1200000", "nearly 1.2 million requests", kind="rounded") == []
+    assert flagged("report", "2500", "some 2,5 thousand accounts", kind="rounded") == []
+    assert flagged("report", "1200000", "nearly 1.2m requests", kind="rounded") == []
+    assert flagged("report", "1200000", "nearly 1.2 million requests") != []
+    assert flagged("report", "1200000", "nearly 11.2 million requests", kind="rounded") != []
+    assert flagged("report", "1200000", "nearly 1.2 thousand requests", kind="rounded") != []
 
 
 OVERLAPPING_REPORT = (
