@@ -58,7 +58,7 @@ PORTABLE_PATTERN = set("^$[]()|*+?{},.-_ ") | set("abcdefghijklmnopqrstuvwxyzABC
 # The cells validate.parse_figures reads.
 FIGURE_FIELDS = [
     "figure_id", "platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id", "metric_id",
-    "value_kind", "value", "source_id",
+    "value_kind", "value", "source_id", "quote",
 ]  # fmt: skip
 # Rows turned into Python values at once.
 PYTHON_ROWS = 1 << 16

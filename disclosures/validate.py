@@ -664,6 +664,8 @@ class Figure:
     value_low: Decimal | None = None
     value_high: Decimal | None = None
     source_id: str = ""
+    # What the figure was read from: an unusual period is kept when it states it (overlap_problems).
+    quote: str = ""
 
     @property
     def group(self):
@@ -694,6 +696,7 @@ def parse_figures(rows: Iterable[tuple[int, dict]]) -> list[Figure]:
                 _finite_number(row.get("value_low")),
                 _finite_number(row.get("value_high")),
                 row.get("source_id") or "",
+                row.get("quote") or "",
             )
         )
     return figures
@@ -820,8 +823,10 @@ def overlap_problems(
     metric, neither lying within the other, and which no other figure of its source has: a
     mistyped date (2024-01-01..2024-07-31 beside H2 2024) that the series would silently drop.
     Platforms do publish overlapping reports (Snap: Nov 2014–Feb 2015, then H1 2015), and every
-    figure of such a report carries its period (``reported``, from ``reported_periods``); nesting
-    (a year beside its halves) is no overlap here."""
+    figure of such a report carries its period (``reported``, from ``reported_periods``), and a
+    source that gives one figure for such a period states it in the figure's quote
+    (``rules.period_stated``: "November 2023 to February 2024"); nesting (a year beside its
+    halves) is no overlap here."""
     groups: dict[tuple, list[Figure]] = defaultdict(list)
     for figure in figures:
         groups[figure.group].append(figure)
@@ -837,6 +842,8 @@ def overlap_problems(
                     # Once a figure: beside its first overlapping neighbour.
                     if (figure.source_id, period) in reported or figure.line in told:
                         continue
+                    if rules.period_stated(period, figure.quote):
+                        continue  # its source's own words give this period
                     told.add(figure.line)
                     problems.append(
                         rules.Problem(
@@ -846,7 +853,7 @@ def overlap_problems(
                             f"{period[0]}..{period[1]} overlaps {other[0]}..{other[1]} of {beside.figure_id} "
                             f"(line {beside.line}), neither within the other, and no other figure of "
                             f"{figure.source_id} has this period: check period_start and period_end against "
-                            "the source",
+                            "the source, and if it reports this period, quote the words that state it",
                         )
                     )
     return problems
@@ -1605,6 +1612,7 @@ def typed_figures(table: table_schema.Table) -> list[Figure]:
                 _finite_number(row[columns["value_low"]]) if "value_low" in columns else None,
                 _finite_number(row[columns["value_high"]]) if "value_high" in columns else None,
                 text.get("source_id", ""),
+                text.get("quote", ""),
             )
         )
     return figures

@@ -395,22 +395,34 @@ def test_a_claimed_value_must_be_in_its_claimed_text_unless_press_or_computed():
 
 OVERLAPPING_REPORT = (
     "examplechat-usa-20231101-20240229-ip_or_phone-{metric},examplechat,USA,2023-11-01,2024-02-29,ip_or_phone,"
-    "{metric},exact,{value},,,Wording,example-2025-01-10-report,,November 2023 to February 2024: {value},"
+    "{metric},exact,{value},,,Wording,example-2025-01-10-report,,{quote}: {value},"
 )
 
 
-@pytest.mark.parametrize("metrics", [("requests_fulfilled", "accounts_affected"), ("requests_fulfilled",)])
-def test_a_period_overlapping_another_is_refused_unless_its_source_reported_it(tmp_path, metrics):
+@pytest.mark.parametrize(
+    ("metrics", "quote", "refused"),
+    [
+        (("requests_fulfilled", "accounts_affected"), "Requests", False),
+        (("requests_fulfilled",), "Requests", True),
+        # One figure whose quote states the period: its source's own words give it.
+        (("requests_fulfilled",), "November 2023 to February 2024", False),
+        (("requests_fulfilled",), "01.11.23 - 29.02.24", False),
+        (("requests_fulfilled",), "November 2023", True),  # one end is not the period
+    ],
+)
+def test_a_period_overlapping_another_is_refused_unless_its_source_reported_it(tmp_path, metrics, quote, refused):
     # Nov 2023–Feb 2024 overlaps 2024 and Jan–Sep 2024 without nesting. Two figures of the source
-    # with that period are a report of it (Snap's Nov 2014–Feb 2015 beside H1 2015); one alone is
-    # a mistyped period.
+    # with that period are a report of it (Snap's Nov 2014–Feb 2015 beside H1 2015), as is one
+    # whose quote states the period; one alone, its quote silent on the period, is a mistyped period.
     package = make_package(tmp_path)
-    rows = [OVERLAPPING_REPORT.format(metric=m, value=v) for m, v in zip(metrics, ("31", "45"), strict=False)]
+    rows = [
+        OVERLAPPING_REPORT.format(metric=m, value=v, quote=quote) for m, v in zip(metrics, ("31", "45"), strict=False)
+    ]
     apply_edits(tmp_path, [{"file": "data/figures.csv", "append": row} for row in rows])
     problems = [str(p) for p in validate.validate_package(package)]
     reference = [str(p) for p in validate.check_package(package, engine="frictionless")[0]]
     assert problems == reference
-    if len(metrics) == 2:
+    if not refused:
         assert problems == [] and validate.proved_valid(package)
     else:
         # Once, though it overlaps both 2024 and Jan–Sep 2024.
@@ -418,8 +430,27 @@ def test_a_period_overlapping_another_is_refused_unless_its_source_reported_it(t
             "data/figures.csv:10:period_end: 2023-11-01..2024-02-29 overlaps 2024-01-01..2024-09-30 of "
             "examplechat-usa-20240101-20240930-ip_or_phone-requests_fulfilled (line 4), neither within the other, "
             "and no other figure of example-2025-01-10-report has this period: check period_start and period_end "
-            "against the source"
+            "against the source, and if it reports this period, quote the words that state it"
         ]
+
+
+def test_a_quote_states_a_period_when_it_names_both_ends():
+    from datetime import date
+
+    period = (date(2023, 11, 1), date(2024, 2, 29))
+    for stated in (
+        "November 2023 to February 2024",
+        "Nov 2023–Feb 2024",
+        "01.11.23 - 29.02.24",
+        "2023-11-01/2024-02-29",
+    ):
+        assert rules.period_stated(period, stated), stated
+    for silent in ("Requests: 31", "November 2023: 5", "Nov 2023 – Feb 20245", "since 2023-11-01"):
+        assert not rules.period_stated(period, silent), silent
+    # A month without its year when both ends are in one year ("January to September 2024").
+    assert rules.period_stated((date(2024, 1, 1), date(2024, 9, 30)), "January to September 2024: 14")
+    # A day is not read out of another date: "2024-06" is not in "2024-06-30".
+    assert not rules.period_stated((date(2024, 6, 1), date(2024, 12, 31)), "as of 2024-06-30 and 2024-12-31")
 
 
 def test_partial_overlaps_are_pairs_that_share_days_without_nesting():
