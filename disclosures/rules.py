@@ -762,12 +762,15 @@ MONTH_NAMES = (
 
 
 def date_forms(day: date, month_alone: bool = False) -> set[str]:
-    """How a source may write ``day`` when it states a period: the month and year in words
-    ("November 2023", "Nov 2023", "Nov. 2023"), ISO (2023-11-01, 2023-11), and day-month-year or
+    """How a source may write ``day`` when it states a period: in words ("November 2023", "Nov
+    2023", "November 1, 2023", "1 Nov. 2023"), ISO (2023-11-01, 2023-11), and day-month-year or
     month-day-year in digits (01.11.2023, 01.11.23 as the Telegram bot writes, 1/11/2023, 11/1/23).
     ``month_alone``: the month without its year too ("January to September 2024")."""
     name = MONTH_NAMES[day.month - 1]
-    words = {f"{name} {day.year}", f"{name[:3]} {day.year}", f"{name[:3]}. {day.year}"}
+    words = set()
+    for month in (name, name[:3], f"{name[:3]}."):
+        # "November 2014", "November 1, 2014" (as Snap writes), "1 November 2014"
+        words |= {f"{month} {day.year}", f"{month} {day.day}, {day.year}", f"{day.day} {month} {day.year}"}
     if month_alone:
         words |= {name, name[:3]}
     iso = {day.isoformat(), day.isoformat()[:7]}
@@ -781,21 +784,18 @@ def date_forms(day: date, month_alone: bool = False) -> set[str]:
 def period_stated(period: tuple[date, date], text: str) -> bool:
     """Whether ``text`` (a figure's quote) names both ends of ``period``: its first month or day
     and its last ("November 2023 to February 2024", "01.11.23–29.02.24"), each standing alone (not
-    part of a longer number, word or date: "2024-06" is not read out of "2024-06-30"). A period no other figure of its source shares, and that
-    overlaps its neighbours, is kept only when its source's own words state it."""
+    part of a longer number, word or date: "2024-06" is not read out of "2024-06-30"). Month names
+    are matched as sources write them, capitalised ("may" in a sentence is not May). A period no
+    other figure of its source shares, and that overlaps its neighbours, is kept only when its
+    source's own words state it."""
     start, end = period
-    found = []
-    for day, alone in ((start, start.year == end.year), (end, False)):
-        forms = date_forms(day, alone)
-        found.append(
-            any(
-                re.search(
-                    rf"(?<![0-9A-Za-z])(?<![0-9][-.]){re.escape(form)}(?![0-9A-Za-z]|[-.][0-9])", text, re.IGNORECASE
-                )
-                for form in forms
-            )
+    return all(
+        any(
+            re.search(rf"(?<![0-9A-Za-z])(?<![0-9][-.]){re.escape(form)}(?![0-9A-Za-z]|[-.][0-9])", text)
+            for form in date_forms(day, month_alone)
         )
-    return all(found)
+        for day, month_alone in ((start, start.year == end.year), (end, False))
+    )
 
 
 def maximal(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:

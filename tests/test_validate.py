@@ -447,8 +447,11 @@ def test_a_quote_states_a_period_when_it_names_both_ends():
         assert rules.period_stated(period, stated), stated
     for silent in ("Requests: 31", "November 2023: 5", "Nov 2023 – Feb 20245", "since 2023-11-01"):
         assert not rules.period_stated(period, silent), silent
-    # A month without its year when both ends are in one year ("January to September 2024").
+    # A month without its year when both ends are in one year ("January to September 2024"), as
+    # sources write it, capitalised; a day in words, as Snap writes it.
     assert rules.period_stated((date(2024, 1, 1), date(2024, 9, 30)), "January to September 2024: 14")
+    assert not rules.period_stated((date(2024, 5, 1), date(2024, 12, 31)), "data may be shared until December 2024")
+    assert rules.period_stated((date(2014, 11, 1), date(2015, 2, 28)), "November 1, 2014—February 28, 2015 | 375")
     # A day is not read out of another date: "2024-06" is not in "2024-06-30".
     assert not rules.period_stated((date(2024, 6, 1), date(2024, 12, 31)), "as of 2024-06-30 and 2024-12-31")
 
