@@ -146,6 +146,12 @@ def download_resource(resource: dict) -> dict:
     return dict(resource, schema=schema)
 
 
+def _names(key) -> list[str]:
+    # Table Schema lets a key of one field be its name alone ("primaryKey": "figure_id"), and
+    # validation accepts it: iterated as it is, that name was a key of its letters.
+    return [key] if isinstance(key, str) else key
+
+
 def create_table_sql(resource: dict) -> str:
     schema = resource["schema"]
     is_figures = resource["name"] == "figures"
@@ -159,12 +165,12 @@ def create_table_sql(resource: dict) -> str:
         for name, spec in BUILD_COLUMNS.items():
             lines.append(f"{quote_ident(name)} {spec['type']}")
     lines += table_checks
-    lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in schema['primaryKey'])})")
+    lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in _names(schema['primaryKey']))})")
     for fk in schema.get("foreignKeys", []):
         ref = fk["reference"]
         lines.append(
-            f"FOREIGN KEY ({', '.join(quote_ident(n) for n in fk['fields'])}) "
-            f"REFERENCES {quote_ident(ref['resource'])} ({', '.join(quote_ident(n) for n in ref['fields'])})"
+            f"FOREIGN KEY ({', '.join(quote_ident(n) for n in _names(fk['fields']))}) "
+            f"REFERENCES {quote_ident(ref['resource'])} ({', '.join(quote_ident(n) for n in _names(ref['fields']))})"
         )
     body = ",\n  ".join(lines)
     return f"CREATE TABLE {quote_ident(resource['name'])} (\n  {body}\n)"

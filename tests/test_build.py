@@ -309,6 +309,28 @@ def test_column_sql_turns_constraints_into_checks():
     )
 
 
+def test_keys_written_as_one_field_name_make_the_same_table():
+    # Table Schema lets a one-field key be a string ("primaryKey": "figure_id"), and validation
+    # reads it so; the table was PRIMARY KEY ("f", "i", ...), which SQLite refused mid-build.
+    listed = {
+        "name": "t",
+        "schema": {
+            "fields": [{"name": "id", "type": "string"}, {"name": "p", "type": "string"}],
+            "primaryKey": ["id"],
+            "foreignKeys": [{"fields": ["p"], "reference": {"resource": "u", "fields": ["id"]}}],
+        },
+    }
+    named = {
+        "name": "t",
+        "schema": {
+            **listed["schema"],
+            "primaryKey": "id",
+            "foreignKeys": [{"fields": "p", "reference": {"resource": "u", "fields": "id"}}],
+        },
+    }
+    assert schema_sql.create_table_sql(named) == schema_sql.create_table_sql(listed)
+
+
 def test_a_derived_sum_too_large_for_sqlite_fails_the_build_by_name():
     # Each half fits a 64-bit integer (validation checks every cell); their sum does not.
     from disclosures import derive
