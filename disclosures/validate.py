@@ -615,6 +615,7 @@ def name_problems(descriptor: dict, shown: str, package_path: Path | None = None
     every resource the build and the site read by name (``PACKAGE_RESOURCES``), each problem at
     its line in ``package_path``'s text when given (read only when there is a problem)."""
     found: list[tuple[tuple, str, str]] = []
+    seen: set[str] = set()
     for i, resource in enumerate(descriptor.get("resources", [])):
         if not isinstance(resource, dict):
             continue  # table_schema.unusable_schema_values and Frictionless say what it should be
@@ -623,6 +624,13 @@ def name_problems(descriptor: dict, shown: str, package_path: Path | None = None
             found.append(
                 (("resources", i, "name"), "name", f"resource name {name!r} must match {rules.SAFE_NAME.pattern}")
             )
+        elif name in seen:
+            # Each resource is built as the table of its name: Frictionless let a second one pass,
+            # and the build failed on it with 'table already exists'.
+            message = f"resource name {name!r} is used twice: each resource is one table, named by it"
+            found.append((("resources", i, "name"), "name", message))
+        if isinstance(name, str):
+            seen.add(name)
         schema = resource.get("schema")
         fields = schema.get("fields") if isinstance(schema, dict) else None
         for j, field in enumerate(fields if isinstance(fields, list) else []):

@@ -74,6 +74,19 @@ def test_the_resources_the_build_reads_by_name_are_the_packages():
     assert sorted(names) == sorted(vocabulary.PACKAGE_RESOURCES)
 
 
+def test_a_resource_named_twice_is_refused_at_its_second_line(tmp_path):
+    # Each resource is one table: the second "platforms" passed validation, then failed the build
+    # with 'table "platforms" already exists'.
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    descriptor["resources"].append(dict(descriptor["resources"][0]))
+    path = tmp_path / "datapackage.json"
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    (problem,) = validate.name_problems(descriptor, "datapackage.json", path)
+    at = validate.json_lines(path.read_text(encoding="utf-8"))[("resources", len(descriptor["resources"]) - 1, "name")]
+    assert (problem.line, problem.field) == (at, "name")
+    assert "'platforms'" in problem.message and "twice" in problem.message
+
+
 def test_jurisdictions_match_iso_3166_1():
     rows = [row for _, row in validate.read_rows(ROOT / "data" / "jurisdictions.csv")]
     countries = {r["jurisdiction_id"]: r for r in rows if r["kind"] == "country"}
