@@ -208,7 +208,7 @@ def supported(descriptor: dict) -> str | None:
         for key in ("dialect", "compression", "data", "layout"):
             if key in resource:
                 return f"resource {name} declares {key}"
-        if resource.get("encoding") != "utf-8" or not str(resource.get("path", "")).endswith(".csv"):
+        if str(resource.get("encoding")).lower() != "utf-8" or not str(resource.get("path", "")).endswith(".csv"):
             return f"resource {name} is not a UTF-8 CSV file"
         schema = resource.get("schema")
         if not isinstance(schema, dict) or set(schema) - SUPPORTED_SCHEMA_KEYS:

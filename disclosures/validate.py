@@ -638,7 +638,9 @@ def name_problems(descriptor: dict, shown: str, package_path: Path | None = None
             if fname is not None and not (isinstance(fname, str) and rules.SAFE_NAME.match(fname)):
                 message = f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
                 found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
-        if resource.get("encoding") != "utf-8":
+        encoding = resource.get("encoding")
+        # A character set's name is case-insensitive: "UTF-8" (the IANA spelling) declares utf-8.
+        if not (isinstance(encoding, str) and encoding.lower() == "utf-8"):
             found.append((("resources", i, "encoding"), "encoding", f"resource {name} must declare encoding utf-8"))
     names = [r.get("name") for r in descriptor.get("resources", []) if isinstance(r, dict)]
     for missing in (name for name in PACKAGE_RESOURCES if name not in names):

@@ -87,6 +87,17 @@ def test_a_resource_named_twice_is_refused_at_its_second_line(tmp_path):
     assert "'platforms'" in problem.message and "twice" in problem.message
 
 
+def test_encoding_is_read_as_a_name_in_any_case():
+    # Character set names are case-insensitive (UTF-8 is the IANA spelling): "UTF-8" was refused
+    # as if it declared another encoding.
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["encoding"] = "UTF-8"
+    assert validate.name_problems(descriptor, "datapackage.json") == []
+    descriptor["resources"][0]["encoding"] = "latin-1"
+    (problem,) = validate.name_problems(descriptor, "datapackage.json")
+    assert problem.field == "encoding"
+
+
 def test_jurisdictions_match_iso_3166_1():
     rows = [row for _, row in validate.read_rows(ROOT / "data" / "jurisdictions.csv")]
     countries = {r["jurisdiction_id"]: r for r in rows if r["kind"] == "country"}
