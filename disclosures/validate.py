@@ -631,6 +631,11 @@ def name_problems(descriptor: dict, shown: str, package_path: Path | None = None
             found.append((("resources", i, "name"), "name", message))
         if isinstance(name, str):
             seen.add(name)
+        # The site's table and column descriptions are built from these (site_config): one
+        # missing passed validation and failed the build with a KeyError.
+        for key in ("title", "description"):
+            if not (isinstance(resource.get(key), str) and resource[key].strip()):
+                found.append((("resources", i, key), key, f"resource {name} has no {key}, which the site shows"))
         schema = resource.get("schema")
         fields = schema.get("fields") if isinstance(schema, dict) else None
         for j, field in enumerate(fields if isinstance(fields, list) else []):
@@ -638,6 +643,10 @@ def name_problems(descriptor: dict, shown: str, package_path: Path | None = None
             if fname is not None and not (isinstance(fname, str) and rules.SAFE_NAME.match(fname)):
                 message = f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
                 found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
+            for key in ("title", "description") if isinstance(fname, str) else ():
+                if not (isinstance(field.get(key), str) and field[key].strip()):
+                    message = f"field {fname} of {name} has no {key}, which the site shows"
+                    found.append((("resources", i, "schema", "fields", j, key), key, message))
         encoding = resource.get("encoding")
         # A character set's name is case-insensitive: "UTF-8" (the IANA spelling) declares utf-8.
         if not (isinstance(encoding, str) and encoding.lower() == "utf-8"):

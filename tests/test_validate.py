@@ -98,6 +98,34 @@ def test_encoding_is_read_as_a_name_in_any_case():
     assert problem.field == "encoding"
 
 
+def test_a_resource_or_field_without_title_or_description_is_refused_at_its_line(tmp_path):
+    # The site's descriptions are derived from them: one missing passed validation, then the
+    # build stopped with KeyError: 'title'.
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    del descriptor["resources"][4]["title"]
+    del descriptor["resources"][4]["schema"]["fields"][1]["description"]
+    path = tmp_path / "datapackage.json"
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    lines = validate.json_lines(path.read_text(encoding="utf-8"))
+    name, field = descriptor["resources"][4]["name"], descriptor["resources"][4]["schema"]["fields"][1]["name"]
+    assert sorted(validate.name_problems(descriptor, "datapackage.json", path)) == sorted(
+        [
+            rules.Problem(
+                "datapackage.json",
+                lines[("resources", 4)],
+                "title",
+                f"resource {name} has no title, which the site shows",
+            ),
+            rules.Problem(
+                "datapackage.json",
+                lines[("resources", 4, "schema", "fields", 1)],
+                "description",
+                f"field {field} of {name} has no description, which the site shows",
+            ),
+        ]
+    )
+
+
 def test_jurisdictions_match_iso_3166_1():
     rows = [row for _, row in validate.read_rows(ROOT / "data" / "jurisdictions.csv")]
     countries = {r["jurisdiction_id"]: r for r in rows if r["kind"] == "country"}
