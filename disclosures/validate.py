@@ -637,6 +637,12 @@ def name_problems(descriptor: dict, shown: str, package_path: Path | None = None
             if not (isinstance(resource.get(key), str) and resource[key].strip()):
                 found.append((("resources", i, key), key, f"resource {name} has no {key}, which the site shows"))
         schema = resource.get("schema")
+        if isinstance(schema, dict) and not schema.get("primaryKey"):
+            # Each table is built with its key (schema_sql): a schema without one passed
+            # validation and failed the build with KeyError: 'primaryKey'.
+            found.append(
+                (("resources", i, "schema", "primaryKey"), "primaryKey", f"the schema of {name} has no primaryKey")
+            )
         fields = schema.get("fields") if isinstance(schema, dict) else None
         for j, field in enumerate(fields if isinstance(fields, list) else []):
             fname = field.get("name") if isinstance(field, dict) else None  # none: Frictionless says so

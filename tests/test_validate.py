@@ -126,6 +126,19 @@ def test_a_resource_or_field_without_title_or_description_is_refused_at_its_line
     )
 
 
+def test_a_schema_without_a_primary_key_is_refused_at_its_line(tmp_path):
+    # Every table is built with its key: without one, validation said OK and the build stopped
+    # with KeyError: 'primaryKey'.
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    del descriptor["resources"][6]["schema"]["primaryKey"]
+    path = tmp_path / "datapackage.json"
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    (problem,) = validate.name_problems(descriptor, "datapackage.json", path)
+    at = validate.json_lines(path.read_text(encoding="utf-8"))[("resources", 6, "schema")]
+    assert (problem.line, problem.field) == (at, "primaryKey")
+    assert descriptor["resources"][6]["name"] in problem.message
+
+
 def test_jurisdictions_match_iso_3166_1():
     rows = [row for _, row in validate.read_rows(ROOT / "data" / "jurisdictions.csv")]
     countries = {r["jurisdiction_id"]: r for r in rows if r["kind"] == "country"}
