@@ -227,19 +227,21 @@ CLAIMS_COMPUTED = frozenset({"inconsistent_parts"})
 
 
 # The words a rounded claim writes its number with ("nearly 1.2 million"), and what each multiplies by.
-SCALE_WORDS = (("thousand", 10**3), ("million", 10**6), ("billion", 10**9))
+# Each scale word and its abbreviations as written ("1.2k", "1.2m", "1.2bn"): not the word's first
+# letter, since "t" for thousand read "1.2T" (a trillion) as 1200.
+SCALE_WORDS = (("thousand", 10**3, ("k",)), ("million", 10**6, ("m", "mn", "mio")), ("billion", 10**9, ("b", "bn")))
 
 
 def written_with_scale(value: Decimal, text: str) -> bool:
     """Whether ``text`` writes ``value`` as a number and a scale word: 1200000 as "1.2 million"
     (or "1,2 million", "1.2m"), the way a rounded claim is worded."""
-    for word, scale in SCALE_WORDS:
+    for word, scale, short in SCALE_WORDS:
         if value < scale:
             break
         amount = (value / scale).normalize()
         written = format(amount, "f")
         for form in {written, written.replace(".", ",")}:
-            if re.search(rf"(?<![0-9.,]){re.escape(form)}\s?(?:{word}|{word[0]}\b)", text, re.IGNORECASE):
+            if re.search(rf"(?<![0-9.,]){re.escape(form)}\s?(?:{word}|(?:{'|'.join(short)})\b)", text, re.IGNORECASE):
                 return True
     return False
 

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 
 import pycountry
 import pytest
@@ -456,6 +457,17 @@ def test_a_claimed_value_must_be_in_its_claimed_text_unless_press_or_computed():
     assert flagged("report", "1200000", "nearly 1.2 million requests") != []
     assert flagged("report", "1200000", "nearly 11.2 million requests", kind="rounded") != []
     assert flagged("report", "1200000", "nearly 1.2 thousand requests", kind="rounded") != []
+
+
+def test_a_scale_word_is_abbreviated_as_it_is_written():
+    # "1.2k" is a thousand's abbreviation and "1.2bn" a billion's; the first letter of "thousand"
+    # is not one: "1.2T" is read as a trillion, so it does not write 1200.
+    rounded = consistency.written_with_scale
+    assert rounded(Decimal(1200), "about 1.2k requests")
+    assert rounded(Decimal(1200000000), "about 1.2bn requests")
+    assert rounded(Decimal(1200000), "about 1.2 mn requests")
+    assert not rounded(Decimal(1200), "about 1.2T requests")
+    assert not rounded(Decimal(1200), "about 1.2 t")
 
 
 OVERLAPPING_REPORT = (
