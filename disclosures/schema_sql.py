@@ -168,9 +168,10 @@ def create_table_sql(resource: dict) -> str:
     lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in _names(schema['primaryKey']))})")
     for fk in schema.get("foreignKeys", []):
         ref = fk["reference"]
+        # An empty resource is the resource itself (Table Schema), as validation reads it.
         lines.append(
             f"FOREIGN KEY ({', '.join(quote_ident(n) for n in _names(fk['fields']))}) "
-            f"REFERENCES {quote_ident(ref['resource'])} ({', '.join(quote_ident(n) for n in _names(ref['fields']))})"
+            f"REFERENCES {quote_ident(ref['resource'] or resource['name'])} ({', '.join(quote_ident(n) for n in _names(ref['fields']))})"
         )
     body = ",\n  ".join(lines)
     return f"CREATE TABLE {quote_ident(resource['name'])} (\n  {body}\n)"

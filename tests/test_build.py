@@ -331,6 +331,20 @@ def test_keys_written_as_one_field_name_make_the_same_table():
     assert schema_sql.create_table_sql(named) == schema_sql.create_table_sql(listed)
 
 
+def test_a_foreign_key_to_its_own_resource_references_its_own_table():
+    # Table Schema's "resource": "" is the resource itself, as validation reads it; the table
+    # referenced a table named "", and the build failed its foreign key check on every row.
+    resource = {
+        "name": "t",
+        "schema": {
+            "fields": [{"name": "id", "type": "string"}, {"name": "parent", "type": "string"}],
+            "primaryKey": ["id"],
+            "foreignKeys": [{"fields": ["parent"], "reference": {"resource": "", "fields": ["id"]}}],
+        },
+    }
+    assert 'REFERENCES "t" ("id")' in schema_sql.create_table_sql(resource)
+
+
 def test_a_derived_sum_too_large_for_sqlite_fails_the_build_by_name():
     # Each half fits a 64-bit integer (validation checks every cell); their sum does not.
     from disclosures import derive
