@@ -385,8 +385,7 @@ def check_keys(tables: dict, specs: dict, resource: dict) -> None:
             raise Undecided
         return names
 
-    key = schema.get("primaryKey", [])
-    key = [key] if isinstance(key, str) else key
+    key = table_schema.key_fields(schema.get("primaryKey", []))
     if key:
         texts(key)
         _fail(_all_empty(table, key))
@@ -402,10 +401,9 @@ def check_keys(tables: dict, specs: dict, resource: dict) -> None:
                 values = [read(cell)[0] for cell in present.to_pylist()]
                 _fail(len(set(values)) != len(values))
     for fk in schema.get("foreignKeys", []):
-        source = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+        source = table_schema.key_fields(fk["fields"])
         reference = fk["reference"]
-        target_fields = reference["fields"]
-        target_fields = [target_fields] if isinstance(target_fields, str) else target_fields
+        target_fields = table_schema.key_fields(reference["fields"])
         target = tables[reference["resource"]]
         texts(source)
         texts(target_fields, reference["resource"])

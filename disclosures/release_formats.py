@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from .files import cell_text, query_dicts
 from .schema_sql import BUILD_COLUMNS, DERIVED_MAY_OMIT, quote_ident
+from .table_schema import key_fields
 
 BOM = "\ufeff".encode()
 # Rows fetched, converted and written at a time: a multiple of Parquet's write batch (1,024
@@ -94,8 +95,7 @@ def released_fields(conn: sqlite3.Connection, resource: dict) -> list[dict]:
 
 
 def _key(resource: dict) -> list[str]:
-    key = resource["schema"]["primaryKey"]
-    return [key] if isinstance(key, str) else key
+    return key_fields(resource["schema"]["primaryKey"])
 
 
 def released_rows(conn: sqlite3.Connection, resource: dict, fields: list[dict]) -> list[dict]:

@@ -7,6 +7,8 @@ so that the site's column descriptions can be derived from them like the schema'
 
 from __future__ import annotations
 
+from .table_schema import key_fields
+
 SQLITE_TYPES = {"string": "TEXT", "date": "TEXT", "integer": "INTEGER", "number": "NUMERIC", "boolean": "INTEGER"}
 
 # Columns the build adds to figures. Their descriptions feed the site like the schema's do.
@@ -146,12 +148,6 @@ def download_resource(resource: dict) -> dict:
     return dict(resource, schema=schema)
 
 
-def _names(key) -> list[str]:
-    # Table Schema lets a key of one field be its name alone ("primaryKey": "figure_id"), and
-    # validation accepts it: iterated as it is, that name was a key of its letters.
-    return [key] if isinstance(key, str) else key
-
-
 def create_table_sql(resource: dict) -> str:
     schema = resource["schema"]
     is_figures = resource["name"] == "figures"
@@ -165,13 +161,13 @@ def create_table_sql(resource: dict) -> str:
         for name, spec in BUILD_COLUMNS.items():
             lines.append(f"{quote_ident(name)} {spec['type']}")
     lines += table_checks
-    lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in _names(schema['primaryKey']))})")
+    lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in key_fields(schema['primaryKey']))})")
     for fk in schema.get("foreignKeys", []):
         ref = fk["reference"]
         # An empty resource is the resource itself (Table Schema), as validation reads it.
         lines.append(
-            f"FOREIGN KEY ({', '.join(quote_ident(n) for n in _names(fk['fields']))}) "
-            f"REFERENCES {quote_ident(ref['resource'] or resource['name'])} ({', '.join(quote_ident(n) for n in _names(ref['fields']))})"
+            f"FOREIGN KEY ({', '.join(quote_ident(n) for n in key_fields(fk['fields']))}) "
+            f"REFERENCES {quote_ident(ref['resource'] or resource['name'])} ({', '.join(quote_ident(n) for n in key_fields(ref['fields']))})"
         )
     body = ",\n  ".join(lines)
     return f"CREATE TABLE {quote_ident(resource['name'])} (\n  {body}\n)"

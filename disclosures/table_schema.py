@@ -55,6 +55,13 @@ REMEMBERED_CELLS = 4096
 csv.field_size_limit(1 << 20)
 
 
+def key_fields(key) -> list:
+    """A primary or foreign key's (or a reference's) fields as a list: Table Schema lets a key of
+    one field be its name alone (``"primaryKey": "figure_id"``); anything else is returned as it
+    is, for the schema checks to refuse."""
+    return [key] if isinstance(key, str) else key
+
+
 class Damaged(Exception):
     """A file's structure is damaged; Frictionless must report the package."""
 
@@ -113,8 +120,7 @@ def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
                 found.append((here, "constraints", f"the constraints of {where} are not an object"))
                 continue
             found += _constraint_problems(spec.get("type", "string"), constraints, where, here)
-        keys = schema.get("primaryKey", [])
-        keys = [keys] if isinstance(keys, str) else keys
+        keys = key_fields(schema.get("primaryKey", []))
         if not isinstance(keys, list) or any(k not in fields_of[name] for k in keys):
             found.append(
                 ((*at, "primaryKey"), "primaryKey", f"the primary key of {name} names a field it does not have")
@@ -160,7 +166,7 @@ def _constraint_problems(kind: str, constraints: dict, where: str, at: tuple) ->
 
 def _foreign_key_problems(key, k: int, name, fields_of: dict, at: tuple) -> list[tuple[tuple, str, str]]:
     def listed(value) -> list | None:
-        value = [value] if isinstance(value, str) else value
+        value = key_fields(value)
         return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
 
     which = f"foreign key {k + 1} of {name}"
@@ -460,8 +466,7 @@ def key_problems(tables: dict[str, Table], descriptor: dict) -> None:
     for resource in descriptor["resources"]:
         table = tables[resource["name"]]
         schema = resource["schema"]
-        key = schema.get("primaryKey", [])
-        key = [key] if isinstance(key, str) else key
+        key = key_fields(schema.get("primaryKey", []))
         if key:
             shown_key = ",".join(key)
             positions = [table.column(name) for name in key]
@@ -487,10 +492,9 @@ def key_problems(tables: dict[str, Table], descriptor: dict) -> None:
                         table.problems.append((line, spec["name"], message))
                     seen[row[position]] = line
         for fk in schema.get("foreignKeys", []):
-            fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+            fields = key_fields(fk["fields"])
             reference = fk["reference"]
-            target_fields = reference["fields"]
-            target_fields = [target_fields] if isinstance(target_fields, str) else target_fields
+            target_fields = key_fields(reference["fields"])
             lookup_key = (reference["resource"], tuple(target_fields))
             if lookup_key not in lookups:
                 target = tables[reference["resource"]]

@@ -487,9 +487,8 @@ def with_near_keys(
             for key in schema.get("foreignKeys") or []:
                 reference = key.get("reference") if isinstance(key, dict) else None
                 fields = key.get("fields") if isinstance(key, dict) else None
-                fields = [fields] if isinstance(fields, str) else fields
-                targets = reference.get("fields") if isinstance(reference, dict) else None
-                targets = [targets] if isinstance(targets, str) else targets
+                fields = table_schema.key_fields(fields)
+                targets = table_schema.key_fields(reference.get("fields") if isinstance(reference, dict) else None)
                 target_resource = reference.get("resource") if isinstance(reference, dict) else None
                 if fields and len(fields) == 1 and targets == [column] and target_resource == resource:
                     named.update(cells_of(source.get("name"), fields[0]) or [])
