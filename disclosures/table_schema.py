@@ -290,7 +290,9 @@ def constraint_value_problem(kind: str, name: str, value) -> str | None:
     of a ``kind`` field (Frictionless and this reader would fail on the first cell), or None. A
     number may be written as JSON's number or as text, a date as text (YYYY-MM-DD)."""
     if kind not in READERS:
-        return None if name == "enum" or isinstance(value, str) else f"is not text, as a {kind} field's cells are"
+        # A string field's cells are text: Frictionless reads an item that is not as no value at
+        # all, so that a cell "1" failed ``"enum": [1]`` row after row.
+        return None if isinstance(value, str) else f"is not text, as a {kind} field's cells are"
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return f"is not a {kind}"
     if isinstance(value, str):

@@ -33,6 +33,7 @@ LEFT_TO_FRICTIONLESS = {
     # Schema values Frictionless accepts, then fails on while reading rows (a TypeError or
     # KeyError, as the reader did): refused with their line before either reads a row.
     "constraint_minimum_not_of_field_type",
+    "constraint_enum_item_not_text",
     "foreign_key_to_missing_resource",
     "pattern_not_a_regular_expression",
     "field_format_not_text",
