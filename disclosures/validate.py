@@ -21,7 +21,7 @@ from pathlib import Path
 from . import consistency, derive, rules, safety, table_schema
 from .paths import PACKAGE
 from .table_schema import read_text_rows as read_rows
-from .vocabulary import DERIVED_SUFFIX, PACKAGE_RESOURCES, number_text
+from .vocabulary import DERIVED_SUFFIX, PACKAGE_FIELDS, PACKAGE_RESOURCES, number_text
 
 NUMERIC_TYPES = {"integer", "number"}
 # Resources whose rows carry a value, how it was stated (value_kind) and the quote it came from.
@@ -609,7 +609,7 @@ def fewer_repeats(problems: list[rules.Problem]) -> list[rules.Problem]:
     return [p for p in problems if id(p) not in dropped] + counted
 
 
-def name_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
+def package_contract_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
     """Table and column names that SQLite and Datasette can use without quoting surprises, and
     every resource the build and the site read by name (``PACKAGE_RESOURCES``), each problem at
     its line in ``package_path``'s text when given (read only when there is a problem)."""
@@ -662,12 +662,123 @@ def name_problems(descriptor: dict, shown: str, package_path: Path | None = None
         renamed = f" (is {near[0]!r} it, renamed?)" if near else ""
         message = f"the package has no resource {missing!r}, which the build loads and the site reads{renamed}"
         found.append((("resources",), "resources", message))
+    found += foreign_key_target_problems(descriptor)
+    return _placed(found, shown, package_path)
+
+
+def _placed(found: list[tuple[tuple, str, str]], shown: str, package_path: Path | None) -> list[rules.Problem]:
+    """Each (JSON path, key, message) as a problem at its line in ``package_path``'s text (read
+    only when there is one); an absent key (encoding) is placed at what holds it."""
     lines: dict[tuple, int] = {}
     if found and package_path is not None:
         with contextlib.suppress(OSError, ValueError):
             lines = json_lines(Path(package_path).read_text(encoding="utf-8"))
-    # An absent key (encoding) is placed at its resource.
     return [rules.Problem(shown, lines.get(path) or lines.get(path[:-1]), key, message) for path, key, message in found]
+
+
+def foreign_key_target_problems(descriptor: dict) -> list[tuple[tuple, str, str]]:
+    """(JSON path, key, why) of each foreign key whose reference is neither its resource's
+    primaryKey nor one field with a unique constraint. Table Schema allows it; SQLite cannot
+    enforce it ("foreign key mismatch"), so such a package passed validation and failed the
+    build on every row. Keys whose shape is wrong are ``table_schema.unusable_schema_values``'."""
+    resources = [r for r in descriptor.get("resources") or [] if isinstance(r, dict)]
+    targets: dict[str, list[list]] = {}
+    for resource in resources:
+        schema = resource.get("schema") if isinstance(resource.get("schema"), dict) else {}
+        fields = schema.get("fields") if isinstance(schema.get("fields"), list) else []
+        unique = [
+            [f["name"]]
+            for f in fields
+            if isinstance(f, dict) and isinstance(f.get("constraints"), dict) and f["constraints"].get("unique") is True
+        ]
+        targets[resource.get("name")] = [table_schema.key_fields(schema.get("primaryKey", [])), *unique]
+    found = []
+    for i, resource in enumerate(descriptor.get("resources") or []):
+        schema = resource.get("schema") if isinstance(resource, dict) else None
+        keys = schema.get("foreignKeys") if isinstance(schema, dict) else None
+        for k, key in enumerate(keys if isinstance(keys, list) else []):
+            reference = key.get("reference") if isinstance(key, dict) else None
+            if not isinstance(reference, dict):
+                continue
+            target = reference.get("resource") or resource.get("name")
+            fields = table_schema.key_fields(reference.get("fields"))
+            # A target without a primaryKey is refused for that (package_contract_problems).
+            if target not in targets or not targets[target][0] or not isinstance(fields, list):
+                continue
+            if sorted(map(str, fields)) not in [sorted(map(str, t)) for t in targets[target] if isinstance(t, list)]:
+                message = (
+                    f"foreign key {k + 1} of {resource.get('name')} refers to {', '.join(map(str, fields))} of "
+                    f"{target}, which is not its primaryKey or a unique field: the database can only check a "
+                    "reference to one of those"
+                )
+                at = ("resources", i, "schema", "foreignKeys", k, "reference", "fields")
+                found.append((at, "fields", message))
+    return found
+
+
+# Table Schema's field types (https://specs.frictionlessdata.io/table-schema/#types-and-formats).
+TABLE_SCHEMA_TYPES = frozenset(
+    [
+        "string",
+        "number",
+        "integer",
+        "boolean",
+        "object",
+        "array",
+        "list",
+        "date",
+        "time",
+        "datetime",
+        "year",
+        "yearmonth",
+        "duration",
+        "geopoint",
+        "geojson",
+        "any",
+    ]
+)
+
+
+def field_contract_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
+    """Each field of ``vocabulary.PACKAGE_FIELDS`` (read by name by the build, the rules, the site
+    and the data's users) that its resource lacks or declares with another type, at its line in
+    ``package_path``'s text; fields added beside them are free. No row is read against such a package: the readers and the build look the field up by
+    name, and a renamed ``period_start`` ended validation with a ValueError, a renamed
+    ``source_locator`` the build with a KeyError."""
+    found: list[tuple[tuple, str, str]] = []
+    for i, resource in enumerate(descriptor.get("resources") or []):
+        if not isinstance(resource, dict) or resource.get("name") not in PACKAGE_FIELDS:
+            continue
+        name = resource["name"]
+        schema = resource.get("schema") if isinstance(resource.get("schema"), dict) else {}
+        fields = schema.get("fields") if isinstance(schema.get("fields"), list) else []
+        declared = {f.get("name"): (j, f) for j, f in enumerate(fields) if isinstance(f, dict)}
+        expected = PACKAGE_FIELDS[name]
+        for n, (field, kind) in enumerate(expected.items()):
+            if field not in declared:
+                # A renamed field is most often where the expected one was, else spelt like it.
+                unknown = [f for f in declared if isinstance(f, str) and f not in expected]
+                at_place = fields[n].get("name") if n < len(fields) and isinstance(fields[n], dict) else None
+                near = [at_place] if at_place in unknown else difflib.get_close_matches(field, unknown, n=1)
+                renamed = f" (is {near[0]!r} it, renamed?)" if near else ""
+                message = (
+                    f"{name} has no field {field!r}{renamed}: the build, the site and the data's users read it "
+                    "by name (vocabulary.PACKAGE_FIELDS)"
+                )
+                if near:  # at the name that was probably it
+                    found.append((("resources", i, "schema", "fields", declared[near[0]][0], "name"), "name", message))
+                else:
+                    found.append((("resources", i, "schema", "fields"), "fields", message))
+                continue
+            j, spec = declared[field]
+            # A type Table Schema does not have ("datum") is Frictionless's to name.
+            if spec.get("type", "string") != kind and spec.get("type") in TABLE_SCHEMA_TYPES:
+                message = (
+                    f"field {field} of {name} is declared {spec.get('type', 'string')!r}, but the build, the site "
+                    f"and the data's users read it as {kind!r} (vocabulary.PACKAGE_FIELDS)"
+                )
+                found.append((("resources", i, "schema", "fields", j, "type"), "type", message))
+    return _placed(found, shown, package_path)
 
 
 # Cross-row rules on the parsed figures ---------------------------------------------------
@@ -1448,7 +1559,11 @@ def proved_valid(package_path: Path, typed: list | None = None) -> bool:
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         return False
     shown = package_path.name
-    if name_problems(descriptor, shown) or safety.descriptor_problems(package_path, descriptor, shown):
+    if (
+        package_contract_problems(descriptor, shown)
+        or field_contract_problems(descriptor, shown)
+        or safety.descriptor_problems(package_path, descriptor, shown)
+    ):
         return False
     return arrow_validate.proves_valid(package_path, descriptor, typed)
 
@@ -1479,10 +1594,12 @@ def check_package(
     except (OSError, ValueError) as error:
         return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")], None
 
-    problems = name_problems(descriptor, shown_package, package_path) + stray_file_problems(
+    problems = package_contract_problems(descriptor, shown_package, package_path) + stray_file_problems(
         package_path, descriptor, base
     )
-    broken = schema_problems(package_path, descriptor, shown_package)
+    broken = schema_problems(package_path, descriptor, shown_package) or field_contract_problems(
+        descriptor, shown_package, package_path
+    )
     if broken:
         # No row can be read against it: each reader would fail on the first cell (or key).
         return sorted(set(problems + broken), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), None

@@ -15,25 +15,143 @@ from urllib.parse import urlsplit
 # The database's file stem, which is also its name in every Datasette URL (/disclosures/...).
 DATABASE_NAME = "disclosures"
 DATABASE_FILE = f"{DATABASE_NAME}.db"
-# The package's resources, which the build loads and queries and the site reads by name: a
-# package without one of them cannot be built (a renamed "disagreements" failed the build with
-# "no such table"), so validation refuses it.
-PACKAGE_RESOURCES = (
-    "platforms",
-    "jurisdictions",
-    "source_tiers",
-    "sources",
-    "metrics",
-    "request_types",
-    "figures",
-    "authority_reports",
-    "events",
-    "cases",
-    "corroborations",
-    "disagreements",
-    "corrections",
-    "source_files",
-)
+# The package's resources and their fields with their Table Schema types: the build loads and
+# queries them, the rules and the site read them by name, and the dataset's users' code reads the
+# columns of its downloads. A package without one of them, or with another type, is refused
+# (a renamed "disagreements" failed the build with "no such table", a renamed "period_start"
+# ended validation in a ValueError, a "period_start" typed string the build in a TypeError).
+# Adding a field is free; renaming, retyping or removing one is a change here and in the code
+# that reads it, together, and a new major version for the data's users.
+PACKAGE_FIELDS: dict[str, dict[str, str]] = {
+    "platforms": {
+        "platform_id": "string",
+        "name": "string",
+        "operator": "string",
+        "headquarters_country": "string",
+        "transparency_report_url": "string",
+        "not_reported": "string",
+        "notes": "string",
+        "cadence": "string",
+        "published_up_to": "date",
+        "freshness_source_id": "string",
+        "freshness_quote": "string",
+        "published_up_to_checked": "date",
+        "published_up_to_checked_basis": "string",
+        "dsa_published_up_to": "date",
+        "dsa_freshness_source_id": "string",
+        "dsa_freshness_quote": "string",
+    },
+    "jurisdictions": {
+        "jurisdiction_id": "string",
+        "kind": "string",
+        "alpha2": "string",
+        "alpha3": "string",
+        "numeric": "string",
+        "name": "string",
+        "other_names": "string",
+        "notes": "string",
+    },
+    "source_tiers": {"tier_id": "string", "rank": "integer", "label": "string", "definition": "string"},
+    "sources": {
+        "source_id": "string",
+        "title": "string",
+        "publisher": "string",
+        "url": "string",
+        "published_date": "string",
+        "retrieved_date": "date",
+        "kind": "string",
+        "tier": "string",
+        "licence": "string",
+        "archived_url": "string",
+        "notes": "string",
+    },
+    "metrics": {"metric_id": "string", "label": "string", "unit": "string", "definition": "string"},
+    "request_types": {"request_type_id": "string", "label": "string", "definition": "string"},
+    "figures": {
+        "figure_id": "string",
+        "platform_id": "string",
+        "jurisdiction_id": "string",
+        "period_start": "date",
+        "period_end": "date",
+        "request_type_id": "string",
+        "metric_id": "string",
+        "value_kind": "string",
+        "value": "number",
+        "value_low": "number",
+        "value_high": "number",
+        "platform_wording": "string",
+        "source_id": "string",
+        "source_locator": "string",
+        "quote": "string",
+        "notes": "string",
+    },
+    "authority_reports": {
+        "report_id": "string",
+        "platform_id": "string",
+        "jurisdiction_id": "string",
+        "authority": "string",
+        "period_start": "date",
+        "period_end": "date",
+        "period_text": "string",
+        "measure": "string",
+        "value_kind": "string",
+        "value": "number",
+        "unit": "string",
+        "source_id": "string",
+        "quote": "string",
+        "notes": "string",
+    },
+    "events": {
+        "event_id": "string",
+        "event_date": "date",
+        "platform_id": "string",
+        "title": "string",
+        "description": "string",
+        "source_id": "string",
+        "quote": "string",
+    },
+    "cases": {
+        "case_id": "string",
+        "platform_id": "string",
+        "jurisdiction_id": "string",
+        "received_text": "string",
+        "disclosed_date": "string",
+        "authority": "string",
+        "legal_process": "string",
+        "requested": "string",
+        "produced": "string",
+        "source_id": "string",
+        "quote": "string",
+        "notes": "string",
+    },
+    "corroborations": {
+        "figure_id": "string",
+        "source_id": "string",
+        "source_locator": "string",
+        "quote": "string",
+        "notes": "string",
+    },
+    "disagreements": {
+        "disagreement_id": "string",
+        "figure_id": "string",
+        "source_id": "string",
+        "claimed_value": "number",
+        "claimed_text": "string",
+        "kind": "string",
+        "explanation": "string",
+    },
+    "corrections": {
+        "correction_id": "string",
+        "figure_id": "string",
+        "old_value": "string",
+        "new_value": "string",
+        "reason": "string",
+        "source_id": "string",
+        "corrected_date": "date",
+    },
+    "source_files": {"source_id": "string", "file_name": "string", "sha256": "string", "notes": "string"},
+}
+PACKAGE_RESOURCES = tuple(PACKAGE_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,11 @@ LEFT_TO_FRICTIONLESS = {
     # KeyError, as the reader did): refused with their line before either reads a row.
     "constraint_minimum_not_of_field_type",
     "constraint_enum_item_not_text",
+    # A field the build and the site read by name, renamed or retyped: refused with its line
+    # before either reads a row (vocabulary.PACKAGE_FIELDS).
+    "field_read_by_name_renamed",
+    "field_read_by_name_retyped",
+    "value_typed_integer",
     "foreign_key_to_missing_resource",
     "pattern_not_a_regular_expression",
     "field_format_not_text",

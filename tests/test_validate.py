@@ -63,7 +63,7 @@ def test_standard_frictionless_cli_accepts_the_package():
 
 def test_every_resource_declares_utf8_and_safe_names():
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    assert validate.name_problems(descriptor, "datapackage.json") == []
+    assert validate.package_contract_problems(descriptor, "datapackage.json") == []
     for resource in descriptor["resources"]:
         for field in resource["schema"]["fields"]:
             assert field.get("title") and field.get("description") and field.get("type"), field["name"]
@@ -75,6 +75,38 @@ def test_the_resources_the_build_reads_by_name_are_the_packages():
     assert sorted(names) == sorted(vocabulary.PACKAGE_RESOURCES)
 
 
+def test_the_fields_the_build_reads_by_name_are_the_packages_with_their_types():
+    # validate refuses a package without one of them, or with another type: the datapackage and
+    # the contract in code must not drift apart.
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    declared = {
+        r["name"]: {f["name"]: f.get("type", "string") for f in r["schema"]["fields"]} for r in descriptor["resources"]
+    }
+    for resource, fields in vocabulary.PACKAGE_FIELDS.items():
+        for field, kind in fields.items():
+            assert declared[resource].get(field) == kind, (resource, field)
+    assert validate.field_contract_problems(descriptor, "datapackage.json") == []
+
+
+def test_a_foreign_key_to_fields_that_are_not_a_key_is_refused_at_its_line(tmp_path):
+    # SQLite enforces a reference only to a primary key or a unique column: this one passed
+    # validation (Table Schema allows it, and the cells matched) and failed the build with
+    # "foreign key mismatch".
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    assert validate.foreign_key_target_problems(descriptor) == []
+    (i, figures) = next((i, r) for i, r in enumerate(descriptor["resources"]) if r["name"] == "figures")
+    (k, key) = next((k, fk) for k, fk in enumerate(figures["schema"]["foreignKeys"]) if fk["fields"] == ["source_id"])
+    key["reference"]["fields"] = ["url"]
+    path = tmp_path / "datapackage.json"
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    (problem,) = validate.package_contract_problems(descriptor, "datapackage.json", path)
+    where = ("resources", i, "schema", "foreignKeys", k, "reference", "fields")
+    assert (problem.line, problem.field) == (validate.json_lines(path.read_text(encoding="utf-8"))[where], "fields")
+    assert "url of sources" in problem.message and "primaryKey" in problem.message
+    key["reference"]["fields"] = "source_id"  # the key's one field, by its name alone
+    assert validate.foreign_key_target_problems(descriptor) == []
+
+
 def test_a_resource_named_twice_is_refused_at_its_second_line(tmp_path):
     # Each resource is one table: the second "platforms" passed validation, then failed the build
     # with 'table "platforms" already exists'.
@@ -82,7 +114,7 @@ def test_a_resource_named_twice_is_refused_at_its_second_line(tmp_path):
     descriptor["resources"].append(dict(descriptor["resources"][0]))
     path = tmp_path / "datapackage.json"
     path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
-    (problem,) = validate.name_problems(descriptor, "datapackage.json", path)
+    (problem,) = validate.package_contract_problems(descriptor, "datapackage.json", path)
     at = validate.json_lines(path.read_text(encoding="utf-8"))[("resources", len(descriptor["resources"]) - 1, "name")]
     assert (problem.line, problem.field) == (at, "name")
     assert "'platforms'" in problem.message and "twice" in problem.message
@@ -93,9 +125,9 @@ def test_encoding_is_read_as_a_name_in_any_case():
     # as if it declared another encoding.
     descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
     descriptor["resources"][0]["encoding"] = "UTF-8"
-    assert validate.name_problems(descriptor, "datapackage.json") == []
+    assert validate.package_contract_problems(descriptor, "datapackage.json") == []
     descriptor["resources"][0]["encoding"] = "latin-1"
-    (problem,) = validate.name_problems(descriptor, "datapackage.json")
+    (problem,) = validate.package_contract_problems(descriptor, "datapackage.json")
     assert problem.field == "encoding"
 
 
@@ -109,7 +141,7 @@ def test_a_resource_or_field_without_title_or_description_is_refused_at_its_line
     path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
     lines = validate.json_lines(path.read_text(encoding="utf-8"))
     name, field = descriptor["resources"][4]["name"], descriptor["resources"][4]["schema"]["fields"][1]["name"]
-    assert sorted(validate.name_problems(descriptor, "datapackage.json", path)) == sorted(
+    assert sorted(validate.package_contract_problems(descriptor, "datapackage.json", path)) == sorted(
         [
             rules.Problem(
                 "datapackage.json",
@@ -134,7 +166,7 @@ def test_a_schema_without_a_primary_key_is_refused_at_its_line(tmp_path):
     del descriptor["resources"][6]["schema"]["primaryKey"]
     path = tmp_path / "datapackage.json"
     path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
-    (problem,) = validate.name_problems(descriptor, "datapackage.json", path)
+    (problem,) = validate.package_contract_problems(descriptor, "datapackage.json", path)
     at = validate.json_lines(path.read_text(encoding="utf-8"))[("resources", 6, "schema")]
     assert (problem.line, problem.field) == (at, "primaryKey")
     assert descriptor["resources"][6]["name"] in problem.message
