@@ -1296,6 +1296,10 @@ def readable(error, line_of=lambda row_number: row_number) -> str:
     return note
 
 
+# Frictionless's note for a package whose resources share a name.
+DUPLICATE_RESOURCE_NOTE = "names of the resources are not unique"
+
+
 def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
     # Imported here: the one-pass reader needs none of Frictionless, which is slow to import.
     import frictionless
@@ -1312,7 +1316,10 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
         package = frictionless.Package(str(package_path))
         report = package.validate(checklist=frictionless.Checklist(checks=CHECKS))
     except frictionless.FrictionlessException as exception:
-        return descriptor_error_problems(package_path, descriptor, shown_package, exception.to_errors())
+        # A resource named twice is reported at the second's name line (package_contract_problems):
+        # Frictionless's "not unique" names no place, so it said the same at line 1.
+        errors = [e for e in exception.to_errors() if getattr(e, "note", "") != DUPLICATE_RESOURCE_NOTE]
+        return descriptor_error_problems(package_path, descriptor, shown_package, errors)
     primary_keys = {r.get("name"): r.get("schema", {}).get("primaryKey", []) for r in descriptor.get("resources", [])}
     headers = {
         r.get("name"): [f.get("name") for f in r.get("schema", {}).get("fields", []) if isinstance(f, dict)]

@@ -110,14 +110,17 @@ def test_a_foreign_key_to_fields_that_are_not_a_key_is_refused_at_its_line(tmp_p
 def test_a_resource_named_twice_is_refused_at_its_second_line(tmp_path):
     # Each resource is one table: the second "platforms" passed validation, then failed the build
     # with 'table "platforms" already exists'.
-    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    path = make_package(tmp_path)  # the tiny base data, for the rows to be read
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
     descriptor["resources"].append(dict(descriptor["resources"][0]))
-    path = tmp_path / "datapackage.json"
     path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
     (problem,) = validate.package_contract_problems(descriptor, "datapackage.json", path)
     at = validate.json_lines(path.read_text(encoding="utf-8"))[("resources", len(descriptor["resources"]) - 1, "name")]
     assert (problem.line, problem.field) == (at, "name")
     assert "'platforms'" in problem.message and "twice" in problem.message
+    # Said once, at that line, whichever reader validates the rows (Frictionless said it again
+    # at line 1, naming no resource).
+    assert [str(p) for p in validate.check_package(path, engine="frictionless")[0]] == [str(problem)]
 
 
 def test_encoding_is_read_as_a_name_in_any_case():
