@@ -21,7 +21,15 @@ from pathlib import Path
 from . import consistency, derive, rules, safety, table_schema
 from .paths import PACKAGE
 from .table_schema import read_text_rows as read_rows
-from .vocabulary import DERIVED_SUFFIX, PACKAGE_FIELDS, PACKAGE_RESOURCES, number_text
+from .vocabulary import (
+    DERIVED_SUFFIX,
+    PACKAGE_FIELDS,
+    PACKAGE_KEYS,
+    PACKAGE_REQUIRED,
+    PACKAGE_RESOURCES,
+    PACKAGE_UNIQUE,
+    number_text,
+)
 
 NUMERIC_TYPES = {"integer", "number"}
 # Resources whose rows carry a value, how it was stated (value_kind) and the quote it came from.
@@ -778,7 +786,49 @@ def field_contract_problems(descriptor: dict, shown: str, package_path: Path | N
                     f"and the data's users read it as {kind!r} (vocabulary.PACKAGE_FIELDS)"
                 )
                 found.append((("resources", i, "schema", "fields", j, "type"), "type", message))
+            constraints = spec.get("constraints") if isinstance(spec.get("constraints"), dict) else {}
+            for rule, kept in (("required", PACKAGE_REQUIRED), ("unique", PACKAGE_UNIQUE)):
+                if field in kept.get(name, ()) and constraints.get(rule) is not True:
+                    message = (
+                        f"field {field} of {name} must stay {rule}: the rules, the build and the data's users "
+                        f"rely on it (vocabulary.PACKAGE_{rule.upper()}); a constraint may be added, not dropped"
+                    )
+                    where = ("resources", i, "schema", "fields", j, "constraints", rule)
+                    found.append((where if rule in constraints else where[:-1], rule, message))
+        found += _key_contract_problems(resource, i)
     return _placed(found, shown, package_path)
+
+
+def _key_contract_problems(resource: dict, i: int) -> list[tuple[tuple, str, str]]:
+    """``vocabulary.PACKAGE_KEYS``' keys of ``resource`` (the ``i``-th) that its schema lacks."""
+    name, at = resource["name"], ("resources", i, "schema")
+    schema = resource.get("schema") if isinstance(resource.get("schema"), dict) else {}
+    primary, references = PACKAGE_KEYS[name]
+    found = []
+    declared = table_schema.key_fields(schema.get("primaryKey"))
+    if declared and declared != list(primary):  # none at all: package_contract_problems says so
+        message = (
+            f"the primaryKey of {name} is {declared!r}; the build, the site and the data's users identify "
+            f"its rows by {list(primary)!r} (vocabulary.PACKAGE_KEYS)"
+        )
+        found.append(((*at, "primaryKey"), "primaryKey", message))
+    keys = schema.get("foreignKeys") if isinstance(schema.get("foreignKeys"), list) else []
+    present = set()
+    for key in keys:
+        reference = key.get("reference") if isinstance(key, dict) else None
+        if not isinstance(reference, dict):
+            continue  # table_schema.unusable_schema_values says what it lacks
+        own, theirs = table_schema.key_fields(key.get("fields")), table_schema.key_fields(reference.get("fields"))
+        if isinstance(own, list) and isinstance(theirs, list) and len(own) == len(theirs) == 1:
+            present.add((own[0], f"{reference.get('resource') or name}.{theirs[0]}"))
+    for field, target in references.items():
+        if (field, target) not in present:
+            message = (
+                f"{name} has no foreign key from {field} to {target}: without it, a row could name a "
+                f"{target.split('.')[0]} row the package lacks, and nothing would say so (vocabulary.PACKAGE_KEYS)"
+            )
+            found.append(((*at, "foreignKeys") if "foreignKeys" in schema else at, "foreignKeys", message))
+    return found
 
 
 # Cross-row rules on the parsed figures ---------------------------------------------------
@@ -1608,7 +1658,9 @@ def check_package(
         descriptor, shown_package, package_path
     )
     if broken:
-        # No row can be read against it: each reader would fail on the first cell (or key).
+        # No row can be read against it: each reader would fail on the first cell (or key). The
+        # descriptor's own problems stay (a misspelt "constraint" is why "required" went).
+        problems += safety.descriptor_problems(package_path, descriptor, shown_package)
         return sorted(set(problems + broken), key=lambda p: (p.path, p.line or 0, p.field or "", p.message)), None
     tables = None
     if engine == "auto" and not problems and table_schema.supported(descriptor) is None:

@@ -152,6 +152,127 @@ PACKAGE_FIELDS: dict[str, dict[str, str]] = {
     "source_files": {"source_id": "string", "file_name": "string", "sha256": "string", "notes": "string"},
 }
 PACKAGE_RESOURCES = tuple(PACKAGE_FIELDS)
+# Each resource's primaryKey, and its foreign keys (a field: the "resource.field" it refers to).
+# The build creates each table with them and checks every reference once loaded: a package
+# without the figures' key to sources passed validation with a figure naming a source it lacks.
+# A key may be added beside them; changing one is a new major version, as for a field.
+PACKAGE_KEYS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "platforms": (
+        ("platform_id",),
+        {"freshness_source_id": "sources.source_id", "dsa_freshness_source_id": "sources.source_id"},
+    ),
+    "jurisdictions": (("jurisdiction_id",), {}),
+    "source_tiers": (("tier_id",), {}),
+    "sources": (("source_id",), {"tier": "source_tiers.tier_id"}),
+    "metrics": (("metric_id",), {}),
+    "request_types": (("request_type_id",), {}),
+    "figures": (
+        ("figure_id",),
+        {
+            "platform_id": "platforms.platform_id",
+            "jurisdiction_id": "jurisdictions.jurisdiction_id",
+            "request_type_id": "request_types.request_type_id",
+            "metric_id": "metrics.metric_id",
+            "source_id": "sources.source_id",
+        },
+    ),
+    "authority_reports": (
+        ("report_id",),
+        {
+            "platform_id": "platforms.platform_id",
+            "jurisdiction_id": "jurisdictions.jurisdiction_id",
+            "source_id": "sources.source_id",
+        },
+    ),
+    "events": (("event_id",), {"platform_id": "platforms.platform_id", "source_id": "sources.source_id"}),
+    "cases": (
+        ("case_id",),
+        {
+            "platform_id": "platforms.platform_id",
+            "jurisdiction_id": "jurisdictions.jurisdiction_id",
+            "source_id": "sources.source_id",
+        },
+    ),
+    "corroborations": (("figure_id", "source_id"), {"source_id": "sources.source_id"}),
+    "disagreements": (("disagreement_id",), {"figure_id": "figures.figure_id", "source_id": "sources.source_id"}),
+    "corrections": (("correction_id",), {"source_id": "sources.source_id"}),
+    "source_files": (("source_id",), {"source_id": "sources.source_id"}),
+}
+# The fields every row must fill (``"required": true``) and those no two rows may share
+# (``"unique": true``): a package may add such constraints, not drop these. Without "required" on
+# figures' quote, a figure with no quote passed validation and was published.
+PACKAGE_REQUIRED: dict[str, frozenset[str]] = {
+    "platforms": frozenset(
+        {
+            "platform_id",
+            "name",
+            "operator",
+            "headquarters_country",
+            "transparency_report_url",
+            "not_reported",
+            "cadence",
+        }
+    ),
+    "jurisdictions": frozenset({"jurisdiction_id", "kind", "name"}),
+    "source_tiers": frozenset({"tier_id", "rank", "label", "definition"}),
+    "sources": frozenset({"source_id", "title", "publisher", "url", "retrieved_date", "kind", "tier"}),
+    "metrics": frozenset({"metric_id", "label", "unit", "definition"}),
+    "request_types": frozenset({"request_type_id", "label", "definition"}),
+    "figures": frozenset(
+        {
+            "figure_id",
+            "platform_id",
+            "jurisdiction_id",
+            "period_start",
+            "period_end",
+            "request_type_id",
+            "metric_id",
+            "value_kind",
+            "platform_wording",
+            "source_id",
+            "quote",
+        }
+    ),
+    "authority_reports": frozenset(
+        {
+            "report_id",
+            "platform_id",
+            "jurisdiction_id",
+            "authority",
+            "period_text",
+            "measure",
+            "value_kind",
+            "value",
+            "unit",
+            "source_id",
+            "quote",
+        }
+    ),
+    "events": frozenset({"event_id", "event_date", "platform_id", "title", "description", "source_id", "quote"}),
+    "cases": frozenset(
+        {
+            "case_id",
+            "platform_id",
+            "jurisdiction_id",
+            "received_text",
+            "disclosed_date",
+            "authority",
+            "legal_process",
+            "requested",
+            "produced",
+            "source_id",
+            "quote",
+        }
+    ),
+    "corroborations": frozenset({"figure_id", "source_id", "quote"}),
+    "disagreements": frozenset({"disagreement_id", "source_id", "claimed_text", "kind", "explanation"}),
+    "corrections": frozenset({"correction_id", "figure_id", "old_value", "reason", "source_id", "corrected_date"}),
+    "source_files": frozenset({"source_id", "file_name", "sha256"}),
+}
+PACKAGE_UNIQUE: dict[str, frozenset[str]] = {
+    "jurisdictions": frozenset({"alpha2", "alpha3", "numeric", "name"}),
+    "source_tiers": frozenset({"rank"}),
+}
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,67 @@ def test_the_fields_the_build_reads_by_name_are_the_packages_with_their_types():
     for resource, fields in vocabulary.PACKAGE_FIELDS.items():
         for field, kind in fields.items():
             assert declared[resource].get(field) == kind, (resource, field)
+    for resource in descriptor["resources"]:
+        schema, name = resource["schema"], resource["name"]
+        constrained = {
+            rule: {f["name"] for f in schema["fields"] if f.get("constraints", {}).get(rule)}
+            for rule in ("required", "unique")
+        }
+        assert constrained["required"] == vocabulary.PACKAGE_REQUIRED[name]
+        assert constrained["unique"] == vocabulary.PACKAGE_UNIQUE.get(name, frozenset())
+        references = {
+            fk["fields"][0]: "{resource}.{fields[0]}".format(**fk["reference"]) for fk in schema.get("foreignKeys", [])
+        }
+        assert (tuple(schema["primaryKey"]), references) == vocabulary.PACKAGE_KEYS[name]
     assert validate.field_contract_problems(descriptor, "datapackage.json") == []
+
+
+def contract_problem(tmp_path, change) -> validate.rules.Problem:
+    """The one problem of the real descriptor after ``change(resources by name)``, checked to be
+    at the line of the JSON path it names."""
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    where = change({r["name"]: r for r in descriptor["resources"]})
+    path = tmp_path / "datapackage.json"
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    (problem,) = validate.field_contract_problems(descriptor, "datapackage.json", path)
+    index = next(i for i, r in enumerate(descriptor["resources"]) if r["name"] == where[0])
+    assert problem.line == validate.json_lines(path.read_text(encoding="utf-8"))[("resources", index, *where[1:])]
+    return problem
+
+
+def test_a_dropped_foreign_key_is_refused_at_its_line(tmp_path):
+    # Without the figures' key to sources, a figure naming a source the package lacks passed.
+    def drop(resources):
+        keys = resources["figures"]["schema"]["foreignKeys"]
+        keys[:] = [k for k in keys if k["fields"] != ["source_id"]]
+        return ("figures", "schema", "foreignKeys")
+
+    problem = contract_problem(tmp_path, drop)
+    assert problem.field == "foreignKeys" and "from source_id to sources.source_id" in problem.message
+
+
+def test_a_changed_primary_key_is_refused_at_its_line(tmp_path):
+    def widen(resources):
+        resources["corrections"]["schema"]["primaryKey"] = ["correction_id", "figure_id"]
+        return ("corrections", "schema", "primaryKey")
+
+    problem = contract_problem(tmp_path, widen)
+    assert problem.field == "primaryKey" and "['correction_id']" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("resource", "field", "rule"), [("figures", "quote", "required"), ("source_tiers", "rank", "unique")]
+)
+def test_a_dropped_required_or_unique_constraint_is_refused_at_its_line(tmp_path, resource, field, rule):
+    # Without "required" on the figures' quote, a figure with no quote passed validation.
+    def loosen(resources):
+        fields = resources[resource]["schema"]["fields"]
+        j = next(j for j, f in enumerate(fields) if f["name"] == field)
+        fields[j]["constraints"][rule] = False
+        return (resource, "schema", "fields", j, "constraints", rule)
+
+    problem = contract_problem(tmp_path, loosen)
+    assert problem.field == rule and f"{field} of {resource} must stay {rule}" in problem.message
 
 
 def test_a_foreign_key_to_fields_that_are_not_a_key_is_refused_at_its_line(tmp_path):
