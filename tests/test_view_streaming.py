@@ -59,14 +59,17 @@ def streamed(build_dir, path, query):
 
 
 def test_a_sorted_view_csv_has_the_rows_and_cells_of_datasettes_own(real_build, real_db):
-    _, unsorted = streamed(real_build, "/disclosures/figures_series.csv", "")
+    # Datasette's own CSV of the same rows, unsorted: its offset pages over the whole view (fifty
+    # of them) could run past the 1 s time limit on a loaded machine, so only Microsoft's.
+    _, unsorted = streamed(real_build, "/disclosures/figures_series.csv", "platform_id=microsoft")
     start, ordered = streamed(real_build, "/disclosures/figures_series.csv", "_sort_desc=value&platform_id=microsoft")
     assert dict(start["headers"])[b"content-type"].startswith(b"text/plain")
     assert ordered[0] == unsorted[0]
     header = ordered[0]
     # Every cell is written as Datasette writes it: Microsoft's rows of its own CSV (several
     # pages, with long runs of equal values across their ends), in value order.
-    chosen = [r for r in unsorted[1:] if r[header.index("platform_id")] == "microsoft"]
+    chosen = unsorted[1:]
+    assert {r[header.index("platform_id")] for r in chosen} == {"microsoft"}
     assert len(ordered) - 1 == len(chosen) > 3 * downloads.STREAM_PAGE_ROWS
     assert sorted(ordered[1:]) == sorted(chosen)
     with sqlite3.connect(real_db) as conn:
