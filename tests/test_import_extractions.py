@@ -117,8 +117,9 @@ MICROSOFT_PINNED = {
     # Combined (Microsoft and Skype) until 2016; hardwareluxx gives the same and is now a corroboration.
     "microsoft-deu-2013h1-all-requests_received": ("krmaynard-microsoft-lerr-json-47ca656", 5185),
     "microsoft-bra-2016h2-all-requests_rejected": ("krmaynard-microsoft-lerr-json-47ca656", 25),
-    # The criminal section from 2017: Microsoft's blog gives the same 4,315 for the US consumer services.
-    "microsoft-usa-2019h2-legal_process-requests_received": ("krmaynard-microsoft-lerr-json-47ca656", 4315),
+    # The criminal section from 2017. For the US in 2019 H2 Microsoft's own post gives the same
+    # 4,315 and is the source (a stronger tier); the extraction's record corroborates it.
+    "microsoft-usa-2019h2-legal_process-requests_received": ("microsoft-2020-04-23-digital-trust-reports", 4315),
     "microsoft-usa-2020h2-emergency-requests_received": ("krmaynard-microsoft-lerr-json-47ca656", 141),
     "microsoft-deu-2024h2-legal_process-requests_received": ("krmaynard-microsoft-lerr-json-47ca656", 5296),
     "microsoft-ind-2024h2-legal_process-accounts_specified": ("krmaynard-microsoft-lerr-json-47ca656", 2388),
