@@ -36,7 +36,10 @@ Checked before Datasette sees the request, on database, table, view and row path
   (``top_jurisdictions.json?platform_id=telegram`` ran with a blank ``platform`` and answered
   ``[]``); its page without one still shows the form;
 - ``_ttl`` that Python calls digits is written with 0 to 9 (``_ttl=²`` was a 500: Datasette reads
-  it with ``int`` once ``str.isdigit`` passes it);
+  it with ``int`` once ``str.isdigit`` passes it) and is at most 2**31 seconds, the largest
+  ``max-age`` RFC 9111 (1.2.2) lets a sender write (``_ttl=99999999999999999999999`` was sent back
+  as ``Cache-Control: max-age=99999999999999999999999``). Checked on every path, the site's own
+  pages and JSON included, which take ``_ttl`` as Datasette's views do (plugins/data_headers.py);
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
@@ -274,11 +277,24 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
     )
 
 
+# RFC 9111 1.2.2: a sender should not write a delta-seconds above 2**31, and a cache reads any
+# larger one as 2**31; Datasette sent whatever number it was given.
+MOST_TTL = 2**31
+
+
 def ttl_problem(value: str) -> str | None:
-    """Why Datasette cannot read ``_ttl``, or None: it takes any value ``str.isdigit`` passes as
-    seconds, and int() failed on "²" (a 500); a value that is not digits at all it ignores."""
+    """Why Datasette cannot read ``_ttl`` or send it as a max-age, or None: it takes any value
+    ``str.isdigit`` passes as seconds, int() failed on "²" (a 500), and any number went into
+    the header as it was; a value that is not digits at all it ignores (the default applies)."""
     if value.isdigit() and not WHOLE_NUMBER.match(value):
         return f"_ttl must be a whole number of seconds written with the digits 0 to 9, not {value!r}"
+    # Its length is checked first: int() refuses more than 4,300 digits, leading zeros included,
+    # which Datasette's views would have answered with a 500.
+    if WHOLE_NUMBER.match(value) and (len(value) > len(str(MOST_TTL)) or int(value) > MOST_TTL):
+        return (
+            f"_ttl is a whole number of seconds from 0 to {MOST_TTL} (2^31, about 68 years: the largest "
+            f"max-age RFC 9111 allows), not {value}"
+        )
     return None
 
 
@@ -451,6 +467,10 @@ async def dotted_row_location(datasette, path: str, query_string: str) -> str | 
 
 async def request_problem(datasette, path: str, query_string: str) -> tuple[int, str] | None:
     """(status, message) for a request whose parameters Datasette would crash on or misread, or None."""
+    ttl = dict(reversed(parse_qsl(query_string, keep_blank_values=True))).get("_ttl")
+    problem = ttl_problem(ttl) if ttl is not None else None
+    if problem:
+        return 400, problem
     routes = {db.route: db for db in datasette.databases.values()}
     match = DATABASE_PATH.match(path) or TABLE_PATH.match(path) or ROW_PATH.match(path)
     if not match or match["database"] not in routes:
@@ -464,10 +484,6 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     given = dict(reversed(params))  # the first value of each name, as Datasette reads it
     if "_size" in given:
         problem = size_problem(given["_size"])
-        if problem:
-            return 400, problem
-    if "_ttl" in given:
-        problem = ttl_problem(given["_ttl"])
         if problem:
             return 400, problem
     if "_shape" in given and match["format"] in ("json", "csv"):
