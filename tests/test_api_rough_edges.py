@@ -1,8 +1,10 @@
 """Layer (c): rough edges of the HTTP API a program querying the site met (a reviewer's findings),
 each answered as a serious open-data API answers it."""
 
+import html
 import json
-from urllib.parse import quote, unquote
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import pytest
 
@@ -351,3 +353,37 @@ def test_json_nested_thousands_deep_is_a_400_not_a_500(site, query):
     # json.loads raised RecursionError, which no check caught: a 500, or for __in no answer at all.
     message = assert_error_shape(site.get(f"/disclosures/figures.json?{query}"), 400)
     assert message.startswith(query.split("=")[0])
+
+
+EXPORT_LINK = re.compile(r'href="([^"]*\.(?:csv|json)(?:\?[^"]*)?)"')
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/country_newest?jurisdiction=USA&_size=max",
+        "/disclosures/country_newest?jurisdiction=USA",
+        "/disclosures?sql=select+1&_size=max",
+        "/disclosures/figures?_labels=on&_size=10",
+        "/disclosures/figures?platform_id=telegram",
+    ],
+)
+def test_a_pages_export_links_name_each_parameter_once(site, path):
+    # Datasette appended its own _size=max (a query's CSV) and _labels=on (a table's JSON) to the
+    # request's parameters: asked for with _size=max, the CSV link was ?_size=max&_size=max.
+    page = site.get(path)
+    assert page.status_code == 200
+    links = [html.unescape(link) for link in EXPORT_LINK.findall(page.text)]
+    assert any(".csv" in link for link in links) and any(".json" in link for link in links)
+    for link in links:
+        names = [name for name, _ in parse_qsl(urlsplit(link).query, keep_blank_values=True)]
+        assert len(names) == len(set(names)), link
+        # Each link still carries what the page was asked for (but a table's CSV, which is every
+        # row: plugins/csv_links.py drops the page's _size).
+        for name, value in parse_qsl(urlsplit(path).query):
+            if not (name == "_size" and "/figures.csv" in link):
+                assert (name, value) in parse_qsl(urlsplit(link).query), link
+    if "country_newest" in path:
+        csv = next(link for link in links if ".csv" in link)
+        assert ("_size", "max") in parse_qsl(urlsplit(csv).query)
+        assert site.get(csv).status_code == 200
