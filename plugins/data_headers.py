@@ -1,12 +1,14 @@
-"""Headers of the site's data answers (``.json`` and ``.csv``) that Datasette 0.65 left out or got wrong.
+"""Headers of the site's data answers (``.json`` and ``.csv``) and pages that Datasette 0.65 left out or got wrong.
 
 - Cache-Control: Datasette's table, row and query views send ``max-age=`` ``default_cache_ttl``
   (``_ttl=N`` for another, ``no-cache`` for 0: ``set_response_headers`` in datasette/views/base.py),
-  but its CSVs and the site's own JSON routes (/country/USA.json, /compare.json, ...) sent none,
-  so a client or cache could not tell how long to keep them. The database is immutable per
-  release, so they get the same policy, read the same way. Only a 200 without a Cache-Control of
-  its own: a refusal keeps its ``no-store``. Datasette's status pages (``/-/``) and files
-  (``/static/``, ``/downloads/``, whose cache is nginx's in ``make prod``) are not data answers.
+  but its CSVs, the site's own JSON routes (/country/USA.json, /compare.json, ...) and its own
+  pages (/figure/<id>, /country/USA, /platform/telegram, /compare, /, ...) sent none, so a client
+  or cache could not tell how long to keep them. The database is immutable per release, so they
+  get the same policy, read the same way. Only a 200 without a Cache-Control of its own: a
+  refusal keeps its ``no-store``, a page such as /feed.atom its own. Datasette's status pages
+  (``/-/``) and files (``/static/``, ``/downloads/``, whose cache is nginx's in ``make prod``)
+  are not data answers.
 - Newline-delimited JSON (``_shape=array&_nl=on``) was ``text/plain`` without a charset. It is
   ``application/x-ndjson; charset=utf-8``: the NDJSON specification's media type (no IANA-registered
   one exists; it is what Elasticsearch and most NDJSON clients send and expect), in UTF-8 as that
@@ -15,12 +17,24 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 
 NDJSON = b"application/x-ndjson; charset=utf-8"
 NOT_DATA = ("/-/", "/static/", "/downloads/")
+# A file's extension at the end of a path (``figures.json``, ``disclosures.db``): a path without
+# one is a page.
+EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
+
+
+def is_headed(path: str) -> bool:
+    """Whether the answer to ``path`` gets the data's Cache-Control: a ``.json`` or ``.csv``
+    answer, or a page, outside Datasette's status pages and files."""
+    if path.startswith(NOT_DATA):
+        return False
+    return path.endswith((".json", ".csv")) or not EXTENSION.search(path.rsplit("/", 1)[-1])
 
 
 def cache_control(datasette, query_string: str) -> bytes | None:
@@ -42,7 +56,7 @@ def asgi_wrapper(datasette):
     def wrap(app):
         async def headed(scope, receive, send):
             path = scope.get("path", "")
-            if scope["type"] != "http" or not path.endswith((".json", ".csv")) or path.startswith(NOT_DATA):
+            if scope["type"] != "http" or not is_headed(path):
                 return await app(scope, receive, send)
 
             async def with_headers(message):

@@ -387,3 +387,38 @@ def test_a_pages_export_links_name_each_parameter_once(site, path):
         csv = next(link for link in links if ".csv" in link)
         assert ("_size", "max") in parse_qsl(urlsplit(csv).query)
         assert site.get(csv).status_code == 200
+
+
+SITE_PAGES = [
+    "/",
+    "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled",
+    "/country/USA",
+    "/countries",
+    "/platform/telegram",
+    "/platforms",
+    "/compare?jurisdiction=USA",
+    "/chart?platform=google&jurisdiction=IND&request_type=all&metric=requests_received",
+    "/telegram-map",
+    "/changes",
+    "/api",
+]
+
+
+@pytest.mark.parametrize("path", SITE_PAGES)
+def test_the_sites_own_pages_have_the_cache_policy_of_datasettes_pages(site, path):
+    # Under datasette serve they had no Cache-Control at all, while /disclosures/figures had
+    # max-age=default_cache_ttl (nginx gave them one of its own in make prod only).
+    policy = site.get("/disclosures/figures?_size=1").headers["cache-control"]
+    assert policy == f"max-age={site.datasette.setting('default_cache_ttl')}"
+    response = site.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == policy
+    join = "&" if "?" in path else "?"
+    assert site.get(f"{path}{join}_ttl=60").headers["cache-control"] == "max-age=60"
+    assert site.get(f"{path}{join}_ttl=0").headers["cache-control"] == "no-cache"
+
+
+@pytest.mark.parametrize("path", ["/figure/no-such-figure", "/country/XXX", "/-/versions", "/static/site.css"])
+def test_a_missing_page_a_status_page_or_a_file_is_not_given_the_pages_cache_policy(site, path):
+    response = site.get(path)
+    assert "max-age=" not in response.headers.get("cache-control", "")

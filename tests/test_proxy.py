@@ -110,11 +110,14 @@ def test_a_page_is_cached_keyed_on_the_release_whatever_the_cookies(web, topolog
 
 
 def test_pages_without_cache_headers_get_them(web):
-    home = web.get("/")
-    assert home.status_code == 200
-    assert home.headers["cache-control"] == "public, max-age=300"
-    # A page that sets its own keeps it (Datasette's default_cache_ttl for tables).
+    # A status page sets none: nginx's public, max-age=page_max_age.
+    status = web.get("/-/versions")
+    assert status.status_code == 200
+    assert status.headers["cache-control"] == "public, max-age=300"
+    # A page that sets its own keeps it: Datasette's default_cache_ttl for tables, and the same
+    # for the site's own pages (plugins/data_headers.py).
     assert web.get("/disclosures/platforms").headers["cache-control"] == "max-age=3600"
+    assert web.get("/").headers["cache-control"] == "max-age=3600"
 
 
 def test_pages_are_compressed(web):
