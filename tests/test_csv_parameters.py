@@ -91,3 +91,22 @@ def test_stream_is_not_checked_on_json_where_datasette_has_no_such_parameter(sit
 )
 def test_an_accepted_stream_is_rewritten_as_every_reader_reads_it(query, canonical):
     assert plugin("parameters").with_canonical_switch(query, "_stream") == canonical
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/figures.csv?platform_id=telegram&_sort=value",  # streamed page by page by the site
+        "/disclosures/figures.csv?platform_id=telegram&_sort_desc=period_end",
+        "/disclosures/figures_series.csv?platform_id=microsoft&_sort_desc=value",
+        "/disclosures/figures.csv?platform_id=telegram",
+    ],
+)
+def test_a_csv_without_its_header_row_is_the_same_rows_without_it(site, path):
+    # A table's CSV sorted by the client began with its header row whatever _header said.
+    whole = site.get(path)
+    headless = site.get(path + "&_header=off")
+    assert whole.status_code == headless.status_code == 200
+    header, rows = whole.text.split("\r\n", 1)
+    assert header.startswith("figure_id,") and rows
+    assert headless.text == rows
