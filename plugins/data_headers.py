@@ -13,6 +13,14 @@
   ``application/x-ndjson; charset=utf-8``: the NDJSON specification's media type (no IANA-registered
   one exists; it is what Elasticsearch and most NDJSON clients send and expect), in UTF-8 as that
   specification requires, with the charset said as the site's JSON says it.
+- CSV was ``text/plain; charset=utf-8`` unless ``_dl`` asked for a download: Datasette's choice,
+  so that a browser shows the rows in a tab (simonw/datasette#1549). A program reading the API
+  (a Frictionless or CKAN loader, a spreadsheet's "from web" import) then cannot tell a CSV from
+  text by its type. Every CSV answer is ``text/csv; charset=utf-8; header=present`` (RFC 4180
+  and RFC 7111's registration; ``header=absent`` with ``_header=off``), as the release's CSV
+  files are served. A browser now downloads a CSV, or offers to open it in a spreadsheet, rather
+  than showing it as text: what a journalist clicking "CSV" wants, and what Datasette's own
+  ``_dl=1`` did; nothing else about the answer changes.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from urllib.parse import parse_qsl
 from datasette import hookimpl
 
 NDJSON = b"application/x-ndjson; charset=utf-8"
+CSV = b"text/csv; charset=utf-8; header="
 NOT_DATA = ("/-/", "/static/", "/downloads/")
 # A file's extension at the end of a path (``figures.json``, ``disclosures.db``): a path without
 # one is a page.
@@ -35,6 +44,13 @@ def is_headed(path: str) -> bool:
     if path.startswith(NOT_DATA):
         return False
     return path.endswith((".json", ".csv")) or not EXTENSION.search(path.rsplit("/", 1)[-1])
+
+
+def csv_type(query_string: str) -> bytes:
+    """The media type of a CSV answer: whether its first line is the header row, as Datasette
+    reads ``_header`` (the first value; ``off`` leaves the header out)."""
+    header = dict(reversed(parse_qsl(query_string, keep_blank_values=True))).get("_header")
+    return CSV + (b"absent" if header == "off" else b"present")
 
 
 def cache_control(datasette, query_string: str) -> bytes | None:
@@ -70,6 +86,9 @@ def asgi_wrapper(datasette):
                     # Datasette's JSON renderer answers text/plain for _nl=on alone.
                     if path.endswith(".json") and (b"content-type", b"text/plain") in headers:
                         headers = [(k, NDJSON if k.lower() == b"content-type" else v) for k, v in headers]
+                    if path.endswith(".csv"):
+                        kind = csv_type(scope.get("query_string", b"").decode("latin-1"))
+                        headers = [(k, kind if k.lower() == b"content-type" else v) for k, v in headers]
                     message = {**message, "headers": headers}
                 await send(message)
 

@@ -422,3 +422,31 @@ def test_the_sites_own_pages_have_the_cache_policy_of_datasettes_pages(site, pat
 def test_a_missing_page_a_status_page_or_a_file_is_not_given_the_pages_cache_policy(site, path):
     response = site.get(path)
     assert "max-age=" not in response.headers.get("cache-control", "")
+
+
+CSV_ANSWERS = [
+    "/disclosures/figures.csv",  # every row, streamed
+    "/disclosures/figures.csv?_size=3",
+    "/disclosures/figures.csv?platform_id=telegram&_sort=value",  # streamed page by page by the site
+    "/disclosures/figures_series.csv?platform_id=microsoft&_sort_desc=value",
+    "/disclosures/figures/telegram-usa-2024-ip_or_phone-accounts_affected.csv",
+    "/disclosures/compare_platforms.csv?jurisdiction=USA",
+    "/disclosures/country_newest.csv?jurisdiction=USA&_size=max",
+    "/disclosures.csv?sql=select+1",
+]
+
+
+@pytest.mark.parametrize("path", CSV_ANSWERS)
+def test_a_csv_answer_is_text_csv_in_utf8_saying_whether_it_has_a_header(site, path):
+    # Datasette answered text/plain unless _dl=1: a program could not tell the CSV from text.
+    join = "&" if "?" in path else "?"
+    response = site.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8; header=present"
+    assert "content-disposition" not in response.headers  # a download only when _dl asks for one
+    headless = site.get(f"{path}{join}_header=off")
+    assert headless.headers["content-type"] == "text/csv; charset=utf-8; header=absent"
+    assert headless.text == response.text.split("\r\n", 1)[1]
+    download = site.get(f"{path}{join}_dl=1")
+    assert download.headers["content-type"] == "text/csv; charset=utf-8; header=present"
+    assert download.headers["content-disposition"].startswith("attachment")

@@ -87,5 +87,5 @@ def test_a_post_to_a_csv_is_a_405_in_the_same_shape(site):
 def test_a_good_csv_is_still_csv(site):
     response = site.get(FIGURES + ".csv?_size=2&platform_id=telegram")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8; header=present"
     assert response.text.startswith("figure_id,")
