@@ -450,3 +450,64 @@ def test_a_csv_answer_is_text_csv_in_utf8_saying_whether_it_has_a_header(site, p
     download = site.get(f"{path}{join}_dl=1")
     assert download.headers["content-type"] == "text/csv; charset=utf-8; header=present"
     assert download.headers["content-disposition"].startswith("attachment")
+
+
+LONG = "x" * 3000
+NESTED = quote('{"a":' * 300)  # a few hundred deep, unclosed: "not JSON"
+DEEPER = quote('{"a":' * 1200)  # past the JSON decoder's depth
+
+
+@pytest.mark.parametrize(
+    ("path", "advice"),
+    [
+        (f"/disclosures/figures.json?_facet={NESTED}", "write _facet=column"),
+        (f"/disclosures/figures.json?_facet={DEEPER}", "write _facet=column"),
+        (f"/disclosures/figures.json?value__gt={LONG}", "write it with the digits 0 to 9"),  # plugins/parameters.py
+        (f"/disclosures/figures.json?value__gt={quote('1 ' * 1500)}", "write it with the digits 0 to 9"),
+        (f"/disclosures/figures.json?_size={LONG}", "_size must be a whole number"),
+        (f"/disclosures/figures.json?{LONG}=1", "has no column"),  # plugins/errors.py
+        (f"/disclosures/figures.json?_sort={LONG}", "_sort"),  # Datasette's own message
+        (
+            f"/disclosures/figures.json?_through={quote(json.dumps({'table': LONG, 'column': 'a', 'value': 1}))}",
+            "_through",
+        ),
+        (f"/disclosures/figures.csv?_stream={LONG}", "_stream must be on or off"),
+        (f"/disclosures/compare_platforms.json?jurisdiction={LONG}", "jurisdiction"),
+        (f"/country/{LONG}.json", "No jurisdiction"),
+        (f"/compare.json?jurisdiction={LONG}", "pick one from the list"),  # echoed upper-cased
+    ],
+)
+def test_an_error_message_echoes_at_most_200_characters_of_what_the_client_sent(site, path, advice):
+    # A _facet nested a few hundred deep was a 400 that repeated 6 KB of it; a query string may
+    # hold 32 KiB. The echo is cut and counted; the rest of the message, its advice, stays.
+    message = assert_error_shape(site.get(path), site.get(path).status_code)
+    assert len(message) < 1000 and "characters in all)" in message and advice in message
+    assert "x" * 201 not in message.lower() and '{"a":' * 41 not in message
+    page = site.get(path.replace(".json", "", 1).replace(".csv", "", 1))
+    if page.status_code >= 400 and "border: 3px solid red" in page.text:  # Datasette's error page
+        box = re.search(r'border: 3px solid red;[^"]*">(.*?)</div>', page.text, re.DOTALL).group(1)
+        assert len(box) < 2000 and "characters in all)" in box and "x" * 201 not in box.lower()
+        assert int(page.headers["content-length"]) == len(page.content)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/figures.json?_size=" + "x" * 200,  # at the limit: shown whole
+        "/disclosures/figures.json?_facet=" + quote('{"a":' * 30),
+        "/disclosures/figures.json?platfrom_id=telegram",
+    ],
+)
+def test_an_error_message_echoing_up_to_200_characters_is_as_it_was(site, path):
+    message = assert_error_shape(site.get(path), 400)
+    assert "characters in all" not in message
+    name, _, value = urlsplit(path).query.partition("=")
+    assert unquote(value if name.startswith("_") else name) in message
+
+
+def test_a_head_of_an_error_with_a_cut_echo_does_not_claim_the_gets_length(site):
+    path = "/disclosures/figures.json?_size=" + LONG
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path))
+    get = site.get(path)
+    assert head.status_code == get.status_code == 400
+    assert head.headers.get("content-length") in (None, get.headers["content-length"])

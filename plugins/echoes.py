@@ -1,0 +1,177 @@
+"""An error message shows at most ``ECHO_LIMIT`` characters of any one thing the client sent.
+
+Messages name what was wrong by quoting it (``_size must be ... not 'abc'``), and some quoted a
+parameter whole however long: a ``_facet`` of JSON nested a few hundred deep was a 400 that
+repeated 6 KB of it, and a query string may hold 32 KiB (plugins/request_limits.py). Past the
+limit, an echo is cut and counted, ``'{"a":{"a"…' (1,500 characters in all)``, so the message
+stays a few lines, still says what it is about, and keeps its advice, which follows the echo.
+
+Cut here, in one wrapper around every other, rather than where each message is written: the
+messages come from Datasette and a dozen plugins, and the error shapes from three of them
+(plugins/errors.py, client_errors.py, parameters.py), which wrap one another in the order
+Datasette found their files. Cut are: each of the request's parameter names and values and path
+parts longer than the limit, in each form a message writes one (as it is, as Python's repr, as
+JSON, escaped in an HTML page); then, for an echo a message changed on the way (upper-cased,
+one key of a JSON value), any run of more than twice ECHO_LIMIT characters without a space,
+which no message of the site's own holds. Only errors (4xx and 5xx) in the API's JSON error shape,
+Datasette's HTML error page, or plain text are read; every other answer passes untouched.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from urllib.parse import parse_qsl, unquote
+
+import markupsafe
+from datasette import hookimpl
+from datasette.utils import tilde_decode
+
+# Enough for anything a client sends in earnest to be shown whole (the longest figure id is 78
+# characters; a column name, a cursor or a facet's JSON form far fewer).
+ECHO_LIMIT = 200
+# How a message writes what the client sent: as Python's repr, as JSON, with its whitespace runs
+# made one space (plugins/errors.py does that to a whole message), or as it is. The quoted forms
+# come first, so that the bare one, which is inside them, is cut once.
+ECHO_FORMS = (
+    repr,
+    json.dumps,
+    lambda text: json.dumps(text, ensure_ascii=False),
+    lambda text: " ".join(text.split()),
+    str,
+)
+# A run without a space longer than this, left whole by the cuts above, is an echo changed on
+# the way (upper-cased, or one key of a JSON value), and is cut too. Twice the limit, so that a
+# cut echo and the name before it (``value__gt=xxx…``) are not cut again.
+LONG_RUN = re.compile(rf"[^\s…]{{{2 * ECHO_LIMIT + 1},}}")
+# The message box of Datasette 0.65's error.html, which every error page of the site renders.
+ERROR_BOX = re.compile(r'(<div style="[^"]*border: 3px solid red;[^"]*">)(.*?)(</div>)', re.DOTALL)
+TAG = re.compile(r"<[a-zA-Z/][^>]*>")
+# How a page's message box may hold a message: escaped by Jinja (markupsafe) or, in Datasette's
+# own HTML messages, by html.escape.
+HTML_ESCAPES = (lambda text: str(markupsafe.escape(text)), html.escape)
+
+
+def client_input(scope) -> list[str]:
+    """What the client sent that is longer than ECHO_LIMIT, longest first: the query string's
+    names and values, and the path's parts, decoded as Datasette decodes them (with and without
+    their extension)."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    pieces = {piece for pair in parse_qsl(query, keep_blank_values=True) for piece in pair}
+    for part in scope.get("path", "").split("/"):
+        for decoded in {part, unquote(part), tilde_decode(part)}:
+            pieces |= {decoded, decoded.rsplit(".", 1)[0]}
+    return sorted((p for p in pieces if len(p) > ECHO_LIMIT), key=len, reverse=True)
+
+
+def cut(text: str) -> str:
+    return text[:ECHO_LIMIT] + "…"
+
+
+def shorten(message: str, pieces: list[str], escapes=(str,)) -> str:
+    """``message`` with each of ``pieces`` cut to ECHO_LIMIT characters, in each form a message
+    writes it, each form encoded by each of ``escapes``."""
+    for piece in pieces:
+        note = f" ({len(piece):,} characters in all)"
+        for form in ECHO_FORMS:
+            echoed, shown = form(piece), form(cut(piece)) + note
+            for escape in escapes:
+                message = message.replace(escape(echoed), escape(shown))
+    return message
+
+
+def shorten_runs(message: str) -> str:
+    return LONG_RUN.sub(lambda m: cut(m.group()) + f" ({len(m.group()):,} characters in all)", message)
+
+
+def shorten_message(message: str, pieces: list[str]) -> str:
+    return shorten_runs(shorten(message, pieces))
+
+
+def shorten_page(text: str, pieces: list[str]) -> str:
+    """An HTML error page with its message box's echoes cut."""
+    box = ERROR_BOX.search(text)
+    if not box:
+        return text
+    inner = box.group(2)
+    if TAG.search(inner):  # a message of Datasette's own HTML: cut in its text, tags kept
+        shortened = shorten(inner, pieces, HTML_ESCAPES)
+    else:
+        message = html.unescape(inner)
+        shortened_message = shorten_message(message, pieces)
+        if shortened_message == message:
+            return text
+        shortened = str(markupsafe.escape(shortened_message))
+    return text[: box.start(2)] + shortened + text[box.end(2) :]
+
+
+def shorten_body(body: bytes, kind: bytes, pieces: list[str]) -> bytes:
+    """An error answer's body with its message's echoes cut, or the body itself."""
+    text = body.decode("utf-8", "replace")
+    if kind.startswith(b"application/json"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return body
+        if not isinstance(data, dict) or not isinstance(data.get("error"), str):
+            return body
+        data["error"] = shorten_message(data["error"], pieces)
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+    if kind.startswith(b"text/html"):
+        return shorten_page(text, pieces).encode("utf-8")
+    if kind.startswith(b"text/plain"):
+        return shorten_message(text, pieces).encode("utf-8")
+    return body
+
+
+def wrap(app):
+    async def shortened(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        start, chunks = None, []
+
+        async def checked(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = dict((k.lower(), v) for k, v in message.get("headers", []))
+                kind = headers.get(b"content-type", b"")
+                is_message = kind.startswith((b"application/json", b"text/html", b"text/plain"))
+                if message["status"] < 400 or not is_message:
+                    start = False
+                    return await send(message)
+                if scope.get("method") == "HEAD":
+                    # Its body, to cut, is not here: with an echo to cut, the GET's length
+                    # (plugins/errors.py) is not this answer's, and is left out.
+                    if client_input(scope):
+                        kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
+                        message = {**message, "headers": kept}
+                    start = False
+                    return await send(message)
+                start = message
+                return
+            if start is False:
+                return await send(message)
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            # A message this short holds no echo past the limit: nothing to read or parse.
+            if len(body) > ECHO_LIMIT:
+                kind = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
+                body = shorten_body(body, kind, client_input(scope))
+            await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        return await app(scope, receive, checked)
+
+    return shortened
+
+
+# A wrapper of the hook: it adds this one after every plugin's wrapper, so that it is the
+# outermost whatever order Datasette registered the plugins in (their files' order on disk).
+@hookimpl(wrapper=True)
+def asgi_wrapper(datasette):
+    wrappers = yield
+    return [*wrappers, wrap]
