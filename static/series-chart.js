@@ -83,11 +83,30 @@
   // event is written as its list item reads: date, title and "(source: publisher)".
   var PAD = 12, TITLE_FONT = "bold 16px sans-serif", TEXT_FONT = "12px sans-serif", LINE = 16;
 
+  // A word wider than the image (the citation's address) is cut into pieces that fit, after a
+  // "/", "?" or "&" where one lies in the piece: kept whole, it ran past the image's edge and the
+  // address was cut off.
+  function pieces(ctx, word, width) {
+    var out = [];
+    while (ctx.measureText(word).width > width) {
+      var end = 1;
+      while (end < word.length && ctx.measureText(word.slice(0, end + 1)).width <= width) { end += 1; }
+      var cut = Math.max(word.lastIndexOf("/", end - 1), word.lastIndexOf("?", end - 1), word.lastIndexOf("&", end - 1));
+      if (cut > 0) { end = cut + 1; }
+      out.push(word.slice(0, end));
+      word = word.slice(end);
+    }
+    out.push(word);
+    return out;
+  }
+
   function wrapped(ctx, text, width) {
     var lines = [], current = "";
-    text.split(/\s+/).filter(Boolean).forEach(function (word) {
-      var next = current ? current + " " + word : word;
-      if (current && ctx.measureText(next).width > width) { lines.push(current); current = word; } else { current = next; }
+    text.split(/\s+/).filter(Boolean).forEach(function (whole) {
+      pieces(ctx, whole, width).forEach(function (word, i) {
+        var next = current ? current + (i ? "" : " ") + word : word;
+        if (current && ctx.measureText(next).width > width) { lines.push(current); current = word; } else { current = next; }
+      });
     });
     if (current) { lines.push(current); }
     return lines;
