@@ -34,8 +34,11 @@ HOME_DOWNLOADS = (
     "CITATION.bib",
     "changelog.csv",
 )
-# Changes are listed changed figures first (a corrected value, or a new source), then removals, then additions.
-CHANGE_ORDER = "CASE change WHEN 'changed' THEN 0 WHEN 'removed' THEN 1 ELSE 2 END, figure_id"
+# Changes are listed changed figures first, then removals, then additions; of the changed, a new
+# value comes before the same value from a new source: 433 re-sourced figures (26,160 -> 26,160)
+# were listed by id around the 5 corrections of release 1.0.0, as changelog.py found in CHANGELOG.md.
+CHANGE_ORDER = """CASE WHEN change = 'changed' AND old_value IS NOT new_value THEN 0 WHEN change = 'changed' THEN 1
+                   WHEN change = 'removed' THEN 2 ELSE 3 END, figure_id"""
 
 
 # Datasette -> its plugin configuration, which cannot change while it serves: plugin_config()
@@ -124,6 +127,13 @@ async def release_context(datasette, limit: int) -> dict | None:
         return None
     release = found[0]
     release["counts"] = {name: release[name] for name in ("added", "changed", "removed")}
+    # "438 changed" read as 438 corrections where 5 values changed and 433 figures had a new source.
+    release["same_values"] = (
+        await db.execute(
+            "SELECT count(*) FROM release_changes WHERE version = ? AND change = 'changed' AND old_value IS new_value",
+            [release["version"]],
+        )
+    ).rows[0][0]
     # Each change with its metric's unit (NULL for a figure the data no longer holds), so that
     # its values read as the figure's own do (token_text).
     release["changelog"] = await rows(

@@ -1,12 +1,18 @@
 """Layers (a) and (c): /changes writes a change's values as the site writes the figure's own
-(plugins/pages.py, token_text): it showed the changelog's raw tokens, 26160 and 52 for 52%."""
+(plugins/pages.py, token_text): it showed the changelog's raw tokens, 26160 and 52 for 52%. And
+of the figures a release changed, it says how many have a new value, and lists those first."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import sqlite3
+
 import pytest
 
-from disclosures.vocabulary import value_token
-from tests.conftest import plugin, rows
+from disclosures import site as site_module
+from disclosures.vocabulary import DATABASE_FILE, value_token
+from tests.conftest import Site, plugin, rows
 
 pages = plugin("pages")
 
@@ -53,3 +59,45 @@ def test_every_released_value_still_held_reads_as_the_figure_page_writes_it(real
 def test_the_changes_page_writes_values_as_the_figures_do(site):
     html = site.get("/changes").text
     assert 'data-label="New value">26,160<' in html and 'data-label="New value">26160<' not in html
+
+
+@pytest.fixture(scope="module")
+def site_after_a_resourcing(real_build, tmp_path_factory):
+    """The site over a copy of the build whose latest release changed figures as 1.0.0 did: most
+    of them the same value from a new source, a few a new value."""
+    folder = tmp_path_factory.mktemp("resourced")
+    shutil.copytree(real_build, folder, dirs_exist_ok=True)
+    with sqlite3.connect(folder / DATABASE_FILE) as conn:
+        figures = conn.execute(
+            "SELECT figure_id, source_id FROM figures WHERE is_derived = 0 AND value_kind = 'exact' ORDER BY figure_id LIMIT 6"
+        ).fetchall()
+        old = conn.execute("SELECT * FROM releases WHERE version = '0.1.0'").fetchone()
+        conn.execute("INSERT INTO releases VALUES ('0.2.0', '2026-12-01', '0.1.0', ?, ?, 0, 6, 0)", [old[3], old[4]])
+        # The last figure by id is the one corrected: listed by id, the five before it hid it.
+        for n, (figure_id, source_id) in enumerate(figures):
+            new = "1001" if n == 5 else "1000"
+            conn.execute(
+                "INSERT INTO release_changes VALUES ('0.2.0', 'changed', ?, '1000', ?, 'old-source', ?, ?)",
+                [figure_id, new, source_id, f"new source: {source_id}"],
+            )
+        conn.execute("UPDATE dataset SET latest_release = '0.2.0'")
+    (folder / "inspect-data.json").unlink()
+    return Site(site_module.in_process(folder)), figures[5][0]
+
+
+@pytest.mark.parametrize("path", ["/changes", "/"])
+def test_changed_figures_say_how_many_have_a_new_value(site_after_a_resourcing, path):
+    # "438 figures changed since 0.1.0" where 5 values changed and 433 figures kept theirs from a
+    # new source (CHANGELOG.md said so; the pages did not).
+    served, _ = site_after_a_resourcing
+    html = served.get(path).text
+    assert "6 changed (1 with a new value, 5 the same value from another source)" in " ".join(html.split()).replace(
+        "6 figures changed", "6 changed"
+    )
+
+
+def test_a_new_value_is_listed_before_the_same_value_from_a_new_source(site_after_a_resourcing):
+    served, corrected = site_after_a_resourcing
+    html = served.get("/changes").text
+    listed = re.findall(r'data-label="Figure" class="figure-id"><a href="/figure/([^"]+)"', html)
+    assert listed[0] == corrected, listed
