@@ -170,6 +170,11 @@ window.PlatformCharts = (function () {
 
   function nthColor(i) { return PALETTE[i % PALETTE.length]; }
 
+  // A chart of more jurisdictions than the ten hues: five darker ones (d3's category20b) come
+  // next, and only then does a colour repeat (series-chart.js says so under the chart). Canada,
+  // Korea and Poland were drawn in one grey on a chart of twelve countries.
+  var MORE_COLORS = ["#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"];
+
   // A line that stands for a jurisdiction has that jurisdiction's colour on every chart of the
   // site, so that a reader who has learnt India's line on the home chart finds it again on
   // /platform/telegram. The jurisdictions charted most often (the home chart's and the platforms'
@@ -197,9 +202,10 @@ window.PlatformCharts = (function () {
     own.forEach(function (id) { colors[id] = JURISDICTION_COLORS[id]; taken[colors[id]] = true; });
     hashed.forEach(function (id) {
       var first = hash(id) % PALETTE.length, k = 0;
-      // More lines than colours: the rest keep the colour they hash to.
       while (k < PALETTE.length && taken[nthColor(first + k)]) { k += 1; }
-      colors[id] = nthColor(k < PALETTE.length ? first + k : first);
+      var spare = MORE_COLORS.filter(function (c) { return !taken[c]; });
+      // More lines than colours: the rest keep the colour they hash to.
+      colors[id] = k < PALETTE.length ? nthColor(first + k) : (spare[0] || nthColor(first));
       taken[colors[id]] = true;
     });
     return colors;

@@ -37,11 +37,28 @@
     return function (v) { return v.toLocaleString("en"); };
   }
 
+  // Where lines outnumber the colours, two lines look alike: the note under the chart (which the
+  // PNG export writes too) says so and points to the table, which names each line.
+  function sharedColors(figure, lines) {
+    var colors = {};
+    lines.forEach(function (d) { colors[d.borderColor] = true; });
+    var distinct = Object.keys(colors).length, note = figure.querySelector(".chart-note");
+    if (distinct < lines.length && note) {
+      var span = document.createElement("span");
+      span.className = "shared-colors";
+      span.textContent = " " + lines.length + " lines in " + distinct + " colours: some lines share a colour; " +
+        "the chart's figures as a table name each line.";
+      note.appendChild(span);
+    }
+  }
+
   function draw(figure, spec) {
     var canvas = figure.querySelector("canvas");
+    var lines = datasets(spec);
+    sharedColors(figure, lines);
     var chart = new Chart(canvas, {
       type: "line",
-      data: { datasets: datasets(spec) },
+      data: { datasets: lines },
       options: {
         animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
         interaction: { mode: "nearest", intersect: false },

@@ -2,7 +2,8 @@
 
 The chart's pickers made a phone's page scroll sideways (Google's request types are long), and the
 PNG of a chart cut its citation's address at the image's edge, and the countries without figures
-were listed in a grey too light to read (4.3:1 on the page's background).
+were listed in a grey too light to read (4.3:1 on the page's background), and twelve countries on
+one chart drew three of their lines in one grey.
 """
 
 import json
@@ -90,3 +91,37 @@ def test_countries_without_figures_are_listed_in_a_readable_grey(page):
     }"""
     )
     assert ratio >= 4.5, ratio
+
+
+TWELVE = ["USA", "DEU", "FRA", "GBR", "IND", "ESP", "ITA", "BRA", "POL", "CAN", "AUS", "KOR"]
+COLORS = """() => {
+  const canvas = document.querySelector('figure.series-chart canvas');
+  return {lines: Chart.getChart(canvas).data.datasets.map(d => [d.label, d.borderColor]),
+          note: document.querySelector('figure.series-chart .chart-note').textContent};
+}"""
+
+
+def telegram_chart(jurisdictions):
+    chosen = "&".join(f"jurisdiction={j}" for j in jurisdictions)
+    return f"/chart?platform=telegram&request_type=ip_or_phone&metric=requests_fulfilled&{chosen}"
+
+
+def test_twelve_countries_on_one_chart_each_have_a_colour_of_their_own(page):
+    # The ten hues ran out: Canada and Korea took the grey they hash to, which was Poland's, and
+    # three lines of the legend read alike.
+    page.goto(telegram_chart(TWELVE))
+    page.wait_for_function("document.querySelector('figure.series-chart canvas').dataset.rendered > 0")
+    drawn = page.evaluate(COLORS)
+    colors = [color for _, color in drawn["lines"]]
+    assert len(colors) == 12 and len(set(colors)) == 12, drawn["lines"]
+    assert "share a colour" not in drawn["note"]
+
+
+def test_a_chart_with_more_lines_than_colours_says_so(page):
+    many = TWELVE + ["ARG", "AUT", "BEL", "CHE", "CZE", "NLD", "PRT", "ROU"]
+    page.goto(telegram_chart(many))
+    page.wait_for_function("document.querySelector('figure.series-chart canvas').dataset.rendered > 0")
+    drawn = page.evaluate(COLORS)
+    lines, colors = len(drawn["lines"]), len({color for _, color in drawn["lines"]})
+    assert lines == 20 and colors == 15, drawn["lines"]
+    assert f"{lines} lines in {colors} colours: some lines share a colour" in drawn["note"]
