@@ -65,6 +65,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from urllib.parse import parse_qsl, unquote_plus
 
 from datasette import hookimpl
@@ -290,7 +291,10 @@ def ttl_problem(value: str) -> str | None:
         return f"_ttl must be a whole number of seconds written with the digits 0 to 9, not {value!r}"
     # Its length is checked first: int() refuses more than 4,300 digits, leading zeros included,
     # which Datasette's views would have answered with a 500.
-    if WHOLE_NUMBER.match(value) and (len(value) > len(str(MOST_TTL)) or int(value) > MOST_TTL):
+    # Leading zeros write the same number, up to the digits int() reads (Datasette's views call it).
+    digits = value.lstrip("0") or "0"
+    too_long = len(value) > sys.int_info.default_max_str_digits
+    if WHOLE_NUMBER.match(value) and (too_long or len(digits) > len(str(MOST_TTL)) or int(digits) > MOST_TTL):
         return (
             f"_ttl is a whole number of seconds from 0 to {MOST_TTL} (2^31, about 68 years: the largest "
             f"max-age RFC 9111 allows), not {value}"

@@ -229,7 +229,7 @@ def test_a_ttl_past_the_largest_max_age_is_a_400(site, path, ttl):
     assert "99999999999999999999999" not in response.headers.get("cache-control", "")
 
 
-@pytest.mark.parametrize("ttl", ["2147483648", "0060"])
+@pytest.mark.parametrize("ttl", ["2147483648", "0060", "0000000000000060"])
 def test_a_ttl_up_to_the_largest_max_age_is_sent(site, ttl):
     for path in ("/disclosures/figures.json?_size=1", "/country/USA.json"):
         join = "&" if "?" in path else "?"
