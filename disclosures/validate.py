@@ -1792,10 +1792,6 @@ def typed_figures(table: table_schema.Table) -> list[Figure]:
     figures = []
     for row, line in zip(table.rows, table.lines, strict=True):
         value = row[columns["value"]]
-        if isinstance(value, int):
-            # A value field typed "integer" reads whole numbers as int, which the rules compare
-            # as they compare the Decimals a "number" field reads.
-            value = Decimal(value)
         if line in skipped or row[start] is None or row[end] is None:
             continue
         if value is not None and not value.is_finite():
