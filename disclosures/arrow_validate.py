@@ -36,10 +36,11 @@ from . import columnar, forked, rules, safety, table_schema
 # (a number holding one is not canonical): controls (Unicode category Cc, LF and CR among them)
 # and bidirectional controls.
 HOSTILE = "\\x00-\\x1f\\x7f-\\x9f" + "".join(f"\\x{{{ord(ch):04x}}}" for ch in sorted(rules.BIDI_CONTROLS))
-# One line of CSV, with its LF, as Python's csv module reads it with strict=True (Frictionless's
-# dialect): fields are quoted throughout with quotes doubled inside, or hold no comma and start
-# with no quote; and no hostile character.
-CSV_FIELD = f'(?:"(?:[^"{HOSTILE}]|"")*"|[^",{HOSTILE}][^,{HOSTILE}]*|)'
+# One line of CSV, with its LF, as RFC 4180 writes it and Python's csv module reads it with
+# strict=True (Frictionless's dialect): fields are quoted throughout with quotes doubled inside,
+# or hold neither a comma nor a quote (one there is a problem, table_schema.unquoted_cells_with_a_quote);
+# and no hostile character.
+CSV_FIELD = f'(?:"(?:[^"{HOSTILE}]|"")*"|[^",{HOSTILE}]*)'
 CSV_LINE = f"^{CSV_FIELD}(?:,{CSV_FIELD})*\n$"
 # Arrow reads a CSV file in blocks of this many bytes, one a thread.
 BLOCK_BYTES = 8 << 20
@@ -200,8 +201,8 @@ def read_strings(path: Path, names: list[str], digests: dict | None = None):
 
     The grammar is what makes Arrow's parse Python's: Arrow also accepts what csv refuses
     (``"abc"def``: text after a closing quote), so each line is matched against ``CSV_LINE``,
-    where a field is quoted throughout (quotes doubled inside) or holds no comma and does not
-    start with a quote; both parsers split such a line into the same cells.
+    where a field is quoted throughout (quotes doubled inside) or holds neither a comma nor a
+    quote (RFC 4180's grammar); both parsers split such a line into the same cells.
 
     ``digests``: when given, the file is read into memory rather than mapped, and
     ``digests[path]`` is set to the SHA-256 (hex) of exactly the bytes parsed: a file edited while

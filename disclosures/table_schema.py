@@ -386,12 +386,36 @@ def rows_digest(rows) -> int:
     return sum(map(hash, map(tuple, rows)))
 
 
+# One cell of a CSV line as RFC 4180 writes it: quoted throughout, with quotes doubled inside,
+# or unquoted and holding neither a comma nor a quote.
+RFC_4180_CELL = re.compile(r'"(?:[^"]|"")*"(?=,|\n|$)|[^,"\n]*(?=,|\n|$)|[^,\n]*')
+
+
+def unquoted_cells_with_a_quote(line: str) -> list[int]:
+    """The 0-based columns of ``line`` (one CSV record, its line end included) whose cell holds
+    a double quote without being quoted (``a,b"c,d`` gives [1]). Python's csv module and
+    Frictionless read such a cell as written; RFC 4180 does not allow it."""
+    columns, at, column = [], 0, 0
+    while True:
+        cell = RFC_4180_CELL.match(line, at)
+        text = cell.group()
+        if '"' in text and not (text.startswith('"') and text.endswith('"') and len(text) > 1):
+            columns.append(column)
+        at = cell.end()
+        if at >= len(line) or line[at] != ",":
+            return columns
+        at, column = at + 1, column + 1
+
+
 def _lines(handle, shown: str):
-    """The file's lines, refusing the structure Frictionless reads differently."""
+    """The file's lines, refusing the structure Frictionless reads differently, and a quote in a
+    cell that is not quoted (raw_file_problems words it)."""
     last = ""
     for last in handle:
         if "\r" in last:
             raise Damaged(f"{shown}: carriage return")
+        if '"' in last and unquoted_cells_with_a_quote(last):
+            raise Damaged(f"{shown}: a quote in an unquoted cell")
         yield last
     if last and not last.endswith("\n"):
         raise Damaged(f"{shown}: no final newline")

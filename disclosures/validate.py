@@ -183,7 +183,8 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
         return problems
     numeric = {f["name"] for f in fields if f.get("type") in NUMERIC_TYPES}
     dates = {f["name"] for f in fields if f.get("type") == "date"}
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(lines, strict=True)
     previous_line, header_cells = 0, len(names)
     try:
         for record in reader:
@@ -213,10 +214,13 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
             for name, cell in zip(names, record, strict=False):
                 for message in rules.cell_problems(cell, numeric=name in numeric, is_date=name in dates):
                     problem(first_line, name, message)
+            if first_line == last_line and '"' in lines[first_line - 1]:
+                for column in table_schema.unquoted_cells_with_a_quote(lines[first_line - 1]):
+                    problem(first_line, names[column] if column < len(names) else None, QUOTE_IN_UNQUOTED_CELL)
     except csv.Error:
         # A stray quote takes the lines after it into its cell, and the reader fails only where
         # the next quote is (five lines on, once): the curator is sent to the line it opened on.
-        opened, column, closed = unbalanced_quote(text.splitlines(keepends=True), previous_line + 1)
+        opened, column, closed = unbalanced_quote(lines, previous_line + 1)
         cell = f"the {names[column]} cell" if column < len(names) else f"cell {column + 1}"
         if closed is None:
             runs = "it is never closed, so the cell runs to the end of the file"
@@ -319,6 +323,15 @@ DAMAGED_HEADER = re.compile(r"^header ")
 # What raw_file_problems says of a row whose cells cannot be read against the header.
 NOT_WELL_FORMED = "is not well-formed CSV"
 DAMAGED_ROW = re.compile(rf"^(has [0-9]+ cells, the header has [0-9]+|{NOT_WELL_FORMED})")
+
+
+# What a cell is told that holds a double quote without being quoted: Python's csv module and
+# Frictionless keep the quote as text, but RFC 4180 allows one only inside a quoted cell, and a
+# curator's spreadsheet or another reader may take it for the start of one.
+QUOTE_IN_UNQUOTED_CELL = (
+    'has a double quote in a cell that is not quoted; quote the whole cell and double the quote ("a ""b"" c"), '
+    "as RFC 4180 asks"
+)
 
 
 def cell_count_message(cells: int, header: int) -> str:

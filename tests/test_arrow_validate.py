@@ -156,6 +156,22 @@ def test_text_after_a_closing_quote_is_left_to_check_package(tmp_path):
     assert not proved(package)
 
 
+@pytest.mark.parametrize("written", ['say "yes"', 'a"', '5" screen'])
+def test_a_quote_in_an_unquoted_cell_is_refused_by_every_reader(tmp_path, written):
+    # Python's csv module and Arrow both keep it as text: the grammar refuses it, and the
+    # one-pass reader hands the file over to raw_file_problems, which says where it is.
+    path = tmp_path / "table.csv"
+    path.write_text(f"a,b\nx,{written}\n", encoding="utf-8")
+    assert next(csv.reader([f"x,{written}"], strict=True)) == ["x", written]
+    with pytest.raises(arrow_validate.Undecided):
+        arrow_validate.read_strings(path, ["a", "b"])
+    assert table_schema.unquoted_cells_with_a_quote(f"x,{written}\n") == [1]
+    quoted = '"' + written.replace('"', '""') + '"'
+    path.write_text(f"a,b\nx,{quoted}\n", encoding="utf-8")
+    assert table_schema.unquoted_cells_with_a_quote(f"x,{quoted}\n") == []
+    assert arrow_validate.read_strings(path, ["a", "b"]).column("b").to_pylist() == [written]
+
+
 def test_a_needlessly_quoted_cell_is_still_proved(tmp_path):
     package = make_package(tmp_path)
 

@@ -55,6 +55,7 @@ LEFT_TO_FRICTIONLESS = {
     "missing_final_newline",
     "referenced_table_empty",
     "semicolon_separated",
+    "quote_in_unquoted_cell",
     "unbalanced_quote",
     "unbalanced_quote_mid_file",
     "unbalanced_quote_to_end_of_file",
