@@ -19,8 +19,8 @@ def without_cookies(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, byt
     return [(name, value) for name, value in headers if name.lower() != b"cookie"]
 
 
-# trylast: the outermost wrapper, so that no other plugin reads a cookie either.
-@hookimpl(trylast=True)
+# Outside every wrapper that could read a cookie (plugins/layers.py).
+@hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def cookieless(scope, receive, send):

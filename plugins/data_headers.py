@@ -65,9 +65,9 @@ def cache_control(datasette, query_string: str) -> bytes | None:
     return b"no-cache" if int(ttl) == 0 else f"max-age={int(ttl)}".encode()
 
 
-# trylast: outside the plugins that answer by themselves (plugins/downloads.py streams a sorted
-# CSV with headers of its own), so every data answer passes through here.
-@hookimpl(trylast=True)
+# Outside the plugins that answer by themselves (plugins/downloads.py streams a sorted CSV with
+# headers of its own), so every data answer passes through here (plugins/layers.py).
+@hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def headed(scope, receive, send):

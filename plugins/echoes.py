@@ -8,8 +8,7 @@ stays a few lines, still says what it is about, and keeps its advice, which foll
 
 Cut here, in one wrapper around every other, rather than where each message is written: the
 messages come from Datasette and a dozen plugins, and the error shapes from three of them
-(plugins/errors.py, client_errors.py, parameters.py), which wrap one another in the order
-Datasette found their files. Cut are: each of the request's parameter names and values and path
+(plugins/errors.py, client_errors.py, parameters.py). Cut are: each of the request's parameter names and values and path
 parts longer than the limit, in each form a message writes one (as it is, as Python's repr, as
 JSON, escaped in an HTML page); then, for an echo a message changed on the way (upper-cased,
 one key of a JSON value), any run of more than twice ECHO_LIMIT characters without a space,
@@ -169,9 +168,7 @@ def wrap(app):
     return shortened
 
 
-# A wrapper of the hook: it adds this one after every plugin's wrapper, so that it is the
-# outermost whatever order Datasette registered the plugins in (their files' order on disk).
-@hookimpl(wrapper=True)
+# The outermost wrapper (plugins/layers.py).
+@hookimpl
 def asgi_wrapper(datasette):
-    wrappers = yield
-    return [*wrappers, wrap]
+    return wrap

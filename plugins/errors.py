@@ -276,9 +276,9 @@ async def send_preflight(scope, send):
     await send({"type": "http.response.body", "body": b""})
 
 
-# trylast: the last wrapper called is the outermost, so the errors of the plugins' own wrappers
-# (budget, downloads, guards, paging, ...) pass through this one and take its shape too.
-@hookimpl(trylast=True)
+# Outside the plugins' own wrappers (budget, downloads, guards, paging, ...), so that their
+# errors pass through this one and take its shape too (plugins/layers.py).
+@hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def shaped(scope, receive, send):

@@ -28,8 +28,8 @@ def with_landmarks(body: bytes) -> bytes:
     return body
 
 
-# Outermost (applied last): the error pages plugins/errors.py writes are HTML answers too.
-@hookimpl(trylast=True)
+# Outside plugins/errors.py, whose error pages are HTML answers too (plugins/layers.py).
+@hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def landmarks(scope, receive, send):

@@ -606,10 +606,9 @@ def error_status(send):
     return checked
 
 
-# trylast: Datasette applies the wrappers in call order, so the last one called is the outermost.
 # These checks must see the request as the client sent it, before plugins/downloads.py drops a
-# table CSV's _size and _next and plugins/paging.py adds its own _next.
-@hookimpl(trylast=True)
+# table CSV's _size and _next and plugins/paging.py adds its own _next (plugins/layers.py).
+@hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def checked(scope, receive, send):

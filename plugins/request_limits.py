@@ -56,9 +56,9 @@ async def refuse(send, status: int, message: str):
     await send({"type": "http.response.body", "body": body})
 
 
-# trylast: the last wrapper called is the outermost, so no other plugin parses a query string
-# over the limits first.
-@hookimpl(trylast=True)
+# Outside the wrappers that parse a query string, so that none parses one over the limits
+# (plugins/layers.py).
+@hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def limited(scope, receive, send):

@@ -1,0 +1,63 @@
+"""The order the site's ASGI wrappers nest in, written once, here.
+
+Datasette applies the ``asgi_wrapper`` results in the order pluggy returns them, each around
+the last, so the last is the outermost. Pluggy orders them by registration, and Datasette
+registers ``--plugins-dir``'s files in the order ``glob`` lists them, which is the directory's
+order on disk: on another filesystem, or after a file is renamed, the same plugins nested
+differently, and ``trylast`` only split them into two groups each ordered that way. Here every
+wrapper of plugins/ has its place by name, whatever order the files were found in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasette import hookimpl
+
+# plugins/ files with an asgi_wrapper, innermost first. Each line says what it must be outside of.
+WRAPPER_ORDER = (
+    "strict_paths.py",
+    "page_size.py",
+    "canonical.py",
+    "budget.py",
+    "paging.py",
+    "search.py",
+    "guards.py",
+    "downloads.py",
+    # Outside the wrappers that answer errors of their own (budget, paging, guards, downloads), so
+    # that those take the API's error shape too.
+    "errors.py",
+    # Sees the request as the client sent it: outside downloads.py, which drops a table CSV's
+    # _size and _next, and paging.py, which adds its own _next.
+    "parameters.py",
+    # Drops the Cookie header before any wrapper inside it, or Datasette, reads one.
+    "cookies.py",
+    # No wrapper inside it parses a query string over the limits.
+    "request_limits.py",
+    # Outside the plugins that answer by themselves (downloads.py streams a sorted CSV with
+    # headers of its own), so every data answer gets its Cache-Control and media type here.
+    "data_headers.py",
+    # The error pages errors.py writes are HTML answers too.
+    "landmarks.py",
+    # Cuts long echoes of the client's input out of every error message, whoever wrote it.
+    "echoes.py",
+)
+
+
+def wrapper_file(wrapper) -> str:
+    """The name of the file that defines ``wrapper`` (a function, or a functools.partial of one)."""
+    function = getattr(wrapper, "func", wrapper)
+    return Path(function.__code__.co_filename).name
+
+
+def in_order(wrappers: list) -> list:
+    """``wrappers`` innermost first: any not from plugins/ (an installed plugin's) first, in the
+    order given, then those of WRAPPER_ORDER in its order."""
+    place = {name: index for index, name in enumerate(WRAPPER_ORDER)}
+    return sorted(wrappers, key=lambda wrapper: place.get(wrapper_file(wrapper), -1))
+
+
+@hookimpl(wrapper=True)
+def asgi_wrapper(datasette):
+    wrappers = yield
+    return in_order(wrappers)
