@@ -99,9 +99,19 @@ def test_repeated_facets_are_run_once(site):
     assert {"platform_id", *others} <= set(response.json()["facet_results"])
 
 
-@pytest.mark.parametrize("size,kept", [("max", "100"), ("999999999", "100"), ("20", "20"), ("0", "0")])
+@pytest.mark.parametrize("size,kept", [("max", "300"), ("999999999", "300"), ("20", "20"), ("0", "0")])
 def test_facet_size_is_capped(size, kept):
     assert plugin("budget").facet_problem([("_facet_size", size)]) == ([("_facet_size", kept)], None)
+
+
+def test_facet_size_max_lists_every_jurisdiction_of_the_figures(site, real_build):
+    # 100 cut the country facet off at 100 of 201, and its "…" link (_facet_size=max) gave the same 100.
+    with sqlite3.connect(real_build / DATABASE_FILE) as conn:
+        named = conn.execute("SELECT count(DISTINCT jurisdiction_id) FROM figures").fetchone()[0]
+    assert named > 100
+    response = site.get("/disclosures/figures.json?_facet=jurisdiction_id&_facet_size=max&_size=0&_extra=facet_results")
+    facet = response.json()["facet_results"]["jurisdiction_id"]
+    assert (len(facet["results"]), facet["truncated"]) == (named, False)
 
 
 @pytest.mark.parametrize("size", ["-1", "-5", "abc", "1e309", ""])
