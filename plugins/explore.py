@@ -248,10 +248,22 @@ class BadSelection(ValueError):
 async def dataset_row(db) -> dict:
     found = await rows(
         db,
-        """SELECT d.version, d.release_state, r.date AS release_date FROM dataset d
+        """SELECT d.version, d.release_state, d.content_hash, r.date AS release_date FROM dataset d
            LEFT JOIN releases r ON r.version = d.latest_release""",
     )
-    return found[0] if found else {"version": "unversioned", "release_state": "unreleased", "release_date": None}
+    if found:
+        return found[0]
+    return {"version": "unversioned", "release_state": "unreleased", "content_hash": None, "release_date": None}
+
+
+def cited_version(dataset: dict) -> str:
+    """How a citation names the data: "version 0.1.0 (2026-11-28)" once released; before, the
+    version is not yet fixed, so the content hash of every input file names it, as the home and
+    figure pages' citations do: "version 1.0.0 (unreleased), content sha256:…"."""
+    if dataset["release_state"] == "released":
+        return f"version {dataset['version']} ({dataset['release_date']})"
+    content = f", content {dataset['content_hash']}" if dataset.get("content_hash") else ""
+    return f"version {dataset['version']} (unreleased){content}"
 
 
 async def chart(datasette, request, *, platform, jurisdictions, request_type, metrics, title) -> dict | None:
@@ -348,7 +360,6 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
     site_url = (datasette.plugin_config("platform-disclosures") or {}).get("site_url")
     cited_url = urljoin(site_url, page_path) if isinstance(site_url, str) and site_url else page_url
     dataset = await dataset_row(db)
-    dated = dataset["release_date"] if dataset["release_state"] == "released" else "unreleased"
     return {
         "title": title,
         "unit": unit,
@@ -365,7 +376,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         + "?"
         + urlencode(filters + [("_shape", "array"), ("_size", "max"), ("_sort", "period_start")]),
         "page_url": page_url,
-        "citation": f"Platform Disclosures, version {dataset['version']} ({dated}): {title}. {cited_url}",
+        "citation": f"Platform Disclosures, {cited_version(dataset)}: {title}. {cited_url}",
     }
 
 

@@ -260,14 +260,15 @@ def test_charts_mark_derived_periods_and_carry_events_and_a_citation(site, real_
     # Fulfilled requests and affected users: each has its Oct–Dec 2024 derived from 2024 minus Jan–Sep.
     assert [p["period"] for p in derived] == ["Q4 2024"] * len(telegram["series"])
     assert "2024-08-24" in [e["event_date"] for e in telegram["events"]]
-    ((version, state, released),) = rows(
+    ((version, state, released, content),) = rows(
         real_db,
-        "SELECT d.version, d.release_state, r.date FROM dataset d LEFT JOIN releases r ON r.version = d.latest_release",
+        "SELECT d.version, d.release_state, r.date, d.content_hash FROM dataset d "
+        "LEFT JOIN releases r ON r.version = d.latest_release",
     )
-    dated = released if state == "released" else "unreleased"
-    assert telegram["citation"].startswith(
-        f"Platform Disclosures, version {version} ({dated}): Telegram, United States"
-    )
+    # Before a release the version names no fixed data: the content hash does, as on the figure pages.
+    dated = f"({released})" if state == "released" else f"(unreleased), content {content}"
+    assert content.startswith("sha256:")
+    assert telegram["citation"].startswith(f"Platform Disclosures, version {version} {dated}: Telegram, United States")
     # The citation names the public site (datapackage.json's homepage), not the address browsed.
     site_url = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))["homepage"].rstrip("/")
     path = telegram["page_url"].split("localhost", 1)[-1]
