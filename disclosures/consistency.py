@@ -488,11 +488,29 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
     return problems
 
 
+def distinct_rows(table) -> list[tuple]:
+    """The distinct rows of an Arrow ``table`` of text and boolean columns without nulls, as
+    tuples of Python values, in no set order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Each row as one text, its cells joined by a character no cell holds (controls are
+    # refused in every cell before any rule runs), so that Arrow's unique finds the rows.
+    separator = "\x1f"
+    texts = [column.cast(pa.string()) if column.type == pa.bool_() else column for column in table.columns]
+    kinds = [column.type == pa.bool_() for column in table.columns]
+    joined = pc.binary_join_element_wise(*texts, separator)
+    return [
+        tuple(cell == "true" if boolean else cell for cell, boolean in zip(text.split(separator), kinds, strict=True))
+        for text in pc.unique(joined).to_pylist()
+    ]
+
+
 def arrow_problems(tables: dict) -> list[rules.Problem]:
     """Every rule above on Arrow tables of the package's cells as text (``arrow_validate``'s:
     one record per line, so a row's line is its index + 2). Only the columns the rules need are
     turned into Python values: the corrections, the platforms and the figures corrections name;
-    the newest period per platform and regime is an Arrow group-by."""
+    the newest period per platform and regime is read from the distinct rows (``distinct_rows``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -521,13 +539,15 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
             "dsa": dsa,
         }
     )
-    newest = {
-        (row["platform_id"], row["dsa"]): row["period_end_max"]
-        for row in facts.group_by(["platform_id", "dsa"]).aggregate([("period_end", "max")]).to_pylist()
-    }
+    # The distinct rows of the few columns read (hundreds), grouped here: Arrow's Table.group_by
+    # would import Acero and with it the dataset, Parquet and cloud-filesystem libraries, which
+    # cost more CPU than every rule of this module.
+    newest: dict[tuple[str, bool], str] = {}
     source_regimes: dict[str, set[bool]] = {}
-    for row in facts.group_by(["source_id", "dsa"]).aggregate([]).to_pylist():
-        source_regimes.setdefault(row["source_id"], set()).add(row["dsa"])
+    for platform, source, end, regime in distinct_rows(facts):
+        if (platform, regime) not in newest or end > newest[(platform, regime)]:
+            newest[(platform, regime)] = end
+        source_regimes.setdefault(source, set()).add(regime)
     problems += claim_problems(lined(tables["platforms"]), newest, source_regimes, "data/platforms.csv")
     if "sources" in tables and "events" in tables:
         problems += source_date_problems(

@@ -274,3 +274,27 @@ def test_the_column_checks_refuse_whatever_the_child_decides(tmp_path, monkeypat
     rewrite(package, change)
     monkeypatch.setattr(arrow_validate, "_rules_hold", _holds)
     assert not proved(package)
+
+
+def test_the_grouped_reads_agree_with_the_rules_own_on_the_real_package():
+    # reported_periods and the newest period per platform and regime are grouped through codes
+    # and distinct rows, not Arrow's group_by: the same sets as the rules' own reading of rows.
+    import pyarrow.compute as pc
+
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    figures_resource = next(r for r in descriptor["resources"] if r["name"] == "figures")
+    names = [f["name"] for f in figures_resource["schema"]["fields"]]
+    table = arrow_validate.read_strings(paths.ROOT / figures_resource["path"], names)
+    rows = validate.parse_figures(enumerate(table.to_pylist(), start=2))
+    assert arrow_validate.reported_periods(table) == validate.reported_periods(rows)
+    assert len(validate.reported_periods(rows)) > 100
+
+    from disclosures import consistency
+
+    facts = table.select(["platform_id", "source_id"]).append_column(
+        "exact", pc.equal(table.column("value_kind"), "exact")
+    )
+    expected = {(r["platform_id"], r["source_id"], r["exact"]) for r in facts.to_pylist()}
+    assert {exact for _, _, exact in expected} == {True, False}
+    found = consistency.distinct_rows(facts)
+    assert len(found) == len(set(found)) and set(found) == expected

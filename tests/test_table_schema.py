@@ -192,3 +192,45 @@ def test_record_lines_give_the_line_each_record_starts_on(tmp_path):
     path.write_text('a,b\n1,"2\n', encoding="utf-8")
     assert table_schema.record_lines(path) is None  # not well-formed: the lines after are unknown
     assert table_schema.record_lines(tmp_path / "missing.csv") is None
+
+
+URI_CELLS = [
+    "https://example.org/report",
+    "http://exa mple.org/a b",
+    "mailto:press@example.org",
+    "urn:isbn:0451450523",
+    "HTTPS://EXAMPLE.ORG",
+    "a+b.c-d:rest",
+    "x:",
+    "https://例え.jp/パス?q=ü#frag",
+    "https://example.org/%zz",
+    "https://user:secret@example.org/",
+    "http://[::1]:80/",
+    "example.org/report",
+    "//example.org/report",
+    "/relative/path",
+    "1http://example.org",
+    "-x:y",
+    ":no-scheme",
+    "",
+    " https://example.org",
+    "not a uri",
+    "é:accent",
+    "a_b:underscore",
+    "?query:only",
+    "#frag:only",
+]
+
+
+@pytest.mark.parametrize("cell", URI_CELLS)
+def test_the_uri_format_is_frictionless_own_test(cell):
+    # Frictionless's format uri: rfc3986's validator requiring a scheme (frictionless/fields/string.py).
+    import rfc3986
+    from rfc3986 import validators
+
+    try:
+        validators.Validator().require_presence_of("scheme").validate(rfc3986.uri_reference(cell))
+        expected = True
+    except rfc3986.exceptions.ValidationError:
+        expected = False
+    assert table_schema._is_uri(cell) is expected
