@@ -395,3 +395,36 @@ def test_a_worldwide_count_its_own_countries_add_up_past_is_a_recorded_disagreem
     assert "microsoft-world-2016h1-all-accounts_specified" in {row[0] for row in found}, "the query finds nothing"
     recorded = {row[0] for row in rows(real_db, "SELECT figure_id FROM disagreements WHERE figure_id IS NOT NULL")}
     assert [row for row in found if row[0] not in recorded] == []
+
+
+def test_microsofts_worldwide_requests_are_in_the_series_of_the_country_rows_they_add_up_from(real_db):
+    # Microsoft's worldwide totals from 2017 ("legal requests related to our consumer services from
+    # law enforcement agencies around the world") are its report's criminal section: its countries'
+    # criminal requests add up to each one, emergency requests apart. Filed as consumer_services (and
+    # 2017-H1 as all), they were a series of their own beside the legal_process country rows they sum.
+    totals = rows(
+        real_db,
+        """SELECT w.figure_id, c.request_type_id FROM figures w
+           JOIN figures c ON c.platform_id = w.platform_id AND c.period_start = w.period_start
+             AND c.period_end = w.period_end AND c.metric_id = w.metric_id AND c.is_derived = 0
+             AND c.value_kind = 'exact'
+           JOIN jurisdictions j ON j.jurisdiction_id = c.jurisdiction_id AND j.kind IN ('country', 'territory')
+           WHERE w.platform_id = 'microsoft' AND w.jurisdiction_id = 'WORLD' AND w.is_derived = 0
+             AND w.metric_id = 'requests_received' AND w.period_start >= '2017-01-01'
+           GROUP BY w.figure_id, c.request_type_id HAVING sum(c.value) = w.value AND count(*) > 1""",
+    )
+    assert len(totals) == 8, totals
+    assert [figure_id for figure_id, request_type in totals if f"-{request_type}-" not in figure_id] == []
+    # The ids the releases carried answer with the one each was refiled as.
+    refiled = rows(
+        real_db,
+        """SELECT figure_id, reason FROM corrections WHERE figure_id GLOB 'microsoft-world-20*'
+             AND new_value IS NULL AND reason GLOB 'refiled as microsoft-world-*-legal_process-*'""",
+    )
+    assert sorted(r[0] for r in refiled) == [
+        "microsoft-world-2017h1-all-requests_received",
+        *(
+            f"microsoft-world-{p}-consumer_services-requests_received"
+            for p in ("2018h1", "2018h2", "2019h1", "2019h2", "2020h1", "2020h2", "2021h2")
+        ),
+    ]
