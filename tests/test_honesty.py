@@ -428,3 +428,34 @@ def test_microsofts_worldwide_requests_are_in_the_series_of_the_country_rows_the
             for p in ("2018h1", "2018h2", "2019h1", "2019h2", "2020h1", "2020h2", "2021h2")
         ),
     ]
+
+
+# Microsoft figures that rested on the press or on krMaynard's extraction although Microsoft's own
+# post, stored and read, states the same key: figure_id -> (source_id, the source it replaced, now a
+# corroboration).
+MICROSOFT_OWN_POST = {
+    # "Microsoft received a total number of 35,572 legal requests for customer information from law
+    # enforcement agencies in the first half of 2016. This reflects a decrease from the 39,083
+    # requests received for the second half of 2015."
+    "microsoft-world-2015h2-all-requests_received": (
+        "microsoft-2016-09-29-transparency-hub-reports",
+        "rakoellner-2016-04-microsoft-transparenzbericht-h2-2015",
+    ),
+    "microsoft-world-2016h1-all-requests_received": (
+        "microsoft-2016-09-29-transparency-hub-reports",
+        "zdnet-de-2016-09-microsoft-transparenzbericht-h1-2016",
+    ),
+}
+
+
+def test_a_microsoft_figure_its_own_post_states_rests_on_the_post(real_db):
+    for figure_id, (source_id, replaced) in MICROSOFT_OWN_POST.items():
+        assert rows(
+            real_db,
+            """SELECT f.source_id, s.tier FROM figures f JOIN sources s USING (source_id)
+               WHERE f.figure_id = ?""",
+            figure_id,
+        ) == [(source_id, "platform_file")], figure_id
+        assert rows(
+            real_db, "SELECT source_id FROM corroborations WHERE figure_id = ? AND source_id = ?", figure_id, replaced
+        ) == [(replaced,)], figure_id
