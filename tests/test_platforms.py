@@ -98,3 +98,13 @@ def test_percentages_stay_within_0_and_100(real_db):
 
 def test_every_platform_says_what_it_does_not_report(real_db):
     assert rows(real_db, "SELECT count(*) FROM platforms WHERE not_reported IS NULL OR not_reported = ''") == [(0,)]
+
+
+def test_reddit_2019_non_emergency_requests_quote_the_whole_bullet(real_db):
+    # The mirror first stored was cut at "406 were non-emerg"; other mirrors of the same post hold it whole.
+    ((quote, locator),) = rows(
+        real_db,
+        "SELECT quote, source_locator FROM figures WHERE figure_id = 'reddit-world-2019-legal_process-requests_received'",
+    )
+    assert quote == "406 were non-emergency requests (73% of which we complied with)"
+    assert "cut" not in locator
