@@ -3,7 +3,10 @@
 Datasette 0.65 links ``table.csv?_size=max``: one page of at most 5,000 rows, now that a CSV
 with ``_size`` is that page (plugins/downloads.py). The link is ``_stream=on`` instead, with
 ``_labels=on`` when the table has foreign keys (as Datasette's own link), and without the page's
-``_size`` and ``_next``, which would make it one page again.
+``_size`` and ``_next``, which would make it one page again. The "Advanced export" form is sent
+the same way: Datasette's sent ``_size=max`` (and, from a next page, its ``_next``), so that
+unless "stream all rows" was ticked it gave the first 5,000 rows with status 200, which a reader
+asking for the CSV of every figure took for the whole.
 
 Datasette built the other export links by appending its own parameters to the request's query
 string, whatever it held: a query page asked for with ``_size=max`` linked its CSV as
@@ -28,6 +31,11 @@ def with_parameters(path: str, pairs: list[tuple[str, str]], added: list[tuple[s
     if not query:
         return path
     return path + ("&" if "?" in path else "?") + query
+
+
+def every_row_csv_fields(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The request's parameters but those of one page (and its facets, which a CSV has not), then ``_stream=on``."""
+    return [(k, v) for k, v in pairs if k not in PAGE_PARAMETERS and k != "_facet"] + [("_stream", "on")]
 
 
 def every_row_csv_path(path: str, pairs: list[tuple[str, str]], labels: bool) -> str:
@@ -66,6 +74,9 @@ def extra_template_vars(template, view_name, request, database, table, datasette
         return {
             "renderers": {"json": with_parameters(json_url, pairs, [("_labels", "on")] if labels else [])},
             "url_csv": every_row_csv_path(path, pairs, labels),
+            # The form has its own _labels box; its "stream all rows" box adds a _stream=on that
+            # changes nothing.
+            "url_csv_hidden_args": every_row_csv_fields(pairs),
         }
 
     return inner
