@@ -1,7 +1,7 @@
 """The Atom feed of releases, written with feedgen: one entry per release, newest first.
 
 Each entry says what the release changed (figures added, changed, removed, and since which
-release) and links to the changes page of the canonical site (the package's ``homepage``), so a
+release; of the changed, how many have a new value, as the changes page says) and links to the changes page of the canonical site (the package's ``homepage``), so a
 feed reader never sees a local address. Per-figure changes stay in ``changelog.csv``. Ids are
 stable URNs: rebuilding a release's feed gives the same bytes.
 """
@@ -16,10 +16,25 @@ from feedgen.feed import FeedGenerator
 from .release_records import CHANGES
 
 
+def same_values_text(release: dict) -> str:
+    """After "N changed", as the site's pages write it: " (5 with a new value, 433 the same value
+    from another source)", or nothing when every changed figure has a new value."""
+    changed, same = release["changed"], release.get("changed_same_value")
+    if not changed or not same:
+        return ""
+    return f" ({changed - same:,} with a new value, {same:,} the same value from another source)"
+
+
 def release_summary(release: dict) -> str:
-    """One sentence: "3 figures added, 1 changed, 0 removed since 1.0.0." (or "in the first release")."""
+    """One sentence: "3 figures added, 1 changed, 0 removed since 1.0.0." (or "in the first release"),
+    the changed split as the changes page splits them."""
     counts = ", ".join(
-        f"{release[name]:,} figure{'s' if release[name] != 1 else ''} {name}" if i == 0 else f"{release[name]:,} {name}"
+        (
+            f"{release[name]:,} figure{'s' if release[name] != 1 else ''} {name}"
+            if i == 0
+            else f"{release[name]:,} {name}"
+        )
+        + (same_values_text(release) if name == "changed" else "")
         for i, name in enumerate(CHANGES)
     )
     since = f"since {release['previous']}" if release.get("previous") else "in the first release"
@@ -54,7 +69,7 @@ def release_feed(conn: sqlite3.Connection, version: str | None = None) -> bytes 
         return None
     name, title, homepage, author, latest = dataset
     version = version or latest
-    cursor = conn.execute("SELECT version, date, previous, added, changed, removed FROM releases")
+    cursor = conn.execute("SELECT version, date, previous, added, changed, changed_same_value, removed FROM releases")
     columns = [d[0] for d in cursor.description]
     releases = [dict(zip(columns, row, strict=True)) for row in cursor]
     known = {r["version"]: r for r in releases}

@@ -62,6 +62,7 @@ RELEASE_TABLES_SQL = [
   figures INTEGER NOT NULL,
   added INTEGER NOT NULL,
   changed INTEGER NOT NULL,
+  changed_same_value INTEGER CHECK (changed_same_value BETWEEN 0 AND changed),
   removed INTEGER NOT NULL
 )""",
     """CREATE TABLE release_changes (
@@ -81,6 +82,10 @@ RELEASE_TABLES_SQL = [
   PRIMARY KEY (version, path)
 )""",
 ]
+# Of a release's changed figures, those a new source gave the same value, as CHANGELOG.md counts
+# them (changelog.ChangeSummary): "438 changed" was 5 new values and 433 re-sourced figures. The
+# build counts them once into releases.changed_same_value, which the site and the feed read.
+SAME_VALUE_CHANGE = "change = 'changed' AND old_value IS new_value"
 # In an order that drops each table before the one it references.
 RELEASE_TABLES = ("dataset", "release_changes", "release_files", "releases")
 
@@ -170,6 +175,14 @@ def release_state(version: str, digest: str, recorded: dict[str, dict]) -> str:
     return "released"
 
 
+def count_same_values(conn) -> None:
+    """Fill ``releases.changed_same_value`` from ``release_changes`` (SAME_VALUE_CHANGE)."""
+    conn.execute(
+        f"""UPDATE releases SET changed_same_value = (
+              SELECT count(*) FROM release_changes WHERE version = releases.version AND {SAME_VALUE_CHANGE})"""
+    )
+
+
 def write_release_tables(
     db: sqlite_utils.Database,
     descriptor: dict,
@@ -214,6 +227,7 @@ def write_release_tables(
             f"INSERT INTO release_changes ({names}) VALUES ({', '.join('?' for _ in range(len(fields) + 1))})",
             ((v, *(row[f] for f in fields)) for row in itertools.chain([first], rows)),
         )
+    count_same_values(db.conn)
     db["release_files"].insert_all(
         {"version": v, "path": path} for v, m in recorded.items() for path in m.get("files", [])
     )

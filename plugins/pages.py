@@ -127,13 +127,9 @@ async def release_context(datasette, limit: int) -> dict | None:
         return None
     release = found[0]
     release["counts"] = {name: release[name] for name in ("added", "changed", "removed")}
-    # "438 changed" read as 438 corrections where 5 values changed and 433 figures had a new source.
-    release["same_values"] = (
-        await db.execute(
-            "SELECT count(*) FROM release_changes WHERE version = ? AND change = 'changed' AND old_value IS new_value",
-            [release["version"]],
-        )
-    ).rows[0][0]
+    # "438 changed" read as 438 corrections where 5 values changed and 433 figures had a new source:
+    # the build counts the second (releases.changed_same_value) as the feed reads it.
+    release["same_values"] = release.get("changed_same_value")
     # Each change with its metric's unit (NULL for a figure the data no longer holds), so that
     # its values read as the figure's own do (token_text).
     release["changelog"] = await rows(

@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 
+from disclosures import feed, release_records
 from disclosures import site as site_module
 from disclosures.vocabulary import DATABASE_FILE, value_token
 from tests.conftest import Site, plugin, rows
@@ -72,7 +73,11 @@ def site_after_a_resourcing(real_build, tmp_path_factory):
             "SELECT figure_id, source_id FROM figures WHERE is_derived = 0 AND value_kind = 'exact' ORDER BY figure_id LIMIT 6"
         ).fetchall()
         old = conn.execute("SELECT * FROM releases WHERE version = '0.1.0'").fetchone()
-        conn.execute("INSERT INTO releases VALUES ('0.2.0', '2026-12-01', '0.1.0', ?, ?, 0, 6, 0)", [old[3], old[4]])
+        conn.execute(
+            """INSERT INTO releases (version, date, previous, content_hash, figures, added, changed, removed)
+               VALUES ('0.2.0', '2026-12-01', '0.1.0', ?, ?, 0, 6, 0)""",
+            [old[3], old[4]],
+        )
         # The last figure by id is the one corrected: listed by id, the five before it hid it.
         for n, (figure_id, source_id) in enumerate(figures):
             new = "1001" if n == 5 else "1000"
@@ -80,6 +85,7 @@ def site_after_a_resourcing(real_build, tmp_path_factory):
                 "INSERT INTO release_changes VALUES ('0.2.0', 'changed', ?, '1000', ?, 'old-source', ?, ?)",
                 [figure_id, new, source_id, f"new source: {source_id}"],
             )
+        release_records.count_same_values(conn)  # as the build does once it has the changes
         conn.execute("UPDATE dataset SET latest_release = '0.2.0'")
     (folder / "inspect-data.json").unlink()
     return Site(site_module.in_process(folder)), figures[5][0]
@@ -94,6 +100,19 @@ def test_changed_figures_say_how_many_have_a_new_value(site_after_a_resourcing, 
     assert "6 changed (1 with a new value, 5 the same value from another source)" in " ".join(html.split()).replace(
         "6 figures changed", "6 changed"
     )
+
+
+def test_the_feed_splits_changed_figures_as_the_changes_page_does(site_after_a_resourcing):
+    # The feed said "6 changed" where /changes said 1 new value and 5 re-sourced figures.
+    served, _ = site_after_a_resourcing
+    with sqlite3.connect(served.datasette.get_database("disclosures").path) as conn:
+        atom = feed.release_feed(conn).decode("utf-8")
+    assert (
+        "0 figures added, 6 changed (1 with a new value, 5 the same value from another source), 0 removed since 0.1.0."
+        in atom
+    )
+    page = " ".join(served.get("/changes").text.split())
+    assert "6 changed (1 with a new value, 5 the same value from another source)" in page
 
 
 def test_a_new_value_is_listed_before_the_same_value_from_a_new_source(site_after_a_resourcing):
