@@ -21,8 +21,8 @@
 - ``/<database>.csv`` without ``sql=`` is a 400 that says what to ask: Datasette answered it
   with a 500 (a ``KeyError`` in its CSV code, which expects a query's columns).
 - ``/downloads`` and ``/downloads/`` list the release files the site serves (the latest
-  release first), from the ``release_files`` table; Datasette's static mount redirected
-  ``/downloads/`` to ``/downloads``, a 404.
+  release first), from the ``release_files`` table, with the size of each file served;
+  Datasette's static mount redirected ``/downloads/`` to ``/downloads``, a 404.
 """
 
 from __future__ import annotations
@@ -297,7 +297,13 @@ async def downloads_index(datasette, request):
                 releases.append({"version": version, "date": date, "files": []})
             served = folder is not None and (folder / version / file).is_file()
             releases[-1]["files"].append(
-                {"path": file, "url": datasette.urls.path(f"downloads/{version}/{file}") if served else None}
+                {
+                    "path": file,
+                    "url": datasette.urls.path(f"downloads/{version}/{file}") if served else None,
+                    # The size of the bytes the link serves, read now: the release files are
+                    # not in the database (a release's database is one of them).
+                    "bytes": (folder / version / file).stat().st_size if served else None,
+                }
             )
     context = {"releases": releases, "mounted": folder is not None}
     return Response.html(await datasette.render_template("downloads.html", context, request=request))

@@ -19,7 +19,8 @@ import yaml
 from datasette import hookimpl
 
 from disclosures import paths
-from tests.conftest import assert_error_shape, plugin
+from disclosures import site as site_module
+from tests.conftest import Site, assert_error_shape, plugin
 
 FIGURES = "/disclosures/figures"
 
@@ -323,6 +324,22 @@ def test_downloads_is_an_index_of_the_release_files_not_a_redirect_to_a_404(site
         files = conn.execute("SELECT version, path FROM release_files").fetchall()
     for version, file in files:
         assert f"Release {version}" in response.text and file in response.text
+
+
+def test_downloads_gives_each_served_files_size(real_build, tmp_path):
+    # The list named the files and no size: a reader could not tell the 9 KB CITATION.cff from a
+    # database of tens of MB before clicking. A file this server does not hold has no size to give.
+    with sqlite3.connect(real_build / "disclosures.db") as conn:
+        version, served, other = conn.execute(
+            "SELECT version, min(path), max(path) FROM release_files GROUP BY version LIMIT 1"
+        ).fetchone()
+    (tmp_path / version / served).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / version / served).write_bytes(b"x" * 123_456)
+    page = Site(site_module.in_process(real_build, dist=tmp_path)).get("/downloads").text
+    item = re.search(rf'<li><a href="/downloads/{version}/{re.escape(served)}">.*?</li>', page, re.S).group(0)
+    assert '<data class="file-size" value="123456" title="123,456 bytes">120.6 KB</data>' in item
+    item = re.search(rf"<li>{re.escape(other)} .*?</li>", page, re.S).group(0)
+    assert "file-size" not in item and "not on this server" in item
 
 
 # 5. Unknown parameter values of the explore pages --------------------------------------------
