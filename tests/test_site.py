@@ -111,6 +111,27 @@ def test_full_csv_export_round_trips_the_data(site):
         assert {k: by_id[row["figure_id"]][k] for k in row} == row
 
 
+def test_the_arrest_querys_averages_are_flagged_as_its_own_arithmetic_and_say_how(site):
+    # per_month_jan_sep (776.9 for India) sat beside the reported figures with nothing but a SQL
+    # comment to say that the query divided and rounded it; Telegram reports no monthly figure.
+    answer = site.get("/disclosures/telegram_before_after_arrest.json?_shape=objects").json()
+    computed = {"per_month_jan_sep_computed": ("jan_sep_2024", 9), "per_month_oct_dec_computed": ("oct_dec_2024", 3)}
+    assert set(computed) <= set(answer["columns"]) and not {"per_month_jan_sep", "per_month_oct_dec"} & set(
+        answer["columns"]
+    )
+    queries = site.get("/-/metadata.json").json()["databases"]["disclosures"]["queries"]
+    metadata = queries["telegram_before_after_arrest"]
+    assert set(metadata["columns"]) == set(answer["columns"]) and all(metadata["columns"].values())
+    for column, (figure, months) in computed.items():
+        said = metadata["columns"][column]
+        assert said.startswith("Computed by this query") and f"{figure} divided by {months}" in said
+        assert "rounded to one decimal place" in said
+        for row in answer["rows"]:
+            assert row[column] == round(row[figure] / months, 1)
+    page = " ".join(site.get("/disclosures/telegram_before_after_arrest").text.split())
+    assert "per_month_jan_sep_computed and per_month_oct_dec_computed are computed by this query" in page
+
+
 def test_canned_queries_return_known_figures(site):
     arrest = site.get("/disclosures/telegram_before_after_arrest.json?_shape=array").json()
     usa = next(r for r in arrest if r["jurisdiction_id"] == "USA")
