@@ -13,7 +13,13 @@ parts longer than the limit, in each form a message writes one (as it is, as Pyt
 JSON, escaped in an HTML page); then, for an echo a message changed on the way (upper-cased,
 one key of a JSON value), any run of more than twice ECHO_LIMIT characters without a space,
 which no message of the site's own holds. Only errors (4xx and 5xx) in the API's JSON error shape,
-Datasette's HTML error page, or plain text are read; every other answer passes untouched.
+HTML, or plain text are read; every other answer passes untouched.
+
+An HTML error is cut wherever it shows text, not only in the message box of Datasette's error
+page: the site's own pages answer 400 and 404 with their own templates (``/figure/<id>``'s "not
+a figure", ``/chart``'s refusal), and named what was sent whole in their title, heading and text.
+Markup is left whole (a link's address, a form's value: the client's own input, to follow or
+edit), as are scripts and styles, whose text is code.
 """
 
 from __future__ import annotations
@@ -44,12 +50,11 @@ ECHO_FORMS = (
 # the way (upper-cased, or one key of a JSON value), and is cut too. Twice the limit, so that a
 # cut echo and the name before it (``value__gt=xxx…``) are not cut again.
 LONG_RUN = re.compile(rf"[^\s…]{{{2 * ECHO_LIMIT + 1},}}")
-# The message box of Datasette 0.65's error.html, which every error page of the site renders.
-ERROR_BOX = re.compile(r'(<div style="[^"]*border: 3px solid red;[^"]*">)(.*?)(</div>)', re.DOTALL)
-TAG = re.compile(r"<[a-zA-Z/][^>]*>")
-# How a page's message box may hold a message: escaped by Jinja (markupsafe) or, in Datasette's
-# own HTML messages, by html.escape.
-HTML_ESCAPES = (lambda text: str(markupsafe.escape(text)), html.escape)
+# What of an HTML page is not text it shows: elements whose content is code or what the client
+# is editing, then any tag (attributes included), a comment, a doctype.
+PAGE_MARKUP = re.compile(
+    r"(<(script|style|textarea)\b.*?</\2\s*>|<!--.*?-->|<[a-zA-Z/!][^>]*>)", re.DOTALL | re.IGNORECASE
+)
 
 
 def client_input(scope) -> list[str]:
@@ -88,21 +93,20 @@ def shorten_message(message: str, pieces: list[str]) -> str:
     return shorten_runs(shorten(message, pieces))
 
 
-def shorten_page(text: str, pieces: list[str]) -> str:
-    """An HTML error page with its message box's echoes cut."""
-    box = ERROR_BOX.search(text)
-    if not box:
-        return text
-    inner = box.group(2)
-    if TAG.search(inner):  # a message of Datasette's own HTML: cut in its text, tags kept
-        shortened = shorten(inner, pieces, HTML_ESCAPES)
-    else:
-        message = html.unescape(inner)
-        shortened_message = shorten_message(message, pieces)
-        if shortened_message == message:
-            return text
-        shortened = str(markupsafe.escape(shortened_message))
-    return text[: box.start(2)] + shortened + text[box.end(2) :]
+def shorten_text(escaped: str, pieces: list[str]) -> str:
+    """A run of an HTML page's text (between tags, escaped) with its echoes cut."""
+    text = html.unescape(escaped)
+    shortened = shorten_message(text, pieces)
+    return escaped if shortened == text else str(markupsafe.escape(shortened))
+
+
+def shorten_page(page: str, pieces: list[str]) -> str:
+    """An HTML error page with the echoes in its text cut, its markup as it was."""
+    parts = PAGE_MARKUP.split(page)
+    # split gives text, then for each match the whole markup and the element's name (or None).
+    shown = [shorten_text(text, pieces) for text in parts[::3]]
+    markup = parts[1::3]
+    return "".join(text + tag for text, tag in zip(shown, [*markup, ""], strict=True))
 
 
 def shorten_body(body: bytes, kind: bytes, pieces: list[str]) -> bytes:

@@ -506,6 +506,31 @@ def test_an_error_message_echoing_up_to_200_characters_is_as_it_was(site, path):
     assert unquote(value if name.startswith("_") else name) in message
 
 
+# What a page shows as text: neither its markup (links keep the address whole) nor its scripts.
+PAGE_MARKUP = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]*>", re.S)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/figure/{LONG}",  # its title, heading and text named the id whole
+        f"/chart?platform={LONG}",  # its refusal named the platform whole
+        f"/chart?platform=telegram&jurisdiction=USA&metric={LONG}",
+        f"/country/{LONG}",  # Datasette's error page, as before
+    ],
+)
+def test_an_error_page_shows_at_most_200_characters_of_what_the_client_sent(site, path):
+    # The JSON's error was cut and counted; the HTML page of the same request showed 3,000 x's
+    # in its title and heading, on pages that are not Datasette's error page.
+    page = site.get(path)
+    assert page.status_code in (400, 404) and page.headers["content-type"].startswith("text/html")
+    shown = html.unescape(PAGE_MARKUP.sub(" ", page.text))
+    assert "x" * 201 not in shown and "x" * 200 + "…" in shown and "(3,000 characters in all)" in shown
+    title = re.search(r"<title>(.*?)</title>", page.text, re.S).group(1)
+    assert len(title) < 400, title
+    assert int(page.headers["content-length"]) == len(page.content)
+
+
 def test_a_head_of_an_error_with_a_cut_echo_does_not_claim_the_gets_length(site):
     path = "/disclosures/figures.json?_size=" + LONG
     head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path))
