@@ -4,12 +4,15 @@
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
   // Colour classes by order of magnitude: figures span 1 to thousands, so equal steps would hide most countries.
+  // A derived value is striped over its class's colour, in a colour that shows on it: white on the
+  // purples, dark gold on the near-white of 0, where white stripes left a derived 0 looking like
+  // the bot's own 0 (and no purple, which would read as a small count).
   var CLASSES = [
-    { max: 0, color: "#fffdf0", label: "0" },
-    { max: 9, color: "#cbc9e2", label: "1–9" },
-    { max: 99, color: "#9e9ac8", label: "10–99" },
-    { max: 999, color: "#756bb1", label: "100–999" },
-    { max: Infinity, color: "#54278f", label: "1,000 or more" }
+    { max: 0, color: "#fffdf0", stripe: "#a6761d", label: "0" },
+    { max: 9, color: "#cbc9e2", stripe: "#fff", label: "1–9" },
+    { max: 99, color: "#9e9ac8", stripe: "#fff", label: "10–99" },
+    { max: 999, color: "#756bb1", stripe: "#fff", label: "100–999" },
+    { max: Infinity, color: "#54278f", stripe: "#fff", label: "1,000 or more" }
   ];
 
   function classOf(value) {
@@ -28,6 +31,7 @@
       return '<span class="swatch" style="background:' + c.color + '"></span>' + c.label;
     });
     html.push('<span class="swatch derived"></span>derived by the build, not said by the bot');
+    html.push('<span class="swatch derived-zero"></span>a derived 0');
     html.push('<span class="swatch nofigure"></span>no figure (grey dots)');
     // One entry per unbroken line: on a phone "1,000 or" and "more" fell on two lines apart.
     box.innerHTML = html.map(function (h) { return '<span class="entry">' + h + "</span>"; }).join(" ");
@@ -45,11 +49,11 @@
     pattern.appendChild(el("rect", { width: 6, height: 6, fill: "#f0f0f0" }));
     pattern.appendChild(el("circle", { cx: 3, cy: 3, r: 1.2, fill: "#8c8c8c" }));
     defs.appendChild(pattern);
-    // A derived value keeps its class's colour under white stripes, so it is never read as the bot's own.
+    // A derived value keeps its class's colour under stripes, so it is never read as the bot's own.
     CLASSES.forEach(function (c, i) {
       var stripes = el("pattern", { id: "derived-" + i, width: 5, height: 5, patternUnits: "userSpaceOnUse", patternTransform: "rotate(-45)" });
       stripes.appendChild(el("rect", { width: 5, height: 5, fill: c.color }));
-      stripes.appendChild(el("line", { x1: 0, y1: 0, x2: 0, y2: 5, stroke: "#fff", "stroke-width": 2 }));
+      stripes.appendChild(el("line", { x1: 0, y1: 0, x2: 0, y2: 5, stroke: c.stripe, "stroke-width": 2 }));
       defs.appendChild(stripes);
     });
     svg.appendChild(defs);
