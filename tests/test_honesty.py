@@ -475,3 +475,42 @@ def test_a_microsoft_figure_its_own_post_states_rests_on_the_post(real_db):
         assert rows(
             real_db, "SELECT source_id FROM corroborations WHERE figure_id = ? AND source_id = ?", figure_id, replaced
         ) == [(replaced,)], figure_id
+
+
+# Microsoft worldwide totals that only Microsoft's own posts, stored and read, state: figure_id ->
+# (source_id, value). A fact-check found them missing (2015 stood only as the build's sum of halves).
+MICROSOFT_WORLDWIDE_FROM_ITS_POSTS = {
+    # "During the latter half of 2016, Microsoft received a total number of 25,837 legal requests for
+    # customer information from law enforcement agencies. This brings the total number of requests
+    # from law enforcement for 2016 to 61,409, which is a decrease from 2015, when requests totaled
+    # 74,311."
+    "microsoft-world-2016h2-all-requests_received": ("microsoft-2017-04-13-biannual-transparency-reports", 25837),
+    "microsoft-world-2016-all-requests_received": ("microsoft-2017-04-13-biannual-transparency-reports", 61409),
+    "microsoft-world-2015-all-requests_received": ("microsoft-2017-04-13-biannual-transparency-reports", 74311),
+}
+
+
+def test_microsofts_worldwide_totals_its_posts_state_are_reported_figures(real_db):
+    for figure_id, (source_id, value) in MICROSOFT_WORLDWIDE_FROM_ITS_POSTS.items():
+        assert rows(
+            real_db,
+            """SELECT f.source_id, s.tier, f.value, f.is_derived FROM figures f JOIN sources s USING (source_id)
+               WHERE f.figure_id = ?""",
+            figure_id,
+        ) == [(source_id, "platform_file", value, 0)], figure_id
+        # A period a source reports is never derived as well.
+        assert rows(real_db, "SELECT figure_id FROM figures WHERE figure_id = ?", f"{figure_id}-derived") == []
+    # A year Microsoft states is its two halves, each as Microsoft reported it.
+    years = rows(
+        real_db,
+        """SELECT y.figure_id, y.value, sum(h.value), count(h.figure_id) FROM figures y
+           JOIN figures h ON h.platform_id = y.platform_id AND h.jurisdiction_id = y.jurisdiction_id
+             AND h.request_type_id = y.request_type_id AND h.metric_id = y.metric_id AND h.is_derived = 0
+             AND h.period_start >= y.period_start AND h.period_end <= y.period_end AND h.figure_id != y.figure_id
+           WHERE y.figure_id IN ('microsoft-world-2015-all-requests_received', 'microsoft-world-2016-all-requests_received')
+           GROUP BY y.figure_id ORDER BY y.figure_id""",
+    )
+    assert years == [
+        ("microsoft-world-2015-all-requests_received", 74311, 74311, 2),
+        ("microsoft-world-2016-all-requests_received", 61409, 61409, 2),
+    ]
