@@ -58,6 +58,11 @@ PINNED = {
     "kakao-kor-2021h1-kr_comm_user_data-requests_received": ("exact", 34, None, None),
     "naver-kor-2025h1-kr_comm_confirmation_data-requests_received": ("exact", 667, None, None),
     "linkedin-usa-2025h2-all-requests_received": ("exact", 443, None, None),
+    # Tumblr's own 2013 post and its January-June 2015 PDF: Tumblr URLs, not accounts.
+    "tumblr-world-2013-all-requests_received": ("exact", 462, None, None),
+    "tumblr-world-2013-all-accounts_specified": ("exact", 529, None, None),
+    "tumblr-usa-2013-all-percent_requests_some_data": ("exact", 84, None, None),
+    "tumblr-world-2015h1-all-requests_received": ("exact", 190, None, None),
 }
 
 
