@@ -946,7 +946,7 @@ async def chart_page(datasette, request):
         # Nothing is drawn: a chart of the defaults would read as the answer to what was asked.
         refused = problem
         message = problem + "."
-    elif request_type and metrics:
+    elif options and request_type and metrics:
         # Titled in words, as the platform pages' charts are: "(USA, DEU, ip_or_phone)" named
         # the chart, its PNG and its citation in codes.
         places = {

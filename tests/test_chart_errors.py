@@ -81,3 +81,26 @@ def test_an_unknown_id_in_the_charts_json_lists_the_ids(site):
     assert "platform is one of: amazon_store" in assert_error_shape(site.get("/chart.json?platform=nope"), 400)
     error = assert_error_shape(site.get("/chart.json?jurisdiction=XXX"), 400)
     assert "jurisdiction is one of: ABW" in error and "USA" in error
+
+
+def test_a_platform_without_a_series_for_the_jurisdiction_is_told_so_never_a_500(site, real_db):
+    # Tuta has no figures for the USA: /chart kept Telegram's request type and metric, found no
+    # series, and titled a chart of none (in_words of no metric: an IndexError, a 500).
+    from tests.conftest import rows
+
+    without_usa = [
+        platform
+        for (platform,) in rows(
+            real_db,
+            "SELECT platform_id FROM platforms WHERE platform_id NOT IN "
+            "(SELECT platform_id FROM figures_series WHERE jurisdiction_id = 'USA') ORDER BY platform_id",
+        )
+    ]
+    assert "tuta" in without_usa
+    for platform in without_usa:
+        query = f"platform={platform}&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled"
+        page = site.get(f"/chart?{query}")
+        assert page.status_code == 200, (platform, page.status_code)
+        answer = site.get(f"/chart.json?{query}").json()
+        assert answer["chart"] is None
+        assert "has none for USA; pick a jurisdiction from its list" in answer["message"]
