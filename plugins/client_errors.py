@@ -22,6 +22,16 @@ from datasette.utils.asgi import Response
 
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
 CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_col=", "_nocol=")
+# What Datasette says when no page, table or row has a path (/a/b/c, /country/USA.json.json): its
+# status alone, which told a reader nothing about where to look instead.
+BARE_NOT_FOUND = ("404",)
+
+
+def not_found_message(path: str) -> str:
+    return (
+        f"Nothing is at {path}: no page, table or row has this address. The tables are listed at "
+        "/disclosures, and the pages and the API at /api"
+    )
 
 
 def client_status(exception) -> tuple[int, str] | None:
@@ -64,6 +74,10 @@ def handle_exception(datasette, request, exception):
         and str(exception.message).startswith(CLIENT_MESSAGES)
     ):
         exception.status = 400
+    from datasette.utils.asgi import NotFound
+
+    if isinstance(exception, NotFound) and exception.args == BARE_NOT_FOUND:
+        exception.args = (not_found_message(request.path),)
     found = client_status(exception)
     as_data = request.path.endswith((".json", ".csv"))
     if found is None:

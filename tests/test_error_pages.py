@@ -1,6 +1,10 @@
 """Every error a page gets is Datasette's HTML error page, and a row of a table that does not
 exist is a 404, whichever plugin refused the request (plugins/errors.py renders their plain text)."""
 
+import json
+import urllib.error
+import urllib.request
+
 import pytest
 
 from tests.conftest import assert_error_shape
@@ -70,3 +74,17 @@ def test_row_paths_of_unknown_tables_are_not_remembered(site):
     for n in range(20):
         assert site.get(f"/disclosures/made-up-{n}/x.json").status_code == 404
     assert not any(table.startswith("made-up-") for _, table in memo)
+
+
+@pytest.mark.parametrize("path", ["/a/b/c/d/e", "/disclosures/figures/x/y", "/country/USA.json.json", "/api.json.json"])
+def test_an_address_nothing_has_says_so_and_where_to_look(live_server, path):
+    # Datasette's message was its status alone ("404"), as JSON and on the page. Served, since in
+    # this process (rich installed) Datasette's own handler fails on a path no route matched.
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(live_server + path, timeout=30)
+    assert answer.value.code == 404
+    body = answer.value.read().decode("utf-8")
+    if path.endswith(".json"):
+        assert answer.value.headers["content-type"].startswith("application/json")
+        body = json.loads(body)["error"]
+    assert f"Nothing is at {path}: no page, table or row has this address" in body and "/api" in body
