@@ -88,3 +88,24 @@ def test_an_address_nothing_has_says_so_and_where_to_look(live_server, path):
         assert answer.value.headers["content-type"].startswith("application/json")
         body = json.loads(body)["error"]
     assert f"Nothing is at {path}: no page, table or row has this address" in body and "/api" in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/figures.json?_timelimit=1",
+        "/disclosures/country_newest.json?jurisdiction=USA&_timelimit=1",
+        "/disclosures/figures.json?_timelimit=1&_facet=platform_id",
+    ],
+)
+def test_a_query_stopped_by_the_clients_own_timelimit_is_a_400_not_server_busy(site, path):
+    # It was a 503 "The server is busy ... It is not your request's fault: retry in 2 s" within
+    # milliseconds, on an idle server: a client that retried got the same answer for ever.
+    message = assert_error_shape(site.get(path), 400)
+    assert "ran past the time limit of 1 ms, as _timelimit asked" in message
+
+
+def test_a_page_stopped_by_the_clients_own_timelimit_is_a_400(site):
+    response = site.get("/disclosures/country_newest?jurisdiction=USA&_timelimit=1")
+    assert response.status_code == 400 and "retry-after" not in response.headers
+    assert response.headers["content-type"].startswith("text/html")
