@@ -59,3 +59,10 @@ def test_the_readme_shows_the_stock_datasette_command_make_serve_runs():
     expected = ["datasette", "serve", *site.datasette_arguments(ROOT / "build", ROOT / "no-dist")]
     expected = [w.replace(str(ROOT) + "/", "") for w in expected]
     assert [w for w in words if not w.startswith("[") and not w.endswith("]")] == expected
+
+
+def test_adding_a_figure_says_how_to_see_it_on_the_site():
+    # A curator who followed the steps had no step that showed the figure: make serve, its page,
+    # and that a running server keeps serving the build it started with.
+    steps = README.split("## Adding a figure", 1)[1].split("\n### ", 1)[0]
+    assert "`make serve`" in steps and "`/figure/<figure_id>`" in steps and "Ctrl-C" in steps
