@@ -9,7 +9,9 @@ Datasette 0.65 puts these names into its own SQL and code paths, and answered so
   ``{"column": ...}`` (``{"x": 1}`` was a 500, a KeyError on ``simple``);
 - ``_facet_array``: a column whose values are JSON arrays (``_facet_array=quote`` was a 400 that
   said only "malformed JSON", and each one printed Datasette's SQL error with the whole query and
-  a RuntimeWarning, "coroutine ... execute_suggested_facets was never awaited", on the server).
+  a RuntimeWarning, "coroutine ... execute_suggested_facets was never awaited", on the server);
+  so must a ``column__arraycontains`` or ``__arraynotcontains`` filter's column (on text it said
+  "malformed JSON", on numbers it answered no rows).
 
 Each is a 400 whose message names the parameter and what it may be; errors.py gives a ``.json``
 request the API's error shape and a page Datasette's error page. plugins/errors.py already
@@ -25,6 +27,7 @@ from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
 
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date")
+ARRAY_OPERATORS = ("__arraycontains", "__arraynotcontains")
 
 # (database, table) -> (columns, {table: its columns} of the tables with a foreign key to it),
 # for immutable databases, whose schema cannot change.
@@ -122,10 +125,20 @@ async def schema(db, table: str) -> tuple[set[str], dict[str, set[str]]]:
     return found
 
 
+def array_filters(args) -> list[tuple[str, str, str]]:
+    """(parameter, column, value) of each ``column__arraycontains`` or ``__arraynotcontains`` filter."""
+    return [
+        (key, key.rsplit("__", 1)[0], value)
+        for key in args
+        if key.endswith(ARRAY_OPERATORS)
+        for value in args.getlist(key)
+    ]
+
+
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     names = ("_through", *FACET_PARAMETERS)
-    if not any(name in request.args for name in names):
+    if not any(name in request.args for name in names) and not array_filters(request.args):
         return None
 
     async def inner():
@@ -146,6 +159,14 @@ def filters_from_request(request, database, table, datasette):
                 raise BadRequest(
                     f'_facet_array={column}: {column} does not hold JSON arrays (such as ["a", "b"]), whose items '
                     f"an array facet counts; _facet={column} counts its values"
+                )
+        for parameter, column, value in array_filters(request.args):
+            # An unknown column is errors.py's 400; a known one that holds no arrays answered
+            # "malformed JSON" (text) or 200 with no rows (value__arraycontains=1: numbers).
+            if column in columns and not await holds_arrays(db, table, column):
+                raise BadRequest(
+                    f'{parameter}: {column} does not hold JSON arrays (such as ["a", "b"]), whose items this '
+                    f"filter tests; {column}__exact={value} tests its value"
                 )
         return None
 

@@ -58,3 +58,25 @@ def test_an_array_facet_of_a_column_of_json_arrays_still_counts_its_items(site, 
     facet = response.json()["facet_results"]["licenses"]
     assert facet["type"] == "array" and facet["results"] and all(r["count"] == 1 for r in facet["results"])
     assert printed.strip() == "" and warned == []
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter", "column"),
+    [
+        # Numbers: 200 with no rows, though figures with the value 1 exist.
+        ("/disclosures/figures.json?value__arraycontains=1", "value__arraycontains", "value"),
+        # Text: 400 "malformed JSON".
+        ("/disclosures/figures.json?quote__arraycontains=1", "quote__arraycontains", "quote"),
+        ("/disclosures/figures.json?platform_id__arraynotcontains=x", "platform_id__arraynotcontains", "platform_id"),
+    ],
+)
+def test_an_array_filter_on_a_column_without_arrays_is_a_400_that_says_why(site, path, parameter, column):
+    message = assert_error_shape(site.get(path), 400)
+    assert message.startswith(f"{parameter}: {column} does not hold JSON arrays"), message
+    assert f"{column}__exact=" in message
+
+
+def test_an_array_filter_on_a_column_of_json_arrays_is_still_run(site):
+    # dataset.licenses is a JSON array (of objects, so a name matches no item).
+    response = site.get("/disclosures/dataset.json?licenses__arraycontains=CC-BY-4.0")
+    assert response.status_code == 200, response.text[:300]
