@@ -116,6 +116,9 @@ def content_inputs(package_path: Path, descriptor: dict) -> dict[str, str]:
     canonical = json.dumps(unversioned, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     inputs = {"datapackage.json": "sha256:" + sha256_bytes(canonical.encode("utf-8"))}
     for resource in descriptor.get("resources", []):
+        if not isinstance(resource.get("path"), str):
+            # Validation says where (a list of paths, say); a key cannot be taken of no file.
+            raise ValueError(f"resource {resource.get('name')!r} has no path to one file")
         with (package_path.parent / resource["path"]).open("rb") as handle:
             inputs[resource["path"]] = "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
     return dict(sorted(inputs.items()))

@@ -687,6 +687,47 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
     return _placed(found, shown, package_path)
 
 
+def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
+    """A resource whose ``path`` is not one file inside the package's folder (``inside_package``).
+    Table Schema allows a list (one table in several files), which every reader here, the
+    build's and the release's, took for a name and failed on with a TypeError; and the one-pass
+    reader read /tmp/x.csv or ../../x.csv, which the build and a release then copied in (Frictionless
+    refuses such a path as unsafe). No file is read until it is fixed."""
+    found = [
+        (
+            ("resources", i, "path"),
+            "path",
+            f"resource {resource.get('name')}'s path must name one file, as text (data/figures.csv), "
+            f"not {resource.get('path')!r}",
+        )
+        for i, resource in enumerate(descriptor.get("resources", []))
+        if isinstance(resource, dict) and not isinstance(resource.get("path"), str)
+    ]
+    found += [
+        (
+            ("resources", i, "path"),
+            "path",
+            f"resource {resource.get('name')}'s path {resource['path']!r} must name a file inside the package's "
+            "folder, relative to datapackage.json (data/figures.csv)",
+        )
+        for i, resource in enumerate(descriptor.get("resources", []))
+        if isinstance(resource, dict) and isinstance(resource.get("path"), str) and not inside_package(resource["path"])
+    ]
+    return _placed(found, shown, package_path)
+
+
+def inside_package(path: str) -> bool:
+    """Whether a resource ``path`` names a file inside the package's folder: relative, in POSIX
+    form, each part starting with a letter, digit or underscore (so never "..", "~" or a
+    variable) and holding only letters, digits, ".", "_" and "-". Stricter than Frictionless's
+    safe path, which it implies: an absolute path, "../", "~", "$VAR", "%VAR%" and "file://"."""
+    return SAFE_RESOURCE_PATH.fullmatch(path) is not None
+
+
+# A resource path inside the package's folder (inside_package).
+SAFE_RESOURCE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
+
+
 def _placed(found: list[tuple[tuple, str, str]], shown: str, package_path: Path | None) -> list[rules.Problem]:
     """Each (JSON path, key, message) as a problem at its line in ``package_path``'s text (read
     only when there is one); an absent key (encoding) is placed at what holds it."""
@@ -1361,6 +1402,9 @@ def readable(error, line_of=lambda row_number: row_number) -> str:
 
 # Frictionless's note for a package whose resources share a name.
 DUPLICATE_RESOURCE_NOTE = "names of the resources are not unique"
+# Frictionless's note for a resource path outside the package's folder, which
+# package_contract_problems reports at its line (inside_package is the stricter test).
+UNSAFE_PATH_NOTE = re.compile(r'^path ".*" is not safe$')
 
 
 def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
@@ -1372,8 +1416,9 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
 
     shown_package = shown_path(package_path, base)
     paths = {
-        r.get("name"): shown_path(package_path.parent / r.get("path", ""), base)
+        r.get("name"): shown_path(package_path.parent / r["path"], base)
         for r in descriptor.get("resources", [])
+        if isinstance(r.get("path"), str)
     }
     try:
         package = frictionless.Package(str(package_path))
@@ -1381,7 +1426,11 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
     except frictionless.FrictionlessException as exception:
         # A resource named twice is reported at the second's name line (package_contract_problems):
         # Frictionless's "not unique" names no place, so it said the same at line 1.
-        errors = [e for e in exception.to_errors() if getattr(e, "note", "") != DUPLICATE_RESOURCE_NOTE]
+        errors = [
+            e
+            for e in exception.to_errors()
+            if getattr(e, "note", "") != DUPLICATE_RESOURCE_NOTE and not UNSAFE_PATH_NOTE.search(getattr(e, "note", ""))
+        ]
         return descriptor_error_problems(package_path, descriptor, shown_package, errors)
     primary_keys = {r.get("name"): r.get("schema", {}).get("primaryKey", []) for r in descriptor.get("resources", [])}
     headers = {
@@ -1597,7 +1646,7 @@ def stray_file_problems(package_path: Path, descriptor: dict, base: Path) -> lis
     named = {
         (folder / r["path"]).resolve()
         for r in descriptor.get("resources", [])
-        if isinstance(r, dict) and isinstance(r.get("path"), str)
+        if isinstance(r, dict) and isinstance(r.get("path"), str) and inside_package(r["path"])
     }
     stray = sorted(
         path
@@ -1630,7 +1679,8 @@ def proved_valid(package_path: Path, typed: list | None = None) -> bool:
         return False
     shown = package_path.name
     if (
-        package_contract_problems(descriptor, shown)
+        unreadable_path_problems(descriptor, shown)
+        or package_contract_problems(descriptor, shown)
         or field_contract_problems(descriptor, shown)
         or safety.descriptor_problems(package_path, descriptor, shown)
     ):
@@ -1667,8 +1717,10 @@ def check_package(
     problems = package_contract_problems(descriptor, shown_package, package_path) + stray_file_problems(
         package_path, descriptor, base
     )
-    broken = schema_problems(package_path, descriptor, shown_package) or field_contract_problems(
-        descriptor, shown_package, package_path
+    broken = (
+        unreadable_path_problems(descriptor, shown_package, package_path)
+        or schema_problems(package_path, descriptor, shown_package)
+        or field_contract_problems(descriptor, shown_package, package_path)
     )
     if broken:
         # No row can be read against it: each reader would fail on the first cell (or key). The
@@ -1836,7 +1888,9 @@ def frictionless_validation_problems(package_path: Path, descriptor: dict, base:
     problems = []
     resources = {r["name"]: r for r in descriptor.get("resources", []) if "name" in r}
     for resource in resources.values():
-        path = package_path.parent / resource.get("path", "")
+        if not isinstance(resource.get("path"), str):
+            continue  # package_contract_problems says so
+        path = package_path.parent / resource["path"]
         problems += raw_file_problems(path, shown_path(path, base), resource.get("schema", {}).get("fields", []))
     problems += frictionless_problems(package_path, descriptor, base)
     folder = package_path.parent

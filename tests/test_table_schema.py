@@ -56,6 +56,9 @@ LEFT_TO_FRICTIONLESS = {
     "referenced_table_empty",
     "semicolon_separated",
     "quote_in_unquoted_cell",
+    # A resource path that is not one file inside the package: refused before any file is read.
+    "resource_path_list",
+    "resource_path_outside_package",
     "unbalanced_quote",
     "unbalanced_quote_mid_file",
     "unbalanced_quote_to_end_of_file",
