@@ -603,7 +603,9 @@ def derived_rows(
                 )
         row["recency_rank"] = None
         row["source_tier"] = derived_tier[row["figure_id"]]
-        rows.append(tuple(row[c] for c in columns))
+        # A field the schema has beyond the contract (PACKAGE_FIELDS: adding one is free) holds
+        # nothing for a figure no source stated: NULL, as an empty cell of a reported figure.
+        rows.append(tuple(row.get(c) for c in columns))
     return rows
 
 

@@ -391,3 +391,24 @@ def test_no_released_table_holds_an_empty_text_where_its_csv_would_read_null(rea
             if count:
                 empty[f"{resource['name']}.{column}"] = count
     assert empty == {}
+
+
+def test_a_field_added_to_figures_is_built_and_empty_for_derived_figures(tmp_path):
+    # README: fields may be added to the contract's (vocabulary.PACKAGE_FIELDS) freely. One added
+    # to figures passed validation and failed the build with KeyError in derived_rows.
+    package = make_package(tmp_path / "package")
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    figures = next(r for r in descriptor["resources"] if r["name"] == "figures")
+    figures["schema"]["fields"].append(
+        {"name": "reviewer", "type": "string", "title": "Reviewer", "description": "Who checked the figure."}
+    )
+    package.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    path = package.parent / "data" / "figures.csv"
+    header, *lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(
+        "\n".join([header + ",reviewer", *(f"{line},A. Curator" for line in lines)]) + "\n", encoding="utf-8"
+    )
+    db_path = build.build_database(package, tmp_path / "site" / vocabulary.DATABASE_FILE)
+    found = rows(db_path, "SELECT is_derived, reviewer, count(*) FROM figures GROUP BY is_derived, reviewer ORDER BY 1")
+    assert found == [(0, "A. Curator", len(lines)), (1, None, found[-1][2])]
+    assert found[-1][2] > 0
