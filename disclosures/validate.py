@@ -217,7 +217,16 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
             if first_line == last_line and '"' in lines[first_line - 1]:
                 for column in table_schema.unquoted_cells_with_a_quote(lines[first_line - 1]):
                     problem(first_line, names[column] if column < len(names) else None, QUOTE_IN_UNQUOTED_CELL)
-    except csv.Error:
+    except csv.Error as error:
+        if str(error).startswith("field larger than field limit"):
+            # Not a quote: a cell past csv's limit (table_schema raises it to 1 MiB), which was
+            # told it was an unbalanced quote on a line whose quotes were fine.
+            problem(
+                previous_line + 1,
+                None,
+                f"has a cell longer than {csv.field_size_limit():,} characters, which no reader here takes",
+            )
+            return problems
         # A stray quote takes the lines after it into its cell, and the reader fails only where
         # the next quote is (five lines on, once): the curator is sent to the line it opened on.
         opened, column, closed = unbalanced_quote(lines, previous_line + 1)

@@ -20,6 +20,8 @@ LIBRARY = (validate, rules, build, safety, consistency)
 # Templates as the sweep shows them, "{}" for each placeholder, and why no fixture produces them.
 NO_FIXTURE = {
     "cannot be read: {}": "needs a missing file, which edits.json cannot make; test_a_missing_file_is_one_problem makes one",
+    "has a cell longer than {} characters, which no reader here takes": "needs a cell of over 1 MiB, too big for a "
+    "fixture; test_validate's test_a_cell_past_the_csv_field_limit_is_told_its_length_not_an_unbalanced_quote makes one",
     "must be at most {}": "no field in datapackage.json declares a maximum",
     "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
     "names unsafe for SQLite and Datasette (must match {}): {}": "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",

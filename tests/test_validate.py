@@ -642,3 +642,14 @@ def test_partial_overlaps_are_pairs_that_share_days_without_nesting():
     assert rules.partial_overlaps([(date(2023, 11, 1), date(2024, 2, 29)), h1]) == [
         ((date(2023, 11, 1), date(2024, 2, 29)), h1)
     ]
+
+
+def test_a_cell_past_the_csv_field_limit_is_told_its_length_not_an_unbalanced_quote(tmp_path):
+    # csv's limit (1 MiB here) ended the reader with an error that was taken for a stray quote.
+    path = tmp_path / "events.csv"
+    long_cell = "x" * (csv.field_size_limit() + 1)
+    path.write_text(f"a,b\nfine,short\nfine,{long_cell}\n", encoding="utf-8")
+    problems = [str(p) for p in validate.raw_file_problems(path, "data/events.csv", [{"name": "a"}, {"name": "b"}])]
+    assert problems == [
+        f"data/events.csv:3:-: has a cell longer than {csv.field_size_limit():,} characters, which no reader here takes"
+    ]
