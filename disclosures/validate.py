@@ -25,6 +25,7 @@ from .vocabulary import (
     DERIVED_SUFFIX,
     PACKAGE_FIELDS,
     PACKAGE_KEYS,
+    PACKAGE_MINIMUM,
     PACKAGE_REQUIRED,
     PACKAGE_RESOURCES,
     PACKAGE_UNIQUE,
@@ -858,6 +859,19 @@ def field_contract_problems(descriptor: dict, shown: str, package_path: Path | N
                     )
                     where = ("resources", i, "schema", "fields", j, "constraints", rule)
                     found.append((where if rule in constraints else where[:-1], rule, message))
+            least = PACKAGE_MINIMUM.get(name, {}).get(field)
+            declared_minimum = constraints.get("minimum")
+            if least is not None and not (
+                isinstance(declared_minimum, int | float)
+                and not isinstance(declared_minimum, bool)
+                and declared_minimum >= least
+            ):
+                message = (
+                    f"field {field} of {name} must keep a minimum of at least {least}: the rules, the build and "
+                    f"the data's users rely on it (vocabulary.PACKAGE_MINIMUM); a constraint may be tightened, not dropped"
+                )
+                where = ("resources", i, "schema", "fields", j, "constraints", "minimum")
+                found.append((where if "minimum" in constraints else where[:-1], "minimum", message))
         found += _key_contract_problems(resource, i)
     return _placed(found, shown, package_path)
 

@@ -269,6 +269,16 @@ PACKAGE_REQUIRED: dict[str, frozenset[str]] = {
     "corrections": frozenset({"correction_id", "figure_id", "old_value", "reason", "source_id", "corrected_date"}),
     "source_files": frozenset({"source_id", "file_name", "sha256"}),
 }
+# The least minimum each numeric field must keep: counts and percentages are never negative,
+# and a tier's rank starts at 1. Without it a figure of -13 requests passed validate and build.
+# A field may declare a higher minimum (tighter), not a lower one or none.
+PACKAGE_MINIMUM: dict[str, dict[str, int]] = {
+    "figures": {"value": 0, "value_low": 0, "value_high": 0},
+    "authority_reports": {"value": 0},
+    "disagreements": {"claimed_value": 0},
+    "source_tiers": {"rank": 1},
+}
+
 PACKAGE_UNIQUE: dict[str, frozenset[str]] = {
     "jurisdictions": frozenset({"alpha2", "alpha3", "numeric", "name"}),
     "source_tiers": frozenset({"rank"}),

@@ -39,6 +39,7 @@ LEFT_TO_FRICTIONLESS = {
     "field_read_by_name_renamed",
     "field_read_by_name_retyped",
     "value_typed_integer",
+    "value_minimum_dropped",
     "foreign_key_to_missing_resource",
     "pattern_not_a_regular_expression",
     "field_format_not_text",

@@ -93,6 +93,12 @@ def test_the_fields_the_build_reads_by_name_are_the_packages_with_their_types():
         }
         assert constrained["required"] == vocabulary.PACKAGE_REQUIRED[name]
         assert constrained["unique"] == vocabulary.PACKAGE_UNIQUE.get(name, frozenset())
+        numeric_minimums = {
+            f["name"]: f["constraints"]["minimum"]
+            for f in schema["fields"]
+            if f.get("type") in ("number", "integer") and "minimum" in f.get("constraints", {})
+        }
+        assert numeric_minimums == vocabulary.PACKAGE_MINIMUM.get(name, {}), name
         references = {
             fk["fields"][0]: "{resource}.{fields[0]}".format(**fk["reference"]) for fk in schema.get("foreignKeys", [])
         }
