@@ -98,8 +98,9 @@ def facet_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], 
                 continue
             seen.add((name, value))
         if name == "_facet_size":
-            if value != "max" and not value.isdigit():
-                # Datasette reads anything else (-5, abc) as "max": say so rather than guess.
+            if value != "max" and not (value.isascii() and value.isdigit()):
+                # Datasette reads anything else (-5, abc) as "max": say so rather than guess. ASCII
+                # digits only: "²" passes str.isdigit and int() cannot read it (a 500).
                 return kept, f"_facet_size={value}: a whole number or max"
             if value == "max" or int(value) > MAX_FACET_SIZE:
                 value = str(MAX_FACET_SIZE)

@@ -114,7 +114,7 @@ def test_facet_size_max_lists_every_jurisdiction_of_the_figures(site, real_build
     assert (len(facet["results"]), facet["truncated"]) == (named, False)
 
 
-@pytest.mark.parametrize("size", ["-1", "-5", "abc", "1e309", ""])
+@pytest.mark.parametrize("size", ["-1", "-5", "abc", "1e309", "", "²", "١٢", "５"])
 def test_a_facet_size_that_is_not_a_whole_number_or_max_is_a_400(site, size):
     # Datasette read these as "max" (100 jurisdictions) and answered 200.
     response = site.get(f"/disclosures/figures.json?_facet_size={size}")
