@@ -399,6 +399,14 @@ class Downloads:
             given = dict(reversed(params))
             if given.get("_sort") or given.get("_sort_desc"):
                 return await self.stream_sorted_csv(path, kind[1], params, cors_send)
+            view_key = self.keyset_view_key(path, params)
+            if view_key:
+                # Datasette's own stream pages a view by offset, so each page read the view again
+                # up to its offset: Microsoft's figures_series CSV (5,838 rows) broke off at offset
+                # 4,000 on the 1 s limit under load. In key order instead, one short query a page.
+                db = self.datasette.databases[kind[1]]
+                table = tilde_decode(NAMED_CSV.match(path)["name"])
+                return await self.stream_sorted_view_csv(path, db, table, params, view_key, view_key, cors_send)
             params = [(k, v) for k, v in params if k not in ("_stream", "_size", "_next")]
             params += [("_stream", "on"), ("_size", str(STREAM_PAGE_ROWS))]
             scope = dict(scope, query_string=urlencode(params).encode("latin-1"))
@@ -456,6 +464,19 @@ class Downloads:
 
         await self.app(scope, receive, held(finish))
 
+    def keyset_view_key(self, path: str, params: list[tuple[str, str]]) -> str | None:
+        """The key column (site_config.VIEW_KEYS) by which this view CSV is streamed page after page,
+        or None: a table, a view without a key, or a parameter the keyset pages do not read."""
+        named = NAMED_CSV.match(path)
+        if named is None:
+            return None
+        view_key = ((self.datasette.plugin_config(PLUGIN) or {}).get("view_keys") or {}).get(
+            tilde_decode(named["name"])
+        )
+        if view_key and all(k in KEYSET_VIEW_PARAMS or not k.startswith("_") or "__" in k for k, _ in params):
+            return view_key
+        return None
+
     async def stream_sorted_csv(self, path: str, database: str, params: list[tuple[str, str]], send):
         """Stream a table's CSV sorted by the client as pages of ``STREAM_PAGE_ROWS`` rows, one request each.
 
@@ -471,8 +492,8 @@ class Downloads:
         table = tilde_decode(NAMED_CSV.match(path)["name"])
         given = dict(reversed(params))
         column = given.get("_sort") or given.get("_sort_desc")
-        view_key = ((self.datasette.plugin_config(PLUGIN) or {}).get("view_keys") or {}).get(table)
-        if view_key and all(k in KEYSET_VIEW_PARAMS or not k.startswith("_") or "__" in k for k, _ in params):
+        view_key = self.keyset_view_key(path, params)
+        if view_key:
             return await self.stream_sorted_view_csv(path, db, table, params, column, view_key, send)
         keys = await key_names(db, table)
         # A view has no key: Datasette pages a view by offset (its _next is the rows before the
@@ -540,6 +561,8 @@ class Downloads:
 
     async def stream_sorted_view_csv(self, path, db, table, params, column, key, send):
         """Stream a view's CSV sorted by the client, each page after the last by (sort value, ``key``).
+
+        Unsorted, ``column`` is ``key`` itself: the rows come in key order.
 
         Datasette pages a view by offset, so every page sorted the whole view again: the last page
         of figures_series (50,000 rows) took 0.45-0.7 s against the 1 s limit, and broke the stream
