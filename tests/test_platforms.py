@@ -68,6 +68,12 @@ PINNED = {
     "line-world-2018h2-all-accounts_affected": ("exact", 1625, None, None),
     "line-jpn-2024h2-jp_warrant-requests_received": ("exact", 3545, None, None),
     "line-jpn-2024h2-all-percent_requests_some_data": ("exact", 98.7, None, None),
+    # Zoom's page text: its first report (requests processed May 1 to December 12, 2020) and the U.S.
+    # requests of a half-year from the delayed-notice sentence (first captured as "142 out of 54").
+    "zoom-usa-20200501-20201212-all-requests_received": ("exact", 803, None, None),
+    "zoom-intl-20200501-20201212-all-requests_received": ("exact", 424, None, None),
+    "zoom-usa-2023h1-all-requests_received": ("exact", 142, None, None),
+    "zoom-usa-2024h2-all-requests_received": ("exact", 175, None, None),
 }
 
 
