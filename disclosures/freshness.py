@@ -42,7 +42,7 @@ newest period never stands for the global report's.
 
 ``freshness_series`` (one row per platform and request type of its reported figures): ``regime``
 (``global`` or ``eu_dsa``), ``first_period_start``, ``dataset_up_to``, ``figures`` and
-``main_series`` (1 for the regime's request type with the most figures).
+``main_series`` (1 for the regime's request type with the most figures that are not bands).
 
 The ``freshness`` view adds the sentence readers see: "dataset up to X; platform has published
 up to Y (as checked on D)", then the DSA series as such.
@@ -130,16 +130,20 @@ SERIES_TABLE_SQL = """CREATE TABLE freshness_series (
   PRIMARY KEY (platform_id, request_type_id)
 )"""
 
-# The main series of a regime is the request type with the most reported figures (ties: the
-# request type id), the one a reader means by "Google's requests".
+# The main series of a regime is the request type with the most reported figures that are not
+# bands (then the most figures, then the request type id), the one a reader means by "Google's
+# requests": a series the law lets a platform give only in bands of 500 (FISA orders, National
+# Security Letters) is never it, though Zoom gives more band figures than counts.
 SERIES_ROWS_SQL = f"""INSERT INTO freshness_series
 SELECT platform_id, request_type_id, regime, first_period_start, dataset_up_to, figures,
-  CASE WHEN row_number() OVER (PARTITION BY platform_id, regime ORDER BY figures DESC, request_type_id) = 1
-    THEN 1 ELSE 0 END
+  CASE WHEN row_number() OVER (
+    PARTITION BY platform_id, regime ORDER BY not_bands DESC, figures DESC, request_type_id
+  ) = 1 THEN 1 ELSE 0 END
 FROM (
   SELECT platform_id, request_type_id,
     CASE WHEN request_type_id IN ({_DSA_LIST}) THEN 'eu_dsa' ELSE 'global' END AS regime,
-    min(period_start) AS first_period_start, max(period_end) AS dataset_up_to, count(*) AS figures
+    min(period_start) AS first_period_start, max(period_end) AS dataset_up_to, count(*) AS figures,
+    sum(value_kind <> 'band') AS not_bands
   FROM figures NOT INDEXED WHERE is_derived = 0 GROUP BY platform_id, request_type_id
 )
 ORDER BY platform_id, request_type_id"""

@@ -25,12 +25,15 @@ PLATFORMS = (
 def tiny_freshness(platforms: list[tuple], figures: list[tuple], sources: list[tuple]) -> dict[str, dict]:
     """platform_freshness and the freshness view over the given rows, by platform_id.
 
-    ``figures``: (platform_id, request_type_id, period_start, period_end, source_id), reported."""
+    ``figures``: (platform_id, request_type_id, period_start, period_end, source_id[, value_kind]),
+    reported; value_kind is 'exact' when not given."""
     db = sqlite_utils.Database(memory=True)
     db.execute(f"CREATE TABLE platforms ({PLATFORMS})")
     db.execute("CREATE TABLE sources (source_id, retrieved_date)")
     db.execute("CREATE TABLE request_types (request_type_id, label)")
-    db.execute("CREATE TABLE figures (platform_id, request_type_id, period_start, period_end, source_id, is_derived)")
+    db.execute(
+        "CREATE TABLE figures (platform_id, request_type_id, period_start, period_end, source_id, is_derived, value_kind)"
+    )
     db.conn.executemany(f"INSERT INTO platforms VALUES ({', '.join('?' * 9)})", platforms)
     db.conn.executemany("INSERT INTO sources VALUES (?, ?)", sources)
     db.conn.executemany(
@@ -42,7 +45,9 @@ def tiny_freshness(platforms: list[tuple], figures: list[tuple], sources: list[t
             ("dsa_information_order", "EU DSA orders to provide information"),
         ],
     )
-    db.conn.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, 0)", figures)
+    db.conn.executemany(
+        "INSERT INTO figures VALUES (?, ?, ?, ?, ?, 0, ?)", [(*f[:5], f[5] if len(f) > 5 else "exact") for f in figures]
+    )
     for sql in (freshness.SERIES_TABLE_SQL, freshness.SERIES_ROWS_SQL):
         db.execute(sql)
     db.execute(freshness.FRESHNESS_TABLE_SQL)
@@ -70,6 +75,24 @@ def test_a_date_reached_by_a_small_series_names_it_and_the_main_series_end():
         "dataset up to 2025-12-31 (National Security Letters only; its main series, Legal process requests, "
         "up to 2025-06-30); platform has published up to 2025-12-31 for National Security Letters (as checked on"
     )
+
+
+def test_a_series_given_only_in_bands_is_not_the_main_series_though_it_has_more_figures():
+    # Zoom: five half-years of U.S. requests, and FISA content orders in bands for more periods.
+    found = tiny_freshness(
+        [("z", "Z", "half-yearly", "2024-12-31", "file", "2026-11-30", "source_retrieved", None, None)],
+        [
+            *[("z", "all", f"{y}-01-01", f"{y}-06-30", "file") for y in (2023, 2024)],
+            *[
+                ("z", "nsl", f"{y}-{m}-01", f"{y}-{m}-28", "file", "band")
+                for y in (2022, 2023, 2024)
+                for m in ("01", "07")
+            ],
+        ],
+        [("file", "2026-11-30")],
+    )["z"]
+    assert found["main_series"] == "All requests"
+    assert found["main_series_up_to"] == "2024-06-30"
 
 
 def test_a_date_every_series_reaches_is_stated_plainly():
