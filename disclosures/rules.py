@@ -327,7 +327,8 @@ def _latin_letter(character: str) -> bool:
 
 def _stands_alone(text: str, start: int, end: int) -> bool:
     """No digit touches text[start:end], nor a digit behind a separator ("1,5" is not 5), nor a
-    Latin letter ("Q2" is not 2: a newcomer's value 2 passed on a quote of Q1 and Q2 figures)."""
+    Latin letter ("Q2" is not 2: a newcomer's value 2 passed on a quote of Q1 and Q2 figures),
+    and it is not the day or month of a date ("2026-03-31" is not 31)."""
     if start and (text[start - 1].isdecimal() or _latin_letter(text[start - 1])):
         return False
     if end < len(text) and _latin_letter(text[end]):
@@ -336,7 +337,28 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
         return False
     if end < len(text) and text[end].isdecimal():
         return False
-    return not (end + 1 < len(text) and text[end] in ".," and text[end + 1].isdecimal())
+    if end + 1 < len(text) and text[end] in ".," and text[end + 1].isdecimal():
+        return False
+    beside_a_date_separator = (start and text[start - 1] in "-/") or (end < len(text) and text[end] in "-/")
+    return not (beside_a_date_separator and _in_a_date_as_day_or_month(text, start, end))
+
+
+# A date written with digits around a four-digit year: 2026-03-31, 2026/3/31, 31/12/2024, 12-31-2024.
+# (Dotted dates, 31.12.2024, are decimals to the rule above already.)
+NUMERIC_DATE = re.compile(r"(?<!\d)(?:\d{4}([-/])\d{1,2}\1\d{1,2}|\d{1,2}([-/])\d{1,2}\2\d{4})(?!\d)")
+
+
+def _in_a_date_as_day_or_month(text: str, start: int, end: int) -> bool:
+    """text[start:end] is the day or month of a date written with digits; its year is left to
+    value_only_as_year, which says so in its own words."""
+    if end - start > 2:
+        return False
+    for match in NUMERIC_DATE.finditer(text, max(0, start - 8)):
+        if match.start() > start:
+            return False
+        if end <= match.end():
+            return True
+    return False
 
 
 def value_in_text(value: Decimal, text: str) -> bool:

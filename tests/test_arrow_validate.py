@@ -215,6 +215,8 @@ def test_a_duplicate_row_and_an_unknown_reference_are_left_to_check_package(tmp_
         ("0.5", '{"share": "0.50%"}', True),
         ("1234567", "1.234.567", False),
         ("100", "", False),
+        ("31", "Q1 (2026-01-01 to 2026-03-31): 12", False),
+        ("12", "2024-12-31,12,499", True),
     ],
 )
 def test_numbers_in_quotes_is_the_rules_test(cell, quote, record):

@@ -22,6 +22,27 @@ def test_value_not_found_inside_a_larger_number(text):
     assert not rules.value_in_text(Decimal("2253"), text)
 
 
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (31, "Q1 (2026-01-01 to 2026-03-31): 12"),
+        (12, "2024-12-31: 7 requests"),
+        (12, "12/31/2024: 5"),
+        (31, "31/12/2024: 5"),
+    ],
+)
+def test_the_day_or_month_of_a_date_is_not_the_value(value, text):
+    # A value of 31 read from "2026-03-31" passed validation on a figure no corroboration checked.
+    assert not rules.value_in_text(Decimal(value), text)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(10, "5-10 requests"), (12, "12-15 requests"), (1, "2024-1-1 to 2024-06-30: 1")]
+)
+def test_a_number_beside_a_dash_that_is_no_date_part_is_found(value, text):
+    assert rules.value_in_text(Decimal(value), text)
+
+
 def test_decimal_values_in_both_decimal_marks():
     assert rules.value_in_text(Decimal("81.5"), "81,5 %")
     assert rules.value_in_text(Decimal("81.5"), "81.5%")
