@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import consistency, derive, rules, safety, table_schema
 from .paths import PACKAGE
+from .schema_sql import BUILD_COLUMNS
 from .table_schema import read_text_rows as read_rows
 from .vocabulary import (
     DERIVED_SUFFIX,
@@ -29,6 +30,8 @@ from .vocabulary import (
     PACKAGE_REQUIRED,
     PACKAGE_RESOURCES,
     PACKAGE_UNIQUE,
+    ROWID_NAMES,
+    built_by_the_build,
     number_text,
 )
 
@@ -659,6 +662,14 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
             # and the build failed on it with 'table already exists'.
             message = f"resource name {name!r} is used twice: each resource is one table, named by it"
             found.append((("resources", i, "name"), "name", message))
+        elif built_by_the_build(name):
+            # The build's own tables would take its place: it passed validate, and the build
+            # stopped with "table coverage already exists".
+            message = (
+                f"resource name {name!r} is one the build gives a table of its own (vocabulary.BUILD_TABLES, "
+                "BUILD_TABLE_PATTERNS): name the resource otherwise"
+            )
+            found.append((("resources", i, "name"), "name", message))
         if isinstance(name, str):
             seen.add(name)
         # The site's table and column descriptions are built from these (site_config): one
@@ -678,6 +689,21 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
             fname = field.get("name") if isinstance(field, dict) else None  # none: Frictionless says so
             if fname is not None and not (isinstance(fname, str) and rules.SAFE_NAME.match(fname)):
                 message = f"field name {fname!r} in {name} must match {rules.SAFE_NAME.pattern}"
+                found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
+            elif fname in ROWID_NAMES:
+                # The build reads rows by their id: a field named rowid passed validate, and the
+                # build stopped with "datatype mismatch".
+                message = (
+                    f"field name {fname!r} in {name} is SQLite's name for a row's own id: name the field otherwise"
+                )
+                found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
+            elif name == "figures" and fname in BUILD_COLUMNS:
+                # A field of such a name passed validate, and the build stopped with "duplicate
+                # column name: year".
+                message = (
+                    f"field name {fname!r} in figures is a column the build adds to figures itself "
+                    "(schema_sql.BUILD_COLUMNS): name the field otherwise"
+                )
                 found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
             for key in ("title", "description") if isinstance(fname, str) else ():
                 if not (isinstance(field.get(key), str) and field[key].strip()):

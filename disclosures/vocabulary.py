@@ -7,6 +7,7 @@ Each is defined here once. The build writes what the site needs from them into t
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from decimal import Decimal
@@ -283,6 +284,55 @@ PACKAGE_UNIQUE: dict[str, frozenset[str]] = {
     "jurisdictions": frozenset({"alpha2", "alpha3", "numeric", "name"}),
     "source_tiers": frozenset({"rank"}),
 }
+
+
+# Tables and views the build writes into the database beside the package's resources. A resource
+# of one of these names passed validate, then the build failed with "table coverage already
+# exists" (tests/test_validate.py keeps this in step with a built database).
+BUILD_TABLES = frozenset(
+    {
+        "coverage",
+        "coverage_cells",
+        "dataset",
+        "facet_counts",
+        "facet_pair_counts",
+        "figure_inputs",
+        "figures_series",
+        "freshness",
+        "freshness_series",
+        "home_numbers",
+        "period_names",
+        "platform_freshness",
+        "release_changes",
+        "release_files",
+        "releases",
+        "requests_and_accounts",
+        "search_text",
+        "series_gaps",
+        "series_members",
+        "table_counts",
+    }
+)
+# Names the build makes from others' (or SQLite reserves): each platform's coverage view
+# (<platform_id>_coverage, so it depends on platforms.csv), a table's full-text index and its
+# shadow tables (<table>_fts, <table>_fts_data, ...), an index (idx_<table>_<columns>: SQLite's
+# indexes share the tables' names), and SQLite's own (sqlite_stat1).
+BUILD_TABLE_PATTERNS = (
+    re.compile(r"[a-z0-9_]+_coverage"),
+    re.compile(r"[a-z0-9_]+_fts(?:_config|_data|_docsize|_idx)?"),
+    re.compile(r"idx_[a-z0-9_]*"),
+    re.compile(r"sqlite_[a-z0-9_]*"),
+)
+# SQLite's names for a row's own id, which a column of that name hides: the build reads rows by
+# it, and a field named rowid failed the build ("datatype mismatch"). "_rowid_", the third name,
+# is refused by rules.SAFE_NAME.
+ROWID_NAMES = frozenset({"rowid", "oid"})
+
+
+def built_by_the_build(table: str) -> bool:
+    """Whether the build writes a table, view or index of this name itself (``BUILD_TABLES``,
+    ``BUILD_TABLE_PATTERNS``), so that no resource may have it."""
+    return table in BUILD_TABLES or any(pattern.fullmatch(table) for pattern in BUILD_TABLE_PATTERNS)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import io
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from decimal import Decimal
@@ -12,7 +13,7 @@ from decimal import Decimal
 import pycountry
 import pytest
 
-from disclosures import consistency, paths, rules, stamp, validate, vocabulary
+from disclosures import consistency, paths, rules, schema_sql, stamp, validate, vocabulary
 from tests.packages import BROKEN, ROOT, apply_edits, expected_messages, make_package
 
 
@@ -659,3 +660,63 @@ def test_a_cell_past_the_csv_field_limit_is_told_its_length_not_an_unbalanced_qu
     assert problems == [
         f"data/events.csv:3:-: has a cell longer than {csv.field_size_limit():,} characters, which no reader here takes"
     ]
+
+
+def with_resource_named(path, name):
+    """The package at ``path`` with a copy of its events resource (and file) named ``name``."""
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    events = next(r for r in descriptor["resources"] if r["name"] == "events")
+    descriptor["resources"].append(dict(events, name=name, path=f"data/{name}.csv"))
+    shutil.copy(path.parent / events["path"], path.parent / "data" / f"{name}.csv")
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    return descriptor
+
+
+@pytest.mark.parametrize(
+    "name", ["coverage", "figures_series", "events_fts_data", "examplechat_coverage", "sqlite_stat1"]
+)
+def test_a_resource_named_as_a_table_the_build_writes_is_refused_at_its_line(tmp_path, name):
+    # It passed validate, then the build stopped with "table coverage already exists", which the
+    # command line called a problem of disk space.
+    path = make_package(tmp_path)
+    descriptor = with_resource_named(path, name)
+    at = validate.json_lines(path.read_text(encoding="utf-8"))[("resources", len(descriptor["resources"]) - 1, "name")]
+    (problem,) = validate.validate_package(path)
+    assert (problem.path, problem.line, problem.field) == ("datapackage.json", at, "name")
+    assert f"'{name}'" in problem.message and "the build" in problem.message
+
+
+@pytest.mark.parametrize(("resource", "field"), [("figures", "year"), ("figures", "source_tier"), ("events", "rowid")])
+def test_a_field_named_as_a_column_the_build_writes_is_refused_at_its_line(tmp_path, resource, field):
+    # "year" passed validate, then the build stopped with "duplicate column name: year"; "rowid"
+    # with "datatype mismatch".
+    path = make_package(tmp_path)
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    (i, table) = next((i, r) for i, r in enumerate(descriptor["resources"]) if r["name"] == resource)
+    table["schema"]["fields"].append({"name": field, "type": "string", "title": "X", "description": "Added."})
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    csv_path = path.parent / table["path"]
+    header, *lines = csv_path.read_text(encoding="utf-8").splitlines()
+    csv_path.write_text("\n".join([f"{header},{field}", *(f"{line},x" for line in lines)]) + "\n", encoding="utf-8")
+    j = len(table["schema"]["fields"]) - 1
+    at = validate.json_lines(path.read_text(encoding="utf-8"))[("resources", i, "schema", "fields", j, "name")]
+    (problem,) = validate.validate_package(path)
+    assert (problem.path, problem.line, problem.field) == ("datapackage.json", at, "name")
+    assert f"'{field}' in {resource}" in problem.message
+
+
+def test_the_names_the_build_writes_are_the_ones_validation_refuses(base_db):
+    # vocabulary.BUILD_TABLES and BUILD_TABLE_PATTERNS in step with a built database: each of its
+    # tables, views and indexes is a resource's or refused as a resource's name, and each name
+    # listed is one the build writes.
+    resources = set(vocabulary.PACKAGE_RESOURCES)
+    with sqlite3.connect(base_db) as db:
+        names = {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view', 'index')")
+        }
+        figure_columns = {row[1] for row in db.execute("PRAGMA table_info(figures)")}
+    assert {n for n in names - resources if not vocabulary.built_by_the_build(n)} == set()
+    assert names >= vocabulary.BUILD_TABLES
+    assert not any(vocabulary.built_by_the_build(name) for name in resources)
+    figure_fields = set(vocabulary.PACKAGE_FIELDS["figures"])
+    assert figure_columns - figure_fields == set(schema_sql.BUILD_COLUMNS)
