@@ -192,6 +192,27 @@ class BuildFailed(Exception):
     """The built database failed a check; nothing was replaced."""
 
 
+# SQLite's result codes (and their messages, for an error that lost its code on the way) for a
+# database it cannot write where it is: a full disk, a read-only or vanished folder, an I/O error.
+STORAGE_ERROR_CODES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")
+STORAGE_ERROR_MESSAGES = (
+    "database or disk is full",
+    "disk I/O error",
+    "attempt to write a readonly database",
+    "unable to open database file",
+)
+
+
+def storage_failure(error: Exception) -> bool:
+    """Whether ``error`` (from a build) is the folder's or the disk's, not the package's: any
+    OSError, and SQLite's errors of writing. SQLite's others ("table coverage already exists")
+    are the package's, and were told to free space."""
+    if isinstance(error, OSError):
+        return True
+    code = getattr(error, "sqlite_errorname", None) or ""
+    return code.startswith(STORAGE_ERROR_CODES) or str(error).startswith(STORAGE_ERROR_MESSAGES)
+
+
 to_sql_value = columnar.sql_value
 
 

@@ -129,12 +129,17 @@ def build(package, out):
     except (builder.BuildFailed, RecordDamaged, site_config.ConfigDamaged) as failure:
         fail([f"build failed, {out / DATABASE_FILE} left as it was: {failure}"], "Fix it, then rerun: make build")
     except (OSError, sqlite3.Error) as error:
-        # Disk full, a read-only or vanished folder: one line, not a traceback.
+        # One line, not a traceback, and a hint that fits: disk full, a read-only or vanished
+        # folder; or SQLite refusing the package's own tables, which validation should have done.
         reason = getattr(error, "strerror", None) or str(error)
-        fail(
-            [f"build failed, {out / DATABASE_FILE} left as it was: {reason}"],
-            "Free space or fix the folder, then rerun: make build",
-        )
+        if builder.storage_failure(error):
+            hint = "Free space or fix the folder, then rerun: make build"
+        else:
+            hint = (
+                "SQLite refused the package, which passed validation: validation lacks this check, so please "
+                "report it with the line above. Fix the package, then rerun: make build"
+            )
+        fail([f"build failed, {out / DATABASE_FILE} left as it was: {reason}"], hint)
     db = sqlite_utils.Database(path)
     counts = ", ".join(f"{t}={db[t].count}" for t in ("figures", "sources", "events", "disagreements"))
     derived = db.execute("SELECT count(*) FROM figures WHERE is_derived = 1").fetchone()[0]

@@ -67,6 +67,28 @@ def test_disk_full_is_one_line_and_a_hint(tmp_path, monkeypatch):
     ]
 
 
+def test_sqlite_refusing_the_package_is_not_told_to_free_space(tmp_path, monkeypatch):
+    # A resource named as one of the build's tables passed validate (fixed since), and the build's
+    # "table coverage already exists" came with "Free space or fix the folder".
+    def refused(*args, **kwargs):
+        raise sqlite3.OperationalError("table coverage already exists")
+
+    monkeypatch.setattr(build, "build_site", refused)
+    result = CliRunner().invoke(cli_module().cli, ["build", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    reason, hint = [line for line in result.output.splitlines() if line]
+    assert reason == f"build failed, {tmp_path / DATABASE_FILE} left as it was: table coverage already exists"
+    assert "Free space" not in hint and "passed validation" in hint
+
+
+def test_sqlite_failing_to_write_is_told_to_free_space_or_fix_the_folder():
+    full = sqlite3.OperationalError("database or disk is full")
+    assert build.storage_failure(full) and build.storage_failure(PermissionError(13, "Permission denied"))
+    with sqlite3.connect(":memory:") as db, pytest.raises(sqlite3.OperationalError) as duplicate:
+        db.execute("CREATE TABLE t (a, a)")
+    assert not build.storage_failure(duplicate.value)
+
+
 def test_an_io_error_is_one_line(tmp_path, monkeypatch):
     def read_only(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
