@@ -144,10 +144,22 @@ def _constraint_problems(kind: str, constraints: dict, where: str, at: tuple) ->
             found.append(
                 ((*at, key), key, f"{key} {constraints[key]!r} of {where} {why}, so no cell can be compared with it")
             )
+    # Bounds no cell can meet at once: each row was told "must be at most -1", 50,000 times over,
+    # where the schema was the mistake.
+    low, high = (_bound(kind, constraints.get(key)) for key in ("minimum", "maximum"))
+    if low is not None and high is not None and high < low:
+        message = f"maximum {constraints['maximum']!r} of {where} is below its minimum {constraints['minimum']!r}, so no cell can meet both"
+        found.append(((*at, "maximum"), "maximum", message))
+    shortest, longest = constraints.get("minLength"), constraints.get("maxLength")
+    if _whole(shortest) and _whole(longest) and longest < shortest:
+        message = f"maxLength {longest!r} of {where} is below its minLength {shortest!r}, so no cell can meet both"
+        found.append(((*at, "maxLength"), "maxLength", message))
     enum = constraints.get("enum", [])
     if not isinstance(enum, list):
         found.append(((*at, "enum"), "enum", f"enum {enum!r} of {where} is not a list"))
         enum = []
+    elif "enum" in constraints and not enum:
+        found.append(((*at, "enum"), "enum", f"enum of {where} is empty, so no cell can be one of its values"))
     for n, item in enumerate(enum):
         why = constraint_value_problem(kind, "enum", item)
         if why:
@@ -161,6 +173,18 @@ def _constraint_problems(kind: str, constraints: dict, where: str, at: tuple) ->
                 ((*at, "pattern"), "pattern", f"pattern {pattern!r} of {where} is not a regular expression ({error})")
             )
     return found
+
+
+def _bound(kind: str, value):
+    """A ``minimum`` or ``maximum`` as the cells of a ``kind`` field compare with it, or None when
+    it has none or cannot be compared (``constraint_value_problem`` says why)."""
+    if value is None or kind not in READERS or constraint_value_problem(kind, "minimum", value):
+        return None
+    return READERS[kind](value) if isinstance(value, str) else Decimal(str(value))
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _foreign_key_problems(key, k: int, name, fields_of: dict, at: tuple) -> list[tuple[tuple, str, str]]:

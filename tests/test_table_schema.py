@@ -40,6 +40,9 @@ LEFT_TO_FRICTIONLESS = {
     "field_read_by_name_retyped",
     "value_typed_integer",
     "value_minimum_dropped",
+    # Constraints no cell can meet: the schema is wrong once, not each row.
+    "maximum_below_minimum",
+    "enum_empty",
     "foreign_key_to_missing_resource",
     "pattern_not_a_regular_expression",
     "field_format_not_text",
@@ -238,3 +241,23 @@ def test_the_uri_format_is_frictionless_own_test(cell):
     except rfc3986.exceptions.ValidationError:
         expected = False
     assert table_schema._is_uri(cell) is expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "constraints", "refused"),
+    [
+        ("date", {"minimum": "2024-01-01", "maximum": "2023-12-31"}, "maximum"),
+        ("integer", {"minimum": "10", "maximum": 9}, "maximum"),
+        ("number", {"minimum": 0.5, "maximum": 0.25}, "maximum"),
+        ("string", {"minLength": 3, "maxLength": 2}, "maxLength"),
+        ("string", {"enum": []}, "enum"),
+        ("number", {"minimum": 1, "maximum": 1}, None),
+        ("date", {"minimum": "zero", "maximum": "2023-12-31"}, "minimum"),  # not a date: said once, as such
+    ],
+)
+def test_constraints_no_cell_can_meet_are_refused_once_in_the_schema(kind, constraints, refused):
+    # Each row was told "must be at most -1" (50,000 lines for figures) where the schema was wrong.
+    field = {"name": "x", "type": kind, "constraints": constraints}
+    descriptor = {"resources": [{"name": "t", "schema": {"fields": [field], "primaryKey": ["x"]}}]}
+    found = [key for _, key, _ in table_schema.unusable_schema_values(descriptor)]
+    assert found == ([refused] if refused else [])
