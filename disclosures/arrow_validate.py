@@ -120,7 +120,7 @@ def _proves_valid(package_path: Path, descriptor: dict, typed: list | None = Non
     with forked.Forked(_rules_hold, tables) as cross_rules:
         for resource in descriptor["resources"]:
             fields = resource["schema"]["fields"]
-            kinds = safety.field_kinds(fields)
+            kinds = safety.field_kinds(fields, safety.key_names(resource["schema"]))
             for spec in fields:
                 check_column(tables[resource["name"]].column(spec["name"]), spec, kinds[spec["name"]])
         for resource in descriptor["resources"]:
@@ -280,15 +280,16 @@ def check_column(column, spec: dict, safety_kind: str) -> None:
 
     kind, form = spec.get("type", "string"), spec.get("format", "default")
     constraints = spec.get("constraints", {})
-    if kind == "string" and form == "default" and safety_kind == "text":
+    if kind == "string" and form == "default" and safety_kind in ("text", "code"):
         # Finding the distinct cells first pays when they are few (platforms, wordings); for a
         # cell per row (ids, quotes) the checks run on the column itself.
+        invisible = safety_kind == "code"
         sample = column.slice(0, DISTINCT_SAMPLE)
         if len(sample) and len(pc.unique(sample)) * 2 > len(sample):
-            suspects = pc.unique(column.filter(plain_text_suspects(column, constraints)))
+            suspects = pc.unique(column.filter(plain_text_suspects(column, constraints, invisible)))
         else:
             distinct = pc.unique(column)
-            suspects = distinct.filter(plain_text_suspects(distinct, constraints))
+            suspects = distinct.filter(plain_text_suspects(distinct, constraints, invisible))
     else:
         suspects = pc.unique(column)
         if kind == "number" and set(constraints) <= {"required", "minimum"} and constraints.get("minimum", 0) == 0:
@@ -314,15 +315,18 @@ def check_column(column, spec: dict, safety_kind: str) -> None:
             raise Undecided
 
 
-def plain_text_suspects(cells, constraints: dict):
+def plain_text_suspects(cells, constraints: dict, invisible: bool = False):
     """Which of ``cells`` (a text column, or its distinct cells, as ``read_strings`` read them:
     without control or bidi characters) the cell rules might fault: empty, starting or ending
-    with whitespace (what strip() would change), starting like a formula, or outside a
-    constraint (pattern, length, enum)."""
+    with whitespace (what strip() would change), starting like a formula, outside a constraint
+    (pattern, length, enum), or, when ``invisible`` (an id, code or key), holding an invisible
+    format character (``rules.invisible_problems``)."""
     import pyarrow.compute as pc
 
     # Control and bidi characters are refused with the file (read_strings).
     suspect = pc.equal(cells, "")
+    if invisible:
+        suspect = pc.or_(suspect, pc.match_substring_regex(cells, r"\p{Cf}"))
     # A cell differs from its strip() exactly when its first or last character is whitespace;
     # the distinct first and last characters are few, so Python's own isspace() judges them.
     first, last = pc.utf8_slice_codeunits(cells, 0, 1), pc.utf8_slice_codeunits(cells, -1)

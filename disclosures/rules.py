@@ -6,6 +6,7 @@ import bisect
 import calendar
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -879,6 +880,23 @@ def text_problems(cell: str) -> list[str]:
     if FORMULA.match(cell):
         problems.append(f"starts with {cell[0]!r} and a formula, which a spreadsheet would run")
     return problems
+
+
+def invisible_problems(cell: str) -> list[str]:
+    """Unicode's invisible format characters (category Cf: U+200B ZERO WIDTH SPACE, U+200C/D
+    zero width (non-)joiners, U+2060 WORD JOINER, U+FEFF, U+00AD SOFT HYPHEN, ...) in a cell that
+    is an id, code, key or link: it looks like the id it is not, so a key named nothing and its
+    lookups failed on a value that reads the same. Bidi controls have their own message
+    (``text_problems``); in free text (a quote, a name) such characters may be the source's own
+    (a Persian word's U+200C, an emoji's U+200D), and stay."""
+    if cell.isascii():
+        return []
+    found = sorted({ch for ch in cell if unicodedata.category(ch) == "Cf" and ch not in BIDI_CONTROLS})
+    if not found:
+        return []
+    names = " and ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}" for ch in found)
+    which = "an invisible character" if len(found) == 1 else "invisible characters"
+    return [f"holds {names}, {which} that no id, code, key or link may hold: delete it"]
 
 
 def url_problems(cell: str) -> list[str]:

@@ -134,12 +134,38 @@ def is_url_field(field: dict) -> bool:
     return field.get("format") == "uri" or field.get("name", "").endswith("url")
 
 
-def field_kinds(fields: list[dict]) -> dict[str, str]:
-    """How each field's cells are checked: "number", "url" or "text", by field name."""
-    return {
-        f.get("name"): "number" if f.get("type") in ("integer", "number") else "url" if is_url_field(f) else "text"
-        for f in fields
-    }
+def field_kinds(fields: list[dict], keys: frozenset[str] = frozenset()) -> dict[str, str]:
+    """How each field's cells are checked: "number", "url", "code" (an id, code or key: a field of
+    ``keys`` or with a pattern or an enum) or "text", by field name."""
+
+    def kind(field: dict) -> str:
+        if field.get("type") in ("integer", "number"):
+            return "number"
+        if is_url_field(field):
+            return "url"
+        constraints = field.get("constraints") if isinstance(field.get("constraints"), dict) else {}
+        if field.get("name") in keys or "pattern" in constraints or "enum" in constraints:
+            return "code"
+        return "text"
+
+    return {f.get("name"): kind(f) for f in fields}
+
+
+def key_names(schema: dict) -> frozenset[str]:
+    """The fields of a schema's primary key, foreign keys and unique constraints."""
+    from .table_schema import key_fields
+
+    keys = [key_fields(schema.get("primaryKey", []))]
+    keys += [key_fields(k.get("fields")) for k in schema.get("foreignKeys") or [] if isinstance(k, dict)]
+    names = {name for key in keys if isinstance(key, list) for name in key if isinstance(name, str)}
+    for field in schema.get("fields") or []:
+        if (
+            isinstance(field, dict)
+            and isinstance(field.get("constraints"), dict)
+            and field["constraints"].get("unique")
+        ):
+            names.add(field.get("name"))
+    return frozenset(names)
 
 
 def cell_safety_problems(kind: str | None, cell: str) -> list[str]:
@@ -153,13 +179,17 @@ def cell_safety_problems(kind: str | None, cell: str) -> list[str]:
         except InvalidOperation:
             return []  # not a number: reported by the schema check
     if kind == "url":
-        return rules.url_problems(cell) + rules.text_problems(cell)
+        return rules.url_problems(cell) + rules.text_problems(cell) + rules.invisible_problems(cell)
+    if kind == "code":
+        return rules.text_problems(cell) + rules.invisible_problems(cell)
     return rules.text_problems(cell)
 
 
-def table_problems(path: Path, shown: str, fields: list[dict], must_have_rows: bool) -> list[rules.Problem]:
+def table_problems(
+    path: Path, shown: str, fields: list[dict], must_have_rows: bool, keys: frozenset[str] = frozenset()
+) -> list[rules.Problem]:
     """Cell rules of one CSV: links, hostile text, numbers SQLite would change; an empty table."""
-    kinds = field_kinds(fields)
+    kinds = field_kinds(fields, keys)
     problems = []
     rows = 0
     try:
@@ -204,8 +234,12 @@ def safety_problems(
         if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
             continue
         path = package_path.parent / resource["path"]
-        fields = (resource.get("schema") or {}).get("fields") or []
+        schema = resource.get("schema") or {}
         problems += table_problems(
-            path, shown_path(path, base), fields, must_have_rows=resource.get("name") in MUST_HAVE_ROWS
+            path,
+            shown_path(path, base),
+            schema.get("fields") or [],
+            must_have_rows=resource.get("name") in MUST_HAVE_ROWS,
+            keys=key_names(schema),
         )
     return problems

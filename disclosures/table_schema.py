@@ -453,7 +453,7 @@ def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) ->
     readers = [cell_reader(spec, check=check) for spec in specs]
     numeric = [spec.get("type") in NUMERIC_TYPES for spec in specs]
     dates = [spec.get("type") == "date" for spec in specs]
-    kinds = safety.field_kinds(specs)
+    kinds = safety.field_kinds(specs, safety.key_names(resource["schema"]))
     safety_kinds = [kinds.get(name) for name in names]
     # Per column, what a short cell already read gave (value, messages, type error, raw-text
     # messages): a repeated id, date or wording is read once and its value shared, not copied.

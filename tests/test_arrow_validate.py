@@ -129,6 +129,13 @@ def test_a_file_with_a_control_or_bidi_character_is_refused(tmp_path, cell, quot
     assert arrow_validate.read_strings(path, ["a", "b"]).column("b").to_pylist() == ["clean"]
 
 
+def test_an_invisible_character_is_a_suspect_in_a_code_only():
+    # Else Arrow proved a package valid whose key held a U+200B, which the reader refuses.
+    cells = pa.array(["exam\u200bplechat", "examplechat"])
+    assert arrow_validate.plain_text_suspects(cells, {}, invisible=True).to_pylist() == [True, False]
+    assert arrow_validate.plain_text_suspects(cells, {}).to_pylist() == [False, False]
+
+
 def test_a_clean_cell_is_not_a_suspect():
     cells = ["Requests for user data (Telegram)", "«quoted», 2,253 requests.", "Ünïcödé ✓"]
     assert arrow_validate.plain_text_suspects(pa.array(cells), {"maxLength": 100}).to_pylist() == [False] * 3

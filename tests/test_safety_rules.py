@@ -40,6 +40,49 @@ def test_every_bidi_control_is_refused(char):
 
 
 @pytest.mark.parametrize(
+    ("char", "named"),
+    [
+        ("\u200b", "U+200B ZERO WIDTH SPACE"),
+        ("\u200c", "U+200C ZERO WIDTH NON-JOINER"),
+        ("\u200d", "U+200D ZERO WIDTH JOINER"),
+        ("\u2060", "U+2060 WORD JOINER"),
+        ("\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+        ("\u00ad", "U+00AD SOFT HYPHEN"),
+    ],
+)
+def test_an_invisible_character_is_refused_by_name_in_ids_codes_keys_and_links(char, named):
+    # "examplechat" with a U+200B inside passed as a key (jurisdictions.name) and looked the same
+    # in every message that named it.
+    for kind, cell in (("code", f"exam{char}plechat"), ("url", f"https://example.org/{char}x")):
+        assert any(named in m and "invisible" in m for m in safety.cell_safety_problems(kind, cell)), (kind, cell)
+    # In free text it may be the source's own (a Persian word's U+200C, an emoji's U+200D).
+    assert safety.cell_safety_problems("text", f"exam{char}plechat") == []
+
+
+def test_keys_patterns_and_enums_are_codes():
+    fields = [
+        {"name": "id", "type": "string"},
+        {"name": "name", "type": "string", "constraints": {"unique": True}},
+        {"name": "kind", "type": "string", "constraints": {"enum": ["a"]}},
+        {"name": "code", "type": "string", "constraints": {"pattern": "^[A-Z]{2}$"}},
+        {"name": "quote", "type": "string"},
+        {"name": "url", "type": "string", "format": "uri"},
+        {"name": "n", "type": "integer"},
+    ]
+    schema = {"fields": fields, "primaryKey": "id"}
+    kinds = safety.field_kinds(fields, safety.key_names(schema))
+    assert kinds == {
+        "id": "code",
+        "name": "code",
+        "kind": "code",
+        "code": "code",
+        "quote": "text",
+        "url": "url",
+        "n": "number",
+    }
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "javascript:alert(1)",

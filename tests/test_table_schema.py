@@ -91,6 +91,7 @@ HOSTILE_CELLS = [
     "9O0",
     "12.5",
     "tab\there",
+    "usa\u200b",
 ]
 
 
