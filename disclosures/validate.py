@@ -749,6 +749,23 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
         for i, resource in enumerate(descriptor.get("resources", []))
         if isinstance(resource, dict) and isinstance(resource.get("path"), str) and not inside_package(resource["path"])
     ]
+    # A folder ("path": "data") was told "cannot be read: Is a directory" at the folder, not at
+    # the line to fix.
+    folder = Path(package_path).parent if package_path is not None else None
+    found += [
+        (
+            ("resources", i, "path"),
+            "path",
+            f"resource {resource.get('name')}'s path {resource['path']!r} is a folder: it must name one file "
+            "(data/figures.csv)",
+        )
+        for i, resource in enumerate(descriptor.get("resources", []))
+        if folder is not None
+        and isinstance(resource, dict)
+        and isinstance(resource.get("path"), str)
+        and inside_package(resource["path"])
+        and (folder / resource["path"]).is_dir()
+    ]
     return _placed(found, shown, package_path)
 
 
@@ -1728,7 +1745,7 @@ def proved_valid(package_path: Path, typed: list | None = None) -> bool:
         return False
     shown = package_path.name
     if (
-        unreadable_path_problems(descriptor, shown)
+        unreadable_path_problems(descriptor, shown, package_path)
         or package_contract_problems(descriptor, shown)
         or field_contract_problems(descriptor, shown)
         or safety.descriptor_problems(package_path, descriptor, shown)
@@ -1763,11 +1780,13 @@ def check_package(
     except (OSError, ValueError) as error:
         return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")], None
 
-    problems = package_contract_problems(descriptor, shown_package, package_path) + stray_file_problems(
-        package_path, descriptor, base
-    )
+    unreadable = unreadable_path_problems(descriptor, shown_package, package_path)
+    problems = package_contract_problems(descriptor, shown_package, package_path)
+    # The file a refused path meant is most often the "stray" one beside the others: told so,
+    # the one mistake was two. A stray file waits, like every file, until the path is fixed.
+    problems += [] if unreadable else stray_file_problems(package_path, descriptor, base)
     broken = (
-        unreadable_path_problems(descriptor, shown_package, package_path)
+        unreadable
         or schema_problems(package_path, descriptor, shown_package)
         or field_contract_problems(descriptor, shown_package, package_path)
     )

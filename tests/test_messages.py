@@ -22,6 +22,8 @@ NO_FIXTURE = {
     "cannot be read: {}": "needs a missing file, which edits.json cannot make; test_a_missing_file_is_one_problem makes one",
     "has a cell longer than {} characters, which no reader here takes": "needs a cell of over 1 MiB, too big for a "
     "fixture; test_validate's test_a_cell_past_the_csv_field_limit_is_told_its_length_not_an_unbalanced_quote makes one",
+    "is not a resource of datapackage.json: add it there, or move it out of this folder": "needs a new file, which "
+    "edits.json cannot make; test_validate's test_a_csv_in_data_that_no_resource_names_is_a_problem makes one",
     "must be at most {}": "no field in datapackage.json declares a maximum",
     "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
     "names unsafe for SQLite and Datasette (must match {}): {}": "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",

@@ -63,6 +63,7 @@ LEFT_TO_FRICTIONLESS = {
     # A resource path that is not one file inside the package: refused before any file is read.
     "resource_path_list",
     "resource_path_outside_package",
+    "resource_path_directory",
     "unbalanced_quote",
     "unbalanced_quote_mid_file",
     "unbalanced_quote_to_end_of_file",
