@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
+import hashlib
 import json
 import re
 from collections import Counter, defaultdict
@@ -766,6 +767,52 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
         and inside_package(resource["path"])
         and (folder / resource["path"]).is_dir()
     ]
+    return _placed(found, shown, package_path)
+
+
+def declared_file_problems(descriptor: dict, shown: str, package_path: Path) -> list[rules.Problem]:
+    """A resource's ``bytes`` and ``hash``, when declared, as Frictionless reads them: the size of
+    its file, and its digest (``sha256:<hex>``, or ``md5:<hex>`` or a bare hex, which is md5). A
+    release declares both of each file it writes; one typed here and left stale by an edit passed
+    validate (Frictionless, and the README's ``frictionless validate``, refuse it). Each at its
+    line in datapackage.json."""
+    folder = Path(package_path).parent
+    found = []
+    for i, resource in enumerate(descriptor.get("resources", [])):
+        if not (
+            isinstance(resource, dict) and isinstance(resource.get("path"), str) and inside_package(resource["path"])
+        ):
+            continue  # unreadable_path_problems says so
+        name, path = resource.get("name"), folder / resource["path"]
+        if not path.is_file() or not ({"bytes", "hash"} & resource.keys()):
+            continue  # a missing file is told so where it is read
+        declared = resource.get("bytes")
+        if "bytes" in resource:
+            size = path.stat().st_size
+            if isinstance(declared, bool) or not isinstance(declared, int) or declared < 0:
+                message = f"bytes {declared!r} of resource {name} is not a whole number of bytes ({resource['path']} has {size})"
+                found.append((("resources", i, "bytes"), "bytes", message))
+            elif declared != size:
+                message = f"resource {name} declares {declared} bytes, but {resource['path']} has {size}: correct it, or remove bytes"
+                found.append((("resources", i, "bytes"), "bytes", message))
+        if "hash" in resource:
+            stated = resource["hash"]
+            algorithm, _, digest = stated.rpartition(":") if isinstance(stated, str) else ("", "", "")
+            algorithm = algorithm or "md5"
+            if not isinstance(stated, str) or algorithm not in ("md5", "sha256") or not digest:
+                message = (
+                    f"hash {stated!r} of resource {name} is not sha256:<hex> or md5 (<hex>, md5:<hex>), the digests "
+                    "Frictionless checks"
+                )
+                found.append((("resources", i, "hash"), "hash", message))
+                continue
+            actual = hashlib.new(algorithm, path.read_bytes()).hexdigest()
+            if digest != actual:
+                message = (
+                    f"resource {name} declares the {algorithm} {digest}, but {resource['path']}'s is {actual}: "
+                    "correct it, or remove hash"
+                )
+                found.append((("resources", i, "hash"), "hash", message))
     return _placed(found, shown, package_path)
 
 
@@ -1532,6 +1579,10 @@ def frictionless_problems(package_path: Path, descriptor: dict, base: Path) -> l
                 isinstance(error, ferrors.SchemeError) and (error.note or "").startswith("[Errno")
             ):
                 continue
+            # A declared size or digest the file does not have: declared_file_problems says so at
+            # its line in datapackage.json.
+            if isinstance(error, (ferrors.HashCountError, ferrors.ByteCountError)):
+                continue
             if isinstance(error, ferrors.SourceError) and error.note == "the source is empty":
                 problems.append(rules.Problem(shown, 1, None, empty_file_message(headers.get(task.name, []))))
                 continue
@@ -1746,6 +1797,7 @@ def proved_valid(package_path: Path, typed: list | None = None) -> bool:
     shown = package_path.name
     if (
         unreadable_path_problems(descriptor, shown, package_path)
+        or declared_file_problems(descriptor, shown, package_path)
         or package_contract_problems(descriptor, shown)
         or field_contract_problems(descriptor, shown)
         or safety.descriptor_problems(package_path, descriptor, shown)
@@ -1782,6 +1834,7 @@ def check_package(
 
     unreadable = unreadable_path_problems(descriptor, shown_package, package_path)
     problems = package_contract_problems(descriptor, shown_package, package_path)
+    problems += [] if unreadable else declared_file_problems(descriptor, shown_package, package_path)
     # The file a refused path meant is most often the "stray" one beside the others: told so,
     # the one mistake was two. A stray file waits, like every file, until the path is fixed.
     problems += [] if unreadable else stray_file_problems(package_path, descriptor, base)
