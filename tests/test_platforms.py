@@ -124,3 +124,13 @@ def test_reddit_2019_non_emergency_requests_quote_the_whole_bullet(real_db):
     )
     assert quote == "406 were non-emergency requests (73% of which we complied with)"
     assert "cut" not in locator
+
+
+def test_microsofts_h2_2021_post_read_from_a_proxy_is_an_archived_copy(real_db):
+    # Its text was read from a proxy's copy (archived_url), not at Microsoft's own address; as the
+    # sources read from a mirror or proxy are, that is the platform's words archived by someone else.
+    assert rows(
+        real_db,
+        """SELECT s.tier, s.archived_url LIKE 'https://accionvegana.org/%' FROM figures f JOIN sources s USING (source_id)
+           WHERE f.figure_id = 'microsoft-world-2021h2-legal_process-requests_received'""",
+    ) == [("platform_file_archived", 1)]
