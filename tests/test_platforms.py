@@ -134,3 +134,18 @@ def test_microsofts_h2_2021_post_read_from_a_proxy_is_an_archived_copy(real_db):
         """SELECT s.tier, s.archived_url LIKE 'https://accionvegana.org/%' FROM figures f JOIN sources s USING (source_id)
            WHERE f.figure_id = 'microsoft-world-2021h2-legal_process-requests_received'""",
     ) == [("platform_file_archived", 1)]
+
+
+def test_microsofts_h1_2019_post_corroborates_the_totals_it_states(real_db):
+    # The post releasing the January-June 2019 report states 24,175 for its own half-year and 21,433
+    # for the one before; the two figures quote later or earlier posts.
+    assert rows(
+        real_db,
+        """SELECT c.figure_id, f.value FROM corroborations c JOIN figures f USING (figure_id)
+           WHERE c.source_id = 'microsoft-2019-10-29-digital-trust-reports' AND f.jurisdiction_id = 'WORLD'
+             AND instr(c.quote, printf('%,d', f.value)) > 0
+           ORDER BY c.figure_id""",
+    ) == [
+        ("microsoft-world-2018h2-legal_process-requests_received", 21433),
+        ("microsoft-world-2019h1-legal_process-requests_received", 24175),
+    ]
