@@ -149,3 +149,28 @@ def test_microsofts_h1_2019_post_corroborates_the_totals_it_states(real_db):
         ("microsoft-world-2018h2-legal_process-requests_received", 21433),
         ("microsoft-world-2019h1-legal_process-requests_received", 24175),
     ]
+
+
+def test_microsofts_2020_worldwide_totals_rest_on_more_than_silicon_de(real_db):
+    # 24,093 (H1 2020) and 24,798 (H2 2020) stood on silicon.de alone, the weakest tier; ZDNet, The
+    # Register and TechRepublic give both in their own words. Microsoft's own post is not stored.
+    totals = (
+        "microsoft-world-2020h1-legal_process-requests_received",
+        "microsoft-world-2020h2-legal_process-requests_received",
+    )
+    assert (
+        rows(real_db, "SELECT source_id FROM figures WHERE figure_id IN (?, ?)", *totals)
+        == [("silicon-de-2021-04-microsoft-us-anfragen-2020",)] * 2
+    )
+    press = [
+        "techrepublic-microsoft-digital-trust-reports-h2-2020",
+        "theregister-2021-04-microsoft-25000-consumer-data-requests",
+        "zdnet-microsoft-us-law-enforcement-requests-2020",
+    ]
+    assert rows(
+        real_db,
+        """SELECT c.figure_id, c.source_id FROM corroborations c JOIN figures f USING (figure_id)
+           WHERE c.figure_id IN (?, ?) AND instr(c.quote, printf('%,d', f.value)) > 0
+           ORDER BY c.figure_id, c.source_id""",
+        *totals,
+    ) == [(figure_id, source_id) for figure_id in totals for source_id in press]
