@@ -174,3 +174,22 @@ def test_microsofts_2020_worldwide_totals_rest_on_more_than_silicon_de(real_db):
            ORDER BY c.figure_id, c.source_id""",
         *totals,
     ) == [(figure_id, source_id) for figure_id in totals for source_id in press]
+
+
+def test_zdnet_and_eweek_corroborate_microsofts_h1_2015_requests_and_accounts(real_db):
+    # ZDNet.de gives 62,750 accounts only as the year before its H1 2016 figures; ZDNet's own report of
+    # the H1 2015 release and eWeek give the same 35,228 requests and 62,750 users or accounts.
+    assert rows(
+        real_db,
+        """SELECT c.figure_id, c.source_id FROM corroborations c JOIN figures f USING (figure_id)
+           WHERE c.figure_id GLOB 'microsoft-world-2015h1-all-*' AND c.source_id NOT GLOB 'zdnet-de-*'
+             AND instr(c.quote, printf('%,d', f.value)) > 0
+           ORDER BY c.figure_id, c.source_id""",
+    ) == [
+        (figure_id, source_id)
+        for figure_id in (
+            "microsoft-world-2015h1-all-accounts_specified",
+            "microsoft-world-2015h1-all-requests_received",
+        )
+        for source_id in ("eweek-2016-03-30-microsoft-requests-h2-2015", "zdnet-microsoft-transparency-report-h1-2015")
+    ]
