@@ -193,3 +193,28 @@ def test_zdnet_and_eweek_corroborate_microsofts_h1_2015_requests_and_accounts(re
         )
         for source_id in ("eweek-2016-03-30-microsoft-requests-h2-2015", "zdnet-microsoft-transparency-report-h1-2015")
     ]
+
+
+def test_microsofts_h2_2017_worldwide_accounts_are_the_press_figure_its_country_rows_add_up_to(real_db):
+    # The Register (and The Inquirer after it) give 40,181 accounts or users beside the 22,939 requests
+    # Microsoft's own post states; no stored Microsoft text gives the accounts. It keeps the requests'
+    # meaning: the legal-process series whose country rows add up to it, emergency requests apart.
+    figure_id = "microsoft-world-2017h2-legal_process-accounts_specified"
+    assert rows(
+        real_db,
+        """SELECT f.value, f.source_id, s.tier, f.is_derived FROM figures f JOIN sources s USING (source_id)
+           WHERE f.figure_id = ?""",
+        figure_id,
+    ) == [(40181, "theregister-2018-04-20-microsoft-government-requests-all-time-low", "press_paraphrasing", 0)]
+    assert rows(
+        real_db,
+        """SELECT sum(c.value) FROM figures c JOIN jurisdictions j USING (jurisdiction_id)
+           WHERE c.platform_id = 'microsoft' AND c.period_start = '2017-07-01' AND c.period_end = '2017-12-31'
+             AND c.request_type_id = 'legal_process' AND c.metric_id = 'accounts_specified'
+             AND j.kind IN ('country', 'territory') AND c.is_derived = 0""",
+    ) == [(40181,)]
+    assert rows(
+        real_db,
+        "SELECT source_id FROM corroborations WHERE figure_id = ? AND instr(quote, '40,181') > 0",
+        figure_id,
+    ) == [("theinquirer-2018-04-23-microsoft-gov-data-requests-2017",)]
