@@ -218,3 +218,19 @@ def test_microsofts_h2_2017_worldwide_accounts_are_the_press_figure_its_country_
         "SELECT source_id FROM corroborations WHERE figure_id = ? AND instr(quote, '40,181') > 0",
         figure_id,
     ) == [("theinquirer-2018-04-23-microsoft-gov-data-requests-2017",)]
+
+
+def test_microsofts_h2_2020_worldwide_accounts_are_the_press_figure_its_country_rows_add_up_to(real_db):
+    # TechRepublic gives 45,258 users/accounts beside the 24,798 requests; no stored Microsoft text does.
+    assert rows(
+        real_db,
+        """SELECT f.value, f.source_id, s.tier FROM figures f JOIN sources s USING (source_id)
+           WHERE f.figure_id = 'microsoft-world-2020h2-legal_process-accounts_specified'""",
+    ) == [(45258, "techrepublic-microsoft-digital-trust-reports-h2-2020", "press_paraphrasing")]
+    assert rows(
+        real_db,
+        """SELECT sum(c.value) FROM figures c JOIN jurisdictions j USING (jurisdiction_id)
+           WHERE c.platform_id = 'microsoft' AND c.period_start = '2020-07-01' AND c.period_end = '2020-12-31'
+             AND c.request_type_id = 'legal_process' AND c.metric_id = 'accounts_specified'
+             AND j.kind IN ('country', 'territory') AND c.is_derived = 0""",
+    ) == [(45258,)]
