@@ -68,6 +68,27 @@ def test_microsoft_freshness_says_how_far_behind_the_dataset_is(real_db):
     assert 'LAST = (2025, "H2")' in quote
 
 
+def test_zooms_main_series_stays_its_requests_beside_its_national_security_bands(real_db):
+    # Each of Zoom's band series (requests and selectors for four half-years) has more figures than
+    # its requests: counted by figures alone, a FISA band series would name Zoom's freshness line.
+    assert rows(
+        real_db,
+        """SELECT request_type_id, value_kind, count(*) FROM figures WHERE platform_id = 'zoom'
+           AND is_derived = 0 GROUP BY request_type_id, value_kind ORDER BY request_type_id""",
+    ) == [("all", "exact", 7), ("fisa_content", "band", 8), ("fisa_non_content", "band", 8), ("nsl", "band", 8)]
+    assert rows(
+        real_db, "SELECT main_series, main_series_up_to, statement FROM freshness WHERE platform_id = 'zoom'"
+    ) == [
+        (
+            "All requests",
+            "2024-12-31",
+            "dataset up to 2024-12-31; platform has published up to 2024-12-31 (as checked on 2026-12-03, the "
+            "date its source was retrieved); that is older than its half-yearly cadence allows on that date: "
+            "a newer report may exist",
+        )
+    ]
+
+
 def test_a_platform_without_counts_says_so(real_db):
     assert rows(real_db, "SELECT statement FROM freshness WHERE platform_id = 'signal'") == [
         ("dataset has no figures; platform publishes cases, not counts (see cases)",)

@@ -74,6 +74,11 @@ PINNED = {
     "zoom-intl-20200501-20201212-all-requests_received": ("exact", 424, None, None),
     "zoom-usa-2023h1-all-requests_received": ("exact", 142, None, None),
     "zoom-usa-2024h2-all-requests_received": ("exact", 175, None, None),
+    # Zoom's national-security tables print every cell "0–500" though its text says the bands start
+    # "with 0–499": the printed cell is kept.
+    "zoom-usa-2022h2-nsl-requests_received": ("band", None, 0, 500),
+    "zoom-usa-2023h2-fisa_content-accounts_specified": ("band", None, 0, 500),
+    "zoom-usa-2024h1-fisa_non_content-requests_received": ("band", None, 0, 500),
 }
 
 
