@@ -70,10 +70,10 @@ PINNED = {
     "line-jpn-2024h2-all-percent_requests_some_data": ("exact", 98.7, None, None),
     # Zoom's page text: its first report (requests processed May 1 to December 12, 2020) and the U.S.
     # requests of a half-year from the delayed-notice sentence (first captured as "142 out of 54").
-    "zoom-usa-20200501-20201212-all-requests_received": ("exact", 803, None, None),
-    "zoom-intl-20200501-20201212-all-requests_received": ("exact", 424, None, None),
-    "zoom-usa-2023h1-all-requests_received": ("exact", 142, None, None),
-    "zoom-usa-2024h2-all-requests_received": ("exact", 175, None, None),
+    "zoom-usa-20200501-20201212-all-requests_processed": ("exact", 803, None, None),
+    "zoom-intl-20200501-20201212-all-requests_processed": ("exact", 424, None, None),
+    "zoom-usa-2023h1-all-requests_processed": ("exact", 142, None, None),
+    "zoom-usa-2024h2-all-requests_processed": ("exact", 175, None, None),
     # Zoom's national-security tables print every cell "0–500" though its text says the bands start
     # "with 0–499": the printed cell is kept.
     "zoom-usa-2022h2-nsl-requests_received": ("band", None, 0, 500),
