@@ -23,6 +23,8 @@
 - ``/downloads`` and ``/downloads/`` list the release files the site serves (the latest
   release first), from the ``release_files`` table, with the size of each file served;
   Datasette's static mount redirected ``/downloads/`` to ``/downloads``, a 404.
+  ``/downloads.json`` is the same list as JSON (Datasette read it as a database named
+  "downloads" and answered 404 "Database not found").
 """
 
 from __future__ import annotations
@@ -282,7 +284,9 @@ def asgi_wrapper(datasette):
     return wrap
 
 
-async def downloads_index(datasette, request):
+async def release_listing(datasette) -> dict:
+    """Every recorded release, newest first, with each file's link and size where this server
+    serves it: the data of /downloads and /downloads.json."""
     name = database_name(datasette)
     folder = next((Path(f) for mount, f in datasette.static_mounts if mount == "downloads"), None)
     releases = []
@@ -295,20 +299,30 @@ async def downloads_index(datasette, request):
         for version, date, file in found.rows:
             if not releases or releases[-1]["version"] != version:
                 releases.append({"version": version, "date": date, "files": []})
-            served = folder is not None and (folder / version / file).is_file()
+            served = folder / version / file if folder is not None else None
+            served = served if served is not None and served.is_file() else None
             releases[-1]["files"].append(
                 {
                     "path": file,
                     "url": datasette.urls.path(f"downloads/{version}/{file}") if served else None,
                     # The size of the bytes the link serves, read now: the release files are
                     # not in the database (a release's database is one of them).
-                    "bytes": (folder / version / file).stat().st_size if served else None,
+                    "bytes": served.stat().st_size if served else None,
                 }
             )
-    context = {"releases": releases, "mounted": folder is not None}
+    return {"releases": releases, "mounted": folder is not None}
+
+
+async def downloads_index(datasette, request):
+    context = await release_listing(datasette)
     return Response.html(await datasette.render_template("downloads.html", context, request=request))
+
+
+async def downloads_json(datasette, request):
+    # Datasette read /downloads.json as a database named "downloads" ("Database not found").
+    return Response.json(await release_listing(datasette), headers={"access-control-allow-origin": "*"})
 
 
 @hookimpl
 def register_routes():
-    return [(r"^/downloads/?$", downloads_index)]
+    return [(r"^/downloads/?$", downloads_index), (r"^/downloads\.json$", downloads_json)]
