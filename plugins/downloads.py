@@ -303,6 +303,20 @@ class Downloads:
                         return None
         return None
 
+    def through_symlink(self, rest: str) -> bool:
+        """Whether /downloads/<rest> names a symlink in dist/, or a path through one."""
+        for mount, folder in self.datasette.static_mounts:
+            if mount == "downloads":
+                path = Path(folder)
+                try:
+                    for part in rest.split("/"):
+                        path = path / part
+                        if path.is_symlink():
+                            return True
+                except (ValueError, OSError):  # a NUL in the name (%00), a name too long: no file
+                    return False
+        return False
+
     async def kind(self, path: str) -> tuple[str, str, str] | None:
         """("table" or "query", database, format) for a CSV or JSON data path, else None."""
         match = DATABASE_CSV.match(path)
@@ -376,6 +390,10 @@ class Downloads:
         download = DOWNLOAD.match(path)
         if download and any(part.startswith(".") for part in download["rest"].split("/")):
             # A release being written (dist/.<version>.<pid>.tmp) or replaced: never a download.
+            return await send_message(cors_send, 404, "Not found", True)
+        if download and self.through_symlink(download["rest"]):
+            # Not a file a release wrote (plugins/strict_paths.py's release_file does not list it):
+            # Datasette's static mount served a symlink whose target is inside dist/.
             return await send_message(cors_send, 404, "Not found", True)
         served = self.served_file(path)
         if served is not None:

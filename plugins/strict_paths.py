@@ -25,6 +25,8 @@
   Datasette's static mount redirected ``/downloads/`` to ``/downloads``, a 404.
   ``/downloads.json`` is the same list as JSON (Datasette read it as a database named
   "downloads" and answered 404 "Database not found").
+  A symlink in dist/ is neither listed nor served (plugins/downloads.py): the list gave it its
+  target's size, and Datasette served one that pointed inside dist/.
 """
 
 from __future__ import annotations
@@ -284,6 +286,19 @@ def asgi_wrapper(datasette):
     return wrap
 
 
+def release_file(folder: Path, version: str, file: str) -> Path | None:
+    """dist/<version>/<file> when it is a file ``make release`` wrote: a regular file reached
+    through no symlink. A symlink is not a release's file: its bytes are whatever it points to
+    now, outside dist/ (Datasette's static mount refuses those with a 404) or inside it, another
+    name for a file the release's SHA256SUMS may not list under that name."""
+    path = folder / version
+    for part in Path(file).parts:
+        if path.is_symlink():
+            return None
+        path = path / part
+    return path if not path.is_symlink() and path.is_file() else None
+
+
 async def release_listing(datasette) -> dict:
     """Every recorded release, newest first, with each file's link and size where this server
     serves it: the data of /downloads and /downloads.json."""
@@ -299,8 +314,7 @@ async def release_listing(datasette) -> dict:
         for version, date, file in found.rows:
             if not releases or releases[-1]["version"] != version:
                 releases.append({"version": version, "date": date, "files": []})
-            served = folder / version / file if folder is not None else None
-            served = served if served is not None and served.is_file() else None
+            served = release_file(folder, version, file) if folder is not None else None
             releases[-1]["files"].append(
                 {
                     "path": file,

@@ -43,3 +43,36 @@ def test_downloads_json_without_a_release_folder_says_nothing_is_served(site):
     listing = site.get("/downloads.json").json()
     assert listing["mounted"] is False and listing["releases"]
     assert all(f["url"] is None and f["bytes"] is None for r in listing["releases"] for f in r["files"])
+
+
+def test_a_symlink_in_the_release_folder_is_neither_listed_nor_served(real_build, tmp_path, release_file_names):
+    # /downloads listed a symlink with its target's size, and Datasette's static mount served
+    # one whose target was inside dist/: neither is a file `make release` wrote.
+    version, served, other = release_file_names
+    dist = tmp_path / "dist"
+    (dist / version).mkdir(parents=True)
+    (dist / version / served).parent.mkdir(parents=True, exist_ok=True)
+    (dist / version / served).write_bytes(b"released\n")
+    outside = tmp_path / "secret.txt"
+    outside.write_bytes(b"not a release file\n" * 100)
+    (dist / version / other).parent.mkdir(parents=True, exist_ok=True)
+    (dist / version / other).symlink_to(outside)
+    inside = dist / version / "copy-of-a-release-file"
+    inside.symlink_to(dist / version / served)
+    (dist / "linked-version").symlink_to(dist / version, target_is_directory=True)
+    site = Site(site_module.in_process(real_build, dist=dist))
+
+    files = {f["path"]: f for r in site.get("/downloads.json").json()["releases"] for f in r["files"]}
+    assert files[other] == {"path": other, "url": None, "bytes": None}
+    assert files[served]["bytes"] == len(b"released\n")
+    page = site.get("/downloads").text
+    assert f'href="/downloads/{version}/{other}"' not in page and "1,900 bytes" not in page
+
+    for path in (
+        f"/downloads/{version}/{other}",
+        f"/downloads/{version}/{inside.name}",
+        f"/downloads/linked-version/{served}",
+    ):
+        response = site.get(path)
+        assert response.status_code == 404 and response.json()["error"] == "Not found", path
+    assert site.get(f"/downloads/{version}/{served}").content == b"released\n"
