@@ -1,12 +1,13 @@
 """Rough edges of the site a break-test found: the release files' list, the full-text index's
 internal tables, long echoes."""
 
+import json
 import sqlite3
 
 import pytest
 
 from disclosures import site as site_module
-from tests.conftest import Site
+from tests.conftest import Site, assert_error_shape, rows
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +77,50 @@ def test_a_symlink_in_the_release_folder_is_neither_listed_nor_served(real_build
         response = site.get(path)
         assert response.status_code == 404 and response.json()["error"] == "Not found", path
     assert site.get(f"/downloads/{version}/{served}").content == b"released\n"
+
+
+@pytest.fixture(scope="module")
+def shadow_tables(real_db):
+    # SQLite's own list of the tables under the full-text indexes (the site cannot ask it: its
+    # SQL authorizer refuses pragma functions).
+    names = [r[0] for r in rows(real_db, "SELECT name FROM pragma_table_list WHERE type = 'shadow' ORDER BY name")]
+    assert {"figures_fts_config", "figures_fts_data", "figures_fts_docsize", "figures_fts_idx"} <= set(names)
+    return names
+
+
+def test_the_full_text_indexes_storage_is_not_listed(site, shadow_tables):
+    # Datasette listed figures_fts_data and the rest among the "hidden tables" and in the JSON.
+    for path in ("/disclosures.json", "/disclosures.json?_show_hidden=1"):
+        listed = {t["name"]: t for t in site.get(path).json()["tables"]}
+        assert not set(shadow_tables) & set(listed), path
+        assert listed["figures_fts"]["hidden"] is True
+    page = site.get("/disclosures?_show_hidden=1").text
+    assert 'href="/disclosures/figures_fts"' in page
+    assert not [name for name in shadow_tables if f'href="/disclosures/{name}"' in page]
+    everything = json.dumps(site.get("/.json").json())
+    assert not [name for name in shadow_tables if f'"{name}"' in everything]
+
+
+def test_the_full_text_indexes_storage_is_a_404_that_points_to_the_search(site, real_db, shadow_tables):
+    for name in shadow_tables:
+        key = ",".join("1" for column in rows(real_db, f"PRAGMA table_info([{name}])") if column[5]) or "1"
+        for suffix in (".json", ".csv", f"/{key}.json"):
+            message = assert_error_shape(site.get(f"/disclosures/{name}{suffix}"), 404)
+            assert message.startswith(f"{name} is the internal storage of the full-text index "), message
+        for suffix in ("", f"/{key}"):
+            response = site.get(f"/disclosures/{name}{suffix}")
+            assert response.status_code == 404 and "text/html" in response.headers["content-type"]
+            assert f"{name} is the internal storage of the full-text index" in response.text
+    message = assert_error_shape(site.get("/disclosures/figures_fts_data.json"), 404)
+    assert message.endswith("search with /disclosures/figures?_search=")
+
+
+def test_search_still_reads_the_index(site):
+    found = site.get("/disclosures/figures.json?_search=telegram+india&_shape=array&_size=5").json()
+    assert found and all(f["platform_id"] == "telegram" for f in found)
+    assert site.get("/disclosures/sources.json?_search=telegram&_shape=array&_size=1").json()
+    everything = site.get("/disclosures/search_everything.json?q=telegram+india&_shape=array")
+    assert everything.status_code == 200 and everything.json()
+    # A SQL query may still read them: SQL names what it likes.
+    counted = site.get("/disclosures.json?sql=select+count(*)+from+figures_fts_data&_shape=array").json()
+    assert counted[0]["count(*)"] > 0

@@ -1,0 +1,87 @@
+"""The full-text indexes' own storage (FTS5's shadow tables: figures_fts_data, _idx, _docsize,
+_config, and those of sources_fts, events_fts, disagreements_fts) is not a table of the site.
+
+Datasette marks them hidden, but listed them on the database page's "hidden tables"
+(``?_show_hidden=1``) and in ``/disclosures.json``, and served each as a table of FTS5's binary
+blobs. Here the ``view-table`` permission is refused for them, so Datasette's own lists leave
+them out, and a request for one (its page, ``.json``, ``.csv`` or a row) is a 404 that points to
+the search. The index itself (``figures_fts``, hidden in metadata.yml) and search are untouched:
+SQLite reads the shadow tables under the index, which needs no permission of Datasette's, and a
+SQL query may still name them.
+
+A shadow table is named by SQLite after its index: ``<index>_<suffix>``, with FTS5's suffixes
+and FTS3/4's, so a new index needs nothing here. (``PRAGMA table_list`` says which tables are
+shadow tables, but plugins/sql_policy.py's authorizer refuses pragma functions.)
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from datasette import hookimpl
+from datasette.forbidden import forbidden as datasette_forbidden
+from datasette.utils import tilde_decode
+from datasette.utils.asgi import Response
+
+# SQLite's names for the tables under a full-text index: https://sqlite.org/fts5.html (data, idx,
+# content, docsize, config) and https://sqlite.org/fts3.html (content, segments, segdir, docsize, stat).
+SHADOW_SUFFIXES = ("data", "idx", "content", "docsize", "config", "segments", "segdir", "stat")
+# Datasette's own test for a full-text index (Database.hidden_table_names).
+INDEXES_SQL = """SELECT name FROM sqlite_master
+    WHERE type = 'table' AND rootpage = 0 AND sql LIKE '%VIRTUAL TABLE%USING FTS%'"""
+
+# Database -> its shadow tables, for immutable databases (a mutable one may gain an index).
+_shadow_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def shadow_tables(db) -> frozenset[str]:
+    known = _shadow_tables.get(db)
+    if known is None:
+        indexes = [row[0] for row in (await db.execute(INDEXES_SQL)).rows]
+        tables = set(await db.table_names())
+        known = frozenset(f"{index}_{suffix}" for index in indexes for suffix in SHADOW_SUFFIXES) & tables
+        if not db.is_mutable:
+            _shadow_tables[db] = known
+    return known
+
+
+@hookimpl
+def permission_allowed(datasette, actor, action, resource):
+    if action != "view-table" or not isinstance(resource, (tuple, list)) or len(resource) != 2:
+        return None
+    database, table = resource
+    db = datasette.databases.get(database)
+    if db is None:
+        return None
+    known = _shadow_tables.get(db)
+    if known is not None:  # answered without a thread hop: Datasette asks once per table listed
+        return False if table in known else None
+
+    async def refused():
+        return False if table in await shadow_tables(db) else None
+
+    return refused
+
+
+@hookimpl
+def forbidden(datasette, request, message):
+    database, table = request.url_vars.get("database"), request.url_vars.get("table")
+    if not database or not table:
+        return None
+    database, table = tilde_decode(database), tilde_decode(table)
+    db = datasette.databases.get(database)
+    if db is None:
+        return None
+
+    async def not_found():
+        if table not in await shadow_tables(db):
+            # Datasette asserts that the first answer is a response: its own 403, then.
+            return await datasette_forbidden(datasette, request, message)()
+        index = table.rsplit("_", 1)[0]
+        searched = index.removesuffix("_fts")
+        where = datasette.urls.table(database, searched) if searched in await db.table_names() else None
+        text = f"{table} is the internal storage of the full-text index {index}, not a table of this site"
+        # Plain text: plugins/errors.py gives it the page's or the API's error shape.
+        return Response.text(text + (f"; search with {where}?_search=" if where else ""), status=404)
+
+    return not_found
