@@ -431,3 +431,28 @@ def test_the_list_of_platforms_reads_whole_on_a_phone(page):
     assert all(c["text"] for c in measured["cells"]), [c for c in measured["cells"] if not c["text"]]
     page.set_viewport_size({"width": 1366, "height": 800})
     assert page.evaluate(PLATFORM_LIST)["head"] == "table-header-group"
+
+
+LONG_ID = "a" * 300
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/disclosures/figures/{LONG_ID}",
+        f"/figure/{LONG_ID}",
+        f"/country/{LONG_ID}",
+        f"/platform/{LONG_ID}",
+        f"/disclosures/figures?_facet={LONG_ID}",
+    ],
+)
+@pytest.mark.parametrize("size", [(1400, 900), (375, 812)])
+def test_a_long_echo_on_an_error_page_wraps_rather_than_scrolls_sideways(page, path, size):
+    # A 300-character id, echoed as its first 200 characters, was one unbroken word: the page was
+    # 1,812 px wide in a 1,400 px window (the phone width already wrapped it).
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    response = page.goto(path)
+    assert response.status in (400, 404)
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] == widths[1] == size[0], widths
+    assert "a" * 100 in page.inner_text("section.content")
