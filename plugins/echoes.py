@@ -20,6 +20,12 @@ page: the site's own pages answer 400 and 404 with their own templates (``/figur
 a figure", ``/chart``'s refusal), and named what was sent whole in their title, heading and text.
 Markup is left whole (a link's address, a form's value: the client's own input, to follow or
 edit), as are scripts and styles, whose text is code.
+
+A page answered 200 is cut the same way, when the request sent something past the limit: a
+table page's title and heading ("0 rows where platform_id = ...", "where search matches ...")
+repeated a filter's value or a search whole, 32 KiB of it. Only the echoes themselves are cut
+(the runs without a space are a page's own text here), and tables are left whole: they are the
+answer (a query's own result, a quote found by its words), which may hold what was asked for.
 """
 
 from __future__ import annotations
@@ -38,11 +44,13 @@ from datasette.utils import tilde_decode
 ECHO_LIMIT = 200
 # How a message writes what the client sent: as Python's repr, as JSON, with its whitespace runs
 # made one space (plugins/errors.py does that to a whole message), or as it is. The quoted forms
-# come first, so that the bare one, which is inside them, is cut once.
+# come first, so that the bare one, which is inside them, is cut once. JSON without escapes comes
+# before JSON with them: for ASCII text both write the echo alike, and the cut one ends in "…",
+# not "\u2026" (which a page showed as those six characters).
 ECHO_FORMS = (
     repr,
-    json.dumps,
     lambda text: json.dumps(text, ensure_ascii=False),
+    json.dumps,
     lambda text: " ".join(text.split()),
     str,
 )
@@ -54,6 +62,12 @@ LONG_RUN = re.compile(rf"[^\s…]{{{2 * ECHO_LIMIT + 1},}}")
 # is editing, then any tag (attributes included), a comment, a doctype.
 PAGE_MARKUP = re.compile(
     r"(<(script|style|textarea)\b.*?</\2\s*>|<!--.*?-->|<[a-zA-Z/!][^>]*>)", re.DOTALL | re.IGNORECASE
+)
+
+
+# The same, with tables left whole too: on an answer (2xx), they hold its rows.
+ANSWER_MARKUP = re.compile(
+    r"(<(script|style|textarea|table)\b.*?</\2\s*>|<!--.*?-->|<[a-zA-Z/!][^>]*>)", re.DOTALL | re.IGNORECASE
 )
 
 
@@ -93,18 +107,18 @@ def shorten_message(message: str, pieces: list[str]) -> str:
     return shorten_runs(shorten(message, pieces))
 
 
-def shorten_text(escaped: str, pieces: list[str]) -> str:
+def shorten_text(escaped: str, pieces: list[str], shortened=shorten_message) -> str:
     """A run of an HTML page's text (between tags, escaped) with its echoes cut."""
     text = html.unescape(escaped)
-    shortened = shorten_message(text, pieces)
-    return escaped if shortened == text else str(markupsafe.escape(shortened))
+    cut_text = shortened(text, pieces)
+    return escaped if cut_text == text else str(markupsafe.escape(cut_text))
 
 
-def shorten_page(page: str, pieces: list[str]) -> str:
+def shorten_page(page: str, pieces: list[str], markup=PAGE_MARKUP, shortened=shorten_message) -> str:
     """An HTML error page with the echoes in its text cut, its markup as it was."""
-    parts = PAGE_MARKUP.split(page)
+    parts = markup.split(page)
     # split gives text, then for each match the whole markup and the element's name (or None).
-    shown = [shorten_text(text, pieces) for text in parts[::3]]
+    shown = [shorten_text(text, pieces, shortened) for text in parts[::3]]
     markup = parts[1::3]
     return "".join(text + tag for text, tag in zip(shown, [*markup, ""], strict=True))
 
@@ -128,6 +142,11 @@ def shorten_body(body: bytes, kind: bytes, pieces: list[str]) -> bytes:
     return body
 
 
+def shorten_answer_page(page: str, pieces: list[str]) -> str:
+    """An HTML page answered 2xx with the echoes in its text cut, its markup and tables as they were."""
+    return shorten_page(page, pieces, ANSWER_MARKUP, shorten)
+
+
 def wrap(app):
     async def shortened(scope, receive, send):
         if scope["type"] != "http":
@@ -140,7 +159,10 @@ def wrap(app):
                 headers = dict((k.lower(), v) for k, v in message.get("headers", []))
                 kind = headers.get(b"content-type", b"")
                 is_message = kind.startswith((b"application/json", b"text/html", b"text/plain"))
-                if message["status"] < 400 or not is_message:
+                to_cut = message["status"] >= 400 and is_message
+                if 200 <= message["status"] < 300 and kind.startswith(b"text/html"):
+                    to_cut = bool(client_input(scope))
+                if not to_cut:
                     start = False
                     return await send(message)
                 if scope.get("method") == "HEAD":
@@ -160,8 +182,12 @@ def wrap(app):
                 return
             body = b"".join(chunks)
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            if start["status"] < 400:
+                page = body.decode("utf-8", "replace")
+                shown = shorten_answer_page(page, client_input(scope))
+                body = body if shown == page else shown.encode("utf-8")
             # A message this short holds no echo past the limit: nothing to read or parse.
-            if len(body) > ECHO_LIMIT:
+            elif len(body) > ECHO_LIMIT:
                 kind = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
                 body = shorten_body(body, kind, client_input(scope))
             await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})

@@ -1,13 +1,15 @@
 """Rough edges of the site a break-test found: the release files' list, the full-text index's
 internal tables, long echoes."""
 
+import html
 import json
+import re
 import sqlite3
 
 import pytest
 
 from disclosures import site as site_module
-from tests.conftest import Site, assert_error_shape, rows
+from tests.conftest import Site, assert_error_shape, plugin, rows
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +126,52 @@ def test_search_still_reads_the_index(site):
     # A SQL query may still read them: SQL names what it likes.
     counted = site.get("/disclosures.json?sql=select+count(*)+from+figures_fts_data&_shape=array").json()
     assert counted[0]["count(*)"] > 0
+
+
+LONG = "a" * 3000
+CUT = "a" * 200 + "…"
+NOTE = " (3,000 characters in all)"
+
+
+def page_text(page: str) -> str:
+    """What a page shows outside its markup, tables, scripts, styles and form fields."""
+    echoes = plugin("echoes")
+    return html.unescape("".join(echoes.ANSWER_MARKUP.split(page)[::3]))
+
+
+@pytest.mark.parametrize(
+    "path,echo",
+    [
+        (f"/disclosures/figures?platform_id={LONG}", f'where platform_id = "{CUT}"{NOTE}'),
+        (f"/disclosures/figures?_search={LONG}", f'where search matches "{CUT}"{NOTE}'),
+        (f"/disclosures/platforms?name__not={LONG}", f'where name != "{CUT}"{NOTE}'),
+    ],
+)
+def test_a_page_answered_200_echoes_at_most_200_characters_of_what_the_client_sent(site, path, echo):
+    # The title and the "0 rows where ..." heading repeated a filter's value or search whole.
+    response = site.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    shown = page_text(response.text)
+    assert "a" * 201 not in shown and echo in shown, shown[:2000]
+    assert "\\u2026" not in response.text
+    title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
+    assert len(title) < 400 and "(3,000 characters in all)" in title
+    # What the client is editing or following keeps its whole value: the filter's field, the links.
+    assert f'value="{LONG}"' in response.text
+    assert int(response.headers["content-length"]) == len(response.content)
+
+
+def test_an_answers_own_rows_are_never_cut(site):
+    # A query's result may be what the client sent: it is the answer, shown as Datasette shows it.
+    response = site.get(f"/disclosures?sql=select+'{LONG}'+as+echoed")
+    assert response.status_code == 200
+    table = re.search(r"<table.*?</table>", response.text, re.S).group(0)
+    assert "a" * 1000 in table
+    assert f"select &#39;{LONG}&#39; as echoed" in response.text  # the SQL editor's text, whole
+
+
+def test_an_input_at_the_limit_is_echoed_whole(site):
+    at_limit = "a" * 200
+    response = site.get(f"/disclosures/platforms?name__not={at_limit}")
+    assert f'where name != "{at_limit}"' in page_text(response.text)
+    assert "characters in all" not in response.text
