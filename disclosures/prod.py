@@ -167,10 +167,17 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
+def _symlinks(directory: str, names: list[str]) -> list[str]:
+    # make release writes only regular files, and the site neither lists nor serves a symlink in
+    # dist/ (plugins/downloads.py): staged, nginx would serve its target's bytes under its name.
+    return [name for name in names if os.path.islink(os.path.join(directory, name))]
+
+
 def stage_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> str:
     """Copy (hard-link) ``build_dir`` and ``dist`` into ``<run>/releases/<id>/``; return the id.
 
     Staging the release already staged is a no-op. ``dist`` may be missing (nothing released).
+    A symlink in ``dist`` is not staged.
     """
     rid = release_id(build_dir, dist)
     target = topology.releases / rid
@@ -182,7 +189,7 @@ def stage_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST
     try:
         shutil.copytree(build_dir, temporary / "build", copy_function=_link_or_copy)
         if Path(dist).is_dir():
-            shutil.copytree(dist, temporary / "dist", copy_function=_link_or_copy)
+            shutil.copytree(dist, temporary / "dist", copy_function=_link_or_copy, ignore=_symlinks)
         else:
             (temporary / "dist").mkdir()
         os.replace(temporary, target)

@@ -129,6 +129,24 @@ def test_staging_links_the_files_and_is_a_no_op_the_second_time(tmp_path):
     assert list((topology.releases / bare / "dist").iterdir()) == []
 
 
+def test_a_symlink_in_dist_is_not_staged(tmp_path):
+    # nginx serves /downloads/ from the staged folder, so a staged symlink would serve bytes no
+    # release wrote under its name: a secret outside dist/, or another release's file.
+    dist = tmp_path / "dist" / "1.2.3"
+    dist.mkdir(parents=True)
+    (dist / "SHA256SUMS").write_text("00  disclosures.db\n")
+    (tmp_path / "secret.txt").write_text("not a release file")
+    (dist / "outside.txt").symlink_to(tmp_path / "secret.txt")
+    (dist / "inside.txt").symlink_to(dist / "SHA256SUMS")
+    (tmp_path / "dist" / "latest").symlink_to(dist)
+    topology = Topology(run=tmp_path / "run")
+    staged = topology.releases / prod.stage_release(topology, fake_build(tmp_path / "build"), tmp_path / "dist")
+    assert sorted(p.relative_to(staged / "dist").as_posix() for p in (staged / "dist").rglob("*")) == [
+        "1.2.3",
+        "1.2.3/SHA256SUMS",
+    ]
+
+
 def test_current_moves_by_one_rename(tmp_path):
     topology = Topology(run=tmp_path / "run")
     (topology.releases / "a").mkdir(parents=True)
