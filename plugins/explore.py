@@ -1360,7 +1360,10 @@ async def other_format(datasette, request):
 
 def other_format_answer(datasette, page: str, given: str) -> Response:
     """The 404 for /<page>.<given>, a format the page does not have, naming what there is."""
-    if page.startswith(PAGES_WITH_JSON):
+    if page == "feed":
+        what = f"/feed has no .{given}" if given else "/feed is not a page"
+        message = f"{what}: the releases' feed is /feed.atom (Atom), and /changes is its page"
+    elif page.startswith(PAGES_WITH_JSON):
         message = (
             f"/{page} has no .{given}: its data is /{page}.json (with the same query), "
             "and the page links a CSV of each of its tables"
@@ -1405,4 +1408,7 @@ def register_routes():
             r"|(?:country|platform)/[A-Za-z0-9_-]+)\.(?P<format>[A-Za-z0-9]+)$",
             other_format,
         ),
+        # /feed.atom is the feed (plugins/pages.py): any other format of it, and /feed itself.
+        (r"^/(?P<page>feed)\.(?P<format>(?!atom$)[A-Za-z0-9]+)$", other_format),
+        (r"^/(?P<page>feed)(?P<format>)/?$", other_format),
     ]

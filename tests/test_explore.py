@@ -569,6 +569,8 @@ def test_a_platform_with_one_country_says_top_country(site):
         ("/chart.csv?platform=google", "/chart has no .csv: its data is /chart.json"),
         ("/changes.json", "/changes is a page only, with no .json"),
         ("/api.json", "/api is a page only, with no .json"),
+        ("/feed.json", "/feed has no .json: the releases' feed is /feed.atom"),
+        ("/feed.rss", "/feed has no .rss: the releases' feed is /feed.atom"),
     ],
 )
 def test_a_page_asked_in_a_format_it_lacks_says_what_it_has(site, path, says):
@@ -576,6 +578,13 @@ def test_a_page_asked_in_a_format_it_lacks_says_what_it_has(site, path, says):
     response = site.get(path)
     assert response.status_code == 404
     assert says in response.json()["error"]
+
+
+def test_the_feed_without_its_extension_names_it_and_the_feed_is_still_served(site):
+    response = site.get("/feed")
+    assert response.status_code == 404
+    assert "/feed is not a page: the releases' feed is /feed.atom" in response.json()["error"]
+    assert site.get("/feed.atom").status_code == 200
 
 
 def test_the_pages_json_is_still_served(site):
