@@ -37,6 +37,7 @@ VALIDATOR_CODE = (
     "paths.py",
     "rules.py",
     "safety.py",
+    "schema_sql.py",
     "table_schema.py",
     "validate.py",
     "vocabulary.py",
