@@ -730,43 +730,26 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
     build's and the release's, took for a name and failed on with a TypeError; and the one-pass
     reader read /tmp/x.csv or ../../x.csv, which the build and a release then copied in (Frictionless
     refuses such a path as unsafe). No file is read until it is fixed."""
-    found = [
-        (
-            ("resources", i, "path"),
-            "path",
-            f"resource {resource.get('name')}'s path must name one file, as text (data/figures.csv), "
-            f"not {resource.get('path')!r}",
-        )
-        for i, resource in enumerate(descriptor.get("resources", []))
-        if isinstance(resource, dict) and not isinstance(resource.get("path"), str)
-    ]
-    found += [
-        (
-            ("resources", i, "path"),
-            "path",
-            f"resource {resource.get('name')}'s path {resource['path']!r} must name a file inside the package's "
-            "folder, relative to datapackage.json (data/figures.csv)",
-        )
-        for i, resource in enumerate(descriptor.get("resources", []))
-        if isinstance(resource, dict) and isinstance(resource.get("path"), str) and not inside_package(resource["path"])
-    ]
     # A folder ("path": "data") was told "cannot be read: Is a directory" at the folder, not at
     # the line to fix.
     folder = Path(package_path).parent if package_path is not None else None
-    found += [
-        (
-            ("resources", i, "path"),
-            "path",
-            f"resource {resource.get('name')}'s path {resource['path']!r} is a folder: it must name one file "
-            "(data/figures.csv)",
-        )
-        for i, resource in enumerate(descriptor.get("resources", []))
-        if folder is not None
-        and isinstance(resource, dict)
-        and isinstance(resource.get("path"), str)
-        and inside_package(resource["path"])
-        and (folder / resource["path"]).is_dir()
-    ]
+    found = []
+    for i, resource in enumerate(descriptor.get("resources", [])):
+        if not isinstance(resource, dict):
+            continue
+        name, path = resource.get("name"), resource.get("path")
+        if not isinstance(path, str):
+            message = f"resource {name}'s path must name one file, as text (data/figures.csv), not {path!r}"
+        elif not inside_package(path):
+            message = (
+                f"resource {name}'s path {path!r} must name a file inside the package's folder, "
+                "relative to datapackage.json (data/figures.csv)"
+            )
+        elif folder is not None and (folder / path).is_dir():
+            message = f"resource {name}'s path {path!r} is a folder: it must name one file (data/figures.csv)"
+        else:
+            continue
+        found.append((("resources", i, "path"), "path", message))
     return _placed(found, shown, package_path)
 
 
