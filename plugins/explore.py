@@ -1355,7 +1355,11 @@ PAGES_WITH_JSON = ("countries", "platforms", "chart", "compare", "telegram-map",
 
 
 async def other_format(datasette, request):
-    return other_format_answer(datasette, request.url_vars["page"], request.url_vars["format"])
+    answer = other_format_answer(datasette, request.url_vars["page"], request.url_vars["format"])
+    if not request.url_vars["format"]:
+        # /feed is an address a browser types: an HTML page, as every other 404 of the site.
+        return await not_found(datasette, request, json.loads(answer.body)["error"])
+    return answer
 
 
 def other_format_answer(datasette, page: str, given: str) -> Response:

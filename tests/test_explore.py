@@ -582,8 +582,9 @@ def test_a_page_asked_in_a_format_it_lacks_says_what_it_has(site, path, says):
 
 def test_the_feed_without_its_extension_names_it_and_the_feed_is_still_served(site):
     response = site.get("/feed")
-    assert response.status_code == 404
-    assert "/feed is not a page: the releases' feed is /feed.atom" in response.json()["error"]
+    # An address a browser types: an HTML 404, as the site's others.
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "/feed is not a page: the releases&#39; feed is /feed.atom" in response.text
     assert site.get("/feed.atom").status_code == 200
 
 
