@@ -1,5 +1,8 @@
 """A few figures per platform, pinned against the built database (issue: other platforms)."""
 
+import calendar
+import re
+
 import pytest
 
 from tests.conftest import rows
@@ -94,6 +97,33 @@ def test_every_platform_with_figures_is_pinned(real_db):
         r[0] for r in rows(real_db, "SELECT DISTINCT platform_id FROM figures WHERE platform_id != 'telegram'")
     }
     assert with_figures == {fid.split("-")[0] for fid in PINNED}
+
+
+ZOOM_ROW_LABEL = re.compile(r"¶ (\w{3}) (\d{4}) – (\w{3}) (\d{4}) ")
+
+
+def test_zoom_national_security_rows_keep_the_half_year_their_label_names(real_db):
+    # Zoom states no reporting delay for its FISA figures, and its report for January-June 2024
+    # (released July 25, 2024) already lists the row "Jan 2024 – Jun 2024". A row is therefore filed
+    # under the half-year its label names, by the report that first printed it and by every later
+    # report that repeats it; shifting FISA rows back six months, as Microsoft's delay requires,
+    # would misdate Zoom's.
+    months = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+    quoted = rows(
+        real_db,
+        """SELECT f.figure_id, f.period_start, f.period_end, f.quote FROM figures f
+           WHERE f.platform_id = 'zoom' AND f.value_kind = 'band'
+           UNION ALL
+           SELECT f.figure_id, f.period_start, f.period_end, c.quote FROM corroborations c
+           JOIN figures f USING (figure_id) WHERE f.platform_id = 'zoom' AND f.value_kind = 'band'""",
+    )
+    labelled = [(fid, start, end, ZOOM_ROW_LABEL.search(quote)) for fid, start, end, quote in quoted]
+    labelled = [(fid, start, end, label.groups()) for fid, start, end, label in labelled if label]
+    assert {fid.split("-")[2] for fid, *_ in labelled} >= {"2022h2", "2023h1", "2023h2", "2024h1"}
+    for figure_id, start, end, (first, first_year, last, last_year) in labelled:
+        last_day = calendar.monthrange(int(last_year), months[last])[1]
+        named = (f"{first_year}-{months[first]:02}-01", f"{last_year}-{months[last]:02}-{last_day}")
+        assert (start, end) == named, figure_id
 
 
 def test_bands_are_never_coerced_to_a_number(real_db):
