@@ -50,8 +50,21 @@ ISO_DATE = rules.ISO_DATE_TEXT
 # Cells this short are remembered per column, up to so many distinct ones (ids are not worth it).
 REMEMBERED_CELL_LENGTH = 64
 REMEMBERED_CELLS = 4096
-# csv's default field limit (128 KiB) is far above every maxLength in the schema.
-csv.field_size_limit(1 << 20)
+# The longest cell the package's readers take (csv's default is 128 KiB), far above every
+# maxLength in the schema.
+CSV_FIELD_LIMIT = 1 << 20
+csv.field_size_limit(CSV_FIELD_LIMIT)  # for every other reader of the package's files
+
+
+def csv_reader(lines, **options):
+    """``csv.reader(lines, **options)`` taking cells up to CSV_FIELD_LIMIT characters.
+
+    csv's limit is one setting for the whole process, and importing Frictionless's CSV parser
+    sets it to 2 GiB: set once at import, the limit (and the length a refused cell is told it
+    passed) depended on which module was imported last, and a test of the limit wrote a 2 GiB
+    cell. So it is set again for every reader."""
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    return csv.reader(lines, **options)
 
 
 def key_fields(key) -> list:
@@ -467,7 +480,7 @@ def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) ->
                 raise Damaged(f"{shown}: byte-order mark")
             binary.seek(0)
             text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
-            reader = csv.reader(_lines(text, shown), strict=True)
+            reader = csv_reader(_lines(text, shown), strict=True)
             header = next(reader, None)
             if header != names:
                 raise Damaged(f"{shown}: header")
@@ -604,7 +617,7 @@ def record_lines(path: Path) -> list[int] | None:
     lines: after a cell with a line break in it, its row numbers fall one short per break."""
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            reader = csv.reader(handle, strict=True)
+            reader = csv_reader(handle, strict=True)
             starts, previous = [], 0
             for _ in reader:
                 starts.append(previous + 1)
@@ -623,7 +636,7 @@ def read_text_rows(path: Path, names: list[str] | None = None) -> list[tuple[int
     does not empty the table for the rules that look rows up in it."""
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv_reader(handle)
             header = next(reader, [])
             names = header if names is None else names
             rows, previous = [], reader.line_num

@@ -189,7 +189,7 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
     numeric = {f["name"] for f in fields if f.get("type") in NUMERIC_TYPES}
     dates = {f["name"] for f in fields if f.get("type") == "date"}
     lines = text.splitlines(keepends=True)
-    reader = csv.reader(lines, strict=True)
+    reader = table_schema.csv_reader(lines, strict=True)
     previous_line, header_cells = 0, len(names)
     try:
         for record in reader:
@@ -224,12 +224,12 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
                     problem(first_line, names[column] if column < len(names) else None, QUOTE_IN_UNQUOTED_CELL)
     except csv.Error as error:
         if str(error).startswith("field larger than field limit"):
-            # Not a quote: a cell past csv's limit (table_schema raises it to 1 MiB), which was
-            # told it was an unbalanced quote on a line whose quotes were fine.
+            # Not a quote: a cell past the readers' limit, which was told it was an unbalanced
+            # quote on a line whose quotes were fine.
             problem(
                 previous_line + 1,
                 None,
-                f"has a cell longer than {csv.field_size_limit():,} characters, which no reader here takes",
+                f"has a cell longer than {table_schema.CSV_FIELD_LIMIT:,} characters, which no reader here takes",
             )
             return problems
         # A stray quote takes the lines after it into its cell, and the reader fails only where

@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+import importlib
 import io
 import json
 import re
@@ -14,7 +15,7 @@ from decimal import Decimal
 import pycountry
 import pytest
 
-from disclosures import consistency, paths, rules, schema_sql, stamp, validate, vocabulary
+from disclosures import consistency, paths, rules, schema_sql, stamp, table_schema, validate, vocabulary
 from tests.packages import BROKEN, ROOT, apply_edits, expected_messages, make_package
 
 
@@ -655,12 +656,26 @@ def test_partial_overlaps_are_pairs_that_share_days_without_nesting():
 def test_a_cell_past_the_csv_field_limit_is_told_its_length_not_an_unbalanced_quote(tmp_path):
     # csv's limit (1 MiB here) ended the reader with an error that was taken for a stray quote.
     path = tmp_path / "events.csv"
-    long_cell = "x" * (csv.field_size_limit() + 1)
+    long_cell = "x" * (table_schema.CSV_FIELD_LIMIT + 1)
     path.write_text(f"a,b\nfine,short\nfine,{long_cell}\n", encoding="utf-8")
     problems = [str(p) for p in validate.raw_file_problems(path, "data/events.csv", [{"name": "a"}, {"name": "b"}])]
-    assert problems == [
-        f"data/events.csv:3:-: has a cell longer than {csv.field_size_limit():,} characters, which no reader here takes"
-    ]
+    assert problems == ["data/events.csv:3:-: has a cell longer than 1,048,576 characters, which no reader here takes"]
+
+
+def test_the_readers_cell_limit_holds_after_frictionless_sets_csvs_own(tmp_path):
+    # csv's limit is one per process, and importing Frictionless's CSV parser sets it to 2 GiB:
+    # the validator then let a 1 MiB cell through and told a longer one a limit of 2,147,483,646.
+    before = csv.field_size_limit()
+    try:
+        importlib.reload(importlib.import_module("frictionless.formats.csv.parser"))
+        assert csv.field_size_limit() > table_schema.CSV_FIELD_LIMIT
+        path = tmp_path / "events.csv"
+        path.write_text(f"a,b\nfine,{'x' * (table_schema.CSV_FIELD_LIMIT + 1)}\n", encoding="utf-8")
+        fields = [{"name": "a"}, {"name": "b"}]
+        problems = [str(p) for p in validate.raw_file_problems(path, "data/events.csv", fields)]
+    finally:
+        csv.field_size_limit(before)
+    assert problems == ["data/events.csv:2:-: has a cell longer than 1,048,576 characters, which no reader here takes"]
 
 
 def with_resource_named(path, name):
