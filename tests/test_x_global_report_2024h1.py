@@ -115,7 +115,7 @@ def test_the_rows_requests_add_up_but_their_cases_disclosed_do_not_and_that_is_r
     ("platform_id", "published_up_to", "dataset_up_to", "source_id"),
     [
         ("x", "2024-12-31", "2024-06-30", "diaphanous-platform-catalogue-d89e63d"),
-        ("reddit", "2025-12-31", "2019-12-31", "diaphanous-platform-catalogue-d89e63d"),
+        ("reddit", "2025-12-31", "2020-12-31", "diaphanous-platform-catalogue-d89e63d"),
         ("microsoft", "2025-12-31", "2025-06-30", "krmaynard-microsoft-lerr-workbooks-44e6104"),
     ],
 )
