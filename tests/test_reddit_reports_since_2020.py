@@ -80,3 +80,11 @@ def test_a_figure_cut_off_in_every_stored_copy_is_not_recorded(real_db):
     assert rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'reddit' AND value = 374") == [(0,)]
     ((notes,),) = rows(real_db, "SELECT notes FROM sources WHERE source_id = ?", SOURCE_2020)
     assert "374" in notes and "not recorded" in notes
+
+
+def test_reddits_notes_say_how_far_its_figures_go_and_why_no_further(real_db):
+    ((newest,),) = rows(real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'reddit'")
+    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'reddit'")
+    assert newest == "2020-12-31"
+    assert "Figures recorded up to 2020" in notes
+    assert "Not imported" in notes and "PDFs" in notes
