@@ -66,6 +66,8 @@ PINNED = {
     "tumblr-world-2013-all-accounts_specified": ("exact", 529, None, None),
     "tumblr-usa-2013-all-percent_requests_some_data": ("exact", 84, None, None),
     "tumblr-world-2015h1-all-requests_received": ("exact", 190, None, None),
+    # July-December 2016: only the U.S. blogs of its overview sentence are in the stored text.
+    "tumblr-usa-2016h2-all-accounts_specified": ("exact", 260, None, None),
     # LINE: 2018-H2 as corrected on 2021-10-18 (first published as 1,725), and LY Corporation's Japan table.
     "line-world-2018h2-all-requests_received": ("exact", 1712, None, None),
     "line-world-2018h2-all-accounts_affected": ("exact", 1625, None, None),
