@@ -150,7 +150,7 @@ def test_every_new_wikimedia_source_says_its_totals_are_not_government_only(real
         ("wikimedia", "2025-06-30", "2025-12-31", "wikimedia-diff-2026-05-04-latest-transparency-report"),
         ("posteo", "2017-12-31", "2022-12-31", "posteo-transparency-report"),
         ("proton", "2024-12-31", "2024-12-31", "tarnkappe-2025-proton-transparenzbericht-2024"),
-        ("cloudflare", "2016-12-31", "2023-12-31", "cloudflare-transparency-page-2023h2"),
+        ("cloudflare", "2016-12-31", "2025-06-30", "gigazine-2026-01-cloudflare-transparency-h1-2025"),
     ],
 )
 def test_freshness_after_curation(real_db, platform, dataset_up_to, published_up_to, freshness_source):
@@ -159,6 +159,28 @@ def test_freshness_after_curation(real_db, platform, dataset_up_to, published_up
         "SELECT dataset_up_to, published_up_to, source_id FROM platform_freshness WHERE platform_id = ?",
         platform,
     ) == [(dataset_up_to, published_up_to, freshness_source)]
+
+
+def test_cloudflares_published_period_rests_on_the_press_and_adds_no_figure(real_db):
+    """GIGAZINE says Cloudflare has published January-June 2025, but none of the stored copies of
+    its report after 2016 shows the tables of requests: the claim moves, the figures do not."""
+    assert rows(
+        real_db,
+        """SELECT p.published_up_to, p.freshness_quote, s.kind, s.tier FROM platforms p
+           JOIN sources s ON s.source_id = p.freshness_source_id WHERE p.platform_id = 'cloudflare'""",
+    ) == [
+        (
+            "2025-06-30",
+            "Cloudflare has released its Transparency Report for the first half of 2025.",
+            "press",
+            "press_paraphrasing",
+        )
+    ]
+    assert rows(
+        real_db,
+        """SELECT count(*) FROM figures WHERE source_id = 'gigazine-2026-01-cloudflare-transparency-h1-2025'
+           OR (platform_id = 'cloudflare' AND period_end > '2016-12-31')""",
+    ) == [(0,)]
 
 
 def test_press_figures_keep_their_weaker_tier(real_db):
