@@ -183,6 +183,14 @@ def test_cloudflares_published_period_rests_on_the_press_and_adds_no_figure(real
     ) == [(0,)]
 
 
+def test_cloudflares_notes_say_how_far_its_figures_go_and_why_no_further(real_db):
+    ((newest,),) = rows(real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'cloudflare'")
+    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'cloudflare'")
+    assert newest == "2016-12-31"
+    assert "July-December 2016" in notes and "Later periods are not imported" in notes
+    assert "end before the tables of requests" in notes and "2013's band of 0-249" in notes
+
+
 def test_press_figures_keep_their_weaker_tier(real_db):
     assert rows(
         real_db,
