@@ -59,6 +59,13 @@ PINNED = {
     "posteo-blog-2015-08-25-transparency-report-2014": {"posteo-world-2014-all-requests_received": 22},
     "heise-2018-01-posteo-transparenzbericht-2017": {"posteo-world-2017-all-requests_received": 48},
     "tarnkappe-2025-proton-transparenzbericht-2024": {"proton-world-2024-all-requests_received": 11023},
+    # Cloudflare: SecurityWeek on the January-June 2015 report (it only corroborated the 96 accounts).
+    "securityweek-cloudflare-transparency-2015h1": {
+        "cloudflare-world-2015h1-subpoena-requests_received": 12,
+        "cloudflare-world-2015h1-subpoena-accounts_affected": 12,
+        "cloudflare-world-2015h1-subpoena-domains_affected": 139,
+        "cloudflare-world-2015h1-court_order-domains_affected": 2120,
+    },
 }
 CASES = sorted((figure_id, value, source_id) for source_id, pins in PINNED.items() for figure_id, value in pins.items())
 
@@ -183,12 +190,26 @@ def test_cloudflares_published_period_rests_on_the_press_and_adds_no_figure(real
     ) == [(0,)]
 
 
+def test_cloudflares_2015_national_security_orders_stay_a_band_and_no_2014_subpoenas_are_read(real_db):
+    assert rows(
+        real_db,
+        """SELECT value_kind, value, value_low, value_high, jurisdiction_id FROM figures
+           WHERE figure_id = 'cloudflare-usa-2015h1-national_security-requests_received'""",
+    ) == [("band", None, 0, 249, "USA")]
+    # "the same number as in the second half of 2014" names no number for that half.
+    assert rows(
+        real_db,
+        "SELECT count(*) FROM figures WHERE platform_id = 'cloudflare' AND request_type_id = 'subpoena' "
+        "AND period_start = '2014-07-01'",
+    ) == [(0,)]
+
+
 def test_cloudflares_notes_say_how_far_its_figures_go_and_why_no_further(real_db):
     ((newest,),) = rows(real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'cloudflare'")
     ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'cloudflare'")
     assert newest == "2016-12-31"
     assert "July-December 2016" in notes and "Later periods are not imported" in notes
-    assert "end before the tables of requests" in notes and "2013's band of 0-249" in notes
+    assert "end before the tables of requests" in notes and "bands of 0-249 for 2013 and January-June 2015" in notes
 
 
 def test_press_figures_keep_their_weaker_tier(real_db):
