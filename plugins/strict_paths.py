@@ -24,7 +24,8 @@
   release first), from the ``release_files`` table, with the size of each file served;
   Datasette's static mount redirected ``/downloads/`` to ``/downloads``, a 404.
   ``/downloads.json`` is the same list as JSON (Datasette read it as a database named
-  "downloads" and answered 404 "Database not found").
+  "downloads" and answered 404 "Database not found"); ``/downloads.<other>`` (``.csv``, ``.xml``)
+  is a 404 in the API's error shape that names both, where Datasette said "Database not found".
   A symlink in dist/ is neither listed nor served (plugins/downloads.py): the list gave it its
   target's size, and Datasette served one that pointed inside dist/.
 """
@@ -337,6 +338,21 @@ async def downloads_json(datasette, request):
     return Response.json(await release_listing(datasette), headers={"access-control-allow-origin": "*"})
 
 
+async def downloads_other_format(datasette, request):
+    message = (
+        f"/downloads has no .{request.url_vars['format']}: the list of release files is /downloads.json (JSON), "
+        "and /downloads is its page"
+    )
+    return Response.json(
+        {"ok": False, "status": 404, "error": message}, status=404, headers={"access-control-allow-origin": "*"}
+    )
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/downloads/?$", downloads_index), (r"^/downloads\.json$", downloads_json)]
+    return [
+        (r"^/downloads/?$", downloads_index),
+        (r"^/downloads\.json$", downloads_json),
+        # Datasette read any other as a database named "downloads": "Database not found".
+        (r"^/downloads\.(?P<format>(?!json$)[A-Za-z0-9]+)$", downloads_other_format),
+    ]

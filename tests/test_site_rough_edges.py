@@ -48,6 +48,17 @@ def test_downloads_json_without_a_release_folder_says_nothing_is_served(site):
     assert all(f["url"] is None and f["bytes"] is None for r in listing["releases"] for f in r["files"])
 
 
+@pytest.mark.parametrize("extension", ["csv", "xml", "db", "JSON"])
+def test_downloads_in_another_format_names_the_list_and_its_page(site, extension):
+    # Datasette read /downloads.csv as a database named "downloads": a 404 "Database not found".
+    message = assert_error_shape(site.get(f"/downloads.{extension}"), 404)
+    assert message == (
+        f"/downloads has no .{extension}: the list of release files is /downloads.json (JSON), "
+        "and /downloads is its page"
+    )
+    assert site.get("/downloads.json").status_code == 200 and site.get("/downloads").status_code == 200
+
+
 def test_a_symlink_in_the_release_folder_is_neither_listed_nor_served(real_build, tmp_path, release_file_names):
     # /downloads listed a symlink with its target's size, and Datasette's static mount served
     # one whose target was inside dist/: neither is a file `make release` wrote.
