@@ -1,13 +1,18 @@
-"""The full-text indexes' own storage (FTS5's shadow tables: figures_fts_data, _idx, _docsize,
-_config, and those of sources_fts, events_fts, disagreements_fts) is not a table of the site.
+"""The full-text indexes (figures_fts, sources_fts, events_fts, disagreements_fts) and their own
+storage (FTS5's shadow tables: figures_fts_data, _idx, _docsize, _config, and the others') are
+not tables of the site.
 
 Datasette marks them hidden, but listed them on the database page's "hidden tables"
-(``?_show_hidden=1``) and in ``/disclosures.json``, and served each as a table of FTS5's binary
-blobs. Here the ``view-table`` permission is refused for them, so Datasette's own lists leave
-them out, and a request for one (its page, ``.json``, ``.csv`` or a row) is a 404 that points to
-the search. The index itself (``figures_fts``, hidden in metadata.yml) and search are untouched:
-SQLite reads the shadow tables under the index, which needs no permission of Datasette's, and a
-SQL query may still name them.
+(``?_show_hidden=1``) and in ``/disclosures.json``, and served each as a table: the shadow tables
+as FTS5's binary blobs, an index as its rows with FTS5's hidden columns (``figures_fts``,
+``rank``) in its ``.json`` and ``.csv``, and its rows at ``/disclosures/figures_fts/1``. Here
+the ``view-table`` permission is refused for them, so Datasette's own lists leave them out, and
+a request for one (its page, ``.json``, ``.csv`` or a row) is a 404 that points to the search of
+the table it indexes. The permission is checked by Datasette's table and row views, so every
+form of the address answers alike, whatever a wrapper outside (plugins/downloads.py streams a
+CSV) added to the query. Search is untouched: ``?_search=``, search_everything and SQL name the
+index in their SQL, which needs no permission of Datasette's, and SQLite reads the shadow tables
+under it.
 
 A shadow table is named by SQLite after its index: ``<index>_<suffix>``, with FTS5's suffixes
 and FTS3/4's, so a new index needs nothing here. (``PRAGMA table_list`` says which tables are
@@ -30,18 +35,26 @@ SHADOW_SUFFIXES = ("data", "idx", "content", "docsize", "config", "segments", "s
 INDEXES_SQL = """SELECT name FROM sqlite_master
     WHERE type = 'table' AND rootpage = 0 AND sql LIKE '%VIRTUAL TABLE%USING FTS%'"""
 
-# Database -> its shadow tables, for immutable databases (a mutable one may gain an index).
-_shadow_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Database -> its indexes and their shadow tables, for immutable databases (a mutable one may
+# gain an index).
+_internal_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-async def shadow_tables(db) -> frozenset[str]:
-    known = _shadow_tables.get(db)
+async def internal_tables(db) -> dict[str, str]:
+    """{table: the full-text index it is or stores} for every index and shadow table of ``db``."""
+    known = _internal_tables.get(db)
     if known is None:
         indexes = [row[0] for row in (await db.execute(INDEXES_SQL)).rows]
         tables = set(await db.table_names())
-        known = frozenset(f"{index}_{suffix}" for index in indexes for suffix in SHADOW_SUFFIXES) & tables
+        known = {index: index for index in indexes}
+        known |= {
+            f"{index}_{suffix}": index
+            for index in indexes
+            for suffix in SHADOW_SUFFIXES
+            if f"{index}_{suffix}" in tables
+        }
         if not db.is_mutable:
-            _shadow_tables[db] = known
+            _internal_tables[db] = known
     return known
 
 
@@ -53,12 +66,12 @@ def permission_allowed(datasette, actor, action, resource):
     db = datasette.databases.get(database)
     if db is None:
         return None
-    known = _shadow_tables.get(db)
+    known = _internal_tables.get(db)
     if known is not None:  # answered without a thread hop: Datasette asks once per table listed
         return False if table in known else None
 
     async def refused():
-        return False if table in await shadow_tables(db) else None
+        return False if table in await internal_tables(db) else None
 
     return refused
 
@@ -74,13 +87,16 @@ def forbidden(datasette, request, message):
         return None
 
     async def not_found():
-        if table not in await shadow_tables(db):
+        index = (await internal_tables(db)).get(table)
+        if index is None:
             # Datasette asserts that the first answer is a response: its own 403, then.
             return await datasette_forbidden(datasette, request, message)()
-        index = table.rsplit("_", 1)[0]
         searched = index.removesuffix("_fts")
         where = datasette.urls.table(database, searched) if searched in await db.table_names() else None
-        text = f"{table} is the internal storage of the full-text index {index}, not a table of this site"
+        if table == index:
+            text = f"{table} is the full-text index of {searched}, not a table of this site"
+        else:
+            text = f"{table} is the internal storage of the full-text index {index}, not a table of this site"
         # Plain text: plugins/errors.py gives it the page's or the API's error shape.
         return Response.text(text + (f"; search with {where}?_search=" if where else ""), status=404)
 

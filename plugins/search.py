@@ -25,9 +25,9 @@ search box submitted with the filters) is no search.
 not "United States Minor Outlying Islands". The search_everything query (metadata.yml) ranks by
 it the figures of the jurisdiction and platform the reader named first.
 
-The index's own page (/disclosures/figures_fts, hidden in metadata.yml) redirects to the figures'
-search: browsed, it showed FTS5's columns and rowids. A row of ``search_text`` (what the index
-reads) links to its figure's page.
+The index itself (/disclosures/figures_fts, its .json, .csv and rows) is a 404 that points to the
+figures' search (plugins/fts_internals.py): browsed, it showed FTS5's columns and rowids. A row
+of ``search_text`` (what the index reads) links to its figure's page.
 """
 
 from __future__ import annotations
@@ -315,17 +315,6 @@ def asgi_wrapper(datasette):
         return searches_as_typed
 
     return wrap
-
-
-async def figures_search(request):
-    """The index's own page, which shows FTS5's columns and rowids, is the figures' search."""
-    query = request.query_string
-    return Response.redirect(request.path.rsplit("/", 1)[0] + "/figures" + ("?" + query if query else ""))
-
-
-@hookimpl
-def register_routes(datasette):
-    return [(r"^/(?P<database>[^/]+)/figures_fts$", figures_search)]
 
 
 # A path on this site, as a query's page column holds it: one slash, then no slash or backslash

@@ -101,17 +101,25 @@ def shadow_tables(real_db):
     return names
 
 
-def test_the_full_text_indexes_storage_is_not_listed(site, shadow_tables):
-    # Datasette listed figures_fts_data and the rest among the "hidden tables" and in the JSON.
+@pytest.fixture(scope="module")
+def full_text_indexes(real_db):
+    names = [r[0] for r in rows(real_db, "SELECT name FROM pragma_table_list WHERE type = 'virtual' ORDER BY name")]
+    assert {"figures_fts", "sources_fts", "events_fts", "disagreements_fts"} <= set(names)
+    return names
+
+
+def test_the_full_text_indexes_and_their_storage_are_not_listed(site, shadow_tables, full_text_indexes):
+    # Datasette listed figures_fts, figures_fts_data and the rest among the "hidden tables" and
+    # in the JSON.
+    internal = [*full_text_indexes, *shadow_tables]
     for path in ("/disclosures.json", "/disclosures.json?_show_hidden=1"):
         listed = {t["name"]: t for t in site.get(path).json()["tables"]}
-        assert not set(shadow_tables) & set(listed), path
-        assert listed["figures_fts"]["hidden"] is True
+        assert not set(internal) & set(listed), path
+        assert "figures" in listed
     page = site.get("/disclosures?_show_hidden=1").text
-    assert 'href="/disclosures/figures_fts"' in page
-    assert not [name for name in shadow_tables if f'href="/disclosures/{name}"' in page]
+    assert not [name for name in internal if f'href="/disclosures/{name}"' in page]
     everything = json.dumps(site.get("/.json").json())
-    assert not [name for name in shadow_tables if f'"{name}"' in everything]
+    assert not [name for name in internal if f'"{name}"' in everything]
 
 
 def test_the_full_text_indexes_storage_is_a_404_that_points_to_the_search(site, real_db, shadow_tables):
@@ -128,6 +136,22 @@ def test_the_full_text_indexes_storage_is_a_404_that_points_to_the_search(site, 
     assert message.endswith("search with /disclosures/figures?_search=")
 
 
+def test_a_full_text_index_is_a_404_that_points_to_the_search_in_every_form(site, full_text_indexes):
+    # Its .json and .csv showed FTS5's hidden columns (figures_fts, rank), and its rows were
+    # served at /disclosures/figures_fts/1; the page itself redirected to the search. A CSV is
+    # asked without _size too: plugins/downloads.py streams that one with _stream and _size added.
+    for index in full_text_indexes:
+        searched = index.removesuffix("_fts")
+        says = f"{index} is the full-text index of {searched}, not a table of this site; "
+        says += f"search with /disclosures/{searched}?_search="
+        for suffix in (".json", ".json?_search=telegram", ".csv", ".csv?_size=5", "/1.json", "/1.csv"):
+            assert assert_error_shape(site.get(f"/disclosures/{index}{suffix}"), 404) == says, suffix
+        for suffix in ("", "?_search=telegram", "/1"):
+            response = site.get(f"/disclosures/{index}{suffix}")
+            assert response.status_code == 404 and "text/html" in response.headers["content-type"], suffix
+            assert html.escape(says) in response.text, suffix
+
+
 def test_search_still_reads_the_index(site):
     found = site.get("/disclosures/figures.json?_search=telegram+india&_shape=array&_size=5").json()
     assert found and all(f["platform_id"] == "telegram" for f in found)
@@ -137,6 +161,10 @@ def test_search_still_reads_the_index(site):
     # A SQL query may still read them: SQL names what it likes.
     counted = site.get("/disclosures.json?sql=select+count(*)+from+figures_fts_data&_shape=array").json()
     assert counted[0]["count(*)"] > 0
+    ranked = "/disclosures.json?sql=select+rowid,+rank+from+figures_fts+where+figures_fts+match+'telegram'+limit+1"
+    assert site.get(ranked + "&_shape=array").json()[0]["rowid"] > 0
+    searched = site.get("/disclosures/figures?_search=telegram+india&_size=1")
+    assert searched.status_code == 200 and "telegram" in searched.text
 
 
 LONG = "a" * 3000
