@@ -26,6 +26,9 @@ table page's title and heading ("0 rows where platform_id = ...", "where search 
 repeated a filter's value or a search whole, 32 KiB of it. Only the echoes themselves are cut
 (the runs without a space are a page's own text here), and tables are left whole: they are the
 answer (a query's own result, a quote found by its words), which may hold what was asked for.
+A table's JSON says the same heading as ``human_description_en``, which is cut alike; the rest of
+a JSON answer is left whole: its links (``next_url``, a facet's ``toggle_url``) must carry the
+whole parameter to work, and its query's ``params`` are what the rows were selected by.
 """
 
 from __future__ import annotations
@@ -69,6 +72,10 @@ PAGE_MARKUP = re.compile(
 ANSWER_MARKUP = re.compile(
     r"(<(script|style|textarea|table)\b.*?</\2\s*>|<!--.*?-->|<[a-zA-Z/!][^>]*>)", re.DOTALL | re.IGNORECASE
 )
+
+
+# A table JSON's heading, as Datasette writes it: the key, then one JSON string.
+JSON_DESCRIPTION = re.compile(rb'"human_description_en": ("(?:[^"\\]|\\.)*")')
 
 
 def client_input(scope) -> list[str]:
@@ -147,6 +154,21 @@ def shorten_answer_page(page: str, pieces: list[str]) -> str:
     return shorten_page(page, pieces, ANSWER_MARKUP, shorten)
 
 
+def shorten_answer_json(body: bytes, pieces: list[str]) -> bytes:
+    """A JSON answer (2xx) with the echoes in its ``human_description_en`` cut, its other bytes
+    as they were."""
+    found = JSON_DESCRIPTION.search(body)
+    if found is None:
+        return body
+    description = json.loads(found[1])
+    if not isinstance(description, str):
+        return body
+    shown = shorten(description, pieces)
+    if shown == description:
+        return body
+    return body[: found.start(1)] + json.dumps(shown, ensure_ascii=False).encode("utf-8") + body[found.end(1) :]
+
+
 def wrap(app):
     async def shortened(scope, receive, send):
         if scope["type"] != "http":
@@ -160,7 +182,7 @@ def wrap(app):
                 kind = headers.get(b"content-type", b"")
                 is_message = kind.startswith((b"application/json", b"text/html", b"text/plain"))
                 to_cut = message["status"] >= 400 and is_message
-                if 200 <= message["status"] < 300 and kind.startswith(b"text/html"):
+                if 200 <= message["status"] < 300 and kind.startswith((b"text/html", b"application/json")):
                     to_cut = bool(client_input(scope))
                 if not to_cut:
                     start = False
@@ -182,13 +204,15 @@ def wrap(app):
                 return
             body = b"".join(chunks)
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-            if start["status"] < 400:
+            kind = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
+            if start["status"] < 400 and kind.startswith(b"application/json"):
+                body = shorten_answer_json(body, client_input(scope))
+            elif start["status"] < 400:
                 page = body.decode("utf-8", "replace")
                 shown = shorten_answer_page(page, client_input(scope))
                 body = body if shown == page else shown.encode("utf-8")
             # A message this short holds no echo past the limit: nothing to read or parse.
             elif len(body) > ECHO_LIMIT:
-                kind = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
                 body = shorten_body(body, kind, client_input(scope))
             await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})

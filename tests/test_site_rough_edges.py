@@ -214,3 +214,29 @@ def test_an_input_at_the_limit_is_echoed_whole(site):
     response = site.get(f"/disclosures/platforms?name__not={at_limit}")
     assert f'where name != "{at_limit}"' in page_text(response.text)
     assert "characters in all" not in response.text
+
+
+@pytest.mark.parametrize(
+    "path,echo",
+    [
+        (f"/disclosures/figures.json?_search={LONG}", f'where search matches "{CUT}"{NOTE}'),
+        (f"/disclosures/figures.json?platform_id={LONG}", f'where platform_id = "{CUT}"{NOTE}'),
+    ],
+)
+def test_a_tables_json_describes_it_as_its_page_does_with_a_long_echo_cut(site, path, echo):
+    # The page's heading was cut to 200 characters; the JSON's human_description_en repeated
+    # the search or the filter's value whole.
+    response = site.get(path)
+    assert response.status_code == 200
+    data = response.json()
+    assert echo in data["human_description_en"] and "a" * 201 not in data["human_description_en"]
+    assert data["human_description_en"] in page_text(site.get(path.replace(".json", "", 1)).text)
+    # Links keep the whole parameter so that they work; the query's parameters are its own.
+    assert LONG in data["facet_results"]["platform_id"]["toggle_url"]
+    assert LONG in json.dumps(data["query"]["params"])
+    assert int(response.headers["content-length"]) == len(response.content)
+
+
+def test_a_tables_json_without_a_long_echo_is_left_as_datasette_wrote_it(site):
+    response = site.get("/disclosures/figures.json?_search=telegram&_size=1")
+    assert response.json()["human_description_en"] == 'where search matches "telegram" sorted by recency_rank'
