@@ -1394,7 +1394,8 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     descriptions), ``settings.json`` (from ``settings.yml``), ``inspect-data.json``, a copy of
     ``datapackage.json`` (what the release reads) and ``feed.atom`` (the latest release's new and
     corrected figures). The database is renamed into place last, so its mtime marks a complete
-    build. Raises like ``build_database``.
+    build. Raises like ``build_database``, and ``site_config.ConfigDamaged`` for a canned query
+    named as a table or view of the database (nothing is replaced).
     """
     package_path, folder = Path(package_path), Path(folder)
     db_path = folder / DATABASE_FILE
@@ -1409,6 +1410,10 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     )
     try:
         with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:
+            built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
+            shadowing = site_config.shadowing_query_problem(metadata, built)
+            if shadowing is not None:
+                raise shadowing
             atom = feed.release_feed(conn)
             described_coverage_views(conn, metadata)
         files = {

@@ -263,6 +263,29 @@ def metadata_shape_problem(metadata: dict, source: Path) -> ConfigDamaged | None
     return None
 
 
+def shadowing_query_problem(
+    metadata: dict, built: dict[str, str], source: Path = SITE_METADATA_SOURCE
+) -> ConfigDamaged | None:
+    """The first canned query in ``metadata`` (read from ``source``) named as a table or view of
+    the built database (``built``: {name: "table" or "view"}), or None.
+
+    Datasette answers ``/<database>/<name>`` with a canned query of that name before the table:
+    the table's page, JSON and CSV became the query's, and nothing said so. Checked against the
+    database the build wrote, not a list of names: each platform's coverage view is named after
+    its id (a platform ``platform`` would be shadowed by the query ``platform_coverage``)."""
+    queries = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("queries") or {}
+    for name in queries:
+        kind = built.get(str(name))
+        if kind is None:
+            continue
+        line = node_lines(source).get(("databases", DATABASE_NAME, "queries", name), 1)
+        return ConfigDamaged(
+            f"{source.name}:{line}: queries.{name}: a canned query may not be named as a {kind} the build writes: "
+            f"Datasette would answer /{DATABASE_NAME}/{name} with the query in the {kind}'s place; rename the query"
+        )
+    return None
+
+
 def inspect_data(db_path: Path, file_name: str) -> dict:
     """What ``datasette inspect`` computes (hash, size, row counts), the way it computes them.
 

@@ -277,6 +277,59 @@ def test_metadata_a_table_reads_of_the_wrong_type_is_named_with_its_line(tmp_pat
     check_metadata_edit(tmp_path, edit, message)
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ("      search_everything:\n", "      figures:\n"),
+            "queries.figures: a canned query may not be named as a table the build writes: "
+            "Datasette would answer /disclosures/figures with the query in the table's place; rename the query",
+        ),
+        (
+            ("      platform_coverage:\n", "      coverage:\n"),
+            "queries.coverage: a canned query may not be named as a table",
+        ),
+        (
+            ("      telegram_coverage_matrix:\n", "      telegram_coverage:\n"),
+            "queries.telegram_coverage: a canned query may not be named as a view the build writes",
+        ),
+    ],
+)
+def test_a_canned_query_named_as_a_table_or_view_is_refused_at_its_line(tmp_path, real_db, edit, message):
+    # Datasette answers /disclosures/<name> with a canned query of that name before the table:
+    # the table's page, JSON and CSV became the query's, and nothing said so.
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    assert edit[0] in text
+    source = tmp_path / "metadata.yml"
+    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
+    with sqlite3.connect(real_db) as conn:
+        built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
+    problem = site_config.shadowing_query_problem(metadata, built, source)
+    line = text[: text.index(edit[0])].count("\n") + 1
+    assert str(problem).startswith(f"metadata.yml:{line}: {message}"), problem
+    assert site_config.shadowing_query_problem(site_config.read_yaml(paths.SITE_METADATA_SOURCE), built) is None
+
+
+def test_a_platform_whose_coverage_view_a_canned_query_would_shadow_stops_the_build(tmp_path):
+    # The coverage view of a platform with the id "platform" is platform_coverage, the name of a
+    # canned query in metadata.yml: the build refuses, and the old site is left as it was.
+    package = make_package(tmp_path / "package")
+    platforms = package.parent / "data" / "platforms.csv"
+    row = platforms.read_text(encoding="utf-8").splitlines()[1]
+    assert row.startswith("examplechat,ExampleChat,")
+    platforms.write_text(platforms.read_text(encoding="utf-8") + row.replace("examplechat,", "platform,", 1) + "\n")
+    with pytest.raises(site_config.ConfigDamaged) as raised:
+        build.build_site(package, tmp_path / "site")
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    line = text[: text.index("      platform_coverage:\n")].count("\n") + 1
+    assert str(raised.value).startswith(
+        f"metadata.yml:{line}: queries.platform_coverage: a canned query may not be named as a view the build writes"
+    )
+    assert not (tmp_path / "site" / DATABASE_FILE).exists()
+    assert not [p for p in (tmp_path / "site").iterdir() if p.name.endswith(".tmp")]
+
+
 def test_metadata_and_settings_datasette_accepts_are_accepted(tmp_path):
     from disclosures import paths, site_config
 
