@@ -34,7 +34,9 @@ Checked before Datasette sees the request, on database, table, view and row path
   (``compare_platforms.json?jurisdiction=US`` answered ``[]``, as if the United States had no
   figures), and in its ``.json`` and ``.csv`` is given, unless the query has a default for it
   (``top_jurisdictions.json?platform_id=telegram`` ran with a blank ``platform`` and answered
-  ``[]``); its page without one still shows the form;
+  ``[]``); its page without one still shows the form. Likewise its ``period_start`` and
+  ``period_end``: a date written YYYY-MM-DD that some figure's period starts (ends) on
+  (``top_jurisdictions.json`` without them, or with ``period_start=2024-1-1``, answered ``[]``);
 - ``_ttl`` that Python calls digits is written with 0 to 9 (``_ttl=²`` was a 500: Datasette reads
   it with ``int`` once ``str.isdigit`` passes it) and is at most 2**31 seconds, the largest
   ``max-age`` RFC 9111 (1.2.2) lets a sender write (``_ttl=99999999999999999999999`` was sent back
@@ -66,6 +68,7 @@ import json
 import math
 import re
 import sys
+from datetime import date
 from urllib.parse import parse_qsl, unquote_plus
 
 from datasette import hookimpl
@@ -159,13 +162,28 @@ VOCABULARY_PARAMETERS = {
     "jurisdiction": ("jurisdictions", "jurisdiction_id", str.upper),
     "metric": ("metrics", "metric_id", str),
 }
+# A canned query's parameters that name a period's first or last day, compared as text with the
+# figures' own dates: anything but a date as they are written (2024-1-1, 2024-06-31) or a day no
+# period starts or ends on matched no row, and top_jurisdictions answered [] as if nothing ranked.
+PERIOD_PARAMETERS = {"period_start": "starts", "period_end": "ends"}
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 PLUGIN = "platform-disclosures"
 
 
+def is_iso_date(value: str) -> bool:
+    if not ISO_DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, fmt: str | None) -> str | None:
-    """Why a canned query's vocabulary parameter names nothing that exists, or is missing from its
-    .json or .csv while the query has no default for it (``nullif(:name, '')``); or None."""
-    for parameter, (table, column, compared) in VOCABULARY_PARAMETERS.items():
+    """Why a canned query's vocabulary or period parameter names nothing that exists, or is missing
+    from its .json or .csv while the query has no default for it (``nullif(:name, '')``); or None."""
+    for parameter in (*VOCABULARY_PARAMETERS, *PERIOD_PARAMETERS):
         if not re.search(rf":{parameter}\b", sql):
             continue
         value = given.get(parameter, "")
@@ -174,10 +192,34 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
                 continue  # the page shows its form; the query has its own default
             defaults = ((datasette.plugin_config(PLUGIN) or {}).get("query_defaults") or {}).get(name) or {}
             example = f" (for example {parameter}={defaults[parameter]})" if parameter in defaults else ""
-            return f"{name} needs {parameter}, a {column} of {table}{example}: without it the query answers nothing"
+            if parameter in PERIOD_PARAMETERS:
+                what = "a date written YYYY-MM-DD"
+            else:
+                table, column, _ = VOCABULARY_PARAMETERS[parameter]
+                what = f"a {column} of {table}"
+            return f"{name} needs {parameter}, {what}{example}: without it the query answers nothing"
+        if parameter in PERIOD_PARAMETERS:
+            problem = await period_parameter_problem(db, name, parameter, value)
+            if problem:
+                return problem
+            continue
+        table, column, compared = VOCABULARY_PARAMETERS[parameter]
         found = await db.execute(f"SELECT 1 FROM [{table}] WHERE [{column}] = ? LIMIT 1", [compared(value)])
         if not found.rows:
             return f"{parameter}={value}: no such {parameter}; the {column} values are listed at /{db.name}/{table}"
+    return None
+
+
+async def period_parameter_problem(db, name: str, parameter: str, value: str) -> str | None:
+    """Why ``value`` is no first (``period_start``) or last (``period_end``) day of any figure's period."""
+    if not is_iso_date(value):
+        return f"{parameter}={value}: not a day of the calendar written YYYY-MM-DD, as every period is (for example 2024-01-01)"
+    found = await db.execute(f"SELECT 1 FROM figures WHERE [{parameter}] = ? LIMIT 1", [value])
+    if not found.rows:
+        return (
+            f"{parameter}={value}: no figure's period {PERIOD_PARAMETERS[parameter]} on that day; "
+            f"the form at /{db.name}/{name} lists the periods there are"
+        )
     return None
 
 

@@ -279,6 +279,42 @@ def test_a_canned_querys_page_still_opens_on_its_form_and_its_defaults_still_ans
     assert site.get("/disclosures/search_everything.json?q=&_shape=array").json() == []
 
 
+TOP = "/disclosures/top_jurisdictions"
+TELEGRAM_2024 = "platform=telegram&metric=requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31"
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        (
+            "platform=telegram&metric=requests_fulfilled",
+            "top_jurisdictions needs period_start, a date written YYYY-MM-DD",
+        ),
+        (TELEGRAM_2024.replace("&period_end=2024-12-31", ""), "top_jurisdictions needs period_end"),
+        (TELEGRAM_2024.replace("2024-01-01", "2024-1-1"), "period_start=2024-1-1: not a day of the calendar"),
+        (TELEGRAM_2024.replace("2024-12-31", "2024-06-31"), "period_end=2024-06-31: not a day of the calendar"),
+        (TELEGRAM_2024.replace("2024-01-01", "notadate"), "period_start=notadate: not a day of the calendar"),
+        (TELEGRAM_2024.replace("2024-01-01", "2024-01-02"), "period_start=2024-01-02: no figure's period starts on"),
+    ],
+)
+def test_a_canned_querys_period_missing_or_no_periods_day_is_a_400_not_an_empty_ranking(site, query, said):
+    # top_jurisdictions compares the dates as text: each answered 200 with [], as if nothing ranked.
+    for fmt in (".json", ".csv"):
+        message = assert_error_shape(site.get(f"{TOP}{fmt}?{query}"), 400)
+        assert message.startswith(said)
+    if "needs" in said:
+        assert "for example period_" in message
+        assert site.get(f"{TOP}?{query}").status_code == 200  # the page opens on its form
+    else:
+        page = site.get(f"{TOP}?{query}")
+        assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+
+
+def test_a_canned_querys_period_of_the_data_still_ranks(site):
+    ranked = site.get(f"{TOP}.json?{TELEGRAM_2024}&_shape=array")
+    assert ranked.status_code == 200 and ranked.json()[0]["jurisdiction_id"] == "IND"
+
+
 SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
 
 
