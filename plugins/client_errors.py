@@ -6,6 +6,11 @@ limit while a CSV is being prepared (``QueryInterrupted`` outside the views that
 statement the SQL policy refuses on a served connection is an ``sqlite3.DatabaseError`` ("not
 authorized"). Each becomes a 400 with Datasette's own error page, or the API's JSON error shape.
 
+A ``.blob`` (a binary value's download, which Datasette links from a query's CSV and from a
+row's binary cell) of a value that is not binary, or of no row, is a 400 or 404: Datasette's
+renderer failed on a number after its 200 had started (the download was an error page), hashed
+text for ``_blob_hash`` (a 500), took the first of no rows (a 500), and sent a 0 as no bytes.
+
 Every error page Datasette's handler would render (a 4xx) is rendered as the site's pages are,
 through ``render_template``: its handler renders error.html without the plugins' stylesheets and
 template variables, so the page lost the site's layout (at 390 px its navigation fell apart into
@@ -14,11 +19,12 @@ a list of links). A server error is left to Datasette's handler, which prints it
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 
 from datasette import hookimpl
-from datasette.utils import add_cors_headers
-from datasette.utils.asgi import Response
+from datasette.utils import add_cors_headers, to_css_class
+from datasette.utils.asgi import BadRequest, NotFound, Response
 
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
 CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_col=", "_nocol=")
@@ -104,3 +110,55 @@ def handle_exception(datasette, request, exception):
         return Response.html(html, status=status, headers=headers)
 
     return inner
+
+
+def blob_value(rows, columns, args) -> tuple[bytes, str | None]:
+    """The bytes a ``.blob`` answers with, and the ``_blob_hash`` that chose them (or None), as
+    Datasette's renderer chooses them; a BadRequest or NotFound for a request with no such bytes."""
+    column = args.get("_blob_column")
+    if column is None:
+        raise BadRequest("?_blob_column= is required")
+    if column not in columns:
+        raise BadRequest(f"{column} is not a valid column")
+    if not rows:
+        raise NotFound(f"No row: this .blob selects none, so there is no {column} to download")
+    wanted = args.get("_blob_hash")
+    if wanted is None:
+        chosen = [rows[0][column]]
+    else:
+        chosen = [row[column] for row in rows if isinstance(row[column], bytes)]
+        chosen = [value for value in chosen if hashlib.sha256(value).hexdigest() == wanted]
+        if not chosen:
+            raise BadRequest("Link has expired - the requested binary content has changed or could not be found.")
+    value = chosen[0]
+    if value is None:
+        return b"", wanted
+    if not isinstance(value, bytes):
+        kind = "text" if isinstance(value, str) else "a number"
+        raise BadRequest(
+            f"{column} holds {kind}, not binary data: .blob downloads a binary value; read this one with .json or .csv"
+        )
+    return value, wanted
+
+
+async def render_blob(datasette, database, rows, columns, request, table, view_name):
+    value, wanted = blob_value(rows, columns, request.args)
+    column = request.args["_blob_column"]
+    # The file name as Datasette's renderer writes it.
+    bits = [to_css_class(table)] if table else []
+    if "pks" in request.url_vars:
+        bits.append(request.url_vars["pks"])
+    bits.append(to_css_class(column))
+    if wanted:
+        bits.append(wanted[:6])
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'attachment; filename="{"-".join(bits)}.blob"',
+    }
+    return Response(body=value, status=200, headers=headers, content_type="application/binary")
+
+
+# trylast: Datasette keeps the last renderer registered for an extension, and this one replaces its own.
+@hookimpl(trylast=True)
+def register_output_renderer(datasette):
+    return {"extension": "blob", "render": render_blob, "can_render": lambda: False}

@@ -3,6 +3,7 @@ report): preflights, HEAD, conditional GETs, redirects that kept nothing, paths 
 row or a format wrongly."""
 
 import asyncio
+import hashlib
 import json
 import re
 from urllib.parse import quote
@@ -313,6 +314,44 @@ def test_a_canned_querys_period_missing_or_no_periods_day_is_a_400_not_an_empty_
 def test_a_canned_querys_period_of_the_data_still_ranks(site):
     ranked = site.get(f"{TOP}.json?{TELEGRAM_2024}&_shape=array")
     assert ranked.status_code == 200 and ranked.json()[0]["jurisdiction_id"] == "IND"
+
+
+def blob_path(sql: str, extra: str = "") -> str:
+    return f"/disclosures.blob?sql={quote(sql)}&_blob_column=b{extra}"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "said"),
+    [
+        # A number: the 200 had started when Datasette's renderer failed, and the download was an error page.
+        (f"/disclosures/figures/{FIGURE}.blob?_blob_column=value", 400, "value holds a number, not binary data"),
+        (blob_path("select 1.5 as b"), 400, "b holds a number, not binary data"),
+        # The first row's value is 0 here, which Datasette sent as no bytes at all.
+        ("/disclosures/figures.blob?_blob_column=value&value=0", 400, "value holds a number"),
+        (f"/disclosures/figures/{FIGURE}.blob?_blob_column=quote", 400, "quote holds text, not binary data"),
+        # Datasette hashed text for _blob_hash (TypeError) and took the first of no rows (IndexError): 500s.
+        ("/disclosures/figures.blob?_blob_column=quote&_blob_hash=abc", 400, "Link has expired"),
+        (blob_path("select x'ff' as b where 0"), 404, "No row: this .blob selects none"),
+        (blob_path("select x'ff' as b", "&_blob_hash=00"), 400, "Link has expired"),
+    ],
+)
+def test_a_blob_of_what_is_not_binary_or_of_no_row_is_a_4xx_not_a_broken_download(site, path, status, said):
+    response = site.get(path)
+    assert response.status_code == status and response.headers["content-type"].startswith("text/html")
+    assert "content-disposition" not in response.headers
+    assert said in response.text
+
+
+def test_a_blob_of_binary_still_downloads_with_datasettes_file_name(site):
+    digest = hashlib.sha256(b"\xff\x00").hexdigest()
+    for extra, name in (("", "b.blob"), (f"&_blob_hash={digest}", f"b-{digest[:6]}.blob")):
+        response = site.get(blob_path("select x'ff00' as b", extra))
+        assert response.status_code == 200 and response.content == b"\xff\x00"
+        assert response.headers["content-type"] == "application/binary"
+        assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
+    # A NULL is no bytes, as Datasette sends it.
+    empty = site.get(blob_path("select null as b"))
+    assert empty.status_code == 200 and empty.content == b""
 
 
 SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
