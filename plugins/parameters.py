@@ -45,7 +45,9 @@ Checked before Datasette sees the request, on database, table, view and row path
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
-  known one is harmless, but ``_shape=nope`` there was silently ignored);
+  known one is harmless, but ``_shape=nope`` there was silently ignored), and one that lists rows
+  (array, arrayfirst, object) is not asked of a database's own JSON, its list of tables
+  (``/disclosures.json?_shape=array`` was a 500);
 - ``_stream`` on a ``.csv`` is empty or a boolean as Datasette's ``value_as_boolean`` reads one
   (on/off, true/false, 1/0, any case). Datasette 0.65 streams for any non-empty value, even
   ``maybe`` or ``0``, while the site's plugins took ``0`` and ``off`` as no: so the value is
@@ -356,6 +358,21 @@ def shape_problem(value: str) -> str | None:
     return f"Invalid _shape: {value!r}; use one of {', '.join(SHAPES)}"
 
 
+# The shapes that list rows: a database's own JSON (its tables) has none, and Datasette's renderer
+# failed looking for them (a 500, KeyError 'rows'), or said "only available on tables" for object.
+ROW_SHAPES = ("array", "arrayfirst", "object")
+
+
+def database_shape_problem(datasette, database: str, shape: str) -> str | None:
+    if shape not in ROW_SHAPES:
+        return None
+    return (
+        f"_shape={shape}: {datasette.urls.database(database)}.json lists the database's tables, which are not rows; "
+        f"a shape applies to a table's rows ({datasette.urls.table(database, 'figures')}.json?_shape={shape}) "
+        "or to a query's (add sql=SELECT …)"
+    )
+
+
 def switch_problem(name: str, value: str) -> str | None:
     """Why ``value`` is not an on/off value of the parameter ``name`` (``_stream``, ``_nl``), or None."""
     if value == "" or value.lower() in BOOLEANS:
@@ -534,6 +551,8 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             return 400, problem
     if "_shape" in given and match["format"] in ("json", "csv"):
         problem = shape_problem(given["_shape"])
+        if not problem and match["format"] == "json" and "table" not in groups and "sql" not in given:
+            problem = database_shape_problem(datasette, db.name, given["_shape"])
         if problem:
             return 400, problem
     switch = SWITCHES.get(match["format"] or "")
