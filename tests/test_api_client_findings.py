@@ -314,6 +314,8 @@ def test_a_canned_querys_period_missing_or_no_periods_day_is_a_400_not_an_empty_
 def test_a_canned_querys_period_of_the_data_still_ranks(site):
     ranked = site.get(f"{TOP}.json?{TELEGRAM_2024}&_shape=array")
     assert ranked.status_code == 200 and ranked.json()[0]["jurisdiction_id"] == "IND"
+    # /api lists the 400s a client can meet.
+    assert "<code>period_start</code> or <code>period_end</code> that is not a day" in site.get("/api").text
 
 
 def blob_path(sql: str, extra: str = "") -> str:
