@@ -1,5 +1,11 @@
 """How table cells render: a figure's value links to its page, URLs become links.
 
+A figure id that is text rather than a foreign key Datasette would link (a corroboration may name
+a derived figure, a correction or a release's change a figure since removed, whose page says why)
+links to its page too, and so does each value of requests_and_accounts, the metrics side by side,
+through the id in its row's ``figure_ids``: those tables showed numbers and ids that led nowhere,
+where the figures table leads from every number to its quote and source.
+
 The value shown is ``figures.value_text``, written by the build (the one owner of how a band,
 a threshold or a withheld figure reads), so this plugin formats nothing itself.
 """
@@ -14,6 +20,23 @@ from datasette import hookimpl
 PLUGIN = "platform-disclosures"
 FIGURE_TABLES = {"figures", "figures_series"}
 LINK_COLUMNS = {("sources", "url"), ("sources", "archived_url"), ("platforms", "transparency_report_url")}
+FIGURE_ID_COLUMNS = {
+    ("corroborations", "figure_id"),
+    ("corrections", "figure_id"),
+    ("release_changes", "figure_id"),
+    ("requests_and_accounts", "figure_ids"),
+}
+SIDE_BY_SIDE = "requests_and_accounts"
+# Its value columns, each named as the metric its figures have (the build's pivot of figures).
+SIDE_BY_SIDE_METRICS = {
+    "requests_received",
+    "requests_fulfilled",
+    "accounts_specified",
+    "accounts_affected",
+    "percent_requests_some_data",
+}
+WHERE_FROM = "Where this figure comes from"
+DERIVED_BADGE = markupsafe.Markup(' <span class="derived-badge">derived</span>')
 
 
 # Datasette -> the database this plugin renders: plugin_config() walks the whole metadata on
@@ -33,27 +56,55 @@ def configured_database(datasette) -> str | None:
 def render_cell(row, value, column, table, database, datasette):
     # Called for every cell of every page: leave the cells this plugin ignores at once.
     is_value = table in FIGURE_TABLES and column == "value"
-    if not is_value and (table, column) not in LINK_COLUMNS:
+    is_ids = (table, column) in FIGURE_ID_COLUMNS
+    is_side_by_side = table == SIDE_BY_SIDE and column in SIDE_BY_SIDE_METRICS
+    if not (is_value or is_ids or is_side_by_side) and (table, column) not in LINK_COLUMNS:
         return None
     if database != configured_database(datasette):
         return None
+    if is_ids:
+        if not isinstance(value, str) or not value:
+            return None
+        return markupsafe.Markup(" ").join(figure_link(datasette, figure_id, figure_id) for figure_id in value.split())
+    if is_side_by_side:
+        figure_id = side_by_side_figure(row, column) if value is not None else None
+        if figure_id is None:
+            return None
+        link = figure_link(datasette, figure_id, value, WHERE_FROM)
+        return link + DERIVED_BADGE if figure_id.endswith("-derived") else link
     if is_value:
         try:
             shown = row["value_text"]
         except (IndexError, KeyError):  # the reader hid value_text (?_nocol=value_text)
             return None
         # The number links to the figure's page: its quote, source, inputs and disagreements.
-        link = markupsafe.Markup(
-            '<a class="figure-page" href="{0}" title="Where this figure comes from">{1}</a>'
-        ).format(datasette.urls.path(f"figure/{row['figure_id']}"), shown)
+        link = figure_link(datasette, row["figure_id"], shown, WHERE_FROM)
         # The derived flag is far to the right of the row: say it beside the number.
         try:
             derived = row["is_derived"] == 1
         except (IndexError, KeyError):  # the reader hid is_derived
             derived = False
-        return link + markupsafe.Markup(' <span class="derived-badge">derived</span>') if derived else link
+        return link + DERIVED_BADGE if derived else link
     if value in (None, ""):
         return None
     if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):
         return markupsafe.Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(value)
+    return None
+
+
+def figure_link(datasette, figure_id: str, shown, title: str | None = None) -> markupsafe.Markup:
+    template = '<a class="figure-page" href="{0}" title="{2}">{1}</a>' if title else '<a href="{0}">{1}</a>'
+    return markupsafe.Markup(template).format(datasette.urls.path(f"figure/{figure_id}"), shown, title)
+
+
+def side_by_side_figure(row, metric: str) -> str | None:
+    """The id, among the row's ``figure_ids``, of its figure of ``metric`` (an id ends with its
+    metric, then ``-derived`` for the build's own), or None when the reader hid figure_ids."""
+    try:
+        figure_ids = row["figure_ids"]
+    except (IndexError, KeyError):
+        return None
+    for figure_id in (figure_ids or "").split():
+        if figure_id.removesuffix("-derived").endswith(f"-{metric}"):
+            return figure_id
     return None

@@ -392,6 +392,47 @@ def test_figure_ids_in_the_table_link_to_their_pages(site):
     assert 'rel="nofollow noopener"' in site.get("/disclosures/sources").text
 
 
+def cell(html: str, column: str) -> str:
+    """The first table cell of ``column`` on a table page."""
+    return re.search(rf'<td class="col-{column} [^"]*">(.*?)</td>', html).group(1)
+
+
+@pytest.mark.parametrize("table", ["corroborations", "corrections", "release_changes"])
+def test_a_figure_id_that_is_text_in_another_table_links_to_its_figure_page(site, table):
+    # Not a foreign key (a corroboration may name a derived figure, a correction a removed one),
+    # so Datasette showed it as plain text, and a reader could not reach the figure's quote.
+    figure_id = site.get(f"/disclosures/{table}.json?_size=1&_shape=array").json()[0]["figure_id"]
+    shown = cell(site.get(f"/disclosures/{table}?_size=1").text, "figure_id")
+    assert shown == f'<a href="/figure/{figure_id}">{figure_id}</a>'
+
+
+def test_requests_and_accounts_values_and_figure_ids_link_to_their_figures(site, real_db):
+    # Numbers side by side with no way to their quote and source, and ids as one string of text.
+    query = "platform_id=telegram&jurisdiction_id=ARE&period_label=2024q4&request_type_id=ip_or_phone"
+    html = site.get(f"/disclosures/requests_and_accounts?{query}").text
+    ids = rows(
+        real_db,
+        "SELECT figure_ids FROM requests_and_accounts WHERE platform_id = 'telegram' AND jurisdiction_id = 'ARE'"
+        " AND period_label = '2024q4' AND request_type_id = 'ip_or_phone'",
+    )
+    requests_id, accounts_id = (
+        "telegram-are-2024q4-ip_or_phone-requests_fulfilled-derived",
+        "telegram-are-2024q4-ip_or_phone-accounts_affected-derived",
+    )
+    assert sorted(ids[0][0].split()) == [accounts_id, requests_id]
+    value = rows(real_db, "SELECT value FROM figures WHERE figure_id = ?", requests_id)[0][0]
+    assert cell(html, "requests_fulfilled") == (
+        f'<a class="figure-page" href="/figure/{requests_id}" title="Where this figure comes from">{value}</a>'
+        ' <span class="derived-badge">derived</span>'
+    )
+    assert f'href="/figure/{accounts_id}"' in cell(html, "accounts_affected")
+    assert cell(html, "requests_received") == "&nbsp;"  # no figure, no link
+    assert cell(html, "figure_ids").count('<a href="/figure/') == 2
+    # Without figure_ids in the page the values are shown as Datasette shows them.
+    hidden = site.get(f"/disclosures/requests_and_accounts?{query}&_nocol=figure_ids").text
+    assert cell(hidden, "requests_fulfilled") == str(value)
+
+
 def test_json_shapes_are_what_the_api_page_says(site):
     html = site.get("/api").text
     assert "The default, <code>?_shape=arrays</code>" in html
