@@ -37,6 +37,9 @@ Checked before Datasette sees the request, on database, table, view and row path
   ``[]``); its page without one still shows the form. Likewise its ``period_start`` and
   ``period_end``: a date written YYYY-MM-DD that some figure's period starts (ends) on
   (``top_jurisdictions.json`` without them, or with ``period_start=2024-1-1``, answered ``[]``);
+- a pattern filter (contains, startswith, endswith, like, notlike, glob) whose value holds a NUL
+  character, where SQLite ends a LIKE or GLOB pattern (``quote__contains=%00`` answered every
+  quote, as if it were ``quote__contains=``);
 - ``_ttl`` that Python calls digits is written with 0 to 9 (``_ttl=²`` was a 500: Datasette reads
   it with ``int`` once ``str.isdigit`` passes it) and is at most 2**31 seconds, the largest
   ``max-age`` RFC 9111 (1.2.2) lets a sender write (``_ttl=99999999999999999999999`` was sent back
@@ -322,6 +325,24 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
     )
 
 
+# Datasette's filters that compare through a LIKE or GLOB pattern, which SQLite reads as a C
+# string: up to its first NUL character.
+PATTERN_LOOKUPS = ("contains", "startswith", "endswith", "like", "notlike", "glob")
+
+
+def pattern_filter_problem(key: str, value: str) -> str | None:
+    """Why a pattern filter's value cannot be matched as written: it holds a NUL character, where
+    SQLite ends the pattern, so ``quote__contains=%00`` matched every quote (``%``) and
+    ``quote__contains=abc%00`` those ending in abc; or None."""
+    lookup = key.rsplit("__", 1)[1] if "__" in key else "exact"
+    if lookup not in PATTERN_LOOKUPS or "\x00" not in value:
+        return None
+    return (
+        f"{key}: the value holds a NUL character (%00), where SQLite's {lookup} pattern ends, so it "
+        "would match as if the rest were not there; no text in the data holds one"
+    )
+
+
 # RFC 9111 1.2.2: a sender should not write a delta-seconds above 2**31, and a cache reads any
 # larger one as 2**31; Datasette sent whatever number it was given.
 MOST_TTL = 2**31
@@ -586,7 +607,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         else:
             problem = numeric_filter_problem(key, value)
         if not problem and not (key.startswith("_") and "__" not in key):  # a filter, as Datasette reads it
-            problem = number_filter_problem(key, value, columns)
+            problem = number_filter_problem(key, value, columns) or pattern_filter_problem(key, value)
         if problem:
             return 400, problem
     if given.get("_next"):

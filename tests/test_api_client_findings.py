@@ -373,6 +373,33 @@ def test_a_databases_json_with_a_harmless_shape_and_a_querys_shapes_still_answer
     assert site.get("/disclosures.json?sql=select+1+as+a&_shape=arrayfirst").json() == [1]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "quote__contains=%00",
+        "quote__contains=fulfilled%00zzz",
+        "quote__glob=a%00*",
+        "quote__startswith=%00",
+        "quote__notlike=%00",
+    ],
+)
+def test_a_pattern_filter_holding_a_nul_is_a_400_not_a_shorter_pattern(site, query):
+    # SQLite ends a LIKE or GLOB pattern at a NUL: contains=%00 answered every quote, 200.
+    key = query.split("=")[0]
+    for fmt in (".json", ".csv"):
+        message = assert_error_shape(site.get(f"/disclosures/figures{fmt}?{query}&_size=0"), 400)
+        assert message.startswith(f"{key}: the value holds a NUL character (%00)")
+    assert site.get(f"/disclosures/figures?{query}").status_code == 400
+
+
+def test_other_filters_with_a_nul_and_patterns_without_one_still_answer(site):
+    # An exact value holding a NUL is compared whole, and matches nothing, as it should.
+    exact = site.get("/disclosures/figures.json?platform_id=%00&_size=0")
+    assert exact.status_code == 200 and exact.json()["filtered_table_rows_count"] == 0
+    found = site.get("/disclosures/figures.json?quote__contains=fulfilled&_size=0")
+    assert found.status_code == 200 and found.json()["filtered_table_rows_count"] > 0
+
+
 SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
 
 
