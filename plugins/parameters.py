@@ -55,7 +55,8 @@ Checked before Datasette sees the request, on database, table, view and row path
   (on/off, true/false, 1/0, any case). Datasette 0.65 streams for any non-empty value, even
   ``maybe`` or ``0``, while the site's plugins took ``0`` and ``off`` as no: so the value is
   rewritten before anyone reads it, ``_stream=on`` when true and no ``_stream`` when false, and
-  every reader agrees;
+  every reader agrees. So is ``_dl`` (a download, with a file name), which ``_dl=0`` and
+  ``_dl=off`` asked for too, and ``_nl`` on a ``.json``;
 - an unknown format (``figures.xml``, ``.tsv``, ``.JSON``) is a 404 that names the formats there
   are; Datasette answered those with the HTML page under 200. A row's key may hold dots, though: when the
   unknown "format" is the rest of a key (``releases/0.1.0``), the row's page answers (302 to its
@@ -395,7 +396,7 @@ def database_shape_problem(datasette, database: str, shape: str) -> str | None:
 
 
 def switch_problem(name: str, value: str) -> str | None:
-    """Why ``value`` is not an on/off value of the parameter ``name`` (``_stream``, ``_nl``), or None."""
+    """Why ``value`` is not an on/off value of the parameter ``name`` (``_stream``, ``_dl``, ``_nl``), or None."""
     if value == "" or value.lower() in BOOLEANS:
         return None
     return f"{name} must be on or off (or true/false, 1/0), not {value!r}"
@@ -407,8 +408,9 @@ def switch_on(value: str) -> bool:
 
 
 # On/off parameters, by format, that Datasette reads as on whatever their value says (_nl=off
-# answered newline-delimited JSON, as _nl=on does): each is rewritten as every reader reads it.
-SWITCHES = {"csv": "_stream", "json": "_nl"}
+# answered newline-delimited JSON, as _nl=on does; _dl=0 and _dl=off a download): each is
+# rewritten as every reader reads it.
+SWITCHES = {"csv": ("_stream", "_dl"), "json": ("_nl",)}
 
 
 def with_canonical_switch(query_string: str, name: str) -> str:
@@ -576,9 +578,8 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             problem = database_shape_problem(datasette, db.name, given["_shape"])
         if problem:
             return 400, problem
-    switch = SWITCHES.get(match["format"] or "")
-    if switch in given:
-        problem = switch_problem(switch, given[switch])
+    for switch in SWITCHES.get(match["format"] or "", ()):
+        problem = switch_problem(switch, given[switch]) if switch in given else None
         if problem:
             return 400, problem
     problem = repeated_parameter_problem(params)  # pure, so the query is looked up only then
@@ -705,12 +706,13 @@ def asgi_wrapper(datasette):
             found = await request_problem(datasette, path, scope.get("query_string", b"").decode("latin-1"))
             if found:
                 return await send_error(datasette, scope, receive, send, *found)
-            switch = SWITCHES.get(path.rsplit(".", 1)[-1]) if "." in path.rsplit("/", 1)[-1] else None
-            if switch:
-                query = scope.get("query_string", b"").decode("latin-1")
-                canonical = with_canonical_switch(query, switch)
-                if canonical != query:
-                    scope = dict(scope, query_string=canonical.encode("latin-1"))
+            switches = SWITCHES.get(path.rsplit(".", 1)[-1], ()) if "." in path.rsplit("/", 1)[-1] else ()
+            query = scope.get("query_string", b"").decode("latin-1")
+            canonical = query
+            for switch in switches:
+                canonical = with_canonical_switch(canonical, switch)
+            if canonical != query:
+                scope = dict(scope, query_string=canonical.encode("latin-1"))
             if path.endswith(".json"):
                 send = error_status(send)
             return await app(scope, receive, send)

@@ -110,3 +110,26 @@ def test_a_csv_without_its_header_row_is_the_same_rows_without_it(site, path):
     header, rows = whole.text.split("\r\n", 1)
     assert header.startswith("figure_id,") and rows
     assert headless.text == rows
+
+
+DOWNLOADS = [
+    f"{FIGURES}.csv?platform_id=telegram&_size=3",
+    "/disclosures/platforms.csv",
+    f"{QUERY}.csv?jurisdiction=USA",
+]
+
+
+@pytest.mark.parametrize("path", DOWNLOADS)
+@pytest.mark.parametrize("value", TRUE + FALSE)
+def test_dl_asks_for_a_download_only_when_it_is_true(site, path, value):
+    # Datasette 0.65 named a file to save for any non-empty _dl, _dl=0 and _dl=off included.
+    response = site.get(f"{path}&_dl={value}" if "?" in path else f"{path}?_dl={value}")
+    assert csv_rows(response)
+    disposition = response.headers.get("content-disposition", "")
+    assert disposition.startswith("attachment; filename=") == (value.lower() in ("on", "true", "1"))
+
+
+@pytest.mark.parametrize("value", NOT_BOOLEANS)
+def test_dl_that_is_not_on_or_off_is_a_400(site, value):
+    message = assert_error_shape(site.get(f"{FIGURES}.csv?_size=1&_dl={value}"), 400)
+    assert message == f"_dl must be on or off (or true/false, 1/0), not {value!r}"
