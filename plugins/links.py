@@ -1,8 +1,9 @@
 """Cells of canned-query results and of the figures' source column.
 
-In query results (which Datasette renders without table metadata): a figure id links to its page,
-a platform id to /platform/<id>, a jurisdiction id to /country/<id>, whole numbers get thousands
-separators, and a derived flag reads as a "derived" badge. In the figures tables, the source id
+In query results (which Datasette renders without table metadata): a figure id (``figure_id``, or
+a column named ``<...>_figure_id``) links to its page, a platform id to /platform/<id>, a
+jurisdiction id to /country/<id>, whole numbers get thousands separators, and a derived flag reads
+as a "derived" badge. In the figures tables, the source id
 carries its tier (1 strongest to 6) once the build writes ``sources.tier``.
 """
 
@@ -61,8 +62,11 @@ def render_cell(row, value, column, table, database, datasette):
 def query_cell(value, column, datasette):
     if value in (None, ""):
         return None
-    if column in PAGES and isinstance(value, str):
-        return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(PAGES[column] + value), value)
+    # A query that sets two figures side by side names each one's id after its column
+    # (jan_sep_figure_id): each links to its figure's page, as figure_id does.
+    page = PAGES.get(column) or (PAGES["figure_id"] if column.endswith("_figure_id") else None)
+    if page and isinstance(value, str):
+        return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(page + value), value)
     if is_flag(column):
         return markupsafe.Markup('<span class="derived-badge">derived</span>') if value == 1 else ""
     if column not in NOT_QUANTITIES:

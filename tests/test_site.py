@@ -132,6 +132,23 @@ def test_the_arrest_querys_averages_are_flagged_as_its_own_arithmetic_and_say_ho
     assert "per_month_jan_sep_computed and per_month_oct_dec_computed are computed by this query" in page
 
 
+def test_the_arrest_querys_figures_name_their_ids_and_link_to_their_pages(site, real_db):
+    # Its two figures per country were numbers with no id: no way to their source and quote.
+    arrest = site.get("/disclosures/telegram_before_after_arrest.json?_shape=array").json()
+    assert arrest
+    for row in arrest:
+        for value, figure_id in (("jan_sep_2024", "jan_sep_figure_id"), ("oct_dec_2024", "oct_dec_figure_id")):
+            found = rows(
+                real_db, "SELECT value, jurisdiction_id, is_derived FROM figures WHERE figure_id = ?", row[figure_id]
+            )
+            assert found[0][:2] == (row[value], row["jurisdiction_id"])
+        assert found[0][2] == row["oct_dec_derived"]
+    page = site.get("/disclosures/telegram_before_after_arrest").text
+    usa = next(r for r in arrest if r["jurisdiction_id"] == "USA")
+    for column in ("jan_sep_figure_id", "oct_dec_figure_id"):
+        assert f'<td class="col-{column}"><a href="/figure/{usa[column]}">{usa[column]}</a></td>' in page
+
+
 def test_canned_queries_return_known_figures(site):
     arrest = site.get("/disclosures/telegram_before_after_arrest.json?_shape=array").json()
     usa = next(r for r in arrest if r["jurisdiction_id"] == "USA")
