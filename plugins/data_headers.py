@@ -46,11 +46,16 @@ def is_headed(path: str) -> bool:
     return path.endswith((".json", ".csv")) or not EXTENSION.search(path.rsplit("/", 1)[-1])
 
 
+# The values of _header that leave the header out, as plugins/parameters.py rewrites them for
+# Datasette (which reads only "off"): any other it accepts writes the header, and it refuses the rest.
+HEADER_OFF = ("off", "false", "0")
+
+
 def csv_type(query_string: str) -> bytes:
-    """The media type of a CSV answer: whether its first line is the header row, as Datasette
-    reads ``_header`` (the first value; ``off`` leaves the header out)."""
+    """The media type of a CSV answer: whether its first line is the header row, as the answer
+    reads ``_header`` (the first value; off, false or 0, in any case, leaves the header out)."""
     header = dict(reversed(parse_qsl(query_string, keep_blank_values=True))).get("_header")
-    return CSV + (b"absent" if header == "off" else b"present")
+    return CSV + (b"absent" if header is not None and header.lower() in HEADER_OFF else b"present")
 
 
 def cache_control(datasette, query_string: str) -> bytes | None:

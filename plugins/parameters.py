@@ -56,7 +56,9 @@ Checked before Datasette sees the request, on database, table, view and row path
   ``maybe`` or ``0``, while the site's plugins took ``0`` and ``off`` as no: so the value is
   rewritten before anyone reads it, ``_stream=on`` when true and no ``_stream`` when false, and
   every reader agrees. So is ``_dl`` (a download, with a file name), which ``_dl=0`` and
-  ``_dl=off`` asked for too, and ``_nl`` on a ``.json``;
+  ``_dl=off`` asked for too, ``_header`` (the header row, left out only by ``_header=off``:
+  ``_header=false`` and ``_header=0`` wrote it, one row more than the client asked for; it is
+  rewritten ``_header=off`` when false and left out when true), and ``_nl`` on a ``.json``;
 - an unknown format (``figures.xml``, ``.tsv``, ``.JSON``) is a 404 that names the formats there
   are; Datasette answered those with the HTML page under 200. A row's key may hold dots, though: when the
   unknown "format" is the rest of a key (``releases/0.1.0``), the row's page answers (302 to its
@@ -396,7 +398,8 @@ def database_shape_problem(datasette, database: str, shape: str) -> str | None:
 
 
 def switch_problem(name: str, value: str) -> str | None:
-    """Why ``value`` is not an on/off value of the parameter ``name`` (``_stream``, ``_dl``, ``_nl``), or None."""
+    """Why ``value`` is not an on/off value of the parameter ``name`` (``_stream``, ``_dl``, ``_header``,
+    ``_nl``), or None."""
     if value == "" or value.lower() in BOOLEANS:
         return None
     return f"{name} must be on or off (or true/false, 1/0), not {value!r}"
@@ -407,27 +410,34 @@ def switch_on(value: str) -> bool:
     return value.lower() in BOOLEANS[:3]
 
 
-# On/off parameters, by format, that Datasette reads as on whatever their value says (_nl=off
-# answered newline-delimited JSON, as _nl=on does; _dl=0 and _dl=off a download): each is
-# rewritten as every reader reads it.
-SWITCHES = {"csv": ("_stream", "_dl"), "json": ("_nl",)}
+# How an on/off parameter is written for Datasette and the site's plugins, on and off (None: left
+# out). Each reads only one value: "on" for most (any non-empty value, as Datasette reads them), and
+# "off" for _header, which writes the CSV's header unless it is exactly "off".
+SWITCH = {True: "on", False: None}
+HEADER = {True: None, False: "off"}
+# On/off parameters, by format, that Datasette reads whatever their value says (_nl=off answered
+# newline-delimited JSON, as _nl=on does; _dl=0 and _dl=off a download; _header=false and
+# _header=0 a header): each is rewritten as every reader reads it.
+SWITCHES = {"csv": {"_stream": SWITCH, "_dl": SWITCH, "_header": HEADER}, "json": {"_nl": SWITCH}}
 
 
-def with_canonical_switch(query_string: str, name: str) -> str:
+def with_canonical_switch(query_string: str, name: str, written: dict = SWITCH) -> str:
     """``query_string`` with its ``name`` (the first one, as Datasette reads it, which
-    ``switch_problem`` accepted) written as ``name=on``, or left out when it is off. The other
-    parameters are kept byte for byte."""
+    ``switch_problem`` accepted) written as ``written`` says for its value: ``name=on`` when it is
+    on and left out when it is off, for most. The other parameters are kept byte for byte."""
     parts = query_string.split("&")
     found = [i for i, part in enumerate(parts) if unquote_plus(part.split("=", 1)[0]) == name]
     if not found:
         return query_string
     first = parts[found[0]]
     value = unquote_plus(first.split("=", 1)[1]) if "=" in first else ""
-    if value == "on" and len(found) == 1:
+    # A blank value is no value: the default, which each reader gives when the parameter is left out.
+    canonical = written[switch_on(value)] if value else None
+    if canonical is not None and value == canonical and len(found) == 1:
         return query_string
     kept = [part for i, part in enumerate(parts) if i not in found]
-    if switch_on(value):
-        kept.insert(found[0], f"{name}=on")
+    if canonical is not None:
+        kept.insert(found[0], f"{name}={canonical}")
     return "&".join(kept)
 
 
@@ -578,7 +588,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             problem = database_shape_problem(datasette, db.name, given["_shape"])
         if problem:
             return 400, problem
-    for switch in SWITCHES.get(match["format"] or "", ()):
+    for switch in SWITCHES.get(match["format"] or "", {}):
         problem = switch_problem(switch, given[switch]) if switch in given else None
         if problem:
             return 400, problem
@@ -706,11 +716,11 @@ def asgi_wrapper(datasette):
             found = await request_problem(datasette, path, scope.get("query_string", b"").decode("latin-1"))
             if found:
                 return await send_error(datasette, scope, receive, send, *found)
-            switches = SWITCHES.get(path.rsplit(".", 1)[-1], ()) if "." in path.rsplit("/", 1)[-1] else ()
+            switches = SWITCHES.get(path.rsplit(".", 1)[-1], {}) if "." in path.rsplit("/", 1)[-1] else {}
             query = scope.get("query_string", b"").decode("latin-1")
             canonical = query
-            for switch in switches:
-                canonical = with_canonical_switch(canonical, switch)
+            for switch, written in switches.items():
+                canonical = with_canonical_switch(canonical, switch, written)
             if canonical != query:
                 scope = dict(scope, query_string=canonical.encode("latin-1"))
             if path.endswith(".json"):

@@ -133,3 +133,42 @@ def test_dl_asks_for_a_download_only_when_it_is_true(site, path, value):
 def test_dl_that_is_not_on_or_off_is_a_400(site, value):
     message = assert_error_shape(site.get(f"{FIGURES}.csv?_size=1&_dl={value}"), 400)
     assert message == f"_dl must be on or off (or true/false, 1/0), not {value!r}"
+
+
+HEADED = [
+    f"{FIGURES}.csv?platform_id=telegram&_size=3",
+    f"{FIGURES}.csv?platform_id=telegram&_sort=value",
+    f"{QUERY}.csv?jurisdiction=USA",
+]
+
+
+@pytest.mark.parametrize("path", HEADED)
+@pytest.mark.parametrize("value", TRUE + FALSE)
+def test_header_is_left_out_exactly_when_it_is_false_and_the_type_says_so(site, path, value):
+    # Datasette wrote the header unless _header was exactly "off": _header=false and _header=0 gave
+    # a header row the client had asked not to get, one row more than it counted on.
+    headed = csv_rows(site.get(path))
+    response = site.get(f"{path}&_header={value}")
+    absent = value.lower() in ("off", "false", "0")
+    assert csv_rows(response) == (headed[1:] if absent else headed)
+    assert response.headers["content-type"].endswith("header=absent" if absent else "header=present")
+
+
+@pytest.mark.parametrize("value", NOT_BOOLEANS)
+def test_header_that_is_not_on_or_off_is_a_400(site, value):
+    message = assert_error_shape(site.get(f"{FIGURES}.csv?_size=1&_header={value}"), 400)
+    assert message == f"_header must be on or off (or true/false, 1/0), not {value!r}"
+
+
+@pytest.mark.parametrize(
+    "query, canonical",
+    [
+        ("_header=off", "_header=off"),
+        ("_header=FALSE&a=1", "_header=off&a=1"),
+        ("_header=on", ""),
+        ("_header=&a=1", "a=1"),
+    ],
+)
+def test_an_accepted_header_is_rewritten_as_datasette_reads_it(query, canonical):
+    parameters = plugin("parameters")
+    assert parameters.with_canonical_switch(query, "_header", parameters.HEADER) == canonical
