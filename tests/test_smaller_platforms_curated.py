@@ -48,13 +48,17 @@ PINNED = {
         "wikimedia-world-2020h2-all_with_civil-accounts_specified": 3119,
         "wikimedia-world-2021h2-all_with_civil-requests_received": 18,
         "wikimedia-world-2023h2-all_with_civil-accounts_affected": 896,
-        "wikimedia-world-2025h1-all_with_civil-accounts_specified": 64,
     },
     "wikimedia-transparency-2022-2-user": {
         "wikimedia-ind-2022h2-all_with_civil-requests_received": 7,
         "wikimedia-world-2022h2-all_with_civil-accounts_specified": 3816,
     },
     "wikimedia-transparency-2024-1-user": {"wikimedia-world-2024h1-all_with_civil-accounts_specified": 186},
+    # The Foundation's own January-June 2025 page now carries the 64 The Signpost first gave.
+    "wikimedia-transparency-2025-1-user": {
+        "wikimedia-world-2025h1-all_with_civil-requests_received": 30,
+        "wikimedia-world-2025h1-all_with_civil-accounts_specified": 64,
+    },
     # Posteo, Proton: the newest counts the stored copies hold.
     "posteo-blog-2015-08-25-transparency-report-2014": {"posteo-world-2014-all-requests_received": 22},
     "heise-2018-01-posteo-transparenzbericht-2017": {"posteo-world-2017-all-requests_received": 48},
@@ -145,7 +149,7 @@ def test_every_new_wikimedia_source_says_its_totals_are_not_government_only(real
         """SELECT DISTINCT s.source_id, s.notes FROM sources s JOIN figures f USING (source_id)
            WHERE f.platform_id = 'wikimedia' AND f.period_start >= '2015-01-01'""",
     )
-    assert len(notes) == 11
+    assert len(notes) == 12
     for source_id, note in notes:
         assert "governments, individuals and organisations together" in note, source_id
 
