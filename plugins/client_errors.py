@@ -15,6 +15,11 @@ Every error page Datasette's handler would render (a 4xx) is rendered as the sit
 through ``render_template``: its handler renders error.html without the plugins' stylesheets and
 template variables, so the page lost the site's layout (at 390 px its navigation fell apart into
 a list of links). A server error is left to Datasette's handler, which prints its traceback.
+
+Datasette calls every ``handle_exception`` hook and answers with the first response, so its own
+handler ran after this one's answer and printed a full traceback for each client-caused error
+(a ``_timelimit`` on a CSV, a refused statement) whose 400 was already written. Its handler now
+stays silent for those: the access log's one line with the 400 says what happened.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import hashlib
 import sqlite3
 
 from datasette import hookimpl
+from datasette.plugins import pm
 from datasette.utils import add_cors_headers, to_css_class
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
@@ -68,6 +74,25 @@ def page_error(exception) -> tuple[int, dict] | None:
         message = Markup(exception.message) if exception.message_is_html else exception.message
         return exception.status, {**exception.error_dict, "error": message, "title": exception.title}
     return None
+
+
+def quiet_for_client_errors(default_handler):
+    """Datasette's default ``handle_exception``, which returns nothing (so prints nothing) for an
+    exception the client caused: this module's hook has answered it."""
+
+    def handler(datasette, request, exception):
+        if client_status(exception) is not None:
+            return None
+        return default_handler(datasette, request, exception)
+
+    handler.wraps_default = True
+    return handler
+
+
+for default in pm.hook.handle_exception.get_hookimpls():
+    # Once, however often this module is loaded (the tests load plugins again by path).
+    if default.plugin_name == "datasette.handle_exception" and not getattr(default.function, "wraps_default", False):
+        default.function = quiet_for_client_errors(default.function)
 
 
 @hookimpl

@@ -89,3 +89,22 @@ def test_a_good_csv_is_still_csv(site):
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8; header=present"
     assert response.text.startswith("figure_id,")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        # A cross join of the figures with themselves outlasts any time limit, so 1 ms always stops it.
+        "/disclosures.csv?sql=select+count(*)+from+figures+a,+figures+b&_timelimit=1",
+        FIGURES + ".csv?_size=1000&_timelimit=1&_where=(select+count(*)+from+figures+a,+figures+b)",
+    ],
+)
+def test_a_csv_the_clients_own_timelimit_stopped_prints_no_traceback(site, capfd, path):
+    # Datasette's own handler ran after the 400 was answered and printed the whole traceback
+    # (with rich, every frame's locals) for an error the client caused.
+    capfd.readouterr()
+    response = site.get(path)
+    assert response.status_code == 400 and "time limit" in response.json()["error"]
+    logged = capfd.readouterr()
+    assert "Traceback" not in logged.err + logged.out
+    assert "QueryInterrupted" not in logged.err + logged.out
