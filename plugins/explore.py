@@ -706,15 +706,10 @@ async def platform_page(datasette, request):
     found = await rows(db, "SELECT * FROM platforms WHERE platform_id = ?", [asked])
     if not found:
         # /platform/Google, as /country/usa leads to USA: the platform's id or name in any case.
-        named = await rows(
-            db,
-            "SELECT platform_id FROM platforms WHERE lower(platform_id) = lower(?) OR lower(name) = lower(?)"
-            " ORDER BY platform_id LIMIT 1",
-            [asked, asked],
-        )
+        named = await platform_id_of(db, asked)
         if named:
             suffix = ".json" if request.url_vars.get("format") else ""
-            target = datasette.urls.path(f"platform/{named[0]['platform_id']}{suffix}")
+            target = datasette.urls.path(f"platform/{named}{suffix}")
             return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
         # A name with a dot (mailbox.org) is matched whole above; otherwise the last dot may be
         # a format this page does not have (/platform/google.csv).
@@ -845,6 +840,19 @@ async def vocabulary(db, table: str, key: str) -> list[str]:
     return [r[key] for r in await rows(db, f"SELECT {key} FROM {table} ORDER BY {key}")]
 
 
+async def platform_id_of(db, asked: str) -> str | None:
+    """The id of the platform ``asked`` names, as /platform/<asked> finds it: its id or its name
+    (Mailbox.org), in any case. /chart.json?platform=Google was a 400 (and /compare's) while
+    /platform/Google redirected to /platform/google."""
+    named = await rows(
+        db,
+        "SELECT platform_id FROM platforms WHERE platform_id = ? OR lower(platform_id) = lower(?) OR lower(name) = lower(?)"
+        " ORDER BY platform_id = ? DESC, platform_id LIMIT 1",
+        [asked, asked, asked, asked],
+    )
+    return named[0]["platform_id"] if named else None
+
+
 async def chart_page(datasette, request):
     """/chart?platform=&jurisdiction=&request_type=&metric= (jurisdiction and metric may repeat).
 
@@ -873,6 +881,10 @@ async def chart_page(datasette, request):
     jurisdictions = list(dict.fromkeys(j.strip().upper() for j in args.getlist("jurisdiction") if j.strip())) or ["USA"]
     metrics = list(dict.fromkeys(m.strip() for m in args.getlist("metric") if m.strip()))
     known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
+    if not known:
+        # Drawn under the id, as jurisdictions are read in upper case (usa is USA).
+        platform = await platform_id_of(db, platform) or platform
+        known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     if not known:
         platforms = await vocabulary(db, "platforms", "platform_id")
         listed = f"platform is one of: {', '.join(platforms)}" if as_json else "pick one from the Platform list"
@@ -1061,7 +1073,8 @@ async def compare_page(datasette, request):
            WHERE f.jurisdiction_id = ? ORDER BY p.name COLLATE NOCASE, p.platform_id""",
         [jurisdiction_id],
     )
-    chosen = choices(request.args, "platform") or [p["platform_id"] for p in available]
+    chosen = [await platform_id_of(db, p) or p for p in choices(request.args, "platform")]
+    chosen = list(dict.fromkeys(chosen)) or [p["platform_id"] for p in available]
     problem = choice_problem("platform", chosen, await vocabulary(db, "platforms", "platform_id"))
     if problem:
         return await bad_request(datasette, request, problem)

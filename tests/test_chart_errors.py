@@ -104,3 +104,32 @@ def test_a_platform_without_a_series_for_the_jurisdiction_is_told_so_never_a_500
         answer = site.get(f"/chart.json?{query}").json()
         assert answer["chart"] is None
         assert "has none for USA; pick a jurisdiction from its list" in answer["message"]
+
+
+@pytest.mark.parametrize("spelling", ["Google", "GOOGLE", " Google "])
+def test_the_chart_reads_a_platform_in_the_spellings_its_page_accepts(site, spelling):
+    # /platform/Google redirected to /platform/google, while /chart.json?platform=Google was a 400.
+    query = "jurisdiction=USA&request_type=all&metric=requests_received"
+    expected = site.get(f"/chart.json?platform=google&{query}").json()
+    assert site.get(f"/platform/{spelling.strip()}").headers["location"] == "/platform/google"
+    answer = site.get(f"/chart.json?platform={spelling}&{query}")
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.json() == expected
+    page = site.get(f"/chart?platform={spelling}&{query}")
+    assert page.status_code == 200 and ("platform", "google") in form_choices(page.text)
+
+
+def test_the_chart_reads_a_platform_by_its_name_as_its_page_does(site):
+    query = "jurisdiction=DEU&request_type=all&metric=requests_received"
+    assert (
+        site.get("/chart.json?platform=Mailbox.org&" + query).json()
+        == site.get("/chart.json?platform=mailbox_org&" + query).json()
+    )
+
+
+def test_compare_reads_platforms_in_the_spellings_their_pages_accept(site):
+    # The same rule as the chart's: platform=Google&platform=Apple was a 400 "no such platform".
+    spelled = site.get("/compare.json?jurisdiction=USA&platform=Google&platform=APPLE&platform=google")
+    assert spelled.status_code == 200, spelled.text[:300]
+    assert spelled.json() == site.get("/compare.json?jurisdiction=USA&platform=google&platform=apple").json()
+    assert "no such platform" in assert_error_shape(site.get("/compare.json?platform=nope"), 400)
