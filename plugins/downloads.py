@@ -15,6 +15,8 @@
   newline-delimited with ``_nl=on``), that hit ``max_returned_rows`` is a 413 (the default JSON shapes say ``"truncated": true``).
 - Every answer carries ``Access-Control-Allow-Origin: *`` (downloads, the feed, /-/serving.json
   included), which ``--cors`` gives only to Datasette's own JSON.
+- A folder of the release files (``/downloads/1.0.0/``, with or without its slash) is a 302 to
+  ``/downloads#release-1.0.0``, its release's files in the list (Datasette answered 403).
 - The database download and the release files have an ETag that is the hash of the bytes
   served, so a rebuilt database is never served under the old one (Datasette's comes from the
   inspect data read at startup); ``If-None-Match`` is answered with 304 against it.
@@ -29,7 +31,7 @@ import io
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import hookimpl
 from datasette.filters import Filters
@@ -303,6 +305,19 @@ class Downloads:
                         return None
         return None
 
+    def release_of_folder(self, rest: str) -> str | None:
+        """The release (the first part of ``rest``) when /downloads/<rest> names a folder in dist/."""
+        for mount, folder in self.datasette.static_mounts:
+            if mount == "downloads":
+                root = Path(folder).resolve()
+                try:
+                    candidate = (root / rest).resolve()
+                    if candidate != root and candidate.is_relative_to(root) and candidate.is_dir():
+                        return candidate.relative_to(root).parts[0]
+                except (ValueError, OSError):  # a NUL in the name (%00), a name too long: no folder
+                    return None
+        return None
+
     def through_symlink(self, rest: str) -> bool:
         """Whether /downloads/<rest> names a symlink in dist/, or a path through one."""
         for mount, folder in self.datasette.static_mounts:
@@ -398,6 +413,21 @@ class Downloads:
         served = self.served_file(path)
         if served is not None:
             return await self.serve_file(scope, receive, cors_send, served)
+        release = self.release_of_folder(download["rest"]) if download else None
+        if release is not None:
+            # A file's address cut back to its folder (/downloads/1.0.0/) was Datasette's 403
+            # "Directory listing is not allowed". /downloads lists each release's files under an
+            # anchor of its own, which is what the reader went up a level for: 302 there (not 301,
+            # which a browser keeps: a release's folder may one day answer for itself).
+            location = self.datasette.urls.path("downloads") + "#release-" + quote(release)
+            await cors_send(
+                {
+                    "type": "http.response.start",
+                    "status": 302,
+                    "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")],
+                }
+            )
+            return await cors_send({"type": "http.response.body", "body": b""})
         if path.startswith(FILE_MOUNTS) and path not in ("/downloads/",):
             return await self.app(scope, receive, file_errors(cors_send))
         kind = await self.kind(path)

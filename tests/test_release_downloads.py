@@ -18,7 +18,7 @@ import pytest
 
 from disclosures import build, paths, release, release_formats
 from disclosures import site as site_module
-from tests.conftest import Site, rows
+from tests.conftest import Site, assert_error_shape, rows
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +192,19 @@ def test_a_missing_file_is_one_error_shape_under_every_file_mount(real_release, 
         )
     assert released_site.get("/static/site.css").status_code == 200
     assert released_site.get("/downloads/").headers["content-type"].startswith("text/html")
+
+
+def test_a_release_folder_leads_to_the_list_of_its_files(real_release, released_site):
+    # A file's address cut back to its folder was a 403 "Directory listing is not allowed".
+    _, folder = real_release
+    for path in (f"/downloads/{folder.name}/", f"/downloads/{folder.name}", f"/downloads/{folder.name}/csv/"):
+        response = released_site.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["location"] == f"/downloads#release-{folder.name}", path
+        assert response.headers["access-control-allow-origin"] == "*"
+    assert f'<h2 id="release-{folder.name}">' in released_site.get("/downloads").text
+    for missing in (f"/downloads/{folder.name}/nope/", "/downloads/nope/"):
+        assert_error_shape(released_site.get(missing), 404)
 
 
 def test_the_home_pages_database_link_is_a_file_its_sha256sums_lists(real_release, released_site):
