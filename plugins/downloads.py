@@ -68,9 +68,11 @@ KEYSET_VIEW_PARAMS = {"_sort", "_sort_desc", "_stream", "_size", "_next", "_head
 PLUGIN = "platform-disclosures"
 
 # Media types of the release files, which Datasette's static mounts (Python's mimetypes) serve as
-# text/plain or without their charset; the release's datapackage.json declares the same.
+# text/plain or without their charset; the release's datapackage.json declares the same. Every
+# release CSV starts with its header row, which RFC 4180's header parameter says, as the site's
+# own CSV answers say it (plugins/data_headers.py).
 MEDIA_TYPES = {
-    ".csv": b"text/csv; charset=utf-8",
+    ".csv": b"text/csv; charset=utf-8; header=present",
     ".json": b"application/json; charset=utf-8",
     ".parquet": b"application/vnd.apache.parquet",
     ".db": b"application/vnd.sqlite3",

@@ -141,8 +141,14 @@ def test_release_files_are_served_with_the_media_type_the_release_declares(real_
         response = released_site.get(f"/downloads/{folder.name}/{path}")
         assert response.status_code == 200, path
         assert response.headers["content-type"].split(";")[0] == mediatype, path
-        if mediatype in ("text/csv", "application/json"):  # text says its encoding (the /api page: UTF-8)
+        if mediatype == "application/json":  # text says its encoding (the /api page: UTF-8)
             assert response.headers["content-type"] == f"{mediatype}; charset=utf-8", path
+        if mediatype == "text/csv":  # and a CSV that its first row is the header, as the site's CSVs say
+            assert response.headers["content-type"] == "text/csv; charset=utf-8; header=present", path
+    for resource in descriptor["resources"]:
+        if resource.get("mediatype") == "text/csv" and "schema" in resource:
+            first_row = (folder / resource["path"]).read_text("utf-8-sig").split("\n", 1)[0].rstrip("\r")
+            assert first_row == ",".join(f["name"] for f in resource["schema"]["fields"]), resource["path"]
 
 
 def test_a_hidden_name_under_the_downloads_is_never_served(real_release, released_site):
