@@ -135,7 +135,8 @@ def test_downloads_answer_a_cors_preflight_and_name_their_charset(web):
     assert preflight.headers["access-control-allow-origin"] == "*"
     assert "If-None-Match" in preflight.headers["access-control-allow-headers"]
     got = web.get(csv_url, headers={"Range": "bytes=0-15"})
-    assert got.headers["content-type"] == "text/csv; charset=utf-8"
+    # The header parameter too, as the site serves a release CSV (plugins/downloads.py).
+    assert got.headers["content-type"] == "text/csv; charset=utf-8; header=present"
     assert "ETag" in got.headers["access-control-expose-headers"]
     # The site behind it answers the same preflight (plugins/errors.py).
     assert web.request("OPTIONS", "/country/USA.json").status_code == 204
@@ -152,6 +153,16 @@ def test_a_hidden_name_under_the_downloads_is_never_served(web, topology):
         assert web.get(f"/downloads/{VERSION}/SHA256SUMS").status_code == 200
     finally:
         hidden.unlink()
+
+
+def test_a_release_folder_leads_to_the_list_of_its_files_as_the_site_answers_it(web):
+    # nginx answered a file's address cut back to its folder with a 403.
+    for path in (f"/downloads/{VERSION}/", f"/downloads/{VERSION}", f"/downloads/{VERSION}/csv/"):
+        response = web.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["location"] == f"/downloads#release-{VERSION}", path
+        assert response.headers["access-control-allow-origin"] == "*"
+    assert web.get(f"/downloads/{VERSION}/nope/").status_code == 404
 
 
 def test_downloads_have_ranges_etags_and_gzip(web):
