@@ -202,7 +202,7 @@ def test_ad_hoc_sql_runs_on_its_own_workers(web, topology):
     nonce = str(time.time_ns())
     expected = {
         f"/disclosures.json?sql=select+{nonce}+as+routed": "sql",
-        f"/disclosures/top_jurisdictions.json?platform=telegram&metric=requests_fulfilled&_nonce={nonce}": "sql",
+        f"/disclosures/top_jurisdictions.json?platform=telegram&metric=requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31&_nonce={nonce}": "sql",
         f"/disclosures/figures.json?_where=value+%3E+{nonce}": "sql",
         f"/disclosures/figures.json?_size=1&_nonce={nonce}": "pages",
         f"/disclosures/figures?_nonce={nonce}": "pages",
