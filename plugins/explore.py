@@ -871,6 +871,9 @@ async def chart_page(datasette, request):
         # Only the first was read: platform=google&platform=apple charted Google alone, silently,
         # and platform=&platform=google charted Telegram (the blank first one is no choice).
         chosen = choices(args, single)
+        if single == "platform":
+            # One platform however it is named: platform=google&platform=Google is Google once.
+            chosen = list(dict.fromkeys([await platform_id_of(db, p) or p for p in chosen]))
         if len(chosen) > 1:
             elsewhere = "; /compare sets platforms side by side" if single == "platform" else ""
             problem = problem or f"One {single} per chart (jurisdiction and metric may repeat){elsewhere}"

@@ -127,6 +127,20 @@ def test_the_chart_reads_a_platform_by_its_name_as_its_page_does(site):
     )
 
 
+def test_a_chart_of_one_platform_named_twice_is_that_platform(site):
+    # platform=google&platform=Google was a 400 "One platform per chart", though /compare reads the
+    # same two as one platform: the repeat is found by the platform it names, not by its spelling.
+    query = "jurisdiction=USA&request_type=all&metric=requests_received"
+    expected = site.get(f"/chart.json?platform=google&{query}").json()
+    for twice in ("platform=google&platform=Google", "platform=Mailbox.org&platform=mailbox_org"):
+        answer = site.get(f"/chart.json?{twice}&{query}")
+        assert answer.status_code == 200, (twice, answer.text[:300])
+    assert site.get(f"/chart.json?platform=google&platform=Google&{query}").json() == expected
+    assert site.get(f"/chart?platform=GOOGLE&platform=google&{query}").status_code == 200
+    message = assert_error_shape(site.get(f"/chart.json?platform=Google&platform=Apple&{query}"), 400)
+    assert message.startswith("One platform per chart")
+
+
 def test_compare_reads_platforms_in_the_spellings_their_pages_accept(site):
     # The same rule as the chart's: platform=Google&platform=Apple was a 400 "no such platform".
     spelled = site.get("/compare.json?jurisdiction=USA&platform=Google&platform=APPLE&platform=google")
