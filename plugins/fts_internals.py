@@ -97,7 +97,14 @@ def forbidden(datasette, request, message):
             text = f"{table} is the full-text index of {searched}, not a table of this site"
         else:
             text = f"{table} is the internal storage of the full-text index {index}, not a table of this site"
+        text += f"; search with {where}?_search=" if where else ""
+        if request.url_vars.get("format") not in (None, "json", "csv"):
+            # .blob or .jsono: plugins/errors.py shapes only pages, .json and .csv, so plain text
+            # went out as it was; Datasette answers these paths' errors (figures.blob without
+            # _blob_column, nosuch.jsono) with its error page, and so does this.
+            context = {"ok": False, "error": text, "status": 404, "title": "Not found"}
+            return Response.html(await datasette.render_template("error.html", context, request=request), status=404)
         # Plain text: plugins/errors.py gives it the page's or the API's error shape.
-        return Response.text(text + (f"; search with {where}?_search=" if where else ""), status=404)
+        return Response.text(text, status=404)
 
     return not_found

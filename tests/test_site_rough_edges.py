@@ -152,6 +152,18 @@ def test_a_full_text_index_is_a_404_that_points_to_the_search_in_every_form(site
             assert html.escape(says) in response.text, suffix
 
 
+def test_a_full_text_index_as_a_blob_or_jsono_is_the_error_page(site, full_text_indexes):
+    # /disclosures/figures_fts.blob, .jsono and /disclosures/figures_fts/1.blob were a bare
+    # text/plain 404 (plugins/errors.py shapes only pages, .json and .csv), where Datasette
+    # answers figures.blob and nosuch.jsono with its error page.
+    for name in [*full_text_indexes, "figures_fts_data"]:
+        for suffix in (".blob", ".blob?_blob_column=rank", ".jsono", "/1.blob", "/1.jsono"):
+            response = site.get(f"/disclosures/{name}{suffix}")
+            assert response.status_code == 404, (name, suffix)
+            assert response.headers["content-type"].startswith("text/html"), (name, suffix)
+            assert "not a table of this site" in response.text and "<title>Not found" in response.text
+
+
 def test_search_still_reads_the_index(site):
     found = site.get("/disclosures/figures.json?_search=telegram+india&_shape=array&_size=5").json()
     assert found and all(f["platform_id"] == "telegram" for f in found)
