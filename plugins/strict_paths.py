@@ -353,6 +353,7 @@ def register_routes():
     return [
         (r"^/downloads/?$", downloads_index),
         (r"^/downloads\.json$", downloads_json),
-        # Datasette read any other as a database named "downloads": "Database not found".
-        (r"^/downloads\.(?P<format>(?!json$)[A-Za-z0-9]+)$", downloads_other_format),
+        # Datasette read any other as a database named "downloads": "Database not found"; one
+        # of two parts (.tar.gz, .json.gz) as its HTML "Table not found" page.
+        (r"^/downloads\.(?P<format>(?!json$)[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)$", downloads_other_format),
     ]

@@ -48,7 +48,7 @@ def test_downloads_json_without_a_release_folder_says_nothing_is_served(site):
     assert all(f["url"] is None and f["bytes"] is None for r in listing["releases"] for f in r["files"])
 
 
-@pytest.mark.parametrize("extension", ["csv", "xml", "db", "JSON"])
+@pytest.mark.parametrize("extension", ["csv", "xml", "db", "JSON", "tar.gz", "json.gz", "csv.zip"])
 def test_downloads_in_another_format_names_the_list_and_its_page(site, extension):
     # Datasette read /downloads.csv as a database named "downloads": a 404 "Database not found".
     message = assert_error_shape(site.get(f"/downloads.{extension}"), 404)
