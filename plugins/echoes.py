@@ -74,8 +74,14 @@ ANSWER_MARKUP = re.compile(
 )
 
 
-# A table JSON's heading, as Datasette writes it: the key, then one JSON string.
-JSON_DESCRIPTION = re.compile(rb'"human_description_en": ("(?:[^"\\]|\\.)*")')
+# A table JSON's heading, as Datasette writes it: the keys it starts with, then one JSON string.
+# Anchored there: a query's row may hold a column named human_description_en (select :p as
+# human_description_en), whose value is the answer and was cut.
+JSON_STRING = rb'"(?:[^"\\]|\\.)*"'
+JSON_DESCRIPTION = re.compile(
+    rb'\{"database": ' + JSON_STRING + rb', "table": ' + JSON_STRING + rb', "is_view": (?:true|false), '
+    rb'"human_description_en": (' + JSON_STRING + rb")"
+)
 
 
 def client_input(scope) -> list[str]:
@@ -157,7 +163,7 @@ def shorten_answer_page(page: str, pieces: list[str]) -> str:
 def shorten_answer_json(body: bytes, pieces: list[str]) -> bytes:
     """A JSON answer (2xx) with the echoes in its ``human_description_en`` cut, its other bytes
     as they were."""
-    found = JSON_DESCRIPTION.search(body)
+    found = JSON_DESCRIPTION.match(body)
     if found is None:
         return body
     description = json.loads(found[1])

@@ -249,6 +249,18 @@ def test_a_tables_json_describes_it_as_its_page_does_with_a_long_echo_cut(site, 
     assert int(response.headers["content-length"]) == len(response.content)
 
 
+@pytest.mark.parametrize("shape", ["array", "objects", "arrays"])
+def test_a_query_column_named_human_description_en_is_answered_whole(site, shape):
+    # select :p as human_description_en answered the 3,000-character value cut to 200 and
+    # "... (3,000 characters in all)": the cut was meant for a table JSON's own heading.
+    path = f"/disclosures.json?sql=select+:p+as+human_description_en&p={LONG}&_shape={shape}"
+    response = site.get(path)
+    assert response.status_code == 200, response.text[:300]
+    data = response.json()
+    rows = data if shape == "array" else data["rows"]
+    assert rows[0] in ({"human_description_en": LONG}, [LONG])
+
+
 def test_a_tables_json_without_a_long_echo_is_left_as_datasette_wrote_it(site):
     response = site.get("/disclosures/figures.json?_search=telegram&_size=1")
     assert response.json()["human_description_en"] == 'where search matches "telegram" sorted by recency_rank'
