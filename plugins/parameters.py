@@ -215,6 +215,14 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
         found = await db.execute(f"SELECT 1 FROM [{table}] WHERE [{column}] = ? LIMIT 1", [compared(value)])
         if not found.rows:
             return f"{parameter}={value}: no such {parameter}; the {column} values are listed at /{db.name}/{table}"
+    start, end = given.get("period_start", ""), given.get("period_end", "")
+    if re.search(r":period_start\b", sql) and re.search(r":period_end\b", sql) and start and end and end < start:
+        # Each a day some period starts or ends on, so the checks above passed, and the query
+        # answered [] as if nothing ranked (both were checked, so they compare as dates).
+        return (
+            f"period_end={end} is before period_start={start}: a period ends on or after the day it starts; "
+            f"the form at /{db.name}/{name} lists the periods there are"
+        )
     return None
 
 

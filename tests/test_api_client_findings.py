@@ -296,6 +296,11 @@ TELEGRAM_2024 = "platform=telegram&metric=requests_fulfilled&period_start=2024-0
         (TELEGRAM_2024.replace("2024-12-31", "2024-06-31"), "period_end=2024-06-31: not a day of the calendar"),
         (TELEGRAM_2024.replace("2024-01-01", "notadate"), "period_start=notadate: not a day of the calendar"),
         (TELEGRAM_2024.replace("2024-01-01", "2024-01-02"), "period_start=2024-01-02: no figure's period starts on"),
+        # Each a day some period starts or ends on, the end before the start: also 200 [].
+        (
+            TELEGRAM_2024.replace("2024-12-31", "2023-12-31"),
+            "period_end=2023-12-31 is before period_start=2024-01-01: a period ends on or after the day it starts",
+        ),
     ],
 )
 def test_a_canned_querys_period_missing_or_no_periods_day_is_a_400_not_an_empty_ranking(site, query, said):
