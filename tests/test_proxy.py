@@ -162,6 +162,11 @@ def test_a_release_folder_leads_to_the_list_of_its_files_as_the_site_answers_it(
         assert response.status_code == 302, path
         assert response.headers["location"] == f"/downloads#release-{VERSION}", path
         assert response.headers["access-control-allow-origin"] == "*"
+        # A 302 so that no browser keeps it: nginx gave it the files' own
+        # "Cache-Control: public, max-age=3600", which let one keep it an hour.
+        assert "max-age" not in response.headers.get("cache-control", ""), path
+        # A preflight of a folder is answered as one of a file is (it was the 302).
+        assert web.options(path).status_code == 204, path
     assert web.get(f"/downloads/{VERSION}/nope/").status_code == 404
 
 
