@@ -3,6 +3,7 @@
 import hashlib
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,34 @@ def test_a_missing_site_file_is_rebuilt(repository):
     (repository / "build" / "metadata.json").unlink()
     assert "validated and built" in make(repository, "build")
     assert (repository / "build" / "metadata.json").exists()
+
+
+def test_the_commands_keep_the_projects_bytecode_where_the_environment_says_not_to(tmp_path):
+    """PYTHONDONTWRITEBYTECODE (set where this project is built) left every command compiling the
+    project's modules from source; scripts/cli.py writes their bytecode once, into __pycache__."""
+    import importlib.util
+    import os
+    import sys
+
+    from tests.packages import make_package
+
+    copy = tmp_path / "repository"
+    for name in ("disclosures", "scripts"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    package = make_package(tmp_path / "package")
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    run = subprocess.run(
+        [sys.executable, "scripts/cli.py", "validate", str(package)],
+        cwd=copy,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    for module in ("validate", "arrow_validate", "rules", "table_schema"):
+        source = copy / "disclosures" / f"{module}.py"
+        bytecode = Path(importlib.util.cache_from_source(str(source)))
+        assert bytecode.exists(), module
+        # A .pyc records its source's mtime and size (bytes 8-16): Python reloads it only while they match.
+        recorded = int.from_bytes(bytecode.read_bytes()[8:12], "little")
+        assert recorded == int(source.stat().st_mtime) & 0xFFFFFFFF, module
