@@ -188,6 +188,16 @@ def file_errors(send):
     return shaped
 
 
+def not_a_download_path(rest: str) -> bool:
+    """Whether /downloads/<rest> is written as no release file's or folder's address is: with a
+    NUL (%00) or an empty part (``//``).
+
+    Datasette's static handler answered the first with a text/plain "Not found" and the second
+    with "Path not inside root path"; nginx, which merges slashes, would serve ``//``'s file, so
+    it refuses both too (deploy/nginx.conf.j2)."""
+    return "\x00" in rest or "" in rest.split("/")[:-1]
+
+
 def held(finish):
     """An ASGI send that holds a 200 response back for ``finish(start, body)``; others pass on."""
     state = {"start": None, "chunks": []}
@@ -408,11 +418,15 @@ class Downloads:
         if download and any(part.startswith(".") for part in download["rest"].split("/")):
             # A release being written (dist/.<version>.<pid>.tmp) or replaced: never a download.
             return await send_message(cors_send, 404, "Not found", True)
+        if download and not_a_download_path(download["rest"]):
+            return await send_message(cors_send, 404, "Not found", True)
         if download and self.through_symlink(download["rest"]):
             # Not a file a release wrote (plugins/strict_paths.py's release_file does not list it):
             # Datasette's static mount served a symlink whose target is inside dist/.
             return await send_message(cors_send, 404, "Not found", True)
-        served = self.served_file(path)
+        # A file's address has no slash after its name: Path() dropped it, so the file was served
+        # as if it were a folder (/downloads/1.0.0/csv/figures.csv/).
+        served = None if path.endswith("/") else self.served_file(path)
         if served is not None:
             return await self.serve_file(scope, receive, cors_send, served)
         release = self.release_of_folder(download["rest"]) if download else None
@@ -430,6 +444,9 @@ class Downloads:
                 }
             )
             return await cors_send({"type": "http.response.body", "body": b""})
+        if download and path.endswith("/"):
+            # Neither a file nor a release's folder (the 302 above).
+            return await send_message(cors_send, 404, "Not found", True)
         if path.startswith(FILE_MOUNTS) and path not in ("/downloads/",):
             return await self.app(scope, receive, file_errors(cors_send))
         kind = await self.kind(path)

@@ -170,6 +170,23 @@ def test_a_release_folder_leads_to_the_list_of_its_files_as_the_site_answers_it(
     assert web.get(f"/downloads/{VERSION}/nope/").status_code == 404
 
 
+def test_a_download_address_no_file_has_is_the_sites_404(web):
+    # nginx merged the slashes of //, and served the file at an address the site answers 404;
+    # its JSON 404 of a missing .csv was typed text/csv.
+    for path in (
+        f"/downloads//{VERSION}/",
+        f"/downloads/{VERSION}//csv/figures.csv",
+        f"/downloads/{VERSION}/%2Fcsv/figures.csv",
+        f"/downloads/{VERSION}/csv/figures.csv/",
+        f"/downloads/{VERSION}/csv/nope.csv",
+    ):
+        response = web.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == "application/json", path
+        assert response.json()["error"] == "Not found", path
+    assert web.get(f"/downloads/{VERSION}/csv/figures.csv").status_code == 200
+
+
 def test_downloads_have_ranges_etags_and_gzip(web):
     database = web.get(f"/downloads/{VERSION}/disclosures.db", headers={"Range": "bytes=0-15"})
     assert database.status_code == 206

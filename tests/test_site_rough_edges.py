@@ -264,3 +264,17 @@ def test_a_query_column_named_human_description_en_is_answered_whole(site, shape
 def test_a_tables_json_without_a_long_echo_is_left_as_datasette_wrote_it(site):
     response = site.get("/disclosures/figures.json?_search=telegram&_size=1")
     assert response.json()["human_description_en"] == 'where search matches "telegram" sorted by recency_rank'
+
+
+@pytest.mark.parametrize("written", ["{version}%00/", "/{version}/", "{version}//{file}", "{version}/{file}/"])
+def test_a_download_address_no_file_has_is_the_downloads_404(real_build, tmp_path, written):
+    # A NUL was a text/plain "Not found", an empty part Datasette's "Path not inside root path",
+    # and a slash after a file's name served the file; the other wrong addresses under /downloads/
+    # are a 404 in the API's error shape, as nginx's (deploy/nginx.conf.j2) are.
+    (tmp_path / "0.1.0" / "csv").mkdir(parents=True)
+    (tmp_path / "0.1.0" / "csv" / "figures.csv").write_bytes(b"a,b\r\n")
+    site = Site(site_module.in_process(real_build, dist=tmp_path))
+    path = "/downloads/" + written.format(version="0.1.0", file="csv/figures.csv")
+    assert assert_error_shape(site.get(path), 404) == "Not found"
+    assert site.get("/downloads/0.1.0/csv/figures.csv").content == b"a,b\r\n"
+    assert site.get("/downloads/0.1.0/").status_code == 302
