@@ -451,8 +451,24 @@ def page_data(value):
     return value
 
 
+def page_shape_problem(datasette, request) -> str | None:
+    """Why a page's JSON was asked for in a ``_shape``, or None: it is one object, what the page
+    shows, and Datasette's shapes are of a table's or a query's rows (it ignored the parameter,
+    so ``_shape=array`` answered the object as if it were the array asked for)."""
+    if "_shape" not in request.args:
+        return None
+    return (
+        f"_shape={request.args['_shape']}: {request.path} is one JSON object, what its page shows, and takes no "
+        f"_shape; the shapes (arrays, objects, array, arrayfirst, object) are of a table's or a query's rows, "
+        f"as in {datasette.urls.table(database_name(datasette), 'figures')}.json?_shape=array"
+    )
+
+
 async def render(datasette, request, template: str, context: dict, status: int = 200) -> Response:
     if request.url_vars.get("format") == "json":
+        problem = page_shape_problem(datasette, request)
+        if problem:
+            return Response.json({"ok": False, "status": 400, "error": problem}, status=400)
         if template == "error.html":
             return Response.json({"ok": False, "status": status, "error": context["error"]}, status=status)
         return Response.json(page_data(context), status=status)

@@ -334,6 +334,16 @@ async def downloads_index(datasette, request):
 
 
 async def downloads_json(datasette, request):
+    if "_shape" in request.args:
+        # One object, not rows: the parameter was ignored, so _shape=array answered the object.
+        message = (
+            f"_shape={request.args['_shape']}: /downloads.json is one JSON object, the list of release files, "
+            "and takes no _shape; the shapes (arrays, objects, array, arrayfirst, object) are of a table's or a "
+            f"query's rows, as in {datasette.urls.table(database_name(datasette), 'release_files')}.json?_shape=array"
+        )
+        return Response.json(
+            {"ok": False, "status": 400, "error": message}, status=400, headers={"access-control-allow-origin": "*"}
+        )
     # Datasette read /downloads.json as a database named "downloads" ("Database not found").
     return Response.json(await release_listing(datasette), headers={"access-control-allow-origin": "*"})
 

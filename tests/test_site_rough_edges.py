@@ -278,3 +278,18 @@ def test_a_download_address_no_file_has_is_the_downloads_404(real_build, tmp_pat
     assert assert_error_shape(site.get(path), 404) == "Not found"
     assert site.get("/downloads/0.1.0/csv/figures.csv").content == b"a,b\r\n"
     assert site.get("/downloads/0.1.0/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/downloads.json", "/compare.json", "/chart.json", "/country/USA.json", "/platforms.json", "/telegram-map.json"],
+)
+@pytest.mark.parametrize("shape", ["array", "objects", "bogus"])
+def test_a_pages_json_in_a_shape_is_a_400_naming_where_shapes_apply(site, path, shape):
+    # A page's JSON is one object: _shape was ignored, so _shape=array answered the object as if
+    # it were the array asked for. A table's JSON answers a bad _shape with a 400 too.
+    message = assert_error_shape(site.get(f"{path}?_shape={shape}"), 400)
+    assert message.startswith(f"_shape={shape}: {path} is one JSON object")
+    assert "arrays, objects, array, arrayfirst, object" in message and ".json?_shape=array" in message
+    assert site.get(path).status_code == 200
+    assert site.get(f"{path.removesuffix('.json')}?_shape={shape}").status_code == 200
