@@ -11,7 +11,8 @@ with OR (``a or b``) swallowed the next page's condition: every page was the fir
 streamed CSV repeated it until the size limit. Each ``_where`` is put in parentheses.
 
 It also answers the sort parameters that made Datasette fail with a 500 with a 400: an unknown
-column, ``_sort`` and ``_sort_desc`` together. Hiding the column a table is sorted by
+column, ``_sort`` and ``_sort_desc`` together; and a second ``_sort`` (or ``_sort_desc``) with
+another column, which Datasette ignored. Hiding the column a table is sorted by
 (``_nocol``, or a ``_col`` list without it) keeps that column, since the next page's link is
 made from it.
 
@@ -173,6 +174,15 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
     sort, sort_desc = given.get("_sort"), given.get("_sort_desc")
     if sort and sort_desc:
         return {"error": "Use _sort or _sort_desc, not both"}
+    for name in ("_sort", "_sort_desc"):
+        # Datasette sorted by the first and ignored the others without a word.
+        asked = list(dict.fromkeys(v for k, v in params if k == name))
+        if len(asked) > 1:
+            shown = ", ".join(repr(v) if len(v) <= 60 else repr(v[:60] + "…") for v in asked)
+            return {
+                "error": f"{name} is given {len(asked)} times ({shown}): a table is sorted by one column, "
+                "and rows that tie on it by the table's key"
+            }
     columns = {c["name"]: c for c in info}
     keys = [c for c in sorted(info, key=lambda c: c["pk"]) if c["pk"]]
     metadata = datasette.table_metadata(database, table) or {}

@@ -293,3 +293,18 @@ def test_a_pages_json_in_a_shape_is_a_400_naming_where_shapes_apply(site, path, 
     assert "arrays, objects, array, arrayfirst, object" in message and ".json?_shape=array" in message
     assert site.get(path).status_code == 200
     assert site.get(f"{path.removesuffix('.json')}?_shape={shape}").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/disclosures/figures", "/disclosures/figures_series"])
+@pytest.mark.parametrize("name", ["_sort", "_sort_desc"])
+def test_a_second_sort_column_is_a_400_not_ignored(site, path, name):
+    # Datasette sorted by the first _sort and ignored the second without a word (it already
+    # refuses _sort with _sort_desc).
+    query = f"{name}=value&{name}=figure_id&_size=2"
+    said = f"{name} is given 2 times ('value', 'figure_id'): a table is sorted by one column"
+    for fmt in (".json", ".csv"):
+        assert assert_error_shape(site.get(f"{path}{fmt}?{query}"), 400).startswith(said)
+    page = site.get(f"{path}?{query}")
+    assert page.status_code == 400 and said in html.unescape(page.text)
+    # The same column twice asks for one order.
+    assert site.get(f"{path}.json?{name}=value&{name}=value&_size=2").status_code == 200
