@@ -30,6 +30,7 @@ import hashlib
 import io
 import json
 import re
+import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -37,6 +38,11 @@ from datasette import hookimpl
 from datasette.filters import Filters
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Request
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import send_message
 
 DATABASE_FILE = re.compile(r"^/(?P<database>[^/]+)\.db$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/]+)\.(?P<format>csv|json)$")
@@ -140,27 +146,6 @@ def with_cors(message: dict) -> dict:
         headers.append((b"access-control-allow-origin", b"*"))
     headers.append((b"access-control-expose-headers", EXPOSED_HEADERS))
     return {**message, "headers": headers}
-
-
-async def send_message(send, status: int, message: str, as_json: bool, headers=()):
-    if as_json:
-        body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
-        kind = b"application/json; charset=utf-8"
-    else:
-        body, kind = (message + "\n").encode("utf-8"), b"text/plain; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", kind),
-                (b"access-control-allow-origin", b"*"),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def file_errors(send):

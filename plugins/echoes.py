@@ -36,11 +36,18 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
 import markupsafe
 from datasette import hookimpl
 from datasette.utils import tilde_decode
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import HeadAnswered, bodiless
 
 # Enough for anything a client sends in earnest to be shown whole (the longest figure id is 78
 # characters; a column name, a cursor or a facet's JSON form far fewer).
@@ -173,31 +180,6 @@ def shorten_answer_json(body: bytes, pieces: list[str]) -> bytes:
     if shown == description:
         return body
     return body[: found.start(1)] + json.dumps(shown, ensure_ascii=False).encode("utf-8") + body[found.end(1) :]
-
-
-class HeadAnswered(BaseException):
-    """Raised through the app once a HEAD's headers are sent, so that nothing reads on for a body
-    that will not be sent. A BaseException, so that no ``except Exception`` on the way answers it."""
-
-
-def bodiless(send):
-    """``send`` without the body's bytes: the response start as it is, then one empty body at the
-    first of the body's messages; a producer with more to send is stopped there (HeadAnswered)."""
-    answered = False
-
-    async def headers_only(message):
-        nonlocal answered
-        if message["type"] == "http.response.body":
-            if answered:
-                return
-            answered = True
-            await send({"type": "http.response.body", "body": b""})
-            if message.get("more_body"):
-                raise HeadAnswered
-            return
-        await send(message)
-
-    return headers_only
 
 
 def wrap(app):

@@ -25,11 +25,18 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 from datasette.filters import Filters
 from datasette.utils.asgi import BadRequest, Request
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import HTML, JSON, HeadAnswered, bodiless, error_body, send_message, send_response
 
 OPERATORS = {f.key for f in Filters._filters}
 # Operators that take no value (``column__isnull=1``), each with its opposite: Datasette applies
@@ -76,10 +83,6 @@ def error_text(body: bytes) -> str:
             text = box.group(1)
     text = html.unescape(TAG.sub(" ", text))
     return " ".join(text.split()) or "Error"
-
-
-def error_body(status: int, message: str) -> bytes:
-    return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
 
 
 # Paths a browser does not read as pages: Datasette's own status and static paths, release files.
@@ -196,63 +199,21 @@ def is_plain_text(start: dict) -> bool:
 
 
 KEPT_HEADERS = (b"retry-after", b"cache-control", b"allow", b"vary")
+ALLOW = (b"allow", ", ".join(READ_METHODS).encode())
 
 
 async def send_error(send, status: int, message: str, as_json: bool, page: bytes | None = None):
     """``message`` in the API's error shape (``as_json``), as the HTML ``page`` when given, or as
     plain text."""
-    if as_json:
-        body, kind = error_body(status, message), b"application/json; charset=utf-8"
-    elif page is not None:
-        body, kind = page, b"text/html; charset=utf-8"
-    else:
-        body, kind = (message + "\n").encode("utf-8"), b"text/plain; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", kind),
-                (b"allow", ", ".join(READ_METHODS).encode()),
-                (b"access-control-allow-origin", b"*"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    if page is not None and not as_json:
+        return await send_response(send, status, page, HTML, [ALLOW])
+    await send_message(send, status, message, as_json, [ALLOW])
 
 
 # How long a browser may keep a preflight's answer (seconds): the site's answer never changes.
 PREFLIGHT_MAX_AGE = 86400
 # Asked for no headers in particular, a preflight allows these (a conditional GET, a range).
 PREFLIGHT_HEADERS = b"Authorization, If-None-Match, If-Modified-Since, Range"
-
-
-class HeadAnswered(BaseException):
-    """Raised through the app once a HEAD's headers are sent, so that nothing reads on for a
-    body that will not be sent (the whole database, or a CSV of every row). A BaseException,
-    so that no ``except Exception`` on the way answers it as an error of the app's own."""
-
-
-def bodiless(send):
-    """``send`` without the body's bytes: the response start as it is, then one empty body at
-    the first of the body's messages. A producer that had more to send is stopped there
-    (HeadAnswered, which the caller catches)."""
-    answered = False
-
-    async def headers_only(message):
-        nonlocal answered
-        if message["type"] == "http.response.body":
-            if answered:
-                return
-            answered = True
-            await send({"type": "http.response.body", "body": b""})
-            if message.get("more_body"):
-                raise HeadAnswered
-            return
-        await send(message)
-
-    return headers_only
 
 
 async def send_preflight(scope, send):
@@ -323,26 +284,14 @@ def asgi_wrapper(datasette):
                     text = error_text(b"".join(chunks))
                     if text.startswith(INTERRUPTED):
                         text = interrupted_message(datasette, scope)
-                    body, kind = error_body(status, text), b"application/json; charset=utf-8"
+                    body, kind = error_body(status, text), JSON
                 else:
                     text = b"".join(chunks).decode("utf-8", "replace").strip() or "Error"
-                    body, kind = await error_page(datasette, scope, receive, status, text), b"text/html; charset=utf-8"
+                    body, kind = await error_page(datasette, scope, receive, status, text), HTML
                 # Retry-After (a 503 or 429), Cache-Control and Allow are part of the answer, whoever
                 # made it; the body's type and length are this one's.
                 kept = [(k, v) for k, v in start.get("headers", []) if k.lower() in KEPT_HEADERS]
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": status,
-                        "headers": [
-                            (b"content-type", kind),
-                            (b"access-control-allow-origin", b"*"),
-                            (b"content-length", str(len(body)).encode()),
-                            *kept,
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                await send_response(send, status, body, kind, kept)
 
             await app(scope, receive, reshape)
 

@@ -22,12 +22,18 @@ that is sorted by the client is streamed by plugins/downloads.py as a series of 
 
 from __future__ import annotations
 
-import json
 import re
+import sys
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import send_message
 
 TABLE_PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<table>[^/]+?)(?:\.(?P<format>json|csv))?$")
 # Before every value of a numeric or rowid key: SQLite applies the column's numeric affinity
@@ -135,23 +141,7 @@ async def table_shape(db, table: str) -> tuple[str | None, list[dict]]:
 
 
 async def _send_error(send, path: str, status: int, message: str):
-    if path.endswith(".json"):
-        body, kind = json.dumps({"ok": False, "status": status, "error": message}), b"application/json; charset=utf-8"
-    else:
-        body, kind = message + "\n", b"text/plain; charset=utf-8"
-    data = body.encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", kind),
-                (b"access-control-allow-origin", b"*"),
-                (b"content-length", str(len(data)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": data})
+    await send_message(send, status, message, as_json=path.endswith(".json"))
 
 
 async def plan(datasette, path: str, query_string: str) -> dict | None:

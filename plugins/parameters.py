@@ -77,11 +77,17 @@ import math
 import re
 import sys
 from datetime import date
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote_plus
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Request
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import HTML, JSON, error_body, send_response
 
 # The routes of Datasette 0.65 (datasette/app.py): database, table or query, row.
 DATABASE_PATH = re.compile(r"^/(?P<database>[^/.]+)(?:\.(?P<format>\w+))?$")
@@ -640,15 +646,11 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     return None
 
 
-def error_body(status: int, message: str) -> bytes:
-    return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
-
-
 async def send_error(datasette, scope, receive, send, status: int, message: str):
     path = scope.get("path", "")
     # A .csv error takes the API's JSON shape (plugins/errors.py), whichever wrapper is outermost.
     if path.endswith((".json", ".csv")) or status == 404:
-        body, kind = error_body(status, message), b"application/json; charset=utf-8"
+        body, kind = error_body(status, message), JSON
     else:
         title = "Bad request" if status == 400 else "Not found"
         await datasette.invoke_startup()  # done once; Datasette does it on its first request
@@ -657,19 +659,8 @@ async def send_error(datasette, scope, receive, send, status: int, message: str)
         html = await datasette.render_template(
             "error.html", context, request=Request({"csrftoken": lambda: "", **scope}, receive)
         )
-        body, kind = html.encode("utf-8"), b"text/html; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", kind),
-                (b"access-control-allow-origin", b"*"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+        body, kind = html.encode("utf-8"), HTML
+    await send_response(send, status, body, kind)
 
 
 def error_status(send):

@@ -1,0 +1,72 @@
+"""What the site's ASGI wrappers send by themselves: a whole answer, the API's error shape, a HEAD.
+
+Not a plugin: it has no hooks, so Datasette's ``--plugins-dir``, which loads every file here,
+finds nothing in it. The plugins that answer by themselves import it as ``_responses``, with
+plugins/ on the import path (plugins/ is no package). Only this module is imported so: a plugin
+imported by another would be a second copy of itself, its hooks and caches included.
+"""
+
+from __future__ import annotations
+
+import json
+
+JSON = b"application/json; charset=utf-8"
+TEXT = b"text/plain; charset=utf-8"
+HTML = b"text/html; charset=utf-8"
+
+
+def error_body(status: int, message: str) -> bytes:
+    """The API's error shape: ``{"ok": false, "status": N, "error": "..."}``."""
+    return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
+
+
+async def send_response(send, status: int, body: bytes, kind: bytes, headers=()):
+    """A whole answer of ``body`` typed ``kind``, readable from any origin, with its length and
+    ``headers``."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"access-control-allow-origin", b"*"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_message(send, status: int, message: str, as_json: bool, headers=()):
+    """``message`` in the API's error shape (``as_json``), or as plain text."""
+    if as_json:
+        return await send_response(send, status, error_body(status, message), JSON, headers)
+    await send_response(send, status, (message + "\n").encode("utf-8"), TEXT, headers)
+
+
+class HeadAnswered(BaseException):
+    """Raised through the app once a HEAD's headers are sent, so that nothing reads on for a
+    body that will not be sent (the whole database, or a CSV of every row). A BaseException,
+    so that no ``except Exception`` on the way answers it as an error of the app's own."""
+
+
+def bodiless(send):
+    """``send`` without the body's bytes: the response start as it is, then one empty body at
+    the first of the body's messages. A producer that had more to send is stopped there
+    (HeadAnswered, which the caller catches)."""
+    answered = False
+
+    async def headers_only(message):
+        nonlocal answered
+        if message["type"] == "http.response.body":
+            if answered:
+                return
+            answered = True
+            await send({"type": "http.response.body", "body": b""})
+            if message.get("more_body"):
+                raise HeadAnswered
+            return
+        await send(message)
+
+    return headers_only
