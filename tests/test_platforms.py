@@ -14,6 +14,12 @@ PINNED = {
     "microsoft-fra-2025h1-legal_process-requests_received": ("exact", 2090, None, None),
     "tuta-world-2024h1-subscriber_data-requests_received": ("exact", 100, None, None),
     "mailbox_org-world-2024-all-requests_received": ("exact", 83, None, None),
+    # mailbox.org before 2023: its English reports for 2019 and 2020, its German report for 2021 (total
+    # and rejected only: the stored copy stops before the table) and its press release for 2022.
+    "mailbox_org-world-2019-telecom_surveillance-requests_received": ("exact", 3, None, None),
+    "mailbox_org-deu-2020-all-requests_received": ("exact", 79, None, None),
+    "mailbox_org-world-2021-all-requests_rejected": ("exact", 10, None, None),
+    "mailbox_org-world-2022-subscriber_data-requests_received": ("exact", 49, None, None),
     "posteo-world-2016-all-requests_received": ("exact", 35, None, None),
     "dropbox-usa-2013-national_security-requests_received": ("band", None, 0, 249),
     "wikimedia-world-20120701-20140630-all_with_civil-requests_received": ("exact", 56, None, None),
@@ -274,3 +280,20 @@ def test_microsofts_h2_2020_worldwide_accounts_are_the_press_figure_its_country_
            WHERE f.figure_id = 'microsoft-world-2020h2-legal_process-accounts_specified'""",
     ) == [(45258, "techrepublic-microsoft-digital-trust-reports-h2-2020", "press_paraphrasing")]
     assert microsoft_country_accounts(real_db, "2020-07-01", "2020-12-31") == 45258
+
+
+def test_mailbox_orgs_english_2024_report_heading_2023_is_a_recorded_disagreement_not_a_2023_figure(real_db):
+    # The English 2024 report heads its table "Requests sent to mailbox.org in the year 2023" over the
+    # 2024 figures (83), while its own text says the total fell "from 133 (2023) to 83 (2024)": the
+    # 2023 figure keeps 133 and the heading is kept as a wrong_period disagreement, while the page's
+    # sentence that names 2024 corroborates the 2024 figures.
+    assert rows(
+        real_db,
+        """SELECT f.value, d.claimed_value, d.kind FROM disagreements d JOIN figures f USING (figure_id)
+           WHERE d.source_id = 'mailbox-org-en-transparency-report-2024'""",
+    ) == [(133, 83, "wrong_period")]
+    assert rows(
+        real_db,
+        """SELECT figure_id FROM corroborations WHERE source_id = 'mailbox-org-en-transparency-report-2024'
+           ORDER BY figure_id""",
+    ) == [("mailbox_org-world-2024-all-requests_received",), ("mailbox_org-world-2024-all-requests_rejected",)]
