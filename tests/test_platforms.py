@@ -20,6 +20,9 @@ PINNED = {
     "mailbox_org-deu-2020-all-requests_received": ("exact", 79, None, None),
     "mailbox_org-world-2021-all-requests_rejected": ("exact", 10, None, None),
     "mailbox_org-world-2022-subscriber_data-requests_received": ("exact", 49, None, None),
+    # Its 2025 report, in English ("mailbox"): the total and the rejections that stood.
+    "mailbox_org-world-2025-all-requests_received": ("exact", 74, None, None),
+    "mailbox_org-world-2025-all-requests_rejected": ("exact", 18, None, None),
     "posteo-world-2016-all-requests_received": ("exact", 35, None, None),
     "dropbox-usa-2013-national_security-requests_received": ("band", None, 0, 249),
     "wikimedia-world-20120701-20140630-all_with_civil-requests_received": ("exact", 56, None, None),
@@ -297,3 +300,13 @@ def test_mailbox_orgs_english_2024_report_heading_2023_is_a_recorded_disagreemen
         """SELECT figure_id FROM corroborations WHERE source_id = 'mailbox-org-en-transparency-report-2024'
            ORDER BY figure_id""",
     ) == [("mailbox_org-world-2024-all-requests_received",), ("mailbox_org-world-2024-all-requests_rejected",)]
+
+
+def test_mailbox_orgs_2025_report_brings_it_up_to_its_yearly_cadence(real_db):
+    # The stored 2025 report raises published_up_to with the figures it gives, so the platform is
+    # neither behind its own claim nor behind its yearly cadence on the date the report was read.
+    assert rows(
+        real_db,
+        """SELECT dataset_up_to, published_up_to, source_id, behind_cadence, dataset_behind_months
+           FROM platform_freshness WHERE platform_id = 'mailbox_org'""",
+    ) == [("2025-12-31", "2025-12-31", "mailbox-2025-transparency-report-en", 0, None)]
