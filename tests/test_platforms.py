@@ -310,3 +310,26 @@ def test_mailbox_orgs_2025_report_brings_it_up_to_its_yearly_cadence(real_db):
         """SELECT dataset_up_to, published_up_to, source_id, behind_cadence, dataset_behind_months
            FROM platform_freshness WHERE platform_id = 'mailbox_org'""",
     ) == [("2025-12-31", "2025-12-31", "mailbox-2025-transparency-report-en", 0, None)]
+
+
+def test_metas_2022_totals_rest_on_metas_own_post_with_the_press_as_corroboration(real_db):
+    # Meta's Portuguese newsroom post on July-December 2022 gives the worldwide totals of both 2022
+    # halves ("de 237.414 para 239.388") and the US one (64.148): Meta's own words carry the figures,
+    # and the press that quoted them (tier 5 or 6) is kept as a corroboration.
+    carried = (
+        "meta-usa-2022h2-all-requests_received",
+        "meta-world-2022h1-all-requests_received",
+        "meta-world-2022h2-all-requests_received",
+    )
+    assert rows(
+        real_db,
+        """SELECT f.figure_id, f.value, s.tier, (SELECT count(*) FROM corroborations c
+             JOIN sources p ON p.source_id = c.source_id WHERE c.figure_id = f.figure_id AND p.kind = 'press')
+           FROM figures f JOIN sources s USING (source_id)
+           WHERE f.figure_id IN (?, ?, ?) ORDER BY f.figure_id""",
+        *carried,
+    ) == [
+        ("meta-usa-2022h2-all-requests_received", 64148, "platform_file", 1),
+        ("meta-world-2022h1-all-requests_received", 237414, "platform_file", 1),
+        ("meta-world-2022h2-all-requests_received", 239388, "platform_file", 1),
+    ]
