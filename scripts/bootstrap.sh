@@ -6,7 +6,16 @@ set -eu
 venv="${1:?usage: bootstrap.sh VENV REQUIREMENTS}"
 requirements="${2:?usage: bootstrap.sh VENV REQUIREMENTS}"
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
+# Debian's own python3 unless PYTHON names another: the platform this project is built for, and
+# built with profile-guided and link-time optimisation, which a pyenv or source build found first
+# on PATH usually is not. On this project's machines (pyenv's 3.11.7 first on PATH) the pipeline
+# took 5-7% less CPU on Debian's 3.11.2, and plain Python loops 25% less. Any 3.11 or later works.
+if [ -z "${PYTHON:-}" ]; then
+  PYTHON=python3
+  if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    PYTHON=/usr/bin/python3
+  fi
+fi
 if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "bootstrap: installing Debian's python3-venv" >&2
