@@ -423,8 +423,10 @@ def rows_digest(rows) -> int:
 
 
 # One cell of a CSV line as RFC 4180 writes it: quoted throughout, with quotes doubled inside,
-# or unquoted and holding neither a comma nor a quote.
-RFC_4180_CELL = re.compile(r'"(?:[^"]|"")*"(?=,|\n|$)|[^,"\n]*(?=,|\n|$)|[^,\n]*')
+# or unquoted and holding neither a comma nor a quote. A line may end in CRLF, which is reported
+# once as a carriage return: read as part of the cell, it made every quoted last cell "unquoted",
+# 12,000 such lines for a figures.csv a spreadsheet saved.
+RFC_4180_CELL = re.compile(r'"(?:[^"]|"")*"(?=,|\r?\n|$)|[^,"\n]*(?=,|\n|$)|[^,\n]*')
 
 
 def unquoted_cells_with_a_quote(line: str) -> list[int]:

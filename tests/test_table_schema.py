@@ -22,6 +22,7 @@ LEFT_TO_FRICTIONLESS = {
     "blank_row",
     "byte_order_mark",
     "carriage_return",
+    "carriage_return_after_quoted_cell",
     "cell_count",
     "cell_count_unquoted_comma",
     "cell_missing",
