@@ -1412,10 +1412,13 @@ def other_format_answer(datasette, page: str, given: str) -> Response:
 
 
 # The navigation's names, as a reader types them: /map and /coverage led nowhere (a 404), while
-# the pages are /telegram-map and the coverage table.
+# the pages are /telegram-map and the coverage table. /country and /platform are a page's
+# address trimmed to its folder (/country/USA), which was Datasette's "Database not found".
 SHORT_PATHS = {
     "map": lambda datasette: datasette.urls.path("telegram-map"),
     "coverage": lambda datasette: datasette.urls.table(database_name(datasette), "coverage"),
+    "country": lambda datasette: datasette.urls.path("countries"),
+    "platform": lambda datasette: datasette.urls.path("platforms"),
 }
 
 
@@ -1427,7 +1430,7 @@ async def short_path(datasette, request):
 @hookimpl
 def register_routes():
     return [
-        (r"^/(?P<name>map|coverage)/?$", short_path),
+        (r"^/(?P<name>map|coverage|country|platform)/?$", short_path),
         # Each page is also JSON (what it shows) with .json, as /api says.
         (r"^/countries(?:\.(?P<format>json))?$", countries_page),
         (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", country_page),

@@ -463,3 +463,12 @@ def test_the_navigations_names_lead_to_their_pages(site):
     )
     assert site.get("/coverage").headers["location"] == "/disclosures/coverage"
     assert site.get("/map").status_code == 302 and site.get("/telegram-map").status_code == 200
+
+
+@pytest.mark.parametrize("trimmed, index", [("/country", "/countries"), ("/platform/", "/platforms")])
+def test_a_country_or_platform_address_trimmed_to_its_folder_leads_to_the_index(site, trimmed, index):
+    # /country/ was Datasette's 302 to /country, a 404 "Database not found": the reader who
+    # trimmed /country/USA wanted the list of countries.
+    answer = site.get(trimmed)
+    assert answer.status_code == 302 and answer.headers["location"] == index
+    assert site.get(index).status_code == 200
