@@ -57,7 +57,8 @@ def atom_feed(homepage: str, name: str, title: str, author: str, releases: list[
         entry.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, entry_key)}")
         entry.title(f"Release {release['version']} ({release['date']})")
         entry.updated(f"{release['date']}T00:00:00Z")
-        entry.link(href=f"{homepage}changes", rel="alternate")
+        # The entry's own release: /changes alone is the latest one's.
+        entry.link(href=f"{homepage}changes?version={release['version']}", rel="alternate")
         entry.summary(release_summary(release))
     return feed.atom_str(pretty=True)
 

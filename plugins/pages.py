@@ -115,17 +115,22 @@ def downloads_folder(datasette, version: str) -> Path | None:
     return None
 
 
-async def release_context(datasette, limit: int) -> dict | None:
-    """The latest recorded release: version, date, previous, counts, state, changes, downloads."""
+async def release_context(datasette, limit: int, version: str | None = None) -> dict | None:
+    """A recorded release (default: the latest): version, date, previous, counts, state, changes,
+    downloads. None when there is no such release."""
     db = database(datasette)
     found = await rows(
         db,
-        """SELECT r.*, d.release_state AS state FROM releases r
-                              JOIN dataset d ON d.latest_release = r.version""",
+        """SELECT r.*, d.release_state AS state, d.latest_release FROM releases r, dataset d
+           WHERE r.version = coalesce(?, d.latest_release)""",
+        [version],
     )
     if not found:
         return None
     release = found[0]
+    if release["version"] != release["latest_release"]:
+        # The dataset's state is the latest release's; of an older one, what followed it.
+        release["state"] = f"release {release['latest_release']} came after it"
     release["counts"] = {name: release[name] for name in ("added", "changed", "removed")}
     # "438 changed" read as 438 corrections where 5 values changed and 433 figures had a new source:
     # the build counts the second (releases.changed_same_value) as the feed reads it.
@@ -263,7 +268,18 @@ async def home_page(datasette, request):
 
 
 async def changes_page(datasette, request):
-    context = {"release": await release_context(datasette, limit=CHANGES_SHOWN), "shown": CHANGES_SHOWN}
+    # ?version= is one release's changes, where each entry of the feed leads: /changes alone
+    # shows the latest, so an older entry led to changes that were not its own.
+    version = (request.args.get("version") or "").strip() or None
+    release = await release_context(datasette, limit=CHANGES_SHOWN, version=version)
+    if version and release is None:
+        made = [
+            r["version"] for r in await rows(database(datasette), "SELECT version FROM releases ORDER BY date, version")
+        ]
+        message = f"No release {version!r}: the releases are {', '.join(made) or 'none yet'}"
+        context = {"ok": False, "error": message, "status": 404, "title": "Not found"}
+        return Response.html(await datasette.render_template("error.html", context, request=request), status=404)
+    context = {"release": release, "shown": CHANGES_SHOWN}
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 
 

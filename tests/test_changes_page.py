@@ -62,6 +62,9 @@ def test_the_changes_page_writes_values_as_the_figures_do(site):
     assert 'data-label="New value">26,160<' in html and 'data-label="New value">26160<' not in html
 
 
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
 @pytest.fixture(scope="module")
 def site_after_a_resourcing(real_build, tmp_path_factory):
     """The site over a copy of the build whose latest release changed figures as 1.0.0 did: most
@@ -120,3 +123,30 @@ def test_a_new_value_is_listed_before_the_same_value_from_a_new_source(site_afte
     html = served.get("/changes").text
     listed = re.findall(r'data-label="Figure" class="figure-id"><a href="/figure/([^"]+)"', html)
     assert listed[0] == corrected, listed
+
+
+def test_each_feed_entry_leads_to_the_changes_of_its_own_release(site_after_a_resourcing):
+    # Every entry linked to /changes, which shows the latest release only: a reader following
+    # 0.1.0's entry read 0.2.0's changes under it.
+    import xml.etree.ElementTree as ElementTree
+
+    served, _ = site_after_a_resourcing
+    with sqlite3.connect(served.datasette.get_database("disclosures").path) as conn:
+        entries = ElementTree.fromstring(feed.release_feed(conn)).findall(f"{ATOM}entry")
+    links = {e.findtext(f"{ATOM}title").split()[1]: e.find(f"{ATOM}link").get("href") for e in entries}
+    assert set(links) == {"0.1.0", "0.2.0"}
+    for version, link in links.items():
+        assert link.endswith(f"/changes?version={version}")
+        page = " ".join(served.get(link[link.index("/changes") :]).text.split())
+        assert f"Release <strong>{version}</strong>" in page
+    older = " ".join(served.get("/changes?version=0.1.0").text.split())
+    assert "against nothing (the first release)" in older and "release 0.2.0 came after it" in older
+    assert "Release <strong>0.2.0</strong>" in served.get("/changes").text
+
+
+@pytest.mark.parametrize("version", ["9.9.9", "x" * 300])
+def test_the_changes_of_a_release_never_made_are_a_404_naming_those_made(site_after_a_resourcing, version):
+    served, _ = site_after_a_resourcing
+    answer = served.get(f"/changes?version={version}")
+    assert answer.status_code == 404
+    assert "0.1.0, 0.2.0" in answer.text and "x" * 201 not in answer.text

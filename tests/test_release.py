@@ -303,7 +303,7 @@ def test_changelog_prose_and_feed(released):
     assert f"- `{REMOVED}`: was 0-499;" in prose
     feed = ET.parse(folder / "feed.atom").getroot()
     entries = feed.findall(f"{ATOM}entry")
-    # One entry per release, newest first, each saying what changed and linking to the changes page.
+    # One entry per release, newest first, each saying what changed and linking to its changes.
     assert [e.find(f"{ATOM}title").text for e in entries] == [
         "Release 1.1.0 (2025-07-15)",
         "Release 1.0.0 (2025-01-15)",
@@ -313,7 +313,10 @@ def test_changelog_prose_and_feed(released):
         "2025-07-15T00:00:00+00:00",
         "2025-01-15T00:00:00+00:00",
     ]
-    assert all(e.find(f"{ATOM}link").get("href").endswith("/changes") for e in entries)
+    assert [e.find(f"{ATOM}link").get("href").rsplit("/", 1)[1] for e in entries] == [
+        "changes?version=1.1.0",
+        "changes?version=1.0.0",
+    ]
     assert [link.get("href") for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
 
 

@@ -388,7 +388,7 @@ def test_atom_feed_has_one_entry_per_release_a_self_link_and_cache_headers(site,
     assert len(entries) == rows(real_db, "SELECT count(*) FROM releases")[0][0]
     version, released = latest_release(real_db)
     assert entries[0].find(f"{atom}title").text == f"Release {version} ({released})"
-    assert entries[0].find(f"{atom}link").get("href").endswith("/changes")
+    assert entries[0].find(f"{atom}link").get("href").endswith(f"/changes?version={version}")
     assert any(link.get("rel") == "self" for link in feed.findall(f"{atom}link"))
     links = [link.get("href") for link in feed.iter(f"{atom}link")]
     assert links and not any("127.0.0.1" in link or "localhost" in link for link in links)
