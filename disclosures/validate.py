@@ -180,11 +180,13 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
         problem(text.count("\n") + 1, None, "the last line must end with a newline")
 
     names = [f["name"] for f in fields]
-    if separated_by_semicolons(text, names):
-        # A spreadsheet's export in a locale whose decimal mark is a comma: every row is one
-        # cell read against a one-cell header, which told each row of figures.csv (15,181 lines)
-        # to quote a comma it does not have. One line says what happened; its rows wait for it.
-        problem(1, None, SEMICOLONS)
+    separator = other_separator(text, names)
+    if separator:
+        # A spreadsheet's export in a locale whose decimal mark is a comma, or as tab-separated
+        # text: every row is one cell read against a one-cell header, which told each row of
+        # figures.csv (15,181 lines) to quote a comma it does not have. One line says what
+        # happened; its rows wait for it.
+        problem(1, None, separated_by(OTHER_SEPARATORS[separator]))
         return problems
     numeric = {f["name"] for f in fields if f.get("type") in NUMERIC_TYPES}
     dates = {f["name"] for f in fields if f.get("type") == "date"}
@@ -288,20 +290,29 @@ def unbalanced_quote(lines: list[str], start: int) -> tuple[int, int, int | None
 # What a file whose header is the schema's columns separated by semicolons is told. It starts
 # with "header " (DAMAGED_HEADER): no cell of it, nor any other file's problem naming its table,
 # is reported until it is saved with commas.
-SEMICOLONS = (
-    "header is separated by semicolons, not commas (a spreadsheet saved it so): save the file as "
-    "CSV with commas (UTF-8 without BOM, LF line endings), as a text editor keeps it"
-)
+# What a spreadsheet may separate cells with instead of commas, as a message names it. A
+# tab-separated file was told its header "lacks" every column it has, then of an unbalanced quote.
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
 
 
-def separated_by_semicolons(text: str, names: list[str]) -> bool:
-    """Whether ``text``'s first line is a header written with semicolons: no comma, and at least
-    two of the schema's column names (``names``) among its semicolon-separated labels."""
+def separated_by(separators: str) -> str:
+    return (
+        f"header is separated by {separators}, not commas (a spreadsheet saved it so): save the file as "
+        "CSV with commas (UTF-8 without BOM, LF line endings), as a text editor keeps it"
+    )
+
+
+def other_separator(text: str, names: list[str]) -> str | None:
+    """The separator of OTHER_SEPARATORS that ``text``'s header is written with, or None: no comma,
+    and at least two of the schema's column names (``names``) among the labels it separates."""
     first = text.split("\n", 1)[0].rstrip("\r")
-    if "," in first or ";" not in first:
-        return False
-    labels = next(csv.reader([first], delimiter=";"), [])
-    return len(set(labels) & set(names)) >= 2
+    if "," in first:
+        return None
+    for separator in OTHER_SEPARATORS:
+        labels = next(csv.reader([first], delimiter=separator), []) if separator in first else []
+        if len(set(labels) & set(names)) >= 2:
+            return separator
+    return None
 
 
 def shown_label(label: str) -> str:

@@ -60,6 +60,7 @@ LEFT_TO_FRICTIONLESS = {
     "missing_final_newline",
     "referenced_table_empty",
     "semicolon_separated",
+    "tab_separated",
     "quote_in_unquoted_cell",
     # A resource path that is not one file inside the package: refused before any file is read.
     "resource_path_list",
