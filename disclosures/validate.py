@@ -328,6 +328,15 @@ def header_message(header: list[str], names: list[str]) -> str:
         if len(moved) == 2:
             return f"header has {moved[0]} and {moved[1]} swapped: the schema's order is {', '.join(names)}"
         return f"header has the schema's columns in another order: write them as {', '.join(names)}"
+    trailing = len(header) - len(names)
+    if trailing > 0 and header[: len(names)] == names and not any(header[len(names) :]):
+        # Told 'has "" twice; has "", which the schema does not', the curator looked for a column
+        # named "" where a spreadsheet had written a comma or two at the end of every line.
+        columns = "an empty column" if trailing == 1 else f"{trailing} empty columns"
+        return (
+            f"header ends in {columns} after {names[-1]} (a spreadsheet saved columns past the last): "
+            "delete the trailing commas from every line"
+        )
     missing = [name for name in names if name not in header]
     unknown = list(dict.fromkeys(given for given in header if given not in names))
     repeated = {given: header.count(given) for given in dict.fromkeys(header) if header.count(given) > 1}

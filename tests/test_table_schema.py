@@ -52,6 +52,7 @@ LEFT_TO_FRICTIONLESS = {
     "header_column_twice",
     "header_unknown_column_twice",
     "header_mismatch",
+    "trailing_empty_columns",
     "invalid_json",
     "invalid_utf8",
     "invalid_utf8_in_figures",
