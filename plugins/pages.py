@@ -66,8 +66,8 @@ async def rows(db, sql: str, params=()) -> list[dict]:
 def chart_series(rows: list[dict], top: int = TOP_COUNTRIES) -> list[dict]:
     """Group non-overlapping Telegram periods by country, biggest first, for the home chart.
 
-    ``rows``: dicts with jurisdiction_id, name, period_start, period_end, period_label, value,
-    is_derived. Countries rank by their largest single-period value.
+    ``rows``: dicts with figure_id, jurisdiction_id, name, period_start, period_end, period_label,
+    value, is_derived. Countries rank by their largest single-period value.
     """
     by_country: dict[str, dict] = {}
     for row in rows:
@@ -81,6 +81,7 @@ def chart_series(rows: list[dict], top: int = TOP_COUNTRIES) -> list[dict]:
                 "label": row["period_label"],
                 "value": row["value"],
                 "derived": bool(row["is_derived"]),
+                "figure_id": row["figure_id"],
             }
         )
     ranked = sorted(by_country.values(), key=lambda c: (-max(p["value"] for p in c["periods"]), c["id"]))
@@ -183,8 +184,8 @@ async def home_context(datasette) -> dict:
     series = await rows(
         db,
         """
-        SELECT s.jurisdiction_id, j.name, s.period_start, s.period_end, coalesce(n.name, s.period_label) AS period_label,
-               s.value, s.is_derived
+        SELECT s.figure_id, s.jurisdiction_id, j.name, s.period_start, s.period_end,
+               coalesce(n.name, s.period_label) AS period_label, s.value, s.is_derived
         FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)
         LEFT JOIN period_names n USING (period_start, period_end)
         WHERE s.platform_id = 'telegram' AND s.metric_id = 'requests_fulfilled'

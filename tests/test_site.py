@@ -351,6 +351,20 @@ def latest_release(db_path):
     return rows(db_path, "SELECT version, date FROM releases WHERE version = (SELECT latest_release FROM dataset)")[0]
 
 
+def test_each_figure_of_the_home_charts_table_links_to_its_page(site, real_db):
+    # The home chart's table gave numbers with no way to their source and quote, where every
+    # other chart's table links each value to its figure (and the page says every figure does).
+    html = site.get("/").text
+    table = re.search(r'<table class="chart-table">(.*?)</table>', html, re.S).group(1)
+    cells = re.findall(r'<td class="num"><a href="/figure/([^"]+)">([0-9,]+)</a></td>', table)
+    assert len(cells) == table.count("<tr>") - 1 > 10
+    for figure_id, shown in cells[:40]:
+        ((value, platform_id, metric_id),) = rows(
+            real_db, "SELECT value, platform_id, metric_id FROM figures WHERE figure_id = ?", figure_id
+        )
+        assert (f"{value:,}", platform_id, metric_id) == (shown, "telegram", "requests_fulfilled")
+
+
 def test_home_page_shows_version_release_date_and_what_changed(site, real_db):
     version, released = latest_release(real_db)
     ((shown,),) = rows(real_db, "SELECT version FROM dataset")
