@@ -800,6 +800,16 @@ async def platform_page(datasette, request):
         "matrix": list(matrix.values()),
         "figures_url": datasette.urls.table(name, "figures"),
         "events": await rows(db, "SELECT * FROM events WHERE platform_id = ? ORDER BY event_date", [pid]),
+        # A platform that publishes cases, not counts (Signal): its page showed none of them.
+        "cases": await rows(
+            db,
+            """SELECT c.case_id, c.disclosed_date, c.authority, c.legal_process, c.requested, c.produced,
+                      c.source_id, s.title AS source_title, s.url AS source_url
+               FROM cases c JOIN sources s USING (source_id) WHERE c.platform_id = ?
+               ORDER BY c.disclosed_date, c.case_id""",
+            [pid],
+        ),
+        "cases_url": datasette.urls.table(name, "cases"),
     }
     return await render(datasette, request, "explore/platform.html", context)
 

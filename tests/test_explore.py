@@ -857,3 +857,21 @@ def test_a_country_pages_newest_figure_of_a_stopped_series_is_flagged(site):
     assert all("an older series (the newest here end 2025-06-30)" in r for r in google_2014)
     assert all("Google's newest figures here end 2025-06-30" in r for r in google_2014)
     assert not any("flag-older" in r for r in google_2025)
+
+
+def test_a_platform_page_lists_its_published_cases_with_their_sources(site, real_db):
+    # Signal publishes no counts, only cases: its page said "No figures in the dataset" and
+    # nothing of the three cases in the cases table, their sources or their quotes.
+    cases = rows(
+        real_db,
+        "SELECT case_id, c.disclosed_date, s.url FROM cases c JOIN sources s USING (source_id) "
+        "WHERE c.platform_id = 'signal' ORDER BY c.disclosed_date, case_id",
+    )
+    assert len(cases) >= 3
+    html = site.get("/platform/signal").text
+    for case_id, disclosed, url in cases:
+        assert f'href="/disclosures/cases/{case_id}"' in html
+        assert f'href="{url}"' in html and disclosed in html
+    listed = site.get("/platform/signal.json").json()["cases"]
+    assert [c["case_id"] for c in listed] == [c[0] for c in cases]
+    assert "<h2>Published cases</h2>" not in site.get("/platform/telegram").text
