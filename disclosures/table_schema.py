@@ -429,6 +429,15 @@ def rows_digest(rows) -> int:
 RFC_4180_CELL = re.compile(r'"(?:[^"]|"")*"(?=,|\r?\n|$)|[^,"\n]*(?=,|\n|$)|[^,\n]*')
 
 
+def duplicate_key_message(first_line: int) -> str:
+    """What a row whose key an earlier row (at ``first_line``) has is told: the line alone left the
+    curator to guess whether to delete the row, change its key, or merge the two."""
+    return (
+        f"duplicate key: the same as line {first_line}; delete this row if it repeats that one, "
+        "or give it a key of its own"
+    )
+
+
 def unquoted_cells_with_a_quote(line: str) -> list[int]:
     """The 0-based columns of ``line`` (one CSV record, its line end included) whose cell holds
     a double quote without being quoted (``a,b"c,d`` gives [1]). Python's csv module and
@@ -543,7 +552,7 @@ def key_problems(tables: dict[str, Table], descriptor: dict) -> None:
                 match = first_line.get(cells)
                 first_line[cells] = line
                 if match:
-                    table.problems.append((line, shown_key, f"duplicate key: the same as line {match}"))
+                    table.problems.append((line, shown_key, duplicate_key_message(match)))
         for spec in schema["fields"]:
             if spec.get("constraints", {}).get("unique"):
                 position, seen = table.column(spec["name"]), {}

@@ -1512,7 +1512,7 @@ def readable(error, line_of=lambda row_number: row_number) -> str:
         return CONSTRAINT_MESSAGES[match.group(1)].format(match.group(2))
     if isinstance(error, ferrors.PrimaryKeyError):
         line = re.search(r"position (\d+)", note)
-        return f"duplicate key: the same as line {line_of(int(line.group(1)))}" if line else note
+        return table_schema.duplicate_key_message(line_of(int(line.group(1)))) if line else note
     return note
 
 
