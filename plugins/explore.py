@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urljoin
 
 import markupsafe
 from datasette import hookimpl
-from datasette.utils import tilde_decode
+from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 
 PLUGIN = "platform-disclosures"
@@ -799,7 +799,16 @@ async def platform_page(datasette, request):
         "periods": periods,
         "matrix": list(matrix.values()),
         "figures_url": datasette.urls.table(name, "figures"),
-        "events": await rows(db, "SELECT * FROM events WHERE platform_id = ? ORDER BY event_date", [pid]),
+        # Each with its source, as the home page gives it: a date and a title alone could not be checked.
+        "events": [
+            {**event, "row_url": datasette.urls.row(name, "events", tilde_encode(event["event_id"]))}
+            for event in await rows(
+                db,
+                """SELECT e.*, s.title AS source_title, s.url AS source_url FROM events e
+                   JOIN sources s USING (source_id) WHERE e.platform_id = ? ORDER BY e.event_date, e.event_id""",
+                [pid],
+            )
+        ],
         # A platform that publishes cases, not counts (Signal): its page showed none of them.
         "cases": await rows(
             db,

@@ -875,3 +875,18 @@ def test_a_platform_page_lists_its_published_cases_with_their_sources(site, real
     listed = site.get("/platform/signal.json").json()["cases"]
     assert [c["case_id"] for c in listed] == [c[0] for c in cases]
     assert "<h2>Published cases</h2>" not in site.get("/platform/telegram").text
+
+
+def test_each_event_on_a_platform_page_links_to_its_source(site, real_db):
+    # The events were dates and titles alone on the platform's page, where the home page gives
+    # each its source: a reader could not check one.
+    events = rows(
+        real_db,
+        "SELECT e.event_id, s.url FROM events e JOIN sources s USING (source_id) WHERE e.platform_id = 'telegram'",
+    )
+    assert len(events) > 5
+    html = site.get("/platform/telegram").text
+    listed = unescape(html[html.index("<h2>Events</h2>") :])
+    for event_id, url in events:
+        assert f'href="{url}"' in listed, event_id
+        assert f'href="/disclosures/events/{event_id}"' in listed, event_id
