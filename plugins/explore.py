@@ -1040,6 +1040,13 @@ async def chart_page(datasette, request):
                 f"No non-overlapping series matches this selection: {known[0]['name']} has none for "
                 f"{', '.join(jurisdictions)}; pick a jurisdiction from its list."
             )
+            if not await rows(db, "SELECT 1 FROM figures_series WHERE platform_id = ? LIMIT 1", [platform]):
+                # Signal publishes cases, not counts: no jurisdiction of its list has a series.
+                message = (
+                    f"No non-overlapping series matches this selection: {known[0]['name']} has no series to "
+                    f"chart in any jurisdiction; what it publishes is on its page, "
+                    f"{datasette.urls.path('platform/' + platform)}."
+                )
     elif drawn:
         message = " ".join(notices) or None
     context = {

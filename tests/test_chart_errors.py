@@ -97,13 +97,19 @@ def test_a_platform_without_a_series_for_the_jurisdiction_is_told_so_never_a_500
         )
     ]
     assert "tuta" in without_usa
+    with_series = {platform for (platform,) in rows(real_db, "SELECT DISTINCT platform_id FROM figures_series")}
     for platform in without_usa:
         query = f"platform={platform}&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled"
         page = site.get(f"/chart?{query}")
         assert page.status_code == 200, (platform, page.status_code)
         answer = site.get(f"/chart.json?{query}").json()
         assert answer["chart"] is None
-        assert "has none for USA; pick a jurisdiction from its list" in answer["message"]
+        told = (
+            "has none for USA; pick a jurisdiction from its list"
+            if platform in with_series
+            else "has no series to chart in any jurisdiction"
+        )
+        assert told in answer["message"], platform
 
 
 @pytest.mark.parametrize("spelling", ["Google", "GOOGLE", " Google "])
@@ -147,3 +153,15 @@ def test_compare_reads_platforms_in_the_spellings_their_pages_accept(site):
     assert spelled.status_code == 200, spelled.text[:300]
     assert spelled.json() == site.get("/compare.json?jurisdiction=USA&platform=google&platform=apple").json()
     assert "no such platform" in assert_error_shape(site.get("/compare.json?platform=nope"), 400)
+
+
+def test_a_platform_with_no_series_at_all_is_told_so_not_sent_to_another_jurisdiction(site):
+    # /chart?platform=signal said "Signal has none for USA; pick a jurisdiction from its list":
+    # Signal publishes no counts, and no jurisdiction of it has a series.
+    answer = site.get("/chart.json?platform=signal")
+    assert answer.status_code == 200 and answer.json()["chart"] is None
+    message = answer.json()["message"]
+    assert "pick a jurisdiction" not in message
+    assert "Signal has no series to chart in any jurisdiction" in message and "/platform/signal" in message
+    # A platform with series elsewhere still sends the reader to its other jurisdictions.
+    assert "pick a jurisdiction" in site.get("/chart.json?platform=telegram&jurisdiction=WORLD").json()["message"]
