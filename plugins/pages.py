@@ -268,18 +268,28 @@ async def home_page(datasette, request):
     return Response.html(await datasette.render_template("index.html", context, request=request))
 
 
+async def error_page(datasette, request, message: str, status: int) -> Response:
+    title = "Not found" if status == 404 else "Bad request"
+    context = {"ok": False, "error": message, "status": status, "title": title}
+    return Response.html(await datasette.render_template("error.html", context, request=request), status=status)
+
+
 async def changes_page(datasette, request):
     # ?version= is one release's changes, where each entry of the feed leads: /changes alone
     # shows the latest, so an older entry led to changes that were not its own.
-    version = (request.args.get("version") or "").strip() or None
+    versions = list(dict.fromkeys(v.strip() for v in request.args.getlist("version") if v.strip()))
+    if len(versions) > 1:
+        # Only the first was read: version=0.1.0&version=x showed 0.1.0 as if x were not asked for.
+        return await error_page(datasette, request, "One release per page: give version= once", 400)
+    version = versions[0] if versions else None
     release = await release_context(datasette, limit=CHANGES_SHOWN, version=version)
     if version and release is None:
         made = [
             r["version"] for r in await rows(database(datasette), "SELECT version FROM releases ORDER BY date, version")
         ]
-        message = f"No release {version!r}: the releases are {', '.join(made) or 'none yet'}"
-        context = {"ok": False, "error": message, "status": 404, "title": "Not found"}
-        return Response.html(await datasette.render_template("error.html", context, request=request), status=404)
+        return await error_page(
+            datasette, request, f"No release {version!r}: the releases are {', '.join(made) or 'none yet'}", 404
+        )
     context = {"release": release, "shown": CHANGES_SHOWN}
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 

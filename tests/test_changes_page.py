@@ -150,3 +150,10 @@ def test_the_changes_of_a_release_never_made_are_a_404_naming_those_made(site_af
     answer = served.get(f"/changes?version={version}")
     assert answer.status_code == 404
     assert "0.1.0, 0.2.0" in answer.text and "x" * 201 not in answer.text
+
+
+def test_a_release_asked_for_twice_is_a_400(site_after_a_resourcing):
+    served, _ = site_after_a_resourcing
+    answer = served.get("/changes?version=0.1.0&version=0.2.0")
+    assert answer.status_code == 400 and "give version= once" in answer.text
+    assert served.get("/changes?version=0.1.0&version=0.1.0").status_code == 200
