@@ -6,6 +6,7 @@ the only place that prints or exits.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sqlite3
@@ -676,6 +677,13 @@ if __name__ == "__main__":
     from disclosures import sqlite_library
 
     sqlite_library.without_memory_statistics()
+    if sys.argv[1:2] in (["validate"], ["build"]):
+        # No cyclic garbage collection in these two short commands: their rows are tuples and
+        # lists of text and numbers, which form no cycles and go by reference counting, but
+        # each collection walks every one allocated since, hundreds of times in a build (and in
+        # the child it forks). 0.07 s less of the real package's validate && build (medians of
+        # six, interleaved), 1.5 s of collections at a million figures; peak memory unchanged.
+        gc.disable()
     try:
         cli()
     except SystemExit as done:
