@@ -45,7 +45,7 @@ from . import (
     validate,
 )
 from .derive import period_dates
-from .files import cell_text, json_text, read_csv, remove_stale_temporaries, replace_file
+from .files import cell_text, json_text, read_csv, remove_stale_temporaries, replace_file, sqlite_uri
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
     BUILD_COLUMNS,
@@ -1189,14 +1189,14 @@ def write_beside(database: Path, path: Path, work: Callable[[sqlite_utils.Databa
     """``work(db)`` on a connection to a new SQLite file ``path`` that has ``database`` attached
     read-only: the tables it creates are written there, in one transaction, from the tables of
     ``database`` it names. ``copy_tables`` then puts them into ``database``."""
-    conn = sqlite3.connect(Path(path).as_uri(), uri=True)
+    conn = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         # A scratch file, deleted once copied: nothing to recover after a crash.
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute(f"PRAGMA page_size = {PAGE_BYTES}")
         conn.execute(f"PRAGMA cache_size = -{SEARCH_INDEX_CACHE_KIB}")
-        conn.execute("ATTACH DATABASE ? AS built", [f"{Path(database).as_uri()}?mode=ro"])
+        conn.execute("ATTACH DATABASE ? AS built", [f"{sqlite_uri(database)}?mode=ro"])
         db = sqlite_utils.Database(conn)
         with db.atomic():
             return work(db)
@@ -1208,7 +1208,7 @@ def copy_tables(db: sqlite_utils.Database, path: Path) -> None:
     """Create in ``db`` every table and index of the SQLite file ``path``, as declared there,
     with its rows. No transaction may be open on ``db`` (SQLite attaches a file only outside
     one)."""
-    db.execute("ATTACH DATABASE ? AS written", [Path(path).as_uri()])
+    db.execute("ATTACH DATABASE ? AS written", [sqlite_uri(path)])
     try:
         with db.atomic():
             schema = db.execute(
@@ -1225,7 +1225,7 @@ def copy_tables(db: sqlite_utils.Database, path: Path) -> None:
 def _read_only(path: Path, work: Callable[[sqlite_utils.Database], Any]) -> Any:
     # query_only, not mode=ro: SQLite drops the CHECK constraints of a schema it reads from a
     # read-only file, and a quick_check there (check_database's) would pass a row breaking one.
-    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=rw", uri=True)
+    conn = sqlite3.connect(f"{sqlite_uri(path)}?mode=rw", uri=True)
     conn.execute("PRAGMA query_only = ON")
     try:
         return work(sqlite_utils.Database(conn))

@@ -110,6 +110,15 @@ def _is_running(pid: int) -> bool:
     return True
 
 
+def sqlite_uri(path: Path | str) -> str:
+    """``path`` as the ``file:`` URI that ``sqlite3.connect(..., uri=True)`` and ``ATTACH`` read.
+
+    A relative path is taken from the working directory (``Path.as_uri`` raises ValueError for
+    one, which stopped a build given ``--out site`` after all its work).
+    """
+    return Path(path).absolute().as_uri()
+
+
 def query_dicts(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
     """The rows of a query as dicts keyed by column name."""
     cursor = conn.execute(sql, params)

@@ -25,6 +25,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import rules
+from .files import sqlite_uri
 
 TABLE = "figures_fts"
 COLUMNS = ("terms", "quote", "notes", "platform_wording")
@@ -116,14 +117,14 @@ def write_index_file(database: Path, path: Path, cache_kib: int) -> None:
 
     The index is contentless here (``content=''``): FTS5 writes the same index whatever its
     content option, and the text stays where it is. ``cache_kib``: this connection's page cache."""
-    conn = sqlite3.connect(Path(path).as_uri(), uri=True)
+    conn = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         # A scratch file, deleted once copied: nothing to recover after a crash.
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute(f"PRAGMA cache_size = -{cache_kib}")
         conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("ATTACH DATABASE ? AS source", [f"{Path(database).as_uri()}?mode=ro"])
+        conn.execute("ATTACH DATABASE ? AS source", [f"{sqlite_uri(database)}?mode=ro"])
         db = sqlite_utils.Database(conn)
         _create_index_table(db, external_content=False)
         _fill_index(db, f"SELECT figure_rowid, {', '.join(COLUMNS)} FROM source.{TEXT_VIEW} ORDER BY figure_rowid")
@@ -166,7 +167,7 @@ def write_index_from_rows(path: Path, figures, vocabularies: dict[str, list[tupl
     ``vocabularies``: {table: tuples in VOCABULARY_COLUMNS[table] order}. The text indexed is
     ``search_text_view_rows`` of them: the ``search_text`` view's rows. ``copy_index_file`` then
     puts the index into the database."""
-    conn = sqlite3.connect(Path(path).as_uri(), uri=True)
+    conn = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
@@ -229,7 +230,7 @@ def copy_index_file(db: sqlite_utils.Database, path: Path) -> None:
     transaction may be open on ``db`` (SQLite attaches a file only outside one)."""
     _create_index_table(db, external_content=True)
     db.conn.commit()
-    db.execute("ATTACH DATABASE ? AS written", [Path(path).as_uri() + "?mode=ro"])
+    db.execute("ATTACH DATABASE ? AS written", [sqlite_uri(path) + "?mode=ro"])
     try:
         with db.atomic():
             for table in SHADOW_TABLES:

@@ -280,6 +280,21 @@ def test_build_cli_reports_problems_and_exits_non_zero(tmp_path, fixture, messag
     assert not (tmp_path / "site" / "disclosures.db").exists()
 
 
+def test_build_cli_takes_paths_relative_to_the_working_directory(tmp_path):
+    # `build --out site` ran every step and then stopped with "relative path can't be expressed
+    # as a file URI" when its checks opened the database by URI.
+    make_package(tmp_path)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli.py"), "build", "--package", "datapackage.json", "--out", "site"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    with sqlite3.connect(tmp_path / "site" / "disclosures.db") as conn:
+        assert conn.execute("SELECT count(*) FROM figures").fetchone()[0] > 0
+
+
 def test_every_figure_carries_its_metrics_unit(base_db):
     assert dict(rows(base_db, "SELECT metric_id, unit FROM figures WHERE jurisdiction_id = 'DEU'")) == {
         "requests_received": "count",
