@@ -18,7 +18,9 @@ FTS5). ``_searchmode=raw`` passes FTS5 query syntax through as Datasette documen
 FTS5 cannot read is answered 400 "could not read this search: ...", checked before the page's
 query runs. ``_search`` on a table or view without full-text search is a 400 naming the tables
 that have it (Datasette ignored it and answered every row), and a blank ``_search=`` (an empty
-search box submitted with the filters) is no search.
+search box submitted with the filters) is no search. A blank ``_searchmode=`` is no mode (the
+table's own, as Datasette reads it), where it was a 400 that the first of
+``_searchmode=&_searchmode=raw`` made too.
 
 ``search_mentions(q, names)`` is 1 when the text ``q`` contains one of ``names`` (separated by
 "; ") as whole words, case and accents aside: "google united states" mentions "United States" but
@@ -279,17 +281,23 @@ def plain_searches(query_string: bytes) -> bytes:
     """``query_string`` with its search parameters read as typed text: control characters (a NUL)
     are spaces, and a blank one (an empty search box submitted with the filters: nothing, or
     ASCII spaces) is no search; one of control characters or other spaces alone finds nothing.
+    A blank ``_searchmode`` is dropped as well: Datasette reads a blank mode as none (the
+    table's own), so the 400 for a mode it does not know is kept for one that was written.
     The other parameters stay as they were sent."""
     pairs = query_string.split(b"&")
     kept = []
     for pair in pairs:
         key, equals, value = pair.partition(b"=")
         name = unquote_plus(key.decode("latin-1"))
-        if not search_keys([name]):
+        is_mode = name == "_searchmode"
+        if not is_mode and not search_keys([name]):
             kept.append(pair)
             continue
         text = unquote_plus(value.decode("latin-1"), errors="replace")
         if not text.strip(ASCII_BLANK):
+            continue
+        if is_mode:
+            kept.append(pair)
             continue
         # Control characters alone (a NUL) are a search with no letter or digit: it finds nothing.
         plain = CONTROL.sub(" ", text)

@@ -119,6 +119,8 @@ def test_plain_searches_drops_blank_searches_and_spaces_control_characters():
     assert search.plain_searches(b"_search=+%00&_size=1") == b"_search=++&_size=1"
     assert search.plain_searches(b"_search=telegram%00usa&a=%00") == b"_search=telegram+usa&a=%00"
     assert search.plain_searches(b"_search=U.S.&_searchmode=raw") == b"_search=U.S.&_searchmode=raw"
+    assert search.plain_searches(b"_search=a&_searchmode=&_searchmode=+&_searchmode") == b"_search=a"
+    assert search.plain_searches(b"_searchmode=&_searchmode=raw") == b"_searchmode=raw"
 
 
 def test_jurisdictions_have_the_written_forms_readers_type():
@@ -313,6 +315,31 @@ def test_a_search_parameter_datasette_cannot_read_is_a_400_not_a_500(site):
     # A column's search is Datasette's, read as words too.
     column = site.get(FIGURES + ".json?_search_terms=telegram+U.S.&_size=1").json()
     assert column["filtered_table_rows_count"] > 0 and 'search column "terms"' in column["human_description_en"]
+
+
+def test_a_blank_searchmode_is_no_mode_as_a_blank_search_is_no_search(site):
+    # _searchmode= was a 400 "must be one of escaped, raw", where Datasette reads a blank mode as
+    # none and the site reads a blank _search (or _sort_desc) as absent.
+    def count(query):
+        response = site.get(f"{FIGURES}.json?{query}&_size=1")
+        assert response.status_code == 200, (query, response.text[:300])
+        return response.json()["filtered_table_rows_count"]
+
+    escaped = count("_search=telegram+OR+signal")
+    raw = count("_search=telegram+OR+signal&_searchmode=raw")
+    assert escaped != raw
+    assert count("_search=telegram+OR+signal&_searchmode=") == escaped
+    assert count("_search=telegram+OR+signal&_searchmode=%20") == escaped
+    # A blank first value is no first choice: the mode written after it is the one searched.
+    assert count("_search=telegram+OR+signal&_searchmode=&_searchmode=raw") == raw
+    # Read as words, not as FTS5 syntax it cannot parse (raw's 400).
+    assert count("_search=%22&_searchmode=") == 0
+    assert count("_searchmode=") == count("_searchmode=escaped")
+    page = site.get(f"{FIGURES}?_search=telegram&_searchmode=&_size=1")
+    assert page.status_code == 200 and "telegram" in page.text
+    assert "_searchmode must be one of escaped, raw" in assert_error_shape(
+        site.get(f"{FIGURES}.json?_search=a&_searchmode=RAW"), 400
+    )
 
 
 def test_the_search_page_is_named_for_the_search_and_leads_with_its_results(site):
