@@ -10,6 +10,7 @@ carries its tier (1 strongest to 6) once the build writes ``sources.tier``.
 from __future__ import annotations
 
 import weakref
+from urllib.parse import quote
 
 import markupsafe
 from datasette import hookimpl
@@ -66,7 +67,10 @@ def query_cell(value, column, datasette):
     # (jan_sep_figure_id): each links to its figure's page, as figure_id does.
     page = PAGES.get(column) or (PAGES["figure_id"] if column.endswith("_figure_id") else None)
     if page and isinstance(value, str):
-        return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(page + value), value)
+        # One path segment whatever the query wrote: "a?b" would otherwise link to the page of "a".
+        return markupsafe.Markup('<a href="{0}">{1}</a>').format(
+            datasette.urls.path(page + quote(value, safe="")), value
+        )
     if is_flag(column):
         return markupsafe.Markup('<span class="derived-badge">derived</span>') if value == 1 else ""
     if column not in NOT_QUANTITIES:

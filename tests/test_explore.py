@@ -468,6 +468,19 @@ def test_query_results_link_ids_and_separate_thousands(site):
     assert '<a href="/platform/telegram">telegram</a>' in series and 'class="derived-badge"' in series
 
 
+def test_an_id_a_query_writes_is_one_path_segment_of_its_link(site):
+    # A query may put any text in an id column: '?', '#' or '/' in it made the link another path
+    # or a query string ("/figure/a?b" opened the page of "a"); now it is percent-encoded.
+    html = site.get(
+        "/disclosures",
+        params={"sql": "select 'a?b#c/d' as x_figure_id, 'x y' as platform_id, 'GB%' as jurisdiction_id"},
+    ).text
+    assert '<a href="/figure/a%3Fb%23c%2Fd">a?b#c/d</a>' in html
+    assert '<a href="/platform/x%20y">x y</a>' in html and '<a href="/country/GB%25">GB%</a>' in html
+    # A real id is left as it is.
+    assert site.get("/figure/a%3Fb").status_code == 404
+
+
 def test_figures_table_has_the_period_facet_and_a_derived_badge(site):
     html = site.get("/disclosures/figures?is_derived=1&_size=5").text
     assert html.count('<span class="derived-badge">derived</span>') == 5
