@@ -592,6 +592,12 @@ async def country_page(datasette, request):
         )
         return await not_found(datasette, request, message)
     jurisdiction = found[0]
+    if request.url_vars["iso3"] != jurisdiction["jurisdiction_id"]:
+        # One address per country, as for platforms (/platform/Google): /country/usa was the
+        # same page as /country/USA, twice in caches and in what readers cite.
+        suffix = ".json" if request.url_vars.get("format") else ""
+        target = datasette.urls.path(f"country/{jurisdiction['jurisdiction_id']}{suffix}")
+        return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
     newest_sql = (await datasette.get_canned_query(database_name(datasette), "country_newest", None))["sql"]
     newest = await rows(db, newest_sql, {"jurisdiction": jurisdiction["jurisdiction_id"]})
     for r in newest:

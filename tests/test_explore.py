@@ -138,7 +138,11 @@ def test_every_jurisdiction_has_a_country_page(site, real_db):
     for jurisdiction_id in ids:
         response = site.get(f"/country/{jurisdiction_id}")
         assert response.status_code == 200, jurisdiction_id
-    assert site.get("/country/usa").status_code == 200
+    # One address per country: a code in another case redirects, keeping the format and query.
+    assert (
+        site.get("/country/usa").status_code == 302 and site.get("/country/usa").headers["location"] == "/country/USA"
+    )
+    assert site.get("/country/Usa.json?x=1").headers["location"] == "/country/USA.json?x=1"
     assert site.get("/country/NOPE").status_code == 404
 
 

@@ -331,7 +331,7 @@ def test_an_explore_pages_json_errors_have_the_error_shape(site):
 
 
 def test_a_platform_page_is_found_by_its_name_or_id_in_any_case(site):
-    # /country/usa led to USA, /platform/Google was a 404.
+    # /country/usa led to USA (now a redirect, test_explore), /platform/Google was a 404.
     for asked in ("Google", "GOOGLE", "google"):
         page = site.get(f"/platform/{asked}")
         if asked == "google":
