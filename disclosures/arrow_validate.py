@@ -590,6 +590,18 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
         for text, said in zip(picked.column("value").to_pylist(), picked.column("quote").to_pylist(), strict=True):
             if rules.value_only_as_year(Decimal(text), said):
                 raise Undecided
+    if "value" in names:
+        # rules.value_only_approximate: only exact values whose quote has an approximation word
+        # (RE2 reads APPROXIMATION's words; Python decides on the rows it picks).
+        picked = table.filter(
+            pc.and_(
+                pc.equal(kinds, "exact"),
+                pc.match_substring_regex(quote, rules.APPROXIMATION_ALTERNATIVES, ignore_case=True),
+            )
+        )
+        for text, said in zip(picked.column("value").to_pylist(), picked.column("quote").to_pylist(), strict=True):
+            if text and rules.value_only_approximate(Decimal(text), said):
+                raise Undecided
     identity = ("source_locator", "jurisdiction_id", "period_start", "period_end")
     if set(identity) <= names:
         # rules.record_identity_problems: only quotes that are JSON records with a "from".

@@ -403,6 +403,44 @@ def value_only_as_year(value, text: str) -> bool:
     return found
 
 
+# Words that make the number after them not the figure itself: an approximation ("nearly 900",
+# as the press rounds a platform's count) or a bound ("more than 900"). Only words with no other
+# reading before a number: "about 255 accounts" is also "concerning", "some 22,939" and "under 38
+# customer accounts" are how the press quotes exact counts, so those pass. English, German,
+# Portuguese, French and Korean, the languages of the stored sources.
+APPROXIMATION_WORDS = (
+    *("nearly", "almost", "approximately", "approx.", "roughly", "circa", "close to", "estimated"),
+    *("more than", "at least", "upwards of", "in excess of", "less than", "fewer than"),
+    *("rund", "etwa", "knapp", "ungefähr", "mehr als", "mindestens"),
+    *("cerca de", "quase", "aproximadamente", "mais de", "pelo menos"),
+    *("près de", "environ", "plus de", "au moins"),
+    *("약", "~", "≈"),
+)
+APPROXIMATION_ALTERNATIVES = "|".join(re.escape(word) for word in APPROXIMATION_WORDS)
+# One of them, not inside a longer word, then at most two spaces up to the number. "No less
+# than 896" is emphasis in how the press writes an exact count (the Signpost on Wikimedia's).
+APPROXIMATION = re.compile(rf"(?<!\w)(?<!no )(?:{APPROXIMATION_ALTERNATIVES})\s{{0,2}}$", re.IGNORECASE)
+
+
+def value_only_approximate(value: Decimal, text: str) -> str | None:
+    """The text before ``value`` ("nearly 900") when every place ``value`` stands alone in
+    ``text`` (``value_in_text``) follows an approximation or a bound (``APPROXIMATION``); None
+    when it stands alone once without one, or not at all. A figure read from such a quote is
+    the press's rounding, not the platform's count."""
+    found = None
+    for form in _spellings(value):
+        start = text.find(form)
+        while start != -1:
+            end = start + len(form)
+            if _stands_alone(text, start, end):
+                before = APPROXIMATION.search(text[max(0, start - 24) : start])
+                if before is None:
+                    return None
+                found = found or text[start - len(before.group(0)) : end]
+            start = text.find(form, start + 1)
+    return found
+
+
 def value_in_text_as(form: str, text: str) -> bool:
     """True when ``form`` (one spelling of a number) stands alone somewhere in ``text``."""
     start = text.find(form)

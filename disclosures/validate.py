@@ -126,6 +126,19 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
                 "the figure must be a number the quote gives for it",
             )
         )
+    approximate = (
+        rules.value_only_approximate(numbers["value"], quote)
+        if kind == "exact" and isinstance(numbers["value"], Decimal)
+        else None
+    )
+    if approximate:
+        notes.append(
+            (
+                "value",
+                f"{number_text(numbers['value'])} is in the quote only as {approximate!r}, a rounded number or a bound: "
+                "an exact figure is one the source gives as it is (take it from the platform's own text, or leave it out)",
+            )
+        )
     notes += rules.record_identity_problems(
         quote,
         values.get("source_locator") or "",
@@ -1467,6 +1480,22 @@ def corroboration_problems(
                         f"{field} {number_text(number)} of {row['figure_id']} does not appear in the quote",
                     )
                 )
+        value = numbers["value"]
+        approximate = (
+            rules.value_only_approximate(value, row.get("quote", ""))
+            if figure["value_kind"] == "exact" and value is not None and value.is_finite()
+            else None
+        )
+        if approximate:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "quote",
+                    f"value {number_text(value)} of {row['figure_id']} is in the quote only as {approximate!r}, "
+                    "a rounded number or a bound: a corroboration gives the figure's number as it is (leave this one out)",
+                )
+            )
     return problems
 
 

@@ -311,6 +311,31 @@ def test_a_value_found_in_its_quote_only_as_a_year_is_caught(quote, value, only_
     assert rules.value_only_as_year(Decimal(value), quote) is only_a_year
 
 
+@pytest.mark.parametrize(
+    "quote,value,before",
+    [
+        ("Telegram fulfilled nearly 900 requests", "900", "nearly 900"),
+        ("NEARLY 900 requests", "900", "NEARLY 900"),
+        ("Germany: knapp 1.500 Anfragen", "1500", "knapp 1.500"),
+        ("fewer than 10 requests", "10", "fewer than 10"),
+        ("약 270건", "270", "약 270"),
+        ("~12 requests", "12", "~12"),
+        # Once without a qualifier is enough: the source gives the number as it is there.
+        ("nearly 900 requests; in all 900 were fulfilled", "900", None),
+        # Words with another reading before a number, and emphasis, pass.
+        ("some 22,939 requests about 40,181 accounts", "40181", None),
+        ("court orders affected 227 domains under 38 customer accounts", "38", None),
+        ("no less than 896 user accounts", "896", None),
+        # A qualifier inside a longer word, or before another number, is not one.
+        ("Roughlyness 900", "900", None),
+        ("nearly 2,253 users; 900 requests", "900", None),
+        ("nothing", "900", None),
+    ],
+)
+def test_a_value_found_only_after_an_approximation_is_caught(quote, value, before):
+    assert rules.value_only_approximate(Decimal(value), quote) == before
+
+
 PLACES = rules.place_names(
     [
         {"jurisdiction_id": "ARE", "alpha2": "AE", "name": "United Arab Emirates", "other_names": "UAE"},
