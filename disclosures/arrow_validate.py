@@ -604,8 +604,9 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
                 raise Undecided
     identity = ("source_locator", "jurisdiction_id", "period_start", "period_end")
     if set(identity) <= names:
-        # rules.record_identity_problems: only quotes that are JSON records with a "from".
-        picked = table.filter(pc.and_(pc.starts_with(quote, "{"), pc.match_substring(quote, '"from"')))
+        # rules.record_identity_problems: only quotes with a "{" (JSON records, and what looks
+        # like one but does not parse, which is a problem of its own).
+        picked = table.filter(pc.match_substring(quote, "{"))
         columns = [picked.column(name).to_pylist() for name in ("quote", *identity)]
         for said, locator, jurisdiction, start, end in zip(*columns, strict=True):
             if rules.record_identity_problems(said, locator, jurisdiction, start, end):

@@ -577,13 +577,22 @@ def record_identity_problems(
     """(field, note) when a figure read from a JSON record that states its own period ("from" and
     "to", YYYYMMDD) is filed under another period, or under another jurisdiction than the key
     its locator names: the value matches the record, so only these say it was filed wrong.
-    Dates may be ``date`` objects or ISO text; [] for any other quote."""
+    Dates may be ``date`` objects or ISO text; [] for any other quote. A quote that begins as a
+    JSON object but is not JSON (curly quotes typed for straight ones) is a problem of its own:
+    its period and place could not be read, so a record filed wrong would pass."""
     if not isinstance(quote, str) or not quote.lstrip().startswith("{"):
         return []
     try:
         record = json.loads(quote)
-    except ValueError:
-        return []
+    except ValueError as error:
+        where = f"{error.msg} at character {error.pos + 1}" if isinstance(error, json.JSONDecodeError) else str(error)
+        return [
+            (
+                "quote",
+                f"begins as a JSON record but is not JSON ({where}): quote the record as its file has it, "
+                "with straight double quotes, so that its period and place can be checked",
+            )
+        ]
     if not isinstance(record, dict):
         return []
     said = [record.get("from"), record.get("to")]
