@@ -220,6 +220,32 @@ def test_the_backslash_open_redirect_is_blocked(topology, path):
     assert body["status"] == 404
 
 
+@pytest.mark.parametrize(
+    "path,status",
+    [("/disclosures/figures%00.json", 400), ("/country/US%00A", 400), ("/disclosures?x=" + "y" * 50_000, 414)],
+)
+def test_what_nginx_refuses_itself_has_the_json_error_shape(topology, path, status):
+    # nginx answered these with its own HTML page, before any worker saw them.
+    connection = http.client.HTTPConnection(topology.host, topology.port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        raw = response.read()
+    finally:
+        connection.close()
+    assert response.status == status
+    assert response.getheader("content-type") == "application/json"
+    body = json.loads(raw)
+    assert body["ok"] is False and body["status"] == status and body["error"]
+
+
+def test_a_workers_own_400_passes_through_nginx(web):
+    # error_page 400 is for nginx's refusals: the site's explanation of a bad parameter stays.
+    response = web.get("/disclosures/figures.json?_size=nope")
+    assert response.status_code == 400
+    assert "_size" in response.json()["error"]
+
+
 def test_ad_hoc_sql_runs_on_its_own_workers(web, topology):
     nonce = str(time.time_ns())
     expected = {
