@@ -684,7 +684,8 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
                     written["json"].bytes,
                     written["json"].digest,
                     f"The {name} table as a JSON array of objects, "
-                    "typed by the table schema of the CSV resource of the same name.",
+                    "typed by the table schema of the CSV resource of the same name "
+                    "(numbers written as doubles, 900.0, as in the Parquet file; dates as YYYY-MM-DD text).",
                 )
             )
             extra.append(

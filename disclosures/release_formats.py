@@ -11,9 +11,9 @@ an Excel-friendly CSV (UTF-8 with a byte-order mark, so Excel reads ``Côte d'Iv
 ``write_table_files`` writes a table's four files in one pass over an SQLite cursor, in batches
 of ``BATCH_ROWS``: memory holds one Parquet row group (``ROW_GROUP_ROWS``) at most, whatever the
 number of rows, and each file is hashed as it is written. The bytes are those the whole-table
-functions (``csv_text``, ``json_rows``, ``parquet_bytes``, ``excel_csv``) give for the same rows,
-for any table of up to ``ROW_GROUP_ROWS`` rows (a longer one has one row group per
-``ROW_GROUP_ROWS`` rows); tests/test_release_streaming.py holds them to it.
+functions (``csv_text``, ``json_rows`` of ``json_value``'s cells, ``parquet_bytes``,
+``excel_csv``) give for the same rows, for any table of up to ``ROW_GROUP_ROWS`` rows (a longer
+one has one row group per ``ROW_GROUP_ROWS`` rows); tests/test_release_streaming.py holds them to it.
 """
 
 from __future__ import annotations
@@ -168,6 +168,31 @@ def parquet_bytes(fields: list[dict], rows: list[dict]) -> bytes:
     return sink.getvalue()
 
 
+def json_value(value, field_type: str):
+    """A cell as the release's JSON writes it: a ``number`` always with its fraction (900.0).
+
+    SQLite gives a whole number of a ``number`` column as an int, and JSON readers that guess a
+    column's type from its first rows (DuckDB's read_json_auto samples 20,480) then type the
+    column as an integer and round every decimal after them (98.7 became 99). Written as 900.0,
+    every row says what the Table Schema and the Parquet file say: a double.
+    """
+    if field_type == "number" and value is not None:
+        return float(value)
+    return value
+
+
+def json_rows_of(fields: list[dict], rows) -> Iterator[dict]:
+    """``rows`` (tuples in ``fields`` order) as the objects the release's JSON holds."""
+    names = [f["name"] for f in fields]
+    numbers = [i for i, f in enumerate(fields) if f["type"] == "number"]
+    for row in rows:
+        if numbers:
+            row = list(row)
+            for i in numbers:
+                row[i] = json_value(row[i], "number")
+        yield dict(zip(names, row, strict=True))
+
+
 # Table Schema types whose cells Arrow cannot take as SQLite gives them (see ``arrow_value``).
 CONVERTED_TYPES = {"date", "boolean", "number"}
 
@@ -234,8 +259,9 @@ def write_table_files(
 
     ``paths``: the file of each format ("csv", "excel", "json", "parquet"). Returns the number of
     rows and, by format, the closed writer (``bytes``, ``digest``: sha256 hex). The rows are
-    ``released_cursor``'s; the bytes are those of ``csv_text``, ``excel_csv``, ``json_rows`` and
-    ``parquet_bytes`` for the same rows (Parquet: one row group per ``ROW_GROUP_ROWS`` rows).
+    ``released_cursor``'s; the bytes are those of ``csv_text``, ``excel_csv``, ``json_rows`` (of
+    ``json_value``'s cells) and ``parquet_bytes`` for the same rows (Parquet: one row group per
+    ``ROW_GROUP_ROWS`` rows).
     Raises ValueError from ``released_cursor``.
     """
     names = [f["name"] for f in fields]
@@ -263,7 +289,7 @@ def write_table_files(
             out["csv"].write(data)
             out["excel"].write(data)
             lead = "[\n" if count == 0 else ",\n"
-            out["json"].write((lead + ",\n".join(encode(dict(zip(names, row, strict=True))) for row in rows)).encode())
+            out["json"].write((lead + ",\n".join(encode(obj) for obj in json_rows_of(fields, rows))).encode())
             count += len(rows)
             while rows:
                 room = ROW_GROUP_ROWS - grouped
