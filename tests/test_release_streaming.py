@@ -90,7 +90,11 @@ def test_changelog_snapshot_and_prose_are_the_in_memory_diffs(two_releases, vers
     changes = changelog.diff_figures(old, new, corrections)
     if previous:
         assert {c["change"] for c in changes} == {"added", "changed", "removed"}
-    expected = csv_text(CHANGELOG_FIELDS, changes).encode()
+    quoted = io.StringIO()
+    csv.writer(quoted, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(
+        [CHANGELOG_FIELDS, *([c[f] for f in CHANGELOG_FIELDS] for c in changes)]
+    )
+    expected = quoted.getvalue().encode()
     assert (root / "dist" / version / "changelog.csv").read_bytes() == expected
     assert (root / "releases" / version / "changelog.csv").read_bytes() == expected
     snapshot = csv_text(SNAPSHOT_FIELDS, [new[k] for k in sorted(new)]).encode()
@@ -291,3 +295,24 @@ def test_a_number_column_reads_as_a_double_from_json_where_its_first_rows_are_wh
         "n": "BIGINT",
     }
     assert read.filter("id = 'b'").fetchall() == [("b", 98.7, 30)]
+
+
+def test_duckdb_reads_a_changelog_whose_first_prose_reason_is_past_its_sample(tmp_path):
+    # 1.0.0's changelog.csv listed 50,224 added figures (reasons: source ids, nothing to quote)
+    # before the first correction's prose at line 50,263; DuckDB settles the quote character
+    # from its first 20,480 rows, chose none, and its read_csv stopped at that line.
+    duckdb = pytest.importorskip("duckdb")
+    added = [
+        dict(zip(CHANGELOG_FIELDS, ["added", f"p-usa-{i:05}", "", "7", "", "src", "source: src"], strict=True))
+        for i in range(21_000)
+    ]
+    prose = "correction c (2025-02-01, source: src): the table reads 1,550; 1,500 was a typo."
+    changed = dict(zip(CHANGELOG_FIELDS, ["changed", "p-usa-x", "1500", "1550", "src", "src", prose], strict=True))
+    path = tmp_path / "changelog.csv"
+    release.write_chunks(path, release.changelog_chunks([*added, changed]))
+    assert read_csv(path) == [*added, changed]
+    read = duckdb.connect().sql(f"SELECT * FROM read_csv('{path}', all_varchar=true)")
+    assert read.columns == CHANGELOG_FIELDS
+    got = read.fetchall()
+    assert len(got) == 21_001 and got[0][2] is None
+    assert got[-1] == ("changed", "p-usa-x", "1500", "1550", "src", "src", prose)
