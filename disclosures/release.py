@@ -157,11 +157,12 @@ class ChangeLog:
             spool.close()
 
 
-# changelog.csv quotes every cell. Its rows are sorted by change, so a release that adds tens of
-# thousands of figures lists them first, each with a source id for its reason, and the first
-# reason csv must quote (a correction's prose) came at line 50,263 of 1.0.0's. DuckDB's CSV
-# sniffer settles the quote character from the first 20,480 rows: it chose none, and its
-# read_csv('changelog.csv') stopped at that line ("Expected Number of Columns: 7 Found: 8").
+# changelog.csv quotes every cell of its rows (not the header: field names). Its rows are sorted
+# by change, so a release that adds tens of thousands of figures lists them first, each with a
+# source id for its reason, and the first reason csv must quote (a correction's prose) came at
+# line 50,263 of 1.0.0's. DuckDB's CSV sniffer settles the quote character from the first 20,480
+# rows: it chose none, and its read_csv('changelog.csv') stopped at that line ("Expected Number
+# of Columns: 7 Found: 8").
 # A quoted empty cell is still empty, and null, to Frictionless, pandas and DuckDB alike.
 CHANGELOG_QUOTING = csv.QUOTE_ALL
 
@@ -171,10 +172,10 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """``rows`` (dicts, or lists in ``fields`` order) as UTF-8 CSV, header first, in chunks of
     ``every`` rows: the bytes of ``files.csv_text`` without holding them all (with ``quoting``
-    QUOTE_MINIMAL, csv_text's)."""
+    QUOTE_MINIMAL, csv_text's). ``quoting`` is the rows': the header is the field names as they are."""
     text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerow(fields)
     writer = csv.writer(text, lineterminator="\n", quoting=quoting)
-    writer.writerow(fields)
     for i, row in enumerate(rows, 1):
         writer.writerow([row.get(f, "") for f in fields] if isinstance(row, dict) else row)
         if i % every == 0:

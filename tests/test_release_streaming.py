@@ -92,9 +92,9 @@ def test_changelog_snapshot_and_prose_are_the_in_memory_diffs(two_releases, vers
         assert {c["change"] for c in changes} == {"added", "changed", "removed"}
     quoted = io.StringIO()
     csv.writer(quoted, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(
-        [CHANGELOG_FIELDS, *([c[f] for f in CHANGELOG_FIELDS] for c in changes)]
+        [c[f] for f in CHANGELOG_FIELDS] for c in changes
     )
-    expected = quoted.getvalue().encode()
+    expected = (",".join(CHANGELOG_FIELDS) + "\n" + quoted.getvalue()).encode()
     assert (root / "dist" / version / "changelog.csv").read_bytes() == expected
     assert (root / "releases" / version / "changelog.csv").read_bytes() == expected
     snapshot = csv_text(SNAPSHOT_FIELDS, [new[k] for k in sorted(new)]).encode()
