@@ -234,3 +234,24 @@ def test_an_unreleased_sites_database_link_says_it_is_no_release_file(site):
     home = site.get("/").text
     assert "Download this site's SQLite database (not a release file)" in home
     assert "Download the SQLite database (release" not in home
+
+
+READ_JSON_ADVICE = "pd.read_json(path, dtype=False, precise_float=True)"
+
+
+@pytest.mark.parametrize("table", ["jurisdictions", "corrections", "figures"])
+def test_the_readmes_pandas_call_reads_a_json_file_as_its_parquet_file(real_release, table):
+    # pandas' own guesses turned jurisdictions' numeric "004" into 4, corrections' old_value "41"
+    # into 41.0, and figures' 0.83 into 0.8300000000000001.
+    assert READ_JSON_ADVICE in (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    _, folder = real_release
+    path = folder / "json" / f"{table}.json"
+    read = eval(READ_JSON_ADVICE, {"pd": pd, "path": path})
+    parquet = pq.read_table(folder / "parquet" / f"{table}.parquet")
+    assert list(read.columns) == parquet.column_names
+    for field in parquet.schema:
+        expected = parquet.column(field.name).to_pylist()
+        if str(field.type).startswith("date"):
+            expected = [None if d is None else d.isoformat() for d in expected]
+        got = [None if pd.isna(v) else v for v in read[field.name].tolist()]
+        assert got == expected, field.name
