@@ -192,8 +192,10 @@ def test_the_obvious_figure_comes_first(site):
     assert "umi" not in places[:50] and "gbr" not in places[:50]
 
     apple = figure_ids(search_everything(site, "apple germany 2024"))
-    # Apple's main series (platform_freshness.main_request_type_id) is its device requests.
-    assert apple[0] == "apple-deu-2024h1-device-requests_received"
+    # Apple's main series (platform_freshness.main_request_type_id) is its device requests; of
+    # its two halves of 2024, which FTS5 ranks alike, the newer (the order no longer rests on
+    # the rows' order in the file).
+    assert apple[:2] == ["apple-deu-2024h2-device-requests_received", "apple-deu-2024h1-device-requests_received"]
     # Germany's own figures: reported ones before derived ones. A figure of another place that
     # matches only through its notes (the worldwide H1 2023 push tokens' note names Germany's
     # rows) comes after all of them.
