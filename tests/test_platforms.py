@@ -333,3 +333,32 @@ def test_metas_2022_totals_rest_on_metas_own_post_with_the_press_as_corroboratio
         ("meta-world-2022h1-all-requests_received", 237414, "platform_file", 1),
         ("meta-world-2022h2-all-requests_received", 239388, "platform_file", 1),
     ]
+
+
+def test_metas_us_total_for_january_june_2022_rests_on_metas_own_post(real_db):
+    # Meta's Portuguese post on January-June 2022 gives the US total ("recebemos 69.363 solicitações"):
+    # it carries the figure, National Herald's quote of the English post is kept as a corroboration,
+    # and the post corroborates the worldwide 237,414 that Meta's next post carries.
+    assert rows(
+        real_db,
+        """SELECT f.figure_id, f.value, f.source_id, s.tier, (SELECT group_concat(source_id, ' ') FROM
+             (SELECT c.source_id FROM corroborations c WHERE c.figure_id = f.figure_id ORDER BY c.source_id))
+           FROM figures f JOIN sources s USING (source_id)
+           WHERE f.figure_id IN ('meta-usa-2022h1-all-requests_received', 'meta-world-2022h1-all-requests_received')
+           ORDER BY f.figure_id""",
+    ) == [
+        (
+            "meta-usa-2022h1-all-requests_received",
+            69363,
+            "meta-br-2022-11-transparency-report-h1-2022",
+            "platform_file",
+            "nationalherald-2022-11-23-meta-india-requests",
+        ),
+        (
+            "meta-world-2022h1-all-requests_received",
+            237414,
+            "meta-br-2023-05-transparency-report-h2-2022",
+            "platform_file",
+            "meta-br-2022-11-transparency-report-h1-2022 timesofindia-2022-11-24-meta-transparency-report",
+        ),
+    ]
