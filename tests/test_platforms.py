@@ -362,3 +362,23 @@ def test_metas_us_total_for_january_june_2022_rests_on_metas_own_post(real_db):
             "meta-br-2022-11-transparency-report-h1-2022 timesofindia-2022-11-24-meta-transparency-report",
         ),
     ]
+
+
+def test_metas_worldwide_total_for_july_december_2019_rests_on_metas_own_post(real_db):
+    # Facebook's post on July-December 2019 gives its worldwide total ("from 128,617 to 140,875"), as
+    # does its Portuguese version; technologyforyou's repost of the next half-year's post, which
+    # carried the figure, is kept as a corroboration.
+    assert rows(
+        real_db,
+        """SELECT f.value, f.source_id, s.tier, (SELECT group_concat(source_id, ' ') FROM
+             (SELECT c.source_id FROM corroborations c WHERE c.figure_id = f.figure_id ORDER BY c.source_id))
+           FROM figures f JOIN sources s USING (source_id)
+           WHERE f.figure_id = 'meta-world-2019h2-all-requests_received'""",
+    ) == [
+        (
+            140875,
+            "meta-2020-05-transparency-report-h2-2019",
+            "platform_file",
+            "meta-br-2020-05-transparency-report-h2-2019 technologyforyou-2020-h1-facebook-transparency-report",
+        )
+    ]
