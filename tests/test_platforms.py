@@ -382,3 +382,32 @@ def test_metas_worldwide_total_for_july_december_2019_rests_on_metas_own_post(re
             "meta-br-2020-05-transparency-report-h2-2019 technologyforyou-2020-h1-facebook-transparency-report",
         )
     ]
+
+
+def test_metas_us_total_for_january_june_2020_rests_on_metas_own_post(real_db):
+    # Facebook's post on January-June 2020 gives the US total ("we received 61,528 requests"), as does
+    # its Portuguese version; technologyforyou's repost, which carried the figure, is kept as a
+    # corroboration, and the post corroborates the worldwide 173,592 that Meta's next post carries.
+    assert rows(
+        real_db,
+        """SELECT f.figure_id, f.value, f.source_id, s.tier, (SELECT group_concat(source_id, ' ') FROM
+             (SELECT c.source_id FROM corroborations c WHERE c.figure_id = f.figure_id ORDER BY c.source_id))
+           FROM figures f JOIN sources s USING (source_id)
+           WHERE f.figure_id IN ('meta-usa-2020h1-all-requests_received', 'meta-world-2020h1-all-requests_received')
+           ORDER BY f.figure_id""",
+    ) == [
+        (
+            "meta-usa-2020h1-all-requests_received",
+            61528,
+            "meta-2020-11-transparency-report-h1-2020",
+            "platform_file",
+            "meta-br-2020-11-transparency-report-h1-2020 technologyforyou-2020-h1-facebook-transparency-report",
+        ),
+        (
+            "meta-world-2020h1-all-requests_received",
+            173592,
+            "meta-2021-05-transparency-report-h2-2020",
+            "platform_file",
+            "meta-2020-11-transparency-report-h1-2020",
+        ),
+    ]
