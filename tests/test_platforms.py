@@ -411,3 +411,32 @@ def test_metas_us_total_for_january_june_2020_rests_on_metas_own_post(real_db):
             "meta-2020-11-transparency-report-h1-2020",
         ),
     ]
+
+
+def test_metas_us_total_for_july_december_2019_is_read_from_metas_own_post(real_db):
+    # The dataset had no US figure for July-December 2019; Facebook's post on that half-year gives it
+    # ("we received 51,121 requests") and its Portuguese version agrees, and the build derives the US
+    # year 2019 from the two halves Meta's posts give (50,741 + 51,121).
+    assert rows(
+        real_db,
+        """SELECT f.figure_id, f.value, f.source_id, (SELECT group_concat(c.source_id, ' ') FROM corroborations c
+             WHERE c.figure_id = f.figure_id)
+           FROM figures f
+           WHERE f.platform_id = 'meta' AND f.jurisdiction_id = 'USA' AND f.request_type_id = 'all'
+             AND f.metric_id = 'requests_received' AND f.period_start >= '2019-01-01' AND f.period_end <= '2019-12-31'
+           ORDER BY f.period_start, f.period_end DESC""",
+    ) == [
+        ("meta-usa-2019-all-requests_received-derived", 101862, None, None),
+        (
+            "meta-usa-2019h1-all-requests_received",
+            50741,
+            "meta-2019-11-continued-progress-in-transparency",
+            None,
+        ),
+        (
+            "meta-usa-2019h2-all-requests_received",
+            51121,
+            "meta-2020-05-transparency-report-h2-2019",
+            "meta-br-2020-05-transparency-report-h2-2019",
+        ),
+    ]
