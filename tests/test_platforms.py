@@ -440,3 +440,26 @@ def test_metas_us_total_for_july_december_2019_is_read_from_metas_own_post(real_
             "meta-br-2020-05-transparency-report-h2-2019",
         ),
     ]
+
+
+def test_metas_worldwide_total_for_january_june_2018_is_read_from_its_next_post(real_db):
+    # Facebook's post on July-December 2018 gives both halves ("from 103,815 to 110,634"): the
+    # first half was missing, and the second, read from the next post, is corroborated by it.
+    assert rows(
+        real_db,
+        """SELECT f.figure_id, f.value, f.source_id, (SELECT group_concat(c.source_id, ' ') FROM corroborations c
+             WHERE c.figure_id = f.figure_id)
+           FROM figures f
+           WHERE f.platform_id = 'meta' AND f.jurisdiction_id = 'WORLD' AND f.request_type_id = 'all'
+             AND f.metric_id = 'requests_received' AND f.period_start >= '2018-01-01' AND f.period_end <= '2018-12-31'
+           ORDER BY f.period_start, f.period_end DESC""",
+    ) == [
+        ("meta-world-2018-all-requests_received-derived", 214449, None, None),
+        ("meta-world-2018h1-all-requests_received", 103815, "meta-2019-05-transparency-report-h2-2018", None),
+        (
+            "meta-world-2018h2-all-requests_received",
+            110634,
+            "meta-2019-11-continued-progress-in-transparency",
+            "meta-2019-05-transparency-report-h2-2018",
+        ),
+    ]
