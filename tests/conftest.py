@@ -98,6 +98,44 @@ def site(real_build):
     return Site(site_module.in_process(real_build))
 
 
+# The figure a correction refiles in the unreleased version: the fixture's removed band, named in
+# the removal's reason (as Cloudflare's 2013 accounts were refiled after 0.1.0).
+REFILED = "examplechat-usa-2024h1-all-requests_received"
+REFILED_FROM = "examplechat-world-2024h1-all-requests_received"
+REFILE = [
+    {
+        "file": "data/figures.csv",
+        "append": f"{REFILED},examplechat,USA,2024-01-01,2024-06-30,all,requests_received,band,,0,499,Requests,"
+        "example-2025-01-10-report,,National security 0 - 499,",
+    },
+    {
+        "file": "data/corrections.csv",
+        "old": "it was filed under the wrong request type.",
+        "new": f"it is the United States' band, filed under Worldwide; refiled as {REFILED}.",
+    },
+]
+
+
+@pytest.fixture(scope="session")
+def unreleased(tmp_path_factory):
+    """The state between a data change and its `make release`: the small package released at
+    1.0.0 (2025-01-15), then its next version (tests/fixtures/release_next, plus a refiled figure)
+    built as 1.1.0 against that releases/ folder and served with 1.0.0's dist/ mounted. Built
+    here, not read from the repository, whose own state turns released at its next release."""
+    from types import SimpleNamespace
+
+    from disclosures import release
+    from tests.test_release import built
+
+    root = tmp_path_factory.mktemp("unreleased")
+    releases, dist = root / "releases", root / "dist"
+    release.make_release(built(root / "a", "1.0.0", releases=releases), dist, releases, "2025-01-15")
+    folder = built(root / "b", "1.1.0", "release_next", REFILE, releases=releases)
+    return SimpleNamespace(
+        build=folder, db=folder / DATABASE_FILE, dist=dist, site=Site(site_module.in_process(folder, dist=dist))
+    )
+
+
 def counted_site(build_dir) -> Site:
     """The site, with every query of the disclosures database counted in ``site.queries``: every
     query, Datasette's and the plugins', runs through the database's execute_fn (one thread hop

@@ -16,48 +16,53 @@ def citation(site, figure_id: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", "", section)).split())
 
 
-def test_an_unreleased_figure_page_cites_the_content_hash_and_the_release_that_carried_it(site, real_db):
+def test_an_unreleased_figure_page_cites_the_content_hash_and_the_release_that_carried_it(unreleased):
     from tests.conftest import rows
 
-    ((version, content_hash, latest),) = rows(real_db, "SELECT version, content_hash, latest_release FROM dataset")
-    ((released_value,),) = rows(
-        real_db,
-        "SELECT new_value FROM release_changes WHERE version = ? AND figure_id = ?",
-        latest,
-        "telegram-usa-2024-ip_or_phone-requests_fulfilled",
+    # A correction changed this figure after release 1.0.0 carried it: 1,550 now, 1,500 there.
+    figure_id = "examplechat-deu-2024h1-all-requests_received"
+    ((version, content_hash, latest),) = rows(
+        unreleased.db, "SELECT version, content_hash, latest_release FROM dataset"
     )
-    text = citation(site, "telegram-usa-2024-ip_or_phone-requests_fulfilled")
-    assert (
-        "“Telegram, United States, 2024: Requests fulfilled (some data produced) · IP address and/or phone number”"
-        in text
-    )
-    assert "(figure telegram-usa-2024-ip_or_phone-requests_fulfilled, 900)" in text
+    assert (version, latest) == ("1.1.0", "1.0.0")
+    assert rows(
+        unreleased.db, "SELECT new_value FROM release_changes WHERE version = ? AND figure_id = ?", latest, figure_id
+    ) == [("1500",)]
+    text = citation(unreleased.site, figure_id)
+    assert "“ExampleChat, Germany, H1 2024: Requests received · All requests”" in text
+    assert f"(figure {figure_id}, 1,550)" in text
     assert f"version {version} (unreleased), content {content_hash}" in text
-    assert f"Release {latest} (" in text and f"with the value {released_value}" in text
-    assert "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled, accessed on" in text
-    assert "Te-k" in text  # the figure's own source
+    assert f"Release {latest} (2025-01-15) carried this figure, with the value 1,500" in text
+    assert f"/figure/{figure_id}, accessed on" in text
+    assert "ExampleChat transparency report" in text  # the figure's own source
 
 
-def test_a_refiled_figure_names_the_former_id_its_release_carried(site):
-    # A correction refiled Cloudflare's 2013 accounts under this id after 0.1.0, which carried the
-    # same 41 under accounts_specified; the citation said "no release has carried this figure".
-    text = citation(site, "cloudflare-world-2013-all-accounts_counted")
-    assert "Release 0.1.0 (2026-11-28) carried this figure under its former id" in text
-    assert "cloudflare-world-2013-all-accounts_specified (correction" in text and "with the value 41" in text
+def test_a_refiled_figure_names_the_former_id_its_release_carried(unreleased):
+    # A correction refiled the band 1.0.0 carried under REFILED_FROM as REFILED; the citation said
+    # "no release has carried this figure" (as it did for Cloudflare's 2013 accounts, refiled after 0.1.0).
+    from tests.conftest import REFILED, REFILED_FROM
+
+    text = citation(unreleased.site, REFILED)
+    assert (
+        f"Release 1.0.0 (2025-01-15) carried this figure under its former id {REFILED_FROM}"
+        f" (correction {REFILED_FROM}-removed refiled it)" in text
+    )
+    assert "with the value 0–499" in text and "No release has carried this figure" not in text
 
 
-def test_a_figure_no_release_carried_says_so(site, real_db):
+def test_a_figure_no_release_carried_says_so(unreleased):
     from tests.conftest import rows
 
     ((figure_id,),) = rows(
-        real_db,
+        unreleased.db,
         """SELECT figure_id FROM figures f WHERE is_derived = 0
              AND NOT EXISTS (SELECT 1 FROM release_changes c WHERE c.figure_id = f.figure_id)
              AND NOT EXISTS (SELECT 1 FROM corrections c WHERE instr(c.reason, f.figure_id) > 0)
            ORDER BY figure_id LIMIT 1""",
     )
-    text = citation(site, figure_id)
-    assert "No release has carried this figure yet." in text and "Release 0.1.0" not in text
+    assert figure_id == "examplechat-deu-2024h2-all-requests_received"  # added after 1.0.0
+    text = citation(unreleased.site, figure_id)
+    assert "No release has carried this figure yet." in text and "Release 1.0.0" not in text
 
 
 def test_a_derived_figure_asks_for_its_inputs_sources(site):

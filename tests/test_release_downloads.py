@@ -230,9 +230,15 @@ def test_the_home_pages_database_link_is_a_file_its_sha256sums_lists(real_releas
     assert hashlib.sha256(served.content).hexdigest() == listed["disclosures.db"]
 
 
-def test_an_unreleased_sites_database_link_says_it_is_no_release_file(site):
-    home = site.get("/").text
-    assert "Download this site's SQLite database (not a release file)" in home
+def test_an_unreleased_sites_database_link_says_it_is_no_release_file(unreleased):
+    import re
+
+    # Release 1.0.0's database is served under /downloads, but the data shown are 1.1.0's: the
+    # button gives this site's database, said to be no release file.
+    assert unreleased.site.get("/downloads/1.0.0/disclosures.db").status_code == 200
+    home = unreleased.site.get("/").text
+    link = re.search(r'<a href="([^"]+)"[^>]*>Download this site\'s SQLite database \(not a release file\)</a>', home)
+    assert link and link.group(1) == "/disclosures.db"
     assert "Download the SQLite database (release" not in home
 
 
