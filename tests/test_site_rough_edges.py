@@ -42,7 +42,9 @@ def test_downloads_json_is_the_list_of_release_files(real_build, tmp_path, relea
         assert all(f["path"] in page for f in each["files"])
 
 
-def test_downloads_json_without_a_release_folder_says_nothing_is_served(site):
+def test_downloads_json_without_a_release_folder_says_nothing_is_served(real_build, tmp_path):
+    # A folder of its own that does not exist: the repository's dist/ exists once `make release` ran.
+    site = Site(site_module.in_process(real_build, dist=tmp_path / "dist"))
     listing = site.get("/downloads.json").json()
     assert listing["mounted"] is False and listing["releases"]
     assert all(f["url"] is None and f["bytes"] is None for r in listing["releases"] for f in r["files"])
