@@ -275,6 +275,7 @@ def test_a_number_column_reads_as_a_double_from_json_where_its_first_rows_are_wh
     # decimal in its first 20,000 lines: DuckDB's read_json_auto typed value BIGINT from its
     # sample and gave 99 for LINE's 98.7 (928 figures rounded, with no warning).
     import duckdb  # pinned in requirements.txt: its absence is a failure, not a skip
+
     monkeypatch.setattr(release_formats, "BATCH_ROWS", 7)
     fields = [{"name": "id", "type": "string"}, {"name": "value", "type": "number"}, {"name": "n", "type": "integer"}]
     conn = sqlite3.connect(":memory:")
@@ -304,6 +305,7 @@ def test_duckdb_reads_a_changelog_whose_first_prose_reason_is_past_its_sample(tm
     # before the first correction's prose at line 50,263; DuckDB settles the quote character
     # from its first 20,480 rows, chose none, and its read_csv stopped at that line.
     import duckdb  # pinned in requirements.txt: its absence is a failure, not a skip
+
     added = [
         dict(zip(CHANGELOG_FIELDS, ["added", f"p-usa-{i:05}", "", "7", "", "src", "source: src"], strict=True))
         for i in range(21_000)
