@@ -678,6 +678,33 @@ def test_the_readers_cell_limit_holds_after_frictionless_sets_csvs_own(tmp_path)
     assert problems == ["data/events.csv:2:-: has a cell longer than 1,048,576 characters, which no reader here takes"]
 
 
+def test_a_cell_past_the_field_limit_leaves_its_table_unread_not_every_row_that_names_it(tmp_path):
+    # A figure's notes of 2 MB made figures.csv unreadable as a table, and each of the real data's
+    # 984 corroborations and 8 corrections was then told its figure was missing: 992 lines around
+    # the one that says why. The cell's maxLength is Frictionless's, which reads any length.
+    package = make_package(tmp_path)
+    figures = tmp_path / "data" / "figures.csv"
+    text = figures.read_text(encoding="utf-8")
+    figures.write_text(text[:-1] + "x" * (table_schema.CSV_FIELD_LIMIT + 1) + "\n", encoding="utf-8")
+    corroborations = tmp_path / "data" / "corroborations.csv"
+    with corroborations.open("a", encoding="utf-8") as handle:
+        handle.write(
+            'examplechat-usa-2024-ip_or_phone-requests_fulfilled,example-2025-01-10-report,,"Fulfilled: 900",\n'
+        )
+    # Frictionless's CSV parser already imported, as in any process that validated before: it
+    # then read figures.csv at the readers' limit of 1 MiB, and told disagreements.csv (whose key
+    # reads figures) "field larger than field limit (1048576)", at no line.
+    importlib.import_module("frictionless.formats.csv.parser")
+    table_schema.csv_reader([])
+    problems = [str(p) for p in validate.validate_package(package)]
+    assert problems == [
+        "data/corroborations.csv:-:-: 1 problem(s) naming figures left out: data/figures.csv cannot be read as its "
+        "table (its own problem says why); fix it, then validate again",
+        "data/figures.csv:9:-: has a cell longer than 1,048,576 characters, which no reader here takes",
+        'data/figures.csv:9:notes: constraint "maxLength" is "4000"',
+    ]
+
+
 def with_resource_named(path, name):
     """The package at ``path`` with a copy of its events resource (and file) named ``name``."""
     descriptor = json.loads(path.read_text(encoding="utf-8"))
