@@ -111,11 +111,21 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def content_inputs(package_path: Path, descriptor: dict) -> dict[str, str]:
-    """Hashes of everything a release is made from; the descriptor without its version field."""
+    """Hashes of everything a release is made from; the descriptor without its version field.
+
+    Raises ValueError when ``descriptor`` names no files as a package does, OSError when a file
+    cannot be read."""
+    # Validation says where a descriptor is not an object, or its resources not a list of them:
+    # taken before validation (stamp.current_key), `[]` as datapackage.json was a traceback.
+    if not isinstance(descriptor, dict):
+        raise ValueError("the package is not a JSON object")
+    resources = descriptor.get("resources", [])
+    if not isinstance(resources, list) or not all(isinstance(resource, dict) for resource in resources):
+        raise ValueError("the package's resources are not a list of objects")
     unversioned = {k: v for k, v in descriptor.items() if k != "version"}
     canonical = json.dumps(unversioned, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     inputs = {"datapackage.json": "sha256:" + sha256_bytes(canonical.encode("utf-8"))}
-    for resource in descriptor.get("resources", []):
+    for resource in resources:
         if not isinstance(resource.get("path"), str):
             # Validation says where (a list of paths, say); a key cannot be taken of no file.
             raise ValueError(f"resource {resource.get('name')!r} has no path to one file")

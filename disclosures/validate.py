@@ -761,6 +761,12 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
     return _placed(found, shown, package_path)
 
 
+def json_kind(value) -> str:
+    """What JSON calls the kind of ``value`` (as json.loads gives it): "array", "string", ..."""
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
 def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
     """A resource whose ``path`` is not one file inside the package's folder (``inside_package``).
     Table Schema allows a list (one table in several files), which every reader here, the
@@ -771,8 +777,16 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
     # the line to fix.
     folder = Path(package_path).parent if package_path is not None else None
     found = []
-    for i, resource in enumerate(descriptor.get("resources", [])):
+    resources = descriptor.get("resources", [])
+    if not isinstance(resources, list):
+        # Each reader takes them for a list of objects: {} or "data/figures.csv" was a traceback.
+        told = f"is a JSON {json_kind(resources)}: it must be a list of resources (objects)"
+        found.append((("resources",), "resources", told))
+        resources = []
+    for i, resource in enumerate(resources):
         if not isinstance(resource, dict):
+            message = f"resource {i + 1} is a JSON {json_kind(resource)}, not an object with its name, path and schema"
+            found.append((("resources", i), "resources", message))
             continue
         name, path = resource.get("name"), resource.get("path")
         if not isinstance(path, str):
@@ -1877,6 +1891,10 @@ def check_package(
         return [rules.Problem(shown_package, line, None, "cannot be read as JSON: is not valid UTF-8")], None
     except (OSError, ValueError) as error:
         return [rules.Problem(shown_package, None, None, f"cannot be read as JSON: {error}")], None
+    if not isinstance(descriptor, dict):
+        # Every reader below takes the descriptor's keys: `[]` was an AttributeError's traceback.
+        told = f"is a JSON {json_kind(descriptor)}, not an object (a Data Package is one)"
+        return [rules.Problem(shown_package, 1, None, told)], None
 
     unreadable = unreadable_path_problems(descriptor, shown_package, package_path)
     problems = package_contract_problems(descriptor, shown_package, package_path)

@@ -459,6 +459,22 @@ def test_problems_of_rules_that_read_a_damaged_table_are_counted_not_echoed():
     assert "data/corroborations.csv:-:-: 1 problem(s) naming metrics left out" in "\n".join(kept)
 
 
+@pytest.mark.parametrize("descriptor", [[], None, {"resources": {}}, {"resources": ["data/events.csv"]}])
+def test_cli_validate_reports_a_descriptor_of_the_wrong_shape_not_a_traceback(tmp_path, descriptor):
+    # The stamp's key, taken before validation reads anything, took every descriptor for an object
+    # of objects: `[]` as datapackage.json, or a resource written as its path, was an AttributeError.
+    package = make_package(tmp_path / "p")
+    package.write_text(json.dumps(descriptor), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package), "--out", str(tmp_path / "site")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr, run.stderr
+    assert re.search(r"^p/datapackage\.json:[0-9]+:", run.stderr.replace(str(tmp_path) + "/", ""), re.M), run.stderr
+
+
 def test_cli_validate_leaves_the_rows_the_build_then_loads(tmp_path):
     """`make validate && make build` as the bench runs them: validation writes the stamp and its
     typed rows; the build of the same bytes loads those rows (no CSV read) and builds."""
