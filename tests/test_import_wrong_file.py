@@ -62,6 +62,27 @@ def test_a_json_file_given_to_google_user_data_names_the_columns_it_lacks(tmp_pa
     )
 
 
+# Files of another layout: a JSON array, null, an object without the format's keys, no bytes.
+OTHER_LAYOUTS = {"array.json": "[1, 2, 3]\n", "null.json": "null\n", "object.json": "{}\n", "empty.html": ""}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_LAYOUTS))
+@pytest.mark.parametrize("format_name", sorted(FORMATS))
+def test_every_format_refuses_a_file_of_another_layout_without_a_traceback(tmp_path, format_name, name):
+    # Apple's, Microsoft's, Kakao's and Naver's parsers indexed `[]` and `null` as their object
+    # (TypeError, AttributeError), LinkedIn's took an empty page to lxml (ParserError), and a JSON
+    # object without "periods" was "cannot be read as apple-transparency-json: 'periods'".
+    path = tmp_path / name
+    path.write_text(OTHER_LAYOUTS[name], encoding="utf-8")
+    result = run_import(format_name, path)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1, result.output
+    # The compilation's own reader says where its JSON breaks: "empty.sha256-….html:1:-: not JSON: …".
+    assert f"{path}:-:-: cannot be read as {format_name}: " in result.output or ":1:-: not JSON: " in result.output
+    assert "Nothing was imported." in result.output
+    assert not re.search(r": '[A-Za-z_]+'\n", result.output), result.output
+
+
 @pytest.mark.parametrize(
     "format_name, header",
     [

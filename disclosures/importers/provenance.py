@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml.etree import LxmlError
+
 from ..files import read_csv
 from .core import DATA, ImportFailed, Parsed
 
@@ -114,9 +116,18 @@ def parse_checked(parse: Callable[[Path], Parsed], path: Path, check: FileCheck)
     """``parse`` of ``path`` with every locator naming ``check.label`` (parsers name the file they read).
 
     Raises ValueError when the parser found neither a record nor a skip: whatever the format, a
-    file in which it recognises nothing is another kind of file, not an import of nothing."""
-    with named_as(path, check.label) as named:
-        parsed = parse(named)
+    file in which it recognises nothing is another kind of file, not an import of nothing. So is
+    a file the parser cannot walk as the format lays its records out."""
+    try:
+        with named_as(path, check.label) as named:
+            parsed = parse(named)
+    except KeyError as error:
+        # Told "cannot be read as apple-transparency-json: 'periods'", a curator had no sentence.
+        raise ValueError(f"{check.label}: has no {error} where this format has one") from error
+    except (TypeError, AttributeError, IndexError, LxmlError) as error:
+        # A JSON array or null where the format has an object, an empty HTML page: each parser
+        # walks its format's layout, and these were tracebacks.
+        raise ValueError(f"{check.label}: is not laid out as this format ({type(error).__name__}: {error})") from error
     if not parsed.records and not parsed.skips:
         raise ValueError(f"{check.label}: nothing in it is a record of this format")
     return parsed
