@@ -163,3 +163,29 @@ def test_csv_lines_refuses_every_wide_record_of_a_fixed_header_and_keeps_the_oth
         ["6", "7"],
         ["8", "9", "10", "11"],
     ]
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "importers"
+
+
+def test_a_csv_cut_short_inside_its_last_record_is_refused(tmp_path):
+    # A download cut off after "...,Other Legal Requests,42" (of 42595, two cells before the end)
+    # proposed the figure 42 for a figure data/ holds; one it did not hold would have been added.
+    text = (FIXTURES / "google-global-user-data-requests.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    cut = ",".join(lines[-1].split(",")[:5])[:-1]  # "...,CLOUD Act - IPA CDRs,4" of 42
+    path = tmp_path / "google-global-user-data-requests.csv"
+    path.write_text("\n".join([*lines[:-1], cut]), encoding="utf-8")
+    result = run_import("google-user-data", path)
+    assert result.exit_code == 1, result.output
+    assert re.search(
+        rf"google-global-user-data-requests\.sha256-[0-9a-f]{{12}}\.csv:{len(lines)}:-: the file ends inside this "
+        r"record \(5 cells, the header has 7, and no line break after it\): it is cut short; download it again",
+        result.output,
+    ), result.output
+    assert "Nothing was imported." in result.output
+
+    # Whole records without a line break after the last one are a whole file (Discord's end so).
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = run_import("google-user-data", path)
+    assert "cut short" not in result.output, result.output

@@ -35,7 +35,8 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
     (ImportFailed, one ``<file>:<line>:-:`` line for each): an unquoted ``4,977`` read as the
     cells ``4`` and ``977`` was imported as the figure 4, the rest of the row dropped.
     """
-    raw = path.read_text(encoding="utf-8-sig").splitlines()
+    text = path.read_text(encoding="utf-8-sig")
+    raw = text.splitlines()
     header = next(csv.reader(raw[:1]), []) if raw else []
     header = [h.strip() for h in header]
     missing = [name for name in required if name not in header]
@@ -56,6 +57,17 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
             found.append(Line(number, text, cells))
         if not found:
             raise ValueError(f"{path.name}: no records under its header")
+        final = found[-1]
+        if required and len(final.cells) < len(header) and not text.endswith(("\n", "\r")):
+            # A download cut short ends inside a record: Google's "...,Other Legal Requests,42" (of
+            # 42595, and two cells more) was read as the figure 42. Files that end without a line
+            # break (Discord's) end on a whole record.
+            raise ImportFailed(
+                [
+                    f"{path.name}:{final.number}:-: the file ends inside this record ({len(final.cells)} cells, the header "
+                    f"has {len(header)}, and no line break after it): it is cut short; download it again"
+                ]
+            )
         wide = [line for line in found if required and len(line.cells) > len(header)]
         if wide:
             raise ImportFailed(
