@@ -6,6 +6,7 @@ the only place that prints or exits.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import signal
@@ -135,25 +136,34 @@ def build(package, out):
 
     # A terminated build unwinds like an interrupted one, so it removes its temporary files.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    # Another package is shown as `validate PACKAGE` shows it, from the working directory: its
+    # problems, relative to its own folder, said "data/figures.csv:2", which a curator in the
+    # repository opened (the repository's own file), and "rerun: make build" built that one.
+    other = package.resolve() != paths.PACKAGE
+    again = f"python scripts/cli.py build --package {package} --out {out}" if other else "make build"
     try:
         path = builder.build_site(package, out)
     except validation.ValidationFailed as failure:
+        problems = [
+            dataclasses.replace(p, path=validation.shown_path(package.parent / p.path, Path.cwd())) if other else p
+            for p in failure.problems
+        ]
         fail(
-            [str(p) for p in failure.problems],
-            f"\n{len(failure.problems)} problem(s); nothing was built. Fix them, then rerun: make build",
+            [str(p) for p in problems],
+            f"\n{len(problems)} problem(s); nothing was built. Fix them, then rerun: {again}",
         )
     except (builder.BuildFailed, RecordDamaged, site_config.ConfigDamaged) as failure:
-        fail([f"build failed, {out / DATABASE_FILE} left as it was: {failure}"], "Fix it, then rerun: make build")
+        fail([f"build failed, {out / DATABASE_FILE} left as it was: {failure}"], f"Fix it, then rerun: {again}")
     except (OSError, sqlite3.Error) as error:
         # One line, not a traceback, and a hint that fits: disk full, a read-only or vanished
         # folder; or SQLite refusing the package's own tables, which validation should have done.
         reason = getattr(error, "strerror", None) or str(error)
         if builder.storage_failure(error):
-            hint = "Free space or fix the folder, then rerun: make build"
+            hint = f"Free space or fix the folder, then rerun: {again}"
         else:
             hint = (
                 "SQLite refused the package, which passed validation: validation lacks this check, so please "
-                "report it with the line above. Fix the package, then rerun: make build"
+                f"report it with the line above. Fix the package, then rerun: {again}"
             )
         fail([f"build failed, {out / DATABASE_FILE} left as it was: {reason}"], hint)
     db = sqlite_utils.Database(path)

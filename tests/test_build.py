@@ -295,6 +295,23 @@ def test_build_cli_takes_paths_relative_to_the_working_directory(tmp_path):
         assert conn.execute("SELECT count(*) FROM figures").fetchone()[0] > 0
 
 
+def test_build_cli_names_another_packages_files_from_the_working_directory(tmp_path):
+    # Relative to the package's own folder, its problem said "data/figures.csv:5", which a curator
+    # in the repository opened as the repository's own file, and "rerun: make build" built that.
+    make_package(tmp_path / "p", "value_not_in_quote")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli.py"), "build", "--package", "p/datapackage.json", "--out", "site"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 1
+    assert "p/data/figures.csv:5:quote: value 180 does not appear in the quote" in run.stderr.splitlines()
+    assert run.stderr.rstrip().endswith(
+        "then rerun: python scripts/cli.py build --package p/datapackage.json --out site"
+    ), run.stderr
+
+
 def test_every_figure_carries_its_metrics_unit(base_db):
     assert dict(rows(base_db, "SELECT metric_id, unit FROM figures WHERE jurisdiction_id = 'DEU'")) == {
         "requests_received": "count",
