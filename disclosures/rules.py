@@ -286,10 +286,31 @@ def type_problem(cell: str, kind: str, form: str = "default") -> str:
     if kind == "number":
         return f"{shown} is not a number"
     if kind == "date":
-        return f"{shown} is not a date written YYYY-MM-DD"
+        return date_problem(cell)
     if kind == "string" and form == "uri":
         return f"{shown} is not a URI"
     return f'{shown} cannot be read as type "{kind}/{form}"'
+
+
+# A date with its year first, however separated: 2024/01/31, 2024.1.31, 2024-02-30.
+YEAR_FIRST_DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
+
+
+def date_problem(cell: str) -> str:
+    """The message for a cell that is not a date as Table Schema reads one (YYYY-MM-DD): one written
+    so but naming no day says which month it overruns ('2024-02-30' was told it was not written
+    YYYY-MM-DD, which it is); one with its year first and other separators is told how to write it."""
+    shown = shown_cell(cell)
+    found = YEAR_FIRST_DATE.fullmatch(cell)
+    if found is None:
+        return f"{shown} is not a date written YYYY-MM-DD"
+    year, month, day = int(found.group(1)), int(found.group(3)), int(found.group(4))
+    if not 1 <= month <= 12:
+        return f"{shown} is not a date: its month, {found.group(3)}, is not 01 to 12"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{shown} is not a date: {calendar.month_name[month]} {year} has {days} days"
+    return f"{shown} is not a date written YYYY-MM-DD: write {date(year, month, day).isoformat()}"
 
 
 def spellings(value: Decimal) -> set[str]:

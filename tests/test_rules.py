@@ -215,6 +215,12 @@ def test_a_named_field_of_a_json_record_must_hold_the_value():
         ("12.5", "integer", "default", "'12.5' is not a whole number"),
         ("9O0", "number", "default", "'9O0' is not a number"),
         ("23/09/2024", "date", "default", "'23/09/2024' is not a date written YYYY-MM-DD"),
+        # Written YYYY-MM-DD, a day the month lacks was told it was not written YYYY-MM-DD.
+        ("2024-02-30", "date", "default", "'2024-02-30' is not a date: February 2024 has 29 days"),
+        ("2023-02-29", "date", "default", "'2023-02-29' is not a date: February 2023 has 28 days"),
+        ("2024-13-01", "date", "default", "'2024-13-01' is not a date: its month, 13, is not 01 to 12"),
+        ("2024/09/23", "date", "default", "'2024/09/23' is not a date written YYYY-MM-DD: write 2024-09-23"),
+        ("2024.9.23", "date", "default", "'2024.9.23' is not a date written YYYY-MM-DD: write 2024-09-23"),
         ("the archive", "string", "uri", "'the archive' is not a URI"),
         ("x" * 50, "integer", "default", "'" + "x" * 40 + "…' is not a whole number"),
     ],
