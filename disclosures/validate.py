@@ -566,6 +566,34 @@ def with_near_keys(
                     named.update(cells_of(source.get("name"), fields[0]) or [])
         return named
 
+    aliases: dict[str, tuple[str, str]] | None = None
+
+    def jurisdiction_alias(value: str) -> tuple[str, str] | None:
+        """(the jurisdiction_id, what ``value`` is of it) when ``value`` is a jurisdiction's alpha-2
+        code, name or one of its other names, in any case: "DE" is DEU's alpha-2 code."""
+        nonlocal aliases
+        if aliases is None:
+            aliases = {}
+            path = resources.get("jurisdictions", {}).get("path")
+            if isinstance(path, str):
+                try:
+                    with (package_path.parent / path).open(encoding="utf-8", newline="") as handle:
+                        for row in csv.DictReader(handle):
+                            key = row.get("jurisdiction_id") or ""
+                            names = [
+                                (row.get("alpha2") or "", "ISO 3166-1 alpha-2 code"),
+                                (row.get("name") or "", "name"),
+                            ]
+                            names += [
+                                (name.strip(), "other name") for name in (row.get("other_names") or "").split(";")
+                            ]
+                            for name, what in names:
+                                if key and name:
+                                    aliases.setdefault(name.casefold(), (key, what))
+                except (OSError, UnicodeDecodeError, csv.Error):
+                    pass
+        return aliases.get(value.casefold())
+
     removals: dict[str, str] | None = None
 
     def removed_by(figure_id: str) -> str | None:
@@ -620,6 +648,13 @@ def with_near_keys(
             ),
             None,
         )
+        # A country's alpha-2 code, as platforms.csv's headquarters_country and most reports write
+        # it, or its name: "DE" was told to add its row to data/jurisdictions.csv.
+        alias = (
+            jurisdiction_alias(value)
+            if not near and (miss["resource"], miss["target"]) == ("jurisdictions", "jurisdiction_id")
+            else None
+        )
         named = references(miss["resource"], miss["target"]) if near else Counter()
         removal = removed_by(value) if miss["resource"] == "figures" and miss["target"] == "figure_id" else None
         if removal is not None:
@@ -643,6 +678,11 @@ def with_near_keys(
             hint = f'did you mean "{near[0]}"?'
         elif near:
             hint = f'did you mean "{near[0]}"? If not, add its row to {shown}'
+        elif alias:
+            hint = (
+                f'did you mean "{alias[0]}"? "{value}" is its {alias[1]} in {shown}, '
+                "and a jurisdiction is named by its jurisdiction_id (ISO 3166-1 alpha-3)"
+            )
         else:
             hint = f"correct it, or add its row to {shown}"
         told.append(rules.Problem(problem.path, problem.line, problem.field, f"{problem.message}: {hint}"))
