@@ -44,11 +44,15 @@ INVISIBLE_ESCAPED = {
 }
 # A date as the package writes it (and SQLite and the site compare it, as text): ASCII digits.
 ISO_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# Thousands separators seen in sources: comma, dot, space, no-break and narrow no-break spaces.
-THOUSANDS_SEPARATORS = (",", ".", " ", "\u00a0", "\u202f", "\u2009")
+# Thousands separators seen in sources: comma, dot, space, no-break and narrow no-break spaces,
+# and the Swiss apostrophe (2'253, typeset 2’253: Proton's and the Swiss authorities' reports).
+SWISS_SEPARATORS = ("'", "\u2019")
+THOUSANDS_SEPARATORS = (",", ".", " ", "\u00a0", "\u202f", "\u2009", *SWISS_SEPARATORS)
 # A whole number written with thousands separators (1,234 or 1 234 567): only the separators
 # keep it from being a number. (1.234 is a number, so never reaches this.)
-GROUPED_DIGITS = re.compile("[0-9]{1,3}(?:[, \u00a0\u202f\u2009][0-9]{3})+")
+GROUPED_DIGITS = re.compile("[0-9]{1,3}(?:[, \u00a0\u202f\u2009'\u2019][0-9]{3})+")
+# What joins two parts of one number: "1,5" holds no 5, nor "2'253" a 253.
+WITHIN_A_NUMBER = (".", ",", *SWISS_SEPARATORS)
 # Unicode category Cc is exactly C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F).
 CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
@@ -355,11 +359,11 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
         return False
     if end < len(text) and _latin_letter(text[end]):
         return False
-    if start > 1 and text[start - 1] in ".," and text[start - 2].isdecimal():
+    if start > 1 and text[start - 1] in WITHIN_A_NUMBER and text[start - 2].isdecimal():
         return False
     if end < len(text) and text[end].isdecimal():
         return False
-    if end + 1 < len(text) and text[end] in ".," and text[end + 1].isdecimal():
+    if end + 1 < len(text) and text[end] in WITHIN_A_NUMBER and text[end + 1].isdecimal():
         return False
     beside_a_date_separator = (start and text[start - 1] in "-/") or (end < len(text) and text[end] in "-/")
     return not (beside_a_date_separator and _in_a_date_as_day_or_month(text, start, end))
