@@ -33,9 +33,11 @@ from pathlib import Path
 from . import columnar, forked, rules, safety, table_schema
 
 # Characters rules.cell_problems faults in any cell, and rules.text_problems in any text
-# (a number holding one is not canonical): controls (Unicode category Cc, LF and CR among them)
-# and bidirectional controls.
-HOSTILE = "\\x00-\\x1f\\x7f-\\x9f" + "".join(f"\\x{{{ord(ch):04x}}}" for ch in sorted(rules.BIDI_CONTROLS))
+# (a number holding one is not canonical): controls (Unicode category Cc, LF and CR among them),
+# Unicode's line separators and bidirectional controls.
+HOSTILE = "\\x00-\\x1f\\x7f-\\x9f" + "".join(
+    f"\\x{{{ord(ch):04x}}}" for ch in sorted(set(rules.BIDI_CONTROLS) | set(rules.LINE_SEPARATORS))
+)
 # One line of CSV, with its LF, as RFC 4180 writes it and Python's csv module reads it with
 # strict=True (Frictionless's dialect): fields are quoted throughout with quotes doubled inside,
 # or hold neither a comma nor a quote (one there is a problem, table_schema.unquoted_cells_with_a_quote);

@@ -55,6 +55,11 @@ GROUPED_DIGITS = re.compile("[0-9]{1,3}(?:[, \u00a0\u202f\u2009'\u2019][0-9]{3})
 WITHIN_A_NUMBER = (".", ",", *SWISS_SEPARATORS)
 # Unicode category Cc is exactly C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F).
 CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Unicode's line and paragraph separators (categories Zl, Zp): no control characters, but line
+# breaks to Python's splitlines, to JavaScript before ES2019 and to many editors, so a text copied
+# with one passed as a cell holding a line break, which the package writes as ¶.
+LINE_SEPARATORS = "\u2028\u2029"
+LINE_SEPARATOR = re.compile(f"[{LINE_SEPARATORS}]")
 
 
 PRINTED_ESCAPES = {**LINE_BREAKS_ESCAPED, **INVISIBLE_ESCAPED}
@@ -99,6 +104,9 @@ def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[st
     if CONTROL_CHARACTER.search(cell):
         controls = sorted({f"U+{ord(ch):04X}" for ch in CONTROL_CHARACTER.findall(cell)})
         problems.append(f"contains control characters ({', '.join(controls)}); {control_fix(controls)}")
+    if LINE_SEPARATOR.search(cell):
+        separators = sorted({f"U+{ord(ch):04X}" for ch in LINE_SEPARATOR.findall(cell)})
+        problems.append(f"contains Unicode line separators ({', '.join(separators)}); write a line break as ¶")
     if cell != cell.strip():
         problems.append("has leading or trailing whitespace")
     if numeric and cell:
