@@ -41,7 +41,12 @@ def _text(element) -> str:
 def parse_government_requests(path: Path) -> Parsed:
     mapping = read_mapping("linkedin")
     places = jurisdiction_lookup()
-    root = lxml.html.fromstring(path.read_bytes())
+    page = path.read_bytes()
+    if b"<html" in page[:4096].lower() and b"</html>" not in page[-4096:].lower():
+        # lxml reads what a page cut short holds: half of LinkedIn's page imported half its
+        # tables, with nothing said of the rest.
+        raise ValueError(f"{path.name}: the page ends before its </html>: it is cut short; save the whole page again")
+    root = lxml.html.fromstring(page)
     result = Parsed()
     section, period = "", None
     for element in root.iter("h2", "h4", "table"):
