@@ -205,3 +205,28 @@ def test_an_html_page_cut_short_is_refused(tmp_path):
         result.output,
     ), result.output
     assert "Nothing was imported." in result.output
+
+
+def test_a_csv_cut_short_inside_a_quoted_cell_is_refused(tmp_path):
+    # csv closes a quoted cell at the end of the file: the EU's DSA file cut inside one imported
+    # the records up to there, the cut one among them, without a word.
+    text = (FIXTURES / "3_member_states_orders.csv").read_text(encoding="utf-8")
+    path = tmp_path / "3_member_states_orders.csv"
+    path.write_text(text[: text.rindex('"') - 10], encoding="utf-8")
+    result = run_import("dsa-member-state-orders", path)
+    assert result.exit_code == 1, result.output
+    assert re.search(
+        r"3_member_states_orders\.sha256-[0-9a-f]{12}\.csv:[0-9]+:-: the file ends inside a quoted cell of this "
+        r"record \(no closing quote, and no line break after it\): it is cut short; download it again",
+        result.output,
+    ), result.output
+
+
+def test_a_short_last_record_with_its_line_break_is_not_taken_for_a_cut(tmp_path):
+    # Only a file that ends inside its last record is cut short; one with a line break after it
+    # is the file as its publisher wrote it, and its short record is the format's to read.
+    lines = (FIXTURES / "google-global-user-data-requests.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "google-global-user-data-requests.csv"
+    path.write_text("\n".join([*lines[:-1], ",".join(lines[-1].split(",")[:5])]) + "\n", encoding="utf-8")
+    result = run_import("google-user-data", path)
+    assert "cut short" not in result.output, result.output

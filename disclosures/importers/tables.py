@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,11 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
     (ImportFailed, one ``<file>:<line>:-:`` line for each): an unquoted ``4,977`` read as the
     cells ``4`` and ``977`` was imported as the figure 4, the rest of the row dropped.
     """
-    text = path.read_text(encoding="utf-8-sig")
-    raw = text.splitlines()
+    content = path.read_text(encoding="utf-8-sig")
+    raw = content.splitlines()
+    # A file cut short ends inside its last record; a whole one ends with a line break, or (as
+    # Discord's do) on a whole record.
+    ends_open = bool(content) and not content.endswith(("\n", "\r"))
     header = next(csv.reader(raw[:1]), []) if raw else []
     header = [h.strip() for h in header]
     missing = [name for name in required if name not in header]
@@ -58,16 +62,25 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
         if not found:
             raise ValueError(f"{path.name}: no records under its header")
         final = found[-1]
-        if required and len(final.cells) < len(header) and not text.endswith(("\n", "\r")):
-            # A download cut short ends inside a record: Google's "...,Other Legal Requests,42" (of
-            # 42595, and two cells more) was read as the figure 42. Files that end without a line
-            # break (Discord's) end on a whole record.
-            raise ImportFailed(
-                [
-                    f"{path.name}:{final.number}:-: the file ends inside this record ({len(final.cells)} cells, the header "
-                    f"has {len(header)}, and no line break after it): it is cut short; download it again"
-                ]
-            )
+        if ends_open:
+            # Google's file cut after "...,Other Legal Requests,42" (of 42595, two cells before the
+            # end) proposed the figure 42; the EU's DSA file cut inside a quoted cell, which csv
+            # closes at the end of the file, imported its records up to there without a word.
+            try:
+                list(csv.reader(io.StringIO(final.text, newline=""), strict=True))
+                inside = None
+            except csv.Error:
+                inside = "inside a quoted cell of this record (no closing quote"
+            rectangular = required or all(len(line.cells) == len(header) for line in found[:-1])
+            if inside is None and rectangular and len(final.cells) < len(header):
+                inside = f"inside this record ({len(final.cells)} cells, the header has {len(header)}"
+            if inside is not None:
+                raise ImportFailed(
+                    [
+                        f"{path.name}:{final.number}:-: the file ends {inside}, and no line break after it): "
+                        "it is cut short; download it again"
+                    ]
+                )
         wide = [line for line in found if required and len(line.cells) > len(header)]
         if wide:
             raise ImportFailed(
