@@ -179,3 +179,27 @@ def test_a_different_file_is_only_ever_reviewed_never_written(tmp_path):
     assert f"{tampered}:-:-: --allow-different-file only reviews a file (--dry-run)" in result.output
     assert "Record dataset.json as a source of its own" in result.output and "Nothing was imported." in result.output
     assert (ROOT / "data" / "figures.csv").read_bytes() == before
+
+
+def test_a_format_known_by_its_file_name_reviews_a_different_file():
+    # Google's national-security files are known by their name, which --allow-different-file
+    # labels with the file's checksum: every other copy was "not a Google national-security file".
+    nsl = ROOT / "tests" / "fixtures" / "importers" / "google-usnationalsecurity-nsl-requests.csv"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            "google-national-security",
+            str(nsl),
+            "--source",
+            REAL_SOURCE,
+            "--dry-run",
+            "--allow-different-file",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"corroborate google-usa-2025h2-nsl-requests_received  "
+        r"\[google-usnationalsecurity-nsl-requests\.sha256-[0-9a-f]{12}\.csv row",
+        result.output,
+    ), result.output

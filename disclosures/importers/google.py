@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, period_of_end, read_mapping
+from .provenance import name_of
 from .tables import csv_lines
 
 # Column headers of the user-data export, current and older spelling, → metric field label.
@@ -299,7 +300,9 @@ def parse_national_security(path: Path) -> Parsed:
     mapping). Each row gives two bands, requests and accounts, kept as bands (never a midpoint).
     """
     mapping = read_mapping("google")
-    kind = mapping.find("national_security_file", path.name)
+    # Known by its name, which --allow-different-file labels with its checksum: it was then
+    # "not a Google national-security file", so no other copy could be reviewed.
+    kind = mapping.find("national_security_file", name_of(path.name))
     if kind is None or not kind["maps_to"]:
         raise ValueError(f"{path.name}: not a Google national-security file named in mappings/google.csv")
     columns = [column for pair in NATIONAL_SECURITY_COLUMNS.values() for column in pair]

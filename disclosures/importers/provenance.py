@@ -19,6 +19,7 @@ Nothing here prints; ``warning`` is for the CLI to show.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -32,6 +33,16 @@ from ..files import read_csv
 from .core import DATA, ImportFailed, Parsed
 
 SOURCE_FILES = "source_files.csv"
+# What a file's label inserts before its suffix when it is not the source's file, with the first
+# 12 hex digits of its own SHA-256: "nsl.sha256-d1e7ebe68347.csv".
+DIFFERENT_MARK = ".sha256-"
+DIFFERENT_LABEL = re.compile(rf"{re.escape(DIFFERENT_MARK)}[0-9a-f]{{12}}(?=\.[^.]*$|$)")
+
+
+def name_of(label: str) -> str:
+    """The file name a label gives: the label without the checksum a different file's carries
+    ("nsl.sha256-d1e7ebe68347.csv" -> "nsl.csv"), for a format whose files are known by name."""
+    return DIFFERENT_LABEL.sub("", label, count=1)
 
 
 def file_digest(path: Path) -> str:
@@ -87,7 +98,7 @@ def check_file(path: Path, source_id: str, data_dir: Path = DATA, *, allow_diffe
                 "written: record it as a source of its own first)."
             ]
         )
-    label = f"{path.stem}.sha256-{actual[:12]}{path.suffix}"
+    label = f"{path.stem}{DIFFERENT_MARK}{actual[:12]}{path.suffix}"
     return FileCheck(
         source_id,
         "different",
