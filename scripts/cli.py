@@ -98,7 +98,16 @@ def validate(package, out):
                 ],
                 f"Validate it again once it is saved: {again}",
             )
-        stamp.record_valid(package_path, out or paths.BUILD, key, typed=handed["columns"])
+        folder = out or paths.BUILD
+        try:
+            stamp.record_valid(package_path, folder, key, typed=handed["columns"])
+        except OSError as error:
+            # --out naming a file, or a folder under one, was a FileExistsError's traceback after
+            # the whole validation had passed.
+            fail(
+                [f"{folder}: the record of this validation cannot be written there: {error.strerror or error}"],
+                "The package is valid; give --out a folder (it is made if missing), then rerun.",
+            )
     click.echo(f"OK: {validation.shown_path(package_path, base)} is valid")
 
 

@@ -475,6 +475,20 @@ def test_cli_validate_reports_a_descriptor_of_the_wrong_shape_not_a_traceback(tm
     assert re.search(r"^p/datapackage\.json:[0-9]+:", run.stderr.replace(str(tmp_path) + "/", ""), re.M), run.stderr
 
 
+def test_cli_validate_says_when_out_is_no_folder(tmp_path):
+    # After the whole validation had passed, --out naming a file was a FileExistsError's traceback.
+    package = make_package(tmp_path / "p")
+    (tmp_path / "site").write_text("", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package), "--out", str(tmp_path / "site")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr, run.stderr
+    assert f"{tmp_path / 'site'}: the record of this validation cannot be written there: File exists" in run.stderr
+
+
 def test_cli_validate_leaves_the_rows_the_build_then_loads(tmp_path):
     """`make validate && make build` as the bench runs them: validation writes the stamp and its
     typed rows; the build of the same bytes loads those rows (no CSV read) and builds."""
