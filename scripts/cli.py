@@ -214,6 +214,14 @@ def release(build_dir, dist, releases, release_date, package):
         folder = releasing.make_release(build_dir, dist, releases, release_date, package=package)
     except (releasing.ReleaseRefused, RecordDamaged) as refusal:
         fail([f"release refused: {refusal}"], "Nothing was released.")
+    except OSError as error:
+        # --dist or --releases naming a file, a full disk, a read-only folder: one line, not a
+        # traceback. A release folder the failure left behind is named on the next run.
+        where = error.filename or f"{dist} or {releases}"
+        fail(
+            [f"release failed: {where}: {error.strerror or error}"],
+            "Fix the folder (--dist and --releases must be folders) or free space, then rerun.",
+        )
     manifest = releasing.release_records.recorded_releases(releases)[folder.name]
     counts = ", ".join(f"{n} {name}" for name, n in manifest["counts"].items())
     click.echo(

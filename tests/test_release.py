@@ -835,6 +835,25 @@ def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
     assert "release refused: nothing changed since release 1.1.0" in run.stderr
 
 
+@pytest.mark.parametrize("which", ["--dist", "--releases"])
+def test_cli_release_into_a_file_is_one_line_not_a_traceback(tmp_path, which):
+    # --dist or --releases naming a file (a typo, a stale download) was a FileExistsError's or a
+    # NotADirectoryError's traceback.
+    build_dir = built(tmp_path / "p", "1.0.0")
+    folders = {"--dist": tmp_path / "dist", "--releases": tmp_path / "releases"}
+    folders[which].write_text("", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli.py"), "release", "--build-dir", str(build_dir)]
+        + [part for option, folder in folders.items() for part in (option, str(folder))]
+        + ["--package", str(tmp_path / "p" / "datapackage.json"), "--date", "2025-01-20"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.startswith(f"release failed: {folders[which]}"), run.stderr
+
+
 # The repository's own release records ---------------------------------------------------------
 
 
