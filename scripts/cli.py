@@ -272,7 +272,9 @@ def import_file(format_name, file, source_id, dry_run, allow_different_file):
             "name and SHA-256), then import it with --source <that source_id>. Nothing was imported.",
         )
     try:
-        # The source first: a file's checksum means nothing for a source that does not exist.
+        # data/ as the import will read it, then the source: a file's checksum means nothing for
+        # a source that does not exist.
+        importers.require_readable_data()
         importers.require_source(source_id)
         check = provenance.check_file(file, source_id, allow_different=allow_different_file)
         if check.warning:

@@ -5,6 +5,7 @@ silent import of nothing (a JSON file given to a CSV importer read 0 records and
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,65 @@ def test_a_short_last_record_with_its_line_break_is_not_taken_for_a_cut(tmp_path
     path.write_text("\n".join([*lines[:-1], ",".join(lines[-1].split(",")[:5])]) + "\n", encoding="utf-8")
     result = run_import("google-user-data", path)
     assert "cut short" not in result.output, result.output
+
+
+BASE_DATA = Path(__file__).resolve().parent / "fixtures" / "base" / "data"
+
+
+@pytest.mark.parametrize(
+    "damage, told",
+    [
+        (lambda text: "\ufeff" + text, "data/figures.csv:1:-: starts with a byte-order mark"),
+        (
+            lambda text: text.replace("value_kind", "kind", 1),
+            "data/figures.csv:1:-: header is not the schema's columns",
+        ),
+        (
+            lambda text: text.replace('"Fulfilled requests: 900', "Fulfilled requests: 900", 1),
+            "data/figures.csv:2:-: has",
+        ),
+        (lambda text: text + '\nx,"y\n', "data/figures.csv:11:-: is not well-formed CSV"),
+    ],
+)
+def test_an_import_refuses_a_damaged_table_of_data_naming_it(tmp_path, damage, told):
+    # Read as it was, a BOM or a renamed header in data/figures.csv was "cannot be read as
+    # telegram-compilation: 'figure_id'", which blamed the file imported; a row whose quote was
+    # deleted was read with its cells shifted.
+    from disclosures.importers import require_readable_data
+
+    data = tmp_path / "data"
+    shutil.copytree(BASE_DATA, data)
+    require_readable_data(data)  # the tiny base package reads whole
+    figures = data / "figures.csv"
+    figures.write_text(damage(figures.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ImportFailed) as failure:
+        require_readable_data(data)
+    (problem,) = failure.value.problems
+    assert problem.startswith(told), problem
+    assert problem.endswith("the import would misread it; fix it (make validate says how), then import again")
+
+
+def test_an_import_refuses_data_that_is_not_utf8(tmp_path):
+    from disclosures.importers import require_readable_data
+
+    data = tmp_path / "data"
+    shutil.copytree(BASE_DATA, data)
+    with (data / "corroborations.csv").open("ab") as handle:
+        handle.write(b"caf\xe9\n")
+    with pytest.raises(ImportFailed) as failure:
+        require_readable_data(data)
+    assert failure.value.problems[0].startswith("data/corroborations.csv:2:-: is not valid UTF-8")
+
+
+def test_the_import_command_checks_data_before_the_file(tmp_path, monkeypatch):
+    from disclosures.importers import core
+
+    data = tmp_path / "data"
+    shutil.copytree(BASE_DATA, data)
+    figures = data / "figures.csv"
+    figures.write_text("\ufeff" + figures.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(core, "DATA", data)
+    result = run_import("telegram-compilation", FIXTURES / "telegram-compilation" / "dataset.json")
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("data/figures.csv:1:-: starts with a byte-order mark: the import would misread it")
+    assert "cannot be read as telegram-compilation" not in result.output

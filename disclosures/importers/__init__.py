@@ -48,6 +48,7 @@ from .core import (
     jurisdiction_lookup,
     plan_import,
     read_mapping,
+    require_readable_data,
     require_source,
     write_plan,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "DATA",
     "Change",
     "change_note",
+    "require_readable_data",
     "require_source",
     "Format",
     "ImportFailed",
