@@ -1173,10 +1173,14 @@ def figure_problems(
             if unit == "count" and bound is not None and bound != bound.to_integral_value():
                 problem(figure, field, f"{bound} is not a whole number, but {figure.metric_id} is a count")
 
-    problems += overlap_problems(figures, reported_periods(figures) if reported is None else reported, shown)
+    # A period that ends before it starts is told so at its own line (period_order_notes), once: as
+    # a part of its series, 2024-12-31..2024-01-01 made the figure of 2024-01-01..2024-09-30, on
+    # another line, "less than 2237 reported for the part", which a curator looked for there.
+    ordered = [f for f in figures if f.period[0] <= f.period[1]]
+    problems += overlap_problems(ordered, reported_periods(ordered) if reported is None else reported, shown)
 
     exact_counts = [
-        f for f in figures if f.value_kind == "exact" and f.value is not None and units.get(f.metric_id) == "count"
+        f for f in ordered if f.value_kind == "exact" and f.value is not None and units.get(f.metric_id) == "count"
     ]
     groups: dict[tuple, list[Figure]] = defaultdict(list)
     for figure in exact_counts:
