@@ -831,6 +831,13 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
         name, path = resource.get("name"), resource.get("path")
         if not isinstance(path, str):
             message = f"resource {name}'s path must name one file, as text (data/figures.csv), not {path!r}"
+        elif not inside_package(path) and inside_package(plain := plain_path(path)):
+            # Inside the folder, but written so that Frictionless refuses it as unsafe: told it
+            # "must name a file inside the package's folder", a curator saw one that does.
+            message = (
+                f"resource {name}'s path {path!r} must be written {plain!r}: / between folders, and no ./ "
+                "(Frictionless refuses the rest as unsafe)"
+            )
         elif not inside_package(path):
             message = (
                 f"resource {name}'s path {path!r} must name a file inside the package's folder, "
@@ -896,6 +903,15 @@ def inside_package(path: str) -> bool:
     variable) and holding only letters, digits, ".", "_" and "-". Stricter than Frictionless's
     safe path, which it implies: an absolute path, "../", "~", "$VAR", "%VAR%" and "file://"."""
     return SAFE_RESOURCE_PATH.fullmatch(path) is not None
+
+
+def plain_path(path: str) -> str:
+    """``path`` with backslashes as slashes and without "./" parts ("./data\\x.csv" -> "data/x.csv"),
+    for a message to say how to write it; an absolute path and "../" parts stay, for
+    inside_package to refuse."""
+    if path.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", path):
+        return path
+    return "/".join(part for part in path.replace("\\", "/").split("/") if part not in ("", "."))
 
 
 # A resource path inside the package's folder (inside_package).
