@@ -10,6 +10,7 @@ import contextlib
 import csv
 import difflib
 import hashlib
+import io
 import json
 import re
 from collections import Counter, defaultdict
@@ -203,7 +204,10 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
         return problems
     numeric = {f["name"] for f in fields if f.get("type") in NUMERIC_TYPES}
     dates = {f["name"] for f in fields if f.get("type") == "date"}
-    lines = text.splitlines(keepends=True)
+    # Lines as csv and every reader of a CSV count them, at LF (and CR, reported apart):
+    # splitlines() also breaks at U+2028, U+0085 and form feeds, so a U+2028 in a quote made its
+    # row two, "has 15 cells" and "has 2 cells", and moved every later line number.
+    lines = io.StringIO(text, newline="").readlines()
     reader = table_schema.csv_reader(lines, strict=True)
     previous_line, header_cells = 0, len(names)
     try:

@@ -67,6 +67,15 @@ LEFT_TO_FRICTIONLESS = {
     "resource_path_list",
     "resource_path_outside_package",
     "resource_path_directory",
+    "resource_path_dot_slash",
+    # A descriptor that is not an object, or whose resources are not a list of objects: no file
+    # is read against it.
+    "descriptor_not_an_object",
+    "resources_not_a_list",
+    "resource_not_an_object",
+    # A key written twice in one object: reported, and the rows read as JSON readers read the
+    # descriptor (the last one kept), by Frictionless like every descriptor with a problem.
+    "descriptor_key_twice",
     # A declared size or digest the file does not have: told at its line before rows are read.
     "resource_bytes_and_hash_stale",
     "unbalanced_quote",
