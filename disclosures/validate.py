@@ -1470,6 +1470,14 @@ def unknown_figure_hint(figure_id: str, figures: dict) -> str:
             "period (a year's halves or quarters, or a whole and its part), and one is missing or changed: "
             "correct that figure or this figure_id, or delete this row"
         )
+    # Ids that differ only in case or surrounding spaces: the one written as ids are (lower case,
+    # no spaces) is right. A figure's id typed "telegram-DEU-..." or with a trailing space left
+    # each corroboration of it told nothing, or "did you mean" the figure's broken id.
+    same = next((key for key in figures if key.strip().casefold() == figure_id.strip().casefold()), None)
+    if same is not None and figure_id == figure_id.strip().lower():
+        return f'data/figures.csv has "{same}", written otherwise than figure ids are: correct that row'
+    if same is not None:
+        return f'did you mean "{same}"? If not, give the figure_id of a row of data/figures.csv, or delete this row'
     prefix = "-".join(figure_id.split("-")[:2]) + "-"
     digits = digits_of(figure_id)
     candidates = [key for key in figures if key.startswith(prefix) and digits_of(key) == digits]
