@@ -1961,15 +1961,40 @@ def stray_file_problems(package_path: Path, descriptor: dict, base: Path) -> lis
         for path in directory.iterdir()
         if path.suffix.lower() == ".csv" and path.is_file() and path.resolve() not in named
     )
-    return [
-        rules.Problem(
-            shown_path(path, base),
-            None,
-            None,
-            "is not a resource of datapackage.json: add it there, or move it out of this folder",
-        )
-        for path in stray
-    ]
+    # A resource path misspelt (data/event.csv) names no file, and the file it meant is "not a
+    # resource": told to add it to datapackage.json, a curator added it twice.
+    missing = {
+        r["path"]: r.get("name")
+        for r in descriptor.get("resources", [])
+        if isinstance(r, dict)
+        and isinstance(r.get("path"), str)
+        and inside_package(r["path"])
+        and not (folder / r["path"]).exists()
+    }
+    problems = []
+    for path in stray:
+        shown = shown_path(path, base)
+        meant = difflib.get_close_matches(path.relative_to(folder).as_posix(), list(missing), n=1, cutoff=0.8)
+        if meant:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    None,
+                    None,
+                    f"is not a resource of datapackage.json, whose resource {missing[meant[0]]} names {meant[0]!r}, "
+                    "which does not exist: correct that path, if this is its file",
+                )
+            )
+        else:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    None,
+                    None,
+                    "is not a resource of datapackage.json: add it there, or move it out of this folder",
+                )
+            )
+    return problems
 
 
 def proved_valid(package_path: Path, typed: list | None = None) -> bool:

@@ -19,7 +19,6 @@ LIBRARY = (validate, rules, build, safety, consistency)
 
 # Templates as the sweep shows them, "{}" for each placeholder, and why no fixture produces them.
 NO_FIXTURE = {
-    "cannot be read: {}": "needs a missing file, which edits.json cannot make; test_a_missing_file_is_one_problem makes one",
     "has a cell longer than {} characters, which no reader here takes": "needs a cell of over 1 MiB, too big for a "
     "fixture; test_validate's test_a_cell_past_the_csv_field_limit_is_told_its_length_not_an_unbalanced_quote makes one",
     "is not a resource of datapackage.json: add it there, or move it out of this folder": "needs a new file, which "
