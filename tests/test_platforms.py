@@ -455,7 +455,12 @@ def test_metas_worldwide_total_for_january_june_2018_is_read_from_its_next_post(
            ORDER BY f.period_start, f.period_end DESC""",
     ) == [
         ("meta-world-2018-all-requests_received-derived", 214449, None, None),
-        ("meta-world-2018h1-all-requests_received", 103815, "meta-2019-05-transparency-report-h2-2018", None),
+        (
+            "meta-world-2018h1-all-requests_received",
+            103815,
+            "meta-2019-05-transparency-report-h2-2018",
+            "meta-br-2018-11-transparency-report-h1-2018",
+        ),
         (
             "meta-world-2018h2-all-requests_received",
             110634,
@@ -463,3 +468,18 @@ def test_metas_worldwide_total_for_january_june_2018_is_read_from_its_next_post(
             "meta-2019-05-transparency-report-h2-2018",
         ),
     ]
+
+
+def test_metas_worldwide_total_for_july_december_2017_and_the_portuguese_typo_of_2018(real_db):
+    # Facebook's Portuguese post on January-June 2018 gives the half before it ("de 82.341 para
+    # 103.815"); its post on July-December 2018 says 110.637 where every other post says 110,634:
+    # a recorded typo, and 110,634 kept.
+    assert rows(
+        real_db,
+        "SELECT value, source_id FROM figures WHERE figure_id = 'meta-world-2017h2-all-requests_received'",
+    ) == [(82341, "meta-br-2018-11-transparency-report-h1-2018")]
+    assert rows(
+        real_db,
+        "SELECT d.claimed_value, d.kind, f.value FROM disagreements d JOIN figures f USING (figure_id)"
+        " WHERE d.source_id = 'meta-br-2019-05-transparency-report-h2-2018'",
+    ) == [(110637, "typo", 110634)]
