@@ -451,8 +451,9 @@ APPROXIMATION_WORDS = (
 )
 APPROXIMATION_ALTERNATIVES = "|".join(re.escape(word) for word in APPROXIMATION_WORDS)
 # One of them, not inside a longer word, then at most two spaces up to the number. "No less
-# than 896" is emphasis in how the press writes an exact count (the Signpost on Wikimedia's).
-APPROXIMATION = re.compile(rf"(?<!\w)(?<!no )(?:{APPROXIMATION_ALTERNATIVES})\s{{0,2}}$", re.IGNORECASE)
+# than 896" is emphasis in how the press writes an exact count (the Signpost on Wikimedia's); a
+# word that only ends in "no" ("ao longo do ano mais de 900") is no such "no".
+APPROXIMATION = re.compile(rf"(?<!\w)(?<!\bno )(?:{APPROXIMATION_ALTERNATIVES})\s{{0,2}}$", re.IGNORECASE)
 
 
 def value_only_approximate(value: Decimal, text: str) -> str | None:
@@ -613,7 +614,9 @@ def record_identity_problems(
     Dates may be ``date`` objects or ISO text; [] for any other quote. A quote that begins as a
     JSON object but is not JSON (curly quotes typed for straight ones) is a problem of its own:
     its period and place could not be read, so a record filed wrong would pass."""
-    if not isinstance(quote, str) or not quote.lstrip().startswith("{"):
+    # A byte-order mark before the "{" is no whitespace to lstrip: the record is checked (and,
+    # as JSON does not allow it there, refused) rather than skipped.
+    if not isinstance(quote, str) or not quote.lstrip().lstrip("\ufeff").startswith("{"):
         return []
     try:
         record = json.loads(quote)

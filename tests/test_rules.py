@@ -336,6 +336,8 @@ def test_a_value_found_in_its_quote_only_as_a_year_is_caught(quote, value, only_
         ("some 22,939 requests about 40,181 accounts", "40181", None),
         ("court orders affected 227 domains under 38 customer accounts", "38", None),
         ("no less than 896 user accounts", "896", None),
+        # Only the word "no": a word ending in it is none ("ano", the year).
+        ("Ao longo do ano mais de 900 pedidos", "900", "mais de 900"),
         # A qualifier inside a longer word, or before another number, is not one.
         ("Roughlyness 900", "900", None),
         ("nearly 2,253 users; 900 requests", "900", None),
@@ -578,3 +580,11 @@ def test_a_rewrite_that_would_mislead_is_not_offered(cell, pattern):
 )
 def test_a_control_character_is_told_what_to_write_instead(cell, told):
     assert rules.cell_problems(cell, numeric=False) == [told]
+
+
+def test_a_record_quote_behind_a_byte_order_mark_is_checked_not_skipped():
+    # lstrip() keeps U+FEFF: the record's period went unchecked, and its broken JSON passed.
+    problems = rules.record_identity_problems(
+        '\ufeff{"from": "20230101", "to": "20231231", "requests": 6', "", "ARE", "2024-01-01", "2024-12-31"
+    )
+    assert [field for field, _ in problems] == ["quote"] and "not JSON" in problems[0][1]
