@@ -959,7 +959,7 @@ def populate_with(
         order = deriving.receive()
         ranks = recency_ranks(order)
         # Loaded newest first (load_orders: the reported figures, then the derived ones), so that
-        # rowids follow recency_rank: every index led by a facet column and then recency_rank
+        # rowids follow recency_rank within each of the two: every index led by a facet column and then recency_rank
         # (precompute.facet_indexes) then sorts rows that come in its order within each value. At
         # a million figures the fourteen indexes on figures took 6.7 s of CPU instead of 10.4,
         # on the one core that writes.
