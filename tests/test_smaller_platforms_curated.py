@@ -241,3 +241,50 @@ def test_wikimedias_totals_count_civil_requests_and_are_never_all_government_req
         "SELECT count(*) FROM corrections WHERE figure_id LIKE 'wikimedia-%-all-%' AND new_value IS NULL",
     )
     assert removed == [(94,)]
+
+
+def test_proton_vpns_first_quarter_of_2025_is_read_from_its_april_2025_post(real_db):
+    """Proton's post as updated on 22 April 2025 lists "2025 (up to March 31)": 11 orders, all denied.
+    The build, not the data, gives April-June as the later "up to June 30" count minus that one."""
+    assert rows(
+        real_db,
+        """SELECT figure_id, period_start, period_end, value, source_id, is_derived FROM figures
+           WHERE platform_id = 'protonvpn' AND period_start = '2025-01-01' AND period_end = '2025-03-31'
+           ORDER BY figure_id""",
+    ) == [
+        ("protonvpn-world-2025q1-all-requests_received", "2025-01-01", "2025-03-31", 11,
+         "protonvpn-es-blog-transparency-report-2025-04-22", 0),
+        ("protonvpn-world-2025q1-all-requests_rejected", "2025-01-01", "2025-03-31", 11,
+         "protonvpn-es-blog-transparency-report-2025-04-22", 0),
+    ]
+    assert rows(
+        real_db,
+        """SELECT figure_id, value, derivation FROM figures
+           WHERE platform_id = 'protonvpn' AND period_start = '2025-04-01' ORDER BY figure_id""",
+    ) == [
+        ("protonvpn-world-2025q2-all-requests_received-derived", 18,
+         "protonvpn-world-2025h1-all-requests_received - protonvpn-world-2025q1-all-requests_received"),
+        ("protonvpn-world-2025q2-all-requests_rejected-derived", 18,
+         "protonvpn-world-2025h1-all-requests_rejected - protonvpn-world-2025q1-all-requests_rejected"),
+    ]
+
+
+def test_proton_vpns_2024_year_so_far_of_september_2024_is_a_disagreement_not_the_year(real_db):
+    # The post as updated on 10 September 2024 heads 27 orders "2024"; the year is 53.
+    assert rows(
+        real_db,
+        """SELECT d.figure_id, d.claimed_value, d.kind, f.value FROM disagreements d JOIN figures f USING (figure_id)
+           WHERE d.source_id = 'protonvpn-blog-transparency-report-2024-09-10' ORDER BY d.figure_id""",
+    ) == [
+        ("protonvpn-world-2024-all-requests_received", 27, "wrong_period", 53),
+        ("protonvpn-world-2024-all-requests_rejected", 27, "wrong_period", 53),
+    ]
+    assert rows(
+        real_db,
+        "SELECT count(*) FROM figures WHERE source_id = 'protonvpn-blog-transparency-report-2024-09-10'",
+    ) == [(0,)]
+    assert rows(
+        real_db,
+        """SELECT figure_id FROM corroborations WHERE source_id = 'protonvpn-es-blog-transparency-report-2025-04-22'
+           ORDER BY figure_id""",
+    ) == [("protonvpn-world-2024-all-requests_received",), ("protonvpn-world-2024-all-requests_rejected",)]
