@@ -103,6 +103,11 @@ CORROBORATED = {
         "netzpolitik-2018-posteo-verpflichtende-transparenzberichte",
         "Von den insgesamt 48 Anfragen",
     ),
+    # Martin Steiger's post, which Tarnkappe relays, with its Swiss digit grouping.
+    "proton-world-2024-all-requests_received": (
+        "steigerlegal-2025-07-28-proton-transparenzbericht-2024",
+        "im Jahr 2024 die Rekordzahl von 11’023 «legal orders»",
+    ),
 }
 
 
