@@ -293,3 +293,18 @@ def test_proton_vpns_2024_year_so_far_of_september_2024_is_a_disagreement_not_th
         """SELECT figure_id FROM corroborations WHERE source_id = 'protonvpn-es-blog-transparency-report-2025-04-22'
            ORDER BY figure_id""",
     ) == [("protonvpn-world-2024-all-requests_received",), ("protonvpn-world-2024-all-requests_rejected",)]
+
+
+def test_line_july_december_2024_is_corroborated_by_ly_corporations_japanese_page(real_db):
+    # Every figure of the English table's row is the same in the Japanese page's row.
+    found = rows(
+        real_db,
+        """SELECT f.figure_id, c.quote FROM figures f
+           LEFT JOIN corroborations c ON c.figure_id = f.figure_id
+             AND c.source_id = 'lycorp-ja-2024h2-law-enforcement-transparency-report'
+           WHERE f.platform_id = 'line' AND f.period_start = '2024-07-01' AND f.is_derived = 0
+           ORDER BY f.figure_id""",
+    )
+    assert len(found) == 5
+    for figure_id, quote in found:
+        assert quote and "2024年7月ー12月 | 41 | 3,545 | 52 | 19 | 98.7% |" in quote, figure_id
