@@ -308,3 +308,27 @@ def test_line_july_december_2024_is_corroborated_by_ly_corporations_japanese_pag
     assert len(found) == 5
     for figure_id, quote in found:
         assert quote and "2024年7月ー12月 | 41 | 3,545 | 52 | 19 | 98.7% |" in quote, figure_id
+
+
+@pytest.mark.parametrize(
+    ("platform", "says"),
+    [
+        ("discord", "krMaynard/dsa-transparency-data and apparebit/diaphanous, stop at 2024-H1"),
+        ("dropbox", "help.dropbox.com/transparency/more lead with January-June 2024"),
+        ("tuta", "pages all lead with January-June 2024"),
+        ("proton", "the mellatetf.com copy at 2023"),
+        ("protonvpn", "No stored copy gives 2025 beyond June 30"),
+        ("line", "report pages under lycorp.co.jp stop at 2024h2"),
+        ("posteo", "no stored press article gives a count after 2017"),
+    ],
+)
+def test_notes_say_where_the_stored_copies_stop_as_searched_on_2026_12_04(real_db, platform, says):
+    # A search of stored copies says nothing of what the platform has published since: it is a
+    # note, and the published_up_to claim and its checked date stay as they were.
+    ((notes, checked, basis),) = rows(
+        real_db,
+        "SELECT notes, published_up_to_checked, published_up_to_checked_basis FROM platforms WHERE platform_id = ?",
+        platform,
+    )
+    assert "2026-12-04" in notes and says in notes
+    assert checked < "2026-12-04" and basis == "source_retrieved"
