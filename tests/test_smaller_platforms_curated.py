@@ -103,6 +103,15 @@ CORROBORATED = {
         "netzpolitik-2018-posteo-verpflichtende-transparenzberichte",
         "Von den insgesamt 48 Anfragen",
     ),
+    # Proton's German page for its newest Proton VPN count.
+    "protonvpn-world-2025h1-all-requests_received": (
+        "proton-de-blog-transparency-report",
+        "2025 (bis zum 30. Juni) ¶ Anordnungen gesamt: 29",
+    ),
+    "protonvpn-world-2025h1-all-requests_rejected": (
+        "proton-de-blog-transparency-report",
+        "Verweigerte Anordnungen: 29",
+    ),
     # Martin Steiger's post, which Tarnkappe relays, with its Swiss digit grouping.
     "proton-world-2024-all-requests_received": (
         "steigerlegal-2025-07-28-proton-transparenzbericht-2024",
