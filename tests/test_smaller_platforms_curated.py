@@ -341,3 +341,18 @@ def test_notes_say_where_the_stored_copies_stop_as_searched_on_2026_12_04(real_d
     )
     assert "2026-12-04" in notes and says in notes
     assert checked < "2026-12-04" and basis == "source_retrieved"
+
+
+def test_a_stored_copy_read_only_in_part_is_not_said_to_end_there(real_db):
+    # Only the opening of these stored copies could be read: what follows is unknown, not absent.
+    notes = dict(
+        rows(
+            real_db,
+            """SELECT source_id, notes FROM sources WHERE source_id IN
+               ('steigerlegal-2025-07-28-proton-transparenzbericht-2024', 'proton-de-blog-transparency-report')
+               UNION ALL SELECT platform_id, notes FROM platforms WHERE platform_id IN ('proton', 'posteo')""",
+        )
+    )
+    assert len(notes) == 4
+    for key, note in notes.items():
+        assert "could be read" in note and "stored text ends" not in note, key
