@@ -437,42 +437,77 @@ def value_only_as_year(value, text: str) -> bool:
 
 
 # Words that make the number after them not the figure itself: an approximation ("nearly 900",
-# as the press rounds a platform's count) or a bound ("more than 900"). Only words with no other
-# reading before a number: "about 255 accounts" is also "concerning", "some 22,939" and "under 38
-# customer accounts" are how the press quotes exact counts, so those pass. English, German,
-# Portuguese, French and Korean, the languages of the stored sources.
+# as the press rounds a platform's count) or a bound ("more than 900", "not less than 900"). Only
+# words with no other reading before a number: "about 255 accounts" is also "concerning", and so
+# is German "über" ("Auskünfte über 255 Konten"); "some 22,939" and "under 38 customer accounts"
+# are how the press quotes exact counts, so those pass. English, German, Portuguese, Spanish,
+# French, Korean, Japanese and Chinese, the languages of the stored sources and of the reports
+# they quote.
 APPROXIMATION_WORDS = (
-    *("nearly", "almost", "approximately", "approx.", "roughly", "circa", "close to", "estimated"),
+    *("nearly", "almost", "approximately", "approx.", "approx", "roughly", "circa", "close to", "estimated"),
     *("more than", "at least", "upwards of", "in excess of", "less than", "fewer than"),
-    *("rund", "etwa", "knapp", "ungefähr", "mehr als", "mindestens"),
+    *("rund", "etwa", "knapp", "ungefähr", "fast", "mehr als", "mindestens"),
     *("cerca de", "quase", "aproximadamente", "mais de", "pelo menos"),
-    *("près de", "environ", "plus de", "au moins"),
-    *("약", "~", "≈"),
+    *("casi", "alrededor de", "más de"),
+    *("près de", "presque", "environ", "plus de", "au moins"),
+    "약",
 )
-APPROXIMATION_ALTERNATIVES = "|".join(re.escape(word) for word in APPROXIMATION_WORDS)
+# Signs, and words of scripts written without spaces ("合計約270件", "收到约270份"), need no space
+# before them, but 約 ends the words a report may put before a number: 要約 "summary", 契約
+# "contract", 規約 "terms", 条約 "treaty", 予約 "booking", 制約 "limit", 集約 "aggregate", 解約
+# "cancellation", 公約 "pledge".
+# A tilde between two numbers ("900~1,000", as Korean and Japanese write a range) is a range's
+# sign, which value_only_approximate tells apart.
+TILDES = "~〜～"
+APPROXIMATION_SIGNS = ("約", "约", *TILDES, "≈")
+APPROXIMATION_ALTERNATIVES = "|".join(re.escape(word) for word in (*APPROXIMATION_WORDS, *APPROXIMATION_SIGNS))
 # One of them, not inside a longer word, then at most two spaces up to the number. "No less
 # than 896" is emphasis in how the press writes an exact count (the Signpost on Wikimedia's); a
-# word that only ends in "no" ("ao longo do ano mais de 900") is no such "no".
-APPROXIMATION = re.compile(rf"(?<!\w)(?<!\bno )(?:{APPROXIMATION_ALTERNATIVES})\s{{0,2}}$", re.IGNORECASE)
+# word that only ends in "no" ("ao longo do ano mais de 900") is no such "no". "Not less than
+# 900" is a bound, shown whole.
+APPROXIMATION = re.compile(
+    rf"(?:(?<!\w)(?<!\bno )(?:not\s)?(?:{'|'.join(re.escape(word) for word in APPROXIMATION_WORDS)})"
+    rf"|(?<![要契规規条條予预預制集解公])(?:{'|'.join(re.escape(sign) for sign in APPROXIMATION_SIGNS)}))\s{{0,2}}$",
+    re.IGNORECASE,
+)
+# A number and a tilde just before a value, or a tilde and a number just after it: a range.
+NUMBER_TEXT = r"\d(?:[\d.,]*\d)?"
+RANGE_BEFORE = re.compile(rf"{NUMBER_TEXT}\s{{0,2}}[{TILDES}]\s{{0,2}}$")
+RANGE_AFTER = re.compile(rf"\s{{0,2}}[{TILDES}]\s{{0,2}}{NUMBER_TEXT}")
 
 
 def value_only_approximate(value: Decimal, text: str) -> str | None:
-    """The text before ``value`` ("nearly 900") when every place ``value`` stands alone in
-    ``text`` (``value_in_text``) follows an approximation or a bound (``APPROXIMATION``); None
-    when it stands alone once without one, or not at all. A figure read from such a quote is
-    the press's rounding, not the platform's count."""
+    """The words around ``value`` ("nearly 900", "900~1,000") when every place ``value`` stands
+    alone in ``text`` (``value_in_text``) follows an approximation or a bound (``APPROXIMATION``),
+    or is one end of a range written with a tilde; None when it stands alone once without one, or
+    not at all. A figure read from such a quote is the press's rounding or a band's bound, not the
+    platform's count (``is_a_range`` tells which the words are)."""
     found = None
     for form in _spellings(value):
         start = text.find(form)
         while start != -1:
             end = start + len(form)
             if _stands_alone(text, start, end):
-                before = APPROXIMATION.search(text[max(0, start - 24) : start])
-                if before is None:
+                window = text[max(0, start - 24) : start]
+                low = RANGE_BEFORE.search(window)
+                high = RANGE_AFTER.match(text, end)
+                before = None if low or high else APPROXIMATION.search(window)
+                if low:
+                    words = text[start - len(low.group(0)) : end]
+                elif high:
+                    words = text[start : high.end()]
+                elif before:
+                    words = text[start - len(before.group(0)) : end]
+                else:
                     return None
-                found = found or text[start - len(before.group(0)) : end]
+                found = found or words
             start = text.find(form, start + 1)
     return found
+
+
+def is_a_range(words: str) -> bool:
+    """True when words from ``value_only_approximate`` are a range ("900~1,000"), not a rounding."""
+    return bool(re.search(rf"\d\s{{0,2}}[{TILDES}]\s{{0,2}}\d", words))
 
 
 def value_in_text_as(form: str, text: str) -> bool:

@@ -132,7 +132,15 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
         if kind == "exact" and isinstance(numbers["value"], Decimal)
         else None
     )
-    if approximate:
+    if approximate and rules.is_a_range(approximate):
+        notes.append(
+            (
+                "value",
+                f"{number_text(numbers['value'])} is in the quote only as an end of the range {approximate!r}: "
+                "a range is a band (value_kind band, with value_low and value_high), not an exact figure",
+            )
+        )
+    elif approximate:
         notes.append(
             (
                 "value",
@@ -1582,7 +1590,10 @@ def corroboration_problems(
                     shown,
                     line,
                     "quote",
-                    f"value {number_text(value)} of {row['figure_id']} is in the quote only as {approximate!r}, "
+                    f"value {number_text(value)} of {row['figure_id']} is in the quote only as an end of the range "
+                    f"{approximate!r}: a corroboration gives the figure's number as it is (leave this one out)"
+                    if rules.is_a_range(approximate)
+                    else f"value {number_text(value)} of {row['figure_id']} is in the quote only as {approximate!r}, "
                     "a rounded number or a bound: a corroboration gives the figure's number as it is (leave this one out)",
                 )
             )

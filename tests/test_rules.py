@@ -330,6 +330,27 @@ def test_a_value_found_in_its_quote_only_as_a_year_is_caught(quote, value, only_
         ("fewer than 10 requests", "10", "fewer than 10"),
         ("약 270건", "270", "약 270"),
         ("~12 requests", "12", "~12"),
+        # Spanish, French, Japanese and Chinese, "fast" (German) and "approx" without its dot.
+        ("Telegram entregó datos de más de 900 usuarios", "900", "más de 900"),
+        ("casi 900 solicitudes", "900", "casi 900"),
+        ("alrededor de 900 solicitudes", "900", "alrededor de 900"),
+        ("presque 900 demandes", "900", "presque 900"),
+        ("Deutschland: fast 900 Anfragen", "900", "fast 900"),
+        ("approx 900 requests", "900", "approx 900"),
+        ("要請件数は約270件", "270", "約270"),
+        ("收到约270份请求", "270", "约270"),
+        ("合計約270件", "270", "約270"),
+        # 約 ending another word (要約, "summary") is no approximation.
+        ("要約 270件", "270", None),
+        ("Auskünfte über 255 Konten", "255", None),  # "concerning", as English "about"
+        # "Not less than" is a bound, and said whole; "no fewer than" is emphasis, as "no less than".
+        ("not less than 900 requests", "900", "not less than 900"),
+        ("no fewer than 896 user accounts", "896", None),
+        # A tilde between two numbers is a range (Korean and Japanese style): either end of it.
+        ("900~1,000건", "1000", "900~1,000"),
+        ("900 ~ 1,000 requests", "1000", "900 ~ 1,000"),
+        ("900～1,000件", "900", "900～1,000"),
+        ("900~1,000건; 1,000 in all", "1000", None),
         # Once without a qualifier is enough: the source gives the number as it is there.
         ("nearly 900 requests; in all 900 were fulfilled", "900", None),
         # Words with another reading before a number, and emphasis, pass.
@@ -346,6 +367,13 @@ def test_a_value_found_in_its_quote_only_as_a_year_is_caught(quote, value, only_
 )
 def test_a_value_found_only_after_an_approximation_is_caught(quote, value, before):
     assert rules.value_only_approximate(Decimal(value), quote) == before
+
+
+@pytest.mark.parametrize(
+    ("words", "a_range"), [("900~1,000", True), ("900 ～ 1,000", True), ("~12", False), ("nearly 900", False)]
+)
+def test_a_range_is_told_from_a_rounding(words, a_range):
+    assert rules.is_a_range(words) is a_range
 
 
 PLACES = rules.place_names(
