@@ -606,12 +606,17 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
                 raise Undecided
     identity = ("source_locator", "jurisdiction_id", "period_start", "period_end")
     if set(identity) <= names:
-        # rules.record_identity_problems: only quotes with a "{" (JSON records, and what looks
-        # like one but does not parse, which is a problem of its own).
-        picked = table.filter(pc.match_substring(quote, "{"))
+        # rules.record_identity_problems: only quotes with a "{", or a "[" from a record source
+        # (JSON records, and what looks like one but does not parse, which is a problem of its own).
+        arrays = pc.match_substring(quote, "[")
+        picked_rows = pc.match_substring(quote, "{")
+        if records is not None:
+            picked_rows = pc.or_(picked_rows, pc.and_(arrays, records))
+        picked = table.filter(picked_rows)
+        flagged = [False] * len(picked) if records is None else records.filter(picked_rows).to_pylist()
         columns = [picked.column(name).to_pylist() for name in ("quote", *identity)]
-        for said, locator, jurisdiction, start, end in zip(*columns, strict=True):
-            if rules.record_identity_problems(said, locator, jurisdiction, start, end):
+        for said, locator, jurisdiction, start, end, is_record in zip(*columns, flagged, strict=True):
+            if rules.record_identity_problems(said, locator, jurisdiction, start, end, is_record=is_record):
                 raise Undecided
     if "source_locator" in names and "value" in names:
         rows = pc.and_(

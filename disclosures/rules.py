@@ -108,7 +108,21 @@ def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[st
         separators = sorted({f"U+{ord(ch):04X}" for ch in LINE_SEPARATOR.findall(cell)})
         problems.append(f"contains Unicode line separators ({', '.join(separators)}); write a line break as ¶")
     if cell != cell.strip():
-        problems.append("has leading or trailing whitespace")
+        edges = cell[: len(cell) - len(cell.lstrip())] + cell[len(cell.rstrip()) :]
+        # A no-break space shows as nothing at the edge of a cell: name what to look for. (Control
+        # characters and line separators are named above.)
+        unseen = sorted(
+            {
+                f"U+{ord(ch):04X}"
+                for ch in edges
+                if ch != " " and not CONTROL_CHARACTER.match(ch) and ch not in LINE_SEPARATORS
+            }
+        )
+        problems.append(
+            f"has leading or trailing whitespace ({', '.join(unseen)}, which prints as a space)"
+            if unseen
+            else "has leading or trailing whitespace"
+        )
     if numeric and cell:
         if NOT_A_NUMBER.match(cell):
             problems.append(f"{cell!r} is not a number")
@@ -641,22 +655,30 @@ RECORD_DAY = re.compile(r"[0-9]{8}")
 
 
 def record_identity_problems(
-    quote: str, locator: str, jurisdiction_id, period_start, period_end
+    quote: str, locator: str, jurisdiction_id, period_start, period_end, *, is_record: bool = False
 ) -> list[tuple[str, str]]:
     """(field, note) when a figure read from a JSON record that states its own period ("from" and
     "to", YYYYMMDD) is filed under another period, or under another jurisdiction than the key
     its locator names: the value matches the record, so only these say it was filed wrong.
     Dates may be ``date`` objects or ISO text; [] for any other quote. A quote that begins as a
-    JSON object but is not JSON (curly quotes typed for straight ones) is a problem of its own:
-    its period and place could not be read, so a record filed wrong would pass."""
-    # A byte-order mark before the "{" is no whitespace to lstrip: the record is checked (and,
-    # as JSON does not allow it there, refused) rather than skipped.
-    if not isinstance(quote, str) or not quote.lstrip().lstrip("\ufeff").startswith("{"):
+    JSON record but is not JSON (curly quotes typed for straight ones) is a problem of its own:
+    its period and place could not be read, so a record filed wrong would pass. A record is a
+    JSON object ("{"), or, from a data file or compilation (``is_record``), a JSON array ("["), as
+    the Apple and Microsoft importers quote a row; a press quote may open with an editor's "[…]"."""
+    if not isinstance(quote, str):
+        return []
+    # Whitespace around the record, JSON's or not (a no-break space), is the cell's problem, said
+    # as such (cell_problems); the record inside is checked all the same. A byte-order mark is no
+    # whitespace to strip: the record is checked (and, as JSON does not allow it there, refused)
+    # rather than skipped.
+    text = quote.strip()
+    if not (text.lstrip("\ufeff").startswith("{") or (is_record and text.lstrip("\ufeff").startswith("["))):
         return []
     try:
-        record = json.loads(quote)
+        record = json.loads(text)
     except ValueError as error:
-        where = f"{error.msg} at character {error.pos + 1}" if isinstance(error, json.JSONDecodeError) else str(error)
+        at = error.pos + 1 + len(quote) - len(quote.lstrip()) if isinstance(error, json.JSONDecodeError) else None
+        where = f"{error.msg} at character {at}" if at is not None else str(error)
         return [
             (
                 "quote",

@@ -154,6 +154,7 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
         values.get("jurisdiction_id"),
         values.get("period_start"),
         values.get("period_end"),
+        is_record=is_record,
     )
     named = rules.named_field_number(values.get("source_locator") or "", quote)
     value = numbers["value"]

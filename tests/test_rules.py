@@ -616,3 +616,32 @@ def test_a_record_quote_behind_a_byte_order_mark_is_checked_not_skipped():
         '\ufeff{"from": "20230101", "to": "20231231", "requests": 6', "", "ARE", "2024-01-01", "2024-12-31"
     )
     assert [field for field, _ in problems] == ["quote"] and "not JSON" in problems[0][1]
+
+
+def test_a_record_quote_behind_a_no_break_space_is_read_and_its_whitespace_named():
+    # JSON allows no U+00A0 before a record: "not JSON (Expecting value at character 1)" sent a
+    # curator looking for a typo in a record that had none.
+    quote = '\u00a0{"from": "20230101", "to": "20231231", "requests": 6}'
+    assert rules.record_identity_problems(quote, "", "ARE", "2023-01-01", "2024-12-31") == [
+        ("period_end", '2024-12-31 is not the quoted record\'s "to" (2023-12-31)')
+    ]
+    assert rules.cell_problems(quote, numeric=False) == [
+        "has leading or trailing whitespace (U+00A0, which prints as a space)"
+    ]
+    assert rules.cell_problems(" 900", numeric=False) == ["has leading or trailing whitespace"]
+
+
+@pytest.mark.parametrize(
+    ("quote", "is_record", "not_json"),
+    [
+        # The Apple and Microsoft importers quote a row as a JSON array.
+        ('["2016-H1","combined","Germany","accounts_specified","count",13755]', True, False),
+        ("[“2016-H1”,“combined”,“Germany”,13755]", True, True),
+        ("[“2016-H1”,“combined”,“Germany”,13755]", False, False),  # a press quote: an editor's bracket
+        ("[…] handed over data on 900 users", False, False),
+        ("{“from”: “20240101”}", False, True),
+    ],
+)
+def test_a_record_quote_that_is_not_json_is_refused_array_or_object(quote, is_record, not_json):
+    problems = rules.record_identity_problems(quote, "", "DEU", "2024-01-01", "2024-06-30", is_record=is_record)
+    assert [field for field, _ in problems] == (["quote"] if not_json else [])
