@@ -50,6 +50,20 @@ def fail(lines: list[str], hint: str) -> None:
     sys.exit(1)
 
 
+def package_file(package: Path) -> Path:
+    """``package``, or the datapackage.json inside it when it names a folder (a curator's
+    `validate ../other-package` was "cannot be read as JSON: Is a directory")."""
+    if not package.is_dir():
+        return package
+    inside = package / "datapackage.json"
+    if not inside.is_file():
+        fail(
+            [f"{package}: a folder with no datapackage.json in it"],
+            "Name a package's datapackage.json, or the folder that holds it.",
+        )
+    return inside
+
+
 @click.group()
 def cli():
     """Validate, build, serve and release Platform Disclosures."""
@@ -74,9 +88,11 @@ def validate(package, out):
     \b
         python scripts/cli.py validate                                  # datapackage.json
         python scripts/cli.py validate ../other-package/datapackage.json --out /tmp/site
+        python scripts/cli.py validate ../other-package                 # its datapackage.json
     """
     from disclosures import validate as validation
 
+    package = package_file(package) if package else None
     package_path = package.resolve() if package else paths.PACKAGE
     base = Path.cwd() if package else paths.ROOT
     from disclosures import stamp
@@ -145,6 +161,7 @@ def build(package, out):
 
     # A terminated build unwinds like an interrupted one, so it removes its temporary files.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    package = package_file(package)
     # Another package is shown as `validate PACKAGE` shows it, from the working directory: its
     # problems, relative to its own folder, said "data/figures.csv:2", which a curator in the
     # repository opened (the repository's own file), and "rerun: make build" built that one.

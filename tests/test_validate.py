@@ -475,6 +475,24 @@ def test_cli_validate_reports_a_descriptor_of_the_wrong_shape_not_a_traceback(tm
     assert re.search(r"^p/datapackage\.json:[0-9]+:", run.stderr.replace(str(tmp_path) + "/", ""), re.M), run.stderr
 
 
+def test_cli_validate_reads_the_datapackage_json_of_a_folder_and_says_when_there_is_none(tmp_path):
+    # `validate some/folder` was "cannot be read as JSON: [Errno 21] Is a directory".
+    make_package(tmp_path / "p", "value_kind_mismatch")
+    (tmp_path / "empty").mkdir()
+    cli = [sys.executable, str(ROOT / "scripts" / "cli.py")]
+    run = subprocess.run([*cli, "validate", "p"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "p/data/figures.csv:9:value: is required when value_kind is exact" in run.stderr
+    assert "Is a directory" not in run.stderr
+    for verb in (["validate", "empty"], ["build", "--package", "empty", "--out", "site"]):
+        run = subprocess.run([*cli, *verb], cwd=tmp_path, capture_output=True, text=True)
+        assert run.returncode == 1
+        assert run.stderr == (
+            "empty: a folder with no datapackage.json in it\n"
+            "Name a package's datapackage.json, or the folder that holds it.\n"
+        )
+
+
 def test_cli_validate_says_when_out_is_no_folder(tmp_path):
     # After the whole validation had passed, --out naming a file was a FileExistsError's traceback.
     package = make_package(tmp_path / "p")
