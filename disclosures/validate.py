@@ -804,8 +804,18 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
         # A character set's name is case-insensitive: "UTF-8" (the IANA spelling) declares utf-8.
         if not (isinstance(encoding, str) and encoding.lower() == "utf-8"):
             found.append((("resources", i, "encoding"), "encoding", f"resource {name} must declare encoding utf-8"))
-    names = [r.get("name") for r in descriptor.get("resources", []) if isinstance(r, dict)]
-    for missing in (name for name in PACKAGE_RESOURCES if name not in names):
+    resources = descriptor.get("resources")
+    # Resources that are no list are told so once (unreadable_path_problems); so is a list with
+    # none of the package's: 14 lines, one per name, were 13 too many for one mistake.
+    names = [r.get("name") for r in resources if isinstance(r, dict)] if isinstance(resources, list) else None
+    if names is not None and not set(names) & set(PACKAGE_RESOURCES):
+        message = (
+            f"the package has none of the {len(PACKAGE_RESOURCES)} resources the build loads and the site reads "
+            f"({', '.join(PACKAGE_RESOURCES)})"
+        )
+        found.append((("resources",), "resources", message))
+        names = None
+    for missing in (name for name in PACKAGE_RESOURCES if names is not None and name not in names):
         near = difflib.get_close_matches(missing, [n for n in names if isinstance(n, str)], n=1)
         renamed = f" (is {near[0]!r} it, renamed?)" if near else ""
         message = f"the package has no resource {missing!r}, which the build loads and the site reads{renamed}"
@@ -831,7 +841,10 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
     folder = Path(package_path).parent if package_path is not None else None
     found = []
     resources = descriptor.get("resources", [])
-    if not isinstance(resources, list):
+    if "resources" not in descriptor:
+        # Every reader takes the key for given: without it, validation ended in a KeyError.
+        found.append((("resources",), "resources", "is missing: a package lists its resources (objects)"))
+    elif not isinstance(resources, list):
         # Each reader takes them for a list of objects: {} or "data/figures.csv" was a traceback.
         told = f"is a JSON {json_kind(resources)}: it must be a list of resources (objects)"
         found.append((("resources",), "resources", told))

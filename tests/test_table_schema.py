@@ -72,6 +72,9 @@ LEFT_TO_FRICTIONLESS = {
     # is read against it.
     "descriptor_not_an_object",
     "resources_not_a_list",
+    "resources_an_object",
+    "resources_missing",
+    "resources_empty",
     "resource_not_an_object",
     # A resource path that names no file (misspelt): the one-pass reader cannot read that table.
     "resource_path_misspelt",
