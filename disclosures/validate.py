@@ -530,20 +530,27 @@ def with_near_keys(
     columns: dict[tuple[str, str], list[str] | None] = {}
     resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
 
+    def read_rows(resource: str, take):
+        """``take`` of the rows of a resource's CSV (a csv.DictReader), or None when the file
+        cannot be read: what the lazy lookups below keep of a table, each read only when asked."""
+        path = resources.get(resource, {}).get("path")
+        if not isinstance(path, str):
+            return None
+        try:
+            with (package_path.parent / path).open(encoding="utf-8", newline="") as handle:
+                return take(csv.DictReader(handle))
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return None
+
     def cells_of(resource: str, column: str) -> list[str] | None:
         """The non-empty cells of a column of a resource's CSV, or None when it cannot be read."""
         if (resource, column) not in columns:
-            found = None
-            path = resources.get(resource, {}).get("path")
-            if isinstance(path, str):
-                try:
-                    with (package_path.parent / path).open(encoding="utf-8", newline="") as handle:
-                        rows = csv.DictReader(handle)
-                        if column in (rows.fieldnames or []):
-                            found = [row[column] for row in rows if row.get(column)]
-                except (OSError, UnicodeDecodeError, csv.Error):
-                    found = None
-            columns[(resource, column)] = found
+            columns[(resource, column)] = read_rows(
+                resource,
+                lambda rows: (
+                    [row[column] for row in rows if row.get(column)] if column in (rows.fieldnames or []) else None
+                ),
+            )
         return columns[(resource, column)]
 
     def keys_of(resource: str, column: str) -> list[str] | None:
@@ -579,6 +586,24 @@ def with_near_keys(
                     named.update(cells_of(source.get("name"), fields[0]) or [])
         return named
 
+    def alias_table(rows) -> dict[str, tuple[str, str]]:
+        found = {}
+        for row in rows:
+            key = row.get("jurisdiction_id") or ""
+            names = [(row.get("alpha2") or "", "ISO 3166-1 alpha-2 code"), (row.get("name") or "", "name")]
+            names += [(name.strip(), "other name") for name in (row.get("other_names") or "").split(";")]
+            for name, what in names:
+                if key and name:
+                    found.setdefault(name.casefold(), (key, what))
+        return found
+
+    def removal_table(rows) -> dict[str, str]:
+        return {
+            row["figure_id"]: row.get("correction_id") or "?"
+            for row in rows
+            if row.get("figure_id") and not row.get("new_value")
+        }
+
     aliases: dict[str, tuple[str, str]] | None = None
 
     def jurisdiction_alias(value: str) -> tuple[str, str] | None:
@@ -586,25 +611,7 @@ def with_near_keys(
         code, name or one of its other names, in any case: "DE" is DEU's alpha-2 code."""
         nonlocal aliases
         if aliases is None:
-            aliases = {}
-            path = resources.get("jurisdictions", {}).get("path")
-            if isinstance(path, str):
-                try:
-                    with (package_path.parent / path).open(encoding="utf-8", newline="") as handle:
-                        for row in csv.DictReader(handle):
-                            key = row.get("jurisdiction_id") or ""
-                            names = [
-                                (row.get("alpha2") or "", "ISO 3166-1 alpha-2 code"),
-                                (row.get("name") or "", "name"),
-                            ]
-                            names += [
-                                (name.strip(), "other name") for name in (row.get("other_names") or "").split(";")
-                            ]
-                            for name, what in names:
-                                if key and name:
-                                    aliases.setdefault(name.casefold(), (key, what))
-                except (OSError, UnicodeDecodeError, csv.Error):
-                    pass
+            aliases = read_rows("jurisdictions", alias_table) or {}
         return aliases.get(value.casefold())
 
     removals: dict[str, str] | None = None
@@ -613,16 +620,7 @@ def with_near_keys(
         """The correction that recorded the removal of ``figure_id`` (empty new_value), or None."""
         nonlocal removals
         if removals is None:
-            removals = {}
-            path = resources.get("corrections", {}).get("path")
-            if isinstance(path, str):
-                try:
-                    with (package_path.parent / path).open(encoding="utf-8", newline="") as handle:
-                        for row in csv.DictReader(handle):
-                            if row.get("figure_id") and not row.get("new_value"):
-                                removals[row["figure_id"]] = row.get("correction_id") or "?"
-                except (OSError, UnicodeDecodeError, csv.Error):
-                    pass
+            removals = read_rows("corrections", removal_table) or {}
         return removals.get(figure_id)
 
     told = []
