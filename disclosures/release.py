@@ -2,7 +2,7 @@
 
 A release is the built database (copied, never rebuilt), one CSV and one JSON file per table, a
 datapackage.json whose resources carry ``bytes`` and a ``sha256:`` hash, SHA256SUMS,
-CITATION.cff and a BibTeX entry, and a changelog of figures against the previous release
+CITATION.cff and a BibTeX entry, duckdb.sql (DuckDB views typing the JSON files), and a changelog of figures against the previous release
 (changelog.csv, CHANGELOG.md and an Atom feed with one entry per release).
 
 It reads only what the build wrote (``build/disclosures.db``, ``build/datapackage.json``) and
@@ -595,6 +595,7 @@ FIXED_FILES = [
     "changelog.csv",
     "datapackage.json",
     DATABASE_FILE,
+    release_formats.DUCKDB_SQL,
     "feed.atom",
 ]
 
@@ -639,13 +640,14 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
             conn.execute(f"ANALYZE {quote_ident(table)}")
         conn.execute("VACUUM")
         atom = feed.release_feed(conn, version)
-        resources, extra = [], []
+        resources, extra, views = [], [], []
         for resource in [*descriptor["resources"], *BUILT_RESOURCES]:
             if resource["name"] == "figures":
                 resource = dict(resource, description=resource.get("description", "") + RELEASED_FIGURES_NOTE)
             # The database's rows and columns (figures: derived rows and the build's columns too).
             fields = release_formats.released_fields(conn, resource)
             schema = dict(resource["schema"], fields=fields)
+            views.append((resource["name"], fields))
             title = resource.get("title", resource["name"])
             name = resource["name"]
             paths = {
@@ -759,6 +761,7 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
         ),
     )
 
+    write_text(folder / release_formats.DUCKDB_SQL, release_formats.duckdb_views(views))
     write_text(folder / "CHANGELOG.md", markdown)
     write_text(folder / "feed.atom", atom)
     write_text(folder / "CITATION.cff", citation.citation_cff(descriptor, version, released))

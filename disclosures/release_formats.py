@@ -52,6 +52,45 @@ ARROW_TYPES = {
 }
 
 
+# Table Schema type -> DuckDB type, for the release's duckdb.sql.
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "year": "BIGINT",
+}
+DUCKDB_SQL = "duckdb.sql"
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def duckdb_views(tables: list[tuple[str, list[dict]]]) -> str:
+    """The release's duckdb.sql: one view per table over its JSON file, typed from its Table Schema.
+
+    A JSON file cannot carry a type where it has no value: read_json_auto typed authority_reports'
+    period_start and period_end, null in every row, as DuckDB's "NULL" type (year(period_start)
+    then fails to bind), and reads an empty table's ``[]`` as one column named json. Given every
+    column's type (``columns=``), DuckDB reads each file as the Table Schema declares it.
+    """
+    lines = [
+        "-- Typed DuckDB views over this release's JSON files, from the Table Schema in datapackage.json.",
+        "-- Run from this folder: duckdb -c '.read duckdb.sql' -c 'SELECT ...'",
+    ]
+    for name, fields in tables:
+        columns = ", ".join(
+            f"{_sql_text(f['name'])}: {_sql_text(DUCKDB_TYPES.get(f['type'], 'VARCHAR'))}" for f in fields
+        )
+        lines.append(
+            f"CREATE OR REPLACE VIEW {quote_ident(name)} AS SELECT * FROM read_json("
+            f"{_sql_text(f'json/{name}.json')}, format = 'array', columns = {{{columns}}});"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def declared_type(sql_type: str) -> str:
     """The Table Schema type of a column the build added, from its SQLite declaration."""
     upper = sql_type.upper()

@@ -86,6 +86,7 @@ MEDIA_TYPES = {
     ".bib": b"application/x-bibtex; charset=utf-8",
     ".md": b"text/markdown; charset=utf-8",
     ".atom": b"application/atom+xml; charset=utf-8",
+    ".sql": b"application/sql; charset=utf-8",
 }
 
 _hashes: dict[tuple, str] = {}

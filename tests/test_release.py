@@ -334,6 +334,7 @@ def test_release_folder_has_every_download(released):
             "changelog.csv",
             "datapackage.json",
             "disclosures.db",
+            "duckdb.sql",
             "feed.atom",
         ]
         + [f"csv/{t}.csv" for t in tables]
@@ -351,6 +352,32 @@ def test_release_folder_has_every_download(released):
     tiers = {s["source_id"]: s["tier"] for s in read_csv(released / "b" / "data" / "sources.csv")}
     assert all(r["source_tier"] == tiers[r["source_id"]] for r in reported)
     assert {f["source_tier"] for f in figures} == {"platform_file"}
+
+
+def test_duckdb_reads_every_json_file_with_the_types_its_table_schema_declares(released, monkeypatch):
+    # read_json_auto types a column from its values: authority_reports' dates, null in every
+    # row of 1.0.0, came out as DuckDB's "NULL" type (year(period_start) failed to bind), and an
+    # empty table's [] as one column named json. The release's duckdb.sql gives every type.
+    import duckdb  # pinned in requirements.txt: its absence is a failure, not a skip
+
+    folder = released / "dist" / "1.1.0"
+    monkeypatch.chdir(folder)
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    tables = [r for r in descriptor["resources"] if r.get("schema") and r["path"].startswith("csv/")]
+    assert {r["name"] for r in tables} >= {"figures", "authority_reports", "series_members"}
+    guessed = duckdb.connect().sql("SELECT * FROM read_json_auto('json/authority_reports.json')")
+    assert guessed.columns == ["json"]  # the fixture's authority_reports is empty: the case above
+    conn = duckdb.connect()
+    conn.execute((folder / "duckdb.sql").read_text(encoding="utf-8"))
+    types = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "date": "DATE"}
+    for resource in tables:
+        view = conn.sql(f'SELECT * FROM "{resource["name"]}"')
+        declared = [(f["name"], types[f["type"]]) for f in resource["schema"]["fields"]]
+        assert list(zip(view.columns, map(str, view.types), strict=True)) == declared, resource["name"]
+        assert len(view.fetchall()) == resource["rows"], resource["name"]
+    assert conn.sql("SELECT year(period_start) FROM authority_reports").fetchall() == []
+    (figure,) = conn.sql(f"SELECT value, period_start FROM figures WHERE figure_id = '{RESOURCED}'").fetchall()
+    assert figure[0] == 82.5 and figure[1].year == 2024
 
 
 def test_the_release_says_which_figures_can_be_summed(released):

@@ -145,6 +145,10 @@ def test_release_files_are_served_with_the_media_type_the_release_declares(real_
             assert response.headers["content-type"] == f"{mediatype}; charset=utf-8", path
         if mediatype == "text/csv":  # and a CSV that its first row is the header, as the site's CSVs say
             assert response.headers["content-type"] == "text/csv; charset=utf-8; header=present", path
+    # Files in SHA256SUMS only: text, with its charset (the DuckDB views were text/plain or unnamed).
+    for path, mediatype in (("duckdb.sql", "application/sql"), ("CITATION.cff", "application/yaml")):
+        response = released_site.get(f"/downloads/{folder.name}/{path}")
+        assert response.headers["content-type"] == f"{mediatype}; charset=utf-8", path
     for resource in descriptor["resources"]:
         if resource.get("mediatype") == "text/csv" and "schema" in resource:
             first_row = (folder / resource["path"]).read_text("utf-8-sig").split("\n", 1)[0].rstrip("\r")
