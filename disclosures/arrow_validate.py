@@ -4,7 +4,7 @@ whole columns instead of one cell at a time.
 ``proves_valid(package_path, descriptor)`` is True only when ``check_package`` would report no
 problem, and False when it would report one or when this module cannot decide (a file that does
 not read as plain minimally quoted CSV, a schema feature ``table_schema.supported`` refuses, a
-key over a typed column, numbers too large to sum in 64 bits). False is never a verdict: the
+key over a typed column, numbers whose sums could pass 2**53). False is never a verdict: the
 caller then runs ``check_package``, whose problems (file:line:field: message) are the report.
 So a broken package is worded exactly as before, and only a valid one is proved here.
 
@@ -755,8 +755,10 @@ def check_figures(tables: dict) -> None:
         )
         for code in present
     }
-    if len(values) and np.abs(values).max() >= (1 << 62) // max(len(present), 1):
-        raise Undecided  # sums could overflow 64 bits
+    if len(values) and np.abs(values).max() >= rules.DOUBLE_WHOLE_LIMIT // max(len(present), 1):
+        # A sum could pass 2**53, where a derived figure may be one no double holds
+        # (validate.derived_range_problems), and 2**63, where it would overflow here.
+        raise Undecided
     order = np.lexsort((period, group))
     group, period, values = group[order], period[order], values[order]
     firsts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])

@@ -213,9 +213,9 @@ def json_value(value, field_type: str):
     SQLite gives a whole number of a ``number`` column as an int, and JSON readers that guess a
     column's type from its first rows (DuckDB's read_json_auto samples 20,480) then type the
     column as an integer and round every decimal after them (98.7 became 99). Written as 900.0,
-    every row says what the Table Schema and the Parquet file say: a double. A whole number a
-    double cannot hold exactly (beyond 2**53, which the package allows as a 64-bit integer) stays
-    the integer it is: the JSON never changes a value.
+    every row says what the Table Schema and the Parquet file say: a double. Validation refuses a
+    whole number a double cannot hold exactly (beyond 2**53, ``rules.double_problems``); should
+    one get here, it stays the integer it is: the JSON never changes a value.
     """
     if field_type == "number" and value.__class__ is int and float(value) == value:
         return float(value)

@@ -1005,6 +1005,8 @@ FORMULA = re.compile(
 )
 # What SQLite stores exactly: 64-bit integers, and decimals that survive a trip through a double.
 SQLITE_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+# A double holds every whole number up to this one; beyond it, only some.
+DOUBLE_WHOLE_LIMIT = 2**53
 
 
 BIDI_CONTROL = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
@@ -1051,6 +1053,25 @@ def url_problems(cell: str) -> list[str]:
     if (why := loopback_problem(cell)) and "absolute" not in why:
         return [f"{why}: a reader cannot open it"]
     return []
+
+
+def double_problems(number: Decimal) -> list[str]:
+    """Why a Table Schema ``number`` cell would change in the release, or nothing.
+
+    The release writes a number column as doubles (Parquet, JSON, DuckDB and pandas read them
+    so), and a double holds every whole number only up to 2**53: 9007199254740993 would read
+    9007199254740992 there while the database, a 64-bit integer, kept it. A decimal beyond what
+    a double holds is ``stored_number_problems``'.
+    """
+    if not number.is_finite() or number != number.to_integral_value():
+        return []
+    nearest = float(number)
+    if nearest in (float("inf"), float("-inf")) or Decimal(nearest) == number:
+        return []
+    return [
+        f"{number_text(number)} is a whole number beyond 2**53 that a double cannot hold: the release's "
+        f"Parquet and JSON files would give {number_text(Decimal(nearest))}"
+    ]
 
 
 def stored_number_problems(number: Decimal) -> list[str]:

@@ -135,12 +135,15 @@ def is_url_field(field: dict) -> bool:
 
 
 def field_kinds(fields: list[dict], keys: frozenset[str] = frozenset()) -> dict[str, str]:
-    """How each field's cells are checked: "number", "url", "code" (an id, code or key: a field of
-    ``keys`` or with a pattern or an enum) or "text", by field name."""
+    """How each field's cells are checked: "number" (an integer), "double" (a number, which the
+    release writes as a double), "url", "code" (an id, code or key: a field of ``keys`` or with a
+    pattern or an enum) or "text", by field name."""
 
     def kind(field: dict) -> str:
-        if field.get("type") in ("integer", "number"):
+        if field.get("type") == "integer":
             return "number"
+        if field.get("type") == "number":
+            return "double"
         if is_url_field(field):
             return "url"
         constraints = field.get("constraints") if isinstance(field.get("constraints"), dict) else {}
@@ -173,11 +176,15 @@ def cell_safety_problems(kind: str | None, cell: str) -> list[str]:
     cell, or one of a field the schema does not declare, has nothing."""
     if not cell or kind is None:
         return []
-    if kind == "number":
+    if kind in ("number", "double"):
         try:
-            return rules.stored_number_problems(Decimal(cell))
+            number = Decimal(cell)
         except InvalidOperation:
             return []  # not a number: reported by the schema check
+        problems = rules.stored_number_problems(number)
+        if problems or kind != "double":
+            return problems
+        return [f"{message}; check the value" for message in rules.double_problems(number)]
     if kind == "url":
         return rules.url_problems(cell) + rules.text_problems(cell) + rules.invisible_problems(cell)
     if kind == "code":

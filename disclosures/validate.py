@@ -1261,8 +1261,9 @@ def figure_problems(
                     )
 
     for members in groups.values():
-        # Each value fits SQLite (the cell checks); a sum the build derives from them may not.
-        if sum(f.value for f in members) > rules.SQLITE_INTEGER_RANGE[1]:
+        # Each value fits SQLite and a double (the cell checks); a sum the build derives from them
+        # may not, and none can fail to while their total is within what a double holds exactly.
+        if sum(f.value for f in members) > rules.DOUBLE_WHOLE_LIMIT:
             problems += derived_range_problems(members, units, shown)
 
     received = {(*f.group[:3], f.period): f for f in exact_counts if f.metric_id == "requests_received"}
@@ -1331,8 +1332,8 @@ def overlap_problems(
 
 def derived_range_problems(members: list[Figure], units: dict[str, str], shown: str) -> list[rules.Problem]:
     """The figures the build would derive from ``members`` (one series' exact counts,
-    ``derive.all_derived``) whose value SQLite cannot store, each reported at the line of its
-    first input."""
+    ``derive.all_derived``) whose value SQLite cannot store, or the release's doubles cannot
+    hold (``rules.double_problems``), each reported at the line of its first input."""
     rows = [
         {
             "figure_id": f.figure_id,
@@ -1348,13 +1349,15 @@ def derived_range_problems(members: list[Figure], units: dict[str, str], shown: 
         for f in members
     ]
     line = {f.figure_id: f.line for f in members}
-    # An input SQLite cannot store is reported on its own line already.
-    unstored = {f.figure_id for f in members if rules.stored_number_problems(f.value)}
+    # An input SQLite cannot store, or a double cannot hold, is reported on its own line already.
+    unstored = {f.figure_id for f in members if rules.stored_number_problems(f.value) or rules.double_problems(f.value)}
     problems = []
     for derived in derive.all_derived(rows, units):
         if any(figure_id in unstored for figure_id, _ in derived.inputs):
             continue
-        for message in rules.stored_number_problems(Decimal(derived.row["value"])):
+        value = Decimal(derived.row["value"])
+        stored = [f"{message}, so it cannot be stored" for message in rules.stored_number_problems(value)]
+        for message in stored or rules.double_problems(value):
             inputs = " ".join(
                 f"{'+' if sign > 0 else '-'} {figure_id} (line {line[figure_id]})" for figure_id, sign in derived.inputs
             ).removeprefix("+ ")
@@ -1363,8 +1366,7 @@ def derived_range_problems(members: list[Figure], units: dict[str, str], shown: 
                     shown,
                     line[derived.inputs[0][0]],
                     "value",
-                    f"the build derives {derived.row['figure_id']} as {inputs}: {message}, so it cannot be "
-                    "stored; check these values",
+                    f"the build derives {derived.row['figure_id']} as {inputs}: {message}; check these values",
                 )
             )
     return problems

@@ -125,6 +125,35 @@ def test_numbers_sqlite_stores_exactly(number, ok):
     assert (rules.stored_number_problems(Decimal(number)) == []) is ok
 
 
+@pytest.mark.parametrize(
+    "number,ok",
+    [
+        ("10079254", True),  # the largest figure today
+        ("9007199254740992", True),  # 2**53
+        ("9007199254740993", False),
+        ("9007199254740994", True),  # beyond 2**53 a double holds every second whole number
+        ("-9007199254740993", False),
+        ("9223372036854775807", False),
+        ("81.5", True),
+    ],
+)
+def test_numbers_a_double_holds_exactly(number, ok):
+    # A number column is a double in the release's Parquet and JSON: 9007199254740993 read
+    # 9007199254740992 there, while the database kept it as a 64-bit integer.
+    assert (rules.double_problems(Decimal(number)) == []) is ok
+
+
+def test_only_a_number_field_must_fit_a_double():
+    # An integer field is int64 in the Parquet file: it keeps 2**53 + 1.
+    assert safety.cell_safety_problems("number", "9007199254740993") == []
+    (message,) = safety.cell_safety_problems("double", "9007199254740993")
+    assert message.endswith("would give 9007199254740992; check the value")
+    assert safety.field_kinds([{"name": "v", "type": "number"}, {"name": "n", "type": "integer"}]) == {
+        "v": "double",
+        "n": "number",
+    }
+
+
 def test_unknown_keys_name_where_they_are():
     descriptor = {
         "name": "x",
