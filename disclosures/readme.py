@@ -1,4 +1,5 @@
-"""The README's generated blocks (coverage and platform tables), rendered from the built database.
+"""The README's generated blocks (counts, coverage and platform tables, release state), rendered
+from the built database.
 
 The blocks sit between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`; ``render``
 returns the README with every block refreshed, and raises ValueError when a block is missing.
@@ -114,7 +115,41 @@ def counts(conn: sqlite3.Connection) -> str:
     )
 
 
-BLOCKS = {"telegram-coverage": telegram_coverage, "platforms": platform_capabilities, "counts": counts}
+def release_state(conn: sqlite3.Connection) -> str:
+    """What the site says of the version it serves, from the dataset and releases tables the build
+    wrote: a sentence that was prose said "Until 1.0.0 is released" whatever releases/ held."""
+    ((version, state, latest, latest_date, own_date),) = conn.execute(
+        """SELECT d.version, d.release_state, d.latest_release, l.date, o.date
+           FROM dataset d LEFT JOIN releases l ON l.version = d.latest_release
+                          LEFT JOIN releases o ON o.version = d.version"""
+    ).fetchall()
+    if state == "released":
+        return (
+            f"Version {version} is released ({own_date}): the site serves it as released on that date, "
+            "and its home page cites it by that version."
+        )
+    if latest is None:
+        return (
+            f'Nothing has been released yet: the site serves version {version} as "not released yet", '
+            "cited by its content hash."
+        )
+    if own_date is not None:
+        return (
+            f"The data has changed since release {version} ({own_date}) and the version has not: the site "
+            f'serves it as "not released yet", and a release refuses until the version is raised.'
+        )
+    return (
+        f'Until {version} is released, the site serves it as "not released yet" and its home page names '
+        f"{latest} ({latest_date}) as the latest release, not as the version shown."
+    )
+
+
+BLOCKS = {
+    "telegram-coverage": telegram_coverage,
+    "platforms": platform_capabilities,
+    "counts": counts,
+    "release-state": release_state,
+}
 
 
 def render(readme_text: str, conn: sqlite3.Connection, blocks=BLOCKS) -> str:

@@ -342,7 +342,7 @@ def import_file(format_name, file, source_id, dry_run, allow_different_file):
 @click.option("--check", is_flag=True, help="Exit 1 when README.md is stale instead of rewriting it.")
 @click.option("--db", type=click.Path(path_type=Path), default=paths.BUILD / DATABASE_FILE, show_default=True)
 def readme(check, db):
-    """Regenerate the README's generated blocks (coverage and platform tables) from the database.
+    """Regenerate the README's generated blocks (counts, coverage and platform tables, release state).
 
     Example:
 

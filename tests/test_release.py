@@ -637,6 +637,37 @@ def test_a_build_after_the_release_shows_it_released(released, tmp_path):
     assert (tmp_path / "feed.atom").read_bytes() == (shipped / "feed.atom").read_bytes()
 
 
+def test_the_readmes_release_sentence_follows_the_release_state(released, tmp_path):
+    # The README said "Until 1.0.0 is released, the site serves it as 'not released yet'" in
+    # prose, which a release of 1.0.0 would have left saying the opposite of the site.
+    from disclosures import readme
+
+    def said(db):
+        with sqlite3.connect(db) as conn:
+            readme_text = (ROOT / "README.md").read_text(encoding="utf-8")
+            text = readme.render(readme_text, conn, {"release-state": readme.release_state})
+        return text.split("<!-- generated:release-state -->\n", 1)[1].split("\n<!-- /generated:", 1)[0]
+
+    assert said(released / "a" / "build" / "disclosures.db") == (
+        'Nothing has been released yet: the site serves version 1.0.0 as "not released yet", cited by its content hash.'
+    )
+    assert said(released / "b" / "build" / "disclosures.db") == (
+        'Until 1.1.0 is released, the site serves it as "not released yet" and its home page names '
+        "1.0.0 (2025-01-15) as the latest release, not as the version shown."
+    )
+    build.build_site(released / "b" / "datapackage.json", tmp_path / "after", releases=released / "releases")
+    assert said(tmp_path / "after" / "disclosures.db") == (
+        "Version 1.1.0 is released (2025-07-15): the site serves it as released on that date, "
+        "and its home page cites it by that version."
+    )
+    extra = [{"file": "data/events.csv", "old": "Policy change", "new": "Policy changed"}]
+    changed = built(tmp_path / "c", "1.1.0", "release_next", extra, releases=released / "releases")
+    assert said(changed / "disclosures.db") == (
+        "The data has changed since release 1.1.0 (2025-07-15) and the version has not: the site serves it as "
+        '"not released yet", and a release refuses until the version is raised.'
+    )
+
+
 def test_a_figure_page_of_a_released_build_cites_the_release(released, tmp_path):
     from disclosures import site as site_module
     from tests.conftest import Site
