@@ -265,3 +265,25 @@ def test_the_readmes_pandas_call_reads_a_json_file_as_its_parquet_file(real_rele
             expected = [None if d is None else d.isoformat() for d in expected]
         got = [None if pd.isna(v) else v for v in read[field.name].tolist()]
         assert got == expected, field.name
+
+
+def test_the_readmes_duckdb_csv_call_reads_figures_as_its_parquet_file(real_release):
+    # The README warns that read_csv_auto types figures.csv's value from whole numbers and rounds
+    # the decimals after them, and gives the call that does not: both hold for the real release.
+    import re
+
+    import duckdb  # pinned in requirements.txt: its absence is a failure, not a skip
+
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    call = " ".join(re.search(r"`(read_csv\(path, types=\{.*?\}\))`", readme, re.S).group(1).split())
+    _, folder = real_release
+    path = (folder / "csv" / "figures.csv").as_posix()
+    conn = duckdb.connect()
+    parquet = f"read_parquet('{(folder / 'parquet' / 'figures.parquet').as_posix()}')"
+    differing = """SELECT count(*) FROM {csv} c JOIN {parquet} p USING (figure_id)
+                   WHERE c.value IS DISTINCT FROM p.value OR c.value_low IS DISTINCT FROM p.value_low
+                      OR c.value_high IS DISTINCT FROM p.value_high"""
+    guessed = conn.sql(differing.format(csv=f"read_csv_auto('{path}')", parquet=parquet)).fetchall()
+    assert guessed[0][0] > 0
+    typed = call.replace("path", f"'{path}'", 1)
+    assert conn.sql(differing.format(csv=typed, parquet=parquet)).fetchall() == [(0,)]
