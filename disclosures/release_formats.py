@@ -78,7 +78,7 @@ def duckdb_views(tables: list[tuple[str, list[dict]]]) -> str:
     """
     lines = [
         "-- Typed DuckDB views over this release's JSON files, from the Table Schema in datapackage.json.",
-        "-- Run from this folder: duckdb -c '.read duckdb.sql' -c 'SELECT ...'",
+        "-- Run from this folder: duckdb -init duckdb.sql (a shell with the views), or run this file's text.",
     ]
     for name, fields in tables:
         columns = ", ".join(
