@@ -287,3 +287,18 @@ def test_the_readmes_duckdb_csv_call_reads_figures_as_its_parquet_file(real_rele
     assert guessed[0][0] > 0
     typed = call.replace("path", f"'{path}'", 1)
     assert conn.sql(differing.format(csv=typed, parquet=parquet)).fetchall() == [(0,)]
+
+
+READ_PARQUET_ADVICE = 'pd.read_parquet(path, dtype_backend="numpy_nullable")'
+
+
+def test_the_readmes_pandas_call_reads_a_nullable_integer_of_parquet_as_whole_numbers(real_release):
+    # pandas gave figures' year, an int64 column with empty cells, as float64: 2024.0.
+    readme = " ".join((paths.ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert READ_PARQUET_ADVICE in readme
+    _, folder = real_release
+    path = folder / "parquet" / "figures.parquet"
+    assert str(pd.read_parquet(path)["year"].dtype) == "float64"
+    read = eval(READ_PARQUET_ADVICE, {"pd": pd, "path": path})
+    assert str(read["year"].dtype) == "Int64"
+    assert [None if pd.isna(v) else v for v in read["year"]] == pq.read_table(path).column("year").to_pylist()
