@@ -705,7 +705,8 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
                     written["json"].digest,
                     f"The {name} table as a JSON array of objects, "
                     "typed by the table schema of the CSV resource of the same name "
-                    "(numbers written as doubles, 900.0, as in the Parquet file; dates as YYYY-MM-DD text).",
+                    "(numbers written as doubles, 900.0, as in the Parquet file; dates as YYYY-MM-DD text). "
+                    f"In DuckDB, {release_formats.DUCKDB_SQL} makes a view of it with those types.",
                 )
             )
             extra.append(

@@ -365,6 +365,9 @@ def test_duckdb_reads_every_json_file_with_the_types_its_table_schema_declares(r
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     tables = [r for r in descriptor["resources"] if r.get("schema") and r["path"].startswith("csv/")]
     assert {r["name"] for r in tables} >= {"figures", "authority_reports", "series_members"}
+    # A reader of the package learns of the views where the JSON files are described.
+    json_files = [r for r in descriptor["resources"] if r["path"].startswith("json/")]
+    assert len(json_files) == len(tables) and all("duckdb.sql" in r["description"] for r in json_files)
     guessed = duckdb.connect().sql("SELECT * FROM read_json_auto('json/authority_reports.json')")
     assert guessed.columns == ["json"]  # the fixture's authority_reports is empty: the case above
     # As the README says, in the release folder (the views name the files relative to it).
