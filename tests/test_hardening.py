@@ -8,14 +8,17 @@ import json
 import re
 import shutil
 import sqlite3
-import time
+import types
 
 import click
+import httpx
 import pytest
+from datasette import hookimpl
+from datasette.plugins import pm
 
 from disclosures import site as site_module
 from disclosures.vocabulary import DATABASE_FILE
-from tests.conftest import Site, plugin
+from tests.conftest import Site, assert_error_shape, plugin
 
 FIGURE = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
 
@@ -63,10 +66,12 @@ def test_allowed_functions_still_work(site):
 
 
 def test_a_trim_with_a_huge_character_set_is_refused_at_once(site):
-    started = time.perf_counter()
+    # Refused by the policy's own trim the first time it is called: without the cap on the set,
+    # each row's trim compares characters with all 180,000 of it, and the query answers a 200
+    # seconds later or is stopped by the time limit. (The test compared the wall-clock time with
+    # 1 s, which a loaded machine overran.)
     response = site.get("/disclosures.json", params={"sql": "select trim(quote, hex(zeroblob(90000))) from figures"})
-    assert response.status_code == 400
-    assert time.perf_counter() - started < 1.0  # a single call, which the time limit cannot interrupt
+    assert refusal(response) == "user-defined function raised exception"
 
 
 def test_a_result_over_the_statement_cap_is_refused_not_built(site):
@@ -133,23 +138,62 @@ def test_facet_parameters_are_deduplicated_in_order():
     assert kept == [("_facet", "a"), ("_size", "1"), ("_facet", "b")] and problem is None
 
 
-def test_a_request_past_its_budget_is_answered_400_at_once(real_build):
-    # A 10 ms SQL limit makes the budget 0.41 s; the cross join alone would run into its own limit.
+def held_until_cancelled(outcome: list[str], path: str):
+    """An ASGI layer inside the budget's that holds each request for ``path`` a minute, as a query
+    past any budget would, and records whether it was cancelled or held to the end."""
+
+    @hookimpl
+    def asgi_wrapper(datasette):
+        def wrap(app):
+            async def held(scope, receive, send):
+                if scope["type"] == "http" and scope["path"] == path:
+                    try:
+                        await asyncio.sleep(60)
+                    except asyncio.CancelledError:
+                        outcome.append("cancelled")
+                        raise
+                    outcome.append("held to the end")
+                return await app(scope, receive, send)
+
+            return held
+
+        return wrap
+
+    module = types.ModuleType("test_held_until_cancelled")  # Datasette's plugin list wants a module
+    module.asgi_wrapper = asgi_wrapper
+    return module
+
+
+def test_a_request_past_its_budget_is_answered_at_once_and_its_work_stopped(real_build):
+    # A 10 ms SQL limit makes the budget 0.41 s, and the request's work lasts a minute: the budget
+    # answers it and cancels the work. (It compared the wall-clock time of a facet request with
+    # 0.81 s, which a loaded machine overran, and accepted a 200 when the facets were quick.)
     datasette = site_module.in_process(real_build, settings={"sql_time_limit_ms": 10, "facet_time_limit_ms": 10})
-    slow_site = Site(datasette)
-    # The site's first request starts it (plugins, schemas): not part of any request's budget.
-    assert slow_site.get("/-/versions.json").status_code == 200
-    started = time.perf_counter()
-    response = slow_site.get("/disclosures/figures.json", params={"_facet": ["quote", "notes", "platform_wording"]})
-    elapsed = time.perf_counter() - started
-    # 400 when the request had the CPU and overran; on a machine busy with other processes the
-    # budget cannot tell, and says so: 503 "not your request's fault" with Retry-After (the
-    # busy judgement has tests of its own in test_newcomer_findings.py). Never later, never a 500.
+    outcome = []
+    hold = held_until_cancelled(outcome, "/disclosures/figures.json")
+    # pluggy calls the plugin registered last first, and Datasette applies the first wrapper
+    # innermost: the hold sits inside the budget.
+    pm.register(hold, name="test-held-until-cancelled")
+    try:
+        app = datasette.app()
+    finally:
+        pm.unregister(hold)
+
+    async def fetch():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            return await client.get("/disclosures/figures.json")
+
+    response = asyncio.run(fetch())
+    assert outcome == ["cancelled"]
+    # 400 when the request had the CPU and overran; while held it had next to none, which the
+    # budget reads as a machine busy with other work (the judgement has tests of its own in
+    # test_newcomer_findings.py): 503 "not your request's fault" with Retry-After. Never a 500.
+    message = assert_error_shape(response, response.status_code)
     if response.status_code == 503:
-        assert "not your request's fault" in response.json()["error"] and response.headers["retry-after"]
+        assert "not your request's fault" in message and response.headers["retry-after"] == "2"
     else:
-        assert response.status_code in (200, 400)
-    assert elapsed < 10 / 1000 + 0.5 + 0.3  # the budget, and the test client's own overhead
+        assert response.status_code == 400 and "expensive in itself" in message
 
 
 # Stored data in pages ----------------------------------------------------------------------------
