@@ -79,6 +79,22 @@ def built_settings(build_dir):
     return json.loads((build_dir / "settings.json").read_text(encoding="utf-8"))
 
 
+# The time limits of the sites the tests drive. The served ones (settings.yml: 1 s of SQL, 0.5 s
+# a facet, and plugins/budget.py's 1.4 s a request) are wall-clock time: on a loaded CI machine an
+# ordinary page or ad-hoc query ran past them, and a test of what the page says failed with a 400
+# or a 503, or a facet silently went missing. Thirty seconds is far beyond any page's cost on a
+# busy machine. Tests of the limits and of the budget set their own (``served_limits`` below,
+# tests/test_budget_cut.py, tests/test_newcomer_findings.py), with work that is over any budget.
+UNHURRIED = {"sql_time_limit_ms": 30_000, "facet_time_limit_ms": 30_000}
+
+
+def unhurried(build_dir, settings=None, **kwargs):
+    """``site.in_process`` with the build's settings, ``settings`` over them, and ``UNHURRIED``'s
+    time limits unless ``settings`` sets its own."""
+    base = built_settings(build_dir) if (Path(build_dir) / "settings.json").exists() else {}
+    return site_module.in_process(build_dir, settings={**base, **UNHURRIED, **(settings or {})}, **kwargs)
+
+
 # The site ------------------------------------------------------------------------------------
 
 
@@ -95,6 +111,13 @@ class Site:
 
 @pytest.fixture(scope="session")
 def site(real_build):
+    return Site(unhurried(real_build))
+
+
+@pytest.fixture(scope="session")
+def served_limits(real_build):
+    """The site with the time limits it is served with (build/settings.json), for the tests of
+    those limits, which send work no time limit can let through."""
     return Site(site_module.in_process(real_build))
 
 
@@ -131,16 +154,14 @@ def unreleased(tmp_path_factory):
     releases, dist = root / "releases", root / "dist"
     release.make_release(built(root / "a", "1.0.0", releases=releases), dist, releases, "2025-01-15")
     folder = built(root / "b", "1.1.0", "release_next", REFILE, releases=releases)
-    return SimpleNamespace(
-        build=folder, db=folder / DATABASE_FILE, dist=dist, site=Site(site_module.in_process(folder, dist=dist))
-    )
+    return SimpleNamespace(build=folder, db=folder / DATABASE_FILE, dist=dist, site=Site(unhurried(folder, dist=dist)))
 
 
 def counted_site(build_dir) -> Site:
     """The site, with every query of the disclosures database counted in ``site.queries``: every
     query, Datasette's and the plugins', runs through the database's execute_fn (one thread hop
     each), and appends its SQL (or function) there."""
-    site = Site(site_module.in_process(build_dir))
+    site = Site(unhurried(build_dir))
     db = site.datasette.get_database("disclosures")
     seen = []
     execute, execute_fn = db.execute, db.execute_fn
@@ -166,11 +187,27 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(real_build, tmp_path_factory):
-    """The stock `datasette serve` from .venv-site over the built folder, exactly as `make serve` runs it."""
+    """The stock `datasette serve` from .venv-site over the built folder, as `make serve` runs it
+    but with ``UNHURRIED``'s time limits (the browser's pages are checked for what they show)."""
     if not site_module.DATASETTE.exists():
         pytest.fail(f"{site_module.DATASETTE} is missing: run make test (it creates .venv-site)")
     port = free_port()
-    command = [str(site_module.DATASETTE), "serve", *site_module.datasette_arguments(real_build), "--port", str(port)]
+    # Every setting on the command line: Datasette 0.65 ignores the folder's settings.json once
+    # one --setting is given (max_returned_rows fell back to 1000).
+    settings = {**built_settings(real_build), **UNHURRIED}
+    limits = [
+        argument
+        for name, value in settings.items()
+        for argument in ("--setting", name, json.dumps(value) if isinstance(value, bool) else str(value))
+    ]
+    command = [
+        str(site_module.DATASETTE),
+        "serve",
+        *site_module.datasette_arguments(real_build),
+        *limits,
+        "--port",
+        str(port),
+    ]
     # The server's log goes to a file: a pipe nobody reads fills up after some hundreds of
     # requests, and uvicorn then blocks for good writing its access log.
     log_path = tmp_path_factory.mktemp("live-server") / "server.log"

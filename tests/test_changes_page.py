@@ -11,9 +11,8 @@ import sqlite3
 import pytest
 
 from disclosures import feed, release_records
-from disclosures import site as site_module
 from disclosures.vocabulary import DATABASE_FILE, value_token
-from tests.conftest import Site, plugin, rows
+from tests.conftest import Site, plugin, rows, unhurried
 
 pages = plugin("pages")
 
@@ -91,7 +90,7 @@ def site_after_a_resourcing(real_build, tmp_path_factory):
         release_records.count_same_values(conn)  # as the build does once it has the changes
         conn.execute("UPDATE dataset SET latest_release = '0.2.0'")
     (folder / "inspect-data.json").unlink()
-    return Site(site_module.in_process(folder)), figures[5][0]
+    return Site(unhurried(folder)), figures[5][0]
 
 
 @pytest.mark.parametrize("path", ["/changes", "/"])

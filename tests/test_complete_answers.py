@@ -16,8 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from disclosures import site as site_module
-from tests.conftest import Site, assert_error_shape, plugin, rows
+from tests.conftest import Site, assert_error_shape, plugin, rows, unhurried
 
 FIGURES = "/disclosures/figures"
 downloads = plugin("downloads")
@@ -116,14 +115,16 @@ def test_a_streamed_csv_that_failed_on_a_later_page_is_recognised():
     assert downloads.csv_failure(b"") == ""
 
 
-def test_a_streamed_csv_whose_later_page_hits_the_time_limit_is_an_error(site):
+def test_a_streamed_csv_whose_later_page_hits_the_time_limit_is_an_error(site, real_build):
     # The first page (recency_rank 1 to 5001) is cheap; every later row runs a cross join that
-    # takes seconds, so the second page of the stream hits the time limit.
+    # runs far past any limit, so the second page of the stream hits the time limit. A limit of
+    # 5 s: the served 1 s could stop the first page too on a loaded machine; 30 s is slow.
+    limited = Site(unhurried(real_build, settings={"sql_time_limit_ms": 5_000}))
     # Its 200 has left by then: the stream is broken off (the server closes the connection; the
     # test client re-raises the app's exception), never ended as if the file were whole.
     slow_later = "case when recency_rank <= 5001 then 1 else (select count(*) from figures a, figures b) > 0 end"
     with pytest.raises(RuntimeError, match="streamed CSV broken off.*interrupted"):
-        site.get(FIGURES + ".csv?" + urlencode({"_stream": "on", "_where": slow_later}))
+        limited.get(FIGURES + ".csv?" + urlencode({"_stream": "on", "_where": slow_later}))
     # And /api says so: it promised an error status, which a stream that has begun cannot send.
     api = " ".join(site.get("/api").text.split())
     assert "it is cut short" in api and "incomplete read" in api and "is an error status, not a 200" not in api
@@ -418,7 +419,7 @@ def served_copy(real_build, tmp_path):
     dist = tmp_path / "dist"
     (dist / "9.9.9").mkdir(parents=True)
     (dist / "9.9.9" / "file.csv").write_text("a\r\n1\r\n", encoding="utf-8")
-    return folder, dist, Site(site_module.in_process(folder, dist=dist))
+    return folder, dist, Site(unhurried(folder, dist=dist))
 
 
 def test_a_rebuilt_database_gets_a_new_etag(served_copy):

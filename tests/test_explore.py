@@ -15,9 +15,8 @@ from html import unescape
 import pytest
 
 from disclosures import paths
-from disclosures import site as site_module
 from disclosures.vocabulary import DATABASE_FILE
-from tests.conftest import Site, assert_error_shape, plugin, rows
+from tests.conftest import Site, assert_error_shape, plugin, rows, unhurried
 
 explore = plugin("explore")
 links = plugin("links")
@@ -541,7 +540,7 @@ def site_before_freshness(real_build, tmp_path_factory):
                 DROP TABLE sources; ALTER TABLE sources_before RENAME TO sources;"""
         )
     (folder / "inspect-data.json").unlink()
-    return Site(site_module.in_process(folder))
+    return Site(unhurried(folder))
 
 
 def test_pages_work_before_the_build_writes_freshness_and_tiers(site_before_freshness):

@@ -16,7 +16,7 @@ import sqlite_utils
 from datasette.utils import escape_sqlite
 
 from disclosures import precompute
-from tests.conftest import built_settings, plugin, rows
+from tests.conftest import built_settings, plugin, rows, unhurried
 
 facets_plugin = plugin("facets")
 
@@ -302,7 +302,6 @@ def test_every_one_filter_view_shows_what_sqlite_counts(site, real_db):
 def test_a_one_filter_view_reads_the_pairs_and_two_filters_read_the_table(tmp_path, real_build):
     import shutil
 
-    from disclosures import site as site_module
     from tests.conftest import Site
 
     folder = tmp_path / "site"
@@ -314,7 +313,7 @@ def test_a_one_filter_view_reads_the_pairs_and_two_filters_read_the_table(tmp_pa
             "AND column_name = 'platform_id' AND value = 'telegram'"
         )
     conn.close()
-    tampered = Site(site_module.in_process(folder))
+    tampered = Site(unhurried(folder))
     one = shown(tampered, "/disclosures/figures.json?metric_id=requests_fulfilled&_extra=facet_results")
     assert one["platform_id"][0][0] == ("telegram", 999999)
     two = shown(

@@ -1,7 +1,6 @@
 """Layer (c): the unfiltered figures page reads its facet counts from facet_counts (plugins/facets.py)."""
 
 import asyncio
-import json
 import shutil
 import sqlite3
 
@@ -9,8 +8,7 @@ import pytest
 import yaml
 
 from disclosures import paths
-from disclosures import site as site_module
-from tests.conftest import Site, counted_site, rows
+from tests.conftest import Site, counted_site, rows, unhurried
 
 # The figures table's facets, as metadata.yml configures them.
 FACETS = yaml.safe_load((paths.SITE_METADATA_SOURCE).read_text(encoding="utf-8"))["databases"]["disclosures"]["tables"][
@@ -47,7 +45,7 @@ def test_the_page_reads_the_precomputed_counts_and_a_filter_reads_the_table(tmp_
     conn.close()
 
     class Site:
-        datasette = site_module.in_process(folder)
+        datasette = unhurried(folder)
         loop = asyncio.new_event_loop()
 
         def get(self, path):
@@ -131,8 +129,7 @@ def test_a_facet_asked_for_is_counted_with_the_others_and_a_small_size_truncates
 
 
 def test_a_count_past_its_time_limit_times_out_every_facet_it_stood_for(real_build):
-    settings = json.loads((real_build / "settings.json").read_text(encoding="utf-8"))
-    hurried = Site(site_module.in_process(real_build, settings={**settings, "facet_time_limit_ms": 1}))
+    hurried = Site(unhurried(real_build, settings={"facet_time_limit_ms": 1}))
     body = hurried.get("/disclosures/figures.json?_extra=facet_results&_extra=facets_timed_out&value__lt=10").json()
     assert sorted(body["facets_timed_out"]) == sorted(FACETS)
     assert body["facet_results"].get("results", body["facet_results"]) == {}

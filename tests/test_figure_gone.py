@@ -10,8 +10,7 @@ from html import unescape
 import pytest
 
 from disclosures import build
-from disclosures import site as site_module
-from tests.conftest import Site, assert_error_shape
+from tests.conftest import Site, assert_error_shape, unhurried
 from tests.packages import make_package
 
 
@@ -95,7 +94,7 @@ def test_a_derived_id_whose_period_a_source_now_reports_links_to_the_reported_fi
             "ip_or_phone,requests_fulfilled,exact,886,,,Fulfilled requests,example-2025-01-10-report,,Q4: 886,\n"
         )
     build.build_site(package, tmp_path / "build")
-    site = Site(site_module.in_process(tmp_path / "build"))
+    site = Site(unhurried(tmp_path / "build"))
     # No release carried the derived id, so nothing shows it was ever a figure: a 404 (it was a
     # 410 that said "this was a figure the build derived", of ids no build ever derived) that
     # still leads to the reported figure.

@@ -18,7 +18,7 @@ from datasette.plugins import pm
 
 from disclosures import site as site_module
 from disclosures.vocabulary import DATABASE_FILE
-from tests.conftest import Site, assert_error_shape, plugin
+from tests.conftest import Site, assert_error_shape, plugin, unhurried
 
 FIGURE = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
 
@@ -214,7 +214,7 @@ def hostile_site(real_build, tmp_path_factory):
     for entry in inspect.values():
         entry["hash"] = "hostile"
     (folder / "inspect-data.json").write_text(json.dumps(inspect))
-    return Site(site_module.in_process(folder))
+    return Site(unhurried(folder))
 
 
 def test_a_javascript_url_is_never_a_link(hostile_site):
@@ -311,6 +311,6 @@ def test_bad_sorts_are_400_not_500(site, query):
     assert response.status_code == 400
 
 
-def test_a_csv_query_past_the_time_limit_is_400_not_500(site):
-    response = site.get("/disclosures.csv", params={"sql": "select count(*) from figures a, figures b"})
+def test_a_csv_query_past_the_time_limit_is_400_not_500(served_limits):
+    response = served_limits.get("/disclosures.csv", params={"sql": "select count(*) from figures a, figures b"})
     assert response.status_code == 400

@@ -19,8 +19,7 @@ import yaml
 from datasette import hookimpl
 
 from disclosures import paths
-from disclosures import site as site_module
-from tests.conftest import Site, assert_error_shape, plugin
+from tests.conftest import Site, assert_error_shape, plugin, unhurried
 
 FIGURES = "/disclosures/figures"
 
@@ -149,9 +148,7 @@ def asgi_messages(datasette, path, query):
 
 @pytest.mark.parametrize("query", ["", "_stream=on", "_labels=on"])
 def test_the_whole_table_csv_is_streamed_in_pages_not_held_back(real_build, real_db, query):
-    from disclosures import site as site_module
-
-    messages = asgi_messages(site_module.in_process(real_build), FIGURES + ".csv", query)
+    messages = asgi_messages(unhurried(real_build), FIGURES + ".csv", query)
     start, bodies = messages[0], [m for m in messages[1:] if m["type"] == "http.response.body"]
     assert start["status"] == 200
     assert b"content-length" not in {k.lower() for k, _ in start["headers"]}
@@ -194,12 +191,19 @@ def test_an_overrun_while_busy_is_503_and_alone_is_400():
     assert status == 400 and "expensive in itself" in message
 
 
-@pytest.fixture
-def tiny_budget(monkeypatch):
-    """The live budget plugin with a budget of 1 ms: every page overruns it."""
+def budget_of(site, monkeypatch, seconds):
+    """Set the live budget plugin's margin so that ``site``'s requests have ``seconds`` in all (the
+    budget is the site's SQL time limit plus the margin)."""
     from datasette.plugins import pm
 
-    monkeypatch.setattr(pm.get_plugin("budget.py"), "BUDGET_MARGIN_S", -0.999)
+    limit_s = site.datasette.setting("sql_time_limit_ms") / 1000
+    monkeypatch.setattr(pm.get_plugin("budget.py"), "BUDGET_MARGIN_S", seconds - limit_s)
+
+
+@pytest.fixture
+def tiny_budget(site, monkeypatch):
+    """The live budget plugin with a budget of 1 ms: every page overruns it."""
+    budget_of(site, monkeypatch, 0.001)
 
 
 @hookimpl
@@ -227,7 +231,7 @@ def overlapping_overruns(site, monkeypatch):
     """
     from datasette.plugins import pm
 
-    monkeypatch.setattr(pm.get_plugin("budget.py"), "BUDGET_MARGIN_S", 0.5 - 1.0)  # sql_time_limit_ms is 1000
+    budget_of(site, monkeypatch, 0.5)
     hold = types.ModuleType("test_hold_every_request")  # Datasette's plugin list wants a module
     hold.asgi_wrapper = hold_every_request
     # pluggy calls the plugin registered last first, and Datasette applies the first wrapper
@@ -335,7 +339,7 @@ def test_downloads_gives_each_served_files_size(real_build, tmp_path):
         ).fetchone()
     (tmp_path / version / served).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / version / served).write_bytes(b"x" * 123_456)
-    page = Site(site_module.in_process(real_build, dist=tmp_path)).get("/downloads").text
+    page = Site(unhurried(real_build, dist=tmp_path)).get("/downloads").text
     item = re.search(rf'<li><a href="/downloads/{version}/{re.escape(served)}">.*?</li>', page, re.S).group(0)
     assert '<data class="file-size" value="123456" title="123,456 bytes">120.6 KB</data>' in item
     item = re.search(rf"<li>{re.escape(other)} .*?</li>", page, re.S).group(0)
@@ -457,9 +461,7 @@ def test_shortened_cuts_at_a_word():
 def test_a_sorted_whole_table_csv_streams_in_pages_in_sqlites_order(real_build, real_db):
     # notes has long runs of ties and NULLs: the rows at each page boundary must be neither
     # skipped nor repeated, and the order is SQLite's (sort column, then key).
-    from disclosures import site as site_module
-
-    messages = asgi_messages(site_module.in_process(real_build), FIGURES + ".csv", "_sort=notes&platform_id=google")
+    messages = asgi_messages(unhurried(real_build), FIGURES + ".csv", "_sort=notes&platform_id=google")
     bodies = [m for m in messages[1:] if m["type"] == "http.response.body"]
     assert messages[0]["status"] == 200 and len(bodies) > 5
     whole = b"".join(m["body"] for m in bodies)
@@ -494,9 +496,7 @@ def busy_on(datasette, pages: set[int]):
 def test_a_streamed_page_answered_busy_is_asked_again(real_build, real_db):
     # Under load one page of a long sorted download can overrun its budget: the stream asks for
     # it again (as its Retry-After says) instead of breaking off.
-    from disclosures import site as site_module
-
-    datasette = site_module.in_process(real_build)
+    datasette = unhurried(real_build)
     calls = busy_on(datasette, {3, 4})
     messages = asgi_messages(datasette, "/disclosures/figures.csv", "_sort=value&platform_id=microsoft")
     bodies = [m for m in messages[1:] if m["type"] == "http.response.body"]
@@ -508,9 +508,7 @@ def test_a_streamed_page_answered_busy_is_asked_again(real_build, real_db):
 
 
 def test_a_page_busy_every_time_still_breaks_the_stream_off(real_build):
-    from disclosures import site as site_module
-
-    datasette = site_module.in_process(real_build)
+    datasette = unhurried(real_build)
     busy_on(datasette, set(range(2, 10)))
     with pytest.raises(Exception, match="streamed CSV broken off"):
         asgi_messages(datasette, "/disclosures/figures.csv", "_sort=value&platform_id=microsoft")
@@ -519,9 +517,7 @@ def test_a_page_busy_every_time_still_breaks_the_stream_off(real_build):
 def test_a_sorted_whole_view_csv_streams_every_row_once(real_build, real_db):
     # A view has no key to continue after (it answered a 200 and broke off with a KeyError): it
     # is paged by offset, as Datasette pages views, and `value` has long runs of ties.
-    from disclosures import site as site_module
-
-    messages = asgi_messages(site_module.in_process(real_build), "/disclosures/figures_series.csv", "_sort=value")
+    messages = asgi_messages(unhurried(real_build), "/disclosures/figures_series.csv", "_sort=value")
     bodies = [m for m in messages[1:] if m["type"] == "http.response.body"]
     assert messages[0]["status"] == 200 and len(bodies) > 5 and not bodies[-1].get("more_body")
     exported = list(csv.DictReader(io.StringIO(b"".join(m["body"] for m in bodies).decode("utf-8"))))

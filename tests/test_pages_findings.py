@@ -5,7 +5,7 @@ import json
 import re
 from html import unescape
 
-from tests.conftest import plugin, rows
+from tests.conftest import plugin, rows, unhurried
 
 Q4_DERIVED = "/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived"
 
@@ -246,14 +246,13 @@ def test_the_home_citation_of_unreleased_data_names_them_and_the_latest_release(
 
 def test_the_home_citation_of_a_released_version_is_the_release(tmp_path):
     from disclosures import build, release
-    from disclosures import site as site_module
     from tests.conftest import Site
     from tests.test_release import built
 
     releases, dist = tmp_path / "releases", tmp_path / "dist"
     release.make_release(built(tmp_path / "a", "1.0.0", releases=releases), dist, releases, "2025-01-15")
     build.build_site(tmp_path / "a" / "datapackage.json", tmp_path / "site", releases=releases)
-    html = Site(site_module.in_process(tmp_path / "site")).get("/").text
+    html = Site(unhurried(tmp_path / "site")).get("/").text
     cite = re.sub(r"\s+([.,):])", r"\1", section(html, "<h2>How to cite"))
     assert "version 1.0.0 (2025-01-15)." in cite
     assert "unreleased" not in cite and "latest release instead" not in cite

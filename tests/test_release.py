@@ -22,7 +22,7 @@ import yaml
 
 from disclosures import build, changelog, paths, release, release_records, validate, versioning
 from disclosures.vocabulary import value_token
-from tests.conftest import rows
+from tests.conftest import rows, unhurried
 from tests.packages import FIXTURES, ROOT, apply_edits, make_package
 
 CORRECTED = "examplechat-deu-2024h1-all-requests_received"
@@ -673,11 +673,10 @@ def test_the_readmes_release_sentence_follows_the_release_state(released, tmp_pa
 
 
 def test_a_figure_page_of_a_released_build_cites_the_release(released, tmp_path):
-    from disclosures import site as site_module
     from tests.conftest import Site
 
     build.build_site(released / "b" / "datapackage.json", tmp_path, releases=released / "releases")
-    site = Site(site_module.in_process(tmp_path))
+    site = Site(unhurried(tmp_path))
     page = site.get("/figure/examplechat-usa-2024-ip_or_phone-requests_fulfilled")
     assert page.status_code == 200
     cite = re.sub(r"<[^>]+>", "", page.text.partition('<section class="cite"')[2].partition("</section>")[0])

@@ -17,8 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from disclosures import build, paths, release, release_formats
-from disclosures import site as site_module
-from tests.conftest import Site, assert_error_shape, rows
+from tests.conftest import Site, assert_error_shape, rows, unhurried
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +38,7 @@ def released_site(real_release, tmp_path_factory):
     spawn = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
         pool.submit(build.build_site, paths.PACKAGE, folder, root / "releases").result()
-    return Site(site_module.in_process(folder, dist=root / "dist"))
+    return Site(unhurried(folder, dist=root / "dist"))
 
 
 def db_columns(db, table):

@@ -12,8 +12,7 @@ import pytest
 from datasette.app import Datasette
 from datasette.views import table as table_view
 
-from disclosures import site as site_module
-from tests.conftest import Site, counted_site, plugin
+from tests.conftest import Site, counted_site, plugin, unhurried
 
 FIGURES = "/disclosures/figures"
 
@@ -22,7 +21,7 @@ FIGURES = "/disclosures/figures"
 def compared(real_build):
     """The site, with every table page's cells made by both the plugin's function and Datasette's
     own, side by side: ``site.differences`` lists the pages where they were not equal."""
-    site = Site(site_module.in_process(real_build))
+    site = Site(unhurried(real_build))
     site.differences, site.compared = [], []
     fast = table_view.display_columns_and_rows
     datasette_own = table_view.datasette_display_columns_and_rows
@@ -167,7 +166,7 @@ def test_a_database_that_can_change_is_asked_every_time(tmp_path):
 
 def test_what_a_worker_keeps_is_bounded_and_handed_out_as_copies(real_build):
     immutable = plugin("immutable")
-    datasette = site_module.in_process(real_build)
+    datasette = unhurried(real_build)
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(datasette.invoke_startup())

@@ -10,8 +10,7 @@ import urllib.request
 import pytest
 
 from disclosures import paths
-from disclosures import site as site_module
-from tests.conftest import FIGURE_FACETS, Site, built_settings, plugin, rows
+from tests.conftest import FIGURE_FACETS, UNHURRIED, Site, built_settings, plugin, rows, unhurried
 from tests.packages import ROOT
 
 guards = plugin("guards")
@@ -238,7 +237,7 @@ def test_valid_timelimit_still_works(site):
 
 
 def test_a_csv_over_max_csv_mb_is_refused_not_cut(real_build):
-    small = Site(site_module.in_process(real_build, settings={**built_settings(real_build), "max_csv_mb": 1}))
+    small = Site(unhurried(real_build, settings={"max_csv_mb": 1}))
     # A page (5,000 rows, about 3 MB) is held until it is whole: a 413.
     response = small.get(FIGURES + ".csv?_size=max")
     assert response.status_code == 413
@@ -329,6 +328,17 @@ def test_serving_process_holds_none_of_the_pipeline(live_server):
     assert status["modules"] == {
         name: {"loaded": False, "importable": False} for name in ("rich", "frictionless", "disclosures")
     }
+
+
+def test_the_tests_sites_serve_the_builds_settings_with_unhurried_time_limits(site, live_server, real_build):
+    # The sites the tests drive differ from the served one only in their time limits (UNHURRIED in
+    # tests/conftest.py). Given one --setting, Datasette 0.65 ignores settings.json: the browser's
+    # site had 1,000 rows a page at most, suggested facets and a cache of 5 s.
+    expected = {**built_settings(real_build), **UNHURRIED}
+    assert expected["sql_time_limit_ms"] > built_settings(real_build)["sql_time_limit_ms"]
+    served = [site.get("/-/settings.json").json(), json.load(urllib.request.urlopen(live_server + "/-/settings.json"))]
+    for settings in served:
+        assert {name: settings[name] for name in expected} == expected
 
 
 def test_the_in_process_site_reports_what_it_holds(site):
@@ -493,6 +503,6 @@ def test_an_unreleased_version_is_not_called_released(tmp_path):
     text = package.read_text(encoding="utf-8")
     package.write_text(regex.sub(r'"version": "[^"]*"', '"version": "9.0.0"', text, count=1), encoding="utf-8")
     build.build_site(package, tmp_path / "build", releases=paths.RELEASES)
-    html = Site(site_module.in_process(tmp_path / "build")).get("/").text
+    html = Site(unhurried(tmp_path / "build")).get("/").text
     assert "Dataset version <strong>9.0.0</strong>, not released yet." in html
     assert "This site serves version <strong>9.0.0</strong>, which is not released yet" in html

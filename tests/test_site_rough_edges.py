@@ -8,8 +8,7 @@ import sqlite3
 
 import pytest
 
-from disclosures import site as site_module
-from tests.conftest import Site, assert_error_shape, plugin, rows
+from tests.conftest import Site, assert_error_shape, plugin, rows, unhurried
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,7 @@ def test_downloads_json_is_the_list_of_release_files(real_build, tmp_path, relea
     version, served, other = release_file_names
     (tmp_path / version / served).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / version / served).write_bytes(b"x" * 1234)
-    site = Site(site_module.in_process(real_build, dist=tmp_path))
+    site = Site(unhurried(real_build, dist=tmp_path))
     response = site.get("/downloads.json")
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
     assert response.headers["access-control-allow-origin"] == "*"
@@ -44,7 +43,7 @@ def test_downloads_json_is_the_list_of_release_files(real_build, tmp_path, relea
 
 def test_downloads_json_without_a_release_folder_says_nothing_is_served(real_build, tmp_path):
     # A folder of its own that does not exist: the repository's dist/ exists once `make release` ran.
-    site = Site(site_module.in_process(real_build, dist=tmp_path / "dist"))
+    site = Site(unhurried(real_build, dist=tmp_path / "dist"))
     listing = site.get("/downloads.json").json()
     assert listing["mounted"] is False and listing["releases"]
     assert all(f["url"] is None and f["bytes"] is None for r in listing["releases"] for f in r["files"])
@@ -76,7 +75,7 @@ def test_a_symlink_in_the_release_folder_is_neither_listed_nor_served(real_build
     inside = dist / version / "copy-of-a-release-file"
     inside.symlink_to(dist / version / served)
     (dist / "linked-version").symlink_to(dist / version, target_is_directory=True)
-    site = Site(site_module.in_process(real_build, dist=dist))
+    site = Site(unhurried(real_build, dist=dist))
 
     files = {f["path"]: f for r in site.get("/downloads.json").json()["releases"] for f in r["files"]}
     assert files[other] == {"path": other, "url": None, "bytes": None}
@@ -275,7 +274,7 @@ def test_a_download_address_no_file_has_is_the_downloads_404(real_build, tmp_pat
     # are a 404 in the API's error shape, as nginx's (deploy/nginx.conf.j2) are.
     (tmp_path / "0.1.0" / "csv").mkdir(parents=True)
     (tmp_path / "0.1.0" / "csv" / "figures.csv").write_bytes(b"a,b\r\n")
-    site = Site(site_module.in_process(real_build, dist=tmp_path))
+    site = Site(unhurried(real_build, dist=tmp_path))
     path = "/downloads/" + written.format(version="0.1.0", file="csv/figures.csv")
     assert assert_error_shape(site.get(path), 404) == "Not found"
     assert site.get("/downloads/0.1.0/csv/figures.csv").content == b"a,b\r\n"

@@ -11,7 +11,7 @@ import pytest
 
 from disclosures import site as site_module
 from disclosures.site_config import VIEW_KEYS
-from tests.conftest import assert_error_shape, plugin
+from tests.conftest import assert_error_shape, plugin, unhurried
 from tests.test_newcomer_findings import asgi_messages
 
 downloads = plugin("downloads")
@@ -53,7 +53,7 @@ def test_pages_after_the_last_row_walk_every_row_once_in_sqlite_order(descending
 
 
 def streamed(build_dir, path, query):
-    return streamed_from(site_module.in_process(build_dir), path, query)
+    return streamed_from(unhurried(build_dir), path, query)
 
 
 def streamed_from(datasette, path, query):
@@ -105,7 +105,7 @@ def test_a_view_csv_has_the_rows_and_cells_of_datasettes_own(real_build, real_db
 def test_an_unsorted_view_csv_is_streamed_after_the_last_key_not_by_offset(real_build):
     # At a 1 s limit Datasette's offset page 4,000 of Microsoft's rows broke the stream off in CI.
     queries = []
-    datasette = site_module.in_process(real_build)
+    datasette = unhurried(real_build)
     db = datasette.get_database("disclosures")
     original = db.execute
 
