@@ -13,8 +13,7 @@ import urllib.parse
 import pytest
 
 from disclosures import serving_bench
-from disclosures import site as site_module
-from tests.conftest import Site, built_settings, counted_site, rows
+from tests.conftest import Site, counted_site, rows, unhurried
 
 FIGURES = "/disclosures/figures"
 
@@ -83,8 +82,7 @@ def test_facet_links_are_the_urls_datasette_joins(site):
 
 
 def test_facet_links_follow_force_https_urls(real_build):
-    settings = {**built_settings(real_build), "force_https_urls": True}
-    site = Site(site_module.in_process(real_build, settings=settings))
+    site = Site(unhurried(real_build, settings={"force_https_urls": True}))
     urls = toggle_urls(site, FIGURES + ".json?_extra=facet_results")
     assert urls and all(url.startswith("https://localhost/disclosures/figures.json?") for url in urls.values())
 
