@@ -40,6 +40,8 @@ Checked before Datasette sees the request, on database, table, view and row path
 - a pattern filter (contains, startswith, endswith, like, notlike, glob) whose value holds a NUL
   character, where SQLite ends a LIKE or GLOB pattern (``quote__contains=%00`` answered every
   quote, as if it were ``quote__contains=``);
+- a date filter (``column__date``) whose value is no day written YYYY-MM-DD, the only way SQLite's
+  date() writes one (``period_start__date=2024-1-1`` or ``=2024-13-45`` answered no rows, 200);
 - ``_ttl`` that Python calls digits is written with 0 to 9 (``_ttl=²`` was a 500: Datasette reads
   it with ``int`` once ``str.isdigit`` passes it) and is at most 2**31 seconds, the largest
   ``max-age`` RFC 9111 (1.2.2) lets a sender write (``_ttl=99999999999999999999999`` was sent back
@@ -365,6 +367,20 @@ def pattern_filter_problem(key: str, value: str) -> str | None:
 MOST_TTL = 2**31
 
 
+def date_filter_problem(key: str, value: str) -> str | None:
+    """Why a ``column__date`` filter can match no row whatever the column holds, or None.
+
+    Datasette compares ``date(column)`` with the value as text, and SQLite's date() writes a day
+    only as YYYY-MM-DD: ``period_start__date=2024-13-45``, ``=2024-1-1`` or ``=yesterday`` answered
+    200 with no rows, as if no figure's period started that day."""
+    if not key.endswith("__date") or is_iso_date(value):
+        return None
+    return (
+        f"{key}={value}: a date filter compares the column's day, written YYYY-MM-DD with a real "
+        "month and day (2024-01-31), and no day is written so; nothing could match"
+    )
+
+
 def ttl_problem(value: str) -> str | None:
     """Why Datasette cannot read ``_ttl`` or send it as a max-age, or None: it takes any value
     ``str.isdigit`` passes as seconds, int() failed on "²" (a 500), and any number went into
@@ -632,7 +648,11 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         else:
             problem = numeric_filter_problem(key, value)
         if not problem and not (key.startswith("_") and "__" not in key):  # a filter, as Datasette reads it
-            problem = number_filter_problem(key, value, columns) or pattern_filter_problem(key, value)
+            problem = (
+                number_filter_problem(key, value, columns)
+                or pattern_filter_problem(key, value)
+                or date_filter_problem(key, value)
+            )
         if problem:
             return 400, problem
     if given.get("_next"):

@@ -336,3 +336,24 @@ def test_a_head_with_a_long_parameter_has_the_gets_content_length(site, path):
         took = re.search(r"Queries took ([0-9.]+)ms", get.text)
         assert took, "the page no longer says how long its queries took: compare lengths exactly"
         assert abs(int(head.headers["content-length"]) - len(get.content)) <= 4
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["period_start__date=2024-13-45", "period_start__date=2024-1-1", "period_end__date=yesterday", "value__date=x"],
+)
+def test_a_date_filter_with_no_day_written_yyyy_mm_dd_is_a_400_not_no_rows(site, query):
+    # SQLite's date() writes a day only as YYYY-MM-DD, so these answered 200 with no rows, as if
+    # no figure's period started on that day.
+    key, value = query.split("=")
+    for fmt in (".json", ".csv"):
+        message = assert_error_shape(site.get(f"/disclosures/figures{fmt}?{query}&_size=0"), 400)
+        assert message.startswith(f"{key}={value}: a date filter compares the column's day")
+    page = site.get(f"/disclosures/figures?{query}")
+    assert page.status_code == 400 and "a date filter compares" in html.unescape(page.text)
+
+
+def test_a_date_filter_with_a_real_day_still_filters(site, real_db):
+    (expected,) = rows(real_db, "SELECT count(*) FROM figures WHERE period_start = '2024-01-01'")[0]
+    answer = site.get("/disclosures/figures.json?period_start__date=2024-01-01&_size=0")
+    assert answer.status_code == 200 and answer.json()["filtered_table_rows_count"] == expected > 0
