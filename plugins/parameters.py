@@ -24,6 +24,8 @@ Checked before Datasette sees the request, on database, table, view and row path
 - a SQL query (``?sql=``, or a canned query) reads one value of each parameter, the first: one given
   twice with different values (``jurisdiction=USA&jurisdiction=DEU``, ``sql=...&sql=...``) is a
   400 that names them, where it answered for the first alone;
+- an option Datasette reads one value of (``_size``, ``_shape``, ``_search``, ``_next``, ...: ``SINGLE_OPTIONS``)
+  is given once, or always with the same value: ``_search=a&_search=b`` searched for a alone, 200;
 - a SQL query (``?sql=``, or a canned query) is not a table: its SQL decides its rows (all of
   them, up to ``max_returned_rows``) and their order, and Datasette 0.65 ignored ``_size``,
   ``_next``, ``_sort`` and ``_sort_desc`` there without a word. Each is a 400 that says what to
@@ -168,6 +170,31 @@ def repeated_parameter_problem(params: list[tuple[str, str]]) -> str | None:
         if len(given) > 1:
             shown = ", ".join(repr(v) if len(v) <= 60 else repr(v[:60] + "…") for v in given)
             return f"{key} is given {len(given)} times ({shown}): a query takes one value of each parameter"
+    return None
+
+
+# Datasette's options that it reads one value of, the first (``request.args.get``), as each
+# ``_search_<column>`` too: ``_search=a&_search=b`` searched for a alone, ``_size=1&_size=2`` or
+# ``_shape=array&_shape=objects`` answered in the first without a word. ``_sort`` and
+# ``_sort_desc`` are plugins/paging.py's to refuse; the others (``_facet``, ``_col``, ``_where``,
+# ``_through``, ...) are lists.
+SINGLE_OPTIONS = (
+    "_size", "_shape", "_search", "_searchmode", "_next", "_facet_size", "_labels", "_timelimit",
+    "_nocount", "_nofacet", "_nosuggest", "_json_infinity", "_stream", "_dl", "_header", "_nl", "_ttl",
+)  # fmt: skip
+
+
+def repeated_option_problem(params: list[tuple[str, str]]) -> str | None:
+    """Why an option Datasette reads once is given twice with different values, or None (the same
+    value twice reads the same)."""
+    values: dict[str, list[str]] = {}
+    for key, value in params:
+        if (key in SINGLE_OPTIONS or key.startswith("_search_")) and value not in values.setdefault(key, []):
+            values[key].append(value)
+    for key, given in values.items():
+        if len(given) > 1:
+            shown = ", ".join(repr(v) if len(v) <= 60 else repr(v[:60] + "…") for v in given)
+            return f"{key} is given {len(given)} times ({shown}): it takes one value, and only the first would be read"
     return None
 
 
@@ -608,6 +635,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         return 404, problem
     params = parse_qsl(query_string, keep_blank_values=True)
     given = dict(reversed(params))  # the first value of each name, as Datasette reads it
+    problem = repeated_option_problem(params)
+    if problem:
+        return 400, problem
     if "_size" in given:
         problem = size_problem(given["_size"])
         if problem:

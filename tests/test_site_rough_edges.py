@@ -357,3 +357,33 @@ def test_a_date_filter_with_a_real_day_still_filters(site, real_db):
     (expected,) = rows(real_db, "SELECT count(*) FROM figures WHERE period_start = '2024-01-01'")[0]
     answer = site.get("/disclosures/figures.json?period_start__date=2024-01-01&_size=0")
     assert answer.status_code == 200 and answer.json()["filtered_table_rows_count"] == expected > 0
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/disclosures/figures.json?_search=telegram&_search=germany", "_search"),
+        ("/disclosures/figures.csv?_size=1&_size=2", "_size"),
+        ("/disclosures/figures.json?_shape=array&_shape=objects", "_shape"),
+        ("/disclosures/sources.json?_search_title=a&_search_title=b", "_search_title"),
+        ("/disclosures/figures_series.json?_next=10&_next=20", "_next"),
+        ("/disclosures.json?sql=select+1&_shape=array&_shape=arrayfirst", "_shape"),
+    ],
+)
+def test_an_option_read_once_given_twice_differently_is_a_400(site, path, name):
+    # Datasette read the first value alone: _search=telegram&_search=germany answered the
+    # figures that say telegram, 200, as if germany had been searched for too.
+    message = assert_error_shape(site.get(path), 400)
+    assert message.startswith(f"{name} is given 2 times (") and "only the first would be read" in message
+
+
+def test_an_option_given_twice_with_the_same_value_and_lists_still_answer(site):
+    assert site.get("/disclosures/figures.json?_size=1&_size=1&_search=telegram&_search=telegram").status_code == 200
+    listed = site.get(
+        "/disclosures/figures.json?_size=0&_facet=platform_id&_facet=metric_id&_col=value&_col=period_start"
+    )
+    assert listed.status_code == 200 and {f["name"] for f in listed.json()["facet_results"].values()} >= {
+        "platform_id",
+        "metric_id",
+    }
+    assert site.get("/disclosures/figures?_size=5&_size=5").status_code == 200
