@@ -186,9 +186,12 @@ SINGLE_OPTIONS = (
 
 def repeated_option_problem(params: list[tuple[str, str]]) -> str | None:
     """Why an option Datasette reads once is given twice with different values, or None (the same
-    value twice reads the same)."""
+    value twice reads the same). A blank value is none: the site reads ``_searchmode=&_searchmode=raw``
+    as raw (plugins/search.py), and a form's empty field sends one."""
     values: dict[str, list[str]] = {}
     for key, value in params:
+        if not value.strip():
+            continue
         if (key in SINGLE_OPTIONS or key.startswith("_search_")) and value not in values.setdefault(key, []):
             values[key].append(value)
     for key, given in values.items():
