@@ -44,7 +44,7 @@ OPERATORS = {f.key for f in Filters._filters}
 OPPOSITES = {"isnull": "notnull", "notnull": "isnull", "isblank": "notblank", "notblank": "isblank"}
 assert set(OPPOSITES) == {f.key for f in Filters._filters if getattr(f, "no_argument", False)}
 TAG = re.compile(r"<(script|style|textarea)[^>]*>.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
-THROUGH_KEYS = {"table", "column", "value"}
+THROUGH_KEYS = ("table", "column", "value")
 # The message box of Datasette 0.65's error.html (an error page holds the site's navigation too).
 ERROR_BOX = re.compile(r'<div style="[^"]*border: 3px solid red;[^"]*">(.*?)</div>', re.DOTALL)
 
@@ -151,8 +151,12 @@ def through_problem(value: str) -> str | None:
         through = json.loads(value)
     except (ValueError, RecursionError):  # RecursionError: objects nested thousands deep
         through = None
-    if not isinstance(through, dict) or not through.keys() >= THROUGH_KEYS:
-        return '_through must be a JSON object {"table": ..., "column": ..., "value": ...}'
+    shape = '_through must be a JSON object {"table": ..., "column": ..., "value": ...}'
+    if not isinstance(through, dict):
+        return shape
+    missing = [key for key in THROUGH_KEYS if key not in through]
+    if missing:
+        return f"{shape}; this one has no {' and no '.join(json.dumps(key) for key in missing)}"
     return None
 
 

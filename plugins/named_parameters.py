@@ -40,7 +40,8 @@ def through_problem(value: str, table: str, referencing: dict[str, set[str]]) ->
         through = json.loads(value)
     except (ValueError, RecursionError):  # RecursionError: objects nested thousands deep
         return None  # errors.py's message: not the JSON object Datasette expects
-    if not isinstance(through, dict):
+    if not isinstance(through, dict) or not through.keys() >= {"table", "column", "value"}:
+        # errors.py names the keys it lacks: here {"table": "figures"} was "figures has no column None".
         return None
     other, column = through.get("table"), through.get("column")
     allowed = ", ".join(sorted(referencing)) or "none"

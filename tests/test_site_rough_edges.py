@@ -5,6 +5,7 @@ import html
 import json
 import re
 import sqlite3
+from urllib.parse import quote
 
 import pytest
 
@@ -387,3 +388,28 @@ def test_an_option_given_twice_with_the_same_value_and_lists_still_answer(site):
         "metric_id",
     }
     assert site.get("/disclosures/figures?_size=5&_size=5").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("through", "lacks"),
+    [
+        ('{"table": "figures"}', '"column" and no "value"'),
+        ('{"column": "jurisdiction_id", "value": "USA"}', '"table"'),
+        ('{"table": "figures", "value": "USA"}', '"column"'),
+    ],
+)
+def test_a_through_object_lacking_a_key_says_which(site, through, lacks):
+    # {"table": "figures"} was told "figures has no column None", and one without "table"
+    # "table None has no foreign key to platforms".
+    message = assert_error_shape(site.get(f"/disclosures/platforms.json?_through={quote(through)}"), 400)
+    assert (
+        message
+        == f'_through must be a JSON object {{"table": ..., "column": ..., "value": ...}}; this one has no {lacks}'
+    )
+    assert "None" not in message
+
+
+def test_a_whole_through_object_still_selects_rows(site):
+    through = quote('{"table": "figures", "column": "jurisdiction_id", "value": "USA"}')
+    answer = site.get(f"/disclosures/platforms.json?_through={through}&_shape=array&_col=name")
+    assert answer.status_code == 200 and {"platform_id": "telegram", "name": "Telegram"} in answer.json()
