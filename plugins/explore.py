@@ -1443,12 +1443,15 @@ def other_format_answer(datasette, page: str, given: str) -> Response:
     return Response.json({"ok": False, "status": 404, "error": message}, status=404)
 
 
-# The navigation's names, as a reader types them: /map and /coverage led nowhere (a 404), while
-# the pages are /telegram-map and the coverage table. /country and /platform are a page's
+# The navigation's names, as a reader types them: /map, /coverage, /figures and /search led
+# nowhere (a 404, "Database not found" for the last two), while the pages are /telegram-map, the
+# coverage and figures tables, and the search box's query. /country and /platform are a page's
 # address trimmed to its folder (/country/USA), which was Datasette's "Database not found".
 SHORT_PATHS = {
     "map": lambda datasette: datasette.urls.path("telegram-map"),
     "coverage": lambda datasette: datasette.urls.table(database_name(datasette), "coverage"),
+    "figures": lambda datasette: datasette.urls.table(database_name(datasette), "figures"),
+    "search": lambda datasette: datasette.urls.query(database_name(datasette), "search_everything"),
     "country": lambda datasette: datasette.urls.path("countries"),
     "platform": lambda datasette: datasette.urls.path("platforms"),
 }
@@ -1462,7 +1465,7 @@ async def short_path(datasette, request):
 @hookimpl
 def register_routes():
     return [
-        (r"^/(?P<name>map|coverage|country|platform)/?$", short_path),
+        (r"^/(?P<name>map|coverage|figures|search|country|platform)/?$", short_path),
         # Each page is also JSON (what it shows) with .json, as /api says.
         (r"^/countries(?:\.(?P<format>json))?$", countries_page),
         (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", country_page),

@@ -413,3 +413,20 @@ def test_a_whole_through_object_still_selects_rows(site):
     through = quote('{"table": "figures", "column": "jurisdiction_id", "value": "USA"}')
     answer = site.get(f"/disclosures/platforms.json?_through={through}&_shape=array&_col=name")
     assert answer.status_code == 200 and {"platform_id": "telegram", "name": "Telegram"} in answer.json()
+
+
+@pytest.mark.parametrize(
+    ("typed", "page"),
+    [
+        ("/figures", "/disclosures/figures"),
+        ("/figures/", "/disclosures/figures"),
+        ("/figures?platform_id=telegram", "/disclosures/figures?platform_id=telegram"),
+        ("/search?term=telegram", "/disclosures/search_everything?term=telegram"),
+    ],
+)
+def test_the_navigations_figures_and_search_typed_as_an_address_lead_to_their_pages(site, typed, page):
+    # The navigation says "Figures" and has a search box; /figures and /search were Datasette's
+    # 404 "Database not found".
+    answer = site.get(typed)
+    assert answer.status_code == 302 and answer.headers["location"] == page
+    assert site.get(page).status_code == 200
