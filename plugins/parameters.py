@@ -411,6 +411,24 @@ def date_filter_problem(key: str, value: str) -> str | None:
     )
 
 
+def column_choice_problem(table: str, params: list[tuple[str, str]], columns: dict, keys: list[str]) -> str | None:
+    """Why ``_col`` or ``_nocol`` names no column of the table, or ``_nocol`` its primary key, or None.
+
+    Datasette said only "_nocol=figure_id - invalid columns" for a key, which is a column: a row
+    keeps its key, since its link and the next page's cursor are made from it."""
+    for name, value in params:
+        if name not in ("_col", "_nocol"):
+            continue
+        if value not in columns:
+            return f"{name}={value}: {table} has no column {value!r}; its columns are: {', '.join(columns)}"
+        if name == "_nocol" and value in keys:
+            return (
+                f"_nocol={value}: {value} is {table}'s key, which every row keeps (its link and the next "
+                "page's cursor are made from it); _nocol hides the other columns"
+            )
+    return None
+
+
 def ttl_problem(value: str) -> str | None:
     """Why Datasette cannot read ``_ttl`` or send it as a max-age, or None: it takes any value
     ``str.isdigit`` passes as seconds, int() failed on "²" (a 500), and any number went into
@@ -688,6 +706,10 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             )
         if problem:
             return 400, problem
+    keys_kept = [key["name"] for key in keys] if kind == "table" else []
+    problem = column_choice_problem(table, params, columns, keys_kept)
+    if problem:
+        return 400, problem
     if given.get("_next"):
         problem = (
             view_next_problem(given["_next"])

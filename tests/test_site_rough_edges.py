@@ -430,3 +430,34 @@ def test_the_navigations_figures_and_search_typed_as_an_address_lead_to_their_pa
     answer = site.get(typed)
     assert answer.status_code == 302 and answer.headers["location"] == page
     assert site.get(page).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/disclosures/figures.json?_nocol=figure_id&_size=1", "figure_id"),
+        ("/disclosures/platforms.csv?_nocol=platform_id", "platform_id"),
+        ("/disclosures/requests_and_accounts.json?_nocol=jurisdiction_id&_size=1", "jurisdiction_id"),
+    ],
+)
+def test_hiding_a_tables_key_says_the_key_is_kept(site, path, key):
+    # Datasette said "_nocol=figure_id - invalid columns", of a column the table has.
+    table = path.split("/")[2].split(".")[0]
+    message = assert_error_shape(site.get(path), 400)
+    assert message.startswith(f"_nocol={key}: {key} is {table}'s key, which every row keeps")
+
+
+def test_an_unknown_column_to_show_or_hide_lists_the_columns(site):
+    message = assert_error_shape(site.get("/disclosures/platforms.json?_col=nmae"), 400)
+    assert message.startswith("_col=nmae: platforms has no column 'nmae'; its columns are: platform_id, name, ")
+    page = site.get("/disclosures/platforms?_nocol=nmae")
+    assert page.status_code == 400 and "platforms has no column &#39;nmae&#39;" in page.text
+
+
+def test_other_columns_are_still_shown_and_hidden(site):
+    shown = site.get("/disclosures/platforms.json?_col=name&_shape=array&_size=1").json()
+    assert set(shown[0]) == {"platform_id", "name"}
+    hidden = site.get("/disclosures/platforms.json?_nocol=name&_shape=array&_size=1").json()
+    assert "name" not in hidden[0] and "platform_id" in hidden[0]
+    view = site.get("/disclosures/figures_series.json?_nocol=quote&_size=1")
+    assert view.status_code == 200 and "quote" not in view.json()["columns"]
