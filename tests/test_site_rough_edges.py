@@ -421,7 +421,7 @@ def test_a_whole_through_object_still_selects_rows(site):
         ("/figures", "/disclosures/figures"),
         ("/figures/", "/disclosures/figures"),
         ("/figures?platform_id=telegram", "/disclosures/figures?platform_id=telegram"),
-        ("/search?term=telegram", "/disclosures/search_everything?term=telegram"),
+        ("/search?q=telegram", "/disclosures/search_everything?q=telegram"),
     ],
 )
 def test_the_navigations_figures_and_search_typed_as_an_address_lead_to_their_pages(site, typed, page):
@@ -430,6 +430,9 @@ def test_the_navigations_figures_and_search_typed_as_an_address_lead_to_their_pa
     answer = site.get(typed)
     assert answer.status_code == 302 and answer.headers["location"] == page
     assert site.get(page).status_code == 200
+    if "?q=" in page:  # the search box's own parameter: the search is made
+        found = site.get(page.replace("search_everything?", "search_everything.json?_shape=array&")).json()
+        assert found and all("telegram" in row["text"].lower() for row in found[:3])
 
 
 @pytest.mark.parametrize(
