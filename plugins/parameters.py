@@ -264,6 +264,26 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
     return None
 
 
+# A query's named parameters as SQLite reads them (:name). Read from the SQL's text, comments and
+# literals included: a name found there that is no parameter only lets more names through.
+QUERY_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def unknown_query_parameter_problem(name: str, sql: str, params: list[tuple[str, str]], fmt: str | None) -> str | None:
+    """Why a canned query's .json or .csv is given a parameter its SQL does not take, or None.
+
+    Datasette ignores it: ``search_everything.json?term=telegram`` (the search box's parameter is
+    q) answered [], 200, as if nothing said telegram. Its page shows the form, blank, instead."""
+    if fmt not in ("json", "csv"):
+        return None
+    named = sorted(set(QUERY_PARAMETER.findall(sql)))
+    unknown = next((key for key, _ in params if not key.startswith("_") and key not in named), None)
+    if unknown is None:
+        return None
+    takes = f"its parameters are: {', '.join(named)}" if named else "it takes none"
+    return f"{unknown}: {name} has no parameter {unknown!r}, so it would answer as if it were not given; {takes}"
+
+
 async def period_parameter_problem(db, name: str, parameter: str, value: str) -> str | None:
     """Why ``value`` is no first (``period_start``) or last (``period_end``) day of any figure's period."""
     if not is_iso_date(value):
@@ -688,9 +708,11 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     if kind is None:
         canned = await datasette.get_canned_query(db.name, table, None)
         if canned is not None:
-            problem = await canned_query_problem(
-                datasette, db, table, canned["sql"], given, match["format"]
-            ) or query_option_problem(given, table, most_rows)
+            problem = (
+                await canned_query_problem(datasette, db, table, canned["sql"], given, match["format"])
+                or unknown_query_parameter_problem(table, canned["sql"], params, match["format"])
+                or query_option_problem(given, table, most_rows)
+            )
             return (400, problem) if problem else None
         return None
     for key, value in params:

@@ -464,3 +464,28 @@ def test_other_columns_are_still_shown_and_hidden(site):
     assert "name" not in hidden[0] and "platform_id" in hidden[0]
     view = site.get("/disclosures/figures_series.json?_nocol=quote&_size=1")
     assert view.status_code == 200 and "quote" not in view.json()["columns"]
+
+
+@pytest.mark.parametrize(
+    ("path", "unknown", "takes"),
+    [
+        ("/disclosures/search_everything.json?term=telegram", "term", "its parameters are: q"),
+        ("/disclosures/compare_platforms.csv?jurisdiction=USA&platform=telegram", "platform", "jurisdiction"),
+        ("/disclosures/compare_platforms.json?jurisdiction=USA&sql=select+1", "sql", "jurisdiction"),
+        ("/disclosures/telegram_coverage_matrix.json?platform=telegram", "platform", "it takes none"),
+    ],
+)
+def test_a_canned_querys_json_or_csv_given_a_parameter_it_does_not_take_is_a_400(site, path, unknown, takes):
+    # Datasette ignored it: search_everything.json?term=telegram answered [], 200, as if nothing
+    # said telegram (the search box's parameter is q).
+    message = assert_error_shape(site.get(path), 400)
+    assert message.startswith(f"{unknown}: ") and f"has no parameter {unknown!r}" in message and takes in message
+
+
+def test_a_canned_query_with_its_own_parameters_and_options_still_answers(site):
+    found = site.get("/disclosures/search_everything.json?q=telegram&_shape=array")
+    assert found.status_code == 200 and found.json()
+    assert site.get("/disclosures/compare_platforms.csv?jurisdiction=USA&_size=max&_dl=1").status_code == 200
+    assert site.get("/disclosures/telegram_coverage_matrix.json?_shape=array").status_code == 200
+    # Its page shows the form, as for a missing parameter.
+    assert site.get("/disclosures/search_everything?term=telegram").status_code == 200
