@@ -464,9 +464,37 @@ def page_shape_problem(datasette, request) -> str | None:
     )
 
 
+# The parameters each page's JSON reads, by the first part of its path; the ``_`` options are
+# Datasette's (``_ttl``) or refused elsewhere (``_shape``).
+PAGE_PARAMETERS = {
+    "chart": ("platform", "jurisdiction", "request_type", "metric"),
+    "compare": ("jurisdiction", "platform"),
+    "telegram-map": ("metric", "period"),
+    "countries": (),
+    "country": (),
+    "platforms": (),
+    "platform": (),
+}
+
+
+def page_parameter_problem(request) -> str | None:
+    """Why a page's JSON is given a parameter the page does not read, or None: it was ignored, so
+    ``/chart.json?platfrom=google`` answered Telegram's chart of the United States (the default),
+    200, as if that were Google's, and ``/compare.json?juris=DEU`` the United States'."""
+    page = request.path.strip("/").split("/")[0].removesuffix(".json")
+    if page not in PAGE_PARAMETERS:
+        return None
+    taken = PAGE_PARAMETERS[page]
+    unknown = next((key for key in request.args if not key.startswith("_") and key not in taken), None)
+    if unknown is None:
+        return None
+    reads = f"its parameters are: {', '.join(taken)}" if taken else "it takes none"
+    return f"{unknown}: /{page} has no parameter {unknown!r}, so it would answer as if it were not given; {reads}"
+
+
 async def render(datasette, request, template: str, context: dict, status: int = 200) -> Response:
     if request.url_vars.get("format") == "json":
-        problem = page_shape_problem(datasette, request)
+        problem = page_shape_problem(datasette, request) or page_parameter_problem(request)
         if problem:
             return Response.json({"ok": False, "status": 400, "error": problem}, status=400)
         if template == "error.html":

@@ -489,3 +489,32 @@ def test_a_canned_query_with_its_own_parameters_and_options_still_answers(site):
     assert site.get("/disclosures/telegram_coverage_matrix.json?_shape=array").status_code == 200
     # Its page shows the form, as for a missing parameter.
     assert site.get("/disclosures/search_everything?term=telegram").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "unknown", "reads"),
+    [
+        ("/chart.json?platfrom=google", "platfrom", "its parameters are: platform, jurisdiction, request_type, metric"),
+        ("/chart.json?platform=google&jursdiction=DEU", "jursdiction", "platform, jurisdiction"),
+        ("/compare.json?juris=DEU", "juris", "its parameters are: jurisdiction, platform"),
+        ("/telegram-map.json?perod=2024-10-01_2024-12-31", "perod", "its parameters are: metric, period"),
+        ("/country/DEU.json?platform=google", "platform", "it takes none"),
+        ("/platforms.json?platform=google", "platform", "it takes none"),
+    ],
+)
+def test_an_explore_pages_json_given_a_parameter_it_does_not_read_is_a_400(site, path, unknown, reads):
+    # Ignored, it answered the page's default: /chart.json?platfrom=google was Telegram's chart
+    # of the United States, 200, as if it were Google's.
+    page = path.split("?")[0].removesuffix(".json").split("/")[1]
+    message = assert_error_shape(site.get(path), 400)
+    assert message.startswith(f"{unknown}: /{page} has no parameter {unknown!r}") and reads in message
+
+
+def test_an_explore_pages_json_with_its_own_parameters_and_its_page_with_any_still_answer(site):
+    chart = site.get("/chart.json?platform=google&jurisdiction=DEU&request_type=all&metric=requests_received&_ttl=60")
+    assert chart.status_code == 200 and chart.json()["selected"]["jurisdictions"] == ["DEU"]
+    assert site.get("/compare.json?jurisdiction=DEU&platform=google").status_code == 200
+    assert site.get("/telegram-map.json?metric=accounts_affected").status_code == 200
+    assert site.get("/country/DEU.json").status_code == 200
+    # A page shows its form, with what it drew.
+    assert site.get("/chart?platfrom=google").status_code == 200
