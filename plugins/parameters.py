@@ -85,7 +85,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote_plus
 
 from datasette import hookimpl
-from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils import derive_named_parameters, tilde_decode, tilde_encode
 from datasette.utils.asgi import Request
 
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
@@ -282,6 +282,30 @@ def unknown_query_parameter_problem(name: str, sql: str, params: list[tuple[str,
         return None
     takes = f"its parameters are: {', '.join(named)}" if named else "it takes none"
     return f"{unknown}: {name} has no parameter {unknown!r}, so it would answer as if it were not given; {takes}"
+
+
+def sql_parameter_problem(named: list[str], params: list[tuple[str, str]], fmt: str | None) -> str | None:
+    """Why a ``?sql=`` query's .json or .csv lacks one of its :parameters, or is given one it does
+    not have, or None. ``named``: the SQL's parameters, as Datasette reads them.
+
+    Datasette ran the query with a missing parameter as blank and ignored one it does not have, so
+    ``sql=select * from figures where platform_id = :platform&platfrom=telegram`` answered [], 200,
+    as if Telegram had no figures. Its page shows a field for each parameter instead."""
+    if fmt not in ("json", "csv"):
+        return None
+    named = list(dict.fromkeys(n for n in named if not n.startswith("_")))
+    keys = {key for key, _ in params}
+    missing = next((n for n in named if n not in keys), None)
+    if missing is not None:
+        return (
+            f"sql: the query's parameter :{missing} is not given, so it would run as blank; add "
+            f"{missing}=... to the address (its parameters are: {', '.join(named)})"
+        )
+    unknown = next((key for key, _ in params if not key.startswith("_") and key != "sql" and key not in named), None)
+    if unknown is not None:
+        takes = f"its parameters are: {', '.join(named)}" if named else "it has none"
+        return f"{unknown}: the query has no parameter :{unknown}, so it would answer as if it were not given; {takes}"
+    return None
 
 
 async def period_parameter_problem(db, name: str, parameter: str, value: str) -> str | None:
@@ -698,7 +722,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         return 400, problem
     most_rows = datasette.setting("max_returned_rows")
     if "table" not in groups and "sql" in given:
-        problem = query_option_problem(given, None, most_rows)
+        problem = query_option_problem(given, None, most_rows) or sql_parameter_problem(
+            await derive_named_parameters(db, given["sql"]), params, match["format"]
+        )
         return (400, problem) if problem else None
     if "table" not in groups or "row" in groups:
         return None

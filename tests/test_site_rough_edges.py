@@ -518,3 +518,39 @@ def test_an_explore_pages_json_with_its_own_parameters_and_its_page_with_any_sti
     assert site.get("/country/DEU.json").status_code == 200
     # A page shows its form, with what it drew.
     assert site.get("/chart?platfrom=google").status_code == 200
+
+
+PLATFORM_SQL = quote("select figure_id from figures where platform_id = :platform limit 3")
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        (
+            f"sql={PLATFORM_SQL}&platfrom=telegram",
+            "sql: the query's parameter :platform is not given, so it would run as blank; add platform=...",
+        ),
+        (
+            f"sql={PLATFORM_SQL}&platform=telegram&jurisdiction=USA",
+            "jurisdiction: the query has no parameter :jurisdiction, so it would answer as if it were not given; "
+            "its parameters are: platform",
+        ),
+        ("sql=select+1&platform=telegram", "platform: the query has no parameter :platform"),
+    ],
+)
+def test_a_sql_querys_json_or_csv_without_its_parameter_or_with_another_is_a_400(site, query, said):
+    # The missing parameter ran as blank and the other was ignored: the first answered [], 200,
+    # as if Telegram had no figures.
+    for fmt in (".json", ".csv"):
+        assert assert_error_shape(site.get(f"/disclosures{fmt}?{query}"), 400).startswith(said)
+
+
+def test_a_sql_query_with_its_parameters_still_answers_and_its_page_shows_their_fields(site):
+    found = site.get(f"/disclosures.json?sql={PLATFORM_SQL}&platform=telegram&_shape=array")
+    assert found.status_code == 200 and len(found.json()) == 3
+    # A parameter given blank is given, and a colon inside a string is no parameter.
+    blank = site.get(f"/disclosures.json?sql={PLATFORM_SQL}&platform=&_shape=array")
+    assert blank.status_code == 200 and blank.json() == []
+    assert site.get("/disclosures.json?sql=" + quote("select 'a:b' as x") + "&_shape=array").json() == [{"x": "a:b"}]
+    page = site.get(f"/disclosures?sql={PLATFORM_SQL}")
+    assert page.status_code == 200 and 'name="platform"' in page.text
