@@ -554,3 +554,10 @@ def test_a_sql_query_with_its_parameters_still_answers_and_its_page_shows_their_
     assert site.get("/disclosures.json?sql=" + quote("select 'a:b' as x") + "&_shape=array").json() == [{"x": "a:b"}]
     page = site.get(f"/disclosures?sql={PLATFORM_SQL}")
     assert page.status_code == 200 and 'name="platform"' in page.text
+
+
+def test_the_api_page_lists_the_new_400s(site):
+    text = html.unescape(re.sub(r"<[^>]+>", "", site.get("/api").text))
+    assert "an option read once (_size, _shape, _search, _next, …)" in text
+    assert "a column__date value that is no day written YYYY-MM-DD" in text
+    assert "or a ?sql= query's :parameter missing from its .json or .csv" in text
