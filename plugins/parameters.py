@@ -26,6 +26,10 @@ Checked before Datasette sees the request, on database, table, view and row path
   400 that names them, where it answered for the first alone;
 - an option Datasette reads one value of (``_size``, ``_shape``, ``_search``, ``_next``, ...: ``SINGLE_OPTIONS``)
   is given once, or always with the same value: ``_search=a&_search=b`` searched for a alone, 200;
+- a SQL query's ``.json`` or ``.csv`` is given its parameters and no other: a canned query's
+  parameter it does not take, a ``?sql=`` query's ``:parameter`` missing or one it has not (Datasette
+  ran a missing one as blank and ignored the other, answering [] with 200);
+- ``_col`` and ``_nocol`` name columns of the table, and ``_nocol`` not its key, which every row keeps;
 - a SQL query (``?sql=``, or a canned query) is not a table: its SQL decides its rows (all of
   them, up to ``max_returned_rows``) and their order, and Datasette 0.65 ignored ``_size``,
   ``_next``, ``_sort`` and ``_sort_desc`` there without a word. Each is a 400 that says what to
