@@ -730,6 +730,16 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             await derive_named_parameters(db, given["sql"]), params, match["format"]
         )
         return (400, problem) if problem else None
+    if "row" in groups and match["format"] in ("json", "csv"):
+        # Datasette ignored it: figures/<id>.json?platform_id=google answered that Telegram
+        # figure, 200, as if it were Google's.
+        given_filter = next((key for key, _ in params if not key.startswith("_")), None)
+        if given_filter is not None:
+            table_url = datasette.urls.table(db.name, tilde_decode(match["table"]), format=match["format"])
+            return 400, (
+                f"{given_filter}: a row's .{match['format']} is the one row its address names and takes no "
+                f"filter; filter the table instead, as {table_url}?{given_filter}=..."
+            )
     if "table" not in groups or "row" in groups:
         return None
     table = tilde_decode(match["table"])
