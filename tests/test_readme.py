@@ -2,6 +2,8 @@
 
 import re
 
+import yaml
+
 from tests.packages import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -66,3 +68,22 @@ def test_adding_a_figure_says_how_to_see_it_on_the_site():
     # and that a running server keeps serving the build it started with.
     steps = README.split("## Adding a figure", 1)[1].split("\n### ", 1)[0]
     assert "`make serve`" in steps and "`/figure/<figure_id>`" in steps and "Ctrl-C" in steps
+
+
+def test_the_readme_names_every_facet_of_the_figures_table():
+    # It named six and left out source_tier, the seventh metadata.yml lists.
+    facets = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["disclosures"]["tables"][
+        "figures"
+    ]["facets"]
+    words = {
+        "platform_id": "platform",
+        "jurisdiction_id": "jurisdiction",
+        "metric_id": "metric",
+        "request_type_id": "request type",
+        "period_label": "period",
+        "period_kind": "period kind",
+        "source_tier": "source tier",
+    }
+    line = re.search(r"\*\*Figures\*\*: faceted by ([^(]+)\(", (ROOT / "README.md").read_text(encoding="utf-8"))
+    named = [name.strip() for name in re.split(r",| and ", " ".join(line.group(1).split()))]
+    assert named == [words[facet] for facet in facets]
