@@ -354,6 +354,38 @@ def numeric_filter_problem(key: str, value: str) -> str | None:
 TABLE_OPTIONS = ("_size", "_next", "_sort", "_sort_desc")
 
 
+# A table's options that choose its rows or columns, which Datasette ignored on a SQL query: so
+# compare_platforms.json?jurisdiction=USA&_where=value>5 or ?sql=...&_search=telegram answered
+# every row, 200, as if each had been applied.
+TABLE_ROW_OPTIONS = {
+    "_where": "WHERE",
+    "_search": "WHERE with a full-text MATCH, as search_everything's SQL does",
+    "_col": "the columns after SELECT",
+    "_nocol": "the columns after SELECT",
+    "_through": "a JOIN",
+}
+
+
+def query_row_option_problem(params: list[tuple[str, str]], canned: str | None) -> str | None:
+    """Why a SQL query (``canned``: a canned query's name, or None for ``?sql=``) was given an option
+    with which a table chooses its rows or columns, or None."""
+    for name, value in params:
+        option = "_search" if name.startswith("_search_") else name
+        if option not in TABLE_ROW_OPTIONS or not value.strip():
+            continue
+        if canned is not None:
+            return (
+                f"{name}={value}: {canned} is a canned query, which answers the rows and columns its SQL "
+                f"selects, so {name} (a table's option) is not applied; run its SQL (shown on its page) as "
+                f"your own query with {TABLE_ROW_OPTIONS[option]}"
+            )
+        return (
+            f"{name}={value}: a SQL query answers the rows and columns its SQL selects, so {name} (a "
+            f"table's option) is not applied; write {TABLE_ROW_OPTIONS[option]} in the SQL"
+        )
+    return None
+
+
 def query_option_problem(given: dict, canned: str | None, most_rows: int) -> str | None:
     """Why a SQL query (``canned``: a canned query's name, or None for ``?sql=``) was given an
     option only a table's page applies, or None."""
@@ -726,8 +758,10 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         return 400, problem
     most_rows = datasette.setting("max_returned_rows")
     if "table" not in groups and "sql" in given:
-        problem = query_option_problem(given, None, most_rows) or sql_parameter_problem(
-            await derive_named_parameters(db, given["sql"]), params, match["format"]
+        problem = (
+            query_option_problem(given, None, most_rows)
+            or query_row_option_problem(params, None)
+            or sql_parameter_problem(await derive_named_parameters(db, given["sql"]), params, match["format"])
         )
         return (400, problem) if problem else None
     if "row" in groups and match["format"] in ("json", "csv"):
@@ -752,6 +786,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
                 await canned_query_problem(datasette, db, table, canned["sql"], given, match["format"])
                 or unknown_query_parameter_problem(table, canned["sql"], params, match["format"])
                 or query_option_problem(given, table, most_rows)
+                or query_row_option_problem(params, table)
             )
             return (400, problem) if problem else None
         return None

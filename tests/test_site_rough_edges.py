@@ -586,3 +586,29 @@ def test_a_rows_json_and_page_with_options_still_answer(site):
     row = site.get("/disclosures/platforms/telegram.json?_shape=array")
     assert row.status_code == 200 and row.json()[0]["platform_id"] == "telegram"
     assert site.get("/disclosures/platforms/telegram?name=Google").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "instead"),
+    [
+        ("_where=value>5", "WHERE"),
+        ("_search=telegram", "WHERE with a full-text MATCH"),
+        ("_col=value", "the columns after SELECT"),
+        ("_nocol=value", "the columns after SELECT"),
+        ("_search_quote=telegram", "WHERE with a full-text MATCH"),
+    ],
+)
+def test_a_tables_row_or_column_option_on_a_query_is_a_400(site, query, instead):
+    # Ignored: compare_platforms.json?jurisdiction=USA&_where=value>5 answered every row, 200.
+    name = query.split("=")[0]
+    canned = assert_error_shape(site.get(f"/disclosures/compare_platforms.json?jurisdiction=USA&{query}"), 400)
+    assert canned.startswith(f"{query}: compare_platforms is a canned query") and f"with {instead}" in canned
+    ad_hoc = assert_error_shape(site.get(f"/disclosures.csv?sql=select+1+as+value&{query}"), 400)
+    assert ad_hoc.startswith(f"{query}: a SQL query answers the rows and columns its SQL selects, so {name}")
+    page = site.get(f"/disclosures/compare_platforms?jurisdiction=USA&{query}")
+    assert page.status_code == 400
+
+
+def test_a_query_with_a_blank_table_option_or_a_facet_still_answers(site):
+    assert site.get("/disclosures/compare_platforms.json?jurisdiction=USA&_search=&_col=").status_code == 200
+    assert site.get("/disclosures.json?sql=select+1&_labels=on&_shape=array").json() == [{"1": 1}]
