@@ -560,6 +560,7 @@ def test_the_api_page_lists_the_new_400s(site):
     text = html.unescape(re.sub(r"<[^>]+>", "", site.get("/api").text))
     assert "an option read once (_size, _shape, _search, _next, …)" in text
     assert "a column__date value that is no day written YYYY-MM-DD" in text
+    assert "a table's _where, _search, _col, _nocol or _through given to a query" in text
     assert "a parameter that a query's, a row's or an explore page's .json or .csv does not take" in text
     assert "or a ?sql= query's :parameter missing from its .json or .csv" in text
 
