@@ -88,3 +88,30 @@ def test_reddits_notes_say_how_far_its_figures_go_and_why_no_further(real_db):
     assert newest == "2020-12-31"
     assert "Figures recorded up to 2020" in notes
     assert "Not imported" in notes and "PDFs" in notes
+
+
+# Each of Reddit's reports since 2021 that apparebit/diaphanous keeps as a PDF, with the commit that
+# added it: the notes must say which copies were not read, so the next curator knows where to look.
+UNREAD_PDFS = {
+    "reddit-2021.pdf": "09f68925b0fcb8213bbb26528d238fce4bedc276",
+    "reddit-2022-midyear-.pdf": "09f68925b0fcb8213bbb26528d238fce4bedc276",
+    "reddit-2022.pdf": "6dc72f6da5eef2c05d652125eee0a0a331207c5b",
+    "reddit-2023-h1.pdf": "6dc72f6da5eef2c05d652125eee0a0a331207c5b",
+    "reddit-2023-h2.pdf": "26d825f265196aa1a9062514491974ad32a6d03b",
+    "reddit-2024-h1.pdf": "6dc72f6da5eef2c05d652125eee0a0a331207c5b",
+    "reddit-2024-h2.pdf": "6dc72f6da5eef2c05d652125eee0a0a331207c5b",
+    "reddit-2025-h1.pdf": "26d825f265196aa1a9062514491974ad32a6d03b",
+    "reddit-2025-h2.pdf": "b3265cd95b196999c92b201fbb65d15dc7ef4d6b",
+}
+
+
+def test_reddits_notes_name_each_unread_pdf_and_why_it_was_not_read(real_db):
+    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'reddit'")
+    for name, commit in UNREAD_PDFS.items():
+        assert name in notes, name
+        # The commit is named after the file (or the files it added together) and before the next file.
+        assert commit in notes[notes.index(name) :], (name, commit)
+    assert "could not be read (checked 2026-12-04)" in notes
+    assert "commit 7208730 of 2024-10-22, which holds no data/reddit folder" in notes
+    # Nothing was read from them: Reddit's figures still stop at 2020.
+    assert rows(real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'reddit'") == [("2020-12-31",)]
