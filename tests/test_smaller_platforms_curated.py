@@ -230,6 +230,18 @@ def test_cloudflares_notes_say_how_far_its_figures_go_and_why_no_further(real_db
     assert "end before the tables of requests" in notes and "bands of 0-249 for 2013 and January-June 2015" in notes
 
 
+def test_cloudflares_notes_say_its_report_pdfs_were_looked_for_and_not_found(real_db):
+    # The report pages end at their PDF link, so the PDF is where the later figures are: say that
+    # none was found, and where it was looked for, so the next curator does not start over.
+    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'cloudflare'")
+    assert "'Download transparency report'" in notes
+    assert "no stored copy of any of those PDFs was found (checked 2026-12-04" in notes
+    assert "has no data/cloudflare folder" in notes
+    assert rows(
+        real_db, "SELECT count(*) FROM figures WHERE platform_id = 'cloudflare' AND period_end > '2016-12-31'"
+    ) == [(0,)]
+
+
 def test_press_figures_keep_their_weaker_tier(real_db):
     assert rows(
         real_db,
