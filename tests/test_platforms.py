@@ -483,3 +483,17 @@ def test_metas_worldwide_total_for_july_december_2017_and_the_portuguese_typo_of
         "SELECT d.claimed_value, d.kind, f.value FROM disagreements d JOIN figures f USING (figure_id)"
         " WHERE d.source_id = 'meta-br-2019-05-transparency-report-h2-2018'",
     ) == [(110637, "typo", 110634)]
+
+
+def test_metas_notes_say_where_later_worldwide_totals_were_looked_for(real_db):
+    # Meta's worldwide totals stop at January-June 2023 (press) and its freshness at January-June
+    # 2024 (Georgia's figures): the notes must say which stored copies were read and found empty,
+    # so no later total is typed in from memory or from a copy that was never read.
+    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'meta'")
+    assert "Nor was one found on 2026-12-04" in notes
+    assert "38 captures of govtrequests.facebook.com in milonmaze/privacy-terms-observatory" in notes
+    assert "integrity-reports-q1-2024 and integrity-reports-q3-2024" in notes
+    assert "The newest worldwide total recorded is January-June 2023's" in notes
+    assert rows(
+        real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'meta' AND jurisdiction_id = 'WORLD'"
+    ) == [("2023-06-30",)]
