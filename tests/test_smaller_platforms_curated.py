@@ -278,20 +278,38 @@ def test_proton_vpns_first_quarter_of_2025_is_read_from_its_april_2025_post(real
            WHERE platform_id = 'protonvpn' AND period_start = '2025-01-01' AND period_end = '2025-03-31'
            ORDER BY figure_id""",
     ) == [
-        ("protonvpn-world-2025q1-all-requests_received", "2025-01-01", "2025-03-31", 11,
-         "protonvpn-es-blog-transparency-report-2025-04-22", 0),
-        ("protonvpn-world-2025q1-all-requests_rejected", "2025-01-01", "2025-03-31", 11,
-         "protonvpn-es-blog-transparency-report-2025-04-22", 0),
+        (
+            "protonvpn-world-2025q1-all-requests_received",
+            "2025-01-01",
+            "2025-03-31",
+            11,
+            "protonvpn-es-blog-transparency-report-2025-04-22",
+            0,
+        ),
+        (
+            "protonvpn-world-2025q1-all-requests_rejected",
+            "2025-01-01",
+            "2025-03-31",
+            11,
+            "protonvpn-es-blog-transparency-report-2025-04-22",
+            0,
+        ),
     ]
     assert rows(
         real_db,
         """SELECT figure_id, value, derivation FROM figures
            WHERE platform_id = 'protonvpn' AND period_start = '2025-04-01' ORDER BY figure_id""",
     ) == [
-        ("protonvpn-world-2025q2-all-requests_received-derived", 18,
-         "protonvpn-world-2025h1-all-requests_received - protonvpn-world-2025q1-all-requests_received"),
-        ("protonvpn-world-2025q2-all-requests_rejected-derived", 18,
-         "protonvpn-world-2025h1-all-requests_rejected - protonvpn-world-2025q1-all-requests_rejected"),
+        (
+            "protonvpn-world-2025q2-all-requests_received-derived",
+            18,
+            "protonvpn-world-2025h1-all-requests_received - protonvpn-world-2025q1-all-requests_received",
+        ),
+        (
+            "protonvpn-world-2025q2-all-requests_rejected-derived",
+            18,
+            "protonvpn-world-2025h1-all-requests_rejected - protonvpn-world-2025q1-all-requests_rejected",
+        ),
     ]
 
 
