@@ -448,6 +448,24 @@ async def figure_page(datasette, request):
             WHERE f.figure_id = ? ORDER BY o.period_start, o.period_end, o.figure_id, d.disagreement_id""",
             [figure_id],
         ),
+        # The same count over some of the same days: Telegram's full year 2024 (900) holds its
+        # January–September (14), and a reader who adds the two counts those days twice. Only
+        # the wrong-period disagreements above hinted at it, and only where a source erred.
+        "overlapping": await rows(
+            db,
+            """
+            SELECT o.figure_id, o.value_text, o.is_derived, o.period_start, o.period_end,
+                   CASE WHEN o.period_start <= f.period_start AND o.period_end >= f.period_end THEN 'contains'
+                        WHEN o.period_start >= f.period_start AND o.period_end <= f.period_end THEN 'within'
+                        ELSE 'partly' END AS relation
+            FROM figures f
+            JOIN figures o ON o.platform_id = f.platform_id AND o.jurisdiction_id = f.jurisdiction_id
+              AND o.request_type_id = f.request_type_id AND o.metric_id = f.metric_id
+              AND o.figure_id <> f.figure_id
+              AND o.period_start <= f.period_end AND f.period_start <= o.period_end
+            WHERE f.figure_id = ? ORDER BY o.period_start, o.period_end DESC, o.is_derived, o.figure_id""",
+            [figure_id],
+        ),
         # Oldest first, so the last row gives the value shown (validation requires that chain).
         "corrections": await rows(
             db,

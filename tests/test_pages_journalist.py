@@ -1,0 +1,69 @@
+"""A journalist's pass over the site on deadline ("how many US requests did Telegram, Google, Meta
+and Apple fulfil in 2024?"): what a figure page, a table or a search must say so that a number is
+not misread. The site through Datasette's client over the real build."""
+
+import re
+from html import unescape
+
+from tests.conftest import rows
+
+TELEGRAM_2024 = "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"
+TELEGRAM_JAN_SEP = "/figure/telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled"
+
+
+def text_of(html: str) -> str:
+    spaced = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+    return re.sub(r" ([,.:;])", r"\1", spaced)
+
+
+def overlapping(html: str) -> str | None:
+    found = re.search(r'<section class="overlapping".*?</section>', html, re.S)
+    return text_of(found.group(0)) if found else None
+
+
+def test_a_full_year_lists_the_periods_it_already_counts(site):
+    # Telegram's 900 for 2024 is cumulative: it holds January–September's 14. The page said so
+    # only through wrong-period disagreements, and 14 + 900 is the sum several articles printed.
+    html = site.get(TELEGRAM_2024).text
+    said = overlapping(html)
+    assert said is not None
+    assert "do not add" in said and "counts those days twice" in said
+    assert "January–September 2024: 14, which lies within 2024: this figure already counts its days" in said
+    assert "Q4 2024: 886 derived, which lies within 2024" in said
+    assert 'href="/figure/telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled"' in html
+
+
+def test_a_part_names_the_longer_period_that_holds_it(site):
+    said = overlapping(site.get(TELEGRAM_JAN_SEP).text)
+    assert said is not None
+    assert "2024: 900, which covers all of January–September 2024 and more" in said
+
+
+def test_the_overlap_note_links_the_series_without_overlaps(site):
+    html = site.get(TELEGRAM_2024).text
+    link = re.search(r'<section class="overlapping".*?<a href="([^"]*figures_series[^"]*)"', html, re.S).group(1)
+    series = site.get(unescape(link).replace("figures_series?", "figures_series.json?") + "&_shape=array").json()
+    ids = {r["figure_id"] for r in series}
+    assert "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled" in ids
+    assert "telegram-usa-2024-ip_or_phone-requests_fulfilled" not in ids
+
+
+def test_a_share_is_not_told_to_be_added(site):
+    # Snapchat's H1 2015 share overlaps its November 2014–February 2015 one: no adding of shares.
+    said = overlapping(site.get("/figure/snap-usa-2015h1-all-percent_requests_some_data").text)
+    assert "November 2014–February 2015: 92%, which shares some days with H1 2015" in said
+    assert "counts those days twice" not in said
+
+
+def test_a_figure_no_other_period_overlaps_has_no_note(site, real_db):
+    alone = rows(
+        real_db,
+        """SELECT f.figure_id FROM figures f WHERE f.platform_id = 'telegram' AND NOT EXISTS (
+             SELECT 1 FROM figures o WHERE o.platform_id = f.platform_id AND o.jurisdiction_id = f.jurisdiction_id
+               AND o.request_type_id = f.request_type_id AND o.metric_id = f.metric_id AND o.figure_id <> f.figure_id
+               AND o.period_start <= f.period_end AND f.period_start <= o.period_end)
+           ORDER BY f.figure_id LIMIT 1""",
+    )
+    assert alone
+    html = site.get(f"/figure/{alone[0][0]}").text
+    assert "<h1>" in html and overlapping(html) is None
