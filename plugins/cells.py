@@ -37,6 +37,11 @@ SIDE_BY_SIDE_METRICS = {
 }
 WHERE_FROM = "Where this figure comes from"
 DERIVED_BADGE = markupsafe.Markup(' <span class="derived-badge">derived</span>')
+# A band's text ("0–249", "177,500–177,999") sits in the value column among counts, and a reader
+# copying a column took "0–249" for a number; value_kind, which says so, is hidden by default.
+BAND_BADGE = markupsafe.Markup(
+    ' <span class="band-badge" title="reported as a band: the platform gives a range, not a count">band</span>'
+)
 
 
 # Datasette -> the database this plugin renders: plugin_config() walks the whole metadata on
@@ -79,12 +84,16 @@ def render_cell(row, value, column, table, database, datasette):
             return None
         # The number links to the figure's page: its quote, source, inputs and disagreements.
         link = figure_link(datasette, row["figure_id"], shown, WHERE_FROM)
-        # The derived flag is far to the right of the row: say it beside the number.
+        # The derived flag and the kind are far to the right of the row: say them beside the number.
         try:
             derived = row["is_derived"] == 1
         except (IndexError, KeyError):  # the reader hid is_derived
             derived = False
-        return link + DERIVED_BADGE if derived else link
+        try:
+            band = row["value_kind"] == "band"
+        except (IndexError, KeyError):  # the reader hid value_kind
+            band = False
+        return link + (BAND_BADGE if band else "") + (DERIVED_BADGE if derived else "")
     if value in (None, ""):
         return None
     if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):

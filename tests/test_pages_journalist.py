@@ -67,3 +67,29 @@ def test_a_figure_no_other_period_overlaps_has_no_note(site, real_db):
     assert alone
     html = site.get(f"/figure/{alone[0][0]}").text
     assert "<h1>" in html and overlapping(html) is None
+
+
+def value_cells(html: str) -> list[str]:
+    return re.findall(r'<td class="col-value type-[^"]*"[^>]*>(.*?)</td>', html, re.S)
+
+
+def test_a_band_says_band_beside_its_value_in_the_figures_table(site):
+    # Mozilla's US national-security figures are bands (0–249) among the counts of the same column.
+    html = site.get("/disclosures/figures?jurisdiction_id=USA&year=2024&metric_id=requests_fulfilled").text
+    cells = {text_of(c) for c in value_cells(html)}
+    assert "0–249 band" in cells
+    assert "900" in cells and "886 derived" in cells
+
+
+def test_a_band_says_band_among_a_countrys_newest_figures(site):
+    html = site.get("/country/USA").text
+    row = re.search(
+        r'<tr><td class="num"><a href="/figure/github-usa-2023h1-national_security-requests_received">.*?</tr>',
+        html,
+        re.S,
+    )
+    assert text_of(row.group(0)).startswith("0–249 band H1 2023")
+    exact = re.search(
+        r'<tr><td class="num"><a href="/figure/telegram-usa-2026q1-ip_or_phone-requests_fulfilled">.*?</tr>', html, re.S
+    )
+    assert "band" not in text_of(exact.group(0))
