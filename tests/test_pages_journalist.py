@@ -93,3 +93,25 @@ def test_a_band_says_band_among_a_countrys_newest_figures(site):
         r'<tr><td class="num"><a href="/figure/telegram-usa-2026q1-ip_or_phone-requests_fulfilled">.*?</tr>', html, re.S
     )
     assert "band" not in text_of(exact.group(0))
+
+
+def share_note(html: str) -> str | None:
+    found = re.search(r'<p class="share-note">(.*?)</p>', html, re.S)
+    return text_of(found.group(1)) if found else None
+
+
+def test_a_share_without_a_fulfilled_count_says_a_product_is_no_published_figure(site):
+    # Google's US figures are requests received and a share with some data produced; asked "how
+    # many did Google fulfil", a reader multiplies them and quotes the product as Google's.
+    said = share_note(site.get("/figure/google-usa-2024h1-subpoena-percent_requests_some_data").text)
+    assert said == (
+        "No count of requests fulfilled is recorded beside this share: 25,345 requests received × 88% is a"
+        " reader's estimate, not a figure Google published, and it carries the share's rounding."
+    )
+
+
+def test_a_share_beside_its_fulfilled_count_has_no_such_note(site):
+    # Apple's device requests have the count fulfilled (10,377) in the same record.
+    html = site.get("/figure/apple-usa-2024h1-device-percent_requests_some_data").text
+    assert "10,377" in html and share_note(html) is None
+    assert share_note(site.get(TELEGRAM_2024).text) is None
