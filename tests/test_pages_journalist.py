@@ -115,3 +115,23 @@ def test_a_share_beside_its_fulfilled_count_has_no_such_note(site):
     html = site.get("/figure/apple-usa-2024h1-device-percent_requests_some_data").text
     assert "10,377" in html and share_note(html) is None
     assert share_note(site.get(TELEGRAM_2024).text) is None
+
+
+def test_a_search_that_finds_nothing_offers_each_shorter_search(site):
+    # Meta has no US figure for 2024 here, so "meta united states 2024" found nothing, and the page
+    # could not say whether the data or the words were missing.
+    html = site.get("/disclosures/search_everything?q=Meta+United+States+2024").text
+    links = dict(
+        (text_of(label), unescape(href))
+        for href, label in re.findall(r'<a class="drop-word" href="([^"]+)">(.*?)</a>', html, re.S)
+    )
+    assert list(links) == ["without “Meta”", "without “United”", "without “States”", "without “2024”"]
+    assert "each country's page gives every platform's newest period there" in text_of(html)
+    shorter = links["without “2024”"].replace("?", "/disclosures/search_everything.json?", 1) + "&_shape=array"
+    found = site.get(shorter).json()
+    assert any(r["id"].startswith("meta-usa-2022h2-") for r in found)
+
+
+def test_a_phrase_search_that_finds_nothing_is_not_cut_into_words(site):
+    html = site.get('/disclosures/search_everything?q="meta+united+states+2024"').text
+    assert 'class="drop-word"' not in html and "Try fewer words" in text_of(html)
