@@ -135,3 +135,18 @@ def test_a_search_that_finds_nothing_offers_each_shorter_search(site):
 def test_a_phrase_search_that_finds_nothing_is_not_cut_into_words(site):
     html = site.get('/disclosures/search_everything?q="meta+united+states+2024"').text
     assert 'class="drop-word"' not in html and "Try fewer words" in text_of(html)
+
+
+def test_the_home_page_says_what_the_figures_download_holds_and_links_the_series(site):
+    # Filtered to Telegram, United States, 2024, the whole-table CSV gives 14, 886 (derived) and 900.
+    html = site.get("/").text
+    note = re.search(r'<p class="download-note">(.*?)</p>', html, re.S)
+    assert note is not None
+    said = text_of(note.group(1))
+    assert "cumulative reports beside the periods they contain" in said and "is_derived = 1" in said
+    href = unescape(re.search(r'href="([^"]+)"', note.group(1)).group(1))
+    assert href == "/disclosures/figures_series.csv?_stream=on&_size=max&_dl=1"
+    lines = site.get(href + "&platform_id=telegram&jurisdiction_id=USA&year=2024&metric_id=requests_fulfilled").text
+    assert "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled," in lines
+    assert "telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived," in lines
+    assert "telegram-usa-2024-ip_or_phone-requests_fulfilled," not in lines
