@@ -248,12 +248,31 @@ class BadSelection(ValueError):
 async def dataset_row(db) -> dict:
     found = await rows(
         db,
-        """SELECT d.version, d.release_state, d.content_hash, r.date AS release_date FROM dataset d
+        """SELECT d.version, d.release_state, d.content_hash, d.licenses, r.date AS release_date FROM dataset d
            LEFT JOIN releases r ON r.version = d.latest_release""",
     )
     if found:
         return found[0]
-    return {"version": "unversioned", "release_state": "unreleased", "content_hash": None, "release_date": None}
+    return {
+        "version": "unversioned",
+        "release_state": "unreleased",
+        "content_hash": None,
+        "licenses": None,
+        "release_date": None,
+    }
+
+
+def cited_terms(dataset: dict, sources: list[dict]) -> str:
+    """The licence of the data and who the charted figures come from, with the licence of each
+    source that has one: "Creative Commons Attribution 4.0 (the data); figures from Google." A
+    chart's PNG goes on alone, and Te-k's compilation behind Telegram's lines is CC-BY-4.0 too,
+    so its image must name Te-k, not only this dataset."""
+    titles = [entry.get("title") or entry.get("name") for entry in json.loads(dataset.get("licenses") or "[]")]
+    parts = ["; ".join(t for t in titles if t)] if any(titles) else []
+    named = [f"{s['publisher']}, {s['licence']}" if s["licence"] else s["publisher"] for s in sources]
+    if named:
+        parts.append("figures from " + "; ".join(named))
+    return "; ".join(parts)
 
 
 def cited_version(dataset: dict) -> str:
@@ -360,6 +379,19 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
     site_url = (datasette.plugin_config("platform-disclosures") or {}).get("site_url")
     cited_url = urljoin(site_url, page_path) if isinstance(site_url, str) and site_url else page_url
     dataset = await dataset_row(db)
+    # A derived point has no source of its own: its inputs' sources are the chart's.
+    sources = await rows(
+        db,
+        f"""SELECT DISTINCT o.publisher, o.licence FROM figures_series s
+            LEFT JOIN figure_inputs i ON i.figure_id = s.figure_id
+            JOIN figures g ON g.figure_id = coalesce(i.input_figure_id, s.figure_id)
+            JOIN sources o ON o.source_id = g.source_id
+            WHERE s.platform_id = ? AND s.jurisdiction_id IN ({marks[0]}) AND s.request_type_id = ?
+              AND s.metric_id IN ({marks[1]})
+            ORDER BY o.publisher, o.licence""",
+        [platform, *jurisdictions, request_type, *metrics],
+    )
+    terms = cited_terms(dataset, sources)
     return {
         "title": title,
         "unit": unit,
@@ -376,7 +408,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         + "?"
         + urlencode(filters + [("_shape", "array"), ("_size", "max"), ("_sort", "period_start")]),
         "page_url": page_url,
-        "citation": f"Platform Disclosures, {cited_version(dataset)}: {title}. {cited_url}",
+        "citation": f"Platform Disclosures, {cited_version(dataset)}: {title}. {terms + '. ' if terms else ''}{cited_url}",
     }
 
 

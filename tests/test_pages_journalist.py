@@ -150,3 +150,27 @@ def test_the_home_page_says_what_the_figures_download_holds_and_links_the_series
     assert "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled," in lines
     assert "telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived," in lines
     assert "telegram-usa-2024-ip_or_phone-requests_fulfilled," not in lines
+
+
+def chart_citations(html: str) -> list[str]:
+    return [text_of(c) for c in re.findall(r'<p class="citation chart-citation">(.*?)</p>', html, re.S)]
+
+
+def test_a_charts_citation_names_the_licence_and_the_sources_its_figures_come_from(site):
+    # The PNG of Telegram's US chart goes on alone; Te-k's compilation behind its lines is
+    # CC-BY-4.0, so the image must name Te-k and the licences, not only this dataset.
+    (telegram,) = [c for c in chart_citations(site.get("/country/USA").text) if ": Telegram, United States:" in c]
+    assert (
+        "counts. Creative Commons Attribution 4.0 (the data); figures from GitHub (Te-k/telegram-transparency"
+        " issues); Te-k (GitHub repository Te-k/telegram-transparency), CC-BY-4.0. https://" in telegram
+    )
+    assert telegram.split()[-1].startswith("https://") and "/chart?platform=telegram" in telegram.split()[-1]
+
+
+def test_a_derived_points_sources_are_its_inputs(site):
+    # Switzerland's Q4 2024 is its 2024 (read from a Te-k issue) minus January–September (read from
+    # Te-k's dataset): the issue is named though no reported point of the chart comes from it.
+    (swiss,) = chart_citations(
+        site.get("/chart?platform=telegram&jurisdiction=CHE&request_type=ip_or_phone&metric=requests_fulfilled").text
+    )
+    assert "figures from GitHub (Te-k/telegram-transparency issues); Te-k (GitHub repository" in swiss
