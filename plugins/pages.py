@@ -383,8 +383,10 @@ async def figure_page(datasette, request):
             db,
             """
             SELECT i.input_figure_id, i.sign, f.value_text, f.period_label, f.period_start, f.period_end, f.source_id,
-                   f.platform_wording
+                   f.platform_wording, s.title AS source_title, s.publisher AS source_publisher,
+                   s.licence AS source_licence
             FROM figure_inputs i JOIN figures f ON f.figure_id = i.input_figure_id
+            LEFT JOIN sources s ON s.source_id = f.source_id
             WHERE i.figure_id = ? ORDER BY i.sign DESC, i.input_figure_id""",
             [figure_id],
         ),

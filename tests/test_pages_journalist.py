@@ -174,3 +174,28 @@ def test_a_derived_points_sources_are_its_inputs(site):
         site.get("/chart?platform=telegram&jurisdiction=CHE&request_type=ip_or_phone&metric=requests_fulfilled").text
     )
     assert "figures from GitHub (Te-k/telegram-transparency issues); Te-k (GitHub repository" in swiss
+
+
+def cited_sources(html: str) -> list[str]:
+    return [text_of(s) for s in re.findall(r'<span class="cited-source">(.*?)</span>', html, re.S)]
+
+
+def test_a_figures_citation_names_its_sources_licence(site):
+    assert cited_sources(site.get(TELEGRAM_2024).text) == [
+        "telegram-transparency: dataset.json (crowdsourced Telegram @transparency bot data, commit 839ed54)"
+        " (Te-k (GitHub repository Te-k/telegram-transparency)), under CC-BY-4.0"
+    ]
+
+
+def test_a_derived_figures_citation_names_each_inputs_source_once(site):
+    # Switzerland's Q4 2024 = 2024 (a Te-k issue) − January–September (Te-k's dataset); the page
+    # gave only the ids of its inputs' sources, in a table, for a newsroom to look up one by one.
+    html = site.get("/figure/telegram-che-2024q4-ip_or_phone-requests_fulfilled-derived").text
+    assert cited_sources(html) == [
+        "Te-k/telegram-transparency issue #55: Switzerland (GitHub (Te-k/telegram-transparency issues))",
+        "telegram-transparency: dataset.json (crowdsourced Telegram @transparency bot data, commit 839ed54)"
+        " (Te-k (GitHub repository Te-k/telegram-transparency)), under CC-BY-4.0",
+    ]
+    # Apple's 2024 adds two halves read from one extraction: named once.
+    html = site.get("/figure/apple-usa-2024-device-requests_fulfilled-derived").text
+    assert len(cited_sources(html)) == 1
