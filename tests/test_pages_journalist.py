@@ -199,3 +199,25 @@ def test_a_derived_figures_citation_names_each_inputs_source_once(site):
     # Apple's 2024 adds two halves read from one extraction: named once.
     html = site.get("/figure/apple-usa-2024-device-requests_fulfilled-derived").text
     assert len(cited_sources(html)) == 1
+
+
+def test_the_readmes_reading_guide_says_what_the_site_shows(site, real_db):
+    from tests.test_readme import README
+
+    guide = re.search(r"## Before you quote a figure\n(.*?)\n## ", README, re.S).group(1)
+    prose = " ".join(guide.split())
+    # Each claim, held to the page or the data it describes.
+    assert '"Overlapping periods: do not add"' in prose
+    assert "Overlapping periods: do not add" in site.get(TELEGRAM_2024).text
+    assert "figures_series" in prose and "/disclosures/figures_series.csv?" in site.get("/").text
+    assert "requests × share is the reader's estimate" in prose
+    assert share_note(site.get("/figure/google-usa-2024h1-subpoena-percent_requests_some_data").text)
+    assert rows(
+        real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'meta' AND jurisdiction_id = 'USA'"
+    ) == [("2022-12-31",)]
+    assert "Meta's US figures end with 2022 here" in prose
+    assert rows(
+        real_db,
+        "SELECT count(*) FROM figures WHERE platform_id = 'google' AND jurisdiction_id = 'USA' "
+        "AND metric_id = 'requests_fulfilled'",
+    ) == [(0,)]
