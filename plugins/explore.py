@@ -694,8 +694,21 @@ async def country_page(datasette, request):
             t["label"] = f"in {period_name(t['figure_start'], t['figure_end'])}"
     if all(t["status"] == "missing" for t in telegram):
         telegram = []
+    # "How many in 2024?" is a year's question, and the page shows only each platform's newest
+    # figure: the figures table, filtered to the jurisdiction and a year, is where it is answered.
+    years = await rows(
+        db,
+        """SELECT year, count(*) AS figures FROM figures WHERE jurisdiction_id = ? AND year IS NOT NULL
+           GROUP BY year ORDER BY year DESC""",
+        [jurisdiction["jurisdiction_id"]],
+    )
     fresh = await freshness(db)
     name = database_name(datasette)
+    figures_url = (
+        datasette.urls.table(name, "figures") + "?" + urlencode({"jurisdiction_id": jurisdiction["jurisdiction_id"]})
+    )
+    for y in years:
+        y["url"] = figures_url + "&" + urlencode({"year": y["year"]})
     twin = urlencode({"jurisdiction": jurisdiction["jurisdiction_id"]})
     missing = [p for p in platforms if p["platform_id"] not in reporting]
     # A platform recorded only for EU DSA orders (Facebook, Instagram: Meta's global figures are
@@ -710,6 +723,8 @@ async def country_page(datasette, request):
         "missing_platforms": [p for p in missing if p not in outside],
         "dsa_only_platforms": outside,
         "telegram": telegram,
+        "figures_url": figures_url,
+        "years": years,
         "freshness": fresh,
         "dsa_request_types": DSA_REQUEST_TYPES,
         "csv_url": datasette.urls.query(name, "country_newest", format="csv") + "?" + twin + "&_size=max",

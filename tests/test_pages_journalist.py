@@ -221,3 +221,20 @@ def test_the_readmes_reading_guide_says_what_the_site_shows(site, real_db):
         "SELECT count(*) FROM figures WHERE platform_id = 'google' AND jurisdiction_id = 'USA' "
         "AND metric_id = 'requests_fulfilled'",
     ) == [(0,)]
+
+
+def test_a_countrys_page_leads_to_its_figures_of_each_year(site, real_db):
+    # The page shows each platform's newest figure only; "how many in 2024" had no way there but
+    # typing the table's filters by hand.
+    html = site.get("/country/USA").text
+    by_year = re.search(r'<p class="by-year">(.*?)</p>', html, re.S).group(1)
+    links = dict(re.findall(r'<a href="([^"]+)">(\d{4})</a>', by_year))
+    url = next(href for href, year in links.items() if year == "2024")
+    assert unescape(url) == "/disclosures/figures?jurisdiction_id=USA&year=2024"
+    ((count,),) = rows(real_db, "SELECT count(*) FROM figures WHERE jurisdiction_id = 'USA' AND year = 2024")
+    assert f"2024 ({count:,})" in text_of(by_year)
+    shown = site.get(unescape(url).replace("figures?", "figures.json?") + "&_size=0").json()
+    assert shown["filtered_table_rows_count"] == count
+    assert 'href="/disclosures/figures?jurisdiction_id=USA"' in by_year
+    # A jurisdiction without figures has no such line.
+    assert 'class="by-year"' not in site.get("/country/ATG").text
