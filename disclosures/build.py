@@ -1377,8 +1377,12 @@ def _build_temporary(
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
         conn.execute("PRAGMA temp_store = MEMORY")  # the precomputed counts' scratch tables
-        # Index builds sort on every core (SQLite's multi-threaded sorter), not on one.
-        conn.execute(f"PRAGMA threads = {os.cpu_count() or 1}")
+        # Index builds sort on this connection's thread alone (SQLite's default, threads = 0): the
+        # checks, aggregates and counts already keep the other core busy beside them, so the
+        # multi-threaded sorter's helper threads only took turns with those. At a million figures,
+        # five builds side by side on a loaded machine: 1.3 s less CPU (46.2 against 47.5 s) and
+        # faster in four of five.
+        conn.execute("PRAGMA threads = 0")
         db = sqlite_utils.Database(conn)
         digests = {name: table.digest for name, table in tables.items()}
         populate(
