@@ -518,3 +518,23 @@ def test_microsofts_worldwide_totals_its_posts_state_are_reported_figures(real_d
         ("microsoft-world-2015-all-requests_received", 74311, 74311, 2),
         ("microsoft-world-2016-all-requests_received", 61409, 61409, 2),
     ]
+
+
+def test_the_fulfilled_metric_is_defined_in_no_single_platforms_words():
+    """requests_fulfilled holds Apple's, Discord's, GitHub's, X's and others' counts: its definition,
+    shown on each of their figure pages, said only "(Telegram's "fulfilled requests")", as if
+    Apple's "where Data Provided" were Telegram's term (found by journalist20). It now points to
+    each figure's own words, and every wording it quotes is one a reported figure of it has."""
+    with open(paths.ROOT / "data" / "metrics.csv", encoding="utf-8", newline="") as handle:
+        (definition,) = [
+            row["definition"] for row in csv.DictReader(handle) if row["metric_id"] == "requests_fulfilled"
+        ]
+    with open(paths.ROOT / "data" / "figures.csv", encoding="utf-8", newline="") as handle:
+        fulfilled = [row for row in csv.DictReader(handle) if row["metric_id"] == "requests_fulfilled"]
+    assert len({row["platform_id"] for row in fulfilled}) > 1
+    assert "platform_wording" in definition
+    quoted = re.findall(r'"([^"]+)"', definition) + re.findall(r"\bcount_disclosed\b", definition)
+    assert len(quoted) >= 6, quoted
+    used = [row["platform_wording"].lower() for row in fulfilled]
+    for words in quoted:
+        assert any(words.lower() in wording for wording in used), words
