@@ -139,12 +139,20 @@ def test_no_figure_carries_the_wording_placeholder():
 
 def test_the_bot_wording_uses_the_name_the_bot_writes_or_elides_it():
     names = tc.bot_country_names()
-    assert names["USA"] == "United States of America"
+    assert names["DEU"] == "Germany"
     template = "Fulfilled requests from [country] for IP address and/or phone number"
-    assert tc.bot_wording(template, names["USA"]) == (
-        "Fulfilled requests from United States of America for IP address and/or phone number"
+    assert tc.bot_wording(template, names["DEU"]) == (
+        "Fulfilled requests from Germany for IP address and/or phone number"
     )
     assert tc.bot_wording(template, None) == "Fulfilled requests from … for IP address and/or phone number"
+
+
+def test_a_country_the_bot_named_two_ways_is_named_as_that_years_reports_name_it():
+    assert "USA" not in tc.bot_country_names()
+    by_year = tc.bot_country_names_by_year()
+    assert by_year[("USA", 2024)] == "the United States of America"
+    assert by_year[("USA", 2025)] == "United States of America"
+    assert ("USA", 2027) not in by_year
 
 
 def test_an_unknown_source_is_named_before_anything_is_said_about_the_file():

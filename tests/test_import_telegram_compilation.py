@@ -48,9 +48,14 @@ def test_each_record_gives_requests_and_users_with_its_line_and_exact_text(parse
     assert requests.source_locator == (
         'dataset.json line 3, key "USA" entry 1 (from 20240101 to 20240930), field "requests"'
     )
-    # The bot's own name for the country, as other sources quote it verbatim (never "[country]").
+    # The bot's own name for the country, as other sources quote it verbatim (never "[country]"):
+    # its 2024 reports wrote "the United States of America", its reports from 2025 on did not.
     assert (
         requests.platform_wording
+        == "Fulfilled requests from the United States of America for IP address and/or phone number"
+    )
+    assert (
+        records["telegram-usa-2025q1-ip_or_phone-requests_fulfilled"].platform_wording
         == "Fulfilled requests from United States of America for IP address and/or phone number"
     )
     assert users.platform_wording == "Affected users"

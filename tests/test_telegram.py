@@ -1,8 +1,11 @@
 """Well-known Telegram figures, pinned against the built database (issue: Telegram curation)."""
 
+import re
+
 import pytest
 
 from disclosures import paths, readme
+from disclosures.files import read_csv
 from tests.conftest import rows
 
 # (jurisdiction, period label, requests fulfilled, affected users, derived?)
@@ -90,3 +93,30 @@ def test_readme_coverage_matrix_is_current(real_db):
     with sqlite3.connect(real_db) as conn:
         current = paths.README.read_text(encoding="utf-8")
         assert readme.render(current, conn) == current, "README is stale: run make readme"
+
+
+BOT_COUNTRY = re.compile(r"Fulfilled requests from (.+?) for IP address and/or phone number")
+
+
+def test_the_wording_names_the_country_as_the_quoted_bot_text_does():
+    # platform_wording is the bot's own text: where the figure's quote, its notes or a
+    # corroboration quotes the bot verbatim, the country is named the same way ("the United
+    # States of America" in the 2024 reports; the dataset had dropped "the").
+    figure_rows = read_csv(paths.ROOT / "data" / "figures.csv")
+    figures = {r["figure_id"]: r for r in figure_rows if r["platform_id"] == "telegram"}
+    quoted: dict[str, list[str]] = {f: [r["quote"], r["notes"]] for f, r in figures.items()}
+    for row in read_csv(paths.ROOT / "data" / "corroborations.csv"):
+        if row["figure_id"] in quoted:
+            quoted[row["figure_id"]].append(row["quote"])
+    differing = []
+    for figure_id, row in figures.items():
+        named = BOT_COUNTRY.fullmatch(row["platform_wording"])
+        if not named or named.group(1) == "…":
+            continue
+        for text in quoted[figure_id]:
+            differing += [(figure_id, named.group(1), q) for q in BOT_COUNTRY.findall(text) if q != named.group(1)]
+    assert differing == []
+    assert (
+        figures["telegram-usa-2024-ip_or_phone-requests_fulfilled"]["platform_wording"]
+        == "Fulfilled requests from the United States of America for IP address and/or phone number"
+    )

@@ -210,19 +210,39 @@ COUNTRY = "[country]"
 ELIDED = "…"
 
 
-def bot_country_names(data_dir: Path = DATA) -> dict[str, str]:
-    """jurisdiction_id → the country name as the bot writes it, from the verbatim wording of
-    Telegram figures other sources gave (a screenshot's "Fulfilled requests from Germany for …")."""
+def _named_countries(data_dir: Path) -> list[tuple[str, int, str]]:
+    """(jurisdiction_id, year the period ends, name) for each Telegram figure whose wording names
+    the country as the bot writes it (a screenshot's "Fulfilled requests from Germany for …")."""
     (template,) = (r["wording"] for r in read_csv(MAPPINGS / f"{MAPPING}.csv") if COUNTRY in r["wording"])
     before, after = template.split(COUNTRY)
     pattern = re.compile(re.escape(before) + r"(.+?)" + re.escape(after))
-    names: dict[str, set[str]] = {}
+    found = []
     for row in read_csv(data_dir / "figures.csv"):
         match = row["platform_id"] == "telegram" and pattern.fullmatch(row["platform_wording"])
         if match and match.group(1) not in (COUNTRY, ELIDED):
-            names.setdefault(row["jurisdiction_id"], set()).add(match.group(1))
-    # A country the bot named two ways is not known well enough to name.
+            found.append((row["jurisdiction_id"], int(row["period_end"][:4]), match.group(1)))
+    return found
+
+
+def bot_country_names(data_dir: Path = DATA) -> dict[str, str]:
+    """jurisdiction_id → the country name as the bot writes it in every figure that names it."""
+    names: dict[str, set[str]] = {}
+    for jurisdiction, _year, name in _named_countries(data_dir):
+        names.setdefault(jurisdiction, set()).add(name)
+    # A country the bot named two ways is not known well enough to name...
     return {j: next(iter(n)) for j, n in names.items() if len(n) == 1}
+
+
+def bot_country_names_by_year(data_dir: Path = DATA) -> dict[tuple[str, int], str]:
+    """(jurisdiction_id, year) → the name the bot wrote in the reports on periods ending that year.
+
+    ...unless one year's reports name it one way: the bot's 2024 reports wrote "from the United
+    States of America" (as 404 Media quoted them), its reports from 2025 on "from United States of
+    America" (issue #69's pasted text)."""
+    names: dict[tuple[str, int], set[str]] = {}
+    for jurisdiction, year, name in _named_countries(data_dir):
+        names.setdefault((jurisdiction, year), set()).add(name)
+    return {key: next(iter(n)) for key, n in names.items() if len(n) == 1}
 
 
 def bot_wording(template: str, name: str | None) -> str:
@@ -234,6 +254,7 @@ def parse(path: Path) -> CompilationParsed:
     """Every record of the file → two records (requests, users), an Arithmetic, or a Skip."""
     mapping = read_mapping(MAPPING)
     country_names = bot_country_names()
+    names_by_year = bot_country_names_by_year()
     places = jurisdiction_lookup()
     metrics = {label: mapping.find("metric", label) for label in mapping.labels("metric")}
     platform = mapping.find("platform", "")["maps_to"]
@@ -271,7 +292,10 @@ def parse(path: Path) -> CompilationParsed:
                 metric_id=row["maps_to"],
                 value_kind="exact",
                 value=str(value),
-                platform_wording=bot_wording(row["wording"], country_names.get(jurisdiction)),
+                platform_wording=bot_wording(
+                    row["wording"],
+                    country_names.get(jurisdiction) or names_by_year.get((jurisdiction, period[1].year)),
+                ),
                 source_locator=locator,
                 quote=entry.text,
                 notes=_note(mapping, period, str(value)),
