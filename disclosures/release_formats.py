@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .files import cell_text, query_dicts
-from .schema_sql import BUILD_COLUMNS, DERIVED_MAY_OMIT, quote_ident
+from .schema_sql import BUILD_COLUMNS, DERIVED_MAY_OMIT, quote_ident, sql_literal
 from .table_schema import key_fields
 
 BOM = "\ufeff".encode()
@@ -64,10 +64,6 @@ DUCKDB_TYPES = {
 DUCKDB_SQL = "duckdb.sql"
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def duckdb_views(tables: list[tuple[str, list[dict]]]) -> str:
     """The release's duckdb.sql: one view per table over its JSON file, typed from its Table Schema.
 
@@ -82,11 +78,11 @@ def duckdb_views(tables: list[tuple[str, list[dict]]]) -> str:
     ]
     for name, fields in tables:
         columns = ", ".join(
-            f"{_sql_text(f['name'])}: {_sql_text(DUCKDB_TYPES.get(f['type'], 'VARCHAR'))}" for f in fields
+            f"{sql_literal(f['name'])}: {sql_literal(DUCKDB_TYPES.get(f['type'], 'VARCHAR'))}" for f in fields
         )
         lines.append(
             f"CREATE OR REPLACE VIEW {quote_ident(name)} AS SELECT * FROM read_json("
-            f"{_sql_text(f'json/{name}.json')}, format = 'array', columns = {{{columns}}});"
+            f"{sql_literal(f'json/{name}.json')}, format = 'array', columns = {{{columns}}});"
         )
     return "\n".join(lines) + "\n"
 

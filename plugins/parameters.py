@@ -163,18 +163,26 @@ def in_list_problem(key: str, value: str) -> str | None:
     return None
 
 
-def repeated_parameter_problem(params: list[tuple[str, str]]) -> str | None:
-    """Why a query's parameters are ambiguous: one (not a ``_`` option) given twice with different
-    values, of which Datasette would read the first alone; or None."""
+def given_differently(params: list[tuple[str, str]], counted) -> str | None:
+    """The first name that ``params`` give two or more different values of, among the (name, value)
+    pairs ``counted(name, value)`` is true of, with them shown ("x is given 2 times ('a', 'b')");
+    or None."""
     values: dict[str, list[str]] = {}
     for key, value in params:
-        if not key.startswith("_") and value not in values.setdefault(key, []):
+        if counted(key, value) and value not in values.setdefault(key, []):
             values[key].append(value)
     for key, given in values.items():
         if len(given) > 1:
             shown = ", ".join(repr(v) if len(v) <= 60 else repr(v[:60] + "…") for v in given)
-            return f"{key} is given {len(given)} times ({shown}): a query takes one value of each parameter"
+            return f"{key} is given {len(given)} times ({shown})"
     return None
+
+
+def repeated_parameter_problem(params: list[tuple[str, str]]) -> str | None:
+    """Why a query's parameters are ambiguous: one (not a ``_`` option) given twice with different
+    values, of which Datasette would read the first alone; or None."""
+    repeated = given_differently(params, lambda key, value: not key.startswith("_"))
+    return f"{repeated}: a query takes one value of each parameter" if repeated else None
 
 
 # Datasette's options that it reads one value of, the first (``request.args.get``), as each
@@ -192,17 +200,10 @@ def repeated_option_problem(params: list[tuple[str, str]]) -> str | None:
     """Why an option Datasette reads once is given twice with different values, or None (the same
     value twice reads the same). A blank value is none: the site reads ``_searchmode=&_searchmode=raw``
     as raw (plugins/search.py), and a form's empty field sends one."""
-    values: dict[str, list[str]] = {}
-    for key, value in params:
-        if not value.strip():
-            continue
-        if (key in SINGLE_OPTIONS or key.startswith("_search_")) and value not in values.setdefault(key, []):
-            values[key].append(value)
-    for key, given in values.items():
-        if len(given) > 1:
-            shown = ", ".join(repr(v) if len(v) <= 60 else repr(v[:60] + "…") for v in given)
-            return f"{key} is given {len(given)} times ({shown}): it takes one value, and only the first would be read"
-    return None
+    repeated = given_differently(
+        params, lambda key, value: bool(value.strip()) and (key in SINGLE_OPTIONS or key.startswith("_search_"))
+    )
+    return f"{repeated}: it takes one value, and only the first would be read" if repeated else None
 
 
 # A canned query's parameters that name a row of a vocabulary: (table, key column, how the
