@@ -61,7 +61,9 @@ def unknown_keys(descriptor: dict) -> list[tuple[str, str]]:
     for kind, allowed in (("licenses", LICENSE_KEYS), ("sources", SOURCE_KEYS), ("contributors", CONTRIBUTOR_KEYS)):
         for i, item in enumerate(descriptor.get(kind) or []):
             check(item, allowed, f"{kind}[{i}]")
-    for resource in descriptor.get("resources") or []:
+    # Resources that are no list are validate.unreadable_path_problems's to tell.
+    resources = descriptor.get("resources")
+    for resource in resources if isinstance(resources, list) else []:
         if not isinstance(resource, dict):
             continue
         where = f"resources[{resource.get('name', '?')}]"
@@ -237,7 +239,8 @@ def safety_problems(
     problems = descriptor_problems(package_path, descriptor, shown_path(package_path, base))
     if cells_checked:
         return problems
-    for resource in descriptor.get("resources") or []:
+    resources = descriptor.get("resources")
+    for resource in resources if isinstance(resources, list) else []:
         if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
             continue
         path = package_path.parent / resource["path"]

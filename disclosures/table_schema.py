@@ -107,7 +107,8 @@ def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
     field the package does not have. Frictionless rejects the first kind; on the others it raises
     a TypeError or KeyError while reading rows, as this reader would."""
     found: list[tuple[tuple, str, str]] = []
-    resources = [(i, r) for i, r in enumerate(descriptor.get("resources") or []) if isinstance(r, dict)]
+    listed = descriptor.get("resources")
+    resources = [(i, r) for i, r in enumerate(listed if isinstance(listed, list) else []) if isinstance(r, dict)]
 
     def fields_in(resource: dict) -> list:
         schema = resource.get("schema")

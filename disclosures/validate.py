@@ -528,7 +528,7 @@ def with_near_keys(
     while several rows name the value (``examplechat`` misspelt in platforms.csv, under every
     figure of the platform), that row is the one to correct. Single-column references only."""
     columns: dict[tuple[str, str], list[str] | None] = {}
-    resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
+    resources = {r.get("name"): r for r in listed_resources(descriptor) if isinstance(r, dict)}
 
     def read_rows(resource: str, take):
         """``take`` of the rows of a resource's CSV (a csv.DictReader), or None when the file
@@ -738,7 +738,7 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
     its line in ``package_path``'s text when given (read only when there is a problem)."""
     found: list[tuple[tuple, str, str]] = []
     seen: set[str] = set()
-    for i, resource in enumerate(descriptor.get("resources", [])):
+    for i, resource in enumerate(listed_resources(descriptor)):
         if not isinstance(resource, dict):
             continue  # table_schema.unusable_schema_values and Frictionless say what it should be
         name = resource.get("name", "")
@@ -822,6 +822,14 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
     return _placed(found, shown, package_path)
 
 
+def listed_resources(descriptor: dict) -> list:
+    """The package's resources when they are a list, else none: unreadable_path_problems says
+    what they should be, and the checks that iterate them ended in a TypeError traceback on a
+    null, a number or a boolean ({} and a string only passed because they can be iterated)."""
+    resources = descriptor.get("resources")
+    return resources if isinstance(resources, list) else []
+
+
 def json_kind(value) -> str:
     """What JSON calls the kind of ``value`` (as json.loads gives it): "array", "string", ..."""
     kinds = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
@@ -883,7 +891,7 @@ def declared_file_problems(descriptor: dict, shown: str, package_path: Path) -> 
     line in datapackage.json."""
     folder = Path(package_path).parent
     found = []
-    for i, resource in enumerate(descriptor.get("resources", [])):
+    for i, resource in enumerate(listed_resources(descriptor)):
         if not (
             isinstance(resource, dict) and isinstance(resource.get("path"), str) and inside_package(resource["path"])
         ):
@@ -957,7 +965,7 @@ def foreign_key_target_problems(descriptor: dict) -> list[tuple[tuple, str, str]
     primaryKey nor one field with a unique constraint. Table Schema allows it; SQLite cannot
     enforce it ("foreign key mismatch"), so such a package passed validation and failed the
     build on every row. Keys whose shape is wrong are ``table_schema.unusable_schema_values``'."""
-    resources = [r for r in descriptor.get("resources") or [] if isinstance(r, dict)]
+    resources = [r for r in listed_resources(descriptor) if isinstance(r, dict)]
     targets: dict[str, list[list]] = {}
     for resource in resources:
         schema = resource.get("schema") if isinstance(resource.get("schema"), dict) else {}
@@ -969,7 +977,7 @@ def foreign_key_target_problems(descriptor: dict) -> list[tuple[tuple, str, str]
         ]
         targets[resource.get("name")] = [table_schema.key_fields(schema.get("primaryKey", [])), *unique]
     found = []
-    for i, resource in enumerate(descriptor.get("resources") or []):
+    for i, resource in enumerate(listed_resources(descriptor)):
         schema = resource.get("schema") if isinstance(resource, dict) else None
         keys = schema.get("foreignKeys") if isinstance(schema, dict) else None
         for k, key in enumerate(keys if isinstance(keys, list) else []):
@@ -1022,7 +1030,7 @@ def field_contract_problems(descriptor: dict, shown: str, package_path: Path | N
     name, and a renamed ``period_start`` ended validation with a ValueError, a renamed
     ``source_locator`` the build with a KeyError."""
     found: list[tuple[tuple, str, str]] = []
-    for i, resource in enumerate(descriptor.get("resources") or []):
+    for i, resource in enumerate(listed_resources(descriptor)):
         if not isinstance(resource, dict) or resource.get("name") not in PACKAGE_FIELDS:
             continue
         name = resource["name"]
@@ -1841,7 +1849,7 @@ def descriptor_places(descriptor: dict) -> list[tuple[tuple, str, object]]:
 
         return notes
 
-    resources = [(i, r) for i, r in enumerate(descriptor.get("resources") or []) if isinstance(r, dict)]
+    resources = [(i, r) for i, r in enumerate(listed_resources(descriptor)) if isinstance(r, dict)]
     fields, schemas, tables = [], [], []
     for i, resource in resources:
         where = f"resources[{resource.get('name', i)}]"

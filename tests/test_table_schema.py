@@ -73,6 +73,8 @@ LEFT_TO_FRICTIONLESS = {
     "descriptor_not_an_object",
     "resources_not_a_list",
     "resources_an_object",
+    "resources_null",
+    "resources_a_number",
     "resources_missing",
     "resources_empty",
     "resource_not_an_object",
