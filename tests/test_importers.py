@@ -151,6 +151,32 @@ def test_tiktok_fractions_stay_fractions_and_all_rows_are_worldwide():
     assert figures["tiktok-arg-2025h2-legal_process-requests_received"].quote.endswith("Argentina,147.0,,")
 
 
+def test_tiktok_markets_after_the_alphabetical_run_are_read(tmp_path):
+    # TikTok's Jul-Dec 2024 section lists the United States first, Albania to Vietnam, then a
+    # second alphabetical block (Afghanistan to Zambia): records of the stored file, in its order.
+    header = (
+        "replication_info,entity,aspect,metric_name,period,period_value,policy,policy_value,"
+        "task,task_value,location,location_value,result,base,date"
+    )
+    rows = [
+        ",LIGR,LRFUI,Total requests,half-year,Jul-Dec 2024,all,all,all,all,country_name,United States,5794.0,,",
+        ",LIGR,LRFUI,Total requests,half-year,Jul-Dec 2024,all,all,all,all,country_name,Vietnam,11.0,,",
+        ",LIGR,LRFUI,Total requests,half-year,Jul-Dec 2024,all,all,all,all,country_name,Afghanistan,1.0,,",
+        ",LIGR,LRFUI,Emergency request accounts specified,half-year,Jul-Dec 2024,all,all,all,all,"
+        "country_name,Iraq,41.0,,",
+    ]
+    path = tmp_path / "information-requests.csv"
+    path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode())
+    parsed = tiktok.parse_information_requests(path)
+    assert parsed.skips == []
+    assert {i: r.value for i, r in by_id(parsed).items()} == {
+        "tiktok-usa-2024h2-all-requests_received": "5794",
+        "tiktok-vnm-2024h2-all-requests_received": "11",
+        "tiktok-afg-2024h2-all-requests_received": "1",
+        "tiktok-irq-2024h2-emergency-accounts_specified": "41",
+    }
+
+
 def test_discord_sections_headers_and_totals():
     parsed = discord.parse_transparency_csv(FIXTURES / "discord" / "2023-Q4.csv")
     figures = by_id(parsed)
@@ -741,6 +767,8 @@ PINNED = {
     ),
     "tiktok-usa-2023h2-all-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 3522),
     "tiktok-world-2024h1-legal_process-requests_received": ("tiktok-2025h2-information-requests-csv-archive", 13166),
+    # the second block of markets in the Jul-Dec 2024 section
+    "tiktok-irq-2024h2-emergency-accounts_specified": ("tiktok-2025h2-information-requests-csv-archive", 41),
 }
 PINNED_BANDS = {
     "google-usa-2025h1-fisa_content-accounts_specified": (
