@@ -244,17 +244,22 @@ def frictionless_tables(package_path: Path, descriptor: dict) -> dict[str, table
     return tables
 
 
-def typed_tables(package_path: Path, folder: Path, validated: list | None = None) -> dict[str, table_schema.Table]:
+def typed_tables(
+    package_path: Path, folder: Path, validated: list | None = None, key: dict | None = None
+) -> dict[str, table_schema.Table]:
     """The package's typed rows, validated once: by the stamp ``make validate`` (or an earlier
     build) left in ``folder`` for these very bytes, or here. Raises ``validate.ValidationFailed``.
 
     ``validated``: a validation done here appends its stamp's key (``stamp.current_key``, taken
     before the files were read) for the caller to record once its build is in place
-    (``build_site``), so that the next build of the same bytes does not validate them again."""
+    (``build_site``), so that the next build of the same bytes does not validate them again.
+
+    ``key``: the package's ``stamp.current_key``, when the caller has just taken it (it hashes
+    every file); taken here otherwise."""
     # A stamp vouches for these bytes, so the descriptor parses; otherwise validation reads it
     # first and reports a damaged one as a problem rather than a traceback.
     # Taken before anything is read: the stamp written after validation vouches for these bytes.
-    key = stamp.current_key(package_path)
+    key = key if key is not None else stamp.current_key(package_path)
     if stamp.is_valid(package_path, folder, key):
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
         if table_schema.supported(descriptor) is None:
@@ -1353,12 +1358,15 @@ def _build_temporary(
     every byte and a count of every table) done in this thread while the last checks read it in
     a second one; its result is returned only when the checks pass."""
     remove_stale_temporaries(db_path.parent)  # what a killed build left behind, even if this one is refused
-    tables = typed_tables(package_path, db_path.parent, validated)
+    # Taken before anything is read (see typed_tables); its hashes of the files are the
+    # release's too, so the content hash names the bytes built, each file hashed once.
+    key = stamp.current_key(package_path)
+    tables = typed_tables(package_path, db_path.parent, validated, key)
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     releases = Path(releases) if releases is not None else package_path.parent / "releases"
     recorded = release_records.recorded_releases(releases)
     changelogs = {v: read_csv(releases / v / "changelog.csv") for v in recorded}
-    inputs = release_records.content_inputs(package_path, descriptor)
+    inputs = release_records.content_inputs(package_path, descriptor, (key or {}).get("inputs"))
     metadata = site_config.site_metadata(descriptor)
 
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -110,8 +110,11 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def content_inputs(package_path: Path, descriptor: dict) -> dict[str, str]:
+def content_inputs(package_path: Path, descriptor: dict, digests: dict[str, str] | None = None) -> dict[str, str]:
     """Hashes of everything a release is made from; the descriptor without its version field.
+
+    ``digests``: {resource path: "sha256:<hex>"} already taken of the files (a validation key's
+    ``inputs``, ``stamp.validation_key``); a path in it is not read again.
 
     Raises ValueError when ``descriptor`` names no files as a package does, OSError when a file
     cannot be read."""
@@ -129,6 +132,10 @@ def content_inputs(package_path: Path, descriptor: dict) -> dict[str, str]:
         if not isinstance(resource.get("path"), str):
             # Validation says where (a list of paths, say); a key cannot be taken of no file.
             raise ValueError(f"resource {resource.get('name')!r} has no path to one file")
+        known = (digests or {}).get(resource["path"])
+        if isinstance(known, str) and known.startswith("sha256:"):
+            inputs[resource["path"]] = known
+            continue
         with (package_path.parent / resource["path"]).open("rb") as handle:
             inputs[resource["path"]] = "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
     return dict(sorted(inputs.items()))
