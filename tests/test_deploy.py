@@ -172,6 +172,18 @@ def test_the_nginx_configuration_routes_canned_queries_and_names_every_worker(tm
     assert "{{" not in text and "{%" not in text
 
 
+def test_nginx_never_stores_an_answer_its_worker_marked_no_store_or_private(tmp_path):
+    # proxy_ignore_headers Cache-Control (so that pages without one are cached) made nginx store
+    # no-store answers too, the health check's among them (tests/test_proxy.py checks that one).
+    text = prod.render_nginx(Topology(run=tmp_path / "run"), [])
+    assert "map $upstream_http_cache_control $upstream_no_store {" in text
+    rule = text.split("$upstream_no_store {")[1].split("}")[0]
+    assert '"~*(no-store|private)" 1;' in rule and "default 0;" in rule
+    assert "proxy_no_cache $upstream_no_store $never_cached;" in text
+    assert "proxy_cache_bypass $cache_bypass $never_cached;" in text
+    assert '"/-/health.json" 1;' in text.split("$never_cached {")[1].split("}")[0]
+
+
 def test_a_run_directory_too_long_for_unix_sockets_is_refused(tmp_path):
     topology = Topology(run=tmp_path / ("x" * 120))
     with pytest.raises(ProdError, match="longer than a unix socket path may be"):

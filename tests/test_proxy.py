@@ -120,6 +120,29 @@ def test_pages_without_cache_headers_get_them(web):
     assert web.get("/").headers["cache-control"] == "max-age=3600"
 
 
+def test_the_health_check_is_never_cached_and_says_when_the_pages_workers_are_down(web, topology):
+    # nginx ignored Cache-Control (to cache pages without one) and so kept the health check's
+    # no-store 200 for its whole cache time: with every pages worker down it still said "ok".
+    for _ in range(2):
+        health = web.get("/-/health.json")
+        assert health.status_code == 200 and health.json()["ok"] is True
+        assert health.headers["x-cache"] != "HIT"
+        assert health.headers["cache-control"] == "no-store"
+    prod.supervisorctl(topology, "stop", "pages:*")
+    try:
+        down = web.get("/-/health.json")
+        assert down.status_code == 503, down.text
+        assert down.json()["ok"] is False
+        assert down.headers.get("x-cache") != "HIT"
+    finally:
+        prod.supervisorctl(topology, "start", "pages:*")
+        for path in topology.sockets("pages"):
+            deadline = time.monotonic() + 30
+            while not prod.worker_answers(path) and time.monotonic() < deadline:
+                time.sleep(0.1)
+    assert web.get("/-/health.json").status_code == 200
+
+
 def test_pages_are_compressed(web):
     response = web.get("/disclosures/figures.json?_size=50", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
