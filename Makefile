@@ -82,18 +82,19 @@ reliability: $(BUILT) $(SITE_READY)
 
 # The production topology on loopback (disclosures/prod.py, deploy/): nginx on 127.0.0.1:$(PROD_PORT)
 # in front of supervised Datasette workers on unix sockets, all under $(PROD_RUN) (pids, sockets,
-# logs, staged releases). `make prod-switch` serves a new build/ and dist/ without failing a request.
+# logs, staged releases). `make prod-switch` serves a new build/ and dist/ without failing a request;
+# it, prod-status and prod-stop keep the port and workers `make prod` recorded in $(PROD_RUN)/topology.json.
 PROD_PORT ?= 8080
 PROD_RUN  ?= run/prod
 PROD      := $(CLI) prod
 prod: $(BUILT) $(SITE_READY)
 	$(PROD) start --run $(PROD_RUN) --port $(PROD_PORT)
 prod-switch: $(BUILT) $(SITE_READY)
-	$(PROD) switch --run $(PROD_RUN) --port $(PROD_PORT)
+	$(PROD) switch --run $(PROD_RUN)
 prod-status: $(READY)
-	$(PROD) status --run $(PROD_RUN) --port $(PROD_PORT)
+	$(PROD) status --run $(PROD_RUN)
 prod-stop: $(READY)
-	$(PROD) stop --run $(PROD_RUN) --port $(PROD_PORT)
+	$(PROD) stop --run $(PROD_RUN)
 
 # The topology under test, on its own free port and run directory: cache, Range, 429s, a canary
 # during a flood, a killed worker, a release switch under load (needs Debian's nginx).

@@ -4,6 +4,7 @@
 ``make prod-stop`` runs :func:`stop`. Everything lives under one run directory (default
 ``run/prod/``)::
 
+    <run>/topology.json                                        the Topology it was started with
     <run>/supervisord.conf, supervisord.pid, supervisor.sock   the supervisor (one daemon)
     <run>/nginx/nginx.conf, nginx.pid, release.conf, cache/    nginx, its cache and temp files
     <run>/sockets/pages-N.sock, sql-N.sock                     the workers (unix sockets)
@@ -28,6 +29,7 @@ Errors: :class:`ProdError` with a message that says what to do. This module neve
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -92,6 +94,10 @@ class Topology:
         return f"http://{self.host}:{self.port}"
 
     @property
+    def record(self) -> Path:
+        return self.run / "topology.json"
+
+    @property
     def supervisord_conf(self) -> Path:
         return self.run / "supervisord.conf"
 
@@ -126,6 +132,33 @@ class Topology:
     def worker_names(self) -> list[str]:
         """Every worker as supervisorctl names it (``pages:pages-0``), pages first."""
         return [f"{group}:{path.stem}" for group in ("pages", "sql") for path in self.sockets(group)]
+
+
+def record_topology(topology: Topology) -> None:
+    """Write ``<run>/topology.json``: what a later switch, status or stop of this run directory
+    must use, whatever their own options say."""
+    fields = {**asdict(topology), "run": str(topology.run)}
+    _write(topology.record, json.dumps(fields, indent=2, sort_keys=True) + "\n")
+
+
+def recorded_topology(run: Path) -> Topology | None:
+    """The Topology ``prod start`` recorded under ``run``, or None when there is no record.
+
+    A switch rewrites nginx's and supervisord's configurations from it: with the defaults in its
+    place, nginx was reloaded onto port 8080 and the worker counts and limits of ``--set`` were
+    lost. ProdError when the record cannot be read.
+    """
+    path = Path(run) / "topology.json"
+    try:
+        fields = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise ProdError(f"{path} cannot be read ({error}): make prod-stop, then make prod") from None
+    known = {field.name for field in dataclasses.fields(Topology)}
+    if not isinstance(fields, dict) or set(fields) - known:
+        raise ProdError(f"{path} is not a topology this version knows: make prod-stop, then make prod")
+    return Topology(**{**fields, "run": Path(fields.get("run", run))})
 
 
 def nginx_binary() -> str:
@@ -479,6 +512,7 @@ def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> t
     _check_port_free(topology)
     for folder in ("logs", "sockets", "nginx/tmp", "nginx/cache"):
         (topology.run / folder).mkdir(parents=True, exist_ok=True)
+    record_topology(topology)
     rid = stage_release(topology, build_dir, dist)
     check_release(topology, rid)
     _point_current(topology, rid)

@@ -590,6 +590,19 @@ def _topology(run, port, limits=(), host="127.0.0.1"):
     return production.Topology(**options)
 
 
+def _running_topology(run):
+    """The topology `prod start` recorded under --run (its port, worker counts and limits), or
+    the default one with this run directory when none was recorded (nothing started)."""
+    from disclosures import prod as production
+
+    run = run.resolve()
+    try:
+        recorded = production.recorded_topology(run)
+    except production.ProdError as error:
+        fail([f"prod: {error}"], "")
+    return recorded or production.Topology(run=run)
+
+
 RUN_OPTION = click.option("--run", type=click.Path(path_type=Path), default=paths.RUN, show_default=True)
 PORT_OPTION = click.option("--port", type=int, default=8080, show_default=True, help="nginx's port.")
 
@@ -647,11 +660,12 @@ def prod_start(run, port, limits, host, foreground):
 
 @prod.command("switch")
 @RUN_OPTION
-@PORT_OPTION
 @click.option("--build-dir", type=click.Path(path_type=Path), default=paths.BUILD, show_default=True)
 @click.option("--dist", type=click.Path(path_type=Path), default=paths.DIST, show_default=True)
-def prod_switch(run, port, build_dir, dist):
+def prod_switch(run, build_dir, dist):
     """Serve a new build/ and dist/ without failing a request (rolling restart, then nginx reload).
+
+    The port, worker counts and limits stay those `prod start` was given (run/prod/topology.json).
 
     Example:
 
@@ -661,7 +675,12 @@ def prod_switch(run, port, build_dir, dist):
     """
     from disclosures import prod as production
 
-    topology = _topology(run, port)
+    topology = _running_topology(run)
+    if not topology.record.exists() and production.supervisord_pid(topology):
+        fail(
+            [f"prod: {topology.record} is missing, so the running port and worker counts are unknown"],
+            "Restart it once: make prod-stop prod (later switches keep what it started with)",
+        )
     try:
         before = production.current_release(topology)
         rid = production.switch_release(topology, build_dir, dist)
@@ -672,8 +691,7 @@ def prod_switch(run, port, build_dir, dist):
 
 @prod.command("status")
 @RUN_OPTION
-@PORT_OPTION
-def prod_status(run, port):
+def prod_status(run):
     """Say what runs: the release, and each process with its pid.
 
     Example:
@@ -683,7 +701,7 @@ def prod_status(run, port):
     """
     from disclosures import prod as production
 
-    topology = _topology(run, port)
+    topology = _running_topology(run)
     pid = production.supervisord_pid(topology)
     if pid is None:
         fail([f"prod: not running under {topology.run}"], "Start it: make prod")
@@ -695,8 +713,7 @@ def prod_status(run, port):
 
 @prod.command("stop")
 @RUN_OPTION
-@PORT_OPTION
-def prod_stop(run, port):
+def prod_stop(run):
     """Stop nginx, the workers and supervisord (only those of --run).
 
     Example:
@@ -706,7 +723,7 @@ def prod_stop(run, port):
     """
     from disclosures import prod as production
 
-    topology = _topology(run, port)
+    topology = _running_topology(run)
     click.echo("prod: stopped" if production.stop(topology) else f"prod: nothing was running under {topology.run}")
 
 

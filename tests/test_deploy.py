@@ -11,6 +11,7 @@ import shutil
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from disclosures import paths, prod
 from disclosures import site as site_module
@@ -202,3 +203,42 @@ def test_the_supervisor_runs_every_worker_from_the_site_environment(tmp_path):
     assert text.count("killasgroup=true") == 2  # a master killed after stopwaitsecs takes its worker
     assert "nice -n 10 " in text.split("[program:sql]")[1].split("[program:nginx]")[0]
     assert "autorestart=true" in text
+
+
+def cli_module():
+    spec = importlib.util.spec_from_file_location("disclosures_cli", paths.ROOT / "scripts" / "cli.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_switch_keeps_the_port_workers_and_limits_prod_was_started_with(tmp_path, monkeypatch):
+    # The switch rewrote nginx's configuration from its own defaults: nginx was reloaded onto
+    # port 8080, and the worker counts and limits of `prod start --set` were dropped.
+    started = Topology(run=tmp_path / "run", port=9999, pages_workers=3, sql_workers=1, page_rate=7)
+    prod.record_topology(started)
+    assert prod.recorded_topology(started.run) == started
+    switched = []
+    monkeypatch.setattr(prod, "supervisord_pid", lambda topology: 4321)
+    monkeypatch.setattr(prod, "switch_release", lambda topology, *args: switched.append(topology) or "r2")
+    result = CliRunner().invoke(cli_module().cli, ["prod", "switch", "--run", str(started.run)])
+    assert result.exit_code == 0, result.output
+    assert switched == [started]
+
+
+def test_a_switch_of_a_topology_started_without_a_record_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(prod, "supervisord_pid", lambda topology: 4321)
+    monkeypatch.setattr(prod, "switch_release", lambda *args: pytest.fail("switched with the defaults"))
+    result = CliRunner().invoke(cli_module().cli, ["prod", "switch", "--run", str(tmp_path / "run")])
+    assert result.exit_code == 1
+    assert "topology.json is missing" in result.output and "make prod-stop prod" in result.output
+
+
+def test_an_unreadable_topology_record_is_one_line(tmp_path):
+    (tmp_path / "topology.json").write_text('{"port": 1, "workers_of_another_version": 2}')
+    with pytest.raises(ProdError, match="not a topology this version knows: make prod-stop, then make prod"):
+        prod.recorded_topology(tmp_path)
+    (tmp_path / "topology.json").write_text("{")
+    with pytest.raises(ProdError, match="cannot be read"):
+        prod.recorded_topology(tmp_path)
+    assert prod.recorded_topology(tmp_path / "nothing") is None

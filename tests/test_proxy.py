@@ -88,6 +88,8 @@ def test_every_process_runs_under_the_supervisor(topology):
     status = prod.process_status(topology)
     assert set(status) == {"nginx", *topology.worker_names()}
     assert all(state == "RUNNING" and pid for state, pid in status.values()), status
+    # What a later `prod switch`, `status` or `stop` of this run directory uses.
+    assert prod.recorded_topology(topology.run) == topology
     # Each worker socket: a gunicorn master under supervisord, and the one worker it forked.
     for name in topology.worker_names():
         assert len(prod.worker_pids(topology, name)) == 1, name
