@@ -393,13 +393,43 @@ def _check_port_free(topology: Topology) -> None:
             ) from None
 
 
-def supervisord_pid(topology: Topology) -> int | None:
-    """The supervisord process of this run directory, or None when it is not running."""
+def command_line(pid: int) -> str | None:
+    """The command line of a process, its arguments joined by spaces and ending with one (so a
+    whole argument can be looked for as `` name ``), or None when it has gone."""
     try:
-        pid = int(topology.supervisord_pid_file.read_text().strip())
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return " " + raw.replace(b"\0", b" ").decode(errors="replace")
+
+
+def pid_from_file(path: Path, marker: str) -> int | None:
+    """The pid written in ``path`` when that process is alive and its command line has
+    ``marker`` (this run directory's configuration or socket), else None.
+
+    A pid file outlives its process (a killed supervisord, nginx or gunicorn master leaves it),
+    and the pid is then reused by some other process: that one is neither ours to report nor to
+    signal.
+    """
+    try:
+        pid = int(path.read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if pid_alive(pid) else None
+    if pid <= 0 or not pid_alive(pid):
+        return None
+    command = command_line(pid)
+    return pid if command is not None and marker in command else None
+
+
+def supervisord_pid(topology: Topology) -> int | None:
+    """The supervisord process of this run directory, or None when it is not running (its pid
+    file is verified: the process must have been started with this run's supervisord.conf)."""
+    return pid_from_file(topology.supervisord_pid_file, f" -c {topology.supervisord_conf} ")
+
+
+def nginx_pid(topology: Topology) -> int | None:
+    """nginx's master process of this run directory (its pid file, verified), or None."""
+    return pid_from_file(topology.nginx_pid_file, f" -c {topology.nginx_conf} ")
 
 
 def supervisorctl(topology: Topology, *arguments: str, check: bool = True) -> str:
@@ -546,13 +576,8 @@ def orphans(topology: Topology) -> list[int]:
     """Processes of this run directory left without their supervisord (it was killed): nginx's
     master (from its pid file), and every gunicorn master and worker (a fork has its master's
     command line) whose command line names this run's sockets."""
-    found = []
-    try:
-        nginx = int(topology.nginx_pid_file.read_text().strip())
-        if pid_alive(nginx):
-            found.append(nginx)
-    except (OSError, ValueError):
-        pass
+    nginx = nginx_pid(topology)
+    found = [nginx] if nginx else []
     sockets = f" --bind unix:{topology.run / 'sockets'}/"
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

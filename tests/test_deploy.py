@@ -8,6 +8,9 @@ import importlib.util
 import json
 import os
 import shutil
+import subprocess
+import sys
+import time
 
 import httpx
 import pytest
@@ -242,3 +245,46 @@ def test_an_unreadable_topology_record_is_one_line(tmp_path):
     with pytest.raises(ProdError, match="cannot be read"):
         prod.recorded_topology(tmp_path)
     assert prod.recorded_topology(tmp_path / "nothing") is None
+
+
+def sleeper(*arguments):
+    """A process of ours that is no part of any topology (``arguments`` end up in its command line)."""
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", *arguments])
+
+
+def test_a_stale_pid_file_naming_another_process_is_neither_reported_nor_signalled(tmp_path):
+    # A killed supervisord leaves its pid file; once the pid is reused, stop sent SIGTERM to
+    # whatever process had it, and status reported that process as the supervisor.
+    topology = Topology(run=tmp_path / "run")
+    other = sleeper()
+    try:
+        topology.nginx_pid_file.parent.mkdir(parents=True)
+        topology.supervisord_pid_file.write_text(f"{other.pid}\n")
+        topology.nginx_pid_file.write_text(f"{other.pid}\n")
+        assert prod.supervisord_pid(topology) is None
+        assert prod.nginx_pid(topology) is None
+        assert prod.orphans(topology) == []
+        assert prod.stop(topology, timeout=1) is False
+        assert other.poll() is None, "stop signalled a process that is not ours"
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_pid_file_is_ours_when_its_process_was_started_with_this_runs_configuration(tmp_path):
+    topology = Topology(run=tmp_path / "run")
+    supervisor = sleeper("-c", str(topology.supervisord_conf))
+    elsewhere = sleeper("-c", str(topology.supervisord_conf) + ".old")
+    try:
+        topology.run.mkdir(parents=True)
+        topology.supervisord_pid_file.write_text(f"{supervisor.pid}\n")
+        deadline = time.monotonic() + 10
+        while prod.supervisord_pid(topology) is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the interpreter's exec is all that may still be pending
+        assert prod.supervisord_pid(topology) == supervisor.pid
+        topology.supervisord_pid_file.write_text(f"{elsewhere.pid}\n")
+        assert prod.supervisord_pid(topology) is None
+    finally:
+        for process in (supervisor, elsewhere):
+            process.kill()
+            process.wait()
