@@ -502,6 +502,25 @@ def _nginx_answers(topology: Topology) -> bool:
     return response.status_code == 200
 
 
+def health(topology: Topology) -> str:
+    """What ``/-/health.json`` answers through nginx, in a few words: ``200 ok``, ``503
+    <the problem>``, or ``no answer on <address>`` (never cached: deploy/nginx.conf.j2)."""
+    import httpx
+
+    try:
+        response = httpx.get(topology.base_url + "/-/health.json", timeout=5)
+    except httpx.HTTPError as error:
+        return f"no answer on {topology.base_url} ({type(error).__name__})"
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    problems = body.get("problems") or ([body["error"]] if body.get("error") else [])
+    return f"{response.status_code} " + (
+        "ok" if response.status_code == 200 and body.get("ok") else "; ".join(problems) or "not ok"
+    )
+
+
 def _wait(condition, timeout: float, what: str, topology: Topology) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

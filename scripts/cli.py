@@ -692,7 +692,8 @@ def prod_switch(run, build_dir, dist):
 @prod.command("status")
 @RUN_OPTION
 def prod_status(run):
-    """Say what runs: the release, and each process with its pid.
+    """Say what runs: the release, each process with its pid, and what the health check
+    answers. Exits 1 when supervisord is not running (with what it left running, if anything).
 
     Example:
 
@@ -703,10 +704,26 @@ def prod_status(run):
 
     topology = _running_topology(run)
     pid = production.supervisord_pid(topology)
+    logs = f"Logs: {topology.run / 'logs'} (supervisord.log says why it ended)"
     if pid is None:
-        fail([f"prod: not running under {topology.run}"], "Start it: make prod")
+        left = production.orphans(topology)
+        if not left:
+            fail([f"prod: not running under {topology.run}"], "Start it: make prod")
+        fail(
+            [
+                f"prod: supervisord is not running under {topology.run} (it crashed or was killed); "
+                f"what it started still runs, unsupervised: pids {' '.join(map(str, left))}",
+                f"prod: health: {production.health(topology)}",
+            ],
+            f"Stop them: make prod-stop, then start again: make prod. {logs}",
+        )
+    try:
+        status = production.process_status(topology)
+    except production.ProdError as error:
+        fail([f"prod: supervisord (pid {pid}) does not answer: {error}".replace("\n", " ")], logs)
     click.echo(f"prod: release {production.current_release(topology)}, supervisord pid {pid}")
-    for name, (state, master) in sorted(production.process_status(topology).items()):
+    click.echo(f"prod: health: {production.health(topology)}")
+    for name, (state, master) in sorted(status.items()):
         forked = "" if name == "nginx" else f", worker pid {' '.join(map(str, production.worker_pids(topology, name)))}"
         click.echo(f"  {name:16} {state} pid {master}{forked}")
 

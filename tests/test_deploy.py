@@ -288,3 +288,26 @@ def test_a_pid_file_is_ours_when_its_process_was_started_with_this_runs_configur
         for process in (supervisor, elsewhere):
             process.kill()
             process.wait()
+
+
+def test_status_when_supervisord_does_not_answer_is_a_clear_line(tmp_path):
+    # A supervisord that had crashed (or no longer answered on its socket) was a traceback.
+    topology = Topology(run=tmp_path / "run")
+    prod.record_topology(topology)
+    supervisor = sleeper("-c", str(topology.supervisord_conf))
+    try:
+        topology.supervisord_pid_file.write_text(f"{supervisor.pid}\n")
+        deadline = time.monotonic() + 10
+        while prod.supervisord_pid(topology) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
+    finally:
+        supervisor.kill()
+        supervisor.wait()
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"prod: supervisord (pid {supervisor.pid}) does not answer: supervisorctl status failed")
+    assert "Logs: " in result.output
+    # Gone, with nothing left behind: not running.
+    result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
+    assert result.exit_code == 1 and result.output.splitlines()[0] == f"prod: not running under {topology.run}"

@@ -22,12 +22,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from disclosures import build as builder
 from disclosures import paths, prod, release
 from disclosures.prod import Topology
 from tests.conftest import free_port
 from tests.packages import make_package
+from tests.test_deploy import cli_module
 
 pytestmark = pytest.mark.proxy
 
@@ -530,6 +532,13 @@ def test_stop_ends_what_a_killed_supervisor_left_running(topology):
         time.sleep(0.05)
     assert prod.supervisord_pid(topology) is None
     assert prod.orphans(topology) == left  # nginx, the masters and their workers go on without it
+    # prod status says so (it said "not running", or a traceback when supervisord died under it).
+    status = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
+    assert status.exit_code == 1 and isinstance(status.exception, SystemExit), status.output
+    lines = status.output.splitlines()
+    assert "supervisord is not running" in lines[0] and lines[0].endswith(f"pids {' '.join(map(str, left))}")
+    assert lines[1] == "prod: health: 200 ok"  # still served, unsupervised
+    assert "make prod-stop" in lines[2]
     with pytest.raises(prod.ProdError, match="make prod-stop first"):
         prod.start(topology)
     assert prod.stop(topology) is True
