@@ -200,6 +200,15 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
+def _stage_file(source: str, target: str) -> None:
+    # copytree keeps only str() of an OSError, which names the temporary target too: its reason
+    # alone, to be reported with the source (_staging_problem).
+    try:
+        _link_or_copy(source, target)
+    except OSError as error:
+        raise shutil.Error([(source, target, error.strerror or str(error))]) from None
+
+
 def _symlinks(directory: str, names: list[str]) -> list[str]:
     # make release writes only regular files, and the site neither lists nor serves a symlink in
     # dist/ (plugins/downloads.py): staged, nginx would serve its target's bytes under its name.
@@ -210,26 +219,45 @@ def stage_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST
     """Copy (hard-link) ``build_dir`` and ``dist`` into ``<run>/releases/<id>/``; return the id.
 
     Staging the release already staged is a no-op. ``dist`` may be missing (nothing released).
-    A symlink in ``dist`` is not staged.
+    A symlink in ``dist`` is not staged. ProdError in one line when a file cannot be staged
+    (nothing is left half staged).
     """
     rid = release_id(build_dir, dist)
     target = topology.releases / rid
     if (target / "build" / DATABASE_FILE).is_file():
         return rid
-    topology.releases.mkdir(parents=True, exist_ok=True)
     temporary = topology.releases / f".{rid}.{os.getpid()}.tmp"
-    shutil.rmtree(temporary, ignore_errors=True)
     try:
-        shutil.copytree(build_dir, temporary / "build", copy_function=_link_or_copy)
+        topology.releases.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(temporary, ignore_errors=True)
+        shutil.copytree(build_dir, temporary / "build", copy_function=_stage_file)
         if Path(dist).is_dir():
-            shutil.copytree(dist, temporary / "dist", copy_function=_link_or_copy, ignore=_symlinks)
+            shutil.copytree(dist, temporary / "dist", copy_function=_stage_file, ignore=_symlinks)
         else:
             (temporary / "dist").mkdir()
         os.replace(temporary, target)
+    except (OSError, shutil.Error) as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise ProdError(
+            f"release {rid} cannot be staged under {topology.releases}: {_staging_problem(error)}"
+        ) from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return rid
+
+
+def _staging_problem(error: OSError | shutil.Error) -> str:
+    # copytree gathers every file it could not copy into one shutil.Error whose text is a
+    # Python list of tuples; the first file's reason is the one to act on.
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        failures = error.args[0]
+        source, _target, why = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        return f"{source}: {why}{more}"
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.filename}: {error.strerror or error}"
+    return str(error)
 
 
 def check_release(topology: Topology, rid: str) -> None:
@@ -649,7 +677,25 @@ def reload_nginx(topology: Topology) -> None:
     supervisorctl(topology, "signal", "HUP", "nginx")
 
 
-def switch_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60) -> str:
+def served_release(topology: Topology) -> str | None:
+    """The release nginx announces (its ``X-Release`` header on the health check, which is
+    never cached), or None when it does not answer."""
+    import httpx
+
+    try:
+        response = httpx.get(topology.base_url + "/-/health.json", timeout=5)
+    except httpx.HTTPError:
+        return None
+    return response.headers.get("x-release")
+
+
+def switch_release(
+    topology: Topology,
+    build_dir: Path = BUILD,
+    dist: Path = DIST,
+    timeout: float = 60,
+    announce_timeout: float = 10,
+) -> str:
     """Serve a new release without failing a request; return its id.
 
     1. stage ``build_dir`` and ``dist`` under ``<run>/releases/<id>/`` and check that the app
@@ -658,24 +704,58 @@ def switch_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIS
     3. restart the workers one at a time, each after the previous one answers again (each
        worker's gunicorn master resolves ``current`` when it starts; nginx retries a refused
        connection on another worker);
-    4. write the release id into nginx's configuration and reload it: from then on nginx serves
-       the new downloads and keys its cache on the new id.
+    4. write the release id into nginx's configuration and reload it, and wait (up to
+       ``announce_timeout`` seconds) until nginx announces it (``X-Release``): from then on nginx
+       serves the new downloads and keys its cache on the new id.
 
-    Switching to the release being served does nothing. ProdError when the topology is not
-    running, the app refuses the new release (then nothing changes), or a worker does not come
-    back within ``timeout`` seconds.
+    Switching to the release already served (``current`` and nginx both name it) does nothing;
+    a switch that stopped part way is finished by running it again. ProdError when the topology
+    is not running, the release cannot be staged or the app refuses it (then nothing changes),
+    or a worker does not come back within ``timeout`` seconds or nginx does not announce the
+    release: then the message says which release ``current``, each worker and nginx are on.
     """
     if not supervisord_pid(topology):
         raise ProdError("not running: make prod first")
     previous = current_release(topology)
     rid = stage_release(topology, build_dir, dist)
-    if rid == previous:
+    if rid == previous and served_release(topology) == rid:
         return rid
     check_release(topology, rid)
     _point_current(topology, rid)
-    for name in topology.worker_names():
-        restart_worker(topology, name, timeout)
-    _write_configuration(topology, rid)
-    reload_nginx(topology)
+    restarted: list[str] = []
+    try:
+        for name in topology.worker_names():
+            restarting = name
+            restart_worker(topology, name, timeout)
+            restarted.append(name)
+        restarting = None
+        _write_configuration(topology, rid)
+        reload_nginx(topology)
+        _wait(
+            lambda: served_release(topology) == rid,
+            announce_timeout,
+            f"nginx did not announce release {rid} after its reload",
+            topology,
+        )
+    except ProdError as error:
+        raise ProdError(_partial_switch(topology, rid, previous, restarted, restarting, error)) from None
     _prune_releases(topology, keep=[rid, previous] if previous else [rid])
     return rid
+
+
+def _partial_switch(
+    topology: Topology, rid: str, previous: str | None, restarted: list[str], restarting: str | None, error
+) -> str:
+    waiting = [name for name in topology.worker_names() if name not in restarted and name != restarting]
+    served = served_release(topology)
+    return "; ".join(
+        [
+            f"the switch to {rid} stopped part way: {str(error).splitlines()[0]}",
+            f"current -> {rid} (a worker that starts serves it)",
+            f"restarted on {rid}: {', '.join(restarted) or 'none'}",
+            *([f"restarting, not answering yet: {restarting}"] if restarting else []),
+            f"not restarted, still on {previous}: {', '.join(waiting) or 'none'}",
+            f"nginx announces {served if served else 'nothing (no answer)'}",
+            "run make prod-switch again to finish it",
+        ]
+    )

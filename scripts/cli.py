@@ -682,7 +682,7 @@ def prod_switch(run, build_dir, dist):
             "Restart it once: make prod-stop prod (later switches keep what it started with)",
         )
     try:
-        before = production.current_release(topology)
+        before = production.served_release(topology)
         rid = production.switch_release(topology, build_dir, dist)
     except production.ProdError as error:
         fail([f"prod: {error}"], "The release being served is unchanged unless said otherwise above.")

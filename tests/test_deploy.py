@@ -4,6 +4,7 @@ staging and the rendered configuration. The running topology is tests/test_proxy
 from __future__ import annotations
 
 import asyncio
+import errno
 import importlib.util
 import json
 import os
@@ -131,6 +132,30 @@ def test_staging_links_the_files_and_is_a_no_op_the_second_time(tmp_path):
     # Nothing released yet: an empty dist/.
     bare = prod.stage_release(topology, fake_build(tmp_path / "bare", digest="ef" * 32), tmp_path / "missing")
     assert list((topology.releases / bare / "dist").iterdir()) == []
+
+
+def test_a_file_that_cannot_be_staged_is_one_line_and_leaves_nothing_half_staged(tmp_path, monkeypatch):
+    # copytree's shutil.Error (a Python list of every file it failed) came out as a traceback.
+    build = fake_build(tmp_path / "build")
+    (build / "more.csv").write_text("a\n")
+    topology = Topology(run=tmp_path / "run")
+
+    def disk_full(source, target):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), target)
+
+    monkeypatch.setattr(prod, "_link_or_copy", disk_full)
+    with pytest.raises(ProdError) as refused:
+        prod.stage_release(topology, build, tmp_path / "dist")
+    rid = prod.release_id(build, tmp_path / "dist")
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"release {rid} cannot be staged under {topology.releases}: {build}/")
+    assert message.endswith("No space left on device (and 4 more)"), message
+    assert list(topology.releases.iterdir()) == []
+    # Where the run directory cannot even be made.
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ProdError, match=r"cannot be staged under .*/file/run/releases: .*: Not a directory$"):
+        prod.stage_release(Topology(run=tmp_path / "file" / "run"), build, tmp_path / "dist")
 
 
 def test_a_symlink_in_dist_is_not_staged(tmp_path):

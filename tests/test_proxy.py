@@ -519,6 +519,52 @@ def test_a_release_switches_under_load_without_a_failed_request(topology, tmp_pa
     assert workers_after["nginx"] == workers_before["nginx"]  # reloaded, not restarted
 
 
+def test_a_switch_succeeds_only_once_nginx_announces_the_release_and_a_partial_one_says_where_it_stopped(
+    topology, real_build, tmp_path, monkeypatch
+):
+    # A switch returned success once it had sent nginx SIGHUP, whether or not nginx then served
+    # the release; and a second run after one that had stopped part way (current already moved)
+    # did nothing, leaving the other workers and nginx on the old release.
+    before = prod.served_release(topology)
+    target = prod.release_id(real_build, tmp_path / "no-dist")
+    assert before and target != before
+    names = topology.worker_names()
+    real_restart = prod.restart_worker
+
+    def second_fails(topo, name, timeout=60):
+        if name == names[1]:
+            raise prod.ProdError(f"{name} did not answer after its restart within 1 s; see logs")
+        real_restart(topo, name, timeout)
+
+    monkeypatch.setattr(prod, "restart_worker", second_fails)
+    with pytest.raises(prod.ProdError) as stopped:
+        prod.switch_release(topology, real_build, tmp_path / "no-dist")
+    assert str(stopped.value) == "; ".join(
+        [
+            f"the switch to {target} stopped part way: {names[1]} did not answer after its restart within 1 s; see logs",
+            f"current -> {target} (a worker that starts serves it)",
+            f"restarted on {target}: {names[0]}",
+            f"restarting, not answering yet: {names[1]}",
+            f"not restarted, still on {before}: {', '.join(names[2:])}",
+            f"nginx announces {before}",
+            "run make prod-switch again to finish it",
+        ]
+    )
+    monkeypatch.setattr(prod, "restart_worker", real_restart)
+    # nginx not reloaded: every worker is on the release, nginx is not.
+    monkeypatch.setattr(prod, "reload_nginx", lambda topo: None)
+    with pytest.raises(prod.ProdError) as unannounced:
+        prod.switch_release(topology, real_build, tmp_path / "no-dist", announce_timeout=1)
+    message = str(unannounced.value)
+    assert f"nginx did not announce release {target} after its reload within 1 s" in message
+    assert f"restarted on {target}: {', '.join(names)}" in message and f"nginx announces {before};" in message
+    monkeypatch.undo()
+    assert prod.switch_release(topology, real_build, tmp_path / "no-dist") == target
+    assert prod.served_release(topology) == target
+    with client(topology, "127.0.0.9") as c:
+        assert c.get("/disclosures/figures.json?_size=0").headers["x-release"] == target
+
+
 def test_stop_ends_what_a_killed_supervisor_left_running(topology):
     # Runs last: the module's topology does not survive it.
     supervisord = prod.supervisord_pid(topology)
