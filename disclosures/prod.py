@@ -5,6 +5,7 @@
 ``run/prod/``)::
 
     <run>/topology.json                                        the Topology it was started with
+    <run>/switch.lock                                          held by the one switch running
     <run>/supervisord.conf, supervisord.pid, supervisor.sock   the supervisor (one daemon)
     <run>/nginx/nginx.conf, nginx.pid, release.conf, cache/    nginx, its cache and temp files
     <run>/sockets/pages-N.sock, sql-N.sock                     the workers (unix sockets)
@@ -29,7 +30,9 @@ Errors: :class:`ProdError` with a message that says what to do. This module neve
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -689,6 +692,32 @@ def served_release(topology: Topology) -> str | None:
     return response.headers.get("x-release")
 
 
+@contextlib.contextmanager
+def switch_lock(topology: Topology):
+    """Hold ``<run>/switch.lock`` (flock: the kernel releases it when its holder ends, however);
+    ProdError at once when another switch holds it.
+
+    Two switches at once restarted the same workers and rewrote the same configuration, each
+    undoing the other, and each reported its own release as served.
+    """
+    path = topology.run / "switch.lock"
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise ProdError(
+                f"another switch is running (pid {holder}, holding {path}): wait until it ends, "
+                "then check with make prod-status"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock; the file stays, so no second lock file appears
+
+
 def switch_release(
     topology: Topology,
     build_dir: Path = BUILD,
@@ -713,9 +742,15 @@ def switch_release(
     is not running, the release cannot be staged or the app refuses it (then nothing changes),
     or a worker does not come back within ``timeout`` seconds or nginx does not announce the
     release: then the message says which release ``current``, each worker and nginx are on.
+    One switch at a time (:func:`switch_lock`): a second one is refused, and changes nothing.
     """
     if not supervisord_pid(topology):
         raise ProdError("not running: make prod first")
+    with switch_lock(topology):
+        return _switch(topology, build_dir, dist, timeout, announce_timeout)
+
+
+def _switch(topology: Topology, build_dir: Path, dist: Path, timeout: float, announce_timeout: float) -> str:
     previous = current_release(topology)
     rid = stage_release(topology, build_dir, dist)
     if rid == previous and served_release(topology) == rid:

@@ -336,3 +336,44 @@ def test_status_when_supervisord_does_not_answer_is_a_clear_line(tmp_path):
     # Gone, with nothing left behind: not running.
     result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
     assert result.exit_code == 1 and result.output.splitlines()[0] == f"prod: not running under {topology.run}"
+
+
+HOLD_THE_LOCK = """
+import fcntl, os, sys, time
+descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(descriptor, fcntl.LOCK_EX)
+os.pwrite(descriptor, f"{os.getpid()}\\n".encode(), 0)
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_second_switch_while_one_runs_is_refused_and_changes_nothing(tmp_path, monkeypatch):
+    topology = Topology(run=tmp_path / "run")
+    topology.run.mkdir()
+    monkeypatch.setattr(prod, "supervisord_pid", lambda topo: 4321)
+    staged = []
+    monkeypatch.setattr(prod, "stage_release", lambda *args: staged.append(args) or pytest.fail("staged"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(topology.run / "switch.lock")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        with pytest.raises(ProdError) as refused:
+            prod.switch_release(topology, tmp_path / "build", tmp_path / "dist")
+        assert str(refused.value) == (
+            f"another switch is running (pid {holder.pid}, holding {topology.run / 'switch.lock'}): "
+            "wait until it ends, then check with make prod-status"
+        )
+        assert staged == []
+    finally:
+        holder.kill()
+        holder.wait()
+
+    # The holder has gone (killed, even): its lock went with it.
+    def staging(*args):
+        raise ProdError("staging")
+
+    monkeypatch.setattr(prod, "stage_release", staging)
+    with pytest.raises(ProdError, match="^staging$"):
+        prod.switch_release(topology, tmp_path / "build", tmp_path / "dist")
