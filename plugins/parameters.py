@@ -66,7 +66,11 @@ Checked before Datasette sees the request, on database, table, view and row path
   every reader agrees. So is ``_dl`` (a download, with a file name), which ``_dl=0`` and
   ``_dl=off`` asked for too, ``_header`` (the header row, left out only by ``_header=off``:
   ``_header=false`` and ``_header=0`` wrote it, one row more than the client asked for; it is
-  rewritten ``_header=off`` when false and left out when true), and ``_nl`` on a ``.json``;
+  rewritten ``_header=off`` when false and left out when true), and ``_nl`` on a ``.json``.
+  ``_json_infinity``, ``_labels``, ``_nocount``, ``_nofacet`` and ``_nosuggest`` take the same
+  values on every format (``_json_infinity=maybe``, and a blank one, were a 500; ``_labels=maybe``
+  was ignored; ``_nofacet=0`` left out the facets): each but ``_labels``, which a page reads as
+  on when it is not given, is rewritten so;
 - an unknown format (``figures.xml``, ``.tsv``, ``.JSON``) is a 404 that names the formats there
   are; Datasette answered those with the HTML page under 200. A row's key may hold dots, though: when the
   unknown "format" is the rest of a key (``releases/0.1.0``), the row's page answers (302 to its
@@ -564,6 +568,21 @@ def switch_problem(name: str, value: str) -> str | None:
     return f"{name} must be on or off (or true/false, 1/0), not {value!r}"
 
 
+def trace_problem(datasette, value: str) -> str | None:
+    """Why ``_trace`` would be ignored, or None: Datasette traces only with its trace_debug setting
+    on, and then only for ``_trace=1`` exactly (its tracer compares the query string's bytes)."""
+    if value == "":
+        return None
+    if not datasette.setting("trace_debug"):
+        return (
+            f"_trace={value}: _trace is not available here: this site does not trace its queries "
+            "(Datasette's trace_debug setting is off), so it would be ignored"
+        )
+    if value != "1":
+        return f"_trace={value}: only _trace=1 asks for the trace of the queries"
+    return None
+
+
 def switch_on(value: str) -> bool:
     """Whether an accepted on/off value (see ``switch_problem``) is on."""
     return value.lower() in BOOLEANS[:3]
@@ -577,7 +596,24 @@ HEADER = {True: None, False: "off"}
 # On/off parameters, by format, that Datasette reads whatever their value says (_nl=off answered
 # newline-delimited JSON, as _nl=on does; _dl=0 and _dl=off a download; _header=false and
 # _header=0 a header): each is rewritten as every reader reads it.
-SWITCHES = {"csv": {"_stream": SWITCH, "_dl": SWITCH, "_header": HEADER}, "json": {"_nl": SWITCH}}
+# Datasette also reads _nocount, _nofacet and _nosuggest as on for any non-empty value (_nofacet=0
+# left out the facets), and _json_infinity with value_as_boolean, blank included (a 500).
+LEFT_OUT = {"_nocount": SWITCH, "_nofacet": SWITCH, "_nosuggest": SWITCH}
+SWITCHES = {
+    "csv": {"_stream": SWITCH, "_dl": SWITCH, "_header": HEADER, **LEFT_OUT},
+    "json": {"_nl": SWITCH, "_json_infinity": SWITCH, **LEFT_OUT},
+    "": LEFT_OUT,
+}
+# On/off options checked on every format but not rewritten: Datasette reads _labels with
+# value_as_boolean, and a false one differs from none on a page, which labels by default; it ignored
+# any other value (_labels=maybe), and _json_infinity=maybe was a 500.
+BOOLEAN_OPTIONS = ("_labels", "_json_infinity", "_nocount", "_nofacet", "_nosuggest")
+
+
+def switches(path: str) -> dict:
+    """The on/off parameters rewritten for ``path``'s format (a page's when it has no extension)."""
+    last = path.rsplit("/", 1)[-1]
+    return SWITCHES.get(last.rsplit(".", 1)[-1] if "." in last else "", {})
 
 
 def with_canonical_switch(query_string: str, name: str, written: dict = SWITCH) -> str:
@@ -737,7 +773,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         return 404, problem
     params = parse_qsl(query_string, keep_blank_values=True)
     given = dict(reversed(params))  # the first value of each name, as Datasette reads it
-    problem = repeated_option_problem(params)
+    problem = repeated_option_problem(params) or trace_problem(datasette, given.get("_trace", ""))
     if problem:
         return 400, problem
     if "_size" in given:
@@ -750,7 +786,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             problem = database_shape_problem(datasette, db.name, given["_shape"])
         if problem:
             return 400, problem
-    for switch in SWITCHES.get(match["format"] or "", {}):
+    for switch in dict.fromkeys([*BOOLEAN_OPTIONS, *SWITCHES.get(match["format"] or "", {})]):
         problem = switch_problem(switch, given[switch]) if switch in given else None
         if problem:
             return 400, problem
@@ -888,10 +924,9 @@ def asgi_wrapper(datasette):
             found = await request_problem(datasette, path, scope.get("query_string", b"").decode("latin-1"))
             if found:
                 return await send_error(datasette, scope, receive, send, *found)
-            switches = SWITCHES.get(path.rsplit(".", 1)[-1], {}) if "." in path.rsplit("/", 1)[-1] else {}
             query = scope.get("query_string", b"").decode("latin-1")
             canonical = query
-            for switch, written in switches.items():
+            for switch, written in switches(path).items():
                 canonical = with_canonical_switch(canonical, switch, written)
             if canonical != query:
                 scope = dict(scope, query_string=canonical.encode("latin-1"))

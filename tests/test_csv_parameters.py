@@ -172,3 +172,64 @@ def test_header_that_is_not_on_or_off_is_a_400(site, value):
 def test_an_accepted_header_is_rewritten_as_datasette_reads_it(query, canonical):
     parameters = plugin("parameters")
     assert parameters.with_canonical_switch(query, "_header", parameters.HEADER) == canonical
+
+
+ANYWHERE = [
+    f"{FIGURES}.json?_size=1",
+    f"{FIGURES}.csv?_size=1",
+    f"{FIGURES}?_size=1",
+    f"{FIGURES}/telegram-usa-2024-ip_or_phone-accounts_affected.json?_ttl=60",
+    f"{QUERY}.json?jurisdiction=USA",
+    "/disclosures.json?sql=select+1",
+]
+OPTIONS = ["_json_infinity", "_labels", "_nocount", "_nofacet", "_nosuggest"]
+
+
+@pytest.mark.parametrize("path", ANYWHERE)
+@pytest.mark.parametrize("option", OPTIONS)
+def test_an_on_off_option_that_is_not_on_or_off_is_a_400_naming_it(site, path, option):
+    # _json_infinity=maybe was a 500; _labels=maybe was ignored; _nofacet=maybe read as on.
+    response = site.get(f"{path}&{option}=maybe")
+    if "." in path.split("?")[0].rsplit("/", 1)[-1]:
+        message = assert_error_shape(response, 400)
+        assert message == f"{option} must be on or off (or true/false, 1/0), not 'maybe'"
+    else:
+        assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+        assert "_nocount must be on or off" in site.get(f"{path}&_nocount=maybe").text
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+@pytest.mark.parametrize("value", TRUE + FALSE)
+def test_an_on_off_option_accepts_every_boolean(site, option, value):
+    # A blank _json_infinity was a 500 too: value_as_boolean refuses "".
+    assert site.get(f"{FIGURES}.json?_size=1&{option}={value}").status_code == 200
+
+
+@pytest.mark.parametrize("value", FALSE)
+def test_a_false_nofacet_or_nocount_is_read_as_false(site, value):
+    # Datasette left the facets out for any non-empty _nofacet, _nofacet=0 and _nofacet=off too.
+    plain = site.get(f"{FIGURES}.json?_size=0").json()
+    body = site.get(f"{FIGURES}.json?_size=0&_nofacet={value}&_nocount={value}").json()
+    assert body["facet_results"] and list(body["facet_results"]) == list(plain["facet_results"])
+    assert body["filtered_table_rows_count"] == plain["filtered_table_rows_count"]
+    assert site.get(f"{FIGURES}.json?_size=0&_nofacet=on").json()["facet_results"] == {}
+
+
+@pytest.mark.parametrize("path", [f"{FIGURES}.json?_size=1", f"{FIGURES}?_size=1", "/disclosures.json?sql=select+1"])
+def test_trace_where_the_site_does_not_trace_is_a_400_not_ignored(site, path):
+    # trace_debug is off: _trace=1 answered as if it had not been given.
+    response = site.get(f"{path}&_trace=1")
+    assert response.status_code == 400 and "trace_debug setting is off" in response.text
+    assert site.get(f"{path}&_trace=").status_code == 200
+
+
+def test_trace_where_the_site_traces_is_only_trace_1(real_build):
+    from tests.conftest import Site, unhurried
+
+    tracing = Site(unhurried(real_build, {"trace_debug": True}))
+    assert "_trace" in tracing.get(f"{FIGURES}.json?_size=1&_trace=1").json()
+    message = assert_error_shape(tracing.get(f"{FIGURES}.json?_size=1&_trace=on"), 400)
+    assert message == "_trace=on: only _trace=1 asks for the trace of the queries"
+    # A CSV's is refused by plugins/downloads.py: Datasette's trace wraps it in an HTML page.
+    message = assert_error_shape(tracing.get(f"{FIGURES}.csv?_size=1&_trace=1"), 400)
+    assert "ask for the same address as .json with _trace=1" in message
