@@ -26,7 +26,9 @@ installed.
 from __future__ import annotations
 
 import asyncio
+import json
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 
@@ -72,11 +74,35 @@ class TurnBufferedTransport:
         return getattr(self._transport, name)
 
 
+# What a request h11 cannot parse is answered with: the API's error shape, as nginx answers the
+# requests it cannot read itself (deploy/nginx.conf.j2), not uvicorn's bare text.
+UNPARSED = {
+    "ok": False,
+    "status": 400,
+    "error": "Bad request: the request line or a header could not be read",
+}
+
+
 class WholeResponseH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol over a :class:`TurnBufferedTransport`."""
+    """uvicorn's h11 protocol over a :class:`TurnBufferedTransport`, whose answer to a request
+    it cannot parse is in the API's error shape."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(TurnBufferedTransport(transport, self.loop))  # type: ignore[arg-type]
+
+    def send_400_response(self, msg: str) -> None:
+        # As uvicorn's own (head, body, end, close), with a JSON body. Its message ("Invalid
+        # HTTP request received.") is still what it logs.
+        body = json.dumps(UNPARSED).encode("utf-8")
+        headers = [
+            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body)):
+            self.transport.write(self.conn.send(event))
+        self.transport.write(self.conn.send(h11.EndOfMessage()))
+        self.transport.close()
 
 
 try:

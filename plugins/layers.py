@@ -39,6 +39,8 @@ WRAPPER_ORDER = (
     "data_headers.py",
     # The error pages errors.py writes are HTML answers too.
     "landmarks.py",
+    # Nothing inside it reads a request in an HTTP version there is none of.
+    "http_version.py",
     # Cuts long echoes of the client's input out of every error message, whoever wrote it.
     "echoes.py",
 )

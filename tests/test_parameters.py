@@ -4,6 +4,7 @@ and the explore pages answer the .json that /api promises (plugins/explore.py)."
 
 import json
 import re
+import socket
 import urllib.error
 import urllib.request
 
@@ -431,6 +432,36 @@ def test_the_served_site_refuses_thousands_of_parameters_and_keeps_answering(liv
     assert json.loads(refused.value.read())["error"] == "The query string has 3,000 parameters; the limit is 200."
     with urllib.request.urlopen(f"{live_server}/-/health.json", timeout=30) as health:
         assert health.status == 200
+
+
+def raw_answer(base: str, request: bytes) -> tuple[bytes, dict, bytes]:
+    """(status line, headers, body) of ``request`` sent as bytes to the server at ``base``."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(request)
+        data = b""
+        while chunk := connection.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    headers = dict(line.lower().split(b": ", 1) for line in lines)
+    return status, headers, body
+
+
+@pytest.mark.parametrize("version", ["9.9", "2.0", "0.9", "1.2"])
+def test_a_request_line_in_no_version_of_http_is_a_400_not_answered(live_server, version):
+    # uvicorn reads any HTTP/<digit>.<digit>, and HTTP/9.9 was answered 200 as if it were 1.1.
+    request = f"GET {FIGURES}.json?_size=1 HTTP/{version}\r\nHost: x\r\n\r\n".encode()
+    status, headers, body = raw_answer(live_server, request)
+    assert status == b"HTTP/1.1 400 Bad Request"
+    assert headers[b"content-type"] == b"application/json; charset=utf-8"
+    assert json.loads(body) == {
+        "ok": False,
+        "status": 400,
+        "error": f"HTTP/{version} is no version of HTTP this server speaks: send HTTP/1.1 (or 1.0, 2, 3)",
+    }
+    request = f"GET {FIGURES}.json?_size=1 HTTP/1.0\r\nHost: x\r\n\r\n".encode()
+    assert raw_answer(live_server, request)[0] == b"HTTP/1.1 200 OK"
 
 
 @pytest.mark.parametrize(

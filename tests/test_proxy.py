@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import statistics
 import tempfile
 import threading
@@ -264,6 +265,20 @@ def test_what_nginx_refuses_itself_has_the_json_error_shape(topology, path, stat
     assert response.getheader("content-type") == "application/json"
     body = json.loads(raw)
     assert body["ok"] is False and body["status"] == status and body["error"]
+
+
+@pytest.mark.parametrize("version", ["9.9", "2.0"])
+def test_a_request_line_in_a_version_nginx_does_not_speak_is_a_400_in_the_json_error_shape(topology, version):
+    # nginx answered its own HTML page with 505, a server error's status, for the client's mistake.
+    with socket.create_connection((topology.host, topology.port), timeout=10) as connection:
+        connection.sendall(f"GET /disclosures/figures.json HTTP/{version}\r\nHost: x\r\n\r\n".encode())
+        data = b""
+        while chunk := connection.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"\r\nContent-Type: application/json\r\n" in head
+    answer = json.loads(body)
+    assert answer["ok"] is False and answer["status"] == 400 and "version of HTTP" in answer["error"]
 
 
 def test_a_workers_own_400_passes_through_nginx(web):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import subprocess
 
 import pytest
@@ -153,3 +154,29 @@ def test_the_buffered_transport_is_the_real_one_for_everything_but_writes(name):
     real = RecordingTransport()
     buffered = module.TurnBufferedTransport(real, asyncio.new_event_loop())
     assert getattr(buffered, name) == getattr(real, name)
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET\x01 / HTTP/1.1\r\nHost: example\r\n\r\n",  # a malformed request line
+        b"HELLO\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: example\r\nX-A\x01: b\r\n\r\n",  # a bad byte in a header's name
+        b"GET / HTTP/1.1\r\nHost: example\r\nX-A: b\x00c\r\n\r\n",
+        b"GET / HTTP/1.1\r\n\r\n",  # HTTP/1.1 without Host
+    ],
+)
+def test_a_request_h11_cannot_parse_is_a_400_in_the_apis_error_shape(request_bytes):
+    # uvicorn's answer was text/plain "Invalid HTTP request received.".
+    module = load_module()
+    transport = asyncio.run(one_answer(datasette_like(b"{}", 200), module.WholeResponseH11Protocol, request_bytes))
+    assert transport.closed
+    head, _, body = b"".join(transport.writes).partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"HTTP/1.1 400 Bad Request"
+    assert b"content-type: application/json; charset=utf-8" in lines
+    assert json.loads(body) == {
+        "ok": False,
+        "status": 400,
+        "error": "Bad request: the request line or a header could not be read",
+    }
