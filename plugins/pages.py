@@ -311,9 +311,11 @@ async def feed(datasette, request):
     return Response(body, content_type="application/atom+xml; charset=utf-8", headers=headers)
 
 
-# The words a search takes at most (plugins/search.py's MAX_SEARCH_WORDS, held equal by a test):
-# the "not a figure" page offers a search for the text, which must not be refused.
+# The words and characters a search takes at most (plugins/search.py's MAX_SEARCH_WORDS and
+# MAX_SEARCH_CHARACTERS, held equal by a test): the "not a figure" page offers a search for the
+# text, which must not be refused.
 SEARCH_WORDS = 32
+SEARCH_CHARACTERS = 500
 # What /figure/<figure_id> takes as an id; anything else after /figure/ is not_a_figure_page's.
 FIGURE_PAGE_ID = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -321,14 +323,15 @@ FIGURE_PAGE_ID = re.compile(r"[A-Za-z0-9_.-]+")
 def search_text_of(text: str) -> str:
     """A search for what ``text`` (an id no figure has) names: its parts between hyphens, each
     once, as long as their words (letters and digits, as FTS5's tokenizer splits them:
-    ``ip_or_phone`` is three) number at most SEARCH_WORDS."""
+    ``ip_or_phone`` is three) number at most SEARCH_WORDS, and their characters, spaces between
+    them included, SEARCH_CHARACTERS."""
     kept, count = [], 0
     for part in dict.fromkeys(re.split(r"[\s/-]+", text)):
         # At most as many as FTS5 reads: each run of ASCII letters and digits is one word, and
         # any other character may be one of its own (its tokenizer splits "½" and combining
         # marks as Python's text functions do not).
         words = len(re.findall(r"[A-Za-z0-9]+|[^\x00-\x7f]", part))
-        if count + words > SEARCH_WORDS:
+        if count + words > SEARCH_WORDS or len(" ".join([*kept, part])) > SEARCH_CHARACTERS:
             break
         if words:
             kept.append(part)

@@ -9,7 +9,8 @@ parsed as operators; control characters (a NUL, which FTS5 reads as the end of t
 spaces. Text with no letter or digit matches nothing. A word or phrase given twice (as FTS5
 reads it: ``Telegram`` and ``TELEGRAM``, ``a*`` and ``.a*``) is searched once. A search of more
 than MAX_SEARCH_WORDS words (FTS5's tokens, ``fts_tokens``: a phrase counts each of its words;
-``_search`` or search_everything's ``q``) is a 400 that says so.
+``_search`` or search_everything's ``q``), or of more than MAX_SEARCH_CHARACTERS characters, is a
+400 that says so.
 
 The same function answers Datasette's table search (``?_search=``): Datasette matches
 ``escape_fts(:search)``, a function it registers on every connection, which this plugin replaces
@@ -59,6 +60,9 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # real data); a word or phrase given twice counts and is searched once (32 times ``a*`` took
 # 0.45 s, once 0.02 s; 26 distinct one-letter prefixes take 0.13 s).
 MAX_SEARCH_WORDS = 32
+# And of more characters: no figure's text needs a longer search, and FTS5 (and the tokenizer that
+# counts the words first) spends its time on every character of one.
+MAX_SEARCH_CHARACTERS = 500
 # The canned search (metadata.yml) and the parameter its words are in.
 SEARCH_QUERY_PATH = re.compile(r"^/disclosures/search_everything(?:\.\w+)?$")
 SEARCH_QUERY_PARAMETER = "q"
@@ -158,6 +162,16 @@ def too_many_words(text, raw: bool = False) -> str | None:
     )
 
 
+def search_problem(text, raw: bool = False) -> str | None:
+    """Why a search of ``text`` is refused: more than MAX_SEARCH_CHARACTERS characters, or too
+    many words (``too_many_words``); or None. The length is checked first, before anything reads
+    the words."""
+    length = len(str(text or ""))
+    if length > MAX_SEARCH_CHARACTERS:
+        return f"a search takes at most {MAX_SEARCH_CHARACTERS} characters; this one has {length:,}"
+    return too_many_words(text, raw)
+
+
 @lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
     """The words of ``text`` as FTS5's unicode61 tokenizer splits them: letters and digits,
@@ -242,7 +256,7 @@ def filters_from_request(request, database, table, datasette):
             raise BadRequest(f"_searchmode must be one of {', '.join(SEARCH_MODES)}")
         raw = request.args.get("_searchmode", datasette.table_metadata(database, table).get("searchmode")) == "raw"
         for key in keys:
-            refused = too_many_words(request.args[key], raw)
+            refused = search_problem(request.args[key], raw)
             if refused:
                 raise BadRequest(f"{key}: {refused}")
         if not keys or request.args.get("_fts_table"):
@@ -312,7 +326,7 @@ def asgi_wrapper(datasette):
             query_string = scope.get("query_string") or b""
             if scope["type"] == "http" and SEARCH_QUERY_PATH.match(scope.get("path", "")):
                 for text in parse_qs(query_string.decode("latin-1")).get(SEARCH_QUERY_PARAMETER, []):
-                    refused = too_many_words(text)
+                    refused = search_problem(text)
                     if refused:
                         # Plain text: plugins/errors.py gives it the page's or the API's error shape.
                         return await Response.text(f"{SEARCH_QUERY_PARAMETER}: {refused}", status=400).asgi_send(send)

@@ -248,6 +248,12 @@ def test_the_not_a_figure_pages_search_is_one_the_search_takes(site):
     link = html.unescape(re.search(r'href="(/disclosures/search_everything\?q=[^"]*)"', page.text).group(1))
     assert site.get(link).status_code == 200
     assert "word31" in link and "word32" not in link
+    # Nor more characters than it takes: a part of 600 letters was offered, and refused.
+    assert plugin("pages").SEARCH_CHARACTERS == plugin("search").MAX_SEARCH_CHARACTERS
+    page = site.get(f"/figure/{'ab' * 200}-{'c' * 300}_x")
+    assert page.status_code == 404
+    link = html.unescape(re.search(r'href="(/disclosures/search_everything\?q=[^"]*)"', page.text).group(1))
+    assert site.get(link).status_code == 200 and "ab" * 200 in link and "ccc" not in link
     # Characters FTS5 reads as words of their own ("½" is one there, two once Python normalises it).
     page = site.get("/figure/" + "-".join(["½x"] * 40))
     link = html.unescape(re.search(r'href="(/disclosures/search_everything\?q=[^"]*)"', page.text).group(1))

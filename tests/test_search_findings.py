@@ -264,15 +264,37 @@ def test_a_search_of_too_many_words_is_a_400_naming_the_limit_not_an_interrupted
     assert page.status_code == 400 and "a search takes at most" in page.text and "figures_fts" not in page.text
     message = assert_error_shape(site.get(FIGURES + ".json?" + urlencode({"_search": many})), 400)
     assert message.startswith("_search: a search takes at most")
-    # One "word" of 2,000 tokens ran past the time limit: each token is a word.
-    joined = ".".join(["requests"] * 2000)
-    assert "this one has 2000" in assert_error_shape(site.get(FIGURES + ".json?" + urlencode({"_search": joined})), 400)
-    assert "this one has 2000" in assert_error_shape(site.get(SEARCH + urlencode({"q": joined})), 400)
+    # One "word" of 2,000 tokens ran past the time limit: each token is a word (and within the
+    # characters a search takes, 100 are still a 400).
+    joined = ".".join(["req"] * 100)
+    assert "this one has 100" in assert_error_shape(site.get(FIGURES + ".json?" + urlencode({"_search": joined})), 400)
+    assert "this one has 100" in assert_error_shape(site.get(SEARCH + urlencode({"q": joined})), 400)
     # Repeats are searched once: 32 times a* ran past it too.
     assert site.get(SEARCH + urlencode({"q": " ".join(["a*"] * 40)})).status_code == 200
     enough = " ".join(["telegram"] * search.MAX_SEARCH_WORDS)
     assert figure_ids(search_everything(site, enough))
     assert site.get(FIGURES + ".json?" + urlencode({"_search": enough, "_size": 1})).status_code == 200
+
+
+def test_a_search_longer_than_the_limit_is_a_400_naming_it(site):
+    # A search of thousands of characters went to the tokenizer and FTS5 whole.
+    limit = search.MAX_SEARCH_CHARACTERS
+    longest = "telegram " * (limit // 9) + "u" * (limit % 9)
+    assert len(longest) == limit and search.search_problem(longest) is None
+    assert site.get(FIGURES + ".json?" + urlencode({"_search": longest, "_size": 1})).status_code == 200
+    assert site.get(SEARCH + urlencode({"q": longest})).status_code == 200
+    over = "x" * (limit + 1)
+    said = f"a search takes at most {limit} characters; this one has {limit + 1:,}"
+    for path, name in [
+        (FIGURES + ".json?", "_search"),
+        (FIGURES + ".json?", "_search_quote"),
+        (FIGURES + ".json?_searchmode=raw&", "_search"),
+        (SEARCH, "q"),
+        ("/disclosures/search_everything.csv?", "q"),
+    ]:
+        assert assert_error_shape(site.get(path + urlencode({name: over})), 400) == f"{name}: {said}"
+    page = site.get(FIGURES + "?" + urlencode({"_search": over}))
+    assert page.status_code == 400 and said in page.text
 
 
 def test_prefix_search_works_through_search(site, real_db):
