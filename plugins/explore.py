@@ -1522,25 +1522,47 @@ def other_format_answer(datasette, page: str, given: str) -> Response:
 # nowhere (a 404, "Database not found" for the last two), while the pages are /telegram-map, the
 # coverage and figures tables, and the search box's query. /country and /platform are a page's
 # address trimmed to its folder (/country/USA), which was Datasette's "Database not found".
+# Each with a format leads to that format of its target (/figures.csv to the figures' CSV), as
+# every address of the site has one: /figures.json was a 404. {name: (kind, target)}.
 SHORT_PATHS = {
-    "map": lambda datasette: datasette.urls.path("telegram-map"),
-    "coverage": lambda datasette: datasette.urls.table(database_name(datasette), "coverage"),
-    "figures": lambda datasette: datasette.urls.table(database_name(datasette), "figures"),
-    "search": lambda datasette: datasette.urls.query(database_name(datasette), "search_everything"),
-    "country": lambda datasette: datasette.urls.path("countries"),
-    "platform": lambda datasette: datasette.urls.path("platforms"),
+    "map": ("page", "telegram-map"),
+    "coverage": ("table", "coverage"),
+    "figures": ("table", "figures"),
+    "search": ("query", "search_everything"),
+    "country": ("page", "countries"),
+    "platform": ("page", "platforms"),
 }
+# The formats a short address's target has: a table or query its JSON and CSV, a page its JSON.
+SHORT_FORMATS = {"page": ("json",), "table": ("json", "csv"), "query": ("json", "csv")}
+
+
+def short_target(datasette, name: str, fmt: str | None) -> str | None:
+    """Where /<name>(.<fmt>) leads, or None when its target has no such format."""
+    kind, target = SHORT_PATHS[name]
+    if fmt is not None and fmt not in SHORT_FORMATS[kind]:
+        return None
+    if kind == "page":
+        return datasette.urls.path(target + (f".{fmt}" if fmt else ""))
+    if kind == "table":
+        return datasette.urls.table(database_name(datasette), target, format=fmt)
+    return datasette.urls.query(database_name(datasette), target, format=fmt)
 
 
 async def short_path(datasette, request):
-    target = SHORT_PATHS[request.url_vars["name"]](datasette)
+    name, fmt = request.url_vars["name"], request.url_vars.get("format")
+    target = short_target(datasette, name, fmt)
+    if target is None:
+        kind, _ = SHORT_PATHS[name]
+        there = " and ".join(f"/{name}.{f}" for f in SHORT_FORMATS[kind])
+        message = f"/{name} has no .{fmt}: it leads to {short_target(datasette, name, None)}, which is also {there}"
+        return Response.json({"ok": False, "status": 404, "error": message}, status=404)
     return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
 
 
 @hookimpl
 def register_routes():
     return [
-        (r"^/(?P<name>map|coverage|figures|search|country|platform)/?$", short_path),
+        (r"^/(?P<name>map|coverage|figures|search|country|platform)(?:/|\.(?P<format>[A-Za-z0-9]+))?$", short_path),
         # Each page is also JSON (what it shows) with .json, as /api says.
         (r"^/countries(?:\.(?P<format>json))?$", countries_page),
         (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", country_page),

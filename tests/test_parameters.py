@@ -496,6 +496,42 @@ def test_the_navigations_names_lead_to_their_pages(site):
     assert site.get("/map").status_code == 302 and site.get("/telegram-map").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "short, target",
+    [
+        ("/figures.json", "/disclosures/figures.json"),
+        ("/figures.csv", "/disclosures/figures.csv"),
+        ("/coverage.csv", "/disclosures/coverage.csv"),
+        ("/search.json", "/disclosures/search_everything.json"),
+        ("/search.csv", "/disclosures/search_everything.csv"),
+        ("/map.json", "/telegram-map.json"),
+        ("/country.json", "/countries.json"),
+        ("/platform.json", "/platforms.json"),
+    ],
+)
+def test_a_short_address_with_a_format_leads_to_that_format_with_the_query_kept(site, short, target):
+    # /figures led to the table, and /figures.json was a 404.
+    query = "q=telegram" if "search" in short else "_size=2" if "disclosures" in target else ""
+    answer = site.get(f"{short}?{query}" if query else short)
+    assert answer.status_code == 302 and answer.headers["location"] == (f"{target}?{query}" if query else target)
+    assert site.get(answer.headers["location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "short, said",
+    [
+        (
+            "/figures.xml",
+            "/figures has no .xml: it leads to /disclosures/figures, which is also /figures.json and /figures.csv",
+        ),
+        ("/search.JSON", "/search has no .JSON"),
+        ("/map.csv", "/map has no .csv: it leads to /telegram-map, which is also /map.json"),
+    ],
+)
+def test_a_short_address_with_a_format_its_target_lacks_is_a_404_naming_those_it_has(site, short, said):
+    assert site.get(short).status_code == 404 and said in site.get(short).json()["error"]
+
+
 @pytest.mark.parametrize("trimmed, index", [("/country", "/countries"), ("/platform/", "/platforms")])
 def test_a_country_or_platform_address_trimmed_to_its_folder_leads_to_the_index(site, trimmed, index):
     # /country/ was Datasette's 302 to /country, a 404 "Database not found": the reader who
