@@ -93,7 +93,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote_plus
 
 from datasette import hookimpl
-from datasette.utils import derive_named_parameters, tilde_decode, tilde_encode
+from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Request
 
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
@@ -239,11 +239,11 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
     """Why a canned query's vocabulary or period parameter names nothing that exists, or is missing
     from its .json or .csv while the query has no default for it (``nullif(:name, '')``); or None."""
     for parameter in (*VOCABULARY_PARAMETERS, *PERIOD_PARAMETERS):
-        if not re.search(rf":{parameter}\b", sql):
+        if not re.search(rf"[:@$]{parameter}\b", sql):
             continue
         value = given.get(parameter, "")
         if value == "":
-            if fmt is None or re.search(rf"nullif\(\s*:{parameter}\s*,\s*''\s*\)", sql):
+            if fmt is None or re.search(rf"nullif\(\s*[:@$]{parameter}\s*,\s*''\s*\)", sql):
                 continue  # the page shows its form; the query has its own default
             defaults = ((datasette.plugin_config(PLUGIN) or {}).get("query_defaults") or {}).get(name) or {}
             example = f" (for example {parameter}={defaults[parameter]})" if parameter in defaults else ""
@@ -263,7 +263,13 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
         if not found.rows:
             return f"{parameter}={value}: no such {parameter}; the {column} values are listed at /{db.name}/{table}"
     start, end = given.get("period_start", ""), given.get("period_end", "")
-    if re.search(r":period_start\b", sql) and re.search(r":period_end\b", sql) and start and end and end < start:
+    if (
+        re.search(r"[:@$]period_start\b", sql)
+        and re.search(r"[:@$]period_end\b", sql)
+        and start
+        and end
+        and end < start
+    ):
         # Each a day some period starts or ends on, so the checks above passed, and the query
         # answered [] as if nothing ranked (both were checked, so they compare as dates).
         return (
@@ -273,9 +279,21 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
     return None
 
 
-# A query's named parameters as SQLite reads them (:name). Read from the SQL's text, comments and
-# literals included: a name found there that is no parameter only lets more names through.
-QUERY_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+# A query's named parameters as SQLite reads them (:name, @name or $name, each bound by its name).
+# Read from the SQL's text, comments and literals included: a name found there that is no
+# parameter only lets more names through.
+QUERY_PARAMETER = re.compile(r"(?<![:@$\w])[:@$]([A-Za-z_][A-Za-z0-9_]*)")
+# What SQLite reads as no code: comments, string literals and quoted names, where a : @ or $ is
+# no parameter ('a:b', "x@y", [a$b], -- see :note).
+NOT_CODE = re.compile(r"--[^\n]*|/\*.*?(?:\*/|$)|'(?:''|[^'])*'|\"(?:\"\"|[^\"])*\"|\[[^\]]*\]|`(?:``|[^`])*`", re.S)
+SQL_PARAMETER = re.compile(r"[:@$](\w+)")
+
+
+def sql_parameter_names(sql: str) -> list[str]:
+    """The named parameters of a ``?sql=`` query, each once, in order: ``:name``, ``@name`` and
+    ``$name``, which SQLite binds alike by name. Datasette's derive_named_parameters knows only
+    ``:name``, so ``select @x`` given x=1 was refused as having no parameter x."""
+    return list(dict.fromkeys(SQL_PARAMETER.findall(NOT_CODE.sub(" ", sql))))
 
 
 def unknown_query_parameter_problem(name: str, sql: str, params: list[tuple[str, str]], fmt: str | None) -> str | None:
@@ -798,7 +816,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         problem = (
             query_option_problem(given, None, most_rows)
             or query_row_option_problem(params, None)
-            or sql_parameter_problem(await derive_named_parameters(db, given["sql"]), params, match["format"])
+            or sql_parameter_problem(sql_parameter_names(given["sql"]), params, match["format"])
         )
         return (400, problem) if problem else None
     if "row" in groups and match["format"] in ("json", "csv"):

@@ -561,13 +561,43 @@ def test_a_sql_query_with_its_parameters_still_answers_and_its_page_shows_their_
     assert page.status_code == 200 and 'name="platform"' in page.text
 
 
+@pytest.mark.parametrize("prefix", [":", "@", "$"])
+def test_a_sql_querys_parameter_may_be_written_with_any_prefix_sqlite_binds(site, prefix):
+    # SQLite binds :x, @x and $x alike by name; @x and $x given x=telegram were refused, "the query
+    # has no parameter :platform".
+    sql = quote(f"select figure_id from figures where platform_id = {prefix}platform limit 3")
+    for fmt in (".json", ".csv"):
+        found = site.get(f"/disclosures{fmt}?sql={sql}&platform=telegram&_shape=array")
+        assert found.status_code == 200 and found.text.count("telegram-") == 3
+    said = "sql: the query's parameter :platform is not given, so it would run as blank; add platform=..."
+    assert assert_error_shape(site.get(f"/disclosures.json?sql={sql}"), 400).startswith(said)
+    message = assert_error_shape(site.get(f"/disclosures.json?sql={sql}&platform=telegram&other=1"), 400)
+    assert message.startswith("other: the query has no parameter :other")
+    # In a string, a quoted name or a comment it is no parameter.
+    for written, row in [
+        (f"select '{prefix}a' as x -- {prefix}d", {"x": f"{prefix}a"}),
+        (f'select 1 as "{prefix}b" /* {prefix}e */', {f"{prefix}b": 1}),
+        (f"select [{prefix}c] from (select 1 as [{prefix}c])", {f"{prefix}c": 1}),
+    ]:
+        assert site.get(f"/disclosures.json?sql={quote(written)}&_shape=array").json() == [row]
+
+
+@pytest.mark.parametrize("prefix", [":", "@", "$"])
+def test_a_canned_querys_parameter_may_be_written_with_any_prefix_sqlite_binds(prefix):
+    parameters = plugin("parameters")
+    sql = f"select * from figures where platform_id = {prefix}platform"
+    assert parameters.unknown_query_parameter_problem("q", sql, [("platform", "telegram")], "json") is None
+    refused = parameters.unknown_query_parameter_problem("q", sql, [("other", "1")], "json")
+    assert refused.startswith("other: q has no parameter 'other'") and "its parameters are: platform" in refused
+
+
 def test_the_api_page_lists_the_new_400s(site):
     text = html.unescape(re.sub(r"<[^>]+>", "", site.get("/api").text))
     assert "an option read once (_size, _shape, _search, _next, …)" in text
     assert "a column__date value that is no day written YYYY-MM-DD" in text
     assert "a table's _where, _search, _col, _nocol or _through given to a query" in text
     assert "a parameter that a query's, a row's or an explore page's .json or .csv does not take" in text
-    assert "or a ?sql= query's :parameter missing from its .json or .csv" in text
+    assert "or a ?sql= query's :parameter (or @parameter, $parameter) missing from its .json or .csv" in text
 
 
 @pytest.mark.parametrize(
