@@ -167,15 +167,16 @@ def in_list_problem(key: str, value: str) -> str | None:
     return None
 
 
-def given_differently(params: list[tuple[str, str]], counted) -> str | None:
+def given_differently(params: list[tuple[str, str]], counted, read=lambda key, value: value) -> str | None:
     """The first name that ``params`` give two or more different values of, among the (name, value)
     pairs ``counted(name, value)`` is true of, with them shown ("x is given 2 times ('a', 'b')");
-    or None."""
-    values: dict[str, list[str]] = {}
+    or None. Values that ``read(name, value)`` reads alike are one value, shown as first written."""
+    values: dict[str, dict] = {}
     for key, value in params:
-        if counted(key, value) and value not in values.setdefault(key, []):
-            values[key].append(value)
-    for key, given in values.items():
+        if counted(key, value):
+            values.setdefault(key, {}).setdefault(read(key, value), value)
+    for key, read_values in values.items():
+        given = list(read_values.values())
         if len(given) > 1:
             shown = ", ".join(repr(v) if len(v) <= 60 else repr(v[:60] + "…") for v in given)
             return f"{key} is given {len(given)} times ({shown})"
@@ -200,12 +201,29 @@ SINGLE_OPTIONS = (
 )  # fmt: skip
 
 
+# Options whose value is a whole number (or max, for _size and _facet_size): 2 and 02 are one value.
+NUMBER_OPTIONS = ("_size", "_facet_size", "_timelimit", "_ttl")
+
+
+def option_as_read(key: str, value: str):
+    """An option's value as it is read: an on/off word as on or off (``on``, ``1`` and ``TRUE``
+    are one value), a whole number as its number (``2`` and ``02``); any other value as written."""
+    if key in ON_OFF_OPTIONS and value.lower() in BOOLEANS:
+        return ("on/off", switch_on(value))
+    if key in NUMBER_OPTIONS and WHOLE_NUMBER.match(value):
+        return ("number", value.lstrip("0") or "0")  # not int(): it refuses 4,300 digits or more
+    return value
+
+
 def repeated_option_problem(params: list[tuple[str, str]]) -> str | None:
     """Why an option Datasette reads once is given twice with different values, or None (the same
-    value twice reads the same). A blank value is none: the site reads ``_searchmode=&_searchmode=raw``
+    value twice reads the same, and so do two ways of writing it: ``_labels=on&_labels=1``,
+    ``_size=2&_size=02``). A blank value is none: the site reads ``_searchmode=&_searchmode=raw``
     as raw (plugins/search.py), and a form's empty field sends one."""
     repeated = given_differently(
-        params, lambda key, value: bool(value.strip()) and (key in SINGLE_OPTIONS or key.startswith("_search_"))
+        params,
+        lambda key, value: bool(value.strip()) and (key in SINGLE_OPTIONS or key.startswith("_search_")),
+        option_as_read,
     )
     return f"{repeated}: it takes one value, and only the first would be read" if repeated else None
 
@@ -626,6 +644,8 @@ SWITCHES = {
 # value_as_boolean, and a false one differs from none on a page, which labels by default; it ignored
 # any other value (_labels=maybe), and _json_infinity=maybe was a 500.
 BOOLEAN_OPTIONS = ("_labels", "_json_infinity", "_nocount", "_nofacet", "_nosuggest")
+# Every option that takes on/off (or true/false, 1/0), on some format.
+ON_OFF_OPTIONS = (*BOOLEAN_OPTIONS, "_stream", "_dl", "_header", "_nl")
 
 
 def switches(path: str) -> dict:

@@ -374,6 +374,10 @@ def test_a_date_filter_with_a_real_day_still_filters(site, real_db):
         ("/disclosures/sources.json?_search_title=a&_search_title=b", "_search_title"),
         ("/disclosures/figures_series.json?_next=10&_next=20", "_next"),
         ("/disclosures.json?sql=select+1&_shape=array&_shape=arrayfirst", "_shape"),
+        # Two ways of writing a value are one value; a different value is still refused.
+        ("/disclosures/figures.json?_labels=on&_labels=0", "_labels"),
+        ("/disclosures/figures.csv?_stream=on&_stream=off", "_stream"),
+        ("/disclosures/figures.json?_size=2&_size=020", "_size"),
     ],
 )
 def test_an_option_read_once_given_twice_differently_is_a_400(site, path, name):
@@ -393,6 +397,30 @@ def test_an_option_given_twice_with_the_same_value_and_lists_still_answer(site):
         "metric_id",
     }
     assert site.get("/disclosures/figures?_size=5&_size=5").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("repeated", "once"),
+    [
+        ("_labels=on&_labels=1&_size=1", "_labels=on&_size=1"),
+        ("_labels=OFF&_labels=false&_size=1", "_labels=off&_size=1"),
+        ("_size=2&_size=02", "_size=2"),
+        ("_size=0&_size=000", "_size=0"),
+        ("_nofacet=1&_nofacet=true&_size=1", "_nofacet=1&_size=1"),
+        ("_ttl=60&_ttl=060&_size=1", "_ttl=60&_size=1"),
+    ],
+)
+def test_an_option_given_twice_with_two_ways_of_writing_one_value_answers_as_once(site, repeated, once):
+    # _labels=on&_labels=1 and _size=2&_size=02 were refused as given twice differently.
+    answer = site.get(f"/disclosures/figures.json?{repeated}")
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.json()["rows"] == site.get(f"/disclosures/figures.json?{once}").json()["rows"]
+
+
+def test_a_csv_option_given_twice_with_two_ways_of_writing_one_value_answers_as_once(site):
+    once = site.get("/disclosures/figures.csv?platform_id=telegram&_stream=on")
+    answer = site.get("/disclosures/figures.csv?platform_id=telegram&_stream=on&_stream=1&_size=2&_size=02")
+    assert answer.status_code == 200 and answer.text == once.text and answer.text.count("\n") > 3
 
 
 @pytest.mark.parametrize(
