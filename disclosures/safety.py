@@ -47,6 +47,58 @@ REFERENCE_KEYS = {"resource", "fields"}
 LICENSE_KEYS = {"name", "path", "title"}
 SOURCE_KEYS = {"title", "path", "email", "version"}
 CONTRIBUTOR_KEYS = {"title", "path", "email", "givenName", "familyName", "organization", "role", "roles"}
+# The descriptor's lists that are not resources or schema parts, with what each holds: the
+# citation, the release's records and the site read them as such.
+LISTS = {
+    "licenses": ("licenses (objects with a name or path)", LICENSE_KEYS),
+    "sources": ("sources (objects with a title)", SOURCE_KEYS),
+    "contributors": ("contributors (objects with a title)", CONTRIBUTOR_KEYS),
+}
+
+
+def json_kind(value) -> str:
+    """What JSON calls the kind of ``value`` (as json.loads gives it): "array", "string", ..."""
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
+def listed(obj, key: str) -> list:
+    """``obj[key]`` when ``obj`` is an object and that is a list, else none. A descriptor is a
+    curator's text: ``obj.get(key) or []`` let a number or a boolean through to a TypeError
+    traceback (and a string or an object through as their characters or keys), where each
+    checker should see nothing and the problem be told once (``list_problems``,
+    ``validate.unreadable_path_problems``, Frictionless's schema errors)."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def list_problems(descriptor: dict) -> list[tuple[tuple, str, str]]:
+    """(JSON path, key, why) for each of ``LISTS`` (and the package's keywords) that is no list,
+    or holds something other than what it lists. The one-pass reader lets a resource's
+    ``"licenses": 5`` through, and the build's citation reads every one of them."""
+    found: list[tuple[tuple, str, str]] = []
+    resources = listed(descriptor, "resources")
+    holders = [((), None, descriptor)]
+    holders += [(("resources", i), r.get("name"), r) for i, r in enumerate(resources) if isinstance(r, dict)]
+    for at, name, holder in holders:
+        wanted = dict(LISTS)
+        if name is None:
+            wanted["keywords"] = ("keywords (text)", None)
+        for key, (what, _) in wanted.items():
+            if key not in holder:
+                continue
+            value = holder[key]
+            # The field names the key: the package's own need not repeat it.
+            where = "" if name is None else f"resource {name}'s {key} "
+            if not isinstance(value, list):
+                found.append(((*at, key), key, f"{where}is a JSON {json_kind(value)}: it must be a list of {what}"))
+                continue
+            item_kind = str if key == "keywords" else dict
+            for i, item in enumerate(value):
+                if not isinstance(item, item_kind):
+                    told = f"{where}item {i + 1} is a JSON {json_kind(item)}: it must be a list of {what}"
+                    found.append(((*at, key), key, told))
+    return found
 
 
 def unknown_keys(descriptor: dict) -> list[tuple[str, str]]:
@@ -58,12 +110,10 @@ def unknown_keys(descriptor: dict) -> list[tuple[str, str]]:
             found.extend((where, key) for key in obj if key not in allowed)
 
     check(descriptor, PACKAGE_KEYS, "package")
-    for kind, allowed in (("licenses", LICENSE_KEYS), ("sources", SOURCE_KEYS), ("contributors", CONTRIBUTOR_KEYS)):
-        for i, item in enumerate(descriptor.get(kind) or []):
+    for kind, (_, allowed) in LISTS.items():
+        for i, item in enumerate(listed(descriptor, kind)):
             check(item, allowed, f"{kind}[{i}]")
-    # Resources that are no list are validate.unreadable_path_problems's to tell.
-    resources = descriptor.get("resources")
-    for resource in resources if isinstance(resources, list) else []:
+    for resource in listed(descriptor, "resources"):
         if not isinstance(resource, dict):
             continue
         where = f"resources[{resource.get('name', '?')}]"
@@ -72,13 +122,13 @@ def unknown_keys(descriptor: dict) -> list[tuple[str, str]]:
         if not isinstance(schema, dict):
             continue
         check(schema, SCHEMA_KEYS, f"{where}.schema")
-        for field in schema.get("fields") or []:
+        for field in listed(schema, "fields"):
             if not isinstance(field, dict):
                 continue
             at = f"{where}.schema.fields[{field.get('name', '?')}]"
             check(field, FIELD_KEYS, at)
             check(field.get("constraints"), CONSTRAINT_KEYS, f"{at}.constraints")
-        for i, key in enumerate(schema.get("foreignKeys") or []):
+        for i, key in enumerate(listed(schema, "foreignKeys")):
             check(key, FOREIGN_KEY_KEYS, f"{where}.schema.foreignKeys[{i}]")
             if isinstance(key, dict):
                 check(key.get("reference"), REFERENCE_KEYS, f"{where}.schema.foreignKeys[{i}].reference")
@@ -107,6 +157,10 @@ def descriptor_problems(package_path: Path, descriptor: dict, shown: str) -> lis
         problems.append(
             rules.Problem(shown, line, key, f"unknown key in {where}; a misspelt key is ignored with its rule")
         )
+    resources = listed(descriptor, "resources")
+    for at, key, message in list_problems(descriptor):
+        name = resources[at[1]].get("name") if at[0] == "resources" else None
+        problems.append(rules.Problem(shown, key_line(text, key, name), key, message))
     # What every citation, feed link and release carries: refused here, not first at release time
     # (a build without a homepage cited http://localhost/...).
     version = descriptor.get("version")
@@ -161,9 +215,9 @@ def key_names(schema: dict) -> frozenset[str]:
     from .table_schema import key_fields
 
     keys = [key_fields(schema.get("primaryKey", []))]
-    keys += [key_fields(k.get("fields")) for k in schema.get("foreignKeys") or [] if isinstance(k, dict)]
+    keys += [key_fields(k.get("fields")) for k in listed(schema, "foreignKeys") if isinstance(k, dict)]
     names = {name for key in keys if isinstance(key, list) for name in key if isinstance(name, str)}
-    for field in schema.get("fields") or []:
+    for field in listed(schema, "fields"):
         if (
             isinstance(field, dict)
             and isinstance(field.get("constraints"), dict)
@@ -239,16 +293,15 @@ def safety_problems(
     problems = descriptor_problems(package_path, descriptor, shown_path(package_path, base))
     if cells_checked:
         return problems
-    resources = descriptor.get("resources")
-    for resource in resources if isinstance(resources, list) else []:
+    for resource in listed(descriptor, "resources"):
         if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
             continue
         path = package_path.parent / resource["path"]
-        schema = resource.get("schema") or {}
+        schema = resource.get("schema") if isinstance(resource.get("schema"), dict) else {}
         problems += table_problems(
             path,
             shown_path(path, base),
-            schema.get("fields") or [],
+            listed(schema, "fields"),
             must_have_rows=resource.get("name") in MUST_HAVE_ROWS,
             keys=key_names(schema),
         )

@@ -107,8 +107,7 @@ def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
     field the package does not have. Frictionless rejects the first kind; on the others it raises
     a TypeError or KeyError while reading rows, as this reader would."""
     found: list[tuple[tuple, str, str]] = []
-    listed = descriptor.get("resources")
-    resources = [(i, r) for i, r in enumerate(listed if isinstance(listed, list) else []) if isinstance(r, dict)]
+    resources = [(i, r) for i, r in enumerate(safety.listed(descriptor, "resources")) if isinstance(r, dict)]
 
     def fields_in(resource: dict) -> list:
         schema = resource.get("schema")
@@ -138,7 +137,7 @@ def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
             found.append(
                 ((*at, "primaryKey"), "primaryKey", f"the primary key of {name} names a field it does not have")
             )
-        for k, key in enumerate(schema.get("foreignKeys") or []):
+        for k, key in enumerate(safety.listed(schema, "foreignKeys")):
             found += _foreign_key_problems(key, k, name, fields_of, (*at, "foreignKeys", k))
     return found
 

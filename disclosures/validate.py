@@ -576,7 +576,7 @@ def with_near_keys(
         named = counted[(resource, column)] = Counter()
         for source in resources.values():
             schema = source.get("schema") if isinstance(source.get("schema"), dict) else {}
-            for key in schema.get("foreignKeys") or []:
+            for key in safety.listed(schema, "foreignKeys"):
                 reference = key.get("reference") if isinstance(key, dict) else None
                 fields = key.get("fields") if isinstance(key, dict) else None
                 fields = table_schema.key_fields(fields)
@@ -824,16 +824,11 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
 
 def listed_resources(descriptor: dict) -> list:
     """The package's resources when they are a list, else none: unreadable_path_problems says
-    what they should be, and the checks that iterate them ended in a TypeError traceback on a
-    null, a number or a boolean ({} and a string only passed because they can be iterated)."""
-    resources = descriptor.get("resources")
-    return resources if isinstance(resources, list) else []
+    what they should be."""
+    return safety.listed(descriptor, "resources")
 
 
-def json_kind(value) -> str:
-    """What JSON calls the kind of ``value`` (as json.loads gives it): "array", "string", ..."""
-    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
-    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+json_kind = safety.json_kind
 
 
 def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
@@ -1804,23 +1799,28 @@ def descriptor_error_problems(package_path: Path, descriptor: dict, shown: str, 
     except (OSError, ValueError):
         lines = {}
     places = descriptor_places(descriptor)
+    # A list of licenses, sources, contributors or keywords that is none is told once, by
+    # safety.list_problems, whichever engine reads the rows: Frictionless said it again.
+    told = [path for path, _, _ in safety.list_problems(descriptor)]
     problems = []
     for error in errors:
         note = getattr(error, "note", "") or ""
-        line, key, where = None, None, ""
+        line, key, where, repeated = None, None, "", False
         for path, label, notes in places:
             if note and note in notes():
                 named = PROPERTY_NOTE.search(note)
                 inner = tuple(int(k) if k.isdigit() else k for k in named.group(1).split("/")) if named else ()
                 if note.startswith("field type "):
                     inner = ("type",)
+                repeated = any((path + inner)[: len(at)] == at for at in told)
                 line = lines.get(path + inner) or lines.get(path)
                 key = (
                     next((k for k in reversed(inner) if isinstance(k, str)), None) if lines.get(path + inner) else None
                 )
                 where = f" (in {label})" if label else ""
                 break
-        problems.append(rules.Problem(shown, line, key, f"{error.message}{where}"))
+        if not repeated:
+            problems.append(rules.Problem(shown, line, key, f"{error.message}{where}"))
     return problems
 
 
@@ -1855,7 +1855,7 @@ def descriptor_places(descriptor: dict) -> list[tuple[tuple, str, object]]:
         where = f"resources[{resource.get('name', i)}]"
         schema = resource.get("schema")
         if isinstance(schema, dict):
-            for j, field in enumerate(schema.get("fields") or []):
+            for j, field in enumerate(safety.listed(schema, "fields")):
                 if isinstance(field, dict):
                     label = f"{where}.schema.fields[{field.get('name', j)}]"
                     fields.append((("resources", i, "schema", "fields", j), label, lambda f=field: field_notes(f)))

@@ -178,3 +178,31 @@ def test_unknown_keys_name_where_they_are():
 
 def test_the_real_descriptor_uses_only_known_keys():
     assert safety.unknown_keys(json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))) == []
+
+
+def test_descriptor_lists_of_the_wrong_kind_are_told_not_iterated():
+    # `descriptor.get("licenses") or []` took 5 or true for a list: a TypeError traceback.
+    descriptor = {
+        "licenses": 5,
+        "sources": [{"title": "s"}, "data/sources.csv"],
+        "contributors": None,
+        "keywords": "telegram",
+        "resources": [{"name": "t", "licenses": True, "schema": {"fields": 5, "foreignKeys": True}}],
+    }
+    assert safety.unknown_keys(descriptor) == []
+    assert safety.list_problems(descriptor) == [
+        (("licenses",), "licenses", "is a JSON number: it must be a list of licenses (objects with a name or path)"),
+        (("sources",), "sources", "item 2 is a JSON string: it must be a list of sources (objects with a title)"),
+        (("contributors",), "contributors", "is a JSON null: it must be a list of contributors (objects with a title)"),
+        (("keywords",), "keywords", "is a JSON string: it must be a list of keywords (text)"),
+        (
+            ("resources", 0, "licenses"),
+            "licenses",
+            "resource t's licenses is a JSON boolean: it must be a list of licenses (objects with a name or path)",
+        ),
+    ]
+    assert safety.key_names(descriptor["resources"][0]["schema"]) == frozenset()
+
+
+def test_the_real_descriptor_lists_what_it_should():
+    assert safety.list_problems(json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))) == []

@@ -475,6 +475,26 @@ def test_cli_validate_reports_a_descriptor_of_the_wrong_shape_not_a_traceback(tm
     assert re.search(r"^p/datapackage\.json:[0-9]+:", run.stderr.replace(str(tmp_path) + "/", ""), re.M), run.stderr
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "told"),
+    [
+        ("fields", 5, "datapackage.json:44:fields: Schema is not valid: 5 is not of type 'array'"),
+        ("fields", True, "datapackage.json:44:fields: Schema is not valid: True is not of type 'array'"),
+        ("foreignKeys", 5, "datapackage.json:214:foreignKeys: platforms has no foreign key from"),
+        ("foreignKeys", True, "datapackage.json:214:foreignKeys: platforms has no foreign key from"),
+    ],
+)
+def test_a_schema_list_of_the_wrong_kind_is_told_at_its_line_not_a_traceback(tmp_path, key, value, told):
+    # The checks that place Frictionless's errors and list the keys iterated `schema.get(key) or []`:
+    # a number or a boolean there was a TypeError traceback.
+    package = make_package(tmp_path)
+    apply_edits(
+        tmp_path, [{"file": "datapackage.json", "old": f'"{key}": [', "new": f'"{key}": {json.dumps(value)}, "x": ['}]
+    )
+    problems = [str(p) for p in validate.validate_package(package)]
+    assert any(p.startswith(told) for p in problems), problems
+
+
 def test_cli_validate_reads_the_datapackage_json_of_a_folder_and_says_when_there_is_none(tmp_path):
     # `validate some/folder` was "cannot be read as JSON: [Errno 21] Is a directory".
     make_package(tmp_path / "p", "value_kind_mismatch")
