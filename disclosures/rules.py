@@ -677,15 +677,7 @@ def record_identity_problems(
     try:
         record = json.loads(text)
     except ValueError as error:
-        at = error.pos + 1 + len(quote) - len(quote.lstrip()) if isinstance(error, json.JSONDecodeError) else None
-        where = f"{error.msg} at character {at}" if at is not None else str(error)
-        return [
-            (
-                "quote",
-                f"begins as a JSON record but is not JSON ({where}): quote the record as its file has it, "
-                "with straight double quotes, so that its period and place can be checked",
-            )
-        ]
+        return [("quote", not_json_note(quote, text, error))]
     if not isinstance(record, dict):
         return []
     said = [record.get("from"), record.get("to")]
@@ -702,6 +694,40 @@ def record_identity_problems(
     if key and isinstance(jurisdiction_id, str) and jurisdiction_id and key.group(1) != jurisdiction_id:
         problems.append(("jurisdiction_id", f'{jurisdiction_id} is not the key "{key.group(1)}" the locator names'))
     return problems
+
+
+# Typographic quotes an editor or a word processor puts where JSON has straight double quotes.
+CURLY_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\u2018\u2019\u201a\u201b"
+CURLY_DOUBLE_QUOTES = {ord(c): '"' for c in "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"}
+
+
+def not_json_note(quote: str, text: str, error: ValueError) -> str:
+    """Why a record quote (``text``, ``quote`` stripped) is not JSON: json's message, the
+    character it stopped at (counted in ``quote``) and what is written there. Straight double
+    quotes are asked for only when curly ones are the cause (JSON stopped at one, or with
+    straight ones the record parses): said of a record cut short or a missing comma, the hint
+    sent a curator looking for quotes that were straight already."""
+    if not isinstance(error, json.JSONDecodeError):
+        return f"begins as a JSON record but is not JSON ({error}): quote the record as its file has it"
+    at = error.pos + 1 + len(quote) - len(quote.lstrip())
+    curly = text[error.pos : error.pos + 1] in set(CURLY_QUOTES)
+    if not curly and any(c in text for c in CURLY_QUOTES):
+        try:
+            json.loads(text.translate(CURLY_DOUBLE_QUOTES))
+            curly = True
+        except ValueError:
+            pass
+    if curly:
+        return (
+            f"begins as a JSON record but is not JSON ({error.msg} at character {at}): quote the record as its "
+            "file has it, with straight double quotes, so that its period and place can be checked"
+        )
+    there = text[error.pos : error.pos + 12]
+    told = f"where it reads {there!r}" if there else "its end: the record is cut short"
+    return (
+        f"begins as a JSON record but is not JSON ({error.msg} at character {at}, {told}): quote the record "
+        "as its file has it, so that its period and place can be checked"
+    )
 
 
 # A locator that names the field of a JSON record the figure was read from: ..., field "requests"

@@ -645,3 +645,30 @@ def test_a_record_quote_behind_a_no_break_space_is_read_and_its_whitespace_named
 def test_a_record_quote_that_is_not_json_is_refused_array_or_object(quote, is_record, not_json):
     problems = rules.record_identity_problems(quote, "", "DEU", "2024-01-01", "2024-06-30", is_record=is_record)
     assert [field for field, _ in problems] == (["quote"] if not_json else [])
+
+
+@pytest.mark.parametrize(
+    ("quote", "told", "straight"),
+    [
+        ("{“from”: “20240101”}", "Expecting property name enclosed in double quotes at character 2)", True),
+        ('{"from": "20240101", "note": “x”}', "Expecting value at character 30)", True),
+        (
+            '{"from": "20230101", "to": "20231231", "requests": 6',
+            "Expecting ',' delimiter at character 53, its end: the record is cut short)",
+            False,
+        ),
+        (
+            '{"from": "20230101" "to": "20231231"}',
+            """Expecting ',' delimiter at character 21, where it reads '"to": "20231'""",
+            False,
+        ),
+        # A curly apostrophe inside a string is JSON: the trailing comma is the mistake.
+        ('["2016-H1","Germany’s",13755,]', "Expecting value at character 30, where it reads ']')", False),
+    ],
+)
+def test_straight_double_quotes_are_asked_for_only_when_curly_ones_broke_the_record(quote, told, straight):
+    # Every broken record was told to use "straight double quotes", a missing comma or a record
+    # cut short too: a curator looked for curly quotes that were not there.
+    [(field, note)] = rules.record_identity_problems(quote, "", "DEU", "2024-01-01", "2024-06-30", is_record=True)
+    assert field == "quote" and told in note
+    assert ("straight double quotes" in note) == straight
