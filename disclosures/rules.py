@@ -519,6 +519,19 @@ def value_only_approximate(value: Decimal, text: str) -> str | None:
     return found
 
 
+def shown_words(words: str) -> str:
+    """``words`` from a quote, in quotes as a problem prints them, with each character that prints
+    as a space or not at all named: ``Problem`` writes it as its escape (\\u00a0), which a curator
+    can see and search the file for. repr() wrote a no-break space as \\xa0, which no editor
+    searches for, and which "\\xa01.500" ran into the number."""
+    mark = '"' if "'" in words else "'"
+    unseen = sorted({ch for ch in words if ord(ch) in INVISIBLE_ESCAPED})
+    named = [
+        f"{INVISIBLE_ESCAPED[ord(ch)]} is U+{ord(ch):04X} {unicodedata.name(ch, 'a format character')}" for ch in unseen
+    ]
+    return f"{mark}{words}{mark}" + (f" ({'; '.join(named)})" if named else "")
+
+
 def is_a_range(words: str) -> bool:
     """True when words from ``value_only_approximate`` are a range ("900~1,000"), not a rounding."""
     return bool(re.search(rf"\d\s{{0,2}}[{TILDES}]\s{{0,2}}\d", words))

@@ -136,7 +136,7 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
         notes.append(
             (
                 "value",
-                f"{number_text(numbers['value'])} is in the quote only as an end of the range {approximate!r}: "
+                f"{number_text(numbers['value'])} is in the quote only as an end of the range {rules.shown_words(approximate)}: "
                 "a range is a band (value_kind band, with value_low and value_high), not an exact figure",
             )
         )
@@ -144,7 +144,7 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
         notes.append(
             (
                 "value",
-                f"{number_text(numbers['value'])} is in the quote only as {approximate!r}, a rounded number or a bound: "
+                f"{number_text(numbers['value'])} is in the quote only as {rules.shown_words(approximate)}, a rounded number or a bound: "
                 "an exact figure is one the source gives as it is (take it from the platform's own text, or leave it out)",
             )
         )
@@ -1608,9 +1608,9 @@ def corroboration_problems(
                     line,
                     "quote",
                     f"value {number_text(value)} of {row['figure_id']} is in the quote only as an end of the range "
-                    f"{approximate!r}: a corroboration gives the figure's number as it is (leave this one out)"
+                    f"{rules.shown_words(approximate)}: a corroboration gives the figure's number as it is (leave this one out)"
                     if rules.is_a_range(approximate)
-                    else f"value {number_text(value)} of {row['figure_id']} is in the quote only as {approximate!r}, "
+                    else f"value {number_text(value)} of {row['figure_id']} is in the quote only as {rules.shown_words(approximate)}, "
                     "a rounded number or a bound: a corroboration gives the figure's number as it is (leave this one out)",
                 )
             )

@@ -672,3 +672,22 @@ def test_straight_double_quotes_are_asked_for_only_when_curly_ones_broke_the_rec
     [(field, note)] = rules.record_identity_problems(quote, "", "DEU", "2024-01-01", "2024-06-30", is_record=True)
     assert field == "quote" and told in note
     assert ("straight double quotes" in note) == straight
+
+
+@pytest.mark.parametrize(
+    ("words", "shown"),
+    [
+        ("nearly 900", "'nearly 900'"),
+        ("nearly\u00a01.500", "'nearly\\u00a01.500' (\\u00a0 is U+00A0 NO-BREAK SPACE)"),
+        ("more than 2'253", '"more than 2\'253"'),
+        (
+            "1\u202f000~2\u00a0000",
+            "'1\\u202f000~2\\u00a0000' (\\u00a0 is U+00A0 NO-BREAK SPACE; \\u202f is U+202F NARROW NO-BREAK SPACE)",
+        ),
+    ],
+)
+def test_words_from_a_quote_are_shown_with_what_prints_as_a_space_named(words, shown):
+    # repr() printed a no-break space as \xa0 ("nearly\xa01.500", as if the number were a01.500),
+    # which is not what the file holds, nor anything an editor finds.
+    problem = rules.Problem("data/figures.csv", 6, "value", f"only as {rules.shown_words(words)}")
+    assert str(problem) == f"data/figures.csv:6:value: only as {shown}"
