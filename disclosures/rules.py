@@ -451,43 +451,66 @@ def value_only_as_year(value, text: str) -> bool:
 
 
 # Words that make the number after them not the figure itself: an approximation ("nearly 900",
-# as the press rounds a platform's count) or a bound ("more than 900", "not less than 900"). Only
-# words with no other reading before a number: "about 255 accounts" is also "concerning", and so
-# is German "über" ("Auskünfte über 255 Konten"); "some 22,939" and "under 38 customer accounts"
-# are how the press quotes exact counts, so those pass. English, German, Portuguese, Spanish,
-# French, Korean, Japanese and Chinese, the languages of the stored sources and of the reports
-# they quote.
+# as the press rounds a platform's count) or a bound ("more than 900", "over 99", "not less than
+# 900"). Only words with no other reading before a number: "about 255 accounts" is also
+# "concerning", and so is German "über" ("Auskünfte über 255 Konten"); "some 22,939" and "under 38
+# customer accounts" (Cloudflare's 227 domains of 38 accounts) are how the press quotes exact
+# counts, so those pass, and "under" is a bound only as "just under", "slightly under" or "well
+# under"; German "unter" ("among") likewise. English, German, Portuguese, Spanish, French, Korean,
+# Japanese and Chinese, the languages of the stored sources and of the reports they quote: each
+# has its "more than", "over", "fewer than", "under", "at least" and "nearly" where it has a word
+# for it that reads only so.
 APPROXIMATION_WORDS = (
     *("nearly", "almost", "approximately", "approx.", "approx", "roughly", "circa", "close to", "estimated"),
-    *("more than", "at least", "upwards of", "in excess of", "less than", "fewer than"),
-    *("rund", "etwa", "knapp", "ungefähr", "fast", "mehr als", "mindestens"),
-    *("cerca de", "quase", "aproximadamente", "mais de", "pelo menos"),
-    *("casi", "alrededor de", "más de"),
-    *("près de", "presque", "environ", "plus de", "au moins"),
-    "약",
+    *("around", "more than", "over", "at least", "at most", "upwards of", "in excess of", "less than"),
+    *("fewer than", "just under", "slightly under", "well under", "just below"),
+    *("rund", "etwa", "knapp", "ungefähr", "fast", "nahezu", "beinahe", "annähernd", "mehr als", "mindestens"),
+    *("höchstens", "weniger als"),
+    *("cerca de", "quase", "aproximadamente", "mais de", "pelo menos", "no mínimo", "menos de", "perto de"),
+    *("acima de", "abaixo de"),
+    *("casi", "alrededor de", "más de", "al menos", "por lo menos", "por encima de", "por debajo de"),
+    *("près de", "presque", "environ", "plus de", "au moins", "moins de"),
+    *("약", "최소", "거의"),
 )
 # Signs, and words of scripts written without spaces ("合計約270件", "收到约270份"), need no space
 # before them, but 約 ends the words a report may put before a number: 要約 "summary", 契約
 # "contract", 規約 "terms", 条約 "treaty", 予約 "booking", 制約 "limit", 集約 "aggregate", 解約
-# "cancellation", 公約 "pledge".
+# "cancellation", 公約 "pledge". The others are Japanese およそ "about", ほぼ "almost", 最低 "at
+# least", and Chinese 超过 "over", 至少 "at least", 不到 "fewer than", 逾 "over".
 # A tilde between two numbers ("900~1,000", as Korean and Japanese write a range) is a range's
 # sign, which value_only_approximate tells apart.
 TILDES = "~〜～"
-APPROXIMATION_SIGNS = ("約", "约", *TILDES, "≈")
-APPROXIMATION_ALTERNATIVES = "|".join(re.escape(word) for word in (*APPROXIMATION_WORDS, *APPROXIMATION_SIGNS))
+APPROXIMATION_SIGNS = ("約", "约", *TILDES, "≈", "およそ", "ほぼ", "最低", "超过", "超過", "至少", "不到", "逾")
+# Korean, Japanese and Chinese put the bound after the number, or after its counter: "270건 이상"
+# (or more), "270여 건" (over 270), "270件以上", "270件未満" (under), "270件超", "270多份", "270余份",
+# "270건 미만", "270건 가량" (about). 여 only as a word of its own or before a counter ("270여건"),
+# not as the start of another ("여부", "whether").
+COUNTERS = "건件份명名人개個个次家"
+APPROXIMATION_AFTER_WORDS = ("이상", "미만", "초과", "가량", "정도", "以上", "未満", "未满", "超", "余", "餘", "多", "左右", "前後")  # fmt: skip
+APPROXIMATION_AFTER = re.compile(
+    rf"\s{{0,2}}(?:[{COUNTERS}]\s{{0,2}})?(?:{'|'.join(APPROXIMATION_AFTER_WORDS)}|여(?![가-힣])|여(?=[{COUNTERS}]))"
+)
+# A range: two numbers joined by a tilde or an en dash ("900~1,000", "10–20"). An en dash alone
+# before a number is no sign of anything ("Germany – 900").
+RANGE_SIGNS = f"{TILDES}\u2013"
+APPROXIMATION_ALTERNATIVES = "|".join(
+    re.escape(word) for word in (*APPROXIMATION_WORDS, *APPROXIMATION_SIGNS, *APPROXIMATION_AFTER_WORDS, "여", "\u2013")
+)
 # One of them, not inside a longer word, then at most two spaces up to the number. "No less
-# than 896" is emphasis in how the press writes an exact count (the Signpost on Wikimedia's); a
-# word that only ends in "no" ("ao longo do ano mais de 900") is no such "no". "Not less than
-# 900" is a bound, shown whole.
+# than 896" is emphasis in how the press writes an exact count (the Signpost on Wikimedia's), and
+# so are French "pas moins de" and German "nicht weniger als"; a word that only ends in "no"
+# ("ao longo do ano mais de 900") is no such "no". "Not less than 900" is a bound, shown whole.
 APPROXIMATION = re.compile(
-    rf"(?:(?<!\w)(?<!\bno )(?:not\s)?(?:{'|'.join(re.escape(word) for word in APPROXIMATION_WORDS)})"
+    rf"(?:(?<!\w)(?<!\bno )(?<!\bpas )(?<!\bnicht )(?:not\s)?"
+    rf"(?:{'|'.join(re.escape(word) for word in APPROXIMATION_WORDS)})"
     rf"|(?<![要契规規条條予预預制集解公])(?:{'|'.join(re.escape(sign) for sign in APPROXIMATION_SIGNS)}))\s{{0,2}}$",
     re.IGNORECASE,
 )
-# A number and a tilde just before a value, or a tilde and a number just after it: a range.
+# A number and a range's sign just before a value, or the sign and a number just after it. The
+# number before stands alone: in the Telegram bot's "Q1 – 1 ¶ Q2 – 4" the dash follows a label.
 NUMBER_TEXT = r"\d(?:[\d.,]*\d)?"
-RANGE_BEFORE = re.compile(rf"{NUMBER_TEXT}\s{{0,2}}[{TILDES}]\s{{0,2}}$")
-RANGE_AFTER = re.compile(rf"\s{{0,2}}[{TILDES}]\s{{0,2}}{NUMBER_TEXT}")
+RANGE_BEFORE = re.compile(rf"(?<![\w.,]){NUMBER_TEXT}\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}$")
+RANGE_AFTER = re.compile(rf"\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}{NUMBER_TEXT}")
 
 
 def value_only_approximate(value: Decimal, text: str) -> str | None:
@@ -506,12 +529,15 @@ def value_only_approximate(value: Decimal, text: str) -> str | None:
                 low = RANGE_BEFORE.search(window)
                 high = RANGE_AFTER.match(text, end)
                 before = None if low or high else APPROXIMATION.search(window)
+                after = None if low or high or before else APPROXIMATION_AFTER.match(text, end)
                 if low:
                     words = text[start - len(low.group(0)) : end]
                 elif high:
                     words = text[start : high.end()]
                 elif before:
                     words = text[start - len(before.group(0)) : end]
+                elif after:
+                    words = text[start : after.end()]
                 else:
                     return None
                 found = found or words
@@ -533,8 +559,8 @@ def shown_words(words: str) -> str:
 
 
 def is_a_range(words: str) -> bool:
-    """True when words from ``value_only_approximate`` are a range ("900~1,000"), not a rounding."""
-    return bool(re.search(rf"\d\s{{0,2}}[{TILDES}]\s{{0,2}}\d", words))
+    """True when words from ``value_only_approximate`` are a range ("900~1,000", "10–20"), not a rounding."""
+    return bool(re.search(rf"\d\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}\d", words))
 
 
 def value_in_text_as(form: str, text: str) -> bool:

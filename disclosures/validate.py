@@ -119,7 +119,10 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
         if rules.value_in_text(number, quote) or (is_record and rules.value_in_record(number, quote)):
             continue
         notes.append(("quote", f"{field} {number_text(number)} does not appear in the quote"))
-    if kind == "exact" and isinstance(numbers["value"], Decimal) and rules.value_only_as_year(numbers["value"], quote):
+    only_a_year = (
+        kind == "exact" and isinstance(numbers["value"], Decimal) and rules.value_only_as_year(numbers["value"], quote)
+    )
+    if only_a_year:
         notes.append(
             (
                 "value",
@@ -127,9 +130,10 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
                 "the figure must be a number the quote gives for it",
             )
         )
+    # A year's range ("2012–2013") is told once, as a year.
     approximate = (
         rules.value_only_approximate(numbers["value"], quote)
-        if kind == "exact" and isinstance(numbers["value"], Decimal)
+        if kind == "exact" and isinstance(numbers["value"], Decimal) and not only_a_year
         else None
     )
     if approximate and rules.is_a_range(approximate):

@@ -363,6 +363,34 @@ def test_a_value_found_in_its_quote_only_as_a_year_is_caught(quote, value, only_
         ("Roughlyness 900", "900", None),
         ("nearly 2,253 users; 900 requests", "900", None),
         ("nothing", "900", None),
+        # "over", "under" and their kin, in each language the rule reads (found by curator review:
+        # "India had over 99 legal requests" passed as 99).
+        ("India had over 99 legal requests", "99", "over 99"),
+        ("well over 900 requests", "900", "over 900"),
+        ("just under 900 requests", "900", "just under 900"),
+        ("at least 5 requests", "5", "at least 5"),
+        ("around 47 per cent", "47", "around 47"),
+        ("a big jump over 2014's 55 requests", "55", None),
+        ("weniger als 900 Anfragen", "900", "weniger als 900"),
+        ("nicht weniger als 896 Konten", "896", None),  # emphasis, as "no less than"
+        ("menos de 900 pedidos", "900", "menos de 900"),
+        ("al menos 900 solicitudes", "900", "al menos 900"),
+        ("moins de 900 demandes", "900", "moins de 900"),
+        ("pas moins de 896 comptes", "896", None),
+        ("최소 270건", "270", "최소 270"),
+        ("270여 건의 요청", "270", "270여"),
+        ("270여건", "270", "270여"),
+        ("270건 이상", "270", "270건 이상"),
+        ("270 여부", "270", None),  # 여부, "whether"
+        ("要請は270件以上", "270", "270件以上"),
+        ("270件未満", "270", "270件未満"),
+        ("收到270多份请求", "270", "270多"),
+        ("超过270份", "270", "超过270"),
+        # An en dash between two numbers is a range, as a tilde is; after a label it is none.
+        ("10–20 requests", "20", "10–20"),
+        ("1.000 – 1.500 Anfragen", "1000", "1.000 – 1.500"),
+        ("Germany – 900 requests", "900", None),
+        ("Affected users: ¶ Q1 – 1 ¶ Q2 – 4 ¶ Q3 – 125", "4", None),
     ],
 )
 def test_a_value_found_only_after_an_approximation_is_caught(quote, value, before):
@@ -370,7 +398,15 @@ def test_a_value_found_only_after_an_approximation_is_caught(quote, value, befor
 
 
 @pytest.mark.parametrize(
-    ("words", "a_range"), [("900~1,000", True), ("900 ～ 1,000", True), ("~12", False), ("nearly 900", False)]
+    ("words", "a_range"),
+    [
+        ("900~1,000", True),
+        ("900 ～ 1,000", True),
+        ("10–20", True),
+        ("~12", False),
+        ("nearly 900", False),
+        ("270건 이상", False),
+    ],
 )
 def test_a_range_is_told_from_a_rounding(words, a_range):
     assert rules.is_a_range(words) is a_range

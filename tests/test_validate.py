@@ -603,6 +603,19 @@ def test_a_corroboration_of_an_unknown_id_is_offered_a_close_spelling_never_anot
     assert "correct that figure or this figure_id, or delete this row" in gone
 
 
+def test_a_value_in_its_quote_only_in_a_range_of_years_is_told_once_as_a_year():
+    # An en dash now makes a range ("10–20"): "2012–2013" is one too, and the value 2013 was told
+    # twice, as a year and as a range's end, for the one mistake of taking a year for the figure.
+    values = {
+        "figure_id": "x",
+        "value_kind": "exact",
+        "value": Decimal(2013),
+        "quote": "In 2012–2013 Cloudflare answered 28 requests",
+    }
+    notes = [note for field, note in validate.figure_value_notes(values, set()) if field == "value"]
+    assert len(notes) == 1 and "only as a year" in notes[0], notes
+
+
 def test_a_claimed_value_must_be_in_its_claimed_text_unless_press_or_computed():
     kinds = {"report": "platform_report", "file": "platform_data_file", "news": "press"}
 
