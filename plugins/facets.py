@@ -34,6 +34,10 @@ A default facet (the table's metadata) asked for again with ``_facet`` is listed
 table's own: Datasette listed it twice (``platform_id`` and ``platform_id_2`` in the JSON, two
 boxes on the page), counting it twice.
 
+A ``period_label`` facet names each period as the pages do ("January–September 2024", "H1
+2025"), from the build's ``period_names``: its raw labels (20240101-20240930) read as codes. Only
+the label is Datasette's ``label`` (as a foreign key's is); the value and its link stay the label.
+
 On an immutable database the rows read from ``facet_counts`` (and the list of counted columns)
 are kept per worker after their first reading: they are the build's, and cannot change.
 """
@@ -60,6 +64,11 @@ select value, row_count as count from facet_pair_counts
 where table_name = :table and filter_column = :filter_column and filter_value = :filter_value
 and column_name = :column
 order by count desc, value limit {limit}"""
+
+# A facet column whose values the build names in a table of its own: column -> (that table, its
+# column of names). Not a foreign key (period_names is keyed by the period's dates), so Datasette
+# showed the raw values.
+NAMED_VALUES = {"period_label": ("period_names", "name")}
 
 # Datasette 0.65's column facet query (datasette/facets.py), as it formats it.
 FACET_SQL = re.compile(
@@ -121,6 +130,17 @@ class FacetDatasette:
             scheme = "https" if parts.scheme == "http" and self._datasette.setting("force_https_urls") else parts.scheme
             origin = self._origins[url] = f"{scheme}://{parts.netloc}"
         return origin + path
+
+    async def expand_foreign_keys(self, database, table, column, values):
+        """Datasette's labels for a facet's values, and a period's name for a ``NAMED_VALUES``
+        column of a database that has the build's table of names."""
+        db = self._datasette.get_database(database)
+        if column not in NAMED_VALUES or NAMED_VALUES[column][0] not in await db.table_names():
+            return await self._datasette.expand_foreign_keys(database, table, column, values)
+        names_table, name_column = NAMED_VALUES[column]
+        sql = f"select {escape_sqlite(column)}, {escape_sqlite(name_column)} from {escape_sqlite(names_table)}"
+        named = dict((await read_once(db, (names_table, column, None), lambda: db.execute(sql))).rows)
+        return {(column, value): named[value] for value in values if value in named}
 
     async def execute(self, database, sql, params=None, **kwargs):
         for column in self._columns:

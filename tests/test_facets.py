@@ -149,3 +149,46 @@ def test_a_facet_asked_for_that_the_table_has_already_is_counted_once(site, real
     results = body["facet_results"].get("results", body["facet_results"])
     shown = [(r["value"], r["count"]) for r in results["jurisdiction_id"]["results"]]
     assert shown == expected_facets(real_db, "value > 1000")["jurisdiction_id"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",  # facet_counts
+        "platform_id=telegram",  # facet_pair_counts
+        "platform_id=telegram&metric_id=requests_fulfilled",  # counted together from the table
+        "period_label=20240101-20240930",  # the period selected
+    ],
+)
+def test_the_period_facet_names_each_period_and_keeps_its_value_and_link(site, real_db, query):
+    # 20240101-20240930 read as a code: the facet names it as the pages do, from period_names.
+    names = dict(rows(real_db, "SELECT period_label, name FROM period_names"))
+    body = site.get(f"/disclosures/figures.json?_extra=facet_results&{query}").json()
+    results = body["facet_results"].get("results", body["facet_results"])["period_label"]["results"]
+    assert results
+    for r in results:
+        assert r["label"] == names[r["value"]], r
+        assert (f"period_label={r['value']}" in r["toggle_url"]) != r["selected"], r
+    shown = {r["value"]: r["label"] for r in results}
+    assert shown["20240101-20240930"] == "January–September 2024"
+    html = site.get(f"/disclosures/figures?{query}").text
+    if "period_label=" in query:
+        assert "<li>January–September 2024 &middot; 160" in html
+    else:
+        assert 'period_label=20240101-20240930">January–September 2024</a>' in html
+    # Other facets keep Datasette's labels: a platform's name, a kind as it is.
+    other = body["facet_results"].get("results", body["facet_results"])
+    platforms = dict(rows(real_db, "SELECT platform_id, name FROM platforms"))
+    assert all(r["label"] == platforms[r["value"]] for r in other["platform_id"]["results"])
+    assert all(r["label"] == r["value"] for r in other["period_kind"]["results"])
+
+
+def test_the_period_facet_of_a_database_without_period_names_shows_the_values(tmp_path, real_build):
+    folder = tmp_path / "site"
+    shutil.copytree(real_build, folder)
+    with sqlite3.connect(folder / "disclosures.db") as conn:
+        conn.execute("DROP TABLE period_names")
+    conn.close()
+    body = Site(unhurried(folder)).get("/disclosures/figures.json?_extra=facet_results").json()
+    results = body["facet_results"].get("results", body["facet_results"])["period_label"]["results"]
+    assert results and all(r["label"] == r["value"] for r in results)
