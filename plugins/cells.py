@@ -12,10 +12,17 @@ a threshold or a withheld figure reads), so this plugin formats nothing itself.
 
 from __future__ import annotations
 
+import sys
 import weakref
+from pathlib import Path
 
 import markupsafe
 from datasette import hookimpl
+
+# plugins/ is no package: what its plugins share (plugins/_badges.py) is found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _badges import derived_badge
 
 PLUGIN = "platform-disclosures"
 FIGURE_TABLES = {"figures", "figures_series"}
@@ -36,7 +43,6 @@ SIDE_BY_SIDE_METRICS = {
     "percent_requests_some_data",
 }
 WHERE_FROM = "Where this figure comes from"
-DERIVED_BADGE = markupsafe.Markup(' <span class="derived-badge">derived</span>')
 # A band's text ("0–249", "177,500–177,999") sits in the value column among counts, and a reader
 # copying a column took "0–249" for a number; value_kind, which says so, is hidden by default.
 BAND_BADGE = markupsafe.Markup(
@@ -76,7 +82,7 @@ def render_cell(row, value, column, table, database, datasette):
         if figure_id is None:
             return None
         link = figure_link(datasette, figure_id, value, WHERE_FROM)
-        return link + DERIVED_BADGE if figure_id.endswith("-derived") else link
+        return link + " " + derived_badge(datasette) if figure_id.endswith("-derived") else link
     if is_value:
         try:
             shown = row["value_text"]
@@ -93,7 +99,7 @@ def render_cell(row, value, column, table, database, datasette):
             band = row["value_kind"] == "band"
         except (IndexError, KeyError):  # the reader hid value_kind
             band = False
-        return link + (BAND_BADGE if band else "") + (DERIVED_BADGE if derived else "")
+        return link + (BAND_BADGE if band else "") + (" " + derived_badge(datasette) if derived else "")
     if value in (None, ""):
         return None
     if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):

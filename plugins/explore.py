@@ -13,14 +13,21 @@ importable and tested on their own.
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
 import markupsafe
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
+
+# plugins/ is no package: what its plugins share (plugins/_badges.py) is found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _badges import derived_badge
 
 PLUGIN = "platform-disclosures"
 MONTHS = (
@@ -1481,9 +1488,11 @@ async def telegram_map_page(datasette, request):
 
 
 @hookimpl
-def prepare_jinja2_environment(env):
+def prepare_jinja2_environment(env, datasette):
     # Templates name periods as the pages do: {{ period_name(f.period_start, f.period_end) }}.
     env.globals["period_name"] = period_name
+    # And flag a derived figure as its table cells do: {{ derived_badge() }}.
+    env.globals["derived_badge"] = lambda: derived_badge(datasette)
     # And values as the comparison shows them: {{ shown_value(f.value, f.unit) }}.
     env.globals["shown_value"] = shown_value
 

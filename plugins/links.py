@@ -9,12 +9,19 @@ carries its tier (1 strongest to 6) once the build writes ``sources.tier``.
 
 from __future__ import annotations
 
+import sys
 import weakref
+from pathlib import Path
 from urllib.parse import quote
 
 import markupsafe
 from datasette import hookimpl
 from datasette.utils import tilde_encode
+
+# plugins/ is no package: what its plugins share (plugins/_badges.py) is found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _badges import derived_badge
 
 PLUGIN = "platform-disclosures"
 PAGES = {"figure_id": "figure/", "platform_id": "platform/", "jurisdiction_id": "country/"}
@@ -72,7 +79,7 @@ def query_cell(value, column, datasette):
             datasette.urls.path(page + quote(value, safe="")), value
         )
     if is_flag(column):
-        return markupsafe.Markup('<span class="derived-badge">derived</span>') if value == 1 else ""
+        return derived_badge(datasette) if value == 1 else ""
     if column not in NOT_QUANTITIES:
         text = quantity_text(value)
         if text:

@@ -486,9 +486,42 @@ def test_an_id_a_query_writes_is_one_path_segment_of_its_link(site):
 
 def test_figures_table_has_the_period_facet_and_a_derived_badge(site):
     html = site.get("/disclosures/figures?is_derived=1&_size=5").text
-    assert html.count('<span class="derived-badge">derived</span>') == 5
+    assert len(DERIVED_BADGE.findall(html)) == 5
     facet = site.get("/disclosures/figures.json?platform_id=telegram&_size=0").json()["facet_results"]["period_label"]
     assert any(r["value"] == "20240101-20240930" for r in facet["results"])
+
+
+# Every "derived" badge of the site, whoever renders it (plugins/_badges.py).
+DERIVED_BADGE = re.compile(r'<(\w+) class="derived-badge"([^>]*)>derived</\1>')
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived",  # its headline and its twins
+        "/disclosures/figures?is_derived=1&_size=5",  # render_cell of the value
+        "/disclosures/requests_and_accounts?platform_id=telegram&jurisdiction_id=ARE&period_label=2024q4",
+        "/disclosures/telegram_before_after_arrest",  # a canned query's flag column
+        "/compare?jurisdiction=USA",
+        "/country/USA",
+        "/chart?platform=telegram&jurisdiction=USA",  # the chart's note
+    ],
+)
+def test_every_derived_badge_says_what_derived_means_and_links_to_where_it_is_explained(site, path):
+    # The badge said "derived" and nothing more: no hover text, nothing for a screen reader.
+    html = site.get(path).text
+    badges = DERIVED_BADGE.findall(html)
+    assert badges, path
+    for tag, attributes in badges:
+        assert tag == "a", attributes
+        assert 'href="/api#derived"' in attributes
+        title = re.search(r'title="([^"]+)"', attributes).group(1)
+        assert title.startswith("Derived: computed by this dataset&#39;s build from figures the platform reported")
+        assert "no source published this number" in title
+    api = site.get("/api").text
+    section = api.split('<h2 id="derived">Derived figures</h2>', 1)[1].split("<h2", 1)[0]
+    for said in ("no source published it", "whole minus the part", "four quarters", "never a percentage, a band"):
+        assert said in " ".join(section.split()), said
 
 
 # Freshness and tiers (the build's platform_freshness table and sources.tier) -------------------

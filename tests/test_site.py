@@ -464,7 +464,9 @@ def test_requests_and_accounts_values_and_figure_ids_link_to_their_figures(site,
     value = rows(real_db, "SELECT value FROM figures WHERE figure_id = ?", requests_id)[0][0]
     assert cell(html, "requests_fulfilled") == (
         f'<a class="figure-page" href="/figure/{requests_id}" title="Where this figure comes from">{value}</a>'
-        ' <span class="derived-badge">derived</span>'
+        ' <a class="derived-badge" href="/api#derived" title="Derived: computed by this dataset&#39;s build from figures'
+        " the platform reported (a sum or a difference); no source published this number. Follow the link for how"
+        ' figures are derived.">derived</a>'
     )
     assert f'href="/figure/{accounts_id}"' in cell(html, "accounts_affected")
     assert cell(html, "requests_received") == "&nbsp;"  # no figure, no link
