@@ -416,6 +416,10 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         + urlencode(filters + [("_shape", "array"), ("_size", "max"), ("_sort", "period_start")]),
         "page_url": page_url,
         "citation": f"Platform Disclosures, {cited_version(dataset)}: {title}. {terms + '. ' if terms else ''}{cited_url}",
+        # Unreleased data are cited with the day they were read, as on the figure and home pages
+        # (", accessed on <day>."; the page fills in the reader's day): the charts' citations,
+        # and so their PNGs, named no day, and could not be told from a later build's.
+        "cite_accessed": dataset["release_state"] != "released",
     }
 
 

@@ -7,6 +7,7 @@ one chart drew three of their lines in one grey.
 """
 
 import json
+import re
 
 import pytest
 
@@ -66,9 +67,28 @@ def test_a_charts_png_writes_its_whole_citation_within_the_image(page, path, wid
     citation = page.locator(".chart-citation").first.inner_text()
     written = "".join(m["line"] for m in below)
     assert "".join(citation.split()) in "".join(written.split())
-    address = citation.split()[-1]
-    assert address.startswith("https://") and address.split("?")[1] in "".join(written.split())
+    (address,) = [word.rstrip(",") for word in citation.split() if word.startswith("https://")]
+    assert address.split("?")[1] in "".join(written.split())
     assert json.loads(page.locator("figure.series-chart").first.get_attribute("data-exported-text"))
+
+
+def test_a_charts_citation_and_its_png_name_the_day_it_was_read_as_a_figures_does(page):
+    # The figure pages' citations of unreleased data end "accessed on <the reader's day>."; the
+    # charts' named no day, and so neither did their PNGs, passed on alone.
+    page.goto("/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled")
+    figure = page.locator("p.citation").first.inner_text()
+    dated = re.search(r", accessed on (\d{4}-\d{2}-\d{2})\.$", figure)
+    page.goto(GOOGLE_INDIA)
+    page.wait_for_function("document.querySelector('figure.series-chart canvas').dataset.rendered > 0")
+    citation = page.locator(".chart-citation").first.inner_text()
+    if dated is None:  # released data are cited by their version alone, on both
+        assert "accessed on" not in citation
+        return
+    assert citation.endswith(f", accessed on {dated.group(1)}.")
+    with page.expect_download():
+        page.locator("a.chart-png").first.click()
+    written = " ".join(json.loads(page.locator("figure.series-chart").first.get_attribute("data-exported-text")))
+    assert f"accessed on {dated.group(1)}." in written
 
 
 def test_countries_without_figures_are_listed_in_a_readable_grey(page):

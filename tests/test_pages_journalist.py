@@ -5,6 +5,8 @@ not misread. The site through Datasette's client over the real build."""
 import re
 from html import unescape
 
+import pytest
+
 from tests.conftest import rows
 
 TELEGRAM_2024 = "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"
@@ -164,7 +166,39 @@ def test_a_charts_citation_names_the_licence_and_the_sources_its_figures_come_fr
         "counts. Creative Commons Attribution 4.0 (the data); figures from GitHub (Te-k/telegram-transparency"
         " issues); Te-k (GitHub repository Te-k/telegram-transparency), CC-BY-4.0. https://" in telegram
     )
-    assert telegram.split()[-1].startswith("https://") and "/chart?platform=telegram" in telegram.split()[-1]
+    (address,) = [word.rstrip(",") for word in telegram.split() if word.startswith("https://")]
+    assert "/chart?platform=telegram" in address
+
+
+ACCESSED = ', accessed on <span class="accessed-date">the date you read it</span>.'
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/country/USA",
+        "/platform/telegram",
+        "/chart?platform=telegram&jurisdiction=CHE&request_type=ip_or_phone&metric=requests_fulfilled",
+    ],
+)
+def test_a_charts_citation_names_the_day_it_was_read_as_a_figures_does(site, real_db, path):
+    # A figure's citation of unreleased data says when it was read; the charts' (and so their
+    # PNGs') named no day.
+    ((state,),) = rows(real_db, "SELECT release_state FROM dataset")
+    figure = site.get(TELEGRAM_2024).text
+    html = site.get(path).text
+    citations = re.findall(r'<p class="citation chart-citation">(.*?)</p>', html, re.S)
+    assert citations
+    assert (ACCESSED in figure) == (state != "released")
+    for citation in citations:
+        assert citation.endswith(ACCESSED) == (ACCESSED in figure), citation
+        (address,) = [w for w in text_of(citation).split() if w.startswith("https://")]
+        assert address.endswith(",") == (state != "released")
+    # The reader's day is filled in by the same script as on the figure page.
+    assert '<script src="/static/cite-date.js" defer></script>' in html
+    charts = site.get(path.replace("?", ".json?") if "?" in path else f"{path}.json").json()
+    found = charts.get("charts") or [charts["chart"]]
+    assert found and all(c["cite_accessed"] == (state != "released") for c in found)
 
 
 def test_a_derived_points_sources_are_its_inputs(site):
