@@ -1172,6 +1172,10 @@ async def chart_page(datasette, request):
     return await render(datasette, request, "explore/chart.html", context, 400 if refused else 200)
 
 
+# What a reader may add to /compare's address for a period it does not take (its HTML says so;
+# its JSON refuses any parameter it does not read, page_parameter_problem).
+PERIOD_WORDS = ("period", "year", "period_label")
+
 # What /compare lists of a newest figure it does not compare (country_newest's columns).
 NOT_COMPARED_FIELDS = (
     "figure_id",
@@ -1273,6 +1277,15 @@ async def compare_page(datasette, request):
         "groups": ordered,
         "flagged": sum(1 for g in ordered for c in g["cells"] if c["flags"]),
         "not_compared": not_compared,
+        # No period picker: platforms report over different periods (halves, years, quarters,
+        # Telegram's January–September 2024), so one period would set a half beside a year or leave
+        # most platforms out. The page says so, with how many periods its figures cover, and says
+        # that a period in its address (?period=2024, ?year=2024) was not applied.
+        "compared_periods": len({(c["period_start"], c["period_end"]) for g in ordered for c in g["cells"]}),
+        "period_asked": next((f"{key}={request.args[key]}" for key in PERIOD_WORDS if request.args.get(key)), None),
+        "figures_url": datasette.urls.table(database_name(datasette), "figures")
+        + "?"
+        + urlencode([("jurisdiction_id", jurisdiction_id)]),
     }
     return await render(datasette, request, "explore/compare.html", context)
 

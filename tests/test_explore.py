@@ -341,6 +341,41 @@ def test_comparison_flags_a_known_period_mismatch(site):
     assert "flag-stale" in text
 
 
+def test_compare_explains_why_it_has_no_period_picker_and_where_one_period_is(site, real_db):
+    # A period picker would set a half beside a year: the compared figures' periods differ.
+    html = site.get("/compare?jurisdiction=USA").text
+    data = site.get("/compare.json?jurisdiction=USA").json()
+    periods = {(c["period_start"], c["period_end"]) for g in data["groups"] for c in g["cells"]}
+    assert len(periods) > 1 and data["compared_periods"] == len(periods)
+    why = " ".join(re.search(r'<p class="no-period" id="no-period">(.*?)</p>', html, re.S).group(1).split())
+    assert f"The figures compared below cover {len(periods)} different periods" in why
+    assert "Telegram's January–September 2024" in why
+    # The form picks a country and platforms, nothing else.
+    form = re.search(r'<form class="pick".*?</form>', html, re.S).group(0)
+    assert set(re.findall(r'name="(\w+)"', form)) == {"jurisdiction", "platform"}
+    # Where one period's figures are: the country's figures, whose period facet names each period.
+    link = re.search(r'<a class="period-figures" href="([^"]+)">every figure for United States</a>', why).group(1)
+    assert link == "/disclosures/figures?jurisdiction_id=USA"
+    facet = site.get(f"{link.replace('figures?', 'figures.json?')}&_size=0").json()["facet_results"]["period_label"]
+    (usa,) = rows(real_db, "SELECT count(DISTINCT period_label) FROM figures WHERE jurisdiction_id = 'USA'")[0]
+    assert len(facet["results"]) == min(usa, 50)
+    assert "period-not-applied" not in html
+    # A period in the address is not applied, and the page says so (its JSON refuses it, a 400).
+    for asked in ("year=2024", "period=2024h1"):
+        told = site.get(f"/compare?jurisdiction=USA&{asked}").text
+        notice = " ".join(re.search(r'id="period-not-applied">(.*?)</p>', told, re.S).group(1).split())
+        assert notice.startswith(f"This comparison takes no period: <code>{asked}</code> was not applied.")
+        assert told.count("compare-table") == html.count("compare-table")
+        assert_error_shape(site.get(f"/compare.json?jurisdiction=USA&{asked}"), 400)
+    # A country without figures has nothing to compare, and nothing to explain.
+    (empty,) = rows(
+        real_db,
+        "SELECT jurisdiction_id FROM jurisdictions WHERE jurisdiction_id NOT IN (SELECT jurisdiction_id FROM figures) LIMIT 1",
+    )[0]
+    nothing = site.get(f"/compare?jurisdiction={empty}&year=2024").text
+    assert 'id="no-period"' not in nothing and "period-not-applied" not in nothing
+
+
 def test_comparison_shows_fractions_as_percentages_with_the_stored_value(site, real_db):
     fractions = rows(
         real_db,
