@@ -126,3 +126,19 @@ def test_a_derived_zero_on_the_map_shows_its_stripes(page):
     for pattern in drawn["patterns"]:
         assert contrast(pattern["base"], pattern["stripe"]) >= 1.5, pattern
     assert "a derived 0" in page.locator("#map-legend").inner_text()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_compare_says_why_it_has_no_period_picker_and_leads_to_one_periods_figures(page, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/compare?jurisdiction=USA&year=2024")
+    notice = page.locator("#period-not-applied")
+    assert notice.inner_text().startswith("This comparison takes no period: year=2024 was not applied.")
+    notice.get_by_role("link", name="why there is no period to pick").click()
+    why = page.locator("#no-period")
+    assert why.is_visible() and "Why there is no period to pick" in why.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    why.get_by_role("link", name="every figure for United States").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/disclosures/figures?jurisdiction_id=USA")
+    assert page.locator("#facet-period_label li a").first.inner_text() in {"H1 2025", "H2 2024", "H1 2024", "2024"}

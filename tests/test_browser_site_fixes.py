@@ -4,7 +4,10 @@ Before: 26 columns 4,226 px wide at a 1280 px window (5,578 px here), rows up to
 quotes). After: about 1,420 px (ten columns, the sorted one included), rows about 200 px.
 """
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -109,3 +112,37 @@ def test_facet_labels_break_between_words(page, width):
     found = page.evaluate(BROKEN_WORDS)
     assert found["words"] > 200, found  # the five default facets' labels were measured
     assert found["broken"] == [], found
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_period_facet_reads_as_periods_and_its_links_filter_by_the_label(page, width):
+    # The facet listed 20240101-20240930, 2024q4: codes. It names them as the pages do.
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/disclosures/figures?platform_id=telegram")
+    facet = page.locator("#facet-period_label")
+    labels = facet.locator("li a").all_inner_texts()
+    assert "January–September 2024" in labels and "Q4 2024" in labels
+    assert not [label for label in labels if re.fullmatch(r"\d{8}-\d{8}|\d{4}[hq]\d", label)], labels
+    assert page.evaluate(BROKEN_WORDS)["broken"] == []
+    facet.get_by_role("link", name="January–September 2024").click()
+    page.wait_for_load_state("load")
+    assert "period_label=20240101-20240930" in page.url
+    assert page.locator("#facet-period_label li").first.inner_text().startswith("January–September 2024 · 160")
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_a_derived_badge_says_what_derived_means_and_leads_to_its_explanation(page, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived")
+    badge = page.locator(".figure-value").get_by_role("link", name="derived", exact=True).first
+    # What a pointer's hover shows (the title) is what a screen reader says of the link.
+    assert badge.get_attribute("title").startswith("Derived: computed by this dataset's build")
+    expect(badge).to_have_accessible_description(re.compile(r"^Derived: computed by this dataset's build .*"))
+    badge.hover()
+    assert badge.evaluate("a => getComputedStyle(a).color") == "rgb(92, 74, 0)"  # a badge still, not a green link
+    badge.click()
+    page.wait_for_url("**/api#derived")
+    heading = page.locator("h2#derived")
+    assert heading.inner_text() == "Derived figures"
+    assert -5 < heading.evaluate("h => h.getBoundingClientRect().top") < 100  # scrolled to it
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
