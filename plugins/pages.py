@@ -633,6 +633,16 @@ def http_url(value) -> str:
     return ""
 
 
+def quoted_lines(text) -> list[str]:
+    """The lines of a quoted text, each to be shown as a quote of its own. A cell of the package
+    holds no line break: the curator writes one as ¶ (rules.cell_problems), so a disagreement
+    quoting two rows of a file (two JSON arrays, two CSV lines) was one quote with a ¶ inside it,
+    which read as a character of the source's."""
+    if not isinstance(text, str):
+        return []
+    return [line.strip() for line in text.split("¶") if line.strip()]
+
+
 # A changelog's value token (disclosures/vocabulary.py, value_token): 900, 81.5, 0-499, <500,
 # withheld, not_reported.
 NUMBER_TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -672,4 +682,5 @@ def prepare_jinja2_environment(env, datasette):
     # Row URLs need the primary key encoded the way Datasette decodes it.
     env.filters["tilde_encode"] = tilde_encode
     env.filters["http_url"] = http_url
+    env.filters["quoted_lines"] = quoted_lines
     env.filters["token_text"] = token_text

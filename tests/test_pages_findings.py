@@ -273,3 +273,27 @@ def test_the_country_page_never_dates_googles_figures_by_its_security_letter_ban
         re.search(r'<tr class="platform-row"><th[^>]*><a href="/platform/google">.*?</tr>', html, re.S).group(0)
     )
     assert "has published up to 2025-12-31" not in google and "newest figure here ends" not in google
+
+
+def test_a_disagreement_quoting_several_records_shows_one_quote_a_record(site, real_db):
+    # Microsoft's country rows, quoted as JSON arrays joined with ¶ (the package's line break),
+    # were one inline quote with the ¶ inside it, read as if the file had the character.
+    [(text,)] = rows(
+        real_db,
+        "SELECT claimed_text FROM disagreements WHERE disagreement_id = 'microsoft-world-2016h1-accounts-rows-add-to-60372'",
+    )
+    records = [line.strip() for line in text.split("¶")]
+    assert len([record for record in records if record.startswith("[") and json.loads(record)]) > 1
+    html = unescape(site.get("/figure/microsoft-world-2016h1-all-accounts_specified").text)
+    quoted = re.search(r'<span class="quoted-lines">(.*?)</span>', html, re.S)
+    assert quoted, "no quoted-lines span"
+    assert re.findall(r"<q>(.*?)</q>", quoted.group(1)) == records
+    assert "¶" not in quoted.group(1)
+
+
+def test_quoted_lines_split_at_the_packages_line_break_only():
+    pages = plugin("pages")
+    assert pages.quoted_lines('["2016-H1",1] ¶ ["2016-H1",2]') == ['["2016-H1",1]', '["2016-H1",2]']
+    assert pages.quoted_lines("Line one¶Line two") == ["Line one", "Line two"]
+    assert pages.quoted_lines("One line, no break") == ["One line, no break"]
+    assert pages.quoted_lines(None) == []
