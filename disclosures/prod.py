@@ -9,6 +9,7 @@
     <run>/supervisord.conf, supervisord.pid, supervisor.sock   the supervisor (one daemon)
     <run>/nginx/nginx.conf, nginx.pid, release.conf, cache/    nginx, its cache and temp files
     <run>/sockets/pages-N.sock, sql-N.sock                     the workers (unix sockets)
+    <run>/pids/pages-N.pid, sql-N.pid                          their gunicorn masters
     <run>/releases/<id>/build, dist                            staged releases (hard links)
     <run>/current -> releases/<id>                             what the workers serve
     <run>/logs/                                                every process's log
@@ -590,8 +591,11 @@ def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> t
         raise ProdError(f"{SUPERVISORD} is missing: make .venv-site/.installed")
     nginx_binary()
     _check_port_free(topology)
-    for folder in ("logs", "sockets", "nginx/tmp", "nginx/cache"):
+    for folder in ("logs", "sockets", "pids", "nginx/tmp", "nginx/cache"):
         (topology.run / folder).mkdir(parents=True, exist_ok=True)
+    # Left by masters that were killed: gunicorn refuses to start over a pid file whose pid runs.
+    for stale in (topology.run / "pids").glob("*.pid"):
+        stale.unlink()
     record_topology(topology)
     rid = stage_release(topology, build_dir, dist)
     check_release(topology, rid)
@@ -622,45 +626,58 @@ def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeou
     return rid
 
 
+def worker_pid_file(topology: Topology, name: str) -> Path:
+    """The pid file the gunicorn master of one worker socket (``pages:pages-0``) writes."""
+    return topology.run / "pids" / f"{name.split(':')[1]}.pid"
+
+
 def orphans(topology: Topology) -> list[int]:
-    """Processes of this run directory left without their supervisord (it was killed): nginx's
-    master (from its pid file), and every gunicorn master and worker (a fork has its master's
-    command line) whose command line names this run's sockets."""
+    """Processes of this run directory left without their supervisord (it was killed), all from
+    this run's own pid files, each verified (:func:`pid_from_file`): nginx's master, every
+    gunicorn master, and the worker each master forked. Never found by a process's name."""
     nginx = nginx_pid(topology)
     found = [nginx] if nginx else []
-    sockets = f" --bind unix:{topology.run / 'sockets'}/"
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if sockets in command:
-            found.append(int(entry.name))
+    for pid_file in sorted((topology.run / "pids").glob("*.pid")):
+        socket_path = topology.run / "sockets" / f"{pid_file.stem}.sock"
+        master = pid_from_file(pid_file, f" --bind unix:{socket_path} ")
+        if master:
+            found += [master, *children(master)]
     return sorted(set(found))
 
 
-def stop(topology: Topology, timeout: float = 30) -> bool:
-    """Stop supervisord and everything it runs (gracefully, then by force after ``timeout``).
-
-    When supervisord is gone but its processes are not, they are stopped the same way. Returns
-    False when nothing was running. Only the processes of this run directory are touched.
-    """
-    pid = supervisord_pid(topology)
-    # supervisord stops its programs, then itself; orphans get the signal directly.
-    targets = [pid] if pid else orphans(topology)
-    if not targets:
-        return False
+def _end(targets: list[int], timeout: float, also: list[int] = ()) -> None:
+    """SIGTERM ``targets``, wait up to ``timeout`` seconds, then SIGKILL whatever of them and of
+    ``also`` (their children, which would outlive a killed parent) still runs."""
     for target in targets:
-        os.kill(target, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(target, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while any(pid_alive(t) for t in targets) and time.monotonic() < deadline:
         time.sleep(0.1)
-    for target in targets:
+    for target in [*targets, *also]:
         if pid_alive(target):
-            os.kill(target, signal.SIGKILL)
-    return True
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(target, signal.SIGKILL)
+
+
+def stop(topology: Topology, timeout: float = 30) -> bool:
+    """Stop supervisord and everything it runs (gracefully, then by force after ``timeout``),
+    then whatever of this run directory's processes is left (:func:`orphans`): those of a
+    supervisord that was killed before, or that had to be killed now, which leaves its programs
+    running.
+
+    Returns False when nothing was running. Only the processes named by this run directory's
+    own pid files are touched.
+    """
+    pid = supervisord_pid(topology)
+    if pid:
+        _end([pid], timeout)  # supervisord stops its programs, then itself
+    left = orphans(topology)
+    if left:
+        nginx = nginx_pid(topology)
+        # nginx's workers: a master killed by force leaves them listening on the port.
+        _end(left, timeout, also=children(nginx) if nginx else [])
+    return bool(pid or left)
 
 
 def restart_worker(topology: Topology, name: str, timeout: float = 60) -> None:

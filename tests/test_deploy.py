@@ -228,6 +228,8 @@ def test_the_supervisor_runs_every_worker_from_the_site_environment(tmp_path):
         f"--bind unix:{topology.run}/sockets/%(program_name)s-%(process_num)d.sock"
     )
     assert text.count(worker) == 2 and text.count('"asgi:preloaded_app()"') == 2
+    # Each master's pid file, by which prod stop finds one a killed supervisord left running.
+    assert text.count(f"--pid {topology.run}/pids/%(program_name)s-%(process_num)d.pid ") == 2
     assert text.count("killasgroup=true") == 2  # a master killed after stopwaitsecs takes its worker
     assert "nice -n 10 " in text.split("[program:sql]")[1].split("[program:nginx]")[0]
     assert "autorestart=true" in text

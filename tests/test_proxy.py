@@ -16,6 +16,8 @@ import shutil
 import signal
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -578,6 +580,39 @@ def test_a_switch_succeeds_only_once_nginx_announces_the_release_and_a_partial_o
     assert prod.served_release(topology) == target
     with client(topology, "127.0.0.9") as c:
         assert c.get("/disclosures/figures.json?_size=0").headers["x-release"] == target
+
+
+def test_stop_ends_what_supervisord_leaves_when_it_must_be_killed_and_only_that(topology):
+    # stop sent supervisord SIGTERM, then SIGKILL when it had not ended in time, and was done:
+    # nginx, its workers (still listening), the gunicorn masters and their workers ran on.
+    supervisord = prod.supervisord_pid(topology)
+    masters = [prod.process_pid(topology, name) for name in topology.worker_names()]
+    for name, master in zip(topology.worker_names(), masters, strict=True):
+        assert prod.pid_from_file(prod.worker_pid_file(topology, name), f"{name.split(':')[1]}.sock ") == master
+    nginx = prod.nginx_pid(topology)
+    everything = [
+        supervisord,
+        nginx,
+        *prod.children(nginx),
+        *masters,
+        *[pid for master in masters for pid in prod.children(master)],
+    ]
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert prod.stop(topology, timeout=0) is True  # no time for anything: supervisord is killed
+        deadline = time.monotonic() + 10
+        while any(prod.pid_alive(pid) for pid in everything) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in everything if prod.pid_alive(pid)] == []
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(topology.base_url + "/-/health.json", timeout=5)
+    assert prod.stop(topology) is False
+    # Back up, over the release it served, for the test after this one.
+    prod.start(topology, topology.current / "build", topology.current / "dist")
 
 
 def test_stop_ends_what_a_killed_supervisor_left_running(topology):
