@@ -139,7 +139,12 @@ def test_the_health_check_is_never_cached_and_says_when_the_pages_workers_are_do
     try:
         down = web.get("/-/health.json")
         assert down.status_code == 503, down.text
-        assert down.json()["ok"] is False
+        assert down.json() == {
+            "ok": False,
+            "status": 503,
+            "problems": ["no worker answered: the workers are stopped, restarting or busy"],
+        }
+        assert down.headers["cache-control"] == "no-store" and down.headers["retry-after"] == "1"
         assert down.headers.get("x-cache") != "HIT"
     finally:
         prod.supervisorctl(topology, "start", "pages:*")
