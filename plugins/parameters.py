@@ -945,6 +945,52 @@ def error_status(send):
     return checked
 
 
+# Set in the scope of a canned query's page whose .json, with the same query string, is refused:
+# the page's "alternate" JSON (a <link> in its head, and a Link header) is left out.
+JSON_REFUSED = "platform_disclosures.json_refused"
+
+
+async def json_refused(datasette, path: str, query_string: str) -> bool:
+    """Whether ``path`` is a SQL query's page (a canned query, or ``?sql=``) whose .json (the same
+    query string) is a 4xx: its form without the parameters the query cannot run without
+    (platform_coverage, or ``?sql=select :x``), where the page linked its "alternate" JSON, which
+    answered 400."""
+    routes = {db.route: db for db in datasette.databases.values()}
+    match = DATABASE_PATH.match(path)
+    if match and match["format"] is None and match["database"] in routes:
+        if "sql" not in dict(parse_qsl(query_string, keep_blank_values=True)):
+            return False
+        return await request_problem(datasette, path + ".json", query_string) is not None
+    match = TABLE_PATH.match(path)
+    if not match or match["format"] is not None or match["database"] not in routes:
+        return False
+    db = routes[match["database"]]
+    table = tilde_decode(match["table"])
+    kind, _, _ = await table_shape(db, table)
+    if kind is not None or await datasette.get_canned_query(db.name, table, None) is None:
+        return False
+    return await request_problem(datasette, path + ".json", query_string) is not None
+
+
+def without_alternate_link(send):
+    """``send`` without a ``Link: <...>; rel="alternate"`` header (Datasette's, to the page's JSON)."""
+
+    async def sending(message):
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message["headers"] if not (k.lower() == b"link" and b'rel="alternate"' in v)]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
+
+
+@hookimpl
+def extra_template_vars(request):
+    if request is not None and request.scope.get(JSON_REFUSED):
+        return {"alternate_url_json": None}  # over Datasette's own (base.html's <link rel="alternate">)
+    return None
+
+
 # These checks must see the request as the client sent it, before plugins/downloads.py drops a
 # table CSV's _size and _next and plugins/paging.py adds its own _next (plugins/layers.py).
 @hookimpl
@@ -970,6 +1016,9 @@ def asgi_wrapper(datasette):
                 scope = dict(scope, query_string=canonical.encode("latin-1"))
             if path.endswith(".json"):
                 send = error_status(send)
+            elif await json_refused(datasette, path, canonical):
+                scope = dict(scope, **{JSON_REFUSED: True})
+                send = without_alternate_link(send)
             return await app(scope, receive, send)
 
         return checked

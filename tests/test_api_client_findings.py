@@ -4,6 +4,7 @@ row or a format wrongly."""
 
 import asyncio
 import hashlib
+import html
 import json
 import re
 from urllib.parse import quote
@@ -265,6 +266,45 @@ def test_a_canned_query_asked_for_what_does_not_exist_is_a_400_not_an_empty_answ
     else:
         table = said.split(": no such ")[1] + "s"
         assert f"/disclosures/{table}" in message and rows(real_db, f"SELECT count(*) FROM {table}")[0][0] > 0
+
+
+ALTERNATE = re.compile(r'<link rel="alternate" type="application/json\+datasette" href="([^"]*)"')
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/disclosures/platform_coverage",
+        "/disclosures/compare_platforms",
+        "/disclosures/top_jurisdictions?platform=telegram",
+        "/disclosures?sql=select+:platform+as+p",
+    ],
+)
+def test_a_query_page_whose_json_would_be_refused_links_no_alternate_json(site, page):
+    # Its <link rel="alternate"> and Link header pointed at its .json, a 400 ("needs platform").
+    path, _, query = page.partition("?")
+    json_path = f"{path}.json" + (f"?{query}" if query else "")
+    assert site.get(json_path).status_code == 400
+    answer = site.get(page)
+    assert answer.status_code == 200 and "<form" in answer.text
+    assert not ALTERNATE.search(answer.text) and "link" not in answer.headers
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/disclosures/platform_coverage?platform=telegram",
+        "/disclosures/search_everything",
+        "/disclosures?sql=select+:platform+as+p&platform=telegram",
+        "/disclosures/figures",
+    ],
+)
+def test_a_page_whose_json_answers_links_it_as_its_alternate(site, page):
+    answer = site.get(page)
+    (linked,) = ALTERNATE.findall(answer.text)
+    linked = html.unescape(linked)
+    assert answer.headers["link"].startswith(linked) and 'rel="alternate"' in answer.headers["link"]
+    assert site.get(linked.removeprefix("http://localhost")).status_code == 200
 
 
 def test_a_canned_querys_page_still_opens_on_its_form_and_its_defaults_still_answer(site, real_db):
