@@ -533,12 +533,13 @@ def date_filter_problem(key: str, value: str) -> str | None:
 
 
 def column_choice_problem(table: str, params: list[tuple[str, str]], columns: dict, keys: list[str]) -> str | None:
-    """Why ``_col`` or ``_nocol`` names no column of the table, or ``_nocol`` its primary key, or None.
+    """Why ``_col``, ``_nocol`` or ``_json`` names no column of the table, or ``_nocol`` its primary
+    key, or None (Datasette ignored a ``_json`` column it does not have).
 
     Datasette said only "_nocol=figure_id - invalid columns" for a key, which is a column: a row
     keeps its key, since its link and the next page's cursor are made from it."""
     for name, value in params:
-        if name not in ("_col", "_nocol"):
+        if name not in ("_col", "_nocol", "_json"):
             continue
         if value not in columns:
             return f"{name}={value}: {table} has no column {value!r}; its columns are: {', '.join(columns)}"
@@ -548,6 +549,56 @@ def column_choice_problem(table: str, params: list[tuple[str, str]], columns: di
                 "page's cursor are made from it); _nocol hides the other columns"
             )
     return None
+
+
+def number_date_problem(key: str, value: str, columns: dict) -> str | None:
+    """Why a ``column__date`` filter on a number column cannot mean what it says, or None: SQLite's
+    date() reads a number as a Julian day number, so ``year__date=2024-01-01`` compared the day
+    2024 days after 4714 BC, and answered 200 with no rows."""
+    column = key.removesuffix("__date")
+    declared = (columns.get(column) or "").upper()
+    if not key.endswith("__date") or not any(word in declared for word in NUMBER_TYPES):
+        return None
+    return (
+        f"{key}={value}: {column} holds numbers, and a date filter reads a number as a Julian day "
+        f"(2024 is a day in 4708 BC), not as a year or a date, so nothing would match; compare the "
+        f"number itself ({column}=..., {column}__gte=...)"
+    )
+
+
+def query_labels_problem(params: list[tuple[str, str]], canned: str | None) -> str | None:
+    """Why a SQL query (``canned``: a canned query's name, or None) was given ``_labels`` on, which
+    only a table applies (its foreign keys' labels), or None: Datasette ignored it, 200."""
+    value = next((v for k, v in params if k == "_labels"), "")
+    if not value or value.lower() not in BOOLEANS or not switch_on(value):
+        return None  # blank or off asks for nothing; another value is switch_problem's
+    what = f"{canned} is a canned query, whose" if canned else "a SQL query's"
+    return (
+        f"_labels={value}: {what} rows are not a table's, so _labels (a table's option: the labels of "
+        "its foreign keys) is not applied; join the labels' table in the SQL"
+    )
+
+
+async def query_json_problem(db, sql: str, params: list[tuple[str, str]], canned: str | None) -> str | None:
+    """Why a SQL query's ``_json`` names a column the query does not answer, or None: Datasette
+    reads only those it finds and ignored the others (``?sql=select 1&_json=x``, 200). The columns
+    are read from the query run with no rows; a query that cannot run so is left to its own error."""
+    given = dict(reversed(params))
+    bound = {name: given.get(name, "") for name in sql_parameter_names(sql)}
+    body = NOT_CODE.sub(lambda m: m.group(0) if not m.group(0).startswith("--") else " ", sql)
+    try:
+        result = await db.execute(f"select * from ({body.strip().rstrip(';')}\n) limit 0", bound)
+    except Exception:  # any failure is the query's own to report, when Datasette runs it
+        return None
+    columns = list(result.columns)
+    unknown = next((v for k, v in params if k == "_json" and v not in columns), None)
+    if unknown is None:
+        return None
+    what = f"{canned} answers" if canned else "the query answers"
+    return (
+        f"_json={unknown}: {what} no column {unknown!r}, so _json (a column's text read as JSON) would not "
+        f"be applied; its columns are: {', '.join(columns)}"
+    )
 
 
 def ttl_problem(value: str) -> str | None:
@@ -836,8 +887,11 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         problem = (
             query_option_problem(given, None, most_rows)
             or query_row_option_problem(params, None)
+            or query_labels_problem(params, None)
             or sql_parameter_problem(sql_parameter_names(given["sql"]), params, match["format"])
         )
+        if not problem and any(key == "_json" for key, _ in params):
+            problem = await query_json_problem(db, given["sql"], params, None)
         return (400, problem) if problem else None
     if "row" in groups and match["format"] in ("json", "csv"):
         # Datasette ignored it: figures/<id>.json?platform_id=google answered that Telegram
@@ -862,7 +916,10 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
                 or unknown_query_parameter_problem(table, canned["sql"], params, match["format"])
                 or query_option_problem(given, table, most_rows)
                 or query_row_option_problem(params, table)
+                or query_labels_problem(params, table)
             )
+            if not problem and any(key == "_json" for key, _ in params):
+                problem = await query_json_problem(db, canned["sql"], params, table)
             return (400, problem) if problem else None
         return None
     for key, value in params:
@@ -875,6 +932,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
                 number_filter_problem(key, value, columns)
                 or pattern_filter_problem(key, value)
                 or date_filter_problem(key, value)
+                or number_date_problem(key, value, columns)
             )
         if problem:
             return 400, problem

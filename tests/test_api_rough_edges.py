@@ -130,6 +130,39 @@ def test_a_tables_paging_and_sorting_on_a_sql_query_is_a_400_saying_what_to_writ
     assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
 
 
+@pytest.mark.parametrize("value", ["on", "1", "TRUE"])
+def test_labels_on_a_sql_query_is_a_400_not_ignored(site, value):
+    # A query's rows are not a table's: Datasette answered them unlabelled, 200, as if asked for nothing.
+    message = assert_error_shape(site.get(f"{CANNED}&_labels={value}"), 400)
+    assert message.startswith(f"_labels={value}: compare_platforms is a canned query") and "not applied" in message
+    message = assert_error_shape(site.get(f"{QUERY}&_labels={value}"), 400)
+    assert message.startswith(f"_labels={value}: a SQL query's rows are not a table's")
+    # Off, or blank, asks for nothing a query does not do.
+    assert site.get(f"{CANNED}&_labels=off").status_code == site.get(f"{QUERY}&_labels=").status_code == 200
+
+
+def test_json_naming_a_column_a_query_or_table_does_not_answer_is_a_400_not_ignored(site):
+    # ?sql=select 1 as a&_json=x answered 200, with no column read as JSON, as if x had been.
+    message = assert_error_shape(site.get("/disclosures.json?sql=select+1+as+a&_json=x"), 400)
+    assert message == (
+        "_json=x: the query answers no column 'x', so _json (a column's text read as JSON) would not be applied; "
+        "its columns are: a"
+    )
+    message = assert_error_shape(site.get(f"{CANNED}&_json=nope"), 400)
+    assert message.startswith("_json=nope: compare_platforms answers no column 'nope'")
+    message = assert_error_shape(site.get("/disclosures/figures.json?_json=nope&_size=1"), 400)
+    assert message.startswith("_json=nope: figures has no column 'nope'")
+
+
+@pytest.mark.parametrize(
+    "sql", ["select '[1]' as x", "select '[1]' as x;", "select '[1]' as x -- a comment", "select :p as x"]
+)
+def test_json_naming_a_column_a_query_answers_reads_it_as_json(site, sql):
+    given = "&p=%5B1%5D" if ":p" in sql else ""
+    answer = site.get(f"/disclosures.json?sql={quote(sql)}{given}&_json=x&_shape=array")
+    assert answer.status_code == 200 and answer.json() == [{"x": [1]}]
+
+
 def test_size_max_on_a_sql_query_is_what_it_does_anyway(site):
     # Datasette's own CSV link of a query page carries it.
     assert "_size=max" in site.get(CANNED.replace(".json", "")).text

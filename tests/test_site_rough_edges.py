@@ -359,6 +359,16 @@ def test_a_date_filter_with_no_day_written_yyyy_mm_dd_is_a_400_not_no_rows(site,
     assert page.status_code == 400 and "a date filter compares" in html.unescape(page.text)
 
 
+@pytest.mark.parametrize("query", ["year__date=2024-01-01", "value__date=2024-01-01"])
+def test_a_date_filter_on_a_number_column_is_a_400_not_no_rows(site, query):
+    # SQLite's date(2024) is a day in 4708 BC: year__date=2024-01-01 answered 200 with no rows.
+    key, value = query.split("=")
+    column = key.removesuffix("__date")
+    for path in ("/disclosures/figures.json", "/disclosures/figures.csv", "/disclosures/figures_series.json"):
+        message = assert_error_shape(site.get(f"{path}?{query}&_size=0"), 400)
+        assert message.startswith(f"{key}={value}: {column} holds numbers, and a date filter reads a number as a")
+
+
 def test_a_date_filter_with_a_real_day_still_filters(site, real_db):
     (expected,) = rows(real_db, "SELECT count(*) FROM figures WHERE period_start = '2024-01-01'")[0]
     answer = site.get("/disclosures/figures.json?period_start__date=2024-01-01&_size=0")
@@ -675,4 +685,6 @@ def test_a_tables_row_or_column_option_on_a_query_is_a_400(site, query, instead)
 
 def test_a_query_with_a_blank_table_option_or_a_facet_still_answers(site):
     assert site.get("/disclosures/compare_platforms.json?jurisdiction=USA&_search=&_col=").status_code == 200
-    assert site.get("/disclosures.json?sql=select+1&_labels=on&_shape=array").json() == [{"1": 1}]
+    # _labels=on is a 400 on a query (tests/test_api_rough_edges.py); blank or off asks for nothing.
+    assert site.get("/disclosures.json?sql=select+1&_labels=&_shape=array").json() == [{"1": 1}]
+    assert site.get("/disclosures.json?sql=select+1&_labels=off&_shape=array").json() == [{"1": 1}]
