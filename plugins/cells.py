@@ -8,6 +8,12 @@ where the figures table leads from every number to its quote and source.
 
 The value shown is ``figures.value_text``, written by the build (the one owner of how a band,
 a threshold or a withheld figure reads), so this plugin formats nothing itself.
+
+A ``period_label`` cell (the figures tables, the tables of coverage and gaps, canned queries, row
+pages) names its period as the pages do ("January–September 2024", "H1 2025"), from the build's
+``period_names``, with the label after it in small type: 20240101-20240930 read as a code, and it
+is still what a filter, a figure id and the JSON use. Only the HTML changes (Datasette calls
+render_cell for HTML alone): JSON and CSV keep the label.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pathlib import Path
 
 import markupsafe
 from datasette import hookimpl
+from datasette.utils import escape_sqlite
 
 # plugins/ is no package: what its plugins share (plugins/_badges.py) is found on the path.
 if str(Path(__file__).parent) not in sys.path:
@@ -50,6 +57,18 @@ BAND_BADGE = markupsafe.Markup(
 )
 
 
+# A column whose values the build names in a table of its own: column -> (that table, its column
+# of names). Not foreign keys (period_names is keyed by the period's dates), so Datasette showed
+# the bare values. The table of names itself shows both side by side, and is left as it is.
+NAMED_COLUMNS = {"period_label": ("period_names", "name")}
+NAMED_CELL = markupsafe.Markup(
+    '{0} <small class="named-code" title="{2}, as in figure ids, filters and the JSON">{1}</small>'
+)
+
+# Database -> {column: {value: name}}, immutable databases only: the build's, which cannot change.
+_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 # Datasette -> the database this plugin renders: plugin_config() walks the whole metadata on
 # every call, and this hook runs for a hundred cells a page.
 _databases: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -69,10 +88,19 @@ def render_cell(row, value, column, table, database, datasette):
     is_value = table in FIGURE_TABLES and column == "value"
     is_ids = (table, column) in FIGURE_ID_COLUMNS
     is_side_by_side = table == SIDE_BY_SIDE and column in SIDE_BY_SIDE_METRICS
-    if not (is_value or is_ids or is_side_by_side) and (table, column) not in LINK_COLUMNS:
+    is_named = column in NAMED_COLUMNS and table != NAMED_COLUMNS[column][0]
+    if not (is_value or is_ids or is_side_by_side or is_named) and (table, column) not in LINK_COLUMNS:
         return None
     if database != configured_database(datasette):
         return None
+    if is_named:
+        if not isinstance(value, str):
+            return None
+        db = datasette.get_database(database)
+        known = _names.get(db)
+        if known is None:  # the first cell of a worker, or a mutable database: read, then render
+            return named_after_reading(db, column, value)
+        return named_cell(known, column, value)
     if is_ids:
         if not isinstance(value, str) or not value:
             return None
@@ -105,6 +133,27 @@ def render_cell(row, value, column, table, database, datasette):
     if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):
         return markupsafe.Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(value)
     return None
+
+
+def named_cell(known: dict, column: str, value: str) -> markupsafe.Markup | None:
+    """The name of ``value`` with ``value`` after it, or None (Datasette's cell) for a value
+    without a name, or one that is its own name (the period 2024)."""
+    name = known.get(column, {}).get(value)
+    if name is None or name == value:
+        return None
+    return NAMED_CELL.format(name, value, column)
+
+
+async def named_after_reading(db, column: str, value: str) -> markupsafe.Markup | None:
+    tables = set(await db.table_names())
+    known = {}
+    for named, (table, name_column) in NAMED_COLUMNS.items():
+        if table in tables:
+            sql = f"select {escape_sqlite(named)}, {escape_sqlite(name_column)} from {escape_sqlite(table)}"
+            known[named] = dict((await db.execute(sql)).rows)
+    if not db.is_mutable:
+        _names[db] = known
+    return named_cell(known, column, value)
 
 
 def figure_link(datasette, figure_id: str, shown, title: str | None = None) -> markupsafe.Markup:

@@ -476,6 +476,43 @@ def test_requests_and_accounts_values_and_figure_ids_link_to_their_figures(site,
     assert cell(hidden, "requests_fulfilled") == str(value)
 
 
+NAMED_PERIOD = '{0} <small class="named-code" title="period_label, as in figure ids, filters and the JSON">{1}</small>'
+JAN_SEP = "telegram-are-20240101-20240930-ip_or_phone-accounts_affected"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        FIGURES + "?period_label=20240101-20240930&_size=5",  # a table
+        f"{FIGURES}/{JAN_SEP}",  # a row page
+        "/disclosures/coverage?platform_id=telegram&jurisdiction_id=ARE",  # a table the build made
+        "/disclosures/country_newest?jurisdiction=ARE",  # a canned query: halves, quarters and years
+    ],
+)
+def test_a_period_cell_names_its_period_and_its_json_and_csv_keep_the_label(site, real_db, path):
+    # 20240101-20240930 read as a code in every row: the HTML names the period as the pages do.
+    names = dict(rows(real_db, "SELECT period_label, name FROM period_names"))
+    html = site.get(path).text
+    shown = re.findall(r'<td class="col-period_label[^"]*">(.*?)</td>', html)
+    base, _, query = path.partition("?")
+    labels = [r["period_label"] for r in site.get(f"{base}.json?_shape=array&{query}").json()]
+    assert shown and len(shown) == len(labels)
+    # A year is its own name, and stays as it is.
+    assert shown == [label if names[label] == label else NAMED_PERIOD.format(names[label], label) for label in labels]
+    assert any(names[label] != label for label in labels)
+    if "20240101-20240930" in path:
+        assert NAMED_PERIOD.format("January–September 2024", "20240101-20240930") in shown
+    csv_rows = list(csv.DictReader(io.StringIO(site.get(f"{base}.csv?{query}").text)))
+    assert [r["period_label"] for r in csv_rows] == labels
+    assert all(label in names for label in labels)
+
+
+def test_the_table_of_period_names_shows_labels_and_names_as_they_are(site):
+    html = site.get("/disclosures/period_names?period_label=20240101-20240930").text
+    assert re.findall(r'<td class="col-period_label[^"]*">(.*?)</td>', html) == ["20240101-20240930"]
+    assert "named-code" not in html
+
+
 def test_json_shapes_are_what_the_api_page_says(site):
     html = site.get("/api").text
     assert "The default, <code>?_shape=arrays</code>" in html
