@@ -854,6 +854,18 @@ def period_kind(start: date, end: date) -> str:
     return "other"
 
 
+# What a reader calls each kind ``period_kind`` names (the site's facets and cells show these, from
+# the build's period_names): year_to_date read as a code.
+PERIOD_KIND_NAMES = {
+    "year": "Calendar year",
+    "half": "Half year",
+    "quarter": "Quarter",
+    "month": "Month",
+    "year_to_date": "Year to date (from 1 January)",
+    "other": "Other period",
+}
+
+
 def is_standard_period(start: date, end: date) -> bool:
     return period_kind(start, end) in {"year", "half", "quarter"}
 

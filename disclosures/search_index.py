@@ -64,21 +64,30 @@ PERIOD_NAMES_SQL = """CREATE TABLE period_names (
   period_end TEXT NOT NULL,
   period_label TEXT NOT NULL,
   name TEXT NOT NULL,
+  period_kind TEXT NOT NULL,
+  kind_name TEXT NOT NULL,
   PRIMARY KEY (period_start, period_end)
 )"""
 
 
+def period_names_row(start: str, end: str, label: str) -> tuple[str, str, str, str, str, str]:
+    """The row of ``period_names`` of the period ``start``-``end`` (ISO dates) labelled ``label``."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    kind = rules.period_kind(first, last)
+    return start, end, label, rules.period_name(first, last), kind, rules.PERIOD_KIND_NAMES[kind]
+
+
 def write_period_names(db: sqlite_utils.Database) -> None:
-    """(Re)create ``period_names``: each period of a figure, its label (as in figure ids) and the
-    name readers see (``rules.period_name``), so pages and search name periods alike."""
+    """(Re)create ``period_names``: each period of a figure, its label (as in figure ids), the
+    name readers see (``rules.period_name``), so pages and search name periods alike, and its kind
+    with the kind's name (the site names the period_kind facet and cells from it)."""
     periods = db.execute(
         "SELECT DISTINCT period_start, period_end, period_label FROM figures ORDER BY period_start, period_end"
     ).fetchall()
     db.execute("DROP TABLE IF EXISTS period_names")
     db.execute(PERIOD_NAMES_SQL)
     db.conn.executemany(
-        "INSERT INTO period_names VALUES (?, ?, ?, ?)",
-        [(s, e, label, rules.period_name(date.fromisoformat(s), date.fromisoformat(e))) for s, e, label in periods],
+        "INSERT INTO period_names VALUES (?, ?, ?, ?, ?, ?)", [period_names_row(*period) for period in periods]
     )
 
 

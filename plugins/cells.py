@@ -12,8 +12,9 @@ a threshold or a withheld figure reads), so this plugin formats nothing itself.
 A ``period_label`` cell (the figures tables, the tables of coverage and gaps, canned queries, row
 pages) names its period as the pages do ("January–September 2024", "H1 2025"), from the build's
 ``period_names``, with the label after it in small type: 20240101-20240930 read as a code, and it
-is still what a filter, a figure id and the JSON use. Only the HTML changes (Datasette calls
-render_cell for HTML alone): JSON and CSV keep the label.
+is still what a filter, a figure id and the JSON use. A ``period_kind`` cell names its kind the
+same way ("Year to date (from 1 January)", then year_to_date). Only the HTML changes (Datasette
+calls render_cell for HTML alone): JSON and CSV keep the label and the kind.
 """
 
 from __future__ import annotations
@@ -59,10 +60,10 @@ BAND_BADGE = markupsafe.Markup(
 
 # A column whose values the build names in a table of its own: column -> (that table, its column
 # of names). Not foreign keys (period_names is keyed by the period's dates), so Datasette showed
-# the bare values. The table of names itself shows both side by side, and is left as it is.
-NAMED_COLUMNS = {"period_label": ("period_names", "name")}
+# the bare values. The table of names itself shows values and names side by side, and is left as it is.
+NAMED_COLUMNS = {"period_label": ("period_names", "name"), "period_kind": ("period_names", "kind_name")}
 NAMED_CELL = markupsafe.Markup(
-    '{0} <small class="named-code" title="{2}, as in figure ids, filters and the JSON">{1}</small>'
+    '{0} <small class="named-code" title="{2}: the value filters and the JSON use">{1}</small>'
 )
 
 # Database -> {column: {value: name}}, immutable databases only: the build's, which cannot change.

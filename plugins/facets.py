@@ -35,8 +35,10 @@ table's own: Datasette listed it twice (``platform_id`` and ``platform_id_2`` in
 boxes on the page), counting it twice.
 
 A ``period_label`` facet names each period as the pages do ("January–September 2024", "H1
-2025"), from the build's ``period_names``: its raw labels (20240101-20240930) read as codes. Only
-the label is Datasette's ``label`` (as a foreign key's is); the value and its link stay the label.
+2025"), and a ``period_kind`` facet each kind ("Half year", "Year to date (from 1 January)"), from
+the build's ``period_names``: their raw values (20240101-20240930, year_to_date) read as codes.
+Only the name is Datasette's ``label`` (as a foreign key's is); the value and its link stay the
+label or kind.
 
 On an immutable database the rows read from ``facet_counts`` (and the list of counted columns)
 are kept per worker after their first reading: they are the build's, and cannot change.
@@ -68,7 +70,7 @@ order by count desc, value limit {limit}"""
 # A facet column whose values the build names in a table of its own: column -> (that table, its
 # column of names). Not a foreign key (period_names is keyed by the period's dates), so Datasette
 # showed the raw values.
-NAMED_VALUES = {"period_label": ("period_names", "name")}
+NAMED_VALUES = {"period_label": ("period_names", "name"), "period_kind": ("period_names", "kind_name")}
 
 # Datasette 0.65's column facet query (datasette/facets.py), as it formats it.
 FACET_SQL = re.compile(

@@ -176,11 +176,19 @@ def test_the_period_facet_names_each_period_and_keeps_its_value_and_link(site, r
         assert "<li>January–September 2024 &middot; 160" in html
     else:
         assert 'period_label=20240101-20240930">January–September 2024</a>' in html
-    # Other facets keep Datasette's labels: a platform's name, a kind as it is.
+    # A kind is named too (year_to_date read as a code), its value and link kept.
     other = body["facet_results"].get("results", body["facet_results"])
+    kinds = dict(rows(real_db, "SELECT period_kind, kind_name FROM period_names"))
+    assert other["period_kind"]["results"]
+    for r in other["period_kind"]["results"]:
+        assert r["label"] == kinds[r["value"]] != r["value"], r
+        assert f"period_kind={r['value']}" in r["toggle_url"], r
+    if "period_label=20240101-20240930" in query:
+        assert [r["label"] for r in other["period_kind"]["results"]] == ["Year to date (from 1 January)"]
+        assert 'period_kind=year_to_date">Year to date (from 1 January)</a> 160' in html
+    # Other facets keep Datasette's labels: a platform's name.
     platforms = dict(rows(real_db, "SELECT platform_id, name FROM platforms"))
     assert all(r["label"] == platforms[r["value"]] for r in other["platform_id"]["results"])
-    assert all(r["label"] == r["value"] for r in other["period_kind"]["results"])
 
 
 def test_the_period_facet_of_a_database_without_period_names_shows_the_values(tmp_path, real_build):
@@ -190,5 +198,6 @@ def test_the_period_facet_of_a_database_without_period_names_shows_the_values(tm
         conn.execute("DROP TABLE period_names")
     conn.close()
     body = Site(unhurried(folder)).get("/disclosures/figures.json?_extra=facet_results").json()
-    results = body["facet_results"].get("results", body["facet_results"])["period_label"]["results"]
-    assert results and all(r["label"] == r["value"] for r in results)
+    for column in ("period_label", "period_kind"):
+        results = body["facet_results"].get("results", body["facet_results"])[column]["results"]
+        assert results and all(r["label"] == r["value"] for r in results)

@@ -139,6 +139,14 @@ def test_period_kind_and_label(start, end, kind, label):
     assert rules.period_label(D(start), D(end)) == label
 
 
+def test_every_period_kind_has_a_readers_name():
+    # The build writes each kind's name into period_names (the site's facets and cells show it):
+    # a kind without one would stop the build.
+    kinds = {"year", "half", "quarter", "year_to_date", "month", "other"}
+    assert set(rules.PERIOD_KIND_NAMES) == kinds
+    assert all(name and name != kind and "_" not in name for kind, name in rules.PERIOD_KIND_NAMES.items())
+
+
 def test_tiles_and_complement():
     q = [(D("2024-01-01"), D("2024-03-31")), (D("2024-04-01"), D("2024-06-30")), (D("2024-07-01"), D("2024-09-30"))]
     jan_sep = (D("2024-01-01"), D("2024-09-30"))

@@ -2,9 +2,8 @@
 build writes from rows in memory): it must give the view's rows, edge cases included."""
 
 import sqlite3
-from datetime import date
 
-from disclosures import rules, search_index
+from disclosures import search_index
 
 VOCABULARIES = {
     "platforms": [("telegram", "Telegram"), ("nameless", None)],
@@ -88,8 +87,9 @@ def view_rows() -> list[tuple]:
         conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' for _ in names)})", VOCABULARIES[table])
     conn.execute(search_index.PERIOD_NAMES_SQL)
     for start, end, label in {(f[4], f[5], f[6]) for f in FIGURES}:
-        name = rules.period_name(date.fromisoformat(start), date.fromisoformat(end))
-        conn.execute("INSERT INTO period_names VALUES (?, ?, ?, ?)", (start, end, label, name))
+        conn.execute(
+            "INSERT INTO period_names VALUES (?, ?, ?, ?, ?, ?)", search_index.period_names_row(start, end, label)
+        )
     conn.execute(search_index.TEXT_VIEW_SQL)
     return conn.execute(search_index.TERMS_SQL).fetchall()
 

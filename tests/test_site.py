@@ -476,7 +476,7 @@ def test_requests_and_accounts_values_and_figure_ids_link_to_their_figures(site,
     assert cell(hidden, "requests_fulfilled") == str(value)
 
 
-NAMED_PERIOD = '{0} <small class="named-code" title="period_label, as in figure ids, filters and the JSON">{1}</small>'
+NAMED = '{0} <small class="named-code" title="{2}: the value filters and the JSON use">{1}</small>'
 JAN_SEP = "telegram-are-20240101-20240930-ip_or_phone-accounts_affected"
 
 
@@ -490,26 +490,39 @@ JAN_SEP = "telegram-are-20240101-20240930-ip_or_phone-accounts_affected"
     ],
 )
 def test_a_period_cell_names_its_period_and_its_json_and_csv_keep_the_label(site, real_db, path):
-    # 20240101-20240930 read as a code in every row: the HTML names the period as the pages do.
-    names = dict(rows(real_db, "SELECT period_label, name FROM period_names"))
+    # 20240101-20240930 and year_to_date read as codes in every row: the HTML names them as the
+    # pages and the facets do.
+    names = {
+        "period_label": dict(rows(real_db, "SELECT period_label, name FROM period_names")),
+        "period_kind": dict(rows(real_db, "SELECT period_kind, kind_name FROM period_names")),
+    }
     html = site.get(path).text
-    shown = re.findall(r'<td class="col-period_label[^"]*">(.*?)</td>', html)
     base, _, query = path.partition("?")
-    labels = [r["period_label"] for r in site.get(f"{base}.json?_shape=array&{query}").json()]
-    assert shown and len(shown) == len(labels)
-    # A year is its own name, and stays as it is.
-    assert shown == [label if names[label] == label else NAMED_PERIOD.format(names[label], label) for label in labels]
-    assert any(names[label] != label for label in labels)
-    if "20240101-20240930" in path:
-        assert NAMED_PERIOD.format("January–September 2024", "20240101-20240930") in shown
+    data = site.get(f"{base}.json?_shape=array&{query}").json()
     csv_rows = list(csv.DictReader(io.StringIO(site.get(f"{base}.csv?{query}").text)))
-    assert [r["period_label"] for r in csv_rows] == labels
-    assert all(label in names for label in labels)
+    checked = 0
+    for column, named in names.items():
+        shown = re.findall(rf'<td class="col-{column}[^"]*">(.*?)</td>', html)
+        if column not in data[0]:
+            assert shown == []  # the canned query has no period_kind
+            continue
+        values = [r[column] for r in data]
+        assert shown and len(shown) == len(values)
+        # A year is its own name, and stays as it is.
+        assert shown == [v if named[v] == v else NAMED.format(named[v], v, column) for v in values]
+        assert any(named[v] != v for v in values)
+        assert [r[column] for r in csv_rows] == values
+        checked += 1
+    assert checked
+    if "20240101-20240930" in path:
+        assert NAMED.format("January–September 2024", "20240101-20240930", "period_label") in html
+        assert NAMED.format("Year to date (from 1 January)", "year_to_date", "period_kind") in html
 
 
 def test_the_table_of_period_names_shows_labels_and_names_as_they_are(site):
     html = site.get("/disclosures/period_names?period_label=20240101-20240930").text
     assert re.findall(r'<td class="col-period_label[^"]*">(.*?)</td>', html) == ["20240101-20240930"]
+    assert re.findall(r'<td class="col-period_kind[^"]*">(.*?)</td>', html) == ["year_to_date"]
     assert "named-code" not in html
 
 
