@@ -48,6 +48,18 @@ def derived_tables(descriptor: dict) -> dict[str, dict]:
     return tables
 
 
+def column_titles(descriptor: dict) -> dict[str, dict[str, str]]:
+    """{table: {column: title}} of the package's resources, figures with the build's columns,
+    and figures_series (the figures' columns)."""
+    titles = {}
+    for resource in descriptor["resources"]:
+        titles[resource["name"]] = {f["name"]: f["title"] for f in resource["schema"]["fields"] if f.get("title")}
+        if resource["name"] == "figures":
+            titles["figures"].update({name: spec["title"] for name, spec in BUILD_COLUMNS.items()})
+            titles["figures_series"] = dict(titles["figures"])
+    return titles
+
+
 # What the served figures table holds beyond the package's description of data/figures.csv.
 SERVED_FIGURES_NOTE = (
     " Here they stand beside the figures the build derives (is_derived = 1), and periods overlap (a year "
@@ -114,6 +126,9 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
     plugin["view_keys"] = dict(VIEW_KEYS)
     # The canonical address of the site: what pages and next_url use instead of a client's Host header.
     plugin["site_url"] = descriptor.get("homepage")
+    # Each column's title from the package (and the build's columns), by table: a table page's
+    # facets are headed with it (plugins/facet_titles.py) instead of the column's name.
+    plugin["column_titles"] = column_titles(descriptor)
     examples = read_yaml(api_examples).get("examples")
     if not isinstance(examples, list):
         raise ConfigDamaged(f"{api_examples.name}:1: examples: must be a list of examples")

@@ -146,3 +146,46 @@ def test_a_derived_badge_says_what_derived_means_and_leads_to_its_explanation(pa
     assert heading.inner_text() == "Derived figures"
     assert -5 < heading.evaluate("h => h.getBoundingClientRect().top") < 100  # scrolled to it
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+# Each facet's heading and each period cell read as codes (period_label, period_kind,
+# 20240101-20240930, year_to_date): headed by the column's title, named as the pages name them.
+HEADINGS_AND_CELLS = """() => {
+  const headings = {};
+  document.querySelectorAll('.facet-info[data-column]').forEach(f => {
+    const strong = f.querySelector('.facet-info-name strong');
+    const code = strong.querySelector('.named-code');
+    headings[f.dataset.column] = {text: strong.innerText.replace(/\\s+/g, ' ').trim(),
+      code: code && code.textContent, bold: code && getComputedStyle(code).fontWeight};
+  });
+  const cell = document.querySelector('tbody td.col-period_label');
+  const code = cell.querySelector('.named-code');
+  const box = cell.getBoundingClientRect();
+  return {headings, cell: cell.innerText.replace(/\\s+/g, ' ').trim(), code: code.textContent,
+          codeInside: code.getBoundingClientRect().right <= box.right + 1,
+          page: [document.documentElement.scrollWidth, document.documentElement.clientWidth]};
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_facet_headings_and_period_cells_read_as_words_and_keep_their_codes(page, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/disclosures/figures?platform_id=telegram&period_label=20240101-20240930")
+    page.wait_for_load_state("load")
+    found = page.evaluate(HEADINGS_AND_CELLS)
+    headings = found["headings"]
+    assert headings["period_label"]["text"] == "Period period_label 1", headings
+    assert headings["period_kind"]["text"] == "Period kind period_kind 1", headings
+    assert headings["source_tier"]["text"].startswith("Source tier source_tier"), headings
+    assert all(h["code"] == column and h["bold"] == "400" for column, h in headings.items()), headings
+    assert found["cell"] == "January–September 2024 20240101-20240930", found
+    assert found["codeInside"], found
+    assert found["page"][0] == found["page"][1] == width, found
+    kind = page.locator("#facet-period_kind")
+    assert kind.locator("li a").all_inner_texts() == ["Year to date (from 1 January)"]
+    # The kind's link still filters by the kind, and the heading's title stays on the new page.
+    kind.get_by_role("link", name="Year to date (from 1 January)").click()
+    page.wait_for_load_state("load")
+    assert "period_kind=year_to_date" in page.url
+    assert page.evaluate(HEADINGS_AND_CELLS)["headings"]["period_kind"]["text"] == "Period kind period_kind 1"
+    expect(page.locator("#facet-period_kind li").first).to_contain_text("Year to date (from 1 January) · 160")

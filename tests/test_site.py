@@ -526,6 +526,27 @@ def test_the_table_of_period_names_shows_labels_and_names_as_they_are(site):
     assert "named-code" not in html
 
 
+def test_a_table_page_is_handed_its_columns_titles_for_its_facet_headings(site):
+    # Datasette heads a facet with the column's name (period_label); static/facet-titles.js puts
+    # the package's title before it, from the titles this page is given.
+    package = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    fields = {
+        f["name"]: f["title"] for r in package["resources"] if r["name"] == "figures" for f in r["schema"]["fields"]
+    }
+    for path in (FIGURES, "/disclosures/figures_series"):
+        html = site.get(path + "?_size=1").text
+        assert '<script src="/static/facet-titles.js"></script>' in html
+        given = json.loads(re.search(r"window\.disclosuresFacetTitles = (\{.*?\});", html).group(1))
+        assert given["period_label"] == "Period" and given["period_kind"] == "Period kind"
+        assert {name: given[name] for name in fields} == fields  # the package's, never written twice
+    assert "disclosuresFacetTitles" in site.get("/disclosures/platforms").text
+    # A table the package does not describe (no titles) and a query page get neither.
+    for path in ("/disclosures/coverage?_size=1", "/disclosures/country_newest?jurisdiction=ARE"):
+        html = site.get(path).text
+        assert "facet-titles.js" not in html and "disclosuresFacetTitles" not in html
+    assert site.get("/static/facet-titles.js").status_code == 200
+
+
 def test_json_shapes_are_what_the_api_page_says(site):
     html = site.get("/api").text
     assert "The default, <code>?_shape=arrays</code>" in html
