@@ -7,6 +7,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from datasette.utils import tilde_encode
+
+from tests.conftest import rows
 
 pytestmark = pytest.mark.browser
 
@@ -124,6 +127,54 @@ def test_the_country_pages_newest_figures_fit_a_phone(page):
     page.goto("/country/USA")
     page.wait_for_load_state("load")
     assert page.evaluate("document.querySelector('table.newest').scrollWidth") <= 390
+
+
+# Each table's row with the most text (a figure's source, quote and notes; a source's title, URL
+# and notes), whose page was the widest.
+LONGEST_ROW = {
+    "figures": "SELECT figure_id FROM figures ORDER BY length(quote) + length(coalesce(notes, '')) + length(source_id) DESC",
+    "sources": "SELECT source_id FROM sources ORDER BY length(url) + length(coalesce(title, '')) + length(coalesce(notes, '')) DESC",
+    "disagreements": "SELECT disagreement_id FROM disagreements ORDER BY length(claimed_text) DESC",
+    "corroborations": "SELECT figure_id || ',' || source_id FROM corroborations ORDER BY length(quote) DESC",
+    "platforms": "SELECT platform_id FROM platforms ORDER BY length(coalesce(notes, '')) DESC",
+}
+ROW_PAGE = """() => {
+  const table = document.querySelector('table.rows-and-columns');
+  const box = table.parentElement;
+  const place = e => { const r = e.getBoundingClientRect(); return {top: r.top, left: r.left, right: r.right}; };
+  return {page: document.documentElement.scrollWidth, window: innerWidth,
+          box: [box.scrollWidth, box.clientWidth], display: getComputedStyle(table).display,
+          names: [...table.querySelectorAll('th')].map(th => ({text: th.textContent.trim(), ...place(th)})),
+          values: [...table.querySelectorAll('td')].map(place)};
+}"""
+
+
+@pytest.mark.parametrize("table", LONGEST_ROW)
+def test_a_row_page_shows_every_field_within_the_window(page, real_db, table):
+    # A figure's row page was a table of 26 columns, 3,100 px wide at 1,400 px: its source, quote
+    # and every field after them were off to the right of their box, and its notes a column of
+    # single words. Each field is now a line, its name beside its value.
+    key = rows(real_db, LONGEST_ROW[table] + " LIMIT 1")[0][0]
+    path = f"/disclosures/{table}/" + ",".join(tilde_encode(part) for part in key.split(","))
+    for width in (1400, 1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        response = page.goto(path)
+        assert response.status == 200, path
+        measured = page.evaluate(ROW_PAGE)
+        assert measured["page"] == measured["window"] == width, (width, measured["page"])
+        assert measured["box"][0] <= measured["box"][1], (width, measured["box"])  # nothing hidden in the box
+        assert len(measured["values"]) == len(measured["names"]) >= 5
+        for value in measured["values"]:
+            assert value["left"] >= 0 and value["right"] <= width, (width, value)
+        if width > 576:
+            assert measured["display"] == "grid"
+            for name, value in zip(measured["names"], measured["values"], strict=True):
+                # The nth value on the nth name's line, to its right.
+                assert abs(name["top"] - value["top"]) < 1 and name["right"] <= value["left"], (width, name, value)
+        else:
+            # A phone keeps Datasette's card: each field's name above its value, one under another.
+            tops = [value["top"] for value in measured["values"]]
+            assert tops == sorted(tops) and len(set(tops)) == len(tops), tops
 
 
 @pytest.mark.parametrize("width", [390, 1280])
