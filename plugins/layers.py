@@ -41,6 +41,8 @@ WRAPPER_ORDER = (
     "landmarks.py",
     # Nothing inside it reads a request in an HTTP version there is none of.
     "http_version.py",
+    # Sees every Link header as it leaves: downloads.py adds one, parameters.py drops Datasette's.
+    "link_headers.py",
     # Cuts long echoes of the client's input out of every error message, whoever wrote it.
     "echoes.py",
 )

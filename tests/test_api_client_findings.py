@@ -11,8 +11,10 @@ from urllib.parse import quote
 
 import markupsafe
 import pytest
+from requests.utils import parse_header_links
 
 from tests.conftest import assert_error_shape, plugin, rows
+from tests.test_newcomer_findings import asgi_messages
 
 FIGURE = "telegram-usa-2024-ip_or_phone-accounts_affected"
 
@@ -303,8 +305,100 @@ def test_a_page_whose_json_answers_links_it_as_its_alternate(site, page):
     answer = site.get(page)
     (linked,) = ALTERNATE.findall(answer.text)
     linked = html.unescape(linked)
-    assert answer.headers["link"].startswith(linked) and 'rel="alternate"' in answer.headers["link"]
+    assert parse_header_links(answer.headers["link"]) == [
+        {"url": linked, "rel": "alternate", "type": "application/json+datasette"}
+    ]
     assert site.get(linked.removeprefix("http://localhost")).status_code == 200
+
+
+link_headers = plugin("link_headers")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/disclosures/figures",  # a table
+        f"/disclosures/figures/{FIGURE}",  # a row
+        "/disclosures/corroborations/x-eu-2026h1-dsa_information_order-requests_received,"
+        "x-dsa-2026h1-member-states-orders-first-export-csv-archive",  # a row with a two-part key
+        "/disclosures/search_everything?q=telegram",  # a canned query
+        "/disclosures?sql=select+1,+2",  # a query of the client's own
+        "/disclosures",
+    ],
+)
+def test_a_pages_link_header_names_its_json_in_angle_brackets_as_rfc_8288_writes_it(site, page):
+    # Datasette wrote Link: http://.../figures.json; rel="alternate"; ..., its target bare.
+    answer = site.get(page)
+    assert answer.status_code == 200
+    (linked,) = ALTERNATE.findall(answer.text)
+    value = answer.headers["link"]
+    assert link_headers.valid(value.encode("latin-1")), value
+    target = link_headers.as_uri(html.unescape(linked).encode()).decode()
+    assert value == f'<{target}>; rel="alternate"; type="application/json+datasette"'
+    expected = {"url": target, "rel": "alternate", "type": "application/json+datasette"}
+    assert parse_header_links(value) == [expected]  # requests'
+    assert answer.links == {"alternate": expected}  # httpx's
+    assert site.get(target.removeprefix("http://localhost")).status_code == 200
+
+
+def test_a_raw_angle_bracket_in_the_query_string_stays_inside_the_link(site):
+    # The target repeats the query string as the client sent it (httpx would percent-encode the
+    # "<", so the request goes to the ASGI app as it is): unbracketed, a comma before a raw "<"
+    # split the header into two links for requests' and httpx's parsers.
+    (start, *_) = asgi_messages(site.datasette, "/disclosures/search_everything", "q=a,<b")
+    assert start["status"] == 200
+    (value,) = [v.decode("latin-1") for k, v in start["headers"] if k.lower() == b"link"]
+    target = "http://localhost/disclosures/search_everything.json?q=a,%3Cb"
+    assert value == f'<{target}>; rel="alternate"; type="application/json+datasette"'
+    assert parse_header_links(value) == [{"url": target, "rel": "alternate", "type": "application/json+datasette"}]
+    assert site.get(target.removeprefix("http://localhost")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/figures.json?_size=2",  # Datasette's next page
+        "/disclosures/figures.csv?_size=2",  # a table's CSV page (plugins/downloads.py)
+        "/disclosures/figures?_filter_column=platform_id&_filter_op=exact&_filter_value=telegram",  # a redirect
+    ],
+)
+def test_link_headers_that_were_valid_pass_unchanged(site, path):
+    answer = site.get(path)
+    value = answer.headers["link"]
+    assert value.startswith("<") and link_headers.valid(value.encode("latin-1")), value
+    assert link_headers.repaired(value.encode("latin-1")) == value.encode("latin-1")
+    (parsed,) = parse_header_links(value)
+    assert parsed["rel"] in ("next", "preload") and site.get(
+        parsed["url"].removeprefix("http://localhost")
+    ).status_code in (200, 302)
+
+
+@pytest.mark.parametrize(
+    ("written", "sent"),
+    [
+        (
+            b'http://h/d/t.json; rel="alternate"; type="application/json+datasette"',
+            b'<http://h/d/t.json>; rel="alternate"; type="application/json+datasette"',
+        ),
+        # The target ends at the first "; ": a query's own ";" stays in it.
+        (b'http://h/d.json?sql=select+1;x=2; rel="alternate"', b'<http://h/d.json?sql=select+1;x=2>; rel="alternate"'),
+        # What a URI cannot hold is percent-encoded; its percent-encodings are kept.
+        (
+            b'http://h/s.json?q=a,<"b">%zz%C3%A9\xc3\xa9; rel="alternate"',
+            b'<http://h/s.json?q=a,%3C%22b%22%3E%25zz%C3%A9%C3%A9>; rel="alternate"',
+        ),
+        (b"</d/t?q=<b>>; rel=preload", b"</d/t?q=%3Cb%3E>; rel=preload"),
+        # Valid: left alone, a list of links included.
+        (
+            b'<http://h/a>; rel="next", </b>;rel=preload;title="x, y"',
+            b'<http://h/a>; rel="next", </b>;rel=preload;title="x, y"',
+        ),
+    ],
+)
+def test_a_link_header_is_repaired_only_where_rfc_8288_does_not_allow_it(written, sent):
+    assert link_headers.valid(written) == (written == sent)
+    assert link_headers.repaired(written) == sent
+    assert link_headers.valid(sent) and link_headers.repaired(sent) == sent
 
 
 def test_a_canned_querys_page_still_opens_on_its_form_and_its_defaults_still_answer(site, real_db):

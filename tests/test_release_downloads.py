@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import multiprocessing
+import re
 import shutil
 from urllib.parse import urlsplit
 
@@ -16,7 +17,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from disclosures import build, paths, release, release_formats
+from disclosures import build, paths, prod, release, release_formats
+from disclosures.prod import Topology
 from tests.conftest import Site, assert_error_shape, rows, unhurried
 
 
@@ -152,6 +154,20 @@ def test_release_files_are_served_with_the_media_type_the_release_declares(real_
         if resource.get("mediatype") == "text/csv" and "schema" in resource:
             first_row = (folder / resource["path"]).read_text("utf-8-sig").split("\n", 1)[0].rstrip("\r")
             assert first_row == ",".join(f["name"] for f in resource["schema"]["fields"]), resource["path"]
+
+
+def test_release_files_carry_no_link_header_from_the_site_or_nginx(real_release, released_site, tmp_path):
+    # The site's Link headers are RFC 8288's (plugins/link_headers.py, tests in
+    # test_api_client_findings.py); a release file names no other resource, so it has none to
+    # misread, served by the site or, in production, by nginx straight from the disk.
+    _, folder = real_release
+    descriptor = json.loads((folder / "datapackage.json").read_text("utf-8"))
+    for path in ["datapackage.json", *(r["path"] for r in descriptor["resources"])]:
+        response = released_site.get(f"/downloads/{folder.name}/{path}")
+        assert response.status_code == 200 and "link" not in response.headers, path
+    nginx = prod.render_nginx(Topology(run=tmp_path / "run"), [])
+    assert re.findall(r"add_header\s+Link\b", nginx, flags=re.IGNORECASE) == []
+    assert 'Access-Control-Expose-Headers "Link,' in nginx  # a script may still read the site's
 
 
 def test_a_hidden_name_under_the_downloads_is_never_served(real_release, released_site):
