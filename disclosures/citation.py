@@ -10,9 +10,29 @@ DEFAULT_AUTHOR = "Platform Disclosures maintainers"
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
-def _authors(descriptor: dict) -> list[str]:
-    names = [c["title"] for c in descriptor.get("contributors", []) if c.get("role", "author") == "author"]
-    return names or [DEFAULT_AUTHOR]
+def contributor_name(contributor) -> str | None:
+    """A contributor's name: its ``title``, else (Data Package v2) its ``givenName`` and
+    ``familyName``; none when it has no name as text. Validation refuses such a contributor
+    (``safety.list_problems``); the build and a release skip it rather than fail on it."""
+    if not isinstance(contributor, dict):
+        return None
+    title = contributor.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    parts = [contributor.get(key) for key in ("givenName", "familyName")]
+    name = " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+    return name or None
+
+
+def author_names(descriptor: dict) -> list[str]:
+    """The names of the contributors whose role is author (the default), else ``DEFAULT_AUTHOR``."""
+    contributors = descriptor.get("contributors")
+    names = [
+        contributor_name(c)
+        for c in (contributors if isinstance(contributors, list) else [])
+        if isinstance(c, dict) and c.get("role", "author") == "author"
+    ]
+    return [name for name in names if name] or [DEFAULT_AUTHOR]
 
 
 def citation_cff(descriptor: dict, version: str, released: str) -> str:
@@ -25,7 +45,7 @@ def citation_cff(descriptor: dict, version: str, released: str) -> str:
         "version": version,
         "date-released": released,
         "abstract": descriptor.get("description", ""),
-        "authors": [{"name": name} for name in _authors(descriptor)],
+        "authors": [{"name": name} for name in author_names(descriptor)],
     }
     licence = (descriptor.get("licenses") or [{}])[0].get("name")
     if licence:
@@ -45,7 +65,7 @@ def _bib(text: str) -> str:
 def citation_bib(descriptor: dict, version: str, released: str) -> str:
     """A BibTeX @misc entry for ``version``, keyed ``<name>_<version>``."""
     year, month, _ = released.split("-")
-    authors = " and ".join("{" + _bib(name) + "}" for name in _authors(descriptor))
+    authors = " and ".join("{" + _bib(name) + "}" for name in author_names(descriptor))
     key = re.sub(r"[^a-z0-9]+", "_", f"{descriptor.get('name', 'dataset')}_{version}")
     licence = (descriptor.get("licenses") or [{}])[0].get("name", "")
     fields = [

@@ -216,6 +216,8 @@ def write_release_tables(
     ``recorded``: manifests by version (``recorded_releases``, plus a release being made).
     ``changelogs``: each version's changelog rows (CHANGELOG_FIELDS).
     """
+    from . import citation  # here, not at the top: the validator imports this module, and citation YAML
+
     for table in RELEASE_TABLES:
         db.execute(f"DROP TABLE IF EXISTS {table}")
     for sql in RELEASE_TABLES_SQL:
@@ -257,10 +259,7 @@ def write_release_tables(
             "title": descriptor.get("title", ""),
             "version": version,
             "homepage": descriptor.get("homepage"),
-            "author": next(
-                (c["title"] for c in descriptor.get("contributors", []) if c.get("role", "author") == "author"),
-                "Platform Disclosures maintainers",
-            ),
+            "author": citation.author_names(descriptor)[0],
             "licenses": json.dumps(descriptor.get("licenses", []), ensure_ascii=False),
             "content_hash": digest,
             "content_inputs": json.dumps(inputs, sort_keys=True),

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from disclosures import build, changelog, paths, release, release_records, validate, versioning
+from disclosures import build, changelog, citation, paths, release, release_records, validate, versioning
 from disclosures.vocabulary import value_token
 from tests.conftest import rows, unhurried
 from tests.packages import FIXTURES, ROOT, apply_edits, make_package
@@ -457,6 +457,28 @@ def test_citation_carries_version_and_date(released):
     assert "  version = {1.1.0},\n" in bib and "  year = {2025},\n" in bib and "  date = {2025-07-15},\n" in bib
     # BibTeX's month macro, unbraced ("{jul}" would print as the word "jul").
     assert "  month = jul,\n" in bib
+
+
+@pytest.mark.parametrize(
+    ("contributors", "authors"),
+    [
+        ([{"title": "A. Curator", "role": "author"}, {"title": "B. Helper", "role": "wrangler"}], ["A. Curator"]),
+        # Data Package v2 names a person by givenName and familyName.
+        ([{"givenName": "Ada", "familyName": "Lovelace"}], ["Ada Lovelace"]),
+        # What validate refuses is skipped, never a KeyError: the build's dataset record and
+        # the release's citation read the contributors after validation.
+        ([{"role": "author"}, {"title": 5}, "x", {"title": " "}], [citation.DEFAULT_AUTHOR]),
+        (None, [citation.DEFAULT_AUTHOR]),
+    ],
+)
+def test_citation_names_the_authors_and_never_fails_on_a_contributor(contributors, authors):
+    descriptor = {"name": "d", "title": "D", "homepage": "https://example.org/", "contributors": contributors}
+    assert citation.author_names(descriptor) == authors
+    cff = yaml.safe_load(citation.citation_cff(descriptor, "1.0.0", "2025-07-15"))
+    assert cff["authors"] == [{"name": name} for name in authors]
+    assert f"  author = {{{' and '.join('{' + name + '}' for name in authors)}}},\n" in citation.citation_bib(
+        descriptor, "1.0.0", "2025-07-15"
+    )
 
 
 def test_release_record_names_its_previous_release(released):

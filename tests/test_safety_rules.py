@@ -206,3 +206,34 @@ def test_descriptor_lists_of_the_wrong_kind_are_told_not_iterated():
 
 def test_the_real_descriptor_lists_what_it_should():
     assert safety.list_problems(json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))) == []
+
+
+def test_contributors_licenses_and_sources_hold_text_and_what_the_specification_requires():
+    # A contributor without a title passed validate, and the build stopped with KeyError: 'title'.
+    descriptor = {
+        "contributors": [
+            {"title": "A", "role": "author"},
+            {"role": "author"},
+            {"givenName": "Ada", "familyName": "Lovelace"},
+            {"title": ["A"]},
+            {"title": "B", "email": 5},
+        ],
+        "licenses": [{"title": "Creative Commons"}, {"name": "CC-BY-4.0", "path": True}],
+        "sources": [{"path": "data/sources.csv"}],
+    }
+    assert safety.list_problems(descriptor) == [
+        (
+            ("licenses", 0),
+            "name",
+            "license 1 has no name (CC-BY-4.0) or path (its URL): the specification requires one",
+        ),
+        (("licenses", 1, "path"), "path", "license 2's path is a JSON boolean: it must be text"),
+        (("sources", 0), "title", "source 1 has no title: the specification requires one"),
+        (
+            ("contributors", 1),
+            "title",
+            "contributor 2 has no title (or givenName and familyName), the name a citation gives its authors",
+        ),
+        (("contributors", 3, "title"), "title", "contributor 4's title is a JSON array: it must be text"),
+        (("contributors", 4, "email"), "email", "contributor 5's email is a JSON number: it must be text"),
+    ]
