@@ -140,46 +140,45 @@ def item_problems(at: tuple, what: str, kind: str, item: dict) -> list[tuple[tup
 
 def unknown_keys(descriptor: dict) -> list[tuple[str, str]]:
     """(where, key) for each key the specifications do not define, e.g. ("resources[figures].schema.fields[value]", "constraint")."""
-    found: list[tuple[str, str]] = []
+    return [(where, key) for _, where, key in unknown_key_places(descriptor)]
 
-    def check(obj, allowed: set[str], where: str) -> None:
+
+def unknown_key_places(descriptor: dict) -> list[tuple[tuple, str, str]]:
+    """``unknown_keys`` with the JSON path of each key, e.g. ("resources", 3, "schema", "fields",
+    2, "constraint"): the line to fix is the key's own, not the first of its name in the text (a
+    contributor's "name" was told at the package's, line 2)."""
+    found: list[tuple[tuple, str, str]] = []
+
+    def check(obj, allowed: set[str], at: tuple, where: str) -> None:
         if isinstance(obj, dict):
-            found.extend((where, key) for key in obj if key not in allowed)
+            found.extend(((*at, key), where, key) for key in obj if key not in allowed)
 
-    check(descriptor, PACKAGE_KEYS, "package")
+    check(descriptor, PACKAGE_KEYS, (), "package")
     for kind, (_, allowed) in LISTS.items():
         for i, item in enumerate(listed(descriptor, kind)):
-            check(item, allowed, f"{kind}[{i}]")
-    for resource in listed(descriptor, "resources"):
+            check(item, allowed, (kind, i), f"{kind}[{i}]")
+    for r, resource in enumerate(listed(descriptor, "resources")):
         if not isinstance(resource, dict):
             continue
         where = f"resources[{resource.get('name', '?')}]"
-        check(resource, RESOURCE_KEYS, where)
+        check(resource, RESOURCE_KEYS, ("resources", r), where)
         schema = resource.get("schema")
         if not isinstance(schema, dict):
             continue
-        check(schema, SCHEMA_KEYS, f"{where}.schema")
-        for field in listed(schema, "fields"):
+        at = ("resources", r, "schema")
+        check(schema, SCHEMA_KEYS, at, f"{where}.schema")
+        for j, field in enumerate(listed(schema, "fields")):
             if not isinstance(field, dict):
                 continue
-            at = f"{where}.schema.fields[{field.get('name', '?')}]"
-            check(field, FIELD_KEYS, at)
-            check(field.get("constraints"), CONSTRAINT_KEYS, f"{at}.constraints")
+            named = f"{where}.schema.fields[{field.get('name', '?')}]"
+            check(field, FIELD_KEYS, (*at, "fields", j), named)
+            check(field.get("constraints"), CONSTRAINT_KEYS, (*at, "fields", j, "constraints"), f"{named}.constraints")
         for i, key in enumerate(listed(schema, "foreignKeys")):
-            check(key, FOREIGN_KEY_KEYS, f"{where}.schema.foreignKeys[{i}]")
+            check(key, FOREIGN_KEY_KEYS, (*at, "foreignKeys", i), f"{where}.schema.foreignKeys[{i}]")
             if isinstance(key, dict):
-                check(key.get("reference"), REFERENCE_KEYS, f"{where}.schema.foreignKeys[{i}].reference")
+                reference = (*at, "foreignKeys", i, "reference")
+                check(key.get("reference"), REFERENCE_KEYS, reference, f"{where}.schema.foreignKeys[{i}].reference")
     return found
-
-
-def key_line(text: str, key: str, after: str | None) -> int | None:
-    """The line of ``"key":`` in the descriptor's text, searching from ``"name": "after"`` when given."""
-    start = 0
-    if after:
-        anchor = re.search(r'"name"\s*:\s*' + re.escape(f'"{after}"'), text)
-        start = anchor.start() if anchor else 0
-    match = re.compile(r'"' + re.escape(key) + r'"\s*:').search(text, start)
-    return text.count("\n", 0, match.start()) + 1 if match else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -208,11 +207,11 @@ def descriptor_problems(package_path: Path, descriptor: dict, shown: str) -> lis
     except (OSError, UnicodeDecodeError):
         text = ""
     problems = []
-    for where, key in unknown_keys(descriptor):
-        names = re.findall(r"\[([^\]]+)\]", where)
-        line = key_line(text, key, names[-1] if names else None)
+    for at, where, key in unknown_key_places(descriptor):
         problems.append(
-            rules.Problem(shown, line, key, f"unknown key in {where}; a misspelt key is ignored with its rule")
+            rules.Problem(
+                shown, json_line(text, at), key, f"unknown key in {where}; a misspelt key is ignored with its rule"
+            )
         )
     for at, key, message in list_problems(descriptor):
         problems.append(rules.Problem(shown, json_line(text, at), key, message))
@@ -223,7 +222,7 @@ def descriptor_problems(package_path: Path, descriptor: dict, shown: str) -> lis
         problems.append(
             rules.Problem(
                 shown,
-                key_line(text, "version", None),
+                json_line(text, ("version",)),
                 "version",
                 f"{version!r} is not a version MAJOR.MINOR.PATCH (1.0.0): releases are numbered by it",
             )
@@ -233,7 +232,7 @@ def descriptor_problems(package_path: Path, descriptor: dict, shown: str) -> lis
         problems.append(
             rules.Problem(
                 shown,
-                key_line(text, "homepage", None),
+                json_line(text, ("homepage",)),
                 "homepage",
                 f"{why}: it is the public site's address that every citation and feed link carries",
             )

@@ -237,3 +237,26 @@ def test_contributors_licenses_and_sources_hold_text_and_what_the_specification_
         (("contributors", 3, "title"), "title", "contributor 4's title is a JSON array: it must be text"),
         (("contributors", 4, "email"), "email", "contributor 5's email is a JSON number: it must be text"),
     ]
+
+
+def test_an_unknown_key_is_told_at_its_own_line(tmp_path):
+    # Found by searching the text for its name: a contributor's "name" was told at the
+    # package's (line 2), and a key of the field "id" of t2 at t1's field "id".
+    descriptor = {
+        "name": "x",
+        "version": "1.0.0",
+        "contributors": [{"name": "A"}],
+        "resources": [
+            {"name": "t1", "schema": {"fields": [{"name": "id"}]}},
+            {"name": "t2", "schema": {"fields": [{"name": "id", "constraint": {}}]}},
+        ],
+    }
+    path = tmp_path / "datapackage.json"
+    text = json.dumps(descriptor, indent=2)
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    told = {(p.field, p.message.split(";")[0]): p.line for p in safety.descriptor_problems(path, descriptor, "dp")}
+    assert told[("name", "unknown key in contributors[0]")] == lines.index('      "name": "A"') + 1
+    assert told[("constraint", "unknown key in resources[t2].schema.fields[id]")] == (
+        lines.index('            "constraint": {}') + 1
+    )
