@@ -101,7 +101,22 @@ def list_problems(descriptor: dict) -> list[tuple[tuple, str, str]]:
                     found.append(((*at, key), key, told))
                 elif item_kind is dict:
                     found += item_problems((*at, key, i), f"{where}{ITEM_NAMES[key]} {i + 1}", key, item)
+    # A schema's foreignKeys that are no list were read as none: each key the package needs was
+    # then told missing, one line each, and what to fix was never said. Items that are no object
+    # are table_schema.unusable_schema_values'.
+    for at, name, holder in holders[1:]:
+        told = foreign_keys_problem(name, holder.get("schema"))
+        if told:
+            found.append(((*at, "schema", "foreignKeys"), "foreignKeys", told))
     return found
+
+
+def foreign_keys_problem(name, schema) -> str | None:
+    """Why the foreignKeys of resource ``name``'s ``schema`` are no list, if they are not."""
+    if not (isinstance(schema, dict) and "foreignKeys" in schema) or isinstance(schema["foreignKeys"], list):
+        return None
+    kind = json_kind(schema["foreignKeys"])
+    return f"the foreignKeys of {name} are a JSON {kind}: they must be a list of foreign keys (objects)"
 
 
 # What each item of ``LISTS`` says: its text keys (the specifications' strings, which the

@@ -137,6 +137,10 @@ def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
             found.append(
                 ((*at, "primaryKey"), "primaryKey", f"the primary key of {name} names a field it does not have")
             )
+        # Every reader iterates them: a number was a TypeError while reading rows.
+        told = safety.foreign_keys_problem(name, schema)
+        if told:
+            found.append(((*at, "foreignKeys"), "foreignKeys", told))
         for k, key in enumerate(safety.listed(schema, "foreignKeys")):
             found += _foreign_key_problems(key, k, name, fields_of, (*at, "foreignKeys", k))
     return found

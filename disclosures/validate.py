@@ -1100,7 +1100,9 @@ def _key_contract_problems(resource: dict, i: int) -> list[tuple[tuple, str, str
             f"its rows by {list(primary)!r} (vocabulary.PACKAGE_KEYS)"
         )
         found.append(((*at, "primaryKey"), "primaryKey", message))
-    keys = schema.get("foreignKeys") if isinstance(schema.get("foreignKeys"), list) else []
+    keys = schema.get("foreignKeys", [])
+    if not isinstance(keys, list):
+        return found  # safety.list_problems says what they must be, once
     present = set()
     for key in keys:
         reference = key.get("reference") if isinstance(key, dict) else None
@@ -1782,8 +1784,11 @@ def schema_problems(package_path: Path, descriptor: dict, shown: str) -> list[ru
         errors = exception.to_errors()
     except (KeyError, TypeError, AttributeError, IndexError):
         errors = []  # Frictionless stumbled on the shape itself (a foreign key with no reference)
-    if errors:
-        return descriptor_error_problems(package_path, descriptor, shown, errors)
+    # Frictionless's errors about what safety.list_problems tells are dropped as repeats: when
+    # those were all, the report is the reader's own.
+    told = descriptor_error_problems(package_path, descriptor, shown, errors) if errors else []
+    if told:
+        return told
     try:
         lines = json_lines(package_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -200,6 +200,11 @@ def test_descriptor_lists_of_the_wrong_kind_are_told_not_iterated():
             "licenses",
             "resource t's licenses is a JSON boolean: it must be a list of licenses (objects with a name or path)",
         ),
+        (
+            ("resources", 0, "schema", "foreignKeys"),
+            "foreignKeys",
+            "the foreignKeys of t are a JSON boolean: they must be a list of foreign keys (objects)",
+        ),
     ]
     assert safety.key_names(descriptor["resources"][0]["schema"]) == frozenset()
 
