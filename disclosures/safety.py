@@ -48,6 +48,20 @@ REFERENCE_KEYS = {"resource", "fields"}
 LICENSE_KEYS = {"name", "path", "title"}
 SOURCE_KEYS = {"title", "path", "email", "version"}
 CONTRIBUTOR_KEYS = {"title", "path", "email", "givenName", "familyName", "organization", "role", "roles"}
+# The package's keys whose value the specifications define as a string ("version" and "homepage"
+# have rules of their own as well, in descriptor_problems).
+PACKAGE_TEXT_KEYS = (
+    "$schema",
+    "profile",
+    "name",
+    "id",
+    "title",
+    "description",
+    "homepage",
+    "version",
+    "created",
+    "image",
+)
 # The descriptor's lists that are not resources or schema parts, with what each holds: the
 # citation, the release's records and the site read them as such.
 LISTS = {
@@ -78,6 +92,13 @@ def list_problems(descriptor: dict) -> list[tuple[tuple, str, str]]:
     or holds something other than what it lists. The one-pass reader lets a resource's
     ``"licenses": 5`` through, and the build's citation reads every one of them."""
     found: list[tuple[tuple, str, str]] = []
+    # The package's own text: the build's metadata and dataset record, the feed and a release's
+    # citation take them for strings ("homepage": 5 was a traceback from urlsplit in validate).
+    for key in PACKAGE_TEXT_KEYS:
+        if descriptor.get(key) is not None and not isinstance(descriptor[key], str):
+            found.append(((key,), key, f"is a JSON {json_kind(descriptor[key])}: it must be text"))
+        elif key in descriptor and descriptor[key] is None and key != "homepage":
+            found.append(((key,), key, "is a JSON null: it must be text"))
     resources = listed(descriptor, "resources")
     holders = [((), None, descriptor)]
     holders += [(("resources", i), r.get("name"), r) for i, r in enumerate(resources) if isinstance(r, dict)]
@@ -233,7 +254,7 @@ def descriptor_problems(package_path: Path, descriptor: dict, shown: str) -> lis
     # What every citation, feed link and release carries: refused here, not first at release time
     # (a build without a homepage cited http://localhost/...).
     version = descriptor.get("version")
-    if not isinstance(version, str) or not SEMANTIC_VERSION.fullmatch(version):
+    if isinstance(version, str) and not SEMANTIC_VERSION.fullmatch(version) or "version" not in descriptor:
         problems.append(
             rules.Problem(
                 shown,
@@ -242,7 +263,8 @@ def descriptor_problems(package_path: Path, descriptor: dict, shown: str) -> lis
                 f"{version!r} is not a version MAJOR.MINOR.PATCH (1.0.0): releases are numbered by it",
             )
         )
-    why = loopback_problem(descriptor.get("homepage") or "")
+    homepage = descriptor.get("homepage")
+    why = loopback_problem(homepage or "") if homepage is None or isinstance(homepage, str) else None
     if why:
         problems.append(
             rules.Problem(

@@ -126,8 +126,18 @@ def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
             if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
                 found.append(((*at, "fields", j), "name", f"field {j + 1} of {name} is not an object with a name"))
                 continue
-            constraints = spec.get("constraints", {})
             where, here = f"field {spec['name']} of {name}", (*at, "fields", j, "constraints")
+            # Every reader looks them up in a table of types: a list or an object there was a
+            # TypeError ("unhashable type") in validate and in the build.
+            unnamed = [key for key in ("type", "format") if key in spec and not isinstance(spec[key], str)]
+            for key in unnamed:
+                message = (
+                    f"the {key} of {where} is a JSON {safety.json_kind(spec[key])}: it must be a {key}'s name, as text"
+                )
+                found.append(((*at, "fields", j, key), key, message))
+            if unnamed:
+                continue
+            constraints = spec.get("constraints", {})
             if not isinstance(constraints, dict):
                 found.append((here, "constraints", f"the constraints of {where} are not an object"))
                 continue

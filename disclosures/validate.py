@@ -746,7 +746,9 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
         if not isinstance(resource, dict):
             continue  # table_schema.unusable_schema_values and Frictionless say what it should be
         name = resource.get("name", "")
-        if not (isinstance(name, str) and rules.SAFE_NAME.match(name)):
+        if not isinstance(name, str):
+            pass  # unreadable_path_problems says what it must be
+        elif not rules.SAFE_NAME.match(name):
             found.append(
                 (("resources", i, "name"), "name", f"resource name {name!r} must match {rules.SAFE_NAME.pattern}")
             )
@@ -809,7 +811,12 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
     resources = descriptor.get("resources")
     # Resources that are no list are told so once (unreadable_path_problems); so is a list with
     # none of the package's: 14 lines, one per name, were 13 too many for one mistake.
-    names = [r.get("name") for r in resources if isinstance(r, dict)] if isinstance(resources, list) else None
+    # A name that is no text is told so above; as a set member, a list or an object was a TypeError.
+    names = (
+        [r["name"] for r in resources if isinstance(r, dict) and isinstance(r.get("name"), str)]
+        if isinstance(resources, list)
+        else None
+    )
     if names is not None and not set(names) & set(PACKAGE_RESOURCES):
         message = (
             f"the package has none of the {len(PACKAGE_RESOURCES)} resources the build loads and the site reads "
@@ -860,6 +867,11 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
             found.append((("resources", i), "resources", message))
             continue
         name, path = resource.get("name"), resource.get("path")
+        if "name" in resource and not isinstance(name, str):
+            # Every reader keys the tables by it: a list or an object was a TypeError (unhashable).
+            message = f"resource {i + 1}'s name is a JSON {json_kind(name)}: it must be text (figures)"
+            found.append((("resources", i, "name"), "name", message))
+            continue
         if not isinstance(path, str):
             message = f"resource {name}'s path must name one file, as text (data/figures.csv), not {path!r}"
         elif not inside_package(path) and inside_package(plain := plain_path(path)):
@@ -964,7 +976,8 @@ def foreign_key_target_problems(descriptor: dict) -> list[tuple[tuple, str, str]
     primaryKey nor one field with a unique constraint. Table Schema allows it; SQLite cannot
     enforce it ("foreign key mismatch"), so such a package passed validation and failed the
     build on every row. Keys whose shape is wrong are ``table_schema.unusable_schema_values``'."""
-    resources = [r for r in listed_resources(descriptor) if isinstance(r, dict)]
+    # A name that is no text (["figures"]) is refused as a name; as a key here it was a TypeError.
+    resources = [r for r in listed_resources(descriptor) if isinstance(r, dict) and isinstance(r.get("name"), str)]
     targets: dict[str, list[list]] = {}
     for resource in resources:
         schema = resource.get("schema") if isinstance(resource.get("schema"), dict) else {}
@@ -984,6 +997,8 @@ def foreign_key_target_problems(descriptor: dict) -> list[tuple[tuple, str, str]
             if not isinstance(reference, dict):
                 continue
             target = reference.get("resource") or resource.get("name")
+            if not isinstance(target, str):
+                continue  # table_schema.unusable_schema_values: a resource the package does not have
             fields = table_schema.key_fields(reference.get("fields"))
             # A target without a primaryKey is refused for that (package_contract_problems).
             if target not in targets or not targets[target][0] or not isinstance(fields, list):
@@ -1055,7 +1070,8 @@ def field_contract_problems(descriptor: dict, shown: str, package_path: Path | N
                 continue
             j, spec = declared[field]
             # A type Table Schema does not have ("datum") is Frictionless's to name.
-            if spec.get("type", "string") != kind and spec.get("type") in TABLE_SCHEMA_TYPES:
+            typed = spec.get("type", "string")
+            if isinstance(typed, str) and typed != kind and typed in TABLE_SCHEMA_TYPES:
                 message = (
                     f"field {field} of {name} is declared {spec.get('type', 'string')!r}, but the build, the site "
                     f"and the data's users read it as {kind!r} (vocabulary.PACKAGE_FIELDS)"

@@ -47,6 +47,7 @@ LEFT_TO_FRICTIONLESS = {
     "foreign_key_to_missing_resource",
     "pattern_not_a_regular_expression",
     "field_format_not_text",
+    "field_type_a_list",
     "field_type_unknown",
     "invalid_utf8_in_descriptor",
     "header_column_twice",
@@ -68,6 +69,8 @@ LEFT_TO_FRICTIONLESS = {
     "resource_path_outside_package",
     "resource_path_directory",
     "resource_path_dot_slash",
+    # A resource name that is no text: every reader keys the tables by it.
+    "resource_name_a_list",
     # A descriptor that is not an object, or whose resources are not a list of objects: no file
     # is read against it.
     "descriptor_not_an_object",

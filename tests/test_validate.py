@@ -476,6 +476,37 @@ def test_cli_validate_reports_a_descriptor_of_the_wrong_shape_not_a_traceback(tm
 
 
 @pytest.mark.parametrize(
+    ("where", "key", "value"),
+    [
+        ((), "homepage", 5),
+        ((), "homepage", ["https://platform-disclosures.org/"]),
+        ((), "title", {"en": "Platform Disclosures"}),
+        ((), "description", None),
+        (("resources", 0), "name", ["platforms"]),
+        (("resources", 0, "schema", "fields", 0), "type", ["string"]),
+        (("resources", 0, "schema", "fields", 0), "format", {"uri": True}),
+        (("contributors", 0), "title", 5),
+    ],
+)
+def test_cli_validate_and_build_tell_a_descriptor_value_of_the_wrong_kind_in_one_line(tmp_path, where, key, value):
+    # Each was a traceback from validate or the build (urlsplit of 5, a list as a set member or a
+    # dict key, KeyError: 'title'), or passed both to fail in a release's citation.
+    package = make_package(tmp_path / "p")
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    node = descriptor
+    for part in where:
+        node = node[part]
+    node[key] = value
+    package.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    for verb in (["validate", str(package)], ["build", "--package", str(package), "--out", str(tmp_path / "b")]):
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "cli.py"), *verb], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert re.search(rf"^p/datapackage\.json:[0-9]+:{key}: ", run.stderr, re.M), run.stderr
+
+
+@pytest.mark.parametrize(
     ("key", "value", "told"),
     [
         ("fields", 5, "datapackage.json:44:fields: Schema is not valid: 5 is not of type 'array'"),
