@@ -233,6 +233,10 @@ def _foreign_key_problems(key, k: int, name, fields_of: dict, at: tuple) -> list
     if not isinstance(reference, dict):
         return [*found, (at, "reference", f"{which} has no reference (the resource and fields it refers to)")]
     target = reference.get("resource") or name  # "" is the resource itself
+    if not isinstance(target, str):
+        # As a key of fields_of, a list or an object was a TypeError (unhashable type).
+        message = f"{which} refers to resource {target!r}: it must be a resource's name, as text"
+        return [*found, ((*at, "reference", "resource"), "resource", message)]
     if target not in fields_of:
         known = ", ".join(sorted(str(n) for n in fields_of))
         message = f"{which} refers to resource {target!r}, which the package does not have (it has {known})"

@@ -872,6 +872,13 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
             message = f"resource {i + 1}'s name is a JSON {json_kind(name)}: it must be text (figures)"
             found.append((("resources", i, "name"), "name", message))
             continue
+        if "hash" in resource and not isinstance(resource["hash"], str):
+            # Frictionless opens no package with it: an AttributeError ('int' object has no
+            # attribute 'split') in validate and the build.
+            message = (
+                f"hash {resource['hash']!r} of resource {name} is not text: sha256:<hex>, or md5 (<hex>, md5:<hex>)"
+            )
+            found.append((("resources", i, "hash"), "hash", message))
         if not isinstance(path, str):
             message = f"resource {name}'s path must name one file, as text (data/figures.csv), not {path!r}"
         elif not inside_package(path) and inside_package(plain := plain_path(path)):

@@ -71,6 +71,9 @@ LEFT_TO_FRICTIONLESS = {
     "resource_path_dot_slash",
     # A resource name that is no text: every reader keys the tables by it.
     "resource_name_a_list",
+    "foreign_key_resource_a_list",
+    # A hash that is no text: Frictionless opens no package with it.
+    "resource_hash_a_number",
     # A descriptor that is not an object, or whose resources are not a list of objects: no file
     # is read against it.
     "descriptor_not_an_object",
