@@ -837,8 +837,9 @@ def check_dist(folder: Path) -> None:
     """
     import frictionless
 
-    package = frictionless.Package(str(folder / "datapackage.json"))
     try:
+        # Opening it validates it too: a descriptor Frictionless refuses was a traceback here.
+        package = frictionless.Package(str(folder / "datapackage.json"))
         package.to_descriptor(validate=True)
     except frictionless.FrictionlessException as exception:
         errors = [error.message for error in exception.to_errors()]

@@ -126,6 +126,11 @@ def list_problems(descriptor: dict) -> list[tuple[tuple, str, str]]:
     # then told missing, one line each, and what to fix was never said. Items that are no object
     # are table_schema.unusable_schema_values'.
     for at, name, holder in holders[1:]:
+        # Read by nothing here, but a release's check of its datapackage.json (Frictionless)
+        # refuses it: "homepage": 5 passed validate and the build, and stopped the release.
+        if holder.get("homepage") is not None and not isinstance(holder["homepage"], str):
+            told = f"resource {name}'s homepage is a JSON {json_kind(holder['homepage'])}: it must be text (a URL)"
+            found.append(((*at, "homepage"), "homepage", told))
         told = foreign_keys_problem(name, holder.get("schema"))
         if told:
             found.append(((*at, "schema", "foreignKeys"), "foreignKeys", told))

@@ -247,6 +247,16 @@ def test_a_damaged_copy_is_refused(two_releases, tmp_path, path):
         release.check_dist(folder)
 
 
+def test_a_released_descriptor_frictionless_will_not_open_is_refused_not_a_traceback(tmp_path):
+    # Frictionless validates a descriptor as it opens it: a resource's "homepage": 5, which
+    # validate let through, stopped the release with a FrictionlessException's traceback.
+    descriptor = {"name": "d", "resources": [{"name": "t", "path": "t.csv", "homepage": 5}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    (tmp_path / "t.csv").write_text("a\n1\n", encoding="utf-8")
+    with pytest.raises(ReleaseRefused, match="the released datapackage.json does not validate: .*homepage"):
+        release.check_dist(tmp_path)
+
+
 def test_an_excel_file_over_excels_row_limit_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(release_formats, "EXCEL_MAX_ROWS", 3)
     folder = release.make_release(
