@@ -22,6 +22,9 @@ from .vocabulary import loopback_problem
 # A dataset version: MAJOR.MINOR.PATCH, without leading zeros (semantic versioning, as releases use).
 SEMANTIC_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
+# A package's name as the Data Package specification (v1) and Frictionless read it.
+PACKAGE_NAME = re.compile(r"[-a-z0-9._/]+")
+
 # Tables the site and the build need rows in: a header-only file would publish an empty site.
 MUST_HAVE_ROWS = ("figures", "sources", "platforms", "jurisdictions", "metrics", "request_types", "events")
 
@@ -88,9 +91,12 @@ def listed(obj, key: str) -> list:
 
 
 def list_problems(descriptor: dict) -> list[tuple[tuple, str, str]]:
-    """(JSON path, key, why) for each of ``LISTS`` (and the package's keywords) that is no list,
-    or holds something other than what it lists. The one-pass reader lets a resource's
-    ``"licenses": 5`` through, and the build's citation reads every one of them."""
+    """(JSON path, key, why) for each of ``LISTS`` (and the package's keywords, and a schema's
+    foreignKeys) that is no list, or holds something other than what it lists; for each of the
+    package's ``PACKAGE_TEXT_KEYS`` (and a resource's homepage) that is no text, and a package
+    name the specification refuses. The one-pass reader lets a resource's ``"licenses": 5``
+    through, and the build's citation reads every one of them. Frictionless's errors at these
+    paths are dropped as repeats (``validate.descriptor_error_problems``)."""
     found: list[tuple[tuple, str, str]] = []
     # The package's own text: the build's metadata and dataset record, the feed and a release's
     # citation take them for strings ("homepage": 5 was a traceback from urlsplit in validate).
@@ -99,6 +105,14 @@ def list_problems(descriptor: dict) -> list[tuple[tuple, str, str]]:
             found.append(((key,), key, f"is a JSON {json_kind(descriptor[key])}: it must be text"))
         elif key in descriptor and descriptor[key] is None and key != "homepage":
             found.append(((key,), key, "is a JSON null: it must be text"))
+    name = descriptor.get("name")
+    if isinstance(name, str) and not PACKAGE_NAME.fullmatch(name):
+        # A release's check of its datapackage.json (Frictionless) refused it: after the build.
+        message = (
+            f"{name!r} must be lower-case letters, digits and - . _ / only (platform-disclosures), as the "
+            "Data Package specification requires: a release is refused otherwise"
+        )
+        found.append((("name",), "name", message))
     resources = listed(descriptor, "resources")
     holders = [((), None, descriptor)]
     holders += [(("resources", i), r.get("name"), r) for i, r in enumerate(resources) if isinstance(r, dict)]
@@ -270,6 +284,10 @@ def descriptor_problems(package_path: Path, descriptor: dict, shown: str) -> lis
         )
     homepage = descriptor.get("homepage")
     why = loopback_problem(homepage or "") if homepage is None or isinstance(homepage, str) else None
+    if not why and isinstance(homepage, str) and not homepage.endswith("/"):
+        # The feed writes its links after it ("{homepage}feed.atom"): without the slash,
+        # https://platform-disclosures.org gave https://platform-disclosures.orgfeed.atom.
+        why = f"{homepage!r} must end with / ({homepage}/), as the site's pages are written after it"
     if why:
         problems.append(
             rules.Problem(
