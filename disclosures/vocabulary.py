@@ -444,8 +444,9 @@ def loopback_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url or "")
         host = parts.hostname
-    except ValueError:
-        host = None
+    except ValueError as error:
+        # "http://[bad": an unclosed IPv6 bracket, or a host NFKC normalisation changes.
+        return f"{url!r} cannot be read as a URL ({error})"
     if parts.scheme not in ("http", "https") or not host:
         return f"{url!r} is not an absolute http(s) URL"
     if host == "localhost" or host.endswith(".localhost"):
