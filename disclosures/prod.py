@@ -735,6 +735,46 @@ def switch_lock(topology: Topology):
         os.close(descriptor)  # releases the lock; the file stays, so no second lock file appears
 
 
+def switch_holder(topology: Topology) -> int | None:
+    """The pid of the switch holding ``<run>/switch.lock`` now, or None. Read from the kernel's
+    table of locks (/proc/locks), not by taking the lock: a status taking it, however briefly,
+    would have a switch started at that moment refused."""
+    try:
+        found = os.stat(topology.run / "switch.lock")
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return None
+    device = f"{os.major(found.st_dev):02x}:{os.minor(found.st_dev):02x}:{found.st_ino}"
+    for line in table.splitlines():
+        # "1: FLOCK  ADVISORY  WRITE 16864 fe:00:2326838 0 EOF"; one waiting for it has "->" after "1:"
+        parts = line.split()
+        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5] == device and parts[4].isdigit():
+            return int(parts[4])
+    return None
+
+
+def release_report(topology: Topology) -> str:
+    """Which release is served, for ``prod status``: the one nginx announces, and where
+    ``current`` points when that differs (a switch running, or one that stopped part way).
+    ``current`` alone said the new release was served from the moment a switch moved it, while
+    nginx and the workers not yet restarted still served the old one."""
+    current, served = current_release(topology), served_release(topology)
+    if served is None:
+        return f"release {current} (current; nginx announces none: it does not answer)"
+    if served == current:
+        return f"release {served}"
+    holder = switch_holder(topology)
+    if holder is not None:
+        return (
+            f"release {served} (nginx), switching to {current} (switch pid {holder}): until it ends, "
+            "a restarted worker serves the new release"
+        )
+    return (
+        f"release {served} (nginx), but current -> {current}: a switch stopped part way (workers restarted "
+        "since serve the new release); run make prod-switch again to finish it"
+    )
+
+
 def switch_release(
     topology: Topology,
     build_dir: Path = BUILD,

@@ -721,10 +721,14 @@ def prod_status(run):
         status = production.process_status(topology)
     except production.ProdError as error:
         fail([f"prod: supervisord (pid {pid}) does not answer: {error}".replace("\n", " ")], logs)
-    click.echo(f"prod: release {production.current_release(topology)}, supervisord pid {pid}")
+    click.echo(f"prod: supervisord pid {pid}, {production.release_report(topology)}")
     click.echo(f"prod: health: {production.health(topology)}")
     for name, (state, master) in sorted(status.items()):
-        forked = "" if name == "nginx" else f", worker pid {' '.join(map(str, production.worker_pids(topology, name)))}"
+        # A master between two workers (one died, or it is restarting) has none for a moment.
+        workers = " ".join(map(str, production.worker_pids(topology, name))) or "none yet (being forked)"
+        forked = "" if name == "nginx" else f", worker pid {workers}"
+        # supervisorctl status names a pid only once a process is RUNNING (not while STARTING).
+        master = master or production.process_pid(topology, name) or "none"
         click.echo(f"  {name:16} {state} pid {master}{forked}")
 
 

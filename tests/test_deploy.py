@@ -379,3 +379,34 @@ def test_a_second_switch_while_one_runs_is_refused_and_changes_nothing(tmp_path,
     monkeypatch.setattr(prod, "stage_release", staging)
     with pytest.raises(ProdError, match="^staging$"):
         prod.switch_release(topology, tmp_path / "build", tmp_path / "dist")
+
+
+def test_status_names_the_release_nginx_serves_and_a_switch_under_way_or_stopped_part_way(tmp_path, monkeypatch):
+    # Status printed where `current` points: the new release from the moment a switch moved it,
+    # while nginx (and every worker not yet restarted) still served the old one.
+    topology = Topology(run=tmp_path / "run")
+    topology.run.mkdir()
+    monkeypatch.setattr(prod, "current_release", lambda topo: "r2")
+    monkeypatch.setattr(prod, "served_release", lambda topo: "r1")
+    assert prod.switch_holder(topology) is None
+    assert prod.release_report(topology) == (
+        "release r1 (nginx), but current -> r2: a switch stopped part way (workers restarted since serve the "
+        "new release); run make prod-switch again to finish it"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(topology.run / "switch.lock")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        assert prod.switch_holder(topology) == holder.pid
+        assert prod.release_report(topology).startswith(
+            f"release r1 (nginx), switching to r2 (switch pid {holder.pid})"
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert prod.switch_holder(topology) is None
+    monkeypatch.setattr(prod, "served_release", lambda topo: "r2")
+    assert prod.release_report(topology) == "release r2"
+    monkeypatch.setattr(prod, "served_release", lambda topo: None)
+    assert prod.release_report(topology) == "release r2 (current; nginx announces none: it does not answer)"
