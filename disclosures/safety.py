@@ -142,7 +142,7 @@ def list_problems(descriptor: dict) -> list[tuple[tuple, str, str]]:
     for at, name, holder in holders[1:]:
         # Read by nothing here, but a release's check of its datapackage.json (Frictionless)
         # refuses it: "homepage": 5 passed validate and the build, and stopped the release.
-        if holder.get("homepage") is not None and not isinstance(holder["homepage"], str):
+        if "homepage" in holder and not isinstance(holder["homepage"], str):
             told = f"resource {name}'s homepage is a JSON {json_kind(holder['homepage'])}: it must be text (a URL)"
             found.append(((*at, "homepage"), "homepage", told))
         told = foreign_keys_problem(name, holder.get("schema"))
