@@ -6,22 +6,10 @@ import re
 
 import yaml
 
+from .safety import contributor_name
+
 DEFAULT_AUTHOR = "Platform Disclosures maintainers"
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-
-
-def contributor_name(contributor) -> str | None:
-    """A contributor's name: its ``title``, else (Data Package v2) its ``givenName`` and
-    ``familyName``; none when it has no name as text. Validation refuses such a contributor
-    (``safety.list_problems``); the build and a release skip it rather than fail on it."""
-    if not isinstance(contributor, dict):
-        return None
-    title = contributor.get("title")
-    if isinstance(title, str) and title.strip():
-        return title.strip()
-    parts = [contributor.get(key) for key in ("givenName", "familyName")]
-    name = " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
-    return name or None
 
 
 def author_names(descriptor: dict) -> list[str]:

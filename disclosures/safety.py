@@ -169,14 +169,27 @@ ITEM_TEXT_KEYS = {
 ITEM_NAMES = {"licenses": "license", "sources": "source", "contributors": "contributor"}
 
 
+def contributor_name(contributor) -> str | None:
+    """A contributor's name: its ``title``, else (Data Package v2) its ``givenName`` and
+    ``familyName``; none when it has no name as text. Validation refuses such a contributor
+    (``list_problems``); the build and a release (``citation.author_names``) skip it rather than
+    fail on it. Here, not in citation.py: the stamp covers the validator's code (stamp.VALIDATOR_CODE)."""
+    if not isinstance(contributor, dict):
+        return None
+    title = contributor.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    parts = [contributor.get(key) for key in ("givenName", "familyName")]
+    name = " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+    return name or None
+
+
 def item_problems(at: tuple, what: str, kind: str, item: dict) -> list[tuple[tuple, str, str]]:
     """(JSON path, key, why) for one license, source or contributor (``kind``) at ``at``: a text
     key that holds no text, and what the specifications require of it. A contributor is named by
     its ``title`` (v1 requires it; v2 allows ``givenName`` and ``familyName`` instead): one
     without passed validate, and the build's record of the dataset's author stopped with
     KeyError: 'title'. A license has a ``name`` or a ``path``; a source, a ``title``."""
-    from .citation import contributor_name
-
     found = []
     for key in ITEM_TEXT_KEYS[kind]:
         if key in item and not isinstance(item[key], str):
