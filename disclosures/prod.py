@@ -133,6 +133,17 @@ class Topology:
         count = self.pages_workers if group == "pages" else self.sql_workers
         return [self.run / "sockets" / f"{group}-{n}.sock" for n in range(count)]
 
+    def make(self, targets: str) -> str:
+        """The make command for ``targets`` ("prod-stop", "prod-stop prod") that acts on this run
+        directory, and for ``prod`` on this port: a plain ``make prod-stop`` in a hint sent the
+        operator of another run directory (``--run``, ``PROD_RUN``) to the default one."""
+        words = ["make", targets]
+        if "prod" in targets.split() and self.port != Topology.port:
+            words.append(f"PROD_PORT={self.port}")
+        if Path(self.run).resolve() != RUN.resolve():
+            words.append(f"PROD_RUN={self.run}")
+        return " ".join(words)
+
     def worker_names(self) -> list[str]:
         """Every worker as supervisorctl names it (``pages:pages-0``), pages first."""
         return [f"{group}:{path.stem}" for group in ("pages", "sql") for path in self.sockets(group)]
@@ -584,9 +595,13 @@ def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> t
     configuration.
     """
     if supervisord_pid(topology):
-        raise ProdError(f"already running (supervisord pid {supervisord_pid(topology)}): make prod-stop first")
+        raise ProdError(
+            f"already running (supervisord pid {supervisord_pid(topology)}): {topology.make('prod-stop')} first"
+        )
     if orphans(topology):
-        raise ProdError(f"processes of a killed supervisord still run ({orphans(topology)}): make prod-stop first")
+        raise ProdError(
+            f"processes of a killed supervisord still run ({orphans(topology)}): {topology.make('prod-stop')} first"
+        )
     if not SUPERVISORD.exists():
         raise ProdError(f"{SUPERVISORD} is missing: make .venv-site/.installed")
     nginx_binary()
@@ -726,7 +741,7 @@ def switch_lock(topology: Topology):
             holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
             raise ProdError(
                 f"another switch is running (pid {holder}, holding {path}): wait until it ends, "
-                "then check with make prod-status"
+                f"then check with {topology.make('prod-status')}"
             ) from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
@@ -771,7 +786,7 @@ def release_report(topology: Topology) -> str:
         )
     return (
         f"release {served} (nginx), but current -> {current}: a switch stopped part way (workers restarted "
-        "since serve the new release); run make prod-switch again to finish it"
+        f"since serve the new release); run {topology.make('prod-switch')} again to finish it"
     )
 
 
@@ -802,7 +817,7 @@ def switch_release(
     One switch at a time (:func:`switch_lock`): a second one is refused, and changes nothing.
     """
     if not supervisord_pid(topology):
-        raise ProdError("not running: make prod first")
+        raise ProdError(f"not running: {topology.make('prod')} first")
     with switch_lock(topology):
         return _switch(topology, build_dir, dist, timeout, announce_timeout)
 
@@ -848,6 +863,6 @@ def _partial_switch(
             *([f"restarting, not answering yet: {restarting}"] if restarting else []),
             f"not restarted, still on {previous}: {', '.join(waiting) or 'none'}",
             f"nginx announces {served if served else 'nothing (no answer)'}",
-            "run make prod-switch again to finish it",
+            f"run {topology.make('prod-switch')} again to finish it",
         ]
     )

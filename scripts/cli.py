@@ -655,7 +655,9 @@ def prod_start(run, port, limits, host, foreground):
     click.echo(f"prod: release {rid} on {topology.base_url}/ (supervisord pid {production.supervisord_pid(topology)})")
     for name, (state, pid) in sorted(status.items()):
         click.echo(f"  {name:16} {state} pid {pid}")
-    click.echo(f"Stop: make prod-stop   Status: make prod-status   Logs: {topology.run / 'logs'}")
+    click.echo(
+        f"Stop: {topology.make('prod-stop')}   Status: {topology.make('prod-status')}   Logs: {topology.run / 'logs'}"
+    )
 
 
 @prod.command("switch")
@@ -679,7 +681,7 @@ def prod_switch(run, build_dir, dist):
     if not topology.record.exists() and production.supervisord_pid(topology):
         fail(
             [f"prod: {topology.record} is missing, so the running port and worker counts are unknown"],
-            "Restart it once: make prod-stop prod (later switches keep what it started with)",
+            f"Restart it once: {topology.make('prod-stop prod')} (later switches keep what it started with)",
         )
     try:
         before = production.served_release(topology)
@@ -708,14 +710,14 @@ def prod_status(run):
     if pid is None:
         left = production.orphans(topology)
         if not left:
-            fail([f"prod: not running under {topology.run}"], "Start it: make prod")
+            fail([f"prod: not running under {topology.run}"], f"Start it: {topology.make('prod')}")
         fail(
             [
                 f"prod: supervisord is not running under {topology.run} (it crashed or was killed); "
                 f"what it started still runs, unsupervised: pids {' '.join(map(str, left))}",
                 f"prod: health: {production.health(topology)}",
             ],
-            f"Stop them: make prod-stop, then start again: make prod. {logs}",
+            f"Stop them: {topology.make('prod-stop')}, then start again: {topology.make('prod')}. {logs}",
         )
     try:
         status = production.process_status(topology)

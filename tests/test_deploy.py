@@ -365,7 +365,7 @@ def test_a_second_switch_while_one_runs_is_refused_and_changes_nothing(tmp_path,
             prod.switch_release(topology, tmp_path / "build", tmp_path / "dist")
         assert str(refused.value) == (
             f"another switch is running (pid {holder.pid}, holding {topology.run / 'switch.lock'}): "
-            "wait until it ends, then check with make prod-status"
+            f"wait until it ends, then check with make prod-status PROD_RUN={topology.run}"
         )
         assert staged == []
     finally:
@@ -391,7 +391,7 @@ def test_status_names_the_release_nginx_serves_and_a_switch_under_way_or_stopped
     assert prod.switch_holder(topology) is None
     assert prod.release_report(topology) == (
         "release r1 (nginx), but current -> r2: a switch stopped part way (workers restarted since serve the "
-        "new release); run make prod-switch again to finish it"
+        f"new release); run make prod-switch PROD_RUN={topology.run} again to finish it"
     )
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_THE_LOCK, str(topology.run / "switch.lock")], stdout=subprocess.PIPE, text=True
@@ -410,3 +410,15 @@ def test_status_names_the_release_nginx_serves_and_a_switch_under_way_or_stopped
     assert prod.release_report(topology) == "release r2"
     monkeypatch.setattr(prod, "served_release", lambda topo: None)
     assert prod.release_report(topology) == "release r2 (current; nginx announces none: it does not answer)"
+
+
+def test_a_hint_names_the_run_directory_and_port_it_is_about(tmp_path):
+    # "make prod-stop" alone, printed for a topology under --run /tmp/x, stopped run/prod instead.
+    assert Topology().make("prod-stop") == "make prod-stop"
+    assert Topology(port=9080).make("prod") == "make prod PROD_PORT=9080"
+    assert Topology(port=9080).make("prod-status") == "make prod-status"
+    elsewhere = Topology(run=tmp_path / "run", port=9080)
+    assert elsewhere.make("prod-stop prod") == f"make prod-stop prod PROD_PORT=9080 PROD_RUN={tmp_path / 'run'}"
+    result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(tmp_path / "run")])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1] == f"Start it: make prod PROD_RUN={tmp_path / 'run'}"

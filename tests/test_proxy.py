@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -569,7 +570,7 @@ def test_a_switch_succeeds_only_once_nginx_announces_the_release_and_a_partial_o
             f"restarting, not answering yet: {names[1]}",
             f"not restarted, still on {before}: {', '.join(names[2:])}",
             f"nginx announces {before}",
-            "run make prod-switch again to finish it",
+            f"run {topology.make('prod-switch')} again to finish it",
         ]
     )
     monkeypatch.setattr(prod, "restart_worker", real_restart)
@@ -640,7 +641,7 @@ def test_stop_ends_what_a_killed_supervisor_left_running(topology):
     assert "supervisord is not running" in lines[0] and lines[0].endswith(f"pids {' '.join(map(str, left))}")
     assert lines[1] == "prod: health: 200 ok"  # still served, unsupervised
     assert "make prod-stop" in lines[2]
-    with pytest.raises(prod.ProdError, match="make prod-stop first"):
+    with pytest.raises(prod.ProdError, match=re.escape(f"{topology.make('prod-stop')} first")):
         prod.start(topology)
     assert prod.stop(topology) is True
     assert not [pid for pid in left if prod.pid_alive(pid)]
