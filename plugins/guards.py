@@ -32,7 +32,9 @@ MAX_FORMAT_WIDTH = 1_000
 # /-/databases shows absolute file paths and /-/threads the server's threads: neither helps
 # a reader, both help an attacker.
 HIDDEN_PATHS = {"/-/databases", "/-/databases.json", "/-/threads", "/-/threads.json"}
-TIMELIMIT = re.compile(r"^[1-9][0-9]{0,5}$")
+# Leading zeros write the same number (05 is 5, as int() reads it, and plugins/parameters.py
+# takes _timelimit=5&_timelimit=05 as one value); a few, so int() never meets thousands of digits.
+TIMELIMIT = re.compile(r"^0{0,10}[1-9][0-9]{0,5}$")
 FORMAT_SPEC = re.compile(r"%[-+ 0#,!]*(\*|[0-9]+)?(?:\.(\*|[0-9]+))?([a-zA-Z%])")
 FORMAT_CALL = re.compile(r"\b(printf|format)\s*\(", re.IGNORECASE)
 SQL_STRING = re.compile(r"'((?:[^']|'')*)'")

@@ -575,6 +575,13 @@ def test_a_timelimit_out_of_range_says_the_range(site, value):
     assert "from 1 to 999999" in message
 
 
+@pytest.mark.parametrize("value", ["05", "0500", "5&_timelimit=05"])
+def test_a_timelimit_written_with_leading_zeros_is_that_number(site, value):
+    # _timelimit=05 was refused as not "a whole number of milliseconds from 1 to 999999", which it
+    # is, and _timelimit=5&_timelimit=05 (one value, as the repeated-option check reads it) with it.
+    assert site.get(f"/disclosures.json?sql=select+1&_timelimit={value}").status_code == 200
+
+
 def test_a_canned_querys_page_is_named_by_its_title_not_its_sql(site, real_build):
     # The <title> was "disclosures: -- Scopes such as WORLD or EU are left out so that ...".
     queries = json.loads((real_build / "metadata.json").read_text(encoding="utf-8"))["databases"]["disclosures"]
