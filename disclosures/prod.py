@@ -192,15 +192,25 @@ def release_id(build_dir: Path, dist: Path = DIST) -> str:
 
     The digits are a sha256 of the database's hash (from the build's inspect data) and of every
     ``dist/<version>/SHA256SUMS``, so the same bytes always get the same id. ProdError when
-    ``build_dir`` is not a complete build.
+    ``build_dir`` is not a complete build, or its database is not the one its inspect data
+    describes: that hash alone named an empty or replaced database as the release it was built
+    as, and a switch to it said "(unchanged)" and did nothing.
     """
     build_dir, dist = Path(build_dir), Path(dist)
     try:
         version = json.loads((build_dir / "datapackage.json").read_text(encoding="utf-8"))["version"]
         inspected = json.loads((build_dir / "inspect-data.json").read_text(encoding="utf-8"))
-        digest = hashlib.sha256(inspected[DATABASE_NAME]["hash"].encode())
-    except (OSError, KeyError, ValueError) as error:
+        recorded = inspected[DATABASE_NAME]["hash"]
+        with (build_dir / DATABASE_FILE).open("rb") as database:
+            actual = hashlib.file_digest(database, "sha256").hexdigest()
+    except (OSError, KeyError, TypeError, ValueError) as error:
         raise ProdError(f"{build_dir} is not a complete build ({error}): run make build") from None
+    if actual != recorded:
+        raise ProdError(
+            f"{build_dir / DATABASE_FILE} is not the database {build_dir / 'inspect-data.json'} describes "
+            "(its sha256 differs): run make build"
+        )
+    digest = hashlib.sha256(recorded.encode())
     for sums in sorted(dist.glob("*/SHA256SUMS")):
         digest.update(f"\n{sums.parent.name}\n".encode() + sums.read_bytes())
     return f"{version}-{digest.hexdigest()[:12]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import hashlib
 import importlib.util
 import json
 import os
@@ -82,13 +83,16 @@ def test_the_factory_refuses_a_missing_release(monkeypatch, tmp_path):
 
 
 def fake_build(folder, version="1.2.3", digest="ab" * 32):
+    """A build folder whose database (its bytes set by ``digest``) is the one its inspect data names."""
     folder.mkdir(parents=True)
+    database = b"SQLite format 3\x00" + digest.encode()
     (folder / "datapackage.json").write_text(json.dumps({"version": version}))
-    (folder / "inspect-data.json").write_text(json.dumps({"disclosures": {"hash": digest}}))
+    inspected = {"disclosures": {"hash": hashlib.sha256(database).hexdigest()}}
+    (folder / "inspect-data.json").write_text(json.dumps(inspected))
     (folder / "metadata.json").write_text(
         json.dumps({"databases": {"disclosures": {"queries": {"q_b": {}, "q_a": {}}}}})
     )
-    (folder / DATABASE_FILE).write_bytes(b"SQLite format 3\x00")
+    (folder / DATABASE_FILE).write_bytes(database)
     return folder
 
 
@@ -104,6 +108,18 @@ def test_a_release_id_names_the_database_and_the_release_files(tmp_path):
     assert released != plain
     other = fake_build(tmp_path / "other", digest="cd" * 32)
     assert prod.release_id(other, dist) != released
+
+
+def test_a_build_whose_database_is_not_the_one_its_inspect_data_names_is_refused(tmp_path):
+    # The id came from inspect-data.json alone: an emptied (or replaced) database got the id of
+    # the release it was built as, and a switch to it said "(unchanged)" and did nothing.
+    build = fake_build(tmp_path / "build")
+    (build / DATABASE_FILE).write_bytes(b"")
+    with pytest.raises(ProdError, match=r"disclosures.db is not the database .*inspect-data.json describes"):
+        prod.release_id(build, tmp_path / "dist")
+    (build / DATABASE_FILE).unlink()
+    with pytest.raises(ProdError, match="is not a complete build .* run make build"):
+        prod.release_id(build, tmp_path / "dist")
 
 
 def test_a_build_without_inspect_data_is_refused(tmp_path):
@@ -125,7 +141,7 @@ def test_staging_links_the_files_and_is_a_no_op_the_second_time(tmp_path):
     assert (staged / "dist" / "1.2.3" / "SHA256SUMS").read_text() == "00  disclosures.db\n"
     # A later build replaces build/ by renaming: the staged bytes stay.
     (build / DATABASE_FILE).unlink()
-    assert (staged / "build" / DATABASE_FILE).read_bytes() == b"SQLite format 3\x00"
+    assert (staged / "build" / DATABASE_FILE).read_bytes() == b"SQLite format 3\x00" + b"ab" * 32
     shutil.copy(staged / "build" / DATABASE_FILE, build / DATABASE_FILE)
     assert prod.stage_release(topology, build, tmp_path / "dist") == rid
     assert sorted(p.name for p in topology.releases.iterdir()) == [rid]
