@@ -354,6 +354,10 @@ def readme(check, db):
 
     from disclosures import readme as generated
 
+    if not Path(db).is_file():
+        # The blocks are read from the built database: without one, sqlite3's "unable to open
+        # database file" was a traceback.
+        fail([f"{db}: no built database to read the README's tables from"], "Build it first: make readme (it builds)")
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         current = paths.README.read_text(encoding="utf-8")
         fresh = generated.render(current, conn)

@@ -369,3 +369,14 @@ def test_the_fast_yaml_parser_reads_the_site_files_as_pyyaml_does(name):
     assert site_config.FAST_LOADER is yaml.CSafeLoader  # the wheel has libyaml: not the fallback
     assert yaml.load(text, Loader=site_config.FAST_LOADER) == yaml.safe_load(text)
     assert site_config.read_yaml(getattr(paths, name), empty_ok=True) == (yaml.safe_load(text) or {})
+
+
+def test_readme_without_a_built_database_is_one_line_and_a_hint(tmp_path):
+    before = paths.README.read_bytes()
+    result = CliRunner().invoke(cli_module().cli, ["readme", "--db", str(tmp_path / "disclosures.db")])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{tmp_path / 'disclosures.db'}: no built database to read the README's tables from" in result.output
+    assert "make readme" in result.output
+    assert not (tmp_path / "disclosures.db").exists()  # nothing created in its place
+    assert paths.README.read_bytes() == before
