@@ -185,16 +185,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(real_build, tmp_path_factory):
-    """The stock `datasette serve` from .venv-site over the built folder, as `make serve` runs it
-    but with ``UNHURRIED``'s time limits (the browser's pages are checked for what they show)."""
+def serve_live(build_dir, log_dir, dist=site_module.DIST):
+    """The stock `datasette serve` from .venv-site over ``build_dir`` (with ``dist`` mounted at
+    /downloads when it exists), as `make serve` runs it but with ``UNHURRIED``'s time limits (the
+    browser's pages are checked for what they show). Yields its base URL; stopped afterwards."""
     if not site_module.DATASETTE.exists():
         pytest.fail(f"{site_module.DATASETTE} is missing: run make test (it creates .venv-site)")
     port = free_port()
     # Every setting on the command line: Datasette 0.65 ignores the folder's settings.json once
     # one --setting is given (max_returned_rows fell back to 1000).
-    settings = {**built_settings(real_build), **UNHURRIED}
+    settings = {**built_settings(build_dir), **UNHURRIED}
     limits = [
         argument
         for name, value in settings.items()
@@ -203,14 +203,14 @@ def live_server(real_build, tmp_path_factory):
     command = [
         str(site_module.DATASETTE),
         "serve",
-        *site_module.datasette_arguments(real_build),
+        *site_module.datasette_arguments(build_dir, dist),
         *limits,
         "--port",
         str(port),
     ]
     # The server's log goes to a file: a pipe nobody reads fills up after some hundreds of
     # requests, and uvicorn then blocks for good writing its access log.
-    log_path = tmp_path_factory.mktemp("live-server") / "server.log"
+    log_path = Path(log_dir) / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
         command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -231,6 +231,20 @@ def live_server(real_build, tmp_path_factory):
     process.terminate()
     process.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(real_build, tmp_path_factory):
+    """The repository's build, served by the stock `datasette serve` (``serve_live``)."""
+    yield from serve_live(real_build, tmp_path_factory.mktemp("live-server"))
+
+
+@pytest.fixture(scope="session")
+def unreleased_live_server(unreleased, tmp_path_factory):
+    """``unreleased``'s build (a version after the last release), served by the stock `datasette
+    serve`: what a reader sees between a data change and its release, whatever the repository's
+    own state."""
+    yield from serve_live(unreleased.build, tmp_path_factory.mktemp("unreleased-live-server"), unreleased.dist)
 
 
 # Debian's Chromium, driven by Playwright, for the browser layer (tests marked `browser`).

@@ -5,15 +5,18 @@ import datetime
 
 import pytest
 
+from tests.conftest import REFILED
+
 pytestmark = pytest.mark.browser
 
-FIGURE = "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"
+# A figure of the unreleased version (tests/conftest.py, unreleased).
+FIGURE = f"/figure/{REFILED}"
 
 
 @pytest.fixture
-def dated_page(browser, live_server):
+def dated_page(browser, unreleased_live_server):
     # Late evening in New York is already the next day in UTC: the day cited is the reader's.
-    context = browser.new_context(base_url=live_server, timezone_id="America/New_York")
+    context = browser.new_context(base_url=unreleased_live_server, timezone_id="America/New_York")
     page = context.new_page()
     page.clock.set_fixed_time(datetime.datetime(2026, 3, 5, 3, 30, tzinfo=datetime.UTC))
     errors = []

@@ -157,14 +157,17 @@ def test_make_prod_checks_a_release_before_a_worker_serves_it(tmp_path, real_bui
     good = prod.Topology(run=tmp_path / "run")
     prod.check_release(good, prod.stage_release(good, real_build, tmp_path / "no-dist"))
     build = tmp_path / "build"
-    shutil.copytree(real_build, build, ignore=shutil.ignore_patterns(DATABASE_FILE, ".*"))
-    (build / DATABASE_FILE).write_bytes(b"")
-    # The same inspect data, so the same release id: a run directory of its own.
+    shutil.copytree(real_build, build, ignore=shutil.ignore_patterns(".*"))
+    # The same inspect data, so the same release id: a run directory of its own. Staging checks
+    # the database against its inspect data; the staged file is emptied afterwards (a new file,
+    # not the hard-linked one, so the copy it came from stays whole), as a disk could.
     bad = prod.Topology(run=tmp_path / "bad-run")
     rid = prod.stage_release(bad, build, tmp_path / "no-dist")
+    served = (bad.releases / rid / "build" / DATABASE_FILE).resolve()
+    served.unlink()
+    served.write_bytes(b"")
     with pytest.raises(prod.ProdError) as refused:
         prod.check_release(bad, rid)
-    served = (bad.releases / rid / "build" / DATABASE_FILE).resolve()
     assert str(refused.value) == (
         f"release {rid} cannot be served: refusing to serve: {served} is empty (0 bytes); rebuild it with: make build"
     )
