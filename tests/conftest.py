@@ -53,6 +53,14 @@ def plugin(name):
     return module
 
 
+def cli_module():
+    """scripts/cli.py, loaded by path (scripts/ is no package), for click's CliRunner."""
+    spec = importlib.util.spec_from_file_location("disclosures_cli", paths.ROOT / "scripts" / "cli.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # The figures table's default facets (metadata.yml), in the order the site lists them.
 FIGURE_FACETS = [
     "platform_id",

@@ -1,7 +1,6 @@
 """Layer (b): the build under faults: temporary files of a killed build are swept, a terminated
 build removes its own, and disk-full or I/O errors are one line, not a traceback."""
 
-import importlib.util
 import json
 import os
 import signal
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 
 from disclosures import build, files, paths, site_config, validate
 from disclosures.vocabulary import DATABASE_FILE
+from tests.conftest import cli_module
 from tests.packages import make_package
 
 
@@ -44,13 +44,6 @@ def test_a_build_sweeps_what_a_killed_build_left_even_when_it_is_refused(tmp_pat
     with pytest.raises(validate.ValidationFailed):
         build.build_site(package, out)
     assert not left.exists()
-
-
-def cli_module():
-    spec = importlib.util.spec_from_file_location("disclosures_cli", paths.ROOT / "scripts" / "cli.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_disk_full_is_one_line_and_a_hint(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ from disclosures import paths, prod
 from disclosures import site as site_module
 from disclosures.prod import ProdError, Topology
 from disclosures.vocabulary import DATABASE_FILE
-from tests.conftest import Site
+from tests.conftest import Site, cli_module
 
 
 def load_factory(monkeypatch, release_folder):
@@ -249,13 +249,6 @@ def test_the_supervisor_runs_every_worker_from_the_site_environment(tmp_path):
     assert text.count("killasgroup=true") == 2  # a master killed after stopwaitsecs takes its worker
     assert "nice -n 10 " in text.split("[program:sql]")[1].split("[program:nginx]")[0]
     assert "autorestart=true" in text
-
-
-def cli_module():
-    spec = importlib.util.spec_from_file_location("disclosures_cli", paths.ROOT / "scripts" / "cli.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_a_switch_keeps_the_port_workers_and_limits_prod_was_started_with(tmp_path, monkeypatch):

@@ -31,9 +31,8 @@ from click.testing import CliRunner
 from disclosures import build as builder
 from disclosures import paths, prod, release
 from disclosures.prod import Topology
-from tests.conftest import free_port
+from tests.conftest import cli_module, free_port
 from tests.packages import make_package
-from tests.test_deploy import cli_module
 
 pytestmark = pytest.mark.proxy
 
