@@ -1125,6 +1125,15 @@ def test_the_readmes_check_works_on_a_download_of_some_of_the_files(released, tm
     assert subprocess.run(command.split(), cwd=tmp_path, capture_output=True, text=True).returncode != 0
 
 
+def test_the_home_pages_check_is_the_readmes():
+    # The home page told a reader who downloaded some files to run `sha256sum -c SHA256SUMS`,
+    # which fails on every file not downloaded; the README's command skips those.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (command,) = [line.split("#")[0].strip() for line in readme.splitlines() if line.startswith("sha256sum -c")]
+    home = (ROOT / "templates" / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r"<code>(sha256sum[^<]*)</code>", home) == [command]
+
+
 def test_a_release_refuses_a_correction_dated_after_it(only_first, tmp_path):
     # A correction dated 2027-12-02 (the year typed wrong) was released on 2026-12-02: its
     # changelog and figure page dated the correction a year after the release that published it.
