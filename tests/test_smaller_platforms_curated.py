@@ -373,6 +373,24 @@ def test_notes_say_where_the_stored_copies_stop_as_searched_on_2026_12_04(real_d
     assert checked < "2026-12-04" and basis == "source_retrieved"
 
 
+def test_discords_notes_say_its_july_december_2024_report_was_not_out_by_mid_february_2026(real_db):
+    # Discord looks stale for its half-yearly cadence; a researcher's catalogue of platforms' reports
+    # says Discord itself had published nothing after January-June 2024 by mid-February 2026, so a
+    # reader is told the gap may be Discord's, with the catalogue named as a source of the dataset.
+    # It says nothing of what Discord has published since: published_up_to and its check stay.
+    ((notes, published, checked, basis),) = rows(
+        real_db,
+        """SELECT notes, published_up_to, published_up_to_checked, published_up_to_checked_basis
+           FROM platforms WHERE platform_id = 'discord'""",
+    )
+    assert "'As of mid-February 2026, Discord has not released a transparency report for H2 2024.'" in notes
+    assert "(source diaphanous-platform-catalogue-d89e63d)" in notes
+    assert rows(real_db, "SELECT count(*) FROM sources WHERE source_id = 'diaphanous-platform-catalogue-d89e63d'") == [
+        (1,)
+    ]
+    assert (published, checked, basis) == ("2024-06-30", "2026-11-28", "source_retrieved")
+
+
 def test_a_stored_copy_read_only_in_part_is_not_said_to_end_there(real_db):
     # Only the opening of these stored copies could be read: what follows is unknown, not absent.
     notes = dict(
