@@ -360,6 +360,8 @@ def test_line_july_december_2024_is_corroborated_by_ly_corporations_japanese_pag
         ("line", "report pages under lycorp.co.jp stop at 2024h2"),
         ("posteo", "no stored press article gives a count after 2017"),
         ("zoom", "from 2025-02-08 to 2026-08-08 are bot-verification pages"),
+        ("google_cloud", "holds Enterprise and Enterprise diplomatic rows only to 2025-H1"),
+        ("google_workspace", "holds Enterprise and Enterprise diplomatic rows only to 2025-H1"),
     ],
 )
 def test_notes_say_where_the_stored_copies_stop_as_searched_on_2026_12_04(real_db, platform, says):
