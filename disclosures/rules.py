@@ -463,14 +463,14 @@ def value_only_as_year(value, text: str) -> bool:
 APPROXIMATION_WORDS = (
     *("nearly", "almost", "approximately", "approx.", "approx", "roughly", "circa", "close to", "estimated"),
     *("around", "more than", "over", "at least", "at most", "upwards of", "in excess of", "less than"),
-    *("fewer than", "just under", "slightly under", "well under", "just below"),
+    *("fewer than", "just under", "slightly under", "well under", "just below", "up to"),
     *("rund", "etwa", "knapp", "ungefähr", "fast", "nahezu", "beinahe", "annähernd", "mehr als", "mindestens"),
-    *("höchstens", "weniger als"),
+    *("höchstens", "weniger als", "bis zu"),
     *("cerca de", "quase", "aproximadamente", "mais de", "pelo menos", "no mínimo", "menos de", "perto de"),
     *("acima de", "abaixo de"),
     *("casi", "alrededor de", "más de", "al menos", "por lo menos", "por encima de", "por debajo de"),
     *("près de", "presque", "environ", "plus de", "au moins", "moins de"),
-    *("약", "최소", "거의"),
+    *("약", "최소", "최대", "거의"),
 )
 # Signs, and words of scripts written without spaces ("合計約270件", "收到约270份"), need no space
 # before them, but 約 ends the words a report may put before a number: 要約 "summary", 契約
@@ -490,11 +490,19 @@ APPROXIMATION_AFTER_WORDS = ("이상", "미만", "초과", "가량", "정도", "
 APPROXIMATION_AFTER = re.compile(
     rf"\s{{0,2}}(?:[{COUNTERS}]\s{{0,2}})?(?:{'|'.join(APPROXIMATION_AFTER_WORDS)}|여(?![가-힣])|여(?=[{COUNTERS}]))"
 )
-# A range: two numbers joined by a tilde or an en dash ("900~1,000", "10–20"). An en dash alone
-# before a number is no sign of anything ("Germany – 900").
-RANGE_SIGNS = f"{TILDES}\u2013"
+# A range: two numbers joined by a tilde, a dash or "to", the lower first ("900~1,000", "10–20",
+# "900-1,000", "900 to 1,000"). A dash or "to" after a label or a year is no sign of anything
+# ("Germany – 900", "Q1 – 1", "H1 2024 – 900", "2024 – 900": a range runs upwards), nor between
+# two years ("2023-2024", a span of years, which value_only_as_year tells), nor "to" after a year
+# ("the total for 2016 to 61,409"), before a date ("1 to 30 June") or after "from" or "by" ("rose
+# from 750 to 900", "by 100 to 900": a change).
+RANGE_SIGNS = f"{TILDES}\u2013-"
+RANGE_JOIN = rf"(?:\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}|\s{{1,2}}to\s{{1,2}})"
 APPROXIMATION_ALTERNATIVES = "|".join(
-    re.escape(word) for word in (*APPROXIMATION_WORDS, *APPROXIMATION_SIGNS, *APPROXIMATION_AFTER_WORDS, "여", "\u2013")
+    [
+        *(re.escape(word) for word in (*APPROXIMATION_WORDS, *APPROXIMATION_SIGNS, *APPROXIMATION_AFTER_WORDS)),
+        *("여", "\u2013", r"[0-9]\s{0,2}-\s{0,2}[0-9]", r"[0-9]\s{1,2}to\s{1,2}[0-9]"),
+    ]
 )
 # One of them, not inside a longer word, then at most two spaces up to the number. "No less
 # than 896" is emphasis in how the press writes an exact count (the Signpost on Wikimedia's), and
@@ -507,10 +515,47 @@ APPROXIMATION = re.compile(
     re.IGNORECASE,
 )
 # A number and a range's sign just before a value, or the sign and a number just after it. The
-# number before stands alone: in the Telegram bot's "Q1 – 1 ¶ Q2 – 4" the dash follows a label.
-NUMBER_TEXT = r"\d(?:[\d.,]*\d)?"
-RANGE_BEFORE = re.compile(rf"(?<![\w.,]){NUMBER_TEXT}\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}$")
-RANGE_AFTER = re.compile(rf"\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}{NUMBER_TEXT}")
+# number before stands alone: in the Telegram bot's "Q1 – 1 ¶ Q2 – 4" the dash follows a label,
+# and in "2024-06-30" the 06 follows a date's dash. A number may be grouped with spaces (1 000).
+NUMBER_TEXT = r"\d{1,3}(?:[ \u00a0\u202f\u2009'\u2019]\d{3})+|\d(?:[\d.,]*\d)?"
+RANGE_BEFORE = re.compile(rf"(?<![\w.,/-])({NUMBER_TEXT}){RANGE_JOIN}$", re.IGNORECASE)
+RANGE_AFTER = re.compile(rf"{RANGE_JOIN}({NUMBER_TEXT})(?![A-Za-z]|[-/]\d)", re.IGNORECASE)
+# What makes "to" no range's: a change ("from 750 to 900", "by 100 to 900"), or a date after it.
+CHANGE_BEFORE = re.compile(r"\b(?:from|by)\s{1,2}$", re.IGNORECASE)
+MONTH_AFTER = re.compile(r"\s{0,2}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])", re.IGNORECASE)
+
+
+def _range_end(text: str) -> Decimal | None:
+    """The number a range's end is written as: 1,000, 1.000, 1 000 and 1'000 are 1000 (as a
+    range's ends are read: grouped thousands); 81,5 is 81.5."""
+    if GROUPED_DIGITS.fullmatch(text) or re.fullmatch(r"\d{1,3}(?:\.\d{3})+", text):
+        return Decimal(re.sub(r"\D", "", text))
+    try:
+        return Decimal(text.replace(",", "."))
+    except ArithmeticError:
+        return None
+
+
+def _a_year(text: str) -> bool:
+    """A number written as a year is: four digits from 1900 to 2099, ungrouped."""
+    return re.fullmatch(r"(?:19|20)\d\d", text) is not None
+
+
+def _is_range(text: str, low_start: int, low_text: str, join: str, high_text: str, high_end: int) -> bool:
+    """True when low_text, join and high_text (found at text[low_start:high_end]) are a range of
+    counts: the lower first, not two years nor a year after a label (H1 2024 – 900), and "to"
+    neither a change's nor a date's."""
+    low, high = _range_end(low_text), _range_end(high_text)
+    if low is None or high is None or low >= high:
+        return False
+    by_to = join.strip().lower() == "to"
+    if _a_year(low_text) and (
+        by_to or _a_year(high_text) or BEFORE_A_YEAR.search(text[max(0, low_start - 24) : low_start])
+    ):
+        return False
+    if by_to:
+        return not (CHANGE_BEFORE.search(text[max(0, low_start - 8) : low_start]) or MONTH_AFTER.match(text, high_end))
+    return True
 
 
 def value_only_approximate(value: Decimal, text: str) -> str | None:
@@ -525,9 +570,18 @@ def value_only_approximate(value: Decimal, text: str) -> str | None:
         while start != -1:
             end = start + len(form)
             if _stands_alone(text, start, end):
-                window = text[max(0, start - 24) : start]
+                window_start = max(0, start - 24)
+                window = text[window_start:start]
                 low = RANGE_BEFORE.search(window)
+                if low and not _is_range(
+                    text, window_start + low.start(), low.group(1), low.group(0)[len(low.group(1)) :], form, end
+                ):
+                    low = None
                 high = RANGE_AFTER.match(text, end)
+                if high and not _is_range(
+                    text, start, form, high.group(0)[: -len(high.group(1))], high.group(1), high.end()
+                ):
+                    high = None
                 before = None if low or high else APPROXIMATION.search(window)
                 after = None if low or high or before else APPROXIMATION_AFTER.match(text, end)
                 if low:
@@ -559,8 +613,9 @@ def shown_words(words: str) -> str:
 
 
 def is_a_range(words: str) -> bool:
-    """True when words from ``value_only_approximate`` are a range ("900~1,000", "10–20"), not a rounding."""
-    return bool(re.search(rf"\d\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}\d", words))
+    """True when words from ``value_only_approximate`` are a range ("900~1,000", "10–20", "900 to
+    1,000"), not a rounding or a bound ("up to 900")."""
+    return bool(re.search(rf"\d{RANGE_JOIN}\d", words, re.IGNORECASE))
 
 
 def value_in_text_as(form: str, text: str) -> bool:

@@ -399,6 +399,33 @@ def test_a_value_found_in_its_quote_only_as_a_year_is_caught(quote, value, only_
         ("1.000 – 1.500 Anfragen", "1000", "1.000 – 1.500"),
         ("Germany – 900 requests", "900", None),
         ("Affected users: ¶ Q1 – 1 ¶ Q2 – 4 ¶ Q3 – 125", "4", None),
+        # A hyphen or "to" between two numbers is a range too (found by curator review: "900-1,000"
+        # and "900 to 1,000" passed as 900), and "up to" is a bound.
+        ("900-1,000 requests", "900", "900-1,000"),
+        ("900 - 1,000 requests", "1000", "900 - 1,000"),
+        ("900 to 1,000 requests", "1000", "900 to 1,000"),
+        ("1 000 – 1 500 demandes", "1000", "1 000 – 1 500"),
+        ("up to 900 requests", "900", "up to 900"),
+        ("Up to 900 requests", "900", "Up to 900"),
+        ("bis zu 900 Anfragen", "900", "bis zu 900"),
+        ("최대 270건", "270", "최대 270"),
+        # A dash after a period and its year is none: a range runs upwards, and a year after a
+        # label is the period's (found by curator review: "H1 2024 – 900" was a range).
+        ("H1 2024 – 900 requests", "900", None),
+        ("H1 2024 – 3,000 requests", "3000", None),
+        ("2024 – 900 requests", "900", None),
+        ("2023-2024: 900 requests", "900", None),
+        ("as of 2024-06-30 - 900 requests", "900", None),
+        ("Q2 - 4", "4", None),
+        # Two years are a span of years, which value_only_as_year tells, not a range.
+        ("2023-2024", "2024", None),
+        ("2023 to 2024", "2023", None),
+        # "to" after a year, after "from" or "by" (a change), or before a date, is no range.
+        ("the total number of requests for 2016 to 61,409", "61409", None),
+        ("requests rose from 750 to 900", "900", None),
+        ("up by 100 to 900", "900", None),
+        ("from 1 to 30 June 2024", "30", None),
+        ("900 requests from 1 January to 30 June", "900", None),
     ],
 )
 def test_a_value_found_only_after_an_approximation_is_caught(quote, value, before):
@@ -411,6 +438,9 @@ def test_a_value_found_only_after_an_approximation_is_caught(quote, value, befor
         ("900~1,000", True),
         ("900 ～ 1,000", True),
         ("10–20", True),
+        ("900-1,000", True),
+        ("900 to 1,000", True),
+        ("up to 900", False),
         ("~12", False),
         ("nearly 900", False),
         ("270건 이상", False),
