@@ -52,6 +52,24 @@ def test_stamp_matches_only_the_same_bytes(tmp_path):
     assert not stamp.is_valid(package, tmp_path / "site")
 
 
+def test_the_stamp_covers_every_file_of_the_package(tmp_path):
+    # release_records.content_inputs lists the files the stamp's key hashes; it decides no rule,
+    # so it is not VALIDATOR_CODE (a change to it that changes the key already voids old stamps).
+    # What it must do is name every file: a byte changed in any of them voids the stamp.
+    package = make_package(tmp_path / "p")
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    files = [resource["path"] for resource in descriptor["resources"]]
+    assert set(stamp.validation_key(package)["inputs"]) == {"datapackage.json", *files}
+    stamp.record_valid(package, tmp_path / "site")
+    for name in ["datapackage.json", *files]:
+        path = package.parent / name
+        before = path.read_bytes()
+        path.write_bytes(before + b"\n")
+        assert not stamp.is_valid(package, tmp_path / "site"), name
+        path.write_bytes(before)
+        assert stamp.is_valid(package, tmp_path / "site"), name
+
+
 def test_build_does_not_validate_again_after_make_validate(tmp_path, monkeypatch):
     package = make_package(tmp_path / "p")
     stamp.record_valid(package, tmp_path / "site")
