@@ -137,6 +137,7 @@ def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
                 found.append(((*at, "fields", j, key), key, message))
             if unnamed:
                 continue
+            found += _boolean_values_problems(spec, where, (*at, "fields", j))
             constraints = spec.get("constraints", {})
             if not isinstance(constraints, dict):
                 found.append((here, "constraints", f"the constraints of {where} are not an object"))
@@ -147,12 +148,47 @@ def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
             found.append(
                 ((*at, "primaryKey"), "primaryKey", f"the primary key of {name} names a field it does not have")
             )
+        if "uniqueKeys" in schema:
+            found.append(((*at, "uniqueKeys"), "uniqueKeys", _unique_keys_problem(name, schema["uniqueKeys"])))
         # Every reader iterates them: a number was a TypeError while reading rows.
         told = safety.foreign_keys_problem(name, schema)
         if told:
             found.append(((*at, "foreignKeys"), "foreignKeys", told))
         for k, key in enumerate(safety.listed(schema, "foreignKeys")):
             found += _foreign_key_problems(key, k, name, fields_of, (*at, "foreignKeys", k))
+    return found
+
+
+def _unique_keys_problem(name, keys) -> str:
+    """Why resource ``name``'s ``uniqueKeys`` (Table Schema v2) cannot stand: Frictionless 5, this
+    reader and the build all ignore them, so a declared one checked nothing (5 passed as well as a
+    list), like a misspelt key; a primaryKey or a field's ``unique`` constraint is checked."""
+    unchecked = "no reader here checks uniqueKeys (Frictionless 5 and the build ignore them)"
+    fix = "make the fields the primaryKey, or give a field the unique constraint"
+    if not isinstance(keys, list):
+        shape = f'are a JSON {safety.json_kind(keys)}, not a list of lists of field names ([["a", "b"]])'
+        return f"the uniqueKeys of {name} {shape}; and {unchecked}: {fix}"
+    for n, key in enumerate(keys, start=1):
+        if not (isinstance(key, list) and all(isinstance(f, str) for f in key)):
+            shape = f'item {n} is a JSON {safety.json_kind(key)}, not a list of field names (["a", "b"])'
+            return f"the uniqueKeys of {name}: {shape}; and {unchecked}: {fix}"
+    return f"the uniqueKeys of {name} would be checked by nothing: {unchecked}; {fix}"
+
+
+def _boolean_values_problems(spec: dict, where: str, at: tuple) -> list[tuple[tuple, str, str]]:
+    """A field's trueValues and falseValues: lists of texts, and only a boolean field's (on any
+    other, every reader ignores them: "trueValues": 5 on a text field passed)."""
+    found = []
+    for key in ("trueValues", "falseValues"):
+        if key not in spec:
+            continue
+        values = spec[key]
+        if not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+            kind = safety.json_kind(values)
+            found.append(((*at, key), key, f"the {key} of {where} are a JSON {kind}: they must be a list of texts"))
+        elif spec.get("type", "string") != "boolean":
+            kind = spec.get("type", "string")
+            found.append(((*at, key), key, f"the {key} of {where} apply only to a boolean field, not a {kind} one"))
     return found
 
 

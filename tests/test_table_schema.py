@@ -35,6 +35,11 @@ LEFT_TO_FRICTIONLESS = {
     # KeyError, as the reader did): refused with their line before either reads a row.
     "constraint_minimum_not_of_field_type",
     "constraint_enum_item_not_text",
+    # Schema values every reader ignores (uniqueKeys, trueValues on a text field): refused with
+    # their line, as a misspelt key is.
+    "field_true_values_not_a_list",
+    "schema_unique_keys_not_a_list",
+    "schema_unique_keys_unchecked",
     # A field the build and the site read by name, renamed or retyped: refused with its line
     # before either reads a row (vocabulary.PACKAGE_FIELDS).
     "field_read_by_name_renamed",
@@ -290,3 +295,37 @@ def test_constraints_no_cell_can_meet_are_refused_once_in_the_schema(kind, const
     descriptor = {"resources": [{"name": "t", "schema": {"fields": [field], "primaryKey": ["x"]}}]}
     found = [key for _, key, _ in table_schema.unusable_schema_values(descriptor)]
     assert found == ([refused] if refused else [])
+
+
+@pytest.mark.parametrize(
+    ("field", "told"),
+    [
+        ({"trueValues": 5}, "the trueValues of field x of t are a JSON number: they must be a list of texts"),
+        ({"falseValues": ["no", 0]}, "the falseValues of field x of t are a JSON array: they must be a list of texts"),
+        ({"trueValues": ["yes"]}, "the trueValues of field x of t apply only to a boolean field, not a string one"),
+        ({"type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]}, None),
+    ],
+)
+def test_true_and_false_values_are_lists_of_texts_on_a_boolean_field(field, told):
+    # "trueValues": 5 passed validate, Frictionless and the build: every reader ignored it.
+    descriptor = {"resources": [{"name": "t", "schema": {"fields": [{"name": "x", **field}], "primaryKey": ["x"]}}]}
+    found = [why for _, _, why in table_schema.unusable_schema_values(descriptor)]
+    assert found == ([told] if told else [])
+
+
+@pytest.mark.parametrize(
+    ("keys", "told"),
+    [
+        (5, " are a JSON number, not a list of lists of field names"),
+        (["x"], ": item 1 is a JSON string, not a list of field names"),
+        ([["x", 1]], ": item 1 is a JSON array, not a list of field names"),
+        ([["x"]], " would be checked by nothing"),
+    ],
+)
+def test_unique_keys_are_refused_as_checked_by_no_reader(keys, told):
+    # Frictionless 5 knows no uniqueKeys, nor does this reader or the build: 5 passed as well as a list.
+    schema = {"fields": [{"name": "x"}], "primaryKey": ["x"], "uniqueKeys": keys}
+    found = table_schema.unusable_schema_values({"resources": [{"name": "t", "schema": schema}]})
+    assert [(at, key) for at, key, _ in found] == [(("resources", 0, "schema", "uniqueKeys"), "uniqueKeys")]
+    assert found[0][2].startswith(f"the uniqueKeys of t{told}")
+    assert found[0][2].endswith("make the fields the primaryKey, or give a field the unique constraint")
