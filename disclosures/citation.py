@@ -12,13 +12,21 @@ DEFAULT_AUTHOR = "Platform Disclosures maintainers"
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
+def is_author(contributor: dict) -> bool:
+    """True when a contributor's ``role`` (Data Package v1) is, or ``roles`` (v2) hold, "author".
+    Without either the specification's default is "contributor": no author (validation asks for
+    the role, since the citation read a missing one as "author")."""
+    roles = contributor.get("roles")
+    return contributor.get("role") == "author" or (isinstance(roles, list) and "author" in roles)
+
+
 def author_names(descriptor: dict) -> list[str]:
-    """The names of the contributors whose role is author (the default), else ``DEFAULT_AUTHOR``."""
+    """The names of the contributors whose role is author, else ``DEFAULT_AUTHOR``."""
     contributors = descriptor.get("contributors")
     names = [
         contributor_name(c)
         for c in (contributors if isinstance(contributors, list) else [])
-        if isinstance(c, dict) and c.get("role", "author") == "author"
+        if isinstance(c, dict) and is_author(c)
     ]
     return [name for name in names if name] or [DEFAULT_AUTHOR]
 

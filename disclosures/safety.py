@@ -194,11 +194,24 @@ def item_problems(at: tuple, what: str, kind: str, item: dict) -> list[tuple[tup
     for key in ITEM_TEXT_KEYS[kind]:
         if key in item and not isinstance(item[key], str):
             found.append(((*at, key), key, f"{what}'s {key} is a JSON {json_kind(item[key])}: it must be text"))
+    roles = item.get("roles", []) if kind == "contributors" else []
+    if not (isinstance(roles, list) and all(isinstance(role, str) for role in roles)):
+        # Data Package v2's list ("roles": ["author"]); a string passed, and the citation read no role.
+        shown = f"a JSON {json_kind(roles)}" if not isinstance(roles, list) else "a list of something other than text"
+        found.append(((*at, "roles"), "roles", f'{what}\'s roles is {shown}: it must be a list of roles (["author"])'))
     if found:
         return found
     if kind == "contributors" and contributor_name(item) is None:
         why = f"{what} has no title (or givenName and familyName), the name a citation gives its authors"
         found.append((at, "title", why))
+    elif kind == "contributors" and "role" not in item and "roles" not in item:
+        # The specification reads no role as "contributor", whom the citation does not name; the
+        # citation read it as "author", so what the package says and what it cited disagreed.
+        why = (
+            f'{what} has no role, which the Data Package specification reads as "contributor", and a citation '
+            'names only an "author": write "role": "author", or the role they had'
+        )
+        found.append((at, "role", why))
     elif kind == "licenses" and not (item.get("name") or item.get("path")):
         found.append((at, "name", f"{what} has no name (CC-BY-4.0) or path (its URL): the specification requires one"))
     elif kind == "sources" and not item.get("title", "").strip():

@@ -463,8 +463,15 @@ def test_citation_carries_version_and_date(released):
     ("contributors", "authors"),
     [
         ([{"title": "A. Curator", "role": "author"}, {"title": "B. Helper", "role": "wrangler"}], ["A. Curator"]),
-        # Data Package v2 names a person by givenName and familyName.
-        ([{"givenName": "Ada", "familyName": "Lovelace"}], ["Ada Lovelace"]),
+        # Data Package v2 names a person by givenName and familyName, and lists roles.
+        ([{"givenName": "Ada", "familyName": "Lovelace", "roles": ["author"]}], ["Ada Lovelace"]),
+        # No role is "contributor", as the specification reads it (it was "author" here), and
+        # roles that are no list name no role.
+        (
+            [{"title": "A. Curator", "role": "author"}, {"title": "C"}, {"title": "D", "roles": ["publisher"]}],
+            ["A. Curator"],
+        ),
+        ([{"title": "C"}, {"title": "D", "roles": "author"}], [citation.DEFAULT_AUTHOR]),
         # What validate refuses is skipped, never a KeyError: the build's dataset record and
         # the release's citation read the contributors after validation.
         ([{"role": "author"}, {"title": 5}, "x", {"title": " "}], [citation.DEFAULT_AUTHOR]),

@@ -219,9 +219,14 @@ def test_contributors_licenses_and_sources_hold_text_and_what_the_specification_
         "contributors": [
             {"title": "A", "role": "author"},
             {"role": "author"},
-            {"givenName": "Ada", "familyName": "Lovelace"},
+            {"givenName": "Ada", "familyName": "Lovelace", "roles": ["author"]},
             {"title": ["A"]},
-            {"title": "B", "email": 5},
+            {"title": "B", "email": 5, "role": "author"},
+            # Data Package v1 reads no role as "contributor", which the citation read as "author";
+            # v2's roles are a list, and "roles": "author" passed (found by curator review).
+            {"title": "C"},
+            {"title": "D", "roles": "author"},
+            {"title": "E", "roles": ["author", 5]},
         ],
         "licenses": [{"title": "Creative Commons"}, {"name": "CC-BY-4.0", "path": True}],
         "sources": [{"path": "data/sources.csv"}],
@@ -241,6 +246,22 @@ def test_contributors_licenses_and_sources_hold_text_and_what_the_specification_
         ),
         (("contributors", 3, "title"), "title", "contributor 4's title is a JSON array: it must be text"),
         (("contributors", 4, "email"), "email", "contributor 5's email is a JSON number: it must be text"),
+        (
+            ("contributors", 5),
+            "role",
+            'contributor 6 has no role, which the Data Package specification reads as "contributor", and a '
+            'citation names only an "author": write "role": "author", or the role they had',
+        ),
+        (
+            ("contributors", 6, "roles"),
+            "roles",
+            'contributor 7\'s roles is a JSON string: it must be a list of roles (["author"])',
+        ),
+        (
+            ("contributors", 7, "roles"),
+            "roles",
+            'contributor 8\'s roles is a list of something other than text: it must be a list of roles (["author"])',
+        ),
     ]
 
 
