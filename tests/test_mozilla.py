@@ -120,6 +120,19 @@ def test_mozilla_freshness_comes_from_its_newest_report(real_db):
     assert rows(
         real_db,
         "SELECT dataset_up_to, published_up_to, cadence, source_id FROM platform_freshness WHERE platform_id = 'mozilla'",
-    ) == [("2024-12-31", "2024-12-31", "half-yearly", "mozilla-bedrock-jul-dec-2024")]
+    ) == [("2024-12-31", "2024-12-31", "yearly", "mozilla-bedrock-jul-dec-2024")]
     (quote,) = rows(real_db, "SELECT freshness_quote FROM platforms WHERE platform_id = 'mozilla'")[0]
     assert "July 1, 2024 to Dec 31, 2024" in quote
+
+
+def test_mozilla_publishes_yearly_from_2025_as_its_own_page_says(real_db):
+    # Recorded half-yearly, which it was until 2024; its 2025 page says it moved to annual reports,
+    # so its freshness is measured against a year (plus the report's delay), not a half.
+    (notes,) = rows(real_db, "SELECT notes FROM sources WHERE source_id = 'mozilla-bedrock-2025-transparency-reports'")[
+        0
+    ]
+    assert "In 2025 we moved to annual reporting" in notes
+    (cadence, platform_notes) = rows(real_db, "SELECT cadence, notes FROM platforms WHERE platform_id = 'mozilla'")[0]
+    assert cadence == "yearly"
+    assert "Half-yearly reports until July-December 2024" in platform_notes
+    assert "mozilla-bedrock-2025-transparency-reports" in platform_notes
