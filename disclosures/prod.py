@@ -37,6 +37,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -349,8 +350,19 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_nginx(topology: Topology, canned: list[str]) -> str:
-    """nginx.conf for the topology (from deploy/nginx.conf.j2)."""
+def package_name(build_dir: Path) -> str | None:
+    """The package name of the build's datapackage.json, which names the release files a browser
+    saves (deploy/nginx.conf.j2's $download_disposition), or None when it has none."""
+    try:
+        name = json.loads((Path(build_dir) / "datapackage.json").read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name) else None
+
+
+def render_nginx(topology: Topology, canned: list[str], package: str | None = None) -> str:
+    """nginx.conf for the topology (from deploy/nginx.conf.j2); ``package`` (package_name) names
+    the release files a browser saves, which without it carry no Content-Disposition."""
     for path in topology.sockets("pages") + topology.sockets("sql"):
         if len(str(path)) > MAX_SOCKET_PATH:
             raise ProdError(f"{path} is longer than a unix socket path may be: use a shorter run directory")
@@ -364,6 +376,7 @@ def render_nginx(topology: Topology, canned: list[str]) -> str:
             pages_sockets=topology.sockets("pages"),
             sql_sockets=topology.sockets("sql"),
             run_as_root=os.geteuid() == 0,
+            package=package,
         )
     )
 
@@ -395,7 +408,8 @@ def _write(path: Path, text: str) -> None:
 
 
 def _write_configuration(topology: Topology, rid: str) -> None:
-    _write(topology.nginx_conf, render_nginx(topology, canned_queries(topology.releases / rid / "build")))
+    build = topology.releases / rid / "build"
+    _write(topology.nginx_conf, render_nginx(topology, canned_queries(build), package_name(build)))
     _write(topology.release_conf, f'map "" $release {{\n    default "{rid}";\n}}\n')
     _write(topology.supervisord_conf, render_supervisord(topology))
 

@@ -20,6 +20,13 @@
 - The database download and the release files have an ETag that is the hash of the bytes
   served, so a rebuilt database is never served under the old one (Datasette's comes from the
   inspect data read at startup); ``If-None-Match`` is answered with 304 against it.
+- A release file has a ``Content-Disposition`` naming it with the package and its release
+  (``platform-disclosures-1.0.0-figures.csv``; ``download_name``): a browser saved
+  ``csv/figures.csv`` as ``figures.csv``, with nothing to say which release it was, and the
+  Excel CSV of the same table under the same name. Data files (every file in a folder, the
+  database, CSVs, Parquet) are attachments; the rest (``SHA256SUMS``, ``datapackage.json``,
+  ``CHANGELOG.md``, ...) are ``inline``, shown where a browser can, saved under that name.
+  nginx names them the same way in production (deploy/nginx.conf.j2).
 """
 
 from __future__ import annotations
@@ -89,7 +96,52 @@ MEDIA_TYPES = {
     ".sql": b"application/sql; charset=utf-8",
 }
 
+# A release's files outside a folder of table files that are data to save, not text to read.
+DATA_SUFFIXES = (".csv", ".db", ".parquet")
+# What a Content-Disposition's quoted filename holds here: a Data Package name (lower-case
+# letters, digits, ".", "-", "_"), a version and a release's file names. Anything else gets no
+# header rather than one a browser would read otherwise.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
 _hashes: dict[tuple, str] = {}
+_packages: dict[tuple, str | None] = {}
+
+
+def download_name(package: str, version: str, path: str) -> str:
+    """The name a release file is saved under: the package, the release, the file's name, and its
+    folder when the extension does not already say it (csv/figures.csv is
+    ``<package>-<version>-figures.csv``, excel/figures.csv ``<package>-<version>-figures-excel.csv``),
+    so that no two files of a release share a name and none loses its release."""
+    folder, _, name = path.rpartition("/")
+    stem, dot, suffix = name.rpartition(".")
+    if folder and folder != suffix:
+        tag = folder.replace("/", "-")
+        name = f"{stem}-{tag}.{suffix}" if dot else f"{name}-{tag}"
+    return f"{package}-{version}-{name}"
+
+
+def content_disposition(package: str, version: str, path: str) -> bytes | None:
+    """The Content-Disposition of a release file (``attachment`` for data, else ``inline``), or
+    None when its name would not be plain ASCII letters, digits and ``._-``."""
+    name = download_name(package, version, path)
+    if not SAFE_NAME.match(name):
+        return None
+    kind = "attachment" if "/" in path or path.endswith(DATA_SUFFIXES) else "inline"
+    return f'{kind}; filename="{name}"'.encode("ascii")
+
+
+def release_package_name(release: Path) -> str | None:
+    """The package name a release's own datapackage.json gives (dist/<version>/), or None."""
+    descriptor = release / "datapackage.json"
+    try:
+        stat = descriptor.stat()
+        key = (str(descriptor), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if key not in _packages:
+            name = json.loads(descriptor.read_text(encoding="utf-8")).get("name")
+            _packages[key] = name if isinstance(name, str) and SAFE_NAME.match(name) else None
+        return _packages[key]
+    except (OSError, ValueError, AttributeError):  # missing, unreadable, or not a JSON object
+        return None
 
 
 def file_etag(path: Path) -> str:
@@ -303,6 +355,18 @@ class Downloads:
                         return None
         return None
 
+    def disposition_of(self, served: Path) -> bytes | None:
+        """The Content-Disposition of a file served from /downloads (dist/<version>/<path>)."""
+        for mount, folder in self.datasette.static_mounts:
+            if mount == "downloads":
+                root = Path(folder).resolve()
+                if served.is_relative_to(root):
+                    version, *parts = served.relative_to(root).parts
+                    package = release_package_name(root / version)
+                    if parts and package:
+                        return content_disposition(package, version, "/".join(parts))
+        return None
+
     def release_of_folder(self, rest: str) -> str | None:
         """The release (the first part of ``rest``) when /downloads/<rest> names a folder in dist/."""
         for mount, folder in self.datasette.static_mounts:
@@ -414,7 +478,8 @@ class Downloads:
         # as if it were a folder (/downloads/1.0.0/csv/figures.csv/).
         served = None if path.endswith("/") else self.served_file(path)
         if served is not None:
-            return await self.serve_file(scope, receive, cors_send, served)
+            disposition = self.disposition_of(served) if download else None
+            return await self.serve_file(scope, receive, cors_send, served, disposition)
         release = self.release_of_folder(download["rest"]) if download else None
         if release is not None:
             # A file's address cut back to its folder (/downloads/1.0.0/) was Datasette's 403
@@ -677,7 +742,7 @@ class Downloads:
             last = rows[-1][position[0]], rows[-1][position[1]]
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def serve_file(self, scope, receive, send, served: Path):
+    async def serve_file(self, scope, receive, send, served: Path, disposition: bytes | None = None):
         etag = file_etag(served).encode()
         wanted = header(scope, b"if-none-match")
         if wanted is not None and none_match(wanted, etag):
@@ -694,7 +759,8 @@ class Downloads:
                 replaced = {b"etag", b"content-type"} if media_type else {b"etag"}
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced]
                 typed = [(b"content-type", media_type)] if media_type else []
-                message = {**message, "headers": [*kept, *typed, (b"etag", etag)]}
+                named = [(b"content-disposition", disposition)] if disposition else []
+                message = {**message, "headers": [*kept, *typed, *named, (b"etag", etag)]}
             await send(message)
 
         await self.app(scope, receive, tagged)

@@ -31,7 +31,7 @@ from click.testing import CliRunner
 from disclosures import build as builder
 from disclosures import paths, prod, release
 from disclosures.prod import Topology
-from tests.conftest import cli_module, free_port
+from tests.conftest import cli_module, free_port, plugin
 from tests.packages import make_package
 
 pytestmark = pytest.mark.proxy
@@ -238,6 +238,25 @@ def test_downloads_have_ranges_etags_and_gzip(web):
     part = web.get(csv_url, headers={"Accept-Encoding": "gzip", "Range": "bytes=10-99"})
     assert part.status_code == 206 and "content-encoding" not in part.headers
     assert part.content == whole.content[10:100]
+
+
+def test_a_saved_release_file_has_the_name_the_site_gives_it(web, topology):
+    # nginx serves /downloads from the disk and sent no Content-Disposition: a browser saved
+    # csv/figures.csv as figures.csv. Each release file is named as the site names it
+    # (plugins/downloads.py), partial answers included.
+    downloads = plugin("downloads")
+    staged = topology.releases / prod.current_release(topology) / "dist" / VERSION
+    package = json.loads((staged / "datapackage.json").read_text(encoding="utf-8"))["name"]
+    lines = (staged / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    for path in [line.split(None, 1)[1].lstrip("*") for line in lines] + ["SHA256SUMS"]:
+        response = web.head(f"/downloads/{VERSION}/{path}")
+        assert response.status_code == 200, path
+        expected = downloads.content_disposition(package, VERSION, path).decode("ascii")
+        assert response.headers.get("content-disposition") == expected, path
+    ranged = web.get(f"/downloads/{VERSION}/csv/figures.csv", headers={"Range": "bytes=0-9"})
+    assert ranged.status_code == 206
+    assert ranged.headers["content-disposition"] == f'attachment; filename="{package}-{VERSION}-figures.csv"'
+    assert "content-disposition" not in web.get(f"/downloads/{VERSION}/csv/nope.csv").headers
 
 
 @pytest.mark.parametrize("path", ["/\\evil.example/", "//evil.example/", "/%5Cevil.example/", "/%5cevil.example/"])

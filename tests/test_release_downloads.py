@@ -232,6 +232,46 @@ def test_a_release_folder_leads_to_the_list_of_its_files(real_release, released_
         assert_error_shape(released_site.get(missing), 404)
 
 
+def release_paths(folder) -> list[str]:
+    """Every file of a release folder, as its SHA256SUMS names them, and SHA256SUMS itself."""
+    lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    return [line.split(None, 1)[1].lstrip("*") for line in lines] + ["SHA256SUMS"]
+
+
+def saved_as(response) -> tuple[str, str]:
+    """(disposition type, file name) of a Content-Disposition header."""
+    kind, _, parameter = response.headers["content-disposition"].partition("; ")
+    assert parameter.startswith('filename="') and parameter.endswith('"'), parameter
+    return kind, parameter[len('filename="') : -1]
+
+
+def test_a_saved_release_file_is_named_with_the_package_and_its_release(unreleased):
+    # No Content-Disposition: a browser saved csv/figures.csv as figures.csv, which says nothing of
+    # the release it came from, and excel/figures.csv under the same name over it.
+    folder = unreleased.dist / "1.0.0"
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["name"]
+    names = {}
+    for path in release_paths(folder):
+        response = unreleased.site.get(f"/downloads/1.0.0/{path}")
+        assert response.status_code == 200, path
+        kind, names[path] = saved_as(response)
+        assert names[path].startswith(f"{package}-1.0.0-"), (path, names[path])
+        # Data is saved; the checksums, the package and the changelog open in the browser.
+        assert kind == ("attachment" if "/" in path or path in ("disclosures.db", "changelog.csv") else "inline"), path
+    assert names["csv/figures.csv"] == f"{package}-1.0.0-figures.csv"
+    assert names["excel/figures.csv"] == f"{package}-1.0.0-figures-excel.csv"
+    assert names["parquet/figures.parquet"] == f"{package}-1.0.0-figures.parquet"
+    assert names["SHA256SUMS"] == f"{package}-1.0.0-SHA256SUMS"
+    assert len(set(names.values())) == len(names), "two files of a release saved under one name"
+    # A conditional or partial answer names the file too; what is no release file is not named.
+    ranged = unreleased.site.get("/downloads/1.0.0/disclosures.db", headers={"Range": "bytes=0-15"})
+    assert saved_as(ranged)[1] == f"{package}-1.0.0-disclosures.db"
+    assert "content-disposition" not in unreleased.site.get("/downloads/1.0.0/nope.csv").headers
+    assert "content-disposition" not in unreleased.site.get("/static/site.css").headers
+    # The home page names a saved file as it is saved.
+    assert f"<code>{names['csv/figures.csv']}</code>" in unreleased.site.get("/").text
+
+
 def test_the_home_pages_database_link_is_a_file_its_sha256sums_lists(real_release, released_site):
     # After `make release && make build` the served database records the release, so its bytes
     # are not the release's: the home page's button gave a file that `sha256sum -c` refused.
