@@ -309,12 +309,27 @@ async def release_listing(datasette) -> dict:
     if name in datasette.databases:
         db = datasette.databases[name]
         found = await db.execute(
-            """SELECT r.version, r.date, f.path FROM releases r JOIN release_files f USING (version)
+            """SELECT r.version, r.date, r.previous, r.figures, r.added, r.changed, r.changed_same_value,
+                      r.removed, f.path
+               FROM releases r JOIN release_files f USING (version)
                ORDER BY r.date DESC, r.version DESC, f.path"""
         )
-        for version, date, file in found.rows:
+        for version, date, previous, figures, added, changed, same, removed, file in found.rows:
             if not releases or releases[-1]["version"] != version:
-                releases.append({"version": version, "date": date, "files": []})
+                # What each release changed, in numbers (the changes page lists them): the page
+                # said only "What changed in the latest one: What changed".
+                counts = {"added": added, "changed": changed, "removed": removed}
+                releases.append(
+                    {
+                        "version": version,
+                        "date": date,
+                        "previous": previous,
+                        "figures": figures,
+                        "counts": counts,
+                        "changed_same_value": same,
+                        "files": [],
+                    }
+                )
             served = release_file(folder, version, file) if folder is not None else None
             releases[-1]["files"].append(
                 {
