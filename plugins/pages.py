@@ -558,6 +558,12 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
             or [None]
         )[0]
     released = [r["version"] for r in await rows(db, RELEASED_SQL, [figure_id])]
+    # The newest release that carried it, with its value there, and the release that removed it:
+    # the page said the release "still has it" where this server may not hold that release's files.
+    carried = (await rows(db, CARRIED_SQL, [figure_id]) or [None])[0]
+    if carried is not None:
+        carried["served"] = downloads_folder(datasette, carried["version"]) is not None
+    removed_in = (await rows(db, REMOVED_IN_SQL, [figure_id]) or [None])[0]
     if not corrections and not released and reported is None:
         # A page of its own, not Datasette's bare "Not found": where to look instead.
         context = {"figure_id": figure_id, "status": 404, "unknown": True, "search": search_text_of(figure_id)}
@@ -576,6 +582,8 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
         "reported": reported,
         "named": named_figures,
         "released": released,
+        "carried": carried,
+        "removed_in": removed_in,
         "status": status,
     }
     return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=status)
@@ -584,6 +592,9 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
 # The newest release that carried a figure id, with the value it had there (as its CSV cell).
 CARRIED_SQL = """SELECT c.version, r.date, c.new_value FROM release_changes c JOIN releases r USING (version)
   WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date DESC, c.version DESC LIMIT 1"""
+# The release whose changes removed a figure id, the newest if it came back and went again.
+REMOVED_IN_SQL = """SELECT c.version FROM release_changes c JOIN releases r USING (version)
+  WHERE c.figure_id = ? AND c.change = 'removed' ORDER BY r.date DESC, c.version DESC LIMIT 1"""
 # The corrections that removed an id and whose reason may name another (instr: ids hold "_",
 # LIKE's wildcard), newest first; the reason's ids are then matched whole.
 REFILED_FROM_SQL = """SELECT figure_id, correction_id, reason FROM corrections

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-from tests.conftest import rows
+from tests.conftest import REFILED_FROM, Site, rows, unhurried
 
 
 def text_of(markup: str) -> str:
@@ -36,3 +36,75 @@ def test_each_release_on_the_downloads_page_says_what_it_changed(site, real_db):
         assert f", {removed:,} removed" in said, version
         assert (f"since release {previous}" if previous else "(the first release: every figure new)") in said
         assert f'href="/changes?version={version}"' in part, version
+
+
+def test_a_release_whose_files_are_not_here_says_so_once_and_what_the_site_keeps(unreleased, tmp_path):
+    # Release 0.1.0 listed 30 files, each "(not on this server)", and nothing of where its figures
+    # could still be had. A dist/ that holds no file of it is what every server has of 0.1.0.
+    empty = tmp_path / "dist"
+    empty.mkdir()
+    site = Site(unhurried(unreleased.build, dist=empty))
+    ((version, figures, previous),) = rows(unreleased.db, "SELECT version, figures, previous FROM releases")
+    files = [path for (path,) in rows(unreleased.db, "SELECT path FROM release_files WHERE version = ?", version)]
+    part = section(site.get("/downloads").text, version)
+    said = text_of(part)
+    assert f"This server does not hold the files of release {version}." in said
+    assert "(not on this server)" not in part and '<a href="/downloads/' not in part
+    assert f'href="/disclosures/release_changes?version={version}"' in part
+    # What the first release held is its changes: every figure, each with its value and source.
+    assert previous is None
+    assert rows(unreleased.db, "SELECT count(*) FROM release_changes WHERE version = ?", version) == [(figures,)]
+    assert "as the first release, every figure it held is one of them" in said
+    details = part[part.index("<details") :]
+    assert f"The {len(files)} files it published" in text_of(details)
+    assert all(f"<li>{path}</li>" in details for path in files)
+    # Its changes page offers the table, not a changelog.csv this server cannot give.
+    changes = site.get(f"/changes?version={version}").text
+    assert "whose files are not on this server" in text_of(changes)
+    assert f'href="/disclosures/release_changes?version={version}"' in changes
+
+
+def test_a_release_whose_files_are_here_lists_them(unreleased):
+    ((version,),) = rows(unreleased.db, "SELECT version FROM releases")
+    part = section(unreleased.site.get("/downloads").text, version)
+    assert "does not hold" not in part and f'<a href="/downloads/{version}/csv/figures.csv">' in part
+
+
+def test_a_removed_figure_says_where_its_released_value_is_kept(unreleased, tmp_path):
+    # The page said the release that carried it "still has it with its value", with a link to
+    # /changes, whether or not this server holds that release's files.
+    ((version, value),) = rows(
+        unreleased.db,
+        "SELECT version, new_value FROM release_changes WHERE figure_id = ? AND change != 'removed'",
+        REFILED_FROM,
+    )
+    record = f'href="/disclosures/release_changes?figure_id={REFILED_FROM}"'
+    empty = tmp_path / "dist"
+    empty.mkdir()
+    for site, served in ((unreleased.site, True), (Site(unhurried(unreleased.build, dist=empty)), False)):
+        response = site.get(f"/figure/{REFILED_FROM}")
+        assert response.status_code == 410
+        said = text_of(response.text)
+        assert "still has it" not in said
+        assert f"Release {version} carried it, with the value " in said
+        if served:
+            assert f'href="/downloads#release-{version}"' in response.text
+            assert "does not hold" not in said
+        else:
+            assert f"This server does not hold the files of release {version}" in said
+            assert record in response.text
+            assert "/downloads#release-" not in response.text
+    # Its value there, as the figure's own page writes values (a band here).
+    assert value and re.match(r"^\d+-\d+$", value)
+    low, high = value.split("-")
+    assert f"with the value {int(low):,}–{int(high):,}" in text_of(unreleased.site.get(f"/figure/{REFILED_FROM}").text)
+
+
+def test_a_figure_a_release_removed_names_that_release(site, real_db):
+    ((figure_id, version),) = rows(
+        real_db,
+        """SELECT figure_id, version FROM release_changes WHERE change = 'removed'
+           ORDER BY figure_id LIMIT 1""",
+    )
+    said = text_of(site.get(f"/figure/{figure_id}").text)
+    assert f"release {version} removed it (its changes)" in said
