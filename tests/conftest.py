@@ -188,9 +188,25 @@ def counted_site(build_dir) -> Site:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port on 127.0.0.1: any the kernel gives, or the first free one of
+    ``DISCLOSURES_TEST_PORTS`` (``8121-8139``) when it is set, so that on a machine people share
+    the tests' servers stay on the ports one was given. Fails when none of those is free."""
+    wanted = os.environ.get("DISCLOSURES_TEST_PORTS", "").strip()
+    if not wanted:
+        candidates = [0]
+    else:
+        low, _, high = wanted.partition("-")
+        if not (low.isdigit() and (high or low).isdigit()):
+            pytest.fail(f"DISCLOSURES_TEST_PORTS={wanted}: expected a port or a range, 8121-8139")
+        candidates = list(range(int(low), int(high or low) + 1))
+    for candidate in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    pytest.fail(f"no free port in DISCLOSURES_TEST_PORTS={wanted}")
 
 
 def serve_live(build_dir, log_dir, dist=site_module.DIST):

@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -431,3 +432,18 @@ def test_a_hint_names_the_run_directory_and_port_it_is_about(tmp_path):
     result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(tmp_path / "run")])
     assert result.exit_code == 1
     assert result.output.splitlines()[1] == f"Start it: make prod PROD_RUN={tmp_path / 'run'}"
+
+
+def test_free_port_keeps_to_the_ports_one_was_given(monkeypatch):
+    # On a shared machine the topology under test took any port the kernel gave.
+    from tests.conftest import free_port
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("DISCLOSURES_TEST_PORTS", f"{port}-{port + 1}")
+        assert free_port() == port + 1
+        monkeypatch.setenv("DISCLOSURES_TEST_PORTS", str(port))
+        with pytest.raises(pytest.fail.Exception, match=f"no free port in DISCLOSURES_TEST_PORTS={port}"):
+            free_port()
