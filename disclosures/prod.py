@@ -5,7 +5,7 @@
 ``run/prod/``)::
 
     <run>/topology.json                                        the Topology it was started with
-    <run>/switch.lock                                          held by the one switch running
+    <run>/switch.lock                                          held by the one start, switch or stop
     <run>/supervisord.conf, supervisord.pid, supervisor.sock   the supervisor (one daemon)
     <run>/nginx/nginx.conf, nginx.pid, release.conf, cache/    nginx, its cache and temp files
     <run>/sockets/pages-N.sock, sql-N.sock                     the workers (unix sockets)
@@ -59,6 +59,9 @@ SITE_PYTHON = SITE_VENV / "bin" / "python"
 MAX_SOCKET_PATH = 107
 # Staged releases kept besides the one being served, so a switch back needs no copy.
 KEEP_RELEASES = 1
+# Seconds a start or stop waits for the switch (or start, or stop) holding switch.lock: a switch
+# restarts each worker within its own 60 s timeout.
+LOCK_WAIT = 600
 
 
 class ProdError(Exception):
@@ -610,7 +613,16 @@ def wait_ready(topology: Topology, timeout: float = 60) -> None:
     )
 
 
-def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> tuple[str, list[str]]:
+def prepare(
+    topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, lock_wait: float = LOCK_WAIT
+) -> tuple[str, list[str]]:
+    """:func:`_prepare`, holding ``switch.lock`` (waiting up to ``lock_wait`` seconds for a switch
+    or stop that holds it): ``prod start --foreground``, which then runs supervisord in its place."""
+    with switch_lock(topology, "start", wait=lock_wait):
+        return _prepare(topology, build_dir, dist)
+
+
+def _prepare(topology: Topology, build_dir: Path, dist: Path) -> tuple[str, list[str]]:
     """Stage the release, point ``current`` at it and write every configuration.
 
     Returns the release id and the supervisord command that runs it all (add ``-n`` to keep it
@@ -644,14 +656,22 @@ def prepare(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST) -> t
     return rid, [str(SUPERVISORD), "-c", str(topology.supervisord_conf)]
 
 
-def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60) -> str:
+def start(
+    topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60, lock_wait: float = LOCK_WAIT
+) -> str:
     """Stage ``build_dir`` and ``dist`` as a release, start supervisord (which starts nginx and
     the workers) in the background, and wait until everything answers; return the release id.
 
-    ProdError as :func:`prepare`, or when a process does not come up within ``timeout`` seconds
-    (everything started is stopped again).
+    Holds ``switch.lock`` throughout (:func:`switch_lock`, waiting up to ``lock_wait`` seconds for
+    a switch or stop that holds it). ProdError as :func:`prepare`, or when a process does not come
+    up within ``timeout`` seconds (everything started is stopped again).
     """
-    rid, command = prepare(topology, build_dir, dist)
+    with switch_lock(topology, "start", wait=lock_wait):
+        return _start(topology, build_dir, dist, timeout)
+
+
+def _start(topology: Topology, build_dir: Path, dist: Path, timeout: float) -> str:
+    rid, command = _prepare(topology, build_dir, dist)
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if result.returncode != 0:
         raise ProdError(f"supervisord did not start: {result.stdout}{result.stderr}".strip())
@@ -659,7 +679,7 @@ def start(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeou
         _wait(lambda: supervisord_pid(topology) is not None, 10, "supervisord did not write its pid", topology)
         wait_ready(topology, timeout)
     except ProdError:
-        stop(topology)
+        _stop(topology)
         raise
     _prune_releases(topology, keep=[rid])
     return rid
@@ -699,15 +719,23 @@ def _end(targets: list[int], timeout: float, also: list[int] = ()) -> None:
                 os.kill(target, signal.SIGKILL)
 
 
-def stop(topology: Topology, timeout: float = 30) -> bool:
+def stop(topology: Topology, timeout: float = 30, lock_wait: float = LOCK_WAIT) -> bool:
     """Stop supervisord and everything it runs (gracefully, then by force after ``timeout``),
     then whatever of this run directory's processes is left (:func:`orphans`): those of a
     supervisord that was killed before, or that had to be killed now, which leaves its programs
     running.
 
     Returns False when nothing was running. Only the processes named by this run directory's
-    own pid files are touched.
+    own pid files are touched. Holds ``switch.lock`` (:func:`switch_lock`): a stop during a switch
+    or start waits up to ``lock_wait`` seconds for it to end, then stops what it left.
     """
+    if not topology.run.is_dir():
+        return False
+    with switch_lock(topology, "stop", wait=lock_wait):
+        return _stop(topology, timeout)
+
+
+def _stop(topology: Topology, timeout: float = 30) -> bool:
     pid = supervisord_pid(topology)
     if pid:
         _end([pid], timeout)  # supervisord stops its programs, then itself
@@ -749,29 +777,56 @@ def served_release(topology: Topology) -> str | None:
 
 
 @contextlib.contextmanager
-def switch_lock(topology: Topology):
-    """Hold ``<run>/switch.lock`` (flock: the kernel releases it when its holder ends, however);
-    ProdError at once when another switch holds it.
+def switch_lock(topology: Topology, action: str = "switch", wait: float = 0):
+    """Hold ``<run>/switch.lock`` (flock: the kernel releases it when its holder ends, however)
+    while ``action`` (``start``, ``switch``, ``stop``) runs: one of them at a time per run
+    directory. With ``wait`` 0 (a switch), ProdError at once when another holds it; otherwise wait
+    up to ``wait`` seconds for it to end (a start or stop), then ProdError.
 
     Two switches at once restarted the same workers and rewrote the same configuration, each
-    undoing the other, and each reported its own release as served.
+    undoing the other, and each reported its own release as served; a stop during a switch killed
+    the workers the switch was restarting, and the switch then restarted them under a supervisord
+    that was going away.
     """
     path = topology.run / "switch.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+            words = os.pread(descriptor, 64, 0).decode(errors="replace").split()
+            holder = words[0] if words else "unknown"
+            other = words[1] if len(words) > 1 else "switch"
+            waited = f" for {wait:g} s" if wait else ""
             raise ProdError(
-                f"another switch is running (pid {holder}, holding {path}): wait until it ends, "
+                f"another {other} is running (pid {holder}, holding {path}{waited}): wait until it ends, "
                 f"then check with {topology.make('prod-status')}"
             ) from None
         os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        os.pwrite(descriptor, f"{os.getpid()} {action}\n".encode(), 0)
         yield
     finally:
         os.close(descriptor)  # releases the lock; the file stays, so no second lock file appears
+
+
+def lock_holder(topology: Topology) -> tuple[int, str] | None:
+    """The pid and action (``switch``, ``start``, ``stop``) holding ``<run>/switch.lock`` now, or
+    None (:func:`switch_holder`, and the action the holder wrote into the file)."""
+    pid = switch_holder(topology)
+    if pid is None:
+        return None
+    try:
+        words = (topology.run / "switch.lock").read_text(errors="replace").split()
+    except OSError:
+        words = []
+    return pid, words[1] if len(words) > 1 and words[0] == str(pid) else "switch"
 
 
 def switch_holder(topology: Topology) -> int | None:
@@ -842,7 +897,7 @@ def switch_release(
     """
     if not supervisord_pid(topology):
         raise ProdError(f"not running: {topology.make('prod')} first")
-    with switch_lock(topology):
+    with switch_lock(topology, "switch"):
         return _switch(topology, build_dir, dist, timeout, announce_timeout)
 
 

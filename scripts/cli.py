@@ -607,6 +607,16 @@ def _running_topology(run):
     return recorded or production.Topology(run=run)
 
 
+def _say_if_waiting(topology):
+    """One line when a switch, start or stop holds the run directory's switch.lock: this command
+    waits for it to end (disclosures.prod.switch_lock) instead of seeming to hang."""
+    from disclosures import prod as production
+
+    held = production.lock_holder(topology)
+    if held:
+        click.echo(f"prod: waiting for the {held[1]} running (pid {held[0]}) to end ({topology.run / 'switch.lock'})")
+
+
 RUN_OPTION = click.option("--run", type=click.Path(path_type=Path), default=paths.RUN, show_default=True)
 PORT_OPTION = click.option("--port", type=int, default=8080, show_default=True, help="nginx's port.")
 
@@ -644,6 +654,7 @@ def prod_start(run, port, limits, host, foreground):
     from disclosures import prod as production
 
     topology = _topology(run, port, limits, host)
+    _say_if_waiting(topology)
     if foreground:
         try:
             rid, command = production.prepare(topology)
@@ -751,7 +762,12 @@ def prod_stop(run):
     from disclosures import prod as production
 
     topology = _running_topology(run)
-    click.echo("prod: stopped" if production.stop(topology) else f"prod: nothing was running under {topology.run}")
+    _say_if_waiting(topology)
+    try:
+        stopped = production.stop(topology)
+    except production.ProdError as error:
+        fail([f"prod: {error}"], "Nothing was stopped.")
+    click.echo("prod: stopped" if stopped else f"prod: nothing was running under {topology.run}")
 
 
 class WithoutPandas:

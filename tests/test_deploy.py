@@ -10,9 +10,11 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -389,6 +391,71 @@ def test_a_second_switch_while_one_runs_is_refused_and_changes_nothing(tmp_path,
     monkeypatch.setattr(prod, "stage_release", staging)
     with pytest.raises(ProdError, match="^staging$"):
         prod.switch_release(topology, tmp_path / "build", tmp_path / "dist")
+
+
+HOLD_THE_LOCK_AS_A_SWITCH = HOLD_THE_LOCK.replace('f"{os.getpid()}\\n"', 'f"{os.getpid()} switch\\n"')
+
+
+def hold_the_lock(topology):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK_AS_A_SWITCH, str(topology.run / "switch.lock")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "locked\n"
+    return holder
+
+
+@pytest.mark.parametrize("action", ["stop", "start"])
+def test_a_stop_or_start_during_a_switch_waits_for_it_to_end(tmp_path, monkeypatch, action):
+    # Neither took switch.lock: a stop during a switch ended the workers the switch was
+    # restarting, and the switch went on restarting them under a supervisord going away.
+    topology = Topology(run=tmp_path / "run")
+    topology.run.mkdir()
+    holder = hold_the_lock(topology)
+    seen = []
+
+    def act(*args):
+        seen.append(holder.poll())  # None: the switch still ran when this one acted
+        return ("r1", ["supervisord"]) if action == "start" else True
+
+    monkeypatch.setattr(prod, "_stop", act)
+    monkeypatch.setattr(prod, "_prepare", act)
+    monkeypatch.setattr(prod.subprocess, "run", lambda *a, **k: pytest.fail("supervisord started"))
+    try:
+        run = prod.stop if action == "stop" else prod.prepare
+        with pytest.raises(ProdError) as refused:
+            run(topology, lock_wait=0.3)
+        assert str(refused.value).startswith(
+            f"another switch is running (pid {holder.pid}, holding {topology.run / 'switch.lock'} for 0.3 s)"
+        )
+        assert seen == []
+        assert prod.lock_holder(topology) == (holder.pid, "switch")
+        threading.Timer(0.5, holder.kill).start()
+        run(topology, lock_wait=10)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert seen == [-signal.SIGKILL]
+    assert prod.lock_holder(topology) is None
+
+
+def test_a_switch_during_a_stop_is_refused_and_says_what_runs(tmp_path, monkeypatch):
+    topology = Topology(run=tmp_path / "run")
+    topology.run.mkdir()
+    monkeypatch.setattr(prod, "supervisord_pid", lambda topo: 4321)
+    monkeypatch.setattr(prod, "stage_release", lambda *args: pytest.fail("staged"))
+    switched = []
+
+    def stopping(topo, timeout=30):
+        with pytest.raises(ProdError, match=rf"^another stop is running \(pid {os.getpid()}, "):
+            prod.switch_release(topology, tmp_path / "build", tmp_path / "dist")
+        switched.append("refused")
+        return True
+
+    monkeypatch.setattr(prod, "_stop", stopping)
+    assert prod.stop(topology) is True
+    assert switched == ["refused"]
 
 
 def test_status_names_the_release_nginx_serves_and_a_switch_under_way_or_stopped_part_way(tmp_path, monkeypatch):
