@@ -87,8 +87,10 @@ reliability: $(BUILT) $(SITE_READY)
 PROD_PORT ?= 8080
 PROD_RUN  ?= run/prod
 PROD      := $(CLI) prod
+# make prod serves the release served last under $(PROD_RUN) (a switch back survives a restart);
+# the first time, or with PROD_FROM_BUILD=1, build/ and dist/.
 prod: $(BUILT) $(SITE_READY)
-	$(PROD) start --run $(PROD_RUN) --port $(PROD_PORT)
+	$(PROD) start --run $(PROD_RUN) --port $(PROD_PORT) $(if $(PROD_FROM_BUILD),--from-build)
 prod-switch: $(BUILT) $(SITE_READY)
 	$(PROD) switch --run $(PROD_RUN)
 prod-status: $(READY)

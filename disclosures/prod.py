@@ -614,7 +614,7 @@ def wait_ready(topology: Topology, timeout: float = 60) -> None:
 
 
 def prepare(
-    topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, lock_wait: float = LOCK_WAIT
+    topology: Topology, build_dir: Path | None = None, dist: Path | None = None, lock_wait: float = LOCK_WAIT
 ) -> tuple[str, list[str]]:
     """:func:`_prepare`, holding ``switch.lock`` (waiting up to ``lock_wait`` seconds for a switch
     or stop that holds it): ``prod start --foreground``, which then runs supervisord in its place."""
@@ -622,8 +622,35 @@ def prepare(
         return _prepare(topology, build_dir, dist)
 
 
-def _prepare(topology: Topology, build_dir: Path, dist: Path) -> tuple[str, list[str]]:
-    """Stage the release, point ``current`` at it and write every configuration.
+def resumable_release(topology: Topology) -> str | None:
+    """The release a start serves when it is given no build folder: the one ``current`` points
+    to, which is the last one started or switched to (a switch back to an older release
+    included), or None when nothing was served under this run directory yet.
+
+    A restart (``make prod-stop prod``, a reboot) served build/ instead: a rollback lasted until
+    the next restart. ProdError when the staged release is no longer whole (its files no longer
+    hash to its id): nothing else is served in its place without the operator saying so.
+    """
+    rid = current_release(topology)
+    if rid is None:
+        return None
+    folder = topology.releases / rid
+    try:
+        staged = release_id(folder / "build", folder / "dist")
+    except ProdError as error:
+        staged = str(error).split(": run make build")[0]
+    if staged != rid:
+        raise ProdError(
+            f"{topology.current} names release {rid}, the last one served, but {folder} no longer holds it "
+            f"({staged}): serve build/ and dist/ instead with {topology.make('prod')} PROD_FROM_BUILD=1"
+        )
+    return rid
+
+
+def _prepare(topology: Topology, build_dir: Path | None, dist: Path | None) -> tuple[str, list[str]]:
+    """Stage the release (``build_dir`` and ``dist``; without them, the one served last under
+    this run directory, :func:`resumable_release`, or else build/ and dist/), point ``current``
+    at it and write every configuration.
 
     Returns the release id and the supervisord command that runs it all (add ``-n`` to keep it
     in the foreground, as a container does). ProdError when it is already running, the port is
@@ -648,7 +675,9 @@ def _prepare(topology: Topology, build_dir: Path, dist: Path) -> tuple[str, list
     for stale in (topology.run / "pids").glob("*.pid"):
         stale.unlink()
     record_topology(topology)
-    rid = stage_release(topology, build_dir, dist)
+    rid = resumable_release(topology) if build_dir is None else None
+    if rid is None:
+        rid = stage_release(topology, BUILD if build_dir is None else build_dir, DIST if dist is None else dist)
     check_release(topology, rid)
     _point_current(topology, rid)
     _write_configuration(topology, rid)
@@ -657,10 +686,16 @@ def _prepare(topology: Topology, build_dir: Path, dist: Path) -> tuple[str, list
 
 
 def start(
-    topology: Topology, build_dir: Path = BUILD, dist: Path = DIST, timeout: float = 60, lock_wait: float = LOCK_WAIT
+    topology: Topology,
+    build_dir: Path | None = None,
+    dist: Path | None = None,
+    timeout: float = 60,
+    lock_wait: float = LOCK_WAIT,
 ) -> str:
-    """Stage ``build_dir`` and ``dist`` as a release, start supervisord (which starts nginx and
-    the workers) in the background, and wait until everything answers; return the release id.
+    """Stage ``build_dir`` and ``dist`` as a release (without them: the release served last under
+    this run directory, else build/ and dist/; :func:`_prepare`), start supervisord (which starts
+    nginx and the workers) in the background, and wait until everything answers; return the
+    release id.
 
     Holds ``switch.lock`` throughout (:func:`switch_lock`, waiting up to ``lock_wait`` seconds for
     a switch or stop that holds it). ProdError as :func:`prepare`, or when a process does not come
@@ -670,7 +705,7 @@ def start(
         return _start(topology, build_dir, dist, timeout)
 
 
-def _start(topology: Topology, build_dir: Path, dist: Path, timeout: float) -> str:
+def _start(topology: Topology, build_dir: Path | None, dist: Path | None, timeout: float) -> str:
     rid, command = _prepare(topology, build_dir, dist)
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if result.returncode != 0:

@@ -642,32 +642,50 @@ PORT_OPTION = click.option("--port", type=int, default=8080, show_default=True, 
     is_flag=True,
     help="Run supervisord in the foreground in place of this command (a container's main process).",
 )
-def prod_start(run, port, limits, host, foreground):
-    """Stage build/ and dist/ as a release and start nginx and the workers in the background.
+@click.option(
+    "--from-build",
+    is_flag=True,
+    help="Serve build/ and dist/, not the release served last under --run (make prod PROD_FROM_BUILD=1).",
+)
+def prod_start(run, port, limits, host, foreground, from_build):
+    """Start nginx and the workers in the background, serving the release served last under --run
+    (the one switched to last, a switch back included), or build/ and dist/ the first time or
+    with --from-build.
 
     Example:
 
     \b
         make prod                                      # this, on http://127.0.0.1:8080
+        make prod PROD_FROM_BUILD=1                    # serve build/ and dist/ now
         python scripts/cli.py prod start --port 9080 --run /tmp/prod --set pages_workers=3
     """
     from disclosures import prod as production
 
     topology = _topology(run, port, limits, host)
     _say_if_waiting(topology)
+    build_dir, dist = (paths.BUILD, paths.DIST) if from_build else (None, None)
     if foreground:
         try:
-            rid, command = production.prepare(topology)
+            rid, command = production.prepare(topology, build_dir, dist)
         except production.ProdError as error:
             fail([f"prod: {error}"], f"Logs: {topology.run / 'logs'}")
         click.echo(f"prod: release {rid} on http://{host}:{port}/ (supervisord in the foreground)")
         os.execv(command[0], [*command, "-n"])
+    resuming = not from_build and production.current_release(topology) is not None
     try:
-        rid = production.start(topology)
+        rid = production.start(topology, build_dir, dist)
     except production.ProdError as error:
         fail([f"prod: {error}"], f"Logs: {topology.run / 'logs'}")
     status = production.process_status(topology)
     click.echo(f"prod: release {rid} on {topology.base_url}/ (supervisord pid {production.supervisord_pid(topology)})")
+    if resuming:
+        click.echo(f"prod: {rid} is the release served last under {topology.run} (its current)")
+        try:
+            built = production.release_id(paths.BUILD, paths.DIST)
+        except production.ProdError:
+            built = rid
+        if built != rid:
+            click.echo(f"prod: build/ and dist/ hold {built}: {topology.make('prod-switch')} serves it")
     for name, (state, pid) in sorted(status.items()):
         click.echo(f"  {name:16} {state} pid {pid}")
     click.echo(
@@ -725,7 +743,9 @@ def prod_status(run):
     if pid is None:
         left = production.orphans(topology)
         if not left:
-            fail([f"prod: not running under {topology.run}"], f"Start it: {topology.make('prod')}")
+            last = production.current_release(topology)
+            again = f" (it serves {last} again, the release served last)" if last else ""
+            fail([f"prod: not running under {topology.run}"], f"Start it: {topology.make('prod')}{again}")
         fail(
             [
                 f"prod: supervisord is not running under {topology.run} (it crashed or was killed); "

@@ -514,3 +514,39 @@ def test_free_port_keeps_to_the_ports_one_was_given(monkeypatch):
         monkeypatch.setenv("DISCLOSURES_TEST_PORTS", str(port))
         with pytest.raises(pytest.fail.Exception, match=f"no free port in DISCLOSURES_TEST_PORTS={port}"):
             free_port()
+
+
+def test_a_switch_back_survives_a_restart_and_status_says_what_a_start_serves(tmp_path, monkeypatch):
+    # prod start staged build/ whatever it was last told: after a switch back to an older
+    # release, make prod-stop prod (or a reboot) served the newer build again.
+    for skipped in ("check_release", "check_nginx", "_check_port_free"):
+        monkeypatch.setattr(prod, skipped, lambda *args: None)
+    older, newer = fake_build(tmp_path / "older"), fake_build(tmp_path / "newer", digest="cd" * 32)
+    monkeypatch.setattr(prod, "BUILD", newer)
+    monkeypatch.setattr(prod, "DIST", tmp_path / "dist")
+    topology = Topology(run=tmp_path / "run")
+    result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
+    assert result.output.splitlines()[1] == f"Start it: make prod PROD_RUN={topology.run}"
+
+    first, _command = prod.prepare(topology)  # nothing served before: build/
+    assert first == prod.release_id(newer, tmp_path / "dist") == prod.current_release(topology)
+    back = prod.stage_release(topology, older, tmp_path / "dist")
+    prod._point_current(topology, back)  # what a switch back to the older release does
+
+    assert prod.resumable_release(topology) == back
+    result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1] == (
+        f"Start it: make prod PROD_RUN={topology.run} (it serves {back} again, the release served last)"
+    )
+    assert prod.prepare(topology)[0] == back != first
+    assert f'default "{back}";' in topology.release_conf.read_text()
+    assert prod.prepare(topology, newer, tmp_path / "dist")[0] == first  # --from-build
+    assert prod.prepare(topology)[0] == first
+
+    # The staged release no longer whole: refused, never replaced by build/ without a word.
+    (topology.releases / first / "build" / DATABASE_FILE).write_bytes(b"")
+    with pytest.raises(ProdError) as refused:
+        prod.prepare(topology)
+    assert str(refused.value).startswith(f"{topology.current} names release {first}, the last one served, but ")
+    assert str(refused.value).endswith(f"make prod PROD_RUN={topology.run} PROD_FROM_BUILD=1")

@@ -610,6 +610,7 @@ def test_stop_ends_what_supervisord_leaves_when_it_must_be_killed_and_only_that(
     # stop sent supervisord SIGTERM, then SIGKILL when it had not ended in time, and was done:
     # nginx, its workers (still listening), the gunicorn masters and their workers ran on.
     supervisord = prod.supervisord_pid(topology)
+    served = prod.served_release(topology)
     masters = [prod.process_pid(topology, name) for name in topology.worker_names()]
     for name, master in zip(topology.worker_names(), masters, strict=True):
         assert prod.pid_from_file(prod.worker_pid_file(topology, name), f"{name.split(':')[1]}.sock ") == master
@@ -635,8 +636,9 @@ def test_stop_ends_what_supervisord_leaves_when_it_must_be_killed_and_only_that(
     with pytest.raises(httpx.ConnectError):
         httpx.get(topology.base_url + "/-/health.json", timeout=5)
     assert prod.stop(topology) is False
-    # Back up, over the release it served, for the test after this one.
-    prod.start(topology, topology.current / "build", topology.current / "dist")
+    # Back up for the test after this one: without a build folder, over the release it served
+    # last (a switch earlier in this module), not build/.
+    assert prod.start(topology) == served == prod.served_release(topology)
 
 
 def test_stop_ends_what_a_killed_supervisor_left_running(topology):
