@@ -550,3 +550,49 @@ def test_a_switch_back_survives_a_restart_and_status_says_what_a_start_serves(tm
         prod.prepare(topology)
     assert str(refused.value).startswith(f"{topology.current} names release {first}, the last one served, but ")
     assert str(refused.value).endswith(f"make prod PROD_RUN={topology.run} PROD_FROM_BUILD=1")
+
+
+# Tracked at the top of the repository, and not needed to build or serve the site in the image.
+NOT_IN_THE_IMAGE = {".ci", "tests", "README.md", "CITATION.cff", "pyproject.toml", "Containerfile", ".gitignore"}
+NOT_IN_THE_IMAGE.add(".dockerignore")
+
+
+def test_the_image_copies_only_what_building_and_serving_read(tmp_path):
+    # .dockerignore left .git (the whole history), tests/ and any local file in the image.
+    rules = [
+        line.strip()
+        for line in (paths.ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert rules[0] == "*", "an allow-list: everything is left out first"
+    allowed = {rule[1:] for rule in rules if rule.startswith("!")}
+    caches = [rule.removeprefix("**/") for rule in rules[1:] if not rule.startswith("!")]
+    # Top-level names only (no pattern to interpret), and then only caches left out again.
+    assert all("/" not in name and "*" not in name for name in allowed), allowed
+    assert all(f"**/{name}" in rules[1:] and "/" not in name for name in caches), rules
+    assert "__pycache__" in caches
+    assert not allowed & {".git", "tests", ".ci", ".venv", ".venv-site", "build", "run"}
+    tracked = subprocess.run(["git", "ls-files"], cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout
+    top = {path.split("/")[0] for path in tracked.splitlines()}
+    # Every tracked entry is either copied or named here as not needed, so a new one is decided on.
+    assert top - NOT_IN_THE_IMAGE == allowed - {"dist"}, "decide whether the image needs it"
+    assert "COPY . ." in (paths.ROOT / "Containerfile").read_text(encoding="utf-8")
+
+    # The build steps' sanity, in a copy of what the image build copies (not dist/, which only
+    # `make release` makes): Make finds every file its targets need, and validation passes.
+    context = tmp_path / "context"
+    for name in sorted(allowed - {"dist"}):
+        source = paths.ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, context / name, ignore=shutil.ignore_patterns(*caches))
+        else:
+            context.mkdir(exist_ok=True)
+            shutil.copy2(source, context / name)
+    steps = (paths.ROOT / "Containerfile").read_text(encoding="utf-8")
+    targets = next(line for line in steps.splitlines() if line.startswith("RUN make ")).split()[2:]
+    dry = subprocess.run(["make", "-n", *targets], cwd=context, capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    validated = subprocess.run(
+        [sys.executable, str(context / "scripts" / "cli.py"), "validate"], cwd=context, capture_output=True, text=True
+    )
+    assert validated.returncode == 0 and "OK: datapackage.json is valid" in validated.stdout, validated.stderr
