@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -596,3 +597,28 @@ def test_the_image_copies_only_what_building_and_serving_read(tmp_path):
         [sys.executable, str(context / "scripts" / "cli.py"), "validate"], cwd=context, capture_output=True, text=True
     )
     assert validated.returncode == 0 and "OK: datapackage.json is valid" in validated.stdout, validated.stderr
+
+
+def test_the_boot_unit_runs_make_prod_and_follows_its_supervisord(tmp_path):
+    # There was no way to start the topology at boot but by hand.
+    import configparser
+
+    text = (paths.ROOT / "deploy" / "platform-disclosures.service").read_text(encoding="utf-8")
+    unit = configparser.ConfigParser(interpolation=None, strict=True)
+    unit.optionxform = str  # systemd's keys are case-sensitive
+    unit.read_string(text)
+    service = unit["Service"]
+    home = Path(service["WorkingDirectory"])
+    assert service["Type"] == "forking"
+    assert service["ExecStart"].split()[:2] == ["/usr/bin/make", "prod"]
+    assert service["ExecStop"] == "/usr/bin/make prod-stop"
+    # systemd follows the supervisord make prod leaves running, by the pid file prod.py writes.
+    assert Path(service["PIDFile"]) == home / Topology().supervisord_pid_file.relative_to(paths.ROOT)
+    # A stop may wait for a switch (prod.LOCK_WAIT), then for the workers (prod.stop's 30 s).
+    assert int(service["TimeoutStopSec"]) >= prod.LOCK_WAIT + 30
+    assert unit["Install"]["WantedBy"] == "multi-user.target"
+    if shutil.which("systemd-analyze"):  # Debian's systemd: unknown keys and missing commands
+        here = tmp_path / "platform-disclosures.service"
+        here.write_text(text.replace(str(home), str(paths.ROOT)).replace("=disclosures\n", "=root\n"))
+        verified = subprocess.run(["systemd-analyze", "verify", str(here)], capture_output=True, text=True)
+        assert verified.returncode == 0 and not verified.stderr.strip(), verified.stderr
