@@ -29,7 +29,7 @@ SITE_ARGS := build --plugins-dir plugins --template-dir templates --static stati
 
 .DEFAULT_GOAL := validate
 .PHONY: validate build serve test lint smoke bench reliability release readme requirements clean \
-        prod prod-switch prod-status prod-stop proxy-test
+        prod prod-switch prod-status prod-stop prod-logrotate proxy-test
 
 $(READY): requirements.txt scripts/bootstrap.sh
 	sh scripts/bootstrap.sh $(VENV) requirements.txt
@@ -97,6 +97,11 @@ prod-status: $(READY)
 	$(PROD) status --run $(PROD_RUN)
 prod-stop: $(READY)
 	$(PROD) stop --run $(PROD_RUN)
+# Rotate the logs nginx writes itself (supervisord rotates its own); hourly from
+# deploy/platform-disclosures-logrotate.timer. Needs Debian's logrotate.
+prod-logrotate:
+	@command -v logrotate >/dev/null || [ -x /usr/sbin/logrotate ] || { echo "apt-get install logrotate"; exit 1; }
+	PATH="$$PATH:/usr/sbin" logrotate --state $(PROD_RUN)/logrotate.state $(PROD_RUN)/logrotate.conf
 
 # The topology under test, on its own free port and run directory: cache, Range, 429s, a canary
 # during a flood, a killed worker, a release switch under load (needs Debian's nginx).

@@ -13,6 +13,7 @@
     <run>/releases/<id>/build, dist                            staged releases (hard links)
     <run>/current -> releases/<id>                             what the workers serve
     <run>/logs/                                                every process's log
+    <run>/logrotate.conf, logrotate.state                      nginx's logs' rotation
 
 nginx listens on ``host:port`` (loopback, default 127.0.0.1:8080). Two sets of workers run the
 same app factory (``deploy/asgi.py``, from ``.venv-site``): ``pages`` for everything, and ``sql``
@@ -96,6 +97,10 @@ class Topology:
     page_max_age: int = 300
     download_max_age: int = 3600
     graceful_seconds: int = 10
+    # Each log is rotated past this many MB, and this many old copies are kept: nginx's by
+    # logrotate (<run>/logrotate.conf), the others by supervisord.
+    log_max_mb: int = 50
+    log_backups: int = 5
 
     @property
     def base_url(self) -> str:
@@ -112,6 +117,10 @@ class Topology:
     @property
     def supervisord_pid_file(self) -> Path:
         return self.run / "supervisord.pid"
+
+    @property
+    def logrotate_conf(self) -> Path:
+        return self.run / "logrotate.conf"
 
     @property
     def nginx_conf(self) -> Path:
@@ -403,6 +412,11 @@ def render_supervisord(topology: Topology) -> str:
     )
 
 
+def render_logrotate(topology: Topology) -> str:
+    """logrotate's configuration for the logs nginx writes itself (from deploy/logrotate.conf.j2)."""
+    return _environment().get_template("logrotate.conf.j2").render(**asdict(topology), site_venv=SITE_VENV)
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -415,6 +429,7 @@ def _write_configuration(topology: Topology, rid: str) -> None:
     _write(topology.nginx_conf, render_nginx(topology, canned_queries(build), package_name(build)))
     _write(topology.release_conf, f'map "" $release {{\n    default "{rid}";\n}}\n')
     _write(topology.supervisord_conf, render_supervisord(topology))
+    _write(topology.logrotate_conf, render_logrotate(topology))
 
 
 def check_nginx(topology: Topology) -> None:

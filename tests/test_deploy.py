@@ -617,8 +617,60 @@ def test_the_boot_unit_runs_make_prod_and_follows_its_supervisord(tmp_path):
     # A stop may wait for a switch (prod.LOCK_WAIT), then for the workers (prod.stop's 30 s).
     assert int(service["TimeoutStopSec"]) >= prod.LOCK_WAIT + 30
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+    # The hourly log rotation: make prod-logrotate, as the same user in the same folder.
+    rotation = configparser.ConfigParser(interpolation=None, strict=True)
+    rotation.optionxform = str
+    rotation.read(paths.DEPLOY / "platform-disclosures-logrotate.service", encoding="utf-8")
+    assert rotation["Service"]["ExecStart"] == "/usr/bin/make prod-logrotate"
+    assert {key: rotation["Service"][key] for key in ("WorkingDirectory", "User")} == {
+        key: service[key] for key in ("WorkingDirectory", "User")
+    }
     if shutil.which("systemd-analyze"):  # Debian's systemd: unknown keys and missing commands
-        here = tmp_path / "platform-disclosures.service"
-        here.write_text(text.replace(str(home), str(paths.ROOT)).replace("=disclosures\n", "=root\n"))
-        verified = subprocess.run(["systemd-analyze", "verify", str(here)], capture_output=True, text=True)
+        units = []
+        for name in ("platform-disclosures.service", "platform-disclosures-logrotate.service"):
+            here = tmp_path / name
+            original = (paths.DEPLOY / name).read_text(encoding="utf-8")
+            here.write_text(original.replace(str(home), str(paths.ROOT)).replace("=disclosures\n", "=root\n"))
+            units.append(str(here))
+        shutil.copy(paths.DEPLOY / "platform-disclosures-logrotate.timer", tmp_path)
+        units.append(str(tmp_path / "platform-disclosures-logrotate.timer"))
+        verified = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True)
         assert verified.returncode == 0 and not verified.stderr.strip(), verified.stderr
+
+
+def test_every_log_under_the_run_directory_is_rotated(tmp_path):
+    # nginx's access and error logs grew for ever: nothing rotated them.
+    import configparser
+    import re
+
+    topology = Topology(run=tmp_path / "run", log_max_mb=7, log_backups=3)
+    (topology.run / "logs").mkdir(parents=True)
+    rotated = prod.render_logrotate(topology)
+    # The files nginx writes itself, from its rendered configuration: logrotate's, every one.
+    written = re.findall(r"^\s*(?:access_log|error_log)\s+(\S+)", prod.render_nginx(topology, []), re.M)
+    assert written and all(path.startswith(f"{topology.run}/logs/") for path in written), written
+    assert set(written) <= set(rotated.split("{")[0].split()[-2:])
+    assert "maxsize 7M" in rotated and "rotate 3" in rotated
+    assert f"supervisorctl -c {topology.supervisord_conf} signal USR1 nginx" in rotated
+    # What supervisord writes (its own log, each program's output): its own rotation, each.
+    supervisor = configparser.ConfigParser(interpolation=None)
+    supervisor.read_string(prod.render_supervisord(topology))
+    assert supervisor["supervisord"]["logfile_maxbytes"] == "7MB"
+    assert supervisor["supervisord"]["logfile_backups"] == "3"
+    programs = [section for section in supervisor.sections() if section.startswith("program:")]
+    assert len(programs) == 3
+    for section in programs:
+        program = supervisor[section]
+        assert program["redirect_stderr"] == "true", section  # no stderr log of its own
+        assert program["stdout_logfile_maxbytes"] == "7MB" and program["stdout_logfile_backups"] == "3", section
+    if shutil.which("logrotate") or os.access("/usr/sbin/logrotate", os.X_OK):
+        topology.logrotate_conf.write_text(rotated)
+        (topology.run / "logs" / "nginx-access.log").write_text("a line\n")
+        dry = subprocess.run(
+            [shutil.which("logrotate") or "/usr/sbin/logrotate", "--debug", "--state", str(tmp_path / "state")]
+            + [str(topology.logrotate_conf)],
+            capture_output=True,
+            text=True,
+        )
+        assert dry.returncode == 0 and "error:" not in dry.stderr, dry.stderr
+        assert f"considering log {topology.run}/logs/nginx-access.log" in dry.stderr

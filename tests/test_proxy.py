@@ -464,6 +464,34 @@ def answers_all(
             time.sleep(pause)
 
 
+def test_a_log_rotation_moves_nginxs_logs_aside_and_nginx_goes_on_in_new_ones(topology):
+    # Nothing rotated nginx's logs; now logrotate does (run/prod/logrotate.conf), and nginx
+    # reopens them on the USR1 its supervisord sends.
+    logrotate = shutil.which("logrotate") or "/usr/sbin/logrotate"
+    logs = topology.run / "logs"
+
+    def logged(path: Path, marker: str) -> bool:
+        deadline = time.monotonic() + 10  # nginx writes its buffer at least once a second
+        while time.monotonic() < deadline:
+            if path.exists() and marker in path.read_text(errors="replace"):
+                return True
+            time.sleep(0.2)
+        return False
+
+    with client(topology, "127.0.0.7") as c:
+        assert c.get("/-/versions.json?before=rotation").status_code == 200
+        assert logged(logs / "nginx-access.log", "before=rotation")
+        state = topology.run / "logrotate.state"
+        forced = subprocess.run(
+            [logrotate, "--force", "--state", str(state), str(topology.logrotate_conf)], capture_output=True, text=True
+        )
+        assert forced.returncode == 0, forced.stderr
+        assert "before=rotation" in (logs / "nginx-access.log.1").read_text()
+        assert c.get("/-/versions.json?after=rotation").status_code == 200
+        assert logged(logs / "nginx-access.log", "after=rotation"), "nginx did not reopen its log"
+    assert "after=rotation" not in (logs / "nginx-access.log.1").read_text()
+
+
 def test_a_killed_worker_is_restarted_and_no_request_fails(topology, record_property):
     victim = "pages:pages-0"
     _state, master = prod.process_status(topology)[victim]
