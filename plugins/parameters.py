@@ -311,7 +311,16 @@ def sql_parameter_names(sql: str) -> list[str]:
     """The named parameters of a ``?sql=`` query, each once, in order: ``:name``, ``@name`` and
     ``$name``, which SQLite binds alike by name. Datasette's derive_named_parameters knows only
     ``:name``, so ``select @x`` given x=1 was refused as having no parameter x."""
-    return list(dict.fromkeys(SQL_PARAMETER.findall(NOT_CODE.sub(" ", sql))))
+    return list(sql_parameters_as_written(sql))
+
+
+def sql_parameters_as_written(sql: str) -> dict[str, str]:
+    """Each named parameter of a query (in order) and how the SQL first writes it: ``x`` -> ``@x``
+    for ``select @x``, so that a message names what the reader wrote (it said ``:x``)."""
+    written: dict[str, str] = {}
+    for found in SQL_PARAMETER.finditer(NOT_CODE.sub(" ", sql)):
+        written.setdefault(found.group(1), found.group(0))
+    return written
 
 
 def unknown_query_parameter_problem(name: str, sql: str, params: list[tuple[str, str]], fmt: str | None) -> str | None:
@@ -329,21 +338,22 @@ def unknown_query_parameter_problem(name: str, sql: str, params: list[tuple[str,
     return f"{unknown}: {name} has no parameter {unknown!r}, so it would answer as if it were not given; {takes}"
 
 
-def sql_parameter_problem(named: list[str], params: list[tuple[str, str]], fmt: str | None) -> str | None:
+def sql_parameter_problem(named: dict[str, str], params: list[tuple[str, str]], fmt: str | None) -> str | None:
     """Why a ``?sql=`` query's .json or .csv lacks one of its :parameters, or is given one it does
-    not have, or None. ``named``: the SQL's parameters, as Datasette reads them.
+    not have, or None. ``named``: the SQL's parameters and how it writes each (``sql_parameters_as_written``).
 
     Datasette ran the query with a missing parameter as blank and ignored one it does not have, so
     ``sql=select * from figures where platform_id = :platform&platfrom=telegram`` answered [], 200,
     as if Telegram had no figures. Its page shows a field for each parameter instead."""
     if fmt not in ("json", "csv"):
         return None
-    named = list(dict.fromkeys(n for n in named if not n.startswith("_")))
+    written = {n: as_written for n, as_written in named.items() if not n.startswith("_")}
+    named = list(written)
     keys = {key for key, _ in params}
     missing = next((n for n in named if n not in keys), None)
     if missing is not None:
         return (
-            f"sql: the query's parameter :{missing} is not given, so it would run as blank; add "
+            f"sql: the query's parameter {written[missing]} is not given, so it would run as blank; add "
             f"{missing}=... to the address (its parameters are: {', '.join(named)})"
         )
     unknown = next((key for key, _ in params if not key.startswith("_") and key != "sql" and key not in named), None)
@@ -888,7 +898,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             query_option_problem(given, None, most_rows)
             or query_row_option_problem(params, None)
             or query_labels_problem(params, None)
-            or sql_parameter_problem(sql_parameter_names(given["sql"]), params, match["format"])
+            or sql_parameter_problem(sql_parameters_as_written(given["sql"]), params, match["format"])
         )
         if not problem and any(key == "_json" for key, _ in params):
             problem = await query_json_problem(db, given["sql"], params, None)

@@ -607,8 +607,10 @@ def test_a_sql_querys_parameter_may_be_written_with_any_prefix_sqlite_binds(site
     for fmt in (".json", ".csv"):
         found = site.get(f"/disclosures{fmt}?sql={sql}&platform=telegram&_shape=array")
         assert found.status_code == 200 and found.text.count("telegram-") == 3
-    said = "sql: the query's parameter :platform is not given, so it would run as blank; add platform=..."
-    assert assert_error_shape(site.get(f"/disclosures.json?sql={sql}"), 400).startswith(said)
+    # The message names the parameter as the query writes it: @platform was said to be ":platform".
+    said = f"sql: the query's parameter {prefix}platform is not given, so it would run as blank; add platform=..."
+    for fmt in (".json", ".csv"):
+        assert assert_error_shape(site.get(f"/disclosures{fmt}?sql={sql}"), 400).startswith(said)
     message = assert_error_shape(site.get(f"/disclosures.json?sql={sql}&platform=telegram&other=1"), 400)
     assert message.startswith("other: the query has no parameter :other")
     # In a string, a quoted name or a comment it is no parameter.
