@@ -302,6 +302,27 @@ def test_a_pages_json_in_a_shape_is_a_400_naming_where_shapes_apply(site, path, 
     assert site.get(f"{path.removesuffix('.json')}?_shape={shape}").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "path", ["/compare.json", "/chart.json", "/country/USA.json", "/platforms.json", "/platform/telegram.json"]
+)
+@pytest.mark.parametrize(
+    "option", ["_labels=on", "_size=5", "_col=name", "_sort=name", "_facet=platform_id", "_stream=on", "_search_name=x"]
+)
+def test_a_pages_json_given_an_option_of_a_tables_rows_is_a_400(site, path, option):
+    # A page's JSON is one object and applies none of them: /compare.json?_labels=on and
+    # /platforms.json?_col=name answered what they answer without, 200, where a table applies each.
+    message = assert_error_shape(site.get(f"{path}?{option}"), 400)
+    assert message.startswith(f"{option}: {path} is one JSON object, what its page shows, and does not apply")
+    assert "/disclosures/figures.json" in message
+    # Blank, or an on/off option given as off, asks for nothing; _ttl applies; the page takes any.
+    name = option.split("=")[0]
+    assert site.get(f"{path}?{name}=").status_code == 200
+    if name in ("_labels", "_stream"):
+        assert site.get(f"{path}?{name}=off").status_code == 200
+    assert site.get(f"{path}?_ttl=5").headers["cache-control"] == "max-age=5"
+    assert site.get(f"{path.removesuffix('.json')}?{option}").status_code == 200
+
+
 @pytest.mark.parametrize("path", ["/disclosures/figures", "/disclosures/figures_series"])
 @pytest.mark.parametrize("name", ["_sort", "_sort_desc"])
 def test_a_second_sort_column_is_a_400_not_ignored(site, path, name):
