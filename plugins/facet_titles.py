@@ -1,19 +1,18 @@
 """A table page's facets are headed with their columns' titles ("Period", "Period kind"), the
-column's name after it in small type.
+column's name after it in small type, in the page's HTML.
 
 Datasette 0.65 heads each facet box with the column's name (period_label, period_kind,
-source_tier): codes to a reader. The heading is written by its ``_facet_results.html``, which
-has no block to override and takes no label from the metadata; copying the template would fork
-it. So the page is handed the titles of its table's columns (the build's ``column_titles``,
-from the package's field titles, never written twice), and ``static/facet-titles.js`` puts each
-title before the name once the page has loaded. The name stays: it is what ``?period_label=``,
-``_facet=`` and the JSON's ``facet_results`` use. Without JavaScript the headings are
-Datasette's; the facet's values are named either way (plugins/facets.py).
+source_tier): codes to a reader. Its ``_facet_results.html`` takes no label from the metadata and
+has no block to override, so ``templates/_facet_results.html`` writes the facet boxes itself,
+from the same ``sorted_facet_results``, with Datasette's classes and ids. This plugin hands it the
+titles of the table's columns (the build's ``column_titles``, from the package's field titles,
+never written twice) as ``facet_titles``. The name stays beside the title: it is what
+``?period_label=``, ``_facet=`` and the JSON's ``facet_results`` use. Written by the server, the
+headings are the same without JavaScript (a script put them in once the page had loaded); the
+facet's values are named either way (plugins/facets.py).
 """
 
 from __future__ import annotations
-
-import json
 
 from datasette import hookimpl
 
@@ -29,17 +28,7 @@ def titles(datasette, database: str | None, table: str | None) -> dict[str, str]
 
 
 @hookimpl
-def extra_js_urls(database, table, view_name, datasette):
-    if view_name == "table" and titles(datasette, database, table):
-        return [{"url": datasette.urls.path("static/facet-titles.js")}]
-    return []
-
-
-@hookimpl
-def extra_body_script(database, table, view_name, datasette):
+def extra_template_vars(view_name, database, table, datasette):
     if view_name != "table":
         return None
-    found = titles(datasette, database, table)
-    if not found:
-        return None
-    return "window.disclosuresFacetTitles = " + json.dumps(found, ensure_ascii=False).replace("</", "<\\/") + ";"
+    return {"facet_titles": titles(datasette, database, table)}

@@ -7,6 +7,7 @@ import re
 import urllib.error
 import urllib.request
 
+import lxml.html
 import pytest
 
 from disclosures import paths
@@ -526,25 +527,80 @@ def test_the_table_of_period_names_shows_labels_and_names_as_they_are(site):
     assert "named-code" not in html
 
 
-def test_a_table_page_is_handed_its_columns_titles_for_its_facet_headings(site):
-    # Datasette heads a facet with the column's name (period_label); static/facet-titles.js puts
-    # the package's title before it, from the titles this page is given.
+FACETED = f"{FIGURES}?platform_id=telegram&period_label=20240101-20240930&_facet=request_type_id&_facet_date=period_start&_size=1"
+
+
+def facet_boxes(html_text: str) -> dict[str, dict]:
+    """Each facet box of a page, by its column: its heading's text, the name in small type, its
+    total, and each value's link (or none, once selected), text and count."""
+    boxes = {}
+    for box in lxml.html.fromstring(html_text).xpath(
+        '//div[contains(concat(" ", normalize-space(@class), " "), " facet-results ")]/div[contains(concat(" ", normalize-space(@class), " "), " facet-info ")]'
+    ):
+        heading = box.xpath('./p[contains(concat(" ", normalize-space(@class), " "), " facet-info-name ")]/strong')[0]
+        code = heading.xpath('./small[contains(concat(" ", normalize-space(@class), " "), " named-code ")]')
+        values = []
+        for item in box.xpath('./ul/li[not(contains(concat(" ", normalize-space(@class), " "), " facet-truncated "))]'):
+            links = item.xpath("./a")
+            text = " ".join(item.text_content().split())
+            values.append(
+                {
+                    "href": links[0].get("href"),
+                    "text": text,
+                    "count": int(text.removesuffix("✖").split()[-1].replace(",", "")),  # a selected one ends with ✖
+                    "selected": bool(links) and links[0].get("class") == "cross",
+                }
+            )
+        boxes[box.get("data-column")] = {
+            "heading": " ".join(heading.text_content().split()),
+            "code": code[0].text_content() if code else None,
+            "values": values,
+            "truncated": bool(
+                box.xpath('./ul/li[contains(concat(" ", normalize-space(@class), " "), " facet-truncated ")]')
+            ),
+            "id": box.get("id"),
+            "hideable": bool(box.xpath('./p/a[@class="cross"]')),
+        }
+    return boxes
+
+
+def test_a_table_pages_facets_are_headed_with_their_columns_titles_in_its_html(site, real_build):
+    # Datasette heads a facet with the column's name (period_label); a script put the package's
+    # title before it once the page had loaded, so without JavaScript the headings were codes.
     package = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     fields = {
         f["name"]: f["title"] for r in package["resources"] if r["name"] == "figures" for f in r["schema"]["fields"]
     }
-    for path in (FIGURES, "/disclosures/figures_series"):
-        html = site.get(path + "?_size=1").text
-        assert '<script src="/static/facet-titles.js"></script>' in html
-        given = json.loads(re.search(r"window\.disclosuresFacetTitles = (\{.*?\});", html).group(1))
-        assert given["period_label"] == "Period" and given["period_kind"] == "Period kind"
-        assert {name: given[name] for name in fields} == fields  # the package's, never written twice
-    assert "disclosuresFacetTitles" in site.get("/disclosures/platforms").text
-    # A table the package does not describe (no titles) and a query page get neither.
-    for path in ("/disclosures/coverage?_size=1", "/disclosures/country_newest?jurisdiction=ARE"):
-        html = site.get(path).text
-        assert "facet-titles.js" not in html and "disclosuresFacetTitles" not in html
-    assert site.get("/static/facet-titles.js").status_code == 200
+    metadata = json.loads((real_build / "metadata.json").read_text(encoding="utf-8"))
+    titles = metadata["plugins"]["platform-disclosures"]["column_titles"]["figures"]
+    assert {name: titles[name] for name in fields} == fields  # the package's, never written twice
+    html_text = site.get(FACETED).text
+    assert "<script" not in html_text.split('<div class="facet-results">')[1].split("</table>")[0]
+    boxes = facet_boxes(html_text)
+    facets = site.get(FACETED.replace("figures?", "figures.json?")).json()["facet_results"]
+    assert sorted(boxes) == sorted(facets) and {"period_label", "period_kind", "period_start"} <= set(boxes)
+    for column, box in boxes.items():
+        facet = facets[column]
+        total = f"{'>' if facet['truncated'] else ''}{len(facet['results'])}"
+        if facet["type"] == "column":  # the package's title, then the name filters and the JSON use
+            assert box["heading"] == f"{titles[column]} {column} {total}" and box["code"] == column
+        else:  # a date facet keeps Datasette's heading
+            assert box["heading"] == f"{column} ({facet['type']}) {total}" and box["code"] is None
+        assert box["id"] == f"facet-{column}" and box["truncated"] == facet["truncated"]
+        assert box["hideable"] == facet["hideable"]
+        # Each value as Datasette's JSON has it: its link (to the page, not the .json), its count,
+        # selected or not.
+        assert [(v["href"], v["count"], v["selected"]) for v in box["values"]] == [
+            (r["toggle_url"].replace("/figures.json?", "/figures?"), r["count"], r["selected"])
+            for r in facet["results"]
+        ]
+    assert boxes["period_label"]["heading"] == "Period period_label 1"
+    assert boxes["period_label"]["values"][0]["text"] == "January–September 2024 · 160 ✖"
+    assert boxes["platform_id"]["heading"].startswith("Platform platform_id ")
+    # A table the package does not describe has no titles: its facets are headed as Datasette heads them.
+    coverage = facet_boxes(site.get("/disclosures/coverage?_facet=platform_id&_size=1").text)
+    assert coverage["platform_id"]["heading"].startswith("platform_id ") and coverage["platform_id"]["code"] is None
+    assert site.get("/static/facet-titles.js").status_code == 404  # no script does it any more
 
 
 def test_json_shapes_are_what_the_api_page_says(site):
