@@ -405,15 +405,19 @@ def numeric_filter_problem(key: str, value: str) -> str | None:
 TABLE_OPTIONS = ("_size", "_next", "_sort", "_sort_desc")
 
 
-# A table's options that choose its rows or columns, which Datasette ignored on a SQL query: so
-# compare_platforms.json?jurisdiction=USA&_where=value>5 or ?sql=...&_search=telegram answered
-# every row, 200, as if each had been applied.
+# A table's options that choose its rows or columns, or count them in facets, which Datasette
+# ignored on a SQL query: so compare_platforms.json?jurisdiction=USA&_where=value>5 or
+# ?sql=...&_search=telegram answered every row, 200, as if each had been applied, and
+# ?sql=...&_facet=platform_id answered no facet_results without a word.
 TABLE_ROW_OPTIONS = {
     "_where": "WHERE",
     "_search": "WHERE with a full-text MATCH, as search_everything's SQL does",
     "_col": "the columns after SELECT",
     "_nocol": "the columns after SELECT",
     "_through": "a JOIN",
+    "_facet": "GROUP BY and count(*)",
+    "_facet_array": "GROUP BY and count(*) over json_each()",
+    "_facet_date": "GROUP BY and count(*) over date()",
 }
 
 

@@ -656,7 +656,7 @@ def test_the_api_page_lists_the_new_400s(site):
     text = html.unescape(re.sub(r"<[^>]+>", "", site.get("/api").text))
     assert "an option read once (_size, _shape, _search, _next, …)" in text
     assert "a column__date value that is no day written YYYY-MM-DD" in text
-    assert "a table's _where, _search, _col, _nocol or _through given to a query" in text
+    assert "a table's _where, _search, _col, _nocol, _through or _facet given to a query" in text
     assert "a parameter that a query's, a row's or an explore page's .json or .csv does not take" in text
     assert "or a ?sql= query's :parameter (or @parameter, $parameter) missing from its .json or .csv" in text
 
@@ -693,6 +693,11 @@ def test_a_rows_json_and_page_with_options_still_answer(site):
         ("_col=value", "the columns after SELECT"),
         ("_nocol=value", "the columns after SELECT"),
         ("_search_quote=telegram", "WHERE with a full-text MATCH"),
+        # A query's answer has no facets: compare_platforms.json?jurisdiction=USA&_facet=platform_id
+        # answered its rows, 200, with no facet_results and no word, as if none had been asked for.
+        ("_facet=value", "GROUP BY and count(*)"),
+        ("_facet_array=value", "GROUP BY and count(*)"),
+        ("_facet_date=value", "GROUP BY and count(*)"),
     ],
 )
 def test_a_tables_row_or_column_option_on_a_query_is_a_400(site, query, instead):
