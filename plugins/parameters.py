@@ -618,8 +618,10 @@ async def query_json_problem(db, sql: str, params: list[tuple[str, str]], canned
 def ttl_problem(value: str) -> str | None:
     """Why Datasette cannot read ``_ttl`` or send it as a max-age, or None: it takes any value
     ``str.isdigit`` passes as seconds, int() failed on "²" (a 500), and any number went into
-    the header as it was; a value that is not digits at all it ignores (the default applies)."""
-    if value.isdigit() and not WHOLE_NUMBER.match(value):
+    the header as it was. A value that is not digits at all it ignored, so ``_ttl=-1`` (meant as
+    "do not cache") and ``_ttl=60s`` were sent back as the default max-age, 200, without a word.
+    A blank one is none (a form's empty field), and the default applies."""
+    if value.strip() and not WHOLE_NUMBER.match(value):
         return f"_ttl must be a whole number of seconds written with the digits 0 to 9, not {value!r}"
     # Its length is checked first: int() refuses more than 4,300 digits, leading zeros included,
     # which Datasette's views would have answered with a 500.

@@ -263,6 +263,29 @@ def test_a_ttl_past_the_largest_max_age_is_a_400(site, path, ttl):
     assert "99999999999999999999999" not in response.headers.get("cache-control", "")
 
 
+@pytest.mark.parametrize("path", TTL_PATHS)
+@pytest.mark.parametrize("ttl", ["-1", "abc", "1.5", "60s", "%2060"])
+def test_a_ttl_that_is_not_a_whole_number_of_seconds_is_a_400_not_the_default(site, path, ttl):
+    # Datasette reads a _ttl that is not digits as no _ttl at all: _ttl=-1 (meant as "do not
+    # cache") and _ttl=60s were sent back as max-age=3600, 200, without a word.
+    join = "&" if "?" in path else "?"
+    response = site.get(f"{path}{join}_ttl={ttl}")
+    if path.endswith("/figures"):
+        assert response.status_code == 400 and "_ttl" in response.text
+    else:
+        message = assert_error_shape(response, 400)
+        assert message == f"_ttl must be a whole number of seconds written with the digits 0 to 9, not {unquote(ttl)!r}"
+    assert "max-age" not in response.headers.get("cache-control", "")
+
+
+def test_a_blank_ttl_is_no_ttl(site):
+    # A form's empty field sends one: the default applies, as without it.
+    default = f"max-age={site.datasette.setting('default_cache_ttl')}"
+    for path in ("/disclosures/figures.json?_size=1&_ttl=", "/country/USA.json?_ttl="):
+        response = site.get(path)
+        assert response.status_code == 200 and response.headers["cache-control"] == default
+
+
 @pytest.mark.parametrize("ttl", ["2147483648", "0060", "0000000000000060"])
 def test_a_ttl_up_to_the_largest_max_age_is_sent(site, ttl):
     for path in ("/disclosures/figures.json?_size=1", "/country/USA.json"):
