@@ -11,7 +11,12 @@ Datasette 0.65 puts these names into its own SQL and code paths, and answered so
   said only "malformed JSON", and each one printed Datasette's SQL error with the whole query and
   a RuntimeWarning, "coroutine ... execute_suggested_facets was never awaited", on the server);
   so must a ``column__arraycontains`` or ``__arraynotcontains`` filter's column (on text it said
-  "malformed JSON", on numbers it answered no rows).
+  "malformed JSON", on numbers it answered no rows);
+- ``_facet_date``: a column that holds dates. SQLite's date() reads a number as a Julian day, so
+  ``_facet_date=value`` counted the figures under days of 4713 BC ("-4713-11-25": 7,516), 200; on
+  text with no date in it (``_facet_date=figure_id``) the facet was empty, 200, as if no row had a
+  day. A column some of whose cells are no day (``sources.published_date``'s "2022-07") still
+  counts the days it has.
 
 Each is a 400 whose message names the parameter and what it may be; errors.py gives a ``.json``
 request the API's error shape and a page Datasette's error page. plugins/errors.py already
@@ -106,6 +111,44 @@ async def holds_arrays(db, table: str, column: str) -> bool:
     return found
 
 
+# (database, table, column) -> what date() reads in the column: "numbers" (Julian days), "none"
+# (no cell is a day) or "dates", for immutable databases.
+_date_columns: dict[tuple[str, str, str], str] = {}
+
+
+async def date_content(db, table: str, column: str) -> str:
+    """What a date facet of ``column`` would count: "numbers" when it holds numbers, which date()
+    reads as Julian days; "none" when date() reads no cell of it as a day; else "dates"."""
+    key = (db.name, table, column)
+    if key in _date_columns:
+        return _date_columns[key]
+    t, c = escape_sqlite(table), escape_sqlite(column)
+    result = await db.execute(
+        f"""SELECT EXISTS (SELECT 1 FROM {t} WHERE typeof({c}) IN ('integer', 'real')) AS numbers,
+                  EXISTS (SELECT 1 FROM {t} WHERE typeof({c}) = 'text' AND date({c}) IS NOT NULL) AS dates"""
+    )
+    row = result.first()
+    found = "numbers" if row["numbers"] else ("dates" if row["dates"] else "none")
+    if not db.is_mutable:
+        _date_columns[key] = found
+    return found
+
+
+def date_facet_problem(column: str, content: str) -> str | None:
+    """Why a date facet of ``column`` (holding ``content``, as date_content reads it) would not count days, or None."""
+    if content == "numbers":
+        return (
+            f"_facet_date={column}: {column} holds numbers, and a date facet reads a number as a Julian day "
+            f"(2024 is a day in 4708 BC), not as a year or a date; _facet={column} counts its values"
+        )
+    if content == "none":
+        return (
+            f"_facet_date={column}: {column} holds no dates written YYYY-MM-DD, whose days a date facet "
+            f"counts; _facet={column} counts its values"
+        )
+    return None
+
+
 async def schema(db, table: str) -> tuple[set[str], dict[str, set[str]]]:
     key = (db.name, table)
     if key in _schemas:
@@ -161,6 +204,11 @@ def filters_from_request(request, database, table, datasette):
                     f'_facet_array={column}: {column} does not hold JSON arrays (such as ["a", "b"]), whose items '
                     f"an array facet counts; _facet={column} counts its values"
                 )
+        for value in request.args.getlist("_facet_date"):
+            column = facet_column(value)
+            problem = date_facet_problem(column, await date_content(db, table, column))
+            if problem:
+                raise BadRequest(problem)
         for parameter, column, value in array_filters(request.args):
             # An unknown column is errors.py's 400; a known one that holds no arrays answered
             # "malformed JSON" (text) or 200 with no rows (value__arraycontains=1: numbers).
