@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,9 @@ def make_package(target: Path, fixture: str | None = None) -> Path:
     """Write a package into ``target`` and return its datapackage.json path.
 
     A fixture's ``edits.json`` lists text edits: ``{"file", "old", "new"}`` replaces the first
-    occurrence of ``old``; ``{"file", "append"}`` adds a line. Either may add ``"encoding"``
+    occurrence of ``old``; ``{"file", "pattern", "new"}`` replaces the first match of the regular
+    expression ``pattern`` (for text that changes with the data, such as the package's version);
+    ``{"file", "append"}`` adds a line. Either may add ``"encoding"``
     (say ``"latin-1"``) to save the file that way instead of UTF-8, as a curator's editor might.
     """
     shutil.copytree(BASE / "data", target / "data")
@@ -33,6 +36,10 @@ def apply_edits(target: Path, edits: list[dict]) -> None:
         text = path.read_text(encoding="utf-8")
         if "append" in edit:
             text += edit["append"] + "\n"
+        elif "pattern" in edit:
+            found = re.search(edit["pattern"], text)
+            assert found, f"{edit['pattern']!r} matches nothing in {edit['file']}"
+            text = text[: found.start()] + edit["new"] + text[found.end() :]
         else:
             assert edit["old"] in text, f"{edit['old']!r} not in {edit['file']}"
             text = text.replace(edit["old"], edit["new"], 1)
