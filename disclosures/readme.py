@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from pathlib import Path
 
+from . import versioning
 from .freshness import DSA_REQUEST_TYPES
+from .paths import RELEASES
+from .release_records import recorded_releases
 
 STATUS_MARKS = {"reported": "●", "derived": "◐", "in_longer_period": "○", "missing": "·"}
 
@@ -144,11 +148,81 @@ def release_state(conn: sqlite3.Connection) -> str:
     )
 
 
+def names(items: list[str]) -> str:
+    """`a`, `b` and `c`."""
+    quoted = [f"`{item}`" for item in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def schema_clauses(differences: list[dict]) -> list[str]:
+    """What breaks a table's readers (versioning.schema_differences), in words: a major step."""
+    clauses = []
+    for d in differences:
+        table = f"`{d['table']}`"
+        if d["change"] == "removed":
+            clauses.append(f"the table {table} was removed")
+        if d["change"] != "changed":
+            continue
+        if d["added"]:
+            clauses.append(f"{table} gained the column{'s' if len(d['added']) > 1 else ''} {names(d['added'])}")
+        if d["removed"]:
+            clauses.append(f"{table} lost the column{'s' if len(d['removed']) > 1 else ''} {names(d['removed'])}")
+        for column, before, after in d["retyped"]:
+            clauses.append(f"{table}'s `{column}` changed from {before} to {after}")
+        if d["reordered"]:
+            clauses.append(f"{table}'s columns changed order")
+        if d["key"]:
+            clauses.append(f"{table}'s key changed from {names(d['key'][0])} to {names(d['key'][1])}")
+    return clauses
+
+
+def join(clauses: list[str]) -> str:
+    return clauses[0] if len(clauses) == 1 else "; ".join(clauses[:-1]) + "; and " + clauses[-1]
+
+
+def release_steps(conn: sqlite3.Connection, releases: Path = RELEASES) -> str:
+    """Why each release after the first has its version step: its schema's changes (a major step),
+    the tables and figures it added (minor), the figures it changed or removed (patch), read from
+    the records in releases/ (the build's release tables keep no schema), as versioning.py judges
+    them for a release. A sentence that was prose named two of the four tables 1.0.0 changed and
+    none of the three it added."""
+    recorded = recorded_releases(releases)
+    lines = []
+    for version, manifest in recorded.items():
+        previous = manifest.get("previous")
+        if previous is None or "schema" not in manifest or "schema" not in recorded[previous]:
+            continue
+        differences = versioning.schema_differences(recorded[previous]["schema"], manifest["schema"])
+        breaks = schema_clauses(differences)
+        added_tables = [d["table"] for d in differences if d["change"] == "added"]
+        counts = manifest["counts"]
+        added = ([f"the table{'s' if len(added_tables) > 1 else ''} {names(added_tables)}"] if added_tables else []) + (
+            [f"{counts['added']:,} figures"] if counts["added"] else []
+        )
+        amended = [f"{kind} {counts[kind]:,} figures" for kind in ("changed", "removed") if counts[kind]]
+        # Each kind of change, the step it needs on its own (versioning.required_bump), biggest first.
+        reasons = [("major", f"its schema changed: {join(breaks)}")] if breaks else []
+        reasons += [("minor", f"added {' and '.join(added)}")] if added else []
+        reasons += [("patch", " and ".join(amended))] if amended else []
+        if not reasons:
+            continue
+        step = versioning.bump_kind(previous, version)
+        level, reason = reasons[0]
+        lead = f"{version} (after {previous}) is a {step} step, since {'' if breaks else 'it '}{reason}"
+        if step != level:
+            lead += f" (its changes need a {level} step)"
+        lines.append(
+            " ".join([lead + ".", *(f"It also {text} (a {kind} step on its own)." for kind, text in reasons[1:])])
+        )
+    return "\n\n".join(lines) or "No release has followed the first yet."
+
+
 BLOCKS = {
     "telegram-coverage": telegram_coverage,
     "platforms": platform_capabilities,
     "counts": counts,
     "release-state": release_state,
+    "release-steps": release_steps,
 }
 
 

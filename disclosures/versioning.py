@@ -46,6 +46,40 @@ def schema_change(old: dict[str, dict], new: dict[str, dict]) -> tuple[str | Non
     return ("minor", added) if added else (None, [])
 
 
+def schema_differences(old: dict[str, dict], new: dict[str, dict]) -> list[dict]:
+    """What changed between two schemas (``schema_of``), table by table in name order: each a dict
+    with ``table``, ``change`` ("removed", "changed" or "added") and, for a changed table, the
+    columns ``added``, ``removed`` and ``retyped`` (name, old type, new type), whether the columns
+    kept their order (``reordered``), and ``key`` ((old, new) when the primary key changed).
+
+    A table is "changed" exactly when ``schema_change`` counts it as a break."""
+
+    def types(schema: dict) -> dict[str, str]:
+        return dict(field.partition(":")[::2] for field in schema["fields"])
+
+    differences = [{"table": name, "change": "removed"} for name in sorted(old.keys() - new.keys())]
+    for name in sorted(old.keys() & new.keys()):
+        if old[name] == new[name]:
+            continue
+        before, after = types(old[name]), types(new[name])
+        kept = [c for c in before if c in after]
+        differences.append(
+            {
+                "table": name,
+                "change": "changed",
+                "added": [c for c in after if c not in before],
+                "removed": [c for c in before if c not in after],
+                "retyped": [(c, before[c], after[c]) for c in kept if before[c] != after[c]],
+                "reordered": kept != [c for c in after if c in before],
+                "key": (old[name]["primaryKey"], new[name]["primaryKey"])
+                if old[name]["primaryKey"] != new[name]["primaryKey"]
+                else None,
+            }
+        )
+    differences += [{"table": name, "change": "added"} for name in sorted(new.keys() - old.keys())]
+    return differences
+
+
 def required_bump(changes: list[dict], schema_level: str | None, content_changed: bool) -> str | None:
     """The smallest version step that honestly describes the release."""
     kinds = {c["change"] for c in changes}

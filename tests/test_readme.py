@@ -1,9 +1,14 @@
 """The README names real files and real commands."""
 
+import json
 import re
+import shutil
+import sqlite3
 
 import yaml
 
+from disclosures import paths, readme, versioning
+from disclosures.release_records import recorded_releases
 from tests.packages import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -87,3 +92,49 @@ def test_the_readme_names_every_facet_of_the_figures_table():
     line = re.search(r"\*\*Figures\*\*: faceted by ([^(]+)\(", (ROOT / "README.md").read_text(encoding="utf-8"))
     named = [name.strip() for name in re.split(r",| and ", " ".join(line.group(1).split()))]
     assert named == [words[facet] for facet in facets]
+
+
+def release_steps_block(text: str) -> str:
+    return text.split("<!-- generated:release-steps -->\n", 1)[1].split("\n<!-- /generated:", 1)[0]
+
+
+def test_the_readme_says_every_schema_change_behind_each_release_step(real_db):
+    # The README said 1.0.0 was major because columns were added to platforms and sources: typed,
+    # it left out jurisdictions.other_names and the tables cases, source_files and source_tiers.
+    with sqlite3.connect(real_db) as conn:
+        assert readme.render(README, conn, {"release-steps": readme.release_steps}) == README, "run make readme"
+    block = release_steps_block(README)
+    recorded = recorded_releases(paths.RELEASES)
+    followed = [(v, m) for v, m in recorded.items() if m.get("previous")]
+    assert followed
+    for version, manifest in followed:
+        paragraph = next(p for p in block.split("\n\n") if p.startswith(f"{version} (after {manifest['previous']})"))
+        step = versioning.bump_kind(manifest["previous"], version)
+        assert f"is a {step} step" in paragraph
+        for d in versioning.schema_differences(recorded[manifest["previous"]]["schema"], manifest["schema"]):
+            assert f"`{d['table']}`" in paragraph, d
+            for column in d.get("added", []) + d.get("removed", []):
+                assert f"`{column}`" in paragraph, (d["table"], column)
+        for kind in ("added", "changed", "removed"):
+            if manifest["counts"][kind]:
+                assert re.search(rf"\b{kind} [^.]*\b{manifest['counts'][kind]:,} figures", paragraph), kind
+
+
+def test_a_release_step_names_a_removed_table_a_retyped_column_and_a_new_key(tmp_path):
+    releases = tmp_path / "releases"
+    shutil.copytree(paths.RELEASES, releases)
+    (version, manifest), *_ = [(v, m) for v, m in recorded_releases(releases).items() if m.get("previous")]
+    schema = dict(manifest["schema"])
+    removed = sorted(schema)[0]
+    del schema[removed]
+    before = recorded_releases(releases)[manifest["previous"]]["schema"]
+    retyped = next(t for t in sorted(schema) if t in before and len(schema[t]["fields"]) > 1)
+    column = schema[retyped]["fields"][1].partition(":")[0]
+    key = [schema[retyped]["fields"][0].partition(":")[0], column]
+    fields = [f"{column}:geojson" if f.startswith(f"{column}:") else f for f in schema[retyped]["fields"]]
+    schema[retyped] = {"fields": fields, "primaryKey": key}
+    (releases / version / "manifest.json").write_text(json.dumps({**manifest, "schema": schema}), encoding="utf-8")
+    said = readme.release_steps(None, releases)
+    assert f"the table `{removed}` was removed" in said
+    assert f"`{retyped}`'s `{column}` changed from" in said and "to geojson" in said
+    assert f"`{retyped}`'s key changed from" in said and f"to {readme.names(key)}" in said

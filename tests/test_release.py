@@ -188,6 +188,36 @@ def test_schema_change():
     assert versioning.schema_change(old, {})[0] == "major"
 
 
+def test_schema_differences_name_each_change_and_break_where_schema_change_does():
+    old = {
+        "t": {"fields": ["a:string", "b:number", "c:string"], "primaryKey": ["a"]},
+        "gone": {"fields": ["x:string"], "primaryKey": []},
+    }
+    new = {
+        "t": {"fields": ["a:string", "c:string", "b:integer", "d:date"], "primaryKey": ["a", "c"]},
+        "u": {"fields": ["y:string"], "primaryKey": []},
+    }
+    assert versioning.schema_differences(old, new) == [
+        {"table": "gone", "change": "removed"},
+        {
+            "table": "t",
+            "change": "changed",
+            "added": ["d"],
+            "removed": [],
+            "retyped": [("b", "number", "integer")],
+            "reordered": True,
+            "key": (["a"], ["a", "c"]),
+        },
+        {"table": "u", "change": "added"},
+    ]
+    assert versioning.schema_differences(old, old) == []
+    # A table is "changed" exactly when the release's check counts it as a break.
+    for new_schema in (new, {**old, "u": new["u"]}, {"t": old["t"]}, {**old, "t": {**old["t"], "primaryKey": []}}):
+        level, _ = versioning.schema_change(old, new_schema)
+        breaks = [d for d in versioning.schema_differences(old, new_schema) if d["change"] != "added"]
+        assert (level == "major") == bool(breaks)
+
+
 def test_check_bump_messages():
     with pytest.raises(release.ReleaseRefused, match=r"needs a minor bump.*set \"version\" .* to 1.1.0"):
         versioning.check_bump("1.0.0", "1.0.1", "minor")
