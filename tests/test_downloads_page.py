@@ -108,3 +108,15 @@ def test_a_figure_a_release_removed_names_that_release(site, real_db):
     )
     said = text_of(site.get(f"/figure/{figure_id}").text)
     assert f"release {version} removed it (its changes)" in said
+
+
+def test_a_removed_figure_on_the_changes_page_links_to_its_page(site, real_db):
+    # A removed figure's id was plain text on /changes, while its page (410) gives the correction,
+    # the value a release carried and the figure that replaced it.
+    ((figure_id, version),) = rows(
+        real_db, "SELECT figure_id, version FROM release_changes WHERE change = 'removed' ORDER BY figure_id LIMIT 1"
+    )
+    page = site.get(f"/changes?version={version}").text
+    row = re.search(rf'<tr class="change-removed">(?:(?!</tr>).)*?>{re.escape(figure_id)}</a>', page, re.S)
+    assert row is not None and f'href="/figure/{figure_id}"' in row.group(0)
+    assert site.get(f"/figure/{figure_id}").status_code == 410
