@@ -589,9 +589,19 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=status)
 
 
-# The newest release that carried a figure id, with the value it had there (as its CSV cell).
-CARRIED_SQL = """SELECT c.version, r.date, c.new_value FROM release_changes c JOIN releases r USING (version)
-  WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date DESC, c.version DESC LIMIT 1"""
+# Every release that carried a figure id, oldest first, with the value it had there (as its CSV
+# cell): from the release that added it up to the one that removed it. A release's changes name
+# only what changed, so the releases between, which carried it unchanged, count too: the newest
+# release that carried a figure was taken to be the last one that changed it (the same rule in
+# plugins/pages.py and plugins/strict_paths.py).
+RELEASED_SQL = """WITH ordered AS (SELECT version, date, row_number() OVER (ORDER BY date, version) AS n FROM releases),
+  history AS (SELECT o.n, c.change, c.new_value FROM release_changes c JOIN ordered o USING (version)
+              WHERE c.figure_id = ?)
+  SELECT o.version, o.date, h.new_value FROM ordered o
+  JOIN history h ON h.n = (SELECT max(n) FROM history WHERE n <= o.n)
+  WHERE h.change != 'removed' ORDER BY o.n"""
+# The newest of them.
+CARRIED_SQL = f"SELECT * FROM ({RELEASED_SQL}) ORDER BY date DESC, version DESC LIMIT 1"
 # The release whose changes removed a figure id, the newest if it came back and went again.
 REMOVED_IN_SQL = """SELECT c.version FROM release_changes c JOIN releases r USING (version)
   WHERE c.figure_id = ? AND c.change = 'removed' ORDER BY r.date DESC, c.version DESC LIMIT 1"""
@@ -599,9 +609,6 @@ REMOVED_IN_SQL = """SELECT c.version FROM release_changes c JOIN releases r USIN
 # LIKE's wildcard), newest first; the reason's ids are then matched whole.
 REFILED_FROM_SQL = """SELECT figure_id, correction_id, reason FROM corrections
   WHERE (new_value IS NULL OR new_value = '') AND instr(reason, ?) > 0 ORDER BY corrected_date DESC, correction_id"""
-# The releases that carried a figure id, oldest first (the build's release_changes table).
-RELEASED_SQL = """SELECT DISTINCT c.version FROM release_changes c JOIN releases r USING (version)
-  WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date, c.version"""
 
 
 # A derived figure's id: the id its period would have if reported, and this suffix.

@@ -91,9 +91,17 @@ async def key_columns(db, table: str) -> list[str] | None:
     return keys
 
 
-# The releases that carried a figure id, oldest first (the build's release_changes table).
-RELEASED_SQL = """SELECT DISTINCT c.version FROM release_changes c JOIN releases r USING (version)
-  WHERE c.figure_id = ? AND c.change != 'removed' ORDER BY r.date, c.version"""
+# Every release that carried a figure id, oldest first, with the value it had there (as its CSV
+# cell): from the release that added it up to the one that removed it. A release's changes name
+# only what changed, so the releases between, which carried it unchanged, count too: the newest
+# release that carried a figure was taken to be the last one that changed it (the same rule in
+# plugins/pages.py and plugins/strict_paths.py).
+RELEASED_SQL = """WITH ordered AS (SELECT version, date, row_number() OVER (ORDER BY date, version) AS n FROM releases),
+  history AS (SELECT o.n, c.change, c.new_value FROM release_changes c JOIN ordered o USING (version)
+              WHERE c.figure_id = ?)
+  SELECT o.version, o.date, h.new_value FROM ordered o
+  JOIN history h ON h.n = (SELECT max(n) FROM history WHERE n <= o.n)
+  WHERE h.change != 'removed' ORDER BY o.n"""
 
 
 async def gone_message(db, figure_id: str) -> tuple[int, str] | None:

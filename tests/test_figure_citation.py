@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import pytest
+
 
 def citation(site, figure_id: str) -> str:
     page = site.get(f"/figure/{figure_id}")
@@ -104,3 +106,65 @@ def test_citations_and_titles_name_the_request_type_and_a_derived_figure_says_so
     # A sum of quarters is no reported number: its citation says so, not only its page.
     derived = citation(site, "telegram-usa-2025-ip_or_phone-accounts_affected-derived")
     assert "derived by the dataset from reported figures: no source reported it)" in derived
+
+
+# Removed in the unreleased 1.2.0, after releases 1.0.0 and 1.1.0 carried it (1.1.0 unchanged).
+REMOVED_LATER = "examplechat-deu-2024h1-all-requests_fulfilled"
+REMOVAL = [
+    {
+        "file": "data/figures.csv",
+        "old": f"{REMOVED_LATER},examplechat,DEU,2024-01-01,2024-06-30,all,requests_fulfilled,exact,1200,,,"
+        "Requests with data,example-2025-01-10-report,,Germany 1 200 with data,\n",
+        "new": "",
+    },
+    {
+        "file": "data/corrections.csv",
+        "append": f"{REMOVED_LATER}-removed,{REMOVED_LATER},1200,,A fixture's removal after its second release.,"
+        "example-2025-01-10-report,2025-08-01",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def third_version(tmp_path_factory):
+    """Releases 1.0.0 and 1.1.0 of the small package, then 1.2.0 (REMOVAL) built unreleased and
+    served with both releases' files."""
+    from types import SimpleNamespace
+
+    from disclosures import release
+    from tests.conftest import Site, unhurried
+    from tests.test_release import built
+
+    root = tmp_path_factory.mktemp("third_version")
+    releases, dist = root / "releases", root / "dist"
+    release.make_release(built(root / "a", "1.0.0", releases=releases), dist, releases, "2025-01-15")
+    release.make_release(built(root / "b", "1.1.0", "release_next", releases=releases), dist, releases, "2025-07-15")
+    folder = built(root / "c", "1.2.0", "release_next", REMOVAL, releases=releases)
+    return SimpleNamespace(db=folder / "disclosures.db", site=Site(unhurried(folder, dist=dist)))
+
+
+def test_the_newest_release_that_carried_a_figure_is_one_it_did_not_change_in(third_version):
+    # A release's changes list only what changed: a figure 1.0.0 added and 1.1.0 left alone was
+    # cited as carried by 1.0.0 only, so a reader was sent to the older release.
+    from tests.conftest import rows
+
+    ((figure_id, value),) = rows(
+        third_version.db,
+        """SELECT c.figure_id, c.new_value FROM release_changes c JOIN figures f USING (figure_id)
+           WHERE c.version = '1.0.0' AND c.change = 'added' AND f.is_derived = 0 AND c.figure_id NOT IN
+             (SELECT figure_id FROM release_changes WHERE version = '1.1.0') ORDER BY c.figure_id LIMIT 1""",
+    )
+    assert f"Release 1.1.0 (2025-07-15) carried this figure, with the value {int(value):,}" in citation(
+        third_version.site, figure_id
+    )
+    # A figure removed after both: its page names both releases that carried it, and the newer one's value.
+    assert rows(third_version.db, "SELECT version, change FROM release_changes WHERE figure_id = ?", REMOVED_LATER) == [
+        ("1.0.0", "added")
+    ]
+    gone = third_version.site.get(f"/figure/{REMOVED_LATER}")
+    said = " ".join(unescape(re.sub(r"<[^>]+>", "", gone.text)).split())
+    assert gone.status_code == 410
+    assert "Releases 1.0.0, 1.1.0 carried it, with the value 1,200 in 1.1.0" in said
+    assert 'href="/downloads#release-1.1.0"' in gone.text
+    message = third_version.site.get(f"/figure/{REMOVED_LATER}.json").json()["error"]
+    assert "release 1.0.0, 1.1.0 carried it" in message
