@@ -290,7 +290,10 @@ async def changes_page(datasette, request):
         return await error_page(
             datasette, request, f"No release {version!r}: the releases are {', '.join(made) or 'none yet'}", 404
         )
-    context = {"release": release, "shown": CHANGES_SHOWN}
+    # Every release, newest first, each leading to its own changes: /changes showed the latest
+    # release's, and nothing on it led to an older one's.
+    releases = await rows(database(datasette), "SELECT version, date FROM releases ORDER BY date DESC, version DESC")
+    context = {"release": release, "shown": CHANGES_SHOWN, "releases": releases}
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 
 

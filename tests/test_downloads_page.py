@@ -120,3 +120,16 @@ def test_a_removed_figure_on_the_changes_page_links_to_its_page(site, real_db):
     row = re.search(rf'<tr class="change-removed">(?:(?!</tr>).)*?>{re.escape(figure_id)}</a>', page, re.S)
     assert row is not None and f'href="/figure/{figure_id}"' in row.group(0)
     assert site.get(f"/figure/{figure_id}").status_code == 410
+
+
+def test_each_releases_changes_page_leads_to_the_others(site, real_db):
+    # /changes showed the latest release's changes and nothing led to an older release's: only
+    # the feed's entries and a typed ?version= did.
+    releases = rows(real_db, "SELECT version, date FROM releases ORDER BY date DESC, version DESC")
+    assert len(releases) > 1
+    for version, _ in releases:
+        nav = site.get(f"/changes?version={version}").text.partition('<p class="releases">')[2].partition("</p>")[0]
+        assert f"<strong>{version}</strong>" in nav
+        others = [v for v, _ in releases if v != version]
+        assert re.findall(r'href="/changes\?version=([^"]+)"', nav) == others
+        assert [v for v in re.findall(r"(\d+\.\d+\.\d+)</(?:a|strong)> \(", nav)] == [v for v, _ in releases]
