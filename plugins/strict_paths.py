@@ -116,8 +116,11 @@ async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
            WHERE figure_id = ? AND (new_value IS NULL OR new_value = '') ORDER BY corrected_date, correction_id""",
         [figure_id],
     )
+    # A reason is written as sentences: its last full stop is left out, as the message goes on after it
+    # ("... under accounts_counted.; release 0.1.0 carried it").
     parts = [
-        f"correction {r['correction_id']} of {r['corrected_date']} removed it: {r['reason']}" for r in removed.rows
+        f"correction {r['correction_id']} of {r['corrected_date']} removed it: {r['reason'].rstrip().removesuffix('.')}"
+        for r in removed.rows
     ]
     released = [r["version"] for r in (await db.execute(RELEASED_SQL, [figure_id])).rows]
     if released:

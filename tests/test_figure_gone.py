@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
 from html import unescape
 
 import pytest
@@ -32,6 +33,19 @@ def test_a_removed_figures_json_is_gone_too_with_its_correction(site):
     assert "cloudflare-world-2013-all-accounts_counted" in message  # the reason names the new id
     assert "release 0.1.0 carried it" in message
     assert message.endswith("/figure/cloudflare-world-2013-all-accounts_specified")
+
+
+def test_a_removed_figures_json_joins_a_reason_that_ends_a_sentence_once(site, real_db):
+    # The reason ends with a full stop, and the message went on after it: "... under
+    # accounts_counted.; release 0.1.0 carried it".
+    with sqlite3.connect(real_db) as db:
+        reason = db.execute(
+            "SELECT reason FROM corrections WHERE figure_id = 'cloudflare-world-2013-all-accounts_specified'"
+        ).fetchone()[0]
+    assert reason.endswith(".")
+    message = assert_error_shape(site.get("/figure/cloudflare-world-2013-all-accounts_specified.json"), 410)
+    assert f"{reason[:-1]}; release 0.1.0 carried it. Its page says more" in message
+    assert ".;" not in message and ".." not in message
 
 
 def test_an_unknown_figures_json_echoes_its_id_as_the_url_wrote_it(site):
