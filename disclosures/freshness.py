@@ -37,8 +37,10 @@ newest period never stands for the global report's.
 * ``dsa_published_up_to_checked``, ``dsa_checked_basis``, ``dsa_cadence``, ``dsa_behind_cadence``,
   ``dsa_dataset_behind_months``: the DSA claim treated as the global one. No curator check of it is
   recorded in platforms.csv, so its checked date is the retrieved_date of ``dsa_source_id`` and the
-  basis is always ``source_retrieved``. The DSA's cadence is the regime's (``DSA_CADENCE``, with
-  ``DSA_REPORT_DELAY_MONTHS`` for the report), not the platform's.
+  basis is always ``source_retrieved``. The DSA's cadence is the regime's, not the platform's global
+  one: half-yearly (``DSA_CADENCE``) for the very large platforms, yearly (``DSA_YEARLY_CADENCE``)
+  for a provider whose claimed newest DSA report covers a whole year, as the other intermediary
+  services' reports do (Reddit's 2025); each with ``DSA_REPORT_DELAY_MONTHS`` for the report.
 
 ``freshness_series`` (one row per platform and request type of its reported figures): ``regime``
 (``global`` or ``eu_dsa``), ``first_period_start``, ``dataset_up_to``, ``figures`` and
@@ -83,6 +85,11 @@ CADENCE_MONTHS = {"quarterly": 3, "half-yearly": 6, "yearly": 12}
 # 2025"). Commission Implementing Regulation (EU) 2024/2835 sets the periods (January–June,
 # July–December) and has very large platforms publish each report within two months of its end.
 DSA_CADENCE = "half-yearly"
+# Providers that are not very large platforms report once a year (Articles 15 and 24 DSA; the same
+# Implementing Regulation sets calendar-year periods for them): a year's report is not overdue
+# six months after it was due. Read from the data: a reported DSA figure ending on
+# dsa_published_up_to spans a whole year.
+DSA_YEARLY_CADENCE = "yearly"
 DSA_REPORT_DELAY_MONTHS = 2
 
 _DSA_LIST = ", ".join(f"'{t}'" for t in DSA_REQUEST_TYPES)
@@ -91,7 +98,14 @@ _ALLOWED_GAP = (
     + " ".join(f"WHEN '{c}' THEN {m + REPORT_DELAY_MONTHS}" for c, m in CADENCE_MONTHS.items())
     + " END"
 )
-_DSA_ALLOWED_GAP = CADENCE_MONTHS[DSA_CADENCE] + DSA_REPORT_DELAY_MONTHS
+# The DSA claim is a year's report when a reported DSA figure spanning twelve months ends on it
+# (newest.dsa_year_end, read in the same scan of figures as the newest periods).
+_DSA_YEARLY = "newest.dsa_year_end = p.dsa_published_up_to"
+_DSA_CADENCE_SQL = f"CASE WHEN {_DSA_YEARLY} THEN '{DSA_YEARLY_CADENCE}' ELSE '{DSA_CADENCE}' END"
+_DSA_ALLOWED_GAP = (
+    f"CASE WHEN {_DSA_YEARLY} THEN {CADENCE_MONTHS[DSA_YEARLY_CADENCE] + DSA_REPORT_DELAY_MONTHS}"
+    f" ELSE {CADENCE_MONTHS[DSA_CADENCE] + DSA_REPORT_DELAY_MONTHS} END"
+)
 
 
 def months_between(earlier: str, later: str) -> str:
@@ -209,16 +223,18 @@ SELECT p.platform_id, newest.period_end, p.published_up_to,
   CASE WHEN p.published_up_to > newest.period_end THEN {months_text(_BEHIND)} END,
   CASE WHEN p.dsa_published_up_to IS NOT NULL THEN {_DSA_CHECKED} END,
   CASE WHEN p.dsa_published_up_to IS NOT NULL AND {_DSA_CHECKED} IS NOT NULL THEN 'source_retrieved' END,
-  CASE WHEN p.dsa_published_up_to IS NOT NULL OR newest.dsa_period_end IS NOT NULL THEN '{DSA_CADENCE}' END,
+  CASE WHEN p.dsa_published_up_to IS NOT NULL OR newest.dsa_period_end IS NOT NULL THEN {_DSA_CADENCE_SQL} END,
   CASE WHEN p.dsa_published_up_to IS NULL OR {_DSA_CHECKED} IS NULL THEN NULL
-    WHEN p.dsa_published_up_to < date({_DSA_CHECKED}, '-{_DSA_ALLOWED_GAP} months') THEN 1
+    WHEN p.dsa_published_up_to < date({_DSA_CHECKED}, '-' || ({_DSA_ALLOWED_GAP}) || ' months') THEN 1
     ELSE 0 END,
   CASE WHEN p.dsa_published_up_to > newest.dsa_period_end THEN {_DSA_BEHIND} END,
   NULL
 FROM platforms p LEFT JOIN (
   SELECT platform_id,
     max(CASE WHEN request_type_id NOT IN ({_DSA_LIST}) THEN period_end END) AS period_end,
-    max(CASE WHEN request_type_id IN ({_DSA_LIST}) THEN period_end END) AS dsa_period_end
+    max(CASE WHEN request_type_id IN ({_DSA_LIST}) THEN period_end END) AS dsa_period_end,
+    max(CASE WHEN request_type_id IN ({_DSA_LIST}) AND period_start <= date(period_end, '+1 day', '-12 months')
+      THEN period_end END) AS dsa_year_end
   FROM figures NOT INDEXED WHERE is_derived = 0 GROUP BY platform_id
 ) newest USING (platform_id)
 LEFT JOIN (SELECT s.platform_id, s.request_type_id, r.label, s.dataset_up_to FROM freshness_series s

@@ -156,6 +156,24 @@ def test_the_dsa_claim_is_checked_on_its_sources_retrieved_date_against_the_dsas
     assert ("a newer report may exist" in found["statement"]) == bool(behind)
 
 
+@pytest.mark.parametrize(
+    ("retrieved", "behind"),
+    # A provider that is not a very large platform reports once a year (Reddit's 2025 report, published
+    # 2026-02-27): the 2026 report plus two months is due by 2027-02-28, not half a year earlier.
+    [("2026-11-30", 0), ("2027-02-28", 0), ("2027-03-01", 1)],
+)
+def test_a_dsa_claim_whose_newest_report_covers_a_year_is_held_to_a_yearly_cadence(retrieved, behind):
+    found = tiny_freshness(
+        [("r", "R", "half-yearly", None, None, None, None, "2025-12-31", "dsa-year")],
+        [("r", "dsa_information_order", "2025-01-01", "2025-12-31", "dsa-year")],
+        [("dsa-year", retrieved)],
+    )["r"]
+    assert found["dsa_behind_cadence"] == behind
+    assert ("a newer report may exist" in found["statement"]) == bool(behind)
+    if behind:
+        assert "older than the DSA's yearly reports allow" in found["statement"]
+
+
 # (b) The real build --------------------------------------------------------------------------
 
 
