@@ -82,11 +82,18 @@ def test_a_figure_cut_off_in_every_stored_copy_is_not_recorded(real_db):
     assert "374" in notes and "not recorded" in notes
 
 
+GLOBAL_NEWEST = (
+    "SELECT max(period_end) FROM figures WHERE platform_id = 'reddit' AND request_type_id != 'dsa_information_order'"
+)
+
+
 def test_reddits_notes_say_how_far_its_figures_go_and_why_no_further(real_db):
-    ((newest,),) = rows(real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'reddit'")
+    # Reddit's global reports; its EU DSA orders (2025) are a separate regime, never this series.
+    ((newest,),) = rows(real_db, GLOBAL_NEWEST)
     ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'reddit'")
     assert newest == "2020-12-31"
     assert "Figures recorded up to 2020" in notes
+    assert "EU DSA orders to provide information are recorded apart" in notes
     assert "Not imported" in notes and "PDFs" in notes
 
 
@@ -114,4 +121,4 @@ def test_reddits_notes_name_each_unread_pdf_and_why_it_was_not_read(real_db):
     assert "could not be read (checked 2026-12-04)" in notes
     assert "commit 7208730 of 2024-10-22, which holds no data/reddit folder" in notes
     # Nothing was read from them: Reddit's figures still stop at 2020.
-    assert rows(real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'reddit'") == [("2020-12-31",)]
+    assert rows(real_db, GLOBAL_NEWEST) == [("2020-12-31",)]
