@@ -676,9 +676,11 @@ def _prepare(topology: Topology, build_dir: Path | None, dist: Path | None) -> t
         raise ProdError(
             f"already running (supervisord pid {supervisord_pid(topology)}): {topology.make('prod-stop')} first"
         )
-    if orphans(topology):
+    left = orphans(topology)
+    if left:
         raise ProdError(
-            f"processes of a killed supervisord still run ({orphans(topology)}): {topology.make('prod-stop')} first"
+            f"processes of this run directory still run without their supervisord or nginx master "
+            f"(pids {' '.join(map(str, left))}): {topology.make('prod-stop')} first"
         )
     if not SUPERVISORD.exists():
         raise ProdError(f"{SUPERVISORD} is missing: make .venv-site/.installed")
@@ -743,15 +745,63 @@ def worker_pid_file(topology: Topology, name: str) -> Path:
 def orphans(topology: Topology) -> list[int]:
     """Processes of this run directory left without their supervisord (it was killed), all from
     this run's own pid files, each verified (:func:`pid_from_file`): nginx's master, every
-    gunicorn master, and the worker each master forked. Never found by a process's name."""
+    gunicorn master, and the worker each master forked; and nginx's processes left without
+    their master (:func:`nginx_leftovers`). Never found by a process's name alone."""
     nginx = nginx_pid(topology)
     found = [nginx] if nginx else []
+    found += nginx_leftovers(topology)
     for pid_file in sorted((topology.run / "pids").glob("*.pid")):
         socket_path = topology.run / "sockets" / f"{pid_file.stem}.sock"
         master = pid_from_file(pid_file, f" --bind unix:{socket_path} ")
         if master:
             found += [master, *children(master)]
     return sorted(set(found))
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        # /proc/<pid>/stat: "pid (command) state ppid ..."; the command may contain spaces.
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def nginx_leftovers(topology: Topology) -> list[int]:
+    """nginx's processes of this run directory that no nginx master of it owns: the workers (and
+    cache processes) that a master killed by force leaves. They go on serving the old
+    configuration on the port, so the master supervisord starts in its place cannot bind it and
+    is restarted again and again, and after a stop the next start found the port "in use".
+
+    Found by what they hold open, this run's own nginx logs (``<run>/logs/nginx-*``), and by
+    nginx's title for them (``nginx: worker process``); a child of the master in the pid file,
+    or of supervisord (a master starting), is not one.
+    """
+    logs = f"{topology.run / 'logs'}/nginx-"
+    owners = {pid for pid in (nginx_pid(topology), supervisord_pid(topology)) if pid}
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in owners:
+            continue
+        command = command_line(int(entry.name))
+        if not command or not command.startswith(" nginx: ") or _parent(int(entry.name)) in owners:
+            continue
+        if any(target.startswith(logs) for target in _open_files(entry)):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def _open_files(process: Path) -> list[str]:
+    """What the process ``/proc/<pid>`` holds open (paths, ``socket:[n]``, ...); [] when it has
+    gone or is not ours to read."""
+    try:
+        descriptors = list((process / "fd").iterdir())
+    except OSError:
+        return []
+    held = []
+    for descriptor in descriptors:
+        with contextlib.suppress(OSError):  # closed meanwhile
+            held.append(os.readlink(descriptor))
+    return held
 
 
 def _end(targets: list[int], timeout: float, also: list[int] = ()) -> None:

@@ -767,6 +767,15 @@ def prod_status(run):
         # supervisorctl status names a pid only once a process is RUNNING (not while STARTING).
         master = master or production.process_pid(topology, name) or "none"
         click.echo(f"  {name:16} {state} pid {master}{forked}")
+    leftovers = production.nginx_leftovers(topology)
+    if leftovers:
+        fail(
+            [
+                f"prod: nginx processes left by a killed nginx master still hold {topology.base_url} with the old "
+                f"configuration (pids {' '.join(map(str, leftovers))}), so the nginx supervisord restarts cannot bind it"
+            ],
+            f"Restart: {topology.make('prod-stop prod')} (the stop ends them too). {logs}",
+        )
 
 
 @prod.command("stop")

@@ -674,3 +674,43 @@ def test_every_log_under_the_run_directory_is_rotated(tmp_path):
         )
         assert dry.returncode == 0 and "error:" not in dry.stderr, dry.stderr
         assert f"considering log {topology.run}/logs/nginx-access.log" in dry.stderr
+
+
+def fake_nginx(log, title="nginx: worker process"):
+    """A process titled as nginx titles its workers, holding ``log`` open (as they hold theirs)."""
+    holding = f"import sys, time; log = open({str(log)!r}, 'a'); print('open', flush=True); time.sleep(60)"
+    process = subprocess.Popen(
+        ["bash", "-c", f'exec -a "{title}" {sys.executable} -c "{holding}"'], stdout=subprocess.PIPE
+    )
+    assert process.stdout.readline() == b"open\n"
+    return process
+
+
+def test_what_a_killed_nginx_master_leaves_is_found_by_the_logs_it_holds_and_stopped(tmp_path):
+    # A master killed with SIGKILL left its workers serving the old configuration on the port:
+    # the master supervisord started in its place could not bind it (restarted for ever), prod
+    # status said RUNNING, prod stop left them, and the next start found the port "in use".
+    topology = Topology(run=tmp_path / "run")
+    elsewhere = Topology(run=tmp_path / "other")
+    for run in (topology, elsewhere):
+        (run.run / "logs").mkdir(parents=True)
+    leftover = fake_nginx(topology.run / "logs" / "nginx-error.log")
+    others = [
+        fake_nginx(elsewhere.run / "logs" / "nginx-error.log"),  # another run directory's
+        fake_nginx(topology.run / "logs" / "nginx-error.log", title="python3"),  # not nginx
+    ]
+    try:
+        assert prod.nginx_leftovers(topology) == [leftover.pid]
+        assert prod.orphans(topology) == [leftover.pid]
+        with pytest.raises(
+            ProdError, match=rf"without their supervisord or nginx master \(pids {leftover.pid}\): make prod-stop "
+        ):
+            prod.prepare(topology)
+        assert prod.stop(topology, timeout=5) is True
+        assert leftover.wait(timeout=10) is not None
+        assert all(process.poll() is None for process in others), "stop ended a process not its own"
+        assert prod.nginx_leftovers(topology) == []
+    finally:
+        for process in [leftover, *others]:
+            process.kill()
+            process.wait()

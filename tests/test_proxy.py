@@ -669,6 +669,28 @@ def test_stop_ends_what_supervisord_leaves_when_it_must_be_killed_and_only_that(
     assert prod.start(topology) == served == prod.served_release(topology)
 
 
+def test_what_a_killed_nginx_master_leaves_is_reported_and_stopped(topology):
+    # Its workers went on holding the port: supervisord restarted a master that could not bind
+    # it, over and over, while status said RUNNING; stop left them and start found the port "in use".
+    master = prod.nginx_pid(topology)
+    workers = prod.children(master)
+    assert workers
+    os.kill(master, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while prod.nginx_leftovers(topology) != workers and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert prod.nginx_leftovers(topology) == workers
+    status = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
+    assert status.exit_code == 1, status.output
+    assert f"nginx processes left by a killed nginx master still hold {topology.base_url}" in status.output
+    assert f"(pids {' '.join(map(str, workers))})" in status.output
+    assert prod.stop(topology) is True
+    assert [pid for pid in workers if prod.pid_alive(pid)] == []
+    # Back up for the test after this one: the port is free again.
+    prod.start(topology)
+    assert prod.health(topology) == "200 ok"
+
+
 def test_stop_ends_what_a_killed_supervisor_left_running(topology):
     # Runs last: the module's topology does not survive it.
     supervisord = prod.supervisord_pid(topology)
