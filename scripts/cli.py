@@ -679,7 +679,7 @@ def prod_start(run, port, limits, host, foreground, from_build):
     status = production.process_status(topology)
     click.echo(f"prod: release {rid} on {topology.base_url}/ (supervisord pid {production.supervisord_pid(topology)})")
     if resuming:
-        click.echo(f"prod: {rid} is the release served last under {topology.run} (its current)")
+        click.echo(f"prod: {rid} is the release last started or switched to (current under {topology.run})")
         try:
             built = production.release_id(paths.BUILD, paths.DIST)
         except production.ProdError:
@@ -744,7 +744,7 @@ def prod_status(run):
         left = production.orphans(topology)
         if not left:
             last = production.current_release(topology)
-            again = f" (it serves {last} again, the release served last)" if last else ""
+            again = f" (it serves {last} again, the release last started or switched to)" if last else ""
             fail([f"prod: not running under {topology.run}"], f"Start it: {topology.make('prod')}{again}")
         fail(
             [

@@ -538,7 +538,7 @@ def test_a_switch_back_survives_a_restart_and_status_says_what_a_start_serves(tm
     result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
     assert result.exit_code == 1
     assert result.output.splitlines()[1] == (
-        f"Start it: make prod PROD_RUN={topology.run} (it serves {back} again, the release served last)"
+        f"Start it: make prod PROD_RUN={topology.run} (it serves {back} again, the release last started or switched to)"
     )
     assert prod.prepare(topology)[0] == back != first
     assert f'default "{back}";' in topology.release_conf.read_text()
