@@ -100,7 +100,9 @@ prod-stop: $(READY)
 # Rotate the logs nginx writes itself (supervisord rotates its own); hourly from
 # deploy/platform-disclosures-logrotate.timer. Needs Debian's logrotate.
 prod-logrotate:
-	@command -v logrotate >/dev/null || [ -x /usr/sbin/logrotate ] || { echo "apt-get install logrotate"; exit 1; }
+	@[ -f $(PROD_RUN)/logrotate.conf ] || { echo "prod-logrotate: nothing to rotate (make prod writes $(PROD_RUN)/logrotate.conf)"; exit 0; }; \
+	command -v logrotate >/dev/null || [ -x /usr/sbin/logrotate ] || { echo "prod-logrotate: apt-get install logrotate"; exit 1; }; \
+	echo "logrotate --state $(PROD_RUN)/logrotate.state $(PROD_RUN)/logrotate.conf"; \
 	PATH="$$PATH:/usr/sbin" logrotate --state $(PROD_RUN)/logrotate.state $(PROD_RUN)/logrotate.conf
 
 # The topology under test, on its own free port and run directory: cache, Range, 429s, a canary

@@ -714,3 +714,14 @@ def test_what_a_killed_nginx_master_leaves_is_found_by_the_logs_it_holds_and_sto
         for process in [leftover, *others]:
             process.kill()
             process.wait()
+
+
+def test_make_prod_logrotate_before_any_start_has_nothing_to_rotate(tmp_path):
+    # Run hourly by its timer from boot on, it failed each hour until make prod first ran.
+    run = tmp_path / "never-started"
+    result = subprocess.run(
+        ["make", "-s", "prod-logrotate", f"PROD_RUN={run}"], cwd=paths.ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"prod-logrotate: nothing to rotate (make prod writes {run}/logrotate.conf)\n"
+    assert not run.exists()
