@@ -656,7 +656,7 @@ def resumable_release(topology: Topology) -> str | None:
         staged = str(error).split(": run make build")[0]
     if staged != rid:
         raise ProdError(
-            f"{topology.current} names release {rid}, the last one served, but {folder} no longer holds it "
+            f"{topology.current} names release {rid}, the last one started or switched to, but {folder} no longer holds it "
             f"({staged}): serve build/ and dist/ instead with {topology.make('prod')} PROD_FROM_BUILD=1"
         )
     return rid

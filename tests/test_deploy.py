@@ -549,7 +549,9 @@ def test_a_switch_back_survives_a_restart_and_status_says_what_a_start_serves(tm
     (topology.releases / first / "build" / DATABASE_FILE).write_bytes(b"")
     with pytest.raises(ProdError) as refused:
         prod.prepare(topology)
-    assert str(refused.value).startswith(f"{topology.current} names release {first}, the last one served, but ")
+    assert str(refused.value).startswith(
+        f"{topology.current} names release {first}, the last one started or switched to, but "
+    )
     assert str(refused.value).endswith(f"make prod PROD_RUN={topology.run} PROD_FROM_BUILD=1")
 
 
