@@ -593,6 +593,9 @@ def test_the_image_copies_only_what_building_and_serving_read(tmp_path):
             shutil.copy2(source, context / name)
     steps = (paths.ROOT / "Containerfile").read_text(encoding="utf-8")
     targets = next(line for line in steps.splitlines() if line.startswith("RUN make ")).split()[2:]
+    # Debian's packages the topology runs: nginx, and logrotate for its logs (make prod-logrotate).
+    installed = steps.split("apt-get install", 1)[1].split("&&", 1)[0].split()
+    assert {"nginx", "logrotate", "make", "python3-venv"} <= set(installed), installed
     dry = subprocess.run(["make", "-n", *targets], cwd=context, capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
     validated = subprocess.run(
