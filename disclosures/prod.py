@@ -60,6 +60,8 @@ SITE_PYTHON = SITE_VENV / "bin" / "python"
 MAX_SOCKET_PATH = 107
 # Staged releases kept besides the one being served, so a switch back needs no copy.
 KEEP_RELEASES = 1
+# Seconds supervisorctl may take to answer (a restart is given its own, longer, time).
+SUPERVISORCTL_TIMEOUT = 20
 # Seconds a start or stop waits for the switch (or start, or stop) holding switch.lock: a switch
 # restarts each worker within its own 60 s timeout.
 LOCK_WAIT = 600
@@ -517,11 +519,24 @@ def nginx_pid(topology: Topology) -> int | None:
     return pid_from_file(topology.nginx_pid_file, f" -c {topology.nginx_conf} ")
 
 
-def supervisorctl(topology: Topology, *arguments: str, check: bool = True) -> str:
-    """Run ``supervisorctl`` on this run's supervisord; its output. ProdError when it fails."""
-    result = subprocess.run(
-        [str(SUPERVISORCTL), "-c", str(topology.supervisord_conf), *arguments], capture_output=True, text=True
-    )
+def supervisorctl(topology: Topology, *arguments: str, check: bool = True, timeout: float | None = None) -> str:
+    """Run ``supervisorctl`` on this run's supervisord; its output. ProdError when it fails, and
+    (whatever ``check`` says) when supervisord has not answered within ``timeout`` seconds
+    (default :data:`SUPERVISORCTL_TIMEOUT`): a supervisord that was stopped (SIGSTOP) or is stuck
+    accepts the connection and never answers, and prod status waited for it for ever."""
+    timeout = SUPERVISORCTL_TIMEOUT if timeout is None else timeout
+    try:
+        result = subprocess.run(
+            [str(SUPERVISORCTL), "-c", str(topology.supervisord_conf), *arguments],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise ProdError(
+            f"supervisorctl {' '.join(arguments)} failed: no answer within {timeout:g} s "
+            f"(supervisord is stopped or stuck): {topology.make('prod-stop prod')} restarts it"
+        ) from None
     # supervisorctl exits 3 when a listed process is not RUNNING; the caller reads the status.
     if check and result.returncode not in (0, 3):
         raise ProdError(f"supervisorctl {' '.join(arguments)} failed: {result.stdout}{result.stderr}".strip())
@@ -810,6 +825,9 @@ def _end(targets: list[int], timeout: float, also: list[int] = ()) -> None:
     for target in targets:
         with contextlib.suppress(ProcessLookupError):
             os.kill(target, signal.SIGTERM)
+            # A stopped process (SIGSTOP, ^Z) acts on SIGTERM only once continued: without this,
+            # a stopped supervisord was waited for in vain, then killed, its programs orphaned.
+            os.kill(target, signal.SIGCONT)
     deadline = time.monotonic() + timeout
     while any(pid_alive(t) for t in targets) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -853,7 +871,8 @@ def restart_worker(topology: Topology, name: str, timeout: float = 60) -> None:
 
     The worker finishes the requests it has; meanwhile nginx sends new ones to the others.
     """
-    supervisorctl(topology, "restart", name)
+    # supervisorctl restart returns once the master has stopped (stopwaitsecs at most) and started.
+    supervisorctl(topology, "restart", name, timeout=topology.graceful_seconds + 5 + timeout)
     path = topology.run / "sockets" / f"{name.split(':')[1]}.sock"
     _wait(lambda: worker_answers(path), timeout, f"{name} did not answer after its restart", topology)
 

@@ -730,3 +730,50 @@ def test_make_prod_logrotate_before_any_start_has_nothing_to_rotate(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"prod-logrotate: nothing to rotate (make prod writes {run}/logrotate.conf)\n"
     assert not run.exists()
+
+
+def test_status_of_a_supervisord_that_never_answers_ends(tmp_path, monkeypatch):
+    # A stopped (SIGSTOP) or stuck supervisord accepts supervisorctl's connection and never
+    # answers: prod status waited for ever.
+    topology = Topology(run=tmp_path / "run")
+    prod.record_topology(topology)
+    topology.supervisord_conf.write_text(prod.render_supervisord(topology))
+    monkeypatch.setattr(prod, "SUPERVISORCTL_TIMEOUT", 1)
+    supervisor = sleeper("-c", str(topology.supervisord_conf))
+    with socket.socket(socket.AF_UNIX) as silent:
+        silent.bind(str(topology.run / "supervisor.sock"))
+        silent.listen()  # and never accepts
+        try:
+            topology.supervisord_pid_file.write_text(f"{supervisor.pid}\n")
+            deadline = time.monotonic() + 10
+            while prod.supervisord_pid(topology) is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            started = time.monotonic()
+            result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
+            took = time.monotonic() - started
+        finally:
+            supervisor.kill()
+            supervisor.wait()
+    assert result.exit_code == 1 and took < 10, (took, result.output)
+    assert result.output.splitlines()[0] == (
+        f"prod: supervisord (pid {supervisor.pid}) does not answer: supervisorctl status failed: no answer "
+        f"within 1 s (supervisord is stopped or stuck): make prod-stop prod PROD_RUN={topology.run} restarts it"
+    )
+
+
+def test_a_stopped_process_is_ended_gracefully_not_waited_for_then_killed(tmp_path):
+    graceful = (
+        "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(7)); "
+        "print('ready', flush=True); time.sleep(60)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", graceful], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline() == "ready\n"  # its handler is in place
+        os.kill(process.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        prod._end([process.pid], timeout=20)
+        assert process.wait(timeout=5) == 7  # its own SIGTERM handler ran: not SIGKILLed
+        assert time.monotonic() - started < 10
+    finally:
+        process.kill()
+        process.wait()
