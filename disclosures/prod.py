@@ -678,9 +678,9 @@ def resumable_release(topology: Topology) -> str | None:
 
 
 def _prepare(topology: Topology, build_dir: Path | None, dist: Path | None) -> tuple[str, list[str]]:
-    """Stage the release (``build_dir`` and ``dist``; without them, the one served last under
-    this run directory, :func:`resumable_release`, or else build/ and dist/), point ``current``
-    at it and write every configuration.
+    """Stage the release (``build_dir`` and ``dist``; without them, the one last started or
+    switched to under this run directory, :func:`resumable_release`, or else build/ and dist/),
+    point ``current`` at it and write every configuration.
 
     Returns the release id and the supervisord command that runs it all (add ``-n`` to keep it
     in the foreground, as a container does). ProdError when it is already running, the port is
@@ -724,8 +724,8 @@ def start(
     timeout: float = 60,
     lock_wait: float = LOCK_WAIT,
 ) -> str:
-    """Stage ``build_dir`` and ``dist`` as a release (without them: the release served last under
-    this run directory, else build/ and dist/; :func:`_prepare`), start supervisord (which starts
+    """Stage ``build_dir`` and ``dist`` as a release (without them: the one last started or switched
+    to under this run directory, else build/ and dist/; :func:`_prepare`), start supervisord (which starts
     nginx and the workers) in the background, and wait until everything answers; return the
     release id.
 
@@ -843,8 +843,8 @@ def stop(topology: Topology, timeout: float = 30, lock_wait: float = LOCK_WAIT) 
     supervisord that was killed before, or that had to be killed now, which leaves its programs
     running.
 
-    Returns False when nothing was running. Only the processes named by this run directory's
-    own pid files are touched. Holds ``switch.lock`` (:func:`switch_lock`): a stop during a switch
+    Returns False when nothing was running. Only this run directory's processes are touched:
+    those its own pid files name, and nginx's that hold its logs open (:func:`orphans`). Holds ``switch.lock`` (:func:`switch_lock`): a stop during a switch
     or start waits up to ``lock_wait`` seconds for it to end, then stops what it left.
     """
     if not topology.run.is_dir():
