@@ -742,6 +742,12 @@ def prod_status(run):
     logs = f"Logs: {topology.run / 'logs'} (supervisord.log says why it ended)"
     if pid is None:
         left = production.orphans(topology)
+        held = production.lock_holder(topology)
+        if not left and held:
+            fail(
+                [f"prod: not running under {topology.run}: a {held[1]} is under way (pid {held[0]})"],
+                f"Check again once it ends: {topology.make('prod-status')}",
+            )
         if not left:
             last = production.current_release(topology)
             again = f" (it serves {last} again, the release last started or switched to)" if last else ""

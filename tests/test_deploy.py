@@ -777,3 +777,25 @@ def test_a_stopped_process_is_ended_gracefully_not_waited_for_then_killed(tmp_pa
     finally:
         process.kill()
         process.wait()
+
+
+def test_status_during_a_start_says_one_is_under_way(tmp_path):
+    # It said "not running" while make prod was staging the release or waiting for the workers.
+    topology = Topology(run=tmp_path / "run")
+    topology.run.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK_AS_A_SWITCH.replace("switch", "start"), str(topology.run / "switch.lock")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        result = CliRunner().invoke(cli_module().cli, ["prod", "status", "--run", str(topology.run)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"prod: not running under {topology.run}: a start is under way (pid {holder.pid})",
+        f"Check again once it ends: make prod-status PROD_RUN={topology.run}",
+    ]
