@@ -220,6 +220,51 @@ def claim_problems(
     return problems
 
 
+def checked_date_problems(
+    platforms: list[tuple[int, dict]], sources: list[tuple[int, dict]], shown: str
+) -> list[rules.Problem]:
+    """A platform's ``published_up_to_checked`` against its freshness source: not before the source
+    was published (nobody checked a claim on a report that did not exist yet: a curator's
+    2026-01-15 passed on a source published 2026-03-01), and, with basis ``source_retrieved``,
+    the source's retrieved_date itself, which is what that basis says the date is. Dates that are
+    not ISO text are the schema checks' to report."""
+    dates = {
+        row.get("source_id", ""): (iso_or_empty(row.get("published_date")), iso_or_empty(row.get("retrieved_date")))
+        for _, row in sources
+    }
+    problems = []
+    for line, row in platforms:
+        checked, source = iso_or_empty(row.get("published_up_to_checked")), row.get("freshness_source_id", "")
+        if not checked or source not in dates:
+            continue
+        published, retrieved = dates[source]
+        # Told once: a check before the claimed period's end (claim_problems), a source published
+        # after it was retrieved (source_date_problems: its dates are the ones at fault).
+        if checked < iso_or_empty(row.get("published_up_to")) or (published and retrieved and published > retrieved):
+            continue
+        if published and checked < published:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "published_up_to_checked",
+                    f"is {checked}, before its freshness source {source} was published ({published}): "
+                    "give the date the claim was checked, on or after that",
+                )
+            )
+        elif row.get("published_up_to_checked_basis") == "source_retrieved" and retrieved and checked != retrieved:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "published_up_to_checked",
+                    f"is {checked}, but its basis source_retrieved makes it the date {source} was retrieved "
+                    f"({retrieved}): write {retrieved}, or basis curator_check if a curator checked on {checked}",
+                )
+            )
+    return problems
+
+
 # Source kinds whose claimed texts are not held to claimed_value (see the module's docstring).
 CLAIMS_IN_WORDS = frozenset({"press"})
 # Disagreement kinds whose claimed_value is computed from the claimed text, not written in it.
@@ -472,6 +517,7 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
         problems += source_date_problems(rows_of("sources"), rows_of("events"), shown("sources"), shown("events"))
     if "sources" in resources:
         problems += source_tier_problems(rows_of("sources"), shown("sources"))
+        problems += checked_date_problems(rows_of("platforms"), rows_of("sources"), shown("platforms"))
         if "disagreements" in resources:
             kinds = {row.get("source_id", ""): row.get("kind", "") for _, row in rows_of("sources")}
             problems += claimed_value_problems(rows_of("disagreements"), kinds, shown("disagreements"))
@@ -556,6 +602,7 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
     if "sources" in tables:
         sources = lined(tables["sources"])
         problems += source_tier_problems(sources, "data/sources.csv")
+        problems += checked_date_problems(lined(tables["platforms"]), sources, "data/platforms.csv")
         if "disagreements" in tables:
             kinds = {row.get("source_id", ""): row.get("kind", "") for _, row in sources}
             problems += claimed_value_problems(lined(tables["disagreements"]), kinds, "data/disagreements.csv")
