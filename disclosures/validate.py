@@ -89,7 +89,41 @@ def figure_id_notes(values) -> list[tuple[str, str]]:
                 f"this figure itself, give it the id {expected}, with that source and its quote",
             )
         ]
-    return [("figure_id", f"is {values['figure_id']} but its fields make {expected}")]
+    differing = _id_part_differences(str(values["figure_id"]), expected)
+    return [("figure_id", f"is {values['figure_id']} but its fields make {expected}{differing}")]
+
+
+# The parts of a figure id, in order, and the fields that make each (with their verb).
+ID_PART_FIELDS = (
+    "platform_id makes",
+    "jurisdiction_id makes",
+    "period_start and period_end make",
+    "request_type_id makes",
+    "metric_id makes",
+)
+PERIOD_IN_AN_ID = re.compile(r"[0-9]{4}(?:h[12]|q[1-4])?|[0-9]{8}-[0-9]{8}")
+
+
+def _id_part_differences(figure_id: str, expected: str) -> str:
+    """Which parts of ``figure_id`` its fields make otherwise, as " (the id has mozilla where
+    platform_id makes Mozilla; ...)": beside a field that names no row (a new curator's "Mozilla",
+    "subpoenas"), the id looked like the mistake when it was the one part that was right. Empty
+    when the id does not read as five parts (only the period holds a hyphen)."""
+
+    def parts(text: str) -> list[str] | None:
+        pieces = text.split("-")
+        if len(pieces) < 5:
+            return None
+        period = "-".join(pieces[2:-2])
+        return [pieces[0], pieces[1], period, pieces[-2], pieces[-1]] if PERIOD_IN_AN_ID.fullmatch(period) else None
+
+    given, made = parts(figure_id), parts(expected)
+    if given is None or made is None:
+        return ""
+    told = [
+        f"the id has {g} where {field} {m}" for field, g, m in zip(ID_PART_FIELDS, given, made, strict=True) if g != m
+    ]
+    return f" ({'; '.join(told)}): correct whichever is wrong" if told else ""
 
 
 def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[tuple[str, str]]:

@@ -907,3 +907,26 @@ def test_a_resource_declaring_its_files_true_bytes_and_hash_is_valid(tmp_path, d
             ("resources", descriptor["resources"].index(events), "hash")
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("figure_id", "made", "told"),
+    [
+        # A new curator's fields, each naming no row: the id was the part that was right.
+        (
+            "mozilla-world-2025-subpoena-requests_received",
+            "Mozilla-world-2025-subpoenas-requests received",
+            " (the id has mozilla where platform_id makes Mozilla; the id has subpoena where request_type_id makes "
+            "subpoenas; the id has requests_received where metric_id makes requests received): correct whichever is wrong",
+        ),
+        (
+            "x-deu-20240101-20240930-all-requests",
+            "x-deu-2024h1-all-requests",
+            " (the id has 20240101-20240930 where period_start and period_end make 2024h1): correct whichever is wrong",
+        ),
+        # An id that does not read as five parts is told whole.
+        ("x-usa-2024-ip_or_phone-requests-again", "x-usa-2024-ip_or_phone-requests", ""),
+    ],
+)
+def test_a_figure_id_mismatch_names_the_parts_that_differ(figure_id, made, told):
+    assert validate._id_part_differences(figure_id, made) == told
