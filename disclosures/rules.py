@@ -194,6 +194,21 @@ def pattern_problem(cell: str, pattern: str) -> str:
     return f"must match {pattern}" + (f": {shown_cell(cell)} is not {gloss}" if gloss else "")
 
 
+def enum_problem(cell: str, allowed: list) -> str:
+    """The message for a cell that is none of its field's ``enum``: the list, and the value meant
+    where the cell differs from one only in case, spaces, hyphens or underscores (a new curator's
+    "Press" for press, "requests received" for requests_received). Both validation paths print
+    exactly this."""
+
+    def folded(text) -> str:
+        return re.sub(r"[\s_-]+", "_", str(text).strip().casefold())
+
+    near = [value for value in allowed if isinstance(value, str) and folded(value) == folded(cell)]
+    return f"must be one of {allowed}" + (
+        f': {shown_cell(cell)} is written otherwise: write "{near[0]}"' if near else ""
+    )
+
+
 # What the package's patterns ask for, in a curator's words: "must match ^[0-9]{4}(-(0[1-9]|…"
 # alone did not say that 2025-13-01 is no date, nor how to write a source_id.
 PATTERN_GLOSSES = {

@@ -433,7 +433,12 @@ def cell_reader(spec: dict, *, check: bool = True):
             )
         elif name == "enum":
             allowed = [bound(v) if isinstance(v, str) else v for v in constraint]
-            checks.append((lambda value, a=allowed: value is None or value in a, message))
+            checks.append(
+                (
+                    lambda value, a=allowed: value is None or value in a,
+                    lambda cell, c=constraint: rules.enum_problem(cell, c),
+                )
+            )
         elif name == "maxLength":
             checks.append((lambda value, n=constraint: value is None or len(value) <= n, message))
         elif name == "minLength":

@@ -6,6 +6,7 @@ message), sorted; an empty list means the package is valid. Nothing is printed.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import csv
 import difflib
@@ -1718,6 +1719,13 @@ def readable(error, line_of=lambda row_number: row_number) -> str:
     match = CONSTRAINT_NOTE.match(note)
     if match and match.group(1) == "pattern" and isinstance(getattr(error, "cell", None), str):
         return rules.pattern_problem(error.cell, match.group(2))
+    if match and match.group(1) == "enum" and isinstance(getattr(error, "cell", None), str):
+        try:
+            allowed = ast.literal_eval(match.group(2))
+        except (ValueError, SyntaxError):
+            allowed = None
+        if isinstance(allowed, list):
+            return rules.enum_problem(error.cell, allowed)
     if match and match.group(1) in CONSTRAINT_MESSAGES:
         return CONSTRAINT_MESSAGES[match.group(1)].format(match.group(2))
     if isinstance(error, ferrors.PrimaryKeyError):

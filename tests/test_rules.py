@@ -765,3 +765,17 @@ def test_words_from_a_quote_are_shown_with_what_prints_as_a_space_named(words, s
     # which is not what the file holds, nor anything an editor finds.
     problem = rules.Problem("data/figures.csv", 6, "value", f"only as {rules.shown_words(words)}")
     assert str(problem) == f"data/figures.csv:6:value: only as {shown}"
+
+
+@pytest.mark.parametrize(
+    ("cell", "told"),
+    [
+        ("Press", ": 'Press' is written otherwise: write \"press\""),
+        ("half yearly", ": 'half yearly' is written otherwise: write \"half-yearly\""),
+        ("requests received", ": 'requests received' is written otherwise: write \"requests_received\""),
+        ("newspaper", ""),
+    ],
+)
+def test_an_enum_value_written_otherwise_is_told_the_one_meant(cell, told):
+    allowed = ["press", "half-yearly", "requests_received"]
+    assert rules.enum_problem(cell, allowed) == f"must be one of {allowed}{told}"
