@@ -329,8 +329,17 @@ def type_problem(cell: str, kind: str, form: str = "default") -> str:
     if kind == "date":
         return date_problem(cell)
     if kind == "string" and form == "uri":
+        if WITHOUT_SCHEME.match(cell):
+            # An address pasted without its scheme ("www.example.org/news"): say what it lacks.
+            return f"{shown} is not a URI: it has no scheme (write https://{cell}, or http:// if that is its address)"
         return f"{shown} is not a URI"
     return f'{shown} cannot be read as type "{kind}/{form}"'
+
+
+# What Frictionless's format uri requires, and all it checks (table_schema._is_uri): a scheme.
+SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+# A web address without its scheme: a host name with a dot, then a path or nothing, no space.
+WITHOUT_SCHEME = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?:[/?#]\S*)?$")
 
 
 # A date with its year first, however separated: 2024/01/31, 2024.1.31, 2024-02-30.

@@ -335,7 +335,7 @@ def supported(descriptor: dict) -> str | None:
 # are all optional, so a scheme is found exactly when the text starts with one and a colon; and
 # the validator, configured so, checks nothing else. tests/test_table_schema.py holds the two to
 # the same answers. Not rfc3986 itself: importing it took longer than every URI check it made.
-URI_WITH_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+URI_WITH_SCHEME = rules.SCHEME
 
 
 def _is_uri(cell: str) -> bool:

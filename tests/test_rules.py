@@ -234,6 +234,14 @@ def test_a_named_field_of_a_json_record_must_hold_the_value():
         ("2024/09/23", "date", "default", "'2024/09/23' is not a date written YYYY-MM-DD: write 2024-09-23"),
         ("2024.9.23", "date", "default", "'2024.9.23' is not a date written YYYY-MM-DD: write 2024-09-23"),
         ("the archive", "string", "uri", "'the archive' is not a URI"),
+        # An address pasted without its scheme is told what it lacks (a new curator's).
+        (
+            "www.example.org/news",
+            "string",
+            "uri",
+            "'www.example.org/news' is not a URI: it has no scheme "
+            "(write https://www.example.org/news, or http:// if that is its address)",
+        ),
         ("x" * 50, "integer", "default", "'" + "x" * 40 + "…' is not a whole number"),
     ],
 )

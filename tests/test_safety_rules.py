@@ -67,6 +67,7 @@ def test_keys_patterns_and_enums_are_codes():
         {"name": "code", "type": "string", "constraints": {"pattern": "^[A-Z]{2}$"}},
         {"name": "quote", "type": "string"},
         {"name": "url", "type": "string", "format": "uri"},
+        {"name": "home_url", "type": "string"},
         {"name": "n", "type": "integer"},
     ]
     schema = {"fields": fields, "primaryKey": "id"}
@@ -77,9 +78,19 @@ def test_keys_patterns_and_enums_are_codes():
         "kind": "code",
         "code": "code",
         "quote": "text",
-        "url": "url",
+        "url": "uri",
+        "home_url": "url",
         "n": "number",
     }
+    # A cell with no scheme is told once, by its format uri's type check; a field only named so
+    # has no such check, and is told here.
+    assert safety.cell_safety_problems("uri", "www.example.org") == []
+    assert safety.cell_safety_problems("url", "www.example.org") == [
+        "'www.example.org' is not an http(s) URL with a host"
+    ]
+    assert safety.cell_safety_problems("uri", "javascript:alert(1)") == [
+        "'javascript:alert(1)' is not an http(s) URL with a host"
+    ]
 
 
 @pytest.mark.parametrize(
