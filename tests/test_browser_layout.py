@@ -5,9 +5,11 @@ phone), and the figures table's rows stay compact at 1400 px."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from datasette.utils import tilde_encode
+from playwright.sync_api import expect
 
 from tests.conftest import rows
 
@@ -167,7 +169,7 @@ def test_a_row_page_shows_every_field_within_the_window(page, real_db, table):
         for value in measured["values"]:
             assert value["left"] >= 0 and value["right"] <= width, (width, value)
         if width > 576:
-            assert measured["display"] == "grid"
+            assert measured["display"] == "table"  # a table of the fields, not a grid remade from one
             for name, value in zip(measured["names"], measured["values"], strict=True):
                 # The nth value on the nth name's line, to its right.
                 assert abs(name["top"] - value["top"]) < 1 and name["right"] <= value["left"], (width, name, value)
@@ -175,6 +177,32 @@ def test_a_row_page_shows_every_field_within_the_window(page, real_db, table):
             # A phone keeps Datasette's card: each field's name above its value, one under another.
             tops = [value["top"] for value in measured["values"]]
             assert tops == sorted(tops) and len(set(tops)) == len(tops), tops
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("table", ["figures", "platforms"])
+def test_a_row_page_is_a_table_of_its_fields_for_a_screen_reader(page, real_db, table, width):
+    # The row page was one table row of 26 cells under 26 column headers, laid out by CSS as a
+    # list of lines (display: contents on its rows): a screen reader read every name, then every
+    # value, and a browser that drops a table's roles under display: contents read no table at
+    # all. Each field is now a row of the table: its name the row's header, its value its cell.
+    key = rows(real_db, LONGEST_ROW[table] + " LIMIT 1")[0][0]
+    columns = [r[0] for r in rows(real_db, f"SELECT name FROM pragma_table_info('{table}') ORDER BY cid")]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"/disclosures/{table}/{tilde_encode(key)}")
+    table_node = page.get_by_role("table")
+    expect(table_node).to_have_count(1)
+    # Each row is one field: a row header (its name) and one cell (its value), in the table's order.
+    assert table_node.get_by_role("rowheader").all_inner_texts() == columns
+    assert table_node.get_by_role("row").count() == table_node.get_by_role("cell").count() == len(columns)
+    assert table_node.get_by_role("columnheader").count() == 0
+    first = table_node.get_by_role("row").first
+    expect(first.get_by_role("rowheader")).to_have_text(columns[0])
+    expect(first.get_by_role("cell")).to_contain_text(key.split(",")[0])
+    expect(first).to_have_accessible_name(re.compile(rf"^{columns[0]} "))
+    # The phone's card labelled each value with the nth column's name: no label beside a name.
+    before = page.evaluate("getComputedStyle(document.querySelector('table.rows-and-columns td'), '::before').content")
+    assert before in ("none", "normal"), before
 
 
 @pytest.mark.parametrize("width", [390, 1280])
