@@ -1,15 +1,17 @@
-"""A table page's facets are headed with their columns' titles ("Period", "Period kind"), the
-column's name after it in small type, in the page's HTML.
+"""A table's columns are headed with their titles ("Period", "Period kind"), the column's name
+after it in small type, in the page's HTML: its facets, and its table's headers on a table page
+and a row page.
 
-Datasette 0.65 heads each facet box with the column's name (period_label, period_kind,
-source_tier): codes to a reader. Its ``_facet_results.html`` takes no label from the metadata and
-has no block to override, so ``templates/_facet_results.html`` writes the facet boxes itself,
-from the same ``sorted_facet_results``, with Datasette's classes and ids. This plugin hands it the
-titles of the table's columns (the build's ``column_titles``, from the package's field titles,
-never written twice) as ``facet_titles``. The name stays beside the title: it is what
-``?period_label=``, ``_facet=`` and the JSON's ``facet_results`` use. Written by the server, the
-headings are the same without JavaScript (a script put them in once the page had loaded); the
-facet's values are named either way (plugins/facets.py).
+Datasette 0.65 heads each facet box and each column with the column's name (period_label,
+period_kind, source_tier): codes to a reader. Its ``_facet_results.html`` takes no label from the
+metadata and has no block to override, so ``templates/_facet_results.html`` writes the facet
+boxes itself, from the same ``sorted_facet_results``, with Datasette's classes and ids; the
+project's ``templates/_table.html`` heads the columns. This plugin hands both the titles of the
+table's columns (the build's ``column_titles``, from the package's field titles, never written
+twice) as ``column_titles``. The name stays beside the title: it is what ``?period_label=``,
+``_facet=``, ``_sort=`` and the JSON use. Written by the server, the headings are the same without
+JavaScript (a script put the facets' in once the page had loaded); the facet's values are named
+either way (plugins/facets.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,6 @@ def titles(datasette, database: str | None, table: str | None) -> dict[str, str]
 
 @hookimpl
 def extra_template_vars(view_name, database, table, datasette):
-    if view_name != "table":
+    if view_name not in ("table", "row"):
         return None
-    return {"facet_titles": titles(datasette, database, table)}
+    return {"column_titles": titles(datasette, database, table)}

@@ -603,6 +603,42 @@ def test_a_table_pages_facets_are_headed_with_their_columns_titles_in_its_html(s
     assert site.get("/static/facet-titles.js").status_code == 404  # no script does it any more
 
 
+def header_texts(html_text: str, scope: str) -> dict[str, tuple[str, str | None]]:
+    """Each header cell of a page's table (scope col or row), by its data-column: its text and
+    its link, if any."""
+    found = {}
+    for th in lxml.html.fromstring(html_text).xpath(
+        f'//table[contains(@class, "rows-and-columns")]//th[@scope="{scope}"]'
+    ):
+        links = th.xpath("./a")
+        found[th.get("data-column")] = (" ".join(th.text_content().split()), links[0].get("href") if links else None)
+    return found
+
+
+def test_a_tables_and_a_rows_headers_are_their_columns_titles_with_the_names(site, real_build, real_db):
+    # A table page's and a row page's headers were the columns' names (platform_id, value_kind,
+    # source_locator): codes to a reader, where the package titles each column.
+    metadata = json.loads((real_build / "metadata.json").read_text(encoding="utf-8"))
+    titles = metadata["plugins"]["platform-disclosures"]["column_titles"]["figures"]
+    columns = [r[0] for r in rows(real_db, "SELECT name FROM pragma_table_info('figures') ORDER BY cid")]
+    table = header_texts(site.get(f"{FIGURES}?_size=1&_sort_desc=value").text, "col")
+    assert list(table) == columns
+    for column, (text, link) in table.items():
+        arrow = " ▲" if column == "value" else ""
+        assert text == f"{titles[column]} {column}{arrow}", (column, text)
+        # The sort links are Datasette's, by the column's name.
+        assert link is None or re.search(rf"[?&]_sort(_desc)?={column}(&|$)", link), (column, link)
+    assert table["value_kind"][0] == "Reported as value_kind"
+    key = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
+    row = header_texts(site.get(f"{FIGURES}/{key}").text, "row")
+    assert row == {column: (f"{titles[column]} {column}", None) for column in columns}
+    # A table the package does not title keeps the names.
+    coverage = header_texts(site.get("/disclosures/coverage?_size=1").text, "col")
+    assert coverage and all(
+        text.removesuffix(" ▼").removesuffix(" ▲") == column for column, (text, _) in coverage.items()
+    )
+
+
 def test_json_shapes_are_what_the_api_page_says(site):
     html = site.get("/api").text
     assert "The default, <code>?_shape=arrays</code>" in html
