@@ -95,6 +95,7 @@ from urllib.parse import parse_qsl, unquote_plus
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Request
+from datasette.views import database as database_view
 
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
@@ -312,6 +313,14 @@ def sql_parameter_names(sql: str) -> list[str]:
     ``$name``, which SQLite binds alike by name. Datasette's derive_named_parameters knows only
     ``:name``, so ``select @x`` given x=1 was refused as having no parameter x."""
     return list(sql_parameters_as_written(sql))
+
+
+async def derive_named_parameters(db, sql: str) -> list[str]:
+    """Datasette's function of this name (datasette/utils), which its query view calls for the
+    fields of a query's form and the blanks it binds, reading every way SQLite names a parameter.
+    Datasette's read ``:name`` alone, so ``?sql=select @x`` had no field for x and was a 400,
+    "You did not supply a value for binding parameter :x", with nowhere to give it."""
+    return sql_parameter_names(sql)
 
 
 def sql_parameters_as_written(sql: str) -> dict[str, str]:
@@ -1063,6 +1072,11 @@ def extra_template_vars(request):
     if request is not None and request.scope.get(JSON_REFUSED):
         return {"alternate_url_json": None}  # over Datasette's own (base.html's <link rel="alternate">)
     return None
+
+
+# Datasette's query view looks the function up in its module at each request: the one above
+# answers there (SQLite binds @x and $x, like :x, from the value named x).
+database_view.derive_named_parameters = derive_named_parameters
 
 
 # These checks must see the request as the client sent it, before plugins/downloads.py drops a

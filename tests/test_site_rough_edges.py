@@ -634,6 +634,13 @@ def test_a_sql_querys_parameter_may_be_written_with_any_prefix_sqlite_binds(site
         assert assert_error_shape(site.get(f"/disclosures{fmt}?sql={sql}"), 400).startswith(said)
     message = assert_error_shape(site.get(f"/disclosures.json?sql={sql}&platform=telegram&other=1"), 400)
     assert message.startswith("other: the query has no parameter :other")
+    # Its page has a field for it, as for :platform: @platform and $platform were a 400, "You did
+    # not supply a value for binding parameter :platform", with no field to give it in.
+    page = site.get(f"/disclosures?sql={sql}")
+    assert page.status_code == 200 and 'name="platform" value=""' in page.text
+    filled = site.get(f"/disclosures?sql={sql}&platform=telegram")
+    assert filled.status_code == 200 and 'name="platform" value="telegram"' in filled.text
+    assert filled.text.count("telegram-") >= 3
     # In a string, a quoted name or a comment it is no parameter.
     for written, row in [
         (f"select '{prefix}a' as x -- {prefix}d", {"x": f"{prefix}a"}),
