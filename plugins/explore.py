@@ -28,6 +28,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
+from _table_options import ROW_OPTIONS, unapplied_option
 
 PLUGIN = "platform-disclosures"
 MONTHS = (
@@ -535,39 +536,39 @@ def page_parameter_problem(request) -> str | None:
     return f"{unknown}: /{page} has no parameter {unknown!r}, so it would answer as if it were not given; {reads}"
 
 
-# Datasette's options for a table's or a query's rows (besides _shape and _ttl, which
-# page_shape_problem refuses and plugins/data_headers.py applies): a page's JSON applies none of
-# them, and ignored each (/compare.json?_labels=on or /platforms.json?_col=name answered what it
-# answers without them, 200). Any other "_" name stays unread, as on a table.
-ROW_OPTIONS = (
-    "_labels", "_label", "_size", "_col", "_nocol", "_sort", "_sort_desc", "_sort_by_desc", "_facet",
-    "_facet_array", "_facet_date", "_facet_size", "_nofacet", "_nosuggest", "_nocount", "_json",
-    "_json_infinity", "_search", "_searchmode", "_next", "_where", "_through", "_fts_table", "_fts_pk",
-    "_timelimit", "_stream", "_dl", "_header", "_nl", "_extra", "_extras",
-)  # fmt: skip
-# Datasette's on/off options among them, and the values that ask for nothing: value_as_boolean's
-# off (so _labels=off or _labels= is no 400, as on a query).
-ON_OFF_OPTIONS = ("_labels", "_json_infinity", "_nocount", "_nofacet", "_nosuggest", "_stream", "_dl", "_header", "_nl")
-OFF = ("off", "false", "0")
+# A page's JSON applies none of Datasette's options for a table's rows (_table_options.py), nor
+# those of a table's or a query's response other than _shape (refused above) and _ttl
+# (plugins/data_headers.py applies it): it ignored each (/compare.json?_labels=on or
+# /platforms.json?_col=name answered what it answers without them, 200). Any other "_" name
+# stays unread, as on a table.
+PAGE_UNAPPLIED = (
+    *ROW_OPTIONS,
+    "_json",
+    "_json_infinity",
+    "_timelimit",
+    "_stream",
+    "_dl",
+    "_header",
+    "_nl",
+    "_extra",
+    "_extras",
+)
 
 
 def page_option_problem(datasette, request) -> str | None:
-    """Why a page's JSON is given one of Datasette's options for rows, or None (one given blank,
-    or an on/off option given as off, asks for nothing). ``_trace`` is Datasette's on every path
-    when its trace_debug setting is on; off, it is refused as the tables refuse it."""
-    options = ROW_OPTIONS if datasette.setting("trace_debug") else (*ROW_OPTIONS, "_trace")
-    for key in request.args:
-        if key not in options and not key.startswith("_search_"):
-            continue
-        value = request.args[key]
-        if value == "" or (key in ON_OFF_OPTIONS and value.lower() in OFF):
-            continue
-        return (
-            f"{key}={value}: {request.path} is one JSON object, what its page shows, and does not apply {key}, "
-            f"an option of a table's or a query's rows; its rows are in tables such as "
-            f"{datasette.urls.table(database_name(datasette), 'figures')}.json, which take it"
-        )
-    return None
+    """Why a page's JSON is given one of Datasette's options for rows, or None. ``_trace`` is
+    Datasette's on every path when its trace_debug setting is on; off, it is refused as the
+    tables refuse it."""
+    options = PAGE_UNAPPLIED if datasette.setting("trace_debug") else (*PAGE_UNAPPLIED, "_trace")
+    found = unapplied_option(((key, value) for key in request.args for value in request.args.getlist(key)), options)
+    if found is None:
+        return None
+    key, value = found
+    return (
+        f"{key}={value}: {request.path} is one JSON object, what its page shows, and does not apply {key}, "
+        f"an option of a table's or a query's rows; its rows are in tables such as "
+        f"{datasette.urls.table(database_name(datasette), 'figures')}.json, which take it"
+    )
 
 
 async def render(datasette, request, template: str, context: dict, status: int = 200) -> Response:

@@ -101,6 +101,7 @@ from datasette.views import database as database_view
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _responses import HTML, JSON, error_body, send_response
+from _table_options import unapplied_option
 
 # The routes of Datasette 0.65 (datasette/app.py): database, table or query, row.
 DATABASE_PATH = re.compile(r"^/(?P<database>[^/.]+)(?:\.(?P<format>\w+))?$")
@@ -922,11 +923,19 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         # Datasette ignored it: figures/<id>.json?platform_id=google answered that Telegram
         # figure, 200, as if it were Google's.
         given_filter = next((key for key, _ in params if not key.startswith("_")), None)
+        table_url = datasette.urls.table(db.name, tilde_decode(match["table"]), format=match["format"])
         if given_filter is not None:
-            table_url = datasette.urls.table(db.name, tilde_decode(match["table"]), format=match["format"])
             return 400, (
                 f"{given_filter}: a row's .{match['format']} is the one row its address names and takes no "
                 f"filter; filter the table instead, as {table_url}?{given_filter}=..."
+            )
+        # Ignored too: figures/<id>.json?_col=value answered every column, and _labels=on no labels.
+        option = unapplied_option(params)
+        if option is not None:
+            key, value = option
+            return 400, (
+                f"{key}={value}: a row's .{match['format']} is the one row its address names, and {key} (an option "
+                f"of a table's rows) does not apply to it; use the table, as {table_url}?{key}=..."
             )
     if "table" not in groups or "row" in groups:
         return None

@@ -686,6 +686,36 @@ def test_a_rows_json_or_csv_given_a_filter_is_a_400_that_points_to_the_table(sit
     assert f"/disclosures/{table}.{fmt}?{key}" in message
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/figures/telegram-usa-2024-ip_or_phone-requests_fulfilled.json?_labels=on",
+        "/disclosures/figures/telegram-usa-2024-ip_or_phone-requests_fulfilled.csv?_col=value",
+        "/disclosures/figures/telegram-usa-2024-ip_or_phone-requests_fulfilled.json?_sort=value",
+        "/disclosures/platforms/telegram.json?_facet=name&_shape=array",
+        "/disclosures/platforms/telegram.json?_size=5",
+        "/disclosures/platforms/telegram.csv?_search_name=x",
+    ],
+)
+def test_a_rows_json_or_csv_given_an_option_of_a_tables_rows_is_a_400(site, path):
+    # Ignored: figures/<id>.json?_col=value answered every column, and _labels=on no labels, 200.
+    table, fmt = path.split("/")[2], path.split("?")[0].rsplit(".", 1)[1]
+    key, value = next(pair.split("=") for pair in path.split("?")[1].split("&") if pair.split("=")[0] != "_shape")
+    message = assert_error_shape(site.get(path), 400)
+    assert message == (
+        f"{key}={value}: a row's .{fmt} is the one row its address names, and {key} (an option of a table's rows) "
+        f"does not apply to it; use the table, as /disclosures/{table}.{fmt}?{key}=..."
+    )
+    # Blank or off asks for nothing; the options of the row's format still apply.
+    row = path.split("?")[0]
+    if key != "_size":  # a blank _size is a 400 anywhere
+        assert site.get(f"{row}?{key}=").status_code == 200
+    assert site.get(f"{row}?_labels=off").status_code == 200
+    if fmt == "json":
+        assert site.get(f"{row}?_shape=array&_nl=on").status_code == 200
+        assert site.get(f"{row}?_extras=foreign_key_tables").status_code == 200
+
+
 def test_a_rows_json_and_page_with_options_still_answer(site):
     row = site.get("/disclosures/platforms/telegram.json?_shape=array")
     assert row.status_code == 200 and row.json()[0]["platform_id"] == "telegram"

@@ -1,0 +1,34 @@
+"""Datasette's options for a table's rows, which only a table (or a query) applies.
+
+Not a plugin (no hooks): imported as ``_table_options`` with plugins/ on the import path, as
+``_responses`` is. A page's JSON (plugins/explore.py) and a row's .json or .csv
+(plugins/parameters.py) apply none of them, and Datasette ignored each there without a word
+(``/compare.json?_labels=on``, ``figures/<id>.json?_col=value``, 200, as if applied); each is a 400.
+"""
+
+from __future__ import annotations
+
+# _shape, _ttl, _json, _nl, _extras and the CSV's _dl and _header are a format's or a response's,
+# not the rows': the pages refuse _shape themselves and apply _ttl, a row applies them all.
+ROW_OPTIONS = (
+    "_labels", "_label", "_size", "_col", "_nocol", "_sort", "_sort_desc", "_sort_by_desc", "_facet",
+    "_facet_array", "_facet_date", "_facet_size", "_nofacet", "_nosuggest", "_nocount", "_search",
+    "_searchmode", "_next", "_where", "_through", "_fts_table", "_fts_pk",
+)  # fmt: skip
+# Datasette's on/off options among them, and the values that ask for nothing: value_as_boolean's
+# off (so _labels=off or _labels= is no 400, as on a query).
+ON_OFF_OPTIONS = ("_labels", "_json_infinity", "_nocount", "_nofacet", "_nosuggest", "_stream", "_dl", "_header", "_nl")
+OFF = ("off", "false", "0")
+
+
+def unapplied_option(pairs, options=ROW_OPTIONS) -> tuple[str, str] | None:
+    """The first (name, value) of a request's ``pairs`` that gives one of ``options`` (or a
+    ``_search_<column>``), or None. One given blank, or an on/off option given as off, asks for
+    nothing."""
+    for key, value in pairs:
+        if key not in options and not key.startswith("_search_"):
+            continue
+        if value == "" or (key in ON_OFF_OPTIONS and value.lower() in OFF):
+            continue
+        return key, value
+    return None
