@@ -1,9 +1,10 @@
 """Datasette's options for a table's rows, which only a table (or a query) applies.
 
 Not a plugin (no hooks): imported as ``_table_options`` with plugins/ on the import path, as
-``_responses`` is. A page's JSON (plugins/explore.py) and a row's .json or .csv
-(plugins/parameters.py) apply none of them, and Datasette ignored each there without a word
-(``/compare.json?_labels=on``, ``figures/<id>.json?_col=value``, 200, as if applied); each is a 400.
+``_responses`` is. A page's JSON (plugins/explore.py), /downloads.json (plugins/strict_paths.py)
+and a row's .json or .csv (plugins/parameters.py) apply none of them, and Datasette ignored each
+there without a word (``/compare.json?_labels=on``, ``figures/<id>.json?_col=value``, 200, as if
+applied); each is a 400.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ ROW_OPTIONS = (
     "_labels", "_label", "_size", "_col", "_nocol", "_sort", "_sort_desc", "_sort_by_desc", "_facet",
     "_facet_array", "_facet_date", "_facet_size", "_nofacet", "_nosuggest", "_nocount", "_search",
     "_searchmode", "_next", "_where", "_through", "_fts_table", "_fts_pk",
+)  # fmt: skip
+# A JSON that is one object, a page's (plugins/explore.py) or /downloads.json, applies none of
+# them, nor those of a table's or a query's response other than _shape (which each refuses with
+# its own message) and _ttl (plugins/data_headers.py applies it). Any other "_" name stays unread,
+# as on a table.
+PAGE_OPTIONS = (
+    *ROW_OPTIONS, "_json", "_json_infinity", "_timelimit", "_stream", "_dl", "_header", "_nl", "_extra", "_extras",
 )  # fmt: skip
 # Datasette's on/off options among them, and the values that ask for nothing: value_as_boolean's
 # off (so _labels=off or _labels= is no 400, as on a query).

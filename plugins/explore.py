@@ -28,7 +28,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
-from _table_options import ROW_OPTIONS, unapplied_option
+from _table_options import PAGE_OPTIONS, unapplied_option
 
 PLUGIN = "platform-disclosures"
 MONTHS = (
@@ -536,30 +536,11 @@ def page_parameter_problem(request) -> str | None:
     return f"{unknown}: /{page} has no parameter {unknown!r}, so it would answer as if it were not given; {reads}"
 
 
-# A page's JSON applies none of Datasette's options for a table's rows (_table_options.py), nor
-# those of a table's or a query's response other than _shape (refused above) and _ttl
-# (plugins/data_headers.py applies it): it ignored each (/compare.json?_labels=on or
-# /platforms.json?_col=name answered what it answers without them, 200). Any other "_" name
-# stays unread, as on a table.
-PAGE_UNAPPLIED = (
-    *ROW_OPTIONS,
-    "_json",
-    "_json_infinity",
-    "_timelimit",
-    "_stream",
-    "_dl",
-    "_header",
-    "_nl",
-    "_extra",
-    "_extras",
-)
-
-
 def page_option_problem(datasette, request) -> str | None:
     """Why a page's JSON is given one of Datasette's options for rows, or None. ``_trace`` is
     Datasette's on every path when its trace_debug setting is on; off, it is refused as the
     tables refuse it."""
-    options = PAGE_UNAPPLIED if datasette.setting("trace_debug") else (*PAGE_UNAPPLIED, "_trace")
+    options = PAGE_OPTIONS if datasette.setting("trace_debug") else (*PAGE_OPTIONS, "_trace")
     found = unapplied_option(((key, value) for key in request.args for value in request.args.getlist(key)), options)
     if found is None:
         return None

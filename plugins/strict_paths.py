@@ -34,12 +34,18 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
+
+# plugins/ is no package: what its plugins share (plugins/_table_options.py) is found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _table_options import PAGE_OPTIONS, unapplied_option
 
 PLUGIN = "platform-disclosures"
 # The ids /figure/<id> answers (plugins/pages.py's route).
@@ -366,6 +372,19 @@ async def downloads_json(datasette, request):
             f"_shape={request.args['_shape']}: /downloads.json is one JSON object, the list of release files, "
             "and takes no _shape; the shapes (arrays, objects, array, arrayfirst, object) are of a table's or a "
             f"query's rows, as in {datasette.urls.table(database_name(datasette), 'release_files')}.json?_shape=array"
+        )
+        return Response.json(
+            {"ok": False, "status": 400, "error": message}, status=400, headers={"access-control-allow-origin": "*"}
+        )
+    options = PAGE_OPTIONS if datasette.setting("trace_debug") else (*PAGE_OPTIONS, "_trace")
+    found = unapplied_option(((key, value) for key in request.args for value in request.args.getlist(key)), options)
+    if found is not None:
+        # Ignored too: /downloads.json?_size=1 answered every release's every file.
+        key, value = found
+        message = (
+            f"{key}={value}: /downloads.json is one JSON object, the list of release files, and does not apply "
+            f"{key}, an option of a table's or a query's rows, as in "
+            f"{datasette.urls.table(database_name(datasette), 'release_files')}.json, which takes it"
         )
         return Response.json(
             {"ok": False, "status": 400, "error": message}, status=400, headers={"access-control-allow-origin": "*"}

@@ -323,6 +323,19 @@ def test_a_pages_json_given_an_option_of_a_tables_rows_is_a_400(site, path, opti
     assert site.get(f"{path.removesuffix('.json')}?{option}").status_code == 200
 
 
+@pytest.mark.parametrize("option", ["_size=1", "_labels=on", "_col=path", "_nl=on"])
+def test_the_downloads_json_given_an_option_of_a_tables_rows_is_a_400(site, option):
+    # Ignored: /downloads.json?_size=1 answered every release's every file, 200.
+    message = assert_error_shape(site.get(f"/downloads.json?{option}"), 400)
+    name = option.split("=")[0]
+    assert message == (
+        f"{option}: /downloads.json is one JSON object, the list of release files, and does not apply {name}, "
+        "an option of a table's or a query's rows, as in /disclosures/release_files.json, which takes it"
+    )
+    assert site.get(f"/downloads.json?{name}=").status_code == 200
+    assert site.get("/downloads.json?_ttl=5").headers["cache-control"] == "max-age=5"
+
+
 @pytest.mark.parametrize("path", ["/disclosures/figures", "/disclosures/figures_series"])
 @pytest.mark.parametrize("name", ["_sort", "_sort_desc"])
 def test_a_second_sort_column_is_a_400_not_ignored(site, path, name):
