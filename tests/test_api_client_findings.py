@@ -68,10 +68,12 @@ def test_a_head_has_the_gets_headers_and_no_body(site, path):
 
 
 def test_a_figures_json_redirect_keeps_the_clients_parameters(site):
-    response = site.get(f"/figure/{FIGURE}.json?_shape=array&_labels=on")
+    # (_labels=on, which a row does not apply, is a 400 there: tests/test_site_rough_edges.py.)
+    response = site.get(f"/figure/{FIGURE}.json?_shape=array&_ttl=60")
     assert response.status_code == 302
-    assert response.headers["location"] == f"/disclosures/figures/{FIGURE}.json?_shape=array&_labels=on"
-    assert site.get(response.headers["location"]).json()[0]["figure_id"] == FIGURE
+    assert response.headers["location"] == f"/disclosures/figures/{FIGURE}.json?_shape=array&_ttl=60"
+    followed = site.get(response.headers["location"])
+    assert followed.json()[0]["figure_id"] == FIGURE and followed.headers["cache-control"] == "max-age=60"
 
 
 @pytest.mark.parametrize("asked", ["*", "W/{etag}", '"other", {etag}', "W/{etag}, *"])
