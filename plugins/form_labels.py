@@ -2,7 +2,8 @@
 table's column menus open from the keyboard (Enter or Space; Escape closes). Datasette gives
 those controls no ``<label>`` and opens the menus on a click only; ``static/form-labels.js`` adds
 an ``aria-label`` to each control and makes each menu icon a button, on every page of the
-database (a table, a view, a query, the database's SQL page)."""
+database (a table, a view, a query, the database's SQL page). A table's scrolling glossary of its
+columns takes the keyboard's focus, so that a keyboard can scroll it."""
 
 from __future__ import annotations
 
