@@ -266,7 +266,10 @@ def test_the_google_page_names_its_main_series_end(site, real_db):
     )
     assert "has published up to <strong>2025-12-31</strong> for National Security Letters" in facts
     series = re.search(r'<table class="plain series-ends">(.*?)</table>', page, re.S).group(1)
-    assert '<td>Legal process requests <span class="muted">(main series)</span></td><td>' in series
+    assert (
+        '<td>Legal process requests <span class="muted">(main series)</span></td><td data-label="Figures from">'
+        in series
+    )
     assert "<td>National Security Letters</td>" in series
 
 

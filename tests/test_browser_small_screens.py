@@ -1,0 +1,57 @@
+"""Layer (c), in Chromium, on a 375 px phone (an iPhone's width, the narrowest common one): the
+pages axe checks (tests/test_browser_a11y.py) never scroll sideways, and their tables and labels
+read whole on the screen rather than cut at its edge or broken mid-word."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser_a11y import PAGES
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/country/DEU", "/platform/google"])
+def test_no_page_scrolls_sideways_at_375_px(page, path):
+    page.set_viewport_size(PHONE)
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"], path
+
+
+# Each table in a scrolling box, but the coverage matrix (a grid of periods, which scrolls both
+# ways by design, its first column and header row sticking): how far it runs past its box.
+HIDDEN = """() => [...document.querySelectorAll('.table-scroll:not(.coverage-scroll)')]
+  .map(box => ({table: box.querySelector('table').className, past: box.scrollWidth - box.clientWidth}))"""
+
+
+@pytest.mark.parametrize("path", ["/country/USA", "/country/DEU", "/platform/telegram", "/platform/google"])
+def test_a_phone_shows_every_column_of_the_explore_pages_tables(page, path):
+    # At 375 px a country's newest figures were 390 px in a 343 px box (request types cut at the
+    # edge), and a platform's series were 484 px in 319 px (the dates cut, the counts out of sight).
+    page.set_viewport_size(PHONE)
+    page.goto(path)
+    page.wait_for_load_state("load")
+    tables = page.evaluate(HIDDEN)
+    assert tables and all(t["past"] <= 0 for t in tables), tables
+    # Each figure still says what it counts: its metric and request type, named.
+    if path.startswith("/country/"):
+        first = page.locator("table.newest tbody tr:not(.platform-row)").first
+        assert first.locator('td[data-label="Metric"]').is_visible()
+        labelled = first.locator('td[data-label="Request type"]')
+        assert labelled.evaluate("td => getComputedStyle(td, '::before').content") == '"Request type: "'
+
+
+def test_the_search_fields_label_is_one_word_on_one_line(page):
+    # Datasette gives a parameter's label 15% of the form: "Search" broke into "Searc" and "h".
+    page.set_viewport_size(PHONE)
+    page.goto("/disclosures/search_everything?q=telegram")
+    page.wait_for_load_state("load")
+    lines = page.evaluate(
+        """() => { const label = document.querySelector('form.sql label[for]');
+          const range = document.createRange(); range.selectNodeContents(label);
+          return [label.textContent, new Set([...range.getClientRects()].map(r => Math.round(r.top))).size]; }"""
+    )
+    assert lines == ["Search", 1]
