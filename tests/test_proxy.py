@@ -240,6 +240,37 @@ def test_downloads_have_ranges_etags_and_gzip(web):
     assert part.content == whole.content[10:100]
 
 
+def test_what_nginx_refuses_under_the_downloads_has_the_json_error_shape(web):
+    # nginx's static files answered a POST and a range past a file's end with its HTML pages (the
+    # 405 without an Allow header), where the site answers the API's error shape.
+    csv_url = f"/downloads/{VERSION}/csv/metrics.csv"
+    size = len(web.get(csv_url, headers={"Accept-Encoding": "identity"}).content)
+
+    posted = web.post(csv_url, content=b"x")
+    assert posted.status_code == 405
+    assert posted.headers["content-type"] == "application/json"
+    assert posted.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert posted.json() == {
+        "ok": False,
+        "error": "This site is read-only: use GET",
+        "status": 405,
+        "title": "Method Not Allowed",
+    }
+
+    past = web.get(csv_url, headers={"Range": f"bytes={size + 10}-"})
+    assert past.status_code == 416
+    assert past.headers["content-type"] == "application/json"
+    assert past.headers["content-range"] == f"bytes */{size}"
+    body = past.json()
+    assert body["ok"] is False and body["status"] == 416
+    assert f"bytes */{size}" in body["error"]
+    # It carries the file's own Cache-Control too (nginx added it before it read the range): a
+    # cache must still never keep the refusal in the file's place.
+    assert "no-store" in past.headers.get_list("cache-control")
+    # A range inside the file is still its bytes.
+    assert web.get(csv_url, headers={"Range": f"bytes={size - 1}-"}).status_code == 206
+
+
 def test_a_saved_release_file_has_the_name_the_site_gives_it(web, topology):
     # nginx serves /downloads from the disk and sent no Content-Disposition: a browser saved
     # csv/figures.csv as figures.csv. Each release file is named as the site names it
