@@ -63,7 +63,8 @@ RELEASE_TABLES_SQL = [
   added INTEGER NOT NULL,
   changed INTEGER NOT NULL,
   changed_same_value INTEGER CHECK (changed_same_value BETWEEN 0 AND changed),
-  removed INTEGER NOT NULL
+  removed INTEGER NOT NULL,
+  other_inputs TEXT NOT NULL DEFAULT '[]'
 )""",
     """CREATE TABLE release_changes (
   version TEXT NOT NULL REFERENCES releases (version),
@@ -232,6 +233,9 @@ def write_release_tables(
             "content_hash": m["content_hash"],
             "figures": m["figures"],
             **{name: m["counts"][name] for name in CHANGES},
+            # The files it changed besides the figures' values and sources, as its CHANGELOG.md
+            # names them: a release that changed no figure showed an empty list of changes.
+            "other_inputs": json.dumps(m.get("other_inputs", [])),
         }
         for v, m in recorded.items()
     )

@@ -136,6 +136,9 @@ async def release_context(datasette, limit: int, version: str | None = None) -> 
     # "438 changed" read as 438 corrections where 5 values changed and 433 figures had a new source:
     # the build counts the second (releases.changed_same_value) as the feed reads it.
     release["same_values"] = release.get("changed_same_value")
+    # The files it changed besides the figures (a platform's notes): 1.0.1 changed only
+    # data/platforms.csv, and its page said "0 added, 0 changed, 0 removed" over an empty table.
+    release["other_inputs"] = json.loads(release.get("other_inputs") or "[]")
     # Each change with its metric's unit (NULL for a figure the data no longer holds), so that
     # its values read as the figure's own do (token_text).
     release["changelog"] = await rows(

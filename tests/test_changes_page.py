@@ -4,13 +4,14 @@ of the figures a release changed, it says how many have a new value, and lists t
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
 
 import pytest
 
-from disclosures import feed, release_records
+from disclosures import feed, paths, release_records
 from disclosures.vocabulary import DATABASE_FILE, value_token
 from tests.conftest import Site, plugin, rows, unhurried
 
@@ -156,3 +157,47 @@ def test_a_release_asked_for_twice_is_a_400(site_after_a_resourcing):
     answer = served.get("/changes?version=0.1.0&version=0.2.0")
     assert answer.status_code == 400 and "give version= once" in answer.text
     assert served.get("/changes?version=0.1.0&version=0.1.0").status_code == 200
+
+
+def test_the_build_records_what_each_release_changed_besides_the_figures(real_db):
+    # Each release's CHANGELOG.md lists, under "Other changes", the files it changed besides the
+    # figures (releases/<version>/manifest.json, other_inputs): the database now holds them too.
+    recorded = release_records.recorded_releases(paths.RELEASES)
+    assert any(m.get("other_inputs") for m in recorded.values())
+    held = dict(rows(real_db, "SELECT version, other_inputs FROM releases"))
+    assert {v: json.loads(text) for v, text in held.items()} == {
+        v: m.get("other_inputs", []) for v, m in recorded.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def site_after_notes_only(real_build, tmp_path_factory):
+    """The site over a copy of the build whose latest release changed no figure, only a platform's
+    notes, as 1.0.1 did."""
+    folder = tmp_path_factory.mktemp("notes-only")
+    shutil.copytree(real_build, folder, dirs_exist_ok=True)
+    with sqlite3.connect(folder / DATABASE_FILE) as conn:
+        (latest,) = conn.execute("SELECT latest_release FROM dataset").fetchone()
+        old = conn.execute("SELECT content_hash, figures FROM releases WHERE version = ?", [latest]).fetchone()
+        conn.execute(
+            """INSERT INTO releases (version, date, previous, content_hash, figures, added, changed, removed,
+                                     other_inputs)
+               VALUES ('9.9.1', '2026-12-05', ?, ?, ?, 0, 0, 0, '["data/platforms.csv"]')""",
+            [latest, *old],
+        )
+        conn.execute("UPDATE dataset SET latest_release = '9.9.1'")
+    (folder / "inspect-data.json").unlink()
+    return Site(unhurried(folder))
+
+
+def test_a_release_that_changed_no_figure_says_what_it_changed(site_after_notes_only):
+    # 1.0.1 changed only data/platforms.csv (Discord's notes): its page said "0 added, 0 changed,
+    # 0 removed" above a table with no rows, where its CHANGELOG.md names the file.
+    html = site_after_notes_only.get("/changes").text
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Release 9.9.1 of 2026-12-05" in text
+    assert "Besides the figures' values and sources, this release changed data/platforms.csv" in text
+    assert "No figure was added, changed or removed in this release." in text
+    assert 'class="changelog"' not in html
+    # A release that changed figures keeps its table.
+    assert 'class="changelog"' in site_after_notes_only.get("/changes?version=0.1.0").text
