@@ -209,6 +209,18 @@ def test_a_row_page_is_a_table_of_its_fields_for_a_screen_reader(page, real_buil
     assert before in ("none", "normal"), before
 
 
+def test_a_tables_values_on_a_phone_are_labelled_with_their_columns_titles(page):
+    # Datasette's phone card labels each value with its column's name (platform_id, value_kind).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/disclosures/figures?platform_id=telegram&_size=2")
+    label = "td => getComputedStyle(td, '::before').content"
+    assert page.locator("tbody td.col-platform_id").first.evaluate(label) == '"Platform (platform_id)"'
+    assert page.locator("tbody td.col-value").first.evaluate(label) == '"Value (value)"'
+    # A table the package does not title keeps Datasette's names.
+    page.goto("/disclosures/coverage?_size=2")
+    assert page.locator("tbody td.col-platform_id").first.evaluate(label) == '"platform_id"'
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_coverage_matrix_keeps_its_period_headers_and_places_in_view(page, width):
     # The sticky header never stuck (its box scrolled only sideways, so it went with the page):

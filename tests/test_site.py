@@ -629,6 +629,15 @@ def test_a_tables_and_a_rows_headers_are_their_columns_titles_with_the_names(sit
         # The sort links are Datasette's, by the column's name.
         assert link is None or re.search(rf"[?&]_sort(_desc)?={column}(&|$)", link), (column, link)
     assert table["value_kind"][0] == "Reported as value_kind"
+    # On a phone each value is labelled by Datasette's style with its column's name; the page's
+    # last rule for each titled column (the one that applies) labels it with its title.
+    labels = dict(
+        re.findall(r'td:nth-of-type\((\d+)\):before \{ content: "([^"]*)"; \}', site.get(FIGURES + "?_size=1").text)
+    )
+    shown = {
+        n: re.sub(r"\\([0-9a-fA-F]{1,6}) ?", lambda m: chr(int(m.group(1), 16)), text) for n, text in labels.items()
+    }
+    assert shown == {str(i + 1): f"{titles[c]} ({c})" for i, c in enumerate(columns)}  # CSS escapes read
     key = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
     row = header_texts(site.get(f"{FIGURES}/{key}").text, "row")
     assert row == {column: (f"{titles[column]} {column}", None) for column in columns}
