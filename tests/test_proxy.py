@@ -271,6 +271,25 @@ def test_what_nginx_refuses_under_the_downloads_has_the_json_error_shape(web):
     assert web.get(csv_url, headers={"Range": f"bytes={size - 1}-"}).status_code == 206
 
 
+def test_every_release_file_has_the_media_type_the_site_serves_it_with(web, topology):
+    # nginx served CHANGELOG.md, CITATION.cff, CITATION.bib, duckdb.sql and SHA256SUMS as
+    # application/octet-stream (a browser saved them instead of showing them, "inline" as they
+    # are), and feed.atom without its charset; the site types each (plugins/downloads.py).
+    downloads = plugin("downloads")
+    staged = topology.releases / prod.current_release(topology) / "dist" / VERSION
+    lines = (staged / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    for path in [line.split(None, 1)[1].lstrip("*") for line in lines] + ["SHA256SUMS"]:
+        # SHA256SUMS, without an extension, is text/plain on the site (Python's mimetypes).
+        expected = downloads.MEDIA_TYPES.get(Path(path).suffix.lower(), b"text/plain").decode()
+        response = web.head(f"/downloads/{VERSION}/{path}")
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == expected, path
+    # Text is still compressed for a client that accepts it.
+    changelog = web.get(f"/downloads/{VERSION}/feed.atom", headers={"Accept-Encoding": "gzip"})
+    assert changelog.headers["content-encoding"] == "gzip"
+    assert changelog.text.startswith("<?xml")
+
+
 def test_a_saved_release_file_has_the_name_the_site_gives_it(web, topology):
     # nginx serves /downloads from the disk and sent no Content-Disposition: a browser saved
     # csv/figures.csv as figures.csv. Each release file is named as the site names it
