@@ -271,6 +271,9 @@ def stage_release(topology: Topology, build_dir: Path = BUILD, dist: Path = DIST
         topology.releases.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(temporary, ignore_errors=True)
         shutil.copytree(build_dir, temporary / "build", copy_function=_stage_file)
+        # nginx serves the database from it (/disclosures.db), its workers as nobody: copytree
+        # gave the folder the build folder's mode, which may be private (a pytest folder, 0700).
+        (temporary / "build").chmod(0o755)
         if Path(dist).is_dir():
             shutil.copytree(dist, temporary / "dist", copy_function=_stage_file, ignore=_symlinks)
         else:

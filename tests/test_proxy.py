@@ -290,6 +290,28 @@ def test_every_release_file_has_the_media_type_the_site_serves_it_with(web, topo
     assert changelog.text.startswith("<?xml")
 
 
+def test_the_served_database_has_a_length_ranges_and_revalidation(web, topology):
+    # /disclosures.db came from a worker chunked, without Content-Length or Range: a download of
+    # 100 MB showed no progress and could not resume (curl -C - started over).
+    staged = topology.releases / prod.current_release(topology) / "build" / "disclosures.db"
+    size = staged.stat().st_size
+    head = web.head("/disclosures.db")
+    assert head.status_code == 200
+    assert int(head.headers["content-length"]) == size
+    assert head.headers["accept-ranges"] == "bytes"
+    assert head.headers["content-type"] == "application/vnd.sqlite3"
+    assert head.headers["content-disposition"] == 'attachment; filename="disclosures.db"'
+    assert head.headers["x-release"] == prod.current_release(topology)
+    tail = web.get("/disclosures.db", headers={"Range": f"bytes={size - 100}-"})
+    assert tail.status_code == 206
+    assert tail.headers["content-range"] == f"bytes {size - 100}-{size - 1}/{size}"
+    with staged.open("rb") as database:
+        database.seek(size - 100)
+        assert tail.content == database.read()
+    assert web.get("/disclosures.db", headers={"Range": "bytes=0-15"}).content == b"SQLite format 3\x00"
+    assert web.get("/disclosures.db", headers={"If-None-Match": head.headers["etag"]}).status_code == 304
+
+
 def test_a_saved_release_file_has_the_name_the_site_gives_it(web, topology):
     # nginx serves /downloads from the disk and sent no Content-Disposition: a browser saved
     # csv/figures.csv as figures.csv. Each release file is named as the site names it
