@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -610,6 +611,13 @@ EXTRA_EDITS: list[tuple[str, list[dict]]] = [
 
 
 def apply_edits(package_dir: Path, edits: list[dict]) -> None:
+    """Apply text edits to files under ``package_dir`` (the bad-edit fixtures' ``edits.json``):
+    ``{"file", "old", "new"}`` replaces the first occurrence of ``old``; ``{"file", "pattern",
+    "new"}`` the first match of the regular expression ``pattern`` (text that changes with the
+    data, such as the package's version); ``{"file", "append"}`` adds a line; ``{"file",
+    "truncate": true}`` keeps the first line. Any may add ``"encoding"`` (say ``"latin-1"``) to
+    save the file that way instead of UTF-8. Raises ValueError when ``old`` or ``pattern`` is not
+    found."""
     for edit in edits:
         path = package_dir / edit["file"]
         text = path.read_text(encoding="utf-8")
@@ -617,6 +625,11 @@ def apply_edits(package_dir: Path, edits: list[dict]) -> None:
             text = text.splitlines(keepends=True)[0]
         elif "append" in edit:
             text += edit["append"] + "\n"
+        elif "pattern" in edit:
+            found = re.search(edit["pattern"], text)
+            if found is None:
+                raise ValueError(f"{edit['pattern']!r} matches nothing in {edit['file']}")
+            text = text[: found.start()] + edit["new"] + text[found.end() :]
         else:
             if edit["old"] not in text:
                 raise ValueError(f"{edit['old']!r} not in {edit['file']}")
@@ -1047,9 +1060,13 @@ def switched_release(prod, topology, other_build: Path, report: Report) -> bool:
         for t in threads:
             t.join()
     failed = [s for s in results if s != 200]
+    # Which statuses failed (0: no answer, or a cut one), so that a rare failure says what it was.
+    statuses = f" (statuses {sorted(set(failed))})" if failed else ""
     if failed:
-        report.failures.append(f"fault: {len(failed)} of {len(results)} answers failed during the release switch")
-    report.notes.append(f"release switch load: {len(results)} answers, {len(failed)} failed")
+        report.failures.append(
+            f"fault: {len(failed)} of {len(results)} answers failed during the release switch{statuses}"
+        )
+    report.notes.append(f"release switch load: {len(results)} answers, {len(failed)} failed{statuses}")
     return not failed
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
+
+from disclosures import reliability
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -19,8 +20,8 @@ def make_package(target: Path, fixture: str | None = None) -> Path:
     A fixture's ``edits.json`` lists text edits: ``{"file", "old", "new"}`` replaces the first
     occurrence of ``old``; ``{"file", "pattern", "new"}`` replaces the first match of the regular
     expression ``pattern`` (for text that changes with the data, such as the package's version);
-    ``{"file", "append"}`` adds a line. Either may add ``"encoding"``
-    (say ``"latin-1"``) to save the file that way instead of UTF-8, as a curator's editor might.
+    ``{"file", "append"}`` adds a line. Any may add ``"encoding"`` (say ``"latin-1"``) to save the
+    file that way instead of UTF-8, as a curator's editor might (``reliability.apply_edits``).
     """
     shutil.copytree(BASE / "data", target / "data")
     shutil.copy(ROOT / "datapackage.json", target / "datapackage.json")
@@ -30,20 +31,9 @@ def make_package(target: Path, fixture: str | None = None) -> Path:
 
 
 def apply_edits(target: Path, edits: list[dict]) -> None:
-    """Apply text edits to files under ``target`` (see make_package)."""
-    for edit in edits:
-        path = target / edit["file"]
-        text = path.read_text(encoding="utf-8")
-        if "append" in edit:
-            text += edit["append"] + "\n"
-        elif "pattern" in edit:
-            found = re.search(edit["pattern"], text)
-            assert found, f"{edit['pattern']!r} matches nothing in {edit['file']}"
-            text = text[: found.start()] + edit["new"] + text[found.end() :]
-        else:
-            assert edit["old"] in text, f"{edit['old']!r} not in {edit['file']}"
-            text = text.replace(edit["old"], edit["new"], 1)
-        path.write_bytes(text.encode(edit.get("encoding", "utf-8")))
+    """Apply text edits to files under ``target`` (see make_package): the reliability suite's
+    own, which reads the same fixtures."""
+    reliability.apply_edits(target, edits)
 
 
 def expected_messages(fixture: str) -> list[str]:

@@ -930,3 +930,14 @@ def test_a_resource_declaring_its_files_true_bytes_and_hash_is_valid(tmp_path, d
 )
 def test_a_figure_id_mismatch_names_the_parts_that_differ(figure_id, made, told):
     assert validate._id_part_differences(figure_id, made) == told
+
+
+def test_a_fixture_edit_by_pattern_replaces_the_first_match_and_names_a_pattern_that_matches_nothing(tmp_path):
+    (tmp_path / "datapackage.json").write_text('{"version": "1.0.1", "other": {"version": "2"}}\n', encoding="utf-8")
+    edit = {"file": "datapackage.json", "pattern": r'"version": "[^"]*"', "new": '"version": "1.0"'}
+    apply_edits(tmp_path, [edit])
+    assert (tmp_path / "datapackage.json").read_text(encoding="utf-8") == (
+        '{"version": "1.0", "other": {"version": "2"}}\n'
+    )
+    with pytest.raises(ValueError, match="matches nothing in datapackage.json"):
+        apply_edits(tmp_path, [{**edit, "pattern": "no such text"}])
