@@ -43,6 +43,9 @@ WRAPPER_ORDER = (
     "http_version.py",
     # Sees every Link header as it leaves: downloads.py adds one, parameters.py drops Datasette's.
     "link_headers.py",
+    # Logs a request's failed SQL by the status it was answered with, which no wrapper inside it
+    # changes any more (echoes.py only cuts messages).
+    "sql_log.py",
     # Cuts long echoes of the client's input out of every error message, whoever wrote it.
     "echoes.py",
 )
