@@ -16,7 +16,9 @@ Datasette 0.65 puts these names into its own SQL and code paths, and answered so
   ``_facet_date=value`` counted the figures under days of 4713 BC ("-4713-11-25": 7,516), 200; on
   text with no date in it (``_facet_date=figure_id``) the facet was empty, 200, as if no row had a
   day. A column some of whose cells are no day (``sources.published_date``'s "2022-07") still
-  counts the days it has.
+  counts the days it has. So must a ``column__date`` filter's column: on text with no date in it
+  (``figure_id__date=2024-01-01``) it answered 200 with no rows, where the same column's date facet
+  is a 400 (plugins/parameters.py refuses a number column, and a value that is no day, before this).
 
 Each is a 400 whose message names the parameter and what it may be; errors.py gives a ``.json``
 request the API's error shape and a page Datasette's error page. plugins/errors.py already
@@ -33,6 +35,7 @@ from datasette.utils.asgi import BadRequest
 
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date")
 ARRAY_OPERATORS = ("__arraycontains", "__arraynotcontains")
+DATE_OPERATOR = "__date"
 
 # (database, table) -> (columns, {table: its columns} of the tables with a foreign key to it),
 # for immutable databases, whose schema cannot change.
@@ -179,10 +182,33 @@ def array_filters(args) -> list[tuple[str, str, str]]:
     ]
 
 
+def date_filters(args) -> list[tuple[str, str, str]]:
+    """(parameter, column, value) of each ``column__date`` filter."""
+    return [
+        (key, key.removesuffix(DATE_OPERATOR), value)
+        for key in args
+        if key.endswith(DATE_OPERATOR)
+        for value in args.getlist(key)
+    ]
+
+
+def date_filter_problem(parameter: str, column: str, value: str, content: str) -> str | None:
+    """Why a ``column__date`` filter on ``column`` (holding ``content``, as date_content reads it)
+    could match no row, or None. A number column is plugins/parameters.py's 400."""
+    if content != "none":
+        return None
+    return (
+        f"{parameter}={value}: {column} holds no dates written YYYY-MM-DD, whose day a date filter compares, "
+        f"so nothing would match; {column}={value} compares its value"
+    )
+
+
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     names = ("_through", *FACET_PARAMETERS)
-    if not any(name in request.args for name in names) and not array_filters(request.args):
+    if not any(name in request.args for name in names) and not (
+        array_filters(request.args) or date_filters(request.args)
+    ):
         return None
 
     async def inner():
@@ -209,6 +235,12 @@ def filters_from_request(request, database, table, datasette):
             problem = date_facet_problem(column, await date_content(db, table, column))
             if problem:
                 raise BadRequest(problem)
+        for parameter, column, value in date_filters(request.args):
+            # An unknown column is errors.py's 400.
+            if column in columns:
+                problem = date_filter_problem(parameter, column, value, await date_content(db, table, column))
+                if problem:
+                    raise BadRequest(problem)
         for parameter, column, value in array_filters(request.args):
             # An unknown column is errors.py's 400; a known one that holds no arrays answered
             # "malformed JSON" (text) or 200 with no rows (value__arraycontains=1: numbers).

@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import assert_error_shape
+from tests.conftest import assert_error_shape, rows
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,44 @@ def test_a_date_facet_of_a_column_of_dates_still_counts_its_days(site, real_db, 
             ).fetchall()
         )
     assert counted and counted == {day: expected[day] for day in counted}
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("figures", "figure_id"), ("figures", "quote"), ("sources", "title"), ("figures_series", "figure_id")],
+)
+def test_a_date_filter_on_text_without_dates_is_a_400_as_its_date_facet_is(site, table, column):
+    # It answered 200 with no rows, as if no row had that day, while _facet_date of the same
+    # column was already a 400 saying it holds no dates.
+    key = f"{column}__date"
+    for fmt in (".json", ".csv"):
+        message = assert_error_shape(site.get(f"/disclosures/{table}{fmt}?{key}=2024-01-01&_size=0"), 400)
+        assert message == (
+            f"{key}=2024-01-01: {column} holds no dates written YYYY-MM-DD, whose day a date filter "
+            f"compares, so nothing would match; {column}=2024-01-01 compares its value"
+        )
+    page = site.get(f"/disclosures/{table}?{key}=2024-01-01")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert f"{column} holds no dates written YYYY-MM-DD" in page.text
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("figures", "period_start"),
+        ("figures", "period_end"),
+        ("sources", "published_date"),
+        ("figures_series", "period_end"),
+    ],
+)
+def test_a_date_filter_on_a_column_of_dates_still_filters(site, real_db, table, column):
+    (day, expected) = rows(
+        real_db, f"SELECT date({column}), count(*) FROM {table} WHERE date({column}) IS NOT NULL GROUP BY 1 LIMIT 1"
+    )[0]
+    answer = site.get(f"/disclosures/{table}.json?{column}__date={day}&_size=0")
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.json()["filtered_table_rows_count"] == expected > 0
+
+
+def test_the_api_page_lists_the_date_filters_400(site):
+    assert "or on one that holds no dates (<code>figure_id__date</code>)" in site.get("/api").text
