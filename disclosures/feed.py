@@ -13,7 +13,7 @@ import uuid
 
 from feedgen.feed import FeedGenerator
 
-from .release_records import CHANGES
+from .release_records import CHANGES, parse_version
 
 
 def same_values_text(release: dict) -> str:
@@ -41,9 +41,15 @@ def release_summary(release: dict) -> str:
     return f"{counts} {since}. The full list, with each reason, is on the changes page and in changelog.csv."
 
 
+def release_order(release: dict) -> tuple:
+    """A release's place, oldest first: its date, then its version's numbers (as text, 1.10.0
+    came before 1.9.0 of the same day)."""
+    return release["date"], parse_version(release["version"])
+
+
 def atom_feed(homepage: str, name: str, title: str, author: str, releases: list[dict]) -> bytes:
     """Atom XML (UTF-8) with one entry per release (dicts of the ``releases`` table), newest first."""
-    ordered = sorted(releases, key=lambda r: (r["date"], r["version"]), reverse=True)
+    ordered = sorted(releases, key=release_order, reverse=True)
     feed = FeedGenerator()
     feed.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{homepage}#{name}/releases')}")
     feed.title(f"{title}: releases")
@@ -76,5 +82,5 @@ def release_feed(conn: sqlite3.Connection, version: str | None = None) -> bytes 
     known = {r["version"]: r for r in releases}
     if version not in known:
         return None
-    upto = [r for r in releases if (r["date"], r["version"]) <= (known[version]["date"], version)]
+    upto = [r for r in releases if release_order(r) <= release_order(known[version])]
     return atom_feed(homepage or "", name, title, author, upto)

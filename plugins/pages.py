@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import weakref
 from pathlib import Path
 from urllib.parse import unquote
@@ -18,6 +19,11 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
+
+# plugins/ is no package: what its plugins share is in plugins/_*.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _releases import RELEASED_SQL, version_order
 
 PLUGIN = "platform-disclosures"
 TOP_COUNTRIES = 6
@@ -288,14 +294,20 @@ async def changes_page(datasette, request):
     release = await release_context(datasette, limit=CHANGES_SHOWN, version=version)
     if version and release is None:
         made = [
-            r["version"] for r in await rows(database(datasette), "SELECT version FROM releases ORDER BY date, version")
+            r["version"]
+            for r in await rows(
+                database(datasette), f"SELECT version FROM releases ORDER BY date, {version_order('version')}"
+            )
         ]
         return await error_page(
             datasette, request, f"No release {version!r}: the releases are {', '.join(made) or 'none yet'}", 404
         )
     # Every release, newest first, each leading to its own changes: /changes showed the latest
     # release's, and nothing on it led to an older one's.
-    releases = await rows(database(datasette), "SELECT version, date FROM releases ORDER BY date DESC, version DESC")
+    releases = await rows(
+        database(datasette),
+        f"SELECT version, date FROM releases ORDER BY date DESC, {version_order('version', descending=True)}",
+    )
     context = {"release": release, "shown": CHANGES_SHOWN, "releases": releases}
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 
@@ -595,22 +607,11 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=status)
 
 
-# Every release that carried a figure id, oldest first, with the value it had there (as its CSV
-# cell): from the release that added it up to the one that removed it. A release's changes name
-# only what changed, so the releases between, which carried it unchanged, count too: the newest
-# release that carried a figure was taken to be the last one that changed it (the same rule in
-# plugins/pages.py and plugins/strict_paths.py).
-RELEASED_SQL = """WITH ordered AS (SELECT version, date, row_number() OVER (ORDER BY date, version) AS n FROM releases),
-  history AS (SELECT o.n, c.change, c.new_value FROM release_changes c JOIN ordered o USING (version)
-              WHERE c.figure_id = ?)
-  SELECT o.version, o.date, h.new_value FROM ordered o
-  JOIN history h ON h.n = (SELECT max(n) FROM history WHERE n <= o.n)
-  WHERE h.change != 'removed' ORDER BY o.n"""
-# The newest of them.
-CARRIED_SQL = f"SELECT * FROM ({RELEASED_SQL}) ORDER BY date DESC, version DESC LIMIT 1"
+# The newest release that carried a figure id (of _releases.RELEASED_SQL's, oldest first).
+CARRIED_SQL = f"SELECT * FROM ({RELEASED_SQL}) ORDER BY date DESC, {version_order('version', descending=True)} LIMIT 1"
 # The release whose changes removed a figure id, the newest if it came back and went again.
-REMOVED_IN_SQL = """SELECT c.version FROM release_changes c JOIN releases r USING (version)
-  WHERE c.figure_id = ? AND c.change = 'removed' ORDER BY r.date DESC, c.version DESC LIMIT 1"""
+REMOVED_IN_SQL = f"""SELECT c.version FROM release_changes c JOIN releases r USING (version)
+  WHERE c.figure_id = ? AND c.change = 'removed' ORDER BY r.date DESC, {version_order("c.version", descending=True)} LIMIT 1"""
 # The corrections that removed an id and whose reason may name another (instr: ids hold "_",
 # LIKE's wildcard), newest first; the reason's ids are then matched whole.
 REFILED_FROM_SQL = """SELECT figure_id, correction_id, reason FROM corrections

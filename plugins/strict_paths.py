@@ -45,6 +45,7 @@ from datasette.utils.asgi import Response
 # plugins/ is no package: what its plugins share (plugins/_table_options.py) is found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
+from _releases import RELEASED_SQL, version_order
 from _table_options import PAGE_OPTIONS, unapplied_option
 
 PLUGIN = "platform-disclosures"
@@ -95,19 +96,6 @@ async def key_columns(db, table: str) -> list[str] | None:
     if not db.is_mutable and keys is not None:
         _key_sizes[key] = keys
     return keys
-
-
-# Every release that carried a figure id, oldest first, with the value it had there (as its CSV
-# cell): from the release that added it up to the one that removed it. A release's changes name
-# only what changed, so the releases between, which carried it unchanged, count too: the newest
-# release that carried a figure was taken to be the last one that changed it (the same rule in
-# plugins/pages.py and plugins/strict_paths.py).
-RELEASED_SQL = """WITH ordered AS (SELECT version, date, row_number() OVER (ORDER BY date, version) AS n FROM releases),
-  history AS (SELECT o.n, c.change, c.new_value FROM release_changes c JOIN ordered o USING (version)
-              WHERE c.figure_id = ?)
-  SELECT o.version, o.date, h.new_value FROM ordered o
-  JOIN history h ON h.n = (SELECT max(n) FROM history WHERE n <= o.n)
-  WHERE h.change != 'removed' ORDER BY o.n"""
 
 
 async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
@@ -326,10 +314,10 @@ async def release_listing(datasette) -> dict:
     if name in datasette.databases:
         db = datasette.databases[name]
         found = await db.execute(
-            """SELECT r.version, r.date, r.previous, r.figures, r.added, r.changed, r.changed_same_value,
+            f"""SELECT r.version, r.date, r.previous, r.figures, r.added, r.changed, r.changed_same_value,
                       r.removed, f.path
                FROM releases r JOIN release_files f USING (version)
-               ORDER BY r.date DESC, r.version DESC, f.path"""
+               ORDER BY r.date DESC, {version_order("r.version", descending=True)}, f.path"""
         )
         for version, date, previous, figures, added, changed, same, removed, file in found.rows:
             if not releases or releases[-1]["version"] != version:
