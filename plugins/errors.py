@@ -202,7 +202,10 @@ def is_plain_text(start: dict) -> bool:
     return kind.startswith(b"text/plain")
 
 
-KEPT_HEADERS = (b"retry-after", b"cache-control", b"allow", b"vary")
+# The headers of an error answer that stay when it is reshaped here. Access-Control-Expose-Headers
+# (plugins/downloads.py's list) with them: without it a script on another origin could not read
+# a 503's or a 429's Retry-After, which CORS shows only when exposed.
+KEPT_HEADERS = (b"retry-after", b"cache-control", b"allow", b"vary", b"access-control-expose-headers")
 ALLOW = (b"allow", ", ".join(READ_METHODS).encode())
 
 
@@ -292,8 +295,8 @@ def asgi_wrapper(datasette):
                 else:
                     text = b"".join(chunks).decode("utf-8", "replace").strip() or "Error"
                     body, kind = await error_page(datasette, scope, receive, status, text), HTML
-                # Retry-After (a 503 or 429), Cache-Control and Allow are part of the answer, whoever
-                # made it; the body's type and length are this one's.
+                # Retry-After (a 503 or 429), Cache-Control, Allow and the headers exposed to other
+                # origins are part of the answer, whoever made it; the body's type and length are this one's.
                 kept = [(k, v) for k, v in start.get("headers", []) if k.lower() in KEPT_HEADERS]
                 await send_response(send, status, body, kind, kept)
 

@@ -275,6 +275,10 @@ def test_a_json_request_overrunning_while_others_run_is_a_503_in_the_error_shape
     for response in responses:
         message = assert_error_shape(response, 503)
         assert "busy" in message and response.headers["retry-after"] == "2"
+        # A script on another origin reads when to retry: CORS shows Retry-After only when exposed,
+        # and reshaping the error into the API's shape dropped the header that exposed it.
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert "Retry-After" in response.headers["access-control-expose-headers"].split(", ")
 
 
 def test_an_overrun_alone_says_whose_fault_it_is(site, tiny_budget):
