@@ -377,6 +377,14 @@ async def downloads_json(datasette, request):
         return Response.json(
             {"ok": False, "status": 400, "error": message}, status=400, headers={"access-control-allow-origin": "*"}
         )
+    unknown = next((key for key in request.args if not key.startswith("_")), None)
+    if unknown is not None:
+        # Ignored: /downloads.json?version=1.0.0 answered every release, 200, as if it were 1.0.0's
+        # (the pages' JSON, /countries.json and the others, refuse a parameter they do not read).
+        message = f"{unknown}: /downloads has no parameter {unknown!r}, so it would answer as if it were not given; it takes none"
+        return Response.json(
+            {"ok": False, "status": 400, "error": message}, status=400, headers={"access-control-allow-origin": "*"}
+        )
     # Datasette read /downloads.json as a database named "downloads" ("Database not found").
     return Response.json(await release_listing(datasette), headers={"access-control-allow-origin": "*"})
 

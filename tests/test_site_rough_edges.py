@@ -336,6 +336,22 @@ def test_the_downloads_json_given_an_option_of_a_tables_rows_is_a_400(site, opti
     assert site.get("/downloads.json?_ttl=5").headers["cache-control"] == "max-age=5"
 
 
+@pytest.mark.parametrize("query", ["version=1.0.0", "release=1.0.0", "x="])
+def test_the_downloads_json_given_a_parameter_it_does_not_read_is_a_400(site, query):
+    # Ignored: /downloads.json?version=1.0.0 answered every release, 200, as if it were 1.0.0's,
+    # where /countries.json?x=1 and the other pages' JSON refuse a parameter they do not read.
+    name = query.split("=")[0]
+    message = assert_error_shape(site.get(f"/downloads.json?{query}"), 400)
+    assert (
+        message
+        == f"{name}: /downloads has no parameter {name!r}, so it would answer as if it were not given; it takes none"
+    )
+    assert site.get(f"/countries.json?{query}").status_code == 400
+    # The page itself, like the other pages, reads no parameter and shows the list.
+    assert site.get(f"/downloads?{query}").status_code == 200
+    assert "(<code>/downloads.json</code> takes none)" in site.get("/api").text
+
+
 @pytest.mark.parametrize("path", ["/disclosures/figures", "/disclosures/figures_series"])
 @pytest.mark.parametrize("name", ["_sort", "_sort_desc"])
 def test_a_second_sort_column_is_a_400_not_ignored(site, path, name):
