@@ -40,6 +40,13 @@ FIGURE_PAGE = "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled"
 BYPASS = {"X-Cache-Bypass": "1"}
 
 
+def readable_from_any_origin(headers) -> None:
+    """Assert an answer of nginx's own is readable by a script on another origin, Retry-After
+    included: without Access-Control-Allow-Origin a browser shows it as a network error."""
+    assert headers.get_list("access-control-allow-origin") == ["*"]
+    assert "Retry-After" in headers["access-control-expose-headers"].split(", ")
+
+
 def client(topology: Topology, address: str) -> httpx.Client:
     """A client whose requests come from ``address`` (any 127.x.y.z is loopback on Linux)."""
     return httpx.Client(base_url=topology.base_url, transport=httpx.HTTPTransport(local_address=address), timeout=30)
@@ -145,6 +152,7 @@ def test_the_health_check_is_never_cached_and_says_when_the_pages_workers_are_do
             "problems": ["no worker answered: the workers are stopped, restarting or busy"],
         }
         assert down.headers["cache-control"] == "no-store" and down.headers["retry-after"] == "1"
+        readable_from_any_origin(down.headers)
         assert down.headers.get("x-cache") != "HIT"
     finally:
         prod.supervisorctl(topology, "start", "pages:*")
@@ -219,6 +227,7 @@ def test_a_download_address_no_file_has_is_the_sites_404(web):
         assert response.status_code == 404, path
         assert response.headers["content-type"] == "application/json", path
         assert response.json()["error"] == "Not found", path
+        readable_from_any_origin(response.headers)
     assert web.get(f"/downloads/{VERSION}/csv/figures.csv").status_code == 200
 
 
@@ -256,6 +265,7 @@ def test_what_nginx_refuses_under_the_downloads_has_the_json_error_shape(web):
         "status": 405,
         "title": "Method Not Allowed",
     }
+    readable_from_any_origin(posted.headers)
 
     past = web.get(csv_url, headers={"Range": f"bytes={size + 10}-"})
     assert past.status_code == 416
@@ -264,6 +274,7 @@ def test_what_nginx_refuses_under_the_downloads_has_the_json_error_shape(web):
     body = past.json()
     assert body["ok"] is False and body["status"] == 416
     assert f"bytes */{size}" in body["error"]
+    readable_from_any_origin(past.headers)
     # It carries the file's own Cache-Control too (nginx added it before it read the range): a
     # cache must still never keep the refusal in the file's place.
     assert "no-store" in past.headers.get_list("cache-control")
@@ -363,6 +374,7 @@ def test_what_nginx_refuses_itself_has_the_json_error_shape(topology, path, stat
     assert response.getheader("content-type") == "application/json"
     body = json.loads(raw)
     assert body["ok"] is False and body["status"] == status and body["error"]
+    readable_from_any_origin(httpx.Headers(response.getheaders()))
 
 
 @pytest.mark.parametrize("version", ["9.9", "2.0"])
@@ -498,6 +510,8 @@ def test_sql_has_a_tighter_rate_than_pages_and_429_has_the_json_error_shape(topo
         }
         assert refused.headers["retry-after"] == "1"
         assert refused.headers["cache-control"] == "no-store"
+        # A browser's script on another origin saw this 429 as a network error, with no status.
+        readable_from_any_origin(refused.headers)
 
 
 def test_one_client_runs_at_most_two_sql_queries_at_once(topology):
