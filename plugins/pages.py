@@ -324,9 +324,14 @@ async def feed(datasette, request):
         "cache-control": f"public, max-age={datasette.setting('default_cache_ttl')}",
         "access-control-allow-origin": "*",
     }
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response("", status=304, headers=headers)
-    return Response(body, content_type="application/atom+xml; charset=utf-8", headers=headers)
+    kind = "application/atom+xml; charset=utf-8"
+    # Compared weakly, "*" included (RFC 9110 13.1.2), as a cache revalidating its copy sends it.
+    wanted = [t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")]
+    if etag in wanted or "*" in wanted:
+        # The feed's own type: Datasette's Response says text/plain by default, and a cache updates
+        # the copy it keeps with a 304's headers (RFC 9111 4.3.4), so the feed turned into text.
+        return Response("", status=304, headers=headers, content_type=kind)
+    return Response(body, content_type=kind, headers=headers)
 
 
 # The words and characters a search takes at most (plugins/search.py's MAX_SEARCH_WORDS and

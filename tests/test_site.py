@@ -406,7 +406,15 @@ def test_atom_feed_has_one_entry_per_release_a_self_link_and_cache_headers(site,
     assert response.headers["content-type"].startswith("application/atom+xml")
     assert "max-age=" in response.headers["cache-control"] and response.headers["etag"]
     assert len(response.content) < 100_000
-    assert site.get("/feed.atom", headers={"if-none-match": response.headers["etag"]}).status_code == 304
+    etag = response.headers["etag"]
+    for asked in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        unchanged = site.get("/feed.atom", headers={"if-none-match": asked})
+        assert unchanged.status_code == 304 and unchanged.content == b"", asked
+        # Its headers are the feed's: a 304's Content-Type was text/plain, which a cache that
+        # revalidated its copy took as the feed's own (RFC 9111 4.3.4).
+        assert unchanged.headers["content-type"] == response.headers["content-type"]
+        assert unchanged.headers["etag"] == etag
+    assert site.get("/feed.atom", headers={"if-none-match": '"other"'}).status_code == 200
     feed = ElementTree.fromstring(response.content)
     atom = "{http://www.w3.org/2005/Atom}"
     entries = feed.findall(f"{atom}entry")
