@@ -590,8 +590,11 @@ def test_a_table_pages_facets_are_headed_with_their_columns_titles_in_its_html(s
     for column, box in boxes.items():
         facet = facets[column]
         total = f"{'>' if facet['truncated'] else ''}{len(facet['results'])}"
-        if facet["type"] == "column":  # the package's title, then the name filters and the JSON use
+        if facet["type"] == "column" and not repeats(titles[column], column):
+            # the package's title, then the name filters and the JSON use
             assert box["heading"] == f"{titles[column]} {column} {total}" and box["code"] == column
+        elif facet["type"] == "column":  # a title that repeats the name: the name, once
+            assert box["heading"] == f"{column} {total}" and box["code"] is None
         else:  # a date facet keeps Datasette's heading
             assert box["heading"] == f"{column} ({facet['type']}) {total}" and box["code"] is None
         assert box["id"] == f"facet-{column}" and box["truncated"] == facet["truncated"]
@@ -605,10 +608,29 @@ def test_a_table_pages_facets_are_headed_with_their_columns_titles_in_its_html(s
     assert boxes["period_label"]["heading"] == "Period period_label 1"
     assert boxes["period_label"]["values"][0]["text"] == "January–September 2024 · 160 ✖"
     assert boxes["platform_id"]["heading"].startswith("Platform platform_id ")
+    assert boxes["period_kind"]["heading"] == "period_kind 1"  # not "Period kind period_kind 1"
     # A table the package does not describe has no titles: its facets are headed as Datasette heads them.
     coverage = facet_boxes(site.get("/disclosures/coverage?_facet=platform_id&_size=1").text)
     assert coverage["platform_id"]["heading"].startswith("platform_id ") and coverage["platform_id"]["code"] is None
     assert site.get("/static/facet-titles.js").status_code == 404  # no script does it any more
+
+
+def repeats(title: str, column: str) -> bool:
+    """A title that is its column's name again, underscores read as spaces ("Figure id", figure_id)."""
+    return title.lower() == column.replace("_", " ").lower()
+
+
+def heading(title: str, column: str) -> str:
+    """A header's text: the title, then the name; the name alone when the title repeats it."""
+    return column if repeats(title, column) else f"{title} {column}"
+
+
+def test_a_title_that_repeats_its_columns_name_adds_nothing():
+    adds_to = plugin("facet_titles").adds_to
+    assert not adds_to("Figure id", "figure_id") and not adds_to("Value", "value")
+    assert not adds_to("Period  start", "period_start") and not adds_to("URL", "url")
+    assert adds_to("Platform", "platform_id") and adds_to("Reported as", "value_kind")
+    assert adds_to("ISO alpha-2", "alpha2") and adds_to("SHA-256", "sha256")
 
 
 def header_texts(html_text: str, scope: str) -> dict[str, tuple[str, str | None]]:
@@ -633,7 +655,7 @@ def test_a_tables_and_a_rows_headers_are_their_columns_titles_with_the_names(sit
     assert list(table) == columns
     for column, (text, link) in table.items():
         arrow = " ▲" if column == "value" else ""
-        assert text == f"{titles[column]} {column}{arrow}", (column, text)
+        assert text == f"{heading(titles[column], column)}{arrow}", (column, text)
         # The sort links are Datasette's, by the column's name.
         assert link is None or re.search(rf"[?&]_sort(_desc)?={column}(&|$)", link), (column, link)
     assert table["value_kind"][0] == "Reported as value_kind"
@@ -645,10 +667,15 @@ def test_a_tables_and_a_rows_headers_are_their_columns_titles_with_the_names(sit
     shown = {
         n: re.sub(r"\\([0-9a-fA-F]{1,6}) ?", lambda m: chr(int(m.group(1), 16)), text) for n, text in labels.items()
     }
-    assert shown == {str(i + 1): f"{titles[c]} ({c})" for i, c in enumerate(columns)}  # CSS escapes read
+    titled = [c for c in columns if not repeats(titles[c], c)]  # the others keep Datasette's label, the name
+    expected = {str(i + 1): c for i, c in enumerate(columns)}
+    expected |= {str(columns.index(c) + 1): f"{titles[c]} ({c})" for c in titled}
+    assert shown == expected  # CSS escapes read
+    assert "value" not in titled and "figure_id" not in titled and "platform_id" in titled
     key = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
     row = header_texts(site.get(f"{FIGURES}/{key}").text, "row")
-    assert row == {column: (f"{titles[column]} {column}", None) for column in columns}
+    assert row == {column: (heading(titles[column], column), None) for column in columns}
+    assert row["value"] == ("value", None) and row["period_start"] == ("period_start", None)
     # A table the package does not title keeps the names.
     coverage = header_texts(site.get("/disclosures/coverage?_size=1").text, "col")
     assert coverage and all(
@@ -688,3 +715,39 @@ def test_an_unreleased_version_is_not_called_released(tmp_path):
     html = Site(unhurried(tmp_path / "build")).get("/").text
     assert "Dataset version <strong>9.0.0</strong>, not released yet." in html
     assert "This site serves version <strong>9.0.0</strong>, which is not released yet" in html
+
+
+def glossary(html_text: str) -> list[tuple[str, str | None, str]]:
+    """The table page's glossary of its columns: each term's text, the name in small type in it
+    (if any), and its description."""
+    boxes = lxml.html.fromstring(html_text).xpath('//dl[contains(@class, "column-descriptions")]')
+    assert len(boxes) == 1  # Datasette's own is not written beside it
+    found = []
+    for term in boxes[0].xpath("./dt"):
+        code = term.xpath('./small[@class="named-code"]')
+        found.append(
+            (
+                " ".join(term.text_content().split()),
+                code[0].text_content() if code else None,
+                term.getnext().text_content(),
+            )
+        )
+    return found
+
+
+def test_a_tables_glossary_names_each_column_as_its_header_does(site, real_build):
+    # The glossary above the rows said "figure_id  Figure id. Stable id: ..." and "platform_id
+    # Platform. The platform that ...": the names, then each title as the start of its description.
+    package = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    fields = next(r for r in package["resources"] if r["name"] == "figures")["schema"]["fields"]
+    metadata = json.loads((real_build / "metadata.json").read_text(encoding="utf-8"))
+    columns = metadata["databases"]["disclosures"]["tables"]["figures"]["columns"]
+    found = {code or text: (text, description) for text, code, description in glossary(site.get(FIGURES).text)}
+    assert list(found) == list(columns)  # every described column, in the metadata's order
+    for field in fields:
+        assert found[field["name"]] == (heading(field["title"], field["name"]), field["description"]), field["name"]
+    assert found["platform_id"] == ("Platform platform_id", "The platform that disclosed the figure.")
+    assert found["figure_id"][0] == "figure_id" and not found["figure_id"][1].startswith("Figure id")
+    # A table the package does not title keeps its names and the descriptions metadata.yml writes.
+    coverage = metadata["databases"]["disclosures"]["tables"]["coverage"]["columns"]
+    assert glossary(site.get("/disclosures/coverage").text) == [(c, None, d) for c, d in coverage.items()]
