@@ -15,6 +15,13 @@ two thirds of the CPU time of the page. Here:
 - ``templates/_table.html`` writes the cells of a row with the ``cells_html`` filter
   (:func:`cells_html`): the same ``<td class="col-… type-…">`` elements, escaped as the template
   escapes them.
+
+A row page's foreign keys are labelled and linked as a table page's are. Datasette 0.65's row view
+shows each value bare: a corroboration's source_id was a code that led nowhere, where the
+corroborations table links it to the source, by its title. Its ``display_columns_and_rows`` is
+given the row with each foreign key's value as the table view hands it over, ``{"value": ...,
+"label": ...}`` (the label from the other table's label_column, metadata.yml's or Datasette's
+guess, else the value), so the cell is the same link. The row's JSON keeps the value.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import markupsafe
 from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils import (
+    CustomRow,
     await_me_maybe,
     format_bytes,
     is_url,
@@ -33,6 +41,7 @@ from datasette.utils import (
     to_css_class,
     truncate_url,
 )
+from datasette.views import row as row_view
 from datasette.views import table as table_view
 from datasette.views.base import ureg
 
@@ -255,3 +264,41 @@ table_view.datasette_display_columns_and_rows = getattr(
     table_view, "datasette_display_columns_and_rows", table_view.display_columns_and_rows
 )
 table_view.display_columns_and_rows = display_columns_and_rows
+
+
+async def labelled_rows(datasette, database_name: str, table_name: str, description, rows) -> list:
+    """``rows`` with each foreign key's value as the table view labels it: ``{"value": value,
+    "label": label}`` (one query per foreign key of the table, as Datasette's table view makes)."""
+    columns = [name for name, *_ in description]
+    db = datasette.databases[database_name]
+    labels = {}
+    for fk in await db.foreign_keys_for_table(table_name):
+        if fk["column"] in columns:
+            index = columns.index(fk["column"])
+            values = [row[index] for row in rows if row[index] is not None]
+            if values:
+                labels.update(await datasette.expand_foreign_keys(database_name, table_name, fk["column"], values))
+    if not labels:
+        return rows
+    labelled = []
+    for row in rows:
+        new_row = CustomRow(columns)
+        for column, value in zip(columns, row, strict=True):
+            known = (column, value) in labels and value is not None
+            new_row[column] = {"value": value, "label": labels[(column, value)]} if known else value
+        labelled.append(new_row)
+    return labelled
+
+
+async def row_display_columns_and_rows(
+    datasette, database_name, table_name, description, rows, link_column=False, truncate_cells=0
+):
+    """The row view's cells: those of :func:`display_columns_and_rows`, foreign keys labelled."""
+    rows = await labelled_rows(datasette, database_name, table_name, description, rows)
+    return await display_columns_and_rows(
+        datasette, database_name, table_name, description, rows, link_column, truncate_cells
+    )
+
+
+# Datasette's row view imported the function by name: its module's name is swapped too.
+row_view.display_columns_and_rows = row_display_columns_and_rows

@@ -25,3 +25,48 @@ def test_a_row_page_links_to_the_records_own_page_which_answers(site, real_db, t
         links = re.findall(r'<p class="see-page">[^<]*<a href="([^"]+)"', html)
         assert links == [page + value], (table, value)
         assert site.get(links[0]).status_code == 200, links[0]
+
+
+def row_cells(html_text: str) -> dict[str, tuple[list[str], str]]:
+    """Each field of a row page, by its column: the links in its cell and the cell's text."""
+    import lxml.html
+
+    cells = {}
+    for th in lxml.html.fromstring(html_text).xpath('//table[contains(@class, "row-fields")]//th[@scope="row"]'):
+        cell = th.getnext()
+        cells[th.get("data-column")] = (
+            [a.get("href") for a in cell.xpath(".//a")],
+            " ".join(cell.text_content().split()),
+        )
+    return cells
+
+
+def test_a_row_pages_foreign_keys_link_to_their_rows_by_label_as_the_tables_do(site, real_db):
+    # A corroboration's row page showed its source_id bare (Datasette 0.65's row view labels no
+    # foreign key), where the corroborations table links it to the source by its title.
+    figure_id, source_id, title = rows(
+        real_db,
+        "SELECT c.figure_id, c.source_id, s.title FROM corroborations c JOIN sources s USING (source_id)"
+        " ORDER BY c.figure_id, c.source_id LIMIT 1",
+    )[0]
+    key = f"{figure_id},{source_id}"
+    cells = row_cells(site.get(f"/disclosures/corroborations/{key}").text)
+    assert cells["source_id"] == ([f"/disclosures/sources/{source_id}"], f"{title} {source_id}")
+    # The same cell as in the table, which Datasette labels.
+    table = site.get(f"/disclosures/corroborations?figure_id={figure_id}&source_id={source_id}").text
+    assert re.search(rf'<td class="col-source_id[^"]*"><a href="/disclosures/sources/{re.escape(source_id)}">', table)
+    # Every foreign key of a row: an event's platform and source, a figure's five.
+    event, platform, name = rows(
+        real_db, "SELECT e.event_id, e.platform_id, p.name FROM events e JOIN platforms p USING (platform_id) LIMIT 1"
+    )[0]
+    assert row_cells(site.get(f"/disclosures/events/{event}").text)["platform_id"] == (
+        [f"/disclosures/platforms/{platform}"],
+        f"{name} {platform}",
+    )
+    figure = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
+    found = row_cells(site.get(f"/disclosures/figures/{figure}").text)
+    assert found["jurisdiction_id"] == (["/disclosures/jurisdictions/USA"], "United States USA")
+    assert found["metric_id"][0] == ["/disclosures/metrics/requests_fulfilled"]
+    # The row's JSON keeps the bare values.
+    data = site.get(f"/disclosures/corroborations/{key}.json?_shape=array").json()
+    assert data[0]["source_id"] == source_id
