@@ -40,6 +40,12 @@ the build's ``period_names``: their raw values (20240101-20240930, year_to_date)
 Only the name is Datasette's ``label`` (as a foreign key's is); the value and its link stay the
 label or kind.
 
+A column of a table the build derives without foreign keys (coverage, coverage_cells,
+requests_and_accounts) is labelled as the foreign keys of the same name elsewhere in the database
+are, when they all point to one table: coverage's platform_id facet listed google, apple, x, where
+the figures' lists Google, Apple, X / Twitter (platform_id's foreign keys all point to platforms,
+whose label_column is name). The value and its link stay the id.
+
 On an immutable database the rows read from ``facet_counts`` (and the list of counted columns)
 are kept per worker after their first reading: they are the build's, and cannot change.
 """
@@ -138,7 +144,10 @@ class FacetDatasette:
         column of a database that has the build's table of names."""
         db = self._datasette.get_database(database)
         if column not in NAMED_VALUES or NAMED_VALUES[column][0] not in await db.table_names():
-            return await self._datasette.expand_foreign_keys(database, table, column, values)
+            labels = await self._datasette.expand_foreign_keys(database, table, column, values)
+            if labels or column in {fk["column"] for fk in await db.foreign_keys_for_table(table)}:
+                return labels
+            return await implied_labels(db, column, values)
         names_table, name_column = NAMED_VALUES[column]
         sql = f"select {escape_sqlite(column)}, {escape_sqlite(name_column)} from {escape_sqlite(names_table)}"
         named = dict((await read_once(db, (names_table, column, None), lambda: db.execute(sql))).rows)
@@ -205,6 +214,48 @@ class FacetDatasette:
         ordered = sorted(counted[shape["column"]], key=lambda item: (-item[1], sqlite_order(item[0])))
         rows = [{"value": value, "count": count} for value, count in ordered[: int(shape["limit"])]]
         return Results(rows, False, [("value",), ("count",)])
+
+
+async def implied_key(db, column: str) -> tuple[str, str, str] | None:
+    """(table, its key column, its label column) that every foreign key named ``column`` in
+    ``db`` points to, when they point to one table that has a label column; else None."""
+    memo = _read.setdefault(db, {}) if not db.is_mutable else {}
+    key = ("implied key", column)
+    if key not in memo:
+        targets = set()
+        for table in await db.table_names():
+            targets |= {
+                (fk["other_table"], fk["other_column"])
+                for fk in await db.foreign_keys_for_table(table)
+                if fk["column"] == column
+            }
+        found = None
+        if len(targets) == 1:
+            other_table, other_column = targets.pop()
+            label_column = await db.label_column_for_table(other_table)
+            if label_column and label_column != other_column:
+                found = (other_table, other_column, label_column)
+        memo[key] = found
+    return memo[key]
+
+
+async def implied_labels(db, column: str, values) -> dict:
+    """{(column, value): label} of ``values`` through ``implied_key``, as Datasette's
+    expand_foreign_keys answers for a foreign key; empty when the column has none."""
+    implied = await implied_key(db, column)
+    wanted = sorted({value for value in values if value is not None}, key=sqlite_order)
+    if implied is None or not wanted:
+        return {}
+    other_table, other_column, label_column = implied
+    sql = (
+        f"select {escape_sqlite(other_column)}, {escape_sqlite(label_column)} from {escape_sqlite(other_table)}"
+        f" where {escape_sqlite(other_column)} in ({', '.join('?' * len(wanted))})"
+    )
+    try:
+        found = await db.execute(sql, wanted)
+    except QueryInterrupted:
+        return {}
+    return {(column, value): label for value, label in found.rows}
 
 
 def sqlite_order(value) -> tuple:

@@ -751,3 +751,26 @@ def test_a_tables_glossary_names_each_column_as_its_header_does(site, real_build
     # A table the package does not title keeps its names and the descriptions metadata.yml writes.
     coverage = metadata["databases"]["disclosures"]["tables"]["coverage"]["columns"]
     assert glossary(site.get("/disclosures/coverage").text) == [(c, None, d) for c, d in coverage.items()]
+
+
+def test_a_derived_tables_facets_name_platforms_and_jurisdictions_as_the_figures_do(site, real_db):
+    # The coverage page's platform facet listed google, apple, x, google_workspace: coverage is
+    # derived by the build without foreign keys, so Datasette found no label for its ids.
+    names = dict(rows(real_db, "SELECT platform_id, name FROM platforms"))
+    for table in ("coverage", "coverage_cells"):
+        boxes = facet_boxes(site.get(f"/disclosures/{table}?_facet=jurisdiction_id&_size=1").text)
+        facet = site.get(f"/disclosures/{table}.json?_facet=jurisdiction_id&_size=0").json()["facet_results"]
+        platforms = facet["platform_id"]["results"]
+        assert len(platforms) > 10 and all(r["label"] == names[r["value"]] for r in platforms)
+        # On the page each value is its platform's name, its link the id's filter.
+        assert [v["text"] for v in boxes["platform_id"]["values"]] == [
+            f"{names[r['value']]} {r['count']:,}" for r in platforms
+        ]
+        assert boxes["platform_id"]["values"][0]["href"].endswith(f"platform_id={platforms[0]['value']}")
+        jurisdictions = {r["value"]: r["label"] for r in facet["jurisdiction_id"]["results"]}
+        assert jurisdictions["USA"] == "United States"
+        # A column no foreign key of the database is named after keeps its values.
+        assert all(r["label"] == r["value"] for r in facet["status"]["results"])
+    assert "Google Workspace (Enterprise Cloud)" in [
+        v["text"].rsplit(" ", 1)[0] for v in boxes["platform_id"]["values"]
+    ]
