@@ -17,10 +17,19 @@ A title that only repeats its name ("Figure id" for figure_id, "Value" for value
 for period_start: the same words once case and underscores are set aside) adds nothing: such a
 column is headed with its name alone, once, as a column without a title is ("Value value" said
 the word twice).
+
+A query's result (a canned query of metadata.yml, or ?sql=) is headed the same way where a column
+is named as a column of the package's tables: the title the figures table gives it (the table
+the canned queries read), else the one title the tables that title it agree on
+(``query_titles``); a computed column of the query's own (country, per_month_jan_sep_computed)
+keeps its name. templates/query-disclosures.html hands Datasette's query page its columns as
+``Heading`` strings: each is still the column's name (its CSS class, its CSV and JSON key), and
+writes itself in HTML as the title, then the name in small type.
 """
 
 from __future__ import annotations
 
+import markupsafe
 from datasette import hookimpl
 
 PLUGIN = "platform-disclosures"
@@ -43,8 +52,57 @@ def adds_to(title: str, column: str) -> bool:
     return " ".join(title.split()).casefold() != " ".join(column.replace("_", " ").split()).casefold()
 
 
+def query_titles(datasette, database: str | None) -> dict[str, str]:
+    """{column: title} for a query's result on the site's database: the figures table's titles,
+    then each column that every other table titling it titles alike (source_id is "Source" in
+    figures, though a disagreement's is "Disagreeing source")."""
+    config = datasette.plugin_config(PLUGIN) or {}
+    if database != config.get("database"):
+        return {}
+    every: dict[str, set[str]] = {}
+    for table in config.get("column_titles") or {}:
+        for column, title in titles(datasette, database, table).items():
+            every.setdefault(column, set()).add(title)
+    found = {column: next(iter(named)) for column, named in every.items() if len(named) == 1}
+    return found | titles(datasette, database, "figures")
+
+
+class Heading(str):
+    """A column's name that writes itself in HTML as its title, then the name in small type."""
+
+    def __new__(cls, name: str, title: str):
+        heading = super().__new__(cls, name)
+        heading.name, heading.title_text = str(name), title
+        return heading
+
+    def __html__(self) -> str:
+        return markupsafe.Markup('{0} <small class="named-code">{1}</small>').format(self.title_text, self.name)
+
+
+def headings(columns, found: dict[str, str]) -> list:
+    """``columns`` with each one ``found`` titles as a ``Heading``."""
+    return [Heading(column, found[column]) if column in found else column for column in columns or []]
+
+
 @hookimpl
-def extra_template_vars(view_name, database, table, datasette):
+def prepare_jinja2_environment(env):
+    env.filters["headings"] = headings
+    # Datasette's to_css_class hands back a valid class as it came: a Heading, which the page
+    # would then write as its title. Its class is the name's.
+    css_class = getattr(env.filters["to_css_class"], "datasette_filter", env.filters["to_css_class"])
+
+    def to_css_class(value):
+        return css_class(value.name if isinstance(value, Heading) else value)
+
+    to_css_class.datasette_filter = css_class
+    env.filters["to_css_class"] = to_css_class
+
+
+@hookimpl
+def extra_template_vars(template, view_name, database, table, datasette):
+    # A canned query is answered by the table view, ?sql= by the database view: both by query.html.
+    if template and template.startswith("query"):
+        return {"query_titles": query_titles(datasette, database)}
     if view_name not in ("table", "row"):
         return None
     found = titles(datasette, database, table)

@@ -774,3 +774,31 @@ def test_a_derived_tables_facets_name_platforms_and_jurisdictions_as_the_figures
     assert "Google Workspace (Enterprise Cloud)" in [
         v["text"].rsplit(" ", 1)[0] for v in boxes["platform_id"]["values"]
     ]
+
+
+def test_a_querys_columns_named_as_the_tables_are_headed_with_their_titles(site, real_build):
+    # A canned query's and a ?sql= page's headers were the result's names (platform_id,
+    # request_type_id, value_kind) where the table pages head the same columns with their titles.
+    metadata = json.loads((real_build / "metadata.json").read_text(encoding="utf-8"))
+    figures = metadata["plugins"]["platform-disclosures"]["column_titles"]["figures"]
+    page = site.get("/disclosures/country_newest?jurisdiction=USA").text
+    json_columns = list(site.get("/disclosures/country_newest.json?jurisdiction=USA&_shape=array").json()[0])
+    headers = [
+        (th.get("class"), " ".join(th.text_content().split()))
+        for th in lxml.html.fromstring(page).xpath('//table[contains(@class, "rows-and-columns")]//th')
+    ]
+    # Each class is the column's name; a column the figures table titles is headed by the title,
+    # then the name; a title that repeats the name, and a column of the query's own, keep the name.
+    assert headers == [(f"col-{c}", heading(figures[c], c) if c in figures else c) for c in json_columns]
+    assert headers[0] == ("col-platform_id", "Platform platform_id")
+    assert ("col-platform_name", "platform_name") in headers and ("col-value", "value") in headers
+    # On a phone each value is labelled with the title and the name, after Datasette's name.
+    labels = re.findall(r'td:nth-of-type\((\d+)\):before \{ content: "([^"]*)"; \}', page)
+    assert labels[len(json_columns)] == ("1", "Platform (platform_id)")
+    # ?sql= too, for the columns it names as a table does; an alias keeps its name.
+    sql = site.get("/disclosures?sql=select+platform_id,+value,+jurisdiction_id+as+j+from+figures+limit+1").text
+    assert [" ".join(th.text_content().split()) for th in lxml.html.fromstring(sql).xpath("//thead//th")] == [
+        "Platform platform_id",
+        "value",
+        "j",
+    ]
