@@ -555,3 +555,17 @@ def test_a_long_echo_on_an_error_page_wraps_rather_than_scrolls_sideways(page, p
     widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] == widths[1] == size[0], widths
     assert "a" * 100 in page.inner_text("section.content")
+
+
+def test_a_row_pages_heading_leaves_its_fields_on_a_phones_first_screen(page, real_db):
+    # A corroboration's heading (its table, then its two-part key) was seven lines of 2rem at
+    # 375 px, the whole first screen, before a single field.
+    figure_id, source_id = rows(
+        real_db, "SELECT figure_id, source_id FROM corroborations ORDER BY length(figure_id || source_id) DESC LIMIT 1"
+    )[0]
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(f"/disclosures/corroborations/{tilde_encode(figure_id)},{tilde_encode(source_id)}")
+    heading = page.locator("h1").bounding_box()
+    assert heading["height"] < 812 / 3, heading
+    assert page.locator("table.row-fields th").first.bounding_box()["y"] < 812
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
