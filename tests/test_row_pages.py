@@ -70,3 +70,23 @@ def test_a_row_pages_foreign_keys_link_to_their_rows_by_label_as_the_tables_do(s
     # The row's JSON keeps the bare values.
     data = site.get(f"/disclosures/corroborations/{key}.json?_shape=array").json()
     assert data[0]["source_id"] == source_id
+
+
+def test_a_row_page_lists_only_the_tables_that_link_to_it(site, real_db):
+    # A source's "Links from other tables" listed eleven tables, eight of them "0 rows from ...".
+    source_id = "te-k-telegram-transparency-dataset-839ed54"
+    pointing = [
+        (table, fk[3])
+        for (table,) in rows(real_db, "SELECT name FROM sqlite_master WHERE type = 'table'")
+        for fk in rows(real_db, f"SELECT * FROM pragma_foreign_key_list('{table}')")
+        if fk[2] == "sources"
+    ]
+    counts = {
+        (t, c): rows(real_db, f'SELECT count(*) FROM "{t}" WHERE "{c}" = ?', source_id)[0][0] for t, c in pointing
+    }
+    assert 0 in counts.values()  # the case: some tables hold none of its rows
+    html = site.get(f"/disclosures/sources/{source_id}").text
+    listed = re.findall(r"([0-9,]+) rows?</a>\s*from (\w+) in (\w+)", html)
+    assert sorted((t, c, int(n.replace(",", ""))) for n, c, t in listed) == sorted(
+        (t, c, n) for (t, c), n in counts.items() if n
+    )
