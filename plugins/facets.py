@@ -54,12 +54,19 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import urllib.parse
 import weakref
+from pathlib import Path
 
 from datasette.database import QueryInterrupted, Results
 from datasette.facets import ColumnFacet
 from datasette.utils import compound_keys_after_sql, escape_sqlite, urlsafe_components
+
+# plugins/ is no package: what its plugins share (plugins/_implied_keys.py) is found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _implied_keys import implied_labels
 
 PLUGIN = "platform-disclosures"
 PRECOMPUTED_SQL = """
@@ -214,48 +221,6 @@ class FacetDatasette:
         ordered = sorted(counted[shape["column"]], key=lambda item: (-item[1], sqlite_order(item[0])))
         rows = [{"value": value, "count": count} for value, count in ordered[: int(shape["limit"])]]
         return Results(rows, False, [("value",), ("count",)])
-
-
-async def implied_key(db, column: str) -> tuple[str, str, str] | None:
-    """(table, its key column, its label column) that every foreign key named ``column`` in
-    ``db`` points to, when they point to one table that has a label column; else None."""
-    memo = _read.setdefault(db, {}) if not db.is_mutable else {}
-    key = ("implied key", column)
-    if key not in memo:
-        targets = set()
-        for table in await db.table_names():
-            targets |= {
-                (fk["other_table"], fk["other_column"])
-                for fk in await db.foreign_keys_for_table(table)
-                if fk["column"] == column
-            }
-        found = None
-        if len(targets) == 1:
-            other_table, other_column = targets.pop()
-            label_column = await db.label_column_for_table(other_table)
-            if label_column and label_column != other_column:
-                found = (other_table, other_column, label_column)
-        memo[key] = found
-    return memo[key]
-
-
-async def implied_labels(db, column: str, values) -> dict:
-    """{(column, value): label} of ``values`` through ``implied_key``, as Datasette's
-    expand_foreign_keys answers for a foreign key; empty when the column has none."""
-    implied = await implied_key(db, column)
-    wanted = sorted({value for value in values if value is not None}, key=sqlite_order)
-    if implied is None or not wanted:
-        return {}
-    other_table, other_column, label_column = implied
-    sql = (
-        f"select {escape_sqlite(other_column)}, {escape_sqlite(label_column)} from {escape_sqlite(other_table)}"
-        f" where {escape_sqlite(other_column)} in ({', '.join('?' * len(wanted))})"
-    )
-    try:
-        found = await db.execute(sql, wanted)
-    except QueryInterrupted:
-        return {}
-    return {(column, value): label for value, label in found.rows}
 
 
 def sqlite_order(value) -> tuple:

@@ -802,3 +802,26 @@ def test_a_querys_columns_named_as_the_tables_are_headed_with_their_titles(site,
         "value",
         "j",
     ]
+
+
+def test_a_derived_tables_platforms_and_jurisdictions_are_linked_by_name_as_the_figures_are(site, real_db):
+    # coverage, figures_series and requests_and_accounts showed bare ids (amazon_store, BGR),
+    # where the figures table shows and links each platform and jurisdiction by its name.
+    platforms = dict(rows(real_db, "SELECT platform_id, name FROM platforms"))
+    countries = dict(rows(real_db, "SELECT jurisdiction_id, name FROM jurisdictions"))
+    for table in ("coverage", "figures_series", "requests_and_accounts"):
+        first = rows(real_db, f"SELECT platform_id, jurisdiction_id FROM {table} LIMIT 1")[0]
+        html = site.get(f"/disclosures/{table}?platform_id={first[0]}&jurisdiction_id={first[1]}&_size=1").text
+        cells = {
+            td.get("class").split()[0]: (td.xpath(".//a/@href"), " ".join(td.text_content().split()))
+            for td in lxml.html.fromstring(html).xpath("//tbody//td")
+        }
+        assert cells["col-platform_id"] == ([f"/disclosures/platforms/{first[0]}"], f"{platforms[first[0]]} {first[0]}")
+        assert cells["col-jurisdiction_id"] == (
+            [f"/disclosures/jurisdictions/{first[1]}"],
+            f"{countries[first[1]]} {first[1]}",
+        )
+        data = site.get(f"/disclosures/{table}.json?_size=1&_shape=array").json()[0]
+        assert data["platform_id"] in platforms  # the JSON keeps the id
+    # A figures_series source keeps its tier (plugins/links.py), as on figures.
+    assert 'class="tier-badge"' in site.get("/disclosures/figures_series?_size=1").text
