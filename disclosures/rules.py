@@ -521,11 +521,25 @@ APPROXIMATION_AFTER = re.compile(
 # ("the total for 2016 to 61,409"), before a date ("1 to 30 June") or after "from" or "by" ("rose
 # from 750 to 900", "by 100 to 900": a change).
 RANGE_SIGNS = f"{TILDES}\u2013-"
-RANGE_JOIN = rf"(?:\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}|\s{{1,2}}to\s{{1,2}})"
+# "to" in the other languages of the stored quotes (German, French, Portuguese, Italian, Japanese
+# and Korean): "900 bis 1.000", "900 à 1 000", "900 a 1.000", "900件から1,000件まで", "900건부터
+# 1,000건까지". Each is as "to" is: none after a year ("de 2023 a 2024", a period) or before a date
+# ("1. bis 30. Juni", "1 a 30 de junho", "1月から6月まで"), and "de" or "da" before the first number
+# reads as "from", a change ("passou de 750 a 900", "passé de 750 à 900"), as German "von … auf"
+# does but "von … bis" does not. The Japanese and Korean words are a range's only with their end,
+# まで or 까지, after the second number: "900件から1,000件に" is a change, as "에서 … 으로" is.
+RANGE_WORDS = ("to", "bis", "à", "a")
+RANGE_WORDS_ENDED = ("から", "부터")
+RANGE_JOIN = (
+    rf"(?:\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}|\s{{1,2}}(?:{'|'.join(RANGE_WORDS)})\s{{1,2}}"
+    rf"|\s{{0,2}}(?:[{COUNTERS}]\s{{0,2}})?(?:{'|'.join(RANGE_WORDS_ENDED)})\s{{0,2}})"
+)
+RANGE_END_WORD = re.compile(rf"\s{{0,2}}(?:[{COUNTERS}]\s{{0,2}})?(?:まで|까지)")
 APPROXIMATION_ALTERNATIVES = "|".join(
     [
         *(re.escape(word) for word in (*APPROXIMATION_WORDS, *APPROXIMATION_SIGNS, *APPROXIMATION_AFTER_WORDS)),
-        *("여", "\u2013", r"[0-9]\s{0,2}-\s{0,2}[0-9]", r"[0-9]\s{1,2}to\s{1,2}[0-9]"),
+        *("여", "\u2013", r"[0-9]\s{0,2}-\s{0,2}[0-9]", rf"[0-9]\s{{1,2}}(?:{'|'.join(RANGE_WORDS)})\s{{1,2}}[0-9]"),
+        rf"[0-9]\s{{0,2}}(?:[{COUNTERS}]\s{{0,2}})?(?:{'|'.join(RANGE_WORDS_ENDED)})",
     ]
 )
 # One of them, not inside a longer word, then at most two spaces up to the number. "No less
@@ -540,13 +554,36 @@ APPROXIMATION = re.compile(
 )
 # A number and a range's sign just before a value, or the sign and a number just after it. The
 # number before stands alone: in the Telegram bot's "Q1 – 1 ¶ Q2 – 4" the dash follows a label,
-# and in "2024-06-30" the 06 follows a date's dash. A number may be grouped with spaces (1 000).
+# and in "2024-06-30" the 06 follows a date's dash; a Japanese or Korean word may touch it
+# ("要請は900件から"), as those scripts write numbers. A number may be grouped with spaces (1 000).
 NUMBER_TEXT = r"\d{1,3}(?:[ \u00a0\u202f\u2009'\u2019]\d{3})+|\d(?:[\d.,]*\d)?"
-RANGE_BEFORE = re.compile(rf"(?<![\w.,/-])({NUMBER_TEXT}){RANGE_JOIN}$", re.IGNORECASE)
-RANGE_AFTER = re.compile(rf"{RANGE_JOIN}({NUMBER_TEXT})(?![A-Za-z]|[-/]\d)", re.IGNORECASE)
-# What makes "to" no range's: a change ("from 750 to 900", "by 100 to 900"), or a date after it.
-CHANGE_BEFORE = re.compile(r"\b(?:from|by)\s{1,2}$", re.IGNORECASE)
-MONTH_AFTER = re.compile(r"\s{0,2}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])", re.IGNORECASE)
+RANGE_BEFORE = re.compile(
+    rf"(?<![^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]|[.,/-])({NUMBER_TEXT})({RANGE_JOIN})$", re.IGNORECASE
+)
+RANGE_AFTER = re.compile(rf"({RANGE_JOIN})({NUMBER_TEXT})(?![A-Za-z]|[-/]\d)", re.IGNORECASE)
+# What makes a range's word no range's: a change before it ("from 750 to 900", "by 100 to 900",
+# "de 750 à 900", "da 750 a 900"), or a date after it ("1 to 30 June", "1. bis 30. Juni", "1 a 30
+# de junho", "1～6月", "1~6월").
+CHANGE_BEFORE = {
+    "to": re.compile(r"\b(?:from|by)\s{1,2}$", re.IGNORECASE),
+    "à": re.compile(r"\bde\s{1,2}$", re.IGNORECASE),
+    "a": re.compile(r"\b(?:de|da)\s{1,2}$", re.IGNORECASE),
+}
+MONTHS = (
+    *("january", "february", "march", "april", "may", "june", "july", "august", "september", "october"),
+    *("november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept", "sep", "oct", "nov", "dec"),
+    *("januar", "februar", "juni", "juli"),
+    *("märz", "mai", "oktober", "dezember", "okt", "dez"),
+    *("février", "avril", "juin", "juillet", "août", "décembre", "déc"),
+    *("fevereiro", "maio", "abril", "agosto", "setembro", "outubro", "dezembro"),
+    *("gennaio", "febbraio", "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre"),
+)
+MONTH_AFTER = re.compile(
+    r"\s{0,2}\.?\s{0,2}(?:(?:de|di)\s{1,2})?"
+    rf"(?:{'|'.join(MONTHS)})\.?(?![^\W\d_])"
+    r"|\s{0,2}[年月日년월일]",
+    re.IGNORECASE,
+)
 
 
 def _range_end(text: str) -> Decimal | None:
@@ -565,27 +602,31 @@ def _a_year(text: str) -> bool:
     return re.fullmatch(r"(?:19|20)\d\d", text) is not None
 
 
-def _is_range(text: str, low_start: int, low_text: str, join: str, high_text: str, high_end: int) -> bool:
-    """True when low_text, join and high_text (found at text[low_start:high_end]) are a range of
-    counts: the lower first, not two years nor a year after a label (H1 2024 – 900), and "to"
-    neither a change's nor a date's."""
+def _range_to(text: str, low_start: int, low_text: str, join: str, high_text: str, high_end: int) -> int | None:
+    """Where the range ends when low_text, join and high_text (found at text[low_start:high_end])
+    are a range of counts: the lower first, not two years nor a year after a label (H1 2024 –
+    900), not a date's days, and a word neither a change's nor missing its end (まで); else None."""
     low, high = _range_end(low_text), _range_end(high_text)
-    if low is None or high is None or low >= high:
-        return False
-    by_to = join.strip().lower() == "to"
+    if low is None or high is None or low >= high or MONTH_AFTER.match(text, high_end):
+        return None
+    word = join.strip().lower()
+    if word in RANGE_WORDS_ENDED or word[-2:] in RANGE_WORDS_ENDED:
+        ended = RANGE_END_WORD.match(text, high_end)
+        return ended.end() if ended and not _a_year(low_text) else None
+    by_word = word in RANGE_WORDS
     if _a_year(low_text) and (
-        by_to or _a_year(high_text) or BEFORE_A_YEAR.search(text[max(0, low_start - 24) : low_start])
+        by_word or _a_year(high_text) or BEFORE_A_YEAR.search(text[max(0, low_start - 24) : low_start])
     ):
-        return False
-    if by_to:
-        return not (CHANGE_BEFORE.search(text[max(0, low_start - 8) : low_start]) or MONTH_AFTER.match(text, high_end))
-    return True
+        return None
+    if word in CHANGE_BEFORE and CHANGE_BEFORE[word].search(text[max(0, low_start - 8) : low_start]):
+        return None
+    return high_end
 
 
 def value_only_approximate(value: Decimal, text: str) -> str | None:
     """The words around ``value`` ("nearly 900", "900~1,000") when every place ``value`` stands
     alone in ``text`` (``value_in_text``) follows an approximation or a bound (``APPROXIMATION``),
-    or is one end of a range written with a tilde; None when it stands alone once without one, or
+    or is one end of a range (``_range_to``); None when it stands alone once without one, or
     not at all. A figure read from such a quote is the press's rounding or a band's bound, not the
     platform's count (``is_a_range`` tells which the words are)."""
     found = None
@@ -597,21 +638,16 @@ def value_only_approximate(value: Decimal, text: str) -> str | None:
                 window_start = max(0, start - 24)
                 window = text[window_start:start]
                 low = RANGE_BEFORE.search(window)
-                if low and not _is_range(
-                    text, window_start + low.start(), low.group(1), low.group(0)[len(low.group(1)) :], form, end
-                ):
-                    low = None
+                low_to = low and _range_to(text, window_start + low.start(), low.group(1), low.group(2), form, end)
                 high = RANGE_AFTER.match(text, end)
-                if high and not _is_range(
-                    text, start, form, high.group(0)[: -len(high.group(1))], high.group(1), high.end()
-                ):
-                    high = None
-                before = None if low or high else APPROXIMATION.search(window)
-                after = None if low or high or before else APPROXIMATION_AFTER.match(text, end)
-                if low:
-                    words = text[start - len(low.group(0)) : end]
-                elif high:
-                    words = text[start : high.end()]
+                high_to = high and _range_to(text, start, form, high.group(1), high.group(2), high.end())
+                in_a_range = low_to or high_to
+                before = None if in_a_range else APPROXIMATION.search(window)
+                after = None if in_a_range or before else APPROXIMATION_AFTER.match(text, end)
+                if low_to:
+                    words = text[window_start + low.start() : low_to]
+                elif high_to:
+                    words = text[start:high_to]
                 elif before:
                     words = text[start - len(before.group(0)) : end]
                 elif after:
