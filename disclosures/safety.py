@@ -193,7 +193,12 @@ def item_problems(at: tuple, what: str, kind: str, item: dict) -> list[tuple[tup
     found = []
     for key in ITEM_TEXT_KEYS[kind]:
         if key in item and not isinstance(item[key], str):
-            found.append(((*at, key), key, f"{what}'s {key} is a JSON {json_kind(item[key])}: it must be text"))
+            why = f"{what}'s {key} is a JSON {json_kind(item[key])}: it must be text"
+            if kind == "contributors" and key == "role" and isinstance(item[key], list):
+                # A list of roles is Data Package v2's "roles": "must be text" alone sent a curator
+                # to make it a string, and left the specification's own field for a list unsaid.
+                why += ' ("role": "author"); a list of roles is the specification\'s roles ("roles": ["author"])'
+            found.append(((*at, key), key, why))
     roles = item.get("roles", []) if kind == "contributors" else []
     if not (isinstance(roles, list) and all(isinstance(role, str) for role in roles)):
         # Data Package v2's list ("roles": ["author"]); a string passed, and the citation read no role.

@@ -238,6 +238,8 @@ def test_contributors_licenses_and_sources_hold_text_and_what_the_specification_
             {"title": "C"},
             {"title": "D", "roles": "author"},
             {"title": "E", "roles": ["author", 5]},
+            # A list under v1's "role" (found by curator review: told only "must be text").
+            {"title": "F", "role": ["author"]},
         ],
         "licenses": [{"title": "Creative Commons"}, {"name": "CC-BY-4.0", "path": True}],
         "sources": [{"path": "data/sources.csv"}],
@@ -272,6 +274,12 @@ def test_contributors_licenses_and_sources_hold_text_and_what_the_specification_
             ("contributors", 7, "roles"),
             "roles",
             'contributor 8\'s roles is a list of something other than text: it must be a list of roles (["author"])',
+        ),
+        (
+            ("contributors", 8, "role"),
+            "role",
+            'contributor 9\'s role is a JSON array: it must be text ("role": "author"); a list of roles is the '
+            'specification\'s roles ("roles": ["author"])',
         ),
     ]
 
