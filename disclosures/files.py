@@ -74,6 +74,23 @@ def replace_file(path: Path, data: bytes) -> None:
         raise
 
 
+def replace_files(contents: dict[Path, bytes]) -> None:
+    """Write each file of ``contents`` as ``replace_file`` does, all or none: every new file is
+    written beside its old one first, and only then is each renamed into place, so a failure
+    while writing any of them leaves every old file as it was."""
+    temporaries = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in contents}
+    try:
+        for path, data in contents.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporaries[path].write_bytes(data)
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
+    except BaseException:
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
+        raise
+
+
 TEMPORARY_NAME = re.compile(r"^\..+\.(?:(?P<pid>[0-9]+)\.tmp(-journal|-wal|-shm)?|old\.(?P<old_pid>[0-9]+))$")
 
 

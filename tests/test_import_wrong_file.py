@@ -293,3 +293,43 @@ def test_the_import_command_checks_data_before_the_file(tmp_path, monkeypatch):
     assert result.exit_code == 1, result.output
     assert result.output.startswith("data/figures.csv:1:-: starts with a byte-order mark: the import would misread it")
     assert "cannot be read as telegram-compilation" not in result.output
+
+
+def test_a_plan_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    # figures.csv was replaced before corroborations.csv was read: a failure there left the
+    # figures added and their corroborations missing.
+    from disclosures.importers import Parsed, Record, core, plan_import, write_plan
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data", data)
+    row = ("google", "DEU", "2031-01-01", "2031-06-30", "all", "requests_received", "exact")
+    existing = next(r for r in core.read_csv(data / "figures.csv") if r["value_kind"] == "exact" and r["value"])
+    parsed = Parsed(
+        [
+            Record(*row, "5", "w", "f.csv line 2", "q1"),
+            Record(
+                *(existing[k] for k in ("platform_id", "jurisdiction_id", "period_start", "period_end")),
+                *(existing[k] for k in ("request_type_id", "metric_id", "value_kind", "value")),
+                "w",
+                "f.csv line 3",
+                f"q {existing['value']}",
+            ),
+        ]
+    )
+    plan = plan_import(parsed, "google-2025-06-30-user-data-requests-csv-archive", data)
+    assert plan.adds and plan.corroborations
+    before = {name: (data / name).read_bytes() for name in ("figures.csv", "corroborations.csv")}
+    write_bytes = Path.write_bytes
+
+    def disk_full_at_corroborations(self, data_bytes):
+        if self.name.startswith(".corroborations.csv"):
+            raise OSError(28, "No space left on device")
+        return write_bytes(self, data_bytes)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full_at_corroborations)
+    with pytest.raises(OSError):
+        write_plan(plan, data)
+    monkeypatch.undo()
+    assert {name: (data / name).read_bytes() for name in before} == before
+    assert not list(data.glob(".*.tmp"))
+    assert write_plan(plan, data) == {"figures.csv": 1, "corroborations.csv": 1}

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from disclosures import derive, validate
+from disclosures import derive, files, validate
 from disclosures.importers import (
     Parsed,
     Record,
@@ -374,7 +374,7 @@ def _set_value(data_copy: Path, figure_id: str, value: str) -> None:
     for row in rows:
         if row["figure_id"] == figure_id:
             row["value"] = value
-    core.replace_file(path, core.csv_text(core.FIGURE_FIELDS, rows).encode("utf-8"))
+    files.replace_file(path, core.csv_text(core.FIGURE_FIELDS, rows).encode("utf-8"))
 
 
 def test_a_changed_value_is_never_written_without_a_correction(data_copy):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pycountry
 
 from .. import rules
-from ..files import csv_text, read_csv, replace_file
+from ..files import csv_text, read_csv, replace_files
 from ..paths import PACKAGE, ROOT
 from ..vocabulary import VALUE_COLUMNS, value_token
 
@@ -482,9 +482,11 @@ def write_plan(plan: Plan, data_dir: Path = DATA) -> dict[str, int]:
     """Write the plan's adds, corroborations and corrected values; pending changes stay unwritten.
 
     Returns rows written per file (``{"figures.csv": n, "corroborations.csv": m}``); a file with
-    nothing to write is left untouched.
+    nothing to write is left untouched. Both files are written or neither (``replace_files``):
+    figures.csv was replaced before corroborations.csv was read, so a failure there left the
+    figures added and their corroborations not.
     """
-    written = {}
+    written, contents = {}, {}
     corrected = {c.figure_id: c.new for c in plan.changes if c.status == "corrected"}
     if plan.adds or corrected:
         path = data_dir / "figures.csv"
@@ -493,15 +495,16 @@ def write_plan(plan: Plan, data_dir: Path = DATA) -> dict[str, int]:
             rows[figure_id] = corrected_row(rows[figure_id], new)
         for row in plan.adds:
             rows[row["figure_id"]] = row
-        replace_file(path, csv_text(FIGURE_FIELDS, [rows[k] for k in sorted(rows)]).encode("utf-8"))
+        contents[path] = csv_text(FIGURE_FIELDS, [rows[k] for k in sorted(rows)]).encode("utf-8")
         written["figures.csv"] = len(plan.adds) + len(corrected)
     if plan.corroborations:
         path = data_dir / "corroborations.csv"
         rows = {(r["figure_id"], r["source_id"]): r for r in read_csv(path)}
         for row in plan.corroborations:
             rows[(row["figure_id"], row["source_id"])] = row
-        replace_file(path, csv_text(CORROBORATION_FIELDS, [rows[k] for k in sorted(rows)]).encode("utf-8"))
+        contents[path] = csv_text(CORROBORATION_FIELDS, [rows[k] for k in sorted(rows)]).encode("utf-8")
         written["corroborations.csv"] = len(plan.corroborations)
+    replace_files(contents)
     return written
 
 
