@@ -4,6 +4,7 @@ silent import of nothing (a JSON file given to a CSV importer read 0 records and
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 from pathlib import Path
@@ -293,6 +294,119 @@ def test_the_import_command_checks_data_before_the_file(tmp_path, monkeypatch):
     assert result.exit_code == 1, result.output
     assert result.output.startswith("data/figures.csv:1:-: starts with a byte-order mark: the import would misread it")
     assert "cannot be read as telegram-compilation" not in result.output
+
+
+# A platform's CSV as a new curator hands it over: saved again by a spreadsheet (another
+# encoding, another separator), renamed, empty, or with a cell past the reader's limit. Each is
+# one line naming the file, and where known its line and column; none a traceback.
+CSV_FORMATS = {
+    "google-user-data": "google-global-user-data-requests.csv",
+    "snap-transparency-csv": "Snap_Transparency_Report_H2-2024.csv",
+    "tiktok-information-requests": "information-requests.csv",
+    "dsa-member-state-orders": "3_member_states_orders.csv",
+    "discord-transparency-csv": "discord/2023-Q4.csv",
+}
+
+
+def _copy(tmp_path: Path, format_name: str, change) -> Path:
+    source = FIXTURES / CSV_FORMATS[format_name]
+    path = tmp_path / source.name
+    path.write_bytes(change(source.read_text(encoding="utf-8")))
+    return path
+
+
+def _refused(result) -> str:
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1, result.output
+    assert "Nothing was imported." in result.output
+    assert "Traceback" not in result.output and "add " not in result.output
+    return result.output
+
+
+@pytest.mark.parametrize("separator, named", [(";", "semicolons"), ("\t", "tabs")])
+@pytest.mark.parametrize("format_name", sorted(CSV_FORMATS))
+def test_a_csv_saved_with_another_separator_is_refused_naming_it(tmp_path, format_name, separator, named):
+    # "no column 'period', 'section', ... in its first line" said nothing of why, and Discord's
+    # format, which has no fixed columns, skipped every record and exited 0.
+    path = _copy(tmp_path, format_name, lambda text: text.replace(",", separator).encode("utf-8"))
+    output = _refused(run_import(format_name, path))
+    assert f"its cells are separated by {named}, not commas: import the file as the platform published it" in output
+
+
+@pytest.mark.parametrize("format_name", sorted(CSV_FORMATS))
+def test_a_csv_saved_as_windows_1252_is_refused_at_its_line_and_column(tmp_path, format_name):
+    # Was "cannot be read as ...: 'utf-8' codec can't decode byte 0xfc in position 390".
+    lines = (FIXTURES / CSV_FORMATS[format_name]).read_text(encoding="utf-8").splitlines(keepends=True)
+    header = next(csv.reader(lines[:1]))
+    cells = next(csv.reader(lines[1:2]))
+    quoted = "".join(f'"{c}",' for c in cells[:-1])
+    path = tmp_path / Path(CSV_FORMATS[format_name]).name
+    # The last cell of the first record written by a Windows-1252 editor, the rest UTF-8.
+    path.write_bytes(
+        (lines[0] + quoted + '"').encode("utf-8")
+        + "Citt\u00e0".encode("cp1252")
+        + ('"\n' + "".join(lines[2:])).encode()
+    )
+    output = _refused(run_import(format_name, path))
+    column = header[-1].strip() or "-"
+    assert re.search(
+        rf"^{re.escape(path.stem)}\.sha256-[0-9a-f]{{12}}\.csv:2:{re.escape(column)}: byte 0xE0 is not UTF-8 "
+        r"\(it is 'à' in Windows-1252\): import the file as the platform published it",
+        output,
+        re.M,
+    ), output
+
+
+def test_a_csv_saved_as_utf16_is_refused(tmp_path):
+    path = _copy(tmp_path, "snap-transparency-csv", lambda text: text.encode("utf-16"))
+    output = _refused(run_import("snap-transparency-csv", path))
+    assert re.search(r"\.csv:1:-: is UTF-16 or UTF-32 \(it begins with that byte-order mark\), not UTF-8", output)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\r\n  \n"])
+@pytest.mark.parametrize("format_name", sorted(CSV_FORMATS))
+def test_an_empty_csv_is_told_it_is_empty(tmp_path, format_name, content):
+    path = _copy(tmp_path, format_name, lambda text: content)
+    output = _refused(run_import(format_name, path))
+    assert f".csv: is empty ({len(content)} bytes, no text): download it again" in output
+
+
+def test_a_cell_past_the_readers_limit_is_told_at_its_line_and_column_not_a_traceback(tmp_path):
+    # csv's "field larger than field limit (1048576)" ended the import in a traceback.
+    def change(text):
+        lines = text.splitlines(keepends=True)
+        return (lines[0] + lines[1].rstrip("\n") + "9" * (1 << 20) + "\n" + "".join(lines[2:])).encode("utf-8")
+
+    path = _copy(tmp_path, "google-user-data", change)
+    output = _refused(run_import("google-user-data", path))
+    assert re.search(
+        r"^google-global-user-data-requests\.sha256-[0-9a-f]{12}\.csv:2:Accounts: has a cell longer than "
+        r"1,048,576 characters",
+        output,
+        re.M,
+    ), output
+
+
+def test_a_renamed_column_is_refused_with_the_name_it_replaces(tmp_path):
+    # Google's "Accounts" renamed: its figures were dropped without a word, and the import exited 0.
+    path = _copy(
+        tmp_path, "google-user-data", lambda text: text.replace(",Accounts\n", ",Accounts specified\n", 1).encode()
+    )
+    output = _refused(run_import("google-user-data", path))
+    assert re.search(
+        r"^google-global-user-data-requests\.sha256-[0-9a-f]{12}\.csv:1:Accounts specified: is no column "
+        r"mappings/google\.csv names \(it names 'Accounts', ",
+        output,
+        re.M,
+    ), output
+    # A required column renamed is told beside the name the file has instead.
+    path = _copy(
+        tmp_path, "snap-transparency-csv", lambda text: text.replace(",value\n", ",Value (count)\n", 1).encode()
+    )
+    output = _refused(run_import("snap-transparency-csv", path))
+    assert "no column 'value' in its first line (it has 'Value (count)' where it needs 'value': a renamed column?)" in (
+        output
+    )
 
 
 def test_a_plan_is_written_whole_or_not_at_all(tmp_path, monkeypatch):

@@ -13,7 +13,17 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, period_of_end, read_mapping
+from .core import (
+    Format,
+    ImportFailed,
+    Parsed,
+    Record,
+    Skip,
+    jurisdiction_lookup,
+    number_cell,
+    period_of_end,
+    read_mapping,
+)
 from .provenance import name_of
 from .tables import csv_lines
 
@@ -57,6 +67,18 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
     places = jurisdiction_lookup()
     keys = ("Period Ending", "CLDR Territory Code", *(("Product",) if product else ()), "Legal Process")
     header, lines = csv_lines(path, keys)
+    # A column the mapping does not name is a renamed one ("Accounts" as "Accounts specified"):
+    # its figures were dropped without a word, and the import exited 0.
+    unknown = [n for n in header if n and n not in (*keys, "Country/Region") and mapping.find("column", n) is None]
+    if unknown:
+        named = ", ".join(repr(label) for label in mapping.labels("column"))
+        raise ImportFailed(
+            [
+                f"{path.name}:1:{name}: is no column mappings/google.csv names (it names {named}): a renamed "
+                "column? Add a column row for it there (maps_to empty to leave it out), then import again"
+                for name in unknown
+            ]
+        )
     columns = {}
     for name in header:
         row = mapping.find("column", name)

@@ -2,13 +2,106 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import difflib
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..table_schema import CSV_FIELD_LIMIT, csv_reader
 from .core import ImportFailed
+
+# What a spreadsheet writes a copy of a platform's CSV with: another separator (";" where the
+# comma is the decimal mark, a tab for "Text"), or UTF-16 ("Unicode text").
+OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+UTF16_OR_32_MARKS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+AS_PUBLISHED = "import the file as the platform published it, not a copy saved by a spreadsheet"
+
+
+def _text(path: Path) -> str:
+    """The file's text: UTF-8, a UTF-8 byte-order mark tolerated. Raises ValueError for a file
+    with no text, ImportFailed (``file:line:field``) for one in another encoding, where the
+    decoder's "'utf-8' codec can't decode byte 0xfc in position 390" named neither."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise ValueError(f"{path.name}: is empty ({len(data):,} bytes, no text): download it again")
+    if data.startswith(UTF16_OR_32_MARKS):
+        raise ImportFailed(
+            [f"{path.name}:1:-: is UTF-16 or UTF-32 (it begins with that byte-order mark), not UTF-8: {AS_PUBLISHED}"]
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        before = data[line_start : error.start].decode("utf-8", errors="replace")
+        try:
+            header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")]), [])
+            column = len(next(csv.reader([before]), [""])) - 1 if before else 0
+        except csv.Error:  # a binary file's carriage return or NUL: no column to name
+            header, column = [], 0
+        field = header[column].strip() if line > 1 and column < len(header) and header[column].strip() else "-"
+        byte = data[error.start : error.start + 1]
+        raise ImportFailed(
+            [
+                f"{path.name}:{line}:{field}: byte 0x{byte.hex().upper()} is not UTF-8 (it is "
+                f"{byte.decode('cp1252', errors='replace')!r} in Windows-1252): {AS_PUBLISHED}"
+            ]
+        ) from None
+
+
+def _other_delimiter(raw: list[str]) -> str | None:
+    """The separator of a CSV whose cells are not separated by commas (csv.Sniffer's choice among
+    OTHER_DELIMITERS, in its first lines), else None."""
+    try:
+        return csv.Sniffer().sniff("\n".join(raw[:20]), delimiters="".join(OTHER_DELIMITERS)).delimiter
+    except csv.Error:
+        return None
+
+
+def _separated_by(path: Path, delimiter: str) -> str:
+    return f"{path.name}: its cells are separated by {OTHER_DELIMITERS[delimiter]}, not commas: {AS_PUBLISHED}"
+
+
+def _missing_columns(path: Path, header: list[str], missing: list[str]) -> str:
+    """The ValueError text for columns the first line lacks, with the header's nearest name for
+    each ("no column 'value' in its first line (it has 'VALUE (total)': renamed?)")."""
+    lowered = {name.lower(): name for name in header if name}
+    near = {}
+    for name in missing:
+        close = difflib.get_close_matches(name.lower(), lowered, n=1, cutoff=0.5)
+        if close and lowered[close[0]] not in near.values():
+            near[name] = lowered[close[0]]
+    said = "; ".join(f"it has {near[name]!r} where it needs {name!r}" for name in missing if name in near)
+    return f"{path.name}: no column {', '.join(map(repr, missing))} in its first line" + (
+        f" ({said}: a renamed column?)" if said else ""
+    )
+
+
+def _unreadable(path: Path, raw: list[str], header: list[str], line_number: int, error: csv.Error) -> ImportFailed:
+    """The csv module's refusal of a record, told at its line: above all a cell past
+    CSV_FIELD_LIMIT characters (csv's "field larger than field limit" ended the import in a
+    traceback), told with its column."""
+    text = raw[line_number - 1] if 0 < line_number <= len(raw) else ""
+    limit = csv.field_size_limit(len(text) + 1)
+    try:
+        cells = next(csv.reader([text]), [])
+    except csv.Error:
+        cells = []
+    finally:
+        csv.field_size_limit(limit)
+    long = [index for index, cell in enumerate(cells) if len(cell) > CSV_FIELD_LIMIT]
+    if not long:
+        return ImportFailed([f"{path.name}:{line_number}:-: is not a CSV record ({error}): {AS_PUBLISHED}"])
+    field = header[long[0]] if long[0] < len(header) and header[long[0]] else "-"
+    return ImportFailed(
+        [
+            f"{path.name}:{line_number}:{field}: has a cell longer than {CSV_FIELD_LIMIT:,} characters, which no "
+            "platform's record holds (a quote left open?): download the file again"
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -36,22 +129,36 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
     (ImportFailed, one ``<file>:<line>:-:`` line for each): an unquoted ``4,977`` read as the
     cells ``4`` and ``977`` was imported as the figure 4, the rest of the row dropped.
     """
-    content = path.read_text(encoding="utf-8-sig")
+    content = _text(path)
     raw = content.splitlines()
     # A file cut short ends inside its last record; a whole one ends with a line break, or (as
     # Discord's do) on a whole record.
     ends_open = bool(content) and not content.endswith(("\n", "\r"))
-    header = next(csv.reader(raw[:1]), []) if raw else []
+    try:
+        header = next(csv_reader(raw[:1]), []) if raw else []
+    except csv.Error as error:
+        raise _unreadable(path, raw, [], 1, error) from None
     header = [h.strip() for h in header]
+    # A first line of one cell: a copy saved with another separator is refused here, by every
+    # format (Discord's, which has no fixed columns, skipped each record and exited 0).
+    delimiter = _other_delimiter(raw) if len(header) < 2 else None
+    if delimiter:
+        raise ValueError(_separated_by(path, delimiter))
     missing = [name for name in required if name not in header]
     if missing:
-        raise ValueError(f"{path.name}: no column {', '.join(map(repr, missing))} in its first line")
+        raise ValueError(_missing_columns(path, header, missing))
 
     def records() -> Iterator[Line]:
-        reader = csv.reader(raw[1:])
+        reader = csv_reader(raw[1:])
         previous = 1
         found = []
-        for cells in reader:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                raise _unreadable(path, raw, header, reader.line_num + 1, error) from None
             last = reader.line_num + 1
             text = "\n".join(raw[previous:last])
             number = previous + 1
