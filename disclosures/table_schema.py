@@ -11,7 +11,7 @@ Frictionless stays the contract: ``supported(descriptor)`` names what this reade
 anything else (another field type or format, a constraint it does not know, a custom dialect) is
 left to Frictionless by the caller. A file whose structure is damaged (byte-order mark, invalid
 UTF-8, carriage returns, a record over several lines, a blank row, a wrong cell count, a header
-that differs from the schema, malformed CSV) raises ``Damaged``: Frictionless reads such files
+that differs from the schema or is repeated, malformed CSV) raises ``Damaged``: Frictionless reads such files
 its own way, so the caller hands the whole package to it for an exact report.
 tests/test_table_schema.py checks that both agree, fixture by fixture and on mutated cells.
 """
@@ -557,7 +557,8 @@ def read_table(path: Path, shown: str, resource: dict, *, check: bool = True) ->
             line = 1
             for record in reader:
                 line += 1
-                if reader.line_num != line or len(record) != width or not any(record):
+                if reader.line_num != line or len(record) != width or not any(record) or record == names:
+                    # (A second header is a row only by position: raw_file_problems tells it once.)
                     raise Damaged(f"{shown}:{reader.line_num}: record structure")
                 digest += row_hash(record)
                 typed = []

@@ -235,7 +235,7 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return problems + [rules.Problem(shown, line, None, "is not valid UTF-8")]
+        return problems + [rules.Problem(shown, line, None, not_utf8_message(raw, error, [f["name"] for f in fields]))]
     if "\r" in text:
         problem(text[: text.index("\r")].count("\n") + 1, None, "has a carriage return; use LF line endings")
     if text and not text.endswith("\n"):
@@ -279,6 +279,11 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
             if not any(record):
                 problem(first_line, None, "is a blank row: delete the line")
                 continue
+            if record == names:
+                # A second header pasted in with rows from another copy: read as a row, each of its
+                # cells broke its column's rule ("'url' is not a URI", "values "source_id" not found").
+                problem(first_line, None, f"{REPEATED_HEADER} (line 1): delete this line")
+                continue
             # A row that has the schema's count while the header has another is the header's
             # mistake, which line 1 reports: not once more per row.
             if len(record) not in (header_cells, len(names)):
@@ -317,6 +322,24 @@ def raw_file_problems(path: Path, shown: str, fields: list[dict]) -> list[rules.
             'close it, or write a quote inside a quoted cell as two ("")',
         )
     return problems
+
+
+def not_utf8_message(raw: bytes, error: UnicodeDecodeError, names: list[str]) -> str:
+    """What a file that is not UTF-8 is told: the byte, the cell it is in, and what it is in
+    Windows-1252, the encoding a spreadsheet or an editor on Windows saves in ("is not valid
+    UTF-8" alone left a curator to search the line for it)."""
+    line_start = raw.rfind(b"\n", 0, error.start) + 1
+    before = raw[line_start : error.start].decode("utf-8", errors="replace")
+    try:
+        column = len(next(csv.reader([before]), [""])) - 1 if before else 0
+    except csv.Error:
+        column = len(names)
+    cell = f" in the {names[column]} cell" if line_start and column < len(names) else ""
+    byte = raw[error.start : error.start + 1]
+    return (
+        f"is not valid UTF-8: byte 0x{byte.hex().upper()}{cell} is {byte.decode('cp1252', errors='replace')!r} "
+        "in Windows-1252 (a spreadsheet or an editor saved the file so): save it as UTF-8"
+    )
 
 
 def unbalanced_quote(lines: list[str], start: int) -> tuple[int, int, int | None]:
@@ -421,7 +444,8 @@ def header_message(header: list[str], names: list[str]) -> str:
 DAMAGED_HEADER = re.compile(r"^header ")
 # What raw_file_problems says of a row whose cells cannot be read against the header.
 NOT_WELL_FORMED = "is not well-formed CSV"
-DAMAGED_ROW = re.compile(rf"^(has [0-9]+ cells, the header has [0-9]+|{NOT_WELL_FORMED})")
+REPEATED_HEADER = "repeats the header"
+DAMAGED_ROW = re.compile(rf"^(has [0-9]+ cells, the header has [0-9]+|{NOT_WELL_FORMED}|{REPEATED_HEADER})")
 
 
 # What a cell is told that holds a double quote without being quoted: Python's csv module and

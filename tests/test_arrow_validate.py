@@ -129,6 +129,17 @@ def test_a_file_with_a_control_or_bidi_character_is_refused(tmp_path, cell, quot
     assert arrow_validate.read_strings(path, ["a", "b"]).column("b").to_pylist() == ["clean"]
 
 
+def test_a_header_repeated_as_a_row_is_left_to_check_package(tmp_path):
+    # A second copy's header pasted in: in columns of free text it breaks no cell's rule, and
+    # only the one-pass reader's structure check (Damaged) has validate tell it, once.
+    path = tmp_path / "table.csv"
+    path.write_text("a,b\nx,y\na,b\n", encoding="utf-8")
+    with pytest.raises(arrow_validate.Undecided):
+        arrow_validate.read_strings(path, ["a", "b"])
+    with pytest.raises(table_schema.Damaged):
+        table_schema.read_table(path, "table.csv", {"name": "t", "schema": {"fields": [{"name": "a"}, {"name": "b"}]}})
+
+
 def test_an_invisible_character_is_a_suspect_in_a_code_only():
     # Else Arrow proved a package valid whose key held a U+200B, which the reader refuses.
     cells = pa.array(["exam\u200bplechat", "examplechat"])

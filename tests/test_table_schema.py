@@ -57,6 +57,7 @@ LEFT_TO_FRICTIONLESS = {
     "invalid_utf8_in_descriptor",
     "header_column_twice",
     "header_unknown_column_twice",
+    "header_repeated",
     "header_mismatch",
     "trailing_empty_columns",
     "invalid_json",
