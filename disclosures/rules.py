@@ -346,14 +346,39 @@ WITHOUT_SCHEME = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?:[/?#]\S*)?$")
 YEAR_FIRST_DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
 
 
+# A date with its year last: 23/09/2024 (day first), 09/23/2024 (month first, as in the US),
+# 23.09.2024 (day first, as German and French write one).
+YEAR_LAST_DATE = re.compile(r"([0-9]{1,2})([-/.])([0-9]{1,2})\2([0-9]{4})")
+
+
+def _year_last_problem(shown: str, found: re.Match) -> str:
+    """What a date written with its year last is told: the ISO date when only one reading is a
+    date (23/09/2024, 09/23/2024), both when either could be (04/12/2026: 4 December or 12
+    April, which only the source can settle), day first for a dotted one (04.12.2026)."""
+    first, second, year = int(found.group(1)), int(found.group(3)), int(found.group(4))
+    readings = []
+    for day, month in ((first, second),) if found.group(2) == "." else ((first, second), (second, first)):
+        if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]:
+            readings.append(date(year, month, day))
+    readings = sorted(set(readings))
+    if not readings:
+        return f"{shown} is not a date written YYYY-MM-DD, nor a date in any order"
+    if len(readings) == 1:
+        return f"{shown} is not a date written YYYY-MM-DD: write {readings[0].isoformat()}"
+    said = " or ".join(f"{d.isoformat()} ({d.day} {calendar.month_name[d.month]})" for d in readings)
+    return f"{shown} is not a date written YYYY-MM-DD: write {said}, as the source means it"
+
+
 def date_problem(cell: str) -> str:
     """The message for a cell that is not a date as Table Schema reads one (YYYY-MM-DD): one written
     so but naming no day says which month it overruns ('2024-02-30' was told it was not written
-    YYYY-MM-DD, which it is); one with its year first and other separators is told how to write it."""
+    YYYY-MM-DD, which it is); one with its year first and other separators is told how to write it,
+    and one with its year last how it reads (``_year_last_problem``)."""
     shown = shown_cell(cell)
     found = YEAR_FIRST_DATE.fullmatch(cell)
     if found is None:
-        return f"{shown} is not a date written YYYY-MM-DD"
+        last = YEAR_LAST_DATE.fullmatch(cell)
+        return _year_last_problem(shown, last) if last else f"{shown} is not a date written YYYY-MM-DD"
     year, month, day = int(found.group(1)), int(found.group(3)), int(found.group(4))
     if not 1 <= month <= 12:
         return f"{shown} is not a date: its month, {found.group(3)}, is not 01 to 12"

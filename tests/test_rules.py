@@ -226,7 +226,22 @@ def test_a_named_field_of_a_json_record_must_hold_the_value():
         ("9O0", "integer", "default", "'9O0' is not a whole number"),
         ("12.5", "integer", "default", "'12.5' is not a whole number"),
         ("9O0", "number", "default", "'9O0' is not a number"),
-        ("23/09/2024", "date", "default", "'23/09/2024' is not a date written YYYY-MM-DD"),
+        # With its year last: the date it reads as, or both when the day and month could swap
+        # (found by curator review: '04/12/2026' was told only that it was not YYYY-MM-DD).
+        ("23/09/2024", "date", "default", "'23/09/2024' is not a date written YYYY-MM-DD: write 2024-09-23"),
+        ("09/23/2024", "date", "default", "'09/23/2024' is not a date written YYYY-MM-DD: write 2024-09-23"),
+        ("23.09.2024", "date", "default", "'23.09.2024' is not a date written YYYY-MM-DD: write 2024-09-23"),
+        ("04.12.2026", "date", "default", "'04.12.2026' is not a date written YYYY-MM-DD: write 2026-12-04"),
+        ("04/04/2026", "date", "default", "'04/04/2026' is not a date written YYYY-MM-DD: write 2026-04-04"),
+        (
+            "04/12/2026",
+            "date",
+            "default",
+            "'04/12/2026' is not a date written YYYY-MM-DD: write 2026-04-12 (12 April) or 2026-12-04 (4 December), "
+            "as the source means it",
+        ),
+        ("31/02/2026", "date", "default", "'31/02/2026' is not a date written YYYY-MM-DD, nor a date in any order"),
+        ("23 September 2024", "date", "default", "'23 September 2024' is not a date written YYYY-MM-DD"),
         # Written YYYY-MM-DD, a day the month lacks was told it was not written YYYY-MM-DD.
         ("2024-02-30", "date", "default", "'2024-02-30' is not a date: February 2024 has 29 days"),
         ("2023-02-29", "date", "default", "'2023-02-29' is not a date: February 2023 has 28 days"),
