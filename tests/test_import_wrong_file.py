@@ -447,3 +447,36 @@ def test_a_plan_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     assert {name: (data / name).read_bytes() for name in before} == before
     assert not list(data.glob(".*.tmp"))
     assert write_plan(plan, data) == {"figures.csv": 1, "corroborations.csv": 1}
+
+
+JSON_FORMATS = {
+    "kakao-statistics": "kakao-2025-h2.json",
+    "naver-statistics": "naver-statistics.json",
+    "telegram-compilation": "telegram-compilation/dataset.json",
+}
+
+
+@pytest.mark.parametrize("format_name", sorted(JSON_FORMATS))
+def test_a_json_file_with_a_byte_order_mark_reads_as_without(tmp_path, format_name):
+    # Refused with the parser's "Unexpected UTF-8 BOM (decode using utf-8-sig)"; a CSV's is tolerated.
+    source = FIXTURES / JSON_FORMATS[format_name]
+    plain, marked = tmp_path / "plain" / source.name, tmp_path / "marked" / source.name
+    for path, data in ((plain, source.read_bytes()), (marked, b"\xef\xbb\xbf" + source.read_bytes())):
+        path.parent.mkdir()
+        path.write_bytes(data)
+    without, with_mark = run_import(format_name, plain), run_import(format_name, marked)
+    assert "BOM" not in with_mark.output
+    assert with_mark.exit_code == without.exit_code
+    # The same plan, each line naming the file by its own checksum.
+    assert re.sub(r"sha256[- ][0-9a-f]+", "", with_mark.output) == re.sub(r"sha256[- ][0-9a-f]+", "", without.output)
+
+
+@pytest.mark.parametrize("format_name", sorted(JSON_FORMATS))
+def test_an_empty_damaged_or_utf16_json_file_is_one_plain_line(tmp_path, format_name):
+    path = tmp_path / Path(JSON_FORMATS[format_name]).name
+    path.write_bytes(b"")
+    assert ": is empty (0 bytes, no text): download it again" in _refused(run_import(format_name, path))
+    path.write_bytes(b'{"data": {"reports": [1,\n')
+    assert re.search(r"\.json:2:-: not JSON: Expecting value", _refused(run_import(format_name, path)))
+    path.write_bytes((FIXTURES / JSON_FORMATS[format_name]).read_text(encoding="utf-8").encode("utf-16"))
+    assert re.search(r"\.json:1:-: is UTF-16 or UTF-32", _refused(run_import(format_name, path)))

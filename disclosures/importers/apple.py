@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, read_mapping
+from .tables import json_document
 
 
 def _half(label: str) -> tuple[str, str]:
@@ -23,7 +24,7 @@ def _half(label: str) -> tuple[str, str]:
 
 def parse(path: Path) -> Parsed:
     """Every row × measure → one record; rows and measures that are not user-data figures → skips."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = json_document(Path(path))
     mapping = read_mapping("apple")
     places = jurisdiction_lookup()
     periods, countries, types, measures = data["periods"], data["countries"], data["request_types"], data["measures"]

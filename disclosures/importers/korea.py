@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from .core import Format, Parsed, Record, Skip, number_cell, period_of_end, read_mapping
+from .tables import json_document
 
 PROSE_FIELDS = ("content", "enContent", "guideEditorHtml")
 
@@ -41,7 +42,7 @@ def parse_kakao(path: Path) -> Parsed:
     """``kakao-YYYY-hN.json``: ``data.reports`` — one object per service (다음 Daum, 카카오 Kakao)
     and category, with numberOfRequests, numberOfProcesses and numberOfAccounts."""
     mapping = read_mapping("kakao")
-    document = json.loads(path.read_text(encoding="utf-8"))
+    document = json_document(path)
     reports = document.get("data", {}).get("reports") or []
     result = Parsed()
     for index, report in enumerate(reports):
@@ -104,7 +105,7 @@ def parse_naver(path: Path) -> Parsed:
     """``naver-statistics.json``: ``specificAreaJson.statistics`` — one object per half-year, with
     ``<category><Measure>`` fields (warrantRequestCount, commConfirmationDataRate, ...)."""
     mapping = read_mapping("naver")
-    document = json.loads(path.read_text(encoding="utf-8"))
+    document = json_document(path)
     entries = document.get("specificAreaJson", {}).get("statistics") or []
     categories = mapping.labels("category")
     measures = mapping.labels("measure")

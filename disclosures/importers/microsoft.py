@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, read_mapping
+from .tables import json_document
 
 
 def _half(label: str) -> tuple[str, str]:
@@ -22,7 +23,7 @@ def _half(label: str) -> tuple[str, str]:
 
 def parse(path: Path) -> Parsed:
     """Every row → one record, unless its section, metric or country is not a figure here (a skip)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = json_document(Path(path))
     mapping = read_mapping("microsoft")
     places = jurisdiction_lookup()
     result = Parsed()

@@ -6,6 +6,7 @@ import codecs
 import csv
 import difflib
 import io
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,11 @@ UTF16_OR_32_MARKS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_
 AS_PUBLISHED = "import the file as the platform published it, not a copy saved by a spreadsheet"
 
 
-def _text(path: Path) -> str:
+def platform_text(path: Path, *, csv_cells: bool = True) -> str:
     """The file's text: UTF-8, a UTF-8 byte-order mark tolerated. Raises ValueError for a file
     with no text, ImportFailed (``file:line:field``) for one in another encoding, where the
-    decoder's "'utf-8' codec can't decode byte 0xfc in position 390" named neither."""
+    decoder's "'utf-8' codec can't decode byte 0xfc in position 390" named neither (the field
+    is the CSV column the byte is in; ``csv_cells`` false, for JSON, names none)."""
     data = path.read_bytes()
     if not data.strip():
         raise ValueError(f"{path.name}: is empty ({len(data):,} bytes, no text): download it again")
@@ -42,13 +44,28 @@ def _text(path: Path) -> str:
             column = len(next(csv.reader([before]), [""])) - 1 if before else 0
         except csv.Error:  # a binary file's carriage return or NUL: no column to name
             header, column = [], 0
-        field = header[column].strip() if line > 1 and column < len(header) and header[column].strip() else "-"
+        named = csv_cells and line > 1 and column < len(header) and header[column].strip()
+        field = header[column].strip() if named else "-"
         byte = data[error.start : error.start + 1]
         raise ImportFailed(
             [
                 f"{path.name}:{line}:{field}: byte 0x{byte.hex().upper()} is not UTF-8 (it is "
                 f"{byte.decode('cp1252', errors='replace')!r} in Windows-1252): {AS_PUBLISHED}"
             ]
+        ) from None
+
+
+def json_document(path: Path):
+    """The JSON document a platform's file holds, read as ``platform_text`` reads text (a UTF-8
+    byte-order mark tolerated, as for a CSV); JSON that does not parse is ImportFailed at its line
+    ("Unexpected UTF-8 BOM (decode using utf-8-sig)" and, for an empty file, "Expecting value:
+    line 1 column 1 (char 0)" were the parser's words)."""
+    text = platform_text(path, csv_cells=False)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportFailed(
+            [f"{path.name}:{error.lineno}:-: not JSON: {error.msg} at column {error.colno}: {AS_PUBLISHED}"]
         ) from None
 
 
@@ -129,7 +146,7 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
     (ImportFailed, one ``<file>:<line>:-:`` line for each): an unquoted ``4,977`` read as the
     cells ``4`` and ``977`` was imported as the figure 4, the rest of the row dropped.
     """
-    content = _text(path)
+    content = platform_text(path)
     raw = content.splitlines()
     # A file cut short ends inside its last record; a whole one ends with a line break, or (as
     # Discord's do) on a whole record.

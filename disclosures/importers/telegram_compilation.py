@@ -52,6 +52,7 @@ from .core import (
     plan_import,
     read_mapping,
 )
+from .tables import platform_text
 
 MAPPING = "telegram-compilation"
 DISAGREEMENT_FIELDS = [
@@ -110,7 +111,7 @@ def read_entries(path: Path) -> list[Entry]:
     Raises ImportFailed when the file is not JSON or not laid out one record per line (the
     locators and quotes rely on it).
     """
-    text = path.read_text(encoding="utf-8")
+    text = platform_text(path, csv_cells=False)
     pairs: list[tuple[str, list]] = []
     try:
         json.loads(text, object_pairs_hook=lambda items: pairs.extend(items) or dict(items))
