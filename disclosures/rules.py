@@ -555,15 +555,24 @@ RANGE_SIGNS = f"{TILDES}\u2013-"
 # まで or 까지, after the second number: "900件から1,000件に" is a change, as "에서 … 으로" is.
 RANGE_WORDS = ("to", "bis", "à", "a")
 RANGE_WORDS_ENDED = ("から", "부터")
+# "and" is a range's only after "between": "between 900 and 1,000", "zwischen 900 und 1.000",
+# "entre 900 et 1 000", "entre 900 e 1.000", "tra 900 e 1.000" ("900 and 1,000 users" is two counts).
+RANGE_AND = ("and", "und", "et", "e", "y")
+BETWEEN_BEFORE = re.compile(r"\b(?:between|zwischen|entre|tra|fra)\s{1,2}$", re.IGNORECASE)
 RANGE_JOIN = (
-    rf"(?:\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}|\s{{1,2}}(?:{'|'.join(RANGE_WORDS)})\s{{1,2}}"
+    rf"(?:\s{{0,2}}[{RANGE_SIGNS}]\s{{0,2}}|\s{{1,2}}(?:{'|'.join((*RANGE_WORDS, *RANGE_AND))})\s{{1,2}}"
     rf"|\s{{0,2}}(?:[{COUNTERS}]\s{{0,2}})?(?:{'|'.join(RANGE_WORDS_ENDED)})\s{{0,2}})"
 )
 RANGE_END_WORD = re.compile(rf"\s{{0,2}}(?:[{COUNTERS}]\s{{0,2}})?(?:まで|까지)")
 APPROXIMATION_ALTERNATIVES = "|".join(
     [
         *(re.escape(word) for word in (*APPROXIMATION_WORDS, *APPROXIMATION_SIGNS, *APPROXIMATION_AFTER_WORDS)),
-        *("여", "\u2013", r"[0-9]\s{0,2}-\s{0,2}[0-9]", rf"[0-9]\s{{1,2}}(?:{'|'.join(RANGE_WORDS)})\s{{1,2}}[0-9]"),
+        *(
+            "여",
+            "\u2013",
+            r"[0-9]\s{0,2}-\s{0,2}[0-9]",
+            rf"[0-9]\s{{1,2}}(?:{'|'.join((*RANGE_WORDS, *RANGE_AND))})\s{{1,2}}[0-9]",
+        ),
         rf"[0-9]\s{{0,2}}(?:[{COUNTERS}]\s{{0,2}})?(?:{'|'.join(RANGE_WORDS_ENDED)})",
     ]
 )
@@ -638,7 +647,9 @@ def _range_to(text: str, low_start: int, low_text: str, join: str, high_text: st
     if word in RANGE_WORDS_ENDED or word[-2:] in RANGE_WORDS_ENDED:
         ended = RANGE_END_WORD.match(text, high_end)
         return ended.end() if ended and not _a_year(low_text) else None
-    by_word = word in RANGE_WORDS
+    if word in RANGE_AND and not BETWEEN_BEFORE.search(text, max(0, low_start - 12), low_start):
+        return None
+    by_word = word in RANGE_WORDS or word in RANGE_AND
     if _a_year(low_text) and (
         by_word or _a_year(high_text) or BEFORE_A_YEAR.search(text[max(0, low_start - 24) : low_start])
     ):
@@ -646,6 +657,12 @@ def _range_to(text: str, low_start: int, low_text: str, join: str, high_text: st
     if word in CHANGE_BEFORE and CHANGE_BEFORE[word].search(text[max(0, low_start - 8) : low_start]):
         return None
     return high_end
+
+
+def _range_start(text: str, low_start: int) -> int:
+    """Where a range whose lower number starts at ``low_start`` starts: at its "between", if any."""
+    between = BETWEEN_BEFORE.search(text, max(0, low_start - 12), low_start)
+    return between.start() if between else low_start
 
 
 def value_only_approximate(value: Decimal, text: str) -> str | None:
@@ -670,9 +687,9 @@ def value_only_approximate(value: Decimal, text: str) -> str | None:
                 before = None if in_a_range else APPROXIMATION.search(window)
                 after = None if in_a_range or before else APPROXIMATION_AFTER.match(text, end)
                 if low_to:
-                    words = text[window_start + low.start() : low_to]
+                    words = text[_range_start(text, window_start + low.start()) : low_to]
                 elif high_to:
-                    words = text[start:high_to]
+                    words = text[_range_start(text, start) : high_to]
                 elif before:
                     words = text[start - len(before.group(0)) : end]
                 elif after:

@@ -480,6 +480,19 @@ def test_a_value_found_in_its_quote_only_as_a_year_is_caught(quote, value, only_
         ("900건부터 1,000건으로", "1000", None),
         ("2018年7-12月の間に1,712件", "7", None),  # months, as "press read it on 2–3 Oct 2024"
         ("press read it on 2–3 Oct 2024", "3", None),
+        # "and" after "between", in each of those languages, is a range too; a plain "and" joins
+        # two counts, and two years or two days of a month are a period.
+        ("between 900 and 1,000 requests", "900", "between 900 and 1,000"),
+        ("received between 0-249 requests", "249", "between 0-249"),
+        ("zwischen 900 und 1.000 Anfragen", "1000", "zwischen 900 und 1.000"),
+        ("entre 900 et 1 000 demandes", "900", "entre 900 et 1 000"),
+        ("entre 900 e 1.000 pedidos", "1000", "entre 900 e 1.000"),
+        ("tra 900 e 1.000 richieste", "900", "tra 900 e 1.000"),
+        ("900 and 1,000 users", "900", None),
+        ("Germany 900 and France 1,000", "1000", None),
+        ("between 2023 and 2024, 2024 requests", "2024", None),
+        ("entre 1 et 30 juin", "30", None),
+        ("Zwischen dem 1. Juli 2023 und dem 31. Dezember 2023 hat Tuta in 10 Fällen", "10", None),
     ],
 )
 def test_a_value_found_only_after_an_approximation_is_caught(quote, value, before):
@@ -497,6 +510,7 @@ def test_a_value_found_only_after_an_approximation_is_caught(quote, value, befor
         ("900 bis 1.000", True),
         ("900 à 1 000", True),
         ("900件から1,000件まで", True),
+        ("between 900 and 1,000", True),
         ("up to 900", False),
         ("bis zu 900", False),
         ("~12", False),
