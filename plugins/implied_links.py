@@ -19,13 +19,14 @@ from datasette.utils import tilde_encode
 # plugins/ is no package: what its plugins share (plugins/_implied_keys.py) is found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _implied_keys import implied_key
+from _implied_keys import implied_key, memo_for
 
 PLUGIN = "platform-disclosures"
 LINK = markupsafe.Markup('<a href="{0}">{1}</a>&nbsp;<em>{2}</em>')
 
-# Database -> {(table, column): (other table, {value: label})}, immutable databases only: every
-# column of the database with an implied key and no foreign key of its own, with its labels.
+# Database -> (its schema version, {"found": {(table, column): (other table, {value: label})}}):
+# every column of the database with an implied key and no foreign key of its own, with its labels
+# (_implied_keys.memo_for; an immutable database's version is None and is never read again).
 _links: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -76,15 +77,15 @@ def render_cell(row, value, column, table, database, datasette):
     if db is None or database != configured_database(datasette):
         return None
     known = _links.get(db)
-    if known is not None:
-        implied = known.get((table, column))
+    if known is not None and not db.is_mutable:
+        implied = known[1]["found"].get((table, column))
         return link(datasette, database, implied, value) if implied else None
 
-    async def first_reading():
-        found = await implied_columns(db)
-        if not db.is_mutable:
-            _links[db] = found
-        implied = found.get((table, column))
+    async def reading():
+        memo = await memo_for(_links, db)
+        if "found" not in memo:
+            memo["found"] = await implied_columns(db)
+        implied = memo["found"].get((table, column))
         return link(datasette, database, implied, value) if implied else None
 
-    return first_reading()
+    return reading()
