@@ -77,7 +77,9 @@ def render_cell(row, value, column, table, database, datasette):
     if db is None or database != configured_database(datasette):
         return None
     known = _links.get(db)
-    if known is not None and not db.is_mutable:
+    # The memo exists as soon as the first page starts reading the columns: a page rendered
+    # meanwhile (a fresh worker's first requests arrive together) reads them too, not the memo.
+    if known is not None and not db.is_mutable and "found" in known[1]:
         implied = known[1]["found"].get((table, column))
         return link(datasette, database, implied, value) if implied else None
 

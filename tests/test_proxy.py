@@ -533,6 +533,20 @@ def test_one_client_runs_at_most_two_sql_queries_at_once(topology):
     assert set(statuses) - {429} <= {200, 400}, statuses
 
 
+def workers_errors(topology: Topology) -> list[str]:
+    """The last line of each traceback the workers logged (``<run>/logs/pages-0.log``: the
+    exception an answer of 500 hides), with its log's name: the run folder is gone after the
+    tests, and CI shows only what an assertion says."""
+    errors = []
+    for log in sorted((topology.run / "logs").glob("*-[0-9].log")):
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        for n, line in enumerate(lines):
+            if line.startswith("Traceback"):
+                last = next((t for t in lines[n + 1 :] if t and not t.startswith(" ")), "?")
+                errors.append(f"{log.name}: {last}")
+    return errors
+
+
 def answers_all(
     topology: Topology,
     address: str,
@@ -680,7 +694,7 @@ def test_a_release_switches_under_load_without_a_failed_request(topology, tmp_pa
     record_property("requests_during_switch", len(results))
     record_property("switch_seconds", round(switch_seconds, 2))
     record_property("requests_sent_again_after_a_closed_connection", len(retried))
-    assert not failed, failed[:10]
+    assert not failed, (failed[:10], workers_errors(topology))
     # The switch reloads nginx once: each client's one keep-alive connection is closed under it at most once.
     assert len(retried) <= len(load), retried
     assert switched == prod.release_id(other, tmp_path / "no-dist") != before

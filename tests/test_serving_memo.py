@@ -186,3 +186,21 @@ def test_facets_timed_out_is_appended_to_the_json_datasette_wrote(counted):
     data = counted.get(FIGURES + ".json?_size=1").json()
     assert list(data)[-1] == "facets_timed_out" and data["facets_timed_out"] == []
     assert re.search(r'"facets_timed_out": \[\]\}$', counted.get(FIGURES + ".json?_size=1").text)
+
+
+def test_a_fresh_workers_first_pages_arriving_together_are_all_served(real_build):
+    # A worker just (re)started gets several pages at once (CI: a release switch under load).
+    # The first page to need the implied links (plugins/implied_links.py) starts reading them; a
+    # page rendered meanwhile found the memo started but not filled, and answered 500 (KeyError).
+    site = Site(unhurried(real_build))
+    pages = ["/disclosures/freshness?_size=5", "/disclosures/coverage_cells?_size=5", "/disclosures/platforms"] * 3
+
+    async def together():
+        return await asyncio.gather(*(site.datasette.client.get(page) for page in pages))
+
+    responses = site.loop.run_until_complete(together())
+    assert [r.status_code for r in responses] == [200] * len(pages)
+    # Each page links what its columns imply (freshness has no foreign key of its own), whichever
+    # request filled the memo.
+    for response in responses[:2] + responses[3:5]:
+        assert re.search(r'<a href="/disclosures/platforms/[^"]+">[^<]+</a>&nbsp;<em>', response.text)
