@@ -45,7 +45,7 @@ from . import (
     validate,
 )
 from .derive import period_dates
-from .files import cell_text, json_text, read_csv, remove_stale_temporaries, replace_file, sqlite_uri
+from .files import cell_text, json_text, remove_stale_temporaries, replace_file, sqlite_uri
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
     BUILD_COLUMNS,
@@ -1365,7 +1365,7 @@ def _build_temporary(
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     releases = Path(releases) if releases is not None else package_path.parent / "releases"
     recorded = release_records.recorded_releases(releases)
-    changelogs = {v: read_csv(releases / v / "changelog.csv") for v in recorded}
+    changelogs = {v: releases / v / "changelog.csv" for v in recorded}  # read while the figures are derived
     inputs = release_records.content_inputs(package_path, descriptor, (key or {}).get("inputs"))
     metadata = site_config.site_metadata(descriptor)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import sqlite_utils
 import yaml
 
 from disclosures import build, changelog, citation, paths, release, release_records, validate, versioning
@@ -1197,3 +1198,52 @@ def test_a_release_refuses_a_correction_dated_after_it(only_first, tmp_path):
     plan = release.plan_release(build_dir, only_first, "2026-02-01")
     release.close_plan(plan)
     assert plan["date"] == "2026-02-01"
+
+
+def test_a_recorded_changelog_is_written_as_its_rows_whether_read_from_its_file_or_given_as_dicts(tmp_path):
+    # The build passes each recorded release's changelog.csv by path (read as text rows); a
+    # release being made passes its changes as dicts. Both fill release_changes alike, empty
+    # cells as empty text, as DictReader read them.
+    changes = [
+        {
+            "change": "added",
+            "figure_id": "a-usa-2024-all-requests_received",
+            "old_value": "",
+            "new_value": "3",
+            "old_source_id": "",
+            "new_source_id": "s",
+            "reason": "source: s",
+        },
+        {
+            "change": "changed",
+            "figure_id": "b-usa-2024-all-requests_received",
+            "old_value": "1",
+            "new_value": "2",
+            "old_source_id": "s",
+            "new_source_id": "t",
+            "reason": "corrected",
+        },
+    ]
+    (tmp_path / "changelog.csv").write_text(
+        "\n".join([",".join(release_records.CHANGELOG_FIELDS)] + [",".join(c.values()) for c in changes]) + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    manifest = {
+        "date": "2026-01-01",
+        "content_hash": "sha256:0",
+        "figures": 2,
+        "counts": dict.fromkeys(release_records.CHANGES, 1),
+    }
+    written = []
+    for changelogs in (
+        {"1.0.0": tmp_path / "changelog.csv", "1.0.1": tmp_path / "empty.csv"},
+        {"1.0.0": changes, "1.0.1": []},
+    ):
+        db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+        recorded = {"1.0.0": manifest, "1.0.1": {**manifest, "previous": "1.0.0"}}
+        release_records.write_release_tables(
+            db, {"version": "1.0.1", "contributors": [{"title": "x"}]}, {}, recorded, changelogs
+        )
+        written.append(db.execute("SELECT * FROM release_changes ORDER BY figure_id").fetchall())
+    assert written[0] == written[1] == [("1.0.0", *c.values()) for c in changes]
