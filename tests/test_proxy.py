@@ -31,7 +31,7 @@ from click.testing import CliRunner
 from disclosures import build as builder
 from disclosures import paths, prod, release
 from disclosures.prod import Topology
-from tests.conftest import cli_module, free_port, plugin
+from tests.conftest import assert_error_shape, cli_module, free_port, plugin
 from tests.packages import make_package
 
 pytestmark = pytest.mark.proxy
@@ -45,6 +45,29 @@ def readable_from_any_origin(headers) -> None:
     included: without Access-Control-Allow-Origin a browser shows it as a network error."""
     assert headers.get_list("access-control-allow-origin") == ["*"]
     assert "Retry-After" in headers["access-control-expose-headers"].split(", ")
+
+
+# The Content-Type of the site's JSON answers, its errors included (plugins/_responses.py): every
+# error nginx writes itself carries it too (it said application/json, without the charset).
+APP_JSON = plugin("_responses").JSON.decode()
+
+
+def nginx_error_shape(response: httpx.Response, status: int) -> str:
+    """Assert an error nginx writes itself is the site's: the API's error shape (exactly ok, status
+    and error; nginx's carried a "title" too) with the site's Content-Type. Returns its message."""
+    assert response.headers["content-type"] == APP_JSON, (status, response.headers["content-type"])
+    return assert_error_shape(response, status)
+
+
+def raw_answer(topology: Topology, request: bytes) -> httpx.Response:
+    """nginx's answer to ``request``, sent byte for byte (httpx and http.client would correct a
+    malformed request before sending it), read by http.client."""
+    with socket.create_connection((topology.host, topology.port), timeout=10) as connection:
+        connection.sendall(request)
+        answer = http.client.HTTPResponse(connection)
+        answer.begin()
+        body = answer.read()
+    return httpx.Response(answer.status, headers=answer.getheaders(), content=body)
 
 
 def client(topology: Topology, address: str) -> httpx.Client:
@@ -154,6 +177,12 @@ def test_the_health_check_is_never_cached_and_says_when_the_pages_workers_are_do
         assert down.headers["cache-control"] == "no-store" and down.headers["retry-after"] == "1"
         readable_from_any_origin(down.headers)
         assert down.headers.get("x-cache") != "HIT"
+        # Any other address is nginx's 503 in the API's error shape, typed as the site types it
+        # (a .csv address was typed text/csv: nginx typed its JSON by the address's extension).
+        busy = web.get("/disclosures/platforms.csv", headers=BYPASS)
+        assert "retry" in nginx_error_shape(busy, 503)
+        assert busy.headers["retry-after"] == "1" and busy.headers["cache-control"] == "no-store"
+        readable_from_any_origin(busy.headers)
     finally:
         prod.supervisorctl(topology, "start", "pages:*")
         for path in topology.sockets("pages"):
@@ -224,9 +253,7 @@ def test_a_download_address_no_file_has_is_the_sites_404(web):
         f"/downloads/{VERSION}/csv/nope.csv",
     ):
         response = web.get(path)
-        assert response.status_code == 404, path
-        assert response.headers["content-type"] == "application/json", path
-        assert response.json()["error"] == "Not found", path
+        assert nginx_error_shape(response, 404) == "Not found", path
         readable_from_any_origin(response.headers)
     assert web.get(f"/downloads/{VERSION}/csv/figures.csv").status_code == 200
 
@@ -256,24 +283,13 @@ def test_what_nginx_refuses_under_the_downloads_has_the_json_error_shape(web):
     size = len(web.get(csv_url, headers={"Accept-Encoding": "identity"}).content)
 
     posted = web.post(csv_url, content=b"x")
-    assert posted.status_code == 405
-    assert posted.headers["content-type"] == "application/json"
+    assert nginx_error_shape(posted, 405) == "This site is read-only: use GET"
     assert posted.headers["allow"] == "GET, HEAD, OPTIONS"
-    assert posted.json() == {
-        "ok": False,
-        "error": "This site is read-only: use GET",
-        "status": 405,
-        "title": "Method Not Allowed",
-    }
     readable_from_any_origin(posted.headers)
 
     past = web.get(csv_url, headers={"Range": f"bytes={size + 10}-"})
-    assert past.status_code == 416
-    assert past.headers["content-type"] == "application/json"
+    assert f"bytes */{size}" in nginx_error_shape(past, 416)
     assert past.headers["content-range"] == f"bytes */{size}"
-    body = past.json()
-    assert body["ok"] is False and body["status"] == 416
-    assert f"bytes */{size}" in body["error"]
     readable_from_any_origin(past.headers)
     # It carries the file's own Cache-Control too (nginx added it before it read the range): a
     # cache must still never keep the refusal in the file's place.
@@ -354,48 +370,81 @@ def test_the_backslash_open_redirect_is_blocked(topology, path):
         connection.close()
     assert response.status == 404
     assert response.getheader("location") is None
-    assert body["status"] == 404
+    assert body == {"ok": False, "status": 404, "error": "Not found"}
+
+
+def request(path: str, *headers: str, method: str = "GET") -> bytes:
+    """A request of ``path`` on a connection that closes after it, with ``headers`` as written."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: localhost", *headers, "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 @pytest.mark.parametrize(
-    "path,status",
-    [("/disclosures/figures%00.json", 400), ("/country/US%00A", 400), ("/disclosures?x=" + "y" * 50_000, 414)],
+    "sent,status,says",
+    [
+        pytest.param(request("/disclosures/figures%00.json"), 400, "NUL byte", id="nul-in-path"),
+        pytest.param(request("/country/US%00A"), 400, "NUL byte", id="nul-in-page-path"),
+        pytest.param(
+            request("/disclosures/figures.json", "Bad Header: x"), 400, "could not be read", id="malformed-header"
+        ),
+        pytest.param(request("/disclosures?x=" + "y" * 50_000), 414, "too long", id="long-address"),
+        # nginx's 494, sent as a 400 that error_page 400 did not see: its HTML page.
+        pytest.param(
+            request("/disclosures/figures.json", "X-Big: " + "y" * 50_000),
+            400,
+            "headers are too large",
+            id="large-headers",
+        ),
+        # Refused by its Content-Length before a byte of the body is read (none is sent).
+        pytest.param(
+            request("/disclosures/figures.json", "Content-Length: 2000000", method="POST"),
+            413,
+            "too large",
+            id="large-body",
+        ),
+        pytest.param(
+            request("/disclosures/figures.csv", "Transfer-Encoding: gzip", method="POST"),
+            501,
+            "Transfer-Encoding",
+            id="unknown-transfer-encoding",
+        ),
+        pytest.param(request("//evil.example/figures.csv"), 404, "Not found", id="double-slash"),
+        pytest.param(request(f"/downloads/{VERSION}/csv/nope.csv"), 404, "Not found", id="missing-download"),
+        pytest.param(request(f"/downloads/{VERSION}/.staging/figures.csv"), 404, "Not found", id="hidden-download"),
+        pytest.param(
+            request(f"/downloads/{VERSION}/csv/metrics.csv", "Content-Length: 0", method="POST"),
+            405,
+            "read-only",
+            id="post-to-download",
+        ),
+        pytest.param(
+            request("/disclosures.db", "Range: bytes=999999999999-"), 416, "Range not satisfiable", id="range-past-end"
+        ),
+    ],
 )
-def test_what_nginx_refuses_itself_has_the_json_error_shape(topology, path, status):
-    # nginx answered these with its own HTML page, before any worker saw them.
-    connection = http.client.HTTPConnection(topology.host, topology.port, timeout=10)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        raw = response.read()
-    finally:
-        connection.close()
-    assert response.status == status
-    assert response.getheader("content-type") == "application/json"
-    body = json.loads(raw)
-    assert body["ok"] is False and body["status"] == status and body["error"]
-    readable_from_any_origin(httpx.Headers(response.getheaders()))
+def test_what_nginx_refuses_itself_has_the_sites_json_error_shape(topology, sent, status, says):
+    # nginx answered these with its own HTML page, before any worker saw them; then with JSON of
+    # its own, which carried a "title" the site's errors have not, typed without the charset the
+    # site's JSON names.
+    response = raw_answer(topology, sent)
+    assert says in nginx_error_shape(response, status)
+    if status != 416:  # a range's refusal carries the file's own CORS headers (Retry-After not among them)
+        readable_from_any_origin(response.headers)
 
 
 @pytest.mark.parametrize("version", ["9.9", "2.0"])
 def test_a_request_line_in_a_version_nginx_does_not_speak_is_a_400_in_the_json_error_shape(topology, version):
     # nginx answered its own HTML page with 505, a server error's status, for the client's mistake.
-    with socket.create_connection((topology.host, topology.port), timeout=10) as connection:
-        connection.sendall(f"GET /disclosures/figures.json HTTP/{version}\r\nHost: x\r\n\r\n".encode())
-        data = b""
-        while chunk := connection.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 400 ") and b"\r\nContent-Type: application/json\r\n" in head
-    answer = json.loads(body)
-    assert answer["ok"] is False and answer["status"] == 400 and "version of HTTP" in answer["error"]
+    sent = f"GET /disclosures/figures.json HTTP/{version}\r\nHost: x\r\n\r\n".encode()
+    assert "version of HTTP" in nginx_error_shape(raw_answer(topology, sent), 400)
 
 
 def test_a_workers_own_400_passes_through_nginx(web):
     # error_page 400 is for nginx's refusals: the site's explanation of a bad parameter stays.
     response = web.get("/disclosures/figures.json?_size=nope")
-    assert response.status_code == 400
-    assert "_size" in response.json()["error"]
+    assert "_size" in assert_error_shape(response, 400)
+    # The type nginx's own errors are held to is the one the site's errors carry.
+    assert response.headers["content-type"] == APP_JSON
 
 
 def test_ad_hoc_sql_runs_on_its_own_workers(web, topology):
@@ -495,19 +544,15 @@ def first_refusal(session: httpx.Client, template: str, limit: int = 200) -> tup
 
 def test_sql_has_a_tighter_rate_than_pages_and_429_has_the_json_error_shape(topology):
     with client(topology, "127.0.0.4") as c:
-        sent_sql, refused_sql = first_refusal(c, "/disclosures.json?sql=select+{n}")
+        # A .csv address: nginx typed its 429 by the extension (text/csv), not as the JSON it is.
+        sent_sql, refused_sql = first_refusal(c, "/disclosures.csv?sql=select+{n}")
     with client(topology, "127.0.0.7") as c:
         # One cached page, so the client can go faster than the page rate whatever the machine.
         sent_pages, refused_page = first_refusal(c, "/disclosures/platforms.json", limit=5000)
     assert refused_sql is not None and refused_page is not None
     assert sent_sql < sent_pages
     for refused in (refused_sql, refused_page):
-        assert refused.json() == {
-            "ok": False,
-            "error": "Too many requests from this address; retry after a second",
-            "status": 429,
-            "title": "Too Many Requests",
-        }
+        assert nginx_error_shape(refused, 429) == "Too many requests from this address; retry after a second"
         assert refused.headers["retry-after"] == "1"
         assert refused.headers["cache-control"] == "no-store"
         # A browser's script on another origin saw this 429 as a network error, with no status.
