@@ -2,8 +2,8 @@
 
 Not a plugin: it has no hooks, so Datasette's ``--plugins-dir``, which loads every file here,
 finds nothing in it. The plugins that answer by themselves import it as ``_responses``, with
-plugins/ on the import path (plugins/ is no package). Only this module and ``_badges`` (no hooks
-either) are imported so: a plugin imported by another would be a second copy of itself, its hooks
+plugins/ on the import path (plugins/ is no package). Only this module, ``_badges`` and
+``_database_faults`` (no hooks either) are imported so: a plugin imported by another would be a second copy of itself, its hooks
 and caches included.
 """
 

@@ -20,17 +20,35 @@ Datasette calls every ``handle_exception`` hook and answers with the first respo
 handler ran after this one's answer and printed a full traceback for each client-caused error
 (a ``_timelimit`` on a CSV, a refused statement) whose 400 was already written. Its handler now
 stays silent for those: the access log's one line with the 400 says what happened.
+
+An SQLite error is the client's only when its SQL caused it (plugins/_database_faults.py): the
+served file failing (corrupt, unreadable, not a database) was a 400 "Query refused: database disk
+image is malformed" too. It is a 500, in the same shape, with a message that names neither the
+file nor the SQL, and one line in the log. Datasette's views answer any ``sqlite3.DatabaseError``
+of an ad-hoc query 400 themselves, before any hook sees it: ``Database.execute_fn``, through which
+every statement and connection of a served database goes, raises such an error as
+``DatabaseUnreadable`` (no ``sqlite3.Error``), which reaches this module's hook.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
+import sys
+from pathlib import Path
 
 from datasette import hookimpl
+from datasette.database import Database
 from datasette.plugins import pm
 from datasette.utils import add_cors_headers, to_css_class
 from datasette.utils.asgi import BadRequest, NotFound, Response
+
+# plugins/ is no package: what its plugins share is found on the path (plugins/_responses.py).
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+import _database_faults as faults
+from _responses import send_message
 
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
 CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_col=", "_nocol=")
@@ -78,10 +96,11 @@ def page_error(exception) -> tuple[int, dict] | None:
 
 def quiet_for_client_errors(default_handler):
     """Datasette's default ``handle_exception``, which returns nothing (so prints nothing) for an
-    exception the client caused: this module's hook has answered it."""
+    exception the client caused, or the served file's failure: this module's hook has answered it
+    (and logged the failure in one line)."""
 
     def handler(datasette, request, exception):
-        if client_status(exception) is not None:
+        if client_status(exception) is not None or faults.server_fault(exception) is not None:
             return None
         return default_handler(datasette, request, exception)
 
@@ -93,6 +112,27 @@ for default in pm.hook.handle_exception.get_hookimpls():
     # Once, however often this module is loaded (the tests load plugins again by path).
     if default.plugin_name == "datasette.handle_exception" and not getattr(default.function, "wraps_default", False):
         default.function = quiet_for_client_errors(default.function)
+
+
+def raising_server_faults(execute_fn):
+    """``Database.execute_fn`` that raises the served file's failure as ``DatabaseUnreadable``."""
+
+    @functools.wraps(execute_fn)
+    async def execute_fn_checked(self, fn):
+        try:
+            return await execute_fn(self, fn)
+        except sqlite3.Error as error:
+            if faults.server_fault(error) is None:
+                raise
+            raise faults.DatabaseUnreadable(f"{self.name}: {error}") from error
+
+    execute_fn_checked.raises_server_faults = True
+    return execute_fn_checked
+
+
+# Once, however often this module is loaded.
+if not getattr(Database.execute_fn, "raises_server_faults", False):
+    Database.execute_fn = raising_server_faults(Database.execute_fn)
 
 
 @hookimpl
@@ -110,6 +150,10 @@ def handle_exception(datasette, request, exception):
     if isinstance(exception, NotFound) and exception.args == BARE_NOT_FOUND:
         exception.args = (not_found_message(request.path),)
     found = client_status(exception)
+    fault = faults.server_fault(exception)
+    if fault is not None:
+        faults.log(fault, f"{request.method} {request.path}")
+        found = (faults.STATUS, faults.MESSAGE)
     as_data = request.path.endswith((".json", ".csv"))
     if found is None:
         page = None if as_data else page_error(exception)
@@ -118,7 +162,7 @@ def handle_exception(datasette, request, exception):
         status, context = page
     else:
         status, message = found
-        context = {"error": message, "title": "Bad request"}
+        context = {"error": message, "title": "Server error" if status >= 500 else "Bad request"}
 
     async def inner():
         if as_data:
@@ -135,6 +179,39 @@ def handle_exception(datasette, request, exception):
         return Response.html(html, status=status, headers=headers)
 
     return inner
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """A failure of the served file raised through a wrapper that reads the database before
+    Datasette's views (plugins/parameters.py reads a table's columns), where no
+    ``handle_exception`` hook sees it: the same 500 as the hook's, logged the same way."""
+
+    def wrap(app):
+        async def unreadable_is_500(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            started = False
+
+            async def watched(message):
+                nonlocal started
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+            try:
+                return await app(scope, receive, watched)
+            except Exception as exception:
+                fault = faults.server_fault(exception)
+                if fault is None or started:
+                    raise
+                path = scope.get("path", "")
+                faults.log(fault, f"{scope.get('method', '')} {path}")
+                # A page's answer is the message as text: the site's error page reads the database.
+                await send_message(send, faults.STATUS, faults.MESSAGE, as_json=path.endswith((".json", ".csv")))
+
+        return unreadable_is_500
+
+    return wrap
 
 
 def blob_value(rows, columns, args) -> tuple[bytes, str | None]:

@@ -30,6 +30,9 @@ WRAPPER_ORDER = (
     # Sees the request as the client sent it: outside downloads.py, which drops a table CSV's
     # _size and _next, and paging.py, which adds its own _next.
     "parameters.py",
+    # The served file failing under any wrapper that reads the database (parameters.py the
+    # outermost of them) is a 500 in the API's error shape, not an exception out of the app.
+    "client_errors.py",
     # Drops the Cookie header before any wrapper inside it, or Datasette, reads one.
     "cookies.py",
     # No wrapper inside it parses a query string over the limits.

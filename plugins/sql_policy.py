@@ -18,10 +18,17 @@ extensions) translated to SQLite's names, and SQLite's own guidance for untruste
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 import weakref
+from pathlib import Path
 
 from datasette import hookimpl
+
+# plugins/ is no package: what its plugins share is found on the path (plugins/_responses.py).
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+import _database_faults as faults
 
 # SQLite's spelling of CKAN's allowlist, plus what Datasette itself calls (escape_fts, the FTS
 # ranking functions, json_each for array facets, date() for date facets).
@@ -259,6 +266,8 @@ def statement_problem(conn: sqlite3.Connection, sql: str) -> str | None:
     except sqlite3.Error as error:
         if refused:
             return refused[0]
+        if faults.server_fault(error) is not None:
+            raise  # the file's failure, not the statement's: request_problem answers it 500
         return None if "no such" in str(error) or "syntax" in str(error) else str(error)
     finally:
         conn.set_authorizer(None)
@@ -414,6 +423,10 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
         try:
             problem = statement_problem(_compiler(db.path), sql)
         except sqlite3.Error as error:
+            # The served file failing (plugins/_database_faults.py) is no fault of the query.
+            if faults.server_fault(error) is not None:
+                faults.log(error, f"the SQL policy's check of {scope.get('path', '')}")
+                return faults.STATUS, faults.MESSAGE
             problem = str(error)
         if problem:
             return 400, f"Query refused: {problem}"

@@ -16,9 +16,11 @@ import pytest
 from datasette import hookimpl
 from datasette.plugins import pm
 
+from disclosures import build
 from disclosures import site as site_module
 from disclosures.vocabulary import DATABASE_FILE
 from tests.conftest import Site, assert_error_shape, plugin, unhurried
+from tests.packages import make_package
 
 FIGURE = "telegram-usa-2024-ip_or_phone-requests_fulfilled"
 
@@ -314,3 +316,80 @@ def test_bad_sorts_are_400_not_500(site, query):
 def test_a_csv_query_past_the_time_limit_is_400_not_500(served_limits):
     response = served_limits.get("/disclosures.csv", params={"sql": "select count(*) from figures a, figures b"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path,params,says",
+    [
+        ("/disclosures.json", {"sql": "selec 1"}, "SELECT"),
+        ("/disclosures.json", {"sql": "select * from no_such_table"}, "no such table"),
+        ("/disclosures.json", {"sql": "select no_such_column from figures"}, "no such column"),
+        ("/disclosures.json", {"sql": "select sqlite_version()"}, "not allowed"),
+        ("/disclosures.csv", {"sql": "select * from no_such_table"}, "no such table"),
+        ("/disclosures/figures.json", {"_where": "no_such_column = 1"}, "no such column"),
+    ],
+)
+def test_a_clients_sql_mistake_stays_a_400(site, path, params, says):
+    # The other side of the served file's failure (below): what the client's SQL caused is its own.
+    assert says in assert_error_shape(site.get(path, params=params), 400)
+
+
+# The served file failing ---------------------------------------------------------------------
+
+
+def test_only_the_files_own_failures_are_the_servers():
+    faults = plugin("_database_faults")
+    conn = sqlite3.connect(":memory:")
+    for sql in ("selec 1", "select * from nope", "select zeroblob(2000000000)"):
+        with pytest.raises(sqlite3.Error) as caught:
+            conn.execute(sql)
+        assert faults.server_fault(caught.value) is None, sql
+    with pytest.raises(sqlite3.Error) as caught:
+        sqlite3.connect("file:/nonexistent-folder/x.db?mode=ro", uri=True)
+    assert faults.server_fault(caught.value) is caught.value  # SQLITE_CANTOPEN
+    # Found through what a view raised from it (a DatasetteError "Invalid SQL" 400, say).
+    try:
+        try:
+            raise caught.value
+        except sqlite3.Error as error:
+            raise ValueError("wrapped") from error
+    except ValueError as wrapped:
+        assert faults.server_fault(wrapped) is caught.value
+
+
+@pytest.mark.parametrize("damage", ["pages", "header"])
+def test_the_served_files_failure_is_a_500_not_the_clients_400(tmp_path, caplog, damage):
+    # A corrupt served file was a 400 "Query refused: database disk image is malformed": the
+    # client was told to change a request that was fine. The file goes bad while it is served
+    # (a damaged file is refused at startup, plugins/health.py).
+    folder = tmp_path / "site"
+    build.build_site(make_package(tmp_path / "package"), folder)
+    served = Site(unhurried(folder))
+    served.loop.run_until_complete(served.datasette.invoke_startup())
+    database = folder / DATABASE_FILE
+    page = int.from_bytes(database.read_bytes()[16:18], "big")  # the header's page size
+    with database.open("r+b") as file:
+        if damage == "pages":  # every page but the first: SQLITE_CORRUPT
+            for number in range(1, database.stat().st_size // page):
+                file.seek(number * page)
+                file.write(bytes([number % 251]) * page)
+        else:  # the header: SQLITE_NOTADB
+            file.write(b"not a database, whatever it was".ljust(100, b"\0"))
+    caplog.set_level("ERROR")
+    for path, params in [
+        ("/disclosures/figures.json", {}),
+        ("/disclosures/figures.csv", {}),
+        ("/disclosures.json", {"sql": "select count(*) from figures"}),
+        ("/disclosures.json", {"sql": "select * from no_such_table"}),
+        # A canned query: Datasette's view answered its sqlite3.DatabaseError 400 itself.
+        ("/disclosures/top_jurisdictions.json", {"platform": "examplechat"}),
+    ]:
+        message = assert_error_shape(served.get(path, params=params), 500)
+        assert message.startswith("The server could not read its database"), path
+        assert str(folder) not in message and "select" not in message.lower(), message
+    # A page: the message as text (the site's error page reads the database too).
+    page = served.get("/disclosures/figures")
+    assert page.status_code == 500 and "could not read its database" in page.text
+    assert str(folder) not in page.text
+    logged = [r.getMessage() for r in caplog.records if r.name == "platform_disclosures.database"]
+    assert len(logged) >= 6 and all("could not be read (SQLITE_" in line for line in logged), logged
