@@ -298,6 +298,21 @@ def test_what_nginx_refuses_under_the_downloads_has_the_json_error_shape(web):
     assert web.get(csv_url, headers={"Range": f"bytes={size - 1}-"}).status_code == 206
 
 
+def test_a_release_file_nginx_cannot_read_is_the_servers_500_not_a_403(web, topology):
+    # nginx answered its HTML 403 Forbidden, as if the client had asked for what it may not see:
+    # the file is the server's, and so is the fault.
+    staged = topology.releases / prod.current_release(topology) / "dist" / VERSION
+    unreadable = staged / "unreadable.csv"
+    unreadable.write_text("a\n1\n", encoding="utf-8")
+    unreadable.chmod(0)
+    try:
+        response = web.get(f"/downloads/{VERSION}/unreadable.csv")
+    finally:
+        unreadable.unlink()
+    assert "could not read this file" in nginx_error_shape(response, 500)
+    readable_from_any_origin(response.headers)
+
+
 def test_every_release_file_has_the_media_type_the_site_serves_it_with(web, topology):
     # nginx served CHANGELOG.md, CITATION.cff, CITATION.bib, duckdb.sql and SHA256SUMS as
     # application/octet-stream (a browser saved them instead of showing them, "inline" as they
