@@ -51,6 +51,9 @@ WRAPPER_ORDER = (
     "sql_log.py",
     # Cuts long echoes of the client's input out of every error message, whoever wrote it.
     "echoes.py",
+    # Tags the answer every wrapper inside it has finished (its Cache-Control, type and Link
+    # headers), and turns it into a 304 that no wrapper inside it sees.
+    "etags.py",
 )
 
 

@@ -1,0 +1,174 @@
+"""Layer (c): answers over the immutable database carry an ETag, and If-None-Match gets a 304
+(plugins/etags.py), through Datasette's own client."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from tests.conftest import Site, plugin, unhurried
+
+TABLE_JSON = "/disclosures/figures.json?platform_id=telegram&_size=5"
+TABLE_CSV = "/disclosures/figures.csv?platform_id=telegram&_size=5"
+# Pages, the site's own JSON, CSVs, bare rows, status pages: the same bytes every time, a strong tag.
+STRONG = [
+    "/",
+    "/platform/telegram",
+    "/platform/telegram.json",
+    TABLE_CSV,
+    TABLE_JSON + "&_shape=array",
+    "/-/versions.json",
+    "/downloads.json",
+]
+# Datasette's own table, row and query answers, which say how long their queries took: a weak tag.
+WEAK = [
+    TABLE_JSON,
+    "/disclosures/figures?platform_id=telegram&_size=5",
+    "/disclosures/platforms/telegram",
+    "/disclosures/platforms/telegram.json",
+    "/disclosures.json?sql=select+1",
+]
+TIMING = re.compile(r'"query_ms": [0-9.e-]+|Queries took [0-9.]+ms')
+
+
+@pytest.mark.parametrize("path", STRONG)
+def test_an_answer_has_a_strong_etag_that_stays_while_its_bytes_do(site, path):
+    first, second = site.get(path), site.get(path)
+    assert first.status_code == second.status_code == 200, first.text[:300]
+    etag = first.headers["etag"]
+    assert re.fullmatch(r'"[0-9a-f]{40}"', etag)  # strong: no W/
+    assert second.headers["etag"] == etag
+    assert second.content == first.content
+
+
+@pytest.mark.parametrize("path", WEAK)
+def test_an_answer_that_says_its_query_time_has_a_weak_etag(site, path):
+    first, second = site.get(path), site.get(path)
+    assert first.status_code == second.status_code == 200, first.text[:300]
+    etag = first.headers["etag"]
+    assert re.fullmatch(r'W/"[0-9a-f]{40}"', etag)
+    assert second.headers["etag"] == etag
+    # Equivalent: the same but for Datasette's timing of its queries.
+    assert TIMING.search(first.text)
+    assert TIMING.sub("", second.text) == TIMING.sub("", first.text)
+
+
+def test_another_query_string_or_host_is_another_etag(site):
+    tags = {
+        site.get(TABLE_JSON).headers["etag"],
+        site.get(TABLE_JSON.replace("_size=5", "_size=6")).headers["etag"],
+        site.get(TABLE_JSON + "&_shape=array").headers["etag"],
+        # The next page's link is absolute: another Host is other bytes.
+        site.get(TABLE_JSON, headers={"host": "mirror.example"}).headers["etag"],
+    }
+    assert len(tags) == 4
+
+
+@pytest.mark.parametrize("path", [TABLE_JSON, TABLE_CSV, "/", "/platform/telegram.json"])
+def test_a_matching_if_none_match_is_a_304_without_a_body_and_with_the_200s_validators(site, path):
+    full = site.get(path)
+    etag = full.headers["etag"]
+    bare = etag.removeprefix("W/")
+    for wanted in (etag, bare, f'"a", {etag}', f'"a",{bare}', "*", f"W/{bare}"):
+        response = site.get(path, headers={"if-none-match": wanted})
+        assert response.status_code == 304, wanted
+        assert response.content == b""
+        assert response.headers["etag"] == etag
+        assert response.headers["cache-control"] == full.headers["cache-control"] == "max-age=3600"
+        assert "content-length" not in response.headers
+
+
+@pytest.mark.parametrize("path", [TABLE_CSV, TABLE_JSON])
+def test_a_stale_if_none_match_gets_the_whole_answer(site, path):
+    full = site.get(path)
+    etag = full.headers["etag"]
+    for stale in ('"not-this-one"', '"a", "b"', etag[:-2] + '"', etag.removeprefix("W/") + "x"):
+        response = site.get(path, headers={"if-none-match": stale})
+        assert response.status_code == 200, stale
+        assert response.headers["etag"] == etag
+        assert TIMING.sub("", response.text) == TIMING.sub("", full.text) != ""
+
+
+@pytest.mark.parametrize("path", [TABLE_JSON, TABLE_CSV, "/platform/telegram"])
+def test_head_has_the_gets_etag_and_a_304(site, path):
+    etag = site.get(path).headers["etag"]
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path))
+    assert head.status_code == 200 and head.headers["etag"] == etag
+    not_modified = site.loop.run_until_complete(
+        site.datasette.client.request("HEAD", path, headers={"if-none-match": etag})
+    )
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified.headers["etag"] == etag
+
+
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/no-such-database", 404),
+        ("/disclosures/figures.json?_size=nope", 400),
+        ("/disclosures/no_such_table.json", 404),
+        ("/disclosures/platforms/no-such-platform", 404),
+    ],
+)
+def test_an_error_has_no_etag_and_is_never_a_304(site, path, status):
+    for headers in ({}, {"if-none-match": "*"}):
+        response = site.get(path, headers=headers)
+        assert response.status_code == status
+        assert "etag" not in response.headers
+
+
+def test_the_health_check_has_no_etag(site):
+    response = site.get("/-/health.json", headers={"if-none-match": "*"})
+    assert response.status_code in (200, 503)
+    assert "etag" not in response.headers and response.headers["cache-control"] == "no-store"
+
+
+def test_an_answer_with_an_etag_of_its_own_keeps_it(site):
+    feed = site.get("/feed.atom")
+    assert feed.status_code == 200
+    # plugins/pages.py's: the hash of the feed's bytes.
+    assert feed.headers.get_list("etag") == [f'"{hashlib.sha256(feed.content).hexdigest()}"']
+
+
+def test_a_private_answer_has_no_etag():
+    etags = plugin("etags")
+    assert etags.is_storable([(b"cache-control", b"max-age=3600")])
+    assert not etags.is_storable([(b"cache-control", b"private, no-store")])
+    assert not etags.is_storable([(b"Cache-Control", b"no-store")])
+
+
+def test_the_untagged_paths():
+    etags = plugin("etags")
+    for path in ("/-/health.json", "/-/health", "/-/threads.json", "/-/actor.json", "/static/app.css"):
+        assert not etags.is_tagged_path(path), path
+    for path in ("/", "/-/versions.json", "/-/healthy-looking-table", "/disclosures/figures.csv", "/figure/x"):
+        assert etags.is_tagged_path(path), path
+
+
+def test_if_none_match_lists_are_read_as_rfc_9110_says():
+    etags = plugin("etags")
+    assert etags.none_match(b'"x"', b'"x"')
+    assert etags.none_match(b'"a", W/"x"', b'"x"')
+    assert etags.none_match(b" * ", b'"x"')
+    assert not etags.none_match(b'"xy", "y"', b'"x"')
+    assert not etags.none_match(b"", b'"x"')
+
+
+@pytest.fixture(scope="module")
+def mutable_site(real_build, tmp_path_factory):
+    """The real build served as a dev build is: without inspect-data.json, so mutable."""
+    folder = tmp_path_factory.mktemp("mutable")
+    for path in real_build.iterdir():
+        if path.name != "inspect-data.json" and path.is_file():
+            (folder / path.name).symlink_to(path)
+    return Site(unhurried(folder))
+
+
+def test_a_mutable_database_gets_no_etag(mutable_site):
+    assert mutable_site.datasette.get_database("disclosures").is_mutable
+    for path in ("/", TABLE_JSON, "/-/versions.json"):
+        response = mutable_site.get(path, headers={"if-none-match": "*"})
+        assert response.status_code == 200, path
+        assert "etag" not in response.headers, path
