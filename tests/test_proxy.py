@@ -470,6 +470,63 @@ def test_a_workers_own_400_passes_through_nginx(web):
     assert response.headers["content-type"] == APP_JSON
 
 
+def test_a_page_is_revalidated_with_a_304_through_nginx(web, topology):
+    # The workers' ETags (plugins/etags.py) pass through nginx, and If-None-Match is a 304 without
+    # a body, whether the page was in nginx's cache or not.
+    # A table's JSON no test asked for before (a miss, then a hit) and one of the site's own.
+    size = time.time_ns() % 900 + 50
+    for url in (f"/disclosures/figures.json?platform_id=telegram&_size={size}", "/platform/telegram.json"):
+        full = web.get(url)
+        assert full.status_code == 200, url
+        etag = full.headers["etag"]
+        for wanted in (etag, f'"other", {etag}', "*"):
+            again = web.get(url, headers={"If-None-Match": wanted})
+            assert again.status_code == 304, (url, wanted)
+            assert again.content == b""
+            assert again.headers["etag"].removeprefix("W/") == etag.removeprefix("W/")
+            assert again.headers["cache-control"] == full.headers["cache-control"] == "max-age=3600"
+            assert again.headers["x-release"] == prod.current_release(topology)
+        stale = web.get(url, headers={"If-None-Match": '"from-another-release"'})
+        assert stale.status_code == 200 and stale.content == full.content
+    # A worker's own 304, as nginx gets it when it asks again about an expired copy
+    # (proxy_cache_revalidate): straight from a pages worker's socket.
+    url = "/disclosures/figures.csv?platform_id=telegram&_size=3"
+    etag = web.get(url).headers["etag"]
+    transport = httpx.HTTPTransport(uds=str(topology.sockets("pages")[0]))
+    with httpx.Client(transport=transport, base_url="http://localhost", timeout=30) as worker:
+        answer = worker.get(url, headers={"If-None-Match": etag, "Host": web.base_url.netloc.decode()})
+    assert answer.status_code == 304 and answer.content == b""
+    # nginx weakens a strong tag when it compresses the answer: W/"x" names "x".
+    assert answer.headers["etag"] == etag.removeprefix("W/")
+
+
+def test_an_expired_copy_is_revalidated_with_the_workers_304(topology):
+    # nginx asks a worker again about a copy past cache_valid with the copy's ETag
+    # (proxy_cache_revalidate): the worker's 304 keeps the copy (REVALIDATED), where without it
+    # the page was made and sent whole again (EXPIRED). A small topology of its own, whose copies
+    # expire after a second, serving the module's release (readable by nginx's workers, as the
+    # module's run directory is).
+    run = Path(tempfile.mkdtemp(prefix="disclosures-prod-"))
+    run.chmod(0o755)
+    small = Topology(
+        run=run / "run", port=free_port(), pages_workers=1, sql_workers=1, nginx_workers=1, cache_valid="1s"
+    )
+    served = topology.releases / prod.current_release(topology)
+    try:
+        prod.start(small, served / "build", served / "dist")
+        with client(small, "127.0.0.1") as web:
+            url = "/disclosures/figures.json?platform_id=telegram&_size=20"
+            first = web.get(url)
+            assert first.status_code == 200 and first.headers["x-cache"] == "MISS"
+            time.sleep(2.5)
+            again = web.get(url)
+            assert again.status_code == 200 and again.headers["x-cache"] == "REVALIDATED"
+            assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    finally:
+        prod.stop(small)
+        shutil.rmtree(run, ignore_errors=True)
+
+
 def test_ad_hoc_sql_runs_on_its_own_workers(web, topology):
     nonce = str(time.time_ns())
     expected = {
