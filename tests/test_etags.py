@@ -172,3 +172,9 @@ def test_a_mutable_database_gets_no_etag(mutable_site):
         response = mutable_site.get(path, headers={"if-none-match": "*"})
         assert response.status_code == 200, path
         assert "etag" not in response.headers, path
+
+
+def test_the_api_page_tells_a_polling_client_to_send_if_none_match(site):
+    page = site.get("/api")
+    assert page.status_code == 200 and "etag" in page.headers
+    assert "poll with <code>If-None-Match</code>" in page.text
