@@ -34,9 +34,10 @@ What the tag is made of, so that two answers with one tag are the same bytes (bu
 Not tagged: ``/-/health.json`` and the other status pages whose answer changes while the worker
 runs (threads, actor, permissions, messages), ``/static/`` files, an answer with an ETag of its
 own (``/feed.atom``, ``/disclosures.db``, release files: plugins/pages.py, plugins/downloads.py),
-an answer marked ``no-store`` or ``private``, and any status but 200 (errors, redirects). Only
-the client's tag is compared: the answer is still made (nginx's cache answers most revalidations
-without asking a worker), and then only its headers are sent.
+an answer marked ``no-store`` or ``private``, and any status but 200 (errors, redirects). The
+client's tag is compared once the answer has started (nginx's cache answers most revalidations
+without asking a worker): its headers are sent, and a body still being made is stopped, as a
+HEAD's is (plugins/_responses.py).
 
 Outermost of the site's wrappers (plugins/layers.py), so that the tag is given to the answer
 every other wrapper has finished: its Cache-Control (plugins/data_headers.py), its media type,
@@ -56,6 +57,11 @@ from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import HeadAnswered
 
 # Datasette's status pages whose answer changes while the worker runs, and files read from the disk.
 UNTAGGED_PATHS = ("/-/health", "/-/threads", "/-/actor", "/-/permissions", "/-/messages", "/-/allow-debug")
@@ -221,7 +227,7 @@ def asgi_wrapper(datasette):
             if is_timed(datasette, scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")):
                 etag = b"W/" + etag
             wanted = header(scope, b"if-none-match")
-            answered = {"not_modified": False}
+            answered = {"not_modified": False, "ended": False}
 
             async def with_etag(message):
                 if message["type"] == "http.response.start":
@@ -236,13 +242,22 @@ def asgi_wrapper(datasette):
                             return
                         message = {**message, "headers": headers}
                 elif message["type"] == "http.response.body" and answered["not_modified"]:
-                    # The answer's body is not sent; its end is, once, as an empty body.
-                    if not message.get("more_body", False):
-                        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    # The answer's body is not sent: an empty one ends the 304 at its first message,
+                    # and a producer with more to send (a streamed CSV of every row) is stopped there.
+                    if answered["ended"]:
+                        return
+                    answered["ended"] = True
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    if message.get("more_body", False):
+                        raise HeadAnswered
                     return
                 await send(message)
 
-            return await app(scope, receive, with_etag)
+            try:
+                return await app(scope, receive, with_etag)
+            except HeadAnswered:
+                if not answered["ended"]:
+                    raise
 
         return tagged
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import Site, plugin, unhurried
+from tests.conftest import Site, counted_site, plugin, unhurried
 
 TABLE_JSON = "/disclosures/figures.json?platform_id=telegram&_size=5"
 TABLE_CSV = "/disclosures/figures.csv?platform_id=telegram&_size=5"
@@ -178,3 +178,23 @@ def test_the_api_page_tells_a_polling_client_to_send_if_none_match(site):
     page = site.get("/api")
     assert page.status_code == 200 and "etag" in page.headers
     assert "poll with <code>If-None-Match</code>" in page.text
+
+
+def reads_of_figures(queries) -> int:
+    """How many of ``queries`` read rows of the figures table (a page of a stream each)."""
+    return len([q for q in queries if isinstance(q, str) and q.lower().startswith("select figure_id")])
+
+
+def test_a_304_for_a_streamed_csv_stops_the_stream(real_build):
+    # The CSV of every figure is streamed a thousand rows a query: a 304 ends at its first
+    # message, and the queries for the rest are never run.
+    site = counted_site(real_build)
+    path = "/disclosures/figures.csv?_stream=on"
+    full = site.get(path)
+    assert full.status_code == 200 and full.text.count("\n") > 10_000
+    whole = reads_of_figures(site.queries)
+    assert whole > 10
+    site.queries.clear()
+    response = site.get(path, headers={"if-none-match": full.headers["etag"]})
+    assert response.status_code == 304 and response.content == b""
+    assert reads_of_figures(site.queries) <= 2
