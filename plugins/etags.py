@@ -16,7 +16,8 @@ took 4.2ms" on their pages): two of those differ in that number alone, so their 
 let a client resume a download (``If-Range``) with bytes from another answer, of another length.
 Which answers those are is decided by the address (Datasette's views under ``/<database>``, but
 their CSV and the bare rows of ``_shape=array``), so that a HEAD, which has no body, has its GET's
-tag.
+tag. An answer to SQL the client wrote (``sql=``, ``_where``) has a weak tag too: its SQL may call
+``random()`` or read ``date('now')``.
 
 What the tag is made of, so that two answers with one tag are the same bytes (but that timing):
 
@@ -181,12 +182,25 @@ def none_match(wanted: bytes, etag: bytes) -> bool:
 BARE_SHAPES = ("array", "arrayfirst", "object")
 
 
-def is_timed(datasette, path: str, query_string: str) -> bool:
-    """Whether the answer to ``path`` is one of Datasette's own database, table, row or query
-    answers that say how long its queries took: ``"query_ms": 13.86`` in its JSON (but the bare
-    rows of ``_shape=array``, ``arrayfirst`` or ``object``), "Queries took 11.368ms" on its page;
-    not its CSV. Two such answers with one tag are equivalent, not the same bytes: the tag is weak.
-    Decided by the address, so that a HEAD has its GET's tag."""
+def is_ad_hoc(query_string: str) -> bool:
+    """Whether a request runs SQL the client wrote (``sql=``, or a table's ``_where``), as nginx
+    routes it to the SQL workers: such SQL may call ``random()`` or read ``date('now')``."""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    return any((k == "sql" and v) or k.startswith("_where") for k, v in pairs)
+
+
+def is_weak(datasette, path: str, query_string: str) -> bool:
+    """Whether the tag of the answer to ``path`` is weak: two answers with it are equivalent, not
+    always the same bytes. Decided by the address, so that a HEAD has its GET's tag.
+
+    - One of Datasette's own database, table, row or query answers that say how long their
+      queries took: ``"query_ms": 13.86`` in their JSON (but the bare rows of ``_shape=array``,
+      ``arrayfirst`` or ``object``), "Queries took 11.368ms" on their pages; not their CSV.
+    - An answer to SQL the client wrote, which may call ``random()`` or read the clock: its
+      answer is cached as any other (Cache-Control, nginx's copy), but not promised byte for byte.
+    """
+    if is_ad_hoc(query_string):
+        return True
     first = path.lstrip("/").split("/", 1)[0]
     if tilde_decode(first.split(".", 1)[0]) not in datasette.databases or path.endswith(".csv"):
         return False
@@ -224,7 +238,7 @@ def asgi_wrapper(datasette):
             etag = etag_for(datasette, scope)
             if etag is None:
                 return await app(scope, receive, send)
-            if is_timed(datasette, scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")):
+            if is_weak(datasette, scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")):
                 etag = b"W/" + etag
             wanted = header(scope, b"if-none-match")
             answered = {"not_modified": False, "ended": False}
