@@ -153,8 +153,8 @@ def header(scope, name: bytes) -> bytes | None:
 
 
 def etag_for(datasette, scope) -> bytes | None:
-    """The strong ETag of a 200 answer to the request ``scope``, or None when the answer may not
-    have one (a mutable database is served)."""
+    """The ETag of a 200 answer to the request ``scope`` (quoted, before any ``W/``), or None when
+    no answer may have one (a mutable database is served). The same in every worker of a release."""
     databases = databases_identity(datasette)
     if databases is None:
         return None
@@ -164,7 +164,7 @@ def etag_for(datasette, scope) -> bytes | None:
         downloads_identity(datasette),
         scope.get("scheme", "http"),
         (header(scope, b"host") or b"").decode("latin-1"),
-        scope.get("raw_path", scope.get("path", "").encode()).decode("latin-1"),
+        (scope.get("raw_path") or scope.get("path", "").encode("utf-8")).decode("latin-1"),
         scope.get("query_string", b"").decode("latin-1"),
     ]
     digest = hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
