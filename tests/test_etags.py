@@ -222,3 +222,12 @@ def test_a_304_for_a_streamed_csv_stops_the_stream(real_build):
     response = site.get(path, headers={"if-none-match": full.headers["etag"]})
     assert response.status_code == 304 and response.content == b""
     assert reads_of_figures(site.queries) <= 2
+
+
+def test_the_tag_is_of_the_path_as_sent_or_as_decoded_when_the_server_gives_no_raw_path(site):
+    etags = plugin("etags")
+    scope = {"type": "http", "scheme": "http", "path": "/platform/telegram", "query_string": b"", "headers": []}
+    decoded = etags.etag_for(site.datasette, scope)
+    assert etags.etag_for(site.datasette, {**scope, "raw_path": None}) == decoded
+    assert etags.etag_for(site.datasette, {**scope, "raw_path": b"/platform/telegram"}) == decoded
+    assert etags.etag_for(site.datasette, {**scope, "raw_path": b"/platform/%74elegram"}) != decoded
