@@ -283,6 +283,14 @@ def cited_terms(dataset: dict, sources: list[dict]) -> str:
     return "; ".join(parts)
 
 
+def chart_citation(version: str, title: str, terms: str, url: str) -> str:
+    """A chart's citation, each part a sentence: "Platform Disclosures, version 1.1.0 (2026-12-04):
+    <title>. <terms>. <url>". A publisher's name that ends with its own full stop ("Snap Inc.",
+    "X Corp.", "Amazon EU S.a r.l.") ends the terms as it is: a second stop read "Snap Inc.."."""
+    terms = f"{terms} " if terms.endswith(".") else f"{terms}. " if terms else ""
+    return f"Platform Disclosures, {version}: {title}. {terms}{url}"
+
+
 def cited_version(dataset: dict) -> str:
     """How a citation names the data: "version 0.1.0 (2026-11-28)" once released; before, the
     version is not yet fixed, so the content hash of every input file names it, as the home and
@@ -416,7 +424,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         + "?"
         + urlencode(filters + [("_shape", "array"), ("_size", "max"), ("_sort", "period_start")]),
         "page_url": page_url,
-        "citation": f"Platform Disclosures, {cited_version(dataset)}: {title}. {terms + '. ' if terms else ''}{cited_url}",
+        "citation": chart_citation(cited_version(dataset), title, terms, cited_url),
         # Unreleased data are cited with the day they were read, as on the figure and home pages
         # (", accessed on <day>."; the page fills in the reader's day): the charts' citations,
         # and so their PNGs, named no day, and could not be told from a later build's.

@@ -128,6 +128,22 @@ def test_chart_query_selects_one_or_many():
     assert many["jurisdiction_id__in"] == "IND,USA" and many["metric_id__in"] == "a,b"
 
 
+def test_a_chart_citation_ends_a_publisher_with_one_full_stop():
+    dataset = {"licenses": json.dumps([{"title": "Creative Commons Attribution 4.0 (the data)"}])}
+    url = "https://example.org/chart?platform=snap"
+    for publisher in ("Snap Inc.", "Google"):
+        terms = explore.cited_terms(dataset, [{"publisher": publisher, "licence": None}])
+        cited = explore.chart_citation("version 1.1.0 (2026-12-04)", "Snapchat, United States", terms, url)
+        assert cited == (
+            "Platform Disclosures, version 1.1.0 (2026-12-04): Snapchat, United States. Creative Commons "
+            f"Attribution 4.0 (the data); figures from {publisher.removesuffix('.')}. {url}"
+        )
+    assert (
+        explore.chart_citation("version 1.1.0 (2026-12-04)", "T", "", url)
+        == f"Platform Disclosures, version 1.1.0 (2026-12-04): T. {url}"
+    )
+
+
 # (c) The pages ------------------------------------------------------------------------------
 
 
@@ -974,3 +990,12 @@ def test_each_event_on_a_platform_page_links_to_its_source(site, real_db):
     for event_id, url in events:
         assert f'href="{url}"' in listed, event_id
         assert f'href="/disclosures/events/{event_id}"' in listed, event_id
+
+
+def test_chart_citations_of_a_publisher_named_with_a_full_stop_have_one(site, real_db):
+    # Snap Inc., X Corp. and Amazon EU S.a r.l. end their own names with a full stop; the chart's
+    # citation (and so its PNG) read "figures from Snap Inc.. https://...".
+    ((publisher,),) = rows(real_db, "SELECT DISTINCT publisher FROM sources WHERE publisher = 'Snap Inc.'")
+    citations = [c["citation"] for c in charts_of(site.get("/platform/snap").text)]
+    assert citations and all(f"figures from {publisher} https://" in c for c in citations), citations
+    assert not [c for c in citations if ".." in c]
