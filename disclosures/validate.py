@@ -1567,6 +1567,18 @@ def held_twice(figure_ids) -> frozenset[str]:
     return frozenset(figure_id for figure_id, count in Counter(figure_ids).items() if count > 1)
 
 
+def derived_from_any_of(derived: dict[str, dict], figure_ids: frozenset[str]) -> frozenset[str]:
+    """The ids of ``derived`` (``derived_rows``) whose derivation reads one of ``figure_ids``. A
+    figure id held by two rows (the duplicate key reports it) made its derived figures from one of
+    them, so a corroboration of the year's Q4 was told its 886 was 936, the other row's year less
+    its January-September: which value it should hold is the curator's to settle once the
+    duplicate is gone, as for a corroboration of the duplicated id itself."""
+    if not figure_ids:
+        return frozenset()
+    # A derivation is its inputs' ids between + and - ("a + b", "a - b"): ids hold no spaces.
+    return frozenset(i for i, row in derived.items() if figure_ids.intersection(row["derivation"].split()))
+
+
 def unknown_figure_hint(figure_id: str, figures: dict) -> str:
     """What a corroboration naming ``figure_id``, which ``figures`` (reported and derived) does not
     hold, is told to do. A derived id whose period a source now reports is pointed at that figure;
@@ -2296,12 +2308,14 @@ def typed_problems(
         # that does not parse.
         broken_lines = {line for line, field in figures.type_errors if field in DERIVATION_CELLS}
         broken_rows = [row for line, row in text_rows(figures) if line in broken_lines] if broken_lines else []
+        derived = derived_rows(derivable, units)
+        twice = held_twice(row["figure_id"] for row in chosen)
         problems += corroboration_problems(
             corroborations,
-            {**derived_rows(derivable, units), **wanted},
+            {**derived, **wanted},
             {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
             shown("corroborations"),
-            ambiguous=held_twice(row["figure_id"] for row in chosen),
+            ambiguous=twice | derived_from_any_of(derived, twice),
             unreadable=series_of(row for row in derivable if unparsed(row)) | series_of(broken_rows),
         )
     return problems
@@ -2401,12 +2415,14 @@ def frictionless_validation_problems(package_path: Path, descriptor: dict, base:
         named = {row.get("figure_id", "") for _, row in rows_of("corroborations")} - figures.keys()
         platforms = derivation_platforms(named, {row["platform_id"] for row in figures.values()})
         derivable = [row for row in figures.values() if row["platform_id"] in platforms]
+        derived = derived_rows(derivable, units)
+        twice = held_twice(row["figure_id"] for row in figure_rows)
         problems += corroboration_problems(
             rows_of("corroborations"),
-            {**derived_rows(derivable, units), **figures},
+            {**derived, **figures},
             {row["source_id"]: row.get("kind", "") for _, row in rows_of("sources")},
             shown("corroborations"),
-            ambiguous=held_twice(row["figure_id"] for row in figure_rows),
+            ambiguous=twice | derived_from_any_of(derived, twice),
             unreadable=series_of(row for row in derivable if unparsed(row)),
         )
     return problems
