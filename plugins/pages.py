@@ -421,7 +421,8 @@ async def figure_page(datasette, request):
         "twins": await rows(
             db,
             """
-            SELECT t.figure_id, t.metric_id, t.value_text, t.is_derived, m.label AS metric_label FROM figures t
+            SELECT t.figure_id, t.metric_id, t.value_kind, t.value, t.value_text, t.is_derived, m.label AS metric_label
+            FROM figures t
             JOIN metrics m USING (metric_id) JOIN figures f ON f.figure_id = ?
             WHERE t.platform_id = f.platform_id AND t.jurisdiction_id = f.jurisdiction_id
               AND t.period_start = f.period_start AND t.period_end = f.period_end

@@ -272,3 +272,44 @@ def test_a_countrys_page_leads_to_its_figures_of_each_year(site, real_db):
     assert 'href="/disclosures/figures?jurisdiction_id=USA"' in by_year
     # A jurisdiction without figures has no such line.
     assert 'class="by-year"' not in site.get("/country/ATG").text
+
+
+RECEIVED_BESIDE_A_SHARE = """
+    SELECT p.figure_id, r.value_kind, r.value, r.value_text, p.value_text FROM figures p
+    JOIN figures r ON r.platform_id = p.platform_id AND r.jurisdiction_id = p.jurisdiction_id
+      AND r.period_start = p.period_start AND r.period_end = p.period_end
+      AND r.request_type_id = p.request_type_id AND r.metric_id = 'requests_received'
+    WHERE p.metric_id IN ('percent_requests_some_data', 'fraction_requests_some_data') AND {}
+      AND NOT EXISTS (SELECT 1 FROM figures x WHERE x.platform_id = p.platform_id
+        AND x.jurisdiction_id = p.jurisdiction_id AND x.period_start = p.period_start
+        AND x.period_end = p.period_end AND x.request_type_id = p.request_type_id
+        AND x.metric_id = 'requests_fulfilled')
+    ORDER BY p.figure_id LIMIT 1"""
+
+
+def test_a_share_not_reported_has_no_product_to_warn_of(site, real_db):
+    # Google's 2009-2010 shares are "not reported": the note read "4,287 requests received × not
+    # reported is a reader's estimate", and "not reported requests received × not reported".
+    for received in ("r.value_kind = 'exact'", "r.value_kind = 'not_reported'"):
+        ((figure_id, *_),) = rows(
+            real_db, RECEIVED_BESIDE_A_SHARE.format(f"p.value_kind = 'not_reported' AND {received}")
+        )
+        html = site.get(f"/figure/{figure_id}").text
+        assert "not reported" in html and share_note(html) is None, figure_id
+
+
+def test_a_share_beside_one_request_received_says_request(site, real_db):
+    ((figure_id, _, value, received, share),) = rows(
+        real_db, RECEIVED_BESIDE_A_SHARE.format("p.value_kind = 'exact' AND r.value_kind = 'exact' AND r.value = 1")
+    )
+    assert value == 1
+    said = share_note(site.get(f"/figure/{figure_id}").text)
+    assert said is not None and f": {received} request received × {share} is a reader's estimate" in said, said
+
+
+def test_a_share_beside_a_band_of_requests_received_names_the_band(site, real_db):
+    ((figure_id, _, _, band, share),) = rows(
+        real_db, RECEIVED_BESIDE_A_SHARE.format("p.value_kind = 'exact' AND r.value_kind = 'band'")
+    )
+    said = share_note(site.get(f"/figure/{figure_id}").text)
+    assert said is not None and f": {band} requests received × {share} is a reader's estimate" in said, said
