@@ -561,8 +561,9 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     410 Gone with the correction's reason, a link to every figure it names and the releases
     that carried it. A derived figure's id (``-derived``) whose period a source reports leads to
     the reported figure: under 410 when a release carried it, else under 404, since nothing
-    shows that the build ever derived it. A citation of any of them still leads somewhere. Any
-    other id: 404."""
+    shows that the build ever derived it. The id of a period no source reports, without
+    ``-derived``, leads to the figure the build derives for it (404). A citation of any of them
+    still leads somewhere. Any other id: 404."""
     corrections = await rows(
         db,
         """
@@ -581,6 +582,19 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
             )
             or [None]
         )[0]
+    # The reverse: the id of a period no source reports, written as the README's id scheme makes it
+    # (telegram-usa-2024q4-...), names the figure the build derives for it under "-derived": the
+    # page said "no record says one was" of a period the dataset holds, 886 for that one.
+    derived = None
+    if not figure_id.endswith(DERIVED_SUFFIX):
+        derived = (
+            await rows(
+                db,
+                "SELECT figure_id, value_text FROM figures WHERE figure_id = ? AND is_derived = 1",
+                [figure_id + DERIVED_SUFFIX],
+            )
+            or [None]
+        )[0]
     released = [r["version"] for r in await rows(db, RELEASED_SQL, [figure_id])]
     # The newest release that carried it, with its value there, and the release that removed it:
     # the page said the release "still has it" where this server may not hold that release's files.
@@ -588,7 +602,7 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     if carried is not None:
         carried["served"] = downloads_folder(datasette, carried["version"]) is not None
     removed_in = (await rows(db, REMOVED_IN_SQL, [figure_id]) or [None])[0]
-    if not corrections and not released and reported is None:
+    if not corrections and not released and reported is None and derived is None:
         # A page of its own, not Datasette's bare "Not found": where to look instead.
         context = {"figure_id": figure_id, "status": 404, "unknown": True, "search": search_text_of(figure_id)}
         return Response.html(await datasette.render_template("figure_gone.html", context, request=request), status=404)
@@ -604,6 +618,7 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
         "figure_id": figure_id,
         "corrections": corrections,
         "reported": reported,
+        "derived": derived,
         "named": named_figures,
         "released": released,
         "carried": carried,

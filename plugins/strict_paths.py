@@ -104,7 +104,8 @@ async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
     410 when the records show the data held it: a correction removed it, or a release carried
     it. A derived id (``-derived``) whose period a source reports, which no release carried,
     is a 404 whose text leads to the reported figure: nothing shows that the build ever derived
-    it, so it is not said to be gone."""
+    it, so it is not said to be gone. The other way round, an id without ``-derived`` whose period
+    no source reports is a 404 that leads to the figure the build derives for it."""
     removed = await db.execute(
         """SELECT correction_id, corrected_date, reason FROM corrections
            WHERE figure_id = ? AND (new_value IS NULL OR new_value = '') ORDER BY corrected_date, correction_id""",
@@ -124,6 +125,11 @@ async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
         reported = figure_id[: -len(DERIVED_SUFFIX)]
         if (await db.execute("SELECT 1 FROM figures WHERE figure_id = ? AND is_derived = 0", [reported])).rows:
             pointer = f"a source reports its period: /figure/{reported}"
+    else:
+        # No source reports the period this id names, and the build derives its figure (pages.figure_gone).
+        derived = figure_id + DERIVED_SUFFIX
+        if (await db.execute("SELECT 1 FROM figures WHERE figure_id = ? AND is_derived = 1", [derived])).rows:
+            pointer = f"no source reports its period, and the build derives its figure: /figure/{derived}"
     if not parts and pointer is None:
         return None
     if parts:

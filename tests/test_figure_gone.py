@@ -285,3 +285,29 @@ def test_a_figure_json_with_no_id_is_a_short_404(site, path):
     # The page route took ".json" for an id, and its whole page became the error's text.
     message = assert_error_shape(site.get(path), 404)
     assert message.startswith("No figure ''") and len(message) < 300
+
+
+def test_the_id_of_a_period_the_build_derives_leads_to_the_derived_figure(site, real_db):
+    # telegram-usa-2024q4-ip_or_phone-requests_fulfilled, written as the README's id scheme makes it,
+    # was "not a figure ... no record says one was", while the dataset holds that period, derived.
+    from tests.conftest import rows
+
+    ((derived, value_text),) = rows(
+        real_db,
+        "SELECT figure_id, value_text FROM figures WHERE is_derived = 1 AND figure_id LIKE 'telegram-usa-%q4-%' "
+        "ORDER BY figure_id LIMIT 1",
+    )
+    plain = derived.removesuffix("-derived")
+    assert not rows(real_db, "SELECT 1 FROM figures WHERE figure_id = ?", plain)
+    page = site.get(f"/figure/{plain}")
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page.text)))
+    assert page.status_code == 404 and "no record says one was" not in text
+    assert f"<h1>{plain} is not a reported figure</h1>" in page.text
+    assert f'href="/figure/{derived}"' in page.text
+    assert "No source reports this period. The build derives its figure" in text and f"({value_text}, derived" in text
+    for path in (f"/figure/{plain}.json", f"/disclosures/figures/{plain}.json"):
+        message = assert_error_shape(site.get(path), 404)
+        assert message.startswith(f"No figure '{plain}': no release carried it, and no source reports its period")
+        assert f"the build derives its figure: /figure/{derived}." in message
+    # An id of nothing, derived or not, is still the plain "not a figure".
+    assert "no record says one was" in site.get("/figure/telegram-usa-1999q4-ip_or_phone-requests_fulfilled").text
