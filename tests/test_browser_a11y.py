@@ -42,6 +42,7 @@ PAGES = [
     "/disclosures/search_everything?q=telegram",
     "/disclosures/platforms/telegram",
     "/figure/nope",
+    "/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled",
     "/disclosures/nope",
 ]
 
