@@ -944,6 +944,16 @@ async def platform_page(datasette, request):
     return await render(datasette, request, "explore/platform.html", context)
 
 
+def top_of(ranked: list[dict], n: int) -> list[dict]:
+    """The first ``n`` of ``ranked`` (largest "largest" first), less those tied with one left out:
+    a chart called "top 5 countries" drew Amazon Store's Czechia (3) and Lithuania (1), then
+    Bulgaria, Cyprus and Estonia at 0, first in the alphabet of eleven member states at 0."""
+    if len(ranked) <= n:
+        return ranked
+    left_out = ranked[n]["largest"]
+    return [r for r in ranked[:n] if r["largest"] != left_out]
+
+
 async def top_countries_chart(datasette, request, platform: dict) -> dict | None:
     """The platform's top countries on one metric: the first headline count it reports most."""
     db = datasette.get_database(database_name(datasette))
@@ -964,13 +974,16 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
     metric = next(
         m for m in HEADLINE_COUNTS if any(r["metric_id"] == m and r["request_type_id"] == request_type for r in found)
     )
-    top = await rows(
+    ranked = await rows(
         db,
-        """SELECT s.jurisdiction_id FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)
+        """SELECT s.jurisdiction_id, max(s.value) AS largest FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)
            WHERE s.platform_id = ? AND s.request_type_id = ? AND s.metric_id = ? AND j.kind = 'country'
-           GROUP BY s.jurisdiction_id ORDER BY max(s.value) DESC, s.jurisdiction_id LIMIT ?""",
-        [platform["platform_id"], request_type, metric, TOP_COUNTRIES],
+           GROUP BY s.jurisdiction_id ORDER BY largest DESC, s.jurisdiction_id""",
+        [platform["platform_id"], request_type, metric],
     )
+    top = top_of(ranked, TOP_COUNTRIES)
+    if not top:
+        return None
     labels = await rows(
         db,
         """SELECT (SELECT label FROM metrics WHERE metric_id = ?) AS metric,

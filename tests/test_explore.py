@@ -144,6 +144,17 @@ def test_a_chart_citation_ends_a_publisher_with_one_full_stop():
     )
 
 
+def test_top_countries_leave_out_those_tied_with_one_left_out():
+    ranked = [
+        {"jurisdiction_id": j, "largest": v}
+        for j, v in [("CZE", 3), ("LTU", 1), ("BGR", 0), ("CYP", 0), ("EST", 0), ("FIN", 0)]
+    ]
+    assert [r["jurisdiction_id"] for r in explore.top_of(ranked, 5)] == ["CZE", "LTU"]
+    assert [r["jurisdiction_id"] for r in explore.top_of(ranked, 2)] == ["CZE", "LTU"]
+    assert [r["jurisdiction_id"] for r in explore.top_of(ranked[:5], 5)] == ["CZE", "LTU", "BGR", "CYP", "EST"]
+    assert explore.top_of([{"jurisdiction_id": "USA", "largest": 0}] * 2, 1) == []
+
+
 # (c) The pages ------------------------------------------------------------------------------
 
 
@@ -999,3 +1010,27 @@ def test_chart_citations_of_a_publisher_named_with_a_full_stop_have_one(site, re
     citations = [c["citation"] for c in charts_of(site.get("/platform/snap").text)]
     assert citations and all(f"figures from {publisher} https://" in c for c in citations), citations
     assert not [c for c in citations if ".." in c]
+
+
+def test_a_platforms_top_countries_are_no_pick_among_equals(site, real_db):
+    # "Amazon Store, top 5 countries" drew Bulgaria, Cyprus and Estonia at 0, picked by name from
+    # eleven member states at 0: none of those drawn may tie with a country left out.
+    for (platform_id,) in rows(real_db, "SELECT platform_id FROM platforms ORDER BY 1"):
+        for chart in charts_of(site.get(f"/platform/{platform_id}").text):
+            if ", top " not in chart["title"]:
+                continue
+            first = chart["series"][0]["points"][0]["figure_id"]
+            (series,) = rows(real_db, "SELECT request_type_id, metric_id FROM figures WHERE figure_id = ?", first)
+            drawn = {s["jurisdiction_id"] for s in chart["series"]}
+            largest = dict(
+                rows(
+                    real_db,
+                    "SELECT s.jurisdiction_id, max(s.value) FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)"
+                    " WHERE s.platform_id = ? AND s.request_type_id = ? AND s.metric_id = ? AND j.kind = 'country'"
+                    " GROUP BY 1",
+                    platform_id,
+                    *series,
+                )
+            )
+            left_out = {largest[j] for j in largest.keys() - drawn}
+            assert not {largest[j] for j in drawn} & left_out, (chart["title"], drawn)
