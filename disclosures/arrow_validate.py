@@ -521,6 +521,10 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
 
     names = set(table.column_names)
     column = table.column
+    if {"metric_id", "platform_wording"} <= names:
+        received = table.filter(pc.equal(column("metric_id"), "requests_received")).column("platform_wording")
+        if pc.any(pc.match_substring_regex(received, rules.FULFILLED_WORDING.pattern, ignore_case=True)).as_py():
+            raise Undecided  # rules.wording_problems, in the full report
     if "figure_id" in names and set(ID_PARTS) <= names:
         present = pc.and_(
             pc.not_equal(column(ID_PARTS[0]), ""), pc.less_equal(column("period_start"), column("period_end"))

@@ -958,6 +958,27 @@ def rules_number(text: str) -> Decimal | None:
     return Decimal(match.group(1)) if match else None
 
 
+# "Received" written where the platform said "fulfilled" (DOMAIN's trap): Telegram's bot counts
+# only "Fulfilled requests", and a row filed under requests_received with that wording passed.
+FULFILLED_WORDING = re.compile(r"\bfulfil", re.IGNORECASE)
+
+
+def wording_problems(metric_id, wording) -> list[tuple[str, str]]:
+    """(field, message) for a figure filed as requests received whose platform's own wording says
+    the requests were fulfilled."""
+    if metric_id != "requests_received" or not isinstance(wording, str) or not FULFILLED_WORDING.search(wording):
+        return []
+    shown = wording if len(wording) <= 80 else wording[:80] + "…"
+    return [
+        (
+            "metric_id",
+            f"is requests_received, but platform_wording says “{shown}”: the platform counted requests it "
+            "fulfilled, which is requests_fulfilled (a platform that reports no requests received, such as "
+            "Telegram, has no requests_received figure)",
+        )
+    ]
+
+
 def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:
     """(field, message) pairs for a figure whose value columns don't match how it was reported."""
     spec = VALUE_KINDS.get(kind)

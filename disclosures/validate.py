@@ -132,7 +132,7 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
     and its numbers against its quote. ``values`` maps field names to typed cells; ``unreadable``
     names the fields whose cells were given but could not be typed (their type problem is
     reported already: "is required" would tell the curator to fill a cell they did fill)."""
-    notes = figure_id_notes(values)
+    notes = figure_id_notes(values) + rules.wording_problems(values.get("metric_id"), values.get("platform_wording"))
     kind = values.get("value_kind")
     numbers = {name: values.get(name) for name in ("value", "value_low", "value_high")}
     notes += [
