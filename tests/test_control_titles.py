@@ -1,0 +1,120 @@
+"""A table page's own controls name each column as its headers do (plugins/control_titles.py): its
+filter rows' and sort selects, the sentence above its rows, its suggested facets and the facets
+that timed out. Each form value, link and the JSON stay the columns' names."""
+
+from __future__ import annotations
+
+import json
+
+import lxml.html
+import pytest
+
+from tests.conftest import Site, rows, unhurried
+
+PAGE = "/disclosures/figures?platform_id=telegram&_sort=value"
+
+
+@pytest.fixture(scope="module")
+def titles(real_build):
+    metadata = json.loads((real_build / "metadata.json").read_text(encoding="utf-8"))
+    found = metadata["plugins"]["platform-disclosures"]["column_titles"]["figures"]
+    # The ones that add to their names ("Platform" for platform_id; not "Value" for value).
+    return {c: t for c, t in found.items() if t.lower() != c.replace("_", " ").lower()}
+
+
+def options(html_text: str, name: str) -> list[tuple[str, str, bool]]:
+    """Each option of the form's select ``name``: the value a browser sends (its text where it
+    has no value), its text, and whether it is selected."""
+    select = lxml.html.fromstring(html_text).xpath(f'//form[@class="filters"]//select[@name="{name}"]')
+    assert len(select) == 1, name
+    return [
+        (
+            o.get("value", " ".join(o.text_content().split())),
+            " ".join(o.text_content().split()),
+            o.get("selected") is not None,
+        )
+        for o in select[0].xpath("./option")
+    ]
+
+
+def sentence(html_text: str) -> str:
+    """The sentence above the table, after its row count."""
+    doc = lxml.html.fromstring(html_text)
+    heading = doc.xpath('//h3[contains(., " rows")]')[0]
+    return " ".join(heading.text_content().split()).split(" rows ", 1)[1]
+
+
+def test_the_filter_and_sort_selects_show_the_columns_titles_and_send_their_names(site, real_db, titles):
+    # Datasette's selects listed platform_id, request_type_id, source_locator: codes, where the
+    # table's headers above say "Platform", "Request type", "Where in the source".
+    columns = [r[0] for r in rows(real_db, "SELECT name FROM pragma_table_info('figures') ORDER BY cid")]
+    html_text = site.get(PAGE).text
+    shown = {c: f"{titles[c]} ({c})" if c in titles else c for c in columns}
+    chosen = options(html_text, "_filter_column_1")  # the filter the page has: platform_id
+    assert chosen[0] == ("", "- remove filter -", False)
+    assert chosen[1:] == [(c, shown[c], c == "platform_id") for c in columns]
+    added = options(html_text, "_filter_column")  # the empty row that adds a filter
+    assert added == [("", "- column -", False)] + [(c, shown[c], False) for c in columns]
+    assert ("source_locator", "Where in the source (source_locator)", False) in added
+    assert ("value", "value", False) in added  # "Value" adds nothing to its name
+    # The sort: every sortable column by its name, named by its title.
+    sort = options(html_text, "_sort")
+    sortable = lxml.html.fromstring(html_text).xpath(
+        '//table[contains(@class, "rows-and-columns")]//th[a]/@data-column'
+    )
+    assert "platform_id" in sortable and "value" in sortable
+    assert sort[0] == ("", "Sort...", False)
+    assert [value for value, _, _ in sort[1:]] == [c for c in columns if c in sortable]
+    for value, text, selected in sort[1:]:
+        assert text == f"Sort by {titles.get(value, value)}" and selected == (value == "value")
+    assert ("platform_id", "Sort by Platform", False) in sort
+    # The filter's operators and hidden fields are Datasette's.
+    assert ("exact", "=", True) in options(html_text, "_filter_op_1")
+
+
+def test_the_sentence_above_the_rows_and_the_pages_title_name_the_columns(site):
+    html_text = site.get(PAGE).text
+    assert sentence(html_text) == 'where Platform (platform_id) = "telegram" sorted by value'
+    title = lxml.html.fromstring(html_text).findtext(".//title")
+    assert title.endswith(' rows where Platform (platform_id) = "telegram" sorted by value')
+    # The JSON says Datasette's words: the names are the API.
+    assert site.get(PAGE.replace("figures?", "figures.json?") + "&_size=1").json()["human_description_en"] == (
+        'where platform_id = "telegram" sorted by value'
+    )
+    # A search, which Datasette names first, stays as it says it; each column after it is titled,
+    # the sort too.
+    path = (
+        "/disclosures/figures?_search=telegram&metric_id__not=users_affected&platform_id=telegram&_sort_desc=value_low"
+    )
+    assert sentence(site.get(path).text) == (
+        'where search matches "telegram", Metric (metric_id) != "users_affected" and '
+        'Platform (platform_id) = "telegram" sorted by Band low (value_low) descending'
+    )
+    data = site.get(path.replace("figures?", "figures.json?") + "&_size=1").json()
+    assert data["human_description_en"] == (
+        'where search matches "telegram", metric_id != "users_affected" and platform_id = "telegram" '
+        "sorted by value_low descending"
+    )
+    # A lookup with no value, and a column without a title.
+    assert sentence(site.get("/disclosures/figures?value_note__isnull=1&year=2024").text) == (
+        "where How to read the value (value_note) is null and year = 2024 sorted by recency_rank"
+    )
+
+
+def test_the_suggested_facets_and_the_timed_out_ones_are_named_by_their_titles(real_build):
+    # Served with suggest_facets off (settings.yml), but a copy of the site may turn it on.
+    suggesting = Site(unhurried(real_build, settings={"suggest_facets": True, "facet_suggest_time_limit_ms": 30_000}))
+    doc = lxml.html.fromstring(suggesting.get("/disclosures/events").text)
+    links = {
+        a.get("href").split("/events?")[1]: " ".join(a.text_content().split())
+        for a in doc.xpath('//p[@class="suggested-facets"]/a')
+    }
+    assert links["_facet=event_date#facet-event_date"] == "Date event_date"  # its title, then its name
+    assert (
+        links["_facet_date=event_date#facet-event_date"] == "event_date"
+    )  # a date facet: Datasette's "(date)" after it
+    # A facet that ran out of time is named as its box would have been.
+    hurried = Site(unhurried(real_build, settings={"facet_time_limit_ms": 1}))
+    doc = lxml.html.fromstring(hurried.get("/disclosures/figures?_facet=source_locator").text)
+    timed_out = " ".join(doc.xpath('//p[@class="facets-timed-out"]')[0].text_content().split())
+    assert "Where in the source (source_locator)" in timed_out
