@@ -1424,10 +1424,14 @@ def _build_temporary(
 
 def described_coverage_views(conn: sqlite3.Connection, metadata: dict) -> None:
     """Give each platform's coverage matrix (``<platform_id>_coverage``, one view per platform the
-    data holds) its description in ``metadata``, as metadata.yml gives every fixed table its own."""
+    data holds) its description in ``metadata``, as metadata.yml gives every fixed table its own,
+    and its jurisdiction_id the figures column's title (``site_config.FIGURE_COLUMNS``)."""
     tables = metadata["databases"][DATABASE_NAME]["tables"]
+    titles = metadata["plugins"][site_config.PLUGIN_NAME]["column_titles"]
     views = conn.execute("SELECT name FROM sqlite_master WHERE type = 'view' AND name GLOB '*_coverage' ORDER BY name")
     for (name,) in views:
+        if "jurisdiction_id" in titles.get("figures", {}):
+            titles.setdefault(name, {}).setdefault("jurisdiction_id", titles["figures"]["jurisdiction_id"])
         tables.setdefault(name, {}).setdefault(
             "description",
             f"The coverage matrix of {name.removesuffix('_coverage')}: one row per jurisdiction it has figures for, "

@@ -40,6 +40,8 @@ def derived_tables(descriptor: dict) -> dict[str, dict]:
                 "jurisdictions it covers, nor request type all beside its parts.",
                 "columns": dict(columns),
             }
+            for table in FIGURE_ROW_TABLES:
+                tables[table] = {"columns": {c: columns[c] for c in FIGURE_COLUMNS[table] if c in columns}}
         tables[resource["name"]] = {
             "title": resource["title"],
             "description": resource["description"] + (SERVED_FIGURES_NOTE if resource["name"] == "figures" else ""),
@@ -50,14 +52,49 @@ def derived_tables(descriptor: dict) -> dict[str, dict]:
 
 def column_titles(descriptor: dict) -> dict[str, dict[str, str]]:
     """{table: {column: title}} of the package's resources, figures with the build's columns,
-    and figures_series (the figures' columns)."""
+    figures_series (the figures' columns), and each column of a table the build writes that holds
+    a figures column (``FIGURE_COLUMNS``): the figures column's title."""
     titles = {}
     for resource in descriptor["resources"]:
         titles[resource["name"]] = {f["name"]: f["title"] for f in resource["schema"]["fields"] if f.get("title")}
         if resource["name"] == "figures":
             titles["figures"].update({name: spec["title"] for name, spec in BUILD_COLUMNS.items()})
             titles["figures_series"] = dict(titles["figures"])
+    figures = titles.get("figures", {})
+    for table, columns in FIGURE_COLUMNS.items():
+        found = {column: figures[column] for column in columns if column in figures}
+        if found:
+            titles[table] = {**found, **titles.get(table, {})}
     return titles
+
+
+# The tables the build writes beside the package's, and their columns that hold a figures
+# column's values under its name (a figure's platform, jurisdiction, period, request type, id,
+# quote): each is titled as the figures column is, so that its header, facet and filter read
+# "Platform", as the figures table's do, where they read platform_id. A column that only shares a
+# name is not one of them (facet_counts.value is any column's value, not a figure's). Each
+# platform's coverage matrix (<platform_id>_coverage) titles its jurisdiction_id so too
+# (build.described_coverage_views).
+PERIOD_COLUMNS = ("period_start", "period_end", "period_label", "period_kind")
+FIGURE_COLUMNS = {
+    "coverage": ("platform_id", "jurisdiction_id", *PERIOD_COLUMNS),
+    "coverage_cells": ("platform_id", "jurisdiction_id", *PERIOD_COLUMNS),
+    "requests_and_accounts": ("platform_id", "jurisdiction_id", *PERIOD_COLUMNS, "request_type_id"),
+    "series_gaps": ("platform_id", "request_type_id", *PERIOD_COLUMNS),
+    "period_names": PERIOD_COLUMNS,
+    "freshness": ("platform_id",),
+    "platform_freshness": ("platform_id",),
+    "freshness_series": ("platform_id", "request_type_id"),
+    "figure_inputs": ("figure_id",),
+    "release_changes": ("figure_id",),
+    "series_members": ("figure_id",),
+    "search_text": ("figure_id", "quote", "notes", "platform_wording"),
+}
+# Of those, the tables of one row per figure, where the figures column's description holds too
+# ("The verbatim sentence or record the figure was read from"): a column metadata.yml does not
+# describe is described so. Elsewhere a row is a platform's, a period's or a gap's, not a
+# figure's, and metadata.yml says what its columns hold.
+FIGURE_ROW_TABLES = ("search_text", "series_members")
 
 
 # What the served figures table holds beyond the package's description of data/figures.csv.

@@ -220,9 +220,11 @@ def test_a_tables_values_on_a_phone_are_labelled_with_their_columns_titles(page)
     assert page.locator("tbody td.col-platform_id").first.evaluate(label) == '"Platform (platform_id)"'
     # "Value (value)" said one word twice: a title that repeats the name leaves Datasette's label.
     assert page.locator("tbody td.col-value").first.evaluate(label) == '"value"'
-    # A table the package does not title keeps Datasette's names.
+    # A table the build writes titles the columns it copies from figures (site_config.FIGURE_COLUMNS)
+    # and keeps Datasette's names for its own.
     page.goto("/disclosures/coverage?_size=2")
-    assert page.locator("tbody td.col-platform_id").first.evaluate(label) == '"platform_id"'
+    assert page.locator("tbody td.col-platform_id").first.evaluate(label) == '"Platform (platform_id)"'
+    assert page.locator("tbody td.col-status").first.evaluate(label) == '"status"'
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -118,3 +118,45 @@ def test_the_suggested_facets_and_the_timed_out_ones_are_named_by_their_titles(r
     doc = lxml.html.fromstring(hurried.get("/disclosures/figures?_facet=source_locator").text)
     timed_out = " ".join(doc.xpath('//p[@class="facets-timed-out"]')[0].text_content().split())
     assert "Where in the source (source_locator)" in timed_out
+
+
+def test_the_tables_the_build_writes_title_the_columns_they_copy_from_figures(site, real_build, real_db):
+    # coverage, requests_and_accounts, freshness, search_text... headed, faceted and filtered by
+    # platform_id, period_label, request_type_id, where the figures table says "Platform", "Period",
+    # "Request type" for the same columns.
+    from disclosures.site_config import FIGURE_COLUMNS, FIGURE_ROW_TABLES
+
+    metadata = json.loads((real_build / "metadata.json").read_text(encoding="utf-8"))
+    titles = metadata["plugins"]["platform-disclosures"]["column_titles"]
+    tables = metadata["databases"]["disclosures"]["tables"]
+    figures = titles["figures"]
+    for table, columns in FIGURE_COLUMNS.items():
+        present = {r[0] for r in rows(real_db, f"SELECT name FROM pragma_table_info('{table}')")}
+        assert set(columns) <= present, table  # each is a column of the table built
+        assert titles[table] == {column: figures[column] for column in columns}, table
+    # A table of figures takes their descriptions too, where metadata.yml gives none.
+    assert FIGURE_ROW_TABLES and all(
+        tables[table]["columns"][c] == tables["figures"]["columns"][c]
+        for table in FIGURE_ROW_TABLES
+        for c in FIGURE_COLUMNS[table]
+    )
+    # metadata.yml's descriptions stay where it gives them.
+    assert tables["coverage"]["columns"]["platform_id"] == "The platform."
+    assert tables["figure_inputs"]["columns"]["figure_id"] == "The derived figure (figures.is_derived = 1)."
+    # Each platform's coverage matrix titles its jurisdictions.
+    views = [
+        r[0] for r in rows(real_db, "SELECT name FROM sqlite_master WHERE type = 'view' AND name GLOB '*_coverage'")
+    ]
+    assert len(views) > 10 and all(titles[view] == {"jurisdiction_id": "Jurisdiction"} for view in views)
+    # A column that only shares a name with a figures column is not titled: facet_counts.value is
+    # any column's value.
+    assert "facet_counts" not in titles and "status" not in titles["coverage"]
+    # The page: its filter and sentence name the column by its title, the form still sends the name.
+    page = site.get("/disclosures/coverage?platform_id=telegram").text
+    assert ("platform_id", "Platform (platform_id)", False) in options(page, "_filter_column")
+    assert ("status", "status", False) in options(page, "_filter_column")
+    assert sentence(page) == 'where Platform (platform_id) = "telegram"'
+    glossary = lxml.html.fromstring(site.get("/disclosures/search_text?_size=1").text).xpath(
+        '//dl[@class="column-descriptions"]/dt'
+    )
+    assert "Platform's wording platform_wording" in [" ".join(dt.text_content().split()) for dt in glossary]

@@ -532,7 +532,8 @@ def test_the_table_of_period_names_shows_labels_and_names_as_they_are(site):
     html = site.get("/disclosures/period_names?period_label=20240101-20240930").text
     assert re.findall(r'<td class="col-period_label[^"]*">(.*?)</td>', html) == ["20240101-20240930"]
     assert re.findall(r'<td class="col-period_kind[^"]*">(.*?)</td>', html) == ["year_to_date"]
-    assert "named-code" not in html
+    # Its cells are the labels alone (its headers and glossary title the figures' columns).
+    assert "named-code" not in html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
 
 
 FACETED = f"{FIGURES}?platform_id=telegram&period_label=20240101-20240930&_facet=request_type_id&_facet_date=period_start&_size=1"
@@ -609,9 +610,11 @@ def test_a_table_pages_facets_are_headed_with_their_columns_titles_in_its_html(s
     assert boxes["period_label"]["values"][0]["text"] == "January–September 2024 · 160 ✖"
     assert boxes["platform_id"]["heading"].startswith("Platform platform_id ")
     assert boxes["period_kind"]["heading"] == "period_kind 1"  # not "Period kind period_kind 1"
-    # A table the package does not describe has no titles: its facets are headed as Datasette heads them.
+    # A table the build writes titles only the columns it copies from figures (site_config.FIGURE_COLUMNS):
+    # its other facets are headed as Datasette heads them.
     coverage = facet_boxes(site.get("/disclosures/coverage?_facet=platform_id&_size=1").text)
-    assert coverage["platform_id"]["heading"].startswith("platform_id ") and coverage["platform_id"]["code"] is None
+    assert coverage["platform_id"]["heading"].startswith("Platform platform_id ")
+    assert coverage["status"]["heading"].startswith("status ") and coverage["status"]["code"] is None
     assert site.get("/static/facet-titles.js").status_code == 404  # no script does it any more
 
 
@@ -676,11 +679,12 @@ def test_a_tables_and_a_rows_headers_are_their_columns_titles_with_the_names(sit
     row = header_texts(site.get(f"{FIGURES}/{key}").text, "row")
     assert row == {column: (heading(titles[column], column), None) for column in columns}
     assert row["value"] == ("value", None) and row["period_start"] == ("period_start", None)
-    # A table the package does not title keeps the names.
+    # A table the build writes heads the columns it copies from figures as figures does
+    # (site_config.FIGURE_COLUMNS), and keeps the names of its own.
     coverage = header_texts(site.get("/disclosures/coverage?_size=1").text, "col")
-    assert coverage and all(
-        text.removesuffix(" ▼").removesuffix(" ▲") == column for column, (text, _) in coverage.items()
-    )
+    shown = {column: text.removesuffix(" ▼").removesuffix(" ▲") for column, (text, _) in coverage.items()}
+    assert shown == {column: heading(titles[column], column) if column in titles else column for column in shown}
+    assert shown["platform_id"] == "Platform platform_id" and shown["status"] == "status"
 
 
 def test_json_shapes_are_what_the_api_page_says(site):
@@ -748,9 +752,27 @@ def test_a_tables_glossary_names_each_column_as_its_header_does(site, real_build
         assert found[field["name"]] == (heading(field["title"], field["name"]), field["description"]), field["name"]
     assert found["platform_id"] == ("Platform platform_id", "The platform that disclosed the figure.")
     assert found["figure_id"][0] == "figure_id" and not found["figure_id"][1].startswith("Figure id")
-    # A table the package does not title keeps its names and the descriptions metadata.yml writes.
+    # A table the build writes titles the columns it copies from figures (site_config.FIGURE_COLUMNS)
+    # and keeps the names of its own, with the descriptions metadata.yml writes.
     coverage = metadata["databases"]["disclosures"]["tables"]["coverage"]["columns"]
-    assert glossary(site.get("/disclosures/coverage").text) == [(c, None, d) for c, d in coverage.items()]
+    titles = metadata["plugins"]["platform-disclosures"]["column_titles"]["coverage"]
+
+    def entry(column, description):
+        title = titles.get(column)
+        described = description.removeprefix(f"{title}. ") if title else description
+        if title and not repeats(title, column):
+            return (f"{title} {column}", column, described)
+        return (column, None, described)
+
+    shown = glossary(site.get("/disclosures/coverage").text)
+    assert shown == [entry(c, d) for c, d in coverage.items()]
+    assert shown[0] == ("Platform platform_id", "platform_id", "The platform.")
+    assert (
+        "period_kind",
+        None,
+        "year, half, quarter, month, year_to_date (1 January to a month end) or other.",
+    ) in shown
+    assert ("status", None, coverage["status"]) in shown
 
 
 def test_a_derived_tables_facets_name_platforms_and_jurisdictions_as_the_figures_do(site, real_db):
