@@ -160,3 +160,52 @@ def test_the_tables_the_build_writes_title_the_columns_they_copy_from_figures(si
         '//dl[@class="column-descriptions"]/dt'
     )
     assert "Platform's wording platform_wording" in [" ".join(dt.text_content().split()) for dt in glossary]
+
+
+# Each column select of the filter form: its name, value, the text it shows, whether that text and
+# its longest option fit inside it (beside its arrow), its right edge, and whether it is shown.
+SELECTS = """() => [...document.querySelectorAll('form.filters select[name^="_filter_column"], form.filters select[name="_sort"]')]
+  .map(select => {
+    const style = getComputedStyle(select);
+    const context = document.createElement('canvas').getContext('2d');
+    context.font = style.font;
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const widest = Math.max(...[...select.options].map(o => context.measureText(o.text).width));
+    return {name: select.name, value: select.value, text: select.options[select.selectedIndex].text,
+            whole: widest <= room + 1, right: select.getBoundingClientRect().right, shown: select.offsetParent !== null};
+  })"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_browser_shows_the_filter_and_sort_selects_titles_whole_and_sends_the_names(page, width):
+    # Datasette's selects are 120 px wide (100 px on a phone): "Platform (platform_id)" showed as
+    # "Platform (platfor" under the select's arrow.
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(PAGE)
+    page.wait_for_load_state("load")
+    selects = {s["name"]: s for s in page.evaluate(SELECTS)}
+    assert set(selects) == {"_filter_column_1", "_filter_column", "_sort"}
+    assert selects["_filter_column_1"]["value"] == "platform_id"
+    assert selects["_filter_column_1"]["text"] == "Platform (platform_id)"
+    assert selects["_sort"]["value"] == "value" and selects["_sort"]["shown"] == (
+        width < 576
+    )  # Datasette's phone-only sort
+    for select in selects.values():
+        if select["shown"]:
+            assert select["whole"] and select["right"] <= width, select
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    # Picked by their titles, the form sends the names: the page it leads to is filtered and sorted by them.
+    page.select_option('select[name="_filter_column"]', label="Request type (request_type_id)")
+    page.fill('input[name="_filter_value"]', "ip_or_phone")
+    if width < 576:
+        page.select_option('select[name="_sort"]', label="Sort by Jurisdiction")
+    with page.expect_navigation():
+        page.click('form.filters input[type="submit"]')
+    assert "request_type_id__exact=ip_or_phone" in page.url and "platform_id__exact=telegram" in page.url
+    assert ("_sort=jurisdiction_id" if width < 576 else "_sort=value") in page.url
+    heading = " ".join(page.locator("h3").first.inner_text().split())
+    assert heading.endswith(
+        'Request type (request_type_id) = "ip_or_phone" sorted by '
+        + ("Jurisdiction (jurisdiction_id)" if width < 576 else "value")
+    )
