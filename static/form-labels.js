@@ -52,6 +52,14 @@
     })[0];
   }
 
+  // A column as its header names it: its title from the package, then its name in brackets
+  // ("Platform (platform_id)", templates/_table.html); the name alone where it has no title.
+  function columnLabel(th, column) {
+    var code = th.querySelector("small.named-code");
+    var title = code && code.previousSibling ? code.previousSibling.textContent.trim() : "";
+    return title ? title + " (" + column + ")" : column;
+  }
+
   // Each column's menu icon: a button in the tab order, opened with Enter or Space (its first
   // entry then has the focus), closed with Escape (the focus back on the icon).
   function reachColumnMenus() {
@@ -63,7 +71,7 @@
       icon.setAttribute("tabindex", "0");
       icon.setAttribute("role", "button");
       icon.setAttribute("aria-haspopup", "true");
-      icon.setAttribute("aria-label", "Options for column " + column + ": sort, facet, hide");
+      icon.setAttribute("aria-label", "Options for column " + columnLabel(icon.closest("th"), column) + ": sort, facet, hide");
       icon.addEventListener("keydown", function (event) {
         if (event.key !== "Enter" && event.key !== " ") { return; }
         event.preventDefault();

@@ -195,6 +195,13 @@ def test_a_browser_shows_the_filter_and_sort_selects_titles_whole_and_sends_the_
         if select["shown"]:
             assert select["whole"] and select["right"] <= width, select
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    # Each column's menu button is named so too (static/form-labels.js).
+    page.wait_for_function("document.querySelector('th[data-column=value] .dropdown-menu-icon[aria-label]')")
+    menu = "th[data-column={}] .dropdown-menu-icon"
+    assert page.get_attribute(menu.format("platform_id"), "aria-label") == (
+        "Options for column Platform (platform_id): sort, facet, hide"
+    )
+    assert page.get_attribute(menu.format("value"), "aria-label") == "Options for column value: sort, facet, hide"
     # Picked by their titles, the form sends the names: the page it leads to is filtered and sorted by them.
     page.select_option('select[name="_filter_column"]', label="Request type (request_type_id)")
     page.fill('input[name="_filter_value"]', "ip_or_phone")
