@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from disclosures import arrow_validate, paths, rules, safety, table_schema, validate
@@ -318,3 +319,34 @@ def test_the_grouped_reads_agree_with_the_rules_own_on_the_real_package():
     assert {exact for _, _, exact in expected} == {True, False}
     found = consistency.distinct_rows(facts)
     assert len(found) == len(set(found)) and set(found) == expected
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "Germany received 1.000\u00a0bis\u00a01.500 requests",
+        "between 900\u00a0and\u00a01,000 requests",
+        "900\u202fto\u202f1,000 requests",
+        "900\u2009-\u20091,000 requests",
+        "900\u3000件から1,000件まで",
+        "900-\u0661\u0660\u0660\u0660 requests",
+    ],
+)
+def test_the_approximation_prefilter_picks_a_range_written_with_unicode_spaces_or_digits(quote):
+    # The rule reads a range's spaces and digits as Python's \s and \d do; RE2's are ASCII only,
+    # so the fast path proved valid a figure whose quote check_package refuses.
+    value = Decimal(900) if "900" in quote else Decimal(1500)
+    assert rules.value_only_approximate(value, quote)
+    picked = pc.match_substring_regex(pa.array([quote]), rules.APPROXIMATION_ALTERNATIVES, ignore_case=True)
+    assert picked.to_pylist() == [True]
+
+
+def test_the_prefilter_s_spaces_and_digits_hold_every_one_python_reads():
+    import re
+    import sys
+
+    characters = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    spaces = [c for c in characters if re.match(r"\s", c)]
+    digits = [c for c in characters if re.match(r"\d", c)]
+    assert pc.all(pc.match_substring_regex(pa.array(spaces), f"^{rules.RE2_SPACE}$")).as_py()
+    assert pc.all(pc.match_substring_regex(pa.array(digits), f"^{rules.RE2_DIGIT}$")).as_py()
