@@ -5,7 +5,10 @@
 - a malformed ``_timelimit`` is a 400, not a 500; introspection that shows server paths is 404;
 - a CSV over ``max_csv_mb`` is a 413 rather than a body cut short under status 200;
 - a table's JSON lists the facets that timed out (``facets_timed_out``), which Datasette shows
-  only in HTML.
+  only in HTML;
+- search_everything's JSON says which kinds it cut at their 100 results (``truncated_kinds``,
+  and ``truncated`` true): Datasette's ``truncated`` counts only its own row limit, so a search
+  with 3,000 matching figures answered ``"truncated": false``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import re
 import sqlite3
 import threading
+from collections import Counter
 from urllib.parse import parse_qs
 
 from datasette import hookimpl
@@ -198,6 +202,11 @@ def asgi_wrapper(datasette):
             if problem:
                 return await _send_text(send, *problem, as_json=scope.get("path", "").endswith(".json"))
             table_json = TABLE_JSON.match(scope.get("path", ""))
+            if table_json and (table_json["database"], table_json["table"]) == (
+                (datasette.plugin_config(PLUGIN) or {}).get("database"),
+                SEARCH_QUERY,
+            ):
+                return await app(scope, receive, _with_search_report(datasette, scope, table_json["database"], send))
             if table_json and table_json["database"] in datasette.databases:
                 return await app(
                     scope,
@@ -225,6 +234,59 @@ def asgi_wrapper(datasette):
         return guarded
 
     return wrap
+
+
+# The canned query (metadata.yml) that lists at most SEARCH_CAP results of each kind, and the
+# full-text index each kind is matched in.
+SEARCH_QUERY = "search_everything"
+SEARCH_CAP = 100
+SEARCH_INDEXES = {
+    "figure": "figures_fts",
+    "source": "sources_fts",
+    "event": "events_fts",
+    "disagreement": "disagreements_fts",
+}
+
+
+async def more_matches_than(db, index: str, search: str, cap: int) -> bool:
+    """Whether ``index`` holds more than ``cap`` matches of ``search`` (as search_everything
+    matches it, through fts_query): it stops at the first one past ``cap``. True when it cannot
+    tell (the query failed), as the kind may then have been cut."""
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {index} WHERE {index} MATCH fts_query(:q) LIMIT :n)"
+    try:
+        return (await db.execute(sql, {"q": search, "n": cap + 1})).rows[0][0] > cap
+    except Exception:  # any failure: say the kind may have been cut, never that it was not
+        return True
+
+
+def _with_search_report(datasette, scope, database: str, send):
+    """Hold search_everything's JSON back and add ``truncated_kinds``: the kinds that had more
+    matches than the SEARCH_CAP it lists (``truncated`` is then true). A bare list
+    (``_shape=array``) has no place for it; the object shapes all do."""
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+
+    async def finish(start, body):
+        if start["status"] == 200:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("rows"), list) and "kind" in (data.get("columns") or []):
+                at = data["columns"].index("kind")
+                counts = Counter(row.get("kind") if isinstance(row, dict) else row[at] for row in data["rows"])
+                search = (params.get("q") or [""])[0]
+                db = datasette.get_database(database)
+                capped = [
+                    kind
+                    for kind, index in SEARCH_INDEXES.items()
+                    if counts[kind] >= SEARCH_CAP and await more_matches_than(db, index, search, SEARCH_CAP)
+                ]
+                data["truncated"] = bool(data.get("truncated")) or bool(capped)
+                data["truncated_kinds"] = capped
+                body = json.dumps(data, default=str).encode("utf-8")
+        await _send_whole(send, start, body)
+
+    return _held(finish)
 
 
 def _held(finish):

@@ -457,3 +457,46 @@ def test_one_of_a_count_reads_in_the_singular(site):
     assert not any(": 1 requests " in t for t in texts)
     accounts = [h["text"] for h in search_everything(site, "linkedin argentina 2023") if h["kind"] == "figure"]
     assert any(": 1 user or account affected (" in t for t in accounts), accounts[:5]
+
+
+def fts_matches(real_db, index: str, word: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(real_db) as conn:
+        return conn.execute(f"SELECT count(*) FROM {index} WHERE {index} MATCH ?", [word]).fetchone()[0]
+
+
+def test_search_everything_says_which_kinds_it_cut_at_100(site, real_db):
+    # Datasette's "truncated" counts only its own row limit: a search of thousands of matching
+    # figures answered "truncated": false with 100 of them.
+    matching = fts_matches(real_db, "figures_fts", "fulfilled")
+    assert matching > 100
+    for shape in ("", "&_shape=objects", "&_shape=arrays"):
+        data = site.get("/disclosures/search_everything.json?q=fulfilled" + shape).json()
+        at = data["columns"].index("kind")
+        kinds = [row["kind"] if isinstance(row, dict) else row[at] for row in data["rows"]]
+        assert kinds.count("figure") == 100
+        assert data["truncated"] is True and data["truncated_kinds"] == ["figure"], shape
+    # Fewer matches than the cap: nothing cut, and the JSON says so.
+    narrow = site.get("/disclosures/search_everything.json?q=" + "telegram india 2024".replace(" ", "+")).json()
+    assert 0 < len(narrow["rows"]) < 100
+    assert narrow["truncated"] is False and narrow["truncated_kinds"] == []
+    # The bare list stays the rows alone.
+    bare = site.get("/disclosures/search_everything.json?q=fulfilled&_shape=array").json()
+    assert isinstance(bare, list) and len(bare) == len(data["rows"])
+
+
+def test_a_kind_with_exactly_100_matches_is_not_called_cut(site):
+    # The cap is reached but nothing is left out: a 101st match decides, not the count of 100.
+    guards = plugin("guards")
+    db = site.datasette.get_database("disclosures")
+    counts = {}
+    for cap in (99, 100, 10_000):
+        counts[cap] = site.loop.run_until_complete(guards.more_matches_than(db, "sources_fts", "transparency", cap))
+    total = site.loop.run_until_complete(
+        db.execute("SELECT count(*) FROM sources_fts WHERE sources_fts MATCH 'transparency'")
+    ).rows[0][0]
+    assert counts == {99: total > 99, 100: total > 100, 10_000: False}
+    exact = site.loop.run_until_complete(guards.more_matches_than(db, "sources_fts", "transparency", total))
+    assert exact is False
+    assert site.loop.run_until_complete(guards.more_matches_than(db, "sources_fts", "transparency", total - 1)) is True
