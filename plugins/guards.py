@@ -265,28 +265,25 @@ def _with_search_report(datasette, scope, database: str, send):
     (``_shape=array``) has no place for it; the object shapes all do."""
     params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
 
-    async def finish(start, body):
-        if start["status"] == 200:
-            try:
-                data = json.loads(body)
-            except ValueError:
-                data = None
-            if isinstance(data, dict) and isinstance(data.get("rows"), list) and "kind" in (data.get("columns") or []):
-                at = data["columns"].index("kind")
-                counts = Counter(row.get("kind") if isinstance(row, dict) else row[at] for row in data["rows"])
-                search = (params.get("q") or [""])[0]
-                db = datasette.get_database(database)
-                capped = [
-                    kind
-                    for kind, index in SEARCH_INDEXES.items()
-                    if counts[kind] >= SEARCH_CAP and await more_matches_than(db, index, search, SEARCH_CAP)
-                ]
-                data["truncated"] = bool(data.get("truncated")) or bool(capped)
-                data["truncated_kinds"] = capped
-                body = json.dumps(data, default=str).encode("utf-8")
-        await _send_whole(send, start, body)
+    async def rewrite(data, body: bytes) -> bytes:
+        if not (
+            isinstance(data, dict) and isinstance(data.get("rows"), list) and "kind" in (data.get("columns") or [])
+        ):
+            return body
+        at = data["columns"].index("kind")
+        counts = Counter(row.get("kind") if isinstance(row, dict) else row[at] for row in data["rows"])
+        search = (params.get("q") or [""])[0]
+        db = datasette.get_database(database)
+        capped = [
+            kind
+            for kind, index in SEARCH_INDEXES.items()
+            if counts[kind] >= SEARCH_CAP and await more_matches_than(db, index, search, SEARCH_CAP)
+        ]
+        data["truncated"] = bool(data.get("truncated")) or bool(capped)
+        data["truncated_kinds"] = capped
+        return json.dumps(data, default=str).encode("utf-8")
 
-    return _held(finish)
+    return _held_json(send, rewrite)
 
 
 def _held(finish):
@@ -305,6 +302,23 @@ def _held(finish):
     return hold
 
 
+def _held_json(send, rewrite):
+    """An ASGI send that holds the whole response back and sends, for a 200 whose body is JSON,
+    the body ``await rewrite(data, body)`` returns; any other answer as it came."""
+
+    async def finish(start, body):
+        if start["status"] == 200:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                data = None
+            if data is not None:
+                body = await rewrite(data, body)
+        await _send_whole(send, start, body)
+
+    return _held(finish)
+
+
 async def _send_whole(send, start, body: bytes):
     headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
     headers.append((b"content-length", str(len(body)).encode()))
@@ -321,24 +335,18 @@ def _with_facet_report(datasette, scope, database: str, table: str, send):
     """Hold a table's JSON back and add facets_timed_out, which Datasette shows only in HTML."""
     params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
 
-    async def finish(start, body):
-        if start["status"] == 200:
-            try:
-                data = json.loads(body)
-            except ValueError:
-                data = None
-            if isinstance(data, dict) and "facet_results" in data:
-                timed_out = facets_timed_out(data, requested_facets(datasette, database, table, params))
-                end = body.rstrip()
-                if "facets_timed_out" not in data and end.endswith(b"}") and len(data) > 0:
-                    # The key appended to Datasette's own bytes: the same JSON as encoding it again.
-                    body = end[:-1] + b', "facets_timed_out": ' + json.dumps(timed_out).encode("utf-8") + b"}"
-                else:
-                    data["facets_timed_out"] = timed_out
-                    body = json.dumps(data, default=str).encode("utf-8")
-        await _send_whole(send, start, body)
+    async def rewrite(data, body: bytes) -> bytes:
+        if not (isinstance(data, dict) and "facet_results" in data):
+            return body
+        timed_out = facets_timed_out(data, requested_facets(datasette, database, table, params))
+        end = body.rstrip()
+        if "facets_timed_out" not in data and end.endswith(b"}") and len(data) > 0:
+            # The key appended to Datasette's own bytes: the same JSON as encoding it again.
+            return end[:-1] + b', "facets_timed_out": ' + json.dumps(timed_out).encode("utf-8") + b"}"
+        data["facets_timed_out"] = timed_out
+        return json.dumps(data, default=str).encode("utf-8")
 
-    return _held(finish)
+    return _held_json(send, rewrite)
 
 
 # Modules the serving process must not be able to import: rich (Datasette prints every error's
