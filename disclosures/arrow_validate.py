@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -638,6 +639,20 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
         ):
             named = rules.named_field_number(locator, said)
             if named and named[1] != Decimal(text):
+                raise Undecided
+    if {"source_locator", "metric_id", "value"} <= names:
+        # rules.record_column_problems: only exact values read from a row of a file it knows.
+        files = "|".join(re.escape(name) for name in rules.RECORD_HEADERS)
+        rows = pc.and_(
+            pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")),
+            pc.and_(has_quote, pc.match_substring_regex(column("source_locator"), f"^({files}) ")),
+        )
+        picked = table.filter(rows)
+        for locator, said, metric, text in zip(
+            *(picked.column(name).to_pylist() for name in ("source_locator", "quote", "metric_id", "value")),
+            strict=True,
+        ):
+            if rules.record_column_problems(locator, said, metric, "exact", Decimal(text)):
                 raise Undecided
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import csv
+import io
 import json
 import re
 import unicodedata
@@ -958,6 +960,119 @@ def named_field_number(locator: str, quote: str) -> tuple[str, Decimal | None] |
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return match.group(1), None
     return match.group(1), rules_number(str(value))
+
+
+# Platforms' bulk files whose rows the dataset quotes whole, by the file name a figure's locator
+# opens with: the file's header, as the file writes it, and the column each metric is read from.
+# A row holds requests, a share and accounts side by side ("2018-12-31,United States,US,
+# Subpoenas,11099,79,26669"), so the value being somewhere in the row (value_in_record) let a
+# figure take its neighbour's number: requests filed with the accounts count (DOMAIN.md's
+# "requests and users swapped") passed validation.
+RECORD_HEADERS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "google-global-user-data-requests.csv": (
+        (
+            "Period Ending",
+            "Country/Region",
+            "CLDR Territory Code",
+            "Legal Process",
+            "User Data Requests",
+            "Percentage disclosed",
+            "Accounts",
+        ),
+        {
+            "requests_received": "User Data Requests",
+            "percent_requests_some_data": "Percentage disclosed",
+            "accounts_specified": "Accounts",
+        },
+    ),
+    "google-enterprise-data-requests.csv": (
+        (
+            "Period Ending",
+            "Country/Region",
+            "CLDR Territory Code",
+            "Product",
+            "Legal Process",
+            "Enterprise Cloud customer requests",
+            "Enterprise Cloud customers",
+            "Percentage disclosed",
+        ),
+        {
+            "requests_received": "Enterprise Cloud customer requests",
+            "accounts_specified": "Enterprise Cloud customers",
+            "percent_requests_some_data": "Percentage disclosed",
+        },
+    ),
+    "Facebook-Government-Report-2013-H1.csv": (
+        (
+            "Country",
+            "Requests for User Data",
+            "User Accounts Referenced",
+            "Percentage of requests where some data produced",
+        ),
+        {
+            "requests_received": "Requests for User Data",
+            "accounts_specified": "User Accounts Referenced",
+            "percent_requests_some_data": "Percentage of requests where some data produced",
+        },
+    ),
+    "information-requests-report-jan-jun-2017.csv": (
+        (
+            "TIME PERIOD",
+            "COUNTRY",
+            "ISO CODE",
+            "ACCOUNT INFORMATION REQUESTS",
+            "PERCENTAGE WHERE SOME INFORMATION PRODUCED",
+            "ACCOUNTS SPECIFIED",
+        ),
+        {
+            "requests_received": "ACCOUNT INFORMATION REQUESTS",
+            "percent_requests_some_data": "PERCENTAGE WHERE SOME INFORMATION PRODUCED",
+            "accounts_specified": "ACCOUNTS SPECIFIED",
+        },
+    ),
+}
+
+
+def record_column(locator: str, quote: str, metric_id) -> tuple[str, str, Decimal | None] | None:
+    """(file, column, the number the quoted row holds there) when ``locator`` opens with the name
+    of a file RECORD_HEADERS knows and names a metric it reads from one of its columns; the number
+    is None when that cell is empty or no number ("1,886" and "64.00%" are numbers). None for any
+    other figure, and for a quote that is not one row of the file."""
+    file = (locator or "").split(" ", 1)[0]
+    known = RECORD_HEADERS.get(file)
+    if known is None or not isinstance(quote, str) or not isinstance(metric_id, str):
+        return None
+    header, columns = known
+    column = columns.get(metric_id)
+    if column is None:
+        return None
+    rows = list(csv.reader(io.StringIO(quote.strip())))
+    if len(rows) != 1:
+        return None
+    cells = rows[0]
+    at = header.index(column)
+    cell = cells[at].strip().replace(",", "") if at < len(cells) else ""
+    return file, column, rules_number(cell)
+
+
+def record_column_problems(locator: str, quote: str, metric_id, kind, value) -> list[tuple[str, str]]:
+    """(field, note) for an exact figure read from a row of a file RECORD_HEADERS knows whose
+    metric's column holds another number (or none): its value is the row's number for another
+    column, or its metric names the wrong column."""
+    if kind != "exact" or not isinstance(value, Decimal):
+        return []
+    found = record_column(locator, quote, metric_id)
+    if found is None or found[2] == value:
+        return []
+    file, column, held = found
+    shown = "no number" if held is None else number_text(held)
+    return [
+        (
+            "quote",
+            f'{metric_id} is read from the column "{column}" of {file}, which holds {shown} in the quoted row, '
+            f"not {number_text(value)}: the value of another column, or the wrong metric",
+        )
+    ]
 
 
 def rules_number(text: str) -> Decimal | None:

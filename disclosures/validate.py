@@ -195,6 +195,9 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
         values.get("period_end"),
         is_record=is_record,
     )
+    notes += rules.record_column_problems(
+        values.get("source_locator") or "", quote, values.get("metric_id"), kind, numbers["value"]
+    )
     named = rules.named_field_number(values.get("source_locator") or "", quote)
     value = numbers["value"]
     if kind == "exact" and named and isinstance(value, Decimal) and named[1] != value:

@@ -1,5 +1,6 @@
 """Layer (a): the pure rules, on tiny inputs."""
 
+import csv
 import json
 import random
 from datetime import date, timedelta
@@ -218,6 +219,80 @@ def test_a_named_field_of_a_json_record_must_hold_the_value():
     assert rules.named_field_number(locator, "Requests fulfilled: 900") is None
     assert rules.named_field_number(locator.replace('"requests"', '"accounts"'), record) is None
     assert rules.named_field_number(locator, '{"requests": "n/a"}') == ("requests", None)
+
+
+GOOGLE_ROW = (
+    "google-global-user-data-requests.csv row Period Ending=2018-12-31, CLDR Territory Code=US, Legal Process=Subpoenas"
+)
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "told"),
+    [
+        ("requests_received", "11099", None),
+        ("percent_requests_some_data", "79", None),
+        ("accounts_specified", "26669", None),
+        # requests and accounts swapped: each number is in the row, in its neighbour's column
+        (
+            "requests_received",
+            "26669",
+            'column "User Data Requests" of google-global-user-data-requests.csv, which holds 11099',
+        ),
+        ("accounts_specified", "11099", 'column "Accounts" of google-global-user-data-requests.csv, which holds 26669'),
+        ("percent_requests_some_data", "11099", "which holds 79 in the quoted row, not 11099"),
+    ],
+)
+def test_a_figure_from_a_known_bulk_file_holds_its_metrics_column(metric, value, told):
+    problems = rules.record_column_problems(
+        GOOGLE_ROW, "2018-12-31,United States,US,Subpoenas,11099,79,26669", metric, "exact", Decimal(value)
+    )
+    if told is None:
+        assert problems == []
+    else:
+        assert [field for field, _ in problems] == ["quote"] and told in problems[0][1]
+
+
+def test_the_bulk_file_column_rule_reads_grouped_numbers_and_percent_signs_and_leaves_the_rest():
+    facebook = "Facebook-Government-Report-2013-H1.csv row Country=Germany"
+    row = 'Germany,"1,886","2,068",37.00%'
+    assert rules.record_column(facebook, row, "requests_received")[2] == Decimal(1886)
+    assert rules.record_column(facebook, row, "percent_requests_some_data")[2] == Decimal(37)
+    assert rules.record_column_problems(facebook, row, "accounts_specified", "exact", Decimal(2068)) == []
+    assert rules.record_column_problems(facebook, row, "accounts_specified", "exact", Decimal(1886))
+    # An empty cell holds no number: an exact figure there is refused.
+    preservation = "2018-06-30,Australia,AU,Preservation Requests,90,,122"
+    assert (
+        "holds no number"
+        in rules.record_column_problems(GOOGLE_ROW, preservation, "percent_requests_some_data", "exact", Decimal(0))[0][
+            1
+        ]
+    )
+    # Bands, figures not reported, other files, prose quotes and metrics the file has no column for: not judged.
+    assert rules.record_column_problems(facebook, row, "requests_received", "band", None) == []
+    assert rules.record_column_problems(facebook, row, "requests_received", "not_reported", None) == []
+    assert rules.record_column_problems("report.csv row 3", row, "requests_received", "exact", Decimal(7)) == []
+    assert (
+        rules.record_column_problems(
+            facebook, "Germany: 1,886 requests\n2,068 accounts", "requests_received", "exact", Decimal(7)
+        )
+        == []
+    )
+    assert rules.record_column(facebook, row, "requests_fulfilled") is None
+
+
+@pytest.mark.parametrize("file", ["google-global-user-data-requests.csv", "google-enterprise-data-requests.csv"])
+def test_the_bulk_file_columns_are_the_importers_header_and_mapping(file):
+    """The rule's header is the one the Google importer reads (its test copy of the export), and
+    each metric's column is the one mappings/google.csv maps to that metric."""
+    header, columns = rules.RECORD_HEADERS[file]
+    copy = paths.ROOT / "tests" / "fixtures" / "importers" / file
+    assert tuple(copy.read_text(encoding="utf-8").splitlines()[0].split(",")) == header
+    mapping = paths.ROOT / "disclosures" / "importers" / "mappings" / "google.csv"
+    with mapping.open(encoding="utf-8", newline="") as handle:
+        mapped = {row["label"]: row["maps_to"] for row in csv.DictReader(handle) if row["field"] == "column"}
+    assert {metric: column for metric, column in columns.items()} == {
+        mapped[column]: column for column in header if column in mapped
+    }
 
 
 @pytest.mark.parametrize(
