@@ -643,10 +643,12 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
     if {"source_locator", "metric_id", "value"} <= names:
         # rules.record_column_problems: only exact values read from a row of a file it knows.
         files = "|".join(re.escape(name) for name in rules.RECORD_HEADERS)
-        rows = pc.and_(
-            pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")),
-            pc.and_(has_quote, pc.match_substring_regex(column("source_locator"), f"^({files}) ")),
+        locators = column("source_locator")
+        known = pc.or_(
+            pc.match_substring_regex(locators, f"^({files}) "),
+            pc.match_substring_regex(locators, rules.DSA_ORDERS_FILE.pattern),
         )
+        rows = pc.and_(pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")), pc.and_(has_quote, known))
         picked = table.filter(rows)
         for locator, said, metric, text in zip(
             *(picked.column(name).to_pylist() for name in ("source_locator", "quote", "metric_id", "value")),

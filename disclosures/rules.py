@@ -1033,30 +1033,52 @@ RECORD_HEADERS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 }
 
 
+# The EU DSA harmonised template's table of member states' orders (3_member_states_orders.csv,
+# under whatever name a platform gives its copy): "Number of orders to provide information" is the
+# fifth column after Scope, whose cell the locator names (Scope=DE). TikTok's copy has one column
+# more before Scope (Category label), so the column is counted from the Scope cell, not from the
+# start; the orders to act against illegal content, four columns before it, are no such figure.
+DSA_ORDERS_FILE = re.compile(r"3_member_states_orders\.csv|3\. Member states(?: orders)?\.csv")
+DSA_ORDERS_COLUMN = "Number of orders to provide information"
+DSA_SCOPE = re.compile(r"\bScope=([^,)]*)")
+
+
 def record_column(locator: str, quote: str, metric_id) -> tuple[str, str, Decimal | None] | None:
     """(file, column, the number the quoted row holds there) when ``locator`` opens with the name
-    of a file RECORD_HEADERS knows and names a metric it reads from one of its columns; the number
-    is None when that cell is empty or no number ("1,886" and "64.00%" are numbers). None for any
-    other figure, and for a quote that is not one row of the file."""
-    file = (locator or "").split(" ", 1)[0]
-    known = RECORD_HEADERS.get(file)
-    if known is None or not isinstance(quote, str) or not isinstance(metric_id, str):
+    of a file RECORD_HEADERS knows and names a metric it reads from one of its columns, or names a
+    DSA orders table and its Scope (requests_received: the orders to provide information); the
+    number is None when that cell is empty or no number ("1,886" and "64.00%" are numbers). None
+    for any other figure, and for a quote that is not one row of the file."""
+    if not isinstance(locator, str) or not isinstance(quote, str) or not isinstance(metric_id, str):
         return None
-    header, columns = known
-    column = columns.get(metric_id)
-    if column is None:
+    file = locator.split(" ", 1)[0]
+    known = RECORD_HEADERS.get(file)
+    dsa = DSA_ORDERS_FILE.search(locator) if known is None else None
+    scope = DSA_SCOPE.search(locator) if dsa else None
+    if known is None and not (scope and metric_id == "requests_received"):
+        return None
+    if known is not None and metric_id not in known[1]:
         return None
     rows = list(csv.reader(io.StringIO(quote.strip())))
     if len(rows) != 1:
         return None
-    cells = rows[0]
-    at = header.index(column)
-    cell = cells[at].strip().replace(",", "") if at < len(cells) else ""
+    cells = [cell.strip() for cell in rows[0]]
+    if known is not None:
+        header, columns = known
+        column = columns[metric_id]
+        at = header.index(column)
+    else:
+        file, column = dsa.group(0), DSA_ORDERS_COLUMN
+        where = [k for k in range(5, len(cells)) if cells[k] == scope.group(1).strip()]
+        if not where:
+            return None
+        at = where[0] + 5
+    cell = cells[at].replace(",", "") if at < len(cells) else ""
     return file, column, rules_number(cell)
 
 
 def record_column_problems(locator: str, quote: str, metric_id, kind, value) -> list[tuple[str, str]]:
-    """(field, note) for an exact figure read from a row of a file RECORD_HEADERS knows whose
+    """(field, note) for an exact figure read from a row of a file record_column knows whose
     metric's column holds another number (or none): its value is the row's number for another
     column, or its metric names the wrong column."""
     if kind != "exact" or not isinstance(value, Decimal):

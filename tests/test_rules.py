@@ -280,6 +280,52 @@ def test_the_bulk_file_column_rule_reads_grouped_numbers_and_percent_signs_and_l
     assert rules.record_column(facebook, row, "requests_fulfilled") is None
 
 
+@pytest.mark.parametrize(
+    ("locator", "row", "orders"),
+    [
+        # the template as most platforms write it: Scope is the sixth column
+        (
+            "3_member_states_orders.csv line 2 (Service=YouTube, Category=TOTAL, Scope=TOTAL)",
+            "All,YouTube,2026-01-01/2026-06-30,TOTAL,,TOTAL,17,48,0,67,12,0,117",
+            "12",
+        ),
+        # Meta's copies leave the first five cells empty
+        (
+            "[Facebook] DSA VLOP Transparency Report - 28 August 2026 - 3_member_states_orders.csv "
+            "(Service=Facebook, Category=TOTAL, Scope=IE)",
+            ",,,,,IE,11,13,0,55.85,76,0,107.37,,,,,,,",
+            "76",
+        ),
+        # TikTok's has a Category label column more before Scope
+        (
+            "DSA_Transparency_Report_TikTok_July_December_2025 - 3_member_states_orders.csv line 2 "
+            "(Service=TikTok, Category=TOTAL, Scope=AT)",
+            'All,TikTok,2025-07-01/2025-12-31,TOTAL,TOTAL,,AT,5,5,,2,265,,96,"As government authorities"',
+            "265",
+        ),
+        # Pinterest's file name, and a thousands separator inside the quoted cell
+        (
+            "Pinterest - H2 DSA Transparency Report - 3. Member states orders.csv (Service=Pinterest, Scope=DE)",
+            'All,Pinterest,2025-07-01/2025-12-31,TOTAL,,DE,0,0,0,0,"6,081",0,310',
+            "6081",
+        ),
+    ],
+)
+def test_a_dsa_information_orders_figure_is_read_five_columns_after_its_scope(locator, row, orders):
+    assert rules.record_column(locator, row, "requests_received") == (
+        rules.DSA_ORDERS_FILE.search(locator).group(0),
+        "Number of orders to provide information",
+        Decimal(orders),
+    )
+    assert rules.record_column_problems(locator, row, "requests_received", "exact", Decimal(orders)) == []
+    # the orders to act against illegal content, first after Scope, are not the figure
+    acting = rules.record_column_problems(locator, row, "requests_received", "exact", Decimal(orders) + 1)
+    assert "Number of orders to provide information" in acting[0][1]
+    # a Scope the row does not hold, or a locator without one: not judged here
+    assert rules.record_column(locator.replace("Scope=", "Scope=XX"), row, "requests_received") is None
+    assert rules.record_column(locator.split(" (")[0], row, "requests_received") is None
+
+
 @pytest.mark.parametrize("file", ["google-global-user-data-requests.csv", "google-enterprise-data-requests.csv"])
 def test_the_bulk_file_columns_are_the_importers_header_and_mapping(file):
     """The rule's header is the one the Google importer reads (its test copy of the export), and
