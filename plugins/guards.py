@@ -8,7 +8,8 @@
   only in HTML;
 - search_everything's JSON says which kinds it cut at their 100 results (``truncated_kinds``,
   and ``truncated`` true): Datasette's ``truncated`` counts only its own row limit, so a search
-  with 3,000 matching figures answered ``"truncated": false``.
+  with 3,000 matching figures answered ``"truncated": false``; its HTML page names the same kinds
+  (``search_truncated_kinds``).
 """
 
 from __future__ import annotations
@@ -259,6 +260,31 @@ async def more_matches_than(db, index: str, search: str, cap: int) -> bool:
         return True
 
 
+async def truncated_kinds(db, counts, search: str) -> list[str]:
+    """The kinds search_everything cut: those it listed SEARCH_CAP of (``counts``, by kind) that
+    have more matches than that. A kind with exactly SEARCH_CAP matches was not cut."""
+    return [
+        kind
+        for kind, index in SEARCH_INDEXES.items()
+        if counts[kind] >= SEARCH_CAP and await more_matches_than(db, index, search, SEARCH_CAP)
+    ]
+
+
+@hookimpl
+def extra_template_vars(template, database, request, datasette):
+    # search_everything's page says which kinds were cut by the JSON's rule, not by a count of 100.
+    if not request or database != (datasette.plugin_config(PLUGIN) or {}).get("database"):
+        return None
+    if template != f"query-{database}-{SEARCH_QUERY}.html":
+        return None
+
+    async def search_truncated_kinds(kinds) -> list[str]:
+        counts = Counter(str(kind) for kind in kinds)
+        return await truncated_kinds(datasette.get_database(database), counts, request.args.get("q") or "")
+
+    return {"search_truncated_kinds": search_truncated_kinds}
+
+
 def _with_search_report(datasette, scope, database: str, send):
     """Hold search_everything's JSON back and add ``truncated_kinds``: the kinds that had more
     matches than the SEARCH_CAP it lists (``truncated`` is then true). A bare list
@@ -273,12 +299,7 @@ def _with_search_report(datasette, scope, database: str, send):
         at = data["columns"].index("kind")
         counts = Counter(row.get("kind") if isinstance(row, dict) else row[at] for row in data["rows"])
         search = (params.get("q") or [""])[0]
-        db = datasette.get_database(database)
-        capped = [
-            kind
-            for kind, index in SEARCH_INDEXES.items()
-            if counts[kind] >= SEARCH_CAP and await more_matches_than(db, index, search, SEARCH_CAP)
-        ]
+        capped = await truncated_kinds(datasette.get_database(database), counts, search)
         data["truncated"] = bool(data.get("truncated")) or bool(capped)
         data["truncated_kinds"] = capped
         return json.dumps(data, default=str).encode("utf-8")

@@ -446,7 +446,7 @@ def test_the_search_page_says_why_it_found_nothing_or_not_everything(site):
     assert said.startswith("Type the words to look for")
     # Each kind is cut at 100 matches: the page says which reached it.
     (said,) = hints("google germany")
-    assert "the figures reached that limit, so there may be more" in said
+    assert "and more figures than that match, so not all are shown" in said
     assert hints("telegram india 2024") == []
 
 
@@ -500,3 +500,31 @@ def test_a_kind_with_exactly_100_matches_is_not_called_cut(site):
     exact = site.loop.run_until_complete(guards.more_matches_than(db, "sources_fts", "transparency", total))
     assert exact is False
     assert site.loop.run_until_complete(guards.more_matches_than(db, "sources_fts", "transparency", total - 1)) is True
+
+
+def test_the_search_page_calls_cut_only_the_kinds_the_json_calls_cut(site, real_db):
+    # The page counted 100 figures and said "there may be more" where exactly 100 figures match and
+    # none is left out; the JSON's truncated_kinds (a 101st match decides) already said nothing was cut.
+    import sqlite3
+
+    with sqlite3.connect(real_db) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.words USING fts5vocab(main, figures_fts, row)")
+        exact = [t for (t,) in conn.execute("SELECT term FROM temp.words WHERE doc = 100 AND term GLOB '[a-z]*'")]
+        more = [t for (t,) in conn.execute("SELECT term FROM temp.words WHERE doc > 100 AND term GLOB '[a-z]*'")]
+    assert exact and more, "the data has a word in exactly 100 figures and one in more"
+
+    def answer(q):
+        data = site.get("/disclosures/search_everything.json?" + urlencode({"q": q})).json()
+        html = site.get("/disclosures/search_everything?" + urlencode({"q": q})).text
+        hint = " ".join(
+            re.sub(r"<[^>]+>", "", " ".join(re.findall(r'<p class="search-hint">(.*?)</p>', html, re.S))).split()
+        )
+        return [row[data["columns"].index("kind")] for row in data["rows"]], data["truncated_kinds"], hint
+
+    kinds, cut, hint = answer(exact[0])
+    assert kinds.count("figure") == 100 and cut == []
+    assert "100" not in hint and "more" not in hint, hint
+    kinds, cut, hint = answer(more[0])
+    assert kinds.count("figure") == 100 and "figure" in cut
+    named = " and ".join(kind + "s" for kind in cut)
+    assert f"and more {named} than that match, so not all are shown" in hint, hint
