@@ -24,7 +24,8 @@ stays silent for those: the access log's one line with the 400 says what happene
 An SQLite error is the client's only when its SQL caused it (plugins/_database_faults.py): the
 served file failing (corrupt, unreadable, not a database) was a 400 "Query refused: database disk
 image is malformed" too. It is a 500, in the same shape, with a message that names neither the
-file nor the SQL, and one line in the log. Datasette's views answer any ``sqlite3.DatabaseError``
+file nor the SQL, and one line in the log; a page's is the site's error page, which reads nothing
+of the database. Datasette's views answer any ``sqlite3.DatabaseError``
 of an ad-hoc query 400 themselves, before any hook sees it: ``Database.execute_fn``, through which
 every statement and connection of a served database goes, raises such an error as
 ``DatabaseUnreadable`` (no ``sqlite3.Error``), which reaches this module's hook.
@@ -42,19 +43,20 @@ from datasette import hookimpl
 from datasette.database import Database
 from datasette.plugins import pm
 from datasette.utils import add_cors_headers, to_css_class
-from datasette.utils.asgi import BadRequest, NotFound, Response
+from datasette.utils.asgi import BadRequest, NotFound, Request, Response
 
 # plugins/ is no package: what its plugins share is found on the path (plugins/_responses.py).
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 import _database_faults as faults
-from _responses import send_message
+from _responses import HTML, send_message, send_response
 
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
 CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_col=", "_nocol=")
 # What Datasette says when no page, table or row has a path (/a/b/c, /country/USA.json.json): its
 # status alone, which told a reader nothing about where to look instead.
 BARE_NOT_FOUND = ("404",)
+SERVER_ERROR = "Server error"  # the title of a 500's page
 
 
 def not_found_message(path: str) -> str:
@@ -162,7 +164,7 @@ def handle_exception(datasette, request, exception):
         status, context = page
     else:
         status, message = found
-        context = {"error": message, "title": "Server error" if status >= 500 else "Bad request"}
+        context = {"error": message, "title": SERVER_ERROR if status >= 500 else "Bad request"}
 
     async def inner():
         if as_data:
@@ -179,6 +181,21 @@ def handle_exception(datasette, request, exception):
         return Response.html(html, status=status, headers=headers)
 
     return inner
+
+
+async def fault_page(datasette, scope, receive) -> bytes | None:
+    """The site's error page (error.html, styled, with its navigation) for the served file's
+    failure; the error page reads nothing of the database (plugins/pages.py). None if it cannot
+    be rendered all the same, for the message as text."""
+    context = {"ok": False, "status": faults.STATUS, "error": faults.MESSAGE, "title": SERVER_ERROR}
+    # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
+    request = Request({"csrftoken": lambda: "", **scope}, receive)
+    try:
+        return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
+    except Exception as error:  # any failure: the message as text still says what happened
+        if faults.server_fault(error) is None:
+            raise
+        return None
 
 
 @hookimpl
@@ -206,8 +223,11 @@ def asgi_wrapper(datasette):
                     raise
                 path = scope.get("path", "")
                 faults.log(fault, f"{scope.get('method', '')} {path}")
-                # A page's answer is the message as text: the site's error page reads the database.
-                await send_message(send, faults.STATUS, faults.MESSAGE, as_json=path.endswith((".json", ".csv")))
+                as_data = path.endswith((".json", ".csv"))
+                page = None if as_data else await fault_page(datasette, scope, receive)
+                if page is None:
+                    return await send_message(send, faults.STATUS, faults.MESSAGE, as_json=as_data)
+                await send_response(send, faults.STATUS, page, HTML)
 
         return unreadable_is_500
 

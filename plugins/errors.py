@@ -89,7 +89,14 @@ def error_text(body: bytes) -> str:
 NOT_PAGES = ("/-/", "/static/", "/downloads/")
 STATUS_PAGE = re.compile(r"^/-/[a-z-]+$")
 EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 429: "Too many requests", 503: "Server busy"}
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    429: "Too many requests",
+    500: "Server error",
+    503: "Server busy",
+}
 
 
 def is_page_request(scope) -> bool:

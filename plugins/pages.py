@@ -245,7 +245,9 @@ FOOTER_METADATA = ("license", "license_url", "source", "source_url", "about", "a
 @hookimpl
 def extra_template_vars(template, datasette):
     async def inner():
-        if not config(datasette).get("database"):
+        # An error page shows none of the dataset, and must render when the database cannot be
+        # read (plugins/client_errors.py): it was the message in plain text.
+        if not config(datasette).get("database") or template == "error.html":
             return {}
         context = {
             "dataset": await dataset_context(datasette),

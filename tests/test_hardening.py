@@ -387,9 +387,23 @@ def test_the_served_files_failure_is_a_500_not_the_clients_400(tmp_path, caplog,
         message = assert_error_shape(served.get(path, params=params), 500)
         assert message.startswith("The server could not read its database"), path
         assert str(folder) not in message and "select" not in message.lower(), message
-    # A page: the message as text (the site's error page reads the database too).
-    page = served.get("/disclosures/figures")
-    assert page.status_code == 500 and "could not read its database" in page.text
-    assert str(folder) not in page.text
+    # A page: the site's error page, styled and with its navigation, though it cannot read the
+    # database (it was the message as plain text: the error page read the dataset's version).
+    for path, params in [
+        ("/disclosures/figures", {}),  # answered by the wrapper: plugins/parameters.py reads first
+        ("/disclosures", {"sql": "select count(*) from figures"}),  # by the handle_exception hook
+        ("/disclosures/top_jurisdictions", {"platform": "examplechat"}),
+        ("/", {}),
+        ("/api", {}),
+    ]:
+        logged_before = len([r for r in caplog.records if r.name == "platform_disclosures.database"])
+        page = served.get(path, params=params)
+        assert page.status_code == 500 and page.headers["content-type"].startswith("text/html"), path
+        # One line in the log (the error page's own read of the database logged a second).
+        assert len([r for r in caplog.records if r.name == "platform_disclosures.database"]) == logged_before + 1
+        assert '<link rel="stylesheet" href="/static/site.css">' in page.text, path
+        assert '<div class="site-nav">' in page.text and "<h1>Server error</h1>" in page.text, path
+        assert "The server could not read its database: this is a fault of the server" in page.text, path
+        assert str(folder) not in page.text and "count(*)" not in page.text and DATABASE_FILE not in page.text, path
     logged = [r.getMessage() for r in caplog.records if r.name == "platform_disclosures.database"]
     assert len(logged) >= 6 and all("could not be read (SQLITE_" in line for line in logged), logged
