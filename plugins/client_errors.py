@@ -18,8 +18,9 @@ a list of links). A server error is left to Datasette's handler, which prints it
 
 Datasette calls every ``handle_exception`` hook and answers with the first response, so its own
 handler ran after this one's answer and printed a full traceback for each client-caused error
-(a ``_timelimit`` on a CSV, a refused statement) whose 400 was already written. Its handler now
-stays silent for those: the access log's one line with the 400 says what happened.
+(a ``_timelimit`` on a CSV, a refused statement, "Statement must be a SELECT", a 404) whose
+answer was already written. Its handler now stays silent for those: the access log's one line
+with the status says what happened.
 
 An SQLite error is the client's only when its SQL caused it (plugins/_database_faults.py): the
 served file failing (corrupt, unreadable, not a database) was a 400 "Query refused: database disk
@@ -99,10 +100,16 @@ def page_error(exception) -> tuple[int, dict] | None:
 def quiet_for_client_errors(default_handler):
     """Datasette's default ``handle_exception``, which returns nothing (so prints nothing) for an
     exception the client caused, or the served file's failure: this module's hook has answered it
-    (and logged the failure in one line)."""
+    (and logged the failure in one line). Its answer printed, with rich installed, a traceback and
+    every frame's locals for each 4xx, "Statement must be a SELECT" or a 404 (a DatasetteError or
+    a Base400, which page_error tells); a server error still prints its traceback."""
 
     def handler(datasette, request, exception):
-        if client_status(exception) is not None or faults.server_fault(exception) is not None:
+        if (
+            client_status(exception) is not None
+            or page_error(exception) is not None
+            or faults.server_fault(exception) is not None
+        ):
             return None
         return default_handler(datasette, request, exception)
 
@@ -158,9 +165,11 @@ def handle_exception(datasette, request, exception):
         found = (faults.STATUS, faults.MESSAGE)
     as_data = request.path.endswith((".json", ".csv"))
     if found is None:
-        page = None if as_data else page_error(exception)
+        # A 4xx of Datasette's (a page, or the API's shape for .json and .csv) is answered here,
+        # so that its handler, which printed each one's traceback, is left only server errors.
+        page = page_error(exception)
         if page is None:
-            return None  # Datasette's own answer: its JSON, or a server error's page and traceback
+            return None  # a server error: Datasette's own page and traceback
         status, context = page
     else:
         status, message = found

@@ -334,6 +334,44 @@ def test_a_clients_sql_mistake_stays_a_400(site, path, params, says):
     assert says in assert_error_shape(site.get(path, params=params), 400)
 
 
+@pytest.mark.parametrize(
+    "path,params,status",
+    [
+        ("/disclosures", {"sql": "vacuum"}, 400),  # "Statement must be a SELECT", Datasette's own check
+        ("/disclosures.json", {"sql": "vacuum"}, 400),
+        ("/disclosures.csv", {"sql": "vacuum"}, 400),
+        ("/disclosures/figures", {"_sort": "nope"}, 400),
+        ("/disclosures/no_such_table", {}, 404),
+    ],
+)
+def test_a_client_error_prints_no_traceback(site, capfd, path, params, status):
+    # Datasette's own handle_exception hook, run after the site's had answered, printed each
+    # client's 400 ("Statement must be a SELECT") as a whole traceback, with rich every frame's
+    # locals: the access log's one line with the status says what happened.
+    capfd.readouterr()
+    assert site.get(path, params=params).status_code == status
+    printed = capfd.readouterr()
+    assert "Traceback" not in printed.err + printed.out
+    assert "DatasetteError" not in printed.err + printed.out and "InvalidSql" not in printed.err + printed.out
+
+
+def test_datasettes_handler_stays_silent_for_client_errors_only():
+    # Whether rich is installed or not: the default hook answers (and prints) only server errors.
+    from datasette.utils.asgi import NotFound, Request
+    from datasette.views.base import DatasetteError
+
+    plugin("client_errors")  # wraps Datasette's handler, once
+    (default,) = [h for h in pm.hook.handle_exception.get_hookimpls() if h.plugin_name == "datasette.handle_exception"]
+    request = Request.fake("/disclosures?sql=vacuum")
+    for client in (
+        DatasetteError("Statement must be a SELECT", title="Invalid SQL", status=400),
+        NotFound("nothing here"),
+    ):
+        assert default.function(None, request, client) is None, client
+    for server in (RuntimeError("a bug"), DatasetteError("a fault of the server")):
+        assert default.function(None, request, server) is not None, server
+
+
 # The served file failing ---------------------------------------------------------------------
 
 
