@@ -176,8 +176,28 @@ SELECTS = """() => [...document.querySelectorAll('form.filters select[name^="_fi
   })"""
 
 
+# Each filter row of the form: where it, its column select, operator, value box and (when shown)
+# Datasette's ✖ are.
+FILTER_ROWS = """() => [...document.querySelectorAll('form.filters .filter-row')]
+  .filter(row => row.querySelector('.filter-op'))
+  .map(row => {
+    const box = element => {
+      if (!element || element.offsetParent === null) return null;
+      const r = element.getBoundingClientRect();
+      return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width};
+    };
+    return {row: box(row), column: box(row.querySelector('.select-wrapper:not(.filter-op)')),
+            op: box(row.querySelector('.filter-op')), value: box(row.querySelector('input.filter-value')),
+            cross: box(row.querySelector(':scope > a'))};
+  })"""
+
+
+def same_line(a, b) -> bool:
+    return a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("width", [1280, 390, 375])
 def test_a_browser_shows_the_filter_and_sort_selects_titles_whole_and_sends_the_names(page, width):
     # Datasette's selects are 120 px wide (100 px on a phone): "Platform (platform_id)" showed as
     # "Platform (platfor" under the select's arrow.
@@ -195,6 +215,23 @@ def test_a_browser_shows_the_filter_and_sort_selects_titles_whole_and_sends_the_
         if select["shown"]:
             assert select["whole"] and select["right"] <= width, select
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    # On a phone the value box wrapped onto a line of its own, 150 px wide under the column select
+    # and apart from its operator: each value box is on its operator's line and fills the rest of it.
+    page.wait_for_function("document.querySelector('form.filters .filter-row > a')")  # Datasette's ✖
+    rows = page.evaluate(FILTER_ROWS)
+    assert len(rows) == 2 and rows[0]["cross"] is not None and rows[1]["cross"] is None
+    for row in rows:
+        assert same_line(row["op"], row["value"]) and row["op"]["right"] <= row["value"]["left"], row
+        assert row["value"]["right"] <= min(width, row["row"]["right"]), row
+        if row["cross"]:
+            assert same_line(row["value"], row["cross"]) and row["cross"]["right"] <= width, row
+        if width < 576:  # the column select has the first line, the value the rest of the second
+            assert row["column"]["bottom"] <= row["op"]["top"], row
+            assert row["column"]["width"] >= row["row"]["width"] - 1, row
+            end = row["cross"]["left"] if row["cross"] else row["row"]["right"]
+            assert end - row["value"]["right"] <= 10 and row["value"]["width"] >= width / 2, row
+        else:  # all on one line
+            assert same_line(row["column"], row["op"]) and row["column"]["right"] <= row["op"]["left"], row
     # Each column's menu button is named so too (static/form-labels.js).
     page.wait_for_function("document.querySelector('th[data-column=value] .dropdown-menu-icon[aria-label]')")
     menu = "th[data-column={}] .dropdown-menu-icon"
