@@ -985,6 +985,45 @@ RECORD_HEADERS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
             "accounts_specified": "Accounts",
         },
     ),
+    # The older export of the same file (periods to 2018-H1): the same columns, in the same
+    # order, under their older names (mappings/google.csv's "Older spelling of the header").
+    "google-user-data-requests.csv": (
+        (
+            "Period Ending",
+            "Country",
+            "CLDR Territory Code",
+            "Legal Process",
+            "User Data Requests",
+            "Percentage of requests where some data produced",
+            "Users/Accounts Specified",
+        ),
+        {
+            "requests_received": "User Data Requests",
+            "percent_requests_some_data": "Percentage of requests where some data produced",
+            "accounts_specified": "Users/Accounts Specified",
+        },
+    ),
+    # Diplomatic legal requests: one count a row, in the last column (the importer's value column).
+    "google-global-user-data-dlr-requests.csv": (
+        (
+            "Period Ending",
+            "Country/Region of Origin",
+            "CLDR Territory Code",
+            "Assisting Country",
+            "User Data Diplomatic Legal requests",
+        ),
+        {"requests_received": "User Data Diplomatic Legal requests"},
+    ),
+    "google-enterprise-data-dlr-requests.csv": (
+        (
+            "Period Ending",
+            "Product",
+            "Country/Region of Origin",
+            "Assisting Country",
+            "Enterprise Diplomatic Legal requests",
+        ),
+        {"requests_received": "Enterprise Diplomatic Legal requests"},
+    ),
     "google-enterprise-data-requests.csv": (
         (
             "Period Ending",

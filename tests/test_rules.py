@@ -326,6 +326,101 @@ def test_a_dsa_information_orders_figure_is_read_five_columns_after_its_scope(lo
     assert rules.record_column(locator.split(" (")[0], row, "requests_received") is None
 
 
+OLDER_GOOGLE_ROW = "google-user-data-requests.csv row Period Ending=2015-06-30, CLDR Territory Code=BR, Legal Process=Other Legal Requests"
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "told"),
+    [
+        ("requests_received", "774", None),
+        ("percent_requests_some_data", "57", None),
+        ("accounts_specified", "1547", None),
+        # Google's older export: the same columns under their older names, and the same swap
+        ("requests_received", "1547", 'column "User Data Requests" of google-user-data-requests.csv, which holds 774'),
+        ("accounts_specified", "774", 'column "Users/Accounts Specified" of google-user-data-requests.csv'),
+        ("percent_requests_some_data", "774", 'column "Percentage of requests where some data produced"'),
+    ],
+)
+def test_a_figure_from_googles_older_export_holds_its_metrics_column(metric, value, told):
+    problems = rules.record_column_problems(
+        OLDER_GOOGLE_ROW, "2015-06-30,Brazil,BR,Other Legal Requests,774,57,1547", metric, "exact", Decimal(value)
+    )
+    if told is None:
+        assert problems == []
+    else:
+        assert [field for field, _ in problems] == ["quote"] and told in problems[0][1]
+
+
+@pytest.mark.parametrize(
+    ("locator", "row", "column"),
+    [
+        (
+            "google-global-user-data-dlr-requests.csv row Period Ending=2025-06-30, "
+            "Country/Region of Origin=Germany, Assisting Country=Ireland",
+            "2025-06-30,Germany,DE,Ireland,78",
+            "User Data Diplomatic Legal requests",
+        ),
+        (
+            "google-enterprise-data-dlr-requests.csv row Period Ending=2025-06-30, Product=GSUITE, "
+            "Country/Region of Origin=Portugal, Assisting Country=Ireland",
+            "2025-06-30,GSUITE,Portugal,Ireland,2",
+            "Enterprise Diplomatic Legal requests",
+        ),
+    ],
+)
+def test_a_diplomatic_requests_figure_is_the_rows_count(locator, row, column):
+    held = Decimal(row.rsplit(",", 1)[1])
+    file = locator.split(" ", 1)[0]
+    assert rules.record_column(locator, row, "requests_received") == (file, column, held)
+    assert rules.record_column_problems(locator, row, "requests_received", "exact", held) == []
+    assert (
+        f'column "{column}" of {file}, which holds {held}'
+        in (rules.record_column_problems(locator, row, "requests_received", "exact", held + 1)[0][1])
+    )
+    # The file counts requests only: no other metric is read from it.
+    assert rules.record_column(locator, row, "accounts_specified") is None
+
+
+def test_the_older_google_exports_header_is_the_one_its_source_records_and_the_mapping_names():
+    """The older export has no importer copy (the importer reads the newer one): its header is
+    the one data/sources.csv records for the archived file, and each metric's column is the older
+    spelling mappings/google.csv maps to that metric."""
+    header, columns = rules.RECORD_HEADERS["google-user-data-requests.csv"]
+    with (paths.ROOT / "data" / "sources.csv").open(encoding="utf-8", newline="") as handle:
+        notes = [
+            row["notes"] for row in csv.DictReader(handle) if row["url"].endswith("/google-user-data-requests.csv")
+        ]
+    assert len(notes) == 1 and f"header: {','.join(header)}." in notes[0]
+    mapping = paths.ROOT / "disclosures" / "importers" / "mappings" / "google.csv"
+    with mapping.open(encoding="utf-8", newline="") as handle:
+        mapped = {row["label"]: row["maps_to"] for row in csv.DictReader(handle) if row["field"] == "column"}
+    assert columns == {mapped[column]: column for column in header if column in mapped}
+
+
+@pytest.mark.parametrize(
+    ("file", "parse"),
+    [
+        ("google-global-user-data-requests.csv", "parse_user_data"),
+        ("google-enterprise-data-requests.csv", "parse_enterprise"),
+        ("google-global-user-data-dlr-requests.csv", "parse_diplomatic"),
+        ("google-enterprise-data-dlr-requests.csv", "parse_diplomatic"),
+    ],
+)
+def test_the_rule_reads_each_figure_the_google_importer_makes_from_its_column(file, parse):
+    """Every exact figure the importer makes from its test copy of the export is one the rule
+    reads, at the column the importer took it from: the two agree on the header and the columns."""
+    from disclosures.importers import google
+
+    copy = paths.ROOT / "tests" / "fixtures" / "importers" / file
+    header, _ = rules.RECORD_HEADERS[file]
+    assert tuple(copy.read_text(encoding="utf-8").splitlines()[0].split(",")) == header
+    records = [r for r in getattr(google, parse)(copy).records if r.value_kind == "exact"]
+    assert records
+    for record in records:
+        found = rules.record_column(record.source_locator, record.quote, record.metric_id)
+        assert found is not None and found[2] == Decimal(record.value), record
+
+
 @pytest.mark.parametrize("file", ["google-global-user-data-requests.csv", "google-enterprise-data-requests.csv"])
 def test_the_bulk_file_columns_are_the_importers_header_and_mapping(file):
     """The rule's header is the one the Google importer reads (its test copy of the export), and
