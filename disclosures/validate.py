@@ -1615,6 +1615,34 @@ def unknown_figure_hint(figure_id: str, figures: dict) -> str:
     return "give the figure_id of a row of data/figures.csv (a figure refiled under another id has a new one), or delete this row"
 
 
+def corroboration_column_problems(row: dict, figure: dict, shown: str, line) -> list[rules.Problem]:
+    """A corroboration quoting a row of a bulk file rules.record_column knows must hold the
+    corroborated figure's value in that figure's metric's column: Google's row
+    "2024-06-30,Germany,DE,All,900,81,1500" corroborates 1500 accounts, not 1500 requests, though
+    1500 is in the row."""
+    if figure.get("value_kind") != "exact" or not figure.get("value"):
+        return []
+    try:
+        wanted = Decimal(figure["value"])
+    except InvalidOperation:
+        return []
+    found = rules.record_column(row.get("source_locator") or "", row.get("quote") or "", figure.get("metric_id"))
+    if found is None or found[2] == wanted:
+        return []
+    file, column, held = found
+    shown_held = "no number" if held is None else number_text(held)
+    return [
+        rules.Problem(
+            shown,
+            line,
+            "quote",
+            f'{figure["metric_id"]} of {row["figure_id"]} is read from the column "{column}" of {file}, which holds '
+            f"{shown_held} in the quoted row, not {number_text(wanted)}: this row does not corroborate it "
+            "(quote the row that gives its number there, or delete this corroboration)",
+        )
+    ]
+
+
 def corroboration_problems(
     rows,
     figures: dict,
@@ -1679,6 +1707,7 @@ def corroboration_problems(
                         f"not {number_text(wanted)} ({row['figure_id']})",
                     )
                 )
+        problems += corroboration_column_problems(row, figure, shown, line)
         numbers = {}
         for name in ("value", "value_low", "value_high"):
             try:

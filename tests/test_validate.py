@@ -52,6 +52,48 @@ def test_cli_prints_every_problem_and_exits_non_zero(tmp_path):
     assert f"3 problem(s). Fix them, then rerun: python scripts/cli.py validate {package}" in run.stderr
 
 
+OLDER_EXPORT = "google-user-data-requests.csv row Period Ending=2015-06-30, CLDR Territory Code=BR, Legal Process=All"
+
+
+@pytest.mark.parametrize(
+    ("metric", "kind", "value", "told"),
+    [
+        ("requests_received", "exact", "774", None),
+        ("accounts_specified", "exact", "1547", None),
+        # the accounts count corroborating a requests figure, and the reverse
+        ("requests_received", "exact", "1547", 'column "User Data Requests" of google-user-data-requests.csv'),
+        ("accounts_specified", "exact", "774", 'column "Users/Accounts Specified" of google-user-data-requests.csv'),
+        # a band, and a metric the file has no column for, are not judged by the column
+        ("requests_received", "band", "", None),
+        ("requests_fulfilled", "exact", "774", None),
+    ],
+)
+def test_a_corroboration_quoting_a_bulk_files_row_holds_the_value_in_the_figures_column(metric, kind, value, told):
+    figure = {
+        "figure_id": "google-bra-2015h1-all-x-derived",
+        "source_id": "another-source",
+        "metric_id": metric,
+        "value_kind": kind,
+        "value": value,
+        "value_low": "774" if kind == "band" else "",
+        "value_high": "1547" if kind == "band" else "",
+    }
+    row = {
+        "figure_id": figure["figure_id"],
+        "source_id": "google-export",
+        "source_locator": OLDER_EXPORT,
+        "quote": "2015-06-30,Brazil,BR,All,774,57,1547",
+    }
+    problems = validate.corroboration_problems(
+        [(7, row)], {figure["figure_id"]: figure}, {"google-export": "platform_data_file"}, "data/corroborations.csv"
+    )
+    if told is None:
+        assert problems == []
+    else:
+        assert [(p.line, p.field) for p in problems] == [(7, "quote")]
+        assert told in problems[0].message and "does not corroborate" in problems[0].message
+
+
 def test_real_package_is_valid():
     problems = validate.validate_package(paths.PACKAGE)
     assert problems == [], "\n".join(map(str, problems))
