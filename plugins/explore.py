@@ -959,16 +959,20 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
     db = datasette.get_database(database_name(datasette))
     found = await rows(
         db,
-        f"""SELECT s.request_type_id, s.metric_id, count(*) AS n FROM figures_series s
+        f"""SELECT s.request_type_id, s.metric_id, count(*) AS n, max(s.period_end) AS newest FROM figures_series s
             JOIN jurisdictions j USING (jurisdiction_id)
             WHERE s.platform_id = ? AND j.kind = 'country' AND s.metric_id IN ({",".join("?" * len(HEADLINE_COUNTS))})
             GROUP BY s.request_type_id, s.metric_id""",
         [platform["platform_id"], *HEADLINE_COUNTS],
     )
     counts: dict[str, int] = {}
+    newest: dict[str, str] = {}
     for r in found:
         counts[r["request_type_id"]] = counts.get(r["request_type_id"], 0) + r["n"]
-    request_type = headline_request_type(counts)
+        newest[r["request_type_id"]] = max(newest.get(r["request_type_id"], ""), r["newest"])
+    # Google's "all requests" ends in 2017: its top countries were drawn from 2009 to 2014-2017,
+    # beside a legal-process series that runs to 2025 (the country pages already passed it over).
+    request_type = headline_request_type(counts, newest)
     if request_type is None:
         return None
     metric = next(

@@ -1034,3 +1034,37 @@ def test_a_platforms_top_countries_are_no_pick_among_equals(site, real_db):
             )
             left_out = {largest[j] for j in largest.keys() - drawn}
             assert not {largest[j] for j in drawn} & left_out, (chart["title"], drawn)
+
+
+def test_a_platforms_top_countries_are_drawn_from_a_series_that_runs_on(site, real_db):
+    # Google's "top 5 countries" drew its "all requests", H2 2009 to H1 2014 for three of the five
+    # (its series ends in 2017), beside a legal-process series that runs to 2025: the chart a reader
+    # sees first for a platform showed a decade-old picture. Every platform's top chart draws a
+    # request type whose country series reaches within HEADLINE_STALE_DAYS of the newest one.
+    from datetime import date
+
+    checked = 0
+    for (platform_id,) in rows(real_db, "SELECT platform_id FROM platforms ORDER BY 1"):
+        for chart in charts_of(site.get(f"/platform/{platform_id}").text):
+            if ", top " not in chart["title"]:
+                continue
+            first = chart["series"][0]["points"][0]["figure_id"]
+            ((request_type,),) = rows(real_db, "SELECT request_type_id FROM figures WHERE figure_id = ?", first)
+            ends = dict(
+                rows(
+                    real_db,
+                    "SELECT s.request_type_id, max(s.period_end) FROM figures_series s JOIN jurisdictions j"
+                    " USING (jurisdiction_id) WHERE s.platform_id = ? AND j.kind = 'country' AND s.metric_id IN"
+                    " ('requests_received', 'requests_fulfilled', 'accounts_specified', 'accounts_affected')"
+                    " GROUP BY 1",
+                    platform_id,
+                )
+            )
+            newest = max(date.fromisoformat(e) for e in ends.values())
+            behind = (newest - date.fromisoformat(ends[request_type])).days
+            assert behind <= explore.HEADLINE_STALE_DAYS, (chart["title"], request_type, ends[request_type], newest)
+            checked += 1
+    assert checked > 10
+    google = next(c for c in charts_of(site.get("/platform/google").text) if ", top " in c["title"])
+    assert "legal process requests" in google["title"], google["title"]
+    assert max(p["period_end"] for s in google["series"] for p in s["points"]) >= "2025-06-30"
