@@ -1098,6 +1098,19 @@ async def chart_page(datasette, request):
     counts: dict[str, int] = {}
     for o in options:
         counts[o["request_type_id"]] = counts.get(o["request_type_id"], 0) + 1
+    # Each request type's newest period here, so that the one chosen for a reader is no series
+    # that stopped long before the others (Google's "all requests", ended 2017, drawn from 2010).
+    newest = {
+        r["request_type_id"]: r["newest"]
+        for r in await rows(
+            db,
+            """SELECT request_type_id, max(period_end) AS newest FROM figures_series
+               WHERE platform_id = ? AND jurisdiction_id IN ({}) GROUP BY request_type_id""".format(
+                ",".join("?" * len(jurisdictions))
+            ),
+            [platform, *jurisdictions],
+        )
+    }
     # The form keeps the request type and metrics when the platform (or request type) changes:
     # one this selection has no series of gives way to the platform's headline request type and
     # the request type's first metric, and the page says so. (Telegram's "IP address and/or phone
@@ -1111,13 +1124,13 @@ async def chart_page(datasette, request):
         **{r["metric_id"]: r["label"] for r in await rows(db, "SELECT metric_id, label FROM metrics")},
     }
     if request_type and counts and request_type not in counts:
-        headline = headline_request_type(counts)
+        headline = headline_request_type(counts, newest)
         notices.append(
             f"{known[0]['name']} has no series of the request type “{names[request_type]}” for "
             f"{', '.join(jurisdictions)}: this chart shows its “{names[headline]}”."
         )
         request_type = headline
-    request_type = request_type or headline_request_type(counts)
+    request_type = request_type or headline_request_type(counts, newest)
     offered = [o["metric_id"] for o in options if o["request_type_id"] == request_type]
     if options and metrics:
         missing = [m for m in metrics if m not in offered]

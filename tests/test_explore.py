@@ -1068,3 +1068,22 @@ def test_a_platforms_top_countries_are_drawn_from_a_series_that_runs_on(site, re
     google = next(c for c in charts_of(site.get("/platform/google").text) if ", top " in c["title"])
     assert "legal process requests" in google["title"], google["title"]
     assert max(p["period_end"] for s in google["series"] for p in s["points"]) >= "2025-06-30"
+
+
+def test_the_chart_page_chooses_for_a_reader_a_request_type_whose_series_runs_on(site):
+    # Switching the chart's form from Telegram to Google kept "IP address and/or phone number",
+    # which Google lacks, and the page fell back to Google's "all requests": H2 2010 to H1 2017,
+    # where its other series run to H1 2025. So did Google with no request type given.
+    switched = site.get(
+        "/chart.json?platform=google&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled"
+    ).json()
+    assert "this chart shows its “All requests”" not in switched["message"], switched["message"]
+    assert switched["selected"]["request_type"] != "all"
+    drawn = [p["period_end"] for s in switched["chart"]["series"] for p in s["points"]]
+    assert max(drawn) >= "2025-06-30"
+    for place in ("GBR", "IND"):
+        unasked = site.get(f"/chart.json?platform=google&jurisdiction={place}").json()
+        assert unasked["selected"]["request_type"] == "legal_process", (place, unasked["selected"])
+    # A request type asked for is drawn as asked, however old its series.
+    asked = site.get("/chart.json?platform=google&jurisdiction=IND&request_type=all&metric=requests_received").json()
+    assert asked["selected"]["request_type"] == "all" and not asked["message"]
