@@ -10,6 +10,9 @@ Datasette joins each ``_where`` to the other conditions with AND as written, so 
 with OR (``a or b``) swallowed the next page's condition: every page was the first one, and a
 streamed CSV repeated it until the size limit. Each ``_where`` is put in parentheses.
 
+A ``_col`` that names the table's key is dropped, since Datasette writes the key first anyway:
+``_col=figure_id`` answered the key twice.
+
 It also answers the sort parameters that made Datasette fail with a 500 with a 400: an unknown
 column, ``_sort`` and ``_sort_desc`` together; and a second ``_sort`` (or ``_sort_desc``) with
 another column, which Datasette ignored. Hiding the column a table is sorted by
@@ -160,6 +163,15 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
     wheres = [(k, parenthesized(v) if k == "_where" else v) for k, v in params]
     wrapped = wheres != params
     params = wheres
+    # Datasette answers _col with the table's key first, then each _col: _col=figure_id wrote the
+    # key twice (a CSV headed "figure_id,figure_id,value", JSON columns and rows likewise). A key
+    # named in _col is left to Datasette; asked for the key alone, the other columns are left out.
+    key_names = [c["name"] for c in info if c["pk"]]
+    keys_alone = False
+    if not is_view and any(k == "_col" and v in key_names for k, v in params):
+        params = [(k, v) for k, v in params if not (k == "_col" and v in key_names)]
+        keys_alone = not any(k == "_col" for k, _ in params)
+        wrapped = True
     given = dict(reversed(params))  # the first value of each name, as Datasette reads it
     sort, sort_desc = given.get("_sort"), given.get("_sort_desc")
     if sort and sort_desc:
@@ -185,6 +197,13 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
     if not sort and not sort_desc:
         sort, sort_desc = metadata.get("sort"), metadata.get("sort_desc")
     column = sort or sort_desc
+    if keys_alone:
+        # The key alone (and the sort column, below): without a _col Datasette would send them all.
+        if column and column not in key_names and column != "rowid":
+            params.append(("_col", column))
+        else:
+            hidden = {v for k, v in params if k == "_nocol"}
+            params += [("_nocol", c["name"]) for c in info if not c["pk"] and c["name"] not in hidden]
     if not column or is_view:
         return {"params": params} if wrapped else None
 
@@ -194,7 +213,7 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
         params = [(k, v) for k, v in params if not (k == "_nocol" and v == column)]
         changed = True
     cols = [v for k, v in params if k == "_col"]
-    if cols and column not in cols and column != "rowid":
+    if cols and column not in cols and column != "rowid" and column not in key_names:
         params.append(("_col", column))
         changed = True
 

@@ -294,6 +294,39 @@ def test_other_methods_are_405_not_5xx(site, method, path):
         assert response.headers["content-type"].startswith("text/plain")  # a file, not a page
 
 
+def test_a_col_naming_the_key_answers_the_key_once(site, real_db):
+    # Datasette puts a table's key first whenever _col is given, then each _col: a researcher's
+    # _col=figure_id&_col=value got a CSV headed "figure_id,figure_id,value,recency_rank" (pandas
+    # reads the second as "figure_id.1"), and the JSON's columns and rows likewise.
+    telegram = count(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'telegram'")
+    for query in ("_col=figure_id&_col=value&_size=3", "_col=figure_id&_col=value"):
+        response = site.get(f"{FIGURES}.csv?platform_id=telegram&{query}")
+        header = next(csv.reader(io.StringIO(response.text)))
+        assert header == ["figure_id", "value", "recency_rank"], (query, header)
+    whole = csv_rows(site.get(f"{FIGURES}.csv?platform_id=telegram&_col=figure_id&_col=value"))
+    assert len(whole) == len({r["figure_id"] for r in whole}) == telegram
+    answer = site.get(f"{FIGURES}.json?platform_id=telegram&_col=figure_id&_col=value&_size=3").json()
+    assert answer["columns"] == ["figure_id", "value", "recency_rank"]
+    assert all(len(row) == 3 for row in answer["rows"])
+    # The key alone is the key (and the column the table is sorted by), not every column.
+    assert site.get(f"{FIGURES}.json?_col=figure_id&_size=1").json()["columns"] == ["figure_id", "recency_rank"]
+    assert site.get(f"{FIGURES}.json?_col=figure_id&_sort=figure_id&_size=1").json()["columns"] == ["figure_id"]
+    sorted_by_key = site.get(f"{FIGURES}.json?_col=value&_col=figure_id&_sort=figure_id&_size=1").json()
+    assert sorted_by_key["columns"] == ["figure_id", "value"]
+    assert site.get("/disclosures/corroborations.json?_col=figure_id&_size=1").json()["columns"] == [
+        "figure_id",
+        "source_id",
+    ]
+    # Paged by its next_url, a table of the key alone gives every row once.
+    url, seen = "/disclosures/sources.json?_col=source_id&_size=100", []
+    while url:
+        page = site.get(url).json()
+        assert page["columns"] == ["source_id"]
+        seen += [row[0] for row in page["rows"]]
+        url = page["next_url"] and local(page["next_url"])
+    assert sorted(seen) == sorted(r for (r,) in rows(real_db, "SELECT source_id FROM sources"))
+
+
 def test_hiding_the_sort_column_keeps_paging(site):
     page = site.get(FIGURES + ".json?_nocol=recency_rank&_size=3").json()
     assert page["next_url"]
