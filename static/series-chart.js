@@ -31,6 +31,11 @@
     });
   }
 
+  // A point's value as the platform published it, every digit kept: toLocaleString alone stops at
+  // three decimals, and TikTok's 0.340909091 read "0.341" (0.1333 "0.133") under the pointer,
+  // where the table below the chart and the figure's page give it whole.
+  function published(v) { return v.toLocaleString("en", { maximumFractionDigits: 20 }); }
+
   function axisTicks(unit) {
     if (unit === "percent") { return function (v) { return v + "%"; }; }
     if (unit === "fraction") { return function (v) { return v.toLocaleString("en", { maximumFractionDigits: 2 }); }; }
@@ -79,7 +84,7 @@
             filter: function (item) { return item.raw.y !== null; },
             callbacks: {
               title: function (items) { return items[0].raw.label + (items[0].raw.derived ? " (derived)" : ""); },
-              label: function (item) { return item.dataset.label + ": " + item.raw.value.toLocaleString("en"); }
+              label: function (item) { return item.dataset.label + ": " + published(item.raw.value); }
             }
           }
         }

@@ -136,3 +136,24 @@ def test_two_countries_whose_colours_collide_get_different_ones_on_one_chart(pag
     # Decided by which countries are on the chart, not by the order of its lines.
     together = page.evaluate("(ids) => PlatformCharts.jurisdictionColors(ids.reverse())", ids)
     assert {s["label"]: together[s["jurisdiction_id"]] for s in specs[index]["series"]} == drawn
+
+
+def test_a_points_tooltip_gives_its_value_as_published(page):
+    """TikTok publishes its shares from 0 to 1 with up to nine decimals (0.340909091): the chart's
+    tooltip read "0.341", and 0.1333 "0.133", rounded where the table under the chart, the figure's
+    page and its CSV give every digit."""
+    page.goto("/chart?platform=tiktok&jurisdiction=IDN&request_type=legal_process&metric=fraction_requests_some_data")
+    (spec,) = json.loads(page.locator("#charts-data").text_content())
+    page.wait_for_function("document.querySelector('figure.series-chart canvas').dataset.rendered > 0")
+    shown = page.locator("figure.series-chart canvas").evaluate(
+        """(canvas) => {
+            const chart = Chart.getChart(canvas), label = chart.options.plugins.tooltip.callbacks.label;
+            return chart.data.datasets.flatMap((dataset) => dataset.data
+                .filter((point) => point.y !== null)
+                .map((point) => label.call(chart.tooltip, {dataset, raw: point})));
+        }"""
+    )
+    (series,) = spec["series"]
+    published = [f"{series['label']}: {p['value']:,}" for p in series["points"] for _ in ("start", "end")]
+    assert any(len(str(p["value"])) > 5 for p in series["points"]), "no value here has more than three decimals"
+    assert shown == published
