@@ -313,6 +313,8 @@ def test_a_col_naming_the_key_answers_the_key_once(site, real_db):
     assert site.get(f"{FIGURES}.json?_col=figure_id&_sort=figure_id&_size=1").json()["columns"] == ["figure_id"]
     sorted_by_key = site.get(f"{FIGURES}.json?_col=value&_col=figure_id&_sort=figure_id&_size=1").json()
     assert sorted_by_key["columns"] == ["figure_id", "value"]
+    # Sorted by the key, the sort column kept in a _col list was the key written a second time.
+    assert site.get(f"{FIGURES}.csv?_col=value&_sort=figure_id&_size=1").text.splitlines()[0] == "figure_id,value"
     assert site.get("/disclosures/corroborations.json?_col=figure_id&_size=1").json()["columns"] == [
         "figure_id",
         "source_id",
