@@ -926,7 +926,9 @@ async def platform_page(datasette, request):
         "charts_json": embed(charts),
         "periods": periods,
         "matrix": list(matrix.values()),
-        "figures_url": datasette.urls.table(name, "figures"),
+        # Every figure of this platform, as a country's figures_url is every figure of that country
+        # (the JSON's figures_url was the whole table, all 38 platforms).
+        "figures_url": datasette.urls.table(name, "figures") + "?" + urlencode({"platform_id": pid}),
         # Each with its source, as the home page gives it: a date and a title alone could not be checked.
         "events": [
             {**event, "row_url": datasette.urls.row(name, "events", tilde_encode(event["event_id"]))}

@@ -1102,6 +1102,21 @@ def test_a_platforms_first_chart_is_of_its_global_reports_where_a_scope_has_them
     assert snap["title"].startswith("Snapchat, International (outside the United States):"), snap["title"]
 
 
+def test_a_pages_figures_url_is_every_figure_of_what_the_page_is_about(site, real_db):
+    # /country/USA.json's figures_url is every figure of the United States; /platform/snap.json's
+    # was the whole figures table, all platforms: a program that followed it counted 64,959 figures.
+    for page, column, value in (("/platform/snap", "platform_id", "snap"), ("/country/USA", "jurisdiction_id", "USA")):
+        url = site.get(page + ".json").json()["figures_url"]
+        assert url == f"/disclosures/figures?{column}={value}", (page, url)
+        answer = site.get(url.replace("/figures?", "/figures.json?", 1) + "&_size=0").json()
+        (expected,) = rows(real_db, f"SELECT count(*) FROM figures WHERE {column} = ?", value)[0]
+        assert answer["filtered_table_rows_count"] == expected, (page, url)
+    # The page's own links, made from it, still name the platform once.
+    html = unescape(site.get("/platform/snap").text)
+    assert 'href="/disclosures/figures?platform_id=snap&metric_id=requests_received"' in html
+    assert "platform_id=snap&platform_id" not in html and "?platform_id=snap?" not in html
+
+
 def test_the_chart_page_chooses_for_a_reader_a_request_type_whose_series_runs_on(site):
     # Switching the chart's form from Telegram to Google kept "IP address and/or phone number",
     # which Google lacks, and the page fell back to Google's "all requests": H2 2010 to H1 2017,
