@@ -875,19 +875,12 @@ async def platform_page(datasette, request):
         db, "SELECT min(period_start) AS first, max(period_end) AS newest FROM figures WHERE platform_id = ?", [pid]
     )
     # Worldwide (or the widest scope it reports), then its top countries by their largest figure.
-    # A scope of its global reports comes before one of EU DSA orders alone, a separate regime:
-    # Snapchat's page led with its one EU DSA total ("EU" before "INTL" in the alphabet), not
-    # the fifteen half-years of its international series.
-    dsa = ",".join("?" * len(DSA_REQUEST_TYPES))
     scope = await rows(
         db,
-        f"""SELECT j.* FROM jurisdictions j WHERE j.jurisdiction_id IN (
+        """SELECT j.* FROM jurisdictions j WHERE j.jurisdiction_id IN (
              SELECT jurisdiction_id FROM figures_series WHERE platform_id = ?) AND j.kind = 'scope'
-           ORDER BY j.jurisdiction_id = 'WORLD' DESC,
-             EXISTS (SELECT 1 FROM figures_series s WHERE s.platform_id = ? AND s.jurisdiction_id = j.jurisdiction_id
-                     AND s.request_type_id NOT IN ({dsa})) DESC,
-             j.jurisdiction_id LIMIT 1""",
-        [pid, pid, *DSA_REQUEST_TYPES],
+           ORDER BY j.jurisdiction_id = 'WORLD' DESC, j.jurisdiction_id LIMIT 1""",
+        [pid],
     )
     charts = await headline_charts(datasette, request, platform, scope[0]) if scope else []
     top_chart = await top_countries_chart(datasette, request, platform)

@@ -1070,38 +1070,6 @@ def test_a_platforms_top_countries_are_drawn_from_a_series_that_runs_on(site, re
     assert max(p["period_end"] for s in google["series"] for p in s["points"]) >= "2025-06-30"
 
 
-def test_a_platforms_first_chart_is_of_its_global_reports_where_a_scope_has_them(site, real_db):
-    # Snapchat's page led with "Snapchat, European Union: EU DSA orders ...", one EU total of a
-    # separate regime ("EU" comes before "INTL" in the alphabet), not the fifteen half-years of its
-    # international series: a scope of the global reports is charted before one of DSA orders alone.
-    dsa = ",".join("?" * len(explore.DSA_REQUEST_TYPES))
-    scopes = rows(
-        real_db,
-        "SELECT DISTINCT s.platform_id FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)"
-        f" WHERE j.kind = 'scope' AND s.request_type_id NOT IN ({dsa})",
-        *explore.DSA_REQUEST_TYPES,
-    )
-    checked = 0
-    for (platform_id,) in scopes:
-        # A scope whose series has no headline metric (Zoom's requests processed) draws no chart.
-        scope_charts = [c for c in charts_of(site.get(f"/platform/{platform_id}").text) if ", top " not in c["title"]]
-        if not scope_charts:
-            continue
-        first = scope_charts[0]
-        checked += 1
-        point = first["series"][0]["points"][0]["figure_id"]
-        ((request_type, kind),) = rows(
-            real_db,
-            "SELECT f.request_type_id, j.kind FROM figures f JOIN jurisdictions j USING (jurisdiction_id)"
-            " WHERE f.figure_id = ?",
-            point,
-        )
-        assert request_type not in explore.DSA_REQUEST_TYPES and kind == "scope", (platform_id, first["title"])
-    assert checked >= 8
-    snap = charts_of(site.get("/platform/snap").text)[0]
-    assert snap["title"].startswith("Snapchat, International (outside the United States):"), snap["title"]
-
-
 def test_a_pages_figures_url_is_every_figure_of_what_the_page_is_about(site, real_db):
     # /country/USA.json's figures_url is every figure of the United States; /platform/snap.json's
     # was the whole figures table, all platforms: a program that followed it counted 64,959 figures.
