@@ -112,6 +112,62 @@ def test_google_other_legal_requests_is_the_rest_where_a_country_lists_some_proc
     assert figures["google-deu-2025h1-legal_process-requests_received"].value == "42595"
 
 
+OLDER_EXPORT = "google-2018-06-30-user-data-requests-csv-archive"
+
+
+def test_google_older_user_data_export_is_read_under_its_older_header():
+    """google-user-data-requests.csv (to 2018-H1) names its country column "Country", not
+    "Country/Region": the importer refused the file as having an unknown column, though data/
+    holds 442 figures quoting its rows."""
+    parsed = google.parse_user_data(FIXTURES / "google-user-data-requests.csv")
+    figures = by_id(parsed)
+    brazil = figures["google-bra-2015h1-legal_process-requests_received"]
+    assert (brazil.value, brazil.quote) == ("774", "2015-06-30,Brazil,BR,Other Legal Requests,774,57,1547")
+    assert brazil.source_locator == (
+        "google-user-data-requests.csv row Period Ending=2015-06-30, CLDR Territory Code=BR, "
+        "Legal Process=Other Legal Requests"
+    )
+    # the older columns map to the same metrics as the newer ones
+    assert figures["google-bra-2015h1-legal_process-accounts_specified"].value == "1547"
+    assert figures["google-bra-2015h1-legal_process-percent_requests_some_data"].value == "57"
+    assert figures["google-usa-2018h1-subpoena-accounts_specified"].platform_wording == (
+        "Users/Accounts Specified (Legal Process: Subpoenas)"
+    )
+    # a row with no territory code is a skip with its reason, never a silent drop
+    (skip,) = parsed.skips
+    assert skip.quote == "2015-06-30,United Nations,,Other Legal Requests,1,0,1"
+    assert "CLDR territory code ''" in skip.reason
+
+
+def test_google_older_user_data_export_reimports_as_the_figures_data_holds(data_copy):
+    """Every record of the test copy is a figure data/ holds from this source (same id, value,
+    quote and locator), a corroboration of the newer export's figure, or a recorded disagreement
+    (Google revised its 2017-H1 wiretap counts); none is pending and nothing changes."""
+    parsed = google.parse_user_data(FIXTURES / "google-user-data-requests.csv")
+    plan = plan_import(parsed, OLDER_EXPORT, data_copy)
+    held = {r["figure_id"]: r for r in core.read_csv(data_copy / "figures.csv")}
+    for record in parsed.records:
+        figure_id = core.figure_id_for(record)
+        if held[figure_id]["source_id"] == OLDER_EXPORT:
+            row = held[figure_id]
+            assert (row["value"], row["quote"], row["source_locator"], row["platform_wording"]) == (
+                record.value,
+                record.quote,
+                record.source_locator,
+                record.platform_wording,
+            ), figure_id
+    same = {r["figure_id"] for r in plan.same}
+    assert "google-usa-2018h1-subpoena-requests_received" in same
+    assert "google-bra-2015h1-preservation-accounts_specified" in same
+    assert {c.figure_id: c.status for c in plan.changes} == {
+        "google-usa-2017h1-wiretap-requests_received": "recorded",
+        "google-usa-2017h1-wiretap-accounts_specified": "recorded",
+    }
+    accounted = same | {r["figure_id"] for r in plan.corroborations} | {c.figure_id for c in plan.changes}
+    assert accounted == {core.figure_id_for(r) for r in parsed.records}
+    assert not plan.adds and not plan.pending
+
+
 def test_google_national_security_bands_stay_bands():
     parsed = google.parse_national_security(FIXTURES / "google-usnationalsecurity-nsl-requests.csv")
     figures = by_id(parsed)

@@ -382,9 +382,9 @@ def test_a_diplomatic_requests_figure_is_the_rows_count(locator, row, column):
 
 
 def test_the_older_google_exports_header_is_the_one_its_source_records_and_the_mapping_names():
-    """The older export has no importer copy (the importer reads the newer one): its header is
-    the one data/sources.csv records for the archived file, and each metric's column is the older
-    spelling mappings/google.csv maps to that metric."""
+    """The older export's header is the one data/sources.csv records for the archived file (and
+    the importer's test copy's, checked below), and each metric's column is the older spelling
+    mappings/google.csv maps to that metric."""
     header, columns = rules.RECORD_HEADERS["google-user-data-requests.csv"]
     with (paths.ROOT / "data" / "sources.csv").open(encoding="utf-8", newline="") as handle:
         notes = [
@@ -401,6 +401,7 @@ def test_the_older_google_exports_header_is_the_one_its_source_records_and_the_m
     ("file", "parse"),
     [
         ("google-global-user-data-requests.csv", "parse_user_data"),
+        ("google-user-data-requests.csv", "parse_user_data"),
         ("google-enterprise-data-requests.csv", "parse_enterprise"),
         ("google-global-user-data-dlr-requests.csv", "parse_diplomatic"),
         ("google-enterprise-data-dlr-requests.csv", "parse_diplomatic"),

@@ -1,9 +1,10 @@
 """Google's Transparency Report bulk CSVs (the ZIP at transparencyreport.google.com/user-data).
 
-Formats: ``google-user-data`` (global requests by legal process), ``google-dlr`` (diplomatic
-legal requests by origin and assisting country, consumer or Enterprise), ``google-enterprise``
-(Enterprise Cloud requests by product and legal process) and ``google-national-security`` (FISA
-or NSL bands, one file each).
+Formats: ``google-user-data`` (global requests by legal process: the current export, and the
+older ``google-user-data-requests.csv``, to 2018-H1, whose headers use older spellings),
+``google-dlr`` (diplomatic legal requests by origin and assisting country, consumer or
+Enterprise), ``google-enterprise`` (Enterprise Cloud requests by product and legal process) and
+``google-national-security`` (FISA or NSL bands, one file each).
 Categories map through ``mappings/google.csv``.
 """
 
@@ -29,6 +30,9 @@ from .tables import csv_lines
 
 # Column headers of the user-data export, current and older spelling, → metric field label.
 COUNT_COLUMNS = ("User Data Requests", "Percentage disclosed", "Accounts")
+# The country's name, as the export spells its header now and did to 2018-H1
+# (google-user-data-requests.csv): never read, as the CLDR code names the jurisdiction.
+COUNTRY_NAME_COLUMNS = ("Country/Region", "Country")
 
 
 def _locator(path: Path, keys: dict[str, str]) -> str:
@@ -69,7 +73,7 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
     header, lines = csv_lines(path, keys)
     # A column the mapping does not name is a renamed one ("Accounts" as "Accounts specified"):
     # its figures were dropped without a word, and the import exited 0.
-    unknown = [n for n in header if n and n not in (*keys, "Country/Region") and mapping.find("column", n) is None]
+    unknown = [n for n in header if n and n not in (*keys, *COUNTRY_NAME_COLUMNS) and mapping.find("column", n) is None]
     if unknown:
         named = ", ".join(repr(label) for label in mapping.labels("column"))
         raise ImportFailed(
@@ -218,7 +222,9 @@ def separately_listed(mapping, header, lines) -> dict[tuple[str, str, str], list
 
 
 def parse_user_data(path: Path) -> Parsed:
-    """google-global-user-data-requests.csv: every row → requests, percentage disclosed, accounts."""
+    """google-global-user-data-requests.csv, or the older google-user-data-requests.csv (to
+    2018-H1, headed Country, ..., Percentage of requests where some data produced, Users/Accounts
+    Specified): every row → requests, percentage disclosed, accounts."""
     return _parse_by_process(path, lambda mapping, header, line: "google")
 
 
@@ -367,7 +373,8 @@ def parse_national_security(path: Path) -> Parsed:
 USER_DATA = Format(
     "google-user-data",
     "Google google-global-user-data-requests.csv: Period Ending, Country/Region, CLDR Territory Code, "
-    "Legal Process, User Data Requests, Percentage disclosed, Accounts",
+    "Legal Process, User Data Requests, Percentage disclosed, Accounts (or the older google-user-data-requests.csv, "
+    "to 2018-H1: Country, ..., Percentage of requests where some data produced, Users/Accounts Specified)",
     parse_user_data,
 )
 ENTERPRISE = Format(
