@@ -139,6 +139,29 @@ def test_google_older_user_data_export_is_read_under_its_older_header():
     assert "CLDR territory code ''" in skip.reason
 
 
+def test_google_older_export_blank_cells_before_reporting_began_are_not_reported(data_copy):
+    """The older export leaves the percentage blank before 2010-H2 and the accounts before 2011-H1
+    where the newer one writes 0: those cells were dropped without a word; they are not_reported,
+    as the newer export's zeros are, and corroborate those figures."""
+    parsed = google.parse_user_data(FIXTURES / "google-user-data-requests.csv")
+    figures = by_id(parsed)
+    for figure_id, why in (
+        ("google-arg-2009h2-all-percent_requests_some_data", "did not report the percentage yet"),
+        ("google-arg-2009h2-all-accounts_specified", "did not report accounts yet"),
+        ("google-arg-2010h2-all-accounts_specified", "did not report accounts yet"),
+    ):
+        record = figures[figure_id]
+        assert (record.value_kind, record.value) == ("not_reported", ""), figure_id
+        assert why in record.notes and "blank" in record.notes
+        assert record.quote.startswith(("2009-12-31,Argentina,AR,All,", "2010-12-31,Argentina,AR,All,"))
+    assert figures["google-arg-2010h2-all-percent_requests_some_data"].value == "40"
+    # a preservation request's blank percentage is a metric that does not apply: no figure
+    assert "google-bra-2015h1-preservation-percent_requests_some_data" not in figures
+    plan = plan_import(parsed, OLDER_EXPORT, data_copy)
+    corroborated = {r["figure_id"] for r in plan.corroborations}
+    assert {"google-arg-2009h2-all-accounts_specified", "google-arg-2010h2-all-accounts_specified"} <= corroborated
+
+
 def test_google_older_user_data_export_reimports_as_the_figures_data_holds(data_copy):
     """Every record of the test copy is a figure data/ holds from this source (same id, value,
     quote and locator), a corroboration of the newer export's figure, or a recorded disagreement

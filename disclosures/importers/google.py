@@ -63,7 +63,8 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
     Quirks: ``Percentage disclosed`` is empty for preservation requests (the metric does not
     apply: no figure), Google began reporting percentages in 2010-H2 and accounts in 2011-H1
     (earlier zeros in those columns are the export's placeholder for "not reported yet":
-    ``not_reported_when_zero_until`` rows of the mapping, recorded as ``not_reported``), and a
+    ``not_reported_when_zero_until`` rows of the mapping, recorded as ``not_reported``; the older
+    export leaves those cells blank instead: ``not_reported_when_blank_until``), and a
     row whose cells are all blank lists a country and process without any figure: each of its
     columns is recorded as ``not_reported``.
     """
@@ -166,7 +167,12 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
                 result.skips.append(Skip(f"{locator}, {column}", line.text, str(error)))
                 continue
             if value is None:
-                continue  # Google leaves the cell empty where the metric does not apply
+                # The older export leaves blank what the newer one writes as 0 before Google
+                # reported the metric: not reported, where it was dropped without a word.
+                blank = mapping.find("not_reported_when_blank_until", column)
+                if blank and end <= blank["maps_to"]:
+                    result.records.append(_not_reported(absent_template, metric, column, process, blank["notes"]))
+                continue  # otherwise Google leaves the cell empty where the metric does not apply
             until = mapping.find("not_reported_when_zero_until", column)
             if until and value == "0" and end <= until["maps_to"]:
                 result.records.append(_not_reported(absent_template, metric, column, process, until["notes"]))
