@@ -46,3 +46,26 @@ def test_the_search_fields_label_is_one_word_on_one_line(page):
           return [label.textContent, new Set([...range.getClientRects()].map(r => Math.round(r.top))).size]; }"""
     )
     assert lines == ["Search", 1]
+
+
+# A label's checkbox and each line of its words: top and bottom, rounded.
+CHECKBOX_LINES = """selector => { const label = document.querySelector(selector);
+  const span = r => [Math.round(r.top), Math.round(r.bottom)];
+  const words = [...label.childNodes].filter(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+  const lines = words.flatMap(n => { const range = document.createRange(); range.selectNodeContents(n);
+    return [...range.getClientRects()].filter(r => r.width > 0).map(span); });
+  return {box: span(label.querySelector('input').getBoundingClientRect()), lines, text: label.textContent.trim()}; }"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_sort_orders_descending_checkbox_stays_beside_its_word(page, width):
+    # At 320 px the checkbox ended the sort select's line and "descending" began the next.
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/disclosures/figures")
+    page.wait_for_load_state("load")
+    label = page.evaluate(CHECKBOX_LINES, "form.filters label.sort_by_desc")
+    assert label["text"] == "descending"
+    assert len(label["lines"]) == 1, label  # the word on one line
+    (top, bottom), (box_top, box_bottom) = label["lines"][0], label["box"]
+    assert top < box_bottom and box_top < bottom, label  # the checkbox's
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
