@@ -69,3 +69,43 @@ def test_the_sort_orders_descending_checkbox_stays_beside_its_word(page, width):
     (top, bottom), (box_top, box_bottom) = label["lines"][0], label["box"]
     assert top < box_bottom and box_top < bottom, label  # the checkbox's
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+
+# Each filter row's operator select: its longest operator, how wide that is and the room beside the
+# select's arrow, where the select and the row's value box are, and how wide the page is.
+OPERATORS = """() => [...document.querySelectorAll('form.filters .filter-row .filter-op select')].map(select => {
+    const style = getComputedStyle(select);
+    const context = document.createElement('canvas').getContext('2d');
+    context.font = style.font;
+    const widths = [...select.options].map(o => [o.text, context.measureText(o.text).width]);
+    const [longest, width] = widths.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+    return {name: select.name, longest, width,
+            room: select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+            op: box(select), value: box(select.closest('.filter-row').querySelector('input.filter-value'))};
+  })"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_a_phone_shows_each_filter_operator_whole_beside_its_value(page, width):
+    # Datasette's operator select is 60 px on a phone: "is not blank" read "is not", and "array does
+    # not contain" "array d", under the arrow.
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/disclosures/figures?platform_id__notblank=1")
+    page.wait_for_load_state("load")
+    selects = page.evaluate(OPERATORS)
+    assert [s["name"] for s in selects] == ["_filter_op_1", "_filter_op"]
+    for select in selects:
+        assert select["longest"] == "array does not contain", select
+        assert select["width"] <= select["room"] + 1, select  # every operator whole
+        op, value = select["op"], select["value"]
+        assert op["top"] < value["bottom"] and value["top"] < op["bottom"], select  # one line
+        assert op["right"] <= value["left"] and value["right"] - value["left"] >= 64, select
+        assert value["right"] <= width, select
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    # The operator chosen is sent: the page it leads to is filtered by it.
+    page.select_option('select[name="_filter_column"]', "notes")
+    page.select_option('select[name="_filter_op"]', label="is not blank")
+    with page.expect_navigation():
+        page.click('form.filters input[type="submit"]')
+    assert "notes__notblank=1" in page.url
