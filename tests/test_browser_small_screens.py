@@ -109,3 +109,33 @@ def test_a_phone_shows_each_filter_operator_whole_beside_its_value(page, width):
     with page.expect_navigation():
         page.click('form.filters input[type="submit"]')
     assert "notes__notblank=1" in page.url
+
+
+# A page's search box and its label: where each is, and the right edge of the content.
+SEARCH_BOX = """selector => { const input = document.querySelector(selector);
+  const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+  return {input: box(input), label: box(document.querySelector('label[for="' + input.id + '"]')),
+          content: document.querySelector('section.content').getBoundingClientRect().right
+            - parseFloat(getComputedStyle(document.querySelector('section.content')).paddingRight)}; }"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+@pytest.mark.parametrize(
+    "path, selector",
+    [
+        ("/disclosures/figures", "form.filters input[name=_search]"),
+        ("/disclosures/search_everything?q=telegram+germany+2024", "form.sql input[name=q]"),
+    ],
+)
+def test_a_phones_search_box_takes_the_rest_of_its_labels_line(page, width, path, selector):
+    # Datasette's box is 60% of its line: 215 px at 390 px on a table page, 183 px at 320 on the
+    # search page, a search of three words scrolling inside it.
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(path)
+    page.wait_for_load_state("load")
+    found = page.evaluate(SEARCH_BOX, selector)
+    label, box = found["label"], found["input"]
+    assert label["top"] < box["bottom"] and box["top"] < label["bottom"], found  # on its label's line
+    assert label["right"] <= box["left"] <= label["right"] + 16, found
+    assert abs(box["right"] - found["content"]) <= 2, found  # to the end of the line
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
