@@ -174,3 +174,23 @@ def test_a_phones_form_controls_are_big_enough_to_tap(page, width, path):
     small = [t for t in targets if t["width"] < 24 or t["height"] < 24]
     assert small == [], small
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+
+# The header's search box: its placeholder, how wide it is drawn, and the room inside the box.
+PLACEHOLDER = """() => { const input = document.querySelector('.site-search input[type=search]');
+  const style = getComputedStyle(input), context = document.createElement('canvas').getContext('2d');
+  context.font = getComputedStyle(input, '::placeholder').font;
+  return {text: input.placeholder, width: context.measureText(input.placeholder).width, typed: style.fontSize,
+          room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)}; }"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_headers_search_box_shows_its_placeholder_whole(page, width):
+    # At 320 px the box had 210 px inside it and read "Search quotes, sources, even".
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/")
+    page.wait_for_load_state("load")
+    box = page.evaluate(PLACEHOLDER)
+    assert box["text"] == "Search quotes, sources, events"
+    assert box["width"] <= box["room"], box
+    assert box["typed"] == "16px", box  # what is typed is not smaller (iOS zooms in on a smaller box)
