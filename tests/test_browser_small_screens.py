@@ -144,7 +144,7 @@ def test_a_phones_search_box_takes_the_rest_of_its_labels_line(page, width, path
 # Each control a reader taps in the page's content, and how big what takes the tap is: a select's,
 # button's or box's own size; for a checkbox, the label it is in (a tap on its name ticks it).
 TAP_TARGETS = """() => [...document.querySelectorAll(
-    'section.content :is(select, button, input:not([type=hidden]), .filter-row > a, .facet-info a.cross)')]
+    'section.content :is(select, button, input:not([type=hidden]), .filter-row > a, .facet-info a.cross, a.derived-badge)')]
   .filter(control => control.offsetParent !== null)
   .map(control => {
     const checkbox = ['checkbox', 'radio'].includes(control.type);
@@ -156,12 +156,15 @@ TAP_TARGETS = """() => [...document.querySelectorAll(
 
 
 @pytest.mark.parametrize("width", [320, 390])
-@pytest.mark.parametrize("path", ["/chart", "/compare", "/telegram-map", "/disclosures/figures?platform_id=telegram"])
+@pytest.mark.parametrize(
+    "path", ["/chart", "/compare", "/telegram-map", "/disclosures/figures?platform_id=telegram", "/country/DEU"]
+)
 def test_a_phones_form_controls_are_big_enough_to_tap(page, width, path):
     # The chart, compare and map pages' selects were 19 px tall, their Draw, Compare and Show 21 px,
     # a platform's checkbox and name 22 px; a table page's "descending" 15 px, its advanced
     # export's "Export CSV" 21 px, the ✖ that removes a filter 18 px wide and a chosen facet
-    # value's 23 x 19 px: under the 24 px a finger needs (WCAG 2.5.8).
+    # value's 23 x 19 px; the "derived" badge beside a figure 18 to 20 px tall: under the 24 px a
+    # finger needs (WCAG 2.5.8).
     page.set_viewport_size({"width": width, "height": 844})
     page.goto(path)
     page.wait_for_load_state("load")
@@ -171,6 +174,8 @@ def test_a_phones_form_controls_are_big_enough_to_tap(page, width, path):
     assert len(targets) >= 3
     if path.startswith("/disclosures/"):
         assert {"cross", ""} <= {t["control"] for t in targets if t["text"] == "✖"}, targets
+    if path in ("/chart", "/compare", "/country/DEU"):
+        assert "derived-badge" in {t["control"] for t in targets}, targets
     small = [t for t in targets if t["width"] < 24 or t["height"] < 24]
     assert small == [], small
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
