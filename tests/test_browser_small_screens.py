@@ -199,3 +199,22 @@ def test_the_headers_search_box_shows_its_placeholder_whole(page, width):
     assert box["text"] == "Search quotes, sources, events"
     assert box["width"] <= box["room"], box
     assert box["typed"] == "16px", box  # what is typed is not smaller (iOS zooms in on a smaller box)
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_a_phones_sql_editor_takes_the_whole_line(page, width):
+    # Datasette's editor is 80% of the form: 230 px at 320 px, 58 px of the line left empty while
+    # the query wrapped.
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/disclosures?sql=select+*+from+authority_reports")
+    page.wait_for_load_state("load")
+    page.wait_for_function("document.querySelector('form.sql .CodeMirror')")
+    found = page.evaluate(
+        """() => { const content = document.querySelector('section.content'), style = getComputedStyle(content);
+          const editor = document.querySelector('form.sql .CodeMirror').getBoundingClientRect();
+          const box = content.getBoundingClientRect();
+          return {left: editor.left, right: editor.right, start: box.left + parseFloat(style.paddingLeft),
+                  end: box.right - parseFloat(style.paddingRight)}; }"""
+    )
+    assert abs(found["left"] - found["start"]) <= 2 and abs(found["right"] - found["end"]) <= 2, found
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
