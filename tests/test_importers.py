@@ -157,15 +157,17 @@ def test_google_older_export_blank_cells_before_reporting_began_are_not_reported
     assert figures["google-arg-2010h2-all-percent_requests_some_data"].value == "40"
     # a preservation request's blank percentage is a metric that does not apply: no figure
     assert "google-bra-2015h1-preservation-percent_requests_some_data" not in figures
+    # data/ records them as corroborations of the newer export's not_reported figures
     plan = plan_import(parsed, OLDER_EXPORT, data_copy)
-    corroborated = {r["figure_id"] for r in plan.corroborations}
+    corroborated = {r["figure_id"] for r in plan.corroborated}
     assert {"google-arg-2009h2-all-accounts_specified", "google-arg-2010h2-all-accounts_specified"} <= corroborated
 
 
 def test_google_older_user_data_export_reimports_as_the_figures_data_holds(data_copy):
     """Every record of the test copy is a figure data/ holds from this source (same id, value,
-    quote and locator), a corroboration of the newer export's figure, or a recorded disagreement
-    (Google revised its 2017-H1 wiretap counts); none is pending and nothing changes."""
+    quote and locator), a corroboration data/ records of the newer export's figure, or a recorded
+    disagreement (Google revised its 2017-H1 wiretap counts); none is pending and nothing changes:
+    the whole file was imported, so re-importing it writes nothing."""
     parsed = google.parse_user_data(FIXTURES / "google-user-data-requests.csv")
     plan = plan_import(parsed, OLDER_EXPORT, data_copy)
     held = {r["figure_id"]: r for r in core.read_csv(data_copy / "figures.csv")}
@@ -186,9 +188,9 @@ def test_google_older_user_data_export_reimports_as_the_figures_data_holds(data_
         "google-usa-2017h1-wiretap-requests_received": "recorded",
         "google-usa-2017h1-wiretap-accounts_specified": "recorded",
     }
-    accounted = same | {r["figure_id"] for r in plan.corroborations} | {c.figure_id for c in plan.changes}
+    accounted = same | {r["figure_id"] for r in plan.corroborated} | {c.figure_id for c in plan.changes}
     assert accounted == {core.figure_id_for(r) for r in parsed.records}
-    assert not plan.adds and not plan.pending
+    assert not plan.adds and not plan.corroborations and not plan.pending
 
 
 def test_google_national_security_bands_stay_bands():
