@@ -23,6 +23,7 @@ from datasette.utils.asgi import Response
 # plugins/ is no package: what its plugins share is in plugins/_*.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
+from _dates import marked_dates
 from _releases import RELEASED_SQL, version_order
 
 PLUGIN = "platform-disclosures"
@@ -732,3 +733,5 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["http_url"] = http_url
     env.filters["quoted_lines"] = quoted_lines
     env.filters["token_text"] = token_text
+    # Every date a page shows, unbreakable: {{ release.date|dates }} (plugins/_dates.py).
+    env.filters["dates"] = marked_dates

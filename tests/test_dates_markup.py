@@ -1,0 +1,35 @@
+"""Layer (a): the dates filter (plugins/_dates.py) marks each ISO date a page shows as one
+unbreakable span, and nothing else. Layer (c), that no date breaks on a phone, is in
+tests/test_browser_small_screens.py."""
+
+import markupsafe
+
+from tests.conftest import plugin
+
+marked_dates = plugin("_dates").marked_dates
+
+
+def test_each_iso_date_in_a_text_is_marked_and_the_rest_escaped():
+    assert marked_dates("up to 2024-06-30 (checked 2026-11-30) <b>") == (
+        'up to <span class="date">2024-06-30</span> (checked <span class="date">2026-11-30</span>) &lt;b&gt;'
+    )
+    # A date range: each date unbreakable, the words between them still a place to wrap.
+    assert marked_dates("2024-01-01 – 2024-06-30") == (
+        '<span class="date">2024-01-01</span> – <span class="date">2024-06-30</span>'
+    )
+
+
+def test_what_is_not_a_date_of_its_own_is_left_as_it_was():
+    # Ids and longer runs of digits hold date-like parts; a value without a date is only escaped.
+    for text in ("telegram-2024-01-01-x", "12024-01-015", "H1 2024", "2024-06", "a & b"):
+        assert marked_dates(text) == markupsafe.escape(text)
+    assert marked_dates(None) == "None"  # as Jinja prints a missing value without the filter
+
+
+def test_markup_keeps_its_tags_and_attributes_whole():
+    # A link's address holds a period: only the text a reader sees is marked.
+    link = markupsafe.Markup('<a href="?period_start=2024-01-01" title="from 2024-01-01">2024-01-01</a> to 2024-06-30')
+    assert marked_dates(link) == (
+        '<a href="?period_start=2024-01-01" title="from 2024-01-01"><span class="date">2024-01-01</span></a>'
+        ' to <span class="date">2024-06-30</span>'
+    )
