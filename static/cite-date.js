@@ -7,5 +7,6 @@ document.addEventListener("DOMContentLoaded", function () {
   var day = now.getFullYear() + "-" + two(now.getMonth() + 1) + "-" + two(now.getDate());
   document.querySelectorAll(".accessed-date").forEach(function (el) {
     el.textContent = day;
+    el.classList.add("date");  // unbreakable, as every date the page prints (site.css)
   });
 });

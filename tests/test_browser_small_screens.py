@@ -4,6 +4,8 @@ scrolls sideways at 375 px is checked with axe's checks (tests/test_browser_a11y
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -218,3 +220,58 @@ def test_a_phones_sql_editor_takes_the_whole_line(page, width):
     )
     assert abs(found["left"] - found["start"]) <= 2 and abs(found["right"] - found["end"]) <= 2, found
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+
+# Every date a page shows, on a 320 px phone: each ISO date the page's text holds is inside a
+# span.date (the dates filter, plugins/_dates.py), and no span.date is broken over two lines or
+# sticks out of the box that holds it. A browser breaks a line at a hyphen: "(2026-11-/30)",
+# "Release 1.1.0 (2026-12-/04)" and "2013-/01-01" wrapped on the home, platforms, figure and map
+# pages. The dates' own text is the plain ASCII one a reader copies.
+DATES = r"""() => {
+  const iso = /(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])/g, unmarked = [], split = [], sticking = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent.closest('script, style, template, option, textarea') || !parent.getClientRects().length) continue;
+    for (const m of node.data.matchAll(iso)) {
+      if (!parent.closest('.date')) unmarked.push(`${m[0]} in <${parent.tagName.toLowerCase()} class="${parent.className}">`);
+    }
+  }
+  const marked = [...document.querySelectorAll('.date')].filter((d) => d.getClientRects().length);
+  for (const d of marked) {
+    if (d.getClientRects().length !== 1) split.push(d.textContent);
+    let box = d.parentElement;
+    while (getComputedStyle(box).display.startsWith('inline')) box = box.parentElement;
+    const r = d.getBoundingClientRect(), b = box.getBoundingClientRect();
+    if (r.left < b.left - 0.5 || r.right > b.right + 0.5) sticking.push(`${d.textContent} in <${box.tagName.toLowerCase()}>`);
+  }
+  return {marked: marked.map((d) => d.textContent), unmarked, split, sticking,
+          sideways: document.scrollingElement.scrollWidth - document.documentElement.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/platforms",
+        "/platform/telegram",
+        "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled",
+        "/telegram-map",
+        "/country/USA",
+        "/compare?jurisdiction=USA",
+        "/downloads",
+        "/changes",
+    ],
+)
+def test_a_phone_never_breaks_a_date_across_two_lines(page, path):
+    page.set_viewport_size({"width": 320, "height": 844})
+    page.goto(path)
+    page.wait_for_load_state("load")
+    found = page.evaluate(DATES)
+    assert found["marked"], "no date marked on the page: this test no longer shows anything"
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in found["marked"]), found["marked"]
+    assert found["unmarked"] == []
+    assert found["split"] == []
+    assert found["sticking"] == []
+    assert found["sideways"] <= 0

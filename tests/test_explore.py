@@ -598,8 +598,11 @@ def test_platform_pages_and_the_comparison_say_when_a_platform_has_published_mor
     assert behind, "the data has a platform whose newest published period is not in the dataset yet"
     for platform_id, name, dataset_up_to, published_up_to in behind:
         page = site.get(f"/platform/{platform_id}").text
-        assert f"Dataset up to <strong>{dataset_up_to}</strong>" in page
-        assert f"{unescape(name)} has published up to <strong>{published_up_to}</strong>" in unescape(page)
+        assert f'Dataset up to <strong><span class="date">{dataset_up_to}</span></strong>' in page
+        assert (
+            f'{unescape(name)} has published up to <strong><span class="date">{published_up_to}</span></strong>'
+            in unescape(page)
+        )
     platform_id, name, _, published_up_to = behind[0]
     ((country,),) = rows(
         real_db,
@@ -607,7 +610,7 @@ def test_platform_pages_and_the_comparison_say_when_a_platform_has_published_mor
         platform_id,
     )
     compared = unescape(site.get(f"/compare?jurisdiction={country}&platform={platform_id}").text)
-    assert f"{name} has published up to {published_up_to}" in compared
+    assert f'{name} has published up to <span class="date">{published_up_to}</span>' in compared
 
 
 def test_the_source_tier_sits_beside_the_source(site, real_db):
@@ -965,7 +968,7 @@ def test_a_country_pages_newest_figure_of_a_stopped_series_is_flagged(site):
     google_2014 = [r for r in rows if "google-deu-2014h1-all-" in r]
     google_2025 = [r for r in rows if "google-deu-2025h1-legal_process-" in r]
     assert google_2014 and google_2025
-    assert all("an older series (the newest here end 2025-06-30)" in r for r in google_2014)
+    assert all('an older series (the newest here end <span class="date">2025-06-30</span>)' in r for r in google_2014)
     assert all("Google's newest figures here end 2025-06-30" in r for r in google_2014)
     assert not any("flag-older" in r for r in google_2025)
 

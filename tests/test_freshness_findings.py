@@ -264,7 +264,10 @@ def test_the_google_page_names_its_main_series_end(site, real_db):
         f"Dataset up to 2025-12-31 for National Security Letters only; its main series, Legal process requests, "
         f"ends {main_end}"
     )
-    assert "has published up to <strong>2025-12-31</strong> for National Security Letters" in facts
+    assert (
+        'has published up to <strong><span class="date">2025-12-31</span></strong> for National Security Letters'
+        in facts
+    )
     series = re.search(r'<table class="plain series-ends">(.*?)</table>', page, re.S).group(1)
     assert (
         '<td>Legal process requests <span class="muted">(main series)</span></td><td data-label="Figures from">'
@@ -277,7 +280,8 @@ def test_the_snap_page_flags_its_dsa_claim(site):
     page = unescape(site.get("/platform/snap").text)
     dsa = re.search(r'<dd class="dsa-freshness">(.*?)</dd>', page, re.S).group(1)
     assert (
-        'published up to <strong>2025-12-31</strong>, as checked on <strong class="checked">2026-11-30</strong>' in dsa
+        'published up to <strong><span class="date">2025-12-31</span></strong>, as checked on '
+        '<strong class="checked"><span class="date">2026-11-30</span></strong>' in dsa
     )
     assert "(the date its source was retrieved; no later check is recorded)" in dsa
     assert "<strong>Possibly out of date:</strong>" in dsa
@@ -296,9 +300,9 @@ def test_the_platform_page_and_the_platforms_list_say_how_far_behind(site, real_
     page = unescape(site.get(f"/platform/{platform}").text)
     assert (
         f'<span class="dataset-behind"><strong>{behind} behind:</strong> the dataset\'s newest period ends '
-        f"{dataset_end}, {behind} before the newest period"
+        f'<span class="date">{dataset_end}</span>, {behind} before the newest period'
     ) in page
-    assert f"is recorded to have published ({published})" in page
+    assert f'is recorded to have published (<span class="date">{published}</span>)' in page
     listing = unescape(site.get("/platforms").text)
     row = re.search(rf'href="/platform/{platform}">.*?</tr>', listing, re.S).group(0)
     assert f"dataset {behind} behind</span>" in row and "possibly out of date" in row
@@ -307,14 +311,14 @@ def test_the_platform_page_and_the_platforms_list_say_how_far_behind(site, real_
 def test_the_platforms_list_shows_googles_main_series_and_snaps_dsa_flag(site):
     listing = unescape(site.get("/platforms").text)
     google = re.search(r'href="/platform/google">.*?</tr>', listing, re.S).group(0)
-    assert "(Legal process requests to 20" in google
+    assert '(Legal process requests to <span class="date">20' in google
     snap = re.search(r'href="/platform/snap">.*?</tr>', listing, re.S).group(0)
     dsa = re.search(r'<td class="dsa-freshness"[^>]*>(.*?)</td>', snap, re.S).group(1)
-    assert "possibly out of date" in dsa and "(2026-11-30)" in dsa
+    assert "possibly out of date" in dsa and '(<span class="date">2026-11-30</span>)' in dsa
 
 
 def test_the_figure_page_carries_the_gap(site):
     response = site.get("/figure/posteo-world-2016-all-requests_received")
     assert response.status_code == 200
     page = unescape(response.text)
-    assert "the dataset's newest period is 5 years older than 2022-12-31" in page
+    assert 'the dataset\'s newest period is 5 years older than <span class="date">2022-12-31</span>' in page

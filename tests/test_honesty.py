@@ -182,25 +182,28 @@ def test_freshness_is_per_regime_and_flags_what_the_cadence_says_is_overdue(real
 
 def test_the_platform_page_shows_the_regimes_apart_and_the_check_date(site):
     page = unescape(site.get("/platform/x").text)
-    assert "X (formerly Twitter) has published up to <strong>2024-12-31</strong>" in page
-    assert 'as checked on <strong class="checked">2026-11-30</strong> (the date its source was retrieved' in page
+    assert 'X (formerly Twitter) has published up to <strong><span class="date">2024-12-31</span></strong>' in page
+    assert (
+        'as checked on <strong class="checked"><span class="date">2026-11-30</span></strong> '
+        "(the date its source was retrieved" in page
+    )
     assert "Possibly out of date" in page
     dsa = re.search(r'<dd class="dsa-freshness">(.*?)</dd>', page, re.S).group(1)
-    assert "A separate regime" in dsa and "published up to <strong>2026-06-30</strong>" in dsa
-    assert "has published up to <strong>2026-06-30</strong>" not in page
+    assert "A separate regime" in dsa and 'published up to <strong><span class="date">2026-06-30</span></strong>' in dsa
+    assert 'has published up to <strong><span class="date">2026-06-30</span></strong>' not in page
 
 
 def test_the_country_page_does_not_call_a_global_figure_stale_because_of_dsa_orders(site):
     page = unescape(site.get("/country/USA").text)
     for name in ("X (formerly Twitter)", "Google", "TikTok"):
         header = re.search(re.escape(name) + r"</a>(.*?)</th></tr>", page, re.S).group(1)
-        assert "has published up to 2026-06-30" not in header, name
+        assert 'has published up to <span class="date">2026-06-30</span>' not in header, name
     assert "the year (the longer period)" in page
 
 
 def test_compare_flags_no_google_figure_as_older_because_of_the_dsa_file(site):
     page = unescape(site.get("/compare?jurisdiction=USA&platform=google").text)
-    assert "Google has published up to 2026-06-30" not in page
+    assert 'Google has published up to <span class="date">2026-06-30</span>' not in page
 
 
 def test_one_newest_figure_per_series(site, real_db):

@@ -11,6 +11,8 @@ Q4_DERIVED = "/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived
 
 
 def text_of(html: str) -> str:
+    # A date's own span (plugins/_dates.py) is no word break: it reads "(2025-06-30)", as a reader sees it.
+    html = re.sub(r'<span class="date">([^<]*)</span>', r"\1", html)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 

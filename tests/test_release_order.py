@@ -64,7 +64,7 @@ def test_the_downloads_list_the_newer_release_first(same_day):
 
 def test_a_figure_both_releases_carried_is_cited_from_the_newer(same_day):
     page = " ".join(same_day.get(f"/figure/{KEPT}").text.split())
-    assert f"Release 1.10.0 ({DAY}) carried this figure" in page
+    assert f'Release 1.10.0 (<span class="date">{DAY}</span>) carried this figure' in page
 
 
 def test_the_feed_puts_the_newer_release_first(same_day):

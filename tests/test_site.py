@@ -381,9 +381,9 @@ def test_home_page_shows_version_release_date_and_what_changed(site, real_db):
     ((shown,),) = rows(real_db, "SELECT version FROM dataset")
     html = site.get("/").text
     if shown == version:
-        assert f"Release {version} ({released})" in html
+        assert f'Release {version} (<span class="date">{released}</span>)' in html
     else:  # the data shown is not that release: the heading must not say it is
-        assert f"Latest release: {version} ({released}), not the data shown here" in html
+        assert f'Latest release: {version} (<span class="date">{released}</span>), not the data shown here' in html
         assert f"<h2>Release {version}" not in html
     assert 'href="/changes"' in html and 'href="/feed.atom"' in html
 
