@@ -15,6 +15,8 @@ pages) names its period as the pages do ("January–September 2024", "H1 2025"),
 is still what a filter, a figure id and the JSON use. A ``period_kind`` cell names its kind the
 same way ("Year to date (from 1 January)", then year_to_date). Only the HTML changes (Datasette
 calls render_cell for HTML alone): JSON and CSV keep the label and the kind.
+
+A cell that is one ISO date is a ``span.date``, which never breaks at its hyphens on a phone.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from datasette.utils import escape_sqlite
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
+from _dates import ISO_DATE, marked_dates
 
 PLUGIN = "platform-disclosures"
 FIGURE_TABLES = {"figures", "figures_series"}
@@ -90,7 +93,10 @@ def render_cell(row, value, column, table, database, datasette):
     is_ids = (table, column) in FIGURE_ID_COLUMNS
     is_side_by_side = table == SIDE_BY_SIDE and column in SIDE_BY_SIDE_METRICS
     is_named = column in NAMED_COLUMNS and table != NAMED_COLUMNS[column][0]
-    if not (is_value or is_ids or is_side_by_side or is_named) and (table, column) not in LINK_COLUMNS:
+    # A cell that is one ISO date (a source's published_date, an event's, a release's date) never
+    # breaks at its hyphens, as the pages' dates do not (plugins/_dates.py).
+    is_date = type(value) is str and len(value) == 10 and ISO_DATE.fullmatch(value) is not None
+    if not (is_value or is_ids or is_side_by_side or is_named or is_date) and (table, column) not in LINK_COLUMNS:
         return None
     if database != configured_database(datasette):
         return None
@@ -129,6 +135,8 @@ def render_cell(row, value, column, table, database, datasette):
         except (IndexError, KeyError):  # the reader hid value_kind
             band = False
         return link + (BAND_BADGE if band else "") + (" " + derived_badge(datasette) if derived else "")
+    if is_date:
+        return marked_dates(value)
     if value in (None, ""):
         return None
     if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):

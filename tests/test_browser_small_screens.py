@@ -262,6 +262,9 @@ DATES = r"""() => {
         "/compare?jurisdiction=USA",
         "/downloads",
         "/changes",
+        # Table and row pages: a cell that is one date (plugins/cells.py).
+        "/disclosures/releases",
+        "/disclosures/events/facebook-first-government-requests-report",
     ],
 )
 def test_a_phone_never_breaks_a_date_across_two_lines(page, path):

@@ -4,7 +4,7 @@ tests/test_browser_small_screens.py."""
 
 import markupsafe
 
-from tests.conftest import plugin
+from tests.conftest import plugin, rows
 
 marked_dates = plugin("_dates").marked_dates
 
@@ -33,3 +33,14 @@ def test_markup_keeps_its_tags_and_attributes_whole():
         '<a href="?period_start=2024-01-01" title="from 2024-01-01"><span class="date">2024-01-01</span></a>'
         ' to <span class="date">2024-06-30</span>'
     )
+
+
+def test_a_table_cell_that_is_a_date_is_marked_in_html_only(site, real_db):
+    ((version, day),) = rows(real_db, "SELECT version, date FROM releases ORDER BY date, version LIMIT 1")
+    html = site.get("/disclosures/releases").text
+    assert f'<td class="col-date type-str"><span class="date">{day}</span></td>' in html
+    # The JSON and CSV keep the value itself.
+    assert {"version": version, "date": day} in [
+        {"version": r["version"], "date": r["date"]} for r in site.get("/disclosures/releases.json?_shape=array").json()
+    ]
+    assert f"{version},{day}," in site.get("/disclosures/releases.csv").text
