@@ -49,6 +49,9 @@ MONTHS = (
 HEADLINE_COUNTS = ("requests_received", "requests_fulfilled", "accounts_specified", "accounts_affected")
 # Shares, each on a chart of its own: a fraction (0 to 1) never shares an axis with a percentage.
 HEADLINE_SHARES = ("percent_requests_some_data", "fraction_requests_some_data")
+# The order in which a page's charts of a platform's other metrics come, one chart per unit: a
+# platform that reports none of the headline metrics (Zoom's "requests processed") is still drawn.
+UNIT_ORDER = ("count", "percent", "fraction")
 # When a platform reports several request types for a country, the one its headline chart uses.
 PREFERRED_REQUEST_TYPES = ("all", "consumer_services", "ip_or_phone", "legal_process")
 # A request type whose series ends this long before the platform's newest (in one jurisdiction)
@@ -148,6 +151,27 @@ def headline_request_type(counts: dict[str, int], newest: dict[str, str] | None 
         if preferred in counts:
             return preferred
     return sorted(counts, key=lambda r: (-counts[r], r))[0]
+
+
+def charted_series(found: list[dict], metrics: tuple[str, ...]) -> list[dict]:
+    """The series a page's charts choose from, from rows with a metric_id: those of ``metrics``
+    (the headline ones) when there are any, else all of them. A platform whose only series are of
+    other metrics (Zoom's "requests processed") had no chart on its page, however many periods it
+    reported."""
+    headline = [r for r in found if r["metric_id"] in metrics]
+    return headline or found
+
+
+def metric_groups(present: dict[str, str]) -> list[list[str]]:
+    """The metrics of one request type a headline chart draws together, from {metric_id: unit}:
+    the headline counts on one chart, then each headline share on its own; a platform with none
+    of those gets its own metrics, one chart per unit (counts never on one axis with shares)."""
+    headline = [m for m in HEADLINE_COUNTS if m in present]
+    shares = [[m] for m in HEADLINE_SHARES if m in present]
+    if headline or shares:
+        return ([headline] if headline else []) + shares
+    by_unit = {unit: sorted(m for m, u in present.items() if u == unit) for unit in UNIT_ORDER}
+    return [by_unit[unit] for unit in UNIT_ORDER if by_unit[unit]]
 
 
 def shown_value(value, unit: str) -> str:
@@ -438,16 +462,18 @@ def embed(value) -> markupsafe.Markup:
 
 
 async def headline_charts(datasette, request, platform: dict, jurisdiction: dict) -> list[dict]:
-    """A platform's headline charts for one jurisdiction: the counts, then each share on its own axis."""
+    """A platform's headline charts for one jurisdiction: the counts, then each share on its own
+    axis; for a platform that reports none of those, its own metrics, one chart per unit."""
     db = datasette.get_database(database_name(datasette))
     found = await rows(
         db,
-        f"""SELECT request_type_id, metric_id, count(*) AS n, max(period_end) AS newest FROM figures_series
-            WHERE platform_id = ? AND jurisdiction_id = ?
-              AND metric_id IN ({",".join("?" * (len(HEADLINE_COUNTS) + len(HEADLINE_SHARES)))})
-            GROUP BY request_type_id, metric_id""",
-        [platform["platform_id"], jurisdiction["jurisdiction_id"], *HEADLINE_COUNTS, *HEADLINE_SHARES],
+        """SELECT s.request_type_id, s.metric_id, m.unit, m.label, count(*) AS n, max(s.period_end) AS newest
+           FROM figures_series s JOIN metrics m USING (metric_id)
+           WHERE s.platform_id = ? AND s.jurisdiction_id = ?
+           GROUP BY s.request_type_id, s.metric_id""",
+        [platform["platform_id"], jurisdiction["jurisdiction_id"]],
     )
+    found = charted_series(found, HEADLINE_COUNTS + HEADLINE_SHARES)
     counts: dict[str, int] = {}
     newest: dict[str, str] = {}
     for r in found:
@@ -457,18 +483,20 @@ async def headline_charts(datasette, request, platform: dict, jurisdiction: dict
     if request_type is None:
         return []
     label = (await rows(db, "SELECT label FROM request_types WHERE request_type_id = ?", [request_type]))[0]["label"]
-    present = {r["metric_id"] for r in found if r["request_type_id"] == request_type}
+    present = {r["metric_id"]: r for r in found if r["request_type_id"] == request_type}
     charts = []
-    groups = [[m for m in HEADLINE_COUNTS if m in present]] + [[m] for m in HEADLINE_SHARES if m in present]
-    for metrics in groups:
-        if not metrics:
-            continue
+    for metrics in metric_groups({m: r["unit"] for m, r in present.items()}):
         # The two shares' charts are of one measure on two scales: their titles say which, or a
         # page showed two charts of one title (Snapchat's percentages to 2021, fractions since).
+        # A chart of other metrics names them in the platform's terms ("requests processed", not
+        # "counts", which read as the requests it received).
         what = {
             "percent_requests_some_data": "share with some data produced (%)",
             "fraction_requests_some_data": "share with some data produced (0 to 1)",
-        }.get(metrics[0], "counts")
+        }.get(metrics[0])
+        if what is None:
+            headline = metrics[0] in HEADLINE_COUNTS
+            what = "counts" if headline else in_words([in_sentence(present[m]["label"]) for m in metrics])
         drawn = await chart(
             datasette,
             request,
@@ -957,16 +985,19 @@ def top_of(ranked: list[dict], n: int) -> list[dict]:
 
 
 async def top_countries_chart(datasette, request, platform: dict) -> dict | None:
-    """The platform's top countries on one metric: the first headline count it reports most."""
+    """The platform's top countries on one metric: the first headline count it reports, else (a
+    platform that reports none) its count with the most points."""
     db = datasette.get_database(database_name(datasette))
+    # Ranked by a count: by its headline counts, else (Zoom's "requests processed") its other counts.
     found = await rows(
         db,
-        f"""SELECT s.request_type_id, s.metric_id, count(*) AS n, max(s.period_end) AS newest FROM figures_series s
-            JOIN jurisdictions j USING (jurisdiction_id)
-            WHERE s.platform_id = ? AND j.kind = 'country' AND s.metric_id IN ({",".join("?" * len(HEADLINE_COUNTS))})
-            GROUP BY s.request_type_id, s.metric_id""",
-        [platform["platform_id"], *HEADLINE_COUNTS],
+        """SELECT s.request_type_id, s.metric_id, count(*) AS n, max(s.period_end) AS newest FROM figures_series s
+           JOIN jurisdictions j USING (jurisdiction_id) JOIN metrics m USING (metric_id)
+           WHERE s.platform_id = ? AND j.kind = 'country' AND m.unit = 'count'
+           GROUP BY s.request_type_id, s.metric_id""",
+        [platform["platform_id"]],
     )
+    found = charted_series(found, HEADLINE_COUNTS)
     counts: dict[str, int] = {}
     newest: dict[str, str] = {}
     for r in found:
@@ -977,9 +1008,16 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
     request_type = headline_request_type(counts, newest)
     if request_type is None:
         return None
-    metric = next(
-        m for m in HEADLINE_COUNTS if any(r["metric_id"] == m and r["request_type_id"] == request_type for r in found)
+    # The first headline count it reports, else its count with the most points.
+    reported = sorted(
+        (r for r in found if r["request_type_id"] == request_type),
+        key=lambda r: (
+            HEADLINE_COUNTS.index(r["metric_id"]) if r["metric_id"] in HEADLINE_COUNTS else len(HEADLINE_COUNTS),
+            -r["n"],
+            r["metric_id"],
+        ),
     )
+    metric = reported[0]["metric_id"]
     ranked = await rows(
         db,
         """SELECT s.jurisdiction_id, max(s.value) AS largest FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)

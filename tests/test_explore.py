@@ -76,6 +76,28 @@ def test_headline_request_type_passes_over_a_series_that_stopped_long_before_the
     assert explore.headline_request_type(counts, {**ended, "all": "2024-06-30"}) == "all"
 
 
+def test_a_platform_without_headline_metrics_is_charted_by_its_own_one_unit_to_a_chart():
+    # Zoom reports only "requests processed": the headline charts chose none of its series.
+    found = [
+        {"metric_id": "requests_processed"},
+        {"metric_id": "percent_requests_processed"},
+        {"metric_id": "items_provided"},
+    ]
+    assert explore.charted_series(found, explore.HEADLINE_COUNTS) == found
+    with_headline = [*found, {"metric_id": "requests_received"}]
+    assert explore.charted_series(with_headline, explore.HEADLINE_COUNTS) == [{"metric_id": "requests_received"}]
+    groups = explore.metric_groups(
+        {"requests_processed": "count", "percent_requests_processed": "percent", "items_provided": "count"}
+    )
+    assert groups == [["items_provided", "requests_processed"], ["percent_requests_processed"]]
+    # With a headline metric, the headline groups alone, as before; a share never beside a count.
+    assert explore.metric_groups(
+        {"requests_received": "count", "requests_processed": "count", "percent_requests_some_data": "percent"}
+    ) == [["requests_received"], ["percent_requests_some_data"]]
+    assert explore.metric_groups({"fraction_requests_some_data": "fraction"}) == [["fraction_requests_some_data"]]
+    assert explore.metric_groups({}) == []
+
+
 def test_compare_flags_a_period_mismatch_staleness_and_a_fraction():
     cells = [
         {"platform_name": "A", "period_start": "2024-01-01", "period_end": "2024-06-30", "unit": "count"},
@@ -734,6 +756,8 @@ def test_a_chart_says_how_many_figures_of_its_selection_it_does_not_draw(site):
     [
         "/country/USA",
         "/platform/telegram",
+        # Zoom's first period is no whole months: "2020-05-01 to 2020-12-12", each date a span.date.
+        "/platform/zoom",
         "/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled",
     ],
 )
@@ -744,7 +768,13 @@ def test_every_chart_has_its_figures_as_a_table(site, page):
     assert charts and len(tables) == len(charts), page
     for chart, table in zip(charts, tables, strict=True):
         shown = [
-            (unescape(line), period, unescape(figure_id), value.replace(",", ""), derived == "derived")
+            (
+                unescape(line),
+                re.sub(r'<span class="date">(.*?)</span>', r"\1", period),
+                unescape(figure_id),
+                value.replace(",", ""),
+                derived == "derived",
+            )
             for line, period, figure_id, value, derived in re.findall(
                 r"<tr><td>(.*?)</td><td>(.*?)</td>\s*<td class=\"num charted\"><a href=\"/figure/(.*?)\">(.*?)</a></td>\s*"
                 r"<td>(.*?)</td></tr>",
@@ -1053,12 +1083,17 @@ def test_a_platforms_top_countries_are_drawn_from_a_series_that_runs_on(site, re
                 continue
             first = chart["series"][0]["points"][0]["figure_id"]
             ((request_type,),) = rows(real_db, "SELECT request_type_id FROM figures WHERE figure_id = ?", first)
+            # Over its headline counts, or its other counts where it reports none (Zoom).
             ends = dict(
                 rows(
                     real_db,
                     "SELECT s.request_type_id, max(s.period_end) FROM figures_series s JOIN jurisdictions j"
-                    " USING (jurisdiction_id) WHERE s.platform_id = ? AND j.kind = 'country' AND s.metric_id IN"
+                    " USING (jurisdiction_id) JOIN metrics m USING (metric_id) WHERE s.platform_id = ?"
+                    " AND j.kind = 'country' AND m.unit = 'count' AND (s.metric_id IN"
                     " ('requests_received', 'requests_fulfilled', 'accounts_specified', 'accounts_affected')"
+                    " OR NOT EXISTS (SELECT 1 FROM figures_series t JOIN jurisdictions k USING (jurisdiction_id)"
+                    " WHERE t.platform_id = s.platform_id AND k.kind = 'country' AND t.metric_id IN"
+                    " ('requests_received', 'requests_fulfilled', 'accounts_specified', 'accounts_affected')))"
                     " GROUP BY 1",
                     platform_id,
                 )
@@ -1071,6 +1106,43 @@ def test_a_platforms_top_countries_are_drawn_from_a_series_that_runs_on(site, re
     google = next(c for c in charts_of(site.get("/platform/google").text) if ", top " in c["title"])
     assert "legal process requests" in google["title"], google["title"]
     assert max(p["period_end"] for s in google["series"] for p in s["points"]) >= "2025-06-30"
+
+
+def test_every_platform_with_a_series_over_several_periods_gets_a_chart(site, real_db):
+    # /platform/zoom drew no chart: its six periods of U.S. requests are "requests processed",
+    # none of the headline metrics. A platform with two periods or more of one series is charted.
+    several = {
+        platform_id
+        for (platform_id,) in rows(
+            real_db,
+            "SELECT platform_id FROM figures_series GROUP BY platform_id, jurisdiction_id, request_type_id, metric_id"
+            " HAVING count(DISTINCT period_start || period_end) >= 2",
+        )
+    }
+    assert "zoom" in several
+    uncharted = [p for p in sorted(several) if not charts_of(site.get(f"/platform/{p}").text)]
+    assert not uncharted
+
+
+def test_zooms_requests_processed_are_charted_in_its_words_units_apart(site, real_db):
+    charts = site.get("/platform/zoom.json").json()["charts"]
+    top = next(c for c in charts if ", top " in c["title"])
+    assert top["title"] == "Zoom, top country: requests processed, all requests"
+    (usa,) = top["series"]
+    assert usa["jurisdiction_id"] == "USA" and usa["metric_id"] == "requests_processed"
+    expected = rows(
+        real_db,
+        "SELECT figure_id FROM figures_series WHERE platform_id = 'zoom' AND jurisdiction_id = 'USA'"
+        " AND metric_id = 'requests_processed' ORDER BY period_start",
+    )
+    assert [p["figure_id"] for p in usa["points"]] == [f for (f,) in expected] and len(expected) >= 2
+    for chart in charts:
+        # Its word, not "counts" (read as requests received), and one unit to an axis.
+        assert "requests processed" in chart["title"] and "counts" not in chart["title"], chart["title"]
+        assert chart["unit"] == "count"
+    # The country page's charts follow the same rule.
+    usa_titles = [c["title"] for c in site.get("/country/USA.json").json()["charts"]]
+    assert "Zoom, United States: all requests, requests processed" in usa_titles
 
 
 def test_a_pages_figures_url_is_every_figure_of_what_the_page_is_about(site, real_db):
