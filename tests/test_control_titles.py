@@ -162,9 +162,10 @@ def test_the_tables_the_build_writes_title_the_columns_they_copy_from_figures(si
     assert "Platform's wording platform_wording" in [" ".join(dt.text_content().split()) for dt in glossary]
 
 
-# Each column select of the filter form: its name, value, the text it shows, whether that text and
-# its longest option fit inside it (beside its arrow), its right edge, and whether it is shown.
-SELECTS = """() => [...document.querySelectorAll('form.filters select[name^="_filter_column"], form.filters select[name="_sort"]')]
+# Each column and operator select of the filter form: its name, value, the text it shows, whether
+# that text and its longest option fit inside it (beside its arrow), its right edge, and whether it
+# is shown.
+SELECTS = """() => [...document.querySelectorAll('form.filters select:is([name^="_filter_column"], [name^="_filter_op"], [name="_sort"])')]
   .map(select => {
     const style = getComputedStyle(select);
     const context = document.createElement('canvas').getContext('2d');
@@ -197,15 +198,16 @@ def same_line(a, b) -> bool:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width", [1280, 390, 375])
+@pytest.mark.parametrize("width", [1280, 1024, 390, 375])
 def test_a_browser_shows_the_filter_and_sort_selects_titles_whole_and_sends_the_names(page, width):
     # Datasette's selects are 120 px wide (100 px on a phone): "Platform (platform_id)" showed as
-    # "Platform (platfor" under the select's arrow.
+    # "Platform (platfor" under the select's arrow; its operator select 80 px (60 px), where
+    # "array does not contain" read "array does".
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(PAGE)
     page.wait_for_load_state("load")
     selects = {s["name"]: s for s in page.evaluate(SELECTS)}
-    assert set(selects) == {"_filter_column_1", "_filter_column", "_sort"}
+    assert set(selects) == {"_filter_column_1", "_filter_op_1", "_filter_column", "_filter_op", "_sort"}
     assert selects["_filter_column_1"]["value"] == "platform_id"
     assert selects["_filter_column_1"]["text"] == "Platform (platform_id)"
     assert selects["_sort"]["value"] == "value" and selects["_sort"]["shown"] == (
