@@ -189,11 +189,16 @@ PLACEHOLDER = """() => { const input = document.querySelector('.site-search inpu
   context.font = getComputedStyle(input, '::placeholder').font;
   return {text: input.placeholder, width: context.measureText(input.placeholder).width, typed: style.fontSize,
           room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)}; }"""
+# The tops of the header's three parts (the site's name, its links, the search form), and the
+# tops of the links.
+HEADER_LINES = """() => ({parts: [...document.querySelector('.site-nav').children].map(e => e.getBoundingClientRect()),
+  links: [...document.querySelectorAll('.site-nav ul.site-links li')].map(e => e.getBoundingClientRect())})"""
 
 
-@pytest.mark.parametrize("width", [320, 390])
+@pytest.mark.parametrize("width", [320, 390, 1000, 1024, 1280])
 def test_the_headers_search_box_shows_its_placeholder_whole(page, width):
-    # At 320 px the box had 210 px inside it and read "Search quotes, sources, even".
+    # At 320 px the box had 210 px inside it and read "Search quotes, sources, even"; at every
+    # width over a phone's its 14em left 209 px, and it read so too.
     page.set_viewport_size({"width": width, "height": 844})
     page.goto("/")
     page.wait_for_load_state("load")
@@ -201,6 +206,13 @@ def test_the_headers_search_box_shows_its_placeholder_whole(page, width):
     assert box["text"] == "Search quotes, sources, events"
     assert box["width"] <= box["room"], box
     assert box["typed"] == "16px", box  # what is typed is not smaller (iOS zooms in on a smaller box)
+    if width >= 1000:  # a 1024 px window, with or without its scrollbar: the header is one line
+        lines = page.evaluate(HEADER_LINES)
+        for part in lines["parts"] + lines["links"]:
+            first = lines["parts"][0]
+            assert part["top"] < first["bottom"] and first["top"] < part["bottom"], lines
+        assert lines["parts"][-1]["right"] <= width, lines
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
 
 
 @pytest.mark.parametrize("width", [320, 390])
