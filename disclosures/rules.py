@@ -1098,7 +1098,12 @@ def record_column(locator: str, quote: str, metric_id) -> tuple[str, str, Decima
         return None
     if known is not None and metric_id not in known[1]:
         return None
-    rows = list(csv.reader(io.StringIO(quote.strip())))
+    # newline="": a carriage return in the quote ends a row, as in a file, where the csv module
+    # raised on it (and validate stopped with a traceback); a cell past its size limit is no row.
+    try:
+        rows = list(csv.reader(io.StringIO(quote.strip(), newline="")))
+    except csv.Error:
+        return None
     if len(rows) != 1:
         return None
     cells = [cell.strip() for cell in rows[0]]

@@ -280,6 +280,23 @@ def test_the_bulk_file_column_rule_reads_grouped_numbers_and_percent_signs_and_l
     assert rules.record_column(facebook, row, "requests_fulfilled") is None
 
 
+def test_the_bulk_file_column_rule_reports_or_passes_a_malformed_quote_and_never_raises():
+    # A carriage return inside a quoted row, a cell past the csv module's size limit, an unbalanced
+    # quote character, a row shorter than the header: validate stopped with a traceback for the
+    # first two; each is a quote that is not one row of the file (not judged here) or a row reported.
+    row = "2018-12-31,United States,US,Subpoenas,11099,79,26669"
+    for quote in (row.replace(",US,", ",US\r,"), row + "\r", row + ',"x'):
+        assert rules.record_column_problems(GOOGLE_ROW, quote, "requests_received", "exact", Decimal(11099)) == []
+    limit = csv.field_size_limit(1000)  # the module's limit, lowered: a longer cell is an error
+    try:
+        assert rules.record_column(GOOGLE_ROW, '"' + "x" * 2000, "requests_received") is None
+    finally:
+        csv.field_size_limit(limit)
+    for short in ('2018-12-31,"United States', "2018-12-31,United States,US"):
+        (problem,) = rules.record_column_problems(GOOGLE_ROW, short, "requests_received", "exact", Decimal(11099))
+        assert "holds no number" in problem[1]
+
+
 @pytest.mark.parametrize(
     ("locator", "row", "orders"),
     [
