@@ -368,11 +368,20 @@ def number_text(value) -> str:
     if value is None or value == "":
         return ""
     if type(value) is int:
-        return str(value)  # what the Decimal route below gives a whole number, without it
+        return _whole(value)  # what the Decimal route below gives a whole number, without it
     number = Decimal(str(value))
     if number == number.to_integral_value():
-        return str(int(number))
+        return _whole(number)
     return format(number.normalize(), "f")
+
+
+def _whole(number) -> str:
+    try:
+        return str(int(number))
+    except ValueError:
+        # Past Python's limit of 4,300 digits from an int to text: a value or quote that long
+        # stopped validate with a traceback where it reports the cell as file:line:field.
+        return format(Decimal(number).to_integral_value(), "f")
 
 
 def _reader_number(value, unit: str) -> str:

@@ -1,5 +1,7 @@
 """Layer (a): the one owner of value kinds and of what a canonical URL may be."""
 
+from decimal import Decimal
+
 import pytest
 
 from disclosures.vocabulary import (
@@ -64,6 +66,17 @@ def test_every_value_kind_of_the_schema_is_owned_here():
 @pytest.mark.parametrize("value, text", [(900, "900"), (81.5, "81.5"), (1e-05, "0.00001"), (2.0, "2"), ("", "")])
 def test_number_text_is_canonical(value, text):
     assert number_text(value) == text
+
+
+def test_number_text_writes_a_number_past_pythons_digit_limit_whole():
+    # int -> text stops at 4,300 digits: validate raised on a figure's value of 5,001 digits, or a
+    # quote holding one, where it reports the cell.
+    digits = "1" + "0" * 5000
+    assert number_text(10**5000) == digits
+    assert number_text(Decimal(digits)) == digits
+    assert number_text(Decimal("1E+5000")) == digits
+    assert number_text(Decimal(digits + ".00")) == digits
+    assert number_text(Decimal("-" + digits)) == "-" + digits
 
 
 def test_value_token_of_an_unknown_kind_is_empty_not_an_error():
