@@ -17,8 +17,10 @@ import markupsafe
 # An ISO date (YYYY-MM-DD), not part of a longer run of digits or of a word.
 ISO_DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")
 DATE_SPAN = markupsafe.Markup('<span class="date">{0}</span>')
-# In markup, the tags (and their attributes: a link's period_start=2024-01-01) are left whole.
-TAG = re.compile(r"(<[^>]*>)")
+# In markup, the tags (and their attributes: a link's period_start=2024-01-01) are left whole, and
+# so is a date already marked: a quote the figure page marks, then its whole sentence, held its
+# date in two spans.
+TAG = re.compile(r'(<span class="date">[^<]*</span>|<[^>]*>)')
 
 
 def _marked(text: str) -> str:

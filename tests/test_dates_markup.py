@@ -35,6 +35,27 @@ def test_markup_keeps_its_tags_and_attributes_whole():
     )
 
 
+def test_a_date_already_marked_is_marked_once():
+    # The figure page's "said" quote marks its dates, and the sentence holding it went through the
+    # filter again: a disagreement's quoted row read <span class="date"><span class="date">2017-06-30.
+    once = marked_dates("2017-06-30,United States <q>")
+    assert marked_dates(once) == once
+    assert marked_dates(markupsafe.Markup("<q>{0}</q> on 2024-01-01").format(once)) == (
+        '<q><span class="date">2017-06-30</span>,United States &lt;q&gt;</q> on <span class="date">2024-01-01</span>'
+    )
+
+
+def test_a_figure_page_marks_each_date_of_a_disagreements_quote_once(site, real_db):
+    ((figure_id, claimed),) = rows(
+        real_db,
+        "SELECT figure_id, claimed_text FROM disagreements WHERE claimed_text GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9],*'"
+        " ORDER BY figure_id LIMIT 1",
+    )
+    html = site.get(f"/figure/{figure_id}").text
+    assert f'<q><span class="date">{claimed[:10]}</span>' in html
+    assert '<span class="date"><span class="date">' not in html
+
+
 def test_a_table_cell_that_is_a_date_is_marked_in_html_only(site, real_db):
     ((version, day),) = rows(real_db, "SELECT version, date FROM releases ORDER BY date, version LIMIT 1")
     html = site.get("/disclosures/releases").text
