@@ -163,6 +163,33 @@ def test_google_older_export_blank_cells_before_reporting_began_are_not_reported
     assert {"google-arg-2009h2-all-accounts_specified", "google-arg-2010h2-all-accounts_specified"} <= corroborated
 
 
+def test_google_row_shorter_than_its_header_is_a_skip_not_blank_cells(tmp_path):
+    """A row cut short read its missing cells as blank: after 2011 its percentage and accounts
+    were dropped without a word, before 2010-H2 recorded not_reported from cells the file does not
+    hold. The row is a skip that says so, and none of its figures is proposed."""
+    header = (FIXTURES / "google-user-data-requests.csv").read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "google-user-data-requests.csv"
+    path.write_text(
+        f"{header}\n2009-12-31,Argentina,AR,All,98\n2015-06-30,Brazil,BR,Other Legal Requests,774\n"
+        "2018-06-30,United States,US,Subpoenas,11223,80,32766\n",
+        encoding="utf-8",
+    )
+    parsed = google.parse_user_data(path)
+    assert {r.jurisdiction_id for r in parsed.records} == {"USA"}
+    assert [(s.quote, s.reason) for s in parsed.skips] == [
+        (
+            "2009-12-31,Argentina,AR,All,98",
+            "the row has 5 cells, the header has 7 (no cell for Percentage of requests where some data produced, "
+            "Users/Accounts Specified): the file is damaged; download it again",
+        ),
+        (
+            "2015-06-30,Brazil,BR,Other Legal Requests,774",
+            "the row has 5 cells, the header has 7 (no cell for Percentage of requests where some data produced, "
+            "Users/Accounts Specified): the file is damaged; download it again",
+        ),
+    ]
+
+
 def test_google_older_user_data_export_reimports_as_the_figures_data_holds(data_copy):
     """Every record of the test copy is a figure data/ holds from this source (same id, value,
     quote and locator), a corroboration data/ records of the newer export's figure, or a recorded

@@ -101,6 +101,17 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
             keys["Product"] = line.get(header, "Product")
         keys["Legal Process"] = process
         locator = _locator(path, keys)
+        if len(line.cells) < len(header):
+            # A row cut short (Google writes every cell, blank or not): its missing cells read as
+            # blank, so their figures were dropped without a word or, before Google reported
+            # the metric, recorded as not reported from a cell the file does not hold.
+            missing = ", ".join(header[len(line.cells) :])
+            reason = (
+                f"the row has {len(line.cells)} cells, the header has {len(header)} (no cell for {missing}): "
+                "the file is damaged; download it again"
+            )
+            result.skips.append(Skip(locator, line.text, reason))
+            continue
         stray = mapping.find("skip_row", f"{end},{code},{process}")
         if stray:
             result.skips.append(Skip(locator, line.text, stray["notes"]))
