@@ -190,6 +190,27 @@ def test_google_row_shorter_than_its_header_is_a_skip_not_blank_cells(tmp_path):
     ]
 
 
+def test_google_row_whose_period_ending_is_no_half_year_end_is_a_skip(tmp_path):
+    """A Period Ending that is no date refused the whole file without naming its line; one that is
+    no half year's last day made a period of another length. Each is that row's skip; the file's
+    other rows are read."""
+    header = (FIXTURES / "google-user-data-requests.csv").read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "google-user-data-requests.csv"
+    path.write_text(
+        f"{header}\n2015-13-40,Brazil,BR,Other Legal Requests,774,57,1547\n"
+        "2015-06-15,Brazil,BR,Other Legal Requests,774,57,1547\n"
+        "2018-06-30,United States,US,Subpoenas,11223,80,32766\n",
+        encoding="utf-8",
+    )
+    parsed = google.parse_user_data(path)
+    assert {(r.jurisdiction_id, r.period_start, r.period_end) for r in parsed.records} == {
+        ("USA", "2018-01-01", "2018-06-30")
+    }
+    bad_date, mid_month = parsed.skips
+    assert bad_date.quote.startswith("2015-13-40,") and "Period Ending '2015-13-40' is not a date" in bad_date.reason
+    assert mid_month.quote.startswith("2015-06-15,") and "ends no half year" in mid_month.reason
+
+
 def test_google_older_user_data_export_reimports_as_the_figures_data_holds(data_copy):
     """Every record of the test copy is a figure data/ holds from this source (same id, value,
     quote and locator), a corroboration data/ records of the newer export's figure, or a recorded

@@ -130,7 +130,18 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
             reason = process_row["notes"] if process_row else f"legal process {process!r} is not in mappings/google.csv"
             result.skips.append(Skip(locator, line.text, reason))
             continue
-        start, finish = _half(end)
+        # A row's Period Ending that is no date refused the whole file without naming its line
+        # ("cannot be read as google-user-data: month must be in 1..12"); one that ends no half
+        # year (2015-06-15) made a period of five and a half months. Each is this row's skip.
+        try:
+            start, finish = _half(end)
+        except ValueError as error:
+            result.skips.append(Skip(locator, line.text, f"Period Ending {end!r} is not a date: {error}"))
+            continue
+        if finish[4:] not in ("-06-30", "-12-31"):
+            reason = f"Period Ending {end!r} ends no half year (the export's periods end on 30 June or 31 December)"
+            result.skips.append(Skip(locator, line.text, reason))
+            continue
         notes = mapping.find("note", process, code)
         group = (end, code, line.get(header, "Product") if "Product" in header else "")
         if process_row["maps_to"] == "legal_process" and listed.get(group):
