@@ -211,6 +211,26 @@ def test_google_row_whose_period_ending_is_no_half_year_end_is_a_skip(tmp_path):
     assert mid_month.quote.startswith("2015-06-15,") and "ends no half year" in mid_month.reason
 
 
+def test_google_row_with_a_negative_count_is_a_skip_with_its_reason(tmp_path):
+    """A malformed row's accounts of -3 was proposed as a figure (validate refused it later): the
+    row is a skip naming the cell, none of its figures is proposed, and the other rows import."""
+    header = (FIXTURES / "google-user-data-requests.csv").read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "google-user-data-requests.csv"
+    path.write_text(
+        f"{header}\n2018-06-30,Brazil,BR,Other Legal Requests,774,60,-3\n"
+        "2018-06-30,United States,US,Subpoenas,11223,80,32766\n",
+        encoding="utf-8",
+    )
+    parsed = google.parse_user_data(path)
+    assert {r.jurisdiction_id for r in parsed.records} == {"USA"}
+    assert [(s.quote, s.reason) for s in parsed.skips] == [
+        (
+            "2018-06-30,Brazil,BR,Other Legal Requests,774,60,-3",
+            "Users/Accounts Specified is -3: a count or percentage is never below zero, so the row is damaged",
+        )
+    ]
+
+
 def test_google_older_user_data_export_reimports_as_the_figures_data_holds(data_copy):
     """Every record of the test copy is a figure data/ holds from this source (same id, value,
     quote and locator), a corroboration data/ records of the newer export's figure, or a recorded

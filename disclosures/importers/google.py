@@ -45,6 +45,15 @@ def _half(end_text: str) -> tuple[str, str]:
     return period_of_end(date.fromisoformat(end_text), 6)
 
 
+def _negative(cell: str) -> bool:
+    """Whether a number cell holds a number below zero ("-3", "-0.5"); other text is left to number_cell."""
+    try:
+        value = number_cell(cell)
+    except ValueError:
+        return False
+    return value is not None and value.startswith("-")
+
+
 def _not_reported(template: Record, metric: str, column: str, process: str, why: str) -> Record:
     """``template``'s row lists a country and process, but ``column`` holds no figure."""
     return replace(
@@ -169,6 +178,17 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
             quote=line.text,
         )
 
+        # A count below zero (accounts -3) is no figure Google publishes: the row is damaged, and
+        # was proposed whole for validate to refuse later. This row's skip, naming the cells.
+        negative = [
+            f"{column} is {line.get(header, column).strip()}"
+            for column in columns.values()
+            if _negative(line.get(header, column))
+        ]
+        if negative:
+            reason = f"{'; '.join(negative)}: a count or percentage is never below zero, so the row is damaged"
+            result.skips.append(Skip(locator, line.text, reason))
+            continue
         if all(not line.get(header, column).strip() for column in columns.values()):
             for metric, column in columns.items():
                 result.records.append(
