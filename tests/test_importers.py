@@ -231,6 +231,32 @@ def test_google_row_with_a_negative_count_is_a_skip_with_its_reason(tmp_path):
     ]
 
 
+def test_google_unbalanced_quote_is_a_skip_naming_the_lines_it_swallows(tmp_path):
+    """A double quote left open read the rows after it, up to the next quote, as one record: one
+    skip, named by its first cell's keys and the swallowed text, that said neither which lines it
+    covered nor how many rows were lost. The skip names both; the rows after it import."""
+    header = (FIXTURES / "google-user-data-requests.csv").read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "google-user-data-requests.csv"
+    rows = [
+        '2018-06-30,Brazil,BR,"Other Legal Requests,774,60,3',
+        "2018-06-30,Chile,CL,Subpoenas,10,80,5",
+        "",
+        '2018-06-30,Peru,PE,Subpoenas,10,80,5"',
+        "2018-06-30,United States,US,Subpoenas,11223,80,32766",
+    ]
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    parsed = google.parse_user_data(path)
+    assert {r.jurisdiction_id for r in parsed.records} == {"USA"}
+    assert [(s.source_locator, s.quote, s.reason) for s in parsed.skips] == [
+        (
+            "google-user-data-requests.csv lines 2-5",
+            "\n".join(rows[:4]),
+            "a double quote left open on line 2 makes lines 2 to 5 one record: the 3 rows on them are lost "
+            "(none is imported); the file is damaged; download it again",
+        )
+    ]
+
+
 def test_google_older_user_data_export_reimports_as_the_figures_data_holds(data_copy):
     """Every record of the test copy is a figure data/ holds from this source (same id, value,
     quote and locator), a corroboration data/ records of the newer export's figure, or a recorded

@@ -26,7 +26,7 @@ from .core import (
     read_mapping,
 )
 from .provenance import name_of
-from .tables import csv_lines
+from .tables import Line, csv_lines
 
 # Column headers of the user-data export, current and older spelling, → metric field label.
 COUNT_COLUMNS = ("User Data Requests", "Percentage disclosed", "Accounts")
@@ -52,6 +52,22 @@ def _negative(cell: str) -> bool:
     except ValueError:
         return False
     return value is not None and value.startswith("-")
+
+
+def _spanning(path: Path, line: Line) -> Skip | None:
+    """The skip of a record that spans lines, or None. Google writes no line break inside a cell,
+    so such a record is a double quote left open: the csv module reads every line after it, up to
+    the next quote, as that one record, and the skip said neither where it began nor how far it ran."""
+    lines = line.text.split("\n")
+    if len(lines) == 1:
+        return None
+    last = line.number + len(lines) - 1
+    rows = sum(1 for text in lines if text.strip())
+    reason = (
+        f"a double quote left open on line {line.number} makes lines {line.number} to {last} one record: "
+        f"the {rows} rows on them are lost (none is imported); the file is damaged; download it again"
+    )
+    return Skip(f"{path.name} lines {line.number}-{last}", line.text, reason)
 
 
 def _not_reported(template: Record, metric: str, column: str, process: str, why: str) -> Record:
@@ -102,6 +118,10 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
     listed = separately_listed(mapping, header, lines)
     result = Parsed()
     for line in lines:
+        spanning = _spanning(path, line)
+        if spanning:
+            result.skips.append(spanning)
+            continue
         end = line.get(header, "Period Ending")
         code = line.get(header, "CLDR Territory Code")
         process = line.get(header, "Legal Process")
@@ -303,6 +323,10 @@ def parse_diplomatic(path: Path) -> Parsed:
     value_column = header[-1]
     result = Parsed()
     for line in lines:
+        spanning = _spanning(path, line)
+        if spanning:
+            result.skips.append(spanning)
+            continue
         end = line.get(header, "Period Ending")
         origin = line.get(header, "Country/Region of Origin")
         code = line.get(header, "CLDR Territory Code") if "CLDR Territory Code" in header else ""
@@ -385,6 +409,10 @@ def parse_national_security(path: Path) -> Parsed:
     header, lines = csv_lines(path, ("Reporting period ending date", *columns))
     result = Parsed()
     for line in lines:
+        spanning = _spanning(path, line)
+        if spanning:
+            result.skips.append(spanning)
+            continue
         end = line.get(header, "Reporting period ending date")
         locator = _locator(path, {"Reporting period ending date": end})
         start, finish = _half(end)
