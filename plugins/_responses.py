@@ -14,6 +14,13 @@ import json
 JSON = b"application/json; charset=utf-8"
 TEXT = b"text/plain; charset=utf-8"
 HTML = b"text/html; charset=utf-8"
+# What the API says of a server error other than the database's (plugins/_database_faults.py): an
+# exception in a view or a plugin. Its text was the exception's own (a file path, SQL, a plugin's
+# internals); the traceback that explains it is the operator's, in the log.
+SERVER_ERROR_MESSAGE = (
+    "The server failed to answer this request: this is a fault of the server, not of the request. "
+    "Try again later; if it persists, tell the site's maintainers"
+)
 
 
 def error_body(status: int, message: str) -> bytes:

@@ -50,7 +50,7 @@ from datasette.utils.asgi import BadRequest, NotFound, Request, Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 import _database_faults as faults
-from _responses import HTML, send_message, send_response
+from _responses import HTML, SERVER_ERROR_MESSAGE, send_message, send_response
 
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
 CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_col=", "_nocol=")
@@ -168,8 +168,13 @@ def handle_exception(datasette, request, exception):
         # A 4xx of Datasette's (a page, or the API's shape for .json and .csv) is answered here,
         # so that its handler, which printed each one's traceback, is left only server errors.
         page = page_error(exception)
-        if page is None:
+        if page is None and as_data:
+            # A server error in the API's shape, without the exception's text; Datasette's
+            # handler prints its traceback all the same (quiet_for_client_errors leaves it).
+            found = (500, SERVER_ERROR_MESSAGE)
+        elif page is None:
             return None  # a server error: Datasette's own page and traceback
+    if found is None:
         status, context = page
     else:
         status, message = found

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import sys
 from pathlib import Path
@@ -36,7 +37,13 @@ from datasette.utils.asgi import BadRequest, Request
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import HTML, JSON, HeadAnswered, bodiless, error_body, send_message, send_response
+import _database_faults as faults
+from _responses import HTML, JSON, SERVER_ERROR_MESSAGE, HeadAnswered, bodiless, error_body, send_message, send_response
+
+# An exception out of a wrapper inside this one (a plugin's), on a .json or .csv path: its
+# traceback goes to this log, and the client reads the API's 500 without the exception's text
+# (the server's answer was no JSON at all, "Internal Server Error" as plain text).
+LOGGER = logging.getLogger("platform_disclosures.server")
 
 OPERATORS = {f.key for f in Filters._filters}
 # Operators that take no value (``column__isnull=1``), each with its opposite: Datasette applies
@@ -307,7 +314,17 @@ def asgi_wrapper(datasette):
                 kept = [(k, v) for k, v in start.get("headers", []) if k.lower() in KEPT_HEADERS]
                 await send_response(send, status, body, kind, kept)
 
-            await app(scope, receive, reshape)
+            try:
+                await app(scope, receive, reshape)
+            except Exception as error:
+                # The served file's failure is plugins/client_errors.py's (outside this one), as is
+                # an answer already begun, which nothing can replace.
+                if not as_json or start is not None or faults.server_fault(error) is not None:
+                    raise
+                LOGGER.error(
+                    "server error while answering %s %s", scope.get("method", ""), scope.get("path", ""), exc_info=error
+                )
+                await send_message(send, 500, SERVER_ERROR_MESSAGE, True)
 
         return shaped
 

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import sqlite3
+import traceback
 import types
 
 import click
@@ -445,3 +446,58 @@ def test_the_served_files_failure_is_a_500_not_the_clients_400(tmp_path, caplog,
         assert str(folder) not in page.text and "count(*)" not in page.text and DATABASE_FILE not in page.text, path
     logged = [r.getMessage() for r in caplog.records if r.name == "platform_disclosures.database"]
     assert len(logged) >= 6 and all("could not be read (SQLITE_" in line for line in logged), logged
+
+
+def test_a_server_error_in_the_api_is_its_three_key_shape_without_the_exceptions_text(tmp_path, caplog, capfd):
+    # An exception in a plugin's view answered {"ok", "status", "error"} with the exception's own
+    # text (a path, internals) as the error; one in a plugin's wrapper was no JSON at all. Both are
+    # the API's 500 with a generic message, and the traceback is still the operator's, in the log.
+    folder = tmp_path / "site"
+    build.build_site(make_package(tmp_path / "package"), folder)
+    datasette = unhurried(folder)
+
+    def failing_view(request):
+        raise RuntimeError("view internals at /srv/secret/path")
+
+    def failing_wrapper(datasette):
+        def wrap(app):
+            async def failing(scope, receive, send):
+                if scope.get("path") == "/disclosures/figures.json":
+                    raise RuntimeError("wrapper internals at /srv/secret/path")
+                return await app(scope, receive, send)
+
+            return failing
+
+        return wrap
+
+    hooks = types.ModuleType("test_failing_plugin")
+    hooks.register_routes = hookimpl(lambda: [(r"^/failing\.json$", failing_view), (r"^/failing\.csv$", failing_view)])
+    hooks.asgi_wrapper = hookimpl(failing_wrapper)
+    pm.register(hooks, name="test-failing-plugin")
+    try:
+        app = datasette.app()
+    finally:
+        pm.unregister(hooks)
+
+    async def fetch(path):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            return await client.get(path)
+
+    caplog.set_level("ERROR")
+    for path, raised in [
+        ("/failing.json", "view internals"),
+        ("/failing.csv", "view internals"),
+        ("/disclosures/figures.json", "wrapper internals"),
+    ]:
+        message = assert_error_shape(asyncio.run(fetch(path)), 500)
+        assert message.startswith("The server failed to answer this request: this is a fault of the server"), path
+        assert "internals" not in message and "/srv/secret" not in message, message
+        # Its traceback is logged: Datasette's handler prints a view's, this site's log a wrapper's.
+        logged = capfd.readouterr().err + "\n".join(
+            "".join(traceback.format_exception(*record.exc_info)) for record in caplog.records if record.exc_info
+        )
+        caplog.clear()
+        assert (
+            "Traceback (most recent call last)" in logged and f"RuntimeError: {raised} at /srv/secret/path" in logged
+        ), path
