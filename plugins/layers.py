@@ -49,6 +49,8 @@ WRAPPER_ORDER = (
     # Logs a request's failed SQL by the status it was answered with, which no wrapper inside it
     # changes any more (echoes.py only cuts messages).
     "sql_log.py",
+    # Leaves the control characters a client sent out of every HTML page, whoever wrote it.
+    "controls.py",
     # Cuts long echoes of the client's input out of every error message, whoever wrote it.
     "echoes.py",
     # Tags the answer every wrapper inside it has finished (its Cache-Control, type and Link

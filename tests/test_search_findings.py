@@ -528,3 +528,43 @@ def test_the_search_page_calls_cut_only_the_kinds_the_json_calls_cut(site, real_
     assert kinds.count("figure") == 100 and "figure" in cut
     named = " and ".join(kind + "s" for kind in cut)
     assert f"and more {named} than that match, so not all are shown" in hint, hint
+
+
+# What HTML reads as a control character: C0 but tab, line feed and carriage return; DEL; C1.
+RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/search_everything?q=telegram%00usa",
+        "/disclosures/search_everything?q=telegram%1busa%7f",
+        "/disclosures/search_everything?q=%00",
+        "/disclosures/figures?_search=telegram%00usa",
+        "/disclosures/sources?_search=telegram%08",
+        "/?q=telegram%00usa",
+        "/disclosures/figures?platform_id=telegram%00",
+    ],
+)
+def test_a_control_character_sent_is_never_written_raw_into_a_page(site, path):
+    # ?q=%00 was written raw into the search page's title, its search box and its parameter field.
+    page = site.get(path)
+    assert page.status_code in (200, 400, 404), path
+    assert page.headers["content-type"].startswith("text/html")
+    assert RAW_CONTROL.search(page.text) is None, RAW_CONTROL.findall(page.text)
+    # A HEAD's length is the GET's, whose body is changed after it was written.
+    head = site.loop.run_until_complete(site.datasette.client.head(path))
+    assert head.status_code == page.status_code and head.content == b""
+    assert int(head.headers["content-length"]) == len(page.content)
+
+
+def test_the_search_page_says_its_control_characters_are_shown_as_spaces(site):
+    page = site.get("/disclosures/search_everything?q=telegram%00usa").text
+    assert "<title>Search: telegram usa: " in page
+    assert 'value="telegram usa"' in page  # the header's search box and the query's field
+    said = "The search holds control characters (such as a NUL), which a page cannot show"
+    assert f"{said}: each is shown as a space in “telegram usa”." in page
+    plain = site.get("/disclosures/search_everything?q=telegram+usa").text
+    assert said not in plain
+    alone = site.get("/disclosures/search_everything?q=%00").text
+    assert f"{said}: it holds nothing else, so no word was searched for." in alone
