@@ -552,10 +552,18 @@ def test_a_control_character_sent_is_never_written_raw_into_a_page(site, path):
     assert page.status_code in (200, 400, 404), path
     assert page.headers["content-type"].startswith("text/html")
     assert RAW_CONTROL.search(page.text) is None, RAW_CONTROL.findall(page.text)
-    # A HEAD's length is the GET's, whose body is changed after it was written.
+    # The length is the changed body's, and a HEAD's is the GET's. A table page prints how long
+    # its queries took ("Queries took 3.217ms"), a number whose length differs between the two
+    # renders: only that number may differ.
+    assert int(page.headers["content-length"]) == len(page.content)
     head = site.loop.run_until_complete(site.datasette.client.head(path))
     assert head.status_code == page.status_code and head.content == b""
-    assert int(head.headers["content-length"]) == len(page.content)
+    timing = re.search(rb"Queries took ([0-9.]+)ms", page.content)
+    if timing is None:
+        assert int(head.headers["content-length"]) == len(page.content)
+    else:
+        without_timing = len(page.content) - len(timing.group(1))
+        assert 1 <= int(head.headers["content-length"]) - without_timing <= len("1234.567"), timing.group(0)
 
 
 def test_the_search_page_says_its_control_characters_are_shown_as_spaces(site):
