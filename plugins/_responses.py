@@ -53,6 +53,38 @@ async def send_message(send, status: int, message: str, as_json: bool, headers=(
     await send_response(send, status, (message + "\n").encode("utf-8"), TEXT, headers)
 
 
+async def send_whole(send, start: dict, body: bytes) -> None:
+    """A held answer (its ``http.response.start`` message ``start``) sent with ``body``, whatever
+    its length: the Content-Length is ``body``'s."""
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def held(finish, send=None, keep=None):
+    """An ASGI send that holds the whole response back, then hands it to ``await finish(start,
+    body)``. With ``keep`` (a test of the response's start message), an answer it refuses goes to
+    ``send`` as it comes, unheld."""
+    start, chunks = None, []
+
+    async def hold(message):
+        nonlocal start
+        if message["type"] == "http.response.start":
+            if keep is not None and not keep(message):
+                start = False
+                return await send(message)
+            start = message
+            return
+        if start is False:
+            return await send(message)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            await finish(start, b"".join(chunks))
+
+    return hold
+
+
 class HeadAnswered(BaseException):
     """Raised through the app once a HEAD's headers are sent, so that nothing reads on for a
     body that will not be sent (the whole database, or a CSV of every row). A BaseException,

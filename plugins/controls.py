@@ -22,7 +22,7 @@ from datasette import hookimpl
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import HeadAnswered, bodiless
+from _responses import HeadAnswered, bodiless, held, send_whole
 
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -47,6 +47,12 @@ def prepare_jinja2_environment(env):
     env.tests["control_characters"] = has_controls
 
 
+def is_html(start: dict) -> bool:
+    """Whether a response's start message types it an HTML page."""
+    kind = dict((k.lower(), v) for k, v in start.get("headers", [])).get(b"content-type", b"")
+    return kind.startswith(b"text/html")
+
+
 def wrap(app):
     async def spaced(scope, receive, send):
         if scope["type"] != "http" or not sent_controls(scope):
@@ -58,28 +64,11 @@ def wrap(app):
                 return await spaced(dict(scope, method="GET"), receive, bodiless(send))
             except HeadAnswered:
                 return
-        start, chunks = None, []
 
-        async def checked(message):
-            nonlocal start
-            if message["type"] == "http.response.start":
-                kind = dict((k.lower(), v) for k, v in message.get("headers", [])).get(b"content-type", b"")
-                if not kind.startswith(b"text/html"):
-                    start = False
-                    return await send(message)
-                start = message
-                return
-            if start is False:
-                return await send(message)
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = without_controls(b"".join(chunks).decode("utf-8", "replace")).encode("utf-8")
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-            await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
+        async def spaced_page(start, body):
+            await send_whole(send, start, without_controls(body.decode("utf-8", "replace")).encode("utf-8"))
 
-        return await app(scope, receive, checked)
+        return await app(scope, receive, held(spaced_page, send, keep=is_html))
 
     return spaced
 

@@ -47,7 +47,7 @@ from datasette.utils import tilde_decode
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import HeadAnswered, bodiless
+from _responses import HeadAnswered, bodiless, send_whole
 
 # Enough for anything a client sends in earnest to be shown whole (the longest figure id is 78
 # characters; a column name, a cursor or a facet's JSON form far fewer).
@@ -232,8 +232,7 @@ def wrap(app):
             # A message this short holds no echo past the limit: nothing to read or parse.
             elif len(body) > ECHO_LIMIT:
                 body = shorten_body(body, kind, client_input(scope))
-            await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
+            await send_whole(send, start, body)
 
         return await app(scope, receive, checked)
 

@@ -17,13 +17,20 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import sys
 import threading
 from collections import Counter
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils.asgi import Response
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import held, send_whole
 
 PLUGIN = "platform-disclosures"
 
@@ -228,9 +235,9 @@ def asgi_wrapper(datasette):
                         f"This CSV is larger than {limit} MB, so it was not sent. Filter it, or download "
                         f"the whole database: {_database_download(datasette)}",
                     )
-                await _send_whole(send, start, body)
+                await send_whole(send, start, body)
 
-            await app(scope, receive, _held(finish))
+            await app(scope, receive, held(finish))
 
         return guarded
 
@@ -307,22 +314,6 @@ def _with_search_report(datasette, scope, database: str, send):
     return _held_json(send, rewrite)
 
 
-def _held(finish):
-    """An ASGI send that holds the whole response back, then hands it to ``finish(start, body)``."""
-    start, chunks = None, []
-
-    async def hold(message):
-        nonlocal start
-        if message["type"] == "http.response.start":
-            start = message
-            return
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            await finish(start, b"".join(chunks))
-
-    return hold
-
-
 def _held_json(send, rewrite):
     """An ASGI send that holds the whole response back and sends, for a 200 whose body is JSON,
     the body ``await rewrite(data, body)`` returns; any other answer as it came."""
@@ -335,16 +326,9 @@ def _held_json(send, rewrite):
                 data = None
             if data is not None:
                 body = await rewrite(data, body)
-        await _send_whole(send, start, body)
+        await send_whole(send, start, body)
 
-    return _held(finish)
-
-
-async def _send_whole(send, start, body: bytes):
-    headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-    headers.append((b"content-length", str(len(body)).encode()))
-    await send({**start, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    return held(finish)
 
 
 def _database_download(datasette) -> str:
