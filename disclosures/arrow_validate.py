@@ -152,13 +152,10 @@ def _rules_hold(tables: dict):
     """Yields once: True when the rules across rows hold of ``tables`` ({resource: the Arrow
     table of its strings}); raises Undecided when a rule fails or cannot be decided here. (The
     rules across files, ``consistency.arrow_problems``, are ``_proves_valid``'s own.)"""
-    import pyarrow.compute as pc
 
     record_sources: set[str] = set()
     if "sources" in tables:
-        sources = tables["sources"]
-        is_record = pc.is_in(sources.column("kind"), value_set=_strings(sorted(rules.RECORD_SOURCE_KINDS)))
-        record_sources = set(sources.column("source_id").filter(is_record).to_pylist())
+        record_sources = set(_record_sources(tables["sources"]).to_pylist())
     from .validate import QUOTED_VALUE_RESOURCES
 
     for name, table in tables.items():
@@ -173,6 +170,14 @@ def _rules_hold(tables: dict):
     if {"figures", "sources", "corroborations", "metrics"} <= tables.keys():
         check_corroborations(tables)
     yield True
+
+
+def _record_sources(sources):
+    """The ids of record sources (rules.RECORD_SOURCE_KINDS) of the sources table, an Arrow array."""
+    import pyarrow.compute as pc
+
+    is_record = pc.is_in(sources.column("kind"), value_set=_strings(sorted(rules.RECORD_SOURCE_KINDS)))
+    return _array(sources.column("source_id").filter(is_record))
 
 
 def _strings(values):
@@ -573,6 +578,49 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
     records = (
         pc.is_in(column("source_id"), value_set=_strings(sorted(record_sources))) if "source_id" in names else None
     )
+    check_values_in_quotes(table, records)
+    if "value" in names:
+        # rules.value_only_as_year: only exact values that could be a year.
+        picked = table.filter(
+            pc.and_(
+                pc.and_(pc.equal(kinds, "exact"), has_quote),
+                pc.match_substring_regex(column("value"), r"^(19|20)[0-9]{2}$"),
+            )
+        )
+        for text, said in zip(picked.column("value").to_pylist(), picked.column("quote").to_pylist(), strict=True):
+            if rules.value_only_as_year(Decimal(text), said):
+                raise Undecided
+    identity = ("source_locator", "jurisdiction_id", "period_start", "period_end")
+    if set(identity) <= names:
+        # rules.record_identity_problems: only quotes with a "{", or a "[" from a record source
+        # (JSON records, and what looks like one but does not parse, which is a problem of its own).
+        arrays = pc.match_substring(quote, "[")
+        picked_rows = pc.match_substring(quote, "{")
+        if records is not None:
+            picked_rows = pc.or_(picked_rows, pc.and_(arrays, records))
+        picked = table.filter(picked_rows)
+        flagged = [False] * len(picked) if records is None else records.filter(picked_rows).to_pylist()
+        columns = [picked.column(name).to_pylist() for name in ("quote", *identity)]
+        for said, locator, jurisdiction, start, end, is_record in zip(*columns, flagged, strict=True):
+            if rules.record_identity_problems(said, locator, jurisdiction, start, end, is_record=is_record):
+                raise Undecided
+
+
+def check_values_in_quotes(table, records) -> None:
+    """The rules a figure's quote and a corroboration's share (validate.figure_value_notes and
+    validate.corroboration_problems): the numbers of value, value_low and value_high as its
+    value_kind quotes them, an exact value not only as an approximation, the field a locator
+    names, and a bulk file's row holding the value in its metric's column. ``table`` has
+    value_kind, quote and the value columns, and may have source_locator and metric_id;
+    ``records``: an Arrow boolean per row, whether its source is a record source (None: none is)."""
+    import pyarrow.compute as pc
+
+    names = set(table.column_names)
+    column = table.column
+    kinds = column("value_kind")
+    numbers = [n for n in ("value", "value_low", "value_high") if n in names]
+    quote = column("quote")
+    has_quote = pc.not_equal(quote, "")
     for number in numbers:
         wanted_kinds = sorted(k for k, cols in rules.QUOTED_COLUMNS.items() if number in cols)
         rows = pc.and_(
@@ -589,17 +637,6 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
             if not numbers_in_quotes(texts.slice(start, PYTHON_ROWS).to_pylist(), said, is_record):
                 raise Undecided
     if "value" in names:
-        # rules.value_only_as_year: only exact values that could be a year.
-        picked = table.filter(
-            pc.and_(
-                pc.and_(pc.equal(kinds, "exact"), has_quote),
-                pc.match_substring_regex(column("value"), r"^(19|20)[0-9]{2}$"),
-            )
-        )
-        for text, said in zip(picked.column("value").to_pylist(), picked.column("quote").to_pylist(), strict=True):
-            if rules.value_only_as_year(Decimal(text), said):
-                raise Undecided
-    if "value" in names:
         # rules.value_only_approximate: only exact values whose quote has an approximation word
         # (RE2 reads APPROXIMATION's words; Python decides on the rows it picks).
         picked = table.filter(
@@ -610,20 +647,6 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
         )
         for text, said in zip(picked.column("value").to_pylist(), picked.column("quote").to_pylist(), strict=True):
             if text and rules.value_only_approximate(Decimal(text), said):
-                raise Undecided
-    identity = ("source_locator", "jurisdiction_id", "period_start", "period_end")
-    if set(identity) <= names:
-        # rules.record_identity_problems: only quotes with a "{", or a "[" from a record source
-        # (JSON records, and what looks like one but does not parse, which is a problem of its own).
-        arrays = pc.match_substring(quote, "[")
-        picked_rows = pc.match_substring(quote, "{")
-        if records is not None:
-            picked_rows = pc.or_(picked_rows, pc.and_(arrays, records))
-        picked = table.filter(picked_rows)
-        flagged = [False] * len(picked) if records is None else records.filter(picked_rows).to_pylist()
-        columns = [picked.column(name).to_pylist() for name in ("quote", *identity)]
-        for said, locator, jurisdiction, start, end, is_record in zip(*columns, flagged, strict=True):
-            if rules.record_identity_problems(said, locator, jurisdiction, start, end, is_record=is_record):
                 raise Undecided
     if "source_locator" in names and "value" in names:
         rows = pc.and_(
@@ -945,28 +968,47 @@ def check_corrections(figures, corrections) -> None:
 
 
 def check_corroborations(tables: dict) -> None:
-    """validate.corroboration_problems itself, on the rows it needs (the corroborations, the
-    figures they name and those of the platforms whose derived figures they name)."""
+    """validate.corroboration_problems. A corroboration of a reported figure is checked in Arrow,
+    against its figure's columns taken beside it (``check_values_in_quotes``, the rules its quote
+    shares with a figure's); one of a derived figure by corroboration_problems itself, against
+    the figures the build derives from the series its id names (derivations never cross series)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .validate import corroboration_problems, derivation_platforms, derived_rows
+    from .validate import corroboration_problems, derived_id_series, derived_rows
 
-    figures = tables["figures"]
-    corroborations = tables["corroborations"].to_pylist()
-    named = {row["figure_id"] for row in corroborations}
-    named_array = _strings(sorted(named))
-    known = set(present_ids(figures, named_array).to_pylist())
-    platforms = derivation_platforms(named - known, set(pc.unique(figures.column("platform_id")).to_pylist()))
-    picked = figures.filter(
-        pc.or_(
-            pc.is_in(figures.column("figure_id"), value_set=named_array),
-            pc.is_in(figures.column("platform_id"), value_set=_strings(sorted(platforms))),
-        )
-    ).to_pylist()
-    wanted = {row["figure_id"]: row for row in picked}
+    figures, corroborations = tables["figures"], tables["corroborations"]
+    at = pc.index_in(corroborations.column("figure_id"), value_set=_array(figures.column("figure_id")))
+    reported = pc.is_valid(at)
+    rows = corroborations.filter(reported)
+    figure = figures.select(["source_id", "value_kind", "value", "value_low", "value_high", "metric_id"]).take(
+        _array(at.filter(reported))
+    )
+    _fail(pc.equal(rows.column("source_id"), figure.column("source_id")))
+    records = pc.is_in(rows.column("source_id"), value_set=_record_sources(tables["sources"]))
+    joined = pa.table(
+        {
+            **{name: figure.column(name) for name in ("value_kind", "value", "value_low", "value_high", "metric_id")},
+            **{name: rows.column(name) for name in ("quote", "source_locator")},
+        }
+    )
+    check_values_in_quotes(joined, records)
+
+    others = corroborations.filter(pc.invert(reported)).to_pylist()
+    if not others:
+        return
+    series = {derived_id_series(row["figure_id"]) for row in others}
+    if None in series:
+        raise Undecided  # not a figure, nor an id the build could derive
+    keys = pc.binary_join_element_wise(
+        figures.column("platform_id"),
+        _mapped(figures.column("jurisdiction_id"), lambda text: text.lower()),
+        figures.column("request_type_id"),
+        figures.column("metric_id"),
+        "|",
+    )
+    inputs = figures.filter(pc.is_in(keys, value_set=_strings(sorted("|".join(key) for key in series)))).to_pylist()
     units = _column_dict(tables["metrics"], "metric_id", "unit")
-    derivable = [row for row in wanted.values() if row["platform_id"] in platforms]
     sources = _column_dict(tables["sources"], "source_id", "kind")
-    rows = list(enumerate(corroborations, start=2))
-    if corroboration_problems(rows, {**derived_rows(derivable, units), **wanted}, sources, ""):
+    if corroboration_problems(list(enumerate(others)), derived_rows(inputs, units), sources, ""):
         raise Undecided
