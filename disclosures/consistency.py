@@ -38,6 +38,12 @@ input (a damaged cell is reported by the schema checks and skipped here):
   thousand", "tweeduizend", "33 nghìn", "64pc"), nor for ``inconsistent_parts``, whose claimed
   value is the sum of the parts its text lists, not a number the text holds. A ``rounded`` claim
   may write it with a scale word ("nearly 1.2 million" for 1200000).
+* disagreements' columns (``claimed_column_problems``): a claimed_text that is one row of a bulk
+  file ``rules.record_column`` knows (the file the disagreeing source's URL names: Google's
+  user-data exports, Facebook 2013-H1, Twitter 2017-H1, a DSA orders table) holds the
+  claimed_value in the column of the kept figure's metric, as a figure's or a corroboration's row
+  holds its value: a claim of 19 requests from a row whose requests are 10 and accounts 19 is the
+  accounts number filed under the wrong figure.
 
 ``package_problems`` runs them all on a package: typed tables when the one-pass reader read them,
 else the CSV text.
@@ -320,6 +326,36 @@ def claimed_value_problems(
     return problems
 
 
+def claimed_column_problems(
+    disagreements: list[tuple[int, dict]], figures: dict[str, dict], urls: dict[str, str], shown: str
+) -> list[rules.Problem]:
+    """A disagreement whose claimed_text is one row of a bulk file rules.record_column knows, and
+    whose claimed_value is not in that row's column for its kept figure's metric (see the module's
+    docstring). ``figures``: the kept figures by id (metric_id, source_locator); ``urls``: each
+    source's URL, whose file is the one the row is from. Not for ``inconsistent_parts``, whose
+    claimed value is a sum the text does not hold, nor for a disagreement that keeps no figure (no
+    metric names a column)."""
+    problems = []
+    for line, row in disagreements:
+        figure = figures.get(row.get("figure_id", ""))
+        if figure is None or row.get("kind") in CLAIMS_COMPUTED:
+            continue
+        try:
+            value = Decimal(row.get("claimed_value") or "")
+        except InvalidOperation:
+            continue  # empty, or not a number: the schema checks report it
+        notes = rules.claim_column_problems(
+            rules.url_file_name(urls.get(row.get("source_id", ""), "")),
+            row.get("figure_id"),
+            figure.get("metric_id"),
+            figure.get("source_locator"),
+            row.get("claimed_text"),
+            value,
+        )
+        problems += [rules.Problem(shown, line, field, note) for field, note in notes]
+    return problems
+
+
 def iso_or_empty(cell: str | None) -> str:
     """``cell`` when it is an ISO date's text, else "" (the schema checks report it)."""
     return cell if rules.ISO_DATE_TEXT.fullmatch(cell or "") else ""
@@ -521,6 +557,9 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
         if "disagreements" in resources:
             kinds = {row.get("source_id", ""): row.get("kind", "") for _, row in rows_of("sources")}
             problems += claimed_value_problems(rows_of("disagreements"), kinds, shown("disagreements"))
+            urls = {row.get("source_id", ""): row.get("url", "") for _, row in rows_of("sources")}
+            kept = {row.get("figure_id", ""): row for row in figure_rows}
+            problems += claimed_column_problems(rows_of("disagreements"), kept, urls, shown("disagreements"))
         problems += figure_period_problems(rows_of("figures"), rows_of("sources"), shown("figures"))
     if "jurisdictions" in resources:
         problems += locator_record_file_problems(
@@ -605,7 +644,18 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
         problems += checked_date_problems(lined(tables["platforms"]), sources, "data/platforms.csv")
         if "disagreements" in tables:
             kinds = {row.get("source_id", ""): row.get("kind", "") for _, row in sources}
-            problems += claimed_value_problems(lined(tables["disagreements"]), kinds, "data/disagreements.csv")
+            disagreements = lined(tables["disagreements"])
+            problems += claimed_value_problems(disagreements, kinds, "data/disagreements.csv")
+            # Only the kept figures of disagreements become Python values.
+            kept = figures.select(["figure_id", "metric_id", "source_locator"]).filter(
+                pc.is_in(
+                    figures.column("figure_id"), value_set=tables["disagreements"].column("figure_id").combine_chunks()
+                )
+            )
+            urls = {row.get("source_id", ""): row.get("url", "") for _, row in sources}
+            problems += claimed_column_problems(
+                disagreements, {row["figure_id"]: row for row in text_rows(kept)}, urls, "data/disagreements.csv"
+            )
         # Each figure's source's limits side by side with its period's end, compared in Arrow:
         # only the figures that end too late become Python values. (ISO dates compare as text.)
         dates = source_dates(sources)

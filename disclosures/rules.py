@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 from .vocabulary import VALUE_KINDS, loopback_problem, number_text
 
@@ -1137,6 +1138,47 @@ def record_column_problems(locator: str, quote: str, metric_id, kind, value) -> 
             "quote",
             f'{metric_id} is read from the column "{column}" of {file}, which holds {shown} in the quoted row, '
             f"not {number_text(value)}: the value of another column, or the wrong metric",
+        )
+    ]
+
+
+def url_file_name(url) -> str:
+    """The file a source's URL names: its path's last part, percent-decoded ("…/orders.csv?raw=1"
+    names orders.csv); "" for a URL whose path ends in a folder, and for one that cannot be read
+    as a URL (the url rules report it)."""
+    if not isinstance(url, str):
+        return ""
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:  # "https://[ExampleChat](…)": an IPv6 host left open
+        return ""
+    return unquote(path.rsplit("/", 1)[-1])
+
+
+def claim_column_problems(
+    file: str, figure_id, metric_id, figure_locator, claimed_text, claimed_value
+) -> list[tuple[str, str]]:
+    """(field, note) for a disagreement whose claimed_text is one row of a bulk file
+    record_column knows (``file``: the disagreeing source's, ``url_file_name``) and whose
+    claimed_value is not the number that row holds in the column of the kept figure's metric: a
+    source's "2018-06-30,United States,US,Wiretap Orders,3,100,4" claims 3 requests or 4 accounts,
+    not 4 requests. A DSA orders table's row is read at the Scope the kept figure's own locator
+    names. Not for a claimed text of several rows (written with ¶), which is no row."""
+    if not file or not isinstance(claimed_value, Decimal) or not isinstance(claimed_text, str) or "¶" in claimed_text:
+        return []
+    scope = DSA_SCOPE.search(figure_locator) if isinstance(figure_locator, str) else None
+    locator = f"{file} (Scope={scope.group(1)})" if scope else file
+    found = record_column(locator, claimed_text, metric_id)
+    if found is None or found[2] == claimed_value:
+        return []
+    file, column, held = found
+    shown = "no number" if held is None else number_text(held)
+    return [
+        (
+            "claimed_value",
+            f'{metric_id} of {figure_id} is read from the column "{column}" of {file}, which holds {shown} in '
+            f"the row claimed_text quotes, not {number_text(claimed_value)}: write the number that column holds, or "
+            "name the figure whose metric is read from the column that holds this one",
         )
     ]
 

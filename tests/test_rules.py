@@ -280,6 +280,37 @@ def test_the_bulk_file_column_rule_reads_grouped_numbers_and_percent_signs_and_l
     assert rules.record_column(facebook, row, "requests_fulfilled") is None
 
 
+def test_a_disagreements_claim_from_a_bulk_file_row_is_read_in_its_kept_figures_column():
+    row = "2018-06-30,United States,US,Wiretap Orders,3,100,4"
+    figure = "google-usa-2018h1-wiretap-requests_received"
+
+    def told(file, claimed, metric="requests_received", locator="", text=row):
+        return rules.claim_column_problems(file, figure, metric, locator, text, Decimal(claimed))
+
+    older = rules.url_file_name("https://github.com/a/b/blob/5b7d61e/google-user-data-requests.csv")
+    assert older == "google-user-data-requests.csv"
+    assert told(older, 3) == [] and told(older, 4, "accounts_specified") == []
+    ((field, note),) = told(older, 4)
+    assert field == "claimed_value"
+    assert 'of google-usa-2018h1-wiretap-requests_received is read from the column "User Data Requests"' in note
+    assert "which holds 3 in the row claimed_text quotes, not 4" in note
+    # A DSA orders table's copy, named with spaces and percent-escapes, is read at the Scope the
+    # kept figure's locator names.
+    dsa = rules.url_file_name("https://example.org/x/Example%20DSA%20Report%20-%203_member_states_orders.csv?raw=1")
+    orders = "All,Example,2025-07-01/2025-12-31,TOTAL,,DE,17,48,0,67,12,0,117"
+    scope = "3_member_states_orders.csv (Service=Example, Category=TOTAL, Scope=DE)"
+    assert told(dsa, 12, locator=scope, text=orders) == []
+    assert "which holds 12 in the row claimed_text quotes, not 17" in told(dsa, 17, locator=scope, text=orders)[0][1]
+    # No Scope to read the row at, a file the rules do not know, a URL naming no file, several
+    # rows (written with ¶) and a metric the file has no column for: not judged.
+    assert told(dsa, 17, text=orders) == []
+    assert told(rules.url_file_name("https://example.org/report"), 4) == []
+    assert told(rules.url_file_name("https://example.org/files/"), 4) == []
+    assert rules.url_file_name("https://[ExampleChat](https://example.org/x.csv)") == ""
+    assert told(older, 4, text=row + " ¶ " + row) == []
+    assert told(older, 4, "requests_fulfilled") == []
+
+
 def test_the_bulk_file_column_rule_reports_or_passes_a_malformed_quote_and_never_raises():
     # A carriage return inside a quoted row, a cell past the csv module's size limit, an unbalanced
     # quote character, a row shorter than the header: validate stopped with a traceback for the
