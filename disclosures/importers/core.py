@@ -245,6 +245,16 @@ def number_cell(text: str) -> str | None:
     return format(number.normalize(), "f")
 
 
+def count_cell(text: str) -> str | None:
+    """``number_cell`` for a cell that counts requests or accounts, or gives a share of them: a
+    number below zero ("-3") raises ValueError too, with the cell, for no platform publishes one
+    (the row is damaged; proposed as a figure, validate refused it only later)."""
+    value = number_cell(text)
+    if value is not None and value.startswith("-"):
+        raise ValueError(f"{text.strip()!r} is below zero: a count or percentage never is, so the row is damaged")
+    return value
+
+
 def period_of_end(end: date, months: int) -> tuple[str, str]:
     """The period of ``months`` months ending on ``end`` (a month's last day), as ISO dates."""
     month = end.month - months + 1

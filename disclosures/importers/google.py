@@ -20,13 +20,14 @@ from .core import (
     Parsed,
     Record,
     Skip,
+    count_cell,
     jurisdiction_lookup,
     number_cell,
     period_of_end,
     read_mapping,
 )
 from .provenance import name_of
-from .tables import Line, csv_lines
+from .tables import Line, csv_lines, short_row
 
 # Column headers of the user-data export, current and older spelling, → metric field label.
 COUNT_COLUMNS = ("User Data Requests", "Percentage disclosed", "Accounts")
@@ -130,16 +131,12 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
             keys["Product"] = line.get(header, "Product")
         keys["Legal Process"] = process
         locator = _locator(path, keys)
-        if len(line.cells) < len(header):
+        short = short_row(line, header)
+        if short:
             # A row cut short (Google writes every cell, blank or not): its missing cells read as
             # blank, so their figures were dropped without a word or, before Google reported
             # the metric, recorded as not reported from a cell the file does not hold.
-            missing = ", ".join(header[len(line.cells) :])
-            reason = (
-                f"the row has {len(line.cells)} cells, the header has {len(header)} (no cell for {missing}): "
-                "the file is damaged; download it again"
-            )
-            result.skips.append(Skip(locator, line.text, reason))
+            result.skips.append(Skip(locator, line.text, short))
             continue
         stray = mapping.find("skip_row", f"{end},{code},{process}")
         if stray:
@@ -338,6 +335,12 @@ def parse_diplomatic(path: Path) -> Parsed:
         keys["Country/Region of Origin"] = origin
         keys["Assisting Country"] = assisting
         locator = _locator(path, keys)
+        short = short_row(line, header)
+        if short:
+            # Its count is the last cell: a row cut short was "blank value: no figure", or took
+            # the Assisting Country as its count.
+            result.skips.append(Skip(locator, line.text, short))
+            continue
         platform = "google"
         if product:
             platform_row = mapping.find("product", product)
@@ -359,14 +362,18 @@ def parse_diplomatic(path: Path) -> Parsed:
             )
             continue
         try:
-            value = number_cell(line.get(header, value_column))
+            value = count_cell(line.get(header, value_column))
         except ValueError as error:
-            result.skips.append(Skip(locator, line.text, str(error)))
+            result.skips.append(Skip(locator, line.text, f"{value_column}: {error}"))
             continue
         if value is None:
             result.skips.append(Skip(locator, line.text, "blank value: no figure"))
             continue
-        start, finish = _half(end)
+        try:
+            start, finish = _half(end)
+        except ValueError as error:
+            result.skips.append(Skip(locator, line.text, f"Period Ending {end!r} is not a date: {error}"))
+            continue
         wording = f"{value_column} (Assisting Country: {assisting})" if assisting else value_column
         result.records.append(
             Record(
@@ -415,12 +422,21 @@ def parse_national_security(path: Path) -> Parsed:
             continue
         end = line.get(header, "Reporting period ending date")
         locator = _locator(path, {"Reporting period ending date": end})
-        start, finish = _half(end)
+        short = short_row(line, header)
+        if short:
+            result.skips.append(Skip(locator, line.text, short))
+            continue
+        try:
+            start, finish = _half(end)
+        except ValueError as error:
+            reason = f"Reporting period ending date {end!r} is not a date: {error}"
+            result.skips.append(Skip(locator, line.text, reason))
+            continue
         for metric, (low_column, high_column) in NATIONAL_SECURITY_COLUMNS.items():
             try:
-                low, high = number_cell(line.get(header, low_column)), number_cell(line.get(header, high_column))
+                low, high = count_cell(line.get(header, low_column)), count_cell(line.get(header, high_column))
             except ValueError as error:
-                result.skips.append(Skip(locator, line.text, str(error)))
+                result.skips.append(Skip(f"{locator}, {low_column} – {high_column}", line.text, str(error)))
                 continue
             if low is None or high is None:
                 result.skips.append(Skip(locator, line.text, f"{low_column} or {high_column} is blank"))

@@ -134,6 +134,19 @@ class Line:
         return self.cells[index] if index < len(self.cells) else ""
 
 
+def short_row(line: Line, header: list[str]) -> str | None:
+    """Why ``line``, with fewer cells than ``header``, is skipped, or None when it has them all.
+    Its missing cells would read as blank (``Line.get``): its figures dropped without a word, or
+    a blank told where the file holds no cell."""
+    if len(line.cells) >= len(header):
+        return None
+    missing = ", ".join(name or "(unnamed)" for name in header[len(line.cells) :])
+    return (
+        f"the row has {len(line.cells)} cells, the header has {len(header)} (no cell for {missing}): "
+        "the file is damaged; download it again"
+    )
+
+
 def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iterator[Line]]:
     """The header and the records of a UTF-8 CSV (BOM tolerated), each with its exact text.
 
