@@ -232,13 +232,15 @@ def number_cell(text: str) -> str | None:
 
     Raises ValueError for anything else ("n/a", "1e3", "12%"), so a parser can skip it with a reason.
     """
-    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    written = text.strip()
+    text = written.replace("\u00a0", "").replace(" ", "")
     if text == "":
         return None
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
     if not _NUMBER.match(text):
-        raise ValueError(f"not a number: {text!r}")
+        # As the file writes it: "about 20" was told as 'about20'.
+        raise ValueError(f"not a number: {written!r}")
     number = Decimal(text)
     if number == number.to_integral_value():
         return str(int(number))

@@ -15,8 +15,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, period_of_end, read_mapping
-from .tables import csv_lines
+from .core import Format, Parsed, Record, Skip, count_cell, jurisdiction_lookup, period_of_end, read_mapping
+from .tables import csv_lines, short_row
 
 PERIOD = re.compile(r"^(\d{4})-H([12])$")
 BAND = re.compile(r"^(\d[\d,]*)\s*-\s*(\d[\d,]*)$")
@@ -32,6 +32,12 @@ def parse_transparency_csv(path: Path) -> Parsed:
         period_text, section, category, place, metric_name, cell = (line.get(header, name) for name in names)
         locator = f"{path.name} line {line.number} (section={section}, category={category}, "
         locator += f"sub_category_1={place}, metric={metric_name})" if place else f"metric={metric_name})"
+        short = short_row(line, header)
+        if short:
+            # Its missing value read as blank ("blank value: no figure"), or its missing metric
+            # as one the mapping does not name.
+            result.skips.append(Skip(locator, line.text, short))
+            continue
         section_row = mapping.find("section", section)
         if section_row is None or not section_row["maps_to"]:
             reason = section_row["notes"] if section_row else f"section {section!r} is not in mappings/snap.csv"
@@ -66,16 +72,16 @@ def parse_transparency_csv(path: Path) -> Parsed:
         band = BAND.match(cell.strip())
         try:
             if band:
-                values = {"value_kind": "band", "value": "", "value_low": number_cell(band.group(1))}
-                values["value_high"] = number_cell(band.group(2))
+                values = {"value_kind": "band", "value": "", "value_low": count_cell(band.group(1))}
+                values["value_high"] = count_cell(band.group(2))
             else:
-                value = number_cell(cell)
+                value = count_cell(cell)
                 if value is None:
                     result.skips.append(Skip(locator, line.text, "blank value: no figure"))
                     continue
                 values = {"value_kind": "exact", "value": value}
         except ValueError as error:
-            result.skips.append(Skip(locator, line.text, str(error)))
+            result.skips.append(Skip(locator, line.text, f"value: {error}"))
             continue
         notes = " ".join(n for n in ((category_row or {}).get("notes", ""), metric_row["notes"]) if n)
         result.records.append(

@@ -12,8 +12,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, period_of_end, read_mapping
-from .tables import csv_lines
+from .core import Format, Parsed, Record, Skip, count_cell, jurisdiction_lookup, period_of_end, read_mapping
+from .tables import csv_lines, short_row
 
 HALF_YEAR = re.compile(r"^(Jan)-(Jun) (\d{4})$|^(Jul)-(Dec) (\d{4})$")
 
@@ -39,6 +39,12 @@ def parse_information_requests(path: Path) -> Parsed:
         location = line.get(header, "location")
         place = line.get(header, "location_value")
         locator = f'{path.name}: metric_name="{metric_name}", period_value="{period_text}", location_value="{place}"'
+        short = short_row(line, header)
+        if short:
+            # Its missing result read as blank ("blank result: no figure"), or a cell of another
+            # column as its result.
+            result.skips.append(Skip(f"{locator} (line {line.number})", line.text, short))
+            continue
         request_row = mapping.find("request_type", metric_name, location)
         metric_row = mapping.find("metric", metric_name, location)
         if not request_row or not metric_row or not request_row["maps_to"] or not metric_row["maps_to"]:
@@ -56,9 +62,9 @@ def parse_information_requests(path: Path) -> Parsed:
             result.skips.append(Skip(locator, line.text, f"market {place!r} is not in jurisdictions or mappings"))
             continue
         try:
-            value = number_cell(line.get(header, "result"))
+            value = count_cell(line.get(header, "result"))
         except ValueError as error:
-            result.skips.append(Skip(locator, line.text, str(error)))
+            result.skips.append(Skip(locator, line.text, f"result: {error}"))
             continue
         if value is None:
             result.skips.append(Skip(locator, line.text, "blank result: no figure"))
