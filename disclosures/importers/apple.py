@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, read_mapping
+from .core import Format, Parsed, Record, Skip, count_cell, jurisdiction_lookup, read_mapping
 from .tables import json_document
 
 
@@ -30,8 +30,18 @@ def parse(path: Path) -> Parsed:
     periods, countries, types, measures = data["periods"], data["countries"], data["request_types"], data["measures"]
     result = Parsed()
     for index, row in enumerate(data["rows"]):
-        period, country, request_type = periods[row[0]], countries[row[1]], types[row[2]]
         quote = json.dumps(row)
+        if not isinstance(row, list) or len(row) < 3 + len(measures):
+            # A row cut short ended the import in a traceback (IndexError), or read as its measures
+            # not applying; one with ids only, on a period it did not name.
+            cells = len(row) if isinstance(row, list) else 0
+            reason = (
+                f"the row has {cells} cells, the extraction's rows have {3 + len(measures)} (period, country, "
+                "request type and its measures): the file is damaged; download it again"
+            )
+            result.skips.append(Skip(f"{Path(path).name} rows[{index}]", quote, reason))
+            continue
+        period, country, request_type = periods[row[0]], countries[row[1]], types[row[2]]
         locator = (
             f"{Path(path).name} rows[{index}]: periods[{row[0]}]={period!r}, countries[{row[1]}]={country!r}, "
             f"request_types[{row[2]}]={request_type!r}"
@@ -61,6 +71,19 @@ def parse(path: Path) -> Parsed:
                 reason = measure_row["notes"] if measure_row else f"measure {measure!r} is not in mappings/apple.csv"
                 result.skips.append(Skip(f"{locator}, measures[{position}]={measure!r}", quote, reason))
                 continue
+            # A cell that is no number (true, "n/a") refused the whole file without naming its row,
+            # and one below zero was proposed as a figure: each is this measure's skip.
+            try:
+                value = (
+                    count_cell(str(cell))
+                    if isinstance(cell, (int, float, str)) and not isinstance(cell, bool)
+                    else None
+                )
+                if value is None:
+                    raise ValueError(f"not a number: {json.dumps(cell)}")
+            except ValueError as error:
+                result.skips.append(Skip(f"{locator}, measures[{position}]={measure!r}", quote, str(error)))
+                continue
             result.records.append(
                 Record(
                     platform_id="apple",
@@ -70,7 +93,7 @@ def parse(path: Path) -> Parsed:
                     request_type_id=type_row["maps_to"],
                     metric_id=measure_row["maps_to"],
                     value_kind="exact",
-                    value=number_cell(str(cell)),
+                    value=value,
                     platform_wording=f"{type_row['wording']} {measure_row['wording']} (extracted as {measure})",
                     source_locator=f"{locator}, measures[{position}]={measure!r}",
                     quote=quote,

@@ -12,8 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, read_mapping
+from .core import Format, Parsed, Record, Skip, count_cell, jurisdiction_lookup, read_mapping
 from .tables import json_document
+
+# The cells of an extraction's row, in order.
+ROW_CELLS = ("period", "section", "country", "metric", "unit", "value")
 
 
 def _half(label: str) -> tuple[str, str]:
@@ -27,10 +30,20 @@ def parse(path: Path) -> Parsed:
     mapping = read_mapping("microsoft")
     places = jurisdiction_lookup()
     result = Parsed()
-    for row in data["rows"]:
-        period, section, country, metric, unit, value = row
+    for index, row in enumerate(data["rows"]):
         # The row exactly as the file writes it (compact JSON), so the quote is the record.
         quote = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+        if not isinstance(row, list) or len(row) != len(ROW_CELLS):
+            # A row cut short (or one cell too many) refused the whole file, naming no row ("not
+            # enough values to unpack (expected 6, got 5)").
+            cells = len(row) if isinstance(row, list) else 0
+            reason = (
+                f"the row has {cells} cells, the extraction's rows have {len(ROW_CELLS)} ({', '.join(ROW_CELLS)}): "
+                "the file is damaged; download it again"
+            )
+            result.skips.append(Skip(f"{Path(path).name} rows[{index}]", quote, reason))
+            continue
+        period, section, country, metric, unit, value = row
         locator = f"{Path(path).name} rows: period={period}, section={section}, country={country}, metric={metric}"
         lookups = [("section", section), ("metric", metric)]
         unmapped = None
@@ -51,6 +64,17 @@ def parse(path: Path) -> Parsed:
         if unit != "count":
             result.skips.append(Skip(locator, quote, f"unit {unit!r}: only counts are read"))
             continue
+        # A value that is no number ("n/a", true) refused the whole file without naming its row,
+        # and one below zero (-2090) was proposed as a figure: each is this row's skip.
+        try:
+            number = (
+                count_cell(str(value)) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+            )
+            if number is None:
+                raise ValueError(f"not a number: {json.dumps(value)}")
+        except ValueError as error:
+            result.skips.append(Skip(locator, quote, f"value: {error}"))
+            continue
         start, end = _half(period)
         result.records.append(
             Record(
@@ -61,7 +85,7 @@ def parse(path: Path) -> Parsed:
                 request_type_id=mapping.find("section", section)["maps_to"],
                 metric_id=mapping.find("metric", metric)["maps_to"],
                 value_kind="exact",
-                value=number_cell(str(value)),
+                value=number,
                 platform_wording=f"{metric} in section {section} (the extraction's labels for Microsoft's columns)",
                 source_locator=locator,
                 quote=quote,

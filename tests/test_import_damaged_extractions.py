@@ -1,0 +1,71 @@
+"""krMaynard's Apple and Microsoft extractions, damaged: a value below zero, a value that is no
+number and a row cut short are each a skip naming its row and reason; the other rows import,
+and nothing raises (a short Apple row was an IndexError's traceback, a short Microsoft row or a
+value that is no number refused the whole file without naming its row)."""
+
+from __future__ import annotations
+
+import json
+
+from disclosures.importers import apple, microsoft
+
+APPLE = {
+    "periods": ["2025 H1"],
+    "countries": ["France"],
+    "request_types": ["device"],
+    "measures": ["requests_received", "items_specified"],
+    "rows": [[0, 0, 0, -530, "n/a"], [0, 0, 0, 530], [0, 0, 0, 12, True], [0, 0, 0, 40, 2679]],
+}
+
+
+def test_a_damaged_apple_row_or_measure_is_its_own_skip(tmp_path):
+    path = tmp_path / "apple-transparency.json"
+    path.write_text(json.dumps(APPLE), encoding="utf-8")
+    parsed = apple.parse(path)
+    assert sorted((r.metric_id, r.value, r.quote) for r in parsed.records) == [
+        ("identifiers_specified", "2679", "[0, 0, 0, 40, 2679]"),
+        ("requests_received", "12", "[0, 0, 0, 12, true]"),
+        ("requests_received", "40", "[0, 0, 0, 40, 2679]"),
+    ]
+    where = "apple-transparency.json rows[{}]: periods[0]='2025 H1', countries[0]='France', request_types[0]='device'"
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        (
+            where.format(0) + ", measures[0]='requests_received'",
+            "'-530' is below zero: a count or percentage never is, so the row is damaged",
+        ),
+        (where.format(0) + ", measures[1]='items_specified'", "not a number: 'n/a'"),
+        (
+            "apple-transparency.json rows[1]",
+            "the row has 4 cells, the extraction's rows have 5 (period, country, request type and its measures): "
+            "the file is damaged; download it again",
+        ),
+        (where.format(2) + ", measures[1]='items_specified'", "not a number: true"),
+    ]
+
+
+def test_a_damaged_microsoft_row_is_its_own_skip(tmp_path):
+    rows = [
+        ["2025-H1", "criminal", "France", "requests", "count", -2090],
+        ["2025-H1", "criminal", "Germany", "requests", "count", "n/a"],
+        ["2025-H1", "criminal", "Spain", "requests", "count"],
+        ["2025-H1", "criminal", "Italy", "requests", "count", 1500],
+    ]
+    path = tmp_path / "microsoft-lerr.json"
+    path.write_text(json.dumps({"rows": rows}, separators=(",", ":")), encoding="utf-8")
+    parsed = microsoft.parse(path)
+    assert [(r.jurisdiction_id, r.value) for r in parsed.records] == [("ITA", "1500")]
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        (
+            "microsoft-lerr.json rows: period=2025-H1, section=criminal, country=France, metric=requests",
+            "value: '-2090' is below zero: a count or percentage never is, so the row is damaged",
+        ),
+        (
+            "microsoft-lerr.json rows: period=2025-H1, section=criminal, country=Germany, metric=requests",
+            "value: not a number: 'n/a'",
+        ),
+        (
+            "microsoft-lerr.json rows[2]",
+            "the row has 5 cells, the extraction's rows have 6 (period, section, country, metric, unit, value): "
+            "the file is damaged; download it again",
+        ),
+    ]
