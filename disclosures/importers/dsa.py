@@ -42,7 +42,7 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, read_mapping
+from .core import Format, Parsed, Record, Skip, count_cell, jurisdiction_lookup, read_mapping
 from .tables import csv_lines
 
 VALUE_COLUMN = "Number of orders to provide information"
@@ -109,9 +109,10 @@ def parse_member_state_orders(path: Path, excerpt: bool = False) -> Parsed:
             continue
         start, _, end = period_text.partition("/")
         try:
-            value = number_cell(line.get(header, VALUE_COLUMN))
+            # A count below zero (-12) was proposed as a figure: the row is damaged.
+            value = count_cell(line.get(header, VALUE_COLUMN))
         except ValueError as error:
-            result.skips.append(Skip(locator, line.text, str(error)))
+            result.skips.append(Skip(locator, line.text, f"{VALUE_COLUMN!r}: {error}"))
             continue
         if value is None:
             # Some services leave the cell empty for a member state that sent no order: an empty
@@ -174,7 +175,7 @@ def _statement_categories(header, records) -> dict[tuple[str, str, str], dict[st
             continue
         key = (cells.get("Service", ""), cells.get("Reporting period", ""), line.get(header, "Scope").strip())
         try:
-            parts.setdefault(key, {})[category] = number_cell(line.get(header, VALUE_COLUMN))
+            parts.setdefault(key, {})[category] = count_cell(line.get(header, VALUE_COLUMN))
         except ValueError:
             parts.setdefault(key, {})[category] = None
     return parts
