@@ -257,6 +257,23 @@ def count_cell(text: str) -> str | None:
     return value
 
 
+def below_zero(cells: dict[str, str]) -> str | None:
+    """Why a row whose cells ({column: cell}) hold a number below zero is skipped whole ("Accounts
+    is -3: ..."), or None: a row with a damaged count is trusted for none of its figures. A cell
+    that is no number is left to ``number_cell`` (that cell's skip)."""
+    negative = []
+    for column, cell in cells.items():
+        try:
+            value = number_cell(cell)
+        except ValueError:
+            continue
+        if value is not None and value.startswith("-"):
+            negative.append(f"{column} is {cell.strip()}")
+    if not negative:
+        return None
+    return f"{'; '.join(negative)}: a count or percentage is never below zero, so the row is damaged"
+
+
 def period_of_end(end: date, months: int) -> tuple[str, str]:
     """The period of ``months`` months ending on ``end`` (a month's last day), as ISO dates."""
     month = end.month - months + 1

@@ -20,6 +20,7 @@ from .core import (
     Parsed,
     Record,
     Skip,
+    below_zero,
     count_cell,
     jurisdiction_lookup,
     number_cell,
@@ -44,15 +45,6 @@ def _locator(path: Path, keys: dict[str, str]) -> str:
 
 def _half(end_text: str) -> tuple[str, str]:
     return period_of_end(date.fromisoformat(end_text), 6)
-
-
-def _negative(cell: str) -> bool:
-    """Whether a number cell holds a number below zero ("-3", "-0.5"); other text is left to number_cell."""
-    try:
-        value = number_cell(cell)
-    except ValueError:
-        return False
-    return value is not None and value.startswith("-")
 
 
 def _spanning(path: Path, line: Line) -> Skip | None:
@@ -197,14 +189,9 @@ def _parse_by_process(path: Path, platform_of, product: bool = False) -> Parsed:
 
         # A count below zero (accounts -3) is no figure Google publishes: the row is damaged, and
         # was proposed whole for validate to refuse later. This row's skip, naming the cells.
-        negative = [
-            f"{column} is {line.get(header, column).strip()}"
-            for column in columns.values()
-            if _negative(line.get(header, column))
-        ]
+        negative = below_zero({column: line.get(header, column) for column in columns.values()})
         if negative:
-            reason = f"{'; '.join(negative)}: a count or percentage is never below zero, so the row is damaged"
-            result.skips.append(Skip(locator, line.text, reason))
+            result.skips.append(Skip(locator, line.text, negative))
             continue
         if all(not line.get(header, column).strip() for column in columns.values()):
             for metric, column in columns.items():
@@ -432,9 +419,13 @@ def parse_national_security(path: Path) -> Parsed:
             reason = f"Reporting period ending date {end!r} is not a date: {error}"
             result.skips.append(Skip(locator, line.text, reason))
             continue
+        negative = below_zero({column: line.get(header, column) for column in columns})
+        if negative:
+            result.skips.append(Skip(locator, line.text, negative))
+            continue
         for metric, (low_column, high_column) in NATIONAL_SECURITY_COLUMNS.items():
             try:
-                low, high = count_cell(line.get(header, low_column)), count_cell(line.get(header, high_column))
+                low, high = number_cell(line.get(header, low_column)), number_cell(line.get(header, high_column))
             except ValueError as error:
                 result.skips.append(Skip(f"{locator}, {low_column} – {high_column}", line.text, str(error)))
                 continue
