@@ -13,7 +13,17 @@ import re
 from datetime import date
 from pathlib import Path
 
-from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, period_of_end, read_mapping
+from .core import (
+    Format,
+    Parsed,
+    Record,
+    Skip,
+    below_zero,
+    jurisdiction_lookup,
+    number_cell,
+    period_of_end,
+    read_mapping,
+)
 from .tables import csv_lines
 
 PERIOD_NAME = re.compile(r"(\d{4})-([QH][1-4])", re.IGNORECASE)
@@ -71,6 +81,17 @@ def parse_transparency_csv(path: Path) -> Parsed:
             # section: the process table, then "Request Type,Requests,Complied" for preservation).
             columns = cells
             continue
+        # A row with no cell for a column its table names: its figures there were dropped without
+        # a word (the stored files pad every row to the file's width: a shorter one is damaged).
+        named = max((i for i, name in enumerate(columns) if name), default=0) + 1
+        if len(cells) < named:
+            missing = ", ".join(name for name in columns[len(cells) : named] if name)
+            reason = (
+                f"the row has {len(cells)} cells, its table's header has {named} (no cell for {missing}): "
+                "the file is damaged; download it again"
+            )
+            result.skips.append(Skip(locator, line.text, reason))
+            continue
         kind = section_row["maps_to"]  # by_process (US) or a request type for by-country tables
         if first.rstrip(":") in ("Total", "Sum"):
             jurisdiction = mapping.find("total", section)["maps_to"]
@@ -90,6 +111,15 @@ def parse_transparency_csv(path: Path) -> Parsed:
             if jurisdiction is None:
                 result.skips.append(Skip(locator, line.text, f"country {first!r} is not in jurisdictions or mappings"))
                 continue
+        read = {
+            column: cell
+            for column, cell in zip(columns[1:], cells[1:], strict=False)
+            if column and (mapping.find("column", column) or {}).get("maps_to")
+        }
+        negative = below_zero(read)
+        if negative:
+            result.skips.append(Skip(locator, line.text, negative))
+            continue
         for column, cell in zip(columns[1:], cells[1:], strict=False):
             metric = mapping.find("column", column)
             if not column or metric is None or not metric["maps_to"]:
