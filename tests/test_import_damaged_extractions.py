@@ -1,5 +1,5 @@
-"""krMaynard's Apple and Microsoft extractions, damaged: a value below zero, a value that is no
-number and a row cut short are each a skip naming its row and reason; the other rows import,
+"""krMaynard's Apple and Microsoft extractions, damaged: a value below zero (its whole row), a value
+that is no number (that value) and a row cut short are each a skip naming its row and reason; the other rows import,
 and nothing raises (a short Apple row was an IndexError's traceback, a short Microsoft row or a
 value that is no number refused the whole file without naming its row)."""
 
@@ -14,7 +14,7 @@ APPLE = {
     "countries": ["France"],
     "request_types": ["device"],
     "measures": ["requests_received", "items_specified"],
-    "rows": [[0, 0, 0, -530, "n/a"], [0, 0, 0, 530], [0, 0, 0, 12, True], [0, 0, 0, 40, 2679]],
+    "rows": [[0, 0, 0, -530, 2679], [0, 0, 0, 530], [0, 0, 0, 12, True], [0, 0, 0, "n/a", 2679]],
 }
 
 
@@ -23,23 +23,23 @@ def test_a_damaged_apple_row_or_measure_is_its_own_skip(tmp_path):
     path.write_text(json.dumps(APPLE), encoding="utf-8")
     parsed = apple.parse(path)
     assert sorted((r.metric_id, r.value, r.quote) for r in parsed.records) == [
-        ("identifiers_specified", "2679", "[0, 0, 0, 40, 2679]"),
+        ("identifiers_specified", "2679", '[0, 0, 0, "n/a", 2679]'),
         ("requests_received", "12", "[0, 0, 0, 12, true]"),
-        ("requests_received", "40", "[0, 0, 0, 40, 2679]"),
     ]
     where = "apple-transparency.json rows[{}]: periods[0]='2025 H1', countries[0]='France', request_types[0]='device'"
     assert [(s.source_locator, s.reason) for s in parsed.skips] == [
         (
-            where.format(0) + ", measures[0]='requests_received'",
-            "'-530' is below zero: a count or percentage never is, so the row is damaged",
+            # a count below zero: no figure of the row is trusted
+            where.format(0),
+            "measures[0]='requests_received' is -530: a count or percentage is never below zero, so the row is damaged",
         ),
-        (where.format(0) + ", measures[1]='items_specified'", "not a number: 'n/a'"),
         (
             "apple-transparency.json rows[1]",
             "the row has 4 cells, the extraction's rows have 5 (period, country, request type and its measures): "
             "the file is damaged; download it again",
         ),
         (where.format(2) + ", measures[1]='items_specified'", "not a number: true"),
+        (where.format(3) + ", measures[0]='requests_received'", "not a number: 'n/a'"),
     ]
 
 

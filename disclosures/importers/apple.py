@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .core import Format, Parsed, Record, Skip, count_cell, jurisdiction_lookup, read_mapping
+from .core import Format, Parsed, Record, Skip, below_zero, jurisdiction_lookup, number_cell, read_mapping
 from .tables import json_document
 
 
@@ -61,6 +61,16 @@ def parse(path: Path) -> Parsed:
         if jurisdiction is None:
             result.skips.append(Skip(locator, quote, missing_reason))
             continue
+        # A count below zero was proposed as a figure: no figure of such a row is trusted.
+        numbers = {
+            f"measures[{position}]={measure!r}": str(cell)
+            for position, (measure, cell) in enumerate(zip(measures, row[3:], strict=False))
+            if isinstance(cell, (int, float)) and not isinstance(cell, bool)
+        }
+        negative = below_zero(numbers)
+        if negative:
+            result.skips.append(Skip(locator, quote, negative))
+            continue
         start, end = _half(period)
         for position, measure in enumerate(measures):
             cell = row[3 + position]
@@ -71,11 +81,11 @@ def parse(path: Path) -> Parsed:
                 reason = measure_row["notes"] if measure_row else f"measure {measure!r} is not in mappings/apple.csv"
                 result.skips.append(Skip(f"{locator}, measures[{position}]={measure!r}", quote, reason))
                 continue
-            # A cell that is no number (true, "n/a") refused the whole file without naming its row,
-            # and one below zero was proposed as a figure: each is this measure's skip.
+            # A cell that is no number (true, "n/a") refused the whole file without naming its row:
+            # it is this measure's skip.
             try:
                 value = (
-                    count_cell(str(cell))
+                    number_cell(str(cell))
                     if isinstance(cell, (int, float, str)) and not isinstance(cell, bool)
                     else None
                 )
