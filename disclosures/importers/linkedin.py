@@ -27,7 +27,17 @@ from pathlib import Path
 
 import lxml.html
 
-from .core import Format, Parsed, Record, Skip, jurisdiction_lookup, number_cell, period_of_end, read_mapping
+from .core import (
+    Format,
+    Parsed,
+    Record,
+    Skip,
+    below_zero,
+    count_cell,
+    jurisdiction_lookup,
+    period_of_end,
+    read_mapping,
+)
 
 HEADING = re.compile(r"(\d{4}):\s*(January|July)\s*[-\u2013\u2014]\s*(June|December)")
 BAND = re.compile(r"^(\d[\d,]*)\s*[-\u2013\u2014]\s*(\d[\d,]*)$")
@@ -87,9 +97,34 @@ def parse_government_requests(path: Path) -> Parsed:
             label = cells[0].rstrip("*").strip()
             locator = f"{path.name} {_half(period)} table row {index} ({label})"
             quote = " | ".join(cells)
+            # A row with no cell for a column the mapping reads: those figures were dropped
+            # without a word (zip stops at the shorter).
+            missing = [
+                name
+                for name, column in list(zip(header[1:], columns, strict=True))[max(len(cells) - 1, 0) :]
+                if column is not None and column["maps_to"]
+            ]
+            if missing:
+                reason = (
+                    f"the row has {len(cells)} cells, the table's header has {len(header)} (no cell for "
+                    f"{', '.join(missing)}): the page is damaged; save it again"
+                )
+                result.skips.append(Skip(locator, quote, reason))
+                continue
             jurisdiction = "WORLD" if label.startswith("Total") else places.name(label)
             if jurisdiction is None:
                 result.skips.append(Skip(locator, quote, f"country {label!r} is not in jurisdictions or mappings"))
+                continue
+            # A count below zero was proposed as a figure: no figure of such a row is trusted.
+            negative = below_zero(
+                {
+                    name: cell.replace("%", "")
+                    for name, column, cell in zip(header[1:], columns, cells[1:], strict=False)
+                    if column is not None and column["maps_to"]
+                }
+            )
+            if negative:
+                result.skips.append(Skip(locator, quote, negative))
                 continue
             for label_of_column, column, cell in zip(header[1:], columns, cells[1:], strict=False):
                 if column is None or not column["maps_to"]:
@@ -142,7 +177,7 @@ def _half(period: tuple[str, str]) -> str:
 def _value_fields(text: str) -> dict | None:
     """A cell's value columns ("0-499" is a band, "2,292" exact), None for a blank cell.
 
-    Raises ValueError for anything else.
+    Raises ValueError for anything else, and for a number below zero, which no count or share is.
     """
     text = text.replace("%", "").strip()
     band = BAND.match(text)
@@ -150,10 +185,10 @@ def _value_fields(text: str) -> dict | None:
         return {
             "value_kind": "band",
             "value": "",
-            "value_low": number_cell(band.group(1)),
-            "value_high": number_cell(band.group(2)),
+            "value_low": count_cell(band.group(1)),
+            "value_high": count_cell(band.group(2)),
         }
-    value = number_cell(text)
+    value = count_cell(text)
     return None if value is None else {"value_kind": "exact", "value": value}
 
 
@@ -172,7 +207,12 @@ def _us_breakdown(table, period: tuple[str, str], path: Path, mapping, result: P
             result.skips.append(Skip(locator, quote, reason))
             continue
         request_type, metric = row_map["maps_to"].split("/")
-        cell = cells[1] if len(cells) > 1 else ""
+        if len(cells) < 2:
+            # It read as a blank cell ("no figure (not a zero)"), where the page holds no cell.
+            reason = "the row has 1 cell, a U.S. breakdown row has 2 (its label and its number): the page is damaged"
+            result.skips.append(Skip(locator, quote, reason + "; save it again"))
+            continue
+        cell = cells[1]
         if "%" in cell and not metric.startswith("percent"):
             result.skips.append(Skip(locator, quote, f"a percentage ({cell}) for a count"))
             continue
