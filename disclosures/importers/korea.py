@@ -13,7 +13,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from .core import Format, Parsed, Record, Skip, number_cell, period_of_end, read_mapping
+from .core import Format, Parsed, Record, Skip, below_zero, count_cell, period_of_end, read_mapping
 from .tables import json_document
 
 PROSE_FIELDS = ("content", "enContent", "guideEditorHtml")
@@ -36,6 +36,22 @@ def _half(year: int, label: str, mapping) -> tuple[str, str] | None:
 
 def _category(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def _no_figure(value) -> bool:
+    """Whether a Kakao count is the older files' (2012-H1 to 2014-H2) -1, given where Kakao
+    reported no account count: the category is listed, the figure is not given."""
+    return isinstance(value, int) and not isinstance(value, bool) and value == -1
+
+
+def _json_count(value) -> str:
+    """A JSON number or numeric text as canonical text; ValueError (with the value) for anything
+    else, a blank, and a number below zero."""
+    text = str(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    number = count_cell(text) if text is not None else None
+    if number is None:
+        raise ValueError(f"not a number: {json.dumps(value, ensure_ascii=False)}")
+    return number
 
 
 def parse_kakao(path: Path) -> Parsed:
@@ -65,15 +81,34 @@ def parse_kakao(path: Path) -> Parsed:
         if problem:
             result.skips.append(Skip(locator, quote, f"{problem} is not in mappings/kakao.csv"))
             continue
-        for field_name in ("numberOfRequests", "numberOfProcesses", "numberOfAccounts"):
+        fields = ("numberOfRequests", "numberOfProcesses", "numberOfAccounts")
+        # A count below zero other than the older files' -1 (below) was proposed as a figure, or
+        # recorded as not reported: no figure of such a record is trusted.
+        negative = below_zero(
+            {
+                name: str(report[name])
+                for name in fields
+                if isinstance(report.get(name), (int, float, str))
+                and not isinstance(report[name], bool)
+                and not _no_figure(report[name])
+            }
+        )
+        if negative:
+            result.skips.append(Skip(locator, quote, negative))
+            continue
+        for field_name in fields:
             metric = mapping.find("measure", field_name)
             value = report.get(field_name)
             if value is None:
                 result.skips.append(Skip(f"{locator} {field_name}", quote, "field missing: no figure"))
                 continue
-            # The older files (2012-H1 to 2014-H2) give -1 where Kakao reported no account count:
-            # the category is listed, the figure is not given.
-            absent = isinstance(value, int) and value < 0
+            absent = _no_figure(value)
+            try:
+                # A value that is no number ("n/a", true) refused the whole file without its record.
+                number = "" if absent else _json_count(value)
+            except ValueError as error:
+                result.skips.append(Skip(f"{locator} {field_name}", quote, str(error)))
+                continue
             result.records.append(
                 Record(
                     platform_id=platform["maps_to"],
@@ -83,7 +118,7 @@ def parse_kakao(path: Path) -> Parsed:
                     request_type_id=request_type["maps_to"],
                     metric_id=metric["maps_to"],
                     value_kind="not_reported" if absent else "exact",
-                    value="" if absent else number_cell(str(value)),
+                    value=number,
                     platform_wording=f"{category}: {field_name}",
                     source_locator=f"{locator} {field_name}",
                     quote=quote,
@@ -135,6 +170,13 @@ def parse_naver(path: Path) -> Parsed:
                 continue
             request_type = mapping.find("category", category)
             absent = zero_placeholder(entry, category, field_name)
+            try:
+                # A value below zero was proposed as a figure, and one that is no number refused
+                # the whole file without its entry: each is this field's skip.
+                number = "" if absent else _json_count(raw)
+            except ValueError as error:
+                result.skips.append(Skip(locator, quote, f"{field_name}: {error}"))
+                continue
             result.records.append(
                 Record(
                     platform_id="naver",
@@ -144,7 +186,7 @@ def parse_naver(path: Path) -> Parsed:
                     request_type_id=request_type["maps_to"],
                     metric_id=measure["maps_to"],
                     value_kind="not_reported" if absent else "exact",
-                    value="" if absent else number_cell(str(raw)),
+                    value=number,
                     platform_wording=f"{request_type['wording']}: {field_name}",
                     source_locator=locator,
                     quote=quote,
