@@ -344,6 +344,8 @@ def claimed_column_problems(
             value = Decimal(row.get("claimed_value") or "")
         except InvalidOperation:
             continue  # empty, or not a number: the schema checks report it
+        if not value.is_finite():
+            continue  # NaN or Infinity: the schema checks report it
         notes = rules.claim_column_problems(
             rules.url_file_name(urls.get(row.get("source_id", ""), "")),
             row.get("figure_id"),

@@ -698,6 +698,27 @@ def test_a_value_in_its_quote_only_in_a_range_of_years_is_told_once_as_a_year():
     assert len(notes) == 1 and "only as a year" in notes[0], notes
 
 
+def test_a_claim_from_a_bulk_file_row_is_held_to_its_kept_figures_column_unless_computed_or_no_number():
+    urls = {"older": "https://github.com/a/b/blob/5b7d61e/google-user-data-requests.csv"}
+    kept = {"f": {"metric_id": "requests_received", "source_locator": ""}}
+    row = "2018-06-30,United States,US,Wiretap Orders,3,100,4"
+
+    def flagged(value, kind="different_value", figure_id="f"):
+        claim = {"figure_id": figure_id, "source_id": "older", "claimed_value": value, "claimed_text": row}
+        return [
+            str(p) for p in consistency.claimed_column_problems([(2, {**claim, "kind": kind})], kept, urls, "d.csv")
+        ]
+
+    assert flagged("3") == []
+    (told,) = flagged("4")
+    assert told.startswith('d.csv:2:claimed_value: requests_received of f is read from the column "User Data Requests"')
+    # A computed sum, a claim that keeps no figure, and a claimed value that is no finite number
+    # (the schema checks report NaN, Infinity and text): not judged here.
+    assert flagged("4", kind="inconsistent_parts") == []
+    assert flagged("4", figure_id="") == []
+    assert flagged("NaN") == [] and flagged("Infinity") == [] and flagged("four") == [] and flagged("") == []
+
+
 def test_a_claimed_value_must_be_in_its_claimed_text_unless_press_or_computed():
     kinds = {"report": "platform_report", "file": "platform_data_file", "news": "press"}
 
