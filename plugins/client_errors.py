@@ -14,7 +14,10 @@ text for ``_blob_hash`` (a 500), took the first of no rows (a 500), and sent a 0
 Every error page Datasette's handler would render (a 4xx) is rendered as the site's pages are,
 through ``render_template``: its handler renders error.html without the plugins' stylesheets and
 template variables, so the page lost the site's layout (at 390 px its navigation fell apart into
-a list of links). A server error is left to Datasette's handler, which prints its traceback.
+a list of links). A server error (an exception in a view) is the site's error page too, titled
+"Server error", with the API's generic message instead of the exception's text (a file path, SQL,
+a plugin's internals, which Datasette's page showed): Datasette's handler, which runs after this
+one, still prints its traceback to the server's log.
 
 Datasette calls every ``handle_exception`` hook and answers with the first response, so its own
 handler ran after this one's answer and printed a full traceback for each client-caused error
@@ -168,12 +171,11 @@ def handle_exception(datasette, request, exception):
         # A 4xx of Datasette's (a page, or the API's shape for .json and .csv) is answered here,
         # so that its handler, which printed each one's traceback, is left only server errors.
         page = page_error(exception)
-        if page is None and as_data:
-            # A server error in the API's shape, without the exception's text; Datasette's
-            # handler prints its traceback all the same (quiet_for_client_errors leaves it).
+        if page is None:
+            # A server error, in the API's shape or as the site's page, without the exception's
+            # text; Datasette's handler prints its traceback all the same (quiet_for_client_errors
+            # leaves it).
             found = (500, SERVER_ERROR_MESSAGE)
-        elif page is None:
-            return None  # a server error: Datasette's own page and traceback
     if found is None:
         status, context = page
     else:

@@ -40,9 +40,9 @@ if str(Path(__file__).parent) not in sys.path:
 import _database_faults as faults
 from _responses import HTML, JSON, SERVER_ERROR_MESSAGE, HeadAnswered, bodiless, error_body, send_message, send_response
 
-# An exception out of a wrapper inside this one (a plugin's), on a .json or .csv path: its
-# traceback goes to this log, and the client reads the API's 500 without the exception's text
-# (the server's answer was no JSON at all, "Internal Server Error" as plain text).
+# An exception out of a wrapper inside this one (a plugin's): its traceback goes to this log, and
+# the client reads the API's 500 (a .json or .csv path) or the site's error page (a page), without
+# the exception's text (the server's answer was "Internal Server Error" as plain text).
 LOGGER = logging.getLogger("platform_disclosures.server")
 
 OPERATORS = {f.key for f in Filters._filters}
@@ -128,6 +128,17 @@ async def error_page(datasette, scope, receive, status: int, message: str) -> by
     # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
     request = Request({"csrftoken": lambda: "", **scope}, receive)
     return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
+
+
+async def server_error_page(datasette, scope, receive) -> bytes | None:
+    """The site's page for a server error: the API's generic message, never the exception's text
+    (the traceback is in the log). None when the page itself cannot be rendered, for the message
+    as plain text (the server's answer was "Internal Server Error", or no body at all)."""
+    try:
+        return await error_page(datasette, scope, receive, 500, SERVER_ERROR_MESSAGE)
+    except Exception as error:
+        LOGGER.error("the server error page could not be rendered for %s", scope.get("path", ""), exc_info=error)
+        return None
 
 
 def is_json_request(scope) -> bool:
@@ -319,12 +330,13 @@ def asgi_wrapper(datasette):
             except Exception as error:
                 # The served file's failure is plugins/client_errors.py's (outside this one), as is
                 # an answer already begun, which nothing can replace.
-                if not as_json or start is not None or faults.server_fault(error) is not None:
+                if start is not None or faults.server_fault(error) is not None:
                     raise
                 LOGGER.error(
                     "server error while answering %s %s", scope.get("method", ""), scope.get("path", ""), exc_info=error
                 )
-                await send_message(send, 500, SERVER_ERROR_MESSAGE, True)
+                page = None if as_json else await server_error_page(datasette, scope, receive)
+                await send_error(send, 500, SERVER_ERROR_MESSAGE, as_json, page)
 
         return shaped
 

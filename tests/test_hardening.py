@@ -448,13 +448,9 @@ def test_the_served_files_failure_is_a_500_not_the_clients_400(tmp_path, caplog,
     assert len(logged) >= 6 and all("could not be read (SQLITE_" in line for line in logged), logged
 
 
-def test_a_server_error_in_the_api_is_its_three_key_shape_without_the_exceptions_text(tmp_path, caplog, capfd):
-    # An exception in a plugin's view answered {"ok", "status", "error"} with the exception's own
-    # text (a path, internals) as the error; one in a plugin's wrapper was no JSON at all. Both are
-    # the API's 500 with a generic message, and the traceback is still the operator's, in the log.
-    folder = tmp_path / "site"
-    build.build_site(make_package(tmp_path / "package"), folder)
-    datasette = unhurried(folder)
+def failing_plugin(*wrapped_paths):
+    """A plugin whose view (/failing, .json, .csv) raises, and whose ASGI wrapper raises on
+    ``wrapped_paths``, each with internals in the exception's text."""
 
     def failing_view(request):
         raise RuntimeError("view internals at /srv/secret/path")
@@ -462,7 +458,7 @@ def test_a_server_error_in_the_api_is_its_three_key_shape_without_the_exceptions
     def failing_wrapper(datasette):
         def wrap(app):
             async def failing(scope, receive, send):
-                if scope.get("path") == "/disclosures/figures.json":
+                if scope.get("path") in wrapped_paths:
                     raise RuntimeError("wrapper internals at /srv/secret/path")
                 return await app(scope, receive, send)
 
@@ -471,8 +467,19 @@ def test_a_server_error_in_the_api_is_its_three_key_shape_without_the_exceptions
         return wrap
 
     hooks = types.ModuleType("test_failing_plugin")
-    hooks.register_routes = hookimpl(lambda: [(r"^/failing\.json$", failing_view), (r"^/failing\.csv$", failing_view)])
+    hooks.register_routes = hookimpl(lambda: [(r"^/failing(\.json|\.csv)?$", failing_view)])
     hooks.asgi_wrapper = hookimpl(failing_wrapper)
+    return hooks
+
+
+def test_a_server_error_in_the_api_is_its_three_key_shape_without_the_exceptions_text(tmp_path, caplog, capfd):
+    # An exception in a plugin's view answered {"ok", "status", "error"} with the exception's own
+    # text (a path, internals) as the error; one in a plugin's wrapper was no JSON at all. Both are
+    # the API's 500 with a generic message, and the traceback is still the operator's, in the log.
+    folder = tmp_path / "site"
+    build.build_site(make_package(tmp_path / "package"), folder)
+    datasette = unhurried(folder)
+    hooks = failing_plugin("/disclosures/figures.json")
     pm.register(hooks, name="test-failing-plugin")
     try:
         app = datasette.app()
@@ -493,6 +500,41 @@ def test_a_server_error_in_the_api_is_its_three_key_shape_without_the_exceptions
         message = assert_error_shape(asyncio.run(fetch(path)), 500)
         assert message.startswith("The server failed to answer this request: this is a fault of the server"), path
         assert "internals" not in message and "/srv/secret" not in message, message
+        # Its traceback is logged: Datasette's handler prints a view's, this site's log a wrapper's.
+        logged = capfd.readouterr().err + "\n".join(
+            "".join(traceback.format_exception(*record.exc_info)) for record in caplog.records if record.exc_info
+        )
+        caplog.clear()
+        assert (
+            "Traceback (most recent call last)" in logged and f"RuntimeError: {raised} at /srv/secret/path" in logged
+        ), path
+
+
+def test_a_server_error_on_a_page_is_the_sites_error_page_without_the_exceptions_text(tmp_path, caplog, capfd):
+    # An exception in a plugin's view answered Datasette's own page, unstyled, with the exception's
+    # text (a path, internals) in its message box; one in a plugin's wrapper answered a 500 with
+    # no page at all ("Internal Server Error" as plain text under uvicorn). Both are the site's
+    # error page, with the API's generic message, and the traceback is the operator's, in the log.
+    folder = tmp_path / "site"
+    build.build_site(make_package(tmp_path / "package"), folder)
+    hooks = failing_plugin("/disclosures/figures")
+    pm.register(hooks, name="test-failing-plugin")
+    try:
+        served = Site(unhurried(folder))  # Datasette's client holds the app, built with the hooks
+    finally:
+        pm.unregister(hooks)
+    caplog.set_level("ERROR")
+    for path, raised in [("/failing", "view internals"), ("/disclosures/figures", "wrapper internals")]:
+        page = served.get(path)
+        assert page.status_code == 500 and page.headers["content-type"].startswith("text/html"), path
+        assert '<link rel="stylesheet" href="/static/site.css">' in page.text, path
+        assert '<div class="site-nav">' in page.text and "<h1>Server error</h1>" in page.text, path
+        box = plugin("errors").ERROR_BOX.search(page.text)
+        assert box and box.group(1).startswith("The server failed to answer this request: this is a fault"), path
+        assert "internals" not in page.text and "/srv/secret" not in page.text and "RuntimeError" not in page.text
+        # A HEAD is the GET's answer without its body.
+        head = served.loop.run_until_complete(served.datasette.client.head(path))
+        assert head.status_code == 500 and head.content == b"", path
         # Its traceback is logged: Datasette's handler prints a view's, this site's log a wrapper's.
         logged = capfd.readouterr().err + "\n".join(
             "".join(traceback.format_exception(*record.exc_info)) for record in caplog.records if record.exc_info
