@@ -16,7 +16,11 @@ is still what a filter, a figure id and the JSON use. A ``period_kind`` cell nam
 same way ("Year to date (from 1 January)", then year_to_date). Only the HTML changes (Datasette
 calls render_cell for HTML alone): JSON and CSV keep the label and the kind.
 
-A cell that is one ISO date is a ``span.date``, which never breaks at its hyphens on a phone.
+A cell that is one ISO date is a ``span.date``, which never breaks at its hyphens on a phone, and
+so is each ISO date in the free text of a corroboration or a disagreement (its quote, its notes,
+what a source said, why it was not used): "2025-12-31" read "2025-12-" and "31" on a phone's row
+page. The text is escaped first (plugins/_dates.py). The figures tables' free text is
+plugins/long_text.py's.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pathlib import Path
 
 import markupsafe
 from datasette import hookimpl
-from datasette.utils import escape_sqlite
+from datasette.utils import escape_sqlite, is_url
 
 # plugins/ is no package: what its plugins share (plugins/_badges.py) is found on the path.
 if str(Path(__file__).parent) not in sys.path:
@@ -52,6 +56,14 @@ SIDE_BY_SIDE_METRICS = {
     "accounts_specified",
     "accounts_affected",
     "percent_requests_some_data",
+}
+# Free text whose dates are marked, cell by cell (the figures tables' are plugins/long_text.py's).
+FREE_TEXT_COLUMNS = {
+    ("corroborations", "quote"),
+    ("corroborations", "notes"),
+    ("corroborations", "source_locator"),
+    ("disagreements", "claimed_text"),
+    ("disagreements", "explanation"),
 }
 WHERE_FROM = "Where this figure comes from"
 # A band's text ("0–249", "177,500–177,999") sits in the value column among counts, and a reader
@@ -96,7 +108,18 @@ def render_cell(row, value, column, table, database, datasette):
     # A cell that is one ISO date (a source's published_date, an event's, a release's date) never
     # breaks at its hyphens, as the pages' dates do not (plugins/_dates.py).
     is_date = type(value) is str and len(value) == 10 and ISO_DATE.fullmatch(value) is not None
-    if not (is_value or is_ids or is_side_by_side or is_named or is_date) and (table, column) not in LINK_COLUMNS:
+    # Free text holding an ISO date: each date marked, the words around it still wrap. A bare URL
+    # stays the link Datasette makes of it.
+    is_dated_text = (
+        (table, column) in FREE_TEXT_COLUMNS
+        and type(value) is str
+        and ISO_DATE.search(value) is not None
+        and not is_url(value.strip())
+    )
+    if (
+        not (is_value or is_ids or is_side_by_side or is_named or is_date or is_dated_text)
+        and (table, column) not in LINK_COLUMNS
+    ):
         return None
     if database != configured_database(datasette):
         return None
@@ -135,7 +158,7 @@ def render_cell(row, value, column, table, database, datasette):
         except (IndexError, KeyError):  # the reader hid value_kind
             band = False
         return link + (BAND_BADGE if band else "") + (" " + derived_badge(datasette) if derived else "")
-    if is_date:
+    if is_date or is_dated_text:
         return marked_dates(value)
     if value in (None, ""):
         return None

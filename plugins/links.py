@@ -22,6 +22,7 @@ from datasette.utils import tilde_encode
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
+from _dates import marked_dates
 
 PLUGIN = "platform-disclosures"
 PAGES = {"figure_id": "figure/", "platform_id": "platform/", "jurisdiction_id": "country/"}
@@ -124,7 +125,10 @@ def source_cell(value, database, datasette):
             return None
         title, tier, rank, label = details[source_id]
         link = markupsafe.Markup('<a href="{0}">{1}</a>&nbsp;<em>{2}</em>').format(
-            datasette.urls.row(database, "sources", tilde_encode(source_id)), title, source_id
+            # A title's dates ("..., 2022-01-01 to 2022-03-31") never break at their hyphens.
+            datasette.urls.row(database, "sources", tilde_encode(source_id)),
+            marked_dates(title),
+            source_id,
         )
         if tier is None:
             return link

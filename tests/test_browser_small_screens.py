@@ -277,6 +277,15 @@ DATES = r"""() => {
         # Table and row pages: a cell that is one date (plugins/cells.py).
         "/disclosures/releases",
         "/disclosures/events/facebook-first-government-requests-report",
+        # Dates in free text: a disagreement's quoted row and reason, a corroboration's quote and
+        # notes (plugins/cells.py), a source's title in the figures table (plugins/links.py) and
+        # in a figure page's citation. "2025-12-31" broke after "2025-12-" at 390 px.
+        "/disclosures/disagreements/amazon-store-aut-2025h2-total-contradicts-categories",
+        "/disclosures/corroborations/google-irl-2022h2-other_legal_process-accounts_specified,"
+        "google-2025-06-30-user-data-requests-csv-archive",
+        "/disclosures/figures/microsoft-usa-2025h1-legal_process-accounts_specified",
+        "/disclosures/figures?source_id=discord-transparency-2022q1-csv",
+        "/figure/discord-world-2022q1-all-requests_fulfilled",
     ],
 )
 def test_a_phone_never_breaks_a_date_across_two_lines(page, path):

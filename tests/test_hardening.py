@@ -202,6 +202,9 @@ def test_a_request_past_its_budget_is_answered_at_once_and_its_work_stopped(real
 # Stored data in pages ----------------------------------------------------------------------------
 
 
+HOSTILE_DATED = '<script>alert(1)</script> until 2026-12-03 & <b title="x">1999-01-01</b>'
+
+
 @pytest.fixture(scope="module")
 def hostile_site(real_build, tmp_path_factory):
     """The real site over a database into which hostile text was written after validation."""
@@ -213,17 +216,59 @@ def hostile_site(real_build, tmp_path_factory):
         source = conn.execute("SELECT source_id FROM figures WHERE figure_id = ?", [FIGURE]).fetchone()[0]
         conn.execute("UPDATE sources SET url = 'javascript:alert(document.domain)' WHERE source_id = ?", [source])
         conn.execute("UPDATE jurisdictions SET name = 'US <!--<script> & </script> end' WHERE jurisdiction_id = 'USA'")
+        # Free text holding a date, which the pages mark (plugins/_dates.py) after escaping it.
+        (disagreement,) = conn.execute("SELECT min(disagreement_id) FROM disagreements").fetchone()
+        corroboration = conn.execute("SELECT figure_id, source_id FROM corroborations ORDER BY 1, 2 LIMIT 1").fetchone()
+        conn.execute("UPDATE figures SET notes = ? WHERE figure_id = ?", [HOSTILE_DATED, FIGURE])
+        conn.execute("UPDATE sources SET title = ? WHERE source_id = ?", [HOSTILE_DATED, source])
+        conn.execute(
+            "UPDATE disagreements SET explanation = ? WHERE disagreement_id = ?", [HOSTILE_DATED, disagreement]
+        )
+        conn.execute(
+            "UPDATE corroborations SET notes = ? WHERE figure_id = ? AND source_id = ?", [HOSTILE_DATED, *corroboration]
+        )
     inspect = json.loads((folder / "inspect-data.json").read_text())
     for entry in inspect.values():
         entry["hash"] = "hostile"
     (folder / "inspect-data.json").write_text(json.dumps(inspect))
-    return Site(unhurried(folder))
+    site = Site(unhurried(folder))
+    site.dated = {"disagreement": disagreement, "corroboration": ",".join(corroboration)}
+    return site
 
 
 def test_a_javascript_url_is_never_a_link(hostile_site):
     html = hostile_site.get(f"/figure/{FIGURE}").text
     assert "javascript:" not in html.lower().replace("javascript:alert(document.domain)</", "")
     assert not re.search(r'href="\s*javascript:', html, re.I)
+
+
+@pytest.mark.parametrize(
+    "path,cell",
+    [
+        (f"/disclosures/figures?figure_id={FIGURE}", "notes"),  # plugins/long_text.py
+        (f"/disclosures/figures/{FIGURE}", "notes"),
+        (f"/figure/{FIGURE}", None),  # the notes, and the source's title in the citation
+        (f"/disclosures/figures?figure_id={FIGURE}", "source_id"),  # the source's title (plugins/links.py)
+        ("/disclosures/disagreements?disagreement_id={disagreement}", "explanation"),  # plugins/cells.py
+        ("/disclosures/disagreements/{disagreement}", "explanation"),
+        ("/disclosures/corroborations/{corroboration}", "notes"),
+    ],
+)
+def test_a_date_in_stored_free_text_is_marked_after_the_text_is_escaped(hostile_site, path, cell):
+    # Each ISO date in free text is a span.date, so a phone never breaks it at its hyphens; the
+    # text around it, and a date inside markup, are escaped text, never markup.
+    import markupsafe
+
+    html = hostile_site.get(path.format(**hostile_site.dated)).text
+    before, _, after = HOSTILE_DATED.partition("2026-12-03")
+    escaped = f'{markupsafe.escape(before)}<span class="date">2026-12-03</span>'
+    escaped += str(markupsafe.escape(after)).replace("1999-01-01", '<span class="date">1999-01-01</span>')
+    assert "<script>alert(1)" not in html and '<b title="x">' not in html
+    if cell is None:
+        assert f"<dt>Notes</dt><dd>{escaped}</dd>" in html and f'<span class="cited-source">{escaped}' in html
+    else:
+        cells = re.findall(rf'<td class="col-{cell} [^"]*"[^>]*>(.*?)</td>', html, re.S)
+        assert any(escaped in c for c in cells), (path, cells)
 
 
 def test_markup_in_a_name_cannot_break_the_home_pages_chart_data(hostile_site):
