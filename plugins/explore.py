@@ -456,6 +456,52 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
     }
 
 
+def one_period_apart(charts: list[dict]) -> tuple[list[dict], list[dict]]:
+    """A page's charts with a line over two periods or more, and the others, each as its title and
+    its figure ids: a chart whose every line is one period (Zoom's International requests, May to
+    December 2020) drew one flat segment across its whole width, which showed no change and read
+    as a trend."""
+    drawn, others = [], []
+    for c in charts:
+        if any(len(s["points"]) > 1 for s in c["series"]):
+            drawn.append(c)
+        else:
+            others.append(
+                {"title": c["title"], "figure_ids": [p["figure_id"] for s in c["series"] for p in s["points"]]}
+            )
+    return drawn, others
+
+
+async def one_period_figures(db, groups: list[dict]) -> list[dict]:
+    """Each of ``groups`` (``one_period_apart``'s) as its title and its figures, in their chart's
+    order, each named as a chart's title names it (jurisdiction, metric, request type, period)
+    with its value as the pages show values (``shown_value``): a table, not a chart."""
+    figure_ids = [f for g in groups for f in g["figure_ids"]]
+    if not figure_ids:
+        return []
+    found = await rows(
+        db,
+        f"""SELECT s.figure_id, s.jurisdiction_id, j.name AS jurisdiction_name, m.label AS metric_label,
+                   r.label AS request_type_label, s.period_start, s.period_end, s.value, s.unit, s.is_derived
+            FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id) JOIN metrics m USING (metric_id)
+            JOIN request_types r USING (request_type_id)
+            WHERE s.figure_id IN ({",".join("?" * len(figure_ids))})""",
+        figure_ids,
+    )
+    by_id = {
+        f["figure_id"]: {
+            **f,
+            # As a chart's title says it: "Requests processed, all requests".
+            "what": f"{f['metric_label']}, {in_sentence(f['request_type_label'])}",
+            "period": period_name(f["period_start"], f["period_end"]),
+            "shown": shown_value(f["value"], f["unit"]),
+            "is_derived": bool(f["is_derived"]),
+        }
+        for f in found
+    }
+    return [{"title": g["title"], "figures": [by_id[f] for f in g["figure_ids"]]} for g in groups]
+
+
 def embed(value) -> markupsafe.Markup:
     """JSON for a <script type="application/json"> block."""
     return markupsafe.Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
@@ -914,6 +960,8 @@ async def platform_page(datasette, request):
     top_chart = await top_countries_chart(datasette, request, platform)
     if top_chart:
         charts.append(top_chart)
+    charts, one_period = one_period_apart(charts)
+    one_period = await one_period_figures(db, one_period)
     periods = await rows(
         db,
         """SELECT DISTINCT period_start, period_end FROM coverage WHERE platform_id = ?
@@ -945,6 +993,8 @@ async def platform_page(datasette, request):
         "gaps_url": datasette.urls.table(name, "series_gaps") + "?platform_id=" + pid,
         "charts": charts,
         "charts_json": embed(charts),
+        # The figures of what would have been a chart of one period: a table, not a chart.
+        "one_period_figures": one_period,
         "periods": periods,
         "matrix": list(matrix.values()),
         # Every figure of this platform, as a country's figures_url is every figure of that country

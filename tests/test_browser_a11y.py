@@ -28,6 +28,7 @@ PAGES = [
     "/figure/telegram-usa-2024q4-ip_or_phone-requests_fulfilled-derived",
     "/country/USA",
     "/platform/telegram",
+    "/platform/zoom",  # a series of one period, as a table beside a chart
     "/countries",
     "/platforms",
     "/compare",

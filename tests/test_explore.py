@@ -1145,6 +1145,50 @@ def test_zooms_requests_processed_are_charted_in_its_words_units_apart(site, rea
     assert "Zoom, United States: all requests, requests processed" in usa_titles
 
 
+def test_a_series_of_one_period_is_a_table_of_its_figures_not_a_chart(site, real_db):
+    # Zoom's International requests are one period (May to December 2020): its chart drew one flat
+    # segment across its width, a "trend" of one figure. It is a table row with the figure's
+    # value and a link to its page; the U.S. series of six periods stays a chart.
+    ((figure_id, value, unit, start, end),) = rows(
+        real_db,
+        "SELECT figure_id, value, unit, period_start, period_end FROM figures_series"
+        " WHERE platform_id = 'zoom' AND jurisdiction_id = 'INTL'",
+    )
+    page = site.get("/platform/zoom.json").json()
+    assert figure_id not in {p["figure_id"] for c in page["charts"] for s in c["series"] for p in s["points"]}
+    (group,) = [g for g in page["one_period_figures"] if any(f["figure_id"] == figure_id for f in g["figures"])]
+    assert group["title"] == "Zoom, International (outside the United States): all requests, requests processed"
+    (figure,) = group["figures"]
+    assert (figure["value"], figure["period_start"], figure["period_end"]) == (value, start, end)
+    html = site.get("/platform/zoom").text
+    table = re.search(r'<table class="plain one-period-figures">(.*?)</table>', html, re.S).group(1)
+    assert f'<a href="/figure/{figure_id}">{explore.shown_value(value, unit)}</a>' in table
+    assert "International (outside the United States)" in table and "Requests processed, all requests" in table
+    (top,) = charts_of(html)
+    assert top["title"] == "Zoom, top country: requests processed, all requests" and top["points"] >= 2
+
+
+def test_every_platform_page_charts_only_series_of_two_periods_or_more(site):
+    # A chart whose every line is one point shows no change: each such chart is a table of its
+    # figures, and every other chart of the page is as it was (its lines, its index in the JSON).
+    platforms = [p["platform_id"] for p in site.get("/disclosures/platforms.json?_shape=array&_size=max").json()]
+    tabled = 0
+    for platform_id in platforms:
+        html = site.get(f"/platform/{platform_id}").text
+        page = site.get(f"/platform/{platform_id}.json").json()
+        charts = charts_of(html)
+        assert charts == page["charts"], platform_id
+        assert html.count('<figure class="series-chart"') == len(charts), platform_id
+        for chart in charts:
+            assert any(len(s["points"]) > 1 for s in chart["series"]), (platform_id, chart["title"])
+        for group in page["one_period_figures"]:
+            assert group["title"] not in [c["title"] for c in charts]
+            for figure in group["figures"]:
+                assert f'<a href="/figure/{figure["figure_id"]}">{figure["shown"]}</a>' in html, figure
+                tabled += 1
+    assert tabled > 1, "no platform has a series of one period: this test no longer shows anything"
+
+
 def test_a_pages_figures_url_is_every_figure_of_what_the_page_is_about(site, real_db):
     # /country/USA.json's figures_url is every figure of the United States; /platform/snap.json's
     # was the whole figures table, all platforms: a program that followed it counted 64,959 figures.
