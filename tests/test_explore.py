@@ -1189,6 +1189,18 @@ def test_every_platform_page_charts_only_series_of_two_periods_or_more(site):
     assert tabled > 1, "no platform has a series of one period: this test no longer shows anything"
 
 
+def test_a_platform_page_leads_with_its_charts_and_tables_its_one_period_series_after(site):
+    # Snapchat's EU DSA orders are one total (H2 2025): as a table ahead of the charts, the page
+    # led with that one figure above its legal-process series that run from 2016.
+    html = site.get("/platform/snap").text
+    page = site.get("/platform/snap.json").json()
+    assert page["charts"] and page["one_period_figures"]
+    last_chart = html.rindex('<figure class="series-chart"')
+    first_table = html.index('<table class="plain one-period-figures">')
+    assert html.index("<h2>Series</h2>") < html.index('<figure class="series-chart"') < first_table
+    assert last_chart < first_table < html.index("<h2>Coverage</h2>")
+
+
 def test_a_pages_figures_url_is_every_figure_of_what_the_page_is_about(site, real_db):
     # /country/USA.json's figures_url is every figure of the United States; /platform/snap.json's
     # was the whole figures table, all platforms: a program that followed it counted 64,959 figures.
