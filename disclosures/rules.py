@@ -1122,17 +1122,27 @@ def record_column(locator: str, quote: str, metric_id) -> tuple[str, str, Decima
     return file, column, rules_number(cell)
 
 
+def record_column_mismatch(locator: str, quote: str, metric_id, value: Decimal) -> tuple[str, str, str] | None:
+    """(file, column, what that column holds: its number as text, or "no number") when ``quote``
+    is a row of a file ``record_column`` knows whose column for ``metric_id`` does not hold
+    ``value``; None when it does, or when the row is of no file it knows."""
+    found = record_column(locator, quote, metric_id)
+    if found is None or found[2] == value:
+        return None
+    file, column, held = found
+    return file, column, "no number" if held is None else number_text(held)
+
+
 def record_column_problems(locator: str, quote: str, metric_id, kind, value) -> list[tuple[str, str]]:
     """(field, note) for an exact figure read from a row of a file record_column knows whose
     metric's column holds another number (or none): its value is the row's number for another
     column, or its metric names the wrong column."""
     if kind != "exact" or not isinstance(value, Decimal):
         return []
-    found = record_column(locator, quote, metric_id)
-    if found is None or found[2] == value:
+    found = record_column_mismatch(locator, quote, metric_id, value)
+    if found is None:
         return []
-    file, column, held = found
-    shown = "no number" if held is None else number_text(held)
+    file, column, shown = found
     return [
         (
             "quote",
@@ -1168,11 +1178,10 @@ def claim_column_problems(
         return []
     scope = DSA_SCOPE.search(figure_locator) if isinstance(figure_locator, str) else None
     locator = f"{file} (Scope={scope.group(1)})" if scope else file
-    found = record_column(locator, claimed_text, metric_id)
-    if found is None or found[2] == claimed_value:
+    found = record_column_mismatch(locator, claimed_text, metric_id, claimed_value)
+    if found is None:
         return []
-    file, column, held = found
-    shown = "no number" if held is None else number_text(held)
+    file, column, shown = found
     return [
         (
             "claimed_value",

@@ -1626,11 +1626,12 @@ def corroboration_column_problems(row: dict, figure: dict, shown: str, line) -> 
         wanted = Decimal(figure["value"])
     except InvalidOperation:
         return []
-    found = rules.record_column(row.get("source_locator") or "", row.get("quote") or "", figure.get("metric_id"))
-    if found is None or found[2] == wanted:
+    found = rules.record_column_mismatch(
+        row.get("source_locator") or "", row.get("quote") or "", figure.get("metric_id"), wanted
+    )
+    if found is None:
         return []
-    file, column, held = found
-    shown_held = "no number" if held is None else number_text(held)
+    file, column, shown_held = found
     return [
         rules.Problem(
             shown,
