@@ -481,10 +481,11 @@ async def one_period_figures(db, groups: list[dict]) -> list[dict]:
         return []
     found = await rows(
         db,
-        f"""SELECT s.figure_id, s.jurisdiction_id, j.name AS jurisdiction_name, m.label AS metric_label,
-                   r.label AS request_type_label, s.period_start, s.period_end, s.value, s.unit, s.is_derived
-            FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id) JOIN metrics m USING (metric_id)
-            JOIN request_types r USING (request_type_id)
+        f"""SELECT s.figure_id, s.platform_id, p.name AS platform_name, s.jurisdiction_id,
+                   j.name AS jurisdiction_name, m.label AS metric_label, r.label AS request_type_label,
+                   s.period_start, s.period_end, s.value, s.unit, s.is_derived
+            FROM figures_series s JOIN platforms p USING (platform_id) JOIN jurisdictions j USING (jurisdiction_id)
+            JOIN metrics m USING (metric_id) JOIN request_types r USING (request_type_id)
             WHERE s.figure_id IN ({",".join("?" * len(figure_ids))})""",
         figure_ids,
     )
@@ -500,6 +501,14 @@ async def one_period_figures(db, groups: list[dict]) -> list[dict]:
         for f in found
     }
     return [{"title": g["title"], "figures": [by_id[f] for f in g["figure_ids"]]} for g in groups]
+
+
+async def charts_and_one_period_figures(db, charts: list[dict]) -> tuple[list[dict], list[dict]]:
+    """A page's charts with a line over two periods or more, and the figures of the others as
+    tables (``one_period_figures``): the rule of the platform and country pages alike, so that
+    neither draws a chart of one period."""
+    drawn, others = one_period_apart(charts)
+    return drawn, await one_period_figures(db, others)
 
 
 def embed(value) -> markupsafe.Markup:
@@ -782,6 +791,10 @@ async def country_page(datasette, request):
     for platform in platforms:
         if platform["platform_id"] in reporting:
             charts.extend(await headline_charts(datasette, request, platform, jurisdiction))
+    # A series of one period is a table of its figures, after the charts, as on a platform's page:
+    # the United States' page drew six charts of one flat line (Reddit's court orders of 2015, Tumblr's
+    # H2 2016), 564 such charts on 184 country pages.
+    charts, one_period = await charts_and_one_period_figures(db, charts)
     # Every period of Telegram's bot this jurisdiction can expect, and its status in it
     # (coverage_cells is the build's view: a period the bot used for a few other countries only is
     # not listed). Each known period links to its fulfilled-requests figure, reported before derived.
@@ -834,6 +847,8 @@ async def country_page(datasette, request):
         "newest": newest,
         "charts": charts,
         "charts_json": embed(charts),
+        # The figures of what would have been a chart of one period: a table, not a chart.
+        "one_period_figures": one_period,
         "missing_platforms": [p for p in missing if p not in outside],
         "dsa_only_platforms": outside,
         "telegram": telegram,
@@ -960,8 +975,7 @@ async def platform_page(datasette, request):
     top_chart = await top_countries_chart(datasette, request, platform)
     if top_chart:
         charts.append(top_chart)
-    charts, one_period = one_period_apart(charts)
-    one_period = await one_period_figures(db, one_period)
+    charts, one_period = await charts_and_one_period_figures(db, charts)
     periods = await rows(
         db,
         """SELECT DISTINCT period_start, period_end FROM coverage WHERE platform_id = ?

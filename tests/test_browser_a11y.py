@@ -29,6 +29,7 @@ PAGES = [
     "/country/USA",
     "/platform/telegram",
     "/platform/zoom",  # a series of one period, as a table beside a chart
+    "/country/CUB",  # series of one period only: tables, no chart
     "/countries",
     "/platforms",
     "/compare",

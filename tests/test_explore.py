@@ -1201,6 +1201,65 @@ def test_a_platform_page_leads_with_its_charts_and_tables_its_one_period_series_
     assert last_chart < first_table < html.index("<h2>Coverage</h2>")
 
 
+def test_a_country_pages_series_of_one_period_is_a_table_of_its_figures_not_a_chart(site, real_db):
+    # Reddit's U.S. figures are all of 2015: /country/USA drew its court orders as a chart of one
+    # flat line across the years the other platforms' charts span. A table row, led by the
+    # platform (the page is the country's), with the value linked to the figure's page.
+    found = rows(
+        real_db,
+        "SELECT figure_id, value, unit, period_start, period_end FROM figures_series"
+        " WHERE platform_id = 'reddit' AND jurisdiction_id = 'USA' AND request_type_id = 'court_order'",
+    )
+    ((figure_id, value, unit, start, end),) = found
+    page = site.get("/country/USA.json").json()
+    assert figure_id not in {p["figure_id"] for c in page["charts"] for s in c["series"] for p in s["points"]}
+    (group,) = [g for g in page["one_period_figures"] if any(f["figure_id"] == figure_id for f in g["figures"])]
+    assert group["title"] == "Reddit, United States: court orders, counts"
+    (figure,) = group["figures"]
+    assert (figure["value"], figure["period_start"], figure["period_end"]) == (value, start, end)
+    assert (figure["platform_id"], figure["platform_name"]) == ("reddit", "Reddit")
+    html = site.get("/country/USA").text
+    tables = re.findall(r'<table class="plain one-period-figures">(.*?)</table>', html, re.S)
+    (table,) = [t for t in tables if f'href="/figure/{figure_id}"' in t]
+    assert f'<a href="/figure/{figure_id}">{explore.shown_value(value, unit)}</a>' in table
+    assert '<th scope="col">Platform</th>' in table and '<a href="/platform/reddit">Reddit</a>' in table
+    assert "Requests received, court orders" in table
+    # Tables after the charts, inside the page's Series section.
+    assert html.index("<h2>Series</h2>") < html.rindex('<figure class="series-chart"') < html.index(table)
+    assert html.index(table) < html.index("<h2>What is missing</h2>")
+
+
+def test_every_country_page_charts_only_series_of_two_periods_or_more(site):
+    # The platform pages' rule on every country page: 564 charts of one flat line on 184 country
+    # pages were each a "trend" of one figure.
+    jurisdictions = site.get("/disclosures/jurisdictions.json?_shape=array&_size=max&_col=jurisdiction_id").json()
+    tabled = only_tables = 0
+    for jurisdiction_id in [j["jurisdiction_id"] for j in jurisdictions]:
+        html = site.get(f"/country/{jurisdiction_id}").text
+        page = site.get(f"/country/{jurisdiction_id}.json").json()
+        charts = charts_of(html)
+        assert charts == page["charts"], jurisdiction_id
+        assert html.count('<figure class="series-chart"') == len(charts), jurisdiction_id
+        for chart in charts:
+            assert any(len(s["points"]) > 1 for s in chart["series"]), (jurisdiction_id, chart["title"])
+        titles = [c["title"] for c in charts]
+        tables = re.findall(r'<table class="plain one-period-figures">(.*?)</table>', html, re.S)
+        assert len(tables) == len(page["one_period_figures"]), jurisdiction_id
+        if tables and charts:
+            assert html.rindex('<figure class="series-chart"') < html.index(tables[0]), jurisdiction_id
+        for group, table in zip(page["one_period_figures"], tables, strict=True):
+            assert group["title"] not in titles
+            for figure in group["figures"]:
+                assert figure["jurisdiction_id"] == jurisdiction_id
+                assert f'<a href="/figure/{figure["figure_id"]}">{figure["shown"]}</a>' in table, figure
+                tabled += 1
+        if page["one_period_figures"] and not charts:
+            # A page of tables only does not speak of its charts.
+            assert "after the charts" not in html and "one chart per platform" not in html, jurisdiction_id
+            only_tables += 1
+    assert tabled > 1 and only_tables, "no country has a series of one period: this test no longer shows anything"
+
+
 def test_a_pages_figures_url_is_every_figure_of_what_the_page_is_about(site, real_db):
     # /country/USA.json's figures_url is every figure of the United States; /platform/snap.json's
     # was the whole figures table, all platforms: a program that followed it counted 64,959 figures.
