@@ -437,7 +437,10 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         "unit": unit,
         "axis": UNIT_AXIS[unit],
         "line_per": line_per,
-        "series": list(series.values()),
+        # Lines in the order the chart names its jurisdictions (a top chart's: its ranking, largest
+        # first), which its legend and its table follow: Telegram's top 5 countries were listed by
+        # their codes, Germany, France, United Kingdom, India (its largest, 12,146), United States.
+        "series": sorted(series.values(), key=lambda s: jurisdictions.index(s["jurisdiction_id"])),
         "points": len(points),
         "not_drawn": selected - len(points),
         "all_figures_url": datasette.urls.table(name, "figures") + "?" + urlencode(filters),
@@ -1098,10 +1101,11 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
                   (SELECT label FROM request_types WHERE request_type_id = ?) AS request_type""",
         [metric, request_type],
     )
-    return await chart(
+    drawn = await chart(
         datasette,
         request,
         platform=platform["platform_id"],
+        # Ranked, largest first: the order of the chart's lines, legend and table.
         jurisdictions=[t["jurisdiction_id"] for t in top],
         request_type=request_type,
         metrics=[metric],
@@ -1110,6 +1114,10 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
             f"{in_sentence(labels[0]['metric'])}, {in_sentence(labels[0]['request_type'])}"
         ),
     )
+    if drawn and len(top) > 1:
+        # What "top" means, under the chart and in its PNG: the largest figure, not the newest.
+        drawn["ranked"] = "Countries ranked by their largest figure in one period, largest first."
+    return drawn
 
 
 async def vocabulary(db, table: str, key: str) -> list[str]:

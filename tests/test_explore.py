@@ -1069,6 +1069,51 @@ def test_a_platforms_top_countries_are_no_pick_among_equals(site, real_db):
             assert not {largest[j] for j in drawn} & left_out, (chart["title"], drawn)
 
 
+def test_a_top_countries_chart_lists_its_lines_largest_first_in_its_legend_and_table(site, real_db):
+    # Telegram's "top 5 countries" table (and legend) read Germany, France, United Kingdom, India,
+    # United States: their codes' order, with India, the largest, fourth. Lines, legend (the JSON's
+    # series order) and table follow the ranking the chart was drawn by, each country's largest
+    # figure in one period, largest first, which the note under the chart says.
+    unordered = 0
+    for (platform_id,) in rows(real_db, "SELECT platform_id FROM platforms ORDER BY 1"):
+        html = site.get(f"/platform/{platform_id}").text
+        for index, chart in enumerate(charts_of(html)):
+            if ", top " not in chart["title"] or len(chart["series"]) < 2:
+                continue
+            first = chart["series"][0]["points"][0]["figure_id"]
+            (series,) = rows(real_db, "SELECT request_type_id, metric_id FROM figures WHERE figure_id = ?", first)
+            ranked = [
+                j
+                for (j,) in rows(
+                    real_db,
+                    "SELECT jurisdiction_id FROM figures_series WHERE platform_id = ? AND request_type_id = ?"
+                    " AND metric_id = ? GROUP BY jurisdiction_id ORDER BY max(value) DESC, jurisdiction_id",
+                    platform_id,
+                    *series,
+                )
+            ]
+            drawn = [s["jurisdiction_id"] for s in chart["series"]]
+            assert drawn == [j for j in ranked if j in drawn], (platform_id, drawn)
+            unordered += drawn != sorted(drawn)
+            figure = re.findall(r'<figure class="series-chart".*?</figure>', html, re.S)[index]
+            table = re.search(r'<table class="chart-table">(.*?)</table>', figure, re.S).group(1)
+            lines = list(dict.fromkeys(unescape(line) for line in re.findall(r"<tr><td>(.*?)</td>", table)))
+            assert lines == [s["label"] for s in chart["series"]], (platform_id, lines)
+            assert "Countries ranked by their largest figure in one period, largest first." in figure
+    assert unordered, "every top chart's ranking is its codes' order: this test no longer shows anything"
+    telegram = next(c for c in charts_of(site.get("/platform/telegram").text) if ", top " in c["title"])
+    assert telegram["series"][0]["label"] == "India"
+
+
+def test_a_chart_of_chosen_countries_lists_them_in_its_titles_order(site):
+    # /chart named "Germany and the United States" in the order asked, and listed its lines by code.
+    chart = site.get(
+        "/chart.json?platform=telegram&request_type=ip_or_phone&metric=requests_fulfilled&jurisdiction=USA&jurisdiction=DEU"
+    ).json()["chart"]
+    assert chart["title"].startswith("Telegram, United States and Germany: ")
+    assert [s["jurisdiction_id"] for s in chart["series"]] == ["USA", "DEU"]
+
+
 def test_a_platforms_top_countries_are_drawn_from_a_series_that_runs_on(site, real_db):
     # Google's "top 5 countries" drew its "all requests", H2 2009 to H1 2014 for three of the five
     # (its series ends in 2017), beside a legal-process series that runs to 2025: the chart a reader
