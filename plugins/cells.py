@@ -18,9 +18,11 @@ calls render_cell for HTML alone): JSON and CSV keep the label and the kind.
 
 A cell that is one ISO date is a ``span.date``, which never breaks at its hyphens on a phone, and
 so is each ISO date in the free text of a corroboration or a disagreement (its quote, its notes,
-what a source said, why it was not used): "2025-12-31" read "2025-12-" and "31" on a phone's row
-page. The text is escaped first (plugins/_dates.py). The figures tables' free text is
-plugins/long_text.py's.
+what a source said, why it was not used), a source (its title, its notes), a correction's or a
+release change's reason and a platform's record: "2025-12-31" read "2025-12-" and "31" on a
+phone's row page. So is each date in the label of a link to another row (a corroboration's
+source, named by its title). The text is escaped first (plugins/_dates.py). The figures tables'
+free text is plugins/long_text.py's, and their source's link plugins/links.py's.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 
 import markupsafe
 from datasette import hookimpl
-from datasette.utils import escape_sqlite, is_url
+from datasette.utils import escape_sqlite, is_url, tilde_encode
 
 # plugins/ is no package: what its plugins share (plugins/_badges.py) is found on the path.
 if str(Path(__file__).parent) not in sys.path:
@@ -64,6 +66,17 @@ FREE_TEXT_COLUMNS = {
     ("corroborations", "source_locator"),
     ("disagreements", "claimed_text"),
     ("disagreements", "explanation"),
+    # A source's notes and title ("..., 2022-01-01 to 2022-03-31"), and why a figure was corrected
+    # or changed in a release: "periods to 2025-H1 ... ending 2022-12-31" broke on a phone too.
+    ("sources", "notes"),
+    ("sources", "title"),
+    ("corrections", "reason"),
+    ("release_changes", "reason"),
+    # A platform's record, as its page (/platform/<id>) already marks them.
+    ("platforms", "notes"),
+    ("platforms", "not_reported"),
+    ("platforms", "freshness_quote"),
+    ("platforms", "dsa_freshness_quote"),
 }
 WHERE_FROM = "Where this figure comes from"
 # A band's text ("0–249", "177,500–177,999") sits in the value column among counts, and a reader
@@ -116,13 +129,25 @@ def render_cell(row, value, column, table, database, datasette):
         and ISO_DATE.search(value) is not None
         and not is_url(value.strip())
     )
+    # A link to another row labelled with text holding a date (a corroboration's or a
+    # disagreement's source, named by its title): Datasette's link, with the label's dates marked.
+    # The figures tables' source is plugins/links.py's, which adds its tier.
+    is_dated_label = (
+        type(value) is dict
+        and type(value.get("label")) is str
+        and value["label"] != value.get("value")
+        and ISO_DATE.search(value["label"]) is not None
+        and not (table in FIGURE_TABLES and column == "source_id")
+    )
     if (
-        not (is_value or is_ids or is_side_by_side or is_named or is_date or is_dated_text)
+        not (is_value or is_ids or is_side_by_side or is_named or is_date or is_dated_text or is_dated_label)
         and (table, column) not in LINK_COLUMNS
     ):
         return None
     if database != configured_database(datasette):
         return None
+    if is_dated_label:
+        return dated_label_link(datasette, database, table, column, value)
     if is_named:
         if not isinstance(value, str):
             return None
@@ -165,6 +190,24 @@ def render_cell(row, value, column, table, database, datasette):
     if (table, column) in LINK_COLUMNS and isinstance(value, str) and value.startswith(("http://", "https://")):
         return markupsafe.Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(value)
     return None
+
+
+def dated_label_link(datasette, database: str, table: str, column: str, value: dict):
+    """Datasette's link of a foreign key shown with its label (``<a>label</a>&nbsp;<em>id</em>``),
+    the label escaped and each ISO date in it marked (plugins/_dates.py)."""
+
+    async def inner():
+        keys = await datasette.get_database(database).foreign_keys_for_table(table)
+        other = next((k["other_table"] for k in keys if k["column"] == column), None)
+        if other is None:
+            return None
+        return markupsafe.Markup('<a href="{0}">{1}</a>&nbsp;<em>{2}</em>').format(
+            datasette.urls.row(database, other, tilde_encode(str(value["value"]))),
+            marked_dates(value["label"]),
+            value["value"],
+        )
+
+    return inner
 
 
 def named_cell(known: dict, column: str, value: str) -> markupsafe.Markup | None:

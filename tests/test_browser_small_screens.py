@@ -286,6 +286,11 @@ DATES = r"""() => {
         "/disclosures/figures/microsoft-usa-2025h1-legal_process-accounts_specified",
         "/disclosures/figures?source_id=discord-transparency-2022q1-csv",
         "/figure/discord-world-2022q1-all-requests_fulfilled",
+        # A source's notes, a correction's reason, and a source's title labelling the link to it
+        # from another table (plugins/cells.py).
+        "/disclosures/sources/cloudflare-transparency-page-2023h2",
+        "/disclosures/corrections/google-gbr-2022h2-legal_process-accounts_specified-google-revised-2025",
+        "/disclosures/platforms/discord",
     ],
 )
 def test_a_phone_never_breaks_a_date_across_two_lines(page, path):

@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import traceback
 import types
+from urllib.parse import urlencode
 
 import click
 import httpx
@@ -227,12 +228,36 @@ def hostile_site(real_build, tmp_path_factory):
         conn.execute(
             "UPDATE corroborations SET notes = ? WHERE figure_id = ? AND source_id = ?", [HOSTILE_DATED, *corroboration]
         )
+        # A source's notes, why a figure was corrected or changed in a release, and the title that
+        # labels the link to a corroboration's and a disagreement's source (plugins/cells.py).
+        conn.execute("UPDATE sources SET notes = ? WHERE source_id = ?", [HOSTILE_DATED, source])
+        conn.execute("UPDATE platforms SET notes = ? WHERE platform_id = 'telegram'", [HOSTILE_DATED])
+        (correction,) = conn.execute("SELECT min(correction_id) FROM corrections").fetchone()
+        conn.execute("UPDATE corrections SET reason = ? WHERE correction_id = ?", [HOSTILE_DATED, correction])
+        change = conn.execute(
+            "SELECT version, change, figure_id FROM release_changes ORDER BY 1, 2, 3 LIMIT 1"
+        ).fetchone()
+        conn.execute(
+            "UPDATE release_changes SET reason = ? WHERE version = ? AND change = ? AND figure_id = ?",
+            [HOSTILE_DATED, *change],
+        )
+        conn.execute(
+            "UPDATE sources SET title = ? WHERE source_id IN (?, (SELECT source_id FROM disagreements WHERE disagreement_id = ?))",
+            [HOSTILE_DATED, corroboration[1], disagreement],
+        )
     inspect = json.loads((folder / "inspect-data.json").read_text())
     for entry in inspect.values():
         entry["hash"] = "hostile"
     (folder / "inspect-data.json").write_text(json.dumps(inspect))
     site = Site(unhurried(folder))
-    site.dated = {"disagreement": disagreement, "corroboration": ",".join(corroboration)}
+    site.dated = {
+        "disagreement": disagreement,
+        "corroboration": ",".join(corroboration),
+        "corroboration_source": corroboration[1],
+        "source": source,
+        "correction": correction,
+        "change": urlencode(dict(zip(("version", "change", "figure_id"), change, strict=True))),
+    }
     return site
 
 
@@ -252,6 +277,18 @@ def test_a_javascript_url_is_never_a_link(hostile_site):
         ("/disclosures/disagreements?disagreement_id={disagreement}", "explanation"),  # plugins/cells.py
         ("/disclosures/disagreements/{disagreement}", "explanation"),
         ("/disclosures/corroborations/{corroboration}", "notes"),
+        ("/disclosures/sources?source_id={source}", "notes"),
+        ("/disclosures/sources/{source}", "notes"),
+        ("/disclosures/sources?source_id={source}", "title"),
+        ("/disclosures/corrections?correction_id={correction}", "reason"),
+        ("/disclosures/corrections/{correction}", "reason"),
+        ("/disclosures/release_changes?{change}", "reason"),
+        ("/disclosures/platforms/telegram", "notes"),
+        # The link to the source, labelled with its title (Datasette's foreign-key label).
+        ("/disclosures/corroborations/{corroboration}", "source_id"),
+        ("/disclosures/corroborations?source_id={corroboration_source}", "source_id"),
+        ("/disclosures/disagreements?disagreement_id={disagreement}", "source_id"),
+        ("/disclosures/disagreements/{disagreement}", "source_id"),
     ],
 )
 def test_a_date_in_stored_free_text_is_marked_after_the_text_is_escaped(hostile_site, path, cell):
