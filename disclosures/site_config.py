@@ -142,6 +142,27 @@ def read_yaml(path: Path, top: type = dict, empty_ok: bool = False):
     return document
 
 
+# What Datasette 0.65 shows in a page's licence / source / about line, each taken from the instance
+# when a database or table has none of its own.
+ATTRIBUTION_KEYS = ("license", "license_url", "source", "source_url", "about", "about_url")
+
+
+def inherit_attribution(parent: dict, child: dict) -> None:
+    """Give ``child`` (a database's or table's metadata) each of ATTRIBUTION_KEYS it lacks from
+    ``parent``, in place.
+
+    Datasette 0.65's table and database views fill these into the metadata they serve, in place
+    (``update_with_inherited_metadata`` on the instance's own dict), the first time that table's
+    or database's page is asked for; its row view reads the table's metadata as stored. A row page
+    (/disclosures/disagreements/<id>) lacked its licence line until its table's page had been
+    seen by the same process, and /-/metadata.json changed then too. Written into the metadata
+    here, every page reads it from the first request, and the views' filling changes nothing.
+    """
+    for key in ATTRIBUTION_KEYS:
+        if parent.get(key) and not child.get(key):
+            child[key] = parent[key]
+
+
 def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_examples: Path = API_EXAMPLES) -> dict:
     """Datasette metadata: ``metadata.yml``, filled in with the package's descriptions.
 
@@ -158,6 +179,10 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
             if key in derived:
                 table.setdefault(key, derived[key])
         table["columns"] = {**derived["columns"], **table.get("columns", {})}
+    database = metadata["databases"][DATABASE_NAME]
+    inherit_attribution(metadata, database)
+    for table in tables.values():
+        inherit_attribution(database, table)
     plugin = metadata.setdefault("plugins", {}).setdefault(PLUGIN_NAME, {})
     plugin["database"] = DATABASE_NAME
     plugin["view_keys"] = dict(VIEW_KEYS)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import rows
+from tests.conftest import Site, rows, unhurried
 
 # Every platform; of the 254 jurisdictions, the first of each kind (country, scope, territory)
 # and every one whose id is not three capitals (WORLD, EU...): the pages differ by kind and id.
@@ -90,3 +90,45 @@ def test_a_row_page_lists_only_the_tables_that_link_to_it(site, real_db):
     assert sorted((t, c, int(n.replace(",", ""))) for n, c, t in listed) == sorted(
         (t, c, n) for (t, c), n in counts.items() if n
     )
+
+
+# A row of each kind the reviewer met, by the SQL that finds its address.
+ROW_ADDRESSES = {
+    "disagreements": "SELECT disagreement_id FROM disagreements ORDER BY disagreement_id LIMIT 1",
+    "figures": "SELECT figure_id FROM figures ORDER BY figure_id LIMIT 1",
+    "corroborations": "SELECT figure_id || ',' || source_id FROM corroborations ORDER BY 1 LIMIT 1",
+    "sources": "SELECT source_id FROM sources ORDER BY source_id LIMIT 1",
+}
+# What differs between two renders of one page by itself: the time its queries took.
+TIMINGS = re.compile(r"Queries took [0-9.]+ms|\"query_ms\": [0-9.e-]+")
+
+
+def attribution_line(html_text: str) -> str:
+    """The licence / source / about paragraph of a page's content (not the footer's line)."""
+    import lxml.html
+
+    found = lxml.html.fromstring(html_text).xpath('//section[@class="content"]//p[contains(., "Data license:")]')
+    return " ".join(found[0].text_content().split()) if found else ""
+
+
+def test_a_row_pages_first_render_is_whole_whatever_was_asked_before(real_build, real_db):
+    # Datasette 0.65's table view filled the licence, source and about into the served metadata
+    # in place the first time the table's page was asked for, and the row view read them only
+    # from there: /disclosures/disagreements/<id> had no licence line until /disclosures/disagreements
+    # had been seen by the same process. A fresh site.
+    served = Site(unhurried(real_build))
+    paths = []
+    for table, sql in ROW_ADDRESSES.items():
+        key = rows(real_db, sql)[0][0]
+        paths += [f"/disclosures/{table}/{key}", f"/disclosures/{table}/{key}.json"]
+    first = {path: served.get(path) for path in paths}
+    for path, response in first.items():
+        assert response.status_code == 200, path
+        if not path.endswith(".json"):
+            line = attribution_line(response.text)
+            assert line.startswith("Data license: CC-BY-4.0 · Data source: Public transparency reports"), path
+            assert line.endswith("About: API and examples"), path
+    for path in ["/disclosures", *(f"/disclosures/{table}" for table in ROW_ADDRESSES)]:
+        assert served.get(path).status_code == 200, path
+    for path, response in first.items():
+        assert TIMINGS.sub("", served.get(path).text) == TIMINGS.sub("", response.text), path
