@@ -163,6 +163,17 @@ def inherit_attribution(parent: dict, child: dict) -> None:
             child[key] = parent[key]
 
 
+def named_queries(queries: dict) -> None:
+    """Make each canned query of ``queries`` a mapping that holds its name, in place.
+
+    Datasette 0.65 does so to the metadata it serves, in place, the first time it lists a
+    database's canned queries (its database page, a canned query's page): /-/metadata.json
+    answered each query without its ``name`` until then, and with it after.
+    """
+    for name, query in queries.items():
+        queries[name] = {**({"sql": query} if isinstance(query, str) else query), "name": name}
+
+
 def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_examples: Path = API_EXAMPLES) -> dict:
     """Datasette metadata: ``metadata.yml``, filled in with the package's descriptions.
 
@@ -183,6 +194,7 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
     inherit_attribution(metadata, database)
     for table in tables.values():
         inherit_attribution(database, table)
+    named_queries(database.get("queries") or {})
     plugin = metadata.setdefault("plugins", {}).setdefault(PLUGIN_NAME, {})
     plugin["database"] = DATABASE_NAME
     plugin["view_keys"] = dict(VIEW_KEYS)

@@ -115,9 +115,11 @@ def test_a_row_pages_first_render_is_whole_whatever_was_asked_before(real_build,
     # Datasette 0.65's table view filled the licence, source and about into the served metadata
     # in place the first time the table's page was asked for, and the row view read them only
     # from there: /disclosures/disagreements/<id> had no licence line until /disclosures/disagreements
-    # had been seen by the same process. A fresh site.
+    # had been seen by the same process. /-/metadata.json gained those, and each canned query its
+    # name (Datasette's listing of the queries, also in place), once the database page was seen.
+    # A fresh site.
     served = Site(unhurried(real_build))
-    paths = []
+    paths = ["/-/metadata.json"]
     for table, sql in ROW_ADDRESSES.items():
         key = rows(real_db, sql)[0][0]
         paths += [f"/disclosures/{table}/{key}", f"/disclosures/{table}/{key}.json"]
