@@ -1,15 +1,19 @@
-"""What the site's ASGI wrappers send by themselves: a whole answer, the API's error shape, a HEAD.
+"""What the site's ASGI wrappers send by themselves: a whole answer, the API's error shape, a HEAD,
+and which shape an error takes (a page, the API's JSON) with the site's error page.
 
 Not a plugin: it has no hooks, so Datasette's ``--plugins-dir``, which loads every file here,
 finds nothing in it. The plugins that answer by themselves import it as ``_responses``, with
-plugins/ on the import path (plugins/ is no package). Only this module, ``_badges`` and
-``_database_faults`` (no hooks either) are imported so: a plugin imported by another would be a second copy of itself, its hooks
-and caches included.
+plugins/ on the import path (plugins/ is no package). Only the modules whose names begin with
+``_`` (no hooks either) are imported so: a plugin imported by another would be a second copy of
+itself, its hooks and caches included.
 """
 
 from __future__ import annotations
 
 import json
+import re
+
+from datasette.utils.asgi import Request
 
 JSON = b"application/json; charset=utf-8"
 TEXT = b"text/plain; charset=utf-8"
@@ -110,3 +114,49 @@ def bodiless(send):
         await send(message)
 
     return headers_only
+
+
+# Paths a browser does not read as pages: Datasette's own status and static paths, release files.
+NOT_PAGES = ("/-/", "/static/", "/downloads/")
+STATUS_PAGE = re.compile(r"^/-/[a-z-]+$")
+EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    429: "Too many requests",
+    500: "Server error",
+    503: "Server busy",
+}
+
+
+def is_page_request(scope) -> bool:
+    """Whether an error answer to this request is Datasette's HTML error page: a path with no
+    extension in its last part, outside Datasette's static and download files (the list of
+    downloads and Datasette's status pages, such as /-/versions, are pages)."""
+    path = scope.get("path", "")
+    # An extension is a dot and letters or digits at the end ("figures.json"); "..\\figures" has none.
+    if EXTENSION.search(path.rsplit("/", 1)[-1]):
+        return False
+    # The list of downloads and Datasette's own status pages (/-/versions) are pages too; the
+    # files beside them are not.
+    return (
+        not path.startswith(NOT_PAGES) or path in ("/downloads", "/downloads/") or STATUS_PAGE.match(path) is not None
+    )
+
+
+async def error_page(datasette, scope, receive, status: int, message: str) -> bytes:
+    """Datasette's HTML error page (its error.html, with the site's navigation) for ``message``."""
+    await datasette.invoke_startup()  # done once; Datasette does it on its first request
+    context = {"ok": False, "error": message, "status": status, "title": TITLES.get(status, "Error")}
+    # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
+    request = Request({"csrftoken": lambda: "", **scope}, receive)
+    return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
+
+
+def is_json_request(scope) -> bool:
+    """Whether an error answer to this request is the JSON error shape: a ``.json`` or ``.csv`` path.
+
+    Datasette 0.65 answers JSON only for the .json extension (``?_format=json`` is still a page).
+    A ``.csv`` path's errors take the same shape, rather than plain text or an HTML page."""
+    return scope.get("path", "").endswith((".json", ".csv"))

@@ -239,7 +239,7 @@ def wrap(app):
     return shortened
 
 
-# The outermost wrapper (plugins/layers.py).
+# Outside every wrapper but etags.py and server_errors.py, which write no echo (plugins/layers.py).
 @hookimpl
 def asgi_wrapper(datasette):
     return wrap

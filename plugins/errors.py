@@ -5,7 +5,9 @@ Every ``.json`` and ``.csv`` answer with a status of 400 or more is ``{"ok": fal
 whole query context, whose time-limit message is HTML, and whose CSV errors were HTML pages), the
 guards (plain text), or a route. A CSV client reads one shape for every bad parameter, and it is
 the API's. A page's error is Datasette's HTML error page, whoever made it: a plugin's plain-text
-refusal of a page (an unknown ``_sort``, a server too busy) is rendered into it here.
+refusal of a page (an unknown ``_sort``, a server too busy) is rendered into it here. An
+exception that a wrapper raises (this one's, or any inside or outside it) is answered by
+plugins/server_errors.py, outside every wrapper, in the same shapes.
 
 A filter on a column the table does not have (``platfrom_id=telegram``) is a 400: SQLite reads
 an unknown double-quoted name as a string, so Datasette would answer 200 with no rows. So is an
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import re
 import sys
 from pathlib import Path
@@ -32,18 +33,23 @@ from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 from datasette.filters import Filters
-from datasette.utils.asgi import BadRequest, Request
+from datasette.utils.asgi import BadRequest
 
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-import _database_faults as faults
-from _responses import HTML, JSON, SERVER_ERROR_MESSAGE, HeadAnswered, bodiless, error_body, send_message, send_response
-
-# An exception out of a wrapper inside this one (a plugin's): its traceback goes to this log, and
-# the client reads the API's 500 (a .json or .csv path) or the site's error page (a page), without
-# the exception's text (the server's answer was "Internal Server Error" as plain text).
-LOGGER = logging.getLogger("platform_disclosures.server")
+from _responses import (
+    HTML,
+    JSON,
+    HeadAnswered,
+    bodiless,
+    error_body,
+    error_page,
+    is_json_request,
+    is_page_request,
+    send_message,
+    send_response,
+)
 
 OPERATORS = {f.key for f in Filters._filters}
 # Operators that take no value (``column__isnull=1``), each with its opposite: Datasette applies
@@ -90,63 +96,6 @@ def error_text(body: bytes) -> str:
             text = box.group(1)
     text = html.unescape(TAG.sub(" ", text))
     return " ".join(text.split()) or "Error"
-
-
-# Paths a browser does not read as pages: Datasette's own status and static paths, release files.
-NOT_PAGES = ("/-/", "/static/", "/downloads/")
-STATUS_PAGE = re.compile(r"^/-/[a-z-]+$")
-EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
-TITLES = {
-    400: "Bad request",
-    404: "Not found",
-    405: "Method not allowed",
-    429: "Too many requests",
-    500: "Server error",
-    503: "Server busy",
-}
-
-
-def is_page_request(scope) -> bool:
-    """Whether an error answer to this request is Datasette's HTML error page: a path with no
-    extension in its last part, outside Datasette's static and download files (the list of
-    downloads and Datasette's status pages, such as /-/versions, are pages)."""
-    path = scope.get("path", "")
-    # An extension is a dot and letters or digits at the end ("figures.json"); "..\\figures" has none.
-    if EXTENSION.search(path.rsplit("/", 1)[-1]):
-        return False
-    # The list of downloads and Datasette's own status pages (/-/versions) are pages too; the
-    # files beside them are not.
-    return (
-        not path.startswith(NOT_PAGES) or path in ("/downloads", "/downloads/") or STATUS_PAGE.match(path) is not None
-    )
-
-
-async def error_page(datasette, scope, receive, status: int, message: str) -> bytes:
-    """Datasette's HTML error page (its error.html, with the site's navigation) for ``message``."""
-    await datasette.invoke_startup()  # done once; Datasette does it on its first request
-    context = {"ok": False, "error": message, "status": status, "title": TITLES.get(status, "Error")}
-    # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
-    request = Request({"csrftoken": lambda: "", **scope}, receive)
-    return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
-
-
-async def server_error_page(datasette, scope, receive) -> bytes | None:
-    """The site's page for a server error: the API's generic message, never the exception's text
-    (the traceback is in the log). None when the page itself cannot be rendered, for the message
-    as plain text (the server's answer was "Internal Server Error", or no body at all)."""
-    try:
-        return await error_page(datasette, scope, receive, 500, SERVER_ERROR_MESSAGE)
-    except Exception as error:
-        LOGGER.error("the server error page could not be rendered for %s", scope.get("path", ""), exc_info=error)
-        return None
-
-
-def is_json_request(scope) -> bool:
-    """Whether an error answer to this request is the JSON error shape: a ``.json`` or ``.csv`` path.
-
-    Datasette 0.65 answers JSON only for the .json extension (``?_format=json`` is still a page).
-    A ``.csv`` path's errors take the same shape, rather than plain text or an HTML page."""
-    return scope.get("path", "").endswith((".json", ".csv"))
 
 
 def filter_problem(key: str, columns: set[str]) -> str | None:
@@ -325,18 +274,8 @@ def asgi_wrapper(datasette):
                 kept = [(k, v) for k, v in start.get("headers", []) if k.lower() in KEPT_HEADERS]
                 await send_response(send, status, body, kind, kept)
 
-            try:
-                await app(scope, receive, reshape)
-            except Exception as error:
-                # The served file's failure is plugins/client_errors.py's (outside this one), as is
-                # an answer already begun, which nothing can replace.
-                if start is not None or faults.server_fault(error) is not None:
-                    raise
-                LOGGER.error(
-                    "server error while answering %s %s", scope.get("method", ""), scope.get("path", ""), exc_info=error
-                )
-                page = None if as_json else await server_error_page(datasette, scope, receive)
-                await send_error(send, 500, SERVER_ERROR_MESSAGE, as_json, page)
+            # An exception raised through here is plugins/server_errors.py's, outside every wrapper.
+            await app(scope, receive, reshape)
 
         return shaped
 

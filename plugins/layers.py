@@ -56,6 +56,9 @@ WRAPPER_ORDER = (
     # Tags the answer every wrapper inside it has finished (its Cache-Control, type and Link
     # headers), and turns it into a 304 that no wrapper inside it sees.
     "etags.py",
+    # An exception out of any wrapper (etags.py's too) is the site's error page or the API's 500,
+    # not the server's plain "Internal Server Error": it is outside them all.
+    "server_errors.py",
 )
 
 

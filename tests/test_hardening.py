@@ -4,6 +4,7 @@ errors a client causes. Hostile *stored* data is planted in a copy of the built 
 because validation refuses it at the door (tests/test_safety_rules.py)."""
 
 import asyncio
+import html
 import json
 import re
 import shutil
@@ -625,3 +626,52 @@ def test_a_server_error_on_a_page_is_the_sites_error_page_without_the_exceptions
         assert (
             "Traceback (most recent call last)" in logged and f"RuntimeError: {raised} at /srv/secret/path" in logged
         ), path
+
+
+SERVER_ERROR_MESSAGE = plugin("_responses").SERVER_ERROR_MESSAGE
+# A function each wrapper outside plugins/errors.py calls on every request to a page and a .json,
+# before any answer has begun (plugins/layers.py's order), by the wrapper's file.
+WRAPPER_STEPS = {
+    "parameters.py": "request_problem",
+    "request_limits.py": "query_string_problem",
+    "data_headers.py": "is_headed",
+    "http_version.py": "version_problem",
+    "link_headers.py": "with_valid_links",
+    "controls.py": "sent_controls",
+    "etags.py": "is_tagged_path",
+}
+
+
+@pytest.mark.parametrize(("wrapper", "step"), WRAPPER_STEPS.items())
+def test_a_wrapper_outside_errors_py_that_raises_is_the_sites_500(site, caplog, monkeypatch, wrapper, step):
+    # An exception in a wrapper outside plugins/errors.py reached the server, which answered a
+    # page and a .json alike "Internal Server Error" as plain text (Datasette's client raises it).
+    # It is the site's error page or the API's 500, without the exception's text, and logged.
+    def failing(*args, **kwargs):
+        raise RuntimeError(f"{wrapper} internals at /srv/secret/path")
+
+    module = pm.get_plugin(wrapper)
+    assert callable(getattr(module, step)), step  # the step the wrapper takes (a rename fails here)
+    monkeypatch.setattr(module, step, failing)
+    caplog.set_level("ERROR", logger="platform_disclosures.server")
+    page = site.get("/disclosures/figures")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert page.text.startswith('<!DOCTYPE html>\n<html lang="en">')  # as plugins/landmarks.py writes pages
+    assert '<link rel="stylesheet" href="/static/site.css">' in page.text
+    assert '<div class="site-nav">' in page.text and "<h1>Server error</h1>" in page.text
+    box = plugin("errors").ERROR_BOX.search(page.text)
+    assert box and html.unescape(box.group(1)).strip() == SERVER_ERROR_MESSAGE
+    message = assert_error_shape(site.get("/disclosures/figures.json"), 500)
+    assert message == SERVER_ERROR_MESSAGE
+    head = site.loop.run_until_complete(site.datasette.client.head("/disclosures/figures"))
+    assert head.status_code == 500 and head.content == b""
+    assert head.headers["content-length"] == str(len(page.content))
+    for answer in (page.text, message):
+        assert "internals" not in answer and "/srv/secret" not in answer and "RuntimeError" not in answer
+    tracebacks = [
+        "".join(traceback.format_exception(*record.exc_info))
+        for record in caplog.records
+        if record.name == "platform_disclosures.server" and record.exc_info
+    ]
+    assert len(tracebacks) == 3  # the page, the .json and the HEAD
+    assert all(f"RuntimeError: {wrapper} internals at /srv/secret/path" in logged for logged in tracebacks)

@@ -51,5 +51,6 @@ def test_datasette_applies_the_wrappers_in_that_order():
     ours = [name for name in applied if name in layers.WRAPPER_ORDER]
     assert ours == list(layers.WRAPPER_ORDER)
     # The last one Datasette applies is the outermost: echoes cuts every other wrapper's messages,
-    # and only etags (which writes none) is outside it, to tag the answer as it leaves.
-    assert applied[-2:] == ["echoes.py", "etags.py"]
+    # and only etags (which writes none) is outside it, to tag the answer as it leaves; outside
+    # them all, server_errors answers any wrapper's exception.
+    assert applied[-3:] == ["echoes.py", "etags.py", "server_errors.py"]
