@@ -358,9 +358,14 @@ def readme(check, db):
         # The blocks are read from the built database: without one, sqlite3's "unable to open
         # database file" was a traceback.
         fail([f"{db}: no built database to read the README's tables from"], "Build it first: make readme (it builds)")
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        current = paths.README.read_text(encoding="utf-8")
-        fresh = generated.render(current, conn)
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            current = paths.README.read_text(encoding="utf-8")
+            fresh = generated.render(current, conn)
+    except sqlite3.DatabaseError as error:
+        # A file that is no SQLite database, or one without the build's tables (another
+        # project's, an empty one), was a traceback ("file is not a database").
+        fail([f"{db}: not a database this project built ({error})"], "Build it first: make readme (it builds)")
     if check:
         if fresh != current:
             fail(["README.md is out of date"], "Run: make readme")

@@ -373,3 +373,21 @@ def test_readme_without_a_built_database_is_one_line_and_a_hint(tmp_path):
     assert "make readme" in result.output
     assert not (tmp_path / "disclosures.db").exists()  # nothing created in its place
     assert paths.README.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", ["text", "empty database"])
+def test_readme_over_a_file_that_is_no_built_database_is_one_line_and_a_hint(tmp_path, content):
+    db = tmp_path / "disclosures.db"
+    if content == "text":
+        db.write_text("# not a database\n", encoding="utf-8")
+    else:
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TABLE other (a)")
+    before = paths.README.read_bytes()
+    result = CliRunner().invoke(cli_module().cli, ["readme", "--db", str(db), "--check"])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert f"{db}: not a database this project built" in result.output
+    assert "make readme" in result.output
+    assert paths.README.read_bytes() == before
