@@ -166,7 +166,20 @@ def build(package, out):
     # problems, relative to its own folder, said "data/figures.csv:2", which a curator in the
     # repository opened (the repository's own file), and "rerun: make build" built that one.
     other = package.resolve() != paths.PACKAGE
-    again = f"python scripts/cli.py build --package {package} --out {out}" if other else "make build"
+    if other:
+        again = f"python scripts/cli.py build --package {package} --out {out}"
+    elif out.resolve() != paths.BUILD:
+        again = f"python scripts/cli.py build --out {out}"  # make build builds build/, not --out
+    else:
+        again = "make build"
+    blocked = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        # --out naming a file (or a folder under one) failed only after the whole validation, as
+        # "Not a directory" with a hint to free space and to rerun make build, which builds build/.
+        fail(
+            [f"{out}: cannot be the build's folder: {blocked} is a file"],
+            "Nothing was built; give --out a folder (it is made if missing), then rerun.",
+        )
     try:
         path = builder.build_site(package, out)
     except validation.ValidationFailed as failure:

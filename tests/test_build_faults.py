@@ -56,7 +56,7 @@ def test_disk_full_is_one_line_and_a_hint(tmp_path, monkeypatch):
     lines = [line for line in result.output.splitlines() if line]
     assert lines == [
         f"build failed, {tmp_path / DATABASE_FILE} left as it was: database or disk is full",
-        "Free space or fix the folder, then rerun: make build",
+        f"Free space or fix the folder, then rerun: python scripts/cli.py build --out {tmp_path}",
     ]
 
 
@@ -391,3 +391,34 @@ def test_readme_over_a_file_that_is_no_built_database_is_one_line_and_a_hint(tmp
     assert f"{db}: not a database this project built" in result.output
     assert "make readme" in result.output
     assert paths.README.read_bytes() == before
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_build_out_naming_a_file_is_refused_before_validating(tmp_path, monkeypatch, under):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("keep me\n", encoding="utf-8")
+    out = blocker / "site" if under else blocker
+
+    def never(*args, **kwargs):
+        raise AssertionError("validated and built although --out cannot be a folder")
+
+    monkeypatch.setattr(build, "build_site", never)
+    result = CliRunner().invoke(cli_module().cli, ["build", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{out}: cannot be the build's folder: {blocker} is a file" in result.output
+    assert "give --out a folder" in result.output
+    assert "Free space" not in result.output and "make build" not in result.output
+    assert blocker.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_a_failed_build_into_another_folder_says_to_rerun_with_that_folder(tmp_path, monkeypatch):
+    def refused(package, out):
+        raise build.BuildFailed("the round trip differs")
+
+    monkeypatch.setattr(build, "build_site", refused)
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli_module().cli, ["build", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert f"Fix it, then rerun: python scripts/cli.py build --out {out}" in result.output
+    assert "make build" not in result.output  # make build builds build/, not this folder
