@@ -46,6 +46,21 @@ def _write(path: Path, header: list[str], rows) -> None:
         writer.writerows(rows)
 
 
+def _capacity(jurisdictions: int, request_types: int) -> int:
+    """How many figures the made-up platforms can hold over these jurisdictions and request types."""
+    return PLATFORMS * jurisdictions * len(YEARS) * request_types * len(METRICS)
+
+
+def sizes(source: Path = PACKAGE) -> tuple[int, int]:
+    """The fewest and the most figures ``write_package`` makes from ``source``: its real figures,
+    and those with every figure the made-up platforms can hold."""
+    data = Path(source).parent / "data"
+    real = len(_real_rows(data / "figures.csv")[1])
+    jurisdictions = len(_real_rows(data / "jurisdictions.csv")[1])
+    request_types = len(_real_rows(data / "request_types.csv")[1])
+    return real, real + _capacity(jurisdictions, request_types)
+
+
 def write_package(target: Path, figures: int, seed: int = 0, source: Path = PACKAGE) -> Path:
     """A package in ``target`` with ``figures`` figures (at least the real ones); its descriptor's path.
 
@@ -62,7 +77,7 @@ def write_package(target: Path, figures: int, seed: int = 0, source: Path = PACK
     request_types = [row[0] for row in _real_rows(target / "data" / "request_types.csv")[1]]
     header, real = _real_rows(target / "data" / "figures.csv")
     wanted = figures - len(real)
-    capacity = PLATFORMS * len(jurisdictions) * len(YEARS) * len(request_types) * len(METRICS)
+    capacity = _capacity(len(jurisdictions), len(request_types))
     if wanted > capacity:
         raise ValueError(f"at most {capacity + len(real)} figures can be generated")
 

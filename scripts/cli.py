@@ -408,7 +408,13 @@ def serve(host, port):
 
 @cli.command()
 @click.option("--workdir", type=click.Path(path_type=Path), help="Keep the copies here (default: a temporary folder).")
-@click.option("--flood-seconds", default=15.0, show_default=True, help="How long the flood lasts.")
+@click.option(
+    "--flood-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=15.0,
+    show_default=True,
+    help="How long the flood lasts.",
+)
 def reliability(workdir, flood_seconds):
     """Hostile requests, bad data edits, faults and a flood against copies of build/; prints the figures table.
 
@@ -436,7 +442,7 @@ def reliability(workdir, flood_seconds):
 @click.option("--quick", is_flag=True, help="Fewer repetitions.")
 @click.option(
     "--figures",
-    type=int,
+    type=click.IntRange(min=0),
     default=0,
     help="Also bench a synthetic package of this many figures (the pipelines and serving).",
 )
@@ -463,6 +469,18 @@ def bench(quick, figures, pipelines_only):
     from disclosures import prod as production
     from disclosures import serving_bench, synthetic
 
+    if figures:
+        # Asked before anything runs: a size the synthetic package cannot have was a ValueError's
+        # traceback after the real package's benchmarks, and one below the real figures was
+        # measured as the real package under that size's name.
+        (fewest, most) = synthetic.sizes()
+        if not fewest < figures <= most:
+            fail(
+                [
+                    f"--figures {figures}: a synthetic package holds more than the {fewest:,} real figures, at most {most:,}"
+                ],
+                f"Nothing was measured; give --figures a number from {fewest + 1} to {most}, then rerun.",
+            )
     repeat = 5 if quick else 25
     pipelines, serving = {}, {}
     with tempfile.TemporaryDirectory() as folder:
@@ -571,8 +589,18 @@ def bench_serving(site, quick, dist):
     from disclosures import prod as production
     from disclosures import serving_bench
 
-    with sqlite3.connect(f"file:{site / DATABASE_FILE}?mode=ro", uri=True) as conn:
-        (figures,) = conn.execute("SELECT count(*) FROM figures WHERE is_derived = 0").fetchone()
+    database = site / DATABASE_FILE
+    try:
+        if not database.is_file():
+            raise sqlite3.OperationalError("no such file")
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+            (figures,) = conn.execute("SELECT count(*) FROM figures WHERE is_derived = 0").fetchone()
+    except sqlite3.DatabaseError as error:
+        # A folder that holds no build (or another database) was sqlite3's traceback.
+        fail(
+            [f"{database}: not a database this project built ({error})"],
+            f"Build the folder first: python scripts/cli.py build --out {site}",
+        )
     name = str(figures) if figures >= 100_000 else "real"
     with tempfile.TemporaryDirectory() as folder:
         try:

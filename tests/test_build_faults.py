@@ -422,3 +422,44 @@ def test_a_failed_build_into_another_folder_says_to_rerun_with_that_folder(tmp_p
     assert result.exit_code == 1, result.output
     assert f"Fix it, then rerun: python scripts/cli.py build --out {out}" in result.output
     assert "make build" not in result.output  # make build builds build/, not this folder
+
+
+@pytest.mark.parametrize("content", [None, "text", "empty database"])
+def test_bench_serving_over_a_folder_without_a_build_is_one_line_and_a_hint(tmp_path, content):
+    site = tmp_path / "site"
+    site.mkdir()
+    db = site / DATABASE_FILE
+    if content == "text":
+        db.write_text("not a database\n", encoding="utf-8")
+    elif content == "empty database":
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TABLE other (a)")
+    result = CliRunner().invoke(cli_module().cli, ["bench-serving", str(site)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{db}: not a database this project built" in result.output
+    assert f"python scripts/cli.py build --out {site}" in result.output
+    assert (content is None) == (not db.exists())  # nothing created in its place
+
+
+@pytest.mark.parametrize("figures", ["5", "1000000000000"])
+def test_bench_refuses_a_synthetic_size_it_cannot_make_before_measuring_anything(monkeypatch, figures):
+    from disclosures import bench, synthetic
+
+    def never(*args, **kwargs):
+        raise AssertionError("measured although --figures cannot be made")
+
+    monkeypatch.setattr(bench, "pipeline_comparison", never)
+    fewest, most = synthetic.sizes()
+    result = CliRunner().invoke(cli_module().cli, ["bench", "--figures", figures, "--pipelines-only"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"--figures {figures}: a synthetic package holds more than the {fewest:,} real figures" in result.output
+    assert f"from {fewest + 1} to {most}" in result.output
+
+
+@pytest.mark.parametrize(("verb", "option"), [("bench", "--figures=-5"), ("reliability", "--flood-seconds=0")])
+def test_a_benchmark_size_below_its_range_is_a_usage_error(verb, option):
+    result = CliRunner().invoke(cli_module().cli, [verb, option])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for" in result.output

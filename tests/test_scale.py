@@ -294,3 +294,13 @@ def test_the_stamp_covers_every_module_the_validator_imports():
         check=True,
     ).stdout.split()
     assert set(found) <= set(stamp.VALIDATOR_CODE), set(found) - set(stamp.VALIDATOR_CODE)
+
+
+def test_synthetic_sizes_are_those_write_package_accepts(tmp_path):
+    package = make_package(tmp_path / "tiny")
+    fewest, most = synthetic.sizes(package)
+    with (package.parent / "data" / "figures.csv").open(encoding="utf-8", newline="") as handle:
+        assert fewest == len(list(csv.reader(handle))) - 1  # its header aside
+    assert most > fewest
+    with pytest.raises(ValueError, match=f"at most {most} figures"):
+        synthetic.write_package(tmp_path / "over", most + 1, source=package)
