@@ -388,7 +388,7 @@ def readme(check, db):
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8001, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 def serve(host, port):
     """Serve build/ with the stock `datasette` command from .venv-site (no pipeline inside).
 
@@ -664,7 +664,9 @@ def _say_if_waiting(topology):
 
 
 RUN_OPTION = click.option("--run", type=click.Path(path_type=Path), default=paths.RUN, show_default=True)
-PORT_OPTION = click.option("--port", type=int, default=8080, show_default=True, help="nginx's port.")
+PORT_OPTION = click.option(
+    "--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="nginx's port."
+)
 
 
 @prod.command("start")

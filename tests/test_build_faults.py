@@ -463,3 +463,31 @@ def test_a_benchmark_size_below_its_range_is_a_usage_error(verb, option):
     result = CliRunner().invoke(cli_module().cli, [verb, option])
     assert result.exit_code == 2, result.output
     assert "Invalid value for" in result.output
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1"])
+def test_serve_refuses_a_port_no_server_can_listen_on_before_saying_it_serves(port):
+    # It printed "Serving on http://127.0.0.1:99999/" and then handed the number to datasette,
+    # whose own usage error followed.
+    run = subprocess.run(
+        [sys.executable, str(paths.ROOT / "scripts" / "cli.py"), "serve", "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Serving on" not in run.stdout
+    assert "Invalid value for '--port'" in run.stderr and "1<=x<=65535" in run.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "0"])
+def test_prod_start_refuses_a_port_nginx_cannot_listen_on_before_starting_anything(tmp_path, monkeypatch, port):
+    from disclosures import prod
+
+    def never(*args, **kwargs):
+        raise AssertionError("started although --port is no port")
+
+    monkeypatch.setattr(prod, "start", never)
+    result = CliRunner().invoke(cli_module().cli, ["prod", "start", "--run", str(tmp_path / "run"), "--port", port])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--port'" in result.output and "1<=x<=65535" in result.output
