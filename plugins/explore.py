@@ -630,6 +630,28 @@ def page_parameter_problem(request) -> str | None:
     return f"{unknown}: /{page} has no parameter {unknown!r}, so it would answer as if it were not given; {reads}"
 
 
+def unread_parameters(request) -> dict:
+    """What a page's HTML says it did not apply: the parameters it does not read, given to a page
+    that reads some (their JSON refuses them, page_parameter_problem). The page answered them as
+    if they were not given, silently: ``/compare?country=DEU`` (its picker is labelled Country)
+    showed the United States under "Compare platforms: United States", which a reader on deadline
+    took for what was asked. A period on /compare has a notice of its own (PERIOD_WORDS)."""
+    page = request.path.strip("/").split("/")[0]
+    taken = PAGE_PARAMETERS.get(page)
+    if not taken:
+        return {}
+    own = PERIOD_WORDS if page == "compare" else ()
+    given = [
+        (key, value)
+        for key in request.args
+        if not key.startswith("_") and key not in taken and key not in own
+        for value in request.args.getlist(key)
+    ]
+    if not given:
+        return {}
+    return {"given": given, "names": list(dict.fromkeys(key for key, _ in given)), "taken": list(taken)}
+
+
 def page_option_problem(datasette, request) -> str | None:
     """Why a page's JSON is given one of Datasette's options for rows, or None. ``_trace`` is
     Datasette's on every path when its trace_debug setting is on; off, it is refused as the
@@ -658,7 +680,7 @@ async def render(datasette, request, template: str, context: dict, status: int =
         if template == "error.html":
             return Response.json({"ok": False, "status": status, "error": context["error"]}, status=status)
         return Response.json(page_data(context), status=status)
-    context = {**context, "database_name": database_name(datasette)}
+    context = {**context, "database_name": database_name(datasette), "not_applied": unread_parameters(request)}
     return Response.html(await datasette.render_template(template, context, request=request), status=status)
 
 

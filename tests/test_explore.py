@@ -1337,3 +1337,44 @@ def test_the_chart_page_chooses_for_a_reader_a_request_type_whose_series_runs_on
     # A request type asked for is drawn as asked, however old its series.
     asked = site.get("/chart.json?platform=google&jurisdiction=IND&request_type=all&metric=requests_received").json()
     assert asked["selected"]["request_type"] == "all" and not asked["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "unread", "taken"),
+    [
+        (
+            "/compare?country=DEU",
+            "no parameter <code>country</code>, so <code>country=DEU</code> was not applied",
+            "<code>jurisdiction</code> and <code>platform</code> alone",
+        ),
+        (
+            "/chart?platfrom=google&x=1&x=2",
+            "no parameters <code>platfrom</code>, <code>x</code>, so "
+            "<code>platfrom=google</code>, <code>x=1</code>, <code>x=2</code> were not applied",
+            "<code>platform</code>, <code>jurisdiction</code>, <code>request_type</code> and <code>metric</code> alone",
+        ),
+        (
+            "/telegram-map?periode=2025q1",
+            "no parameter <code>periode</code>, so <code>periode=2025q1</code> was not applied",
+            "<code>metric</code> and <code>period</code> alone",
+        ),
+    ],
+)
+def test_a_page_says_which_parameters_of_its_address_it_did_not_apply(site, path, unread, taken):
+    # /compare?country=DEU (its picker is labelled Country) showed the United States under
+    # "Compare platforms: United States" without a word; its JSON refused the parameter.
+    page = site.get(path)
+    assert page.status_code == 200
+    notice = " ".join(re.search(r'<p class="notice" id="not-applied">(.*?)</p>', page.text, re.S).group(1).split())
+    assert unread in notice and taken in notice, notice
+    assert "not-applied" not in site.get(path.split("?")[0]).text
+    assert_error_shape(site.get(path.replace("?", ".json?", 1)), 400)
+
+
+def test_only_what_a_page_does_not_read_is_said_not_applied(site):
+    # A period on /compare has its own notice, once; a page that takes no parameter says nothing.
+    told = site.get("/compare?jurisdiction=DEU&period=2024").text
+    assert 'id="period-not-applied"' in told and 'id="not-applied"' not in told
+    assert "Compare platforms: Germany" in told
+    assert 'id="not-applied"' not in site.get("/chart?platform=google&jurisdiction=IND&_x=1").text
+    assert 'id="not-applied"' not in site.get("/country/USA?utm_source=feed").text
