@@ -415,7 +415,10 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
     db = datasette.databases[parts[0]]
     if db.is_memory or not db.path:
         return None
-    statements = list(params.get("sql", []))
+    # A blank sql= is no query: Datasette answers the database's page (or its JSON), as the SQL
+    # editor submitted empty asks. Compiled here, it was a 400 "Query refused: incomplete input"
+    # with no editor to write one in.
+    statements = [sql for sql in params.get("sql", []) if sql.strip()]
     if len(parts) > 1:
         table = parts[1].replace('"', '""')
         statements += [f'SELECT * FROM "{table}" WHERE {clause}' for clause in params.get("_where", [])]

@@ -51,6 +51,18 @@ def test_functions_and_tables_off_the_allowlist_are_refused_before_running(site,
     assert response.json() == {"ok": False, "status": 400, "error": f"Query refused: {reason}"}
 
 
+def test_an_empty_sql_is_no_query_as_datasette_reads_it(site):
+    # The SQL editor submitted empty (/disclosures?sql=) was a 400 "Query refused: incomplete
+    # input" with no editor left to write a query in: the policy compiled the empty text.
+    page = site.get("/disclosures", params={"sql": ""})
+    assert page.status_code == 200
+    assert 'id="sql-editor"' in page.text and "Query refused" not in page.text
+    assert site.get("/disclosures.json", params={"sql": ""}).json()["database"] == "disclosures"
+    # Blank but not empty is a statement, which Datasette refuses itself.
+    blank = site.get("/disclosures.json", params={"sql": " \n"})
+    assert blank.json() == {"ok": False, "status": 400, "error": "Statement must be a SELECT"}
+
+
 def test_where_goes_through_the_same_policy(site):
     response = site.get("/disclosures/figures.json", params={"_where": "sqlite_version() is not null"})
     assert refusal(response) == "Query refused: function sqlite_version is not allowed"
