@@ -26,6 +26,17 @@ SERVER_ERROR_MESSAGE = (
     "Try again later; if it persists, tell the site's maintainers"
 )
 
+# The heading of an error page, by its status (Datasette's error.html said "Error 400" for one
+# whose exception gave no title, beside "Bad request" for the site's own).
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    429: "Too many requests",
+    500: "Server error",
+    503: "Server busy",
+}
+
 
 def error_body(status: int, message: str) -> bytes:
     """The API's error shape: ``{"ok": false, "status": N, "error": "..."}``."""
@@ -120,14 +131,6 @@ def bodiless(send):
 NOT_PAGES = ("/-/", "/static/", "/downloads/")
 STATUS_PAGE = re.compile(r"^/-/[a-z-]+$")
 EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
-TITLES = {
-    400: "Bad request",
-    404: "Not found",
-    405: "Method not allowed",
-    429: "Too many requests",
-    500: "Server error",
-    503: "Server busy",
-}
 
 
 def is_page_request(scope) -> bool:

@@ -53,7 +53,7 @@ from datasette.utils.asgi import BadRequest, NotFound, Request, Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 import _database_faults as faults
-from _responses import HTML, SERVER_ERROR_MESSAGE, send_message, send_response
+from _responses import HTML, SERVER_ERROR_MESSAGE, TITLES, send_message, send_response
 
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
 CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_col=", "_nocol=")
@@ -92,11 +92,15 @@ def page_error(exception) -> tuple[int, dict] | None:
     from datasette.views.base import DatasetteError
     from markupsafe import Markup
 
+    # A 4xx without a title of its own is titled by its status, as the site's other error pages
+    # are: error.html wrote "Error 400" (a facet or filter Datasette refused) beside "Bad request".
     if isinstance(exception, Base400):
-        return exception.status, {"error": exception.args[0] if exception.args else "", "title": None}
+        title = TITLES.get(exception.status)
+        return exception.status, {"error": exception.args[0] if exception.args else "", "title": title}
     if isinstance(exception, DatasetteError) and exception.status < 500:
         message = Markup(exception.message) if exception.message_is_html else exception.message
-        return exception.status, {**exception.error_dict, "error": message, "title": exception.title}
+        title = exception.title or TITLES.get(exception.status)
+        return exception.status, {**exception.error_dict, "error": message, "title": title}
     return None
 
 

@@ -30,6 +30,26 @@ def test_a_pages_error_is_the_html_error_page(site, path, status, message):
     assert "<html" in response.text and message in response.text
 
 
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        (FIGURES + "?_facet=%5B%5D", "Bad request"),
+        (FIGURES + "?value__bogus=1", "Bad request"),
+        (FIGURES + "?_through=x", "Bad request"),
+        (FIGURES + "?_sort=nope", "Bad request"),
+        ("/disclosures/nope", "Not found"),
+        ("/nope", "Not found"),
+    ],
+)
+def test_an_error_page_is_titled_by_what_went_wrong_not_its_number(site, path, title):
+    # A 4xx Datasette raised without a title ("_facet=[]: the table has no such column") was
+    # headed "Error 400", and a missing table "Error 404", beside the site's "Bad request" pages.
+    response = site.get(path)
+    assert response.status_code == {"Bad request": 400, "Not found": 404}[title]
+    assert f"<title>{title}</title>" in response.text and f"<h1>{title}</h1>" in response.text
+    assert "Error 40" not in response.text
+
+
 @pytest.mark.parametrize("extension", [".json", ".csv"])
 @pytest.mark.parametrize("row", ["figures", "..%2fy", "..%2f..%2fetc%2fpasswd"])
 def test_a_row_of_a_table_that_does_not_exist_is_a_404_in_the_error_shape(site, extension, row):
