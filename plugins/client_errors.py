@@ -58,8 +58,9 @@ from _responses import HTML, SERVER_ERROR_MESSAGE, TITLES, send_message, send_re
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
 CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_col=", "_nocol=")
 # What Datasette says when no page, table or row has a path (/a/b/c, /country/USA.json.json): its
-# status alone, which told a reader nothing about where to look instead.
-BARE_NOT_FOUND = ("404",)
+# status alone, or, for /disclosures/nope and /nope, "Table not found" and "Database not found"
+# without the name or where the tables are, which told a reader nothing about where to look instead.
+BARE_NOT_FOUND = ("404", "Table not found", "Database not found")
 SERVER_ERROR = "Server error"  # the title of a 500's page
 
 
@@ -163,7 +164,7 @@ def handle_exception(datasette, request, exception):
         exception.status = 400
     from datasette.utils.asgi import NotFound
 
-    if isinstance(exception, NotFound) and exception.args == BARE_NOT_FOUND:
+    if isinstance(exception, NotFound) and len(exception.args) == 1 and exception.args[0] in BARE_NOT_FOUND:
         exception.args = (not_found_message(request.path),)
     found = client_status(exception)
     fault = faults.server_fault(exception)

@@ -96,9 +96,21 @@ def test_row_paths_of_unknown_tables_are_not_remembered(site):
     assert not any(table.startswith("made-up-") for _, table in memo)
 
 
-@pytest.mark.parametrize("path", ["/a/b/c/d/e", "/disclosures/figures/x/y", "/country/USA.json.json", "/api.json.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/a/b/c/d/e",
+        "/disclosures/figures/x/y",
+        "/country/USA.json.json",
+        "/api.json.json",
+        "/disclosures/nope",
+        "/disclosures/nope.json",
+        "/nope.json",
+    ],
+)
 def test_an_address_nothing_has_says_so_and_where_to_look(live_server, path):
-    # Datasette's message was its status alone ("404"), as JSON and on the page. Served, since in
+    # Datasette's message was its status alone ("404"), as JSON and on the page, or "Table not
+    # found" and "Database not found" without the name or where the tables are. Served, since in
     # this process (rich installed) Datasette's own handler fails on a path no route matched.
     with pytest.raises(urllib.error.HTTPError) as answer:
         urllib.request.urlopen(live_server + path, timeout=30)
