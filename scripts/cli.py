@@ -66,7 +66,17 @@ def package_file(package: Path) -> Path:
 
 @click.group()
 def cli():
-    """Validate, build, serve and release Platform Disclosures."""
+    """Validate, build, serve and release Platform Disclosures.
+
+    Each command's --help says what it does, with an example.
+
+    Example:
+
+    \b
+        python scripts/cli.py validate     # what make validate runs
+        python scripts/cli.py build        # data/ -> build/ (validates first)
+        python scripts/cli.py build --help
+    """
 
 
 @cli.command()
@@ -622,6 +632,13 @@ def prod():
     """The production topology on loopback: nginx in front of supervised Datasette workers.
 
     Everything runs under --run (default run/prod/); see disclosures/prod.py for its layout.
+
+    Example:
+
+    \b
+        make prod                        # python scripts/cli.py prod start
+        python scripts/cli.py prod status
+        python scripts/cli.py prod stop
     """
 
 

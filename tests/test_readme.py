@@ -138,3 +138,28 @@ def test_a_release_step_names_a_removed_table_a_retyped_column_and_a_new_key(tmp
     assert f"the table `{removed}` was removed" in said
     assert f"`{retyped}`'s `{column}` changed from" in said and "to geojson" in said
     assert f"`{retyped}`'s key changed from" in said and f"to {readme.names(key)}" in said
+
+
+def test_every_command_and_group_of_the_command_line_shows_an_example_in_its_help():
+    # The README says every verb's --help has an example; `cli.py --help` and `cli.py prod
+    # --help`, the first a newcomer types, had none.
+    import click
+    from click.testing import CliRunner
+
+    from tests.conftest import cli_module
+
+    cli = cli_module().cli
+
+    def walk(command, words):
+        yield words
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, [*words, name])
+
+    lacking = []
+    for words in walk(cli, []):
+        result = CliRunner().invoke(cli, [*words, "--help"])
+        assert result.exit_code == 0, (words, result.output)
+        if not re.search(r"^  Example\b[^:]*:$", result.output, re.M):
+            lacking.append(" ".join(["cli.py", *words]))
+    assert lacking == []
