@@ -26,6 +26,8 @@
   ``/downloads.json`` is the same list as JSON (Datasette read it as a database named
   "downloads" and answered 404 "Database not found"); ``/downloads.<other>`` (``.csv``, ``.xml``)
   is a 404 in the API's error shape that names both, where Datasette said "Database not found".
+  On a server started without dist/, ``/downloads/<version>/<file>`` is a 404 in that shape
+  that says the server does not serve release files (it was "Database not found" too).
   A symlink in dist/ is neither listed nor served (plugins/downloads.py): the list gave it its
   target's size, and Datasette served one that pointed inside dist/.
 """
@@ -405,12 +407,28 @@ async def downloads_other_format(datasette, request):
     )
 
 
+async def downloads_not_served(datasette, request):
+    message = (
+        f"{request.path}: this server does not serve the release files (make release writes them into dist/, "
+        "which a server started after it serves); /downloads lists each release's files"
+    )
+    return Response.json(
+        {"ok": False, "status": 404, "error": message}, status=404, headers={"access-control-allow-origin": "*"}
+    )
+
+
 @hookimpl
-def register_routes():
-    return [
+def register_routes(datasette):
+    routes = [
         (r"^/downloads/?$", downloads_index),
         (r"^/downloads\.json$", downloads_json),
         # Datasette read any other as a database named "downloads": "Database not found"; one
         # of two parts (.tar.gz, .json.gz) as its HTML "Table not found" page.
         (r"^/downloads\.(?P<format>(?!json$)[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)$", downloads_other_format),
     ]
+    if not any(mount == "downloads" for mount, _ in datasette.static_mounts):
+        # Without dist/ (no release made before the server started) a release file's address,
+        # which /downloads and a citation name, was read as a database named "downloads":
+        # "Database not found", where /downloads says the file is not on this server.
+        routes.append((r"^/downloads/(?P<file>.+)$", downloads_not_served))
+    return routes

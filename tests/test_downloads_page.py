@@ -133,3 +133,25 @@ def test_each_releases_changes_page_leads_to_the_others(site, real_db):
         others = [v for v, _ in releases if v != version]
         assert re.findall(r'href="/changes\?version=([^"]+)"', nav) == others
         assert [v for v in re.findall(r"(\d+\.\d+\.\d+)</(?:a|strong)> \(", nav)] == [v for v, _ in releases]
+
+
+def test_a_release_files_address_on_a_server_without_them_says_so(site, real_db, real_build, tmp_path):
+    # Without dist/, /downloads/<version>/<file> (the address /downloads and a citation give) was
+    # read as a database named "downloads": a 404 "Database not found".
+    ((version, file),) = rows(real_db, "SELECT version, path FROM release_files ORDER BY version DESC, path LIMIT 1")
+    for path in (f"/downloads/{version}/{file}", f"/downloads/{version}/csv/figures.csv"):
+        answer = site.get(path)
+        assert answer.status_code == 404 and answer.headers["access-control-allow-origin"] == "*"
+        assert answer.json() == {
+            "ok": False,
+            "status": 404,
+            "error": f"{path}: this server does not serve the release files (make release writes them into "
+            "dist/, which a server started after it serves); /downloads lists each release's files",
+        }
+    # A server started with dist/ serves what it holds, and its own 404 for the rest.
+    (tmp_path / version).mkdir()
+    (tmp_path / version / file).write_bytes(b"held")
+    served = Site(unhurried(real_build, dist=tmp_path))
+    assert served.get(f"/downloads/{version}/{file}").content == b"held"
+    missing = served.get(f"/downloads/{version}/nope.txt")
+    assert missing.status_code == 404 and "does not serve the release files" not in missing.text
