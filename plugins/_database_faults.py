@@ -60,3 +60,20 @@ def log(error: sqlite3.Error, where: str) -> None:
         error,
         where,
     )
+
+
+# SQLITE_TOOBIG said only "string or blob too big": a researcher's group_concat over a table, or a
+# replace that grows its text, read as the database failing. The cap is the SQL policy's
+# (SQLITE_LIMIT_LENGTH, plugins/sql_policy.py), on each value one query builds.
+TOO_BIG = (
+    "one value a query builds (a group_concat, replace, printf or blob) is capped on this site: "
+    "ask for fewer rows or shorter text (LIMIT, substr), or download the table's CSV"
+)
+
+
+def client_message(error: sqlite3.Error) -> str:
+    """What a client reads of an SQLite error its SQL caused: SQLite's message, and for a value
+    over the length cap, what to do instead."""
+    if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_TOOBIG:
+        return f"{error}: {TOO_BIG}"
+    return str(error)

@@ -140,7 +140,13 @@ def raising_server_faults(execute_fn):
             return await execute_fn(self, fn)
         except sqlite3.Error as error:
             if faults.server_fault(error) is None:
-                raise
+                said = faults.client_message(error)
+                if said == str(error):
+                    raise
+                # The same error, as SQLite's type and code, with what to do instead.
+                explained = type(error)(said)
+                explained.sqlite_errorcode = error.sqlite_errorcode
+                raise explained from error
             raise faults.DatabaseUnreadable(f"{self.name}: {error}") from error
 
     execute_fn_checked.raises_server_faults = True

@@ -430,7 +430,7 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
             if faults.server_fault(error) is not None:
                 faults.log(error, f"the SQL policy's check of {scope.get('path', '')}")
                 return faults.STATUS, faults.MESSAGE
-            problem = str(error)
+            problem = faults.client_message(error)
         if problem:
             return 400, f"Query refused: {problem}"
     return None

@@ -1,6 +1,7 @@
 """Layer (c): the published site through Datasette's client, and the serving process itself."""
 
 import csv
+import html
 import io
 import json
 import re
@@ -219,6 +220,25 @@ def test_huge_blobs_hit_the_length_limit(site, sql):
     response = site.get("/disclosures.json", params={"sql": sql})
     assert response.status_code == 400
     assert "too big" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/disclosures.json", {"sql": "select group_concat(quote) from figures"}),
+        ("/disclosures.csv", {"sql": "select group_concat(quote) from figures"}),
+        ("/disclosures/figures.json", {"_where": "length(zeroblob(300000)) > 0"}),
+        ("/disclosures", {"sql": "select group_concat(quote) from figures"}),
+    ],
+)
+def test_a_value_over_the_length_cap_says_what_to_do_instead(site, path, params):
+    # SQLite's "string or blob too big" alone read as the database failing to a researcher whose
+    # group_concat ran over the whole table.
+    response = site.get(path, params=params)
+    assert response.status_code == 400
+    said = response.json()["error"] if path.endswith((".json", ".csv")) else html.unescape(response.text)
+    assert "string or blob too big: one value a query builds" in said
+    assert "ask for fewer rows or shorter text (LIMIT, substr), or download the table's CSV" in said
 
 
 def test_the_server_keeps_answering_after_hostile_queries(site):
