@@ -1622,8 +1622,9 @@ async def telegram_map_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
     periods = await rows(
         db,
-        """SELECT period_start, period_end, count(DISTINCT jurisdiction_id) AS countries FROM figures
-           WHERE platform_id = 'telegram' GROUP BY period_start, period_end ORDER BY period_start, period_end""",
+        """SELECT period_start, period_end, max(period_label) AS label, count(DISTINCT jurisdiction_id) AS countries
+           FROM figures WHERE platform_id = 'telegram' GROUP BY period_start, period_end
+           ORDER BY period_start, period_end""",
     )
     for p in periods:
         p["key"] = f"{p['period_start']}_{p['period_end']}"
@@ -1640,9 +1641,18 @@ async def telegram_map_page(datasette, request):
         return await bad_request(datasette, request, "metric must be requests_fulfilled or accounts_affected")
     default = newest_map_period(periods)
     key = given["period"] or default
-    period = next((p for p in periods if p["key"] == key), None)
+    # A period is also read as the figures name it (period_label: 2024, 2025q1, 2025h1,
+    # 20250401-20250930), as the tables and a figure's id write it: period=2024 was "No Telegram
+    # period '2024': pick one from the list", which a program reading the JSON had no list for.
+    period = next((p for p in periods if key in (p["key"], p["label"])), None)
     if period is None:
-        return await bad_request(datasette, request, f"No Telegram period {key!r}: pick one from the list")
+        listed = ", ".join(f"{p['label']} ({p['name']})" for p in periods)
+        return await bad_request(
+            datasette,
+            request,
+            f"No Telegram period {key!r}: the map's periods are {listed}; name one as its period_label "
+            "(2024, 2025q1) or as START_END (2024-01-01_2024-12-31), as the page's picker does",
+        )
     values = await rows(
         db,
         """SELECT f.jurisdiction_id, j.name, j."numeric", f.value, f.value_text, f.is_derived, f.figure_id

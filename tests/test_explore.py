@@ -1378,3 +1378,43 @@ def test_only_what_a_page_does_not_read_is_said_not_applied(site):
     assert "Compare platforms: Germany" in told
     assert 'id="not-applied"' not in site.get("/chart?platform=google&jurisdiction=IND&_x=1").text
     assert 'id="not-applied"' not in site.get("/country/USA?utm_source=feed").text
+
+
+@pytest.mark.parametrize(
+    ("asked", "start", "end"),
+    [
+        ("2024", "2024-01-01", "2024-12-31"),
+        ("2024q4", "2024-10-01", "2024-12-31"),
+        ("20240101-20240930", "2024-01-01", "2024-09-30"),
+        ("2024-01-01_2024-09-30", "2024-01-01", "2024-09-30"),
+    ],
+)
+def test_the_map_reads_a_period_as_the_figures_name_it(site, real_db, asked, start, end):
+    # period=2024 was "No Telegram period '2024': pick one from the list", where the tables, a
+    # figure's id and the figures' period_label all name the year 2024 so.
+    data = site.get(f"/telegram-map.json?period={asked}").json()
+    assert (data["period"]["period_start"], data["period"]["period_end"]) == (start, end)
+    (count,) = rows(
+        real_db,
+        """SELECT count(*) FROM figures WHERE platform_id = 'telegram' AND metric_id = 'requests_fulfilled'
+           AND value_kind = 'exact' AND period_start = ? AND period_end = ?""",
+        start,
+        end,
+    )[0]
+    assert len(data["values"]) == count > 0
+    assert site.get(f"/telegram-map?period={asked}").status_code == 200
+
+
+def test_the_map_names_its_periods_when_one_asked_is_not_among_them(site, real_db):
+    message = assert_error_shape(site.get("/telegram-map.json?period=2019"), 400)
+    labels = [
+        label
+        for (label,) in rows(
+            real_db,
+            """SELECT max(period_label) FROM figures WHERE platform_id = 'telegram'
+               GROUP BY period_start, period_end ORDER BY period_start, period_end""",
+        )
+    ]
+    assert message.startswith("No Telegram period '2019': the map's periods are 2024q1 (Q1 2024), ")
+    assert all(f"{label} (" in message for label in labels)
+    assert "name one as its period_label (2024, 2025q1) or as START_END" in message
