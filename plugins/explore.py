@@ -790,13 +790,35 @@ async def dsa_scope(db) -> tuple[set[str], set[str]]:
     return only, places
 
 
+async def jurisdiction_id_of(db, asked: str) -> str | None:
+    """The id of the one jurisdiction ``asked`` names by its ISO 3166-1 alpha-2 code, its name or
+    one of its other names (US, germany, United States), in any case; None when none or several do."""
+    wanted = asked.strip().casefold()
+    if not wanted:
+        return None
+    named = set()
+    for j in await rows(db, "SELECT jurisdiction_id, alpha2, name, other_names FROM jurisdictions"):
+        names = [j["alpha2"] or "", j["name"] or "", *(j["other_names"] or "").split(";")]
+        if wanted in {n.strip().casefold() for n in names}:
+            named.add(j["jurisdiction_id"])
+    return named.pop() if len(named) == 1 else None
+
+
 async def country_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
-    found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [request.url_vars["iso3"].upper()])
+    asked = tilde_decode(request.url_vars["iso3"])
+    found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [asked.upper()])
     if not found:
+        # /country/US and /country/United%20States (which Datasette redirects to United~20States)
+        # were a 404, the second one that named no page at all, as /platform/Google leads to google.
+        named = await jurisdiction_id_of(db, asked)
+        if named:
+            suffix = ".json" if request.url_vars.get("format") else ""
+            target = datasette.urls.path(f"country/{named}{suffix}")
+            return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
         message = (
-            f"No jurisdiction {request.url_vars['iso3']!r}: a country page is named by its ISO 3166-1 alpha-3 code "
-            f"(USA, DEU); every one is listed at {datasette.urls.path('countries')}"
+            f"No jurisdiction {asked!r}: a country page is named by its ISO 3166-1 alpha-3 code "
+            f"(USA, DEU), its alpha-2 code or its name; every one is listed at {datasette.urls.path('countries')}"
         )
         return await not_found(datasette, request, message)
     jurisdiction = found[0]
@@ -1794,7 +1816,8 @@ def register_routes():
         (r"^/(?P<name>map|coverage|figures|search|country|platform)(?:/|\.(?P<format>[A-Za-z0-9]+))?$", short_path),
         # Each page is also JSON (what it shows) with .json, as /api says.
         (r"^/countries(?:\.(?P<format>json))?$", countries_page),
-        (r"^/country/(?P<iso3>[A-Za-z0-9_-]+)(?:\.(?P<format>json))?$", country_page),
+        # ~ as well: Datasette answers /country/United%20States with a redirect to United~20States.
+        (r"^/country/(?P<iso3>[A-Za-z0-9_~-]+)(?:\.(?P<format>json))?$", country_page),
         (r"^/platforms(?:\.(?P<format>json))?$", platforms_page),
         # ~ as well: Datasette answers /platform/Amazon%20Store with a redirect to Amazon~20Store.
         # Dots too, shortest first: /platform/mailbox.org and /platform/mailbox.org.json name

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import sqlite3
+import urllib.request
 from html import unescape
 
 import pytest
@@ -1418,3 +1419,31 @@ def test_the_map_names_its_periods_when_one_asked_is_not_among_them(site, real_d
     assert message.startswith("No Telegram period '2019': the map's periods are 2024q1 (Q1 2024), ")
     assert all(f"{label} (" in message for label in labels)
     assert "name one as its period_label (2024, 2025q1) or as START_END" in message
+
+
+@pytest.mark.parametrize(
+    ("asked", "iso3"),
+    [
+        ("US", "USA"),
+        ("us.json", "USA.json"),
+        ("United%20States", "USA"),  # Datasette first redirects it to United~20States
+        ("germany", "DEU"),
+        ("South%20Korea", "KOR"),  # one of its other_names
+        ("Worldwide", "WORLD"),
+        ("GE?x=1", "GEO?x=1"),
+    ],
+)
+def test_a_country_page_named_by_its_alpha2_code_or_its_name_leads_to_it(live_server, asked, iso3):
+    # /country/US was a 404, and /country/United%20States a 404 that named no page at all (its
+    # redirect to United~20States matched no route), where /platform/Google leads to google.
+    with urllib.request.urlopen(f"{live_server}/country/{asked}", timeout=30) as answer:
+        assert answer.status == 200
+        assert answer.url == f"{live_server}/country/{iso3}"
+
+
+def test_a_country_page_no_jurisdiction_names_says_how_pages_are_named(site):
+    page = site.get("/country/Narnia")
+    assert page.status_code == 404
+    assert "No jurisdiction &#39;Narnia&#39;: a country page is named by its ISO 3166-1 alpha-3 code" in page.text
+    spaced = site.get("/country/Middle~20Earth")
+    assert spaced.status_code == 404 and "No jurisdiction &#39;Middle Earth&#39;" in spaced.text
