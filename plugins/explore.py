@@ -1422,7 +1422,16 @@ async def compare_page(datasette, request):
     jurisdiction_id = jurisdiction_id or "USA"
     found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [jurisdiction_id])
     if not found:
-        return await bad_request(datasette, request, f"No jurisdiction {jurisdiction_id!r}: pick one from the list")
+        # "pick one from the list" gave a program reading the JSON no list, and no hint that
+        # jurisdiction=US (the alpha-2 code) or a name means USA.
+        named = await jurisdiction_id_of(db, jurisdiction_id)
+        message = (
+            f"No jurisdiction {jurisdiction_id!r}: a comparison's jurisdiction is its ISO 3166-1 alpha-3 code "
+            f"(USA, DEU), as {datasette.urls.path('countries')} lists them"
+        )
+        return await bad_request(
+            datasette, request, message + (f"; for {named}, jurisdiction={named}" if named else "")
+        )
     available = await rows(
         db,
         """SELECT DISTINCT p.platform_id, p.name FROM figures f JOIN platforms p USING (platform_id)

@@ -531,7 +531,7 @@ DEEPER = quote('{"a":' * 1200)  # past the JSON decoder's depth
         (f"/disclosures/figures.csv?_stream={LONG}", "_stream must be on or off"),
         (f"/disclosures/compare_platforms.json?jurisdiction={LONG}", "jurisdiction"),
         (f"/country/{LONG}.json", "No jurisdiction"),
-        (f"/compare.json?jurisdiction={LONG}", "pick one from the list"),  # echoed upper-cased
+        (f"/compare.json?jurisdiction={LONG}", "ISO 3166-1 alpha-3 code"),  # echoed upper-cased
     ],
 )
 def test_an_error_message_echoes_at_most_200_characters_of_what_the_client_sent(site, path, advice):

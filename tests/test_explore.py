@@ -1447,3 +1447,15 @@ def test_a_country_page_no_jurisdiction_names_says_how_pages_are_named(site):
     assert "No jurisdiction &#39;Narnia&#39;: a country page is named by its ISO 3166-1 alpha-3 code" in page.text
     spaced = site.get("/country/Middle~20Earth")
     assert spaced.status_code == 404 and "No jurisdiction &#39;Middle Earth&#39;" in spaced.text
+
+
+@pytest.mark.parametrize(
+    ("asked", "hint"), [("us", "; for USA, jurisdiction=USA"), ("germany", "; for DEU, jurisdiction=DEU"), ("XYZ", "")]
+)
+def test_compare_says_how_a_jurisdiction_is_named_and_which_one_a_code_or_name_means(site, asked, hint):
+    # It was "No jurisdiction 'US': pick one from the list", which the JSON holds no list for.
+    message = assert_error_shape(site.get(f"/compare.json?jurisdiction={asked}"), 400)
+    assert message == (
+        f"No jurisdiction {asked.upper()!r}: a comparison's jurisdiction is its ISO 3166-1 alpha-3 code "
+        f"(USA, DEU), as /countries lists them{hint}"
+    )
