@@ -33,6 +33,7 @@ PAGES = [
     "/countries",
     "/platforms",
     "/compare",
+    "/compare?country=DEU",  # a parameter the page does not read, said not applied
     "/telegram-map",
     "/downloads",
     "/changes",
