@@ -135,12 +135,15 @@ def test_each_releases_changes_page_leads_to_the_others(site, real_db):
         assert [v for v in re.findall(r"(\d+\.\d+\.\d+)</(?:a|strong)> \(", nav)] == [v for v, _ in releases]
 
 
-def test_a_release_files_address_on_a_server_without_them_says_so(site, real_db, real_build, tmp_path):
+def test_a_release_files_address_on_a_server_without_them_says_so(real_db, real_build, tmp_path):
     # Without dist/, /downloads/<version>/<file> (the address /downloads and a citation give) was
     # read as a database named "downloads": a 404 "Database not found".
     ((version, file),) = rows(real_db, "SELECT version, path FROM release_files ORDER BY version DESC, path LIMIT 1")
+    # A server of its own without dist/: the session's site serves the repository's dist/ when a
+    # release has been made in this checkout.
+    unserved = Site(unhurried(real_build, dist=tmp_path / "no-dist"))
     for path in (f"/downloads/{version}/{file}", f"/downloads/{version}/csv/figures.csv"):
-        answer = site.get(path)
+        answer = unserved.get(path)
         assert answer.status_code == 404 and answer.headers["access-control-allow-origin"] == "*"
         assert answer.json() == {
             "ok": False,
