@@ -20,7 +20,10 @@ Checked before Datasette sees the request, on database, table, view and row path
   compared such a value as text, which no number equals and every number sorts before, so a
   mistyped number answered 200 with no rows, as if nothing matched (or with every row, for lt,
   lte, not and notin). Spaces around a number are not a mistake: SQLite reads " 2" as 2, and
-  Datasette strips each value of a comma-separated list;
+  Datasette strips each value of a comma-separated list. Nor is a number that is not finite:
+  ``value__gt=1e999`` (beyond a double's range, which SQLite reads as infinity) answered 200 with
+  no rows, and ``inf``, ``nan`` (text to SQLite) and JSON's NaN and Infinity compare with no
+  number as they seem to; each is a 400 that says the value is not a finite number;
 - a SQL query (``?sql=``, or a canned query) reads one value of each parameter, the first: one given
   twice with different values (``jurisdiction=USA&jurisdiction=DEU``, ``sql=...&sql=...``) is a
   400 that names them, where it answered for the first alone;
@@ -133,6 +136,8 @@ COMPARING_LOOKUPS = ("exact", "not", "gt", "gte", "lt", "lte", "in", "notin")
 # SQLite orders text after every number, so text matches no row with these, and every row with a
 # number with the others (value__lt=abc, value__not=abc).
 MATCHING_NOTHING = ("exact", "gt", "gte", "in")
+# Minus infinity is below every number: these match nothing with it, the others every row.
+MATCHING_NOTHING_BELOW = ("exact", "lt", "lte", "in")
 
 
 def formats(datasette, database_level: bool) -> list[str]:
@@ -488,7 +493,28 @@ def is_number_text(value) -> bool:
         return False  # JSON's true and false are bound as 1 and 0
     if isinstance(value, (int, float)):
         return math.isfinite(value)
-    return isinstance(value, str) and NUMBER.match(value) is not None
+    # A number written beyond a double's range (1e999) is one SQLite reads as infinity.
+    return isinstance(value, str) and NUMBER.match(value) is not None and math.isfinite(float(value))
+
+
+def non_finite(value) -> str | None:
+    """How a filter's value that is no finite number is compared, or None for any other value:
+    "infinity" or "minus infinity" for a number written beyond a double's range (1e999, -1e999),
+    which SQLite reads as one; "text" for the words Python reads as one (inf, infinity, nan), which
+    SQLite compares as text; "json" for JSON's NaN and Infinity in a list."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "json"
+    if not isinstance(value, str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if math.isfinite(number):
+        return None
+    if NUMBER.match(value) is None:
+        return "text"
+    return "minus infinity" if number < 0 else "infinity"
 
 
 def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
@@ -509,14 +535,27 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
         return None
     # As the client wrote it: 'abc' for a text, true or NaN for JSON's.
     shown = repr(wrong[0]) if isinstance(wrong[0], str) else json.dumps(wrong[0])
-    outcome = "nothing could match" if lookup in MATCHING_NOTHING else "every row with a number would match"
+    how = non_finite(wrong[0])
+    # Text sorts after every number, and so does infinity; minus infinity before every number.
+    nothing = MATCHING_NOTHING_BELOW if how == "minus infinity" else MATCHING_NOTHING
+    outcome = "nothing could match" if lookup in nothing else "every row with a number would match"
     if isinstance(wrong[0], bool):
         outcome = f"it would be compared as {int(wrong[0])}"
-    return (
-        f"{key}={value}: {column} holds numbers, and {shown} is not a number, so {outcome}; "
-        "write it with the digits 0 to 9, an optional decimal point and exponent (1000, 0.25, 1e6), "
-        "without thousands separators"
+    write = (
+        "with the digits 0 to 9, an optional decimal point and exponent (1000, 0.25, 1e6), without thousands separators"
     )
+    if how in ("infinity", "minus infinity"):
+        # 1e999 passed as a number, and SQLite compared it as infinity: an empty 200 for gt.
+        return (
+            f"{key}={value}: {column} holds numbers, and {shown} is not a finite number: it is beyond the "
+            f"largest number SQLite holds (about 1.8e308), so SQLite reads it as {how} and {outcome}; "
+            f"write a finite number {write}"
+        )
+    if how is not None:
+        return (
+            f"{key}={value}: {column} holds numbers, and {shown} is not a finite number, so {outcome}; write it {write}"
+        )
+    return f"{key}={value}: {column} holds numbers, and {shown} is not a number, so {outcome}; write it {write}"
 
 
 # Datasette's filters that compare through a LIKE or GLOB pattern, which SQLite reads as a C

@@ -93,13 +93,45 @@ def test_a_non_number_says_what_sqlite_would_have_answered(site, query, outcome)
     [
         ("value__in=%5Btrue%5D", "true is not a number, so it would be compared as 1"),
         ("value__notin=%5B2,false%5D", "false is not a number, so it would be compared as 0"),
-        ("value__in=%5BNaN%5D", "NaN is not a number, so nothing could match"),
-        ("value__in=%5B1,Infinity%5D", "Infinity is not a number, so nothing could match"),
+        ("value__in=%5BNaN%5D", "NaN is not a finite number, so nothing could match"),
+        ("value__in=%5B1,Infinity%5D", "Infinity is not a finite number, so nothing could match"),
     ],
 )
 def test_a_json_list_item_that_is_not_a_number_is_a_400(site, query, said):
     # [true] matched value 1 and [NaN] matched nothing, each a 200 without a word.
     assert said in assert_error_shape(site.get(f"/disclosures/figures.json?{query}"), 400)
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("value__gt=1e999", "'1e999' is not a finite number: it is beyond the largest number SQLite holds"),
+        ("value__lt=-1e999", "SQLite reads it as minus infinity and nothing could match"),
+        ("value__gt=-1e999", "SQLite reads it as minus infinity and every row with a number would match"),
+        ("value__lte=1e999", "SQLite reads it as infinity and every row with a number would match"),
+        ("value__gte=nan", "'nan' is not a finite number, so nothing could match"),
+        ("value__exact=inf", "'inf' is not a finite number, so nothing could match"),
+        ("value__not=-Infinity", "'-Infinity' is not a finite number, so every row with a number would match"),
+        ("year=1" + "0" * 400, "is not a finite number: it is beyond the largest number SQLite holds"),
+        ("value__in=2,1e999", "'1e999' is not a finite number"),
+    ],
+)
+def test_a_number_filter_that_is_not_finite_is_a_400_for_json_and_pages(site, query, said):
+    # value__gt=1e999 was an empty 200: SQLite read it as infinity, which no number is above.
+    for path in ("/disclosures/figures.json", "/disclosures/figures.csv", "/disclosures/figures_series.json"):
+        assert said in assert_error_shape(site.get(f"{path}?{query}&_size=1"), 400)
+    page = site.get(f"/disclosures/figures?{query}")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert said in html.unescape(page.text)
+
+
+def test_a_number_written_with_an_exponent_within_range_still_answers(site):
+    # The largest numbers SQLite holds are finite: only beyond them is a value refused.
+    for query in ("value__gt=1e3", "value__lt=1.7e308", "value__gte=-1E%2B300", "value=1e0"):
+        assert site.get(f"/disclosures/figures.json?{query}&_size=0").status_code == 200
+    everything = site.get("/disclosures/figures.json?value__notnull=1&_size=0").json()["filtered_table_rows_count"]
+    below = site.get("/disclosures/figures.json?value__lt=1.7e308&_size=0").json()["filtered_table_rows_count"]
+    assert below == everything > 0
 
 
 QUERY = "/disclosures.json?sql=select+figure_id+from+figures+order+by+figure_id+limit+10"
