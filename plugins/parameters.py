@@ -61,7 +61,8 @@ Checked before Datasette sees the request, on database, table, view and row path
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
   known one is harmless, but ``_shape=nope`` there was silently ignored), and one that lists rows
   (array, arrayfirst, object) is not asked of a database's own JSON, its list of tables
-  (``/disclosures.json?_shape=array`` was a 500);
+  (``/disclosures.json?_shape=array`` was a 500), nor ``object`` of a view's (which has no primary
+  key to key its rows by: Datasette's 400 spoke of "tables with no primary keys");
 - ``_stream`` on a ``.csv`` is empty or a boolean as Datasette's ``value_as_boolean`` reads one
   (on/off, true/false, 1/0, any case). Datasette 0.65 streams for any non-empty value, even
   ``maybe`` or ``0``, while the site's plugins took ``0`` and ``off`` as no: so the value is
@@ -712,6 +713,16 @@ def database_shape_problem(datasette, database: str, shape: str) -> str | None:
     )
 
 
+def view_object_problem(datasette, database: str, view: str) -> str:
+    """What ``_shape=object`` on a view's JSON says: Datasette's 400 said "not available for tables
+    with no primary keys", of something that is no table, and named no shape that works there."""
+    url = datasette.urls.table(database, view, format="json")
+    return (
+        f"_shape=object: {view} is a view, and a view has no primary key to key each row by; its rows come "
+        f"as _shape=array, objects or arrays (or arrayfirst, the first column's values), as in {url}?_shape=array"
+    )
+
+
 def switch_problem(name: str, value: str) -> str | None:
     """Why ``value`` is not an on/off value of the parameter ``name`` (``_stream``, ``_dl``, ``_header``,
     ``_nl``), or None."""
@@ -995,6 +1006,8 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
                 problem = await query_json_problem(db, canned["sql"], params, table)
             return (400, problem) if problem else None
         return None
+    if kind == "view" and match["format"] == "json" and given.get("_shape") == "object":
+        return 400, view_object_problem(datasette, db.name, table)
     for key, value in params:
         if key.endswith(("__in", "__notin")):
             problem = in_list_problem(key, value)

@@ -134,6 +134,23 @@ def test_a_number_written_with_an_exponent_within_range_still_answers(site):
     assert below == everything > 0
 
 
+def test_shape_object_on_a_view_says_a_view_has_no_key_and_which_shapes_work(site):
+    # It said "_shape=object not available for tables with no primary keys", of a view.
+    views = [view["name"] for view in site.get("/disclosures.json").json()["views"]]
+    assert "freshness" in views and "figures_series" in views
+    for view in views:
+        message = assert_error_shape(site.get(f"/disclosures/{view}.json?_shape=object"), 400)
+        assert "tables with no primary keys" not in message
+        assert message.startswith(f"_shape=object: {view} is a view, and a view has no primary key")
+        assert "_shape=array, objects or arrays" in message
+    # Each shape it names answers the view's rows.
+    for shape in ("array", "objects", "arrays", "arrayfirst"):
+        assert site.get(f"/disclosures/freshness.json?_shape={shape}&_size=1").status_code == 200
+    # A table's rows still come keyed by their primary key.
+    keyed = site.get("/disclosures/platforms.json?_shape=object&_size=1").json()
+    assert [row["platform_id"] for row in keyed.values()] == list(keyed)
+
+
 QUERY = "/disclosures.json?sql=select+figure_id+from+figures+order+by+figure_id+limit+10"
 CANNED = "/disclosures/compare_platforms.json?jurisdiction=USA"
 

@@ -231,7 +231,7 @@ def test_a_malformed_size_on_a_csv_is_a_400_like_the_json(site):
     [
         ("/disclosures.json?sql=select+1&_shape=bogus", "Invalid _shape: 'bogus'"),
         ("/disclosures.json?sql=select+1&_shape=object", "_shape=object is only available on tables"),
-        ("/disclosures/freshness.json?_shape=object&_size=1", "not available for tables with no primary keys"),
+        ("/disclosures/freshness.json?_shape=object&_size=1", "freshness is a view, and a view has no primary key"),
     ],
 )
 def test_a_json_error_is_never_a_200(site, path, message):
