@@ -16,7 +16,9 @@
 - Every answer carries ``Access-Control-Allow-Origin: *`` (downloads, the feed, /-/serving.json
   included), which ``--cors`` gives only to Datasette's own JSON.
 - A folder of the release files (``/downloads/1.0.0/``, with or without its slash) is a 302 to
-  ``/downloads#release-1.0.0``, its release's files in the list (Datasette answered 403).
+  ``/downloads#release-1.0.0``, its release's files in the list (Datasette answered 403), and so
+  is a recorded release's folder that dist/ does not hold (that list says which files this
+  server has; it was a bare 404).
 - The database download and the release files have an ETag that is the hash of the bytes
   served, so a rebuilt database is never served under the old one (Datasette's comes from the
   inspect data read at startup); ``If-None-Match`` is answered with 304 against it.
@@ -380,6 +382,20 @@ class Downloads:
                     return None
         return None
 
+    async def recorded_release_of_folder(self, rest: str) -> str | None:
+        """The release when /downloads/<rest> names a folder of a release the site records (its
+        own, ``1.2.0/``, or one its files are in, ``1.2.0/csv/``), whether or not dist/ holds it."""
+        name = (self.datasette.plugin_config(PLUGIN) or {}).get("database")
+        if name not in self.datasette.databases:
+            return None
+        version, _, folder = rest.strip("/").partition("/")
+        prefix = folder + "/" if folder else ""
+        found = await self.datasette.databases[name].execute(
+            "SELECT 1 FROM release_files WHERE version = ? AND substr(path, 1, ?) = ? LIMIT 1",
+            [version, len(prefix), prefix],
+        )
+        return version if found.rows else None
+
     def through_symlink(self, rest: str) -> bool:
         """Whether /downloads/<rest> names a symlink in dist/, or a path through one."""
         for mount, folder in self.datasette.static_mounts:
@@ -481,6 +497,11 @@ class Downloads:
             disposition = self.disposition_of(served) if download else None
             return await self.serve_file(scope, receive, cors_send, served, disposition)
         release = self.release_of_folder(download["rest"]) if download else None
+        if release is None and download:
+            # A recorded release's folder that dist/ does not hold (a server of older releases, or
+            # of none): /downloads/1.2.0/ was a bare "Not found", where /downloads says what of
+            # the release this server has and where its files are.
+            release = await self.recorded_release_of_folder(download["rest"])
         if release is not None:
             # A file's address cut back to its folder (/downloads/1.0.0/) was Datasette's 403
             # "Directory listing is not allowed". /downloads lists each release's files under an
@@ -496,7 +517,8 @@ class Downloads:
             )
             return await cors_send({"type": "http.response.body", "body": b""})
         if download and path.endswith("/"):
-            # Neither a file nor a release's folder (the 302 above).
+            # Neither a file nor a release's folder (the 302 above): the bare 404 nginx answers too
+            # (deploy/nginx.conf.j2), with /downloads a level up.
             return await send_message(cors_send, 404, "Not found", True)
         if path.startswith(FILE_MOUNTS) and path not in ("/downloads/",):
             return await self.app(scope, receive, file_errors(cors_send))

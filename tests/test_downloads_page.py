@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-from tests.conftest import REFILED_FROM, Site, rows, unhurried
+from tests.conftest import REFILED_FROM, Site, assert_error_shape, rows, unhurried
 
 
 def text_of(markup: str) -> str:
@@ -158,3 +158,34 @@ def test_a_release_files_address_on_a_server_without_them_says_so(real_db, real_
     assert served.get(f"/downloads/{version}/{file}").content == b"held"
     missing = served.get(f"/downloads/{version}/nope.txt")
     assert missing.status_code == 404 and "does not serve the release files" not in missing.text
+
+
+def test_a_release_folder_address_leads_to_its_files_whether_or_not_this_server_holds_them(
+    real_db, real_build, tmp_path
+):
+    # /downloads/1.2.0/ on a server whose dist/ did not hold 1.2.0 (or without dist/) was a bare
+    # 404 "Not found": it leads to the release's place in the list, which says what is here.
+    ((version,),) = rows(real_db, "SELECT version FROM releases ORDER BY date DESC, rowid DESC LIMIT 1")
+    (tmp_path / "older" / "0.0.1").mkdir(parents=True)
+    (tmp_path / "older" / "0.0.1" / "SHA256SUMS").write_bytes(b"held")
+    (tmp_path / "held" / version / "csv").mkdir(parents=True)
+    (tmp_path / "held" / version / "csv" / "figures.csv").write_bytes(b"held")
+    listed = {
+        # The release's files: links to those this server holds, or that it holds none of them.
+        "older": f"This server does not hold the files of release {version}.",
+        "no-dist": "csv/figures.csv (not on this server)",
+        "held": f"csv/figures.csv {len(b'held')} bytes",
+    }
+    for folder, files in listed.items():
+        dist = tmp_path / folder
+        served = Site(unhurried(real_build, dist=dist))
+        for path in (f"/downloads/{version}/", f"/downloads/{version}", f"/downloads/{version}/csv/"):
+            answer = served.get(path)
+            assert answer.status_code == 302, (dist, path, answer.text)
+            assert answer.headers["location"] == f"/downloads#release-{version}"
+        part = section(served.get("/downloads").text, version)
+        assert files in text_of(part), (folder, text_of(part)[:300])
+        assert (f'<a href="/downloads/{version}/csv/figures.csv">' in part) is (folder == "held")
+        # An address ending in a slash that is no release's folder is the 404 nginx answers too.
+        for path in ("/downloads/9.9.9/", f"/downloads/{version}/nope/", f"/downloads/{version}/csv/figures.csv/"):
+            assert assert_error_shape(served.get(path), 404) == "Not found"
