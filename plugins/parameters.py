@@ -83,7 +83,7 @@ Checked before Datasette sees the request, on database, table, view and row path
 And a ``.json`` answer whose body says ``"ok": false`` carries an error status: Datasette sent
 ``_shape=bogus`` or ``_shape=object`` on a query with status 200.
 
-A ``.json`` request gets the API's error shape, a CSV plain text, a page Datasette's error page.
+A ``.json`` or ``.csv`` request gets the API's error shape (a 404 always does), a page Datasette's error page (plugins/_responses.py).
 """
 
 from __future__ import annotations
@@ -98,13 +98,12 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
-from datasette.utils.asgi import Request
 from datasette.views import database as database_view
 
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import HTML, JSON, error_body, send_response
+from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
 from _table_options import unapplied_option
 
 # The routes of Datasette 0.65 (datasette/app.py): database, table or query, row.
@@ -1038,20 +1037,12 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
 
 
 async def send_error(datasette, scope, receive, send, status: int, message: str):
-    path = scope.get("path", "")
-    # A .csv error takes the API's JSON shape (plugins/errors.py), whichever wrapper is outermost.
-    if path.endswith((".json", ".csv")) or status == 404:
-        body, kind = error_body(status, message), JSON
-    else:
-        title = "Bad request" if status == 400 else "Not found"
-        await datasette.invoke_startup()  # done once; Datasette does it on its first request
-        context = {"ok": False, "error": message, "status": status, "title": title}
-        # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
-        html = await datasette.render_template(
-            "error.html", context, request=Request({"csrftoken": lambda: "", **scope}, receive)
-        )
-        body, kind = html.encode("utf-8"), HTML
-    await send_response(send, status, body, kind)
+    """``message`` in the API's error shape for a ``.json`` or ``.csv`` (plugins/errors.py gives a
+    CSV's errors that shape, whichever wrapper is outermost) and for any 404 (an unknown format),
+    or as Datasette's HTML error page."""
+    if is_json_request(scope) or status == 404:
+        return await send_message(send, status, message, True)
+    await send_response(send, status, await error_page(datasette, scope, receive, status, message), HTML)
 
 
 def error_status(send):
