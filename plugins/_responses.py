@@ -106,6 +106,25 @@ class HeadAnswered(BaseException):
     so that no ``except Exception`` on the way answers it as an error of the app's own."""
 
 
+async def answered_if_raised(app, scope, receive, send, answer) -> None:
+    """Run ``app``; when it raises before its answer has begun, ``await answer(error)`` answers
+    in its place, or returns False to let the exception go on (one the caller does not answer).
+    An exception after the answer began always goes on: the answer cannot be replaced, and the
+    server ends the connection. What plugins/server_errors.py and client_errors.py wrap with."""
+    started = False
+
+    async def watched(message):
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        return await app(scope, receive, watched)
+    except Exception as error:
+        if started or await answer(error) is False:
+            raise
+
+
 def bodiless(send):
     """``send`` without the body's bytes: the response start as it is, then one empty body at
     the first of the body's messages. A producer that had more to send is stopped there

@@ -53,7 +53,7 @@ from datasette.utils.asgi import BadRequest, NotFound, Request, Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 import _database_faults as faults
-from _responses import HTML, SERVER_ERROR_MESSAGE, TITLES, send_message, send_response
+from _responses import HTML, SERVER_ERROR_MESSAGE, TITLES, answered_if_raised, send_message, send_response
 
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
 CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_col=", "_nocol=")
@@ -235,19 +235,11 @@ def asgi_wrapper(datasette):
         async def unreadable_is_500(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
-            started = False
 
-            async def watched(message):
-                nonlocal started
-                started = started or message["type"] == "http.response.start"
-                await send(message)
-
-            try:
-                return await app(scope, receive, watched)
-            except Exception as exception:
+            async def unreadable(exception):
                 fault = faults.server_fault(exception)
-                if fault is None or started:
-                    raise
+                if fault is None:
+                    return False
                 path = scope.get("path", "")
                 faults.log(fault, f"{scope.get('method', '')} {path}")
                 as_data = path.endswith((".json", ".csv"))
@@ -255,6 +247,8 @@ def asgi_wrapper(datasette):
                 if page is None:
                     return await send_message(send, faults.STATUS, faults.MESSAGE, as_json=as_data)
                 await send_response(send, faults.STATUS, page, HTML)
+
+            await answered_if_raised(app, scope, receive, send, unreadable)
 
         return unreadable_is_500
 

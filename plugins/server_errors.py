@@ -34,6 +34,7 @@ from _landmarks import with_landmarks
 from _responses import (
     HTML,
     SERVER_ERROR_MESSAGE,
+    answered_if_raised,
     bodiless,
     error_page,
     is_json_request,
@@ -63,18 +64,8 @@ def asgi_wrapper(datasette):
         async def answered(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
-            started = False
 
-            async def watched(message):
-                nonlocal started
-                started = started or message["type"] == "http.response.start"
-                await send(message)
-
-            try:
-                return await app(scope, receive, watched)
-            except Exception as error:
-                if started:
-                    raise
+            async def server_error(error):
                 method, path = scope.get("method", ""), scope.get("path", "")
                 LOGGER.error("server error while answering %s %s", method, path, exc_info=error)
                 as_json = is_json_request(scope)
@@ -83,6 +74,8 @@ def asgi_wrapper(datasette):
                 if page is not None and not as_json:
                     return await send_response(out, 500, page, HTML)
                 await send_message(out, 500, SERVER_ERROR_MESSAGE, as_json)
+
+            await answered_if_raised(app, scope, receive, send, server_error)
 
         return answered
 
