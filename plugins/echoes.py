@@ -47,7 +47,7 @@ from datasette.utils import tilde_decode
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import HeadAnswered, bodiless, send_whole
+from _responses import HeadAnswered, bodiless, held, send_whole
 
 # Enough for anything a client sends in earnest to be shown whole (the longest figure id is 78
 # characters; a column name, a cursor or a facet's JSON form far fewer).
@@ -194,33 +194,19 @@ def wrap(app):
                 return await shortened(dict(scope, method="GET"), receive, bodiless(send))
             except HeadAnswered:
                 return
-        start, chunks = None, []
 
-        async def checked(message):
-            nonlocal start
-            if message["type"] == "http.response.start":
-                headers = dict((k.lower(), v) for k, v in message.get("headers", []))
-                kind = headers.get(b"content-type", b"")
-                is_message = kind.startswith((b"application/json", b"text/html", b"text/plain"))
-                to_cut = message["status"] >= 400 and is_message
-                if 200 <= message["status"] < 300 and kind.startswith((b"text/html", b"application/json")):
-                    to_cut = bool(client_input(scope))
-                if not to_cut:
-                    start = False
-                    return await send(message)
-                if scope.get("method") == "HEAD":
-                    # Nothing the client sent is long enough to cut (see below): the GET's length
-                    # (plugins/errors.py) is this answer's.
-                    start = False
-                    return await send(message)
-                start = message
-                return
-            if start is False:
-                return await send(message)
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = b"".join(chunks)
+        def to_cut(message):
+            headers = dict((k.lower(), v) for k, v in message.get("headers", []))
+            kind = headers.get(b"content-type", b"")
+            is_message = kind.startswith((b"application/json", b"text/html", b"text/plain"))
+            cut = message["status"] >= 400 and is_message
+            if 200 <= message["status"] < 300 and kind.startswith((b"text/html", b"application/json")):
+                cut = bool(client_input(scope))
+            # A HEAD: nothing the client sent is long enough to cut (see below), and the GET's
+            # length (plugins/errors.py) is this answer's.
+            return cut and scope.get("method") != "HEAD"
+
+        async def checked(start, body):
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             kind = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
             if start["status"] < 400 and kind.startswith(b"application/json"):
@@ -234,7 +220,7 @@ def wrap(app):
                 body = shorten_body(body, kind, client_input(scope))
             await send_whole(send, start, body)
 
-        return await app(scope, receive, checked)
+        return await app(scope, receive, held(checked, send, keep=to_cut))
 
     return shortened
 

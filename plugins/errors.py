@@ -45,6 +45,7 @@ from _responses import (
     bodiless,
     error_body,
     error_page,
+    held,
     is_json_request,
     is_page_request,
     send_message,
@@ -245,29 +246,19 @@ def asgi_wrapper(datasette):
             as_json = is_json_request(scope)
             if not as_json and not is_page_request(scope):
                 return await app(scope, receive, send)
-            start, chunks = None, []
 
-            async def reshape(message):
-                nonlocal start
-                if message["type"] == "http.response.start":
-                    if message["status"] < 400 or not (as_json or is_plain_text(message)):
-                        start = False
-                        return await send(message)
-                    start = message
-                    return
-                if start is False:
-                    return await send(message)
-                chunks.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
+            def reshaped(message):
+                return message["status"] >= 400 and (as_json or is_plain_text(message))
+
+            async def reshape(start, whole):
                 status = start["status"]
                 if as_json:
-                    text = error_text(b"".join(chunks))
+                    text = error_text(whole)
                     if text.startswith(INTERRUPTED):
                         text = interrupted_message(datasette, scope)
                     body, kind = error_body(status, text), JSON
                 else:
-                    text = b"".join(chunks).decode("utf-8", "replace").strip() or "Error"
+                    text = whole.decode("utf-8", "replace").strip() or "Error"
                     body, kind = await error_page(datasette, scope, receive, status, text), HTML
                 # Retry-After (a 503 or 429), Cache-Control, Allow and the headers exposed to other
                 # origins are part of the answer, whoever made it; the body's type and length are this one's.
@@ -275,7 +266,7 @@ def asgi_wrapper(datasette):
                 await send_response(send, status, body, kind, kept)
 
             # An exception raised through here is plugins/server_errors.py's, outside every wrapper.
-            await app(scope, receive, reshape)
+            await app(scope, receive, held(reshape, send, keep=reshaped))
 
         return shaped
 
