@@ -219,7 +219,7 @@ async def home_context(datasette) -> dict:
         db,
         """
         SELECT source_id, title, publisher, url, licence, notes FROM sources WHERE licence IS NOT NULL
-        ORDER BY source_id""",
+        ORDER BY publisher, licence, source_id""",
     )
     marked = config(datasette).get("home_chart_events", {})
     chart = {
@@ -235,8 +235,19 @@ async def home_context(datasette) -> dict:
         "chart": chart,
         "totals": totals,
         "latest_sources": latest,
-        "licensed_sources": licensed,
+        "licence_holders": licence_holders(licensed),
     }
+
+
+def licence_holders(licensed: list[dict]) -> list[dict]:
+    """The sources under a licence, one entry per publisher and licence: {"publisher",
+    "licence", "sources": [their rows]}, in the order given. Attribution names the holder and
+    the licence once; Mozilla's two dozen report pages under MPL-2.0 had filled the home page."""
+    holders: dict[tuple, dict] = {}
+    for source in licensed:
+        key = (source["publisher"], source["licence"])
+        holders.setdefault(key, {"publisher": key[0], "licence": key[1], "sources": []})["sources"].append(source)
+    return list(holders.values())
 
 
 # What of the instance's metadata every page's footer shows (prepare_jinja2_environment).

@@ -867,3 +867,24 @@ def test_a_derived_tables_platforms_and_jurisdictions_are_linked_by_name_as_the_
         assert data["platform_id"] in platforms  # the JSON keeps the id
     # A figures_series source keeps its tier (plugins/links.py), as on figures.
     assert 'class="tier-badge"' in site.get("/disclosures/figures_series?_size=1").text
+
+
+def test_home_page_attributes_each_licence_holder_once_with_every_source(site, real_db):
+    licensed = rows(real_db, "SELECT publisher, licence, title FROM sources WHERE licence IS NOT NULL")
+    holders = {(publisher, licence) for publisher, licence, _ in licensed}
+    assert len(licensed) > len(holders)  # some holder licenses several sources
+    page = lxml.html.fromstring(site.get("/").text)
+    (listing,) = page.xpath("//ul[@class='licence-holders']")
+    entries = listing.xpath("./li")
+    assert len(entries) == len(holders)
+    for entry in entries:
+        summary = entry.xpath(".//summary")
+        named = [a.text_content() for a in entry.xpath(".//a")]
+        text = (summary[0].text_content() if summary else entry.text_content()).strip()
+        (holder,) = [h for h in holders if f"{h[0]}, {h[1]}" in text]
+        expected = sorted(title for publisher, licence, title in licensed if (publisher, licence) == holder)
+        assert sorted(named) == expected
+        # More than two sources fold into a summary that names the holder, the licence and the count.
+        assert bool(summary) == (len(expected) > 2)
+        if summary:
+            assert text == f"{holder[0]}, {holder[1]}: {len(expected)} sources"
