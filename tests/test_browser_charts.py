@@ -157,3 +157,34 @@ def test_a_points_tooltip_gives_its_value_as_published(page):
     published = [f"{series['label']}: {p['value']:,}" for p in series["points"] for _ in ("start", "end")]
     assert any(len(str(p["value"])) > 5 for p in series["points"]), "no value here has more than three decimals"
     assert shown == published
+
+
+# Each chart drawn on the page: its spec's index, its y axis's type and the note under it.
+Y_AXES = """() => Array.from(document.querySelectorAll('figure.series-chart')).map((figure) => ({
+    index: Number(figure.dataset.index),
+    type: Chart.getChart(figure.querySelector('canvas')).scales.y.type,
+    note: (figure.querySelector('.chart-note') || {textContent: ''}).textContent}))"""
+
+
+@pytest.mark.parametrize("path", ["/platform/telegram", "/platform/google", "/country/IND", "/platform/apple"])
+def test_counts_that_span_a_hundredfold_are_drawn_on_a_log_axis_and_the_note_says_so(page, path):
+    """Telegram's platform chart drew India's 12,000 fulfilled requests and the United States'
+    14 on one linear axis, where the 14 lay on the zero line. Counts whose largest value is 100
+    times their smallest or more get the home chart's log axis; a chart with a zero, a percentage
+    or a fraction keeps its linear one."""
+    page.goto(path)
+    specs = json.loads(page.locator("#charts-data").text_content())
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('figure.series-chart canvas')).every((c) => c.dataset.rendered)"
+    )
+    axes = page.evaluate(Y_AXES)
+    assert len(axes) == len(specs)
+    for axis in axes:
+        spec = specs[axis["index"]]
+        values = [p["value"] for s in spec["series"] for p in s["points"] if isinstance(p["value"], (int, float))]
+        spans = spec["unit"] == "count" and min(values) >= 1 and max(values) >= 100 * min(values)
+        assert axis["type"] == ("logarithmic" if spans else "linear"), (spec["title"], min(values), max(values))
+        assert ("The scale is logarithmic" in axis["note"]) == spans
+    if path == "/platform/telegram":
+        (top,) = [a for a in axes if "top 5 countries" in specs[a["index"]]["title"]]
+        assert top["type"] == "logarithmic"
