@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from datasette.utils.asgi import Request
+from datasette.utils.asgi import Request, Response
 
 JSON = b"application/json; charset=utf-8"
 TEXT = b"text/plain; charset=utf-8"
@@ -167,10 +167,11 @@ def is_page_request(scope) -> bool:
     )
 
 
-async def error_page(datasette, scope, receive, status: int, message: str) -> bytes:
-    """Datasette's HTML error page (its error.html, with the site's navigation) for ``message``."""
+async def error_page(datasette, scope, receive, status: int, message: str, title: str | None = None) -> bytes:
+    """Datasette's HTML error page (its error.html, with the site's navigation) for ``message``,
+    headed ``title`` or, without one, its status's (TITLES)."""
     await datasette.invoke_startup()  # done once; Datasette does it on its first request
-    context = {"ok": False, "error": message, "status": status, "title": TITLES.get(status, "Error")}
+    context = {"ok": False, "error": message, "status": status, "title": title or TITLES.get(status, "Error")}
     # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
     request = Request({"csrftoken": lambda: "", **scope}, receive)
     return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
@@ -182,3 +183,19 @@ def is_json_request(scope) -> bool:
     Datasette 0.65 answers JSON only for the .json extension (``?_format=json`` is still a page).
     A ``.csv`` path's errors take the same shape, rather than plain text or an HTML page."""
     return scope.get("path", "").endswith((".json", ".csv"))
+
+
+def error_json(status: int, message: str, headers=None) -> Response:
+    """A view's answer in the API's error shape (error_body)."""
+    return Response(error_body(status, message), status=status, headers=headers, content_type=JSON.decode())
+
+
+async def error_response(
+    datasette, request, status: int, message: str, title: str | None = None, headers=None
+) -> Response:
+    """A view's or a hook's error answer, as the wrappers' (send_message, error_page): the API's
+    error shape for a ``.json`` or ``.csv`` path (is_json_request), else the site's error page."""
+    if is_json_request(request.scope):
+        return error_json(status, message, headers)
+    page = await error_page(datasette, request.scope, request.receive, status, message, title)
+    return Response(page, status=status, headers=headers, content_type=HTML.decode())

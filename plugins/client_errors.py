@@ -12,7 +12,7 @@ renderer failed on a number after its 200 had started (the download was an error
 text for ``_blob_hash`` (a 500), took the first of no rows (a 500), and sent a 0 as no bytes.
 
 Every error page Datasette's handler would render (a 4xx) is rendered as the site's pages are,
-through ``render_template``: its handler renders error.html without the plugins' stylesheets and
+by plugins/_responses.py's ``error_page``: its handler renders error.html without the plugins' stylesheets and
 template variables, so the page lost the site's layout (at 390 px its navigation fell apart into
 a list of links). A server error (an exception in a view) is the site's error page too, titled
 "Server error", with the API's generic message instead of the exception's text (a file path, SQL,
@@ -47,13 +47,22 @@ from datasette import hookimpl
 from datasette.database import Database
 from datasette.plugins import pm
 from datasette.utils import add_cors_headers, to_css_class
-from datasette.utils.asgi import BadRequest, NotFound, Request, Response
+from datasette.utils.asgi import BadRequest, NotFound, Response
 
 # plugins/ is no package: what its plugins share is found on the path (plugins/_responses.py).
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 import _database_faults as faults
-from _responses import HTML, SERVER_ERROR_MESSAGE, TITLES, answered_if_raised, send_message, send_response
+from _responses import (
+    HTML,
+    SERVER_ERROR_MESSAGE,
+    TITLES,
+    answered_if_raised,
+    error_page,
+    error_response,
+    send_message,
+    send_response,
+)
 
 # DatasetteError messages (table view) that describe a bad request, though raised with status 500.
 CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_col=", "_nocol=")
@@ -61,7 +70,6 @@ CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_
 # status alone, or, for /disclosures/nope and /nope, "Table not found" and "Database not found"
 # without the name or where the tables are, which told a reader nothing about where to look instead.
 BARE_NOT_FOUND = ("404", "Table not found", "Database not found")
-SERVER_ERROR = "Server error"  # the title of a 500's page
 
 
 def not_found_message(path: str) -> str:
@@ -85,24 +93,25 @@ def client_status(exception) -> tuple[int, str] | None:
     return None
 
 
-def page_error(exception) -> tuple[int, dict] | None:
-    """(status, error.html's context) of an error Datasette's own handler would render as a page
-    (a 4xx it raised, or a DatasetteError), as it words them; None for a server error, whose
-    traceback Datasette's handler prints."""
+def page_error(exception) -> tuple[int, str, str] | None:
+    """(status, message, title) of an error Datasette's own handler would render as a page (a 4xx
+    it raised, or a DatasetteError), as it words them; None for a server error, whose traceback
+    Datasette's handler prints."""
     from datasette.utils.asgi import Base400
     from datasette.views.base import DatasetteError
     from markupsafe import Markup
 
+    if isinstance(exception, Base400):
+        status, message, title = exception.status, exception.args[0] if exception.args else "", None
+    elif isinstance(exception, DatasetteError) and exception.status < 500:
+        status, title = exception.status, exception.title
+        message = Markup(exception.message) if exception.message_is_html else exception.message
+    else:
+        return None
     # A 4xx without a title of its own is titled by its status, as the site's other error pages
     # are: error.html wrote "Error 400" (a facet or filter Datasette refused) beside "Bad request".
-    if isinstance(exception, Base400):
-        title = TITLES.get(exception.status)
-        return exception.status, {"error": exception.args[0] if exception.args else "", "title": title}
-    if isinstance(exception, DatasetteError) and exception.status < 500:
-        message = Markup(exception.message) if exception.message_is_html else exception.message
-        title = exception.title or TITLES.get(exception.status)
-        return exception.status, {**exception.error_dict, "error": message, "title": title}
-    return None
+    # A status the site names no title for keeps error.html's "Error 403".
+    return status, message, title or TITLES.get(status) or f"Error {status}"
 
 
 def quiet_for_client_errors(default_handler):
@@ -177,7 +186,7 @@ def handle_exception(datasette, request, exception):
     if fault is not None:
         faults.log(fault, f"{request.method} {request.path}")
         found = (faults.STATUS, faults.MESSAGE)
-    as_data = request.path.endswith((".json", ".csv"))
+    title = None
     if found is None:
         # A 4xx of Datasette's (a page, or the API's shape for .json and .csv) is answered here,
         # so that its handler, which printed each one's traceback, is left only server errors.
@@ -186,26 +195,20 @@ def handle_exception(datasette, request, exception):
             # A server error, in the API's shape or as the site's page, without the exception's
             # text; Datasette's handler prints its traceback all the same (quiet_for_client_errors
             # leaves it).
-            found = (500, SERVER_ERROR_MESSAGE)
-    if found is None:
-        status, context = page
+            status, message = 500, SERVER_ERROR_MESSAGE
+        else:
+            status, message, title = page
     else:
         status, message = found
-        context = {"error": message, "title": SERVER_ERROR if status >= 500 else "Bad request"}
 
     async def inner():
-        if as_data:
-            return Response.json({"ok": False, "status": status, "error": context["error"]}, status=status)
-        # Through render_template, as the site's pages are, not as Datasette's handler renders
+        # The site's error page, rendered as its pages are, not as Datasette's handler renders
         # error.html (without the plugins' stylesheets and template variables: at 390 px its
         # navigation fell apart into a list of links).
         headers = {}
         if datasette.cors:
             add_cors_headers(headers)
-        html = await datasette.render_template(
-            "error.html", {"ok": False, "status": status, **context}, request=request
-        )
-        return Response.html(html, status=status, headers=headers)
+        return await error_response(datasette, request, status, message, title, headers)
 
     return inner
 
@@ -214,11 +217,8 @@ async def fault_page(datasette, scope, receive) -> bytes | None:
     """The site's error page (error.html, styled, with its navigation) for the served file's
     failure; the error page reads nothing of the database (plugins/pages.py). None if it cannot
     be rendered all the same, for the message as text."""
-    context = {"ok": False, "status": faults.STATUS, "error": faults.MESSAGE, "title": SERVER_ERROR}
-    # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
-    request = Request({"csrftoken": lambda: "", **scope}, receive)
     try:
-        return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")
+        return await error_page(datasette, scope, receive, faults.STATUS, faults.MESSAGE)
     except Exception as error:  # any failure: the message as text still says what happened
         if faults.server_fault(error) is None:
             raise

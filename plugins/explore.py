@@ -28,6 +28,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
+from _responses import error_json, error_response
 from _table_options import PAGE_OPTIONS, unapplied_option
 
 PLUGIN = "platform-disclosures"
@@ -668,32 +669,43 @@ def page_option_problem(datasette, request) -> str | None:
     )
 
 
+def json_problem(datasette, request) -> str | None:
+    """Why a page's JSON cannot be answered as asked (a _shape, a table's option, a parameter the
+    page does not have), or None; None for the page itself."""
+    if request.url_vars.get("format") != "json":
+        return None
+    return (
+        page_shape_problem(datasette, request)
+        or page_option_problem(datasette, request)
+        or page_parameter_problem(request)
+    )
+
+
 async def render(datasette, request, template: str, context: dict, status: int = 200) -> Response:
+    problem = json_problem(datasette, request)
+    if problem:
+        return error_json(400, problem)
     if request.url_vars.get("format") == "json":
-        problem = (
-            page_shape_problem(datasette, request)
-            or page_option_problem(datasette, request)
-            or page_parameter_problem(request)
-        )
-        if problem:
-            return Response.json({"ok": False, "status": 400, "error": problem}, status=400)
-        if template == "error.html":
-            return Response.json({"ok": False, "status": status, "error": context["error"]}, status=status)
         return Response.json(page_data(context), status=status)
     context = {**context, "database_name": database_name(datasette), "not_applied": unread_parameters(request)}
     return Response.html(await datasette.render_template(template, context, request=request), status=status)
 
 
+async def refusal(datasette, request, status: int, message: str) -> Response:
+    """A page's error (its JSON's error shape, or the site's error page), after its JSON's own
+    problems, which render() answers first too."""
+    problem = json_problem(datasette, request)
+    if problem:
+        return error_json(400, problem)
+    return await error_response(datasette, request, status, message)
+
+
 async def not_found(datasette, request, message: str) -> Response:
-    return await render(
-        datasette, request, "error.html", {"ok": False, "error": message, "status": 404, "title": "Not found"}, 404
-    )
+    return await refusal(datasette, request, 404, message)
 
 
 async def bad_request(datasette, request, message: str) -> Response:
-    return await render(
-        datasette, request, "error.html", {"ok": False, "error": message, "status": 400, "title": "Bad request"}, 400
-    )
+    return await refusal(datasette, request, 400, message)
 
 
 def choices(args, parameter: str, normal=str) -> list[str]:
@@ -1775,7 +1787,7 @@ def other_format_answer(datasette, page: str, given: str) -> Response:
         message = (
             f"/{page} is a page only, with no .{given}: the data it shows is in the /{database_name(datasette)} tables"
         )
-    return Response.json({"ok": False, "status": 404, "error": message}, status=404)
+    return error_json(404, message)
 
 
 # The navigation's names, as a reader types them: /map, /coverage, /figures and /search led
@@ -1815,7 +1827,7 @@ async def short_path(datasette, request):
         kind, _ = SHORT_PATHS[name]
         there = " and ".join(f"/{name}.{f}" for f in SHORT_FORMATS[kind])
         message = f"/{name} has no .{fmt}: it leads to {short_target(datasette, name, None)}, which is also {there}"
-        return Response.json({"ok": False, "status": 404, "error": message}, status=404)
+        return error_json(404, message)
     return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
 
 

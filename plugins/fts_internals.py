@@ -21,12 +21,18 @@ shadow tables, but plugins/sql_policy.py's authorizer refuses pragma functions.)
 
 from __future__ import annotations
 
+import sys
 import weakref
+from pathlib import Path
 
 from datasette import hookimpl
 from datasette.forbidden import forbidden as datasette_forbidden
 from datasette.utils import tilde_decode
-from datasette.utils.asgi import Response
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import error_response
 
 # SQLite's names for the tables under a full-text index: https://sqlite.org/fts5.html (data, idx,
 # content, docsize, config) and https://sqlite.org/fts3.html (content, segments, segdir, docsize, stat).
@@ -98,13 +104,9 @@ def forbidden(datasette, request, message):
         else:
             text = f"{table} is the internal storage of the full-text index {index}, not a table of this site"
         text += f"; search with {where}?_search=" if where else ""
-        if request.url_vars.get("format") not in (None, "json", "csv"):
-            # .blob or .jsono: plugins/errors.py shapes only pages, .json and .csv, so plain text
-            # went out as it was; Datasette answers these paths' errors (figures.blob without
-            # _blob_column, nosuch.jsono) with its error page, and so does this.
-            context = {"ok": False, "error": text, "status": 404, "title": "Not found"}
-            return Response.html(await datasette.render_template("error.html", context, request=request), status=404)
-        # Plain text: plugins/errors.py gives it the page's or the API's error shape.
-        return Response.text(text, status=404)
+        # The API's error shape for .json and .csv, the site's error page for any other path: a
+        # .blob or .jsono too, as Datasette answers these paths' errors (figures.blob without
+        # _blob_column, nosuch.jsono).
+        return await error_response(datasette, request, 404, text)
 
     return not_found

@@ -25,6 +25,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _dates import marked_dates
 from _releases import RELEASED_SQL, version_order
+from _responses import error_response
 
 PLUGIN = "platform-disclosures"
 TOP_COUNTRIES = 6
@@ -291,19 +292,13 @@ async def home_page(datasette, request):
     return Response.html(await datasette.render_template("index.html", context, request=request))
 
 
-async def error_page(datasette, request, message: str, status: int) -> Response:
-    title = "Not found" if status == 404 else "Bad request"
-    context = {"ok": False, "error": message, "status": status, "title": title}
-    return Response.html(await datasette.render_template("error.html", context, request=request), status=status)
-
-
 async def changes_page(datasette, request):
     # ?version= is one release's changes, where each entry of the feed leads: /changes alone
     # shows the latest, so an older entry led to changes that were not its own.
     versions = list(dict.fromkeys(v.strip() for v in request.args.getlist("version") if v.strip()))
     if len(versions) > 1:
         # Only the first was read: version=0.1.0&version=x showed 0.1.0 as if x were not asked for.
-        return await error_page(datasette, request, "One release per page: give version= once", 400)
+        return await error_response(datasette, request, 400, "One release per page: give version= once")
     version = versions[0] if versions else None
     release = await release_context(datasette, limit=CHANGES_SHOWN, version=version)
     if version and release is None:
@@ -313,8 +308,8 @@ async def changes_page(datasette, request):
                 database(datasette), f"SELECT version FROM releases ORDER BY date, {version_order('version')}"
             )
         ]
-        return await error_page(
-            datasette, request, f"No release {version!r}: the releases are {', '.join(made) or 'none yet'}", 404
+        return await error_response(
+            datasette, request, 404, f"No release {version!r}: the releases are {', '.join(made) or 'none yet'}"
         )
     # Every release, newest first, each leading to its own changes: /changes showed the latest
     # release's, and nothing on it led to an older one's.

@@ -141,3 +141,74 @@ def test_a_page_stopped_by_the_clients_own_timelimit_is_a_400(site):
     response = site.get("/disclosures/country_newest?jurisdiction=USA&_timelimit=1")
     assert response.status_code == 400 and "retry-after" not in response.headers
     assert response.headers["content-type"].startswith("text/html")
+
+
+# An error page of each plugin that answers one itself: plugins/explore.py (a page and its
+# JSON), plugins/pages.py (/changes), plugins/fts_internals.py (a full-text index's paths) and
+# plugins/client_errors.py (what Datasette raised). (path, status, what the message says)
+PLUGINS_ERRORS = [
+    ("/country/XXX", 404, "No jurisdiction &#39;XXX&#39;: a country page is named by its ISO 3166-1 alpha-3 code"),
+    ("/telegram-map?metric=bogus", 400, "metric must be requests_fulfilled or accounts_affected"),
+    ("/feed", 404, "/feed is not a page: the releases&#39; feed is /feed.atom (Atom)"),
+    ("/changes?version=a&version=b", 400, "One release per page: give version= once"),
+    ("/changes?version=9.9.9", 404, "No release &#39;9.9.9&#39;: the releases are "),
+    ("/disclosures/figures_fts", 404, "figures_fts is the full-text index of figures, not a table of this site"),
+    ("/disclosures/figures_fts.blob", 404, "figures_fts is the full-text index of figures, not a table of this site"),
+    (
+        "/disclosures/figures_fts_data",
+        404,
+        "figures_fts_data is the internal storage of the full-text index figures_fts",
+    ),
+    ("/disclosures/figures.blob?_blob_column=nosuch", 400, "nosuch is not a valid column"),
+    ("/disclosures/nope", 404, "Nothing is at /disclosures/nope: no page, table or row has this address"),
+    ("/disclosures?sql=select+load_extension(1)", 400, "Query refused: function load_extension is not allowed"),
+]
+
+
+@pytest.mark.parametrize(("path", "status", "message"), PLUGINS_ERRORS)
+def test_every_plugins_error_page_is_made_by_the_shared_error_page(site, monkeypatch, path, status, message):
+    # explore.py, pages.py, fts_internals.py and client_errors.py each rendered error.html with
+    # their own context and titles; plugins/_responses.py's error_page makes every one, so a
+    # change of its titles reaches them all.
+    import sys
+
+    monkeypatch.setitem(sys.modules["_responses"].TITLES, status, f"Shared title {status}")
+    response = site.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert f"<title>Shared title {status}</title>" in response.text
+    assert f"<h1>Shared title {status}</h1>" in response.text
+    assert message in response.text
+    # The footer of every page: the data's licence, read from the instance's metadata.
+    assert 'Data license:\n    <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY-4.0</a>' in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        ("/country/XXX.json", 404, "No jurisdiction 'XXX': a country page is named by its ISO 3166-1 alpha-3 code"),
+        ("/country/XXX.json?_shape=array", 400, "_shape=array: /country/XXX.json is one JSON object"),
+        ("/telegram-map.json?metric=bogus", 400, "metric must be requests_fulfilled or accounts_affected"),
+        ("/countries.xml", 404, "/countries has no .xml: its data is /countries.json"),
+        ("/map.xml", 404, "/map has no .xml: it leads to /telegram-map"),
+        ("/disclosures/figures_fts.csv", 404, "figures_fts is the full-text index of figures"),
+        ("/disclosures/figures_fts/1.json", 404, "figures_fts is the full-text index of figures"),
+        ("/disclosures/figures.json?_sort=nosuch", 400, "_sort=nosuch: figures cannot be sorted by that column"),
+        ("/disclosures.csv?sql=select+nosuch", 400, "no such column: nosuch"),
+    ],
+)
+def test_every_plugins_json_error_is_the_apis_error_shape(site, path, status, message):
+    assert message in assert_error_shape(site.get(path), status)
+
+
+@pytest.mark.parametrize(
+    "path", ["/disclosures/figures_fts", "/disclosures/figures_fts_data", "/disclosures/figures_fts/1", "/country/XXX"]
+)
+def test_a_head_of_an_error_page_has_no_length_but_the_gets(site, path):
+    # A full-text index's page went out as plain text that plugins/errors.py rendered, with the
+    # length of the page before plugins/landmarks.py added to it: a HEAD said 2591 bytes of a
+    # 2613-byte page.
+    get = site.get(path)
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path))
+    assert head.status_code == get.status_code == 404 and head.content == b""
+    assert head.headers.get("content-length") in (None, str(len(get.content)))
