@@ -19,8 +19,8 @@ calls render_cell for HTML alone): JSON and CSV keep the label and the kind.
 A cell that is one ISO date is a ``span.date``, which never breaks at its hyphens on a phone, and
 so is each ISO date in the free text of a corroboration or a disagreement (its quote, its notes,
 what a source said, why it was not used), a source (its title, its notes), a correction's or a
-release change's reason and a platform's record: "2025-12-31" read "2025-12-" and "31" on a
-phone's row page. So is each date in the label of a link to another row (a corroboration's
+release change's reason, a platform's record and freshness statement, and a period's name:
+"2025-12-31" read "2025-12-" and "31" on a phone's row page. So is each date in the label of a link to another row (a corroboration's
 source, named by its title). The text is escaped first (plugins/_dates.py). The figures tables'
 free text is plugins/long_text.py's, and their source's link plugins/links.py's.
 """
@@ -77,6 +77,10 @@ FREE_TEXT_COLUMNS = {
     ("platforms", "not_reported"),
     ("platforms", "freshness_quote"),
     ("platforms", "dsa_freshness_quote"),
+    # What each platform's freshness says ("dataset up to 2025-06-30; ... as checked on 2026-11-30"),
+    # and the name of a period that is no year, half or quarter ("2020-05-01 to 2020-12-12").
+    ("freshness", "statement"),
+    ("period_names", "name"),
 }
 WHERE_FROM = "Where this figure comes from"
 # A band's text ("0–249", "177,500–177,999") sits in the value column among counts, and a reader

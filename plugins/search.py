@@ -37,16 +37,23 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 import threading
 import unicodedata
 import weakref
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import parse_qs, quote_plus, unquote_plus
 
 import markupsafe
 from datasette import hookimpl
 from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest, Response
+
+# plugins/ is no package: what its plugins share (plugins/_dates.py) is found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _dates import marked_dates
 
 # An FTS5 query that matches no row: the empty phrase. Used for text with no word in it.
 NOTHING = '""'
@@ -349,11 +356,14 @@ def render_cell(row, value, column, table, datasette):
     if table is None and column == "page" and isinstance(value, str) and SITE_PATH.fullmatch(value):
         return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(value.lstrip("/")), value)
     # A search result's text is its link (search_everything): "Telegram, India, 2024: 14,641
-    # requests fulfilled" says where it leads, where its page's path alone did not.
+    # requests fulfilled" says where it leads, where its page's path alone did not. Its dates
+    # (a source's title, a period's name) are marked as the tables' free text is (plugins/cells.py).
     if table is None and column == "text" and isinstance(value, str) and hasattr(row, "keys"):
         page = dict(row).get("page")
         if isinstance(page, str) and SITE_PATH.fullmatch(page):
-            return markupsafe.Markup('<a href="{0}">{1}</a>').format(datasette.urls.path(page.lstrip("/")), value)
+            return markupsafe.Markup('<a href="{0}">{1}</a>').format(
+                datasette.urls.path(page.lstrip("/")), marked_dates(value)
+            )
     # A row of what the index reads leads to its figure (its rowid is the figures table's, a
     # number no page of the site is named by).
     if table == "search_text" and column in ("figure_id", "figure_rowid") and value is not None:

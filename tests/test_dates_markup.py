@@ -65,3 +65,47 @@ def test_a_table_cell_that_is_a_date_is_marked_in_html_only(site, real_db):
         {"version": r["version"], "date": r["date"]} for r in site.get("/disclosures/releases.json?_shape=array").json()
     ]
     assert f"{version},{day}," in site.get("/disclosures/releases.csv").text
+
+
+# Text holding an ISO date, as SQLite's GLOB finds one.
+HOLDS_A_DATE = "'*[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+
+
+def test_a_freshness_statements_dates_are_marked(site, real_db):
+    # "dataset up to 2025-06-30; ... (as checked on 2026-11-30 ...)" was left bare on /disclosures/freshness.
+    ((platform_id, statement),) = rows(
+        real_db,
+        f"SELECT platform_id, statement FROM freshness WHERE statement GLOB {HOLDS_A_DATE} ORDER BY platform_id LIMIT 1",
+    )
+    html = site.get(f"/disclosures/freshness?platform_id={platform_id}").text
+    first = plugin("_dates").ISO_DATE.search(statement).group(0)
+    assert f'<span class="date">{first}</span>' in html
+    assert f'<td class="col-statement type-str">{marked_dates(statement)}</td>' in html
+    assert site.get(f"/disclosures/freshness.json?platform_id={platform_id}&_shape=array").json()[0]["statement"] == (
+        statement
+    )
+
+
+def test_a_period_names_dates_are_marked(site, real_db):
+    # A period that is no year, half or quarter is named by its dates: "2020-05-01 to 2020-12-12".
+    ((label, name),) = rows(
+        real_db,
+        f"SELECT period_label, name FROM period_names WHERE name GLOB {HOLDS_A_DATE} ORDER BY period_label LIMIT 1",
+    )
+    html = site.get(f"/disclosures/period_names?period_label={label}").text
+    assert f'<td class="col-name type-str">{marked_dates(name)}</td>' in html
+    assert '<span class="date">' in str(marked_dates(name))
+
+
+def test_a_search_results_dates_are_marked_in_its_link(site, real_db):
+    # search_everything's text (a canned query's cell: no table) is its result's link; a source
+    # titled "..., 2022-01-01 to 2022-03-31" kept its dates bare.
+    ((source_id, title),) = rows(
+        real_db, f"SELECT source_id, title FROM sources WHERE title GLOB {HOLDS_A_DATE} ORDER BY source_id LIMIT 1"
+    )
+    html = site.get("/disclosures/search_everything", params={"q": title}).text
+    assert f'<a href="/disclosures/sources/{source_id}">{marked_dates(title)}</a>' in html
+    assert '<span class="date">' in str(marked_dates(title))
+    # The JSON keeps the text itself.
+    found = site.get("/disclosures/search_everything.json", params={"q": title, "_shape": "array"}).json()
+    assert {"kind": "source", "id": source_id, "text": title, "page": f"/disclosures/sources/{source_id}"} in found
