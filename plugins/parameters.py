@@ -517,6 +517,12 @@ def non_finite(value) -> str | None:
     return "minus infinity" if number < 0 else "infinity"
 
 
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
     """Why a filter compares a number column with something that is not a number, or None.
 
@@ -530,17 +536,23 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
         given = json.loads(value) if value.startswith("[") else [v.strip() for v in value.split(",")]
     else:
         given = [value]
-    wrong = [v for v in given if not is_number_text(v)]
-    if not wrong:
+    place = next((i for i, v in enumerate(given) if not is_number_text(v)), None)
+    if place is None:
         return None
+    wrong = given[place]
     # As the client wrote it: 'abc' for a text, true or NaN for JSON's.
-    shown = repr(wrong[0]) if isinstance(wrong[0], str) else json.dumps(wrong[0])
-    how = non_finite(wrong[0])
+    shown = repr(wrong) if isinstance(wrong, str) else json.dumps(wrong)
+    how = non_finite(wrong)
     # Text sorts after every number, and so does infinity; minus infinity before every number.
     nothing = MATCHING_NOTHING_BELOW if how == "minus infinity" else MATCHING_NOTHING
     outcome = "nothing could match" if lookup in nothing else "every row with a number would match"
-    if isinstance(wrong[0], bool):
-        outcome = f"it would be compared as {int(wrong[0])}"
+    if len(given) > 1:
+        # One value of a list: the others still match (value__in=2,1e999 answers the rows of 2),
+        # so what goes wrong is this value's alone, and which of them it is is said.
+        shown = f"its {ordinal(place + 1)} value {shown}"
+        outcome = "no row could match it" if lookup == "in" else "it would leave out no row"
+    if isinstance(wrong, bool):
+        outcome = f"it would be compared as {int(wrong)}"
     write = (
         "with the digits 0 to 9, an optional decimal point and exponent (1000, 0.25, 1e6), without thousands separators"
     )

@@ -77,7 +77,7 @@ def test_a_number_with_spaces_around_it_is_the_number_sqlite_reads(site, query, 
     ("query", "outcome"),
     [
         ("value__gt=abc", "nothing could match"),
-        ("value__in=1,abc", "nothing could match"),
+        ("value__in=1,abc", "its 2nd value 'abc' is not a number, so no row could match it"),
         ("value__lt=abc", "every row with a number would match"),
         ("value__not=abc", "every row with a number would match"),
         ("value__notin=abc", "every row with a number would match"),
@@ -94,7 +94,7 @@ def test_a_non_number_says_what_sqlite_would_have_answered(site, query, outcome)
         ("value__in=%5Btrue%5D", "true is not a number, so it would be compared as 1"),
         ("value__notin=%5B2,false%5D", "false is not a number, so it would be compared as 0"),
         ("value__in=%5BNaN%5D", "NaN is not a finite number, so nothing could match"),
-        ("value__in=%5B1,Infinity%5D", "Infinity is not a finite number, so nothing could match"),
+        ("value__in=%5B1,Infinity%5D", "its 2nd value Infinity is not a finite number, so no row could match it"),
     ],
 )
 def test_a_json_list_item_that_is_not_a_number_is_a_400(site, query, said):
@@ -113,7 +113,7 @@ def test_a_json_list_item_that_is_not_a_number_is_a_400(site, query, said):
         ("value__exact=inf", "'inf' is not a finite number, so nothing could match"),
         ("value__not=-Infinity", "'-Infinity' is not a finite number, so every row with a number would match"),
         ("year=1" + "0" * 400, "is not a finite number: it is beyond the largest number SQLite holds"),
-        ("value__in=2,1e999", "'1e999' is not a finite number"),
+        ("value__in=2,1e999", "its 2nd value '1e999' is not a finite number"),
     ],
 )
 def test_a_number_filter_that_is_not_finite_is_a_400_for_json_and_pages(site, query, said):
@@ -681,3 +681,30 @@ def test_the_advanced_export_form_gives_every_row_of_the_filter(site, real_db, p
     (expected,) = rows(real_db, "SELECT count(*) FROM figures WHERE platform_id = 'google'")[0]
     assert expected > site.datasette.setting("max_returned_rows")
     assert len(answer.text.splitlines()) == expected + 1
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        (
+            "value__in=2,1e999",
+            "value__in=2,1e999: value holds numbers, and its 2nd value '1e999' is not a finite number: it is "
+            "beyond the largest number SQLite holds (about 1.8e308), so SQLite reads it as infinity and no row "
+            "could match it; ",
+        ),
+        ("value__in=1e999", "and '1e999' is not a finite number: it is beyond"),
+        ("value__in=1e999", "so SQLite reads it as infinity and nothing could match; "),
+        ("value__in=1,2,3,4,5,6,7,8,9,10,-1e999", "its 11th value '-1e999' is not a finite number"),
+        ("value__in=1,2,-1e999", "its 3rd value '-1e999' is not a finite number"),
+        ("value__in=-1e999,2", "SQLite reads it as minus infinity and no row could match it"),
+        ("value__notin=2,1e999", "its 2nd value '1e999' is not a finite number"),
+        ("value__notin=2,1e999", "SQLite reads it as infinity and it would leave out no row; "),
+        ("value__notin=%5B2,%22x%22%5D", "its 2nd value 'x' is not a number, so it would leave out no row"),
+        ("value__in=%5B1,true%5D", "its 2nd value true is not a number, so it would be compared as 1"),
+    ],
+)
+def test_a_lists_value_that_is_no_finite_number_is_the_one_named(site, query, said):
+    # value__in=2,1e999 said "nothing could match", as value__gt=1e999 does, though the rows of
+    # 2 match: it is the one value, 1e999, that no row could match.
+    message = assert_error_shape(site.get(f"/disclosures/figures.json?{query}"), 400)
+    assert said in message
