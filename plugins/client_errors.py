@@ -12,9 +12,9 @@ renderer failed on a number after its 200 had started (the download was an error
 text for ``_blob_hash`` (a 500), took the first of no rows (a 500), and sent a 0 as no bytes.
 
 Every error page Datasette's handler would render (a 4xx) is rendered as the site's pages are,
-by plugins/_responses.py's ``error_page``: its handler renders error.html without the plugins' stylesheets and
-template variables, so the page lost the site's layout (at 390 px its navigation fell apart into
-a list of links). A server error (an exception in a view) is the site's error page too, titled
+by plugins/_responses.py's ``error_page``: its handler renders error.html without the plugins'
+stylesheets and template variables, so the page lost the site's layout (at 390 px its
+navigation fell apart into a list of links). A server error (an exception in a view) is the site's error page too, titled
 "Server error", with the API's generic message instead of the exception's text (a file path, SQL,
 a plugin's internals, which Datasette's page showed): Datasette's handler, which runs after this
 one, still prints its traceback to the server's log.
