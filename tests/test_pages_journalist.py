@@ -2,6 +2,7 @@
 and Apple fulfil in 2024?"): what a figure page, a table or a search must say so that a number is
 not misread. The site through Datasette's client over the real build."""
 
+import json
 import re
 from html import unescape
 
@@ -313,3 +314,40 @@ def test_a_share_beside_a_band_of_requests_received_names_the_band(site, real_db
     )
     said = share_note(site.get(f"/figure/{figure_id}").text)
     assert said is not None and f": {band} requests received × {share} is a reader's estimate" in said, said
+
+
+def test_a_figures_page_links_its_series_over_time_and_the_chart_draws_it(site, real_db):
+    """A reader on one quarter's figure had no way to see the quarters around it but to build
+    the chart's query by hand. Checked on a reported figure, a derived one and one whose
+    series is a single period."""
+    reported = rows(real_db, "SELECT figure_id FROM figures WHERE is_derived = 0 AND platform_id = 'telegram' LIMIT 1")
+    derived = rows(real_db, "SELECT figure_id FROM figures WHERE is_derived = 1 LIMIT 1")
+    single = rows(
+        real_db,
+        """SELECT min(figure_id) FROM figures_series
+        GROUP BY platform_id, jurisdiction_id, request_type_id, metric_id HAVING count(*) = 1 LIMIT 1""",
+    )
+    for (figure_id,) in reported + derived + single:
+        (figure,) = rows(
+            real_db,
+            "SELECT platform_id, jurisdiction_id, request_type_id, metric_id FROM figures WHERE figure_id = ?",
+            figure_id,
+        )
+        html = site.get(f"/figure/{figure_id}").text
+        (href,) = re.findall(r'<p class="over-time">Over time: <a href="([^"]+)">', html)
+        href = unescape(href)
+        platform, jurisdiction, request_type, metric = figure
+        assert href == (
+            f"/chart?platform={platform}&jurisdiction={jurisdiction}&request_type={request_type}&metric={metric}"
+        )
+        chart = site.get(href)
+        assert chart.status_code == 200, href
+        specs = json.loads(re.search(r'id="charts-data">(.*?)</script>', chart.text, re.S).group(1))
+        series = rows(
+            real_db,
+            """SELECT count(*) FROM figures_series WHERE platform_id = ? AND jurisdiction_id = ?
+            AND request_type_id = ? AND metric_id = ? AND value_kind = 'exact'""",
+            *figure,
+        )[0][0]
+        drawn = sum(len(s["points"]) for spec in specs for s in spec["series"])
+        assert drawn == series, (figure_id, drawn, series)
