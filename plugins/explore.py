@@ -816,6 +816,19 @@ async def jurisdiction_id_of(db, asked: str) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+def series_anchors(chart_platforms: list[str], table_platforms: list[str]) -> list[dict]:
+    """Where each platform's series start on a country's page, for its "On this page" list:
+    [{"name", "anchor"}], in the order of the page, each platform once: its first chart
+    (``chart-<index>``), or its first one-period table (``one-period-<index>``) when it has no
+    chart. The United States' page runs to 26,000 pixels, with 31 charts of 20 platforms."""
+    found: dict[str, str] = {}
+    for index, name in enumerate(chart_platforms):
+        found.setdefault(name, f"chart-{index}")
+    for index, name in enumerate(table_platforms):
+        found.setdefault(name, f"one-period-{index}")
+    return [{"name": name, "anchor": anchor} for name, anchor in found.items()]
+
+
 async def country_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
     asked = tilde_decode(request.url_vars["iso3"])
@@ -846,14 +859,19 @@ async def country_page(datasette, request):
         r["period"] = period_name(r["period_start"], r["period_end"])
     platforms = await rows(db, "SELECT * FROM platforms ORDER BY name COLLATE NOCASE, platform_id")
     reporting = {r["platform_id"] for r in newest}
-    charts = []
+    charts, charted_platform = [], {}
     for platform in platforms:
         if platform["platform_id"] in reporting:
-            charts.extend(await headline_charts(datasette, request, platform, jurisdiction))
+            for drawn in await headline_charts(datasette, request, platform, jurisdiction):
+                charts.append(drawn)
+                charted_platform[id(drawn)] = platform["name"]
     # A series of one period is a table of its figures, after the charts, as on a platform's page:
     # the United States' page drew six charts of one flat line (Reddit's court orders of 2015, Tumblr's
     # H2 2016), 564 such charts on 184 country pages.
     charts, one_period = await charts_and_one_period_figures(db, charts)
+    series_platforms = series_anchors(
+        [charted_platform[id(c)] for c in charts], [g["figures"][0]["platform_name"] for g in one_period]
+    )
     # Every period of Telegram's bot this jurisdiction can expect, and its status in it
     # (coverage_cells is the build's view: a period the bot used for a few other countries only is
     # not listed). Each known period links to its fulfilled-requests figure, reported before derived.
@@ -908,6 +926,7 @@ async def country_page(datasette, request):
         "charts_json": embed(charts),
         # The figures of what would have been a chart of one period: a table, not a chart.
         "one_period_figures": one_period,
+        "series_platforms": series_platforms,
         "missing_platforms": [p for p in missing if p not in outside],
         "dsa_only_platforms": outside,
         "telegram": telegram,

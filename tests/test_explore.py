@@ -222,7 +222,7 @@ def test_platforms_recorded_only_for_eu_dsa_orders_are_not_missing_outside_the_e
     }
     assert {"facebook", "instagram"} <= dsa_only
     html = site.get("/country/USA").text
-    missing, _, rest = html.partition("What is missing")[2].partition("Not listed:")
+    missing, _, rest = html.partition('<h2 id="missing">What is missing</h2>')[2].partition("Not listed:")
     for platform in dsa_only:
         assert f'href="/platform/{platform}"' not in missing and f'href="/platform/{platform}"' in rest, platform
     # Meta's own figures are there: it is not missing either.
@@ -1019,7 +1019,7 @@ def test_a_platform_page_lists_its_published_cases_with_their_sources(site, real
         assert f'href="{url}"' in html and disclosed in html
     listed = site.get("/platform/signal.json").json()["cases"]
     assert [c["case_id"] for c in listed] == [c[0] for c in cases]
-    assert "<h2>Published cases</h2>" not in site.get("/platform/telegram").text
+    assert "Published cases</h2>" not in site.get("/platform/telegram").text
 
 
 def test_each_event_on_a_platform_page_links_to_its_source(site, real_db):
@@ -1031,7 +1031,7 @@ def test_each_event_on_a_platform_page_links_to_its_source(site, real_db):
     )
     assert len(events) > 5
     html = site.get("/platform/telegram").text
-    listed = unescape(html[html.index("<h2>Events</h2>") :])
+    listed = unescape(html[html.index('<h2 id="events">Events</h2>') :])
     for event_id, url in events:
         assert f'href="{url}"' in listed, event_id
         assert f'href="/disclosures/events/{event_id}"' in listed, event_id
@@ -1243,8 +1243,8 @@ def test_a_platform_page_leads_with_its_charts_and_tables_its_one_period_series_
     assert page["charts"] and page["one_period_figures"]
     last_chart = html.rindex('<figure class="series-chart"')
     first_table = html.index('<table class="plain one-period-figures">')
-    assert html.index("<h2>Series</h2>") < html.index('<figure class="series-chart"') < first_table
-    assert last_chart < first_table < html.index("<h2>Coverage</h2>")
+    assert html.index('<h2 id="series">Series</h2>') < html.index('<figure class="series-chart"') < first_table
+    assert last_chart < first_table < html.index('<h2 id="coverage">Coverage</h2>')
 
 
 def test_a_country_pages_series_of_one_period_is_a_table_of_its_figures_not_a_chart(site, real_db):
@@ -1271,8 +1271,8 @@ def test_a_country_pages_series_of_one_period_is_a_table_of_its_figures_not_a_ch
     assert '<th scope="col">Platform</th>' in table and '<a href="/platform/reddit">Reddit</a>' in table
     assert "Requests received, court orders" in table
     # Tables after the charts, inside the page's Series section.
-    assert html.index("<h2>Series</h2>") < html.rindex('<figure class="series-chart"') < html.index(table)
-    assert html.index(table) < html.index("<h2>What is missing</h2>")
+    assert html.index('<h2 id="series">Series</h2>') < html.rindex('<figure class="series-chart"') < html.index(table)
+    assert html.index(table) < html.index('<h2 id="missing">What is missing</h2>')
 
 
 def test_every_country_page_charts_only_series_of_two_periods_or_more(site):

@@ -181,7 +181,7 @@ def test_telegram_status_chips_link_to_their_figures(site):
         "Q1 2024: <strong>in January–September 2024</strong>" in html
     )
     # Argentina's own January–June 2025 is there; it is not listed as missing for the United States.
-    assert "H1 2025" not in re.sub(r"<table.*</table>", "", html, flags=re.S).split("Newest figures")[0]
+    assert "H1 2025" not in re.sub(r"<table.*</table>", "", html, flags=re.S).split('<h2 id="newest">Newest figures')[0]
     assert "H1 2025: <strong>reported" in site.get("/country/ARG").text
 
 
@@ -192,7 +192,7 @@ def test_scope_pages_say_what_they_are(site, scope):
     assert "welcome contribution" not in html and "from Worldwide" not in html
     if 'class="status-list"' not in html:
         assert "does not compute one" in html
-    newest = "<h2>Newest figures of each platform</h2>"
+    newest = '<h2 id="newest">Newest figures of each platform</h2>'
     assert (newest in html) == ("twin-csv" in html)
 
 
