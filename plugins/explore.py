@@ -1436,6 +1436,22 @@ NOT_COMPARED_FIELDS = (
 )
 
 
+def compare_contents(groups: list[dict]) -> list[dict]:
+    """The compare page's "On this page" list: [{"metric_label", "entries": [{"request_type",
+    "anchor", "platforms"}]}], each metric where its first table stands, its request types in
+    the page's order (most platforms compared first). The United States' page holds 76 tables."""
+    contents: dict[str, list[dict]] = {}
+    for group in groups:
+        contents.setdefault(group["metric_label"], []).append(
+            {
+                "request_type": group["request_type"],
+                "anchor": group["anchor"],
+                "platforms": len({c["platform_id"] for c in group["cells"]}),
+            }
+        )
+    return [{"metric_label": label, "entries": entries} for label, entries in contents.items()]
+
+
 async def compare_page(datasette, request):
     """/compare?jurisdiction=USA&platform=google&platform=meta: newest figures aligned by metric."""
     db = datasette.get_database(database_name(datasette))
@@ -1516,6 +1532,8 @@ async def compare_page(datasette, request):
         groups.values(),
         key=lambda g: (-len({c["platform_id"] for c in g["cells"]}), g["metric_label"], g["request_type"]),
     )
+    for index, group in enumerate(ordered):
+        group["anchor"] = f"compare-{index}"
     context = {
         "jurisdiction": found[0],
         # The countries with figures, and the one asked for even without any (/country/ABW links
@@ -1530,6 +1548,7 @@ async def compare_page(datasette, request):
         "available": available,
         "chosen": chosen,
         "groups": ordered,
+        "contents": compare_contents(ordered),
         "flagged": sum(1 for g in ordered for c in g["cells"] if c["flags"]),
         "not_compared": not_compared,
         # No period picker: platforms report over different periods (halves, years, quarters,

@@ -2,6 +2,8 @@
 page runs to 26,000 pixels, with 31 charts of 20 platforms): each link leads to a place on the
 page, and a country's list names each platform whose series the page shows, once, at its first."""
 
+import re
+
 import lxml.html
 import pytest
 
@@ -58,3 +60,26 @@ def test_series_anchors_keep_a_platforms_first_place_charts_before_tables():
         {"name": "Discord", "anchor": "chart-2"},
         {"name": "Reddit", "anchor": "one-period-1"},
     ]
+
+
+@pytest.mark.parametrize(
+    "path", ["/compare", "/compare?jurisdiction=DEU", "/compare?jurisdiction=USA&platform=google&platform=meta"]
+)
+def test_the_compare_pages_list_leads_to_every_table_once_named_as_its_heading(site, path):
+    page = lxml.html.fromstring(site.get(path).text)
+    sections = page.xpath("//section[@class='compare-group']")
+    if len(sections) <= 3:
+        assert not page.xpath("//nav[@class='on-this-page']")
+        return
+    listed = on_this_page(page)
+    assert sorted(anchor for _, anchor in listed) == sorted(s.get("id") for s in sections)
+    (nav,) = page.xpath("//nav[@class='on-this-page']")
+    for item in nav.xpath(".//li"):
+        metric = item.xpath("./strong")[0].text_content()
+        for link in item.xpath("./a"):
+            (section,) = page.xpath(f"//section[@id='{link.get('href')[1:]}']")
+            heading = section.xpath("./h2")[0].text_content()
+            assert heading == f"{metric} · {link.text_content()}"
+            # The count beside the link is the number of platforms its table compares.
+            count = int(re.match(r"\s*\((\d+)\)", link.tail).group(1))
+            assert count == len(section.xpath(".//tbody/tr"))

@@ -133,7 +133,7 @@ def compare_rows(site, request_type: str) -> dict[str, str]:
     """The flags text of each platform's row in the /compare (USA) tables of one request type."""
     html = site.get("/compare?jurisdiction=USA").text
     found = {}
-    for group in re.findall(r'<section class="compare-group">.*?</section>', html, re.S):
+    for group in re.findall(r'<section class="compare-group"[^>]*>.*?</section>', html, re.S):
         if f"· {request_type}</span>" not in group:
             continue
         for row in re.findall(r"<tr class=[^>]*>.*?</tr>", group, re.S):
