@@ -888,3 +888,19 @@ def test_home_page_attributes_each_licence_holder_once_with_every_source(site, r
         assert bool(summary) == (len(expected) > 2)
         if summary:
             assert text == f"{holder[0]}, {holder[1]}: {len(expected)} sources"
+
+
+def test_a_figures_stored_row_leads_to_its_page(site, real_db):
+    """Arriving from the figures table, a reader saw the stored row and could reach the figure's
+    own page (its source, overlaps, citation and series) only through its value cell."""
+    ((reported,), (derived,)) = rows(
+        real_db,
+        "SELECT min(figure_id) FROM figures WHERE is_derived = 0 UNION ALL SELECT min(figure_id) FROM figures WHERE is_derived = 1",
+    )
+    for figure_id in (reported, derived):
+        page = lxml.html.fromstring(site.get(f"{FIGURES}/{figure_id}").text)
+        (link,) = page.xpath("//p[@class='figure-page-link']/a")
+        assert link.get("href") == f"/figure/{figure_id}"
+        assert site.get(link.get("href")).status_code == 200
+    (source,) = rows(real_db, "SELECT min(source_id) FROM sources")[0]
+    assert "figure-page-link" not in site.get(f"/disclosures/sources/{source}").text
