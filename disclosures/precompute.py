@@ -161,6 +161,14 @@ def count_table(db: sqlite_utils.Database, name: str, columns: list[str], view: 
     its text columns' counts and pairs (``count_facets``) and the others' (``grouped_counts``).
     Only reads; the build asks it of tables as soon as they are written, each on a connection
     of its own (build.writes_beside)."""
+    if view and columns:
+        # A view's rows are counted by the GROUP BY of its facet columns (every row is in one
+        # group, NULLs included): figures_series joins a million figures to their series, and a
+        # count(*) of its own read the join a second time.
+        combinations = column_combinations(db, name, columns)
+        grouped = tuple(row[1:] for row in per_column_counts(name, columns, combinations))
+        total = sum(combination[-1] for combination in combinations)
+        return TableFacets(total, [], [], frozenset(columns), grouped)
     if view:
         (total,) = db.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()
         found = TableFacets(total, [], [], frozenset())
@@ -233,8 +241,17 @@ def grouped_counts(db: sqlite_utils.Database, table: str, columns: list[str]) ->
     (figures_series joins two tables) is evaluated once, not once per column."""
     if not columns:
         return []
+    return per_column_counts(table, columns, column_combinations(db, table, columns))
+
+
+def column_combinations(db: sqlite_utils.Database, table: str, columns: list[str]) -> list[tuple]:
+    """(*values, count) of each combination of ``columns``' values in ``table``: one GROUP BY."""
     listed = ", ".join(quote_ident(column) for column in columns)
-    combinations = db.execute(f"SELECT {listed}, count(*) FROM {quote_ident(table)} GROUP BY {listed}").fetchall()
+    return db.execute(f"SELECT {listed}, count(*) FROM {quote_ident(table)} GROUP BY {listed}").fetchall()
+
+
+def per_column_counts(table: str, columns: list[str], combinations: list[tuple]) -> list[tuple]:
+    """``grouped_counts``' rows from ``column_combinations``: each column's counts summed."""
     rows = []
     for index, column in enumerate(columns):
         counts: dict = {}
