@@ -60,3 +60,35 @@ def test_meta_has_published_july_december_2024_as_the_article_shows(real_db):
         """SELECT dataset_up_to, published_up_to, source_id, checked_basis FROM platform_freshness
            WHERE platform_id = 'meta'""",
     ) == [("2024-12-31", "2024-12-31", BANGLADESH_2024, "curator_check")]
+
+
+GEORGIA_RU = "jnews-2025-05-03-meta-georgia-requests"
+
+
+def test_meta_south_caucasus_january_june_2024_from_the_russian_language_press(real_db):
+    assert rows(
+        real_db,
+        """SELECT figure_id, value, source_id FROM figures WHERE platform_id = 'meta'
+           AND jurisdiction_id IN ('ARM', 'AZE') ORDER BY figure_id""",
+    ) == [
+        ("meta-arm-2024h1-all-requests_received", 19, GEORGIA_RU),
+        ("meta-aze-2024h1-all-requests_received", 6, GEORGIA_RU),
+    ]
+
+
+def test_the_russian_language_article_corroborates_georgia_2024_and_swaps_2023(real_db):
+    assert rows(real_db, "SELECT figure_id FROM corroborations WHERE source_id = ? ORDER BY figure_id", GEORGIA_RU) == [
+        ("meta-geo-2024h1-all-accounts_specified",),
+        ("meta-geo-2024h1-all-percent_requests_some_data",),
+        ("meta-geo-2024h1-all-requests_received",),
+    ]
+    # Its "149 requests" for January-June 2023 are Meta's 149 users/accounts: the 47 requests stay.
+    assert rows(
+        real_db,
+        """SELECT d.claimed_value, d.kind, f.value, f.source_id FROM disagreements d JOIN figures f USING (figure_id)
+           WHERE d.source_id = ?""",
+        GEORGIA_RU,
+    ) == [(149, "swapped_requests_users", 47, "civilge-2025-05-02-meta-georgia-requests")]
+    assert rows(real_db, "SELECT value FROM figures WHERE figure_id = 'meta-geo-2023h1-all-accounts_specified'") == [
+        (149,)
+    ]
