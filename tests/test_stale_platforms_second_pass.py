@@ -92,3 +92,30 @@ def test_the_russian_language_article_corroborates_georgia_2024_and_swaps_2023(r
     assert rows(real_db, "SELECT value FROM figures WHERE figure_id = 'meta-geo-2023h1-all-accounts_specified'") == [
         (149,)
     ]
+
+
+KENYA_2024 = "peopledaily-2025-06-meta-kenya-requests-2024"
+
+
+def test_meta_kenya_2024_records_only_the_counts_written_in_digits(real_db):
+    # "four were emergencies", "nine legal and three emergency": counts in words are not figures.
+    assert rows(
+        real_db,
+        """SELECT figure_id, value FROM figures WHERE source_id = ? ORDER BY figure_id""",
+        KENYA_2024,
+    ) == [
+        ("meta-ken-2024h1-all-accounts_specified", 37),
+        ("meta-ken-2024h1-all-requests_received", 23),
+        ("meta-ken-2024h1-legal_process-requests_received", 19),
+        ("meta-ken-2024h2-all-accounts_specified", 18),
+        ("meta-ken-2024h2-all-requests_received", 12),
+    ]
+
+
+def test_the_kenyan_articles_2024_totals_are_the_builds_sums(real_db):
+    # Its "35 requests ... targeting 55 user accounts" in 2024 are the halves added up: derived, not typed in.
+    assert rows(
+        real_db,
+        """SELECT metric_id, value, is_derived FROM figures WHERE platform_id = 'meta' AND jurisdiction_id = 'KEN'
+           AND period_start = '2024-01-01' AND period_end = '2024-12-31' ORDER BY metric_id""",
+    ) == [("accounts_specified", 55, 1), ("requests_received", 35, 1)]
