@@ -6,6 +6,8 @@ first figures here after January-June 2024. The traps pinned: its percentages ar
 sum of the halves, which only the build may make.
 """
 
+import pytest
+
 from tests.conftest import rows
 
 BANGLADESH_2024 = "digitaldhakanews-2025-06-13-meta-bangladesh-2024"
@@ -119,3 +121,21 @@ def test_the_kenyan_articles_2024_totals_are_the_builds_sums(real_db):
         """SELECT metric_id, value, is_derived FROM figures WHERE platform_id = 'meta' AND jurisdiction_id = 'KEN'
            AND period_start = '2024-01-01' AND period_end = '2024-12-31' ORDER BY metric_id""",
     ) == [("accounts_specified", 55, 1), ("requests_received", 35, 1)]
+
+
+# platform -> its published_up_to, unchanged: searched again on 2026-12-05 and nothing newer found.
+SEARCHED_WITHOUT_FINDING = {
+    "discord": "2024-06-30",
+}
+
+
+@pytest.mark.parametrize("platform", sorted(SEARCHED_WITHOUT_FINDING))
+def test_a_platform_searched_in_vain_says_so_and_when(real_db, platform):
+    ((notes, published, checked, basis),) = rows(
+        real_db,
+        """SELECT notes, published_up_to, published_up_to_checked, published_up_to_checked_basis FROM platforms
+           WHERE platform_id = ?""",
+        platform,
+    )
+    assert "Searched again on 2026-12-05, with nothing newer found" in notes
+    assert (published, checked, basis) == (SEARCHED_WITHOUT_FINDING[platform], "2026-12-05", "curator_check")
