@@ -125,6 +125,7 @@ def test_the_kenyan_articles_2024_totals_are_the_builds_sums(real_db):
 
 # platform -> its published_up_to, unchanged: searched again on 2026-12-05 and nothing newer found.
 SEARCHED_WITHOUT_FINDING = {
+    "tumblr": "2024-12-31",
     "cloudflare": "2025-06-30",
     "dropbox": "2024-06-30",
     "mozilla": "2024-12-31",
