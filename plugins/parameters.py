@@ -81,7 +81,9 @@ Checked before Datasette sees the request, on database, table, view and row path
   tilde-encoded path).
 
 And a ``.json`` answer whose body says ``"ok": false`` carries an error status: Datasette sent
-``_shape=bogus`` or ``_shape=object`` on a query with status 200.
+``_shape=bogus`` or ``_shape=object`` on a query with status 200. ``_shape=object`` on a query
+(``?sql=`` or a canned query) is refused before Datasette runs it, so that its HEAD, whose body
+is empty, is the same 400.
 
 A ``.json`` or ``.csv`` request gets the API's error shape (a 404 always does), a page Datasette's error page (plugins/_responses.py).
 """
@@ -734,6 +736,19 @@ def view_object_problem(datasette, database: str, view: str) -> str:
     )
 
 
+def query_object_problem(given: dict, canned: str | None, format_: str | None) -> str | None:
+    """What ``_shape=object`` on a SQL query's JSON (``canned``: a canned query's name, or None for
+    ``?sql=``) says. Datasette's renderer answered it with an ``"ok": false`` body, which
+    ``error_status`` turns into a 400 for a GET; a HEAD has no body to read, so it was a 200."""
+    if format_ != "json" or given.get("_shape") != "object":
+        return None
+    what = f"{canned} is a canned query, and a query's rows have" if canned else "a SQL query's rows have"
+    return (
+        f"_shape=object: {what} no primary key to key each row by (a table's rows do); its rows come "
+        "as _shape=array, objects or arrays (or arrayfirst, the first column's values)"
+    )
+
+
 def switch_problem(name: str, value: str) -> str | None:
     """Why ``value`` is not an on/off value of the parameter ``name`` (``_stream``, ``_dl``, ``_header``,
     ``_nl``), or None."""
@@ -973,6 +988,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     if "table" not in groups and "sql" in given:
         problem = (
             query_option_problem(given, None, most_rows)
+            or query_object_problem(given, None, match["format"])
             or query_row_option_problem(params, None)
             or query_labels_problem(params, None)
             or sql_parameter_problem(sql_parameters_as_written(given["sql"]), params, match["format"])
@@ -1010,6 +1026,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
                 await canned_query_problem(datasette, db, table, canned["sql"], given, match["format"])
                 or unknown_query_parameter_problem(table, canned["sql"], params, match["format"])
                 or query_option_problem(given, table, most_rows)
+                or query_object_problem(given, table, match["format"])
                 or query_row_option_problem(params, table)
                 or query_labels_problem(params, table)
             )

@@ -230,12 +230,32 @@ def test_a_malformed_size_on_a_csv_is_a_400_like_the_json(site):
     "path,message",
     [
         ("/disclosures.json?sql=select+1&_shape=bogus", "Invalid _shape: 'bogus'"),
-        ("/disclosures.json?sql=select+1&_shape=object", "_shape=object is only available on tables"),
+        ("/disclosures.json?sql=select+1&_shape=object", "a SQL query's rows have no primary key"),
         ("/disclosures/freshness.json?_shape=object&_size=1", "freshness is a view, and a view has no primary key"),
     ],
 )
 def test_a_json_error_is_never_a_200(site, path, message):
     assert message in error(site.get(path), 400)
+
+
+@pytest.mark.parametrize(
+    "path,named",
+    [
+        ("/disclosures.json?sql=select+1&_shape=object", "a SQL query's rows"),
+        ("/disclosures/compare_platforms.json?jurisdiction=DEU&_shape=object", "compare_platforms is a canned query"),
+        ("/disclosures/telegram_coverage_matrix.json?_shape=object", "telegram_coverage_matrix is a canned query"),
+    ],
+)
+def test_shape_object_on_a_query_is_the_same_400_for_a_head(site, path, named):
+    # Datasette's renderer wrote {"ok": false} under 200, which the GET turned into a 400 from the
+    # body; a HEAD has no body, so it was a 200 with the data's max-age.
+    message = error(site.get(path), 400)
+    assert message.startswith("_shape=object: ") and named in message and "_shape=array" in message
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path))
+    assert head.status_code == 400 and head.content == b""
+    assert "max-age=3600" not in head.headers.get("cache-control", "")
+    # A query's other shapes still answer.
+    assert site.get(path.replace("_shape=object", "_shape=objects")).status_code == 200
 
 
 @pytest.mark.parametrize(
