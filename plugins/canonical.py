@@ -10,7 +10,8 @@
 - Datasette builds absolute URLs (``next_url``, links in JSON) from the request's ``Host``
   header, and pages are cached for an hour: a Host other than the canonical one
   (``site_url`` in the plugin configuration, from datapackage.json's ``homepage``) or a loopback
-  address is replaced by the canonical host before Datasette sees it.
+  address is replaced by the canonical host before Datasette sees it, as is a Host that no URL
+  can hold (``[::1``, ``127.0.0.1:x``), which Datasette's absolute URLs failed on.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 from datasette import hookimpl
 
 PLUGIN = "platform-disclosures"
-LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}  # as urlsplit names them: IPv6 without brackets
 
 
 def unsafe_path(path: str) -> bool:
@@ -46,11 +47,16 @@ def unescaped_plain(raw_path: bytes) -> bytes:
     return ESCAPED_PLAIN.sub(lambda m: bytes([int(m.group(1), 16)]), raw_path)
 
 
-def host_name(host: str) -> str:
-    host = host.strip().lower()
-    if host.startswith("["):
-        return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+def host_name(host: str) -> str | None:
+    """The host a Host header names, in lower case (an IPv6 address without its brackets), or None
+    when it is not one a URL can hold: ``[::1`` passed as loopback and every absolute URL Datasette
+    built from it (urlsplit, in a facet's toggle_url) raised "Invalid IPv6 URL", a 500."""
+    try:
+        parts = urlsplit("//" + host.strip())
+        _ = parts.port  # reading a port that is not a whole number from 0 to 65535 raises too
+    except ValueError:
+        return None
+    return parts.hostname or ""
 
 
 def canonical_address(datasette) -> tuple[str, str] | None:
@@ -85,10 +91,13 @@ def asgi_wrapper(datasette):
                 scope = {**scope, "raw_path": unescaped_plain(raw_path)}
             address = canonical_address(datasette)
             headers = scope.get("headers", [])
-            host = next((v.decode("latin-1") for k, v in headers if k == b"host"), "")
-            if address and host_name(host) not in LOOPBACK_HOSTS | {address[1].lower()}:
+            host = host_name(next((v.decode("latin-1") for k, v in headers if k == b"host"), ""))
+            if address and host not in LOOPBACK_HOSTS | {host_name(address[1])}:
                 headers = [(k, v) for k, v in headers if k != b"host"] + [(b"host", address[1].encode("ascii"))]
                 scope = {**scope, "headers": headers, "scheme": address[0]}
+            elif host is None:
+                # Without a canonical host, Datasette's own default ("localhost") stands in for it.
+                scope = {**scope, "headers": [(k, v) for k, v in headers if k != b"host"]}
             redirected = False
 
             async def checked(message):

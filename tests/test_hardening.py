@@ -376,6 +376,22 @@ def test_a_foreign_host_header_never_reaches_a_page(site, real_build):
     assert response.json()["next_url"].startswith(homepage + "/disclosures/figures.json?_next=")
 
 
+@pytest.mark.parametrize("host", ["[::1", "127.0.0.1:notaport", "localhost:99999", "[zz]:8001"])
+def test_a_host_header_no_url_can_hold_is_replaced_not_a_500(site, real_build, host):
+    # "[::1" passed as loopback, and the facets' absolute URLs (urlsplit) raised "Invalid IPv6 URL".
+    homepage = json.loads((real_build / "datapackage.json").read_text())["homepage"].rstrip("/")
+    response = site.get("/disclosures/figures.json?_size=1", headers={"host": host})
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["next_url"].startswith(homepage + "/disclosures/figures.json?")
+    assert site.get("/disclosures/figures?_size=1", headers={"host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:8001", "127.0.0.1:8631", "[::1]:8001"])
+def test_a_loopback_host_header_is_kept(site, host):
+    next_url = site.get("/disclosures/figures.json?_size=1", headers={"host": host}).json()["next_url"]
+    assert next_url.startswith(f"http://{host}/disclosures/figures.json?")
+
+
 # Health -------------------------------------------------------------------------------------------
 
 
