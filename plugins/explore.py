@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -802,16 +803,25 @@ async def dsa_scope(db) -> tuple[set[str], set[str]]:
     return only, places
 
 
+def folded_name(name: str) -> str:
+    """``name`` as a reader may type it: in any case, accents or not, and a typographic apostrophe
+    as a straight one. The data writes "Sao Tome and Principe" and "Côte d'Ivoire", so /country/
+    of "São Tomé and Príncipe" or "Cote d'Ivoire" was a 404 while "Côte d'Ivoire" led to CIV."""
+    decomposed = unicodedata.normalize("NFKD", name.strip().replace("\u2019", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 async def jurisdiction_id_of(db, asked: str) -> str | None:
     """The id of the one jurisdiction ``asked`` names by its ISO 3166-1 alpha-2 code, its name or
-    one of its other names (US, germany, United States), in any case; None when none or several do."""
-    wanted = asked.strip().casefold()
+    one of its other names (US, germany, United States), in any case and with or without accents;
+    None when none or several do."""
+    wanted = folded_name(asked)
     if not wanted:
         return None
     named = set()
     for j in await rows(db, "SELECT jurisdiction_id, alpha2, name, other_names FROM jurisdictions"):
         names = [j["alpha2"] or "", j["name"] or "", *(j["other_names"] or "").split(";")]
-        if wanted in {n.strip().casefold() for n in names}:
+        if wanted in {folded_name(n) for n in names}:
             named.add(j["jurisdiction_id"])
     return named.pop() if len(named) == 1 else None
 

@@ -1441,6 +1441,27 @@ def test_a_country_page_named_by_its_alpha2_code_or_its_name_leads_to_it(live_se
         assert answer.url == f"{live_server}/country/{iso3}"
 
 
+@pytest.mark.parametrize(
+    ("asked", "iso3"),
+    [
+        ("S%C3%A3o%20Tom%C3%A9%20and%20Pr%C3%ADncipe", "STP"),  # the data writes Sao Tome and Principe
+        ("Cote%20d%27Ivoire", "CIV"),  # the data writes Côte d'Ivoire
+        ("C%C3%B4te%20d%E2%80%99Ivoire", "CIV"),  # a typographic apostrophe
+        ("turkiye", "TUR"),
+        ("Cura%C3%A7ao", "CUW"),
+    ],
+)
+def test_a_country_named_with_or_without_its_accents_leads_to_its_page(site, asked, iso3):
+    path = f"/country/{asked}"
+    for _ in range(3):  # Datasette's redirect to the tilde-encoded path, then the page's own
+        response = site.get(path)
+        if response.status_code != 302:
+            break
+        path = response.headers["location"]
+    assert path == f"/country/{iso3}" and response.status_code == 200
+    assert site.get(f"/country/{iso3}").status_code == 200
+
+
 def test_a_country_page_no_jurisdiction_names_says_how_pages_are_named(site):
     page = site.get("/country/Narnia")
     assert page.status_code == 404
