@@ -249,8 +249,10 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
         raise
     if not plan["new"] and release_date and release_date != plan["date"]:
         close_plan(plan)
+        # A date that is no day said it was one: "to release the changes on 2026-13-45, bump version".
         raise ReleaseRefused(
-            f"release {plan['version']} is recorded with the date {plan['date']}, and a release keeps its date: "
+            date_format_problem(release_date)
+            or f"release {plan['version']} is recorded with the date {plan['date']}, and a release keeps its date: "
             f'to release the changes on {release_date}, bump "version" in datapackage.json'
         )
     if plan["new"]:
@@ -280,17 +282,25 @@ def corrections_after_problem(released: str, correction_dates: dict[str, str]) -
     )
 
 
-def release_date_problem(released: str, today: str, previous: str | None, recorded: dict) -> str | None:
-    """Why ``released`` cannot be a new release's date, or None. It is refused when it is not
-    YYYY-MM-DD, is after ``today`` (UTC, ISO), or is before the date of the release it follows
-    (``previous``, a version in ``recorded``): the changelog, the citation and the feed would
-    date a release before the one it changes, or in the future."""
+def date_format_problem(released: str) -> str | None:
+    """Why ``released`` is no day of the calendar written YYYY-MM-DD, or None."""
     try:
         date.fromisoformat(released)
     except ValueError:
         return f"release date {released!r} is not YYYY-MM-DD"
     if len(released) != 10:
         return f"release date {released!r} is not YYYY-MM-DD"
+    return None
+
+
+def release_date_problem(released: str, today: str, previous: str | None, recorded: dict) -> str | None:
+    """Why ``released`` cannot be a new release's date, or None. It is refused when it is not
+    YYYY-MM-DD, is after ``today`` (UTC, ISO), or is before the date of the release it follows
+    (``previous``, a version in ``recorded``): the changelog, the citation and the feed would
+    date a release before the one it changes, or in the future."""
+    problem = date_format_problem(released)
+    if problem:
+        return problem
     if released > today:
         return f"release date {released} is in the future (today is {today} UTC)"
     before = recorded.get(previous, {}).get("date") if previous else None

@@ -548,6 +548,17 @@ def test_a_rerun_given_another_date_is_refused_not_silently_kept(released, tmp_p
     assert not dist.exists() or not any(dist.iterdir())
 
 
+@pytest.mark.parametrize("day", ["2026-13-45", "20250715", "tomorrow"])
+def test_a_rerun_given_a_date_that_is_no_day_says_so(released, tmp_path, day):
+    # It said "to release the changes on 2026-13-45, bump version", as if that were a day.
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    with pytest.raises(release.ReleaseRefused) as refusal:
+        release.make_release(released / "b" / "build", dist, releases, day)
+    assert str(refusal.value) == f"release date {day!r} is not YYYY-MM-DD"
+    assert not dist.exists() or not any(dist.iterdir())
+
+
 def test_a_build_made_before_the_package_changed_is_refused(released, tmp_path):
     dist, releases = tmp_path / "dist", tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
