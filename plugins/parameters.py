@@ -899,8 +899,11 @@ async def table_next_problem(datasette, db, table: str, columns: dict, keys: lis
     value = given["_next"]
     metadata = datasette.table_metadata(db.name, table) or {}
     sorted_by = given.get("_sort") or given.get("_sort_desc") or metadata.get("sort") or metadata.get("sort_desc")
-    if sorted_by and sorted_by not in columns and sorted_by != "rowid":
-        return None  # an unknown sort column is plugins/paging.py's 400
+    # rowid is a sort column only of a table without a declared key (plugins/paging.py), and an
+    # unknown sort column is paging's 400: a cursor message named "(rowid, figure_id)" as its parts.
+    sorts_by_rowid = sorted_by == "rowid" and [key["name"] for key in keys] == ["rowid"]
+    if sorted_by and sorted_by not in columns and not sorts_by_rowid:
+        return None
     parts = cursor_parts(value, sorted_by, keys)
     if isinstance(parts, str):
         return parts

@@ -201,6 +201,17 @@ def test_a_table_cursor_no_page_gave_is_a_400(site, cursor, message):
     assert message in error(site.get(FIGURES + ".json", params={"_next": cursor}), 400)
 
 
+@pytest.mark.parametrize("sort", ["_sort", "_sort_desc"])
+def test_a_cursor_with_a_sort_the_table_refuses_names_the_sort(site, sort):
+    # The cursor was read first: "not a cursor of this table, which has 2 parts (rowid, figure_id)",
+    # a sort figures cannot have (its key is figure_id).
+    message = error(site.get(f"{FIGURES}.json?{sort}=rowid&_next=1"), 400)
+    assert message == f"{sort}=rowid: figures cannot be sorted by that column"
+    # A table without a declared key is sorted by rowid, and its cursor is still read.
+    message = error(site.get(f"/disclosures/home_numbers.json?{sort}=rowid&_next=abc"), 400)
+    assert "_next=abc" in message and "cursor" in message
+
+
 def test_every_cursor_a_page_gives_is_accepted_to_the_last_page(site, real_db):
     """Sorted by a column with empty values, both ways: "$null" cursors, ties, and text keys."""
     expected = rows(real_db, "SELECT count(*) FROM sources")[0][0]
