@@ -29,6 +29,15 @@ def test_every_path_the_readme_names_exists():
     assert missing == []
 
 
+def test_the_verify_commands_go_into_no_fixed_release_folder():
+    # They began "cd dist/1.0.0": a clone can release only its package's version, so once that
+    # was 1.2.0 the first command failed (no such folder) for anyone following them.
+    block = re.search(r"\*\*Verify\*\* what you downloaded.*?```sh\n(.*?)```", README, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands[0] == "sha256sum -c --ignore-missing SHA256SUMS"
+    assert not re.search(r"dist/\d+\.\d+\.\d+", block)
+
+
 def test_every_make_target_the_readme_names_exists():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     targets = set(re.findall(r"(?m)^([a-z]+):", makefile))
