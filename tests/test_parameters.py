@@ -269,6 +269,14 @@ def test_shape_object_on_a_query_is_the_same_400_for_a_head(site, path, named):
     assert site.get(path.replace("_shape=object", "_shape=objects")).status_code == 200
 
 
+def test_the_api_page_says_shape_object_is_a_tables_only():
+    # It listed object among a query's bare lists answered 413 past the row limit, which a query's
+    # _shape=object never was (an error, now a 400 before the query runs).
+    api = (paths.ROOT / "templates" / "pages" / "api.html").read_text(encoding="utf-8")
+    assert "<code>?_shape=object</code>: an object keyed by primary key, of a table's rows only" in api
+    assert "(<code>_shape=array</code>, <code>object</code>" not in api
+
+
 @pytest.mark.parametrize(
     "path",
     [
