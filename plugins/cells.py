@@ -175,8 +175,12 @@ def render_cell(row, value, column, table, database, datasette):
             shown = row["value_text"]
         except (IndexError, KeyError):  # the reader hid value_text (?_nocol=value_text)
             return None
+        try:
+            figure_id = row["figure_id"]
+        except (IndexError, KeyError):  # a view's reader hid figure_id (figures_series?_nocol=figure_id): a 500
+            figure_id = None
         # The number links to the figure's page: its quote, source, inputs and disagreements.
-        link = figure_link(datasette, row["figure_id"], shown, WHERE_FROM)
+        link = markupsafe.escape(shown) if figure_id is None else figure_link(datasette, figure_id, shown, WHERE_FROM)
         # The derived flag and the kind are far to the right of the row: say them beside the number.
         try:
             derived = row["is_derived"] == 1

@@ -562,6 +562,22 @@ def test_other_columns_are_still_shown_and_hidden(site):
     assert view.status_code == 200 and "quote" not in view.json()["columns"]
 
 
+@pytest.mark.parametrize("hidden", ["figure_id", "figure_id&_nocol=value_text", "is_derived"])
+def test_a_views_page_without_its_figure_id_shows_its_values(site, hidden):
+    # figures_series is a view, so figure_id is no key a row keeps: its value cells read
+    # row["figure_id"] to link the figure's page, and the page was a 500.
+    path = f"/disclosures/figures_series?platform_id=telegram&jurisdiction_id=USA&_sort=period_start&_size=3&_nocol={hidden}"
+    page = site.get(path)
+    assert page.status_code == 200, page.text[:300]
+    expected = site.get(path.replace("figures_series?", "figures_series.json?") + "&_shape=array").json()
+    cells = re.findall(r'<td class="col-value type-[a-z]+">(.*?)</td>', page.text, re.S)
+    assert len(cells) == len(expected) == 3
+    for cell, row in zip(cells, expected, strict=True):
+        shown = row.get("value_text") or str(row["value"])
+        assert html.unescape(re.sub(r"<[^>]+>", "", cell)).strip().startswith(shown)
+        assert ("/figure/" in cell) == ("figure_id" in row)
+
+
 @pytest.mark.parametrize(
     ("path", "unknown", "takes"),
     [
