@@ -736,6 +736,25 @@ def choice_problem(parameter: str, given: list[str], allowed: list[str], listed:
     return f"{parameter}={','.join(unknown)}: no such {parameter}; {where}"
 
 
+async def chart_choice_problem(db, parameter: str, given: list[str], allowed: list[str], as_json: bool) -> str | None:
+    """``choice_problem`` of a chart's parameter; a jurisdiction given by a name or an alpha-2
+    code (jurisdiction=germany, jurisdiction=DE) is answered with its code, as /compare does,
+    instead of the 250 codes (which stay listed when one of them names no jurisdiction)."""
+    if parameter != "jurisdiction":
+        return choice_problem(parameter, given, allowed, listed=as_json)
+    unknown = [value for value in given if value not in allowed]
+    if not unknown:
+        return None
+    named = {value: await jurisdiction_id_of(db, value) for value in unknown}
+    if not all(named.values()):
+        return choice_problem(parameter, given, allowed, listed=as_json)
+    codes = "; ".join(f"for {value}, jurisdiction={code}" for value, code in named.items())
+    return (
+        f"jurisdiction={','.join(unknown)}: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code "
+        f"(USA, DEU): {codes}"
+    )
+
+
 async def freshness(db) -> dict[str, dict]:
     """platform_freshness rows by platform_id, once the build writes that table; else empty."""
     if not await has_table(db, "platform_freshness"):
@@ -1277,7 +1296,7 @@ async def chart_page(datasette, request):
         "metric": metrics,
     }
     for parameter, values in chosen.items():
-        problem = problem or choice_problem(parameter, values, vocabularies[parameter], listed=as_json)
+        problem = problem or await chart_choice_problem(db, parameter, values, vocabularies[parameter], as_json)
         chosen[parameter] = [v for v in values if v in vocabularies[parameter]]
     if problem and as_json:
         return await bad_request(datasette, request, problem)

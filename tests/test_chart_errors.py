@@ -33,6 +33,13 @@ REFUSED = [
         [("platform", "google"), ("jurisdiction", "DEU")],
     ),
     (
+        # A name or an alpha-2 code is answered with the jurisdiction's code, as /compare does.
+        "platform=google&jurisdiction=germany&jurisdiction=IND",
+        "jurisdiction=GERMANY: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code (USA, DEU): "
+        "for GERMANY, jurisdiction=DEU.",
+        [("platform", "google"), ("jurisdiction", "IND")],
+    ),
+    (
         "platform=google&jurisdiction=USA&request_type=nope",
         "request_type=nope: no such request_type; pick one from the Request type list.",
         [("platform", "google"), ("jurisdiction", "USA")],
@@ -165,3 +172,20 @@ def test_a_platform_with_no_series_at_all_is_told_so_not_sent_to_another_jurisdi
     assert "Signal has no series to chart in any jurisdiction" in message and "/platform/signal" in message
     # A platform with series elsewhere still sends the reader to its other jurisdictions.
     assert "pick a jurisdiction" in site.get("/chart.json?platform=telegram&jurisdiction=WORLD").json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("germany", "for GERMANY, jurisdiction=DEU"),
+        ("DE", "for DE, jurisdiction=DEU"),
+        ("United%20States", "for UNITED STATES, jurisdiction=USA"),
+    ],
+)
+def test_a_charts_json_answers_a_jurisdictions_name_with_its_code_not_every_code(site, given, said):
+    path = f"/chart.json?platform=google&jurisdiction={given}&request_type=all&metric=requests_received"
+    message = assert_error_shape(site.get(path), 400)
+    assert message.endswith(said) and "ABW" not in message
+    # One that names nothing keeps the list of every code, so a program can pick from it.
+    message = assert_error_shape(site.get(path + "&jurisdiction=XX"), 400)
+    assert "jurisdiction is one of: ABW" in message and "DEU" in message
