@@ -94,6 +94,19 @@ SAME_VALUE_CHANGE = "change = 'changed' AND old_value IS new_value"
 RELEASE_TABLES = ("dataset", "release_changes", "release_files", "releases")
 
 
+def is_release_package(descriptor_path: Path) -> bool:
+    """Whether ``descriptor_path`` is a release's datapackage.json (``dist/<version>/``, as
+    ``make release`` writes it): the SHA256SUMS beside it lists it. A release publishes the
+    build's columns and more formats, so the source package's rules (``make validate``) do not
+    apply to it; ``frictionless validate`` and ``sha256sum -c SHA256SUMS`` check it."""
+    sums = Path(descriptor_path).with_name("SHA256SUMS")
+    try:
+        lines = sums.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(line.split("  ", 1)[-1] == Path(descriptor_path).name for line in lines)
+
+
 class ReleaseRefused(Exception):
     """The release would not be honest or reproducible; the message says what to change."""
 

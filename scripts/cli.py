@@ -105,8 +105,19 @@ def validate(package, out):
     package = package_file(package) if package else None
     package_path = package.resolve() if package else paths.PACKAGE
     base = Path.cwd() if package else paths.ROOT
-    from disclosures import stamp
+    from disclosures import release_records, stamp
 
+    if release_records.is_release_package(package_path):
+        # Its 104 "problems" (the build's columns, Parquet and JSON resources, row counts) were
+        # the source package's rules applied to what the build publishes.
+        fail(
+            [
+                f"{package}: a release's package (its SHA256SUMS lists it): it holds what the build publishes "
+                "(the build's columns, each table in more formats), which the rules of a source package "
+                "(datapackage.json and data/) do not fit"
+            ],
+            f"Check a release in its folder with: sha256sum -c SHA256SUMS && frictionless validate {package_path.name}",
+        )
     key = stamp.current_key(package_path)  # before reading: the stamp vouches for the bytes validated
     recording = (out or not package) and key is not None
     typed: list = []  # the rows as validation read them, for the build to load

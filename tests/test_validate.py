@@ -1004,3 +1004,24 @@ def test_a_fixture_edit_by_pattern_replaces_the_first_match_and_names_a_pattern_
     )
     with pytest.raises(ValueError, match="matches nothing in datapackage.json"):
         apply_edits(tmp_path, [{**edit, "pattern": "no such text"}])
+
+
+def test_cli_validate_of_a_releases_package_says_how_a_release_is_checked(tmp_path):
+    # A researcher's `validate dist/1.3.0` listed 104 "problems": the source package's rules
+    # applied to the build's published columns, Parquet and JSON resources and row counts.
+    release = tmp_path / "dist" / "1.3.0"
+    release.mkdir(parents=True)
+    (release / "datapackage.json").write_text('{"name": "x", "resources": []}', encoding="utf-8")
+    (release / "SHA256SUMS").write_text(f"{'0' * 64}  datapackage.json\n", encoding="utf-8")
+    cli = [sys.executable, str(ROOT / "scripts" / "cli.py")]
+    for named in ("dist/1.3.0", "dist/1.3.0/datapackage.json"):
+        run = subprocess.run([*cli, "validate", named], cwd=tmp_path, capture_output=True, text=True)
+        assert run.returncode == 1
+        assert run.stderr.startswith("dist/1.3.0/datapackage.json: a release's package (its SHA256SUMS lists it)")
+        assert run.stderr.endswith(
+            "Check a release in its folder with: sha256sum -c SHA256SUMS && frictionless validate datapackage.json\n"
+        )
+    # A SHA256SUMS that does not list the descriptor (a curator's own checksums) changes nothing.
+    (release / "SHA256SUMS").write_text(f"{'0' * 64}  notes.txt\n", encoding="utf-8")
+    run = subprocess.run([*cli, "validate", "dist/1.3.0"], cwd=tmp_path, capture_output=True, text=True)
+    assert "a release's package" not in run.stderr
