@@ -186,7 +186,9 @@ def is_json_request(scope) -> bool:
 
 
 def error_json(status: int, message: str, headers=None) -> Response:
-    """A view's answer in the API's error shape (error_body)."""
+    """A view's answer in the API's error shape (error_body), readable from any origin as
+    send_response's are."""
+    headers = {"access-control-allow-origin": "*", **(headers or {})}
     return Response(error_body(status, message), status=status, headers=headers, content_type=JSON.decode())
 
 

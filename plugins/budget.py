@@ -30,11 +30,17 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
+import sys
 import time
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import send_message
 
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date")
 MAX_FACETS = 5
@@ -150,26 +156,7 @@ def close_unstarted(task: asyncio.Task) -> int:
 
 async def send_refusal(send, path: str, status: int, message: str, headers=()):
     # A page's plain-text refusal becomes Datasette's HTML error page in plugins/errors.py.
-    if path.endswith(".json"):
-        body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
-        content_type = b"application/json"
-    else:
-        body = (message + "\n").encode("utf-8")
-        content_type = b"text/plain; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type),
-                (b"content-length", str(len(body)).encode()),
-                (b"access-control-allow-origin", b"*"),
-                (b"cache-control", b"no-store"),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_message(send, status, message, path.endswith(".json"), [(b"cache-control", b"no-store"), *headers])
 
 
 @hookimpl

@@ -30,7 +30,7 @@ from datasette.utils.asgi import Response
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import held, send_whole
+from _responses import held, send_message, send_whole
 
 PLUGIN = "platform-disclosures"
 
@@ -141,26 +141,6 @@ def prepare_connection(conn):
     conn.create_function("format", -1, guarded_printf, deterministic=True)
 
 
-async def _send_text(send, status: int, message: str, as_json: bool = False):
-    # A .json request gets the API's one error shape (plugins/errors.py), whichever wrapper is outermost.
-    if as_json:
-        body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
-    else:
-        body = (message + "\n").encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8" if as_json else b"text/plain; charset=utf-8"),
-                (b"access-control-allow-origin", b"*"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
 TABLE_JSON = re.compile(r"^/(?P<database>[a-z][a-z0-9_]*)/(?P<table>[a-z][a-z0-9_]*)\.json$")
 
 
@@ -208,7 +188,7 @@ def asgi_wrapper(datasette):
             policy = pm.get_plugin("sql_policy.py")  # plugins/sql_policy.py: the functions a query may call
             problem = problem or (policy and policy.request_problem(datasette, scope))
             if problem:
-                return await _send_text(send, *problem, as_json=scope.get("path", "").endswith(".json"))
+                return await send_message(send, *problem, as_json=scope.get("path", "").endswith(".json"))
             table_json = TABLE_JSON.match(scope.get("path", ""))
             if table_json and (table_json["database"], table_json["table"]) == (
                 (datasette.plugin_config(PLUGIN) or {}).get("database"),
@@ -229,11 +209,12 @@ def asgi_wrapper(datasette):
             async def finish(start, body):
                 if start["status"] == 200 and CSV_LIMIT_MESSAGE.search(body.rstrip()):
                     limit = datasette.setting("max_csv_mb")
-                    return await _send_text(
+                    return await send_message(
                         send,
                         413,
                         f"This CSV is larger than {limit} MB, so it was not sent. Filter it, or download "
                         f"the whole database: {_database_download(datasette)}",
+                        as_json=False,
                     )
                 await send_whole(send, start, body)
 

@@ -19,9 +19,15 @@ needs one pass over the bytes and nothing else.
 
 from __future__ import annotations
 
-import json
+import sys
+from pathlib import Path
 
 from datasette import hookimpl
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import send_message
 
 MAX_QUERY_PARAMETERS = 200
 MAX_QUERY_STRING_BYTES = 32_768
@@ -40,22 +46,6 @@ def query_string_problem(query_string: bytes) -> tuple[int, str] | None:
     return None
 
 
-async def refuse(send, status: int, message: str):
-    body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"access-control-allow-origin", b"*"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
 # Outside the wrappers that parse a query string, so that none parses one over the limits
 # (plugins/layers.py).
 @hookimpl
@@ -65,7 +55,7 @@ def asgi_wrapper(datasette):
             if scope["type"] == "http":
                 problem = query_string_problem(scope.get("query_string", b""))
                 if problem:
-                    return await refuse(send, *problem)
+                    return await send_message(send, *problem, as_json=True)
             return await app(scope, receive, send)
 
         return limited

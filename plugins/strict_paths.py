@@ -34,7 +34,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -44,10 +43,12 @@ from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 
-# plugins/ is no package: what its plugins share (plugins/_table_options.py) is found on the path.
+# plugins/ is no package: what its plugins share (plugins/_table_options.py, _responses.py) is found
+# on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _releases import RELEASED_SQL, version_order
+from _responses import error_json, send_message
 from _table_options import PAGE_OPTIONS, unapplied_option
 
 PLUGIN = "platform-disclosures"
@@ -162,24 +163,10 @@ def format_kept(send, escaped_path: str):
             if location.lower().endswith(FOLDED_FORMATS):
                 replaced = True
                 shown = escaped_path.replace("<", "%3C").replace(">", "%3E")
-                return await answer(send, *json_error(404, f"Not found: {shown}"))
+                return await send_message(send, 404, f"Not found: {shown}", as_json=True)
         return await send(message)
 
     return kept
-
-
-def json_error(status: int, message: str, headers=()) -> tuple[dict, bytes]:
-    body = json.dumps({"ok": False, "status": status, "error": message}).encode("utf-8")
-    return {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"application/json; charset=utf-8"),
-            (b"access-control-allow-origin", b"*"),
-            (b"content-length", str(len(body)).encode()),
-            *headers,
-        ],
-    }, body
 
 
 async def answer(send, start: dict, body: bytes):
@@ -234,7 +221,7 @@ def asgi_wrapper(datasette):
                     return await answer(send, start, b"")
                 gone = await gone_message(db, figure_id)
                 if gone:
-                    return await answer(send, *json_error(*gone))
+                    return await send_message(send, *gone, as_json=True)
                 # No angle brackets: plugins/errors.py reads them as markup. The id is echoed
                 # as a URL writes it, so one holding markup is not shown as another id.
                 message = (
@@ -242,7 +229,7 @@ def asgi_wrapper(datasette):
                     f"{datasette.urls.table(name, 'figures')}/FIGURE_ID.{figure['format']} (the id in its page's "
                     f"address); the ids are in {datasette.urls.table(name, 'figures')}.{figure['format']}"
                 )
-                return await answer(send, *json_error(404, message))
+                return await send_message(send, 404, message, as_json=True)
             database_csv = DATABASE_CSV.match(path)
             if database_csv and database_csv["database"] in datasette.databases:
                 given = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
@@ -252,7 +239,7 @@ def asgi_wrapper(datasette):
                         f"A database's CSV is the answer to a query: add sql=SELECT … "
                         f"(a table's CSV is {datasette.urls.table(database, 'TABLE')}.csv)"
                     )
-                    return await answer(send, *json_error(400, message))
+                    return await send_message(send, 400, message, as_json=True)
             # Datasette routes on the raw path, where an encoded slash (..%2f) stays inside its
             # segment: so must this, or such a row of a made-up table reaches its 400.
             raw_path = scope.get("raw_path") or path.encode("utf-8")
@@ -272,7 +259,7 @@ def asgi_wrapper(datasette):
                 )
                 if problem:
                     if row["format"] == "json":
-                        return await answer(send, *json_error(404, problem))
+                        return await send_message(send, 404, problem, as_json=True)
                     return await send_text(send, 404, problem)
                 if table == "figures" and unquote(row["database"]) == name and row["format"] in (None, "json", "csv"):
                     figure_id = tilde_decode(unquote(row["row"]))
@@ -280,7 +267,7 @@ def asgi_wrapper(datasette):
                         gone = await gone_message(db, figure_id)
                         # A CSV's errors are the JSON shape, as everywhere on the API.
                         if gone and row["format"] in ("json", "csv"):
-                            return await answer(send, *json_error(*gone))
+                            return await send_message(send, *gone, as_json=True)
                         # The figure's own page says what became of it, with links, or, for an id
                         # nothing knows, where to look instead (Datasette's page said "Record not found").
                         if gone or (row["format"] is None and FIGURE_PAGE_ID.fullmatch(figure_id)):
@@ -369,9 +356,7 @@ async def downloads_json(datasette, request):
             "and takes no _shape; the shapes (arrays, objects, array, arrayfirst, object) are of a table's or a "
             f"query's rows, as in {datasette.urls.table(database_name(datasette), 'release_files')}.json?_shape=array"
         )
-        return Response.json(
-            {"ok": False, "status": 400, "error": message}, status=400, headers={"access-control-allow-origin": "*"}
-        )
+        return error_json(400, message)
     options = PAGE_OPTIONS if datasette.setting("trace_debug") else (*PAGE_OPTIONS, "_trace")
     found = unapplied_option(((key, value) for key in request.args for value in request.args.getlist(key)), options)
     if found is not None:
@@ -382,17 +367,13 @@ async def downloads_json(datasette, request):
             f"{key}, an option of a table's or a query's rows, as in "
             f"{datasette.urls.table(database_name(datasette), 'release_files')}.json, which takes it"
         )
-        return Response.json(
-            {"ok": False, "status": 400, "error": message}, status=400, headers={"access-control-allow-origin": "*"}
-        )
+        return error_json(400, message)
     unknown = next((key for key in request.args if not key.startswith("_")), None)
     if unknown is not None:
         # Ignored: /downloads.json?version=1.0.0 answered every release, 200, as if it were 1.0.0's
         # (the pages' JSON, /countries.json and the others, refuse a parameter they do not read).
         message = f"{unknown}: /downloads has no parameter {unknown!r}, so it would answer as if it were not given; it takes none"
-        return Response.json(
-            {"ok": False, "status": 400, "error": message}, status=400, headers={"access-control-allow-origin": "*"}
-        )
+        return error_json(400, message)
     # Datasette read /downloads.json as a database named "downloads" ("Database not found").
     return Response.json(await release_listing(datasette), headers={"access-control-allow-origin": "*"})
 
@@ -402,9 +383,7 @@ async def downloads_other_format(datasette, request):
         f"/downloads has no .{request.url_vars['format']}: the list of release files is /downloads.json (JSON), "
         "and /downloads is its page"
     )
-    return Response.json(
-        {"ok": False, "status": 404, "error": message}, status=404, headers={"access-control-allow-origin": "*"}
-    )
+    return error_json(404, message)
 
 
 async def downloads_not_served(datasette, request):
@@ -412,9 +391,7 @@ async def downloads_not_served(datasette, request):
         f"{request.path}: this server does not serve the release files (make release writes them into dist/, "
         "which a server started after it serves); /downloads lists each release's files"
     )
-    return Response.json(
-        {"ok": False, "status": 404, "error": message}, status=404, headers={"access-control-allow-origin": "*"}
-    )
+    return error_json(404, message)
 
 
 @hookimpl
