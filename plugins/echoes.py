@@ -186,10 +186,13 @@ def wrap(app):
     async def shortened(scope, receive, send):
         if scope["type"] != "http":
             return await app(scope, receive, send)
-        if scope.get("method") == "HEAD" and client_input(scope):
-            # The body is cut here, so its length is known only from the body: answered as the
-            # GET, without its bytes. Inside, plugins/errors.py sends a HEAD no body to cut, and
-            # its Content-Length was left out.
+        if scope.get("method") == "HEAD":
+            # Answered as the GET, without its bytes, here outside every wrapper that changes a
+            # body or writes its length (this one, controls.py, landmarks.py): a HEAD's headers
+            # are then the GET's (RFC 9110 9.3.2). Answered as a HEAD only inside (errors.py's
+            # HEAD as GET), it had no body for them to change or measure: a view's error page
+            # (/country/XXX) had no Content-Length, and one landmarks.py rewrites had the length
+            # of the page before.
             try:
                 return await shortened(dict(scope, method="GET"), receive, bodiless(send))
             except HeadAnswered:
@@ -202,9 +205,7 @@ def wrap(app):
             cut = message["status"] >= 400 and is_message
             if 200 <= message["status"] < 300 and kind.startswith((b"text/html", b"application/json")):
                 cut = bool(client_input(scope))
-            # A HEAD: nothing the client sent is long enough to cut (see below), and the GET's
-            # length (plugins/errors.py) is this answer's.
-            return cut and scope.get("method") != "HEAD"
+            return cut
 
         async def checked(start, body):
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
