@@ -583,3 +583,16 @@ def test_a_row_pages_heading_leaves_its_fields_on_a_phones_first_screen(page, re
     assert heading["height"] < 812 / 3, heading
     assert page.locator("table.row-fields th").first.bounding_box()["y"] < 812
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+@pytest.mark.parametrize("path", ["/platform/telegram", "/country/USA", "/compare"])
+def test_the_on_this_page_list_stands_apart_from_what_comes_before_it(page, path):
+    # On a platform's page it sat flush under the description list (which has no bottom
+    # margin), and read as one more of its entries.
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(path)
+    gap = page.evaluate(
+        """() => { const nav = document.querySelector('nav.on-this-page');
+                   return nav.getBoundingClientRect().top - nav.previousElementSibling.getBoundingClientRect().bottom; }"""
+    )
+    assert gap >= 12, gap
