@@ -585,14 +585,23 @@ def test_a_row_pages_heading_leaves_its_fields_on_a_phones_first_screen(page, re
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-@pytest.mark.parametrize("path", ["/platform/telegram", "/country/USA", "/compare"])
-def test_the_on_this_page_list_stands_apart_from_what_comes_before_it(page, path):
+@pytest.mark.parametrize(
+    ("path", "selector"),
+    [
+        ("/platform/telegram", "nav.on-this-page"),
+        ("/country/USA", "nav.on-this-page"),
+        ("/compare", "nav.on-this-page"),
+        ("/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled", "p.over-time"),
+    ],
+)
+def test_the_on_this_page_list_stands_apart_from_what_comes_before_it(page, path, selector):
     # On a platform's page it sat flush under the description list (which has no bottom
-    # margin), and read as one more of its entries.
+    # margin), and read as one more of its entries; so did a figure's "Over time" link.
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(path)
     gap = page.evaluate(
-        """() => { const nav = document.querySelector('nav.on-this-page');
-                   return nav.getBoundingClientRect().top - nav.previousElementSibling.getBoundingClientRect().bottom; }"""
+        """(selector) => { const nav = document.querySelector(selector);
+                   return nav.getBoundingClientRect().top - nav.previousElementSibling.getBoundingClientRect().bottom; }""",
+        selector,
     )
     assert gap >= 12, gap
