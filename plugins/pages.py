@@ -522,6 +522,20 @@ async def figure_page(datasette, request):
             [figure_id],
         ),
     }
+    # /chart draws only the exact figures of figures_series: for a series of bands or unreported
+    # values (Google's National Security Letters) it drew another request type or metric in its
+    # place, which the "Over time" link would have offered as this figure's series.
+    context["charted"] = bool(
+        await rows(
+            db,
+            """
+            SELECT 1 FROM figures_series s JOIN figures f ON f.figure_id = ?
+            WHERE s.platform_id = f.platform_id AND s.jurisdiction_id = f.jurisdiction_id
+              AND s.request_type_id = f.request_type_id AND s.metric_id = f.metric_id
+              AND s.value_kind = 'exact' LIMIT 1""",
+            [figure_id],
+        )
+    )
     # A wrong period recorded on an input that overlaps this figure (Telegram's full year, for its
     # Q4) is listed once, with the overlapping figures' own.
     shown = {d["disagreement_id"] for d in context["overlapping_disagreements"]}

@@ -351,3 +351,31 @@ def test_a_figures_page_links_its_series_over_time_and_the_chart_draws_it(site, 
         )[0][0]
         drawn = sum(len(s["points"]) for spec in specs for s in spec["series"])
         assert drawn == series, (figure_id, drawn, series)
+
+
+def test_a_figure_whose_series_has_no_exact_value_links_its_figures_not_another_chart(site, real_db):
+    """/chart draws the exact figures of figures_series only: for Google's National Security
+    Letters in the United States (ranges) and its local-subsidiary requests in China (not
+    reported) it drew Google's court orders and legal process requests in their place, which
+    the "Over time" link offered as the figure's own series."""
+    for figure_id in (
+        "google-usa-2009h1-nsl-requests_received",
+        "google-chn-2022h2-local_subsidiary-requests_received",
+    ):
+        ((platform, jurisdiction, request_type, metric, total),) = rows(
+            real_db,
+            """SELECT f.platform_id, f.jurisdiction_id, f.request_type_id, f.metric_id, count(*) FROM figures f
+            JOIN figures s USING (platform_id, jurisdiction_id, request_type_id, metric_id)
+            WHERE f.figure_id = ?""",
+            figure_id,
+        )
+        html = site.get(f"/figure/{figure_id}").text
+        (href,) = re.findall(r'<p class="over-time">Over time: <a href="([^"]+)">', html)
+        href = unescape(href)
+        assert href == (
+            f"/disclosures/figures?platform_id={platform}&jurisdiction_id={jurisdiction}"
+            f"&request_type_id={request_type}&metric_id={metric}&_sort=period_start"
+        )
+        table = site.get(href.replace("/disclosures/figures?", "/disclosures/figures.json?") + "&_shape=array")
+        assert table.status_code == 200
+        assert figure_id in [r["figure_id"] for r in table.json()] and len(table.json()) == total
