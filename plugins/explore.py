@@ -1364,6 +1364,24 @@ async def chart_page(datasette, request):
         refused = problem
         message = problem + "."
     elif options and request_type and metrics:
+        # A jurisdiction with no series of this selection draws no line: titled with the others
+        # only, and said, where Google's legal process requests for USA and ISL were titled
+        # "United States and Iceland" over Iceland's line alone.
+        charted = {
+            r["jurisdiction_id"]
+            for r in await rows(
+                db,
+                """SELECT DISTINCT jurisdiction_id FROM figures_series WHERE platform_id = ? AND request_type_id = ?
+                   AND metric_id IN ({}) AND jurisdiction_id IN ({})""".format(
+                    ",".join("?" * len(metrics)), ",".join("?" * len(jurisdictions))
+                ),
+                [platform, request_type, *metrics, *jurisdictions],
+            )
+        }
+        uncharted = [j for j in jurisdictions if j not in charted]
+        if uncharted and charted:
+            notices.append(f"{known[0]['name']} has no series of this selection for {', '.join(uncharted)}: left out.")
+        titled = [j for j in jurisdictions if j in charted] or jurisdictions
         # Titled in words, as the platform pages' charts are: "(USA, DEU, ip_or_phone)" named
         # the chart, its PNG and its citation in codes.
         places = {
@@ -1384,7 +1402,7 @@ async def chart_page(datasette, request):
                 jurisdictions=jurisdictions,
                 request_type=request_type,
                 metrics=metrics,
-                title=f"{known[0]['name']}, {in_words([places[j] for j in jurisdictions])}: "
+                title=f"{known[0]['name']}, {in_words([places[j] for j in titled])}: "
                 + f"{in_sentence(names[request_type])}, "
                 + in_words(
                     [

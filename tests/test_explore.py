@@ -1480,3 +1480,22 @@ def test_compare_says_how_a_jurisdiction_is_named_and_which_one_a_code_or_name_m
         f"No jurisdiction {asked.upper()!r}: a comparison's jurisdiction is its ISO 3166-1 alpha-3 code "
         f"(USA, DEU), as /countries lists them{hint}"
     )
+
+
+def test_a_chart_is_titled_by_the_jurisdictions_it_draws_and_says_which_it_left_out(site, real_db):
+    """Google's legal process requests for the United States and Iceland: the United States has
+    no such series, so only Iceland's line was drawn, under the title "United States and Iceland"."""
+    selection = "platform=google&request_type=legal_process&metric=requests_received"
+    assert rows(
+        real_db,
+        """SELECT DISTINCT jurisdiction_id FROM figures_series WHERE platform_id = 'google'
+        AND request_type_id = 'legal_process' AND metric_id = 'requests_received' AND jurisdiction_id IN ('USA', 'ISL')""",
+    ) == [("ISL",)]
+    spec = site.get(f"/chart.json?{selection}&jurisdiction=USA&jurisdiction=ISL").json()
+    assert spec["chart"]["title"] == "Google, Iceland: legal process requests, requests received"
+    assert {s["jurisdiction_id"] for s in spec["chart"]["series"]} == {"ISL"}
+    assert spec["message"] == "Google has no series of this selection for USA: left out."
+    page = site.get(f"/chart?{selection}&jurisdiction=USA&jurisdiction=ISL").text
+    assert "Google has no series of this selection for USA: left out." in page
+    both = site.get("/chart.json?platform=telegram&jurisdiction=USA&jurisdiction=IND&request_type=ip_or_phone").json()
+    assert both["chart"]["title"].startswith("Telegram, United States and India: ") and both["message"] is None
