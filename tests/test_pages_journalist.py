@@ -379,3 +379,5 @@ def test_a_figure_whose_series_has_no_exact_value_links_its_figures_not_another_
         table = site.get(href.replace("/disclosures/figures?", "/disclosures/figures.json?") + "&_shape=array")
         assert table.status_code == 200
         assert figure_id in [r["figure_id"] for r in table.json()] and len(table.json()) == total
+        row = site.get(f"/disclosures/figures/{figure_id}").text
+        assert "leads to its series over time" in row and "charts its series" not in row
