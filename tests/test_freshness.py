@@ -82,8 +82,9 @@ def test_zooms_main_series_stays_its_requests_beside_its_national_security_bands
         (
             "All requests",
             "2024-12-31",
-            "dataset up to 2024-12-31; platform has published up to 2024-12-31 (as checked on 2026-12-05); "
-            "that is older than its half-yearly cadence allows on that date: a newer report may exist",
+            "dataset up to 2024-12-31; platform has published up to 2024-12-31 (as checked on 2026-12-03, the "
+            "date its source was retrieved); that is older than its half-yearly cadence allows on that date: "
+            "a newer report may exist",
         )
     ]
 
