@@ -142,13 +142,15 @@ def _column_values(spec: dict, column) -> tuple[list, list] | None:
                 return texts, texts
             return texts, [text or None for text in texts]
 
-    distinct = pc.unique(column)
-    texts = distinct.to_pylist()
+    # One hashing pass gives both the distinct cells and each row's: unique() then index_in()
+    # hashed every cell twice (at a million figures 1.7 s of CPU against 1.0 for its columns).
+    encoded = column.combine_chunks().dictionary_encode()
+    texts = encoded.dictionary.to_pylist()
     values = [text or None for text in texts] if plain else _sql_of(spec, texts)
     if values is None:
         return None
     # Object arrays indexed in C: each row gets the distinct cell's own object.
-    indices = pc.index_in(column, value_set=distinct).to_numpy(zero_copy_only=False)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
     raw = _objects(texts)[indices].tolist()
     return raw, raw if values == texts else _objects(values)[indices].tolist()
 
