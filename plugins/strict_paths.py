@@ -13,7 +13,10 @@
   the redirect led to an HTML 404.
 - A figure's row (``/<database>/figures/<id>.json`` or ``.csv``) that a correction has removed
   is the same 410 as ``/figure/<id>.json`` (Datasette's was a 404 that said only "not found"); its HTML row
-  page redirects to ``/figure/<id>``, which answers 410 with the correction.
+  page redirects to ``/figure/<id>``, which answers 410 with the correction. The HTML row page of
+  an id no figure has and none had is ``/figure/<id>``'s 404 page (where to look instead, or the
+  figure that takes its period's place), answered at the row's address: a redirect there was a
+  302 to a 404.
 - A row path with more key parts than the table's primary key (``figures/<id>,x.json``) is a
   404: Datasette 0.65 read the first part and answered ``<id>`` under 200. One with fewer
   (``requests_and_accounts/telegram.json``) is the same 404: Datasette's was a 400 that named a
@@ -270,10 +273,16 @@ def asgi_wrapper(datasette):
                             return await send_message(send, *gone, as_json=True)
                         # The figure's own page says what became of it, with links, or, for an id
                         # nothing knows, where to look instead (Datasette's page said "Record not found").
-                        if gone or (row["format"] is None and FIGURE_PAGE_ID.fullmatch(figure_id)):
+                        if gone and gone[0] == 410:
                             location = f"/figure/{quote(figure_id, safe='')}".encode()
                             start = {"type": "http.response.start", "status": 302, "headers": [(b"location", location)]}
                             return await answer(send, start, b"")
+                        if row["format"] is None and FIGURE_PAGE_ID.fullmatch(figure_id):
+                            # That page is a 404 here: answered at this address, as a redirect to it
+                            # answered a 404 under a 302.
+                            page = f"/figure/{quote(figure_id, safe='')}"
+                            figure_page = dict(scope, path=page, raw_path=page.encode(), query_string=b"")
+                            return await app(figure_page, receive, send)
             escaped = raw_path.partition(b"?")[0]
             # The extension itself may be escaped (figures%2Ejson): the path then ends in it.
             if b"%" in escaped and (

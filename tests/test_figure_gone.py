@@ -92,10 +92,11 @@ def test_an_id_nothing_ever_held_is_not_found(site):
         in response.text
     )
     assert 'href="/disclosures/figures"' in response.text.partition("is not a figure")[2]
-    # The figures table's row page of such an id leads there too (it was "Record not found").
+    # The figures table's row page of such an id is that page's 404 itself (it was "Record not
+    # found", then a 302 to the page, a redirect to a 404).
     row = site.get("/disclosures/figures/telegram-usa-1999-ip_or_phone-requests_fulfilled")
-    assert row.status_code == 302
-    assert row.headers["location"] == "/figure/telegram-usa-1999-ip_or_phone-requests_fulfilled"
+    assert row.status_code == 404 and "location" not in row.headers
+    assert row.text == response.text
     markup = site.get("/figure/%3Cb%3Ex%3C%2Fb%3E")
     assert markup.status_code in (302, 404) and "<b>x</b>" not in markup.text
 
@@ -305,6 +306,9 @@ def test_the_id_of_a_period_the_build_derives_leads_to_the_derived_figure(site, 
     assert f"<h1>{plain} is not a reported figure</h1>" in page.text
     assert f'href="/figure/{derived}"' in page.text
     assert "No source reports this period. The build derives its figure" in text and f"({value_text}, derived" in text
+    # Its row page is that 404 page, at the row's address: it was a 302 to the 404.
+    row = site.get(f"/disclosures/figures/{plain}")
+    assert row.status_code == 404 and "location" not in row.headers and row.text == page.text
     for path in (f"/figure/{plain}.json", f"/disclosures/figures/{plain}.json"):
         message = assert_error_shape(site.get(path), 404)
         assert message.startswith(f"No figure '{plain}': no release carried it, and no source reports its period")
