@@ -33,6 +33,8 @@ Checked before Datasette sees the request, on database, table, view and row path
   parameter it does not take, a ``?sql=`` query's ``:parameter`` missing or one it has not (Datasette
   ran a missing one as blank and ignored the other, answering [] with 200);
 - ``_col`` and ``_nocol`` name columns of the table, and ``_nocol`` not its key, which every row keeps;
+  ``_json`` names a column of the table, on a table's path and on its row's ``.json`` or ``.csv``
+  alike (a row's ignored one it does not have, 200);
 - a SQL query (``?sql=``, or a canned query) is not a table: its SQL decides its rows (all of
   them, up to ``max_returned_rows``) and their order, and Datasette 0.65 ignored ``_size``,
   ``_next``, ``_sort`` and ``_sort_desc`` there without a word. Each is a 400 that says what to
@@ -1017,6 +1019,15 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
                 f"{key}={value}: a row's .{match['format']} is the one row its address names, and {key} (an option "
                 f"of a table's rows) does not apply to it; use the table, as {table_url}?{key}=..."
             )
+        # A row applies _json, and ignored one naming no column (figures/<id>.json?_json=nocol,
+        # 200), which the table's .json refuses: the same 400 here.
+        json_columns = [(key, value) for key, value in params if key == "_json"]
+        if json_columns:
+            table = tilde_decode(match["table"])
+            kind, columns, _ = await table_shape(db, table)
+            problem = column_choice_problem(table, json_columns, columns, []) if kind == "table" else None
+            if problem:
+                return 400, problem
     if "table" not in groups or "row" in groups:
         return None
     table = tilde_decode(match["table"])

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import Site, rows, unhurried
+from tests.conftest import Site, assert_error_shape, rows, unhurried
 
 # Every platform; of the 254 jurisdictions, the first of each kind (country, scope, territory)
 # and every one whose id is not three capitals (WORLD, EU...): the pages differ by kind and id.
@@ -134,3 +134,15 @@ def test_a_row_pages_first_render_is_whole_whatever_was_asked_before(real_build,
         assert served.get(path).status_code == 200, path
     for path, response in first.items():
         assert TIMINGS.sub("", served.get(path).text) == TIMINGS.sub("", response.text), path
+
+
+@pytest.mark.parametrize("extension", [".json", ".csv"])
+def test_a_rows_json_parameter_naming_no_column_is_the_tables_400(site, extension):
+    # A row ignored it (figures/<id>.json?_json=nocol answered the row, 200), where the table's
+    # .json refused it.
+    row = "/disclosures/figures/telegram-usa-2024-ip_or_phone-requests_fulfilled"
+    table = assert_error_shape(site.get(f"/disclosures/figures{extension}?_json=nocol"), 400)
+    assert table.startswith("_json=nocol: figures has no column 'nocol'; its columns are: figure_id, ")
+    assert assert_error_shape(site.get(f"{row}{extension}?_json=nocol"), 400) == table
+    # A column it has is still read as JSON, as before.
+    assert site.get(f"{row}{extension}?_json=quote").status_code == 200
