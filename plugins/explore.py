@@ -85,6 +85,21 @@ UNIT_AXIS = {
     "percent": "% (as the platform publishes it)",
     "fraction": "share from 0 to 1 (as the platform publishes it)",
 }
+# A chart of counts whose largest value is at least this many times its smallest has a
+# logarithmic value axis (value_axis).
+LOG_SPAN = 100
+
+
+def value_axis(unit: str, values: list) -> str:
+    """How a chart's value axis is scaled: "log" for counts of 1 or more whose largest is at least
+    LOG_SPAN times their smallest, else "linear". On a linear axis Telegram's 14 U.S. requests lay
+    on the zero line under India's 12,000. A zero keeps the axis linear (a log axis cannot draw
+    it, and it is not left out), as do percentages and fractions, whose axes have fixed bounds.
+    The chart's JSON carries it, and static/series-chart.js draws by it."""
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if unit != "count" or not numbers or min(numbers) < 1:
+        return "linear"
+    return "log" if max(numbers) / min(numbers) >= LOG_SPAN else "linear"
 
 
 def config(datasette) -> dict:
@@ -438,6 +453,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         "title": title,
         "unit": unit,
         "axis": UNIT_AXIS[unit],
+        "value_axis": value_axis(unit, [p["value"] for p in points]),
         "line_per": line_per,
         # Lines in the order the chart names its jurisdictions (a top chart's: its ranking, largest
         # first), which its legend and its table follow: Telegram's top 5 countries were listed by
@@ -1843,6 +1859,8 @@ def prepare_jinja2_environment(env, datasette):
     env.globals["derived_badge"] = lambda: derived_badge(datasette)
     # And values as the comparison shows them: {{ shown_value(f.value, f.unit) }}.
     env.globals["shown_value"] = shown_value
+    # And a log axis's note as value_axis decides it: {{ log_span }}.
+    env.globals["log_span"] = LOG_SPAN
 
 
 # The site's own pages under another format than they have: a 404 that says what there is,

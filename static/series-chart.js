@@ -57,40 +57,13 @@
     }
   }
 
-  // Counts that span two orders of magnitude or more are drawn on a logarithmic axis, as the home
-  // chart's are: on a linear one Telegram's 14 U.S. requests lay on the zero line under India's
-  // 12,000. A chart with a zero keeps the linear axis (a zero cannot be drawn on a log scale, and
-  // it is not left out), and so do percentages and fractions, whose axis has fixed bounds: only
-  // counts, whose smallest non-zero value is 1, the log axis's floor (chart-common.js).
-  var LOG_SPAN = 100;
-
-  function logScaled(spec) {
-    if (spec.unit !== "count") { return false; }
-    var values = [];
-    spec.series.forEach(function (s) {
-      s.points.forEach(function (p) { if (typeof p.value === "number") { values.push(p.value); } });
-    });
-    if (!values.length || values.some(function (v) { return v < 1; })) { return false; }
-    return Math.max.apply(null, values) / Math.min.apply(null, values) >= LOG_SPAN;
-  }
-
-  function logNote(figure) {
-    var note = figure.querySelector(".chart-note");
-    if (note) {
-      var span = document.createElement("span");
-      span.className = "log-scale";
-      span.textContent = " The scale is logarithmic: the largest value is at least " + LOG_SPAN +
-        " times the smallest, which a linear axis would draw on its zero line.";
-      note.appendChild(span);
-    }
-  }
-
   function draw(figure, spec) {
     var canvas = figure.querySelector("canvas");
     var lines = datasets(spec);
     sharedColors(figure, lines);
-    var logarithmic = logScaled(spec);
-    if (logarithmic) { logNote(figure); }
+    // The axis the chart's JSON names (value_axis: plugins/explore.py decides it, and the note under
+    // the chart says why), so that a program drawing the chart from that JSON draws the same axis.
+    var logarithmic = spec.value_axis === "log";
     var chart = new Chart(canvas, {
       type: "line",
       data: { datasets: lines },

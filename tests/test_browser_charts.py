@@ -183,6 +183,8 @@ def test_counts_that_span_a_hundredfold_are_drawn_on_a_log_axis_and_the_note_say
         spec = specs[axis["index"]]
         values = [p["value"] for s in spec["series"] for p in s["points"] if isinstance(p["value"], (int, float))]
         spans = spec["unit"] == "count" and min(values) >= 1 and max(values) >= 100 * min(values)
+        # Drawn by the value_axis of the chart's JSON, which a program drawing the chart reads too.
+        assert spec["value_axis"] == ("log" if spans else "linear"), spec["title"]
         assert axis["type"] == ("logarithmic" if spans else "linear"), (spec["title"], min(values), max(values))
         assert ("The scale is logarithmic" in axis["note"]) == spans
     if path == "/platform/telegram":

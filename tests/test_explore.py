@@ -178,6 +178,26 @@ def test_top_countries_leave_out_those_tied_with_one_left_out():
     assert explore.top_of([{"jurisdiction_id": "USA", "largest": 0}] * 2, 1) == []
 
 
+@pytest.mark.parametrize(
+    ("unit", "values", "axis"),
+    [
+        ("count", [14, 12146], "log"),
+        ("count", [1, 100], "log"),
+        ("count", [1, 99], "linear"),
+        ("count", [2.5, 250.0], "log"),
+        # A zero cannot be drawn on a log axis, and is not left out.
+        ("count", [0, 12146], "linear"),
+        ("count", [None, 14, 12146], "log"),
+        ("count", [], "linear"),
+        # Percentages and fractions have fixed bounds, whatever they span.
+        ("percent", [0.5, 90], "linear"),
+        ("fraction", [0.001, 0.9], "linear"),
+    ],
+)
+def test_a_charts_value_axis_is_log_for_counts_spanning_a_hundredfold(unit, values, axis):
+    assert explore.value_axis(unit, values) == axis
+
+
 # (c) The pages ------------------------------------------------------------------------------
 
 
@@ -1499,3 +1519,39 @@ def test_a_chart_is_titled_by_the_jurisdictions_it_draws_and_says_which_it_left_
     assert "Google has no series of this selection for USA: left out." in page
     both = site.get("/chart.json?platform=telegram&jurisdiction=USA&jurisdiction=IND&request_type=ip_or_phone").json()
     assert both["chart"]["title"].startswith("Telegram, United States and India: ") and both["message"] is None
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/chart?platform=telegram&jurisdiction=USA&jurisdiction=IND&request_type=ip_or_phone&metric=requests_fulfilled",
+        "/chart?platform=tiktok&jurisdiction=IDN&request_type=legal_process&metric=fraction_requests_some_data",
+        "/platform/telegram",
+        "/country/IND",
+    ],
+)
+def test_each_charts_json_says_whether_its_value_axis_is_logarithmic_as_its_page_does(site, page):
+    # /chart.json did not say it, while the page drew counts spanning 100x or more on a log axis
+    # and said so under the chart: a program drawing the same chart could not know.
+    path, _, query = page.partition("?")
+    data = site.get(f"{path}.json?{query}").json()
+    specs = data["charts"] if "charts" in data else [data["chart"]]
+    html_page = site.get(page).text
+    assert charts_of(html_page) == specs
+    # Each chart's box on the page, by its index in the page's charts JSON.
+    boxes = {
+        int(index): box
+        for index, box in re.findall(
+            r'<figure class="series-chart"[^>]* data-index="(\d+)"(.*?)</figure>', html_page, re.S
+        )
+    }
+    assert len(boxes) == len(specs)
+    axes = set()
+    for index, spec in enumerate(specs):
+        values = [p["value"] for s in spec["series"] for p in s["points"] if isinstance(p["value"], (int, float))]
+        spans = spec["unit"] == "count" and min(values) >= 1 and max(values) >= 100 * min(values)
+        assert spec["value_axis"] == ("log" if spans else "linear"), (spec["title"], min(values), max(values))
+        assert ("The scale is logarithmic" in boxes[index]) == spans, spec["title"]
+        axes.add(spec["value_axis"])
+    if path == "/country/IND":
+        assert axes == {"log", "linear"}
