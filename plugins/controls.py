@@ -22,7 +22,7 @@ from datasette import hookimpl
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import HeadAnswered, bodiless, held, send_whole
+from _responses import held, send_whole
 
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -57,13 +57,6 @@ def wrap(app):
     async def spaced(scope, receive, send):
         if scope["type"] != "http" or not sent_controls(scope):
             return await app(scope, receive, send)
-        if scope.get("method") == "HEAD":
-            # The body is changed here, so its length is known only from the body: answered as
-            # the GET, without its bytes.
-            try:
-                return await spaced(dict(scope, method="GET"), receive, bodiless(send))
-            except HeadAnswered:
-                return
 
         async def spaced_page(start, body):
             await send_whole(send, start, without_controls(body.decode("utf-8", "replace")).encode("utf-8"))

@@ -189,10 +189,10 @@ def wrap(app):
         if scope.get("method") == "HEAD":
             # Answered as the GET, without its bytes, here outside every wrapper that changes a
             # body or writes its length (this one, controls.py, landmarks.py): a HEAD's headers
-            # are then the GET's (RFC 9110 9.3.2). Answered as a HEAD only inside (errors.py's
-            # HEAD as GET), it had no body for them to change or measure: a view's error page
+            # are then the GET's (RFC 9110 9.3.2). Answered as the GET only further in (errors.py
+            # did so), it had no body for them to change or measure: a view's error page
             # (/country/XXX) had no Content-Length, and one landmarks.py rewrites had the length
-            # of the page before.
+            # of the page before. No wrapper inside sees a HEAD, so none answers one itself.
             try:
                 return await shortened(dict(scope, method="GET"), receive, bodiless(send))
             except HeadAnswered:

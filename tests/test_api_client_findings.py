@@ -105,7 +105,7 @@ def test_a_search_of_control_characters_finds_nothing_and_a_blank_one_is_no_sear
 def test_a_head_stops_the_producer_at_its_first_chunk():
     # A HEAD of /disclosures.db read the whole file (109 MB) to send none of it.
 
-    errors = plugin("errors")
+    responses = plugin("_responses")
     sent, made = [], []
 
     async def producer(send):
@@ -117,8 +117,8 @@ def test_a_head_stops_the_producer_at_its_first_chunk():
     async def send(message):
         sent.append(message)
 
-    with pytest.raises(errors.HeadAnswered):
-        asyncio.run(producer(errors.bodiless(send)))
+    with pytest.raises(responses.HeadAnswered):
+        asyncio.run(producer(responses.bodiless(send)))
     assert made == [b"abc"]
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
     assert sent[1] == {"type": "http.response.body", "body": b""}
