@@ -177,17 +177,6 @@ async def answer(send, start: dict, body: bytes):
     await send({"type": "http.response.body", "body": body})
 
 
-async def send_text(send, status: int, message: str):
-    """A plain-text refusal; plugins/errors.py renders it as Datasette's HTML error page."""
-    body = (message + "\n").encode("utf-8")
-    start = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
-    }
-    await answer(send, start, body)
-
-
 async def is_table_or_view(db, table: str) -> bool:
     result = await db.execute("SELECT 1 FROM sqlite_master WHERE name = ? AND type IN ('table', 'view')", [table])
     return bool(result.rows)
@@ -253,17 +242,16 @@ def asgi_wrapper(datasette):
                 keys = await key_columns(db, table)
                 if keys is None and not await is_table_or_view(db, table):
                     # Datasette answered a row of a table that does not exist with a 400
-                    # ("no such table"): the path names nothing, which is a 404.
-                    return await send_text(send, 404, f"Table not found: {table}")
+                    # ("no such table"): the path names nothing, which is a 404. Plain text, which
+                    # plugins/errors.py renders as the site's error page (or the JSON shape).
+                    return await send_message(send, 404, f"Table not found: {table}", as_json=False)
                 problem = (
                     keys
                     and ("," in row["row"] or len(keys) > 1)
                     and key_parts_problem(row["row"], len(keys), table, keys)
                 )
                 if problem:
-                    if row["format"] == "json":
-                        return await send_message(send, 404, problem, as_json=True)
-                    return await send_text(send, 404, problem)
+                    return await send_message(send, 404, problem, as_json=row["format"] == "json")
                 if table == "figures" and unquote(row["database"]) == name and row["format"] in (None, "json", "csv"):
                     figure_id = tilde_decode(unquote(row["row"]))
                     if not (await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [figure_id])).rows:

@@ -223,3 +223,36 @@ def test_a_head_of_an_error_has_the_gets_headers(site, path):
     assert head.status_code == get.status_code >= 400 and head.content == b""
     assert get.headers["content-length"] == str(len(get.content))
     assert dict(head.headers) == dict(get.headers)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/disclosures/nope/x", "Table not found: nope"),
+        ("/disclosures/figures/a,b.blob", "No row 'a,b' in figures: its key has 1 part"),
+    ],
+)
+def test_strict_paths_plain_refusal_is_readable_from_any_origin_by_itself(site, path, message):
+    # Its plain text was sent without Access-Control-Allow-Origin, which only plugins/downloads.py,
+    # further out, added; every other answer the wrappers send (plugins/_responses.py) has it.
+    from tests.conftest import plugin
+
+    async def unreached(scope, receive, send):
+        raise AssertionError("strict_paths answers this path itself")
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    strict = plugin("strict_paths").asgi_wrapper(site.datasette)(unreached)
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b""}
+    site.loop.run_until_complete(strict(scope, receive, send))
+    start, body = sent
+    headers = dict(start["headers"])
+    assert start["status"] == 404 and headers[b"content-type"].startswith(b"text/plain")
+    assert headers[b"access-control-allow-origin"] == b"*"
+    assert body["body"].decode().startswith(message)
