@@ -487,11 +487,16 @@ def exact_groups(figures: table_schema.Table) -> dict[tuple, list[tuple[tuple[da
     column = {name: figures.column(name) for name in figures.fields}
     group_columns = [column[n] for n in ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")]
     start, end, fid, kind = (column[n] for n in ("period_start", "period_end", "figure_id", "value_kind"))
-    group_key = itemgetter(*group_columns)
+    group_key, period_of = itemgetter(*group_columns), itemgetter(start, end)
+    # A million figures share a few hundred periods: each is parsed once, and its rows share it.
+    periods: dict[tuple[str, str], tuple[date, date]] = {}
     groups: dict[tuple, list] = defaultdict(list)
     for index, row in enumerate(figures.rows):
         if row[kind] == "exact":
-            groups[group_key(row)].append((period_dates(row[start], row[end]), row[fid], index))
+            period = periods.get(texts := period_of(row))
+            if period is None:
+                period = periods[texts] = period_dates(*texts)
+            groups[group_key(row)].append((period, row[fid], index))
     return groups
 
 
@@ -510,20 +515,22 @@ def derivable_groups(
     for key, items in groups.items():
         if units.get(key[3]) != "count":
             continue
-        members = [(period, index) for period, _, index in items if rows[index][value] is not None]
-        periods = sorted({period for period, _ in members})
+        members = [index for _, _, index in items if rows[index][value] is not None]
+        periods = sorted({period for period, _, index in items if rows[index][value] is not None})
         if has_nesting(periods) or has_year_parts(periods):
-            nested += [index for _, index in members]
+            nested += members
     return [dict(zip(figures.fields, rows[i], strict=True)) for i in sorted(nested)]
 
 
 def has_nesting(periods: list[tuple[date, date]]) -> bool:
-    """True when one of the distinct ``periods`` lies within another."""
-    latest_end = None
-    for _start, end in sorted(periods, key=lambda p: (p[0], -p[1].toordinal())):
-        if latest_end is not None and end <= latest_end:
+    """True when one of the distinct ``periods``, sorted, lies within another: of two with one
+    start the longer holds the other, and one starting later lies within an earlier one exactly
+    when it ends on or before the latest end so far."""
+    latest_start = latest_end = None
+    for start, end in periods:
+        if start == latest_start or (latest_end is not None and end <= latest_end):
             return True
-        latest_end = end if latest_end is None else max(latest_end, end)
+        latest_start, latest_end = start, end if latest_end is None else max(latest_end, end)
     return False
 
 
@@ -537,11 +544,12 @@ def has_year_parts(periods: list[tuple[date, date]]) -> bool:
     return len(years) != len(set(years))
 
 
-def recency_order(keys: list[tuple[str, str]]) -> list[int]:
-    """The indices of ``keys`` ((period_end, figure_id) of every figure) by recency: newest
-    period first, ties by figure id (see ``derive.with_recency_rank``)."""
-    order = sorted(range(len(keys)), key=lambda i: keys[i][1])
-    order.sort(key=lambda i: keys[i][0], reverse=True)
+def recency_order(ends: list[str], ids: list[str]) -> list[int]:
+    """The indices of every figure (its ``ends``, period_end, and ``ids``, figure_id, by index)
+    by recency: newest period first, ties by figure id (see ``derive.with_recency_rank``).
+    Python's sort is stable, reversed too: the second keeps the first's order among ties."""
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    order.sort(key=ends.__getitem__, reverse=True)
     return order
 
 
@@ -709,13 +717,15 @@ def derivation(
     # The order first, the rows' text once it is sent: the parent loads the first figure only
     # once it knows every figure's rank. Made here, beside the parent's work on the rows.
     staged = derive.StagedDerivation(candidates, units)
-    reported_ids = set(map(itemgetter(figures.column("figure_id")), figures.rows))
+    ids = list(map(itemgetter(figures.column("figure_id")), figures.rows))
+    reported_ids = set(ids)
     for _, figure_id in staged.keys:
         if figure_id in reported_ids:
             raise BuildFailed(f"derived figure id {figure_id} collides with a reported figure")
     del reported_ids
-    end, fid = figures.column("period_end"), figures.column("figure_id")
-    order = recency_order([(row[end], row[fid]) for row in figures.rows] + staged.keys)
+    ends = list(map(itemgetter(figures.column("period_end")), figures.rows))
+    order = recency_order(ends + [end for end, _ in staged.keys], ids + [fid for _, fid in staged.keys])
+    del ends, ids
     yield order
     derived = staged.derived()
     del staged

@@ -92,3 +92,27 @@ def test_a_series_with_overlapping_periods_fails_the_build(tmp_path, monkeypatch
     with pytest.raises(build.BuildFailed, match="figures_series has overlapping periods"):
         build.build_database(package, tmp_path / "d.db")
     assert not (tmp_path / "d.db").exists()
+
+
+def test_the_one_pass_nesting_check_agrees_with_every_pair():
+    randomness = random.Random(51)
+    nested_seen = 0
+    for _ in range(2000):
+        periods = set()
+        for _ in range(randomness.randrange(1, 6)):
+            # Starts crowded into a few days: equal starts, equal ends and containment are common.
+            start = date(2024, 1, 1) + timedelta(days=randomness.randrange(0, 6))
+            periods.add((start, start + timedelta(days=randomness.randrange(0, 6))))
+        pairwise = any(a != b and b[0] <= a[0] and a[1] <= b[1] for a in periods for b in periods)
+        nested_seen += pairwise
+        assert build.has_nesting(sorted(periods)) == pairwise, sorted(periods)
+    assert 200 < nested_seen < 1800  # both answers were asked for, many times
+
+
+def test_recency_order_is_newest_period_first_then_figure_id():
+    randomness = random.Random(7)
+    ends = [f"2024-0{randomness.randrange(1, 10)}-28" for _ in range(500)]
+    ids = [f"f{n:04d}" for n in randomness.sample(range(10_000), 500)]
+    order = build.recency_order(ends, ids)
+    # Newest first: the end's ordinal negated; among one end, ids ascending.
+    assert order == sorted(range(500), key=lambda i: (-date.fromisoformat(ends[i]).toordinal(), ids[i]))
