@@ -169,6 +169,11 @@ PAGE_BYTES = 16384
 SEARCH_INDEX_CACHE_KIB = 16 * 1024
 
 
+# The rows of each platform's coverage matrix (coverage_matrix_sql groups the same join by
+# jurisdiction).
+COVERAGE_MATRIX_ROWS_SQL = """SELECT p.platform_id, (SELECT count(DISTINCT c.jurisdiction_id)
+  FROM coverage_cells c JOIN jurisdictions j USING (jurisdiction_id) WHERE c.platform_id = p.platform_id)
+FROM platforms p ORDER BY p.platform_id"""
 # Every table of the schema, SQLite's own (sqlite_stat1 and the like) left out.
 TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
 # A table's primary-key columns, in key order.
@@ -1150,7 +1155,9 @@ def write_aggregates(
         for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' ORDER BY name")
         if name not in before
     ]
-    return {name: precompute.count_table(db, name, facets.get(name, [])) for name in written}
+    counts = {name: precompute.count_table(db, name, facets.get(name, [])) for name in written}
+    matrices = coverage_matrix_counts(db)
+    return counts | {name: found for name, found in matrices.items() if not facets.get(name)}
 
 
 class _Written:
@@ -1412,6 +1419,17 @@ def coverage_matrix_sql(db: sqlite_utils.Database, platform: str) -> str:
         f"SELECT\n{select}\nFROM coverage_cells c JOIN jurisdictions j USING (jurisdiction_id)\n"
         f"WHERE c.platform_id = {sql_literal(platform)}\nGROUP BY c.jurisdiction_id ORDER BY j.name"
     )
+
+
+def coverage_matrix_counts(db: sqlite_utils.Database) -> dict[str, precompute.TableFacets]:
+    """The row count of every platform's coverage matrix (``coverage_matrix_sql``: one row per
+    jurisdiction of coverage_cells that jurisdictions holds), as ``precompute.count_table``
+    gives a view without facets, by view name, in one statement: counted one view at a time,
+    each evaluated whole, they took 1.1 s at a million figures, after everything else."""
+    return {
+        f"{platform}_coverage": precompute.TableFacets(rows, [], [], frozenset())
+        for platform, rows in db.execute(COVERAGE_MATRIX_ROWS_SQL)
+    }
 
 
 def build_database(

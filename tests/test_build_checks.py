@@ -116,3 +116,31 @@ def test_recency_order_is_newest_period_first_then_figure_id():
     order = build.recency_order(ends, ids)
     # Newest first: the end's ordinal negated; among one end, ids ascending.
     assert order == sorted(range(500), key=lambda i: (-date.fromisoformat(ends[i]).toordinal(), ids[i]))
+
+
+def test_coverage_matrix_counts_are_the_row_counts_of_the_matrices():
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    db.execute("CREATE TABLE platforms (platform_id TEXT PRIMARY KEY)")
+    db.execute("CREATE TABLE jurisdictions (jurisdiction_id TEXT PRIMARY KEY, name TEXT)")
+    columns = "platform_id TEXT, jurisdiction_id TEXT, period_start TEXT, period_end TEXT, status TEXT"
+    db.execute(f"CREATE TABLE coverage ({columns})")
+    db.execute(f"CREATE TABLE coverage_cells ({columns})")
+    db.conn.executemany("INSERT INTO platforms VALUES (?)", [("a",), ("b",), ("none",)])
+    db.conn.executemany("INSERT INTO jurisdictions VALUES (?, ?)", [("USA", "United States"), ("DEU", "Germany")])
+    cells = [
+        ("a", "USA", "2024-01-01", "2024-06-30", "reported"),
+        ("a", "USA", "2024-07-01", "2024-12-31", "missing"),
+        ("a", "DEU", "2024-01-01", "2024-06-30", "reported"),
+        # A jurisdiction jurisdictions does not hold: the matrix's join leaves it out.
+        ("a", "XXX", "2024-01-01", "2024-06-30", "reported"),
+        ("b", "DEU", "2024-01-01", "2024-12-31", "derived"),
+    ]
+    for table in ("coverage", "coverage_cells"):
+        db.conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)", cells)
+    counted = build.coverage_matrix_counts(db)
+    for platform in ("a", "b", "none"):
+        db.create_view(f"{platform}_coverage", build.coverage_matrix_sql(db, platform))
+    assert {name: found.total for name, found in counted.items()} == {
+        name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in counted
+    }
+    assert counted["a_coverage"].total == 2 and counted["none_coverage"].total == 0
