@@ -1110,6 +1110,9 @@ def populate_with(
             analyzed = loaded_tables(descriptor)
             for table in analyzed:
                 db.execute(f"ANALYZE {quote_ident(table)}")
+        # The search index was written long before (by the child, beside the load): copied while
+        # the aggregates are still being written, rather than after them with the other core idle.
+        beside.copy_search_index()
         aggregate_counts = beside.copy_aggregates()
         freshness.create_views(db)
         # Every platform gets its coverage matrix (jurisdictions × periods), named <platform_id>_coverage.
@@ -1118,12 +1121,10 @@ def populate_with(
         for table, columns in FTS_COLUMNS.items():
             db[table].enable_fts(columns, create_triggers=False, replace=True, tokenize="porter")
             db[f"{table}_fts"].optimize()
-        # The default counts are read on a connection of their own while this one copies the
-        # search index in and analyzes every table written so far; the counts' own tables
-        # are analyzed once written.
+        # The default counts are read on a connection of their own while this one analyzes every
+        # table written so far; the counts' own tables are analyzed once written.
         counted = {**beside.result("loaded counts"), **aggregate_counts}
         counting = beside.read(lambda reader: precompute.default_counts(reader, facets, counted))
-        beside.copy_search_index()
         # Every other table, in full, not limited to each index's first rows (analysis_limit):
         # those rows are not a sample, and the planner then took value_kind = 'exact', nine
         # figures in ten, for a selective filter.
