@@ -309,3 +309,44 @@ def test_synthetic_sizes_are_those_write_package_accepts(tmp_path):
     assert most > fewest
     with pytest.raises(ValueError, match=f"at most {most} figures"):
         synthetic.write_package(tmp_path / "over", most + 1, source=package)
+
+
+def _child_inputs(real_db, tmp_path):
+    """What the child that derives figures counts from: the real package's reported rows, the
+    built database's derived rows (in the figures' columns) and series members, the tiers."""
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    tables = build.typed_tables(paths.PACKAGE, tmp_path)
+    for resource in descriptor["resources"]:
+        build.as_sql_values(tables[resource["name"]], resource["schema"]["fields"])
+    figures, sources = tables["figures"], tables["sources"]
+    columns = build.figure_columns(figures)
+    conn = sqlite3.connect(real_db)
+    listed = ", ".join(f'"{c}"' for c in columns)
+    derived = conn.execute(f"SELECT {listed} FROM figures WHERE is_derived = 1").fetchall()
+    members = [figure_id for (figure_id,) in conn.execute("SELECT figure_id FROM series_members")]
+    tiers = {row[sources.column("source_id")]: row[sources.column("tier")] for row in sources.rows}
+    return figures, derived, columns, tiers, members, sqlite_utils.Database(conn)
+
+
+def test_the_childs_facet_counts_are_sqlites(real_db, tmp_path):
+    facets = precompute.configured_facets(json.loads((real_db.parent / "metadata.json").read_text(encoding="utf-8")))
+    figures, derived, columns, tiers, members, db = _child_inputs(real_db, tmp_path)
+    assert derived and len(members) > 40_000
+    counted = build.figure_facet_counts(figures, derived, columns, tiers, members, facets)
+    assert set(counted) == {"figures", "figures_series"}
+    for name in build.CHILD_COUNTED:
+        expected = precompute.count_table(db, name, facets[name], name in build.VIEWS)
+        found = counted[name]
+        assert (found.total, found.columns, found.grouped) == (expected.total, expected.columns, expected.grouped)
+        assert (sorted(found.single), sorted(found.pairs)) == (sorted(expected.single), sorted(expected.pairs))
+
+
+def test_facets_the_child_cannot_count_are_counted_by_sqlite(real_db, tmp_path):
+    # unit is a build column the child does not make; value holds numbers, not text.
+    facets = {"figures": ["platform_id", "unit"], "figures_series": ["platform_id", "value"]}
+    figures, derived, columns, tiers, members, db = _child_inputs(real_db, tmp_path)
+    assert build.figure_facet_counts(figures, derived, columns, tiers, members, facets) == {}
+    counted = build.child_counted(db, {}, facets)
+    for name in build.CHILD_COUNTED:
+        assert counted[name] == precompute.count_table(db, name, facets[name], name in build.VIEWS)
+    assert counted["figures_series"].grouped  # SQLite counted its numbers
