@@ -714,7 +714,8 @@ def derivation(
     4. ``index_file``, once the figures' search index is written there
        (``search_index.write_index_from_rows``, from these rows and ``vocabularies``, which
        ``search_vocabularies`` gives), or None when no file is given;
-    5. ``figure_facet_counts`` of these rows for ``facets`` (metadata.yml's, by table).
+    5. ``figure_facet_counts`` of these rows for ``facets`` (metadata.yml's, by table), and
+       the search_text view's row count once its index is written (without facets).
 
     ``source_tier``: each source's tier by id; ``tier_rows``: the source_tiers rows as dicts.
     Raises BuildFailed when a derived figure's id is a reported one's, ValueError when
@@ -760,15 +761,20 @@ def derivation(
     else:
         yield members, links
     del links
+    indexed = None
     if index_file is not None:
-        search_index.write_index_from_rows(
+        indexed = search_index.write_index_from_rows(
             index_file,
             search_text_rows(figures, rows, load_orders(order, len(figures.rows))),
             vocabularies,
             SEARCH_INDEX_CACHE_KIB,
         )
     yield index_file
-    yield figure_facet_counts(figures, rows, figure_columns(figures), source_tier, members, facets or {})
+    counted = figure_facet_counts(figures, rows, figure_columns(figures), source_tier, members, facets or {})
+    if indexed is not None and not (facets or {}).get(search_index.TEXT_VIEW):
+        # The search_text view has a row for each row of the index: a count without facets.
+        counted[search_index.TEXT_VIEW] = precompute.TableFacets(indexed, [], [], frozenset())
+    yield counted
 
 
 def search_vocabularies(tables: dict[str, table_schema.Table]) -> dict[str, list[tuple]]:
@@ -851,8 +857,9 @@ def series_items(
 COUNTED_BUILD_COLUMNS = ("period_kind", "period_label", "source_tier")
 
 
-# The tables and views whose default counts the child that derives the figures makes.
-CHILD_COUNTED = ("figures", "figures_series")
+# The tables and views whose default counts the child that derives the figures makes, and
+# whether each is a view.
+CHILD_COUNTED = {"figures": False, "figures_series": True, search_index.TEXT_VIEW: True}
 
 
 def child_counted(
@@ -865,9 +872,9 @@ def child_counted(
     figures_facets = facets.get("figures", [])
     if precompute.text_facet_columns(db, "figures", figures_facets) != figures_facets:
         counted.pop("figures", None)
-    for name in CHILD_COUNTED:
+    for name, view in CHILD_COUNTED.items():
         if name not in counted:
-            counted[name] = precompute.count_table(db, name, facets.get(name, []), name in VIEWS)
+            counted[name] = precompute.count_table(db, name, facets.get(name, []), view)
     return counted
 
 

@@ -167,7 +167,7 @@ FIGURE_COLUMNS = (
 )
 
 
-def write_index_from_rows(path: Path, figures, vocabularies: dict[str, list[tuple]], cache_kib: int) -> None:
+def write_index_from_rows(path: Path, figures, vocabularies: dict[str, list[tuple]], cache_kib: int) -> int:
     """Write into a new SQLite file ``path`` the index ``write_index_file`` would, from rows held
     in memory rather than from the built file: so that it can be written before the figures
     are loaded (the build does it in the child process that derives figures, on the other core).
@@ -175,7 +175,7 @@ def write_index_from_rows(path: Path, figures, vocabularies: dict[str, list[tupl
     ``figures``: tuples in FIGURE_COLUMNS order, rowid as the figures table will have it;
     ``vocabularies``: {table: tuples in VOCABULARY_COLUMNS[table] order}. The text indexed is
     ``search_text_view_rows`` of them: the ``search_text`` view's rows. ``copy_index_file`` then
-    puts the index into the database."""
+    puts the index into the database. Returns how many rows it indexed: the view's row count."""
     conn = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
@@ -184,6 +184,8 @@ def write_index_from_rows(path: Path, figures, vocabularies: dict[str, list[tupl
         db = sqlite_utils.Database(conn)
         _create_index_table(db, external_content=False)
         _fill_index(db, rows=search_text_view_rows(figures, vocabularies))
+        # One size row per row indexed (FTS5's docsize table).
+        return db.execute(f"SELECT count(*) FROM {TABLE}_docsize").fetchone()[0]
     finally:
         conn.close()
 
