@@ -2,7 +2,7 @@
 
 Not a plugin (no hooks): imported as ``_table_options`` with plugins/ on the import path, as
 ``_responses`` is. A page's JSON (plugins/explore.py), /downloads.json (plugins/strict_paths.py)
-and a row's .json or .csv (plugins/parameters.py) apply none of them, and Datasette ignored each
+and a row's .json, .csv or page (plugins/parameters.py) apply none of them, and Datasette ignored each
 there without a word (``/compare.json?_labels=on``, ``figures/<id>.json?_col=value``, 200, as if
 applied); each is a 400.
 """

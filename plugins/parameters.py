@@ -1001,14 +1001,16 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         if not problem and any(key == "_json" for key, _ in params):
             problem = await query_json_problem(db, given["sql"], params, None)
         return (400, problem) if problem else None
-    if "row" in groups and match["format"] in ("json", "csv"):
+    if "row" in groups and match["format"] in (None, "json", "csv"):
         # Datasette ignored it: figures/<id>.json?platform_id=google answered that Telegram
-        # figure, 200, as if it were Google's.
+        # figure, 200, as if it were Google's. The row's page answers as its .json does, as a
+        # table's page does: it linked "This data as json" to that 400 from a page answered 200.
         given_filter = next((key for key, _ in params if not key.startswith("_")), None)
         table_url = datasette.urls.table(db.name, tilde_decode(match["table"]), format=match["format"])
+        row_answer = f"a row's .{match['format']}" if match["format"] else "a row's page"
         if given_filter is not None:
             return 400, (
-                f"{given_filter}: a row's .{match['format']} is the one row its address names and takes no "
+                f"{given_filter}: {row_answer} is the one row its address names and takes no "
                 f"filter; filter the table instead, as {table_url}?{given_filter}=..."
             )
         # Ignored too: figures/<id>.json?_col=value answered every column, and _labels=on no labels.
@@ -1016,11 +1018,11 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         if option is not None:
             key, value = option
             return 400, (
-                f"{key}={value}: a row's .{match['format']} is the one row its address names, and {key} (an option "
+                f"{key}={value}: {row_answer} is the one row its address names, and {key} (an option "
                 f"of a table's rows) does not apply to it; use the table, as {table_url}?{key}=..."
             )
         # A row applies _json, and ignored one naming no column (figures/<id>.json?_json=nocol,
-        # 200), which the table's .json refuses: the same 400 here.
+        # 200), which the table's .json and page refuse: the same 400 here.
         json_columns = [(key, value) for key, value in params if key == "_json"]
         if json_columns:
             table = tilde_decode(match["table"])

@@ -767,7 +767,53 @@ def test_a_rows_json_or_csv_given_an_option_of_a_tables_rows_is_a_400(site, path
 def test_a_rows_json_and_page_with_options_still_answer(site):
     row = site.get("/disclosures/platforms/telegram.json?_shape=array")
     assert row.status_code == 200 and row.json()[0]["platform_id"] == "telegram"
-    assert site.get("/disclosures/platforms/telegram?name=Google").status_code == 200
+    assert site.get("/disclosures/platforms/telegram?_json=name&_labels=off&_col=").status_code == 200
+
+
+def error_page_message(response) -> str:
+    """The message of Datasette's HTML error page, unescaped."""
+    box = re.search(r'border: 3px solid red;[^"]*">(.*?)</div>', response.text, re.DOTALL)
+    return html.unescape(box.group(1).strip())
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "name=Google",
+            "name: a row's page is the one row its address names and takes no filter; "
+            "filter the table instead, as /disclosures/platforms?name=...",
+        ),
+        (
+            "_col=name",
+            "_col=name: a row's page is the one row its address names, and _col (an option of a table's rows) "
+            "does not apply to it; use the table, as /disclosures/platforms?_col=...",
+        ),
+        (
+            "_nocol=name",
+            "_nocol=name: a row's page is the one row its address names, and _nocol (an option of a table's rows) "
+            "does not apply to it; use the table, as /disclosures/platforms?_nocol=...",
+        ),
+    ],
+)
+def test_a_rows_page_refuses_what_its_json_refuses(site, query, message):
+    # The row's page answered platforms/telegram?_col=name with every column, 200, and linked
+    # "This data as json" (and its Link header) to platforms/telegram.json?_col=name, a 400.
+    page = site.get(f"/disclosures/platforms/telegram?{query}")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert error_page_message(page) == message
+    assert site.get(f"/disclosures/platforms/telegram.json?{query}").status_code == 400
+
+
+def test_a_rows_page_given_json_naming_no_column_is_the_tables_400(site):
+    # The table's page refused figures?_json=nocol and the row's .json too; the row's page answered 200.
+    table = site.get("/disclosures/figures?_json=nocol")
+    row = site.get("/disclosures/figures/telegram-usa-2024-ip_or_phone-requests_fulfilled?_json=nocol")
+    assert table.status_code == row.status_code == 400
+    assert error_page_message(row) == error_page_message(table)
+    assert error_page_message(row).startswith(
+        "_json=nocol: figures has no column 'nocol'; its columns are: figure_id, "
+    )
 
 
 @pytest.mark.parametrize(
