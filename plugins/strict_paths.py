@@ -21,6 +21,8 @@
   404: Datasette 0.65 read the first part and answered ``<id>`` under 200. One with fewer
   (``requests_and_accounts/telegram.json``) is the same 404: Datasette's was a 400 that named a
   missing SQL parameter.
+- A key no row of the table has (``platforms/nope.json``, its page, its ``.csv``) is a 404 that
+  names the table, its key columns and where its rows are: Datasette's said "Record not found".
 - ``/<database>.csv`` without ``sql=`` is a 400 that says what to ask: Datasette answered it
   with a 500 (a ``KeyError`` in its CSV code, which expects a query's columns).
 - ``/downloads`` and ``/downloads/`` list the release files the site serves (the latest
@@ -51,7 +53,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _releases import RELEASED_SQL, version_order
-from _responses import error_json, send_message
+from _responses import error_json, held, send_message, send_whole
 from _table_options import PAGE_OPTIONS, unapplied_option
 
 PLUGIN = "platform-disclosures"
@@ -83,6 +85,23 @@ def key_parts_problem(row: str, key_size: int, table: str, keys: list[str]) -> s
         f"No row {tilde_decode(row)!r} in {table}: its key has {key_size} part{'s' if key_size != 1 else ''} "
         f"({', '.join(keys)}), the path has {len(parts)}. A comma inside a value is written ~2C"
     )
+
+
+def missing_row_answered(send, database: str, table: str, keys: list[str], row: str, fmt: str | None, datasette):
+    """``send``, with Datasette's 404 for a key no row has ("Record not found", which named neither
+    the table nor where its keys are) replaced by one that does."""
+    table_url = datasette.urls.table(database, table, format=fmt)
+    message = (
+        f"No row {tilde_decode(unquote(row))!r} in {table}: none has that {', '.join(keys)}; "
+        f"its rows and their keys are at {table_url}"
+    )
+
+    async def answer(start, body):
+        if b"Record not found" in body:
+            return await send_message(send, 404, message, as_json=fmt is not None)
+        await send_whole(send, start, body)
+
+    return held(answer, send, keep=lambda start: start["status"] == 404)
 
 
 async def key_columns(db, table: str) -> list[str] | None:
@@ -271,6 +290,8 @@ def asgi_wrapper(datasette):
                             page = f"/figure/{quote(figure_id, safe='')}"
                             figure_page = dict(scope, path=page, raw_path=page.encode(), query_string=b"")
                             return await app(figure_page, receive, send)
+                if keys and row["format"] in (None, "json", "csv"):
+                    send = missing_row_answered(send, db.name, table, keys, row["row"], row["format"], datasette)
             escaped = raw_path.partition(b"?")[0]
             # The extension itself may be escaped (figures%2Ejson): the path then ends in it.
             if b"%" in escaped and (

@@ -44,7 +44,7 @@ BAD_OTHER_CSV = [
     ("/disclosures.csv?sql=select+nope", "no such column: nope", 400),
     ("/disclosures.csv?sql=select+load_extension(1)", "function load_extension is not allowed", 400),
     ("/disclosures/nope.csv", "Nothing is at /disclosures/nope.csv", 404),
-    ("/disclosures/figures/nope.csv", "Record not found", 404),
+    ("/disclosures/figures/nope.csv", "No row 'nope' in figures: none has that figure_id", 404),
     # The site does not trace (trace_debug is off); where it does, see tests/test_csv_parameters.py.
     ("/disclosures/platforms.csv?_size=5&_trace=1", "_trace is not available here", 400),
     ("/disclosures/figures.csv?platform_id=telegram&_stream=on&_trace=1", "trace_debug setting is off", 400),

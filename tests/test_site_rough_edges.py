@@ -847,3 +847,39 @@ def test_a_query_with_a_blank_table_option_or_a_facet_still_answers(site):
     # _labels=on is a 400 on a query (tests/test_api_rough_edges.py); blank or off asks for nothing.
     assert site.get("/disclosures.json?sql=select+1&_labels=&_shape=array").json() == [{"1": 1}]
     assert site.get("/disclosures.json?sql=select+1&_labels=off&_shape=array").json() == [{"1": 1}]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "/disclosures/platforms/nope",
+            "No row 'nope' in platforms: none has that platform_id; its rows and their keys are at /disclosures/platforms",
+        ),
+        (
+            "/disclosures/platforms/nope.json",
+            "No row 'nope' in platforms: none has that platform_id; its rows and their keys are at "
+            "/disclosures/platforms.json",
+        ),
+        (
+            "/disclosures/figures/nope.csv",
+            "No row 'nope' in figures: none has that figure_id; its rows and their keys are at /disclosures/figures.csv",
+        ),
+        (
+            "/disclosures/corroborations/a,b.json",
+            "No row 'a,b' in corroborations: none has that figure_id, source_id; its rows and their keys are at "
+            "/disclosures/corroborations.json",
+        ),
+    ],
+)
+def test_a_key_no_row_has_is_a_404_that_names_the_table_and_where_its_keys_are(site, path, message):
+    # Datasette answered "Record not found": it named neither the table, its key, nor where to look.
+    answer = site.get(path)
+    assert answer.status_code == 404
+    if path.endswith((".json", ".csv")):
+        assert assert_error_shape(answer, 404) == message
+    else:
+        assert error_page_message(answer) == message
+    # A row that is there is still answered.
+    assert site.get("/disclosures/platforms/telegram.json").status_code == 200
+    assert site.get("/disclosures/corroborations.json?_size=1").status_code == 200
