@@ -398,7 +398,7 @@ async def period_parameter_problem(db, name: str, parameter: str, value: str) ->
 async def is_query(datasette, db, match, given: dict) -> bool:
     """Whether the path and parameters ask for a SQL query: ``?sql=`` on a database, or a canned query."""
     if match.groupdict().get("table") is None:
-        return "sql" in given
+        return bool(given.get("sql"))  # a blank sql= is the database's page, as Datasette reads it
     if match.groupdict().get("row") is not None:
         return False
     return await datasette.get_canned_query(db.name, tilde_decode(match["table"]), None) is not None
@@ -978,7 +978,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             return 400, problem
     if "_shape" in given and match["format"] in ("json", "csv"):
         problem = shape_problem(given["_shape"])
-        if not problem and match["format"] == "json" and "table" not in groups and "sql" not in given:
+        if not problem and match["format"] == "json" and "table" not in groups and not given.get("sql"):
             problem = database_shape_problem(datasette, db.name, given["_shape"])
         if problem:
             return 400, problem
@@ -990,7 +990,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     if problem and await is_query(datasette, db, match, given):
         return 400, problem
     most_rows = datasette.setting("max_returned_rows")
-    if "table" not in groups and "sql" in given:
+    # A blank sql= asks for no query: Datasette answers the database's listing, which takes no row
+    # shape (/disclosures.json?sql=&_shape=array was a 500, a KeyError in its JSON renderer).
+    if "table" not in groups and given.get("sql"):
         problem = (
             query_option_problem(given, None, most_rows)
             or query_object_problem(given, None, match["format"])

@@ -497,7 +497,18 @@ def test_a_blob_of_binary_still_downloads_with_datasettes_file_name(site):
     assert empty.status_code == 200 and empty.content == b""
 
 
-@pytest.mark.parametrize("query", ["_shape=array", "_shape=arrayfirst", "_shape=array&_nl=on", "_shape=object"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "_shape=array",
+        "_shape=arrayfirst",
+        "_shape=array&_nl=on",
+        "_shape=object",
+        # A blank sql= is no query: Datasette answers the listing, and this was still its 500.
+        "_shape=array&sql=",
+        "_shape=arrayfirst&sql=&_nl=on",
+    ],
+)
 def test_a_row_shape_of_the_databases_own_json_is_a_400_not_a_500(site, query):
     # Its JSON lists the tables and has no rows: Datasette's renderer raised KeyError 'rows' (500).
     message = assert_error_shape(site.get(f"/disclosures.json?{query}"), 400)
@@ -509,6 +520,8 @@ def test_a_row_shape_of_the_databases_own_json_is_a_400_not_a_500(site, query):
 def test_a_databases_json_with_a_harmless_shape_and_a_querys_shapes_still_answer(site):
     for shape in ("arrays", "objects"):
         listed = site.get(f"/disclosures.json?_shape={shape}")
+        assert listed.status_code == 200 and "tables" in listed.json()
+        listed = site.get(f"/disclosures.json?sql=&_shape={shape}")
         assert listed.status_code == 200 and "tables" in listed.json()
     assert site.get("/disclosures.json?sql=select+1+as+a&_shape=array").json() == [{"a": 1}]
     assert site.get("/disclosures.json?sql=select+1+as+a&_shape=arrayfirst").json() == [1]
