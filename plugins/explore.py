@@ -1941,12 +1941,15 @@ def register_routes():
         # Each page is also JSON (what it shows) with .json, as /api says.
         (r"^/countries(?:\.(?P<format>json))?$", countries_page),
         # ~ as well: Datasette answers /country/United%20States with a redirect to United~20States.
-        (r"^/country/(?P<iso3>[A-Za-z0-9_~-]+)(?:\.(?P<format>json))?$", country_page),
+        # And what a name holds that a browser or curl leaves unescaped in a path: /country/Cote%20d'Ivoire
+        # was redirected to Cote~20d'Ivoire, which no route matched (a 404).
+        (r"^/country/(?P<iso3>[A-Za-z0-9_~'(),-]+)(?:\.(?P<format>json))?$", country_page),
         (r"^/platforms(?:\.(?P<format>json))?$", platforms_page),
         # ~ as well: Datasette answers /platform/Amazon%20Store with a redirect to Amazon~20Store.
         # Dots too, shortest first: /platform/mailbox.org and /platform/mailbox.org.json name
         # the platform called mailbox.org.
-        (r"^/platform/(?P<platform_id>[A-Za-z0-9_~.-]+?)(?:\.(?P<format>json))?$", platform_page),
+        # And parentheses, commas and apostrophes, as on /country/: /platform/Daum%20(Kakao).
+        (r"^/platform/(?P<platform_id>[A-Za-z0-9_~.'(),-]+?)(?:\.(?P<format>json))?$", platform_page),
         (r"^/chart(?:\.(?P<format>json))?$", chart_page),
         (r"^/compare(?:\.(?P<format>json))?$", compare_page),
         (r"^/telegram-map(?:\.(?P<format>json))?$", telegram_map_page),

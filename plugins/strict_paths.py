@@ -7,10 +7,12 @@
   An id a release carried that a correction has since removed is a 410 in the same shape,
   with the correction's date and reason, as its page is; a derived figure's id whose period a
   source now reports names that figure.
-- ``.json`` or ``.csv`` of a path with a percent-escape that names nothing (``/country/%C3%A9.json``)
-  is a 404 in the API's error shape. Datasette redirected it to its ``~`` form
-  (``/country/~C3~A9~2Ejson``), which folds the extension into the name: the format was lost and
-  the redirect led to an HTML 404.
+- ``.json`` or ``.csv`` of a path with a percent-escape that no route reads
+  (``/country/South%20Korea.json``) is answered as its ``~`` form with its format kept
+  (``/country/South~20Korea.json``, a 302 to ``KOR.json``; ``/country/%C3%A9.json`` that page's
+  404 in the API's error shape). Datasette redirected it to ``/country/South~20Korea~2Ejson``,
+  which folds the extension into the name: the format was lost and the redirect led to an HTML
+  404, then to a 404 "Not found" that a name the page knows had too.
 - A figure's row (``/<database>/figures/<id>.json`` or ``.csv``) that a correction has removed
   is the same 410 as ``/figure/<id>.json`` (Datasette's was a 404 that said only "not found"); its HTML row
   page redirects to ``/figure/<id>``, which answers 410 with the correction. The HTML row page of
@@ -168,10 +170,10 @@ async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
     return status, text.replace("<", "‹").replace(">", "›")
 
 
-def format_kept(send, escaped_path: str):
+def format_kept(send, unfolded: list[str]):
     """``send``, except that Datasette's redirect of a %-escaped ``.json``/``.csv`` path to its
-    ``~`` form (which folds the extension into the name: the path named nothing) is a 404 in the
-    API's error shape instead."""
+    ``~`` form (which folds the extension into the name, so that it named nothing) is not sent:
+    that form with its extension kept is appended to ``unfolded``, for the caller to answer."""
     replaced = False
 
     async def kept(message):
@@ -184,8 +186,9 @@ def format_kept(send, escaped_path: str):
             location = location.partition(b"?")[0]
             if location.lower().endswith(FOLDED_FORMATS):
                 replaced = True
-                shown = escaped_path.replace("<", "%3C").replace(">", "%3E")
-                return await send_message(send, 404, f"Not found: {shown}", as_json=True)
+                name, _, dot_and_format = location.rpartition(b"~")  # "2Ejson"
+                unfolded.append((name + b"." + dot_and_format[2:]).decode("latin-1"))
+                return
         return await send(message)
 
     return kept
@@ -254,6 +257,7 @@ def asgi_wrapper(datasette):
             # Datasette routes on the raw path, where an encoded slash (..%2f) stays inside its
             # segment: so must this, or such a row of a made-up table reaches its 400.
             raw_path = scope.get("raw_path") or path.encode("utf-8")
+            row_send = send
             row = ROW_PATH.match(raw_path.decode("latin-1"))
             if row and unquote(row["database"]) in datasette.databases:
                 db = datasette.databases[unquote(row["database"])]
@@ -291,14 +295,22 @@ def asgi_wrapper(datasette):
                             figure_page = dict(scope, path=page, raw_path=page.encode(), query_string=b"")
                             return await app(figure_page, receive, send)
                 if keys and row["format"] in (None, "json", "csv"):
-                    send = missing_row_answered(send, db.name, table, keys, row["row"], row["format"], datasette)
+                    row_send = missing_row_answered(send, db.name, table, keys, row["row"], row["format"], datasette)
             escaped = raw_path.partition(b"?")[0]
             # The extension itself may be escaped (figures%2Ejson): the path then ends in it.
             if b"%" in escaped and (
                 escaped.lower().endswith((b".json", b".csv")) or path.lower().endswith((".json", ".csv"))
             ):
-                return await app(scope, receive, format_kept(send, escaped.decode("latin-1")))
-            return await app(scope, receive, send)
+                unfolded = []
+                await app(scope, receive, format_kept(row_send, unfolded))
+                if unfolded:
+                    # The path as Datasette reads %-escapes, in its ~ form, in the format asked
+                    # for: /country/South%20Korea.json is /country/South~20Korea.json (a 302 to
+                    # KOR.json), and a name no page knows is that page's own 404.
+                    tilde_path = unfolded[0]
+                    return await strict(dict(scope, path=tilde_path, raw_path=tilde_path.encode()), receive, send)
+                return
+            return await app(scope, receive, row_send)
 
         return strict
 

@@ -1466,6 +1466,11 @@ def test_a_country_page_named_by_its_alpha2_code_or_its_name_leads_to_it(live_se
     [
         ("S%C3%A3o%20Tom%C3%A9%20and%20Pr%C3%ADncipe", "STP"),  # the data writes Sao Tome and Principe
         ("Cote%20d%27Ivoire", "CIV"),  # the data writes Côte d'Ivoire
+        # As the README writes it, and a browser sends it: Datasette's redirect to Cote~20d'Ivoire
+        # matched no route (a 404).
+        ("Cote%20d'Ivoire", "CIV"),
+        ("C%C3%B4te%20d'Ivoire", "CIV"),
+        ("Korea,%20Republic%20of", "KOR"),
         ("C%C3%B4te%20d%E2%80%99Ivoire", "CIV"),  # a typographic apostrophe
         ("turkiye", "TUR"),
         ("Cura%C3%A7ao", "CUW"),
@@ -1480,6 +1485,24 @@ def test_a_country_named_with_or_without_its_accents_leads_to_its_page(site, ask
         path = response.headers["location"]
     assert path == f"/country/{iso3}" and response.status_code == 200
     assert site.get(f"/country/{iso3}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("asked", "found"),
+    [
+        ("/country/South%20Korea.json", "/country/KOR.json"),
+        ("/country/Cote%20d'Ivoire.json?_ttl=5", "/country/CIV.json?_ttl=5"),
+        ("/country/C%C3%B4te%20d%27Ivoire.json", "/country/CIV.json"),
+        ("/platform/Daum%20(Kakao).json", "/platform/daum.json"),
+        ("/platform/Google%20Cloud%20Platform%20(Enterprise%20Cloud).json", "/platform/google_cloud.json"),
+    ],
+)
+def test_a_country_or_platform_named_in_its_json_address_leads_to_its_json(site, asked, found):
+    # A %-escaped .json was a 404 "Not found: /country/South%20Korea.json", where the page
+    # (/country/South%20Korea) led to KOR: Datasette's redirect folded the extension into the name.
+    response = site.get(asked)
+    assert response.status_code == 302 and response.headers["location"] == found
+    assert site.get(found).status_code == 200
 
 
 def test_a_country_page_no_jurisdiction_names_says_how_pages_are_named(site):
