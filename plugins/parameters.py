@@ -1054,6 +1054,13 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         return None
     if kind == "view" and match["format"] == "json" and given.get("_shape") == "object":
         return 400, view_object_problem(datasette, db.name, table)
+    # Datasette put a blank condition into its WHERE, and SQLite's "incomplete input" named no
+    # parameter: figures.json?_where=value>1&_where= was "Query refused: incomplete input".
+    if any(key == "_where" and not value.strip() for key, value in params):
+        return (
+            400,
+            "_where is blank: it is a SQL condition on the rows, such as _where=value > 100; leave it out for none",
+        )
     for key, value in params:
         if key.endswith(("__in", "__notin")):
             problem = in_list_problem(key, value)

@@ -421,7 +421,11 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
     statements = [sql for sql in params.get("sql", []) if sql.strip()]
     if len(parts) > 1:
         table = parts[1].replace('"', '""')
-        statements += [f'SELECT * FROM "{table}" WHERE {clause}' for clause in params.get("_where", [])]
+        # A blank _where asks for nothing where nothing applies it (a row, a canned query): a
+        # table's or view's is refused by plugins/parameters.py, which names it.
+        statements += [
+            f'SELECT * FROM "{table}" WHERE {clause}' for clause in params.get("_where", []) if clause.strip()
+        ]
     for sql in statements:
         try:
             problem = statement_problem(_compiler(db.path), sql)

@@ -883,3 +883,30 @@ def test_a_key_no_row_has_is_a_404_that_names_the_table_and_where_its_keys_are(s
     # A row that is there is still answered.
     assert site.get("/disclosures/platforms/telegram.json").status_code == 200
     assert site.get("/disclosures/corroborations.json?_size=1").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/figures.json?_where=",
+        "/disclosures/figures.json?_where=value>1&_where=%20",
+        "/disclosures/figures_series.json?_where=",
+        "/disclosures/figures.csv?_where=",
+    ],
+)
+def test_a_blank_where_on_a_table_or_view_is_a_400_that_names_it(site, path):
+    # It was "Query refused: incomplete input": Datasette wrote the blank condition into its WHERE.
+    assert assert_error_shape(site.get(path), 400) == (
+        "_where is blank: it is a SQL condition on the rows, such as _where=value > 100; leave it out for none"
+    )
+    assert site.get("/disclosures/figures.json?_where=value>1&_size=0").status_code == 200
+
+
+def test_a_blank_where_asks_nothing_of_a_row_or_a_canned_query(site):
+    # Each applies no _where, and refuses one given (a 400 that names it); blank, it asks for
+    # nothing, as a blank _col does, but the SQL policy compiled it and answered "incomplete input".
+    row = site.get("/disclosures/figures/telegram-usa-2024-ip_or_phone-requests_fulfilled.json?_where=")
+    assert row.status_code == 200 and row.json()["rows"][0][0] == "telegram-usa-2024-ip_or_phone-requests_fulfilled"
+    query = site.get("/disclosures/compare_platforms.json?jurisdiction=USA&_where=&_shape=array")
+    assert query.status_code == 200 and query.json()
+    assert site.get("/disclosures/compare_platforms.json?jurisdiction=USA&_where=1").status_code == 400
