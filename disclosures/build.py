@@ -904,15 +904,15 @@ def figure_facet_counts(
     periods = {period: derive.period_columns(*period) for period in set(map(period_of, rows))}
 
     def cells(name: str) -> list | None:
+        if name not in figures.fields and name not in COUNTED_BUILD_COLUMNS:
+            return None
         if name in figures.fields:
             reported = list(map(itemgetter(figures.column(name)), rows))
         elif name in ("period_kind", "period_label"):
             part = 0 if name == "period_kind" else 1
             reported = [periods[period][part] for period in map(period_of, rows)]
-        elif name == "source_tier":
+        else:  # source_tier
             reported = list(map(source_tier.get, map(itemgetter(figures.column("source_id")), rows)))
-        else:
-            return None
         return reported + [row[at[name]] for row in derived]
 
     arrays: dict[str, Any] = {}
