@@ -502,14 +502,33 @@ def test_a_hint_names_the_run_directory_and_port_it_is_about(tmp_path):
     assert result.output.splitlines()[1] == f"Start it: make prod PROD_RUN={tmp_path / 'run'}"
 
 
+def taken_with_a_free_neighbour(taken: socket.socket) -> int:
+    """Binds ``taken`` to a kernel-given port whose next port is free at the moment of asking
+    (CI's machine runs other servers: a fixed neighbour was once in use). Returns that port."""
+    for _attempt in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+            try:
+                with socket.socket() as neighbour:
+                    neighbour.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        try:
+            taken.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        taken.listen()
+        return port
+    pytest.fail("no port with a free neighbour in 50 tries")
+
+
 def test_free_port_keeps_to_the_ports_one_was_given(monkeypatch):
     # On a shared machine the topology under test took any port the kernel gave.
     from tests.conftest import free_port
 
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+        port = taken_with_a_free_neighbour(taken)
         monkeypatch.setenv("DISCLOSURES_TEST_PORTS", f"{port}-{port + 1}")
         assert free_port() == port + 1
         monkeypatch.setenv("DISCLOSURES_TEST_PORTS", str(port))
