@@ -1695,9 +1695,15 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     try:
         with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:
             built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
-            shadowing = site_config.shadowing_query_problem(metadata, built)
-            if shadowing is not None:
-                raise shadowing
+            columns = {
+                name: [row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (name,))] for name in built
+            }
+            for problem in (
+                site_config.shadowing_query_problem(metadata, built),
+                site_config.unknown_column_problem(metadata, columns),
+            ):
+                if problem is not None:
+                    raise problem
             atom = feed.release_feed(conn)
             described_coverage_views(conn, metadata)
         files = {

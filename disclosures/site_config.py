@@ -376,6 +376,43 @@ def shadowing_query_problem(
     return None
 
 
+# Where a table's metadata names one of its columns. Datasette reads a facet on a column the
+# table lacks as SQL's string literal (a single facet value, the column's name, counted over every
+# row), and a sort on one answers every page of the table 400: both built without complaint.
+COLUMN_NAMING_KEYS = ("facets", "sort", "sort_desc", "sortable_columns", "label_column")
+
+
+def unknown_column_problem(
+    metadata: dict, columns: dict[str, list[str]], source: Path = SITE_METADATA_SOURCE
+) -> ConfigDamaged | None:
+    """The first place in ``metadata`` (read from ``source``) where a table of the built database
+    (``columns``: {table or view: [column, ...]}) names a column it does not have, under one of
+    COLUMN_NAMING_KEYS, or None. A facet {"array": column} or {"date": column} names its value;
+    a table the build did not write is not checked here."""
+    import difflib
+
+    tables = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("tables") or {}
+    for table, config in tables.items():
+        if table not in columns or not isinstance(config, dict):
+            continue
+        for key in COLUMN_NAMING_KEYS:
+            value = config.get(key)
+            named = list(enumerate(value)) if isinstance(value, list) else [(None, value)] if value else []
+            for index, item in named:
+                column = next(iter(item.values()), None) if isinstance(item, dict) else item
+                if not isinstance(column, str) or column in columns[table]:
+                    continue
+                where = ("databases", DATABASE_NAME, "tables", table, key)
+                lines = node_lines(source)
+                line = lines.get((*where, index), lines.get(where, 1)) if index is not None else lines.get(where, 1)
+                close = difflib.get_close_matches(column, columns[table], n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                return ConfigDamaged(
+                    f"{source.name}:{line}: tables.{table}.{key}: {table} has no column {column}{hint}"[:300]
+                )
+    return None
+
+
 def file_sha256(path: Path) -> str:
     """The SHA-256 of the file's bytes, in hex (Datasette's ``inspect_hash``)."""
     with Path(path).open("rb") as handle:

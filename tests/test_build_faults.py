@@ -323,6 +323,63 @@ def test_a_platform_whose_coverage_view_a_canned_query_would_shadow_stops_the_bu
     assert not [p for p in (tmp_path / "site").iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            (
+                "platform_id, jurisdiction_id, metric_id, request_type_id",
+                "platform_id, jurisdiction, metric_id, request_type_id",
+            ),
+            "tables.figures.facets: figures has no column jurisdiction (did you mean jurisdiction_id?)",
+        ),
+        (
+            ("        sort: recency_rank\n", "        sort: recency\n"),
+            "tables.figures.sort: figures has no column recency",
+        ),
+        (
+            ("        sort_desc: disclosed_date\n", "        sort_desc: disclosure_date\n"),
+            "has no column disclosure_date (did you mean disclosed_date?)",
+        ),
+        (("        label_column: figure_id\n", "        label_column: figure\n"), "tables.figures.label_column:"),
+    ],
+)
+def test_metadata_naming_a_column_its_table_lacks_is_refused_at_its_line(tmp_path, real_db, edit, message):
+    # A misspelt facet built a facet of one value, the column's name, counted over every row
+    # (SQLite reads the unknown quoted name as a string); a misspelt sort answered the table 400.
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    assert edit[0] in text
+    source = tmp_path / "metadata.yml"
+    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
+    with sqlite3.connect(real_db) as conn:
+        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+        columns = {
+            name: [row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (name,))] for name in names
+        }
+    problem = site_config.unknown_column_problem(metadata, columns, source)
+    line = text[: text.index(edit[0])].count("\n") + 1 + edit[0][:-1].count("\n")
+    assert str(problem).startswith(f"metadata.yml:{line}: "), problem
+    assert message in str(problem)
+    assert site_config.unknown_column_problem(site_config.read_yaml(paths.SITE_METADATA_SOURCE), columns) is None
+
+
+def test_a_misspelt_facet_stops_the_build_and_leaves_no_database(tmp_path, monkeypatch):
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    source = tmp_path / "metadata.yml"
+    source.write_text(
+        text.replace(" request_type_id, period_label,", " request_type, period_label,", 1), encoding="utf-8"
+    )
+    reading = site_config.site_metadata
+    monkeypatch.setattr(site_config, "site_metadata", lambda descriptor: reading(descriptor, source))
+    with pytest.raises(
+        site_config.ConfigDamaged, match="figures has no column request_type .did you mean request_type_id"
+    ):
+        build.build_site(make_package(tmp_path / "package"), tmp_path / "site")
+    assert not (tmp_path / "site" / DATABASE_FILE).exists()
+    assert not [p for p in (tmp_path / "site").iterdir() if p.name.endswith(".tmp")]
+
+
 def test_metadata_and_settings_datasette_accepts_are_accepted(tmp_path):
     from disclosures import paths, site_config
 
