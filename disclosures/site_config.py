@@ -180,9 +180,11 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
     Adds, under the plugin's configuration, the database's name and the /api page's examples.
     """
     metadata = read_yaml(source)
-    problem = metadata_shape_problem(metadata, source)
-    if problem is not None:
-        raise problem
+    # In this order: the keys are read only from a metadata of the right shape.
+    for check in (metadata_shape_problem, unknown_key_problem):
+        problem = check(metadata, source)
+        if problem is not None:
+            raise problem
     tables = metadata.setdefault("databases", {}).setdefault(DATABASE_NAME, {}).setdefault("tables", {})
     for name, derived in derived_tables(descriptor).items():
         table = tables.setdefault(name, {})
@@ -350,6 +352,60 @@ def metadata_shape_problem(metadata: dict, source: Path) -> ConfigDamaged | None
         for at, value in found:
             if not is_a(value, expected):
                 return wrong_type(source, at, value, expected)
+    return None
+
+
+# The keys Datasette 0.65 reads in a table's metadata (its documentation's "Table-level
+# metadata"), with the site's own "columns". Datasette ignores any other without a word: a
+# misspelt "facet:" or "sort_des:" dropped the table's facets or order from every page.
+TABLE_KEYS = (
+    "title",
+    "description",
+    "description_html",
+    "license",
+    "license_url",
+    "source",
+    "source_url",
+    "about",
+    "about_url",
+    "hidden",
+    "sort",
+    "sort_desc",
+    "facets",
+    "facet_size",
+    "sortable_columns",
+    "label_column",
+    "fts_table",
+    "fts_pk",
+    "searchmode",
+    "size",
+    "units",
+    "columns",
+    "allow",
+    "plugins",
+)
+
+
+def unknown_key_problem(metadata: dict, source: Path) -> ConfigDamaged | None:
+    """The first database under ``databases`` other than DATABASE_NAME, or key of a table's
+    metadata not in TABLE_KEYS, in ``metadata`` (read from ``source``), or None: Datasette reads
+    neither, so what was written under it was lost without a word."""
+    import difflib
+
+    databases = metadata.get("databases") or {}
+    places = [(("databases", name), "the site serves no database of that name", (DATABASE_NAME,)) for name in databases]
+    tables = (databases.get(DATABASE_NAME) or {}).get("tables") or {}
+    for table, config in tables.items():
+        for key in config if isinstance(config, dict) else ():
+            places.append((("databases", DATABASE_NAME, "tables", table, key), "not a key of a table", TABLE_KEYS))
+    for where, what, known in places:
+        if where[-1] in known:
+            continue
+        line = node_lines(source).get(where, 1)
+        shown = ".".join(map(str, where[2:] or where))
+        close = difflib.get_close_matches(str(where[-1]), known, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"it may be one of: {', '.join(known)}"
+        return ConfigDamaged(f"{source.name}:{line}: {shown}: {what}, so Datasette ignores it ({hint})"[:300])
     return None
 
 

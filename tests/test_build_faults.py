@@ -380,6 +380,40 @@ def test_a_misspelt_facet_stops_the_build_and_leaves_no_database(tmp_path, monke
     assert not [p for p in (tmp_path / "site").iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            (
+                "        label_column: name\n        facets: [kind]\n",
+                "        label_column: name\n        facet: [kind]\n",
+            ),
+            "tables.jurisdictions.facet: not a key of a table, so Datasette ignores it (did you mean facets?)",
+        ),
+        (
+            ("        sort_desc: disclosed_date\n", "        sort_des: disclosed_date\n"),
+            "tables.cases.sort_des: not a key of a table, so Datasette ignores it (did you mean sort_desc?)",
+        ),
+        (
+            ("databases:\n  disclosures:\n", "databases:\n  disclosure:\n"),
+            "databases.disclosure: the site serves no database of that name, so Datasette ignores it "
+            "(did you mean disclosures?)",
+        ),
+    ],
+)
+def test_a_key_datasette_does_not_read_is_refused_at_its_line(tmp_path, edit, message):
+    # Datasette ignores a key it does not know: a misspelt "facet:" dropped the table's facets from
+    # every page, a misspelt database name every table's facets, sorts and labels, and it built.
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    assert edit[0] in text
+    source = tmp_path / "metadata.yml"
+    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    with pytest.raises(site_config.ConfigDamaged) as raised:
+        site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
+    line = text[: text.index(edit[0])].count("\n") + 1 + edit[0][:-1].count("\n")
+    assert str(raised.value) == f"metadata.yml:{line}: {message}"
+
+
 def test_metadata_and_settings_datasette_accepts_are_accepted(tmp_path):
     from disclosures import paths, site_config
 
