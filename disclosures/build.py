@@ -1700,6 +1700,7 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
             }
             for problem in (
                 site_config.shadowing_query_problem(metadata, built),
+                site_config.unknown_table_problem(metadata, built),
                 site_config.unknown_column_problem(metadata, columns),
             ):
                 if problem is not None:

@@ -432,6 +432,30 @@ def shadowing_query_problem(
     return None
 
 
+def unknown_table_problem(
+    metadata: dict, built: dict[str, str], source: Path = SITE_METADATA_SOURCE
+) -> ConfigDamaged | None:
+    """The first table in ``metadata`` (read from ``source``) that is no table or view of the
+    built database (``built``: {name: "table" or "view"}), or None.
+
+    Datasette ignores the metadata of a table it does not serve: a misspelt ``jurisdiction:``
+    dropped the jurisdictions' facets and label column, and the build passed."""
+    import difflib
+
+    tables = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("tables") or {}
+    for name in tables:
+        if str(name) in built:
+            continue
+        line = node_lines(source).get(("databases", DATABASE_NAME, "tables", name), 1)
+        close = difflib.get_close_matches(str(name), built, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return ConfigDamaged(
+            f"{source.name}:{line}: tables.{name}: the build writes no table or view {name}, "
+            f"so Datasette ignores what is written here{hint}"[:300]
+        )
+    return None
+
+
 # Where a table's metadata names one of its columns. Datasette reads a facet on a column the
 # table lacks as SQL's string literal (a single facet value, the column's name, counted over every
 # row), and a sort on one answers every page of the table 400: both built without complaint.

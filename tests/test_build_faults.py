@@ -364,6 +364,25 @@ def test_metadata_naming_a_column_its_table_lacks_is_refused_at_its_line(tmp_pat
     assert site_config.unknown_column_problem(site_config.read_yaml(paths.SITE_METADATA_SOURCE), columns) is None
 
 
+def test_metadata_of_a_table_the_build_does_not_write_is_refused_at_its_line(tmp_path, real_db):
+    # Datasette ignores the metadata of a table it does not serve: a misspelt "jurisdiction:"
+    # dropped the jurisdictions' facets and label column, and the build passed.
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    edit = ("      jurisdictions:\n        label_column: name\n", "      jurisdiction:\n        label_column: name\n")
+    assert edit[0] in text
+    source = tmp_path / "metadata.yml"
+    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
+    with sqlite3.connect(real_db) as conn:
+        built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
+    line = text[: text.index(edit[0])].count("\n") + 1
+    assert str(site_config.unknown_table_problem(metadata, built, source)) == (
+        f"metadata.yml:{line}: tables.jurisdiction: the build writes no table or view jurisdiction, "
+        "so Datasette ignores what is written here (did you mean jurisdictions?)"
+    )
+    assert site_config.unknown_table_problem(site_config.read_yaml(paths.SITE_METADATA_SOURCE), built) is None
+
+
 def test_a_misspelt_facet_stops_the_build_and_leaves_no_database(tmp_path, monkeypatch):
     text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
     source = tmp_path / "metadata.yml"
