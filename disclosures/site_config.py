@@ -181,7 +181,7 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
     """
     metadata = read_yaml(source)
     # In this order: the keys are read only from a metadata of the right shape.
-    for check in (metadata_shape_problem, unknown_key_problem):
+    for check in (metadata_shape_problem, unknown_key_problem, sort_and_facet_problem):
         problem = check(metadata, source)
         if problem is not None:
             raise problem
@@ -429,6 +429,42 @@ def shadowing_query_problem(
             f"{source.name}:{line}: queries.{name}: a canned query may not be named as a {kind} the build writes: "
             f"Datasette would answer /{DATABASE_NAME}/{name} with the query in the {kind}'s place; rename the query"
         )
+    return None
+
+
+# Datasette 0.65's facet types, as a facet of metadata.yml names them: {"array": column}.
+FACET_TYPES = ("column", "array", "date")
+
+
+def sort_and_facet_problem(metadata: dict, source: Path) -> ConfigDamaged | None:
+    """The first table in ``metadata`` (read from ``source``) given both ``sort`` and
+    ``sort_desc``, or a facet mapping that is not one of FACET_TYPES naming one column, or None.
+
+    Datasette built each without complaint and then answered every page of the table 400 ("Cannot
+    use _sort and _sort_desc at the same time"), or 500 (a facet {}), or left the facet out
+    without a word ({"arrays": column})."""
+    tables = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("tables") or {}
+    for table, config in tables.items():
+        if not isinstance(config, dict):
+            continue
+        where = ("databases", DATABASE_NAME, "tables", table)
+        if config.get("sort") and config.get("sort_desc"):
+            line = node_lines(source).get((*where, "sort_desc"), 1)
+            return ConfigDamaged(
+                f"{source.name}:{line}: tables.{table}: sort and sort_desc both given; Datasette answers every "
+                f"page of {table} 400 ('Cannot use _sort and _sort_desc at the same time'): keep one"[:300]
+            )
+        for index, facet in enumerate(config.get("facets") or []):
+            if not isinstance(facet, dict):
+                continue
+            kind, column = next(iter(facet.items())) if len(facet) == 1 else (None, None)
+            if kind in FACET_TYPES and isinstance(column, str):
+                continue
+            line = node_lines(source).get((*where, "facets", index), 1)
+            return ConfigDamaged(
+                f"{source.name}:{line}: tables.{table}.facets: {facet!r} is no facet; a facet is a column's name, "
+                f"or one of {', '.join(FACET_TYPES)} naming one: {{array: column}}"[:300]
+            )
     return None
 
 

@@ -433,12 +433,57 @@ def test_a_key_datasette_does_not_read_is_refused_at_its_line(tmp_path, edit, me
     assert str(raised.value) == f"metadata.yml:{line}: {message}"
 
 
+@pytest.mark.parametrize(
+    "edit, marker, message",
+    [
+        (
+            ("        sort: rank\n", "        sort: rank\n        sort_desc: label\n"),
+            "sort_desc: label",
+            "tables.source_tiers: sort and sort_desc both given; Datasette answers every page of source_tiers 400 "
+            "('Cannot use _sort and _sort_desc at the same time'): keep one",
+        ),
+        (
+            ("facets: [kind, tier]\n", "facets: [kind,\n          {}]\n"),
+            "{}]",
+            "tables.sources.facets: {} is no facet; a facet is a column's name, or one of column, array, date "
+            "naming one: {array: column}",
+        ),
+        (
+            ("facets: [kind, tier]\n", "facets: [kind,\n          {arrays: tier}]\n"),
+            "{arrays",
+            "tables.sources.facets: {'arrays': 'tier'} is no facet;",
+        ),
+        (
+            ("facets: [kind, tier]\n", "facets: [kind,\n          {array: tier, date: kind}]\n"),
+            "{array",
+            "tables.sources.facets: {'array': 'tier', 'date': 'kind'} is no facet;",
+        ),
+    ],
+)
+def test_a_sort_or_facet_datasette_cannot_apply_is_refused_at_its_line(tmp_path, edit, marker, message):
+    # Each built without complaint: both sorts answered every page of the table 400, a facet {}
+    # answered it 500, and a facet of a type Datasette lacks ({arrays: tier}) was left out unsaid.
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    assert edit[0] in text
+    edited = text.replace(edit[0], edit[1], 1)
+    source = tmp_path / "metadata.yml"
+    source.write_text(edited, encoding="utf-8")
+    with pytest.raises(site_config.ConfigDamaged) as raised:
+        site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
+    line = edited[: edited.index(marker)].count("\n") + 1
+    assert str(raised.value).startswith(f"metadata.yml:{line}: {message}"), raised.value
+
+
 def test_metadata_and_settings_datasette_accepts_are_accepted(tmp_path):
     from disclosures import paths, site_config
 
     text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
     path = tmp_path / "metadata.yml"
-    path.write_text(text.replace("        facet_size: 50\n", "        facet_size: max\n", 1), encoding="utf-8")
+    # A facet Datasette reads as a mapping of its type to a column.
+    edited = text.replace("        facet_size: 50\n", "        facet_size: max\n", 1)
+    path.write_text(
+        edited.replace("facets: [kind, tier]", "facets: [{column: kind}, {date: tier}]", 1), encoding="utf-8"
+    )
     descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
     assert (
         site_config.site_metadata(descriptor, path)["databases"]["disclosures"]["tables"]["figures"]["facet_size"]
