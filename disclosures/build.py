@@ -1702,6 +1702,7 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
                 site_config.shadowing_query_problem(metadata, built),
                 site_config.unknown_table_problem(metadata, built),
                 site_config.unknown_column_problem(metadata, columns),
+                site_config.broken_query_problem(metadata, temporary),
             ):
                 if problem is not None:
                     raise problem

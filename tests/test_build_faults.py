@@ -383,6 +383,53 @@ def test_metadata_of_a_table_the_build_does_not_write_is_refused_at_its_line(tmp
     assert site_config.unknown_table_problem(site_config.read_yaml(paths.SITE_METADATA_SOURCE), built) is None
 
 
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            ("metric_id, period_start\n      platform_coverage:", "metric_id, period_strat\n      platform_coverage:"),
+            "queries.jurisdiction_series: SQLite refuses its SQL: no such column: period_strat",
+        ),
+        (
+            ("order by rank limit 2000) best", "order by rank limit 2000 best"),
+            'queries.search_everything: SQLite refuses its SQL: near "best": syntax error',
+        ),
+        (
+            (
+                "metric_id, period_start\n      platform_coverage:",
+                "metric_id, period_start; select 1\n      platform_coverage:",
+            ),
+            "queries.jurisdiction_series: SQLite refuses its SQL: You can only execute one statement at a time.",
+        ),
+    ],
+)
+def test_a_canned_query_sqlite_cannot_prepare_is_refused_at_its_sql(tmp_path, real_db, edit, message):
+    # A misspelt column in a canned query built without complaint, and the query answered every
+    # request 400. The real queries use the site's own functions (fts_query, search_mentions),
+    # which the build does not have: they pass.
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    assert edit[0] in text
+    edited = text.replace(edit[0], edit[1], 1)
+    source = tmp_path / "metadata.yml"
+    source.write_text(edited, encoding="utf-8")
+    metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
+    query = message.split(":")[0].removeprefix("queries.")
+    at = edited.index(f"      {query}:\n")
+    line = edited[: edited.index("        sql: |-\n", at)].count("\n") + 1
+    assert str(site_config.broken_query_problem(metadata, real_db, source)) == f"metadata.yml:{line}: {message}"
+    assert site_config.broken_query_problem(site_config.read_yaml(paths.SITE_METADATA_SOURCE), real_db) is None
+
+
+def test_a_canned_query_of_a_platforms_coverage_matrix_the_package_lacks_is_no_mistake(base_db):
+    # telegram_coverage_matrix reads telegram_coverage, a view the build writes only for a
+    # package with telegram: the tiny package has none, and its build must pass.
+    with sqlite3.connect(base_db) as conn:
+        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'telegram_coverage'").fetchone()
+    metadata = site_config.read_yaml(paths.SITE_METADATA_SOURCE)
+    assert "telegram_coverage" in metadata["databases"]["disclosures"]["queries"]["telegram_coverage_matrix"]["sql"]
+    assert site_config.broken_query_problem(metadata, base_db) is None
+
+
 def test_a_misspelt_facet_stops_the_build_and_leaves_no_database(tmp_path, monkeypatch):
     text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
     source = tmp_path / "metadata.yml"
