@@ -181,7 +181,7 @@ def site_metadata(descriptor: dict, source: Path = SITE_METADATA_SOURCE, api_exa
     """
     metadata = read_yaml(source)
     # In this order: the keys are read only from a metadata of the right shape.
-    for check in (metadata_shape_problem, unknown_key_problem, sort_and_facet_problem):
+    for check in (metadata_shape_problem, unknown_key_problem, sort_and_facet_problem, query_defaults_problem):
         problem = check(metadata, source)
         if problem is not None:
             raise problem
@@ -510,6 +510,39 @@ def broken_query_problem(metadata: dict, database: Path, source: Path = SITE_MET
                     lines = node_lines(source)
                     line = lines.get((*where, "sql"), lines.get(where, 1))
                     return ConfigDamaged(f"{source.name}:{line}: queries.{name}: SQLite refuses its SQL: {error}"[:300])
+    return None
+
+
+def query_defaults_problem(metadata: dict, source: Path) -> ConfigDamaged | None:
+    """The first of the plugin's ``query_defaults`` in ``metadata`` (read from ``source``) that
+    names no canned query, or a parameter its query lacks, or None.
+
+    The forms read them by the query's and the parameter's name: a misspelt one was ignored, and
+    its form opened on no value ("0 results") with nothing said."""
+    import difflib
+    import re
+
+    queries = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("queries") or {}
+    defaults = ((metadata.get("plugins") or {}).get(PLUGIN_NAME) or {}).get("query_defaults") or {}
+    where = ("plugins", PLUGIN_NAME, "query_defaults")
+    for name, values in defaults.items():
+        query = queries.get(name)
+        if query is None:
+            known, at, what = list(queries), (*where, name), f"{name}: no canned query is named so"
+        else:
+            sql = query.get("sql") if isinstance(query, dict) else query
+            known = list(dict.fromkeys(re.findall(r":(\w+)", sql if isinstance(sql, str) else "")))
+            missing = [parameter for parameter in values if parameter not in known]
+            if not missing:
+                continue
+            at, what = (
+                (*where, name, missing[0]),
+                f"{name}.{missing[0]}: the query {name} has no parameter :{missing[0]}",
+            )
+        close = difflib.get_close_matches(str(at[-1]), known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else f"; they are: {', '.join(known)}"
+        line = node_lines(source).get(at, 1)
+        return ConfigDamaged(f"{source.name}:{line}: query_defaults.{what}{hint}"[:300])
     return None
 
 

@@ -294,7 +294,9 @@ def test_a_canned_query_named_as_a_table_or_view_is_refused_at_its_line(tmp_path
     text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
     assert edit[0] in text
     source = tmp_path / "metadata.yml"
-    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    # The query's defaults (query_defaults, before the queries) follow it to its new name.
+    renamed = text.replace(edit[0], edit[1], 1).replace(f"{edit[0][:-2]}: {{", f"{edit[1][:-2]}: {{", 1)
+    source.write_text(renamed, encoding="utf-8")
     metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
     with sqlite3.connect(real_db) as conn:
         built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
@@ -519,6 +521,37 @@ def test_a_sort_or_facet_datasette_cannot_apply_is_refused_at_its_line(tmp_path,
         site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
     line = edited[: edited.index(marker)].count("\n") + 1
     assert str(raised.value).startswith(f"metadata.yml:{line}: {message}"), raised.value
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            ("      compare_platforms: {jurisdiction: USA}\n", "      compare_platform: {jurisdiction: USA}\n"),
+            "query_defaults.compare_platform: no canned query is named so (did you mean compare_platforms?)",
+        ),
+        (
+            ("      country_newest: {jurisdiction: USA}\n", "      country_newest: {jurisdction: USA}\n"),
+            "query_defaults.country_newest.jurisdction: the query country_newest has no parameter :jurisdction "
+            "(did you mean jurisdiction?)",
+        ),
+        (
+            ("      search_everything: {q: fulfilled}\n", "      search_everything: {query: fulfilled}\n"),
+            "query_defaults.search_everything.query: the query search_everything has no parameter :query; they are: q",
+        ),
+    ],
+)
+def test_a_query_default_naming_no_query_or_parameter_is_refused_at_its_line(tmp_path, edit, message):
+    # The forms read query_defaults by the query's and the parameter's name: a misspelt one was
+    # ignored, and its form opened on no value, "0 results", with nothing said.
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    assert edit[0] in text
+    source = tmp_path / "metadata.yml"
+    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    with pytest.raises(site_config.ConfigDamaged) as raised:
+        site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
+    line = text[: text.index(edit[0])].count("\n") + 1
+    assert str(raised.value) == f"metadata.yml:{line}: {message}"
 
 
 def test_metadata_and_settings_datasette_accepts_are_accepted(tmp_path):
