@@ -1698,12 +1698,16 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
             columns = {
                 name: [row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (name,))] for name in built
             }
-            for problem in (
-                site_config.shadowing_query_problem(metadata, built),
-                site_config.unknown_table_problem(metadata, built),
-                site_config.unknown_column_problem(metadata, columns),
-                site_config.broken_query_problem(metadata, temporary),
+            # In this order, each called once the one before passed: a facet's values are read only
+            # from a column the table has.
+            for check in (
+                lambda: site_config.shadowing_query_problem(metadata, built),
+                lambda: site_config.unknown_table_problem(metadata, built),
+                lambda: site_config.unknown_column_problem(metadata, columns),
+                lambda: site_config.array_facet_problem(metadata, conn),
+                lambda: site_config.broken_query_problem(metadata, temporary),
             ):
+                problem = check()
                 if problem is not None:
                     raise problem
             atom = feed.release_feed(conn)

@@ -607,6 +607,46 @@ def unknown_column_problem(
     return None
 
 
+def sql_name(name: str) -> str:
+    """``name`` as an SQLite identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def array_facet_problem(
+    metadata: dict, conn: sqlite3.Connection, source: Path = SITE_METADATA_SOURCE
+) -> ConfigDamaged | None:
+    """The first facet {"array": column} in ``metadata`` (read from ``source``) whose column, in
+    the built database (``conn``), holds a value that is not a JSON array, or None.
+
+    Datasette reads such a column with json_each: a column of plain text built without complaint,
+    and every page of the table then answered 400 ("malformed JSON"). A column the table lacks is
+    unknown_column_problem's."""
+    tables = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("tables") or {}
+    for table, config in tables.items():
+        facets = config.get("facets") if isinstance(config, dict) else None
+        for index, facet in enumerate(facets if isinstance(facets, list) else []):
+            column = facet.get("array") if isinstance(facet, dict) else None
+            if not isinstance(column, str):
+                continue
+            try:
+                found = conn.execute(
+                    f"SELECT {sql_name(column)} AS value FROM {sql_name(str(table))} "
+                    "WHERE value IS NOT NULL AND NOT (json_valid(value) AND json_type(value) = 'array') LIMIT 1"
+                ).fetchone()
+            except sqlite3.OperationalError:
+                continue
+            if found is None:
+                continue
+            line = node_lines(source).get(("databases", DATABASE_NAME, "tables", table, "facets", index), 1)
+            return ConfigDamaged(
+                f"{source.name}:{line}: tables.{table}.facets: {{array: {column}}}: {column} holds {found[0]!r}, "
+                f"not a JSON array, so Datasette answers every page of {table} 400 (malformed JSON); facet it as a column"[
+                    :300
+                ]
+            )
+    return None
+
+
 def file_sha256(path: Path) -> str:
     """The SHA-256 of the file's bytes, in hex (Datasette's ``inspect_hash``)."""
     with Path(path).open("rb") as handle:

@@ -432,6 +432,28 @@ def test_a_canned_query_of_a_platforms_coverage_matrix_the_package_lacks_is_no_m
     assert site_config.broken_query_problem(metadata, base_db) is None
 
 
+def test_an_array_facet_on_a_column_of_no_json_arrays_is_refused_at_its_line(tmp_path, real_db):
+    # Datasette reads an array facet's column with json_each: over plain text it built without
+    # complaint, and every page of the table answered 400 ("malformed JSON").
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    edit = ("        facets: [kind, tier]\n", "        facets: [kind, {array: tier}]\n")
+    arrays = ("      dataset:\n", "      dataset:\n        facets: [{array: licenses}]\n")
+    assert edit[0] in text and arrays[0] in text
+    source = tmp_path / "metadata.yml"
+    descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    with sqlite3.connect(real_db) as conn:
+        source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+        problem = site_config.array_facet_problem(site_config.site_metadata(descriptor, source), conn, source)
+        line = text[: text.index(edit[0])].count("\n") + 1
+        assert str(problem) == (
+            f"metadata.yml:{line}: tables.sources.facets: {{array: tier}}: tier holds 'crowdsourced', not a JSON "
+            "array, so Datasette answers every page of sources 400 (malformed JSON); facet it as a column"
+        )
+        # The dataset's licences are a JSON array: an array facet of them is Datasette's to count.
+        source.write_text(text.replace(arrays[0], arrays[1], 1), encoding="utf-8")
+        assert site_config.array_facet_problem(site_config.site_metadata(descriptor, source), conn, source) is None
+
+
 def test_a_misspelt_facet_stops_the_build_and_leaves_no_database(tmp_path, monkeypatch):
     text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
     source = tmp_path / "metadata.yml"
