@@ -278,6 +278,25 @@ def is_a(value, expected) -> bool:
     return isinstance(value, expected) and not (expected is int and isinstance(value, bool))
 
 
+# The least value of each whole-number setting that serves a site. Datasette takes any, and then
+# 0 rows per page answered every table with none, a max_returned_rows of -1 every query with
+# none, and a time limit of 0 ms every table's JSON with a 500. A 0 elsewhere is Datasette's own
+# "none": a thread pool (num_sql_threads), a cache, a CSV size limit, truncation.
+SETTING_MINIMUMS = {
+    "default_page_size": 1,
+    "max_returned_rows": 1,
+    "num_sql_threads": 0,
+    "sql_time_limit_ms": 1,
+    "default_facet_size": 1,
+    "facet_time_limit_ms": 1,
+    "facet_suggest_time_limit_ms": 0,
+    "default_cache_ttl": 0,
+    "cache_size_kb": 0,
+    "max_csv_mb": 0,
+    "truncate_cells_html": 0,
+}
+
+
 def site_settings(source: Path = SITE_SETTINGS_SOURCE) -> dict:
     """Datasette settings from ``settings.yml``, where each one's reason is written beside it.
 
@@ -296,6 +315,16 @@ def site_settings(source: Path = SITE_SETTINGS_SOURCE) -> dict:
             raise ConfigDamaged(f"{source.name}:{line}: {name} is not a Datasette setting{hint}")
         if not is_a(value, expected):
             raise wrong_type(source, (name,), value, expected)
+        least = SETTING_MINIMUMS.get(name)
+        if least is not None and value < least:
+            line = node_lines(source).get((name,), 1)
+            raise ConfigDamaged(f"{source.name}:{line}: {name} must be at least {least}, not {value}")
+        if name == "base_url" and not (value.startswith("/") and value.endswith("/")):
+            line = node_lines(source).get((name,), 1)
+            raise ConfigDamaged(
+                f"{source.name}:{line}: base_url must begin and end with /, not {value!r}: Datasette writes its "
+                "links after it ('site' made /static/site.css 'sitestatic/site.css')"[:300]
+            )
     return settings
 
 

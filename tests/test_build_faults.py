@@ -178,6 +178,20 @@ def test_a_build_with_damaged_yaml_is_one_line_not_a_traceback(tmp_path, monkeyp
         ),
         ("allow_download: 1\n", "settings.yml:1: allow_download must be true or false, not int 1"),
         ("max_csv_mb: true\n", "settings.yml:1: max_csv_mb must be a whole number, not bool True"),
+        # Every table's JSON answered no rows, every SQL query none, every table's JSON 500.
+        (
+            "sql_time_limit_ms: 1000\ndefault_page_size: 0\n",
+            "settings.yml:2: default_page_size must be at least 1, not 0",
+        ),
+        ("max_returned_rows: -1\n", "settings.yml:1: max_returned_rows must be at least 1, not -1"),
+        ("sql_time_limit_ms: 0\n", "settings.yml:1: sql_time_limit_ms must be at least 1, not 0"),
+        ("default_cache_ttl: -5\n", "settings.yml:1: default_cache_ttl must be at least 0, not -5"),
+        # Every page's links were written after it: /static/site.css as sitestatic/site.css.
+        (
+            "base_url: site\n",
+            "settings.yml:1: base_url must begin and end with /, not 'site': Datasette writes its links after it "
+            "('site' made /static/site.css 'sitestatic/site.css')",
+        ),
     ],
 )
 def test_a_setting_datasette_does_not_have_or_cannot_read_is_named_with_its_line(tmp_path, text, message):
@@ -196,6 +210,11 @@ def test_the_settings_the_build_knows_are_datasettes():
     from disclosures import site_config
 
     assert {s.name: type(s.default) for s in datasette.app.SETTINGS} == site_config.DATASETTE_SETTINGS
+    # Each whole-number setting has its least value, and Datasette's default is at least that.
+    defaults = {s.name: s.default for s in datasette.app.SETTINGS}
+    whole = {name for name, kind in site_config.DATASETTE_SETTINGS.items() if kind is int}
+    assert set(site_config.SETTING_MINIMUMS) == whole
+    assert all(defaults[name] >= least for name, least in site_config.SETTING_MINIMUMS.items())
     assert site_config.site_settings()  # the repository's own
 
 
@@ -595,6 +614,9 @@ def test_metadata_and_settings_datasette_accepts_are_accepted(tmp_path):
     settings = tmp_path / "settings.yml"
     settings.write_text("# every setting as Datasette has it\n", encoding="utf-8")
     assert site_config.site_settings(settings) == {}
+    # 0 is Datasette's "none" for these: no CSV size limit, no truncation, no cache, no thread pool.
+    settings.write_text("max_csv_mb: 0\ntruncate_cells_html: 0\ndefault_cache_ttl: 0\nnum_sql_threads: 0\n")
+    assert site_config.site_settings(settings)["max_csv_mb"] == 0
 
 
 def check_metadata_edit(tmp_path, edit, message):
