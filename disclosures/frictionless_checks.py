@@ -36,19 +36,19 @@ class figure_value(frictionless.Check):
     Errors = [ferrors.CellError]
 
     def validate_start(self):
-        self.record_sources = set()
+        self.record_sources, self.sources = set(), None
         package = getattr(self.resource, "package", None)
         if self.resource.name in QUOTED_VALUE_RESOURCES and package is not None and package.has_resource("sources"):
             with package.get_resource("sources") as sources:
-                self.record_sources = {
-                    row["source_id"] for row in sources.row_stream if row["kind"] in rules.RECORD_SOURCE_KINDS
-                }
+                rows = list(sources.row_stream)
+            self.record_sources = {row["source_id"] for row in rows if row["kind"] in rules.RECORD_SOURCE_KINDS}
+            self.sources = {row["source_id"] for row in rows}
         return []
 
     def validate_row(self, row):
         if self.resource.name not in QUOTED_VALUE_RESOURCES:
             return
-        for field, note in figure_value_notes(row, self.record_sources, row.error_cells):
+        for field, note in figure_value_notes(row, self.record_sources, row.error_cells, self.sources):
             yield ferrors.CellError.from_row(row, note=note, field_name=field)
 
 

@@ -127,11 +127,16 @@ def _id_part_differences(figure_id: str, expected: str) -> str:
     return f" ({'; '.join(told)}): correct whichever is wrong" if told else ""
 
 
-def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[tuple[str, str]]:
+def figure_value_notes(
+    values, record_sources: set[str], unreadable=(), sources: set[str] | None = None
+) -> list[tuple[str, str]]:
     """(field, note): a figure's (or authority report's) value columns against its value_kind,
     and its numbers against its quote. ``values`` maps field names to typed cells; ``unreadable``
     names the fields whose cells were given but could not be typed (their type problem is
-    reported already: "is required" would tell the curator to fill a cell they did fill)."""
+    reported already: "is required" would tell the curator to fill a cell they did fill).
+    ``sources``, every source id: a quote whose source_id is blank or names none of them may be a
+    record's, whose fields hold the value (its unknown source is reported already: a misspelt
+    source_id of a DSA orders row was told its 0 was not in 'BG,0,0,0')."""
     notes = figure_id_notes(values) + rules.wording_problems(values.get("metric_id"), values.get("platform_wording"))
     kind = values.get("value_kind")
     numbers = {name: values.get(name) for name in ("value", "value_low", "value_high")}
@@ -145,7 +150,8 @@ def figure_value_notes(values, record_sources: set[str], unreadable=()) -> list[
     quote = values.get("quote")
     if not isinstance(quote, str):
         return notes
-    is_record = values.get("source_id") in record_sources
+    source_id = values.get("source_id")
+    is_record = source_id in record_sources or (sources is not None and source_id not in sources)
     for field, number in rules.numbers_to_find_in_quote(
         kind, numbers["value"], numbers["value_low"], numbers["value_high"]
     ):
@@ -2287,11 +2293,12 @@ def typed_problems(
     for name, table in tables.items():
         problems += [rules.Problem(shown(name), line, field, message) for line, field, message in table.problems]
 
-    record_sources = set()
+    record_sources, source_ids = set(), None
     if "sources" in tables:
         sources = tables["sources"]
         source_id, kind = sources.column("source_id"), sources.column("kind")
         record_sources = {row[source_id] for row in sources.rows if row[kind] in rules.RECORD_SOURCE_KINDS}
+        source_ids = {row[source_id] for row in sources.rows}
     for name, table in tables.items():
         quoted = name in QUOTED_VALUE_RESOURCES
         dated = {"period_start", "period_end"} <= set(table.fields)
@@ -2304,7 +2311,7 @@ def typed_problems(
             values = dict(zip(table.fields, row, strict=True))
             notes = period_order_notes(values) if dated else []
             if quoted:
-                notes += figure_value_notes(values, record_sources, unreadable.get(line, ()))
+                notes += figure_value_notes(values, record_sources, unreadable.get(line, ()), source_ids)
             problems += [rules.Problem(shown(name), line, field, note) for field, note in notes]
 
     def rows_of(name: str) -> list[tuple[int, dict]]:
