@@ -192,8 +192,26 @@ def _boolean_values_problems(spec: dict, where: str, at: tuple) -> list[tuple[tu
     return found
 
 
+# The types each constraint applies to, as Frictionless reads them (each field type's
+# supported_constraints); it refuses the constraint on any other type, and this reader measured a
+# number's maxLength with len(), a traceback.
+CONSTRAINT_TYPES = {
+    "minLength": ("string", "array", "object", "list"),
+    "maxLength": ("string", "array", "object", "list"),
+    "pattern": ("string",),
+    "minimum": ("date", "datetime", "integer", "number", "time", "year", "yearmonth"),
+    "maximum": ("date", "datetime", "integer", "number", "time", "year", "yearmonth"),
+}
+
+
 def _constraint_problems(kind: str, constraints: dict, where: str, at: tuple) -> list[tuple[tuple, str, str]]:
     found = []
+    for key, kinds in CONSTRAINT_TYPES.items():
+        if key in constraints and kind not in kinds:
+            message = f"{key} of {where} does not apply to a {kind} field (only to {', '.join(kinds)})"
+            found.append(((*at, key), key, message))
+    if found:
+        return found
     for key in ("required", "unique"):
         if key in constraints and not isinstance(constraints[key], bool):
             found.append(((*at, key), key, f"{key} {constraints[key]!r} of {where} is not true or false"))

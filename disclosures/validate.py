@@ -1961,6 +1961,9 @@ def descriptor_error_problems(package_path: Path, descriptor: dict, shown: str, 
                 inner = tuple(int(k) if k.isdigit() else k for k in named.group(1).split("/")) if named else ()
                 if note.startswith("field type "):
                     inner = ("type",)
+                unsupported = re.match(r'constraint "(\w+)" is not supported', note)
+                if unsupported:
+                    inner = ("constraints", unsupported[1])
                 repeated = any((path + inner)[: len(at)] == at for at in told)
                 line = lines.get(path + inner) or lines.get(path)
                 key = (
