@@ -582,7 +582,9 @@ def unknown_table_problem(
     built database (``built``: {name: "table" or "view"}), or None.
 
     Datasette ignores the metadata of a table it does not serve: a misspelt ``jurisdiction:``
-    dropped the jurisdictions' facets and label column, and the build passed."""
+    dropped the jurisdictions' facets and label column, and the build passed. So is a table's
+    ``fts_table`` that names none: every search of the table answered 400 ("no such table:
+    figure_fts")."""
     import difflib
 
     tables = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("tables") or {}
@@ -595,6 +597,17 @@ def unknown_table_problem(
         return ConfigDamaged(
             f"{source.name}:{line}: tables.{name}: the build writes no table or view {name}, "
             f"so Datasette ignores what is written here{hint}"[:300]
+        )
+    for name, config in tables.items():
+        index = config.get("fts_table") if isinstance(config, dict) else None
+        if not isinstance(index, str) or index in built:
+            continue
+        line = node_lines(source).get(("databases", DATABASE_NAME, "tables", name, "fts_table"), 1)
+        close = difflib.get_close_matches(index, built, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return ConfigDamaged(
+            f"{source.name}:{line}: tables.{name}.fts_table: the build writes no table {index}{hint}: "
+            f"every search of {name} (?_search=) would answer 400"[:300]
         )
     return None
 

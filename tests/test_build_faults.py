@@ -404,6 +404,24 @@ def test_metadata_of_a_table_the_build_does_not_write_is_refused_at_its_line(tmp
     assert site_config.unknown_table_problem(site_config.read_yaml(paths.SITE_METADATA_SOURCE), built) is None
 
 
+def test_a_full_text_index_the_build_does_not_write_is_refused_at_its_line(tmp_path, real_db):
+    # A misspelt fts_table built without complaint, and every search of figures answered 400
+    # ("no such table: figure_fts").
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    edit = ("        fts_table: figures_fts\n", "        fts_table: figure_fts\n")
+    assert edit[0] in text
+    source = tmp_path / "metadata.yml"
+    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
+    with sqlite3.connect(real_db) as conn:
+        built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
+    line = text[: text.index(edit[0])].count("\n") + 1
+    assert str(site_config.unknown_table_problem(metadata, built, source)) == (
+        f"metadata.yml:{line}: tables.figures.fts_table: the build writes no table figure_fts (did you mean "
+        "figures_fts?): every search of figures (?_search=) would answer 400"
+    )
+
+
 @pytest.mark.parametrize(
     "edit, message",
     [
