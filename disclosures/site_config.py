@@ -347,6 +347,10 @@ METADATA_SHAPES = (
         for key in ("sort", "sort_desc", "fts_table", "fts_pk", "label_column", "title", "description")
     ),
     (("databases", DATABASE_NAME, "tables", "*", "sortable_columns"), list),
+    # Datasette reads either by its truth: "false" (quoted) hid the table from every listing,
+    # and a searchmode other than raw searched as if none were given.
+    (("databases", DATABASE_NAME, "tables", "*", "hidden"), bool),
+    (("databases", DATABASE_NAME, "tables", "*", "searchmode"), "raw"),
     (("databases", DATABASE_NAME, "tables", "*", "sortable_columns", "*"), str),
     (("databases", DATABASE_NAME, "tables", "*", "units"), dict),
     (("databases", DATABASE_NAME, "queries"), dict),

@@ -246,6 +246,15 @@ def test_the_settings_the_build_knows_are_datasettes():
             ),
             "metadata.yml:41: databases.disclosures.tables.figures.facets must be a list, not str 'platform_id'",
         ),
+        # Datasette hid the table from every listing: the text "false" is true.
+        (
+            ("      series_members:\n        hidden: true\n", '      series_members:\n        hidden: "false"\n'),
+            "databases.disclosures.tables.series_members.hidden must be true or false, not str 'false'",
+        ),
+        (
+            ("        fts_pk: rowid\n", "        fts_pk: rowid\n        searchmode: fts5\n"),
+            "databases.disclosures.tables.figures.searchmode must be 'raw', not str 'fts5'",
+        ),
     ],
 )
 def test_metadata_of_the_wrong_shape_is_named_with_its_line(tmp_path, edit, message):
