@@ -752,18 +752,19 @@ def choice_problem(parameter: str, given: list[str], allowed: list[str], listed:
     return f"{parameter}={','.join(unknown)}: no such {parameter}; {where}"
 
 
-async def chart_choice_problem(db, parameter: str, given: list[str], allowed: list[str], as_json: bool) -> str | None:
-    """``choice_problem`` of a chart's parameter; a jurisdiction given by a name or an alpha-2
-    code (jurisdiction=germany, jurisdiction=DE) is answered with its code, as /compare does,
-    instead of the 250 codes (which stay listed when one of them names no jurisdiction)."""
+async def page_choice_problem(db, parameter: str, given: list[str], allowed: list[str], listed: bool) -> str | None:
+    """``choice_problem`` of a parameter of /chart or /compare, in one wording for both; a
+    jurisdiction given by a name or an alpha-2 code (jurisdiction=germany, jurisdiction=DE) is
+    answered with its code instead of the 250 codes (which stay listed when one of them names no
+    jurisdiction)."""
     if parameter != "jurisdiction":
-        return choice_problem(parameter, given, allowed, listed=as_json)
+        return choice_problem(parameter, given, allowed, listed=listed)
     unknown = [value for value in given if value not in allowed]
     if not unknown:
         return None
     named = {value: await jurisdiction_id_of(db, value) for value in unknown}
     if not all(named.values()):
-        return choice_problem(parameter, given, allowed, listed=as_json)
+        return choice_problem(parameter, given, allowed, listed=listed)
     codes = "; ".join(f"for {value}, jurisdiction={code}" for value, code in named.items())
     return (
         f"jurisdiction={','.join(unknown)}: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code "
@@ -1295,8 +1296,7 @@ async def chart_page(datasette, request):
         known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     if not known:
         platforms = await vocabulary(db, "platforms", "platform_id")
-        listed = f"platform is one of: {', '.join(platforms)}" if as_json else "pick one from the Platform list"
-        problem = problem or f"No platform {platform!r}: {listed}"
+        problem = problem or choice_problem("platform", [platform], platforms, listed=as_json)
         platform = "telegram"
         known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     # Values the vocabulary does not have are a 400; known ones that this platform lacks keep the
@@ -1312,7 +1312,7 @@ async def chart_page(datasette, request):
         "metric": metrics,
     }
     for parameter, values in chosen.items():
-        problem = problem or await chart_choice_problem(db, parameter, values, vocabularies[parameter], as_json)
+        problem = problem or await page_choice_problem(db, parameter, values, vocabularies[parameter], as_json)
         chosen[parameter] = [v for v in values if v in vocabularies[parameter]]
     if problem and as_json:
         return await bad_request(datasette, request, problem)
@@ -1532,16 +1532,12 @@ async def compare_page(datasette, request):
     jurisdiction_id = jurisdiction_id or "USA"
     found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [jurisdiction_id])
     if not found:
-        # "pick one from the list" gave a program reading the JSON no list, and no hint that
-        # jurisdiction=US (the alpha-2 code) or a name means USA.
-        named = await jurisdiction_id_of(db, jurisdiction_id)
-        message = (
-            f"No jurisdiction {jurisdiction_id!r}: a comparison's jurisdiction is its ISO 3166-1 alpha-3 code "
-            f"(USA, DEU), as {datasette.urls.path('countries')} lists them"
-        )
-        return await bad_request(
-            datasette, request, message + (f"; for {named}, jurisdiction={named}" if named else "")
-        )
+        # Worded as /chart words it (it was "No jurisdiction 'GERMANY': ...; for DEU, jurisdiction=DEU"
+        # here, "jurisdiction=GERMANY: no such jurisdiction; ...: for GERMANY, jurisdiction=DEU" there),
+        # with the codes listed: this page's refusal is an error page, without the form's list.
+        jurisdictions = await vocabulary(db, "jurisdictions", "jurisdiction_id")
+        problem = await page_choice_problem(db, "jurisdiction", [jurisdiction_id], jurisdictions, listed=True)
+        return await bad_request(datasette, request, problem)
     available = await rows(
         db,
         """SELECT DISTINCT p.platform_id, p.name FROM figures f JOIN platforms p USING (platform_id)

@@ -618,3 +618,21 @@ def test_a_canned_querys_page_is_named_by_its_title_not_its_sql(site, real_build
         assert title == f"{markupsafe.escape(query['title'])}: disclosures", title
     ad_hoc = site.get("/disclosures?sql=select+1")
     assert "<title>SQL query: disclosures</title>" in ad_hoc.text
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("platform=nope", "platform=nope: no such platform; platform is one of: amazon_store, "),
+        ("jurisdiction=XXX", "jurisdiction=XXX: no such jurisdiction; jurisdiction is one of: ABW, "),
+        ("jurisdiction=germany", "jurisdiction=GERMANY: no such jurisdiction; a jurisdiction is its ISO 3166-1"),
+    ],
+)
+def test_the_chart_and_the_comparison_refuse_an_unknown_platform_or_jurisdiction_in_one_wording(site, query, said):
+    # /chart.json said "No platform 'nope': ..." where /compare.json said "platform=nope: no such
+    # platform; ...", and the other way round for a jurisdiction, where /compare's hint for a name
+    # read "for DEU, jurisdiction=DEU" (the code twice) and /chart's "for GERMANY, jurisdiction=DEU".
+    chart = assert_error_shape(site.get(f"/chart.json?{query}"), 400)
+    compared = assert_error_shape(site.get(f"/compare.json?{query}"), 400)
+    assert chart == compared and chart.startswith(said), (chart, compared)
+    assert "for DEU, jurisdiction=DEU" not in compared

@@ -24,7 +24,7 @@ REFUSED = [
     ),
     (
         "platform=nope&jurisdiction=IND",
-        "No platform 'nope': pick one from the Platform list.",
+        "platform=nope: no such platform; pick one from the Platform list.",
         [("jurisdiction", "IND")],
     ),
     (

@@ -384,7 +384,7 @@ def test_a_platform_page_is_found_by_its_name_or_id_in_any_case(site):
     assert site.get("/platform/Amazon~20Store").headers["location"] == "/platform/amazon_store"
     assert site.get("/platform/no~20such").status_code == 404
     assert site.get("/platform/x~zz").status_code == 404
-    assert "No platform 'nope'" in error(site.get("/chart.json?platform=nope"), 400)
+    assert "platform=nope: no such platform" in error(site.get("/chart.json?platform=nope"), 400)
 
 
 def test_a_platform_named_with_a_dot_is_found_and_a_dot_before_another_format_is_said(site):
