@@ -261,6 +261,12 @@ def asgi_wrapper(datasette):
             row = ROW_PATH.match(raw_path.decode("latin-1"))
             if row and unquote(row["database"]) in datasette.databases:
                 db = datasette.databases[unquote(row["database"])]
+                row_key, row_format = row["row"], row["format"]
+                if row_format is None and unquote(row_key) in (".json", ".csv"):
+                    # figures/.json is the JSON of an empty key: Datasette's key takes at least one
+                    # character, so it read ".json" as the key of a page, and the figure's whole 404
+                    # page, navigation and all, became the error text of the JSON answer.
+                    row_key, row_format = "", unquote(row_key)[1:]
                 table = tilde_decode(unquote(row["table"]))
                 keys = await key_columns(db, table)
                 if keys is None and not await is_table_or_view(db, table):
@@ -269,18 +275,16 @@ def asgi_wrapper(datasette):
                     # plugins/errors.py renders as the site's error page (or the JSON shape).
                     return await send_message(send, 404, f"Table not found: {table}", as_json=False)
                 problem = (
-                    keys
-                    and ("," in row["row"] or len(keys) > 1)
-                    and key_parts_problem(row["row"], len(keys), table, keys)
+                    keys and ("," in row_key or len(keys) > 1) and key_parts_problem(row_key, len(keys), table, keys)
                 )
                 if problem:
-                    return await send_message(send, 404, problem, as_json=row["format"] == "json")
-                if table == "figures" and unquote(row["database"]) == name and row["format"] in (None, "json", "csv"):
-                    figure_id = tilde_decode(unquote(row["row"]))
+                    return await send_message(send, 404, problem, as_json=row_format == "json")
+                if table == "figures" and unquote(row["database"]) == name and row_format in (None, "json", "csv"):
+                    figure_id = tilde_decode(unquote(row_key))
                     if not (await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [figure_id])).rows:
                         gone = await gone_message(db, figure_id)
                         # A CSV's errors are the JSON shape, as everywhere on the API.
-                        if gone and row["format"] in ("json", "csv"):
+                        if gone and row_format in ("json", "csv"):
                             return await send_message(send, *gone, as_json=True)
                         # The figure's own page says what became of it, with links, or, for an id
                         # nothing knows, where to look instead (Datasette's page said "Record not found").
@@ -288,14 +292,14 @@ def asgi_wrapper(datasette):
                             location = f"/figure/{quote(figure_id, safe='')}".encode()
                             start = {"type": "http.response.start", "status": 302, "headers": [(b"location", location)]}
                             return await answer(send, start, b"")
-                        if row["format"] is None and FIGURE_PAGE_ID.fullmatch(figure_id):
+                        if row_format is None and FIGURE_PAGE_ID.fullmatch(figure_id):
                             # That page is a 404 here: answered at this address, as a redirect to it
                             # answered a 404 under a 302.
                             page = f"/figure/{quote(figure_id, safe='')}"
                             figure_page = dict(scope, path=page, raw_path=page.encode(), query_string=b"")
                             return await app(figure_page, receive, send)
-                if keys and row["format"] in (None, "json", "csv"):
-                    row_send = missing_row_answered(send, db.name, table, keys, row["row"], row["format"], datasette)
+                if keys and row_format in (None, "json", "csv"):
+                    row_send = missing_row_answered(send, db.name, table, keys, row_key, row_format, datasette)
             escaped = raw_path.partition(b"?")[0]
             # The extension itself may be escaped (figures%2Ejson): the path then ends in it.
             if b"%" in escaped and (

@@ -636,3 +636,23 @@ def test_the_chart_and_the_comparison_refuse_an_unknown_platform_or_jurisdiction
     compared = assert_error_shape(site.get(f"/compare.json?{query}"), 400)
     assert chart == compared and chart.startswith(said), (chart, compared)
     assert "for DEU, jurisdiction=DEU" not in compared
+
+
+@pytest.mark.parametrize(
+    ("path", "listed_at"),
+    [
+        ("/disclosures/figures/.json", "/disclosures/figures.json"),
+        ("/disclosures/figures/.csv", "/disclosures/figures.csv"),
+        ("/disclosures/figures/%2Ejson", "/disclosures/figures.json"),
+        ("/disclosures/platforms/.json", "/disclosures/platforms.json"),
+    ],
+)
+def test_a_rows_json_or_csv_with_an_empty_key_is_the_404_that_names_the_table(site, path, listed_at):
+    # Datasette's key takes at least one character: it read ".json" as the key of a page, and
+    # figures/.json answered the whole text of the figure's 404 page as its error (".json: not a
+    # figure: Platform Disclosures Skip to content ... Figures Countries ..."), platforms/.json
+    # "No row '.json' ... at /disclosures/platforms", the page.
+    message = assert_error_shape(site.get(path), 404)
+    table = listed_at.split("/")[2].split(".")[0]
+    assert message.startswith(f"No row '' in {table}: none has that ") and message.endswith(f"are at {listed_at}")
+    assert "Skip to content" not in message
