@@ -892,7 +892,9 @@ async def table_shape(db, table: str) -> tuple:
         columns = {r["name"]: r["declared"] for r in found if r["name"]}
         keys = [{"name": r["name"], "type": r["declared"]} for r in sorted(found, key=lambda r: r["pk"]) if r["pk"]]
         shape = (found[0]["type"], columns, keys or [{"name": "rowid", "type": "INTEGER"}])
-    if not db.is_mutable:
+    # Only tables and views that exist are kept: a name a client made up is not, so the memo stays
+    # as small as the schema however many addresses of unknown tables arrive (as strict_paths.py's).
+    if found and not db.is_mutable:
         _shapes[key] = shape
     return shape
 

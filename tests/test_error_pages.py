@@ -96,6 +96,20 @@ def test_row_paths_of_unknown_tables_are_not_remembered(site):
     assert not any(table.startswith("made-up-") for _, table in memo)
 
 
+def test_table_paths_of_unknown_tables_are_not_remembered(site):
+    # plugins/parameters.py kept the shape of every table name asked for, None included: one
+    # entry per made-up name, without end, on a server that runs for months.
+    from datasette.plugins import pm
+
+    memo = pm.get_plugin("parameters.py")._shapes
+    for n in range(20):
+        assert site.get(f"/disclosures/made-up-table-{n}.json").status_code == 404
+        assert site.get(f"/disclosures/made-up-table-{n}?_size=1").status_code == 404
+    assert not any(table.startswith("made-up-table-") for _, table in memo)
+    assert site.get("/disclosures/platforms.json?_size=1").status_code == 200
+    assert ("disclosures", "platforms") in memo
+
+
 @pytest.mark.parametrize(
     "path",
     [
