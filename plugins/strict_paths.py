@@ -65,7 +65,9 @@ FIGURE_PAGE_ID = re.compile(r"[A-Za-z0-9_.-]+")
 # would answer them with a page, whose whole text became the error.
 FIGURE_JSON = re.compile(r"^/figure/(?P<figure_id>.*)\.(?P<format>json|csv)$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/.]+)\.csv$")
-ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
+# A table's name as Datasette's row route reads it, dots included: a row of "a.b" or "." was its
+# 400 "no such table", where a row of any other table that does not exist is a 404.
+ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/]+?)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
 
 # A derived figure's id: the id its period would have if reported, and this suffix (held equal
 # to disclosures/vocabulary.py's by tests/test_figure_gone.py).

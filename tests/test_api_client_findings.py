@@ -656,3 +656,20 @@ def test_a_rows_json_or_csv_with_an_empty_key_is_the_404_that_names_the_table(si
     table = listed_at.split("/")[2].split(".")[0]
     assert message.startswith(f"No row '' in {table}: none has that ") and message.endswith(f"are at {listed_at}")
     assert "Skip to content" not in message
+
+
+@pytest.mark.parametrize(
+    ("path", "table"),
+    [
+        ("/disclosures/a.b/c.json", "a.b"),  # was a 400, "no such table: a.b"
+        ("/disclosures/figures.x/y.csv", "figures.x"),
+        ("/disclosures/made-up/figures.json?_size=1", "made-up"),  # was a 400 about _size
+        ("/disclosures/made-up/figures.csv?platform_id=telegram", "made-up"),  # and about a filter
+    ],
+)
+def test_a_row_of_a_table_that_does_not_exist_is_a_404_whatever_it_is_asked(site, path, table):
+    assert assert_error_shape(site.get(path), 404) == f"Table not found: {table}"
+    page = site.get(path.replace(".json", "").replace(".csv", ""))
+    assert page.status_code == 404 and "Table not found: " + html.escape(table) in page.text
+    # A row of a table that exists still refuses a table's option, as before.
+    assert site.get(f"/disclosures/figures/{FIGURE}.json?_size=1").status_code == 400
