@@ -759,6 +759,20 @@ def switch_problem(name: str, value: str) -> str | None:
     return f"{name} must be on or off (or true/false, 1/0), not {value!r}"
 
 
+def newline_shape_problem(given: dict) -> str | None:
+    """Why ``_nl`` is on where Datasette ignores it, or None: it writes newline-delimited JSON of
+    ``_shape=array`` alone, and answered ``figures.json?_nl=on`` (or ``_shape=objects&_nl=on``) with
+    one JSON object, 200, as if no _nl had been asked for."""
+    value, shape = given.get("_nl", ""), given.get("_shape")
+    if not value or not switch_on(value) or shape == "array":
+        return None
+    answered = f"_shape={shape} is" if shape else "without _shape, the answer is"
+    return (
+        f"_nl={value}: newline-delimited JSON (one row per line) is made of _shape=array only, so _nl would be "
+        f"ignored here ({answered} one JSON document); ask for _shape=array&_nl=on"
+    )
+
+
 def trace_problem(datasette, value: str) -> str | None:
     """Why ``_trace`` would be ignored, or None: Datasette traces only with its trace_debug setting
     on, and then only for ``_trace=1`` exactly (its tracer compares the query string's bytes)."""
@@ -986,6 +1000,10 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             return 400, problem
     for switch in dict.fromkeys([*BOOLEAN_OPTIONS, *SWITCHES.get(match["format"] or "", {})]):
         problem = switch_problem(switch, given[switch]) if switch in given else None
+        if problem:
+            return 400, problem
+    if match["format"] == "json" and ("table" in groups or given.get("sql")):
+        problem = newline_shape_problem(given)
         if problem:
             return 400, problem
     problem = repeated_parameter_problem(params)  # pure, so the query is looked up only then

@@ -367,9 +367,31 @@ def test_newline_delimited_json_is_served_as_ndjson_in_utf8(site, path):
     assert response.headers["content-type"] == "application/x-ndjson; charset=utf-8"
     lines = response.content.decode("utf-8").strip().split("\n")
     assert len(lines) >= 3 and all(line.startswith("{") and line.endswith("}") for line in lines)
-    # Without _nl, or in another shape, it stays JSON.
-    for plain in (path.replace("&_nl=on", ""), path.replace("_shape=array", "_shape=objects")):
-        assert site.get(plain).headers["content-type"] == "application/json; charset=utf-8"
+    # Without _nl it stays JSON; in another shape _nl is refused (newline_shape_problem).
+    assert site.get(path.replace("&_nl=on", "")).headers["content-type"] == "application/json; charset=utf-8"
+    assert_error_shape(site.get(path.replace("_shape=array", "_shape=objects")), 400)
+
+
+@pytest.mark.parametrize(
+    ("path", "answered"),
+    [
+        ("/disclosures/figures.json?_size=2&_nl=on", "without _shape, the answer is"),
+        ("/disclosures/figures.json?_size=2&_shape=objects&_nl=1", "_shape=objects is"),
+        ("/disclosures/figures/telegram-usa-2024-ip_or_phone-accounts_affected.json?_nl=on", "without _shape"),
+        ("/disclosures/compare_platforms.json?jurisdiction=USA&_shape=arrayfirst&_nl=on", "_shape=arrayfirst is"),
+        ("/disclosures.json?sql=select+1&_nl=true", "without _shape"),
+    ],
+)
+def test_nl_on_in_a_shape_it_does_not_apply_to_is_a_400_not_ignored(site, path, answered):
+    # Datasette writes newline-delimited JSON of _shape=array alone: figures.json?_nl=on answered
+    # its one JSON object, 200, as if the client had not asked for one row per line.
+    message = assert_error_shape(site.get(path), 400)
+    assert "newline-delimited JSON (one row per line) is made of _shape=array only" in message
+    assert answered in message and message.endswith("ask for _shape=array&_nl=on")
+    asked = site.get(re.sub(r"&_shape=\w+", "", path) + "&_shape=array")
+    assert asked.status_code == 200 and asked.headers["content-type"] == "application/x-ndjson; charset=utf-8"
+    # Off, or blank, it asks for nothing: the shape as given.
+    assert site.get(re.sub(r"_nl=\w+", "_nl=off", path)).status_code == 200
 
 
 @pytest.mark.parametrize("jurisdiction", ["USA", "IND", "DEU"])
