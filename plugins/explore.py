@@ -875,6 +875,23 @@ def series_anchors(chart_platforms: list[str], table_platforms: list[str]) -> li
     return [{"name": name, "anchor": anchor} for name, anchor in found.items()]
 
 
+def no_country_message(datasette, asked: str) -> str:
+    return (
+        f"No jurisdiction {asked!r}: a country page is named by its ISO 3166-1 alpha-3 code "
+        f"(USA, DEU), its alpha-2 code or its name; every one is listed at {datasette.urls.path('countries')}"
+    )
+
+
+def no_platform_message(datasette, asked: str) -> str:
+    return f"No platform {asked!r}: every platform is listed at {datasette.urls.path('platforms')}"
+
+
+async def country_id(db, asked: str) -> str | None:
+    """The id of the jurisdiction /country/<asked> shows: its code in any case, else what it names."""
+    found = await rows(db, "SELECT jurisdiction_id FROM jurisdictions WHERE jurisdiction_id = ?", [asked.upper()])
+    return found[0]["jurisdiction_id"] if found else await jurisdiction_id_of(db, asked)
+
+
 async def country_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
     asked = tilde_decode(request.url_vars["iso3"])
@@ -887,11 +904,7 @@ async def country_page(datasette, request):
             suffix = ".json" if request.url_vars.get("format") else ""
             target = datasette.urls.path(f"country/{named}{suffix}")
             return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
-        message = (
-            f"No jurisdiction {asked!r}: a country page is named by its ISO 3166-1 alpha-3 code "
-            f"(USA, DEU), its alpha-2 code or its name; every one is listed at {datasette.urls.path('countries')}"
-        )
-        return await not_found(datasette, request, message)
+        return await not_found(datasette, request, no_country_message(datasette, asked))
     jurisdiction = found[0]
     if request.url_vars["iso3"] != jurisdiction["jurisdiction_id"]:
         # One address per country, as for platforms (/platform/Google): /country/usa was the
@@ -1064,10 +1077,13 @@ async def platform_page(datasette, request):
         # A name with a dot (mailbox.org) is matched whole above; otherwise the last dot may be
         # a format this page does not have (/platform/google.csv).
         head, dot, given = asked.rpartition(".")
-        if dot and head and await rows(db, "SELECT 1 FROM platforms WHERE platform_id = ?", [head]):
-            return other_format_answer(datasette, f"platform/{head}", given)
-        message = f"No platform {asked!r}: every platform is listed at {datasette.urls.path('platforms')}"
-        return await not_found(datasette, request, message)
+        # By its name as well as its id (/platform/mailbox.org.csv, /platform/Daum%20(Kakao).csv):
+        # each was "No platform 'mailbox.org.csv'", where /platform/google.csv said it has no .csv.
+        # A trailing dot is no format: /platform/telegram. was a JSON 404 "has no .", to a page's address.
+        known = await platform_id_of(db, head) if dot and head and given else None
+        if known:
+            return other_format_answer(datasette, f"platform/{known}", given)
+        return await not_found(datasette, request, no_platform_message(datasette, asked))
     platform = found[0]
     pid = platform["platform_id"]
     reports = await rows(
@@ -1865,7 +1881,20 @@ PAGES_WITH_JSON = ("countries", "platforms", "chart", "compare", "telegram-map",
 
 
 async def other_format(datasette, request):
-    answer = other_format_answer(datasette, request.url_vars["page"], request.url_vars["format"])
+    page = request.url_vars["page"]
+    if page.startswith(("country/", "platform/")):
+        # Named as its page reads it (/country/South%20Korea.csv, /country/usa.csv): the 404 names
+        # the page's own address and JSON, not /country/South~20Korea.json, or "Nothing is at"
+        # the ~ form; a name no page knows is that page's own 404, not a pointer to a JSON that is one.
+        db = datasette.get_database(database_name(datasette))
+        kind, asked = page.split("/", 1)
+        asked = tilde_decode(asked)
+        known = await (country_id(db, asked) if kind == "country" else platform_id_of(db, asked))
+        if known is None:
+            missing = no_country_message if kind == "country" else no_platform_message
+            return error_json(404, missing(datasette, asked))
+        page = f"{kind}/{known}"
+    answer = other_format_answer(datasette, page, request.url_vars["format"])
     if not request.url_vars["format"]:
         # /feed is an address a browser types: an HTML page, as every other 404 of the site.
         return await not_found(datasette, request, json.loads(answer.body)["error"])
@@ -1951,7 +1980,7 @@ def register_routes():
         (r"^/telegram-map(?:\.(?P<format>json))?$", telegram_map_page),
         (
             r"^/(?P<page>countries|platforms|chart|compare|telegram-map|changes|api"
-            r"|(?:country|platform)/[A-Za-z0-9_-]+)\.(?P<format>[A-Za-z0-9]+)$",
+            r"|(?:country|platform)/[A-Za-z0-9_~'(),-]+)\.(?P<format>[A-Za-z0-9]+)$",
             other_format,
         ),
         # /feed.atom is the feed (plugins/pages.py): any other format of it, and /feed itself.

@@ -673,3 +673,31 @@ def test_a_row_of_a_table_that_does_not_exist_is_a_404_whatever_it_is_asked(site
     assert page.status_code == 404 and "Table not found: " + html.escape(table) in page.text
     # A row of a table that exists still refuses a table's option, as before.
     assert site.get(f"/disclosures/figures/{FIGURE}.json?_size=1").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/country/South%20Korea.csv", "/country/KOR has no .csv: its data is /country/KOR.json"),  # "Nothing is at"
+        ("/country/Cote%20d'Ivoire.csv", "/country/CIV has no .csv: its data is /country/CIV.json"),
+        ("/country/usa.csv", "/country/USA has no .csv: its data is /country/USA.json"),  # was /country/usa.json
+        ("/platform/mailbox.org.csv", "/platform/mailbox_org has no .csv: its data is /platform/mailbox_org.json"),
+        ("/platform/Daum%20(Kakao).csv", "/platform/daum has no .csv: its data is /platform/daum.json"),
+        # It sent the client to /country/XXX.json, a 404 too.
+        ("/country/XXX.csv", "No jurisdiction 'XXX': a country page is named by its ISO 3166-1 alpha-3 code"),
+    ],
+)
+def test_a_country_or_platform_named_with_a_format_it_lacks_is_told_where_its_json_is(site, path, said):
+    # Each was "No platform 'mailbox.org.csv'" or "Nothing is at /country/South~20Korea.csv", where
+    # /country/USA.csv and /platform/google.csv said what the page has: named as its page reads it.
+    message = assert_error_shape(site.get(path), 404)
+    assert message.startswith(said), message
+    for named in re.findall(r"its data is (/\S+\.json)", message):
+        assert site.get(named).status_code == 200
+
+
+def test_a_platform_address_ending_in_a_dot_is_the_platforms_404_page(site):
+    # /platform/telegram. was the JSON 404 "/platform/telegram has no .: ...", to a page's address.
+    page = site.get("/platform/telegram.")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "No platform &#39;telegram.&#39;: every platform is listed at /platforms" in page.text
