@@ -1024,9 +1024,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             problem = await query_json_problem(db, given["sql"], params, None)
         return (400, problem) if problem else None
     if "row" in groups and match["format"] in (None, "json", "csv"):
-        if (await table_shape(db, tilde_decode(match["table"])))[0] is None:
-            # A row of no table is strict_paths.py's 404 whatever it is asked: its _size was a 400
-            # that sent the client to the table's address, which is that 404 too.
+        if (await table_shape(db, tilde_decode(match["table"])))[0] != "table":
+            # A row of no table, or of a view (whose rows have no address), is strict_paths.py's
+            # 404 whatever it is asked: its _size was a 400 about a row there is none of.
             return None
         # Datasette ignored it: figures/<id>.json?platform_id=google answered that Telegram
         # figure, 200, as if it were Google's. The row's page answers as its .json does, as a

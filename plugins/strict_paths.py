@@ -276,6 +276,14 @@ def asgi_wrapper(datasette):
                     # ("no such table"): the path names nothing, which is a 404. Plain text, which
                     # plugins/errors.py renders as the site's error page (or the JSON shape).
                     return await send_message(send, 404, f"Table not found: {table}", as_json=False)
+                if keys is None and row_format in (None, "json", "csv"):
+                    # A view's: Datasette looked the row up by a rowid a view does not have and
+                    # said "Record not found", where a table's row says where its rows are.
+                    message = (
+                        f"No row {tilde_decode(unquote(row_key))!r} in {table}: {table} is a view, whose rows have "
+                        f"no address of their own; its rows are at {datasette.urls.table(db.name, table, format=row_format)}"
+                    )
+                    return await send_message(send, 404, message, as_json=False)
                 problem = (
                     keys and ("," in row_key or len(keys) > 1) and key_parts_problem(row_key, len(keys), table, keys)
                 )

@@ -701,3 +701,28 @@ def test_a_platform_address_ending_in_a_dot_is_the_platforms_404_page(site):
     page = site.get("/platform/telegram.")
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "No platform &#39;telegram.&#39;: every platform is listed at /platforms" in page.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/disclosures/figures_series/1.json",
+        "/disclosures/figures_series/x.csv",
+        "/disclosures/telegram_coverage/USA.json?_size=1",  # was a 400 about _size
+        "/disclosures/figures_series/x",
+    ],
+)
+def test_a_row_of_a_view_is_a_404_that_says_a_views_rows_have_no_address(site, path):
+    # Datasette said "Record not found" (it looked the row up by a rowid a view does not have),
+    # where a table's row says where the table's rows are.
+    view = path.split("/")[2]
+    fmt = path.partition("?")[0].rpartition("/")[2].partition(".")[2]
+    said = (
+        f"{view} is a view, whose rows have no address of their own; its rows are at "
+        f"/disclosures/{view}{'.' + fmt if fmt else ''}"
+    )
+    answer = site.get(path)
+    if fmt:
+        assert said in assert_error_shape(answer, 404)
+    else:
+        assert answer.status_code == 404 and said in answer.text
