@@ -23,8 +23,11 @@
   404: Datasette 0.65 read the first part and answered ``<id>`` under 200. One with fewer
   (``requests_and_accounts/telegram.json``) is the same 404: Datasette's was a 400 that named a
   missing SQL parameter.
-- A key no row of the table has (``platforms/nope.json``, its page, its ``.csv``) is a 404 that
-  names the table, its key columns and where its rows are: Datasette's said "Record not found".
+- A key no row of the table has (``platforms/nope.json``, its page, its ``.csv``; an empty one,
+  ``platforms/.json``) is a 404 that names the table, its key columns and where its rows are:
+  Datasette's said "Record not found". So is a row of a view, which has no address of its own.
+- A row of a table that does not exist is a 404 "Table not found", a name with a dot
+  (``a.b/c.json``) too: Datasette's was a 400 "no such table".
 - ``/<database>.csv`` without ``sql=`` is a 400 that says what to ask: Datasette answered it
   with a 500 (a ``KeyError`` in its CSV code, which expects a query's columns).
 - ``/downloads`` and ``/downloads/`` list the release files the site serves (the latest
