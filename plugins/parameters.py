@@ -367,6 +367,13 @@ def sql_parameter_problem(named: dict[str, str], params: list[tuple[str, str]], 
     if fmt not in ("json", "csv"):
         return None
     written = {n: as_written for n, as_written in named.items() if not n.startswith("_")}
+    if "sql" in written:
+        # sql= is the statement itself, which Datasette leaves out of the parameters: select :sql
+        # ran with :sql blank, 200, whatever the address gave.
+        return (
+            f"sql: the query's parameter {written['sql']} cannot be given (sql= is the query itself), so it would "
+            f"run as blank; give it another name, such as {written['sql']}_text"
+        )
     named = list(written)
     keys = {key for key, _ in params}
     missing = next((n for n in named if n not in keys), None)

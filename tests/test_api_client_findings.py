@@ -726,3 +726,16 @@ def test_a_row_of_a_view_is_a_404_that_says_a_views_rows_have_no_address(site, p
         assert said in assert_error_shape(answer, 404)
     else:
         assert answer.status_code == 404 and said in answer.text
+
+
+@pytest.mark.parametrize(
+    "query", ["sql=select+:sql", "sql=select+@sql+as+a", "sql=select+figure_id+from+figures+where+quote+=+:sql+limit+1"]
+)
+def test_a_querys_parameter_named_sql_is_a_400_not_run_as_blank(site, query):
+    # sql= is the statement: Datasette left it out of the parameters and ran :sql as blank, 200.
+    for fmt in ("json", "csv"):
+        message = assert_error_shape(site.get(f"/disclosures.{fmt}?{query}"), 400)
+        assert "sql: the query's parameter " in message and "cannot be given (sql= is the query itself)" in message
+    # Named otherwise it runs with the value given.
+    given = site.get("/disclosures.json?sql=select+:sql_text+as+a&sql_text=x&_shape=array")
+    assert given.json() == [{"a": "x"}]
