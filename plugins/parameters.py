@@ -983,7 +983,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         return 400, problem
     routes = {db.route: db for db in datasette.databases.values()}
     match = DATABASE_PATH.match(path) or TABLE_PATH.match(path) or ROW_PATH.match(path)
-    if not match or match["database"] not in routes:
+    # Datasette's _internal database is no client's to view: its answer is Datasette's 403, before
+    # any parameter is read (a row's _size there was this plugin's 400 about the row).
+    if not match or match["database"] not in routes or match["database"] == "_internal":
         return None
     db = routes[match["database"]]
     groups = match.groupdict()

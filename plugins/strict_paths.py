@@ -62,6 +62,8 @@ from _responses import error_json, held, send_message, send_whole
 from _table_options import PAGE_OPTIONS, unapplied_option
 
 PLUGIN = "platform-disclosures"
+# Datasette's database of the served databases' schemas (Datasette 0.65 names it so).
+INTERNAL = "_internal"
 # The ids /figure/<id> answers (plugins/pages.py's route).
 FIGURE_PAGE_ID = re.compile(r"[A-Za-z0-9_.-]+")
 # An empty id too (/figure/.json), and text no id can be (/figure/a/b.json): the page routes
@@ -264,7 +266,9 @@ def asgi_wrapper(datasette):
             raw_path = scope.get("raw_path") or path.encode("utf-8")
             row_send = send
             row = ROW_PATH.match(raw_path.decode("latin-1"))
-            if row and unquote(row["database"]) in datasette.databases:
+            # Not Datasette's own _internal database, which no client may view: its answer is
+            # Datasette's 403, where this one named its tables' keys, or that a table was not there.
+            if row and unquote(row["database"]) in datasette.databases and unquote(row["database"]) != INTERNAL:
                 db = datasette.databases[unquote(row["database"])]
                 row_key, row_format = row["row"], row["format"]
                 if row_format is None and unquote(row_key) in (".json", ".csv"):

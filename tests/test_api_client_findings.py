@@ -739,3 +739,20 @@ def test_a_querys_parameter_named_sql_is_a_400_not_run_as_blank(site, query):
     # Named otherwise it runs with the value given.
     given = site.get("/disclosures.json?sql=select+:sql_text+as+a&sql_text=x&_shape=array")
     assert given.json() == [{"a": "x"}]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_internal/tables/x.json",  # was a 404 naming its key, "(database_name, table_name)"
+        "/_internal/a.b/c.json",
+        "/_internal/nope/x.csv",  # a 404 "Table not found: nope"
+        "/_internal/tables/x.json?_size=1",  # a 400 about _size
+    ],
+)
+def test_a_row_of_datasettes_internal_database_is_its_403_not_a_look_at_its_schema(site, path):
+    assert site.get("/_internal.json").status_code == 403  # its schema is read by then
+    message = assert_error_shape(site.get(path), 403)
+    assert "permission" in message and "database_name" not in message and "not found" not in message
+    page = site.get(path.replace(".json", "").replace(".csv", ""))
+    assert page.status_code == 403 and "database_name" not in page.text
