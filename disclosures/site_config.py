@@ -548,10 +548,11 @@ def broken_query_problem(metadata: dict, database: Path, source: Path = SITE_MET
 
 def query_defaults_problem(metadata: dict, source: Path) -> ConfigDamaged | None:
     """The first of the plugin's ``query_defaults`` in ``metadata`` (read from ``source``) that
-    names no canned query, or a parameter its query lacks, or None.
+    names no canned query, or a parameter its query lacks, or the first parameter of a canned
+    query that has no default there nor in its SQL (``coalesce(nullif(:p, ''), ...)``), or None.
 
     The forms read them by the query's and the parameter's name: a misspelt one was ignored, and
-    its form opened on no value ("0 results") with nothing said."""
+    its form opened on no value ("0 results") with nothing said, as platform_coverage's did."""
     import difflib
     import re
 
@@ -576,6 +577,19 @@ def query_defaults_problem(metadata: dict, source: Path) -> ConfigDamaged | None
         hint = f" (did you mean {close[0]}?)" if close else f"; they are: {', '.join(known)}"
         line = node_lines(source).get(at, 1)
         return ConfigDamaged(f"{source.name}:{line}: query_defaults.{what}{hint}"[:300])
+    for name, query in queries.items():
+        sql = query.get("sql") if isinstance(query, dict) else query
+        if not isinstance(sql, str):
+            continue
+        given = defaults.get(name) or {}
+        for parameter in dict.fromkeys(re.findall(r":(\w+)", sql)):
+            if parameter in given or re.search(rf"nullif\(\s*:{parameter}\s*,\s*''\s*\)", sql):
+                continue
+            line = node_lines(source).get(("databases", DATABASE_NAME, "queries", name), 1)
+            return ConfigDamaged(
+                f"{source.name}:{line}: queries.{name}: its parameter :{parameter} has no default, so its form "
+                f"opens on no value, '0 results': give one in query_defaults ({name}: {{{parameter}: ...}})"[:300]
+            )
     return None
 
 

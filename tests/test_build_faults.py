@@ -228,7 +228,7 @@ def test_the_settings_the_build_knows_are_datasettes():
         ),
         (
             ("    tables:\n      figures:", "    tables: figures\n    x:\n      figures:"),
-            "metadata.yml:34: databases.disclosures.tables must be a mapping, not str 'figures'",
+            "metadata.yml:35: databases.disclosures.tables must be a mapping, not str 'figures'",
         ),
         # The home page answered 500 (TypeError).
         (
@@ -244,7 +244,7 @@ def test_the_settings_the_build_knows_are_datasettes():
                 "        facets: [platform_id, jurisdiction_id, metric_id",
                 "        facets: platform_id\n        x: [platform_id, jurisdiction_id, metric_id",
             ),
-            "metadata.yml:41: databases.disclosures.tables.figures.facets must be a list, not str 'platform_id'",
+            "metadata.yml:42: databases.disclosures.tables.figures.facets must be a list, not str 'platform_id'",
         ),
         # Datasette hid the table from every listing: the text "false" is true.
         (
@@ -620,6 +620,27 @@ def test_a_query_default_naming_no_query_or_parameter_is_refused_at_its_line(tmp
         site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
     line = text[: text.index(edit[0])].count("\n") + 1
     assert str(raised.value) == f"metadata.yml:{line}: {message}"
+
+
+def test_a_canned_query_parameter_without_a_default_is_refused_at_the_query(tmp_path):
+    # platform_coverage's :platform had no default, in query_defaults or its SQL: its form opened
+    # on no value, "0 results", where every other query's opened on an answer.
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    default = "      platform_coverage: {platform: telegram}\n"
+    assert default in text
+    source = tmp_path / "metadata.yml"
+    source.write_text(text.replace(default, "", 1), encoding="utf-8")
+    with pytest.raises(site_config.ConfigDamaged) as raised:
+        site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
+    line = text.replace(default, "", 1).split("\n").index("      platform_coverage:") + 1
+    assert str(raised.value) == (
+        f"metadata.yml:{line}: queries.platform_coverage: its parameter :platform has no default, so its form "
+        "opens on no value, '0 results': give one in query_defaults (platform_coverage: {platform: ...})"
+    )
+    # A default in the query's own SQL is one: country_newest's coalesce(nullif(:jurisdiction, ''), 'USA').
+    own = "      country_newest: {jurisdiction: USA}\n"
+    source.write_text(text.replace(own, "", 1), encoding="utf-8")
+    assert site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
 
 
 def test_metadata_and_settings_datasette_accepts_are_accepted(tmp_path):

@@ -557,6 +557,7 @@ def test_query_forms_get_choices_labels_and_defaults(site):
         "jurisdiction_series": {"jurisdiction": "USA"},
         "telegram_before_after_arrest": {"metric": "requests_fulfilled"},
         "country_newest": {"jurisdiction": "USA"},
+        "platform_coverage": {"platform": "telegram"},
     }.items():
         html = site.get(f"/disclosures/{query}").text
         configured = json.loads(re.search(r"window.disclosuresForms = (.*?);</script>", html, re.S).group(1))
