@@ -138,7 +138,9 @@ async def table_shape(db, table: str) -> tuple[str | None, list[dict]]:
         if found
         else (None, [])
     )
-    if not db.is_mutable:
+    # Only tables and views that exist are kept: a name a client made up is not, so the memo stays
+    # as small as the schema however many addresses of unknown tables arrive.
+    if found and not db.is_mutable:
         _shapes[key] = shape
     return shape
 
