@@ -436,7 +436,8 @@ class Downloads:
         json_path = path[: -len(".csv")] + ".json"
         # The CSV's own _shape (which a CSV ignores) must not reach the JSON: Datasette reads the
         # first one, and _shape=array there is a list with no "next" (was a 500).
-        query = [(k, v) for k, v in params if k not in ("_facet", "_labels", "_header", "_dl", "_shape")]
+        # Nor its _nl, which the JSON refuses beside _shape=objects (plugins/parameters.py).
+        query = [(k, v) for k, v in params if k not in ("_facet", "_labels", "_header", "_dl", "_shape", "_nl")]
         query += [("_nofacet", "1"), ("_nocount", "1"), ("_shape", "objects")]
         response = await self.datasette.client.get(json_path + "?" + urlencode(query))
         if response.status_code != 200:
@@ -449,7 +450,8 @@ class Downloads:
 
     async def is_truncated(self, path: str, params: list[tuple[str, str]]) -> bool:
         """Whether the query answer hit max_returned_rows, asked of its own JSON."""
-        query = [(k, v) for k, v in params if k not in ("_shape", "_stream", "_dl", "_format")]
+        # _nl too: it is of _shape=array alone, and with _shape=objects a 400 (plugins/parameters.py).
+        query = [(k, v) for k, v in params if k not in ("_shape", "_stream", "_dl", "_format", "_nl")]
         json_path = path.rsplit(".", 1)[0] + ".json"
         response = await self.datasette.client.get(json_path + "?" + urlencode([*query, ("_shape", "objects")]))
         try:

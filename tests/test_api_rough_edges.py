@@ -733,3 +733,12 @@ def test_a_lists_value_that_is_no_finite_number_is_the_one_named(site, query, sa
     # 2 match: it is the one value, 1e999, that no row could match.
     message = assert_error_shape(site.get(f"/disclosures/figures.json?{query}"), 400)
     assert said in message
+
+
+def test_an_nl_the_json_refuses_does_not_reach_a_csvs_own_lookups(site):
+    # A CSV ignores _nl; the table CSV's next page and a query CSV's row limit are read from the
+    # JSON with _shape=objects, where _nl=on is now a 400: the Link header went missing.
+    paged = site.get("/disclosures/figures.csv?_size=2&_nl=on")
+    assert paged.status_code == 200 and 'rel="next"' in paged.headers["link"]
+    query = "/disclosures.json?sql=select+figure_id+from+figures&_shape=array&_nl=on"
+    assert "more than 5000 rows" in assert_error_shape(site.get(query), 413)
