@@ -1694,10 +1694,7 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     )
     try:
         with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:
-            built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
-            columns = {
-                name: [row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (name,))] for name in built
-            }
+            built, columns = site_config.built_schema(conn)
             # In this order, each called once the one before passed: a facet's values are read only
             # from a column the table has.
             for check in (

@@ -630,6 +630,16 @@ def unknown_table_problem(
     return None
 
 
+def built_schema(conn: sqlite3.Connection) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """({name: "table" or "view"}, {name: [column, ...]}) of every table and view of the built
+    database ``conn`` opens: what the checks of metadata.yml against the build read."""
+    built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
+    columns = {
+        name: [row[0] for row in conn.execute("SELECT name FROM pragma_table_info(?)", (name,))] for name in built
+    }
+    return built, columns
+
+
 # Where a table's metadata names one of its columns. Datasette reads a facet on a column the
 # table lacks as SQL's string literal (a single facet value, the column's name, counted over every
 # row), and a sort on one answers every page of the table 400: both built without complaint.

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -326,8 +327,7 @@ def test_a_canned_query_named_as_a_table_or_view_is_refused_at_its_line(tmp_path
     renamed = text.replace(edit[0], edit[1], 1).replace(f"{edit[0][:-2]}: {{", f"{edit[1][:-2]}: {{", 1)
     source.write_text(renamed, encoding="utf-8")
     metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
-    with sqlite3.connect(real_db) as conn:
-        built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
+    built, _columns = built_schema(real_db)
     problem = site_config.shadowing_query_problem(metadata, built, source)
     line = text[: text.index(edit[0])].count("\n") + 1
     assert str(problem).startswith(f"metadata.yml:{line}: {message}"), problem
@@ -377,18 +377,10 @@ def test_a_platform_whose_coverage_view_a_canned_query_would_shadow_stops_the_bu
 def test_metadata_naming_a_column_its_table_lacks_is_refused_at_its_line(tmp_path, real_db, edit, message):
     # A misspelt facet built a facet of one value, the column's name, counted over every row
     # (SQLite reads the unknown quoted name as a string); a misspelt sort answered the table 400.
-    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
-    assert edit[0] in text
-    source = tmp_path / "metadata.yml"
-    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    source, line = metadata_edited(tmp_path, *edit)
     metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
-    with sqlite3.connect(real_db) as conn:
-        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
-        columns = {
-            name: [row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (name,))] for name in names
-        }
+    _built, columns = built_schema(real_db)
     problem = site_config.unknown_column_problem(metadata, columns, source)
-    line = text[: text.index(edit[0])].count("\n") + 1 + edit[0][:-1].count("\n")
     assert str(problem).startswith(f"metadata.yml:{line}: "), problem
     assert message in str(problem)
     assert site_config.unknown_column_problem(site_config.read_yaml(paths.SITE_METADATA_SOURCE), columns) is None
@@ -397,15 +389,10 @@ def test_metadata_naming_a_column_its_table_lacks_is_refused_at_its_line(tmp_pat
 def test_metadata_of_a_table_the_build_does_not_write_is_refused_at_its_line(tmp_path, real_db):
     # Datasette ignores the metadata of a table it does not serve: a misspelt "jurisdiction:"
     # dropped the jurisdictions' facets and label column, and the build passed.
-    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
     edit = ("      jurisdictions:\n        label_column: name\n", "      jurisdiction:\n        label_column: name\n")
-    assert edit[0] in text
-    source = tmp_path / "metadata.yml"
-    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    source, line = metadata_edited(tmp_path, *edit)
     metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
-    with sqlite3.connect(real_db) as conn:
-        built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
-    line = text[: text.index(edit[0])].count("\n") + 1
+    built, _columns = built_schema(real_db)
     assert str(site_config.unknown_table_problem(metadata, built, source)) == (
         f"metadata.yml:{line}: tables.jurisdiction: the build writes no table or view jurisdiction, "
         "so Datasette ignores what is written here (did you mean jurisdictions?)"
@@ -416,15 +403,10 @@ def test_metadata_of_a_table_the_build_does_not_write_is_refused_at_its_line(tmp
 def test_a_full_text_index_the_build_does_not_write_is_refused_at_its_line(tmp_path, real_db):
     # A misspelt fts_table built without complaint, and every search of figures answered 400
     # ("no such table: figure_fts").
-    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
     edit = ("        fts_table: figures_fts\n", "        fts_table: figure_fts\n")
-    assert edit[0] in text
-    source = tmp_path / "metadata.yml"
-    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    source, line = metadata_edited(tmp_path, *edit)
     metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
-    with sqlite3.connect(real_db) as conn:
-        built = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
-    line = text[: text.index(edit[0])].count("\n") + 1
+    built, _columns = built_schema(real_db)
     assert str(site_config.unknown_table_problem(metadata, built, source)) == (
         f"metadata.yml:{line}: tables.figures.fts_table: the build writes no table figure_fts (did you mean "
         "figures_fts?): every search of figures (?_search=) would answer 400"
@@ -665,6 +647,22 @@ def test_metadata_and_settings_datasette_accepts_are_accepted(tmp_path):
     # 0 is Datasette's "none" for these: no CSV size limit, no truncation, no cache, no thread pool.
     settings.write_text("max_csv_mb: 0\ntruncate_cells_html: 0\ndefault_cache_ttl: 0\nnum_sql_threads: 0\n")
     assert site_config.site_settings(settings)["max_csv_mb"] == 0
+
+
+def metadata_edited(tmp_path, old: str, new: str) -> tuple[Path, int]:
+    """metadata.yml with its first ``old`` replaced by ``new``, written into ``tmp_path``, and
+    the line (1-based) where ``old`` begins."""
+    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
+    assert old in text
+    source = tmp_path / "metadata.yml"
+    source.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return source, text[: text.index(old)].count("\n") + 1
+
+
+def built_schema(database: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """site_config.built_schema of the database file at ``database``."""
+    with sqlite3.connect(database) as conn:
+        return site_config.built_schema(conn)
 
 
 def check_metadata_edit(tmp_path, edit, message):
