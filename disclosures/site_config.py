@@ -258,6 +258,15 @@ def node_lines(path: Path) -> dict[tuple, int]:
     return lines
 
 
+def nearest_hint(name, known, otherwise: str = "") -> str:
+    """`` (did you mean <the nearest of known>?)`` for a misspelt ``name``, or ``otherwise``
+    when none of ``known`` is near it (difflib's ratio of 0.6)."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else otherwise
+
+
 def wrong_type(path: Path, where: tuple, value, expected) -> ConfigDamaged:
     """The ConfigDamaged of ``value`` at ``where`` (keys from the top) not being an ``expected``
     (a type, a literal string, or a tuple of either)."""
@@ -307,11 +316,8 @@ def site_settings(source: Path = SITE_SETTINGS_SOURCE) -> dict:
     for name, value in settings.items():
         expected = DATASETTE_SETTINGS.get(name)
         if expected is None:
-            import difflib
-
             line = node_lines(source).get((name,), 1)
-            close = difflib.get_close_matches(str(name), DATASETTE_SETTINGS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f"; Datasette's are: {', '.join(DATASETTE_SETTINGS)}"
+            hint = nearest_hint(name, DATASETTE_SETTINGS, f"; Datasette's are: {', '.join(DATASETTE_SETTINGS)}")
             raise ConfigDamaged(f"{source.name}:{line}: {name} is not a Datasette setting{hint}")
         if not is_a(value, expected):
             raise wrong_type(source, (name,), value, expected)
@@ -553,7 +559,6 @@ def query_defaults_problem(metadata: dict, source: Path) -> ConfigDamaged | None
 
     The forms read them by the query's and the parameter's name: a misspelt one was ignored, and
     its form opened on no value ("0 results") with nothing said, as platform_coverage's did."""
-    import difflib
     import re
 
     queries = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("queries") or {}
@@ -573,8 +578,7 @@ def query_defaults_problem(metadata: dict, source: Path) -> ConfigDamaged | None
                 (*where, name, missing[0]),
                 f"{name}.{missing[0]}: the query {name} has no parameter :{missing[0]}",
             )
-        close = difflib.get_close_matches(str(at[-1]), known, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else f"; they are: {', '.join(known)}"
+        hint = nearest_hint(at[-1], known, f"; they are: {', '.join(known)}")
         line = node_lines(source).get(at, 1)
         return ConfigDamaged(f"{source.name}:{line}: query_defaults.{what}{hint}"[:300])
     for name, query in queries.items():
@@ -603,15 +607,13 @@ def unknown_table_problem(
     dropped the jurisdictions' facets and label column, and the build passed. So is a table's
     ``fts_table`` that names none: every search of the table answered 400 ("no such table:
     figure_fts")."""
-    import difflib
 
     tables = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("tables") or {}
     for name in tables:
         if str(name) in built:
             continue
         line = node_lines(source).get(("databases", DATABASE_NAME, "tables", name), 1)
-        close = difflib.get_close_matches(str(name), built, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        hint = nearest_hint(name, built)
         return ConfigDamaged(
             f"{source.name}:{line}: tables.{name}: the build writes no table or view {name}, "
             f"so Datasette ignores what is written here{hint}"[:300]
@@ -621,8 +623,7 @@ def unknown_table_problem(
         if not isinstance(index, str) or index in built:
             continue
         line = node_lines(source).get(("databases", DATABASE_NAME, "tables", name, "fts_table"), 1)
-        close = difflib.get_close_matches(index, built, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        hint = nearest_hint(index, built)
         return ConfigDamaged(
             f"{source.name}:{line}: tables.{name}.fts_table: the build writes no table {index}{hint}: "
             f"every search of {name} (?_search=) would answer 400"[:300]
@@ -653,7 +654,6 @@ def unknown_column_problem(
     (``columns``: {table or view: [column, ...]}) names a column it does not have, under one of
     COLUMN_NAMING_KEYS, or None. A facet {"array": column} or {"date": column} names its value;
     a table the build did not write is not checked here."""
-    import difflib
 
     tables = ((metadata.get("databases") or {}).get(DATABASE_NAME) or {}).get("tables") or {}
     for table, config in tables.items():
@@ -669,8 +669,7 @@ def unknown_column_problem(
                 where = ("databases", DATABASE_NAME, "tables", table, key)
                 lines = node_lines(source)
                 line = lines.get((*where, index), lines.get(where, 1)) if index is not None else lines.get(where, 1)
-                close = difflib.get_close_matches(column, columns[table], n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
+                hint = nearest_hint(column, columns[table])
                 return ConfigDamaged(
                     f"{source.name}:{line}: tables.{table}.{key}: {table} has no column {column}{hint}"[:300]
                 )
