@@ -131,7 +131,9 @@ def cell_problems(cell: str, *, numeric: bool, is_date: bool = False) -> list[st
             problems.append(f"{cell!r} is not a number")
         elif not _reads_as_decimal(cell):
             pass  # type_problem words it: "not written canonically" would send a curator astray
-        elif not CANONICAL_NUMBER.match(cell):
+        elif not CANONICAL_NUMBER.match(cell) and not (cell != cell.strip() and CANONICAL_NUMBER.match(cell.strip())):
+            # A number canonical but for the whitespace around it is the whitespace's problem
+            # alone: "'123 ' is not written canonically" named five things the cell did not do.
             canonical = canonical_number_text(cell)
             problems.append(
                 f"{cell!r} is not written canonically (no plus sign, leading zeros, "

@@ -99,6 +99,9 @@ def test_a_pattern_problem_says_what_to_write_for_a_grouped_number():
         ("1,200", True, []),
         ("007", False, []),
         (" x", False, ["whitespace"]),
+        # The whitespace is the one thing wrong: not also "not written canonically".
+        ("123 ", True, ["has leading or trailing whitespace"]),
+        (" +7", True, ["whitespace", "not written canonically (no plus sign"]),
         ("a\tb", False, ["control characters"]),
     ],
 )
