@@ -35,6 +35,9 @@ LEFT_TO_FRICTIONLESS = {
     # KeyError, as the reader did): refused with their line before either reads a row.
     "constraint_minimum_not_of_field_type",
     "constraint_enum_item_not_text",
+    # maxLength or pattern on a number: a traceback from either reader.
+    "constraint_length_on_a_number",
+    "constraint_pattern_on_a_number",
     # Schema values every reader ignores (uniqueKeys, trueValues on a text field): refused with
     # their line, as a misspelt key is.
     "field_true_values_not_a_list",
