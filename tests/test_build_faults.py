@@ -437,11 +437,8 @@ def test_a_canned_query_sqlite_cannot_prepare_is_refused_at_its_sql(tmp_path, re
     # A misspelt column in a canned query built without complaint, and the query answered every
     # request 400. The real queries use the site's own functions (fts_query, search_mentions),
     # which the build does not have: they pass.
-    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
-    assert edit[0] in text
-    edited = text.replace(edit[0], edit[1], 1)
-    source = tmp_path / "metadata.yml"
-    source.write_text(edited, encoding="utf-8")
+    source, _line = metadata_edited(tmp_path, *edit)
+    edited = source.read_text(encoding="utf-8")
     metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
     query = message.split(":")[0].removeprefix("queries.")
     at = edited.index(f"      {query}:\n")
@@ -522,13 +519,10 @@ def test_a_misspelt_facet_stops_the_build_and_leaves_no_database(tmp_path, monke
 def test_a_key_datasette_does_not_read_is_refused_at_its_line(tmp_path, edit, message):
     # Datasette ignores a key it does not know: a misspelt "facet:" dropped the table's facets from
     # every page, a misspelt database name every table's facets, sorts and labels, and it built.
-    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
-    assert edit[0] in text
-    source = tmp_path / "metadata.yml"
-    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    source, line = metadata_edited(tmp_path, *edit)
     with pytest.raises(site_config.ConfigDamaged) as raised:
         site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
-    line = text[: text.index(edit[0])].count("\n") + 1 + edit[0][:-1].count("\n")
+    line += edit[0][:-1].count("\n")  # the edit's last line, where the key is
     assert str(raised.value) == f"metadata.yml:{line}: {message}"
 
 
@@ -562,11 +556,8 @@ def test_a_key_datasette_does_not_read_is_refused_at_its_line(tmp_path, edit, me
 def test_a_sort_or_facet_datasette_cannot_apply_is_refused_at_its_line(tmp_path, edit, marker, message):
     # Each built without complaint: both sorts answered every page of the table 400, a facet {}
     # answered it 500, and a facet of a type Datasette lacks ({arrays: tier}) was left out unsaid.
-    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
-    assert edit[0] in text
-    edited = text.replace(edit[0], edit[1], 1)
-    source = tmp_path / "metadata.yml"
-    source.write_text(edited, encoding="utf-8")
+    source, _line = metadata_edited(tmp_path, *edit)
+    edited = source.read_text(encoding="utf-8")
     with pytest.raises(site_config.ConfigDamaged) as raised:
         site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
     line = edited[: edited.index(marker)].count("\n") + 1
@@ -594,13 +585,9 @@ def test_a_sort_or_facet_datasette_cannot_apply_is_refused_at_its_line(tmp_path,
 def test_a_query_default_naming_no_query_or_parameter_is_refused_at_its_line(tmp_path, edit, message):
     # The forms read query_defaults by the query's and the parameter's name: a misspelt one was
     # ignored, and its form opened on no value, "0 results", with nothing said.
-    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
-    assert edit[0] in text
-    source = tmp_path / "metadata.yml"
-    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    source, line = metadata_edited(tmp_path, *edit)
     with pytest.raises(site_config.ConfigDamaged) as raised:
         site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")), source)
-    line = text[: text.index(edit[0])].count("\n") + 1
     assert str(raised.value) == f"metadata.yml:{line}: {message}"
 
 
@@ -668,10 +655,7 @@ def built_schema(database: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
 def check_metadata_edit(tmp_path, edit, message):
     from disclosures import paths, site_config
 
-    text = paths.SITE_METADATA_SOURCE.read_text(encoding="utf-8")
-    assert edit[0] in text
-    path = tmp_path / "metadata.yml"
-    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    path, _line = metadata_edited(tmp_path, *edit)
     descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
     with pytest.raises(site_config.ConfigDamaged) as raised:
         site_config.site_metadata(descriptor, path)
