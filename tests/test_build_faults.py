@@ -225,11 +225,11 @@ def test_the_settings_the_build_knows_are_datasettes():
         # The build stopped with AttributeError ("'list' object has no attribute 'setdefault'").
         (
             ("plugins:\n  platform-disclosures:", "plugins:\n  - platform-disclosures:"),
-            "metadata.yml:17: plugins must be a mapping, not list",
+            "metadata.yml:{line}: plugins must be a mapping, not list",
         ),
         (
             ("    tables:\n      figures:", "    tables: figures\n    x:\n      figures:"),
-            "metadata.yml:35: databases.disclosures.tables must be a mapping, not str 'figures'",
+            "metadata.yml:{line}: databases.disclosures.tables must be a mapping, not str 'figures'",
         ),
         # The home page answered 500 (TypeError).
         (
@@ -238,14 +238,14 @@ def test_the_settings_the_build_knows_are_datasettes():
                 "      telegram-privacy-policy-ip-phone-2024-09: Privacy policy changed\n",
                 "    home_chart_events: telegram-ceo-detained-france\n",
             ),
-            "metadata.yml:20: plugins.platform-disclosures.home_chart_events must be a mapping, not str",
+            "metadata.yml:{line}: plugins.platform-disclosures.home_chart_events must be a mapping, not str",
         ),
         (
             (
                 "        facets: [platform_id, jurisdiction_id, metric_id",
                 "        facets: platform_id\n        x: [platform_id, jurisdiction_id, metric_id",
             ),
-            "metadata.yml:42: databases.disclosures.tables.figures.facets must be a list, not str 'platform_id'",
+            "metadata.yml:{line}: databases.disclosures.tables.figures.facets must be a list, not str 'platform_id'",
         ),
         # Datasette hid the table from every listing: the text "false" is true.
         (
@@ -655,7 +655,9 @@ def built_schema(database: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
 def check_metadata_edit(tmp_path, edit, message):
     from disclosures import paths, site_config
 
-    path, _line = metadata_edited(tmp_path, *edit)
+    # "{line}" in ``message`` is the line where the edit begins: the line the problem is told at.
+    path, line = metadata_edited(tmp_path, *edit)
+    message = message.replace("{line}", str(line))
     descriptor = json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
     with pytest.raises(site_config.ConfigDamaged) as raised:
         site_config.site_metadata(descriptor, path)
