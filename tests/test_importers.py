@@ -356,7 +356,7 @@ def test_discord_sections_headers_and_totals():
     parsed = discord.parse_transparency_csv(FIXTURES / "discord" / "2023-Q4.csv")
     figures = by_id(parsed)
     assert figures["discord-usa-2023q4-court_order-requests_fulfilled"].value == "34"
-    assert figures["discord-usa-2023q4-all-requests_received"].value == "1326"  # "1,326" inside quotes
+    assert figures["discord-usa-2023q4-legal_process-requests_received"].value == "1326"  # "1,326" inside quotes
     # The emergency section's header holds a line break inside its quoted cell.
     assert figures["discord-hkg-2023q4-emergency-requests_received"].value == "1"
     assert figures["discord-world-2023q4-emergency-requests_fulfilled"].value == "159"
@@ -364,6 +364,47 @@ def test_discord_sections_headers_and_totals():
     assert all(r.period_start == "2023-10-01" and r.period_end == "2023-12-31" for r in parsed.records)
     assert any("Content moderation" in r for r in reasons(parsed))
     assert not any("warn" in r.platform_wording.lower() for r in parsed.records)
+
+
+def test_discord_us_and_international_totals_are_legal_process_not_all(tmp_path):
+    # Rows of Discord's 2023-Q4.csv (the tables cut short): the US table's Total sums its process
+    # rows and the International table holds non-US requests, while emergency requests are a table
+    # of their own (France's 26 are not among its 29). Neither total is every request ("all").
+    rows = [
+        "United States Government Information Requests,,,,,",
+        ",,,,,",
+        "Request Type,Requests,Information Produced*,,,",
+        "Court Orders,46,34,,,",
+        "Subpoenas,692,536,,,",
+        ",,,,,",
+        'Total,"1,326","1,073",,,',
+        ",,,,,",
+        "International Government Information Requests,,,,,",
+        ",,,,,",
+        "Country,Requests,Information Produced,,,",
+        "Brazil,25,19,,,",
+        "France,29,0,,,",
+        ",,,,,",
+        "Total,170,19,,,",
+        ",,,,,",
+        '"Emergency Requests\n",,,,,',
+        ",,,,,",
+        "Country,Requests,Information Produced,,,",
+        "France,26,21,,,",
+        ",,,,,",
+        "Total,203,159,,,",
+    ]
+    path = tmp_path / "2023-Q4.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode())
+    parsed = discord.parse_transparency_csv(path)
+    figures = by_id(parsed)
+    assert figures["discord-usa-2023q4-legal_process-requests_received"].value == "1326"
+    assert figures["discord-usa-2023q4-legal_process-requests_fulfilled"].value == "1073"
+    assert figures["discord-intl-2023q4-legal_process-requests_received"].value == "170"
+    assert figures["discord-fra-2023q4-legal_process-requests_received"].value == "29"
+    assert figures["discord-fra-2023q4-emergency-requests_received"].value == "26"
+    assert figures["discord-world-2023q4-emergency-requests_received"].value == "203"
+    assert [r for r in parsed.records if r.request_type_id == "all"] == []
 
 
 def test_snap_csv_reproduces_the_hand_curated_figures():
@@ -389,7 +430,9 @@ def test_discord_2022_legal_table_names_no_country_and_holds_a_preservation_sub_
     parsed = discord.parse_transparency_csv(FIXTURES / "discord" / "discord-2022-q4.csv")
     figures = by_id(parsed)
     assert figures["discord-world-2022q4-subpoena-requests_received"].value == "566"
-    assert figures["discord-world-2022q4-all-requests_received"].value == "1073"
+    # Its Total sums the four process rows; the preservation sub-table is not in it.
+    assert figures["discord-world-2022q4-legal_process-requests_received"].value == "1073"
+    assert "discord-world-2022q4-all-requests_received" not in figures
     assert figures["discord-world-2022q4-preservation-requests_complied"].value == "580"
     assert "discord-world-2022q4-preservation-requests_fulfilled" not in figures
     assert {r.jurisdiction_id for r in parsed.records} == {"WORLD"}

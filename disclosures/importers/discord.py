@@ -95,7 +95,9 @@ def parse_transparency_csv(path: Path) -> Parsed:
         kind = section_row["maps_to"]  # by_process (US) or a request type for by-country tables
         if first.rstrip(":") in ("Total", "Sum"):
             jurisdiction = mapping.find("total", section)["maps_to"]
-            request_type = "all" if kind == "by_process" else kind
+            # A process table's Total sums its process rows alone: the mapping's "Total" row says
+            # which request type that is, and why it is not every request ("all").
+            request_type = mapping.find("process", "Total")["maps_to"] if kind == "by_process" else kind
         elif kind == "by_process":
             # The section's "total" mapping row names its jurisdiction: USA, or WORLD for 2022's
             # Legal table, which named no country.
