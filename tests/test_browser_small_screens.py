@@ -285,7 +285,7 @@ DATES = r"""() => {
         "google-2025-06-30-user-data-requests-csv-archive",
         "/disclosures/figures/microsoft-usa-2025h1-legal_process-accounts_specified",
         "/disclosures/figures?source_id=discord-transparency-2022q1-csv",
-        "/figure/discord-world-2022q1-all-requests_fulfilled",
+        "/figure/discord-world-2022q1-legal_process-requests_fulfilled",
         # A source's notes, a correction's reason, and a source's title labelling the link to it
         # from another table (plugins/cells.py).
         "/disclosures/sources/cloudflare-transparency-page-2023h2",

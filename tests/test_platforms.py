@@ -48,7 +48,7 @@ PINNED = {
     "snap-usa-2016h1-all-accounts_specified": ("exact", 2455, None, None),
     "snap-usa-2025h2-court_order-requests_received": ("exact", 461, None, None),
     "snap-usa-2024h1-court_order-fraction_requests_some_data": ("exact", 0.83, None, None),
-    "discord-usa-2024h1-all-requests_received": ("exact", 3782, None, None),
+    "discord-usa-2024h1-legal_process-requests_received": ("exact", 3782, None, None),
     "tiktok-usa-2023h1-all-requests_received": ("exact", 2944, None, None),
     "x-world-2024h1-all-requests_received": ("exact", 18737, None, None),
     "x-eu-2024h1-all-requests_received": ("exact", 7872, None, None),
