@@ -1669,8 +1669,8 @@ def preservation_flag(cell: dict, parts: dict[str, float]) -> dict | None:
     derived for the same year. ``parts``: {request type: value} of TOTAL_PARTS, exact."""
     if cell["request_type_id"] != "all" or not parts.get("preservation") or cell["value"] is None:
         return None
-    # Preservation alone equal to the total (Discord's 1 = 1 in Chile) shows nothing: another part
-    # must be in the sum too.
+    # Preservation alone equal to the total (1 = 1, as Discord's Chile figures were while its
+    # non-US requests were filed as all) shows nothing: another part must be in the sum too.
     if not (parts.keys() & {"legal_process", "emergency"}):
         return None
     if sum(parts.values()) != cell["value"]:

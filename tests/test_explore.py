@@ -824,7 +824,8 @@ def test_every_chart_has_its_figures_as_a_table(site, page):
         ("all", 3328, {"legal_process": 2469, "emergency": 859}, False),
         ("all", 3328, {"legal_process": 2469, "emergency": 859, "preservation": 0}, False),
         ("legal_process", 2466, {"preservation": 2466}, False),
-        # Preservation alone equal to the total shows nothing (Discord's 1 = 1 in Chile).
+        # Preservation alone equal to the total shows nothing (1 = 1, as Discord's Chile figures were
+        # while its non-US requests were filed as all).
         ("all", 1, {"preservation": 1}, False),
     ],
 )
