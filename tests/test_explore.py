@@ -566,6 +566,19 @@ def test_query_forms_get_choices_labels_and_defaults(site):
         assert len(found) > 0, query
 
 
+def test_a_query_description_gives_as_its_example_what_its_form_opens_on(site):
+    # platform_coverage said "For one platform (e.g. apple)" above a form that opens on telegram.
+    defaults = site.datasette.plugin_config("platform-disclosures")["query_defaults"]
+    checked = []
+    for query, values in defaults.items():
+        canned = site.loop.run_until_complete(site.datasette.get_canned_query("disclosures", query, None))
+        example = re.search(r"e\.g\. (.*?)(?:\)|\.\s|$)", canned.get("description") or "")
+        if example:
+            assert all(str(value) in example.group(1) for value in values.values()), (query, example.group(1))
+            checked.append(query)
+    assert {"platform_coverage", "top_jurisdictions", "jurisdiction_series"} <= set(checked)
+
+
 def test_query_results_link_ids_and_separate_thousands(site):
     html = site.get(
         "/disclosures/top_jurisdictions?platform=telegram&metric=requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31"
