@@ -13,6 +13,7 @@ importable and tested on their own.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from collections import Counter
@@ -22,7 +23,7 @@ from urllib.parse import urlencode, urljoin
 
 import markupsafe
 from datasette import hookimpl
-from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
 # plugins/ is no package: what its plugins share (plugins/_badges.py) is found on the path.
@@ -875,6 +876,26 @@ def series_anchors(chart_platforms: list[str], table_platforms: list[str]) -> li
     return [{"name": name, "anchor": anchor} for name, anchor in found.items()]
 
 
+# A run of ~ and two hex digits: Datasette's form of a path's %-escapes, the bytes of one or more
+# characters (it answers /country/South%20Korea with a redirect to South~20Korea).
+TILDE_ESCAPES = re.compile(r"(?:~[0-9A-Fa-f]{2})+")
+
+
+def name_as_sent(segment: str) -> str:
+    """The name a /country/ or /platform/ address gives, its ~ escapes decoded once. A ~ that
+    begins no escape stays as sent, and the escapes of bytes that are no UTF-8 text are written as
+    the %-escapes a client sends (/country/M%FCnster, in Latin-1): Datasette's tilde_decode read
+    /country/~ as '%' and that one with a replacement character, and the 404 quoted those."""
+
+    def decoded(run: re.Match) -> str:
+        try:
+            return bytes.fromhex(run.group(0).replace("~", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return run.group(0).replace("~", "%")
+
+    return TILDE_ESCAPES.sub(decoded, segment)
+
+
 def no_country_message(datasette, asked: str) -> str:
     return (
         f"No jurisdiction {asked!r}: a country page is named by its ISO 3166-1 alpha-3 code "
@@ -894,7 +915,7 @@ async def country_id(db, asked: str) -> str | None:
 
 async def country_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
-    asked = tilde_decode(request.url_vars["iso3"])
+    asked = name_as_sent(request.url_vars["iso3"])
     found = await rows(db, "SELECT * FROM jurisdictions WHERE jurisdiction_id = ?", [asked.upper()])
     if not found:
         # /country/US and /country/United%20States (which Datasette redirects to United~20States)
@@ -1065,7 +1086,7 @@ async def series_gaps(db, platform_id: str) -> list[dict]:
 
 async def platform_page(datasette, request):
     db = datasette.get_database(database_name(datasette))
-    asked = tilde_decode(request.url_vars["platform_id"])
+    asked = name_as_sent(request.url_vars["platform_id"])
     found = await rows(db, "SELECT * FROM platforms WHERE platform_id = ?", [asked])
     if not found:
         # /platform/Google, as /country/usa leads to USA: the platform's id or name in any case.
@@ -1888,7 +1909,7 @@ async def other_format(datasette, request):
         # the ~ form; a name no page knows is that page's own 404, not a pointer to a JSON that is one.
         db = datasette.get_database(database_name(datasette))
         kind, asked = page.split("/", 1)
-        asked = tilde_decode(asked)
+        asked = name_as_sent(asked)
         known = await (country_id(db, asked) if kind == "country" else platform_id_of(db, asked))
         if known is None:
             missing = no_country_message if kind == "country" else no_platform_message

@@ -1529,6 +1529,35 @@ def test_a_country_page_no_jurisdiction_names_says_how_pages_are_named(site):
 
 
 @pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        # Datasette's tilde_decode read a ~ that begins no escape as '%', and bytes that are no
+        # UTF-8 as a replacement character: the 404 quoted those, not what the client asked for.
+        ("/country/~.json", "No jurisdiction '~': "),
+        ("/country/~~.json", "No jurisdiction '~~': "),
+        ("/country/a~2.json", "No jurisdiction 'a~2': "),
+        ("/country/M%FCnster.json", "No jurisdiction 'M%FCnster': "),  # Latin-1, as a client escapes it
+        ("/country/~.csv", "No jurisdiction '~': "),
+        ("/platform/~.json", "No platform '~': "),
+        ("/platform/x~Z9.json", "No platform 'x~Z9': "),
+        # An escape is decoded once, as the client's %-escape it stands for.
+        ("/country/Middle~20Earth.json", "No jurisdiction 'Middle Earth': "),
+        ("/country/M~C3~BCnster.json", "No jurisdiction 'Münster': "),
+        ("/country/%25.json", "No jurisdiction '%': "),
+        ("/platform/%7E.json", "No platform '~': "),
+    ],
+)
+def test_a_country_or_platform_404_quotes_the_name_as_the_client_sent_it(site, path, said):
+    assert assert_error_shape(site.get(path), 404).startswith(said)
+    if path.endswith(".json"):
+        page = site.get(path.removesuffix(".json"))
+        for _ in range(2):  # Datasette's redirect of a %-escape to its ~ form
+            if page.status_code == 302:
+                page = site.get(page.headers["location"])
+        assert page.status_code == 404 and said in unescape(page.text)
+
+
+@pytest.mark.parametrize(
     ("asked", "said"),
     [
         ("us", "a jurisdiction is its ISO 3166-1 alpha-3 code (USA, DEU): for US, jurisdiction=USA"),
