@@ -7,12 +7,13 @@
   An id a release carried that a correction has since removed is a 410 in the same shape,
   with the correction's date and reason, as its page is; a derived figure's id whose period a
   source now reports names that figure.
-- ``.json`` or ``.csv`` of a path with a percent-escape that no route reads
-  (``/country/South%20Korea.json``) is answered as its ``~`` form with its format kept
-  (``/country/South~20Korea.json``, a 302 to ``KOR.json``; ``/country/%C3%A9.json`` that page's
-  404 in the API's error shape). Datasette redirected it to ``/country/South~20Korea~2Ejson``,
-  which folds the extension into the name: the format was lost and the redirect led to an HTML
-  404, then to a 404 "Not found" that a name the page knows had too.
+- A path with a percent-escape that no route reads and an extension (``/country/South%20Korea.json``)
+  is answered as its ``~`` form with its format kept (``/country/South~20Korea.json``, a 302 to
+  ``KOR.json``; ``/country/%C3%A9.json`` that page's 404 in the API's error shape;
+  ``/country/South%20Korea.xml`` the 404 of a format the page lacks, as ``/country/KOR.xml``'s).
+  Datasette redirected it to ``/country/South~20Korea~2Ejson``, which folds the extension into
+  the name: the format was lost and the redirect led to an HTML 404, then to a 404 "Not found"
+  that a name the page knows had too (``.xml``: "No jurisdiction 'South Korea.xml'").
 - A figure's row (``/<database>/figures/<id>.json`` or ``.csv``) that a correction has removed
   is the same 410 as ``/figure/<id>.json`` (Datasette's was a 404 that said only "not found"); its HTML row
   page redirects to ``/figure/<id>``, which answers 410 with the correction. The HTML row page of
@@ -58,7 +59,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _releases import RELEASED_SQL, version_order
-from _responses import error_json, held, send_message, send_whole
+from _responses import EXTENSION, error_json, held, send_message, send_whole
 from _table_options import PAGE_OPTIONS, unapplied_option
 
 PLUGIN = "platform-disclosures"
@@ -79,7 +80,7 @@ ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/]+?)/(?P<row>[^/]+?)
 DERIVED_SUFFIX = "-derived"
 # The end of the Location Datasette gives a %-escaped path that names nothing: the extension's
 # dot written ~2E, inside the name.
-FOLDED_FORMATS = (b"~2ejson", b"~2ecsv")  # compared in lower case
+FOLDED_FORMAT = re.compile(rb"~2[Ee](?P<format>[A-Za-z0-9]+)$")
 
 # (database, table) -> number of primary-key columns (rowid: 1), for immutable databases.
 _key_sizes: dict[tuple[str, str], int | None] = {}
@@ -178,7 +179,7 @@ async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
 
 
 def format_kept(send, unfolded: list[str]):
-    """``send``, except that Datasette's redirect of a %-escaped ``.json``/``.csv`` path to its
+    """``send``, except that Datasette's redirect of a %-escaped path with an extension to its
     ``~`` form (which folds the extension into the name, so that it named nothing) is not sent:
     that form with its extension kept is appended to ``unfolded``, for the caller to answer."""
     replaced = False
@@ -191,10 +192,10 @@ def format_kept(send, unfolded: list[str]):
             # Datasette writes the header "Location".
             location = next((v for k, v in message.get("headers", []) if k.lower() == b"location"), b"")
             location = location.partition(b"?")[0]
-            if location.lower().endswith(FOLDED_FORMATS):
+            folded = FOLDED_FORMAT.search(location)
+            if folded:
                 replaced = True
-                name, _, dot_and_format = location.rpartition(b"~")  # "2Ejson"
-                unfolded.append((name + b"." + dot_and_format[2:]).decode("latin-1"))
+                unfolded.append((location[: folded.start()] + b"." + folded["format"]).decode("latin-1"))
                 return
         return await send(message)
 
@@ -319,9 +320,7 @@ def asgi_wrapper(datasette):
                     row_send = missing_row_answered(send, db.name, table, keys, row_key, row_format, datasette)
             escaped = raw_path.partition(b"?")[0]
             # The extension itself may be escaped (figures%2Ejson): the path then ends in it.
-            if b"%" in escaped and (
-                escaped.lower().endswith((b".json", b".csv")) or path.lower().endswith((".json", ".csv"))
-            ):
+            if b"%" in escaped and (EXTENSION.search(escaped.decode("latin-1")) or EXTENSION.search(path)):
                 unfolded = []
                 await app(scope, receive, format_kept(row_send, unfolded))
                 if unfolded:

@@ -685,6 +685,11 @@ def test_a_row_of_a_table_that_does_not_exist_is_a_404_whatever_it_is_asked(site
         ("/platform/Daum%20(Kakao).csv", "/platform/daum has no .csv: its data is /platform/daum.json"),
         # It sent the client to /country/XXX.json, a 404 too.
         ("/country/XXX.csv", "No jurisdiction 'XXX': a country page is named by its ISO 3166-1 alpha-3 code"),
+        # A format other than .json and .csv, %-escaped: Datasette's redirect to South~20Korea~2Exml
+        # folded it into the name, a 404 "No jurisdiction 'South Korea.xml'".
+        ("/country/South%20Korea.xml", "/country/KOR has no .xml: its data is /country/KOR.json"),
+        ("/platform/Daum%20(Kakao).tsv", "/platform/daum has no .tsv: its data is /platform/daum.json"),
+        ("/country/Middle%20Earth.xml", "No jurisdiction 'Middle Earth': a country page is named by"),
     ],
 )
 def test_a_country_or_platform_named_with_a_format_it_lacks_is_told_where_its_json_is(site, path, said):
