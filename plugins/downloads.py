@@ -18,7 +18,10 @@
 - A folder of the release files (``/downloads/1.0.0/``, with or without its slash) is a 302 to
   ``/downloads#release-1.0.0``, its release's files in the list (Datasette answered 403), and so
   is a recorded release's folder that dist/ does not hold (that list says which files this
-  server has; it was a bare 404).
+  server has; it was a bare 404). A file of such a release (``/downloads/0.1.0/disclosures.db``)
+  is a 404 that says the release is recorded, that this server does not hold its files, how a
+  release's files are made and what the site keeps of it: it was a bare "File not found" (with
+  dist/) or that the server serves no release files (without).
 - The database download and the release files have an ETag that is the hash of the bytes
   served, so a rebuilt database is never served under the old one (Datasette's comes from the
   inspect data read at startup); ``If-None-Match`` is answered with 304 against it.
@@ -396,6 +399,33 @@ class Downloads:
         )
         return version if found.rows else None
 
+    async def unheld_release_of_file(self, rest: str) -> str | None:
+        """The release when /downloads/<rest> is a file a recorded release published
+        (``0.1.0/disclosures.db``) and dist/ holds no folder of that release, else None."""
+        name = (self.datasette.plugin_config(PLUGIN) or {}).get("database")
+        version, _, file = rest.partition("/")
+        if name not in self.datasette.databases or not file or self.release_of_folder(version) is not None:
+            return None
+        found = await self.datasette.databases[name].execute(
+            "SELECT 1 FROM release_files WHERE version = ? AND path = ? LIMIT 1", [version, file]
+        )
+        return version if found.rows else None
+
+    def not_held_message(self, path: str, version: str) -> str:
+        """What the address of a file of ``version``, a release this server does not hold, is told:
+        the README's "Cite, download, verify" says where a release's files come from, and /downloads
+        and /changes what the site keeps of one whose files it does not hold."""
+        name = (self.datasette.plugin_config(PLUGIN) or {}).get("database")
+        asked = f"?version={quote(version, safe='')}"
+        return (
+            f"{path}: release {version} is recorded, but this server does not hold its files. A release's files "
+            f"are the folder dist/{version}/ that make release writes from that version's data in the project's "
+            f"repository, and a server serves only the folders in its own dist/. What the site keeps of {version}, "
+            f"each figure it changed with its value and source, is at {self.datasette.urls.path('changes')}{asked} "
+            f"and {self.datasette.urls.table(name, 'release_changes')}{asked}; "
+            f"{self.datasette.urls.path('downloads')} lists each release's files and which this server holds"
+        )
+
     def through_symlink(self, rest: str) -> bool:
         """Whether /downloads/<rest> names a symlink in dist/, or a path through one."""
         for mount, folder in self.datasette.static_mounts:
@@ -522,6 +552,9 @@ class Downloads:
             # Neither a file nor a release's folder (the 302 above): the bare 404 nginx answers too
             # (deploy/nginx.conf.j2), with /downloads a level up.
             return await send_message(cors_send, 404, "Not found", True)
+        unheld = await self.unheld_release_of_file(download["rest"]) if download else None
+        if unheld is not None:
+            return await send_message(cors_send, 404, self.not_held_message(path, unheld), True)
         if path.startswith(FILE_MOUNTS) and path not in ("/downloads/",):
             return await self.app(scope, receive, file_errors(cors_send))
         kind = await self.kind(path)

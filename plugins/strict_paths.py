@@ -38,7 +38,8 @@
   "downloads" and answered 404 "Database not found"); ``/downloads.<other>`` (``.csv``, ``.xml``)
   is a 404 in the API's error shape that names both, where Datasette said "Database not found".
   On a server started without dist/, ``/downloads/<version>/<file>`` is a 404 in that shape
-  that says the server does not serve release files (it was "Database not found" too).
+  that says the server does not serve release files (it was "Database not found" too); a file a
+  recorded release published is plugins/downloads.py's 404, which says the release is recorded.
   A symlink in dist/ is neither listed nor served (plugins/downloads.py): the list gave it its
   target's size, and Datasette served one that pointed inside dist/.
 """

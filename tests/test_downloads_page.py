@@ -135,22 +135,50 @@ def test_each_releases_changes_page_leads_to_the_others(site, real_db):
         assert [v for v in re.findall(r"(\d+\.\d+\.\d+)</(?:a|strong)> \(", nav)] == [v for v, _ in releases]
 
 
+def not_held(path: str, version: str) -> str:
+    """What the address of a file of a recorded release this server does not hold is told."""
+    return (
+        f"{path}: release {version} is recorded, but this server does not hold its files. A release's files are "
+        f"the folder dist/{version}/ that make release writes from that version's data in the project's repository, "
+        f"and a server serves only the folders in its own dist/. What the site keeps of {version}, each figure it "
+        f"changed with its value and source, is at /changes?version={version} and "
+        f"/disclosures/release_changes?version={version}; /downloads lists each release's files and which this "
+        "server holds"
+    )
+
+
 def test_a_release_files_address_on_a_server_without_them_says_so(real_db, real_build, tmp_path):
     # Without dist/, /downloads/<version>/<file> (the address /downloads and a citation give) was
-    # read as a database named "downloads": a 404 "Database not found".
+    # read as a database named "downloads": a 404 "Database not found". With a dist/ that holds
+    # other releases, a bare "File not found". Each says the release is recorded, that its files
+    # are not here, and where they and what the site keeps of it are.
     ((version, file),) = rows(real_db, "SELECT version, path FROM release_files ORDER BY version DESC, path LIMIT 1")
-    # A server of its own without dist/: the session's site serves the repository's dist/ when a
-    # release has been made in this checkout.
+    (tmp_path / "other" / "0.0.1").mkdir(parents=True)
+    (tmp_path / "other" / "0.0.1" / file).write_bytes(b"another release")
+    # Servers of their own: the session's site serves the repository's dist/ when a release has
+    # been made in this checkout.
+    for dist in (tmp_path / "no-dist", tmp_path / "other"):
+        unserved = Site(unhurried(real_build, dist=dist))
+        for path in (f"/downloads/{version}/{file}", f"/downloads/{version}/csv/figures.csv"):
+            answer = unserved.get(path)
+            assert answer.status_code == 404 and answer.headers["access-control-allow-origin"] == "*"
+            assert answer.json() == {"ok": False, "status": 404, "error": not_held(path, version)}, dist
+    # The addresses it gives answer.
+    for link in (f"/changes?version={version}", f"/disclosures/release_changes?version={version}", "/downloads"):
+        assert unserved.get(link).status_code == 200, link
+    # An address no recorded release published says what it said before.
     unserved = Site(unhurried(real_build, dist=tmp_path / "no-dist"))
-    for path in (f"/downloads/{version}/{file}", f"/downloads/{version}/csv/figures.csv"):
-        answer = unserved.get(path)
-        assert answer.status_code == 404 and answer.headers["access-control-allow-origin"] == "*"
-        assert answer.json() == {
-            "ok": False,
-            "status": 404,
-            "error": f"{path}: this server does not serve the release files (make release writes them into "
-            "dist/, which a server started after it serves); /downloads lists each release's files",
-        }
+    for path in ("/downloads/9.9.9/disclosures.db", f"/downloads/{version}/nope.txt"):
+        assert assert_error_shape(unserved.get(path), 404) == (
+            f"{path}: this server does not serve the release files (make release writes them into "
+            "dist/, which a server started after it serves); /downloads lists each release's files"
+        )
+    assert (
+        assert_error_shape(
+            Site(unhurried(real_build, dist=tmp_path / "other")).get(f"/downloads/{version}/nope.txt"), 404
+        )
+        == "File not found"
+    )
     # A server started with dist/ serves what it holds, and its own 404 for the rest.
     (tmp_path / version).mkdir()
     (tmp_path / version / file).write_bytes(b"held")
@@ -158,6 +186,7 @@ def test_a_release_files_address_on_a_server_without_them_says_so(real_db, real_
     assert served.get(f"/downloads/{version}/{file}").content == b"held"
     missing = served.get(f"/downloads/{version}/nope.txt")
     assert missing.status_code == 404 and "does not serve the release files" not in missing.text
+    assert "is recorded" not in served.get(f"/downloads/{version}/csv/figures.csv").text
 
 
 def test_a_release_folder_address_leads_to_its_files_whether_or_not_this_server_holds_them(
