@@ -5,6 +5,9 @@ Not a plugin (no hooks): imported as ``_table_options`` with plugins/ on the imp
 and a row's .json, .csv or page (plugins/parameters.py) apply none of them, and Datasette ignored each
 there without a word (``/compare.json?_labels=on``, ``figures/<id>.json?_col=value``, 200, as if
 applied); each is a 400.
+
+And a parameter with no name (``?=x``), which every check that refuses a parameter no answer
+reads refuses with ``nameless_problem``'s message.
 """
 
 from __future__ import annotations
@@ -27,6 +30,17 @@ PAGE_OPTIONS = (
 # off (so _labels=off or _labels= is no 400, as on a query).
 ON_OFF_OPTIONS = ("_labels", "_json_infinity", "_nocount", "_nofacet", "_nosuggest", "_stream", "_dl", "_header", "_nl")
 OFF = ("off", "false", "0")
+
+
+def nameless_problem(pairs, reads: str) -> str | None:
+    """Why one of a request's ``pairs`` has no name (``?=x``, or spaces alone), or None. ``reads``:
+    what the answer reads instead. Each check that refuses a parameter no answer reads begins its
+    message with the parameter's name ("size: /country has no parameter 'size'"): of one with no
+    name, it began ": the table has no column ''"."""
+    for key, value in pairs:
+        if not key.strip():
+            return f"A parameter has no name ({key + '=' + value!r} in the query string); {reads}"
+    return None
 
 
 def unapplied_option(pairs, options=ROW_OPTIONS) -> tuple[str, str] | None:

@@ -49,6 +49,7 @@ from _responses import (
     send_message,
     send_response,
 )
+from _table_options import nameless_problem
 
 OPERATORS = {f.key for f in Filters._filters}
 # Operators that take no value (``column__isnull=1``), each with its opposite: Datasette applies
@@ -139,6 +140,10 @@ _columns: dict[tuple[str, str], set[str]] = {}
 
 def check_arguments(request, columns: set[str]) -> None:
     """Raise BadRequest for a filter on no column or with no operator, or a malformed _through."""
+    pairs = ((key, value) for key in request.args for value in request.args.getlist(key))
+    problem = nameless_problem(pairs, "a filter names one of the table's columns, as column=value")
+    if problem:
+        raise BadRequest(problem)
     for key in request.args:
         if key.startswith("_") and "__" not in key:
             continue

@@ -31,7 +31,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
 from _responses import error_json, error_response
-from _table_options import PAGE_OPTIONS, unapplied_option
+from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
 
 PLUGIN = "platform-disclosures"
 MONTHS = (
@@ -642,6 +642,12 @@ def page_parameter_problem(request) -> str | None:
     if page not in PAGE_PARAMETERS:
         return None
     taken = PAGE_PARAMETERS[page]
+    pairs = ((key, value) for key in request.args for value in request.args.getlist(key))
+    nameless = nameless_problem(
+        pairs, f"the parameters of /{page} are: {', '.join(taken)}" if taken else f"/{page} takes none"
+    )
+    if nameless:
+        return nameless
     unknown = next((key for key in request.args if not key.startswith("_") and key not in taken), None)
     if unknown is None:
         return None

@@ -108,7 +108,7 @@ from datasette.views import database as database_view
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
-from _table_options import unapplied_option
+from _table_options import nameless_problem, unapplied_option
 
 # The routes of Datasette 0.65 (datasette/app.py): database, table or query, row.
 DATABASE_PATH = re.compile(r"^/(?P<database>[^/.]+)(?:\.(?P<format>\w+))?$")
@@ -197,7 +197,8 @@ def given_differently(params: list[tuple[str, str]], counted, read=lambda key, v
 def repeated_parameter_problem(params: list[tuple[str, str]]) -> str | None:
     """Why a query's parameters are ambiguous: one (not a ``_`` option) given twice with different
     values, of which Datasette would read the first alone; or None."""
-    repeated = given_differently(params, lambda key, value: not key.startswith("_"))
+    # One with no name is refused as such (nameless_problem), where this said " is given 2 times".
+    repeated = given_differently(params, lambda key, value: key.strip() and not key.startswith("_"))
     return f"{repeated}: a query takes one value of each parameter" if repeated else None
 
 
@@ -350,6 +351,11 @@ def unknown_query_parameter_problem(name: str, sql: str, params: list[tuple[str,
     if fmt not in ("json", "csv"):
         return None
     named = sorted(set(QUERY_PARAMETER.findall(sql)))
+    nameless = nameless_problem(
+        params, f"the parameters of {name} are: {', '.join(named)}" if named else f"{name} takes none"
+    )
+    if nameless:
+        return nameless
     unknown = next((key for key, _ in params if not key.startswith("_") and key not in named), None)
     if unknown is None:
         return None
@@ -382,6 +388,11 @@ def sql_parameter_problem(named: dict[str, str], params: list[tuple[str, str]], 
             f"sql: the query's parameter {written[missing]} is not given, so it would run as blank; add "
             f"{missing}=... to the address (its parameters are: {', '.join(named)})"
         )
+    nameless = nameless_problem(
+        params, f"the query's parameters are: {', '.join(named)}" if named else "the query takes none"
+    )
+    if nameless:
+        return nameless
     unknown = next((key for key, _ in params if not key.startswith("_") and key != "sql" and key not in named), None)
     if unknown is not None:
         takes = f"its parameters are: {', '.join(named)}" if named else "it has none"
@@ -1043,6 +1054,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         given_filter = next((key for key, _ in params if not key.startswith("_")), None)
         table_url = datasette.urls.table(db.name, tilde_decode(match["table"]), format=match["format"])
         row_answer = f"a row's .{match['format']}" if match["format"] else "a row's page"
+        nameless = nameless_problem(params, f"{row_answer} is the one row its address names and takes no filter")
+        if nameless:
+            return 400, nameless
         if given_filter is not None:
             return 400, (
                 f"{given_filter}: {row_answer} is the one row its address names and takes no "

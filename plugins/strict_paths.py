@@ -61,7 +61,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _releases import RELEASED_SQL, version_order
 from _responses import EXTENSION, error_json, held, send_message, send_whole
-from _table_options import PAGE_OPTIONS, unapplied_option
+from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
 
 PLUGIN = "platform-disclosures"
 # Datasette's database of the served databases' schemas (Datasette 0.65 names it so).
@@ -419,6 +419,11 @@ async def downloads_json(datasette, request):
             f"{datasette.urls.table(database_name(datasette), 'release_files')}.json, which takes it"
         )
         return error_json(400, message)
+    nameless = nameless_problem(
+        ((key, value) for key in request.args for value in request.args.getlist(key)), "/downloads takes none"
+    )
+    if nameless:
+        return error_json(400, nameless)
     unknown = next((key for key in request.args if not key.startswith("_")), None)
     if unknown is not None:
         # Ignored: /downloads.json?version=1.0.0 answered every release, 200, as if it were 1.0.0's

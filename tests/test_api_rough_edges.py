@@ -742,3 +742,41 @@ def test_an_nl_the_json_refuses_does_not_reach_a_csvs_own_lookups(site):
     assert paged.status_code == 200 and 'rel="next"' in paged.headers["link"]
     query = "/disclosures.json?sql=select+figure_id+from+figures&_shape=array&_nl=on"
     assert "more than 5000 rows" in assert_error_shape(site.get(query), 413)
+
+
+NAMELESS = "A parameter has no name ('=x' in the query string); "
+
+
+@pytest.mark.parametrize(
+    ("path", "reads"),
+    [
+        ("/disclosures/figures.json?=x", "a filter names one of the table's columns, as column=value"),
+        ("/disclosures/figures.csv?platform_id=telegram&=x", "a filter names one of the table's columns"),
+        ("/disclosures/figures_series.json?=x&=y", "a filter names one of the table's columns"),
+        (
+            f"/disclosures/figures/{quote('telegram-usa-2024-ip_or_phone-requests_fulfilled')}.json?=x",
+            "a row's .json is",
+        ),
+        ("/disclosures.json?sql=select+1&=x", "the query takes none"),
+        ("/disclosures.json?sql=select+:a&a=1&=x&=y", "the query's parameters are: a"),
+        (
+            "/disclosures/platform_coverage.json?platform=telegram&=x",
+            "the parameters of platform_coverage are: platform",
+        ),
+        ("/country/USA.json?=x", "/country takes none"),
+        ("/compare.json?=x", "the parameters of /compare are: jurisdiction, platform"),
+        ("/downloads.json?=x", "/downloads takes none"),
+    ],
+)
+def test_a_parameter_with_no_name_is_said_to_have_none(site, path, reads):
+    # Each message began with the parameter's name, which was empty: ": the table has no column ''",
+    # ": /compare has no parameter ''", and for two of them " is given 2 times ('x', 'y')".
+    message = assert_error_shape(site.get(path), 400)
+    assert message.startswith(NAMELESS + reads), message
+
+
+def test_a_parameter_with_no_name_on_a_table_page_is_said_to_have_none(site):
+    page = site.get("/disclosures/figures?=x")
+    assert page.status_code == 400 and NAMELESS in html.unescape(page.text)
+    # A page that shows what it did not apply, rather than refusing it, still answers.
+    assert site.get("/country/USA?=x").status_code == 200
