@@ -13,7 +13,6 @@ importable and tested on their own.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import unicodedata
 from collections import Counter
@@ -30,7 +29,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
-from _responses import error_json, error_response
+from _responses import error_json, error_response, name_as_sent
 from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
 
 PLUGIN = "platform-disclosures"
@@ -880,26 +879,6 @@ def series_anchors(chart_platforms: list[str], table_platforms: list[str]) -> li
     for index, name in enumerate(table_platforms):
         found.setdefault(name, f"one-period-{index}")
     return [{"name": name, "anchor": anchor} for name, anchor in found.items()]
-
-
-# A run of ~ and two hex digits: Datasette's form of a path's %-escapes, the bytes of one or more
-# characters (it answers /country/South%20Korea with a redirect to South~20Korea).
-TILDE_ESCAPES = re.compile(r"(?:~[0-9A-Fa-f]{2})+")
-
-
-def name_as_sent(segment: str) -> str:
-    """The name a /country/ or /platform/ address gives, its ~ escapes decoded once. A ~ that
-    begins no escape stays as sent, and the escapes of bytes that are no UTF-8 text are written as
-    the %-escapes a client sends (/country/M%FCnster, in Latin-1): Datasette's tilde_decode read
-    /country/~ as '%' and that one with a replacement character, and the 404 quoted those."""
-
-    def decoded(run: re.Match) -> str:
-        try:
-            return bytes.fromhex(run.group(0).replace("~", "")).decode("utf-8")
-        except UnicodeDecodeError:
-            return run.group(0).replace("~", "%")
-
-    return TILDE_ESCAPES.sub(decoded, segment)
 
 
 def no_country_message(datasette, asked: str) -> str:

@@ -60,7 +60,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _releases import RELEASED_SQL, version_order
-from _responses import EXTENSION, error_json, held, send_message, send_whole
+from _responses import EXTENSION, error_json, held, name_as_sent, send_message, send_whole
 from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
 
 PLUGIN = "platform-disclosures"
@@ -93,7 +93,7 @@ def key_parts_problem(row: str, key_size: int, table: str, keys: list[str]) -> s
     if len(parts) == key_size:
         return None
     return (
-        f"No row {tilde_decode(row)!r} in {table}: its key has {key_size} part{'s' if key_size != 1 else ''} "
+        f"No row {name_as_sent(row, '~%')!r} in {table}: its key has {key_size} part{'s' if key_size != 1 else ''} "
         f"({', '.join(keys)}), the path has {len(parts)}. A comma inside a value is written ~2C"
     )
 
@@ -103,7 +103,7 @@ def missing_row_answered(send, database: str, table: str, keys: list[str], row: 
     the table nor where its keys are) replaced by one that does."""
     table_url = datasette.urls.table(database, table, format=fmt)
     message = (
-        f"No row {tilde_decode(unquote(row))!r} in {table}: none has that {', '.join(keys)}; "
+        f"No row {name_as_sent(row, '~%')!r} in {table}: none has that {', '.join(keys)}; "
         f"its rows and their keys are at {table_url}"
     )
 
@@ -289,7 +289,7 @@ def asgi_wrapper(datasette):
                     # A view's: Datasette looked the row up by a rowid a view does not have and
                     # said "Record not found", where a table's row says where its rows are.
                     message = (
-                        f"No row {tilde_decode(unquote(row_key))!r} in {table}: {table} is a view, whose rows have "
+                        f"No row {name_as_sent(row_key, '~%')!r} in {table}: {table} is a view, whose rows have "
                         f"no address of their own; its rows are at {datasette.urls.table(db.name, table, format=row_format)}"
                     )
                     return await send_message(send, 404, message, as_json=False)
@@ -299,7 +299,7 @@ def asgi_wrapper(datasette):
                 if problem:
                     return await send_message(send, 404, problem, as_json=row_format == "json")
                 if table == "figures" and unquote(row["database"]) == name and row_format in (None, "json", "csv"):
-                    figure_id = tilde_decode(unquote(row_key))
+                    figure_id = name_as_sent(row_key, "~%")
                     if not (await db.execute("SELECT 1 FROM figures WHERE figure_id = ?", [figure_id])).rows:
                         gone = await gone_message(db, figure_id)
                         # A CSV's errors are the JSON shape, as everywhere on the API.

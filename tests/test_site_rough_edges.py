@@ -886,6 +886,28 @@ def test_a_key_no_row_has_is_a_404_that_names_the_table_and_where_its_keys_are(s
 
 
 @pytest.mark.parametrize(
+    ("path", "asked"),
+    [
+        # Datasette's tilde_decode read a ~ that begins no escape as '%', and bytes that are no
+        # UTF-8 as a replacement character: the 404 quoted those, not the key the client sent.
+        ("/disclosures/platforms/~.json", "~"),
+        ("/disclosures/platforms/%FF.json", "%FF"),
+        # Each escape, the client's or Datasette's, decoded once.
+        ("/disclosures/platforms/%7E.json", "~"),
+        ("/disclosures/platforms/M~C3~BCnster.json", "Münster"),
+        ("/disclosures/platforms/M%C3%BCnster.json", "Münster"),
+        ("/disclosures/platforms/a%25b.json", "a%b"),
+        ("/disclosures/platforms/a~2541.json", "a%41"),
+    ],
+)
+def test_a_row_404_quotes_the_key_as_the_client_sent_it(site, path, asked):
+    assert assert_error_shape(site.get(path), 404) == (
+        f"No row {asked!r} in platforms: none has that platform_id; its rows and their keys are at "
+        "/disclosures/platforms.json"
+    )
+
+
+@pytest.mark.parametrize(
     "path",
     [
         "/disclosures/figures.json?_where=",
