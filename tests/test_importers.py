@@ -3,7 +3,7 @@ changed values, the import command, derived full years, and pinned figures in th
 
 The fixtures under tests/fixtures/importers/ are excerpts of the stored platform files (a few
 records each; government-requests-report.html keeps a few real rows of LinkedIn's page without its
-layout markup).
+layout markup), except discord/2024-H1.csv, Discord's whole file as stored.
 """
 
 from __future__ import annotations
@@ -405,6 +405,28 @@ def test_discord_us_and_international_totals_are_legal_process_not_all(tmp_path)
     assert figures["discord-fra-2023q4-emergency-requests_received"].value == "26"
     assert figures["discord-world-2023q4-emergency-requests_received"].value == "203"
     assert [r for r in parsed.records if r.request_type_id == "all"] == []
+
+
+def test_discord_2024h1_us_table_titled_us_gov_info_requests_reimports_as_the_data_holds():
+    # Discord's whole 2024-H1.csv (krMaynard/dsa-transparency-data at 0a213d8): its US table is
+    # titled "US Gov Info Requests". Unmapped, that title was read as a row of the NCMEC table
+    # above it, and the table's rows were skipped as "Reports to NCMEC".
+    parsed = discord.parse_transparency_csv(FIXTURES / "discord" / "2024-H1.csv")
+    source = "discord-transparency-2024h1-csv"
+    us_rows = [f"2024-H1.csv row {n}" for n in (107, 108, 109, 110, 112)]
+    records = [r for r in parsed.records if r.source_locator in us_rows]
+    data = {r["figure_id"]: r for r in files.read_csv(ROOT / "data" / "figures.csv")}
+    in_data = {i for i, r in data.items() if r["source_id"] == source and r["source_locator"] in us_rows}
+    assert len(in_data) == 10  # four process rows and the Total, requests and information produced
+    assert {core.figure_id_for(r) for r in records} == in_data
+    for record in records:
+        figure_id = core.figure_id_for(record)
+        fields = [name for name in core.FIGURE_FIELDS if name not in ("figure_id", "source_id")]
+        assert {name: getattr(record, name) for name in fields} == {name: data[figure_id][name] for name in fields}
+    assert not [s for s in parsed.skips if s.source_locator in us_rows]
+    plan = plan_import(parsed, source)  # against data/ as it is: nothing to add or change
+    assert not plan.adds and not plan.changes and plan.writes_nothing
+    assert {r["figure_id"] for r in plan.same} >= in_data
 
 
 def test_snap_csv_reproduces_the_hand_curated_figures():
