@@ -429,6 +429,45 @@ def test_discord_2024h1_us_table_titled_us_gov_info_requests_reimports_as_the_da
     assert {r["figure_id"] for r in plan.same} >= in_data
 
 
+def test_discord_bare_korea_is_a_skip_with_its_reason_not_a_guess(tmp_path):
+    # Rows of Discord's 2023-Q2.csv: its International table's "Korea" (1 request of the Total's
+    # 119) says no more, and no other International table of Discord's names a Korea; "South
+    # Korea" is a row of the Preservation table. The shared exceptions would read "Korea" as KOR.
+    rows = [
+        "International Government Information Requests,,,,,,",
+        ",,,,,,",
+        "Country,Requests,Information Produced,,,,",
+        "Jordan,1,0,,,,",
+        "Korea,1,0,,,,",
+        "Nepal,1,0,,,,",
+        ",,,,,,",
+        "Total,119,2,,,,",
+        ",,,,,,",
+        "Preservation Requests,,,,,,",
+        ",,,,,,",
+        "Country,Requests,Complied,,,,",
+        "South Korea,1,1,,,,",
+    ]
+    path = tmp_path / "2023-Q2.csv"
+    path.write_bytes("\r\n".join(rows).encode())
+    parsed = discord.parse_transparency_csv(path)
+    figures = by_id(parsed)
+    assert not [r for r in parsed.records if r.quote == "Korea,1,0,,,,"]
+    assert figures["discord-kor-2023q2-preservation-requests_received"].quote == "South Korea,1,1,,,,"
+    assert figures["discord-intl-2023q2-legal_process-requests_received"].value == "119"
+    (korea,) = [s for s in parsed.skips if s.quote == "Korea,1,0,,,,"]
+    assert korea.source_locator == "2023-Q2.csv row 5"
+    assert korea.reason.startswith("'Korea' does not say which Korea (KOR or PRK)")
+    # The import command prints it with its reason, as it prints every skip.
+    result = CliRunner().invoke(
+        cli,
+        ["import", "discord-transparency-csv", str(path), "--source", "discord-transparency-2023q2-csv", "--dry-run"],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"skip 2023-Q2.csv row 5: {korea.reason}" in result.output.splitlines()
+    assert "0 to add" in result.output
+
+
 def test_snap_csv_reproduces_the_hand_curated_figures():
     # Real rows of Snap_Transparency_Report_H2-2024.csv (their quotes are in data/): US legal process,
     # national-security and bilateral bands, fractions, and "Reunion" without its accent.

@@ -108,10 +108,17 @@ def parse_transparency_csv(path: Path) -> Parsed:
                 continue
             request_type = row["maps_to"]
         else:
-            jurisdiction = places.name(first)
+            # Discord's own country names are settled in its mapping first: the shared exceptions
+            # (mappings/jurisdictions.csv) would read 2023-Q2's bare "Korea" as KOR, which nothing in
+            # Discord's files shows.
+            country_row = mapping.find("country", first)
+            jurisdiction = (country_row["maps_to"] or None) if country_row else places.name(first)
             request_type = kind
             if jurisdiction is None:
-                result.skips.append(Skip(locator, line.text, f"country {first!r} is not in jurisdictions or mappings"))
+                reason = (
+                    country_row["notes"] if country_row else f"country {first!r} is not in jurisdictions or mappings"
+                )
+                result.skips.append(Skip(locator, line.text, reason))
                 continue
         read = {
             column: cell
