@@ -468,6 +468,22 @@ def test_discord_bare_korea_is_a_skip_with_its_reason_not_a_guess(tmp_path):
     assert "0 to add" in result.output
 
 
+def test_discord_international_notes_do_not_give_2023q2_and_2023q3_an_emergency_table():
+    # Discord's stored 2023-Q2.csv and 2023-Q3.csv end with their Preservation Requests table:
+    # neither has an emergency table, which their International rows' notes said was apart.
+    section = "International Government Information Requests"
+    note = core.read_mapping("discord").find("section", section)["notes"]
+    assert "the 2023-Q2 and 2023-Q3 files have no emergency table" in note
+    sources = ("discord-transparency-2023q2-csv", "discord-transparency-2023q3-csv")
+    rows = [
+        r
+        for r in files.read_csv(ROOT / "data" / "figures.csv")
+        if r["source_id"] in sources and r["platform_wording"].startswith(section) and r["jurisdiction_id"] != "INTL"
+    ]
+    assert len(rows) == 106  # 27 and 26 countries, requests and information produced
+    assert {r["notes"] for r in rows} == {note}  # as the importer writes them
+
+
 def test_snap_csv_reproduces_the_hand_curated_figures():
     # Real rows of Snap_Transparency_Report_H2-2024.csv (their quotes are in data/): US legal process,
     # national-security and bilateral bands, fractions, and "Reunion" without its accent.
