@@ -162,6 +162,18 @@ def test_every_platform_says_what_it_does_not_report(real_db):
     assert rows(real_db, "SELECT count(*) FROM platforms WHERE not_reported IS NULL OR not_reported = ''") == [(0,)]
 
 
+def test_discord_says_it_gives_no_all_requests_total_from_2022(real_db):
+    # Its stored files from 2022-Q1 to 2024-H1 hold legal-process, non-US, preservation and
+    # emergency tables, each with its own Total, and no total of them; its last all-requests total
+    # is July-December 2021's "Total:" (preservation requests in it).
+    ((not_reported,),) = rows(real_db, "SELECT not_reported FROM platforms WHERE platform_id = 'discord'")
+    assert "No all-requests total from 2022" in not_reported
+    assert rows(
+        real_db,
+        "SELECT figure_id FROM figures WHERE platform_id = 'discord' AND request_type_id = 'all' ORDER BY figure_id",
+    ) == [("discord-world-2021h2-all-requests_fulfilled",), ("discord-world-2021h2-all-requests_received",)]
+
+
 def test_reddit_2019_non_emergency_requests_quote_the_whole_bullet(real_db):
     # The mirror first stored was cut at "406 were non-emerg"; other mirrors of the same post hold it whole.
     ((quote, locator),) = rows(
