@@ -468,6 +468,25 @@ def test_discord_bare_korea_is_a_skip_with_its_reason_not_a_guess(tmp_path):
     assert "0 to add" in result.output
 
 
+def test_discord_2023q2_reimports_as_the_data_holds_czech_rebublic_and_all():
+    # Discord's whole 2023-Q2.csv (krMaynard/dsa-transparency-data at 177567e): its International
+    # table spells "Czech Rebublic", which data/ holds as CZE from the first extraction; unmapped,
+    # it was a skip, and a re-import did not give those two figures.
+    parsed = discord.parse_transparency_csv(FIXTURES / "discord" / "2023-Q2.csv")
+    source = "discord-transparency-2023q2-csv"
+    data = {r["figure_id"]: r for r in files.read_csv(ROOT / "data" / "figures.csv") if r["source_id"] == source}
+    # Every column but the notes, which curators wrote for the US rows and the Totals.
+    fields = [name for name in core.FIGURE_FIELDS if name not in ("figure_id", "source_id", "notes")]
+    assert {core.figure_id_for(r): {name: getattr(r, name) for name in fields} for r in parsed.records} == {
+        figure_id: {name: row[name] for name in fields} for figure_id, row in data.items()
+    }
+    assert data["discord-cze-2023q2-legal_process-requests_received"]["quote"] == "Czech Rebublic,1,0,,,,"
+    government = [s for s in parsed.skips if not s.reason.endswith("not government requests for user data.")]
+    assert [s.quote for s in government] == ["Korea,1,0,,,,"]
+    plan = plan_import(parsed, source)
+    assert not plan.adds and not plan.changes and len(plan.same) == len(data) == 106
+
+
 def test_discord_international_notes_do_not_give_2023q2_and_2023q3_an_emergency_table():
     # Discord's stored 2023-Q2.csv and 2023-Q3.csv end with their Preservation Requests table:
     # neither has an emergency table, which their International rows' notes said was apart.
