@@ -24,6 +24,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _dates import marked_dates
+from _refiled import FIGURE_ID_IN_TEXT, derived_in_place
 from _releases import RELEASED_SQL, version_order
 from _responses import error_response
 
@@ -584,7 +585,8 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     410 Gone with the correction's reason, a link to every figure it names and the releases
     that carried it. A derived figure's id (``-derived``) whose period a source reports leads to
     the reported figure: under 410 when a release carried it, else under 404, since nothing
-    shows that the build ever derived it. The id of a period no source reports, without
+    shows that the build ever derived it. A released derived id whose inputs corrections all
+    refiled leads to the figure the build derives from the ids they became (410). The id of a period no source reports, without
     ``-derived``, leads to the figure the build derives for it (404). A citation of any of them
     still leads somewhere. Any other id: 404."""
     corrections = await rows(
@@ -619,6 +621,11 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
             or [None]
         )[0]
     released = [r["version"] for r in await rows(db, RELEASED_SQL, [figure_id])]
+    # A derived id a release carried whose inputs were all refiled: the figure the build derives
+    # from the ids they became (Discord's 2022 year sums, released as all, now legal_process).
+    in_place = None
+    if released and reported is None and figure_id.endswith(DERIVED_SUFFIX):
+        in_place = await derived_in_place(db, figure_id)
     # The newest release that carried it, with its value there, and the release that removed it:
     # the page said the release "still has it" where this server may not hold that release's files.
     carried = (await rows(db, CARRIED_SQL, [figure_id]) or [None])[0]
@@ -642,6 +649,7 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
         "corrections": corrections,
         "reported": reported,
         "derived": derived,
+        "in_place": in_place,
         "named": named_figures,
         "released": released,
         "carried": carried,
@@ -664,9 +672,6 @@ REFILED_FROM_SQL = """SELECT figure_id, correction_id, reason FROM corrections
 
 # A derived figure's id: the id its period would have if reported, and this suffix.
 DERIVED_SUFFIX = "-derived"
-# A figure id as a correction's reason names one: lower-case words joined by hyphens, the
-# platform first (the reason's own prose has no such run of four or more hyphenated parts).
-FIGURE_ID_IN_TEXT = re.compile(r"\b[a-z0-9_]+(?:-[a-z0-9_]+){4,}\b")
 
 
 @hookimpl

@@ -6,7 +6,8 @@
   of the page.
   An id a release carried that a correction has since removed is a 410 in the same shape,
   with the correction's date and reason, as its page is; a derived figure's id whose period a
-  source now reports names that figure.
+  source now reports names that figure, and one whose inputs corrections all refiled names the
+  figure the build derives from the ids they became (plugins/_refiled.py).
 - A path with a percent-escape that no route reads and an extension (``/country/South%20Korea.json``)
   is answered as its ``~`` form with its format kept (``/country/South~20Korea.json``, a 302 to
   ``KOR.json``; ``/country/%C3%A9.json`` that page's 404 in the API's error shape;
@@ -59,6 +60,7 @@ from datasette.utils.asgi import Response
 # on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
+from _refiled import derived_in_place
 from _releases import RELEASED_SQL, version_order
 from _responses import EXTENSION, error_json, held, name_as_sent, send_message, send_whole
 from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
@@ -161,6 +163,11 @@ async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
         reported = figure_id[: -len(DERIVED_SUFFIX)]
         if (await db.execute("SELECT 1 FROM figures WHERE figure_id = ? AND is_derived = 0", [reported])).rows:
             pointer = f"a source reports its period: /figure/{reported}"
+        elif released and (in_place := await derived_in_place(db, figure_id)):
+            pointer = (
+                "corrections refiled each of its inputs, and the build derives its figure from the ids "
+                f"they became: /figure/{in_place['figure_id']}"
+            )
     else:
         # No source reports the period this id names, and the build derives its figure (pages.figure_gone).
         derived = figure_id + DERIVED_SUFFIX

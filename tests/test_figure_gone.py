@@ -315,3 +315,84 @@ def test_the_id_of_a_period_the_build_derives_leads_to_the_derived_figure(site, 
         assert f"the build derives its figure: /figure/{derived}." in message
     # An id of nothing, derived or not, is still the plain "not a figure".
     assert "no record says one was" in site.get("/figure/telegram-usa-1999q4-ip_or_phone-requests_fulfilled").text
+
+
+def test_a_released_derived_figure_whose_inputs_were_refiled_leads_to_the_one_derived_in_its_place(site):
+    # 1.0.0-1.2.0 carried Discord's 2022 sum of its quarterly totals as all; corrections refiled
+    # the four quarters as legal_process (d085b50), and the build derives their sum under that id.
+    gone, in_place = (
+        "discord-world-2022-all-requests_received-derived",
+        "discord-world-2022-legal_process-requests_received-derived",
+    )
+    response = site.get(f"/figure/{gone}")
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
+    assert response.status_code == 410
+    assert f'href="/figure/{in_place}"' in response.text
+    assert f"the build derives its figure in place of this one: {in_place} (3,910, derived" in text
+    for quarter in ("2022q1", "2022q2", "2022q3", "2022q4"):
+        assert f"discord-world-{quarter}-all-requests_received as discord-world-{quarter}-legal_process" in text
+    assert "Releases 1.0.0, 1.1.0, 1.2.0 carried it" in text
+    message = assert_error_shape(site.get(f"/figure/{gone}.json"), 410)
+    assert f"the build derives its figure from the ids they became: /figure/{in_place}. Its page" in message
+    assert site.get(f"/figure/{in_place}").status_code == 200
+
+
+class _Database:
+    """Datasette's Database.execute over an sqlite3 connection: the rows, read by column name."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        conn.row_factory = sqlite3.Row
+        self.conn = conn
+
+    async def execute(self, sql, params=()):
+        return type("Results", (), {"rows": self.conn.execute(sql, params).fetchall()})
+
+
+def _records(derivation: str, removals: dict[str, str], derived_now: dict[str, list[tuple[str, int]]]):
+    """A database holding what plugins/_refiled.py reads: release 1.0.0 carried old-derived with
+    ``derivation``, corrections removed the ids of ``removals`` with those reasons, and the build
+    derives ``derived_now`` (id -> its signed inputs), whose inputs are reported figures."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(
+        """CREATE TABLE releases (version TEXT, date TEXT);
+           CREATE TABLE release_changes (version TEXT, change TEXT, figure_id TEXT, reason TEXT);
+           CREATE TABLE corrections (correction_id TEXT, figure_id TEXT, new_value TEXT, reason TEXT,
+                                     corrected_date TEXT);
+           CREATE TABLE figures (figure_id TEXT, value_text TEXT, is_derived INTEGER);
+           CREATE TABLE figure_inputs (figure_id TEXT, input_figure_id TEXT, sign INTEGER);
+           INSERT INTO releases VALUES ('1.0.0', '2026-12-04');"""
+    )
+    conn.execute("INSERT INTO release_changes VALUES ('1.0.0', 'added', 'old-derived', ?)", [derivation])
+    for figure_id, reason in removals.items():
+        conn.execute(
+            "INSERT INTO corrections VALUES (?, ?, '', ?, '2026-12-05')", [f"{figure_id}-x", figure_id, reason]
+        )
+    for figure_id, inputs in derived_now.items():
+        conn.execute("INSERT INTO figures VALUES (?, '7', 1)", [figure_id])
+        for input_id, sign in inputs:
+            conn.execute("INSERT OR IGNORE INTO figures VALUES (?, '1', 0)", [input_id])
+            conn.execute("INSERT INTO figure_inputs VALUES (?, ?, ?)", [figure_id, input_id, sign])
+    return _Database(conn)
+
+
+def test_derived_in_place_needs_every_input_refiled_to_the_inputs_of_one_derived_figure():
+    import asyncio
+
+    from tests.conftest import plugin
+
+    refiled = plugin("_refiled")
+    a, b = "p-world-2022q1-all-requests_received", "p-world-2022q2-all-requests_received"
+    a2, b2 = "p-world-2022q1-legal_process-requests_received", "p-world-2022q2-legal_process-requests_received"
+    removals = {a: f"Refiled as {a2}: a reason.", b: f"refiled as {b2}: another."}
+    now = {"new-derived": [(a2, 1), (b2, -1)]}
+
+    def in_place(derivation, removals=removals, now=now):
+        return asyncio.run(refiled.derived_in_place(_records(derivation, removals, now), "old-derived"))
+
+    found = in_place(f"derived: {a} - {b} (its inputs changed)")
+    assert found == {"figure_id": "new-derived", "value_text": "7", "inputs": [(a, a2), (b, b2)]}
+    assert in_place(f"derived: {a} + {b}") is None  # the signs differ: another arithmetic
+    assert in_place(f"derived: {a} - {b} - p-world-2022q3-all-requests_received") is None  # one not refiled
+    assert in_place(f"derived: {a} - {b}", removals={a: removals[a], b: "Removed: no figure named."}) is None
+    assert in_place(f"derived: {a} - {b}", now={"new-derived": [(a2, 1)]}) is None  # no figure of both
+    assert in_place("a reason that is no derivation") is None
