@@ -13,6 +13,7 @@ importable and tested on their own.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from collections import Counter
@@ -910,6 +911,16 @@ async def country_page(datasette, request):
             suffix = ".json" if request.url_vars.get("format") else ""
             target = datasette.urls.path(f"country/{named}{suffix}")
             return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
+        # A name with a dot (U.S., U.K.) is matched whole above; otherwise the last dot may be a
+        # format this page does not have (/country/USA.csv, /country/XXX.csv), answered as
+        # other_format answers it. /country/U.S.A is a name mistyped, not a format "A" of "U.S".
+        head, dot, given = asked.rpartition(".")
+        if dot and head and not request.url_vars.get("format") and re.fullmatch(r"[A-Za-z0-9]+", given):
+            known = await country_id(db, head)
+            if known is not None:
+                return other_format_answer(datasette, f"country/{known}", given)
+            if re.fullmatch(r"[a-z0-9]+", given):
+                return error_json(404, no_country_message(datasette, head))
         return await not_found(datasette, request, no_country_message(datasette, asked))
     jurisdiction = found[0]
     if request.url_vars["iso3"] != jurisdiction["jurisdiction_id"]:
@@ -1974,7 +1985,9 @@ def register_routes():
         # ~ as well: Datasette answers /country/United%20States with a redirect to United~20States.
         # And what a name holds that a browser or curl leaves unescaped in a path: /country/Cote%20d'Ivoire
         # was redirected to Cote~20d'Ivoire, which no route matched (a 404).
-        (r"^/country/(?P<iso3>[A-Za-z0-9_~'(),-]+)(?:\.(?P<format>json))?$", country_page),
+        # Dots too, shortest first, as on /platform/: /country/U.S. and /country/U.K. (other names
+        # the data gives, as the search finds them) were Datasette's bare "Not found".
+        (r"^/country/(?P<iso3>[A-Za-z0-9_~.'(),-]+?)(?:\.(?P<format>json))?$", country_page),
         (r"^/platforms(?:\.(?P<format>json))?$", platforms_page),
         # ~ as well: Datasette answers /platform/Amazon%20Store with a redirect to Amazon~20Store.
         # Dots too, shortest first: /platform/mailbox.org and /platform/mailbox.org.json name
