@@ -3,7 +3,7 @@
 Checked before Datasette sees the request, on database, table, view and row paths:
 
 - ``column__in=[...]`` / ``column__notin=[...]``: a value that starts with ``[`` must be a JSON list
-  of strings, numbers or nulls (Datasette's ``json.loads`` failed with a 500);
+  of strings and numbers (Datasette's ``json.loads`` failed with a 500; a null matched no row);
 - ``_next`` on a view is an offset: a whole number (``abc`` was a 500, ``-5`` silently the first
   page again). On a table it is a keyset cursor, the sort value (when sorted) then the primary key
   (or rowid): one with the wrong number of parts (``garbage`` was the first page, ``a,b,c,d`` a
@@ -170,6 +170,21 @@ def in_list_problem(key: str, value: str) -> str | None:
         return f"{key}: {value!r} is not a JSON list ({error}); write [1, 2] or 1,2"
     if not isinstance(values, list) or not all(isinstance(v, SCALARS) for v in values):
         return f"{key}: the JSON list may hold only strings, numbers and null"
+    if None in values:
+        # SQL's null equals nothing: in a list it matched no row, so value__in=[null] (the rows
+        # without a value, as it reads) answered 200 with none, value__in=[1,null] the 1s alone,
+        # and value__notin=[null] (those with one) no row at all, since no value is known to differ
+        # from null.
+        column, _, lookup = key.rpartition("__")
+        if lookup == "notin":
+            return (
+                f"{key}: null in the list leaves out every row (SQL cannot tell that a value differs from null), "
+                f"so nothing would match; for the rows that have a value use {column}__notnull=1"
+            )
+        return (
+            f"{key}: null in the list matches no row (SQL's null equals nothing, not even an empty cell); "
+            f"for the rows without a value use {column}__isnull=1"
+        )
     huge = next((v for v in values if isinstance(v, int) and v not in SQLITE_INTEGERS), None)
     if huge is not None:
         return (

@@ -37,7 +37,8 @@ def error(response, status):
     [
         ("1,2", None),
         ("[1, 2]", None),
-        ('["USA", null, 2.5]', None),
+        ('["USA", 2.5]', None),
+        ('["USA", null, 2.5]', "null in the list matches no row"),
         ("[]", None),
         ("[1,", "is not a JSON list"),
         ('["USA"', "is not a JSON list"),
@@ -159,6 +160,23 @@ def test_a_well_formed_in_list_still_filters(site, real_db):
     for value in ('["USA", "DEU"]', "USA,DEU"):
         page = site.get(FIGURES + ".json", params={"jurisdiction_id__in": value, "_size": "1"}).json()
         assert page["filtered_table_rows_count"] == expected > 0
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        # 200 with no row, where the rows without a value were asked for (value__isnull=1: 14,000).
+        (FIGURES + ".json?value__in=%5Bnull%5D", "value__in: null in the list matches no row"),
+        # 200 with the 1s alone, as if null had been matched and found nothing.
+        (FIGURES + ".json?value__in=%5B1,null%5D", "for the rows without a value use value__isnull=1"),
+        # 200 with no row at all: every row was left out.
+        (FIGURES + ".csv?jurisdiction_id__notin=%5Bnull%5D", "null in the list leaves out every row"),
+        ("/disclosures/figures_series.json?value__notin=%5B2,null%5D", "use value__notnull=1"),
+    ],
+)
+def test_null_in_an_in_list_is_a_400_not_a_silently_empty_or_partial_answer(site, real_db, path, said):
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE value IS NULL")[0][0] > 0
+    assert said in error(site.get(path), 400)
 
 
 # _next on views and tables ---------------------------------------------------------------------
