@@ -1097,7 +1097,10 @@ async def platform_page(datasette, request):
         # By its name as well as its id (/platform/mailbox.org.csv, /platform/Daum%20(Kakao).csv):
         # each was "No platform 'mailbox.org.csv'", where /platform/google.csv said it has no .csv.
         # A trailing dot is no format: /platform/telegram. was a JSON 404 "has no .", to a page's address.
-        known = await platform_id_of(db, head) if dot and head and given else None
+        # After a .json the route has read, the name is what was asked: /platform/google.json.json
+        # said "/platform/google has no .json: its data is /platform/google.json".
+        formatted = request.url_vars.get("format")
+        known = await platform_id_of(db, head) if dot and head and given and not formatted else None
         if known:
             return other_format_answer(datasette, f"platform/{known}", given)
         return await not_found(datasette, request, no_platform_message(datasette, asked))

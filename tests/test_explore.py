@@ -1530,9 +1530,12 @@ def test_a_country_name_with_dots_that_names_none_is_the_country_pages_404(site)
     assert page.status_code == 404 and "No jurisdiction &#39;U.S.A&#39;: a country page is named" in page.text
     message = assert_error_shape(site.get("/country/U.S.json"), 404)
     assert message.startswith("No jurisdiction 'U.S': a country page is named")
-    # A .json after a name is not a format of another page ("/country/USA has no .json").
+    # A .json after a name is not a format of another page ("/country/USA has no .json", or for
+    # /platform/google.json.json "/platform/google has no .json: its data is /platform/google.json").
     message = assert_error_shape(site.get("/country/USA.json.json"), 404)
     assert message.startswith("No jurisdiction 'USA.json': a country page is named")
+    message = assert_error_shape(site.get("/platform/google.json.json"), 404)
+    assert message == "No platform 'google.json': every platform is listed at /platforms"
 
 
 @pytest.mark.parametrize(
