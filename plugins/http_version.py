@@ -7,10 +7,17 @@ malformed request line, a bad byte in a header) never reaches the app: the produ
 answer it in the API's error shape (deploy/whole_responses.py), and nginx before them
 (deploy/nginx.conf.j2); the stock ``datasette serve`` keeps uvicorn's plain-text 400, which no
 plugin hook can reach.
+
+A request target in absolute form (``GET http://host/path HTTP/1.1``), which RFC 9112 (3.2.2)
+says a server must accept, is answered as its path: uvicorn handed the app the whole URL as the
+path, which no route matched (a 404 "Nothing is at http://127.0.0.1:8001/disclosures/figures.json").
+Its authority is the request's Host, as that section says; plugins/canonical.py then treats it
+as any other Host.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +39,23 @@ def version_problem(version: str) -> str | None:
     return f"HTTP/{version} is no version of HTTP this server speaks: send HTTP/1.1 (or 1.0, 2, 3)"
 
 
+ABSOLUTE_FORM = re.compile(r"^https?://(?P<authority>[^/?#]*)", re.IGNORECASE)
+
+
+def origin_form(scope: dict) -> dict:
+    """``scope`` with an absolute-form target read as its path, and its authority as its Host."""
+    found = ABSOLUTE_FORM.match(scope.get("path", ""))
+    if not found:
+        return scope
+    path = scope["path"][found.end() :] or "/"
+    raw = scope.get("raw_path") or b""
+    raw_found = ABSOLUTE_FORM.match(raw.decode("latin-1"))
+    raw_path = (raw[raw_found.end() :] or b"/") if raw_found else path.encode("utf-8")
+    headers = [(name, value) for name, value in scope.get("headers", []) if name.lower() != b"host"]
+    host = found["authority"].encode("latin-1", "replace")
+    return {**scope, "path": path, "raw_path": raw_path, "headers": [(b"host", host), *headers]}
+
+
 # Outside every wrapper but echoes.py: none reads a request in a version it would only misread
 # (plugins/layers.py).
 @hookimpl
@@ -42,6 +66,7 @@ def asgi_wrapper(datasette):
                 problem = version_problem(scope.get("http_version", "1.1"))
                 if problem:
                     return await send_message(send, 400, problem, True, [(b"connection", b"close")])
+                scope = origin_form(scope)
             return await app(scope, receive, send)
 
         return checked

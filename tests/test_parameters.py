@@ -521,6 +521,22 @@ def test_a_request_line_in_no_version_of_http_is_a_400_not_answered(live_server,
     assert raw_answer(live_server, request)[0] == b"HTTP/1.1 200 OK"
 
 
+def test_a_request_target_in_absolute_form_is_answered_as_its_path(live_server):
+    # RFC 9112 (3.2.2): a server must accept GET http://host/path. uvicorn handed the whole URL to
+    # the app as its path: a 404 "Nothing is at http://127.0.0.1:.../disclosures/figures.json".
+    authority = live_server.removeprefix("http://")
+    for target, host in ((f"{live_server}{FIGURES}.json", "elsewhere"), (f"HTTP://{authority}{FIGURES}.json", "x")):
+        request = f"GET {target}?_size=1&_shape=objects HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        status, headers, body = raw_answer(live_server, request.encode())
+        assert status == b"HTTP/1.1 200 OK", body[:300]
+        page = json.loads(body)
+        # Its links are made from the target's authority, as that section says, not the Host header.
+        assert len(page["rows"]) == 1 and page["next_url"].startswith(f"{live_server}{FIGURES}.json?")
+    request = f"GET {live_server}/country/U.K. HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    status, headers, _ = raw_answer(live_server, request.encode())
+    assert status == b"HTTP/1.1 302 Found" and headers[b"location"] == b"/country/gbr"  # raw_answer lowercases
+
+
 @pytest.mark.parametrize(
     ("query", "opposite"),
     [("value__isnull=0", "value__notnull=1"), ("quote__notblank=true", "quote__isblank=1"), ("notes__isblank=", None)],
