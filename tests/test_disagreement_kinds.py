@@ -1,0 +1,37 @@
+"""Disagreements whose kind an audit of data/disagreements.csv corrected, pinned against the built
+database (datapackage.json's disagreements.kind defines each kind).
+
+The traps: a press article whose own numbers do not add up is a press typo, not a platform's
+`inconsistent_parts`, when the platform's numbers (as other reports give them) do add up.
+"""
+
+from tests.conftest import rows
+
+
+def test_an_inconsistent_parts_disagreement_quotes_a_platforms_own_numbers_not_the_press(real_db):
+    # inconsistent_parts is a platform's parts and total not adding up; a press article whose
+    # sentence does not add up has mistyped the platform's numbers.
+    assert (
+        rows(
+            real_db,
+            """SELECT d.disagreement_id FROM disagreements d JOIN sources s USING (source_id)
+               WHERE d.kind = 'inconsistent_parts' AND s.kind = 'press'""",
+        )
+        == []
+    )
+
+
+def test_mints_india_january_june_2020_is_a_typo_against_twitters_2613(real_db):
+    # Mint: 2,983 requests, 2,637 routine and 246 emergency. Twitter (as MediaNama reads it):
+    # 2,613 = 2,367 routine + 246 emergency; its next half's 3,463 routine are 1,096 more than 2,367.
+    [(figure_id, claimed, kind, explanation)] = rows(
+        real_db,
+        """SELECT figure_id, claimed_value, kind, explanation FROM disagreements
+           WHERE disagreement_id = 'x-ind-2020h1-parts-do-not-add-up'""",
+    )
+    assert (figure_id, claimed, kind) == (None, 2983, "typo")
+    assert "2,613" in explanation and "2,367 routine" in explanation and "2,883" in explanation
+    [(next_routine,)] = rows(
+        real_db, "SELECT value FROM figures WHERE figure_id = 'x-ind-2020h2-legal_process-requests_received'"
+    )
+    assert next_routine - 1096 == 2367
