@@ -2,7 +2,8 @@
 database (datapackage.json's disagreements.kind defines each kind).
 
 The traps: a press article whose own numbers do not add up is a press typo, not a platform's
-`inconsistent_parts`, when the platform's numbers (as other reports give them) do add up.
+`inconsistent_parts`, when the platform's numbers (as other reports give them) do add up; and a
+total of two request types given as one of them is a `different_value`, not a `wrong_period`.
 """
 
 from tests.conftest import rows
@@ -35,3 +36,25 @@ def test_mints_india_january_june_2020_is_a_typo_against_twitters_2613(real_db):
         real_db, "SELECT value FROM figures WHERE figure_id = 'x-ind-2020h2-legal_process-requests_received'"
     )
     assert next_routine - 1096 == 2367
+
+
+def test_tiktoks_298_legal_requests_are_legal_and_emergency_a_different_value_not_a_period(real_db):
+    # FHM Pakistan's "298 legal requests" "in 2019" are TikTok's 250 legal and 48 emergency requests
+    # of January-June 2019: the number differs from the kept 250 by its request type, as the US's 68
+    # legal requests given as all requests do, not by its period.
+    [(claimed, kind)] = rows(
+        real_db,
+        "SELECT claimed_value, kind FROM disagreements WHERE disagreement_id = 'tiktok-world-2019h1-298-called-legal'",
+    )
+    kept = dict(
+        rows(
+            real_db,
+            """SELECT request_type_id, value FROM figures WHERE platform_id = 'tiktok' AND jurisdiction_id = 'WORLD'
+               AND period_start = '2019-01-01' AND period_end = '2019-06-30' AND metric_id = 'requests_received'""",
+        )
+    )
+    assert claimed == kept["legal_process"] + kept["emergency"] == 298
+    assert kind == "different_value"
+    assert rows(
+        real_db, "SELECT kind FROM disagreements WHERE disagreement_id = 'tiktok-usa-2019h1-68-legal-called-all'"
+    ) == [(kind,)]
