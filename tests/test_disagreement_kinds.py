@@ -58,3 +58,17 @@ def test_tiktoks_298_legal_requests_are_legal_and_emergency_a_different_value_no
     assert rows(
         real_db, "SELECT kind FROM disagreements WHERE disagreement_id = 'tiktok-usa-2019h1-68-legal-called-all'"
     ) == [(kind,)]
+
+
+def test_a_disagreement_whose_explanation_names_the_figure_kept_is_recorded_on_it(site, real_db):
+    # "India tops the list with nearly 7,000 requests": the explanation says the compilation's
+    # January-September 2024 figure is the one kept, so the claim shows on that figure's page.
+    kept = "telegram-ind-20240101-20240930-ip_or_phone-requests_fulfilled"
+    assert rows(
+        real_db,
+        """SELECT d.claimed_value, d.kind, f.value FROM disagreements d JOIN figures f USING (figure_id)
+           WHERE d.disagreement_id = 'telegram-tgnews-india-nearly-7000'""",
+    ) == [(7000, "rounded", 6992)]
+    html = site.get(f"/figure/{kept}").text
+    disagreements = html[html.index("<h2>Disagreements") :]
+    assert "India tops the list with nearly 7,000 requests" in disagreements
