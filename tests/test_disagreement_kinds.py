@@ -72,3 +72,23 @@ def test_a_disagreement_whose_explanation_names_the_figure_kept_is_recorded_on_i
     html = site.get(f"/figure/{kept}").text
     disagreements = html[html.index("<h2>Disagreements") :]
     assert "India tops the list with nearly 7,000 requests" in disagreements
+
+
+def test_vietnam_plus_more_than_2000_french_users_in_the_second_half_is_q3_and_q4_summed(real_db):
+    # "au deuxième semestre ... plus de 2 000 utilisateurs, dont plus de 50 % ... au quatrième
+    # trimestre": the bot's Q3 and Q4 users (632 + 1,386 = 2,018) say as much, so the sentence is a
+    # sum of quarters, not the year's 2,072 put in the wrong period.
+    [(figure_id, claimed, kind)] = rows(
+        real_db,
+        "SELECT figure_id, claimed_value, kind FROM disagreements WHERE disagreement_id = 'telegram-fra-2024-vietnam-h2'",
+    )
+    users = dict(
+        rows(
+            real_db,
+            """SELECT period_label, value FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'FRA'
+               AND metric_id = 'accounts_affected' AND period_label IN ('2024q3', '2024q4')""",
+        )
+    )
+    second_half = users["2024q3"] + users["2024q4"]
+    assert second_half > claimed == 2000 and users["2024q4"] > second_half / 2
+    assert (figure_id, kind) == (None, "arithmetic_total")
