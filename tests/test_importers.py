@@ -424,6 +424,11 @@ def test_discord_2024h1_us_table_titled_us_gov_info_requests_reimports_as_the_da
         fields = [name for name in core.FIGURE_FIELDS if name not in ("figure_id", "source_id")]
         assert {name: getattr(record, name) for name in fields} == {name: data[figure_id][name] for name in fields}
     assert not [s for s in parsed.skips if s.source_locator in us_rows]
+    # Its first table's title, "Accounts and Servers: Warnings & Temporary Interventions", is Warns
+    # under another name: unmapped, its rows were skipped under the file's own title line.
+    first_table = [s for s in parsed.skips if 4 <= int(s.source_locator.rsplit(" ", 1)[1]) <= 18]
+    assert len(first_table) == 14  # its header, twelve categories and the Total
+    assert {s.reason for s in first_table} == {"Content moderation, not government requests for user data."}
     plan = plan_import(parsed, source)  # against data/ as it is: nothing to add or change
     assert not plan.adds and not plan.changes and plan.writes_nothing
     assert {r["figure_id"] for r in plan.same} >= in_data
@@ -483,8 +488,81 @@ def test_discord_2023q2_reimports_as_the_data_holds_czech_rebublic_and_all():
     assert data["discord-cze-2023q2-legal_process-requests_received"]["quote"] == "Czech Rebublic,1,0,,,,"
     government = [s for s in parsed.skips if not s.reason.endswith("not government requests for user data.")]
     assert [s.quote for s in government] == ["Korea,1,0,,,,"]
+    # Its "Online Reports" table (rows 82 to 98): unmapped, its title was read as a row of the
+    # Appeals table above, and its rows were skipped as appeals.
+    online = [s for s in parsed.skips if 82 <= int(s.source_locator.rsplit(" ", 1)[1]) <= 98]
+    assert len(online) == 14  # its header, twelve categories and the Total
+    assert {s.reason for s in online} == {"User reports, not government requests for user data."}
     plan = plan_import(parsed, source)
     assert not plan.adds and not plan.changes and len(plan.same) == len(data) == 106
+
+
+def test_discord_unmapped_section_title_opens_a_section_whose_rows_are_skipped(tmp_path):
+    # A title mappings/discord.csv does not list, after a government table: it was read as a row
+    # of that table, and so were its rows (Germany's 33 emergency requests as International legal
+    # process, its "Complied" column as information produced).
+    rows = [
+        "International Government Information Requests,,,",
+        ",,,",
+        "Country,Requests,Information Produced,",
+        "France,29,0,",
+        ",,,",
+        "Total,170,19,",
+        ",,,",
+        "Emergency Requests by Country,,,",
+        ",,,",
+        "Country,Requests,Complied,",
+        "Germany,33,15,",
+        ",,,",
+        "Total,33,15,",
+    ]
+    path = tmp_path / "2025-H1.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode())
+    parsed = discord.parse_transparency_csv(path)
+    assert {core.figure_id_for(r): r.value for r in parsed.records} == {
+        "discord-fra-2025h1-legal_process-requests_received": "29",
+        "discord-fra-2025h1-legal_process-requests_fulfilled": "0",
+        "discord-intl-2025h1-legal_process-requests_received": "170",
+        "discord-intl-2025h1-legal_process-requests_fulfilled": "19",
+    }
+    reason = "section 'Emergency Requests by Country' is not in mappings/discord.csv"
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        (f"2025-H1.csv row {number}", reason) for number in (8, 10, 11, 13)
+    ]
+
+
+def test_discord_label_alone_above_counts_is_a_data_row_not_a_title(tmp_path):
+    # Rows of Discord's 2023-Q3.csv: its Accounts Disabled table ends "Total:" alone, its total a
+    # row below and a cell to the right; and a country row with every count blank would look the
+    # same. A title is followed by a column header, as every title in Discord's stored files is.
+    rows = [
+        "Accounts Disabled,,,,,",
+        ",,,,,",
+        "Accounts Disabled Category,Accounts Disabled,,,,",
+        'Violent Extremism,"17,024",,,,',
+        ',"8,300",,,,',
+        "Total:,,,,,",
+        ',"260,461",,,,',
+        "International Government Information Requests,,,,,",
+        "Country,Requests,Information Produced,,,",
+        "Japan,,,,,",
+        "Nepal,1,0,,,",
+        ",,,,,",
+        "Total,1,0,,,",
+    ]
+    path = tmp_path / "2023-Q3.csv"
+    path.write_bytes("\r\n".join(rows).encode())
+    parsed = discord.parse_transparency_csv(path)
+    assert {core.figure_id_for(r): r.value for r in parsed.records} == {
+        "discord-npl-2023q3-legal_process-requests_received": "1",
+        "discord-npl-2023q3-legal_process-requests_fulfilled": "0",
+        "discord-intl-2023q3-legal_process-requests_received": "1",
+        "discord-intl-2023q3-legal_process-requests_fulfilled": "0",
+    }
+    moderation = "Content moderation, not government requests for user data."
+    assert [(s.source_locator, s.reason) for s in parsed.skips][:5] == [
+        (f"2023-Q3.csv row {number}", moderation) for number in (3, 4, 5, 6, 7)
+    ]
 
 
 def test_discord_international_notes_do_not_give_2023q2_and_2023q3_an_emergency_table():

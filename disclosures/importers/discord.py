@@ -3,18 +3,22 @@
 One CSV holds many tables, each introduced by a section header row (a label alone in the first
 cell, sometimes with a line break inside the quoted cell), then a column header row, data rows,
 blank rows and a ``Total`` row. Only the government request sections are figures; the
-moderation sections are skipped with their reason. The period comes from the file name
+moderation sections are skipped with their reason, and a title the mapping does not list opens a
+section whose rows are skipped as unmapped. The period comes from the file name
 (``2023-Q4.csv``, ``2024-H1.csv``). Categories map through ``mappings/discord.csv``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 from .core import (
     Format,
+    Mapping,
     Parsed,
     Record,
     Skip,
@@ -52,6 +56,28 @@ def _label(cell: str) -> str:
     return " ".join(cell.split())
 
 
+def _is_column_header(cells: list[str]) -> bool:
+    """A table's column header: a first cell and column names, words every one (a data row holds
+    counts, percentages or Discord's "--" for none, and no letter)."""
+    names = [cell for cell in cells[1:] if cell]
+    return bool(cells and cells[0] and names) and all(
+        any(ch.isalpha() for ch in name) and not any(ch.isdigit() for ch in name) for name in names
+    )
+
+
+def _is_section_title(cells: list[str], following: Iterable[list[str]], mapping: Mapping) -> bool:
+    """A label alone in the first cell opens a section when the mapping names it, or when the next
+    row that is not blank is a column header, as under every title in Discord's stored files.
+    A label alone before a row of counts is a data row with every count blank (2023-Q3's
+    "Total:,,,,," above its shifted total, a country with no count), not a title."""
+    if not cells or not cells[0] or any(cells[1:]):
+        return False
+    if mapping.find("section", cells[0]):
+        return True
+    after = next((row for row in following if any(row)), None)
+    return after is not None and _is_column_header(after)
+
+
 def parse_transparency_csv(path: Path) -> Parsed:
     mapping = read_mapping("discord")
     places = jurisdiction_lookup()
@@ -62,11 +88,18 @@ def parse_transparency_csv(path: Path) -> Parsed:
     result = Parsed()
     section = _label(header[0]) if header else ""
     columns: list[str] | None = None
-    for line in lines:
-        cells = [_label(c) for c in line.cells]
+    lines = list(lines)
+    rows = [[_label(c) for c in line.cells] for line in lines]
+    for index, (line, cells) in enumerate(zip(lines, rows, strict=True)):
         first = cells[0] if cells else ""
-        if first and not any(cells[1:]) and mapping.find("section", first):
+        # A title the mapping does not list opens a section of its own, whose rows are skipped as
+        # unmapped: folded into the section before it, 2023-Q2's "Online Reports" rows were skipped
+        # as "Appeals", and a table's rows after a government table would be read as that table's.
+        if _is_section_title(cells, islice(rows, index + 1, None), mapping):
             section, columns = first, None
+            if not mapping.find("section", section):
+                reason = f"section {section!r} is not in mappings/discord.csv"
+                result.skips.append(Skip(f"{path.name} row {line.number}", line.text, reason))
             continue
         if not any(cells):
             continue
