@@ -1,6 +1,7 @@
 """Discord's transparency CSV, damaged: a count below zero (the whole row: none of its figures is
-trusted), a cell that is no number (that cell) and a row with no cell for a column its table
-names are each a skip with its row and reason; the rest of the table imports."""
+trusted), a cell that is no number (that cell), a row with no cell for a column its table
+names, a row with every count blank and a count under a column the mapping does not read are each
+a skip with its row and reason; the rest of the table imports."""
 
 from __future__ import annotations
 
@@ -31,5 +32,37 @@ def test_a_damaged_row_is_its_own_skip(tmp_path):
             "2024-H1.csv row 5",
             "the row has 2 cells, its table's header has 3 (no cell for Information Produced*): "
             "the file is damaged; download it again",
+        ),
+    ]
+
+
+def test_a_row_or_cell_that_gives_no_figure_is_a_skip(tmp_path):
+    # A country row with every count blank, a count under a column the mapping does not read and
+    # one under no column name each gave no figure and no skip: dropped without a word.
+    rows = [
+        "International Government Information Requests,,,,",
+        "Country,Requests,Information Produced,Accounts Specified,",
+        "Japan,,,,",
+        "Nepal,1,0,3,",
+        "Peru,2,1,,see note",
+    ]
+    path = tmp_path / "2024-H1.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    parsed = discord.parse_transparency_csv(path)
+    assert sorted((r.jurisdiction_id, r.metric_id, r.value) for r in parsed.records) == [
+        ("NPL", "requests_fulfilled", "0"),
+        ("NPL", "requests_received", "1"),
+        ("PER", "requests_fulfilled", "1"),
+        ("PER", "requests_received", "2"),
+    ]
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        (
+            "2024-H1.csv row 3",
+            "the row gives no count: its cells under Requests, Information Produced, Accounts Specified are blank",
+        ),
+        ("2024-H1.csv row 4, Accounts Specified", "column 'Accounts Specified' is not in mappings/discord.csv"),
+        (
+            "2024-H1.csv row 5, cell 5",
+            "'see note' is under no column name in its table's header: nothing says what it counts",
         ),
     ]

@@ -162,9 +162,19 @@ def parse_transparency_csv(path: Path) -> Parsed:
         if negative:
             result.skips.append(Skip(locator, line.text, negative))
             continue
-        for column, cell in zip(columns[1:], cells[1:], strict=False):
-            metric = mapping.find("column", column)
-            if not column or metric is None or not metric["maps_to"]:
+        accounted = len(result.records) + len(result.skips)
+        for position, cell in enumerate(cells[1:], start=1):
+            column = columns[position] if position < len(columns) else ""
+            metric = mapping.find("column", column) if column else None
+            if metric is None or not metric["maps_to"]:
+                # A count under a column the mapping does not read, or under no column name, was
+                # dropped without a word.
+                if cell and column:
+                    reason = metric["notes"] if metric else f"column {column!r} is not in mappings/discord.csv"
+                    result.skips.append(Skip(f"{locator}, {column}", line.text, reason))
+                elif cell:
+                    reason = f"{cell!r} is under no column name in its table's header: nothing says what it counts"
+                    result.skips.append(Skip(f"{locator}, cell {position + 1}", line.text, reason))
                 continue
             try:
                 value = number_cell(cell)
@@ -189,6 +199,10 @@ def parse_transparency_csv(path: Path) -> Parsed:
                     notes=section_row["notes"],
                 )
             )
+        if len(result.records) + len(result.skips) == accounted:
+            named = ", ".join(name for name in columns[1:] if name)
+            reason = f"the row gives no count: its cells under {named} are blank"
+            result.skips.append(Skip(locator, line.text, reason))
     return result
 
 
