@@ -723,6 +723,39 @@ def test_linkedin_tables_footnotes_spacers_and_total_rows():
     ]
 
 
+def test_linkedin_table_under_a_heading_that_names_no_half_year_is_a_skip(tmp_path):
+    # Every table of LinkedIn's page has its own h4 just above it ("2025: July-December"); one
+    # that names no half-year kept the half-year of the heading before, so its rows were read as
+    # that half-year's (Germany's figures twice, the second table's in place of the first's).
+    header = (
+        "<tr><td> </td><td>Requests for member data</td><td>Accounts subject to request(s) [1]</td>"
+        "<td>Percentage of requests for which LinkedIn provided some data</td>"
+        "<td>Accounts for which LinkedIn provided some data [2]</td></tr>"
+    )
+    page = (
+        "<html><body><h2>Requests by country</h2>"
+        f"<h4>2025: July-December</h4><table>{header}<tr><td>Germany</td><td>164</td><td>222</td>"
+        "<td>66%</td><td>129</td></tr></table>"
+        f"<h4>2025: Full year</h4><table>{header}<tr><td>Germany</td><td>300</td><td>400</td>"
+        "<td>60%</td><td>200</td></tr></table></body></html>"
+    )
+    path = tmp_path / "government-requests-report.html"
+    path.write_text(page, encoding="utf-8")
+    parsed = linkedin.parse_government_requests(path)
+    assert {core.figure_id_for(r): r.value for r in parsed.records} == {
+        "linkedin-deu-2025h2-all-requests_received": "164",
+        "linkedin-deu-2025h2-all-accounts_specified": "222",
+        "linkedin-deu-2025h2-all-percent_requests_some_data": "66",
+        "linkedin-deu-2025h2-all-accounts_affected": "129",
+    }
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        (
+            "government-requests-report.html no half-year heading table in 'Requests by country'",
+            "its heading '2025: Full year' names no half-year (such as '2025: July-December')",
+        )
+    ]
+
+
 # The plan against data/ ----------------------------------------------------------------------
 
 

@@ -58,13 +58,17 @@ def parse_government_requests(path: Path) -> Parsed:
         raise ValueError(f"{path.name}: the page ends before its </html>: it is cut short; save the whole page again")
     root = lxml.html.fromstring(page)
     result = Parsed()
-    section, period = "", None
+    section, period, heading = "", None, ""
     for element in root.iter("h2", "h4", "table"):
         if element.tag == "h2":
-            section, period = _text(element), None
+            section, period, heading = _text(element), None, ""
             continue
         if element.tag == "h4":
-            match = HEADING.search(_text(element))
+            # Each table's own heading group ends with its h4, just above it: a heading that names
+            # no half-year leaves its table with none, where it was read as the half-year before.
+            heading = _text(element)
+            match = HEADING.search(heading)
+            period = None
             if match:
                 year = int(match.group(1))
                 period = period_of_end(date(year, 6, 30) if match.group(2) == "January" else date(year, 12, 31), 6)
@@ -79,6 +83,8 @@ def parse_government_requests(path: Path) -> Parsed:
                 reason = f"section {section!r} is not in mappings/linkedin.csv"
             elif not section_row["maps_to"]:
                 reason = section_row["notes"] or f"section {section!r} is mapped to nothing"
+            elif heading:
+                reason = f"its heading {heading!r} names no half-year (such as '2025: July-December')"
             else:
                 reason = "a table before any half-year heading"
             result.skips.append(Skip(where, quote, reason))
