@@ -65,3 +65,37 @@ def test_a_damaged_naver_field_is_its_own_skip(tmp_path):
         ),
         (where + "warrantProvideCount", "warrantProvideCount: not a number: 'lots'"),
     ]
+
+
+def test_a_field_the_mapping_does_not_name_is_a_skip(tmp_path):
+    # A count under a field name the mapping does not know was left out without a word: Kakao's
+    # record gave its three figures, Naver's entry its known fields, and nothing said the rest.
+    report = {**_kakao(11485, 9415, 4028132), "etc": "(4)", "numberOfRejections": 2070}
+    path = tmp_path / "kakao-2025-h2.json"
+    path.write_text(json.dumps({"data": {"year": "2025", "reports": [report]}}, ensure_ascii=False), encoding="utf-8")
+    parsed = korea.parse_kakao(path)
+    where = "kakao-2025-h2.json data.reports[0] (serviceCorp=카카오, category=Search and seizure warrant)"
+    assert len(parsed.records) == 3
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        (where + " numberOfRejections", "field 'numberOfRejections' is not in mappings/kakao.csv")
+    ]
+    entry = {
+        "id": "708ad091",
+        "year": 2025,
+        "period": "하반기",
+        "guideEditorHtml": "<p>...</p>",
+        "warrantRequestCount": "4355",
+        "warrantRejectCount": "12",
+        "emergencyRequestCount": "3",
+    }
+    path = tmp_path / "naver-statistics.json"
+    path.write_text(json.dumps({"specificAreaJson": {"statistics": [entry]}}, ensure_ascii=False), encoding="utf-8")
+    parsed = korea.parse_naver(path)
+    assert {core.figure_id_for(r): r.value for r in parsed.records} == {
+        "naver-kor-2025h2-kr_search_seizure_warrant-requests_received": "4355"
+    }
+    where = "naver-statistics.json specificAreaJson.statistics[0] (year=2025, period=하반기) "
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        (where + name, f"field {name!r} is not a category and measure of mappings/naver.csv")
+        for name in ("warrantRejectCount", "emergencyRequestCount")
+    ]

@@ -17,6 +17,10 @@ from .core import Format, Parsed, Record, Skip, below_zero, count_cell, period_o
 from .tables import json_document
 
 PROSE_FIELDS = ("content", "enContent", "guideEditorHtml")
+# What a record says besides its counts: every other field is a count, read or skipped. ("etc" is
+# Kakao's footnote mark, "(4)" on some older records.)
+KAKAO_LABEL_FIELDS = ("serviceCorp", "category", "enCategory", "year", "halfYear", "halfYearId", "etc")
+NAVER_LABEL_FIELDS = ("id", "year", "period")
 
 
 def record_text(obj: dict) -> str:
@@ -96,6 +100,11 @@ def parse_kakao(path: Path) -> Parsed:
         if negative:
             result.skips.append(Skip(locator, quote, negative))
             continue
+        for field_name, value in report.items():
+            # A field Kakao adds (a count of rejections, say) was left out without a word.
+            if field_name not in (*fields, *KAKAO_LABEL_FIELDS, *PROSE_FIELDS) and value not in (None, ""):
+                reason = f"field {field_name!r} is not in mappings/kakao.csv"
+                result.skips.append(Skip(f"{locator} {field_name}", quote, reason))
         for field_name in fields:
             metric = mapping.find("measure", field_name)
             value = report.get(field_name)
@@ -159,7 +168,11 @@ def parse_naver(path: Path) -> Parsed:
                 (c for c in categories if field_name.startswith(c) and field_name[len(c) :] in measures), None
             )
             if category is None:
-                continue  # id, year, period and prose
+                if field_name not in (*NAVER_LABEL_FIELDS, *PROSE_FIELDS) and raw not in (None, ""):
+                    # A category or measure Naver adds was left out without a word.
+                    reason = f"field {field_name!r} is not a category and measure of mappings/naver.csv"
+                    result.skips.append(Skip(f"{where} {field_name}", quote, reason))
+                continue
             measure = mapping.find("measure", field_name[len(category) :])
             locator = f"{where} {field_name}"
             if not measure["maps_to"]:
