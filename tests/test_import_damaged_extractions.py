@@ -43,6 +43,38 @@ def test_a_damaged_apple_row_or_measure_is_its_own_skip(tmp_path):
     ]
 
 
+def test_every_apple_row_and_national_security_row_is_a_figure_or_a_skip(tmp_path):
+    # A row with every measure null, a row longer than the measures and the ns_rows (read by no
+    # one) gave no figure and no skip: passed over without a word.
+    document = {
+        **APPLE,
+        "rows": [[0, 0, 0, None, None], [0, 0, 0, 530, 2679, 17], [0, 0, 0, 530, 2679]],
+        "ns_rows": [[0, 0, "NSLs", 0, 499, 0, 499]],
+    }
+    path = tmp_path / "apple-transparency.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    parsed = apple.parse(path)
+    assert sorted((r.metric_id, r.value, r.quote) for r in parsed.records) == [
+        ("identifiers_specified", "2679", "[0, 0, 0, 530, 2679]"),
+        ("requests_received", "530", "[0, 0, 0, 530, 2679]"),
+    ]
+    where = "apple-transparency.json rows[0]: periods[0]='2025 H1', countries[0]='France', request_types[0]='device'"
+    assert [(s.source_locator, s.quote, s.reason) for s in parsed.skips] == [
+        (where, "[0, 0, 0, null, null]", "every measure of the row is null: no figure"),
+        (
+            "apple-transparency.json rows[1]",
+            "[0, 0, 0, 530, 2679, 17]",
+            "the row has 6 cells, the extraction's rows have 5 (period, country, request type and its measures): "
+            "the file is damaged; download it again",
+        ),
+        (
+            "apple-transparency.json ns_rows[0]",
+            '[0, 0, "NSLs", 0, 499, 0, 499]',
+            "a US national-security row (ns_rows), whose bands the extraction mis-parses: not read",
+        ),
+    ]
+
+
 def test_a_damaged_microsoft_row_is_its_own_skip(tmp_path):
     rows = [
         ["2025-H1", "criminal", "France", "requests", "count", -2090],

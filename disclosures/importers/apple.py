@@ -31,9 +31,10 @@ def parse(path: Path) -> Parsed:
     result = Parsed()
     for index, row in enumerate(data["rows"]):
         quote = json.dumps(row)
-        if not isinstance(row, list) or len(row) < 3 + len(measures):
+        if not isinstance(row, list) or len(row) != 3 + len(measures):
             # A row cut short ended the import in a traceback (IndexError), or read as its measures
-            # not applying; one with ids only, on a period it did not name.
+            # not applying; one with ids only, on a period it did not name. A longer one's cells
+            # past the measures were dropped without a word.
             cells = len(row) if isinstance(row, list) else 0
             reason = (
                 f"the row has {cells} cells, the extraction's rows have {3 + len(measures)} (period, country, "
@@ -70,6 +71,9 @@ def parse(path: Path) -> Parsed:
         negative = below_zero(numbers)
         if negative:
             result.skips.append(Skip(locator, quote, negative))
+            continue
+        if all(cell is None for cell in row[3:]):
+            result.skips.append(Skip(locator, quote, "every measure of the row is null: no figure"))
             continue
         start, end = _half(period)
         for position, measure in enumerate(measures):
@@ -109,6 +113,10 @@ def parse(path: Path) -> Parsed:
                     quote=quote,
                 )
             )
+    for index, row in enumerate(data.get("ns_rows") or []):
+        # Not read (see the module's note), but each is told: they were passed over without a word.
+        reason = "a US national-security row (ns_rows), whose bands the extraction mis-parses: not read"
+        result.skips.append(Skip(f"{Path(path).name} ns_rows[{index}]", json.dumps(row), reason))
     return result
 
 
