@@ -66,3 +66,25 @@ def test_a_row_or_cell_that_gives_no_figure_is_a_skip(tmp_path):
             "'see note' is under no column name in its table's header: nothing says what it counts",
         ),
     ]
+
+
+def test_a_government_table_without_its_column_header_is_skipped_row_by_row(tmp_path):
+    # Its first row was taken for the header: Brazil's counts were dropped without a word, and
+    # France's read under columns named "25" and "19".
+    rows = [
+        "International Government Information Requests,,",
+        "Brazil,25,19",
+        "France,29,0",
+    ]
+    path = tmp_path / "2023-Q4.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    parsed = discord.parse_transparency_csv(path)
+    assert parsed.records == []
+    reason = (
+        "no column header above this row in section 'International Government Information Requests': "
+        "nothing says what its cells count"
+    )
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        ("2023-Q4.csv row 2", reason),
+        ("2023-Q4.csv row 3", reason),
+    ]

@@ -109,6 +109,12 @@ def parse_transparency_csv(path: Path) -> Parsed:
             reason = section_row["notes"] if section_row else f"section {section!r} is not in mappings/discord.csv"
             result.skips.append(Skip(locator, line.text, reason))
             continue
+        if columns is None and not _is_column_header(cells):
+            # The table's first row was taken for its header whatever it held: a table whose
+            # header is missing lost its first row without a word, and read the rest under it.
+            reason = f"no column header above this row in section {section!r}: nothing says what its cells count"
+            result.skips.append(Skip(locator, line.text, reason))
+            continue
         if columns is None or (kind_of(section_row) == "by_process" and first == columns[0]):
             # A repeated first header cell opens a sub-table with its own columns (2022's Legal
             # section: the process table, then "Request Type,Requests,Complied" for preservation).
