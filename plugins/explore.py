@@ -738,6 +738,16 @@ def choices(args, parameter: str, normal=str) -> list[str]:
     return list(dict.fromkeys(normal(value.strip()) for value in args.getlist(parameter) if value.strip()))
 
 
+def as_sent(args, parameter: str, normal=str) -> dict[str, str]:
+    """Each value ``choices`` makes of ``parameter``, mapped to the first one the client wrote
+    (stripped) that it was made from: what a message quotes (germany, not GERMANY)."""
+    sent: dict[str, str] = {}
+    for value in args.getlist(parameter):
+        if value.strip():
+            sent.setdefault(normal(value.strip()), value.strip())
+    return sent
+
+
 def single_choice(args, parameter: str, page: str, note: str = "", normal=str) -> tuple[str | None, str | None]:
     """(the one value of ``parameter``, or None when none is given; or why there is more than one)."""
     chosen = choices(args, parameter, normal)
@@ -759,22 +769,27 @@ def choice_problem(parameter: str, given: list[str], allowed: list[str], listed:
     return f"{parameter}={','.join(unknown)}: no such {parameter}; {where}"
 
 
-async def page_choice_problem(db, parameter: str, given: list[str], allowed: list[str], listed: bool) -> str | None:
+async def page_choice_problem(
+    db, parameter: str, given: list[str], allowed: list[str], listed: bool, sent: dict[str, str] | None = None
+) -> str | None:
     """``choice_problem`` of a parameter of /chart or /compare, in one wording for both; a
     jurisdiction given by a name or an alpha-2 code (jurisdiction=germany, jurisdiction=DE) is
     answered with its code instead of the 250 codes (which stay listed when one of them names no
-    jurisdiction)."""
-    if parameter != "jurisdiction":
-        return choice_problem(parameter, given, allowed, listed=listed)
+    jurisdiction). ``given`` are the values as the page reads them (jurisdictions in upper case),
+    ``sent`` how the client wrote each (``as_sent``), which the message quotes."""
+    sent = sent or {}
     unknown = [value for value in given if value not in allowed]
     if not unknown:
         return None
-    named = {value: await jurisdiction_id_of(db, value) for value in unknown}
+    quoted = [sent.get(value, value) for value in unknown]
+    if parameter != "jurisdiction":
+        return choice_problem(parameter, quoted, allowed, listed=listed)
+    named = {sent.get(value, value): await jurisdiction_id_of(db, value) for value in unknown}
     if not all(named.values()):
-        return choice_problem(parameter, given, allowed, listed=listed)
+        return choice_problem(parameter, quoted, allowed, listed=listed)
     codes = "; ".join(f"for {value}, jurisdiction={code}" for value, code in named.items())
     return (
-        f"jurisdiction={','.join(unknown)}: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code "
+        f"jurisdiction={','.join(quoted)}: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code "
         f"(USA, DEU): {codes}"
     )
 
@@ -1347,8 +1362,9 @@ async def chart_page(datasette, request):
         "request_type": [given["request_type"]] if given["request_type"] else [],
         "metric": metrics,
     }
+    sent = as_sent(args, "jurisdiction", str.upper)
     for parameter, values in chosen.items():
-        problem = problem or await page_choice_problem(db, parameter, values, vocabularies[parameter], as_json)
+        problem = problem or await page_choice_problem(db, parameter, values, vocabularies[parameter], as_json, sent)
         chosen[parameter] = [v for v in values if v in vocabularies[parameter]]
     if problem and as_json:
         return await bad_request(datasette, request, problem)
@@ -1570,9 +1586,11 @@ async def compare_page(datasette, request):
     if not found:
         # Worded as /chart words it (it was "No jurisdiction 'GERMANY': ...; for DEU, jurisdiction=DEU"
         # here, "jurisdiction=GERMANY: no such jurisdiction; ...: for GERMANY, jurisdiction=DEU" there),
-        # with the codes listed: this page's refusal is an error page, without the form's list.
+        # with the codes listed: this page's refusal is an error page, without the form's list. It
+        # quotes the value as sent: "for GERMANY" named a value the client never wrote.
         jurisdictions = await vocabulary(db, "jurisdictions", "jurisdiction_id")
-        problem = await page_choice_problem(db, "jurisdiction", [jurisdiction_id], jurisdictions, listed=True)
+        sent = as_sent(request.args, "jurisdiction", str.upper)
+        problem = await page_choice_problem(db, "jurisdiction", [jurisdiction_id], jurisdictions, True, sent)
         return await bad_request(datasette, request, problem)
     available = await rows(
         db,

@@ -625,7 +625,7 @@ def test_a_canned_querys_page_is_named_by_its_title_not_its_sql(site, real_build
     [
         ("platform=nope", "platform=nope: no such platform; platform is one of: amazon_store, "),
         ("jurisdiction=XXX", "jurisdiction=XXX: no such jurisdiction; jurisdiction is one of: ABW, "),
-        ("jurisdiction=germany", "jurisdiction=GERMANY: no such jurisdiction; a jurisdiction is its ISO 3166-1"),
+        ("jurisdiction=germany", "jurisdiction=germany: no such jurisdiction; a jurisdiction is its ISO 3166-1"),
     ],
 )
 def test_the_chart_and_the_comparison_refuse_an_unknown_platform_or_jurisdiction_in_one_wording(site, query, said):

@@ -35,8 +35,8 @@ REFUSED = [
     (
         # A name or an alpha-2 code is answered with the jurisdiction's code, as /compare does.
         "platform=google&jurisdiction=germany&jurisdiction=IND",
-        "jurisdiction=GERMANY: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code (USA, DEU): "
-        "for GERMANY, jurisdiction=DEU.",
+        "jurisdiction=germany: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code (USA, DEU): "
+        "for germany, jurisdiction=DEU.",
         [("platform", "google"), ("jurisdiction", "IND")],
     ),
     (
@@ -177,9 +177,10 @@ def test_a_platform_with_no_series_at_all_is_told_so_not_sent_to_another_jurisdi
 @pytest.mark.parametrize(
     ("given", "said"),
     [
-        ("germany", "for GERMANY, jurisdiction=DEU"),
+        # Quoted as sent: "for GERMANY" named a value the client never wrote.
+        ("germany", "for germany, jurisdiction=DEU"),
         ("DE", "for DE, jurisdiction=DEU"),
-        ("United%20States", "for UNITED STATES, jurisdiction=USA"),
+        ("United%20States", "for United States, jurisdiction=USA"),
     ],
 )
 def test_a_charts_json_answers_a_jurisdictions_name_with_its_code_not_every_code(site, given, said):
@@ -187,5 +188,7 @@ def test_a_charts_json_answers_a_jurisdictions_name_with_its_code_not_every_code
     message = assert_error_shape(site.get(path), 400)
     assert message.endswith(said) and "ABW" not in message
     # One that names nothing keeps the list of every code, so a program can pick from it.
-    message = assert_error_shape(site.get(path + "&jurisdiction=XX"), 400)
+    message = assert_error_shape(site.get(path + "&jurisdiction=xx"), 400)
     assert "jurisdiction is one of: ABW" in message and "DEU" in message
+    sent = given.replace("%20", " ")
+    assert message.startswith(f"jurisdiction={sent},xx: no such jurisdiction; "), message[:80]
