@@ -21,7 +21,9 @@
   server has; it was a bare 404). A file of such a release (``/downloads/0.1.0/disclosures.db``)
   is a 404 that says the release is recorded, that this server does not hold its files, how a
   release's files are made and what the site keeps of it: it was a bare "File not found" (with
-  dist/) or that the server serves no release files (without).
+  dist/) or that the server serves no release files (without). An address under a version no
+  release ever had (``/downloads/9.9.9/``, a file in it) is a 404 that says no such release exists
+  and that /downloads lists them: it was a bare "Not found" or "File not found".
 - The database download and the release files have an ETag that is the hash of the bytes
   served, so a rebuilt database is never served under the old one (Datasette's comes from the
   inspect data read at startup); ``If-None-Match`` is answered with 304 against it.
@@ -399,6 +401,16 @@ class Downloads:
         )
         return version if found.rows else None
 
+    async def is_recorded_release(self, version: str) -> bool:
+        """Whether the site records a release ``version`` (its releases table), held here or not."""
+        name = (self.datasette.plugin_config(PLUGIN) or {}).get("database")
+        if name not in self.datasette.databases:
+            return False
+        found = await self.datasette.databases[name].execute(
+            "SELECT 1 FROM releases WHERE version = ? LIMIT 1", [version]
+        )
+        return bool(found.rows)
+
     async def unheld_release_of_file(self, rest: str) -> str | None:
         """The release when /downloads/<rest> is a file a recorded release published
         (``0.1.0/disclosures.db``) and dist/ holds no folder of that release, else None."""
@@ -548,6 +560,15 @@ class Downloads:
                 }
             )
             return await cors_send({"type": "http.response.body", "body": b""})
+        version = download["rest"].split("/", 1)[0] if download else None
+        if version and self.release_of_folder(version) is None and not await self.is_recorded_release(version):
+            # No release ever had this version: /downloads/9.9.9/ was a bare "Not found" (and a
+            # file under it "File not found", or that this server serves no release files).
+            message = (
+                f"{path}: no release {version} exists, so nothing is at this address; "
+                f"{self.datasette.urls.path('downloads')} lists each release and its files"
+            )
+            return await send_message(cors_send, 404, message, True)
         if download and path.endswith("/"):
             # Neither a file nor a release's folder (the 302 above): the bare 404 nginx answers too
             # (deploy/nginx.conf.j2), with /downloads a level up.

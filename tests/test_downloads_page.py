@@ -168,7 +168,7 @@ def test_a_release_files_address_on_a_server_without_them_says_so(real_db, real_
         assert unserved.get(link).status_code == 200, link
     # An address no recorded release published says what it said before.
     unserved = Site(unhurried(real_build, dist=tmp_path / "no-dist"))
-    for path in ("/downloads/9.9.9/disclosures.db", f"/downloads/{version}/nope.txt"):
+    for path in (f"/downloads/{version}/nope.txt",):
         assert assert_error_shape(unserved.get(path), 404) == (
             f"{path}: this server does not serve the release files (make release writes them into "
             "dist/, which a server started after it serves); /downloads lists each release's files"
@@ -217,6 +217,29 @@ def test_a_release_folder_address_leads_to_its_files_whether_or_not_this_server_
         part = section(served.get("/downloads").text, version)
         assert files in text_of(part), (folder, text_of(part)[:300])
         assert (f'<a href="/downloads/{version}/csv/figures.csv">' in part) is (folder == "held")
-        # An address ending in a slash that is no release's folder is the 404 nginx answers too.
-        for path in ("/downloads/9.9.9/", f"/downloads/{version}/nope/", f"/downloads/{version}/csv/figures.csv/"):
+        # An address ending in a slash that is no folder of a release is the 404 nginx answers too.
+        for path in (f"/downloads/{version}/nope/", f"/downloads/{version}/csv/figures.csv/"):
             assert assert_error_shape(served.get(path), 404) == "Not found"
+
+
+def test_an_address_under_a_release_that_never_was_says_so_and_where_the_releases_are(real_build, tmp_path):
+    # /downloads/9.9.9/ was a bare "Not found", a file under it "File not found" (or, without
+    # dist/, that this server serves no release files): no release 9.9.9 was ever made.
+    (tmp_path / "held" / "0.0.1").mkdir(parents=True)
+    (tmp_path / "held" / "0.0.1" / "SHA256SUMS").write_bytes(b"held")
+    for dist in (tmp_path / "held", tmp_path / "no-dist"):
+        served = Site(unhurried(real_build, dist=dist))
+        for path in (
+            "/downloads/9.9.9/",
+            "/downloads/9.9.9",
+            "/downloads/9.9.9/csv/",
+            "/downloads/9.9.9/disclosures.db",
+        ):
+            answer = served.get(path)
+            assert answer.headers["access-control-allow-origin"] == "*"
+            assert assert_error_shape(answer, 404) == (
+                f"{path}: no release 9.9.9 exists, so nothing is at this address; "
+                "/downloads lists each release and its files"
+            ), dist
+        # A release this server holds though the site records none of it is no such release.
+        assert (served.get("/downloads/0.0.1/SHA256SUMS").status_code == 200) is (dist.name == "held")
