@@ -13,7 +13,10 @@ Checked before Datasette sees the request, on database, table, view and row path
 - a number Datasette binds as an SQLite integer is one SQLite can hold (-2**63 to 2**63 - 1):
   ``value__gt=99999999999999999999999`` (any of gt, gte, lt, lte) and ``value__in=[99999999999999999999999]``
   were a 500 "Python int too large to convert to SQLite INTEGER", and ``value__gt=²`` (a character
-  Python calls a digit, which ``int`` cannot read) a 500 too;
+  Python calls a digit, which ``int`` cannot read) a 500 too. On a number column the same 400
+  answers every comparison (``year=9223372036854775808``, ``__not``, ``__in``, ``__notin``, and
+  ``year__gt=-9223372036854775809``, which Datasette binds as text): SQLite read the text as the
+  nearest double, an empty 200;
 - a filter that compares a number column (a Table Schema ``number`` or ``integer``: SQLite's
   NUMERIC or INTEGER) with something that is not a number (``value__gt=abc``, ``year=twenty``,
   ``value__in=1,x``: exact, not, gt, gte, lt, lte, in, notin) names the column and the value. SQLite
@@ -554,6 +557,36 @@ def non_finite(value) -> str | None:
     return "minus infinity" if number < 0 else "infinity"
 
 
+def out_of_range(value) -> int | None:
+    """The whole number ``value`` writes in digits (text, with the spaces SQLite skips), when it is
+    beyond SQLite's integers; else None."""
+    if not isinstance(value, str) or not INTEGER.match(value.strip(" \t\n\v\f\r").removeprefix("+")):
+        return None
+    number = int(value.strip(" \t\n\v\f\r").removeprefix("+"))
+    return None if number in SQLITE_INTEGERS else number
+
+
+def whole_number_range_problem(key: str, value: str, given: list) -> str | None:
+    """Why a filter on a number column compares it with a whole number SQLite cannot hold, or None.
+
+    Datasette binds such a value as text for exact, not, in and notin (and for gt, gte, lt and lte
+    when it has a sign or a space), and SQLite turns it into the nearest double: year=9223372036854775808
+    answered an empty 200, where year__gt=9223372036854775808, bound as a Python int, was a 400
+    (numeric_filter_problem). Each is that 400 now, whatever the operator."""
+    place = next((i for i, v in enumerate(given) if out_of_range(v) is not None), None)
+    if place is None:
+        return None
+    number = out_of_range(given[place])
+    if len(given) > 1:
+        return (
+            f"{key}={value}: its {ordinal(place + 1)} value {number} is outside the whole numbers SQLite holds "
+            f"({SQLITE_INTEGERS[0]} to {SQLITE_INTEGERS[-1]})"
+        )
+    if number > 0:
+        return f"{key}={value}: larger than the largest whole number SQLite holds ({SQLITE_INTEGERS[-1]})"
+    return f"{key}={value}: smaller than the smallest whole number SQLite holds ({SQLITE_INTEGERS[0]})"
+
+
 def ordinal(number: int) -> str:
     """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st."""
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
@@ -575,7 +608,7 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
         given = [value]
     place = next((i for i, v in enumerate(given) if not is_number_text(v)), None)
     if place is None:
-        return None
+        return whole_number_range_problem(key, value, given)
     wrong = given[place]
     # As the client wrote it: 'abc' for a text, true or NaN for JSON's.
     shown = repr(wrong) if isinstance(wrong, str) else json.dumps(wrong)

@@ -215,6 +215,49 @@ def test_a_number_sqlite_cannot_hold_is_a_400_not_a_500(site, query, said):
         assert said in assert_error_shape(site.get(f"/disclosures/figures_series.json?{query}"), 400)
 
 
+# A whole number beyond SQLite's integers on each side, and what its 400 says of it.
+BEYOND = {
+    "9223372036854775808": "larger than the largest whole number SQLite holds (9223372036854775807)",
+    "-9223372036854775809": "smaller than the smallest whole number SQLite holds (-9223372036854775808)",
+}
+
+
+@pytest.mark.parametrize("lookup", ["", "__exact", "__not", "__gt", "__gte", "__lt", "__lte", "__in", "__notin"])
+@pytest.mark.parametrize("column", ["year", "recency_rank", "is_derived", "value"])
+def test_a_whole_number_beyond_sqlites_is_the_same_400_for_every_comparison(site, column, lookup):
+    # year=9223372036854775808 (and __not, __in, __notin, and the gt family given a sign) was bound
+    # as text, which SQLite read as the nearest double: an empty 200 (or every row), where
+    # year__gt=9223372036854775808, bound as a Python int, was a 400.
+    for number, said in BEYOND.items():
+        key = f"{column}{lookup}"
+        message = assert_error_shape(site.get(f"/disclosures/figures.json?{key}={number}&_size=1"), 400)
+        assert message == f"{key}={number}: {said}"
+    if lookup in ("__in", "__notin"):
+        # One value of a list is named by its place, with the whole range.
+        message = assert_error_shape(
+            site.get(f"/disclosures/figures.json?{column}{lookup}=1,%209223372036854775808&_size=1"), 400
+        )
+        assert message.endswith(
+            "its 2nd value 9223372036854775808 is outside the whole numbers SQLite holds "
+            "(-9223372036854775808 to 9223372036854775807)"
+        )
+
+
+SQL_OF = {"": "=", "__not": "!=", "__gte": ">=", "__lte": "<=", "__in": "IN", "__notin": "NOT IN"}
+
+
+@pytest.mark.parametrize("lookup", list(SQL_OF))
+def test_the_whole_numbers_at_sqlites_bounds_still_compare(site, real_db, lookup):
+    for number in (2**63 - 1, -(2**63)):
+        answer = site.get(f"/disclosures/figures.json?year{lookup}={number}&_size=0&_nofacet=1")
+        assert answer.status_code == 200, answer.text[:300]
+        right = "(?)" if "IN" in SQL_OF[lookup] else "?"
+        expected = rows(real_db, f"SELECT count(*) FROM figures WHERE year {SQL_OF[lookup]} {right}", number)[0][0]
+        assert answer.json()["filtered_table_rows_count"] == expected
+    # A column of text compares text: a long run of digits there is no number.
+    assert site.get("/disclosures/figures.json?platform_id=9223372036854775808&_size=0").status_code == 200
+
+
 def test_the_largest_whole_numbers_sqlite_holds_still_filter(site, real_db):
     largest = 2**63 - 1
     for query, where in [(f"value__lt={largest}", f"value < {largest}"), ("value__gt=100", "value > 100")]:
