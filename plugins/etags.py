@@ -40,6 +40,13 @@ client's tag is compared once the answer has started (nginx's cache answers most
 without asking a worker): its headers are sent, and a body still being made is stopped, as a
 HEAD's is (plugins/_responses.py).
 
+``If-Match`` is answered as RFC 9110 (13.1.1, 13.2.2) says, on every successful GET or HEAD: a
+``412 Precondition Failed`` in the API's error shape unless it is ``*`` (the answer exists) or
+lists the answer's own ETag, compared strongly, so that a weak tag (``W/"..."``) never matches it.
+It was ignored: ``If-Match: "nope"`` got the 200. It comes before ``If-None-Match``, and an
+answer that would be an error is that error whatever it says. An answer without a tag (a status
+page, a dev build's) matches ``*`` alone.
+
 Outermost of the site's wrappers (plugins/layers.py), so that the tag is given to the answer
 every other wrapper has finished: its Cache-Control (plugins/data_headers.py), its media type,
 its Link header.
@@ -62,7 +69,7 @@ from datasette.utils import tilde_decode
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import HeadAnswered
+from _responses import HeadAnswered, bodiless, send_message
 
 # Datasette's status pages whose answer changes while the worker runs, and files read from the disk.
 UNTAGGED_PATHS = ("/-/health", "/-/threads", "/-/actor", "/-/permissions", "/-/messages", "/-/allow-debug")
@@ -178,6 +185,30 @@ def none_match(wanted: bytes, etag: bytes) -> bool:
     return b"*" in tags or etag.removeprefix(b"W/") in [t.removeprefix(b"W/") for t in tags]
 
 
+def if_match(wanted: bytes, etag: bytes | None) -> bool:
+    """Whether an ``If-Match`` value holds for an answer that exists with ``etag`` (None: it has
+    none): ``*``, or a tag of its list that is ``etag`` by strong comparison (RFC 9110 8.8.3.2:
+    neither tag weak, the same characters)."""
+    tags = [t.strip() for t in wanted.split(b",")]
+    if b"*" in tags:
+        return True
+    return etag is not None and not etag.startswith(b"W/") and etag in tags
+
+
+def failed_if_match_message(etag: bytes | None) -> str:
+    """Why an ``If-Match`` that does not hold (if_match) is refused, and what would hold."""
+    reason = "If-Match names no ETag this answer has, so its condition is false (RFC 9110 13.1.1)"
+    if etag is None:
+        return f"{reason}: this answer has no ETag, and only If-Match: * matches it"
+    tag = etag.decode("latin-1")
+    if etag.startswith(b"W/"):
+        return (
+            f"{reason}: its ETag is weak, {tag} (equivalent answers, not always the same bytes), and If-Match "
+            "compares tags strongly, so only If-Match: * matches it; to poll it, send If-None-Match"
+        )
+    return f"{reason}: its ETag is {tag}"
+
+
 # The shapes of Datasette's JSON that are its rows alone, without its timing of the query.
 BARE_SHAPES = ("array", "arrayfirst", "object")
 
@@ -229,39 +260,48 @@ def startup(datasette):
 def asgi_wrapper(datasette):
     def wrap(app):
         async def tagged(scope, receive, send):
-            if (
-                scope["type"] != "http"
-                or scope.get("method") not in ("GET", "HEAD")
-                or not is_tagged_path(scope.get("path", ""))
+            if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+                return await app(scope, receive, send)
+            etag = etag_for(datasette, scope) if is_tagged_path(scope.get("path", "")) else None
+            if etag is not None and is_weak(
+                datasette, scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")
             ):
-                return await app(scope, receive, send)
-            etag = etag_for(datasette, scope)
-            if etag is None:
-                return await app(scope, receive, send)
-            if is_weak(datasette, scope.get("path", ""), scope.get("query_string", b"").decode("latin-1")):
                 etag = b"W/" + etag
+            must_match = header(scope, b"if-match")
+            if etag is None and must_match is None:
+                return await app(scope, receive, send)
             wanted = header(scope, b"if-none-match")
-            answered = {"not_modified": False, "ended": False}
+            # Whether the app's answer is replaced (a 304, a 412), and whether that answer has ended.
+            answered = {"replaced": False, "ended": False}
 
             async def with_etag(message):
                 if message["type"] == "http.response.start":
                     headers = list(message.get("headers", []))
                     names = {k.lower() for k, _ in headers}
-                    if message["status"] == 200 and b"etag" not in names and is_storable(headers):
+                    status = message["status"]
+                    tagged_here = etag is not None and status == 200 and b"etag" not in names and is_storable(headers)
+                    if tagged_here:
                         headers.append((b"etag", etag))
+                    # A 304 of the app's own (a release file's) stands for its 200: the condition is of it too.
+                    if must_match is not None and (200 <= status < 300 or status == 304):
+                        current = next((v for k, v in reversed(headers) if k.lower() == b"etag"), None)
+                        if not if_match(must_match, current):
+                            answered["replaced"] = True
+                            refused = bodiless(send) if scope.get("method") == "HEAD" else send
+                            await send_message(refused, 412, failed_if_match_message(current), True)
+                            return
+                    if tagged_here:
                         if wanted is not None and none_match(wanted, etag):
-                            answered["not_modified"] = True
+                            answered["replaced"] = True
                             kept = [(k, v) for k, v in headers if k.lower() not in BODY_HEADERS]
                             await send({"type": "http.response.start", "status": 304, "headers": kept})
+                            await send({"type": "http.response.body", "body": b"", "more_body": False})
                             return
                         message = {**message, "headers": headers}
-                elif message["type"] == "http.response.body" and answered["not_modified"]:
-                    # The answer's body is not sent: an empty one ends the 304 at its first message,
-                    # and a producer with more to send (a streamed CSV of every row) is stopped there.
-                    if answered["ended"]:
-                        return
+                elif message["type"] == "http.response.body" and answered["replaced"]:
+                    # The app's body is not sent: the replacing answer ended with its own, and a
+                    # producer with more to send (a streamed CSV of every row) is stopped here.
                     answered["ended"] = True
-                    await send({"type": "http.response.body", "body": b"", "more_body": False})
                     if message.get("more_body", False):
                         raise HeadAnswered
                     return

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import Site, counted_site, plugin, unhurried
+from tests.conftest import Site, assert_error_shape, counted_site, plugin, unhurried
 
 TABLE_JSON = "/disclosures/figures.json?platform_id=telegram&_size=5"
 TABLE_CSV = "/disclosures/figures.csv?platform_id=telegram&_size=5"
@@ -231,3 +231,83 @@ def test_the_tag_is_of_the_path_as_sent_or_as_decoded_when_the_server_gives_no_r
     assert etags.etag_for(site.datasette, {**scope, "raw_path": None}) == decoded
     assert etags.etag_for(site.datasette, {**scope, "raw_path": b"/platform/telegram"}) == decoded
     assert etags.etag_for(site.datasette, {**scope, "raw_path": b"/platform/%74elegram"}) != decoded
+
+
+# If-Match (RFC 9110 13.1.1): it was ignored, so If-Match: "nope" got the 200.
+def test_if_match_is_read_as_rfc_9110_says():
+    etags = plugin("etags")
+    assert etags.if_match(b'"x"', b'"x"') and etags.if_match(b'"a", "x"', b'"x"')
+    assert etags.if_match(b" * ", b'"x"') and etags.if_match(b"*", b'W/"x"') and etags.if_match(b"*", None)
+    # Strong comparison: a weak tag on either side never matches.
+    assert not etags.if_match(b'W/"x"', b'"x"') and not etags.if_match(b'W/"x"', b'W/"x"')
+    assert not etags.if_match(b'"x"', b'W/"x"')
+    assert not etags.if_match(b'"xy", "y"', b'"x"') and not etags.if_match(b"", b'"x"')
+    assert not etags.if_match(b'"x"', None)
+
+
+@pytest.mark.parametrize("path", [TABLE_CSV, "/platform/telegram.json", "/platform/telegram", "/feed.atom"])
+def test_an_if_match_that_names_the_answers_strong_etag_or_star_gets_the_answer(site, path):
+    full = site.get(path)
+    etag = full.headers["etag"]
+    assert not etag.startswith("W/")
+    for wanted in (etag, f'"a", {etag}', "*", f'"a",{etag}'):
+        response = site.get(path, headers={"if-match": wanted})
+        assert response.status_code == 200, wanted
+        assert response.content == full.content and response.headers["etag"] == etag
+
+
+@pytest.mark.parametrize("path", [TABLE_CSV, "/platform/telegram.json", "/platform/telegram", "/feed.atom"])
+def test_an_if_match_that_does_not_name_the_answers_etag_is_a_412(site, path):
+    etag = site.get(path).headers["etag"]
+    for wanted in ('"nope"', '"a", "b"', f"W/{etag}", etag[:-2] + '"'):
+        response = site.get(path, headers={"if-match": wanted})
+        message = assert_error_shape(response, 412)
+        assert message == (
+            f"If-Match names no ETag this answer has, so its condition is false (RFC 9110 13.1.1): its ETag is {etag}"
+        )
+        assert "etag" not in response.headers and response.headers["access-control-allow-origin"] == "*"
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path, headers={"if-match": '"no"'}))
+    assert head.status_code == 412 and head.content == b""
+
+
+def test_a_weak_etag_matches_no_if_match_but_star(site):
+    # If-Match compares strongly: an answer whose bytes vary with Datasette's query timing
+    # promises no bytes, so even its own tag does not hold.
+    etag = site.get(TABLE_JSON).headers["etag"]
+    assert etag.startswith("W/")
+    for wanted in (etag, etag.removeprefix("W/")):
+        message = assert_error_shape(site.get(TABLE_JSON, headers={"if-match": wanted}), 412)
+        assert f"its ETag is weak, {etag}" in message and "send If-None-Match" in message
+    assert site.get(TABLE_JSON, headers={"if-match": "*"}).status_code == 200
+
+
+def test_if_match_comes_before_if_none_match(site):
+    path = "/platform/telegram.json"
+    etag = site.get(path).headers["etag"]
+    assert_error_shape(site.get(path, headers={"if-match": '"nope"', "if-none-match": etag}), 412)
+    both = site.get(path, headers={"if-match": etag, "if-none-match": etag})
+    assert both.status_code == 304 and both.content == b""
+    # A release file's or the database's own 304 stands for its 200: a false If-Match is a 412 there too.
+    own = site.get("/disclosures.db", headers={"if-none-match": "*"})
+    assert own.status_code == 304
+    assert_error_shape(site.get("/disclosures.db", headers={"if-match": '"nope"', "if-none-match": "*"}), 412)
+
+
+def test_an_answer_without_an_etag_matches_only_if_match_star(site):
+    assert site.get("/-/health.json", headers={"if-match": "*"}).status_code == 200
+    message = assert_error_shape(site.get("/-/health.json", headers={"if-match": '"x"'}), 412)
+    assert message.endswith("this answer has no ETag, and only If-Match: * matches it")
+
+
+@pytest.mark.parametrize("path, status", [("/no-such-database", 404), ("/disclosures/figures.json?_size=nope", 400)])
+def test_an_error_is_that_error_whatever_if_match_says(site, path, status):
+    # RFC 9110 13.2.1: a request that would not succeed without its conditions ignores them.
+    for wanted in ('"nope"', "*"):
+        assert site.get(path, headers={"if-match": wanted}).status_code == status
+
+
+def test_a_412_for_a_streamed_csv_stops_the_stream(real_build):
+    site = counted_site(real_build)
+    response = site.get("/disclosures/figures.csv?_stream=on", headers={"if-match": '"nope"'})
+    assert_error_shape(response, 412)
+    assert reads_of_figures(site.queries) <= 2
