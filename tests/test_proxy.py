@@ -31,7 +31,7 @@ from click.testing import CliRunner
 from disclosures import build as builder
 from disclosures import paths, prod, release
 from disclosures.prod import Topology
-from tests.conftest import assert_error_shape, cli_module, free_port, plugin
+from tests.conftest import assert_error_shape, cli_module, free_port, plugin, rows
 from tests.packages import make_package
 
 pytestmark = pytest.mark.proxy
@@ -250,12 +250,36 @@ def test_a_download_address_no_file_has_is_the_sites_404(web):
         f"/downloads/{VERSION}//csv/figures.csv",
         f"/downloads/{VERSION}/%2Fcsv/figures.csv",
         f"/downloads/{VERSION}/csv/figures.csv/",
-        f"/downloads/{VERSION}/csv/nope.csv",
     ):
         response = web.get(path)
         assert nginx_error_shape(response, 404) == "Not found", path
         readable_from_any_origin(response.headers)
+    # A file nginx does not find is the workers' 404, as the site answers it without nginx.
+    missing = web.get(f"/downloads/{VERSION}/csv/nope.csv")
+    assert nginx_error_shape(missing, 404) == "File not found"
+    readable_from_any_origin(missing.headers)
     assert web.get(f"/downloads/{VERSION}/csv/figures.csv").status_code == 200
+
+
+def test_downloads_of_a_release_not_held_or_never_made_are_the_sites_404_not_nginxs(web, real_db):
+    # nginx serves /downloads itself, so a file of a recorded release this server does not hold was
+    # its bare "Not found", where the site says the release is recorded and where what it keeps of
+    # it is (plugins/downloads.py); so was an address under a version no release ever had.
+    ((version, file),) = rows(real_db, "SELECT version, path FROM release_files WHERE version != ? LIMIT 1", VERSION)
+    path = f"/downloads/{version}/{file}"
+    response = web.get(path)
+    message = nginx_error_shape(response, 404)
+    assert message.startswith(f"{path}: release {version} is recorded, but this server does not hold its files")
+    readable_from_any_origin(response.headers)
+    # Not the release files' Cache-Control, which would let a browser keep the 404 an hour.
+    assert "max-age" not in response.headers.get("cache-control", "")
+    for path in ("/downloads/9.9.9/", "/downloads/9.9.9/csv/figures.csv"):
+        assert nginx_error_shape(web.get(path), 404) == (
+            f"{path}: no release 9.9.9 exists, so nothing is at this address; /downloads lists each release and its files"
+        )
+    # A HEAD is answered the same, without a body.
+    head = web.head(f"/downloads/{version}/{file}")
+    assert head.status_code == 404 and head.content == b""
 
 
 def test_downloads_have_ranges_etags_and_gzip(web):
@@ -424,7 +448,6 @@ def request(path: str, *headers: str, method: str = "GET") -> bytes:
             id="unknown-transfer-encoding",
         ),
         pytest.param(request("//evil.example/figures.csv"), 404, "Not found", id="double-slash"),
-        pytest.param(request(f"/downloads/{VERSION}/csv/nope.csv"), 404, "Not found", id="missing-download"),
         pytest.param(request(f"/downloads/{VERSION}/.staging/figures.csv"), 404, "Not found", id="hidden-download"),
         pytest.param(
             request(f"/downloads/{VERSION}/csv/metrics.csv", "Content-Length: 0", method="POST"),
