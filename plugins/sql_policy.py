@@ -17,6 +17,7 @@ extensions) translated to SQLite's names, and SQLite's own guidance for untruste
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 import threading
@@ -190,8 +191,28 @@ LIMITS = {
     sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: 10_000,
     sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 1,
 }
-# SQLite's own memory, for the whole serving process (sorts, group-bys, strings being built).
-HARD_HEAP_LIMIT_BYTES = 256 * 1024 * 1024
+# SQLite's own memory, for the whole serving process (sorts, group-bys, strings being built):
+# SQLite's heap limit is the process's, every connection's together, and no connection's alone.
+# HEAP_LIMIT_ENV gives another, in MiB: the tests' process (tests/conftest.py) also builds and
+# reads whole databases beside the sites it serves, which the serving limit starved (a MemoryError
+# in a test that only read a database, on CI).
+HEAP_LIMIT_ENV = "DISCLOSURES_SQLITE_HEAP_LIMIT_MIB"
+DEFAULT_HEAP_LIMIT_MIB = 256
+
+
+def hard_heap_limit_bytes(environ=os.environ) -> int:
+    """The heap limit in bytes: HEAP_LIMIT_ENV's whole number of MiB, else DEFAULT_HEAP_LIMIT_MIB.
+    Raises ValueError naming the variable for any other text: the site does not start with a limit
+    its operator did not mean."""
+    text = environ.get(HEAP_LIMIT_ENV, "").strip()
+    if not text:
+        return DEFAULT_HEAP_LIMIT_MIB * 1024 * 1024
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{HEAP_LIMIT_ENV}={text!r}: SQLite's heap limit is a whole number of MiB, at least 1")
+    return int(text) * 1024 * 1024
+
+
+HARD_HEAP_LIMIT_BYTES = hard_heap_limit_bytes()
 # What one statement may return, counted over its rows' text and blobs: the largest honest page
 # (5,000 figures with their quotes) is about 3 MB. 16 MB bounds the JSON Datasette builds from it.
 MAX_STATEMENT_BYTES = 16 * 1024 * 1024

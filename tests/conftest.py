@@ -19,6 +19,12 @@ from disclosures import site as site_module
 from disclosures.vocabulary import DATABASE_FILE
 from tests.packages import make_package
 
+# SQLite's heap limit for the sites this process serves (plugins/sql_policy.py) is the process's:
+# this one also builds and reads whole databases, which 256 MiB beside the sites' connections did
+# not always leave room for. The limit the site is served with is tested in a process of its own
+# (tests/test_hardening.py).
+os.environ.setdefault("DISCLOSURES_SQLITE_HEAP_LIMIT_MIB", "4096")
+
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory):

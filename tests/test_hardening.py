@@ -6,9 +6,11 @@ because validation refuses it at the door (tests/test_safety_rules.py)."""
 import asyncio
 import html
 import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
 import traceback
 import types
 from urllib.parse import urlencode
@@ -703,3 +705,39 @@ def test_a_wrapper_outside_errors_py_that_raises_is_the_sites_500(site, caplog, 
     ]
     assert len(tracebacks) == 3  # the page, the .json and the HEAD
     assert all(f"RuntimeError: {wrapper} internals at /srv/secret/path" in logged for logged in tracebacks)
+
+
+# In a process of its own: SQLite's heap limit is the process's, and this one's conftest sets its own.
+HEAP_LIMIT_SCRIPT = """
+import asyncio, json, sqlite3, sys
+from datasette.app import Datasette
+datasette = Datasette([sys.argv[1] + "/disclosures.db"], plugins_dir=sys.argv[2], immutables=[])
+answer = asyncio.run(datasette.client.get("/disclosures.json?sql=select+1&_shape=array"))
+print(json.dumps([answer.status_code, sqlite3.connect(":memory:").execute("PRAGMA hard_heap_limit").fetchone()[0]]))
+"""
+
+
+@pytest.mark.parametrize(("setting", "limit"), [(None, 256 << 20), ("", 256 << 20), ("512", 512 << 20)])
+def test_the_served_site_caps_sqlites_heap_at_256_mib_or_what_its_operator_sets(real_build, setting, limit):
+    environment = {k: v for k, v in os.environ.items() if k != "DISCLOSURES_SQLITE_HEAP_LIMIT_MIB"}
+    if setting is not None:
+        environment["DISCLOSURES_SQLITE_HEAP_LIMIT_MIB"] = setting
+    python = site_module.SITE_VENV / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-c", HEAP_LIMIT_SCRIPT, str(real_build), str(site_module.PLUGINS)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == [200, limit]
+
+
+@pytest.mark.parametrize("setting", ["0", "-5", "1.5", "lots"])
+def test_a_heap_limit_that_is_not_a_whole_number_of_mib_stops_the_site_with_its_name(setting):
+    sql_policy = plugin("sql_policy")
+    with pytest.raises(
+        ValueError, match=rf"DISCLOSURES_SQLITE_HEAP_LIMIT_MIB='{re.escape(setting)}': .*whole number of MiB"
+    ):
+        sql_policy.hard_heap_limit_bytes({"DISCLOSURES_SQLITE_HEAP_LIMIT_MIB": setting})
