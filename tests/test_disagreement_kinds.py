@@ -22,7 +22,7 @@ def test_an_inconsistent_parts_disagreement_quotes_a_platforms_own_numbers_not_t
     )
 
 
-def test_mints_india_january_june_2020_is_a_typo_against_twitters_2613(real_db):
+def test_mints_india_january_june_2020_is_a_typo_against_medianamas_2613_kept(real_db):
     # Mint: 2,983 requests, 2,637 routine and 246 emergency. Twitter (as MediaNama reads it):
     # 2,613 = 2,367 routine + 246 emergency; its next half's 3,463 routine are 1,096 more than 2,367.
     [(figure_id, claimed, kind, explanation)] = rows(
@@ -30,8 +30,18 @@ def test_mints_india_january_june_2020_is_a_typo_against_twitters_2613(real_db):
         """SELECT figure_id, claimed_value, kind, explanation FROM disagreements
            WHERE disagreement_id = 'x-ind-2020h1-parts-do-not-add-up'""",
     )
-    assert (figure_id, claimed, kind) == (None, 2983, "typo")
+    assert (figure_id, claimed, kind) == ("x-ind-2020h1-all-requests_received", 2983, "typo")
     assert "2,613" in explanation and "2,367 routine" in explanation and "2,883" in explanation
+    kept = dict(
+        rows(
+            real_db,
+            """SELECT request_type_id, value FROM figures WHERE platform_id = 'x' AND jurisdiction_id = 'IND'
+               AND period_start = '2020-01-01' AND period_end = '2020-06-30' AND metric_id = 'requests_received'
+               AND source_id LIKE 'medianama-%' AND is_derived = 0""",
+        )
+    )
+    assert kept == {"all": 2613, "legal_process": 2367, "emergency": 246}
+    assert kept["legal_process"] + kept["emergency"] == kept["all"] != claimed
     [(next_routine,)] = rows(
         real_db, "SELECT value FROM figures WHERE figure_id = 'x-ind-2020h2-legal_process-requests_received'"
     )
