@@ -48,6 +48,29 @@ def test_mints_india_january_june_2020_is_a_typo_against_medianamas_2613_kept(re
     assert next_routine - 1096 == 2367
 
 
+def test_indias_january_june_2020_total_given_as_routine_or_transposed_is_recorded_on_the_routine_figure(real_db):
+    # Yahoo: "3,615 routine requests ... when it made 2,613 such requests": 2,613 is routine and
+    # emergency together, a different_value against the kept 2,367 routine, as Mint's transposed
+    # 2,637 routine is a typo of it.
+    kept = "x-ind-2020h1-legal_process-requests_received"
+    recorded = rows(
+        real_db,
+        """SELECT d.disagreement_id, d.claimed_value, d.kind, f.value FROM disagreements d JOIN figures f USING (figure_id)
+           WHERE d.figure_id = ? ORDER BY d.disagreement_id""",
+        kept,
+    )
+    assert recorded == [
+        ("x-ind-2020h1-2613-called-routine", 2613, "different_value", 2367),
+        ("x-ind-2020h1-mint-2637-routine", 2637, "typo", 2367),
+    ]
+    [(total, emergency)] = rows(
+        real_db,
+        """SELECT a.value, e.value FROM figures a, figures e WHERE a.figure_id = 'x-ind-2020h1-all-requests_received'
+           AND e.figure_id = 'x-ind-2020h1-emergency-requests_received'""",
+    )
+    assert total == 2613 == 2367 + emergency
+
+
 def test_tiktoks_298_legal_requests_are_legal_and_emergency_a_different_value_not_a_period(real_db):
     # FHM Pakistan's "298 legal requests" "in 2019" are TikTok's 250 legal and 48 emergency requests
     # of January-June 2019: the number differs from the kept 250 by its request type, as the US's 68

@@ -380,6 +380,22 @@ def test_a_disagreement_about_a_missing_figure_names_the_figure_the_build_now_de
     ]
 
 
+def test_a_press_year_total_twitter_never_split_is_a_corroboration_of_the_derived_year(real_db):
+    # The Tech Portal's 6,228 requests from India in 2020 is no half Twitter reported: it is the
+    # year the build sums from January-June's 2,613 and July-December's 3,615.
+    assert rows(
+        real_db,
+        """SELECT c.figure_id, f.value, f.derivation FROM corroborations c JOIN figures f USING (figure_id)
+           WHERE c.source_id = 'thetechportal-2021-07-15-twitter-india-account-information-demands'""",
+    ) == [
+        (
+            "x-ind-2020-all-requests_received-derived",
+            6228,
+            "x-ind-2020h1-all-requests_received + x-ind-2020h2-all-requests_received",
+        )
+    ]
+
+
 def test_no_note_sends_readers_to_a_file_or_proposal_the_dataset_does_not_publish():
     # 503 figure notes said "see notes.md" (no such file is published) or proposed a request type
     # or metric "not yet in request_types.csv" that has long been there.
