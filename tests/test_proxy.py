@@ -458,6 +458,18 @@ def request(path: str, *headers: str, method: str = "GET") -> bytes:
         pytest.param(
             request("/disclosures.db", "Range: bytes=999999999999-"), 416, "Range not satisfiable", id="range-past-end"
         ),
+        # An If-Match naming no tag of the answer, compared by nginx itself (it passes no If-Match
+        # to a worker when it caches): its HTML 412, from disk and from its cache alike.
+        pytest.param(request("/disclosures.db", 'If-Match: "other"'), 412, "If-Match names no ETag", id="if-match-db"),
+        pytest.param(
+            request(f"/downloads/{VERSION}/csv/metrics.csv", 'If-Match: "other"', "Range: bytes=0-3"),
+            412,
+            "If-Match names no ETag",
+            id="if-match-release-file",
+        ),
+        pytest.param(
+            request("/country/USA.json", 'If-Match: "other"'), 412, "If-Match names no ETag", id="if-match-page"
+        ),
         # An error while nginx answers another: it reads the body to discard it after its 405.
         pytest.param(
             request(f"/downloads/{VERSION}/csv/metrics.csv", "Transfer-Encoding: chunked", method="POST")
