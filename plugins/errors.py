@@ -172,6 +172,11 @@ def filters_from_request(request, database, table, datasette):
 
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# A file the site serves (a release file, the database, a static file): its errors are the API's
+# JSON shape (plugins/downloads.py), and so is nginx's 405 for a POST to a file it holds. A POST to
+# one nginx does not find, which it hands to the workers (a recorded release's file, /downloads/9.9.9/),
+# was a text/plain 405 where a GET of the same address is a JSON 404.
+FILE_PATH = re.compile(r"^/(?:downloads|static|-/static|-/static-plugins)/.|^/[^/]+\.db$")
 
 
 def is_plain_text(start: dict) -> bool:
@@ -232,7 +237,8 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             if scope.get("method") not in READ_METHODS:
                 # The site is read-only: Datasette answered a POST to a table with a 500.
-                message, as_json = "This site is read-only: use GET", is_json_request(scope)
+                message = "This site is read-only: use GET"
+                as_json = is_json_request(scope) or FILE_PATH.match(scope.get("path", "")) is not None
                 page = None
                 if not as_json and is_page_request(scope):
                     page = await error_page(datasette, scope, receive, 405, message)

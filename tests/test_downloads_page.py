@@ -243,3 +243,23 @@ def test_an_address_under_a_release_that_never_was_says_so_and_where_the_release
             ), dist
         # A release this server holds though the site records none of it is no such release.
         assert (served.get("/downloads/0.0.1/SHA256SUMS").status_code == 200) is (dist.name == "held")
+
+
+def test_a_post_to_a_file_address_is_the_405_in_the_json_error_shape(site, real_db):
+    # nginx hands a release file it does not find to the workers, a POST too (deploy/nginx.conf.j2):
+    # a POST to /downloads/9.9.9/ or to a recorded release's file was their text/plain 405, where
+    # a GET of the same address is a JSON 404 and nginx's 405 for a file it holds is JSON too.
+    ((version, file),) = rows(real_db, "SELECT version, path FROM release_files ORDER BY version, path LIMIT 1")
+    for path in (
+        "/downloads/9.9.9/",
+        "/downloads/9.9.9/x.db",
+        f"/downloads/{version}/{file}",
+        "/disclosures.db",
+        "/static/site.css",
+    ):
+        answer = site.loop.run_until_complete(site.datasette.client.post(path))
+        assert assert_error_shape(answer, 405) == "This site is read-only: use GET", path
+        assert answer.headers["allow"] == "GET, HEAD, OPTIONS"
+    # The list of downloads is a page: its 405 is the site's error page.
+    page = site.loop.run_until_complete(site.datasette.client.post("/downloads"))
+    assert page.status_code == 405 and page.headers["content-type"].startswith("text/html")
