@@ -83,6 +83,10 @@ async def derived_in_place(db, figure_id: str) -> dict | None:
             return None
         pairs.append((input_id, new_id, sign))
     new = frozenset((new_id, sign) for _, new_id, sign in pairs)
+    if len(new) != len(pairs):
+        # Two inputs refiled as one figure: the sum of the ids they became counts it once, so no
+        # figure derived from them is this one's arithmetic (a set of them matched one input alone).
+        return None
     candidates = await db.execute(
         """SELECT f.figure_id, f.value_text FROM figure_inputs i JOIN figures f USING (figure_id)
            WHERE i.input_figure_id = ? AND f.is_derived = 1 ORDER BY f.figure_id""",

@@ -396,3 +396,5 @@ def test_derived_in_place_needs_every_input_refiled_to_the_inputs_of_one_derived
     assert in_place(f"derived: {a} - {b}", removals={a: removals[a], b: "Removed: no figure named."}) is None
     assert in_place(f"derived: {a} - {b}", now={"new-derived": [(a2, 1)]}) is None  # no figure of both
     assert in_place("a reason that is no derivation") is None
+    # Both refiled as one figure: a figure derived from it alone is not their sum.
+    assert in_place(f"derived: {a} + {b}", {a: f"refiled as {a2}.", b: f"refiled as {a2}."}, {"one": [(a2, 1)]}) is None
