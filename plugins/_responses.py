@@ -206,13 +206,18 @@ async def error_response(
 # A run of escapes, ~ or % and two hex digits: a client's %-escapes, or Datasette's form of them
 # (it answers /country/South%20Korea with a redirect to South~20Korea). The bytes of one or more
 # characters.
-PATH_ESCAPES = {"~": re.compile(r"(?:~[0-9A-Fa-f]{2})+"), "~%": re.compile(r"(?:[~%][0-9A-Fa-f]{2})+")}
+PATH_ESCAPES = {
+    "~": re.compile(r"(?:~[0-9A-Fa-f]{2})+"),
+    "~%": re.compile(r"(?:[~%][0-9A-Fa-f]{2})+"),
+    "%": re.compile(r"(?:%[0-9A-Fa-f]{2})+"),
+}
 
 
 def name_as_sent(segment: str, escapes: str = "~") -> str:
     """A path segment as the client sent it, for a message to quote: its escapes (``escapes``:
     "~" for a segment Datasette's routing has %-decoded, such as a /country/ name; "~%" for one
-    taken from the raw path, such as a row key) decoded once. A ~ or % that begins no escape stays
+    taken from the raw path, such as a row key; "%" for a raw path no ~ escapes, such as a release
+    file's) decoded once. A ~ or % that begins no escape stays
     as sent, and the escapes of bytes that are no UTF-8 text are written as the %-escapes a client
     sends (/country/M%FCnster, in Latin-1). Datasette's tilde_decode read /country/~ as '%' and
     that one with a replacement character, and the 404s quoted those."""

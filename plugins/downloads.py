@@ -56,7 +56,7 @@ from datasette.utils.asgi import Request
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import send_message
+from _responses import name_as_sent, send_message
 
 DATABASE_FILE = re.compile(r"^/(?P<database>[^/]+)\.db$")
 DATABASE_CSV = re.compile(r"^/(?P<database>[^/]+)\.(?P<format>csv|json)$")
@@ -563,9 +563,16 @@ class Downloads:
         version = download["rest"].split("/", 1)[0] if download else None
         if version and self.release_of_folder(version) is None and not await self.is_recorded_release(version):
             # No release ever had this version: /downloads/9.9.9/ was a bare "Not found" (and a
-            # file under it "File not found", or that this server serves no release files).
+            # file under it "File not found", or that this server serves no release files). Quoted
+            # as sent: /downloads/%FF/x quoted a replacement character, which the client never sent.
+            raw_path = (scope.get("raw_path") or b"").partition(b"?")[0]
+            try:
+                sent = name_as_sent(raw_path.decode("utf-8"), "%") if raw_path else path
+            except UnicodeDecodeError:  # bytes sent unescaped that are no UTF-8: as the path reads them
+                sent = path
+            sent_version = sent.split("/", 3)[2] if sent.startswith("/downloads/") else version
             message = (
-                f"{path}: no release {version} exists, so nothing is at this address; "
+                f"{sent}: no release {sent_version} exists, so nothing is at this address; "
                 f"{self.datasette.urls.path('downloads')} lists each release and its files"
             )
             return await send_message(cors_send, 404, message, True)

@@ -263,3 +263,14 @@ def test_a_post_to_a_file_address_is_the_405_in_the_json_error_shape(site, real_
     # The list of downloads is a page: its 405 is the site's error page.
     page = site.loop.run_until_complete(site.datasette.client.post("/downloads"))
     assert page.status_code == 405 and page.headers["content-type"].startswith("text/html")
+
+
+def test_a_release_that_never_was_is_quoted_as_the_client_sent_it(site):
+    # The path as the server decodes it held a replacement character for bytes that are no UTF-8
+    # (/downloads/%FF/x said "no release \ufffd"), a character the client never sent.
+    for sent, version in (("/downloads/%FF/x", "%FF"), ("/downloads/%C3%A9/", "é"), ("/downloads/~2E/x?a=%FF", "~2E")):
+        path = sent.partition("?")[0].replace("%C3%A9", "é")
+        assert assert_error_shape(site.get(sent), 404) == (
+            f"{path}: no release {version} exists, so nothing is at this address; "
+            "/downloads lists each release and its files"
+        ), sent
