@@ -198,6 +198,8 @@ LIMITS = {
 # in a test that only read a database, on CI).
 HEAP_LIMIT_ENV = "DISCLOSURES_SQLITE_HEAP_LIMIT_MIB"
 DEFAULT_HEAP_LIMIT_MIB = 256
+# SQLite reads the limit as a 64-bit integer: a larger one was read as 0, no limit at all.
+LARGEST_HEAP_LIMIT_MIB = (2**63 - 1) >> 20
 
 
 def hard_heap_limit_bytes(environ=os.environ) -> int:
@@ -207,8 +209,12 @@ def hard_heap_limit_bytes(environ=os.environ) -> int:
     text = environ.get(HEAP_LIMIT_ENV, "").strip()
     if not text:
         return DEFAULT_HEAP_LIMIT_MIB * 1024 * 1024
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"{HEAP_LIMIT_ENV}={text!r}: SQLite's heap limit is a whole number of MiB, at least 1")
+    # The digits 0 to 9 alone: str.isdigit() takes "²", which int() then refused without the name.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= LARGEST_HEAP_LIMIT_MIB:
+        raise ValueError(
+            f"{HEAP_LIMIT_ENV}={text!r}: SQLite's heap limit is a whole number of MiB, "
+            f"at least 1 and at most {LARGEST_HEAP_LIMIT_MIB}"
+        )
     return int(text) * 1024 * 1024
 
 

@@ -734,7 +734,9 @@ def test_the_served_site_caps_sqlites_heap_at_256_mib_or_what_its_operator_sets(
     assert json.loads(done.stdout) == [200, limit]
 
 
-@pytest.mark.parametrize("setting", ["0", "-5", "1.5", "lots"])
+# "²" is a digit to str.isdigit(), which int() refused with a message that named no variable; one
+# past SQLite's 64-bit limit was read by SQLite as 0, no limit at all.
+@pytest.mark.parametrize("setting", ["0", "-5", "1.5", "lots", "²", str(2**43)])
 def test_a_heap_limit_that_is_not_a_whole_number_of_mib_stops_the_site_with_its_name(setting):
     sql_policy = plugin("sql_policy")
     with pytest.raises(
