@@ -88,3 +88,32 @@ def test_a_government_table_without_its_column_header_is_skipped_row_by_row(tmp_
         ("2023-Q4.csv row 2", reason),
         ("2023-Q4.csv row 3", reason),
     ]
+
+
+def test_a_table_whose_title_is_not_mapped_and_whose_header_is_missing_is_skipped(tmp_path):
+    # A label alone that names no country, request type or total, then rows of counts: the rows
+    # were read as the International table's, Brazil's 7 imported as its legal-process requests.
+    rows = [
+        "International Government Information Requests,,",
+        "Country,Requests,Information Produced",
+        "Japan,5,1",
+        "Some Table Discord Adds,,",
+        "Brazil,7,2",
+    ]
+    path = tmp_path / "2024-H1.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    parsed = discord.parse_transparency_csv(path)
+    assert sorted((r.jurisdiction_id, r.metric_id, r.value) for r in parsed.records) == [
+        ("JPN", "requests_fulfilled", "1"),
+        ("JPN", "requests_received", "5"),
+    ]
+    unmapped = "section 'Some Table Discord Adds' is not in mappings/discord.csv"
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        ("2024-H1.csv row 4", unmapped),
+        ("2024-H1.csv row 5", unmapped),
+    ]
+    # A country of the table with no count, and a request type or total with none, stay its rows.
+    rows[3] = "Peru,,"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    parsed = discord.parse_transparency_csv(path)
+    assert ("BRA", "requests_received", "7") in {(r.jurisdiction_id, r.metric_id, r.value) for r in parsed.records}

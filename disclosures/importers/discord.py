@@ -65,17 +65,29 @@ def _is_column_header(cells: list[str]) -> bool:
     )
 
 
-def _is_section_title(cells: list[str], following: Iterable[list[str]], mapping: Mapping) -> bool:
+def _is_section_title(cells: list[str], following: Iterable[list[str]], mapping: Mapping, places) -> bool:
     """A label alone in the first cell opens a section when the mapping names it, or when the next
     row that is not blank is a column header, as under every title in Discord's stored files.
     A label alone before a row of counts is a data row with every count blank (2023-Q3's
-    "Total:,,,,," above its shifted total, a country with no count), not a title."""
+    "Total:,,,,," above its shifted total, a country with no count), not a title, unless it names
+    nothing a row of a table does (a total, a request type, a country): a table whose title is
+    not mapped and whose header is missing had its rows read as the table's before it."""
     if not cells or not cells[0] or any(cells[1:]):
         return False
     if mapping.find("section", cells[0]):
         return True
     after = next((row for row in following if any(row)), None)
-    return after is not None and _is_column_header(after)
+    if after is None:
+        return False
+    if _is_column_header(after):
+        return True
+    first = cells[0]
+    return not (
+        first.rstrip(":") in ("Total", "Sum")
+        or mapping.find("process", first)
+        or mapping.find("country", first)
+        or places.name(first) is not None
+    )
 
 
 def parse_transparency_csv(path: Path) -> Parsed:
@@ -95,7 +107,7 @@ def parse_transparency_csv(path: Path) -> Parsed:
         # A title the mapping does not list opens a section of its own, whose rows are skipped as
         # unmapped: folded into the section before it, 2023-Q2's "Online Reports" rows were skipped
         # as "Appeals", and a table's rows after a government table would be read as that table's.
-        if _is_section_title(cells, islice(rows, index + 1, None), mapping):
+        if _is_section_title(cells, islice(rows, index + 1, None), mapping, places):
             section, columns = first, None
             if not mapping.find("section", section):
                 reason = f"section {section!r} is not in mappings/discord.csv"
