@@ -291,7 +291,8 @@ def test_other_methods_are_405_not_5xx(site, method, path):
         assert response.headers["content-type"].startswith("text/html")
         assert "<title>Method not allowed" in response.text and "This site is read-only" in response.text
     elif path.startswith("/static/"):
-        assert response.headers["content-type"].startswith("text/plain")  # a file, not a page
+        # A file, not a page: its errors are the API's shape, as a release file's (plugins/errors.py).
+        assert_error_shape(response, 405)
 
 
 def test_a_col_naming_the_key_answers_the_key_once(site, real_db):
