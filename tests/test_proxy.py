@@ -474,6 +474,13 @@ def request(path: str, *headers: str, method: str = "GET", close: bool = True) -
             "If-Match names no ETag",
             id="if-match-release-file",
         ),
+        # nginx judges If-Unmodified-Since too: that 412 said If-Match named no ETag.
+        pytest.param(
+            request("/disclosures.db", "If-Unmodified-Since: Mon, 01 Jan 2001 00:00:00 GMT"),
+            412,
+            "If-Unmodified-Since is earlier than this file's Last-Modified",
+            id="if-unmodified-since-db",
+        ),
         # An error while nginx answers another: it reads the body to discard it after its 405.
         pytest.param(
             request(f"/downloads/{VERSION}/csv/metrics.csv", "Transfer-Encoding: chunked", method="POST")
