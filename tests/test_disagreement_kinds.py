@@ -125,3 +125,54 @@ def test_vietnam_plus_more_than_2000_french_users_in_the_second_half_is_q3_and_q
     second_half = users["2024q3"] + users["2024q4"]
     assert second_half > claimed == 2000 and users["2024q4"] > second_half / 2
     assert (figure_id, kind) == (None, "arithmetic_total")
+
+
+def test_twitters_worldwide_january_june_2020_parts_from_medianama_add_up_and_sum_into_the_year(real_db):
+    # MediaNama's list: 12,657 requests (Mint's worldwide total, kept), 10,425 routine, 2,232
+    # emergency, 25,560 accounts specified; its opening paragraph rounds to 12,700 and 25,600.
+    medianama = "medianama-2021-01-twitter-global-information-requests-h1-2020"
+    h1 = dict(
+        rows(
+            real_db,
+            """SELECT request_type_id || ' ' || metric_id, value FROM figures WHERE platform_id = 'x'
+               AND jurisdiction_id = 'WORLD' AND period_start = '2020-01-01' AND period_end = '2020-06-30'
+               AND source_id = ? AND is_derived = 0""",
+            medianama,
+        )
+    )
+    assert h1 == {
+        "legal_process requests_received": 10425,
+        "emergency requests_received": 2232,
+        "all accounts_specified": 25560,
+    }
+    [(total, total_source)] = rows(
+        real_db, "SELECT value, source_id FROM figures WHERE figure_id = 'x-world-2020h1-all-requests_received'"
+    )
+    assert (total, total_source) == (12657, "livemint-2021-07-14-twitter-india-largest-source")
+    assert h1["legal_process requests_received"] + h1["emergency requests_received"] == total
+    [(corroborating_quote,)] = rows(
+        real_db,
+        "SELECT quote FROM corroborations WHERE figure_id = 'x-world-2020h1-all-requests_received' AND source_id = ?",
+        medianama,
+    )
+    assert "12,657 requests" in corroborating_quote
+    rounded = rows(
+        real_db,
+        "SELECT figure_id, claimed_value FROM disagreements WHERE source_id = ? AND kind = 'rounded' ORDER BY 2",
+        medianama,
+    )
+    assert rounded == [
+        ("x-world-2020h1-all-requests_received", 12700),
+        ("x-world-2020h1-all-accounts_specified", 25600),
+    ]
+    year = dict(
+        rows(
+            real_db,
+            """SELECT request_type_id, value FROM figures WHERE platform_id = 'x' AND jurisdiction_id = 'WORLD'
+               AND period_start = '2020-01-01' AND period_end = '2020-12-31' AND metric_id = 'requests_received'
+               AND is_derived = 1""",
+        )
+    )
+    # 2020's halves: 12,657 + 14,561, 10,425 + 12,109 routine, 2,232 + 2,452 emergency.
+    assert year == {"all": 27218, "legal_process": 22534, "emergency": 4684}
+    assert year["legal_process"] + year["emergency"] == year["all"]
