@@ -211,3 +211,23 @@ def test_a_format_known_by_its_file_name_reviews_a_different_file():
         r"\[google-usnationalsecurity-nsl-requests\.sha256-[0-9a-f]{12}\.csv row",
         result.output,
     ), result.output
+
+
+@pytest.mark.parametrize(
+    "stored, source_id",
+    [
+        ("2023-Q2.csv", "discord-transparency-2023q2-csv"),
+        ("2024-H1.csv", "discord-transparency-2024h1-csv"),
+    ],
+)
+def test_the_whole_stored_discord_files_are_verified_as_their_sources_files(stored, source_id):
+    # data/source_files.csv recorded no checksum for any Discord CSV, so any file passed as one
+    # with a warning. The fixtures are the whole stored files, byte for byte.
+    check = provenance.check_file(ROOT / "tests" / "fixtures" / "importers" / "discord" / stored, source_id)
+    assert (check.status, check.label, check.warning) == ("verified", stored, None)
+
+
+def test_an_excerpt_of_a_discord_file_is_refused_as_not_the_file_its_source_names():
+    excerpt = ROOT / "tests" / "fixtures" / "importers" / "discord" / "discord-2022-q4.csv"
+    with pytest.raises(ImportFailed, match="this is not the file the source names"):
+        provenance.check_file(excerpt, "discord-transparency-2022q4-csv")
