@@ -1264,3 +1264,33 @@ def test_explicit_absences_are_figures_that_never_count(real_db):
         "WHERE f.value_kind != 'exact'"
     ).fetchone()[0]
     assert used == 0
+
+
+def test_discord_column_header_with_a_digit_in_a_name_is_the_tables_header(tmp_path):
+    # A column named with a digit ("Requests in 2023-Q3", a comparison column) was not taken for
+    # a header: every row of the table was skipped as having no column header above it.
+    rows = [
+        "International Government Information Requests,,,",
+        ",,,",
+        "Country,Requests,Information Produced,Requests in 2023-Q3",
+        "Brazil,25,19,21",
+        "France,29,0,30",
+        ",,,",
+        "Total,170,19,160",
+    ]
+    path = tmp_path / "2023-Q4.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode())
+    parsed = discord.parse_transparency_csv(path)
+    assert {i: r.value for i, r in by_id(parsed).items()} == {
+        "discord-bra-2023q4-legal_process-requests_received": "25",
+        "discord-bra-2023q4-legal_process-requests_fulfilled": "19",
+        "discord-fra-2023q4-legal_process-requests_received": "29",
+        "discord-fra-2023q4-legal_process-requests_fulfilled": "0",
+        "discord-intl-2023q4-legal_process-requests_received": "170",
+        "discord-intl-2023q4-legal_process-requests_fulfilled": "19",
+    }
+    # The comparison column is named and unmapped: each of its counts is a skip saying so.
+    assert [(s.source_locator, s.reason) for s in parsed.skips] == [
+        (f"2023-Q4.csv row {row}, Requests in 2023-Q3", "column 'Requests in 2023-Q3' is not in mappings/discord.csv")
+        for row in (4, 5, 7)
+    ]

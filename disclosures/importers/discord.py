@@ -57,12 +57,11 @@ def _label(cell: str) -> str:
 
 
 def _is_column_header(cells: list[str]) -> bool:
-    """A table's column header: a first cell and column names, words every one (a data row holds
-    counts, percentages or Discord's "--" for none, and no letter)."""
+    """A table's column header: a first cell and column names, each with a letter (a data row holds
+    counts, percentages or Discord's "--" for none, and no letter). A name may hold digits too
+    ("Change from 2023-Q3"): refused, its whole table was skipped as having no column header."""
     names = [cell for cell in cells[1:] if cell]
-    return bool(cells and cells[0] and names) and all(
-        any(ch.isalpha() for ch in name) and not any(ch.isdigit() for ch in name) for name in names
-    )
+    return bool(cells and cells[0] and names) and all(any(ch.isalpha() for ch in name) for name in names)
 
 
 def _is_section_title(cells: list[str], following: Iterable[list[str]], mapping: Mapping, places) -> bool:
