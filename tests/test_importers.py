@@ -1294,3 +1294,42 @@ def test_discord_column_header_with_a_digit_in_a_name_is_the_tables_header(tmp_p
         (f"2023-Q4.csv row {row}, Requests in 2023-Q3", "column 'Requests in 2023-Q3' is not in mappings/discord.csv")
         for row in (4, 5, 7)
     ]
+
+
+def test_discord_title_split_across_the_first_two_lines_is_one_record(tmp_path):
+    # A first line whose quoted title holds a line break was cut after its first physical line:
+    # the rest began a record with a stray quote, which read as a title of its own
+    # ('Transparency Report CSV"'), or, where the title's break came last ("Emergency Requests\n",
+    # as Discord writes that title further down), opened a quoted cell that swallowed the table.
+    file_title = [
+        '"Discord January-June 2024',
+        'Transparency Report CSV",,,,,',
+        ",,,,,",
+        "US Gov Info Requests,,,,,",
+        "Request Type,Requests,Information Produced,,,",
+        "Court Orders,122,110,,,",
+        ",,,,,",
+        'Total,"3,782","3,223",,,',
+    ]
+    path = tmp_path / "2024-H1.csv"
+    path.write_bytes(("\r\n".join(file_title) + "\r\n").encode())
+    parsed = discord.parse_transparency_csv(path)
+    assert parsed.skips == []
+    assert {(i, r.value, r.source_locator) for i, r in by_id(parsed).items()} == {
+        ("discord-usa-2024h1-court_order-requests_received", "122", "2024-H1.csv row 6"),
+        ("discord-usa-2024h1-court_order-requests_fulfilled", "110", "2024-H1.csv row 6"),
+        ("discord-usa-2024h1-legal_process-requests_received", "3782", "2024-H1.csv row 8"),
+        ("discord-usa-2024h1-legal_process-requests_fulfilled", "3223", "2024-H1.csv row 8"),
+    }
+    emergency_title = ['"Emergency Requests', '",,,,,', ",,,,,", "Country,Requests,Complied,,,", "France,26,21,,,"]
+    emergency_title += [",,,,,", 'Total,"1,203",159,,,']
+    path = tmp_path / "2023-Q4.csv"
+    path.write_bytes(("\r\n".join(emergency_title) + "\r\n").encode())
+    parsed = discord.parse_transparency_csv(path)
+    assert parsed.skips == []
+    assert {(i, r.value, r.quote) for i, r in by_id(parsed).items()} == {
+        ("discord-fra-2023q4-emergency-requests_received", "26", "France,26,21,,,"),
+        ("discord-fra-2023q4-emergency-requests_complied", "21", "France,26,21,,,"),
+        ("discord-world-2023q4-emergency-requests_received", "1203", 'Total,"1,203",159,,,'),
+        ("discord-world-2023q4-emergency-requests_complied", "159", 'Total,"1,203",159,,,'),
+    }

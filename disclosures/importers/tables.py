@@ -164,10 +164,16 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
     # A file cut short ends inside its last record; a whole one ends with a line break, or (as
     # Discord's do) on a whole record.
     ends_open = bool(content) and not content.endswith(("\n", "\r"))
+    # The header is the first record, which may span lines: a title whose quoted cell holds a line
+    # break (Discord's '"Discord January-June 2024\nTransparency Report CSV",,,,,') was cut after its
+    # first line, and its rest read as a record of its own, opening with a stray quote. Read with
+    # the line breaks, so the cell keeps the break between its words.
+    first = csv_reader(content.splitlines(keepends=True))
     try:
-        header = next(csv_reader(raw[:1]), []) if raw else []
+        header = next(first, []) if raw else []
     except csv.Error as error:
-        raise _unreadable(path, raw, [], 1, error) from None
+        raise _unreadable(path, raw, [], max(first.line_num, 1), error) from None
+    header_lines = first.line_num
     header = [h.strip() for h in header]
     # A first line of one cell: a copy saved with another separator is refused here, by every
     # format (Discord's, which has no fixed columns, skipped each record and exited 0).
@@ -179,8 +185,8 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
         raise ValueError(_missing_columns(path, header, missing))
 
     def records() -> Iterator[Line]:
-        reader = csv_reader(raw[1:])
-        previous = 1
+        reader = csv_reader(raw[header_lines:])
+        previous = header_lines
         found = []
         while True:
             try:
@@ -188,8 +194,8 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
             except StopIteration:
                 break
             except csv.Error as error:
-                raise _unreadable(path, raw, header, reader.line_num + 1, error) from None
-            last = reader.line_num + 1
+                raise _unreadable(path, raw, header, reader.line_num + header_lines, error) from None
+            last = reader.line_num + header_lines
             text = "\n".join(raw[previous:last])
             number = previous + 1
             previous = last
