@@ -18,6 +18,7 @@ import sys
 import unicodedata
 from collections import Counter
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
@@ -343,6 +344,25 @@ def cited_version(dataset: dict) -> str:
     return f"version {dataset['version']} (unreleased){content}"
 
 
+def line_gaps(series: list[dict]) -> list[dict]:
+    """The stretches between two figures of one line that no figure of it covers, grouped by
+    stretch, oldest first: {"period_start", "period_end", "period", "lines": [labels]}. Germany's
+    Meta line held H1 2014 and then H1 2022 alone, and the chart showed seven empty years with
+    nothing saying whether Meta reported nothing, zero, or this dataset holds no figure."""
+    gaps: dict[tuple[str, str], list[str]] = {}
+    for s in series:
+        ordered = sorted(s["points"], key=lambda p: p["period_start"])
+        for before, after in pairwise(ordered):
+            start = date.fromisoformat(before["period_end"]) + timedelta(days=1)
+            end = date.fromisoformat(after["period_start"]) - timedelta(days=1)
+            if start <= end:
+                gaps.setdefault((start.isoformat(), end.isoformat()), []).append(s["label"])
+    return [
+        {"period_start": start, "period_end": end, "period": period_name(start, end), "lines": lines}
+        for (start, end), lines in sorted(gaps.items())
+    ]
+
+
 async def chart(datasette, request, *, platform, jurisdictions, request_type, metrics, title) -> dict | None:
     """One chart: its series (one per jurisdiction and metric), events, CSV twin and citation.
 
@@ -462,6 +482,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         "series": sorted(series.values(), key=lambda s: jurisdictions.index(s["jurisdiction_id"])),
         "points": len(points),
         "not_drawn": selected - len(points),
+        "gaps": line_gaps(list(series.values())),
         "all_figures_url": datasette.urls.table(name, "figures") + "?" + urlencode(filters),
         "derived": sum(1 for p in points if p["is_derived"]),
         "events": events,

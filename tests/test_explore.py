@@ -384,6 +384,75 @@ def test_a_chosen_chart_is_titled_in_words_not_codes(site, real_db):
     assert charts_of(page.text)[0]["title"].startswith("Google, India: ")
 
 
+def test_a_charts_gaps_are_the_days_between_a_lines_figures_grouped_by_stretch():
+    def point(start, end):
+        return {"period_start": start, "period_end": end}
+
+    received = {
+        "label": "Requests received",
+        "points": [
+            point("2022-01-01", "2022-06-30"),
+            point("2013-01-01", "2013-06-30"),
+            point("2014-01-01", "2014-06-30"),
+        ],
+    }
+    specified = {
+        "label": "Accounts specified",
+        "points": [
+            point("2013-01-01", "2013-06-30"),
+            point("2013-07-01", "2013-12-31"),
+            point("2014-01-01", "2014-06-30"),
+        ],
+    }
+    assert explore.line_gaps([received, specified]) == [
+        {"period_start": "2013-07-01", "period_end": "2013-12-31", "period": "H2 2013", "lines": ["Requests received"]},
+        {
+            "period_start": "2014-07-01",
+            "period_end": "2021-12-31",
+            "period": "July 2014–December 2021",
+            "lines": ["Requests received"],
+        },
+    ]
+    # Periods that meet day to day (a quarter after January–September) leave no gap.
+    telegram = {"label": "x", "points": [point("2024-01-01", "2024-09-30"), point("2024-10-01", "2024-12-31")]}
+    assert explore.line_gaps([telegram]) == []
+    both = [dict(received, label=label) for label in ("a", "b")]
+    assert [g["lines"] for g in explore.line_gaps(both)] == [["a", "b"], ["a", "b"]]
+
+
+def test_a_chart_says_where_its_lines_break_and_the_break_matches_its_csv_twin(site):
+    """Germany's Meta line held H1 2014 and then H1 2022, and the chart showed seven empty years
+    with nothing under it saying a break is not a zero."""
+    from datetime import date, timedelta
+    from itertools import pairwise
+
+    page = site.get("/chart?platform=meta&jurisdiction=DEU&request_type=all&metric=requests_received")
+    assert page.status_code == 200
+    (chart,) = charts_of(page.text)
+    twin = sorted(csv_rows(site, chart["csv_url"]), key=lambda r: r["period_start"])
+    expected = [
+        (
+            (date.fromisoformat(a["period_end"]) + timedelta(days=1)).isoformat(),
+            (date.fromisoformat(b["period_start"]) - timedelta(days=1)).isoformat(),
+        )
+        for a, b in pairwise(twin)
+        if date.fromisoformat(b["period_start"]) > date.fromisoformat(a["period_end"]) + timedelta(days=1)
+    ]
+    assert expected, "the Meta line for Germany no longer breaks: pick another chart with a break"
+    assert [(g["period_start"], g["period_end"]) for g in chart["gaps"]] == expected
+    note = re.search(r'<span class="chart-gaps">(.*?)</span>', page.text, re.S)
+    assert note, "no note under a chart whose line breaks"
+    text = unescape(note.group(1))
+    assert text.startswith("No figure drawn for ") and "a break is not a zero" in text
+    assert all(g["period"] in text for g in chart["gaps"])
+    # One line: the note does not name it after each break.
+    assert "(Requests received)" not in text
+    # A line that never breaks gets no note.
+    telegram = site.get("/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled")
+    (unbroken,) = charts_of(telegram.text)
+    assert unbroken["gaps"] == [] and 'class="chart-gaps"' not in telegram.text
+
+
 def test_chart_page_answers_for_any_selection(site):
     page = site.get("/chart?platform=google&jurisdiction=IND&request_type=all&metric=requests_received")
     assert page.status_code == 200
