@@ -76,6 +76,10 @@
           y: logarithmic ? charts.logAxis(spec.axis + " (log scale)") : {
             beginAtZero: true,
             max: spec.unit === "percent" ? 100 : (spec.unit === "fraction" ? 1 : undefined),
+            // Room above the largest count before the axis rounds its top: Germany's Meta line of
+            // 17,977 and Discord's 90 (an axis ending at 90) lay on the chart's top edge, half cut
+            // off and read as its frame.
+            grace: "5%",
             title: { display: true, text: spec.axis },
             ticks: { callback: axisTicks(spec.unit) }
           }

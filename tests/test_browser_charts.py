@@ -190,3 +190,29 @@ def test_counts_that_span_a_hundredfold_are_drawn_on_a_log_axis_and_the_note_say
     if path == "/platform/telegram":
         (top,) = [a for a in axes if "top 5 countries" in specs[a["index"]]["title"]]
         assert top["type"] == "logarithmic"
+
+
+# Each linear count chart of the page: the largest value it draws and how far below the top of
+# the plot area that value's line lies, in pixels.
+TOP_LINES = """() => Array.from(document.querySelectorAll('figure.series-chart canvas')).map((canvas) => {
+    const chart = Chart.getChart(canvas), y = chart.scales.y;
+    const values = chart.data.datasets.flatMap((d) => d.data.map((p) => p.y)).filter((v) => v !== null);
+    const largest = Math.max(...values);
+    return {title: canvas.getAttribute('aria-label'), type: y.type, max: y.max, largest,
+            below: y.getPixelForValue(largest) - chart.chartArea.top};
+})"""
+
+
+def test_the_largest_count_of_a_linear_chart_is_drawn_below_the_top_of_its_axis(page):
+    """Germany's Meta line of 17,977 lay on an axis that ended at 18,000, and Discord's 90 on one
+    that ended at 90: the line sat on the chart's top edge, half cut off, and read as its frame."""
+    page.goto("/country/DEU")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('figure.series-chart canvas')).every((c) => c.dataset.rendered)"
+    )
+    counts = [c for c in page.evaluate(TOP_LINES) if c["type"] == "linear" and "counts" in c["title"]]
+    assert any(c["title"].startswith("Meta ") for c in counts) and any(c["largest"] == 90 for c in counts)
+    for chart in counts:
+        assert chart["max"] > chart["largest"], chart
+        # The line is 2.5 px wide: its top half must clear the axis's top edge.
+        assert chart["below"] >= 4, chart
