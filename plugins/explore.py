@@ -1619,6 +1619,11 @@ async def compare_page(datasette, request):
            WHERE f.jurisdiction_id = ? ORDER BY p.name COLLATE NOCASE, p.platform_id""",
         [jurisdiction_id],
     )
+    # Some platforms hold EU DSA orders alone here (Facebook's and Instagram's global figures are
+    # Meta's, YouTube's Google's): the picker says so, or "Facebook" read as its request count.
+    dsa_only, _ = await dsa_scope(db)
+    for p in available:
+        p["dsa_only"] = p["platform_id"] in dsa_only
     chosen = [await platform_id_of(db, p) or p for p in choices(request.args, "platform")]
     chosen = list(dict.fromkeys(chosen)) or [p["platform_id"] for p in available]
     problem = choice_problem("platform", chosen, await vocabulary(db, "platforms", "platform_id"))

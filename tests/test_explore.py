@@ -464,6 +464,27 @@ def test_chart_page_answers_for_any_selection(site):
     assert empty.status_code == 200 and "No non-overlapping series" in empty.text
 
 
+def test_the_compare_picker_says_which_platforms_hold_eu_dsa_orders_alone(site, real_db):
+    """Germany's picker offered "Facebook", whose only figure is 948 EU DSA orders (its
+    government-request figures are Meta's), and nothing beside the box said so."""
+    html = site.get("/compare?jurisdiction=DEU").text
+    labels = dict(
+        re.findall(r'<input type="checkbox" name="platform" value="([^"]+)"[^>]*>\s*(.*?)</label>', html, re.S)
+    )
+    dsa_only = {
+        platform_id
+        for (platform_id,) in rows(
+            real_db,
+            """SELECT platform_id FROM figures GROUP BY platform_id
+               HAVING min(request_type_id = 'dsa_information_order') = 1""",
+        )
+    }
+    assert {"facebook", "meta", "google", "microsoft"} <= set(labels)
+    assert "facebook" in dsa_only and not {"meta", "google", "microsoft"} & dsa_only
+    for platform_id, label in labels.items():
+        assert ("(EU DSA orders only)" in label) == (platform_id in dsa_only), (platform_id, label)
+
+
 def test_comparison_flags_a_known_period_mismatch(site):
     html = site.get("/compare?jurisdiction=USA&platform=google&platform=meta").text
     section = re.search(
