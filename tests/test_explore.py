@@ -451,6 +451,8 @@ def test_a_chart_says_where_its_lines_break_and_the_break_matches_its_csv_twin(s
     telegram = site.get("/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled")
     (unbroken,) = charts_of(telegram.text)
     assert unbroken["gaps"] == [] and 'class="chart-gaps"' not in telegram.text
+    # The API page documents the key, beside value_axis.
+    assert "<code>gaps</code>" in site.get("/api").text
 
 
 def test_chart_page_answers_for_any_selection(site):
