@@ -142,10 +142,10 @@ window.PlatformCharts = (function () {
     return values;
   }
 
-  function logTicks(axis) {
-    var row = Chart.helpers.toFont(axis.options.ticks.font).lineHeight + LOG_LABEL_GAP;
-    var size = axis.isHorizontal() ? axis.width : axis.height;
-    var min = axis.min > 0 ? axis.min : 1, max = Math.max(axis.max, min * 10), values = [];
+  // The labelled values from min up to the first at or above max, in the first set of steps whose
+  // labels stand apart on an axis of size pixels.
+  function logLabels(min, max, row, size) {
+    var values = [];
     for (var k = 0; k < LOG_STEPS.length; k += 1) {
       values = logValues(min, max, LOG_STEPS[k]);
       var top = values[values.length - 1], decades = Math.log10(top / min);
@@ -153,6 +153,23 @@ window.PlatformCharts = (function () {
       var closest = Infinity;
       for (var i = 1; i < values.length; i += 1) { closest = Math.min(closest, Math.log10(values[i] / values[i - 1])); }
       if (closest * size / decades >= row) { break; }
+    }
+    return values;
+  }
+
+  // Pixels kept between the largest value's line and the top of the axis: Snapchat's 9,820 for
+  // Germany lay on an axis ending at 10,000, half a pixel from the plot's top edge, and read as
+  // its frame. Such an axis runs on to the next label.
+  var LOG_ROOM = 4;
+
+  function logTicks(axis) {
+    var row = Chart.helpers.toFont(axis.options.ticks.font).lineHeight + LOG_LABEL_GAP;
+    var size = axis.isHorizontal() ? axis.width : axis.height;
+    var min = axis.min > 0 ? axis.min : 1, max = Math.max(axis.max, min * 10);
+    var values = logLabels(min, max, row, size);
+    var largest = axis.getMinMax(false).max, top = values[values.length - 1];
+    if (largest > 0 && Math.log10(top / largest) / Math.log10(top / min) * size < LOG_ROOM) {
+      values = logLabels(min, top * 1.01, row, size);
     }
     axis.min = values[0];
     axis.max = values[values.length - 1];

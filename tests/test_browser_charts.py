@@ -216,3 +216,17 @@ def test_the_largest_count_of_a_linear_chart_is_drawn_below_the_top_of_its_axis(
         assert chart["max"] > chart["largest"], chart
         # The line is 2.5 px wide: its top half must clear the axis's top edge.
         assert chart["below"] >= 4, chart
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_largest_count_of_a_log_chart_is_drawn_below_the_top_of_its_axis(page, width):
+    """Snapchat's 9,820 for Germany lay on a log axis ending at 10,000, half a pixel from the top."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/country/DEU")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('figure.series-chart canvas')).every((c) => c.dataset.rendered)"
+    )
+    logs = [c for c in page.evaluate(TOP_LINES) if c["type"] == "logarithmic"]
+    assert any(c["title"].startswith("Snapchat, ") and c["largest"] == 9820 for c in logs), logs
+    for chart in logs:
+        assert chart["below"] >= 4, chart
