@@ -83,7 +83,8 @@ Checked before Datasette sees the request, on database, table, view and row path
 - an unknown format (``figures.xml``, ``.tsv``, ``.JSON``) is a 404 that names the formats there
   are; Datasette answered those with the HTML page under 200. A row's key may hold dots, though: when the
   unknown "format" is the rest of a key (``releases/0.1.0``), the row's page answers (302 to its
-  tilde-encoded path).
+  tilde-encoded path). A dot the client escaped is the key's whether a row has it or not
+  (``releases/9%2E9%2E9``, a 302 to ``9~2E9~2E9`` and its 404, as Datasette answers it).
 
 And a ``.json`` answer whose body says ``"ok": false`` carries an error status: Datasette sent
 ``_shape=bogus`` or ``_shape=object`` on a query with status 200. ``_shape=object`` on a query
@@ -1008,6 +1009,28 @@ async def table_next_problem(datasette, db, table: str, columns: dict, keys: lis
     return None
 
 
+def escaped_dot_row_location(datasette, scope) -> str | None:
+    """The ``~`` form of a row path whose last dot the client escaped, before no format there is; or None.
+
+    Datasette routes the raw path, where /disclosures/releases/9%2E9%2E9 is the row "9.9.9", and
+    answers a %-escaped path with a redirect to its ``~`` form (1%2E2%2E0 to 1~2E2~2E0, the row's
+    page; 9~2E9~2E9 says no release has that version). Read decoded, it was the row "9.9" in a
+    format ".9", a 404 "No .9 format here": a client that escapes a dot says it is the key's.
+    An escaped dot before a format there is (figures%2Ejson) stays the format's, as
+    plugins/strict_paths.py answers it. The location is Datasette's own rewriting of the path."""
+    row = ROW_PATH.match(scope.get("path", ""))
+    raw = (scope.get("raw_path") or b"").partition(b"?")[0].decode("latin-1")
+    routes = {db.route for db in datasette.databases.values()}
+    if not row or row["format"] is None or row["database"] not in routes or raw.endswith("." + row["format"]):
+        return None
+    if not raw or format_problem(datasette, row["format"], database_level=False) is None:
+        return None
+    folder, _, key = raw.rpartition("/")
+    location = f"{folder}/{key.replace('~', '~7E').replace('%', '~').replace('.', '~2E')}"
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{location}?{query}" if query else location
+
+
 async def dotted_row_location(datasette, path: str, query_string: str) -> str | None:
     """The row's own path when a row path's "format" is the rest of a key that holds dots, or None.
 
@@ -1289,7 +1312,9 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
                 return await app(scope, receive, send)
             path = scope.get("path", "")
-            location = await dotted_row_location(datasette, path, scope.get("query_string", b"").decode("latin-1"))
+            location = escaped_dot_row_location(datasette, scope) or await dotted_row_location(
+                datasette, path, scope.get("query_string", b"").decode("latin-1")
+            )
             if location is not None:
                 headers = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
                 await send({"type": "http.response.start", "status": 302, "headers": headers})

@@ -327,6 +327,29 @@ def test_a_key_with_dots_typed_as_read_leads_to_its_row(site, real_build):
     assert "No .0 format here" in error(site.get(FIGURES + "/telegram.0"), 404)
 
 
+@pytest.mark.parametrize("escaped", ["9%2E9%2E9", "9%2e9%2e9", "9.9%2E9"])
+def test_a_key_whose_dots_are_escaped_is_the_key_not_a_format(site, escaped):
+    # Datasette routes the raw path, where 9%2E9%2E9 is the key "9.9.9", and redirects it to its ~
+    # form; the decoded path was read as the row "9.9" in a format ".9", a 404 "No .9 format here".
+    response = site.get(f"/disclosures/releases/{escaped}?_x=1")
+    assert response.status_code == 302, response.text[:300]
+    location = response.headers["location"]
+    assert location.lower() == "/disclosures/releases/9~2e9~2e9?_x=1"
+    page = site.get(location.split("?")[0])
+    assert page.status_code == 404 and "No row &#39;9.9.9&#39; in releases: none has that version" in page.text
+    # Its .json is the same row's 404, and a dot the client wrote before an unknown format is still one.
+    assert error(site.get(f"/disclosures/releases/{escaped}.json"), 404).startswith("No row '9.9.9' in releases")
+    assert "No .9 format here" in error(site.get("/disclosures/releases/9%2E9.9"), 404)
+
+
+def test_a_key_with_escaped_dots_of_a_row_there_is_leads_to_that_row(site, real_build):
+    (version,) = rows(real_build / "disclosures.db", "SELECT version FROM releases ORDER BY version LIMIT 1")[0]
+    response = site.get(f"/disclosures/releases/{version.replace('.', '%2E')}")
+    assert response.status_code == 302
+    assert response.headers["location"] == f"/disclosures/releases/{version.replace('.', '~2E')}"
+    assert site.get(response.headers["location"]).status_code == 200
+
+
 @pytest.mark.parametrize(
     "path", [FIGURES + ".json?_size=1", FIGURES + ".csv?platform_id=signal", "/disclosures.db", FIGURES + ".jsono"]
 )
