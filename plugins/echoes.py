@@ -29,6 +29,12 @@ answer (a query's own result, a quote found by its words), which may hold what w
 A table's JSON says the same heading as ``human_description_en``, which is cut alike; the rest of
 a JSON answer is left whole: its links (``next_url``, a facet's ``toggle_url``) must carry the
 whole parameter to work, and its query's ``params`` are what the rows were selected by.
+
+A parameter's name or value whose bytes are no UTF-8 text is quoted in an error as the client sent
+it (``jurisdiction=%FF: no such jurisdiction``): every reader of the query string decodes it as
+UTF-8 with a replacement character, and the messages quoted a "\ufffd" the client never sent. Its
+escapes that are UTF-8 are decoded, each byte that is none left as its escape (``caf%C3%A9%FF`` is ``café%FF``).
+Rewritten here for the same reason as the cuts: those messages are Datasette's and a dozen plugins'.
 """
 
 from __future__ import annotations
@@ -94,13 +100,45 @@ JSON_DESCRIPTION = re.compile(
 def client_input(scope) -> list[str]:
     """What the client sent that is longer than ECHO_LIMIT, longest first: the query string's
     names and values, and the path's parts, decoded as Datasette decodes them (with and without
-    their extension)."""
+    their extension), and the names and values that are no UTF-8 as an error quotes them."""
     query = scope.get("query_string", b"").decode("latin-1")
     pieces = {piece for pair in parse_qsl(query, keep_blank_values=True) for piece in pair}
+    pieces |= set(undecodable_input(scope).values())
     for part in scope.get("path", "").split("/"):
         for decoded in {part, unquote(part), tilde_decode(part)}:
             pieces |= {decoded, decoded.rsplit(".", 1)[0]}
     return sorted((p for p in pieces if len(p) > ECHO_LIMIT), key=len, reverse=True)
+
+
+# A byte that is no UTF-8, as Python's surrogateescape decodes it.
+UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def undecodable_input(scope) -> dict[str, str]:
+    """The query string's names and values whose bytes are no UTF-8 text: each as every reader of
+    the query string decodes it (a replacement character for what is no UTF-8), to as the client
+    sent it: its UTF-8 decoded, each byte that is none the %-escape it was sent as. Longest first.
+    Two pieces sent differently that decode alike (``a=%FF&b=%FE``) are left out: which of them a
+    message quotes cannot be told, and a replacement character is better than the wrong bytes."""
+    pieces: dict[str, set[str]] = {}
+    for pair in scope.get("query_string", b"").decode("latin-1").split("&"):
+        for sent in pair.split("=", 1):
+            sent = sent.replace("+", " ")  # a space, as parse_qsl reads it
+            escaped = unquote(sent, errors="surrogateescape")
+            if UNDECODED_BYTE.search(escaped):
+                as_sent = UNDECODED_BYTE.sub(lambda byte: f"%{ord(byte[0]) - 0xDC00:02X}", escaped)
+                pieces.setdefault(unquote(sent), set()).add(as_sent)
+    known = {decoded: sent.pop() for decoded, sent in pieces.items() if len(sent) == 1}
+    return dict(sorted(known.items(), key=lambda piece: len(piece[0]), reverse=True))
+
+
+def as_sent(message: str, undecodable: dict[str, str]) -> str:
+    """``message`` with each of ``undecodable``'s decoded pieces, in each form a message writes
+    one, written as the client sent it."""
+    for decoded, sent in undecodable.items():
+        for form in ECHO_FORMS:
+            message = message.replace(form(decoded), form(sent))
+    return message
 
 
 def cut(text: str) -> str:
@@ -143,9 +181,14 @@ def shorten_page(page: str, pieces: list[str], markup=PAGE_MARKUP, shortened=sho
     return "".join(text + tag for text, tag in zip(shown, [*markup, ""], strict=True))
 
 
-def shorten_body(body: bytes, kind: bytes, pieces: list[str]) -> bytes:
-    """An error answer's body with its message's echoes cut, or the body itself."""
+def shorten_body(body: bytes, kind: bytes, pieces: list[str], undecodable: dict[str, str] | None = None) -> bytes:
+    """An error answer's body with its message's echoes cut, those of ``undecodable`` as the
+    client sent them first, or the body itself."""
     text = body.decode("utf-8", "replace")
+
+    def shortened(message: str, pieces: list[str]) -> str:
+        return shorten_message(as_sent(message, undecodable or {}), pieces)
+
     if kind.startswith(b"application/json"):
         try:
             data = json.loads(text)
@@ -153,12 +196,12 @@ def shorten_body(body: bytes, kind: bytes, pieces: list[str]) -> bytes:
             return body
         if not isinstance(data, dict) or not isinstance(data.get("error"), str):
             return body
-        data["error"] = shorten_message(data["error"], pieces)
+        data["error"] = shortened(data["error"], pieces)
         return json.dumps(data, ensure_ascii=False).encode("utf-8")
     if kind.startswith(b"text/html"):
-        return shorten_page(text, pieces).encode("utf-8")
+        return shorten_page(text, pieces, shortened=shortened).encode("utf-8")
     if kind.startswith(b"text/plain"):
-        return shorten_message(text, pieces).encode("utf-8")
+        return shortened(text, pieces).encode("utf-8")
     return body
 
 
@@ -216,9 +259,10 @@ def wrap(app):
                 page = body.decode("utf-8", "replace")
                 shown = shorten_answer_page(page, client_input(scope))
                 body = body if shown == page else shown.encode("utf-8")
-            # A message this short holds no echo past the limit: nothing to read or parse.
-            elif len(body) > ECHO_LIMIT:
-                body = shorten_body(body, kind, client_input(scope))
+            # A message this short holds no echo past the limit, nor, unless the query string is
+            # no UTF-8, one to quote as sent: nothing to read or parse.
+            elif len(body) > ECHO_LIMIT or undecodable_input(scope):
+                body = shorten_body(body, kind, client_input(scope), undecodable_input(scope))
             await send_whole(send, start, body)
 
         return await app(scope, receive, held(checked, send, keep=to_cut))

@@ -636,6 +636,41 @@ def test_an_error_message_echoing_up_to_200_characters_is_as_it_was(site, path):
     assert unquote(value if name.startswith("_") else name) in message
 
 
+@pytest.mark.parametrize(
+    ("path", "quoted"),
+    [
+        ("/compare.json?jurisdiction=%FF", "jurisdiction=%FF: no such jurisdiction"),  # plugins/pages.py
+        ("/chart.json?platform=%FF", "platform=%FF: no such platform"),
+        ("/telegram-map.json?period=%FF", "No Telegram period '%FF'"),
+        ("/disclosures/compare_platforms.json?jurisdiction=%FF", "jurisdiction=%FF: no such jurisdiction"),
+        ("/disclosures/figures.json?_size=caf%C3%A9%FF", "not 'café%FF'"),  # plugins/parameters.py
+        ("/disclosures/figures.json?value__gt=%C3%28", "value__gt=%C3(:"),
+        ("/disclosures/figures.json?a%FF=1", "the table has no column 'a%FF'"),  # plugins/errors.py
+        ("/disclosures/figures.json?_sort=%FF", "_sort=%FF:"),
+        ("/disclosures/figures.json?_facet=%FF", "_facet=%FF:"),
+        ("/disclosures/figures.json?_ttl=%FF", "seconds written with the digits 0 to 9, not '%FF'"),
+        ("/disclosures/figures.json?_col=%FF", "figures has no column '%FF'"),
+        ("/disclosures/figures.json?_where=%FF", "no such column: %FF"),  # SQLite's, through Datasette
+    ],
+)
+def test_an_error_quotes_a_parameter_that_is_no_utf8_as_the_client_sent_it(site, path, quoted):
+    # Every reader of the query string decoded %FF as a replacement character, which the client
+    # never sent: the 400 said "jurisdiction=\ufffd: no such jurisdiction".
+    message = assert_error_shape(site.get(path), 400)
+    assert quoted in message and "\ufffd" not in message
+    page = site.get(path.replace(".json", "", 1))
+    assert page.status_code == 400 and "\ufffd" not in page.text
+    assert quoted in html.unescape(page.text)
+
+
+def test_an_error_leaves_a_replacement_character_it_cannot_tell_the_bytes_of(site):
+    # %FF and %FE both decode to one replacement character: which one a message quotes is unknown.
+    message = assert_error_shape(site.get("/disclosures/figures.json?_size=%FF&_sort=%FE"), 400)
+    assert "not '\ufffd'" in message
+    # A replacement character the client sent as UTF-8 is its own text.
+    assert "not '\ufffd'" in assert_error_shape(site.get("/disclosures/figures.json?_size=%EF%BF%BD"), 400)
+
+
 # What a page shows as text: neither its markup (links keep the address whole) nor its scripts.
 PAGE_MARKUP = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]*>", re.S)
 
