@@ -123,9 +123,32 @@ def test_repeated_facets_are_run_once(site):
     assert {"platform_id", *others} <= set(response.json()["facet_results"])
 
 
-@pytest.mark.parametrize("size,kept", [("max", "300"), ("999999999", "300"), ("20", "20"), ("0", "0")])
-def test_facet_size_is_capped(size, kept):
+@pytest.mark.parametrize(
+    "size,kept", [("max", "300"), ("300", "300"), ("0300", "300"), ("20", "20"), ("0", "0"), ("0" * 5000 + "5", "5")]
+)
+def test_facet_size_is_read_as_a_number_up_to_the_cap(size, kept):
+    # Leading zeros are dropped: Datasette's int() refused 4,301 digits or more, a 500.
     assert plugin("budget").facet_problem([("_facet_size", size)]) == ([("_facet_size", kept)], None)
+
+
+@pytest.mark.parametrize("size", ["301", "1000", "999999999", "9" * 5000])
+def test_a_facet_size_over_the_cap_is_a_400_that_says_the_maximum(site, size):
+    # It was cut to 300 without a word: a client that asked for 1,000 values and got 300 with
+    # "truncated": true could not tell the server's cut from the facet's own size.
+    message = refusal(site.get(f"/disclosures/figures.json?_facet=quote&_facet_size={size}&_size=0"))
+    assert message.startswith("Request refused: _facet_size=") and size[:200] in message
+    assert message.endswith(
+        ': a facet lists at most 300 values; _facet_size=max asks for 300, and a facet with more says "truncated": true'
+    )
+    assert site.get(f"/disclosures/figures?_facet_size={size}").status_code == 400
+    # At the cap, the same facet answers, and says it was cut.
+    facet = site.get("/disclosures/figures.json?_facet=quote&_facet_size=300&_size=0").json()["facet_results"]["quote"]
+    assert (len(facet["results"]), facet["truncated"]) == (300, True)
+
+
+def test_the_api_page_states_the_facet_cap(site):
+    page = site.get("/api").text
+    assert "list at most 300 values each" in page and "<code>_facet_size=max</code> for 300" in page
 
 
 def test_facet_size_max_lists_every_jurisdiction_of_the_figures(site, real_build):
