@@ -31,6 +31,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
+from _near_codes import ALPHA3_SQL, did_you_mean
 from _responses import error_json, error_response, name_as_sent
 from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
 
@@ -777,17 +778,33 @@ def single_choice(args, parameter: str, page: str, note: str = "", normal=str) -
     return (chosen[0] if chosen else None), None
 
 
-def choice_problem(parameter: str, given: list[str], allowed: list[str], listed: bool = True) -> str | None:
+def choice_problem(
+    parameter: str, given: list[str], allowed: list[str], listed: bool = True, hint: str = ""
+) -> str | None:
     """Why some of ``given`` are not among ``allowed``, the values ``parameter`` may take, or None.
 
     ``listed``: the message lists ``allowed``; a page whose form lists them says so instead (a
-    jurisdiction's list is some 250 codes)."""
+    jurisdiction's list is some 250 codes). ``hint`` (a "did you mean") follows the refusal, before
+    that list."""
     unknown = [value for value in given if value not in allowed]
     if not unknown:
         return None
     field = parameter.replace("_", " ").capitalize()
     where = f"{parameter} is one of: {', '.join(allowed)}" if listed else f"pick one from the {field} list"
-    return f"{parameter}={','.join(unknown)}: no such {parameter}; {where}"
+    hint = f" ({hint})" if hint else ""
+    return f"{parameter}={','.join(unknown)}: no such {parameter}{hint}; {where}"
+
+
+async def near_jurisdictions(db, asked: list[str], sent: dict[str, str] | None = None) -> str:
+    """A "did you mean" of the codes one letter off from each of ``asked`` (a code as the page reads
+    it, in upper case), each named as the client sent it (``sent``) when there are several; or ""."""
+    if not any(len(code) == 3 for code in asked):
+        return ""
+    names = {j["jurisdiction_id"]: j["name"] for j in await rows(db, ALPHA3_SQL)}
+    hints = {code: did_you_mean(code, names) for code in asked}
+    if len(asked) == 1:
+        return hints[asked[0]]
+    return "; ".join(f"for {(sent or {}).get(code, code)}, {hint}" for code, hint in hints.items() if hint)
 
 
 async def page_choice_problem(
@@ -807,7 +824,8 @@ async def page_choice_problem(
         return choice_problem(parameter, quoted, allowed, listed=listed)
     named = {sent.get(value, value): await jurisdiction_id_of(db, value) for value in unknown}
     if not all(named.values()):
-        return choice_problem(parameter, quoted, allowed, listed=listed)
+        hint = await near_jurisdictions(db, unknown, sent)
+        return choice_problem(parameter, quoted, allowed, listed=listed, hint=hint)
     codes = "; ".join(f"for {value}, jurisdiction={code}" for value, code in named.items())
     return (
         f"jurisdiction={','.join(quoted)}: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code "
@@ -918,10 +936,11 @@ def series_anchors(chart_platforms: list[str], table_platforms: list[str]) -> li
     return [{"name": name, "anchor": anchor} for name, anchor in found.items()]
 
 
-def no_country_message(datasette, asked: str) -> str:
+def no_country_message(datasette, asked: str, hint: str = "") -> str:
+    """The 404 of /country/<asked>, with ``hint`` (near_jurisdictions') after the name."""
     return (
-        f"No jurisdiction {asked!r}: a country page is named by its ISO 3166-1 alpha-3 code "
-        f"(USA, DEU), its alpha-2 code or its name; every one is listed at {datasette.urls.path('countries')}"
+        f"No jurisdiction {asked!r}{f' ({hint})' if hint else ''}: a country page is named by its ISO 3166-1 "
+        f"alpha-3 code (USA, DEU), its alpha-2 code or its name; every one is listed at {datasette.urls.path('countries')}"
     )
 
 
@@ -956,8 +975,11 @@ async def country_page(datasette, request):
             if known is not None:
                 return other_format_answer(datasette, f"country/{known}", given)
             if re.fullmatch(r"[a-z0-9]+", given):
-                return error_json(404, no_country_message(datasette, head))
-        return await not_found(datasette, request, no_country_message(datasette, asked))
+                return error_json(
+                    404, no_country_message(datasette, head, await near_jurisdictions(db, [head.upper()]))
+                )
+        hint = await near_jurisdictions(db, [asked.upper()])
+        return await not_found(datasette, request, no_country_message(datasette, asked, hint))
     jurisdiction = found[0]
     if request.url_vars["iso3"] != jurisdiction["jurisdiction_id"]:
         # One address per country, as for platforms (/platform/Google): /country/usa was the
@@ -1955,8 +1977,9 @@ async def other_format(datasette, request):
         asked = name_as_sent(asked)
         known = await (country_id(db, asked) if kind == "country" else platform_id_of(db, asked))
         if known is None:
-            missing = no_country_message if kind == "country" else no_platform_message
-            return error_json(404, missing(datasette, asked))
+            if kind == "platform":
+                return error_json(404, no_platform_message(datasette, asked))
+            return error_json(404, no_country_message(datasette, asked, await near_jurisdictions(db, [asked.upper()])))
         page = f"{kind}/{known}"
     answer = other_format_answer(datasette, page, request.url_vars["format"])
     if not request.url_vars["format"]:

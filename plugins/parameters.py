@@ -111,6 +111,7 @@ from datasette.views import database as database_view
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
+from _near_codes import ALPHA3_SQL, did_you_mean
 from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
 from _table_options import nameless_problem, unapplied_option
 
@@ -310,7 +311,13 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
         table, column, compared = VOCABULARY_PARAMETERS[parameter]
         found = await db.execute(f"SELECT 1 FROM [{table}] WHERE [{column}] = ? LIMIT 1", [compared(value)])
         if not found.rows:
-            return f"{parameter}={value}: no such {parameter}; the {column} values are listed at /{db.name}/{table}"
+            hint = ""
+            if table == "jurisdictions" and len(value) == 3:
+                hint = did_you_mean(value, dict((await db.execute(ALPHA3_SQL)).rows))
+            hint = f" ({hint})" if hint else ""
+            return (
+                f"{parameter}={value}: no such {parameter}{hint}; the {column} values are listed at /{db.name}/{table}"
+            )
     start, end = given.get("period_start", ""), given.get("period_end", "")
     if (
         re.search(r"[:@$]period_start\b", sql)

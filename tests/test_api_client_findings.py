@@ -667,7 +667,10 @@ def test_a_canned_querys_page_is_named_by_its_title_not_its_sql(site, real_build
     ("query", "said"),
     [
         ("platform=nope", "platform=nope: no such platform; platform is one of: amazon_store, "),
-        ("jurisdiction=XXX", "jurisdiction=XXX: no such jurisdiction; jurisdiction is one of: ABW, "),
+        (
+            "jurisdiction=XXX",
+            "jurisdiction=XXX: no such jurisdiction (did you mean XKX for Kosovo?); jurisdiction is one of: ABW, ",
+        ),
         ("jurisdiction=germany", "jurisdiction=germany: no such jurisdiction; a jurisdiction is its ISO 3166-1"),
     ],
 )
@@ -727,7 +730,10 @@ def test_a_row_of_a_table_that_does_not_exist_is_a_404_whatever_it_is_asked(site
         ("/platform/mailbox.org.csv", "/platform/mailbox_org has no .csv: its data is /platform/mailbox_org.json"),
         ("/platform/Daum%20(Kakao).csv", "/platform/daum has no .csv: its data is /platform/daum.json"),
         # It sent the client to /country/XXX.json, a 404 too.
-        ("/country/XXX.csv", "No jurisdiction 'XXX': a country page is named by its ISO 3166-1 alpha-3 code"),
+        (
+            "/country/XXX.csv",
+            "No jurisdiction 'XXX' (did you mean XKX for Kosovo?): a country page is named by its ISO",
+        ),
         # A format other than .json and .csv, %-escaped: Datasette's redirect to South~20Korea~2Exml
         # folded it into the name, a 404 "No jurisdiction 'South Korea.xml'".
         ("/country/South%20Korea.xml", "/country/KOR has no .xml: its data is /country/KOR.json"),

@@ -29,7 +29,7 @@ REFUSED = [
     ),
     (
         "platform=google&jurisdiction=XXX&jurisdiction=DEU",
-        "jurisdiction=XXX: no such jurisdiction; pick one from the Jurisdiction list.",
+        "jurisdiction=XXX: no such jurisdiction (did you mean XKX for Kosovo?); pick one from the Jurisdiction list.",
         [("platform", "google"), ("jurisdiction", "DEU")],
     ),
     (

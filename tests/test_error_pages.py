@@ -162,7 +162,7 @@ def test_a_page_stopped_by_the_clients_own_timelimit_is_a_400(site):
 # JSON), plugins/pages.py (/changes), plugins/fts_internals.py (a full-text index's paths) and
 # plugins/client_errors.py (what Datasette raised). (path, status, what the message says)
 PLUGINS_ERRORS = [
-    ("/country/XXX", 404, "No jurisdiction &#39;XXX&#39;: a country page is named by its ISO 3166-1 alpha-3 code"),
+    ("/country/XXX", 404, "No jurisdiction &#39;XXX&#39; (did you mean XKX for Kosovo?): a country page is named by"),
     ("/telegram-map?metric=bogus", 400, "metric must be requests_fulfilled or accounts_affected"),
     ("/feed", 404, "/feed is not a page: the releases&#39; feed is /feed.atom (Atom)"),
     ("/changes?version=a&version=b", 400, "One release per page: give version= once"),
@@ -201,7 +201,7 @@ def test_every_plugins_error_page_is_made_by_the_shared_error_page(site, monkeyp
 @pytest.mark.parametrize(
     ("path", "status", "message"),
     [
-        ("/country/XXX.json", 404, "No jurisdiction 'XXX': a country page is named by its ISO 3166-1 alpha-3 code"),
+        ("/country/XXX.json", 404, "No jurisdiction 'XXX' (did you mean XKX for Kosovo?): a country page is named by"),
         ("/country/XXX.json?_shape=array", 400, "_shape=array: /country/XXX.json is one JSON object"),
         ("/telegram-map.json?metric=bogus", 400, "metric must be requests_fulfilled or accounts_affected"),
         ("/countries.xml", 404, "/countries has no .xml: its data is /countries.json"),

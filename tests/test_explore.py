@@ -1631,6 +1631,79 @@ def test_a_country_name_with_dots_that_names_none_is_the_country_pages_404(site)
 
 
 @pytest.mark.parametrize(
+    ("asked", "near"),
+    [
+        ("BRG", ["ARG", "BGR", "BRA", "BRB", "BRN"]),  # one letter replaced, or B-R-G's R and G swapped
+        ("brg", ["ARG", "BGR", "BRA", "BRB", "BRN"]),  # read in upper case, as the pages read a code
+        ("USA", []),  # a code there is
+        ("RGX", []),  # a shift, which difflib scores as it scores BRA against BRG
+        ("BR", []),  # another length: no three-letter code is one letter off
+        ("UAS", ["USA"]),
+    ],
+)
+def test_the_codes_one_letter_off(asked, near):
+    near_codes = plugin("_near_codes")
+    codes = ["ARG", "BGR", "BRA", "BRB", "BRN", "USA", "DEU", "GBR"]
+    assert [code for code in codes if near_codes.is_one_letter_off(asked.upper(), code)] == near
+
+
+def test_the_hint_names_each_code_one_letter_off_with_its_name():
+    near_codes = plugin("_near_codes")
+    names = {"BGR": "Bulgaria", "BRA": "Brazil", "BRN": "Brunei Darussalam", "DEU": "Germany"}
+    assert near_codes.did_you_mean("BRG", names) == (
+        "did you mean BGR for Bulgaria, BRA for Brazil or BRN for Brunei Darussalam?"
+    )
+    assert near_codes.did_you_mean("DEY", names) == "did you mean DEU for Germany?"
+    assert near_codes.did_you_mean("XYZ", names) == ""
+
+
+BRG_HINT = (
+    "did you mean ARG for Argentina, BGR for Bulgaria, BRA for Brazil, BRB for Barbados or BRN for Brunei Darussalam?"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "said"),
+    [
+        ("/country/BRG.json", 404, f"No jurisdiction 'BRG' ({BRG_HINT}): a country page is named by"),
+        ("/country/brg.json", 404, f"No jurisdiction 'brg' ({BRG_HINT}): a country page is named by"),
+        ("/country/BRG.csv", 404, f"No jurisdiction 'BRG' ({BRG_HINT}): a country page is named by"),
+        (
+            "/compare.json?jurisdiction=BRG",
+            400,
+            f"jurisdiction=BRG: no such jurisdiction ({BRG_HINT}); jurisdiction is",
+        ),
+        (
+            "/chart.json?platform=google&jurisdiction=BRG&request_type=all&metric=requests_received",
+            400,
+            f"jurisdiction=BRG: no such jurisdiction ({BRG_HINT}); jurisdiction is one of: ABW",
+        ),
+        (
+            "/chart.json?platform=google&jurisdiction=BRG&jurisdiction=xkz&request_type=all&metric=requests_received",
+            400,
+            f"jurisdiction=BRG,xkz: no such jurisdiction (for BRG, {BRG_HINT}; for xkz, did you mean XKX for Kosovo?);",
+        ),
+        (
+            "/disclosures/compare_platforms.json?jurisdiction=BRG",
+            400,
+            f"jurisdiction=BRG: no such jurisdiction ({BRG_HINT}); the jurisdiction_id values are listed at",
+        ),
+    ],
+)
+def test_a_jurisdiction_one_letter_off_a_code_is_told_the_codes_it_may_mean(site, path, status, said):
+    # /country/BRG was a 404 that said only where every code is listed; Bulgaria is BGR.
+    assert assert_error_shape(site.get(path), status).startswith(said)
+    page = site.get(path.replace(".json", "", 1).replace(".csv", "", 1))
+    assert page.status_code == status and BRG_HINT in unescape(page.text)
+
+
+def test_a_jurisdiction_no_code_is_near_gets_no_hint(site):
+    assert "did you mean" not in assert_error_shape(site.get("/country/QQQ.json"), 404)
+    assert "did you mean" not in assert_error_shape(site.get("/compare.json?jurisdiction=QQQ"), 400)
+    assert "did you mean" not in assert_error_shape(site.get("/country/Brazill.json"), 404)
+
+
+@pytest.mark.parametrize(
     ("asked", "found"),
     [
         ("/country/South%20Korea.json", "/country/KOR.json"),

@@ -406,7 +406,9 @@ def test_every_explore_page_is_also_json(site, path, key):
 
 
 def test_an_explore_pages_json_errors_have_the_error_shape(site):
-    assert error(site.get("/country/XXX.json"), 404).startswith("No jurisdiction 'XXX': a country page is named by")
+    assert error(site.get("/country/XXX.json"), 404).startswith(
+        "No jurisdiction 'XXX' (did you mean XKX for Kosovo?): a"
+    )
     assert "/countries" in error(site.get("/country/XXX.json"), 404)
     assert "every platform is listed at /platforms" in error(site.get("/platform/nope.json"), 404)
 
