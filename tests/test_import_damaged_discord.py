@@ -6,6 +6,7 @@ a skip with its row and reason; the rest of the table imports."""
 from __future__ import annotations
 
 from disclosures.importers import discord
+from tests._importer_files import lines, parsed_from
 
 
 def test_a_damaged_row_is_its_own_skip(tmp_path):
@@ -17,9 +18,7 @@ def test_a_damaged_row_is_its_own_skip(tmp_path):
         "Subpoenas,120",
         "Pen Register / Trap and Trace,7,5",
     ]
-    path = tmp_path / "2024-H1.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, tmp_path / "2024-H1.csv", lines(rows))
     assert sorted((r.request_type_id, r.metric_id, r.value) for r in parsed.records) == [
         ("pen_register_trap_trace", "requests_fulfilled", "5"),
         ("pen_register_trap_trace", "requests_received", "7"),
@@ -46,9 +45,7 @@ def test_a_row_or_cell_that_gives_no_figure_is_a_skip(tmp_path):
         "Nepal,1,0,3,",
         "Peru,2,1,,see note",
     ]
-    path = tmp_path / "2024-H1.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, tmp_path / "2024-H1.csv", lines(rows))
     assert sorted((r.jurisdiction_id, r.metric_id, r.value) for r in parsed.records) == [
         ("NPL", "requests_fulfilled", "0"),
         ("NPL", "requests_received", "1"),
@@ -76,9 +73,7 @@ def test_a_government_table_without_its_column_header_is_skipped_row_by_row(tmp_
         "Brazil,25,19",
         "France,29,0",
     ]
-    path = tmp_path / "2023-Q4.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, tmp_path / "2023-Q4.csv", lines(rows))
     assert parsed.records == []
     reason = (
         "no column header above this row in section 'International Government Information Requests': "
@@ -100,9 +95,7 @@ def test_a_table_whose_title_is_not_mapped_and_whose_header_is_missing_is_skippe
         "Some Table Discord Adds,,",
         "Brazil,7,2",
     ]
-    path = tmp_path / "2024-H1.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, tmp_path / "2024-H1.csv", lines(rows))
     assert sorted((r.jurisdiction_id, r.metric_id, r.value) for r in parsed.records) == [
         ("JPN", "requests_fulfilled", "1"),
         ("JPN", "requests_received", "5"),
@@ -114,6 +107,5 @@ def test_a_table_whose_title_is_not_mapped_and_whose_header_is_missing_is_skippe
     ]
     # A country of the table with no count, and a request type or total with none, stay its rows.
     rows[3] = "Peru,,"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, tmp_path / "2024-H1.csv", lines(rows))
     assert ("BRA", "requests_received", "7") in {(r.jurisdiction_id, r.metric_id, r.value) for r in parsed.records}

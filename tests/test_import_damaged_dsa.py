@@ -7,23 +7,19 @@ before the column is the file's own way of giving no figure (tests/test_dsa_yout
 from __future__ import annotations
 
 from disclosures.importers import dsa
-from disclosures.paths import ROOT
+from tests._importer_files import parsed_under_stored_header
 
-FIXTURES = ROOT / "tests" / "fixtures" / "importers"
 TOTAL = "All,Snap,2025-07-01/2025-12-31,TOTAL,,{scope},2,4,0,15,{value},0,202,,,,,,,"
 
 
 def test_a_damaged_total_row_is_its_own_skip(tmp_path):
-    header = (FIXTURES / "3_member_states_orders.csv").read_text(encoding="utf-8").splitlines()[0]
     rows = [
         TOTAL.format(scope="DE", value="-12"),
         TOTAL.format(scope="FR", value="n/a"),
         TOTAL.format(scope="IT", value="7"),
         "All,Snap,2025-07-01/2025-12-31,STATEMENT_CATEGORY_SCAMS_AND_FRAUD,,IT,0,0,0,0,-9,0,0,,,,,,,",
     ]
-    path = tmp_path / "3_member_states_orders.csv"
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    parsed = dsa.parse_member_state_orders(path)
+    parsed = parsed_under_stored_header(dsa.parse_member_state_orders, tmp_path, "3_member_states_orders.csv", rows)
     assert [(r.jurisdiction_id, r.value) for r in parsed.records] == [("ITA", "7")]
     assert [(s.source_locator, s.reason) for s in parsed.skips[:2]] == [
         (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from disclosures.importers import apple, microsoft
+from tests._importer_files import parsed_from
 
 APPLE = {
     "periods": ["2025 H1"],
@@ -19,9 +20,7 @@ APPLE = {
 
 
 def test_a_damaged_apple_row_or_measure_is_its_own_skip(tmp_path):
-    path = tmp_path / "apple-transparency.json"
-    path.write_text(json.dumps(APPLE), encoding="utf-8")
-    parsed = apple.parse(path)
+    parsed = parsed_from(apple.parse, tmp_path / "apple-transparency.json", json.dumps(APPLE))
     assert sorted((r.metric_id, r.value, r.quote) for r in parsed.records) == [
         ("identifiers_specified", "2679", '[0, 0, 0, "n/a", 2679]'),
         ("requests_received", "12", "[0, 0, 0, 12, true]"),
@@ -51,9 +50,7 @@ def test_every_apple_row_and_national_security_row_is_a_figure_or_a_skip(tmp_pat
         "rows": [[0, 0, 0, None, None], [0, 0, 0, 530, 2679, 17], [0, 0, 0, 530, 2679]],
         "ns_rows": [[0, 0, "NSLs", 0, 499, 0, 499]],
     }
-    path = tmp_path / "apple-transparency.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    parsed = apple.parse(path)
+    parsed = parsed_from(apple.parse, tmp_path / "apple-transparency.json", json.dumps(document))
     assert sorted((r.metric_id, r.value, r.quote) for r in parsed.records) == [
         ("identifiers_specified", "2679", "[0, 0, 0, 530, 2679]"),
         ("requests_received", "530", "[0, 0, 0, 530, 2679]"),
@@ -82,9 +79,9 @@ def test_a_damaged_microsoft_row_is_its_own_skip(tmp_path):
         ["2025-H1", "criminal", "Spain", "requests", "count"],
         ["2025-H1", "criminal", "Italy", "requests", "count", 1500],
     ]
-    path = tmp_path / "microsoft-lerr.json"
-    path.write_text(json.dumps({"rows": rows}, separators=(",", ":")), encoding="utf-8")
-    parsed = microsoft.parse(path)
+    parsed = parsed_from(
+        microsoft.parse, tmp_path / "microsoft-lerr.json", json.dumps({"rows": rows}, separators=(",", ":"))
+    )
     assert [(r.jurisdiction_id, r.value) for r in parsed.records] == [("ITA", "1500")]
     assert [(s.source_locator, s.reason) for s in parsed.skips] == [
         (

@@ -5,20 +5,12 @@ rows import, and nothing raises."""
 from __future__ import annotations
 
 from disclosures.importers import google
-from disclosures.paths import ROOT
-
-FIXTURES = ROOT / "tests" / "fixtures" / "importers"
-
-
-def _copy(tmp_path, name: str, rows: list[str]):
-    header = (FIXTURES / name).read_text(encoding="utf-8").splitlines()[0]
-    path = tmp_path / name
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    return path
+from tests._importer_files import parsed_under_stored_header
 
 
 def test_a_damaged_diplomatic_row_is_its_own_skip(tmp_path):
-    path = _copy(
+    parsed = parsed_under_stored_header(
+        google.parse_diplomatic,
         tmp_path,
         "google-global-user-data-dlr-requests.csv",
         [
@@ -29,7 +21,6 @@ def test_a_damaged_diplomatic_row_is_its_own_skip(tmp_path):
             "2025-06-30,Germany,DE,United States,3",
         ],
     )
-    parsed = google.parse_diplomatic(path)
     assert [(r.jurisdiction_id, r.value) for r in parsed.records] == [("DEU", "3")]
     assert [(s.quote, s.reason) for s in parsed.skips] == [
         (
@@ -52,7 +43,8 @@ def test_a_damaged_diplomatic_row_is_its_own_skip(tmp_path):
 
 
 def test_a_damaged_national_security_row_is_its_own_skip(tmp_path):
-    path = _copy(
+    parsed = parsed_under_stored_header(
+        google.parse_national_security,
         tmp_path,
         "google-usnationalsecurity-nsl-requests.csv",
         [
@@ -62,7 +54,6 @@ def test_a_damaged_national_security_row_is_its_own_skip(tmp_path):
             "2021-12-31,14,499,1500,1999",
         ],
     )
-    parsed = google.parse_national_security(path)
     assert sorted((r.period_end, r.metric_id, r.value_low, r.value_high) for r in parsed.records) == [
         ("2021-12-31", "accounts_specified", "1500", "1999"),
         ("2021-12-31", "requests_received", "14", "499"),

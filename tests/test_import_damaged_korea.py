@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from disclosures.importers import core, korea
+from tests._importer_files import parsed_from
 
 
 def _kakao(requests, processes, accounts) -> dict:
@@ -22,11 +23,19 @@ def _kakao(requests, processes, accounts) -> dict:
     }
 
 
+def _parsed_kakao(tmp_path, reports: list[dict]):
+    document = {"data": {"year": "2025", "reports": reports}}
+    return parsed_from(korea.parse_kakao, tmp_path / "kakao-2025-h2.json", json.dumps(document, ensure_ascii=False))
+
+
+def _parsed_naver(tmp_path, statistics: list[dict]):
+    document = {"specificAreaJson": {"statistics": statistics}}
+    return parsed_from(korea.parse_naver, tmp_path / "naver-statistics.json", json.dumps(document, ensure_ascii=False))
+
+
 def test_a_damaged_kakao_record_is_its_own_skip(tmp_path):
     reports = [_kakao(11485, -9415, 4028132), _kakao("n/a", 9415, -1), _kakao(11485, 9415, 4028132)]
-    path = tmp_path / "kakao-2025-h2.json"
-    path.write_text(json.dumps({"data": {"year": "2025", "reports": reports}}, ensure_ascii=False), encoding="utf-8")
-    parsed = korea.parse_kakao(path)
+    parsed = _parsed_kakao(tmp_path, reports)
     where = "kakao-2025-h2.json data.reports[{}] (serviceCorp=카카오, category=Search and seizure warrant)"
     assert [(s.source_locator, s.reason) for s in parsed.skips] == [
         (
@@ -51,9 +60,7 @@ def test_a_damaged_naver_field_is_its_own_skip(tmp_path):
         "warrantProcessingCount": "3,028",
         "warrantProvideCount": "lots",
     }
-    path = tmp_path / "naver-statistics.json"
-    path.write_text(json.dumps({"specificAreaJson": {"statistics": [entry]}}, ensure_ascii=False), encoding="utf-8")
-    parsed = korea.parse_naver(path)
+    parsed = _parsed_naver(tmp_path, [entry])
     assert {core.figure_id_for(r): r.value for r in parsed.records} == {
         "naver-kor-2025h2-kr_search_seizure_warrant-requests_processed": "3028"
     }
@@ -71,9 +78,7 @@ def test_a_field_the_mapping_does_not_name_is_a_skip(tmp_path):
     # A count under a field name the mapping does not know was left out without a word: Kakao's
     # record gave its three figures, Naver's entry its known fields, and nothing said the rest.
     report = {**_kakao(11485, 9415, 4028132), "etc": "(4)", "numberOfRejections": 2070}
-    path = tmp_path / "kakao-2025-h2.json"
-    path.write_text(json.dumps({"data": {"year": "2025", "reports": [report]}}, ensure_ascii=False), encoding="utf-8")
-    parsed = korea.parse_kakao(path)
+    parsed = _parsed_kakao(tmp_path, [report])
     where = "kakao-2025-h2.json data.reports[0] (serviceCorp=카카오, category=Search and seizure warrant)"
     assert len(parsed.records) == 3
     assert [(s.source_locator, s.reason) for s in parsed.skips] == [
@@ -88,9 +93,7 @@ def test_a_field_the_mapping_does_not_name_is_a_skip(tmp_path):
         "warrantRejectCount": "12",
         "emergencyRequestCount": "3",
     }
-    path = tmp_path / "naver-statistics.json"
-    path.write_text(json.dumps({"specificAreaJson": {"statistics": [entry]}}, ensure_ascii=False), encoding="utf-8")
-    parsed = korea.parse_naver(path)
+    parsed = _parsed_naver(tmp_path, [entry])
     assert {core.figure_id_for(r): r.value for r in parsed.records} == {
         "naver-kor-2025h2-kr_search_seizure_warrant-requests_received": "4355"
     }

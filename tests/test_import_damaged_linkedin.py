@@ -5,6 +5,7 @@ are each a skip with its row and reason; the table's other rows import."""
 from __future__ import annotations
 
 from disclosures.importers import linkedin
+from tests._importer_files import parsed_from
 
 HEADER = (
     "<tr><td> </td><td>Requests for member data</td><td>Accounts subject to request(s) [1]</td>"
@@ -30,9 +31,7 @@ def test_a_damaged_row_is_its_own_skip(tmp_path):
         f"<table>{us}</table><h2>Requests by country</h2><h4>2025: July-December</h4>"
         f"<table>{HEADER}{''.join(rows)}</table></body></html>"
     )
-    path = tmp_path / "government-requests-report.html"
-    path.write_text(page, encoding="utf-8")
-    parsed = linkedin.parse_government_requests(path)
+    parsed = parsed_from(linkedin.parse_government_requests, tmp_path / "government-requests-report.html", page)
     assert sorted((r.jurisdiction_id, r.metric_id, r.value) for r in parsed.records) == [
         ("FRA", "accounts_affected", "225"),
         ("FRA", "percent_requests_some_data", "35"),

@@ -4,9 +4,8 @@ cut short are each that row's skip, with its reason; the other rows import."""
 from __future__ import annotations
 
 from disclosures.importers import snap
-from disclosures.paths import ROOT
+from tests._importer_files import parsed_under_stored_header
 
-FIXTURES = ROOT / "tests" / "fixtures" / "importers"
 NAME = "Snap_Transparency_Report_H2-2024.csv"
 ROW = (
     "2024-H2,International Government Information Requests,Country / Region,{place},,other_information_requests,{value}"
@@ -14,16 +13,13 @@ ROW = (
 
 
 def test_a_damaged_row_is_its_own_skip(tmp_path):
-    header = (FIXTURES / NAME).read_text(encoding="utf-8").splitlines()[0]
     rows = [
         ROW.format(place="Germany", value="-4977"),
         ROW.format(place="France", value="about 20"),
         "2024-H2,International Government Information Requests,Country / Region,Spain,,other_information_requests",
         ROW.format(place="Italy", value="120"),
     ]
-    path = tmp_path / NAME
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    parsed = snap.parse_transparency_csv(path)
+    parsed = parsed_under_stored_header(snap.parse_transparency_csv, tmp_path, NAME, rows)
     assert [(r.jurisdiction_id, r.value) for r in parsed.records] == [("ITA", "120")]
     assert [(s.source_locator, s.reason) for s in parsed.skips] == [
         (

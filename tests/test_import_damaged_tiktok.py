@@ -4,23 +4,19 @@ and a row cut short are each that row's skip, with its reason; the other rows im
 from __future__ import annotations
 
 from disclosures.importers import tiktok
-from disclosures.paths import ROOT
+from tests._importer_files import parsed_under_stored_header
 
-FIXTURES = ROOT / "tests" / "fixtures" / "importers"
 ROW = ",LIGR,LRFUI,Total requests,half-year,Jul-Dec 2025,all,all,all,all,country_name,{place},{result},,"
 
 
 def test_a_damaged_row_is_its_own_skip(tmp_path):
-    header = (FIXTURES / "information-requests.csv").read_text(encoding="utf-8").splitlines()[0]
     rows = [
         ROW.format(place="Argentina", result="-205.0"),
         ROW.format(place="Brazil", result="n/a"),
         ",LIGR,LRFUI,Total requests,half-year,Jul-Dec 2025,all,all,all,all,country_name,Chile",
         ROW.format(place="Germany", result="205.0"),
     ]
-    path = tmp_path / "information-requests.csv"
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    parsed = tiktok.parse_information_requests(path)
+    parsed = parsed_under_stored_header(tiktok.parse_information_requests, tmp_path, "information-requests.csv", rows)
     assert [(r.jurisdiction_id, r.value) for r in parsed.records] == [("DEU", "205")]
     assert [(s.quote, s.reason) for s in parsed.skips] == [
         (rows[0], "result: '-205.0' is below zero: a count or percentage never is, so the row is damaged"),

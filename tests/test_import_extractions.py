@@ -3,6 +3,7 @@
 import json
 
 from disclosures.importers import apple, microsoft
+from tests._importer_files import parsed_from
 from tests.conftest import rows
 
 APPLE = {
@@ -27,9 +28,7 @@ APPLE = {
 
 
 def test_apple_rows_resolve_their_ids_and_keep_the_record_as_quote(tmp_path):
-    path = tmp_path / "apple-transparency.json"
-    path.write_text(json.dumps(APPLE), encoding="utf-8")
-    parsed = apple.parse(path)
+    parsed = parsed_from(apple.parse, tmp_path / "apple-transparency.json", json.dumps(APPLE))
     got = {(r.jurisdiction_id, r.period_end, r.request_type_id, r.metric_id): r.value for r in parsed.records}
     assert got == {
         ("FRA", "2025-06-30", "device", "requests_received"): "530",
@@ -51,7 +50,6 @@ def test_apple_rows_resolve_their_ids_and_keep_the_record_as_quote(tmp_path):
 
 
 def test_microsoft_rows_map_sections_and_metrics_and_skip_what_is_not_a_figure(tmp_path):
-    path = tmp_path / "microsoft-lerr.json"
     rows_ = [
         ["2025-H1", "criminal", "France", "requests", "count", 2090],
         ["2025-H1", "criminal", "France", "disclosed_content", "count", 0],
@@ -59,8 +57,9 @@ def test_microsoft_rows_map_sections_and_metrics_and_skip_what_is_not_a_figure(t
         ["2025-H1", "civil", "Brazil", "requests", "count", 31],
         ["2025-H1", "emergencies", "To Be Determined", "requests", "count", 3],
     ]
-    path.write_text(json.dumps({"rows": rows_}, separators=(",", ":")), encoding="utf-8")
-    parsed = microsoft.parse(path)
+    parsed = parsed_from(
+        microsoft.parse, tmp_path / "microsoft-lerr.json", json.dumps({"rows": rows_}, separators=(",", ":"))
+    )
     got = [(r.jurisdiction_id, r.request_type_id, r.metric_id, r.value, r.quote) for r in parsed.records]
     assert got == [
         (
@@ -82,15 +81,15 @@ def test_microsoft_rows_map_sections_and_metrics_and_skip_what_is_not_a_figure(t
 
 
 def test_microsoft_reads_the_files_own_spellings_and_skips_skype_and_serbia_with_kosovo(tmp_path):
-    path = tmp_path / "microsoft-lerr.json"
     rows_ = [
         ["2021-H1", "emergencies", "Swizerland", "requests", "count", 2],
         ["2013-H1", "combined", "Taiwan Province Of China", "requests", "count", 1],
         ["2013-H1", "skype", "Germany", "accounts_specified", "count", 2309],
         ["2024-H1", "emergencies", "Serbia (incl Kosovo)", "requests", "count", 2],
     ]
-    path.write_text(json.dumps({"rows": rows_}, separators=(",", ":")), encoding="utf-8")
-    parsed = microsoft.parse(path)
+    parsed = parsed_from(
+        microsoft.parse, tmp_path / "microsoft-lerr.json", json.dumps({"rows": rows_}, separators=(",", ":"))
+    )
     assert [(r.jurisdiction_id, r.request_type_id) for r in parsed.records] == [("CHE", "emergency"), ("TWN", "all")]
     reasons = [s.reason for s in parsed.skips]
     assert len(reasons) == 2

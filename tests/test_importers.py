@@ -35,6 +35,7 @@ from disclosures.importers import (
 from disclosures.importers.registry import FORMATS
 from disclosures.paths import ROOT
 from scripts.cli import cli
+from tests._importer_files import lines, parsed_from, parsed_under_stored_header
 
 FIXTURES = ROOT / "tests" / "fixtures" / "importers"
 
@@ -167,14 +168,12 @@ def test_google_row_shorter_than_its_header_is_a_skip_not_blank_cells(tmp_path):
     """A row cut short read its missing cells as blank: after 2011 its percentage and accounts
     were dropped without a word, before 2010-H2 recorded not_reported from cells the file does not
     hold. The row is a skip that says so, and none of its figures is proposed."""
-    header = (FIXTURES / "google-user-data-requests.csv").read_text(encoding="utf-8").splitlines()[0]
-    path = tmp_path / "google-user-data-requests.csv"
-    path.write_text(
-        f"{header}\n2009-12-31,Argentina,AR,All,98\n2015-06-30,Brazil,BR,Other Legal Requests,774\n"
-        "2018-06-30,United States,US,Subpoenas,11223,80,32766\n",
-        encoding="utf-8",
-    )
-    parsed = google.parse_user_data(path)
+    rows = [
+        "2009-12-31,Argentina,AR,All,98",
+        "2015-06-30,Brazil,BR,Other Legal Requests,774",
+        "2018-06-30,United States,US,Subpoenas,11223,80,32766",
+    ]
+    parsed = parsed_under_stored_header(google.parse_user_data, tmp_path, "google-user-data-requests.csv", rows)
     assert {r.jurisdiction_id for r in parsed.records} == {"USA"}
     assert [(s.quote, s.reason) for s in parsed.skips] == [
         (
@@ -194,15 +193,12 @@ def test_google_row_whose_period_ending_is_no_half_year_end_is_a_skip(tmp_path):
     """A Period Ending that is no date refused the whole file without naming its line; one that is
     no half year's last day made a period of another length. Each is that row's skip; the file's
     other rows are read."""
-    header = (FIXTURES / "google-user-data-requests.csv").read_text(encoding="utf-8").splitlines()[0]
-    path = tmp_path / "google-user-data-requests.csv"
-    path.write_text(
-        f"{header}\n2015-13-40,Brazil,BR,Other Legal Requests,774,57,1547\n"
-        "2015-06-15,Brazil,BR,Other Legal Requests,774,57,1547\n"
-        "2018-06-30,United States,US,Subpoenas,11223,80,32766\n",
-        encoding="utf-8",
-    )
-    parsed = google.parse_user_data(path)
+    rows = [
+        "2015-13-40,Brazil,BR,Other Legal Requests,774,57,1547",
+        "2015-06-15,Brazil,BR,Other Legal Requests,774,57,1547",
+        "2018-06-30,United States,US,Subpoenas,11223,80,32766",
+    ]
+    parsed = parsed_under_stored_header(google.parse_user_data, tmp_path, "google-user-data-requests.csv", rows)
     assert {(r.jurisdiction_id, r.period_start, r.period_end) for r in parsed.records} == {
         ("USA", "2018-01-01", "2018-06-30")
     }
@@ -214,14 +210,11 @@ def test_google_row_whose_period_ending_is_no_half_year_end_is_a_skip(tmp_path):
 def test_google_row_with_a_negative_count_is_a_skip_with_its_reason(tmp_path):
     """A malformed row's accounts of -3 was proposed as a figure (validate refused it later): the
     row is a skip naming the cell, none of its figures is proposed, and the other rows import."""
-    header = (FIXTURES / "google-user-data-requests.csv").read_text(encoding="utf-8").splitlines()[0]
-    path = tmp_path / "google-user-data-requests.csv"
-    path.write_text(
-        f"{header}\n2018-06-30,Brazil,BR,Other Legal Requests,774,60,-3\n"
-        "2018-06-30,United States,US,Subpoenas,11223,80,32766\n",
-        encoding="utf-8",
-    )
-    parsed = google.parse_user_data(path)
+    rows = [
+        "2018-06-30,Brazil,BR,Other Legal Requests,774,60,-3",
+        "2018-06-30,United States,US,Subpoenas,11223,80,32766",
+    ]
+    parsed = parsed_under_stored_header(google.parse_user_data, tmp_path, "google-user-data-requests.csv", rows)
     assert {r.jurisdiction_id for r in parsed.records} == {"USA"}
     assert [(s.quote, s.reason) for s in parsed.skips] == [
         (
@@ -235,8 +228,6 @@ def test_google_unbalanced_quote_is_a_skip_naming_the_lines_it_swallows(tmp_path
     """A double quote left open read the rows after it, up to the next quote, as one record: one
     skip, named by its first cell's keys and the swallowed text, that said neither which lines it
     covered nor how many rows were lost. The skip names both; the rows after it import."""
-    header = (FIXTURES / "google-user-data-requests.csv").read_text(encoding="utf-8").splitlines()[0]
-    path = tmp_path / "google-user-data-requests.csv"
     rows = [
         '2018-06-30,Brazil,BR,"Other Legal Requests,774,60,3',
         "2018-06-30,Chile,CL,Subpoenas,10,80,5",
@@ -244,8 +235,7 @@ def test_google_unbalanced_quote_is_a_skip_naming_the_lines_it_swallows(tmp_path
         '2018-06-30,Peru,PE,Subpoenas,10,80,5"',
         "2018-06-30,United States,US,Subpoenas,11223,80,32766",
     ]
-    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    parsed = google.parse_user_data(path)
+    parsed = parsed_under_stored_header(google.parse_user_data, tmp_path, "google-user-data-requests.csv", rows)
     assert {r.jurisdiction_id for r in parsed.records} == {"USA"}
     assert [(s.source_locator, s.quote, s.reason) for s in parsed.skips] == [
         (
@@ -340,9 +330,9 @@ def test_tiktok_markets_after_the_alphabetical_run_are_read(tmp_path):
         ",LIGR,LRFUI,Emergency request accounts specified,half-year,Jul-Dec 2024,all,all,all,all,"
         "country_name,Iraq,41.0,,",
     ]
-    path = tmp_path / "information-requests.csv"
-    path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode())
-    parsed = tiktok.parse_information_requests(path)
+    parsed = parsed_from(
+        tiktok.parse_information_requests, tmp_path / "information-requests.csv", lines([header, *rows], "\r\n")
+    )
     assert parsed.skips == []
     assert {i: r.value for i, r in by_id(parsed).items()} == {
         "tiktok-usa-2024h2-all-requests_received": "5794",
@@ -394,9 +384,7 @@ def test_discord_us_and_international_totals_are_legal_process_not_all(tmp_path)
         ",,,,,",
         "Total,203,159,,,",
     ]
-    path = tmp_path / "2023-Q4.csv"
-    path.write_bytes(("\r\n".join(rows) + "\r\n").encode())
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, tmp_path / "2023-Q4.csv", lines(rows, "\r\n"))
     figures = by_id(parsed)
     assert figures["discord-usa-2023q4-legal_process-requests_received"].value == "1326"
     assert figures["discord-usa-2023q4-legal_process-requests_fulfilled"].value == "1073"
@@ -454,8 +442,7 @@ def test_discord_bare_korea_is_a_skip_with_its_reason_not_a_guess(tmp_path):
         "South Korea,1,1,,,,",
     ]
     path = tmp_path / "2023-Q2.csv"
-    path.write_bytes("\r\n".join(rows).encode())
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, path, lines(rows, "\r\n", last_ended=False))
     figures = by_id(parsed)
     assert not [r for r in parsed.records if r.quote == "Korea,1,0,,,,"]
     assert figures["discord-kor-2023q2-preservation-requests_received"].quote == "South Korea,1,1,,,,"
@@ -518,9 +505,7 @@ def test_discord_unmapped_section_title_opens_a_section_whose_rows_are_skipped(t
         ",,,",
         "Total,33,15,",
     ]
-    path = tmp_path / "2025-H1.csv"
-    path.write_bytes(("\r\n".join(rows) + "\r\n").encode())
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, tmp_path / "2025-H1.csv", lines(rows, "\r\n"))
     assert {core.figure_id_for(r): r.value for r in parsed.records} == {
         "discord-fra-2025h1-legal_process-requests_received": "29",
         "discord-fra-2025h1-legal_process-requests_fulfilled": "0",
@@ -552,9 +537,9 @@ def test_discord_label_alone_above_counts_is_a_data_row_not_a_title(tmp_path):
         ",,,,,",
         "Total,1,0,,,",
     ]
-    path = tmp_path / "2023-Q3.csv"
-    path.write_bytes("\r\n".join(rows).encode())
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(
+        discord.parse_transparency_csv, tmp_path / "2023-Q3.csv", lines(rows, "\r\n", last_ended=False)
+    )
     assert {core.figure_id_for(r): r.value for r in parsed.records} == {
         "discord-npl-2023q3-legal_process-requests_received": "1",
         "discord-npl-2023q3-legal_process-requests_fulfilled": "0",
@@ -741,9 +726,7 @@ def test_linkedin_table_under_a_heading_that_names_no_half_year_is_a_skip(tmp_pa
         f"<h4>2025: Full year</h4><table>{header}<tr><td>Germany</td><td>300</td><td>400</td>"
         "<td>60%</td><td>200</td></tr></table></body></html>"
     )
-    path = tmp_path / "government-requests-report.html"
-    path.write_text(page, encoding="utf-8")
-    parsed = linkedin.parse_government_requests(path)
+    parsed = parsed_from(linkedin.parse_government_requests, tmp_path / "government-requests-report.html", page)
     assert {core.figure_id_for(r): r.value for r in parsed.records} == {
         "linkedin-deu-2025h2-all-requests_received": "164",
         "linkedin-deu-2025h2-all-accounts_specified": "222",
