@@ -344,6 +344,24 @@ class Downloads:
         # (database, name) -> whether it is a table or view, for immutable databases.
         self.is_table: dict[tuple[str, str], bool] = {}
 
+    @property
+    def site_config(self) -> dict:
+        return self.datasette.plugin_config(PLUGIN) or {}
+
+    @property
+    def site_database(self) -> str | None:
+        """The database the site serves: metadata's plugin configuration names it."""
+        return self.site_config.get("database")
+
+    async def site_database_has_row(self, sql: str, params: list) -> bool:
+        """Whether ``sql`` finds a row in the site's database; False where this Datasette serves no
+        database of the configured name."""
+        name = self.site_database
+        if name not in self.datasette.databases:
+            return False
+        found = await self.datasette.databases[name].execute(sql, params)
+        return bool(found.rows)
+
     def served_file(self, path: str) -> Path | None:
         match = DATABASE_FILE.match(path)
         if match:
@@ -390,51 +408,40 @@ class Downloads:
     async def recorded_release_of_folder(self, rest: str) -> str | None:
         """The release when /downloads/<rest> names a folder of a release the site records (its
         own, ``1.2.0/``, or one its files are in, ``1.2.0/csv/``), whether or not dist/ holds it."""
-        name = (self.datasette.plugin_config(PLUGIN) or {}).get("database")
-        if name not in self.datasette.databases:
-            return None
         version, _, folder = rest.strip("/").partition("/")
         prefix = folder + "/" if folder else ""
-        found = await self.datasette.databases[name].execute(
+        found = await self.site_database_has_row(
             "SELECT 1 FROM release_files WHERE version = ? AND substr(path, 1, ?) = ? LIMIT 1",
             [version, len(prefix), prefix],
         )
-        return version if found.rows else None
+        return version if found else None
 
     async def is_recorded_release(self, version: str) -> bool:
         """Whether the site records a release ``version`` (its releases table), held here or not."""
-        name = (self.datasette.plugin_config(PLUGIN) or {}).get("database")
-        if name not in self.datasette.databases:
-            return False
-        found = await self.datasette.databases[name].execute(
-            "SELECT 1 FROM releases WHERE version = ? LIMIT 1", [version]
-        )
-        return bool(found.rows)
+        return await self.site_database_has_row("SELECT 1 FROM releases WHERE version = ? LIMIT 1", [version])
 
     async def unheld_release_of_file(self, rest: str) -> str | None:
         """The release when /downloads/<rest> is a file a recorded release published
         (``0.1.0/disclosures.db``) and dist/ holds no folder of that release, else None."""
-        name = (self.datasette.plugin_config(PLUGIN) or {}).get("database")
         version, _, file = rest.partition("/")
-        if name not in self.datasette.databases or not file or self.release_of_folder(version) is not None:
+        if not file or self.release_of_folder(version) is not None:
             return None
-        found = await self.datasette.databases[name].execute(
+        found = await self.site_database_has_row(
             "SELECT 1 FROM release_files WHERE version = ? AND path = ? LIMIT 1", [version, file]
         )
-        return version if found.rows else None
+        return version if found else None
 
     def not_held_message(self, path: str, version: str) -> str:
         """What the address of a file of ``version``, a release this server does not hold, is told:
         the README's "Cite, download, verify" says where a release's files come from, and /downloads
         and /changes what the site keeps of one whose files it does not hold."""
-        name = (self.datasette.plugin_config(PLUGIN) or {}).get("database")
         asked = f"?version={quote(version, safe='')}"
         return (
             f"{path}: release {version} is recorded, but this server does not hold its files. A release's files "
             f"are the folder dist/{version}/ that make release writes from that version's data in the project's "
             f"repository, and a server serves only the folders in its own dist/. What the site keeps of {version}, "
             f"each figure it changed with its value and source, is at {self.datasette.urls.path('changes')}{asked} "
-            f"and {self.datasette.urls.table(name, 'release_changes')}{asked}; "
+            f"and {self.datasette.urls.table(self.site_database, 'release_changes')}{asked}; "
             f"{self.datasette.urls.path('downloads')} lists each release's files and which this server holds"
         )
 
@@ -673,9 +680,7 @@ class Downloads:
         named = NAMED_CSV.match(path)
         if named is None:
             return None
-        view_key = ((self.datasette.plugin_config(PLUGIN) or {}).get("view_keys") or {}).get(
-            tilde_decode(named["name"])
-        )
+        view_key = (self.site_config.get("view_keys") or {}).get(tilde_decode(named["name"]))
         if view_key and all(k in KEYSET_VIEW_PARAMS or not k.startswith("_") or "__" in k for k, _ in params):
             return view_key
         return None
