@@ -948,6 +948,17 @@ def no_platform_message(datasette, asked: str) -> str:
     return f"No platform {asked!r}: every platform is listed at {datasette.urls.path('platforms')}"
 
 
+def redirect_keeping_query(request, target: str) -> Response:
+    return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
+
+
+def redirect_to_own_address(datasette, request, page: str) -> Response:
+    """To a country's or platform's one address (``country/USA``) from another spelling of it, in
+    the format and with the query string the client asked for."""
+    suffix = ".json" if request.url_vars.get("format") else ""
+    return redirect_keeping_query(request, datasette.urls.path(f"{page}{suffix}"))
+
+
 async def country_id(db, asked: str) -> str | None:
     """The id of the jurisdiction /country/<asked> shows: its code in any case, else what it names."""
     found = await rows(db, "SELECT jurisdiction_id FROM jurisdictions WHERE jurisdiction_id = ?", [asked.upper()])
@@ -963,9 +974,7 @@ async def country_page(datasette, request):
         # were a 404, the second one that named no page at all, as /platform/Google leads to google.
         named = await jurisdiction_id_of(db, asked)
         if named:
-            suffix = ".json" if request.url_vars.get("format") else ""
-            target = datasette.urls.path(f"country/{named}{suffix}")
-            return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
+            return redirect_to_own_address(datasette, request, f"country/{named}")
         # A name with a dot (U.S., U.K.) is matched whole above; otherwise the last dot may be a
         # format this page does not have (/country/USA.csv, /country/XXX.csv), answered as
         # other_format answers it. /country/U.S.A is a name mistyped, not a format "A" of "U.S".
@@ -984,9 +993,7 @@ async def country_page(datasette, request):
     if request.url_vars["iso3"] != jurisdiction["jurisdiction_id"]:
         # One address per country, as for platforms (/platform/Google): /country/usa was the
         # same page as /country/USA, twice in caches and in what readers cite.
-        suffix = ".json" if request.url_vars.get("format") else ""
-        target = datasette.urls.path(f"country/{jurisdiction['jurisdiction_id']}{suffix}")
-        return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
+        return redirect_to_own_address(datasette, request, f"country/{jurisdiction['jurisdiction_id']}")
     newest_sql = (await datasette.get_canned_query(database_name(datasette), "country_newest", None))["sql"]
     newest = await rows(db, newest_sql, {"jurisdiction": jurisdiction["jurisdiction_id"]})
     for r in newest:
@@ -1146,9 +1153,7 @@ async def platform_page(datasette, request):
         # /platform/Google, as /country/usa leads to USA: the platform's id or name in any case.
         named = await platform_id_of(db, asked)
         if named:
-            suffix = ".json" if request.url_vars.get("format") else ""
-            target = datasette.urls.path(f"platform/{named}{suffix}")
-            return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
+            return redirect_to_own_address(datasette, request, f"platform/{named}")
         # A name with a dot (mailbox.org) is matched whole above; otherwise the last dot may be
         # a format this page does not have (/platform/google.csv).
         head, dot, given = asked.rpartition(".")
@@ -2043,7 +2048,7 @@ async def short_path(datasette, request):
         there = " and ".join(f"/{name}.{f}" for f in SHORT_FORMATS[kind])
         message = f"/{name} has no .{fmt}: it leads to {short_target(datasette, name, None)}, which is also {there}"
         return error_json(404, message)
-    return Response.redirect(target + (f"?{request.query_string}" if request.query_string else ""))
+    return redirect_keeping_query(request, target)
 
 
 @hookimpl
