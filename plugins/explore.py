@@ -1700,6 +1700,17 @@ async def compare_page(datasette, request):
     )
     for index, group in enumerate(ordered):
         group["anchor"] = f"compare-{index}"
+    # What each platform shown leaves out of its reports (Microsoft's consumer totals without its
+    # enterprise requests from 2017): a caveat of the platform, not of one figure, so no flag
+    # carried it, and a reader set two totals side by side that count different things.
+    shown_platforms = sorted({f["platform_id"] for f in newest})
+    caveats = await rows(
+        db,
+        f"""SELECT platform_id, name, not_reported FROM platforms
+            WHERE platform_id IN ({", ".join("?" for _ in shown_platforms)}) AND coalesce(not_reported, '') != ''
+            ORDER BY name COLLATE NOCASE, platform_id""",
+        shown_platforms,
+    )
     context = {
         "jurisdiction": found[0],
         # The countries with figures, and the one asked for even without any (/country/ABW links
@@ -1717,6 +1728,7 @@ async def compare_page(datasette, request):
         "contents": compare_contents(ordered),
         "flagged": sum(1 for g in ordered for c in g["cells"] if c["flags"]),
         "not_compared": not_compared,
+        "not_reported": caveats,
         # No period picker: platforms report over different periods (halves, years, quarters,
         # Telegram's January–September 2024), so one period would set a half beside a year or leave
         # most platforms out. The page says so, with how many periods its figures cover, and says

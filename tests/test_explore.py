@@ -487,6 +487,33 @@ def test_the_compare_picker_says_which_platforms_hold_eu_dsa_orders_alone(site, 
         assert ("(EU DSA orders only)" in label) == (platform_id in dsa_only), (platform_id, label)
 
 
+def test_compare_says_what_each_platform_shown_does_not_report(site, real_db):
+    """Microsoft's consumer totals leave out its enterprise requests from 2017, and Google's early
+    periods countries with fewer than 30 requests: /compare set their totals side by side, and
+    only each platform's own page said what they leave out."""
+    path = "/compare?jurisdiction=DEU&platform=google&platform=microsoft&platform=zoom"
+    data = site.get(path.replace("/compare", "/compare.json")).json()
+    caveats = dict(
+        rows(
+            real_db,
+            "SELECT platform_id, not_reported FROM platforms WHERE platform_id IN ('google', 'microsoft', 'zoom')",
+        )
+    )
+    assert "enterprise" in caveats["microsoft"] and "fewer than 30 requests" in caveats["google"]
+    shown = {c["platform_id"] for g in data["groups"] for c in g["cells"]} | {
+        f["platform_id"] for f in data["not_compared"]
+    }
+    expected = [p for p in ("google", "microsoft", "zoom") if p in shown and caveats[p]]
+    assert "zoom" not in shown and caveats["zoom"]  # no German figure: nothing to qualify
+    assert [(p["platform_id"], p["not_reported"]) for p in data["not_reported"]] == [(p, caveats[p]) for p in expected]
+    html = site.get(path).text
+    section = re.search(r'<section class="not-reported" id="not-reported">(.*?)</section>', html, re.S).group(1)
+    items = re.findall(r'<li><a href="/platform/(\w+)">[^<]+</a>: (.*?)</li>', section, re.S)
+    assert [(p, unescape(text)) for p, text in items] == [(p, caveats[p]) for p in expected]
+    # A country none of whose platforms has a figure says nothing of what they leave out.
+    assert 'id="not-reported"' not in site.get("/compare?jurisdiction=ABW").text
+
+
 def test_comparison_flags_a_known_period_mismatch(site):
     html = site.get("/compare?jurisdiction=USA&platform=google&platform=meta").text
     section = re.search(
