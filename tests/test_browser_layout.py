@@ -97,6 +97,22 @@ def test_figure_rows_are_compact_at_1400_px_and_long_text_reads_whole_a_click_aw
             assert h["href"].startswith("/disclosures/sources/"), h  # the source's page has its whole title
 
 
+def test_a_querys_repeated_freshness_statement_takes_a_few_lines_at_1400_px(page):
+    # compare_platforms repeats a platform's freshness statement (up to 570 characters) on each of
+    # its rows: in a column 85 px wide each row was 430 px tall, and Germany's page 94,000 px long.
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto("/disclosures/compare_platforms?jurisdiction=DEU")
+    page.wait_for_load_state("load")
+    cells = page.evaluate(
+        """() => [...document.querySelectorAll('table.rows-and-columns td.col-freshness')].map(td => ({
+          lines: Math.round(td.getBoundingClientRect().height / parseFloat(getComputedStyle(td).lineHeight)),
+          chars: td.textContent.trim().length}))"""
+    )
+    assert cells and max(c["chars"] for c in cells) >= 300, cells[:3]  # long enough to be measured
+    assert max(c["lines"] for c in cells) <= 12, max(cells, key=lambda c: c["lines"])
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 1400
+
+
 def test_a_held_quote_is_whole_on_the_figure_page(page):
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto("/disclosures/figures?platform_id=telegram")
