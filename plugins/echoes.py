@@ -119,16 +119,22 @@ def undecodable_input(scope) -> dict[str, str]:
     the query string decodes it (a replacement character for what is no UTF-8), to as the client
     sent it: its UTF-8 decoded, each byte that is none the %-escape it was sent as. Longest first.
     Two pieces sent differently that decode alike (``a=%FF&b=%FE``) are left out: which of them a
-    message quotes cannot be told, and a replacement character is better than the wrong bytes."""
+    message quotes cannot be told, and a replacement character is better than the wrong bytes.
+    So is one that a piece sent as UTF-8 holds (``_sort=%EF%BF%BD&x=%FF``): that one is its own text."""
     pieces: dict[str, set[str]] = {}
     for pair in scope.get("query_string", b"").decode("latin-1").split("&"):
         for sent in pair.split("=", 1):
             sent = sent.replace("+", " ")  # a space, as parse_qsl reads it
             escaped = unquote(sent, errors="surrogateescape")
-            if UNDECODED_BYTE.search(escaped):
-                as_sent = UNDECODED_BYTE.sub(lambda byte: f"%{ord(byte[0]) - 0xDC00:02X}", escaped)
-                pieces.setdefault(unquote(sent), set()).add(as_sent)
-    known = {decoded: sent.pop() for decoded, sent in pieces.items() if len(sent) == 1}
+            as_sent = UNDECODED_BYTE.sub(lambda byte: f"%{ord(byte[0]) - 0xDC00:02X}", escaped)
+            pieces.setdefault(unquote(sent), set()).add(as_sent)
+    # A piece that is UTF-8 is sent as it decodes: only those that are not are rewritten.
+    text = [decoded for decoded, sent in pieces.items() if decoded in sent]
+    known = {
+        decoded: sent.pop()
+        for decoded, sent in pieces.items()
+        if len(sent) == 1 and decoded not in sent and not any(decoded in other for other in text)
+    }
     return dict(sorted(known.items(), key=lambda piece: len(piece[0]), reverse=True))
 
 

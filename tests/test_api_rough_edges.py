@@ -671,6 +671,20 @@ def test_an_error_leaves_a_replacement_character_it_cannot_tell_the_bytes_of(sit
     assert "not '\ufffd'" in assert_error_shape(site.get("/disclosures/figures.json?_size=%EF%BF%BD"), 400)
 
 
+@pytest.mark.parametrize(
+    ("path", "quoted"),
+    [
+        ("/disclosures/figures.json?_sort=%EF%BF%BD&x=%FF", "_sort=\ufffd:"),
+        ("/disclosures/figures.json?_sort=a%EF%BF%BDb&x=%FF", "_sort=a\ufffdb:"),
+    ],
+)
+def test_an_error_quotes_a_replacement_character_sent_as_utf8_as_sent_beside_bytes_that_are_none(site, path, quoted):
+    # x=%FF decodes to the replacement character that _sort holds as UTF-8: the message quoted
+    # "_sort=%FF", bytes the client sent for another parameter.
+    message = assert_error_shape(site.get(path), 400)
+    assert quoted in message and "%FF" not in message
+
+
 # What a page shows as text: neither its markup (links keep the address whole) nor its scripts.
 PAGE_MARKUP = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]*>", re.S)
 
