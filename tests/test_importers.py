@@ -1316,3 +1316,23 @@ def test_discord_title_split_across_the_first_two_lines_is_one_record(tmp_path):
         ("discord-world-2023q4-emergency-requests_received", "1203", 'Total,"1,203",159,,,'),
         ("discord-world-2023q4-emergency-requests_complied", "159", 'Total,"1,203",159,,,'),
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "parse", "header"),
+    [
+        ("2024-H1.csv", discord.parse_transparency_csv, '"Discord January-June 2024,,,'),
+        ("google-user-data-requests.csv", google.parse_user_data, '"Period Ending,Country,CLDR Territory Code'),
+    ],
+)
+def test_a_first_line_whose_quote_nothing_closes_is_refused_at_line_1(tmp_path, name, parse, header):
+    # Read as the first record, the title's open quote made the whole file one header cell: Discord's
+    # said "no records under its header", Google's "no column ... in its first line", neither the quote.
+    rows = [header, "US Gov Info Requests,,,", "Request Type,Requests,Information Produced,", "Court Orders,122,110,"]
+    with pytest.raises(core.ImportFailed) as refused:
+        parsed_from(parse, tmp_path / name, lines(rows, "\r\n"))
+    assert refused.value.problems == [
+        f"{name}:1:-: its first line opens a double quote that no quote closes, so every line of the file, "
+        "1 to 4, reads as one cell of its header: import the file as the platform published it, not a copy "
+        "saved by a spreadsheet"
+    ]

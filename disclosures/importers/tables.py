@@ -147,6 +147,17 @@ def short_row(line: Line, header: list[str]) -> str | None:
     )
 
 
+def _ends_inside_quotes(content: str) -> bool:
+    """Whether ``content`` ends inside a quoted cell (csv's strict reader says so; its other reader
+    closes the cell at the end of the file)."""
+    try:
+        for _ in csv_reader(io.StringIO(content, newline=""), strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
+
+
 def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iterator[Line]]:
     """The header and the records of a UTF-8 CSV (BOM tolerated), each with its exact text.
 
@@ -174,6 +185,15 @@ def csv_lines(path: Path, required: Iterable[str] = ()) -> tuple[list[str], Iter
     except csv.Error as error:
         raise _unreadable(path, raw, [], max(first.line_num, 1), error) from None
     header_lines = first.line_num
+    if 1 < len(raw) <= header_lines and _ends_inside_quotes(content):
+        # A quote in the first line that nothing closes made the whole file one header cell: the
+        # message was "no records under its header", or a missing column "in its first line".
+        raise ImportFailed(
+            [
+                f"{path.name}:1:-: its first line opens a double quote that no quote closes, so every line of "
+                f"the file, 1 to {len(raw)}, reads as one cell of its header: {AS_PUBLISHED}"
+            ]
+        )
     header = [h.strip() for h in header]
     # A first line of one cell: a copy saved with another separator is refused here, by every
     # format (Discord's, which has no fixed columns, skipped each record and exited 0).
