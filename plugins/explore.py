@@ -795,16 +795,27 @@ def choice_problem(
     return f"{parameter}={','.join(unknown)}: no such {parameter}{hint}; {where}"
 
 
+# The codes a "did you mean" answers for: 199 codes sent (the query string's limit) made a 400 of
+# 15 KB, one hint after another, where a few show the slip and the list of codes follows anyway.
+MAX_HINTED_CODES = 3
+
+
 async def near_jurisdictions(db, asked: list[str], sent: dict[str, str] | None = None) -> str:
     """A "did you mean" of the codes one letter off from each of ``asked`` (a code as the page reads
-    it, in upper case), each named as the client sent it (``sent``) when there are several; or ""."""
+    it, in upper case), each named as the client sent it (``sent``) when there are several, for the
+    first ``MAX_HINTED_CODES`` that have one, saying how many more have one; or ""."""
     if not any(len(code) == 3 for code in asked):
         return ""
     names = {j["jurisdiction_id"]: j["name"] for j in await rows(db, ALPHA3_SQL)}
     hints = {code: did_you_mean(code, names) for code in asked}
     if len(asked) == 1:
         return hints[asked[0]]
-    return "; ".join(f"for {(sent or {}).get(code, code)}, {hint}" for code, hint in hints.items() if hint)
+    hinted = [f"for {(sent or {}).get(code, code)}, {hint}" for code, hint in hints.items() if hint]
+    more = len(hinted) - MAX_HINTED_CODES
+    shown = hinted[:MAX_HINTED_CODES] + (
+        [f"{more:,} more of the codes sent are each one letter off a code too"] if more > 0 else []
+    )
+    return "; ".join(shown)
 
 
 async def page_choice_problem(

@@ -1724,6 +1724,21 @@ def test_a_jurisdiction_one_letter_off_a_code_is_told_the_codes_it_may_mean(site
     assert page.status_code == status and BRG_HINT in unescape(page.text)
 
 
+def test_a_did_you_mean_answers_for_the_first_three_codes_and_counts_the_rest(site):
+    # Each code sent had its hint: 199 codes (the query string's limit) made a 400 of 15 KB.
+    sent = ["BRG", "FRG", "DEY", "USB", "QQQ", "GBX"]
+    path = "/chart.json?" + "&".join(f"jurisdiction={code}" for code in sent)
+    message = assert_error_shape(site.get(path), 400)
+    assert f"(for BRG, {BRG_HINT}; for FRG, did you mean" in message
+    assert (
+        "; for DEY, did you mean DEU for Germany or JEY for Jersey?; 2 more of the codes sent are each one letter off a code too);"
+        in (message)
+    )
+    assert "for USB" not in message and "for GBX" not in message
+    many = "&".join(f"jurisdiction=B{a}{b}" for a in "AEIOU" for b in "ABCDEGLMNRS")
+    assert len(assert_error_shape(site.get(f"/chart.json?{many}"), 400)) < 3000
+
+
 def test_a_jurisdiction_no_code_is_near_gets_no_hint(site):
     assert "did you mean" not in assert_error_shape(site.get("/country/QQQ.json"), 404)
     assert "did you mean" not in assert_error_shape(site.get("/compare.json?jurisdiction=QQQ"), 400)
