@@ -1651,17 +1651,20 @@ async def compare_page(datasette, request):
         sent = as_sent(request.args, "jurisdiction", str.upper)
         problem = await page_choice_problem(db, "jurisdiction", [jurisdiction_id], jurisdictions, True, sent)
         return await bad_request(datasette, request, problem)
+    # Some platforms hold EU DSA orders alone here (Facebook's and Instagram's global figures are
+    # Meta's, YouTube's Google's): the picker says so, or "Facebook" read as its request count. Read
+    # for this jurisdiction: Reddit's one figure for Germany is an EU DSA order, and its picker
+    # did not say so, since Reddit's own reports hold figures for other places.
+    marks = ", ".join("?" for _ in DSA_REQUEST_TYPES)
     available = await rows(
         db,
-        """SELECT DISTINCT p.platform_id, p.name FROM figures f JOIN platforms p USING (platform_id)
-           WHERE f.jurisdiction_id = ? ORDER BY p.name COLLATE NOCASE, p.platform_id""",
-        [jurisdiction_id],
+        f"""SELECT p.platform_id, p.name, min(f.request_type_id IN ({marks})) AS dsa_only
+            FROM figures f JOIN platforms p USING (platform_id)
+            WHERE f.jurisdiction_id = ? GROUP BY p.platform_id ORDER BY p.name COLLATE NOCASE, p.platform_id""",
+        [*DSA_REQUEST_TYPES, jurisdiction_id],
     )
-    # Some platforms hold EU DSA orders alone here (Facebook's and Instagram's global figures are
-    # Meta's, YouTube's Google's): the picker says so, or "Facebook" read as its request count.
-    dsa_only, _ = await dsa_scope(db)
     for p in available:
-        p["dsa_only"] = p["platform_id"] in dsa_only
+        p["dsa_only"] = bool(p["dsa_only"])
     chosen = [await platform_id_of(db, p) or p for p in choices(request.args, "platform")]
     chosen = list(dict.fromkeys(chosen)) or [p["platform_id"] for p in available]
     problem = choice_problem("platform", chosen, await vocabulary(db, "platforms", "platform_id"))

@@ -468,7 +468,8 @@ def test_chart_page_answers_for_any_selection(site):
 
 def test_the_compare_picker_says_which_platforms_hold_eu_dsa_orders_alone(site, real_db):
     """Germany's picker offered "Facebook", whose only figure is 948 EU DSA orders (its
-    government-request figures are Meta's), and nothing beside the box said so."""
+    government-request figures are Meta's), and nothing beside the box said so; nor beside Reddit,
+    whose only figure for Germany is an EU DSA order (its reports hold others for other places)."""
     html = site.get("/compare?jurisdiction=DEU").text
     labels = dict(
         re.findall(r'<input type="checkbox" name="platform" value="([^"]+)"[^>]*>\s*(.*?)</label>', html, re.S)
@@ -477,12 +478,16 @@ def test_the_compare_picker_says_which_platforms_hold_eu_dsa_orders_alone(site, 
         platform_id
         for (platform_id,) in rows(
             real_db,
-            """SELECT platform_id FROM figures GROUP BY platform_id
+            """SELECT platform_id FROM figures WHERE jurisdiction_id = 'DEU' GROUP BY platform_id
                HAVING min(request_type_id = 'dsa_information_order') = 1""",
         )
     }
-    assert {"facebook", "meta", "google", "microsoft"} <= set(labels)
-    assert "facebook" in dsa_only and not {"meta", "google", "microsoft"} & dsa_only
+    assert {"facebook", "meta", "google", "microsoft", "reddit"} <= set(labels)
+    assert {"facebook", "reddit"} <= dsa_only and not {"meta", "google", "microsoft"} & dsa_only
+    available = {
+        p["platform_id"]: p["dsa_only"] for p in site.get("/compare.json?jurisdiction=DEU").json()["available"]
+    }
+    assert available == {platform_id: platform_id in dsa_only for platform_id in labels}
     for platform_id, label in labels.items():
         assert ("(EU DSA orders only)" in label) == (platform_id in dsa_only), (platform_id, label)
 
