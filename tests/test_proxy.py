@@ -501,6 +501,18 @@ def test_what_nginx_refuses_itself_has_the_sites_json_error_shape(topology, sent
         readable_from_any_origin(response.headers)
 
 
+def test_a_files_412_for_if_match_and_if_unmodified_since_together_does_not_blame_a_matching_if_match(topology):
+    # nginx judges If-Unmodified-Since before If-Match and even beside it: an If-Match naming the
+    # file's own ETag, sent with an old If-Unmodified-Since, was told "If-Match names no ETag".
+    first = "Range: bytes=0-0"  # the file's first byte: its ETag, without its megabytes
+    etag = raw_answer(topology, request("/disclosures.db", first)).headers["etag"]
+    old = "If-Unmodified-Since: Mon, 01 Jan 2001 00:00:00 GMT"
+    refused = raw_answer(topology, request("/disclosures.db", f"If-Match: {etag}", old))
+    says = nginx_error_shape(refused, 412)
+    assert says.startswith("If-Match names no ETag this file has, or If-Unmodified-Since is earlier"), says
+    assert raw_answer(topology, request("/disclosures.db", f"If-Match: {etag}", first)).status_code == 206
+
+
 @pytest.mark.parametrize("version", ["9.9", "2.0"])
 def test_a_request_line_in_a_version_nginx_does_not_speak_is_a_400_in_the_json_error_shape(topology, version):
     # nginx answered its own HTML page with 505, a server error's status, for the client's mistake.
