@@ -96,6 +96,11 @@ def client_lowered_time_limit(pairs: list[tuple[str, str]], limit_ms: int) -> bo
     return bool(asked) and asked[0].isdigit() and int(asked[0]) < limit_ms
 
 
+# The most digits int() reads (Python's default where it sets none): a longer _facet_size is passed
+# on without its leading zeros.
+INT_DIGITS_READ = sys.get_int_max_str_digits() or 4300
+
+
 def facet_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str | None]:
     """The query's (name, value) pairs with repeated facets removed and ``_facet_size=max`` read
     as ``MAX_FACET_SIZE``, and why it is refused, or None."""
@@ -118,7 +123,12 @@ def facet_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], 
                     f"_facet_size={value}: a facet lists at most {MAX_FACET_SIZE} values; "
                     f'_facet_size=max asks for {MAX_FACET_SIZE}, and a facet with more says "truncated": true'
                 )
-            value = str(MAX_FACET_SIZE) if value == "max" else digits
+            if value == "max":
+                value = str(MAX_FACET_SIZE)
+            elif len(value) > INT_DIGITS_READ:
+                # Passed on as sent otherwise: written without its zeros, _facet_size=0300 was quoted
+                # as "_facet_size=300" by the pages that refuse it, and a query's :_facet_size read 300.
+                value = digits
         kept.append((name, value))
     if len(seen) > MAX_FACETS:
         return kept, f"at most {MAX_FACETS} facets per request ({len(seen)} asked)"

@@ -124,11 +124,22 @@ def test_repeated_facets_are_run_once(site):
 
 
 @pytest.mark.parametrize(
-    "size,kept", [("max", "300"), ("300", "300"), ("0300", "300"), ("20", "20"), ("0", "0"), ("0" * 5000 + "5", "5")]
+    "size,kept",
+    [("max", "300"), ("300", "300"), ("0300", "0300"), ("20", "20"), ("0", "0"), ("0" * 5000 + "5", "5")],
 )
 def test_facet_size_is_read_as_a_number_up_to_the_cap(size, kept):
-    # Leading zeros are dropped: Datasette's int() refused 4,301 digits or more, a 500.
+    # Leading zeros are dropped where Datasette's int() refused the digits (4,301 or more, a 500),
+    # and kept otherwise: what the client sent is what a message quotes.
     assert plugin("budget").facet_problem([("_facet_size", size)]) == ([("_facet_size", kept)], None)
+
+
+def test_a_facet_size_with_leading_zeros_reaches_the_page_as_sent(site):
+    # budget.py passed on 0300 as 300: /country/DEU.json quoted "_facet_size=300", which the client
+    # never sent, and a query's :_facet_size read 7 for 007.
+    message = refusal(site.get("/country/DEU.json?_facet_size=0300"))
+    assert message.startswith("_facet_size=0300: /country/DEU.json is one JSON object")
+    query = site.get("/disclosures.json?sql=select+:_facet_size+as+x&_facet_size=007")
+    assert query.json()["rows"] == [["007"]]
 
 
 @pytest.mark.parametrize("size", ["301", "1000", "999999999", "9" * 5000])
