@@ -318,7 +318,15 @@ async def changes_page(datasette, request):
         database(datasette),
         f"SELECT version, date FROM releases ORDER BY date DESC, {version_order('version', descending=True)}",
     )
-    context = {"release": release, "shown": CHANGES_SHOWN, "releases": releases}
+    # The corrections recorded since the latest release, which no release has published
+    # (corrections.released_in, filled by the build): /changes listed only released changes, and
+    # the 260 refiles after 1.2.0 were nowhere said to be newer than the release a reader cited.
+    (pending,) = await rows(
+        database(datasette),
+        "SELECT count(*) AS corrections, (SELECT latest_release FROM dataset) AS since FROM corrections "
+        "WHERE released_in IS NULL",
+    )
+    context = {"release": release, "shown": CHANGES_SHOWN, "releases": releases, "pending": pending}
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 
 

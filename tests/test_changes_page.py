@@ -202,3 +202,50 @@ def test_a_release_that_changed_no_figure_says_what_it_changed(site_after_notes_
     assert 'class="changelog"' not in html
     # A release that changed figures keeps its table.
     assert 'class="changelog"' in site_after_notes_only.get("/changes?version=0.1.0").text
+
+
+# The corrections no release has published yet: /changes listed only released changes, and a
+# journalist who cited the latest release could not see the corrections recorded after it.
+
+
+def pending_paragraph(html: str) -> str | None:
+    found = re.search(r'<p class="pending-corrections">(.*?)</p>', html, re.S)
+    return " ".join(found.group(1).split()) if found else None
+
+
+@pytest.mark.parametrize("path", ["/changes", "/changes?version=1.0.0"])
+def test_the_changes_page_counts_the_corrections_since_the_latest_release_and_links_to_them(unreleased, path):
+    # The fixture's version 1.1.0 holds two corrections that its release 1.0.0 did not.
+    paragraph = pending_paragraph(unreleased.site.get(path).text)
+    assert paragraph is not None
+    assert paragraph.startswith("<strong>2 corrections</strong> recorded since release 1.0.0 are in the data")
+    (link,) = re.findall(r'href="([^"]+)"', paragraph)
+    assert link == "/disclosures/corrections?released_in__isnull=1"
+    listed = unreleased.site.get(link.replace("/corrections?", "/corrections.json?") + "&_shape=objects").json()
+    assert listed["filtered_table_rows_count"] == 2
+    assert {row["released_in"] for row in listed["rows"]} == {None}
+    assert unreleased.site.get(link).status_code == 200
+
+
+def test_the_changes_page_says_nothing_of_pending_corrections_when_a_release_published_them(
+    unreleased, tmp_path_factory
+):
+    folder = tmp_path_factory.mktemp("all_released")
+    shutil.copytree(unreleased.build, folder, dirs_exist_ok=True)
+    with sqlite3.connect(folder / DATABASE_FILE) as conn:
+        conn.execute("UPDATE corrections SET released_in = '1.0.0'")
+    (folder / "inspect-data.json").unlink()
+    assert pending_paragraph(Site(unhurried(folder)).get("/changes").text) is None
+
+
+def test_one_pending_correction_is_written_in_the_singular(unreleased, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("one_pending")
+    shutil.copytree(unreleased.build, folder, dirs_exist_ok=True)
+    with sqlite3.connect(folder / DATABASE_FILE) as conn:
+        conn.execute(
+            "UPDATE corrections SET released_in = '1.0.0' WHERE correction_id != (SELECT min(correction_id) FROM corrections)"
+        )
+    (folder / "inspect-data.json").unlink()
+    paragraph = pending_paragraph(Site(unhurried(folder)).get("/changes").text)
+    assert "<strong>1 correction</strong> recorded since release 1.0.0 is in the data" in paragraph
+    assert "filtered to it</a>" in paragraph
