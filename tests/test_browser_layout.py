@@ -522,7 +522,8 @@ def test_a_figures_corrections_read_whole_on_a_phone(page):
     measured = page.evaluate(CORRECTIONS)
     assert measured["scroll"] <= measured["box"], measured
     assert measured["head"] == "none", measured
-    assert {c["label"] for c in measured["cells"]} == {"Date", "Old value", "New value", "Reason", "Source"}
+    labels = {"Date", "Old value", "New value", "Reason", "Source", "Released in"}
+    assert {c["label"] for c in measured["cells"]} == labels
     for cell in measured["cells"]:
         # Each field is a labelled line across the whole width.
         assert cell["width"] >= 0.95 * measured["table"], cell

@@ -6,14 +6,15 @@ with nothing saying that no release held them."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
 
 from disclosures import paths, release, release_records
 from disclosures.vocabulary import DATABASE_FILE
-from tests.conftest import rows
-from tests.test_release import built
+from tests.conftest import REFILED_FROM, rows
+from tests.test_release import CORRECTED, built
 
 # release_next's two corrections, which its release 1.1.0 publishes.
 TRANSCRIPTION = "examplechat-deu-2024h1-all-requests_received-transcription"
@@ -116,3 +117,30 @@ def test_the_real_build_names_a_release_for_each_correction_a_manifest_lists_and
     found = released_in(real_db)
     assert {c: v for c, v in found.items() if v is not None} == first
     assert len(first) >= 181  # what 1.0.0 published
+
+
+# Layer (c): a figure's corrections say which release published each, on its page and on the
+# page of a figure a correction removed (the 260 Discord refiles after 1.2.0 answered 410 with
+# their correction, and nothing said that no release held it yet).
+
+
+def test_a_figure_page_names_the_release_of_each_correction(site):
+    html = site.get("/figure/google-gbr-2022h2-legal_process-accounts_specified").text
+    table = re.search(r'<table class="corrections">.*?</table>', html, re.S).group(0)
+    assert "<th>Released in</th>" in table
+    assert '<td data-label="Released in"><a href="/changes?version=1.0.0">1.0.0</a></td>' in table
+
+
+def test_a_correction_no_release_holds_says_so_on_its_figures_page(unreleased):
+    html = unreleased.site.get(f"/figure/{CORRECTED}").text
+    assert '<td data-label="Released in">no release yet</td>' in html
+
+
+def test_a_removed_figures_page_says_which_release_published_its_removal(site, unreleased):
+    # No release carried this Wikimedia figure, but 1.0.0 published the correction removing it.
+    released = site.get("/figure/wikimedia-world-2022h2-all-accounts_specified")
+    assert released.status_code == 410
+    assert '; published in release <a href="/changes?version=1.0.0">1.0.0</a>):' in released.text
+    pending = unreleased.site.get(f"/figure/{REFILED_FROM}")
+    assert pending.status_code == 410
+    assert "; in no release yet):" in pending.text
