@@ -3,8 +3,8 @@
 A release records ``manifest.json`` (version, date, previous, content hash and its inputs,
 schema, counts, files), ``figures.csv`` (a snapshot of every figure, derived ones included),
 ``changelog.csv`` and ``CHANGELOG.md``. The build turns these records into tables of the
-database (``releases``, ``release_changes``, ``release_files``, ``dataset``) so the site can show
-them without reading anything else.
+database (``releases``, ``release_changes``, ``release_files``, ``release_corrections``,
+``dataset``) so the site can show them without reading anything else.
 """
 
 from __future__ import annotations
@@ -85,13 +85,20 @@ RELEASE_TABLES_SQL = [
   path TEXT NOT NULL,
   PRIMARY KEY (version, path)
 )""",
+    # No foreign key to corrections: a release rewrites these tables in its copy of the database,
+    # and a record names what the release published, whatever data/corrections.csv holds now.
+    """CREATE TABLE release_corrections (
+  version TEXT NOT NULL REFERENCES releases (version),
+  correction_id TEXT NOT NULL,
+  PRIMARY KEY (version, correction_id)
+)""",
 ]
 # Of a release's changed figures, those a new source gave the same value, as CHANGELOG.md counts
 # them (changelog.ChangeSummary): "438 changed" was 5 new values and 433 re-sourced figures. The
 # build counts them once into releases.changed_same_value, which the site and the feed read.
 SAME_VALUE_CHANGE = "change = 'changed' AND old_value IS new_value"
 # In an order that drops each table before the one it references.
-RELEASE_TABLES = ("dataset", "release_changes", "release_files", "releases")
+RELEASE_TABLES = ("dataset", "release_changes", "release_files", "release_corrections", "releases")
 
 
 def is_release_package(descriptor_path: Path) -> bool:
@@ -258,6 +265,30 @@ def fill_released_in(conn, recorded: dict[str, dict]) -> None:
     )
 
 
+# The corrections a release recorded before manifests listed them (0.1.0) published: those its
+# changelog cites, as release.dropped_corrections reads them ("correction <id> (...",
+# CORRECTION_REASON there); an added figure's reason is its source, never a correction's.
+# release_changes alone cannot say what a listing release published: 161 of the 181 corrections
+# 1.0.0 published are of figures no earlier release carried, and its changelog names none of them.
+CITED_CORRECTIONS_SQL = """INSERT INTO release_corrections (version, correction_id)
+SELECT DISTINCT c.version, substr(c.reason, 12, instr(c.reason, ' (') - 12)
+FROM json_each(:unlisted) AS u CROSS JOIN release_changes AS c
+WHERE c.version = u.value AND c.change IN ('changed', 'removed') AND c.reason GLOB 'correction * (*'"""
+
+
+def write_release_corrections(conn, recorded: dict[str, dict]) -> None:
+    """Fill ``release_corrections`` from ``recorded`` (manifests by version) and the
+    release_changes already written: every correction a manifest lists (each lists all the
+    corrections its release holds), and for a release whose manifest lists none, those its
+    changelog cites (CITED_CORRECTIONS_SQL)."""
+    conn.executemany(
+        "INSERT INTO release_corrections (version, correction_id) VALUES (?, ?)",
+        ((v, c) for v, m in recorded.items() for c in dict.fromkeys(m.get("corrections") or ())),
+    )
+    unlisted = [v for v, m in recorded.items() if m.get("corrections") is None]
+    conn.execute(CITED_CORRECTIONS_SQL, {"unlisted": json.dumps(unlisted)})
+
+
 def _changelog_records(rows: Path | Iterable[dict]) -> tuple[list[str] | None, Iterator[tuple]]:
     """(its fields, its rows as tuples in that order) of a changelog; (None, nothing) when it has
     no row. A ``changelog.csv`` is read as rows of text, not dicts: at 50,000 changes (release
@@ -334,6 +365,7 @@ def write_release_tables(
     db["release_files"].insert_all(
         {"version": v, "path": path} for v, m in recorded.items() for path in m.get("files", [])
     )
+    write_release_corrections(db.conn, recorded)
     db["dataset"].insert(
         {
             "name": descriptor.get("name", ""),

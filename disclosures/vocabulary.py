@@ -304,6 +304,7 @@ BUILD_TABLES = frozenset(
         "period_names",
         "platform_freshness",
         "release_changes",
+        "release_corrections",
         "release_files",
         "releases",
         "requests_and_accounts",

@@ -119,6 +119,56 @@ def test_the_real_build_names_a_release_for_each_correction_a_manifest_lists_and
     assert len(first) >= 181  # what 1.0.0 published
 
 
+# release_corrections: the corrections each release published, which the site reads (the first
+# release, in version order, that lists a correction published it).
+
+
+def release_corrections(db_path) -> set[tuple[str, str]]:
+    return set(rows(db_path, "SELECT version, correction_id FROM release_corrections"))
+
+
+def test_the_corrections_of_a_release_being_made_are_its_rows_in_its_own_database_and_after_it(stages):
+    published = {("1.1.0", REMOVAL), ("1.1.0", TRANSCRIPTION)}
+    assert release_corrections(stages["dist"]) == published
+    assert release_corrections(stages["rebuilt"]) == published
+
+
+@pytest.fixture
+def release_tables():
+    conn = sqlite3.connect(":memory:")
+    for sql in release_records.RELEASE_TABLES_SQL:
+        conn.execute(sql)
+    yield conn
+    conn.close()
+
+
+def test_a_release_lists_its_manifests_corrections_or_those_its_changelog_cites(release_tables):
+    # 0.1.0 was recorded before manifests listed corrections: its changelog's reasons cite them;
+    # an added figure's reason that reads like a citation cites nothing (changelog: only changes
+    # and removals take a correction's reason); a listing release's citations add nothing.
+    release_tables.executemany(
+        "INSERT INTO release_changes (version, change, figure_id, reason) VALUES (?, ?, ?, ?)",
+        [
+            ("0.1.0", "changed", "f1", "correction a (2026-11-20, 1 -> 2): a typo"),
+            ("0.1.0", "removed", "f2", "correction b (2026-11-20, 3 -> removed): counted twice"),
+            ("0.1.0", "added", "f3", "correction e (not one: an added figure's source)"),
+            ("1.0.0", "changed", "f4", "correction z (2026-11-30, 5 -> 6): cited by a listing release"),
+        ],
+    )
+    recorded = {"0.1.0": {}, "1.0.0": {"corrections": ["a", "b", "c"]}, "1.1.0": {"corrections": []}}
+    release_records.write_release_corrections(release_tables, recorded)
+    found = set(release_tables.execute("SELECT version, correction_id FROM release_corrections"))
+    assert found == {("0.1.0", "a"), ("0.1.0", "b"), ("1.0.0", "a"), ("1.0.0", "b"), ("1.0.0", "c")}
+
+
+def test_the_real_builds_release_corrections_are_the_manifests_lists(real_db):
+    recorded = release_records.recorded_releases(paths.RELEASES)
+    listed = {(v, c) for v, manifest in recorded.items() for c in manifest.get("corrections") or ()}
+    assert release_corrections(real_db) >= listed
+    assert {row for row in release_corrections(real_db) if row[0] != "0.1.0"} == listed
+    assert len({c for v, c in listed if v == "1.0.0"}) >= 181  # what 1.0.0 published
+
+
 # Layer (c): a figure's corrections say which release published each, on its page and on the
 # page of a figure a correction removed (the 260 Discord refiles after 1.2.0 answered 410 with
 # their correction, and nothing said that no release held it yet).
