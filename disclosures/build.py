@@ -1014,17 +1014,12 @@ def populate(
     alongside: Callable[[sqlite_utils.Database], None] | None = None,
     meanwhile: Callable[[sqlite_utils.Database], None] | None = None,
     metadata: dict | None = None,
-    loaded: Callable[[sqlite_utils.Database], None] | None = None,
 ) -> None:
     """Create every table from the schema, load the typed rows and derived figures in one
     transaction, then index, precompute the default views' numbers, and ANALYZE.
 
     ``meanwhile(db)``: tables of its own that read none of the package's, written in that
     transaction while the derived figures are computed (the release tables).
-
-    ``loaded(db)``: the build's columns of the tables other than figures that read ``meanwhile``'s
-    tables (corrections.released_in), filled in that transaction once those tables are loaded,
-    before anything reads them.
 
     ``metadata``: the site's (``site_config.site_metadata(descriptor)``, read when not given),
     whose facets decide the facet indexes and the default counts.
@@ -1074,9 +1069,7 @@ def populate(
                 precompute.configured_facets(metadata),
             )
         )
-        populate_with(
-            db, descriptor, tables, units, source_tier, deriving, index_file, alongside, meanwhile, metadata, loaded
-        )
+        populate_with(db, descriptor, tables, units, source_tier, deriving, index_file, alongside, meanwhile, metadata)
     figures.rows.clear()  # emptied already, but where the derivation ran in this process (no fork)
 
 
@@ -1133,7 +1126,6 @@ def populate_with(
     alongside: Callable[[sqlite_utils.Database], None] | None,
     meanwhile: Callable[[sqlite_utils.Database], None] | None = None,
     metadata: dict | None = None,
-    loaded: Callable[[sqlite_utils.Database], None] | None = None,
 ) -> None:
     """``populate``'s work once ``deriving`` (``derivation``, in a child process) has begun."""
     figures = tables["figures"]
@@ -1151,8 +1143,6 @@ def populate_with(
                 table = tables[resource["name"]]
                 load_rows(db, resource["name"], table.fields, sql_rows(table, resource["schema"]["fields"]))
                 table.rows.clear()
-        if loaded is not None:
-            loaded(db)
         fields = next(r for r in descriptor["resources"] if r["name"] == "figures")["schema"]["fields"]
         columns = figure_columns(figures)
         reported = len(figures.rows)
@@ -1639,7 +1629,6 @@ def _build_temporary(
             alongside=lambda reader: check_loaded(reader, package_path, descriptor, digests),
             meanwhile=lambda db: release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs),
             metadata=metadata,
-            loaded=lambda db: release_records.fill_released_in(db.conn, recorded),
         )
         del tables
         # No VACUUM: the file is written once, indexes after the load, so it has next to no free

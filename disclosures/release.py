@@ -639,8 +639,6 @@ def write_dist(folder: Path, build_dir: Path, releases: Path, plan: dict, markdo
         with conn:
             db = sqlite_utils.Database(conn)
             release_records.write_release_tables(db, descriptor, plan["inputs"], recorded, changelogs)
-            # The corrections this release publishes were not released when the build ran.
-            release_records.fill_released_in(conn, recorded)
             # The build's counts of every table, made again now that the release tables hold this
             # release: as the build after it makes them, so that rerunning this version from that
             # build ships the same bytes (they said 1 release where the table held 2).

@@ -3,7 +3,7 @@
 A release's table files have the database's rows and columns, so the files, the database and
 the API agree: figures includes the derived rows and the build's columns (``is_derived``,
 ``period_label``, ``unit``, ... and any column the build adds later), each described in the
-released Table Schema from the package's own field or from ``TABLE_BUILD_COLUMNS``.
+released Table Schema from the package's own field or from ``BUILD_COLUMNS``.
 
 Formats: Parquet (pyarrow, typed from the Table Schema, byte-identical for the same rows) and
 an Excel-friendly CSV (UTF-8 with a byte-order mark, so Excel reads ``Côte d'Ivoire`` right).
@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .files import cell_text, query_dicts
-from .schema_sql import DERIVED_MAY_OMIT, TABLE_BUILD_COLUMNS, quote_ident, sql_literal
+from .schema_sql import BUILD_COLUMNS, DERIVED_MAY_OMIT, quote_ident, sql_literal
 from .table_schema import key_fields
 
 BOM = "\ufeff".encode()
@@ -101,7 +101,7 @@ def released_fields(conn: sqlite3.Connection, resource: dict) -> list[dict]:
     """The Table Schema fields of a table as the database holds it, in the database's column order.
 
     A field of the package keeps its descriptor (in figures, ``required`` is dropped where derived
-    rows leave the field empty); a column the build added is described from ``TABLE_BUILD_COLUMNS``, or
+    rows leave the field empty); a column the build added is described from ``BUILD_COLUMNS``, or
     by its name and SQLite type when nothing describes it.
     """
     own = {f["name"]: f for f in resource["schema"]["fields"]}
@@ -115,8 +115,8 @@ def released_fields(conn: sqlite3.Connection, resource: dict) -> list[dict]:
                 field = {k: v for k, v in field.items() if k != "constraints"} | (
                     {"constraints": constraints} if constraints else {}
                 )
-        elif name in TABLE_BUILD_COLUMNS.get(resource["name"], {}):
-            spec = TABLE_BUILD_COLUMNS[resource["name"]][name]
+        elif name in BUILD_COLUMNS:
+            spec = BUILD_COLUMNS[name]
             field = {
                 "name": name,
                 "type": declared_type(spec["type"]),

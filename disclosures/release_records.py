@@ -227,44 +227,6 @@ def count_same_values(conn) -> None:
     )
 
 
-# The first release that published each correction (corrections.released_in): a release's manifest
-# lists every correction it published (:listed, the first listing release of each id); one recorded
-# before manifests did (:unlisted) is known by the corrections its changelog cites, as
-# release.dropped_corrections reads them ("correction <id> (...", CORRECTION_REASON there). Of the
-# two, the earlier release in :positions (version order). release_changes alone cannot say it: 161 of
-# the 181 corrections 1.0.0 published are of figures no earlier release carried, which its
-# changelog lists as added, or not at all, without naming the correction.
-RELEASED_IN_SQL = """WITH positions (version, position) AS (SELECT key, value FROM json_each(:positions)),
-published (correction_id, version) AS (
-  SELECT key, value FROM json_each(:listed)
-  UNION ALL
-  SELECT substr(c.reason, 12, instr(c.reason, ' (') - 12), c.version
-  FROM json_each(:unlisted) AS u CROSS JOIN release_changes AS c
-  WHERE c.version = u.value AND c.change IN ('changed', 'removed') AND c.reason GLOB 'correction * (*'),
-first_published AS (
-  SELECT correction_id, version, min(position) FROM published JOIN positions USING (version) GROUP BY correction_id)
-UPDATE corrections SET released_in = first_published.version FROM first_published
-WHERE corrections.correction_id = first_published.correction_id"""
-
-
-def fill_released_in(conn, recorded: dict[str, dict]) -> None:
-    """Fill ``corrections.released_in`` (RELEASED_IN_SQL) from ``recorded`` (manifests by version,
-    in version order) and the release_changes already written; a correction no release published
-    stays null. One statement over the corrections: the manifests are read already."""
-    listed: dict[str, str] = {}
-    for version, manifest in recorded.items():
-        for correction_id in manifest.get("corrections") or ():
-            listed.setdefault(correction_id, version)
-    conn.execute(
-        RELEASED_IN_SQL,
-        {
-            "positions": json.dumps({version: position for position, version in enumerate(recorded)}),
-            "listed": json.dumps(listed),
-            "unlisted": json.dumps([v for v, manifest in recorded.items() if manifest.get("corrections") is None]),
-        },
-    )
-
-
 # The corrections a release recorded before manifests listed them (0.1.0) published: those its
 # changelog cites, as release.dropped_corrections reads them ("correction <id> (...",
 # CORRECTION_REASON there); an added figure's reason is its source, never a correction's.

@@ -1,9 +1,8 @@
 """SQL from the Table Schema: the schema decides every column's type, key and constraint.
 
 Nothing is guessed: a ``string`` is TEXT even when every cell looks like a number, so ``007``
-stays ``007``. The build adds a few columns to ``figures`` (``BUILD_COLUMNS``) and one to
-``corrections`` (``CORRECTION_BUILD_COLUMNS``), described here so that the site's column
-descriptions can be derived from them like the schema's own.
+stays ``007``. The build adds a few columns to ``figures`` (``BUILD_COLUMNS``), described here
+so that the site's column descriptions can be derived from them like the schema's own.
 """
 
 from __future__ import annotations
@@ -75,23 +74,6 @@ BUILD_COLUMNS = {
         "description": "The calendar year of the period, when it lies within one year.",
     },
 }
-# Columns the build adds to corrections: which release published each one. Filled from the
-# release records (release_records.fill_released_in) once the loaded corrections and the release
-# tables are both written; no foreign key, since a release rewrites the release tables in its
-# copy of the database (DROP TABLE releases would then fail on each published correction).
-CORRECTION_BUILD_COLUMNS = {
-    "released_in": {
-        "type": "TEXT",
-        "title": "Released in",
-        "description": "The first release that published this correction (releases.version), as that release's "
-        "manifest.json lists its corrections (0.1.0, recorded before manifests listed them: the corrections its "
-        "changelog cites); null when no release has published it yet, so the site shows it before its release. "
-        "Not matched through release_changes: 161 of the 181 corrections 1.0.0 published are of figures no earlier "
-        "release carried, and its changelog cites none of them.",
-    },
-}
-# The columns the build adds to a table of the package, by table.
-TABLE_BUILD_COLUMNS = {"figures": BUILD_COLUMNS, "corrections": CORRECTION_BUILD_COLUMNS}
 # Build columns that every download of the table carries (the release's CSV and JSON files too),
 # with the Table Schema field and foreign key they get in the released package.
 DOWNLOAD_COLUMNS = {
@@ -175,8 +157,9 @@ def create_table_sql(resource: dict) -> str:
         lines.append(column_sql(field, nullable=relaxed))
         if relaxed and field.get("constraints", {}).get("required"):
             table_checks.append(f"CHECK (is_derived = 1 OR {quote_ident(field['name'])} IS NOT NULL)")
-    for name, spec in TABLE_BUILD_COLUMNS.get(resource["name"], {}).items():
-        lines.append(f"{quote_ident(name)} {spec['type']}")
+    if is_figures:
+        for name, spec in BUILD_COLUMNS.items():
+            lines.append(f"{quote_ident(name)} {spec['type']}")
     lines += table_checks
     lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in key_fields(schema['primaryKey']))})")
     for fk in schema.get("foreignKeys", []):

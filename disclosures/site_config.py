@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from .paths import API_EXAMPLES, SITE_METADATA_SOURCE, SITE_SETTINGS_SOURCE
-from .schema_sql import TABLE_BUILD_COLUMNS
+from .schema_sql import BUILD_COLUMNS
 from .vocabulary import DATABASE_NAME
 
 PLUGIN_NAME = "platform-disclosures"
@@ -30,9 +30,8 @@ def derived_tables(descriptor: dict) -> dict[str, dict]:
     tables = {}
     for resource in descriptor["resources"]:
         columns = {f["name"]: f"{f['title']}. {f['description']}" for f in resource["schema"]["fields"]}
-        built = TABLE_BUILD_COLUMNS.get(resource["name"], {})
-        columns.update({name: f"{spec['title']}. {spec['description']}" for name, spec in built.items()})
         if resource["name"] == "figures":
+            columns.update({name: f"{spec['title']}. {spec['description']}" for name, spec in BUILD_COLUMNS.items()})
             tables["figures_series"] = {
                 "description": "One non-overlapping series per platform, jurisdiction, "
                 "request type and metric: safe to sum over periods and to chart. "
@@ -58,9 +57,8 @@ def column_titles(descriptor: dict) -> dict[str, dict[str, str]]:
     titles = {}
     for resource in descriptor["resources"]:
         titles[resource["name"]] = {f["name"]: f["title"] for f in resource["schema"]["fields"] if f.get("title")}
-        built = TABLE_BUILD_COLUMNS.get(resource["name"], {})
-        titles[resource["name"]].update({name: spec["title"] for name, spec in built.items()})
         if resource["name"] == "figures":
+            titles["figures"].update({name: spec["title"] for name, spec in BUILD_COLUMNS.items()})
             titles["figures_series"] = dict(titles["figures"])
     figures = titles.get("figures", {})
     for table, columns in FIGURE_COLUMNS.items():

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import consistency, derive, rules, safety, table_schema
 from .paths import PACKAGE
-from .schema_sql import TABLE_BUILD_COLUMNS
+from .schema_sql import BUILD_COLUMNS
 from .table_schema import read_text_rows as read_rows
 from .vocabulary import (
     DERIVED_SUFFIX,
@@ -860,12 +860,12 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
                     f"field name {fname!r} in {name} is SQLite's name for a row's own id: name the field otherwise"
                 )
                 found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
-            elif isinstance(name, str) and fname in TABLE_BUILD_COLUMNS.get(name, {}):
+            elif name == "figures" and fname in BUILD_COLUMNS:
                 # A field of such a name passed validate, and the build stopped with "duplicate
                 # column name: year".
                 message = (
-                    f"field name {fname!r} in {name} is a column the build adds to {name} itself "
-                    "(schema_sql.TABLE_BUILD_COLUMNS): name the field otherwise"
+                    f"field name {fname!r} in figures is a column the build adds to figures itself "
+                    "(schema_sql.BUILD_COLUMNS): name the field otherwise"
                 )
                 found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
             for key in ("title", "description") if isinstance(fname, str) else ():

@@ -35,3 +35,23 @@ RELEASED_SQL = f"""WITH ordered AS (SELECT version, date,
   SELECT o.version, o.date, h.new_value FROM ordered o
   JOIN history h ON h.n = (SELECT max(n) FROM history WHERE n <= o.n)
   WHERE h.change != 'removed' ORDER BY o.n"""
+
+
+def released_in(correction_id: str) -> str:
+    """SQL for the release that published the correction whose id is ``correction_id`` (a column
+    qualified by its table or alias, as the subquery's own table has one of that name, or a
+    parameter): the first, in version order, whose record lists it (release_corrections,
+    written by the build from each release's manifest.json); null while no release holds it. A
+    correction's release is read here, not stored beside it: a column in corrections would
+    change the columns of every release's corrections files."""
+    return (
+        f"(SELECT r.version FROM release_corrections r WHERE r.correction_id = {correction_id} "
+        f"ORDER BY {version_order('r.version')} LIMIT 1)"
+    )
+
+
+# The corrections the data served holds that no release has published yet (the
+# unreleased_corrections query of metadata.yml lists the same rows).
+UNRELEASED_CORRECTIONS = (
+    "NOT EXISTS (SELECT 1 FROM release_corrections r WHERE r.correction_id = corrections.correction_id)"
+)

@@ -25,7 +25,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _dates import marked_dates
 from _refiled import FIGURE_ID_IN_TEXT, derived_in_place
-from _releases import RELEASED_SQL, version_order
+from _releases import RELEASED_SQL, UNRELEASED_CORRECTIONS, released_in, version_order
 from _responses import error_response
 
 PLUGIN = "platform-disclosures"
@@ -318,13 +318,13 @@ async def changes_page(datasette, request):
         database(datasette),
         f"SELECT version, date FROM releases ORDER BY date DESC, {version_order('version', descending=True)}",
     )
-    # The corrections recorded since the latest release, which no release has published
-    # (corrections.released_in, filled by the build): /changes listed only released changes, and
-    # the 260 refiles after 1.2.0 were nowhere said to be newer than the release a reader cited.
+    # The corrections recorded since the latest release, which no release has published (none of
+    # release_corrections lists them): /changes listed only released changes, and the 260 refiles
+    # after 1.2.0 were nowhere said to be newer than the release a reader cited.
     (pending,) = await rows(
         database(datasette),
         "SELECT count(*) AS corrections, (SELECT latest_release FROM dataset) AS since FROM corrections "
-        "WHERE released_in IS NULL",
+        f"WHERE {UNRELEASED_CORRECTIONS}",
     )
     context = {"release": release, "shown": CHANGES_SHOWN, "releases": releases, "pending": pending}
     return Response.html(await datasette.render_template("changes.html", context, request=request))
@@ -516,8 +516,9 @@ async def figure_page(datasette, request):
         # Oldest first, so the last row gives the value shown (validation requires that chain).
         "corrections": await rows(
             db,
-            """
-            SELECT c.*, s.title AS source_title, s.url AS source_url FROM corrections c
+            f"""
+            SELECT c.*, {released_in("c.correction_id")} AS released_in, s.title AS source_title,
+              s.url AS source_url FROM corrections c
             LEFT JOIN sources s USING (source_id) WHERE c.figure_id = ?
             ORDER BY c.corrected_date, c.correction_id""",
             [figure_id],
@@ -599,8 +600,9 @@ async def figure_gone(datasette, request, db, figure_id: str) -> Response:
     still leads somewhere. Any other id: 404."""
     corrections = await rows(
         db,
-        """
-        SELECT c.*, s.title AS source_title, s.url AS source_url FROM corrections c
+        f"""
+        SELECT c.*, {released_in("c.correction_id")} AS released_in, s.title AS source_title,
+          s.url AS source_url FROM corrections c
         LEFT JOIN sources s USING (source_id) WHERE c.figure_id = ? AND (c.new_value IS NULL OR c.new_value = '')
         ORDER BY c.corrected_date, c.correction_id""",
         [figure_id],

@@ -219,33 +219,42 @@ def test_the_changes_page_counts_the_corrections_since_the_latest_release_and_li
     paragraph = pending_paragraph(unreleased.site.get(path).text)
     assert paragraph is not None
     assert paragraph.startswith("<strong>2 corrections</strong> recorded since release 1.0.0 are in the data")
-    (link,) = re.findall(r'href="([^"]+)"', paragraph)
-    assert link == "/disclosures/corrections?released_in__isnull=1"
-    listed = unreleased.site.get(link.replace("/corrections?", "/corrections.json?") + "&_shape=objects").json()
-    assert listed["filtered_table_rows_count"] == 2
-    assert {row["released_in"] for row in listed["rows"]} == {None}
-    assert unreleased.site.get(link).status_code == 200
+    link, table = re.findall(r'href="([^"]+)"', paragraph)
+    assert link == "/disclosures/unreleased_corrections"
+    assert table == "/disclosures/release_corrections"
+    listed = unreleased.site.get(link + ".json?_shape=objects").json()
+    pending = rows(unreleased.db, "SELECT correction_id FROM corrections")
+    assert len(pending) == 2
+    assert sorted(row["correction_id"] for row in listed["rows"]) == sorted(c for (c,) in pending)
+    page = unreleased.site.get(link)
+    assert page.status_code == 200 and "<title>Corrections in no release yet: disclosures</title>" in page.text
+    assert unreleased.site.get(table).status_code == 200
+
+
+def published_by_release(build_dir, folder, where="1 = 1"):
+    """A copy of ``build_dir`` in ``folder`` as if release 1.0.0 had published the corrections
+    ``where`` selects, served."""
+    shutil.copytree(build_dir, folder, dirs_exist_ok=True)
+    with sqlite3.connect(folder / DATABASE_FILE) as conn:
+        conn.execute(f"INSERT INTO release_corrections SELECT '1.0.0', correction_id FROM corrections WHERE {where}")
+    (folder / "inspect-data.json").unlink()
+    return Site(unhurried(folder))
 
 
 def test_the_changes_page_says_nothing_of_pending_corrections_when_a_release_published_them(
     unreleased, tmp_path_factory
 ):
-    folder = tmp_path_factory.mktemp("all_released")
-    shutil.copytree(unreleased.build, folder, dirs_exist_ok=True)
-    with sqlite3.connect(folder / DATABASE_FILE) as conn:
-        conn.execute("UPDATE corrections SET released_in = '1.0.0'")
-    (folder / "inspect-data.json").unlink()
-    assert pending_paragraph(Site(unhurried(folder)).get("/changes").text) is None
+    site = published_by_release(unreleased.build, tmp_path_factory.mktemp("all_released"))
+    assert pending_paragraph(site.get("/changes").text) is None
+    assert site.get("/disclosures/unreleased_corrections.json?_shape=objects").json()["rows"] == []
 
 
 def test_one_pending_correction_is_written_in_the_singular(unreleased, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("one_pending")
-    shutil.copytree(unreleased.build, folder, dirs_exist_ok=True)
-    with sqlite3.connect(folder / DATABASE_FILE) as conn:
-        conn.execute(
-            "UPDATE corrections SET released_in = '1.0.0' WHERE correction_id != (SELECT min(correction_id) FROM corrections)"
-        )
-    (folder / "inspect-data.json").unlink()
-    paragraph = pending_paragraph(Site(unhurried(folder)).get("/changes").text)
+    site = published_by_release(
+        unreleased.build,
+        tmp_path_factory.mktemp("one_pending"),
+        "correction_id != (SELECT min(correction_id) FROM corrections)",
+    )
+    paragraph = pending_paragraph(site.get("/changes").text)
     assert "<strong>1 correction</strong> recorded since release 1.0.0 is in the data" in paragraph
-    assert "filtered to it</a>" in paragraph
+    assert "lists it</a>" in paragraph
