@@ -198,6 +198,15 @@ def recorded_releases(releases: Path) -> dict[str, dict]:
         for key in ("date", "content_hash", "inputs", "counts", "figures"):
             if key not in data:
                 raise RecordDamaged(f"{manifest}: {key} is missing")
+        # Absent (0.1.0, recorded before manifests listed them) is read from the changelog; any
+        # other value is what the build and the next release take as published: a text was read
+        # letter by letter into release_corrections, and an object in the list was a traceback.
+        listed = data.get("corrections")
+        if listed is not None and not (isinstance(listed, list) and all(isinstance(c, str) for c in listed)):
+            raise RecordDamaged(
+                f"{manifest}: corrections must be a list of correction ids, as a release writes it, "
+                f"not {json.dumps(listed, ensure_ascii=False)[:80]}"
+            )
         found[folder.name] = data
     for version, data in found.items():
         if data.get("previous") is not None and data["previous"] not in found:

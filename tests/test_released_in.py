@@ -165,3 +165,27 @@ def test_a_removed_figures_page_says_which_release_published_its_removal(site, u
     pending = unreleased.site.get(f"/figure/{REFILED_FROM}")
     assert pending.status_code == 410
     assert "; in no release yet):" in pending.text
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [
+        "c1",  # read letter by letter: release_corrections held "c" and "1"
+        [{"correction_id": "c1"}],  # a traceback (unhashable dict) in every build
+        ["c1", 2],
+    ],
+)
+def test_a_manifests_corrections_that_are_not_a_list_of_ids_are_named_not_read(tmp_path, listed):
+    folder = tmp_path / "releases" / "1.0.0"
+    folder.mkdir(parents=True)
+    manifest = {"version": "1.0.0", "date": "2025-01-15", "content_hash": "sha256:0", "inputs": {}}
+    manifest |= {"counts": {"added": 0, "changed": 0, "removed": 0}, "figures": 0, "corrections": listed}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for name in ("figures.csv", "changelog.csv"):
+        (folder / name).write_text("", encoding="utf-8")
+    message = f"{folder / 'manifest.json'}: corrections must be a list of correction ids"
+    with pytest.raises(release_records.RecordDamaged, match=re.escape(message)):
+        release_records.recorded_releases(tmp_path / "releases")
+    manifest["corrections"] = ["c1"]  # as a release writes it; no list ("corrections" absent) is read as before
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert release_records.recorded_releases(tmp_path / "releases")["1.0.0"]["corrections"] == ["c1"]
