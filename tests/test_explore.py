@@ -519,6 +519,32 @@ def test_compare_says_what_each_platform_shown_does_not_report(site, real_db):
     assert 'id="not-reported"' not in site.get("/compare?jurisdiction=ABW").text
 
 
+@pytest.mark.parametrize(
+    ("path", "heading", "intro"),
+    [
+        # Reddit alone: the section said "What these platforms do not report" of one platform, and
+        # to read it "before setting two of their numbers side by side".
+        (
+            "/compare?jurisdiction=DEU&platform=reddit",
+            "What this platform does not report",
+            "Its reports leave something out; read this before setting one of its numbers beside another platform's.",
+        ),
+        (
+            "/compare?jurisdiction=DEU&platform=google&platform=microsoft",
+            "What these platforms do not report",
+            "Their reports each leave something out; read this before setting two of their numbers side by side.",
+        ),
+    ],
+)
+def test_what_a_platform_does_not_report_is_worded_for_how_many_are_listed(site, path, heading, intro):
+    html = site.get(path).text
+    section = re.search(r'<section class="not-reported" id="not-reported">(.*?)</section>', html, re.S).group(1)
+    listed = re.findall(r'<li><a href="/platform/(\w+)">', section)
+    assert len(listed) == (1 if "platform=reddit" in path else 2)
+    assert f"<h2>{heading}</h2>" in section
+    assert f"<p>{intro}</p>" in unescape(section)
+
+
 def test_comparison_flags_a_known_period_mismatch(site):
     html = site.get("/compare?jurisdiction=USA&platform=google&platform=meta").text
     section = re.search(
