@@ -61,7 +61,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _refiled import derived_in_place
-from _releases import RELEASED_SQL, version_order
+from _releases import RELEASED_SQL, released_in, version_order
 from _responses import EXTENSION, error_json, held, name_as_sent, send_message, send_whole
 from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
 
@@ -144,15 +144,20 @@ async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
     is a 404 whose text leads to the reported figure: nothing shows that the build ever derived
     it, so it is not said to be gone. The other way round, an id without ``-derived`` whose period
     no source reports is a 404 that leads to the figure the build derives for it."""
+    # With the release that published each removal, as the figure's page says it: a program
+    # citing a release could not tell a removal it carried from one recorded since.
     removed = await db.execute(
-        """SELECT correction_id, corrected_date, reason FROM corrections
-           WHERE figure_id = ? AND (new_value IS NULL OR new_value = '') ORDER BY corrected_date, correction_id""",
+        f"""SELECT c.correction_id, c.corrected_date, c.reason, {released_in("c.correction_id")} AS released_in
+           FROM corrections c WHERE c.figure_id = ? AND (c.new_value IS NULL OR c.new_value = '')
+           ORDER BY c.corrected_date, c.correction_id""",
         [figure_id],
     )
     # A reason is written as sentences: its last full stop is left out, as the message goes on after it
     # ("... under accounts_counted.; release 0.1.0 carried it").
     parts = [
-        f"correction {r['correction_id']} of {r['corrected_date']} removed it: {r['reason'].rstrip().removesuffix('.')}"
+        f"correction {r['correction_id']} of {r['corrected_date']} "
+        f"({'published in release ' + r['released_in'] if r['released_in'] else 'in no release yet'}) "
+        f"removed it: {r['reason'].rstrip().removesuffix('.')}"
         for r in removed.rows
     ]
     released = [r["version"] for r in (await db.execute(RELEASED_SQL, [figure_id])).rows]

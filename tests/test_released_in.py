@@ -189,3 +189,24 @@ def test_a_manifests_corrections_that_are_not_a_list_of_ids_are_named_not_read(t
     manifest["corrections"] = ["c1"]  # as a release writes it; no list ("corrections" absent) is read as before
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert release_records.recorded_releases(tmp_path / "releases")["1.0.0"]["corrections"] == ["c1"]
+
+
+def test_a_removed_figures_json_says_which_release_published_its_removal_as_its_page_does(site, unreleased):
+    # The page said "published in release 1.0.0" or "in no release yet" beside the correction;
+    # its JSON, for a program, named the correction and its reason and not whether a release held it.
+    released = site.get("/figure/wikimedia-world-2022h2-all-accounts_specified.json")
+    assert released.status_code == 410
+    message = released.json()["error"]
+    correction = removal_of(site, "wikimedia-world-2022h2-all-accounts_specified")
+    assert f"correction {correction} of " in message
+    assert " (published in release 1.0.0) removed it: " in message
+    pending = unreleased.site.get(f"/figure/{REFILED_FROM}.json")
+    assert pending.status_code == 410
+    assert " (in no release yet) removed it: " in pending.json()["error"]
+
+
+def removal_of(site, figure_id: str) -> str:
+    """The id of the correction that removed ``figure_id``, as the site's corrections table has it."""
+    found = site.get(f"/disclosures/corrections.json?figure_id={figure_id}&new_value__isnull=1&_shape=array").json()
+    (correction,) = found
+    return correction["correction_id"]
