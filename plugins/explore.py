@@ -1742,7 +1742,8 @@ async def compare_page(datasette, request):
         "contents": compare_contents(ordered),
         "flagged": sum(1 for g in ordered for c in g["cells"] if c["flags"]),
         "not_compared": not_compared,
-        "not_reported": caveats,
+        # Not "not_reported": beside not_compared, whose figures' value_kind can be not_reported.
+        "platforms_not_reported": caveats,
         # No period picker: platforms report over different periods (halves, years, quarters,
         # Telegram's January–September 2024), so one period would set a half beside a year or leave
         # most platforms out. The page says so, with how many periods its figures cover, and says

@@ -162,7 +162,7 @@ async def gone_message(db, figure_id: str) -> tuple[int, str] | None:
     ]
     released = [r["version"] for r in (await db.execute(RELEASED_SQL, [figure_id])).rows]
     if released:
-        parts.append(f"release {', '.join(released)} carried it")
+        parts.append(f"release{'s' if len(released) > 1 else ''} {', '.join(released)} carried it")
     pointer = None
     if figure_id.endswith(DERIVED_SUFFIX):
         reported = figure_id[: -len(DERIVED_SUFFIX)]

@@ -510,7 +510,9 @@ def test_compare_says_what_each_platform_shown_does_not_report(site, real_db):
     }
     expected = [p for p in ("google", "microsoft", "zoom") if p in shown and caveats[p]]
     assert "zoom" not in shown and caveats["zoom"]  # no German figure: nothing to qualify
-    assert [(p["platform_id"], p["not_reported"]) for p in data["not_reported"]] == [(p, caveats[p]) for p in expected]
+    assert [(p["platform_id"], p["not_reported"]) for p in data["platforms_not_reported"]] == [
+        (p, caveats[p]) for p in expected
+    ]
     html = site.get(path).text
     section = re.search(r'<section class="not-reported" id="not-reported">(.*?)</section>', html, re.S).group(1)
     items = re.findall(r'<li><a href="/platform/(\w+)">[^<]+</a>: (.*?)</li>', section, re.S)
