@@ -445,8 +445,16 @@ def test_a_chart_says_where_its_lines_break_and_the_break_matches_its_csv_twin(s
     text = unescape(note.group(1))
     assert text.startswith("No figure drawn for ") and "a break is not a zero" in text
     assert all(g["period"] in text for g in chart["gaps"])
-    # One line: the note does not name it after each break.
-    assert "(Requests received)" not in text
+    # One line: the note does not name it after each break, and speaks of one line.
+    assert "(Requests received)" not in text and ": the line breaks there" in text
+    # Two lines (Germany and France): "the lines break", not "the line breaks".
+    two = site.get(
+        "/chart?platform=meta&jurisdiction=DEU&jurisdiction=FRA&request_type=all&metric=requests_received"
+    ).text
+    (both,) = charts_of(two)
+    assert len(both["series"]) == 2 and both["gaps"], both["gaps"]
+    two_note = unescape(re.search(r'<span class="chart-gaps">(.*?)</span>', two, re.S).group(1))
+    assert ": the lines break there" in two_note and "the line breaks" not in two_note
     # A line that never breaks gets no note.
     telegram = site.get("/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled")
     (unbroken,) = charts_of(telegram.text)
