@@ -1294,9 +1294,7 @@ def test_discord_title_split_across_the_first_two_lines_is_one_record(tmp_path):
         ",,,,,",
         'Total,"3,782","3,223",,,',
     ]
-    path = tmp_path / "2024-H1.csv"
-    path.write_bytes(("\r\n".join(file_title) + "\r\n").encode())
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, tmp_path / "2024-H1.csv", lines(file_title, "\r\n"))
     assert parsed.skips == []
     assert {(i, r.value, r.source_locator) for i, r in by_id(parsed).items()} == {
         ("discord-usa-2024h1-court_order-requests_received", "122", "2024-H1.csv row 6"),
@@ -1306,9 +1304,7 @@ def test_discord_title_split_across_the_first_two_lines_is_one_record(tmp_path):
     }
     emergency_title = ['"Emergency Requests', '",,,,,', ",,,,,", "Country,Requests,Complied,,,", "France,26,21,,,"]
     emergency_title += [",,,,,", 'Total,"1,203",159,,,']
-    path = tmp_path / "2023-Q4.csv"
-    path.write_bytes(("\r\n".join(emergency_title) + "\r\n").encode())
-    parsed = discord.parse_transparency_csv(path)
+    parsed = parsed_from(discord.parse_transparency_csv, tmp_path / "2023-Q4.csv", lines(emergency_title, "\r\n"))
     assert parsed.skips == []
     assert {(i, r.value, r.quote) for i, r in by_id(parsed).items()} == {
         ("discord-fra-2023q4-emergency-requests_received", "26", "France,26,21,,,"),
