@@ -192,7 +192,12 @@ def release_steps(conn: sqlite3.Connection, releases: Path = RELEASES) -> str:
         previous = manifest.get("previous")
         if previous is None or "schema" not in manifest or "schema" not in recorded[previous]:
             continue
-        differences = versioning.schema_differences(recorded[previous]["schema"], manifest["schema"])
+        # The released files' columns where both records hold them (release.released_schema),
+        # as the release itself judged the step.
+        which = (
+            "released_schema" if "released_schema" in manifest and "released_schema" in recorded[previous] else "schema"
+        )
+        differences = versioning.schema_differences(recorded[previous][which], manifest[which])
         breaks = schema_clauses(differences)
         added_tables = [d["table"] for d in differences if d["change"] == "added"]
         counts = manifest["counts"]

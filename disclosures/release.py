@@ -379,6 +379,7 @@ def _plan_rerun(
         # A release recorded before manifests listed their corrections has none: its rerun
         # ships the bytes it recorded.
         "corrections": manifest.get("corrections"),
+        "released_schema": manifest.get("released_schema"),
     }
 
 
@@ -457,9 +458,18 @@ def _plan_new(
             f"make release"
         )
     other_inputs: list[str] = []
+    released = released_schema(conn, descriptor)
     if previous is not None:
         old = recorded[previous]
         level, why = versioning.schema_change(old["schema"], versioning.schema_of(descriptor))
+        # The released files' own columns too: one the build adds, drops or retypes (a column of
+        # figures the package does not describe) changes what the files' readers get as surely as
+        # the package's. Releases recorded before their manifests held these are judged on the
+        # package alone.
+        if "released_schema" in old:
+            released_level, released_why = versioning.schema_change(old["released_schema"], released)
+            level = versioning.larger_step(level, released_level)
+            why = why + [f"{reason} in the released files" for reason in released_why if reason not in why]
         figures_path = next(r for r in descriptor["resources"] if r["name"] == "figures")["path"]
         other_inputs = sorted(
             p
@@ -482,6 +492,7 @@ def _plan_new(
         "other_inputs": other_inputs,
         "corrections": sorted(row["correction_id"] for row in corrections),
         "correction_dates": {row["correction_id"]: row["corrected_date"] for row in corrections},
+        "released_schema": released,
     }
 
 
@@ -534,7 +545,22 @@ def manifest_of(plan: dict, files: list[str]) -> dict:
     if plan.get("corrections") is not None:
         # Every correction the release published: a later release may not drop one.
         manifest["corrections"] = plan["corrections"]
+    if plan.get("released_schema") is not None:
+        # What the release's own table files hold (build columns and tables too), which the
+        # next release's version step is judged on beside "schema".
+        manifest["released_schema"] = plan["released_schema"]
     return manifest
+
+
+def released_schema(conn: sqlite3.Connection, descriptor: dict) -> dict[str, dict]:
+    """``versioning.schema_of`` the tables a release's files hold, read from the built database
+    ``conn``: the package's resources and ``BUILT_RESOURCES``, each with the columns the
+    database gives it (``release_formats.released_fields``: figures has the build's columns)."""
+    resources = [
+        dict(resource, schema=dict(resource["schema"], fields=release_formats.released_fields(conn, resource)))
+        for resource in [*descriptor["resources"], *BUILT_RESOURCES]
+    ]
+    return versioning.schema_of({"resources": resources})
 
 
 # Release files -------------------------------------------------------------------------------

@@ -25,6 +25,11 @@ def bump_kind(old: str, new: str) -> str | None:
     return "minor" if b[1] != a[1] else "patch"
 
 
+def larger_step(a: str | None, b: str | None) -> str | None:
+    """The bigger of two version steps ("patch" < "minor" < "major"; None is no step)."""
+    return max(a, b, key=lambda step: -1 if step is None else BUMPS.index(step))
+
+
 def schema_of(descriptor: dict) -> dict[str, dict]:
     """What a schema break is judged on: each resource's field names and types, in order, and its key."""
     return {

@@ -23,7 +23,7 @@ import sqlite_utils
 import yaml
 
 from disclosures import build, changelog, citation, paths, release, release_records, validate, versioning
-from disclosures.vocabulary import value_token
+from disclosures.vocabulary import DATABASE_FILE, value_token
 from tests.conftest import rows, unhurried
 from tests.packages import FIXTURES, ROOT, apply_edits, make_package
 
@@ -941,6 +941,71 @@ def test_a_correction_alone_is_a_patch_release(only_first, tmp_path):
     plan = release.plan_release(built(tmp_path / "p", "1.0.1", extra=extra), only_first, "2025-02-02")
     assert [(c["change"], c["figure_id"]) for c in plan["changes"]] == [("changed", CORRECTED)]
     assert (plan["previous"], plan["date"], plan["new"]) == ("1.0.0", "2025-02-02", True)
+
+
+def test_a_manifest_records_the_columns_its_release_files_hold(released):
+    manifest = json.loads((released / "releases" / "1.1.0" / "manifest.json").read_text(encoding="utf-8"))
+    descriptor = json.loads((released / "dist" / "1.1.0" / "datapackage.json").read_text(encoding="utf-8"))
+    csv_resources = {r["name"]: r for r in descriptor["resources"] if r["path"].startswith("csv/")}
+    assert manifest["released_schema"] == versioning.schema_of({"resources": list(csv_resources.values())})
+    # More than the package's schema: the build's columns of figures, and series_members.
+    assert len(manifest["released_schema"]["figures"]["fields"]) > len(manifest["schema"]["figures"]["fields"])
+    assert "series_members" in manifest["released_schema"] and "series_members" not in manifest["schema"]
+
+
+def test_a_column_only_the_build_adds_needs_a_major_bump(only_first, tmp_path):
+    # A correction alone is a patch (above); the same build with a column the build adds to
+    # figures changes the released files' columns though datapackage.json did not change.
+    extra = [
+        {
+            "file": "data/figures.csv",
+            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+        },
+        {
+            "file": "data/corrections.csv",
+            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
+        },
+    ]
+    build_dir = built(tmp_path / "p", "1.0.1", extra=extra)
+    with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
+        conn.execute("ALTER TABLE figures ADD COLUMN reviewer TEXT")
+    conn.close()
+    refused(
+        build_dir,
+        only_first,
+        tmp_path / "dist",
+        r"1.0.0 -> 1.0.1 is a patch bump, but this release needs a major bump "
+        r"\(fields or key of figures changed in the released files; 1 figure\(s\) changed\).* to 2.0.0",
+    )
+
+
+def test_a_release_recorded_without_released_columns_is_judged_on_the_package(only_first, tmp_path):
+    manifest_path = only_first / "1.0.0" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["released_schema"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    extra = [
+        {
+            "file": "data/figures.csv",
+            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+        },
+        {
+            "file": "data/corrections.csv",
+            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
+        },
+    ]
+    build_dir = built(tmp_path / "p", "1.0.1", extra=extra)
+    with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
+        conn.execute("ALTER TABLE figures ADD COLUMN reviewer TEXT")
+    conn.close()
+    plan = release.plan_release(build_dir, only_first, "2025-02-02")
+    try:
+        assert plan["previous"] == "1.0.0" and plan["new"]
+        assert "reviewer:string" in plan["released_schema"]["figures"]["fields"]
+    finally:
+        release.close_plan(plan)
 
 
 def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
