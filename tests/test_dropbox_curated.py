@@ -1,0 +1,116 @@
+"""Dropbox's stored report pages and blog posts, read again for the figures they state that the data
+lacked, pinned against the built database.
+
+The traps pinned here: a table's outcome row is a count of requests with data produced only where
+the rows add up to the requests received, and never the sum of two rows; Dropbox's non-US requests are
+its own group (INTL), not a country; its July-December 2015 post's parts do not add up to its total;
+and the help.dropbox.com chart pages, whose counts could not be read, give no figure.
+"""
+
+import pytest
+
+from tests.conftest import rows
+
+# figure_id -> (value, source_id, a fragment of the quote that holds the value as Dropbox set it out)
+PINNED = {
+    "dropbox-usa-2013-search_warrant-requests_received": (
+        118,
+        "dropbox-transparency-page-2013",
+        "What Dropbox received ¶ Search warrants ¶ 118 ¶ Accounts identified ¶ 172",
+    ),
+    "dropbox-usa-2013-search_warrant-requests_fulfilled": (
+        104,
+        "dropbox-transparency-page-2013",
+        "Account(s) did not exist ¶ 9 ¶ Content and non-content produced ¶ 104 ¶ Notice provided ¶ 42",
+    ),
+    "dropbox-usa-2013-court_order-requests_received": (
+        0,
+        "dropbox-transparency-page-2013",
+        "What Dropbox received ¶ Court orders ¶ 0 ¶ Accounts identified ¶ 0",
+    ),
+    "dropbox-usa-2013-subpoena-accounts_specified": (
+        401,
+        "dropbox-transparency-page-2013",
+        "Subpoenas ¶ What Dropbox received ¶ Subpoenas ¶ 159 ¶ Accounts identified ¶ 401",
+    ),
+    "dropbox-usa-2014h2-search_warrant-requests_fulfilled": (
+        113,
+        "dropbox-transparency-page-2014h2",
+        "Content and non-content produced ¶ 113 ¶ 149",
+    ),
+    "dropbox-usa-2015h1-search_warrant-requests_fulfilled": (
+        213,
+        "dropbox-transparency-page-2015h1",
+        "Content provided ¶ 213 ¶ 280",
+    ),
+    "dropbox-intl-2015h1-all-requests_received": (
+        7,
+        "dropbox-blog-2015-12-04-transparency-h1-2015",
+        "Non-US request: 7, Court orders: 10",
+    ),
+    "dropbox-intl-2015h2-all-requests_received": (
+        4,
+        "dropbox-blog-2016-06-20-transparency-h2-2015",
+        "2015: 4 non-US requests; 11 court orders",
+    ),
+}
+
+
+@pytest.mark.parametrize("figure_id", sorted(PINNED))
+def test_new_dropbox_figures_hold_their_quotes(real_db, figure_id):
+    value, source_id, fragment = PINNED[figure_id]
+    ((kind, found, source, derived, quote),) = rows(
+        real_db, "SELECT value_kind, value, source_id, is_derived, quote FROM figures WHERE figure_id = ?", figure_id
+    )
+    assert (kind, found, source, derived) == ("exact", value, source_id, 0)
+    assert fragment in quote
+
+
+def test_a_data_produced_count_is_one_row_that_the_outcomes_add_up_to(real_db):
+    # Subpoenas and court orders split data produced into content and non-content rows: their sum
+    # would be a number Dropbox did not print, so no such figure exists; nor does a count of accounts
+    # with data produced, since the account rows do not add up to the accounts listed.
+    assert rows(
+        real_db,
+        """SELECT figure_id FROM figures WHERE platform_id = 'dropbox' AND is_derived = 0
+           AND metric_id IN ('requests_fulfilled', 'accounts_affected') ORDER BY figure_id""",
+    ) == [
+        ("dropbox-usa-2013-court_order-requests_fulfilled",),
+        ("dropbox-usa-2013-search_warrant-requests_fulfilled",),
+        ("dropbox-usa-2014h2-search_warrant-requests_fulfilled",),
+        ("dropbox-usa-2015h1-search_warrant-requests_fulfilled",),
+    ]
+
+
+def test_january_june_2015_parts_make_the_posts_total(real_db):
+    ((parts,),) = rows(
+        real_db,
+        """SELECT sum(value) FROM figures WHERE platform_id = 'dropbox' AND is_derived = 0
+           AND period_start = '2015-01-01' AND period_end = '2015-06-30' AND metric_id = 'requests_received'
+           AND ((jurisdiction_id = 'USA' AND request_type_id IN ('search_warrant', 'subpoena', 'court_order'))
+                OR jurisdiction_id = 'INTL')""",
+    )
+    assert rows(
+        real_db, "SELECT value FROM figures WHERE figure_id = 'dropbox-world-2015h1-all-requests_received'"
+    ) == [(parts,)]
+
+
+def test_july_december_2015_parts_that_miss_the_total_are_a_recorded_disagreement(real_db):
+    ((parts,),) = rows(
+        real_db,
+        """SELECT sum(value) FROM figures WHERE platform_id = 'dropbox' AND is_derived = 0
+           AND period_start = '2015-07-01' AND period_end = '2015-12-31' AND metric_id = 'requests_received'
+           AND jurisdiction_id IN ('USA', 'INTL') AND value_kind = 'exact'""",
+    )
+    assert parts == 570
+    assert rows(
+        real_db,
+        """SELECT d.claimed_value, d.kind, f.value FROM disagreements d JOIN figures f USING (figure_id)
+           WHERE d.figure_id = 'dropbox-world-2015h2-all-requests_received'""",
+    ) == [(570, "inconsistent_parts", 574)]
+
+
+def test_the_chart_pages_whose_counts_could_not_be_read_give_no_figure(real_db):
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = 'dropbox-help-transparency-more'") == [(0,)]
+    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'dropbox'")
+    assert "could be read holds only the column labels" in notes
