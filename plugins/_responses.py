@@ -38,6 +38,22 @@ TITLES = {
 }
 
 
+# What every error answer says to caches, unless it says something of its own: a status of 400 or
+# more is never kept. Some errors pass (a query past the time limit is a 400, a busy server a
+# 503, a fault a 500), and no status tells them from the lasting ones: a client that asks again
+# must be answered again, and an error is cheap to make again. Written here for the answers the
+# plugins write themselves, and by plugins/data_headers.py for Datasette's own.
+ERROR_CACHE_CONTROL = (b"cache-control", b"no-store")
+
+
+def with_error_cache_control(status: int, headers: list) -> list:
+    """``headers`` of an answer with ``status``, with ``ERROR_CACHE_CONTROL`` added when it is an
+    error without a Cache-Control of its own."""
+    if status < 400 or any(k.lower() == b"cache-control" for k, _ in headers):
+        return headers
+    return [*headers, ERROR_CACHE_CONTROL]
+
+
 def error_body(status: int, message: str) -> bytes:
     """The API's error shape: ``{"ok": false, "status": N, "error": "..."}``."""
     return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
@@ -45,17 +61,17 @@ def error_body(status: int, message: str) -> bytes:
 
 async def send_response(send, status: int, body: bytes, kind: bytes, headers=()):
     """A whole answer of ``body`` typed ``kind``, readable from any origin, with its length and
-    ``headers``."""
+    ``headers`` (an error's with ``ERROR_CACHE_CONTROL`` unless they hold a Cache-Control)."""
+    base = [
+        (b"content-type", kind),
+        (b"access-control-allow-origin", b"*"),
+        (b"content-length", str(len(body)).encode()),
+    ]
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [
-                (b"content-type", kind),
-                (b"access-control-allow-origin", b"*"),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
+            "headers": with_error_cache_control(status, [*base, *headers]),
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -9,6 +9,10 @@
   refusal keeps its ``no-store``, a page such as /feed.atom its own. Datasette's status pages
   (``/-/``) and files (``/static/``, ``/downloads/``, whose cache is nginx's in ``make prod``)
   are not data answers.
+- An error (a status of 400 or more) without a Cache-Control of its own, on any path, is
+  ``no-store`` (plugins/_responses.py, ``ERROR_CACHE_CONTROL``, says why): Datasette sends none
+  with its errors, so a browser or cache could keep a 404 or a time limit's 400 by its own
+  heuristics, and behind nginx the error had no Cache-Control at all.
 - Newline-delimited JSON (``_shape=array&_nl=on``) was ``text/plain`` without a charset. It is
   ``application/x-ndjson; charset=utf-8``: the NDJSON specification's media type (no IANA-registered
   one exists; it is what Elasticsearch and most NDJSON clients send and expect), in UTF-8 as that
@@ -26,9 +30,16 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 from datasette import hookimpl
+
+# plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _responses import with_error_cache_control
 
 NDJSON = b"application/x-ndjson; charset=utf-8"
 CSV = b"text/csv; charset=utf-8; header="
@@ -77,11 +88,17 @@ def asgi_wrapper(datasette):
     def wrap(app):
         async def headed(scope, receive, send):
             path = scope.get("path", "")
-            if scope["type"] != "http" or not is_headed(path):
+            if scope["type"] != "http":
                 return await app(scope, receive, send)
+            data = is_headed(path)
 
             async def with_headers(message):
-                if message["type"] == "http.response.start" and message["status"] == 200:
+                if message["type"] == "http.response.start" and message["status"] >= 400:
+                    message = {
+                        **message,
+                        "headers": with_error_cache_control(message["status"], message.get("headers", [])),
+                    }
+                elif message["type"] == "http.response.start" and message["status"] == 200 and data:
                     headers = list(message.get("headers", []))
                     names = {k.lower() for k, _ in headers}
                     if b"cache-control" not in names:

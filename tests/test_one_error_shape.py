@@ -10,6 +10,7 @@ import sys
 from urllib.parse import quote
 
 import pytest
+from datasette.plugins import pm
 from datasette.utils.asgi import Request
 
 from tests.conftest import plugin
@@ -92,9 +93,9 @@ def test_a_plugins_refusal_is_the_shared_error_shape(site, name):
     assert headers["content-type"] == "application/json; charset=utf-8"
     assert headers["access-control-allow-origin"] == "*"
     assert headers["content-length"] == str(len(body))
-    if name == "budget":
-        # A refusal for load says nothing of the resource: no cache may keep it.
-        assert headers["cache-control"] == "no-store"
+    # No cache may keep an error (plugins/_responses.py, ERROR_CACHE_CONTROL): a refusal for load
+    # (budget's) says nothing of the resource, and the others said nothing at all.
+    assert headers["cache-control"] == "no-store"
 
 
 def test_the_downloads_views_refusal_is_the_shared_error_shape(site):
@@ -119,3 +120,52 @@ def test_a_change_to_the_shape_reaches_every_refusal(site, monkeypatch):
     for name, (_status, headers, body) in answers.items():
         assert json.loads(body).get("marked") is True, name
         assert headers["content-length"] == str(len(body)), name
+
+
+# An error of each maker, through the whole site: Datasette's own (its HTML 404 page, a query's
+# 400), the site's views and wrappers inside plugins/data_headers.py (a 404 of the site's JSON, a
+# table's 400 page, a removed figure's 410, the read-only 405), and the wrappers outside it
+# (plugins/etags.py's 412, plugins/server_errors.py's 500). Each had no Cache-Control but the
+# budget's: a browser could keep a 404 or 410 by its own heuristics (RFC 9111 4.2.2), and nginx's
+# proxy_hide_header left every one without any.
+ERRORS = {
+    "datasette 404 page": ("/nope", {}, 404),
+    "site 404 json": ("/figure/nope.json", {}, 404),
+    "query 400": ("/disclosures.json?sql=select+zz", {}, 400),
+    "table 400 page": ("/disclosures/figures?_sort=zz", {}, 400),
+    "etags 412": ("/disclosures/platforms.json", {"if-match": '"nope"'}, 412),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_every_error_says_no_store_whoever_made_it(site, name):
+    path, headers, status = ERRORS[name]
+    response = site.get(path, headers=headers)
+    assert response.status_code == status, response.text[:200]
+    assert response.headers.get_list("cache-control") == ["no-store"]
+
+
+def test_a_removed_figures_410_and_a_post_405_say_no_store(site):
+    gone = site.get("/figure/cloudflare-world-2013-all-accounts_specified")
+    assert gone.status_code == 410 and gone.headers.get_list("cache-control") == ["no-store"]
+    post = site.loop.run_until_complete(site.datasette.client.post("/disclosures/figures.json"))
+    assert post.status_code == 405 and post.headers.get_list("cache-control") == ["no-store"]
+
+
+def test_a_server_error_says_no_store(site, monkeypatch):
+    def failing(*args, **kwargs):
+        raise RuntimeError("a fault")
+
+    monkeypatch.setattr(pm.get_plugin("etags.py"), "is_tagged_path", failing)
+    for path in ("/disclosures/platforms", "/disclosures/platforms.json"):
+        response = site.get(path)
+        assert response.status_code == 500
+        assert response.headers.get_list("cache-control") == ["no-store"], path
+
+
+def test_an_answer_keeps_a_cache_control_of_its_own_and_a_success_gets_none_added(site):
+    # The health check's 200 says no-store itself; a status page says nothing (nginx adds its own
+    # max-age); a table says the data's max-age.
+    assert site.get("/-/health.json").headers.get_list("cache-control") == ["no-store"]
+    assert "cache-control" not in site.get("/-/versions.json").headers
+    assert site.get("/disclosures/platforms.json").headers.get_list("cache-control") == ["max-age=3600"]

@@ -163,6 +163,31 @@ def test_pages_without_cache_headers_get_them(web):
     assert web.get("/").headers["cache-control"] == "max-age=3600"
 
 
+# A worker's errors, one of each maker: Datasette's HTML 404 page, the API's 404 and 400, a removed
+# figure's 410 (a page), a page's 412 (past the cache, $page_cache), and a query's 400 from the SQL
+# workers. nginx hid each one's Cache-Control (proxy_hide_header) and added its own to 2xx and 3xx
+# only: every one went out with none, and a browser could keep a 404 or a 410 by its heuristics.
+WORKER_ERRORS = [
+    ("/nope", {}, 404),
+    ("/nope.json", {}, 404),
+    ("/disclosures/figures.json?_sort=nope", {}, 400),
+    ("/figure/cloudflare-world-2013-all-accounts_specified", {}, 410),
+    ("/disclosures/platforms.json", {"If-Match": '"nope"'}, 412),
+    ("/disclosures.json?sql=select+nope", {}, 400),
+]
+
+
+@pytest.mark.parametrize(("path", "headers", "status"), WORKER_ERRORS)
+def test_a_workers_error_says_no_store_as_without_nginx_and_is_never_cached(web, path, headers, status):
+    for _ in range(2):
+        response = web.get(path, headers=headers)
+        assert response.status_code == status, response.text[:200]
+        assert response.headers.get_list("cache-control") == ["no-store"]
+        # nginx kept a 404 a minute in its cache (proxy_cache_valid 404 1m); it stores no error now.
+        assert response.headers.get("x-cache") != "HIT"
+        assert response.headers["x-release"]
+
+
 def test_the_health_check_is_never_cached_and_says_when_the_pages_workers_are_down(web, topology):
     # nginx ignored Cache-Control (to cache pages without one) and so kept the health check's
     # no-store 200 for its whole cache time: with every pages worker down it still said "ok".
