@@ -2,7 +2,7 @@
 
 - SQL: string and blob lengths and SQL text are capped, and printf/format widths that would run
   for seconds are refused, in the SQL text and again inside the function;
-- a malformed ``_timelimit`` is a 400, not a 500; introspection that shows server paths is 404;
+- a malformed ``_timelimit`` is a 400, not a 500; Datasette's debugging and sign-in pages are 404;
 - a CSV over ``max_csv_mb`` is a 413 rather than a body cut short under status 200;
 - a table's JSON lists the facets that timed out (``facets_timed_out``), which Datasette shows
   only in HTML;
@@ -41,9 +41,32 @@ MAX_SQL_BYTES = 50_000
 # Widest printf/format field. SQLite checks the length limit only after looping over the
 # whole width, so printf('%.*c', 999999999, 'x') runs for seconds: refuse it up front.
 MAX_FORMAT_WIDTH = 1_000
-# /-/databases shows absolute file paths and /-/threads the server's threads: neither helps
-# a reader, both help an attacker.
-HIDDEN_PATHS = {"/-/databases", "/-/databases.json", "/-/threads", "/-/threads.json"}
+# Datasette's debugging and sign-in pages, which this public, read-only site does not serve: each
+# shows the server's internals or takes input no reader needs, and none helps a reader.
+# - databases: the database's absolute file path; threads: the server's threads and tasks;
+# - actor, permissions, allow-debug: who the request is and how permissions resolve (every reader
+#   is the same anonymous one), allow-debug judging any actor and allow block a client sends;
+# - messages, auth-token, logout: forms that set a cookie or sign in, on a site with no sign-in
+#   that reads no cookie (plugins/cookies.py);
+# - patterns: Datasette's sample of its own styles, with made-up tables and forms;
+# - create-token: Datasette 1.0's, closed before an upgrade opens it.
+# Each is closed with its .json form, whether Datasette routes one or not. What the site says
+# about itself stays public (the README's "The site and the API" says why): versions, plugins,
+# settings (and config, which leads there) and metadata.
+CLOSED_PAGES = (
+    "databases",
+    "threads",
+    "actor",
+    "permissions",
+    "allow-debug",
+    "messages",
+    "auth-token",
+    "logout",
+    "create-token",
+    "patterns",
+)
+CLOSED_PATH = re.compile(r"/-/(?:" + "|".join(map(re.escape, CLOSED_PAGES)) + r")(?:\.json)?")
+PUBLIC_STATUS = "/-/versions, /-/plugins, /-/settings and /-/metadata (each also as .json)"
 # Leading zeros write the same number (05 is 5, as int() reads it, and plugins/parameters.py
 # takes _timelimit=5&_timelimit=05 as one value); a few, so int() never meets thousands of digits.
 TIMELIMIT = re.compile(r"^0{0,10}[1-9][0-9]{0,5}$")
@@ -93,8 +116,11 @@ def sql_problem(sql: str) -> str | None:
 
 def request_problem(path: str, query_string: str) -> tuple[int, str] | None:
     """(status, message) for a request the site refuses before Datasette sees it, or None."""
-    if path in HIDDEN_PATHS:
-        return 404, "Not found"
+    if CLOSED_PATH.fullmatch(path):
+        return 404, (
+            f"Not found: {path} is one of Datasette's debugging and sign-in pages, which this public site "
+            f"does not serve. What the site says about itself is at {PUBLIC_STATUS}"
+        )
     params = parse_qs(query_string, keep_blank_values=True)
     for value in params.get("_timelimit", []):
         if not TIMELIMIT.match(value):

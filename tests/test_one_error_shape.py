@@ -24,7 +24,14 @@ CASES = {
         400,
         "The query string has 201 parameters; the limit is 200.",
     ),
-    "guards": ("/-/threads.json", "", 404, "Not found"),
+    "guards": (
+        "/-/threads.json",
+        "",
+        404,
+        "Not found: /-/threads.json is one of Datasette's debugging and sign-in pages, which this public site "
+        "does not serve. What the site says about itself is at /-/versions, /-/plugins, /-/settings and "
+        "/-/metadata (each also as .json)",
+    ),
     "budget": (
         "/disclosures/figures.json",
         "_facet_size=%C3%A9",

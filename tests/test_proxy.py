@@ -188,6 +188,26 @@ def test_a_workers_error_says_no_store_as_without_nginx_and_is_never_cached(web,
         assert response.headers["x-release"]
 
 
+# What the site says about itself, public behind nginx as without it.
+PUBLIC_STATUS_PAGES = ["versions", "plugins", "settings", "metadata"]
+
+
+def test_datasettes_debugging_and_sign_in_pages_are_closed_as_without_nginx(web):
+    # /-/actor, /-/allow-debug, /-/messages and /-/patterns answered 200 (and nginx cached them
+    # with its public max-age); each is the workers' 404 now, from plugins/guards.py.
+    for name in plugin("guards").CLOSED_PAGES:
+        closed = web.get(f"/-/{name}.json")
+        assert assert_error_shape(closed, 404).startswith(f"Not found: /-/{name}.json is one of Datasette's"), name
+        assert closed.headers["cache-control"] == "no-store"
+        page = web.get(f"/-/{name}")
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), name
+    for name in PUBLIC_STATUS_PAGES:
+        for path in (f"/-/{name}", f"/-/{name}.json"):
+            response = web.get(path)
+            assert response.status_code == 200, path
+            assert response.headers["cache-control"] == "public, max-age=300", path
+
+
 def test_the_health_check_is_never_cached_and_says_when_the_pages_workers_are_down(web, topology):
     # nginx ignored Cache-Control (to cache pages without one) and so kept the health check's
     # no-store 200 for its whole cache time: with every pages worker down it still said "ok".

@@ -12,7 +12,16 @@ import lxml.html
 import pytest
 
 from disclosures import paths
-from tests.conftest import FIGURE_FACETS, UNHURRIED, Site, built_settings, plugin, rows, unhurried
+from tests.conftest import (
+    FIGURE_FACETS,
+    UNHURRIED,
+    Site,
+    assert_error_shape,
+    built_settings,
+    plugin,
+    rows,
+    unhurried,
+)
 from tests.packages import ROOT
 
 guards = plugin("guards")
@@ -269,9 +278,38 @@ def test_a_csv_over_max_csv_mb_is_refused_not_cut(real_build):
     assert small.get("/disclosures/platforms.csv").status_code == 200
 
 
-@pytest.mark.parametrize("path", sorted(guards.HIDDEN_PATHS))
-def test_introspection_that_leaks_paths_is_hidden(site, path):
-    assert site.get(path).status_code == 404
+# Datasette 0.65's debugging and sign-in pages (datasette/app.py's routes), as the README lists
+# them: closed, or public because a reader or a program uses them.
+CLOSED_PAGES = ["threads", "databases", "actor", "messages", "allow-debug", "permissions", "patterns"]
+CLOSED_PAGES += ["auth-token", "logout", "create-token"]
+PUBLIC_PAGES = ["versions", "plugins", "settings", "metadata"]
+
+
+def test_the_closed_pages_are_the_ones_the_readme_names():
+    assert sorted(guards.CLOSED_PAGES) == sorted(CLOSED_PAGES)
+
+
+@pytest.mark.parametrize("name", CLOSED_PAGES)
+def test_datasettes_debugging_and_sign_in_pages_are_closed(site, name):
+    # /-/actor answered {"actor": null}, /-/allow-debug judged any allow block a client sent,
+    # /-/messages and /-/logout were forms that set cookies, /-/patterns Datasette's style sample.
+    message = assert_error_shape(site.get(f"/-/{name}.json"), 404)
+    assert message.startswith(f"Not found: /-/{name}.json is one of Datasette's debugging")
+    assert "/-/versions, /-/plugins, /-/settings and /-/metadata" in message
+    page = site.get(f"/-/{name}")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert f"/-/{name} is one of Datasette&#39;s debugging" in page.text
+    # Asked for with a parameter the page reads, or a slash after it, it is closed all the same.
+    assert site.get(f"/-/{name}?actor=%7B%7D&allow=%7B%7D&token=x").status_code == 404
+    assert site.get(f"/-/{name}/", follow_redirects=True).status_code == 404
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_what_the_site_says_about_itself_is_public(site, name):
+    assert site.get(f"/-/{name}").status_code == 200
+    assert site.get(f"/-/{name}.json").status_code == 200
+    # /-/config was Datasette's name for /-/settings, and leads there.
+    assert site.get("/-/config").headers["location"] == "/-/settings"
 
 
 def test_no_page_shows_the_servers_file_paths(site):
