@@ -189,6 +189,10 @@ def no_body_contains(text: bytes) -> Callable[[Answer], bool]:
     return lambda answer: text not in answer.body and text not in json.dumps(answer.headers).encode()
 
 
+def answered(*statuses: int) -> Callable[[Answer], bool]:
+    return lambda answer: answer.status in statuses
+
+
 def not_redirected_away(answer: Answer) -> bool:
     location = answer.headers.get("location", "")
     return not location or (location.startswith("/") and not location.startswith(("//", "/\\")))
@@ -432,6 +436,21 @@ HOSTILE: list[tuple[str, list[str], Callable[[Answer], bool] | None, dict | None
         "hidden introspection",
         ["/-/databases.json", "/-/threads.json", "/-/databases", "/-/threads"],
         no_body_contains(b"/work/"),
+        None,
+    ),
+    (
+        "debugging and sign-in pages",
+        [
+            "/-/actor.json",
+            "/-/permissions",
+            q("/-/allow-debug", actor='{"id": "root"}', allow='{"id": "*"}'),
+            ("POST", "/-/messages"),
+            q("/-/auth-token", token="x"),
+            ("POST", "/-/logout"),
+            "/-/patterns",
+        ],
+        # Closed (plugins/guards.py); a POST, as to any page of this read-only site, is a 405.
+        answered(404, 405),
         None,
     ),
     ("huge query string", [q("/disclosures/figures.json", junk="x" * 60_000)], None, None),
