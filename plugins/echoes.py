@@ -163,8 +163,23 @@ def shorten(message: str, pieces: list[str], escapes=(str,)) -> str:
     return message
 
 
+# A long run's parts: the parameter's name a message writes before its echo (``jurisdiction=``),
+# the echo, and the punctuation the message writes after it (``: no such jurisdiction``). Only the
+# echo is cut and counted: the whole run was, and /chart's codes one letter off, listed as
+# ``jurisdiction=qaa,qab,...: no such jurisdiction``, lost their colon and counted the name.
+RUN_PARTS = re.compile(rf"(?P<name>[^=]{{1,{ECHO_LIMIT}}}=)?(?P<echo>.*?)(?P<after>[:;,.)]*)", re.DOTALL)
+
+
+def shortened_run(run: str) -> str:
+    parts = RUN_PARTS.fullmatch(run)
+    name, echo, after = parts["name"] or "", parts["echo"], parts["after"]
+    if len(echo) <= ECHO_LIMIT:
+        echo, name = name + echo, ""  # a long name is what the client sent: cut it with the rest
+    return f"{name}{cut(echo)} ({len(echo):,} characters in all){after}"
+
+
 def shorten_runs(message: str) -> str:
-    return LONG_RUN.sub(lambda m: cut(m.group()) + f" ({len(m.group()):,} characters in all)", message)
+    return LONG_RUN.sub(lambda m: shortened_run(m.group()), message)
 
 
 def shorten_message(message: str, pieces: list[str]) -> str:

@@ -621,6 +621,20 @@ def test_an_error_message_echoes_at_most_200_characters_of_what_the_client_sent(
         assert int(page.headers["content-length"]) == len(page.content)
 
 
+def test_a_long_list_of_codes_is_cut_before_the_colon_that_follows_it(site):
+    # /chart quotes every unknown jurisdiction it is sent as one list, "jurisdiction=qaa,qab,...:",
+    # each code short and the list over 400 characters without a space: the cut took the colon
+    # with it ("… (413 characters in all) no such jurisdiction") and counted the parameter's name.
+    codes = [f"q{a}{b}" for a in "abcdefghij" for b in "abcdefghij"][:120]
+    listed = ",".join(codes)
+    query = urlencode([("platform", "google"), *(("jurisdiction", code) for code in codes)])
+    for path in (f"/chart.json?{query}", f"/chart?{query}"):
+        response = site.get(path)
+        text = response.text if path.startswith("/chart.json") else html.unescape(response.text)
+        assert response.status_code == 400
+        assert f"jurisdiction={listed[:200]}… ({len(listed):,} characters in all): no such jurisdiction" in text
+
+
 @pytest.mark.parametrize(
     "path",
     [
