@@ -101,9 +101,19 @@ def client_lowered_time_limit(pairs: list[tuple[str, str]], limit_ms: int) -> bo
 INT_DIGITS_READ = sys.get_int_max_str_digits() or 4300
 
 
-def facet_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str | None]:
+def may_list_facets(path: str, databases) -> bool:
+    """Whether ``path`` may be a table's or a view's (``/db/table``, ``.json`` or ``.csv``), whose
+    facets read ``_facet_size``: a page of the site's own (``/compare.json``, ``/country/DEU.json``)
+    or a row is not. A canned query's address is a table's: it is read as one."""
+    parts = path.strip("/").split("/")
+    return len(parts) == 2 and parts[0] in databases
+
+
+def facet_problem(pairs: list[tuple[str, str]], lists_facets: bool = True) -> tuple[list[tuple[str, str]], str | None]:
     """The query's (name, value) pairs with repeated facets removed and ``_facet_size=max`` read
-    as ``MAX_FACET_SIZE``, and why it is refused, or None."""
+    as ``MAX_FACET_SIZE`` where facets are listed (``lists_facets``), and why it is refused, or
+    None. Elsewhere ``max`` is passed on as sent: read as 300, it was quoted as
+    ``_facet_size=300`` by the pages that refuse it (/compare.json), which the client never sent."""
     seen, kept = set(), []
     for name, value in pairs:
         if name in FACET_PARAMETERS:
@@ -123,7 +133,7 @@ def facet_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], 
                     f"_facet_size={value}: a facet lists at most {MAX_FACET_SIZE} values; "
                     f'_facet_size=max asks for {MAX_FACET_SIZE}, and a facet with more says "truncated": true'
                 )
-            if value == "max":
+            if value == "max" and lists_facets:
                 value = str(MAX_FACET_SIZE)
             elif len(value) > INT_DIGITS_READ:
                 # Passed on as sent otherwise: written without its zeros, _facet_size=0300 was quoted
@@ -197,7 +207,7 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             path = scope.get("path", "")
             pairs = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
-            kept, problem = facet_problem(pairs)
+            kept, problem = facet_problem(pairs, may_list_facets(path, datasette.databases))
             if problem:
                 return await send_refusal(send, path, 400, f"Request refused: {problem}")
             if kept != pairs:

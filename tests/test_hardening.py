@@ -133,6 +133,24 @@ def test_facet_size_is_read_as_a_number_up_to_the_cap(size, kept):
     assert plugin("budget").facet_problem([("_facet_size", size)]) == ([("_facet_size", kept)], None)
 
 
+def test_facet_size_max_is_read_as_the_cap_only_where_facets_are_listed():
+    budget = plugin("budget")
+    assert budget.facet_problem([("_facet_size", "max")], lists_facets=False) == ([("_facet_size", "max")], None)
+    databases = {"disclosures": None}
+    assert budget.may_list_facets("/disclosures/figures.json", databases)
+    assert not budget.may_list_facets("/compare.json", databases)
+    assert not budget.may_list_facets("/country/DEU.json", databases)
+    assert not budget.may_list_facets("/disclosures/figures/x.json", databases)
+
+
+@pytest.mark.parametrize("path", ["/compare.json?jurisdiction=USA", "/country/DEU.json", "/chart.json?platform=google"])
+def test_a_facet_size_of_max_is_quoted_as_max_where_it_is_refused(site, path):
+    # budget.py passed max on as 300 to every address: /compare.json's 400 said "_facet_size=300",
+    # which the client never sent.
+    message = refusal(site.get(f"{path}{'&' if '?' in path else '?'}_facet_size=max"))
+    assert message.startswith("_facet_size=max: ") and "_facet_size=300" not in message
+
+
 def test_a_facet_size_with_leading_zeros_reaches_the_page_as_sent(site):
     # budget.py passed on 0300 as 300: /country/DEU.json quoted "_facet_size=300", which the client
     # never sent, and a query's :_facet_size read 7 for 007.
