@@ -1,12 +1,18 @@
-"""Jurisdiction codes one letter off from one a client sent, for a "did you mean" in its 404 or 400.
+"""What a jurisdiction a client sent that is no code of the data's may have meant, for its 404 or
+400: the code it names by its ISO 3166-1 alpha-2 code or its name (BR, germany), or the codes one
+letter off from it (BRG: BRA).
 
-Not a plugin (no hooks): the plugins that refuse a jurisdiction (explore.py's /country, /chart and
-/compare, parameters.py's canned queries) import it as ``_near_codes``, with plugins/ on the import
-path, as they import ``_responses``. /country/BRG was a 404 that only said where every code is
-listed; the hint is worded as the build's "did you mean" (disclosures/validate.py).
+Not a plugin (no hooks): every reader of a jurisdiction (explore.py's /country, /chart and
+/compare, parameters.py's canned queries and their .json) imports it as ``_near_codes``, with
+plugins/ on the import path, as they import ``_responses``, so that each gives the same help:
+compare_platforms.json?jurisdiction=BR said only where the codes are listed, where /compare said
+"for BR, jurisdiction=BRA". /country/BRG was a 404 that only said where every code is listed; the
+hint is worded as the build's "did you mean" (disclosures/validate.py).
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 # What the hint is read from: every three-letter code, with its name.
 ALPHA3_SQL = "SELECT jurisdiction_id, name FROM jurisdictions WHERE length(jurisdiction_id) = 3"
@@ -38,3 +44,41 @@ def did_you_mean(asked: str, names: dict[str, str]) -> str:
     shown = [f"{code} for {names[code]}" for code in near]
     listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
     return f"did you mean {listed}?"
+
+
+def folded_name(name: str) -> str:
+    """``name`` as a reader may type it: in any case, accents or not, and a typographic apostrophe
+    as a straight one. The data writes "Sao Tome and Principe" and "Côte d'Ivoire", so /country/
+    of "São Tomé and Príncipe" or "Cote d'Ivoire" was a 404 while "Côte d'Ivoire" led to CIV."""
+    decomposed = unicodedata.normalize("NFKD", name.strip().replace("\u2019", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+async def jurisdiction_id_of(db, asked: str) -> str | None:
+    """The id of the one jurisdiction ``asked`` names by its ISO 3166-1 alpha-2 code, its name or
+    one of its other names (US, germany, United States), in any case and with or without accents;
+    None when none or several do."""
+    wanted = folded_name(asked)
+    if not wanted:
+        return None
+    named = set()
+    found = await db.execute("SELECT jurisdiction_id, alpha2, name, other_names FROM jurisdictions")
+    for code, alpha2, name, other_names in found.rows:
+        names = [alpha2 or "", name or "", *(other_names or "").split(";")]
+        if wanted in {folded_name(n) for n in names}:
+            named.add(code)
+    return named.pop() if len(named) == 1 else None
+
+
+async def named_jurisdictions_problem(db, quoted: list[str]) -> str | None:
+    """The refusal of ``jurisdiction=`` the values ``quoted`` (as the client sent them) when each
+    names one jurisdiction by its alpha-2 code or a name: the code to send instead of each
+    (``jurisdiction=BR: ...: for BR, jurisdiction=BRA``); None when any of them names none."""
+    named = {value: await jurisdiction_id_of(db, value) for value in quoted}
+    if not named or not all(named.values()):
+        return None
+    codes = "; ".join(f"for {value}, jurisdiction={code}" for value, code in named.items())
+    return (
+        f"jurisdiction={','.join(quoted)}: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code "
+        f"(USA, DEU): {codes}"
+    )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import unicodedata
 from collections import Counter
 from datetime import date, timedelta
 from itertools import pairwise
@@ -31,7 +30,7 @@ from datasette.utils.asgi import Response
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
-from _near_codes import ALPHA3_SQL, did_you_mean
+from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
 from _responses import error_json, error_response, name_as_sent
 from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
 
@@ -833,15 +832,11 @@ async def page_choice_problem(
     quoted = [sent.get(value, value) for value in unknown]
     if parameter != "jurisdiction":
         return choice_problem(parameter, quoted, allowed, listed=listed)
-    named = {sent.get(value, value): await jurisdiction_id_of(db, value) for value in unknown}
-    if not all(named.values()):
-        hint = await near_jurisdictions(db, unknown, sent)
-        return choice_problem(parameter, quoted, allowed, listed=listed, hint=hint)
-    codes = "; ".join(f"for {value}, jurisdiction={code}" for value, code in named.items())
-    return (
-        f"jurisdiction={','.join(quoted)}: no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code "
-        f"(USA, DEU): {codes}"
-    )
+    named = await named_jurisdictions_problem(db, quoted)
+    if named:
+        return named
+    hint = await near_jurisdictions(db, unknown, sent)
+    return choice_problem(parameter, quoted, allowed, listed=listed, hint=hint)
 
 
 async def freshness(db) -> dict[str, dict]:
@@ -909,29 +904,6 @@ async def dsa_scope(db) -> tuple[set[str], set[str]]:
     only = {r["value"] for r in by_kind if r["column_name"] == "platform_id" and r["only_dsa"]}
     places = {r["value"] for r in by_kind if r["column_name"] == "jurisdiction_id" and r["dsa"]}
     return only, places
-
-
-def folded_name(name: str) -> str:
-    """``name`` as a reader may type it: in any case, accents or not, and a typographic apostrophe
-    as a straight one. The data writes "Sao Tome and Principe" and "Côte d'Ivoire", so /country/
-    of "São Tomé and Príncipe" or "Cote d'Ivoire" was a 404 while "Côte d'Ivoire" led to CIV."""
-    decomposed = unicodedata.normalize("NFKD", name.strip().replace("\u2019", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
-async def jurisdiction_id_of(db, asked: str) -> str | None:
-    """The id of the one jurisdiction ``asked`` names by its ISO 3166-1 alpha-2 code, its name or
-    one of its other names (US, germany, United States), in any case and with or without accents;
-    None when none or several do."""
-    wanted = folded_name(asked)
-    if not wanted:
-        return None
-    named = set()
-    for j in await rows(db, "SELECT jurisdiction_id, alpha2, name, other_names FROM jurisdictions"):
-        names = [j["alpha2"] or "", j["name"] or "", *(j["other_names"] or "").split(";")]
-        if wanted in {folded_name(n) for n in names}:
-            named.add(j["jurisdiction_id"])
-    return named.pop() if len(named) == 1 else None
 
 
 def series_anchors(chart_platforms: list[str], table_platforms: list[str]) -> list[dict]:

@@ -111,7 +111,7 @@ from datasette.views import database as database_view
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _near_codes import ALPHA3_SQL, did_you_mean
+from _near_codes import ALPHA3_SQL, did_you_mean, named_jurisdictions_problem
 from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
 from _table_options import nameless_problem, unapplied_option
 
@@ -311,6 +311,10 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
         table, column, compared = VOCABULARY_PARAMETERS[parameter]
         found = await db.execute(f"SELECT 1 FROM [{table}] WHERE [{column}] = ? LIMIT 1", [compared(value)])
         if not found.rows:
+            # BR, germany: the code to send instead, as /compare and /chart say it.
+            named = await named_jurisdictions_problem(db, [value]) if table == "jurisdictions" else None
+            if named:
+                return named
             hint = ""
             if table == "jurisdictions" and len(value) == 3:
                 hint = did_you_mean(value, dict((await db.execute(ALPHA3_SQL)).rows))

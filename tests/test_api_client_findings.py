@@ -303,8 +303,8 @@ def test_a_query_parameter_given_twice_alike_and_a_tables_repeated_filters_still
 @pytest.mark.parametrize(
     ("path", "said"),
     [
-        ("/disclosures/compare_platforms.json?jurisdiction=US", "jurisdiction=US: no such jurisdiction"),
-        ("/disclosures/compare_platforms.csv?jurisdiction=U.S.", "jurisdiction=U.S.: no such jurisdiction"),
+        ("/disclosures/compare_platforms.json?jurisdiction=XX", "jurisdiction=XX: no such jurisdiction"),
+        ("/disclosures/compare_platforms.csv?jurisdiction=X.Y.", "jurisdiction=X.Y.: no such jurisdiction"),
         ("/disclosures/platform_coverage.json?platform=Telegram", "platform=Telegram: no such platform"),
         ("/disclosures/telegram_before_after_arrest.json?metric=requests", "metric=requests: no such metric"),
         ("/disclosures/compare_platforms.json", "compare_platforms needs jurisdiction"),
@@ -322,6 +322,37 @@ def test_a_canned_query_asked_for_what_does_not_exist_is_a_400_not_an_empty_answ
     else:
         table = said.split(": no such ")[1] + "s"
         assert f"/disclosures/{table}" in message and rows(real_db, f"SELECT count(*) FROM {table}")[0][0] > 0
+
+
+ALPHA3_HELP = (
+    "no such jurisdiction; a jurisdiction is its ISO 3166-1 alpha-3 code (USA, DEU): for {0}, jurisdiction={1}"
+)
+
+
+# Every reader of a jurisdiction: /compare and /chart, and each canned query that reads one
+# (metadata.yml), as a page, as JSON and, for the queries, as CSV.
+JURISDICTION_READERS = [
+    *(f"/compare{fmt}?jurisdiction=" for fmt in ("", ".json")),
+    *(f"/chart{fmt}?platform=google&jurisdiction=" for fmt in ("", ".json")),
+    *(
+        f"/disclosures/{query}{fmt}?jurisdiction="
+        for query in ("compare_platforms", "country_newest", "jurisdiction_series")
+        for fmt in ("", ".json", ".csv")
+    ),
+]
+
+
+@pytest.mark.parametrize("path", JURISDICTION_READERS)
+@pytest.mark.parametrize(("asked", "code"), [("BR", "BRA"), ("br", "BRA"), ("germany", "DEU")])
+def test_every_reader_of_a_jurisdiction_gives_the_code_its_alpha2_or_name_means(site, path, asked, code):
+    # /compare said "for BR, jurisdiction=BRA"; compare_platforms.json?jurisdiction=BR said only
+    # where the codes are listed. One helper (plugins/_near_codes.py) words it for every reader.
+    response = site.get(path + asked)
+    said = f"jurisdiction={asked}: " + ALPHA3_HELP.format(asked, code)
+    if ".json?" in path:
+        assert assert_error_shape(response, 400) == said
+    else:
+        assert response.status_code == 400 and said in html.unescape(response.text)
 
 
 ALTERNATE = re.compile(r'<link rel="alternate" type="application/json\+datasette" href="([^"]*)"')
