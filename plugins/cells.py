@@ -49,6 +49,8 @@ FIGURE_ID_COLUMNS = {
     ("corrections", "figure_id"),
     ("release_changes", "figure_id"),
     ("requests_and_accounts", "figure_ids"),
+    # A view: its figure_id is no key Datasette links to a row.
+    ("figures_series", "figure_id"),
 }
 SIDE_BY_SIDE = "requests_and_accounts"
 # Its value columns, each named as the metric its figures have (the build's pivot of figures).

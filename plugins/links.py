@@ -2,9 +2,12 @@
 
 In query results (which Datasette renders without table metadata): a figure id (``figure_id``, or
 a column named ``<...>_figure_id``) links to its page, a platform id to /platform/<id>, a
-jurisdiction id to /country/<id>, whole numbers get thousands separators, and a derived flag reads
-as a "derived" badge. In the figures tables, the source id
-carries its tier (1 strongest to 6) once the build writes ``sources.tier``.
+jurisdiction id to /country/<id>, a source id (``source_id``, ``<...>_source_id``) to its row of
+the sources table, as a table's foreign key leads there, when the sources table has it; whole
+numbers get thousands separators, and a derived flag reads as a "derived" badge. In the figures
+tables, the source id carries its tier (1 strongest to 6) once the build writes ``sources.tier``.
+A release change's old and new source ids (text, not foreign keys: a source may have been removed
+since) link to their sources as a foreign key does, when the sources table still has them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from _dates import marked_dates
 PLUGIN = "platform-disclosures"
 PAGES = {"figure_id": "figure/", "platform_id": "platform/", "jurisdiction_id": "country/"}
 FIGURE_TABLES = {"figures", "figures_series"}
+# Source ids that are text in their table, not foreign keys Datasette would link.
+SOURCE_ID_COLUMNS = {("release_changes", "old_source_id"), ("release_changes", "new_source_id")}
 # Whole numbers in these columns are codes or flags, not quantities: no separators.
 NOT_QUANTITIES = {"year", "rowid"}
 
@@ -59,18 +64,25 @@ def configured_database(datasette) -> str | None:
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     # Called for every cell of every page: leave the cells this plugin ignores at once.
-    if table is not None and not (table in FIGURE_TABLES and column == "source_id" and value):
+    is_figures_source = table in FIGURE_TABLES and column == "source_id"
+    if table is not None and not ((is_figures_source or (table, column) in SOURCE_ID_COLUMNS) and value):
         return None
     if database != configured_database(datasette):
         return None
     if table is None:
-        return query_cell(value, column, datasette)
-    return source_cell(value, database, datasette)
+        return query_cell(value, column, database, datasette)
+    return source_cell(value, database, datasette, with_tier=is_figures_source)
 
 
-def query_cell(value, column, datasette):
+def is_source_id(column: str) -> bool:
+    return column == "source_id" or column.endswith("_source_id")
+
+
+def query_cell(value, column, database, datasette):
     if value in (None, ""):
         return None
+    if is_source_id(column) and isinstance(value, str):
+        return source_id_link(value, database, datasette)
     # A query that sets two figures side by side names each one's id after its column
     # (jan_sep_figure_id): each links to its figure's page, as figure_id does.
     page = PAGES.get(column) or (PAGES["figure_id"] if column.endswith("_figure_id") else None)
@@ -115,7 +127,22 @@ async def source_details(db) -> dict[str, tuple] | None:
     return details
 
 
-def source_cell(value, database, datasette):
+def source_id_link(source_id: str, database, datasette):
+    """A query's source id, linked to its row of the sources table as the query's other ids link
+    to their pages (labelled by the id); plain text for an id that table does not hold."""
+
+    async def inner():
+        details = await source_details(datasette.get_database(database))
+        if details is not None and source_id not in details:
+            return None
+        return markupsafe.Markup('<a href="{0}">{1}</a>').format(
+            datasette.urls.row(database, "sources", tilde_encode(source_id)), source_id
+        )
+
+    return inner
+
+
+def source_cell(value, database, datasette, with_tier: bool = True):
     # Datasette hands a labelled foreign key as {"value": ..., "label": ...}.
     source_id = value["value"] if isinstance(value, dict) else value
 
@@ -130,7 +157,7 @@ def source_cell(value, database, datasette):
             marked_dates(title),
             source_id,
         )
-        if tier is None:
+        if tier is None or not with_tier:
             return link
         badge = markupsafe.Markup(' <span class="tier-badge" title="{0}">tier {1}</span>').format(
             f"Source tier {rank} of 6 (1 is the platform's own report): {label}" if rank else str(tier),

@@ -505,13 +505,48 @@ def cell(html: str, column: str) -> str:
     return re.search(rf'<td class="col-{column} [^"]*">(.*?)</td>', html).group(1)
 
 
-@pytest.mark.parametrize("table", ["corroborations", "corrections", "release_changes"])
+@pytest.mark.parametrize("table", ["corroborations", "corrections", "release_changes", "figures_series"])
 def test_a_figure_id_that_is_text_in_another_table_links_to_its_figure_page(site, table):
     # Not a foreign key (a corroboration may name a derived figure, a correction a removed one),
     # so Datasette showed it as plain text, and a reader could not reach the figure's quote.
     figure_id = site.get(f"/disclosures/{table}.json?_size=1&_shape=array").json()[0]["figure_id"]
     shown = cell(site.get(f"/disclosures/{table}?_size=1").text, "figure_id")
     assert shown == f'<a href="/figure/{figure_id}">{figure_id}</a>'
+
+
+def query_cell(html: str, column: str) -> str:
+    """The first cell of ``column`` in a query's results (Datasette gives it no type class)."""
+    return re.search(rf'<td class="col-{column}">(.*?)</td>', html).group(1)
+
+
+def test_a_querys_source_ids_link_to_their_sources_as_its_figure_ids_link_to_figures(site):
+    # A query's figure_id led to the figure's page while its source_id, beside it, was plain text.
+    first = site.get("/disclosures/country_newest.json?jurisdiction=USA&_shape=array").json()[0]
+    page = site.get("/disclosures/country_newest?jurisdiction=USA").text
+    source_id, figure_id = first["source_id"], first["figure_id"]
+    assert query_cell(page, "source_id") == f'<a href="/disclosures/sources/{source_id}">{source_id}</a>'
+    assert query_cell(page, "figure_id") == f'<a href="/figure/{figure_id}">{figure_id}</a>'
+    # A source id the sources table does not hold leads nowhere, and stays text.
+    gone = site.get("/disclosures?sql=select+'no-such-source'+as+old_source_id").text
+    assert query_cell(gone, "old_source_id") == "no-such-source"
+
+
+def test_a_release_changes_source_ids_link_to_their_sources_as_a_foreign_key_does(site, real_db):
+    # Text, not foreign keys (a source may have been removed since): Datasette showed them bare.
+    change_id, old_id, new_id = rows(
+        real_db,
+        "SELECT rowid, old_source_id, new_source_id FROM release_changes WHERE old_source_id IN (SELECT source_id"
+        " FROM sources) AND new_source_id IN (SELECT source_id FROM sources) AND old_source_id != new_source_id"
+        " LIMIT 1",
+    )[0]
+    page = site.get(f"/disclosures/release_changes?rowid={change_id}").text
+    for column, source_id in (("old_source_id", old_id), ("new_source_id", new_id)):
+        (title,) = rows(real_db, "SELECT title FROM sources WHERE source_id = ?", source_id)[0]
+        linked = re.fullmatch(
+            rf'<a href="/disclosures/sources/{re.escape(source_id)}">(.*)</a>&nbsp;<em>{re.escape(source_id)}</em>',
+            cell(page, column),
+        )
+        assert linked and html.unescape(re.sub("<[^>]+>", "", linked.group(1))) == title
 
 
 def test_requests_and_accounts_values_and_figure_ids_link_to_their_figures(site, real_db):
