@@ -1,6 +1,8 @@
 """Cells of canned-query results and of the figures' source column.
 
-In query results (which Datasette renders without table metadata): a figure id (``figure_id``, or
+In query results (which Datasette renders without table metadata): a correction's id links to its
+row, and its reason (up to 600 characters, each row of unreleased_corrections 600 px tall on a
+phone) shows its first words, then "whole reason", a link to that row; a figure id (``figure_id``, or
 a column named ``<...>_figure_id``) links to its page, a platform id to /platform/<id>, a
 jurisdiction id to /country/<id>, a source id (``source_id``, ``<...>_source_id``) to its row of
 the sources table, as a table's foreign key leads there, when the sources table has it; whole
@@ -26,6 +28,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _badges import derived_badge
 from _dates import marked_dates
+from _shortened import shortened
 
 PLUGIN = "platform-disclosures"
 PAGES = {"figure_id": "figure/", "platform_id": "platform/", "jurisdiction_id": "country/"}
@@ -70,7 +73,7 @@ def render_cell(row, value, column, table, database, datasette):
     if database != configured_database(datasette):
         return None
     if table is None:
-        return query_cell(value, column, database, datasette)
+        return query_cell(row, value, column, database, datasette)
     return source_cell(value, database, datasette, with_tier=is_figures_source)
 
 
@@ -78,9 +81,11 @@ def is_source_id(column: str) -> bool:
     return column == "source_id" or column.endswith("_source_id")
 
 
-def query_cell(value, column, database, datasette):
+def query_cell(row, value, column, database, datasette):
     if value in (None, ""):
         return None
+    if column in ("correction_id", "reason") and isinstance(value, str):
+        return correction_cell(row, value, column, database, datasette)
     if is_source_id(column) and isinstance(value, str):
         return source_id_link(value, database, datasette)
     # A query that sets two figures side by side names each one's id after its column
@@ -98,6 +103,25 @@ def query_cell(value, column, database, datasette):
         if text:
             return markupsafe.Markup('<span class="num">{0}</span>').format(text)
     return None
+
+
+CUT_REASON = markupsafe.Markup('<span class="cell-text cut">{0}…</span> <a class="more" href="{1}">whole reason</a>')
+
+
+def correction_cell(row, value: str, column: str, database, datasette):
+    """A correction's id, linked to its row; its reason, cut, with a link to that row, where it is
+    whole. None (Datasette's cell) for a reason that is short, or in a row without the id."""
+    try:
+        correction_id = row["correction_id"]
+    except (IndexError, KeyError):  # a query without the id: the reason is all there is to show
+        return None
+    if not isinstance(correction_id, str) or not correction_id:
+        return None
+    href = datasette.urls.row(database, "corrections", tilde_encode(correction_id))
+    if column == "correction_id":
+        return markupsafe.Markup('<a href="{0}">{1}</a>').format(href, value)
+    short = shortened(value)
+    return None if short is None else CUT_REASON.format(marked_dates(short), href)
 
 
 # Database -> {source_id: (title, tier, rank, label)} of an immutable database (None before the

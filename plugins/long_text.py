@@ -26,19 +26,10 @@ from datasette import hookimpl
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _dates import marked_dates
+from _shortened import SHOWN_CHARACTERS, shortened
 
 FIGURE_TABLES = {"figures", "figures_series"}
 LONG_COLUMNS = {"quote", "notes", "platform_wording", "derivation", "source_locator", "value_note"}
-SHOWN_CHARACTERS = 80
-
-
-def shortened(text: str, limit: int = SHOWN_CHARACTERS) -> str | None:
-    """``text`` cut at the last space within ``limit`` characters, or None when it fits."""
-    if len(text) <= limit:
-        return None
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:.")
 
 
 @hookimpl
@@ -46,7 +37,7 @@ def render_cell(row, value, column, table, datasette):
     # Called for every cell of every page: leave the others at once.
     if column not in LONG_COLUMNS or table not in FIGURE_TABLES or not isinstance(value, str):
         return None
-    short = shortened(value)
+    short = shortened(value, SHOWN_CHARACTERS)
     try:
         figure_id = row["figure_id"]
     except (IndexError, KeyError):  # the reader hid figure_id (?_nocol=figure_id)

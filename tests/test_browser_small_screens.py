@@ -8,6 +8,10 @@ import re
 
 import pytest
 
+from tests.conftest import serve_live
+from tests.test_browser_a11y import violations
+from tests.test_changes_page import SHOWN_ROWS, no_release_published
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 812}
@@ -304,3 +308,36 @@ def test_a_phone_never_breaks_a_date_across_two_lines(page, path):
     assert found["split"] == []
     assert found["sticking"] == []
     assert found["sideways"] <= 0
+
+
+@pytest.fixture(scope="module")
+def corrections_server(real_build, tmp_path_factory):
+    """The site with every correction in no release (hundreds of them), served."""
+    folder = no_release_published(real_build, tmp_path_factory.mktemp("none-released"))
+    yield from serve_live(folder, tmp_path_factory.mktemp("none-released-server"))
+
+
+VISIBLE_ROWS = "() => [...document.querySelectorAll('.rows-and-columns tbody tr')].filter(r => r.offsetParent).length"
+
+
+@pytest.mark.parametrize(("width", "tallest"), [(390, 25_000), (1400, 6_000)])
+def test_unreleased_corrections_open_on_a_page_a_reader_can_scroll_and_show_all_at_a_click(
+    browser, corrections_server, width, tallest
+):
+    # 260 corrections with reasons of up to 600 characters: 170,000 px tall at 390 px, 45,000 at 1,400.
+    context = browser.new_context(base_url=corrections_server, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        assert violations(page, "/disclosures/unreleased_corrections") == []  # the box and its label too
+        every = page.locator("tbody tr").count()
+        assert every > SHOWN_ROWS and page.evaluate(VISIBLE_ROWS) == SHOWN_ROWS
+        assert page.evaluate("document.scrollingElement.scrollHeight") < tallest
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+        # Each correction's reason is a line or two, its whole a link away.
+        first = page.locator("tbody tr").first
+        assert first.locator("td.col-reason").bounding_box()["height"] < 100
+        page.get_by_label(f"Show all {every:,} corrections").check()
+        assert page.evaluate(VISIBLE_ROWS) == every
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    finally:
+        context.close()

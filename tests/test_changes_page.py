@@ -4,6 +4,7 @@ of the figures a release changed, it says how many have a new value, and lists t
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -258,3 +259,66 @@ def test_one_pending_correction_is_written_in_the_singular(unreleased, tmp_path_
     paragraph = pending_paragraph(site.get("/changes").text)
     assert "<strong>1 correction</strong> recorded since release 1.0.0 is in the data" in paragraph
     assert "lists it</a>" in paragraph
+
+
+def no_release_published(build_dir, folder):
+    """A copy of ``build_dir`` in ``folder`` in which no release published any correction: every
+    one of the repository's corrections (hundreds) is in unreleased_corrections, whatever the
+    repository's own releases hold."""
+    shutil.copytree(build_dir, folder, dirs_exist_ok=True)
+    with sqlite3.connect(folder / DATABASE_FILE) as conn:
+        conn.execute("DELETE FROM release_corrections")
+    (folder / "inspect-data.json").unlink()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def every_correction_pending(real_build, tmp_path_factory):
+    folder = no_release_published(real_build, tmp_path_factory.mktemp("none_released"))
+    return Site(unhurried(folder)), folder / DATABASE_FILE
+
+
+SHOWN_ROWS = 50  # templates/query-disclosures-unreleased_corrections.html
+
+
+def test_unreleased_corrections_open_on_their_first_rows_and_hold_every_one(every_correction_pending):
+    # 260 corrections, each a 600 px card on a phone, made a page 170,000 px tall at 390 px.
+    site, db = every_correction_pending
+    (pending,) = rows(db, "SELECT count(*) FROM corrections")[0]
+    assert pending > SHOWN_ROWS
+    page = site.get("/disclosures/unreleased_corrections").text
+    body = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
+    assert body.count("<tr>") == pending  # every row is in the page; the first are shown
+    assert f'<label for="every-correction">Show all {pending:,} corrections</label>' in page
+    assert f"tbody tr:nth-child(n+{SHOWN_ROWS + 1}) {{ display: none; }}" in page
+    assert f"returning {pending:,} rows" in page
+    # /changes counts every one, and the JSON lists every one with its reason whole.
+    assert pending_paragraph(site.get("/changes").text).startswith(f"<strong>{pending:,} corrections</strong>")
+    listed = site.get("/disclosures/unreleased_corrections.json?_shape=array").json()
+    assert {r["correction_id"]: r["reason"] for r in listed} == dict(
+        rows(db, "SELECT correction_id, reason FROM corrections")
+    )
+
+
+def test_unreleased_corrections_cut_each_reason_with_a_link_to_its_correction(every_correction_pending):
+    site, db = every_correction_pending
+    first = site.get("/disclosures/unreleased_corrections.json?_shape=array").json()[0]
+    assert len(first["reason"]) > 80
+    page = site.get("/disclosures/unreleased_corrections").text
+    href = f"/disclosures/corrections/{first['correction_id']}"
+    correction = re.search(r'<td class="col-correction_id">(.*?)</td>', page).group(1)
+    assert correction == f'<a href="{href}">{first["correction_id"]}</a>'
+    reason = re.search(r'<td class="col-reason">(.*?)</td>', page, re.S).group(1)
+    shown = re.fullmatch(
+        r'<span class="cell-text cut">(.*?)…</span> <a class="more" href="([^"]+)">whole reason</a>', reason
+    )
+    assert shown and shown.group(2) == href
+    text = html.unescape(re.sub(r"<[^>]+>", "", shown.group(1)))
+    assert first["reason"].startswith(text) and len(text) <= 80
+    # The row it links to holds the reason whole.
+    assert site.get(f"{href}.json?_shape=array").json()[0]["reason"] == first["reason"]
+
+
+def test_a_few_unreleased_corrections_are_all_shown_without_a_box_to_tick(unreleased):
+    page = unreleased.site.get("/disclosures/unreleased_corrections").text
+    assert page.count('<td class="col-correction_id">') == 2 and "every-correction" not in page
