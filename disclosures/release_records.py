@@ -173,6 +173,22 @@ def content_hash(inputs: dict[str, str]) -> str:
 RECORD_FILES = ("manifest.json", "figures.csv", "changelog.csv")
 
 
+def schema_record_problem(schema) -> str | None:
+    """Why a manifest's ``schema`` or ``released_schema`` is not what ``versioning.schema_of``
+    writes ({table: {"fields": ["name:type", ...], "primaryKey": [name, ...]}}), or None."""
+    if not isinstance(schema, dict):
+        return f"must be an object of tables, not {json.dumps(schema, ensure_ascii=False)[:80]}"
+    for table, entry in schema.items():
+        if not isinstance(entry, dict) or set(entry) != {"fields", "primaryKey"}:
+            return f"table {table!r} must be an object of fields and primaryKey"
+        fields, key = entry["fields"], entry["primaryKey"]
+        if not fields or not isinstance(fields, list) or not all(isinstance(f, str) and ":" in f for f in fields):
+            return f'table {table!r} must list its fields as "name:type" texts'
+        if not isinstance(key, list) or not all(isinstance(name, str) for name in key):
+            return f"table {table!r} must list its primaryKey as column names"
+    return None
+
+
 def recorded_releases(releases: Path) -> dict[str, dict]:
     """Every recorded release's manifest, by version, in version order.
 
@@ -206,6 +222,19 @@ def recorded_releases(releases: Path) -> dict[str, dict]:
             raise RecordDamaged(
                 f"{manifest}: corrections must be a list of correction ids, as a release writes it, "
                 f"not {json.dumps(listed, ensure_ascii=False)[:80]}"
+            )
+        # What the next release's version step is judged on (release._plan_new) and the README's
+        # release steps read: a list, null or a table without its fields was a traceback there, and
+        # a table's entry of another shape a "major bump" that no column change caused.
+        for key in ("schema", "released_schema"):
+            problem = schema_record_problem(data[key]) if key in data else None
+            if problem:
+                raise RecordDamaged(f"{manifest}: {key} {problem}, as a release writes it")
+        missing_tables = sorted(set(data.get("schema") or {}) - set(data.get("released_schema") or {}))
+        if "released_schema" in data and missing_tables:
+            raise RecordDamaged(
+                f"{manifest}: released_schema has no {', '.join(missing_tables)}, which its schema has: "
+                "a release's files hold every table of the package"
             )
         found[folder.name] = data
     for version, data in found.items():

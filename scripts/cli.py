@@ -400,6 +400,12 @@ def readme(check, db):
         # A file that is no SQLite database, or one without the build's tables (another
         # project's, an empty one), was a traceback ("file is not a database").
         fail([f"{db}: not a database this project built ({error})"], "Build it first: make readme (it builds)")
+    except RecordDamaged as damaged:
+        # The release steps are read from releases/: a damaged record was a traceback here.
+        fail(
+            [f"readme not written: {damaged}"],
+            "Restore the record (git checkout -- releases/), then rerun: make readme",
+        )
     if check:
         if fresh != current:
             fail(["README.md is out of date"], "Run: make readme")

@@ -24,7 +24,7 @@ import yaml
 
 from disclosures import build, changelog, citation, paths, release, release_records, validate, versioning
 from disclosures.vocabulary import DATABASE_FILE, value_token
-from tests.conftest import rows, unhurried
+from tests.conftest import cli_module, rows, unhurried
 from tests.packages import FIXTURES, ROOT, apply_edits, make_package
 
 CORRECTED = "examplechat-deu-2024h1-all-requests_received"
@@ -1006,6 +1006,85 @@ def test_a_release_recorded_without_released_columns_is_judged_on_the_package(on
         assert "reviewer:string" in plan["released_schema"]["figures"]["fields"]
     finally:
         release.close_plan(plan)
+
+
+# A manifest's released_schema as no release writes it: a list, null or a text was a traceback
+# (AttributeError: 'list' object has no attribute 'keys') in the next release and in `make readme`,
+# and a table of another shape, or none at all, a refusal asking for a major or minor bump that no
+# column change caused.
+DAMAGED_RELEASED_SCHEMAS = {
+    "a list": ([], "released_schema must be an object of tables, not []"),
+    "null": (None, "released_schema must be an object of tables, not null"),
+    "a table as a list": (
+        {"figures": []},
+        "released_schema table 'figures' must be an object of fields and primaryKey",
+    ),
+    "fields as text": (
+        {"figures": {"fields": "figure_id:string", "primaryKey": ["figure_id"]}},
+        "released_schema table 'figures' must list its fields as \"name:type\" texts",
+    ),
+    "fields as numbers": (
+        {"figures": {"fields": [1, 2], "primaryKey": ["figure_id"]}},
+        "released_schema table 'figures' must list its fields as \"name:type\" texts",
+    ),
+    "a key as text": (
+        {"figures": {"fields": ["figure_id:string"], "primaryKey": "figure_id"}},
+        "released_schema table 'figures' must list its primaryKey as column names",
+    ),
+    "no tables": ({}, "released_schema has no authority_reports, cases, corrections"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_RELEASED_SCHEMAS))
+def test_a_damaged_released_schema_is_named_not_a_traceback(only_first, damage):
+    value, message = DAMAGED_RELEASED_SCHEMAS[damage]
+    manifest_path = only_first / "1.0.0" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["released_schema"] = value
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(release_records.RecordDamaged, match=re.escape(f"{manifest_path}: {message}")):
+        release_records.recorded_releases(only_first)
+
+
+def test_a_release_after_a_damaged_released_schema_is_refused_naming_the_file(only_first, tmp_path):
+    manifest_path = only_first / "1.0.0" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["released_schema"] = []
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    extra = [
+        {
+            "file": "data/figures.csv",
+            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+        },
+        {
+            "file": "data/corrections.csv",
+            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
+        },
+    ]
+    build_dir = built(tmp_path / "p", "1.0.1", extra=extra)
+    with pytest.raises(release_records.RecordDamaged, match=re.escape(f"{manifest_path}: released_schema must be")):
+        release.make_release(build_dir, tmp_path / "dist", only_first, "2025-02-02")
+    assert not (only_first / "1.0.1").exists() and not (tmp_path / "dist" / "1.0.1").exists()
+
+
+def test_the_readme_command_names_a_damaged_record_not_a_traceback(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from disclosures import readme
+
+    def damaged(*args, **kwargs):
+        raise release_records.RecordDamaged("releases/1.2.0/manifest.json: released_schema must be an object")
+
+    # The release steps read releases/ (release_records.recorded_releases) inside render.
+    monkeypatch.setattr(readme, "render", damaged)
+    db = tmp_path / "disclosures.db"
+    sqlite3.connect(db).close()
+    before = paths.README.read_bytes()
+    result = CliRunner().invoke(cli_module().cli, ["readme", "--db", str(db), "--check"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "readme not written: releases/1.2.0/manifest.json: released_schema must be an object" in result.output
+    assert paths.README.read_bytes() == before
 
 
 def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
