@@ -237,11 +237,12 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
             (inputs_json,) = conn.execute("SELECT content_inputs FROM dataset").fetchone()
             inputs = json.loads(inputs_json)
             digest = release_records.content_hash(inputs)
+            released = released_schema(conn, descriptor)
             if version in recorded:
-                plan = _plan_rerun(conn, releases, version, recorded, inputs, digest, changes)
+                plan = _plan_rerun(conn, releases, version, recorded, inputs, digest, changes, released)
             else:
                 snapshot = _spool()
-                plan = _plan_new(conn, releases, descriptor, recorded, inputs, digest, changes, snapshot)
+                plan = _plan_new(conn, releases, descriptor, recorded, inputs, digest, changes, snapshot, released)
     except BaseException:
         changes.close()
         if snapshot is not None:
@@ -333,9 +334,10 @@ def close_plan(plan: dict) -> None:
 
 
 def _plan_rerun(
-    conn, releases: Path, version: str, recorded: dict, inputs: dict, digest: str, changes: ChangeLog
+    conn, releases: Path, version: str, recorded: dict, inputs: dict, digest: str, changes: ChangeLog, released: dict
 ) -> dict:
-    """A version already recorded: its recorded changes, or ReleaseRefused when the content differs."""
+    """A version already recorded: its recorded changes, or ReleaseRefused when the content differs,
+    or the columns of its files (``released``, ``released_schema``) differ from those it recorded."""
     manifest = recorded[version]
     if manifest["content_hash"] != digest:
         changed = sorted(
@@ -345,6 +347,16 @@ def _plan_rerun(
             f"content changed but the version did not: release {version} is recorded in "
             f'releases/{version}/ with other content (changed: {", ".join(changed)}). Bump "version" in '
             f"datapackage.json, then rerun: make release"
+        )
+    # The same data built by other code: a column the build adds, drops or retypes rewrote the
+    # recorded version's files with other columns (and other bytes), its record still naming the old.
+    recorded_columns = manifest.get("released_schema")
+    if recorded_columns is not None and recorded_columns != released:
+        _, why = versioning.schema_change(recorded_columns, released)
+        raise ReleaseRefused(
+            f"release {version} is recorded in releases/{version}/ with other columns in its files than this "
+            f"build gives them ({'; '.join(why)}): remade, its files would change under the same version. "
+            f"Make it with the code that released it (the commit that recorded releases/{version}/)"
         )
     # Each change's platform, for CHANGELOG.md: the built figure's, else (removed) the previous release's.
     path = releases / version / "changelog.csv"
@@ -392,6 +404,7 @@ def _plan_new(
     digest: str,
     changes: ChangeLog,
     snapshot,
+    released: dict,
 ) -> dict:
     """A version not yet recorded: the changes since the latest release, checked (ReleaseRefused).
     The snapshot of every figure is written to ``snapshot`` on the way."""
@@ -458,7 +471,6 @@ def _plan_new(
             f"make release"
         )
     other_inputs: list[str] = []
-    released = released_schema(conn, descriptor)
     if previous is not None:
         old = recorded[previous]
         level, why = versioning.schema_change(old["schema"], versioning.schema_of(descriptor))

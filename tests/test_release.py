@@ -539,6 +539,25 @@ def test_rerun_of_a_recorded_version_is_harmless_and_keeps_its_date(released, tm
     assert sorted(p.name for p in releases.iterdir()) == ["1.0.0", "1.1.0"]
 
 
+def test_a_rerun_whose_build_gives_the_files_other_columns_is_refused(released, tmp_path):
+    # The same data built by other code: the rerun rewrote dist/1.1.0/ with a column the release
+    # never had (csv/figures.csv, its JSON, Parquet and every hash changed), while
+    # releases/1.1.0/manifest.json still recorded the columns it was released with.
+    dist, releases, build_dir = tmp_path / "dist", tmp_path / "releases", tmp_path / "build"
+    shutil.copytree(released / "releases", releases)
+    shutil.copytree(released / "b" / "build", build_dir)
+    with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
+        conn.execute("ALTER TABLE figures ADD COLUMN reviewer TEXT")
+    conn.close()
+    refused(
+        build_dir,
+        releases,
+        dist,
+        r"release 1\.1\.0 is recorded in releases/1\.1\.0/ with other columns in its files than this build gives "
+        r"them \(fields or key of figures changed\): remade, its files would change under the same version",
+    )
+
+
 def test_a_rerun_given_another_date_is_refused_not_silently_kept(released, tmp_path):
     # The date was ignored: a curator who forgot to build released the old version again, exit 0.
     dist, releases = tmp_path / "dist", tmp_path / "releases"
