@@ -238,6 +238,14 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
             inputs = json.loads(inputs_json)
             digest = release_records.content_hash(inputs)
             released = released_schema(conn, descriptor)
+            # A table with no columns is one the database lacks: writing its files was a traceback
+            # (sqlite3.OperationalError: no such table), after its version step had been judged.
+            absent = sorted(name for name, table in released.items() if not table["fields"])
+            if absent:
+                raise ReleaseRefused(
+                    f"{build_dir / DATABASE_FILE}: no table {', '.join(absent)}, which a release's files hold: "
+                    "build again (make build), then rerun: make release"
+                )
             if version in recorded:
                 plan = _plan_rerun(conn, releases, version, recorded, inputs, digest, changes, released)
             else:

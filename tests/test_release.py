@@ -558,6 +558,29 @@ def test_a_rerun_whose_build_gives_the_files_other_columns_is_refused(released, 
     )
 
 
+@pytest.mark.parametrize("version", ["1.1.0", "1.0.1"])
+def test_a_build_without_a_released_table_is_refused_not_a_traceback(released, tmp_path, version):
+    # series_members is the build's own table: without it, writing its files was a traceback
+    # (no such table: series_members), a rerun's and a new version's alike.
+    releases, build_dir = tmp_path / "releases", tmp_path / "build"
+    shutil.copytree(released / "releases" / "1.0.0", releases / "1.0.0")
+    if version == "1.1.0":
+        shutil.copytree(released / "releases" / "1.1.0", releases / "1.1.0")
+        shutil.copytree(released / "b" / "build", build_dir)
+    else:
+        shutil.copytree(built(tmp_path / "p", version, "release_next"), build_dir)
+    with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
+        conn.execute("DROP VIEW figures_series")
+        conn.execute("DROP TABLE series_members")
+    conn.close()
+    refused(
+        build_dir,
+        releases,
+        tmp_path / "dist",
+        re.escape(f"{build_dir / DATABASE_FILE}: no table series_members, which a release's files hold: build again"),
+    )
+
+
 def test_a_rerun_given_another_date_is_refused_not_silently_kept(released, tmp_path):
     # The date was ignored: a curator who forgot to build released the old version again, exit 0.
     dist, releases = tmp_path / "dist", tmp_path / "releases"
