@@ -97,6 +97,8 @@ class WholeResponseH11Protocol(H11Protocol):
         headers = [
             (b"content-type", b"application/json; charset=utf-8"),
             (b"content-length", str(len(body)).encode()),
+            # As every error a worker sends (plugins/_responses.py, ERROR_CACHE_CONTROL).
+            (b"cache-control", b"no-store"),
             (b"connection", b"close"),
         ]
         for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body)):
