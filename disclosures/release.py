@@ -364,7 +364,8 @@ def _plan_rerun(
         raise ReleaseRefused(
             f"release {version} is recorded in releases/{version}/ with other columns in its files than this "
             f"build gives them ({'; '.join(why)}): remade, its files would change under the same version. "
-            f"Make it with the code that released it (the commit that recorded releases/{version}/)"
+            f"Make it with the code that released it (the commit that recorded releases/{version}/), or "
+            f'release these columns under a new version: bump "version" in datapackage.json'
         )
     # Each change's platform, for CHANGELOG.md: the built figure's, else (removed) the previous release's.
     path = releases / version / "changelog.csv"
@@ -424,7 +425,11 @@ def _plan_new(
             f"datapackage.json above {later[-1]}"
         )
     previous = next(reversed(recorded), None)
-    if previous is not None and recorded[previous]["content_hash"] == digest:
+    # The same data with other columns in the files (a column the build adds, drops or retypes) is
+    # a change, judged below on released_schema: "nothing changed" refused the only release that
+    # could publish it, as a rerun of the recorded version refuses to rewrite its files.
+    same_columns = recorded.get(previous, {}).get("released_schema", released) == released
+    if previous is not None and recorded[previous]["content_hash"] == digest and same_columns:
         raise ReleaseRefused(
             f"nothing changed since release {previous}; do not bump the version: set "
             f'"version" in datapackage.json back to "{previous}"'

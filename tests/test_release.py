@@ -558,6 +558,33 @@ def test_a_rerun_whose_build_gives_the_files_other_columns_is_refused(released, 
     )
 
 
+def test_the_same_data_with_other_columns_in_the_files_is_released_under_a_major_step(released, tmp_path):
+    # It was "nothing changed since release 1.1.0; do not bump the version", and the rerun of
+    # 1.1.0 is refused (above): the build's new column could be published under no version.
+    releases = tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    for version in ("1.1.1", "2.0.0"):
+        build_dir = built(tmp_path / version, version, "release_next")
+        with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
+            conn.execute("ALTER TABLE figures ADD COLUMN reviewer TEXT")
+        conn.close()
+    refused(
+        tmp_path / "1.1.1" / "build",
+        releases,
+        tmp_path / "dist",
+        r"1\.1\.0 -> 1\.1\.1 is a patch bump, but this release needs a major bump "
+        r"\(fields or key of figures changed in the released files\)",
+    )
+    release.make_release(tmp_path / "2.0.0" / "build", tmp_path / "dist", releases, "2025-12-01")
+    manifest = json.loads((releases / "2.0.0" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["previous"] == "1.1.0"
+    assert manifest["counts"] == {"added": 0, "changed": 0, "removed": 0}
+    assert "reviewer:string" in manifest["released_schema"]["figures"]["fields"]
+    assert (
+        "reviewer" in (tmp_path / "dist" / "2.0.0" / "csv" / "figures.csv").read_text(encoding="utf-8").split("\n")[0]
+    )
+
+
 @pytest.mark.parametrize("version", ["1.1.0", "1.0.1"])
 def test_a_build_without_a_released_table_is_refused_not_a_traceback(released, tmp_path, version):
     # series_members is the build's own table: without it, writing its files was a traceback
