@@ -115,6 +115,33 @@ def recorded_rows(path: Path) -> Iterator[dict]:
         yield from csv.DictReader(handle)
 
 
+def snapshot_differences(built: Iterator[dict], recorded: Iterator[dict], shown: int = 5) -> tuple[int, list[str]]:
+    """How many figures differ between two snapshots (``built_figures`` and a recorded
+    ``figures.csv``, both sorted by figure_id), and the first ``shown`` in words: a figure in
+    one only, or the fields whose text differs. A recorded row with a field the build does not
+    give (or the reverse) differs in that field."""
+    count, listed = 0, []
+    new, old = next(built, None), next(recorded, None)
+    while new is not None or old is not None:
+        if old is None or (new is not None and new["figure_id"] < old["figure_id"]):
+            difference, new = f"{new['figure_id']} is built but not recorded", next(built, None)
+        elif new is None or old["figure_id"] < new["figure_id"]:
+            difference, old = f"{old['figure_id']} is recorded but not built", next(recorded, None)
+        else:
+            fields = [f for f in dict.fromkeys([*new, *old]) if new.get(f) != old.get(f)]
+            difference = (
+                f"{new['figure_id']} " + ", ".join(f"{f} {old.get(f)!r} -> {new.get(f)!r}" for f in fields)
+                if fields
+                else None
+            )
+            new, old = next(built, None), next(recorded, None)
+        if difference is not None:
+            count += 1
+            if len(listed) < shown:
+                listed.append(difference)
+    return count, listed
+
+
 def _spool() -> io.TextIOWrapper:
     # An anonymous file on disk (TMPDIR): deleted when closed, or when the process dies.
     return tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
@@ -367,6 +394,16 @@ def _plan_rerun(
             f"Make it with the code that released it (the commit that recorded releases/{version}/), or "
             f'release these columns under a new version: bump "version" in datapackage.json'
         )
+    # The same data and columns, but figures the code computes otherwise (a derivation changed):
+    # remade, the files would publish other figures under the version its snapshot records.
+    differences, listed = snapshot_differences(built_figures(conn), recorded_rows(releases / version / "figures.csv"))
+    if differences:
+        raise ReleaseRefused(
+            f"release {version} is recorded in releases/{version}/figures.csv with other figures than this build "
+            f"gives ({differences} differ: {'; '.join(listed)}): remade, its files would change under the same "
+            f"version. Make it with the code that released it (the commit that recorded releases/{version}/), "
+            f'or release these figures under a new version: bump "version" in datapackage.json'
+        )
     # Each change's platform, for CHANGELOG.md: the built figure's, else (removed) the previous release's.
     path = releases / version / "changelog.csv"
     unresolved: set[str] = set()
@@ -425,15 +462,10 @@ def _plan_new(
             f"datapackage.json above {later[-1]}"
         )
     previous = next(reversed(recorded), None)
-    # The same data with other columns in the files (a column the build adds, drops or retypes) is
-    # a change, judged below on released_schema: "nothing changed" refused the only release that
-    # could publish it, as a rerun of the recorded version refuses to rewrite its files.
-    same_columns = recorded.get(previous, {}).get("released_schema", released) == released
-    if previous is not None and recorded[previous]["content_hash"] == digest and same_columns:
-        raise ReleaseRefused(
-            f"nothing changed since release {previous}; do not bump the version: set "
-            f'"version" in datapackage.json back to "{previous}"'
-        )
+    # "Nothing changed" is judged once the figures are compared (check_bump, below), not on the
+    # data's hash alone: the same data built by other code can give the files other columns (a
+    # column the build adds, drops or retypes) or other derived figures, which no rerun of the
+    # recorded version may publish (_plan_rerun) and which only a new version can.
     corrections = [{k: cell_text(v) for k, v in row.items()} for row in query_dicts(conn, "SELECT * FROM corrections")]
     dropped = dropped_corrections(releases, recorded, {row["correction_id"] for row in corrections})
     if dropped:

@@ -558,6 +558,49 @@ def test_a_rerun_whose_build_gives_the_files_other_columns_is_refused(released, 
     )
 
 
+def test_snapshot_differences_count_every_figure_and_name_the_first():
+    def snap(*rows):
+        return iter([{"figure_id": fid, "value": value} for fid, value in rows])
+
+    same = snap(("a", "1"), ("b", "2"))
+    assert release.snapshot_differences(same, snap(("a", "1"), ("b", "2"))) == (0, [])
+    count, listed = release.snapshot_differences(
+        snap(("a", "1"), ("b", "3"), ("d", "4")), snap(("a", "1"), ("b", "2"), ("c", "5")), shown=2
+    )
+    assert count == 3
+    assert listed == ["b value '2' -> '3'", "c is recorded but not built"]
+    assert release.snapshot_differences(snap(), snap(("z", "1")))[1] == ["z is recorded but not built"]
+    assert release.snapshot_differences(snap(("z", "1")), snap())[1] == ["z is built but not recorded"]
+
+
+def test_a_rerun_whose_build_computes_other_figures_is_refused_and_a_new_version_publishes_them(released, tmp_path):
+    # The same data and columns, built by code that derives otherwise: the rerun rewrote
+    # dist/1.1.0/ with a year sum its releases/1.1.0/figures.csv never held.
+    dist, releases, build_dir = tmp_path / "dist", tmp_path / "releases", tmp_path / "build"
+    shutil.copytree(released / "releases", releases)
+    shutil.copytree(released / "b" / "build", build_dir)
+    with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
+        conn.execute("UPDATE figures SET value = value + 1 WHERE figure_id = ?", [YEAR_SUM])
+    conn.close()
+    refused(
+        build_dir,
+        releases,
+        dist,
+        rf"release 1\.1\.0 is recorded in releases/1\.1\.0/figures.csv with other figures than this build gives "
+        rf"\(1 differ: {YEAR_SUM} value '\d+' -> '\d+'\): remade, its files would change under the same version",
+    )
+    # Under a new version it is a change like any other, no longer "nothing changed".
+    again = built(tmp_path / "next", "1.1.1", "release_next", releases=releases)
+    with sqlite3.connect(again / DATABASE_FILE) as conn:
+        conn.execute("UPDATE figures SET value = value + 1 WHERE figure_id = ?", [YEAR_SUM])
+    conn.close()
+    plan = release.plan_release(again, releases, "2025-12-01")
+    try:
+        assert [(c["change"], c["figure_id"]) for c in plan["changes"]] == [("changed", YEAR_SUM)]
+    finally:
+        release.close_plan(plan)
+
+
 def test_the_same_data_with_other_columns_in_the_files_is_released_under_a_major_step(released, tmp_path):
     # It was "nothing changed since release 1.1.0; do not bump the version", and the rerun of
     # 1.1.0 is refused (above): the build's new column could be published under no version.
