@@ -225,9 +225,16 @@ def _value_changes(summary: ChangeSummary, changed: int) -> list[str]:
 
 
 def summary_markdown(
-    version: str, released: str, previous: str | None, summary: ChangeSummary, other_inputs: list[str]
+    version: str,
+    released: str,
+    previous: str | None,
+    summary: ChangeSummary,
+    other_inputs: list[str],
+    table_changes: Iterable[str] = (),
 ) -> str:
-    """CHANGELOG.md of a release from a ``ChangeSummary`` of its changes."""
+    """CHANGELOG.md of a release from a ``ChangeSummary`` of its changes. ``table_changes``: its
+    tables' changes since ``previous`` in words (``versioning.table_changes``), listed first, as
+    code that reads the columns needs them first."""
     counts = summary.counts
     lines = [f"# Platform Disclosures {version} ({released})", ""]
     if previous:
@@ -240,6 +247,10 @@ def summary_markdown(
         + ". The same list as data: `changelog.csv`.",
         "",
     ]
+    table_changes = list(table_changes)
+    if table_changes:
+        lines += [f"## Changes to the tables ({len(table_changes)})", ""]
+        lines += [f"- {clause[0].upper()}{clause[1:]}." for clause in table_changes] + [""]
     headings = {"added": "Added figures", "changed": "Changed figures", "removed": "Removed figures"}
     for name in CHANGES:
         if not counts[name]:

@@ -15,6 +15,7 @@ from . import versioning
 from .freshness import DSA_REQUEST_TYPES
 from .paths import RELEASES
 from .release_records import recorded_releases
+from .versioning import names, schema_clauses
 
 STATUS_MARKS = {"reported": "●", "derived": "◐", "in_longer_period": "○", "missing": "·"}
 
@@ -146,34 +147,6 @@ def release_state(conn: sqlite3.Connection) -> str:
         f'Until {version} is released, the site serves it as "not released yet" and its home page names '
         f"{latest} ({latest_date}) as the latest release, not as the version shown."
     )
-
-
-def names(items: list[str]) -> str:
-    """`a`, `b` and `c`."""
-    quoted = [f"`{item}`" for item in items]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-
-
-def schema_clauses(differences: list[dict]) -> list[str]:
-    """What breaks a table's readers (versioning.schema_differences), in words: a major step."""
-    clauses = []
-    for d in differences:
-        table = f"`{d['table']}`"
-        if d["change"] == "removed":
-            clauses.append(f"the table {table} was removed")
-        if d["change"] != "changed":
-            continue
-        if d["added"]:
-            clauses.append(f"{table} gained the column{'s' if len(d['added']) > 1 else ''} {names(d['added'])}")
-        if d["removed"]:
-            clauses.append(f"{table} lost the column{'s' if len(d['removed']) > 1 else ''} {names(d['removed'])}")
-        for column, before, after in d["retyped"]:
-            clauses.append(f"{table}'s `{column}` changed from {before} to {after}")
-        if d["reordered"]:
-            clauses.append(f"{table}'s columns changed order")
-        if d["key"]:
-            clauses.append(f"{table}'s key changed from {names(d['key'][0])} to {names(d['key'][1])}")
-    return clauses
 
 
 def join(clauses: list[str]) -> str:

@@ -51,6 +51,34 @@ def schema_change(old: dict[str, dict], new: dict[str, dict]) -> tuple[str | Non
     return ("minor", added) if added else (None, [])
 
 
+def names(items: list[str]) -> str:
+    """`a`, `b` and `c`."""
+    quoted = [f"`{item}`" for item in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def schema_clauses(differences: list[dict]) -> list[str]:
+    """What breaks a table's readers (versioning.schema_differences), in words: a major step."""
+    clauses = []
+    for d in differences:
+        table = f"`{d['table']}`"
+        if d["change"] == "removed":
+            clauses.append(f"the table {table} was removed")
+        if d["change"] != "changed":
+            continue
+        if d["added"]:
+            clauses.append(f"{table} gained the column{'s' if len(d['added']) > 1 else ''} {names(d['added'])}")
+        if d["removed"]:
+            clauses.append(f"{table} lost the column{'s' if len(d['removed']) > 1 else ''} {names(d['removed'])}")
+        for column, before, after in d["retyped"]:
+            clauses.append(f"{table}'s `{column}` changed from {before} to {after}")
+        if d["reordered"]:
+            clauses.append(f"{table}'s columns changed order")
+        if d["key"]:
+            clauses.append(f"{table}'s key changed from {names(d['key'][0])} to {names(d['key'][1])}")
+    return clauses
+
+
 def schema_differences(old: dict[str, dict], new: dict[str, dict]) -> list[dict]:
     """What changed between two schemas (``schema_of``), table by table in name order: each a dict
     with ``table``, ``change`` ("removed", "changed" or "added") and, for a changed table, the
@@ -125,3 +153,12 @@ def check_bump(previous: str, version: str, required: str | None, why: list[str]
             f"{previous} -> {version} is a {actual} bump, but this release needs a {required} bump"
             f'{" (" + reasons + ")" if reasons else ""}: set "version" in datapackage.json to {suggest(previous, required)}'
         )
+
+
+def table_changes(old: dict[str, dict], new: dict[str, dict]) -> list[str]:
+    """Every change of the tables between two schemas (``schema_of``), in words: what breaks a
+    reader (``schema_clauses``: tables removed, then tables changed), then the tables added,
+    each kind in table-name order."""
+    differences = schema_differences(old, new)
+    added = [d["table"] for d in differences if d["change"] == "added"]
+    return schema_clauses(differences) + [f"the table `{table}` was added" for table in added]

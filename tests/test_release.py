@@ -626,6 +626,31 @@ def test_the_same_data_with_other_columns_in_the_files_is_released_under_a_major
     assert (
         "reviewer" in (tmp_path / "dist" / "2.0.0" / "csv" / "figures.csv").read_text(encoding="utf-8").split("\n")[0]
     )
+    # Its CHANGELOG.md says what changed, where its counts say no figure did; a rerun says it again.
+    section = "## Changes to the tables (1)\n\n- `figures` gained the column `reviewer`.\n"
+    for folder in (tmp_path / "dist" / "2.0.0", releases / "2.0.0"):
+        assert section in (folder / "CHANGELOG.md").read_text(encoding="utf-8")
+    release.make_release(tmp_path / "2.0.0" / "build", tmp_path / "again", releases)
+    assert (tmp_path / "again" / "2.0.0" / "CHANGELOG.md").read_bytes() == (
+        releases / "2.0.0" / "CHANGELOG.md"
+    ).read_bytes()
+
+
+def test_a_changelog_lists_the_tables_changes_first():
+    summary = changelog.ChangeSummary()
+    old = {"a": {"fields": ["x:string", "y:integer"], "primaryKey": ["x"]}, "gone": {"fields": [], "primaryKey": []}}
+    new = {
+        "a": {"fields": ["x:string", "y:number", "z:string"], "primaryKey": ["x"]},
+        "b": {"fields": [], "primaryKey": []},
+    }
+    markdown = changelog.summary_markdown(
+        "2.0.0", "2026-12-01", "1.0.0", summary, [], versioning.table_changes(old, new)
+    )
+    assert (
+        "## Changes to the tables (4)\n\n- The table `gone` was removed.\n- `a` gained the column `z`.\n"
+        "- `a`'s `y` changed from integer to number.\n- The table `b` was added.\n"
+    ) in markdown
+    assert "Changes to the tables" not in changelog.summary_markdown("2.0.0", "2026-12-01", "1.0.0", summary, [])
 
 
 @pytest.mark.parametrize("version", ["1.1.0", "1.0.1"])
