@@ -10,6 +10,7 @@ into dropdowns and opens a form that has no value yet on its defaults, so none o
 from __future__ import annotations
 
 import json
+import re
 
 from datasette import hookimpl
 
@@ -24,6 +25,10 @@ CHOICES = {
     # period_start and period_end are picked together, as one period that exists in the data.
     "period": "SELECT DISTINCT period_start || '/' || period_end, period_start || '/' || period_end FROM figures ORDER BY 1 DESC",
 }
+
+
+# A parameter the query's SQL gives its own default when blank (``nullif(:request_type, '')``).
+OWN_DEFAULT = re.compile(r"nullif\(\s*[:@$](\w+)\s*,\s*''\s*\)")
 
 
 def config(datasette) -> dict:
@@ -57,6 +62,10 @@ def extra_body_script(template, database, request, datasette):
         db = datasette.get_database(database)
         choices = {key: [list(r) for r in (await db.execute(sql)).rows] for key, sql in CHOICES.items()}
         data = {"choices": choices, "defaults": config(datasette).get("query_defaults", {}).get(name, {})}
+        # Its dropdown keeps a blank choice: without one it would show, and submit, its first option
+        # (top_jurisdictions' request_type: Apple's "Account requests", no rows for Telegram).
+        canned = await datasette.get_canned_query(database, name, request.actor) if name else None
+        data["blank_means_default"] = sorted(set(OWN_DEFAULT.findall((canned or {}).get("sql") or "")))
         return "window.disclosuresForms = " + json.dumps(data, ensure_ascii=False).replace("</", "<\\/") + ";"
 
     return inner

@@ -44,7 +44,7 @@ Checked before Datasette sees the request, on database, table, view and row path
   write in the SQL instead (LIMIT, OFFSET, ORDER BY), or for a canned query how to run its SQL
   as one's own. ``_size=max`` is accepted: it is what a query does anyway, and Datasette's own
   CSV links carry it;
-- a canned query's ``platform``, ``jurisdiction`` or ``metric`` names one that exists
+- a canned query's ``platform``, ``jurisdiction``, ``metric`` or ``request_type`` names one that exists
   (``compare_platforms.json?jurisdiction=US`` answered ``[]``, as if the United States had no
   figures), and in its ``.json`` and ``.csv`` is given, unless the query has a default for it
   (``top_jurisdictions.json?platform_id=telegram`` ran with a blank ``platform`` and answered
@@ -266,6 +266,7 @@ VOCABULARY_PARAMETERS = {
     "platform": ("platforms", "platform_id", str),
     "jurisdiction": ("jurisdictions", "jurisdiction_id", str.upper),
     "metric": ("metrics", "metric_id", str),
+    "request_type": ("request_types", "request_type_id", str),
 }
 # A canned query's parameters that name a period's first or last day, compared as text with the
 # figures' own dates: anything but a date as they are written (2024-1-1, 2024-06-31) or a day no

@@ -18,9 +18,11 @@
 
   // A value typed into the URL that is not among the choices stays selected, named as such, so the
   // form never shows a different selection from the one the results are for.
-  function select(name, id, options, value) {
+  // blank: the label of an empty choice, for a parameter whose query has its own default.
+  function select(name, id, options, value, blank) {
     var node = document.createElement("select");
     node.name = name; node.id = id;
+    if (blank) { options = [["", blank]].concat(options); }
     var known = options.some(function (o) { return o[0] === value; });
     if (value && !known) { node.appendChild(new Option(value + " (not in the data)", value, true, true)); }
     options.forEach(function (o) { node.appendChild(new Option(o[1], o[0], false, o[0] === value)); });
@@ -45,7 +47,8 @@
       var choices = data.choices[input.name];
       if (choices) {
         var value = input.name === "jurisdiction" ? input.value.toUpperCase() : input.value;
-        input.replaceWith(select(input.name, input.id, choices, value));
+        var own = (data.blank_means_default || []).indexOf(input.name) >= 0;
+        input.replaceWith(select(input.name, input.id, choices, value, own ? "(blank: the query's default)" : null));
         return;
       }
       if (input.name === "period_start" && names.indexOf("period_end") >= 0) {

@@ -1,0 +1,57 @@
+"""top_jurisdictions ranks one request type at a time, and says which.
+
+A newcomer's finding: the query ranked every request type of a platform together, without a column
+naming any. Google's H1 2024 requests received put the United States' search warrants (29,129),
+subpoenas (25,345) and preservation requests (21,094) between India's, Germany's and Brazil's legal
+process totals, so one country stood in the ranking several times, each time for a different count.
+"""
+
+import pytest
+from conftest import assert_error_shape
+
+TOP = "/disclosures/top_jurisdictions"
+GOOGLE_H1_2024 = "platform=google&metric=requests_received&period_start=2024-01-01&period_end=2024-06-30"
+TELEGRAM_2024 = "platform=telegram&metric=requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31"
+
+
+def ranked(site, query):
+    response = site.get(f"{TOP}.json?{query}&_shape=array")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_platform_with_many_request_types_is_ranked_by_one_and_each_row_names_it(site):
+    rows = ranked(site, GOOGLE_H1_2024)
+    # Without request_type: the one the most countries have a figure of, each country once.
+    assert {row["request_type_id"] for row in rows} == {"legal_process"}
+    countries = [row["jurisdiction_id"] for row in rows]
+    assert len(countries) == len(set(countries)) == 50
+    assert (rows[0]["jurisdiction_id"], rows[0]["value"]) == ("IND", 48802)
+    assert [row["value"] for row in rows] == sorted((row["value"] for row in rows), reverse=True)
+    # Asked for, another request type: the United States' subpoenas, the only country with that type.
+    subpoenas = ranked(site, f"{GOOGLE_H1_2024}&request_type=subpoena")
+    assert [(row["jurisdiction_id"], row["request_type_id"], row["value"]) for row in subpoenas] == [
+        ("USA", "subpoena", 25345)
+    ]
+
+
+def test_a_platform_with_one_request_type_ranks_as_before(site):
+    rows = ranked(site, TELEGRAM_2024)
+    assert rows == ranked(site, f"{TELEGRAM_2024}&request_type=ip_or_phone")
+    assert (rows[0]["jurisdiction_id"], rows[0]["request_type_id"], rows[0]["value"]) == ("IND", "ip_or_phone", 14641)
+
+
+@pytest.mark.parametrize("fmt", [".json", ".csv"])
+def test_a_request_type_that_does_not_exist_is_a_400_not_an_empty_ranking(site, fmt):
+    message = assert_error_shape(site.get(f"{TOP}{fmt}?{TELEGRAM_2024}&request_type=ip_or_phon"), 400)
+    assert message.startswith("request_type=ip_or_phon: no such request_type")
+
+
+def test_the_form_offers_a_blank_request_type_for_the_querys_own_default(site):
+    import json
+    import re
+
+    html = site.get(f"{TOP}?{TELEGRAM_2024}").text
+    data = json.loads(re.search(r"window.disclosuresForms = (.*?);</script>", html, re.S).group(1))
+    assert data["blank_means_default"] == ["request_type"]
+    assert ["ip_or_phone", "IP address and/or phone number"] in data["choices"]["request_type"]
