@@ -47,3 +47,9 @@ def test_a_column_search_beside_search_narrows_it(site):
 def test_a_column_search_beside_search_is_checked_as_one_alone(site, query, said):
     response = site.get(f"{FIGURES}.json?{query}")
     assert response.status_code == 400 and said in response.json()["error"], response.text
+
+
+def test_the_api_page_says_how_column_searches_combine(site):
+    api = site.get("/api").text
+    assert "One column's search on a table: <code>_search_quote=…</code>" in api
+    assert "beside <code>_search</code> and beside other columns' searches, and all must match" in api

@@ -55,3 +55,7 @@ def test_the_form_offers_a_blank_request_type_for_the_querys_own_default(site):
     data = json.loads(re.search(r"window.disclosuresForms = (.*?);</script>", html, re.S).group(1))
     assert data["blank_means_default"] == ["request_type"]
     assert ["ip_or_phone", "IP address and/or phone number"] in data["choices"]["request_type"]
+
+
+def test_the_api_page_lists_a_request_type_that_does_not_exist_among_the_400s(site):
+    assert "<code>metric</code> or <code>request_type</code> that does not exist" in site.get("/api").text
