@@ -19,7 +19,8 @@ FTS5). ``_searchmode=raw`` passes FTS5 query syntax through as Datasette documen
 FTS5 cannot read is answered 400 "could not read this search: ...", checked before the page's
 query runs. ``_search`` on a table or view without full-text search is a 400 naming the tables
 that have it (Datasette ignored it and answered every row), a ``_search_<column>`` beside ``_search``
-applies as well (Datasette read ``_search`` alone), and a blank ``_search=`` (an empty
+applies as well (Datasette read ``_search`` alone), a ``_fts_table`` or ``_fts_pk`` other than the
+table's own is a 400 (another index matched rows of another table by rowid), and a blank ``_search=`` (an empty
 search box submitted with the filters) is no search. A blank ``_searchmode=`` is no mode (the
 table's own, as Datasette reads it), where it was a 400 that the first of
 ``_searchmode=&_searchmode=raw`` made too.
@@ -268,10 +269,13 @@ def filters_from_request(request, database, table, datasette):
             refused = search_problem(request.args[key], raw)
             if refused:
                 raise BadRequest(f"{key}: {refused}")
-        if not keys or request.args.get("_fts_table"):
-            return None
         tables = await searchable_tables(datasette, database)
         fts = tables.get(table) or await datasette.get_database(database).fts_table(table)
+        refused = index_override_problem(datasette, database, table, fts, request.args, tables)
+        if refused:
+            raise BadRequest(refused)
+        if not keys:
+            return None
         if not fts:
             raise BadRequest(
                 f"Search (_search) is not available on {table}: full-text search is on " + ", ".join(sorted(tables))
@@ -282,6 +286,31 @@ def filters_from_request(request, database, table, datasette):
         return await column_searches_beside_search(datasette, database, fts, keys, request.args, raw)
 
     return inner
+
+
+def index_override_problem(datasette, database: str, table: str, fts: str | None, args, tables) -> str | None:
+    """Why ``_fts_table`` or ``_fts_pk`` names another index or key than the table's own, or None.
+
+    Datasette takes both from the query string, for a table whose index it cannot find: on a
+    table that has one, ``figures.json?_fts_table=sources_fts&_search=telegram`` answered the 74
+    figures whose rowids are those of sources that say telegram, and ``_fts_pk=figure_id`` no row."""
+    own_pk = datasette.table_metadata(database, table).get("fts_pk", "rowid")
+    for option, own in (("_fts_table", fts), ("_fts_pk", own_pk)):
+        given = args.get(option)
+        if given is None or given == own:
+            continue
+        if not fts:
+            return f"{option}={given}: {table} has no full-text search; it is on " + ", ".join(sorted(tables))
+        if option == "_fts_table":
+            return (
+                f"_fts_table={given}: {table} is searched through its own index, {fts}; another index would "
+                f"match {table} by the rowids of its own rows. Leave _fts_table out and use _search"
+            )
+        return (
+            f"_fts_pk={given}: {fts} is keyed by the {own_pk} of {table}; another column would match no row, "
+            "or the wrong ones. Leave _fts_pk out and use _search"
+        )
+    return None
 
 
 async def column_searches_beside_search(datasette, database: str, fts: str, keys: list[str], args, raw: bool):
