@@ -105,12 +105,13 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote_plus
 
 from datasette import hookimpl
-from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils import escape_sqlite, tilde_decode, tilde_encode
 from datasette.views import database as database_view
 
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
+from _implied_keys import implied_key
 from _near_codes import ALPHA3_SQL, did_you_mean, named_jurisdictions_problem
 from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
 from _table_options import nameless_problem, unapplied_option
@@ -651,6 +652,90 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
             f"{key}={value}: {column} holds numbers, and {shown} is not a finite number, so {outcome}; write it {write}"
         )
     return f"{key}={value}: {column} holds numbers, and {shown} is not a number, so {outcome}; write it {write}"
+
+
+# The lookups that compare a column's value with the values given, as equal or not.
+KEY_LOOKUPS = ("exact", "not", "in", "notin")
+
+
+async def referenced_columns(db, table: str, kind: str, columns: dict) -> dict:
+    """{column: (table, key column)} of the columns of ``table`` that name a row of another table:
+    its foreign keys, and for a view or a table the build derives, the columns named as the
+    database's foreign keys that all point to one table (plugins/_implied_keys.py)."""
+    found = {}
+    if kind == "table":
+        for key in await db.foreign_keys_for_table(table):
+            found[key["column"]] = (key["other_table"], key["other_column"])
+    for column in columns:
+        if column not in found:
+            implied = await implied_key(db, column)
+            if implied is not None and implied[0] != table:
+                found[column] = implied[:2]
+    return found
+
+
+async def key_hint(db, other_table: str, other_column: str, value: str) -> str:
+    """ "did you mean ...?" for a key no row has: the key in another case (usa: USA, Telegram:
+    telegram), a jurisdiction's alpha-2 code (US: USA), or the codes one letter off; or ""."""
+    column, table = escape_sqlite(other_column), escape_sqlite(other_table)
+    same = await db.execute(f"SELECT {column} FROM {table} WHERE {column} = ? COLLATE NOCASE LIMIT 1", [value])
+    if same.rows:
+        return f"did you mean {same.rows[0][0]}?"
+    if other_table == "jurisdictions":
+        alpha2 = await db.execute("SELECT jurisdiction_id, name FROM jurisdictions WHERE alpha2 = upper(?)", [value])
+        if alpha2.rows:
+            return f"did you mean {alpha2.rows[0][0]} for {alpha2.rows[0][1]}?"
+        if len(value) == 3:
+            return did_you_mean(value, dict((await db.execute(ALPHA3_SQL)).rows))
+    return ""
+
+
+async def key_filter_problem(db, table: str, kind: str, columns: dict, params: list) -> str | None:
+    """Why a filter compares a column that names another table's rows (jurisdiction_id, platform_id,
+    ...) with a value no row of that table has, or None.
+
+    Such a filter can match no row, or every row: ``figures.json?jurisdiction_id=usa`` (or ``=US``,
+    or ``=BRG``) answered 200 with no rows, as if the United States had no figures, and
+    ``platform_id__not=Telegram`` every figure, Telegram's too. The canned queries refused such a
+    value already (canned_query_problem); a table's filter is told the same, with the key meant."""
+    referenced = None
+    for key, value in params:
+        if key.startswith("_") or not value.strip():
+            continue
+        column, lookup = key.rsplit("__", 1) if "__" in key else (key, "exact")
+        if lookup not in KEY_LOOKUPS or column not in columns:
+            continue
+        if referenced is None:
+            referenced = await referenced_columns(db, table, kind, columns)
+        if column not in referenced:
+            continue
+        other_table, other_column = referenced[column]
+        listed = lookup in ("in", "notin")
+        given = json.loads(value) if listed and value.startswith("[") else None
+        if given is None:
+            given = [v.strip() for v in value.split(",")] if listed else [value]
+        for place, wanted in enumerate(given):
+            if not isinstance(wanted, str):
+                continue
+            found = await db.execute(
+                f"SELECT 1 FROM {escape_sqlite(other_table)} WHERE {escape_sqlite(other_column)} = ? LIMIT 1",
+                [wanted],
+            )
+            if found.rows:
+                continue
+            hint = await key_hint(db, other_table, other_column, wanted)
+            if len(given) > 1:
+                shown = f"its {ordinal(place + 1)} value {wanted!r}"
+                outcome = "no row could match it" if lookup == "in" else "it would leave out no row"
+            else:
+                shown = repr(wanted)
+                outcome = "nothing could match" if lookup in ("exact", "in") else "no row would be left out"
+            return (
+                f"{key}={value}: {shown} is the {other_column} of no row of {other_table}, so {outcome}"
+                + (f" ({hint})" if hint else "")
+                + f"; the {other_column} values are listed at /{db.name}/{other_table}"
+            )
+    return None
 
 
 # Datasette's filters that compare through a LIKE or GLOB pattern, which SQLite reads as a C
@@ -1206,7 +1291,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         if problem:
             return 400, problem
     keys_kept = [key["name"] for key in keys] if kind == "table" else []
-    problem = column_choice_problem(table, params, columns, keys_kept)
+    problem = column_choice_problem(table, params, columns, keys_kept) or await key_filter_problem(
+        db, table, kind, columns, params
+    )
     if problem:
         return 400, problem
     if given.get("_next"):

@@ -255,7 +255,7 @@ def test_the_whole_numbers_at_sqlites_bounds_still_compare(site, real_db, lookup
         expected = rows(real_db, f"SELECT count(*) FROM figures WHERE year {SQL_OF[lookup]} {right}", number)[0][0]
         assert answer.json()["filtered_table_rows_count"] == expected
     # A column of text compares text: a long run of digits there is no number.
-    assert site.get("/disclosures/figures.json?platform_id=9223372036854775808&_size=0").status_code == 200
+    assert site.get("/disclosures/figures.json?platform_wording=9223372036854775808&_size=0").status_code == 200
 
 
 def test_the_largest_whole_numbers_sqlite_holds_still_filter(site, real_db):
@@ -631,7 +631,7 @@ def test_a_pattern_filter_holding_a_nul_is_a_400_not_a_shorter_pattern(site, que
 
 def test_other_filters_with_a_nul_and_patterns_without_one_still_answer(site):
     # An exact value holding a NUL is compared whole, and matches nothing, as it should.
-    exact = site.get("/disclosures/figures.json?platform_id=%00&_size=0")
+    exact = site.get("/disclosures/figures.json?platform_wording=%00&_size=0")
     assert exact.status_code == 200 and exact.json()["filtered_table_rows_count"] == 0
     found = site.get("/disclosures/figures.json?quote__contains=fulfilled&_size=0")
     assert found.status_code == 200 and found.json()["filtered_table_rows_count"] > 0

@@ -83,16 +83,14 @@ def test_the_sentence_above_the_rows_and_the_pages_title_name_the_columns(site):
     )
     # A search, which Datasette names first, stays as it says it; each column after it is titled,
     # the sort too.
-    path = (
-        "/disclosures/figures?_search=telegram&metric_id__not=users_affected&platform_id=telegram&_sort_desc=value_low"
-    )
+    path = "/disclosures/figures?_search=telegram&metric_id__not=accounts_affected&platform_id=telegram&_sort_desc=value_low"
     assert sentence(site.get(path).text) == (
-        'where search matches "telegram", Metric (metric_id) != "users_affected" and '
+        'where search matches "telegram", Metric (metric_id) != "accounts_affected" and '
         'Platform (platform_id) = "telegram" sorted by Band low (value_low) descending'
     )
     data = site.get(path.replace("figures?", "figures.json?") + "&_size=1").json()
     assert data["human_description_en"] == (
-        'where search matches "telegram", metric_id != "users_affected" and platform_id = "telegram" '
+        'where search matches "telegram", metric_id != "accounts_affected" and platform_id = "telegram" '
         "sorted by value_low descending"
     )
     # A lookup with no value, and a column without a title.

@@ -1,0 +1,62 @@
+"""A filter on a column that names another table's rows takes a key that table has.
+
+A newcomer's finding: ``figures.json?jurisdiction_id=usa`` (or ``=US``, the alpha-2 code, or
+``=BRG``, a slip for BGR or BRA) answered 200 with no rows, as if the United States had no
+figures, and ``platform_id__not=Telegram`` answered every figure, Telegram's too. The canned
+queries refused such a value already; a table's filter is now a 400 that names the key meant.
+"""
+
+import pytest
+from conftest import assert_error_shape
+
+FIGURES = "/disclosures/figures"
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        (
+            "jurisdiction_id=usa",
+            "jurisdiction_id=usa: 'usa' is the jurisdiction_id of no row of jurisdictions, so nothing could match "
+            "(did you mean USA?); the jurisdiction_id values are listed at /disclosures/jurisdictions",
+        ),
+        ("jurisdiction_id__exact=US", "(did you mean USA for United States?)"),
+        ("jurisdiction_id=BRG", "(did you mean ARG for Argentina, BGR for Bulgaria, BRA for Brazil, BRB for"),
+        ("platform_id__not=Telegram", "so no row would be left out (did you mean telegram?)"),
+        ("jurisdiction_id__in=USA,DE", "its 2nd value 'DE' is the jurisdiction_id of no row of jurisdictions, so no"),
+        ("metric_id=requests", "'requests' is the metric_id of no row of metrics, so nothing could match;"),
+        ("source_tier=tier1", "'tier1' is the tier_id of no row of source_tiers"),
+    ],
+)
+@pytest.mark.parametrize("fmt", [".json", ".csv"])
+def test_a_key_no_row_has_is_a_400_that_names_the_one_meant(site, query, said, fmt):
+    assert said in assert_error_shape(site.get(f"{FIGURES}{fmt}?{query}"), 400)
+
+
+def test_a_derived_tables_keys_and_the_page_are_refused_alike(site):
+    # figures_series is a view: its platform_id and jurisdiction_id name rows as the figures' do.
+    message = assert_error_shape(site.get("/disclosures/figures_series.json?jurisdiction_id=usa"), 400)
+    assert "(did you mean USA?)" in message
+    message = assert_error_shape(site.get("/disclosures/coverage_cells.json?platform_id=Google"), 400)
+    assert "(did you mean google?)" in message
+    page = site.get(f"{FIGURES}?jurisdiction_id=usa")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+
+
+def test_keys_that_exist_still_filter_with_or_without_rows(site):
+    def count(path):
+        response = site.get(path + "&_size=0")
+        assert response.status_code == 200, response.text
+        return response.json()["filtered_table_rows_count"]
+
+    assert count(f"{FIGURES}.json?jurisdiction_id=USA") > 0
+    # Antigua and Barbuda is a jurisdiction with no figure yet: no rows, and no error.
+    assert count(f"{FIGURES}.json?jurisdiction_id=ATG") == 0
+    # A table's own key is a lookup: no such platform is no row.
+    assert count("/disclosures/platforms.json?platform_id=nope") == 0
+    # A blank value is left to Datasette, as the filter form sends one.
+    assert site.get(f"{FIGURES}.json?jurisdiction_id=&_size=0").status_code == 200
+
+
+def test_the_api_page_lists_it_among_the_400s(site):
+    assert "with a key no row of that table has (<code>jurisdiction_id=usa</code>" in site.get("/api").text
