@@ -1849,6 +1849,14 @@ def overdue_flag(cell: dict, info: dict | None) -> dict | None:
     }
 
 
+# What the map's JSON means by ``missing``, in its own words, as the page says it.
+MAP_MISSING_MEANS = (
+    "the countries of without_figure for which no public source gives Telegram's figure, although its bot "
+    "used this period for every country; empty when the bot used this period for a few countries only "
+    "(regular_period false): the others' reports cover other periods, so none is missing a figure for this one"
+)
+
+
 def newest_map_period(periods: list[dict]) -> str:
     """The key of the period the map opens on: the newest (latest end, then most countries) among those
     with at least a quarter as many countries as the best-covered one, so the page opens on recent
@@ -1907,7 +1915,7 @@ async def telegram_map_page(datasette, request):
              AND f.value_kind = 'exact' ORDER BY f.value DESC, j.name""",
         [metric, period["period_start"], period["period_end"]],
     )
-    missing = await rows(
+    without_figure = await rows(
         db,
         """SELECT j.jurisdiction_id, j.name, j."numeric" FROM jurisdictions j
            WHERE j.kind = 'country' AND j.jurisdiction_id NOT IN (
@@ -1923,6 +1931,7 @@ async def telegram_map_page(datasette, request):
            WHERE platform_id = 'telegram' AND period_start = ? AND period_end = ?""",
         [period["period_start"], period["period_end"]],
     )
+    regular_period = bool(regular[0]["regular"])
     name = database_name(datasette)
     twin = [
         ("platform_id", "telegram"),
@@ -1938,8 +1947,13 @@ async def telegram_map_page(datasette, request):
         "metric": metric,
         "values": values,
         "derived_count": sum(1 for v in values if v["is_derived"]),
-        "missing": missing,
-        "regular_period": bool(regular[0]["regular"]),
+        # The countries dotted in grey, and those of them missing a figure: every one in a period
+        # the bot used for all countries, none in one it used for a few (the coverage table leaves
+        # that cell blank). The JSON listed all 248 as missing where the page said none of them was.
+        "without_figure": without_figure,
+        "missing": without_figure if regular_period else [],
+        "missing_means": MAP_MISSING_MEANS,
+        "regular_period": regular_period,
         "map_json": embed(
             {
                 "values": {v["numeric"]: v for v in values if v["numeric"]},
