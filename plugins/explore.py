@@ -33,6 +33,7 @@ from _badges import derived_badge
 from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
 from _responses import error_json, error_response, name_as_sent
 from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
+from _unread import unread_parameters as unread
 
 PLUGIN = "platform-disclosures"
 MONTHS = (
@@ -653,6 +654,8 @@ PAGE_PARAMETERS = {
     "platforms": (),
     "platform": (),
 }
+# The pages whose form sets what they read.
+PAGES_WITH_FORMS = ("chart", "compare", "telegram-map")
 
 
 def page_parameter_problem(request) -> str | None:
@@ -677,25 +680,17 @@ def page_parameter_problem(request) -> str | None:
 
 
 def unread_parameters(request) -> dict:
-    """What a page's HTML says it did not apply: the parameters it does not read, given to a page
-    that reads some (their JSON refuses them, page_parameter_problem). The page answered them as
-    if they were not given, silently: ``/compare?country=DEU`` (its picker is labelled Country)
-    showed the United States under "Compare platforms: United States", which a reader on deadline
-    took for what was asked. A period on /compare has a notice of its own (PERIOD_WORDS)."""
+    """What a page's HTML says it did not apply: the parameters it does not read (their JSON refuses
+    them, page_parameter_problem). The page answered them as if they were not given, silently:
+    ``/compare?country=DEU`` (its picker is labelled Country) showed the United States under
+    "Compare platforms: United States", which a reader on deadline took for what was asked; and
+    ``/country/USA?foo=1``, a page that reads none, said nothing where its JSON answered 400. A
+    period on /compare has a notice of its own (PERIOD_WORDS)."""
     page = request.path.strip("/").split("/")[0]
-    taken = PAGE_PARAMETERS.get(page)
-    if not taken:
+    if page not in PAGE_PARAMETERS:
         return {}
     own = PERIOD_WORDS if page == "compare" else ()
-    given = [
-        (key, value)
-        for key in request.args
-        if not key.startswith("_") and key not in taken and key not in own
-        for value in request.args.getlist(key)
-    ]
-    if not given:
-        return {}
-    return {"given": given, "names": list(dict.fromkeys(key for key, _ in given)), "taken": list(taken)}
+    return unread(request.args, PAGE_PARAMETERS[page], own, form=page in PAGES_WITH_FORMS)
 
 
 def page_option_problem(datasette, request) -> str | None:

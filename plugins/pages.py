@@ -27,6 +27,7 @@ from _dates import marked_dates
 from _refiled import FIGURE_ID_IN_TEXT, derived_in_place
 from _releases import RELEASED_SQL, UNRELEASED_CORRECTIONS, released_in, version_order
 from _responses import error_response
+from _unread import unread_parameters
 
 PLUGIN = "platform-disclosures"
 TOP_COUNTRIES = 6
@@ -326,7 +327,14 @@ async def changes_page(datasette, request):
         "SELECT count(*) AS corrections, (SELECT latest_release FROM dataset) AS since FROM corrections "
         f"WHERE {UNRELEASED_CORRECTIONS}",
     )
-    context = {"release": release, "shown": CHANGES_SHOWN, "releases": releases, "pending": pending}
+    context = {
+        "release": release,
+        "shown": CHANGES_SHOWN,
+        "releases": releases,
+        "pending": pending,
+        # /changes?foo=1 showed the latest release's changes without a word, as if foo were read.
+        "not_applied": unread_parameters(request.args, ("version",)),
+    }
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 
 
@@ -550,6 +558,8 @@ async def figure_page(datasette, request):
     # Q4) is listed once, with the overlapping figures' own.
     shown = {d["disagreement_id"] for d in context["overlapping_disagreements"]}
     context["input_disagreements"] = [d for d in context["input_disagreements"] if d["disagreement_id"] not in shown]
+    # /figure/<id>?foo=1 showed the figure without a word, where its row's page and JSON answer 400.
+    context["not_applied"] = unread_parameters(request.args, ())
     return Response.html(await datasette.render_template("figure.html", context, request=request))
 
 

@@ -1554,6 +1554,18 @@ def test_the_chart_page_chooses_for_a_reader_a_request_type_whose_series_runs_on
             "no parameter <code>periode</code>, so <code>periode=2025q1</code> was not applied",
             "<code>metric</code> and <code>period</code> alone",
         ),
+        # A page that reads none says so as well: /country/USA?foo=1 showed the page without a
+        # word, where /country/USA.json?foo=1 answered 400.
+        (
+            "/country/USA?foo=1",
+            "no parameter <code>foo</code>, so <code>foo=1</code> was not applied",
+            "it takes none, and shows the same without it.",
+        ),
+        (
+            "/platforms?utm_source=feed&x=2",
+            "no parameters <code>utm_source</code>, <code>x</code>, so",
+            "it takes none, and shows the same without them.",
+        ),
     ],
 )
 def test_a_page_says_which_parameters_of_its_address_it_did_not_apply(site, path, unread, taken):
@@ -1568,12 +1580,11 @@ def test_a_page_says_which_parameters_of_its_address_it_did_not_apply(site, path
 
 
 def test_only_what_a_page_does_not_read_is_said_not_applied(site):
-    # A period on /compare has its own notice, once; a page that takes no parameter says nothing.
+    # A period on /compare has its own notice, once; an option of Datasette's ("_") is not listed.
     told = site.get("/compare?jurisdiction=DEU&period=2024").text
     assert 'id="period-not-applied"' in told and 'id="not-applied"' not in told
     assert "Compare platforms: Germany" in told
     assert 'id="not-applied"' not in site.get("/chart?platform=google&jurisdiction=IND&_x=1").text
-    assert 'id="not-applied"' not in site.get("/country/USA?utm_source=feed").text
 
 
 @pytest.mark.parametrize(
@@ -1928,3 +1939,24 @@ def test_the_maps_json_calls_missing_what_its_page_calls_missing(site, real_db):
     regular = site.get("/telegram-map.json?period=2024").json()
     assert regular["regular_period"] is True and regular["missing"] == regular["without_figure"] != []
     assert "No public source gives Telegram's figure for these countries" in site.get("/telegram-map?period=2024").text
+
+
+@pytest.mark.parametrize(
+    ("path", "told"),
+    [
+        ("/figure/{figure_id}?foo=1", "it takes none, and shows the same without it."),
+        ("/changes?foo=1", "what it shows is for <code>version</code> alone."),
+    ],
+)
+def test_the_figure_and_changes_pages_say_which_parameters_they_did_not_apply(site, real_db, path, told):
+    # /figure/<id>?foo=1 and /changes?foo=1 answered as if foo were not given, without a word, while
+    # the figure's row (its page and its JSON) answers 400 and /compare?country=DEU says so.
+    (figure_id,) = rows(real_db, "SELECT figure_id FROM figures ORDER BY figure_id LIMIT 1")[0]
+    page = site.get(path.format(figure_id=figure_id))
+    assert page.status_code == 200
+    notice = " ".join(re.search(r'<p class="notice" id="not-applied">(.*?)</p>', page.text, re.S).group(1).split())
+    assert "no parameter <code>foo</code>, so <code>foo=1</code> was not applied" in notice and told in notice, notice
+    assert "not-applied" not in site.get(path.format(figure_id=figure_id).split("?")[0]).text
+    assert "not-applied" not in site.get(path.format(figure_id=figure_id).split("?")[0] + "?_ttl=5").text
+    if path.startswith("/figure/"):
+        assert_error_shape(site.get(f"/disclosures/figures/{figure_id}.json?foo=1"), 400)
