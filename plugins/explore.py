@@ -1336,6 +1336,13 @@ async def platform_id_of(db, asked: str) -> str | None:
     return named[0]["platform_id"] if named else None
 
 
+def chart_json_url(datasette, platform: str, jurisdictions: list[str], request_type: str, metrics: list[str]) -> str:
+    """The address of /chart.json for one selection, as a 404 of /chart.json names what there is."""
+    query = [("platform", platform)] + [("jurisdiction", j) for j in jurisdictions]
+    query += [("request_type", request_type)] + [("metric", m) for m in metrics]
+    return datasette.urls.path("chart.json") + "?" + urlencode(query)
+
+
 async def chart_page(datasette, request):
     """/chart?platform=&jurisdiction=&request_type=&metric= (jurisdiction and metric may repeat).
 
@@ -1397,6 +1404,14 @@ async def chart_page(datasette, request):
     jurisdictions = chosen["jurisdiction"] or ["USA"]
     given["request_type"] = (chosen["request_type"] or [None])[0]
     metrics = chosen["metric"]
+    # What the address asked for (null or [] where the page chose a default), beside "selected",
+    # what it shows: a 200 of /chart.json is the series asked for, defaults filled in.
+    asked = {
+        "platform": given["platform"],
+        "jurisdictions": chosen["jurisdiction"],
+        "request_type": given["request_type"],
+        "metrics": list(metrics),
+    }
     options = await rows(
         db,
         """SELECT DISTINCT s.request_type_id, r.label AS request_type, s.metric_id, m.label AS metric, m.unit
@@ -1434,6 +1449,18 @@ async def chart_page(datasette, request):
         **{r["metric_id"]: r["label"] for r in await rows(db, "SELECT metric_id, label FROM metrics")},
     }
     if request_type and counts and request_type not in counts:
+        if as_json:
+            # A program reads the data, not the message: another request type's series under 200
+            # was taken for the one asked (Google's India has no "IP address and/or phone number").
+            there = [
+                f"{r} ({names[r]}): {chart_json_url(datasette, platform, jurisdictions, r, [])}" for r in sorted(counts)
+            ]
+            return await not_found(
+                datasette,
+                request,
+                f"request_type={request_type}: {known[0]['name']} has no series of {names[request_type]!r} for "
+                f"{', '.join(jurisdictions)}; its request types there are {'; '.join(there)}",
+            )
         headline = headline_request_type(counts, newest)
         notices.append(
             f"{known[0]['name']} has no series of the request type “{names[request_type]}” for "
@@ -1444,6 +1471,19 @@ async def chart_page(datasette, request):
     offered = [o["metric_id"] for o in options if o["request_type_id"] == request_type]
     if options and metrics:
         missing = [m for m in metrics if m not in offered]
+        if missing and as_json:
+            # Left out or replaced, the chart is not the one asked for: a program took the rest for it.
+            there = [
+                f"{m} ({names[m]}): {chart_json_url(datasette, platform, jurisdictions, request_type, [m])}"
+                for m in sorted(offered)
+            ]
+            return await not_found(
+                datasette,
+                request,
+                f"metric={','.join(missing)}: {known[0]['name']} has no series of "
+                f"{', '.join(repr(names[m]) for m in missing)} of {names[request_type]!r} for "
+                f"{', '.join(jurisdictions)}; its metrics of that request type there are {'; '.join(there)}",
+            )
         metrics = [m for m in metrics if m in offered]
         if missing:
             notices.append(
@@ -1473,6 +1513,17 @@ async def chart_page(datasette, request):
             )
         }
         uncharted = [j for j in jurisdictions if j not in charted]
+        if uncharted and charted and as_json:
+            kept = [j for j in jurisdictions if j in charted]
+            return await not_found(
+                datasette,
+                request,
+                f"jurisdiction={','.join(uncharted)}: {known[0]['name']} has no series of "
+                f"{in_words([repr(names[m]) for m in metrics])} of {names[request_type]!r}"
+                f"{'' if asked['request_type'] else ' (drawn where no request_type is given)'} for "
+                f"{', '.join(uncharted)}; the chart of the others is "
+                f"{chart_json_url(datasette, platform, kept, request_type, metrics)}",
+            )
         if uncharted and charted:
             notices.append(f"{known[0]['name']} has no series of this selection for {', '.join(uncharted)}: left out.")
         titled = [j for j in jurisdictions if j in charted] or jurisdictions
@@ -1534,6 +1585,7 @@ async def chart_page(datasette, request):
         "message": message,
         # A 400: the message is what to change, shown as an error and announced by screen readers.
         "refused": bool(refused),
+        "asked": asked,
         "selected": {
             "platform": platform,
             "jurisdictions": jurisdictions,

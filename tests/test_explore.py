@@ -1520,12 +1520,13 @@ def test_the_chart_page_chooses_for_a_reader_a_request_type_whose_series_runs_on
     # Switching the chart's form from Telegram to Google kept "IP address and/or phone number",
     # which Google lacks, and the page fell back to Google's "all requests": H2 2010 to H1 2017,
     # where its other series run to H1 2025. So did Google with no request type given.
-    switched = site.get(
-        "/chart.json?platform=google&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled"
-    ).json()
-    assert "this chart shows its “All requests”" not in switched["message"], switched["message"]
-    assert switched["selected"]["request_type"] != "all"
-    drawn = [p["period_end"] for s in switched["chart"]["series"] for p in s["points"]]
+    # The page chooses (its JSON refuses a request type the selection lacks: a 404 that lists them).
+    switched = unescape(
+        site.get("/chart?platform=google&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled").text
+    )
+    assert "this chart shows its “All requests”" not in switched
+    assert ("request_type", "all") not in form_choices(switched)
+    drawn = [p["period_end"] for s in charts_of(switched)[0]["series"] for p in s["points"]]
     assert max(drawn) >= "2025-06-30"
     for place in ("GBR", "IND"):
         unasked = site.get(f"/chart.json?platform=google&jurisdiction={place}").json()
@@ -1878,11 +1879,16 @@ def test_a_chart_is_titled_by_the_jurisdictions_it_draws_and_says_which_it_left_
         """SELECT DISTINCT jurisdiction_id FROM figures_series WHERE platform_id = 'google'
         AND request_type_id = 'legal_process' AND metric_id = 'requests_received' AND jurisdiction_id IN ('USA', 'ISL')""",
     ) == [("ISL",)]
-    spec = site.get(f"/chart.json?{selection}&jurisdiction=USA&jurisdiction=ISL").json()
+    # The JSON is not a chart of Iceland alone under 200: a 404 that leads to it.
+    message = assert_error_shape(site.get(f"/chart.json?{selection}&jurisdiction=USA&jurisdiction=ISL"), 404)
+    others = "/chart.json?platform=google&jurisdiction=ISL&request_type=legal_process&metric=requests_received"
+    assert message.startswith("jurisdiction=USA: Google has no series of 'Requests received' of 'Legal process")
+    assert message.endswith(f"; the chart of the others is {others}")
+    spec = site.get(others).json()
     assert spec["chart"]["title"] == "Google, Iceland: legal process requests, requests received"
     assert {s["jurisdiction_id"] for s in spec["chart"]["series"]} == {"ISL"}
-    assert spec["message"] == "Google has no series of this selection for USA: left out."
     page = site.get(f"/chart?{selection}&jurisdiction=USA&jurisdiction=ISL").text
+    assert "Google, Iceland: legal process requests, requests received" in unescape(page)
     assert "Google has no series of this selection for USA: left out." in page
     both = site.get("/chart.json?platform=telegram&jurisdiction=USA&jurisdiction=IND&request_type=ip_or_phone").json()
     assert both["chart"]["title"].startswith("Telegram, United States and India: ") and both["message"] is None
@@ -1960,3 +1966,34 @@ def test_the_figure_and_changes_pages_say_which_parameters_they_did_not_apply(si
     assert "not-applied" not in site.get(path.format(figure_id=figure_id).split("?")[0] + "?_ttl=5").text
     if path.startswith("/figure/"):
         assert_error_shape(site.get(f"/disclosures/figures/{figure_id}.json?foo=1"), 400)
+
+
+def test_the_charts_json_refuses_a_series_it_would_draw_in_place_of_the_one_asked(site):
+    # /chart.json?platform=google&jurisdiction=IND&request_type=ip_or_phone answered 200 with
+    # Google's legal process requests, said only in "message": a program took them for what it asked.
+    asked = "/chart.json?platform=google&jurisdiction=IND&request_type=ip_or_phone"
+    message = assert_error_shape(site.get(asked), 404)
+    assert message.startswith(
+        "request_type=ip_or_phone: Google has no series of 'IP address and/or phone number' for IND; "
+        "its request types there are "
+    ), message
+    offered = re.findall(r"(\w+) \([^;]*?\): (/chart\.json\?\S+?)(?:;|$)", message)
+    assert ("legal_process", "/chart.json?platform=google&jurisdiction=IND&request_type=legal_process") in offered
+    for request_type, url in offered:
+        shown = site.get(url).json()
+        assert shown["selected"]["request_type"] == shown["asked"]["request_type"] == request_type, url
+    # A metric the request type lacks, alone or beside one it has, is the same 404, naming its metrics.
+    for metrics in ("metric=requests_received", "metric=requests_received&metric=requests_fulfilled"):
+        message = assert_error_shape(
+            site.get(f"/chart.json?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&{metrics}"), 404
+        )
+        assert message.startswith("metric=requests_received: Telegram has no series of 'Requests received' of")
+        assert "requests_fulfilled (Requests fulfilled (some data produced)): /chart.json?platform=telegram&" in message
+    # A 200 is what was asked, with what the address left to the page's defaults as null or [].
+    chosen = site.get("/chart.json?platform=google&jurisdiction=IND").json()
+    assert chosen["asked"] == {"platform": "google", "jurisdictions": ["IND"], "request_type": None, "metrics": []}
+    assert chosen["selected"]["request_type"] == "legal_process" and chosen["message"] is None
+    # The page still draws what there is, and says first that it is not what the address asked for.
+    page = unescape(site.get(asked.replace(".json", "", 1)).text)
+    assert page.count("Not the chart the address asked for.") == 1
+    assert page.index("Not the chart the address asked for.") < page.index('<figure class="series-chart"')

@@ -450,7 +450,7 @@ def test_a_chart_of_two_platforms_is_a_400_not_the_first_alone(site):
     assert message.startswith("One platform per chart") and "/compare" in message
     message = error(site.get("/chart.json?request_type=all&request_type=emergency"), 400)
     assert message.startswith("One request_type") and "/compare" not in message
-    assert site.get("/chart.json?platform=google&jurisdiction=USA&jurisdiction=DEU").status_code == 200
+    assert site.get("/chart.json?platform=google&jurisdiction=GBR&jurisdiction=DEU").status_code == 200
     assert site.get("/chart?platform=google&platform=apple").status_code == 400
 
 
