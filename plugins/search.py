@@ -297,7 +297,10 @@ def index_override_problem(datasette, database: str, table: str, fts: str | None
     own_pk = datasette.table_metadata(database, table).get("fts_pk", "rowid")
     for option, own in (("_fts_table", fts), ("_fts_pk", own_pk)):
         given = args.get(option)
-        if given is None or given == own:
+        if given is None or same_sqlite_name(given, own) or (option == "_fts_table" and given == ""):
+            # Datasette reads a blank _fts_table as none (its own index), and SQLite names in any
+            # case, and the rowid by its three names: figures.json?_fts_table=&_search=telegram,
+            # _fts_table=FIGURES_FTS and _fts_pk=ROWID answered the 606 figures before this check.
             continue
         if not fts:
             return f"{option}={given}: {table} has no full-text search; it is on " + ", ".join(sorted(tables))
@@ -311,6 +314,20 @@ def index_override_problem(datasette, database: str, table: str, fts: str | None
             "or the wrong ones. Leave _fts_pk out and use _search"
         )
     return None
+
+
+# SQLite's names of a rowid table's rowid, when no column takes one of them.
+ROWID_NAMES = ("rowid", "oid", "_rowid_")
+
+
+def same_sqlite_name(given: str, own: str | None) -> bool:
+    """Whether SQLite reads ``given`` as the table or column ``own``: names match in any case, and
+    the rowid answers to each of ROWID_NAMES."""
+    if own is None:
+        return False
+    if own.lower() in ROWID_NAMES:
+        return given.lower() in ROWID_NAMES
+    return given.lower() == own.lower()
 
 
 async def column_searches_beside_search(datasette, database: str, fts: str, keys: list[str], args, raw: bool):

@@ -51,3 +51,26 @@ def test_the_tables_own_index_and_key_still_search(site):
 
 def test_the_api_page_lists_it_among_the_400s(site):
     assert "a <code>_fts_table</code> or <code>_fts_pk</code> other than the table's own" in site.get("/api").text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Datasette reads a blank _fts_table as none, and SQLite a name in any case and the rowid by
+        # each of its names: each searched the table's own index, and was refused as "another".
+        "_fts_table=&_search=telegram",
+        "_fts_table=FIGURES_FTS&_search=telegram",
+        "_fts_pk=ROWID&_search=telegram",
+        "_fts_pk=oid&_search=telegram",
+        "_fts_pk=_rowid_&_search=telegram",
+    ],
+)
+def test_the_tables_own_index_and_key_written_otherwise_still_search(site, query):
+    response = site.get(f"/disclosures/figures.json?{query}&_size=0")
+    assert response.status_code == 200, response.text
+    searched = site.get("/disclosures/figures.json?_search=telegram&_size=0").json()["filtered_table_rows_count"]
+    assert response.json()["filtered_table_rows_count"] == searched > 0
+
+
+def test_a_blank_index_on_a_table_without_search_is_no_option(site):
+    assert site.get("/disclosures/platforms.json?_fts_table=&_size=0").status_code == 200
