@@ -715,7 +715,9 @@ async def key_filter_problem(db, table: str, kind: str, columns: dict, params: l
         if given is None:
             given = [v.strip() for v in value.split(",")] if listed else [value]
         for place, wanted in enumerate(given):
-            if not isinstance(wanted, str):
+            # A number in a JSON list is compared as the column's text, as Datasette's IN compares
+            # it: jurisdiction_id__in=[5] answered no row, and __notin=[5] every row, unrefused.
+            if wanted is None:
                 continue
             found = await db.execute(
                 f"SELECT 1 FROM {escape_sqlite(other_table)} WHERE {escape_sqlite(other_column)} = ? LIMIT 1",
@@ -723,12 +725,13 @@ async def key_filter_problem(db, table: str, kind: str, columns: dict, params: l
             )
             if found.rows:
                 continue
-            hint = await key_hint(db, other_table, other_column, wanted)
+            hint = await key_hint(db, other_table, other_column, str(wanted))
+            written = repr(wanted) if isinstance(wanted, str) else json.dumps(wanted)
             if len(given) > 1:
-                shown = f"its {ordinal(place + 1)} value {wanted!r}"
+                shown = f"its {ordinal(place + 1)} value {written}"
                 outcome = "no row could match it" if lookup == "in" else "it would leave out no row"
             else:
-                shown = repr(wanted)
+                shown = written
                 outcome = "nothing could match" if lookup in ("exact", "in") else "no row would be left out"
             return (
                 f"{key}={value}: {shown} is the {other_column} of no row of {other_table}, so {outcome}"

@@ -60,3 +60,18 @@ def test_keys_that_exist_still_filter_with_or_without_rows(site):
 
 def test_the_api_page_lists_it_among_the_400s(site):
     assert "with a key no row of that table has (<code>jurisdiction_id=usa</code>" in site.get("/api").text
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        # A number in a JSON list is compared as the column's text, as Datasette compares it: [5]
+        # answered no row and __notin=[5] every row, where the list 5 (its text) was the 400.
+        ("jurisdiction_id__in=[5]", "jurisdiction_id__in=[5]: 5 is the jurisdiction_id of no row of jurisdictions"),
+        ('jurisdiction_id__notin=["USA", 5]', "its 2nd value 5 is the jurisdiction_id of no row of jurisdictions"),
+        ("platform_id__in=[true]", "true is the platform_id of no row of platforms"),
+    ],
+)
+def test_a_number_in_a_json_list_is_a_key_too(site, query, said):
+    assert said in assert_error_shape(site.get(f"{FIGURES}.json?{query}"), 400)
+    assert site.get(f'{FIGURES}.json?jurisdiction_id__in=["USA", "FRA"]&_size=0').status_code == 200
