@@ -112,7 +112,7 @@ from datasette.views import database as database_view
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _implied_keys import implied_key
-from _near_codes import ALPHA3_SQL, did_you_mean, named_jurisdictions_problem
+from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
 from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
 from _table_options import nameless_problem, unapplied_option
 
@@ -676,15 +676,17 @@ async def referenced_columns(db, table: str, kind: str, columns: dict) -> dict:
 
 async def key_hint(db, other_table: str, other_column: str, value: str) -> str:
     """ "did you mean ...?" for a key no row has: the key in another case (usa: USA, Telegram:
-    telegram), a jurisdiction's alpha-2 code (US: USA), or the codes one letter off; or ""."""
+    telegram), the jurisdiction an alpha-2 code or a name means (US, uk, germany: as the canned
+    queries and /country say, plugins/_near_codes.py), or the codes one letter off; or ""."""
     column, table = escape_sqlite(other_column), escape_sqlite(other_table)
     same = await db.execute(f"SELECT {column} FROM {table} WHERE {column} = ? COLLATE NOCASE LIMIT 1", [value])
     if same.rows:
         return f"did you mean {same.rows[0][0]}?"
     if other_table == "jurisdictions":
-        alpha2 = await db.execute("SELECT jurisdiction_id, name FROM jurisdictions WHERE alpha2 = upper(?)", [value])
-        if alpha2.rows:
-            return f"did you mean {alpha2.rows[0][0]} for {alpha2.rows[0][1]}?"
+        code = await jurisdiction_id_of(db, value)
+        if code is not None:
+            name = (await db.execute("SELECT name FROM jurisdictions WHERE jurisdiction_id = ?", [code])).rows[0][0]
+            return f"did you mean {code} for {name}?"
         if len(value) == 3:
             return did_you_mean(value, dict((await db.execute(ALPHA3_SQL)).rows))
     return ""

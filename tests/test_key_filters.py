@@ -75,3 +75,18 @@ def test_the_api_page_lists_it_among_the_400s(site):
 def test_a_number_in_a_json_list_is_a_key_too(site, query, said):
     assert said in assert_error_shape(site.get(f"{FIGURES}.json?{query}"), 400)
     assert site.get(f'{FIGURES}.json?jurisdiction_id__in=["USA", "FRA"]&_size=0').status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        # As compare_platforms.json?jurisdiction=germany and /country/germany name DEU
+        # (plugins/_near_codes.py); the filter named no code for a name or another name.
+        ("jurisdiction_id=germany", "(did you mean DEU for Germany?)"),
+        ("jurisdiction_id__not=uk", "(did you mean GBR for United Kingdom?)"),
+        ("jurisdiction_id__in=USA,united%20states", "(did you mean USA for United States?)"),
+        ("jurisdiction_id=US", "(did you mean USA for United States?)"),
+    ],
+)
+def test_a_jurisdictions_name_is_answered_with_its_code(site, query, said):
+    assert said in assert_error_shape(site.get(f"{FIGURES}.json?{query}"), 400)
