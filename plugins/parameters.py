@@ -701,6 +701,9 @@ async def key_filter_problem(db, table: str, kind: str, columns: dict, params: l
     ``platform_id__not=Telegram`` every figure, Telegram's too. The canned queries refused such a
     value already (canned_query_problem); a table's filter is told the same, with the key meant."""
     referenced = None
+    # Whether a key is some row's, asked once a request: a list may repeat one key thousands of
+    # times (190 filters of jurisdiction_id__in=USA,USA,... took 0.8 s of lookups, then a 400).
+    known: dict[tuple, bool] = {}
     for key, value in params:
         if key.startswith("_") or not value.strip():
             continue
@@ -721,11 +724,14 @@ async def key_filter_problem(db, table: str, kind: str, columns: dict, params: l
             # it: jurisdiction_id__in=[5] answered no row, and __notin=[5] every row, unrefused.
             if wanted is None:
                 continue
-            found = await db.execute(
-                f"SELECT 1 FROM {escape_sqlite(other_table)} WHERE {escape_sqlite(other_column)} = ? LIMIT 1",
-                [wanted],
-            )
-            if found.rows:
+            asked = (other_table, other_column, type(wanted), wanted)
+            if asked not in known:
+                found = await db.execute(
+                    f"SELECT 1 FROM {escape_sqlite(other_table)} WHERE {escape_sqlite(other_column)} = ? LIMIT 1",
+                    [wanted],
+                )
+                known[asked] = bool(found.rows)
+            if known[asked]:
                 continue
             hint = await key_hint(db, other_table, other_column, str(wanted))
             written = repr(wanted) if isinstance(wanted, str) else json.dumps(wanted)

@@ -6,8 +6,11 @@ figures, and ``platform_id__not=Telegram`` answered every figure, Telegram's too
 queries refused such a value already; a table's filter is now a 400 that names the key meant.
 """
 
+import asyncio
+from types import SimpleNamespace
+
 import pytest
-from conftest import assert_error_shape
+from conftest import assert_error_shape, plugin
 
 FIGURES = "/disclosures/figures"
 
@@ -90,3 +93,30 @@ def test_a_number_in_a_json_list_is_a_key_too(site, query, said):
 )
 def test_a_jurisdictions_name_is_answered_with_its_code(site, query, said):
     assert said in assert_error_shape(site.get(f"{FIGURES}.json?{query}"), 400)
+
+
+class CountingDatabase:
+    """A database of one table, figures, whose jurisdiction_id names the jurisdictions USA and FRA,
+    counting the queries it is asked."""
+
+    name = "disclosures"
+
+    def __init__(self):
+        self.queries = 0
+
+    async def foreign_keys_for_table(self, table):
+        return [{"column": "jurisdiction_id", "other_table": "jurisdictions", "other_column": "jurisdiction_id"}]
+
+    async def execute(self, sql, params):
+        self.queries += 1
+        return SimpleNamespace(rows=[[1]] if params[0] in ("USA", "FRA") else [])
+
+
+def test_a_key_is_looked_up_once_however_often_it_is_given():
+    # 190 filters of jurisdiction_id__in=USA,USA,... (35 each, under the 32 KiB limit) were 6,650
+    # lookups, 0.8 s before Datasette's 400 for the query's size.
+    db = CountingDatabase()
+    params = [("jurisdiction_id__in", ",".join(["USA"] * 35 + ["FRA"] * 35))] * 190
+    columns = {"jurisdiction_id": "TEXT"}
+    assert asyncio.run(plugin("parameters").key_filter_problem(db, "figures", "table", columns, params)) is None
+    assert db.queries == 2
