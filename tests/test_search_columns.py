@@ -9,6 +9,7 @@ anywhere, not the 89 whose notes do.
 """
 
 import pytest
+from conftest import rows
 
 FIGURES = "/disclosures/figures"
 
@@ -51,5 +52,16 @@ def test_a_column_search_beside_search_is_checked_as_one_alone(site, query, said
 
 def test_the_api_page_says_how_column_searches_combine(site):
     api = site.get("/api").text
-    assert "One column's search on a table: <code>_search_quote=…</code>" in api
+    assert "One column's search on a table: <code>_search_&lt;column&gt;=…</code>" in api
     assert "beside <code>_search</code> and beside other columns' searches, and all must match" in api
+
+
+def test_the_api_page_names_each_indexs_own_columns(site, real_db):
+    # It offered _search_quote on every table, with figures' other columns: on sources and
+    # disagreements, whose indexes have no quote, that is a 400 "Cannot search by that column".
+    api = " ".join(site.get("/api").text.split())
+    for table in ("figures", "sources", "events", "disagreements"):
+        columns = [name for (name,) in rows(real_db, "SELECT name FROM pragma_table_info(?)", f"{table}_fts")]
+        assert f"{table}' " + ", ".join(f"<code>{column}</code>" for column in columns) + ";" in api
+        for column in columns:
+            assert site.get(f"/disclosures/{table}.json?_search_{column}=a&_size=0").status_code == 200
