@@ -317,9 +317,9 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
             named = await named_jurisdictions_problem(db, [value]) if table == "jurisdictions" else None
             if named:
                 return named
-            hint = ""
-            if table == "jurisdictions" and len(value) == 3:
-                hint = did_you_mean(value, dict((await db.execute(ALPHA3_SQL)).rows))
+            # The hint a table's filter gives (key_hint): top_jurisdictions.json?platform=Google said
+            # only where the ids are listed, where figures.json?platform_id=Google says google.
+            hint = await key_hint(db, table, column, compared(value))
             hint = f" ({hint})" if hint else ""
             return (
                 f"{parameter}={value}: no such {parameter}{hint}; the {column} values are listed at /{db.name}/{table}"

@@ -47,6 +47,29 @@ def test_a_request_type_that_does_not_exist_is_a_400_not_an_empty_ranking(site, 
     assert message.startswith("request_type=ip_or_phon: no such request_type")
 
 
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        # As figures.json?request_type_id=IP_or_phone says ip_or_phone: a query's 400 said only
+        # where the ids are listed.
+        (
+            f"{TELEGRAM_2024}&request_type=IP_or_phone",
+            "request_type=IP_or_phone: no such request_type (did you mean ip_or_phone?)",
+        ),
+        (
+            GOOGLE_H1_2024.replace("platform=google", "platform=Google"),
+            "platform=Google: no such platform (did you mean google?)",
+        ),
+        (
+            "platform=telegram&metric=Requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31",
+            "(did you mean requests_fulfilled?)",
+        ),
+    ],
+)
+def test_a_name_in_another_case_is_answered_with_the_one_meant(site, query, said):
+    assert said in assert_error_shape(site.get(f"{TOP}.json?{query}"), 400)
+
+
 def test_the_form_offers_a_blank_request_type_for_the_querys_own_default(site):
     import json
     import re
