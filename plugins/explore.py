@@ -1468,7 +1468,12 @@ async def chart_page(datasette, request):
         )
         request_type = headline
     request_type = request_type or headline_request_type(counts, newest)
-    offered = [o["metric_id"] for o in options if o["request_type_id"] == request_type]
+    # The headline counts first (requests received, then fulfilled, ...), the rest by label: by
+    # label alone Google's India opened on "% of requests where some data was produced".
+    offered = sorted(
+        (o["metric_id"] for o in options if o["request_type_id"] == request_type),
+        key=lambda m: HEADLINE_COUNTS.index(m) if m in HEADLINE_COUNTS else len(HEADLINE_COUNTS),
+    )
     if options and metrics:
         missing = [m for m in metrics if m not in offered]
         if missing and as_json:

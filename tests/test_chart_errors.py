@@ -12,7 +12,7 @@ from html import unescape
 
 import pytest
 
-from tests.conftest import assert_error_shape
+from tests.conftest import assert_error_shape, rows
 from tests.test_explore import charts_of, form_choices
 
 # (query, what the page says, what its form still holds)
@@ -192,3 +192,26 @@ def test_a_charts_json_answers_a_jurisdictions_name_with_its_code_not_every_code
     assert "jurisdiction is one of: ABW" in message and "DEU" in message
     sent = given.replace("%20", " ")
     assert message.startswith(f"jurisdiction={sent},xx: no such jurisdiction; "), message[:80]
+
+
+def test_a_chart_without_a_metric_opens_on_the_headline_count_not_the_first_label(site, real_db):
+    # By label alone Google's India opened on "% of requests where some data was produced", a
+    # share, where the platform pages and a reader's first question are the requests counted.
+    selected = site.get("/chart.json?platform=google&jurisdiction=IND").json()["selected"]
+    offered = {
+        metric
+        for (metric,) in rows(
+            real_db,
+            """SELECT DISTINCT metric_id FROM figures_series
+               WHERE platform_id = 'google' AND jurisdiction_id = 'IND' AND request_type_id = ?""",
+            selected["request_type"],
+        )
+    }
+    assert {"percent_requests_some_data", "requests_received"} <= offered
+    assert selected["metrics"] == ["requests_received"]
+    # A share is still drawn when it is asked for.
+    asked = site.get(
+        f"/chart.json?platform=google&jurisdiction=IND&request_type={selected['request_type']}"
+        "&metric=percent_requests_some_data"
+    ).json()["selected"]
+    assert asked["metrics"] == ["percent_requests_some_data"]
