@@ -34,6 +34,18 @@ REMOVED = "examplechat-world-2024h1-all-requests_received"
 # with both halves of 2024 in 1.1.0 the build derives their full-year sum (issue 10), a new figure too
 YEAR_SUM = "examplechat-deu-2024-all-requests_received-derived"
 ATOM = "{http://www.w3.org/2005/Atom}"
+# Germany's 1500 corrected to 1550, with its corrections record: a patch release on its own.
+TYPO_CORRECTED = [
+    {
+        "file": "data/figures.csv",
+        "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+        "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+    },
+    {
+        "file": "data/corrections.csv",
+        "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
+    },
+]
 
 
 def package(folder, version, fixture=None, extra=()):
@@ -1064,17 +1076,7 @@ def test_a_new_release_dated_before_the_one_it_follows_is_refused(only_first, tm
 
 
 def test_a_correction_alone_is_a_patch_release(only_first, tmp_path):
-    extra = [
-        {
-            "file": "data/figures.csv",
-            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
-        },
-        {
-            "file": "data/corrections.csv",
-            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
-        },
-    ]
+    extra = TYPO_CORRECTED
     plan = release.plan_release(built(tmp_path / "p", "1.0.1", extra=extra), only_first, "2025-02-02")
     assert [(c["change"], c["figure_id"]) for c in plan["changes"]] == [("changed", CORRECTED)]
     assert (plan["previous"], plan["date"], plan["new"]) == ("1.0.0", "2025-02-02", True)
@@ -1093,17 +1095,7 @@ def test_a_manifest_records_the_columns_its_release_files_hold(released):
 def test_a_column_only_the_build_adds_needs_a_major_bump(only_first, tmp_path):
     # A correction alone is a patch (above); the same build with a column the build adds to
     # figures changes the released files' columns though datapackage.json did not change.
-    extra = [
-        {
-            "file": "data/figures.csv",
-            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
-        },
-        {
-            "file": "data/corrections.csv",
-            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
-        },
-    ]
+    extra = TYPO_CORRECTED
     build_dir = built(tmp_path / "p", "1.0.1", extra=extra)
     with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
         conn.execute("ALTER TABLE figures ADD COLUMN reviewer TEXT")
@@ -1122,17 +1114,7 @@ def test_a_release_recorded_without_released_columns_is_judged_on_the_package(on
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     del manifest["released_schema"]
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    extra = [
-        {
-            "file": "data/figures.csv",
-            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
-        },
-        {
-            "file": "data/corrections.csv",
-            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
-        },
-    ]
+    extra = TYPO_CORRECTED
     build_dir = built(tmp_path / "p", "1.0.1", extra=extra)
     with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
         conn.execute("ALTER TABLE figures ADD COLUMN reviewer TEXT")
@@ -1188,17 +1170,7 @@ def test_a_release_after_a_damaged_released_schema_is_refused_naming_the_file(on
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["released_schema"] = []
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    extra = [
-        {
-            "file": "data/figures.csv",
-            "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
-        },
-        {
-            "file": "data/corrections.csv",
-            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
-        },
-    ]
+    extra = TYPO_CORRECTED
     build_dir = built(tmp_path / "p", "1.0.1", extra=extra)
     with pytest.raises(release_records.RecordDamaged, match=re.escape(f"{manifest_path}: released_schema must be")):
         release.make_release(build_dir, tmp_path / "dist", only_first, "2025-02-02")
