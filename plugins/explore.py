@@ -1371,7 +1371,8 @@ async def chart_page(datasette, request):
         given[single] = chosen[0] if chosen else None
     platform = given["platform"] or "telegram"
     # Each once: jurisdiction=USA&jurisdiction=USA titled the chart "USA, USA".
-    jurisdictions = list(dict.fromkeys(j.strip().upper() for j in args.getlist("jurisdiction") if j.strip())) or ["USA"]
+    # USA stands in only once the values are checked: "asked" keeps [] where none was given.
+    jurisdictions = list(dict.fromkeys(j.strip().upper() for j in args.getlist("jurisdiction") if j.strip()))
     metrics = list(dict.fromkeys(m.strip() for m in args.getlist("metric") if m.strip()))
     known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     if not known:

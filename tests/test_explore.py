@@ -1993,6 +1993,10 @@ def test_the_charts_json_refuses_a_series_it_would_draw_in_place_of_the_one_aske
     chosen = site.get("/chart.json?platform=google&jurisdiction=IND").json()
     assert chosen["asked"] == {"platform": "google", "jurisdictions": ["IND"], "request_type": None, "metrics": []}
     assert chosen["selected"]["request_type"] == "legal_process" and chosen["message"] is None
+    # No jurisdiction given is [] too, not the United States the page stands in for it.
+    defaulted = site.get("/chart.json?platform=google").json()
+    assert defaulted["asked"] == {"platform": "google", "jurisdictions": [], "request_type": None, "metrics": []}
+    assert defaulted["selected"]["jurisdictions"] == ["USA"]
     # The page still draws what there is, and says first that it is not what the address asked for.
     page = unescape(site.get(asked.replace(".json", "", 1)).text)
     assert page.count("Not the chart the address asked for.") == 1
