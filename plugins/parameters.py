@@ -733,7 +733,9 @@ async def key_filter_problem(db, table: str, kind: str, columns: dict, params: l
                 known[asked] = bool(found.rows)
             if known[asked]:
                 continue
-            hint = await key_hint(db, other_table, other_column, str(wanted))
+            # A JSON number or true is no slip of a code: read as Python's text, [1e400] ("inf") and
+            # [NaN] ("nan") were answered "did you mean IND for India?" and "CAN, NAM or PAN".
+            hint = await key_hint(db, other_table, other_column, wanted) if isinstance(wanted, str) else ""
             written = repr(wanted) if isinstance(wanted, str) else json.dumps(wanted)
             if len(given) > 1:
                 shown = f"its {ordinal(place + 1)} value {written}"

@@ -80,6 +80,15 @@ def test_a_number_in_a_json_list_is_a_key_too(site, query, said):
     assert site.get(f'{FIGURES}.json?jurisdiction_id__in=["USA", "FRA"]&_size=0').status_code == 200
 
 
+@pytest.mark.parametrize("number", ["1e400", "NaN", "-Infinity", "123", "true"])
+def test_a_number_in_a_json_list_is_no_slip_of_a_code(site, number):
+    # Read as Python's text, [1e400] ("inf") was answered "did you mean IND for India?" and [NaN]
+    # ("nan") "did you mean CAN for Canada, NAM for Namibia or PAN for Panama?".
+    message = assert_error_shape(site.get(f"{FIGURES}.json?jurisdiction_id__in=[{number}]"), 400)
+    assert "is the jurisdiction_id of no row of jurisdictions, so nothing could match;" in message
+    assert "did you mean" not in message
+
+
 @pytest.mark.parametrize(
     ("query", "said"),
     [
