@@ -278,8 +278,26 @@ def filters_from_request(request, database, table, datasette):
             return None
         if not fts:
             raise BadRequest(
-                f"Search (_search) is not available on {table}: full-text search is on " + ", ".join(sorted(tables))
+                f"Search ({keys[0]}) is not available on {table}: full-text search is on " + ", ".join(sorted(tables))
             )
+        # The index's own columns: table_columns adds FTS5's hidden ones, and _search_rank=x ran
+        # "rank MATCH" over every row until the SQL budget said the request was too expensive.
+        indexed = [
+            name
+            for (name,) in await datasette.get_database(database).execute(
+                "SELECT name FROM pragma_table_info(?)", [fts]
+            )
+        ]
+        for key in keys:
+            column = key[len("_search_") :]
+            if key != "_search" and column not in indexed:
+                # Datasette's own 400, "Cannot search by that column", named neither the column
+                # nor those there are: sources.json?_search_quote=x, as /api once offered.
+                raise BadRequest(
+                    f"{key}: {table} has no searched column {column!r}; its index {fts} searches "
+                    + ", ".join(f"_search_{name}" for name in indexed)
+                    + ", or _search for all of them"
+                )
         if raw:
             for key in keys:
                 await check_raw_search(datasette, database, fts, request.args[key])

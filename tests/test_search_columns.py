@@ -41,7 +41,11 @@ def test_a_column_search_beside_search_narrows_it(site):
 @pytest.mark.parametrize(
     ("query", "said"),
     [
-        ("_search=telegram&_search_nope=x", "Cannot search by that column"),
+        (
+            "_search=telegram&_search_nope=x",
+            "_search_nope: figures has no searched column 'nope'; its index figures_fts searches _search_terms, "
+            "_search_quote, _search_notes, _search_platform_wording, or _search for all of them",
+        ),
         ("_search=telegram&_search_quote=%22&_searchmode=raw", "could not read this search: unterminated string"),
     ],
 )
@@ -65,3 +69,24 @@ def test_the_api_page_names_each_indexs_own_columns(site, real_db):
         assert f"{table}' " + ", ".join(f"<code>{column}</code>" for column in columns) + ";" in api
         for column in columns:
             assert site.get(f"/disclosures/{table}.json?_search_{column}=a&_size=0").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        # Datasette's own "Cannot search by that column" named neither the column nor those there are.
+        (
+            "/disclosures/sources.json?_search_quote=x",
+            "_search_quote: sources has no searched column 'quote'; its index sources_fts searches _search_title, "
+            "_search_publisher, _search_notes, or _search for all of them",
+        ),
+        ("/disclosures/events.json?_search_notes=x&_search_title=x", "_search_notes: events has no searched column"),
+        # FTS5's hidden rank column ran "rank MATCH" over every row: a 400 saying it was expensive.
+        ("/disclosures/figures.json?_search=telegram&_search_rank=x", "_search_rank: figures has no searched column"),
+        # A column's search on a table without an index named _search, which was not given.
+        ("/disclosures/platforms.json?_search_name=google", "Search (_search_name) is not available on platforms"),
+    ],
+)
+def test_a_column_the_index_lacks_is_named_with_those_it_has(site, path, said):
+    response = site.get(path)
+    assert response.status_code == 400 and said in response.json()["error"], response.text
