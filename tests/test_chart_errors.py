@@ -215,3 +215,12 @@ def test_a_chart_without_a_metric_opens_on_the_headline_count_not_the_first_labe
         "&metric=percent_requests_some_data"
     ).json()["selected"]
     assert asked["metrics"] == ["percent_requests_some_data"]
+
+
+def test_the_api_page_lists_the_charts_404(site):
+    # 749bd25 made /chart.json?platform=google&jurisdiction=IND&request_type=ip_or_phone a 404, while
+    # /api's list of status codes said a 404 is only no such database, table, row, page or format.
+    api = " ".join(site.get("/api").text.split())
+    said = re.search(r"<li><strong>404</strong>: (.*?)</li>", api).group(1)
+    assert "a <code>/chart.json</code> request type, metric or jurisdiction of which the platform has no series" in said
+    assert site.get("/chart.json?platform=google&jurisdiction=IND&request_type=ip_or_phone").status_code == 404
