@@ -690,7 +690,13 @@ def unread_parameters(request) -> dict:
     if page not in PAGE_PARAMETERS:
         return {}
     own = PERIOD_WORDS if page == "compare" else ()
-    return unread(request.args, PAGE_PARAMETERS[page], own, form=page in PAGES_WITH_FORMS)
+    return unread(request.args, PAGE_PARAMETERS[page], own, form=page in PAGES_WITH_FORMS, refused=page_refuses)
+
+
+def page_refuses(key: str, value: str) -> bool:
+    """Whether a page's JSON refuses an option of Datasette's (page_shape_problem, page_option_problem):
+    its HTML says it did not apply it, where /platforms?_sort=name showed the list unsorted, silently."""
+    return key == "_shape" or unapplied_option([(key, value)], PAGE_OPTIONS) is not None
 
 
 def page_option_problem(datasette, request) -> str | None:

@@ -1567,6 +1567,23 @@ def test_the_chart_page_chooses_for_a_reader_a_request_type_whose_series_runs_on
             "no parameters <code>utm_source</code>, <code>x</code>, so",
             "it takes none, and shows the same without them.",
         ),
+        # An option of a table's rows, which the JSON refuses: the page showed its list unsorted
+        # and the country unsearched, without a word.
+        (
+            "/platforms?_sort=name",
+            "no parameter <code>_sort</code>, so <code>_sort=name</code> was not applied",
+            "it takes none, and shows the same without it.",
+        ),
+        (
+            "/country/USA?_search=warrant&_shape=array",
+            "no parameters <code>_search</code>, <code>_shape</code>, so",
+            "it takes none, and shows the same without them.",
+        ),
+        (
+            "/chart?platform=google&_facet=year",
+            "no parameter <code>_facet</code>, so <code>_facet=year</code> was not applied",
+            "alone, which the form below sets.",
+        ),
     ],
 )
 def test_a_page_says_which_parameters_of_its_address_it_did_not_apply(site, path, unread, taken):
@@ -1586,6 +1603,10 @@ def test_only_what_a_page_does_not_read_is_said_not_applied(site):
     assert 'id="period-not-applied"' in told and 'id="not-applied"' not in told
     assert "Compare platforms: Germany" in told
     assert 'id="not-applied"' not in site.get("/chart?platform=google&jurisdiction=IND&_x=1").text
+    # Nor is one the JSON takes or answers without a word: blank, off, or Datasette's cache time.
+    for options in ("_sort=", "_labels=off", "_ttl=5", "_x=1"):
+        assert 'id="not-applied"' not in site.get(f"/platforms?{options}").text, options
+        assert site.get(f"/platforms.json?{options}").status_code == 200, options
 
 
 @pytest.mark.parametrize(
