@@ -1562,6 +1562,13 @@ def test_the_chart_page_chooses_for_a_reader_a_request_type_whose_series_runs_on
             "no parameter <code>foo</code>, so <code>foo=1</code> was not applied",
             "it takes none, and shows the same without it.",
         ),
+        # A name left out (?=1) was shown as an empty <code></code>, where the JSON says "A
+        # parameter has no name".
+        (
+            "/countries?=1",
+            "no parameter with no name, so <code>=1</code> was not applied",
+            "it takes none, and shows the same without it.",
+        ),
         (
             "/platforms?utm_source=feed&x=2",
             "no parameters <code>utm_source</code>, <code>x</code>, so",
