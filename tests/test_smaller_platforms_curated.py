@@ -349,6 +349,51 @@ def test_line_july_december_2024_is_corroborated_by_ly_corporations_japanese_pag
         assert quote and "2024年7月ー12月 | 41 | 3,545 | 52 | 19 | 98.7% |" in quote, figure_id
 
 
+def test_line_july_december_2018_is_corroborated_by_its_corrected_traditional_chinese_page(real_db):
+    # The corrected value stands first and the first-published one follows in brackets, as on the
+    # Japanese page the figures cite; the Chinese page corroborates them and is no figure's source.
+    found = dict(
+        rows(
+            real_db,
+            """SELECT f.figure_id, c.quote FROM figures f
+               LEFT JOIN corroborations c ON c.figure_id = f.figure_id
+                 AND c.source_id = 'line-zh-hant-2018h2-law-enforcement-transparency-report'
+               WHERE f.platform_id = 'line' AND f.period_start = '2018-07-01' AND f.is_derived = 0""",
+        )
+    )
+    assert sorted(found) == [
+        "line-world-2018h2-all-accounts_affected",
+        "line-world-2018h2-all-percent_requests_some_data",
+        "line-world-2018h2-all-requests_fulfilled",
+        "line-world-2018h2-all-requests_received",
+    ]
+    assert "1,712(1,725)件資訊調閱要求" in found["line-world-2018h2-all-requests_received"]
+    assert "76%共1,307(1,304)件" in found["line-world-2018h2-all-requests_fulfilled"]
+    assert "76%共1,307(1,304)件" in found["line-world-2018h2-all-percent_requests_some_data"]
+    assert "提供1,625(1,612)個帳號之資訊" in found["line-world-2018h2-all-accounts_affected"]
+    assert rows(
+        real_db,
+        """SELECT url, tier FROM sources WHERE source_id = 'line-zh-hant-2018h2-law-enforcement-transparency-report'""",
+    ) == [("https://linecorp.com/zh-hant/security/transparency/2018h2", "platform_file")]
+    assert rows(
+        real_db,
+        "SELECT count(*) FROM figures WHERE source_id = 'line-zh-hant-2018h2-law-enforcement-transparency-report'",
+    ) == [(0,)]
+
+
+def test_lines_notes_say_what_the_search_for_its_missing_half_years_found(real_db):
+    # Nothing usable for 2016h2-2024h1 (but 2018h2) or 2025h1 was found: the notes say where it
+    # looked and why the copies it did find are not used; published_up_to and its check stay.
+    ((notes, published, checked, basis),) = rows(
+        real_db,
+        """SELECT notes, published_up_to, published_up_to_checked, published_up_to_checked_basis
+           FROM platforms WHERE platform_id = 'line'""",
+    )
+    assert "Searched on 2026-12-05 once more, for every half-year from July-December 2016" in notes
+    assert "Its other copies predate the correction and are not used" in notes
+    assert (published, checked, basis) == ("2024-12-31", "2026-12-03", "source_retrieved")
+
+
 @pytest.mark.parametrize(
     ("platform", "says"),
     [
