@@ -381,19 +381,6 @@ def test_line_july_december_2018_is_corroborated_by_its_corrected_traditional_ch
     ) == [(0,)]
 
 
-def test_lines_notes_say_what_the_search_for_its_missing_half_years_found(real_db):
-    # Nothing usable for 2016h2-2024h1 (but 2018h2) or 2025h1 was found: the notes say where it
-    # looked and why the copies it did find are not used; published_up_to and its check stay.
-    ((notes, published, checked, basis),) = rows(
-        real_db,
-        """SELECT notes, published_up_to, published_up_to_checked, published_up_to_checked_basis
-           FROM platforms WHERE platform_id = 'line'""",
-    )
-    assert "Searched on 2026-12-05 once more, for every half-year from July-December 2016" in notes
-    assert "Its other copies predate the correction and are not used" in notes
-    assert (published, checked, basis) == ("2024-12-31", "2026-12-03", "source_retrieved")
-
-
 @pytest.mark.parametrize(
     ("platform", "says"),
     [
