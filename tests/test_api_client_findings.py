@@ -697,7 +697,7 @@ def test_a_canned_querys_page_is_named_by_its_title_not_its_sql(site, real_build
 @pytest.mark.parametrize(
     ("query", "said"),
     [
-        ("platform=nope", "platform=nope: no such platform; platform is one of: amazon_store, "),
+        ("platform=nope", "platform=nope: no such platform; platform is one of: amazon, amazon_store, "),
         (
             "jurisdiction=XXX",
             "jurisdiction=XXX: no such jurisdiction (did you mean XKX for Kosovo?); jurisdiction is one of: ABW, ",

@@ -85,7 +85,9 @@ def test_every_400_of_the_chart_page_is_the_chart_page_with_what_to_change(site,
 
 
 def test_an_unknown_id_in_the_charts_json_lists_the_ids(site):
-    assert "platform is one of: amazon_store" in assert_error_shape(site.get("/chart.json?platform=nope"), 400)
+    assert "platform is one of: amazon, amazon_store, apple, aws," in assert_error_shape(
+        site.get("/chart.json?platform=nope"), 400
+    )
     error = assert_error_shape(site.get("/chart.json?jurisdiction=XXX"), 400)
     assert "jurisdiction is one of: ABW" in error and "USA" in error
 

@@ -57,6 +57,14 @@ PINNED = {
     "instagram-eu-2026h1-dsa_information_order-requests_received": ("exact", 2291, None, None),
     "pinterest-fra-2026h1-dsa_information_order-requests_received": ("exact", 4, None, None),
     "amazon_store-eu-2025h2-dsa_information_order-requests_received": ("exact", 455, None, None),
+    # Amazon's global law-enforcement requests (issue: amazon), known only from the press: January-June 2020
+    # by legal process, July-December 2020 requests processed by country; AWS apart.
+    "amazon-usa-2020h1-subpoena-requests_received": ("exact", 2416, None, None),
+    "amazon-usa-2020h1-national_security-requests_received": ("band", None, 0, 249),
+    "amazon-intl-2020h1-all-requests_received": ("exact", 177, None, None),
+    "amazon-world-2020h2-all-requests_processed": ("exact", 27664, None, None),
+    "amazon-deu-2020h2-all-requests_processed": ("exact", 11735, None, None),
+    "aws-world-2020h2-all-requests_processed": ("exact", 523, None, None),
     "youtube-eu-2025h2-dsa_information_order-requests_received": ("exact", 8, None, None),
     # Google's other DSA services: a reported zero is a figure, never left out
     "google_play-eu-2025h2-dsa_information_order-requests_received": ("exact", 0, None, None),
@@ -510,3 +518,52 @@ def test_metas_notes_say_where_later_worldwide_totals_were_looked_for(real_db):
     assert rows(
         real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'meta' AND jurisdiction_id = 'WORLD'"
     ) == [("2023-06-30",)]
+
+
+def test_amazons_global_requests_stay_apart_from_its_dsa_orders_and_from_aws(real_db):
+    # Three regimes or scopes: Amazon's consumer services, AWS, and Amazon Store's EU DSA orders.
+    kinds = dict(
+        rows(
+            real_db,
+            "SELECT platform_id, group_concat(DISTINCT request_type_id) FROM figures"
+            " WHERE platform_id IN ('amazon', 'aws', 'amazon_store') AND is_derived = 0 GROUP BY platform_id",
+        )
+    )
+    assert "dsa_information_order" not in kinds["amazon"] and "dsa_information_order" not in kinds["aws"]
+    assert kinds["amazon_store"] == "dsa_information_order"
+
+
+def test_amazons_27664_requests_are_processed_and_the_fulfilled_reading_is_a_disagreement(real_db):
+    assert rows(
+        real_db,
+        "SELECT kind, claimed_value FROM disagreements WHERE figure_id = 'amazon-world-2020h2-all-requests_processed'",
+    ) == [("received_vs_fulfilled", 27664)]
+    assert rows(
+        real_db,
+        "SELECT count(*) FROM figures WHERE platform_id = 'amazon' AND metric_id = 'requests_fulfilled'",
+    ) == [(0,)]
+
+
+def test_amazons_january_june_2020_has_its_parts_and_no_press_total(real_db):
+    # Amazon counted subpoenas, warrants, court orders and non-U.S. requests apart; the press's 3,222 and
+    # 3,282 are recorded as disagreements with no figure kept, and the build derives no total either.
+    assert rows(
+        real_db,
+        "SELECT count(*) FROM figures WHERE platform_id = 'amazon' AND period_start = '2020-01-01'"
+        " AND request_type_id = 'all' AND jurisdiction_id IN ('WORLD', 'USA')",
+    ) == [(0,)]
+    assert sorted(
+        rows(
+            real_db,
+            "SELECT claimed_value, coalesce(figure_id, '') FROM disagreements WHERE disagreement_id LIKE 'amazon-usa-2020h1-total-%'",
+        )
+    ) == [(3222, ""), (3282, "")]
+
+
+def test_amazons_newest_reports_are_said_to_be_missing_not_absent(real_db):
+    # AWS's January-June 2025 report is known to exist; the dataset stops at July-December 2020.
+    assert rows(
+        real_db,
+        "SELECT platform_id, published_up_to, dataset_up_to, behind_cadence FROM freshness"
+        " WHERE platform_id IN ('amazon', 'aws') ORDER BY platform_id",
+    ) == [("amazon", "2020-12-31", "2020-12-31", 1), ("aws", "2025-06-30", "2020-12-31", 1)]
