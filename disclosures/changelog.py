@@ -224,6 +224,12 @@ def _value_changes(summary: ChangeSummary, changed: int) -> list[str]:
     return lines
 
 
+def table_change_sentence(clause: str) -> str:
+    """A table change in words (``versioning.table_changes``) as CHANGELOG.md lists it, and the
+    build's release_table_changes holds it for the site and the feed: "The table `b` was added."."""
+    return f"{clause[0].upper()}{clause[1:]}."
+
+
 def summary_markdown(
     version: str,
     released: str,
@@ -250,7 +256,7 @@ def summary_markdown(
     table_changes = list(table_changes)
     if table_changes:
         lines += [f"## Changes to the tables ({len(table_changes)})", ""]
-        lines += [f"- {clause[0].upper()}{clause[1:]}." for clause in table_changes] + [""]
+        lines += [f"- {table_change_sentence(clause)}" for clause in table_changes] + [""]
     headings = {"added": "Added figures", "changed": "Changed figures", "removed": "Removed figures"}
     for name in CHANGES:
         if not counts[name]:

@@ -440,7 +440,9 @@ def _plan_rerun(
         "released_schema": manifest.get("released_schema"),
         # A release recorded before manifests held released_schema listed no table changes: its
         # rerun ships the CHANGELOG.md it recorded.
-        "table_changes": table_changes(recorded.get(previous), manifest["schema"], manifest["released_schema"])
+        "table_changes": versioning.table_changes_since(
+            recorded.get(previous), manifest["schema"], manifest["released_schema"]
+        )
         if "released_schema" in manifest
         else [],
     }
@@ -555,7 +557,9 @@ def _plan_new(
         "corrections": sorted(row["correction_id"] for row in corrections),
         "correction_dates": {row["correction_id"]: row["corrected_date"] for row in corrections},
         "released_schema": released,
-        "table_changes": table_changes(recorded.get(previous), versioning.schema_of(descriptor), released),
+        "table_changes": versioning.table_changes_since(
+            recorded.get(previous), versioning.schema_of(descriptor), released
+        ),
     }
 
 
@@ -613,17 +617,6 @@ def manifest_of(plan: dict, files: list[str]) -> dict:
         # next release's version step is judged on beside "schema".
         manifest["released_schema"] = plan["released_schema"]
     return manifest
-
-
-def table_changes(previous: dict | None, schema: dict, released: dict) -> list[str]:
-    """A release's table changes in words (``versioning.table_changes``) since the release whose
-    manifest is ``previous`` (none for a first release): judged on the files' columns
-    (``released``) when that manifest recorded them, else on the package's (``schema``)."""
-    if previous is None:
-        return []
-    if "released_schema" in previous:
-        return versioning.table_changes(previous["released_schema"], released)
-    return versioning.table_changes(previous["schema"], schema)
 
 
 def released_schema(conn: sqlite3.Connection, descriptor: dict) -> dict[str, dict]:

@@ -162,3 +162,15 @@ def table_changes(old: dict[str, dict], new: dict[str, dict]) -> list[str]:
     differences = schema_differences(old, new)
     added = [d["table"] for d in differences if d["change"] == "added"]
     return schema_clauses(differences) + [f"the table `{table}` was added" for table in added]
+
+
+def table_changes_since(previous: dict | None, schema: dict, released: dict | None) -> list[str]:
+    """A release's table changes in words (``table_changes``) since the release whose manifest is
+    ``previous`` (none for a first release): judged on the files' columns (``released``, its
+    ``released_schema``) when both records hold them, else on the package's (``schema``), as a
+    release recorded before manifests held ``released_schema`` is judged."""
+    if previous is None:
+        return []
+    if "released_schema" in previous and released is not None:
+        return table_changes(previous["released_schema"], released)
+    return table_changes(previous["schema"], schema)
