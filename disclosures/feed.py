@@ -1,8 +1,9 @@
 """The Atom feed of releases, written with feedgen: one entry per release, newest first.
 
 Each entry says what the release changed (figures added, changed, removed, and since which
-release; of the changed, how many have a new value, as the changes page says) and links to the changes page of the canonical site (the package's ``homepage``), so a
-feed reader never sees a local address. Per-figure changes stay in ``changelog.csv``. Ids are
+release; of the changed, how many have a new value, as the changes page says; its changes to
+the tables, as CHANGELOG.md words them) and links to the changes page of the canonical site
+(the package's ``homepage``), so a feed reader never sees a local address. Per-figure changes stay in ``changelog.csv``. Ids are
 stable URNs: rebuilding a release's feed gives the same bytes.
 """
 
@@ -27,7 +28,8 @@ def same_values_text(release: dict) -> str:
 
 def release_summary(release: dict) -> str:
     """One sentence: "3 figures added, 1 changed, 0 removed since 1.0.0." (or "in the first release"),
-    the changed split as the changes page splits them."""
+    the changed split as the changes page splits them; then the release's ``table_changes`` (its
+    sentences of release_table_changes), after "Changes to the tables (N):"."""
     counts = ", ".join(
         (
             f"{release[name]:,} figure{'s' if release[name] != 1 else ''} {name}"
@@ -38,7 +40,12 @@ def release_summary(release: dict) -> str:
         for i, name in enumerate(CHANGES)
     )
     since = f"since {release['previous']}" if release.get("previous") else "in the first release"
-    return f"{counts} {since}. The full list, with each reason, is on the changes page and in changelog.csv."
+    # As CHANGELOG.md says them: a release that changed only columns read "0 figures added, 0 changed, 0 removed".
+    tables = release.get("table_changes") or []
+    tables_text = f" Changes to the tables ({len(tables)}): {' '.join(tables)}" if tables else ""
+    return (
+        f"{counts} {since}.{tables_text} The full list, with each reason, is on the changes page and in changelog.csv."
+    )
 
 
 def release_order(release: dict) -> tuple:
@@ -79,6 +86,13 @@ def release_feed(conn: sqlite3.Connection, version: str | None = None) -> bytes 
     cursor = conn.execute("SELECT version, date, previous, added, changed, changed_same_value, removed FROM releases")
     columns = [d[0] for d in cursor.description]
     releases = [dict(zip(columns, row, strict=True)) for row in cursor]
+    for release in releases:
+        release["table_changes"] = [
+            sentence
+            for (sentence,) in conn.execute(
+                "SELECT sentence FROM release_table_changes WHERE version = ? ORDER BY position", [release["version"]]
+            )
+        ]
     known = {r["version"]: r for r in releases}
     if version not in known:
         return None

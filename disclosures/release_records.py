@@ -3,8 +3,8 @@
 A release records ``manifest.json`` (version, date, previous, content hash and its inputs,
 schema, counts, files), ``figures.csv`` (a snapshot of every figure, derived ones included),
 ``changelog.csv`` and ``CHANGELOG.md``. The build turns these records into tables of the
-database (``releases``, ``release_changes``, ``release_files``, ``release_corrections``,
-``dataset``) so the site can show them without reading anything else.
+database (``releases``, ``release_changes``, ``release_table_changes``, ``release_files``,
+``release_corrections``, ``dataset``) so the site can show them without reading anything else.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ RELEASE_TABLES_SQL = [
   changed INTEGER NOT NULL,
   changed_same_value INTEGER CHECK (changed_same_value BETWEEN 0 AND changed),
   removed INTEGER NOT NULL,
-  other_inputs TEXT NOT NULL DEFAULT '[]'
+  other_inputs TEXT NOT NULL DEFAULT '[]',
+  table_changes INTEGER NOT NULL DEFAULT 0
 )""",
     """CREATE TABLE release_changes (
   version TEXT NOT NULL REFERENCES releases (version),
@@ -79,6 +80,14 @@ RELEASE_TABLES_SQL = [
   new_source_id TEXT,
   reason TEXT NOT NULL,
   PRIMARY KEY (version, change, figure_id)
+)""",
+    # A release that changed only columns (or added or removed a table) counts 0 figures added,
+    # changed and removed: without these rows the site and the feed said nothing had changed.
+    """CREATE TABLE release_table_changes (
+  version TEXT NOT NULL REFERENCES releases (version),
+  position INTEGER NOT NULL CHECK (position >= 1),
+  sentence TEXT NOT NULL,
+  PRIMARY KEY (version, position)
 )""",
     """CREATE TABLE release_files (
   version TEXT NOT NULL REFERENCES releases (version),
@@ -98,7 +107,14 @@ RELEASE_TABLES_SQL = [
 # build counts them once into releases.changed_same_value, which the site and the feed read.
 SAME_VALUE_CHANGE = "change = 'changed' AND old_value IS new_value"
 # In an order that drops each table before the one it references.
-RELEASE_TABLES = ("dataset", "release_changes", "release_files", "release_corrections", "releases")
+RELEASE_TABLES = (
+    "dataset",
+    "release_changes",
+    "release_table_changes",
+    "release_files",
+    "release_corrections",
+    "releases",
+)
 
 
 def is_release_package(descriptor_path: Path) -> bool:
@@ -289,6 +305,24 @@ def write_release_corrections(conn, recorded: dict[str, dict]) -> None:
     conn.execute(CITED_CORRECTIONS_SQL, {"unlisted": json.dumps(unlisted)})
 
 
+def release_table_changes(recorded: dict[str, dict]) -> dict[str, list[str]]:
+    """Each release's table changes since its previous, by version, as its CHANGELOG.md lists them
+    under "Changes to the tables" (changelog.table_change_sentence of versioning.table_changes_since):
+    on the files' columns where both manifests record them, else on the package's schema. A release
+    whose record, or whose previous one's, holds no schema (none judged a step on it) has none."""
+    from . import changelog, versioning  # here: both import this module
+
+    found = {}
+    for version, manifest in recorded.items():
+        previous = recorded.get(manifest.get("previous"))
+        if previous is None or "schema" not in manifest or "schema" not in previous:
+            found[version] = []
+            continue
+        clauses = versioning.table_changes_since(previous, manifest["schema"], manifest.get("released_schema"))
+        found[version] = [changelog.table_change_sentence(clause) for clause in clauses]
+    return found
+
+
 def _changelog_records(rows: Path | Iterable[dict]) -> tuple[list[str] | None, Iterator[tuple]]:
     """(its fields, its rows as tuples in that order) of a changelog; (None, nothing) when it has
     no row. A ``changelog.csv`` is read as rows of text, not dicts: at 50,000 changes (release
@@ -336,6 +370,7 @@ def write_release_tables(
         db.execute(sql)
     version = descriptor.get("version", "")
     digest = content_hash(inputs)
+    table_changes = release_table_changes(recorded)
     db["releases"].insert_all(
         {
             "version": v,
@@ -347,8 +382,13 @@ def write_release_tables(
             # The files it changed besides the figures' values and sources, as its CHANGELOG.md
             # names them: a release that changed no figure showed an empty list of changes.
             "other_inputs": json.dumps(m.get("other_inputs", [])),
+            "table_changes": len(table_changes[v]),
         }
         for v, m in recorded.items()
+    )
+    db.conn.executemany(
+        "INSERT INTO release_table_changes (version, position, sentence) VALUES (?, ?, ?)",
+        ((v, n, sentence) for v, sentences in table_changes.items() for n, sentence in enumerate(sentences, 1)),
     )
     # Every release's changes in one prepared statement per file (tens of thousands of rows):
     # insert_all would convert each cell in Python first, a tenth of a second of every build.

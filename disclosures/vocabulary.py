@@ -306,6 +306,7 @@ BUILD_TABLES = frozenset(
         "release_changes",
         "release_corrections",
         "release_files",
+        "release_table_changes",
         "releases",
         "requests_and_accounts",
         "search_text",

@@ -149,6 +149,16 @@ async def release_context(datasette, limit: int, version: str | None = None) -> 
     # The files it changed besides the figures (a platform's notes): 1.0.1 changed only
     # data/platforms.csv, and its page said "0 added, 0 changed, 0 removed" over an empty table.
     release["other_inputs"] = json.loads(release.get("other_inputs") or "[]")
+    # Its changes to the tables, in the words of its CHANGELOG.md (release_table_changes): a release
+    # that only added a column counted 0 figures added, changed and removed, and read as nothing.
+    release["table_changes"] = [
+        r["sentence"]
+        for r in await rows(
+            db,
+            "SELECT sentence FROM release_table_changes WHERE version = ? ORDER BY position",
+            [release["version"]],
+        )
+    ]
     # Each change with its metric's unit (NULL for a figure the data no longer holds), so that
     # its values read as the figure's own do (token_text).
     release["changelog"] = await rows(
@@ -727,6 +737,17 @@ def http_url(value) -> str:
     return ""
 
 
+def code_spans(text) -> markupsafe.Markup:
+    """``text`` escaped, each `name` between backticks (as CHANGELOG.md writes a table's or a
+    column's) as <code>name</code>: a release's table changes read as its CHANGELOG.md does."""
+    parts = markupsafe.escape(text if isinstance(text, str) else "").split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: the text as written
+        return markupsafe.escape(text)
+    return markupsafe.Markup("").join(
+        markupsafe.Markup("<code>{}</code>").format(part) if n % 2 else part for n, part in enumerate(parts)
+    )
+
+
 def quoted_lines(text) -> list[str]:
     """The lines of a quoted text, each to be shown as a quote of its own. A cell of the package
     holds no line break: the curator writes one as ¶ (rules.cell_problems), so a disagreement
@@ -777,6 +798,7 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["tilde_encode"] = tilde_encode
     env.filters["http_url"] = http_url
     env.filters["quoted_lines"] = quoted_lines
+    env.filters["code_spans"] = code_spans
     env.filters["token_text"] = token_text
     # Every date a page shows, unbreakable: {{ release.date|dates }} (plugins/_dates.py).
     env.filters["dates"] = marked_dates

@@ -556,6 +556,7 @@ DESCRIBED_COLUMN_BY_COLUMN = (
     "dataset",
     "releases",
     "release_changes",
+    "release_table_changes",
     "release_files",
     "table_counts",
     "facet_counts",
