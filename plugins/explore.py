@@ -1908,11 +1908,34 @@ def overdue_flag(cell: dict, info: dict | None) -> dict | None:
     }
 
 
-# What the map's JSON means by ``missing``, in its own words, as the page says it.
-MAP_MISSING_MEANS = (
+# What each list of the map's JSON means, in its own words, as the page says it. ``missing`` meant
+# something else here than in coverage_cells (222 countries against 56 for Q1 2026): the page's
+# sense is now ``unsourced``, and coverage_cells' sense is ``missing_in_coverage``.
+MAP_UNSOURCED_MEANS = (
     "the countries of without_figure for which no public source gives Telegram's figure, although its bot "
     "used this period for every country; empty when the bot used this period for a few countries only "
     "(regular_period false): the others' reports cover other periods, so none is missing a figure for this one"
+)
+MAP_MISSING_IN_COVERAGE_MEANS = (
+    "the countries of without_figure whose coverage_status is missing: coverage_cells' missing for Telegram and "
+    "this period, among the countries Telegram has a figure for in some period (any metric); the same countries, "
+    "as many as coverage_cells counts"
+)
+MAP_NOT_IN_COVERAGE_MEANS = (
+    "the countries of without_figure that Telegram has no figure for in any period, of any metric: coverage_cells "
+    "has no row for them (coverage_status null), so it counts none of them as missing"
+)
+MAP_COVERAGE_STATUS_MEANS = (
+    "each country of without_figure has the status coverage_cells gives it for Telegram and this period, over every "
+    "metric (reported, derived, withheld, not_reported, in_longer_period or missing), or null when it has no row "
+    "there for this period: no Telegram figure in any period (not_in_coverage), or a period the bot used for a few "
+    "other countries only (regular_period false); reported, derived, withheld or not_reported here mean a row of the other metric, or one without an "
+    "exact value"
+)
+# The map's ``missing`` until 1.3.0, kept one release for programs that read it.
+MAP_MISSING_MEANS = (
+    "deprecated: the same list as unsourced, under its old name, which is removed after release 1.3.0; it is not "
+    "coverage_cells' missing, which is missing_in_coverage"
 )
 
 
@@ -1991,6 +2014,20 @@ async def telegram_map_page(datasette, request):
         [period["period_start"], period["period_end"]],
     )
     regular_period = bool(regular[0]["regular"])
+    coverage = await rows(
+        db,
+        """SELECT jurisdiction_id, status FROM coverage_cells
+           WHERE platform_id = 'telegram' AND period_start = ? AND period_end = ?""",
+        [period["period_start"], period["period_end"]],
+    )
+    coverage_status = {c["jurisdiction_id"]: c["status"] for c in coverage}
+    for country in without_figure:
+        country["coverage_status"] = coverage_status.get(country["jurisdiction_id"])
+    tracked = {
+        c["jurisdiction_id"]
+        for c in await rows(db, "SELECT DISTINCT jurisdiction_id FROM coverage_cells WHERE platform_id = 'telegram'")
+    }
+    unsourced = without_figure if regular_period else []
     name = database_name(datasette)
     twin = [
         ("platform_id", "telegram"),
@@ -2010,8 +2047,18 @@ async def telegram_map_page(datasette, request):
         # the bot used for all countries, none in one it used for a few (the coverage table leaves
         # that cell blank). The JSON listed all 248 as missing where the page said none of them was.
         "without_figure": without_figure,
-        "missing": without_figure if regular_period else [],
+        "coverage_status_means": MAP_COVERAGE_STATUS_MEANS,
+        "unsourced": unsourced,
+        "unsourced_means": MAP_UNSOURCED_MEANS,
+        # The two halves of without_figure that coverage_cells tells apart: a country it tracks for
+        # Telegram and has no row of this period for, and one it has no row for in any period.
+        "missing_in_coverage": [c for c in without_figure if c["coverage_status"] == "missing"],
+        "missing_in_coverage_means": MAP_MISSING_IN_COVERAGE_MEANS,
+        "not_in_coverage": [c for c in without_figure if c["jurisdiction_id"] not in tracked],
+        "not_in_coverage_means": MAP_NOT_IN_COVERAGE_MEANS,
+        "missing": unsourced,
         "missing_means": MAP_MISSING_MEANS,
+        "deprecated": {"missing": "unsourced"},
         "regular_period": regular_period,
         "map_json": embed(
             {

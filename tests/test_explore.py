@@ -1958,20 +1958,20 @@ def test_each_charts_json_says_whether_its_value_axis_is_logarithmic_as_its_page
         assert axes == {"log", "linear"}
 
 
-def test_the_maps_json_calls_missing_what_its_page_calls_missing(site, real_db):
+def test_the_maps_json_calls_unsourced_what_its_page_calls_missing(site, real_db):
     # /telegram-map.json?period=20250401-20250930 listed 248 countries under "missing", while its
     # page said that none of them is missing a figure: the bot used that period for one country.
     irregular = site.get("/telegram-map.json?period=20250401-20250930").json()
-    assert irregular["regular_period"] is False and irregular["missing"] == []
+    assert irregular["regular_period"] is False and irregular["unsourced"] == irregular["missing"] == []
     (countries,) = rows(real_db, "SELECT count(*) FROM jurisdictions WHERE kind = 'country'")[0]
     assert len(irregular["without_figure"]) == countries - len(irregular["values"]) > 200
-    assert "empty when the bot used this period for a few countries only" in irregular["missing_means"]
+    assert "empty when the bot used this period for a few countries only" in irregular["unsourced_means"]
     page = unescape(site.get("/telegram-map?period=20250401-20250930").text)
     assert f"{len(irregular['without_figure'])} countries without one" in page
     assert "none of them is missing a figure for this one" in page
     # In a period the bot used for every country, each country without a figure is missing, as the page says.
     regular = site.get("/telegram-map.json?period=2024").json()
-    assert regular["regular_period"] is True and regular["missing"] == regular["without_figure"] != []
+    assert regular["regular_period"] is True and regular["unsourced"] == regular["without_figure"] != []
     assert "No public source gives Telegram's figure for these countries" in site.get("/telegram-map?period=2024").text
 
 

@@ -1,0 +1,80 @@
+"""One word, one meaning across the pages' JSON: where two lists or keys had the same name for
+different things, each now says what it is, and the counts tie to the tables they come from."""
+
+from html import unescape
+
+import pytest
+
+from tests.conftest import rows
+
+
+def telegram_periods(real_db) -> list[tuple[str, str, int]]:
+    return rows(
+        real_db,
+        """SELECT period_start, period_end, max(regular_period) FROM coverage_cells
+           WHERE platform_id = 'telegram' GROUP BY period_start, period_end ORDER BY period_start, period_end""",
+    )
+
+
+@pytest.mark.parametrize("metric", ["requests_fulfilled", "accounts_affected"])
+def test_the_maps_missing_in_coverage_is_exactly_coverage_cells_missing(site, real_db, metric):
+    # /telegram-map.json's "missing" listed 222 countries for Q1 2026 where coverage_cells marked 56
+    # missing: the map meant every country without a figure, the table only those Telegram has a
+    # figure for in some other period. Each is now named for what it is, and they tie.
+    (countries,) = rows(real_db, "SELECT count(*) FROM jurisdictions WHERE kind = 'country'")[0]
+    (tracked,) = rows(
+        real_db,
+        """SELECT count(DISTINCT c.jurisdiction_id) FROM coverage_cells c JOIN jurisdictions j USING (jurisdiction_id)
+           WHERE c.platform_id = 'telegram' AND j.kind = 'country'""",
+    )[0]
+    periods = telegram_periods(real_db)
+    assert len(periods) > 10
+    told_apart = 0
+    for start, end, regular in periods:
+        got = site.get(f"/telegram-map.json?period={start}_{end}&metric={metric}").json()
+        missing_cells = {
+            jurisdiction
+            for (jurisdiction,) in rows(
+                real_db,
+                """SELECT jurisdiction_id FROM coverage_cells WHERE platform_id = 'telegram'
+                   AND period_start = ? AND period_end = ? AND status = 'missing'""",
+                start,
+                end,
+            )
+        }
+        assert {c["jurisdiction_id"] for c in got["missing_in_coverage"]} == missing_cells, (start, end)
+        assert len(got["not_in_coverage"]) == countries - tracked, (start, end)
+        assert all(c["coverage_status"] is None for c in got["not_in_coverage"])
+        if not regular:
+            # A period the bot used for a few countries: no cell, and none missing, for the others.
+            assert got["missing_in_coverage"] == [] and len(got["not_in_coverage"]) < len(got["without_figure"])
+            assert {c["coverage_status"] for c in got["without_figure"]} == {None}
+        without = {c["jurisdiction_id"] for c in got["without_figure"]}
+        assert missing_cells <= without
+        # The page's sense, now unsourced; missing stays one release as its alias.
+        assert got["unsourced"] == (got["without_figure"] if regular else [])
+        assert got["missing"] == got["unsourced"] and got["deprecated"] == {"missing": "unsourced"}
+        told_apart += len(got["unsourced"]) != len(got["missing_in_coverage"])
+    assert told_apart > 0
+    # Q1 2026, the period the two answers were first compared on: every missing cell is a grey country.
+    q1 = site.get(f"/telegram-map.json?period=2026q1&metric={metric}").json()
+    assert len(q1["unsourced"]) > len(q1["missing_in_coverage"]) > 0
+
+
+def test_the_maps_lists_say_what_they_mean_and_the_page_says_both_counts(site):
+    got = site.get("/telegram-map.json?period=2026q1").json()
+    assert "coverage_cells' missing" in got["missing_in_coverage_means"]
+    assert "coverage_cells has no row for them" in got["not_in_coverage_means"]
+    assert "no public source gives Telegram's figure" in got["unsourced_means"]
+    assert got["missing_means"].startswith("deprecated: the same list as unsourced")
+    page = unescape(site.get("/telegram-map?period=2026q1").text)
+    assert f"{len(got['missing_in_coverage'])} of them are the missing cells of the" in page
+    assert f"{len(got['not_in_coverage'])} have no Telegram figure for any period" in page
+    # A period with countries inside a longer one (Q1 2024, inside January–September 2024) says so.
+    q1_2024 = site.get("/telegram-map.json?period=2024q1").json()
+    inside = sum(c["coverage_status"] == "in_longer_period" for c in q1_2024["without_figure"])
+    others = len(q1_2024["without_figure"]) - len(q1_2024["missing_in_coverage"]) - len(q1_2024["not_in_coverage"])
+    assert others >= inside > 0
+    assert f"The other {others} have a row there for this period" in unescape(
+        site.get("/telegram-map?period=2024q1").text
+    )
