@@ -345,7 +345,7 @@ def cited_version(dataset: dict) -> str:
     return f"version {dataset['version']} (unreleased){content}"
 
 
-def line_gaps(series: list[dict]) -> list[dict]:
+def line_breaks(series: list[dict]) -> list[dict]:
     """The stretches between two figures of one line that no figure of it covers, grouped by
     stretch, oldest first: {"period_start", "period_end", "period", "lines": [labels]}. Germany's
     Meta line held H1 2014 and then H1 2022 alone, and the chart showed seven empty years with
@@ -471,6 +471,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         [platform, *jurisdictions, request_type, *metrics],
     )
     terms = cited_terms(dataset, sources)
+    breaks = line_breaks(list(series.values()))
     return {
         "title": title,
         "unit": unit,
@@ -483,7 +484,11 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         "series": sorted(series.values(), key=lambda s: jurisdictions.index(s["jurisdiction_id"])),
         "points": len(points),
         "not_drawn": selected - len(points),
-        "gaps": line_gaps(list(series.values())),
+        "line_breaks": breaks,
+        # Until release 1.3.0 this was "gaps", the word /platform/<id>.json uses for series_gaps, the
+        # periods no stored source has a figure for; a break is only where no figure is drawn.
+        "gaps": breaks,
+        "deprecated": {"gaps": "line_breaks"},
         "all_figures_url": datasette.urls.table(name, "figures") + "?" + urlencode(filters),
         "derived": sum(1 for p in points if p["is_derived"]),
         "events": events,
@@ -1203,6 +1208,8 @@ async def platform_page(datasette, request):
         row = matrix.setdefault(c["jurisdiction_id"], {"id": c["jurisdiction_id"], "name": c["name"], "cells": {}})
         row["cells"][(c["period_start"], c["period_end"])] = c
     name = database_name(datasette)
+    gaps = await series_gaps(db, pid)
+    gaps_url = datasette.urls.table(name, "series_gaps") + "?platform_id=" + pid
     context = {
         "platform": platform,
         "reports": reports,
@@ -1210,8 +1217,12 @@ async def platform_page(datasette, request):
         "span": span,
         "freshness": (await freshness(db)).get(pid),
         "series": await freshness_series(db, pid),
-        "gaps": await series_gaps(db, pid),
-        "gaps_url": datasette.urls.table(name, "series_gaps") + "?platform_id=" + pid,
+        "series_gaps": gaps,
+        "series_gaps_url": gaps_url,
+        # Until release 1.3.0 these were "gaps" and "gaps_url", the word each chart used for its line breaks.
+        "gaps": gaps,
+        "gaps_url": gaps_url,
+        "deprecated": {"gaps": "series_gaps", "gaps_url": "series_gaps_url"},
         "charts": charts,
         "charts_json": embed(charts),
         # The figures of what would have been a chart of one period: a table, not a chart.

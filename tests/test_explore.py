@@ -384,7 +384,7 @@ def test_a_chosen_chart_is_titled_in_words_not_codes(site, real_db):
     assert charts_of(page.text)[0]["title"].startswith("Google, India: ")
 
 
-def test_a_charts_gaps_are_the_days_between_a_lines_figures_grouped_by_stretch():
+def test_a_charts_line_breaks_are_the_days_between_a_lines_figures_grouped_by_stretch():
     def point(start, end):
         return {"period_start": start, "period_end": end}
 
@@ -404,7 +404,7 @@ def test_a_charts_gaps_are_the_days_between_a_lines_figures_grouped_by_stretch()
             point("2014-01-01", "2014-06-30"),
         ],
     }
-    assert explore.line_gaps([received, specified]) == [
+    assert explore.line_breaks([received, specified]) == [
         {"period_start": "2013-07-01", "period_end": "2013-12-31", "period": "H2 2013", "lines": ["Requests received"]},
         {
             "period_start": "2014-07-01",
@@ -415,9 +415,9 @@ def test_a_charts_gaps_are_the_days_between_a_lines_figures_grouped_by_stretch()
     ]
     # Periods that meet day to day (a quarter after January–September) leave no gap.
     telegram = {"label": "x", "points": [point("2024-01-01", "2024-09-30"), point("2024-10-01", "2024-12-31")]}
-    assert explore.line_gaps([telegram]) == []
+    assert explore.line_breaks([telegram]) == []
     both = [dict(received, label=label) for label in ("a", "b")]
-    assert [g["lines"] for g in explore.line_gaps(both)] == [["a", "b"], ["a", "b"]]
+    assert [g["lines"] for g in explore.line_breaks(both)] == [["a", "b"], ["a", "b"]]
 
 
 def test_a_chart_says_where_its_lines_break_and_the_break_matches_its_csv_twin(site):
@@ -439,12 +439,12 @@ def test_a_chart_says_where_its_lines_break_and_the_break_matches_its_csv_twin(s
         if date.fromisoformat(b["period_start"]) > date.fromisoformat(a["period_end"]) + timedelta(days=1)
     ]
     assert expected, "the Meta line for Germany no longer breaks: pick another chart with a break"
-    assert [(g["period_start"], g["period_end"]) for g in chart["gaps"]] == expected
+    assert [(g["period_start"], g["period_end"]) for g in chart["line_breaks"]] == expected
     note = re.search(r'<span class="chart-gaps">(.*?)</span>', page.text, re.S)
     assert note, "no note under a chart whose line breaks"
     text = unescape(note.group(1))
     assert text.startswith("No figure drawn for ") and "a break is not a zero" in text
-    assert all(g["period"] in text for g in chart["gaps"])
+    assert all(g["period"] in text for g in chart["line_breaks"])
     # One line: the note does not name it after each break, and speaks of one line.
     assert "(Requests received)" not in text and ": the line breaks there" in text
     # Two lines (Germany and France): "the lines break", not "the line breaks".
@@ -452,15 +452,15 @@ def test_a_chart_says_where_its_lines_break_and_the_break_matches_its_csv_twin(s
         "/chart?platform=meta&jurisdiction=DEU&jurisdiction=FRA&request_type=all&metric=requests_received"
     ).text
     (both,) = charts_of(two)
-    assert len(both["series"]) == 2 and both["gaps"], both["gaps"]
+    assert len(both["series"]) == 2 and both["line_breaks"], both["line_breaks"]
     two_note = unescape(re.search(r'<span class="chart-gaps">(.*?)</span>', two, re.S).group(1))
     assert ": the lines break there" in two_note and "the line breaks" not in two_note
     # A line that never breaks gets no note.
     telegram = site.get("/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled")
     (unbroken,) = charts_of(telegram.text)
-    assert unbroken["gaps"] == [] and 'class="chart-gaps"' not in telegram.text
+    assert unbroken["line_breaks"] == [] and 'class="chart-gaps"' not in telegram.text
     # The API page documents the key, beside value_axis.
-    assert "<code>gaps</code>" in site.get("/api").text
+    assert "<code>line_breaks</code>" in site.get("/api").text
 
 
 def test_chart_page_answers_for_any_selection(site):

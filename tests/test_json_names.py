@@ -78,3 +78,38 @@ def test_the_maps_lists_say_what_they_mean_and_the_page_says_both_counts(site):
     assert f"The other {others} have a row there for this period" in unescape(
         site.get("/telegram-map?period=2024q1").text
     )
+
+
+def test_a_platforms_series_gaps_and_its_charts_line_breaks_are_named_apart(site, real_db):
+    # /platform/<id>.json had a top-level "gaps" (periods no stored source has a figure for, the
+    # series_gaps table) and a "gaps" in each chart (where the drawn line breaks): two things, one name.
+    got = site.get("/platform/linkedin.json").json()
+    table = rows(real_db, "SELECT DISTINCT request_type_id FROM series_gaps WHERE platform_id = 'linkedin'")
+    labels = {
+        label
+        for (label,) in rows(
+            real_db,
+            "SELECT label FROM request_types WHERE request_type_id IN (SELECT request_type_id FROM series_gaps "
+            "WHERE platform_id = 'linkedin')",
+        )
+    }
+    assert table and {label for g in got["series_gaps"] for label in g["labels"]} == labels
+    assert got["series_gaps_url"] == "/disclosures/series_gaps?platform_id=linkedin"
+    # The old names stay one release, as aliases the object names.
+    assert got["gaps"] == got["series_gaps"] and got["gaps_url"] == got["series_gaps_url"]
+    assert got["deprecated"] == {"gaps": "series_gaps", "gaps_url": "series_gaps_url"}
+    assert got["charts"] and all("line_breaks" in c and "series_gaps" not in c for c in got["charts"])
+    # The page still lists the series' gaps from the renamed key.
+    assert '<dd class="series-gaps">' in site.get("/platform/linkedin").text
+
+
+def test_a_charts_line_breaks_keep_gaps_as_a_deprecated_alias(site):
+    chart = site.get("/chart.json?platform=meta&jurisdiction=DEU&request_type=all&metric=requests_received").json()[
+        "chart"
+    ]
+    assert chart["line_breaks"] and chart["gaps"] == chart["line_breaks"]
+    assert chart["deprecated"] == {"gaps": "line_breaks"}
+    country = site.get("/country/DEU.json").json()
+    assert country["charts"] and all(c["gaps"] == c["line_breaks"] for c in country["charts"])
+    api = site.get("/api").text
+    assert "<code>line_breaks</code>" in api and "<code>series_gaps</code>" in api
