@@ -471,8 +471,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         [platform, *jurisdictions, request_type, *metrics],
     )
     terms = cited_terms(dataset, sources)
-    breaks = line_breaks(list(series.values()))
-    return {
+    drawn = {
         "title": title,
         "unit": unit,
         "axis": UNIT_AXIS[unit],
@@ -484,11 +483,9 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         "series": sorted(series.values(), key=lambda s: jurisdictions.index(s["jurisdiction_id"])),
         "points": len(points),
         "not_drawn": selected - len(points),
-        "line_breaks": breaks,
-        # Until release 1.3.0 this was "gaps", the word /platform/<id>.json uses for series_gaps, the
-        # periods no stored source has a figure for; a break is only where no figure is drawn.
-        "gaps": breaks,
-        "deprecated": {"gaps": "line_breaks"},
+        # Was "gaps", the word /platform/<id>.json used for series_gaps, the periods no stored source
+        # has a figure for; a break is only where no figure is drawn.
+        "line_breaks": line_breaks(list(series.values())),
         "all_figures_url": datasette.urls.table(name, "figures") + "?" + urlencode(filters),
         "derived": sum(1 for p in points if p["is_derived"]),
         "events": events,
@@ -503,6 +500,7 @@ async def chart(datasette, request, *, platform, jurisdictions, request_type, me
         # and so their PNGs, named no day, and could not be told from a later build's.
         "cite_accessed": dataset["release_state"] != "released",
     }
+    return with_old_keys(drawn, {"gaps": "line_breaks"})
 
 
 def one_period_apart(charts: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -616,6 +614,22 @@ async def headline_charts(datasette, request, platform: dict, jurisdiction: dict
 
 
 # Pages ----------------------------------------------------------------------------------------
+
+
+# Keys renamed in the pages' JSON where one word named two things (``gaps``, ``missing``, ``newest``)
+# keep their old names beside the new ones for release 1.3.0 only, so that a program reading them
+# does not break unwarned; "deprecated" names each (old key: new key), as the README's API section says.
+RELEASE_KEEPING_OLD_KEYS = "1.3.0"
+
+
+def with_old_keys(data: dict, renamed: dict[str, str]) -> dict:
+    """``data`` with each renamed key's value also under its old name, and ``deprecated`` naming
+    them: ``renamed`` maps old key to new key."""
+    return {
+        **data,
+        **{old: data[new] for old, new in renamed.items()},
+        "deprecated": {**data.get("deprecated", {}), **renamed},
+    }
 
 
 def page_data(value):
@@ -1051,13 +1065,15 @@ async def country_page(datasette, request):
     outside = [p for p in missing if p["platform_id"] in dsa_only and jurisdiction["jurisdiction_id"] not in dsa_places]
     context = {
         "jurisdiction": jurisdiction,
-        "newest": newest,
+        # Were "newest" (a date on /countries and /platforms) and "missing_platforms" (not
+        # coverage_cells' missing periods): each platform's newest figures, and the platforms with none.
+        "newest_figures": newest,
         "charts": charts,
         "charts_json": embed(charts),
         # The figures of what would have been a chart of one period: a table, not a chart.
         "one_period_figures": one_period,
         "series_platforms": series_platforms,
-        "missing_platforms": [p for p in missing if p not in outside],
+        "platforms_without_figures": [p for p in missing if p not in outside],
         "dsa_only_platforms": outside,
         "telegram": telegram,
         "figures_url": figures_url,
@@ -1067,6 +1083,7 @@ async def country_page(datasette, request):
         "csv_url": datasette.urls.query(name, "country_newest", format="csv") + "?" + twin + "&_size=max",
         "json_url": datasette.urls.query(name, "country_newest", format="json") + "?" + twin + "&_shape=array",
     }
+    context = with_old_keys(context, {"newest": "newest_figures", "missing_platforms": "platforms_without_figures"})
     return await render(datasette, request, "explore/country.html", context)
 
 
@@ -1077,8 +1094,8 @@ async def platforms_page(datasette, request):
         """SELECT p.platform_id, p.name, p.operator, count(f.figure_id) AS figures,
                   count(f.figure_id) - coalesce(sum(f.is_derived), 0) AS reported, coalesce(sum(f.is_derived), 0) AS derived,
                   count(DISTINCT f.jurisdiction_id) AS jurisdictions,
-                  min(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_start END) AS first,
-                  max(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_end END) AS newest,
+                  min(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_start END) AS global_first,
+                  max(CASE WHEN f.request_type_id NOT IN ({dsa}) THEN f.period_end END) AS global_newest,
                   min(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_start END) AS dsa_first,
                   max(CASE WHEN f.request_type_id IN ({dsa}) THEN f.period_end END) AS dsa_newest
            FROM platforms p LEFT JOIN figures f USING (platform_id) GROUP BY p.platform_id ORDER BY p.name COLLATE NOCASE, p.platform_id""".format(
@@ -1086,6 +1103,9 @@ async def platforms_page(datasette, request):
         ),
         [*DSA_REQUEST_TYPES] * 4,
     )
+    # Were "first" and "newest", which leave out the EU DSA orders (dsa_first, dsa_newest), where
+    # /platform/<id>.json's span and /countries.json's newest count every figure.
+    found = [with_old_keys(p, {"first": "global_first", "newest": "global_newest"}) for p in found]
     return await render(
         datasette, request, "explore/platforms.html", {"platforms": found, "freshness": await freshness(db)}
     )
@@ -1208,8 +1228,6 @@ async def platform_page(datasette, request):
         row = matrix.setdefault(c["jurisdiction_id"], {"id": c["jurisdiction_id"], "name": c["name"], "cells": {}})
         row["cells"][(c["period_start"], c["period_end"])] = c
     name = database_name(datasette)
-    gaps = await series_gaps(db, pid)
-    gaps_url = datasette.urls.table(name, "series_gaps") + "?platform_id=" + pid
     context = {
         "platform": platform,
         "reports": reports,
@@ -1217,12 +1235,9 @@ async def platform_page(datasette, request):
         "span": span,
         "freshness": (await freshness(db)).get(pid),
         "series": await freshness_series(db, pid),
-        "series_gaps": gaps,
-        "series_gaps_url": gaps_url,
-        # Until release 1.3.0 these were "gaps" and "gaps_url", the word each chart used for its line breaks.
-        "gaps": gaps,
-        "gaps_url": gaps_url,
-        "deprecated": {"gaps": "series_gaps", "gaps_url": "series_gaps_url"},
+        # Were "gaps" and "gaps_url", the word each chart used for its line breaks.
+        "series_gaps": await series_gaps(db, pid),
+        "series_gaps_url": datasette.urls.table(name, "series_gaps") + "?platform_id=" + pid,
         "charts": charts,
         "charts_json": embed(charts),
         # The figures of what would have been a chart of one period: a table, not a chart.
@@ -1253,6 +1268,7 @@ async def platform_page(datasette, request):
         ),
         "cases_url": datasette.urls.table(name, "cases"),
     }
+    context = with_old_keys(context, {"gaps": "series_gaps", "gaps_url": "series_gaps_url"})
     return await render(datasette, request, "explore/platform.html", context)
 
 
@@ -1945,8 +1961,8 @@ MAP_COVERAGE_STATUS_MEANS = (
 )
 # The map's ``missing`` until 1.3.0, kept one release for programs that read it.
 MAP_MISSING_MEANS = (
-    "deprecated: the same list as unsourced, under its old name, which is removed after release 1.3.0; it is not "
-    "coverage_cells' missing, which is missing_in_coverage"
+    f"deprecated: the same list as unsourced, under its old name, which is removed after release "
+    f"{RELEASE_KEEPING_OLD_KEYS}; it is not coverage_cells' missing, which is missing_in_coverage"
 )
 
 
@@ -2067,9 +2083,7 @@ async def telegram_map_page(datasette, request):
         "missing_in_coverage_means": MAP_MISSING_IN_COVERAGE_MEANS,
         "not_in_coverage": [c for c in without_figure if c["jurisdiction_id"] not in tracked],
         "not_in_coverage_means": MAP_NOT_IN_COVERAGE_MEANS,
-        "missing": unsourced,
         "missing_means": MAP_MISSING_MEANS,
-        "deprecated": {"missing": "unsourced"},
         "regular_period": regular_period,
         "map_json": embed(
             {
@@ -2081,6 +2095,7 @@ async def telegram_map_page(datasette, request):
         ),
         "csv_url": datasette.urls.table(name, "figures", format="csv") + "?" + urlencode(twin),
     }
+    context = with_old_keys(context, {"missing": "unsourced"})
     return await render(datasette, request, "explore/telegram_map.html", context)
 
 

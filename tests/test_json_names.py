@@ -113,3 +113,37 @@ def test_a_charts_line_breaks_keep_gaps_as_a_deprecated_alias(site):
     assert country["charts"] and all(c["gaps"] == c["line_breaks"] for c in country["charts"])
     api = site.get("/api").text
     assert "<code>line_breaks</code>" in api and "<code>series_gaps</code>" in api
+
+
+def test_newest_is_a_date_and_the_global_one_says_so(site, real_db):
+    # /country/<iso3>.json's "newest" was a list of figures where every other "newest" is a date, and
+    # /platforms.json's "newest" left out the EU DSA orders where /platform/<id>.json's span.newest
+    # counts them: Amazon Store's were null and 2026-06-30.
+    country = site.get("/country/USA.json").json()
+    assert country["newest_figures"] and country["newest"] == country["newest_figures"]
+    reporting = {f["platform_id"] for f in country["newest_figures"]}
+    assert reporting.isdisjoint(p["platform_id"] for p in country["platforms_without_figures"])
+    assert country["missing_platforms"] == country["platforms_without_figures"] != []
+    assert country["deprecated"] == {"newest": "newest_figures", "missing_platforms": "platforms_without_figures"}
+    platforms = {p["platform_id"]: p for p in site.get("/platforms.json").json()["platforms"]}
+    dsa_only = [
+        pid
+        for (pid,) in rows(
+            real_db,
+            """SELECT platform_id FROM figures GROUP BY platform_id
+               HAVING sum(request_type_id <> 'dsa_information_order') = 0""",
+        )
+    ]
+    assert dsa_only
+    for pid in dsa_only:
+        listed = platforms[pid]
+        assert listed["global_newest"] is None and listed["dsa_newest"] is not None
+        assert site.get(f"/platform/{pid}.json").json()["span"]["newest"] == listed["dsa_newest"]
+    for listed in platforms.values():
+        assert (listed["first"], listed["newest"]) == (listed["global_first"], listed["global_newest"])
+        assert listed["deprecated"] == {"first": "global_first", "newest": "global_newest"}
+    (google_global,) = rows(
+        real_db,
+        "SELECT max(period_end) FROM figures WHERE platform_id = 'google' AND request_type_id <> 'dsa_information_order'",
+    )[0]
+    assert platforms["google"]["global_newest"] == google_global
