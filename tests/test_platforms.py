@@ -56,6 +56,13 @@ PINNED = {
     "facebook-eu-2025h2-dsa_information_order-requests_received": ("exact", 2383, None, None),
     "instagram-eu-2026h1-dsa_information_order-requests_received": ("exact", 2291, None, None),
     "pinterest-fra-2026h1-dsa_information_order-requests_received": ("exact", 4, None, None),
+    # Pinterest's global report for January-June 2020 (its Help Center page as stored then): the U.S.
+    # "Total 46 46 55 5" row, Canada's single "Other*" request, and national security as its band.
+    "pinterest-usa-2020h1-all-requests_received": ("exact", 46, None, None),
+    "pinterest-usa-2020h1-all-accounts_counted": ("exact", 55, None, None),
+    "pinterest-usa-2020h1-subpoena-requests_fulfilled": ("exact", 28, None, None),
+    "pinterest-can-2020h1-other-requests_received": ("exact", 1, None, None),
+    "pinterest-usa-2020h1-national_security-requests_received": ("band", None, 0, 249),
     "amazon_store-eu-2025h2-dsa_information_order-requests_received": ("exact", 455, None, None),
     # Amazon's global law-enforcement requests (issue: amazon), known only from the press: January-June 2020
     # by legal process, July-December 2020 requests processed by country; AWS apart.
