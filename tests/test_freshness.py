@@ -68,6 +68,24 @@ def test_microsoft_freshness_says_how_far_behind_the_dataset_is(real_db):
     assert 'LAST = (2025, "H2")' in quote
 
 
+def test_pinterest_global_freshness_stays_apart_from_its_dsa_orders_and_is_flagged_overdue(real_db):
+    # Its global figures end with January-June 2020 (the newest report whose request tables a stored
+    # copy holds); the mirror's copy of its January-June 2025 report only shows how far it has
+    # published, and by 2026-12-05 a half-yearly platform should have published past it.
+    (row,) = rows(
+        real_db,
+        """SELECT dataset_up_to, published_up_to, behind_cadence, source_id, dsa_published_up_to, statement
+           FROM freshness WHERE platform_id = 'pinterest'""",
+    )
+    dataset_up_to, published_up_to, behind_cadence, source_id, dsa_published_up_to, statement = row
+    assert (dataset_up_to, published_up_to, behind_cadence) == ("2020-06-30", "2025-06-30", 1)
+    assert (source_id, dsa_published_up_to) == ("pinterest-transparency-report-2025h1-mirror", "2026-06-30")
+    assert statement.startswith(
+        "dataset up to 2020-06-30; platform has published up to 2025-06-30 (as checked on 2026-12-05); "
+        "that is older than its half-yearly cadence allows on that date: a newer report may exist"
+    )
+
+
 def test_zooms_main_series_stays_its_requests_beside_its_national_security_bands(real_db):
     # Each of Zoom's band series (requests and selectors for four half-years) has more figures than
     # its requests: counted by figures alone, a FISA band series would name Zoom's freshness line.
