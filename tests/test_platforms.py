@@ -63,6 +63,13 @@ PINNED = {
     "pinterest-usa-2020h1-subpoena-requests_fulfilled": ("exact", 28, None, None),
     "pinterest-can-2020h1-other-requests_received": ("exact", 1, None, None),
     "pinterest-usa-2020h1-national_security-requests_received": ("band", None, 0, 249),
+    # Its "H1 2019 Transparency Report", per quarter: 15 of April-June's 17 subpoenas produced some
+    # information, and "January - March 2019 0 0 0 n/a" is a reported zero from outside the US.
+    "pinterest-usa-2019q2-subpoena-requests_received": ("exact", 17, None, None),
+    "pinterest-usa-2019q2-subpoena-requests_fulfilled": ("exact", 15, None, None),
+    "pinterest-usa-2019q1-all-accounts_counted": ("exact", 20, None, None),
+    "pinterest-intl-2019q1-all-requests_received": ("exact", 0, None, None),
+    "pinterest-usa-2019h1-national_security-requests_received": ("band", None, 0, 249),
     "amazon_store-eu-2025h2-dsa_information_order-requests_received": ("exact", 455, None, None),
     # Amazon's global law-enforcement requests (issue: amazon), known only from the press: January-June 2020
     # by legal process, July-December 2020 requests processed by country; AWS apart.
