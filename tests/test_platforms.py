@@ -70,6 +70,9 @@ PINNED = {
     "pinterest-usa-2019q1-all-accounts_counted": ("exact", 20, None, None),
     "pinterest-intl-2019q1-all-requests_received": ("exact", 0, None, None),
     "pinterest-usa-2019h1-national_security-requests_received": ("band", None, 0, 249),
+    # Adweek on its H1 2017 report (press): "a total of 78 requests ... from January through March".
+    "pinterest-usa-2017q1-all-requests_received": ("exact", 78, None, None),
+    "pinterest-usa-2017q2-subpoena-requests_fulfilled": ("exact", 21, None, None),
     "amazon_store-eu-2025h2-dsa_information_order-requests_received": ("exact", 455, None, None),
     # Amazon's global law-enforcement requests (issue: amazon), known only from the press: January-June 2020
     # by legal process, July-December 2020 requests processed by country; AWS apart.
