@@ -22,8 +22,12 @@
   is a 404 that says the release is recorded, that this server does not hold its files, how a
   release's files are made and what the site keeps of it: it was a bare "File not found" (with
   dist/) or that the server serves no release files (without). An address under a version no
-  release ever had (``/downloads/9.9.9/``, a file in it) is a 404 that says no such release exists
-  and that /downloads lists them: it was a bare "Not found" or "File not found".
+  release ever had (``/downloads/9.9.9/``, a file in it) is a 404 that says no such release exists,
+  names the releases that do and which of them this server holds: it was a bare "Not found" or
+  "File not found". A name a release has no file of (``/downloads/1.2.0/csv/figure.csv``) is a 404
+  that names the files it has, the nearest in spelling first ("did you mean csv/figures.csv?"):
+  those this server serves of a release it holds, those it published of one it only records.
+  It was a bare "File not found".
 - The database download and the release files have an ETag that is the hash of the bytes
   served, so a rebuilt database is never served under the old one (Datasette's comes from the
   inspect data read at startup); ``If-None-Match`` is answered with 304 against it.
@@ -40,9 +44,11 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import difflib
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -56,6 +62,7 @@ from datasette.utils.asgi import Request
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
+from _releases import version_order
 from _responses import name_as_sent, send_message
 
 DATABASE_FILE = re.compile(r"^/(?P<database>[^/]+)\.db$")
@@ -112,6 +119,47 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 _hashes: dict[tuple, str] = {}
 _packages: dict[tuple, str | None] = {}
+_held_files: dict[tuple, list[str]] = {}
+# How many of a release's files, nearest in spelling to a name it has not, a 404 offers first
+# (difflib's ratio at least SPELLING_CUTOFF: csv/figure.csv for csv/figures.csv, not csv/cases.csv).
+SPELLING_MATCHES = 3
+SPELLING_CUTOFF = 0.8
+
+
+def files_of_folder(folder: Path) -> list[str]:
+    """The files a release folder serves, as paths under it (``csv/figures.csv``), sorted: not a
+    hidden name (a release being written), nor a symlink or a file through one, which /downloads
+    serves neither. Read again only when the folder is replaced (a release is written beside it
+    and renamed into place, a new inode)."""
+    stat = folder.stat()
+    key = (str(folder), stat.st_ino, stat.st_mtime_ns)
+    if key not in _held_files:
+        found = []
+        for parent, folders, files in os.walk(folder):
+            folders[:] = [f for f in folders if not f.startswith(".") and not Path(parent, f).is_symlink()]
+            for name in files:
+                if not name.startswith(".") and not Path(parent, name).is_symlink():
+                    found.append(Path(parent, name).relative_to(folder).as_posix())
+        _held_files[key] = sorted(found)
+    return _held_files[key]
+
+
+def in_words(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def missing_file_message(sent: str, version: str, file: str, files: list[str], listed_at: str, held: bool) -> str:
+    """What the address ``sent`` of a file ``file`` that release ``version`` has not is told: the
+    names nearest in spelling, then each of the release's ``files`` and where they are listed.
+    ``held``: whether this server serves them (else they are the release's record, not here)."""
+    if not files:
+        return f"{sent}: release {version} has no file {file}, and this server holds none of its files; {listed_at}"
+    near = difflib.get_close_matches(file, files, SPELLING_MATCHES, SPELLING_CUTOFF)
+    guess = f"; did you mean {' or '.join(near)}?" if near else "."
+    where = "" if held else f", and this server does not hold {'it' if len(files) == 1 else 'them'}"
+    listed = f"Its one file is {files[0]}" if len(files) == 1 else f"Its {len(files)} files are {in_words(files)}"
+    return f"{sent}: release {version} has no file {file}{guess} {listed}{where}; {listed_at}"
 
 
 def download_name(package: str, version: str, path: str) -> str:
@@ -241,6 +289,16 @@ def not_a_download_path(rest: str) -> bool:
     with "Path not inside root path"; nginx, which merges slashes, would serve ``//``'s file, so
     it refuses both too (deploy/nginx.conf.j2)."""
     return "\x00" in rest or "" in rest.split("/")[:-1]
+
+
+def path_as_sent(scope) -> str:
+    """The request's path as the client sent it, for a message to quote: /downloads/%FF/x quoted a
+    replacement character, which the client never sent."""
+    raw_path = (scope.get("raw_path") or b"").partition(b"?")[0]
+    try:
+        return name_as_sent(raw_path.decode("utf-8"), "%") if raw_path else scope.get("path", "")
+    except UnicodeDecodeError:  # bytes sent unescaped that are no UTF-8: as the path reads them
+        return scope.get("path", "")
 
 
 def held(finish):
@@ -445,6 +503,62 @@ class Downloads:
             f"{self.datasette.urls.path('downloads')} lists each release's files and which this server holds"
         )
 
+    def downloads_folder(self) -> Path | None:
+        return next((Path(folder) for mount, folder in self.datasette.static_mounts if mount == "downloads"), None)
+
+    def held_releases(self) -> list[str]:
+        """The releases whose folders dist/ holds (not a hidden one being written, nor a symlink), by name."""
+        root = self.downloads_folder()
+        if root is None:
+            return []
+        try:
+            with os.scandir(root) as entries:
+                return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
+        except OSError:  # dist/ removed under the server
+            return []
+
+    async def releases_in_words(self) -> str:
+        """Which releases exist, newest first as /downloads lists them (then any this server holds
+        that the site does not record), and which of them this server holds the files of."""
+        held = self.held_releases()
+        recorded = []
+        if self.site_database in self.datasette.databases:
+            found = await self.datasette.databases[self.site_database].execute(
+                f"SELECT version FROM releases ORDER BY date DESC, {version_order('version', descending=True)}"
+            )
+            recorded = [row[0] for row in found.rows]
+        versions = recorded + [v for v in held if v not in recorded]
+        if not versions:
+            return "No release has been made yet"
+        kept = [v for v in versions if v in held]
+        holds = f"this server holds the files of {in_words(kept)}" if kept else "this server holds none of their files"
+        named = f"The releases are {in_words(versions)}" if len(versions) > 1 else f"The one release is {versions[0]}"
+        return f"{named}, and {holds}"
+
+    async def missing_file_message(self, scope, rest: str) -> str | None:
+        """What /downloads/<rest> is told when it names no file of its release, which this server
+        holds (each file it serves is named) or records (each file it published); None when the
+        release is neither."""
+        version, _, _ = rest.partition("/")
+        sent = path_as_sent(scope)
+        file = sent.split("/", 3)[3] if sent.count("/") >= 3 else rest.partition("/")[2]
+        root = self.downloads_folder()
+        folder = root / version if root is not None and version in self.held_releases() else None
+        if folder is not None:
+            try:
+                files = files_of_folder(folder)
+            except OSError:  # the release removed under the server
+                return None
+            listed_at = f"{self.datasette.urls.path('downloads')}#release-{quote(version)} lists them with their sizes"
+            return missing_file_message(sent, version, file, files, listed_at, held=True)
+        if not await self.is_recorded_release(version):
+            return None
+        found = await self.datasette.databases[self.site_database].execute(
+            "SELECT path FROM release_files WHERE version = ? ORDER BY path", [version]
+        )
+        listed_at = f"{self.datasette.urls.path('downloads')} lists each release's files and which this server holds"
+        return missing_file_message(sent, version, file, [row[0] for row in found.rows], listed_at, held=False)
+
     def through_symlink(self, rest: str) -> bool:
         """Whether /downloads/<rest> names a symlink in dist/, or a path through one."""
         for mount, folder in self.datasette.static_mounts:
@@ -570,17 +684,13 @@ class Downloads:
         version = download["rest"].split("/", 1)[0] if download else None
         if version and self.release_of_folder(version) is None and not await self.is_recorded_release(version):
             # No release ever had this version: /downloads/9.9.9/ was a bare "Not found" (and a
-            # file under it "File not found", or that this server serves no release files). Quoted
-            # as sent: /downloads/%FF/x quoted a replacement character, which the client never sent.
-            raw_path = (scope.get("raw_path") or b"").partition(b"?")[0]
-            try:
-                sent = name_as_sent(raw_path.decode("utf-8"), "%") if raw_path else path
-            except UnicodeDecodeError:  # bytes sent unescaped that are no UTF-8: as the path reads them
-                sent = path
+            # file under it "File not found", or that this server serves no release files).
+            sent = path_as_sent(scope)
             sent_version = sent.split("/", 3)[2] if sent.startswith("/downloads/") else version
             message = (
-                f"{sent}: no release {sent_version} exists, so nothing is at this address; "
-                f"{self.datasette.urls.path('downloads')} lists each release and its files"
+                f"{sent}: no release {sent_version} exists, so nothing is at this address. "
+                f"{await self.releases_in_words()}; {self.datasette.urls.path('downloads')} lists each release "
+                "and its files"
             )
             return await send_message(cors_send, 404, message, True)
         if download and path.endswith("/"):
@@ -590,6 +700,12 @@ class Downloads:
         unheld = await self.unheld_release_of_file(download["rest"]) if download else None
         if unheld is not None:
             return await send_message(cors_send, 404, self.not_held_message(path, unheld), True)
+        if download:
+            # A file no release has, under a release this server holds or records: Datasette's
+            # static handler said only "File not found".
+            message = await self.missing_file_message(scope, download["rest"])
+            if message is not None:
+                return await send_message(cors_send, 404, message, True)
         if path.startswith(FILE_MOUNTS) and path not in ("/downloads/",):
             return await self.app(scope, receive, file_errors(cors_send))
         kind = await self.kind(path)

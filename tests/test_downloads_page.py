@@ -14,6 +14,13 @@ def text_of(markup: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", markup)).split())
 
 
+def releases_newest_first(db) -> list[str]:
+    """The recorded releases, newest first, as /downloads lists them (by date, then version numbers)."""
+    found = rows(db, "SELECT version, date FROM releases")
+    ordered = sorted(found, key=lambda r: (r[1], [int(n) for n in r[0].split(".")]), reverse=True)
+    return [version for version, _ in ordered]
+
+
 def section(page: str, version: str) -> str:
     """The part of /downloads under a release's heading."""
     start = page.index(f'<h2 id="release-{version}">')
@@ -166,27 +173,62 @@ def test_a_release_files_address_on_a_server_without_them_says_so(real_db, real_
     # The addresses it gives answer.
     for link in (f"/changes?version={version}", f"/disclosures/release_changes?version={version}", "/downloads"):
         assert unserved.get(link).status_code == 200, link
-    # An address no recorded release published says what it said before.
-    unserved = Site(unhurried(real_build, dist=tmp_path / "no-dist"))
-    for path in (f"/downloads/{version}/nope.txt",):
-        assert assert_error_shape(unserved.get(path), 404) == (
-            f"{path}: this server does not serve the release files (make release writes them into "
-            "dist/, which a server started after it serves); /downloads lists each release's files"
-        )
-    assert (
-        assert_error_shape(
-            Site(unhurried(real_build, dist=tmp_path / "other")).get(f"/downloads/{version}/nope.txt"), 404
-        )
-        == "File not found"
-    )
+    # An address no recorded release published names the files it published: it was a bare "File
+    # not found" with a dist/ of other releases, and said only that none were served without one.
+    published = [p for (p,) in rows(real_db, "SELECT path FROM release_files WHERE version = ? ORDER BY path", version)]
+    for dist in (tmp_path / "no-dist", tmp_path / "other"):
+        path = f"/downloads/{version}/nope.txt"
+        assert assert_error_shape(Site(unhurried(real_build, dist=dist)).get(path), 404) == (
+            f"{path}: release {version} has no file nope.txt. Its {len(published)} files are "
+            f"{', '.join(published[:-1])} and {published[-1]}, and this server does not hold them; "
+            "/downloads lists each release's files and which this server holds"
+        ), dist
     # A server started with dist/ serves what it holds, and its own 404 for the rest.
     (tmp_path / version).mkdir()
     (tmp_path / version / file).write_bytes(b"held")
     served = Site(unhurried(real_build, dist=tmp_path))
     assert served.get(f"/downloads/{version}/{file}").content == b"held"
-    missing = served.get(f"/downloads/{version}/nope.txt")
-    assert missing.status_code == 404 and "does not serve the release files" not in missing.text
+    path = f"/downloads/{version}/nope.txt"
+    assert assert_error_shape(served.get(path), 404) == (
+        f"{path}: release {version} has no file nope.txt. Its one file is {file}; "
+        f"/downloads#release-{version} lists them with their sizes"
+    )
     assert "is recorded" not in served.get(f"/downloads/{version}/csv/figures.csv").text
+
+
+def test_a_name_a_held_release_has_no_file_of_names_the_files_it_has(real_build, tmp_path):
+    # /downloads/<version>/nope.csv under a release this server holds was Datasette's bare "File
+    # not found": it names the release's files, the nearest in spelling first, and where the list is.
+    release = tmp_path / "dist" / "1.2.0"
+    (release / "csv").mkdir(parents=True)
+    for name in ("SHA256SUMS", "csv/figures.csv", "csv/cases.csv", "disclosures.db"):
+        (release / name).write_bytes(b"held")
+    # Neither a release being written nor a symlink is served, so neither is named.
+    (release / ".partial.csv").write_bytes(b"x")
+    (release / "linked.csv").symlink_to(release / "csv" / "figures.csv")
+    served = Site(unhurried(real_build, dist=tmp_path / "dist"))
+    files = "SHA256SUMS, csv/cases.csv, csv/figures.csv and disclosures.db"
+    for path, guess in (
+        ("/downloads/1.2.0/nope.csv", "."),
+        ("/downloads/1.2.0/csv/figure.csv", "; did you mean csv/figures.csv?"),
+        ("/downloads/1.2.0/figures.csv", "; did you mean csv/figures.csv?"),
+        ("/downloads/1.2.0/nope/SHA256SUMS", "; did you mean SHA256SUMS?"),
+    ):
+        answer = served.get(path)
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert assert_error_shape(answer, 404) == (
+            f"{path}: release 1.2.0 has no file {path.removeprefix('/downloads/1.2.0/')}{guess} Its 4 files are "
+            f"{files}; /downloads#release-1.2.0 lists them with their sizes"
+        ), path
+    assert served.get("/downloads/1.2.0/csv/figures.csv").content == b"held"
+    # Quoted as the client sent it, not as the server decoded it.
+    for sent, said in (("caf%C3%A9.csv", "café.csv"), ("%FF.csv", "%FF.csv")):
+        assert assert_error_shape(served.get(f"/downloads/1.2.0/{sent}"), 404).startswith(
+            f"/downloads/1.2.0/{said}: release 1.2.0 has no file {said}. Its 4 files"
+        ), sent
+    # A HEAD is the same answer without its body.
+    head = served.loop.run_until_complete(served.datasette.client.head("/downloads/1.2.0/nope.csv"))
+    assert head.status_code == 404 and head.content == b""
 
 
 def test_a_release_folder_address_leads_to_its_files_whether_or_not_this_server_holds_them(
@@ -227,6 +269,13 @@ def test_an_address_under_a_release_that_never_was_says_so_and_where_the_release
     # dist/, that this server serves no release files): no release 9.9.9 was ever made.
     (tmp_path / "held" / "0.0.1").mkdir(parents=True)
     (tmp_path / "held" / "0.0.1" / "SHA256SUMS").write_bytes(b"held")
+    recorded = releases_newest_first(real_build / "disclosures.db")
+    # Which releases there are, and which this server holds: it said only where they are listed.
+    releases = {
+        "held": f"The releases are {', '.join(recorded)} and 0.0.1, and this server holds the files of 0.0.1",
+        "no-dist": f"The releases are {', '.join(recorded[:-1])} and {recorded[-1]}, and this server holds none "
+        "of their files",
+    }
     for dist in (tmp_path / "held", tmp_path / "no-dist"):
         served = Site(unhurried(real_build, dist=dist))
         for path in (
@@ -238,7 +287,7 @@ def test_an_address_under_a_release_that_never_was_says_so_and_where_the_release
             answer = served.get(path)
             assert answer.headers["access-control-allow-origin"] == "*"
             assert assert_error_shape(answer, 404) == (
-                f"{path}: no release 9.9.9 exists, so nothing is at this address; "
+                f"{path}: no release 9.9.9 exists, so nothing is at this address. {releases[dist.name]}; "
                 "/downloads lists each release and its files"
             ), dist
         # A release this server holds though the site records none of it is no such release.
@@ -270,7 +319,7 @@ def test_a_release_that_never_was_is_quoted_as_the_client_sent_it(site):
     # (/downloads/%FF/x said "no release \ufffd"), a character the client never sent.
     for sent, version in (("/downloads/%FF/x", "%FF"), ("/downloads/%C3%A9/", "é"), ("/downloads/~2E/x?a=%FF", "~2E")):
         path = sent.partition("?")[0].replace("%C3%A9", "é")
-        assert assert_error_shape(site.get(sent), 404) == (
-            f"{path}: no release {version} exists, so nothing is at this address; "
-            "/downloads lists each release and its files"
-        ), sent
+        # The releases it names depend on the dist/ this session's site serves (tested above).
+        said = assert_error_shape(site.get(sent), 404)
+        assert said.startswith(f"{path}: no release {version} exists, so nothing is at this address. The releases are")
+        assert said.endswith("; /downloads lists each release and its files"), sent

@@ -305,9 +305,16 @@ def test_a_download_address_no_file_has_is_the_sites_404(web):
         response = web.get(path)
         assert nginx_error_shape(response, 404) == "Not found", path
         readable_from_any_origin(response.headers)
-    # A file nginx does not find is the workers' 404, as the site answers it without nginx.
-    missing = web.get(f"/downloads/{VERSION}/csv/nope.csv")
-    assert nginx_error_shape(missing, 404) == "File not found"
+    # A file nginx does not find is the workers' 404, as the site answers it without nginx: it
+    # names the release's files (it was Datasette's bare "File not found").
+    missing = web.get(f"/downloads/{VERSION}/csv/figure.csv")
+    said = nginx_error_shape(missing, 404)
+    assert said.startswith(
+        f"/downloads/{VERSION}/csv/figure.csv: release {VERSION} has no file csv/figure.csv; did you mean csv/figures.csv? Its "
+    )
+    assert ", csv/metrics.csv, " in said and said.endswith(
+        f"; /downloads#release-{VERSION} lists them with their sizes"
+    )
     readable_from_any_origin(missing.headers)
     assert web.get(f"/downloads/{VERSION}/csv/figures.csv").status_code == 200
 
@@ -325,9 +332,9 @@ def test_downloads_of_a_release_not_held_or_never_made_are_the_sites_404_not_ngi
     # Not the release files' Cache-Control, which would let a browser keep the 404 an hour.
     assert "max-age" not in response.headers.get("cache-control", "")
     for path in ("/downloads/9.9.9/", "/downloads/9.9.9/csv/figures.csv"):
-        assert nginx_error_shape(web.get(path), 404) == (
-            f"{path}: no release 9.9.9 exists, so nothing is at this address; /downloads lists each release and its files"
-        )
+        said = nginx_error_shape(web.get(path), 404)
+        assert said.startswith(f"{path}: no release 9.9.9 exists, so nothing is at this address. The releases are ")
+        assert f"this server holds the files of {VERSION}; /downloads lists each release and its files" in said
     # A HEAD is answered the same, without a body.
     head = web.head(f"/downloads/{version}/{file}")
     assert head.status_code == 404 and head.content == b""
