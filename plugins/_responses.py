@@ -183,6 +183,35 @@ def is_page_request(scope) -> bool:
     )
 
 
+def accept_ranks(scope) -> dict[str, float]:
+    """The media types the request's Accept header names, each with its weight (``q``, 1 unless
+    given; a weight that is no number counts 0), in lower case."""
+    accept = b",".join(v for k, v in scope.get("headers", []) if k.lower() == b"accept").decode("latin-1")
+    ranks: dict[str, float] = {}
+    for item in accept.split(","):
+        media, *parameters = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if media:
+            ranks[media.lower()] = max(ranks.get(media.lower(), 0.0), weight)
+    return ranks
+
+
+def prefers_html(scope) -> bool:
+    """Whether the request's Accept ranks an HTML page above JSON, as a browser's does when it
+    follows a link (``text/html,application/xhtml+xml,...,*/*;q=0.8``). A program's ``*/*``, or
+    no Accept at all, is not: it is answered in the API's JSON shape."""
+    ranks = accept_ranks(scope)
+    html = max(ranks.get("text/html", 0.0), ranks.get("application/xhtml+xml", 0.0))
+    return html > 0 and html > ranks.get("application/json", 0.0)
+
+
 async def error_page(datasette, scope, receive, status: int, message: str, title: str | None = None) -> bytes:
     """Datasette's HTML error page (its error.html, with the site's navigation) for ``message``,
     headed ``title`` or, without one, its status's (TITLES)."""

@@ -5,7 +5,10 @@ Every ``.json`` and ``.csv`` answer with a status of 400 or more is ``{"ok": fal
 whole query context, whose time-limit message is HTML, and whose CSV errors were HTML pages), the
 guards (plain text), or a route. A CSV client reads one shape for every bad parameter, and it is
 the API's. A page's error is Datasette's HTML error page, whoever made it: a plugin's plain-text
-refusal of a page (an unknown ``_sort``, a server too busy) is rendered into it here. An
+refusal of a page (an unknown ``_sort``, a server too busy) is rendered into it here. A release
+file's error (``/downloads/1.2.0/nope.csv``) is the API's shape for a program and the error page
+for a browser, whose Accept ranks HTML above JSON (it follows the address from a link), with
+``Vary: Accept``; behind nginx too, which hands a release file it does not find to the workers. An
 exception that a wrapper raises (this one's, or any inside or outside it) is answered by
 plugins/server_errors.py, outside every wrapper, in the same shapes.
 
@@ -46,6 +49,7 @@ from _responses import (
     held,
     is_json_request,
     is_page_request,
+    prefers_html,
     send_message,
     send_response,
 )
@@ -177,6 +181,11 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # one nginx does not find, which it hands to the workers (a recorded release's file, /downloads/9.9.9/),
 # was a text/plain 405 where a GET of the same address is a JSON 404.
 FILE_PATH = re.compile(r"^/(?:downloads|static|-/static|-/static-plugins)/.|^/[^/]+\.db$")
+# A release file's address: a reader follows it from /downloads, a citation or the README, so its
+# error (a 404 that names the release's files, plugins/downloads.py) is the site's error page for
+# a browser (prefers_html) and the API's JSON shape for a program, whatever its extension.
+RELEASE_FILE_PATH = re.compile(r"^/downloads/.")
+VARY_ACCEPT = (b"vary", b"Accept")
 
 
 def is_plain_text(start: dict) -> bool:
@@ -245,12 +254,14 @@ def asgi_wrapper(datasette):
                 return await send_error(send, 405, message, as_json, page)
             if scope.get("method") == "OPTIONS":
                 return await send_preflight(scope, send)
-            as_json = is_json_request(scope)
-            if not as_json and not is_page_request(scope):
+            release_file = RELEASE_FILE_PATH.match(scope.get("path", "")) is not None
+            for_browser = release_file and prefers_html(scope)
+            as_json = (is_json_request(scope) or release_file) and not for_browser
+            if not as_json and not for_browser and not is_page_request(scope):
                 return await app(scope, receive, send)
 
             def reshaped(message):
-                return message["status"] >= 400 and (as_json or is_plain_text(message))
+                return message["status"] >= 400 and (as_json or for_browser or is_plain_text(message))
 
             async def reshape(start, whole):
                 status = start["status"]
@@ -260,11 +271,14 @@ def asgi_wrapper(datasette):
                         text = interrupted_message(datasette, scope)
                     body, kind = error_body(status, text), JSON
                 else:
-                    text = whole.decode("utf-8", "replace").strip() or "Error"
+                    # A release file's error was written in the API's JSON shape (plugins/downloads.py).
+                    text = error_text(whole) if for_browser else whole.decode("utf-8", "replace").strip() or "Error"
                     body, kind = await error_page(datasette, scope, receive, status, text), HTML
                 # Retry-After (a 503 or 429), Cache-Control, Allow and the headers exposed to other
                 # origins are part of the answer, whoever made it; the body's type and length are this one's.
                 kept = [(k, v) for k, v in start.get("headers", []) if k.lower() in KEPT_HEADERS]
+                if release_file:
+                    kept.append(VARY_ACCEPT)
                 await send_response(send, status, body, kind, kept)
 
             # An exception raised through here is plugins/server_errors.py's, outside every wrapper.

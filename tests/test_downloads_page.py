@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-from tests.conftest import REFILED_FROM, Site, assert_error_shape, rows, unhurried
+from tests.conftest import REFILED_FROM, Site, assert_error_shape, plugin, rows, unhurried
 
 
 def text_of(markup: str) -> str:
@@ -323,3 +323,45 @@ def test_a_release_that_never_was_is_quoted_as_the_client_sent_it(site):
         said = assert_error_shape(site.get(sent), 404)
         assert said.startswith(f"{path}: no release {version} exists, so nothing is at this address. The releases are")
         assert said.endswith("; /downloads lists each release and its files"), sent
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+def test_a_release_files_404_is_the_sites_error_page_for_a_browser_and_json_for_a_program(real_build, tmp_path):
+    # A reader who followed a release file's address in a browser got the API's JSON (or, for a
+    # held release, Datasette's bare "File not found"): a browser that asks for HTML gets the
+    # site's error page with the same message; a program (*/*, no Accept, JSON) the JSON shape.
+    (tmp_path / "dist" / "1.2.0").mkdir(parents=True)
+    (tmp_path / "dist" / "1.2.0" / "SHA256SUMS").write_bytes(b"held")
+    served = Site(unhurried(real_build, dist=tmp_path / "dist"))
+    for path in ("/downloads/1.2.0/nope.csv", "/downloads/1.2.0/nope", "/downloads/9.9.9/x.db", "/downloads/9.9.9/"):
+        said = assert_error_shape(served.get(path), 404)
+        assert served.get(path).headers["vary"] == "Accept"
+        for accept in ("*/*", "application/json", "text/html;q=0.5, application/json"):
+            answer = served.get(path, headers={"accept": accept})
+            assert assert_error_shape(answer, 404) == said, (path, accept)
+            assert answer.headers["vary"] == "Accept"
+        page = served.get(path, headers={"accept": BROWSER_ACCEPT})
+        assert page.status_code == 404 and page.headers["content-type"] == "text/html; charset=utf-8", path
+        assert page.headers["vary"] == "Accept" and page.headers["cache-control"] == "no-store"
+        assert page.headers["access-control-allow-origin"] == "*"
+        assert "<title>Not found</title>" in page.text and html.escape(said, quote=False) in page.text, path
+        assert '<html lang="en">' in page.text  # the site's page, with its landmarks
+    # The files themselves and a release's folder are answered as before, whatever the Accept.
+    held = served.get("/downloads/1.2.0/SHA256SUMS", headers={"accept": BROWSER_ACCEPT})
+    assert held.status_code == 200 and held.content == b"held"
+    assert served.get("/downloads/1.2.0/", headers={"accept": BROWSER_ACCEPT}).status_code == 302
+
+
+def test_a_browser_is_told_from_a_program_by_the_weights_of_its_accept():
+    responses = plugin("_responses")
+
+    def prefers(accept):
+        return responses.prefers_html({"headers": [(b"accept", accept.encode())]} if accept is not None else {})
+
+    assert prefers(BROWSER_ACCEPT) and prefers("text/html") and prefers("application/xhtml+xml, */*;q=0.1")
+    assert prefers("application/json;q=0.5, text/html")
+    for program in (None, "", "*/*", "application/json", "text/*", "text/html;q=0", "text/html, application/json"):
+        assert not prefers(program), program
+    assert not prefers("text/html;q=0.4, application/json;q=0.9") and not prefers("text/html;q=nope")

@@ -316,6 +316,15 @@ def test_a_download_address_no_file_has_is_the_sites_404(web):
         f"; /downloads#release-{VERSION} lists them with their sizes"
     )
     readable_from_any_origin(missing.headers)
+    # A browser is given the site's error page with the same message, not nginx's.
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = web.get(f"/downloads/{VERSION}/csv/figure.csv", headers={"Accept": browser})
+    assert page.status_code == 404 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "did you mean csv/figures.csv?" in page.text and "<title>Not found</title>" in page.text
+    # nginx's gzip adds Accept-Encoding.
+    assert "Accept" in page.headers["vary"].split(", ") and "max-age" not in page.headers.get("cache-control", "")
+    real = web.get(f"/downloads/{VERSION}/csv/figures.csv", headers={"Accept": browser, "Range": "bytes=0-9"})
+    assert real.status_code == 206 and real.headers["etag"]
     assert web.get(f"/downloads/{VERSION}/csv/figures.csv").status_code == 200
 
 
