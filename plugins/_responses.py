@@ -32,6 +32,7 @@ TITLES = {
     400: "Bad request",
     404: "Not found",
     405: "Method not allowed",
+    412: "Precondition failed",
     429: "Too many requests",
     500: "Server error",
     503: "Server busy",

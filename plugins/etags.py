@@ -41,9 +41,11 @@ without asking a worker): its headers are sent, and a body still being made is s
 HEAD's is (plugins/_responses.py).
 
 ``If-Match`` is answered as RFC 9110 (13.1.1, 13.2.2) says, on every successful GET or HEAD: a
-``412 Precondition Failed`` in the API's error shape unless it is ``*`` (the answer exists) or
-lists the answer's own ETag, compared strongly, so that a weak tag (``W/"..."``) never matches it.
-It was ignored: ``If-Match: "nope"`` got the 200. It comes before ``If-None-Match``, and an
+``412 Precondition Failed`` unless it is ``*`` (the answer exists) or lists the answer's own
+ETag, compared strongly, so that a weak tag (``W/"..."``) never matches it. It was ignored:
+``If-Match: "nope"`` got the 200. The 412 takes the form of the answer it replaces, as the other
+errors do: the site's error page for an HTML page (it was the API's JSON there too), the API's
+error shape for the rest. It comes before ``If-None-Match``, and an
 answer that would be an error is that error whatever it says. An answer without a tag (a status
 page, a dev build's) matches ``*`` alone.
 
@@ -69,7 +71,8 @@ from datasette.utils import tilde_decode
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import HeadAnswered, bodiless, send_message
+from _landmarks import with_landmarks
+from _responses import HTML, HeadAnswered, bodiless, error_page, send_message, send_response
 
 # Datasette's status pages whose answer changes while the worker runs, and files read from the disk.
 UNTAGGED_PATHS = ("/-/health", "/-/threads", "/-/actor", "/-/permissions", "/-/messages", "/-/allow-debug")
@@ -242,6 +245,12 @@ def is_weak(datasette, path: str, query_string: str) -> bool:
     return True
 
 
+def is_html(headers) -> bool:
+    """Whether an answer's Content-Type is an HTML page."""
+    kind = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    return kind.lower().startswith(b"text/html")
+
+
 def is_storable(headers) -> bool:
     """Whether an answer's Cache-Control lets a cache keep it (neither ``no-store`` nor ``private``)."""
     policy = b",".join(v for k, v in headers if k.lower() == b"cache-control").lower()
@@ -288,7 +297,14 @@ def asgi_wrapper(datasette):
                         if not if_match(must_match, current):
                             answered["replaced"] = True
                             refused = bodiless(send) if scope.get("method") == "HEAD" else send
-                            await send_message(refused, 412, failed_if_match_message(current), True)
+                            message = failed_if_match_message(current)
+                            if is_html(headers):
+                                # A page's 412 is a page, as its other errors are; written outside
+                                # plugins/landmarks.py, so its tags are rewritten here.
+                                page = await error_page(datasette, scope, receive, 412, message)
+                                await send_response(refused, 412, with_landmarks(page), HTML)
+                            else:
+                                await send_message(refused, 412, message, True)
                             return
                     if tagged_here:
                         if wanted is not None and none_match(wanted, etag):

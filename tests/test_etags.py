@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 
 import pytest
@@ -256,7 +257,7 @@ def test_an_if_match_that_names_the_answers_strong_etag_or_star_gets_the_answer(
         assert response.content == full.content and response.headers["etag"] == etag
 
 
-@pytest.mark.parametrize("path", [TABLE_CSV, "/platform/telegram.json", "/platform/telegram", "/feed.atom"])
+@pytest.mark.parametrize("path", [TABLE_CSV, "/platform/telegram.json", "/feed.atom"])
 def test_an_if_match_that_does_not_name_the_answers_etag_is_a_412(site, path):
     etag = site.get(path).headers["etag"]
     for wanted in ('"nope"', '"a", "b"', f"W/{etag}", etag[:-2] + '"'):
@@ -268,6 +269,26 @@ def test_an_if_match_that_does_not_name_the_answers_etag_is_a_412(site, path):
         assert "etag" not in response.headers and response.headers["access-control-allow-origin"] == "*"
     head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path, headers={"if-match": '"no"'}))
     assert head.status_code == 412 and head.content == b""
+
+
+@pytest.mark.parametrize("path", ["/platform/telegram", "/", "/downloads", "/-/versions"])
+def test_a_pages_412_is_the_sites_error_page(site, path):
+    # An HTML page's failed If-Match was the API's JSON, where the page's other errors are pages.
+    full = site.get(path)
+    etag = full.headers["etag"]
+    assert full.headers["content-type"].startswith("text/html")
+    response = site.get(path, headers={"if-match": '"nope"'})
+    assert response.status_code == 412 and response.headers["content-type"] == "text/html; charset=utf-8"
+    message = f"If-Match names no ETag this answer has, so its condition is false (RFC 9110 13.1.1): its ETag is {etag}"
+    assert html.unescape(response.text).count(message) == 1
+    assert "<title>Precondition failed</title>" in response.text and '<html lang="en">' in response.text
+    assert "etag" not in response.headers and response.headers["cache-control"] == "no-store"
+    assert int(response.headers["content-length"]) == len(response.content)
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", path, headers={"if-match": '"no"'}))
+    assert head.status_code == 412 and head.content == b"" and head.headers["content-type"].startswith("text/html")
+    # The same page's JSON keeps the API's error shape.
+    if path == "/platform/telegram":
+        assert_error_shape(site.get(path + ".json", headers={"if-match": '"nope"'}), 412)
 
 
 def test_a_weak_etag_matches_no_if_match_but_star(site):

@@ -637,6 +637,11 @@ def test_a_failed_condition_keeps_the_connection_usable(topology):
         assert failed.headers["content-type"] == APP_JSON
         assert failed.headers["access-control-allow-origin"] == "*"
         assert failed.headers["connection"] == "keep-alive"
+        # An HTML page's 412 is the site's error page, as its other errors are (it was JSON).
+        page_failed = ask("/country/USA", 'If-Match: "nope"')
+        assert page_failed.status_code == 412 and page_failed.headers["content-type"] == "text/html; charset=utf-8"
+        assert "If-Match names no ETag this answer has" in page_failed.text
+        assert page_failed.headers["connection"] == "keep-alive"
         # RFC 9110 13.1.1: a tag of the answer, in a list or alone, or *, is the page.
         for wanted in (etag, f'"nope", {etag}', "*"):
             matched = ask(page, f"If-Match: {wanted}")
