@@ -32,8 +32,8 @@ What the tag is made of, so that two answers with one tag are the same bytes (bu
 - the request: its method-independent target (path and query string, as sent), its scheme and
   its Host (Datasette's JSON writes absolute ``next_url`` links with them).
 
-Not tagged: ``/-/health.json`` and the other status pages whose answer changes while the worker
-runs (threads, actor, permissions, messages), ``/static/`` files, an answer with an ETag of its
+Not tagged: ``/-/health.json``, whose answer changes while the worker runs (Datasette's other such
+pages, threads, actor, permissions and messages, are 404s: plugins/guards.py), ``/static/`` files, an answer with an ETag of its
 own (``/feed.atom``, ``/disclosures.db``, release files: plugins/pages.py, plugins/downloads.py),
 an answer marked ``no-store`` or ``private``, and any status but 200 (errors, redirects). The
 client's tag is compared once the answer has started (nginx's cache answers most revalidations
@@ -74,8 +74,10 @@ if str(Path(__file__).parent) not in sys.path:
 from _landmarks import with_landmarks
 from _responses import HTML, HeadAnswered, bodiless, error_page, send_message, send_response
 
-# Datasette's status pages whose answer changes while the worker runs, and files read from the disk.
-UNTAGGED_PATHS = ("/-/health", "/-/threads", "/-/actor", "/-/permissions", "/-/messages", "/-/allow-debug")
+# The status page whose answer changes while the worker runs, and files read from the disk. The
+# others that did (threads, actor, permissions, messages) are closed: plugins/guards.py answers
+# them 404, and an error is never tagged.
+UNTAGGED_PATHS = ("/-/health",)
 UNTAGGED_PREFIXES = ("/static/", "/downloads/", "/-/static/", "/-/static-plugins/")
 # Dropped from a 304: it has no body (RFC 9110 15.4.5).
 BODY_HEADERS = {b"content-length", b"transfer-encoding", b"content-encoding", b"content-range"}
