@@ -184,8 +184,9 @@ def close_unstarted(task: asyncio.Task) -> int:
 
 
 async def send_refusal(send, path: str, status: int, message: str, headers=()):
-    # A page's plain-text refusal becomes Datasette's HTML error page in plugins/errors.py.
-    await send_message(send, status, message, path.endswith(".json"), [(b"cache-control", b"no-store"), *headers])
+    # A page's plain-text refusal becomes Datasette's HTML error page in plugins/errors.py. Never
+    # kept by a cache: send_message says no-store on every error (with_error_cache_control).
+    await send_message(send, status, message, path.endswith(".json"), headers)
 
 
 @hookimpl

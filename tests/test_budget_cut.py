@@ -91,3 +91,36 @@ def test_a_cut_during_the_facets_of_the_served_site_leaves_nothing_unawaited(rea
         )
         assert response.status_code in (400, 503), (path, response.status_code, response.text[:300])
         assert warned == [], (path, response.status_code, warned)
+
+
+@pytest.mark.parametrize(
+    "path, status, headers",
+    [
+        ("/disclosures/figures.json", 400, ()),
+        ("/disclosures/figures", 503, ((b"retry-after", b"2"),)),
+        ("/disclosures.json", 429, ((b"retry-after", b"1"),)),
+    ],
+)
+def test_a_budget_refusal_says_no_store_once_and_keeps_its_own_headers(path, status, headers):
+    # send_refusal wrote Cache-Control: no-store itself, which send_message adds to every error.
+    sent = []
+
+    async def capture(message):
+        sent.append(message)
+
+    asyncio.run(plugin("budget").send_refusal(capture, path, status, "refused", headers=headers))
+    start = sent[0]
+    assert start["status"] == status
+    assert [v for k, v in start["headers"] if k == b"cache-control"] == [b"no-store"]
+    for name, value in headers:
+        assert (name, value) in start["headers"]
+    kind = dict(start["headers"])[b"content-type"]
+    assert kind.startswith(b"application/json" if path.endswith(".json") else b"text/plain")
+
+
+def test_a_budget_refusal_served_says_no_store(site):
+    # plugins/budget.py refuses a _facet_size it cannot read, before Datasette sees the request.
+    for path in ("/disclosures/figures.json?_facet_size=abc", "/disclosures/figures?_facet_size=abc"):
+        response = site.get(path)
+        assert response.status_code == 400 and "_facet_size=abc" in response.text, path
+        assert response.headers.get_list("cache-control") == ["no-store"], path
