@@ -149,7 +149,7 @@ def in_words(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def missing_file_message(sent: str, version: str, file: str, files: list[str], listed_at: str, held: bool) -> str:
+def no_such_file_message(sent: str, version: str, file: str, files: list[str], listed_at: str, held: bool) -> str:
     """What the address ``sent`` of a file ``file`` that release ``version`` has not is told: the
     names nearest in spelling, then each of the release's ``files`` and where they are listed.
     ``held``: whether this server serves them (else they are the release's record, not here)."""
@@ -504,6 +504,7 @@ class Downloads:
         )
 
     def downloads_folder(self) -> Path | None:
+        """dist/, where this server serves the release files from, or None without it."""
         return next((Path(folder) for mount, folder in self.datasette.static_mounts if mount == "downloads"), None)
 
     def held_releases(self) -> list[str]:
@@ -549,15 +550,19 @@ class Downloads:
                 files = files_of_folder(folder)
             except OSError:  # the release removed under the server
                 return None
-            listed_at = f"{self.datasette.urls.path('downloads')}#release-{quote(version)} lists them with their sizes"
-            return missing_file_message(sent, version, file, files, listed_at, held=True)
+            downloads = self.datasette.urls.path("downloads")
+            if await self.is_recorded_release(version):
+                listed_at = f"{downloads}#release-{quote(version)} lists them with their sizes"
+            else:  # served, but /downloads lists only the releases the site records
+                listed_at = f"{downloads} lists the releases the site records, and {version} is not one of them"
+            return no_such_file_message(sent, version, file, files, listed_at, held=True)
         if not await self.is_recorded_release(version):
             return None
         found = await self.datasette.databases[self.site_database].execute(
             "SELECT path FROM release_files WHERE version = ? ORDER BY path", [version]
         )
         listed_at = f"{self.datasette.urls.path('downloads')} lists each release's files and which this server holds"
-        return missing_file_message(sent, version, file, [row[0] for row in found.rows], listed_at, held=False)
+        return no_such_file_message(sent, version, file, [row[0] for row in found.rows], listed_at, held=False)
 
     def through_symlink(self, rest: str) -> bool:
         """Whether /downloads/<rest> names a symlink in dist/, or a path through one."""

@@ -221,6 +221,13 @@ def test_a_name_a_held_release_has_no_file_of_names_the_files_it_has(real_build,
             f"{files}; /downloads#release-1.2.0 lists them with their sizes"
         ), path
     assert served.get("/downloads/1.2.0/csv/figures.csv").content == b"held"
+    # A release this server holds and the site does not record has no place in /downloads' list.
+    (tmp_path / "dist" / "0.0.1").mkdir()
+    (tmp_path / "dist" / "0.0.1" / "SHA256SUMS").write_bytes(b"held")
+    assert assert_error_shape(served.get("/downloads/0.0.1/nope"), 404) == (
+        "/downloads/0.0.1/nope: release 0.0.1 has no file nope. Its one file is SHA256SUMS; "
+        "/downloads lists the releases the site records, and 0.0.1 is not one of them"
+    )
     # Quoted as the client sent it, not as the server decoded it.
     for sent, said in (("caf%C3%A9.csv", "café.csv"), ("%FF.csv", "%FF.csv")):
         assert assert_error_shape(served.get(f"/downloads/1.2.0/{sent}"), 404).startswith(
