@@ -268,7 +268,7 @@ FOOTER_METADATA = ("license", "license_url", "source", "source_url", "about", "a
 
 
 @hookimpl
-def extra_template_vars(template, datasette):
+def extra_template_vars(template, datasette, request):
     async def inner():
         # An error page shows none of the dataset, and must render when the database cannot be
         # read (plugins/client_errors.py): it was the message in plain text.
@@ -287,6 +287,8 @@ def extra_template_vars(template, datasette):
                 name: datasette.setting(name)
                 for name in ("max_returned_rows", "max_csv_mb", "sql_time_limit_ms", "default_cache_ttl")
             }
+            # /api?foo=1 showed the page without a word, as the explore pages no longer do.
+            context["not_applied"] = unread_parameters(request.args, ()) if request is not None else {}
         return context
 
     return inner
@@ -300,7 +302,8 @@ async def home_page(datasette, request):
     the permissions of every table and view (383 at a million synthetic figures, each copying
     the whole metadata), for a list this page does not show. ``/.json`` stays Datasette's."""
     await datasette.ensure_permissions(request.actor, ["view-instance"])
-    context = {"metadata": datasette.metadata()}
+    # /?foo=1 showed the home page without a word, as /country/USA?foo=1 no longer does.
+    context = {"metadata": datasette.metadata(), "not_applied": unread_parameters(request.args, ())}
     return Response.html(await datasette.render_template("index.html", context, request=request))
 
 
