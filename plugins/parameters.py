@@ -91,7 +91,10 @@ And a ``.json`` answer whose body says ``"ok": false`` carries an error status: 
 (``?sql=`` or a canned query) is refused before Datasette runs it, so that its HEAD, whose body
 is empty, is the same 400.
 
-A ``.json`` or ``.csv`` request gets the API's error shape (a 404 always does), a page Datasette's error page (plugins/_responses.py).
+A ``.json`` or ``.csv`` request gets the API's error shape (a 404 always does), a page Datasette's error page
+(plugins/_responses.py); a canned query's page is a 400 that is its form, with the error above the
+fields (QUERY_PAGE), so that the reader can fix the value. Its page names a parameter the query does
+not take, which its .json refuses, as not applied (plugins/_unread.py).
 """
 
 from __future__ import annotations
@@ -102,10 +105,10 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import parse_qs, parse_qsl, quote_plus, unquote, unquote_plus
 
 from datasette import hookimpl
-from datasette.utils import escape_sqlite, tilde_decode, tilde_encode
+from datasette.utils import MultiParams, escape_sqlite, tilde_decode, tilde_encode
 from datasette.views import database as database_view
 
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
@@ -115,6 +118,7 @@ from _implied_keys import implied_key
 from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
 from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
 from _table_options import nameless_problem, unapplied_option
+from _unread import unread_parameters
 
 # The routes of Datasette 0.65 (datasette/app.py): database, table or query, row.
 DATABASE_PATH = re.compile(r"^/(?P<database>[^/.]+)(?:\.(?P<format>\w+))?$")
@@ -1391,6 +1395,75 @@ async def json_refused(datasette, path: str, query_string: str) -> bool:
     return await request_problem(datasette, path + ".json", query_string) is not None
 
 
+# Set in the scope of a canned query's page: {"not_applied": what it was given and does not read,
+# "problem": why it is a 400, or None}, which extra_template_vars hands its template.
+QUERY_PAGE = "platform_disclosures.query_page"
+
+
+async def canned_query_of_page(datasette, path: str) -> dict | None:
+    """The canned query whose page (its HTML, no format) ``path`` is, or None."""
+    routes = {db.route: db for db in datasette.databases.values()}
+    match = TABLE_PATH.match(path)
+    if not match or match["format"] is not None or match["database"] not in routes:
+        return None
+    db = routes[match["database"]]
+    table = tilde_decode(match["table"])
+    if (await table_shape(db, table))[0] is not None:
+        return None
+    return await datasette.get_canned_query(db.name, table, None)
+
+
+def query_page(canned: dict, query_string: str, problem: str | None = None) -> dict:
+    """What a canned query's page says of the parameters it was given (QUERY_PAGE). Its .json
+    refuses one its SQL does not take; its page answered as if it were not given, without a word
+    (compare_platforms?jurisdiction=DEU&country=FRA), as /compare?country=DEU no longer does."""
+    taken = tuple(sorted(set(QUERY_PARAMETER.findall(canned["sql"]))))
+    args = MultiParams(parse_qs(query_string, keep_blank_values=True))
+    return {"not_applied": unread_parameters(args, taken, form=True), "problem": problem}
+
+
+def form_query_string(canned: dict, query_string: str) -> str:
+    """The first value of each of the query's own parameters in ``query_string``, as the client
+    wrote it: what the page's form is filled with when the page is a 400. Datasette's options
+    (``_ttl``, ``_sort``, ...), which may be what was wrong, are left out, so that what Datasette
+    renders is the form alone."""
+    taken = set(QUERY_PARAMETER.findall(canned["sql"]))
+    kept: dict[str, str] = {}
+    for pair in query_string.split("&"):
+        name, _, value = pair.partition("=")
+        name = unquote_plus(name)
+        if name not in taken or name in kept:
+            continue
+        # A value that is no UTF-8 (jurisdiction=%FF) fills the field as the error quotes it, %FF
+        # (plugins/echoes.py), not as the replacement character Datasette decodes it to.
+        sent = unquote(value.replace("+", " "), errors="surrogateescape")
+        if UNDECODED_BYTE.search(sent):
+            pair = f"{quote_plus(name)}={quote_plus(UNDECODED_BYTE.sub(escape_of_byte, sent))}"
+        kept[name] = pair
+    return "&".join(kept.values())
+
+
+# A byte that is no UTF-8, as Python's surrogateescape decodes it, and the %-escape it was sent as.
+UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def escape_of_byte(byte: re.Match) -> str:
+    return f"%{ord(byte[0]) - 0xDC00:02X}"
+
+
+def as_bad_request(send):
+    """``send`` with its status a 400, without the Cache-Control of the 200 it was rendered as
+    (plugins/data_headers.py gives an error its own)."""
+
+    async def sending(message):
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message["headers"] if k.lower() != b"cache-control"]
+            message = {**message, "status": 400, "headers": headers}
+        await send(message)
+
+    return sending
+
+
 def without_alternate_link(send):
     """``send`` without a ``Link: <...>; rel="alternate"`` header (Datasette's, to the page's JSON)."""
 
@@ -1404,10 +1477,20 @@ def without_alternate_link(send):
 
 
 @hookimpl
-def extra_template_vars(request):
-    if request is not None and request.scope.get(JSON_REFUSED):
-        return {"alternate_url_json": None}  # over Datasette's own (base.html's <link rel="alternate">)
-    return None
+def extra_template_vars(template, request):
+    if request is None:
+        return None
+    context = {}
+    if request.scope.get(JSON_REFUSED):
+        context["alternate_url_json"] = None  # over Datasette's own (base.html's <link rel="alternate">)
+    page = request.scope.get(QUERY_PAGE)
+    if page and template.startswith("query"):
+        context["not_applied"] = page["not_applied"]
+        if page["problem"]:
+            # Over Datasette's own: the form's error, and no rows, which the query ran with a value
+            # that names nothing (or with the first of two) and would show as if they answered it.
+            context.update(error=page["problem"], display_rows=[])
+    return context or None
 
 
 # Datasette's query view looks the function up in its module at each request: the one above
@@ -1431,10 +1514,20 @@ def asgi_wrapper(datasette):
                 headers = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
                 await send({"type": "http.response.start", "status": 302, "headers": headers})
                 return await send({"type": "http.response.body", "body": b""})
-            found = await request_problem(datasette, path, scope.get("query_string", b"").decode("latin-1"))
-            if found:
-                return await send_error(datasette, scope, receive, send, *found)
             query = scope.get("query_string", b"").decode("latin-1")
+            found = await request_problem(datasette, path, query)
+            canned = await canned_query_of_page(datasette, path) if not found or found[0] == 400 else None
+            if found and (found[0] != 400 or canned is None):
+                return await send_error(datasette, scope, receive, send, *found)
+            if found:
+                # A canned query's page is its form, with what is wrong above it, so that the reader
+                # can fix the value: top_jurisdictions?request_type=nope was the site's error page,
+                # without the form.
+                page = {QUERY_PAGE: query_page(canned, query, found[1]), JSON_REFUSED: True}
+                scope = dict(scope, query_string=form_query_string(canned, query).encode("latin-1"), **page)
+                return await app(scope, receive, as_bad_request(without_alternate_link(send)))
+            if canned is not None:
+                scope = dict(scope, **{QUERY_PAGE: query_page(canned, query)})
             canonical = query
             for switch, written in switches(path).items():
                 canonical = with_canonical_switch(canonical, switch, written)

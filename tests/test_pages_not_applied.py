@@ -1,19 +1,41 @@
-"""Pages that answered what a client sent as if it had not been sent, without a word.
+"""Pages that answered what a client sent as if it had not been sent, or without a way to fix it.
 
 The explore pages, /figure/<id> and /changes already say which parameters of their address they did
-not apply (plugins/_unread.py, tests/test_explore.py). The home page and /api said nothing of
-``?foo=1``.
+not apply (plugins/_unread.py, tests/test_explore.py). The home page, /api and the canned queries'
+pages said nothing of ``?foo=1``, while the queries' JSON refuses it. And a canned query's page
+given a value that names nothing (``top_jurisdictions?request_type=nope``) was the site's error
+page, without the form to fix the value in.
 """
 
 import re
+from html import unescape
 
 import pytest
+from conftest import assert_error_shape
+
+TOP = "/disclosures/top_jurisdictions"
+TELEGRAM_2024 = "platform=telegram&metric=requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31"
 
 
 def notice_of(html: str) -> str:
     """The words of a page's "not applied" notice, or "" when it has none."""
     found = re.search(r'<p class="notice" id="not-applied">(.*?)</p>', html, re.S)
     return " ".join(found.group(1).split()) if found else ""
+
+
+def fields_of(html: str) -> dict:
+    """The text fields of a query's form (Datasette's, before static/query-forms.js), by name."""
+    return {
+        name: unescape(value)
+        for name, value in re.findall(r'<input type="text" id="qp\d+" name="(\w+)" value="([^"]*)"', html)
+    }
+
+
+def form_error_of(html: str) -> str:
+    """The error the query's form shows above its fields, or ""."""
+    form = re.search(r'<form class="sql".*?</form>', html, re.S).group(0)
+    found = re.search(r'<p class="message-error">(.*?)</p>', form, re.S)
+    return unescape(" ".join(found.group(1).split())) if found else ""
 
 
 @pytest.mark.parametrize("path", ["/", "/api"])
@@ -27,3 +49,99 @@ def test_the_home_and_api_pages_say_which_parameters_they_did_not_apply(site, pa
     # Without one, or with Datasette's cache time alone, the page says nothing of the kind.
     assert notice_of(site.get(path).text) == ""
     assert notice_of(site.get(f"{path}?_ttl=5").text) == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "unread", "taken"),
+    [
+        # Its picker is labelled "Country": the page showed the United States' rows, 200, without a word.
+        (
+            "/disclosures/compare_platforms?jurisdiction=USA&country=FRA",
+            "no parameter <code>country</code>, so <code>country=FRA</code> was not applied",
+            "what it shows is for <code>jurisdiction</code> alone, which the form below sets.",
+        ),
+        (
+            f"{TOP}?{TELEGRAM_2024}&year=2024",
+            "no parameter <code>year</code>, so <code>year=2024</code> was not applied",
+            "<code>metric</code>, <code>period_end</code>, <code>period_start</code>, <code>platform</code> and "
+            "<code>request_type</code> alone, which the form below sets.",
+        ),
+        # The search box's parameter is q: ?term= searched for nothing.
+        (
+            "/disclosures/search_everything?term=telegram",
+            "no parameter <code>term</code>, so <code>term=telegram</code> was not applied",
+            "what it shows is for <code>q</code> alone, which the form below sets.",
+        ),
+        (
+            "/disclosures/unreleased_corrections?platform=google",
+            "no parameter <code>platform</code>, so <code>platform=google</code> was not applied",
+            "it takes none, and shows the same without it.",
+        ),
+    ],
+)
+def test_a_canned_querys_page_says_which_parameters_it_did_not_apply(site, path, unread, taken):
+    page = site.get(path)
+    assert page.status_code == 200
+    notice = notice_of(page.text)
+    assert unread in notice and taken in notice, notice
+    # Above the form, where the reader looks for what the rows are for.
+    assert page.text.index('id="not-applied"') < page.text.index('<form class="sql"')
+    assert notice_of(site.get(re.sub(r"[&?](country|year|term|platform)=[^&]*$", "", path)).text) == ""
+    # Its JSON refuses the same parameter.
+    assert_error_shape(site.get(path.replace("?", ".json?", 1)), 400)
+
+
+def test_a_canned_querys_page_lists_no_option_it_answers_or_refuses_on_its_own(site):
+    # Datasette's cache time applies; a refused option (_sort) is the page's 400, which says why.
+    assert notice_of(site.get(f"{TOP}?{TELEGRAM_2024}&_ttl=5").text) == ""
+    assert notice_of(site.get(f"{TOP}?{TELEGRAM_2024}&_sort=value").text) == ""
+
+
+@pytest.mark.parametrize(
+    ("query", "said", "field", "value"),
+    [
+        (f"{TELEGRAM_2024}&request_type=nope", "request_type=nope: no such request_type", "request_type", "nope"),
+        (
+            TELEGRAM_2024.replace("platform=telegram", "platform=Telegram"),
+            "platform=Telegram: no such platform (did you mean telegram?)",
+            "platform",
+            "Telegram",
+        ),
+        (
+            TELEGRAM_2024.replace("2024-01-01", "2024-1-1"),
+            "period_start=2024-1-1: not a day of the calendar written YYYY-MM-DD",
+            "period_start",
+            "2024-1-1",
+        ),
+        # Datasette's options are left out of the form, which sets only the query's own parameters.
+        (f"{TELEGRAM_2024}&_sort=value", "_sort=value: top_jurisdictions is a canned query", "platform", "telegram"),
+    ],
+)
+def test_a_bad_value_on_a_canned_querys_page_is_its_form_with_the_error_above_it(site, query, said, field, value):
+    page = site.get(f"{TOP}?{query}")
+    assert page.status_code == 400
+    assert page.headers["cache-control"] == "no-store" and "etag" not in page.headers
+    assert said in form_error_of(page.text)
+    fields = fields_of(page.text)
+    assert set(fields) == {"platform", "metric", "period_start", "period_end", "request_type"}
+    assert fields[field] == value
+    # No rows: the query's answer to a value that names nothing is no ranking.
+    assert '<table class="rows-and-columns">' not in page.text and "zero-results" not in page.text
+    # Nor a link to its JSON, which is the same 400.
+    assert 'rel="alternate"' not in page.text and 'rel="alternate"' not in page.headers.get("link", "")
+    assert said in assert_error_shape(site.get(f"{TOP}.json?{query}"), 400)
+
+
+def test_a_value_given_twice_is_the_form_with_the_first_and_the_error(site):
+    page = site.get("/disclosures/compare_platforms?jurisdiction=USA&jurisdiction=DEU")
+    assert page.status_code == 400
+    assert "jurisdiction is given 2 times ('USA', 'DEU')" in form_error_of(page.text)
+    assert fields_of(page.text) == {"jurisdiction": "USA"}
+    assert '<table class="rows-and-columns">' not in page.text
+
+
+def test_a_value_that_is_no_utf8_fills_the_form_as_the_error_quotes_it(site):
+    page = site.get("/disclosures/compare_platforms?jurisdiction=%FF")
+    assert page.status_code == 400 and "\ufffd" not in page.text
+    assert form_error_of(page.text).startswith("jurisdiction=%FF: no such jurisdiction")
+    assert fields_of(page.text) == {"jurisdiction": "%FF"}
