@@ -6,8 +6,10 @@ subpoenas (25,345) and preservation requests (21,094) between India's, Germany's
 process totals, so one country stood in the ranking several times, each time for a different count.
 """
 
+import re
+
 import pytest
-from conftest import assert_error_shape
+from conftest import assert_error_shape, rows
 
 TOP = "/disclosures/top_jurisdictions"
 GOOGLE_H1_2024 = "platform=google&metric=requests_received&period_start=2024-01-01&period_end=2024-06-30"
@@ -82,3 +84,14 @@ def test_the_form_offers_a_blank_request_type_for_the_querys_own_default(site):
 
 def test_the_api_page_lists_a_request_type_that_does_not_exist_among_the_400s(site):
     assert "<code>metric</code> or <code>request_type</code> that does not exist" in site.get("/api").text
+
+
+def test_each_row_names_its_request_type_by_its_label_too(site, real_db):
+    # The page showed "legal_process" alone, where the country's page and country_newest give the
+    # request type's label: which of Google's requests were ranked was left to guess.
+    ((label,),) = rows(real_db, "SELECT label FROM request_types WHERE request_type_id = 'legal_process'")
+    ranking = ranked(site, GOOGLE_H1_2024)
+    assert {(row["request_type_id"], row["request_type_label"]) for row in ranking} == {("legal_process", label)}
+    page = site.get(f"{TOP}?{GOOGLE_H1_2024}").text
+    cells = re.findall(r'<td class="col-request_type_label">\s*(.*?)\s*</td>', page, re.S)
+    assert len(cells) == len(ranking) and set(cells) == {label}
