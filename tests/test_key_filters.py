@@ -57,8 +57,40 @@ def test_keys_that_exist_still_filter_with_or_without_rows(site):
     assert count(f"{FIGURES}.json?jurisdiction_id=ATG") == 0
     # A table's own key is a lookup: no such platform is no row.
     assert count("/disclosures/platforms.json?platform_id=nope") == 0
-    # A blank value is left to Datasette, as the filter form sends one.
-    assert site.get(f"{FIGURES}.json?jurisdiction_id=&_size=0").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        # jurisdiction_id= answered 200 with no rows, and __not= with every row, while a blank
+        # entry of a list (jurisdiction_id__in=USA,) was already the 400: one rule for all four.
+        ("jurisdiction_id=", "jurisdiction_id=: '' (blank) is the jurisdiction_id of no row of jurisdictions"),
+        ("jurisdiction_id__exact=%20", "' ' (blank) is the jurisdiction_id of no row of jurisdictions, so nothing"),
+        ("platform_id__not=", "so no row would be left out (to keep every row, leave platform_id__not out)"),
+        ("jurisdiction_id__in=%20,%20", "its 1st value '' (blank) is the jurisdiction_id of no row"),
+        ("jurisdiction_id__notin=USA,", "its 2nd value '' (blank) is the jurisdiction_id of no row"),
+        ('jurisdiction_id__in=["USA", ""]', "its 2nd value '' (blank) is the jurisdiction_id of no row"),
+    ],
+)
+def test_a_blank_key_is_a_key_no_row_has(site, query, said):
+    assert said in assert_error_shape(site.get(f"{FIGURES}.json?{query}"), 400)
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("jurisdiction_id=USA%20", "(did you mean USA (without the spaces around it)?)"),
+        ("platform_id__in=%20google%20", None),  # a comma-separated list is stripped by Datasette
+        ('platform_id__in=["google "]', "(did you mean google (without the spaces around it)?)"),
+        ("platform_id__not=Google%09", "(did you mean google (without the spaces around it)?)"),
+    ],
+)
+def test_a_key_with_spaces_around_it_is_named(site, query, said):
+    response = site.get(f"{FIGURES}.json?{query}&_size=0")
+    if said is None:
+        assert response.status_code == 200, response.text
+    else:
+        assert said in assert_error_shape(response, 400)
 
 
 def test_the_api_page_lists_it_among_the_400s(site):
