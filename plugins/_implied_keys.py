@@ -14,6 +14,8 @@ from datasette.utils import escape_sqlite
 
 # Database -> (its schema version, {column: (table, key column, label column) or None}).
 _keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Database -> (its schema version, {column: (table, key column) or None}).
+_references: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 async def schema_version(db) -> int | None:
@@ -36,10 +38,11 @@ async def memo_for(cache: weakref.WeakKeyDictionary, db) -> dict:
     return entry[1]
 
 
-async def implied_key(db, column: str) -> tuple[str, str, str] | None:
-    """(table, its key column, its label column) that every foreign key named ``column`` in
-    ``db`` points to, when they point to one table that has a label column; else None."""
-    memo = await memo_for(_keys, db)
+async def implied_reference(db, column: str) -> tuple[str, str] | None:
+    """(table, its key column) that every foreign key named ``column`` in ``db`` points to, when
+    they point to one table; else None. Labelled or not: figures has no label column, yet a
+    figure_id names one of its rows (plugins/parameters.py checks such keys)."""
+    memo = await memo_for(_references, db)
     if column not in memo:
         targets = set()
         for table in await db.table_names():
@@ -48,9 +51,19 @@ async def implied_key(db, column: str) -> tuple[str, str, str] | None:
                 for fk in await db.foreign_keys_for_table(table)
                 if fk["column"] == column
             }
+        memo[column] = targets.pop() if len(targets) == 1 else None
+    return memo[column]
+
+
+async def implied_key(db, column: str) -> tuple[str, str, str] | None:
+    """(table, its key column, its label column) that every foreign key named ``column`` in
+    ``db`` points to, when they point to one table that has a label column; else None."""
+    memo = await memo_for(_keys, db)
+    if column not in memo:
         found = None
-        if len(targets) == 1:
-            other_table, other_column = targets.pop()
+        reference = await implied_reference(db, column)
+        if reference is not None:
+            other_table, other_column = reference
             label_column = await db.label_column_for_table(other_table)
             if label_column and label_column != other_column:
                 found = (other_table, other_column, label_column)

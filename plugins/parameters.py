@@ -114,7 +114,7 @@ from datasette.views import database as database_view
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _implied_keys import implied_key
+from _implied_keys import implied_key, implied_reference
 from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
 from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
 from _table_options import nameless_problem, unapplied_option
@@ -660,21 +660,34 @@ def number_filter_problem(key: str, value: str, columns: dict) -> str | None:
 
 # The lookups that compare a column's value with the values given, as equal or not.
 KEY_LOOKUPS = ("exact", "not", "in", "notin")
+# Tables whose figure_id may name a figure the data no longer has (a correction's removal, a
+# release's change), whose rows say why it went: such an id is no slip to refuse.
+NAMING_REMOVED_FIGURES = ("corrections", "release_changes")
 
 
 async def referenced_columns(db, table: str, kind: str, columns: dict) -> dict:
     """{column: (table, key column)} of the columns of ``table`` that name a row of another table:
-    its foreign keys, and for a view or a table the build derives, the columns named as the
-    database's foreign keys that all point to one table (plugins/_implied_keys.py)."""
+    its foreign keys, and the columns named as the database's foreign keys that all point to one
+    table (plugins/_implied_keys.py): a view's, a table's the build derives, and corroborations'
+    figure_id, which the package checks without a foreign key (corroborations.figure_id=zzz
+    answered 200 with no rows, where disagreements' was the 400)."""
     found = {}
     if kind == "table":
         for key in await db.foreign_keys_for_table(table):
             found[key["column"]] = (key["other_table"], key["other_column"])
     for column in columns:
         if column not in found:
-            implied = await implied_key(db, column)
-            if implied is not None and implied[0] != table:
-                found[column] = implied[:2]
+            labelled = await implied_key(db, column)
+            reference = labelled[:2] if labelled else await implied_reference(db, column)
+            if reference is None or reference[0] == table:
+                continue
+            # Figures have no label column, so their ids are the one reference without one that
+            # is checked: dataset's version names a release to come, which releases lacks.
+            if labelled is None and reference[0] != "figures":
+                continue
+            if reference[0] == "figures" and table in NAMING_REMOVED_FIGURES:
+                continue
+            found[column] = reference
     return found
 
 
