@@ -1602,6 +1602,34 @@ async def chart_page(datasette, request):
                 return await bad_request(datasette, request, str(error))
             refused = str(error)
             message = refused[:1].upper() + refused[1:] + "."
+    if drawn is None and not refused and not options and as_json:
+        # One jurisdiction with no series was chart: null under 200, where it beside one with series
+        # was a 404: a program took the null for what the platform reports there.
+        there = await rows(
+            db,
+            "SELECT DISTINCT jurisdiction_id FROM figures_series WHERE platform_id = ? ORDER BY jurisdiction_id",
+            [platform],
+        )
+        if there:
+            example = (
+                datasette.urls.path("chart.json")
+                + "?"
+                + urlencode([("platform", platform), ("jurisdiction", there[0]["jurisdiction_id"])])
+            )
+            exists = f"its jurisdictions with series are {', '.join(r['jurisdiction_id'] for r in there)} (for example {example})"
+        else:
+            # Signal publishes cases, not counts: no jurisdiction of its list has a series.
+            exists = (
+                f"it has no series to chart in any jurisdiction; what it publishes is on its page, "
+                f"{datasette.urls.path('platform/' + platform)}"
+            )
+        named = f"jurisdiction={','.join(jurisdictions)}" if asked["jurisdictions"] else f"platform={platform}"
+        given_where = "" if asked["jurisdictions"] else ", charted where no jurisdiction is given"
+        return await not_found(
+            datasette,
+            request,
+            f"{named}: {known[0]['name']} has no series for {', '.join(jurisdictions)}{given_where}; {exists}",
+        )
     if drawn is None and not refused:
         message = "No non-overlapping series matches this selection: try another request type or metric."
         if not options:

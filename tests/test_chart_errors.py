@@ -111,14 +111,17 @@ def test_a_platform_without_a_series_for_the_jurisdiction_is_told_so_never_a_500
         query = f"platform={platform}&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled"
         page = site.get(f"/chart?{query}")
         assert page.status_code == 200, (platform, page.status_code)
-        answer = site.get(f"/chart.json?{query}").json()
-        assert answer["chart"] is None
         told = (
             "has none for USA; pick a jurisdiction from its list"
             if platform in with_series
             else "has no series to chart in any jurisdiction"
         )
-        assert told in answer["message"], platform
+        assert told in page.text, platform
+        # The JSON is the 404 of a selection with no series, as with a second jurisdiction.
+        message = assert_error_shape(site.get(f"/chart.json?{query}"), 404)
+        assert "has no series for USA;" in message, platform
+        told = "its jurisdictions with series are" if platform in with_series else "no series to chart in any"
+        assert told in message, platform
 
 
 @pytest.mark.parametrize("spelling", ["Google", "GOOGLE", " Google "])
@@ -147,8 +150,12 @@ def test_a_chart_of_one_platform_named_twice_is_that_platform(site):
     # same two as one platform: the repeat is found by the platform it names, not by its spelling.
     query = "jurisdiction=USA&request_type=all&metric=requests_received"
     expected = site.get(f"/chart.json?platform=google&{query}").json()
-    for twice in ("platform=google&platform=Google", "platform=Mailbox.org&platform=mailbox_org"):
-        answer = site.get(f"/chart.json?{twice}&{query}")
+    # Mailbox.org has no series for the United States (a 404), but for Germany.
+    for twice, where in (
+        ("platform=google&platform=Google", query),
+        ("platform=Mailbox.org&platform=mailbox_org", query.replace("USA", "DEU")),
+    ):
+        answer = site.get(f"/chart.json?{twice}&{where}")
         assert answer.status_code == 200, (twice, answer.text[:300])
     assert site.get(f"/chart.json?platform=google&platform=Google&{query}").json() == expected
     assert site.get(f"/chart?platform=GOOGLE&platform=google&{query}").status_code == 200
@@ -167,13 +174,36 @@ def test_compare_reads_platforms_in_the_spellings_their_pages_accept(site):
 def test_a_platform_with_no_series_at_all_is_told_so_not_sent_to_another_jurisdiction(site):
     # /chart?platform=signal said "Signal has none for USA; pick a jurisdiction from its list":
     # Signal publishes no counts, and no jurisdiction of it has a series.
-    answer = site.get("/chart.json?platform=signal")
-    assert answer.status_code == 200 and answer.json()["chart"] is None
-    message = answer.json()["message"]
-    assert "pick a jurisdiction" not in message
-    assert "Signal has no series to chart in any jurisdiction" in message and "/platform/signal" in message
+    page = site.get("/chart?platform=signal")
+    assert page.status_code == 200 and "pick a jurisdiction" not in page.text
+    assert "Signal has no series to chart in any jurisdiction" in page.text and "/platform/signal" in page.text
+    message = assert_error_shape(site.get("/chart.json?platform=signal"), 404)
+    assert message.startswith("platform=signal: Signal has no series for USA, charted where no jurisdiction is given;")
+    assert "it has no series to chart in any jurisdiction" in message and "/platform/signal" in message
     # A platform with series elsewhere still sends the reader to its other jurisdictions.
-    assert "pick a jurisdiction" in site.get("/chart.json?platform=telegram&jurisdiction=WORLD").json()["message"]
+    assert "pick a jurisdiction" in site.get("/chart?platform=telegram&jurisdiction=WORLD").text
+
+
+def test_one_jurisdiction_without_a_series_is_a_404_as_it_is_beside_another(site, real_db):
+    # /chart.json?platform=google&jurisdiction=ATA was chart: null under 200, while ATA beside USA
+    # was a 404: a program took the null for what Google reports of Antarctica.
+    message = assert_error_shape(site.get("/chart.json?platform=google&jurisdiction=ATA"), 404)
+    charted = [
+        j
+        for (j,) in rows(
+            real_db, "SELECT DISTINCT jurisdiction_id FROM figures_series WHERE platform_id = 'google' ORDER BY 1"
+        )
+    ]
+    assert message == (
+        f"jurisdiction=ATA: Google has no series for ATA; its jurisdictions with series are {', '.join(charted)} "
+        f"(for example /chart.json?platform=google&jurisdiction={charted[0]})"
+    )
+    assert "jurisdiction=ATA: Google has no series" in assert_error_shape(
+        site.get("/chart.json?platform=google&jurisdiction=ATA&jurisdiction=USA"), 404
+    )
+    # The page still draws what there is, under its notice.
+    page = site.get("/chart?platform=google&jurisdiction=ATA")
+    assert page.status_code == 200 and "Google has none for ATA; pick a jurisdiction from its list." in page.text
 
 
 @pytest.mark.parametrize(

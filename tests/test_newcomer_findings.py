@@ -381,8 +381,8 @@ def test_the_allowed_values_are_the_vocabulary(site, real_db):
 
 
 def test_a_known_value_without_figures_keeps_the_pages_own_message(site):
-    data = site.get("/chart.json?platform=signal").json()
-    assert data["chart"] is None and "No non-overlapping series" in data["message"]
+    assert "No non-overlapping series" in site.get("/chart?platform=signal").text
+    assert "Signal has no series for USA" in assert_error_shape(site.get("/chart.json?platform=signal"), 404)
     assert site.get("/compare.json?jurisdiction=USA&platform=telegram&platform=google").status_code == 200
 
 
