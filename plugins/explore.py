@@ -1393,7 +1393,8 @@ async def chart_page(datasette, request):
     for single in ("platform", "request_type"):
         # Only the first was read: platform=google&platform=apple charted Google alone, silently,
         # and platform=&platform=google charted Telegram (the blank first one is no choice).
-        chosen = choices(args, single)
+        # A request type's id in lower case (request_type=ALL); a platform's by platform_id_of, name too.
+        chosen = choices(args, single, str.lower if single == "request_type" else str)
         if single == "platform":
             # One platform however it is named: platform=google&platform=Google is Google once.
             chosen = list(dict.fromkeys([await platform_id_of(db, p) or p for p in chosen]))
@@ -1406,7 +1407,8 @@ async def chart_page(datasette, request):
     # Each once: jurisdiction=USA&jurisdiction=USA titled the chart "USA, USA".
     # USA stands in only once the values are checked: "asked" keeps [] where none was given.
     jurisdictions = list(dict.fromkeys(j.strip().upper() for j in args.getlist("jurisdiction") if j.strip()))
-    metrics = list(dict.fromkeys(m.strip() for m in args.getlist("metric") if m.strip()))
+    # Ids as the data writes them, in lower case (metric=Requests_Received), as ISO codes in upper.
+    metrics = list(dict.fromkeys(m.strip().lower() for m in args.getlist("metric") if m.strip()))
     known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
     if not known:
         # Drawn under the id, as jurisdictions are read in upper case (usa is USA).
@@ -1429,8 +1431,8 @@ async def chart_page(datasette, request):
         "request_type": [given["request_type"]] if given["request_type"] else [],
         "metric": metrics,
     }
-    sent = as_sent(args, "jurisdiction", str.upper)
     for parameter, values in chosen.items():
+        sent = as_sent(args, parameter, str.upper if parameter == "jurisdiction" else str.lower)
         problem = problem or await page_choice_problem(db, parameter, values, vocabularies[parameter], as_json, sent)
         chosen[parameter] = [v for v in values if v in vocabularies[parameter]]
     if problem and as_json:
@@ -2024,7 +2026,8 @@ async def telegram_map_page(datasette, request):
     # period=A&period=B mapped A alone, silently.
     given = {}
     for single in ("metric", "period"):
-        given[single], problem = single_choice(request.args, single, "map")
+        # Ids as the data writes them, in lower case: period=2024Q4 is 2024q4.
+        given[single], problem = single_choice(request.args, single, "map", normal=str.lower)
         if problem:
             return await bad_request(datasette, request, problem)
     metric = given["metric"] or "requests_fulfilled"

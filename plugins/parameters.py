@@ -105,7 +105,7 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from urllib.parse import parse_qs, parse_qsl, quote_plus, unquote, unquote_plus
+from urllib.parse import parse_qs, parse_qsl, quote, quote_plus, unquote, unquote_plus
 
 from datasette import hookimpl
 from datasette.utils import MultiParams, escape_sqlite, tilde_decode, tilde_encode
@@ -219,11 +219,17 @@ def given_differently(params: list[tuple[str, str]], counted, read=lambda key, v
     return None
 
 
+def identifier_as_read(key: str, value: str) -> str:
+    """A query's parameter as it is read: an identifier (VOCABULARY_PARAMETERS) as the data writes
+    it, so that platform=google&platform=Google is one platform; any other as written."""
+    return VOCABULARY_PARAMETERS[key][2](value) if key in VOCABULARY_PARAMETERS else value
+
+
 def repeated_parameter_problem(params: list[tuple[str, str]]) -> str | None:
     """Why a query's parameters are ambiguous: one (not a ``_`` option) given twice with different
     values, of which Datasette would read the first alone; or None."""
     # One with no name is refused as such (nameless_problem), where this said " is given 2 times".
-    repeated = given_differently(params, lambda key, value: key.strip() and not key.startswith("_"))
+    repeated = given_differently(params, lambda key, value: key.strip() and not key.startswith("_"), identifier_as_read)
     return f"{repeated}: a query takes one value of each parameter" if repeated else None
 
 
@@ -267,11 +273,24 @@ def repeated_option_problem(params: list[tuple[str, str]]) -> str | None:
 
 # A canned query's parameters that name a row of a vocabulary: (table, key column, how the
 # query's SQL compares the value: jurisdiction through upper()).
+def as_id(value: str) -> str:
+    """An id as the data writes it: lower case, no spaces around it (platform=Google is google)."""
+    return value.strip().lower()
+
+
+def as_code(value: str) -> str:
+    """An ISO code as the data writes it: upper case, no spaces around it (jurisdiction=deu is DEU)."""
+    return value.strip().upper()
+
+
+# Each is read as the data writes it, as /chart, /compare and /country read it (the README's rule
+# for identifiers): top_jurisdictions.json?platform=Google was a 400 while country_newest.json's
+# jurisdiction=Deu answered DEU's rows.
 VOCABULARY_PARAMETERS = {
-    "platform": ("platforms", "platform_id", str),
-    "jurisdiction": ("jurisdictions", "jurisdiction_id", str.upper),
-    "metric": ("metrics", "metric_id", str),
-    "request_type": ("request_types", "request_type_id", str),
+    "platform": ("platforms", "platform_id", as_id),
+    "jurisdiction": ("jurisdictions", "jurisdiction_id", as_code),
+    "metric": ("metrics", "metric_id", as_id),
+    "request_type": ("request_types", "request_type_id", as_id),
 }
 # A canned query's parameters that name a period's first or last day, compared as text with the
 # figures' own dates: anything but a date as they are written (2024-1-1, 2024-06-31) or a day no
@@ -1491,6 +1510,26 @@ def as_bad_request(send):
     return sending
 
 
+async def with_identifiers_as_written(datasette, path: str, query_string: str) -> str:
+    """A canned query's ``query_string`` with each identifier (VOCABULARY_PARAMETERS) written as the
+    data writes it, which its SQL compares exactly (platform=Google: google); the other parameters,
+    and any other path's, byte for byte."""
+    parts = query_string.split("&")
+    named = [i for i, part in enumerate(parts) if unquote_plus(part.split("=", 1)[0]) in VOCABULARY_PARAMETERS]
+    match = TABLE_PATH.match(path) if named else None
+    routes = {db.route: db for db in datasette.databases.values()}
+    if match is None or match["database"] not in routes:
+        return query_string
+    db = routes[match["database"]]
+    table = tilde_decode(match["table"])
+    if (await table_shape(db, table))[0] is not None or await datasette.get_canned_query(db.name, table, None) is None:
+        return query_string
+    for i in named:
+        key, _, value = parts[i].partition("=")
+        parts[i] = f"{key}={quote(VOCABULARY_PARAMETERS[unquote_plus(key)][2](unquote_plus(value)), safe='')}"
+    return "&".join(parts)
+
+
 def without_alternate_link(send):
     """``send`` without a ``Link: <...>; rel="alternate"`` header (Datasette's, to the page's JSON)."""
 
@@ -1558,6 +1597,7 @@ def asgi_wrapper(datasette):
             canonical = query
             for switch, written in switches(path).items():
                 canonical = with_canonical_switch(canonical, switch, written)
+            canonical = await with_identifiers_as_written(datasette, path, canonical)
             if canonical != query:
                 scope = dict(scope, query_string=canonical.encode("latin-1"))
             if path.endswith(".json"):

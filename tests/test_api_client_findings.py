@@ -305,7 +305,7 @@ def test_a_query_parameter_given_twice_alike_and_a_tables_repeated_filters_still
     [
         ("/disclosures/compare_platforms.json?jurisdiction=XX", "jurisdiction=XX: no such jurisdiction"),
         ("/disclosures/compare_platforms.csv?jurisdiction=X.Y.", "jurisdiction=X.Y.: no such jurisdiction"),
-        ("/disclosures/platform_coverage.json?platform=Telegram", "platform=Telegram: no such platform"),
+        ("/disclosures/platform_coverage.json?platform=Telegramm", "platform=Telegramm: no such platform"),
         ("/disclosures/telegram_before_after_arrest.json?metric=requests", "metric=requests: no such metric"),
         ("/disclosures/compare_platforms.json", "compare_platforms needs jurisdiction"),
         ("/disclosures/compare_platforms.csv?jurisdiction=", "compare_platforms needs jurisdiction"),

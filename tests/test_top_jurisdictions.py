@@ -50,26 +50,22 @@ def test_a_request_type_that_does_not_exist_is_a_400_not_an_empty_ranking(site, 
 
 
 @pytest.mark.parametrize(
-    ("query", "said"),
+    ("query", "as_the_data"),
     [
-        # As figures.json?request_type_id=IP_or_phone says ip_or_phone: a query's 400 said only
-        # where the ids are listed.
-        (
-            f"{TELEGRAM_2024}&request_type=IP_or_phone",
-            "request_type=IP_or_phone: no such request_type (did you mean ip_or_phone?)",
-        ),
-        (
-            GOOGLE_H1_2024.replace("platform=google", "platform=Google"),
-            "platform=Google: no such platform (did you mean google?)",
-        ),
+        # An id is read in lower case, as /chart reads it (the README's rule for identifiers): these
+        # were each a 400 "did you mean", while country_newest.json?jurisdiction=Deu answered DEU's.
+        (f"{TELEGRAM_2024}&request_type=IP_or_phone", f"{TELEGRAM_2024}&request_type=ip_or_phone"),
+        (GOOGLE_H1_2024.replace("platform=google", "platform=Google"), GOOGLE_H1_2024),
         (
             "platform=telegram&metric=Requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31",
-            "(did you mean requests_fulfilled?)",
+            "platform=telegram&metric=requests_fulfilled&period_start=2024-01-01&period_end=2024-12-31",
         ),
     ],
 )
-def test_a_name_in_another_case_is_answered_with_the_one_meant(site, query, said):
-    assert said in assert_error_shape(site.get(f"{TOP}.json?{query}"), 400)
+def test_a_name_in_another_case_is_read_as_the_one_meant(site, query, as_the_data):
+    expected = site.get(f"{TOP}.json?{as_the_data}&_shape=array")
+    assert expected.status_code == 200 and expected.json()
+    assert site.get(f"{TOP}.json?{query}&_shape=array").json() == expected.json()
 
 
 def test_the_form_offers_a_blank_request_type_for_the_querys_own_default(site):
