@@ -153,18 +153,31 @@ def period_name(start: str, end: str) -> str:
     return f"{MONTHS[s.month - 1]} {s.year}–{MONTHS[e.month - 1]} {e.year}"
 
 
-def headline_request_type(counts: dict[str, int], newest: dict[str, str] | None = None) -> str | None:
+def headline_request_type(
+    counts: dict[str, int], newest: dict[str, str] | None = None, *, regimes_apart: bool = False
+) -> str | None:
     """The request type a headline chart uses, from {request_type_id: number of series points}
     and {request_type_id: its newest period_end (ISO date)}: the first of
     PREFERRED_REQUEST_TYPES, else the one with the most points, among the request types whose
     series reaches within HEADLINE_STALE_DAYS of the newest. (Google's "all requests" ends in
-    2017, in press articles; its legal-process series runs on: the chart showed the old one.)"""
+    2017, in press articles; its legal-process series runs on: the chart showed the old one.)
+    With ``regimes_apart``, within HEADLINE_STALE_DAYS of the newest of its own regime (EU DSA
+    orders or the global reports), as a platform's own page judges its top countries."""
     if not counts:
         return None
     if newest:
-        latest = max(date.fromisoformat(end) for end in newest.values())
+
+        def regime(request_type: str) -> bool:
+            return regimes_apart and request_type in DSA_REQUEST_TYPES
+
+        latest: dict[bool, date] = {}
+        for r in counts:
+            end = date.fromisoformat(newest[r])
+            latest[regime(r)] = max(latest.get(regime(r), end), end)
         current = {
-            r: n for r, n in counts.items() if (latest - date.fromisoformat(newest[r])).days <= HEADLINE_STALE_DAYS
+            r: n
+            for r, n in counts.items()
+            if (latest[regime(r)] - date.fromisoformat(newest[r])).days <= HEADLINE_STALE_DAYS
         }
         counts = current or counts
     for preferred in PREFERRED_REQUEST_TYPES:
@@ -1303,7 +1316,9 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
         newest[r["request_type_id"]] = max(newest.get(r["request_type_id"], ""), r["newest"])
     # Google's "all requests" ends in 2017: its top countries were drawn from 2009 to 2014-2017,
     # beside a legal-process series that runs to 2025 (the country pages already passed it over).
-    request_type = headline_request_type(counts, newest)
+    # Judged within each regime: Pinterest's EU DSA orders of 2025-2026 passed over its global
+    # reports (to mid-2020), and its page, whose other chart is the EU's DSA orders, drew none of them.
+    request_type = headline_request_type(counts, newest, regimes_apart=True)
     if request_type is None:
         return None
     # The first headline count it reports, else its count with the most points.

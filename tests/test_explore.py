@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import urllib.request
 from html import unescape
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -75,6 +76,24 @@ def test_headline_request_type_passes_over_a_series_that_stopped_long_before_the
     assert explore.headline_request_type(counts, ended) == "legal_process"
     # Within two years of the newest, the preferred type stays the headline.
     assert explore.headline_request_type(counts, {**ended, "all": "2024-06-30"}) == "all"
+
+
+def test_a_platforms_top_countries_judge_a_series_stale_within_its_own_regime():
+    # Pinterest's global reports end in mid-2020 and its EU DSA orders run to 2026: judged against
+    # the DSA's newest, every global series was stale, and its page charted none of them.
+    counts = {"all": 4, "subpoena": 5, "dsa_information_order": 16}
+    ended = {"all": "2020-06-30", "subpoena": "2020-06-30", "dsa_information_order": "2026-06-30"}
+    assert explore.headline_request_type(counts, ended, regimes_apart=True) == "all"
+    # A country's page keeps one chart per platform, its newest series.
+    assert explore.headline_request_type(counts, ended) == "dsa_information_order"
+    # Within the global reports an old series is still passed over (Google's all requests, to 2017).
+    google = {"all": 30, "legal_process": 40, "dsa_information_order": 5}
+    google_ended = {"all": "2017-06-30", "legal_process": "2025-06-30", "dsa_information_order": "2026-06-30"}
+    assert explore.headline_request_type(google, google_ended, regimes_apart=True) == "legal_process"
+    # With no global series in reach, the EU DSA orders still lead (Reddit's 27 countries).
+    reddit = {"court_order": 1, "subpoena": 1, "dsa_information_order": 27}
+    reddit_ended = {"court_order": "2015-12-31", "subpoena": "2015-12-31", "dsa_information_order": "2025-12-31"}
+    assert explore.headline_request_type(reddit, reddit_ended, regimes_apart=True) == "dsa_information_order"
 
 
 def test_a_platform_without_headline_metrics_is_charted_by_its_own_one_unit_to_a_chart():
@@ -1339,7 +1358,10 @@ def test_a_platforms_top_countries_are_drawn_from_a_series_that_runs_on(site, re
                     platform_id,
                 )
             )
-            newest = max(date.fromisoformat(e) for e in ends.values())
+            # Within its regime: EU DSA orders, or the global reports (Pinterest's end in 2020, its
+            # DSA orders run to 2026, and its page charts both).
+            regime = request_type in explore.DSA_REQUEST_TYPES
+            newest = max(date.fromisoformat(e) for r, e in ends.items() if (r in explore.DSA_REQUEST_TYPES) == regime)
             behind = (newest - date.fromisoformat(ends[request_type])).days
             assert behind <= explore.HEADLINE_STALE_DAYS, (chart["title"], request_type, ends[request_type], newest)
             checked += 1
@@ -1384,6 +1406,24 @@ def test_zooms_requests_processed_are_charted_in_its_words_units_apart(site, rea
     # The country page's charts follow the same rule.
     usa_titles = [c["title"] for c in site.get("/country/USA.json").json()["charts"]]
     assert "Zoom, United States: all requests, requests processed" in usa_titles
+
+
+def test_pinterests_page_charts_its_global_reports_beside_its_eu_dsa_orders(site, real_db):
+    # Both its charts were of EU DSA orders (the EU's, then its top countries'), and none of the
+    # global figures its main series holds, read from its Help Center reports and Adweek.
+    charts = site.get("/platform/pinterest.json").json()["charts"]
+    request_types = {dict(parse_qsl(c["all_figures_url"].split("?", 1)[1]))["request_type_id"] for c in charts}
+    assert request_types == {"dsa_information_order", "all"}
+    top = next(c for c in charts if ", top " in c["title"])
+    assert top["title"] == "Pinterest, top country: requests received, all requests"
+    (usa,) = top["series"]
+    expected = rows(
+        real_db,
+        "SELECT figure_id FROM figures_series WHERE platform_id = 'pinterest' AND jurisdiction_id = 'USA'"
+        " AND request_type_id = 'all' AND metric_id = 'requests_received' ORDER BY period_start",
+    )
+    assert usa["jurisdiction_id"] == "USA" and len(expected) >= 2
+    assert [p["figure_id"] for p in usa["points"]] == [f for (f,) in expected]
 
 
 def test_a_series_of_one_period_is_a_table_of_its_figures_not_a_chart(site, real_db):
