@@ -1344,9 +1344,13 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
     labels = await rows(
         db,
         """SELECT (SELECT label FROM metrics WHERE metric_id = ?) AS metric,
-                  (SELECT label FROM request_types WHERE request_type_id = ?) AS request_type""",
-        [metric, request_type],
+                  (SELECT label FROM request_types WHERE request_type_id = ?) AS request_type,
+                  (SELECT name FROM jurisdictions WHERE jurisdiction_id = ?) AS first_country""",
+        [metric, request_type, top[0]["jurisdiction_id"]],
     )
+    # One line is named for its metric, not its country, in the legend and the table: the title
+    # names the country, or "Pinterest, top country" drew the United States' series unnamed.
+    ranked_as = f"top country ({labels[0]['first_country']})" if len(top) == 1 else f"top {len(top)} countries"
     drawn = await chart(
         datasette,
         request,
@@ -1356,7 +1360,7 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
         request_type=request_type,
         metrics=[metric],
         title=(
-            f"{platform['name']}, {'top country' if len(top) == 1 else f'top {len(top)} countries'}: "
+            f"{platform['name']}, {ranked_as}: "
             f"{in_sentence(labels[0]['metric'])}, {in_sentence(labels[0]['request_type'])}"
         ),
     )

@@ -905,10 +905,11 @@ def test_chart_titles_keep_acronyms_and_count_one_country_as_one():
     assert in_sentence("Requests fulfilled (some data produced)") == "requests fulfilled (some data produced)"
 
 
-def test_a_platform_with_one_country_says_top_country(site):
+def test_a_platform_with_one_country_says_top_country_and_names_it(site):
     html = site.get("/platform/dropbox").text
     assert "top 1 countries" not in html
-    assert "Dropbox, top country:" in html
+    # Its one line is named for its metric in the legend and the table: the title names the country.
+    assert "Dropbox, top country (United States):" in html
 
 
 @pytest.mark.parametrize(
@@ -1390,7 +1391,7 @@ def test_every_platform_with_a_series_over_several_periods_gets_a_chart(site, re
 def test_zooms_requests_processed_are_charted_in_its_words_units_apart(site, real_db):
     charts = site.get("/platform/zoom.json").json()["charts"]
     top = next(c for c in charts if ", top " in c["title"])
-    assert top["title"] == "Zoom, top country: requests processed, all requests"
+    assert top["title"] == "Zoom, top country (United States): requests processed, all requests"
     (usa,) = top["series"]
     assert usa["jurisdiction_id"] == "USA" and usa["metric_id"] == "requests_processed"
     expected = rows(
@@ -1415,7 +1416,7 @@ def test_pinterests_page_charts_its_global_reports_beside_its_eu_dsa_orders(site
     request_types = {dict(parse_qsl(c["all_figures_url"].split("?", 1)[1]))["request_type_id"] for c in charts}
     assert request_types == {"dsa_information_order", "all"}
     top = next(c for c in charts if ", top " in c["title"])
-    assert top["title"] == "Pinterest, top country: requests received, all requests"
+    assert top["title"] == "Pinterest, top country (United States): requests received, all requests"
     (usa,) = top["series"]
     expected = rows(
         real_db,
@@ -1446,7 +1447,7 @@ def test_a_series_of_one_period_is_a_table_of_its_figures_not_a_chart(site, real
     assert f'<a href="/figure/{figure_id}">{explore.shown_value(value, unit)}</a>' in table
     assert "International (outside the United States)" in table and "Requests processed, all requests" in table
     (top,) = charts_of(html)
-    assert top["title"] == "Zoom, top country: requests processed, all requests" and top["points"] >= 2
+    assert top["title"] == "Zoom, top country (United States): requests processed, all requests" and top["points"] >= 2
 
 
 def test_every_platform_page_charts_only_series_of_two_periods_or_more(site):
