@@ -293,6 +293,24 @@ def test_a_disagreement_quoting_several_records_shows_one_quote_a_record(site, r
     assert "¶" not in quoted.group(1)
 
 
+def test_a_corroboration_quoting_several_lines_shows_one_quote_a_line(site, real_db):
+    # LINE's traditional Chinese page gives a heading and then its accounts, quoted with ¶ (the
+    # package's line break); the corroboration showed one inline quote with the ¶ inside it.
+    [(text,)] = rows(
+        real_db,
+        "SELECT quote FROM corroborations WHERE figure_id = 'line-world-2018h2-all-accounts_affected'"
+        " AND source_id = 'line-zh-hant-2018h2-law-enforcement-transparency-report'",
+    )
+    lines = [line.strip() for line in text.split("¶")]
+    assert len(lines) == 2
+    html = unescape(site.get("/figure/line-world-2018h2-all-accounts_affected").text)
+    corroborations = re.search(r'<ul class="corroborations">(.*?)</ul>', html, re.S).group(1)
+    quoted = re.search(r'<span class="quoted-lines">(.*?)</span>', corroborations, re.S)
+    assert quoted, "no quoted-lines span"
+    assert re.findall(r"<q>(.*?)</q>", quoted.group(1)) == lines
+    assert "¶" not in corroborations
+
+
 def test_quoted_lines_split_at_the_packages_line_break_only():
     pages = plugin("pages")
     assert pages.quoted_lines('["2016-H1",1] ¶ ["2016-H1",2]') == ['["2016-H1",1]', '["2016-H1",2]']
