@@ -622,3 +622,14 @@ def test_the_on_this_page_list_stands_apart_from_what_comes_before_it(page, path
         selector,
     )
     assert gap >= 12, gap
+
+
+def test_a_releases_changes_to_its_tables_are_a_bulleted_list(page):
+    # Datasette's styles take the bullets off every list: 1.0.0's six changes to the tables ran
+    # together as lines of code with nothing to say where one ended.
+    page.goto("/changes?version=1.0.0")
+    page.wait_for_load_state("load")
+    styles = page.evaluate(
+        """[...document.querySelectorAll('.table-changes li')].map(li => getComputedStyle(li).listStyleType)"""
+    )
+    assert len(styles) >= 2 and set(styles) == {"disc"}

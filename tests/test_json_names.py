@@ -1,11 +1,13 @@
 """One word, one meaning across the pages' JSON: where two lists or keys had the same name for
 different things, each now says what it is, and the counts tie to the tables they come from."""
 
+import json
 from html import unescape
 
 import pytest
 
-from tests.conftest import rows
+from disclosures import paths
+from tests.conftest import plugin, rows
 
 
 def telegram_periods(real_db) -> list[tuple[str, str, int]]:
@@ -147,3 +149,17 @@ def test_newest_is_a_date_and_the_global_one_says_so(site, real_db):
         "SELECT max(period_end) FROM figures WHERE platform_id = 'google' AND request_type_id <> 'dsa_information_order'",
     )[0]
     assert platforms["google"]["global_newest"] == google_global
+
+
+def test_the_old_key_names_are_kept_for_no_release_after_the_one_the_readme_promises():
+    # The README promises the renamed keys' old names for 1.3.0 only: a package whose version has
+    # moved past it must have dropped them (with_old_keys and its callers), or the promise is broken
+    # without anyone deciding to.
+    version = json.loads((paths.ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    kept = plugin("explore").RELEASE_KEEPING_OLD_KEYS
+    as_numbers = [tuple(int(part) for part in v.split(".")) for v in (version, kept)]
+    assert as_numbers[0] <= as_numbers[1], (
+        f"datapackage.json is {version}: drop the old JSON key names kept for {kept} (plugins/explore.py)"
+    )
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"release {kept} only" in readme or f"{kept} only" in readme
