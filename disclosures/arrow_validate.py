@@ -769,17 +769,14 @@ def check_figures(tables: dict) -> None:
     except Exception as error:
         raise Undecided from error
     group, period = series[exact], period[exact]
-    fulfilled_against_received(
-        combined([platform, jurisdiction, request_type])[0][exact] * periods + period,
-        metric[1],
-        metric[0][exact],
-        values,
-    )
-
-    # Series holding a figure exempt from the sums are checked by the rule itself.
+    request_keys = combined([platform, jurisdiction, request_type])[0][exact] * periods + period
     exempt_rows = np.asarray(
         _array(pc.is_in(column("figure_id"), value_set=_strings(sorted(exempt)))).to_numpy(zero_copy_only=False)
     )[exact]
+    fulfilled_against_received(request_keys, metric[1], metric[0][exact], values)
+    parts_against_wholes(request_keys, metric[1], metric[0][exact], values, exempt_rows)
+
+    # Series holding a figure exempt from the sums are checked by the rule itself.
     if exempt_rows.any():
         in_exempt = np.isin(group, np.unique(group[exempt_rows]))
         picked = np.flatnonzero(exact)[in_exempt]
@@ -933,6 +930,38 @@ def fulfilled_against_received(keys, metrics: list[str], metric, values) -> None
     found = at < len(received_keys)
     found[found] = received_keys[at[found]] == wanted_keys[found]
     _np_fail(wanted_values[found] > received_values[at[found]])
+
+
+def parts_against_wholes(keys, metrics: list[str], metric, values, exempt) -> None:
+    """validate.figure_problems' counts by outcome against their whole (rules.REQUEST_PARTS), for
+    the same platform, jurisdiction, request type and period (``keys``, as for
+    fulfilled_against_received). Undecided wherever a whole is below its parts or, for a whole its
+    parts make up, differs from them; a whole ``exempt`` (an inconsistent_parts disagreement
+    names it) is not compared."""
+    import numpy as np
+
+    for whole_name, part_names, exhaustive in rules.REQUEST_PARTS:
+        codes = [metrics.index(name) for name in part_names if name in metrics]
+        if whole_name not in metrics or not codes:
+            continue
+        is_part = np.isin(metric, codes)
+        if not is_part.any():
+            continue
+        part_keys, inverse = np.unique(keys[is_part], return_inverse=True)
+        sums = np.zeros(len(part_keys), dtype=np.int64)
+        np.add.at(sums, inverse, values[is_part])
+        counted = np.bincount(inverse, minlength=len(part_keys))
+        whole = (metric == metrics.index(whole_name)) & ~exempt
+        whole_keys, whole_values = keys[whole], values[whole]
+        order = np.argsort(whole_keys, kind="stable")
+        whole_keys, whole_values = whole_keys[order], whole_values[order]
+        at = np.searchsorted(whole_keys, part_keys)
+        found = at < len(whole_keys)
+        found[found] = whole_keys[at[found]] == part_keys[found]
+        given = whole_values[at[found]]
+        _np_fail(sums[found] > given)
+        if exhaustive:
+            _np_fail((counted[found] == len(part_names)) & (sums[found] != given))
 
 
 def present_ids(figures, ids):

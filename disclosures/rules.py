@@ -1200,6 +1200,50 @@ def rules_number(text: str) -> Decimal | None:
     return Decimal(match.group(1)) if match else None
 
 
+# Counts of requests by how the platform answered them, each a part of a whole counted for the
+# same platform, jurisdiction, request type and period. The outcomes are apart by their
+# definitions (data/metrics.csv): no request is answered both with content and with non-content
+# only, or both found empty and rejected. So the parts present never add up to more than their
+# whole; and the requests where some data was disclosed are exactly those with content and those
+# with non-content only, so where both are given they add up to it. Microsoft's four outcomes add
+# up to its requests too, but another platform's may not (Dropbox's "No information provided" is
+# none of them), so the requests received are only a bound.
+# (whole, parts, whether the parts, when all are given, add up to the whole)
+REQUEST_PARTS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    (
+        "requests_received",
+        ("requests_content_disclosed", "requests_non_content_disclosed", "requests_no_data_found", "requests_rejected"),
+        False,
+    ),
+    ("requests_fulfilled", ("requests_content_disclosed", "requests_non_content_disclosed"), True),
+)
+
+
+def request_parts_problem(whole_metric: str, whole_value, parts: dict[str, Decimal]) -> str | None:
+    """Why the counts ``parts`` (metric -> value) of one platform, jurisdiction, request type and
+    period cannot be parts of ``whole_value`` counted under ``whole_metric`` (REQUEST_PARTS), or None."""
+    for whole, names, exhaustive in REQUEST_PARTS:
+        if whole != whole_metric:
+            continue
+        present = {name: parts[name] for name in names if name in parts}
+        if not present:
+            return None
+        total = sum(present.values())
+        listed = " + ".join(f"{name} {number_text(value)}" for name, value in present.items())
+        if total > whole_value:
+            return (
+                f"{number_text(whole_value)} {whole} is less than the sum of its parts {listed} = "
+                f"{number_text(total)}: no request has two of these outcomes"
+            )
+        if exhaustive and len(present) == len(names) and total != whole_value:
+            return (
+                f"{number_text(whole_value)} {whole} differs from the sum of its parts {listed} = "
+                f"{number_text(total)}, which make up all of it; if the platform published both, record an "
+                "inconsistent_parts disagreement"
+            )
+    return None
+
+
 # "Received" written where the platform said "fulfilled" (DOMAIN's trap): Telegram's bot counts
 # only "Fulfilled requests", and a row filed under requests_received with that wording passed.
 FULFILLED_WORDING = re.compile(r"\bfulfil", re.IGNORECASE)

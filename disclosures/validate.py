@@ -1377,6 +1377,24 @@ def figure_problems(
                 "value",
                 f"{figure.value} requests fulfilled exceeds {other.value} received ({other.figure_id}, line {other.line})",
             )
+
+    # Counts of requests by outcome against the whole they are parts of (rules.REQUEST_PARTS).
+    part_names = {name for _, names, _ in rules.REQUEST_PARTS for name in names}
+    wholes = {whole for whole, _, _ in rules.REQUEST_PARTS}
+    parts_of: dict[tuple, dict[str, Figure]] = defaultdict(dict)
+    for figure in exact_counts:
+        if figure.metric_id in part_names:
+            parts_of[(*figure.group[:3], figure.period)].setdefault(figure.metric_id, figure)
+    for figure in exact_counts:
+        if figure.metric_id not in wholes or figure.figure_id in exempt:
+            continue
+        parts = parts_of.get((*figure.group[:3], figure.period))
+        if not parts:
+            continue
+        why = rules.request_parts_problem(figure.metric_id, figure.value, {m: f.value for m, f in parts.items()})
+        if why:
+            lines = ", ".join(f"{f.figure_id} (line {f.line})" for f in parts.values())
+            problem(figure, "value", f"{why} ({lines})")
     return sorted(problems)
 
 

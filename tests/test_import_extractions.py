@@ -38,15 +38,75 @@ def test_apple_rows_resolve_their_ids_and_keep_the_record_as_quote(tmp_path):
         ("CHN", "2024-12-31", "account", "requests_received"): "12",
         ("CHN", "2024-12-31", "account", "accounts_specified"): "40",
         ("CHN", "2024-12-31", "account", "percent_requests_some_data"): "58",
+        ("CHN", "2024-12-31", "account", "requests_content_disclosed"): "3",
     }
     first = parsed.records[0]
     assert first.quote == "[1, 0, 0, 530, 2679, 334, 63.0, null]"
     assert "countries[0]='France'" in first.source_locator and "measures[0]='requests_received'" in first.source_locator
     reasons = " | ".join(s.reason for s in parsed.skips)
-    assert "no count metric for content" in reasons  # content_provided of the account row
+    assert "content_provided" not in reasons  # the account row's content count is a figure now
     assert "not a jurisdiction" in reasons  # N/A
     assert "not a request for user data" in reasons  # app takedowns
     assert not any("National Security" in r.quote for r in parsed.records)
+
+
+def test_apple_content_counts_are_read_for_account_requests_only(tmp_path):
+    # Apple counts requests answered with content only in its account requests file: a content
+    # cell on another request type's row is no figure, and the emergency file's "no data
+    # provided" (apart from those rejected or challenged) is no count any metric means.
+    document = {
+        "periods": ["2025 H1"],
+        "countries": ["France"],
+        "request_types": ["account", "device", "emergency"],
+        "measures": ["requests_received", "requests_no_data", "content_provided", "noncontent_provided"],
+        "rows": [[0, 0, 0, 120, None, 7, 80], [0, 0, 1, 50, None, 2, 30], [0, 0, 2, 9, 4, None, None]],
+    }
+    parsed = parsed_from(apple.parse, tmp_path / "apple-transparency.json", json.dumps(document))
+    got = {(r.request_type_id, r.metric_id): (r.value, r.platform_wording) for r in parsed.records}
+    assert got[("account", "requests_content_disclosed")] == (
+        "7",
+        "Account Requests where Content Provided (extracted as content_provided)",
+    )
+    assert got[("account", "requests_non_content_disclosed")] == (
+        "80",
+        "Account Requests where Only Non-Content Data Provided (extracted as noncontent_provided)",
+    )
+    assert {key for key in got if key[0] != "account"} == {
+        ("device", "requests_received"),
+        ("emergency", "requests_received"),
+    }
+    skipped = {s.source_locator.rsplit("measures", 1)[-1]: s.reason for s in parsed.skips}
+    assert "is not in mappings/apple.csv" in skipped["[2]='content_provided'"]
+    assert "no metric means this count" in skipped["[1]='requests_no_data'"]
+
+
+# Apple's counts of account requests by outcome, as the file's own cells give them: rows[2509] is
+# [24, 119, 1, 15989, 48075, null, 91.0, 3095, null, 7445, 7107, ...], 2025 H1, United States of
+# America, account: 15,989 requests received, 3,095 challenged or rejected, 7,445 with content and
+# 7,107 with non-content data only, whose share of the requests (91.0%) is the file's percentage.
+APPLE_OUTCOMES = {
+    "apple-usa-2025h1-account-requests_content_disclosed": (7445, "measures[6]='content_provided'", 9),
+    "apple-usa-2025h1-account-requests_non_content_disclosed": (7107, "measures[7]='noncontent_provided'", 10),
+}
+
+
+def test_apple_outcome_counts_are_pinned_against_the_files_cells(real_db):
+    for figure_id, (value, measure, cell) in APPLE_OUTCOMES.items():
+        found = rows(
+            real_db, "SELECT value, source_id, source_locator, quote FROM figures WHERE figure_id = ?", figure_id
+        )
+        assert len(found) == 1, figure_id
+        got, source, locator, quote = found[0]
+        assert (got, source) == (value, "krmaynard-apple-transparency-json-0632ece")
+        assert locator.startswith("apple-transparency.json rows[2509]: periods[24]='2025 H1'") and locator.endswith(
+            measure
+        )
+        record = json.loads(quote)
+        assert record[:4] == [24, 119, 1, 15989] and record[cell] == value
+    assert rows(
+        real_db,
+        "SELECT value FROM figures WHERE figure_id = 'apple-usa-2025h1-account-percent_requests_some_data'",
+    ) == [(91,)]
 
 
 def test_microsoft_rows_map_sections_and_metrics_and_skip_what_is_not_a_figure(tmp_path):

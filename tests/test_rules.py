@@ -1119,3 +1119,26 @@ def test_words_from_a_quote_are_shown_with_what_prints_as_a_space_named(words, s
 def test_an_enum_value_written_otherwise_is_told_the_one_meant(cell, told):
     allowed = ["press", "half-yearly", "requests_received"]
     assert rules.enum_problem(cell, allowed) == f"must be one of {allowed}{told}"
+
+
+def test_outcome_counts_are_parts_of_the_requests_and_of_those_fulfilled():
+    D = Decimal
+    # Microsoft's 2013-H1 Argentina: 0 + 371 + 75 + 9 = 455 requests.
+    argentina = {
+        "requests_content_disclosed": D(0),
+        "requests_non_content_disclosed": D(371),
+        "requests_no_data_found": D(75),
+        "requests_rejected": D(9),
+    }
+    assert rules.request_parts_problem("requests_received", D(455), argentina) is None
+    # Fewer parts than the whole is no problem for the requests received (other outcomes exist).
+    assert rules.request_parts_problem("requests_received", D(500), argentina) is None
+    broken = {**argentina, "requests_non_content_disclosed": D(731)}  # a transposed part
+    why = rules.request_parts_problem("requests_received", D(455), broken)
+    assert why.startswith("455 requests_received is less than the sum of its parts") and "= 815" in why
+    # Content and non-content only make up the requests fulfilled exactly.
+    both = {"requests_content_disclosed": D(104), "requests_non_content_disclosed": D(0)}
+    assert rules.request_parts_problem("requests_fulfilled", D(104), both) is None
+    assert "differs from the sum of its parts" in rules.request_parts_problem("requests_fulfilled", D(105), both)
+    assert rules.request_parts_problem("requests_fulfilled", D(105), {"requests_content_disclosed": D(104)}) is None
+    assert rules.request_parts_problem("accounts_specified", D(1), broken) is None
