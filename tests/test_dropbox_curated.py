@@ -114,3 +114,43 @@ def test_the_chart_pages_whose_counts_could_not_be_read_give_no_figure(real_db):
     assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = 'dropbox-help-transparency-more'") == [(0,)]
     ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'dropbox'")
     assert "could be read holds only the column labels" in notes
+
+
+# Dropbox's outcome rows that a count metric now holds, each read from the table its quote is, with
+# the cell as Dropbox set it out (the row's label, then the count to each request).
+OUTCOMES = {
+    "dropbox-usa-2013-search_warrant-requests_no_data_found": (9, "Account(s) did not exist ¶ 9 ¶"),
+    "dropbox-usa-2013-search_warrant-requests_content_disclosed": (104, "Content and non-content produced ¶ 104 ¶"),
+    "dropbox-usa-2014h2-search_warrant-requests_no_data_found": (17, "Does not exist ¶ 17 ¶ 104"),
+    "dropbox-usa-2015h1-search_warrant-requests_content_disclosed": (213, "Content provided ¶ 213 ¶ 280"),
+    "dropbox-usa-2015h1-subpoena-requests_no_data_found": (23, "Does not exist ¶ 23 ¶ 75"),
+    "dropbox-usa-2015h1-subpoena-requests_content_disclosed": (0, "Content provided ¶ 0 ¶ 0"),
+    "dropbox-usa-2015h1-subpoena-requests_non_content_disclosed": (140, "Non-content provided ¶ 140 ¶ 228"),
+    "dropbox-usa-2015h1-court_order-requests_non_content_disclosed": (9, "Non-content provided ¶ 9 ¶ 11"),
+}
+
+
+def test_outcome_rows_are_counts_of_their_own_metric(real_db):
+    for figure_id, (value, cell) in OUTCOMES.items():
+        found = rows(real_db, "SELECT value, quote FROM figures WHERE figure_id = ? AND is_derived = 0", figure_id)
+        assert len(found) == 1 and found[0][0] == value and cell in found[0][1], figure_id
+    # The outcomes no metric counts stay out, and the notes say why.
+    assert rows(
+        real_db,
+        "SELECT count(*) FROM figures WHERE platform_id = 'dropbox' AND platform_wording LIKE '%No information provided%'",
+    ) == [(0,)]
+    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'dropbox'")
+    assert "'No information provided' rows (no reason given, so neither no data found nor rejected)" in notes
+
+
+def test_the_subpoenas_outcomes_stay_within_the_subpoenas_received(real_db):
+    # 23 did not exist + 0 content + 140 non-content only (+ 16 no information, no metric) = 179.
+    ((parts,),) = rows(
+        real_db,
+        """SELECT sum(value) FROM figures WHERE figure_id LIKE 'dropbox-usa-2015h1-subpoena-requests_%'
+           AND metric_id IN ('requests_content_disclosed', 'requests_non_content_disclosed', 'requests_no_data_found')""",
+    )
+    assert parts == 163
+    assert rows(
+        real_db, "SELECT value FROM figures WHERE figure_id = 'dropbox-usa-2015h1-subpoena-requests_received'"
+    ) == [(179,)]

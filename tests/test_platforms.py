@@ -82,6 +82,9 @@ PINNED = {
     "amazon-world-2020h2-all-requests_processed": ("exact", 27664, None, None),
     "amazon-deu-2020h2-all-requests_processed": ("exact", 11735, None, None),
     "aws-world-2020h2-all-requests_processed": ("exact", 523, None, None),
+    # The Hindu: "Amazon processed 52 requests and AWS processed 15 requests with content information".
+    "amazon-world-2020h2-all-requests_content_disclosed": ("exact", 52, None, None),
+    "aws-world-2020h2-all-requests_content_disclosed": ("exact", 15, None, None),
     "youtube-eu-2025h2-dsa_information_order-requests_received": ("exact", 8, None, None),
     # Google's other DSA services: a reported zero is a figure, never left out
     "google_play-eu-2025h2-dsa_information_order-requests_received": ("exact", 0, None, None),
