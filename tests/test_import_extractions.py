@@ -130,6 +130,13 @@ def test_microsoft_rows_map_sections_and_metrics_and_skip_what_is_not_a_figure(t
             '["2025-H1","criminal","France","requests","count",2090]',
         ),
         (
+            "FRA",
+            "legal_process",
+            "requests_content_disclosed",
+            "0",
+            '["2025-H1","criminal","France","disclosed_content","count",0]',
+        ),
+        (
             "ARE",
             "emergency",
             "accounts_specified",
@@ -137,7 +144,35 @@ def test_microsoft_rows_map_sections_and_metrics_and_skip_what_is_not_a_figure(t
             '["2025-H1","emergencies","UAE","accounts_specified","count",1]',
         ),
     ]
-    assert len(parsed.skips) == 3
+    assert len(parsed.skips) == 2  # the civil section and a country not determined
+
+
+# Microsoft's US criminal (legal_process) counts for 2025-H1, as the file's own rows give them:
+# content 945 + non-content only 3,634 + no data found 905 + rejected 640 = 6,124 requests.
+MICROSOFT_OUTCOMES = {
+    "microsoft-usa-2025h1-legal_process-requests_content_disclosed": ("disclosed_content", 945),
+    "microsoft-usa-2025h1-legal_process-requests_non_content_disclosed": ("disclosed_noncontent", 3634),
+    "microsoft-usa-2025h1-legal_process-requests_no_data_found": ("no_data_found", 905),
+    "microsoft-usa-2025h1-legal_process-requests_rejected": ("rejected", 640),
+}
+
+
+def test_microsoft_outcome_counts_are_the_files_cells_and_add_up_to_the_requests(real_db):
+    for figure_id, (metric, value) in MICROSOFT_OUTCOMES.items():
+        assert rows(
+            real_db, "SELECT value, source_id, source_locator, quote FROM figures WHERE figure_id = ?", figure_id
+        ) == [
+            (
+                value,
+                "krmaynard-microsoft-lerr-json-47ca656",
+                f"microsoft-lerr.json rows: period=2025-H1, section=criminal, country=USA, metric={metric}",
+                f'["2025-H1","criminal","USA","{metric}","count",{value}]',
+            )
+        ], figure_id
+    requests = rows(
+        real_db, "SELECT value FROM figures WHERE figure_id = 'microsoft-usa-2025h1-legal_process-requests_received'"
+    )
+    assert requests == [(sum(value for _, value in MICROSOFT_OUTCOMES.values()),)] == [(6124,)]
 
 
 def test_microsoft_reads_the_files_own_spellings_and_skips_skype_and_serbia_with_kosovo(tmp_path):
