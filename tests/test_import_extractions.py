@@ -245,3 +245,34 @@ def test_microsoft_has_every_half_year_from_2013_to_2025_h1_and_no_skype_or_civi
         """SELECT count(*) FROM figures WHERE source_id = 'krmaynard-microsoft-lerr-json-47ca656'
            AND (quote LIKE '%"skype"%' OR quote LIKE '%"civil"%')""",
     ) == [(0,)]
+
+
+def test_microsoft_outcome_counts_cover_every_half_year_and_keep_the_files_2013_h1_us_gap(real_db):
+    periods = rows(
+        real_db,
+        """SELECT metric_id, count(DISTINCT period_end) FROM figures
+           WHERE platform_id = 'microsoft' AND metric_id IN
+             ('requests_content_disclosed', 'requests_non_content_disclosed', 'requests_no_data_found')
+           GROUP BY metric_id ORDER BY metric_id""",
+    )
+    assert periods == [
+        ("requests_content_disclosed", 25),
+        ("requests_no_data_found", 25),
+        ("requests_non_content_disclosed", 25),
+    ]
+    # The file's own row for the US in 2013-H1: 749 + 4,569 + 1,107 + 588 rejected = 7,013 of 7,014 requests.
+    us = dict(
+        rows(
+            real_db,
+            """SELECT metric_id, value FROM figures
+               WHERE platform_id = 'microsoft' AND jurisdiction_id = 'USA' AND period_end = '2013-06-30'""",
+        )
+    )
+    assert [
+        us[m] for m in ("requests_content_disclosed", "requests_non_content_disclosed", "requests_no_data_found")
+    ] == [
+        749,
+        4569,
+        1107,
+    ]
+    assert us["requests_rejected"] == 588 and us["requests_received"] == 7014
