@@ -679,6 +679,20 @@ def check_values_in_quotes(table, records) -> None:
         ):
             if rules.record_column_problems(locator, said, metric, "exact", Decimal(text)):
                 raise Undecided
+        # rules.extraction_row_problems: only exact values read from a row of Apple's or Microsoft's
+        # JSON extraction.
+        files = "|".join(re.escape(name) for name in rules.EXTRACTION_MEASURES)
+        rows = pc.and_(
+            pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")),
+            pc.and_(has_quote, pc.match_substring_regex(locators, f"^({files}) ")),
+        )
+        picked = table.filter(rows)
+        for locator, said, metric, text in zip(
+            *(picked.column(name).to_pylist() for name in ("source_locator", "quote", "metric_id", "value")),
+            strict=True,
+        ):
+            if rules.extraction_row_problems(locator, said, metric, "exact", Decimal(text)):
+                raise Undecided
 
 
 # Cross-row rules -------------------------------------------------------------------------------

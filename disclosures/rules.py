@@ -1154,6 +1154,86 @@ def record_column_problems(locator: str, quote: str, metric_id, kind, value) -> 
     ]
 
 
+# The JSON extractions of Apple's and Microsoft's files quote a whole row, so the value is found
+# in the quote whichever of the row's counts it is: content and non-content only, or no data found
+# and rejected, sit side by side. Which count each metric is read from (as mappings/apple.csv and
+# mappings/microsoft.csv map them; a test holds the two together): Apple's row names its measure
+# by position (the locator's measures[6]='content_provided'), Microsoft's by a label in the row.
+EXTRACTION_MEASURES = {
+    "apple-transparency.json": {
+        "requests_received": ("requests_received",),
+        "identifiers_specified": ("items_specified",),
+        "accounts_specified": ("items_specified",),
+        "requests_fulfilled": ("requests_data_provided",),
+        "percent_requests_some_data": ("pct_data_provided",),
+        "requests_content_disclosed": ("content_provided",),
+        "requests_non_content_disclosed": ("noncontent_provided",),
+    },
+    "microsoft-lerr.json": {
+        "requests_received": ("requests",),
+        "accounts_specified": ("accounts_specified",),
+        "requests_rejected": ("rejected",),
+        "requests_content_disclosed": ("disclosed_content",),
+        "requests_non_content_disclosed": ("disclosed_noncontent",),
+        "requests_no_data_found": ("no_data_found",),
+    },
+}
+APPLE_MEASURE = re.compile(r"measures\[([0-9]+)\]='([^']*)'\s*$")
+MICROSOFT_ROW_CELLS = 6  # period, section, country, metric, unit, value
+
+
+def extraction_row_problems(locator: str, quote: str, metric_id, kind, value) -> list[tuple[str, str]]:
+    """(field, note) for an exact figure read from a row of Apple's or Microsoft's JSON extraction
+    (EXTRACTION_MEASURES) whose metric is not read from the count its locator and quote name, or
+    whose value is not the number the row holds there: a value taken from the count beside it, or
+    a figure filed under the wrong metric. [] for any other figure."""
+    if kind != "exact" or not isinstance(value, Decimal) or not isinstance(locator, str) or not isinstance(quote, str):
+        return []
+    file = locator.split(" ", 1)[0]
+    measures = EXTRACTION_MEASURES.get(file)
+    if measures is None or not isinstance(metric_id, str):
+        return []
+    try:
+        row = json.loads(quote)
+    except ValueError:
+        return []  # record_identity_problems says why the quote is no record
+    if not isinstance(row, list):
+        return []
+    if file == "microsoft-lerr.json":
+        if len(row) != MICROSOFT_ROW_CELLS:
+            return []
+        measure, held = row[3], row[5]
+    else:
+        named = APPLE_MEASURE.search(locator)
+        if not named or 3 + int(named.group(1)) >= len(row):
+            return []
+        measure, held = named.group(2), row[3 + int(named.group(1))]
+    wanted = measures.get(metric_id)
+    if wanted is None or measure not in wanted:
+        read = " or ".join(f'"{m}"' for m in wanted) if wanted else "none of its counts"
+        return [
+            (
+                "metric_id",
+                f'{metric_id} is read from {read} in {file}, but this figure\'s row is read at "{measure}": '
+                "the figure is filed under the wrong metric",
+            )
+        ]
+    if isinstance(held, bool) or not isinstance(held, (int, float)) or Decimal(str(held)) != value:
+        shown = (
+            number_text(Decimal(str(held)))
+            if isinstance(held, (int, float)) and not isinstance(held, bool)
+            else "no number"
+        )
+        return [
+            (
+                "value",
+                f'the quoted row of {file} holds {shown} at "{measure}", not {number_text(value)}: '
+                "the value of another count of the row",
+            )
+        ]
+    return []
+
+
 def url_file_name(url) -> str:
     """The file a source's URL names: its path's last part, percent-decoded ("…/orders.csv?raw=1"
     names orders.csv); "" for a URL whose path ends in a folder, and for one that cannot be read

@@ -204,6 +204,9 @@ def figure_value_notes(
     notes += rules.record_column_problems(
         values.get("source_locator") or "", quote, values.get("metric_id"), kind, numbers["value"]
     )
+    notes += rules.extraction_row_problems(
+        values.get("source_locator") or "", quote, values.get("metric_id"), kind, numbers["value"]
+    )
     named = rules.named_field_number(values.get("source_locator") or "", quote)
     value = numbers["value"]
     if kind == "exact" and named and isinstance(value, Decimal) and named[1] != value:

@@ -1146,3 +1146,48 @@ def test_outcome_counts_are_parts_of_the_requests_and_of_those_fulfilled():
     assert "differs from the sum of its parts" in rules.request_parts_problem("requests_fulfilled", D(105), both)
     assert rules.request_parts_problem("requests_fulfilled", D(105), {"requests_content_disclosed": D(104)}) is None
     assert rules.request_parts_problem("accounts_specified", D(1), broken) is None
+
+
+def test_a_figure_from_a_json_extraction_row_is_read_from_its_own_count():
+    D = Decimal
+    # Apple's row quotes every measure: Germany's 2025 H1 account requests, 7 with content and
+    # 2,039 with non-content only, side by side.
+    apple_row = (
+        "[24, 39, 1, 2889, 3832, null, 71.0, 255, null, 7, 2039, null, null, null, null, null, null, null, null]"
+    )
+    content = "apple-transparency.json rows[2462]: periods[24]='2025 H1', measures[6]='content_provided'"
+    assert rules.extraction_row_problems(content, apple_row, "requests_content_disclosed", "exact", D(7)) == []
+    swapped = rules.extraction_row_problems(content, apple_row, "requests_content_disclosed", "exact", D(2039))
+    assert swapped == [
+        (
+            "value",
+            'the quoted row of apple-transparency.json holds 7 at "content_provided", not 2039: '
+            "the value of another count of the row",
+        )
+    ]
+    misfiled = rules.extraction_row_problems(content, apple_row, "requests_non_content_disclosed", "exact", D(7))
+    assert misfiled[0][0] == "metric_id" and '"noncontent_provided"' in misfiled[0][1]
+    # Microsoft's row names its count: no data found is not content, even with the same number.
+    no_data = '["2025-H1","criminal","USA","no_data_found","count",905]'
+    locator = "microsoft-lerr.json rows: period=2025-H1, section=criminal, country=USA, metric=no_data_found"
+    assert rules.extraction_row_problems(locator, no_data, "requests_no_data_found", "exact", D(905)) == []
+    assert rules.extraction_row_problems(locator, no_data, "requests_no_data_found", "exact", D(945))[0][0] == "value"
+    wrong = rules.extraction_row_problems(locator, no_data, "requests_content_disclosed", "exact", D(905))
+    assert wrong[0][0] == "metric_id" and 'read at "no_data_found"' in wrong[0][1]
+    # Other figures, and bands, are not this rule's.
+    assert rules.extraction_row_problems("report.pdf p. 3", no_data, "requests_received", "exact", D(905)) == []
+    assert rules.extraction_row_problems(locator, no_data, "requests_content_disclosed", "band", D(905)) == []
+
+
+@pytest.mark.parametrize("platform, field", [("apple", "measure"), ("microsoft", "metric")])
+def test_the_counts_validation_reads_are_the_ones_the_importers_map(platform, field):
+    from disclosures.importers.core import read_mapping
+
+    file = {"apple": "apple-transparency.json", "microsoft": "microsoft-lerr.json"}[platform]
+    mapped = {
+        (row["maps_to"], row["label"])
+        for row in read_mapping(platform).rows.values()
+        if row["field"] == field and row["maps_to"]
+    }
+    read = {(metric, label) for metric, labels in rules.EXTRACTION_MEASURES[file].items() for label in labels}
+    assert read == mapped
