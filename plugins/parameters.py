@@ -225,11 +225,17 @@ def identifier_as_read(key: str, value: str) -> str:
     return VOCABULARY_PARAMETERS[key][2](value) if key in VOCABULARY_PARAMETERS else value
 
 
-def repeated_parameter_problem(params: list[tuple[str, str]]) -> str | None:
+def repeated_parameter_problem(params: list[tuple[str, str]], taken=None) -> str | None:
     """Why a query's parameters are ambiguous: one (not a ``_`` option) given twice with different
-    values, of which Datasette would read the first alone; or None."""
+    values, of which Datasette would read the first alone; or None. ``taken``: the names the query
+    reads, when known; another name is one it does not take, named as such elsewhere (its .json's
+    400, its page's notice), where foo=1&foo=2 was "foo is given 2 times" and foo=1 a 200."""
     # One with no name is refused as such (nameless_problem), where this said " is given 2 times".
-    repeated = given_differently(params, lambda key, value: key.strip() and not key.startswith("_"), identifier_as_read)
+    repeated = given_differently(
+        params,
+        lambda key, value: key.strip() and not key.startswith("_") and (taken is None or key in taken),
+        identifier_as_read,
+    )
     return f"{repeated}: a query takes one value of each parameter" if repeated else None
 
 
@@ -468,13 +474,16 @@ async def period_parameter_problem(db, name: str, parameter: str, value: str) ->
     return None
 
 
-async def is_query(datasette, db, match, given: dict) -> bool:
-    """Whether the path and parameters ask for a SQL query: ``?sql=`` on a database, or a canned query."""
+async def query_parameters_taken(datasette, db, match, given: dict) -> set[str] | None:
+    """The parameters a SQL query reads (``sql`` itself included for ``?sql=``) when the path and
+    parameters ask for one, ``?sql=`` on a database or a canned query; else None."""
     if match.groupdict().get("table") is None:
-        return bool(given.get("sql"))  # a blank sql= is the database's page, as Datasette reads it
+        # A blank sql= is the database's page, as Datasette reads it.
+        return {"sql", *sql_parameter_names(given["sql"])} if given.get("sql") else None
     if match.groupdict().get("row") is not None:
-        return False
-    return await datasette.get_canned_query(db.name, tilde_decode(match["table"]), None) is not None
+        return None
+    canned = await datasette.get_canned_query(db.name, tilde_decode(match["table"]), None)
+    return set(QUERY_PARAMETER.findall(canned["sql"])) if canned is not None else None
 
 
 def numeric_filter_problem(key: str, value: str) -> str | None:
@@ -1258,8 +1267,11 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         if problem:
             return 400, problem
     problem = repeated_parameter_problem(params)  # pure, so the query is looked up only then
-    if problem and await is_query(datasette, db, match, given):
-        return 400, problem
+    if problem:
+        taken = await query_parameters_taken(datasette, db, match, given)
+        problem = repeated_parameter_problem(params, taken) if taken is not None else None
+        if problem:
+            return 400, problem
     most_rows = datasette.setting("max_returned_rows")
     # A blank sql= asks for no query: Datasette answers the database's listing, which takes no row
     # shape (/disclosures.json?sql=&_shape=array was a 500, a KeyError in its JSON renderer).

@@ -145,3 +145,18 @@ def test_a_value_that_is_no_utf8_fills_the_form_as_the_error_quotes_it(site):
     assert page.status_code == 400 and "\ufffd" not in page.text
     assert form_error_of(page.text).startswith("jurisdiction=%FF: no such jurisdiction")
     assert fields_of(page.text) == {"jurisdiction": "%FF"}
+
+
+def test_a_parameter_the_query_does_not_take_given_twice_is_not_applied_not_a_repeat(site):
+    # compare_platforms?foo=1 said foo was not applied (200), while foo=1&foo=2 was a 400 that "foo
+    # is given 2 times: a query takes one value of each parameter", of a parameter the query has not.
+    page = site.get("/disclosures/compare_platforms?jurisdiction=USA&foo=1&foo=2")
+    assert page.status_code == 200
+    notice = notice_of(page.text)
+    assert "no parameter <code>foo</code>, so <code>foo=1</code>, <code>foo=2</code> were not applied" in notice
+    message = assert_error_shape(site.get("/disclosures/compare_platforms.json?jurisdiction=USA&foo=1&foo=2"), 400)
+    assert message.startswith("foo: compare_platforms has no parameter 'foo'"), message
+    # A ?sql= query names it the same way; one it reads, given twice, is still the repeat.
+    message = assert_error_shape(site.get("/disclosures.json?sql=select+:a&a=1&b=1&b=2"), 400)
+    assert message.startswith("b: ") and "given 2 times" not in message, message
+    assert "a is given 2 times" in assert_error_shape(site.get("/disclosures.json?sql=select+:a&a=1&a=2&b=1&b=2"), 400)
