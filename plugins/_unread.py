@@ -10,6 +10,31 @@ caller says the page's JSON refuses it (``/platforms?_sort=name``).
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote_to_bytes
+
+from datasette.utils import MultiParams
+
+# A byte that is no UTF-8, as Python's surrogateescape decodes it.
+UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def args_as_sent(query_string: str) -> MultiParams:
+    """A query string's parameters (``request.query_string``, its bytes as Latin-1) as the client
+    sent them: UTF-8 decoded, each byte that is none the %-escape it was sent as. ``request.args``
+    reads ``foo=%FF`` as a replacement character, which a notice quoted as ``foo=\ufffd``, though
+    the client never sent one, and its JSON's 400 says ``foo=%FF`` (plugins/echoes.py)."""
+    pairs = []
+    for pair in query_string.split("&"):
+        if pair:
+            pairs.append(tuple(as_sent(part) for part in (*pair.split("=", 1), "")[:2]))
+    return MultiParams(pairs)
+
+
+def as_sent(part: str) -> str:
+    text = unquote_to_bytes(part.replace("+", " ").encode("latin-1")).decode("utf-8", "surrogateescape")
+    return UNDECODED_BYTE.sub(lambda byte: f"%{ord(byte[0]) - 0xDC00:02X}", text)
+
 
 def unread_parameters(
     args, taken: tuple[str, ...], own: tuple[str, ...] = (), form: bool = False, refused=lambda key, value: False

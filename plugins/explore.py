@@ -33,6 +33,7 @@ from _badges import derived_badge
 from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
 from _responses import error_json, error_response, name_as_sent
 from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
+from _unread import args_as_sent
 from _unread import unread_parameters as unread
 
 PLUGIN = "platform-disclosures"
@@ -722,7 +723,13 @@ def unread_parameters(request) -> dict:
     if page not in PAGE_PARAMETERS:
         return {}
     own = PERIOD_WORDS if page == "compare" else ()
-    return unread(request.args, PAGE_PARAMETERS[page], own, form=page in PAGES_WITH_FORMS, refused=page_refuses)
+    return unread(
+        args_as_sent(request.query_string),
+        PAGE_PARAMETERS[page],
+        own,
+        form=page in PAGES_WITH_FORMS,
+        refused=page_refuses,
+    )
 
 
 def page_refuses(key: str, value: str) -> bool:

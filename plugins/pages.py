@@ -27,7 +27,7 @@ from _dates import marked_dates
 from _refiled import FIGURE_ID_IN_TEXT, derived_in_place
 from _releases import RELEASED_SQL, UNRELEASED_CORRECTIONS, released_in, version_order
 from _responses import error_response
-from _unread import unread_parameters
+from _unread import args_as_sent, unread_parameters
 
 PLUGIN = "platform-disclosures"
 TOP_COUNTRIES = 6
@@ -288,7 +288,9 @@ def extra_template_vars(template, datasette, request):
                 for name in ("max_returned_rows", "max_csv_mb", "sql_time_limit_ms", "default_cache_ttl")
             }
             # /api?foo=1 showed the page without a word, as the explore pages no longer do.
-            context["not_applied"] = unread_parameters(request.args, ()) if request is not None else {}
+            context["not_applied"] = (
+                unread_parameters(args_as_sent(request.query_string), ()) if request is not None else {}
+            )
         return context
 
     return inner
@@ -303,7 +305,10 @@ async def home_page(datasette, request):
     the whole metadata), for a list this page does not show. ``/.json`` stays Datasette's."""
     await datasette.ensure_permissions(request.actor, ["view-instance"])
     # /?foo=1 showed the home page without a word, as /country/USA?foo=1 no longer does.
-    context = {"metadata": datasette.metadata(), "not_applied": unread_parameters(request.args, ())}
+    context = {
+        "metadata": datasette.metadata(),
+        "not_applied": unread_parameters(args_as_sent(request.query_string), ()),
+    }
     return Response.html(await datasette.render_template("index.html", context, request=request))
 
 
@@ -346,7 +351,7 @@ async def changes_page(datasette, request):
         "releases": releases,
         "pending": pending,
         # /changes?foo=1 showed the latest release's changes without a word, as if foo were read.
-        "not_applied": unread_parameters(request.args, ("version",)),
+        "not_applied": unread_parameters(args_as_sent(request.query_string), ("version",)),
     }
     return Response.html(await datasette.render_template("changes.html", context, request=request))
 
@@ -572,7 +577,7 @@ async def figure_page(datasette, request):
     shown = {d["disagreement_id"] for d in context["overlapping_disagreements"]}
     context["input_disagreements"] = [d for d in context["input_disagreements"] if d["disagreement_id"] not in shown]
     # /figure/<id>?foo=1 showed the figure without a word, where its row's page and JSON answer 400.
-    context["not_applied"] = unread_parameters(request.args, ())
+    context["not_applied"] = unread_parameters(args_as_sent(request.query_string), ())
     return Response.html(await datasette.render_template("figure.html", context, request=request))
 
 

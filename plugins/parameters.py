@@ -105,10 +105,10 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from urllib.parse import parse_qs, parse_qsl, quote, quote_plus, unquote, unquote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus
 
 from datasette import hookimpl
-from datasette.utils import MultiParams, escape_sqlite, tilde_decode, tilde_encode
+from datasette.utils import escape_sqlite, tilde_decode, tilde_encode
 from datasette.views import database as database_view
 
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
@@ -118,7 +118,7 @@ from _implied_keys import implied_key, implied_reference
 from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
 from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
 from _table_options import nameless_problem, unapplied_option
-from _unread import unread_parameters
+from _unread import args_as_sent, unread_parameters
 
 # The routes of Datasette 0.65 (datasette/app.py): database, table or query, row.
 DATABASE_PATH = re.compile(r"^/(?P<database>[^/.]+)(?:\.(?P<format>\w+))?$")
@@ -1476,7 +1476,7 @@ def query_page(canned: dict, query_string: str, problem: str | None = None) -> d
     refuses one its SQL does not take; its page answered as if it were not given, without a word
     (compare_platforms?jurisdiction=DEU&country=FRA), as /compare?country=DEU no longer does."""
     taken = tuple(sorted(set(QUERY_PARAMETER.findall(canned["sql"]))))
-    args = MultiParams(parse_qs(query_string, keep_blank_values=True))
+    args = args_as_sent(query_string)
     return {"not_applied": unread_parameters(args, taken, form=True), "problem": problem}
 
 

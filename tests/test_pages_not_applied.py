@@ -160,3 +160,17 @@ def test_a_parameter_the_query_does_not_take_given_twice_is_not_applied_not_a_re
     message = assert_error_shape(site.get("/disclosures.json?sql=select+:a&a=1&b=1&b=2"), 400)
     assert message.startswith("b: ") and "given 2 times" not in message, message
     assert "a is given 2 times" in assert_error_shape(site.get("/disclosures.json?sql=select+:a&a=1&a=2&b=1&b=2"), 400)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/disclosures/compare_platforms?jurisdiction=USA&", "/compare?", "/?", "/country/USA?", "/changes?"],
+)
+def test_a_parameter_that_is_no_utf8_is_named_as_sent_in_the_notice(site, path):
+    # The notice quoted foo=\ufffd and \ufffd=1, a replacement character the client never sent,
+    # where the JSON's 400 quotes foo=%FF (plugins/echoes.py); UTF-8 escapes read as their text.
+    page = site.get(f"{path}foo=caf%C3%A9%FF&%FE=1")
+    assert page.status_code == 200
+    notice = notice_of(page.text)
+    assert "<code>foo=café%FF</code>, <code>%FE=1</code> were not applied" in notice, notice
+    assert "\ufffd" not in notice
