@@ -318,10 +318,15 @@ def is_iso_date(value: str) -> bool:
 
 async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, fmt: str | None) -> str | None:
     """Why a canned query's vocabulary or period parameter names nothing that exists, or is missing
-    from its .json or .csv while the query has no default for it (``nullif(:name, '')``); or None."""
-    for parameter in (*VOCABULARY_PARAMETERS, *PERIOD_PARAMETERS):
-        if not re.search(rf"[:@$]{parameter}\b", sql):
-            continue
+    from its .json or .csv while the query has no default for it (``nullif(:name, '')``); or None.
+    A value given that names nothing comes first, as the page (which shows its form for one missing)
+    says it: top_jurisdictions.json?request_type=nope said only that platform was missing."""
+    read = [
+        parameter
+        for parameter in (*VOCABULARY_PARAMETERS, *PERIOD_PARAMETERS)
+        if re.search(rf"[:@$]{parameter}\b", sql)
+    ]
+    for parameter in sorted(read, key=lambda parameter: given.get(parameter, "") == ""):
         value = given.get(parameter, "")
         if value == "":
             if fmt is None or re.search(rf"nullif\(\s*[:@$]{parameter}\s*,\s*''\s*\)", sql):

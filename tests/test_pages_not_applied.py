@@ -174,3 +174,17 @@ def test_a_parameter_that_is_no_utf8_is_named_as_sent_in_the_notice(site, path):
     notice = notice_of(page.text)
     assert "<code>foo=café%FF</code>, <code>%FE=1</code> were not applied" in notice, notice
     assert "\ufffd" not in notice
+
+
+@pytest.mark.parametrize("extension", [".json", ".csv"])
+def test_a_value_that_names_nothing_is_said_before_a_parameter_left_out_as_the_page_says_it(site, extension):
+    # The page said "request_type=nope: no such request_type" above its form, and its JSON and CSV
+    # that top_jurisdictions needs platform: one address, two messages.
+    page = site.get(f"{TOP}?request_type=nope")
+    assert page.status_code == 400
+    said = form_error_of(page.text)
+    assert said.startswith("request_type=nope: no such request_type"), said
+    assert assert_error_shape(site.get(f"{TOP}{extension}?request_type=nope"), 400) == said
+    # With nothing wrong in what was given, the one left out is still named.
+    message = assert_error_shape(site.get(f"{TOP}{extension}?request_type=all"), 400)
+    assert message.startswith("top_jurisdictions needs platform"), message
