@@ -184,9 +184,14 @@ def is_page_request(scope) -> bool:
     )
 
 
+# A weight as RFC 9110 (12.4.2) writes one: 0 to 1, with at most three decimals. float() also read
+# inf, 1e999, 2 and 1_0, each of which ranked text/html;q=inf above every weight a browser can send.
+QVALUE = re.compile(r"^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$")
+
+
 def accept_ranks(scope) -> dict[str, float]:
     """The media types the request's Accept header names, each with its weight (``q``, 1 unless
-    given; a weight that is no number counts 0), in lower case."""
+    given; a weight that is no qvalue counts 0), in lower case."""
     accept = b",".join(v for k, v in scope.get("headers", []) if k.lower() == b"accept").decode("latin-1")
     ranks: dict[str, float] = {}
     for item in accept.split(","):
@@ -195,10 +200,7 @@ def accept_ranks(scope) -> dict[str, float]:
         for parameter in parameters:
             name, _, value = parameter.partition("=")
             if name.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
+                weight = float(value) if QVALUE.match(value.strip()) else 0.0
         if media:
             ranks[media.lower()] = max(ranks.get(media.lower(), 0.0), weight)
     return ranks

@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from tests.conftest import REFILED_FROM, Site, assert_error_shape, plugin, rows, unhurried
 
 
@@ -372,3 +374,15 @@ def test_a_browser_is_told_from_a_program_by_the_weights_of_its_accept():
     for program in (None, "", "*/*", "application/json", "text/*", "text/html;q=0", "text/html, application/json"):
         assert not prefers(program), program
     assert not prefers("text/html;q=0.4, application/json;q=0.9") and not prefers("text/html;q=nope")
+
+
+@pytest.mark.parametrize("weight", ["inf", "1e999", "2", "1_0", "1.5", "0.0001", "-1", "nan", " "])
+def test_a_weight_that_is_no_qvalue_makes_no_browser(weight):
+    # text/html;q=inf was read by float() as above every weight, and the 404 of a release file was
+    # the HTML page for a client that asked for nothing a browser sends.
+    responses = plugin("_responses")
+    accept = f"text/html;q={weight}, application/json;q=0.5"
+    assert not responses.prefers_html({"headers": [(b"accept", accept.encode())]}), accept
+    for weight in ("1", "1.000", "0.6", "0.501"):
+        accept = f"text/html;q={weight}, application/json;q=0.5"
+        assert responses.prefers_html({"headers": [(b"accept", accept.encode())]}), accept
