@@ -7,6 +7,7 @@ queries refused such a value already; a table's filter is now a 400 that names t
 """
 
 import asyncio
+import re
 import sqlite3
 from types import SimpleNamespace
 
@@ -26,7 +27,7 @@ FIGURES = "/disclosures/figures"
         ),
         ("jurisdiction_id__exact=US", "(did you mean USA for United States?)"),
         ("jurisdiction_id=BRG", "(did you mean ARG for Argentina, BGR for Bulgaria, BRA for Brazil, BRB for"),
-        ("platform_id__not=Telegram", "so no row would be left out (did you mean telegram?)"),
+        ("platform_id__not=Telegram", "so no row that has a platform_id would be left out (did you mean telegram?)"),
         ("jurisdiction_id__in=USA,DE", "its 2nd value 'DE' is the jurisdiction_id of no row of jurisdictions, so no"),
         ("metric_id=requests", "'requests' is the metric_id of no row of metrics, so nothing could match;"),
         ("source_tier=tier1", "'tier1' is the tier_id of no row of source_tiers"),
@@ -67,7 +68,10 @@ def test_keys_that_exist_still_filter_with_or_without_rows(site):
         # entry of a list (jurisdiction_id__in=USA,) was already the 400: one rule for all four.
         ("jurisdiction_id=", "jurisdiction_id=: '' (blank) is the jurisdiction_id of no row of jurisdictions"),
         ("jurisdiction_id__exact=%20", "' ' (blank) is the jurisdiction_id of no row of jurisdictions, so nothing"),
-        ("platform_id__not=", "so no row would be left out (to keep every row, leave platform_id__not out)"),
+        (
+            "platform_id__not=",
+            "so no row that has a platform_id would be left out (to keep every row, leave platform_id__not out)",
+        ),
         ("jurisdiction_id__in=%20,%20", "its 1st value '' (blank) is the jurisdiction_id of no row"),
         ("jurisdiction_id__notin=USA,", "its 2nd value '' (blank) is the jurisdiction_id of no row"),
         ('jurisdiction_id__in=["USA", ""]', "its 2nd value '' (blank) is the jurisdiction_id of no row"),
@@ -213,3 +217,20 @@ def test_a_figure_id_and_its_hint_are_looked_up_in_the_key_not_scanned(real_db):
     )
     assert f"(did you mean {figure_id} (without the spaces around it)?)" in message
     assert db.plans and all(plan.startswith("SEARCH figures") for plan in db.plans), db.plans
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("/disclosures/figures.json?source_id__not=zzz", "so no row that has a source_id would be left out"),
+        ("/disclosures/figures.json?source_id__notin=zzz,yyy", "so it would leave out no row that has a source_id"),
+        ("/disclosures/disagreements.json?figure_id__not=zzz", "so no row that has a figure_id would be left out"),
+    ],
+)
+def test_a_key_no_row_has_under_not_says_what_it_would_still_leave_out(site, real_db, path, says):
+    # "so no row would be left out", where SQL's != leaves out every row without a value: a derived
+    # figure has no source, so source_id__not=zzz keeps only the sourced figures.
+    table, column = re.search(r"/disclosures/(\w+)\.json\?(\w+?)__", path).groups()
+    assert rows(real_db, f"SELECT count(*) FROM {table} WHERE {column} IS NULL")[0][0] > 0
+    message = assert_error_shape(site.get(path), 400)
+    assert says in message, message
