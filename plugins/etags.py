@@ -79,6 +79,10 @@ from _responses import HTML, HeadAnswered, bodiless, error_page, send_message, s
 # them 404, and an error is never tagged.
 UNTAGGED_PATHS = ("/-/health",)
 UNTAGGED_PREFIXES = ("/static/", "/downloads/", "/-/static/", "/-/static-plugins/")
+# Kept from the answer a 412 replaces, as the site's other errors keep them (plugins/downloads.py
+# writes them on every answer): a script on another origin reads the 412 as it reads a 404.
+# Access-Control-Allow-Origin is written by send_response itself.
+CORS_HEADERS = (b"access-control-expose-headers", b"access-control-allow-headers")
 # Dropped from a 304: it has no body (RFC 9110 15.4.5).
 BODY_HEADERS = {b"content-length", b"transfer-encoding", b"content-encoding", b"content-range"}
 
@@ -300,13 +304,14 @@ def asgi_wrapper(datasette):
                             answered["replaced"] = True
                             refused = bodiless(send) if scope.get("method") == "HEAD" else send
                             message = failed_if_match_message(current)
+                            cors = [(k, v) for k, v in headers if k.lower() in CORS_HEADERS]
                             if is_html(headers):
                                 # A page's 412 is a page, as its other errors are; written outside
                                 # plugins/landmarks.py, so its tags are rewritten here.
                                 page = await error_page(datasette, scope, receive, 412, message)
-                                await send_response(refused, 412, with_landmarks(page), HTML)
+                                await send_response(refused, 412, with_landmarks(page), HTML, cors)
                             else:
-                                await send_message(refused, 412, message, True)
+                                await send_message(refused, 412, message, True, cors)
                             return
                     if tagged_here:
                         if wanted is not None and none_match(wanted, etag):

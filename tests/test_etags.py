@@ -284,6 +284,22 @@ def test_an_if_match_that_does_not_name_the_answers_etag_is_a_412(site, path):
     assert head.status_code == 412 and head.content == b""
 
 
+@pytest.mark.parametrize("path", [TABLE_CSV, TABLE_JSON, "/platform/telegram.json", "/platform/telegram", "/downloads"])
+def test_a_412_carries_the_cors_headers_of_the_sites_other_errors(site, path):
+    # The 412 had Access-Control-Allow-Origin alone: a script on another origin could not read
+    # what a 404 of the same site lets it read.
+    refused = site.get(path, headers={"if-match": '"nope"'})
+    assert refused.status_code == 412
+    is_page = refused.headers["content-type"].startswith("text/html")
+    assert is_page == (path in ("/platform/telegram", "/downloads"))
+    not_found = site.get("/disclosures/no_such_table" + ("" if is_page else ".json"))
+    assert not_found.status_code == 404
+    assert refused.headers["content-type"] == not_found.headers["content-type"]
+    for name in ("access-control-allow-origin", "access-control-expose-headers"):
+        assert refused.headers.get(name) == not_found.headers[name], name
+    assert len(refused.headers.get_list("access-control-expose-headers")) == 1
+
+
 @pytest.mark.parametrize("path", ["/platform/telegram", "/", "/downloads", "/-/versions"])
 def test_a_pages_412_is_the_sites_error_page(site, path):
     # An HTML page's failed If-Match was the API's JSON, where the page's other errors are pages.
