@@ -291,14 +291,19 @@ def not_a_download_path(rest: str) -> bool:
     return "\x00" in rest or "" in rest.split("/")[:-1]
 
 
+SENT_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def path_as_sent(scope) -> str:
     """The request's path as the client sent it, for a message to quote: /downloads/%FF/x quoted a
     replacement character, which the client never sent."""
     raw_path = (scope.get("raw_path") or b"").partition(b"?")[0]
     try:
-        return name_as_sent(raw_path.decode("utf-8"), "%") if raw_path else scope.get("path", "")
+        sent = name_as_sent(raw_path.decode("utf-8"), "%") if raw_path else scope.get("path", "")
     except UnicodeDecodeError:  # bytes sent unescaped that are no UTF-8: as the path reads them
-        return scope.get("path", "")
+        sent = scope.get("path", "")
+    # A control character (/downloads/1.2.0/%00) is quoted as its escape, which is what was typed.
+    return SENT_CONTROLS.sub(lambda found: f"%{ord(found.group(0)):02X}", sent)
 
 
 def held(finish):
@@ -564,6 +569,17 @@ class Downloads:
         listed_at = f"{self.datasette.urls.path('downloads')} lists each release's files and which this server holds"
         return no_such_file_message(sent, version, file, [row[0] for row in found.rows], listed_at, held=False)
 
+    async def no_file_message(self, scope, path: str) -> str:
+        """What an address under a file mount that can name no file is told (a hidden name, a NUL,
+        an empty part, a slash after a file's name, a name too long): under a release this server
+        holds or records, its files, as a name it has not is told (missing_file_message); else
+        "Not found"."""
+        download = DOWNLOAD.match(path)
+        version = download["rest"].split("/", 1)[0] if download else ""
+        if not version or version.startswith(".") or "\x00" in version or len(version.encode("utf-8")) > NAME_MAX:
+            return "Not found"
+        return await self.missing_file_message(scope, download["rest"]) or "Not found"
+
     def through_symlink(self, rest: str) -> bool:
         """Whether /downloads/<rest> names a symlink in dist/, or a path through one."""
         for mount, folder in self.datasette.static_mounts:
@@ -649,13 +665,13 @@ class Downloads:
             or any(len(part.encode("utf-8")) > NAME_MAX for part in path.split("/"))
         ):
             # No file has such a name, and Datasette's static handler failed on it (a 500).
-            return await send_message(cors_send, 404, "Not found", True)
+            return await send_message(cors_send, 404, await self.no_file_message(scope, path), True)
         download = DOWNLOAD.match(path)
         if download and any(part.startswith(".") for part in download["rest"].split("/")):
             # A release being written (dist/.<version>.<pid>.tmp) or replaced: never a download.
-            return await send_message(cors_send, 404, "Not found", True)
+            return await send_message(cors_send, 404, await self.no_file_message(scope, path), True)
         if download and not_a_download_path(download["rest"]):
-            return await send_message(cors_send, 404, "Not found", True)
+            return await send_message(cors_send, 404, await self.no_file_message(scope, path), True)
         if download and self.through_symlink(download["rest"]):
             # Not a file a release wrote (plugins/strict_paths.py's release_file does not list it):
             # Datasette's static mount served a symlink whose target is inside dist/.
@@ -701,7 +717,7 @@ class Downloads:
         if download and path.endswith("/"):
             # Neither a file nor a release's folder (the 302 above): the bare 404 nginx answers too
             # (deploy/nginx.conf.j2), with /downloads a level up.
-            return await send_message(cors_send, 404, "Not found", True)
+            return await send_message(cors_send, 404, await self.no_file_message(scope, path), True)
         unheld = await self.unheld_release_of_file(download["rest"]) if download else None
         if unheld is not None:
             return await send_message(cors_send, 404, self.not_held_message(path, unheld), True)
