@@ -1485,7 +1485,20 @@ def query_page(canned: dict, query_string: str, problem: str | None = None) -> d
     (compare_platforms?jurisdiction=DEU&country=FRA), as /compare?country=DEU no longer does."""
     taken = tuple(sorted(set(QUERY_PARAMETER.findall(canned["sql"]))))
     args = args_as_sent(query_string)
-    return {"not_applied": unread_parameters(args, taken, form=True), "problem": problem}
+    return {
+        "not_applied": unread_parameters(args, taken, form=True, refused=canned_json_refuses),
+        "problem": problem,
+    }
+
+
+def canned_json_refuses(key: str, value: str) -> bool:
+    """Whether a canned query's .json refuses a ``_shape`` (one Datasette has not, or ``object``),
+    which its page, answered 200, applies no more than any shape: the page says so, where
+    country_newest?_shape=bogus said nothing of it and /compare?_shape=bogus does. The options a
+    query's page refuses itself (``_sort``, ``_where``) are its 400, which says why."""
+    return key == "_shape" and (
+        shape_problem(value) is not None or query_object_problem({key: value}, "", "json") is not None
+    )
 
 
 def form_query_string(canned: dict, query_string: str) -> str:

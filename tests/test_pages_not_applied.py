@@ -91,6 +91,21 @@ def test_a_canned_querys_page_says_which_parameters_it_did_not_apply(site, path,
     assert_error_shape(site.get(path.replace("?", ".json?", 1)), 400)
 
 
+@pytest.mark.parametrize("shape", ["bogus", "object", ""])
+def test_a_canned_querys_page_names_a_shape_its_json_refuses(site, shape):
+    # country_newest?_shape=bogus was a 200 that said nothing of it, where /compare?_shape=bogus
+    # names it and the query's .json is a 400.
+    path = f"/disclosures/country_newest?jurisdiction=USA&_shape={shape}"
+    page = site.get(path)
+    assert page.status_code == 200
+    notice = notice_of(page.text)
+    assert f"no parameter <code>_shape</code>, so <code>_shape={shape}</code> was not applied" in notice, notice
+    assert "what it shows is for <code>jurisdiction</code> alone" in notice, notice
+    assert_error_shape(site.get(path.replace("?", ".json?", 1)), 400)
+    # A shape the .json applies is no notice.
+    assert notice_of(site.get("/disclosures/country_newest?jurisdiction=USA&_shape=array").text) == ""
+
+
 def test_a_canned_querys_page_lists_no_option_it_answers_or_refuses_on_its_own(site):
     # Datasette's cache time applies; a refused option (_sort) is the page's 400, which says why.
     assert notice_of(site.get(f"{TOP}?{TELEGRAM_2024}&_ttl=5").text) == ""
