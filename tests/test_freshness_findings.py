@@ -25,14 +25,16 @@ PLATFORMS = (
 def tiny_freshness(platforms: list[tuple], figures: list[tuple], sources: list[tuple]) -> dict[str, dict]:
     """platform_freshness and the freshness view over the given rows, by platform_id.
 
-    ``figures``: (platform_id, request_type_id, period_start, period_end, source_id[, value_kind]),
-    reported; value_kind is 'exact' when not given."""
+    ``figures``: (platform_id, request_type_id, period_start, period_end, source_id[, value_kind[,
+    jurisdiction_id]]), reported; value_kind is 'exact' when not given, and each figure's place its
+    own when none is given (one record a figure)."""
     db = sqlite_utils.Database(memory=True)
     db.execute(f"CREATE TABLE platforms ({PLATFORMS})")
     db.execute("CREATE TABLE sources (source_id, retrieved_date)")
     db.execute("CREATE TABLE request_types (request_type_id, label)")
     db.execute(
-        "CREATE TABLE figures (platform_id, request_type_id, period_start, period_end, source_id, is_derived, value_kind)"
+        "CREATE TABLE figures"
+        " (platform_id, request_type_id, period_start, period_end, source_id, is_derived, value_kind, jurisdiction_id)"
     )
     db.conn.executemany(f"INSERT INTO platforms VALUES ({', '.join('?' * 9)})", platforms)
     db.conn.executemany("INSERT INTO sources VALUES (?, ?)", sources)
@@ -46,7 +48,11 @@ def tiny_freshness(platforms: list[tuple], figures: list[tuple], sources: list[t
         ],
     )
     db.conn.executemany(
-        "INSERT INTO figures VALUES (?, ?, ?, ?, ?, 0, ?)", [(*f[:5], f[5] if len(f) > 5 else "exact") for f in figures]
+        "INSERT INTO figures VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+        [
+            (*f[:5], f[5] if len(f) > 5 else "exact", f[6] if len(f) > 6 else f"place {n}")
+            for n, f in enumerate(figures)
+        ],
     )
     for sql in (freshness.SERIES_TABLE_SQL, freshness.SERIES_ROWS_SQL):
         db.execute(sql)
@@ -93,6 +99,25 @@ def test_a_series_given_only_in_bands_is_not_the_main_series_though_it_has_more_
     )["z"]
     assert found["main_series"] == "All requests"
     assert found["main_series_up_to"] == "2024-06-30"
+
+
+def test_the_main_series_is_the_one_reported_for_the_most_places_and_periods_not_the_most_figures():
+    # Apple: its account requests give four counts a record (received, fulfilled, content and only
+    # non-content disclosed), its device requests fewer, for more countries; counting figures made
+    # account requests Apple's main series once the outcome counts were imported.
+    found = tiny_freshness(
+        [("a", "A", "half-yearly", "2024-12-31", "file", "2026-11-30", "source_retrieved", None, None)],
+        [
+            *[
+                ("a", "legal_process", "2024-07-01", "2024-12-31", "file", "exact", place)
+                for place in ("DEU", "FRA")
+                for _metric in range(4)
+            ],
+            *[("a", "all", "2024-07-01", "2024-12-31", "file", "exact", place) for place in ("DEU", "FRA", "ITA")],
+        ],
+        [("file", "2026-11-30")],
+    )["a"]
+    assert found["main_series"] == "All requests"
 
 
 def test_a_date_every_series_reaches_is_stated_plainly():
