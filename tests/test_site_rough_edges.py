@@ -291,7 +291,12 @@ def test_a_download_address_no_file_has_is_the_downloads_404(real_build, tmp_pat
     (tmp_path / "0.1.0" / "csv" / "figures.csv").write_bytes(b"a,b\r\n")
     site = Site(unhurried(real_build, dist=tmp_path))
     path = "/downloads/" + written.format(version="0.1.0", file="csv/figures.csv")
-    assert assert_error_shape(site.get(path), 404) == "Not found"
+    message = assert_error_shape(site.get(path), 404)
+    if "{file}" in written:
+        # Under a release this server holds, the 404 names its files (plugins/downloads.py).
+        assert "did you mean csv/figures.csv?" in message, message
+    else:
+        assert message == "Not found"
     assert site.get("/downloads/0.1.0/csv/figures.csv").content == b"a,b\r\n"
     assert site.get("/downloads/0.1.0/").status_code == 302
 
