@@ -26,7 +26,7 @@ newest period never stands for the global report's.
   orders series;
 * ``dataset_up_to_series``: the labels of the request types whose figures reach ``dataset_up_to``
   (", "-joined); ``main_request_type_id``, ``main_series`` (its label) and ``main_series_up_to``:
-  the request type with the most reported figures outside the DSA, and the end of its newest period.
+  the request type reported for the most places and periods outside the DSA, and the end of its newest period.
   Google's dataset reaches 2025-12-31 only through its National Security Letter bands, while its
   main series ends 2025-06-30: the statement names both;
 * ``published_up_to_series``: the request types of the freshness source's figures for the period
@@ -44,7 +44,8 @@ newest period never stands for the global report's.
 
 ``freshness_series`` (one row per platform and request type of its reported figures): ``regime``
 (``global`` or ``eu_dsa``), ``first_period_start``, ``dataset_up_to``, ``figures`` and
-``main_series`` (1 for the regime's request type with the most figures that are not bands).
+``main_series`` (1 for the regime's request type reported for the most places and periods in figures
+that are not bands).
 
 The ``freshness`` view adds the sentence readers see: "dataset up to X; platform has published
 up to Y (as checked on D)", then the DSA series as such.
