@@ -242,6 +242,31 @@ def test_every_platform_has_a_platform_page(site, real_db):
     assert site.get("/platform/nope").status_code == 404
 
 
+def test_a_platforms_long_notes_open_behind_a_summary_and_are_all_on_its_page(site, real_db):
+    """Curators' notes of 3,000 characters pushed the facts off the first screen: past 400
+    characters, the page opens with their first words and keeps every word behind a summary."""
+
+    def text(html: str) -> str:
+        return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+    collapsed = 0
+    for platform_id, notes in rows(real_db, "SELECT platform_id, notes FROM platforms WHERE notes != ''"):
+        page = site.get(f"/platform/{platform_id}").text
+        details = re.search(r'<details class="platform-notes"><summary>(.*?)</summary>(.*?)</details>', page, re.S)
+        if len(notes) > 400:
+            collapsed += 1
+            assert details, platform_id
+            assert f"{len(notes):,} characters" in details.group(1)
+            assert text(details.group(2)) == " ".join(notes.split()), platform_id
+            opening = text(re.search(r'<p class="lede notes-opening">(.*?)</p>', page, re.S).group(1))
+            assert opening.endswith("…") and len(opening) <= 321, platform_id
+            assert " ".join(notes.split()).startswith(opening.removesuffix("…")), platform_id
+        else:
+            assert details is None, platform_id
+            assert " ".join(notes.split()) in text(page), platform_id
+    assert collapsed >= 10  # the real package has notes of up to 3,022 characters
+
+
 def test_index_pages_list_every_country_and_platform(site, real_db):
     countries = site.get("/countries").text
     for (jurisdiction_id,) in rows(real_db, "SELECT jurisdiction_id FROM jurisdictions"):
