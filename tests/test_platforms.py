@@ -82,17 +82,10 @@ PINNED = {
     "amazon-world-2020h2-all-requests_processed": ("exact", 27664, None, None),
     "amazon-deu-2020h2-all-requests_processed": ("exact", 11735, None, None),
     "aws-world-2020h2-all-requests_processed": ("exact", 523, None, None),
-    # Amazon before 2020, from the press: its first report covered January 1 to May 31, 2015 (five
-    # months), then half-years; national security as the government's band, AWS's own band apart.
-    "amazon-usa-20150101-20150531-subpoena-requests_received": ("exact", 813, None, None),
-    "amazon-usa-20150101-20150531-national_security-requests_received": ("band", None, 0, 249),
-    "amazon-intl-20150101-20150531-all-requests_received": ("exact", 132, None, None),
-    "amazon-intl-2016h1-all-requests_received": ("exact", 120, None, None),
-    "amazon-usa-2017h1-subpoena-requests_received": ("exact", 1618, None, None),
-    "amazon-intl-2017h1-all-requests_received": ("exact", 75, None, None),
+    # Amazon's 2019 half-years, from press that gives AWS's figures apart: the consumer side alone.
     "amazon-usa-2019h1-subpoena-requests_received": ("exact", 1955, None, None),
+    "amazon-intl-2019h1-all-requests_received": ("exact", 270, None, None),
     "amazon-usa-2019h2-search_warrant-requests_received": ("exact", 440, None, None),
-    "aws-usa-2019h1-national_security-requests_received": ("band", None, 0, 249),
     # The Hindu: "Amazon processed 52 requests and AWS processed 15 requests with content information".
     "amazon-world-2020h2-all-requests_content_disclosed": ("exact", 52, None, None),
     "aws-world-2020h2-all-requests_content_disclosed": ("exact", 15, None, None),
@@ -600,37 +593,38 @@ def test_amazons_newest_reports_are_said_to_be_missing_not_absent(real_db):
     ) == [("amazon", "2020-12-31", "2020-12-31", 1), ("aws", "2025-06-30", "2020-12-31", 1)]
 
 
-def test_amazons_first_report_keeps_its_five_months_and_the_warrants_most_sources_give(real_db):
-    # January 1 to May 31, 2015 is not a half-year: no figure of it is filed under January-June.
-    assert rows(
+def test_amazons_reports_before_aws_was_reported_apart_are_under_neither_platform(real_db):
+    # Up to January-June 2017 Amazon's reports gave one set of figures, not split from AWS, and the press
+    # disagrees on what they covered; AWS was reported apart by July-December 2018 at the latest. A
+    # figure of those reports under amazon ("excluding AWS") or under aws would claim a scope nobody knows.
+    before_the_split = rows(
         real_db,
-        "SELECT DISTINCT period_end, period_kind FROM figures WHERE platform_id = 'amazon' AND period_start = '2015-01-01'",
-    ) == [("2015-05-31", "year_to_date")]
-    # ZDNet's 35 search warrants is a disagreement; the 25 of every other article is kept.
-    assert rows(
+        "SELECT figure_id FROM figures WHERE platform_id IN ('amazon', 'aws') AND period_start < '2018-07-01'",
+    )
+    assert before_the_split == []
+
+
+def test_a_band_given_once_for_amazon_and_aws_together_is_under_neither(real_db):
+    # January-June 2019: "0 to 249 national security requests for both consumers as well as cloud
+    # services" is one band for both; filed under each platform it would read as two bands.
+    bands_before_2020 = rows(
         real_db,
-        "SELECT f.value, d.claimed_value, d.kind FROM figures f JOIN disagreements d USING (figure_id)"
-        " WHERE f.figure_id = 'amazon-usa-20150101-20150531-search_warrant-requests_received'",
-    ) == [(25, 35, "different_value")]
+        "SELECT figure_id FROM figures WHERE platform_id IN ('amazon', 'aws')"
+        " AND request_type_id = 'national_security' AND period_start < '2020-01-01'",
+    )
+    assert bands_before_2020 == []
 
 
 def test_amazons_press_totals_and_full_response_shares_are_not_figures(real_db):
-    # ZDNet's 851 (2015) and 1,936 (January-June 2017) add up Amazon's U.S. counts: disagreements with
-    # no figure, and the build derives no total of its own for those periods.
-    assert sorted(
-        rows(
-            real_db,
-            "SELECT claimed_value, kind, coalesce(figure_id, '') FROM disagreements"
-            " WHERE disagreement_id IN ('amazon-usa-20150101-20150531-total-851', 'amazon-usa-2017h1-total-1936')",
-        )
-    ) == [(851, "arithmetic_total", ""), (1936, "arithmetic_total", "")]
+    # Amazon counted U.S. subpoenas, warrants and court orders apart: no total of them is typed, and
+    # the build derives none, for any period before its July-December 2020 per-country counts.
     assert rows(
         real_db,
         "SELECT count(*) FROM figures WHERE platform_id = 'amazon' AND request_type_id = 'all'"
-        " AND jurisdiction_id IN ('USA', 'WORLD') AND period_end < '2020-01-01'",
+        " AND jurisdiction_id IN ('USA', 'WORLD') AND period_end < '2020-07-01'",
     ) == [(0,)]
-    # "fully complied with 42 percent" is a share of full responses: no percentage and no count of
-    # requests fulfilled is recorded for Amazon.
+    # The press's "fully complied with 42 percent" and "1,505 out of 1,955 times" count full or partial
+    # responses: no percentage and no count of requests fulfilled is recorded for Amazon or AWS.
     assert rows(
         real_db,
         "SELECT count(*) FROM figures WHERE platform_id IN ('amazon', 'aws')"
