@@ -80,6 +80,21 @@ def test_apple_content_counts_are_read_for_account_requests_only(tmp_path):
     assert "no metric means this count" in skipped["[1]='requests_no_data'"]
 
 
+def test_apples_emergency_no_data_count_is_no_figure_and_its_notes_say_why(real_db):
+    # Apple's emergency file gives its "Requests where No Data Provided" (in 556 of the extraction's
+    # emergency rows) without defining it: no figure carries it under any metric, and the platform's
+    # notes tell a reader why it is missing rather than leaving it silently out.
+    assert rows(
+        real_db,
+        """SELECT DISTINCT metric_id FROM figures WHERE platform_id = 'apple' AND request_type_id = 'emergency'
+           AND is_derived = 0 ORDER BY metric_id""",
+    ) == [("percent_requests_some_data",), ("requests_fulfilled",), ("requests_received",)]
+    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'apple'")
+    assert "Not recorded, and why: the emergency requests' 'Requests where No Data Provided'" in notes
+    assert "neither requests_no_data_found" in notes
+    assert "Requests where No Data Provided" in apple.__doc__
+
+
 # Apple's counts of account requests by outcome, as the file's own cells give them: rows[2509] is
 # [24, 119, 1, 15989, 48075, null, 91.0, 3095, null, 7445, 7107, ...], 2025 H1, United States of
 # America, account: 15,989 requests received, 3,095 challenged or rejected, 7,445 with content and

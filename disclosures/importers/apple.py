@@ -6,6 +6,12 @@ Apple publishes its figures as a ZIP of spreadsheets; the readable copy is the e
 ``measures``. Its separate ``ns_rows`` (US national-security bands) are mis-parsed and are never
 read. Request types, measures and the country names pycountry does not know map through
 ``mappings/apple.csv``; a null cell is no figure (the measure does not apply to the type).
+
+Some measures are skipped, each with its mapping's reason, because no metric means them: among them
+the emergency file's "Requests where No Data Provided" (``requests_no_data``), which Apple counts
+apart from the requests it "Rejected/Challenged and No Data Provided" without saying why no data
+was provided, so it is neither the requests with no data found nor all those answered with no
+data (Apple's platform notes say what was searched for its definition).
 """
 
 from __future__ import annotations
