@@ -140,7 +140,10 @@ def test_outcome_rows_are_counts_of_their_own_metric(real_db):
         "SELECT count(*) FROM figures WHERE platform_id = 'dropbox' AND platform_wording LIKE '%No information provided%'",
     ) == [(0,)]
     ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'dropbox'")
-    assert "'No information provided' rows (no reason given, so neither no data found nor rejected)" in notes
+    assert (
+        "'No information provided' rows (no reason given, so neither no data found nor rejected, and no stored "
+        "page defines the row): no metric counts them" in notes
+    )
 
 
 def test_the_subpoenas_outcomes_stay_within_the_subpoenas_received(real_db):
