@@ -57,6 +57,9 @@ SIDE_BY_SIDE = "requests_and_accounts"
 SIDE_BY_SIDE_METRICS = {
     "requests_received",
     "requests_fulfilled",
+    "requests_content_disclosed",
+    "requests_non_content_disclosed",
+    "requests_no_data_found",
     "accounts_specified",
     "accounts_affected",
     "percent_requests_some_data",

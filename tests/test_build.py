@@ -444,3 +444,66 @@ def test_a_field_added_to_figures_is_built_and_empty_for_derived_figures(tmp_pat
     found = rows(db_path, "SELECT is_derived, reviewer, count(*) FROM figures GROUP BY is_derived, reviewer ORDER BY 1")
     assert found == [(0, "A. Curator", len(lines)), (1, None, found[-1][2])]
     assert found[-1][2] > 0
+
+
+# Germany's requests by outcome in both halves of 2024 (the base package has H1's received and
+# fulfilled): content + non-content = fulfilled, and the four outcomes = received.
+OUTCOME_METRICS = (
+    "requests_content_disclosed",
+    "requests_non_content_disclosed",
+    "requests_no_data_found",
+    "requests_rejected",
+)
+GERMANY_OUTCOMES = {
+    "2024h1": {"requests_content_disclosed": 700, "requests_non_content_disclosed": 500, "requests_no_data_found": 200}
+    | {"requests_rejected": 100},
+    "2024h2": {"requests_received": 1000, "requests_fulfilled": 800, "requests_content_disclosed": 300}
+    | {"requests_non_content_disclosed": 500, "requests_no_data_found": 150, "requests_rejected": 50},
+}
+
+
+def package_with_outcomes(folder, outcomes=GERMANY_OUTCOMES):
+    """The base package with the outcome metrics and ``outcomes`` (half -> metric -> value) for Germany."""
+    package = make_package(folder)
+    data = folder / "data"
+    with (data / "metrics.csv").open("a", encoding="utf-8") as handle:
+        for metric in OUTCOME_METRICS:
+            handle.write(f"{metric},{metric.replace('_', ' ').capitalize()},count,Fixture: requests by outcome.\n")
+    halves = {"2024h1": ("2024-01-01", "2024-06-30"), "2024h2": ("2024-07-01", "2024-12-31")}
+    with (data / "figures.csv").open("a", encoding="utf-8") as handle:
+        for half, values in outcomes.items():
+            start, end = halves[half]
+            for metric, value in values.items():
+                words = metric.replace("_", " ")
+                handle.write(
+                    f"examplechat-deu-{half}-all-{metric},examplechat,DEU,{start},{end},all,{metric},exact,{value},,,"
+                    f"{words},example-2025-01-10-report,,Germany {half} {words}: {value},\n"
+                )
+    return package
+
+
+def test_requests_and_accounts_has_the_outcome_counts_beside_received_and_fulfilled(tmp_path):
+    db = build.build_database(package_with_outcomes(tmp_path), tmp_path / "d.db")
+    columns = [r[1] for r in rows(db, "PRAGMA table_info(requests_and_accounts)")]
+    assert columns[7:12] == [
+        "requests_received",
+        "requests_fulfilled",
+        "requests_content_disclosed",
+        "requests_non_content_disclosed",
+        "requests_no_data_found",
+    ]
+    table = rows(
+        db,
+        """SELECT period_label, requests_received, requests_fulfilled, requests_content_disclosed,
+             requests_non_content_disclosed, requests_no_data_found, includes_derived, figure_ids
+           FROM requests_and_accounts WHERE jurisdiction_id = 'DEU' ORDER BY period_start, period_end""",
+    )
+    by_period = {r[0]: r[1:] for r in table}
+    assert by_period["2024h1"][:6] == (1500, 1200, 700, 500, 200, 0)
+    assert by_period["2024h2"][:6] == (1000, 800, 300, 500, 150, 0)
+    # The year, no source gives: each count the sum of its halves, flagged, and every figure named.
+    assert by_period["2024"][:6] == (2500, 2000, 1000, 1000, 350, 1)
+    year_ids = by_period["2024"][6].split()
+    for metric in ("requests_content_disclosed", "requests_non_content_disclosed", "requests_no_data_found"):
+        assert f"examplechat-deu-2024-all-{metric}-derived" in year_ids
+        assert f"examplechat-deu-2024h2-all-{metric}" in by_period["2024h2"][6].split()
