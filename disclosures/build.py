@@ -744,7 +744,10 @@ def derivation(
     order = recency_order(ends + [end for end, _ in staged.keys], ids + [fid for _, fid in staged.keys])
     del ends, ids
     yield order
-    derived = staged.derived()
+    try:
+        derived = staged.derived()
+    except derive.DerivedPartsInconsistent as error:
+        raise BuildFailed(str(error)) from error
     del staged
     derived_tier = tiers.figure_tiers(
         candidates,

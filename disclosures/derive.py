@@ -219,11 +219,93 @@ def derive_year_sums(
 
     Only exact counts, only where no figure is reported for the year itself (where one is,
     validation requires it to equal the sum of its parts unless an ``inconsistent_parts``
-    disagreement is recorded). One pass over the figures and one over each group's periods.
+    disagreement is recorded). One pass over the figures and one over each group's periods. A
+    year whose counts by outcome do not add up to their whole says so (``summed_years``).
     """
     if groups is None:
         groups = exact_count_groups(figures, units)
-    return [year_sum(plan) for plan in year_sum_plans(groups)]
+    return summed_years(year_sum_plans(groups))
+
+
+class DerivedPartsInconsistent(ValueError):
+    """Year sums by outcome whose gap from their whole is not the gap their inputs carry: the
+    derivation, not the data, is wrong."""
+
+
+def year_gap_sentence(whole: str, whole_value, parts: dict[str, object], halves: list[str]) -> str:
+    """Why year sums by outcome do not add up to their whole: the parts (metric -> value) summed
+    against the whole, and the inputs (``halves``, each in words) whose own parts do not."""
+    listed = " + ".join(f"{name} {number_text(value)}" for name, value in parts.items())
+    return (
+        f" The year's counts by outcome, summed from the same parts, do not add up to its {whole}: {listed} = "
+        f"{number_text(sum(parts.values()))} against {number_text(whole_value)}, because the platform's own "
+        f"do not for {'; nor for '.join(halves)} (an inconsistent_parts disagreement records it)."
+    )
+
+
+def outcome_gaps(plans: list[YearSum], sums: list[Derived]) -> dict[str, str]:
+    """The sentence (``year_gap_sentence``) to add to the note of each year sum (``plans`` and
+    their ``sums``, in the same order) that, with the other counts of its year by outcome, does
+    not add up to their whole (``rules.REQUEST_PARTS``), by figure id: a whole and its parts
+    summed from the same halves (or quarters) add up exactly when each half's do, so a half the
+    platform published inconsistent (an ``inconsistent_parts`` disagreement) passes its gap on
+    to the year, which validation, reading reported figures only, does not look at.
+
+    Raises DerivedPartsInconsistent when the year's gap is not its halves' gaps added up."""
+    of_year: dict[tuple, dict[str, tuple[YearSum, Derived]]] = defaultdict(dict)
+    for plan, derived in zip(plans, sums, strict=True):
+        platform, jurisdiction, request_type, metric = plan.group
+        of_year[(platform, jurisdiction, request_type, plan.year)][metric] = (plan, derived)
+    sentences: dict[str, str] = {}
+    for metrics in of_year.values():
+        for whole, names, _ in rules.REQUEST_PARTS:
+            present = [name for name in names if name in metrics]
+            if whole not in metrics or not present:
+                continue
+            whole_plan, whole_sum = metrics[whole]
+            part_periods = [(p["period_start"], p["period_end"]) for p in whole_plan.parts]
+            if any(
+                [(p["period_start"], p["period_end"]) for p in metrics[n][0].parts] != part_periods for n in present
+            ):
+                continue  # summed from other parts: not comparable part by part
+            parts = {name: metrics[name][1].row["value"] for name in present}
+            whole_value = whole_sum.row["value"]
+            if rules.request_parts_problem(whole, whole_value, parts) is None:
+                continue
+            halves, carried = [], 0
+            for index, reported_whole in enumerate(whole_plan.parts):
+                reported = {name: metrics[name][0].parts[index]["value"] for name in present}
+                carried += reported_whole["value"] - sum(reported.values())
+                if rules.request_parts_problem(whole, reported_whole["value"], reported) is not None:
+                    shown = " + ".join(number_text(value) for value in reported.values())
+                    halves.append(
+                        f"{rules.period_label(*period_dates(*part_periods[index]))}: {shown} = "
+                        f"{number_text(sum(reported.values()))} against {number_text(reported_whole['value'])} in "
+                        f"{reported_whole['figure_id']}"
+                    )
+            if not halves or whole_value - sum(parts.values()) != carried:
+                raise DerivedPartsInconsistent(
+                    f"{whole_sum.row['figure_id']} ({number_text(whole_value)}) and its parts by outcome "
+                    f"({', '.join(metrics[n][1].row['figure_id'] for n in present)}, {number_text(sum(parts.values()))}) "
+                    f"differ by {number_text(whole_value - sum(parts.values()))}, but their inputs by "
+                    f"{number_text(carried)}: the year sums do not add up their inputs"
+                )
+            sentence = year_gap_sentence(whole, whole_value, parts, halves)
+            for name in (whole, *present):
+                figure_id = metrics[name][1].row["figure_id"]
+                sentences[figure_id] = sentences.get(figure_id, "") + sentence
+    return sentences
+
+
+def summed_years(plans: list[YearSum]) -> list[Derived]:
+    """The derived figures of ``plans`` (``year_sum``), each whose year's counts by outcome do
+    not add up to their whole saying so (``outcome_gaps``)."""
+    sums = [year_sum(plan) for plan in plans]
+    sentences = outcome_gaps(plans, sums)
+    for derived in sums:
+        if derived.row["figure_id"] in sentences:
+            derived.row["notes"] += sentences[derived.row["figure_id"]]
+    return sums
 
 
 class StagedDerivation:
@@ -241,7 +323,7 @@ class StagedDerivation:
         self.keys += [(plan.year[1].isoformat(), plan.figure_id) for plan in self._year_sums]
 
     def derived(self) -> list[Derived]:
-        return self._complements + [year_sum(plan) for plan in self._year_sums]
+        return self._complements + summed_years(self._year_sums)
 
 
 def all_derived(figures: list[dict], units: dict[str, str]) -> list[Derived]:

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from disclosures import build, paths, schema_sql, validate, vocabulary
+from disclosures import build, derive, paths, schema_sql, validate, vocabulary
 from tests.conftest import rows
 from tests.packages import ROOT, make_package
 
@@ -507,3 +507,68 @@ def test_requests_and_accounts_has_the_outcome_counts_beside_received_and_fulfil
     for metric in ("requests_content_disclosed", "requests_non_content_disclosed", "requests_no_data_found"):
         assert f"examplechat-deu-2024-all-{metric}-derived" in year_ids
         assert f"examplechat-deu-2024h2-all-{metric}" in by_period["2024h2"][6].split()
+
+
+GAP = "do not add up"
+
+
+def test_derived_years_by_outcome_that_add_up_say_nothing_more(tmp_path):
+    db = build.build_database(package_with_outcomes(tmp_path), tmp_path / "d.db")
+    notes = dict(
+        rows(db, "SELECT metric_id, notes FROM figures WHERE jurisdiction_id = 'DEU' AND period_label = '2024'")
+    )
+    assert set(notes) >= {"requests_received", *OUTCOME_METRICS}
+    assert all(GAP not in note for note in notes.values())
+
+
+def test_a_half_whose_outcomes_do_not_add_up_says_so_in_the_derived_year(tmp_path):
+    # As Microsoft's United States 2013-H1: its four outcomes add up to 7,013 of 7,014 requests,
+    # a disagreement records it, and the year summed from both halves inherits the gap.
+    outcomes = {half: dict(values) for half, values in GERMANY_OUTCOMES.items()}
+    outcomes["2024h2"]["requests_received"] = 1001
+    package = package_with_outcomes(tmp_path, outcomes)
+    with (tmp_path / "data" / "disagreements.csv").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "examplechat-deu-2024h2-outcomes-add-to-1000,examplechat-deu-2024h2-all-requests_received,"
+            'example-2025-01-10-report,1000,"300, 500, 150 and 50 of 1001 requests",inconsistent_parts,'
+            "Fixture: the outcomes add up to 1000.\n"
+        )
+    db = build.build_database(package, tmp_path / "d.db")
+    year = dict(
+        rows(
+            db,
+            "SELECT metric_id, value FROM figures WHERE jurisdiction_id = 'DEU' AND period_label = '2024'"
+            " AND is_derived = 1",
+        )
+    )
+    assert year["requests_received"] == 2501
+    assert sum(year[m] for m in OUTCOME_METRICS) == 2500  # the values are the halves' sums, as reported
+    notes = dict(
+        rows(db, "SELECT metric_id, notes FROM figures WHERE jurisdiction_id = 'DEU' AND period_label = '2024'")
+    )
+    said = (
+        " The year's counts by outcome, summed from the same parts, do not add up to its requests_received:"
+        " requests_content_disclosed 1000 + requests_non_content_disclosed 1000 + requests_no_data_found 350"
+        " + requests_rejected 150 = 2500 against 2501, because the platform's own do not for 2024h2:"
+        " 300 + 500 + 150 + 50 = 1000 against 1001 in examplechat-deu-2024h2-all-requests_received"
+        " (an inconsistent_parts disagreement records it)."
+    )
+    for metric in ("requests_received", *OUTCOME_METRICS):
+        assert notes[metric].endswith(said), metric
+    # Fulfilled is content + non-content in both halves, and in the year: no word about it.
+    assert GAP not in notes["requests_fulfilled"]
+
+
+def test_a_year_sum_that_does_not_carry_its_inputs_gap_fails_the_build(tmp_path, monkeypatch):
+    # The halves add up; a year whose received is not their sum is the derivation's error.
+    summed = derive.year_sum
+
+    def off_by_one(plan):
+        made = summed(plan)
+        if plan.group[3] == "requests_received":
+            made.row["value"] += 1
+        return made
+
+    monkeypatch.setattr(derive, "year_sum", off_by_one)
+    with pytest.raises(build.BuildFailed, match="examplechat-deu-2024-all-requests_received-derived"):
+        build.build_database(package_with_outcomes(tmp_path), tmp_path / "d.db")

@@ -48,3 +48,47 @@ def test_each_outcome_column_is_described(site):
     # Apple gives its counts with content and with non-content only for account requests alone.
     assert "account requests only" in columns["requests_content_disclosed"]
     assert "account requests only" in columns["requests_non_content_disclosed"]
+
+
+# The derived years whose outcome counts, summed from the same halves as their requests received,
+# do not add up to it: computed here in SQL over the built figures, apart from derive.outcome_gaps.
+YEARS_NOT_ADDING_UP = """
+WITH year_values AS (
+  SELECT platform_id, jurisdiction_id, request_type_id, period_start,
+    sum(CASE WHEN metric_id = 'requests_received' THEN value END) AS received,
+    sum(CASE WHEN metric_id <> 'requests_received' THEN value END) AS outcomes,
+    count(*) AS metrics
+  FROM figures
+  WHERE is_derived = 1 AND period_kind = 'year' AND metric_id IN ('requests_received',
+    'requests_content_disclosed', 'requests_non_content_disclosed', 'requests_no_data_found', 'requests_rejected')
+  GROUP BY platform_id, jurisdiction_id, request_type_id, period_start
+)
+SELECT platform_id, jurisdiction_id, request_type_id, period_start FROM year_values
+WHERE metrics = 5 AND received <> outcomes ORDER BY 1, 2, 3, 4
+"""
+
+
+def test_only_derived_years_whose_outcomes_do_not_add_up_say_so(real_db):
+    assert rows(real_db, YEARS_NOT_ADDING_UP) == [("microsoft", "USA", "all", "2013-01-01")]
+    said = rows(
+        real_db,
+        "SELECT figure_id FROM figures WHERE is_derived = 1 AND notes LIKE '%do not add up to its requests_received%'"
+        " ORDER BY figure_id",
+    )
+    metrics = ("requests_content_disclosed", "requests_no_data_found", "requests_non_content_disclosed")
+    metrics += ("requests_received", "requests_rejected")
+    assert [figure_id for (figure_id,) in said] == [f"microsoft-usa-2013-all-{metric}-derived" for metric in metrics]
+
+
+def test_a_derived_years_figure_page_says_its_outcomes_do_not_add_up(site):
+    figure = site.get("/disclosures/figures/microsoft-usa-2013-all-requests_received-derived.json?_shape=array").json()[
+        0
+    ]
+    assert figure["value"] == 12666
+    assert (
+        "requests_content_disclosed 1361 + requests_non_content_disclosed 8415 + requests_no_data_found 2083"
+        " + requests_rejected 806 = 12665 against 12666, because the platform's own do not for 2013h1:"
+        " 749 + 4569 + 1107 + 588 = 7013 against 7014 in microsoft-usa-2013h1-all-requests_received"
+    ) in figure["notes"]
+    # And its page, which readers reach from requests_and_accounts' cell.
+    assert "7013 against 7014 in" in site.get("/figure/microsoft-usa-2013-all-requests_received-derived").text
