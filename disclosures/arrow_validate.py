@@ -15,8 +15,8 @@ each distinct value is checked once with the reader's own functions (``table_sch
 quotes) first go through regular expressions (RE2, in Arrow) that accept only cells those
 functions cannot fault; the other cells are checked by the functions themselves. The row and
 cross-row rules (figure ids from their fields, value kinds, numbers in quotes, keys, parts
-against wholes, fulfilled against received) are column operations, Python loops over two
-columns, or the same rule functions on the few rows that need them.
+against wholes, counts against the wholes they are within: fulfilled against received) are column
+operations, Python loops over two columns, or the same rule functions on the few rows that need them.
 
 How each shortcut stays exact is said where it is taken; tests/test_arrow_validate.py checks
 that every broken fixture and every hostile cell is refused and the valid packages are proved.
@@ -723,10 +723,11 @@ def combined(parts) -> tuple:
 
 
 def check_figures(tables: dict) -> None:
-    """validate.figure_problems: identity, units, parts against wholes, fulfilled against
-    received. Rows are compared through integer codes of their cells (``codes``). Parts and
-    wholes are checked per distinct set of periods a series has: the rules depend only on which
-    periods nest, so they are derived once per set and compared on all its series at once."""
+    """validate.figure_problems: identity, units, parts against wholes, counts against the wholes
+    they are within (rules.COUNTED_WITHIN). Rows are compared through integer codes of their
+    cells (``codes``). Parts and wholes are checked per distinct set of periods a series has: the
+    rules depend only on which periods nest, so they are derived once per set and compared on all
+    its series at once."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -787,7 +788,7 @@ def check_figures(tables: dict) -> None:
     exempt_rows = np.asarray(
         _array(pc.is_in(column("figure_id"), value_set=_strings(sorted(exempt)))).to_numpy(zero_copy_only=False)
     )[exact]
-    fulfilled_against_received(request_keys, metric[1], metric[0][exact], values)
+    subsets_against_wholes(request_keys, metric[1], metric[0][exact], values)
     parts_against_wholes(request_keys, metric[1], metric[0][exact], values, exempt_rows)
 
     # Series holding a figure exempt from the sums are checked by the rule itself.
@@ -927,29 +928,31 @@ def _np_fail(condition) -> None:
         raise Undecided
 
 
-def fulfilled_against_received(keys, metrics: list[str], metric, values) -> None:
-    """requests_fulfilled never above requests_received for the same platform, jurisdiction,
-    request type and period (``keys``: a code per exact count; ``metric``: its index in ``metrics``)."""
+def subsets_against_wholes(keys, metrics: list[str], metric, values) -> None:
+    """Each count of rules.COUNTED_WITHIN (requests fulfilled, notices to users) never above its
+    whole for the same platform, jurisdiction, request type and period (``keys``: a code per exact
+    count; ``metric``: its index in ``metrics``)."""
     import numpy as np
 
-    if "requests_fulfilled" not in metrics or "requests_received" not in metrics:
-        return
-    fulfilled = metric == metrics.index("requests_fulfilled")
-    received = metric == metrics.index("requests_received")
-    received_keys, received_values = keys[received], values[received]
-    order = np.argsort(received_keys, kind="stable")
-    received_keys, received_values = received_keys[order], received_values[order]
-    wanted_keys, wanted_values = keys[fulfilled], values[fulfilled]
-    at = np.searchsorted(received_keys, wanted_keys)
-    found = at < len(received_keys)
-    found[found] = received_keys[at[found]] == wanted_keys[found]
-    _np_fail(wanted_values[found] > received_values[at[found]])
+    for subset_name, whole_name, _, _ in rules.COUNTED_WITHIN:
+        if subset_name not in metrics or whole_name not in metrics:
+            continue
+        subset = metric == metrics.index(subset_name)
+        whole = metric == metrics.index(whole_name)
+        whole_keys, whole_values = keys[whole], values[whole]
+        order = np.argsort(whole_keys, kind="stable")
+        whole_keys, whole_values = whole_keys[order], whole_values[order]
+        wanted_keys, wanted_values = keys[subset], values[subset]
+        at = np.searchsorted(whole_keys, wanted_keys)
+        found = at < len(whole_keys)
+        found[found] = whole_keys[at[found]] == wanted_keys[found]
+        _np_fail(wanted_values[found] > whole_values[at[found]])
 
 
 def parts_against_wholes(keys, metrics: list[str], metric, values, exempt) -> None:
     """validate.figure_problems' counts by outcome against their whole (rules.REQUEST_PARTS), for
     the same platform, jurisdiction, request type and period (``keys``, as for
-    fulfilled_against_received). Undecided wherever a whole is below its parts or, for a whole its
+    subsets_against_wholes). Undecided wherever a whole is below its parts or, for a whole its
     parts make up, differs from them; a whole ``exempt`` (an inconsistent_parts disagreement
     names it) is not compared."""
     import numpy as np

@@ -1302,6 +1302,19 @@ REQUEST_PARTS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
 )
 
 
+# Counts of a subset beside the count of its whole, for one platform, jurisdiction, request type
+# and period: (subset, whole, the subset's words, the whole's words). Requests fulfilled are some
+# of those received. Notices are no outcome (REQUEST_PARTS leaves them out), but a notice still
+# goes only to the users of a request received, and only to an account the requests named: a
+# notice count above its whole is a cell read from the wrong row or column (Dropbox prints the
+# notices to each request and to each account listed side by side).
+COUNTED_WITHIN: tuple[tuple[str, str, str, str], ...] = (
+    ("requests_fulfilled", "requests_received", "requests fulfilled", "received"),
+    ("requests_users_notified", "requests_received", "requests whose users were notified", "received"),
+    ("accounts_notified", "accounts_specified", "accounts whose owners were notified", "accounts specified"),
+)
+
+
 def request_parts_problem(whole_metric: str, whole_value, parts: dict[str, Decimal]) -> str | None:
     """Why the counts ``parts`` (metric -> value) of one platform, jurisdiction, request type and
     period cannot be parts of ``whole_value`` counted under ``whole_metric`` (REQUEST_PARTS), or None."""

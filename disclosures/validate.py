@@ -1285,7 +1285,8 @@ def _finite_number(cell) -> Decimal | None:
 def figure_problems(
     figures: list[Figure], units: dict[str, str], exempt: set[str], shown: str, reported: set | None = None
 ) -> list[rules.Problem]:
-    """Identity, units, overlapping periods, parts against wholes, fulfilled against received.
+    """Identity, units, overlapping periods, parts against wholes, counts against the wholes they
+    are within (rules.COUNTED_WITHIN: fulfilled against received, notices to users).
     ``reported``: ``reported_periods`` of the whole table, when ``figures`` are only some of it."""
     problems = []
 
@@ -1369,16 +1370,22 @@ def figure_problems(
         if sum(f.value for f in members) > rules.DOUBLE_WHOLE_LIMIT:
             problems += derived_range_problems(members, units, shown)
 
-    received = {(*f.group[:3], f.period): f for f in exact_counts if f.metric_id == "requests_received"}
+    # Subsets against their wholes (rules.COUNTED_WITHIN): requests fulfilled, notices to users.
+    within = {
+        subset: (whole, subset_words, whole_words) for subset, whole, subset_words, whole_words in rules.COUNTED_WITHIN
+    }
+    wholes_of = {whole for whole, _, _ in within.values()}
+    whole_figures = {(f.metric_id, *f.group[:3], f.period): f for f in exact_counts if f.metric_id in wholes_of}
     for figure in exact_counts:
-        if figure.metric_id != "requests_fulfilled":
+        if figure.metric_id not in within:
             continue
-        other = received.get((*figure.group[:3], figure.period))
+        whole, subset_words, whole_words = within[figure.metric_id]
+        other = whole_figures.get((whole, *figure.group[:3], figure.period))
         if other is not None and figure.value > other.value:
             problem(
                 figure,
                 "value",
-                f"{figure.value} requests fulfilled exceeds {other.value} received ({other.figure_id}, line {other.line})",
+                f"{figure.value} {subset_words} exceeds {other.value} {whole_words} ({other.figure_id}, line {other.line})",
             )
 
     # Counts of requests by outcome against the whole they are parts of (rules.REQUEST_PARTS).
