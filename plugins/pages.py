@@ -766,6 +766,22 @@ def quoted_lines(text) -> list[str]:
     return [line.strip() for line in text.split("¶") if line.strip()]
 
 
+# A full stop that ends a sentence: after a lower-case word, a number, a bracket or a quote, and
+# not a one-letter abbreviation's ("e.g."); "U.S." ends no sentence ("non-U.S. requests").
+SENTENCE_END = re.compile(r"(?<![.\s]\w)(?<=[a-z0-9)'\"’])\.(?= )")
+
+
+def notes_opening(text: str, length: int) -> str:
+    """The opening of a long text, at most ``length`` characters: up to its last full sentence if
+    that ends in the second half, else its last whole word and "…". Cut at a word, Google's notes
+    opened with "… The bulk CSV has no worldwide row. The…", Apple's with "(searched on…"."""
+    window = text[: length - 1]
+    ends = [m.end() for m in SENTENCE_END.finditer(window)]
+    if ends and ends[-1] >= length // 2:
+        return window[: ends[-1]]
+    return window.rsplit(" ", 1)[0] + "…"
+
+
 # A changelog's value token (disclosures/vocabulary.py, value_token): 900, 81.5, 0-499, <500,
 # withheld, not_reported.
 NUMBER_TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -806,6 +822,7 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["tilde_encode"] = tilde_encode
     env.filters["http_url"] = http_url
     env.filters["quoted_lines"] = quoted_lines
+    env.filters["notes_opening"] = notes_opening
     env.filters["code_spans"] = code_spans
     env.filters["token_text"] = token_text
     # Every date a page shows, unbreakable: {{ release.date|dates }} (plugins/_dates.py).

@@ -259,12 +259,36 @@ def test_a_platforms_long_notes_open_behind_a_summary_and_are_all_on_its_page(si
             assert f"{len(notes):,} characters" in details.group(1)
             assert text(details.group(2)) == " ".join(notes.split()), platform_id
             opening = text(re.search(r'<p class="lede notes-opening">(.*?)</p>', page, re.S).group(1))
-            assert opening.endswith("…") and len(opening) <= 321, platform_id
+            assert opening.endswith(("…", ".")) and len(opening) <= 320, platform_id
             assert " ".join(notes.split()).startswith(opening.removesuffix("…")), platform_id
         else:
             assert details is None, platform_id
             assert " ".join(notes.split()) in text(page), platform_id
     assert collapsed >= 10  # the real package has notes of up to 3,022 characters
+
+
+def test_a_notes_opening_ends_with_a_sentence_where_one_ends_in_its_second_half(site):
+    """Cut at a word, Google's notes opened with "... The bulk CSV has no worldwide row. The…" and
+    Apple's with "(searched on…": the opening ends with the last full sentence it holds, unless
+    that sentence ends in its first half; "U.S." and "e.g." end no sentence."""
+    notes_opening = plugin("pages").notes_opening
+    words = "word " * 40
+    assert notes_opening(words + "Done here. " + "more " * 80, 320) == words + "Done here."
+    # A sentence ending early would leave most of the opening out: cut at the last word instead.
+    assert notes_opening("Short. " + "word " * 100, 320) == ("Short. " + "word " * 62).rstrip() + "…"
+    for abbreviation in ("non-U.S.", "e.g."):
+        opening = notes_opening(words + f"then {abbreviation} requests " + "word " * 80, 320)
+        assert opening.endswith("word…"), abbreviation
+    google = text_of(site.get("/platform/google").text, "lede notes-opening")
+    assert google.endswith("The bulk CSV has no worldwide row.")
+    apple = text_of(site.get("/platform/apple").text, "lede notes-opening")
+    assert apple.endswith("National-security figures in bands.")
+
+
+def text_of(page: str, css_class: str) -> str:
+    """The text of the first paragraph of ``page`` with exactly this class, tags and spaces folded."""
+    inner = re.search(rf'<p class="{css_class}">(.*?)</p>', page, re.S).group(1)
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", inner)).split())
 
 
 def test_index_pages_list_every_country_and_platform(site, real_db):
