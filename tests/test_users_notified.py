@@ -7,6 +7,7 @@ count of accounts notified are two metrics; and a total the platform did not pri
 January-March 2019 "Total 19 19 20" has no notified cell) is not made up from its rows.
 """
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -157,3 +158,28 @@ def test_the_metrics_say_what_a_notice_count_is_not(real_db):
     assert "Not requests_users_notified" in definitions["accounts_notified"]
     assert "never added to requests_fulfilled" in definitions["requests_users_notified"]
     assert rows(real_db, "SELECT DISTINCT unit FROM metrics WHERE metric_id IN (?, ?)", *NOTIFIED) == [("count",)]
+
+
+def test_no_dropbox_note_calls_a_column_unrecorded_whose_notice_row_is_recorded(real_db):
+    # July-December 2014's warrants note said "The column 'To each account listed' ... is not
+    # recorded" beside "... to each account listed as accounts_notified": its notice cell is.
+    recorded = {
+        (period, request_type)
+        for period, request_type in rows(
+            real_db,
+            """SELECT period_start, request_type_id FROM figures
+               WHERE platform_id = 'dropbox' AND metric_id = 'accounts_notified'""",
+        )
+    }
+    assert recorded
+    contradicting = [
+        figure_id
+        for figure_id, period, request_type, notes in rows(
+            real_db,
+            """SELECT figure_id, period_start, request_type_id, notes FROM figures
+               WHERE platform_id = 'dropbox' AND notes LIKE '%''To each account listed''%'""",
+        )
+        if (period, request_type) in recorded
+        and re.search(r"'To each account listed'[^.;]*(?<!rows )(is|are) not recorded", notes)
+    ]
+    assert contradicting == []
