@@ -1630,21 +1630,25 @@ async def chart_page(datasette, request):
                 return await bad_request(datasette, request, str(error))
             refused = str(error)
             message = refused[:1].upper() + refused[1:] + "."
-    if drawn is None and not refused and not options and as_json:
-        # One jurisdiction with no series was chart: null under 200, where it beside one with series
-        # was a 404: a program took the null for what the platform reports there.
+    # A selection with no series is a 404, page and JSON alike: the JSON's chart: null under 200 (one
+    # jurisdiction alone) was taken for what the platform reports there, and the page's 200 said
+    # what its JSON's 404 said. The page names no address (its form lists what there is).
+    missing = None
+    if drawn is None and not refused and not options:
         there = await rows(
             db,
             "SELECT DISTINCT jurisdiction_id FROM figures_series WHERE platform_id = ? ORDER BY jurisdiction_id",
             [platform],
         )
-        if there:
+        if there and as_json:
             example = (
                 datasette.urls.path("chart.json")
                 + "?"
                 + urlencode([("platform", platform), ("jurisdiction", there[0]["jurisdiction_id"])])
             )
             exists = f"its jurisdictions with series are {', '.join(r['jurisdiction_id'] for r in there)} (for example {example})"
+        elif there:
+            exists = "pick a jurisdiction from the Jurisdiction list, which lists those with series"
         else:
             # Signal publishes cases, not counts: no jurisdiction of its list has a series.
             exists = (
@@ -1653,33 +1657,21 @@ async def chart_page(datasette, request):
             )
         named = f"jurisdiction={','.join(jurisdictions)}" if asked["jurisdictions"] else f"platform={platform}"
         given_where = "" if asked["jurisdictions"] else ", charted where no jurisdiction is given"
-        return await not_found(
-            datasette,
-            request,
-            f"{named}: {known[0]['name']} has no series for {', '.join(jurisdictions)}{given_where}; {exists}",
-        )
-    if drawn is None and not refused:
+        missing = f"{named}: {known[0]['name']} has no series for {', '.join(jurisdictions)}{given_where}; {exists}"
+    if missing and as_json:
+        return await not_found(datasette, request, missing)
+    if missing:
+        message = missing + "."
+    elif drawn is None and not refused:
         message = "No non-overlapping series matches this selection: try another request type or metric."
-        if not options:
-            message = (
-                f"No non-overlapping series matches this selection: {known[0]['name']} has none for "
-                f"{', '.join(jurisdictions)}; pick a jurisdiction from its list."
-            )
-            if not await rows(db, "SELECT 1 FROM figures_series WHERE platform_id = ? LIMIT 1", [platform]):
-                # Signal publishes cases, not counts: no jurisdiction of its list has a series.
-                message = (
-                    f"No non-overlapping series matches this selection: {known[0]['name']} has no series to "
-                    f"chart in any jurisdiction; what it publishes is on its page, "
-                    f"{datasette.urls.path('platform/' + platform)}."
-                )
     elif drawn:
         message = " ".join(notices) or None
     context = {
         "chart": drawn,
         "charts_json": embed([drawn] if drawn else []),
         "message": message,
-        # A 400: the message is what to change, shown as an error and announced by screen readers.
-        "refused": bool(refused),
+        # A 400 or 404: the message is what to change, shown as an error and announced by screen readers.
+        "refused": bool(refused or missing),
         "asked": asked,
         "selected": {
             "platform": platform,
@@ -1703,7 +1695,7 @@ async def chart_page(datasette, request):
             {(o["metric_id"], o["metric"]) for o in options if o["request_type_id"] == request_type}, key=lambda o: o[1]
         ),
     }
-    return await render(datasette, request, "explore/chart.html", context, 400 if refused else 200)
+    return await render(datasette, request, "explore/chart.html", context, 400 if refused else 404 if missing else 200)
 
 
 # What a reader may add to /compare's address for a period it does not take (its HTML says so;

@@ -109,10 +109,12 @@ def test_a_platform_without_a_series_for_the_jurisdiction_is_told_so_never_a_500
     with_series = {platform for (platform,) in rows(real_db, "SELECT DISTINCT platform_id FROM figures_series")}
     for platform in without_usa:
         query = f"platform={platform}&jurisdiction=USA&request_type=ip_or_phone&metric=requests_fulfilled"
+        # The page is the 404 its JSON is (it was a 200), with its form, so that a reader picks again.
         page = site.get(f"/chart?{query}")
-        assert page.status_code == 200, (platform, page.status_code)
+        assert page.status_code == 404, (platform, page.status_code)
+        assert '<form class="pick"' in page.text and charts_of(page.text) == []
         told = (
-            "has none for USA; pick a jurisdiction from its list"
+            "has no series for USA; pick a jurisdiction from the Jurisdiction list"
             if platform in with_series
             else "has no series to chart in any jurisdiction"
         )
@@ -175,13 +177,15 @@ def test_a_platform_with_no_series_at_all_is_told_so_not_sent_to_another_jurisdi
     # /chart?platform=signal said "Signal has none for USA; pick a jurisdiction from its list":
     # Signal publishes no counts, and no jurisdiction of it has a series.
     page = site.get("/chart?platform=signal")
-    assert page.status_code == 200 and "pick a jurisdiction" not in page.text
-    assert "Signal has no series to chart in any jurisdiction" in page.text and "/platform/signal" in page.text
+    assert page.status_code == 404 and "pick a jurisdiction" not in page.text
     message = assert_error_shape(site.get("/chart.json?platform=signal"), 404)
     assert message.startswith("platform=signal: Signal has no series for USA, charted where no jurisdiction is given;")
     assert "it has no series to chart in any jurisdiction" in message and "/platform/signal" in message
+    # The page says what its JSON's 404 says, as an error above nothing drawn.
+    assert re.findall(r'<p class="refusal" role="alert">(.*?)</p>', unescape(page.text), re.S) == [message + "."]
     # A platform with series elsewhere still sends the reader to its other jurisdictions.
-    assert "pick a jurisdiction" in site.get("/chart?platform=telegram&jurisdiction=WORLD").text
+    elsewhere = site.get("/chart?platform=telegram&jurisdiction=WORLD")
+    assert elsewhere.status_code == 404 and "pick a jurisdiction" in elsewhere.text
 
 
 def test_one_jurisdiction_without_a_series_is_a_404_as_it_is_beside_another(site, real_db):
@@ -201,9 +205,24 @@ def test_one_jurisdiction_without_a_series_is_a_404_as_it_is_beside_another(site
     assert "jurisdiction=ATA: Google has no series" in assert_error_shape(
         site.get("/chart.json?platform=google&jurisdiction=ATA&jurisdiction=USA"), 404
     )
-    # The page still draws what there is, under its notice.
+    # The page was a 200 beside the JSON's 404: it is the 404 too, the chart page with its form
+    # (Google's jurisdictions with series to pick from) and the JSON's message, naming the list
+    # where the JSON lists the codes.
     page = site.get("/chart?platform=google&jurisdiction=ATA")
-    assert page.status_code == 200 and "Google has none for ATA; pick a jurisdiction from its list." in page.text
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    html = unescape(page.text)
+    (said,) = re.findall(r'<p class="refusal" role="alert">(.*?)</p>', html, re.S)
+    assert said == (
+        "jurisdiction=ATA: Google has no series for ATA; "
+        "pick a jurisdiction from the Jurisdiction list, which lists those with series."
+    )
+    assert said.split(";")[0] == message.split(";")[0]
+    (form,) = re.findall(r'<select name="jurisdiction".*?</select>', html, re.S)
+    assert re.findall(r'<option value="(\w+)"', form) and set(re.findall(r'<option value="(\w+)"', form)) == set(
+        charted
+    )
+    assert ("platform", "google") in form_choices(html) and charts_of(html) == []
+    assert "Data license:" in html  # the site's page, not Datasette's bare error page
 
 
 @pytest.mark.parametrize(
@@ -255,4 +274,5 @@ def test_the_api_page_lists_the_charts_404(site):
     api = " ".join(site.get("/api").text.split())
     said = re.search(r"<li><strong>404</strong>: (.*?)</li>", api).group(1)
     assert "a <code>/chart.json</code> request type, metric or jurisdiction of which the platform has no series" in said
+    assert "<code>/chart</code>'s page is the same 404, with its form" in said
     assert site.get("/chart.json?platform=google&jurisdiction=IND&request_type=ip_or_phone").status_code == 404

@@ -538,8 +538,10 @@ def test_chart_page_answers_for_any_selection(site):
     assert chart["unit"] == "count" and chart["points"] >= 10
     assert site.get("/chart").status_code == 200
     assert site.get("/chart?platform=nope").status_code == 400
+    # A selection with no series is the 404 its JSON is (it was a 200), the page still the chart page.
     empty = site.get("/chart?platform=telegram&jurisdiction=ATA")
-    assert empty.status_code == 200 and "No non-overlapping series" in empty.text
+    assert empty.status_code == 404 and "Telegram has no series for ATA" in empty.text
+    assert '<form class="pick"' in empty.text
 
 
 def test_the_compare_picker_says_which_platforms_hold_eu_dsa_orders_alone(site, real_db):
@@ -1222,7 +1224,7 @@ def test_a_new_platform_gets_its_own_metric_list(site):
     assert again.status_code == 200 and charts_of(unescape(again.text))[0]["title"] == chart["title"]
     assert '<p class="notice">' not in again.text
     # A metric the request type lacks is dropped, and said so; a country with no series of the
-    # platform keeps the page's own message, naming it.
+    # platform is the page's 404 (its JSON's), the form kept and the country named.
     dropped = unescape(
         site.get("/chart?platform=telegram&jurisdiction=USA&request_type=ip_or_phone&metric=requests_received").text
     )
@@ -1230,7 +1232,10 @@ def test_a_new_platform_gets_its_own_metric_list(site):
         re.findall(r'<p class="notice">(.*?)</p>', dropped, re.S)
     )
     empty = unescape(site.get("/chart?platform=telegram&jurisdiction=ATA").text)
-    assert "No non-overlapping series" in empty and "ATA" in re.findall(r'<p class="missing">(.*?)</p>', empty, re.S)[0]
+    (said,) = re.findall(r'<p class="refusal" role="alert">(.*?)</p>', empty, re.S)
+    assert said.startswith("jurisdiction=ATA: Telegram has no series for ATA;") and ("platform", "telegram") in (
+        form_choices(empty)
+    )
 
 
 def test_a_charts_events_name_their_source(site, real_db):

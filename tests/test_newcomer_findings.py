@@ -380,8 +380,10 @@ def test_the_allowed_values_are_the_vocabulary(site, real_db):
     assert message.endswith(", ".join(metrics))
 
 
-def test_a_known_value_without_figures_keeps_the_pages_own_message(site):
-    assert "No non-overlapping series" in site.get("/chart?platform=signal").text
+def test_a_known_value_without_figures_is_a_404_not_an_unknown_values_400(site):
+    # A platform that exists but has no series is told so (the page, once a 200, is the 404 its JSON is).
+    page = site.get("/chart?platform=signal")
+    assert page.status_code == 404 and "Signal has no series for USA" in page.text and "no such" not in page.text
     assert "Signal has no series for USA" in assert_error_shape(site.get("/chart.json?platform=signal"), 404)
     assert site.get("/compare.json?jurisdiction=USA&platform=telegram&platform=google").status_code == 200
 
