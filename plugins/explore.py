@@ -187,6 +187,24 @@ def headline_request_type(
     return sorted(counts, key=lambda r: (-counts[r], r))[0]
 
 
+def default_request_type(
+    counts: dict[str, int], newest: dict[str, str] | None = None, main: str | None = None, having: set | None = None
+) -> str | None:
+    """The request type /chart draws when the address names none, from ``headline_request_type``'s
+    {request_type_id: number of series points} and newest periods: the platform's main series
+    (platform_freshness.main_request_type_id, ``main``) when the selection has it; else the headline
+    among the global reports' request types; EU DSA orders, a separate regime, only when the
+    selection has nothing else (X's Germany opened on them, where X's global reports have Germany
+    too). ``having``: the request types with a series of every metric asked, to which the choice is
+    kept when there are any (a metric asked is drawn, not refused for the request type chosen)."""
+    if having:
+        counts = {r: n for r, n in counts.items() if r in having} or counts
+    if main in counts:
+        return main
+    global_reports = {r: n for r, n in counts.items() if r not in DSA_REQUEST_TYPES}
+    return headline_request_type(global_reports or counts, newest)
+
+
 def charted_series(found: list[dict], metrics: tuple[str, ...]) -> list[dict]:
     """The series a page's charts choose from, from rows with a metric_id: those of ``metrics``
     (the headline ones) when there are any, else all of them. A platform whose only series are of
@@ -1510,6 +1528,8 @@ async def chart_page(datasette, request):
         },
         **{r["metric_id"]: r["label"] for r in await rows(db, "SELECT metric_id, label FROM metrics")},
     }
+    main = (await freshness(db)).get(platform, {}).get("main_request_type_id")
+    having = {r for r in counts if set(metrics) <= {o["metric_id"] for o in options if o["request_type_id"] == r}}
     if request_type and counts and request_type not in counts:
         if as_json:
             # A program reads the data, not the message: another request type's series under 200
@@ -1523,13 +1543,13 @@ async def chart_page(datasette, request):
                 f"request_type={request_type}: {known[0]['name']} has no series of {names[request_type]!r} for "
                 f"{', '.join(jurisdictions)}; its request types there are {'; '.join(there)}",
             )
-        headline = headline_request_type(counts, newest)
+        headline = default_request_type(counts, newest, main, having)
         notices.append(
             f"{known[0]['name']} has no series of the request type “{names[request_type]}” for "
             f"{', '.join(jurisdictions)}: this chart shows its “{names[headline]}”."
         )
         request_type = headline
-    request_type = request_type or headline_request_type(counts, newest)
+    request_type = request_type or default_request_type(counts, newest, main, having)
     # The headline counts first (requests received, then fulfilled, ...), the rest by label: by
     # label alone Google's India opened on "% of requests where some data was produced".
     offered = sorted(
