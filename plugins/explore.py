@@ -1413,10 +1413,96 @@ async def platform_id_of(db, asked: str) -> str | None:
     return named[0]["platform_id"] if named else None
 
 
-def chart_json_url(datasette, platform: str, jurisdictions: list[str], request_type: str, metrics: list[str]) -> str:
+async def labels(db) -> dict[str, str]:
+    """Each request type's and metric's label, by id."""
+    return {
+        **{
+            r["request_type_id"]: r["label"] for r in await rows(db, "SELECT request_type_id, label FROM request_types")
+        },
+        **{r["metric_id"]: r["label"] for r in await rows(db, "SELECT metric_id, label FROM metrics")},
+    }
+
+
+def series_words(names: dict[str, str], request_type: str | None, metrics: list[str]) -> str:
+    """A series as a message names it, by ``names`` (``labels``): "'Requests received' of 'All
+    requests'", or either alone."""
+    words = in_words([repr(names[m]) for m in metrics]) if metrics else ""
+    if request_type:
+        return f"{words} of {names[request_type]!r}" if words else repr(names[request_type])
+    return words
+
+
+async def series_points(
+    db, request_type: str | None, metrics: list[str], jurisdictions: list[str] | None = None
+) -> dict[str, dict[str, int]]:
+    """{platform_id: {jurisdiction_id: points}} of the series of every one of ``metrics`` in one
+    request type (``request_type``, or any), in ``jurisdictions`` (or anywhere): its points are the
+    rows of figures_series of those metrics, in the request types that have them all."""
+    where, params = ["1"], []
+    if jurisdictions is not None:
+        where.append("jurisdiction_id IN ({})".format(",".join("?" * len(jurisdictions))))
+        params += jurisdictions
+    if request_type:
+        where.append("request_type_id = ?")
+        params.append(request_type)
+    if metrics:
+        where.append("metric_id IN ({})".format(",".join("?" * len(metrics))))
+        params += metrics
+    found: dict[str, dict[str, int]] = {}
+    for r in await rows(
+        db,
+        f"""SELECT platform_id, jurisdiction_id, count(*) AS points FROM figures_series
+            WHERE {" AND ".join(where)} GROUP BY platform_id, jurisdiction_id, request_type_id
+            HAVING count(DISTINCT metric_id) >= ?""",
+        [*params, max(len(metrics), 1)],
+    ):
+        places = found.setdefault(r["platform_id"], {})
+        places[r["jurisdiction_id"]] = places.get(r["jurisdiction_id"], 0) + r["points"]
+    return found
+
+
+def most_points(points: dict[str, int]) -> list[tuple[str, int]]:
+    """``points`` ({id: points}) as pairs, the most points first, then by id: deterministic."""
+    return sorted(points.items(), key=lambda p: (-p[1], p[0]))
+
+
+async def platforms_with_series(
+    db, jurisdictions: list[str], request_type: str | None, metrics: list[str]
+) -> list[tuple[str, int]]:
+    """The platforms with a series of ``metrics`` of ``request_type`` (``series_points``) in
+    ``jurisdictions``, each with its points there: first those with one in the most of
+    ``jurisdictions``, then the most points, then by id. /chart's platform when the address names a
+    metric or request type but no platform: Zoom's six U.S. points of "requests processed" would
+    have drawn the United States alone where Germany was asked beside it, which Amazon has."""
+    found = await series_points(db, request_type, metrics, jurisdictions)
+    points = {platform: sum(places.values()) for platform, places in found.items()}
+    return sorted(points.items(), key=lambda p: (-len(found[p[0]]), -p[1], p[0]))
+
+
+async def no_platform_series_message(
+    datasette, db, jurisdictions: list[str], request_type: str | None, metrics: list[str], what: str, listed: bool
+) -> str:
+    """/chart's 404 when the address names a metric or request type but no platform, and no platform
+    has a series of it in ``jurisdictions``: the platforms with one elsewhere, the most points
+    first, each with the jurisdiction where it has the most (and its /chart.json address when
+    ``listed``, for a program; the page's form picks)."""
+    named = "&".join(([f"request_type={request_type}"] if request_type else []) + [f"metric={m}" for m in metrics])
+    found = await series_points(db, request_type, metrics)
+    elsewhere = []
+    for platform, _ in most_points({p: sum(places.values()) for p, places in found.items()}):
+        place = most_points(found[platform])[0][0]
+        address = f": {chart_json_url(datasette, platform, [place], request_type, metrics)}" if listed else ""
+        elsewhere.append(f"{platform} ({place}{address})")
+    there = f"those with one elsewhere are {'; '.join(elsewhere)}" if elsewhere else "none has one anywhere"
+    return f"{named}: no platform has a series of {what} for {', '.join(jurisdictions)}; {there}"
+
+
+def chart_json_url(
+    datasette, platform: str, jurisdictions: list[str], request_type: str | None, metrics: list[str]
+) -> str:
     """The address of /chart.json for one selection, as a 404 of /chart.json names what there is."""
     query = [("platform", platform)] + [("jurisdiction", j) for j in jurisdictions]
-    query += [("request_type", request_type)] + [("metric", m) for m in metrics]
+    query += ([("request_type", request_type)] if request_type else []) + [("metric", m) for m in metrics]
     return datasette.urls.path("chart.json") + "?" + urlencode(query)
 
 
@@ -1492,6 +1578,26 @@ async def chart_page(datasette, request):
         "request_type": given["request_type"],
         "metrics": list(metrics),
     }
+    # Why the platform drawn is not Telegram, the default, when the address named none: a metric or
+    # request type asked for is drawn from a platform that has a series of it (metric=
+    # requests_content_disclosed was a 404, as Telegram has none).
+    platform_chosen, no_series = None, None
+    if not given["platform"] and not problem and (metrics or given["request_type"]):
+        ranked = await platforms_with_series(db, jurisdictions, given["request_type"], metrics)
+        what = series_words(await labels(db), given["request_type"], metrics)
+        if ranked:
+            platform, points = ranked[0]
+            known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
+            platform_chosen = (
+                f"No platform given: this chart is {known[0]['name']}'s, the platform with the most points ({points:,}) "
+                f"of {what} for {', '.join(jurisdictions)} in the non-overlapping series."
+            )
+        else:
+            no_series = await no_platform_series_message(
+                datasette, db, jurisdictions, given["request_type"], metrics, what, as_json
+            )
+            if as_json:
+                return await not_found(datasette, request, no_series)
     options = await rows(
         db,
         """SELECT DISTINCT s.request_type_id, r.label AS request_type, s.metric_id, m.label AS metric, m.unit
@@ -1522,12 +1628,7 @@ async def chart_page(datasette, request):
     # number" sent to Apple answered with an empty Metric list, and Draw then drew another chart.)
     notices = []
     request_type = given["request_type"]
-    names = {
-        **{
-            r["request_type_id"]: r["label"] for r in await rows(db, "SELECT request_type_id, label FROM request_types")
-        },
-        **{r["metric_id"]: r["label"] for r in await rows(db, "SELECT metric_id, label FROM metrics")},
-    }
+    names = await labels(db)
     main = (await freshness(db)).get(platform, {}).get("main_request_type_id")
     having = {r for r in counts if set(metrics) <= {o["metric_id"] for o in options if o["request_type_id"] == r}}
     if request_type and counts and request_type not in counts:
@@ -1584,7 +1685,7 @@ async def chart_page(datasette, request):
         # Nothing is drawn: a chart of the defaults would read as the answer to what was asked.
         refused = problem
         message = problem + "."
-    elif options and request_type and metrics:
+    elif options and request_type and metrics and not no_series:
         # A jurisdiction with no series of this selection draws no line: titled with the others
         # only, and said, where Google's legal process requests for USA and ISL were titled
         # "United States and Iceland" over Iceland's line alone.
@@ -1653,8 +1754,8 @@ async def chart_page(datasette, request):
     # A selection with no series is a 404, page and JSON alike: the JSON's chart: null under 200 (one
     # jurisdiction alone) was taken for what the platform reports there, and the page's 200 said
     # what its JSON's 404 said. The page names no address (its form lists what there is).
-    missing = None
-    if drawn is None and not refused and not options:
+    missing = no_series
+    if drawn is None and not refused and not options and not missing:
         there = await rows(
             db,
             "SELECT DISTINCT jurisdiction_id FROM figures_series WHERE platform_id = ? ORDER BY jurisdiction_id",
@@ -1693,6 +1794,8 @@ async def chart_page(datasette, request):
         # A 400 or 404: the message is what to change, shown as an error and announced by screen readers.
         "refused": bool(refused or missing),
         "asked": asked,
+        # Why this platform, when the address named a metric or request type but none (else null).
+        "platform_chosen": platform_chosen,
         "selected": {
             "platform": platform,
             "jurisdictions": jurisdictions,

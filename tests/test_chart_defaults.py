@@ -1,13 +1,20 @@
-"""What /chart draws for what its address leaves out: the request type, when none is named.
+"""What /chart draws for what its address leaves out: the platform, when a metric or request type
+is named without one, and the request type, when none is named.
 
-A review found a platform's default chart an EU DSA series where its global reports had one of
-the same place (X's Germany): DSA orders are a separate regime.
+A review found /chart.json?metric=requests_content_disclosed a 404 (the default platform,
+Telegram, has no such metric) and a platform's default chart an EU DSA series where its global
+reports had one of the same place (X's Germany): DSA orders are a separate regime.
 """
 
 from __future__ import annotations
 
-from tests.conftest import plugin, rows
-from tests.test_explore import form_choices
+import re
+from html import unescape
+
+import pytest
+
+from tests.conftest import assert_error_shape, plugin, rows
+from tests.test_explore import charts_of, form_choices
 
 explore = plugin("explore")
 DSA = "dsa_information_order"
@@ -39,6 +46,10 @@ def test_a_metric_asked_keeps_the_default_to_request_types_that_have_it():
     assert explore.default_request_type(counts, None, main="all", having={"court_order"}) == "court_order"
     # No request type has it: the usual choice, and the 404 that names the metrics there are.
     assert explore.default_request_type(counts, None, main="all", having=set()) == "all"
+
+
+def test_the_platform_with_the_most_points_comes_first_and_a_tie_goes_by_id():
+    assert explore.most_points({"b": 2, "a": 2, "c": 3}) == [("c", 3), ("a", 2), ("b", 2)]
 
 
 # (c) Through the site ------------------------------------------------------------------------
@@ -98,3 +109,96 @@ def test_a_metric_asked_without_a_request_type_is_drawn_from_one_that_has_it(sit
     assert data["selected"]["request_type"] == "account" and data["selected"]["metrics"] == [
         "requests_content_disclosed"
     ]
+
+
+def most_points_of(real_db, jurisdiction: str, column: str, value: str) -> list[tuple[str, int]]:
+    """The platforms by their rows of figures_series of one metric or request type in one jurisdiction."""
+    return rows(
+        real_db,
+        f"""SELECT platform_id, count(*) FROM figures_series WHERE jurisdiction_id = ? AND {column} = ?
+            GROUP BY platform_id ORDER BY count(*) DESC, platform_id""",
+        jurisdiction,
+        value,
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "jurisdiction", "column", "value"),
+    [
+        ("metric=requests_content_disclosed", "USA", "metric_id", "requests_content_disclosed"),
+        ("request_type=subpoena", "USA", "request_type_id", "subpoena"),
+        ("metric=requests_received&jurisdiction=DEU", "DEU", "metric_id", "requests_received"),
+    ],
+)
+def test_a_metric_or_request_type_without_a_platform_is_drawn_from_the_platform_with_most_of_it(
+    site, real_db, query, jurisdiction, column, value
+):
+    platform, points = most_points_of(real_db, jurisdiction, column, value)[0]
+    answer = site.get(f"/chart.json?{query}")
+    assert answer.status_code == 200, answer.text[:300]
+    data = answer.json()
+    assert data["asked"]["platform"] is None and data["selected"]["platform"] == platform
+    assert data["chart"] and data["message"] is None
+    selected = data["selected"]["metrics"] if column == "metric_id" else [data["selected"]["request_type"]]
+    assert selected == [value]
+    ((name,),) = rows(real_db, "SELECT name FROM platforms WHERE platform_id = ?", platform)
+    ((label,),) = rows(real_db, f"SELECT label FROM {column.removesuffix('_id')}s WHERE {column} = ?", value)
+    assert data["platform_chosen"] == (
+        f"No platform given: this chart is {name}'s, the platform with the most points ({points:,}) of "
+        f"{label!r} for {jurisdiction} in the non-overlapping series."
+    )
+    # The page draws it, says why, and is not "the chart the address did not ask for".
+    page = unescape(site.get(f"/chart?{query}").text)
+    assert re.findall(r'<p class="chosen">(.*?)</p>', page) == [data["platform_chosen"]]
+    assert "Not the chart the address asked for" not in page
+    assert ("platform", platform) in form_choices(page) and len(charts_of(page)) == 1
+
+
+def test_the_platform_chosen_has_the_series_in_the_most_of_the_jurisdictions_asked(site, real_db):
+    # Zoom has the most points of "requests processed" for the United States and Germany, all of
+    # them in the United States; Amazon has some in both.
+    query = "metric=requests_processed&jurisdiction=USA&jurisdiction=DEU"
+    places = dict(
+        rows(
+            real_db,
+            """SELECT platform_id, group_concat(DISTINCT jurisdiction_id) FROM figures_series
+               WHERE metric_id = 'requests_processed' AND jurisdiction_id IN ('USA', 'DEU') GROUP BY 1""",
+        )
+    )
+    assert places["zoom"] == "USA" and sorted(places["amazon"].split(",")) == ["DEU", "USA"]
+    assert most_points_of(real_db, "USA", "metric_id", "requests_processed")[0][0] == "zoom"
+    data = site.get(f"/chart.json?{query}").json()
+    assert data["selected"]["platform"] == "amazon"
+    assert {s["jurisdiction_id"] for s in data["chart"]["series"]} == {"USA", "DEU"}
+
+
+def test_the_metric_asked_without_a_platform_was_a_404_of_telegram_and_is_drawn(site):
+    data = site.get("/chart.json?metric=requests_content_disclosed").json()
+    assert data["selected"]["platform"] != "telegram"
+    assert {s["metric_id"] for s in data["chart"]["series"]} == {"requests_content_disclosed"}
+
+
+def test_without_a_metric_or_request_type_the_default_platform_is_still_telegram(site):
+    for query in ("", "jurisdiction=IND"):
+        data = site.get(f"/chart.json?{query}").json()
+        assert data["selected"]["platform"] == "telegram" and data["platform_chosen"] is None
+    # A platform named is the platform drawn, with nothing to explain.
+    assert site.get("/chart.json?platform=apple&metric=requests_received").json()["platform_chosen"] is None
+
+
+def test_a_metric_no_platform_has_there_is_a_404_naming_the_platforms_that_have_it(site, real_db):
+    (only,) = rows(real_db, "SELECT DISTINCT platform_id FROM figures_series WHERE metric_id = 'items_provided'")
+    place = most_points_of(real_db, "KOR", "metric_id", "items_provided")[0][0]
+    assert only == ("naver",) and place == "naver"
+    message = assert_error_shape(site.get("/chart.json?metric=items_provided"), 404)
+    address = "/chart.json?platform=naver&jurisdiction=KOR&metric=items_provided"
+    assert message == (
+        "metric=items_provided: no platform has a series of 'Items of data provided' for USA; "
+        f"those with one elsewhere are naver (KOR: {address})"
+    )
+    assert site.get(address).json()["selected"]["metrics"] == ["items_provided"]
+    # The page is the same 404, with its form, naming the platforms without their addresses.
+    page = site.get("/chart?metric=items_provided")
+    assert page.status_code == 404 and '<form class="pick"' in page.text and charts_of(page.text) == []
+    (said,) = re.findall(r'<p class="refusal" role="alert">(.*?)</p>', unescape(page.text))
+    assert said == message.replace(f": {address}", "") + "."
