@@ -1570,6 +1570,21 @@ async def chart_page(datasette, request):
     jurisdictions = chosen["jurisdiction"] or ["USA"]
     given["request_type"] = (chosen["request_type"] or [None])[0]
     metrics = chosen["metric"]
+    # A platform named without a country opens where it has a series: the United States, the
+    # default, where it has one there, else the jurisdiction with the most points of it (GitHub,
+    # LINE, Tuta and Facebook have no U.S. series, so /chart?platform=github was a 404).
+    jurisdiction_chosen = None
+    if given["platform"] and not chosen["jurisdiction"] and not problem:
+        places = (await series_points(db, given["request_type"], metrics)).get(platform, {})
+        if places and "USA" not in places:
+            place, points = most_points(places)[0]
+            jurisdictions = [place]
+            (named,) = await rows(db, "SELECT name FROM jurisdictions WHERE jurisdiction_id = ?", [place])
+            jurisdiction_chosen = (
+                f"No country given, and {known[0]['name']} has no {'such ' if given['request_type'] or metrics else ''}"
+                f"series for the United States (the default): this chart "
+                f"is of {named['name']} ({place}), where it has the most points ({points:,})."
+            )
     # What the address asked for (null or [] where the page chose a default), beside "selected",
     # what it shows: a 200 of /chart.json is the series asked for, defaults filled in.
     asked = {
@@ -1796,6 +1811,9 @@ async def chart_page(datasette, request):
         "asked": asked,
         # Why this platform, when the address named a metric or request type but none (else null).
         "platform_chosen": platform_chosen,
+        # Why this jurisdiction, when the address named a platform but no country and the platform has
+        # no series for the United States, the default (else null).
+        "jurisdiction_chosen": jurisdiction_chosen,
         "selected": {
             "platform": platform,
             "jurisdictions": jurisdictions,

@@ -202,3 +202,36 @@ def test_a_metric_no_platform_has_there_is_a_404_naming_the_platforms_that_have_
     assert page.status_code == 404 and '<form class="pick"' in page.text and charts_of(page.text) == []
     (said,) = re.findall(r'<p class="refusal" role="alert">(.*?)</p>', unescape(page.text))
     assert said == message.replace(f": {address}", "") + "."
+
+
+def test_a_platform_named_without_a_country_opens_where_it_has_a_series(site, real_db):
+    """/chart?platform=github was a 404: the default country, the United States, has no GitHub
+    series. It opens on the jurisdiction with the most points of the platform's series, and says so."""
+    no_usa = [
+        platform
+        for (platform,) in rows(
+            real_db,
+            """SELECT platform_id FROM figures_series GROUP BY platform_id
+               HAVING sum(jurisdiction_id = 'USA') = 0 ORDER BY platform_id""",
+        )
+    ]
+    assert "github" in no_usa and len(no_usa) >= 5
+    for platform in no_usa:
+        expected = rows(
+            real_db,
+            """SELECT jurisdiction_id, count(*) FROM figures_series WHERE platform_id = ?
+               GROUP BY jurisdiction_id ORDER BY count(*) DESC, jurisdiction_id LIMIT 1""",
+            platform,
+        )[0]
+        response = site.get(f"/chart.json?platform={platform}")
+        assert response.status_code == 200, platform
+        data = response.json()
+        assert data["selected"]["jurisdictions"] == [expected[0]], platform
+        assert data["asked"]["jurisdictions"] == []
+        assert f"({expected[0]}), where it has the most points ({expected[1]:,})" in data["jurisdiction_chosen"]
+        page = site.get(f"/chart?platform={platform}")
+        assert page.status_code == 200, platform
+        assert data["jurisdiction_chosen"] in unescape(page.text)
+    # Where the United States has a series, or a country is given, nothing is chosen for the reader.
+    assert site.get("/chart.json?platform=google").json()["jurisdiction_chosen"] is None
+    assert site.get("/chart.json?platform=github&jurisdiction=USA").status_code == 404
