@@ -206,13 +206,24 @@ def accept_ranks(scope) -> dict[str, float]:
     return ranks
 
 
+def accepted_weight(ranks: dict[str, float], media: str) -> float:
+    """The weight ``ranks`` (accept_ranks) give ``media``: that of the most specific range that
+    matches it, the type itself, then its type's ``type/*``, then ``*/*`` (RFC 9110 12.5.1); 0
+    when none does."""
+    for named in (media, media.split("/", 1)[0] + "/*", "*/*"):
+        if named in ranks:
+            return ranks[named]
+    return 0.0
+
+
 def prefers_html(scope) -> bool:
     """Whether the request's Accept ranks an HTML page above JSON, as a browser's does when it
-    follows a link (``text/html,application/xhtml+xml,...,*/*;q=0.8``). A program's ``*/*``, or
-    no Accept at all, is not: it is answered in the API's JSON shape."""
+    follows a link (``text/html,application/xhtml+xml,...,*/*;q=0.8``), or a client's ``text/*``
+    does, a range that holds text/html and not JSON. A program's ``*/*``, a tie, or no Accept at
+    all, is not: it is answered in the API's JSON shape."""
     ranks = accept_ranks(scope)
-    html = max(ranks.get("text/html", 0.0), ranks.get("application/xhtml+xml", 0.0))
-    return html > 0 and html > ranks.get("application/json", 0.0)
+    html = max(accepted_weight(ranks, "text/html"), accepted_weight(ranks, "application/xhtml+xml"))
+    return html > 0 and html > accepted_weight(ranks, "application/json")
 
 
 async def error_page(datasette, scope, receive, status: int, message: str, title: str | None = None) -> bytes:

@@ -401,9 +401,53 @@ def test_a_browser_is_told_from_a_program_by_the_weights_of_its_accept():
 
     assert prefers(BROWSER_ACCEPT) and prefers("text/html") and prefers("application/xhtml+xml, */*;q=0.1")
     assert prefers("application/json;q=0.5, text/html")
-    for program in (None, "", "*/*", "application/json", "text/*", "text/html;q=0", "text/html, application/json"):
+    for program in (None, "", "*/*", "application/json", "text/html;q=0", "text/html, application/json"):
         assert not prefers(program), program
     assert not prefers("text/html;q=0.4, application/json;q=0.9") and not prefers("text/html;q=nope")
+
+
+@pytest.mark.parametrize(
+    ("accept", "html"),
+    [
+        # RFC 9110 12.5.1: text/* is a range that holds text/html, and not JSON. It was read as
+        # naming neither, and answered JSON.
+        ("text/*", True),
+        ("TEXT/*", True),
+        ("text/*;q=0.5", True),
+        ("text/*, */*;q=0.1", True),
+        ("text/*;q=0.9, application/json;q=0.8", True),
+        ("text/*;q=0.5, application/*;q=0.4", True),
+        ("text/*, application/json", False),  # a tie is the API's, as */* alone is
+        ("text/*;q=0.5, application/json", False),
+        ("text/*;q=0.5, */*", False),  # */* ranks JSON higher
+        # The most specific range decides: text/html refused by name is refused whatever text/* says.
+        ("text/*, text/html;q=0", False),
+        ("text/*, text/html;q=0.1, application/json;q=0.5", False),
+        ("text/html;q=0.5, */*", False),
+        ("application/*", False),
+        ("application/*, text/html;q=0.9", False),
+        ("text/plain", False),
+        ("*/*;q=0.5, text/html", True),
+    ],
+)
+def test_a_range_of_media_types_is_weighed_as_rfc_9110_says(accept, html):
+    responses = plugin("_responses")
+    assert responses.prefers_html({"headers": [(b"accept", accept.encode())]}) is html
+
+
+def test_a_client_that_accepts_any_text_gets_a_release_files_error_page(real_build, tmp_path):
+    # Accept: text/* got the API's JSON for a release file's 404, a body it did not ask for.
+    (tmp_path / "dist" / "1.2.0").mkdir(parents=True)
+    (tmp_path / "dist" / "1.2.0" / "SHA256SUMS").write_bytes(b"held")
+    served = Site(unhurried(real_build, dist=tmp_path / "dist"))
+    path = "/downloads/1.2.0/nope.csv"
+    said = assert_error_shape(served.get(path), 404)
+    for accept in ("text/*", "text/*;q=0.9, application/json;q=0.5"):
+        page = served.get(path, headers={"accept": accept})
+        assert page.status_code == 404 and page.headers["content-type"] == "text/html; charset=utf-8", accept
+        assert html.escape(said, quote=False) in page.text and page.headers["vary"] == "Accept"
+    for accept in ("text/*, application/json", "text/*, text/html;q=0"):
+        assert assert_error_shape(served.get(path, headers={"accept": accept}), 404) == said, accept
 
 
 @pytest.mark.parametrize("weight", ["inf", "1e999", "2", "1_0", "1.5", "0.0001", "-1", "nan", " "])
