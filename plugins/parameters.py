@@ -93,8 +93,10 @@ is empty, is the same 400.
 
 A ``.json`` or ``.csv`` request gets the API's error shape (a 404 always does), a page Datasette's error page
 (plugins/_responses.py); a canned query's page is a 400 that is its form, with the error above the
-fields (QUERY_PAGE), so that the reader can fix the value. Its page names a parameter the query does
-not take, which its .json refuses, as not applied (plugins/_unread.py).
+fields (QUERY_PAGE), so that the reader can fix the value, and so is a table's or view's page: its
+filter form, filled with the filters as sent, the error above it (TABLE_PAGE_PROBLEM). A canned
+query's page names a parameter the query does not take, which its .json refuses, as not applied
+(plugins/_unread.py).
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _implied_keys import implied_key, implied_reference
 from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
-from _responses import HTML, error_body, error_page, is_json_request, send_message, send_response
+from _responses import HTML, error_body, error_page, held, is_json_request, send_message, send_response, send_whole
 from _table_options import nameless_problem, unapplied_option
 from _unread import args_as_sent, unread_parameters
 
@@ -1513,13 +1515,67 @@ def form_query_string(canned: dict, query_string: str) -> str:
         name = unquote_plus(name)
         if name not in taken or name in kept:
             continue
-        # A value that is no UTF-8 (jurisdiction=%FF) fills the field as the error quotes it, %FF
-        # (plugins/echoes.py), not as the replacement character Datasette decodes it to.
-        sent = unquote(value.replace("+", " "), errors="surrogateescape")
-        if UNDECODED_BYTE.search(sent):
-            pair = f"{quote_plus(name)}={quote_plus(UNDECODED_BYTE.sub(escape_of_byte, sent))}"
-        kept[name] = pair
+        kept[name] = pair_as_quoted(pair)
     return "&".join(kept.values())
+
+
+def pair_as_quoted(pair: str) -> str:
+    """A ``name=value`` pair of a query string, as the client wrote it, except that a value that is
+    no UTF-8 (jurisdiction=%FF) fills a form's field as the error quotes it, %FF (plugins/echoes.py),
+    not as the replacement character Datasette decodes it to."""
+    name, _, value = pair.partition("=")
+    sent = unquote(value.replace("+", " "), errors="surrogateescape")
+    if not UNDECODED_BYTE.search(sent):
+        return pair
+    return f"{quote_plus(unquote_plus(name))}={quote_plus(UNDECODED_BYTE.sub(escape_of_byte, sent))}"
+
+
+# Set in the scope of a table's or view's page whose filters its .json refuses: why, which
+# extra_template_vars shows above the page's filter form, in place of its rows.
+TABLE_PAGE_PROBLEM = "platform_disclosures.table_page_problem"
+
+
+async def is_table_page(datasette, path: str) -> bool:
+    """Whether ``path`` is a table's or a view's page (its HTML, no format)."""
+    routes = {db.route: db for db in datasette.databases.values()}
+    match = TABLE_PATH.match(path)
+    if not match or match["format"] is not None or match["database"] not in routes:
+        return False
+    return (await table_shape(routes[match["database"]], tilde_decode(match["table"])))[0] is not None
+
+
+def filters_query_string(query_string: str) -> str:
+    """The filters of a table page's ``query_string`` (``column=value``, ``column__op=value``), as
+    the client wrote them: what its filter form is filled with when the page is a 400. Datasette's
+    options (``_sort``, ``_size``, ``_next``, ...), which may be what was wrong, are left out, and so
+    is a filter Datasette would fail on rather than read (a JSON list it cannot parse, a number too
+    large to bind), which the error names."""
+    kept = []
+    for pair in query_string.split("&"):
+        name, _, value = (unquote_plus(part) for part in pair.partition("="))
+        if not pair or (name.startswith("_") and "__" not in name):
+            continue
+        if in_list_problem(name, value) if name.endswith(("__in", "__notin")) else numeric_filter_problem(name, value):
+            continue
+        kept.append(pair_as_quoted(pair))
+    return "&".join(kept)
+
+
+async def table_form_or_error(datasette, app, scope, receive, send, message: str):
+    """A table's page whose filters are refused (``figures?platform_id=Pinterest``): its filter form,
+    filled with the filters as sent, with ``message`` above it and no rows, as a 400, so that the
+    reader can fix the value where the page's error page had no form. Where Datasette cannot render
+    the form with those filters (a column the table lacks), the site's error page, as before."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    page = {TABLE_PAGE_PROBLEM: message, JSON_REFUSED: True}
+    form_scope = dict(scope, query_string=filters_query_string(query).encode("latin-1"), **page)
+
+    async def finish(start, body):
+        if start["status"] != 200:
+            return await send_error(datasette, scope, receive, send, 400, message)
+        await send_whole(as_bad_request(without_alternate_link(send)), start, body)
+
+    await app(form_scope, receive, held(finish))
 
 
 # A byte that is no UTF-8, as Python's surrogateescape decodes it, and the %-escape it was sent as.
@@ -1582,6 +1638,20 @@ def extra_template_vars(template, request):
     context = {}
     if request.scope.get(JSON_REFUSED):
         context["alternate_url_json"] = None  # over Datasette's own (base.html's <link rel="alternate">)
+    problem = request.scope.get(TABLE_PAGE_PROBLEM)
+    if problem and template.startswith("table"):
+        # Over Datasette's own, which it made with the filters it was refused for: the rows, their
+        # count and facets (over no rows, or rows the filter misread), and the next page's link.
+        context.update(
+            table_error=problem,
+            display_rows=[],
+            filtered_table_rows_count=None,
+            human_description_en="",
+            facet_results={},
+            suggested_facets=[],
+            facets_timed_out=[],
+            next_url=None,
+        )
     page = request.scope.get(QUERY_PAGE)
     if page and template.startswith("query"):
         context["not_applied"] = page["not_applied"]
@@ -1616,6 +1686,9 @@ def asgi_wrapper(datasette):
             query = scope.get("query_string", b"").decode("latin-1")
             found = await request_problem(datasette, path, query)
             canned = await canned_query_of_page(datasette, path) if not found or found[0] == 400 else None
+            if found and found[0] == 400 and canned is None and await is_table_page(datasette, path):
+                # A table's page is its filter form with the error above it, as a canned query's is.
+                return await table_form_or_error(datasette, app, scope, receive, send, found[1])
             if found and (found[0] != 400 or canned is None):
                 return await send_error(datasette, scope, receive, send, *found)
             if found:
