@@ -287,7 +287,7 @@ def not_a_download_path(rest: str) -> bool:
 
     Datasette's static handler answered the first with a text/plain "Not found" and the second
     with "Path not inside root path"; nginx, which merges slashes, would serve ``//``'s file, so
-    it refuses both too (deploy/nginx.conf.j2)."""
+    it hands such an address to the workers, which answer it here (deploy/nginx.conf.j2)."""
     return "\x00" in rest or "" in rest.split("/")[:-1]
 
 
@@ -572,10 +572,16 @@ class Downloads:
     async def no_file_message(self, scope, path: str) -> str:
         """What an address under a file mount that can name no file is told (a hidden name, a NUL,
         an empty part, a slash after a file's name, a name too long): under a release this server
-        holds or records, its files, as a name it has not is told (missing_file_message); else
-        "Not found"."""
+        holds or records, its files, as a name it has not is told (missing_file_message); an empty
+        part where the release's version goes, that no address has one; else "Not found"."""
         download = DOWNLOAD.match(path)
         version = download["rest"].split("/", 1)[0] if download else ""
+        if download and not version and download["rest"]:
+            # /downloads//1.2.0/ was a bare "Not found", here and behind nginx, which hands it here.
+            return (
+                f"{path_as_sent(scope)}: no release file's address has an empty part (two slashes together); "
+                f"{self.datasette.urls.path('downloads')} lists each release and its files"
+            )
         if not version or version.startswith(".") or "\x00" in version or len(version.encode("utf-8")) > NAME_MAX:
             return "Not found"
         return await self.missing_file_message(scope, download["rest"]) or "Not found"

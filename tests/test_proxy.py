@@ -296,14 +296,6 @@ def test_a_release_folder_leads_to_the_list_of_its_files_as_the_site_answers_it(
 def test_a_download_address_no_file_has_is_the_sites_404(web):
     # nginx merged the slashes of //, and served the file at an address the site answers 404;
     # its JSON 404 of a missing .csv was typed text/csv.
-    for path in (
-        f"/downloads//{VERSION}/",
-        f"/downloads/{VERSION}//csv/figures.csv",
-        f"/downloads/{VERSION}/%2Fcsv/figures.csv",
-    ):
-        response = web.get(path)
-        assert nginx_error_shape(response, 404) == "Not found", path
-        readable_from_any_origin(response.headers)
     # A slash after a file's name reaches the workers, whose 404 names the release's files.
     after_file = web.get(f"/downloads/{VERSION}/csv/figures.csv/")
     assert "; did you mean csv/figures.csv? " in nginx_error_shape(after_file, 404)
@@ -331,6 +323,42 @@ def test_a_download_address_no_file_has_is_the_sites_404(web):
     real = web.get(f"/downloads/{VERSION}/csv/figures.csv", headers={"Accept": browser, "Range": "bytes=0-9"})
     assert real.status_code == 206 and real.headers["etag"]
     assert web.get(f"/downloads/{VERSION}/csv/figures.csv").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        (
+            f"/downloads/{VERSION}//csv/figures.csv",
+            f"release {VERSION} has no file /csv/figures.csv; did you mean csv/figures.csv? ",
+        ),
+        (
+            f"/downloads/{VERSION}/%2Fcsv/figures.csv",
+            f"release {VERSION} has no file /csv/figures.csv; did you mean csv/figures.csv? ",
+        ),
+        (
+            f"/downloads/{VERSION}/csv%2F%2Ffigures.csv",
+            f"release {VERSION} has no file csv//figures.csv; did you mean csv/figures.csv? ",
+        ),
+        (f"/downloads//{VERSION}/", "no release file's address has an empty part (two slashes together)"),
+        ("/downloads//x.csv", "no release file's address has an empty part (two slashes together)"),
+        ("/downloads/%2Fx.csv", "no release file's address has an empty part (two slashes together)"),
+    ],
+)
+def test_a_download_address_with_an_empty_part_is_the_workers_404_not_nginxs(topology, path, says):
+    # nginx refused these itself, with its bare "Not found", where the site names the release's
+    # files or says that no address has an empty part (plugins/downloads.py): it hands them to the
+    # workers, as it does a file it does not find. Sent byte for byte, as a client wrote it.
+    response = raw_answer(topology, request(path))
+    said = nginx_error_shape(response, 404)
+    # The address as the client wrote it, its escapes decoded (plugins/downloads.py, path_as_sent).
+    assert said.startswith(path.replace("%2F", "/") + ": ") and says in said, said
+    readable_from_any_origin(response.headers)
+    assert "max-age" not in response.headers.get("cache-control", "") and "content-disposition" not in response.headers
+    # A browser gets the site's error page with the same message.
+    page = raw_answer(topology, request(path, "Accept: text/html"))
+    assert page.status_code == 404 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<title>Not found</title>" in page.text
 
 
 def test_downloads_of_a_release_not_held_or_never_made_are_the_sites_404_not_nginxs(web, real_db):
@@ -521,6 +549,11 @@ def request(path: str, *headers: str, method: str = "GET", close: bool = True) -
             id="unknown-transfer-encoding",
         ),
         pytest.param(request("//evil.example/figures.csv"), 404, "Not found", id="double-slash"),
+        # A dot-segment that climbs above the root nginx refuses while it reads the request line: it
+        # said only that the request line could not be read, and named a NUL byte.
+        pytest.param(
+            request("/a/%2E%2E/%2E%2E/figures.csv"), 400, "climbs above the root of the site", id="dot-dot-above-root"
+        ),
         pytest.param(request(f"/downloads/{VERSION}/.staging/figures.csv"), 404, "Not found", id="hidden-download"),
         pytest.param(
             request(f"/downloads/{VERSION}/csv/metrics.csv", "Content-Length: 0", method="POST"),

@@ -295,6 +295,12 @@ def test_a_download_address_no_file_has_is_the_downloads_404(real_build, tmp_pat
     if "{file}" in written:
         # Under a release this server holds, the 404 names its files (plugins/downloads.py).
         assert "did you mean csv/figures.csv?" in message, message
+    elif written.startswith("/"):
+        # An empty part where the version goes was a bare "Not found": it says why, and where to look.
+        assert message == (
+            f"{path}: no release file's address has an empty part (two slashes together); "
+            "/downloads lists each release and its files"
+        )
     else:
         assert message == "Not found"
     assert site.get("/downloads/0.1.0/csv/figures.csv").content == b"a,b\r\n"
