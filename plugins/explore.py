@@ -1479,6 +1479,18 @@ async def platforms_with_series(
     return sorted(points.items(), key=lambda p: (-len(found[p[0]]), -p[1], p[0]))
 
 
+async def platforms_anywhere(db, request_type: str | None, metrics: list[str]) -> list[tuple[str, int, str, int]]:
+    """The platforms with a series of ``metrics`` of ``request_type`` (``series_points``) in any
+    jurisdiction, the most points first, then by id: (platform, its points, the jurisdiction where
+    it has the most, its points there). What /chart draws when the address names neither a
+    platform nor a country, and the United States has no such series; else what its 404 lists."""
+    found = await series_points(db, request_type, metrics)
+    return [
+        (platform, points, *most_points(found[platform])[0])
+        for platform, points in most_points({p: sum(places.values()) for p, places in found.items()})
+    ]
+
+
 async def no_platform_series_message(
     datasette, db, jurisdictions: list[str], request_type: str | None, metrics: list[str], what: str, listed: bool
 ) -> str:
@@ -1487,10 +1499,8 @@ async def no_platform_series_message(
     first, each with the jurisdiction where it has the most (and its /chart.json address when
     ``listed``, for a program; the page's form picks)."""
     named = "&".join(([f"request_type={request_type}"] if request_type else []) + [f"metric={m}" for m in metrics])
-    found = await series_points(db, request_type, metrics)
     elsewhere = []
-    for platform, _ in most_points({p: sum(places.values()) for p, places in found.items()}):
-        place = most_points(found[platform])[0][0]
+    for platform, _, place, _ in await platforms_anywhere(db, request_type, metrics):
         address = f": {chart_json_url(datasette, platform, [place], request_type, metrics)}" if listed else ""
         elsewhere.append(f"{platform} ({place}{address})")
     there = f"those with one elsewhere are {'; '.join(elsewhere)}" if elsewhere else "none has one anywhere"
@@ -1600,7 +1610,26 @@ async def chart_page(datasette, request):
     if not given["platform"] and not problem and (metrics or given["request_type"]):
         ranked = await platforms_with_series(db, jurisdictions, given["request_type"], metrics)
         what = series_words(await labels(db), given["request_type"], metrics)
-        if ranked:
+        if not ranked and not chosen["jurisdiction"]:
+            # No country was asked either: the United States was the page's own default, so a
+            # series no platform has there (Korea's request types, MLATs, items provided) opens
+            # where the platform with the most of it has the most, rather than a 404 for USA.
+            anywhere = await platforms_anywhere(db, given["request_type"], metrics)
+            if anywhere:
+                platform, points, place, here = anywhere[0]
+                jurisdictions = [place]
+                known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
+                (named,) = await rows(db, "SELECT name FROM jurisdictions WHERE jurisdiction_id = ?", [place])
+                platform_chosen = (
+                    f"No platform given: this chart is {known[0]['name']}'s, the platform with the most points "
+                    f"({points:,}) of {what} in the non-overlapping series."
+                )
+                jurisdiction_chosen = (
+                    f"No country given, and no platform has such a series for the United States (the default): "
+                    f"this chart is of {named['name']} ({place}), where {known[0]['name']} has the most points "
+                    f"({here:,})."
+                )
+        elif ranked:
             platform, points = ranked[0]
             known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
             platform_chosen = (

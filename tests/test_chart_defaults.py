@@ -190,7 +190,8 @@ def test_a_metric_no_platform_has_there_is_a_404_naming_the_platforms_that_have_
     (only,) = rows(real_db, "SELECT DISTINCT platform_id FROM figures_series WHERE metric_id = 'items_provided'")
     place = most_points_of(real_db, "KOR", "metric_id", "items_provided")[0][0]
     assert only == ("naver",) and place == "naver"
-    message = assert_error_shape(site.get("/chart.json?metric=items_provided"), 404)
+    # The United States asked for (with no country asked, the chart opens where there is one).
+    message = assert_error_shape(site.get("/chart.json?metric=items_provided&jurisdiction=USA"), 404)
     address = "/chart.json?platform=naver&jurisdiction=KOR&metric=items_provided"
     assert message == (
         "metric=items_provided: no platform has a series of 'Items of data provided' for USA; "
@@ -198,7 +199,7 @@ def test_a_metric_no_platform_has_there_is_a_404_naming_the_platforms_that_have_
     )
     assert site.get(address).json()["selected"]["metrics"] == ["items_provided"]
     # The page is the same 404, with its form, naming the platforms without their addresses.
-    page = site.get("/chart?metric=items_provided")
+    page = site.get("/chart?metric=items_provided&jurisdiction=USA")
     assert page.status_code == 404 and '<form class="pick"' in page.text and charts_of(page.text) == []
     (said,) = re.findall(r'<p class="refusal" role="alert">(.*?)</p>', unescape(page.text))
     assert said == message.replace(f": {address}", "") + "."
@@ -235,3 +236,54 @@ def test_a_platform_named_without_a_country_opens_where_it_has_a_series(site, re
     # Where the United States has a series, or a country is given, nothing is chosen for the reader.
     assert site.get("/chart.json?platform=google").json()["jurisdiction_chosen"] is None
     assert site.get("/chart.json?platform=github&jurisdiction=USA").status_code == 404
+
+
+def test_a_metric_or_request_type_alone_that_the_united_states_lacks_opens_where_there_is_one(site, real_db):
+    """/chart?request_type=kr_comm_confirmation_data, mlat, metric=items_provided and 28 more were
+    404s "for USA", a country the address never named: the page's own default. With neither a
+    platform nor a country given, such a series opens on the platform with the most points of it
+    anywhere, in the jurisdiction where that platform has the most, and both choices are said."""
+    asked = rows(
+        real_db,
+        """SELECT 'request_type', request_type_id FROM figures_series GROUP BY request_type_id
+           HAVING sum(jurisdiction_id = 'USA') = 0
+           UNION ALL SELECT 'metric', metric_id FROM figures_series GROUP BY metric_id
+           HAVING sum(jurisdiction_id = 'USA') = 0 ORDER BY 1, 2""",
+    )
+    assert ("request_type", "kr_comm_confirmation_data") in asked and ("metric", "items_provided") in asked
+    for parameter, value in asked:
+        column = f"{parameter}_id"
+        # The platform with the most rows of it anywhere, then its jurisdiction with the most.
+        platform, points = rows(
+            real_db,
+            f"""SELECT platform_id, count(*) FROM figures_series WHERE {column} = ?
+                GROUP BY platform_id ORDER BY count(*) DESC, platform_id LIMIT 1""",
+            value,
+        )[0]
+        place, here = rows(
+            real_db,
+            f"""SELECT jurisdiction_id, count(*) FROM figures_series WHERE {column} = ? AND platform_id = ?
+                GROUP BY jurisdiction_id ORDER BY count(*) DESC, jurisdiction_id LIMIT 1""",
+            value,
+            platform,
+        )[0]
+        response = site.get(f"/chart.json?{parameter}={value}")
+        assert response.status_code == 200, (value, response.text[:300])
+        data = response.json()
+        assert data["selected"]["platform"] == platform and data["selected"]["jurisdictions"] == [place], value
+        assert data["asked"]["platform"] is None and data["asked"]["jurisdictions"] == []
+        drawn = data["selected"]["metrics"] if parameter == "metric" else [data["selected"]["request_type"]]
+        assert drawn == [value] and data["chart"] and data["message"] is None
+        assert f"the most points ({points:,}) of " in data["platform_chosen"]
+        assert data["jurisdiction_chosen"].endswith(
+            f"({place}), where {platform_name(real_db, platform)} has the most points ({here:,})."
+        )
+        page = site.get(f"/chart?{parameter}={value}")
+        assert page.status_code == 200, value
+        said = re.findall(r'<p class="chosen">(.*?)</p>', unescape(page.text))
+        assert said == [data["platform_chosen"], data["jurisdiction_chosen"]]
+
+
+def platform_name(real_db, platform: str) -> str:
+    ((name,),) = rows(real_db, "SELECT name FROM platforms WHERE platform_id = ?", platform)
+    return name
