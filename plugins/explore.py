@@ -188,7 +188,11 @@ def headline_request_type(
 
 
 def default_request_type(
-    counts: dict[str, int], newest: dict[str, str] | None = None, main: str | None = None, having: set | None = None
+    counts: dict[str, int],
+    newest: dict[str, str] | None = None,
+    main: str | None = None,
+    having: set | None = None,
+    everywhere: set | None = None,
 ) -> str | None:
     """The request type /chart draws when the address names none, from ``headline_request_type``'s
     {request_type_id: number of series points} and newest periods: the platform's main series
@@ -196,9 +200,13 @@ def default_request_type(
     among the global reports' request types; EU DSA orders, a separate regime, only when the
     selection has nothing else (X's Germany opened on them, where X's global reports have Germany
     too). ``having``: the request types with a series of every metric asked, to which the choice is
-    kept when there are any (a metric asked is drawn, not refused for the request type chosen)."""
-    if having:
-        counts = {r: n for r, n in counts.items() if r in having} or counts
+    kept when there are any (a metric asked is drawn, not refused for the request type chosen).
+    ``everywhere``: the request types with a series in every jurisdiction drawn, to which the choice
+    is then kept when there are any (Google's main series, legal process requests, has Korea and
+    not the United States: KOR beside USA drew Korea's line alone, where "all requests" has both)."""
+    for kept in (having, everywhere):
+        if kept:
+            counts = {r: n for r, n in counts.items() if r in kept} or counts
     if main in counts:
         return main
     global_reports = {r: n for r, n in counts.items() if r not in DSA_REQUEST_TYPES}
@@ -1675,6 +1683,22 @@ async def chart_page(datasette, request):
     names = await labels(db)
     main = (await freshness(db)).get(platform, {}).get("main_request_type_id")
     having = {r for r in counts if set(metrics) <= {o["metric_id"] for o in options if o["request_type_id"] == r}}
+    # The series (request type, metric) of this platform in every jurisdiction drawn: the default
+    # request type and metric are one of them where there is one (Google's main series, legal
+    # process requests, has Korea and not the United States: KOR beside USA drew Korea's line alone
+    # and its JSON was a 404, where "emergency" has both).
+    covered = {
+        (r["request_type_id"], r["metric_id"])
+        for r in await rows(
+            db,
+            """SELECT request_type_id, metric_id FROM figures_series WHERE platform_id = ? AND jurisdiction_id IN ({})
+               GROUP BY request_type_id, metric_id HAVING count(DISTINCT jurisdiction_id) = ?""".format(
+                ",".join("?" * len(jurisdictions))
+            ),
+            [platform, *jurisdictions, len(jurisdictions)],
+        )
+    }
+    everywhere = {r for r, m in covered if not metrics or all((r, asked_metric) in covered for asked_metric in metrics)}
     if request_type and counts and request_type not in counts:
         if as_json:
             # A program reads the data, not the message: another request type's series under 200
@@ -1688,13 +1712,13 @@ async def chart_page(datasette, request):
                 f"request_type={request_type}: {known[0]['name']} has no series of {names[request_type]!r} for "
                 f"{', '.join(jurisdictions)}; its request types there are {'; '.join(there)}",
             )
-        headline = default_request_type(counts, newest, main, having)
+        headline = default_request_type(counts, newest, main, having, everywhere)
         notices.append(
             f"{known[0]['name']} has no series of the request type “{names[request_type]}” for "
             f"{', '.join(jurisdictions)}: this chart shows its “{names[headline]}”."
         )
         request_type = headline
-    request_type = request_type or default_request_type(counts, newest, main, having)
+    request_type = request_type or default_request_type(counts, newest, main, having, everywhere)
     # The headline counts first (requests received, then fulfilled, ...), the rest by label: by
     # label alone Google's India opened on "% of requests where some data was produced".
     offered = sorted(
@@ -1723,7 +1747,7 @@ async def chart_page(datasette, request):
                 + ("left out." if metrics else f"this chart shows “{names[offered[0]]}”.")
             )
     if not metrics:
-        metrics = offered[:1]
+        metrics = ([m for m in offered if (request_type, m) in covered] or offered)[:1]
     drawn, message, refused = None, None, None
     if problem:
         # Nothing is drawn: a chart of the defaults would read as the answer to what was asked.

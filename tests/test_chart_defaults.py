@@ -48,6 +48,22 @@ def test_a_metric_asked_keeps_the_default_to_request_types_that_have_it():
     assert explore.default_request_type(counts, None, main="all", having=set()) == "all"
 
 
+def test_the_default_request_type_is_one_with_a_series_in_every_jurisdiction_drawn():
+    # Google's Korea beside the United States: its main series is Korea's alone.
+    counts = {"legal_process": 3, "emergency": 3, "court_order": 3}
+    assert explore.default_request_type(counts, None, main="legal_process") == "legal_process"
+    assert explore.default_request_type(counts, None, main="legal_process", everywhere={"emergency"}) == "emergency"
+    # None has one everywhere: the usual choice (and the 404 naming the chart of the others).
+    assert explore.default_request_type(counts, None, main="legal_process", everywhere=set()) == "legal_process"
+    # A metric asked is drawn first: its request type, though it lacks a jurisdiction.
+    assert (
+        explore.default_request_type(
+            counts, None, main="legal_process", having={"court_order"}, everywhere={"emergency"}
+        )
+        == "court_order"
+    )
+
+
 def test_the_platform_with_the_most_points_comes_first_and_a_tie_goes_by_id():
     assert explore.most_points({"b": 2, "a": 2, "c": 3}) == [("c", 3), ("a", 2), ("b", 2)]
 
@@ -287,3 +303,26 @@ def test_a_metric_or_request_type_alone_that_the_united_states_lacks_opens_where
 def platform_name(real_db, platform: str) -> str:
     ((name,),) = rows(real_db, "SELECT name FROM platforms WHERE platform_id = ?", platform)
     return name
+
+
+def test_the_united_states_beside_another_country_draws_both_where_the_platform_has_a_series_of_both(site, real_db):
+    """/chart.json?platform=google&jurisdiction=KOR&jurisdiction=USA was a 404 ("Google has no series
+    of 'Requests received' of 'Legal process requests' (drawn where no request_type is given) for
+    USA"): the default request type, Google's main series, is Korea's alone, where its emergency
+    requests are both countries'. 226 of 1,088 such pairs were 404s of the page's own default."""
+    shared = rows(
+        real_db,
+        """SELECT DISTINCT x.platform_id, x.jurisdiction_id FROM figures_series x JOIN figures_series y
+             ON y.platform_id = x.platform_id AND y.request_type_id = x.request_type_id AND y.metric_id = x.metric_id
+           WHERE y.jurisdiction_id = 'USA' AND x.jurisdiction_id <> 'USA' ORDER BY 1, 2""",
+    )
+    assert ("google", "KOR") in shared and len(shared) > 900
+    for platform, place in shared:
+        response = site.get(f"/chart.json?platform={platform}&jurisdiction=USA&jurisdiction={place}")
+        assert response.status_code == 200, (platform, place, response.text[:300])
+        data = response.json()
+        assert {s["jurisdiction_id"] for s in data["chart"]["series"]} == {"USA", place}, (platform, place)
+        assert data["message"] is None, (platform, place)
+    # The page draws both as well, with nothing left out.
+    page = unescape(site.get("/chart?platform=google&jurisdiction=KOR&jurisdiction=USA").text)
+    assert "Not the chart the address asked for" not in page and len(charts_of(page)) == 1
