@@ -1594,12 +1594,18 @@ async def chart_page(datasette, request):
     jurisdiction_chosen = None
     if given["platform"] and not chosen["jurisdiction"] and not problem:
         places = (await series_points(db, given["request_type"], metrics)).get(platform, {})
+        such = bool(places) and bool(given["request_type"] or metrics)
+        if not places:
+            # None of what was asked anywhere (GitHub's "requests with content disclosed"): where it
+            # has a series, whose 404 lists what it has there; the U.S., with no GitHub series, gave
+            # a 404 listing GitHub's countries, as though one of them had the metric.
+            places = (await series_points(db, None, [])).get(platform, {})
         if places and "USA" not in places:
             place, points = most_points(places)[0]
             jurisdictions = [place]
             (named,) = await rows(db, "SELECT name FROM jurisdictions WHERE jurisdiction_id = ?", [place])
             jurisdiction_chosen = (
-                f"No country given, and {known[0]['name']} has no {'such ' if given['request_type'] or metrics else ''}"
+                f"No country given, and {known[0]['name']} has no {'such ' if such else ''}"
                 f"series for the United States (the default): this chart "
                 f"is of {named['name']} ({place}), where it has the most points ({points:,})."
             )

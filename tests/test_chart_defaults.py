@@ -326,3 +326,34 @@ def test_the_united_states_beside_another_country_draws_both_where_the_platform_
     # The page draws both as well, with nothing left out.
     page = unescape(site.get("/chart?platform=google&jurisdiction=KOR&jurisdiction=USA").text)
     assert "Not the chart the address asked for" not in page and len(charts_of(page)) == 1
+
+
+def test_a_platform_without_a_us_series_asked_for_a_metric_it_never_has_names_the_metrics_it_has(site, real_db):
+    """/chart.json?platform=github&metric=requests_content_disclosed was a 404 "GitHub has no series
+    for USA ...; its jurisdictions with series are ARG, ... (for example
+    /chart.json?platform=github&jurisdiction=ARG)", as though a country were what was wrong: GitHub
+    has that metric nowhere, and the example dropped it. It now opens where GitHub has a series, as
+    /chart?platform=github does, and the 404 is the metric's, listing the metrics there with their
+    addresses, as for a platform with U.S. series (Telegram)."""
+    assert not rows(
+        real_db,
+        "SELECT 1 FROM figures_series WHERE platform_id = 'github' AND metric_id = 'requests_content_disclosed'",
+    )
+    ((place,),) = rows(
+        real_db,
+        """SELECT jurisdiction_id FROM figures_series WHERE platform_id = 'github'
+           GROUP BY jurisdiction_id ORDER BY count(*) DESC, jurisdiction_id LIMIT 1""",
+    )
+    message = assert_error_shape(site.get("/chart.json?platform=github&metric=requests_content_disclosed"), 404)
+    assert message.startswith(
+        "metric=requests_content_disclosed: GitHub has no series of 'Requests with content disclosed' of "
+    )
+    assert f" for {place}; its metrics of that request type there are " in message
+    addresses = re.findall(r"(/chart\.json\?\S+?)(?:;|$)", message)
+    assert addresses and all(site.get(a).status_code == 200 for a in addresses)
+    # The page draws what GitHub has there, saying where and what it is not.
+    page = site.get("/chart?platform=github&metric=requests_content_disclosed")
+    assert page.status_code == 200 and len(charts_of(page.text)) == 1
+    text = unescape(page.text)
+    ((name,),) = rows(real_db, "SELECT name FROM jurisdictions WHERE jurisdiction_id = ?", place)
+    assert f"this chart is of {name} ({place})" in text and "Not the chart the address asked for" in text
