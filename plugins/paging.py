@@ -195,7 +195,12 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
         sortable.add("rowid")
     for name, value in (("_sort", sort), ("_sort_desc", sort_desc)):
         if value and value not in sortable:
-            return {"error": f"{name}={value}: {table} cannot be sorted by that column"}
+            # Named, in the table's order, as a refused filter names the values there are.
+            named = [c for c in [*columns, "rowid"] if c in sortable]
+            return {
+                "error": f"{name}={value}: {table} cannot be sorted by that column; "
+                f"it can be sorted by {', '.join(named)}"
+            }
     if not sort and not sort_desc:
         sort, sort_desc = metadata.get("sort"), metadata.get("sort_desc")
     column = sort or sort_desc

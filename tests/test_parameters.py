@@ -228,7 +228,7 @@ def test_a_cursor_with_a_sort_the_table_refuses_names_the_sort(site, sort):
     # The cursor was read first: "not a cursor of this table, which has 2 parts (rowid, figure_id)",
     # a sort figures cannot have (its key is figure_id).
     message = error(site.get(f"{FIGURES}.json?{sort}=rowid&_next=1"), 400)
-    assert message == f"{sort}=rowid: figures cannot be sorted by that column"
+    assert message.startswith(f"{sort}=rowid: figures cannot be sorted by that column; it can be sorted by ")
     # A table without a declared key is sorted by rowid, and its cursor is still read.
     message = error(site.get(f"/disclosures/home_numbers.json?{sort}=rowid&_next=abc"), 400)
     assert "_next=abc" in message and "cursor" in message
@@ -641,3 +641,15 @@ def test_a_country_or_platform_address_trimmed_to_its_folder_leads_to_the_index(
     answer = site.get(trimmed)
     assert answer.status_code == 302 and answer.headers["location"] == index
     assert site.get(index).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("table", "sort"), [("figures", "_sort=nope"), ("figures", "_sort_desc=rowid"), ("platforms", "_sort=nope")]
+)
+def test_a_sort_the_table_refuses_names_the_columns_it_can_be_sorted_by(site, table, sort):
+    # "figures cannot be sorted by that column" named none, where a refused filter names the values.
+    # No table declares sortable_columns: each is sorted by any of its columns (its key, not rowid).
+    columns = site.get(f"/disclosures/{table}.json?_size=0").json()["columns"]
+    message = error(site.get(f"/disclosures/{table}.json?{sort}"), 400)
+    assert message == f"{sort}: {table} cannot be sorted by that column; it can be sorted by {', '.join(columns)}"
+    assert all(site.get(f"/disclosures/{table}.json?_size=1&_sort={c}").status_code == 200 for c in columns)
