@@ -64,6 +64,15 @@ def is_numeric(declared_type: str | None) -> bool:
     return any(name in declared for name in NUMERIC_TYPES)
 
 
+def is_form_redirect(params: list[tuple[str, str]]) -> bool:
+    """Whether Datasette answers these parameters with a redirect, not rows: its table form's fields
+    (``_filter_column_1``, the ``_sort_by_desc`` checkbox), which it rewrites into filters and
+    ``_sort_desc``, keeping the other parameters. A start token added here was kept in the address
+    redirected to: "Apply" with "descending" went to ``_sort_desc=value&_next=$null,``, a cursor
+    past the first rows (the ascending token, as ``_sort_by_desc`` is no ``_sort_desc``)."""
+    return any(name == "_sort_by_desc" or name.startswith("_filter_column") for name, _ in params)
+
+
 def start_token(descending: bool, key_types: list[str | None]) -> str:
     """A ``_next`` token that selects every row, in Datasette 0.65's "sort value,key..." form.
 
@@ -226,7 +235,7 @@ async def plan(datasette, path: str, query_string: str) -> dict | None:
 
     if match["format"] == "csv" and wants_every_row(params):
         pass  # plugins/downloads.py streams it page by page, each page a request paged here
-    elif "_next" not in given and not (columns.get(column) or {}).get("unique"):
+    elif "_next" not in given and not (columns.get(column) or {}).get("unique") and not is_form_redirect(params):
         # A column without ties orders the first page like the later ones already.
         key_types = [c["type"] for c in keys] if keys else ["INTEGER"]
         params.append(("_next", start_token(bool(sort_desc), key_types)))
