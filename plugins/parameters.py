@@ -1561,21 +1561,45 @@ def filters_query_string(query_string: str) -> str:
     return "&".join(kept)
 
 
+def options_query_string(query_string: str) -> str:
+    """The options of a table page's ``query_string`` (``_sort``, ``_facet``, ``_size``, ...), as the
+    client wrote them, without ``_next``: what its filter form keeps beside the filters."""
+    return "&".join(
+        pair
+        for pair in query_string.split("&")
+        if (name := unquote_plus(pair.partition("=")[0])).startswith("_") and "__" not in name and name != "_next"
+    )
+
+
 async def table_form_or_error(datasette, app, scope, receive, send, message: str):
     """A table's page whose filters are refused (``figures?platform_id=Pinterest``): its filter form,
-    filled with the filters as sent, with ``message`` above it and no rows, as a 400, so that the
+    filled with the filters as sent and the options that are not refused, with ``message`` above
+    it and no rows, as a 400, so that the
     reader can fix the value where the page's error page had no form. Where Datasette cannot render
     the form with those filters (a column the table lacks), the site's error page, as before."""
     query = scope.get("query_string", b"").decode("latin-1")
     page = {TABLE_PAGE_PROBLEM: message, JSON_REFUSED: True}
-    form_scope = dict(scope, query_string=filters_query_string(query).encode("latin-1"), **page)
+    filters = filters_query_string(query)
+    # The page's options (its sort, facets, columns) where they are not what was refused, so that
+    # the form, fixed and applied, keeps them: figures?platform_id=Pinterest&_sort_desc=value came
+    # back sorted by recency_rank. A cursor belongs to the refused filters, and is left out. Options
+    # another plugin refuses (_sort with _sort_desc) leave the form of the filters alone.
+    options = options_query_string(query)
+    tries = [filters]
+    if options and not await request_problem(datasette, scope.get("path", ""), options):
+        tries.insert(0, "&".join(part for part in (filters, options) if part))
 
-    async def finish(start, body):
-        if start["status"] != 200:
+    async def attempt(kept: str, rest: list[str]):
+        async def finish(start, body):
+            if start["status"] == 200:
+                return await send_whole(as_bad_request(without_alternate_link(send)), start, body)
+            if rest:
+                return await attempt(rest[0], rest[1:])
             return await send_error(datasette, scope, receive, send, 400, message)
-        await send_whole(as_bad_request(without_alternate_link(send)), start, body)
 
-    await app(form_scope, receive, held(finish))
+        await app(dict(scope, query_string=kept.encode("latin-1"), **page), receive, held(finish))
+
+    await attempt(tries[0], tries[1:])
 
 
 # A byte that is no UTF-8, as Python's surrogateescape decodes it, and the %-escape it was sent as.

@@ -62,14 +62,49 @@ def test_a_refused_filter_on_a_table_page_is_its_form_with_the_error_above_it(si
     assert 'class="facet-results"' not in page.text and not ROWS_WHERE.search(page.text)
 
 
-def test_the_form_keeps_the_filters_and_leaves_out_the_options(site):
-    # Datasette's options may be what is wrong (a _size, a _next), and a form's hidden fields
-    # would send them again with the fixed filter.
-    page = site.get(f"{FIGURES}?platform_id=Pinterest&_size=5&_sort_desc=value&_facet=year")
+def test_the_form_keeps_the_options_that_are_not_what_was_refused(site):
+    # The sort, facets and page size were dropped: the form, fixed and applied, came back sorted by
+    # recency_rank, its facets gone. They are kept where they are not what is wrong; a cursor
+    # belongs to the refused filter and is not.
+    page = site.get(f"{FIGURES}?platform_id=Pinterest&_size=5&_sort_desc=value&_facet=year&_next=abc")
     assert page.status_code == 400
     assert "platform_id=Pinterest: " in error_above_form_of(page.text)
     form = filter_form_of(page.text)
+    assert filter_values_of(form) == ["Pinterest"]
+    assert re.search(r'<select name="_sort" id="sort_by">.*?<option value="value" selected>', form, re.S)
+    assert '<input type="checkbox" name="_sort_by_desc" checked>' in form
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+    assert sorted(hidden) == [("_facet", "year"), ("_size", "5")]
+    # Fixed as the form sends it (Datasette redirects its fields to the filters), it keeps them.
+    answer = site.get(
+        f"{FIGURES}.json?_filter_column_1=platform_id&_filter_op_1=exact&_filter_value_1=pinterest"
+        "&_sort=value&_sort_by_desc=on&_facet=year&_size=5&_shape=objects"
+    )
+    for _ in range(3):
+        if answer.status_code != 302:
+            break
+        answer = site.get(answer.headers["location"])
+    assert answer.status_code == 200
+    data = answer.json()
+    values = [r["value"] for r in data["rows"]]
+    assert {r["platform_id"] for r in data["rows"]} == {"pinterest"} and "year" in data["facet_results"]
+    assert len(values) == 5 and values == sorted(values, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        "_size=abc",  # refused by this plugin (the error names it)
+        "_sort=value&_sort_desc=value",  # refused by paging.py, inside: the form of the filters alone
+    ],
+)
+def test_the_form_leaves_out_options_that_are_refused(site, options):
+    # Datasette's options may be what is wrong, and a form's hidden fields would send them again.
+    page = site.get(f"{FIGURES}?platform_id=Pinterest&{options}")
+    assert page.status_code == 400
+    form = filter_form_of(page.text)
     assert filter_values_of(form) == ["Pinterest"] and 'type="hidden"' not in form
+    assert '<option value="recency_rank" selected>' in form
 
 
 def test_a_value_that_is_no_utf8_fills_the_form_as_the_error_quotes_it(site):
