@@ -60,6 +60,7 @@ SIDE_BY_SIDE_METRICS = {
     "requests_content_disclosed",
     "requests_non_content_disclosed",
     "requests_no_data_found",
+    "requests_rejected",
     "accounts_specified",
     "accounts_affected",
     "percent_requests_some_data",

@@ -485,28 +485,29 @@ def package_with_outcomes(folder, outcomes=GERMANY_OUTCOMES):
 def test_requests_and_accounts_has_the_outcome_counts_beside_received_and_fulfilled(tmp_path):
     db = build.build_database(package_with_outcomes(tmp_path), tmp_path / "d.db")
     columns = [r[1] for r in rows(db, "PRAGMA table_info(requests_and_accounts)")]
-    assert columns[7:12] == [
+    assert columns[7:13] == [
         "requests_received",
         "requests_fulfilled",
         "requests_content_disclosed",
         "requests_non_content_disclosed",
         "requests_no_data_found",
+        "requests_rejected",
     ]
     table = rows(
         db,
         """SELECT period_label, requests_received, requests_fulfilled, requests_content_disclosed,
-             requests_non_content_disclosed, requests_no_data_found, includes_derived, figure_ids
+             requests_non_content_disclosed, requests_no_data_found, requests_rejected, includes_derived, figure_ids
            FROM requests_and_accounts WHERE jurisdiction_id = 'DEU' ORDER BY period_start, period_end""",
     )
     by_period = {r[0]: r[1:] for r in table}
-    assert by_period["2024h1"][:6] == (1500, 1200, 700, 500, 200, 0)
-    assert by_period["2024h2"][:6] == (1000, 800, 300, 500, 150, 0)
+    assert by_period["2024h1"][:7] == (1500, 1200, 700, 500, 200, 100, 0)
+    assert by_period["2024h2"][:7] == (1000, 800, 300, 500, 150, 50, 0)
     # The year, no source gives: each count the sum of its halves, flagged, and every figure named.
-    assert by_period["2024"][:6] == (2500, 2000, 1000, 1000, 350, 1)
-    year_ids = by_period["2024"][6].split()
-    for metric in ("requests_content_disclosed", "requests_non_content_disclosed", "requests_no_data_found"):
+    assert by_period["2024"][:7] == (2500, 2000, 1000, 1000, 350, 150, 1)
+    year_ids = by_period["2024"][7].split()
+    for metric in OUTCOME_METRICS:
         assert f"examplechat-deu-2024-all-{metric}-derived" in year_ids
-        assert f"examplechat-deu-2024h2-all-{metric}" in by_period["2024h2"][6].split()
+        assert f"examplechat-deu-2024h2-all-{metric}" in by_period["2024h2"][7].split()
 
 
 GAP = "do not add up"

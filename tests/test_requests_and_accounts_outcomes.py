@@ -7,7 +7,12 @@ from tests.conftest import rows
 TABLE = "/disclosures/requests_and_accounts"
 # Microsoft's United States, all requests, 2013: both halves reported, the year derived.
 PLACE = "platform_id=microsoft&jurisdiction_id=USA&request_type_id=all"
-OUTCOMES = ("requests_content_disclosed", "requests_non_content_disclosed", "requests_no_data_found")
+OUTCOMES = (
+    "requests_content_disclosed",
+    "requests_non_content_disclosed",
+    "requests_no_data_found",
+    "requests_rejected",
+)
 
 
 def test_the_outcome_counts_are_served_beside_received_and_fulfilled(site, real_db):
@@ -23,6 +28,7 @@ def test_the_outcome_counts_are_served_beside_received_and_fulfilled(site, real_
     # The platform's own halves, as transcribed: 749 with content, 4,569 non-content only, 1,107 no data.
     assert (row["requests_content_disclosed"], row["requests_non_content_disclosed"]) == (749, 4569)
     assert row["requests_no_data_found"] == 1107
+    assert row["requests_rejected"] == 588
     assert {metric: row[metric] for metric in ("requests_received", *OUTCOMES)} == {
         metric: expected[metric] for metric in ("requests_received", *OUTCOMES)
     }
@@ -43,8 +49,11 @@ def test_each_outcome_column_is_described(site):
     columns = site.get("/-/metadata.json").json()["databases"]["disclosures"]["tables"]["requests_and_accounts"][
         "columns"
     ]
-    for metric in OUTCOMES:
+    for metric in OUTCOMES[:3]:
         assert columns[metric].startswith(f"Exact figure of metric {metric}: requests for which the platform"), metric
+    assert columns["requests_rejected"].startswith(
+        "Exact figure of metric requests_rejected: requests the platform refused"
+    )
     # Apple gives its counts with content and with non-content only for account requests alone.
     assert "account requests only" in columns["requests_content_disclosed"]
     assert "account requests only" in columns["requests_non_content_disclosed"]
