@@ -292,6 +292,13 @@ def not_a_download_path(rest: str) -> bool:
 
 
 SENT_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+# A slash written as its escape: inside a name, not between a folder and a file (RFC 3986, 2.2).
+ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
+
+
+def encoded_slash_in(scope) -> bool:
+    """Whether the request's path, as sent, has a slash written %2F."""
+    return bool(ENCODED_SLASH.search((scope.get("raw_path") or b"").partition(b"?")[0]))
 
 
 def path_as_sent(scope) -> str:
@@ -586,6 +593,20 @@ class Downloads:
             return "Not found"
         return await self.missing_file_message(scope, download["rest"]) or "Not found"
 
+    def encoded_slash_message(self, scope, path: str) -> str:
+        """What a /downloads address with a slash written %2F is told: that it names no file, and
+        where the file is when the address with real slashes names one this server holds."""
+        sent = SENT_CONTROLS.sub(
+            lambda found: f"%{ord(found.group(0)):02X}",
+            (scope.get("raw_path") or b"").partition(b"?")[0].decode("latin-1"),
+        )
+        said = (
+            f"{sent}: a slash written %2F is part of a name, not a folder's end, so no release file is at this address"
+        )
+        if self.served_file(path) is not None:
+            return f"{said}; the file is at {quote(path)}"
+        return f"{said}; {self.datasette.urls.path('downloads')} lists each release and its files"
+
     def through_symlink(self, rest: str) -> bool:
         """Whether /downloads/<rest> names a symlink in dist/, or a path through one."""
         for mount, folder in self.datasette.static_mounts:
@@ -678,6 +699,10 @@ class Downloads:
             return await send_message(cors_send, 404, await self.no_file_message(scope, path), True)
         if download and not_a_download_path(download["rest"]):
             return await send_message(cors_send, 404, await self.no_file_message(scope, path), True)
+        if download and encoded_slash_in(scope):
+            # /downloads/1.2.0/csv%2Ffigures.csv: the mount below read csv%2Ffigures.csv as one name
+            # and said only "File not found", while nginx decoded it and served the file.
+            return await send_message(cors_send, 404, self.encoded_slash_message(scope, path), True)
         if download and self.through_symlink(download["rest"]):
             # Not a file a release wrote (plugins/strict_paths.py's release_file does not list it):
             # Datasette's static mount served a symlink whose target is inside dist/.

@@ -361,6 +361,20 @@ def test_a_download_address_with_an_empty_part_is_the_workers_404_not_nginxs(top
     assert "<title>Not found</title>" in page.text
 
 
+def test_a_download_address_with_a_slash_written_as_its_escape_is_the_workers_404(topology):
+    # nginx decoded %2F and served the file, where the site says the address names none and where
+    # the file is (plugins/downloads.py): it hands them to the workers, as an empty part.
+    path = f"/downloads/{VERSION}/csv%2Ffigures.csv"
+    response = raw_answer(topology, request(path))
+    assert nginx_error_shape(response, 404) == (
+        f"{path}: a slash written %2F is part of a name, not a folder's end, so no release file is at this "
+        f"address; the file is at /downloads/{VERSION}/csv/figures.csv"
+    )
+    readable_from_any_origin(response.headers)
+    assert "content-disposition" not in response.headers
+    assert raw_answer(topology, request(f"/downloads/{VERSION}/csv/figures.csv")).status_code == 200
+
+
 def test_downloads_of_a_release_not_held_or_never_made_are_the_sites_404_not_nginxs(web, real_db):
     # nginx serves /downloads itself, so a file of a recorded release this server does not hold was
     # its bare "Not found", where the site says the release is recorded and where what it keeps of

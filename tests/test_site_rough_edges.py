@@ -307,6 +307,24 @@ def test_a_download_address_no_file_has_is_the_downloads_404(real_build, tmp_pat
     assert site.get("/downloads/0.1.0/").status_code == 302
 
 
+@pytest.mark.parametrize("escape", ["%2F", "%2f"])
+def test_a_download_address_with_a_slash_written_as_its_escape_names_no_file(real_build, tmp_path, escape):
+    # Datasette's mount read csv%2Ffigures.csv as one name and said only "404: File not found"
+    # (behind nginx, which decodes it, the file was served): it names no file, and says where it is.
+    (tmp_path / "0.1.0" / "csv").mkdir(parents=True)
+    (tmp_path / "0.1.0" / "csv" / "figures.csv").write_bytes(b"a,b\r\n")
+    site = Site(unhurried(real_build, dist=tmp_path))
+    path = f"/downloads/0.1.0/csv{escape}figures.csv"
+    assert assert_error_shape(site.get(path), 404) == (
+        f"{path}: a slash written %2F is part of a name, not a folder's end, so no release file is at this "
+        "address; the file is at /downloads/0.1.0/csv/figures.csv"
+    )
+    nowhere = f"/downloads/0.1.0/csv{escape}other.csv"
+    assert assert_error_shape(site.get(nowhere), 404).endswith("; /downloads lists each release and its files")
+    page = site.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "the file is at /downloads/0.1.0/csv/figures.csv" in page.text
+
+
 @pytest.mark.parametrize(
     "path",
     ["/downloads.json", "/compare.json", "/chart.json", "/country/USA.json", "/platforms.json", "/telegram-map.json"],
