@@ -150,3 +150,44 @@ def test_a_platform_searched_in_vain_says_so_and_when(real_db, platform):
     # A search of stored copies says nothing of what the platform has published since: the claim
     # and its checked date stay as they were (test_smaller_platforms_curated's rule).
     assert published == SEARCHED_WITHOUT_FINDING[platform] and checked < "2026-12-05"
+
+
+GEORGIA = "civilge-2025-05-02-meta-georgia-requests"
+
+
+def test_meta_georgia_every_row_of_civil_ges_table_is_recorded(real_db):
+    # The article copies Meta's table for Georgia, July-December 2013 to January-June 2024 (20 rows;
+    # none for January-June 2013, July-December 2014 or January-June 2015); only its last three
+    # were recorded. Its headline, "440 users or accounts ... since 2020 through the first half of
+    # 2024", is the sum of the recorded rows it covers.
+    counted = rows(
+        real_db,
+        """SELECT period_label, metric_id, value FROM figures WHERE source_id = ?
+           AND metric_id IN ('requests_received', 'accounts_specified') ORDER BY period_start, metric_id""",
+        GEORGIA,
+    )
+    periods = sorted({label for label, _, _ in counted})
+    assert len(periods) == 20 and periods[0] == "2013h2" and periods[-1] == "2024h1"
+    assert {"2013h1", "2014h2", "2015h1"}.isdisjoint(periods)
+    accounts = {label: value for label, metric, value in counted if metric == "accounts_specified"}
+    assert sum(value for label, value in accounts.items() if label >= "2020") == 440
+    assert ("2016h1", "requests_received", 30) in counted and accounts["2016h1"] == 60
+
+
+def test_meta_georgia_whole_number_percentages_are_not_figures(real_db):
+    # Meta gives the share with some data to two decimals from 2014 on; the article's whole numbers
+    # for 2013-H2 to 2021-H1 ("53%" of 30 requests) may be its rounding. Its decimals are recorded.
+    shares = rows(
+        real_db,
+        "SELECT period_label, value FROM figures WHERE source_id = ? AND metric_id = 'percent_requests_some_data'"
+        " ORDER BY period_start",
+        GEORGIA,
+    )
+    assert shares == [
+        ("2021h2", 76.92),
+        ("2022h1", 96.3),
+        ("2022h2", 71.43),
+        ("2023h1", 93.62),
+        ("2023h2", 87.4),
+        ("2024h1", 76.7),
+    ]
