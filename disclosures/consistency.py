@@ -31,6 +31,10 @@ input (a damaged cell is reported by the schema checks and skipped here):
   opened), the date it was published: a source cannot count requests in a period that had not
   ended. A wrong year or a wrong ``source_id`` shows this way.
 
+* search logs (``search_log_problems``): a platform's ``search_log``, where its newer reports
+  were looked for, names the day of a search as YYYY-MM-DD (``rules.search_log_problems``): a
+  Table Schema pattern could ask for the digits, not for a day of the calendar, nor say why.
+
 * disagreements' claims (``claimed_value_problems``): the number a disagreeing source published
   (``claimed_value``) is in its verbatim words (``claimed_text``), as a figure's value is in its
   quote (``rules.value_in_text``; a field of the record for a data file or compilation). Not for
@@ -269,6 +273,15 @@ def checked_date_problems(
                 )
             )
     return problems
+
+
+def search_log_problems(platforms: list[tuple[int, dict]], shown: str) -> list[rules.Problem]:
+    """``rules.search_log_problems`` of each platform's ``search_log``, at its line in ``shown``."""
+    return [
+        rules.Problem(shown, line, "search_log", message)
+        for line, row in platforms
+        for message in rules.search_log_problems(row.get("search_log"))
+    ]
 
 
 # Source kinds whose claimed texts are not held to claimed_value (see the module's docstring).
@@ -551,6 +564,7 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
         rows_of("corrections"), {row.get("figure_id", ""): row for row in figure_rows}, shown("corrections")
     )
     problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
+    problems += search_log_problems(rows_of("platforms"), shown("platforms"))
     if {"sources", "events"} <= resources.keys():
         problems += source_date_problems(rows_of("sources"), rows_of("events"), shown("sources"), shown("events"))
     if "sources" in resources:
@@ -635,7 +649,9 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
         if (platform, regime) not in newest or end > newest[(platform, regime)]:
             newest[(platform, regime)] = end
         source_regimes.setdefault(source, set()).add(regime)
-    problems += claim_problems(lined(tables["platforms"]), newest, source_regimes, "data/platforms.csv")
+    platforms = lined(tables["platforms"])
+    problems += claim_problems(platforms, newest, source_regimes, "data/platforms.csv")
+    problems += search_log_problems(platforms, "data/platforms.csv")
     if "sources" in tables and "events" in tables:
         problems += source_date_problems(
             lined(tables["sources"]), lined(tables["events"]), "data/sources.csv", "data/events.csv"
@@ -643,7 +659,7 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
     if "sources" in tables:
         sources = lined(tables["sources"])
         problems += source_tier_problems(sources, "data/sources.csv")
-        problems += checked_date_problems(lined(tables["platforms"]), sources, "data/platforms.csv")
+        problems += checked_date_problems(platforms, sources, "data/platforms.csv")
         if "disagreements" in tables:
             kinds = {row.get("source_id", ""): row.get("kind", "") for _, row in sources}
             disagreements = lined(tables["disagreements"])

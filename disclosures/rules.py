@@ -1361,6 +1361,24 @@ def wording_problems(metric_id, wording) -> list[tuple[str, str]]:
     ]
 
 
+# A day written as the package writes dates, not inside a longer run of digits or a commit hash.
+SEARCH_DAY = re.compile(r"(?<![0-9A-Za-z])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9A-Za-z])")
+
+
+def search_log_problems(search_log) -> list[str]:
+    """Messages for a platform's ``search_log`` (text or None) that names no day of the calendar
+    as YYYY-MM-DD: a record of where newer reports were looked for cannot tell a reader how
+    current it is without the day of the search. An empty log (None or "") has none."""
+    if not isinstance(search_log, str) or not search_log:
+        return []
+    if any(real_date(*found.groups()) for found in SEARCH_DAY.finditer(search_log)):
+        return []
+    return [
+        'names no day as YYYY-MM-DD: say when each search was made ("searched on 2026-12-05: ..."), '
+        "or a reader cannot tell how current it is"
+    ]
+
+
 def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:
     """(field, message) pairs for a figure whose value columns don't match how it was reported."""
     spec = VALUE_KINDS.get(kind)

@@ -32,6 +32,7 @@ PACKAGE_FIELDS: dict[str, dict[str, str]] = {
         "transparency_report_url": "string",
         "not_reported": "string",
         "notes": "string",
+        "search_log": "string",
         "cadence": "string",
         "published_up_to": "date",
         "freshness_source_id": "string",

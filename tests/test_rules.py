@@ -1191,3 +1191,43 @@ def test_the_counts_validation_reads_are_the_ones_the_importers_map(platform, fi
     }
     read = {(metric, label) for metric, labels in rules.EXTRACTION_MEASURES[file].items() for label in labels}
     assert read == mapped
+
+
+# A platform's search log -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        "Searched again on 2026-12-05, with nothing newer found.",
+        "No stored copy was found (searched on 2026-12-03 and 2026-12-04: the pages end in 2024).",
+        "(checked 2026-12-04: no data/cloudflare folder)",
+        "2024-02-29 was searched.",
+    ],
+)
+def test_a_search_log_naming_the_day_of_a_search_passes(log):
+    assert rules.search_log_problems(log) == []
+
+
+@pytest.mark.parametrize("log", [None, ""])
+def test_an_empty_search_log_passes(log):
+    assert rules.search_log_problems(log) == []
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        "Searched again in December, with nothing newer found.",
+        "Searched on 5 December 2026: the pages corpus.",
+        "Searched on 2026/12/05 and 05.12.2026.",
+        "Searched on 2026-12: nothing newer.",
+        # Shaped as a date, but no day of the calendar.
+        "Searched on 2026-02-30 and 2026-13-01.",
+        # Inside a longer run of digits or a hash, not a date written for a reader.
+        "Commit 12026-12-05a holds nothing newer.",
+    ],
+)
+def test_a_search_log_naming_no_day_as_iso_is_told_how_to_date_it(log):
+    (message,) = rules.search_log_problems(log)
+    assert message.startswith("names no day as YYYY-MM-DD")
+    assert "how current" in message

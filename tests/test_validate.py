@@ -558,7 +558,7 @@ def test_cli_validate_and_build_tell_a_descriptor_value_of_the_wrong_kind_in_one
             (
                 "foreignKeys",
                 value,
-                f"datapackage.json:214:foreignKeys: the foreignKeys of platforms are a JSON {kind}: they must be "
+                f"datapackage.json:223:foreignKeys: the foreignKeys of platforms are a JSON {kind}: they must be "
                 "a list of foreign keys (objects)",
             )
             for value, kind in ((5, "number"), (True, "boolean"), ("jurisdictions", "string"))
