@@ -531,14 +531,16 @@ def test_metas_worldwide_total_for_july_december_2017_and_the_portuguese_typo_of
 
 def test_metas_notes_say_where_later_worldwide_totals_were_looked_for(real_db):
     # Meta's worldwide totals stop at January-June 2023 (press) and its freshness at July-December
-    # 2024 (Bangladesh's figures): the notes must say which stored copies were read and found empty,
-    # so no later total is typed in from memory or from a copy that was never read.
-    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'meta'")
-    assert "No stored copy gives figures for a period after July-December 2024 (searched on 2026-12-05" in notes
-    assert "On 2026-12-04: no repository found keeps Meta's government-request figures" in notes
-    assert "38 captures of govtrequests.facebook.com in milonmaze/privacy-terms-observatory" in notes
-    assert "integrity-reports-q1-2024 and integrity-reports-q3-2024" in notes
+    # 2024 (Bangladesh's figures): its search log must say which stored copies were read and found
+    # empty, so no later total is typed in from memory or from a copy that was never read; its notes
+    # say where the worldwide totals end.
+    ((notes, search_log),) = rows(real_db, "SELECT notes, search_log FROM platforms WHERE platform_id = 'meta'")
+    assert "No stored copy gives figures for a period after July-December 2024 (searched on 2026-12-05" in search_log
+    assert "On 2026-12-04: no repository found keeps Meta's government-request figures" in search_log
+    assert "38 captures of govtrequests.facebook.com in milonmaze/privacy-terms-observatory" in search_log
+    assert "integrity-reports-q1-2024 and integrity-reports-q3-2024" in search_log
     assert "The newest worldwide total recorded is January-June 2023's" in notes
+    assert "searched" not in notes.lower()
     assert rows(
         real_db, "SELECT max(period_end) FROM figures WHERE platform_id = 'meta' AND jurisdiction_id = 'WORLD'"
     ) == [("2023-06-30",)]

@@ -232,11 +232,12 @@ def test_cloudflares_notes_say_how_far_its_figures_go_and_why_no_further(real_db
 
 def test_cloudflares_notes_say_its_report_pdfs_were_looked_for_and_not_found(real_db):
     # The report pages end at their PDF link, so the PDF is where the later figures are: say that
-    # none was found, and where it was looked for, so the next curator does not start over.
-    ((notes,),) = rows(real_db, "SELECT notes FROM platforms WHERE platform_id = 'cloudflare'")
-    assert "'Download transparency report'" in notes
-    assert "no stored copy of any of those PDFs was found (checked 2026-12-04" in notes
-    assert "has no data/cloudflare folder" in notes
+    # none was found, and where it was looked for, so the next curator does not start over: a
+    # record of the search, in the platform's search log.
+    ((search_log,),) = rows(real_db, "SELECT search_log FROM platforms WHERE platform_id = 'cloudflare'")
+    assert "'Download transparency report'" in search_log
+    assert "no stored copy of any of those PDFs was found (checked 2026-12-04" in search_log
+    assert "has no data/cloudflare folder" in search_log
     assert rows(
         real_db, "SELECT count(*) FROM figures WHERE platform_id = 'cloudflare' AND period_end > '2016-12-31'"
     ) == [(0,)]
@@ -382,29 +383,35 @@ def test_line_july_december_2018_is_corroborated_by_its_corrected_traditional_ch
 
 
 @pytest.mark.parametrize(
-    ("platform", "says"),
+    ("platform", "column", "says"),
     [
-        ("discord", "krMaynard/dsa-transparency-data and apparebit/diaphanous, stop at 2024-H1"),
-        ("dropbox", "help.dropbox.com/transparency/more lead with January-June 2024"),
-        ("tuta", "pages all lead with January-June 2024"),
-        ("proton", "the mellatetf.com copy at 2023"),
-        ("protonvpn", "No stored copy gives 2025 beyond June 30"),
-        ("line", "report pages under lycorp.co.jp stop at 2024h2"),
-        ("posteo", "no stored press article gives a count after 2017"),
-        ("zoom", "from 2025-02-08 to 2026-08-08 are bot-verification pages"),
-        ("google_cloud", "holds Enterprise and Enterprise diplomatic rows only to 2025-H1"),
-        ("google_workspace", "holds Enterprise and Enterprise diplomatic rows only to 2025-H1"),
+        ("discord", "search_log", "krMaynard/dsa-transparency-data and apparebit/diaphanous, stop at 2024-H1"),
+        # Its sentence also says why the percentages of 'the relevant half' are not recorded: a note.
+        ("dropbox", "notes", "help.dropbox.com/transparency/more lead with January-June 2024"),
+        ("tuta", "search_log", "pages all lead with January-June 2024"),
+        # Why its 2024 contested and complied counts are not recorded: a note; the search is logged.
+        ("proton", "notes", "the mellatetf.com copy at 2023"),
+        ("protonvpn", "search_log", "No stored copy gives 2025 beyond June 30"),
+        ("line", "search_log", "report pages under lycorp.co.jp stop at 2024h2"),
+        ("posteo", "search_log", "no stored press article gives a count after 2017"),
+        ("zoom", "search_log", "from 2025-02-08 to 2026-08-08 are bot-verification pages"),
+        ("google_cloud", "search_log", "holds Enterprise and Enterprise diplomatic rows only to 2025-H1"),
+        ("google_workspace", "search_log", "holds Enterprise and Enterprise diplomatic rows only to 2025-H1"),
     ],
 )
-def test_notes_say_where_the_stored_copies_stop_as_searched_on_2026_12_04(real_db, platform, says):
+def test_notes_say_where_the_stored_copies_stop_as_searched_on_2026_12_04(real_db, platform, column, says):
     # A search of stored copies says nothing of what the platform has published since: it is a
-    # note, and the published_up_to claim and its checked date stay as they were.
-    ((notes, checked, basis),) = rows(
+    # record of the search (in its notes only where the sentence also tells a reader what is not
+    # recorded), and the published_up_to claim and its checked date stay as they were.
+    ((notes, search_log, checked, basis),) = rows(
         real_db,
-        "SELECT notes, published_up_to_checked, published_up_to_checked_basis FROM platforms WHERE platform_id = ?",
+        """SELECT notes, search_log, published_up_to_checked, published_up_to_checked_basis FROM platforms
+           WHERE platform_id = ?""",
         platform,
     )
-    assert "2026-12-04" in notes and says in notes
+    said = {"notes": notes, "search_log": search_log}
+    assert says in said[column]
+    assert "2026-12-04" in search_log or "2026-12-04" in notes
     assert checked < "2026-12-04" and basis == "source_retrieved"
 
 
@@ -433,7 +440,8 @@ def test_a_stored_copy_read_only_in_part_is_not_said_to_end_there(real_db):
             real_db,
             """SELECT source_id, notes FROM sources WHERE source_id IN
                ('steigerlegal-2025-07-28-proton-transparenzbericht-2024', 'proton-de-blog-transparency-report')
-               UNION ALL SELECT platform_id, notes FROM platforms WHERE platform_id IN ('proton', 'posteo')""",
+               UNION ALL SELECT platform_id, notes || ' ' || coalesce(search_log, '') FROM platforms
+               WHERE platform_id IN ('proton', 'posteo')""",
         )
     )
     assert len(notes) == 4

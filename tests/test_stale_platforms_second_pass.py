@@ -140,13 +140,13 @@ SEARCHED_WITHOUT_FINDING = {
 
 @pytest.mark.parametrize("platform", sorted(SEARCHED_WITHOUT_FINDING))
 def test_a_platform_searched_in_vain_says_so_and_when(real_db, platform):
-    ((notes, published, checked, basis),) = rows(
+    ((search_log, published, checked, basis),) = rows(
         real_db,
-        """SELECT notes, published_up_to, published_up_to_checked, published_up_to_checked_basis FROM platforms
+        """SELECT search_log, published_up_to, published_up_to_checked, published_up_to_checked_basis FROM platforms
            WHERE platform_id = ?""",
         platform,
     )
-    assert "Searched again on 2026-12-05, with nothing newer found" in notes
+    assert "Searched again on 2026-12-05, with nothing newer found" in search_log
     # A search of stored copies says nothing of what the platform has published since: the claim
     # and its checked date stay as they were (test_smaller_platforms_curated's rule).
     assert published == SEARCHED_WITHOUT_FINDING[platform] and checked < "2026-12-05"
