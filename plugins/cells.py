@@ -80,6 +80,7 @@ FREE_TEXT_COLUMNS = {
     ("release_changes", "reason"),
     # A platform's record, as its page (/platform/<id>) already marks them.
     ("platforms", "notes"),
+    ("platforms", "search_log"),
     ("platforms", "not_reported"),
     ("platforms", "freshness_quote"),
     ("platforms", "dsa_freshness_quote"),

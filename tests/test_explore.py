@@ -257,6 +257,8 @@ def test_a_platforms_long_notes_open_behind_a_summary_and_are_all_on_its_page(si
             collapsed += 1
             assert details, platform_id
             assert f"{len(notes):,} characters" in details.group(1)
+            # The searches are the search log's now: the notes' summary does not promise them.
+            assert "searched" not in details.group(1), platform_id
             assert text(details.group(2)) == " ".join(notes.split()), platform_id
             opening = text(re.search(r'<p class="lede notes-opening">(.*?)</p>', page, re.S).group(1))
             assert opening.endswith(("…", ".")) and len(opening) <= 320, platform_id
@@ -265,6 +267,59 @@ def test_a_platforms_long_notes_open_behind_a_summary_and_are_all_on_its_page(si
             assert details is None, platform_id
             assert " ".join(notes.split()) in text(page), platform_id
     assert collapsed >= 10  # the real package has notes of up to 3,022 characters
+
+
+def test_a_platforms_search_log_waits_closed_below_its_notes(site, real_db):
+    """The curators' record of where they looked for newer reports ran inside the notes, up to
+    3,600 characters of them, and hid the caveats a reader needs behind a summary: it is a closed
+    <details> of its own, below the notes and above the facts, whole, and never inside the notes."""
+
+    def text(html: str) -> str:
+        return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+    logged = 0
+    for platform_id, notes, search_log in rows(real_db, "SELECT platform_id, notes, search_log FROM platforms"):
+        page = site.get(f"/platform/{platform_id}").text
+        details = re.search(r'<details class="platform-search-log"><summary>(.*?)</summary>(.*?)</details>', page, re.S)
+        if not search_log:
+            assert details is None and "platform-search-log" not in page, platform_id
+            continue
+        logged += 1
+        assert details, platform_id
+        assert text(details.group(1)) == f"Where we looked for newer reports ({len(search_log):,} characters)"
+        assert text(details.group(2)) == " ".join(search_log.split()), platform_id
+        # Below the notes, whole or behind their own summary, and above the facts.
+        above = page[page.index("</h1>") : details.start()]
+        assert " ".join(notes.split()) in text(above), platform_id
+        assert details.end() < page.index('<dl class="facts">'), platform_id
+        first_search = search_log.split(". ")[0]
+        assert " ".join(first_search.split()) not in text(above), platform_id
+    assert logged >= 15  # Discord, Dropbox, Meta, AWS, ...
+
+
+def test_a_platforms_json_gives_its_search_log_beside_its_notes(site, real_db):
+    for platform_id, notes, search_log in rows(
+        real_db, "SELECT platform_id, notes, search_log FROM platforms WHERE platform_id IN ('discord', 'telegram')"
+    ):
+        response = site.get(f"/platform/{platform_id}.json")
+        assert response.status_code == 200
+        platform = response.json()["platform"]
+        assert (platform["notes"], platform["search_log"]) == (notes, search_log), platform_id
+    assert site.get("/platform/discord.json").json()["platform"]["search_log"].startswith("No stored copy")
+    assert site.get("/platform/telegram.json").json()["platform"]["search_log"] is None
+
+
+def test_the_platforms_table_and_its_csv_carry_the_search_log_after_the_notes(site, real_db):
+    ((dropbox_log,),) = rows(real_db, "SELECT search_log FROM platforms WHERE platform_id = 'dropbox'")
+    header, *records = csv.reader(io.StringIO(site.get("/disclosures/platforms.csv?_size=max").text))
+    assert header[header.index("notes") + 1] == "search_log"
+    assert {r[0]: r[header.index("search_log")] for r in records}["dropbox"] == dropbox_log
+    table = site.get("/disclosures/platforms").text
+    assert 'data-column="search_log"' in table
+    # A record's ISO dates never break at their hyphens on a phone, as its notes' do not.
+    row_page = site.get("/disclosures/platforms/dropbox").text
+    cell = re.search(r'<td class="col-search_log type-str">(.*?)</td>', row_page, re.S).group(1)
+    assert cell.startswith('Searched again on <span class="date">2026-12-05</span>, with nothing newer found')
 
 
 def test_a_notes_opening_ends_with_a_sentence_where_one_ends_in_its_second_half(site):
