@@ -632,3 +632,24 @@ def test_amazons_press_totals_and_full_response_shares_are_not_figures(real_db):
         "SELECT count(*) FROM figures WHERE platform_id IN ('amazon', 'aws')"
         " AND (metric_id LIKE 'percent%' OR metric_id = 'requests_fulfilled')",
     ) == [(0,)]
+
+
+# A sentence that opens as a record of a search belongs in search_log, not in the notes a reader
+# needs to use the figures (they ran to 3,600 characters with such records inside). A sentence
+# that also says what is not recorded and why ("No stored copy ... (searched on ...); ..., so they
+# are not recorded") stays in the notes.
+SEARCH_RECORD_OPENINGS = re.compile(r"^(?:Searched\b|A further search\b)")
+
+
+def test_notes_hold_no_sentence_that_is_only_a_search_record(real_db):
+    found = []
+    for platform_id, notes in rows(real_db, "SELECT platform_id, notes FROM platforms"):
+        for sentence in re.split(r"(?<=[.)])\s+(?=[A-Z])", notes or ""):
+            if SEARCH_RECORD_OPENINGS.match(sentence):
+                found.append((platform_id, sentence[:80]))
+    assert found == []
+    # And the records are kept, not dropped: the searches of 2026-12-05 of the stale platforms.
+    ((logged,),) = rows(
+        real_db, "SELECT count(*) FROM platforms WHERE search_log LIKE '%Searched again on 2026-12-05%'"
+    )
+    assert logged >= 10

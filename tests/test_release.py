@@ -398,6 +398,23 @@ def test_release_folder_has_every_download(released):
     assert {f["source_tier"] for f in figures} == {"platform_file"}
 
 
+def test_the_released_platforms_carry_the_search_log_beside_the_notes(released):
+    # A release's formats are made from the package: a column added to it is in every one of them.
+    import pyarrow.parquet as pq
+
+    folder = released / "dist" / "1.1.0"
+    source = read_csv(released / "b" / "data" / "platforms.csv")
+    logs = [row["search_log"] for row in source]
+    assert logs[0].startswith("Searched on 2025-01-10")
+    released_rows = read_csv(folder / "csv" / "platforms.csv")
+    header = list(released_rows[0])
+    assert header[header.index("notes") + 1] == "search_log"
+    assert [row["search_log"] for row in released_rows] == logs
+    as_json = json.loads((folder / "json" / "platforms.json").read_text(encoding="utf-8"))
+    assert [row["search_log"] for row in as_json] == logs
+    assert pq.read_table(folder / "parquet" / "platforms.parquet").column("search_log").to_pylist() == logs
+
+
 def test_duckdb_reads_every_json_file_with_the_types_its_table_schema_declares(released, monkeypatch):
     # read_json_auto types a column from its values: authority_reports' dates, null in every
     # row of 1.0.0, came out as DuckDB's "NULL" type (year(period_start) failed to bind), and an
