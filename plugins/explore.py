@@ -657,9 +657,9 @@ async def headline_charts(datasette, request, platform: dict, jurisdiction: dict
 
 
 # Keys renamed in the pages' JSON where one word named two things (``gaps``, ``missing``, ``newest``)
-# keep their old names beside the new ones for release 1.3.0 only, so that a program reading them
+# keep their old names beside the new ones for release 2.0.0 only, so that a program reading them
 # does not break unwarned; "deprecated" names each (old key: new key), as the README's API section says.
-RELEASE_KEEPING_OLD_KEYS = "1.3.0"
+RELEASE_KEEPING_OLD_KEYS = "2.0.0"
 
 
 def with_old_keys(data: dict, renamed: dict[str, str]) -> dict:
@@ -2207,7 +2207,7 @@ MAP_COVERAGE_STATUS_MEANS = (
     "other countries only (regular_period false); reported, derived, withheld or not_reported here mean a row of the other metric, or one without an "
     "exact value"
 )
-# The map's ``missing`` until 1.3.0, kept one release for programs that read it.
+# The map's ``missing`` until 2.0.0, kept one release for programs that read it.
 MAP_MISSING_MEANS = (
     f"deprecated: the same list as unsourced, under its old name, which is removed after release "
     f"{RELEASE_KEEPING_OLD_KEYS}; it is not coverage_cells' missing, which is missing_in_coverage"

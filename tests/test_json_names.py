@@ -152,7 +152,7 @@ def test_newest_is_a_date_and_the_global_one_says_so(site, real_db):
 
 
 def test_the_old_key_names_are_kept_for_no_release_after_the_one_the_readme_promises():
-    # The README promises the renamed keys' old names for 1.3.0 only: a package whose version has
+    # The README promises the renamed keys' old names for 2.0.0 only: a package whose version has
     # moved past it must have dropped them (with_old_keys and its callers), or the promise is broken
     # without anyone deciding to.
     version = json.loads((paths.ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
