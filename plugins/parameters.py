@@ -27,6 +27,10 @@ Checked before Datasette sees the request, on database, table, view and row path
   ``value__gt=1e999`` (beyond a double's range, which SQLite reads as infinity) answered 200 with
   no rows, and ``inf``, ``nan`` (text to SQLite) and JSON's NaN and Infinity compare with no
   number as they seem to; each is a 400 that says the value is not a finite number;
+- a table's column asked to equal two different values (``jurisdiction_id=USA&jurisdiction_id=DEU``,
+  as most HTTP libraries write a list) can match no row, since Datasette applies every filter: it
+  answered 200 with no rows, as if neither had a figure, and is a 400 that names the ``__in``
+  filter for the rows of any of them;
 - a SQL query (``?sql=``, or a canned query) reads one value of each parameter, the first: one given
   twice with different values (``jurisdiction=USA&jurisdiction=DEU``, ``sql=...&sql=...``) is a
   400 that names them, where it answered for the first alone;
@@ -820,6 +824,45 @@ async def key_filter_problem(db, table: str, kind: str, columns: dict, params: l
     return None
 
 
+def contradictory_filter_problem(params: list[tuple[str, str]], columns: dict) -> str | None:
+    """Why a table's filters ask one column to equal two different values, which no row can, or None.
+
+    Datasette applies every filter, joined with AND: ``jurisdiction_id=USA&jurisdiction_id=DEU``,
+    which most HTTP libraries write for a list of two countries, answered 200 with no rows, as if
+    neither had a figure. ``columns``: {name: declared type}; on a number column, values SQLite
+    reads as one number (900 and 900.0) are one value."""
+
+    def exact_column(key: str, value: str) -> bool:
+        column, lookup = key.rsplit("__", 1) if "__" in key else (key, "exact")
+        return not key.startswith("_") and lookup == "exact" and column in columns
+
+    def as_compared(key: str, value: str):
+        column = key.rsplit("__", 1)[0] if "__" in key else key
+        declared = (columns.get(column) or "").upper()
+        if any(word in declared for word in NUMBER_TYPES) and is_number_text(value):
+            return float(value)
+        return value
+
+    values: dict[str, dict] = {}
+    for key, value in params:
+        if exact_column(key, value):
+            column = key.rsplit("__", 1)[0] if "__" in key else key
+            values.setdefault(column, {}).setdefault(as_compared(key, value), value)
+    for column, read in values.items():
+        given = list(read.values())
+        if len(given) < 2:
+            continue
+        shown = ", ".join(repr(v) if len(v) <= 60 else repr(v[:60] + "…") for v in given)
+        # Datasette splits a plain __in list at its commas; a value holding one needs a JSON list.
+        listed = json.dumps(given, ensure_ascii=False) if any("," in v for v in given) else ",".join(given)
+        return (
+            f"{column} is given {len(given)} values to equal ({shown}): every filter applies, and no row's "
+            f"{column} is more than one, so nothing could match; for the rows of any of them, write "
+            f"{column}__in={listed}"
+        )
+    return None
+
+
 # Datasette's filters that compare through a LIKE or GLOB pattern, which SQLite reads as a C
 # string: up to its first NUL character.
 PATTERN_LOOKUPS = ("contains", "startswith", "endswith", "like", "notlike", "glob")
@@ -1379,6 +1422,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     problem = column_choice_problem(table, params, columns, keys_kept) or await key_filter_problem(
         db, table, kind, columns, params
     )
+    if problem:
+        return 400, problem
+    problem = contradictory_filter_problem(params, columns)
     if problem:
         return 400, problem
     if given.get("_next"):
