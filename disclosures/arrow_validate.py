@@ -521,6 +521,7 @@ def number_in_quote(cell: str, quote: str, record: bool) -> bool:
 def check_quoted_values(table, record_sources: set[str]) -> None:
     """validate.figure_value_notes on every row: the figure id its fields make, value columns
     against value_kind, the numbers in the quote, the field a locator names."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     from .validate import ID_PARTS
@@ -530,6 +531,14 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
     if {"metric_id", "platform_wording"} <= names:
         received = table.filter(pc.equal(column("metric_id"), "requests_received")).column("platform_wording")
         if pc.any(pc.match_substring_regex(received, rules.FULFILLED_WORDING.pattern, ignore_case=True)).as_py():
+            raise Undecided  # rules.wording_problems, in the full report
+        outcomes = pc.is_in(column("metric_id"), value_set=pa.array(rules.OUTCOME_METRICS))
+        worded = table.filter(outcomes).column("platform_wording")
+        received_only = pc.and_(
+            pc.match_substring_regex(worded, rules.RECEIVED_WORDING.pattern, ignore_case=True),
+            pc.invert(pc.match_substring_regex(worded, rules.OUTCOME_WORDING.pattern, ignore_case=True)),
+        )
+        if pc.any(received_only).as_py():
             raise Undecided  # rules.wording_problems, in the full report
     if "figure_id" in names and set(ID_PARTS) <= names:
         present = pc.and_(

@@ -1345,12 +1345,38 @@ def request_parts_problem(whole_metric: str, whole_value, parts: dict[str, Decim
 FULFILLED_WORDING = re.compile(r"\bfulfil", re.IGNORECASE)
 
 
+# The other way round: a figure filed as fulfilled (or complied with) whose platform's own wording
+# says only "received" was either a count of requests received under the wrong metric, or the
+# press's word copied where the platform's belongs; a newcomer's "Requests received from Canada"
+# on a Telegram requests_fulfilled figure passed. A wording that also says what came of the
+# requests ("received and fulfilled", "some data produced", Apple's "Data Provided") is no slip.
+RECEIVED_WORDING = re.compile(r"\breceiv", re.IGNORECASE)
+OUTCOME_WORDING = re.compile(
+    r"fulfil|produc|provid|disclos|complied|comply|answered|granted|honou?red|with (?:some )?(?:data|information)",
+    re.IGNORECASE,
+)
+OUTCOME_METRICS = ("requests_fulfilled", "requests_complied")
+
+
 def wording_problems(metric_id, wording) -> list[tuple[str, str]]:
     """(field, message) for a figure filed as requests received whose platform's own wording says
-    the requests were fulfilled."""
-    if metric_id != "requests_received" or not isinstance(wording, str) or not FULFILLED_WORDING.search(wording):
+    the requests were fulfilled, or filed as requests fulfilled (or complied with) whose wording
+    says only that they were received."""
+    if not isinstance(wording, str):
         return []
     shown = wording if len(wording) <= 80 else wording[:80] + "…"
+    if metric_id in OUTCOME_METRICS and RECEIVED_WORDING.search(wording) and not OUTCOME_WORDING.search(wording):
+        return [
+            (
+                "metric_id",
+                f"is {metric_id}, but platform_wording says “{shown}”: a count of requests received is "
+                "requests_received; if the platform counted requests it fulfilled and “received” is another "
+                "writer's word (the press writes it for what Telegram's bot calls “Fulfilled requests”), give "
+                "the platform's own words",
+            )
+        ]
+    if metric_id != "requests_received" or not FULFILLED_WORDING.search(wording):
+        return []
     return [
         (
             "metric_id",

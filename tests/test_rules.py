@@ -1231,3 +1231,39 @@ def test_a_search_log_naming_no_day_as_iso_is_told_how_to_date_it(log):
     (message,) = rules.search_log_problems(log)
     assert message.startswith("names no day as YYYY-MM-DD")
     assert "how current" in message
+
+
+@pytest.mark.parametrize(
+    ("metric", "wording", "refused"),
+    [
+        # A newcomer's "Requests received from Canada" on a Telegram requests_fulfilled figure passed.
+        ("requests_fulfilled", "Requests received from Canada for IP address and/or phone number", True),
+        ("requests_complied", "Orders received", True),
+        ("requests_fulfilled", "Requests RECEIVED", True),
+        # Wordings that also say what came of the requests are the platforms' own.
+        ("requests_fulfilled", "Requests received and fulfilled", False),
+        ("requests_fulfilled", "Requests received: some information produced", False),
+        ("requests_fulfilled", "Device Requests Received where Data Provided", False),
+        ("requests_fulfilled", "Requests received with data", False),
+        ("requests_complied", "Orders received and complied with", False),
+        ("requests_fulfilled", "Fulfilled requests from Germany", False),
+        ("requests_received", "Requests received", False),
+        ("accounts_affected", "Accounts received", False),
+    ],
+)
+def test_a_fulfilled_figure_worded_only_as_received_is_refused(metric, wording, refused):
+    problems = rules.wording_problems(metric, wording)
+    assert bool(problems) is refused
+    if refused:
+        assert problems[0][0] == "metric_id" and "is requests_received" in problems[0][1]
+
+
+def test_no_figure_of_the_data_is_worded_only_as_received_where_it_counts_fulfilled_requests():
+    # The rule refuses none of the platforms' own wordings recorded so far.
+    with (paths.ROOT / "data" / "figures.csv").open(encoding="utf-8", newline="") as f:
+        refused = [
+            row["figure_id"]
+            for row in csv.DictReader(f)
+            if rules.wording_problems(row["metric_id"], row["platform_wording"])
+        ]
+    assert refused == []
