@@ -601,7 +601,9 @@ def with_near_keys(
     nearly is (another case, or a close spelling: ``deu`` is ``DEU``, ``…-reprot`` is
     ``…-report``), or else to add that row. When the key it nearly is names nothing itself
     while several rows name the value (``examplechat`` misspelt in platforms.csv, under every
-    figure of the platform), that row is the one to correct. Single-column references only."""
+    figure of the platform), that row is the one to correct; never a figure, whose id its own
+    fields make: the rows naming one are told the id it nearly is, of the same platform,
+    jurisdiction and numbers, as corroborations are. Single-column references only."""
     columns: dict[tuple[str, str], list[str] | None] = {}
     resources = {r.get("name"): r for r in listed_resources(descriptor) if isinstance(r, dict)}
 
@@ -751,6 +753,11 @@ def with_near_keys(
             # The key is there: the lookup failed because its file could not be read against its
             # schema (a damaged header), which that file's own problem says.
             hint = f'{shown} has "{value}", but could not be read: correct its own problem first'
+        elif (miss["resource"], miss["target"]) == ("figures", "figure_id") and not value.endswith(DERIVED_SUFFIX):
+            # A figure's id is made from its own fields, which validation holds it to, so the row
+            # naming it is the one to correct: "no row names it" is true of most figures, and sent
+            # a curator to "correct" telegram-aus-2024-... for a disagreement of a refiled USA figure.
+            hint = unknown_figure_hint(value, set(known))
         elif near and pattern and not re.fullmatch(pattern, near[0]):
             # The key it nearly is breaks its own table's pattern: that row is the one to correct.
             hint = f'{shown} has "{near[0]}", which its pattern refuses: correct that row'
