@@ -1411,7 +1411,9 @@ async def vocabulary(db, table: str, key: str) -> list[str]:
 async def platform_id_of(db, asked: str) -> str | None:
     """The id of the platform ``asked`` names, as /platform/<asked> finds it: its id or its name
     (Mailbox.org), in any case. /chart.json?platform=Google was a 400 (and /compare's) while
-    /platform/Google redirected to /platform/google."""
+    /platform/Google redirected to /platform/google. Spaces around it are dropped, as /country/<asked>
+    drops them: /platform/%20telegram was a 404."""
+    asked = asked.strip()
     named = await rows(
         db,
         "SELECT platform_id FROM platforms WHERE platform_id = ? OR lower(platform_id) = lower(?) OR lower(name) = lower(?)"

@@ -1984,6 +1984,11 @@ def test_a_jurisdiction_no_code_is_near_gets_no_hint(site):
         ("/country/C%C3%B4te%20d%27Ivoire.json", "/country/CIV.json"),
         ("/platform/Daum%20(Kakao).json", "/platform/daum.json"),
         ("/platform/Google%20Cloud%20Platform%20(Enterprise%20Cloud).json", "/platform/google_cloud.json"),
+        # Spaces around a name pasted into the address: the country's led to its page, the
+        # platform's was a 404 "No platform ' telegram'" (a newcomer's finding).
+        ("/country/%20USA.json", "/country/USA.json"),
+        ("/platform/%20telegram.json", "/platform/telegram.json"),
+        ("/platform/Google%20.json", "/platform/google.json"),
     ],
 )
 def test_a_country_or_platform_named_in_its_json_address_leads_to_its_json(site, asked, found):
@@ -2179,3 +2184,9 @@ def test_the_charts_json_refuses_a_series_it_would_draw_in_place_of_the_one_aske
     page = unescape(site.get(asked.replace(".json", "", 1)).text)
     assert page.count("Not the chart the address asked for.") == 1
     assert page.index("Not the chart the address asked for.") < page.index('<figure class="series-chart"')
+
+
+def test_a_platform_page_named_with_spaces_around_leads_to_the_page(site):
+    # Datasette sends /platform/%20telegram to its tilde form first, which was the 404.
+    response = site.get("/platform/~20telegram~20")
+    assert response.status_code == 302 and response.headers["location"] == "/platform/telegram"
