@@ -1015,6 +1015,11 @@ class Downloads:
         async def tagged(message):
             if message["type"] == "http.response.start" and message["status"] == 200:
                 replaced = {b"etag", b"content-type"} if media_type else {b"etag"}
+                if any(k.lower() == b"content-length" for k, _ in message.get("headers", [])):
+                    # Datasette's database download says "chunked" beside the file's length, which
+                    # RFC 9112 (6.2) forbids: uvicorn kept "chunked", so the 143 MB came with no size
+                    # for a progress bar or a HEAD.
+                    replaced.add(b"transfer-encoding")
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced]
                 typed = [(b"content-type", media_type)] if media_type else []
                 named = [(b"content-disposition", disposition)] if disposition else []
