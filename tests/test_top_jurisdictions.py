@@ -23,7 +23,7 @@ def ranked(site, query):
 
 
 def test_a_platform_with_many_request_types_is_ranked_by_one_and_each_row_names_it(site):
-    rows = ranked(site, GOOGLE_H1_2024)
+    rows = [row for row in ranked(site, GOOGLE_H1_2024) if row["value"] is not None]
     # Without request_type: the one the most countries have a figure of, each country once.
     assert {row["request_type_id"] for row in rows} == {"legal_process"}
     countries = [row["jurisdiction_id"] for row in rows]
@@ -32,9 +32,12 @@ def test_a_platform_with_many_request_types_is_ranked_by_one_and_each_row_names_
     assert [row["value"] for row in rows] == sorted((row["value"] for row in rows), reverse=True)
     # Asked for, another request type: the United States' subpoenas, the only country with that type.
     subpoenas = ranked(site, f"{GOOGLE_H1_2024}&request_type=subpoena")
-    assert [(row["jurisdiction_id"], row["request_type_id"], row["value"]) for row in subpoenas] == [
-        ("USA", "subpoena", 25345)
+    assert [(row["jurisdiction_id"], row["request_type_id"], row["value"]) for row in subpoenas[:2]] == [
+        ("USA", "subpoena", 25345),
+        # Then every other country with a figure of the period, not ranked, and why.
+        ("ALB", None, None),
     ]
+    assert subpoenas[1]["note"].startswith("Not ranked: no figure of Subpoenas for this period, only of ")
 
 
 def test_a_platform_with_one_request_type_ranks_as_before(site):
@@ -86,8 +89,54 @@ def test_each_row_names_its_request_type_by_its_label_too(site, real_db):
     # The page showed "legal_process" alone, where the country's page and country_newest give the
     # request type's label: which of Google's requests were ranked was left to guess.
     ((label,),) = rows(real_db, "SELECT label FROM request_types WHERE request_type_id = 'legal_process'")
-    ranking = ranked(site, GOOGLE_H1_2024)
+    ranking = [row for row in ranked(site, GOOGLE_H1_2024) if row["value"] is not None]
     assert {(row["request_type_id"], row["request_type_label"]) for row in ranking} == {("legal_process", label)}
     page = site.get(f"{TOP}?{GOOGLE_H1_2024}").text
     cells = re.findall(r'<td class="col-request_type_label">\s*(.*?)\s*</td>', page, re.S)
-    assert len(cells) == len(ranking) and set(cells) == {label}
+    assert cells[: len(ranking)] == [label] * len(ranking)
+
+
+def test_a_country_the_ranking_leaves_out_is_listed_after_it_with_the_reason(site, real_db):
+    # Google's United States has no legal process total, only its requests by type: it was missing
+    # from the ranking of Google's legal process requests without a word.
+    answer = ranked(site, GOOGLE_H1_2024)
+    values = [row["value"] for row in answer]
+    first_unranked = values.index(None)
+    assert first_unranked == 50 and all(value is None for value in values[first_unranked:])
+    unranked = {row["jurisdiction_id"]: row for row in answer[first_unranked:]}
+    usa = unranked["USA"]
+    assert usa["note"].startswith("Not ranked: no figure of Legal process requests for this period, only of ")
+    assert "; Search warrants; Subpoenas;" in usa["note"]
+    assert (usa["request_type_id"], usa["figure_id"], usa["period_label"]) == (None, None, "2024h1")
+    assert all(row["note"] is None for row in answer[:first_unranked])
+    # Every country with a figure of the metric and period is either ranked, below the top 50, or
+    # listed with its reason: none is left out silently.
+    with_figures = {
+        code
+        for (code,) in rows(
+            real_db,
+            """SELECT DISTINCT f.jurisdiction_id FROM figures f JOIN jurisdictions j USING (jurisdiction_id)
+               WHERE f.platform_id = 'google' AND f.metric_id = 'requests_received' AND j.kind = 'country'
+                 AND f.period_start = '2024-01-01' AND f.period_end = '2024-06-30'""",
+        )
+    }
+    legal_process = {
+        code
+        for (code,) in rows(
+            real_db,
+            """SELECT jurisdiction_id FROM figures WHERE figure_id GLOB 'google-*-2024h1-legal_process-requests_received'
+                 AND value_kind = 'exact'""",
+        )
+    }
+    assert set(unranked) == with_figures - legal_process and "USA" in set(unranked)
+
+
+def test_a_country_whose_figure_is_a_band_is_listed_as_not_ranked_with_its_band(site):
+    # Meta's first report gave the United States' requests for January-June 2013 as 11,000-12,000.
+    answer = ranked(site, "platform=meta&metric=requests_received&period_start=2013-01-01&period_end=2013-06-30")
+    (usa,) = [row for row in answer if row["jurisdiction_id"] == "USA"]
+    assert usa["value"] is None and answer[-1]["value"] is None
+    assert usa["note"] == (
+        "Not ranked: its figure of All requests is a band (11000 to 12000), not an exact number"
+        " (figure meta-usa-2013h1-all-requests_received)"
+    )
