@@ -10,6 +10,7 @@ itself, its hooks and caches included.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -58,6 +59,34 @@ def with_error_cache_control(status: int, headers: list) -> list:
 def error_body(status: int, message: str) -> bytes:
     """The API's error shape: ``{"ok": false, "status": N, "error": "..."}``."""
     return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
+
+
+# How Datasette's answers (JSON) and plugins/client_errors.py's (CSV) to a query its time limit
+# interrupted begin. Both named a server setting, each in other words, and neither the limit.
+INTERRUPTED = "SQL query took too long"
+
+
+# The message box of Datasette 0.65's error.html (an error page holds the site's navigation too).
+ERROR_BOX = re.compile(r'<div style="[^"]*border: 3px solid red;[^"]*">(.*?)</div>', re.DOTALL)
+TAG = re.compile(r"<(script|style|textarea)[^>]*>.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
+
+
+def error_text(body: bytes) -> str:
+    """The message of an error body: Datasette's JSON ``error``, the message box of its HTML error
+    page (what it answers a ``.csv`` with), or text; tags and blank lines removed."""
+    text = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("error"):
+        text = str(data["error"])
+    else:
+        box = ERROR_BOX.search(text)
+        if box:
+            text = box.group(1)
+    text = html.unescape(TAG.sub(" ", text))
+    return " ".join(text.split()) or "Error"
 
 
 async def send_response(send, status: int, body: bytes, kind: bytes, headers=()):

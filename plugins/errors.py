@@ -27,7 +27,6 @@ wrapper as its GET: plugins/echoes.py, outside it, answers every HEAD as the GET
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import sys
@@ -35,17 +34,19 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from datasette import hookimpl
-from datasette.filters import Filters
 from datasette.utils.asgi import BadRequest
 
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
+from _filters import filter_problem, flag_problem
 from _responses import (
     HTML,
+    INTERRUPTED,
     JSON,
     error_body,
     error_page,
+    error_text,
     held,
     is_json_request,
     is_page_request,
@@ -55,20 +56,7 @@ from _responses import (
 )
 from _table_options import nameless_problem
 
-OPERATORS = {f.key for f in Filters._filters}
-# Operators that take no value (``column__isnull=1``), each with its opposite: Datasette applies
-# them whatever the value says, so value__isnull=0 selected the empty values it seemed to exclude.
-OPPOSITES = {"isnull": "notnull", "notnull": "isnull", "isblank": "notblank", "notblank": "isblank"}
-assert set(OPPOSITES) == {f.key for f in Filters._filters if getattr(f, "no_argument", False)}
-TAG = re.compile(r"<(script|style|textarea)[^>]*>.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
 THROUGH_KEYS = ("table", "column", "value")
-# The message box of Datasette 0.65's error.html (an error page holds the site's navigation too).
-ERROR_BOX = re.compile(r'<div style="[^"]*border: 3px solid red;[^"]*">(.*?)</div>', re.DOTALL)
-
-
-# How Datasette's answers (JSON) and plugins/client_errors.py's (CSV) to a query its time limit
-# interrupted begin. Both named a server setting, each in other words, and neither the limit.
-INTERRUPTED = "SQL query took too long"
 
 
 def interrupted_message(datasette, scope) -> str:
@@ -81,46 +69,6 @@ def interrupted_message(datasette, scope) -> str:
     return (
         f"{INTERRUPTED}: it ran past the time limit of {said}. Ask for less (a narrower filter, a smaller page, "
         "fewer facets) or a cheaper query"
-    )
-
-
-def error_text(body: bytes) -> str:
-    """The message of an error body: Datasette's JSON ``error``, the message box of its HTML error
-    page (what it answers a ``.csv`` with), or text; tags and blank lines removed."""
-    text = body.decode("utf-8", "replace")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and data.get("error"):
-        text = str(data["error"])
-    else:
-        box = ERROR_BOX.search(text)
-        if box:
-            text = box.group(1)
-    text = html.unescape(TAG.sub(" ", text))
-    return " ".join(text.split()) or "Error"
-
-
-def filter_problem(key: str, columns: set[str]) -> str | None:
-    """Why a filter argument names no column or no operator of the table, or None."""
-    column, operator = key.rsplit("__", 1) if "__" in key else (key, "exact")
-    if column not in columns:
-        return f"{key}: the table has no column {column!r}"
-    if operator not in OPERATORS:
-        return f"{key}: unknown filter operator {operator!r}; use one of {', '.join(sorted(OPERATORS))}"
-    return None
-
-
-def flag_problem(key: str, values: list[str]) -> str | None:
-    """Why the values of an operator that takes none (``__isnull``) are not "1", or None."""
-    column, _, operator = key.rpartition("__")
-    if operator not in OPPOSITES or all(value == "1" for value in values):
-        return None
-    wrong = next(value for value in values if value != "1")
-    return (
-        f"{key}={wrong}: {operator} takes the value 1 and selects the rows it names whatever the value; "
-        f"for the others use {column}__{OPPOSITES[operator]}=1"
     )
 
 

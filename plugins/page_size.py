@@ -7,23 +7,37 @@ asked for more rows is redirected (302) to the same page with ``_size`` at the l
 its address says what it shows, and its next-page link goes on from there. JSON and CSV keep
 Datasette's ``max_returned_rows``: they cost a fraction of the HTML.
 
+A size beyond ``max_returned_rows`` is not redirected either: the table's JSON refuses it ("_size
+must be <= 5000"), and so does its page, as the same 400 (its filter form, plugins/parameters.py),
+where it was a 302 that showed 1,000 rows as if the size had been a slip of the page's alone.
+
 A canned query's page is not redirected: its SQL decides its rows, and plugins/parameters.py
 refuses any ``_size`` there but ``max``, so ``?_size=max`` was sent to a ``_size=1000`` that is a 400.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode
 
 HTML_MAX_ROWS = 1000
+WHOLE_NUMBER = re.compile(r"^[0-9]+$")
 
 
-def capped_query(path: str, query: str) -> str | None:
+def rows_asked(size: str, most_rows: int) -> int:
+    """``size`` (digits) as a number, or ``most_rows + 1`` for any longer than ``most_rows``: int()
+    refuses more than 4,300 digits, and a _size that long was a 500 here."""
+    digits = size.lstrip("0") or "0"
+    return int(digits) if len(digits) <= len(str(most_rows)) else most_rows + 1
+
+
+def capped_query(path: str, query: str, most_rows: int) -> str | None:
     """The query string to redirect an HTML table page to, or None when it asks for at most
-    ``HTML_MAX_ROWS`` rows (or is not an HTML page of a table: ``/db/table`` with no format)."""
+    ``HTML_MAX_ROWS`` rows or more than ``most_rows`` (max_returned_rows, which Datasette refuses),
+    or is not an HTML page of a table (``/db/table`` with no format)."""
     parts = path.strip("/").split("/")
     if len(parts) != 2 or "." in parts[1] or parts[0].startswith("-"):
         return None
@@ -34,8 +48,8 @@ def capped_query(path: str, query: str) -> str | None:
     # The first, as Datasette reads it (``request.args.get``): checking the last let
     # ``_size=5000&_size=1`` render 5,000 rows.
     size = sizes[0]
-    if size != "max" and not (size.isdigit() and int(size) > HTML_MAX_ROWS):
-        return None  # within the limit, or not a number: plugins/parameters.py answers that
+    if size != "max" and not (WHOLE_NUMBER.match(size) and HTML_MAX_ROWS < rows_asked(size, most_rows) <= most_rows):
+        return None  # within the limit, not a number or beyond every answer's: a 400's to say
     kept = [(name, value) for name, value in pairs if name != "_size"]
     return urlencode([*kept, ("_size", str(HTML_MAX_ROWS))])
 
@@ -56,7 +70,7 @@ def asgi_wrapper(datasette):
             path = scope.get("path", "")
             # As the client wrote it, should plugins/paging.py have rewritten it first.
             asked = scope.get("original_query_string", scope.get("query_string", b""))
-            query = capped_query(path, asked.decode("latin-1"))
+            query = capped_query(path, asked.decode("latin-1"), datasette.setting("max_returned_rows"))
             if query is None or await is_canned_query(datasette, path):
                 return await app(scope, receive, send)
             await send(

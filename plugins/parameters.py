@@ -98,7 +98,10 @@ is empty, is the same 400.
 A ``.json`` or ``.csv`` request gets the API's error shape (a 404 always does), a page Datasette's error page
 (plugins/_responses.py); a canned query's page is a 400 that is its form, with the error above the
 fields (QUERY_PAGE), so that the reader can fix the value, and so is a table's or view's page: its
-filter form, filled with the filters as sent, the error above it (TABLE_PAGE_PROBLEM). A canned
+filter form, filled with the filters as sent, the error above it (TABLE_PAGE_PROBLEM), whoever
+refused the page: this plugin, Datasette or a plugin inside this one (``_sort=nope``, ``_facet=nope``,
+``nosuch=1``), whose error page had no form. A table's or view's ``_size`` beyond
+``max_returned_rows`` is refused here, on its page as on its JSON, which Datasette refused alone. A canned
 query's page names a parameter the query does not take, which its .json refuses, as not applied
 (plugins/_unread.py).
 """
@@ -120,9 +123,21 @@ from datasette.views import database as database_view
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
+from _filters import filter_problem, flag_problem
 from _implied_keys import implied_key, implied_reference
 from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
-from _responses import HTML, error_body, error_page, held, is_json_request, send_message, send_response, send_whole
+from _responses import (
+    HTML,
+    INTERRUPTED,
+    error_body,
+    error_page,
+    error_text,
+    held,
+    is_json_request,
+    send_message,
+    send_response,
+    send_whole,
+)
 from _table_options import nameless_problem, unapplied_option
 from _unread import args_as_sent, unread_parameters
 
@@ -996,6 +1011,19 @@ def size_problem(value: str) -> str | None:
     return f"_size must be a whole number (0: the counts without rows) or max, not {value!r}"
 
 
+def size_limit_problem(value: str, most_rows: int) -> str | None:
+    """Why a table's or view's ``_size`` (a whole number or max, size_problem has checked) asks
+    for more rows than an answer holds (``most_rows``: max_returned_rows), or None. Datasette said
+    "_size must be <= 5000" of its JSON, and its page was sent on to 1,000 rows as if asked for."""
+    digits = value.lstrip("0") or "0"
+    if value == "max" or (len(digits) <= len(str(most_rows)) and int(digits) <= most_rows):
+        return None
+    return (
+        f"_size must be a whole number from 0 to {most_rows} or max, not {value!r}: an answer holds at most "
+        f"{most_rows} rows, and its next_url gives the rows after them"
+    )
+
+
 def shape_problem(value: str) -> str | None:
     if value in SHAPES:
         return None
@@ -1404,6 +1432,9 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             400,
             "_where is blank: it is a SQL condition on the rows, such as _where=value > 100; leave it out for none",
         )
+    problem = size_limit_problem(given["_size"], most_rows) if "_size" in given else None
+    if problem:
+        return 400, problem
     for key, value in params:
         if key.endswith(("__in", "__notin")):
             problem = in_list_problem(key, value)
@@ -1617,35 +1648,84 @@ def options_query_string(query_string: str) -> str:
     )
 
 
+def readable_filters(filters: str, columns: set[str]) -> str:
+    """The filters of ``filters`` (filters_query_string's) that Datasette can read (plugins/_filters.py):
+    a column the table has (``columns``, rowid among them), an operator it knows, 1 for isnull."""
+    kept = []
+    for pair in filters.split("&") if filters else []:
+        name, _, value = (unquote_plus(part) for part in pair.partition("="))
+        if not filter_problem(name, columns) and not flag_problem(name, [value]):
+            kept.append(pair)
+    return "&".join(kept)
+
+
+def options_not_named(options: str, message: str) -> str:
+    """The options of ``options`` (options_query_string's) that ``message`` does not refuse: a
+    refusal names what it refuses, the option with its value ("_facet=nope: ...", which keeps
+    _facet=year) or the option alone ("_size must be ...", "Use _sort or _sort_desc, not both")."""
+    kept = []
+    for pair in options.split("&") if options else []:
+        name, _, value = (unquote_plus(part) for part in pair.partition("="))
+        named_alone = re.search(rf"(?<![\w=]){re.escape(name)}(?=[\s:,]|$)", message)
+        if f"{name}={value}" not in message and not named_alone:
+            kept.append(pair)
+    return "&".join(kept)
+
+
 async def table_form_or_error(datasette, app, scope, receive, send, message: str):
-    """A table's page whose filters are refused (``figures?platform_id=Pinterest``): its filter form,
-    filled with the filters as sent and the options that are not refused, with ``message`` above
-    it and no rows, as a 400, so that the
-    reader can fix the value where the page's error page had no form. Where Datasette cannot render
-    the form with those filters (a column the table lacks), the site's error page, as before."""
+    """A table's page whose filters or options are refused (``figures?platform_id=Pinterest``,
+    ``?_sort=nope``, ``?nosuch=1``): its filter form, filled with the filters as sent and the options
+    that are not refused, with ``message`` above it and no rows, as a 400, so that the reader can fix
+    the value where the page's error page had no form. The form is the first of these that Datasette
+    renders: the filters and options as sent, then without the options ``message`` names, without
+    any option, without the filters Datasette cannot read (a column the table lacks), and at last
+    the bare form; where none renders (a server too busy), the site's error page."""
     query = scope.get("query_string", b"").decode("latin-1")
     page = {TABLE_PAGE_PROBLEM: message, JSON_REFUSED: True}
     filters = filters_query_string(query)
     # The page's options (its sort, facets, columns) where they are not what was refused, so that
     # the form, fixed and applied, keeps them: figures?platform_id=Pinterest&_sort_desc=value came
-    # back sorted by recency_rank. A cursor belongs to the refused filters, and is left out. Options
-    # another plugin refuses (_sort with _sort_desc) leave the form of the filters alone.
+    # back sorted by recency_rank. A cursor belongs to the refused filters, and is left out.
     options = options_query_string(query)
-    tries = [filters]
+    kept_options = options_not_named(options, message)
+    match = TABLE_PATH.match(scope.get("path", ""))
+    db = next(db for db in datasette.databases.values() if db.route == match["database"])
+    _, columns, _ = await table_shape(db, tilde_decode(match["table"]))
+    readable = readable_filters(filters, {*columns, "rowid"})
+    tries = []
     if options and not await request_problem(datasette, scope.get("path", ""), options):
-        tries.insert(0, "&".join(part for part in (filters, options) if part))
+        tries.append((filters, options))
+    tries += [(filters, kept_options), (filters, ""), (readable, kept_options), (readable, ""), ("", "")]
+    tries = list(dict.fromkeys("&".join(part for part in kept if part) for kept in tries))
 
-    async def attempt(kept: str, rest: list[str]):
-        async def finish(start, body):
-            if start["status"] == 200:
-                return await send_whole(as_bad_request(without_alternate_link(send)), start, body)
-            if rest:
-                return await attempt(rest[0], rest[1:])
-            return await send_error(datasette, scope, receive, send, 400, message)
+    # One after another, never one inside another's answer: each holds a turn of plugins/budget.py
+    # while it runs, and nested they held every turn there is (a 503 after 30 s).
+    for kept in tries:
+        answer = await held_answer(app, dict(scope, query_string=kept.encode("latin-1"), **page), receive)
+        if answer is not None and answer[0]["status"] == 200:
+            return await send_whole(as_bad_request(without_alternate_link(send)), *answer)
+    await send_error(datasette, scope, receive, send, 400, message)
 
-        await app(dict(scope, query_string=kept.encode("latin-1"), **page), receive, held(finish))
 
-    await attempt(tries[0], tries[1:])
+async def held_answer(app, scope, receive, keep=None, send=None) -> tuple[dict, bytes] | None:
+    """(start message, body) of ``app``'s whole answer to ``scope``, held back; with ``keep`` (a
+    test of the start message), an answer it refuses goes to ``send`` as it comes, and None."""
+    answer = []
+
+    async def finish(start, body):
+        answer.append((start, body))
+
+    await app(scope, receive, held(finish, send, keep))
+    return answer[0] if answer else None
+
+
+# How the 400s of a request out of time begin: Datasette's time limit, and plugins/budget.py's.
+OUT_OF_TIME = (INTERRUPTED, "This request is expensive in itself", "This request needed more than its")
+
+
+def is_refusal(start: dict) -> bool:
+    """Whether an answer is a 400: a parameter refused, by Datasette or a plugin inside this one."""
+    return start["status"] == 400
 
 
 # A byte that is no UTF-8, as Python's surrogateescape decodes it, and the %-escape it was sent as.
@@ -1781,6 +1861,18 @@ def asgi_wrapper(datasette):
             elif await json_refused(datasette, path, canonical):
                 scope = dict(scope, **{JSON_REFUSED: True})
                 send = without_alternate_link(send)
+            elif await is_table_page(datasette, path):
+                # What Datasette or another plugin refuses (_sort=nope, _facet=nope, nosuch=1) is
+                # the same form as what this one refuses, not the site's error page without it. A
+                # query past the time limit, or a request past plugins/budget.py's budget, is no
+                # refusal of a parameter: drawn again, the form would cost that time again.
+                refused = await held_answer(app, scope, receive, is_refusal, send)
+                if refused is None:
+                    return None
+                message = error_text(refused[1])
+                if message.startswith(OUT_OF_TIME):
+                    return await send_whole(send, *refused)
+                return await table_form_or_error(datasette, app, scope, receive, send, message)
             return await app(scope, receive, send)
 
         return checked

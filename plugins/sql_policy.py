@@ -445,15 +445,17 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
     # A blank sql= is no query: Datasette answers the database's page (or its JSON), as the SQL
     # editor submitted empty asks. Compiled here, it was a 400 "Query refused: incomplete input"
     # with no editor to write one in.
-    statements = [sql for sql in params.get("sql", []) if sql.strip()]
+    # Each with the parameter it came from, which a refusal of a _where names: it was "Query
+    # refused: incomplete input" for figures?_where=1=, which said neither which nor what to write.
+    statements = [(None, sql) for sql in params.get("sql", []) if sql.strip()]
     if len(parts) > 1:
         table = parts[1].replace('"', '""')
         # A blank _where asks for nothing where nothing applies it (a row, a canned query): a
         # table's or view's is refused by plugins/parameters.py, which names it.
         statements += [
-            f'SELECT * FROM "{table}" WHERE {clause}' for clause in params.get("_where", []) if clause.strip()
+            (clause, f'SELECT * FROM "{table}" WHERE {clause}') for clause in params.get("_where", []) if clause.strip()
         ]
-    for sql in statements:
+    for clause, sql in statements:
         try:
             problem = statement_problem(_compiler(db.path), sql)
         except sqlite3.Error as error:
@@ -462,6 +464,11 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
                 faults.log(error, f"the SQL policy's check of {scope.get('path', '')}")
                 return faults.STATUS, faults.MESSAGE
             problem = faults.client_message(error)
+        if problem and clause is not None:
+            return (
+                400,
+                f"_where={clause}: Query refused: {problem}; _where is a SQL condition on the rows, such as value > 100",
+            )
         if problem:
             return 400, f"Query refused: {problem}"
     return None

@@ -519,7 +519,7 @@ def test_api_page_documents_errors_paging_columns_and_every_filter_operator(site
     assert '{"ok": false, "status": 400, "error": ' in html
     assert "Link: &lt;…&gt;; rel=&#34;next&#34;" in html or 'rel="next"' in html
     assert "<code>_col=name</code>" in html and "<code>_nocol=name</code>" in html
-    for operator in errors.OPERATORS:
+    for operator in plugin("_filters").OPERATORS:
         assert f"<code>{operator}" in html, operator
     assert "search_everything" in html and "keep_default_na=False" in html
 

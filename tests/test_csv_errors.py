@@ -15,7 +15,7 @@ FIGURES = "/disclosures/figures"
 BAD_TABLE_CSV = [
     ("?_size=abc", "_size must be a whole number (0: the counts without rows) or max", 400),
     ("?_size=-1", "_size must be a whole number (0: the counts without rows) or max", 400),
-    ("?_size=999999", "_size must be <= 5000", 400),
+    ("?_size=999999", "_size must be a whole number from 0 to 5000 or max", 400),
     ("?_sort=nope", "figures cannot be sorted by that column", 400),
     ("?_sort_desc=nope", "figures cannot be sorted by that column", 400),
     ("?_sort=value&_sort_desc=value", "Use _sort or _sort_desc, not both", 400),

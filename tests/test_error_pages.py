@@ -33,10 +33,7 @@ def test_a_pages_error_is_the_html_error_page(site, path, status, message):
 @pytest.mark.parametrize(
     ("path", "title"),
     [
-        (FIGURES + "?_facet=%5B%5D", "Bad request"),
-        (FIGURES + "?value__bogus=1", "Bad request"),
-        (FIGURES + "?_through=x", "Bad request"),
-        (FIGURES + "?_sort=nope", "Bad request"),
+        (FIGURES + "/telegram-usa-2024-ip_or_phone-requests_fulfilled?_facet=%5B%5D", "Bad request"),
         ("/disclosures/nope", "Not found"),
         ("/nope", "Not found"),
     ],
@@ -48,6 +45,16 @@ def test_an_error_page_is_titled_by_what_went_wrong_not_its_number(site, path, t
     assert response.status_code == {"Bad request": 400, "Not found": 404}[title]
     assert f"<title>{title}</title>" in response.text and f"<h1>{title}</h1>" in response.text
     assert "Error 40" not in response.text
+
+
+@pytest.mark.parametrize("query", ["_facet=%5B%5D", "value__bogus=1", "_through=x", "_sort=nope"])
+def test_a_table_pages_refusal_is_titled_bad_request_over_its_form(site, query):
+    # The same refusals of a table's page are its filter form (tests/test_table_page_errors.py),
+    # titled as the site's other 400s, never by the number.
+    response = site.get(f"{FIGURES}?{query}")
+    assert response.status_code == 400
+    assert "<title>Bad request: disclosures: figures</title>" in response.text
+    assert 'id="filter-error"' in response.text and "Error 40" not in response.text
 
 
 @pytest.mark.parametrize("extension", [".json", ".csv"])

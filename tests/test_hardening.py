@@ -67,7 +67,11 @@ def test_an_empty_sql_is_no_query_as_datasette_reads_it(site):
 
 def test_where_goes_through_the_same_policy(site):
     response = site.get("/disclosures/figures.json", params={"_where": "sqlite_version() is not null"})
-    assert refusal(response) == "Query refused: function sqlite_version is not allowed"
+    # Named as the parameter refused, with what it takes, as the other refusals of a table's are.
+    assert refusal(response) == (
+        "_where=sqlite_version() is not null: Query refused: function sqlite_version is not allowed; "
+        "_where is a SQL condition on the rows, such as value > 100"
+    )
     ok = site.get("/disclosures/figures.json", params={"_where": "value > 1000", "_size": "1"})
     assert ok.status_code == 200 and ok.json()["rows"]
 
@@ -694,7 +698,7 @@ def test_a_server_error_on_a_page_is_the_sites_error_page_without_the_exceptions
         assert page.status_code == 500 and page.headers["content-type"].startswith("text/html"), path
         assert '<link rel="stylesheet" href="/static/site.css">' in page.text, path
         assert '<div class="site-nav">' in page.text and "<h1>Server error</h1>" in page.text, path
-        box = plugin("errors").ERROR_BOX.search(page.text)
+        box = plugin("_responses").ERROR_BOX.search(page.text)
         assert box and box.group(1).startswith("The server failed to answer this request: this is a fault"), path
         assert "internals" not in page.text and "/srv/secret" not in page.text and "RuntimeError" not in page.text
         # A HEAD is the GET's answer without its body.
@@ -741,7 +745,7 @@ def test_a_wrapper_outside_errors_py_that_raises_is_the_sites_500(site, caplog, 
     assert page.text.startswith('<!DOCTYPE html>\n<html lang="en">')  # as plugins/landmarks.py writes pages
     assert '<link rel="stylesheet" href="/static/site.css">' in page.text
     assert '<div class="site-nav">' in page.text and "<h1>Server error</h1>" in page.text
-    box = plugin("errors").ERROR_BOX.search(page.text)
+    box = plugin("_responses").ERROR_BOX.search(page.text)
     assert box and html.unescape(box.group(1)).strip() == SERVER_ERROR_MESSAGE
     message = assert_error_shape(site.get("/disclosures/figures.json"), 500)
     assert message == SERVER_ERROR_MESSAGE

@@ -114,12 +114,90 @@ def test_a_value_that_is_no_utf8_fills_the_form_as_the_error_quotes_it(site):
     assert filter_values_of(filter_form_of(page.text)) == ["%FF"]
 
 
-def test_a_filter_datasette_cannot_render_leaves_the_sites_error_page(site):
+def test_a_filter_datasette_cannot_render_is_left_out_of_the_form(site):
     # A column the table lacks is Datasette's own refusal (plugins/errors.py): it renders no form
-    # for it, so the page stays the site's error page, with the message of the refused filter.
-    page = site.get(f"{FIGURES}?platfrom_id=google&jurisdiction_id=")
-    assert page.status_code == 400 and "<title>Bad request</title>" in page.text
-    assert "jurisdiction_id=: " in unescape(page.text) and '<form class="filters"' not in page.text
+    # with it, so the form keeps the filters it can render, and the page's sort; it was the
+    # site's error page, without the form.
+    page = site.get(f"{FIGURES}?platfrom_id=google&jurisdiction_id=&_sort_desc=value")
+    assert page.status_code == 400 and "<title>Bad request: disclosures: figures</title>" in page.text
+    assert error_above_form_of(page.text).startswith("jurisdiction_id=: ")
+    form = filter_form_of(page.text)
+    assert filter_values_of(form) == [""] and '<option value="value" selected>' in form
+
+
+# Refusals of Datasette's, or of plugins inside plugins/parameters.py, each with the names its
+# message must give: the parameter, and what it accepts.
+REFUSED_ELSEWHERE = [
+    ("_facet=nosuch", ["_facet=nosuch", "its columns are:"]),  # Datasette's
+    ("{key}__isnull=maybe", ["{key}__isnull=maybe", "takes the value 1"]),  # plugins/errors.py
+    ("nosuch=1", ["nosuch", "its columns are:"]),  # plugins/errors.py
+    ("{key}__nosuchop=1", ["{key}__nosuchop", "use one of"]),  # plugins/errors.py
+    ("_size=100000", ["_size", "from 0 to 5000 or max"]),  # the page redirected it to 1,000 rows
+    ("_sort_desc=nosuch", ["_sort_desc=nosuch", "it can be sorted by"]),  # plugins/paging.py
+    ("_sort={key}&_sort_desc={key}", ["_sort or _sort_desc"]),  # plugins/paging.py
+    ("_facet_size=abc", ["_facet_size=abc", "a whole number or max"]),  # plugins/budget.py
+    ("_timelimit=abc", ["_timelimit", "milliseconds from 1 to 999999"]),  # plugins/guards.py
+    ("_where=1=", ["_where=1=", "a SQL condition"]),  # plugins/sql_policy.py
+    ("_through=abc", ["_through", "JSON object"]),  # plugins/errors.py
+]
+KEYS = {"figures": "platform_id", "platforms": "platform_id", "sources": "source_id"}
+
+
+@pytest.mark.parametrize("table", list(KEYS))
+@pytest.mark.parametrize(("refused", "named"), REFUSED_ELSEWHERE)
+def test_a_refusal_from_anywhere_is_the_same_form(site, table, refused, named):
+    query = refused.format(key=KEYS[table])
+    said = assert_error_shape(site.get(f"/disclosures/{table}.json?{query}"), 400)
+    for name in named:
+        assert name.format(key=KEYS[table]) in said
+    page = site.get(f"/disclosures/{table}?{query}")
+    assert page.status_code == 400 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["cache-control"] == "no-store" and 'rel="alternate"' not in page.text
+    assert f"<title>Bad request: disclosures: {table}</title>" in page.text
+    assert error_above_form_of(page.text) == said
+    filter_form_of(page.text)
+    assert '<table class="rows-and-columns"' not in page.text and not ROWS_WHERE.search(page.text)
+
+
+def test_the_form_keeps_the_options_a_refusal_does_not_name(site):
+    # _sort=nope was the site's error page; as a form it keeps the facet and size beside it.
+    page = site.get(f"{FIGURES}?platform_id=google&_sort=nope&_facet=year&_size=5")
+    assert error_above_form_of(page.text).startswith("_sort=nope: ")
+    form = filter_form_of(page.text)
+    assert filter_values_of(form) == ["google"] and '<option value="recency_rank" selected>' in form
+    assert sorted(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)) == [
+        ("_facet", "year"),
+        ("_size", "5"),
+    ]
+    # One facet of two refused: the other is kept.
+    page = site.get(f"{FIGURES}?_facet=nosuch&_facet=platform_id&_sort=value")
+    form = filter_form_of(page.text)
+    assert re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form) == [("_facet", "platform_id")]
+    assert '<option value="value" selected>' in form
+
+
+def test_the_options_a_refusal_names_are_read_from_its_message():
+    from conftest import plugin
+
+    kept = plugin("parameters").options_not_named
+    options = "_facet=nosuch&_facet=year&_sort=value&_size=5"
+    assert kept(options, "_facet=nosuch: the table has no such column") == "_facet=year&_sort=value&_size=5"
+    assert kept(options, "_size must be <= 5000") == "_facet=nosuch&_facet=year&_sort=value"
+    assert kept("_sort=a&_sort_desc=a&_size=5", "Use _sort or _sort_desc, not both") == "_size=5"
+    # A name inside another's, or a value's, is not the option: _searchmode is not _search.
+    assert kept("_search=x&_searchmode=raw", "With _searchmode=raw a search is FTS5") == "_search=x"
+
+
+@pytest.mark.parametrize("size", ["max", "5000", "1001"])
+def test_a_size_every_answer_gives_is_still_the_pages_redirect(site, size):
+    # Beyond a page's 1,000 rows but within the JSON's 5,000, the page goes on to 1,000 rows.
+    page = site.get(f"{FIGURES}?_size={size}")
+    assert page.status_code == 302 and page.headers["location"] == f"{FIGURES}?_size=1000"
+
+
+def test_a_size_of_more_digits_than_int_reads_is_a_400_not_a_500(site):
+    page = site.get(f"{FIGURES}?_size={'9' * 5000}")
+    assert page.status_code == 400 and error_above_form_of(page.text).startswith("_size")
 
 
 def test_a_table_page_with_good_filters_is_unchanged(site):
