@@ -719,9 +719,9 @@ KEY_LOOKUPS = ("exact", "not", "in", "notin")
 NAMING_REMOVED_FIGURES = ("corrections", "release_changes")
 
 
-async def referenced_columns(db, table: str, kind: str, columns: dict) -> dict:
-    """{column: (table, key column)} of the columns of ``table`` that name a row of another table:
-    its foreign keys, and the columns named as the database's foreign keys that all point to one
+async def referenced_columns(db, table: str, kind: str, columns: dict, keys: list[str] = ()) -> dict:
+    """{column: (table, key column)} of the columns of ``table`` that name a row of a table: its
+    foreign keys, its own primary key (``keys``, when it is one column), and the columns named as the database's foreign keys that all point to one
     table (plugins/_implied_keys.py): a view's, a table's the build derives, and corroborations'
     figure_id, which the package checks without a foreign key (corroborations.figure_id=zzz
     answered 200 with no rows, where disagreements' was the 400)."""
@@ -729,6 +729,10 @@ async def referenced_columns(db, table: str, kind: str, columns: dict) -> dict:
     if kind == "table":
         for key in await db.foreign_keys_for_table(table):
             found[key["column"]] = (key["other_table"], key["other_column"])
+        # Its own key names its rows as another table's foreign key does: platforms?platform_id=Pinterest
+        # was a 200 with no rows, where figures?platform_id=Pinterest says "did you mean pinterest?".
+        if len(keys) == 1 and keys[0] != "rowid":
+            found.setdefault(keys[0], (table, keys[0]))
     for column in columns:
         if column not in found:
             labelled = await implied_key(db, column)
@@ -773,14 +777,18 @@ async def key_hint(db, other_table: str, other_column: str, value: str) -> str:
     return ""
 
 
-async def key_filter_problem(db, table: str, kind: str, columns: dict, params: list) -> str | None:
+async def key_filter_problem(
+    db, table: str, kind: str, columns: dict, params: list, keys: list[str] = ()
+) -> str | None:
     """Why a filter compares a column that names another table's rows (jurisdiction_id, platform_id,
     ...) with a value no row of that table has, or None.
 
     Such a filter can match no row, or every row: ``figures.json?jurisdiction_id=usa`` (or ``=US``,
     or ``=BRG``) answered 200 with no rows, as if the United States had no figures, and
     ``platform_id__not=Telegram`` every figure, Telegram's too. The canned queries refused such a
-    value already (canned_query_problem); a table's filter is told the same, with the key meant."""
+    value already (canned_query_problem); a table's filter is told the same, with the key meant.
+    So is a filter on the table's own key (``keys``: its primary key's columns), which names its
+    rows: ``platforms?platform_id=Pinterest`` answered 200 with no rows."""
     referenced = None
     # Whether a key is some row's, asked once a request: a list may repeat one key thousands of
     # times (190 filters of jurisdiction_id__in=USA,USA,... took 0.8 s of lookups, then a 400).
@@ -792,7 +800,7 @@ async def key_filter_problem(db, table: str, kind: str, columns: dict, params: l
         if lookup not in KEY_LOOKUPS or column not in columns:
             continue
         if referenced is None:
-            referenced = await referenced_columns(db, table, kind, columns)
+            referenced = await referenced_columns(db, table, kind, columns, keys)
         if column not in referenced:
             continue
         other_table, other_column = referenced[column]
@@ -1451,7 +1459,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             return 400, problem
     keys_kept = [key["name"] for key in keys] if kind == "table" else []
     problem = column_choice_problem(table, params, columns, keys_kept) or await key_filter_problem(
-        db, table, kind, columns, params
+        db, table, kind, columns, params, keys_kept
     )
     if problem:
         return 400, problem

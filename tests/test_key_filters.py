@@ -57,8 +57,49 @@ def test_keys_that_exist_still_filter_with_or_without_rows(site):
     assert count(f"{FIGURES}.json?jurisdiction_id=USA") > 0
     # Antigua and Barbuda is a jurisdiction with no figure yet: no rows, and no error.
     assert count(f"{FIGURES}.json?jurisdiction_id=ATG") == 0
-    # A table's own key is a lookup: no such platform is no row.
-    assert count("/disclosures/platforms.json?platform_id=nope") == 0
+    # A table's own key that a row has is that row (no such key is a 400, below).
+    assert count("/disclosures/platforms.json?platform_id=pinterest") == 1
+
+
+# A table's own key, as the figures' foreign keys: platforms?platform_id=Pinterest was a 200 with
+# no rows (as if Pinterest were not in the data), where figures?platform_id=Pinterest is a 400.
+OWN_KEYS = [
+    ("platforms", "platform_id=Pinterest", "(did you mean pinterest?); the platform_id values are listed at"),
+    ("platforms", "platform_id__in=google,pinterst", "its 2nd value 'pinterst' is the platform_id of no row of"),
+    ("platforms", "platform_id__not=Google", "no row that has a platform_id would be left out (did you mean google?)"),
+    (
+        "sources",
+        "source_id=4NOWNEWS-2024-10-02-durov-since-2018",
+        "(did you mean 4nownews-2024-10-02-durov-since-2018?)",
+    ),
+    ("jurisdictions", "jurisdiction_id=US", "(did you mean USA for United States?)"),
+    ("metrics", "metric_id=Requests_received", "(did you mean requests_received?)"),
+    ("events", "event_id=nope", "'nope' is the event_id of no row of events, so nothing could match"),
+    ("figures", "figure_id=nope", "'nope' is the figure_id of no row of figures, so nothing could match"),
+]
+
+
+@pytest.mark.parametrize(("table", "query", "said"), OWN_KEYS)
+def test_a_tables_own_key_no_row_has_is_refused_as_a_foreign_key_is(site, table, query, said):
+    message = assert_error_shape(site.get(f"/disclosures/{table}.json?{query}"), 400)
+    assert message.startswith(query.replace("%20", " ") + ": ") and said in message
+    page = site.get(f"/disclosures/{table}?{query}")
+    assert page.status_code == 400 and 'id="filter-error"' in page.text and '<form class="filters"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("table", "query", "count"),
+    [
+        ("platforms", "platform_id=pinterest", 1),
+        ("platforms", "platform_id__in=google,pinterest", 2),
+        ("sources", "source_id=4nownews-2024-10-02-durov-since-2018", 1),
+        ("jurisdictions", "jurisdiction_id=USA", 1),
+    ],
+)
+def test_a_tables_own_key_a_row_has_is_still_that_row(site, table, query, count):
+    response = site.get(f"/disclosures/{table}.json?{query}&_shape=objects")
+    assert response.status_code == 200 and len(response.json()["rows"]) == count
+    assert site.get(f"/disclosures/{table}?{query}").status_code == 200
 
 
 @pytest.mark.parametrize(
