@@ -229,7 +229,9 @@ def test_every_plugins_json_error_is_the_apis_error_shape(site, path, status, me
         "/disclosures/figures_fts",
         "/disclosures/figures_fts_data",
         "/disclosures/figures_fts/1",
-        "/disclosures/figures?_sort=nope",
+        # A table page's refusal is its filter form (tests/test_table_page_errors.py), whose footer
+        # times its queries, so its GET and HEAD differ in length by a digit: a row's is a page.
+        "/disclosures/figures/telegram-usa-2024-ip_or_phone-requests_fulfilled?_sort=nope",
         "/country/XXX",
         "/changes?version=9.9.9",
         "/downloads.xml",
