@@ -56,9 +56,28 @@ def with_error_cache_control(status: int, headers: list) -> list:
     return [*headers, ERROR_CACHE_CONTROL]
 
 
+# The control characters no answer shows raw (plugins/controls.py): C0 but tab, line feed and
+# carriage return; DEL; C1.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def escaped_controls(message: str) -> str:
+    """``message`` with each control character (CONTROLS) written as Python escapes it, ``\\x00``.
+
+    A message quotes what the client sent (``platform_id=%00x: '\\x00x' is ...``): raw there, a NUL
+    was ``\\u0000`` in the JSON, which some readers end a string at, and a space in a page
+    (plugins/controls.py), so the message quoted "platform_id= x", a value no one sent. Its
+    repr beside it was escaped already. Markup (an error Datasette writes in HTML) is left as it is."""
+    if hasattr(message, "__html__"):
+        return message
+    return CONTROLS.sub(lambda control: f"\\x{ord(control[0]):02x}", message)
+
+
 def error_body(status: int, message: str) -> bytes:
-    """The API's error shape: ``{"ok": false, "status": N, "error": "..."}``."""
-    return json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False).encode("utf-8")
+    """The API's error shape: ``{"ok": false, "status": N, "error": "..."}``, control characters
+    in ``message`` escaped (escaped_controls)."""
+    error = {"ok": False, "status": status, "error": escaped_controls(message)}
+    return json.dumps(error, ensure_ascii=False).encode("utf-8")
 
 
 # How Datasette's answers (JSON) and plugins/client_errors.py's (CSV) to a query its time limit
@@ -257,9 +276,15 @@ def prefers_html(scope) -> bool:
 
 async def error_page(datasette, scope, receive, status: int, message: str, title: str | None = None) -> bytes:
     """Datasette's HTML error page (its error.html, with the site's navigation) for ``message``,
-    headed ``title`` or, without one, its status's (TITLES)."""
+    headed ``title`` or, without one, its status's (TITLES); control characters in ``message``
+    escaped (escaped_controls)."""
     await datasette.invoke_startup()  # done once; Datasette does it on its first request
-    context = {"ok": False, "error": message, "status": status, "title": title or TITLES.get(status, "Error")}
+    context = {
+        "ok": False,
+        "error": escaped_controls(message),
+        "status": status,
+        "title": title or TITLES.get(status, "Error"),
+    }
     # This runs outside Datasette's CSRF middleware, and an error page has no form to protect.
     request = Request({"csrftoken": lambda: "", **scope}, receive)
     return (await datasette.render_template("error.html", context, request=request)).encode("utf-8")

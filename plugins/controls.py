@@ -12,7 +12,6 @@ A JSON answer escapes them already (``\\u0000``), and other answers are left unt
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -22,9 +21,7 @@ from datasette import hookimpl
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import held, send_whole
-
-CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+from _responses import CONTROLS, held, send_whole
 
 
 def sent_controls(scope) -> bool:

@@ -53,13 +53,14 @@ from datasette.utils import tilde_decode
 # plugins/ is no package: what its plugins share is plugins/_responses.py, found on the path.
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
-from _responses import HeadAnswered, bodiless, held, send_whole
+from _responses import HeadAnswered, bodiless, escaped_controls, held, send_whole
 
 # Enough for anything a client sends in earnest to be shown whole (the longest figure id is 78
 # characters; a column name, a cursor or a facet's JSON form far fewer).
 ECHO_LIMIT = 200
 # How a message writes what the client sent: as Python's repr, as JSON, with its whitespace runs
-# made one space (plugins/errors.py does that to a whole message), or as it is. The quoted forms
+# made one space (plugins/errors.py does that to a whole message), with its control characters
+# escaped (as every error message writes them, plugins/_responses.py), or as it is. The quoted forms
 # come first, so that the bare one, which is inside them, is cut once. JSON without escapes comes
 # before JSON with them: for ASCII text both write the echo alike, and the cut one ends in "…",
 # not "\u2026" (which a page showed as those six characters).
@@ -68,6 +69,7 @@ ECHO_FORMS = (
     lambda text: json.dumps(text, ensure_ascii=False),
     json.dumps,
     lambda text: " ".join(text.split()),
+    escaped_controls,
     str,
 )
 # A run without a space longer than this, left whole by the cuts above, is an echo changed on

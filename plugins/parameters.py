@@ -132,6 +132,7 @@ from _responses import (
     error_body,
     error_page,
     error_text,
+    escaped_controls,
     held,
     is_json_request,
     send_message,
@@ -1801,7 +1802,7 @@ def extra_template_vars(template, request):
         # Over Datasette's own, which it made with the filters it was refused for: the rows, their
         # count and facets (over no rows, or rows the filter misread), and the next page's link.
         context.update(
-            table_error=problem,
+            table_error=escaped_controls(problem),
             display_rows=[],
             filtered_table_rows_count=None,
             human_description_en="",
@@ -1816,7 +1817,7 @@ def extra_template_vars(template, request):
         if page["problem"]:
             # Over Datasette's own: the form's error, and no rows, which the query ran with a value
             # that names nothing (or with the first of two) and would show as if they answered it.
-            context.update(error=page["problem"], display_rows=[])
+            context.update(error=escaped_controls(page["problem"]), display_rows=[])
     return context or None
 
 

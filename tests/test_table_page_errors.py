@@ -205,3 +205,29 @@ def test_a_table_page_with_good_filters_is_unchanged(site):
     assert page.status_code == 200
     assert 'id="filter-error"' not in page.text and '<table class="rows-and-columns"' in page.text
     assert 'class="facet-results"' in page.text and ROWS_WHERE.search(page.text)
+
+
+# A control character the client sent, in the message that quotes it: written raw, a NUL ended
+# the JSON's text for some readers and was a space in the page, so that the message quoted a
+# value the client never sent ("platform_id= x").
+CONTROL_ECHOES = [
+    ("figures", "platform_id=%00x", "platform_id=\\x00x: '\\x00x' is the platform_id of no row"),  # this plugin
+    ("platforms", "platform_id=Pinte%01rest", "platform_id=Pinte\\x01rest: "),  # this plugin, a table's own key
+    ("sources", "nosuch%1B=1", "nosuch\\x1b: the table has no column 'nosuch\\x1b'"),  # plugins/errors.py
+    ("figures", "_sort=value%7F", "_sort=value\\x7f: figures cannot be sorted by that column"),  # plugins/paging.py
+    ("platforms", "_facet=a%C2%85", "_facet=a\\x85: "),  # Datasette's, a C1 control
+]
+
+
+@pytest.mark.parametrize(("table", "query", "said"), CONTROL_ECHOES)
+def test_a_control_character_in_a_refused_value_is_shown_escaped(site, table, query, said):
+    message = assert_error_shape(site.get(f"/disclosures/{table}.json?{query}"), 400)
+    assert message.startswith(said) and not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", message)
+    page = site.get(f"/disclosures/{table}?{query}")
+    assert page.status_code == 400 and error_above_form_of(page.text) == message
+
+
+def test_an_error_page_shows_a_control_character_escaped(site):
+    # A page with no form (a row takes no filter) says it alike.
+    page = site.get("/disclosures/platforms/google?_sort=%00")
+    assert page.status_code == 400 and "_sort=\\x00" in unescape(page.text)
