@@ -826,6 +826,15 @@ async def key_filter_problem(
             # A JSON number or true is no slip of a code: read as Python's text, [1e400] ("inf") and
             # [NaN] ("nan") were answered "did you mean IND for India?" and "CAN, NAM or PAN".
             hint = await key_hint(db, other_table, other_column, wanted) if isinstance(wanted, str) else ""
+            # A figure a correction removed, or one a release carried: its page (a 410) says when and
+            # why, where "no row of figures" alone read as an id that never was.
+            if (
+                not hint
+                and (other_table, other_column) == ("figures", "figure_id")
+                and isinstance(wanted, str)
+                and await was_a_figure(db, wanted)
+            ):
+                hint = f"it was a figure, since removed: /figure/{quote(wanted, safe='')} says when and why"
             written = repr(wanted) if isinstance(wanted, str) else json.dumps(wanted)
             if isinstance(wanted, str) and not wanted.strip():
                 # A blank is a key no row has, as any other: jurisdiction_id= answered 200 with no
@@ -846,6 +855,19 @@ async def key_filter_problem(
                 + f"; the {other_column} values are listed at /{db.name}/{other_table}"
             )
     return None
+
+
+async def was_a_figure(db, figure_id: str) -> bool:
+    """Whether the records show ``figure_id`` was once a figure: a correction removed it, or a
+    release carried it."""
+    removed = await db.execute(
+        "SELECT 1 FROM corrections WHERE figure_id = ? AND (new_value IS NULL OR new_value = '') LIMIT 1",
+        [figure_id],
+    )
+    if removed.rows:
+        return True
+    carried = await db.execute("SELECT 1 FROM release_changes WHERE figure_id = ? LIMIT 1", [figure_id])
+    return bool(carried.rows)
 
 
 def contradictory_filter_problem(params: list[tuple[str, str]], columns: dict) -> str | None:

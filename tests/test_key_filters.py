@@ -231,6 +231,23 @@ def test_a_figure_since_removed_is_still_a_filter_of_what_says_why(site, real_db
     assert response.status_code == 200 and response.json()["filtered_table_rows_count"] > 0
 
 
+@pytest.mark.parametrize("table", ["figures", "corroborations"])
+def test_a_figure_since_removed_is_refused_as_a_filter_with_where_its_page_says_why(site, real_db, table):
+    # figures.json?figure_id=<a removed figure> said only that no row of figures has it, as though
+    # the id had never been one; its page is a 410 that says when and why it went.
+    ((removed,),) = rows(
+        real_db,
+        """SELECT figure_id FROM corrections WHERE (new_value IS NULL OR new_value = '')
+             AND figure_id NOT IN (SELECT figure_id FROM figures) ORDER BY figure_id LIMIT 1""",
+    )
+    message = assert_error_shape(site.get(f"/disclosures/{table}.json?figure_id={removed}"), 400)
+    assert message.startswith(f"figure_id={removed}: '{removed}' is the figure_id of no row of figures")
+    assert f"(it was a figure, since removed: /figure/{removed} says when and why)" in message
+    assert site.get(f"/figure/{removed}").status_code == 410
+    # An id that never was one is told only that.
+    assert "since removed" not in assert_error_shape(site.get(f"/disclosures/{table}.json?figure_id=zzz"), 400)
+
+
 class PlannedDatabase:
     """The real database through a connection that records SQLite's plan of every query it runs."""
 
