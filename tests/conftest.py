@@ -122,6 +122,18 @@ class Site:
     def get(self, path, **kwargs):
         return self.loop.run_until_complete(self.datasette.client.get(path, **kwargs))
 
+    def get_following(self, path, locations=None, hops=3):
+        """The answer to ``path`` after following at most ``hops`` redirects, as a browser would;
+        each Location followed is appended to ``locations`` when a list is given."""
+        answer = self.get(path)
+        for _ in range(hops):
+            if answer.status_code not in (301, 302, 303, 307, 308):
+                break
+            if locations is not None:
+                locations.append(answer.headers["location"])
+            answer = self.get(answer.headers["location"])
+        return answer
+
 
 @pytest.fixture(scope="session")
 def site(real_build):
