@@ -191,3 +191,49 @@ def test_meta_georgia_whole_number_percentages_are_not_figures(real_db):
         ("2023h2", 87.4),
         ("2024h1", 76.7),
     ]
+
+
+def corroborated(db, source_id):
+    """{figure_id: figure's value} for every corroboration by source_id, each checked to be in its quote."""
+    found = {
+        figure_id: (value, quote)
+        for figure_id, value, quote in rows(
+            db,
+            """SELECT c.figure_id, f.value, c.quote FROM corroborations c
+               JOIN figures f ON f.figure_id = c.figure_id WHERE c.source_id = ?""",
+            source_id,
+        )
+    }
+    for figure_id, (value, quote) in found.items():
+        written = {f"{value:,}", str(value)} if isinstance(value, int) else {str(value)}
+        assert any(text in quote for text in written), (figure_id, value, quote)
+    return {figure_id: value for figure_id, (value, _) in found.items()}
+
+
+TECHPORTAL_META_2022H1 = "thetechportal-2022-11-24-meta-transparency-report"
+
+
+def test_the_tech_portals_meta_counts_are_each_a_figure_a_corroboration_or_a_disagreement(real_db):
+    # Its own figures were recorded; the counts other sources had given first were left unsaid.
+    found = corroborated(real_db, TECHPORTAL_META_2022H1)
+    assert found == {
+        "meta-world-2022h1-all-requests_received": 237414,
+        "meta-usa-2022h1-all-requests_received": 69363,
+        "meta-ind-2022h1-all-requests_received": 55497,
+        "meta-ind-2022h1-emergency-requests_received": 3895,
+        "meta-ind-2022h1-all-percent_requests_some_data": 66.59,
+    }
+    india = rows(
+        real_db,
+        """SELECT value FROM figures WHERE platform_id = 'meta' AND jurisdiction_id = 'IND'
+           AND period_label = '2022h1' AND request_type_id IN ('legal_process', 'emergency')
+           AND metric_id = 'requests_received'""",
+    )
+    # The article's own cross-check: India's two parts make its total (with the legal-process
+    # count others give, not the article's typo 51,692).
+    assert sum(value for (value,) in india) == 55497
+    assert rows(real_db, "SELECT claimed_value FROM disagreements WHERE source_id = ?", TECHPORTAL_META_2022H1) == [
+        (51692,)
+    ]
+    # "87.97% of requests where some data was produced" names no country: no figure rests on it.
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE value = 87.97 AND platform_id = 'meta'") == []
