@@ -237,3 +237,30 @@ def test_the_tech_portals_meta_counts_are_each_a_figure_a_corroboration_or_a_dis
     ]
     # "87.97% of requests where some data was produced" names no country: no figure rests on it.
     assert rows(real_db, "SELECT figure_id FROM figures WHERE value = 87.97 AND platform_id = 'meta'") == []
+
+
+GALUS_AMAZON_2020H2 = "galusaustralis-2021-02-04-amazon-requests-h2-2020"
+
+
+def test_galus_australis_amazon_totals_are_corroborations_and_its_country_counts_share_the_total(real_db):
+    found = corroborated(real_db, GALUS_AMAZON_2020H2)
+    assert found == {
+        "amazon-world-2020h2-all-requests_processed": 27664,
+        "amazon-world-2020h2-all-requests_content_disclosed": 52,
+        "aws-world-2020h2-all-requests_processed": 523,
+    }
+    countries = rows(
+        real_db,
+        """SELECT value FROM figures WHERE source_id = ? AND platform_id = 'amazon' AND is_derived = 0""",
+        GALUS_AMAZON_2020H2,
+    )
+    assert len(countries) == 6 and sum(value for (value,) in countries) < 27664
+    # Its "3,200 inquiries" for January-June 2020 is rounded and Amazon gave no total for that half.
+    assert (
+        rows(
+            real_db,
+            """SELECT figure_id FROM figures WHERE platform_id = 'amazon' AND period_label = '2020h1'
+               AND jurisdiction_id = 'WORLD'""",
+        )
+        == []
+    )
