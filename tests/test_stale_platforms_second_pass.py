@@ -264,3 +264,36 @@ def test_galus_australis_amazon_totals_are_corroborations_and_its_country_counts
         )
         == []
     )
+
+
+MACRUMORS_APPLE_2017H2 = "macrumors-2018-07-apple-transparency-h2-2017"
+
+
+def test_macrumors_apple_national_security_band_is_a_figure_and_its_accounts_band_is_not(real_db):
+    # Both bounds stand in the quote; no count is made of a band.
+    [(value_kind, value, low, high, quote)] = rows(
+        real_db,
+        """SELECT value_kind, value, value_low, value_high, quote FROM figures
+           WHERE platform_id = 'apple' AND jurisdiction_id = 'USA' AND period_label = '2017h2'
+           AND request_type_id = 'national_security' AND metric_id = 'requests_received' AND source_id = ?""",
+        MACRUMORS_APPLE_2017H2,
+    )
+    assert (value_kind, value, low, high) == ("band", None, 16000, 16249)
+    assert "between 16,000 and 16,249 National Security Orders" in quote
+    # "provided data for 8,000 to 8,249 accounts": the same band was "affecting" accounts in the half
+    # before, so which accounts it counts is unknown and no figure rests on it.
+    assert (
+        rows(
+            real_db,
+            """SELECT figure_id FROM figures WHERE platform_id = 'apple' AND request_type_id = 'national_security'
+               AND metric_id != 'requests_received'""",
+        )
+        == []
+    )
+    # Its device counts stay as they were: the United States' as corroborations, the world's as figures.
+    assert corroborated(real_db, MACRUMORS_APPLE_2017H2) == {
+        "apple-usa-2017h2-device-requests_received": 4450,
+        "apple-usa-2017h2-device-identifiers_specified": 15168,
+        "apple-usa-2017h2-device-percent_requests_some_data": 80,
+        "apple-usa-2017h2-device-requests_fulfilled": 3548,
+    }
