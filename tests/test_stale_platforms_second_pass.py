@@ -297,3 +297,30 @@ def test_macrumors_apple_national_security_band_is_a_figure_and_its_accounts_ban
         "apple-usa-2017h2-device-percent_requests_some_data": 80,
         "apple-usa-2017h2-device-requests_fulfilled": 3548,
     }
+
+
+SLASHGEAR_REDDIT_2015 = "slashgear-reddit-2015-transparency-nsl"
+
+
+def test_slashgear_reddit_2015_parts_make_its_total_and_its_2014_total_is_a_corroboration(real_db):
+    counts = dict(
+        rows(
+            real_db,
+            """SELECT jurisdiction_id || ':' || request_type_id, value FROM figures
+               WHERE source_id = ? AND metric_id = 'requests_received' AND is_derived = 0""",
+            SLASHGEAR_REDDIT_2015,
+        )
+    )
+    # The article's own cross-check: its four U.S. request types and its 21 non-U.S. requests make its 98.
+    parts = ("USA:emergency", "USA:subpoena", "USA:court_order", "USA:search_warrant", "INTL:all")
+    assert sum(counts[part] for part in parts) == counts["WORLD:all"] == 98
+    assert corroborated(real_db, SLASHGEAR_REDDIT_2015) == {"reddit-world-2014-all_with_civil-requests_received": 55}
+    # "75% of the subpoenas and search warrants" is one share of two types: no share per type rests on it.
+    assert (
+        rows(
+            real_db,
+            """SELECT figure_id FROM figures WHERE platform_id = 'reddit' AND year = 2015 AND value = 75
+               AND request_type_id IN ('subpoena', 'search_warrant')""",
+        )
+        == []
+    )
