@@ -324,3 +324,29 @@ def test_slashgear_reddit_2015_parts_make_its_total_and_its_2014_total_is_a_corr
         )
         == []
     )
+
+
+THREATPOST_CLOUDFLARE_2013 = "threatpost-cloudflare-2013-minimal-data"
+
+
+def test_threatpost_cloudflare_2013_request_counts_are_corroborations_and_its_complied_within_received(real_db):
+    assert corroborated(real_db, THREATPOST_CLOUDFLARE_2013) == {
+        "cloudflare-world-2013-subpoena-requests_received": 18,
+        "cloudflare-world-2013-court_order-requests_received": 28,
+    }
+    # The article's own arithmetic: 25 of the 28 court orders complied with, two in process, one unanswerable.
+    [(complied, received)] = rows(
+        real_db,
+        """SELECT c.value, r.value FROM figures c JOIN figures r
+           ON r.figure_id = 'cloudflare-world-2013-court_order-requests_received'
+           WHERE c.figure_id = 'cloudflare-world-2013-court_order-requests_complied'""",
+    )
+    assert complied + 2 + 1 == received
+    # "perhaps as many as 3400" clients is the article's estimate, and no metric counts rescinded requests.
+    assert (
+        rows(
+            real_db,
+            "SELECT figure_id FROM figures WHERE platform_id = 'cloudflare' AND year = 2013 AND value IN (3400, 16)",
+        )
+        == []
+    )
