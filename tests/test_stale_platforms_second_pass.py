@@ -350,3 +350,21 @@ def test_threatpost_cloudflare_2013_request_counts_are_corroborations_and_its_co
         )
         == []
     )
+
+
+SLASHGEAR_REDDIT_2018 = "slashgear-2019-02-13-reddit-2018-transparency"
+
+
+def test_slashgear_reddit_2018_production_requests_are_a_corroboration_and_its_752_is_no_figure(real_db):
+    assert corroborated(real_db, SLASHGEAR_REDDIT_2018) == {"reddit-world-2018-all-requests_received": 581}
+    preservation, production = (
+        value
+        for (value,) in rows(
+            real_db,
+            """SELECT value FROM figures WHERE figure_id IN ('reddit-world-2018-preservation-requests_received',
+               'reddit-world-2018-all-requests_received') ORDER BY request_type_id DESC""",
+        )
+    )
+    # The article's 752 "total requests" is production and preservation together, which no figure counts.
+    assert preservation + production == 752
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'reddit' AND value = 752") == []
