@@ -368,3 +368,22 @@ def test_slashgear_reddit_2018_production_requests_are_a_corroboration_and_its_7
     # The article's 752 "total requests" is production and preservation together, which no figure counts.
     assert preservation + production == 752
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'reddit' AND value = 752") == []
+
+
+SECURITYWEEK_CLOUDFLARE_2015H1 = "securityweek-cloudflare-transparency-2015h1"
+
+
+def test_securityweek_cloudflare_court_orders_answered_is_a_figure_within_those_received(real_db):
+    figures = dict(
+        rows(
+            real_db,
+            """SELECT metric_id, value FROM figures WHERE platform_id = 'cloudflare' AND period_label = '2015h1'
+               AND request_type_id = 'court_order' AND metric_id IN ('requests_complied', 'requests_received')""",
+        )
+    )
+    # "responded to 49 of the court orders" of the 50 the article says were received.
+    assert figures == {"requests_complied": 49, "requests_received": 50}
+    assert corroborated(real_db, SECURITYWEEK_CLOUDFLARE_2015H1) == {
+        "cloudflare-world-2015h1-court_order-requests_received": 50,
+        "cloudflare-world-2015h1-court_order-accounts_affected": 96,
+    }
