@@ -205,7 +205,8 @@ def corroborated(db, source_id):
         )
     }
     for figure_id, (value, quote) in found.items():
-        written = {f"{value:,}", str(value)} if isinstance(value, int) else {str(value)}
+        # Thousands as English (1,687) or German (1.687) articles write them.
+        written = {f"{value:,}", f"{value:,}".replace(",", "."), str(value)} if isinstance(value, int) else {str(value)}
         assert any(text in quote for text in written), (figure_id, value, quote)
     return {figure_id: value for figure_id, (value, _) in found.items()}
 
@@ -387,3 +388,16 @@ def test_securityweek_cloudflare_court_orders_answered_is_a_figure_within_those_
         "cloudflare-world-2015h1-court_order-requests_received": 50,
         "cloudflare-world-2015h1-court_order-accounts_affected": 96,
     }
+
+
+HARDWARELUXX_META_2014H1 = "hardwareluxx-2014-facebook-transparenzbericht-h1-2014"
+
+
+def test_hardwareluxx_germanys_earlier_half_is_a_corroboration_and_its_rounded_world_counts_are_not_figures(real_db):
+    assert corroborated(real_db, HARDWARELUXX_META_2014H1) == {"meta-deu-2013h2-all-requests_received": 1687}
+    # "Rund 35.000 Anfragen weltweit": the world's figure is Meta's exact count from another article.
+    assert rows(
+        real_db,
+        "SELECT value, source_id != ? FROM figures WHERE figure_id = 'meta-world-2014h1-all-requests_received'",
+        HARDWARELUXX_META_2014H1,
+    ) == [(34946, 1)]
