@@ -401,3 +401,45 @@ def test_hardwareluxx_germanys_earlier_half_is_a_corroboration_and_its_rounded_w
         "SELECT value, source_id != ? FROM figures WHERE figure_id = 'meta-world-2014h1-all-requests_received'",
         HARDWARELUXX_META_2014H1,
     ) == [(34946, 1)]
+
+
+FIRSTPOST_TIKTOK_2019H1 = "firstpost-tiktok-first-transparency-report-2019h1"
+
+# The article's copy of TikTok's Table 1: legal, emergency, total requests, accounts, % with some data.
+TIKTOK_TABLE_1 = {
+    "IND": ("India", 99, 8, 107, 143, 47),
+    "USA": ("US", 68, 11, 79, 255, 86),
+    "JPN": ("Japan", 28, 7, 35, 39, 21),
+    "DEU": ("Germany", 9, 3, 12, 12, 25),
+    "NOR": ("Norway", 6, 5, 11, 15, 33),
+}
+
+
+@pytest.mark.parametrize("jurisdiction", TIKTOK_TABLE_1)
+def test_firstposts_copy_of_tiktoks_table_1_is_recorded_cell_by_cell(real_db, jurisdiction):
+    name, legal, emergency, total, accounts, share = TIKTOK_TABLE_1[jurisdiction]
+    recorded = {
+        (request_type, metric): (value, quote)
+        for request_type, metric, value, quote in rows(
+            real_db,
+            """SELECT request_type_id, metric_id, value, quote FROM figures
+               WHERE platform_id = 'tiktok' AND jurisdiction_id = ? AND period_label = '2019h1' AND is_derived = 0
+               UNION ALL
+               SELECT f.request_type_id, f.metric_id, f.value, c.quote FROM corroborations c
+               JOIN figures f ON f.figure_id = c.figure_id
+               WHERE c.source_id = ? AND f.jurisdiction_id = ?""",
+            jurisdiction,
+            FIRSTPOST_TIKTOK_2019H1,
+            jurisdiction,
+        )
+        if f"{name} {legal} {emergency} {total} {accounts} {share}%" in quote
+    }
+    assert {key: value for key, (value, _) in recorded.items()} == {
+        ("legal_process", "requests_received"): legal,
+        ("emergency", "requests_received"): emergency,
+        ("all", "requests_received"): total,
+        ("all", "accounts_specified"): accounts,
+        ("all", "percent_requests_some_data"): share,
+    }
+    # The table's own cross-check: legal and emergency requests make the total.
+    assert legal + emergency == total
