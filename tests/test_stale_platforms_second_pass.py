@@ -443,3 +443,25 @@ def test_firstposts_copy_of_tiktoks_table_1_is_recorded_cell_by_cell(real_db, ju
     }
     # The table's own cross-check: legal and emergency requests make the total.
     assert legal + emergency == total
+
+
+CODEXTRA_TIKTOK_2019H1 = "codextratrends-2020-01-02-tiktok-transparency-report"
+
+
+def test_codextra_trends_list_of_tiktok_requests_by_country_is_recorded_number_by_number(real_db):
+    # "35 requests from Japan, 12 from Germany, 11 from Norway, 8 from France, 6 each from the UK,
+    # Sweden and South Korea, 5 from Australia, 3 each from Israel and Italy, 2 from Poland".
+    listed = {"DEU": 12, "FRA": 8, "GBR": 6, "SWE": 6, "KOR": 6, "AUS": 5, "ISR": 3, "ITA": 3, "POL": 2}
+    recorded = dict(
+        rows(
+            real_db,
+            """SELECT jurisdiction_id, value FROM figures WHERE source_id = ? AND is_derived = 0
+               AND metric_id = 'requests_received' AND request_type_id = 'all' AND period_label = '2019h1'""",
+            CODEXTRA_TIKTOK_2019H1,
+        )
+    )
+    assert recorded == listed
+    assert corroborated(real_db, CODEXTRA_TIKTOK_2019H1) == {
+        "tiktok-jpn-2019h1-all-requests_received": 35,
+        "tiktok-nor-2019h1-all-requests_received": 11,
+    }
