@@ -465,3 +465,23 @@ def test_codextra_trends_list_of_tiktok_requests_by_country_is_recorded_number_b
         "tiktok-jpn-2019h1-all-requests_received": 35,
         "tiktok-nor-2019h1-all-requests_received": 11,
     }
+
+
+TOI_META_2022H1 = "timesofindia-2022-11-24-meta-transparency-report"
+
+
+def test_times_of_indias_worldwide_counts_for_both_halves_are_corroborations(real_db):
+    assert corroborated(real_db, TOI_META_2022H1) == {
+        "meta-world-2021h2-all-requests_received": 214777,
+        "meta-world-2022h1-all-requests_received": 237414,
+    }
+    # Its own cross-check on India: legal process and emergency requests make the total.
+    india = dict(
+        rows(
+            real_db,
+            """SELECT request_type_id, value FROM figures WHERE source_id = ? AND jurisdiction_id = 'IND'
+               AND metric_id = 'requests_received'""",
+            TOI_META_2022H1,
+        )
+    )
+    assert india["legal_process"] + india["emergency"] == india["all"] == 55497
