@@ -485,3 +485,30 @@ def test_times_of_indias_worldwide_counts_for_both_halves_are_corroborations(rea
         )
     )
     assert india["legal_process"] + india["emergency"] == india["all"] == 55497
+
+
+TECHIAI_META_INDIA_2022H2 = "techiai-2023-meta-india-h2-2022"
+
+
+def test_techiai_indias_2015_accounts_is_a_figure_and_its_earlier_counts_corroborations(real_db):
+    [(value, quote)] = rows(
+        real_db,
+        "SELECT value, quote FROM figures WHERE figure_id = 'meta-ind-2015h1-all-accounts_specified' AND source_id = ?",
+        TECHIAI_META_INDIA_2022H2,
+    )
+    assert value == 6268 and "6,268 users/accounts were requested between January to June, 2015" in quote
+    assert corroborated(real_db, TECHIAI_META_INDIA_2022H2) == {
+        "meta-world-2022h1-all-requests_received": 237414,
+        "meta-world-2022h2-all-requests_received": 239388,
+        "meta-usa-2022h2-all-requests_received": 64148,
+        "meta-ind-2022h1-all-requests_received": 55497,
+    }
+    # "8.17k requests and 13.5k users/accounts" of preservation: rounded, so no preservation figure.
+    assert (
+        rows(
+            real_db,
+            """SELECT figure_id FROM figures WHERE platform_id = 'meta' AND jurisdiction_id = 'IND'
+               AND period_label = '2022h2' AND request_type_id = 'preservation'""",
+        )
+        == []
+    )
