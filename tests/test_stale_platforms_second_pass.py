@@ -512,3 +512,21 @@ def test_techiai_indias_2015_accounts_is_a_figure_and_its_earlier_counts_corrobo
         )
         == []
     )
+
+
+QUINT_META_INDIA_2022H1 = "thequint-2022-11-meta-india-requests"
+
+
+def test_the_quints_india_counts_are_corroborations_but_not_its_bound_on_accounts(real_db):
+    assert corroborated(real_db, QUINT_META_INDIA_2022H1) == {
+        "meta-ind-2022h1-all-requests_received": 55497,
+        "meta-ind-2022h1-all-percent_requests_some_data": 66.59,
+    }
+    # "Over 91,159 users or accounts" is a bound, so Scroll's 91,159 stands on Scroll alone.
+    assert (
+        rows(
+            real_db,
+            "SELECT source_id FROM corroborations WHERE figure_id = 'meta-ind-2022h1-all-accounts_specified'",
+        )
+        == []
+    )
