@@ -530,3 +530,37 @@ def test_the_quints_india_counts_are_corroborations_but_not_its_bound_on_account
         )
         == []
     )
+
+
+WINDOWSREPORT_MICROSOFT_2014H1 = "windowsreport-2014-microsoft-lerr-h1-2014"
+
+
+def test_windows_reports_us_share_rejected_agrees_with_the_counts_and_its_2013_totals_corroborate(real_db):
+    [(share,)] = rows(
+        real_db,
+        "SELECT value FROM figures WHERE figure_id = 'microsoft-usa-2013h2-all-percent_requests_rejected' AND source_id = ?",
+        WINDOWSREPORT_MICROSOFT_2014H1,
+    )
+    counts = dict(
+        rows(
+            real_db,
+            """SELECT metric_id, value FROM figures WHERE platform_id = 'microsoft' AND jurisdiction_id = 'USA'
+               AND period_label = '2013h2' AND request_type_id = 'all'
+               AND metric_id IN ('requests_rejected', 'requests_received')""",
+        )
+    )
+    # 218 of 5,652 is 3.86%; the article's 8.4% and 13.4% beside it are 588 of 7,014 and 925 of 6,919, rounded.
+    assert share == 3.86 == round(100 * counts["requests_rejected"] / counts["requests_received"], 2)
+    assert corroborated(real_db, WINDOWSREPORT_MICROSOFT_2014H1) == {
+        "microsoft-world-2013h2-all-requests_received": 35083,
+        "microsoft-world-2013h1-all-requests_received": 37196,
+        "microsoft-world-2013h1-all-accounts_specified": 66539,
+    }
+    assert (
+        rows(
+            real_db,
+            """SELECT figure_id FROM figures WHERE platform_id = 'microsoft' AND metric_id = 'percent_requests_rejected'
+               AND value IN (8.4, 13.4, 2.4, 3.4)""",
+        )
+        == []
+    )
