@@ -564,3 +564,19 @@ def test_windows_reports_us_share_rejected_agrees_with_the_counts_and_its_2013_t
         )
         == []
     )
+
+
+DARKNETKING_META_2023H1 = "darknetking-2023-meta-h1-2023-requests"
+
+
+def test_darknetkings_earlier_worldwide_total_is_a_corroboration_and_its_rounded_countries_are_not_figures(real_db):
+    assert corroborated(real_db, DARKNETKING_META_2023H1) == {"meta-world-2022h2-all-requests_received": 239388}
+    # "the United States (74,000 requests concerning 125,000 accounts), India (70,600 ...)": rounded.
+    assert (
+        rows(
+            real_db,
+            """SELECT figure_id FROM figures WHERE platform_id = 'meta' AND period_label = '2023h1'
+               AND jurisdiction_id IN ('USA', 'IND', 'BRA') AND value IN (74000, 125000, 70600, 119000, 23800, 77300)""",
+        )
+        == []
+    )
