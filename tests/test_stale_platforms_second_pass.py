@@ -580,3 +580,21 @@ def test_darknetkings_earlier_worldwide_total_is_a_corroboration_and_its_rounded
         )
         == []
     )
+
+
+ZDNET_DE_MICROSOFT_2016H1 = "zdnet-de-2016-09-microsoft-transparenzbericht-h1-2016"
+
+
+def test_zdnet_des_share_with_some_data_is_its_own_remainder_and_no_figure(real_db):
+    shares = dict(
+        rows(
+            real_db,
+            "SELECT metric_id, value FROM figures WHERE source_id = ? AND jurisdiction_id = 'WORLD'"
+            " AND period_label = '2016h1' AND metric_id LIKE 'percent%'",
+            ZDNET_DE_MICROSOFT_2016H1,
+        )
+    )
+    # "68,56 Prozent" with at least some data is 100 less its rejected and no-data shares.
+    assert round(100 - shares["percent_requests_rejected"] - shares["percent_requests_no_data"], 2) == 68.56
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'microsoft' AND value = 68.56") == []
+    assert len(corroborated(real_db, ZDNET_DE_MICROSOFT_2016H1)) == 6
