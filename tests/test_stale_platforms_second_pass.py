@@ -598,3 +598,20 @@ def test_zdnet_des_share_with_some_data_is_its_own_remainder_and_no_figure(real_
     assert round(100 - shares["percent_requests_rejected"] - shares["percent_requests_no_data"], 2) == 68.56
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'microsoft' AND value = 68.56") == []
     assert len(corroborated(real_db, ZDNET_DE_MICROSOFT_2016H1)) == 6
+
+
+RAKOELLNER_MICROSOFT_2015H2 = "rakoellner-2016-04-microsoft-transparenzbericht-h2-2015"
+
+
+def test_rakoellners_counts_by_outcome_corroborate_the_extraction_and_match_its_shares(real_db):
+    found = corroborated(real_db, RAKOELLNER_MICROSOFT_2015H2)
+    assert {figure_id: value for figure_id, value in found.items() if "disclosed" in figure_id} == {
+        "microsoft-deu-2015h2-all-requests_content_disclosed": 0,
+        "microsoft-usa-2015h2-all-requests_content_disclosed": 502,
+        "microsoft-deu-2015h2-all-requests_non_content_disclosed": 2725,
+        "microsoft-usa-2015h2-all-requests_non_content_disclosed": 2880,
+    }
+    # The blog's own cross-check: each count is its share of the country's requests (4,026 and 5,297).
+    assert round(100 * 2725 / found["microsoft-deu-2015h2-all-requests_received"], 2) == 67.69
+    assert round(100 * 2880 / found["microsoft-usa-2015h2-all-requests_received"], 2) == 54.37
+    assert round(100 * 502 / found["microsoft-usa-2015h2-all-requests_received"], 2) == 9.48
