@@ -615,3 +615,25 @@ def test_rakoellners_counts_by_outcome_corroborate_the_extraction_and_match_its_
     assert round(100 * 2725 / found["microsoft-deu-2015h2-all-requests_received"], 2) == 67.69
     assert round(100 * 2880 / found["microsoft-usa-2015h2-all-requests_received"], 2) == 54.37
     assert round(100 * 502 / found["microsoft-usa-2015h2-all-requests_received"], 2) == 9.48
+
+
+SILICON_DE_MICROSOFT_2020 = "silicon-de-2021-04-microsoft-us-anfragen-2020"
+
+
+def test_silicon_des_german_shares_are_figures_that_match_the_extractions_counts(real_db):
+    germany = dict(
+        rows(
+            real_db,
+            """SELECT metric_id, value FROM figures WHERE platform_id = 'microsoft' AND jurisdiction_id = 'DEU'
+               AND period_label = '2020h2' AND request_type_id = 'legal_process'""",
+        )
+    )
+    assert germany["percent_requests_rejected"] == 40.13
+    assert germany["percent_requests_no_data"] == 11.09
+    # The shares are the extraction's counts over Germany's 4,976 requests: the half is July-December.
+    received = germany["requests_received"]
+    assert round(100 * germany["requests_rejected"] / received, 2) == germany["percent_requests_rejected"]
+    assert round(100 * germany["requests_no_data_found"] / received, 2) == germany["percent_requests_no_data"]
+    found = corroborated(real_db, SILICON_DE_MICROSOFT_2020)
+    assert found["microsoft-deu-2020h2-legal_process-requests_received"] == 4976
+    assert found["microsoft-deu-2020h2-legal_process-accounts_specified"] == 7302
