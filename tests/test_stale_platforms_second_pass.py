@@ -637,3 +637,21 @@ def test_silicon_des_german_shares_are_figures_that_match_the_extractions_counts
     found = corroborated(real_db, SILICON_DE_MICROSOFT_2020)
     assert found["microsoft-deu-2020h2-legal_process-requests_received"] == 4976
     assert found["microsoft-deu-2020h2-legal_process-accounts_specified"] == 7302
+
+
+ZEIT_META_2013H2 = "zeit-2014-facebook-transparenzbericht-h2-2013"
+
+
+def test_zeits_german_january_june_2013_counts_corroborate_facebooks_file(real_db):
+    assert corroborated(real_db, ZEIT_META_2013H2) == {
+        "meta-deu-2013h1-all-requests_received": 1886,
+        "meta-deu-2013h1-all-accounts_specified": 2068,
+    }
+    # Its "200 Anfragen mehr" is a rounded difference: the two German halves differ by 199.
+    [(first, second)] = rows(
+        real_db,
+        """SELECT h1.value, h2.value FROM figures h1 JOIN figures h2
+           ON h2.figure_id = 'meta-deu-2013h2-all-requests_received'
+           WHERE h1.figure_id = 'meta-deu-2013h1-all-requests_received'""",
+    )
+    assert first - second == 199
