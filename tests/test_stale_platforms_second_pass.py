@@ -655,3 +655,16 @@ def test_zeits_german_january_june_2013_counts_corroborate_facebooks_file(real_d
            WHERE h1.figure_id = 'meta-deu-2013h1-all-requests_received'""",
     )
     assert first - second == 199
+
+
+NEWSSLASH_META_2014H1 = "newsslash-2014-facebook-transparenzbericht-h1-2014"
+
+
+def test_newsslashs_german_counts_corroborate_and_its_2438_stays_a_typo(real_db):
+    assert corroborated(real_db, NEWSSLASH_META_2014H1) == {
+        "meta-deu-2014h1-all-requests_received": 2537,
+        "meta-deu-2014h1-all-accounts_specified": 3078,
+    }
+    assert rows(
+        real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", NEWSSLASH_META_2014H1
+    ) == [(2438, "typo")]
