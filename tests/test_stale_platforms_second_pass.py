@@ -668,3 +668,20 @@ def test_newsslashs_german_counts_corroborate_and_its_2438_stays_a_typo(real_db)
     assert rows(
         real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", NEWSSLASH_META_2014H1
     ) == [(2438, "typo")]
+
+
+BEYONDGAMES_META_2022 = "beyondgames-2023-atlasvpn-meta-requests"
+
+
+def test_beyond_games_halves_and_year_sums_agree_with_the_builds(real_db):
+    found = corroborated(real_db, BEYONDGAMES_META_2022)
+    assert {figure_id: value for figure_id, value in found.items() if "-2022h" in figure_id} == {
+        "meta-world-2022h1-all-requests_received": 237414,
+        "meta-world-2022h2-all-requests_received": 239388,
+        "meta-world-2022h2-all-accounts_specified": 415642,
+    }
+    # Its year totals are the build's sums of the halves it quotes.
+    assert found["meta-world-2022-all-requests_received-derived"] == 237414 + 239388 == 476802
+    assert found["meta-world-2022-all-accounts_specified-derived"] == 412285 + 415642 == 827927
+    # Meta gives its share with data per half-year; Atlas VPN's yearly 76.45% is no figure.
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'meta' AND value IN (76.45, 88.07)") == []
