@@ -247,6 +247,29 @@ def test_every_cursor_a_page_gives_is_accepted_to_the_last_page(site, real_db):
         assert len(seen) == len(set(seen)) == expected
 
 
+def test_a_next_page_datasette_cannot_page_to_says_why_and_how_to_get_every_row(site, real_db):
+    """facet_counts.value is declared without a type and holds numbers and text. Datasette's own
+    next_url ending on the integer 1 was refused as "not made by a page of this table", which told
+    a client its server's own link was forged; Datasette compares that cursor as text and would
+    skip rows, so the refusal stays, saying why and how to read every row."""
+    expected = rows(real_db, "SELECT count(*) FROM facet_counts")[0][0]
+    url, refusal = "/disclosures/facet_counts.json?_sort=row_count&_size=3", None
+    while url and refusal is None:
+        page = site.get(url)
+        if page.status_code == 400:
+            refusal = error(page, 400)
+        else:
+            url = page.json()["next_url"] and page.json()["next_url"].split("localhost", 1)[-1]
+    assert refusal is not None, "a page now follows every next_url: this test's premise is gone"
+    assert "not made by a page" not in refusal
+    assert "value, a column declared without a type" in refusal and "_size=max" in refusal
+    every = site.get("/disclosures/facet_counts.json?_sort=row_count&_size=max&_shape=objects")
+    assert every.status_code == 200 and len(every.json()["rows"]) == expected
+    # A cursor naming no row at all is still told so.
+    message = error(site.get("/disclosures/facet_counts.json?_sort=row_count&_next=1,nope,nope,1"), 400)
+    assert "no row of facet_counts is at this cursor" in message
+
+
 # _size, _shape, formats -------------------------------------------------------------------------
 
 
