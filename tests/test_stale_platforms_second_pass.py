@@ -460,10 +460,13 @@ def test_codextra_trends_list_of_tiktok_requests_by_country_is_recorded_number_b
             CODEXTRA_TIKTOK_2019H1,
         )
     )
-    assert recorded == listed
+    # Each number is a figure resting on the article, or a corroboration of one that rests on a
+    # stronger source (Firstpost's copy of TikTok's table carries Japan's, Norway's and Germany's).
+    assert recorded == {code: value for code, value in listed.items() if code != "DEU"}
     assert corroborated(real_db, CODEXTRA_TIKTOK_2019H1) == {
         "tiktok-jpn-2019h1-all-requests_received": 35,
         "tiktok-nor-2019h1-all-requests_received": 11,
+        "tiktok-deu-2019h1-all-requests_received": 12,
     }
 
 
