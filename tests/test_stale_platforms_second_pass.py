@@ -327,6 +327,32 @@ def test_slashgear_reddit_2015_parts_make_its_total_and_its_2014_total_is_a_corr
     )
 
 
+REDDIT_2015_ANNOUNCEMENT = "reddit-2016-03-31-announcement-2015-transparency"
+
+
+def test_reddit_2015_totals_are_government_requests_by_reddits_own_announcement(real_db):
+    # The press gives 2015's totals; Reddit's own post says they are government requests, so they
+    # are under all, while 2014's (counted with civil requests) stay under all_with_civil.
+    totals = rows(
+        real_db,
+        """SELECT request_type_id, notes FROM figures
+           WHERE platform_id = 'reddit' AND jurisdiction_id = 'WORLD' AND year = 2015 AND is_derived = 0""",
+    )
+    assert len(totals) == 3
+    assert {request_type for request_type, _ in totals} == {"all"}
+    assert all(REDDIT_2015_ANNOUNCEMENT in notes for _, notes in totals)
+    [(kind, tier, published)] = rows(
+        real_db, "SELECT kind, tier, published_date FROM sources WHERE source_id = ?", REDDIT_2015_ANNOUNCEMENT
+    )
+    assert (kind, tier, published) == ("official_statement", "platform_file_archived", "2016-03-31")
+    # Its share not produced is the complement of the press's share honored.
+    [(honored,)] = rows(
+        real_db,
+        """SELECT value FROM figures WHERE figure_id = 'reddit-world-2015-all-percent_requests_complied'""",
+    )
+    assert 100 - honored == 40
+
+
 THREATPOST_CLOUDFLARE_2013 = "threatpost-cloudflare-2013-minimal-data"
 
 
