@@ -300,6 +300,60 @@ def test_macrumors_apple_national_security_band_is_a_figure_and_its_accounts_ban
     }
 
 
+MACRUMORS_APPLE_2017H1 = "macrumors-2017-09-28-apple-transparency-h1-2017"
+
+
+def test_macrumors_apple_2017h1_world_counts_are_the_sum_of_the_extractions_countries(real_db):
+    world = dict(
+        rows(
+            real_db,
+            "SELECT metric_id, value FROM figures WHERE source_id = ? AND jurisdiction_id = 'WORLD'",
+            MACRUMORS_APPLE_2017H1,
+        )
+    )
+    assert world == {
+        "requests_received": 30814,
+        "identifiers_specified": 233052,
+        "requests_fulfilled": 23856,
+    }
+    # The article's worldwide counts against the extraction's 53 countries for the same half.
+    countries = dict(
+        rows(
+            real_db,
+            """SELECT metric_id, sum(value) FROM figures
+               WHERE platform_id = 'apple' AND request_type_id = 'device' AND period_start = '2017-01-01'
+                 AND period_end = '2017-06-30' AND jurisdiction_id != 'WORLD' AND is_derived = 0
+                 AND metric_id IN ('requests_received', 'identifiers_specified', 'requests_fulfilled')
+               GROUP BY metric_id""",
+        )
+    )
+    assert countries == {metric: world[metric] for metric in countries} and len(countries) == 3
+    # Its worldwide "80 percent" is left out: its own counts make 77%, and 80% is its U.S. share.
+    assert round(100 * world["requests_fulfilled"] / world["requests_received"]) == 77
+    assert corroborated(real_db, MACRUMORS_APPLE_2017H1) == {
+        "apple-usa-2017h1-device-requests_received": 4479,
+        "apple-usa-2017h1-device-identifiers_specified": 8958,
+        "apple-usa-2017h1-device-percent_requests_some_data": 80,
+        "apple-usa-2017h1-device-requests_fulfilled": 3565,
+    }
+    bands = rows(
+        real_db,
+        """SELECT period_label, value_kind, value_low, value_high FROM figures
+           WHERE source_id = ? AND request_type_id = 'national_security' ORDER BY period_start""",
+        MACRUMORS_APPLE_2017H1,
+    )
+    assert [band[1:] for band in bands] == [("band", 2750, 2999), ("band", 13250, 13499)]
+    # Its accounts bands are left out: no accounts figure for those halves rests on it.
+    assert (
+        rows(
+            real_db,
+            "SELECT figure_id FROM figures WHERE source_id = ? AND metric_id LIKE 'accounts%'",
+            MACRUMORS_APPLE_2017H1,
+        )
+        == []
+    )
+
+
 SLASHGEAR_REDDIT_2015 = "slashgear-reddit-2015-transparency-nsl"
 
 
