@@ -785,20 +785,27 @@ def check_figures(tables: dict) -> None:
         bounded = np.asarray(_array(pc.not_equal(bound, "")).to_numpy(zero_copy_only=False)) & dated & (unit == "count")
         if bounded.any():
             _fail(pc.match_substring(bound.filter(bounded), "."))
-    exact = counts & np.asarray(_array(pc.equal(column("value_kind"), "exact")).to_numpy(zero_copy_only=False))
+    exact_kind = np.asarray(_array(pc.equal(column("value_kind"), "exact")).to_numpy(zero_copy_only=False))
+    exact = counts & exact_kind
     if not exact.any():
         return
     try:
         values = np.asarray(pc.cast(value.filter(exact), "int64").to_numpy(zero_copy_only=False), dtype=np.int64)
     except Exception as error:
         raise Undecided from error
+    all_request_keys = combined([platform, jurisdiction, request_type])[0] * periods + period
     group, period = series[exact], period[exact]
-    request_keys = combined([platform, jurisdiction, request_type])[0][exact] * periods + period
-    exempt_rows = np.asarray(
+    request_keys = all_request_keys[exact]
+    exempt_all = np.asarray(
         _array(pc.is_in(column("figure_id"), value_set=_strings(sorted(exempt)))).to_numpy(zero_copy_only=False)
-    )[exact]
+    )
+    exempt_rows = exempt_all[exact]
     subsets_against_wholes(request_keys, metric[1], metric[0][exact], values)
     parts_against_wholes(request_keys, metric[1], metric[0][exact], values, exempt_rows)
+    shares = has_value & exact_kind & (unit == "percent") & ~exempt_all
+    shares_against_counts(
+        value, all_request_keys, metric[1], metric[0], shares, request_keys, metric[0][exact], values, exempt_rows
+    )
 
     # Series holding a figure exempt from the sums are checked by the rule itself.
     if exempt_rows.any():
@@ -988,6 +995,52 @@ def parts_against_wholes(keys, metrics: list[str], metric, values, exempt) -> No
         _np_fail(sums[found] > given)
         if exhaustive:
             _np_fail((counted[found] == len(part_names)) & (sums[found] != given))
+
+
+def shares_against_counts(
+    value, keys, metrics: list[str], metric, shares, count_keys, count_metric, counts, count_exempt
+) -> None:
+    """validate.figure_problems' shares against the counts they are the share of
+    (rules.SHARES_OF_COUNTS), for the same platform, jurisdiction, request type and period
+    (``keys``: a code per row; ``shares``: the rows holding an exact percent no inconsistent_parts
+    disagreement names; ``count_keys``, ``count_metric``, ``counts`` and ``count_exempt``: those of
+    the exact counts). Undecided wherever a share may lie a unit of its last decimal or more from
+    100 × part / whole, of a part and whole no such disagreement names either."""
+    import numpy as np
+
+    for share_name, *counted_names in rules.SHARES_OF_COUNTS:
+        if share_name not in metrics or any(name not in metrics for name in counted_names):
+            continue
+        rows = shares & (metric == metrics.index(share_name))
+        if not rows.any():
+            continue
+        wanted = keys[rows]
+        found = np.ones(len(wanted), dtype=bool)
+        counted = []
+        for name in counted_names:
+            of_name = (count_metric == metrics.index(name)) & ~count_exempt
+            name_keys, name_values = count_keys[of_name], counts[of_name]
+            if not len(name_keys):
+                found[:] = False
+                break
+            order = np.argsort(name_keys, kind="stable")
+            name_keys, name_values = name_keys[order], name_values[order]
+            at = np.minimum(np.searchsorted(name_keys, wanted), len(name_keys) - 1)
+            found &= name_keys[at] == wanted
+            counted.append(name_values[at])
+        if not found.any():
+            continue
+        part, whole = (c[found].astype(np.float64) for c in counted)
+        texts = value.filter(rows).to_pylist()
+        texts = [text for text, kept in zip(texts, found.tolist(), strict=True) if kept]
+        if any("e" in text.lower() for text in texts):
+            raise Undecided  # written with an exponent: its decimals are the rule's to read
+        unit = np.asarray([10.0 ** -len(text.partition(".")[2]) for text in texts])
+        share = np.asarray([float(text) for text in texts])
+        positive = whole > 0
+        exact = 100.0 * part[positive] / whole[positive]
+        # A margin for the floats: a share this near a unit away is decided by the rule in decimals.
+        _np_fail(np.abs(exact - share[positive]) >= unit[positive] * (1 - 1e-6))
 
 
 def present_ids(figures, ids):

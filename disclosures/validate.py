@@ -1412,6 +1412,23 @@ def figure_problems(
         if why:
             lines = ", ".join(f"{f.figure_id} (line {f.line})" for f in parts.values())
             problem(figure, "value", f"{why} ({lines})")
+
+    # Shares of requests against the counts they are the share of (rules.SHARES_OF_COUNTS).
+    counts_of = {shared for _, *counted in rules.SHARES_OF_COUNTS for shared in counted}
+    share_counts = {(f.metric_id, *f.group[:3], f.period): f for f in exact_counts if f.metric_id in counts_of}
+    counted_by = {share: (part, whole) for share, part, whole in rules.SHARES_OF_COUNTS}
+    for figure in ordered:
+        if figure.metric_id not in counted_by or figure.value_kind != "exact" or figure.value is None:
+            continue
+        key = (*figure.group[:3], figure.period)
+        part_metric, whole_metric = counted_by[figure.metric_id]
+        part, whole = share_counts.get((part_metric, *key)), share_counts.get((whole_metric, *key))
+        if part is None or whole is None or exempt & {figure.figure_id, part.figure_id, whole.figure_id}:
+            continue
+        why = rules.share_of_counts_problem(figure.metric_id, figure.value, part.value, whole.value)
+        if why:
+            lines = f"{part.figure_id} (line {part.line}), {whole.figure_id} (line {whole.line})"
+            problem(figure, "value", f"{why} ({lines})")
     return sorted(problems)
 
 

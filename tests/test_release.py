@@ -34,16 +34,16 @@ REMOVED = "examplechat-world-2024h1-all-requests_received"
 # with both halves of 2024 in 1.1.0 the build derives their full-year sum (issue 10), a new figure too
 YEAR_SUM = "examplechat-deu-2024-all-requests_received-derived"
 ATOM = "{http://www.w3.org/2005/Atom}"
-# Germany's 1500 corrected to 1550, with its corrections record: a patch release on its own.
+# Germany's 1500 corrected to 1501, with its corrections record: a patch release on its own.
 TYPO_CORRECTED = [
     {
         "file": "data/figures.csv",
         "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-        "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+        "new": "exact,1501,,,Requests,example-2025-01-10-report,,Germany 1.501",
     },
     {
         "file": "data/corrections.csv",
-        "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2025-02-01",
+        "append": f"fix-1,{CORRECTED},1500,1501,Typo.,example-2025-01-10-report,2025-02-01",
     },
 ]
 
@@ -253,7 +253,7 @@ def test_changelog_lists_exactly_the_known_changes(released):
             "change": "added",
             "figure_id": YEAR_SUM,
             "old_value": "",
-            "new_value": "3150",
+            "new_value": "3101",
             "old_source_id": "",
             "new_source_id": "",
             "reason": f"derived: {CORRECTED} + {ADDED}",
@@ -270,8 +270,8 @@ def test_changelog_lists_exactly_the_known_changes(released):
         {
             "change": "changed",
             "figure_id": RESOURCED,
-            "old_value": "81.5",
-            "new_value": "82.5",
+            "old_value": "80",
+            "new_value": "79.9",
             "old_source_id": "example-2025-01-10-report",
             "new_source_id": "example-2025-07-01-report",
             "reason": "new source: example-2025-07-01-report",
@@ -280,11 +280,11 @@ def test_changelog_lists_exactly_the_known_changes(released):
             "change": "changed",
             "figure_id": CORRECTED,
             "old_value": "1500",
-            "new_value": "1550",
+            "new_value": "1501",
             "old_source_id": "example-2025-01-10-report",
             "new_source_id": "example-2025-01-10-report",
             "reason": "correction examplechat-deu-2024h1-all-requests_received-transcription (2025-02-01, source: "
-            "example-2025-01-10-report): The report's table reads 1.550; 1.500 was a transcription error.",
+            "example-2025-01-10-report): The report's table reads 1.501; 1.500 was a transcription error.",
         },
         {
             "change": "removed",
@@ -343,7 +343,7 @@ def test_changelog_prose_and_feed(released):
     folder = released / "dist" / "1.1.0"
     prose = (folder / "CHANGELOG.md").read_text(encoding="utf-8")
     assert prose.startswith("# Platform Disclosures 1.1.0 (2025-07-15)\n\nChanges to the figures since release 1.0.0.")
-    assert f"- `{CORRECTED}`: 1500 → 1550. correction" in prose
+    assert f"- `{CORRECTED}`: 1500 → 1501. correction" in prose
     assert f"- `{REMOVED}`: was 0-499;" in prose
     feed = ET.parse(folder / "feed.atom").getroot()
     entries = feed.findall(f"{ATOM}entry")
@@ -388,7 +388,7 @@ def test_release_folder_has_every_download(released):
     )
     figures = json.loads((folder / "json" / "figures.json").read_text(encoding="utf-8"))
     assert [f["figure_id"] for f in figures] == sorted(f["figure_id"] for f in figures)
-    assert next(f for f in figures if f["figure_id"] == RESOURCED)["value"] == 82.5
+    assert next(f for f in figures if f["figure_id"] == RESOURCED)["value"] == 79.9
     source = sorted(read_csv(released / "b" / "data" / "figures.csv"), key=lambda r: r["figure_id"])
     reported = [r for r in read_csv(folder / "csv" / "figures.csv") if r["is_derived"] == "0"]
     assert [{k: r[k] for k in source[0]} for r in reported] == source
@@ -442,7 +442,7 @@ def test_duckdb_reads_every_json_file_with_the_types_its_table_schema_declares(r
         assert len(view.fetchall()) == resource["rows"], resource["name"]
     assert conn.sql("SELECT year(period_start) FROM authority_reports").fetchall() == []
     (figure,) = conn.sql(f"SELECT value, period_start FROM figures WHERE figure_id = '{RESOURCED}'").fetchall()
-    assert figure[0] == 82.5 and figure[1].year == 2024
+    assert figure[0] == 79.9 and figure[1].year == 2024
 
 
 def test_the_release_says_which_figures_can_be_summed(released):
@@ -1005,14 +1005,14 @@ def test_a_changed_value_needs_a_correction_or_a_new_source(only_first, tmp_path
         {
             "file": "data/figures.csv",
             "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+            "new": "exact,1501,,,Requests,example-2025-01-10-report,,Germany 1.501",
         }
     ]
     refused(
         built(tmp_path / "p", "1.0.1", extra=extra),
         only_first,
         tmp_path / "dist",
-        rf"1 figure\(s\) changed value .* no corrections record: {CORRECTED} 1500 -> 1550\. "
+        rf"1 figure\(s\) changed value .* no corrections record: {CORRECTED} 1500 -> 1501\. "
         r"Add a row to data/corrections.csv",
     )
 
@@ -1325,18 +1325,18 @@ def test_a_correction_that_does_not_match_is_named_in_the_refusal(only_first, tm
         {
             "file": "data/figures.csv",
             "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+            "new": "exact,1501,,,Requests,example-2025-01-10-report,,Germany 1.501",
         },
         {
             "file": "data/corrections.csv",
-            "append": f"fix-1,{CORRECTED},1499,1550,Typo.,example-2025-01-10-report,2025-02-01",
+            "append": f"fix-1,{CORRECTED},1499,1501,Typo.,example-2025-01-10-report,2025-02-01",
         },
     ]
     refused(
         built(tmp_path / "p", "1.0.1", extra=extra),
         only_first,
         tmp_path / "dist",
-        r"data/corrections.csv has fix-1 says 1499 -> 1550, which does not match the released 1500",
+        r"data/corrections.csv has fix-1 says 1499 -> 1501, which does not match the released 1500",
     )
 
 
@@ -1460,11 +1460,11 @@ def test_a_release_refuses_a_correction_dated_after_it(only_first, tmp_path):
         {
             "file": "data/figures.csv",
             "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-            "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+            "new": "exact,1501,,,Requests,example-2025-01-10-report,,Germany 1.501",
         },
         {
             "file": "data/corrections.csv",
-            "append": f"fix-1,{CORRECTED},1500,1550,Typo.,example-2025-01-10-report,2026-02-01",
+            "append": f"fix-1,{CORRECTED},1500,1501,Typo.,example-2025-01-10-report,2026-02-01",
         },
     ]
     build_dir, dist = built(tmp_path / "p", "1.0.1", extra=extra), tmp_path / "dist"

@@ -1267,3 +1267,47 @@ def test_no_figure_of_the_data_is_worded_only_as_received_where_it_counts_fulfil
             if rules.wording_problems(row["metric_id"], row["platform_wording"])
         ]
     assert refused == []
+
+
+@pytest.mark.parametrize(
+    ("share", "part", "whole"),
+    [
+        ("88", 7, 8),  # 87.5 rounded up
+        ("87", 7, 8),  # or cut
+        ("33.33", 1, 3),
+        ("33.34", 1, 3),  # within one unit of the last decimal
+        ("80", 3565, 4479),  # Apple's U.S. share of January-June 2017
+        ("0", 0, 12),
+        ("100", 12, 12),
+    ],
+)
+def test_a_share_its_counts_round_or_cut_to_passes(share, part, whole):
+    assert (
+        rules.share_of_counts_problem("percent_requests_some_data", Decimal(share), Decimal(part), Decimal(whole))
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("share", "part", "whole", "shown"),
+    [
+        # MacRumors's worldwide share of January-June 2017 beside its own worldwide counts.
+        ("80", 23856, 30814, "(77.42%) rounded or cut to a whole percent"),
+        ("33.32", 1, 3, "(33.33%) rounded or cut to 2 decimals"),
+        ("81.5", 1200, 1500, "(80%) rounded or cut to 1 decimal"),
+    ],
+)
+def test_a_share_its_counts_do_not_make_is_refused_with_both_numbers(share, part, whole, shown):
+    why = rules.share_of_counts_problem("percent_requests_some_data", Decimal(share), Decimal(part), Decimal(whole))
+    assert why is not None and shown in why
+    assert f"requests_fulfilled {part} of requests_received {whole}" in why
+    assert "inconsistent_parts" in why
+
+
+@pytest.mark.parametrize(("share", "part", "whole"), [("50", 1, 0), ("50", 13, 12), ("181.5", 1, 2)])
+def test_a_share_other_rules_refuse_is_left_to_them(share, part, whole):
+    # No requests, more requests with data than requests, a share above 100: each has its own message.
+    assert (
+        rules.share_of_counts_problem("percent_requests_some_data", Decimal(share), Decimal(part), Decimal(whole))
+        is None
+    )
