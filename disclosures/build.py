@@ -536,6 +536,28 @@ def derivable_groups(
     return [dict(zip(figures.fields, rows[i], strict=True)) for i in sorted(nested)]
 
 
+def reported_count_lookup(
+    figures: table_schema.Table, units: dict[str, str], groups: dict[tuple, list]
+) -> Callable[[tuple, tuple[date, date]], dict | None]:
+    """``derive.reported_count_lookup`` of every reported figure, from ``exact_groups(figures)``:
+    ``derivable_groups`` leaves out a count whose own series has no period within another, and
+    such a count may still be the whole, or a part, of a derived figure of its period."""
+    value, rows = figures.column("value"), figures.rows
+    indexed: dict[tuple, dict] = {}
+
+    def reported_at(group: tuple, period: tuple[date, date]) -> dict | None:
+        periods = indexed.get(group)
+        if periods is None:
+            periods = indexed[group] = {}
+            if units.get(group[3]) == "count":
+                for member_period, figure_id, index in groups.get(group, ()):
+                    if member_period not in periods and rows[index][value] is not None:
+                        periods[member_period] = {"figure_id": figure_id, "value": rows[index][value]}
+        return periods.get(period)
+
+    return reported_at
+
+
 def has_nesting(periods: list[tuple[date, date]]) -> bool:
     """True when one of the distinct ``periods``, sorted, lies within another: of two with one
     start the longer holds the other, and one starting later lies within an earlier one exactly
@@ -747,7 +769,7 @@ def derivation(
     del ends, ids
     yield order
     try:
-        derived = staged.derived()
+        derived = staged.derived(reported_count_lookup(figures, units, groups))
     except derive.DerivedPartsInconsistent as error:
         raise BuildFailed(str(error)) from error
     del staged

@@ -7,6 +7,7 @@ inputs, and never replaces a reported one.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -308,6 +309,114 @@ def summed_years(plans: list[YearSum]) -> list[Derived]:
     return sums
 
 
+# The metrics of the outcome-parts rule (rules.REQUEST_PARTS): each whole and its parts.
+OUTCOME_RULE_METRICS = frozenset(
+    {whole for whole, _, _ in rules.REQUEST_PARTS} | {name for _, names, _ in rules.REQUEST_PARTS for name in names}
+)
+
+
+def reported_count_lookup(groups: dict[tuple, list]) -> Callable[[tuple, tuple[date, date]], dict | None]:
+    """A function of (group, period) that gives the first reported row of ``groups``
+    (``exact_count_groups``) for that group and period, or None, as validation takes it. A
+    group's periods are indexed when it is first asked of: a derivation asks of few."""
+    indexed: dict[tuple, dict] = {}
+
+    def reported_at(group: tuple, period: tuple[date, date]) -> dict | None:
+        periods = indexed.get(group)
+        if periods is None:
+            periods = indexed[group] = dict(reversed(groups.get(group, ())))
+        return periods.get(period)
+
+    return reported_at
+
+
+def outcome_contradiction_sentence(whole: dict, parts: list[dict], broken: str, by_subtraction: bool) -> str:
+    """Why a period's counts by outcome (``parts``, rows with metric_id, figure_id and value)
+    cannot be parts of ``whole`` (a row), derived figures among them, for their notes; ``broken``
+    is how (``rules.request_parts_break``)."""
+    total = sum(part["value"] for part in parts)
+    listed = " + ".join(f"{part['metric_id']} {number_text(part['value'])} ({part['figure_id']})" for part in parts)
+    how = (
+        "more than the whole, and no request has two of these outcomes"
+        if broken == "exceeds"
+        else "not the whole, which these outcomes make up"
+    )
+    why = (
+        "A figure derived by subtraction takes one report's part from another report's whole, so where the "
+        "platform revised a count between its reports, or its reports count differently, the differences need "
+        "not add up"
+        if by_subtraction
+        else "The derived figures among them are summed from other parts, or stand beside a reported figure, so "
+        "they need not add up where the platform's counts differ between its reports"
+    )
+    return (
+        f" This period's counts by outcome do not add up to its {whole['metric_id']}: {listed} = "
+        f"{number_text(total)} against {number_text(whole['value'])} ({whole['figure_id']}), {how}. {why}; "
+        "each figure is what the platform's numbers give, and which of them is off is not known."
+    )
+
+
+def outcome_contradictions(
+    derived: list[Derived],
+    reported_at: Callable[[tuple, tuple[date, date]], dict | None],
+    year_sums: dict[str, YearSum],
+) -> dict[str, str]:
+    """The sentence (``outcome_contradiction_sentence``) to add to the notes of each derived
+    figure that, with the other counts by outcome of its platform, jurisdiction, request type
+    and period, derived or reported (``reported_at``: ``reported_count_lookup`` of every
+    reported figure), breaks the rule reported figures pass (``rules.request_parts_break``), by
+    figure id.
+
+    Derived figures contradict one another without any figure being mistyped: a complement of
+    Oct–Dec for requests received and one for requests rejected come from the same two reports,
+    and a platform that revised Jan–Sep's rejections in its yearly report leaves more rejected
+    than received. So the figures stay, as a year summed from a half the platform published
+    inconsistent does (``outcome_gaps``), and say so. Year sums all summed from the same periods
+    (``year_sums``: each year sum's plan by figure id) are ``outcome_gaps``' to explain, and are
+    left to it."""
+    made: dict[tuple, dict[str, dict]] = defaultdict(dict)
+    for item in derived:
+        row = item.row
+        if row["metric_id"] in OUTCOME_RULE_METRICS:
+            key = (row["platform_id"], row["jurisdiction_id"], row["request_type_id"], _period(row))
+            made[key][row["metric_id"]] = row
+    sentences: dict[str, str] = {}
+    for (platform, jurisdiction, request_type, period), ours in made.items():
+        counts = dict(ours)
+        for metric in OUTCOME_RULE_METRICS.difference(ours):
+            row = reported_at((platform, jurisdiction, request_type, metric), period)
+            if row is not None:
+                counts[metric] = row
+        if len(counts) < 2:
+            continue
+        for whole, names, _ in rules.REQUEST_PARTS:
+            present = [name for name in names if name in counts]
+            if whole not in counts or not present:
+                continue
+            members = [whole, *present]
+            if not any(name in ours for name in members):
+                continue
+            broken = rules.request_parts_break(
+                whole, counts[whole]["value"], {name: counts[name]["value"] for name in present}
+            )
+            if broken is None:
+                continue
+            derived_ids = [counts[name]["figure_id"] for name in members if name in ours]
+            plans = [year_sums.get(figure_id) for figure_id in derived_ids]
+            if len(derived_ids) == len(members) and None not in plans:
+                summed_from = {tuple(_period(part) for part in plan.parts) for plan in plans}
+                if len(summed_from) == 1:
+                    continue
+            parts = [{**counts[name], "metric_id": name} for name in present]
+            by_subtraction = any(" - " in ours[name]["derivation"] for name in members if name in ours)
+            sentence = outcome_contradiction_sentence(
+                {**counts[whole], "metric_id": whole}, parts, broken, by_subtraction
+            )
+            for figure_id in derived_ids:
+                sentences[figure_id] = sentences.get(figure_id, "") + sentence
+    return sentences
+
+
 class StagedDerivation:
     """``all_derived`` in two steps, for a caller that needs the derived figures' keys before
     their rows (the build ranks every figure by recency before loading the first one):
@@ -318,12 +427,29 @@ class StagedDerivation:
         self._complements = derive_figures(figures, units, groups)
         taken = {d.row["figure_id"] for d in self._complements}
         self._year_sums = [plan for plan in year_sum_plans(groups) if plan.figure_id not in taken]
+        self._groups = groups
         # (period_end, figure_id) of each derived figure, in the order of derived().
         self.keys: list[tuple[str, str]] = [(d.row["period_end"], d.row["figure_id"]) for d in self._complements]
         self.keys += [(plan.year[1].isoformat(), plan.figure_id) for plan in self._year_sums]
 
-    def derived(self) -> list[Derived]:
-        return self._complements + summed_years(self._year_sums)
+    def derived(self, reported_at: Callable[[tuple, tuple[date, date]], dict | None] | None = None) -> list[Derived]:
+        """The derived figures, each that breaks the outcome-parts rule beside the others of its
+        period saying so (``outcome_contradictions``). ``reported_at``: the
+        ``reported_count_lookup`` of every reported figure, for a caller that gave only some of
+        them (the build gives the groups that can yield a derived figure); by default, of the
+        figures given."""
+        if reported_at is None:
+            reported_at = reported_count_lookup(self._groups)
+        derived = self._complements + summed_years(self._year_sums)
+        year_sums = {plan.figure_id: plan for plan in self._year_sums}
+        sentences = outcome_contradictions(derived, reported_at, year_sums)
+        # New rows, not the complements' own: a second call must not say it twice.
+        return [
+            Derived({**item.row, "notes": item.row["notes"] + sentences[item.row["figure_id"]]}, item.inputs)
+            if item.row["figure_id"] in sentences
+            else item
+            for item in derived
+        ]
 
 
 def all_derived(figures: list[dict], units: dict[str, str]) -> list[Derived]:

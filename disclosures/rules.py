@@ -1315,29 +1315,45 @@ COUNTED_WITHIN: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def request_parts_problem(whole_metric: str, whole_value, parts: dict[str, Decimal]) -> str | None:
-    """Why the counts ``parts`` (metric -> value) of one platform, jurisdiction, request type and
-    period cannot be parts of ``whole_value`` counted under ``whole_metric`` (REQUEST_PARTS), or None."""
+def request_parts_break(whole_metric: str, whole_value, parts: dict[str, Decimal]) -> str | None:
+    """How the counts ``parts`` (metric -> value) of one platform, jurisdiction, request type and
+    period break REQUEST_PARTS beside ``whole_value`` counted under ``whole_metric``: "exceeds"
+    (they add up to more), "differs" (all of them, which make up the whole, add up to another
+    number), or None. Words for neither: a derivation asks of thousands of periods."""
     for whole, names, exhaustive in REQUEST_PARTS:
         if whole != whole_metric:
             continue
-        present = {name: parts[name] for name in names if name in parts}
-        if not present:
+        values = [parts[name] for name in names if name in parts]
+        if not values:
             return None
-        total = sum(present.values())
-        listed = " + ".join(f"{name} {number_text(value)}" for name, value in present.items())
+        total = sum(values)
         if total > whole_value:
-            return (
-                f"{number_text(whole_value)} {whole} is less than the sum of its parts {listed} = "
-                f"{number_text(total)}: no request has two of these outcomes"
-            )
-        if exhaustive and len(present) == len(names) and total != whole_value:
-            return (
-                f"{number_text(whole_value)} {whole} differs from the sum of its parts {listed} = "
-                f"{number_text(total)}, which make up all of it; if the platform published both, record an "
-                "inconsistent_parts disagreement"
-            )
+            return "exceeds"
+        if exhaustive and len(values) == len(names) and total != whole_value:
+            return "differs"
     return None
+
+
+def request_parts_problem(whole_metric: str, whole_value, parts: dict[str, Decimal]) -> str | None:
+    """Why the counts ``parts`` (metric -> value) of one platform, jurisdiction, request type and
+    period cannot be parts of ``whole_value`` counted under ``whole_metric`` (REQUEST_PARTS), or None."""
+    broken = request_parts_break(whole_metric, whole_value, parts)
+    if broken is None:
+        return None
+    names = next(names for whole, names, _ in REQUEST_PARTS if whole == whole_metric)
+    present = {name: parts[name] for name in names if name in parts}
+    total = sum(present.values())
+    listed = " + ".join(f"{name} {number_text(value)}" for name, value in present.items())
+    if broken == "exceeds":
+        return (
+            f"{number_text(whole_value)} {whole_metric} is less than the sum of its parts {listed} = "
+            f"{number_text(total)}: no request has two of these outcomes"
+        )
+    return (
+        f"{number_text(whole_value)} {whole_metric} differs from the sum of its parts {listed} = "
+        f"{number_text(total)}, which make up all of it; if the platform published both, record an "
+        "inconsistent_parts disagreement"
+    )
 
 
 # "Received" written where the platform said "fulfilled" (DOMAIN's trap): Telegram's bot counts

@@ -575,3 +575,53 @@ def test_a_year_sum_that_does_not_carry_its_inputs_gap_fails_the_build(tmp_path,
     monkeypatch.setattr(derive, "year_sum", off_by_one)
     with pytest.raises(build.BuildFailed, match="examplechat-deu-2024-all-requests_received-derived"):
         build.build_database(package_with_outcomes(tmp_path), tmp_path / "d.db")
+
+
+def test_a_complement_whose_period_has_more_outcomes_than_requests_says_so(tmp_path):
+    # Germany's year reports 1,600 received and 200 rejected; H1 1,500 and 100: H2 is derived as
+    # 100 and 100. H2's 150 requests with no data found are reported on their own (a series with
+    # no whole, which the build's derivation does not read): the two outcomes are 250 of 100.
+    outcomes = {
+        "2024h1": {"requests_content_disclosed": 700, "requests_non_content_disclosed": 500, "requests_rejected": 100},
+        "2024h2": {"requests_no_data_found": 150},
+    }
+    package = package_with_outcomes(tmp_path, outcomes)
+    with (tmp_path / "data" / "figures.csv").open("a", encoding="utf-8") as handle:
+        for metric, value in (("requests_received", 1600), ("requests_rejected", 200)):
+            words = metric.replace("_", " ")
+            handle.write(
+                f"examplechat-deu-2024-all-{metric},examplechat,DEU,2024-01-01,2024-12-31,all,{metric},exact,{value},,,"
+                f"{words},example-2025-01-10-report,,Germany 2024 {words}: {value},\n"
+            )
+    db = build.build_database(package, tmp_path / "d.db")
+    h2 = {
+        r[0]: r[1:]
+        for r in rows(
+            db,
+            "SELECT metric_id, figure_id, value, is_derived, notes FROM figures"
+            " WHERE jurisdiction_id = 'DEU' AND period_label = '2024h2'",
+        )
+    }
+    assert {m: v[1:3] for m, v in h2.items()} == {
+        "requests_received": (100, 1),
+        "requests_rejected": (100, 1),
+        "requests_no_data_found": (150, 0),
+    }
+    said = (
+        " This period's counts by outcome do not add up to its requests_received: requests_no_data_found 150"
+        " (examplechat-deu-2024h2-all-requests_no_data_found) + requests_rejected 100"
+        " (examplechat-deu-2024h2-all-requests_rejected-derived) = 250 against 100"
+        " (examplechat-deu-2024h2-all-requests_received-derived), more than the whole"
+    )
+    assert said in h2["requests_received"][3]
+    assert said in h2["requests_rejected"][3]
+    assert h2["requests_no_data_found"][3] is None  # a reported figure is never changed
+    inputs = rows(
+        db,
+        "SELECT input_figure_id, sign FROM figure_inputs WHERE figure_id = ? ORDER BY sign DESC",
+        "examplechat-deu-2024h2-all-requests_received-derived",
+    )
+    assert inputs == [
+        ("examplechat-deu-2024-all-requests_received", 1),
+        ("examplechat-deu-2024h1-all-requests_received", -1),
+    ]
