@@ -138,7 +138,7 @@ def _proves_valid(package_path: Path, descriptor: dict, typed: list | None = Non
         from . import consistency
 
         # Any problem sends the package to check_package, which words it.
-        if consistency.arrow_problems(tables):
+        if consistency.arrow_problems(tables, releases=folder / "releases"):
             return False
         if not cross_rules.receive():
             return False

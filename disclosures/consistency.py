@@ -7,6 +7,8 @@ input (a damaged cell is reported by the schema checks and skipped here):
   were made (``corrected_date``, then ``correction_id``), form a chain: each one's ``old_value`` is
   the previous one's ``new_value``, and the last ``new_value`` is the figure's value in
   ``figures.csv``. A correction that says 10980 → 99999 while the figure says 11016 is refused.
+* released values (``released_value_problems``): the first correction of a figure since the
+  latest recorded release (releases/<version>/) starts from the value that release published.
 * freshness (``freshness_problems``): per regime. The global claim (``published_up_to``) is at
   least the end of the newest reported figure outside the EU DSA request types, and does not rest
   on a source whose figures are all EU DSA orders; the EU DSA claim (``dsa_published_up_to``) is at
@@ -84,6 +86,70 @@ def _rows_from_table(table) -> list[tuple[int, dict]]:
     ]
 
 
+def correction_chains(corrections: list[tuple[int, dict]]) -> dict[str, list[tuple[int, dict]]]:
+    """{figure_id: its (line, row) corrections in the order they were made (corrected_date, then
+    correction_id)}, by figure_id; rows naming no figure are left out."""
+    by_figure: dict[str, list[tuple[int, dict]]] = {}
+    for line, row in corrections:
+        if row.get("figure_id"):
+            by_figure.setdefault(row["figure_id"], []).append((line, row))
+    for chain in by_figure.values():
+        chain.sort(key=lambda item: (item[1].get("corrected_date", ""), item[1].get("correction_id", "")))
+    return dict(sorted(by_figure.items()))
+
+
+def released_value_problems(corrections: list[tuple[int, dict]], releases: Path, shown: str) -> list[rules.Problem]:
+    """The first correction of a figure since the latest release recorded in ``releases`` (the
+    first after every correction that release published) starts from the value the release
+    published: 899 -> 901 of a figure released as 900 records a change no reader saw, and only
+    ``make release`` refused it, after the build had served it. The corrections after it are
+    held to it by ``correction_chain_problems``.
+
+    ``corrections``: (line, row) of corrections.csv as text. Only the figures those corrections
+    name are looked up in the release's figures.csv (``release_records.recorded_figures``). A
+    figure the release lacks (added since, or removed before it) has no released value to start
+    from. No recorded release, or a damaged record (which the build and the release report),
+    judges nothing here."""
+    from . import release_records
+
+    try:
+        recorded = release_records.recorded_releases(releases)
+        if not recorded:
+            return []
+        version, manifest = next(reversed(recorded.items()))
+        published = release_records.published_corrections(releases, version, manifest)
+    except (release_records.RecordDamaged, OSError, ValueError):
+        return []
+    firsts: dict[str, tuple[int, dict]] = {}
+    for figure_id, chain in correction_chains(corrections).items():
+        since = max((at for at, (_, row) in enumerate(chain) if row.get("correction_id") in published), default=-1) + 1
+        if since < len(chain):
+            firsts[figure_id] = chain[since]
+    if not firsts:
+        return []
+    try:
+        released = release_records.recorded_figures(releases / version / "figures.csv", firsts)
+    except (OSError, ValueError):
+        return []
+    problems = []
+    for figure_id, (line, row) in firsts.items():
+        if figure_id not in released:
+            continue
+        value = value_token(released[figure_id])
+        if row.get("old_value", "") != value:
+            problems.append(
+                rules.Problem(
+                    shown,
+                    line,
+                    "old_value",
+                    f"is {row.get('old_value', '')!r}, but {figure_id} was released {value} in {version}: the "
+                    "first correction since a release starts from the value that release published, the one "
+                    f"its readers have (write old_value {value})",
+                )
+            )
+    return problems
+
+
 def correction_chain_problems(
     corrections: list[tuple[int, dict]], figures: dict[str, dict], shown: str
 ) -> list[rules.Problem]:
@@ -93,11 +159,8 @@ def correction_chain_problems(
     A removal (empty ``new_value``) of a figure no longer in figures ends its chain; whether the
     figure named exists is ``validate.correction_problems``' job.
     """
-    by_figure: dict[str, list[tuple[int, dict]]] = {}
     problems = []
     for line, row in corrections:
-        if row.get("figure_id"):
-            by_figure.setdefault(row["figure_id"], []).append((line, row))
         if row.get("old_value") and row.get("old_value") == row.get("new_value"):
             problems.append(
                 rules.Problem(
@@ -108,8 +171,7 @@ def correction_chain_problems(
                     "records nothing (give the value before and the value after)",
                 )
             )
-    for figure_id, chain in sorted(by_figure.items()):
-        chain.sort(key=lambda item: (item[1].get("corrected_date", ""), item[1].get("correction_id", "")))
+    for figure_id, chain in correction_chains(corrections).items():
         for (_, before), (line, after) in itertools.pairwise(chain):
             if after.get("old_value") != (before.get("new_value") or ""):
                 problems.append(
@@ -563,6 +625,7 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
     problems = correction_chain_problems(
         rows_of("corrections"), {row.get("figure_id", ""): row for row in figure_rows}, shown("corrections")
     )
+    problems += released_value_problems(rows_of("corrections"), folder / "releases", shown("corrections"))
     problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
     problems += search_log_problems(rows_of("platforms"), shown("platforms"))
     if {"sources", "events"} <= resources.keys():
@@ -607,11 +670,13 @@ def distinct_rows(table) -> list[tuple]:
     ]
 
 
-def arrow_problems(tables: dict) -> list[rules.Problem]:
+def arrow_problems(tables: dict, releases: Path | None = None) -> list[rules.Problem]:
     """Every rule above on Arrow tables of the package's cells as text (``arrow_validate``'s:
     one record per line, so a row's line is its index + 2). Only the columns the rules need are
     turned into Python values: the corrections, the platforms and the figures corrections name;
-    the newest period per platform and regime is read from the distinct rows (``distinct_rows``)."""
+    the newest period per platform and regime is read from the distinct rows (``distinct_rows``).
+    ``releases``: the package's folder of release records (``released_value_problems``), or None
+    to leave corrections unchecked against them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -628,9 +693,12 @@ def arrow_problems(tables: dict) -> list[rules.Problem]:
     named = figures.filter(
         pc.is_in(figures.column("figure_id"), value_set=corrections.column("figure_id").combine_chunks())
     )
+    correction_rows = lined(corrections)
     problems = correction_chain_problems(
-        lined(corrections), {row["figure_id"]: row for row in text_rows(named)}, "data/corrections.csv"
+        correction_rows, {row["figure_id"]: row for row in text_rows(named)}, "data/corrections.csv"
     )
+    if releases is not None:
+        problems += released_value_problems(correction_rows, releases, "data/corrections.csv")
     dsa = pc.is_in(figures.column("request_type_id"), value_set=pa.array(sorted(DSA_REQUEST_TYPES), pa.string()))
     facts = pa.table(
         {

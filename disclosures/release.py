@@ -28,7 +28,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
@@ -42,7 +41,14 @@ import sqlite_utils
 from . import changelog, citation, feed, precompute, release_formats, release_records, site_config, versioning
 from .files import cell_text, json_text, query_dicts, remove_stale_temporaries, replace_file, write_text
 from .paths import BUILD, DIST, RELEASES, ROOT
-from .release_records import CHANGELOG_FIELDS, CHANGES, SNAPSHOT_FIELDS, RecordDamaged, ReleaseRefused
+from .release_records import (
+    CHANGELOG_FIELDS,
+    CHANGES,
+    CORRECTION_REASON,
+    SNAPSHOT_FIELDS,
+    RecordDamaged,
+    ReleaseRefused,
+)
 from .schema_sql import quote_ident
 from .vocabulary import DATABASE_FILE, loopback_problem
 
@@ -561,10 +567,6 @@ def _plan_new(
             recorded.get(previous), versioning.schema_of(descriptor), released
         ),
     }
-
-
-# The start of a changelog reason that a corrections record explains (changelog._record_reason).
-CORRECTION_REASON = re.compile(r"^correction (?P<correction_id>\S+) \(")
 
 
 def dropped_corrections(releases: Path, recorded: dict, correction_ids: set[str]) -> list[tuple[str, str]]:

@@ -261,6 +261,62 @@ def recorded_releases(releases: Path) -> dict[str, dict]:
     return dict(sorted(found.items(), key=lambda item: parse_version(item[0])))
 
 
+# The start of a changelog reason that a corrections record explains (changelog._record_reason).
+CORRECTION_REASON = re.compile(r"^correction (?P<correction_id>\S+) \(")
+
+
+def published_corrections(releases: Path, version: str, manifest: dict) -> set[str]:
+    """The correction ids the recorded release ``version`` (its ``manifest``) published: those its
+    manifest lists (every correction the release holds), or, recorded before manifests listed
+    them (0.1.0), those its changelog.csv cites. Raises OSError when that file cannot be read."""
+    listed = manifest.get("corrections")
+    if listed is not None:
+        return set(listed)
+    with (releases / version / "changelog.csv").open(encoding="utf-8", newline="") as handle:
+        cited = (CORRECTION_REASON.match(row.get("reason") or "") for row in csv.DictReader(handle))
+        return {found["correction_id"] for found in cited if found}
+
+
+def recorded_figures(path: Path, figure_ids: Iterable[str]) -> dict[str, dict]:
+    """{figure_id: its row of a release's figures.csv, as text} for those of ``figure_ids`` the
+    record holds. The record is sorted by figure_id, one figure a line (the release writes it so,
+    and diffs it as a stream), so each id is found by bisecting the file's bytes: a few pages
+    read per id, not the 12 MB of every figure. A record out of order finds fewer (never a wrong
+    row: a line is taken only when its id is the one sought). Raises OSError."""
+    import mmap
+
+    found: dict[str, dict] = {}
+    with path.open("rb") as handle:
+        if handle.seek(0, 2) == 0:
+            return found
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            header_end = data.find(b"\n") + 1
+            if header_end == 0:
+                return found
+            header = next(csv.reader([data[:header_end].decode("utf-8")]))
+            size, low = len(data), header_end
+            # UTF-8 orders bytes as Python orders the text, so the ids compare as bytes; sought in
+            # order, each id's line is at or after the previous one's.
+            for figure_id in sorted(set(figure_ids)):
+                sought = figure_id.encode("utf-8")
+                high = size  # low..high: where the first line whose id is not below sought starts
+                while low < high:
+                    start = data.rfind(b"\n", 0, (low + high) // 2) + 1
+                    end = data.find(b"\n", start)
+                    end = size if end < 0 else end
+                    comma = data.find(b",", start, end)
+                    if data[start : end if comma < 0 else comma] < sought:
+                        low = end + 1
+                    else:
+                        high = start
+                end = data.find(b"\n", low)
+                line = data[low : size if end < 0 else end]
+                if line.startswith(sought + b","):
+                    cells = next(csv.reader([line.decode("utf-8")]))
+                    found[figure_id] = dict(zip(header, cells, strict=False))
+    return found
+
+
 def release_state(version: str, digest: str, recorded: dict[str, dict]) -> str:
     """'released' when the content is exactly the recorded release of ``version``, else why not."""
     if not recorded:
@@ -283,7 +339,7 @@ def count_same_values(conn) -> None:
 
 # The corrections a release recorded before manifests listed them (0.1.0) published: those its
 # changelog cites, as release.dropped_corrections reads them ("correction <id> (...",
-# CORRECTION_REASON there); an added figure's reason is its source, never a correction's.
+# CORRECTION_REASON above); an added figure's reason is its source, never a correction's.
 # release_changes alone cannot say what a listing release published: 161 of the 181 corrections
 # 1.0.0 published are of figures no earlier release carried, and its changelog names none of them.
 CITED_CORRECTIONS_SQL = """INSERT INTO release_corrections (version, correction_id)

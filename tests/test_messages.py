@@ -23,6 +23,10 @@ NO_FIXTURE = {
     "fixture; test_validate's test_a_cell_past_the_csv_field_limit_is_told_its_length_not_an_unbalanced_quote makes one",
     "is not a resource of datapackage.json: add it there, or move it out of this folder": "needs a new file, which "
     "edits.json cannot make; test_validate's test_a_csv_in_data_that_no_resource_names_is_a_problem makes one",
+    "is {}, but {} was released {} in {}: the first correction since a release starts from the value that release "
+    "published, the one its readers have (write old_value {})": "needs a recorded release (releases/<version>/), "
+    "which edits.json cannot make; test_corrections' "
+    "test_validation_refuses_a_correction_that_does_not_start_from_the_released_value records one",
     "must be at most {}": "no field in datapackage.json declares a maximum",
     "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
     "names unsafe for SQLite and Datasette (must match {}): {}": "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",

@@ -1,0 +1,195 @@
+"""Corrections against what was released, and corrections naming a figure the data lacks.
+
+Layer (a): the rules on tiny records written here. Layer (b): validation (the library and the
+command line) of the base package beside a release the release machinery recorded of it.
+"""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from disclosures import arrow_validate, build, consistency, release, release_records, validate
+from tests.packages import ROOT, apply_edits, make_package
+
+FIGURE = "examplechat-deu-2024h1-all-requests_received"  # 1500 in the base package
+BAND = "examplechat-world-2024h1-all-requests_received"  # the band 0-499 in the base package
+
+
+def correction(correction_id, figure_id, old, new, day):
+    return {
+        "correction_id": correction_id,
+        "figure_id": figure_id,
+        "old_value": old,
+        "new_value": new,
+        "reason": "Test.",
+        "source_id": "s",
+        "corrected_date": day,
+    }
+
+
+def record_release(releases, version, figures, corrections=None):
+    """releases/<version>/ as a release records it, holding only what the rules read."""
+    folder = releases / version
+    folder.mkdir(parents=True)
+    manifest = {"version": version, "date": "2025-01-15", "content_hash": "sha256:0", "inputs": {}, "counts": {}}
+    manifest["figures"] = len(figures)
+    if corrections is not None:
+        manifest["corrections"] = corrections
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with (folder / "figures.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, release_records.SNAPSHOT_FIELDS, restval="", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(sorted(figures, key=lambda row: row["figure_id"]))
+    (folder / "changelog.csv").write_text(",".join(release_records.CHANGELOG_FIELDS) + "\n", encoding="utf-8")
+
+
+def exact(figure_id, value):
+    return {"figure_id": figure_id, "value_kind": "exact", "value": value}
+
+
+# Layer (a) -------------------------------------------------------------------------------------
+
+
+def test_the_first_correction_since_a_release_must_start_from_its_released_value(tmp_path):
+    record_release(tmp_path, "1.0.0", [exact("f", "900"), exact("g", "5")], corrections=[])
+    wrong = correction("c1", "f", "899", "901", "2025-02-01")
+    (problem,) = consistency.released_value_problems([(7, wrong)], tmp_path, "data/corrections.csv")
+    assert str(problem) == (
+        "data/corrections.csv:7:old_value: is '899', but f was released 900 in 1.0.0: the first correction "
+        "since a release starts from the value that release published, the one its readers have "
+        "(write old_value 900)"
+    )
+    right = correction("c1", "f", "900", "901", "2025-02-01")
+    assert consistency.released_value_problems([(7, right)], tmp_path, "data/corrections.csv") == []
+
+
+def test_only_the_latest_release_and_the_corrections_it_did_not_publish_are_judged(tmp_path):
+    # 1.0.0 released 900; c1 (published by 1.1.0) made it 950; c2 is new since 1.1.0.
+    record_release(tmp_path, "1.0.0", [exact("f", "900")], corrections=[])
+    record_release(tmp_path, "1.1.0", [exact("f", "950")], corrections=["c1"])
+    published = correction("c1", "f", "900", "950", "2025-02-01")
+    later = correction("c2", "f", "950", "960", "2025-03-01")
+    rows = [(2, later), (3, published)]
+    assert consistency.released_value_problems(rows, tmp_path, "c.csv") == []
+    wrong = correction("c2", "f", "900", "960", "2025-03-01")
+    (problem,) = consistency.released_value_problems([(2, wrong), (3, published)], tmp_path, "c.csv")
+    assert (problem.line, problem.field) == (2, "old_value")
+    assert "released 950 in 1.1.0" in problem.message
+
+
+def test_a_release_recorded_before_manifests_listed_corrections_is_read_from_its_changelog(tmp_path):
+    record_release(tmp_path, "0.1.0", [exact("f", "950")])
+    with (tmp_path / "0.1.0" / "changelog.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerow(
+            ["changed", "f", "900", "950", "s", "s", "correction c1 (2025-02-01, source: s): Test."]
+        )
+    published = correction("c1", "f", "900", "950", "2025-02-01")
+    assert consistency.released_value_problems([(2, published)], tmp_path, "c.csv") == []
+    (problem,) = consistency.released_value_problems(
+        [(2, published), (3, correction("c2", "f", "900", "960", "2025-03-01"))], tmp_path, "c.csv"
+    )
+    assert problem.line == 3 and "released 950 in 0.1.0" in problem.message
+
+
+def test_figures_the_release_lacks_and_packages_without_releases_are_not_judged(tmp_path):
+    new_figure = correction("c1", "added-since", "1", "2", "2025-02-01")
+    assert consistency.released_value_problems([(2, new_figure)], tmp_path / "none", "c.csv") == []
+    record_release(tmp_path, "1.0.0", [exact("f", "900")], corrections=[])
+    assert consistency.released_value_problems([(2, new_figure)], tmp_path, "c.csv") == []
+    # A damaged record is the build's and the release's to report, not a traceback here.
+    (tmp_path / "1.0.0" / "manifest.json").write_text("{", encoding="utf-8")
+    wrong = correction("c1", "f", "899", "901", "2025-02-01")
+    assert consistency.released_value_problems([(2, wrong)], tmp_path, "c.csv") == []
+
+
+def test_a_released_band_compares_as_the_changelog_writes_it(tmp_path):
+    band = {"figure_id": "b", "value_kind": "band", "value_low": "0", "value_high": "499"}
+    record_release(tmp_path, "1.0.0", [band], corrections=[])
+    assert (
+        consistency.released_value_problems(
+            [(2, correction("c1", "b", "0-499", "0-249", "2025-02-01"))], tmp_path, "c.csv"
+        )
+        == []
+    )
+    (problem,) = consistency.released_value_problems(
+        [(2, correction("c1", "b", "0-999", "0-249", "2025-02-01"))], tmp_path, "c.csv"
+    )
+    assert "released 0-499 in 1.0.0" in problem.message
+
+
+def test_released_figures_are_found_by_id_without_reading_every_row(tmp_path):
+    ids = [f"p-{n:05d}" for n in range(0, 3000, 3)]
+    record_release(tmp_path, "1.0.0", [exact(figure_id, str(n)) for n, figure_id in enumerate(ids)])
+    path = tmp_path / "1.0.0" / "figures.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        every = {row["figure_id"]: row for row in csv.DictReader(handle)}
+    sought = [ids[0], ids[-1], ids[500], "p-00001", "a", "z", "p-0", ids[7] + "x"]
+    assert release_records.recorded_figures(path, sought) == {i: every[i] for i in sought if i in every}
+    assert release_records.recorded_figures(path, ids) == every
+
+
+# Layer (b) -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def first_release(tmp_path_factory):
+    """releases/ holding one release of the base package, recorded by make_release."""
+    root = tmp_path_factory.mktemp("first-release")
+    releases = root / "releases"
+    build.build_site(make_package(root / "a"), root / "a" / "build", releases=releases)
+    release.make_release(root / "a" / "build", root / "dist", releases, "2025-01-15", root / "CITATION.cff")
+    return releases
+
+
+def corrected(folder, releases, old_value):
+    """The base package with FIGURE corrected from ``old_value`` to 1550, beside ``releases``."""
+    package = make_package(folder)
+    apply_edits(
+        folder,
+        [
+            {
+                "file": "data/figures.csv",
+                "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
+                "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+            },
+            {
+                "file": "data/corrections.csv",
+                "append": f"fix-1,{FIGURE},{old_value},1550,Typo.,example-2025-01-10-report,2025-02-01",
+            },
+        ],
+    )
+    shutil.copytree(releases, folder / "releases")
+    return package
+
+
+def test_validation_refuses_a_correction_that_does_not_start_from_the_released_value(first_release, tmp_path):
+    (version,) = [p.name for p in first_release.iterdir()]
+    package = corrected(tmp_path / "p", first_release, "1499")
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    assert not arrow_validate.proves_valid(package, descriptor)
+    told = (
+        f"data/corrections.csv:2:old_value: is '1499', but {FIGURE} was released 1500 in {version}: the first "
+        "correction since a release starts from the value that release published, the one its readers have "
+        "(write old_value 1500)"
+    )
+    assert [str(p) for p in validate.validate_package(package)] == [told]
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
+        cwd=tmp_path / "p",
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[0] == told
+    with pytest.raises(validate.ValidationFailed):
+        build.build_site(package, tmp_path / "p" / "build")
+
+
+def test_validation_passes_a_correction_from_the_released_value(first_release, tmp_path):
+    package = corrected(tmp_path / "p", first_release, "1500")
+    assert arrow_validate.proves_valid(package, json.loads(package.read_text(encoding="utf-8")))
+    assert validate.validate_package(package) == []
