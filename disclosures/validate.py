@@ -1549,12 +1549,14 @@ def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Pr
         if latest[figure_id] != line:
             continue
         if row.get("new_value") and figure_id not in figure_ids:
+            near = near_figure_id(figure_id, figure_ids)
+            meant = f' (did you mean "{near}"?)' if near is not None else ""
             problems.append(
                 rules.Problem(
                     shown,
                     line,
                     "figure_id",
-                    f"{figure_id} is not in figures; a figure's latest correction must name a figure in "
+                    f"{figure_id} is not in figures{meant}; a figure's latest correction must name a figure in "
                     "the data (to remove it, add a correction after this one with old_value its value "
                     "and new_value empty)",
                 )
@@ -1662,15 +1664,26 @@ def unknown_figure_hint(figure_id: str, figures: dict) -> str:
     same = next((key for key in figures if key.strip().casefold() == figure_id.strip().casefold()), None)
     if same is not None and figure_id == figure_id.strip().lower():
         return f'data/figures.csv has "{same}", written otherwise than figure ids are: correct that row'
+    near = near_figure_id(figure_id, figures)
+    if near is not None:
+        return f'did you mean "{near}"? If not, give the figure_id of a row of data/figures.csv, or delete this row'
+    return "give the figure_id of a row of data/figures.csv (a figure refiled under another id has a new one), or delete this row"
+
+
+def near_figure_id(figure_id: str, figure_ids) -> str | None:
+    """The id among ``figure_ids`` (any iterable of ids) that ``figure_id``, which it lacks, most
+    likely misspells, or None: the same id written otherwise (case, surrounding spaces), else a
+    close spelling with the same platform, jurisdiction and numbers (2025q1 is no typo of 2025q2,
+    nor usa of can)."""
+    folded = figure_id.strip().casefold()
+    same = next((key for key in figure_ids if key.strip().casefold() == folded), None)
     if same is not None:
-        return f'did you mean "{same}"? If not, give the figure_id of a row of data/figures.csv, or delete this row'
+        return same
     prefix = "-".join(figure_id.split("-")[:2]) + "-"
     digits = digits_of(figure_id)
-    candidates = [key for key in figures if key.startswith(prefix) and digits_of(key) == digits]
+    candidates = [key for key in figure_ids if key.startswith(prefix) and digits_of(key) == digits]
     near = difflib.get_close_matches(figure_id, candidates, n=1, cutoff=0.85)
-    if near:
-        return f'did you mean "{near[0]}"? If not, give the figure_id of a row of data/figures.csv, or delete this row'
-    return "give the figure_id of a row of data/figures.csv (a figure refiled under another id has a new one), or delete this row"
+    return near[0] if near else None
 
 
 def corroboration_column_problems(row: dict, figure: dict, shown: str, line) -> list[rules.Problem]:

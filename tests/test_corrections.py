@@ -193,3 +193,56 @@ def test_validation_passes_a_correction_from_the_released_value(first_release, t
     package = corrected(tmp_path / "p", first_release, "1500")
     assert arrow_validate.proves_valid(package, json.loads(package.read_text(encoding="utf-8")))
     assert validate.validate_package(package) == []
+
+
+# A correction naming a figure the data lacks -----------------------------------------------------
+
+
+def test_a_correction_of_a_misspelt_figure_is_offered_the_figure_it_nearly_names():
+    figures = {"t-usa-2025q1-ip_or_phone-requests_fulfilled", "t-usa-2025q2-ip_or_phone-requests_fulfilled"}
+    typo = correction("c1", "t-usa-2025q1-ip_or_phone-request_fulfilled", "1", "2", "2025-02-01")
+    (problem,) = validate.correction_problems([(4, typo)], figures, "data/corrections.csv")
+    assert str(problem) == (
+        "data/corrections.csv:4:figure_id: t-usa-2025q1-ip_or_phone-request_fulfilled is not in figures "
+        '(did you mean "t-usa-2025q1-ip_or_phone-requests_fulfilled"?); a figure\'s latest correction must name '
+        "a figure in the data (to remove it, add a correction after this one with old_value its value and "
+        "new_value empty)"
+    )
+    written_otherwise = correction("c1", "T-USA-2025q2-ip_or_phone-requests_fulfilled", "1", "2", "2025-02-01")
+    (problem,) = validate.correction_problems([(4, written_otherwise)], figures, "data/corrections.csv")
+    assert '(did you mean "t-usa-2025q2-ip_or_phone-requests_fulfilled"?)' in problem.message
+
+
+@pytest.mark.parametrize(
+    "figure_id",
+    [
+        "t-usa-2025q3-ip_or_phone-requests_fulfilled",  # another period is no typo
+        "t-can-2025q1-ip_or_phone-requests_fulfilled",  # nor another place
+        "t-usa-2025q1-ip_or_phone-accounts_affected",  # nor another metric
+    ],
+)
+def test_a_correction_of_another_figure_is_offered_none(figure_id):
+    figures = {"t-usa-2025q1-ip_or_phone-requests_fulfilled"}
+    assert validate.near_figure_id(figure_id, figures) is None
+    (problem,) = validate.correction_problems(
+        [(2, correction("c1", figure_id, "1", "2", "2025-02-01"))], figures, "c.csv"
+    )
+    assert "did you mean" not in problem.message
+    assert problem.message.startswith(f"{figure_id} is not in figures; ")
+
+
+def test_validation_offers_the_figure_a_misspelt_correction_names(tmp_path):
+    package = make_package(tmp_path / "p", "correction_of_a_misspelt_figure")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
+        cwd=tmp_path / "p",
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[0] == (
+        "data/corrections.csv:2:figure_id: examplechat-usa-2024-ip_or_phone-request_fulfilled is not in figures "
+        '(did you mean "examplechat-usa-2024-ip_or_phone-requests_fulfilled"?); a figure\'s latest correction '
+        "must name a figure in the data (to remove it, add a correction after this one with old_value its value "
+        "and new_value empty)"
+    )
