@@ -74,7 +74,7 @@ class Undecided(Exception):
     """Something this module does not prove; ``check_package`` must decide."""
 
 
-def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None) -> bool:
+def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None, today: date | None = None) -> bool:
     """True when every resource of the package passes every rule of ``check_package`` (see the
     module). ``descriptor`` is the parsed datapackage.json. Never raises for bad input: False.
 
@@ -82,13 +82,14 @@ def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None
     ``columnar.table_columns`` of its rows}, "inputs": {resource path: "sha256:<hex>" of the bytes
     parsed}} is appended to it, the columns made while the rules across rows are decided in the
     child (this process would wait for it otherwise): the rows the build loads
-    (``stamp.record_valid``), and the bytes they are the rows of."""
+    (``stamp.record_valid``), and the bytes they are the rows of. ``today``: the day search logs
+    are judged on (``consistency.package_problems``)."""
     import pyarrow as pa
 
     try:
         if table_schema.supported(descriptor) is not None:
             return False
-        return _proves_valid(Path(package_path), descriptor, typed)
+        return _proves_valid(Path(package_path), descriptor, typed, today)
     except (
         Undecided,
         KeyError,
@@ -105,7 +106,7 @@ def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None
         return False
 
 
-def _proves_valid(package_path: Path, descriptor: dict, typed: list | None = None) -> bool:
+def _proves_valid(package_path: Path, descriptor: dict, typed: list | None = None, today: date | None = None) -> bool:
     folder = package_path.parent
     tables, specs = {}, {}
     digests: dict | None = {} if typed is not None else None
@@ -138,7 +139,7 @@ def _proves_valid(package_path: Path, descriptor: dict, typed: list | None = Non
         from . import consistency
 
         # Any problem sends the package to check_package, which words it.
-        if consistency.arrow_problems(tables, releases=folder / "releases"):
+        if consistency.arrow_problems(tables, releases=folder / "releases", today=today):
             return False
         if not cross_rules.receive():
             return False

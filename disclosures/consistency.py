@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -337,12 +338,16 @@ def checked_date_problems(
     return problems
 
 
-def search_log_problems(platforms: list[tuple[int, dict]], shown: str) -> list[rules.Problem]:
-    """``rules.search_log_problems`` of each platform's ``search_log``, at its line in ``shown``."""
+def search_log_problems(
+    platforms: list[tuple[int, dict]], shown: str, today: date | None = None
+) -> list[rules.Problem]:
+    """``rules.search_log_problems`` of each platform's ``search_log`` (``today``: as there), at
+    its line in ``shown``."""
+    today = today or rules.utc_today()  # one day for every platform, should the run pass midnight
     return [
         rules.Problem(shown, line, "search_log", message)
         for line, row in platforms
-        for message in rules.search_log_problems(row.get("search_log"))
+        for message in rules.search_log_problems(row.get("search_log"), today)
     ]
 
 
@@ -601,8 +606,11 @@ def figure_period_problems(
     return problems
 
 
-def package_problems(package_path: Path, descriptor: dict, base: Path, tables: dict | None) -> list[rules.Problem]:
-    """Every rule above on one package. ``tables``: ``table_schema.read_package``'s, or None."""
+def package_problems(
+    package_path: Path, descriptor: dict, base: Path, tables: dict | None, today: date | None = None
+) -> list[rules.Problem]:
+    """Every rule above on one package. ``tables``: ``table_schema.read_package``'s, or None.
+    ``today``: the day the search logs are judged on (default: ``rules.utc_today()``)."""
     resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
     if not set(RESOURCES) <= resources.keys():
         return []
@@ -627,7 +635,7 @@ def package_problems(package_path: Path, descriptor: dict, base: Path, tables: d
     )
     problems += released_value_problems(rows_of("corrections"), folder / "releases", shown("corrections"))
     problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
-    problems += search_log_problems(rows_of("platforms"), shown("platforms"))
+    problems += search_log_problems(rows_of("platforms"), shown("platforms"), today)
     if {"sources", "events"} <= resources.keys():
         problems += source_date_problems(rows_of("sources"), rows_of("events"), shown("sources"), shown("events"))
     if "sources" in resources:
@@ -670,13 +678,13 @@ def distinct_rows(table) -> list[tuple]:
     ]
 
 
-def arrow_problems(tables: dict, releases: Path | None = None) -> list[rules.Problem]:
+def arrow_problems(tables: dict, releases: Path | None = None, today: date | None = None) -> list[rules.Problem]:
     """Every rule above on Arrow tables of the package's cells as text (``arrow_validate``'s:
     one record per line, so a row's line is its index + 2). Only the columns the rules need are
     turned into Python values: the corrections, the platforms and the figures corrections name;
     the newest period per platform and regime is read from the distinct rows (``distinct_rows``).
     ``releases``: the package's folder of release records (``released_value_problems``), or None
-    to leave corrections unchecked against them."""
+    to leave corrections unchecked against them. ``today``: as ``package_problems``'."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -719,7 +727,7 @@ def arrow_problems(tables: dict, releases: Path | None = None) -> list[rules.Pro
         source_regimes.setdefault(source, set()).add(regime)
     platforms = lined(tables["platforms"])
     problems += claim_problems(platforms, newest, source_regimes, "data/platforms.csv")
-    problems += search_log_problems(platforms, "data/platforms.csv")
+    problems += search_log_problems(platforms, "data/platforms.csv", today)
     if "sources" in tables and "events" in tables:
         problems += source_date_problems(
             lined(tables["sources"]), lined(tables["events"]), "data/sources.csv", "data/events.csv"

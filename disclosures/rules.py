@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -1448,18 +1448,33 @@ def share_of_counts_problem(share_metric: str, share: Decimal, part: Decimal, wh
 SEARCH_DAY = re.compile(r"(?<![0-9A-Za-z])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9A-Za-z])")
 
 
-def search_log_problems(search_log) -> list[str]:
+def utc_today() -> date:
+    """The day it is in UTC: the day a validation run judges "later than today" against."""
+    return datetime.now(UTC).date()
+
+
+def search_log_problems(search_log, today: date | None = None) -> list[str]:
     """Messages for a platform's ``search_log`` (text or None) that names no day of the calendar
     as YYYY-MM-DD: a record of where newer reports were looked for cannot tell a reader how
-    current it is without the day of the search. An empty log (None or "") has none."""
+    current it is without the day of the search; or that names a day after ``today`` (default:
+    ``utc_today()``): no search was made on a day still to come, so the day is mistyped, and the
+    log would pass for fresher than it is. An empty log (None or "") has none."""
     if not isinstance(search_log, str) or not search_log:
         return []
-    if any(real_date(*found.groups()) for found in SEARCH_DAY.finditer(search_log)):
-        return []
-    return [
-        'names no day as YYYY-MM-DD: say when each search was made ("searched on 2026-12-05: ..."), '
-        "or a reader cannot tell how current it is"
-    ]
+    days = [found.group(0) for found in SEARCH_DAY.finditer(search_log) if real_date(*found.groups())]
+    if not days:
+        return [
+            'names no day as YYYY-MM-DD: say when each search was made ("searched on 2026-12-05: ..."), '
+            "or a reader cannot tell how current it is"
+        ]
+    # ISO days compare as text.
+    later = sorted({day for day in days if day > (today or utc_today()).isoformat()})
+    if later:
+        return [
+            f"names {', '.join(later)}, after the day of this validation (UTC): a search is logged once it "
+            "is made; write the day each search was made"
+        ]
+    return []
 
 
 def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:

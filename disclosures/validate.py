@@ -2177,7 +2177,7 @@ def _json_places(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, str, in
 
 
 def validate_package(
-    package_path: Path = PACKAGE, base: Path | None = None, typed: list | None = None
+    package_path: Path = PACKAGE, base: Path | None = None, typed: list | None = None, *, today: date | None = None
 ) -> list[rules.Problem]:
     """Every problem in the package, sorted, each naming file, line and field.
 
@@ -2187,12 +2187,15 @@ def validate_package(
     ``typed``: when given and Arrow proved the package valid, {"columns": {resource: (cell texts,
     SQLite values) of each column}, "inputs": {resource path: "sha256:<hex>" of the bytes parsed}}
     is appended to it (``arrow_validate.proves_valid``); nothing is when ``check_package``
-    decided."""
+    decided.
+
+    ``today``: the day the rules that read the clock judge on (a search log dated later is
+    refused), by default today in UTC (``rules.utc_today``)."""
     package_path = Path(package_path)
-    if proved_valid(package_path, typed):
+    if proved_valid(package_path, typed, today=today):
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
         return stray_file_problems(package_path, descriptor, base or package_path.parent)
-    return check_package(package_path, base)[0]
+    return check_package(package_path, base, today=today)[0]
 
 
 def stray_file_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:
@@ -2247,7 +2250,7 @@ def stray_file_problems(package_path: Path, descriptor: dict, base: Path) -> lis
     return problems
 
 
-def proved_valid(package_path: Path, typed: list | None = None) -> bool:
+def proved_valid(package_path: Path, typed: list | None = None, *, today: date | None = None) -> bool:
     """True when the descriptor parses, its names and keys are sound, and ``arrow_validate``
     proves every resource valid; False when ``check_package`` must decide."""
     from . import arrow_validate
@@ -2269,11 +2272,11 @@ def proved_valid(package_path: Path, typed: list | None = None) -> bool:
         or safety.descriptor_problems(package_path, descriptor, shown)
     ):
         return False
-    return arrow_validate.proves_valid(package_path, descriptor, typed)
+    return arrow_validate.proves_valid(package_path, descriptor, typed, today)
 
 
 def check_package(
-    package_path: Path = PACKAGE, base: Path | None = None, *, engine: str = "auto"
+    package_path: Path = PACKAGE, base: Path | None = None, *, engine: str = "auto", today: date | None = None
 ) -> tuple[list[rules.Problem], dict[str, table_schema.Table] | None]:
     """Every problem in the package, sorted, and the typed tables read on the way.
 
@@ -2281,7 +2284,8 @@ def check_package(
     Frictionless when the package uses something that reader does not enforce or a file is
     damaged; ``"frictionless"`` always uses Frictionless (the reference the differential tests
     compare against). The tables are None when Frictionless did the work; they hold typed rows
-    (see ``table_schema.Table``) otherwise, whether or not problems were found.
+    (see ``table_schema.Table``) otherwise, whether or not problems were found. ``today``: as
+    ``validate_package``'s.
     """
     package_path = Path(package_path)
     base = base or package_path.parent
@@ -2332,7 +2336,7 @@ def check_package(
     # Hostile rather than wrong (links, formulas, bidi, empty tables, unknown keys): whichever engine
     # read the rows; the one-pass reader checked the cells as it read them.
     problems += safety.safety_problems(package_path, descriptor, base, cells_checked=tables is not None)
-    problems += consistency.package_problems(package_path, descriptor, base, tables)
+    problems += consistency.package_problems(package_path, descriptor, base, tables, today)
     for resource in descriptor["resources"] if tables is not None else []:
         shown = shown_path(package_path.parent / resource["path"], base)
         problems += safety.empty_table_problems(shown, resource["name"], len(tables[resource["name"]].rows))

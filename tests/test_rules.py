@@ -3,7 +3,7 @@
 import csv
 import json
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -1212,6 +1212,31 @@ def test_a_search_log_naming_the_day_of_a_search_passes(log):
 @pytest.mark.parametrize("log", [None, ""])
 def test_an_empty_search_log_passes(log):
     assert rules.search_log_problems(log) == []
+
+
+def test_a_search_log_naming_a_day_after_today_is_refused_and_today_itself_passes():
+    log = "Searched on 2026-12-04 and 2026-12-06; again on 2026-12-07 and 2027-12-05 (typed for 2026)."
+    assert rules.search_log_problems(log, today=date(2027, 12, 5)) == []
+    (message,) = rules.search_log_problems(log, today=date(2026, 12, 6))
+    assert message == (
+        "names 2026-12-07, 2027-12-05, after the day of this validation (UTC): a search is logged once it is "
+        "made; write the day each search was made"
+    )
+    # A day that is no day of the calendar is not read as one, in the future or not.
+    assert rules.search_log_problems("Searched on 2026-12-05, not 2026-12-32.", today=date(2026, 12, 6)) == []
+
+
+def test_a_search_log_is_judged_on_the_day_in_utc(monkeypatch):
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            # 23:30 on 6 December in UTC is already 7 December east of it.
+            return datetime(2026, 12, 6, 23, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(rules, "datetime", Clock)
+    assert rules.utc_today() == date(2026, 12, 6)
+    assert rules.search_log_problems("Searched on 2026-12-06.") == []
+    assert rules.search_log_problems("Searched on 2026-12-07.")[0].startswith("names 2026-12-07, after")
 
 
 @pytest.mark.parametrize(

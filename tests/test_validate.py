@@ -10,12 +10,23 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from decimal import Decimal
 
 import pycountry
 import pytest
 
-from disclosures import consistency, paths, rules, schema_sql, stamp, table_schema, validate, vocabulary
+from disclosures import (
+    arrow_validate,
+    consistency,
+    paths,
+    rules,
+    schema_sql,
+    stamp,
+    table_schema,
+    validate,
+    vocabulary,
+)
 from tests.packages import BROKEN, ROOT, apply_edits, expected_messages, make_package
 
 
@@ -1029,3 +1040,31 @@ def test_cli_validate_of_a_releases_package_says_how_a_release_is_checked(tmp_pa
     (release / "SHA256SUMS").write_text(f"{'0' * 64}  notes.txt\n", encoding="utf-8")
     run = subprocess.run([*cli, "validate", "dist/1.3.0"], cwd=tmp_path, capture_output=True, text=True)
     assert "a release's package" not in run.stderr
+
+
+def test_a_search_log_dated_after_the_day_of_validation_is_refused_on_both_paths(tmp_path):
+    # The base package's log says "Searched on 2025-01-10": judged on the day before, no search was
+    # made yet; on that day, it was.
+    package = make_package(tmp_path)
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    told = (
+        "data/platforms.csv:2:search_log: names 2025-01-10, after the day of this validation (UTC): a search is "
+        "logged once it is made; write the day each search was made"
+    )
+    assert [str(p) for p in validate.validate_package(package, today=date(2025, 1, 9))] == [told]
+    assert [str(p) for p in validate.check_package(package, today=date(2025, 1, 9))[0]] == [told]
+    assert not arrow_validate.proves_valid(package, descriptor, today=date(2025, 1, 9))
+    assert arrow_validate.proves_valid(package, descriptor, today=date(2025, 1, 10))
+    assert validate.validate_package(package, today=date(2025, 1, 10)) == []
+
+
+def test_cli_validate_refuses_a_search_log_dated_in_the_future(tmp_path):
+    package = make_package(tmp_path, "search_log_in_the_future")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[0] == expected_messages("search_log_in_the_future")[0]
