@@ -6,9 +6,12 @@
   pages (/figure/<id>, /country/USA, /platform/telegram, /compare, /, ...) sent none, so a client
   or cache could not tell how long to keep them. The database is immutable per release, so they
   get the same policy, read the same way. Only a 200 without a Cache-Control of its own: a
-  refusal keeps its ``no-store``, a page such as /feed.atom its own. Datasette's status pages
-  (``/-/``) and files (``/static/``, ``/downloads/``, whose cache is nginx's in ``make prod``)
-  are not data answers.
+  refusal keeps its ``no-store``, a page such as /feed.atom its own. The JSON of Datasette's
+  status pages (/-/versions.json, /-/plugins.json, /-/settings.json, /-/metadata.json, and the
+  site's /-/serving.json) is the API's too, and sent none: it changes only when the site is
+  deployed again, and gets the same policy (the health check says ``no-store`` itself, and is
+  left out besides: it must never be kept). Their HTML pages are no data answers, nor are files
+  (``/static/``, ``/-/static/``, ``/downloads/``, whose cache is nginx's in ``make prod``).
 - An error (a status of 400 or more) without a Cache-Control of its own, on any path, is
   ``no-store`` (plugins/_responses.py, ``ERROR_CACHE_CONTROL``, says why): Datasette sends none
   with its errors, so a browser or cache could keep a 404 or a time limit's 400 by its own
@@ -43,7 +46,9 @@ from _responses import with_error_cache_control
 
 NDJSON = b"application/x-ndjson; charset=utf-8"
 CSV = b"text/csv; charset=utf-8; header="
-NOT_DATA = ("/-/", "/static/", "/downloads/")
+NOT_DATA = ("/static/", "/downloads/", "/-/static/", "/-/static-plugins/", "/-/health.json")
+# Datasette's status pages and the site's own under /-/: only their JSON is a data answer.
+STATUS = "/-/"
 # A file's extension at the end of a path (``figures.json``, ``disclosures.db``): a path without
 # one is a page.
 EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
@@ -51,9 +56,12 @@ EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
 
 def is_headed(path: str) -> bool:
     """Whether the answer to ``path`` gets the data's Cache-Control: a ``.json`` or ``.csv``
-    answer, or a page, outside Datasette's status pages and files."""
+    answer, or a page, outside Datasette's files and the health check; of its status pages
+    (``/-/``), only their ``.json``."""
     if path.startswith(NOT_DATA):
         return False
+    if path.startswith(STATUS):
+        return path.endswith(".json")
     return path.endswith((".json", ".csv")) or not EXTENSION.search(path.rsplit("/", 1)[-1])
 
 

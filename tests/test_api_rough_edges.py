@@ -283,6 +283,33 @@ def test_csv_and_the_sites_own_json_have_the_cache_policy_of_datasettes_json(sit
     assert site.get(f"{path}{join}_ttl=0").headers["cache-control"] == "no-cache"
 
 
+# Datasette's status pages' JSON (and the site's own /-/serving.json): what the site says about
+# itself, as an API answer.
+STATUS_JSON = ["/-/versions.json", "/-/plugins.json", "/-/settings.json", "/-/metadata.json", "/-/serving.json"]
+
+
+@pytest.mark.parametrize("path", STATUS_JSON)
+def test_a_status_pages_json_has_the_cache_policy_of_the_sites_other_json(site, path):
+    # It had no Cache-Control under datasette serve (and nginx's own max-age in make prod), while
+    # every other JSON of the site had max-age=default_cache_ttl; _ttl is read as there.
+    policy = site.get("/country/USA.json").headers["cache-control"]
+    assert policy == f"max-age={site.datasette.setting('default_cache_ttl')}"
+    response = site.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+    assert response.headers.get_list("cache-control") == [policy]
+    assert site.get(f"{path}?_ttl=60").headers["cache-control"] == "max-age=60"
+    assert site.get(f"{path}?_ttl=0").headers["cache-control"] == "no-cache"
+
+
+def test_the_health_check_and_a_status_pages_files_keep_out_of_the_data_cache_policy(site):
+    # The health check must never be kept: its own no-store stands, whatever _ttl asks.
+    for path in ("/-/health.json", "/-/health.json?_ttl=60"):
+        assert site.get(path).headers.get_list("cache-control") == ["no-store"]
+    # Datasette's own files under /-/ are files, not data answers.
+    app_css = site.get("/-/static/app.css")
+    assert app_css.status_code == 200 and "max-age=3600" not in app_css.headers.get("cache-control", "")
+
+
 TTL_PATHS = ["/disclosures/figures.json?_size=1", "/disclosures/figures.csv?_size=1", "/disclosures/figures", *CACHED]
 
 
