@@ -68,7 +68,8 @@ Checked before Datasette sees the request, on database, table, view and row path
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
-  known one is harmless, but ``_shape=nope`` there was silently ignored), and one that lists rows
+  known one is harmless, but ``_shape=nope`` there was silently ignored) and on a table's or view's
+  page (which shows none, and answered ``_shape=nope`` 200 too), and one that lists rows
   (array, arrayfirst, object) is not asked of a database's own JSON, its list of tables
   (``/disclosures.json?_shape=array`` was a 500), nor ``object`` of a view's (which has no primary
   key to key its rows by: Datasette's 400 spoke of "tables with no primary keys");
@@ -1483,6 +1484,12 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         return None
     if kind == "view" and match["format"] == "json" and given.get("_shape") == "object":
         return 400, view_object_problem(datasette, db.name, table)
+    # A page shows no shape, but one Datasette has not is as wrong there as on its .json, which
+    # refuses it: figures?_shape=nope was a 200, and the form kept it for the next request.
+    if match["format"] is None and "_shape" in given:
+        problem = shape_problem(given["_shape"])
+        if problem:
+            return 400, problem
     # Datasette put a blank condition into its WHERE, and SQLite's "incomplete input" named no
     # parameter: figures.json?_where=value>1&_where= was "Query refused: incomplete input".
     if any(key == "_where" and not value.strip() for key, value in params):

@@ -227,3 +227,22 @@ def test_an_error_page_shows_a_control_character_escaped(site):
     # A page with no form (a row takes no filter) says it alike.
     page = site.get("/disclosures/platforms/google?_sort=%00")
     assert page.status_code == 400 and "_sort=\\x00" in unescape(page.text)
+
+
+@pytest.mark.parametrize("table", ["figures", "figures_series"])
+def test_a_shape_datasette_has_not_is_refused_on_a_table_page_as_on_its_json(site, table):
+    # The page shows no shape, and answered _shape=nope 200, its form sending it again; the JSON
+    # refused it. The page is the form, with the JSON's message above it.
+    said = assert_error_shape(site.get(f"/disclosures/{table}.json?_shape=nope"), 400)
+    assert said == "Invalid _shape: 'nope'; use one of arrays, objects, array, arrayfirst, object"
+    page = site.get(f"/disclosures/{table}?platform_id=google&_shape=nope&_size=5")
+    assert page.status_code == 400 and page.headers["cache-control"] == "no-store"
+    assert error_above_form_of(page.text) == said
+    form = filter_form_of(page.text)
+    assert filter_values_of(form) == ["google"]
+    # The refused shape is not sent again; the options beside it are kept.
+    assert re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form) == [("_size", "5")]
+    assert '<table class="rows-and-columns"' not in page.text
+    # A shape Datasette has is no mistake: the page is its rows, as without it.
+    shaped = site.get(f"/disclosures/{table}?platform_id=google&_shape=objects&_size=5")
+    assert shaped.status_code == 200 and '<table class="rows-and-columns"' in shaped.text
