@@ -429,8 +429,32 @@ def _segments(path: str) -> list[str]:
     return [tilde_decode(p) for p in parts]
 
 
+def unknown_column_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str) -> str | None:
+    """What a ``_where`` (``clause``, compiled as ``sql`` over ``table``) that names a column SQLite
+    cannot find says, or None: the parameter, the column, and the table's columns. Datasette ran it
+    and answered SQLite's "no such column: nosuch" alone, which named neither the parameter nor
+    what the condition may name."""
+    try:
+        conn.execute("EXPLAIN " + sql, _AnyParameter())
+    except sqlite3.Warning:
+        return None  # two statements: statement_problem's to say
+    except sqlite3.Error as error:
+        if faults.server_fault(error) is not None:
+            raise  # the file's failure, not the clause's: request_problem answers it 500
+        said = str(error)
+        if not said.startswith("no such column: "):
+            return None  # a syntax error or an unknown function: Datasette's to say, as before
+        columns = [row[0] for row in conn.execute("SELECT name FROM pragma_table_info(?)", (table,))]
+        return (
+            f"_where={clause}: {said}; _where is a SQL condition on the rows of {table}, "
+            f"whose columns are: {', '.join(columns)}"
+        )
+    return None
+
+
 def request_problem(datasette, scope) -> tuple[int, str] | None:
-    """(400, message) when the request's ``sql=`` or ``_where`` would call what the policy refuses."""
+    """(400, message) when the request's ``sql=`` or ``_where`` would call what the policy refuses,
+    or names a column its table does not have."""
     from urllib.parse import parse_qs
 
     params = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
@@ -456,14 +480,19 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
             (clause, f'SELECT * FROM "{table}" WHERE {clause}') for clause in params.get("_where", []) if clause.strip()
         ]
     for clause, sql in statements:
+        unknown = None
         try:
             problem = statement_problem(_compiler(db.path), sql)
+            if problem is None and clause is not None:
+                unknown = unknown_column_problem(_compiler(db.path), sql, parts[1], clause)
         except sqlite3.Error as error:
             # The served file failing (plugins/_database_faults.py) is no fault of the query.
             if faults.server_fault(error) is not None:
                 faults.log(error, f"the SQL policy's check of {scope.get('path', '')}")
                 return faults.STATUS, faults.MESSAGE
             problem = faults.client_message(error)
+        if unknown:
+            return 400, unknown
         if problem and clause is not None:
             return (
                 400,

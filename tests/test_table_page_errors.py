@@ -8,9 +8,10 @@ the table's form, filled with the filters as sent, the error above it and no row
 
 import re
 from html import unescape
+from urllib.parse import urlencode
 
 import pytest
-from conftest import assert_error_shape
+from conftest import assert_error_shape, rows
 
 FIGURES = "/disclosures/figures"
 # The heading of a table page's rows: "84 rows where Platform (platform_id) = ...".
@@ -134,6 +135,7 @@ REFUSED_ELSEWHERE = [
     ("_facet_size=abc", ["_facet_size=abc", "a whole number or max"]),  # plugins/budget.py
     ("_timelimit=abc", ["_timelimit", "milliseconds from 1 to 999999"]),  # plugins/guards.py
     ("_where=1=", ["_where=1=", "a SQL condition"]),  # plugins/sql_policy.py
+    ("_where=nosuch=1", ["_where=nosuch=1: no such column: nosuch; ", "whose columns are: "]),  # sql_policy.py
     ("_through=abc", ["_through", "JSON object"]),  # plugins/errors.py
 ]
 KEYS = {"figures": "platform_id", "platforms": "platform_id", "sources": "source_id"}
@@ -246,3 +248,28 @@ def test_a_shape_datasette_has_not_is_refused_on_a_table_page_as_on_its_json(sit
     # A shape Datasette has is no mistake: the page is its rows, as without it.
     shaped = site.get(f"/disclosures/{table}?platform_id=google&_shape=objects&_size=5")
     assert shaped.status_code == 200 and '<table class="rows-and-columns"' in shaped.text
+
+
+PRAGMA_COLUMNS = "SELECT name FROM pragma_table_info(?)"
+
+
+@pytest.mark.parametrize(
+    ("table", "clause", "column"),
+    [
+        ("figures", "nosuch=1", "nosuch"),
+        ("figures_series", "value > 1 and Nosuch is null", "Nosuch"),  # a view's
+        ("platforms", "platform_id in (select nosuch from figures)", "nosuch"),  # in a subquery
+    ],
+)
+def test_a_where_naming_no_column_names_the_parameter_the_column_and_the_tables_columns(
+    site, real_db, table, clause, column
+):
+    # SQLite's "no such column: nosuch", through Datasette, named neither _where nor the table's columns.
+    said = assert_error_shape(site.get(f"/disclosures/{table}.json?" + urlencode({"_where": clause})), 400)
+    assert said.startswith(
+        f"_where={clause}: no such column: {column}; _where is a SQL condition on the rows of {table}"
+    )
+    assert said.endswith("whose columns are: " + ", ".join(name for (name,) in rows(real_db, PRAGMA_COLUMNS, table)))
+    page = site.get(f"/disclosures/{table}?" + urlencode({"_where": clause, "platform_id": "google"}))
+    assert page.status_code == 400 and error_above_form_of(page.text) == said
+    assert filter_values_of(filter_form_of(page.text)) == ["google"]
