@@ -633,3 +633,18 @@ def test_a_releases_changes_to_its_tables_are_a_bulleted_list(page):
         """[...document.querySelectorAll('.table-changes li')].map(li => getComputedStyle(li).listStyleType)"""
     )
     assert len(styles) >= 2 and set(styles) == {"disc"}
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_a_refused_table_pages_error_stands_apart_from_the_column_glossary(page, width):
+    # The red box sat flush under the glossary's border (neither has a margin there), and read as
+    # one more of its entries; below it, the form kept Datasette's 1rem.
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/disclosures/figures?platform_id=Pinterest")
+    gaps = page.evaluate(
+        """() => { const error = document.getElementById('filter-error').getBoundingClientRect();
+                   const glossary = document.querySelector('dl.column-descriptions').getBoundingClientRect();
+                   const form = document.querySelector('form.filters').getBoundingClientRect();
+                   return {above: error.top - glossary.bottom, below: form.top - error.bottom}; }"""
+    )
+    assert gaps["above"] >= 12 and gaps["below"] >= 12, gaps
