@@ -128,6 +128,7 @@ from _filters import filter_problem, flag_problem
 from _implied_keys import implied_key, implied_reference
 from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
 from _responses import (
+    CONTROLS,
     HTML,
     INTERRUPTED,
     error_body,
@@ -1662,14 +1663,17 @@ def form_query_string(canned: dict, query_string: str) -> str:
 
 
 def pair_as_quoted(pair: str) -> str:
-    """A ``name=value`` pair of a query string, as the client wrote it, except that a value that is
-    no UTF-8 (jurisdiction=%FF) fills a form's field as the error quotes it, %FF (plugins/echoes.py),
-    not as the replacement character Datasette decodes it to."""
+    """A ``name=value`` pair of a query string, as the client wrote it, except that a value fills a
+    form's field as the error quotes it: one that is no UTF-8 (jurisdiction=%FF) as %FF
+    (plugins/echoes.py), not as the replacement character Datasette decodes it to, and a control
+    character in it (platform_id=a%00b) as ``\x00`` (escaped_controls), not as the space every page
+    makes of it (plugins/controls.py), which the field showed as if the client had sent "a b"."""
     name, _, value = pair.partition("=")
     sent = unquote(value.replace("+", " "), errors="surrogateescape")
-    if not UNDECODED_BYTE.search(sent):
+    if not UNDECODED_BYTE.search(sent) and not CONTROLS.search(sent):
         return pair
-    return f"{quote_plus(unquote_plus(name))}={quote_plus(UNDECODED_BYTE.sub(escape_of_byte, sent))}"
+    written = escaped_controls(UNDECODED_BYTE.sub(escape_of_byte, sent))
+    return f"{quote_plus(unquote_plus(name))}={quote_plus(written)}"
 
 
 # Set in the scope of a table's or view's page whose filters its .json refuses: why, which

@@ -162,6 +162,14 @@ def test_a_value_that_is_no_utf8_fills_the_form_as_the_error_quotes_it(site):
     assert fields_of(page.text) == {"jurisdiction": "%FF"}
 
 
+def test_a_control_character_fills_the_form_escaped_as_the_error_quotes_it(site):
+    # Every page makes it a space (plugins/controls.py): the field showed "US A", which no one sent.
+    page = site.get("/disclosures/compare_platforms?jurisdiction=US%00A")
+    assert page.status_code == 400
+    assert form_error_of(page.text).startswith("jurisdiction=US\\x00A: no such jurisdiction")
+    assert fields_of(page.text) == {"jurisdiction": "US\\x00A"}
+
+
 def test_a_parameter_the_query_does_not_take_given_twice_is_not_applied_not_a_repeat(site):
     # compare_platforms?foo=1 said foo was not applied (200), while foo=1&foo=2 was a 400 that "foo
     # is given 2 times: a query takes one value of each parameter", of a parameter the query has not.
