@@ -4,10 +4,15 @@
 
 - ``table_counts`` (table_name, row_count): rows of every table and view the site lists (not
   the full-text indexes, which it hides);
-- ``facet_counts`` (table_name, column_name, value, row_count): for every facet that
-  ``metadata.yml`` configures, the count of each value over the whole, unfiltered table, in
+- ``facet_counts`` (table_name, column_name, value, value_number, row_count): for every facet
+  that ``metadata.yml`` configures, the count of each value over the whole, unfiltered table, in
   Datasette's order (count descending, then value); NULL values are not counted, as Datasette's
-  column facets do not count them;
+  column facets do not count them. ``value`` is the value's text (a number as SQLite writes it:
+  ``1``, ``2.5``) and ``value_number`` the number itself, NULL for text: a column of one type is
+  one Datasette's paging can follow (its cursor is text, and a page ending on a number in an
+  untyped column gave a cursor compared as text, which next_url could not page past). The value
+  as its column holds it is ``coalesce(value_number, value)``. A column holding both a number and
+  that number's text (1 and '1') fails the build on the key;
 - ``facet_pair_counts`` (table_name, filter_column, filter_value, column_name, value, row_count):
   for a table filtered by exactly one ``filter_column = filter_value`` on one of its facet
   columns (the filter a facet's toggle link adds), the count of each value of every facet
@@ -49,7 +54,8 @@ CREATE TABLE table_counts (
 CREATE TABLE facet_counts (
   table_name TEXT NOT NULL,
   column_name TEXT NOT NULL,
-  value,
+  value TEXT NOT NULL,
+  value_number NUMERIC,
   row_count INTEGER NOT NULL,
   PRIMARY KEY (table_name, column_name, value)
 );
@@ -280,8 +286,9 @@ def write_default_counts(
     counts: DefaultCounts | None = None,
 ) -> None:
     """Create and fill table_counts, facet_counts, facet_pair_counts and home_numbers (see the
-    module). ``counts``: ``default_counts`` of ``db`` as it is, already made; ``counted``, when
-    they are made here: ``count_table`` of some tables, already made."""
+    module; a facet_counts row is written from (table, column, value, count)). ``counts``:
+    ``default_counts`` of ``db`` as it is, already made; ``counted``, when they are made here:
+    ``count_table`` of some tables, already made."""
     if counts is None:
         counts = default_counts(db, facets, counted)
     # One statement at a time: executescript would commit the caller's transaction.
@@ -289,7 +296,12 @@ def write_default_counts(
         if statement.strip():
             db.execute(statement)
     db.conn.executemany("INSERT INTO table_counts VALUES (?, ?)", counts.tables)
-    db.conn.executemany("INSERT INTO facet_counts VALUES (?, ?, ?, ?)", counts.single)
+    # value's TEXT affinity stores a number as SQLite's text of it, the text the cursor of a page
+    # ending on it holds; value_number keeps the number.
+    db.conn.executemany(
+        "INSERT INTO facet_counts VALUES (?1, ?2, ?3, CASE WHEN typeof(?3) IN ('integer', 'real') THEN ?3 END, ?4)",
+        counts.single,
+    )
     db.conn.executemany("INSERT INTO facet_pair_counts VALUES (?, ?, ?, ?, ?, ?)", counts.pairs)
     db.execute("INSERT INTO home_numbers VALUES (?, ?, ?, ?, ?, ?, ?)", list(counts.home))
 

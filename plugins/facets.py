@@ -69,8 +69,11 @@ if str(Path(__file__).parent) not in sys.path:
 from _implied_keys import implied_labels
 
 PLUGIN = "platform-disclosures"
+# facet_counts holds a number's text in value and the number in value_number (the build's
+# disclosures/precompute.py): the facet shows the value as its column holds it, and "value" in the
+# order by is that alias, so numbers sort as numbers and before text, as Datasette's own facet.
 PRECOMPUTED_SQL = """
-select value, row_count as count from facet_counts
+select coalesce(value_number, value) as value, row_count as count from facet_counts
 where table_name = :table and column_name = :column
 order by count desc, value limit {limit}"""
 

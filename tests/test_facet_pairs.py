@@ -187,11 +187,17 @@ def test_only_text_columns_without_nulls_get_pairs(tmp_path):
         )
         stored = rows(
             tmp_path / "t.db",
-            "SELECT value, row_count FROM facet_counts WHERE table_name = ? AND column_name = ? ORDER BY 1",
+            "SELECT coalesce(value_number, value), row_count FROM facet_counts WHERE table_name = ? AND column_name = ? "
+            "ORDER BY 1",
             table,
             column,
         )
         assert stored == expected, (table, column)
+    # Every value is stored as text (one type, which paging by it needs), n's numbers beside it.
+    assert rows(tmp_path / "t.db", "SELECT DISTINCT typeof(value) FROM facet_counts") == [("text",)]
+    assert rows(
+        tmp_path / "t.db", "SELECT value, value_number FROM facet_counts WHERE value_number IS NOT NULL ORDER BY 2"
+    ) == [("1", 1), ("2", 2)]
 
 
 # (b) The build ---------------------------------------------------------------------------------

@@ -34,6 +34,22 @@ def test_unfiltered_facets_equal_what_sqlite_counts(site, real_db):
         assert shown[column] == expected, column
 
 
+def test_a_facet_of_numbers_shows_numbers_in_sqlites_order(site, real_db):
+    """facet_counts keeps a number's text in value (a column of one type, which next_url can page
+    by) and the number in value_number: the facets of a column of numbers still show numbers,
+    in the order and with the counts SQLite gives."""
+    numeric = rows(real_db, "SELECT DISTINCT table_name, column_name FROM facet_counts WHERE value_number IS NOT NULL")
+    assert ("freshness", "behind_cadence") in numeric
+    for table, column in numeric:
+        shown = facet_counts(site, f"/disclosures/{table}.json?_extra=facet_results")[column]
+        expected = rows(
+            real_db,
+            f"SELECT [{column}], count(*) AS n FROM [{table}] WHERE [{column}] IS NOT NULL "
+            "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 50",
+        )
+        assert shown == expected and all(type(value) is int for value, _ in shown), (table, column)
+
+
 def test_the_page_reads_the_precomputed_counts_and_a_filter_reads_the_table(tmp_path, real_build):
     folder = tmp_path / "site"
     shutil.copytree(real_build, folder)

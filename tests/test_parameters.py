@@ -5,8 +5,10 @@ and the explore pages answer the .json that /api promises (plugins/explore.py)."
 import json
 import re
 import socket
+import sqlite3
 import urllib.error
 import urllib.request
+from collections import Counter
 
 import markupsafe
 import pytest
@@ -247,27 +249,75 @@ def test_every_cursor_a_page_gives_is_accepted_to_the_last_page(site, real_db):
         assert len(seen) == len(set(seen)) == expected
 
 
-def test_a_next_page_datasette_cannot_page_to_says_why_and_how_to_get_every_row(site, real_db):
-    """facet_counts.value is declared without a type and holds numbers and text. Datasette's own
-    next_url ending on the integer 1 was refused as "not made by a page of this table", which told
-    a client its server's own link was forged; Datasette compares that cursor as text and would
-    skip rows, so the refusal stays, saying why and how to read every row."""
-    expected = rows(real_db, "SELECT count(*) FROM facet_counts")[0][0]
-    url, refusal = "/disclosures/facet_counts.json?_sort=row_count&_size=3", None
-    while url and refusal is None:
+def served_tables_and_views(conn) -> list[tuple[str, str]]:
+    """(name, 'table' or 'view') of every table and view the site serves (sqlite_stat1 included):
+    full-text indexes and their shadow tables are left out, as the site answers them 404."""
+    virtual = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")]
+    return [
+        (name, kind)
+        for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")
+        if not any(name == v or name.startswith(f"{v}_") for v in virtual)
+    ]
+
+
+def loosely_typed_columns(conn, name: str) -> set[str]:
+    """The columns of ``name`` that a cursor (text) may not be compared with as stored: declared
+    without a type (no affinity converts the cursor) while holding something other than text, or
+    holding values of more than one storage class."""
+    loose = set()
+    for _, column, declared, *_ in conn.execute(f"PRAGMA table_info([{name}])"):
+        classes = {kind for (kind,) in conn.execute(f"SELECT DISTINCT typeof([{column}]) FROM [{name}]")} - {"null"}
+        if len(classes) > 1 or (not declared and classes - {"text"}):
+            loose.add(column)
+    return loose
+
+
+def walked(site, url: str, key: list[str]) -> tuple[list[tuple], str | None]:
+    """The ``key`` of every row of the pages from ``url``, following next_url until it is null, and
+    the answer that stopped the walk when one was not a page."""
+    seen = []
+    while url:
         page = site.get(url)
-        if page.status_code == 400:
-            refusal = error(page, 400)
-        else:
-            url = page.json()["next_url"] and page.json()["next_url"].split("localhost", 1)[-1]
-    assert refusal is not None, "a page now follows every next_url: this test's premise is gone"
-    assert "not made by a page" not in refusal
-    assert "value, a column declared without a type" in refusal and "_size=max" in refusal
-    every = site.get("/disclosures/facet_counts.json?_sort=row_count&_size=max&_shape=objects")
-    assert every.status_code == 200 and len(every.json()["rows"]) == expected
-    # A cursor naming no row at all is still told so.
-    message = error(site.get("/disclosures/facet_counts.json?_sort=row_count&_next=1,nope,nope,1"), 400)
-    assert "no row of facet_counts is at this cursor" in message
+        if page.status_code != 200:
+            return seen, f"{page.status_code} at {url}: {page.text[:200]}"
+        seen += [tuple(row[column] for column in key) for row in page.json()["rows"]]
+        url = page.json()["next_url"] and page.json()["next_url"].split("localhost", 1)[-1]
+    return seen, None
+
+
+def test_next_url_pages_every_loosely_typed_table_and_view_to_its_end_once(site, real_db):
+    """facet_counts.value held numbers and text under no declared type: a page ending on a number
+    gave a cursor Datasette compares as text, so next_url stopped at a 400 (and, let through, would
+    skip rows). A table whose key holds a column that is untyped and not only text, or that mixes
+    types, and facet_counts whatever its types, is walked in its own order and sorted both ways by
+    every column; any other table or view with such a column, sorted both ways by it. Each walk
+    must give every row exactly once."""
+    failures, names = [], set()
+    with sqlite3.connect(real_db) as conn:
+        for name, kind in served_tables_and_views(conn):
+            loose = loosely_typed_columns(conn, name)
+            info = conn.execute(f"PRAGMA table_info([{name}])").fetchall()
+            primary = [row[1] for row in sorted(info, key=lambda row: row[5]) if row[5]]
+            (count,) = conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()
+            if name == "facet_counts" or (kind == "table" and loose & set(primary or ["rowid"])):
+                walks, sorts = [""], [row[1] for row in info]
+            elif kind == "view" and count > 1_000:
+                # A view's next page is an offset, which no column's type touches; walking the
+                # figures' (58,000 rows) both ways took 36 s.
+                continue
+            else:
+                walks, sorts = [], sorted(loose)
+            key = [row[1] for row in info] if kind == "view" else primary or ["rowid"]
+            expected = Counter(conn.execute(f"SELECT {', '.join(f'[{c}]' for c in key)} FROM [{name}]").fetchall())
+            size = 10 if count <= 1_000 else "max"
+            walks += [f"&{way}={column}" for column in sorts for way in ("_sort", "_sort_desc")]
+            for order in walks:
+                seen, stopped = walked(site, f"/disclosures/{name}.json?_size={size}&_shape=objects{order}", key)
+                names.add(name)
+                if stopped or len(seen) != count or Counter(seen) != expected:
+                    failures.append((name, order, len(seen), count, stopped))
+    assert "facet_counts" in names
+    assert failures == []
 
 
 # _size, _shape, formats -------------------------------------------------------------------------

@@ -145,7 +145,8 @@ def test_precomputed_counts_equal_what_sqlite_counts(real_db):
             )
             stored = rows(
                 real_db,
-                "SELECT value, row_count FROM facet_counts WHERE table_name = ? AND column_name = ? ORDER BY 1",
+                "SELECT coalesce(value_number, value), row_count FROM facet_counts WHERE table_name = ? AND column_name = ? "
+                "ORDER BY 1",
                 table,
                 column,
             )
