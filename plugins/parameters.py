@@ -1263,21 +1263,6 @@ async def table_shape(db, table: str) -> tuple:
     return shape
 
 
-def untyped_cursor_message(datasette, value: str, table: str, untyped: list[str]) -> str:
-    """Why a cursor Datasette made itself cannot be followed: it names a row whose number sits in a
-    column declared without a type (facet_counts.value holds numbers and text), and Datasette
-    compares the cursor's text with it as text, which sorts after every number, so the next page
-    would skip rows. Told "no row is at this cursor (it was not made by a page of this table)", a
-    client following next_url was told its own server's link was forged."""
-    named = ", ".join(untyped)
-    return (
-        f"_next={value}: this page of {table} ends on a number in {named}, a column declared without a "
-        "type, which Datasette's paging compares as text, so the next page would skip rows; ask for "
-        f"every row at once with _size=max (up to {datasette.setting('max_returned_rows')} rows) or "
-        f"sort by a typed column"
-    )
-
-
 async def table_next_problem(datasette, db, table: str, columns: dict, keys: list, given: dict) -> str | None:
     value = given["_next"]
     metadata = datasette.table_metadata(db.name, table) or {}
@@ -1298,19 +1283,11 @@ async def table_next_problem(datasette, db, table: str, columns: dict, keys: lis
     if sorted_by:
         where.append(f"[{sorted_by}] IS NULL" if sort_value is None else f"[{sorted_by}] = ?")
         params += [] if sort_value is None else [sort_value]
+    # The cursor's text is compared as Datasette's next page compares it. Every column a served
+    # table's cursor can hold is typed or holds only text (facet_counts.value is text since the
+    # build stores it so; tests/test_parameters.py walks such tables), so a cursor a page gave
+    # always names its row, and one naming none was not made by a page.
     found = await db.execute(f"SELECT 1 FROM [{table}] WHERE {' AND '.join(where)} LIMIT 1", params)
-    # (column, declared type) in the order of ``where``; rowid, absent from ``columns``, is a number.
-    matched = [(k["name"], k["type"]) for k in keys] + (
-        [(sorted_by, columns.get(sorted_by, "INTEGER"))] if sorted_by else []
-    )
-    untyped = [name for name, declared in matched if not declared]
-    if not found.rows and untyped:
-        loose = [
-            f"CAST([{name}] AS TEXT) = ?" if not declared and clause.endswith("= ?") else clause
-            for (name, declared), clause in zip(matched, where, strict=True)
-        ]
-        if (await db.execute(f"SELECT 1 FROM [{table}] WHERE {' AND '.join(loose)} LIMIT 1", params)).rows:
-            return untyped_cursor_message(datasette, value, table, untyped)
     if not found.rows:
         return (
             f"_next={value}: no row of {table} is at this cursor (it was not made by a page of this "

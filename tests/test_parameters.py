@@ -320,6 +320,16 @@ def test_next_url_pages_every_loosely_typed_table_and_view_to_its_end_once(site,
     assert failures == []
 
 
+def test_a_forged_cursor_of_facet_counts_is_told_it_names_no_row(site):
+    """A page of facet_counts ending on a number said it could not be followed (its value column was
+    untyped); the column is text now, and a cursor naming no row, a number's text included, is
+    one no page gave."""
+    assert site.get("/disclosures/facet_counts.json?_sort=value&_next=1,freshness,behind_cadence,1").status_code == 200
+    for cursor in ("1,nope,nope,1", "01,freshness,behind_cadence,01"):
+        message = error(site.get(f"/disclosures/facet_counts.json?_sort=value&_next={cursor}"), 400)
+        assert "no row of facet_counts is at this cursor" in message and "declared without a type" not in message
+
+
 # _size, _shape, formats -------------------------------------------------------------------------
 
 
