@@ -146,7 +146,7 @@ def first_release(tmp_path_factory):
 
 
 def corrected(folder, releases, old_value):
-    """The base package with FIGURE corrected from ``old_value`` to 1550, beside ``releases``."""
+    """The base package with FIGURE corrected from ``old_value`` to 1501, beside ``releases``."""
     package = make_package(folder)
     apply_edits(
         folder,
@@ -154,11 +154,11 @@ def corrected(folder, releases, old_value):
             {
                 "file": "data/figures.csv",
                 "old": "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500",
-                "new": "exact,1550,,,Requests,example-2025-01-10-report,,Germany 1.550",
+                "new": "exact,1501,,,Requests,example-2025-01-10-report,,Germany 1.501",
             },
             {
                 "file": "data/corrections.csv",
-                "append": f"fix-1,{FIGURE},{old_value},1550,Typo.,example-2025-01-10-report,2025-02-01",
+                "append": f"fix-1,{FIGURE},{old_value},1501,Typo.,example-2025-01-10-report,2025-02-01",
             },
         ],
     )
