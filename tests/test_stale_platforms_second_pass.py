@@ -768,3 +768,39 @@ def test_beyond_games_halves_and_year_sums_agree_with_the_builds(real_db):
     assert found["meta-world-2022-all-accounts_specified-derived"] == 412285 + 415642 == 827927
     # Meta gives its share with data per half-year; Atlas VPN's yearly 76.45% is no figure.
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'meta' AND value IN (76.45, 88.07)") == []
+
+
+TE_K_ISSUE_47_ITALY = "github-te-k-issue-47"
+
+
+def test_the_italian_reporters_fourth_quarter_line_corroborates_the_builds_derived_quarter(real_db):
+    # Line 1 of the issue's JSON (Oct-Dec 2024: 152 requests, 401 users) was left unsaid beside line 2's year.
+    assert corroborated(real_db, TE_K_ISSUE_47_ITALY) == {
+        "telegram-ita-2024q4-ip_or_phone-requests_fulfilled-derived": 152,
+        "telegram-ita-2024q4-ip_or_phone-accounts_affected-derived": 401,
+    }
+    # Whether the bot printed the quarter or the reporter subtracted is unknown: it is the build's, not a figure.
+    assert rows(
+        real_db,
+        """SELECT COUNT(*) FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'ITA'
+           AND period_label = '2024q4' AND is_derived = 0""",
+    ) == [(0,)]
+    # The issue's own cross-check: the year less its fourth quarter is the January-September report.
+    year_less_quarter = {
+        metric: value
+        for metric, value in rows(
+            real_db,
+            """SELECT y.metric_id, y.value - q.value FROM figures y JOIN figures q
+               ON q.figure_id = REPLACE(y.figure_id, '-2024-', '-2024q4-') || '-derived'
+               WHERE y.source_id = ? AND y.period_label = '2024'""",
+            TE_K_ISSUE_47_ITALY,
+        )
+    }
+    january_september = dict(
+        rows(
+            real_db,
+            """SELECT metric_id, value FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'ITA'
+               AND period_start = '2024-01-01' AND period_end = '2024-09-30'""",
+        )
+    )
+    assert year_less_quarter == january_september == {"requests_fulfilled": 6, "accounts_affected": 18}
