@@ -804,3 +804,39 @@ def test_the_italian_reporters_fourth_quarter_line_corroborates_the_builds_deriv
         )
     )
     assert year_less_quarter == january_september == {"requests_fulfilled": 6, "accounts_affected": 18}
+
+
+MICROSOFT_HUB_2015H1 = "microsoft-2015-10-14-new-transparency-hub"
+
+
+def test_microsofts_hub_post_share_of_requests_with_content_is_a_figure_beside_its_counts(real_db):
+    # Bullet 2 ("Just 3 percent ... resulted in the disclosure of content") was left unsaid.
+    recorded = dict(
+        rows(
+            real_db,
+            "SELECT figure_id, value FROM figures WHERE source_id = ? AND metric_id LIKE 'percent%'",
+            MICROSOFT_HUB_2015H1,
+        )
+    )
+    assert recorded == {
+        "microsoft-world-2015h1-all-percent_requests_content": 3,
+        "microsoft-world-2015h1-all-percent_requests_rejected": 12,
+    }
+    (quote,) = rows(
+        real_db,
+        "SELECT quote FROM figures WHERE figure_id = 'microsoft-world-2015h1-all-percent_requests_content'",
+    )[0]
+    assert "Just 3 percent of law enforcement requests resulted in the disclosure of content" in quote
+    # The post's own cross-check: its rejected count is its rejected share of its total, to the whole percent.
+    counts = dict(
+        rows(
+            real_db,
+            """SELECT metric_id, value FROM figures WHERE source_id = ? AND period_label = '2015h1'
+               AND metric_id IN ('requests_received', 'requests_rejected')""",
+            MICROSOFT_HUB_2015H1,
+        )
+    )
+    assert counts == {"requests_received": 35228, "requests_rejected": 4383}
+    assert round(100 * counts["requests_rejected"] / counts["requests_received"]) == 12
+    # "72.7 percent" is five countries' share together: no jurisdiction holds it.
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'microsoft' AND value = 72.7") == []
