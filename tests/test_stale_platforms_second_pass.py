@@ -840,3 +840,38 @@ def test_microsofts_hub_post_share_of_requests_with_content_is_a_figure_beside_i
     assert round(100 * counts["requests_rejected"] / counts["requests_received"]) == 12
     # "72.7 percent" is five countries' share together: no jurisdiction holds it.
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'microsoft' AND value = 72.7") == []
+
+
+MAILBOX_ORG_2022_RELEASE = "mailbox-org-2023-02-07-pressemitteilung-transparenzbericht-2022"
+
+
+def test_mailbox_orgs_2022_release_shares_of_requests_rejected_are_figures_beside_their_counts(real_db):
+    # "mit 25,4 Prozent ..., verglichen mit 15,4 Prozent im Jahr 2021" was left unsaid.
+    shares = dict(
+        rows(
+            real_db,
+            """SELECT year, value FROM figures WHERE source_id = ? AND metric_id = 'percent_requests_rejected'""",
+            MAILBOX_ORG_2022_RELEASE,
+        )
+    )
+    assert shares == {2022: 25.4, 2021: 15.4}
+    for (quote,) in rows(
+        real_db,
+        "SELECT quote FROM figures WHERE source_id = ? AND metric_id = 'percent_requests_rejected'",
+        MAILBOX_ORG_2022_RELEASE,
+    ):
+        assert "mit 25,4 Prozent einem Viertel aller Anfragen, verglichen mit 15,4 Prozent im Jahr 2021" in quote
+    # The release's own cross-check: each share is that year's first rejections over its requests to
+    # within a tenth (14 of 55 is 25.45..., which the release writes 25,4; 10 of 65 is 15.38...).
+    counts = {
+        (year, metric): value
+        for year, metric, value in rows(
+            real_db,
+            """SELECT year, metric_id, value FROM figures WHERE platform_id = 'mailbox_org' AND jurisdiction_id = 'WORLD'
+               AND year IN (2021, 2022) AND request_type_id = 'all' AND is_derived = 0
+               AND metric_id IN ('requests_received', 'requests_rejected')""",
+        )
+    }
+    for year, share in shares.items():
+        exact = 100 * counts[year, "requests_rejected"] / counts[year, "requests_received"]
+        assert abs(share - exact) < 0.1, (year, share, exact)
