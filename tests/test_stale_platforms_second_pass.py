@@ -875,3 +875,34 @@ def test_mailbox_orgs_2022_release_shares_of_requests_rejected_are_figures_besid
     for year, share in shares.items():
         exact = 100 * counts[year, "requests_rejected"] / counts[year, "requests_received"]
         assert abs(share - exact) < 0.1, (year, share, exact)
+
+
+GOOGLE_SURVEILLANCE_REFORM_2016 = "cypherpunks-2016-google-building-on-surveillance-reform"
+
+
+def test_googles_2016_post_nsl_band_for_july_december_2015_is_a_disagreement_with_the_bulk_files(real_db):
+    # "from 0-499 to 1-499" was left unsaid beside the bulk file's 15-499.
+    assert rows(
+        real_db,
+        "SELECT figure_id, claimed_value, kind FROM disagreements WHERE source_id = ?",
+        GOOGLE_SURVEILLANCE_REFORM_2016,
+    ) == [("google-usa-2015h2-nsl-requests_received", 1, "different_value")]
+    (claimed_text,) = rows(
+        real_db, "SELECT claimed_text FROM disagreements WHERE source_id = ?", GOOGLE_SURVEILLANCE_REFORM_2016
+    )[0]
+    assert "July to December 2015 -- from 0-499 to 1-499" in claimed_text
+    # The kept band is the bulk file's, and the post's is no figure of its own.
+    assert rows(
+        real_db,
+        """SELECT value_kind, value_low, value_high, source_id != ? FROM figures
+           WHERE figure_id = 'google-usa-2015h2-nsl-requests_received'""",
+        GOOGLE_SURVEILLANCE_REFORM_2016,
+    ) == [("band", 15, 499, 1)]
+    # The post's own counts stay figures: 44,943 requests for 76,713 accounts, 64% with some data.
+    assert dict(
+        rows(
+            real_db,
+            "SELECT metric_id, value FROM figures WHERE source_id = ? AND year = 2016",
+            GOOGLE_SURVEILLANCE_REFORM_2016,
+        )
+    ) == {"requests_received": 44943, "accounts_specified": 76713, "percent_requests_some_data": 64}
