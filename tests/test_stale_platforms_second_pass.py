@@ -906,3 +906,26 @@ def test_googles_2016_post_nsl_band_for_july_december_2015_is_a_disagreement_wit
             GOOGLE_SURVEILLANCE_REFORM_2016,
         )
     ) == {"requests_received": 44943, "accounts_specified": 76713, "percent_requests_some_data": 64}
+
+
+POSTEO_2016_POST = "posteo-2017-02-03-transparency-report-2016"
+
+
+def test_posteos_2016_post_records_only_the_counts_it_writes_in_digits(real_db):
+    # Its accounts affected by content releases ("from five to three") are words, like its content
+    # and traffic-data counts: no figure may hold them.
+    assert dict(rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", POSTEO_2016_POST)) == {
+        "posteo-world-2016-all-requests_received": 35,
+        "posteo-world-2015-all-requests_received": 48,
+        "posteo-world-2016-subscriber_data-requests_received": 28,
+        "posteo-world-2015-subscriber_data-requests_received": 27,
+    }
+    # The post's own cross-check: each year's requests for user information are part of its total.
+    by_kind = {
+        (year, request_type): value
+        for year, request_type, value in rows(
+            real_db, "SELECT year, request_type_id, value FROM figures WHERE source_id = ?", POSTEO_2016_POST
+        )
+    }
+    for year in (2015, 2016):
+        assert by_kind[year, "subscriber_data"] < by_kind[year, "all"], year
