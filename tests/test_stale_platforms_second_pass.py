@@ -929,3 +929,29 @@ def test_posteos_2016_post_records_only_the_counts_it_writes_in_digits(real_db):
     }
     for year in (2015, 2016):
         assert by_kind[year, "subscriber_data"] < by_kind[year, "all"], year
+
+
+MICROSOFT_LERR_2013H2_POST = "microsoft-2014-03-06-lerr-h2-2013"
+
+
+def test_microsofts_july_december_2013_post_share_with_no_data_disclosed_is_a_figure(real_db):
+    # "In 21 percent of all requests, no data at all was disclosed" was left unsaid.
+    shares = dict(
+        rows(
+            real_db,
+            "SELECT metric_id, value FROM figures WHERE source_id = ? AND metric_id LIKE 'percent%'",
+            MICROSOFT_LERR_2013H2_POST,
+        )
+    )
+    assert shares == {"percent_requests_content": 2.32, "percent_requests_no_data_disclosed": 21}
+    # The post's own cross-check: what is left for non-content only is its "Approximately 76 percent".
+    assert abs(100 - shares["percent_requests_content"] - shares["percent_requests_no_data_disclosed"] - 76) < 1
+    # The approximation itself is no figure.
+    assert (
+        rows(
+            real_db,
+            """SELECT figure_id FROM figures WHERE platform_id = 'microsoft' AND jurisdiction_id = 'WORLD'
+           AND period_label = '2013h2' AND metric_id = 'percent_requests_non_content'""",
+        )
+        == []
+    )
