@@ -955,3 +955,51 @@ def test_microsofts_july_december_2013_post_share_with_no_data_disclosed_is_a_fi
         )
         == []
     )
+
+
+MICROSOFT_2017_04_POST = "microsoft-2017-04-13-biannual-transparency-reports"
+
+
+def test_microsofts_april_2017_post_fisa_bands_are_figures_and_corroborations(real_db):
+    # Bullet 3's two periods of FISA content orders were left unsaid.
+    bands = {
+        figure_id: (low, high)
+        for figure_id, low, high in rows(
+            real_db,
+            """SELECT figure_id, value_low, value_high FROM figures
+               WHERE source_id = ? AND value_kind = 'band'""",
+            MICROSOFT_2017_04_POST,
+        )
+    }
+    assert bands == {
+        "microsoft-usa-2015h2-fisa_content-requests_received": (0, 499),
+        "microsoft-usa-2015h2-fisa_content-accounts_specified": (17500, 17999),
+    }
+    corroborated_bands = {
+        figure_id: (low, high)
+        for figure_id, low, high in rows(
+            real_db,
+            """SELECT f.figure_id, f.value_low, f.value_high FROM corroborations c
+               JOIN figures f ON f.figure_id = c.figure_id WHERE c.source_id = ?""",
+            MICROSOFT_2017_04_POST,
+        )
+    }
+    assert corroborated_bands == {
+        "microsoft-usa-2016h1-fisa_content-requests_received": (0, 499),
+        "microsoft-usa-2016h1-fisa_content-accounts_specified": (12000, 12499),
+    }
+    (quote,) = rows(
+        real_db,
+        "SELECT quote FROM figures WHERE figure_id = 'microsoft-usa-2015h2-fisa_content-accounts_specified'",
+    )[0]
+    for low, high in [*bands.values(), *corroborated_bands.values()]:
+        assert f"{low:,}-{high:,}" in quote
+    # The post's own cross-check: its year totals are its halves, 2016 being this half and the one before.
+    [(year_less_second_half, first_half)] = rows(
+        real_db,
+        """SELECT y.value - h2.value, h1.value FROM figures y, figures h2, figures h1
+           WHERE y.figure_id = 'microsoft-world-2016-all-requests_received'
+           AND h2.figure_id = 'microsoft-world-2016h2-all-requests_received'
+           AND h1.figure_id = 'microsoft-world-2016h1-all-requests_received'""",
+    )
+    assert year_less_second_half == first_half
