@@ -1003,3 +1003,43 @@ def test_microsofts_april_2017_post_fisa_bands_are_figures_and_corroborations(re
            AND h1.figure_id = 'microsoft-world-2016h1-all-requests_received'""",
     )
     assert year_less_second_half == first_half
+
+
+MICROSOFT_2016_09_POST = "microsoft-2016-09-29-transparency-hub-reports"
+
+
+def test_microsofts_september_2016_post_fisa_bands_extend_the_series_back_a_half(real_db):
+    # Bullet 3 ("0-499 ... 17,500-17,999 accounts, up from the 0-499 ... 15,500-15,999") was left unsaid.
+    def bands(sql):
+        return {figure_id: (low, high) for figure_id, low, high in rows(real_db, sql, MICROSOFT_2016_09_POST)}
+
+    assert bands(
+        "SELECT figure_id, value_low, value_high FROM figures WHERE source_id = ? AND value_kind = 'band'"
+    ) == {
+        "microsoft-usa-2015h1-fisa_content-requests_received": (0, 499),
+        "microsoft-usa-2015h1-fisa_content-accounts_specified": (15500, 15999),
+    }
+    assert bands(
+        """SELECT f.figure_id, f.value_low, f.value_high FROM corroborations c
+           JOIN figures f ON f.figure_id = c.figure_id WHERE c.source_id = ?"""
+    ) == {
+        "microsoft-usa-2015h2-fisa_content-requests_received": (0, 499),
+        "microsoft-usa-2015h2-fisa_content-accounts_specified": (17500, 17999),
+    }
+    # The post's "up from": the accounts' band rose from the first half of 2015 to the second.
+    [(first, second)] = rows(
+        real_db,
+        """SELECT h1.value_low, h2.value_low FROM figures h1, figures h2
+           WHERE h1.figure_id = 'microsoft-usa-2015h1-fisa_content-accounts_specified'
+           AND h2.figure_id = 'microsoft-usa-2015h2-fisa_content-accounts_specified'""",
+    )
+    assert first < second
+    # "Just over 2.5 percent" is a bound: no share of content for January-June 2016 rests on this post.
+    assert (
+        rows(
+            real_db,
+            "SELECT figure_id FROM figures WHERE source_id = ? AND metric_id LIKE 'percent%'",
+            MICROSOFT_2016_09_POST,
+        )
+        == []
+    )
