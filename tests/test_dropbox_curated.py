@@ -157,3 +157,14 @@ def test_the_subpoenas_outcomes_stay_within_the_subpoenas_received(real_db):
     assert rows(
         real_db, "SELECT value FROM figures WHERE figure_id = 'dropbox-usa-2015h1-subpoena-requests_received'"
     ) == [(179,)]
+
+
+def test_the_july_december_2017_posts_nondisclosure_share_is_no_figure(real_db):
+    # "In 31.8% of cases, the court prohibited Dropbox from ever letting users know": no metric counts
+    # nondisclosure orders, so the post's only figure stays its count of requests.
+    source = "dropbox-blog-2018-07-10-transparency-h2-2017"
+    assert rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", source) == [
+        ("dropbox-world-2017h2-all-requests_received", 1341)
+    ]
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'dropbox' AND value = 31.8") == []
+    assert rows(real_db, "SELECT count(*) FROM corroborations WHERE source_id = ?", source) == [(0,)]
