@@ -1043,3 +1043,24 @@ def test_microsofts_september_2016_post_fisa_bands_extend_the_series_back_a_half
         )
         == []
     )
+
+
+TWITTER_TTR_20_POST = "twitter-2022-07-28-ttr-20"
+
+
+def test_twitters_20th_report_post_gives_no_count_of_requests_for_user_information(real_db):
+    # Its "47,572 demands on 198,931 accounts" are legal demands (removals), not information requests.
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", TWITTER_TTR_20_POST) == [(0,)]
+    assert rows(real_db, "SELECT count(*) FROM corroborations WHERE source_id = ?", TWITTER_TTR_20_POST) == [(0,)]
+    assert (
+        rows(
+            real_db,
+            "SELECT figure_id FROM figures WHERE platform_id = 'x' AND value IN (47572, 198931)",
+        )
+        == []
+    )
+    # The same half's information requests, from the press reading the report, are another count.
+    [(information_requests,)] = rows(
+        real_db, "SELECT value FROM figures WHERE figure_id = 'x-world-2021h2-all-requests_received'"
+    )
+    assert information_requests < 47572
