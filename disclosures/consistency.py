@@ -99,7 +99,9 @@ def correction_chains(corrections: list[tuple[int, dict]]) -> dict[str, list[tup
     return dict(sorted(by_figure.items()))
 
 
-def released_value_problems(corrections: list[tuple[int, dict]], releases: Path, shown: str) -> list[rules.Problem]:
+def released_value_problems(
+    corrections: list[tuple[int, dict]], releases: Path, shown: str, in_data: set[str] | None = None
+) -> list[rules.Problem]:
     """The first correction of a figure since the latest release recorded in ``releases`` (the
     first after every correction that release published) starts from the value the release
     published: 899 -> 901 of a figure released as 900 records a change no reader saw, and only
@@ -110,7 +112,12 @@ def released_value_problems(corrections: list[tuple[int, dict]], releases: Path,
     name are looked up in the release's figures.csv (``release_records.recorded_figures``). A
     figure the release lacks (added since, or removed before it) has no released value to start
     from. No recorded release, or a damaged record (which the build and the release report),
-    judges nothing here."""
+    judges nothing here.
+
+    ``in_data``: the ids of the figures the data holds, of those the corrections name. Given, a
+    removal (the last correction since the release, its new_value empty) of a figure neither the
+    data nor the release holds is refused: it removes nothing a reader had, so its id is
+    mistyped, and a misspelt removal would otherwise pass, the figure it meant still served."""
     from . import release_records
 
     try:
@@ -122,10 +129,11 @@ def released_value_problems(corrections: list[tuple[int, dict]], releases: Path,
     except (release_records.RecordDamaged, OSError, ValueError):
         return []
     firsts: dict[str, tuple[int, dict]] = {}
+    lasts: dict[str, tuple[int, dict]] = {}
     for figure_id, chain in correction_chains(corrections).items():
         since = max((at for at, (_, row) in enumerate(chain) if row.get("correction_id") in published), default=-1) + 1
         if since < len(chain):
-            firsts[figure_id] = chain[since]
+            firsts[figure_id], lasts[figure_id] = chain[since], chain[-1]
     if not firsts:
         return []
     try:
@@ -135,6 +143,17 @@ def released_value_problems(corrections: list[tuple[int, dict]], releases: Path,
     problems = []
     for figure_id, (line, row) in firsts.items():
         if figure_id not in released:
+            last_line, last = lasts[figure_id]
+            if in_data is not None and figure_id not in in_data and not last.get("new_value"):
+                problems.append(
+                    rules.Problem(
+                        shown,
+                        last_line,
+                        "figure_id",
+                        f"{figure_id} is neither in figures nor in release {version}{released_near(releases / version, figure_id)}: "
+                        "a removal is of a figure readers had, so this one removes nothing",
+                    )
+                )
             continue
         value = value_token(released[figure_id])
         if row.get("old_value", "") != value:
@@ -149,6 +168,20 @@ def released_value_problems(corrections: list[tuple[int, dict]], releases: Path,
                 )
             )
     return problems
+
+
+def released_near(folder: Path, figure_id: str) -> str:
+    """' (did you mean "<id>"?)' for the id of the release in ``folder`` that ``figure_id``
+    nearly is (``validate.near_figure_id``), or ""; read only when a removal names no figure."""
+    from .validate import near_figure_id
+
+    try:
+        with (folder / "figures.csv").open(encoding="utf-8", newline="") as handle:
+            ids = {row.partition(",")[0] for row in handle}
+    except OSError:
+        return ""
+    near = near_figure_id(figure_id, ids)
+    return f' (did you mean "{near}"?)' if near is not None else ""
 
 
 def correction_chain_problems(
@@ -633,7 +666,12 @@ def package_problems(
     problems = correction_chain_problems(
         rows_of("corrections"), {row.get("figure_id", ""): row for row in figure_rows}, shown("corrections")
     )
-    problems += released_value_problems(rows_of("corrections"), folder / "releases", shown("corrections"))
+    problems += released_value_problems(
+        rows_of("corrections"),
+        folder / "releases",
+        shown("corrections"),
+        {row.get("figure_id", "") for row in figure_rows},
+    )
     problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
     problems += search_log_problems(rows_of("platforms"), shown("platforms"), today)
     if {"sources", "events"} <= resources.keys():
@@ -706,7 +744,9 @@ def arrow_problems(tables: dict, releases: Path | None = None, today: date | Non
         correction_rows, {row["figure_id"]: row for row in text_rows(named)}, "data/corrections.csv"
     )
     if releases is not None:
-        problems += released_value_problems(correction_rows, releases, "data/corrections.csv")
+        problems += released_value_problems(
+            correction_rows, releases, "data/corrections.csv", set(named.column("figure_id").to_pylist())
+        )
     dsa = pc.is_in(figures.column("request_type_id"), value_set=pa.array(sorted(DSA_REQUEST_TYPES), pa.string()))
     facts = pa.table(
         {

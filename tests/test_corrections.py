@@ -246,3 +246,47 @@ def test_validation_offers_the_figure_a_misspelt_correction_names(tmp_path):
         "must name a figure in the data (to remove it, add a correction after this one with old_value its value "
         "and new_value empty)"
     )
+
+
+# A removal naming a figure neither the data nor the release has ----------------------------------
+
+
+def test_a_removal_of_a_figure_neither_the_data_nor_the_release_has_is_refused(tmp_path):
+    record_release(tmp_path, "1.0.0", [exact("examplechat-deu-2024h1-all-requests_received", "1500")], corrections=[])
+    misspelt = correction("c1", "examplechat-deu-2024h1-all-request_received", "1500", "", "2025-02-01")
+    (problem,) = consistency.released_value_problems([(4, misspelt)], tmp_path, "data/corrections.csv", set())
+    assert str(problem) == (
+        "data/corrections.csv:4:figure_id: examplechat-deu-2024h1-all-request_received is neither in figures nor "
+        'in release 1.0.0 (did you mean "examplechat-deu-2024h1-all-requests_received"?): a removal is of a figure '
+        "readers had, so this one removes nothing"
+    )
+    # The figure released, or still in the data, is one a removal can name.
+    meant = correction("c1", "examplechat-deu-2024h1-all-requests_received", "1500", "", "2025-02-01")
+    assert consistency.released_value_problems([(4, meant)], tmp_path, "data/corrections.csv", set()) == []
+    added_since = correction("c1", "g", "5", "", "2025-02-01")
+    assert consistency.released_value_problems([(4, added_since)], tmp_path, "data/corrections.csv", {"g"}) == []
+    # A correction that gives a new value is judged by correction_problems instead.
+    assert (
+        consistency.released_value_problems([(4, correction("c1", "h", "5", "6", "2025-02-01"))], tmp_path, "x", set())
+        == []
+    )
+
+
+def test_validation_refuses_a_misspelt_removal_beside_a_release(first_release, tmp_path):
+    (version,) = [p.name for p in first_release.iterdir()]
+    package = make_package(tmp_path / "p")
+    shutil.copytree(first_release, tmp_path / "p" / "releases")
+    apply_edits(
+        tmp_path / "p",
+        [
+            {
+                "file": "data/corrections.csv",
+                "append": f"gone-1,{BAND}x,0-499,,Filed twice.,example-2025-01-10-report,2025-02-01",
+            }
+        ],
+    )
+    assert not arrow_validate.proves_valid(package, json.loads(package.read_text(encoding="utf-8")))
+    assert [str(p) for p in validate.validate_package(package)] == [
+        f"data/corrections.csv:2:figure_id: {BAND}x is neither in figures nor in release {version} "
+        f'(did you mean "{BAND}"?): a removal is of a figure readers had, so this one removes nothing'
+    ]
