@@ -27,6 +27,9 @@ NO_FIXTURE = {
     "published, the one its readers have (write old_value {})": "needs a recorded release (releases/<version>/), "
     "which edits.json cannot make; test_corrections' "
     "test_validation_refuses_a_correction_that_does_not_start_from_the_released_value records one",
+    "{} is neither in figures nor in release {}{}: a removal is of a figure readers had, so this one removes "
+    "nothing": "needs a recorded release (releases/<version>/), which edits.json cannot make; test_corrections' "
+    "test_validation_refuses_a_misspelt_removal_beside_a_release records one",
     "must be at most {}": "no field in datapackage.json declares a maximum",
     "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
     "names unsafe for SQLite and Datasette (must match {}): {}": "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",
