@@ -1453,12 +1453,18 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
+# The names of the curators' own search tools, which mean nothing to a reader of the log.
+SEARCH_TOOL_WORDS = re.compile(r"\b(?:corpus|corpora|find_string|find_files|find_repos|read_file)\b", re.IGNORECASE)
+
+
 def search_log_problems(search_log, today: date | None = None) -> list[str]:
     """Messages for a platform's ``search_log`` (text or None) that names no day of the calendar
     as YYYY-MM-DD: a record of where newer reports were looked for cannot tell a reader how
     current it is without the day of the search; or that names a day after ``today`` (default:
     ``utc_today()``): no search was made on a day still to come, so the day is mistyped, and the
-    log would pass for fresher than it is. An empty log (None or "") has none."""
+    log would pass for fresher than it is; or that names the curators' search tools
+    (SEARCH_TOOL_WORDS), which a reader of the platform's page cannot follow. An empty log (None
+    or "") has none."""
     if not isinstance(search_log, str) or not search_log:
         return []
     days = [found.group(0) for found in SEARCH_DAY.finditer(search_log) if real_date(*found.groups())]
@@ -1467,14 +1473,22 @@ def search_log_problems(search_log, today: date | None = None) -> list[str]:
             'names no day as YYYY-MM-DD: say when each search was made ("searched on 2026-12-05: ..."), '
             "or a reader cannot tell how current it is"
         ]
+    problems = []
     # ISO days compare as text.
     later = sorted({day for day in days if day > (today or utc_today()).isoformat()})
     if later:
-        return [
+        problems.append(
             f"names {', '.join(later)}, after the day of this validation (UTC): a search is logged once it "
             "is made; write the day each search was made"
-        ]
-    return []
+        )
+    tools = sorted({found.group(0).lower() for found in SEARCH_TOOL_WORDS.finditer(search_log)})
+    if tools:
+        problems.append(
+            f"names the curators' search tools ({', '.join(tools)}): the log is shown to readers on the platform's "
+            "page, so say what was searched as they would find it (the stored web pages, repository files, GitHub "
+            "issue threads, an exact-text search of the stored repository files)"
+        )
+    return problems
 
 
 def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:

@@ -1259,6 +1259,29 @@ def test_a_search_log_naming_no_day_as_iso_is_told_how_to_date_it(log):
 
 
 @pytest.mark.parametrize(
+    ("log", "named"),
+    [
+        ("Searched on 2026-12-05: the pages corpus in English.", "corpus"),
+        ("Searched on 2026-12-05: the code and issues corpora.", "corpora"),
+        ("Searched on 2026-12-05: find_string for 'Law Enforcement Information Requests'.", "find_string"),
+        ("Searched on 2026-12-05: the Code Corpus and read_file.", "corpus, read_file"),
+    ],
+)
+def test_a_search_log_naming_the_curators_tools_is_refused(log, named):
+    (message,) = rules.search_log_problems(log, today=date(2026, 12, 6))
+    assert message.startswith(f"names the curators' search tools ({named})")
+    assert "stored web pages" in message
+
+
+def test_a_search_log_in_a_readers_words_passes_and_corporation_is_no_corpus():
+    log = (
+        "Searched on 2026-12-05: the stored web pages in English and Japanese for LY Corporation's report, "
+        "the stored repository files and GitHub issue threads, and an exact-text search of the stored repository files."
+    )
+    assert rules.search_log_problems(log, today=date(2026, 12, 6)) == []
+
+
+@pytest.mark.parametrize(
     ("metric", "wording", "refused"),
     [
         # A newcomer's "Requests received from Canada" on a Telegram requests_fulfilled figure passed.
