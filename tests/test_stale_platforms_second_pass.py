@@ -1064,3 +1064,24 @@ def test_twitters_20th_report_post_gives_no_count_of_requests_for_user_informati
         real_db, "SELECT value FROM figures WHERE figure_id = 'x-world-2021h2-all-requests_received'"
     )
     assert information_requests < 47572
+
+
+def notes_name(db, source_id, *numbers):
+    """Whether the source's notes name each of the numbers (as written in the source) it leaves out."""
+    ((notes,),) = rows(db, "SELECT notes FROM sources WHERE source_id = ?", source_id)
+    return [number for number in numbers if number not in (notes or "")] == []
+
+
+MILLENNIUMPOST_X_2020H2 = "millenniumpost-2021-07-15-twitter-india-requests"
+
+
+def test_millennium_posts_counts_add_up_and_its_shares_of_the_global_volume_are_explained(real_db):
+    figures = dict(rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", MILLENNIUMPOST_X_2020H2))
+    # "14,561 ... which includes 12,109 routine and 2,452 emergency"; "3,615 requests (3,463 routine ... 152 emergency)".
+    for place, total, routine, emergency in (("world", 14561, 12109, 2452), ("ind", 3615, 3463, 152)):
+        assert figures[f"x-{place}-2020h2-all-requests_received"] == total == routine + emergency
+        assert figures[f"x-{place}-2020h2-legal_process-requests_received"] == routine
+        assert figures[f"x-{place}-2020h2-emergency-requests_received"] == emergency
+    # A country's share of the world's requests is no metric here: named in the notes, never a figure.
+    assert notes_name(real_db, MILLENNIUMPOST_X_2020H2, "25 per cent", "15 per cent", "22 per cent", "17 per cent")
+    assert len(figures) == 7
