@@ -1085,3 +1085,25 @@ def test_millennium_posts_counts_add_up_and_its_shares_of_the_global_volume_are_
     # A country's share of the world's requests is no metric here: named in the notes, never a figure.
     assert notes_name(real_db, MILLENNIUMPOST_X_2020H2, "25 per cent", "15 per cent", "22 per cent", "17 per cent")
     assert len(figures) == 7
+
+
+ELISS_MICROSOFT_2013H1 = "microsoft-2013-lerr-h1-2013-via-eliss"
+
+
+def test_eliss_microsofts_counts_are_figures_and_its_approximate_shares_are_explained(real_db):
+    assert dict(rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", ELISS_MICROSOFT_2013H1)) == {
+        "microsoft-world-2013h1-all-requests_received": 37196,
+        "microsoft-world-2013h1-all-accounts_specified": 66539,
+        "microsoft-world-2013h1-all-percent_requests_content": 2.19,
+        "microsoft-world-2012-all-requests_received": 75378,
+        "microsoft-world-2012-all-accounts_specified": 137424,
+    }
+    # "Approximately 77 percent" and "nearly 21 percent" are the text's approximations, not Microsoft's shares.
+    assert notes_name(real_db, ELISS_MICROSOFT_2013H1, "77 percent", "21 percent", "92 percent", "0.01 percent")
+    assert (
+        rows(
+            real_db,
+            "SELECT figure_id FROM figures WHERE figure_id LIKE 'microsoft-world-2013h1-%' AND value IN (77, 21, 92)",
+        )
+        == []
+    )
