@@ -1107,3 +1107,17 @@ def test_eliss_microsofts_counts_are_figures_and_its_approximate_shares_are_expl
         )
         == []
     )
+
+
+THEHINDU_AMAZON_2020H2 = "thehindu-2021-02-amazon-information-requests-h2-2020"
+
+
+def test_the_hindus_amazon_counts_are_figures_and_its_country_shares_are_explained(real_db):
+    assert dict(rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", THEHINDU_AMAZON_2020H2)) == {
+        "amazon-world-2020h2-all-requests_processed": 27664,
+        "amazon-world-2020h2-all-requests_content_disclosed": 52,
+        "aws-world-2020h2-all-requests_processed": 523,
+        "aws-world-2020h2-all-requests_content_disclosed": 15,
+    }
+    # A country's share of Amazon's requests is no metric here; the notes name each one left out.
+    assert notes_name(real_db, THEHINDU_AMAZON_2020H2, "42%", "18.8%", "11.2%", "11.1%", "75%", "8.4%")
