@@ -1121,3 +1121,35 @@ def test_the_hindus_amazon_counts_are_figures_and_its_country_shares_are_explain
     }
     # A country's share of Amazon's requests is no metric here; the notes name each one left out.
     assert notes_name(real_db, THEHINDU_AMAZON_2020H2, "42%", "18.8%", "11.2%", "11.1%", "75%", "8.4%")
+
+
+GAMONA_MICROSOFT_2013H1 = "gamona-2013-microsoft-transparenzbericht-h1-2013"
+
+
+def test_gamonas_counts_corroborate_microsofts_and_germanys_add_up(real_db):
+    found = corroborated(real_db, GAMONA_MICROSOFT_2013H1)
+    assert found == {
+        "microsoft-world-2013h1-all-requests_received": 37196,
+        "microsoft-world-2012-all-requests_received": 75378,
+        "microsoft-world-2012-all-accounts_specified": 137424,
+        "microsoft-deu-2013h1-all-requests_received": 5185,
+        "microsoft-deu-2013h1-all-accounts_specified": 9670,
+        "microsoft-deu-2013h1-all-requests_non_content_disclosed": 4318,
+        "microsoft-fra-2013h1-all-requests_received": 4379,
+        "microsoft-gbr-2013h1-all-requests_received": 4404,
+        "microsoft-usa-2013h1-all-requests_received": 7014,
+    }
+    # "bei 4318 gab Microsoft die Daten heraus - also über 83 Prozent": of 5185, with Microsoft's
+    # no-data and rejected counts making up the rest ("15,9" and "0,8 Prozent", rounded).
+    germany = dict(
+        rows(
+            real_db,
+            "SELECT metric_id, value FROM figures WHERE figure_id LIKE 'microsoft-deu-2013h1-all-%' AND is_derived = 0",
+        )
+    )
+    assert (
+        germany["requests_non_content_disclosed"] + germany["requests_no_data_found"] + germany["requests_rejected"]
+        == germany["requests_received"]
+    )
+    assert round(100 * germany["requests_no_data_found"] / germany["requests_received"], 1) == 15.9
+    assert notes_name(real_db, GAMONA_MICROSOFT_2013H1, "über 83", "15,9", "0,8")
