@@ -1153,3 +1153,17 @@ def test_gamonas_counts_corroborate_microsofts_and_germanys_add_up(real_db):
     )
     assert round(100 * germany["requests_no_data_found"] / germany["requests_received"], 1) == 15.9
     assert notes_name(real_db, GAMONA_MICROSOFT_2013H1, "über 83", "15,9", "0,8")
+
+
+LIVEMINT_X_2020 = "livemint-2021-07-14-twitter-india-largest-source"
+
+
+def test_mints_two_worldwide_totals_are_a_figure_and_a_corroboration(real_db):
+    # "12,657 and 14561, respectively, during the Jan-Jun and July-December period".
+    assert dict(rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", LIVEMINT_X_2020)) == {
+        "x-world-2020h1-all-requests_received": 12657
+    }
+    assert corroborated(real_db, LIVEMINT_X_2020) == {
+        "x-world-2020h2-all-requests_received": 14561,
+        "x-ind-2020h1-emergency-requests_received": 246,
+    }
