@@ -1167,3 +1167,37 @@ def test_mints_two_worldwide_totals_are_a_figure_and_a_corroboration(real_db):
         "x-world-2020h2-all-requests_received": 14561,
         "x-ind-2020h1-emergency-requests_received": 246,
     }
+
+
+HOTHARDWARE_AMAZON_2020H1 = "hothardware-2020-amazon-transparency-h1-2020"
+HITECHGLITZ_AMAZON_2020H1 = "hitechglitz-2020-amazon-police-requirements-h1-2020"
+
+
+def test_hothardwares_amazon_counts_are_recorded_and_its_computed_shares_explained(real_db):
+    assert corroborated(real_db, HOTHARDWARE_AMAZON_2020H1) == {
+        "amazon-usa-2020h1-subpoena-requests_received": 2416,
+        "amazon-usa-2020h1-search_warrant-requests_received": 543,
+        "amazon-usa-2020h1-court_order-requests_received": 146,
+    }
+    assert dict(
+        rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", HOTHARDWARE_AMAZON_2020H1)
+    ) == {"amazon-intl-2020h1-all-requests_received": 177}
+    # Shares computed by the press from Amazon's response counts, and those counts, which no metric holds.
+    assert notes_name(real_db, HOTHARDWARE_AMAZON_2020H1, "70%", "79%", "74%", "92%", "10 cases")
+    assert (
+        rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'amazon' AND value IN (70, 79, 74, 92)") == []
+    )
+
+
+def test_hitechglitzs_amazon_counts_are_corroborations_but_its_broken_146(real_db):
+    assert corroborated(real_db, HITECHGLITZ_AMAZON_2020H1) == {
+        "amazon-usa-2020h1-subpoena-requests_received": 2416,
+        "amazon-usa-2020h1-search_warrant-requests_received": 543,
+        "amazon-intl-2020h1-all-requests_received": 177,
+    }
+    ((low, high),) = rows(
+        real_db, "SELECT value_low, value_high FROM figures WHERE source_id = ?", HITECHGLITZ_AMAZON_2020H1
+    )
+    assert (low, high) == (0, 249)
+    # Its court orders stand as "1" and "46 court rulings" on two lines: no quote holds 146.
+    assert notes_name(real_db, HITECHGLITZ_AMAZON_2020H1, "46 court rulings", "70%", "92%")
