@@ -1201,3 +1201,23 @@ def test_hitechglitzs_amazon_counts_are_corroborations_but_its_broken_146(real_d
     assert (low, high) == (0, 249)
     # Its court orders stand as "1" and "46 court rulings" on two lines: no quote holds 146.
     assert notes_name(real_db, HITECHGLITZ_AMAZON_2020H1, "46 court rulings", "70%", "92%")
+
+
+CDRINFO_MICROSOFT_2013H2 = "cdrinfo-2014-microsoft-lerr-h2-2013"
+
+
+def test_cdrinfos_microsoft_counts_corroborate_and_its_rounded_shares_and_enterprise_accounts_are_explained(real_db):
+    assert corroborated(real_db, CDRINFO_MICROSOFT_2013H2) == {
+        "microsoft-world-2013h2-all-requests_received": 35083,
+        "microsoft-world-2013h2-all-accounts_specified": 58676,
+        "microsoft-world-2013h2-all-percent_requests_content": 2.32,
+    }
+    assert notes_name(real_db, CDRINFO_MICROSOFT_2013H2, "76 percent", "21 percent", "80 percent", "15 accounts")
+    # The enterprise customers' 15 accounts are no worldwide figure: no request type holds them.
+    assert (
+        rows(
+            real_db,
+            "SELECT figure_id FROM figures WHERE figure_id LIKE 'microsoft-world-2013h2-%' AND value = 15",
+        )
+        == []
+    )
