@@ -1221,3 +1221,24 @@ def test_cdrinfos_microsoft_counts_corroborate_and_its_rounded_shares_and_enterp
         )
         == []
     )
+
+
+THEREGISTER_MICROSOFT_2020H2 = "theregister-2021-04-microsoft-25000-consumer-data-requests"
+
+
+def test_the_registers_shares_rejected_are_figures_and_its_2019_count_a_corroboration(real_db):
+    # "Microsoft rejected 25.81 per cent of requests in the last six months of 2020, up on the 20.14
+    # per cent of the same period in 2019."
+    assert dict(
+        rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", THEREGISTER_MICROSOFT_2020H2)
+    ) == {
+        "microsoft-world-2020h2-legal_process-percent_requests_rejected": 25.81,
+        "microsoft-world-2019h2-legal_process-percent_requests_rejected": 20.14,
+    }
+    assert corroborated(real_db, THEREGISTER_MICROSOFT_2020H2) == {
+        "microsoft-world-2020h2-legal_process-requests_received": 24798,
+        "microsoft-world-2020h1-legal_process-requests_received": 24093,
+        "microsoft-world-2019h2-legal_process-requests_received": 21781,
+    }
+    # Its "almost 25,000" is its own 24,798 approximated: no figure.
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'microsoft' AND value = 25000") == []
