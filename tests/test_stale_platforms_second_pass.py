@@ -1242,3 +1242,19 @@ def test_the_registers_shares_rejected_are_figures_and_its_2019_count_a_corrobor
     }
     # Its "almost 25,000" is its own 24,798 approximated: no figure.
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'microsoft' AND value = 25000") == []
+
+
+TECHREPUBLIC_MICROSOFT_2020H2 = "techrepublic-microsoft-digital-trust-reports-h2-2020"
+
+
+def test_techrepublics_close_to_25_percent_rejected_disagrees_with_the_registers_25_81(real_db):
+    assert rows(
+        real_db,
+        """SELECT d.claimed_value, d.kind, f.value, f.source_id FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id WHERE d.source_id = ?""",
+        TECHREPUBLIC_MICROSOFT_2020H2,
+    ) == [(25, "rounded", 25.81, THEREGISTER_MICROSOFT_2020H2)]
+    assert corroborated(real_db, TECHREPUBLIC_MICROSOFT_2020H2) == {
+        "microsoft-world-2020h2-legal_process-requests_received": 24798,
+        "microsoft-world-2020h1-legal_process-requests_received": 24093,
+    }
