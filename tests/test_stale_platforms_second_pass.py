@@ -1281,3 +1281,18 @@ def test_eweeks_counts_for_both_halves_of_2015_are_corroborations(real_db):
         sum(value for figure_id, value in found.items() if figure_id.endswith("2015h2-all-requests_received")) - 39083
     )
     assert round(100 * five / 39083, 1) == 76.8
+
+
+CLANOFIDIOTS_X_2012H1 = "clanofidiots-2012-first-twitter-transparency-report"
+
+
+def test_the_forum_reposts_japanese_requests_are_a_figure_within_the_worldwide_total(real_db):
+    figures = dict(rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", CLANOFIDIOTS_X_2012H1))
+    # "849 user information requests, 679 of which came from the U.S. government. Officials in Japan
+    # were the second most curious, accounting for 98 requests for user information."
+    assert figures == {
+        "x-world-2012h1-all-requests_received": 849,
+        "x-usa-2012h1-all-requests_received": 679,
+        "x-jpn-2012h1-all-requests_received": 98,
+    }
+    assert figures["x-usa-2012h1-all-requests_received"] + figures["x-jpn-2012h1-all-requests_received"] < 849
