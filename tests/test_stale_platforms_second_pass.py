@@ -205,8 +205,11 @@ def corroborated(db, source_id):
         )
     }
     for figure_id, (value, quote) in found.items():
-        # Thousands as English (1,687) or German (1.687) articles write them.
-        written = {f"{value:,}", f"{value:,}".replace(",", "."), str(value)} if isinstance(value, int) else {str(value)}
+        # Thousands as English (1,687) or German (1.687) articles write them, and decimals (2.19, 2,19).
+        if isinstance(value, int):
+            written = {f"{value:,}", f"{value:,}".replace(",", "."), str(value)}
+        else:
+            written = {str(value), str(value).replace(".", ",")}
         assert any(text in quote for text in written), (figure_id, value, quote)
     return {figure_id: value for figure_id, (value, _) in found.items()}
 
@@ -1296,3 +1299,27 @@ def test_the_forum_reposts_japanese_requests_are_a_figure_within_the_worldwide_t
         "x-jpn-2012h1-all-requests_received": 98,
     }
     assert figures["x-usa-2012h1-all-requests_received"] + figures["x-jpn-2012h1-all-requests_received"] < 849
+
+
+HARDWARELUXX_MICROSOFT_2013H1 = "hardwareluxx-2013-microsoft-transparenzbericht-h1-2013"
+
+
+def test_hardwareluxxs_counts_corroborate_and_its_4319_disagrees_with_microsofts_4318(real_db):
+    assert corroborated(real_db, HARDWARELUXX_MICROSOFT_2013H1) == {
+        "microsoft-world-2013h1-all-requests_received": 37196,
+        "microsoft-world-2013h1-all-accounts_specified": 66539,
+        "microsoft-world-2013h1-all-percent_requests_content": 2.19,
+        "microsoft-world-2012-all-requests_received": 75378,
+        "microsoft-world-2012-all-accounts_specified": 137424,
+        "microsoft-deu-2013h1-all-requests_received": 5185,
+        "microsoft-deu-2013h1-all-accounts_specified": 9670,
+    }
+    ((claimed, kept),) = rows(
+        real_db,
+        """SELECT d.claimed_value, f.value FROM disagreements d JOIN figures f ON f.figure_id = d.figure_id
+           WHERE d.source_id = ?""",
+        HARDWARELUXX_MICROSOFT_2013H1,
+    )
+    # "In 83,3 Prozent der Fälle ... was 4.319 Fällen entspricht": its rounded share of 5.185, one
+    # more than Microsoft's count.
+    assert (claimed, kept) == (4319, 4318) and round(0.833 * 5185) == claimed
