@@ -1323,3 +1323,28 @@ def test_hardwareluxxs_counts_corroborate_and_its_4319_disagrees_with_microsofts
     # "In 83,3 Prozent der Fälle ... was 4.319 Fällen entspricht": its rounded share of 5.185, one
     # more than Microsoft's count.
     assert (claimed, kept) == (4319, 4318) and round(0.833 * 5185) == claimed
+
+
+MEDIANAMA_X_INDIA_2020H1 = "medianama-2021-01-twitter-india-information-requests-h1-2020"
+
+
+def test_medianamas_india_counts_for_the_half_before_are_figures(real_db):
+    figures = dict(
+        rows(
+            real_db,
+            "SELECT figure_id, value FROM figures WHERE source_id = ? AND year = 2019",
+            MEDIANAMA_X_INDIA_2020H1,
+        )
+    )
+    # "more than thrice the amount of requests (789) sent in July-December 2019"; "6,346 accounts
+    # were specified, an increase of 120% from 2,873 accounts in the previous period".
+    assert figures == {"x-ind-2019h2-all-requests_received": 789, "x-ind-2019h2-all-accounts_specified": 2873}
+    ((requests_2020h1,),) = rows(
+        real_db, "SELECT value FROM figures WHERE figure_id = 'x-ind-2020h1-all-requests_received'"
+    )
+    assert requests_2020h1 > 3 * figures["x-ind-2019h2-all-requests_received"]
+    ((accounts_2020h1,),) = rows(
+        real_db, "SELECT value FROM figures WHERE figure_id = 'x-ind-2020h1-all-accounts_specified'"
+    )
+    # "an increase of 120%": 6,346 on 2,873 is 120.9%, cut to the whole per cent.
+    assert int(100 * (accounts_2020h1 / figures["x-ind-2019h2-all-accounts_specified"] - 1)) == 120
