@@ -1348,3 +1348,30 @@ def test_medianamas_india_counts_for_the_half_before_are_figures(real_db):
     )
     # "an increase of 120%": 6,346 on 2,873 is 120.9%, cut to the whole per cent.
     assert int(100 * (accounts_2020h1 / figures["x-ind-2019h2-all-accounts_specified"] - 1)) == 120
+
+
+REDDIT_2014_PRESS = {
+    "techi-reddit-first-transparency-report-2014": {
+        "reddit-world-2014-all_with_civil-percent_requests_complied": 58,
+    },
+    "thehill-reddit-complies-government-subpoenas-2014": {
+        "reddit-world-2014-all_with_civil-requests_received": 55,
+        "meta-usa-2014h1-all-requests_received": 15433,
+    },
+}
+
+
+@pytest.mark.parametrize("source_id", sorted(REDDIT_2014_PRESS))
+def test_reddits_2014_press_counts_corroborate_one_another(real_db, source_id):
+    assert corroborated(real_db, source_id) == REDDIT_2014_PRESS[source_id]
+
+
+def test_silicon_republics_55_individuals_and_17_subpoenas_are_no_figures(real_db):
+    # Reddit's 55 are requests for 78 accounts; the 17 answered subpoenas are of a count the press disputes.
+    assert dict(
+        rows(
+            real_db,
+            "SELECT metric_id, value FROM figures WHERE platform_id = 'reddit' AND year = 2014 AND is_derived = 0",
+        )
+    ) == {"requests_received": 55, "accounts_specified": 78, "percent_requests_complied": 58}
+    assert notes_name(real_db, "siliconrepublic-reddit-complied-government-data-requests-2014", "55 individuals", "17")
