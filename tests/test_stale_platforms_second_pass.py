@@ -1375,3 +1375,15 @@ def test_silicon_republics_55_individuals_and_17_subpoenas_are_no_figures(real_d
         )
     ) == {"requests_received": 55, "accounts_specified": 78, "percent_requests_complied": 58}
     assert notes_name(real_db, "siliconrepublic-reddit-complied-government-data-requests-2014", "55 individuals", "17")
+
+
+TECHOSTA_X_INDIA_2017H2 = "techosta-2018-twitter-india-h2-2017"
+
+
+def test_techostas_january_june_2017_count_corroborates_twitters_file(real_db):
+    # "315 Twitter account information requests, up from 261 made during the January-June period".
+    assert corroborated(real_db, TECHOSTA_X_INDIA_2017H2) == {"x-ind-2017h1-all-requests_received": 261}
+    assert dict(rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", TECHOSTA_X_INDIA_2017H2)) == {
+        "x-ind-2017h2-all-requests_received": 315,
+        "x-ind-2017h2-all-percent_requests_some_data": 15,
+    }
