@@ -1405,3 +1405,25 @@ def test_zdnets_us_and_uk_counts_of_january_june_2015_corroborate_the_extraction
         real_db, "SELECT value FROM figures WHERE figure_id = 'microsoft-usa-2015h1-all-requests_content_disclosed'"
     )
     assert int(100 * content / 5940) == 11 and round(100 * content / 5940, 2) == 11.63
+
+
+ZDNET_MICROSOFT_US_2020 = "zdnet-microsoft-us-law-enforcement-requests-2020"
+
+
+def test_zdnets_us_halves_of_2020_corroborate_and_its_year_total_is_the_builds_sum(real_db):
+    found = corroborated(real_db, ZDNET_MICROSOFT_US_2020)
+    # "5,682 legal requests ... 5,507 requests ... for a total of 11,189 for the year".
+    assert {figure_id: value for figure_id, value in found.items() if figure_id.startswith("microsoft-usa-")} == {
+        "microsoft-usa-2020h2-legal_process-requests_received": 5682,
+        "microsoft-usa-2020h1-legal_process-requests_received": 5507,
+        "microsoft-usa-2020-legal_process-requests_received-derived": 11189,
+    }
+    halves = (
+        found["microsoft-usa-2020h1-legal_process-requests_received"]
+        + found["microsoft-usa-2020h2-legal_process-requests_received"]
+    )
+    assert found["microsoft-usa-2020-legal_process-requests_received-derived"] == halves
+    assert rows(
+        real_db,
+        "SELECT is_derived FROM figures WHERE figure_id = 'microsoft-usa-2020-legal_process-requests_received-derived'",
+    ) == [(1,)]
