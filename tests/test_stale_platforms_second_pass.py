@@ -1427,3 +1427,38 @@ def test_zdnets_us_halves_of_2020_corroborate_and_its_year_total_is_the_builds_s
         real_db,
         "SELECT is_derived FROM figures WHERE figure_id = 'microsoft-usa-2020-legal_process-requests_received-derived'",
     ) == [(1,)]
+
+
+INQUIRER_MICROSOFT_2017H2 = "theinquirer-2018-04-23-microsoft-gov-data-requests-2017"
+REGISTER_MICROSOFT_2017H2 = "theregister-2018-04-20-microsoft-government-requests-all-time-low"
+
+
+def test_the_inquirers_microsoft_shares_of_2017_are_figures_that_leave_room_for_no_data(real_db):
+    shares = dict(rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", INQUIRER_MICROSOFT_2017H2))
+    assert shares == {
+        "microsoft-world-2017h2-legal_process-percent_requests_rejected": 17.41,
+        "microsoft-world-2017h1-legal_process-percent_requests_rejected": 16.63,
+        "microsoft-world-2017h2-legal_process-percent_requests_non_content": 61.35,
+        "microsoft-world-2017h2-legal_process-percent_requests_content": 3.93,
+    }
+    # The article calls 61.35 a share of the cases complied with; as shares of all requests, the
+    # three leave 17.31 per cent for no data found, and its "83 per cent" is 100 less the 17.41.
+    second_half = [value for figure_id, value in shares.items() if "2017h2" in figure_id]
+    assert round(100 - sum(second_half), 2) == 17.31
+    assert round(100 - shares["microsoft-world-2017h2-legal_process-percent_requests_rejected"]) == 83
+
+
+def test_the_register_and_the_inquirer_corroborate_microsofts_july_december_2017_counts(real_db):
+    both = {
+        "microsoft-world-2017h2-legal_process-requests_received": 22939,
+        "microsoft-usa-2017h2-legal_process-requests_received": 3984,
+    }
+    assert corroborated(real_db, REGISTER_MICROSOFT_2017H2) == {
+        **both,
+        "microsoft-world-2017h2-legal_process-percent_requests_rejected": 17.41,
+    }
+    assert corroborated(real_db, INQUIRER_MICROSOFT_2017H2) == {
+        **both,
+        "microsoft-world-2017h2-legal_process-accounts_specified": 40181,
+        "google-world-2017h1-all-requests_received": 48941,
+    }
