@@ -1462,3 +1462,39 @@ def test_the_register_and_the_inquirer_corroborate_microsofts_july_december_2017
         "microsoft-world-2017h2-legal_process-accounts_specified": 40181,
         "google-world-2017h1-all-requests_received": 48941,
     }
+
+
+AMAZON_2020H2_COPIES = {
+    "cnet-2021-02-amazon-record-user-data-requests": {
+        "amazon-world-2020h2-all-requests_processed": 27664,
+        "amazon-world-2020h2-all-requests_content_disclosed": 52,
+        "aws-world-2020h2-all-requests_processed": 523,
+    },
+    "allglobalnews-amazon-requests-spiked-800-2020": {
+        "amazon-world-2020h2-all-requests_content_disclosed": 52,
+        "aws-world-2020h2-all-requests_processed": 523,
+        "aws-world-2020h2-all-requests_content_disclosed": 15,
+    },
+    "thetechportal-2021-02-01-amazon-27664-demands-h2-2020": {
+        "amazon-world-2020h2-all-requests_processed": 27664,
+        "amazon-world-2020h2-all-requests_content_disclosed": 52,
+        "aws-world-2020h2-all-requests_processed": 523,
+        "aws-world-2020h2-all-requests_content_disclosed": 15,
+    },
+}
+
+
+@pytest.mark.parametrize("source_id", sorted(AMAZON_2020H2_COPIES))
+def test_the_copies_of_techcrunchs_amazon_july_december_2020_counts_corroborate(real_db, source_id):
+    assert corroborated(real_db, source_id) == AMAZON_2020H2_COPIES[source_id]
+
+
+def test_the_3222_for_january_june_2020_is_no_total_of_amazons(real_db):
+    # Amazon gave no total for January-June 2020; 3,222 is TechCrunch's, which two copies repeat.
+    assert rows(
+        real_db, "SELECT source_id, figure_id FROM disagreements WHERE claimed_value = 3222 ORDER BY source_id"
+    ) == [
+        ("allglobalnews-amazon-requests-spiked-800-2020", None),
+        ("thetechportal-2021-02-01-amazon-27664-demands-h2-2020", None),
+    ]
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'amazon' AND value IN (3222, 3282)") == []
