@@ -205,9 +205,10 @@ def corroborated(db, source_id):
         )
     }
     for figure_id, (value, quote) in found.items():
-        # Thousands as English (1,687) or German (1.687) articles write them, and decimals (2.19, 2,19).
+        # Thousands as English (1,687), German (1.687) or Swiss (1’687) articles write them, and
+        # decimals (2.19, 2,19).
         if isinstance(value, int):
-            written = {f"{value:,}", f"{value:,}".replace(",", "."), str(value)}
+            written = {f"{value:,}", f"{value:,}".replace(",", "."), f"{value:,}".replace(",", "’"), str(value)}
         else:
             written = {str(value), str(value).replace(".", ",")}
         assert any(text in quote for text in written), (figure_id, value, quote)
@@ -1498,3 +1499,40 @@ def test_the_3222_for_january_june_2020_is_no_total_of_amazons(real_db):
         ("thetechportal-2021-02-01-amazon-27664-demands-h2-2020", None),
     ]
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'amazon' AND value IN (3222, 3282)") == []
+
+
+PROTON_PRESS = {
+    "weeklynewsreview-2023-08-19-proton-5957": {
+        "proton-world-2022-all-requests_complied": 5957,
+        "proton-world-2021-all-requests_complied": 4920,
+    },
+    "tarnkappe-2025-proton-transparenzbericht-2024": {
+        "proton-world-2018-all-requests_received": 340,
+        "proton-world-2019-all-requests_received": 1594,
+        "proton-world-2020-all-requests_received": 3767,
+    },
+    "steigerlegal-2025-07-28-proton-transparenzbericht-2024": {
+        "proton-world-2018-all-requests_received": 340,
+        "proton-world-2019-all-requests_received": 1594,
+        "proton-world-2020-all-requests_received": 3767,
+        "proton-world-2024-all-requests_received": 11023,
+    },
+}
+
+
+@pytest.mark.parametrize("source_id", sorted(PROTON_PRESS))
+def test_the_presss_earlier_proton_counts_corroborate_protons_page(real_db, source_id):
+    assert corroborated(real_db, source_id) == PROTON_PRESS[source_id]
+
+
+def test_protons_2024_rise_is_the_presss_rounded_72_percent(real_db):
+    received = dict(
+        rows(
+            real_db,
+            "SELECT year, value FROM figures WHERE platform_id = 'proton' AND metric_id = 'requests_received'"
+            " AND year IN (2023, 2024) AND is_derived = 0",
+        )
+    )
+    # "rund 72 Prozent mehr" than 2023: 11,023 on 6,378 is 72.8%, cut rather than rounded, so no figure.
+    rise = 100 * (received[2024] / received[2023] - 1)
+    assert int(rise) == 72 and round(rise) == 73
