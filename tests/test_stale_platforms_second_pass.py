@@ -1536,3 +1536,21 @@ def test_protons_2024_rise_is_the_presss_rounded_72_percent(real_db):
     # "rund 72 Prozent mehr" than 2023: 11,023 on 6,378 is 72.8%, cut rather than rounded, so no figure.
     rise = 100 * (received[2024] / received[2023] - 1)
     assert int(rise) == 72 and round(rise) == 73
+
+
+NEWSY_MAILBOX_2025 = "newsy-today-2026-mailbox-transparency-report-2025"
+
+
+def test_newsy_todays_mailbox_counts_corroborate_and_its_answered_56_is_no_figure(real_db):
+    found = corroborated(real_db, NEWSY_MAILBOX_2025)
+    assert found == {
+        "mailbox_org-world-2025-all-requests_received": 74,
+        "mailbox_org-world-2025-all-requests_rejected": 18,
+    }
+    # "a total of 56 requests being answered. However, 18 requests ... were rejected": 56 + 18 = 74.
+    assert (
+        found["mailbox_org-world-2025-all-requests_received"] - found["mailbox_org-world-2025-all-requests_rejected"]
+        == 56
+    )
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'mailbox_org' AND value = 56") == []
+    assert notes_name(real_db, NEWSY_MAILBOX_2025, "56", "63", "27", "15")
