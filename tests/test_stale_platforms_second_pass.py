@@ -1170,6 +1170,9 @@ def test_mints_two_worldwide_totals_are_a_figure_and_a_corroboration(real_db):
     assert corroborated(real_db, LIVEMINT_X_2020) == {
         "x-world-2020h2-all-requests_received": 14561,
         "x-ind-2020h1-emergency-requests_received": 246,
+        "x-ind-2020h2-all-requests_received": 3615,
+        "x-ind-2020h2-legal_process-requests_received": 3463,
+        "x-ind-2020h2-emergency-requests_received": 152,
     }
 
 
@@ -1554,3 +1557,34 @@ def test_newsy_todays_mailbox_counts_corroborate_and_its_answered_56_is_no_figur
     )
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'mailbox_org' AND value = 56") == []
     assert notes_name(real_db, NEWSY_MAILBOX_2025, "56", "63", "27", "15")
+
+
+X_INDIA_2020H2_PRESS = {
+    LIVEMINT_X_2020: {
+        "x-world-2020h2-all-requests_received": 14561,
+        "x-ind-2020h2-all-requests_received": 3615,
+        "x-ind-2020h2-legal_process-requests_received": 3463,
+        "x-ind-2020h2-emergency-requests_received": 152,
+    },
+    "scroll-2021-07-twitter-india-most-information-requests": {
+        "x-ind-2020h2-legal_process-requests_received": 3463,
+        "x-ind-2020h2-emergency-requests_received": 152,
+    },
+    "yahoo-in-2021-07-india-overtakes-us-twitter-requests": {"x-world-2020h2-all-requests_received": 14561},
+}
+
+
+@pytest.mark.parametrize("source_id", sorted(X_INDIA_2020H2_PRESS))
+def test_the_presss_india_counts_of_july_december_2020_corroborate(real_db, source_id):
+    found = corroborated(real_db, source_id)
+    assert {figure_id: value for figure_id, value in found.items() if "2020h2" in figure_id} == X_INDIA_2020H2_PRESS[
+        source_id
+    ]
+
+
+def test_yahoos_worldwide_accounts_of_july_december_2020_are_a_figure(real_db):
+    # "14,561 requests for information on 51,584 accounts globally in the six-month period".
+    assert rows(
+        real_db,
+        "SELECT figure_id, value FROM figures WHERE source_id = 'yahoo-in-2021-07-india-overtakes-us-twitter-requests'",
+    ) == [("x-world-2020h2-all-accounts_specified", 51584)]
