@@ -1588,3 +1588,12 @@ def test_yahoos_worldwide_accounts_of_july_december_2020_are_a_figure(real_db):
         real_db,
         "SELECT figure_id, value FROM figures WHERE source_id = 'yahoo-in-2021-07-india-overtakes-us-twitter-requests'",
     ) == [("x-world-2020h2-all-accounts_specified", 51584)]
+
+
+def test_posteos_2017_press_counts_by_authority_and_lawfulness_are_no_figures(real_db):
+    # "Von den insgesamt 48 Anfragen kamen 44 von Strafverfolgungsbehörden und vier von Nachrichtendiensten."
+    assert rows(
+        real_db, "SELECT figure_id, value FROM figures WHERE platform_id = 'posteo' AND year = 2017 AND is_derived = 0"
+    ) == [("posteo-world-2017-all-requests_received", 48)]
+    assert notes_name(real_db, "netzpolitik-2018-posteo-verpflichtende-transparenzberichte", "44", "18", "42 Prozent")
+    assert notes_name(real_db, "heise-2018-01-posteo-transparenzbericht-2017", "15 Prozent", "42 Prozent")
