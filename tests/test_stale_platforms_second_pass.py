@@ -1597,3 +1597,10 @@ def test_posteos_2017_press_counts_by_authority_and_lawfulness_are_no_figures(re
     ) == [("posteo-world-2017-all-requests_received", 48)]
     assert notes_name(real_db, "netzpolitik-2018-posteo-verpflichtende-transparenzberichte", "44", "18", "42 Prozent")
     assert notes_name(real_db, "heise-2018-01-posteo-transparenzbericht-2017", "15 Prozent", "42 Prozent")
+
+
+def test_android_polices_country_counts_of_unknown_scope_are_no_figures(real_db):
+    # The paragraph calls Twitter's 47,572 removal demands information requests (a recorded
+    # disagreement); its country counts beside them are of unknown scope.
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'x' AND value = 634") == []
+    assert notes_name(real_db, "androidpolice-2022-07-twitter-account-data-requests", "634", "69%")
