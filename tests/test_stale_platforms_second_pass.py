@@ -1604,3 +1604,17 @@ def test_android_polices_country_counts_of_unknown_scope_are_no_figures(real_db)
     # disagreement); its country counts beside them are of unknown scope.
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'x' AND value = 634") == []
     assert notes_name(real_db, "androidpolice-2022-07-twitter-account-data-requests", "634", "69%")
+
+
+TECHTIMES_REDDIT_2014 = "techtimes-2015-01-31-reddit-first-transparency-report"
+
+
+def test_tech_times_reddit_total_corroborates_and_its_42_percent_is_the_complement(real_db):
+    assert corroborated(real_db, TECHTIMES_REDDIT_2014) == {"reddit-world-2014-all_with_civil-requests_received": 55}
+    ((complied,),) = rows(
+        real_db,
+        "SELECT value FROM figures WHERE figure_id = 'reddit-world-2014-all_with_civil-percent_requests_complied'",
+    )
+    # "refused 42 percent of all government and civil requests": 100 less the 58% complied with.
+    assert 100 - complied == 42
+    assert notes_name(real_db, TECHTIMES_REDDIT_2014, "29", "17", "31,968")
