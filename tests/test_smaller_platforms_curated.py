@@ -447,3 +447,36 @@ def test_a_stored_copy_read_only_in_part_is_not_said_to_end_there(real_db):
     assert len(notes) == 4
     for key, note in notes.items():
         assert "could be read" in note and "stored text ends" not in note, key
+
+
+SIGNPOST_2025_10 = "signpost-2025-10-02-news-and-notes-wmf-transparency"
+
+
+def test_signposts_worded_and_unscoped_counts_rest_on_no_figure(real_db):
+    # Its "only one" account affected and one request granted of January-June 2025 are the
+    # Foundation's own 1 and 1, in words; its 8 Indian "government requests" and the other
+    # platforms' counts of an unnamed half-year are no figure of this dataset.
+    own = dict(
+        rows(
+            real_db,
+            "SELECT metric_id, value FROM figures WHERE platform_id = 'wikimedia' AND jurisdiction_id = 'WORLD'"
+            " AND period_label = '2025h1' AND metric_id IN ('accounts_affected', 'requests_fulfilled')",
+        )
+    )
+    assert own == {"accounts_affected": 1, "requests_fulfilled": 1}
+    assert (
+        rows(
+            real_db,
+            "SELECT figure_id FROM figures WHERE platform_id = 'wikimedia' AND jurisdiction_id = 'IND' AND year = 2025",
+        )
+        == []
+    )
+    assert (
+        rows(
+            real_db,
+            "SELECT figure_id FROM figures WHERE source_id = ? AND (platform_id != 'wikimedia' OR value IN (8, 20, 723))",
+            SIGNPOST_2025_10,
+        )
+        == []
+    )
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", SIGNPOST_2025_10) == [(21,)]
