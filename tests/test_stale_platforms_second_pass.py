@@ -1622,3 +1622,26 @@ def test_tech_times_reddit_total_corroborates_and_its_42_percent_is_the_compleme
     # 31,698, so the transposed number is no figure.
     assert rows(real_db, "SELECT figure_id FROM figures WHERE source_id = ?", TECHTIMES_REDDIT_2014) == []
     assert notes_name(real_db, TECHTIMES_REDDIT_2014, "31,968", "31,698")
+
+
+INDIANEXPRESS_TIKTOK_2019H1 = "indianexpress-2020-01-03-tiktok-first-transparency-report"
+
+
+def test_indian_express_worded_and_approximate_india_counts_are_firstposts_figures_not_its_corroborations(real_db):
+    # "eight emergency requests" (in words) and "around 47 per cent" (an approximation) agree with
+    # TikTok's table, whose figures rest on Firstpost; the article corroborates neither.
+    kept = dict(
+        rows(
+            real_db,
+            "SELECT figure_id, value FROM figures WHERE source_id = ? AND figure_id IN (?, ?)",
+            FIRSTPOST_TIKTOK_2019H1,
+            "tiktok-ind-2019h1-emergency-requests_received",
+            "tiktok-ind-2019h1-all-percent_requests_some_data",
+        )
+    )
+    assert kept == {
+        "tiktok-ind-2019h1-emergency-requests_received": 8,
+        "tiktok-ind-2019h1-all-percent_requests_some_data": 47,
+    }
+    assert set(corroborated(real_db, INDIANEXPRESS_TIKTOK_2019H1)).isdisjoint(kept)
+    assert len(corroborated(real_db, INDIANEXPRESS_TIKTOK_2019H1)) == 7
