@@ -1645,3 +1645,44 @@ def test_indian_express_worded_and_approximate_india_counts_are_firstposts_figur
     }
     assert set(corroborated(real_db, INDIANEXPRESS_TIKTOK_2019H1)).isdisjoint(kept)
     assert len(corroborated(real_db, INDIANEXPRESS_TIKTOK_2019H1)) == 7
+
+
+SAMAJWEEKLY_APPLE_2018H2 = "samajweekly-2019-apple-india-h2-2018"
+
+
+def test_samajweeklys_india_counts_of_july_december_2018_are_corroborations_and_its_devices_requests(real_db):
+    # "28 financial identifiers, 18 accounts and 8 emergency requests" are Apple's own for India.
+    assert {
+        figure_id: value
+        for figure_id, value in corroborated(real_db, SAMAJWEEKLY_APPLE_2018H2).items()
+        if figure_id.startswith("apple-ind-")
+    } == {
+        "apple-ind-2018h2-device-percent_requests_some_data": 47,
+        "apple-ind-2018h2-emergency-percent_requests_some_data": 75,
+        "apple-ind-2018h2-financial_identifier-percent_requests_some_data": 57,
+        "apple-ind-2018h2-financial_identifier-identifiers_specified": 28,
+        "apple-ind-2018h2-account-accounts_specified": 18,
+        "apple-ind-2018h2-emergency-requests_received": 8,
+    }
+    # Its "49 devices", "27 devices" and "(23 devices)" are Apple's device requests, which name
+    # far more devices: the disagreements keep the requests.
+    claimed = rows(
+        real_db,
+        """SELECT d.claimed_value, f.metric_id, f.value, d.kind FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id WHERE d.source_id = ? ORDER BY d.claimed_value""",
+        SAMAJWEEKLY_APPLE_2018H2,
+    )
+    assert claimed == [
+        (23, "requests_fulfilled", 23, "swapped_requests_users"),
+        (27, "requests_received", 27, "swapped_requests_users"),
+        (49, "requests_received", 49, "swapped_requests_users"),
+    ]
+    devices = dict(
+        rows(
+            real_db,
+            "SELECT period_label, value FROM figures WHERE figure_id IN (?, ?)",
+            "apple-ind-2018h1-device-identifiers_specified",
+            "apple-ind-2018h2-device-identifiers_specified",
+        )
+    )
+    assert devices == {"2018h1": 379, "2018h2": 267}
