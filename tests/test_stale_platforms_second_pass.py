@@ -1686,3 +1686,20 @@ def test_samajweeklys_india_counts_of_july_december_2018_are_corroborations_and_
         )
     )
     assert devices == {"2018h1": 379, "2018h2": 267}
+
+
+TIMESOFINDIA_GOOGLE_2017H1 = "timesofindia-2017-google-user-data-requests-h1-2017"
+
+
+def test_times_of_indias_2075_indian_requests_with_data_is_its_arithmetic_and_no_figure(real_db):
+    india = dict(
+        rows(
+            real_db,
+            "SELECT metric_id, value FROM figures WHERE source_id = ? AND jurisdiction_id = 'IND'",
+            TIMESOFINDIA_GOOGLE_2017H1,
+        )
+    )
+    assert india == {"requests_received": 3843, "accounts_specified": 6343, "percent_requests_some_data": 54}
+    # "Google produced some data for 2,075, or 54%": Google gives the share, the count is 54% of 3,843.
+    assert round(india["requests_received"] * india["percent_requests_some_data"] / 100) == 2075
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'google' AND value = 2075") == []
