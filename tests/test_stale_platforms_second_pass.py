@@ -1703,3 +1703,21 @@ def test_times_of_indias_2075_indian_requests_with_data_is_its_arithmetic_and_no
     # "Google produced some data for 2,075, or 54%": Google gives the share, the count is 54% of 3,843.
     assert round(india["requests_received"] * india["percent_requests_some_data"] / 100) == 2075
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'google' AND value = 2075") == []
+
+
+INDIANEXPRESS_APPLE_2018H1 = "indianexpress-2018-12-25-apple-transparency-india"
+
+
+def test_indian_expresss_approximate_identifier_counts_of_january_june_2018_corroborate_nothing(real_db):
+    # "around 379 identifiers" and "over 3,199 identifiers": Apple's own are 379 and 3,199.
+    identifiers = dict(
+        rows(
+            real_db,
+            "SELECT request_type_id, value FROM figures WHERE jurisdiction_id = 'IND' AND period_label = '2018h1'"
+            " AND platform_id = 'apple' AND metric_id = 'identifiers_specified'",
+        )
+    )
+    assert identifiers == {"device": 379, "financial_identifier": 3199}
+    corroborations = corroborated(real_db, INDIANEXPRESS_APPLE_2018H1)
+    assert not any(figure_id.endswith("-identifiers_specified") for figure_id in corroborations)
+    assert len(corroborations) == 6
