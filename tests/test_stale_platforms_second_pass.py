@@ -1721,3 +1721,23 @@ def test_indian_expresss_approximate_identifier_counts_of_january_june_2018_corr
     corroborations = corroborated(real_db, INDIANEXPRESS_APPLE_2018H1)
     assert not any(figure_id.endswith("-identifiers_specified") for figure_id in corroborations)
     assert len(corroborations) == 6
+
+
+STAYUPD8TED_APPLE_2018H1 = "stayupd8ted-2018-12-apple-report-h1-2018"
+
+
+def test_stayupd8teds_us_account_requests_are_a_corroboration_and_its_financial_identifiers_requests(real_db):
+    corroborations = corroborated(real_db, STAYUPD8TED_APPLE_2018H1)
+    assert corroborations["apple-usa-2018h1-account-requests_received"] == 2397
+    assert len(corroborations) == 5
+    # "asked for 918 financial identifiers": 918 is Apple's count of requests, naming 14,556 identifiers.
+    assert rows(
+        real_db,
+        """SELECT d.claimed_value, d.kind, f.metric_id, f.value FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id WHERE d.source_id = ?""",
+        STAYUPD8TED_APPLE_2018H1,
+    ) == [(918, "swapped_requests_users", "requests_received", 918)]
+    assert rows(
+        real_db,
+        "SELECT value FROM figures WHERE figure_id = 'apple-usa-2018h1-financial_identifier-identifiers_specified'",
+    ) == [(14556,)]
