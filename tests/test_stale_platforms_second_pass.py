@@ -1741,3 +1741,21 @@ def test_stayupd8teds_us_account_requests_are_a_corroboration_and_its_financial_
         real_db,
         "SELECT value FROM figures WHERE figure_id = 'apple-usa-2018h1-financial_identifier-identifiers_specified'",
     ) == [(14556,)]
+
+
+DAILYTECHFEED_APPLE_PUSH = "thedailytechfeed-2025-apple-push-requests"
+
+
+def test_daily_tech_feeds_country_list_for_july_december_2023_is_corroborations(real_db):
+    corroborations = corroborated(real_db, DAILYTECHFEED_APPLE_PUSH)
+    assert {figure_id: value for figure_id, value in corroborations.items() if "-2023h2-" in figure_id} == {
+        "apple-usa-2023h2-push_token-requests_received": 99,
+        "apple-usa-2023h2-push_token-identifiers_specified": 345,
+        "apple-usa-2023h2-push_token-requests_fulfilled": 65,
+        "apple-gbr-2023h2-push_token-requests_received": 123,
+        "apple-gbr-2023h2-push_token-requests_fulfilled": 111,
+    }
+    # Germany's "five of its requests", in words, is Apple's 5 for the same half.
+    assert rows(
+        real_db, "SELECT value FROM figures WHERE figure_id = 'apple-deu-2023h2-push_token-requests_fulfilled'"
+    ) == [(5,)]
