@@ -211,6 +211,14 @@ def corroborated(db, source_id):
             written = {f"{value:,}", f"{value:,}".replace(",", "."), f"{value:,}".replace(",", "’"), str(value)}
         else:
             written = {str(value), str(value).replace(".", ",")}
+
+        # Thousands as English (1,687) or German (1.687) articles write them; decimals with a point
+        # or, as Russian and German articles write them, a comma (76,7).
+        written = (
+            {f"{value:,}", f"{value:,}".replace(",", "."), str(value)}
+            if isinstance(value, int)
+            else {str(value), str(value).replace(".", ",")}
+        )
         assert any(text in quote for text in written), (figure_id, value, quote)
     return {figure_id: value for figure_id, (value, _) in found.items()}
 
@@ -1759,3 +1767,22 @@ def test_daily_tech_feeds_country_list_for_july_december_2023_is_corroborations(
     assert rows(
         real_db, "SELECT value FROM figures WHERE figure_id = 'apple-deu-2023h2-push_token-requests_fulfilled'"
     ) == [(5,)]
+
+
+JNEWS_GEORGIA = "jnews-2025-05-03-meta-georgia-requests"
+
+
+def test_jnews_georgian_share_of_january_june_2023_is_a_corroboration_beside_its_swapped_149(real_db):
+    corroborations = corroborated(real_db, JNEWS_GEORGIA)
+    assert corroborations == {
+        "meta-geo-2024h1-all-requests_received": 30,
+        "meta-geo-2024h1-all-accounts_specified": 47,
+        "meta-geo-2024h1-all-percent_requests_some_data": 76.7,
+        "meta-geo-2023h1-all-percent_requests_some_data": 93.62,
+    }
+    # The same sentence's 149 "запросов" is the 149 users/accounts of Meta's table (47 requests).
+    assert rows(
+        real_db,
+        "SELECT metric_id, value FROM figures WHERE figure_id LIKE 'meta-geo-2023h1-all-%' AND metric_id != 'percent_requests_some_data'"
+        " ORDER BY metric_id",
+    ) == [("accounts_specified", 149), ("requests_received", 47)]
