@@ -1786,3 +1786,34 @@ def test_jnews_georgian_share_of_january_june_2023_is_a_corroboration_beside_its
         "SELECT metric_id, value FROM figures WHERE figure_id LIKE 'meta-geo-2023h1-all-%' AND metric_id != 'percent_requests_some_data'"
         " ORDER BY metric_id",
     ) == [("accounts_specified", 149), ("requests_received", 47)]
+
+
+INDIAREPORTING_META_2020H2 = "indiareporting-2021-05-20-facebook-india-h2-2020"
+
+
+def test_india_reportings_whole_number_share_for_july_december_2020_is_no_figure(real_db):
+    # "in 52% of cases, some data was presented": Meta gives two decimals, so 52 may be rounded.
+    recorded = dict(
+        rows(
+            real_db,
+            "SELECT figure_id, value FROM figures WHERE source_id = ? AND is_derived = 0",
+            INDIAREPORTING_META_2020H2,
+        )
+    )
+    assert recorded == {
+        "meta-ind-2020h2-all-accounts_specified": 62754,
+        "meta-ind-2020h2-all-requests_received": 40300,
+        "meta-ind-2020h2-emergency-requests_received": 2435,
+        "meta-ind-2020h2-legal_process-requests_received": 37865,
+    }
+    assert (
+        recorded["meta-ind-2020h2-legal_process-requests_received"]
+        + recorded["meta-ind-2020h2-emergency-requests_received"]
+        == recorded["meta-ind-2020h2-all-requests_received"]
+    )
+    assert (
+        rows(
+            real_db, "SELECT figure_id FROM figures WHERE figure_id = 'meta-ind-2020h2-all-percent_requests_some_data'"
+        )
+        == []
+    )
