@@ -1817,3 +1817,20 @@ def test_india_reportings_whole_number_share_for_july_december_2020_is_no_figure
         )
         == []
     )
+
+
+BFMTV_TELEGRAM_2024Q3 = "bfmtv-2024-10-03-telegram-requetes-france"
+
+
+def test_bfmtvs_worded_second_quarter_and_its_rise_are_no_corroboration(real_db):
+    fulfilled = dict(
+        rows(
+            real_db,
+            "SELECT period_label, value FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'FRA'"
+            " AND metric_id = 'requests_fulfilled' AND period_label IN ('2024q1', '2024q2', '2024q3')",
+        )
+    )
+    assert fulfilled == {"2024q1": 4, "2024q2": 6, "2024q3": 210}
+    # "une hausse de 5.150%" is the article's own: from 4 in the first quarter to 210 in the third.
+    assert (fulfilled["2024q3"] - fulfilled["2024q1"]) * 100 / fulfilled["2024q1"] == 5150
+    assert "telegram-fra-2024q2-ip_or_phone-requests_fulfilled" not in corroborated(real_db, BFMTV_TELEGRAM_2024Q3)
