@@ -1834,3 +1834,18 @@ def test_bfmtvs_worded_second_quarter_and_its_rise_are_no_corroboration(real_db)
     # "une hausse de 5.150%" is the article's own: from 4 in the first quarter to 210 in the third.
     assert (fulfilled["2024q3"] - fulfilled["2024q1"]) * 100 / fulfilled["2024q1"] == 5150
     assert "telegram-fra-2024q2-ip_or_phone-requests_fulfilled" not in corroborated(real_db, BFMTV_TELEGRAM_2024Q3)
+
+
+BFMTV_TELEGRAM_2024 = "bfmtv-2025-01-07-telegram-france-2024"
+
+
+def test_bfmtvs_french_year_article_corroborates_its_third_and_first_quarters_too(real_db):
+    assert corroborated(real_db, BFMTV_TELEGRAM_2024) == {
+        "telegram-fra-2024-ip_or_phone-requests_fulfilled": 893,
+        "telegram-fra-2024-ip_or_phone-accounts_affected": 2072,
+        "telegram-fra-2024q4-ip_or_phone-requests_fulfilled": 673,
+        "telegram-fra-2024q4-ip_or_phone-accounts_affected": 1386,
+        "telegram-fra-2024q3-ip_or_phone-requests_fulfilled": 210,
+        "telegram-fra-2024q3-ip_or_phone-accounts_affected": 632,
+        "telegram-fra-2024q1-ip_or_phone-accounts_affected": 17,
+    }
