@@ -1849,3 +1849,19 @@ def test_bfmtvs_french_year_article_corroborates_its_third_and_first_quarters_to
         "telegram-fra-2024q3-ip_or_phone-accounts_affected": 632,
         "telegram-fra-2024q1-ip_or_phone-accounts_affected": 17,
     }
+
+
+NETZPOLITIK_TELEGRAM_2024 = "netzpolitik-2025-01-telegram-mehr-daten"
+
+
+def test_netzpolitiks_india_counts_are_corroborations_and_its_fourth_quarter_the_builds(real_db):
+    corroborations = corroborated(real_db, NETZPOLITIK_TELEGRAM_2024)
+    assert corroborations["telegram-ind-2024-ip_or_phone-requests_fulfilled"] == 14641
+    assert corroborations["telegram-ind-2024-ip_or_phone-accounts_affected"] == 23535
+    assert len(corroborations) == 6
+    # "892 Auskünfte im vierten Quartal" is 945 less 53: the build's complement, never typed.
+    assert rows(
+        real_db,
+        "SELECT value, is_derived FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'DEU'"
+        " AND period_label = '2024q4' AND metric_id = 'requests_fulfilled'",
+    ) == [(892, 1)]
