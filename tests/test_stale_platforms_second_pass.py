@@ -1865,3 +1865,21 @@ def test_netzpolitiks_india_counts_are_corroborations_and_its_fourth_quarter_the
         "SELECT value, is_derived FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'DEU'"
         " AND period_label = '2024q4' AND metric_id = 'requests_fulfilled'",
     ) == [(892, 1)]
+
+
+PAGEGOO_APPLE_PUSH = "pagegoo-2025-06-apple-push-approvals"
+
+
+def test_pagegoos_76_percent_for_early_2023_rests_on_no_figure(real_db):
+    assert (
+        rows(
+            real_db,
+            "SELECT figure_id FROM figures WHERE figure_id = 'apple-world-2023h1-push_token-percent_requests_some_data'",
+        )
+        == []
+    )
+    assert corroborated(real_db, PAGEGOO_APPLE_PUSH) == {
+        "apple-world-2023h1-push_token-requests_received": 158,
+        "apple-world-2024h1-push_token-requests_received": 277,
+        "apple-world-2024h1-push_token-percent_requests_some_data": 59,
+    }
