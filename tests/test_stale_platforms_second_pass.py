@@ -1883,3 +1883,36 @@ def test_pagegoos_76_percent_for_early_2023_rests_on_no_figure(real_db):
         "apple-world-2024h1-push_token-requests_received": 277,
         "apple-world-2024h1-push_token-percent_requests_some_data": 59,
     }
+
+
+STATESMAN_APPLE_2018H1 = "thestatesman-2018-12-apple-transparency-india"
+
+
+def test_statesmans_india_device_counts_are_corroborations_and_its_accounts_and_identifiers_requests(real_db):
+    corroborations = corroborated(real_db, STATESMAN_APPLE_2018H1)
+    assert {figure_id: value for figure_id, value in corroborations.items() if "-device-" in figure_id} == {
+        "apple-ind-2018h1-device-requests_received": 27,
+        "apple-ind-2018h1-device-percent_requests_some_data": 63,
+        "apple-ind-2018h1-device-requests_fulfilled": 17,
+        "apple-ind-2018h1-device-identifiers_specified": 379,
+    }
+    # "27 devices and 18 accounts" and "34 financial identifiers" are Apple's counts of requests.
+    assert rows(
+        real_db,
+        """SELECT d.claimed_value, f.request_type_id, f.metric_id FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id WHERE d.source_id = ? ORDER BY d.claimed_value""",
+        STATESMAN_APPLE_2018H1,
+    ) == [
+        (18, "account", "requests_received"),
+        (27, "device", "requests_received"),
+        (34, "financial_identifier", "requests_received"),
+    ]
+    specified = dict(
+        rows(
+            real_db,
+            "SELECT request_type_id, value FROM figures WHERE platform_id = 'apple' AND jurisdiction_id = 'IND'"
+            " AND period_label = '2018h1' AND metric_id IN ('accounts_specified', 'identifiers_specified')"
+            " AND request_type_id != 'preservation'",
+        )
+    )
+    assert specified == {"account": 971, "device": 379, "financial_identifier": 3199}
