@@ -1916,3 +1916,21 @@ def test_statesmans_india_device_counts_are_corroborations_and_its_accounts_and_
         )
     )
     assert specified == {"account": 971, "device": 379, "financial_identifier": 3199}
+
+
+SECURITYEXPRESS_TELEGRAM_2024 = "securityexpress-2025-01-telegram-transparency"
+
+
+def test_securityexpresss_list_of_eleven_countries_for_2024_is_corroborations_throughout(real_db):
+    # "Germany follows with 945 requests affecting 2,237 users, trailed by the U.S. (900 and 2,253),
+    # ...": every pair of the list, not only Spain's and Kazakhstan's, is the bot's 2024 report.
+    listed = {
+        "deu": (945, 2237), "usa": (900, 2253), "fra": (893, 2072), "bra": (302, 1008), "kor": (270, 658),
+        "bel": (223, 594), "esp": (213, 518), "pol": (158, 546), "ita": (158, 419), "gbr": (142, 293),
+        "kaz": (74, 496),
+    }  # fmt: skip
+    expected = {}
+    for code, (requests, users) in listed.items():
+        expected[f"telegram-{code}-2024-ip_or_phone-requests_fulfilled"] = requests
+        expected[f"telegram-{code}-2024-ip_or_phone-accounts_affected"] = users
+    assert corroborated(real_db, SECURITYEXPRESS_TELEGRAM_2024) == expected
