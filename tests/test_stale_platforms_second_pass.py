@@ -1934,3 +1934,21 @@ def test_securityexpresss_list_of_eleven_countries_for_2024_is_corroborations_th
         expected[f"telegram-{code}-2024-ip_or_phone-requests_fulfilled"] = requests
         expected[f"telegram-{code}-2024-ip_or_phone-accounts_affected"] = users
     assert corroborated(real_db, SECURITYEXPRESS_TELEGRAM_2024) == expected
+
+
+TGNEWS_TELEGRAM = "tg-telegramnews-transparency-reports-what-to-publish"
+
+
+def test_tg_telegramnews_france_220_is_january_september_2024s_corroboration(real_db):
+    # "France? 220 requests.": the crowdsourced database's January-September 2024 for France, the
+    # sum of the bot's first three quarters there (4, 6, 210); its India line beside it is a
+    # disagreement, rounded.
+    assert corroborated(real_db, TGNEWS_TELEGRAM) == {
+        "telegram-fra-20240101-20240930-ip_or_phone-requests_fulfilled": 220
+    }
+    quarters = rows(
+        real_db,
+        "SELECT sum(value) FROM figures WHERE platform_id = 'telegram' AND jurisdiction_id = 'FRA'"
+        " AND metric_id = 'requests_fulfilled' AND period_label IN ('2024q1', '2024q2', '2024q3')",
+    )
+    assert quarters == [(220,)]
