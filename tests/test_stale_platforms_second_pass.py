@@ -1952,3 +1952,25 @@ def test_tg_telegramnews_france_220_is_january_september_2024s_corroboration(rea
         " AND metric_id = 'requests_fulfilled' AND period_label IN ('2024q1', '2024q2', '2024q3')",
     )
     assert quarters == [(220,)]
+
+
+CANINDIA_APPLE_2017H2 = "canindia-2018-05-apple-device-requests-h2-2017"
+
+
+def test_canindias_worldwide_devices_are_requests_and_its_79_percent_a_corroboration(real_db):
+    corroborations = corroborated(real_db, CANINDIA_APPLE_2017H2)
+    assert corroborations["apple-world-2017h2-device-percent_requests_some_data"] == 79
+    assert len(corroborations) == 4
+    # "device information on 29,718 Apple devices": 29,718 is Apple's count of device requests.
+    world = dict(
+        rows(
+            real_db,
+            "SELECT metric_id, value FROM figures WHERE platform_id = 'apple' AND jurisdiction_id = 'WORLD'"
+            " AND period_label = '2017h2' AND request_type_id = 'device'",
+        )
+    )
+    assert world["requests_received"] == 29718 and world["identifiers_specified"] == 309362
+    assert rows(
+        real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", CANINDIA_APPLE_2017H2
+    ) == [(29718, "swapped_requests_users")]
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'apple' AND value IN (3358, 30000)") == []
