@@ -1974,3 +1974,29 @@ def test_canindias_worldwide_devices_are_requests_and_its_79_percent_a_corrobora
         real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", CANINDIA_APPLE_2017H2
     ) == [(29718, "swapped_requests_users")]
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'apple' AND value IN (3358, 30000)") == []
+
+
+MACDAILYNEWS_APPLE_2019H1 = "macdailynews-2020-01-18-apple-government-requests"
+
+
+def test_macdailynews_us_devices_and_chinas_accounts_are_corroborations_and_its_chinese_devices_disagree(real_db):
+    corroborations = corroborated(real_db, MACDAILYNEWS_APPLE_2019H1)
+    assert corroborations == {
+        "apple-deu-2019h1-device-requests_received": 13558,
+        "apple-usa-2019h1-device-requests_received": 4796,
+        "apple-usa-2019h1-account-accounts_specified": 15301,
+        "apple-usa-2019h1-device-identifiers_specified": 11457,
+        "apple-chn-2019h1-account-accounts_specified": 15666,
+    }
+    # Its China 121,011 devices specified is the extraction's Australia; China's is 2,691 there.
+    devices = dict(
+        rows(
+            real_db,
+            "SELECT jurisdiction_id, value FROM figures WHERE platform_id = 'apple' AND period_label = '2019h1'"
+            " AND request_type_id = 'device' AND metric_id = 'identifiers_specified' AND jurisdiction_id IN ('AUS', 'CHN')",
+        )
+    )
+    assert devices == {"AUS": 121011, "CHN": 2691}
+    assert rows(
+        real_db, "SELECT figure_id, claimed_value FROM disagreements WHERE source_id = ?", MACDAILYNEWS_APPLE_2019H1
+    ) == [("apple-chn-2019h1-device-identifiers_specified", 121011)]
