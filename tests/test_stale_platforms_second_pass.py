@@ -2000,3 +2000,26 @@ def test_macdailynews_us_devices_and_chinas_accounts_are_corroborations_and_its_
     assert rows(
         real_db, "SELECT figure_id, claimed_value FROM disagreements WHERE source_id = ?", MACDAILYNEWS_APPLE_2019H1
     ) == [("apple-chn-2019h1-device-identifiers_specified", 121011)]
+
+
+BFMTV_TELEGRAM_2025Q1 = "bfmtv-2025-04-28-telegram-france-q1-2025"
+
+
+def test_bfmtvs_april_2025_comparisons_are_corroborations_and_its_ip_label_disagreements(real_db):
+    assert corroborated(real_db, BFMTV_TELEGRAM_2025Q1) == {
+        "telegram-fra-2025q1-ip_or_phone-requests_fulfilled": 668,
+        "telegram-fra-2025q1-ip_or_phone-accounts_affected": 1425,
+        "telegram-fra-2024q4-ip_or_phone-accounts_affected": 1386,
+        "telegram-fra-2024q1-ip_or_phone-accounts_affected": 17,
+    }
+    # Every count of requests it gives is called a count of "adresses IP/numéros de téléphone".
+    assert rows(
+        real_db,
+        """SELECT f.period_label, d.claimed_value, f.value, f.metric_id FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id WHERE d.source_id = ? ORDER BY f.period_start""",
+        BFMTV_TELEGRAM_2025Q1,
+    ) == [
+        ("2024q1", 4, 4, "requests_fulfilled"),
+        ("2024q4", 673, 673, "requests_fulfilled"),
+        ("2025q1", 668, 668, "requests_fulfilled"),
+    ]
