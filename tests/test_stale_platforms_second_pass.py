@@ -214,8 +214,11 @@ def corroborated(db, source_id):
 
         # Thousands as English (1,687) or German (1.687) articles write them; decimals with a point
         # or, as Russian and German articles write them, a comma (76,7).
+
+        # Thousands as English (1,687), German (1.687) or French (2 253) articles write them; decimals
+        # with a point or, as Russian and German articles write them, a comma (76,7).
         written = (
-            {f"{value:,}", f"{value:,}".replace(",", "."), str(value)}
+            {f"{value:,}".replace(",", mark) for mark in (",", ".", " ", "\u00a0", "\u202f")} | {str(value)}
             if isinstance(value, int)
             else {str(value), str(value).replace(".", ",")}
         )
@@ -2023,3 +2026,19 @@ def test_bfmtvs_april_2025_comparisons_are_corroborations_and_its_ip_label_disag
         ("2024q4", 673, 673, "requests_fulfilled"),
         ("2025q1", 668, 668, "requests_fulfilled"),
     ]
+
+
+SOLUTIONS_NUMERIQUES_TELEGRAM = "solutions-numeriques-2025-telegram-rapport"
+
+
+def test_solutions_numeriques_us_users_and_uk_requests_are_corroborations(real_db):
+    assert corroborated(real_db, SOLUTIONS_NUMERIQUES_TELEGRAM) == {
+        "telegram-fra-20240101-20240930-ip_or_phone-requests_fulfilled": 220,
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+        "telegram-gbr-2024-ip_or_phone-requests_fulfilled": 142,
+    }
+    assert rows(
+        real_db,
+        "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY claimed_value",
+        SOLUTIONS_NUMERIQUES_TELEGRAM,
+    ) == [(900, "received_vs_fulfilled"), (14641, "received_vs_fulfilled")]
