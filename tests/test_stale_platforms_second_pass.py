@@ -2042,3 +2042,21 @@ def test_solutions_numeriques_us_users_and_uk_requests_are_corroborations(real_d
         "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY claimed_value",
         SOLUTIONS_NUMERIQUES_TELEGRAM,
     ) == [(900, "received_vs_fulfilled"), (14641, "received_vs_fulfilled")]
+
+
+NUCLEO_TELEGRAM_2024 = "nucleo-2025-01-07-telegram-dados-1008-brasileiros"
+
+
+def test_nucleos_brazilian_quarters_and_us_users_are_corroborations_its_us_requests_made_a_disagreement(real_db):
+    corroborations = corroborated(real_db, NUCLEO_TELEGRAM_2024)
+    quarters = {
+        label: corroborations[f"telegram-bra-2024{label}-ip_or_phone-requests_fulfilled"]
+        for label in ("q1", "q2", "q3", "q4")
+    }
+    assert quarters == {"q1": 75, "q2": 63, "q3": 65, "q4": 99}
+    # The quarters add up to the year's 302 the same article gives.
+    assert sum(quarters.values()) == corroborations["telegram-bra-2024-ip_or_phone-requests_fulfilled"] == 302
+    assert corroborations["telegram-usa-2024-ip_or_phone-accounts_affected"] == 2253
+    assert rows(real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", NUCLEO_TELEGRAM_2024) == [
+        (900, "received_vs_fulfilled")
+    ]
