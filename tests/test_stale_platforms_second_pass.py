@@ -2060,3 +2060,17 @@ def test_nucleos_brazilian_quarters_and_us_users_are_corroborations_its_us_reque
     assert rows(real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", NUCLEO_TELEGRAM_2024) == [
         (900, "received_vs_fulfilled")
     ]
+
+
+PUNTOINFORMATICO_TELEGRAM_2025Q1 = "puntoinformatico-2025-05-telegram-22000"
+
+
+def test_punto_informaticos_italian_first_quarter_of_2025_is_corroborations(real_db):
+    assert corroborated(real_db, PUNTOINFORMATICO_TELEGRAM_2025Q1) == {
+        "telegram-ind-2025q1-ip_or_phone-requests_fulfilled": 9197,
+        "telegram-ind-2025q1-ip_or_phone-accounts_affected": 9941,
+        "telegram-ita-2025q1-ip_or_phone-requests_fulfilled": 272,
+        "telegram-ita-2025q1-ip_or_phone-accounts_affected": 1324,
+    }
+    # Its 5.826 users of January-March 2024 is a sum over compiled countries: no worldwide figure.
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'telegram' AND value = 5826") == []
