@@ -2074,3 +2074,15 @@ def test_punto_informaticos_italian_first_quarter_of_2025_is_corroborations(real
     }
     # Its 5.826 users of January-March 2024 is a sum over compiled countries: no worldwide figure.
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'telegram' AND value = 5826") == []
+
+
+THREATPOST_GOOGLE_2013H2 = "threatpost-2014-google-user-data-requests-climb"
+
+
+def test_threatposts_more_than_27000_worldwide_requests_is_no_figure_of_its_own(real_db):
+    assert rows(
+        real_db,
+        "SELECT metric_id, value FROM figures WHERE source_id = ? AND jurisdiction_id = 'WORLD'",
+        THREATPOST_GOOGLE_2013H2,
+    ) == [("percent_requests_some_data", 64)]
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'google' AND value = 27000") == []
