@@ -2086,3 +2086,17 @@ def test_threatposts_more_than_27000_worldwide_requests_is_no_figure_of_its_own(
         THREATPOST_GOOGLE_2013H2,
     ) == [("percent_requests_some_data", 64)]
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'google' AND value = 27000") == []
+
+
+BHRRC_TELEGRAM_2024 = "bhrrc-2025-01-07-techcrunch-telegram"
+
+
+def test_bhrrcs_techcrunch_excerpt_us_counts_are_corroborations(real_db):
+    corroborations = corroborated(real_db, BHRRC_TELEGRAM_2024)
+    assert {figure_id: value for figure_id, value in corroborations.items() if "-usa-" in figure_id} == {
+        "telegram-usa-2024-ip_or_phone-requests_fulfilled": 900,
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+        "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
+        "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
+    }
+    assert len(corroborations) == 6
