@@ -2100,3 +2100,11 @@ def test_bhrrcs_techcrunch_excerpt_us_counts_are_corroborations(real_db):
         "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
     }
     assert len(corroborations) == 6
+
+
+DIGIT_GOOGLE_2013H1 = "digit-2013-google-transparency-india-2nd"
+
+
+def test_digits_indian_requests_of_january_june_2013_are_a_corroboration(real_db):
+    assert corroborated(real_db, DIGIT_GOOGLE_2013H1) == {"google-ind-2013h1-all-requests_received": 2691}
+    assert rows(real_db, "SELECT platform_id FROM platforms WHERE platform_id LIKE 'yahoo%'") == []
