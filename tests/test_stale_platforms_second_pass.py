@@ -2108,3 +2108,25 @@ DIGIT_GOOGLE_2013H1 = "digit-2013-google-transparency-india-2nd"
 def test_digits_indian_requests_of_january_june_2013_are_a_corroboration(real_db):
     assert corroborated(real_db, DIGIT_GOOGLE_2013H1) == {"google-ind-2013h1-all-requests_received": 2691}
     assert rows(real_db, "SELECT platform_id FROM platforms WHERE platform_id LIKE 'yahoo%'") == []
+
+
+GERACAOBETA_TELEGRAM_2024 = "geracaobeta-2025-01-telegram-1008-brasileiros"
+
+
+def test_geracao_betas_brazilian_users_and_first_three_quarters_are_corroborations(real_db):
+    assert corroborated(real_db, GERACAOBETA_TELEGRAM_2024) == {
+        "telegram-bra-2024-ip_or_phone-accounts_affected": 1008,
+        "telegram-bra-2024q1-ip_or_phone-requests_fulfilled": 75,
+        "telegram-bra-2024q2-ip_or_phone-requests_fulfilled": 63,
+        "telegram-bra-2024q3-ip_or_phone-requests_fulfilled": 65,
+    }
+    # Its year's 302 and fourth quarter's 99, "recebidos", stay disagreements; 75 + 63 + 65 + 99 = 302.
+    claimed = dict(
+        rows(
+            real_db, "SELECT figure_id, claimed_value FROM disagreements WHERE source_id = ?", GERACAOBETA_TELEGRAM_2024
+        )
+    )
+    assert (
+        75 + 63 + 65 + claimed["telegram-bra-2024q4-ip_or_phone-requests_fulfilled"]
+        == claimed["telegram-bra-2024-ip_or_phone-requests_fulfilled"]
+    )
