@@ -2130,3 +2130,19 @@ def test_geracao_betas_brazilian_users_and_first_three_quarters_are_corroboratio
         75 + 63 + 65 + claimed["telegram-bra-2024q4-ip_or_phone-requests_fulfilled"]
         == claimed["telegram-bra-2024-ip_or_phone-requests_fulfilled"]
     )
+
+
+HINDUSTANTIMES_TIKTOK_2019H1 = "hindustantimes-2020-01-02-tiktok-first-transparency-report"
+
+
+def test_hindustan_times_legal_requests_are_corroborations_beside_its_added_up_totals(real_db):
+    assert corroborated(real_db, HINDUSTANTIMES_TIKTOK_2019H1) == {
+        "tiktok-ind-2019h1-legal_process-requests_received": 99,
+        "tiktok-usa-2019h1-legal_process-requests_received": 68,
+    }
+    # Its 110 and 74 add the 11 and 6 content-removal requests to them: disagreements.
+    assert rows(
+        real_db,
+        "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY claimed_value",
+        HINDUSTANTIMES_TIKTOK_2019H1,
+    ) == [(74, "arithmetic_total"), (110, "arithmetic_total")]
