@@ -2146,3 +2146,19 @@ def test_hindustan_times_legal_requests_are_corroborations_beside_its_added_up_t
         "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY claimed_value",
         HINDUSTANTIMES_TIKTOK_2019H1,
     ) == [(74, "arithmetic_total"), (110, "arithmetic_total")]
+
+
+TECHJOURNAL_TELEGRAM_2024 = "techjournal-ke-2025-01-09-telegram-surge"
+
+
+def test_techjournals_us_and_india_counts_are_corroborations_like_its_uk_ones(real_db):
+    assert corroborated(real_db, TECHJOURNAL_TELEGRAM_2024) == {
+        "telegram-gbr-2024-ip_or_phone-requests_fulfilled": 142,
+        "telegram-gbr-2024-ip_or_phone-accounts_affected": 293,
+        "telegram-usa-2024-ip_or_phone-requests_fulfilled": 900,
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+        "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
+        "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
+        "telegram-ind-2024-ip_or_phone-requests_fulfilled": 14641,
+        "telegram-ind-2024-ip_or_phone-accounts_affected": 23535,
+    }
