@@ -2162,3 +2162,14 @@ def test_techjournals_us_and_india_counts_are_corroborations_like_its_uk_ones(re
         "telegram-ind-2024-ip_or_phone-requests_fulfilled": 14641,
         "telegram-ind-2024-ip_or_phone-accounts_affected": 23535,
     }
+
+
+TECHNOLOGYFORYOU_META_2020H1 = "technologyforyou-2020-h1-facebook-transparency-report"
+
+
+def test_technologyforyous_copy_also_corroborates_the_worldwide_requests_of_january_june_2020(real_db):
+    assert corroborated(real_db, TECHNOLOGYFORYOU_META_2020H1) == {
+        "meta-world-2019h2-all-requests_received": 140875,
+        "meta-world-2020h1-all-requests_received": 173592,
+        "meta-usa-2020h1-all-requests_received": 61528,
+    }
