@@ -2173,3 +2173,26 @@ def test_technologyforyous_copy_also_corroborates_the_worldwide_requests_of_janu
         "meta-world-2020h1-all-requests_received": 173592,
         "meta-usa-2020h1-all-requests_received": 61528,
     }
+
+
+SCROLL_META_2022H1 = "scroll-2022-11-meta-india-requests"
+
+
+def test_scrolls_india_and_us_counts_of_january_june_2022_are_corroborations(real_db):
+    corroborations = corroborated(real_db, SCROLL_META_2022H1)
+    assert corroborations == {
+        "meta-ind-2022h1-all-requests_received": 55497,
+        "meta-ind-2022h1-legal_process-requests_received": 51602,
+        "meta-ind-2022h1-emergency-requests_received": 3895,
+        "meta-usa-2022h1-all-requests_received": 69363,
+    }
+    # The article's parts add up to its total, as Meta's do.
+    assert (
+        corroborations["meta-ind-2022h1-legal_process-requests_received"]
+        + corroborations["meta-ind-2022h1-emergency-requests_received"]
+        == corroborations["meta-ind-2022h1-all-requests_received"]
+    )
+    assert (
+        rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'meta' AND value IN (36955, 45300, 95700)")
+        == []
+    )
