@@ -2196,3 +2196,26 @@ def test_scrolls_india_and_us_counts_of_january_june_2022_are_corroborations(rea
         rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'meta' AND value IN (36955, 45300, 95700)")
         == []
     )
+
+
+def test_india_reportings_users_are_facebooks_requests_for_the_us_and_the_world(real_db):
+    swapped = rows(
+        real_db,
+        """SELECT f.figure_id, d.claimed_value, f.value FROM disagreements d JOIN figures f ON f.figure_id = d.figure_id
+           WHERE d.source_id = ? AND d.kind = 'swapped_requests_users' ORDER BY f.figure_id""",
+        INDIAREPORTING_META_2020H2,
+    )
+    assert swapped == [
+        ("meta-ind-2020h2-all-requests_received", 40300, 40300),
+        ("meta-usa-2020h2-all-requests_received", 61262, 61262),
+        ("meta-world-2020h1-all-requests_received", 173592, 173592),
+        ("meta-world-2020h2-all-requests_received", 191013, 191013),
+    ]
+    assert all(
+        source == "meta-2021-05-transparency-report-h2-2020"
+        for (source,) in rows(
+            real_db,
+            "SELECT source_id FROM figures WHERE figure_id IN ('meta-usa-2020h2-all-requests_received',"
+            " 'meta-world-2020h1-all-requests_received', 'meta-world-2020h2-all-requests_received')",
+        )
+    )
