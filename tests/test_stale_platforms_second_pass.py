@@ -2219,3 +2219,17 @@ def test_india_reportings_users_are_facebooks_requests_for_the_us_and_the_world(
             " 'meta-world-2020h1-all-requests_received', 'meta-world-2020h2-all-requests_received')",
         )
     )
+
+
+BITDEGREE_TELEGRAM_2024 = "bitdegree-2024-10-durov-provided-data"
+
+
+def test_bitdegrees_brazilian_and_indian_quarters_cited_by_durov_are_corroborations(real_db):
+    assert corroborated(real_db, BITDEGREE_TELEGRAM_2024) == {
+        "telegram-bra-2024q1-ip_or_phone-requests_fulfilled": 75,
+        "telegram-bra-2024q2-ip_or_phone-requests_fulfilled": 63,
+        "telegram-bra-2024q3-ip_or_phone-requests_fulfilled": 65,
+        "telegram-ind-2024q1-ip_or_phone-requests_fulfilled": 2461,
+        "telegram-ind-2024q2-ip_or_phone-requests_fulfilled": 2151,
+        "telegram-ind-2024q3-ip_or_phone-requests_fulfilled": 2380,
+    }
