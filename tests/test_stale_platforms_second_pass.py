@@ -2233,3 +2233,15 @@ def test_bitdegrees_brazilian_and_indian_quarters_cited_by_durov_are_corroborati
         "telegram-ind-2024q2-ip_or_phone-requests_fulfilled": 2151,
         "telegram-ind-2024q3-ip_or_phone-requests_fulfilled": 2380,
     }
+
+
+TENGRINEWS_TELEGRAM_2024 = "tengrinews-2025-01-telegram-us-data"
+
+
+def test_tengrinews_us_counts_of_2024_are_corroborations(real_db):
+    assert corroborated(real_db, TENGRINEWS_TELEGRAM_2024) == {
+        "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
+        "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
+        "telegram-usa-2024-ip_or_phone-requests_fulfilled": 900,
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+    }
