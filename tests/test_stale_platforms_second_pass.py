@@ -2245,3 +2245,13 @@ def test_tengrinews_us_counts_of_2024_are_corroborations(real_db):
         "telegram-usa-2024-ip_or_phone-requests_fulfilled": 900,
         "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
     }
+
+
+FRANCEINFO_TELEGRAM_2024Q3 = "franceinfo-2024-10-telegram-210-requetes"
+
+
+def test_franceinfos_french_third_quarter_is_corroborations(real_db):
+    assert corroborated(real_db, FRANCEINFO_TELEGRAM_2024Q3) == {
+        "telegram-fra-2024q3-ip_or_phone-requests_fulfilled": 210,
+        "telegram-fra-2024q3-ip_or_phone-accounts_affected": 632,
+    }
