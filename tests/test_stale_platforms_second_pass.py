@@ -2255,3 +2255,13 @@ def test_franceinfos_french_third_quarter_is_corroborations(real_db):
         "telegram-fra-2024q3-ip_or_phone-requests_fulfilled": 210,
         "telegram-fra-2024q3-ip_or_phone-accounts_affected": 632,
     }
+
+
+NEWSIS_TELEGRAM_KOR_2024 = "newsis-2025-01-07-telegram-658-kor"
+
+
+def test_newsis_korean_counts_for_2024_are_corroborations(real_db):
+    assert corroborated(real_db, NEWSIS_TELEGRAM_KOR_2024) == {
+        "telegram-kor-2024-ip_or_phone-requests_fulfilled": 270,
+        "telegram-kor-2024-ip_or_phone-accounts_affected": 658,
+    }
