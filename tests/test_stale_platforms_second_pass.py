@@ -2265,3 +2265,16 @@ def test_newsis_korean_counts_for_2024_are_corroborations(real_db):
         "telegram-kor-2024-ip_or_phone-requests_fulfilled": 270,
         "telegram-kor-2024-ip_or_phone-accounts_affected": 658,
     }
+
+
+IGAMESNEWS_TELEGRAM_ESP = "igamesnews-2024-10-telegram-spanish-users"
+
+
+def test_igamesnews_europe_counts_are_spains_january_september_2024_as_disagreements(real_db):
+    assert rows(
+        real_db,
+        """SELECT f.jurisdiction_id, f.metric_id, d.claimed_value, f.value FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id WHERE d.source_id = ? ORDER BY f.metric_id""",
+        IGAMESNEWS_TELEGRAM_ESP,
+    ) == [("ESP", "accounts_affected", 85, 85), ("ESP", "requests_fulfilled", 22, 22)]
+    assert corroborated(real_db, IGAMESNEWS_TELEGRAM_ESP) == {}
