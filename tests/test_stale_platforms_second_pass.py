@@ -2278,3 +2278,12 @@ def test_igamesnews_europe_counts_are_spains_january_september_2024_as_disagreem
         IGAMESNEWS_TELEGRAM_ESP,
     ) == [("ESP", "accounts_affected", 85, 85), ("ESP", "requests_fulfilled", 22, 22)]
     assert corroborated(real_db, IGAMESNEWS_TELEGRAM_ESP) == {}
+
+
+CRYPTO24H_TELEGRAM_2024 = "crypto24hnews-2024-10-cointelegraph-durov-2018"
+
+
+def test_crypto24hnews_copy_of_durovs_quarters_is_corroborations(real_db):
+    corroborations = corroborated(real_db, CRYPTO24H_TELEGRAM_2024)
+    assert corroborations == corroborated(real_db, BITDEGREE_TELEGRAM_2024)
+    assert len(corroborations) == 6
