@@ -2287,3 +2287,19 @@ def test_crypto24hnews_copy_of_durovs_quarters_is_corroborations(real_db):
     corroborations = corroborated(real_db, CRYPTO24H_TELEGRAM_2024)
     assert corroborations == corroborated(real_db, BITDEGREE_TELEGRAM_2024)
     assert len(corroborations) == 6
+
+
+PYMNTS_APPLE_2018H1 = "pymnts-2018-12-apple-transparency-report"
+
+
+def test_pymnts_german_and_us_device_counts_are_corroborations_of_january_june_2018(real_db):
+    assert corroborated(real_db, PYMNTS_APPLE_2018H1) == {
+        "apple-deu-2018h1-device-requests_received": 13704,
+        "apple-deu-2018h1-device-identifiers_specified": 26160,
+        "apple-usa-2018h1-device-requests_received": 4570,
+        "apple-usa-2018h1-device-identifiers_specified": 14911,
+    }
+    # Its worldwide counts, dated to "the second half of the year", stay a wrong_period disagreement.
+    assert rows(real_db, "SELECT kind FROM disagreements WHERE source_id = ?", PYMNTS_APPLE_2018H1) == [
+        ("wrong_period",)
+    ]
