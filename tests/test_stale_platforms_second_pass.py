@@ -2303,3 +2303,13 @@ def test_pymnts_german_and_us_device_counts_are_corroborations_of_january_june_2
     assert rows(real_db, "SELECT kind FROM disagreements WHERE source_id = ?", PYMNTS_APPLE_2018H1) == [
         ("wrong_period",)
     ]
+
+
+YTN_TELEGRAM_KOR_2024 = "ytn-2025-01-08-telegram-kor-658"
+
+
+def test_ytns_658_korean_users_is_a_corroboration_beside_its_received_270(real_db):
+    assert corroborated(real_db, YTN_TELEGRAM_KOR_2024) == {"telegram-kor-2024-ip_or_phone-accounts_affected": 658}
+    assert rows(
+        real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", YTN_TELEGRAM_KOR_2024
+    ) == [(270, "received_vs_fulfilled")]
