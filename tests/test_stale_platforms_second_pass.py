@@ -2313,3 +2313,23 @@ def test_ytns_658_korean_users_is_a_corroboration_beside_its_received_270(real_d
     assert rows(
         real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", YTN_TELEGRAM_KOR_2024
     ) == [(270, "received_vs_fulfilled")]
+
+
+NEWSBYTES_APPLE_2018H1 = "newsbytes-2018-12-apple-india-requests"
+
+
+def test_newsbytes_india_rows_of_january_june_2018_are_corroborations(real_db):
+    assert corroborated(real_db, NEWSBYTES_APPLE_2018H1) == {
+        "apple-ind-2018h1-device-requests_received": 27,
+        "apple-ind-2018h1-device-identifiers_specified": 379,
+        "apple-ind-2018h1-device-percent_requests_some_data": 63,
+        "apple-ind-2018h1-account-requests_received": 18,
+        "apple-ind-2018h1-account-percent_requests_some_data": 78,
+        "apple-ind-2018h1-financial_identifier-requests_received": 34,
+        "apple-ind-2018h1-financial_identifier-identifiers_specified": 3199,
+        "apple-ind-2018h1-financial_identifier-percent_requests_some_data": 85,
+    }
+    # "nearly a thousand" account identifiers: Apple's 971, approximated.
+    assert rows(
+        real_db, "SELECT value FROM figures WHERE figure_id = 'apple-ind-2018h1-account-accounts_specified'"
+    ) == [(971,)]
