@@ -2333,3 +2333,21 @@ def test_newsbytes_india_rows_of_january_june_2018_are_corroborations(real_db):
     assert rows(
         real_db, "SELECT value FROM figures WHERE figure_id = 'apple-ind-2018h1-account-accounts_specified'"
     ) == [(971,)]
+
+
+BGR_APPLE_2018H1 = "bgr-in-2018-12-25-apple-india-requests"
+
+
+def test_bgrs_india_shares_and_world_counts_are_corroborations_its_devices_accounts_identifiers_requests(real_db):
+    assert corroborated(real_db, BGR_APPLE_2018H1) == {
+        "apple-ind-2018h1-device-percent_requests_some_data": 63,
+        "apple-ind-2018h1-financial_identifier-percent_requests_some_data": 85,
+        "apple-ind-2018h1-account-percent_requests_some_data": 78,
+        "apple-world-2018h1-device-requests_received": 32342,
+    }
+    assert rows(
+        real_db,
+        """SELECT f.request_type_id, d.claimed_value FROM disagreements d JOIN figures f ON f.figure_id = d.figure_id
+           WHERE d.source_id = ? AND d.kind = 'swapped_requests_users' ORDER BY d.claimed_value""",
+        BGR_APPLE_2018H1,
+    ) == [("account", 18), ("device", 27), ("financial_identifier", 34)]
