@@ -2351,3 +2351,22 @@ def test_bgrs_india_shares_and_world_counts_are_corroborations_its_devices_accou
            WHERE d.source_id = ? AND d.kind = 'swapped_requests_users' ORDER BY d.claimed_value""",
         BGR_APPLE_2018H1,
     ) == [("account", 18), ("device", 27), ("financial_identifier", 34)]
+
+
+SUPERCURIOSO_TELEGRAM_2024 = "supercurioso-2025-01-telegram-1008"
+
+
+def test_supercuriosos_brazilian_counts_are_each_a_corroboration_or_a_received_disagreement(real_db):
+    assert corroborated(real_db, SUPERCURIOSO_TELEGRAM_2024) == {
+        "telegram-bra-2024-ip_or_phone-accounts_affected": 1008,
+        "telegram-bra-2024q4-ip_or_phone-requests_fulfilled": 99,
+    }
+    received = dict(
+        rows(
+            real_db,
+            "SELECT figure_id, claimed_value FROM disagreements WHERE source_id = ? AND kind = 'received_vs_fulfilled'",
+            SUPERCURIOSO_TELEGRAM_2024,
+        )
+    )
+    quarters = [received[f"telegram-bra-2024{q}-ip_or_phone-requests_fulfilled"] for q in ("q1", "q2", "q3")]
+    assert sum(quarters) + 99 == received["telegram-bra-2024-ip_or_phone-requests_fulfilled"] == 302
