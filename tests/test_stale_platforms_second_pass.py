@@ -2370,3 +2370,15 @@ def test_supercuriosos_brazilian_counts_are_each_a_corroboration_or_a_received_d
     )
     quarters = [received[f"telegram-bra-2024{q}-ip_or_phone-requests_fulfilled"] for q in ("q1", "q2", "q3")]
     assert sum(quarters) + 99 == received["telegram-bra-2024-ip_or_phone-requests_fulfilled"] == 302
+
+
+ZDNET_FR_TELEGRAM_2024Q3 = "zdnet-fr-2024-10-telegram-210-requisitions"
+
+
+def test_zdnet_frs_210_french_requisitions_is_a_corroboration_beside_its_686_users(real_db):
+    assert corroborated(real_db, ZDNET_FR_TELEGRAM_2024Q3) == {
+        "telegram-fra-2024q3-ip_or_phone-requests_fulfilled": 210
+    }
+    assert rows(real_db, "SELECT claimed_value FROM disagreements WHERE source_id = ?", ZDNET_FR_TELEGRAM_2024Q3) == [
+        (686,)
+    ]
