@@ -2382,3 +2382,16 @@ def test_zdnet_frs_210_french_requisitions_is_a_corroboration_beside_its_686_use
     assert rows(real_db, "SELECT claimed_value FROM disagreements WHERE source_id = ?", ZDNET_FR_TELEGRAM_2024Q3) == [
         (686,)
     ]
+
+
+PROTOS_TELEGRAM_2024 = "protos-2025-01-telegram-snitched-2000"
+
+
+def test_protos_us_january_september_counts_are_corroborations_beside_its_rest_of_year(real_db):
+    assert corroborated(real_db, PROTOS_TELEGRAM_2024) == {
+        "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
+        "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
+    }
+    assert rows(real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", PROTOS_TELEGRAM_2024) == [
+        (900, "wrong_period")
+    ]
