@@ -2395,3 +2395,13 @@ def test_protos_us_january_september_counts_are_corroborations_beside_its_rest_o
     assert rows(real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", PROTOS_TELEGRAM_2024) == [
         (900, "wrong_period")
     ]
+
+
+CANDLEFOCUS_TELEGRAM_2024 = "candlefocus-2025-01-telegram-2000"
+
+
+def test_candlefocus_first_nine_months_are_corroborations_beside_its_remainder(real_db):
+    assert corroborated(real_db, CANDLEFOCUS_TELEGRAM_2024) == {
+        "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
+        "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
+    }
