@@ -2405,3 +2405,16 @@ def test_candlefocus_first_nine_months_are_corroborations_beside_its_remainder(r
         "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
         "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
     }
+
+
+RIA_TELEGRAM_2024 = "ria-2025-01-09-telegram-us-requests"
+
+
+def test_rias_us_users_and_january_september_requests_are_corroborations_beside_its_made(real_db):
+    assert corroborated(real_db, RIA_TELEGRAM_2024) == {
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+        "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
+    }
+    assert rows(real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", RIA_TELEGRAM_2024) == [
+        (900, "received_vs_fulfilled")
+    ]
