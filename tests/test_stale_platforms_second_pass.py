@@ -2418,3 +2418,10 @@ def test_rias_us_users_and_january_september_requests_are_corroborations_beside_
     assert rows(real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", RIA_TELEGRAM_2024) == [
         (900, "received_vs_fulfilled")
     ]
+
+
+CYBERNOZ_TELEGRAM_2024 = "cybernoz-2025-01-bleepingcomputer-telegram"
+
+
+def test_cybernozs_2253_us_users_is_a_corroboration(real_db):
+    assert corroborated(real_db, CYBERNOZ_TELEGRAM_2024) == {"telegram-usa-2024-ip_or_phone-accounts_affected": 2253}
