@@ -2425,3 +2425,12 @@ CYBERNOZ_TELEGRAM_2024 = "cybernoz-2025-01-bleepingcomputer-telegram"
 
 def test_cybernozs_2253_us_users_is_a_corroboration(real_db):
     assert corroborated(real_db, CYBERNOZ_TELEGRAM_2024) == {"telegram-usa-2024-ip_or_phone-accounts_affected": 2253}
+
+
+PUSHBUDS_TELEGRAM = "pushbuds-telegram-transparency-data"
+
+
+def test_pushbuds_14_us_requests_earlier_in_2024_is_a_corroboration(real_db):
+    assert corroborated(real_db, PUSHBUDS_TELEGRAM) == {
+        "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14
+    }
