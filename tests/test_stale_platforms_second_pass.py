@@ -2434,3 +2434,13 @@ def test_pushbuds_14_us_requests_earlier_in_2024_is_a_corroboration(real_db):
     assert corroborated(real_db, PUSHBUDS_TELEGRAM) == {
         "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14
     }
+
+
+INTERNETDEMOCRACY_GOOGLE_2013H1 = "internetdemocracy-2013-google-transparency-india-second"
+
+
+def test_internet_democracys_over_10918_is_no_corroboration_of_the_us_count(real_db):
+    assert rows(real_db, "SELECT value FROM figures WHERE figure_id = 'google-usa-2013h1-all-requests_received'") == [
+        (10918,)
+    ]
+    assert corroborated(real_db, INTERNETDEMOCRACY_GOOGLE_2013H1) == {}
