@@ -442,7 +442,8 @@ def test_metas_worldwide_total_for_july_december_2019_rests_on_metas_own_post(re
 def test_metas_us_total_for_january_june_2020_rests_on_metas_own_post(real_db):
     # Facebook's post on January-June 2020 gives the US total ("we received 61,528 requests"), as does
     # its Portuguese version; technologyforyou's repost, which carried the figure, is kept as a
-    # corroboration, and the post corroborates the worldwide 173,592 that Meta's next post carries.
+    # corroboration, and the post (and the repost) corroborate the worldwide 173,592 that Meta's next
+    # post carries.
     assert rows(
         real_db,
         """SELECT f.figure_id, f.value, f.source_id, s.tier, (SELECT group_concat(source_id, ' ') FROM
@@ -463,7 +464,7 @@ def test_metas_us_total_for_january_june_2020_rests_on_metas_own_post(real_db):
             173592,
             "meta-2021-05-transparency-report-h2-2020",
             "platform_file",
-            "meta-2020-11-transparency-report-h1-2020",
+            "meta-2020-11-transparency-report-h1-2020 technologyforyou-2020-h1-facebook-transparency-report",
         ),
     ]
 

@@ -80,6 +80,7 @@ def test_meta_south_caucasus_january_june_2024_from_the_russian_language_press(r
 
 def test_the_russian_language_article_corroborates_georgia_2024_and_swaps_2023(real_db):
     assert rows(real_db, "SELECT figure_id FROM corroborations WHERE source_id = ? ORDER BY figure_id", GEORGIA_RU) == [
+        ("meta-geo-2023h1-all-percent_requests_some_data",),
         ("meta-geo-2024h1-all-accounts_specified",),
         ("meta-geo-2024h1-all-percent_requests_some_data",),
         ("meta-geo-2024h1-all-requests_received",),
