@@ -206,20 +206,10 @@ def corroborated(db, source_id):
         )
     }
     for figure_id, (value, quote) in found.items():
-        # Thousands as English (1,687), German (1.687) or Swiss (1’687) articles write them, and
-        # decimals (2.19, 2,19).
-        if isinstance(value, int):
-            written = {f"{value:,}", f"{value:,}".replace(",", "."), f"{value:,}".replace(",", "’"), str(value)}
-        else:
-            written = {str(value), str(value).replace(".", ",")}
-
-        # Thousands as English (1,687) or German (1.687) articles write them; decimals with a point
-        # or, as Russian and German articles write them, a comma (76,7).
-
-        # Thousands as English (1,687), German (1.687) or French (2 253) articles write them; decimals
-        # with a point or, as Russian and German articles write them, a comma (76,7).
+        # Thousands as English (1,687), German (1.687), Swiss (1’687) or French (2 253) articles write
+        # them; decimals with a point or, as Russian and German articles write them, a comma (76,7).
         written = (
-            {f"{value:,}".replace(",", mark) for mark in (",", ".", " ", "\u00a0", "\u202f")} | {str(value)}
+            {f"{value:,}".replace(",", mark) for mark in (",", ".", "’", " ", "\u00a0", "\u202f")} | {str(value)}
             if isinstance(value, int)
             else {str(value), str(value).replace(".", ",")}
         )
