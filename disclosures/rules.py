@@ -394,7 +394,8 @@ def date_problem(cell: str) -> str:
 
 
 def spellings(value: Decimal) -> set[str]:
-    """The usual ways a source writes ``value``: 2253, 2,253, 2.253, 2 253; 81.5, 81,5."""
+    """The usual ways a source writes ``value``: 2253, 2,253, 2.253, 2 253; 81.5, 81,5; from
+    100,000 on, also as the Indian press groups it (1,63,823)."""
     text = number_text(value)
     integer, _, fraction = text.partition(".")
     groups = []
@@ -404,6 +405,13 @@ def spellings(value: Decimal) -> set[str]:
         rest = rest[:-3]
     groups.insert(0, rest)
     integer_forms = {integer} | {sep.join(groups) for sep in THOUSANDS_SEPARATORS}
+    if len(integer) > 5 and integer.isdigit():
+        # Indian grouping, as the Indian press writes counts: lakhs and crores by twos (1,63,823).
+        head, lakhs = integer[:-3], []
+        while len(head) > 2:
+            lakhs.insert(0, head[-2:])
+            head = head[:-2]
+        integer_forms.add(",".join([head, *lakhs, integer[-3:]]))
     if not fraction:
         return integer_forms
     forms = set()

@@ -1359,3 +1359,21 @@ def test_a_share_other_rules_refuse_is_left_to_them(share, part, whole):
         rules.share_of_counts_problem("percent_requests_some_data", Decimal(share), Decimal(part), Decimal(whole))
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "found"),
+    [
+        # The Indian press groups lakhs and crores by twos.
+        ("163823", "Meta received 1,63,823 requests from Indian authorities", True),
+        ("12345678", "a total of 1,23,45,678 accounts", True),
+        ("100000", "over 1,00,000 requests", True),
+        # Only the whole number: its tail is no value of its own.
+        ("63823", "Meta received 1,63,823 requests", False),
+        ("823", "Meta received 1,63,823 requests", False),
+        # Below a lakh the grouping is the English one.
+        ("10918", "10,918 requests", True),
+    ],
+)
+def test_a_count_grouped_as_the_indian_press_groups_it_is_in_the_quote(value, text, found):
+    assert rules.value_in_text(Decimal(value), text) is found
