@@ -1005,8 +1005,8 @@ def shares_against_counts(
     (rules.SHARES_OF_COUNTS), for the same platform, jurisdiction, request type and period
     (``keys``: a code per row; ``shares``: the rows holding an exact percent no inconsistent_parts
     disagreement names; ``count_keys``, ``count_metric``, ``counts`` and ``count_exempt``: those of
-    the exact counts). Undecided wherever a share may lie a unit of its last decimal or more from
-    100 × part / whole, of a part and whole no such disagreement names either."""
+    the exact counts). Undecided wherever a share may not be 100 × part / whole cut or rounded to
+    its decimals, of a part and whole no such disagreement names either."""
     import numpy as np
 
     for share_name, *counted_names in rules.SHARES_OF_COUNTS:
@@ -1031,17 +1031,21 @@ def shares_against_counts(
             counted.append(name_values[at])
         if not found.any():
             continue
-        part, whole = (c[found].astype(np.float64) for c in counted)
         texts = value.filter(rows).to_pylist()
         texts = [text for text, kept in zip(texts, found.tolist(), strict=True) if kept]
         if any("e" in text.lower() for text in texts):
             raise Undecided  # written with an exponent: its decimals are the rule's to read
-        unit = np.asarray([10.0 ** -len(text.partition(".")[2]) for text in texts])
-        share = np.asarray([float(text) for text in texts])
+        # In whole units of the share's last decimal, in integers: the share must be the quotient
+        # cut (floor) or rounded (half up, or half to even at exactly a half).
+        decimals = np.asarray([len(text.partition(".")[2]) for text in texts], dtype=np.int64)
+        given = np.asarray([int(text.replace(".", "")) for text in texts], dtype=np.int64)
+        part, whole = (c[found] for c in counted)
         positive = whole > 0
-        exact = 100.0 * part[positive] / whole[positive]
-        # A margin for the floats: a share this near a unit away is decided by the rule in decimals.
-        _np_fail(np.abs(exact - share[positive]) >= unit[positive] * (1 - 1e-6))
+        if (decimals > 6).any() or (part.astype(np.float64) * 10.0 ** (decimals + 3) >= 2**62).any():
+            raise Undecided  # beyond what int64 holds exactly
+        scaled = part[positive] * 100 * 10 ** decimals[positive]
+        floor, rest = np.divmod(scaled, whole[positive])
+        _np_fail(~((given[positive] == floor) | ((2 * rest >= whole[positive]) & (given[positive] == floor + 1))))
 
 
 def present_ids(figures, ids):

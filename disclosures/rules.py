@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
@@ -1412,10 +1412,10 @@ def wording_problems(metric_id, wording) -> list[tuple[str, str]]:
 
 
 # A share of requests beside the two counts it is the share of, for one platform, jurisdiction,
-# request type and period: (share, part, whole). Platforms print a share rounded (Apple, Google)
-# or cut to the decimals they give, so it lies within one unit of its last decimal of
-# 100 × part / whole. On the real data all 2,791 such triples do, none by more than half a unit;
-# one that does not is a number read from another row or period, or a press article's share of
+# request type and period: (share, part, whole). Platforms print 100 × part / whole rounded
+# (half up or half to even: Apple, Google) or cut to the decimals they give. On the real data all
+# 2,793 such triples are, none by more than half a unit of the last decimal; one that is not is a
+# number read from another row or period, or a press article's share of
 # another scope (MacRumors repeated Apple's U.S. 80% for its worldwide share of January-June 2017,
 # whose own counts make 77%).
 SHARES_OF_COUNTS: tuple[tuple[str, str, str], ...] = (
@@ -1440,7 +1440,7 @@ def share_of_counts_problem(share_metric: str, share: Decimal, part: Decimal, wh
         return None  # no share to compare, or counts and a share that other checks already refuse
     exact = Decimal(100) * part / whole
     unit = Decimal(1).scaleb(min(share.as_tuple().exponent, 0))
-    if abs(exact - share) < unit or exact == share:
+    if share in {exact.quantize(unit, rounding) for rounding in (ROUND_FLOOR, ROUND_HALF_UP, ROUND_HALF_EVEN)}:
         return None
     _, part_metric, whole_metric = next(row for row in SHARES_OF_COUNTS if row[0] == share_metric)
     return (

@@ -9,9 +9,11 @@ proved (else the fast path never runs).
 import csv
 import json
 import multiprocessing
+import random
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -350,3 +352,49 @@ def test_the_prefilter_s_spaces_and_digits_hold_every_one_python_reads():
     digits = [c for c in characters if re.match(r"\d", c)]
     assert pc.all(pc.match_substring_regex(pa.array(spaces), f"^{rules.RE2_SPACE}$")).as_py()
     assert pc.all(pc.match_substring_regex(pa.array(digits), f"^{rules.RE2_DIGIT}$")).as_py()
+
+
+SHARE_METRICS = ["percent_requests_some_data", "requests_fulfilled", "requests_received"]
+
+
+def arrow_passes_share(share_text: str, part: int, whole: int) -> bool:
+    """arrow_validate.shares_against_counts on one share and its two counts: True when it proves them."""
+    keys = np.array([7, 7, 7], dtype=np.int64)
+    metric = np.array([0, 1, 2], dtype=np.int64)
+    counts = np.array([part, whole], dtype=np.int64)
+    try:
+        arrow_validate.shares_against_counts(
+            pa.array([share_text, str(part), str(whole)]),
+            keys,
+            SHARE_METRICS,
+            metric,
+            np.array([True, False, False]),
+            keys[1:],
+            metric[1:],
+            counts,
+            np.array([False, False]),
+        )
+    except arrow_validate.Undecided:
+        return False
+    return True
+
+
+def test_the_fast_share_check_proves_exactly_the_shares_the_rule_passes():
+    # Shares cut, rounded, and one or two units off, at 0 to 3 decimals, exact halves included
+    # (7 of 8 is 87.5%): the integer check in arrow_validate and the Decimal rule must agree.
+    generator = random.Random(5)
+    agreed = 0
+    for _ in range(5000):
+        whole = generator.choice([generator.randint(1, 20), generator.randint(1, 2000), generator.randint(1, 10**7)])
+        part = generator.randint(0, whole)
+        unit = Decimal(1).scaleb(-generator.choice([0, 1, 2, 3]))
+        share = (Decimal(100) * part / whole).quantize(unit) + unit * generator.choice([-2, -1, 0, 0, 1, 2])
+        if not 0 <= share <= 100:
+            continue
+        text = format(share, "f")
+        passes = rules.share_of_counts_problem(SHARE_METRICS[0], Decimal(text), Decimal(part), Decimal(whole)) is None
+        assert arrow_passes_share(text, part, whole) is passes, (text, part, whole)
+        agreed += 1
+    assert agreed > 4000
+    assert arrow_passes_share("88", 7, 8) and arrow_passes_share("87", 7, 8)
+    assert not arrow_passes_share("80", 23856, 30814)

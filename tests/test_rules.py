@@ -1323,7 +1323,8 @@ def test_no_figure_of_the_data_is_worded_only_as_received_where_it_counts_fulfil
         ("88", 7, 8),  # 87.5 rounded up
         ("87", 7, 8),  # or cut
         ("33.33", 1, 3),
-        ("33.34", 1, 3),  # within one unit of the last decimal
+        ("66.66", 2, 3),  # cut
+        ("66.67", 2, 3),  # rounded
         ("80", 3565, 4479),  # Apple's U.S. share of January-June 2017
         ("0", 0, 12),
         ("100", 12, 12),
@@ -1342,6 +1343,8 @@ def test_a_share_its_counts_round_or_cut_to_passes(share, part, whole):
         # MacRumors's worldwide share of January-June 2017 beside its own worldwide counts.
         ("80", 23856, 30814, "(77.42%) rounded or cut to a whole percent"),
         ("33.32", 1, 3, "(33.33%) rounded or cut to 2 decimals"),
+        # One unit up is neither rounded nor cut (X's 52.8206% is not 52.83).
+        ("33.34", 1, 3, "(33.33%) rounded or cut to 2 decimals"),
         ("81.5", 1200, 1500, "(80%) rounded or cut to 1 decimal"),
     ],
 )
