@@ -12,7 +12,9 @@ Datasette built the other export links by appending its own parameters to the re
 string, whatever it held: a query page asked for with ``_size=max`` linked its CSV as
 ``?_size=max&_size=max``, and a table page with ``_labels=on`` its JSON as
 ``?_labels=on&...&_labels=on``. Here each parameter appears once, the request's value first (the
-one Datasette reads), so each link answers as before.
+one Datasette reads), so each link answers as before. A table page's JSON link leaves out the
+page's ``_shape`` and ``_nl``, which the page ignores: the "Advanced export" appends each shape
+to it, and figures?_shape=array linked its object shape with two shapes, a 400.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import urlencode
 from datasette import hookimpl
 
 PAGE_PARAMETERS = ("_size", "_next", "_stream", "_labels")
+SHAPE_PARAMETERS = ("_shape", "_nl")
 
 
 def with_parameters(path: str, pairs: list[tuple[str, str]], added: list[tuple[str, str]] = ()) -> str:
@@ -71,8 +74,12 @@ def extra_template_vars(template, view_name, request, database, table, datasette
         labels = bool(await db.foreign_keys_for_table(table))
         path = datasette.urls.table(database, table)
         json_url = datasette.urls.table(database, table, format="json")
+        # A page shows no shape, and Datasette's "Advanced export" appends each shape to this
+        # link: kept, figures?_shape=array linked its object shape as ?_shape=array&...&_shape=object,
+        # a 400 "_shape is given 2 times", and its "default" as the array.
+        shapeless = [(k, v) for k, v in pairs if k not in SHAPE_PARAMETERS]
         return {
-            "renderers": {"json": with_parameters(json_url, pairs, [("_labels", "on")] if labels else [])},
+            "renderers": {"json": with_parameters(json_url, shapeless, [("_labels", "on")] if labels else [])},
             "url_csv": every_row_csv_path(path, pairs, labels),
             # The form has its own _labels box; its "stream all rows" box adds a _stream=on that
             # changes nothing.

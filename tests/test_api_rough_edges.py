@@ -544,6 +544,29 @@ def test_a_pages_export_links_name_each_parameter_once(site, path):
         assert site.get(csv).status_code == 200
 
 
+SHAPE_LINK = re.compile(r'<a href="([^"]*\.json[^"]*)">(default|array|newline-delimited|object)</a>')
+
+
+@pytest.mark.parametrize("shape", ["array", "arrays", "objects", "object", "arrayfirst", "array&_nl=on"])
+def test_a_table_pages_json_shape_links_give_each_its_shape_whatever_shape_the_page_was_asked(site, shape):
+    # A page shows no shape, so figures?_shape=array is a 200, but Datasette's "Advanced export"
+    # appended its own _shape to the page's: the object link was figures.json?_shape=array&...
+    # &_shape=object, a 400 "_shape is given 2 times", and "default" gave the page's array.
+    page = site.get(f"/disclosures/figures?_shape={shape}&platform_id=telegram&_size=3")
+    assert page.status_code == 200
+    links = {label: html.unescape(href) for href, label in SHAPE_LINK.findall(page.text)}
+    assert set(links) == {"default", "array", "newline-delimited", "object"}
+    answers = {label: site.get(link) for label, link in links.items()}
+    assert {label: answer.status_code for label, answer in answers.items()} == dict.fromkeys(links, 200)
+    default, array, object_ = (answers[label].json() for label in ("default", "array", "object"))
+    # The links carry _labels=on: a platform_id is {"value": ..., "label": ...}.
+    assert [row["platform_id"]["value"] for row in default["rows"]] == ["telegram"] * 3
+    assert [row["figure_id"] for row in array] == [row["figure_id"] for row in default["rows"]]
+    assert list(object_) == [row["figure_id"] for row in default["rows"]]
+    lines = answers["newline-delimited"].text.splitlines()
+    assert [json.loads(line)["figure_id"] for line in lines] == list(object_)
+
+
 SITE_PAGES = [
     "/",
     "/figure/telegram-usa-2024-ip_or_phone-requests_fulfilled",
