@@ -452,6 +452,30 @@ def unknown_column_problem(conn: sqlite3.Connection, sql: str, table: str, claus
     return None
 
 
+def runs_on_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str) -> str | None:
+    """What a ``_where`` (``clause``, compiled as ``sql`` over ``table``) that compiles alone but
+    not inside a larger query says, or None: a ``-- comment`` (or an unclosed ``/* comment``) at
+    its end runs on over the SQL Datasette writes after it, and Datasette answered SQLite's
+    "incomplete input" alone."""
+    try:
+        conn.execute("EXPLAIN " + sql, _AnyParameter())
+    except (sqlite3.Warning, sqlite3.Error):
+        return None  # it fails alone too (no such table: a canned query's page): not this problem
+    try:
+        conn.execute(f'EXPLAIN SELECT count(*) FROM (SELECT * FROM "{table}" WHERE {clause})', _AnyParameter())
+    except sqlite3.Warning:
+        return None  # two statements: statement_problem's to say
+    except sqlite3.Error as error:
+        if faults.server_fault(error) is not None:
+            raise  # the file's failure, not the clause's: request_problem answers it 500
+        return (
+            f"_where={clause}: Query refused: {error} once Datasette's query goes on after the condition: "
+            "a -- comment runs to the end of its line and a /* comment to its */, so end the one with a new "
+            "line and close the other, or leave it out; _where is a SQL condition on the rows, such as value > 100"
+        )
+    return None
+
+
 def request_problem(datasette, scope) -> tuple[int, str] | None:
     """(400, message) when the request's ``sql=`` or ``_where`` would call what the policy refuses,
     or names a column its table does not have."""
@@ -480,19 +504,20 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
             (clause, f'SELECT * FROM "{table}" WHERE {clause}') for clause in params.get("_where", []) if clause.strip()
         ]
     for clause, sql in statements:
-        unknown = None
+        clause_problem = None
         try:
             problem = statement_problem(_compiler(db.path), sql)
             if problem is None and clause is not None:
-                unknown = unknown_column_problem(_compiler(db.path), sql, parts[1], clause)
+                clause_problem = unknown_column_problem(_compiler(db.path), sql, parts[1], clause)
+                clause_problem = clause_problem or runs_on_problem(_compiler(db.path), sql, table, clause)
         except sqlite3.Error as error:
             # The served file failing (plugins/_database_faults.py) is no fault of the query.
             if faults.server_fault(error) is not None:
                 faults.log(error, f"the SQL policy's check of {scope.get('path', '')}")
                 return faults.STATUS, faults.MESSAGE
             problem = faults.client_message(error)
-        if unknown:
-            return 400, unknown
+        if clause_problem:
+            return 400, clause_problem
         if problem and clause is not None:
             return (
                 400,

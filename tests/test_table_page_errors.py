@@ -290,3 +290,22 @@ def test_a_where_naming_no_column_names_the_parameter_the_column_and_the_tables_
     page = site.get(f"/disclosures/{table}?" + urlencode({"_where": clause, "platform_id": "google"}))
     assert page.status_code == 400 and error_above_form_of(page.text) == said
     assert filter_values_of(filter_form_of(page.text)) == ["google"]
+
+
+@pytest.mark.parametrize(
+    ("clause", "ended"),
+    [("value > 100 -- a note", "value > 100 -- a note\n"), ("value > 100 /* a note", "value > 100 /* a note */")],
+)
+def test_a_where_whose_comment_runs_on_over_datasettes_query_says_so(site, clause, ended):
+    # It compiles alone, but Datasette writes more SQL after it (the count's closing parenthesis),
+    # which the comment swallowed: the answer was SQLite's "incomplete input", naming no parameter.
+    said = assert_error_shape(site.get("/disclosures/figures.json?" + urlencode({"_where": clause})), 400)
+    assert said.startswith(f"_where={clause}: Query refused: incomplete input once Datasette's query goes on")
+    assert "a -- comment runs to the end of its line and a /* comment to its */" in said
+    page = site.get("/disclosures/figures?" + urlencode({"_where": clause, "platform_id": "google"}))
+    assert page.status_code == 400 and error_above_form_of(page.text) == said
+    # Ended, the comment is no fault: the rows are those of the condition without it.
+    answer = site.get("/disclosures/figures.json?" + urlencode({"_where": ended, "_size": 0}))
+    plain = site.get("/disclosures/figures.json?" + urlencode({"_where": "value > 100", "_size": 0}))
+    assert answer.status_code == plain.status_code == 200
+    assert answer.json()["filtered_table_rows_count"] == plain.json()["filtered_table_rows_count"] > 0
