@@ -21,7 +21,7 @@ def citation(site, figure_id: str) -> str:
 def test_an_unreleased_figure_page_cites_the_content_hash_and_the_release_that_carried_it(unreleased):
     from tests.conftest import rows
 
-    # A correction changed this figure after release 1.0.0 carried it: 1,550 now, 1,500 there.
+    # A correction changed this figure after release 1.0.0 carried it: 1,501 now, 1,500 there.
     figure_id = "examplechat-deu-2024h1-all-requests_received"
     ((version, content_hash, latest),) = rows(
         unreleased.db, "SELECT version, content_hash, latest_release FROM dataset"
@@ -32,7 +32,7 @@ def test_an_unreleased_figure_page_cites_the_content_hash_and_the_release_that_c
     ) == [("1500",)]
     text = citation(unreleased.site, figure_id)
     assert "“ExampleChat, Germany, H1 2024: Requests received · All requests”" in text
-    assert f"(figure {figure_id}, 1,550)" in text
+    assert f"(figure {figure_id}, 1,501)" in text
     assert f"version {version} (unreleased), content {content_hash}" in text
     assert f"Release {latest} (2025-01-15) carried this figure, with the value 1,500" in text
     assert f"/figure/{figure_id}, accessed on" in text
