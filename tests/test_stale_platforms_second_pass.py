@@ -2435,3 +2435,97 @@ def test_internet_democracys_over_10918_is_no_corroboration_of_the_us_count(real
         (10918,)
     ]
     assert corroborated(real_db, INTERNETDEMOCRACY_GOOGLE_2013H1) == {}
+
+
+# Snap's own report pages: the international table, one row per country (emergency requests,
+# their accounts and % with some data; other requests, their accounts and %), N/A where Snap wrote
+# it. Only some countries' rows had been recorded.
+SNAP_INTERNATIONAL_TABLES = {
+    "snap-transparency-2016h1": (
+        "2016h1",
+        {
+            "AUS": ("Australia", 0, 0, None, 2, 1, 0),
+            "BEL": ("Belgium", 0, 0, None, 1, 2, 0),
+            "CAN": ("Canada", 13, 17, 77, 1, 1, 0),
+            "CZE": ("Czech Republic", 0, None, None, 1, 1, 0),
+            "DNK": ("Denmark", 2, 3, 50, 0, None, 0),
+            "FRA": ("France", 2, 2, 100, 23, 22, 0),
+            "DEU": ("Germany", 0, None, None, 18, 18, 0),
+            "IND": ("India", 0, None, None, 2, 2, 0),
+            "IRL": ("Ireland", 0, None, None, 2, 3, 0),
+            "LUX": ("Luxembourg", 0, None, None, 1, 1, 0),
+            "NOR": ("Norway", 1, 1, 0, 3, 3, 0),
+            "POL": ("Poland", 0, None, None, 1, 1, 0),
+            "PRT": ("Portugal", 0, None, None, 1, 1, 0),
+            "ESP": ("Spain", 0, None, None, 3, 7, 0),
+            "SWE": ("Sweden", 1, 1, 0, 5, 5, 0),
+            "GBR": ("United Kingdom", 22, 27, 59, 21, 19, 0),
+        },
+    ),
+}
+SNAP_TABLE_COLUMNS = [
+    ("emergency", "requests_received"),
+    ("emergency", "accounts_specified"),
+    ("emergency", "percent_requests_some_data"),
+    ("legal_process", "requests_received"),
+    ("legal_process", "accounts_specified"),
+    ("legal_process", "percent_requests_some_data"),
+]
+
+
+def snap_table_rows(real_db, source_id, period):
+    recorded = {}
+    for jurisdiction, request_type, metric, value, quote in rows(
+        real_db,
+        """SELECT jurisdiction_id, request_type_id, metric_id, value, quote FROM figures
+           WHERE platform_id = 'snap' AND period_label = ? AND jurisdiction_id NOT IN ('USA', 'INTL')
+             AND is_derived = 0 AND source_id = ?
+           UNION ALL
+           SELECT f.jurisdiction_id, f.request_type_id, f.metric_id, f.value, c.quote FROM corroborations c
+           JOIN figures f ON f.figure_id = c.figure_id
+           WHERE c.source_id = ? AND f.jurisdiction_id NOT IN ('USA', 'INTL')""",
+        period,
+        source_id,
+        source_id,
+    ):
+        recorded.setdefault(jurisdiction, {})[(request_type, metric)] = (value, quote)
+    return recorded
+
+
+@pytest.mark.parametrize("source_id", SNAP_INTERNATIONAL_TABLES)
+def test_snaps_international_table_is_recorded_cell_by_cell(real_db, source_id):
+    period, table = SNAP_INTERNATIONAL_TABLES[source_id]
+    recorded = snap_table_rows(real_db, source_id, period)
+    assert set(recorded) == set(table)
+    for jurisdiction, (name, *cells) in table.items():
+        expected = {column: cell for column, cell in zip(SNAP_TABLE_COLUMNS, cells, strict=True) if cell is not None}
+        assert {column: value for column, (value, _) in recorded[jurisdiction].items()} == expected
+        # Every figure quotes its country's whole row, as the page prints it.
+        row_text = " ¶ ".join(
+            [name]
+            + [
+                "N/A" if cell is None else f"{cell:,}{'%' if metric.startswith('percent') else ''}"
+                for (_, metric), cell in zip(SNAP_TABLE_COLUMNS, cells, strict=True)
+            ]
+        )
+        assert {quote for _, quote in recorded[jurisdiction].values()} == {row_text}
+
+
+@pytest.mark.parametrize("source_id", SNAP_INTERNATIONAL_TABLES)
+def test_snaps_international_rows_add_up_to_its_own_total_row(real_db, source_id):
+    # The table's own cross-check: its countries' counts make its total row (INTL).
+    period, table = SNAP_INTERNATIONAL_TABLES[source_id]
+    totals = dict(
+        rows(
+            real_db,
+            """SELECT request_type_id || ':' || metric_id, value FROM figures
+               WHERE platform_id = 'snap' AND jurisdiction_id = 'INTL' AND period_label = ? AND is_derived = 0
+                 AND metric_id IN ('requests_received', 'accounts_specified')""",
+            period,
+        )
+    )
+    for index, (request_type, metric) in enumerate(SNAP_TABLE_COLUMNS):
+        if metric.startswith("percent"):
+            continue
+        column_sum = sum(cells[index + 1] or 0 for cells in table.values())
+        assert totals[f"{request_type}:{metric}"] == column_sum, (request_type, metric)
