@@ -2477,6 +2477,18 @@ SNAP_INTERNATIONAL_TABLES = {
             "BRA": ("Brazil", 0, 0, None, 2, 5, 0),
         },
     ),
+    # Cut short inside France's row, whose other-requests cells are not stored, so it is left out here.
+    "snap-transparency-2015h1": (
+        "2015h1",
+        ("{} | {} |", " | "),
+        False,
+        {
+            "AUS": ("Australia", 1, 5, 100, 1, 1, 0),
+            "CAN": ("Canada", 3, 3, 100, 0, None, None),
+            "CZE": ("Czech Republic", 0, None, None, 1, 1, 0),
+            "DNK": ("Denmark", 0, None, None, 3, 3, 0),
+        },
+    ),
 }
 SNAP_TABLE_COLUMNS = [
     ("emergency", "requests_received"),
