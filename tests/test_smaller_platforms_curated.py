@@ -480,3 +480,25 @@ def test_signposts_worded_and_unscoped_counts_rest_on_no_figure(real_db):
         == []
     )
     assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", SIGNPOST_2025_10) == [(21,)]
+
+
+def test_tutas_january_june_2023_cases_are_read_up_to_where_the_stored_page_stops(real_db):
+    # Tuta's page, under "Frühere Transparenzberichte", is cut short inside January-June 2023: the
+    # three complete sentences are figures, each quoting the number it gives.
+    recorded = rows(
+        real_db,
+        """SELECT request_type_id, metric_id, value, quote FROM figures
+           WHERE platform_id = 'tuta' AND period_label = '2023h1' AND is_derived = 0
+             AND source_id = 'tuta-de-blog-transparency-report'
+           ORDER BY request_type_id, metric_id""",
+    )
+    assert [(request_type, metric, value) for request_type, metric, value, _ in recorded] == [
+        ("realtime_traffic_data", "requests_received", 15),
+        ("subscriber_data", "requests_fulfilled", 5),
+        ("subscriber_data", "requests_received", 116),
+    ]
+    for _, _, value, quote in recorded:
+        assert quote.startswith("Zwischen dem 1. Januar 2023 und dem 30. Juni 2023 hat Tutanota ¶ ")
+        assert f" {value} Fällen" in quote
+    # Released cases are a part of the requests of their kind.
+    assert recorded[1][2] <= recorded[2][2]
