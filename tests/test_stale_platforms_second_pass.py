@@ -2559,3 +2559,38 @@ def test_snaps_international_rows_add_up_to_its_own_total_row(real_db, source_id
             continue
         column_sum = sum(cells[index + 1] or 0 for cells in table.values())
         assert totals[f"{request_type}:{metric}"] == column_sum, (request_type, metric)
+
+
+def test_mailbox_orgs_shares_of_rejections_that_stood_are_figures_and_its_year_on_year_counts_corroborate(real_db):
+    # Each report gives the share of requests whose rejection stood for its year and the year before,
+    # and the total of both years; the shares agree with their years' own counts.
+    shares = dict(
+        rows(
+            real_db,
+            """SELECT year, value FROM figures WHERE platform_id = 'mailbox_org' AND is_derived = 0
+                 AND metric_id = 'percent_requests_rejected' AND year IN (2023, 2024)""",
+        )
+    )
+    assert shares == {2023: 33.8, 2024: 30.1}
+    counts = {
+        (year, metric): value
+        for year, metric, value in rows(
+            real_db,
+            """SELECT year, metric_id, value FROM figures WHERE platform_id = 'mailbox_org' AND is_derived = 0
+                 AND jurisdiction_id = 'WORLD' AND request_type_id = 'all'
+                 AND metric_id IN ('requests_received', 'requests_rejected') AND year IN (2023, 2024)""",
+        )
+    }
+    for year, share in shares.items():
+        assert round(100 * counts[(year, "requests_rejected")] / counts[(year, "requests_received")], 1) == share
+    assert rows(
+        real_db,
+        """SELECT c.source_id, f.figure_id, f.value FROM corroborations c JOIN figures f USING (figure_id)
+           WHERE f.platform_id = 'mailbox_org' AND c.source_id IN
+             ('mailbox-org-2023-transparenzbericht', 'mailbox-org-2024-transparenzbericht')
+           ORDER BY c.source_id, f.figure_id""",
+    ) == [
+        ("mailbox-org-2023-transparenzbericht", "mailbox_org-world-2022-all-requests_received", 55),
+        ("mailbox-org-2024-transparenzbericht", "mailbox_org-world-2023-all-percent_requests_rejected", 33.8),
+        ("mailbox-org-2024-transparenzbericht", "mailbox_org-world-2023-all-requests_received", 133),
+    ]
