@@ -2594,3 +2594,18 @@ def test_mailbox_orgs_shares_of_rejections_that_stood_are_figures_and_its_year_o
         ("mailbox-org-2024-transparenzbericht", "mailbox_org-world-2023-all-percent_requests_rejected", 33.8),
         ("mailbox-org-2024-transparenzbericht", "mailbox_org-world-2023-all-requests_received", 133),
     ]
+
+
+def test_mailbox_orgs_english_2024_report_corroborates_both_years_it_names(real_db):
+    # The English 2024 report's table is headed 2023 (a disagreement), but its sentences name each year.
+    assert rows(
+        real_db,
+        """SELECT f.figure_id, f.value FROM corroborations c JOIN figures f USING (figure_id)
+           WHERE c.source_id = 'mailbox-org-en-transparency-report-2024' ORDER BY f.figure_id""",
+    ) == [
+        ("mailbox_org-world-2023-all-percent_requests_rejected", 33.8),
+        ("mailbox_org-world-2023-all-requests_received", 133),
+        ("mailbox_org-world-2024-all-percent_requests_rejected", 30.1),
+        ("mailbox_org-world-2024-all-requests_received", 83),
+        ("mailbox_org-world-2024-all-requests_rejected", 25),
+    ]
