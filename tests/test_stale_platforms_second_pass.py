@@ -2609,3 +2609,13 @@ def test_mailbox_orgs_english_2024_report_corroborates_both_years_it_names(real_
         ("mailbox_org-world-2024-all-requests_received", 83),
         ("mailbox_org-world-2024-all-requests_rejected", 25),
     ]
+
+
+def test_mailbox_2025_reports_counts_by_channel_and_authority_are_no_figures(real_db):
+    # Of its numbers only the total and the rejections that stood fit a metric; 63 by e-mail, 27
+    # unencrypted, 15 corrected, 72 for prosecution and 2 by intelligence services do not.
+    assert rows(
+        real_db,
+        """SELECT figure_id, value FROM figures WHERE source_id = 'mailbox-2025-transparency-report-en'
+           ORDER BY figure_id""",
+    ) == [("mailbox_org-world-2025-all-requests_received", 74), ("mailbox_org-world-2025-all-requests_rejected", 18)]
