@@ -2619,3 +2619,18 @@ def test_mailbox_2025_reports_counts_by_channel_and_authority_are_no_figures(rea
         """SELECT figure_id, value FROM figures WHERE source_id = 'mailbox-2025-transparency-report-en'
            ORDER BY figure_id""",
     ) == [("mailbox_org-world-2025-all-requests_received", 74), ("mailbox_org-world-2025-all-requests_rejected", 18)]
+
+
+def test_microsofts_october_2017_post_records_no_national_security_letter_band(real_db):
+    # Its NSL band is for "the latest reporting period", which it does not name.
+    assert rows(
+        real_db,
+        """SELECT figure_id FROM figures WHERE source_id = 'microsoft-2017-10-19-digital-trust-reports'
+           ORDER BY figure_id""",
+    ) == [
+        ("microsoft-usa-2016h1-fisa_content-accounts_specified",),
+        ("microsoft-usa-2016h1-fisa_content-requests_received",),
+        ("microsoft-usa-2016h2-fisa_content-accounts_specified",),
+        ("microsoft-usa-2016h2-fisa_content-requests_received",),
+        ("microsoft-world-2017h1-legal_process-requests_received",),
+    ]
