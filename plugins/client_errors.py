@@ -72,6 +72,9 @@ CLIENT_MESSAGES = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "_
 BARE_NOT_FOUND = ("404", "Table not found", "Database not found")
 
 
+BUSY_MESSAGE = "The server is too busy to answer this now; try again in a few seconds"
+
+
 def not_found_message(path: str) -> str:
     return (
         f"Nothing is at {path}: no page, table or row has this address. The tables are listed at "
@@ -237,10 +240,18 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
 
             async def unreadable(exception):
+                from datasette.database import QueryInterrupted
+
+                path = scope.get("path", "")
+                if isinstance(exception, QueryInterrupted):
+                    # A wrapper's own lookup cut by the time limit (a busy machine), before any
+                    # view could answer it: the load's fault, not the request's, so a 503 to retry.
+                    return await send_message(
+                        send, 503, BUSY_MESSAGE, path.endswith((".json", ".csv")), [(b"retry-after", b"2")]
+                    )
                 fault = faults.server_fault(exception)
                 if fault is None:
                     return False
-                path = scope.get("path", "")
                 faults.log(fault, f"{scope.get('method', '')} {path}")
                 as_data = path.endswith((".json", ".csv"))
                 page = None if as_data else await fault_page(datasette, scope, receive)

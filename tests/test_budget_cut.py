@@ -124,3 +124,27 @@ def test_a_budget_refusal_served_says_no_store(site):
         response = site.get(path)
         assert response.status_code == 400 and "_facet_size=abc" in response.text, path
         assert response.headers.get_list("cache-control") == ["no-store"], path
+
+
+def test_a_lookup_the_time_limit_cuts_before_any_view_is_a_503_to_retry_not_a_500(real_build, monkeypatch):
+    # Under load in CI the 10 ms limit cut the downloads guard's lookup of what figures.json names
+    # (a table or a query), before Datasette's view: the exception reached the server as a 500.
+    import sqlite3
+
+    from datasette.database import QueryInterrupted
+
+    site = started(Site(site_module.in_process(real_build)))
+    db = site.datasette.databases["disclosures"]
+    original = db.execute
+
+    async def interrupted(sql, *args, **kwargs):
+        if sql.startswith("SELECT 1 FROM sqlite_master WHERE name = ?"):
+            raise QueryInterrupted(sqlite3.OperationalError("interrupted"), sql, args[0] if args else None)
+        return await original(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db, "execute", interrupted)
+    for path in ("/disclosures/facet_counts.json", "/disclosures/facet_counts.csv"):
+        answer = site.get(path)
+        assert answer.status_code == 503, (path, answer.status_code, answer.text[:300])
+        assert answer.headers["retry-after"] == "2"
+        assert "too busy" in answer.text
