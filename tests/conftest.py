@@ -8,6 +8,7 @@ import re
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -65,6 +66,26 @@ def cli_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def run_cli(*args, cwd=None, env=None, check=False, timeout=None) -> subprocess.CompletedProcess:
+    """The repository's scripts/cli.py run as a curator runs it, in a process of its own under
+    this interpreter: ``args`` are its words (paths may be ``Path``s), ``cwd`` its working folder
+    and ``env`` its whole environment (this process's when None). Returns the finished process,
+    its ``stdout`` and ``stderr`` as text and its exit status in ``returncode``; raises
+    ``subprocess.CalledProcessError`` on a non-zero exit when ``check``, and
+    ``subprocess.TimeoutExpired`` after ``timeout`` seconds when one is given. Click's CliRunner
+    (``cli_module``) runs the same commands faster in this process; this is for what only a real
+    process shows: its exit status, stdout and stderr apart, and paths relative to its own folder."""
+    return subprocess.run(
+        [sys.executable, str(paths.ROOT / "scripts" / "cli.py"), *map(str, args)],
+        cwd=cwd,
+        env=env,
+        check=check,
+        timeout=timeout,
+        capture_output=True,
+        text=True,
+    )
 
 
 # The figures table's default facets (metadata.yml), in the order the site lists them.

@@ -4,13 +4,11 @@ import csv
 import hashlib
 import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from disclosures import build, derive, paths, schema_sql, validate, vocabulary
-from tests.conftest import rows
+from tests.conftest import rows, run_cli
 from tests.packages import ROOT, make_package
 
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
@@ -262,19 +260,7 @@ def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch):
 )
 def test_build_cli_reports_problems_and_exits_non_zero(tmp_path, fixture, message):
     package = make_package(tmp_path, fixture)
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "cli.py"),
-            "build",
-            "--package",
-            str(package),
-            "--out",
-            str(tmp_path / "site"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    run = run_cli("build", "--package", package, "--out", tmp_path / "site")
     assert run.returncode == 1
     assert message in run.stderr
     assert "Traceback" not in run.stderr
@@ -286,12 +272,7 @@ def test_build_cli_takes_paths_relative_to_the_working_directory(tmp_path):
     # `build --out site` ran every step and then stopped with "relative path can't be expressed
     # as a file URI" when its checks opened the database by URI.
     make_package(tmp_path)
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "cli.py"), "build", "--package", "datapackage.json", "--out", "site"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    run = run_cli("build", "--package", "datapackage.json", "--out", "site", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     with sqlite3.connect(tmp_path / "site" / "disclosures.db") as conn:
         assert conn.execute("SELECT count(*) FROM figures").fetchone()[0] > 0
@@ -301,12 +282,7 @@ def test_build_cli_names_another_packages_files_from_the_working_directory(tmp_p
     # Relative to the package's own folder, its problem said "data/figures.csv:5", which a curator
     # in the repository opened as the repository's own file, and "rerun: make build" built that.
     make_package(tmp_path / "p", "value_not_in_quote")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "cli.py"), "build", "--package", "p/datapackage.json", "--out", "site"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    run = run_cli("build", "--package", "p/datapackage.json", "--out", "site", cwd=tmp_path)
     assert run.returncode == 1
     assert "p/data/figures.csv:5:quote: value 180 does not appear in the quote" in run.stderr.splitlines()
     assert run.stderr.rstrip().endswith(

@@ -7,13 +7,12 @@ command line) of the base package beside a release the release machinery recorde
 import csv
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from disclosures import arrow_validate, build, consistency, release, release_records, validate
-from tests.packages import ROOT, apply_edits, make_package
+from tests.conftest import run_cli
+from tests.packages import apply_edits, make_package
 
 FIGURE = "examplechat-deu-2024h1-all-requests_received"  # 1500 in the base package
 BAND = "examplechat-world-2024h1-all-requests_received"  # the band 0-499 in the base package
@@ -177,12 +176,7 @@ def test_validation_refuses_a_correction_that_does_not_start_from_the_released_v
         "(write old_value 1500)"
     )
     assert [str(p) for p in validate.validate_package(package)] == [told]
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
-        cwd=tmp_path / "p",
-        capture_output=True,
-        text=True,
-    )
+    run = run_cli("validate", package, cwd=tmp_path / "p")
     assert run.returncode == 1
     assert run.stderr.splitlines()[0] == told
     with pytest.raises(validate.ValidationFailed):
@@ -233,12 +227,7 @@ def test_a_correction_of_another_figure_is_offered_none(figure_id):
 
 def test_validation_offers_the_figure_a_misspelt_correction_names(tmp_path):
     package = make_package(tmp_path / "p", "correction_of_a_misspelt_figure")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
-        cwd=tmp_path / "p",
-        capture_output=True,
-        text=True,
-    )
+    run = run_cli("validate", package, cwd=tmp_path / "p")
     assert run.returncode == 1
     assert run.stderr.splitlines()[0] == (
         "data/corrections.csv:2:figure_id: examplechat-usa-2024-ip_or_phone-request_fulfilled is not in figures "
