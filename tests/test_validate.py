@@ -27,6 +27,7 @@ from disclosures import (
     validate,
     vocabulary,
 )
+from tests.conftest import run_cli
 from tests.packages import BROKEN, ROOT, apply_edits, expected_messages, make_package
 
 
@@ -52,12 +53,7 @@ def test_recorded_disagreement_exempts_inconsistent_parts(tmp_path):
 
 def test_cli_prints_every_problem_and_exits_non_zero(tmp_path):
     package = make_package(tmp_path, "value_kind_mismatch")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    run = run_cli("validate", package, cwd=tmp_path)
     assert run.returncode == 1
     assert "data/figures.csv:9:value: is required when value_kind is exact" in run.stderr
     assert f"3 problem(s). Fix them, then rerun: python scripts/cli.py validate {package}" in run.stderr
@@ -518,11 +514,7 @@ def test_cli_validate_reports_a_descriptor_of_the_wrong_shape_not_a_traceback(tm
     # of objects: `[]` as datapackage.json, or a resource written as its path, was an AttributeError.
     package = make_package(tmp_path / "p")
     package.write_text(json.dumps(descriptor), encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package), "--out", str(tmp_path / "site")],
-        capture_output=True,
-        text=True,
-    )
+    run = run_cli("validate", package, "--out", tmp_path / "site")
     assert run.returncode == 1
     assert "Traceback" not in run.stderr, run.stderr
     assert re.search(r"^p/datapackage\.json:[0-9]+:", run.stderr.replace(str(tmp_path) + "/", ""), re.M), run.stderr
@@ -552,9 +544,7 @@ def test_cli_validate_and_build_tell_a_descriptor_value_of_the_wrong_kind_in_one
     node[key] = value
     package.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
     for verb in (["validate", str(package)], ["build", "--package", str(package), "--out", str(tmp_path / "b")]):
-        run = subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "cli.py"), *verb], capture_output=True, text=True, cwd=tmp_path
-        )
+        run = run_cli(*verb, cwd=tmp_path)
         assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
         assert re.search(rf"^p/datapackage\.json:[0-9]+:{key}: ", run.stderr, re.M), run.stderr
 
@@ -592,13 +582,12 @@ def test_cli_validate_reads_the_datapackage_json_of_a_folder_and_says_when_there
     # `validate some/folder` was "cannot be read as JSON: [Errno 21] Is a directory".
     make_package(tmp_path / "p", "value_kind_mismatch")
     (tmp_path / "empty").mkdir()
-    cli = [sys.executable, str(ROOT / "scripts" / "cli.py")]
-    run = subprocess.run([*cli, "validate", "p"], cwd=tmp_path, capture_output=True, text=True)
+    run = run_cli("validate", "p", cwd=tmp_path)
     assert run.returncode == 1
     assert "p/data/figures.csv:9:value: is required when value_kind is exact" in run.stderr
     assert "Is a directory" not in run.stderr
     for verb in (["validate", "empty"], ["build", "--package", "empty", "--out", "site"]):
-        run = subprocess.run([*cli, *verb], cwd=tmp_path, capture_output=True, text=True)
+        run = run_cli(*verb, cwd=tmp_path)
         assert run.returncode == 1
         assert run.stderr == (
             "empty: a folder with no datapackage.json in it\n"
@@ -610,11 +599,7 @@ def test_cli_validate_says_when_out_is_no_folder(tmp_path):
     # After the whole validation had passed, --out naming a file was a FileExistsError's traceback.
     package = make_package(tmp_path / "p")
     (tmp_path / "site").write_text("", encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package), "--out", str(tmp_path / "site")],
-        capture_output=True,
-        text=True,
-    )
+    run = run_cli("validate", package, "--out", tmp_path / "site")
     assert run.returncode == 1
     assert "Traceback" not in run.stderr, run.stderr
     assert f"{tmp_path / 'site'}: the record of this validation cannot be written there: File exists" in run.stderr
@@ -625,8 +610,7 @@ def test_cli_validate_leaves_the_rows_the_build_then_loads(tmp_path):
     typed rows; the build of the same bytes loads those rows (no CSV read) and builds."""
     package = make_package(tmp_path / "p")
     site = tmp_path / "site"
-    cli = [sys.executable, str(ROOT / "scripts" / "cli.py")]
-    run = subprocess.run([*cli, "validate", str(package), "--out", str(site)], capture_output=True, text=True)
+    run = run_cli("validate", package, "--out", site)
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in site.iterdir()) == [stamp.ROWS_FILE, stamp.STAMP_FILE]
     # The build must not read the CSVs for their rows: columnar's reader is made to fail.
@@ -1028,9 +1012,8 @@ def test_cli_validate_of_a_releases_package_says_how_a_release_is_checked(tmp_pa
     release.mkdir(parents=True)
     (release / "datapackage.json").write_text('{"name": "x", "resources": []}', encoding="utf-8")
     (release / "SHA256SUMS").write_text(f"{'0' * 64}  datapackage.json\n", encoding="utf-8")
-    cli = [sys.executable, str(ROOT / "scripts" / "cli.py")]
     for named in ("dist/1.3.0", "dist/1.3.0/datapackage.json"):
-        run = subprocess.run([*cli, "validate", named], cwd=tmp_path, capture_output=True, text=True)
+        run = run_cli("validate", named, cwd=tmp_path)
         assert run.returncode == 1
         assert run.stderr.startswith("dist/1.3.0/datapackage.json: a release's package (its SHA256SUMS lists it)")
         assert run.stderr.endswith(
@@ -1038,7 +1021,7 @@ def test_cli_validate_of_a_releases_package_says_how_a_release_is_checked(tmp_pa
         )
     # A SHA256SUMS that does not list the descriptor (a curator's own checksums) changes nothing.
     (release / "SHA256SUMS").write_text(f"{'0' * 64}  notes.txt\n", encoding="utf-8")
-    run = subprocess.run([*cli, "validate", "dist/1.3.0"], cwd=tmp_path, capture_output=True, text=True)
+    run = run_cli("validate", "dist/1.3.0", cwd=tmp_path)
     assert "a release's package" not in run.stderr
 
 
@@ -1060,11 +1043,6 @@ def test_a_search_log_dated_after_the_day_of_validation_is_refused_on_both_paths
 
 def test_cli_validate_refuses_a_search_log_dated_in_the_future(tmp_path):
     package = make_package(tmp_path, "search_log_in_the_future")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "cli.py"), "validate", str(package)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    run = run_cli("validate", package, cwd=tmp_path)
     assert run.returncode == 1
     assert run.stderr.splitlines()[0] == expected_messages("search_log_in_the_future")[0]
