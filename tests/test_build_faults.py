@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from disclosures import build, files, paths, site_config, validate
 from disclosures.vocabulary import DATABASE_FILE
-from tests.conftest import cli_module
+from tests.conftest import cli_module, run_cli
 from tests.packages import make_package
 
 
@@ -780,12 +780,7 @@ def test_a_benchmark_size_below_its_range_is_a_usage_error(verb, option):
 def test_serve_refuses_a_port_no_server_can_listen_on_before_saying_it_serves(port):
     # It printed "Serving on http://127.0.0.1:99999/" and then handed the number to datasette,
     # whose own usage error followed.
-    run = subprocess.run(
-        [sys.executable, str(paths.ROOT / "scripts" / "cli.py"), "serve", "--port", port],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = run_cli("serve", "--port", port, timeout=60)
     assert run.returncode == 2, run.stdout + run.stderr
     assert "Serving on" not in run.stdout
     assert "Invalid value for '--port'" in run.stderr and "1<=x<=65535" in run.stderr

@@ -24,7 +24,7 @@ import yaml
 
 from disclosures import build, changelog, citation, paths, release, release_records, validate, versioning
 from disclosures.vocabulary import DATABASE_FILE, value_token
-from tests.conftest import cli_module, rows, unhurried
+from tests.conftest import cli_module, rows, run_cli, unhurried
 from tests.packages import FIXTURES, ROOT, apply_edits, make_package
 
 CORRECTED = "examplechat-deu-2024h1-all-requests_received"
@@ -1217,22 +1217,16 @@ def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
     build_dir = built(tmp_path / "p", "1.1.1", "release_next")
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "cli.py"),
-            "release",
-            "--build-dir",
-            str(build_dir),
-            "--dist",
-            str(tmp_path / "dist"),
-            "--releases",
-            str(releases),
-            "--package",
-            str(tmp_path / "p" / "datapackage.json"),
-        ],
-        capture_output=True,
-        text=True,
+    run = run_cli(
+        "release",
+        "--build-dir",
+        build_dir,
+        "--dist",
+        tmp_path / "dist",
+        "--releases",
+        releases,
+        "--package",
+        tmp_path / "p" / "datapackage.json",
     )
     assert run.returncode == 1
     assert "release refused: nothing changed since release 1.1.0" in run.stderr
@@ -1245,12 +1239,15 @@ def test_cli_release_into_a_file_is_one_line_not_a_traceback(tmp_path, which):
     build_dir = built(tmp_path / "p", "1.0.0")
     folders = {"--dist": tmp_path / "dist", "--releases": tmp_path / "releases"}
     folders[which].write_text("", encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "cli.py"), "release", "--build-dir", str(build_dir)]
-        + [part for option, folder in folders.items() for part in (option, str(folder))]
-        + ["--package", str(tmp_path / "p" / "datapackage.json"), "--date", "2025-01-20"],
-        capture_output=True,
-        text=True,
+    run = run_cli(
+        "release",
+        "--build-dir",
+        build_dir,
+        *[part for option, folder in folders.items() for part in (option, folder)],
+        "--package",
+        tmp_path / "p" / "datapackage.json",
+        "--date",
+        "2025-01-20",
     )
     assert run.returncode == 1
     assert "Traceback" not in run.stderr, run.stderr
