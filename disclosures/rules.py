@@ -1465,6 +1465,14 @@ def utc_today() -> date:
 SEARCH_TOOL_WORDS = re.compile(r"\b(?:corpus|corpora|find_string|find_files|find_repos|read_file)\b", re.IGNORECASE)
 
 
+def search_log_days(search_log) -> list[str]:
+    """The days of the calendar a platform's ``search_log`` (text or None) names, as YYYY-MM-DD
+    texts in the order written: what ``search_log_problems`` judges against today."""
+    if not isinstance(search_log, str):
+        return []
+    return [found.group(0) for found in SEARCH_DAY.finditer(search_log) if real_date(*found.groups())]
+
+
 def search_log_problems(search_log, today: date | None = None) -> list[str]:
     """Messages for a platform's ``search_log`` (text or None) that names no day of the calendar
     as YYYY-MM-DD: a record of where newer reports were looked for cannot tell a reader how
@@ -1475,7 +1483,7 @@ def search_log_problems(search_log, today: date | None = None) -> list[str]:
     or "") has none."""
     if not isinstance(search_log, str) or not search_log:
         return []
-    days = [found.group(0) for found in SEARCH_DAY.finditer(search_log) if real_date(*found.groups())]
+    days = search_log_days(search_log)
     if not days:
         return [
             'names no day as YYYY-MM-DD: say when each search was made ("searched on 2026-12-05: ..."), '

@@ -1,22 +1,26 @@
 """The record that a package passed validation, so the build does not validate the same bytes twice.
 
 ``make validate`` writes ``build/validated.json`` when a package is valid: the SHA-256 of the
-descriptor, of every resource file and of the validator's own code. A build that had to validate
-the package itself writes it too, so the next build of the same bytes (after an edit to
-metadata.yml, say) does not validate them again. ``make build`` reads the
+descriptor, of every resource file, of the release records validation read (releases/) and of
+the validator's own code, and the first day (UTC) the rules that read the clock pass those bytes.
+A build that had to validate the package itself writes it too, so the next build of the same
+bytes (after an edit to metadata.yml, say) does not validate them again. ``make build`` reads the
 typed rows once more only for their types and keys when the record matches, and runs every rule
-when it does not (a changed byte, a changed rule, another package).
+when it does not (a changed byte, a release recorded since, a changed rule, another package, a
+clock before that day).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import marshal
 import sys
+from datetime import date
 from pathlib import Path
 
-from . import columnar, release_records, table_schema
+from . import columnar, release_records, rules, table_schema
 from .files import json_text, replace_file
 
 STAMP_FILE = "validated.json"
@@ -26,9 +30,11 @@ ROWS_FORMAT = "platform-disclosures validated rows 1"
 # The code that decides whether a package is valid (every module of this package the validator
 # imports, held so by a test): a change to it invalidates every stamp. consistency.py and
 # derive.py were missing, so a build after a new cross-file rule trusted a stamp it no longer held.
-# release_records.py (content_inputs) and this module are not here: they decide no rule, only
-# which bytes the key hashes, and a change to them that changes the key already voids old stamps;
-# a test holds that the key names every file of the package.
+# release_records.py is here since corrections are held to the latest release: it reads the
+# records (which release is latest, what it published, whether a damaged record judges nothing).
+# This module is not: it decides no rule, only which bytes the key hashes, and a change to it that
+# changes the key already voids old stamps; a test holds that the key names every file of the
+# package.
 VALIDATOR_CODE = (
     "arrow_validate.py",
     "columnar.py",
@@ -38,6 +44,7 @@ VALIDATOR_CODE = (
     "freshness.py",
     "frictionless_checks.py",
     "paths.py",
+    "release_records.py",
     "rules.py",
     "safety.py",
     "schema_sql.py",
@@ -45,10 +52,70 @@ VALIDATOR_CODE = (
     "validate.py",
     "vocabulary.py",
 )
+# Of another release than the latest, validation reads its manifest and only asks that its
+# figures.csv and changelog.csv exist (missing, the records are damaged and judge nothing).
+RECORD_UNREAD = "present"
+
+
+def release_inputs(releases: Path) -> dict[str, str | None]:
+    """What validation reads of the release records in ``releases`` (``consistency.
+    released_value_problems``): {"<folder>/<file>": "sha256:<hex>", RECORD_UNREAD, or None for a
+    file missing} of every release folder's manifest.json, changelog.csv and figures.csv; the
+    latest version's figures.csv and changelog.csv are hashed, another's only found, since hashing
+    every figures.csv recorded (48 MB) took 0.13 s of each build against 0.03 s. {} without the
+    folder.
+
+    A release recorded since a validation (pulled from a colleague's branch) can publish a figure's
+    value that a correction no longer starts from: validation refuses it, so it voids the stamp.
+    Raises OSError when a record cannot be read."""
+    if not releases.is_dir():
+        return {}
+    # As release_records.recorded_releases lists them; any other name makes the records damaged.
+    folders = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
+    versions = [p.name for p in folders if release_records.SEMVER.match(p.name)]
+    latest = max(versions, key=release_records.parse_version, default=None)
+    found: dict[str, str | None] = {}
+    for folder in folders:
+        for name in release_records.RECORD_FILES:
+            path = folder / name
+            if not path.is_file():
+                found[f"{folder.name}/{name}"] = None
+            elif name == "manifest.json" or folder.name == latest:
+                with path.open("rb") as handle:
+                    found[f"{folder.name}/{name}"] = "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+            else:
+                found[f"{folder.name}/{name}"] = RECORD_UNREAD
+    return found
+
+
+def search_logs_pass_from(package_path: Path, descriptor: dict) -> str | None:
+    """The first day (UTC, YYYY-MM-DD) on which validation passes the package's search logs: the
+    latest day any platform's ``search_log`` names (``rules.search_log_days``), or None when none
+    names one. Raises OSError, or ValueError when platforms.csv cannot be read as CSV.
+
+    The one rule that reads the clock refuses a day after today, so a package that passed on one
+    day passes on every later day, and a stamp stands from this day on. Neither the day of the
+    validation nor a day whenever a search log is present is in the key: either would void every
+    stamp at midnight (a validation again, and a build's validated.json differing from the
+    previous day's for the same bytes), and every platform of the real package has a search log.
+    A rule that refuses later what it passed earlier would need the day of the validation here."""
+    resource = next(
+        (r for r in descriptor.get("resources", []) if isinstance(r, dict) and r.get("name") == "platforms"), None
+    )
+    if resource is None or not isinstance(resource.get("path"), str):
+        return None
+    try:
+        with (package_path.parent / resource["path"]).open(encoding="utf-8", newline="") as handle:
+            days = [day for row in csv.DictReader(handle) for day in rules.search_log_days(row.get("search_log"))]
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise ValueError(f"{resource['path']}: {error}") from None
+    return max(days, default=None)
 
 
 def validation_key(package_path: Path) -> dict:
-    """What a validation depends on: {"package": path, "inputs": {file: sha256}, "validator": sha256}.
+    """What a validation depends on: {"package": path, "inputs": {file: sha256}, "releases":
+    ``release_inputs`` of the releases/ folder beside the package, "passes_from": ``search_logs_pass_from``
+    (YYYY-MM-DD or None), "validator": sha256}.
 
     Raises OSError or ValueError when the package cannot be read (the caller validates then).
     """
@@ -59,7 +126,21 @@ def validation_key(package_path: Path) -> dict:
     code = hashlib.sha256()
     for name in VALIDATOR_CODE:
         code.update((Path(__file__).parent / name).read_bytes())
-    return {"package": str(package_path), "inputs": inputs, "validator": "sha256:" + code.hexdigest()}
+    return {
+        "package": str(package_path),
+        "inputs": inputs,
+        "releases": release_inputs(package_path.parent / "releases"),
+        "passes_from": search_logs_pass_from(package_path, descriptor),
+        "validator": "sha256:" + code.hexdigest(),
+    }
+
+
+def stands_today(key: dict, today: date | None = None) -> bool:
+    """Whether ``today`` (default: ``rules.utc_today()``, the day validation judges on) is on or
+    after the key's "passes_from": False only under a clock set before the day the package's
+    search logs name, where validation refuses them."""
+    passes_from = key.get("passes_from")
+    return passes_from is None or (today or rules.utc_today()).isoformat() >= passes_from
 
 
 def record_valid(package_path: Path, folder: Path, key: dict | None = None, typed: dict | None = None) -> Path:
@@ -155,11 +236,12 @@ def current_key(package_path: Path) -> dict | None:
 
 
 def is_valid(package_path: Path, folder: Path, key: dict | None = None) -> bool:
-    """True when ``folder`` holds a stamp for exactly these bytes and this validator (``key``:
-    their ``current_key``, when already taken)."""
+    """True when ``folder`` holds a stamp for exactly these bytes, release records and validator
+    (``key``: their ``current_key``, when already taken), and today (UTC) is a day its search
+    logs pass on (``stands_today``)."""
     path = Path(folder) / STAMP_FILE
     key = key if key is not None else current_key(package_path)
-    if key is None:
+    if key is None or not stands_today(key):
         return False
     try:
         return json.loads(path.read_text(encoding="utf-8")) == key

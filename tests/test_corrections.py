@@ -14,6 +14,10 @@ from disclosures import arrow_validate, build, consistency, release, release_rec
 from tests.conftest import run_cli
 from tests.packages import apply_edits, make_package
 
+
+from disclosures import arrow_validate, build, consistency, release, release_records, stamp, validate
+from tests.packages import ROOT, apply_edits, make_package
+
 FIGURE = "examplechat-deu-2024h1-all-requests_received"  # 1500 in the base package
 BAND = "examplechat-world-2024h1-all-requests_received"  # the band 0-499 in the base package
 
@@ -278,4 +282,47 @@ def test_validation_refuses_a_misspelt_removal_beside_a_release(first_release, t
     assert [str(p) for p in validate.validate_package(package)] == [
         f"data/corrections.csv:2:figure_id: {BAND}x is neither in figures nor in release {version} "
         f'(did you mean "{BAND}"?): a removal is of a figure readers had, so this one removes nothing'
+    ]
+
+
+# The stamp of a validation covers the release records it read ----------------------------------
+
+
+def record_later_release(releases, value):
+    """releases/ gains the release after its only one, recorded as a colleague's branch brings it:
+    the same record but for its version and FIGURE's released value."""
+    (version,) = [p.name for p in releases.iterdir()]
+    major, minor, patch = release_records.parse_version(version)
+    later = f"{major}.{minor}.{patch + 1}"
+    shutil.copytree(releases / version, releases / later)
+    manifest = json.loads((releases / later / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update(version=later, previous=version)
+    (releases / later / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    path = releases / later / "figures.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        figures = list(csv.DictReader(handle))
+    (row,) = [row for row in figures if row["figure_id"] == FIGURE]
+    row["value"] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(figures[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(figures)
+    return later
+
+
+def test_a_build_validates_again_once_a_release_is_recorded_that_a_correction_does_not_start_from(
+    first_release, tmp_path
+):
+    package = corrected(tmp_path / "p", first_release, "1500")
+    site = tmp_path / "p" / "build"
+    build.build_site(package, site)  # validates, and leaves the stamp of it
+    assert stamp.is_valid(package, site)
+    later = record_later_release(tmp_path / "p" / "releases", "1502")
+    assert not stamp.is_valid(package, site)
+    with pytest.raises(validate.ValidationFailed) as refused:
+        build.build_site(package, site)
+    assert [str(p) for p in refused.value.problems] == [
+        f"data/corrections.csv:2:old_value: is '1500', but {FIGURE} was released 1502 in {later}: the first "
+        "correction since a release starts from the value that release published, the one its readers have "
+        "(write old_value 1502)"
     ]

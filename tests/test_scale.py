@@ -13,6 +13,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -53,9 +54,9 @@ def test_stamp_matches_only_the_same_bytes(tmp_path):
 
 
 def test_the_stamp_covers_every_file_of_the_package(tmp_path):
-    # release_records.content_inputs lists the files the stamp's key hashes; it decides no rule,
-    # so it is not VALIDATOR_CODE (a change to it that changes the key already voids old stamps).
-    # What it must do is name every file: a byte changed in any of them voids the stamp.
+    # release_records.content_inputs lists the files the stamp's key hashes (a change to it that
+    # changes the key already voids old stamps). What it must do is name every file: a byte
+    # changed in any of them voids the stamp.
     package = make_package(tmp_path / "p")
     descriptor = json.loads(package.read_text(encoding="utf-8"))
     files = [resource["path"] for resource in descriptor["resources"]]
@@ -109,6 +110,40 @@ def test_a_stamp_vouches_only_for_the_bytes_read_before_validation(tmp_path, mon
     build.build_site(package, tmp_path / "site")
     assert (tmp_path / "site" / stamp.STAMP_FILE).exists()
     assert not stamp.is_valid(package, tmp_path / "site")
+
+
+def test_a_stamp_stands_from_the_day_its_search_logs_name_on(tmp_path, monkeypatch):
+    # Validation refuses a search log naming a day after today (UTC). A stamp a clock set ahead
+    # left (another machine's build/, a clock since put right) vouched for a log today's
+    # validation refuses; on the days after it, the log passes as it did, so the stamp stands.
+    package = make_package(tmp_path / "p")
+    platforms = package.parent / "data" / "platforms.csv"
+    platforms.write_text(
+        platforms.read_text(encoding="utf-8").replace("Searched on 2025-01-10", "Searched on 2099-01-10", 1),
+        encoding="utf-8",
+    )
+    real_today = rules.utc_today
+    monkeypatch.setattr(rules, "utc_today", lambda: date(2099, 1, 10))
+    build.build_site(package, tmp_path / "site")
+    calls = []
+    original = validate.check_package
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(validate, "check_package", counting)
+    monkeypatch.setattr(rules, "utc_today", lambda: date(2099, 3, 1))
+    assert stamp.is_valid(package, tmp_path / "site")
+    build.build_site(package, tmp_path / "site")
+    assert calls == []
+    monkeypatch.setattr(rules, "utc_today", real_today)
+    assert not stamp.is_valid(package, tmp_path / "site")
+    with pytest.raises(validate.ValidationFailed) as refused:
+        build.build_site(package, tmp_path / "site")
+    assert len(calls) == 1
+    assert [(p.path, p.line, p.field) for p in refused.value.problems] == [("data/platforms.csv", 2, "search_log")]
+    assert "names 2099-01-10, after the day of this validation (UTC)" in refused.value.problems[0].message
 
 
 def test_a_stale_stamp_does_not_let_a_broken_package_through(tmp_path):
@@ -291,7 +326,9 @@ def test_the_stamp_covers_every_module_the_validator_imports():
         [
             sys.executable,
             "-c",
-            "import sys, disclosures.validate, disclosures.arrow_validate, disclosures.frictionless_checks; "
+            "import sys, pathlib, disclosures.validate, disclosures.arrow_validate, disclosures.frictionless_checks; "
+            # What the rules import only once they run: the release records a correction is held to.
+            "disclosures.consistency.released_value_problems([], pathlib.Path('releases'), ''); "
             "print(' '.join(sorted(m.split('.', 1)[1] + '.py' for m in sys.modules if m.startswith('disclosures.'))))",
         ],
         cwd=paths.ROOT,
