@@ -7,8 +7,9 @@ refuses.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from .release_records import CHANGES
 from .vocabulary import DERIVED_SUFFIX, value_token
@@ -19,9 +20,40 @@ PROSE_LIMIT = 100
 VALUE_CHANGE_LIMIT = 1000
 
 
+def _made_order(record: dict) -> tuple[str, str]:
+    # The order corrections were made in, as validation chains them (consistency.correction_chains).
+    return (record["corrected_date"], record["correction_id"])
+
+
 def _latest_record(records: list[dict], old_value: str, new_value: str) -> dict | None:
     matching = [r for r in records if r["old_value"] == old_value and (r.get("new_value") or "") == new_value]
-    return max(matching, key=lambda r: (r["corrected_date"], r["correction_id"])) if matching else None
+    return max(matching, key=_made_order) if matching else None
+
+
+def _explaining_records(
+    records: list[dict], old_value: str, new_value: str, published: Collection[str] = ()
+) -> list[dict]:
+    """The corrections records that took a figure from ``old_value`` (released) to ``new_value``
+    ("" when removed), in the order they were made; [] when none do.
+
+    Those made since the previous release (after every record it ``published``: its correction
+    ids) that chain from one value to the other, each starting from the value the one before left,
+    as validation holds them: 900 -> 901 and then 901 -> 905 of a figure released as 900 are its
+    change to 905, whose changelog cites both. Failing that, the latest single record saying
+    ``old_value`` -> ``new_value``."""
+    made = sorted(records, key=_made_order)
+    since = max((at for at, r in enumerate(made) if r["correction_id"] in published), default=-1) + 1
+    pending = made[since:]
+    for start in range(len(pending)):  # the longest chain first: every correction since, when they all chain
+        chain = pending[start:]
+        if (
+            chain[0]["old_value"] == old_value
+            and (chain[-1].get("new_value") or "") == new_value
+            and all((a.get("new_value") or "") == b["old_value"] for a, b in itertools.pairwise(chain))
+        ):
+            return chain
+    single = _latest_record(records, old_value, new_value)
+    return [single] if single else []
 
 
 def _record_reason(record: dict) -> str:
@@ -31,13 +63,31 @@ def _record_reason(record: dict) -> str:
     )
 
 
-def figure_change(figure_id: str, before: dict | None, after: dict | None, records: list[dict] = ()) -> dict | None:
-    """The changelog row of one figure (``before``/``after``: its snapshot rows, None when absent),
-    or None when neither its value nor its source changed. ``records``: its corrections records.
+def _records_reason(records: list[dict]) -> str:
+    """One record's reason (``_record_reason``), or a chain's: each correction with the values it
+    went between, since the changelog row gives only the first's old value and the last's new one."""
+    if len(records) == 1:
+        return _record_reason(records[0])
+    steps = [
+        f"correction {r['correction_id']} ({r['corrected_date']}, source: {r['source_id']}; "
+        f"{r['old_value']} -> {r.get('new_value') or '(removed)'}): {r['reason'].rstrip()}"
+        for r in records
+    ]
+    # A reason is written as sentences: a full stop before "; then" is left out.
+    return "; then ".join([step.removesuffix(".") for step in steps[:-1]] + steps[-1:])
 
-    The reason comes from the data: the latest corrections record whose old and new value match;
-    otherwise "new source: <id>" when the source changed; for an added figure its source. A
-    changed figure with neither gets reason "" (make_release refuses it).
+
+def figure_change(
+    figure_id: str, before: dict | None, after: dict | None, records: list[dict] = (), published: Collection[str] = ()
+) -> dict | None:
+    """The changelog row of one figure (``before``/``after``: its snapshot rows, None when absent),
+    or None when neither its value nor its source changed. ``records``: its corrections records;
+    ``published``: the correction ids the previous release published.
+
+    The reason comes from the data: the corrections records made since the previous release that
+    chain from the old value to the new one, or the latest record whose old and new value match
+    (``_explaining_records``); otherwise "new source: <id>" when the source changed; for an added
+    figure its source. A changed figure with neither gets reason "" (make_release refuses it).
     """
     if before is None:
         reason = (
@@ -55,9 +105,9 @@ def figure_change(figure_id: str, before: dict | None, after: dict | None, recor
             "reason": reason,
         }
     if after is None:
-        removal = _latest_record(records, value_token(before), "")
+        removal = _explaining_records(records, value_token(before), "", published)
         if removal:
-            reason = _record_reason(removal)
+            reason = _records_reason(removal)
         elif before.get("derivation"):
             # The build stops deriving a period once a source reports it or an input is gone.
             reason = f"no longer derived (was {before['derivation']})"
@@ -76,9 +126,9 @@ def figure_change(figure_id: str, before: dict | None, after: dict | None, recor
     old_source, new_source = before.get("source_id") or "", after.get("source_id") or ""
     if old_value == new_value and old_source == new_source:
         return None
-    record = _latest_record(records, old_value, new_value)
-    if record:
-        reason = _record_reason(record)
+    explaining = _explaining_records(records, old_value, new_value, published)
+    if explaining:
+        reason = _records_reason(explaining)
     elif after.get("derivation"):
         reason = f"derived: {after['derivation']} (its inputs changed)"
     elif old_source != new_source:
@@ -120,11 +170,16 @@ def _ascending(rows: Iterable[dict], name: str) -> Iterator[dict]:
 
 
 def diff_streams(
-    old: Iterable[dict], new: Iterable[dict], corrections: Iterable[dict] = (), names: tuple[str, str] = ("old", "new")
+    old: Iterable[dict],
+    new: Iterable[dict],
+    corrections: Iterable[dict] = (),
+    names: tuple[str, str] = ("old", "new"),
+    published: Collection[str] = (),
 ) -> Iterator[tuple[dict, dict | None, dict | None]]:
     """(change row, before, after) for every figure that changed, in figure_id order, from two
     streams of snapshot rows each sorted by figure_id (Python's string order, which is SQLite's
     BINARY order for UTF-8 text). Memory does not grow with the figures: one row of each is held.
+    ``published``: the correction ids the release ``old`` is of published (``figure_change``).
     Raises OutOfOrder (naming ``names``) when a stream is not strictly ascending.
     """
     by_figure = corrections_by_figure(corrections)
@@ -140,20 +195,23 @@ def diff_streams(
         else:
             figure_id, pair = after["figure_id"], (before, after)
             before, after = next(olds, None), next(news, None)
-        row = figure_change(figure_id, *pair, by_figure.get(figure_id, []))
+        row = figure_change(figure_id, *pair, by_figure.get(figure_id, []), published)
         if row is not None:
             yield row, pair[0], pair[1]
 
 
-def diff_figures(old: dict[str, dict], new: dict[str, dict], corrections: list[dict] = ()) -> list[dict]:
+def diff_figures(
+    old: dict[str, dict], new: dict[str, dict], corrections: list[dict] = (), published: Collection[str] = ()
+) -> list[dict]:
     """Added, changed (value or source) and removed figures, sorted by change then figure id
-    (see ``figure_change`` for the reasons)."""
+    (see ``figure_change`` for the reasons and ``published``)."""
     rows = [
         row
         for row, _, _ in diff_streams(
             (old[k] | {"figure_id": k} for k in sorted(old)),
             (new[k] | {"figure_id": k} for k in sorted(new)),
             corrections,
+            published=published,
         )
     ]
     return sorted(rows, key=lambda r: (CHANGES.index(r["change"]), r["figure_id"]))

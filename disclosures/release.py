@@ -502,9 +502,11 @@ def _plan_new(
             yield row
 
     old_rows = recorded_rows(old_path) if old_path else iter(())
+    # The corrections since the previous release, which its changelog cites (changelog.figure_change).
+    published = release_records.published_corrections(releases, previous, recorded[previous]) if previous else set()
     try:
         for change, before, after in changelog.diff_streams(
-            old_rows, new_figures(), corrections, (str(old_path), f"{DATABASE_FILE}: figures")
+            old_rows, new_figures(), corrections, (str(old_path), f"{DATABASE_FILE}: figures"), published
         ):
             platform = (after or before)["platform_id"]
             changes.add(change, platform)

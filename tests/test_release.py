@@ -126,6 +126,53 @@ def fig(value, source="s1"):
     return {"value_kind": "exact", "value": value, "value_low": "", "value_high": "", "source_id": source}
 
 
+def corrections_of(figure_id, *steps):
+    """Corrections records of ``figure_id``: (correction_id, old, new, day) each."""
+    return [
+        {
+            "correction_id": cid,
+            "figure_id": figure_id,
+            "old_value": old,
+            "new_value": new,
+            "reason": f"Why {cid}.",
+            "source_id": "s1",
+            "corrected_date": day,
+        }
+        for cid, old, new, day in steps
+    ]
+
+
+def test_corrections_chained_since_the_previous_release_explain_its_change():
+    # Released as 900 after a round trip the previous release published (c0, c00); since then
+    # 900 -> 902 -> 905.
+    records = corrections_of(
+        "f",
+        ("c0", "900", "901", "2025-01-01"),
+        ("c00", "901", "900", "2025-01-02"),
+        ("c1", "900", "902", "2025-02-01"),
+        ("c2", "902", "905", "2025-02-02"),
+    )
+    (change,) = changelog.diff_figures({"f": fig("900")}, {"f": fig("905")}, records, published={"c0", "c00"})
+    assert (change["old_value"], change["new_value"], change["reason"]) == (
+        "900",
+        "905",
+        "correction c1 (2025-02-01, source: s1; 900 -> 902): Why c1; "
+        "then correction c2 (2025-02-02, source: s1; 902 -> 905): Why c2.",
+    )
+    # Every correction since, a round trip included: the changelog row alone would hide it.
+    records += corrections_of("f", ("c3", "905", "900", "2025-02-03"), ("c4", "900", "905", "2025-02-04"))
+    (change,) = changelog.diff_figures({"f": fig("900")}, {"f": fig("905")}, records, published={"c0", "c00"})
+    assert [step.split(" (")[0] for step in change["reason"].split("; then ")] == [
+        "correction c1",
+        "correction c2",
+        "correction c3",
+        "correction c4",
+    ]
+    # Records that do not chain from the released value to the new one explain nothing.
+    broken = corrections_of("f", ("c1", "900", "902", "2025-02-01"), ("c2", "903", "905", "2025-02-02"))
+    assert changelog.diff_figures({"f": fig("900")}, {"f": fig("905")}, broken)[0]["reason"] == ""
+
+
 def test_diff_takes_reasons_from_the_data():
     old = {"a": fig("1"), "b": fig("2"), "c": fig("3"), "d": fig("4")}
     new = {"a": fig("1"), "b": fig("5"), "c": fig("3", "s2"), "e": fig("6", "s3")}
@@ -1315,6 +1362,76 @@ def test_content_inputs_take_given_digests_and_read_the_other_files(tmp_path):
         assert inputs[path] == "sha256:" + hashlib.sha256((package.parent / path).read_bytes()).hexdigest()
     with pytest.raises(OSError):  # a digest that is not a sha256 one is not taken
         release_records.content_inputs(package, descriptor, {first: "md5:given"})
+
+
+# Germany's 1500, as 1.0.0 released it, corrected twice before the next release; or corrected,
+# then removed.
+FIGURE_ROW = "exact,1500,,,Requests,example-2025-01-10-report,,Germany 1.500"
+TWO_CORRECTIONS = {
+    "corrected twice": (
+        [
+            {
+                "file": "data/figures.csv",
+                "old": FIGURE_ROW,
+                "new": FIGURE_ROW.replace("1500", "1505").replace("1.500", "1.505"),
+            },
+            {
+                "file": "data/corrections.csv",
+                "append": f"fix-1,{CORRECTED},1500,1501,Typo.,example-2025-01-10-report,2025-02-01",
+            },
+            {
+                "file": "data/corrections.csv",
+                "append": f"fix-2,{CORRECTED},1501,1505,The row below was read.,example-2025-01-10-report,2025-02-03",
+            },
+        ],
+        ("changed", CORRECTED, "1500", "1505"),
+        "correction fix-1 (2025-02-01, source: example-2025-01-10-report; 1500 -> 1501): Typo; then correction "
+        "fix-2 (2025-02-03, source: example-2025-01-10-report; 1501 -> 1505): The row below was read.",
+    ),
+    "corrected, then removed": (
+        [
+            {"file": "data/figures.csv", "pattern": f"(?m)^{CORRECTED},.*\\n", "new": ""},
+            {
+                "file": "data/corrections.csv",
+                "append": f"fix-1,{CORRECTED},1500,1501,Typo.,example-2025-01-10-report,2025-02-01",
+            },
+            {
+                "file": "data/corrections.csv",
+                "append": f"gone-1,{CORRECTED},1501,,Counted twice.,example-2025-01-10-report,2025-02-03",
+            },
+        ],
+        ("removed", CORRECTED, "1500", ""),
+        "correction fix-1 (2025-02-01, source: example-2025-01-10-report; 1500 -> 1501): Typo; then correction "
+        "gone-1 (2025-02-03, source: example-2025-01-10-report; 1501 -> (removed)): Counted twice.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(TWO_CORRECTIONS))
+def test_corrections_chained_since_a_release_are_released_as_one_change_citing_each(only_first, tmp_path, case):
+    # Validation holds the first to the released value and each to the one before it; the release
+    # looked for one record saying 1500 -> 1505, and refused a chain validation had accepted.
+    edits, change, reason = TWO_CORRECTIONS[case]
+    folder = tmp_path / "p"
+    path = package(folder, "1.0.1", extra=edits)
+    shutil.copytree(only_first, folder / "releases")
+    assert validate.validate_package(path) == []
+    build.build_site(path, folder / "build")
+    release.make_release(folder / "build", tmp_path / "dist", folder / "releases", "2025-02-04")
+    record = folder / "releases" / "1.0.1"
+    assert [
+        ((c["change"], c["figure_id"], c["old_value"], c["new_value"]), c["reason"])
+        for c in read_csv(record / "changelog.csv")
+    ] == [(change, reason)]
+    assert {"fix-1", edits[2]["append"].split(",")[0]} <= set(
+        json.loads((record / "manifest.json").read_text(encoding="utf-8"))["corrections"]
+    )
+    # Each correction stays a row of its own, as the release's corrections file publishes them.
+    published = read_csv(tmp_path / "dist" / "1.0.1" / "csv" / "corrections.csv")
+    assert [(c["correction_id"], c["old_value"], c["new_value"]) for c in published] == [
+        ("fix-1", "1500", "1501"),
+        tuple(edits[2]["append"].split(",")[i] for i in (0, 2, 3)),
+    ]
 
 
 def test_a_correction_that_does_not_match_is_named_in_the_refusal(only_first, tmp_path):
