@@ -10,13 +10,9 @@ import shutil
 
 import pytest
 
-from disclosures import arrow_validate, build, consistency, release, release_records, validate
+from disclosures import arrow_validate, build, consistency, release, release_records, stamp, validate
 from tests.conftest import run_cli
 from tests.packages import apply_edits, make_package
-
-
-from disclosures import arrow_validate, build, consistency, release, release_records, stamp, validate
-from tests.packages import ROOT, apply_edits, make_package
 
 FIGURE = "examplechat-deu-2024h1-all-requests_received"  # 1500 in the base package
 BAND = "examplechat-world-2024h1-all-requests_received"  # the band 0-499 in the base package
