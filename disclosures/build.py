@@ -536,26 +536,23 @@ def derivable_groups(
     return [dict(zip(figures.fields, rows[i], strict=True)) for i in sorted(nested)]
 
 
-def reported_count_lookup(
-    figures: table_schema.Table, units: dict[str, str], groups: dict[tuple, list]
-) -> Callable[[tuple, tuple[date, date]], dict | None]:
-    """``derive.reported_count_lookup`` of every reported figure, from ``exact_groups(figures)``:
-    ``derivable_groups`` leaves out a count whose own series has no period within another, and
-    such a count may still be the whole, or a part, of a derived figure of its period."""
+def reported_count_of(
+    figures: table_schema.Table, units: dict[str, str]
+) -> Callable[[tuple, tuple[tuple[date, date], str, int]], dict | None]:
+    """The ``row_of`` of ``derive.reported_count_lookup`` for the groups of
+    ``exact_groups(figures)``: a member's figure id and value, None when its metric is not a
+    count or it has no value. The lookup reads every reported figure: ``derivable_groups``
+    leaves out a count whose own series has no period within another, and such a count may
+    still be the whole, or a part, of a derived figure of its period."""
     value, rows = figures.column("value"), figures.rows
-    indexed: dict[tuple, dict] = {}
 
-    def reported_at(group: tuple, period: tuple[date, date]) -> dict | None:
-        periods = indexed.get(group)
-        if periods is None:
-            periods = indexed[group] = {}
-            if units.get(group[3]) == "count":
-                for member_period, figure_id, index in groups.get(group, ()):
-                    if member_period not in periods and rows[index][value] is not None:
-                        periods[member_period] = {"figure_id": figure_id, "value": rows[index][value]}
-        return periods.get(period)
+    def reported_count(group: tuple, member: tuple[tuple[date, date], str, int]) -> dict | None:
+        _, figure_id, index = member
+        if units.get(group[3]) != "count" or rows[index][value] is None:
+            return None
+        return {"figure_id": figure_id, "value": rows[index][value]}
 
-    return reported_at
+    return reported_count
 
 
 def has_nesting(periods: list[tuple[date, date]]) -> bool:
@@ -769,7 +766,7 @@ def derivation(
     del ends, ids
     yield order
     try:
-        derived = staged.derived(reported_count_lookup(figures, units, groups))
+        derived = staged.derived(derive.reported_count_lookup(groups, reported_count_of(figures, units)))
     except derive.DerivedPartsInconsistent as error:
         raise BuildFailed(str(error)) from error
     del staged

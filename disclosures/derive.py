@@ -315,16 +315,32 @@ OUTCOME_RULE_METRICS = frozenset(
 )
 
 
-def reported_count_lookup(groups: dict[tuple, list]) -> Callable[[tuple, tuple[date, date]], dict | None]:
-    """A function of (group, period) that gives the first reported row of ``groups``
-    (``exact_count_groups``) for that group and period, or None, as validation takes it. A
-    group's periods are indexed when it is first asked of: a derivation asks of few."""
+def reported_count_lookup(
+    groups: dict[tuple, list[tuple]], row_of: Callable[[tuple, tuple], dict | None] | None = None
+) -> Callable[[tuple, tuple[date, date]], dict | None]:
+    """A function of (group, period) that gives the first reported exact count of ``groups``
+    for that group and period, or None, as validation takes it.
+
+    ``groups``: by (platform, jurisdiction, request type, metric), the group's members in the
+    rows' order, each a tuple led by its period (a pair of dates). By default a member is
+    ``exact_count_groups``' (period, row); any other shape (the build's ``exact_groups``: period,
+    figure id, row index) needs ``row_of(group, member)``: the member's row (a dict with at
+    least figure_id and value) or None when it is not an exact count with a value. A group's
+    periods are indexed when it is first asked of: a derivation asks of few."""
     indexed: dict[tuple, dict] = {}
 
     def reported_at(group: tuple, period: tuple[date, date]) -> dict | None:
         periods = indexed.get(group)
         if periods is None:
-            periods = indexed[group] = dict(reversed(groups.get(group, ())))
+            members = groups.get(group, ())
+            if row_of is None:
+                periods = dict(reversed(members))  # the first row of each period
+            else:
+                periods = {}
+                for member in members:
+                    if member[0] not in periods and (row := row_of(group, member)) is not None:
+                        periods[member[0]] = row
+            indexed[group] = periods
         return periods.get(period)
 
     return reported_at
