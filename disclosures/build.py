@@ -50,6 +50,8 @@ from .files import cell_text, json_text, remove_stale_temporaries, replace_file,
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
     BUILD_COLUMNS,
+    DERIVATIONS_LEFT_OUT_COLUMNS,
+    DERIVATIONS_LEFT_OUT_SQL,
     FIGURE_INPUTS_SQL,
     SERIES_MEMBERS_SQL,
     check_constraints,
@@ -361,9 +363,9 @@ def check_database(
 
 
 def loaded_tables(descriptor: dict) -> list[str]:
-    """The tables ``populate`` loads from the package (and the series and derivation links it
-    computes with them), before anything else is written."""
-    return [r["name"] for r in descriptor["resources"]] + ["series_members", "figure_inputs"]
+    """The tables ``populate`` loads from the package (and the series, derivation links and
+    complements left out it computes with them), before anything else is written."""
+    return [r["name"] for r in descriptor["resources"]] + ["series_members", "figure_inputs", "derivations_left_out"]
 
 
 def check_loaded(
@@ -555,6 +557,23 @@ def reported_count_of(
     return reported_count
 
 
+def left_out_rows(left_out: list[derive.LeftOut]) -> list[tuple]:
+    """The rows of derivations_left_out (``DERIVATIONS_LEFT_OUT_COLUMNS`` order), one per
+    complement ``StagedDerivation.left_out`` names."""
+    return [
+        (
+            *item.group,
+            item.period[0].isoformat(),
+            item.period[1].isoformat(),
+            rules.period_label(*item.period),
+            item.whole["figure_id"],
+            item.part["figure_id"],
+            item.reason,
+        )
+        for item in left_out
+    ]
+
+
 def has_nesting(periods: list[tuple[date, date]]) -> bool:
     """True when one of the distinct ``periods``, sorted, lies within another: of two with one
     start the longer holds the other, and one starting later lies within an earlier one exactly
@@ -737,7 +756,7 @@ def derivation(
     2. the derived figures as ``derived_rows``;
     3. (the ids of ``series_items``, or ``members_file`` once they are written there
        (``write_series_members_file``); the rows of figure_inputs as (figure_id,
-       input_figure_id, sign));
+       input_figure_id, sign); the rows of derivations_left_out, ``left_out_rows``);
     4. ``index_file``, once the figures' search index is written there
        (``search_index.write_index_from_rows``, from these rows and ``vocabularies``, which
        ``search_vocabularies`` gives), or None when no file is given;
@@ -769,6 +788,7 @@ def derivation(
         derived = staged.derived(derive.reported_count_lookup(groups, reported_count_of(figures, units)))
     except derive.DerivedPartsInconsistent as error:
         raise BuildFailed(str(error)) from error
+    left_out = left_out_rows(staged.left_out)
     del staged
     derived_tier = tiers.figure_tiers(
         candidates,
@@ -787,10 +807,10 @@ def derivation(
     if members_file is not None:
         # Written here, on this core, while the parent still loads the figures: it copies them
         # in (copy_series_members) rather than inserting a million ids on its own.
-        yield write_series_members_file(members_file, members), links
+        yield write_series_members_file(members_file, members), links, left_out
     else:
-        yield members, links
-    del links
+        yield members, links, left_out
+    del links, left_out
     indexed = None
     if index_file is not None:
         indexed = search_index.write_index_from_rows(
@@ -1168,6 +1188,7 @@ def populate_with(
             db.execute(create_table_sql(resource))
         db.execute(FIGURE_INPUTS_SQL)
         db.execute(SERIES_MEMBERS_SQL)
+        db.execute(DERIVATIONS_LEFT_OUT_SQL)
         for resource in load_order(descriptor["resources"]):
             if resource["name"] != "figures":
                 table = tables[resource["name"]]
@@ -1219,11 +1240,12 @@ def populate_with(
         derived = list(with_ranks(deriving.receive(), ranks[reported:], columns))
         load_rows(db, "figures", columns, in_order(derived_order, derived, iter(())))
         del derived, ranks, derived_order
-        members, links = deriving.receive()
+        members, links, left_out = deriving.receive()
         if not isinstance(members, Path):
             load_rows(db, "series_members", ["figure_id"], ((fid,) for fid in members))
         load_rows(db, "figure_inputs", ["figure_id", "input_figure_id", "sign"], links)
-        del links
+        load_rows(db, "derivations_left_out", DERIVATIONS_LEFT_OUT_COLUMNS, left_out)
+        del links, left_out
         for view, sql in VIEWS.items():
             db.create_view(view, sql.strip(), replace=True)
     if isinstance(members, Path):

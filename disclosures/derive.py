@@ -70,19 +70,44 @@ def derived_row(figure_id: str, group: tuple, period: tuple[date, date], value, 
     }
 
 
-def derive_figures(
-    figures: list[dict], units: dict[str, str], groups: dict[tuple, list] | None = None
-) -> list[Derived]:
-    """Complements of cumulative reports: whole − its largest reported part sharing an end.
+@dataclass(frozen=True)
+class LeftOut:
+    """A complement the build does not derive, and why: the rest of ``whole`` after ``part``
+    (rows with figure_id and value) for ``group`` (platform, jurisdiction, request type, metric)
+    and ``period``, whose value would be ``whole − part``."""
+
+    group: tuple[str, str, str, str]
+    period: tuple[date, date]
+    whole: dict
+    part: dict
+    reason: str
+
+
+def negative_complement_reason(whole: dict, part: dict, period: tuple[date, date]) -> str:
+    """Why the rest ``period`` of ``whole`` after ``part`` (rows with figure_id and value) has no
+    derived figure: the part is more than its whole, so the rest would be a negative count."""
+    return (
+        f"The part {part['figure_id']} ({number_text(part['value'])}) is more than its whole "
+        f"{whole['figure_id']} ({number_text(whole['value'])}): {rules.period_label(*period)} would be "
+        f"{number_text(whole['value'])} − {number_text(part['value'])} = {number_text(whole['value'] - part['value'])}, "
+        "a negative count, so no figure is derived for it. The platform's own figures are inconsistent "
+        "(a disagreement of kind inconsistent_parts records it); which of them is off is not known."
+    )
+
+
+def complements(groups: dict[tuple, list]) -> tuple[list[Derived], list[LeftOut]]:
+    """Complements of cumulative reports in ``groups`` (``exact_count_groups``): whole − its
+    largest reported part sharing its start or its end, sorted by figure id; and those
+    left out because the part is more than the whole (``LeftOut``), sorted by group and period,
+    none of a group and period that another whole gives a complement for.
 
     Telegram's 2024 report is cumulative and so includes Jan–Sep; 2024 − Jan–Sep is Oct–Dec.
     Only standard periods (quarter, half, year) are derived, only from exact counts, and never
     where a source reported that period or reported figures already cover it.
     """
     # Each row's period is read once, beside the row: a group's members are compared pairwise.
-    if groups is None:
-        groups = exact_count_groups(figures, units)
     derived: dict[tuple, Derived] = {}
+    left_out: dict[tuple, LeftOut] = {}
     for group, members in sorted(groups.items(), key=lambda item: item[0]):
         periods = {period for period, _ in members}
         if not rules.has_nesting(periods):
@@ -107,8 +132,12 @@ def derive_figures(
                 if key in derived:
                     continue
                 # A part larger than its whole (kept because a disagreement records the platform's
-                # inconsistent parts) leaves no complement: it would be a negative count.
+                # inconsistent parts) leaves no complement, as it would be a negative count: said
+                # in a row of its own, never dropped unsaid.
                 if part["value"] > whole["value"]:
+                    if key not in left_out:
+                        reason = negative_complement_reason(whole, part, rest)
+                        left_out[key] = LeftOut(group, rest, whole, part, reason)
                     continue
                 platform, jurisdiction, request_type, metric = group
                 label = rules.period_label(*rest)
@@ -123,7 +152,18 @@ def derive_figures(
                     f"{whole['figure_id']} - {part['figure_id']}",
                 )
                 derived[key] = Derived(row, ((whole["figure_id"], 1), (part["figure_id"], -1)))
-    return [derived[k] for k in sorted(derived, key=lambda k: derived[k].row["figure_id"])]
+    made = [derived[k] for k in sorted(derived, key=lambda k: derived[k].row["figure_id"])]
+    return made, [left_out[k] for k in sorted(left_out) if k not in derived]
+
+
+def derive_figures(
+    figures: list[dict], units: dict[str, str], groups: dict[tuple, list] | None = None
+) -> list[Derived]:
+    """The complements (``complements``) of ``figures``, or of their ``groups``
+    (``exact_count_groups``) when already made."""
+    if groups is None:
+        groups = exact_count_groups(figures, units)
+    return complements(groups)[0]
 
 
 @cache
@@ -436,13 +476,18 @@ def outcome_contradictions(
 class StagedDerivation:
     """``all_derived`` in two steps, for a caller that needs the derived figures' keys before
     their rows (the build ranks every figure by recency before loading the first one):
-    ``keys`` at once, then ``derived()``, the same list ``all_derived`` returns."""
+    ``keys`` at once, then ``derived()``, the same list ``all_derived`` returns. ``left_out``:
+    the complements not derived because the part is more than its whole (``LeftOut``), by
+    group and period, none of a period derived otherwise."""
 
     def __init__(self, figures: list[dict], units: dict[str, str]):
         groups = exact_count_groups(figures, units)
-        self._complements = derive_figures(figures, units, groups)
+        self._complements, left_out = complements(groups)
         taken = {d.row["figure_id"] for d in self._complements}
         self._year_sums = [plan for plan in year_sum_plans(groups) if plan.figure_id not in taken]
+        # A rest left out as a complement that its reported parts give as a year sum has a figure.
+        summed = {(*plan.group, plan.year) for plan in self._year_sums}
+        self.left_out: list[LeftOut] = [item for item in left_out if (*item.group, item.period) not in summed]
         self._groups = groups
         # (period_end, figure_id) of each derived figure, in the order of derived().
         self.keys: list[tuple[str, str]] = [(d.row["period_end"], d.row["figure_id"]) for d in self._complements]

@@ -187,6 +187,35 @@ FIGURE_INPUTS_SQL = """CREATE TABLE figure_inputs (
 ) WITHOUT ROWID"""
 
 
+# Each complement the build does not derive because its part is more than its whole
+# (derive.LeftOut): a reader who looks for Oct-Dec finds why it is missing, not nothing.
+DERIVATIONS_LEFT_OUT_SQL = """CREATE TABLE derivations_left_out (
+  platform_id TEXT NOT NULL REFERENCES platforms (platform_id),
+  jurisdiction_id TEXT NOT NULL REFERENCES jurisdictions (jurisdiction_id),
+  request_type_id TEXT NOT NULL REFERENCES request_types (request_type_id),
+  metric_id TEXT NOT NULL REFERENCES metrics (metric_id),
+  period_start TEXT NOT NULL,
+  period_end TEXT NOT NULL,
+  period_label TEXT NOT NULL,
+  whole_figure_id TEXT NOT NULL REFERENCES figures (figure_id),
+  part_figure_id TEXT NOT NULL REFERENCES figures (figure_id),
+  reason TEXT NOT NULL,
+  PRIMARY KEY (platform_id, jurisdiction_id, request_type_id, metric_id, period_start, period_end)
+)"""
+DERIVATIONS_LEFT_OUT_COLUMNS = [
+    "platform_id",
+    "jurisdiction_id",
+    "request_type_id",
+    "metric_id",
+    "period_start",
+    "period_end",
+    "period_label",
+    "whole_figure_id",
+    "part_figure_id",
+    "reason",
+]
+
+
 def check_constraints(create_sql: str) -> list[str]:
     """The expression of every CHECK constraint in ``create_sql`` (a CREATE TABLE statement),
     column and table constraints alike, in the order written: what SQLite evaluates for each

@@ -86,6 +86,7 @@ FIGURE_COLUMNS = {
     "platform_freshness": ("platform_id",),
     "freshness_series": ("platform_id", "request_type_id"),
     "figure_inputs": ("figure_id",),
+    "derivations_left_out": ("platform_id", "jurisdiction_id", "request_type_id", "metric_id", *PERIOD_COLUMNS[:3]),
     "release_changes": ("figure_id",),
     "series_members": ("figure_id",),
     "search_text": ("figure_id", "quote", "notes", "platform_wording"),

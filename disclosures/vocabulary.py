@@ -295,6 +295,7 @@ BUILD_TABLES = frozenset(
         "coverage",
         "coverage_cells",
         "dataset",
+        "derivations_left_out",
         "facet_counts",
         "facet_pair_counts",
         "figure_inputs",

@@ -231,6 +231,13 @@ def build(package, out):
     derived = db.execute("SELECT count(*) FROM figures WHERE is_derived = 1").fetchone()[0]
     (version, state) = db.execute("SELECT version, release_state FROM dataset").fetchone()
     click.echo(f"validated and built {path} ({counts}; {derived} derived figures; version {version}: {state})")
+    left_out = db["derivations_left_out"].count
+    if left_out:
+        # Said on every build, not only in the table: a curator reads this line, not every table.
+        click.echo(
+            f"{left_out} complement(s) not derived: a part is more than its whole, so the rest would be a "
+            "negative count (each named in the derivations_left_out table, with its reason)"
+        )
 
 
 @cli.command()

@@ -554,6 +554,7 @@ DESCRIBED_COLUMN_BY_COLUMN = (
     "coverage_cells",
     "requests_and_accounts",
     "figure_inputs",
+    "derivations_left_out",
     "period_names",
     "dataset",
     "releases",
