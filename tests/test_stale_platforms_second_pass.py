@@ -2634,3 +2634,22 @@ def test_microsofts_october_2017_post_records_no_national_security_letter_band(r
         ("microsoft-usa-2016h2-fisa_content-requests_received",),
         ("microsoft-world-2017h1-legal_process-requests_received",),
     ]
+
+
+DARKNETKING_GITHUB_2023H1 = "darknetking-github-disclosed-84-percent-2023h1"
+
+
+def test_darknetkings_github_accounts_corroborate_and_its_256_is_the_sum_of_githubs_request_types(real_db):
+    assert corroborated(real_db, DARKNETKING_GITHUB_2023H1) == {"github-world-2023h1-all-accounts_affected": 550}
+    by_type = dict(
+        rows(
+            real_db,
+            """SELECT metric_id, SUM(value) FROM figures WHERE platform_id = 'github' AND jurisdiction_id = 'WORLD'
+               AND period_start = '2023-01-01' AND period_end = '2023-06-30' AND is_derived = 0
+               AND request_type_id != 'all' GROUP BY metric_id""",
+        )
+    )
+    # "received and processed 256 government requests" and "In 216 out of 256 cases (84%)": GitHub's
+    # counts by request type added up, civil subpoenas with them, which no GitHub figure states.
+    assert (by_type["requests_received"], by_type["requests_fulfilled"]) == (256, 216)
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE figure_id LIKE 'github-world-2023h1-all-requests%'") == []
