@@ -2653,3 +2653,19 @@ def test_darknetkings_github_accounts_corroborate_and_its_256_is_the_sum_of_gith
     # counts by request type added up, civil subpoenas with them, which no GitHub figure states.
     assert (by_type["requests_received"], by_type["requests_fulfilled"]) == (256, 216)
     assert rows(real_db, "SELECT figure_id FROM figures WHERE figure_id LIKE 'github-world-2023h1-all-requests%'") == []
+
+
+THISISMONEY_AMAZON_2019H1 = "thisismoney-amazon-subpoenas-h1-2019"
+
+
+def test_this_is_moneys_amazon_counts_are_its_two_figures_and_its_answered_subpoenas_no_figure(real_db):
+    figures = dict(rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", THISISMONEY_AMAZON_2019H1))
+    assert figures == {
+        "amazon-usa-2019h1-subpoena-requests_received": 1955,
+        "amazon-intl-2019h1-all-requests_received": 270,
+    }
+    # "1,505 out of 1,955 times or nearly 77 percent": full and partial responses added up, and
+    # their share rounded; neither is Amazon's count.
+    assert round(100 * 1505 / figures["amazon-usa-2019h1-subpoena-requests_received"]) == 77
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'amazon' AND value IN (1505, 77)") == []
+    assert notes_name(real_db, THISISMONEY_AMAZON_2019H1, "1,505", "nearly 77 percent", "one full response", "uptick")
