@@ -2669,3 +2669,14 @@ def test_this_is_moneys_amazon_counts_are_its_two_figures_and_its_answered_subpo
     assert round(100 * 1505 / figures["amazon-usa-2019h1-subpoena-requests_received"]) == 77
     assert rows(real_db, "SELECT figure_id FROM figures WHERE platform_id = 'amazon' AND value IN (1505, 77)") == []
     assert notes_name(real_db, THISISMONEY_AMAZON_2019H1, "1,505", "nearly 77 percent", "one full response", "uptick")
+
+
+MYTECHBLOG_REDDIT_2018 = "mytechblog-2019-02-reddit-transparency-report-2018"
+
+
+def test_mytechblogs_copy_of_reddits_2018_report_corroborates_both_its_counts(real_db):
+    # The repost gives two numbers: 581 requests in all (emergency ones included) and 28 foreign ones.
+    assert corroborated(real_db, MYTECHBLOG_REDDIT_2018) == {
+        "reddit-world-2018-all-requests_received": 581,
+        "reddit-intl-2018-legal_process-requests_received": 28,
+    }
