@@ -2680,3 +2680,23 @@ def test_mytechblogs_copy_of_reddits_2018_report_corroborates_both_its_counts(re
         "reddit-world-2018-all-requests_received": 581,
         "reddit-intl-2018-legal_process-requests_received": 28,
     }
+
+
+MYLAWRD_X_2020H2 = "mylawrd-2021-07-twitter-india-largest-source-information-requests"
+
+
+def test_mylawrds_india_accounts_are_a_figure_and_its_other_counts_corroborations(real_db):
+    assert corroborated(real_db, MYLAWRD_X_2020H2) == {
+        "x-ind-2020h1-all-requests_received": 2613,
+        "x-ind-2020h2-all-requests_received": 3615,
+        "x-world-2020h2-all-requests_received": 14561,
+        "x-world-2020h2-all-accounts_specified": 51584,
+    }
+    ((india_accounts, quote),) = rows(
+        real_db, "SELECT value, quote FROM figures WHERE figure_id = 'x-ind-2020h2-all-accounts_specified'"
+    )
+    assert india_accounts == 7762 and "7,762 accounts" in quote
+    # Twitter's own share for India, "15% of the global accounts specified", holds for it.
+    assert round(100 * india_accounts / 51584) == 15
+    # "an increase of 38% from the first half of the year ... the number stood at 2,613".
+    assert round(100 * (3615 - 2613) / 2613) == 38
