@@ -2700,3 +2700,18 @@ def test_mylawrds_india_accounts_are_a_figure_and_its_other_counts_corroboration
     assert round(100 * india_accounts / 51584) == 15
     # "an increase of 38% from the first half of the year ... the number stood at 2,613".
     assert round(100 * (3615 - 2613) / 2613) == 38
+
+
+TECHPORTAL_X_2020H2 = "thetechportal-2021-07-15-twitter-india-account-information-demands"
+
+
+def test_the_tech_portals_india_counts_of_july_december_2020_are_corroborations_that_add_up(real_db):
+    found = corroborated(real_db, TECHPORTAL_X_2020H2)
+    assert found == {
+        "x-ind-2020-all-requests_received-derived": 6228,
+        "x-ind-2020h2-all-requests_received": 3615,
+        "x-ind-2020h2-emergency-requests_received": 152,
+        "x-ind-2020h2-legal_process-requests_received": 3463,
+    }
+    # "a total 3,615 routine and emergency legal demands ... some 152 ... the remaining 3,463".
+    assert found["x-ind-2020h2-all-requests_received"] == 152 + 3463
