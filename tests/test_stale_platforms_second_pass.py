@@ -2715,3 +2715,27 @@ def test_the_tech_portals_india_counts_of_july_december_2020_are_corroborations_
     }
     # "a total 3,615 routine and emergency legal demands ... some 152 ... the remaining 3,463".
     assert found["x-ind-2020h2-all-requests_received"] == 152 + 3463
+
+
+ZEIT_DPA_META_2013H1 = "zeit-dpa-2013-08-27-facebook-anfragen"
+
+
+def test_dpas_report_of_facebooks_first_report_corroborates_its_german_and_us_rows(real_db):
+    found = rows(
+        real_db,
+        """SELECT c.figure_id, f.value, f.value_low, f.value_high, c.quote FROM corroborations c
+           JOIN figures f USING (figure_id) WHERE c.source_id = ?""",
+        ZEIT_DPA_META_2013H1,
+    )
+    assert {figure_id: (value, low, high) for figure_id, value, low, high, _ in found} == {
+        "meta-deu-2013h1-all-requests_received": (1886, None, None),
+        "meta-deu-2013h1-all-accounts_specified": (2068, None, None),
+        "meta-deu-2013h1-all-percent_requests_some_data": (37, None, None),
+        "meta-usa-2013h1-all-percent_requests_some_data": (79, None, None),
+        "meta-usa-2013h1-all-requests_received": (None, 11000, 12000),
+        "meta-usa-2013h1-all-accounts_specified": (None, 20000, 21000),
+    }
+    for _, value, low, high, quote in found:
+        # dpa writes counts ungrouped (1886) and the US bands with a space (11 000 bis 12 000).
+        written = f"{value}" if value is not None else f"{low:,} bis {high:,}".replace(",", " ")
+        assert written in quote
