@@ -2739,3 +2739,23 @@ def test_dpas_report_of_facebooks_first_report_corroborates_its_german_and_us_ro
         # dpa writes counts ungrouped (1886) and the US bands with a space (11 000 bis 12 000).
         written = f"{value}" if value is not None else f"{low:,} bis {high:,}".replace(",", " ")
         assert written in quote
+
+
+ZOOM_DELAYED_NOTICE = {
+    "zoom-transparency-2023h1-archive": ("zoom-usa-2023h1-all-requests_processed", 54, 142),
+    "zoom-transparency-2023h2-archive": ("zoom-usa-2023h2-all-requests_processed", 67, 199),
+    "zoom-transparency-2024h1-archive": ("zoom-usa-2024h1-all-requests_processed", 61, 291),
+}
+
+
+@pytest.mark.parametrize("source_id", sorted(ZOOM_DELAYED_NOTICE))
+def test_zooms_delayed_notice_sentence_gives_the_us_requests_and_its_delayed_count_is_explained(real_db, source_id):
+    figure_id, delayed, requests = ZOOM_DELAYED_NOTICE[source_id]
+    ((value, quote),) = rows(
+        real_db, "SELECT value, quote FROM figures WHERE figure_id = ? AND source_id = ?", figure_id, source_id
+    )
+    # "In this period, 61 out of 291 U.S. requests were accompanied by a valid delayed-notice order."
+    assert value == requests and f"{delayed} out of {requests} U.S. requests" in quote
+    assert delayed < requests
+    assert rows(real_db, "SELECT figure_id FROM figures WHERE source_id = ? AND value = ?", source_id, delayed) == []
+    assert notes_name(real_db, source_id, f"{delayed} out of {requests}")
