@@ -2759,3 +2759,23 @@ def test_zooms_delayed_notice_sentence_gives_the_us_requests_and_its_delayed_cou
     assert delayed < requests
     assert rows(real_db, "SELECT figure_id FROM figures WHERE source_id = ? AND value = ?", source_id, delayed) == []
     assert notes_name(real_db, source_id, f"{delayed} out of {requests}")
+
+
+HEISE_POSTEO_2017 = "heise-2018-01-posteo-transparenzbericht-2017"
+
+
+def test_heises_posteo_2017_total_is_its_figure_and_its_zero_over_two_request_types_is_no_figure(real_db):
+    assert rows(real_db, "SELECT figure_id, value FROM figures WHERE source_id = ?", HEISE_POSTEO_2017) == [
+        ("posteo-world-2017-all-requests_received", 48)
+    ]
+    # "Die Anzahl der Herausgaben von Bestands- und Verkehrsdaten lag deshalb bei 0": subscriber and
+    # traffic data together, a sum no request type holds, so Posteo has no 2017 count of disclosures.
+    assert (
+        rows(
+            real_db,
+            """SELECT figure_id FROM figures WHERE platform_id = 'posteo' AND year = 2017
+               AND metric_id != 'requests_received'""",
+        )
+        == []
+    )
+    assert notes_name(real_db, HEISE_POSTEO_2017, "lag deshalb bei 0")
