@@ -71,7 +71,8 @@ Checked before Datasette sees the request, on database, table, view and row path
   known one is harmless, but ``_shape=nope`` there was silently ignored) and on a table's or view's
   page (which shows none, and answered ``_shape=nope`` 200 too), and one that lists rows
   (array, arrayfirst, object) is not asked of a database's own JSON, its list of tables
-  (``/disclosures.json?_shape=array`` was a 500), nor ``object`` of a view's (which has no primary
+  (``/disclosures.json?_shape=array`` was a 500), nor of its page (``/disclosures?_shape=nope``
+  and ``?_shape=array`` were a 200 linking that 400 as its JSON), nor ``object`` of a view's (which has no primary
   key to key its rows by: Datasette's 400 spoke of "tables with no primary keys");
 - ``_stream`` on a ``.csv`` is empty or a boolean as Datasette's ``value_as_boolean`` reads one
   (on/off, true/false, 1/0, any case). Datasette 0.65 streams for any non-empty value, even
@@ -1068,11 +1069,14 @@ def shape_problem(value: str) -> str | None:
 ROW_SHAPES = ("array", "arrayfirst", "object")
 
 
-def database_shape_problem(datasette, database: str, shape: str) -> str | None:
+def database_shape_problem(datasette, database: str, shape: str, format_: str | None = "json") -> str | None:
+    """Why ``shape`` cannot apply to the database's list of tables, its ``.json`` (``format_``
+    "json") or its page (None), or None."""
     if shape not in ROW_SHAPES:
         return None
+    listing = datasette.urls.database(database, format=format_)
     return (
-        f"_shape={shape}: {datasette.urls.database(database)}.json lists the database's tables, which are not rows; "
+        f"_shape={shape}: {listing} lists the database's tables, which are not rows; "
         f"a shape applies to a table's rows ({datasette.urls.table(database, 'figures')}.json?_shape={shape}) "
         "or to a query's (add sql=SELECT …)"
     )
@@ -1370,10 +1374,13 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         problem = size_problem(given["_size"])
         if problem:
             return 400, problem
-    if "_shape" in given and match["format"] in ("json", "csv"):
+    # The database's page, its list of tables, takes what its .json takes: /disclosures?_shape=nope
+    # was a 200 whose "alternate" JSON link answered that 400.
+    tables_listed = "table" not in groups and match["format"] in ("json", None) and not given.get("sql")
+    if "_shape" in given and (match["format"] in ("json", "csv") or tables_listed):
         problem = shape_problem(given["_shape"])
-        if not problem and match["format"] == "json" and "table" not in groups and not given.get("sql"):
-            problem = database_shape_problem(datasette, db.name, given["_shape"])
+        if not problem and tables_listed:
+            problem = database_shape_problem(datasette, db.name, given["_shape"], match["format"])
         if problem:
             return 400, problem
     for switch in dict.fromkeys([*BOOLEAN_OPTIONS, *SWITCHES.get(match["format"] or "", {})]):

@@ -355,6 +355,28 @@ def test_a_json_error_is_never_a_200(site, path, message):
 
 
 @pytest.mark.parametrize(
+    "shape,said",
+    [
+        ("nope", "Invalid _shape: 'nope'; use one of arrays, objects, array, arrayfirst, object"),
+        ("array", "_shape=array: /disclosures{format} lists the database's tables, which are not rows"),
+    ],
+)
+def test_the_database_page_refuses_a_shape_its_json_refuses(site, shape, said):
+    # /disclosures?_shape=nope was a 200 whose "alternate" JSON link answered that shape's 400: the
+    # page and its .json now answer the same 400, the page as the site's error page.
+    assert error(site.get(f"/disclosures.json?_shape={shape}"), 400).startswith(said.format(format=".json"))
+    page = site.get(f"/disclosures?_shape={shape}")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store" and "link" not in page.headers
+    assert markupsafe.escape(said.format(format="")) in page.text
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", f"/disclosures?_shape={shape}"))
+    assert head.status_code == 400
+    # A shape of the list of tables is no mistake: the page is the list, as without it.
+    listed = site.get("/disclosures?_shape=objects")
+    assert listed.status_code == 200 and 'href="/disclosures/figures"' in listed.text
+
+
+@pytest.mark.parametrize(
     "path,named",
     [
         ("/disclosures.json?sql=select+1&_shape=object", "a SQL query's rows"),
