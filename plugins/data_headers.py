@@ -10,8 +10,11 @@
   status pages (/-/versions.json, /-/plugins.json, /-/settings.json, /-/metadata.json, and the
   site's /-/serving.json) is the API's too, and sent none: it changes only when the site is
   deployed again, and gets the same policy (the health check says ``no-store`` itself, and is
-  left out besides: it must never be kept). Their HTML pages are no data answers, nor are files
-  (``/static/``, ``/-/static/``, ``/downloads/``, whose cache is nginx's in ``make prod``).
+  left out besides: it must never be kept). So do the HTML pages of the public ones (/-/versions,
+  /-/plugins, /-/settings, /-/metadata), which sent none: they show the same JSON and change
+  with it. Another page under /-/ (one a new Datasette may add, which may change per request)
+  gets none, nor do files (``/static/``, ``/-/static/``, ``/downloads/``, whose cache is nginx's
+  in ``make prod``).
 - An error (a status of 400 or more) without a Cache-Control of its own, on any path, is
   ``no-store`` (plugins/_responses.py, ``ERROR_CACHE_CONTROL``, says why): Datasette sends none
   with its errors, so a browser or cache could keep a 404 or a time limit's 400 by its own
@@ -47,8 +50,10 @@ from _responses import with_error_cache_control
 NDJSON = b"application/x-ndjson; charset=utf-8"
 CSV = b"text/csv; charset=utf-8; header="
 NOT_DATA = ("/static/", "/downloads/", "/-/static/", "/-/static-plugins/", "/-/health.json")
-# Datasette's status pages and the site's own under /-/: only their JSON is a data answer.
+# Datasette's status pages and the site's own under /-/: their JSON is a data answer, and the
+# pages of those that show what changes only with a deployment (plugins/guards.py closes the rest).
 STATUS = "/-/"
+DEPLOYMENT_PAGES = ("/-/versions", "/-/plugins", "/-/settings", "/-/metadata")
 # A file's extension at the end of a path (``figures.json``, ``disclosures.db``): a path without
 # one is a page.
 EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
@@ -57,11 +62,11 @@ EXTENSION = re.compile(r"\.[A-Za-z0-9]+$")
 def is_headed(path: str) -> bool:
     """Whether the answer to ``path`` gets the data's Cache-Control: a ``.json`` or ``.csv``
     answer, or a page, outside Datasette's files and the health check; of its status pages
-    (``/-/``), only their ``.json``."""
+    (``/-/``), their ``.json`` and the pages of ``DEPLOYMENT_PAGES``."""
     if path.startswith(NOT_DATA):
         return False
     if path.startswith(STATUS):
-        return path.endswith(".json")
+        return path.endswith(".json") or path in DEPLOYMENT_PAGES
     return path.endswith((".json", ".csv")) or not EXTENSION.search(path.rsplit("/", 1)[-1])
 
 

@@ -301,6 +301,25 @@ def test_a_status_pages_json_has_the_cache_policy_of_the_sites_other_json(site, 
     assert site.get(f"{path}?_ttl=0").headers["cache-control"] == "no-cache"
 
 
+@pytest.mark.parametrize("name", ["versions", "plugins", "settings", "metadata"])
+def test_a_status_pages_html_has_the_cache_policy_of_its_json(site, name):
+    # The page shows its JSON, which changes only when the site is deployed again, and sent no
+    # Cache-Control (a browser kept it by its own heuristics) while its .json said the data's.
+    page, data = site.get(f"/-/{name}"), site.get(f"/-/{name}.json")
+    assert page.status_code == data.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.headers.get_list("cache-control") == data.headers.get_list("cache-control") == ["max-age=3600"]
+    assert site.get(f"/-/{name}?_ttl=60").headers["cache-control"] == "max-age=60"
+    assert site.get(f"/-/{name}?_ttl=0").headers["cache-control"] == "no-cache"
+
+
+def test_only_the_public_status_pages_get_the_datas_cache_policy():
+    # Not a page under /-/ the site does not list as public: one a new Datasette adds may change
+    # per request (as /-/threads and /-/actor did, which plugins/guards.py closes), nor a file.
+    headed = plugin("data_headers").is_headed
+    assert headed("/-/versions") and headed("/-/metadata.json")
+    assert not any(headed(path) for path in ("/-/threads", "/-/actor", "/-/health", "/-/static/app.css"))
+
+
 def test_the_health_check_and_a_status_pages_files_keep_out_of_the_data_cache_policy(site):
     # The health check must never be kept: its own no-store stands, whatever _ttl asks.
     for path in ("/-/health.json", "/-/health.json?_ttl=60"):
@@ -596,8 +615,10 @@ def test_the_sites_own_pages_have_the_cache_policy_of_datasettes_pages(site, pat
     assert site.get(f"{path}{join}_ttl=0").headers["cache-control"] == "no-cache"
 
 
-@pytest.mark.parametrize("path", ["/figure/no-such-figure", "/country/XXX", "/-/versions", "/static/site.css"])
-def test_a_missing_page_a_status_page_or_a_file_is_not_given_the_pages_cache_policy(site, path):
+# A status page that is closed (/-/threads) is a missing one; the public ones have the policy
+# (test_a_status_pages_html_has_the_cache_policy_of_its_json).
+@pytest.mark.parametrize("path", ["/figure/no-such-figure", "/country/XXX", "/-/threads", "/static/site.css"])
+def test_a_missing_page_or_a_file_is_not_given_the_pages_cache_policy(site, path):
     response = site.get(path)
     assert "max-age=" not in response.headers.get("cache-control", "")
 

@@ -152,13 +152,12 @@ def test_a_page_is_cached_keyed_on_the_release_whatever_the_cookies(web, topolog
         assert "set-cookie" not in response.headers
 
 
-def test_pages_without_cache_headers_get_them(web):
-    # A status page sets none: nginx's public, max-age=page_max_age.
+def test_pages_keep_their_own_cache_headers(web):
+    # A page that sets its own keeps it: Datasette's default_cache_ttl for tables, and the same
+    # for the site's own pages and the public status pages (plugins/data_headers.py).
     status = web.get("/-/versions")
     assert status.status_code == 200
-    assert status.headers["cache-control"] == "public, max-age=300"
-    # A page that sets its own keeps it: Datasette's default_cache_ttl for tables, and the same
-    # for the site's own pages (plugins/data_headers.py).
+    assert status.headers["cache-control"] == "max-age=3600"
     assert web.get("/disclosures/platforms").headers["cache-control"] == "max-age=3600"
     assert web.get("/").headers["cache-control"] == "max-age=3600"
 
@@ -204,8 +203,8 @@ def test_datasettes_debugging_and_sign_in_pages_are_closed_as_without_nginx(web)
     for name in PUBLIC_STATUS_PAGES:
         page, data = web.get(f"/-/{name}"), web.get(f"/-/{name}.json")
         assert page.status_code == data.status_code == 200, name
-        # The page sets none, and has nginx's; its JSON has the data's, as the site's other JSON.
-        assert page.headers["cache-control"] == "public, max-age=300", name
+        # The page has the data's, as its JSON and the site's other pages.
+        assert page.headers["cache-control"] == "max-age=3600", name
         assert data.headers["cache-control"] == "max-age=3600", name
 
 
