@@ -18,6 +18,7 @@ extensions) translated to SQLite's names, and SQLite's own guidance for untruste
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -429,11 +430,51 @@ def _segments(path: str) -> list[str]:
     return [tilde_decode(p) for p in parts]
 
 
+def compile_error(conn: sqlite3.Connection, sql: str) -> str | None:
+    """SQLite's message for ``sql`` when it does not compile, or None."""
+    try:
+        conn.execute("EXPLAIN " + sql, _AnyParameter())
+    except sqlite3.Error as error:
+        if faults.server_fault(error) is not None:
+            raise  # the file's failure, not the clause's: request_problem answers it 500
+        return str(error)
+    return None
+
+
+def looked_in(conn: sqlite3.Connection, sql: str, said: str, clause: str, table: str) -> list[str]:
+    """The tables and views SQLite looked for the column of ``said`` ("no such column: [t.]name",
+    compiling ``sql``) in: those where a copy of the table with that column added, named as the
+    table (a WITH in front of ``sql``, which every reference then reads), makes the name resolve.
+    The page's ``table`` is one when the name sits where its rows are in scope, a table a subquery
+    of ``clause`` reads another; only tables ``clause`` names (then ``table``) are tried.
+    SQLite's message names no table unless the clause qualified the column, and not the one an
+    alias stands for."""
+    name = said.removeprefix("no such column: ").rpartition(".")[2].replace('"', '""')
+    known = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+    named = [t for t in known if t != table and re.search(rf"(?<![\w$]){re.escape(t)}(?![\w$])", clause, re.I)]
+    found = []
+    for candidate in [*named, table]:
+        quoted = candidate.replace('"', '""')
+        # The copy keeps a table's rowid, which the clause may read (a view has none).
+        rowid = "rowid AS rowid, " if compile_error(conn, f'SELECT rowid FROM main."{quoted}"') is None else ""
+
+        def shadowed(extra: str, quoted=quoted, rowid=rowid) -> str:
+            return f'WITH "{quoted}" AS (SELECT {rowid}*{extra} FROM main."{quoted}") {sql}'
+
+        # The copy alone must fail as the table does: else what the added column changes cannot be
+        # told from what the copy does.
+        if compile_error(conn, shadowed("")) == said and compile_error(conn, shadowed(f', NULL AS "{name}"')) != said:
+            found.append(candidate)
+    return found
+
+
 def unknown_column_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str) -> str | None:
     """What a ``_where`` (``clause``, compiled as ``sql`` over ``table``) that names a column SQLite
-    cannot find says, or None: the parameter, the column, and the table's columns. Datasette ran it
-    and answered SQLite's "no such column: nosuch" alone, which named neither the parameter nor
-    what the condition may name."""
+    cannot find says, or None: the parameter, the column, and the columns of the tables SQLite
+    looked for it in. Datasette ran it and answered SQLite's "no such column: nosuch" alone, which
+    named neither the parameter nor what the condition may name; and a column a subquery asks of
+    another table (``figure_id in (select nosuch from sources)``) was said with the page table's
+    columns alone, as if the condition could name only those."""
     try:
         conn.execute("EXPLAIN " + sql, _AnyParameter())
     except sqlite3.Warning:
@@ -444,10 +485,28 @@ def unknown_column_problem(conn: sqlite3.Connection, sql: str, table: str, claus
         said = str(error)
         if not said.startswith("no such column: "):
             return None  # a syntax error or an unknown function: Datasette's to say, as before
-        columns = [row[0] for row in conn.execute("SELECT name FROM pragma_table_info(?)", (table,))]
+        searched = looked_in(conn, sql, said, clause, table)
+        columns = {
+            name: ", ".join(row[0] for row in conn.execute("SELECT name FROM pragma_table_info(?)", (name,)))
+            for name in searched
+        }
+        if searched == [table]:
+            return (
+                f"_where={clause}: {said}; _where is a SQL condition on the rows of {table}, "
+                f"whose columns are: {columns[table]}"
+            )
+        if not searched:
+            # A qualifier that is no table the clause reads (zz.nosuch), or a name in a scope the
+            # copies cannot reach: no table's columns would be the right ones to list.
+            return (
+                f"_where={clause}: {said}; no table or view this condition reads has it "
+                f"(_where is a SQL condition on the rows of {table})"
+            )
+        where = " and ".join(searched)
+        listed = "; ".join(f"the columns of {name} are: {names}" for name, names in columns.items())
         return (
-            f"_where={clause}: {said}; _where is a SQL condition on the rows of {table}, "
-            f"whose columns are: {', '.join(columns)}"
+            f"_where={clause}: {said}; SQLite looked for it in {where}, and none has it "
+            f"(_where is a SQL condition on the rows of {table}, and a subquery on those of the tables it reads): {listed}"
         )
     return None
 

@@ -275,7 +275,8 @@ PRAGMA_COLUMNS = "SELECT name FROM pragma_table_info(?)"
     [
         ("figures", "nosuch=1", "nosuch"),
         ("figures_series", "value > 1 and Nosuch is null", "Nosuch"),  # a view's
-        ("platforms", "platform_id in (select nosuch from figures)", "nosuch"),  # in a subquery
+        ("platforms", "platform_id = 'x' or nosuch in (select platform_id from figures)", "nosuch"),
+        ("figures", "rowid > 5 and nosuch", "nosuch"),  # beside the table's rowid
     ],
 )
 def test_a_where_naming_no_column_names_the_parameter_the_column_and_the_tables_columns(
@@ -290,6 +291,45 @@ def test_a_where_naming_no_column_names_the_parameter_the_column_and_the_tables_
     page = site.get(f"/disclosures/{table}?" + urlencode({"_where": clause, "platform_id": "google"}))
     assert page.status_code == 400 and error_above_form_of(page.text) == said
     assert filter_values_of(filter_form_of(page.text)) == ["google"]
+
+
+def columns_of(real_db, table: str) -> str:
+    return ", ".join(name for (name,) in rows(real_db, PRAGMA_COLUMNS, table))
+
+
+@pytest.mark.parametrize(
+    ("table", "clause", "searched"),
+    [
+        ("figures", "figure_id in (select nosuch from sources)", ["sources", "figures"]),
+        ("platforms", "platform_id in (select nosuch from figures)", ["figures", "platforms"]),
+        # SQLite says the table when the clause qualifies the column, by its name or an alias.
+        ("figures", "figure_id in (select sources.nosuch from sources)", ["sources"]),
+        ("figures", "figure_id in (select s.nosuch from Sources s)", ["sources"]),
+    ],
+)
+def test_a_where_naming_no_column_in_a_subquery_lists_the_tables_sqlite_looked_in(
+    site, real_db, table, clause, searched
+):
+    # It was said with the page table's columns alone ("_where is a SQL condition on the rows of
+    # figures, whose columns are: ..."), as if the subquery's column had to be one of those.
+    said = assert_error_shape(site.get(f"/disclosures/{table}.json?" + urlencode({"_where": clause})), 400)
+    column = re.search(r"select (\S+) from", clause)[1]
+    assert said == (
+        f"_where={clause}: no such column: {column}; SQLite looked for it in {' and '.join(searched)}, and none has "
+        f"it (_where is a SQL condition on the rows of {table}, and a subquery on those of the tables it reads): "
+        + "; ".join(f"the columns of {name} are: {columns_of(real_db, name)}" for name in searched)
+    )
+    page = site.get(f"/disclosures/{table}?" + urlencode({"_where": clause}))
+    assert page.status_code == 400 and error_above_form_of(page.text) == said
+
+
+def test_a_where_whose_column_names_no_table_it_reads_lists_no_tables_columns(site):
+    clause = "figure_id in (select zz.nosuch from sources s)"
+    said = assert_error_shape(site.get(f"{FIGURES}.json?" + urlencode({"_where": clause})), 400)
+    assert said == (
+        f"_where={clause}: no such column: zz.nosuch; no table or view this condition reads has it "
+        "(_where is a SQL condition on the rows of figures)"
+    )
 
 
 @pytest.mark.parametrize(
