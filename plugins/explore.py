@@ -1593,7 +1593,7 @@ async def chart_page(datasette, request):
     # A platform named without a country opens where it has a series: the United States, the
     # default, where it has one there, else the jurisdiction with the most points of it (GitHub,
     # LINE, Tuta and Facebook have no U.S. series, so /chart?platform=github was a 404).
-    jurisdiction_chosen = None
+    jurisdiction_chosen_id, jurisdiction_chosen_sentence = None, None
     if given["platform"] and not chosen["jurisdiction"] and not problem:
         places = (await series_points(db, given["request_type"], metrics)).get(platform, {})
         such = bool(places) and bool(given["request_type"] or metrics)
@@ -1606,7 +1606,8 @@ async def chart_page(datasette, request):
             place, points = most_points(places)[0]
             jurisdictions = [place]
             (named,) = await rows(db, "SELECT name FROM jurisdictions WHERE jurisdiction_id = ?", [place])
-            jurisdiction_chosen = (
+            jurisdiction_chosen_id = place
+            jurisdiction_chosen_sentence = (
                 f"No country given, and {known[0]['name']} has no {'such ' if such else ''}"
                 f"series for the United States (the default): this chart "
                 f"is of {named['name']} ({place}), where it has the most points ({points:,})."
@@ -1622,7 +1623,7 @@ async def chart_page(datasette, request):
     # Why the platform drawn is not Telegram, the default, when the address named none: a metric or
     # request type asked for is drawn from a platform that has a series of it (metric=
     # requests_content_disclosed was a 404, as Telegram has none).
-    platform_chosen, no_series = None, None
+    platform_chosen_id, platform_chosen_sentence, no_series = None, None, None
     if not given["platform"] and not problem and (metrics or given["request_type"]):
         ranked = await platforms_with_series(db, jurisdictions, given["request_type"], metrics)
         what = series_words(await labels(db), given["request_type"], metrics)
@@ -1636,11 +1637,12 @@ async def chart_page(datasette, request):
                 jurisdictions = [place]
                 known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
                 (named,) = await rows(db, "SELECT name FROM jurisdictions WHERE jurisdiction_id = ?", [place])
-                platform_chosen = (
+                platform_chosen_id, jurisdiction_chosen_id = platform, place
+                platform_chosen_sentence = (
                     f"No platform given: this chart is {known[0]['name']}'s, the platform with the most points "
                     f"({points:,}) of {what} in the non-overlapping series."
                 )
-                jurisdiction_chosen = (
+                jurisdiction_chosen_sentence = (
                     f"No country given, and no platform has such a series for the United States (the default): "
                     f"this chart is of {named['name']} ({place}), where {known[0]['name']} has the most points "
                     f"({here:,})."
@@ -1648,7 +1650,8 @@ async def chart_page(datasette, request):
         elif ranked:
             platform, points = ranked[0]
             known = await rows(db, "SELECT name FROM platforms WHERE platform_id = ?", [platform])
-            platform_chosen = (
+            platform_chosen_id = platform
+            platform_chosen_sentence = (
                 f"No platform given: this chart is {known[0]['name']}'s, the platform with the most points ({points:,}) "
                 f"of {what} for {', '.join(jurisdictions)} in the non-overlapping series."
             )
@@ -1870,11 +1873,14 @@ async def chart_page(datasette, request):
         # A 400 or 404: the message is what to change, shown as an error and announced by screen readers.
         "refused": bool(refused or missing),
         "asked": asked,
-        # Why this platform, when the address named a metric or request type but none (else null).
-        "platform_chosen": platform_chosen,
-        # Why this jurisdiction, when the address named a platform but no country and the platform has
-        # no series for the United States, the default (else null).
-        "jurisdiction_chosen": jurisdiction_chosen,
+        # The platform chosen for the reader, when the address named a metric or request type but no
+        # platform (else null): its id for programs, and why in a sentence for people.
+        "platform_chosen_id": platform_chosen_id,
+        "platform_chosen_sentence": platform_chosen_sentence,
+        # The jurisdiction chosen for the reader, when the address named none and the United States,
+        # the default, has no such series (else null): its id for programs, and why for people.
+        "jurisdiction_chosen_id": jurisdiction_chosen_id,
+        "jurisdiction_chosen_sentence": jurisdiction_chosen_sentence,
         "selected": {
             "platform": platform,
             "jurisdictions": jurisdictions,

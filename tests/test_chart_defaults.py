@@ -159,13 +159,14 @@ def test_a_metric_or_request_type_without_a_platform_is_drawn_from_the_platform_
     assert selected == [value]
     ((name,),) = rows(real_db, "SELECT name FROM platforms WHERE platform_id = ?", platform)
     ((label,),) = rows(real_db, f"SELECT label FROM {column.removesuffix('_id')}s WHERE {column} = ?", value)
-    assert data["platform_chosen"] == (
+    assert data["platform_chosen_id"] == platform and data["jurisdiction_chosen_id"] is None
+    assert data["platform_chosen_sentence"] == (
         f"No platform given: this chart is {name}'s, the platform with the most points ({points:,}) of "
         f"{label!r} for {jurisdiction} in the non-overlapping series."
     )
     # The page draws it, says why, and is not "the chart the address did not ask for".
     page = unescape(site.get(f"/chart?{query}").text)
-    assert re.findall(r'<p class="chosen">(.*?)</p>', page) == [data["platform_chosen"]]
+    assert re.findall(r'<p class="chosen">(.*?)</p>', page) == [data["platform_chosen_sentence"]]
     assert "Not the chart the address asked for" not in page
     assert ("platform", platform) in form_choices(page) and len(charts_of(page)) == 1
 
@@ -197,9 +198,11 @@ def test_the_metric_asked_without_a_platform_was_a_404_of_telegram_and_is_drawn(
 def test_without_a_metric_or_request_type_the_default_platform_is_still_telegram(site):
     for query in ("", "jurisdiction=IND"):
         data = site.get(f"/chart.json?{query}").json()
-        assert data["selected"]["platform"] == "telegram" and data["platform_chosen"] is None
+        assert data["selected"]["platform"] == "telegram"
+        assert data["platform_chosen_id"] is None and data["platform_chosen_sentence"] is None
     # A platform named is the platform drawn, with nothing to explain.
-    assert site.get("/chart.json?platform=apple&metric=requests_received").json()["platform_chosen"] is None
+    data = site.get("/chart.json?platform=apple&metric=requests_received").json()
+    assert data["platform_chosen_id"] is None and data["platform_chosen_sentence"] is None
 
 
 def test_a_metric_no_platform_has_there_is_a_404_naming_the_platforms_that_have_it(site, real_db):
@@ -245,12 +248,15 @@ def test_a_platform_named_without_a_country_opens_where_it_has_a_series(site, re
         data = response.json()
         assert data["selected"]["jurisdictions"] == [expected[0]], platform
         assert data["asked"]["jurisdictions"] == []
-        assert f"({expected[0]}), where it has the most points ({expected[1]:,})" in data["jurisdiction_chosen"]
+        assert data["jurisdiction_chosen_id"] == expected[0] and data["platform_chosen_id"] is None, platform
+        sentence = data["jurisdiction_chosen_sentence"]
+        assert f"({expected[0]}), where it has the most points ({expected[1]:,})" in sentence
         page = site.get(f"/chart?platform={platform}")
         assert page.status_code == 200, platform
-        assert data["jurisdiction_chosen"] in unescape(page.text)
+        assert re.findall(r'<p class="chosen">(.*?)</p>', unescape(page.text)) == [sentence]
     # Where the United States has a series, or a country is given, nothing is chosen for the reader.
-    assert site.get("/chart.json?platform=google").json()["jurisdiction_chosen"] is None
+    data = site.get("/chart.json?platform=google").json()
+    assert data["jurisdiction_chosen_id"] is None and data["jurisdiction_chosen_sentence"] is None
     assert site.get("/chart.json?platform=github&jurisdiction=USA").status_code == 404
 
 
@@ -290,14 +296,41 @@ def test_a_metric_or_request_type_alone_that_the_united_states_lacks_opens_where
         assert data["asked"]["platform"] is None and data["asked"]["jurisdictions"] == []
         drawn = data["selected"]["metrics"] if parameter == "metric" else [data["selected"]["request_type"]]
         assert drawn == [value] and data["chart"] and data["message"] is None
-        assert f"the most points ({points:,}) of " in data["platform_chosen"]
-        assert data["jurisdiction_chosen"].endswith(
+        assert data["platform_chosen_id"] == platform and data["jurisdiction_chosen_id"] == place, value
+        assert f"the most points ({points:,}) of " in data["platform_chosen_sentence"]
+        assert data["jurisdiction_chosen_sentence"].endswith(
             f"({place}), where {platform_name(real_db, platform)} has the most points ({here:,})."
         )
         page = site.get(f"/chart?{parameter}={value}")
         assert page.status_code == 200, value
         said = re.findall(r'<p class="chosen">(.*?)</p>', unescape(page.text))
-        assert said == [data["platform_chosen"], data["jurisdiction_chosen"]]
+        assert said == [data["platform_chosen_sentence"], data["jurisdiction_chosen_sentence"]]
+
+
+def test_what_the_chart_chose_is_an_id_for_programs_beside_a_sentence_for_people(site, real_db):
+    """/chart.json said what it chose in jurisdiction_chosen and platform_chosen, sentences a program
+    had to parse for the code. Each choice is now an id of its own (*_chosen_id) beside the sentence
+    (*_chosen_sentence); the old keys, added after release 1.2.0 and in no release, are gone."""
+    for query in ("platform=github", "metric=requests_content_disclosed", "request_type=mlat"):
+        data = site.get(f"/chart.json?{query}").json()
+        assert "platform_chosen" not in data and "jurisdiction_chosen" not in data, query
+        chosen = {kind: data[f"{kind}_chosen_id"] for kind in ("platform", "jurisdiction")}
+        assert any(chosen.values()), query
+        for kind, chosen_id in chosen.items():
+            # An id exactly when there is a sentence, and the id of a row of its table.
+            assert (chosen_id is None) == (data[f"{kind}_chosen_sentence"] is None), (query, kind)
+            if chosen_id is not None:
+                assert rows(real_db, f"SELECT 1 FROM {kind}s WHERE {kind}_id = ?", chosen_id) == [(1,)], query
+        if chosen["jurisdiction"]:
+            assert data["selected"]["jurisdictions"] == [chosen["jurisdiction"]], query
+            assert f"({chosen['jurisdiction']})" in data["jurisdiction_chosen_sentence"], query
+        if chosen["platform"]:
+            assert data["selected"]["platform"] == chosen["platform"], query
+        # A program that sends the ids back asks for the chart it was given, and nothing is chosen.
+        named = "&".join(f"{kind}={chosen_id}" for kind, chosen_id in chosen.items() if chosen_id)
+        again = site.get(f"/chart.json?{query}&{named}").json()
+        assert again["selected"] == data["selected"] and again["chart"] == data["chart"], query
+        assert again["platform_chosen_id"] is None and again["jurisdiction_chosen_id"] is None, query
 
 
 def platform_name(real_db, platform: str) -> str:
