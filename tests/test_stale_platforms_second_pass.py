@@ -2779,3 +2779,18 @@ def test_heises_posteo_2017_total_is_its_figure_and_its_zero_over_two_request_ty
         == []
     )
     assert notes_name(real_db, HEISE_POSTEO_2017, "lag deshalb bei 0")
+
+
+SECURITYNL_TELEGRAM_2024 = "securitynl-2025-01-telegram-us-2000"
+
+
+def test_securitynl_us_users_of_2024_and_its_first_nine_months_are_corroborations(real_db):
+    assert corroborated(real_db, SECURITYNL_TELEGRAM_2024) == {
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+        "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
+    }
+    assert rows(
+        real_db,
+        "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY 1",
+        SECURITYNL_TELEGRAM_2024,
+    ) == [(900, "received_vs_fulfilled"), (2000, "rounded")]
