@@ -2794,3 +2794,29 @@ def test_securitynl_us_users_of_2024_and_its_first_nine_months_are_corroboration
         "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY 1",
         SECURITYNL_TELEGRAM_2024,
     ) == [(900, "received_vs_fulfilled"), (2000, "rounded")]
+
+
+COMMUNICATIONSTODAY_TIKTOK_2019H1 = "communicationstoday-tiktok-india-most-requests-2019h1"
+
+
+def test_communications_today_india_counts_are_corroborations_and_its_legal_counts_as_totals_disagreements(
+    real_db,
+):
+    assert corroborated(real_db, COMMUNICATIONSTODAY_TIKTOK_2019H1) == {
+        "tiktok-ind-2019h1-all-requests_received": 107,
+        "tiktok-ind-2019h1-legal_process-requests_received": 99,
+        "tiktok-ind-2019h1-all-percent_requests_some_data": 47,
+    }
+    # The article's 68 and 28 are the US's and Japan's legal requests, given as their totals.
+    disagreements = rows(
+        real_db,
+        """SELECT d.figure_id, d.claimed_value, f.value, legal.value FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id
+           JOIN figures legal ON legal.figure_id = replace(d.figure_id, '-all-', '-legal_process-')
+           WHERE d.source_id = ? ORDER BY 1""",
+        COMMUNICATIONSTODAY_TIKTOK_2019H1,
+    )
+    assert disagreements == [
+        ("tiktok-jpn-2019h1-all-requests_received", 28, 35, 28),
+        ("tiktok-usa-2019h1-all-requests_received", 68, 79, 68),
+    ]
