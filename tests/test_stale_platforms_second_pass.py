@@ -2820,3 +2820,19 @@ def test_communications_today_india_counts_are_corroborations_and_its_legal_coun
         ("tiktok-jpn-2019h1-all-requests_received", 28, 35, 28),
         ("tiktok-usa-2019h1-all-requests_received", 68, 79, 68),
     ]
+
+
+TECHREPUBLIC_GOOGLE_2012H1 = "techrepublic-2012-google-h1-2012-user-data"
+
+
+def test_techrepublics_worldwide_counts_of_january_june_2012_are_its_only_records(real_db):
+    # Its quote of Google's blog gives requests and accounts; its 115 requests a day is a rate.
+    assert rows(
+        real_db,
+        "SELECT figure_id, value FROM figures WHERE source_id = ? AND is_derived = 0 ORDER BY 1",
+        TECHREPUBLIC_GOOGLE_2012H1,
+    ) == [
+        ("google-world-2012h1-all-accounts_specified", 34614),
+        ("google-world-2012h1-all-requests_received", 20938),
+    ]
+    assert corroborated(real_db, TECHREPUBLIC_GOOGLE_2012H1) == {}
