@@ -2836,3 +2836,18 @@ def test_techrepublics_worldwide_counts_of_january_june_2012_are_its_only_record
         ("google-world-2012h1-all-requests_received", 20938),
     ]
     assert corroborated(real_db, TECHREPUBLIC_GOOGLE_2012H1) == {}
+
+
+UPDATENEWS_TELEGRAM = "updatenews-vi-telegram-33k-users"
+
+
+def test_updatenews_telegram_wide_14_requests_and_108_users_are_the_us_first_nine_months(real_db):
+    assert rows(
+        real_db,
+        """SELECT d.figure_id, d.claimed_value, f.value FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id WHERE d.source_id = ? ORDER BY 1""",
+        UPDATENEWS_TELEGRAM,
+    ) == [
+        ("telegram-usa-20240101-20240930-ip_or_phone-accounts_affected", 108, 108),
+        ("telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled", 14, 14),
+    ]
