@@ -2851,3 +2851,19 @@ def test_updatenews_telegram_wide_14_requests_and_108_users_are_the_us_first_nin
         ("telegram-usa-20240101-20240930-ip_or_phone-accounts_affected", 108, 108),
         ("telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled", 14, 14),
     ]
+
+
+WIZCASE_TELEGRAM_2025Q1 = "wizcase-2025-05-telegram-22000"
+
+
+def test_wizcase_us_first_quarter_of_2025_and_frances_of_2024_are_corroborations(real_db):
+    assert corroborated(real_db, WIZCASE_TELEGRAM_2025Q1) == {
+        "telegram-usa-2025q1-ip_or_phone-requests_fulfilled": 576,
+        "telegram-usa-2025q1-ip_or_phone-accounts_affected": 1664,
+        "telegram-fra-2024q1-ip_or_phone-requests_fulfilled": 4,
+        "telegram-fra-2024q1-ip_or_phone-accounts_affected": 17,
+    }
+    # Its Telegram-wide 22,777 is the compilation's sum and France's 668 'filed' the bot's fulfilled.
+    assert rows(
+        real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY 1", WIZCASE_TELEGRAM_2025Q1
+    ) == [(668, "received_vs_fulfilled"), (22777, "partial_sum")]
