@@ -2867,3 +2867,17 @@ def test_wizcase_us_first_quarter_of_2025_and_frances_of_2024_are_corroborations
     assert rows(
         real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY 1", WIZCASE_TELEGRAM_2025Q1
     ) == [(668, "received_vs_fulfilled"), (22777, "partial_sum")]
+
+
+COINTELEGRAPH_ES_TELEGRAM_2024 = "cointelegraph-es-2025-01-telegram-900"
+
+
+def test_cointelegraph_es_us_counts_are_corroborations_beside_its_received_900(real_db):
+    assert corroborated(real_db, COINTELEGRAPH_ES_TELEGRAM_2024) == {
+        "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
+        "telegram-usa-2024-ip_or_phone-requests_fulfilled": 900,
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+    }
+    assert rows(
+        real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", COINTELEGRAPH_ES_TELEGRAM_2024
+    ) == [(900, "received_vs_fulfilled")]
