@@ -2881,3 +2881,25 @@ def test_cointelegraph_es_us_counts_are_corroborations_beside_its_received_900(r
     assert rows(
         real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", COINTELEGRAPH_ES_TELEGRAM_2024
     ) == [(900, "received_vs_fulfilled")]
+
+
+FHMPAKISTAN_TIKTOK_2019H1 = "fhmpakistan-tiktok-turns-down-pakistan-request-2019"
+
+
+def test_fhm_pakistans_us_and_india_counts_are_corroborations_beside_its_298(real_db):
+    assert corroborated(real_db, FHMPAKISTAN_TIKTOK_2019H1) == {
+        "tiktok-usa-2019h1-all-requests_received": 79,
+        "tiktok-usa-2019h1-all-percent_requests_some_data": 86,
+        "tiktok-ind-2019h1-all-requests_received": 107,
+        "tiktok-ind-2019h1-all-percent_requests_some_data": 47,
+    }
+    # Its 298 'legal requests' are TikTok's worldwide legal and emergency requests together.
+    legal, emergency = (
+        rows(real_db, "SELECT value FROM figures WHERE figure_id = ?", f"tiktok-world-2019h1-{kind}-requests_received")[
+            0
+        ][0]
+        for kind in ("legal_process", "emergency")
+    )
+    assert rows(real_db, "SELECT claimed_value FROM disagreements WHERE source_id = ?", FHMPAKISTAN_TIKTOK_2019H1) == [
+        (legal + emergency,)
+    ]
