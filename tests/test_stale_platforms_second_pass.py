@@ -2903,3 +2903,22 @@ def test_fhm_pakistans_us_and_india_counts_are_corroborations_beside_its_298(rea
     assert rows(real_db, "SELECT claimed_value FROM disagreements WHERE source_id = ?", FHMPAKISTAN_TIKTOK_2019H1) == [
         (legal + emergency,)
     ]
+
+
+PANEWS_TELEGRAM_2024 = "panews-kr-2025-01-08-protos-telegram"
+
+
+def test_panews_us_year_is_corroborations_and_its_first_nine_months_misdated_disagreements(real_db):
+    assert corroborated(real_db, PANEWS_TELEGRAM_2024) == {
+        "telegram-usa-2024-ip_or_phone-requests_fulfilled": 900,
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+    }
+    assert rows(
+        real_db,
+        """SELECT d.figure_id, d.claimed_value, f.value, d.kind FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id WHERE d.source_id = ? ORDER BY 1""",
+        PANEWS_TELEGRAM_2024,
+    ) == [
+        ("telegram-usa-20240101-20240930-ip_or_phone-accounts_affected", 108, 108, "wrong_period"),
+        ("telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled", 14, 14, "wrong_period"),
+    ]
