@@ -2922,3 +2922,13 @@ def test_panews_us_year_is_corroborations_and_its_first_nine_months_misdated_dis
         ("telegram-usa-20240101-20240930-ip_or_phone-accounts_affected", 108, 108, "wrong_period"),
         ("telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled", 14, 14, "wrong_period"),
     ]
+
+
+PRAVDA_TELEGRAM_2024 = "pravda-2025-01-09-telegram-russia-none-2024"
+
+
+def test_pravdas_2253_us_users_is_a_corroboration_beside_its_russian_year(real_db):
+    assert corroborated(real_db, PRAVDA_TELEGRAM_2024) == {"telegram-usa-2024-ip_or_phone-accounts_affected": 2253}
+    assert rows(real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", PRAVDA_TELEGRAM_2024) == [
+        (0, "wrong_period")
+    ]
