@@ -2932,3 +2932,19 @@ def test_pravdas_2253_us_users_is_a_corroboration_beside_its_russian_year(real_d
     assert rows(real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", PRAVDA_TELEGRAM_2024) == [
         (0, "wrong_period")
     ]
+
+
+PRAVDA_FR_TELEGRAM_2024 = "pravda-fr-2024-10-16-telegram-bot-54-pays"
+
+
+def test_pravda_frs_received_counts_for_brazil_france_and_india_are_each_a_disagreement(real_db):
+    assert rows(
+        real_db,
+        """SELECT f.jurisdiction_id, d.claimed_value, f.value, d.kind FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id WHERE d.source_id = ? ORDER BY 1""",
+        PRAVDA_FR_TELEGRAM_2024,
+    ) == [
+        ("BRA", 203, 203, "received_vs_fulfilled"),
+        ("FRA", 220, 220, "received_vs_fulfilled"),
+        ("IND", 6992, 6992, "received_vs_fulfilled"),
+    ]
