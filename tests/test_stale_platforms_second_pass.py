@@ -2948,3 +2948,18 @@ def test_pravda_frs_received_counts_for_brazil_france_and_india_are_each_a_disag
         ("FRA", 220, 220, "received_vs_fulfilled"),
         ("IND", 6992, 6992, "received_vs_fulfilled"),
     ]
+
+
+TARNKAPPE_TELEGRAM_2024 = "tarnkappe-2025-01-telegram-deutsche-behoerden"
+
+
+def test_tarnkappes_german_and_us_counts_of_2024_are_corroborations_beside_its_users_as_times(real_db):
+    assert corroborated(real_db, TARNKAPPE_TELEGRAM_2024) == {
+        "telegram-deu-2024-ip_or_phone-requests_fulfilled": 945,
+        "telegram-deu-2024-ip_or_phone-accounts_affected": 2237,
+        "telegram-usa-2024-ip_or_phone-requests_fulfilled": 900,
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+    }
+    assert rows(
+        real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", TARNKAPPE_TELEGRAM_2024
+    ) == [(2237, "swapped_requests_users")]
