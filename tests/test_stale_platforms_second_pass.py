@@ -2963,3 +2963,19 @@ def test_tarnkappes_german_and_us_counts_of_2024_are_corroborations_beside_its_u
     assert rows(
         real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", TARNKAPPE_TELEGRAM_2024
     ) == [(2237, "swapped_requests_users")]
+
+
+MOBIFLIP_TELEGRAM_BKA_2022 = "mobiflip-2022-09-telegram-bka"
+
+
+def test_mobiflips_bka_counts_are_the_authority_reports_recorded_from_wdr(real_db):
+    # mobiFlip relays the same NDR research as WDR: the BKA's own counts, never Telegram's figures.
+    assert rows(
+        real_db,
+        """SELECT value FROM authority_reports WHERE report_id LIKE 'bka-telegram-2022-09-%'
+           AND source_id = 'wdr-2022-09-telegram-bka-nutzerdaten' ORDER BY value""",
+    ) == [(25,), (64,), (202,)]
+    assert rows(
+        real_db, "SELECT count(*) FROM figures WHERE source_id = ? AND is_derived = 0", MOBIFLIP_TELEGRAM_BKA_2022
+    ) == [(0,)]
+    assert corroborated(real_db, MOBIFLIP_TELEGRAM_BKA_2022) == {}
