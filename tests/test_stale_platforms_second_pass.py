@@ -2979,3 +2979,18 @@ def test_mobiflips_bka_counts_are_the_authority_reports_recorded_from_wdr(real_d
         real_db, "SELECT count(*) FROM figures WHERE source_id = ? AND is_derived = 0", MOBIFLIP_TELEGRAM_BKA_2022
     ) == [(0,)]
     assert corroborated(real_db, MOBIFLIP_TELEGRAM_BKA_2022) == {}
+
+
+INFOREADER_404MEDIA_TELEGRAM_2025Q1 = "inforeader-2025-05-404media-telegram-22777"
+
+
+def test_404_medias_us_first_quarter_of_2025_is_corroborations_beside_its_compilation_sums(real_db):
+    assert corroborated(real_db, INFOREADER_404MEDIA_TELEGRAM_2025Q1) == {
+        "telegram-usa-2025q1-ip_or_phone-requests_fulfilled": 576,
+        "telegram-usa-2025q1-ip_or_phone-accounts_affected": 1664,
+    }
+    assert rows(
+        real_db,
+        "SELECT claimed_value FROM disagreements WHERE source_id = ? AND figure_id IS NULL ORDER BY 1",
+        INFOREADER_404MEDIA_TELEGRAM_2025Q1,
+    ) == [(5826,), (13615,), (22277,), (22777,)]
