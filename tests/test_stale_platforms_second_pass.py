@@ -2994,3 +2994,20 @@ def test_404_medias_us_first_quarter_of_2025_is_corroborations_beside_its_compil
         "SELECT claimed_value FROM disagreements WHERE source_id = ? AND figure_id IS NULL ORDER BY 1",
         INFOREADER_404MEDIA_TELEGRAM_2025Q1,
     ) == [(5826,), (13615,), (22277,), (22777,)]
+
+
+MEINMMO_TELEGRAM_2025Q1 = "meinmmo-2025-05-telegram-22777"
+
+
+def test_mein_mmos_two_compilation_sums_are_each_a_disagreement_like_404_medias(real_db):
+    claimed = rows(
+        real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY 1", MEINMMO_TELEGRAM_2025Q1
+    )
+    assert claimed == [(5826, "partial_sum"), (22777, "partial_sum")]
+    # The same sums 404 Media made, which its own disagreements record.
+    assert {value for value, _ in claimed} <= {
+        value
+        for (value,) in rows(
+            real_db, "SELECT claimed_value FROM disagreements WHERE source_id = ?", INFOREADER_404MEDIA_TELEGRAM_2025Q1
+        )
+    }
