@@ -3011,3 +3011,15 @@ def test_mein_mmos_two_compilation_sums_are_each_a_disagreement_like_404_medias(
             real_db, "SELECT claimed_value FROM disagreements WHERE source_id = ?", INFOREADER_404MEDIA_TELEGRAM_2025Q1
         )
     }
+
+
+SISAONE_KNPA_TELEGRAM = "sisaone-2024-09-telegram-police-20-per-year"
+
+
+def test_sisaones_police_count_for_telegram_is_an_authority_report_and_its_all_company_counts_no_figure(real_db):
+    assert rows(
+        real_db, "SELECT value_kind, value FROM authority_reports WHERE source_id = ?", SISAONE_KNPA_TELEGRAM
+    ) == [("about", 20)]
+    # Its requests to all foreign IT companies together are no platform's count.
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", SISAONE_KNPA_TELEGRAM) == [(0,)]
+    assert corroborated(real_db, SISAONE_KNPA_TELEGRAM) == {}
