@@ -2383,9 +2383,9 @@ def test_protos_us_january_september_counts_are_corroborations_beside_its_rest_o
         "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
         "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
     }
-    assert rows(real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ?", PROTOS_TELEGRAM_2024) == [
-        (900, "wrong_period")
-    ]
+    assert rows(
+        real_db, "SELECT claimed_value, kind FROM disagreements WHERE source_id = ? ORDER BY 1", PROTOS_TELEGRAM_2024
+    ) == [(900, "wrong_period"), (2253, "wrong_period")]
 
 
 CANDLEFOCUS_TELEGRAM_2024 = "candlefocus-2025-01-telegram-2000"
@@ -3023,3 +3023,26 @@ def test_sisaones_police_count_for_telegram_is_an_authority_report_and_its_all_c
     # Its requests to all foreign IT companies together are no platform's count.
     assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", SISAONE_KNPA_TELEGRAM) == [(0,)]
     assert corroborated(real_db, SISAONE_KNPA_TELEGRAM) == {}
+
+
+@pytest.mark.parametrize(
+    "source_id",
+    [
+        "bitget-2025-01-telegram-2000-cases",
+        CANDLEFOCUS_TELEGRAM_2024,
+        PROTOS_TELEGRAM_2024,
+        PUSHBUDS_TELEGRAM,
+    ],
+)
+def test_the_us_year_told_as_its_last_months_is_a_disagreement_on_users_as_on_requests(real_db, source_id):
+    # Each puts the bot's whole-year 900 requests and 2,253 users after September, in one sentence.
+    assert rows(
+        real_db,
+        """SELECT d.figure_id, d.claimed_value, f.value FROM disagreements d
+           JOIN figures f ON f.figure_id = d.figure_id
+           WHERE d.source_id = ? AND d.kind = 'wrong_period' ORDER BY 1""",
+        source_id,
+    ) == [
+        ("telegram-usa-2024-ip_or_phone-accounts_affected", 2253, 2253),
+        ("telegram-usa-2024-ip_or_phone-requests_fulfilled", 900, 900),
+    ]
