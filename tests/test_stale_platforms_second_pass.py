@@ -2415,7 +2415,12 @@ CYBERNOZ_TELEGRAM_2024 = "cybernoz-2025-01-bleepingcomputer-telegram"
 
 
 def test_cybernozs_2253_us_users_is_a_corroboration(real_db):
-    assert corroborated(real_db, CYBERNOZ_TELEGRAM_2024) == {"telegram-usa-2024-ip_or_phone-accounts_affected": 2253}
+    assert corroborated(real_db, CYBERNOZ_TELEGRAM_2024) == {
+        "telegram-usa-2024-ip_or_phone-accounts_affected": 2253,
+        # Its 14 requests and 108 users "until September 30, 2024": the bot's first report.
+        "telegram-usa-20240101-20240930-ip_or_phone-requests_fulfilled": 14,
+        "telegram-usa-20240101-20240930-ip_or_phone-accounts_affected": 108,
+    }
 
 
 PUSHBUDS_TELEGRAM = "pushbuds-telegram-transparency-data"
