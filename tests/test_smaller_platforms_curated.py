@@ -502,3 +502,52 @@ def test_tutas_january_june_2023_cases_are_read_up_to_where_the_stored_page_stop
         assert f" {value} Fällen" in quote
     # Released cases are a part of the requests of their kind.
     assert recorded[1][2] <= recorded[2][2]
+
+
+# period -> (source_id, the source's own words for the row): Wikimedia's "User accounts notified",
+# read beside the accounts potentially and actually affected in each report that has the row.
+WIKIMEDIA_NOTIFIED = {
+    "2016h1": ("wikimedia-transparency-site-2016h1", "User accounts notified 0"),
+    "2016h2": ("wikimedia-meta-transparency-2016-12-requests-for-user-data", "User Accounts Notified ¶ 0"),
+    "2017h1": ("wikimedia-transparency-site-2017h1", "User accounts notified 0"),
+    "2017h2": ("wikimedia-transparency-site-2017h2", "User accounts notified 0"),
+    "2018h2": ("wikimedia-transparency-archive-2018h2", "User accounts notified 0"),
+    "2022h2": ("wikimedia-transparency-2022-2-user", "User accounts notified | 0 |"),
+    "2024h1": ("wikimedia-transparency-2024-1-user", "User accounts notified | 0 |"),
+    "2025h1": ("wikimedia-transparency-2025-1-user", "User accounts notified ¶ 0"),
+}
+
+
+@pytest.mark.parametrize("period", sorted(WIKIMEDIA_NOTIFIED))
+def test_wikimedias_accounts_notified_is_its_own_row_of_each_report(real_db, period):
+    source_id, words = WIKIMEDIA_NOTIFIED[period]
+    ((value, wording, source, quote),) = rows(
+        real_db,
+        """SELECT value, platform_wording, source_id, quote FROM figures
+           WHERE figure_id = ? AND value_kind = 'exact' AND is_derived = 0""",
+        f"wikimedia-world-{period}-all_with_civil-accounts_notified",
+    )
+    assert (value, source) == (0, source_id)
+    assert quote.endswith(words) and wording.lower() == "user accounts notified"
+
+
+def test_wikimedias_reports_without_a_readable_notified_row_say_why(real_db):
+    notes = dict(
+        rows(
+            real_db,
+            """SELECT source_id, notes FROM sources WHERE source_id IN (
+               'wikimedia-transparency-2019-1-privacy', 'wikimedia-transparency-site-2015h2',
+               'wikimedia-transparency-2014-requests-for-user-data')""",
+        )
+    )
+    assert len(notes) == 3
+    for source_id, note in notes.items():
+        assert "user accounts notified" in note, source_id
+    assert (
+        rows(
+            real_db,
+            """SELECT figure_id FROM figures WHERE metric_id = 'accounts_notified' AND platform_id = 'wikimedia'
+               AND period_end IN ('2014-06-30', '2015-12-31', '2019-06-30') AND is_derived = 0""",
+        )
+        == []
+    )
