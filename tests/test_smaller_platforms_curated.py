@@ -163,7 +163,7 @@ def test_every_new_wikimedia_source_says_its_totals_are_not_government_only(real
         """SELECT DISTINCT s.source_id, s.notes FROM sources s JOIN figures f USING (source_id)
            WHERE f.platform_id = 'wikimedia' AND f.period_start >= '2015-01-01'""",
     )
-    assert len(notes) == 12
+    assert len(notes) == 13
     for source_id, note in notes:
         assert "governments, individuals and organisations together" in note, source_id
 
@@ -512,6 +512,7 @@ WIKIMEDIA_NOTIFIED = {
     "2017h1": ("wikimedia-transparency-site-2017h1", "User accounts notified 0"),
     "2017h2": ("wikimedia-transparency-site-2017h2", "User accounts notified 0"),
     "2018h2": ("wikimedia-transparency-archive-2018h2", "User accounts notified 0"),
+    "2019h1": ("wikimedia-transparency-2019-1-privacy-develop-copy", "User accounts notified ¶ 0"),
     "2022h2": ("wikimedia-transparency-2022-2-user", "User accounts notified | 0 |"),
     "2024h1": ("wikimedia-transparency-2024-1-user", "User accounts notified | 0 |"),
     "2025h1": ("wikimedia-transparency-2025-1-user", "User accounts notified ¶ 0"),
@@ -547,7 +548,31 @@ def test_wikimedias_reports_without_a_readable_notified_row_say_why(real_db):
         rows(
             real_db,
             """SELECT figure_id FROM figures WHERE metric_id = 'accounts_notified' AND platform_id = 'wikimedia'
-               AND period_end IN ('2014-06-30', '2015-12-31', '2019-06-30') AND is_derived = 0""",
+               AND period_end IN ('2014-06-30', '2015-12-31') AND is_derived = 0""",
         )
         == []
     )
+
+
+WIKIMEDIA_2019_LATER_LAYOUT = "wikimedia-transparency-2019-1-privacy-develop-copy"
+
+
+def test_wikimedias_later_layout_of_january_june_2019_corroborates_and_disagrees_on_granted(real_db):
+    # The later layout repeats the older summary's 25 requests and its user accounts, but its
+    # headline's "0 Requests granted" is not the summary's "Information Produced 4", which is kept.
+    assert rows(
+        real_db,
+        """SELECT c.figure_id, f.value FROM corroborations c JOIN figures f USING (figure_id)
+           WHERE c.source_id = ? ORDER BY c.figure_id""",
+        WIKIMEDIA_2019_LATER_LAYOUT,
+    ) == [
+        ("wikimedia-world-2019h1-all_with_civil-accounts_affected", 0),
+        ("wikimedia-world-2019h1-all_with_civil-accounts_specified", 95898),
+        ("wikimedia-world-2019h1-all_with_civil-requests_received", 25),
+    ]
+    assert rows(
+        real_db,
+        """SELECT d.figure_id, d.claimed_value, f.value, f.source_id FROM disagreements d
+           JOIN figures f USING (figure_id) WHERE d.source_id = ?""",
+        WIKIMEDIA_2019_LATER_LAYOUT,
+    ) == [("wikimedia-world-2019h1-all_with_civil-requests_fulfilled", 0, 4, "wikimedia-transparency-2019-1-privacy")]
