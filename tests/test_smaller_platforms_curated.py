@@ -44,8 +44,11 @@ PINNED = {
         "wikimedia-world-2019h1-all_with_civil-requests_received": 25,
         "wikimedia-usa-2019h1-all_with_civil-requests_received": 9,
     },
-    "signpost-2025-10-02-news-and-notes-wmf-transparency": {
+    "wikimedia-transparency-2020-2-requests-for-user-information": {
         "wikimedia-world-2020h2-all_with_civil-accounts_specified": 3119,
+        "wikimedia-usa-2020h2-all_with_civil-requests_fulfilled": 2,
+    },
+    "signpost-2025-10-02-news-and-notes-wmf-transparency": {
         "wikimedia-world-2021h2-all_with_civil-requests_received": 18,
         "wikimedia-world-2023h2-all_with_civil-accounts_affected": 896,
     },
@@ -163,7 +166,7 @@ def test_every_new_wikimedia_source_says_its_totals_are_not_government_only(real
         """SELECT DISTINCT s.source_id, s.notes FROM sources s JOIN figures f USING (source_id)
            WHERE f.platform_id = 'wikimedia' AND f.period_start >= '2015-01-01'""",
     )
-    assert len(notes) == 13
+    assert len(notes) == 14
     for source_id, note in notes:
         assert "governments, individuals and organisations together" in note, source_id
 
@@ -479,7 +482,9 @@ def test_signposts_worded_and_unscoped_counts_rest_on_no_figure(real_db):
         )
         == []
     )
-    assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", SIGNPOST_2025_10) == [(21,)]
+    # 21 read from its table, of which July-December 2020's granted requests and user accounts now
+    # rest on the Foundation's own page and keep The Signpost as their corroboration.
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", SIGNPOST_2025_10) == [(18,)]
 
 
 def test_tutas_january_june_2023_cases_are_read_up_to_where_the_stored_page_stops(real_db):
@@ -513,6 +518,7 @@ WIKIMEDIA_NOTIFIED = {
     "2017h2": ("wikimedia-transparency-site-2017h2", "User accounts notified 0"),
     "2018h2": ("wikimedia-transparency-archive-2018h2", "User accounts notified 0"),
     "2019h1": ("wikimedia-transparency-2019-1-privacy-develop-copy", "User accounts notified ¶ 0"),
+    "2020h2": ("wikimedia-transparency-2020-2-requests-for-user-information", "User accounts notified | 0 |"),
     "2022h2": ("wikimedia-transparency-2022-2-user", "User accounts notified | 0 |"),
     "2024h1": ("wikimedia-transparency-2024-1-user", "User accounts notified | 0 |"),
     "2025h1": ("wikimedia-transparency-2025-1-user", "User accounts notified ¶ 0"),
@@ -576,3 +582,41 @@ def test_wikimedias_later_layout_of_january_june_2019_corroborates_and_disagrees
            JOIN figures f USING (figure_id) WHERE d.source_id = ?""",
         WIKIMEDIA_2019_LATER_LAYOUT,
     ) == [("wikimedia-world-2019h1-all_with_civil-requests_fulfilled", 0, 4, "wikimedia-transparency-2019-1-privacy")]
+
+
+WIKIMEDIA_2020_2 = "wikimedia-transparency-2020-2-requests-for-user-information"
+
+
+def test_wikimedias_own_july_december_2020_page_carries_its_counts_and_the_signpost_corroborates(real_db):
+    # The page's readable country rows stop inside Germany's: only the three whole rows are figures.
+    assert rows(
+        real_db,
+        """SELECT jurisdiction_id, metric_id, value FROM figures WHERE source_id = ? AND jurisdiction_id != 'WORLD'
+           ORDER BY jurisdiction_id, metric_id""",
+        WIKIMEDIA_2020_2,
+    ) == [
+        ("FRA", "requests_fulfilled", 0),
+        ("FRA", "requests_received", 3),
+        ("IND", "requests_fulfilled", 0),
+        ("IND", "requests_received", 4),
+        ("USA", "requests_fulfilled", 2),
+        ("USA", "requests_received", 5),
+    ]
+    # The Signpost copied the same 2, 3,119 and 4 from the Foundation; the page itself now carries
+    # them, in its own words, and The Signpost's row is kept as their corroboration.
+    assert rows(
+        real_db,
+        """SELECT f.metric_id, f.value, f.platform_wording, c.source_id FROM figures f
+           JOIN corroborations c USING (figure_id)
+           WHERE f.source_id = ? AND f.jurisdiction_id = 'WORLD' ORDER BY f.metric_id""",
+        WIKIMEDIA_2020_2,
+    ) == [
+        ("accounts_affected", 4, "User accounts actually affected", SIGNPOST_2025_10),
+        ("accounts_specified", 3119, "User accounts potentially affected", SIGNPOST_2025_10),
+        ("requests_fulfilled", 2, "Information produced", SIGNPOST_2025_10),
+    ]
+    # Its total of requests is not in the stored text: the 32 stays The Signpost's.
+    assert rows(
+        real_db,
+        "SELECT source_id FROM figures WHERE figure_id = 'wikimedia-world-2020h2-all_with_civil-requests_received'",
+    ) == [(SIGNPOST_2025_10,)]
