@@ -166,7 +166,7 @@ def test_every_new_wikimedia_source_says_its_totals_are_not_government_only(real
         """SELECT DISTINCT s.source_id, s.notes FROM sources s JOIN figures f USING (source_id)
            WHERE f.platform_id = 'wikimedia' AND f.period_start >= '2015-01-01'""",
     )
-    assert len(notes) == 14
+    assert len(notes) == 15
     for source_id, note in notes:
         assert "governments, individuals and organisations together" in note, source_id
 
@@ -482,9 +482,10 @@ def test_signposts_worded_and_unscoped_counts_rest_on_no_figure(real_db):
         )
         == []
     )
-    # 21 read from its table, of which July-December 2020's granted requests and user accounts now
-    # rest on the Foundation's own page and keep The Signpost as their corroboration.
-    assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", SIGNPOST_2025_10) == [(18,)]
+    # 21 read from its table, of which July-December 2019's two totals and July-December 2020's
+    # granted requests and user accounts now rest on the Foundation's own pages and keep The
+    # Signpost as their corroboration.
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", SIGNPOST_2025_10) == [(16,)]
 
 
 def test_tutas_january_june_2023_cases_are_read_up_to_where_the_stored_page_stops(real_db):
@@ -620,3 +621,40 @@ def test_wikimedias_own_july_december_2020_page_carries_its_counts_and_the_signp
         real_db,
         "SELECT source_id FROM figures WHERE figure_id = 'wikimedia-world-2020h2-all_with_civil-requests_received'",
     ) == [(SIGNPOST_2025_10,)]
+
+
+WIKIMEDIA_2019_2 = "wikimedia-transparency-2019-2-requests-for-user-information"
+
+
+def test_wikimedias_own_july_december_2019_page_gives_its_totals_and_country_rows(real_db):
+    # The table is headed "Country Granted Total": granted first, so each row's first number is
+    # the requests granted and the second the requests received.
+    by_country = rows(
+        real_db,
+        """SELECT jurisdiction_id, group_concat(metric_id || '=' || CAST(value AS INTEGER), ' ') FROM (
+             SELECT jurisdiction_id, metric_id, value FROM figures WHERE source_id = ? AND jurisdiction_id != 'WORLD'
+             ORDER BY metric_id) GROUP BY jurisdiction_id ORDER BY jurisdiction_id""",
+        WIKIMEDIA_2019_2,
+    )
+    assert by_country == [
+        ("DEU", "requests_fulfilled=0 requests_received=3"),
+        ("FRA", "requests_fulfilled=0 requests_received=3"),
+        ("GBR", "requests_fulfilled=0 requests_received=2"),
+        ("IND", "requests_fulfilled=0 requests_received=2"),
+        ("ITA", "requests_fulfilled=0 requests_received=2"),
+        ("RUS", "requests_fulfilled=0 requests_received=2"),
+        ("USA", "requests_fulfilled=2 requests_received=6"),
+    ]
+    assert rows(
+        real_db,
+        """SELECT f.metric_id, f.value, f.quote, c.source_id FROM figures f JOIN corroborations c USING (figure_id)
+           WHERE f.source_id = ? AND f.jurisdiction_id = 'WORLD' ORDER BY f.metric_id""",
+        WIKIMEDIA_2019_2,
+    ) == [
+        ("requests_fulfilled", 2, "2 Requests granted 35 Total requests", SIGNPOST_2025_10),
+        ("requests_received", 35, "2 Requests granted 35 Total requests", SIGNPOST_2025_10),
+    ]
+    # The page's stored text has no user accounts: nothing of them rests on it.
+    assert rows(
+        real_db, "SELECT count(*) FROM figures WHERE source_id = ? AND metric_id LIKE 'accounts%'", WIKIMEDIA_2019_2
+    ) == [(0,)]
