@@ -658,3 +658,19 @@ def test_wikimedias_own_july_december_2019_page_gives_its_totals_and_country_row
     assert rows(
         real_db, "SELECT count(*) FROM figures WHERE source_id = ? AND metric_id LIKE 'accounts%'", WIKIMEDIA_2019_2
     ) == [(0,)]
+
+
+def test_wikimedias_meta_wiki_copy_of_january_june_2017_corroborates_the_report_sites_figures(real_db):
+    # Two copies of one report by the Foundation: the same tier, so the report site's figures stay
+    # where they are and the Meta-Wiki page's summary corroborates each of them, the notices too.
+    assert rows(
+        real_db,
+        """SELECT f.metric_id, f.value, f.source_id FROM corroborations c JOIN figures f USING (figure_id)
+           WHERE c.source_id = 'wikimedia-meta-transparency-2017-06-requests-for-user-data' ORDER BY f.metric_id""",
+    ) == [
+        ("accounts_affected", 3, "wikimedia-transparency-site-2017h1"),
+        ("accounts_notified", 0, "wikimedia-transparency-site-2017h1"),
+        ("accounts_specified", 23, "wikimedia-transparency-site-2017h1"),
+        ("requests_fulfilled", 3, "wikimedia-transparency-site-2017h1"),
+        ("requests_received", 18, "wikimedia-transparency-site-2017h1"),
+    ]
