@@ -119,7 +119,10 @@ def validation_key(package_path: Path) -> dict:
 
     Raises OSError or ValueError when the package cannot be read (the caller validates then).
     """
-    package_path = Path(package_path).resolve()
+    # The files are hashed beside the descriptor as named, not as resolved: validation and the
+    # build read data/ and releases/ there, so through a symlinked datapackage.json the key
+    # hashed the target's folder and vouched for a link's folder nobody validated.
+    package_path = Path(package_path).absolute()
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     inputs = release_records.content_inputs(package_path, descriptor)
     inputs["datapackage.json"] = "sha256:" + hashlib.sha256(package_path.read_bytes()).hexdigest()
@@ -127,7 +130,7 @@ def validation_key(package_path: Path) -> dict:
     for name in VALIDATOR_CODE:
         code.update((Path(__file__).parent / name).read_bytes())
     return {
-        "package": str(package_path),
+        "package": str(package_path.resolve()),
         "inputs": inputs,
         "releases": release_inputs(package_path.parent / "releases"),
         "passes_from": search_logs_pass_from(package_path, descriptor),

@@ -155,6 +155,27 @@ def test_a_stale_stamp_does_not_let_a_broken_package_through(tmp_path):
         build.build_site(package, tmp_path / "site")
 
 
+def test_a_stamp_of_a_symlinked_descriptors_target_does_not_vouch_for_the_links_folder(tmp_path):
+    # Validation and the build read data/ and releases/ beside the descriptor as named, so
+    # through a symlinked datapackage.json they read the link's folder. The key hashed the
+    # target's folder: a stamp of the valid target let the link's broken figures be built.
+    package = make_package(tmp_path / "p")
+    link_folder = tmp_path / "link"
+    (link_folder / "data").mkdir(parents=True)
+    broken = make_package(tmp_path / "broken", "period_order")
+    for csv_file in (package.parent / "data").iterdir():
+        (link_folder / "data" / csv_file.name).write_bytes(csv_file.read_bytes())
+    (link_folder / "data" / "figures.csv").write_bytes((broken.parent / "data" / "figures.csv").read_bytes())
+    link = link_folder / "datapackage.json"
+    link.symlink_to(package)
+    stamp.record_valid(package, tmp_path / "site")
+    assert stamp.is_valid(package, tmp_path / "site")
+    assert not stamp.is_valid(link, tmp_path / "site")
+    with pytest.raises(validate.ValidationFailed) as refused:
+        build.build_site(link, tmp_path / "site")
+    assert {p.path for p in refused.value.problems} == {"data/figures.csv"}
+
+
 def test_the_load_commits_a_handful_of_times_not_once_per_chunk(tmp_path):
     # sqlite-utils commits every chunk unless a transaction is open: 14,714 figures would be
     # hundreds of commits.
