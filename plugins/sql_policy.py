@@ -517,7 +517,10 @@ def runs_on_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str)
     its end runs on over the SQL Datasette writes after it, and Datasette answered SQLite's
     "incomplete input" alone."""
     try:
-        conn.execute("EXPLAIN " + sql, _AnyParameter())
+        # With something after it, as Datasette always writes more SQL after a _where: a /* with
+        # nothing after it is, at the very end of the input, a slash and a star to SQLite (a syntax
+        # error), which let `_where=value>1 /*` through to the bare "incomplete input".
+        conn.execute("EXPLAIN " + sql + "\n", _AnyParameter())
     except (sqlite3.Warning, sqlite3.Error):
         return None  # it fails alone too (no such table: a canned query's page): not this problem
     try:

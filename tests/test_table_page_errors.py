@@ -334,7 +334,14 @@ def test_a_where_whose_column_names_no_table_it_reads_lists_no_tables_columns(si
 
 @pytest.mark.parametrize(
     ("clause", "ended"),
-    [("value > 100 -- a note", "value > 100 -- a note\n"), ("value > 100 /* a note", "value > 100 /* a note */")],
+    [
+        ("value > 100 -- a note", "value > 100 -- a note\n"),
+        ("value > 100 /* a note", "value > 100 /* a note */"),
+        # Nothing after the /*: SQLite reads it alone as a slash and a star, a syntax error, so
+        # the check that it compiles alone let it through to a bare "incomplete input".
+        ("value > 100 /*", "value > 100 /**/"),
+        ("value > 100 --", "value > 100 --\n"),
+    ],
 )
 def test_a_where_whose_comment_runs_on_over_datasettes_query_says_so(site, clause, ended):
     # It compiles alone, but Datasette writes more SQL after it (the count's closing parenthesis),
