@@ -103,7 +103,7 @@ def validate(package, out):
     from disclosures import validate as validation
 
     package = package_file(package) if package else None
-    package_path = package.resolve() if package else paths.PACKAGE
+    package_path = package or paths.PACKAGE
     base = Path.cwd() if package else paths.ROOT
     from disclosures import release_records, stamp
 

@@ -595,6 +595,22 @@ def test_cli_validate_reads_the_datapackage_json_of_a_folder_and_says_when_there
         )
 
 
+def test_cli_validate_of_a_symlinked_datapackage_json_reads_the_links_folder_as_the_build_does(tmp_path):
+    # The command resolved the descriptor and validated the target's data/ ("OK"), while
+    # `build --package` of the same path read (and refused) the link's: one verb said valid
+    # what the next refused.
+    valid = make_package(tmp_path / "p")
+    broken = make_package(tmp_path / "link", "value_kind_mismatch")
+    broken.unlink()
+    broken.symlink_to(valid)
+    run = run_cli("validate", "link", cwd=tmp_path)
+    assert run.returncode == 1, run.stdout
+    assert "link/data/figures.csv:9:value: is required when value_kind is exact" in run.stderr
+    built = run_cli("build", "--package", "link", "--out", "site", cwd=tmp_path)
+    assert built.returncode == 1
+    assert "link/data/figures.csv:9:value: is required when value_kind is exact" in built.stderr
+
+
 def test_cli_validate_says_when_out_is_no_folder(tmp_path):
     # After the whole validation had passed, --out naming a file was a FileExistsError's traceback.
     package = make_package(tmp_path / "p")
