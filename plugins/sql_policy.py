@@ -511,6 +511,31 @@ def unknown_column_problem(conn: sqlite3.Connection, sql: str, table: str, claus
     return None
 
 
+def unknown_table_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str, database: str) -> str | None:
+    """What a ``_where`` (``clause``, compiled as ``sql`` over ``table`` of ``database``) whose
+    subquery reads a table or view the database lacks says, or None: the parameter, the name,
+    and the page that lists the tables and views. Datasette answered SQLite's "no such table:
+    nosuch" alone, which named neither the parameter nor what a subquery may read."""
+    try:
+        conn.execute("EXPLAIN " + sql, _AnyParameter())
+    except sqlite3.Warning:
+        return None  # two statements: statement_problem's to say
+    except sqlite3.Error as error:
+        if faults.server_fault(error) is not None:
+            raise  # the file's failure, not the clause's: request_problem answers it 500
+        said = str(error)
+        if not said.startswith("no such table: "):
+            return None
+        known = conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", (table,))
+        if known.fetchone() is None:
+            return None  # the page is no table (a canned query's): Datasette applies no _where there
+        return (
+            f"_where={clause}: {said}; _where is a SQL condition on the rows of {table}, and a subquery in it "
+            f"reads the tables and views of this database, which /{database} lists"
+        )
+    return None
+
+
 def runs_on_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str) -> str | None:
     """What a ``_where`` (``clause``, compiled as ``sql`` over ``table``) that compiles alone but
     not inside a larger query says, or None: a ``-- comment`` (or an unclosed ``/* comment``) at
@@ -571,6 +596,9 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
             problem = statement_problem(_compiler(db.path), sql)
             if problem is None and clause is not None:
                 clause_problem = unknown_column_problem(_compiler(db.path), sql, parts[1], clause)
+                clause_problem = clause_problem or unknown_table_problem(
+                    _compiler(db.path), sql, parts[1], clause, parts[0]
+                )
                 clause_problem = clause_problem or runs_on_problem(_compiler(db.path), sql, table, clause)
         except sqlite3.Error as error:
             # The served file failing (plugins/_database_faults.py) is no fault of the query.

@@ -356,3 +356,28 @@ def test_a_where_whose_comment_runs_on_over_datasettes_query_says_so(site, claus
     plain = site.get("/disclosures/figures.json?" + urlencode({"_where": "value > 100", "_size": 0}))
     assert answer.status_code == plain.status_code == 200
     assert answer.json()["filtered_table_rows_count"] == plain.json()["filtered_table_rows_count"] > 0
+
+
+@pytest.mark.parametrize(
+    ("table", "clause", "missing"),
+    [
+        ("figures", "value > (select 1 from nosuchtable)", "nosuchtable"),
+        ("figures_series", "figure_id in (select figure_id from Figure)", "Figure"),  # a view's
+        ("figures", "figure_id in (select figure_id from temp.figures)", "temp.figures"),
+    ],
+)
+def test_a_where_whose_subquery_reads_no_table_names_the_parameter_and_where_the_tables_are(
+    site, table, clause, missing
+):
+    # SQLite's "no such table: nosuchtable", through Datasette, named neither _where nor what a
+    # subquery may read.
+    said = assert_error_shape(site.get(f"/disclosures/{table}.json?" + urlencode({"_where": clause})), 400)
+    assert said == (
+        f"_where={clause}: no such table: {missing}; _where is a SQL condition on the rows of {table}, and a "
+        "subquery in it reads the tables and views of this database, which /disclosures lists"
+    )
+    page = site.get(f"/disclosures/{table}?" + urlencode({"_where": clause, "platform_id": "google"}))
+    assert page.status_code == 400 and error_above_form_of(page.text) == said
+    # A canned query's page applies no _where, and its refusal says so, not this.
+    canned = site.get("/disclosures/compare_platforms.json?" + urlencode({"jurisdiction": "USA", "_where": clause}))
+    assert assert_error_shape(canned, 400).startswith(f"_where={clause}: compare_platforms is a canned query")
