@@ -19,9 +19,10 @@ BUILT     := build/metadata.json build/settings.json build/inspect-data.json bui
 PORT      ?= 8001
 
 # Everything the build reads. The site's own files (plugins/, templates/, static/) are not here:
-# Datasette reads them as they are.
+# Datasette reads them as they are. The release folders themselves too: a record removed (a
+# release undone, a checkout from before it) leaves no newer file, only a newer folder.
 BUILD_INPUTS := datapackage.json $(wildcard data/*.csv) metadata.yml settings.yml api_examples.yml \
-                $(wildcard releases/*/*) $(wildcard disclosures/*.py)
+                $(wildcard releases) $(wildcard releases/*/) $(wildcard releases/*/*) $(wildcard disclosures/*.py)
 
 # The site, exactly as the stock command serves it (`datasette serve build/` reads the
 # database, metadata.json, settings.json and inspect-data.json the build wrote there).

@@ -82,6 +82,20 @@ def test_a_missing_site_file_is_rebuilt(repository):
     assert (repository / "build" / "metadata.json").exists()
 
 
+def test_a_removed_release_record_rebuilds(repository):
+    # A record removed (a release undone, a checkout from before it) leaves no file newer than
+    # the build, so Make did nothing: the site went on saying that release was the latest.
+    import sqlite3
+
+    make(repository, "build")
+    latest = max((repository / "releases").iterdir(), key=lambda p: tuple(map(int, p.name.split("."))))
+    shutil.rmtree(latest)
+    assert "validated and built" in make(repository, "build")
+    with sqlite3.connect(repository / "build" / "disclosures.db") as conn:
+        (recorded,) = conn.execute("SELECT latest_release FROM dataset").fetchone()
+    assert recorded != latest.name
+
+
 def test_the_commands_keep_the_projects_bytecode_where_the_environment_says_not_to(tmp_path):
     """PYTHONDONTWRITEBYTECODE (set where this project is built) left every command compiling the
     project's modules from source; scripts/cli.py writes their bytecode once, into __pycache__."""
