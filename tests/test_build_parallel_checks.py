@@ -319,17 +319,46 @@ def test_a_row_breaking_a_check_constraint_fails_the_build_though_checks_were_de
 
 def test_the_tables_written_while_figures_are_derived_keep_their_check_constraints(tmp_path, monkeypatch):
     # The release tables are written while the child derives figures, in the transaction that
-    # then loads the package with its CHECKs deferred: theirs are not deferred, as nothing
-    # evaluates them later.
+    # then loads the package, with CHECKs deferred (build.checks_deferred): each table they write
+    # is scanned for rows breaking one as soon as it is written, and such a row fails the build.
     original = build.release_records.write_release_tables
+    inserted = []
 
     def then_break_a_check(db, *args):
         original(db, *args)
         db.execute("CREATE TABLE checked (x INTEGER CHECK (x > 0))")
-        db.execute("INSERT INTO checked VALUES (-1)")
+        db.execute("INSERT INTO checked VALUES (-1)")  # deferred: the insert itself passes
+        inserted.append(db.execute("SELECT x FROM checked").fetchall())
 
     monkeypatch.setattr(build.release_records, "write_release_tables", then_break_a_check)
-    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+    with pytest.raises(build.BuildFailed, match=r"^CHECK constraint failed in checked: \[\(1,\)\]$"):
+        build.build_database(make_package(tmp_path / "next"), tmp_path / "d.db")
+    assert inserted == [[(-1,)]]
+    assert left_in(tmp_path) == ["next"]
+
+
+def test_a_release_change_breaking_its_check_fails_the_build(tmp_path, monkeypatch):
+    # release_changes.change IN ('added', 'changed', 'removed'), no longer evaluated per insert:
+    # a change of another kind in a changelog still fails the build, naming the row's key.
+    original = build.release_records.write_release_tables
+
+    def with_a_renamed_change(db, descriptor, inputs, recorded, changelogs):
+        recorded = {
+            "0.1.0": {
+                "date": "2024-01-01",
+                "content_hash": "sha256:0",
+                "figures": 1,
+                "counts": dict.fromkeys(build.release_records.CHANGES, 0),
+            }
+        }
+        change = dict.fromkeys(build.release_records.CHANGELOG_FIELDS, "")
+        change.update(change="renamed", figure_id="f1", reason="source: s1")
+        original(db, descriptor, inputs, recorded, {"0.1.0": [change]})
+
+    monkeypatch.setattr(build.release_records, "write_release_tables", with_a_renamed_change)
+    with pytest.raises(
+        build.BuildFailed, match=r"^CHECK constraint failed in release_changes: \[\('0\.1\.0', 'renamed', 'f1'\)\]$"
+    ):
         build.build_database(make_package(tmp_path / "next"), tmp_path / "d.db")
     assert left_in(tmp_path) == ["next"]
 
