@@ -30,7 +30,8 @@ dictionary codes). Only columns whose type is TEXT (SQLite's affinity rules), wi
 on tables that declare no collation, are counted this way, so that Arrow's exact string
 equality is SQLite's ``=``, and a request's text parameter compares to ``filter_value`` as it
 would to the column itself. Other facet columns are counted by a GROUP BY each and get no pairs
-(Datasette then counts their filtered views).
+(Datasette then counts their filtered views). A table of at most GROUPED_ROWS rows gets the same
+counts from one GROUP BY of its text facet columns instead (``grouped_facets``), without Arrow.
 """
 
 from __future__ import annotations
@@ -97,6 +98,12 @@ SELECT (SELECT count(*) FROM figures WHERE is_derived = 0),
 SEPARATOR = "\x1e"
 # Rows read per statement by text_column_cells.
 CHUNK_ROWS = 131_072
+# Tables of at most this many rows are counted by SQLite (``grouped_facets``), not by Arrow:
+# one GROUP BY of their facet columns costs less than Arrow's (coverage_cells' 31,484 rows: 15
+# ms of CPU against 19), and the build's process, whose every such table is this small on the
+# real package, then never imports Arrow (its child, which counts the figures, does): 0.13 s
+# less CPU per build (medians of six builds, interleaved).
+GROUPED_ROWS = 100_000
 COUNT_TABLES = ("table_counts", "facet_counts", "facet_pair_counts", "home_numbers")
 
 
@@ -188,11 +195,44 @@ def count_table(db: sqlite_utils.Database, name: str, columns: list[str], view: 
 def count_facets(db: sqlite_utils.Database, table: str, columns: list[str]) -> TableFacets:
     """The counts of ``table``'s text facet ``columns`` (see the module), read only. The build
     asks this of figures on a connection of its own, while it writes the database's indexes
-    (build.writes_beside), and hands the result to ``write_default_counts``."""
+    (build.writes_beside), and hands the result to ``write_default_counts``. A table of at most
+    GROUPED_ROWS rows is counted by ``grouped_facets`` instead, to the same counts."""
     (total,) = db.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
+    if total <= GROUPED_ROWS:
+        return grouped_facets(db, table, text_facet_columns(db, table, columns), total)
     cells = text_column_cells(db, table, text_facet_columns(db, table, columns), total)
     single, pairs = value_counts(cells) if cells else ([], [])
     return TableFacets(total, single, pairs, frozenset(cells))
+
+
+def grouped_facets(db: sqlite_utils.Database, table: str, columns: list[str], total: int) -> TableFacets:
+    """``count_facets`` of ``table`` (``total`` rows) and its text ``columns`` without Arrow:
+    one scan for the columns ``text_column_cells`` would keep (no NULL, no SEPARATOR in a cell;
+    none of a table without rowids), then one GROUP BY of them, each value and pair summed
+    from its combinations here. The same rows as Arrow's, in another order (which
+    ``default_counts`` sorts)."""
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()
+    if not columns or not total or "WITHOUT ROWID" in sql.upper():
+        return TableFacets(total, [], [], frozenset())
+    probes = ", ".join(
+        f"count({name}), count(CASE WHEN instr({name}, char(30)) THEN 1 END)" for name in map(quote_ident, columns)
+    )
+    found = db.execute(f"SELECT {probes} FROM {quote_ident(table)}").fetchone()
+    kept = [column for i, column in enumerate(columns) if found[2 * i] == total and not found[2 * i + 1]]
+    combinations = column_combinations(db, table, kept) if kept else []
+    single, pairs = [], []
+    for f, filter_column in enumerate(kept):
+        for c, column in enumerate(kept):
+            counts: dict[tuple, int] = {}
+            for combination in combinations:
+                key = (combination[f], combination[c])
+                counts[key] = counts.get(key, 0) + combination[-1]
+            pairs += [
+                (filter_column, value_of_filter, column, value, n) for (value_of_filter, value), n in counts.items()
+            ]
+            if f == c:
+                single += [(column, value, n) for (_, value), n in counts.items()]
+    return TableFacets(total, single, pairs, frozenset(kept))
 
 
 @dataclass(frozen=True)

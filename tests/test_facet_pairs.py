@@ -8,14 +8,17 @@ page 1 against page 2.
 """
 
 import json
+import shutil
 import sqlite3
+import subprocess
+import sys
 
 import pyarrow as pa
 import pytest
 import sqlite_utils
 from datasette.utils import escape_sqlite
 
-from disclosures import precompute
+from disclosures import paths, precompute
 from tests.conftest import built_settings, plugin, rows, unhurried
 
 facets_plugin = plugin("facets")
@@ -153,7 +156,11 @@ def test_value_counts_counts_every_value_and_every_pair():
     ]
 
 
-def test_only_text_columns_without_nulls_get_pairs(tmp_path):
+# 0: every table counted by Arrow; None: as the build counts (small tables by GROUP BY).
+@pytest.mark.parametrize("grouped_rows", [0, None])
+def test_only_text_columns_without_nulls_get_pairs(tmp_path, monkeypatch, grouped_rows):
+    if grouped_rows is not None:
+        monkeypatch.setattr(precompute, "GROUPED_ROWS", grouped_rows)
     db = sqlite_utils.Database(tmp_path / "t.db")
     db.execute('CREATE TABLE t ("a" TEXT NOT NULL, "b" TEXT, "n" INTEGER, "s" TEXT)')
     cells = [("x", None, 1, "p\x1eq"), ("x", "u", 2, "p"), ("y", "u", 1, "p"), ("y", "v", None, "q")]
@@ -198,6 +205,54 @@ def test_only_text_columns_without_nulls_get_pairs(tmp_path):
     assert rows(
         tmp_path / "t.db", "SELECT value, value_number FROM facet_counts WHERE value_number IS NOT NULL ORDER BY 2"
     ) == [("1", 1), ("2", 2)]
+
+
+def test_small_tables_are_counted_without_arrow_to_arrows_counts(base_db, tmp_path):
+    # The build's own process counts every table but the figures (which its child counts) with
+    # GROUP BY when it is small: there it never imports Arrow. Counted again in a process where
+    # Arrow cannot be imported, every count equals what the build wrote (the figures' with Arrow).
+    again = tmp_path / "again.db"
+    shutil.copy(base_db, again)
+    script = f"""
+import json, sys
+class NoArrow:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] == "pyarrow":
+            raise ImportError("Arrow imported: " + name)
+sys.meta_path.insert(0, NoArrow)
+import sqlite_utils
+from disclosures import paths, precompute, site_config
+metadata = site_config.site_metadata(json.loads(paths.PACKAGE.read_text(encoding="utf-8")))
+db = sqlite_utils.Database({str(again)!r})
+with db.atomic():
+    for table in precompute.COUNT_TABLES:
+        db.execute("DROP TABLE " + table)
+    precompute.write_default_counts(db, precompute.configured_facets(metadata))
+print(sorted(name for name in sys.modules if name.split(".")[0] == "pyarrow"))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=paths.ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    for table in precompute.COUNT_TABLES:
+        built = sorted(rows(base_db, f"SELECT * FROM {table}"))
+        assert built, table
+        assert sorted(rows(again, f"SELECT * FROM {table}")) == built, table
+
+
+def test_grouped_facets_count_as_arrow_counts_on_every_table_of_the_build(real_db):
+    db = sqlite_utils.Database(sqlite3.connect(real_db))
+    tables = set(db.table_names())
+    for table, columns in configured(real_db).items():
+        if table in tables:  # views are counted by GROUP BY either way
+            columns = precompute.text_facet_columns(db, table, columns)
+            total = db[table].count
+            cells = precompute.text_column_cells(db, table, columns, total)
+            single, pairs = precompute.value_counts(cells) if cells else ([], [])
+            grouped = precompute.grouped_facets(db, table, columns, total)
+            assert (sorted(grouped.single), sorted(grouped.pairs)) == (sorted(single), sorted(pairs)), table
+            assert grouped.columns == frozenset(cells) and grouped.total == total, table
+    db.conn.close()
 
 
 # (b) The build ---------------------------------------------------------------------------------
