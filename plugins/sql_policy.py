@@ -468,13 +468,11 @@ def looked_in(conn: sqlite3.Connection, sql: str, said: str, clause: str, table:
     return found
 
 
-def unknown_column_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str) -> str | None:
-    """What a ``_where`` (``clause``, compiled as ``sql`` over ``table``) that names a column SQLite
-    cannot find says, or None: the parameter, the column, and the columns of the tables SQLite
-    looked for it in. Datasette ran it and answered SQLite's "no such column: nosuch" alone, which
-    named neither the parameter nor what the condition may name; and a column a subquery asks of
-    another table (``figure_id in (select nosuch from sources)``) was said with the page table's
-    columns alone, as if the condition could name only those."""
+def unknown_name_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str, database: str) -> str | None:
+    """What a ``_where`` (``clause``, compiled as ``sql`` over ``table`` of ``database``) that names
+    a column or a table SQLite cannot find says (``unknown_column_message``,
+    ``unknown_table_message``), or None. Compiled once: the two names are told apart by SQLite's
+    own message."""
     try:
         conn.execute("EXPLAIN " + sql, _AnyParameter())
     except sqlite3.Warning:
@@ -483,57 +481,55 @@ def unknown_column_problem(conn: sqlite3.Connection, sql: str, table: str, claus
         if faults.server_fault(error) is not None:
             raise  # the file's failure, not the clause's: request_problem answers it 500
         said = str(error)
-        if not said.startswith("no such column: "):
-            return None  # a syntax error or an unknown function: Datasette's to say, as before
-        searched = looked_in(conn, sql, said, clause, table)
-        columns = {
-            name: ", ".join(row[0] for row in conn.execute("SELECT name FROM pragma_table_info(?)", (name,)))
-            for name in searched
-        }
-        if searched == [table]:
-            return (
-                f"_where={clause}: {said}; _where is a SQL condition on the rows of {table}, "
-                f"whose columns are: {columns[table]}"
-            )
-        if not searched:
-            # A qualifier that is no table the clause reads (zz.nosuch), or a name in a scope the
-            # copies cannot reach: no table's columns would be the right ones to list.
-            return (
-                f"_where={clause}: {said}; no table or view this condition reads has it "
-                f"(_where is a SQL condition on the rows of {table})"
-            )
-        where = " and ".join(searched)
-        listed = "; ".join(f"the columns of {name} are: {names}" for name, names in columns.items())
-        return (
-            f"_where={clause}: {said}; SQLite looked for it in {where}, and none has it "
-            f"(_where is a SQL condition on the rows of {table}, and a subquery on those of the tables it reads): {listed}"
-        )
+        if said.startswith("no such column: "):
+            return unknown_column_message(conn, sql, said, table, clause)
+        if said.startswith("no such table: "):
+            return unknown_table_message(conn, said, table, clause, database)
+        # A syntax error or an unknown function: Datasette's to say, as before.
     return None
 
 
-def unknown_table_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str, database: str) -> str | None:
-    """What a ``_where`` (``clause``, compiled as ``sql`` over ``table`` of ``database``) whose
-    subquery reads a table or view the database lacks says, or None: the parameter, the name,
-    and the page that lists the tables and views. Datasette answered SQLite's "no such table:
-    nosuch" alone, which named neither the parameter nor what a subquery may read."""
-    try:
-        conn.execute("EXPLAIN " + sql, _AnyParameter())
-    except sqlite3.Warning:
-        return None  # two statements: statement_problem's to say
-    except sqlite3.Error as error:
-        if faults.server_fault(error) is not None:
-            raise  # the file's failure, not the clause's: request_problem answers it 500
-        said = str(error)
-        if not said.startswith("no such table: "):
-            return None
-        known = conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", (table,))
-        if known.fetchone() is None:
-            return None  # the page is no table (a canned query's): Datasette applies no _where there
+def unknown_column_message(conn: sqlite3.Connection, sql: str, said: str, table: str, clause: str) -> str:
+    """What a ``_where`` whose compilation ``sql`` SQLite refused with ``said`` ("no such column:
+    …") says: the parameter, the column, and the columns of the tables SQLite looked for it in.
+    Datasette answered SQLite's message alone, which named neither the parameter nor what the
+    condition may name; and a column a subquery asks of another table (``figure_id in (select
+    nosuch from sources)``) was said with the page table's columns alone, as if the condition
+    could name only those."""
+    searched = looked_in(conn, sql, said, clause, table)
+    columns = {
+        name: ", ".join(row[0] for row in conn.execute("SELECT name FROM pragma_table_info(?)", (name,)))
+        for name in searched
+    }
+    if searched == [table]:
+        return f"_where={clause}: {said}; _where is a SQL condition on the rows of {table}, whose columns are: {columns[table]}"
+    if not searched:
+        # A qualifier that is no table the clause reads (zz.nosuch), or a name in a scope the
+        # copies cannot reach: no table's columns would be the right ones to list.
         return (
-            f"_where={clause}: {said}; _where is a SQL condition on the rows of {table}, and a subquery in it "
-            f"reads the tables and views of this database, which /{database} lists"
+            f"_where={clause}: {said}; no table or view this condition reads has it "
+            f"(_where is a SQL condition on the rows of {table})"
         )
-    return None
+    where = " and ".join(searched)
+    listed = "; ".join(f"the columns of {name} are: {names}" for name, names in columns.items())
+    return (
+        f"_where={clause}: {said}; SQLite looked for it in {where}, and none has it "
+        f"(_where is a SQL condition on the rows of {table}, and a subquery on those of the tables it reads): {listed}"
+    )
+
+
+def unknown_table_message(conn: sqlite3.Connection, said: str, table: str, clause: str, database: str) -> str | None:
+    """What a ``_where`` whose subquery reads a table or view the database lacks (SQLite's
+    ``said``: "no such table: …") says, or None on a page that is no table: the parameter, the
+    name, and the page that lists the tables and views. Datasette answered SQLite's message
+    alone, which named neither the parameter nor what a subquery may read."""
+    known = conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", (table,))
+    if known.fetchone() is None:
+        return None  # the page is no table (a canned query's): Datasette applies no _where there
+    return (
+        f"_where={clause}: {said}; _where is a SQL condition on the rows of {table}, and a subquery in it "
+        f"reads the tables and views of this database, which /{database} lists"
+    )
 
 
 def runs_on_problem(conn: sqlite3.Connection, sql: str, table: str, clause: str) -> str | None:
@@ -595,10 +591,7 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
         try:
             problem = statement_problem(_compiler(db.path), sql)
             if problem is None and clause is not None:
-                clause_problem = unknown_column_problem(_compiler(db.path), sql, parts[1], clause)
-                clause_problem = clause_problem or unknown_table_problem(
-                    _compiler(db.path), sql, parts[1], clause, parts[0]
-                )
+                clause_problem = unknown_name_problem(_compiler(db.path), sql, parts[1], clause, parts[0])
                 clause_problem = clause_problem or runs_on_problem(_compiler(db.path), sql, table, clause)
         except sqlite3.Error as error:
             # The served file failing (plugins/_database_faults.py) is no fault of the query.
