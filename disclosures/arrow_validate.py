@@ -82,8 +82,8 @@ def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None
     ``columnar.table_columns`` of its rows}, "inputs": {resource path: "sha256:<hex>" of the bytes
     parsed}} is appended to it, the columns made while the rules across rows are decided in the
     child (this process would wait for it otherwise): the rows the build loads
-    (``stamp.record_valid``), and the bytes they are the rows of. ``today``: the day search logs
-    are judged on (``consistency.package_problems``)."""
+    (``stamp.record_valid``), and the bytes they are the rows of. ``today``: the day the recorded
+    days (search logs, ``rules.PAST_DAYS``) are judged on (``consistency.package_problems``)."""
     import pyarrow as pa
 
     try:

@@ -33,6 +33,11 @@ input (a damaged cell is reported by the schema checks and skipped here):
   opened), the date it was published: a source cannot count requests in a period that had not
   ended. A wrong year or a wrong ``source_id`` shows this way.
 
+* past days (``past_day_problems``): a field that records a day already past when written
+  (``rules.PAST_DAYS``: when a source was read or published, a correction made, a claim checked,
+  an event or a case made public) names no day after the day of the validation (UTC), as a
+  search log does not.
+
 * search logs (``search_log_problems``): a platform's ``search_log``, where its newer reports
   were looked for, names the day of a search as YYYY-MM-DD (``rules.search_log_problems``): a
   Table Schema pattern could ask for the digits, not for a day of the calendar, nor say why.
@@ -384,6 +389,24 @@ def search_log_problems(
     ]
 
 
+def past_day_problems(
+    rows: dict[str, list[tuple[int, dict]]], shown: dict[str, str], today: date | None = None
+) -> list[rules.Problem]:
+    """``rules.past_day_problems`` of every row of ``rows`` ({resource: (line, row as text)}),
+    at its line in ``shown[resource]``; ``today``: as there."""
+    today = today or rules.utc_today()  # one day for every row, should the run pass midnight
+    return [
+        rules.Problem(shown[resource], line, field, message)
+        for resource, lined_rows in rows.items()
+        for line, row in lined_rows
+        for field, message in rules.past_day_problems(resource, row, today)
+    ]
+
+
+# The resources with fields rules.PAST_DAYS holds to the day of the validation.
+PAST_DAY_RESOURCES = tuple(dict.fromkeys(resource for resource, _ in rules.PAST_DAYS))
+
+
 # Source kinds whose claimed texts are not held to claimed_value (see the module's docstring).
 CLAIMS_IN_WORDS = frozenset({"press"})
 # Disagreement kinds whose claimed_value is computed from the claimed text, not written in it.
@@ -643,7 +666,7 @@ def package_problems(
     package_path: Path, descriptor: dict, base: Path, tables: dict | None, today: date | None = None
 ) -> list[rules.Problem]:
     """Every rule above on one package. ``tables``: ``table_schema.read_package``'s, or None.
-    ``today``: the day the search logs are judged on (default: ``rules.utc_today()``)."""
+    ``today``: the day search logs and ``rules.PAST_DAYS`` are judged on (default: ``rules.utc_today()``)."""
     resources = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
     if not set(RESOURCES) <= resources.keys():
         return []
@@ -674,6 +697,8 @@ def package_problems(
     )
     problems += freshness_problems(rows_of("platforms"), figure_rows, shown("platforms"))
     problems += search_log_problems(rows_of("platforms"), shown("platforms"), today)
+    past = [name for name in PAST_DAY_RESOURCES if name in resources]
+    problems += past_day_problems({name: rows_of(name) for name in past}, {name: shown(name) for name in past}, today)
     if {"sources", "events"} <= resources.keys():
         problems += source_date_problems(rows_of("sources"), rows_of("events"), shown("sources"), shown("events"))
     if "sources" in resources:
@@ -768,6 +793,18 @@ def arrow_problems(tables: dict, releases: Path | None = None, today: date | Non
     platforms = lined(tables["platforms"])
     problems += claim_problems(platforms, newest, source_regimes, "data/platforms.csv")
     problems += search_log_problems(platforms, "data/platforms.csv", today)
+    past = [name for name in PAST_DAY_RESOURCES if name in tables]
+    # Only the dated columns become Python values.
+    problems += past_day_problems(
+        {
+            name: lined(
+                tables[name].select([f for r, f in rules.PAST_DAYS if r == name and f in tables[name].column_names])
+            )
+            for name in past
+        },
+        {name: f"data/{name}.csv" for name in past},
+        today,
+    )
     if "sources" in tables and "events" in tables:
         problems += source_date_problems(
             lined(tables["sources"]), lined(tables["events"]), "data/sources.csv", "data/events.csv"

@@ -1507,6 +1507,62 @@ def search_log_problems(search_log, today: date | None = None) -> list[str]:
     return problems
 
 
+# The fields that record a day already past when the curators wrote it, with why it is. None of
+# them may name a day after the day of the validation (UTC): the day is mistyped, and the row would
+# pass for fresher than it is (a correction dated tomorrow is served as made tomorrow). A
+# platform's search_log names such days in its text (``search_log_problems``).
+# Left out on purpose: a period's start and end (figures, authority_reports, published_up_to,
+# dsa_published_up_to) say what a report covers, not when anything was done. A figure's period
+# ends by the day its source was retrieved (``consistency.figure_period_problems``), which is held
+# here, and published_up_to by the day it was checked; an authority's stated period is the
+# source's word, recorded as it is.
+PAST_DAYS: dict[tuple[str, str], str] = {
+    ("platforms", "published_up_to_checked"): "a claim is checked on a day already come",
+    ("sources", "published_date"): "a source is published before a curator can read it",
+    ("sources", "retrieved_date"): "a source is read on a day already come",
+    # An event is dated no later than its source was published (consistency.source_date_problems).
+    ("events", "event_date"): "an event is recorded once a source has reported it",
+    ("cases", "disclosed_date"): "a case is recorded once it was made public",
+    ("corrections", "corrected_date"): "a correction is dated the day the curator made it",
+}
+# A day as those fields write it: YYYY-MM-DD, or YYYY-MM or YYYY where the source gives no day.
+PAST_DAY_TEXT = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+
+
+def first_day_of(day_text) -> str | None:
+    """The first day (YYYY-MM-DD) a PAST_DAYS cell (YYYY-MM-DD, YYYY-MM or YYYY) names, or None
+    when it is empty or names no day of the calendar (the schema checks report it)."""
+    found = PAST_DAY_TEXT.fullmatch(day_text) if isinstance(day_text, str) else None
+    if not found or not real_date(found.group(1), found.group(2) or "01", found.group(3)):
+        return None
+    return f"{found.group(1)}-{found.group(2) or '01'}-{found.group(3) or '01'}"
+
+
+def past_days(resource: str, row: dict) -> list[str]:
+    """Every day (YYYY-MM-DD) a row of ``resource`` (cells as text, by field name) records as
+    already past: its PAST_DAYS cells (the first day of a YYYY-MM or YYYY) and, of a platform,
+    the days its ``search_log`` names. Validation refuses the row on a day before any of them."""
+    days = [first_day_of(row.get(field)) for (name, field) in PAST_DAYS if name == resource]
+    if resource == "platforms":
+        days += search_log_days(row.get("search_log"))
+    return [day for day in days if day]
+
+
+def past_day_problems(resource: str, row: dict, today: date | None = None) -> list[tuple[str, str]]:
+    """(field, message) of each PAST_DAYS cell of a row of ``resource`` (cells as text) naming a
+    day after ``today`` (default: ``utc_today()``); a YYYY-MM or YYYY is after it when its first
+    day is. Empty and malformed cells are the schema checks' to report."""
+    today_text = (today or utc_today()).isoformat()
+    problems = []
+    for (name, field), why in PAST_DAYS.items():
+        first = first_day_of(row.get(field)) if name == resource else None
+        if first and first > today_text:
+            problems.append(
+                (field, f"is {row[field]}, after the day of this validation (UTC): {why}, so write the day it was")
+            )
+    return problems
+
+
 def value_kind_problems(kind: str, value, low, high) -> list[tuple[str, str]]:
     """(field, message) pairs for a figure whose value columns don't match how it was reported."""
     spec = VALUE_KINDS.get(kind)

@@ -2,7 +2,8 @@
 
 ``make validate`` writes ``build/validated.json`` when a package is valid: the SHA-256 of the
 descriptor, of every resource file, of the release records validation read (releases/) and of
-the validator's own code, and the first day (UTC) the rules that read the clock pass those bytes.
+the validator's own code, and the first day (UTC) the rules that read the clock pass those bytes
+(the latest day the package records as past: a search, a retrieval, a correction).
 A build that had to validate the package itself writes it too, so the next build of the same
 bytes (after an edit to metadata.yml, say) does not validate them again. ``make build`` reads the
 typed rows once more only for their types and keys when the record matches, and runs every rule
@@ -88,33 +89,38 @@ def release_inputs(releases: Path) -> dict[str, str | None]:
     return found
 
 
-def search_logs_pass_from(package_path: Path, descriptor: dict) -> str | None:
-    """The first day (UTC, YYYY-MM-DD) on which validation passes the package's search logs: the
-    latest day any platform's ``search_log`` names (``rules.search_log_days``), or None when none
-    names one. Raises OSError, or ValueError when platforms.csv cannot be read as CSV.
+def past_days_pass_from(package_path: Path, descriptor: dict) -> str | None:
+    """The first day (UTC, YYYY-MM-DD) on which validation passes the days the package records as
+    already past: the latest of any row's ``rules.past_days`` (a platform's search log, a source's
+    retrieval or publication, a correction, a freshness check, an event, a case), or None when
+    none names one. Raises OSError, or ValueError when such a file cannot be read as CSV.
 
-    The one rule that reads the clock refuses a day after today, so a package that passed on one
+    The rules that read the clock refuse only a day after today, so a package that passed on one
     day passes on every later day, and a stamp stands from this day on. Neither the day of the
-    validation nor a day whenever a search log is present is in the key: either would void every
+    validation nor a day whenever such a field is present is in the key: either would void every
     stamp at midnight (a validation again, and a build's validated.json differing from the
-    previous day's for the same bytes), and every platform of the real package has a search log.
-    A rule that refuses later what it passed earlier would need the day of the validation here."""
-    resource = next(
-        (r for r in descriptor.get("resources", []) if isinstance(r, dict) and r.get("name") == "platforms"), None
-    )
-    if resource is None or not isinstance(resource.get("path"), str):
-        return None
-    try:
-        with (package_path.parent / resource["path"]).open(encoding="utf-8", newline="") as handle:
-            days = [day for row in csv.DictReader(handle) for day in rules.search_log_days(row.get("search_log"))]
-    except (csv.Error, UnicodeDecodeError) as error:
-        raise ValueError(f"{resource['path']}: {error}") from None
+    previous day's for the same bytes), and every source of the real package has a retrieval
+    date. A rule that refuses later what it passed earlier would need the day of the validation
+    here."""
+    dated = {resource for resource, _ in rules.PAST_DAYS} | {"platforms"}
+    days: list[str] = []
+    for resource in descriptor.get("resources", []):
+        if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+            continue
+        # A name of another kind (a list) is the descriptor checks' to report.
+        if not isinstance(resource.get("name"), str) or resource["name"] not in dated:
+            continue
+        try:
+            with (package_path.parent / resource["path"]).open(encoding="utf-8", newline="") as handle:
+                days += [day for row in csv.DictReader(handle) for day in rules.past_days(resource["name"], row)]
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise ValueError(f"{resource['path']}: {error}") from None
     return max(days, default=None)
 
 
 def validation_key(package_path: Path) -> dict:
     """What a validation depends on: {"package": path, "inputs": {file: sha256}, "releases":
-    ``release_inputs`` of the releases/ folder beside the package, "passes_from": ``search_logs_pass_from``
+    ``release_inputs`` of the releases/ folder beside the package, "passes_from": ``past_days_pass_from``
     (YYYY-MM-DD or None), "validator": sha256}.
 
     Raises OSError or ValueError when the package cannot be read (the caller validates then).
@@ -133,15 +139,15 @@ def validation_key(package_path: Path) -> dict:
         "package": str(package_path.resolve()),
         "inputs": inputs,
         "releases": release_inputs(package_path.parent / "releases"),
-        "passes_from": search_logs_pass_from(package_path, descriptor),
+        "passes_from": past_days_pass_from(package_path, descriptor),
         "validator": "sha256:" + code.hexdigest(),
     }
 
 
 def stands_today(key: dict, today: date | None = None) -> bool:
     """Whether ``today`` (default: ``rules.utc_today()``, the day validation judges on) is on or
-    after the key's "passes_from": False only under a clock set before the day the package's
-    search logs name, where validation refuses them."""
+    after the key's "passes_from": False only under a clock set before a day the package records
+    as past (``past_days_pass_from``), where validation refuses it."""
     passes_from = key.get("passes_from")
     return passes_from is None or (today or rules.utc_today()).isoformat() >= passes_from
 
@@ -240,8 +246,8 @@ def current_key(package_path: Path) -> dict | None:
 
 def is_valid(package_path: Path, folder: Path, key: dict | None = None) -> bool:
     """True when ``folder`` holds a stamp for exactly these bytes, release records and validator
-    (``key``: their ``current_key``, when already taken), and today (UTC) is a day its search
-    logs pass on (``stands_today``)."""
+    (``key``: their ``current_key``, when already taken), and today (UTC) is a day its recorded
+    days pass on (``stands_today``)."""
     path = Path(folder) / STAMP_FILE
     key = key if key is not None else current_key(package_path)
     if key is None or not stands_today(key):

@@ -2189,8 +2189,8 @@ def validate_package(
     is appended to it (``arrow_validate.proves_valid``); nothing is when ``check_package``
     decided.
 
-    ``today``: the day the rules that read the clock judge on (a search log dated later is
-    refused), by default today in UTC (``rules.utc_today``)."""
+    ``today``: the day the rules that read the clock judge on (a search log or a
+    ``rules.PAST_DAYS`` field dated later is refused), by default today in UTC (``rules.utc_today``)."""
     package_path = Path(package_path)
     if proved_valid(package_path, typed, today=today):
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))

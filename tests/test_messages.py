@@ -106,6 +106,7 @@ def message_nodes(tree: ast.Module):
             "stored_number_problems",
             "double_problems",
             "search_log_problems",
+            "past_day_problems",
         ):
             # They return bare messages, or (field, message) pairs, that callers wrap in a Problem.
             for call in ast.walk(node):

@@ -1226,6 +1226,54 @@ def test_a_search_log_naming_a_day_after_today_is_refused_and_today_itself_passe
     assert rules.search_log_problems("Searched on 2026-12-05, not 2026-12-32.", today=date(2026, 12, 6)) == []
 
 
+@pytest.mark.parametrize(
+    ("resource", "field", "why"),
+    [
+        ("corrections", "corrected_date", "a correction is dated the day the curator made it"),
+        ("sources", "retrieved_date", "a source is read on a day already come"),
+        ("sources", "published_date", "a source is published before a curator can read it"),
+        ("platforms", "published_up_to_checked", "a claim is checked on a day already come"),
+        ("events", "event_date", "an event is recorded once a source has reported it"),
+        ("cases", "disclosed_date", "a case is recorded once it was made public"),
+    ],
+)
+def test_a_recorded_day_after_today_is_refused_and_today_itself_passes(resource, field, why):
+    row = {field: "2026-12-07"}
+    assert rules.past_day_problems(resource, row, today=date(2026, 12, 7)) == []
+    assert rules.past_day_problems(resource, row, today=date(2026, 12, 6)) == [
+        (field, f"is 2026-12-07, after the day of this validation (UTC): {why}, so write the day it was")
+    ]
+    assert rules.past_days(resource, row) == ["2026-12-07"]
+
+
+def test_a_period_end_may_name_a_day_after_today():
+    # A period's end says what a report covers, not when anything was done: held to its
+    # source's retrieval instead, it is no field of PAST_DAYS.
+    for resource in ("figures", "authority_reports"):
+        assert rules.past_day_problems(resource, {"period_end": "2999-12-31"}, today=date(2026, 12, 6)) == []
+    assert rules.past_day_problems("platforms", {"published_up_to": "2999-12-31"}, today=date(2026, 12, 6)) == []
+
+
+def test_a_month_or_year_is_after_today_only_from_its_first_day_on():
+    # A source published "2026-12" may have been published on the 1st: it passes in December.
+    assert rules.past_day_problems("sources", {"published_date": "2026-12"}, today=date(2026, 12, 1)) == []
+    assert rules.past_day_problems("sources", {"published_date": "2027"}, today=date(2027, 1, 1)) == []
+    ((field, message),) = rules.past_day_problems("cases", {"disclosed_date": "2027-01"}, today=date(2026, 12, 31))
+    assert (field, message.split(",")[0]) == ("disclosed_date", "is 2027-01")
+    assert rules.past_days("sources", {"published_date": "2027", "retrieved_date": "2026-12-05"}) == [
+        "2027-01-01",
+        "2026-12-05",
+    ]
+    # A platform's days include those its search log names.
+    assert rules.past_days(
+        "platforms", {"published_up_to_checked": "2026-12-01", "search_log": "Searched on 2026-12-05."}
+    ) == ["2026-12-01", "2026-12-05"]
+    # Empty and malformed cells are the schema checks' to report.
+    for cell in ("", None, "2026-02-30", "2026-13", "7 December 2026"):
+        assert rules.past_day_problems("corrections", {"corrected_date": cell}, today=date(2026, 1, 1)) == []
+        assert rules.past_days("corrections", {"corrected_date": cell}) == []
+
+
 def test_a_search_log_is_judged_on_the_day_in_utc(monkeypatch):
     class Clock(datetime):
         @classmethod

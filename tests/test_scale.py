@@ -146,6 +146,36 @@ def test_a_stamp_stands_from_the_day_its_search_logs_name_on(tmp_path, monkeypat
     assert "names 2099-01-10, after the day of this validation (UTC)" in refused.value.problems[0].message
 
 
+def test_a_stamp_stands_from_the_latest_day_the_package_records_on(tmp_path, monkeypatch):
+    # A correction dated after every search log: the stamp a build left on its day must not be
+    # trusted the day before, when validation refuses the correction's date.
+    package = make_package(tmp_path / "p", "correction_dated_in_the_future")
+    assert stamp.validation_key(package)["passes_from"] == "2999-01-10"
+    monkeypatch.setattr(rules, "utc_today", lambda: date(2999, 1, 10))
+    build.build_site(package, tmp_path / "site")
+    assert stamp.is_valid(package, tmp_path / "site")
+    calls = []
+    original = validate.check_package
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(validate, "check_package", counting)
+    monkeypatch.setattr(rules, "utc_today", lambda: date(2999, 1, 9))
+    assert not stamp.is_valid(package, tmp_path / "site")
+    with pytest.raises(validate.ValidationFailed) as refused:
+        build.build_site(package, tmp_path / "site")
+    assert len(calls) == 1
+    assert [(p.path, p.line, p.field) for p in refused.value.problems] == [
+        ("data/corrections.csv", 2, "corrected_date")
+    ]
+    monkeypatch.setattr(rules, "utc_today", lambda: date(2999, 1, 11))
+    assert stamp.is_valid(package, tmp_path / "site")
+    build.build_site(package, tmp_path / "site")
+    assert len(calls) == 1
+
+
 def test_a_stale_stamp_does_not_let_a_broken_package_through(tmp_path):
     package = make_package(tmp_path / "p")
     stamp.record_valid(package, tmp_path / "site")

@@ -1042,19 +1042,61 @@ def test_cli_validate_of_a_releases_package_says_how_a_release_is_checked(tmp_pa
 
 
 def test_a_search_log_dated_after_the_day_of_validation_is_refused_on_both_paths(tmp_path):
-    # The base package's log says "Searched on 2025-01-10": judged on the day before, no search was
-    # made yet; on that day, it was.
+    # Logged the day after the base package's source was retrieved (2026-11-28), its latest day:
+    # judged on the day before, no search was made yet; on that day, it was.
     package = make_package(tmp_path)
+    apply_edits(
+        tmp_path,
+        [{"file": "data/platforms.csv", "old": "Searched on 2025-01-10", "new": "Searched on 2026-11-29"}],
+    )
     descriptor = json.loads(package.read_text(encoding="utf-8"))
     told = (
-        "data/platforms.csv:2:search_log: names 2025-01-10, after the day of this validation (UTC): a search is "
+        "data/platforms.csv:2:search_log: names 2026-11-29, after the day of this validation (UTC): a search is "
         "logged once it is made; write the day each search was made"
     )
-    assert [str(p) for p in validate.validate_package(package, today=date(2025, 1, 9))] == [told]
-    assert [str(p) for p in validate.check_package(package, today=date(2025, 1, 9))[0]] == [told]
-    assert not arrow_validate.proves_valid(package, descriptor, today=date(2025, 1, 9))
-    assert arrow_validate.proves_valid(package, descriptor, today=date(2025, 1, 10))
-    assert validate.validate_package(package, today=date(2025, 1, 10)) == []
+    assert [str(p) for p in validate.validate_package(package, today=date(2026, 11, 28))] == [told]
+    assert [str(p) for p in validate.check_package(package, today=date(2026, 11, 28))[0]] == [told]
+    assert not arrow_validate.proves_valid(package, descriptor, today=date(2026, 11, 28))
+    assert arrow_validate.proves_valid(package, descriptor, today=date(2026, 11, 29))
+    assert validate.validate_package(package, today=date(2026, 11, 29)) == []
+
+
+@pytest.mark.parametrize(
+    ("fixture", "today", "told"),
+    [
+        # A correction dated tomorrow was served as "correction ... of" that day, and only
+        # `make release` refused it.
+        (
+            "correction_dated_in_the_future",
+            date(2999, 1, 9),
+            "data/corrections.csv:2:corrected_date: is 2999-01-10, after the day of this validation (UTC): a "
+            "correction is dated the day the curator made it, so write the day it was",
+        ),
+        # The base package's source was retrieved on 2026-11-28.
+        (
+            None,
+            date(2026, 11, 27),
+            "data/sources.csv:2:retrieved_date: is 2026-11-28, after the day of this validation (UTC): a source "
+            "is read on a day already come, so write the day it was",
+        ),
+    ],
+)
+def test_a_recorded_day_after_the_day_of_validation_is_refused_on_both_paths(tmp_path, fixture, today, told):
+    package = make_package(tmp_path, fixture)
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    assert [str(p) for p in validate.validate_package(package, today=today)] == [told]
+    assert [str(p) for p in validate.check_package(package, today=today)[0]] == [told]
+    assert not arrow_validate.proves_valid(package, descriptor, today=today)
+    on_that_day = date.fromisoformat(told.split(": is ")[1][:10])
+    assert arrow_validate.proves_valid(package, descriptor, today=on_that_day)
+    assert validate.check_package(package, today=on_that_day)[0] == []
+
+
+def test_cli_validate_refuses_a_correction_dated_in_the_future(tmp_path):
+    package = make_package(tmp_path, "correction_dated_in_the_future")
+    run = run_cli("validate", package, cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[0] == expected_messages("correction_dated_in_the_future")[0]
 
 
 def test_cli_validate_refuses_a_search_log_dated_in_the_future(tmp_path):
