@@ -2986,6 +2986,33 @@ def test_mobiflips_bka_counts_are_the_authority_reports_recorded_from_wdr(real_d
     assert corroborated(real_db, MOBIFLIP_TELEGRAM_BKA_2022) == {}
 
 
+GOLEM_TELEGRAM_BKA_2022 = "golem-2022-09-telegram-loescht-hundertfach"
+GIGA_TELEGRAM_BKA_2022 = "giga-2022-09-telegram-bka-loeschaufforderungen"
+
+
+@pytest.mark.parametrize("source_id", [GOLEM_TELEGRAM_BKA_2022, GIGA_TELEGRAM_BKA_2022])
+def test_golem_and_giga_relay_tagesschaus_bka_counts_already_recorded_from_wdr(real_db, source_id):
+    # Both relay tagesschau's NDR/WDR report: the BKA's 202, 64 and 25 are the rows recorded from
+    # WDR, so the relays add a name to those rows' notes, never a second row to be added to them.
+    assert rows(real_db, "SELECT kind, tier FROM sources WHERE source_id = ?", source_id) == [
+        ("press", "press_paraphrasing")
+    ]
+    recorded = rows(
+        real_db,
+        """SELECT value, source_id, instr(notes, ?) > 0 FROM authority_reports
+           WHERE report_id LIKE 'bka-telegram-2022-09-%' ORDER BY value""",
+        source_id,
+    )
+    assert recorded == [(value, "wdr-2022-09-telegram-bka-nutzerdaten", 1) for value in (25, 64, 202)]
+    assert rows(real_db, "SELECT count(*) FROM authority_reports WHERE source_id = ?", source_id) == [(0,)]
+    assert rows(real_db, "SELECT count(*) FROM figures WHERE source_id = ?", source_id) == [(0,)]
+    assert corroborated(real_db, source_id) == {}
+    # The 392 deletion requests are about content, not users' data: named as left out, not recorded.
+    (notes,) = rows(real_db, "SELECT notes FROM sources WHERE source_id = ?", source_id)[0]
+    assert "Not recorded: the" in notes and "392" in notes
+    assert rows(real_db, "SELECT count(*) FROM authority_reports WHERE value IN (392, 370)") == [(0,)]
+
+
 INFOREADER_404MEDIA_TELEGRAM_2025Q1 = "inforeader-2025-05-404media-telegram-22777"
 
 
