@@ -245,14 +245,15 @@ def file_sha256(path: Path, prefix: bytes = b"") -> str:
 # The plan ------------------------------------------------------------------------------------
 
 
-def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> dict:
+def plan_release(build_dir: Path, releases: Path, release_date: str | None, again: str = "make release") -> dict:
     """Decide what this release is, from the built folder and the records (or ReleaseRefused).
 
     Returns version, date, previous, new (whether it must be recorded), recorded (the manifests
     read from ``releases``), inputs, content_hash, figures (how many), changes (a ``ChangeLog``),
     summary (``changelog.ChangeSummary``), snapshot (for a new version: an open file holding
     releases/<version>/figures.csv, else None) and other_inputs (changed files besides the
-    figures). Close the plan with ``close_plan``. Raises ReleaseRefused, RecordDamaged.
+    figures). Close the plan with ``close_plan``. ``again``: the command a refusal says to
+    rerun. Raises ReleaseRefused, RecordDamaged.
     """
     descriptor = json.loads((build_dir / "datapackage.json").read_text(encoding="utf-8"))
     version = descriptor.get("version", "")
@@ -277,13 +278,15 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
             if absent:
                 raise ReleaseRefused(
                     f"{build_dir / DATABASE_FILE}: no table {', '.join(absent)}, which a release's files hold: "
-                    "build again (make build), then rerun: make release"
+                    f"build again (make build), then rerun: {again}"
                 )
             if version in recorded:
-                plan = _plan_rerun(conn, releases, version, recorded, inputs, digest, changes, released)
+                plan = _plan_rerun(conn, releases, version, recorded, inputs, digest, changes, released, again)
             else:
                 snapshot = _spool()
-                plan = _plan_new(conn, releases, descriptor, recorded, inputs, digest, changes, snapshot, released)
+                plan = _plan_new(
+                    conn, releases, descriptor, recorded, inputs, digest, changes, snapshot, released, again
+                )
     except BaseException:
         changes.close()
         if snapshot is not None:
@@ -301,7 +304,7 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
         today = datetime.now(UTC).date().isoformat()
         released = release_date or today
         problem = release_date_problem(released, today, plan["previous"], recorded) or corrections_after_problem(
-            released, plan.get("correction_dates") or {}
+            released, plan.get("correction_dates") or {}, again
         )
         if problem:
             close_plan(plan)
@@ -310,7 +313,9 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None) -> d
     return dict(plan, descriptor=descriptor, inputs=inputs, content_hash=digest, recorded=recorded, snapshot=snapshot)
 
 
-def corrections_after_problem(released: str, correction_dates: dict[str, str]) -> str | None:
+def corrections_after_problem(
+    released: str, correction_dates: dict[str, str], again: str = "make release"
+) -> str | None:
     """Why a release dated ``released`` cannot publish corrections dated after it, or None: a
     correction dated 2027-12-02 (a year typed wrong) was released on 2026-12-02, its changelog
     and figure pages saying it was made a year later. ``correction_dates``: {correction_id: date}."""
@@ -320,7 +325,7 @@ def corrections_after_problem(released: str, correction_dates: dict[str, str]) -
     listed = "; ".join(f"{cid} ({day})" for day, cid in late[:5])
     return (
         f"{len(late)} correction(s) in data/corrections.csv are dated after this release's date {released}: "
-        f"{listed}. A correction is dated the day it was made: correct its corrected_date, then rerun: make release"
+        f"{listed}. A correction is dated the day it was made: correct its corrected_date, then rerun: {again}"
     )
 
 
@@ -354,6 +359,15 @@ def release_date_problem(released: str, today: str, previous: str | None, record
     return None
 
 
+def shown_folder(folder: Path) -> str:
+    """``folder`` as a refusal names it: relative to the repository when inside it (``make
+    release`` runs there, and releases/1.2.0 reads better than its absolute path), else as given."""
+    try:
+        return Path(folder).absolute().relative_to(ROOT).as_posix()
+    except ValueError:
+        return Path(folder).as_posix()
+
+
 def unrecorded_releases(dist: Path, recorded: dict, version: str) -> list[str]:
     """The versions with a folder in ``dist`` that no record names, other than ``version`` (the
     one being made), in version order."""
@@ -375,19 +389,28 @@ def close_plan(plan: dict) -> None:
 
 
 def _plan_rerun(
-    conn, releases: Path, version: str, recorded: dict, inputs: dict, digest: str, changes: ChangeLog, released: dict
+    conn,
+    releases: Path,
+    version: str,
+    recorded: dict,
+    inputs: dict,
+    digest: str,
+    changes: ChangeLog,
+    released: dict,
+    again: str,
 ) -> dict:
     """A version already recorded: its recorded changes, or ReleaseRefused when the content differs,
     or the columns of its files (``released``, ``released_schema``) differ from those it recorded."""
     manifest = recorded[version]
+    record = shown_folder(releases / version)
     if manifest["content_hash"] != digest:
         changed = sorted(
             p for p in inputs.keys() | manifest["inputs"].keys() if inputs.get(p) != manifest["inputs"].get(p)
         )
         raise ReleaseRefused(
             f"content changed but the version did not: release {version} is recorded in "
-            f'releases/{version}/ with other content (changed: {", ".join(changed)}). Bump "version" in '
-            f"datapackage.json, then rerun: make release"
+            f'{record}/ with other content (changed: {", ".join(changed)}). Bump "version" in '
+            f"datapackage.json, then rerun: {again}"
         )
     # The same data built by other code: a column the build adds, drops or retypes rewrote the
     # recorded version's files with other columns (and other bytes), its record still naming the old.
@@ -395,9 +418,9 @@ def _plan_rerun(
     if recorded_columns is not None and recorded_columns != released:
         _, why = versioning.schema_change(recorded_columns, released)
         raise ReleaseRefused(
-            f"release {version} is recorded in releases/{version}/ with other columns in its files than this "
+            f"release {version} is recorded in {record}/ with other columns in its files than this "
             f"build gives them ({'; '.join(why)}): remade, its files would change under the same version. "
-            f"Make it with the code that released it (the commit that recorded releases/{version}/), or "
+            f"Make it with the code that released it (the commit that recorded {record}/), or "
             f'release these columns under a new version: bump "version" in datapackage.json'
         )
     # The same data and columns, but figures the code computes otherwise (a derivation changed):
@@ -405,9 +428,9 @@ def _plan_rerun(
     differences, listed = snapshot_differences(built_figures(conn), recorded_rows(releases / version / "figures.csv"))
     if differences:
         raise ReleaseRefused(
-            f"release {version} is recorded in releases/{version}/figures.csv with other figures than this build "
+            f"release {version} is recorded in {record}/figures.csv with other figures than this build "
             f"gives ({differences} differ: {'; '.join(listed)}): remade, its files would change under the same "
-            f"version. Make it with the code that released it (the commit that recorded releases/{version}/), "
+            f"version. Make it with the code that released it (the commit that recorded {record}/), "
             f'or release these figures under a new version: bump "version" in datapackage.json'
         )
     # Each change's platform, for CHANGELOG.md: the built figure's, else (removed) the previous release's.
@@ -464,6 +487,7 @@ def _plan_new(
     changes: ChangeLog,
     snapshot,
     released: dict,
+    again: str,
 ) -> dict:
     """A version not yet recorded: the changes since the latest release, checked (ReleaseRefused).
     The snapshot of every figure is written to ``snapshot`` on the way."""
@@ -528,7 +552,7 @@ def _plan_new(
             f"{unexplained_count} figure(s) changed value with the same source, or were removed, with no "
             f"corrections record: {listed}. Add a row to data/corrections.csv (figure_id, old_value, new_value "
             f"- empty for a removal -, reason, source_id, corrected_date) or cite the new source, then rerun: "
-            f"make release"
+            f"{again}"
         )
     other_inputs: list[str] = []
     if previous is not None:
@@ -1010,6 +1034,7 @@ def make_release(
     release_date: str | None = None,
     citation_file: Path | None = None,
     package: Path | None = None,
+    again: str = "make release",
 ) -> Path:
     """Write dist/<version>/ (and, for a new version, record releases/<version>/ and copy its
     CITATION.cff to ``citation_file``); return the folder.
@@ -1023,6 +1048,7 @@ def make_release(
     (YYYY-MM-DD) is used only when the version is recorded for the first time; it defaults to
     today's UTC date. A recorded version always keeps its recorded date, and another date given
     for it is refused. What a killed release left in ``dist`` and ``releases`` is removed first.
+    ``again``: the command a refusal says to rerun (the one given, with its folders).
     Raises ReleaseRefused, RecordDamaged.
     """
     build_dir, dist, releases = Path(build_dir), Path(dist), Path(releases)
@@ -1034,15 +1060,15 @@ def make_release(
             raise ReleaseRefused(problem)
     for folder in (dist, releases):
         remove_stale_temporaries(folder)
-    plan = plan_release(build_dir, releases, release_date)
+    plan = plan_release(build_dir, releases, release_date, again)
     try:
         orphans = unrecorded_releases(dist, plan["recorded"], plan["version"])
         if orphans:
             listed = ", ".join(f"{dist / v}" for v in orphans)
             raise ReleaseRefused(
-                f"{listed}: in dist/ but recorded in no releases/<version>/ (a release stopped before it "
-                "was recorded, so no release carries it and the next would not say what changed since): "
-                "delete it, then rerun: make release"
+                f"{listed}: in {shown_folder(dist)}/ but recorded in no {shown_folder(releases)}/<version>/ "
+                "(a release stopped before it was recorded, so no release carries it and the next would not "
+                f"say what changed since): delete it, then rerun: {again}"
             )
         return _publish(build_dir, dist, releases, plan, citation_file)
     finally:

@@ -268,8 +268,21 @@ def release(build_dir, dist, releases, release_date, package):
     """
     from disclosures import release as releasing
 
+    # make release releases build/ into dist/ and releases/: told to rerun it, a curator who gave
+    # other folders released into the default ones.
+    given = [
+        f"{option} {value}"
+        for option, value, default in (
+            ("--build-dir", build_dir, paths.BUILD),
+            ("--dist", dist, paths.DIST),
+            ("--releases", releases, paths.RELEASES),
+            ("--package", package, paths.PACKAGE),
+        )
+        if value.resolve() != default.resolve()
+    ] + ([f"--date {release_date}"] if release_date else [])
+    again = f"python scripts/cli.py release {' '.join(given)}" if given else "make release"
     try:
-        folder = releasing.make_release(build_dir, dist, releases, release_date, package=package)
+        folder = releasing.make_release(build_dir, dist, releases, release_date, package=package, again=again)
     except (releasing.ReleaseRefused, RecordDamaged) as refusal:
         fail([f"release refused: {refusal}"], "Nothing was released.")
     except OSError as error:

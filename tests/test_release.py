@@ -629,7 +629,7 @@ def test_a_rerun_whose_build_gives_the_files_other_columns_is_refused(released, 
         build_dir,
         releases,
         dist,
-        r"release 1\.1\.0 is recorded in releases/1\.1\.0/ with other columns in its files than this build gives "
+        rf"release 1\.1\.0 is recorded in {re.escape(str(releases))}/1\.1\.0/ with other columns in its files than this build gives "
         r"them \(fields or key of figures changed\): remade, its files would change under the same version",
     )
 
@@ -662,7 +662,7 @@ def test_a_rerun_whose_build_computes_other_figures_is_refused_and_a_new_version
         build_dir,
         releases,
         dist,
-        rf"release 1\.1\.0 is recorded in releases/1\.1\.0/figures.csv with other figures than this build gives "
+        rf"release 1\.1\.0 is recorded in {re.escape(str(releases))}/1\.1\.0/figures.csv with other figures than this build gives "
         rf"\(1 differ: {YEAR_SUM} value '\d+' -> '\d+'\): remade, its files would change under the same version",
     )
     # Under a new version it is a change like any other, no longer "nothing changed".
@@ -1279,6 +1279,36 @@ def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
     assert "release refused: nothing changed since release 1.1.0" in run.stderr
 
 
+def test_cli_refusals_name_the_folders_and_the_command_given(released, tmp_path):
+    # Given --dist and --releases, a refusal said "releases/1.1.0/" and "rerun: make release",
+    # which releases build/ into the repository's own folders, not the ones given.
+    dist, releases = tmp_path / "elsewhere" / "dist", tmp_path / "elsewhere" / "releases"
+    shutil.copytree(released / "releases", releases)
+
+    def release_of(folder, *extra):
+        given = ["--build-dir", folder / "build", "--dist", dist, "--releases", releases]
+        given += ["--package", folder / "datapackage.json", *extra]
+        command = "python scripts/cli.py release " + " ".join(
+            f"{o} {v}" for o, v in zip(given[::2], given[1::2], strict=True)
+        )
+        run = run_cli("release", *given)
+        assert run.returncode == 1
+        assert "make release" not in run.stderr, run.stderr
+        return run.stderr, command
+
+    built(tmp_path / "other", "1.1.0")  # not the data 1.1.0 was released with
+    said, command = release_of(tmp_path / "other")
+    assert f"release 1.1.0 is recorded in {releases}/1.1.0/ with other content" in said, said
+    assert f'Bump "version" in datapackage.json, then rerun: {command}\n' in said, said
+
+    # A folder a stopped release left in --dist: named with its folder, and --date said again.
+    built(tmp_path / "same", "1.1.0", "release_next")
+    (dist / "0.9.0").mkdir(parents=True)
+    said, command = release_of(tmp_path / "same", "--date", "2025-07-15")
+    assert f"{dist / '0.9.0'}: in {dist}/ but recorded in no {releases}/<version>/" in said, said
+    assert f"delete it, then rerun: {command}\n" in said, said
+
+
 @pytest.mark.parametrize("which", ["--dist", "--releases"])
 def test_cli_release_into_a_file_is_one_line_not_a_traceback(tmp_path, which):
     # --dist or --releases naming a file (a typo, a stale download) was a FileExistsError's or a
@@ -1530,7 +1560,9 @@ def test_a_release_refuses_while_dist_holds_one_no_record_names(tmp_path):
     release.make_release(built(tmp_path / "a", "1.0.0", releases=releases), dist, releases, "2025-01-15")
     shutil.copytree(dist / "1.0.0", dist / "1.0.1")  # as a stopped release of 1.0.1 left it
     second = built(tmp_path / "b", "1.1.0", "release_next", releases=releases)
-    with pytest.raises(release.ReleaseRefused, match=r"dist/1\.0\.1: in dist/ but recorded in no releases/"):
+    with pytest.raises(
+        release.ReleaseRefused, match=re.escape(f"{dist}/1.0.1: in {dist}/ but recorded in no {releases}/")
+    ):
         release.make_release(second, dist, releases, "2025-07-15")
     assert sorted(p.name for p in releases.iterdir()) == ["1.0.0"] and not (dist / "1.1.0").exists()
     shutil.rmtree(dist / "1.0.1")
