@@ -68,8 +68,8 @@ Checked before Datasette sees the request, on database, table, view and row path
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
-  known one is harmless, but ``_shape=nope`` there was silently ignored) and on a table's or view's
-  page (which shows none, and answered ``_shape=nope`` 200 too), and one that lists rows
+  known one is harmless, but ``_shape=nope`` there was silently ignored) and on a table's, a view's
+  or a SQL query's page (which shows none, and answered ``_shape=nope`` 200 too), and one that lists rows
   (array, arrayfirst, object) is not asked of a database's own JSON, its list of tables
   (``/disclosures.json?_shape=array`` was a 500), nor of its page (``/disclosures?_shape=nope``
   and ``?_shape=array`` were a 200 linking that 400 as its JSON), nor ``object`` of a view's (which has no primary
@@ -1375,9 +1375,11 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         if problem:
             return 400, problem
     # The database's page, its list of tables, takes what its .json takes: /disclosures?_shape=nope
-    # was a 200 whose "alternate" JSON link answered that 400.
+    # was a 200 whose "alternate" JSON link answered that 400. So does a SQL query's page:
+    # ?sql=select+1&_shape=nope was a 200 beside its .json's 400, as a table's page was.
     tables_listed = "table" not in groups and match["format"] in ("json", None) and not given.get("sql")
-    if "_shape" in given and (match["format"] in ("json", "csv") or tables_listed):
+    database_page = "table" not in groups and match["format"] is None
+    if "_shape" in given and (match["format"] in ("json", "csv") or database_page):
         problem = shape_problem(given["_shape"])
         if not problem and tables_listed:
             problem = database_shape_problem(datasette, db.name, given["_shape"], match["format"])

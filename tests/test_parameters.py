@@ -403,6 +403,23 @@ def test_the_database_page_refuses_a_shape_its_json_refuses(site, shape, said):
     assert listed.status_code == 200 and 'href="/disclosures/figures"' in listed.text
 
 
+def test_a_sql_querys_page_refuses_a_shape_its_json_refuses(site):
+    # /disclosures?sql=select+1&_shape=nope was a 200 (the rows, the shape dropped) whose .json,
+    # and a table's page, answered that shape's 400.
+    said = "Invalid _shape: 'nope'; use one of arrays, objects, array, arrayfirst, object"
+    query = "sql=select+1+as+one&_shape=nope"
+    assert error(site.get(f"/disclosures.json?{query}"), 400) == said
+    page = site.get(f"/disclosures?{query}")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store" and "link" not in page.headers
+    assert markupsafe.escape(said) in page.text
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", f"/disclosures?{query}"))
+    assert head.status_code == 400
+    # A shape Datasette has is no mistake: the page is the query's rows, as without it.
+    shaped = site.get("/disclosures?sql=select+1+as+one&_shape=objects")
+    assert shaped.status_code == 200 and '<th class="col-one"' in shaped.text
+
+
 @pytest.mark.parametrize(
     "path,named",
     [
