@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import io
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -222,9 +223,12 @@ def figure_value_notes(
 
 
 def shown_path(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` when it lies inside it, as messages print it."""
+    """``path`` relative to ``base`` when it lies inside it, as messages print it.
+
+    Symlinks are not followed: a package given as ``current`` (a link to ``v2``) is named
+    ``current/...``, as the curator gave it, not as its target."""
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(base)).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -611,6 +611,30 @@ def test_cli_validate_of_a_symlinked_datapackage_json_reads_the_links_folder_as_
     assert "link/data/figures.csv:9:value: is required when value_kind is exact" in built.stderr
 
 
+def test_cli_validate_names_a_symlinked_package_as_given_not_as_its_target(tmp_path):
+    # shown_path resolved links: `validate current` (a link to v2) said "OK: v2/datapackage.json",
+    # and its problems named v2's files, not the path the curator typed.
+    make_package(tmp_path / "v2")
+    (tmp_path / "current").symlink_to("v2", target_is_directory=True)
+    for given in ("current", "current/datapackage.json"):
+        run = run_cli("validate", given, cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout == "OK: current/datapackage.json is valid\n"
+    # A descriptor linked from another folder names the link too.
+    linked = make_package(tmp_path / "mine")
+    linked.unlink()
+    linked.symlink_to(tmp_path / "v2" / "datapackage.json")
+    run = run_cli("validate", "mine", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "OK: mine/datapackage.json is valid\n"
+    make_package(tmp_path / "broken", "value_kind_mismatch")
+    (tmp_path / "latest").symlink_to("broken", target_is_directory=True)
+    run = run_cli("validate", "latest", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "latest/data/figures.csv:9:value: is required when value_kind is exact" in run.stderr, run.stderr
+    assert "broken/" not in run.stderr
+
+
 def test_cli_validate_says_when_out_is_no_folder(tmp_path):
     # After the whole validation had passed, --out naming a file was a FileExistsError's traceback.
     package = make_package(tmp_path / "p")
