@@ -31,6 +31,21 @@ FACETS = yaml.safe_load((paths.SITE_METADATA_SOURCE).read_text(encoding="utf-8")
 ]["facets"]
 
 
+@pytest.fixture
+def validations(monkeypatch):
+    """The arguments of every ``validate.check_package`` call from now on, in order (a list that
+    grows as they happen): how a test sees whether the build validated again."""
+    calls = []
+    original = validate.check_package
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(validate, "check_package", counting)
+    return calls
+
+
 def test_synthetic_package_is_valid_deterministic_and_the_size_asked(tmp_path):
     size = (paths.ROOT / "data" / "figures.csv").read_bytes().count(b"\n") - 1 + 1_500
     first = synthetic.write_package(tmp_path / "a", size, seed=3)
@@ -71,17 +86,10 @@ def test_the_stamp_covers_every_file_of_the_package(tmp_path):
         assert stamp.is_valid(package, tmp_path / "site"), name
 
 
-def test_build_does_not_validate_again_after_make_validate(tmp_path, monkeypatch):
+def test_build_does_not_validate_again_after_make_validate(tmp_path, validations):
     package = make_package(tmp_path / "p")
     stamp.record_valid(package, tmp_path / "site")
-    calls = []
-    original = validate.check_package
-
-    def counting(*args, **kwargs):
-        calls.append(args)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(validate, "check_package", counting)
+    calls = validations
     build.build_site(package, tmp_path / "site")
     assert calls == []
     # Without the stamp (another folder), the build validates once, and leaves the stamp: the
@@ -112,7 +120,7 @@ def test_a_stamp_vouches_only_for_the_bytes_read_before_validation(tmp_path, mon
     assert not stamp.is_valid(package, tmp_path / "site")
 
 
-def test_a_stamp_stands_from_the_day_its_search_logs_name_on(tmp_path, monkeypatch):
+def test_a_stamp_stands_from_the_day_its_search_logs_name_on(tmp_path, monkeypatch, validations):
     # Validation refuses a search log naming a day after today (UTC). A stamp a clock set ahead
     # left (another machine's build/, a clock since put right) vouched for a log today's
     # validation refuses; on the days after it, the log passes as it did, so the stamp stands.
@@ -125,14 +133,8 @@ def test_a_stamp_stands_from_the_day_its_search_logs_name_on(tmp_path, monkeypat
     real_today = rules.utc_today
     monkeypatch.setattr(rules, "utc_today", lambda: date(2099, 1, 10))
     build.build_site(package, tmp_path / "site")
-    calls = []
-    original = validate.check_package
-
-    def counting(*args, **kwargs):
-        calls.append(args)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(validate, "check_package", counting)
+    validations.clear()  # the build above validated: count from here
+    calls = validations
     monkeypatch.setattr(rules, "utc_today", lambda: date(2099, 3, 1))
     assert stamp.is_valid(package, tmp_path / "site")
     build.build_site(package, tmp_path / "site")
@@ -146,7 +148,7 @@ def test_a_stamp_stands_from_the_day_its_search_logs_name_on(tmp_path, monkeypat
     assert "names 2099-01-10, after the day of this validation (UTC)" in refused.value.problems[0].message
 
 
-def test_a_stamp_stands_from_the_latest_day_the_package_records_on(tmp_path, monkeypatch):
+def test_a_stamp_stands_from_the_latest_day_the_package_records_on(tmp_path, monkeypatch, validations):
     # A correction dated after every search log: the stamp a build left on its day must not be
     # trusted the day before, when validation refuses the correction's date.
     package = make_package(tmp_path / "p", "correction_dated_in_the_future")
@@ -154,14 +156,8 @@ def test_a_stamp_stands_from_the_latest_day_the_package_records_on(tmp_path, mon
     monkeypatch.setattr(rules, "utc_today", lambda: date(2999, 1, 10))
     build.build_site(package, tmp_path / "site")
     assert stamp.is_valid(package, tmp_path / "site")
-    calls = []
-    original = validate.check_package
-
-    def counting(*args, **kwargs):
-        calls.append(args)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(validate, "check_package", counting)
+    validations.clear()  # the build above validated: count from here
+    calls = validations
     monkeypatch.setattr(rules, "utc_today", lambda: date(2999, 1, 9))
     assert not stamp.is_valid(package, tmp_path / "site")
     with pytest.raises(validate.ValidationFailed) as refused:
