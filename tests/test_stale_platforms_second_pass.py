@@ -3013,6 +3013,34 @@ def test_golem_and_giga_relay_tagesschaus_bka_counts_already_recorded_from_wdr(r
     assert rows(real_db, "SELECT count(*) FROM authority_reports WHERE value IN (392, 370)") == [(0,)]
 
 
+TAGESSCHAU_TELEGRAM_BKA_2022 = "tagesschau-2022-09-07-telegram-loescht"
+
+
+def test_tagesschau_is_named_as_the_original_of_golems_and_gigas_relay(real_db):
+    # golem.de and GIGA cite tagesschau; its own page is stored, so the BKA rows name it beside
+    # them, and say what its stored text holds: the 202, but not the 64 or the 25 the relays give.
+    assert rows(
+        real_db, "SELECT kind, tier, published_date FROM sources WHERE source_id = ?", TAGESSCHAU_TELEGRAM_BKA_2022
+    ) == [("press", "press_paraphrasing", "2022-09-07")]
+    notes = dict(
+        rows(real_db, "SELECT report_id, notes FROM authority_reports WHERE report_id LIKE 'bka-telegram-2022-09-%'")
+    )
+    assert len(notes) == 3
+    for note in notes.values():
+        assert TAGESSCHAU_TELEGRAM_BKA_2022 in note
+        assert note.index(GOLEM_TELEGRAM_BKA_2022) < note.index(TAGESSCHAU_TELEGRAM_BKA_2022)
+        assert "'Insgesamt 202 so'" in note and "the 64 and the 25 are not" in note
+    # Its counts are the rows recorded from WDR, not rows of its own, and corroborate no figure.
+    assert rows(
+        real_db, "SELECT count(*) FROM authority_reports WHERE source_id = ?", TAGESSCHAU_TELEGRAM_BKA_2022
+    ) == [(0,)]
+    assert corroborated(real_db, TAGESSCHAU_TELEGRAM_BKA_2022) == {}
+    ((source_notes,),) = rows(real_db, "SELECT notes FROM sources WHERE source_id = ?", TAGESSCHAU_TELEGRAM_BKA_2022)
+    for relay in (GOLEM_TELEGRAM_BKA_2022, GIGA_TELEGRAM_BKA_2022, "bka-telegram-2022-09-*"):
+        assert relay in source_notes
+    assert notes_name(real_db, TAGESSCHAU_TELEGRAM_BKA_2022, "Not recorded: the 392", "370")
+
+
 INFOREADER_404MEDIA_TELEGRAM_2025Q1 = "inforeader-2025-05-404media-telegram-22777"
 
 
