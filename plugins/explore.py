@@ -55,6 +55,12 @@ MONTHS = (
 HEADLINE_COUNTS = ("requests_received", "requests_fulfilled", "accounts_specified", "accounts_affected")
 # Shares, each on a chart of its own: a fraction (0 to 1) never shares an axis with a percentage.
 HEADLINE_SHARES = ("percent_requests_some_data", "fraction_requests_some_data")
+# Counts of a part of a platform's requests or accounts, given beside them and never one of their
+# outcomes (Zoom's U.S. requests with a delayed-notice order; Dropbox's and Pinterest's notices): a
+# page names the whole first, and ranks a platform's top countries by the whole, never by such a
+# part. Zoom's delayed-notice count, reported for one half-year more than its requests processed,
+# would otherwise rank its countries and title its page's first chart, as its count with the most points.
+PART_COUNTS = ("requests_delayed_notice_order", "requests_users_notified", "accounts_notified")
 # The order in which a page's charts of a platform's other metrics come, one chart per unit: a
 # platform that reports none of the headline metrics (Zoom's "requests processed") is still drawn.
 UNIT_ORDER = ("count", "percent", "fraction")
@@ -230,7 +236,10 @@ def metric_groups(present: dict[str, str]) -> list[list[str]]:
     shares = [[m] for m in HEADLINE_SHARES if m in present]
     if headline or shares:
         return ([headline] if headline else []) + shares
-    by_unit = {unit: sorted(m for m, u in present.items() if u == unit) for unit in UNIT_ORDER}
+    by_unit = {
+        unit: sorted((m for m, u in present.items() if u == unit), key=lambda m: (m in PART_COUNTS, m))
+        for unit in UNIT_ORDER
+    }
     return [by_unit[unit] for unit in UNIT_ORDER if by_unit[unit]]
 
 
@@ -1328,9 +1337,25 @@ def top_of(ranked: list[dict], n: int) -> list[dict]:
     return [r for r in ranked[:n] if r["largest"] != left_out]
 
 
+def ranking_metric(series: list[dict]) -> str:
+    """The count a platform's top countries are ranked by, from its series of one request type
+    (dicts with ``metric_id`` and ``n``, its number of points): the first headline count it reports,
+    else its count with the most points that is no part of another (PART_COUNTS), else a part."""
+    return min(
+        series,
+        key=lambda r: (
+            HEADLINE_COUNTS.index(r["metric_id"]) if r["metric_id"] in HEADLINE_COUNTS else len(HEADLINE_COUNTS),
+            r["metric_id"] in PART_COUNTS,
+            -r["n"],
+            r["metric_id"],
+        ),
+    )["metric_id"]
+
+
 async def top_countries_chart(datasette, request, platform: dict) -> dict | None:
     """The platform's top countries on one metric: the first headline count it reports, else (a
-    platform that reports none) its count with the most points."""
+    platform that reports none) its count with the most points that is no part of another
+    (``ranking_metric``)."""
     db = datasette.get_database(database_name(datasette))
     # Ranked by a count: by its headline counts, else (Zoom's "requests processed") its other counts.
     found = await rows(
@@ -1354,16 +1379,7 @@ async def top_countries_chart(datasette, request, platform: dict) -> dict | None
     request_type = headline_request_type(counts, newest, regimes_apart=True)
     if request_type is None:
         return None
-    # The first headline count it reports, else its count with the most points.
-    reported = sorted(
-        (r for r in found if r["request_type_id"] == request_type),
-        key=lambda r: (
-            HEADLINE_COUNTS.index(r["metric_id"]) if r["metric_id"] in HEADLINE_COUNTS else len(HEADLINE_COUNTS),
-            -r["n"],
-            r["metric_id"],
-        ),
-    )
-    metric = reported[0]["metric_id"]
+    metric = ranking_metric([r for r in found if r["request_type_id"] == request_type])
     ranked = await rows(
         db,
         """SELECT s.jurisdiction_id, max(s.value) AS largest FROM figures_series s JOIN jurisdictions j USING (jurisdiction_id)

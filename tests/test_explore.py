@@ -118,6 +118,24 @@ def test_a_platform_without_headline_metrics_is_charted_by_its_own_one_unit_to_a
     assert explore.metric_groups({}) == []
 
 
+def test_a_part_of_a_platforms_requests_never_ranks_its_countries_nor_comes_first_on_a_chart():
+    # Zoom's requests with a delayed-notice order are some of its U.S. requests processed, reported
+    # for one half-year more: ranked as the count with the most points, the part ranked its countries.
+    series = [{"metric_id": "requests_delayed_notice_order", "n": 7}, {"metric_id": "requests_processed", "n": 6}]
+    assert explore.ranking_metric(series) == "requests_processed"
+    assert explore.ranking_metric(list(reversed(series))) == "requests_processed"
+    # A headline count still comes first, and a part alone is still ranked by.
+    assert explore.ranking_metric([*series, {"metric_id": "requests_received", "n": 1}]) == "requests_received"
+    assert explore.ranking_metric(series[:1]) == "requests_delayed_notice_order"
+    # Among other counts, still the one with the most points.
+    assert explore.ranking_metric([{"metric_id": "items_provided", "n": 3}, *series]) == "requests_processed"
+    assert explore.ranking_metric([{"metric_id": "items_provided", "n": 9}, *series]) == "items_provided"
+    # On one chart the whole is named first ("requests processed and requests with a delayed-notice order").
+    assert explore.metric_groups({"requests_delayed_notice_order": "count", "requests_processed": "count"}) == [
+        ["requests_processed", "requests_delayed_notice_order"]
+    ]
+
+
 def test_compare_flags_a_period_mismatch_staleness_and_a_fraction():
     cells = [
         {"platform_name": "A", "period_start": "2024-01-01", "period_end": "2024-06-30", "unit": "count"},
