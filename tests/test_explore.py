@@ -1531,9 +1531,12 @@ def test_zooms_requests_processed_are_charted_in_its_words_units_apart(site, rea
         # Its word, not "counts" (read as requests received), and one unit to an axis.
         assert "requests processed" in chart["title"] and "counts" not in chart["title"], chart["title"]
         assert chart["unit"] == "count"
-    # The country page's charts follow the same rule.
+    # The country page's charts follow the same rule; its requests with a delayed-notice order, a
+    # part of its requests processed, are drawn beside them on the same axis, named after them.
     usa_titles = [c["title"] for c in site.get("/country/USA.json").json()["charts"]]
-    assert "Zoom, United States: all requests, requests processed" in usa_titles
+    assert (
+        "Zoom, United States: all requests, requests processed and requests with a delayed-notice order" in usa_titles
+    )
 
 
 def test_pinterests_page_charts_its_global_reports_beside_its_eu_dsa_orders(site, real_db):

@@ -2754,7 +2754,7 @@ ZOOM_DELAYED_NOTICE = {
 
 
 @pytest.mark.parametrize("source_id", sorted(ZOOM_DELAYED_NOTICE))
-def test_zooms_delayed_notice_sentence_gives_the_us_requests_and_its_delayed_count_is_explained(real_db, source_id):
+def test_zooms_delayed_notice_sentence_gives_the_us_requests_and_those_with_a_delayed_notice_order(real_db, source_id):
     figure_id, delayed, requests = ZOOM_DELAYED_NOTICE[source_id]
     ((value, quote),) = rows(
         real_db, "SELECT value, quote FROM figures WHERE figure_id = ? AND source_id = ?", figure_id, source_id
@@ -2762,8 +2762,12 @@ def test_zooms_delayed_notice_sentence_gives_the_us_requests_and_its_delayed_cou
     # "In this period, 61 out of 291 U.S. requests were accompanied by a valid delayed-notice order."
     assert value == requests and f"{delayed} out of {requests} U.S. requests" in quote
     assert delayed < requests
-    assert rows(real_db, "SELECT figure_id FROM figures WHERE source_id = ? AND value = ?", source_id, delayed) == []
-    assert notes_name(real_db, source_id, f"{delayed} out of {requests}")
+    # Its first number is the requests with a delayed-notice order, from the same sentence, and
+    # under no other metric.
+    assert rows(
+        real_db, "SELECT figure_id, quote FROM figures WHERE source_id = ? AND value = ?", source_id, delayed
+    ) == [(figure_id.replace("-requests_processed", "-requests_delayed_notice_order"), quote)]
+    assert notes_name(real_db, source_id, f"{delayed} out of {requests}", "requests_delayed_notice_order")
 
 
 HEISE_POSTEO_2017 = "heise-2018-01-posteo-transparenzbericht-2017"
