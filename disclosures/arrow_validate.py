@@ -946,7 +946,7 @@ def _np_fail(condition) -> None:
 
 
 def subsets_against_wholes(keys, metrics: list[str], metric, values) -> None:
-    """Each count of rules.COUNTED_WITHIN (requests fulfilled, notices to users) never above its
+    """Each count of rules.COUNTED_WITHIN (requests fulfilled, notices, delayed-notice orders) never above its
     whole for the same platform, jurisdiction, request type and period (``keys``: a code per exact
     count; ``metric``: its index in ``metrics``)."""
     import numpy as np

@@ -1315,11 +1315,14 @@ REQUEST_PARTS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
 # of those received. Notices are no outcome (REQUEST_PARTS leaves them out), but a notice still
 # goes only to the users of a request received, and only to an account the requests named: a
 # notice count above its whole is a cell read from the wrong row or column (Dropbox prints the
-# notices to each request and to each account listed side by side).
+# notices to each request and to each account listed side by side). Zoom's requests with a
+# delayed-notice order are some of the U.S. requests it processed, both in one sentence ("54 out of
+# 142 U.S. requests"), which its page first printed the other way round ("142 out of 54").
 COUNTED_WITHIN: tuple[tuple[str, str, str, str], ...] = (
     ("requests_fulfilled", "requests_received", "requests fulfilled", "received"),
     ("requests_users_notified", "requests_received", "requests whose users were notified", "received"),
     ("accounts_notified", "accounts_specified", "accounts whose owners were notified", "accounts specified"),
+    ("requests_delayed_notice_order", "requests_processed", "requests with a delayed-notice order", "processed"),
 )
 
 

@@ -1297,7 +1297,7 @@ def figure_problems(
     figures: list[Figure], units: dict[str, str], exempt: set[str], shown: str, reported: set | None = None
 ) -> list[rules.Problem]:
     """Identity, units, overlapping periods, parts against wholes, counts against the wholes they
-    are within (rules.COUNTED_WITHIN: fulfilled against received, notices to users).
+    are within (rules.COUNTED_WITHIN: fulfilled against received, notices to users, delayed-notice orders).
     ``reported``: ``reported_periods`` of the whole table, when ``figures`` are only some of it."""
     problems = []
 
@@ -1381,7 +1381,8 @@ def figure_problems(
         if sum(f.value for f in members) > rules.DOUBLE_WHOLE_LIMIT:
             problems += derived_range_problems(members, units, shown)
 
-    # Subsets against their wholes (rules.COUNTED_WITHIN): requests fulfilled, notices to users.
+    # Subsets against their wholes (rules.COUNTED_WITHIN): requests fulfilled, notices to users,
+    # requests with a delayed-notice order.
     within = {
         subset: (whole, subset_words, whole_words) for subset, whole, subset_words, whole_words in rules.COUNTED_WITHIN
     }
