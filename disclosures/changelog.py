@@ -77,6 +77,22 @@ def _records_reason(records: list[dict]) -> str:
     return "; then ".join([step.removesuffix(".") for step in steps[:-1]] + steps[-1:])
 
 
+def removal_reason(before: dict, records: list[dict] = (), published: Collection[str] = ()) -> str:
+    """Why a figure released as ``before`` (its row of the release's figures.csv, as text) is no
+    longer there: the corrections ``records`` of the figure that took it from its released value
+    to removed (``_explaining_records``, given the correction ids the release ``published``), or,
+    for a figure the build derived, that it is no longer derived. "" when neither says: the
+    release refuses such a removal (``release._plan_new``), and so does validation
+    (``consistency.removed_figure_problems``), by this one rule."""
+    removal = _explaining_records(records, value_token(before), "", published)
+    if removal:
+        return _records_reason(removal)
+    if before.get("derivation"):
+        # The build stops deriving a period once a source reports it or an input is gone.
+        return f"no longer derived (was {before['derivation']})"
+    return ""
+
+
 def figure_change(
     figure_id: str, before: dict | None, after: dict | None, records: list[dict] = (), published: Collection[str] = ()
 ) -> dict | None:
@@ -105,14 +121,6 @@ def figure_change(
             "reason": reason,
         }
     if after is None:
-        removal = _explaining_records(records, value_token(before), "", published)
-        if removal:
-            reason = _records_reason(removal)
-        elif before.get("derivation"):
-            # The build stops deriving a period once a source reports it or an input is gone.
-            reason = f"no longer derived (was {before['derivation']})"
-        else:
-            reason = ""
         return {
             "change": "removed",
             "figure_id": figure_id,
@@ -120,7 +128,7 @@ def figure_change(
             "new_value": "",
             "old_source_id": before.get("source_id") or "",
             "new_source_id": "",
-            "reason": reason,
+            "reason": removal_reason(before, records, published),
         }
     old_value, new_value = value_token(before), value_token(after)
     old_source, new_source = before.get("source_id") or "", after.get("source_id") or ""

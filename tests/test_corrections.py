@@ -8,11 +8,13 @@ import csv
 import json
 import shutil
 
+import pyarrow as pa
 import pytest
 
-from disclosures import arrow_validate, build, consistency, release, release_records, stamp, validate
+from disclosures import arrow_validate, build, changelog, consistency, release, release_records, stamp, validate
 from tests.conftest import run_cli
 from tests.packages import apply_edits, make_package
+from tests.test_locator_files import arrow_tables
 
 FIGURE = "examplechat-deu-2024h1-all-requests_received"  # 1500 in the base package
 BAND = "examplechat-world-2024h1-all-requests_received"  # the band 0-499 in the base package
@@ -322,3 +324,120 @@ def test_a_build_validates_again_once_a_release_is_recorded_that_a_correction_do
         "correction since a release starts from the value that release published, the one its readers have "
         "(write old_value 1502)"
     ]
+
+
+# A figure the latest release carried, gone from the data without a correction ----------------------
+
+
+def test_a_released_figure_gone_from_the_data_needs_a_removal(tmp_path):
+    derived = {**exact("h-derived", "7"), "derivation": "h1 + h2"}
+    record_release(tmp_path, "1.0.0", [exact("f", "900"), exact("g", "5"), derived], corrections=[])
+    args = (tmp_path, "data/figures.csv", "data/corrections.csv")
+    (problem,) = consistency.removed_figure_problems([], tmp_path, {"f"}, *args)
+    assert str(problem) == (
+        "1.0.0/figures.csv:3:figure_id: g was released 5 in 1.0.0 but is not in data/figures.csv, and no "
+        "correction records its removal: add a row to data/corrections.csv (figure_id g, old_value 5, new_value "
+        "empty, the reason, source_id and corrected_date), or restore the figure"
+    )
+    # Its removal recorded, the data may lack it; a derived figure is no longer derived.
+    removal = correction("c1", "g", "5", "", "2025-02-01")
+    assert consistency.removed_figure_problems([(2, removal)], tmp_path, {"f"}, *args) == []
+    # Whatever the data holds, or the ids come as Arrow gives them, the same.
+    assert consistency.removed_figure_problems([], tmp_path, {"f", "g"}, *args) == []
+    assert consistency.removed_figure_problems([], tmp_path, pa.chunked_array([["f"]]), *args) == [problem]
+
+
+def test_a_removal_is_judged_by_the_rule_the_release_applies(tmp_path):
+    # The figure's corrections, as the release reads them (changelog.removal_reason): a removal the
+    # release published explains the figure's absence since; one from another value explains none.
+    record_release(tmp_path, "1.1.0", [exact("g", "5")], corrections=["c1"])
+    args = (tmp_path, set(), tmp_path, "data/figures.csv", "data/corrections.csv")
+    published = correction("c1", "g", "5", "", "2025-02-01")
+    assert consistency.removed_figure_problems([(2, published)], *args) == []
+    assert changelog.removal_reason(exact("g", "5"), [published], {"c1"})
+    other = correction("c1", "g", "4", "", "2025-02-01")
+    assert not changelog.removal_reason(exact("g", "5"), [other], {"c1"})
+    (problem,) = consistency.removed_figure_problems([(2, other)], *args)
+    assert (problem.line, problem.field) == (2, "figure_id")
+    # A correction since the release that leaves the figure a value is told at its own line, by
+    # the rules of corrections (validate.correction_problems), and not once more here.
+    since = correction("c2", "g", "5", "6", "2025-03-01")
+    assert not changelog.removal_reason(exact("g", "5"), [since], set())
+    assert consistency.removed_figure_problems([(3, since)], *args) == []
+    (told,) = validate.correction_problems([(3, since)], set(), "data/corrections.csv")
+    assert (told.line, told.field) == (3, "figure_id")
+
+
+def test_no_release_or_a_damaged_one_judges_no_removal(tmp_path):
+    args = (set(), tmp_path, "data/figures.csv", "data/corrections.csv")
+    assert consistency.removed_figure_problems([], tmp_path / "none", *args) == []
+    record_release(tmp_path, "1.0.0", [exact("g", "5")], corrections=[])
+    (tmp_path / "1.0.0" / "manifest.json").write_text("{", encoding="utf-8")
+    assert consistency.removed_figure_problems([], tmp_path, *args) == []
+
+
+def without_band(folder, releases, removal=False):
+    """The base package without BAND (0-499 in the release beside it), its removal recorded or not."""
+    package = make_package(folder)
+    edits = [{"file": "data/figures.csv", "pattern": f"(?m)^{BAND},.*\\n", "new": ""}]
+    if removal:
+        edits.append(
+            {
+                "file": "data/corrections.csv",
+                "append": f"gone-1,{BAND},0-499,,Filed under the wrong request type.,example-2025-01-10-report,"
+                "2025-02-01",
+            }
+        )
+    apply_edits(folder, edits)
+    shutil.copytree(releases, folder / "releases")
+    return package
+
+
+def test_validation_refuses_a_released_figure_removed_without_a_correction(first_release, tmp_path):
+    (version,) = [p.name for p in first_release.iterdir()]
+    package = without_band(tmp_path / "p", first_release)
+    with (first_release / version / "figures.csv").open(encoding="utf-8") as handle:
+        line = next(n for n, text in enumerate(handle, start=1) if text.startswith(f"{BAND},"))
+    told = (
+        f"releases/{version}/figures.csv:{line}:figure_id: {BAND} was released 0-499 in {version} but is not in "
+        f"data/figures.csv, and no correction records its removal: add a row to data/corrections.csv (figure_id "
+        f"{BAND}, old_value 0-499, new_value empty, the reason, source_id and corrected_date), or restore the figure"
+    )
+    # Arrow proves nothing, finding what both readers of check_package tell, word for word.
+    assert not arrow_validate.proves_valid(package, json.loads(package.read_text(encoding="utf-8")))
+    tables = arrow_tables(package)
+    assert [str(p) for p in consistency.arrow_problems(tables, releases=package.parent / "releases")] == [told]
+    assert [str(p) for p in validate.validate_package(package)] == [told]
+    assert [str(p) for p in validate.check_package(package, engine="frictionless")[0]] == [told]
+    run = run_cli("validate", package, cwd=tmp_path / "p")
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[0] == told
+    with pytest.raises(validate.ValidationFailed) as refused:
+        build.build_site(package, tmp_path / "p" / "build")
+    assert [str(p) for p in refused.value.problems] == [told]
+
+
+def test_validation_passes_a_released_figure_removed_with_its_correction(first_release, tmp_path):
+    package = without_band(tmp_path / "p", first_release, removal=True)
+    assert arrow_validate.proves_valid(package, json.loads(package.read_text(encoding="utf-8")))
+    assert validate.validate_package(package) == []
+    assert validate.check_package(package, engine="frictionless")[0] == []
+    assert consistency.arrow_problems(arrow_tables(package), releases=package.parent / "releases") == []
+
+
+def test_a_build_validates_again_once_a_release_is_recorded_that_carried_a_figure_the_data_lacks(
+    first_release, tmp_path
+):
+    package = make_package(tmp_path / "p")
+    shutil.copytree(first_release, tmp_path / "p" / "releases")
+    site = tmp_path / "p" / "build"
+    build.build_site(package, site)
+    assert stamp.is_valid(package, site)
+    later = record_later_release(tmp_path / "p" / "releases", "1500")
+    with (tmp_path / "p" / "releases" / later / "figures.csv").open("a", encoding="utf-8") as handle:
+        handle.write("zz-carried-only-by-the-later-release,examplechat,,,,,,exact,3,,,s,\n")
+    assert not stamp.is_valid(package, site)
+    with pytest.raises(validate.ValidationFailed) as refused:
+        build.build_site(package, site)
+    (problem,) = refused.value.problems
+    assert problem.path == f"releases/{later}/figures.csv" and "zz-carried-only-by-the-later-release" in problem.message

@@ -30,6 +30,10 @@ NO_FIXTURE = {
     "{} is neither in figures nor in release {}{}: a removal is of a figure readers had, so this one removes "
     "nothing": "needs a recorded release (releases/<version>/), which edits.json cannot make; test_corrections' "
     "test_validation_refuses_a_misspelt_removal_beside_a_release records one",
+    "{} was released {} in {} but is not in {}, and no correction records its removal: add a row to {} (figure_id "
+    "{}, old_value {}, new_value empty, the reason, source_id and corrected_date), or restore the figure": "needs a "
+    "recorded release (releases/<version>/), which edits.json cannot make; test_corrections' "
+    "test_validation_refuses_a_released_figure_removed_without_a_correction records one",
     "must be at most {}": "no field in datapackage.json declares a maximum",
     "must be unique in its column": "no field declares unique; a repeated primary key is a duplicate key",
     "names unsafe for SQLite and Datasette (must match {}): {}": "validation refuses unsafe names before the build runs (unsafe_name, unsafe_field_name)",

@@ -376,6 +376,7 @@ def test_the_stamp_covers_every_module_the_validator_imports():
             "import sys, pathlib, disclosures.validate, disclosures.arrow_validate, disclosures.frictionless_checks; "
             # What the rules import only once they run: the release records a correction is held to.
             "disclosures.consistency.released_value_problems([], pathlib.Path('releases'), ''); "
+            "disclosures.consistency.removed_figure_problems([], pathlib.Path('releases'), set(), pathlib.Path('.'), '', ''); "
             "print(' '.join(sorted(m.split('.', 1)[1] + '.py' for m in sys.modules if m.startswith('disclosures.'))))",
         ],
         cwd=paths.ROOT,
