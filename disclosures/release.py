@@ -40,7 +40,7 @@ import sqlite_utils
 
 from . import changelog, citation, feed, precompute, release_formats, release_records, site_config, versioning
 from .files import cell_text, json_text, query_dicts, remove_stale_temporaries, replace_file, write_text
-from .paths import BUILD, DIST, RELEASES, ROOT
+from .paths import BUILD, DIST, PACKAGE, RELEASES, ROOT
 from .release_records import (
     CHANGELOG_FIELDS,
     CHANGES,
@@ -1000,31 +1000,47 @@ def _replace_dir(temporary: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def stale_build_problem(build_dir: Path, package: Path) -> str | None:
+def build_command(build_dir: Path, package: Path) -> str:
+    """The command that builds ``package`` into ``build_dir``: ``make build`` for the repository's
+    own package and build/, else ``scripts/cli.py build`` with the options that differ from those."""
+    given = [
+        f"{option} {value}"
+        for option, value, default in (("--package", package, PACKAGE), ("--out", build_dir, BUILD))
+        if Path(value).resolve() != default.resolve()
+    ]
+    return f"python scripts/cli.py build {' '.join(given)}" if given else "make build"
+
+
+def stale_build_problem(build_dir: Path, package: Path, again: str = "make release") -> str | None:
     """Why ``build_dir`` is not the build of ``package`` as its files are now (another version,
     or content changed since it was built), or None. The release reads only the build: made
-    from a build that is behind, it re-released the old version and said so with exit 0."""
+    from a build that is behind, it re-released the old version and said so with exit 0.
+    ``again``: the release command given, which the refusal says to rerun after the build
+    (``build_command``); told "run make build" under --build-dir, a curator rebuilt build/, not
+    the folder given, and was refused again."""
+    build = build_command(build_dir, package)
+    if build == "make build" and again == "make release":
+        then = "run make build, then release (make release does both)"
+    else:
+        then = f"build it ({build}), then rerun: {again}"
     try:
         descriptor = json.loads(package.read_text(encoding="utf-8"))
         now = release_records.content_inputs(package, descriptor)
     except (OSError, ValueError) as error:
-        return f"{package.name} could not be read ({error}): run make build, which says what is wrong"
+        return f"{package.name} could not be read ({error}): run {build}, which says what is wrong"
     try:
         built_descriptor = json.loads((build_dir / "datapackage.json").read_text(encoding="utf-8"))
         with sqlite3.connect(f"file:{build_dir / DATABASE_FILE}?mode=ro", uri=True) as conn:
             (inputs_json,) = conn.execute("SELECT content_inputs FROM dataset").fetchone()
         built = json.loads(inputs_json)
     except (OSError, ValueError, TypeError, sqlite3.Error) as error:
-        return f"{build_dir} holds no complete build ({error}): run make build, then release (make release does both)"
+        return f"{build_dir} holds no complete build ({error}): {then}"
     changed = sorted(path for path in now.keys() | built.keys() if now.get(path) != built.get(path))
     if descriptor.get("version") != built_descriptor.get("version"):
         changed = sorted({*changed, f"version {built_descriptor.get('version')} -> {descriptor.get('version')}"})
     if not changed:
         return None
-    return (
-        f"{build_dir} was built before the package changed ({', '.join(changed)}): "
-        "run make build, then release (make release does both)"
-    )
+    return f"{build_dir} was built before the package changed ({', '.join(changed)}): {then}"
 
 
 def make_release(
@@ -1055,7 +1071,7 @@ def make_release(
     if citation_file is None and releases.resolve() == RELEASES.resolve():
         citation_file = ROOT / "CITATION.cff"
     if package is not None:
-        problem = stale_build_problem(build_dir, Path(package))
+        problem = stale_build_problem(build_dir, Path(package), again)
         if problem:
             raise ReleaseRefused(problem)
     for folder in (dist, releases):

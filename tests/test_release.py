@@ -789,8 +789,45 @@ def test_a_build_made_before_the_package_changed_is_refused(released, tmp_path):
     with pytest.raises(release.ReleaseRefused) as refused:
         release.make_release(build_dir, dist, releases, package=changed / "datapackage.json")
     assert "data/figures.csv" in str(refused.value) and "version 1.1.0 -> 1.2.0" in str(refused.value)
-    assert "run make build" in str(refused.value)
+    # make build would build the repository's package, not this one.
+    assert f"build it (python scripts/cli.py build --package {changed / 'datapackage.json'} --out {build_dir})" in str(
+        refused.value
+    )
     assert not (dist / "1.1.0").exists()
+
+
+def test_a_stale_build_given_by_its_folders_is_refused_with_the_commands_given(released, tmp_path):
+    # Under --build-dir and --package it said "run make build", which builds build/ from the
+    # repository's package: the folder given stayed stale, and the rerun was refused again.
+    dist, releases = tmp_path / "dist", tmp_path / "releases"
+    shutil.copytree(released / "releases", releases)
+    build_dir = released / "b" / "build"
+    changed = tmp_path / "package"
+    shutil.copytree(released / "b", changed, ignore=shutil.ignore_patterns("build"))
+    figures = changed / "data" / "figures.csv"
+    figures.write_text(figures.read_text(encoding="utf-8").replace(",2253,", ",2254,", 1), encoding="utf-8")
+    package_path = changed / "datapackage.json"
+    given = ["--build-dir", build_dir, "--dist", dist, "--releases", releases, "--package", package_path]
+    command = "python scripts/cli.py release " + " ".join(
+        f"{o} {v}" for o, v in zip(given[::2], given[1::2], strict=True)
+    )
+    run = run_cli("release", *given)
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[0] == (
+        f"release refused: {build_dir} was built before the package changed (data/figures.csv): build it "
+        f"(python scripts/cli.py build --package {package_path} --out {build_dir}), then rerun: {command}"
+    )
+    assert "make build" not in run.stderr and "make release" not in run.stderr
+    assert not (dist / "1.1.0").exists()
+    # No build in the folder given: the same commands.
+    told = release.stale_build_problem(tmp_path / "no-build", package_path, command)
+    assert told.startswith(f"{tmp_path / 'no-build'} holds no complete build (")
+    assert told.endswith(
+        f"build it (python scripts/cli.py build --package {package_path} --out {tmp_path / 'no-build'}), "
+        f"then rerun: {command}"
+    )
+    # The repository's own folders, released by make release: make build, as before.
+    assert release.build_command(paths.BUILD, paths.PACKAGE) == "make build"
 
 
 def test_what_a_killed_release_left_is_removed_by_the_next(released, tmp_path):
