@@ -34,7 +34,8 @@ input (a damaged cell is reported by the schema checks and skipped here):
 * figure periods (``figure_period_problems``): a figure's period ends on or before the date its
   source was retrieved and, but for an issue thread (whose comments come after the date it was
   opened), the date it was published: a source cannot count requests in a period that had not
-  ended. A wrong year or a wrong ``source_id`` shows this way.
+  ended. A wrong year or a wrong ``source_id`` shows this way. So does an authority report's,
+  where it states its period's dates (``SOURCED_PERIODS``).
 
 * past days (``past_day_problems``): a field that records a day already past when written
   (``rules.PAST_DAYS``: when a source was read or published, a correction made, a claim checked,
@@ -718,6 +719,10 @@ def locator_record_file_problems(
     return problems
 
 
+# The tables whose rows count a period (period_end) from a source (source_id), each held to the
+# source's dates (figure_period_problems): an authority's count of a period that ends after the
+# article reporting it was published is a wrong year or a wrong source as surely as a figure's.
+SOURCED_PERIODS = ("figures", "authority_reports")
 # Source kinds whose publication date is when they began: an issue thread's comments, each with
 # its own date, come later.
 OPENED_KINDS = frozenset({"issue_thread"})
@@ -736,7 +741,8 @@ def source_dates(sources: list[tuple[int, dict]]) -> dict[str, tuple[str, str]]:
 
 
 def figure_period_problem(period_end: str, source_id: str, dates: tuple[str, str]) -> str | None:
-    """Why a figure's ``period_end`` cannot come from its source with these ``dates``, or None."""
+    """Why a row's ``period_end`` (a figure's, an authority report's) cannot come from its source
+    with these ``dates``, or None (also when the row states no end)."""
     published, retrieved = dates
     if not iso_or_empty(period_end):
         return None
@@ -753,7 +759,8 @@ def figure_period_problem(period_end: str, source_id: str, dates: tuple[str, str
 def figure_period_problems(
     figures: list[tuple[int, dict]], sources: list[tuple[int, dict]], shown: str
 ) -> list[rules.Problem]:
-    """``figure_period_problem`` of each figure (``figures``, ``sources``: (line, row) as text)."""
+    """``figure_period_problem`` of each row of ``figures``, or of another of ``SOURCED_PERIODS``
+    (``figures``, ``sources``: (line, row) as text)."""
     dates = source_dates(sources)
     problems = []
     for line, row in figures:
@@ -813,7 +820,9 @@ def package_problems(
             urls = {row.get("source_id", ""): row.get("url", "") for _, row in rows_of("sources")}
             kept = {row.get("figure_id", ""): row for row in figure_rows}
             problems += claimed_column_problems(rows_of("disagreements"), kept, urls, shown("disagreements"))
-        problems += figure_period_problems(rows_of("figures"), rows_of("sources"), shown("figures"))
+        for name in SOURCED_PERIODS:
+            if name in resources:
+                problems += figure_period_problems(rows_of(name), rows_of("sources"), shown(name))
     if "jurisdictions" in resources:
         problems += locator_record_file_problems(
             rows_of("figures"), [row for _, row in rows_of("jurisdictions")], shown("figures")
@@ -954,6 +963,10 @@ def arrow_problems(tables: dict, releases: Path | None = None, today: date | Non
             message = figure_period_problem(ends[index].as_py(), source_id, dates[source_id])
             if message:
                 problems.append(rules.Problem("data/figures.csv", index + 2, "period_end", message))
+        # The other tables of SOURCED_PERIODS are a few rows each: read as Python values.
+        for name in SOURCED_PERIODS:
+            if name != "figures" and name in tables:
+                problems += figure_period_problems(lined(tables[name]), sources, f"data/{name}.csv")
     if "jurisdictions" in tables:
         # Only the figures whose locators name a record's period or place become Python values.
         index = pc.indices_nonzero(

@@ -1518,7 +1518,8 @@ def search_log_problems(search_log, today: date | None = None) -> list[str]:
 # dsa_published_up_to) say what a report covers, not when anything was done. A figure's period
 # ends by the day its source was retrieved (``consistency.figure_period_problems``), which is held
 # here, and published_up_to by the day it was checked; an authority's stated period is the
-# source's word, recorded as it is.
+# source's word, recorded as it is, and ends by the day that source was retrieved and published
+# (``consistency.SOURCED_PERIODS``), as a figure's does.
 PAST_DAYS: dict[tuple[str, str], str] = {
     ("platforms", "published_up_to_checked"): "a claim is checked on a day already come",
     ("sources", "published_date"): "a source is published before a curator can read it",

@@ -440,6 +440,52 @@ def test_a_figure_cannot_end_after_its_source_was_published_or_retrieved(source_
         assert (problem.line, problem.field) == (7, "period_end") and problem.message.startswith(found)
 
 
+AUTHORITY_REPORT = (
+    "examplepolice-requests-sent,examplechat,DEU,Example Police,{start},{end},{words},requests sent to ExampleChat,"
+    "exact,202,count,example-2025-01-10-report,The police sent 202 requests to ExampleChat.,Fixture."
+)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "words", "told"),
+    [
+        ("", "", "until September 2024", None),  # no dates stated: nothing to hold to its source
+        ("2024-01-01", "2025-01-10", "until the day of the report", None),
+        (
+            "2025-01-01",
+            "2025-06-30",
+            "first half of 2025",
+            "data/authority_reports.csv:2:period_end: 2025-06-30 is after example-2025-01-10-report was published "
+            "(2025-01-10), and a source cannot count a period that had not ended: check the period, or the source_id",
+        ),
+        (
+            "2024-09-30",
+            "2024-01-01",
+            "January to September 2024",
+            "data/authority_reports.csv:2:period_end: period_end 2024-01-01 is before period_start 2024-09-30",
+        ),
+    ],
+)
+def test_an_authority_reports_period_is_held_to_its_order_and_its_sources_dates(tmp_path, start, end, words, told):
+    # A figure's period was held to its source's dates; an authority's count of a period that
+    # ended after the article quoting it was published passed, a wrong year or a wrong source.
+    package = make_package(tmp_path)
+    row = AUTHORITY_REPORT.format(start=start, end=end, words=words)
+    apply_edits(tmp_path, [{"file": "data/authority_reports.csv", "append": row}])
+    expected = [] if told is None else [told]
+    assert [str(p) for p in validate.validate_package(package)] == expected
+    assert validate.proved_valid(package) is (told is None)
+    assert [str(p) for p in validate.check_package(package, engine="frictionless")[0]] == expected
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    tables = {
+        r["name"]: arrow_validate.read_strings(package.parent / r["path"], [f["name"] for f in r["schema"]["fields"]])
+        for r in descriptor["resources"]
+    }
+    # The rules across files on Arrow's tables find what check_package tells (the order of the
+    # period is a rule across rows, arrow_validate.check_period_order, not one of these).
+    assert [str(p) for p in consistency.arrow_problems(tables)] == [m for m in expected if "is after" in m]
+
+
 def test_a_figure_ending_after_its_source_was_published_is_refused_by_validation(tmp_path):
     package = make_package(tmp_path)
     apply_edits(
