@@ -199,6 +199,9 @@ def released_removals(path: Path, in_data) -> list[tuple[int, dict]]:
         read_options=pa_csv.ReadOptions(use_threads=False),
         convert_options=pa_csv.ConvertOptions(
             include_columns=wanted,
+            # A record without a derivation column derived nothing, as the release reads it
+            # (csv.DictReader's None): its figures are judged, not skipped as Arrow's error would.
+            include_missing_columns=True,
             column_types=dict.fromkeys(wanted, pa.string()),
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
@@ -208,7 +211,8 @@ def released_removals(path: Path, in_data) -> list[tuple[int, dict]]:
     if isinstance(present, pa.ChunkedArray):
         present = present.combine_chunks()
     ids = released.column("figure_id")
-    gone = pc.and_(pc.invert(pc.is_in(ids, value_set=present)), pc.equal(released.column("derivation"), ""))
+    underived = pc.equal(pc.fill_null(released.column("derivation"), ""), "")
+    gone = pc.and_(pc.invert(pc.is_in(ids, value_set=present)), underived)
     at = pc.indices_nonzero(gone).to_pylist()
     if not at:
         return []

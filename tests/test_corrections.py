@@ -368,6 +368,15 @@ def test_a_removal_is_judged_by_the_rule_the_release_applies(tmp_path):
     assert (told.line, told.field) == (3, "figure_id")
 
 
+def test_a_release_record_without_derivations_is_judged_all_the_same(tmp_path):
+    # Arrow refuses a column the file lacks: the error judged nothing, where the release reads the
+    # missing derivation as none.
+    record_release(tmp_path, "1.0.0", [exact("g", "5")], corrections=[])
+    (tmp_path / "1.0.0" / "figures.csv").write_text("figure_id,value_kind,value\ng,exact,5\n", encoding="utf-8")
+    (problem,) = consistency.removed_figure_problems([], tmp_path, set(), tmp_path, "f.csv", "c.csv")
+    assert (problem.path, problem.line, problem.field) == ("1.0.0/figures.csv", 2, "figure_id")
+
+
 def test_no_release_or_a_damaged_one_judges_no_removal(tmp_path):
     args = (set(), tmp_path, "data/figures.csv", "data/corrections.csv")
     assert consistency.removed_figure_problems([], tmp_path / "none", *args) == []
