@@ -68,8 +68,9 @@ Checked before Datasette sees the request, on database, table, view and row path
 - ``_size`` is ``max`` or a whole number, for CSV too (a table's CSV ignores it by design, see
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
-  known one is harmless, but ``_shape=nope`` there was silently ignored) and on a table's, a view's
-  or a SQL query's page (which shows none, and answered ``_shape=nope`` 200 too), and one that lists rows
+  known one is harmless, but ``_shape=nope`` there was silently ignored) and on a table's, a view's,
+  a SQL query's or a canned query's page (which shows none, and answered ``_shape=nope`` 200 too:
+  a canned query's page as not applied), and one that lists rows
   (array, arrayfirst, object) is not asked of a database's own JSON, its list of tables
   (``/disclosures.json?_shape=array`` was a 500), nor of its page (``/disclosures?_shape=nope``
   and ``?_shape=array`` were a 200 linking that 400 as its JSON), nor ``object`` of a view's (which has no primary
@@ -1454,29 +1455,30 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
     table = tilde_decode(match["table"])
     # The table's shape is cached: a page of a table or view does not look for a canned query.
     kind, columns, keys = await table_shape(db, table)
-    if kind is None:
-        canned = await datasette.get_canned_query(db.name, table, None)
-        if canned is not None:
-            problem = (
-                await canned_query_problem(datasette, db, table, canned["sql"], given, match["format"])
-                or unknown_query_parameter_problem(table, canned["sql"], params, match["format"])
-                or query_option_problem(given, table, most_rows)
-                or query_object_problem(given, table, match["format"])
-                or query_row_option_problem(params, table)
-                or query_labels_problem(params, table)
-            )
-            if not problem and any(key == "_json" for key, _ in params):
-                problem = await query_json_problem(db, canned["sql"], params, table)
-            return (400, problem) if problem else None
+    canned = await datasette.get_canned_query(db.name, table, None) if kind is None else None
+    if kind is None and canned is None:
         return None
-    if kind == "view" and match["format"] == "json" and given.get("_shape") == "object":
-        return 400, view_object_problem(datasette, db.name, table)
     # A page shows no shape, but one Datasette has not is as wrong there as on its .json, which
-    # refuses it: figures?_shape=nope was a 200, and the form kept it for the next request.
+    # refuses it: figures?_shape=nope was a 200, and the form kept it for the next request; a
+    # canned query's page (search_everything?_shape=nope) was a 200 that called it not applied.
     if match["format"] is None and "_shape" in given:
         problem = shape_problem(given["_shape"])
         if problem:
             return 400, problem
+    if canned is not None:
+        problem = (
+            await canned_query_problem(datasette, db, table, canned["sql"], given, match["format"])
+            or unknown_query_parameter_problem(table, canned["sql"], params, match["format"])
+            or query_option_problem(given, table, most_rows)
+            or query_object_problem(given, table, match["format"])
+            or query_row_option_problem(params, table)
+            or query_labels_problem(params, table)
+        )
+        if not problem and any(key == "_json" for key, _ in params):
+            problem = await query_json_problem(db, canned["sql"], params, table)
+        return (400, problem) if problem else None
+    if kind == "view" and match["format"] == "json" and given.get("_shape") == "object":
+        return 400, view_object_problem(datasette, db.name, table)
     # Datasette put a blank condition into its WHERE, and SQLite's "incomplete input" named no
     # parameter: figures.json?_where=value>1&_where= was "Query refused: incomplete input".
     if any(key == "_where" and not value.strip() for key, value in params):
@@ -1623,13 +1625,11 @@ def query_page(canned: dict, query_string: str, problem: str | None = None) -> d
 
 
 def canned_json_refuses(key: str, value: str) -> bool:
-    """Whether a canned query's .json refuses a ``_shape`` (one Datasette has not, or ``object``),
-    which its page, answered 200, applies no more than any shape: the page says so, where
-    country_newest?_shape=bogus said nothing of it and /compare?_shape=bogus does. The options a
-    query's page refuses itself (``_sort``, ``_where``) are its 400, which says why."""
-    return key == "_shape" and (
-        shape_problem(value) is not None or query_object_problem({key: value}, "", "json") is not None
-    )
+    """Whether a canned query's .json refuses a ``_shape`` its page answers (``object``), which the
+    page, answered 200, applies no more than any shape: the page says so, where
+    country_newest?_shape=object said nothing of it. A shape Datasette has not, and the options a
+    query's page refuses itself (``_sort``, ``_where``), are its 400, which says why."""
+    return key == "_shape" and query_object_problem({key: value}, "", "json") is not None
 
 
 def form_query_string(canned: dict, query_string: str) -> str:

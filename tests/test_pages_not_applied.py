@@ -91,10 +91,9 @@ def test_a_canned_querys_page_says_which_parameters_it_did_not_apply(site, path,
     assert_error_shape(site.get(path.replace("?", ".json?", 1)), 400)
 
 
-@pytest.mark.parametrize("shape", ["bogus", "object", ""])
+@pytest.mark.parametrize("shape", ["object"])
 def test_a_canned_querys_page_names_a_shape_its_json_refuses(site, shape):
-    # country_newest?_shape=bogus was a 200 that said nothing of it, where /compare?_shape=bogus
-    # names it and the query's .json is a 400.
+    # country_newest?_shape=object was a 200 that said nothing of it, where the query's .json is a 400.
     path = f"/disclosures/country_newest?jurisdiction=USA&_shape={shape}"
     page = site.get(path)
     assert page.status_code == 200
@@ -104,6 +103,29 @@ def test_a_canned_querys_page_names_a_shape_its_json_refuses(site, shape):
     assert_error_shape(site.get(path.replace("?", ".json?", 1)), 400)
     # A shape the .json applies is no notice.
     assert notice_of(site.get("/disclosures/country_newest?jurisdiction=USA&_shape=array").text) == ""
+
+
+@pytest.mark.parametrize("shape", ["nope", ""])
+def test_a_shape_datasette_has_not_on_a_canned_querys_page_is_its_form_with_the_error(site, shape):
+    # search_everything?_shape=nope was a 200 that called it not applied, where a table's page, the
+    # database's and a ?sql= query's answer the 400 of their .json.
+    query = f"q=telegram&_shape={shape}"
+    said = assert_error_shape(site.get(f"/disclosures/search_everything.json?{query}"), 400)
+    assert said == f"Invalid _shape: '{shape}'; use one of arrays, objects, array, arrayfirst, object"
+    page = site.get(f"/disclosures/search_everything?{query}")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store" and "link" not in page.headers
+    # The form, with the search as sent and the error above it; no rows and no notice beside it.
+    assert form_error_of(page.text) == said
+    assert fields_of(page.text) == {"q": "telegram"}
+    assert '<table class="rows-and-columns">' not in page.text and notice_of(page.text) == ""
+    head = site.loop.run_until_complete(
+        site.datasette.client.request("HEAD", f"/disclosures/search_everything?{query}")
+    )
+    assert head.status_code == 400
+    # A shape Datasette has is no mistake there: the search's rows, as without it.
+    shaped = site.get("/disclosures/search_everything?q=telegram&_shape=objects")
+    assert shaped.status_code == 200 and '<table class="rows-and-columns">' in shaped.text
 
 
 def test_a_canned_querys_page_lists_no_option_it_answers_or_refuses_on_its_own(site):
