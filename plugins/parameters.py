@@ -96,7 +96,8 @@ Checked before Datasette sees the request, on database, table, view and row path
 And a ``.json`` answer whose body says ``"ok": false`` carries an error status: Datasette sent
 ``_shape=bogus`` or ``_shape=object`` on a query with status 200. ``_shape=object`` on a query
 (``?sql=`` or a canned query) is refused before Datasette runs it, so that its HEAD, whose body
-is empty, is the same 400.
+is empty, is the same 400, and so is its page (a 200 that showed the rows, or for a canned query
+called the shape not applied).
 
 A ``.json`` or ``.csv`` request gets the API's error shape (a 404 always does), a page Datasette's error page
 (plugins/_responses.py); a canned query's page is a 400 that is its form, with the error above the
@@ -1094,10 +1095,11 @@ def view_object_problem(datasette, database: str, view: str) -> str:
 
 
 def query_object_problem(given: dict, canned: str | None, format_: str | None) -> str | None:
-    """What ``_shape=object`` on a SQL query's JSON (``canned``: a canned query's name, or None for
-    ``?sql=``) says. Datasette's renderer answered it with an ``"ok": false`` body, which
-    ``error_status`` turns into a 400 for a GET; a HEAD has no body to read, so it was a 200."""
-    if format_ != "json" or given.get("_shape") != "object":
+    """What ``_shape=object`` on a SQL query's JSON or page (``format_`` "json" or None;
+    ``canned``: a canned query's name, or None for ``?sql=``) says. Datasette's renderer answered
+    the JSON with an ``"ok": false`` body, which ``error_status`` turns into a 400 for a GET; a HEAD
+    has no body to read, so it was a 200. The page answered 200 too, linking that 400 as its JSON."""
+    if format_ not in ("json", None) or given.get("_shape") != "object":
         return None
     what = f"{canned} is a canned query, and a query's rows have" if canned else "a SQL query's rows have"
     return (
@@ -1619,17 +1621,9 @@ def query_page(canned: dict, query_string: str, problem: str | None = None) -> d
     taken = tuple(sorted(set(QUERY_PARAMETER.findall(canned["sql"]))))
     args = args_as_sent(query_string)
     return {
-        "not_applied": unread_parameters(args, taken, form=True, refused=canned_json_refuses),
+        "not_applied": unread_parameters(args, taken, form=True),
         "problem": problem,
     }
-
-
-def canned_json_refuses(key: str, value: str) -> bool:
-    """Whether a canned query's .json refuses a ``_shape`` its page answers (``object``), which the
-    page, answered 200, applies no more than any shape: the page says so, where
-    country_newest?_shape=object said nothing of it. A shape Datasette has not, and the options a
-    query's page refuses itself (``_sort``, ``_where``), are its 400, which says why."""
-    return key == "_shape" and query_object_problem({key: value}, "", "json") is not None
 
 
 def form_query_string(canned: dict, query_string: str) -> str:

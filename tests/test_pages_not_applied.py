@@ -91,24 +91,10 @@ def test_a_canned_querys_page_says_which_parameters_it_did_not_apply(site, path,
     assert_error_shape(site.get(path.replace("?", ".json?", 1)), 400)
 
 
-@pytest.mark.parametrize("shape", ["object"])
-def test_a_canned_querys_page_names_a_shape_its_json_refuses(site, shape):
-    # country_newest?_shape=object was a 200 that said nothing of it, where the query's .json is a 400.
-    path = f"/disclosures/country_newest?jurisdiction=USA&_shape={shape}"
-    page = site.get(path)
-    assert page.status_code == 200
-    notice = notice_of(page.text)
-    assert f"no parameter <code>_shape</code>, so <code>_shape={shape}</code> was not applied" in notice, notice
-    assert "what it shows is for <code>jurisdiction</code> alone" in notice, notice
-    assert_error_shape(site.get(path.replace("?", ".json?", 1)), 400)
-    # A shape the .json applies is no notice.
-    assert notice_of(site.get("/disclosures/country_newest?jurisdiction=USA&_shape=array").text) == ""
-
-
 @pytest.mark.parametrize("shape", ["nope", ""])
 def test_a_shape_datasette_has_not_on_a_canned_querys_page_is_its_form_with_the_error(site, shape):
     # search_everything?_shape=nope was a 200 that called it not applied, where a table's page, the
-    # database's and a ?sql= query's answer the 400 of their .json.
+    # database's and a ?sql= query's answer the 400 of their .json (_shape=object: test_parameters.py).
     query = f"q=telegram&_shape={shape}"
     said = assert_error_shape(site.get(f"/disclosures/search_everything.json?{query}"), 400)
     assert said == f"Invalid _shape: '{shape}'; use one of arrays, objects, array, arrayfirst, object"

@@ -420,14 +420,14 @@ def test_a_sql_querys_page_refuses_a_shape_its_json_refuses(site):
     assert shaped.status_code == 200 and '<th class="col-one"' in shaped.text
 
 
-@pytest.mark.parametrize(
-    "path,named",
-    [
-        ("/disclosures.json?sql=select+1&_shape=object", "a SQL query's rows"),
-        ("/disclosures/compare_platforms.json?jurisdiction=DEU&_shape=object", "compare_platforms is a canned query"),
-        ("/disclosures/telegram_coverage_matrix.json?_shape=object", "telegram_coverage_matrix is a canned query"),
-    ],
-)
+SHAPE_OBJECT_ON_QUERIES = [
+    ("/disclosures.json?sql=select+1&_shape=object", "a SQL query's rows"),
+    ("/disclosures/compare_platforms.json?jurisdiction=DEU&_shape=object", "compare_platforms is a canned query"),
+    ("/disclosures/telegram_coverage_matrix.json?_shape=object", "telegram_coverage_matrix is a canned query"),
+]
+
+
+@pytest.mark.parametrize("path,named", SHAPE_OBJECT_ON_QUERIES)
 def test_shape_object_on_a_query_is_the_same_400_for_a_head(site, path, named):
     # Datasette's renderer wrote {"ok": false} under 200, which the GET turned into a 400 from the
     # body; a HEAD has no body, so it was a 200 with the data's max-age.
@@ -438,6 +438,24 @@ def test_shape_object_on_a_query_is_the_same_400_for_a_head(site, path, named):
     assert "max-age=3600" not in head.headers.get("cache-control", "")
     # A query's other shapes still answer.
     assert site.get(path.replace("_shape=object", "_shape=objects")).status_code == 200
+
+
+@pytest.mark.parametrize("path,named", SHAPE_OBJECT_ON_QUERIES)
+def test_shape_object_on_a_querys_page_is_the_400_of_its_json(site, path, named):
+    # The page answered 200, the rows (a canned query's saying the shape was not applied), and
+    # linked as its JSON the .json's 400.
+    said = error(site.get(path), 400)
+    page_path = path.replace(".json", "", 1)
+    page = site.get(page_path)
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store" and "link" not in page.headers
+    assert markupsafe.escape(said) in page.text
+    assert '<table class="rows-and-columns">' not in page.text and 'id="not-applied"' not in page.text
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", page_path))
+    assert head.status_code == 400
+    # The shapes a query has are no mistake on its page.
+    shaped = site.get(page_path.replace("_shape=object", "_shape=objects"))
+    assert shaped.status_code == 200 and '<table class="rows-and-columns">' in shaped.text
 
 
 def test_the_api_page_says_shape_object_is_a_tables_only():
