@@ -2,7 +2,11 @@
 
 - Datasette 0.65 redirects ``/\\evil.example/`` to ``/\\evil.example``, which browsers follow to
   ``//evil.example``: a path with a backslash or a leading ``//`` is a 404 here, and any redirect
-  whose ``Location`` is not a path on this site becomes a 404.
+  whose ``Location`` is not a path on this site becomes a 404. The 404 of a path that starts with
+  more than one slash (``//disclosures/figures``, ``/%2Fdisclosures/figures``) names the address
+  with one, its query string kept, and its page links it (templates/error.html): a reader who
+  typed or pasted the slash too many had only "Not found". Never a redirect to it: a redirect
+  is what the refusal is there to prevent.
 - A path's %-escaped letters, digits, ``-`` and ``_`` are those characters (RFC 3986 6.2.2.2):
   ``/country/U%53A`` is ``/country/USA``. Datasette routes on the path as sent (``raw_path``),
   so it answered 404 for them. ``%2E`` (a dot) and ``%7E`` (a tilde) stay escaped: in
@@ -17,9 +21,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from datasette import hookimpl
+from markupsafe import Markup, escape
 
 PLUGIN = "platform-disclosures"
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}  # as urlsplit names them: IPv6 without brackets
@@ -66,8 +71,36 @@ def canonical_address(datasette) -> tuple[str, str] | None:
     return (parts.scheme, parts.netloc) if parts and parts.netloc else None
 
 
-async def not_found(send):
-    body = b"Not found\n"
+# The slashes a path starts with, each written plainly or as %2F.
+LEADING_SLASHES = re.compile(r"^(?:/|%2[Ff])+")
+# What a URL keeps as written: its delimiters and %-escapes. Any other byte (a space, a quote,
+# a byte of UTF-8 sent unescaped) is %-escaped, so that the address is one a link can hold.
+URL_SAFE = "/%?&=+:@!$'()*,;~-._"
+
+
+def single_slash_address(scope) -> tuple[str, str] | None:
+    """(the address as sent, the address with one slash) for a request whose path starts with more
+    than one slash, each with the query string as sent and %-escaped where a URL must be; None for
+    any other path, and where the address with one slash would itself be unsafe (``//\\host``)."""
+    if not scope.get("path", "").startswith("//"):
+        return None
+    # httpx's in-process client puts the query string in raw_path too, as Datasette's Request reads it.
+    raw = (scope.get("raw_path") or scope["path"].encode("utf-8")).partition(b"?")[0]
+    query = scope.get("query_string", b"")
+    sent = quote(raw + (b"?" + query if query else b""), safe=URL_SAFE)
+    meant = LEADING_SLASHES.sub("/", sent)
+    if unsafe_path(unquote(meant.partition("?")[0])):
+        return None
+    return sent, meant
+
+
+def single_slash_message(sent: str) -> str:
+    """What the 404 of ``sent`` (single_slash_address's) says before the address with one slash."""
+    return f"Nothing is at {sent}, which starts with more than one slash: the address with one is "
+
+
+async def not_found(send, message: str = "Not found"):
+    body = f"{message}\n".encode()
     await send(
         {
             "type": "http.response.start",
@@ -85,7 +118,11 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
             if unsafe_path(scope.get("path", "")):
-                return await not_found(send)
+                addresses = single_slash_address(scope)
+                if addresses is None:
+                    return await not_found(send)
+                sent, meant = addresses
+                return await not_found(send, single_slash_message(sent) + meant)
             raw_path = scope.get("raw_path")
             if raw_path and b"%" in raw_path:
                 scope = {**scope, "raw_path": unescaped_plain(raw_path)}
@@ -119,3 +156,20 @@ def asgi_wrapper(datasette):
         return canonical
 
     return wrap
+
+
+@hookimpl
+def extra_template_vars(template, request):
+    """The error page of a path with more than one slash at its start: its message with the address
+    with one slash as a link (templates/error.html), used only where the page says that message."""
+    addresses = single_slash_address(request.scope) if template == "error.html" and request is not None else None
+    if addresses is None:
+        return None
+    sent, meant = addresses
+    before = single_slash_message(sent)
+    return {
+        "single_slash": {
+            "message": before + meant,
+            "linked": escape(before) + Markup('<a href="{0}">{0}</a>').format(meant),
+        }
+    }

@@ -5,6 +5,7 @@ import json
 import urllib.error
 import urllib.request
 
+import markupsafe
 import pytest
 
 from tests.conftest import assert_error_shape
@@ -280,3 +281,43 @@ def test_strict_paths_plain_refusal_is_readable_from_any_origin_by_itself(site, 
     assert start["status"] == 404 and headers[b"content-type"].startswith(b"text/plain")
     assert headers[b"access-control-allow-origin"] == b"*"
     assert body["body"].decode().startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("path", "meant"),
+    [
+        ("//disclosures/figures", "/disclosures/figures"),
+        ("///disclosures/figures?platform_id=telegram&_size=5", "/disclosures/figures?platform_id=telegram&_size=5"),
+        ("/%2Fdisclosures/figures?platform_id=telegram", "/disclosures/figures?platform_id=telegram"),
+    ],
+)
+def test_a_doubled_slashs_404_links_the_address_with_one_slash(site, path, meant):
+    # //disclosures/figures was a bare "Not found", which did not name the address the reader meant.
+    page = site.get(path, follow_redirects=False)
+    assert page.status_code == 404 and "location" not in page.headers
+    assert page.headers["content-type"].startswith("text/html")
+    link = markupsafe.Markup('<a href="{0}">{0}</a>').format(meant)
+    assert f"which starts with more than one slash: the address with one is {link}</div>" in page.text
+    # The link leads to the page the reader meant; the 404 itself is no redirect to it.
+    assert site.get(meant).status_code == 200
+    # A .json address's 404 names it too, in the API's error shape.
+    json_path, json_meant = (address.replace("figures", "figures.json", 1) for address in (path, meant))
+    message = assert_error_shape(site.get(json_path, follow_redirects=False), 404)
+    assert message == (
+        f"Nothing is at {json_path}, which starts with more than one slash: the address with one is {json_meant}"
+    )
+
+
+@pytest.mark.parametrize("path", ["//%5Cevil.example/", "//\\evil.example/", "/\\evil.example/"])
+def test_a_404_names_no_address_a_browser_reads_as_another_sites(site, path):
+    # With its slashes made one, //%5Cevil.example/ is /\evil.example/, which browsers read as //evil.example.
+    page = site.get(path, follow_redirects=False)
+    assert page.status_code == 404 and "location" not in page.headers
+    assert '3px solid red;">Not found</div>' in page.text and "evil.example</a>" not in page.text
+
+
+def test_another_error_on_a_doubled_slash_path_keeps_its_own_message(site):
+    # The link is the 404's: a POST to the same address is the read-only site's 405, which says so.
+    refused = site.loop.run_until_complete(site.datasette.client.post("//disclosures/figures", data={}))
+    assert refused.status_code == 405 and "more than one slash" not in refused.text
+    assert '3px solid red;">This site is read-only: use GET</div>' in refused.text
