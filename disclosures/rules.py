@@ -871,6 +871,37 @@ LOCATED_KEY = re.compile(r'key "([^"]+)"')
 RECORD_DAY = re.compile(r"[0-9]{8}")
 
 
+def json_value(text: str, **options):
+    """``json.loads(text, **options)``, with JSON nested too deeply for Python's parser (arrays or
+    objects about a thousand inside one another) raised as json.JSONDecodeError at the bracket
+    where it is deepest, like any other JSON that cannot be read.
+
+    The parser raises RecursionError there, which is no ValueError: a quote ``{"a": [[[...]]]}`` of
+    3,000 characters, within its maxLength, ended validation in a traceback.
+    """
+    try:
+        return json.loads(text, **options)
+    except RecursionError:
+        depth, deepest, at = 0, 0, 0
+        in_string = escaped = False
+        for position, char in enumerate(text):
+            if escaped:
+                escaped = False
+            elif in_string:
+                escaped, in_string = char == "\\", char != '"'
+            elif char == '"':
+                in_string = True
+            elif char in "[{":
+                depth += 1
+                if depth > deepest:
+                    deepest, at = depth, position
+            elif char in "]}":
+                depth -= 1
+        raise json.JSONDecodeError(
+            f"{deepest} arrays and objects nested inside one another, too deep to read", text, at
+        ) from None
+
+
 def record_identity_problems(
     quote: str, locator: str, jurisdiction_id, period_start, period_end, *, is_record: bool = False
 ) -> list[tuple[str, str]]:
@@ -892,7 +923,7 @@ def record_identity_problems(
     if not (text.lstrip("\ufeff").startswith("{") or (is_record and text.lstrip("\ufeff").startswith("["))):
         return []
     try:
-        record = json.loads(text)
+        record = json_value(text)
     except ValueError as error:
         return [("quote", not_json_note(quote, text, error))]
     if not isinstance(record, dict):
@@ -930,7 +961,7 @@ def not_json_note(quote: str, text: str, error: ValueError) -> str:
     curly = text[error.pos : error.pos + 1] in set(CURLY_QUOTES)
     if not curly and any(c in text for c in CURLY_QUOTES):
         try:
-            json.loads(text.translate(CURLY_DOUBLE_QUOTES))
+            json_value(text.translate(CURLY_DOUBLE_QUOTES))
             curly = True
         except ValueError:
             pass
@@ -962,7 +993,7 @@ def named_field_number(locator: str, quote: str) -> tuple[str, Decimal | None] |
     if not match or not quote.lstrip().startswith("{"):
         return None
     try:
-        record = json.loads(quote)
+        record = json_value(quote)
     except ValueError:
         return None
     if not isinstance(record, dict) or match.group(1) not in record:
@@ -1202,7 +1233,7 @@ def extraction_row_problems(locator: str, quote: str, metric_id, kind, value) ->
     if measures is None or not isinstance(metric_id, str):
         return []
     try:
-        row = json.loads(quote)
+        row = json_value(quote)
     except ValueError:
         return []  # record_identity_problems says why the quote is no record
     if not isinstance(row, list):

@@ -1061,6 +1061,34 @@ def test_a_record_quote_that_is_not_json_is_refused_array_or_object(quote, is_re
     assert [field for field, _ in problems] == (["quote"] if not_json else [])
 
 
+def test_a_record_quote_nested_too_deep_to_read_is_refused_where_it_is_deepest():
+    # Python's JSON parser gives up near its recursion limit with a RecursionError, no ValueError:
+    # this quote, within the quote's maxLength of 4,000, ended validation in a traceback.
+    quote = '{"DE": ' + "[" * 1500 + "1500" + "]" * 1500 + "}"
+    assert len(quote) < 4000
+    assert rules.record_identity_problems(quote, "", "DEU", "2024-01-01", "2024-06-30") == [
+        (
+            "quote",
+            "begins as a JSON record but is not JSON (1501 arrays and objects nested inside one another, too deep "
+            "to read at character 1507, where it reads '[1500]]]]]]]'): quote the record as its file has it, so "
+            "that its period and place can be checked",
+        )
+    ]
+    row = "[" * 1500 + '"2016-H1","combined","Germany","accounts_specified","count",13755' + "]" * 1500
+    locator = "microsoft-lerr.json period=2016-H1, country=Germany"
+    assert rules.extraction_row_problems(locator, row, "accounts_specified", "exact", Decimal(13755)) == []
+    assert rules.named_field_number('field "DE"', quote) is None
+
+
+def test_json_value_names_the_deepest_bracket_outside_strings():
+    text = '{"note": "[[[\\"[{", "rows":\n' + "[" * 1500 + "]" * 1500 + "}"
+    with pytest.raises(json.JSONDecodeError) as raised:
+        rules.json_value(text)
+    assert raised.value.msg == "1501 arrays and objects nested inside one another, too deep to read"
+    assert (raised.value.lineno, raised.value.colno) == (2, 1500)
+    assert rules.json_value('{"a": [[1]]}') == {"a": [[1]]}
+
+
 @pytest.mark.parametrize(
     ("quote", "told", "straight"),
     [
