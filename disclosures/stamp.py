@@ -132,7 +132,7 @@ def validation_key(package_path: Path) -> dict:
     # build read data/ and releases/ there, so through a symlinked datapackage.json the key
     # hashed the target's folder and vouched for a link's folder nobody validated.
     package_path = Path(package_path).absolute()
-    descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+    descriptor = rules.json_value(package_path.read_text(encoding="utf-8"))
     inputs = release_records.content_inputs(package_path, descriptor)
     inputs["datapackage.json"] = "sha256:" + hashlib.sha256(package_path.read_bytes()).hexdigest()
     code = hashlib.sha256()

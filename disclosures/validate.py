@@ -2107,7 +2107,7 @@ def duplicate_key_problems(text: str, descriptor: dict, shown: str) -> list[rule
     # The json module finds a repeated key in a fraction of a millisecond; only then is the text
     # walked for lines (json_lines: 38 ms on the real package, which every validation would pay).
     try:
-        json.loads(text, object_pairs_hook=pairs_once)
+        rules.json_value(text, object_pairs_hook=pairs_once)
     except ValueError:
         return []
     if not repeated:
@@ -2262,7 +2262,7 @@ def proved_valid(package_path: Path, typed: list | None = None, *, today: date |
 
     try:
         text = package_path.read_text(encoding="utf-8")
-        descriptor = json.loads(text)
+        descriptor = rules.json_value(text)
     except (OSError, ValueError):
         return False
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
@@ -2296,7 +2296,7 @@ def check_package(
     base = base or package_path.parent
     shown_package = shown_path(package_path, base)
     try:
-        descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+        descriptor = rules.json_value(package_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         # At its line, as every other problem is: the line was only in the text.
         message = f"cannot be read as JSON: {error.msg} (column {error.colno})"

@@ -64,6 +64,7 @@ LEFT_TO_FRICTIONLESS = {
     "header_mismatch",
     "trailing_empty_columns",
     "invalid_json",
+    "descriptor_nested_too_deep",
     "invalid_utf8",
     "invalid_utf8_in_figures",
     "line_break_in_cell",

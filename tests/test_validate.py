@@ -45,6 +45,18 @@ def test_broken_fixture_fails_with_its_message(tmp_path, fixture):
     assert problems == expected_messages(fixture)
 
 
+def test_a_descriptor_nested_too_deep_to_read_is_told_at_its_line_by_validate_and_build(tmp_path):
+    # Python's JSON parser raises RecursionError, no ValueError, on 3,000 nested arrays: the
+    # validation's stamp, taken before anything is read, ended both commands in a traceback.
+    package = make_package(tmp_path / "p", "descriptor_nested_too_deep")
+    told = f"{expected_messages('descriptor_nested_too_deep')[0]}\n"
+    for words in (("validate", package), ("build", "--package", package, "--out", tmp_path / "site")):
+        run = run_cli(*words, cwd=tmp_path / "p")
+        assert run.returncode == 1 and "Traceback" not in run.stderr
+        assert run.stderr.startswith(told)
+    assert not (tmp_path / "site" / "disclosures.db").exists()
+
+
 def test_recorded_disagreement_exempts_inconsistent_parts(tmp_path):
     # The same quarters that fail parts_sum_mismatch pass once the inconsistency is recorded.
     assert expected_messages("parts_sum_mismatch")
