@@ -480,3 +480,13 @@ def test_an_empty_damaged_or_utf16_json_file_is_one_plain_line(tmp_path, format_
     assert re.search(r"\.json:2:-: not JSON: Expecting value", _refused(run_import(format_name, path)))
     path.write_bytes((FIXTURES / JSON_FORMATS[format_name]).read_text(encoding="utf-8").encode("utf-16"))
     assert re.search(r"\.json:1:-: is UTF-16 or UTF-32", _refused(run_import(format_name, path)))
+
+
+@pytest.mark.parametrize("format_name", [*sorted(JSON_FORMATS), "apple-transparency-json", "microsoft-lerr-json"])
+def test_a_json_file_nested_too_deep_to_read_is_one_plain_line(tmp_path, format_name):
+    # Python's JSON parser raises RecursionError, no ValueError, past about a thousand levels:
+    # every JSON importer ended in a traceback.
+    path = tmp_path / "dataset.json"
+    path.write_text('{"data":\n' + "[" * 3000 + "]" * 3000 + "}\n", encoding="utf-8")
+    told = _refused(run_import(format_name, path))
+    assert re.search(r"\.json:2:-: not JSON: 3001 arrays and objects nested inside one another, too deep to read", told)

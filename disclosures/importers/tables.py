@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import rules
 from ..table_schema import CSV_FIELD_LIMIT, csv_reader
 from .core import ImportFailed
 
@@ -62,7 +63,7 @@ def json_document(path: Path):
     line 1 column 1 (char 0)" were the parser's words)."""
     text = platform_text(path, csv_cells=False)
     try:
-        return json.loads(text)
+        return rules.json_value(text)
     except json.JSONDecodeError as error:
         raise ImportFailed(
             [f"{path.name}:{error.lineno}:-: not JSON: {error.msg} at column {error.colno}: {AS_PUBLISHED}"]

@@ -27,7 +27,6 @@ old_source_id, new_source_id)``, then ``scripts/cli.py import telegram-compilati
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -114,7 +113,7 @@ def read_entries(path: Path) -> list[Entry]:
     text = platform_text(path, csv_cells=False)
     pairs: list[tuple[str, list]] = []
     try:
-        json.loads(text, object_pairs_hook=lambda items: pairs.extend(items) or dict(items))
+        rules.json_value(text, object_pairs_hook=lambda items: pairs.extend(items) or dict(items))
     except ValueError as error:
         raise ImportFailed([f"{path.name}:{getattr(error, 'lineno', '-')}:-: not JSON: {error}"]) from error
     expected = sum(len(v) for k, v in pairs if k not in ("from", "to", "requests", "users") and isinstance(v, list))
@@ -126,7 +125,7 @@ def read_entries(path: Path) -> list[Entry]:
         elif (match := _RECORD_LINE.match(line)) and key is not None:
             index += 1
             try:
-                values = json.loads(match.group(1))
+                values = rules.json_value(match.group(1))
             except ValueError as error:
                 raise ImportFailed([f"{path.name}:{number}:-: a record line that is not one JSON object"]) from error
             entries.append(Entry(key, index, number, match.group(1), values))
