@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -872,26 +873,24 @@ RECORD_DAY = re.compile(r"[0-9]{8}")
 
 
 def json_value(text: str, **options):
-    """``json.loads(text, **options)``, with JSON nested too deeply for Python's parser (arrays or
-    objects about a thousand inside one another) raised as json.JSONDecodeError at the bracket
-    where it is deepest, like any other JSON that cannot be read.
+    """``json.loads(text, **options)``, with JSON that Python's parser cannot hold raised as
+    json.JSONDecodeError at the place it cannot, like any other JSON that cannot be read: arrays
+    or objects nested about a thousand deep (at the bracket where they are deepest), and a whole
+    number longer than ``sys.get_int_max_str_digits()`` (4,300 digits, at its first digit).
 
-    The parser raises RecursionError there, which is no ValueError: a quote ``{"a": [[[...]]]}`` of
-    3,000 characters, within its maxLength, ended validation in a traceback.
+    The parser raises RecursionError on the first, which is no ValueError: a quote
+    ``{"a": [[[...]]]}`` of 3,000 characters, within its maxLength, ended validation in a
+    traceback. On the second its ValueError told a curator to call sys.set_int_max_str_digits(),
+    at no line.
     """
     try:
         return json.loads(text, **options)
+    except json.JSONDecodeError:
+        raise
     except RecursionError:
         depth, deepest, at = 0, 0, 0
-        in_string = escaped = False
-        for position, char in enumerate(text):
-            if escaped:
-                escaped = False
-            elif in_string:
-                escaped, in_string = char == "\\", char != '"'
-            elif char == '"':
-                in_string = True
-            elif char in "[{":
+        for position, char in _json_outside_strings(text):
+            if char in "[{":
                 depth += 1
                 if depth > deepest:
                     deepest, at = depth, position
@@ -900,6 +899,39 @@ def json_value(text: str, **options):
         raise json.JSONDecodeError(
             f"{deepest} arrays and objects nested inside one another, too deep to read", text, at
         ) from None
+    except ValueError:
+        limit = sys.get_int_max_str_digits()
+        run, first = 0, 0
+        for position, char in _json_outside_strings(text):
+            if not char.isdigit():
+                run = 0
+                continue
+            if run == 0:
+                first = position
+            run += 1
+            if run > limit:
+                while position + 1 < len(text) and text[position + 1].isdigit():
+                    position += 1
+                raise json.JSONDecodeError(
+                    f"a number of {position + 1 - first:,} digits, longer than a JSON reader takes ({limit:,})",
+                    text,
+                    first,
+                ) from None
+        raise
+
+
+def _json_outside_strings(text: str):
+    """(position, character) of each character of JSON ``text`` outside its strings."""
+    in_string = escaped = False
+    for position, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped, in_string = char == "\\", char != '"'
+        elif char == '"':
+            in_string = True
+        else:
+            yield position, char
 
 
 def record_identity_problems(

@@ -490,3 +490,13 @@ def test_a_json_file_nested_too_deep_to_read_is_one_plain_line(tmp_path, format_
     path.write_text('{"data":\n' + "[" * 3000 + "]" * 3000 + "}\n", encoding="utf-8")
     told = _refused(run_import(format_name, path))
     assert re.search(r"\.json:2:-: not JSON: 3001 arrays and objects nested inside one another, too deep to read", told)
+
+
+@pytest.mark.parametrize("format_name", [*sorted(JSON_FORMATS), "apple-transparency-json", "microsoft-lerr-json"])
+def test_a_json_file_with_a_number_too_long_to_read_is_told_at_its_line(tmp_path, format_name):
+    # Python's "Exceeds the limit (4300 digits) ...; use sys.set_int_max_str_digits()" named no line.
+    path = tmp_path / "dataset.json"
+    path.write_text('{"data":\n[' + "9" * 5000 + "]}\n", encoding="utf-8")
+    told = _refused(run_import(format_name, path))
+    assert re.search(r"\.json:2:-: not JSON: a number of 5,000 digits, longer than a JSON reader takes \(4,300\)", told)
+    assert "set_int_max_str_digits" not in told

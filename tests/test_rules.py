@@ -1089,6 +1089,17 @@ def test_json_value_names_the_deepest_bracket_outside_strings():
     assert rules.json_value('{"a": [[1]]}') == {"a": [[1]]}
 
 
+def test_json_value_names_a_whole_number_too_long_to_read_at_its_first_digit():
+    # Python refuses to read a whole number of more than 4,300 digits with a ValueError that told
+    # a curator to call sys.set_int_max_str_digits(), at no line; digits in a string are text.
+    text = '{"note": "' + "1" * 5000 + '",\n "requests": ' + "9" * 5000 + "}"
+    with pytest.raises(json.JSONDecodeError) as raised:
+        rules.json_value(text)
+    assert raised.value.msg == "a number of 5,000 digits, longer than a JSON reader takes (4,300)"
+    assert (raised.value.lineno, raised.value.colno) == (2, 14)
+    assert rules.json_value('["' + "1" * 5000 + '"]') == ["1" * 5000]
+
+
 @pytest.mark.parametrize(
     ("quote", "told", "straight"),
     [

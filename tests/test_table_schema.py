@@ -65,6 +65,7 @@ LEFT_TO_FRICTIONLESS = {
     "trailing_empty_columns",
     "invalid_json",
     "descriptor_nested_too_deep",
+    "descriptor_number_too_long",
     "invalid_utf8",
     "invalid_utf8_in_figures",
     "line_break_in_cell",
