@@ -1549,12 +1549,14 @@ def correction_problems(rows, figure_ids: set[str], shown: str) -> list[rules.Pr
     rows = list(rows)
     latest = latest_correction_lines(rows)
     problems = []
+    index = None  # of figure_ids, made at the first correction naming none
     for line, row in rows:
         figure_id = row.get("figure_id", "")
         if latest[figure_id] != line:
             continue
         if row.get("new_value") and figure_id not in figure_ids:
-            near = near_figure_id(figure_id, figure_ids)
+            index = index if index is not None else FigureIdIndex(figure_ids)
+            near = near_figure_id(figure_id, index)
             meant = f' (did you mean "{near}"?)' if near is not None else ""
             problems.append(
                 rules.Problem(
@@ -1647,10 +1649,11 @@ def derived_from_any_of(derived: dict[str, dict], figure_ids: frozenset[str]) ->
     return frozenset(i for i, row in derived.items() if figure_ids.intersection(row["derivation"].split()))
 
 
-def unknown_figure_hint(figure_id: str, figures: dict) -> str:
+def unknown_figure_hint(figure_id: str, figures: dict, index: FigureIdIndex | None = None) -> str:
     """What a corroboration naming ``figure_id``, which ``figures`` (reported and derived) does not
     hold, is told to do. A derived id whose period a source now reports is pointed at that figure;
-    a close spelling of an id is offered only with the same numbers (2025q1 is no typo of 2025q2)."""
+    a close spelling of an id is offered only with the same numbers (2025q1 is no typo of 2025q2).
+    ``index``: ``FigureIdIndex(figures)``, for a caller that asks about many ids."""
     if figure_id.endswith(DERIVED_SUFFIX):
         reported = figure_id[: -len(DERIVED_SUFFIX)]
         if reported in figures:
@@ -1666,29 +1669,60 @@ def unknown_figure_hint(figure_id: str, figures: dict) -> str:
     # Ids that differ only in case or surrounding spaces: the one written as ids are (lower case,
     # no spaces) is right. A figure's id typed "telegram-DEU-..." or with a trailing space left
     # each corroboration of it told nothing, or "did you mean" the figure's broken id.
-    same = next((key for key in figures if key.strip().casefold() == figure_id.strip().casefold()), None)
+    index = index if index is not None else FigureIdIndex(figures)
+    same = index.same(figure_id)
     if same is not None and figure_id == figure_id.strip().lower():
         return f'data/figures.csv has "{same}", written otherwise than figure ids are: correct that row'
-    near = near_figure_id(figure_id, figures)
+    near = index.near(figure_id)
     if near is not None:
         return f'did you mean "{near}"? If not, give the figure_id of a row of data/figures.csv, or delete this row'
     return "give the figure_id of a row of data/figures.csv (a figure refiled under another id has a new one), or delete this row"
 
 
 def near_figure_id(figure_id: str, figure_ids) -> str | None:
-    """The id among ``figure_ids`` (any iterable of ids) that ``figure_id``, which it lacks, most
-    likely misspells, or None: the same id written otherwise (case, surrounding spaces), else a
-    close spelling with the same platform, jurisdiction and numbers (2025q1 is no typo of 2025q2,
-    nor usa of can)."""
-    folded = figure_id.strip().casefold()
-    same = next((key for key in figure_ids if key.strip().casefold() == folded), None)
-    if same is not None:
-        return same
-    prefix = "-".join(figure_id.split("-")[:2]) + "-"
-    digits = digits_of(figure_id)
-    candidates = [key for key in figure_ids if key.startswith(prefix) and digits_of(key) == digits]
-    near = difflib.get_close_matches(figure_id, candidates, n=1, cutoff=0.85)
-    return near[0] if near else None
+    """The id among ``figure_ids`` (any iterable of ids, or a ``FigureIdIndex`` of them) that
+    ``figure_id``, which it lacks, most likely misspells, or None: the same id written otherwise
+    (case, surrounding spaces), else a close spelling with the same platform, jurisdiction and
+    numbers (2025q1 is no typo of 2025q2, nor usa of can)."""
+    index = figure_ids if isinstance(figure_ids, FigureIdIndex) else FigureIdIndex(figure_ids)
+    return index.near(figure_id)
+
+
+class FigureIdIndex:
+    """Figure ids as ``near_figure_id`` looks them up, each id folded and split once however many
+    ids are looked up in them. Every corroboration naming no figure scanned every figure id twice:
+    a figures.csv saved with tabs, read as one id per line, kept validation busy for minutes,
+    5,166 corroborations times 58,935 lines, to print one line about the tabs."""
+
+    def __init__(self, figure_ids: Iterable[str]):
+        self.ids: list[str] = []
+        self.folded: dict[str, str] = {}
+        # Ids by their first two parts ("telegram-usa-") and their numbers.
+        self.alike: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+        for key in figure_ids:
+            self.ids.append(key)
+            self.folded.setdefault(key.strip().casefold(), key)
+            parts = key.split("-", 2)
+            if len(parts) == 3:
+                self.alike[(f"{parts[0]}-{parts[1]}-", digits_of(key))].append(key)
+
+    def same(self, figure_id: str) -> str | None:
+        """The first id that is ``figure_id`` written otherwise (case, surrounding spaces), or None."""
+        return self.folded.get(figure_id.strip().casefold())
+
+    def near(self, figure_id: str) -> str | None:
+        """``near_figure_id`` of ``figure_id`` among these ids."""
+        same = self.same(figure_id)
+        if same is not None:
+            return same
+        prefix = "-".join(figure_id.split("-")[:2]) + "-"
+        digits = digits_of(figure_id)
+        if "-" in figure_id:
+            candidates = self.alike.get((prefix, digits), [])
+        else:  # "x-": ids of any number of parts start with it
+            candidates = [key for key in self.ids if key.startswith(prefix) and digits_of(key) == digits]
+        near = difflib.get_close_matches(figure_id, candidates, n=1, cutoff=0.85)
+        return near[0] if near else None
 
 
 def corroboration_column_problems(row: dict, figure: dict, shown: str, line) -> list[rules.Problem]:
@@ -1736,6 +1770,7 @@ def corroboration_problems(
     series ``unreadable`` holds (``series_of`` the rows whose value or period does not parse): a
     typo in one of its figures told a correct corroboration its figure did not exist."""
     problems = []
+    index = None  # of the figures, made at the first corroboration naming none
     for line, row in rows:
         if row.get("figure_id") in ambiguous:
             continue
@@ -1743,13 +1778,14 @@ def corroboration_problems(
         if figure is None and derived_id_series(str(row.get("figure_id") or "")) in unreadable:
             continue
         if figure is None:
+            index = index if index is not None else FigureIdIndex(figures)
             problems.append(
                 rules.Problem(
                     shown,
                     line,
                     "figure_id",
                     f"{NOT_A_FIGURE_TEXT.format(row.get('figure_id'))}: "
-                    f"{unknown_figure_hint(str(row.get('figure_id') or ''), figures)}",
+                    f"{unknown_figure_hint(str(row.get('figure_id') or ''), figures, index)}",
                 )
             )
             continue
