@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import shlex
 import signal
 import sqlite3
 import sys
@@ -79,6 +80,16 @@ def cli():
     """
 
 
+def validate_again(package: Path | None, out: Path | None) -> str:
+    """The command that validates ``package`` again as it was asked (``--out`` too), quoted for a
+    shell. The rerun printed the path bare, so a folder with a space ("my package") split it into
+    two arguments, and without ``--out``, so it recorded the validation nowhere the build looked."""
+    if package is None and out is None:
+        return "make validate"
+    given = [str(package)] if package is not None else []
+    return shlex.join(["python", "scripts/cli.py", "validate", *given, *(["--out", str(out)] if out else [])])
+
+
 @cli.command()
 @click.argument("package", type=click.Path(path_type=Path), required=False)
 @click.option(
@@ -123,12 +134,12 @@ def validate(package, out):
     typed: list = []  # the rows as validation read them, for the build to load
     problems = validation.validate_package(package_path, base=base, typed=typed if recording else None)
     if problems:
-        again = f"python scripts/cli.py validate {package}" if package else "make validate"
+        again = validate_again(package, out)
         fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
     if recording:
         handed = typed[0] if typed else {"columns": None, "inputs": {}}
         if not stamp.still_current(package_path, key, handed["inputs"]):
-            again = f"python scripts/cli.py validate {package}" if package else "make validate"
+            again = validate_again(package, out)
             fail(
                 [
                     f"{validation.shown_path(package_path, base)}: a file changed while it was validated; nothing recorded"
@@ -188,9 +199,10 @@ def build(package, out):
     # repository opened (the repository's own file), and "rerun: make build" built that one.
     other = package.resolve() != paths.PACKAGE
     if other:
-        again = f"python scripts/cli.py build --package {package} --out {out}"
+        again = shlex.join(["python", "scripts/cli.py", "build", "--package", str(package), "--out", str(out)])
     elif out.resolve() != paths.BUILD:
-        again = f"python scripts/cli.py build --out {out}"  # make build builds build/, not --out
+        # make build builds build/, not --out
+        again = shlex.join(["python", "scripts/cli.py", "build", "--out", str(out)])
     else:
         again = "make build"
     blocked = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)

@@ -6,6 +6,7 @@ import importlib
 import io
 import json
 import re
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -43,6 +44,21 @@ def test_there_is_a_fixture_per_rule():
 def test_broken_fixture_fails_with_its_message(tmp_path, fixture):
     problems = [str(p) for p in validate.validate_package(make_package(tmp_path, fixture))]
     assert problems == expected_messages(fixture)
+
+
+def test_the_rerun_command_is_the_one_given_quoted_for_a_shell_with_its_out(tmp_path):
+    # "rerun: python scripts/cli.py validate my package/datapackage.json" split the folder in two
+    # and left out --out, so the rerun recorded its validation nowhere the build looked.
+    package = make_package(tmp_path / "my package", "value_kind_mismatch")
+    out = tmp_path / "my site"
+    for words, rerun in (
+        (("validate", package, "--out", out), ["validate", str(package), "--out", str(out)]),
+        (("build", "--package", package, "--out", out), ["build", "--package", str(package), "--out", str(out)]),
+    ):
+        run = run_cli(*words, cwd=tmp_path)
+        assert run.returncode == 1
+        command = run.stderr.rstrip("\n").rsplit("then rerun: ", 1)[1]
+        assert shlex.split(command) == ["python", "scripts/cli.py", *rerun]
 
 
 def test_a_descriptor_nested_too_deep_to_read_is_told_at_its_line_by_validate_and_build(tmp_path):
