@@ -28,10 +28,17 @@ checks that ``_through`` is a JSON object with the three keys.
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
+
+# plugins/ is no package: what its plugins share is found on the path (plugins/parameters.py).
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
+from _json_values import json_error_text
 
 FACET_PARAMETERS = ("_facet", "_facet_array", "_facet_date")
 ARRAY_OPERATORS = ("__arraycontains", "__arraynotcontains")
@@ -71,7 +78,8 @@ def facet_problem(name: str, value: str, columns: set[str]) -> str | None:
         try:
             config = json.loads(value)
         except (ValueError, RecursionError) as error:  # RecursionError: objects nested thousands deep
-            return f'{name}: {value!r} is not JSON ({error}); write {name}=column or {name}={{"column": "column"}}'
+            told = json_error_text(error)
+            return f'{name}: {value!r} is not JSON ({told}); write {name}=column or {name}={{"column": "column"}}'
         # Datasette reads "column", then "simple" (its own form for name-only facets).
         column = (config.get("column") or config.get("simple")) if isinstance(config, dict) else None
         if not isinstance(column, str):

@@ -129,6 +129,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 from _filters import filter_problem, flag_problem
 from _implied_keys import implied_key, implied_reference
+from _json_values import json_error_text
 from _near_codes import ALPHA3_SQL, did_you_mean, jurisdiction_id_of, named_jurisdictions_problem
 from _responses import (
     CONTROLS,
@@ -204,7 +205,7 @@ def in_list_problem(key: str, value: str) -> str | None:
     try:
         values = json.loads(value)
     except (ValueError, RecursionError) as error:  # RecursionError: lists nested thousands deep
-        return f"{key}: {value!r} is not a JSON list ({error}); write [1, 2] or 1,2"
+        return f"{key}: {value!r} is not a JSON list ({json_error_text(error)}); write [1, 2] or 1,2"
     if not isinstance(values, list) or not all(isinstance(v, SCALARS) for v in values):
         return f"{key}: the JSON list may hold only strings, numbers and null"
     if None in values:

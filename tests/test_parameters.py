@@ -144,6 +144,23 @@ def test_a_malformed_in_list_is_a_400_not_a_500(site, path):
     assert "is not a JSON list" in error(site.get(path), 400)
 
 
+@pytest.mark.parametrize(
+    "path, told",
+    [
+        (FIGURES + ".json?value__in=%5B" + "9" * 5000 + "%5D", "a whole number of more than 4,300 digits"),
+        (FIGURES + ".json?value__in=" + "%5B" * 3000, "arrays or objects nested too deep to read"),
+        (FIGURES + ".json?_facet=%7B%22column%22:" + "9" * 5000 + "%7D", "a whole number of more than 4,300 digits"),
+        (FIGURES + ".json?_facet=" + "%7B%22column%22:" * 2000, "arrays or objects nested too deep to read"),
+    ],
+)
+def test_json_past_pythons_limits_is_told_without_pythons_words(site, path, told):
+    # A 5,000-digit number was told "use sys.set_int_max_str_digits() to increase the limit", and
+    # 3,000 brackets "maximum recursion depth exceeded while decoding a JSON array".
+    message = error(site.get(path), 400)
+    assert told in message
+    assert "sys." not in message and "recursion" not in message and "unicode string" not in message
+
+
 def test_a_malformed_in_list_on_a_page_is_the_table_form_with_the_error_above_it(site):
     # The page is the table's filter form, the error above it (tests/test_table_page_errors.py);
     # the list Datasette could not parse is not handed to it, so the form holds the other filters.
