@@ -457,6 +457,25 @@ def unknown_query_parameter_problem(name: str, sql: str, params: list[tuple[str,
     return f"{unknown}: {name} has no parameter {unknown!r}, so it would answer as if it were not given; {takes}"
 
 
+# A parameter SQLite binds by position (? or ?2), outside strings and comments.
+POSITIONAL_PARAMETER = re.compile(r"\?[0-9]*")
+
+
+def positional_parameter_problem(sql: str, fmt: str | None) -> str | None:
+    """Why a ``?sql=`` query's .json or .csv has a parameter with no name (``?``), or None: the
+    address gives a query's parameters by name, so none can fill it, and SQLite's "Binding 1 has no
+    name, but you supplied a dictionary (which has only names)" said so in Python's terms."""
+    if fmt not in ("json", "csv"):
+        return None
+    found = POSITIONAL_PARAMETER.search(NOT_CODE.sub(" ", sql))
+    if found is None:
+        return None
+    return (
+        f"sql: the query's parameter {found.group(0)} has no name, and a query's parameters are given by name "
+        "in the address; write it :name and add name=... to the address"
+    )
+
+
 def sql_parameter_problem(named: dict[str, str], params: list[tuple[str, str]], fmt: str | None) -> str | None:
     """Why a ``?sql=`` query's .json or .csv lacks one of its :parameters, or is given one it does
     not have, or None. ``named``: the SQL's parameters and how it writes each (``sql_parameters_as_written``).
@@ -1412,6 +1431,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             or query_object_problem(given, None, match["format"])
             or query_row_option_problem(params, None)
             or query_labels_problem(params, None)
+            or positional_parameter_problem(given["sql"], match["format"])
             or sql_parameter_problem(sql_parameters_as_written(given["sql"]), params, match["format"])
         )
         if not problem and any(key == "_json" for key, _ in params):

@@ -9,6 +9,7 @@ import sqlite3
 import urllib.error
 import urllib.request
 from collections import Counter
+from urllib.parse import quote
 
 import markupsafe
 import pytest
@@ -159,6 +160,17 @@ def test_json_past_pythons_limits_is_told_without_pythons_words(site, path, told
     message = error(site.get(path), 400)
     assert told in message
     assert "sys." not in message and "recursion" not in message and "unicode string" not in message
+
+
+@pytest.mark.parametrize("sql, written", [("select ?", "?"), ("select ?2 + :a", "?2"), ("select '?' || ?", "?")])
+def test_a_query_parameter_with_no_name_is_told_how_to_name_it(site, sql, written):
+    # SQLite's "Binding 1 has no name, but you supplied a dictionary (which has only names)".
+    for fmt in ("json", "csv"):
+        message = error(site.get(f"/disclosures.{fmt}?sql={quote(sql)}&a=1"), 400)
+        assert message.startswith(f"sql: the query's parameter {written} has no name")
+        assert "write it :name and add name=... to the address" in message
+    quoted_mark = quote("select '?' as q, :a as a")
+    assert site.get(f"/disclosures.json?sql={quoted_mark}&a=1").status_code == 200
 
 
 def test_a_malformed_in_list_on_a_page_is_the_table_form_with_the_error_above_it(site):
