@@ -73,8 +73,9 @@ Checked before Datasette sees the request, on database, table, view and row path
   a canned query's page as not applied), and one that lists rows
   (array, arrayfirst, object) is not asked of a database's own JSON, its list of tables
   (``/disclosures.json?_shape=array`` was a 500), nor of its page (``/disclosures?_shape=nope``
-  and ``?_shape=array`` were a 200 linking that 400 as its JSON), nor ``object`` of a view's (which has no primary
-  key to key its rows by: Datasette's 400 spoke of "tables with no primary keys");
+  and ``?_shape=array`` were a 200 linking that 400 as its JSON), nor ``object`` of a view's JSON or page (which
+  has no primary key to key its rows by: Datasette's 400 spoke of "tables with no primary keys", and the page
+  showed the rows, 200);
 - ``_stream`` on a ``.csv`` is empty or a boolean as Datasette's ``value_as_boolean`` reads one
   (on/off, true/false, 1/0, any case). Datasette 0.65 streams for any non-empty value, even
   ``maybe`` or ``0``, while the site's plugins took ``0`` and ``off`` as no: so the value is
@@ -1105,8 +1106,8 @@ def database_shape_problem(datasette, database: str, shape: str, format_: str | 
 
 
 def view_object_problem(datasette, database: str, view: str) -> str:
-    """What ``_shape=object`` on a view's JSON says: Datasette's 400 said "not available for tables
-    with no primary keys", of something that is no table, and named no shape that works there."""
+    """What ``_shape=object`` on a view's JSON or page says: Datasette's 400 said "not available for
+    tables with no primary keys", of something that is no table, and named no shape that works there."""
     url = datasette.urls.table(database, view, format="json")
     return (
         f"_shape=object: {view} is a view, and a view has no primary key to key each row by; its rows come "
@@ -1500,7 +1501,8 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
         if not problem and any(key == "_json" for key, _ in params):
             problem = await query_json_problem(db, canned["sql"], params, table)
         return (400, problem) if problem else None
-    if kind == "view" and match["format"] == "json" and given.get("_shape") == "object":
+    # The view's page too: freshness?_shape=object was a 200, the rows, linking that 400 as its JSON.
+    if kind == "view" and match["format"] in ("json", None) and given.get("_shape") == "object":
         return 400, view_object_problem(datasette, db.name, table)
     # Datasette put a blank condition into its WHERE, and SQLite's "incomplete input" named no
     # parameter: figures.json?_where=value>1&_where= was "Query refused: incomplete input".

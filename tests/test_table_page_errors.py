@@ -267,6 +267,31 @@ def test_a_shape_datasette_has_not_is_refused_on_a_table_page_as_on_its_json(sit
     assert shaped.status_code == 200 and '<table class="rows-and-columns"' in shaped.text
 
 
+@pytest.mark.parametrize("view", ["freshness", "figures_series"])
+def test_shape_object_on_a_views_page_is_the_400_of_its_json(site, view):
+    # The page answered 200, the rows, and linked as its JSON the .json's 400: a view has no
+    # primary key to key its rows by. The page is the form, with the JSON's message above it.
+    said = assert_error_shape(site.get(f"/disclosures/{view}.json?_shape=object"), 400)
+    assert said.startswith(f"_shape=object: {view} is a view, and a view has no primary key")
+    page = site.get(f"/disclosures/{view}?platform_id=google&_shape=object&_size=5")
+    assert page.status_code == 400 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["cache-control"] == "no-store" and "link" not in page.headers
+    assert 'rel="alternate"' not in page.text
+    assert error_above_form_of(page.text) == said
+    form = filter_form_of(page.text)
+    assert filter_values_of(form) == ["google"]
+    # The refused shape is not sent again; the options beside it are kept.
+    assert re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form) == [("_size", "5")]
+    assert '<table class="rows-and-columns"' not in page.text
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", f"/disclosures/{view}?_shape=object"))
+    assert head.status_code == 400
+    # The shapes a view has are no mistake on its page, and a table's page takes object.
+    shaped = site.get(f"/disclosures/{view}?platform_id=google&_shape=objects&_size=5")
+    assert shaped.status_code == 200 and '<table class="rows-and-columns"' in shaped.text
+    keyed = site.get(f"{FIGURES}?platform_id=google&_shape=object&_size=5")
+    assert keyed.status_code == 200 and '<table class="rows-and-columns"' in keyed.text
+
+
 PRAGMA_COLUMNS = "SELECT name FROM pragma_table_info(?)"
 
 
