@@ -69,8 +69,8 @@ Checked before Datasette sees the request, on database, table, view and row path
   plugins/downloads.py, but ``_size=abc`` is still a mistake to report);
 - ``_shape`` is one Datasette has, on ``.json`` and ``.csv`` (a CSV ignores the shape, so a
   known one is harmless, but ``_shape=nope`` there was silently ignored) and on a table's, a view's,
-  a SQL query's or a canned query's page (which shows none, and answered ``_shape=nope`` 200 too:
-  a canned query's page as not applied), and one that lists rows
+  a row's, a SQL query's or a canned query's page (which shows none, and answered ``_shape=nope`` 200
+  too: a canned query's page as not applied), and one that lists rows
   (array, arrayfirst, object) is not asked of a database's own JSON, its list of tables
   (``/disclosures.json?_shape=array`` was a 500), nor of its page (``/disclosures?_shape=nope``
   and ``?_shape=array`` were a 200 linking that 400 as its JSON), nor ``object`` of a view's JSON or page (which
@@ -1400,10 +1400,13 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             return 400, problem
     # The database's page, its list of tables, takes what its .json takes: /disclosures?_shape=nope
     # was a 200 whose "alternate" JSON link answered that 400. So does a SQL query's page:
-    # ?sql=select+1&_shape=nope was a 200 beside its .json's 400, as a table's page was.
+    # ?sql=select+1&_shape=nope was a 200 beside its .json's 400, as a table's page was. And a
+    # row's page, whatever its table: figures/<id>?_shape=nope showed the row (a removed id was sent
+    # on to its figure's page), 200, where its .json is that 400.
     tables_listed = "table" not in groups and match["format"] in ("json", None) and not given.get("sql")
     database_page = "table" not in groups and match["format"] is None
-    if "_shape" in given and (match["format"] in ("json", "csv") or database_page):
+    row_page = "row" in groups and match["format"] is None
+    if "_shape" in given and (match["format"] in ("json", "csv") or database_page or row_page):
         problem = shape_problem(given["_shape"])
         if not problem and tables_listed:
             problem = database_shape_problem(datasette, db.name, given["_shape"], match["format"])

@@ -3,6 +3,7 @@ foreign-key link) send the reader to the page that explains the record."""
 
 import re
 
+import markupsafe
 import pytest
 
 from tests.conftest import Site, assert_error_shape, rows, unhurried
@@ -146,3 +147,45 @@ def test_a_rows_json_parameter_naming_no_column_is_the_tables_400(site, extensio
     assert assert_error_shape(site.get(f"{row}{extension}?_json=nocol"), 400) == table
     # A column it has is still read as JSON, as before.
     assert site.get(f"{row}{extension}?_json=quote").status_code == 200
+
+
+SHAPELESS_ROWS = [
+    "/disclosures/figures/cloudflare-world-2013-all-accounts_counted",
+    "/disclosures/platforms/telegram",
+    "/disclosures/jurisdictions/USA",
+    "/disclosures/releases/0~2E1~2E0",
+    # An id the data no longer holds, whose page leads to its figure's 410 page.
+    "/disclosures/figures/cloudflare-world-2013-all-accounts_specified",
+]
+
+
+@pytest.mark.parametrize("row", SHAPELESS_ROWS)
+@pytest.mark.parametrize("shape", ["nope", ""])
+def test_a_shape_datasette_has_not_on_a_row_page_is_the_400_of_its_json(site, row, shape):
+    # The row's page answered 200 (a removed figure's sent on to its page), and linked as its JSON
+    # the .json's 400.
+    said = assert_error_shape(site.get(f"{row}.json?_shape={shape}"), 400)
+    assert said == f"Invalid _shape: '{shape}'; use one of arrays, objects, array, arrayfirst, object"
+    page = site.get(f"{row}?_shape={shape}")
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store" and "link" not in page.headers
+    assert str(markupsafe.escape(said)) in page.text
+    assert 'row-fields"' not in page.text and "location" not in page.headers
+    head = site.loop.run_until_complete(site.datasette.client.request("HEAD", f"{row}?_shape={shape}"))
+    assert head.status_code == 400
+
+
+def test_a_figures_row_page_in_a_shape_it_has_still_leads_to_the_figures_page(site):
+    # A shape Datasette has is no mistake on a row's page: the row, which leads to its figure's
+    # page, and a removed id's page is still sent on to its 410.
+    kept = "cloudflare-world-2013-all-accounts_counted"
+    for shape in ("object", "array", "objects"):
+        page = site.get(f"/disclosures/figures/{kept}?_shape={shape}")
+        assert page.status_code == 200 and 'row-fields"' in page.text
+        assert f'<a href="/figure/{kept}">The figure\'s page</a>' in page.text
+        assert site.get(f"/disclosures/figures/{kept}.json?_shape={shape}").status_code == 200
+    removed = "cloudflare-world-2013-all-accounts_specified"
+    sent_on = site.get(f"/disclosures/figures/{removed}?_shape=array")
+    assert sent_on.status_code == 302 and sent_on.headers["location"] == f"/figure/{removed}"
+    assert site.get(f"/figure/{removed}").status_code == 410
+    assert_error_shape(site.get(f"/disclosures/figures/{removed}.json?_shape=array"), 410)
