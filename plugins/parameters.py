@@ -73,9 +73,9 @@ Checked before Datasette sees the request, on database, table, view and row path
   too: a canned query's page as not applied), and one that lists rows
   (array, arrayfirst, object) is not asked of a database's own JSON, its list of tables
   (``/disclosures.json?_shape=array`` was a 500), nor of its page (``/disclosures?_shape=nope``
-  and ``?_shape=array`` were a 200 linking that 400 as its JSON), nor ``object`` of a view's JSON or page (which
-  has no primary key to key its rows by: Datasette's 400 spoke of "tables with no primary keys", and the page
-  showed the rows, 200);
+  and ``?_shape=array`` were a 200 linking that 400 as its JSON), nor ``object`` of a view's JSON or page, or a
+  table's that declares no primary key (which has none to key its rows by: Datasette's 400 spoke of "tables
+  with no primary keys", of a view too, and the page showed the rows, 200);
 - ``_stream`` on a ``.csv`` is empty or a boolean as Datasette's ``value_as_boolean`` reads one
   (on/off, true/false, 1/0, any case). Datasette 0.65 streams for any non-empty value, even
   ``maybe`` or ``0``, while the site's plugins took ``0`` and ``off`` as no: so the value is
@@ -1105,12 +1105,14 @@ def database_shape_problem(datasette, database: str, shape: str, format_: str | 
     )
 
 
-def view_object_problem(datasette, database: str, view: str) -> str:
-    """What ``_shape=object`` on a view's JSON or page says: Datasette's 400 said "not available for
-    tables with no primary keys", of something that is no table, and named no shape that works there."""
-    url = datasette.urls.table(database, view, format="json")
+def keyless_object_problem(datasette, database: str, name: str, kind: str) -> str:
+    """What ``_shape=object`` on the JSON or page of a view, or of a table that declares no primary
+    key (``kind``: "view" or "table"), says: Datasette's 400 said "not available for tables with no
+    primary keys", of a view too, and named no shape that works there."""
+    url = datasette.urls.table(database, name, format="json")
+    what = f"{name} is a view, and a view has" if kind == "view" else f"{name} is a table that declares"
     return (
-        f"_shape=object: {view} is a view, and a view has no primary key to key each row by; its rows come "
+        f"_shape=object: {what} no primary key to key each row by; its rows come "
         f"as _shape=array, objects or arrays (or arrayfirst, the first column's values), as in {url}?_shape=array"
     )
 
@@ -1505,8 +1507,10 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             problem = await query_json_problem(db, canned["sql"], params, table)
         return (400, problem) if problem else None
     # The view's page too: freshness?_shape=object was a 200, the rows, linking that 400 as its JSON.
-    if kind == "view" and match["format"] in ("json", None) and given.get("_shape") == "object":
-        return 400, view_object_problem(datasette, db.name, table)
+    # So was the page of a table keyed by its rowid alone (home_numbers), whose .json Datasette refused.
+    keyless = kind == "view" or ([key["name"] for key in keys] == ["rowid"] and "rowid" not in columns)
+    if keyless and match["format"] in ("json", None) and given.get("_shape") == "object":
+        return 400, keyless_object_problem(datasette, db.name, table, kind)
     # Datasette put a blank condition into its WHERE, and SQLite's "incomplete input" named no
     # parameter: figures.json?_where=value>1&_where= was "Query refused: incomplete input".
     if any(key == "_where" and not value.strip() for key, value in params):

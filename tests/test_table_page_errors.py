@@ -292,6 +292,39 @@ def test_shape_object_on_a_views_page_is_the_400_of_its_json(site, view):
     assert keyed.status_code == 200 and '<table class="rows-and-columns"' in keyed.text
 
 
+def test_shape_object_on_a_table_without_a_primary_key_is_the_400_of_its_json_on_its_page(site):
+    # home_numbers is keyed by its rowid alone: Datasette's .json said "_shape=object not available
+    # for tables with no primary keys" (naming no shape that works), and the page showed its row, 200.
+    said = assert_error_shape(site.get("/disclosures/home_numbers.json?_shape=object"), 400)
+    assert said.startswith("_shape=object: home_numbers is a table that declares no primary key")
+    assert "/disclosures/home_numbers.json?_shape=array" in said
+    page = site.get("/disclosures/home_numbers?_shape=object&_size=1")
+    assert page.status_code == 400 and page.headers["cache-control"] == "no-store"
+    assert error_above_form_of(page.text) == said
+    assert '<table class="rows-and-columns"' not in page.text
+    head = site.loop.run_until_complete(
+        site.datasette.client.request("HEAD", "/disclosures/home_numbers?_shape=object")
+    )
+    assert head.status_code == 400
+    for shape in ("array", "objects", "arrays", "arrayfirst"):
+        assert site.get(f"/disclosures/home_numbers.json?_shape={shape}").status_code == 200
+    # Its row, addressed by its rowid, is keyed by it.
+    assert list(site.get("/disclosures/home_numbers/1.json?_shape=object").json()) == ["1"]
+
+
+def test_every_table_and_views_page_answers_a_shape_as_its_json_does(site):
+    listing = site.get("/disclosures.json").json()
+    names = [table["name"] for table in listing["tables"] if not table["hidden"]] + [
+        view["name"] for view in listing["views"]
+    ]
+    assert "figures" in names and "home_numbers" in names and "freshness" in names
+    for name in names:
+        for shape in ("object", "nope", "array"):
+            query = f"_shape={shape}&_size=1"
+            json_status = site.get(f"/disclosures/{name}.json?{query}").status_code
+            assert site.get(f"/disclosures/{name}?{query}").status_code == json_status, (name, shape)
+
+
 PRAGMA_COLUMNS = "SELECT name FROM pragma_table_info(?)"
 
 
