@@ -7,7 +7,8 @@ there without a word (``/compare.json?_labels=on``, ``figures/<id>.json?_col=val
 applied); each is a 400.
 
 And a parameter with no name (``?=x``), which every check that refuses a parameter no answer
-reads refuses with ``nameless_problem``'s message.
+reads refuses with ``nameless_problem``'s message; and a ``_shape`` Datasette has not, which a
+table's, a query's and a row's answers refuse with ``shape_problem``'s.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ PAGE_OPTIONS = (
 # off (so _labels=off or _labels= is no 400, as on a query).
 ON_OFF_OPTIONS = ("_labels", "_json_infinity", "_nocount", "_nofacet", "_nosuggest", "_stream", "_dl", "_header", "_nl")
 OFF = ("off", "false", "0")
+# The shapes Datasette 0.65 answers rows in.
+SHAPES = ("arrays", "objects", "array", "arrayfirst", "object")
 
 
 def nameless_problem(pairs, reads: str) -> str | None:
@@ -54,3 +57,12 @@ def unapplied_option(pairs, options=ROW_OPTIONS) -> tuple[str, str] | None:
             continue
         return key, value
     return None
+
+
+def shape_problem(value: str) -> str | None:
+    """Why ``value`` is no ``_shape`` Datasette has (SHAPES), or None: the 400 of a table's, a query's
+    or a row's .json, and of their pages (plugins/parameters.py); a figure's page names it as not
+    applied (plugins/pages.py), as its JSON, its row's, refuses it."""
+    if value in SHAPES:
+        return None
+    return f"Invalid _shape: {value!r}; use one of {', '.join(SHAPES)}"

@@ -27,6 +27,7 @@ from _dates import marked_dates
 from _refiled import FIGURE_ID_IN_TEXT, derived_in_place
 from _releases import RELEASED_SQL, UNRELEASED_CORRECTIONS, released_in, version_order
 from _responses import error_response
+from _table_options import shape_problem
 from _unread import args_as_sent, unread_parameters
 
 PLUGIN = "platform-disclosures"
@@ -576,8 +577,13 @@ async def figure_page(datasette, request):
     # Q4) is listed once, with the overlapping figures' own.
     shown = {d["disagreement_id"] for d in context["overlapping_disagreements"]}
     context["input_disagreements"] = [d for d in context["input_disagreements"] if d["disagreement_id"] not in shown]
-    # /figure/<id>?foo=1 showed the figure without a word, where its row's page and JSON answer 400.
-    context["not_applied"] = unread_parameters(args_as_sent(request.query_string), ())
+    # /figure/<id>?foo=1 showed the figure without a word, where its row's page and JSON answer 400;
+    # and so did ?_shape=nope, though not ?_shape=object, which its JSON (its row's) answers.
+    context["not_applied"] = unread_parameters(
+        args_as_sent(request.query_string),
+        (),
+        refused=lambda key, value: key == "_shape" and bool(shape_problem(value)),
+    )
     return Response.html(await datasette.render_template("figure.html", context, request=request))
 
 

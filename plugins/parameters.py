@@ -146,14 +146,13 @@ from _responses import (
     send_response,
     send_whole,
 )
-from _table_options import nameless_problem, unapplied_option
+from _table_options import nameless_problem, shape_problem, unapplied_option
 from _unread import args_as_sent, unread_parameters
 
 # The routes of Datasette 0.65 (datasette/app.py): database, table or query, row.
 DATABASE_PATH = re.compile(r"^/(?P<database>[^/.]+)(?:\.(?P<format>\w+))?$")
 TABLE_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)(?:\.(?P<format>\w+))?$")
 ROW_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/]+?)/(?P<row>[^/]+?)(?:\.(?P<format>\w+))?$")
-SHAPES = ("arrays", "objects", "array", "arrayfirst", "object")
 # datasette.utils.value_as_boolean's words (compared in lower case); the first three are true.
 BOOLEANS = ("on", "true", "1", "off", "false", "0")
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
@@ -1079,12 +1078,6 @@ def size_limit_problem(value: str, most_rows: int) -> str | None:
         f"_size must be a whole number from 0 to {most_rows} or max, not {value!r}: an answer holds at most "
         f"{most_rows} rows, and its next_url gives the rows after them"
     )
-
-
-def shape_problem(value: str) -> str | None:
-    if value in SHAPES:
-        return None
-    return f"Invalid _shape: {value!r}; use one of {', '.join(SHAPES)}"
 
 
 # The shapes that list rows: a database's own JSON (its tables) has none, and Datasette's renderer

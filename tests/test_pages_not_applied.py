@@ -219,3 +219,22 @@ def test_a_value_that_names_nothing_is_said_before_a_parameter_left_out_as_the_p
     # With nothing wrong in what was given, the one left out is still named.
     message = assert_error_shape(site.get(f"{TOP}{extension}?request_type=all"), 400)
     assert message.startswith("top_jurisdictions needs platform"), message
+
+
+@pytest.mark.parametrize("shape", ["nope", ""])
+def test_a_figures_page_names_a_shape_its_json_refuses_as_not_applied(site, shape):
+    # /figure/<id>?_shape=nope showed the figure without a word, where its JSON (its row's, which
+    # /figure/<id>.json leads to) and its row's page answer that shape's 400.
+    figure = "cloudflare-world-2013-all-accounts_counted"
+    json_answer = site.get_following(f"/figure/{figure}.json?_shape={shape}")
+    said = assert_error_shape(json_answer, 400)
+    assert said == f"Invalid _shape: '{shape}'; use one of arrays, objects, array, arrayfirst, object"
+    assert site.get(f"/disclosures/figures/{figure}?_shape={shape}").status_code == 400
+    page = site.get(f"/figure/{figure}?_shape={shape}")
+    assert page.status_code == 200
+    notice = notice_of(page.text)
+    assert f"no parameter <code>_shape</code>, so <code>_shape={shape}</code> was not applied" in notice, notice
+    # A shape its JSON answers is no notice, as Datasette's cache time is none.
+    for applied in ("_shape=object", "_shape=array", "_ttl=60"):
+        assert site.get_following(f"/figure/{figure}.json?{applied}").status_code == 200
+        assert notice_of(site.get(f"/figure/{figure}?{applied}").text) == "", applied
