@@ -1,9 +1,10 @@
 """The parameters a page's HTML was given and does not read, which the page says it did not apply.
 
 Not a plugin (no hooks): imported as ``_unread`` with plugins/ on the import path, as
-``_responses`` is. The site's own pages (plugins/explore.py's, and plugins/pages.py's home, /api,
-/figure/<id> and /changes) share it, so that each says the same of a parameter it ignores: ``/compare?country=DEU``
-and ``/country/USA?foo=1`` alike, whose JSON forms refuse it (a 400). A name starting with ``_`` is
+``_responses`` is. The site's own pages (plugins/explore.py's, plugins/pages.py's home, /api,
+/figure/<id> and /changes, and plugins/strict_paths.py's /downloads) share it, so that each says
+the same of a parameter it ignores: ``/compare?country=DEU`` and ``/country/USA?foo=1`` alike,
+whose JSON forms refuse it (a 400). A name starting with ``_`` is
 an option of Datasette's (``_ttl``), applied or refused elsewhere, and is listed only where the
 caller says the page's JSON refuses it (``/platforms?_sort=name``).
 """

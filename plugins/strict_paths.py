@@ -64,6 +64,7 @@ from _refiled import derived_in_place
 from _releases import RELEASED_SQL, released_in, version_order
 from _responses import EXTENSION, error_json, held, name_as_sent, send_message, send_whole
 from _table_options import PAGE_OPTIONS, nameless_problem, unapplied_option
+from _unread import args_as_sent, unread_parameters
 
 PLUGIN = "platform-disclosures"
 # Datasette's database of the served databases' schemas (Datasette 0.65 names it so).
@@ -408,6 +409,13 @@ async def release_listing(datasette) -> dict:
 
 async def downloads_index(datasette, request):
     context = await release_listing(datasette)
+    # /downloads?_shape=array and ?version=1.0.0 showed every release without a word, where
+    # /downloads.json answers each a 400: the page says it did not apply them, as /platforms does.
+    context["not_applied"] = unread_parameters(
+        args_as_sent(request.query_string),
+        (),
+        refused=lambda key, value: key == "_shape" or unapplied_option([(key, value)], PAGE_OPTIONS) is not None,
+    )
     return Response.html(await datasette.render_template("downloads.html", context, request=request))
 
 

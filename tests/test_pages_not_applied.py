@@ -238,3 +238,25 @@ def test_a_figures_page_names_a_shape_its_json_refuses_as_not_applied(site, shap
     for applied in ("_shape=object", "_shape=array", "_ttl=60"):
         assert site.get_following(f"/figure/{figure}.json?{applied}").status_code == 200
         assert notice_of(site.get(f"/figure/{figure}?{applied}").text) == "", applied
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("_shape=nope", "no parameter <code>_shape</code>, so <code>_shape=nope</code> was not applied"),
+        ("_shape=array", "no parameter <code>_shape</code>, so <code>_shape=array</code> was not applied"),
+        ("_size=5", "no parameter <code>_size</code>, so <code>_size=5</code> was not applied"),
+        ("version=1.0.0", "no parameter <code>version</code>, so <code>version=1.0.0</code> was not applied"),
+    ],
+)
+def test_the_downloads_page_names_what_its_json_refuses_as_not_applied(site, query, named):
+    # /downloads?_shape=nope (or ?version=1.0.0) listed every release without a word, where
+    # /downloads.json answers each a 400, and the site's other pages name what they did not apply.
+    assert_error_shape(site.get(f"/downloads.json?{query}"), 400)
+    page = site.get(f"/downloads?{query}")
+    assert page.status_code == 200
+    notice = notice_of(page.text)
+    assert named in notice and "it takes none, and shows the same without it." in notice, notice
+    # Datasette's cache time, which its JSON applies, is no notice.
+    assert site.get("/downloads.json?_ttl=60").status_code == 200
+    assert notice_of(site.get("/downloads?_ttl=60").text) == notice_of(site.get("/downloads").text) == ""
