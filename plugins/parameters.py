@@ -146,6 +146,7 @@ from _responses import (
     send_response,
     send_whole,
 )
+from _sql_text import NOT_CODE, positional_parameter_problem
 from _table_options import nameless_problem, shape_problem, unapplied_option
 from _unread import args_as_sent, unread_parameters
 
@@ -407,9 +408,6 @@ async def canned_query_problem(datasette, db, name: str, sql: str, given: dict, 
 # Read from the SQL's text, comments and literals included: a name found there that is no
 # parameter only lets more names through.
 QUERY_PARAMETER = re.compile(r"(?<![:@$\w])[:@$]([A-Za-z_][A-Za-z0-9_]*)")
-# What SQLite reads as no code: comments, string literals and quoted names, where a : @ or $ is
-# no parameter ('a:b', "x@y", [a$b], -- see :note).
-NOT_CODE = re.compile(r"--[^\n]*|/\*.*?(?:\*/|$)|'(?:''|[^'])*'|\"(?:\"\"|[^\"])*\"|\[[^\]]*\]|`(?:``|[^`])*`", re.S)
 SQL_PARAMETER = re.compile(r"[:@$](\w+)")
 
 
@@ -455,25 +453,6 @@ def unknown_query_parameter_problem(name: str, sql: str, params: list[tuple[str,
         return None
     takes = f"its parameters are: {', '.join(named)}" if named else "it takes none"
     return f"{unknown}: {name} has no parameter {unknown!r}, so it would answer as if it were not given; {takes}"
-
-
-# A parameter SQLite binds by position (? or ?2), outside strings and comments.
-POSITIONAL_PARAMETER = re.compile(r"\?[0-9]*")
-
-
-def positional_parameter_problem(sql: str, fmt: str | None) -> str | None:
-    """Why a ``?sql=`` query's .json or .csv has a parameter with no name (``?``), or None: the
-    address gives a query's parameters by name, so none can fill it, and SQLite's "Binding 1 has no
-    name, but you supplied a dictionary (which has only names)" said so in Python's terms."""
-    if fmt not in ("json", "csv"):
-        return None
-    found = POSITIONAL_PARAMETER.search(NOT_CODE.sub(" ", sql))
-    if found is None:
-        return None
-    return (
-        f"sql: the query's parameter {found.group(0)} has no name, and a query's parameters are given by name "
-        "in the address; write it :name and add name=... to the address"
-    )
 
 
 def sql_parameter_problem(named: dict[str, str], params: list[tuple[str, str]], fmt: str | None) -> str | None:
@@ -1430,7 +1409,7 @@ async def request_problem(datasette, path: str, query_string: str) -> tuple[int,
             or query_object_problem(given, None, match["format"])
             or query_row_option_problem(params, None)
             or query_labels_problem(params, None)
-            or positional_parameter_problem(given["sql"], match["format"])
+            or (positional_parameter_problem(given["sql"]) if match["format"] in ("json", "csv") else None)
             or sql_parameter_problem(sql_parameters_as_written(given["sql"]), params, match["format"])
         )
         if not problem and any(key == "_json" for key, _ in params):

@@ -31,6 +31,7 @@ from datasette import hookimpl
 if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 import _database_faults as faults
+from _sql_text import positional_parameter_problem
 
 # SQLite's spelling of CKAN's allowlist, plus what Datasette itself calls (escape_fts, the FTS
 # ranking functions, json_each for array facets, date() for date facets).
@@ -587,6 +588,11 @@ def request_problem(datasette, scope) -> tuple[int, str] | None:
             (clause, f'SELECT * FROM "{table}" WHERE {clause}') for clause in params.get("_where", []) if clause.strip()
         ]
     for clause, sql in statements:
+        # Before SQLite compiles it: bound from the address's values, all named, it said "Binding 1
+        # has no name, but you supplied a dictionary", in Python's terms and naming no parameter.
+        unnamed = positional_parameter_problem(sql if clause is None else clause, clause)
+        if unnamed:
+            return 400, unnamed
         clause_problem = None
         try:
             problem = statement_problem(_compiler(db.path), sql)

@@ -173,6 +173,32 @@ def test_a_query_parameter_with_no_name_is_told_how_to_name_it(site, sql, writte
     assert site.get(f"/disclosures.json?sql={quoted_mark}&a=1").status_code == 200
 
 
+def test_a_query_page_with_a_parameter_with_no_name_is_told_how_to_name_it(site):
+    # The HTML page of the same query said SQLite's words, as the .json and .csv did.
+    response = site.get(f"/disclosures?sql={quote('select ?')}")
+    assert response.status_code == 400
+    assert "parameter ? has no name" in response.text
+    assert "Binding 1" not in response.text
+
+
+@pytest.mark.parametrize("fmt", ["", ".json", ".csv"])
+@pytest.mark.parametrize("clause, written", [("value > ?", "?"), ("value > ?1 and '?' = '?'", "?1")])
+def test_a_where_with_a_parameter_with_no_name_is_told_to_write_the_value(site, fmt, clause, written):
+    response = site.get(f"/disclosures/figures{fmt}?_where={quote(clause)}")
+    assert response.status_code == 400
+    assert "Binding 1" not in response.text
+    if fmt == ".json":
+        assert error(response, 400) == (
+            f"_where={clause}: its parameter {written} has no name, and nothing in the address can fill it; "
+            "write the value itself, such as value > 100"
+        )
+    else:
+        assert f"its parameter {written} has no name" in response.text
+    # A question mark in a string is no parameter.
+    in_a_string = quote("quote like '%?%'")
+    assert site.get(f"/disclosures/figures.json?_where={in_a_string}&_size=1").status_code == 200
+
+
 def test_a_malformed_in_list_on_a_page_is_the_table_form_with_the_error_above_it(site):
     # The page is the table's filter form, the error above it (tests/test_table_page_errors.py);
     # the list Datasette could not parse is not handed to it, so the form holds the other filters.
