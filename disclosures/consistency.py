@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -108,6 +109,22 @@ def correction_chains(corrections: list[tuple[int, dict]]) -> dict[str, list[tup
     return dict(sorted(by_figure.items()))
 
 
+def latest_release(releases: Path) -> tuple[str, Collection[str]] | None:
+    """(version, the ids of the corrections it published) of the latest release recorded in
+    ``releases``, or None when none is, or its record is damaged (which the build and the release
+    report): the rules that judge the data against the latest release then judge nothing."""
+    from . import release_records
+
+    try:
+        recorded = release_records.recorded_releases(releases)
+        if not recorded:
+            return None
+        version, manifest = next(reversed(recorded.items()))
+        return version, release_records.published_corrections(releases, version, manifest)
+    except (release_records.RecordDamaged, OSError, ValueError):
+        return None
+
+
 def released_value_problems(
     corrections: list[tuple[int, dict]], releases: Path, shown: str, in_data: set[str] | None = None
 ) -> list[rules.Problem]:
@@ -129,14 +146,10 @@ def released_value_problems(
     mistyped, and a misspelt removal would otherwise pass, the figure it meant still served."""
     from . import release_records
 
-    try:
-        recorded = release_records.recorded_releases(releases)
-        if not recorded:
-            return []
-        version, manifest = next(reversed(recorded.items()))
-        published = release_records.published_corrections(releases, version, manifest)
-    except (release_records.RecordDamaged, OSError, ValueError):
+    latest = latest_release(releases)
+    if latest is None:
         return []
+    version, published = latest
     firsts: dict[str, tuple[int, dict]] = {}
     lasts: dict[str, tuple[int, dict]] = {}
     for figure_id, chain in correction_chains(corrections).items():
@@ -242,17 +255,16 @@ def removed_figure_problems(
     hold, its corrections chain from the released value to removed, which explains the removal.
     No recorded release, or a damaged record (which the build and the release report), judges
     nothing here."""
-    from . import changelog, release_records
+    from . import changelog
 
+    latest = latest_release(releases)
+    if latest is None:
+        return []
+    version, published = latest
+    path = releases / version / "figures.csv"
     try:
-        recorded = release_records.recorded_releases(releases)
-        if not recorded:
-            return []
-        version, manifest = next(reversed(recorded.items()))
-        published = release_records.published_corrections(releases, version, manifest)
-        path = releases / version / "figures.csv"
         absent = released_removals(path, in_data)
-    except (release_records.RecordDamaged, OSError, ValueError):
+    except (OSError, ValueError):
         return []
     if not absent:
         return []
