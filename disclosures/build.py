@@ -623,7 +623,7 @@ def load_orders(order: list[int], reported: int) -> tuple[list[int], list[int]]:
     """The order in which the figures load, from ``recency_order`` of the ``reported`` figures'
     keys followed by the derived ones': (the reported figures' row indices, newest first; the
     derived figures' indices, newest first). Row ``n`` in that sequence gets rowid ``n``: the
-    search index (``search_text_rows``) numbers its rows the same way."""
+    search index (``loaded_in_order``) numbers its rows the same way."""
     return [i for i in order if i < reported], [i - reported for i in order if i >= reported]
 
 
@@ -821,7 +821,8 @@ def derivation(
     if index_file is not None:
         indexed = search_index.write_index_from_rows(
             index_file,
-            search_text_rows(figures, rows, load_orders(order, len(figures.rows))),
+            loaded_in_order(figures, rows, load_orders(order, len(figures.rows))),
+            figures.fields,
             vocabularies,
             SEARCH_INDEX_CACHE_KIB,
         )
@@ -842,40 +843,13 @@ def search_vocabularies(tables: dict[str, table_schema.Table]) -> dict[str, list
     }
 
 
-def search_text_rows(figures: table_schema.Table, derived: list[tuple], orders: tuple[list[int], list[int]]):
-    """Every figure as ``search_index.FIGURE_COLUMNS``, rowid as loaded, one at a time: the
-    reported figures, then the ``derived`` rows (tuples in ``figure_columns`` order), each in
-    the order ``orders`` (``load_orders``) gives."""
-    column = figures.column
-    start, end, fid = column("period_start"), column("period_end"), column("figure_id")
-    own = itemgetter(*map(column, ("platform_id", "jurisdiction_id", "request_type_id", "metric_id")))
-    text = itemgetter(*map(column, ("quote", "notes", "platform_wording")))
+def loaded_in_order(figures: table_schema.Table, derived: list[tuple], orders: tuple[list[int], list[int]]):
+    """Every figure's row in the order the figures load (row ``n`` gets rowid ``n``): the
+    reported ``figures``' rows (``figures.fields``), then the ``derived`` rows (in
+    ``figure_columns`` order, which begins with ``figures.fields``), each in the order
+    ``orders`` (``load_orders``) gives."""
     reported_order, derived_order = orders
-    rows = figures.rows
-    rowid = 0
-    for index in reported_order:
-        row = rows[index]
-        rowid += 1
-        _, label, year = derive.period_columns(row[start], row[end])
-        platform, jurisdiction, request_type, metric = own(row)
-        yield (
-            rowid,
-            row[fid],
-            platform,
-            jurisdiction,
-            row[start],
-            row[end],
-            label,
-            year,
-            request_type,
-            metric,
-            *text(row),
-        )
-    at = {name: i for i, name in enumerate(figure_columns(figures))}
-    pick = itemgetter(*(at[name] for name in search_index.FIGURE_COLUMNS[1:]))
-    for index in derived_order:
-        rowid += 1
-        yield (rowid, *pick(derived[index]))
+    return itertools.chain(map(figures.rows.__getitem__, reported_order), map(derived.__getitem__, derived_order))
 
 
 def figure_columns(figures: table_schema.Table) -> list[str]:
