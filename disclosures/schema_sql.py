@@ -104,6 +104,18 @@ def column_sql(field: dict, *, nullable: bool = False) -> str:
     constraints = field.get("constraints", {})
     if constraints.get("required") and not nullable:
         parts.append("NOT NULL")
+    check = field_check(field)
+    if check is not None:
+        parts.append(f"CHECK ({check})")
+    return " ".join(parts)
+
+
+def field_check(field: dict) -> str | None:
+    """The expression of the CHECK constraint ``column_sql`` gives the field (what its Table
+    Schema constraints and type require of a value: enum, minimum, an ISO date), as
+    ``check_constraints`` reads it back from the table's SQL; None when it has none."""
+    name = quote_ident(field["name"])
+    constraints = field.get("constraints", {})
     checks = []
     if "enum" in constraints:
         checks.append(f"{name} IN ({', '.join(sql_literal(v) for v in constraints['enum'])})")
@@ -111,9 +123,7 @@ def column_sql(field: dict, *, nullable: bool = False) -> str:
         checks.append(f"{name} >= {sql_literal(constraints['minimum'])}")
     if field["type"] == "date":
         checks.append(f"date({name}) = {name}")
-    if checks:
-        parts.append(f"CHECK ({name} IS NULL OR ({' AND '.join(checks)}))")
-    return " ".join(parts)
+    return f"{name} IS NULL OR ({' AND '.join(checks)})" if checks else None
 
 
 def reported_rows_sql(resource: dict) -> str:

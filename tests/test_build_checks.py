@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlite_utils
 
-from disclosures import build
+from disclosures import build, schema_sql
 from disclosures.files import cell_text
 from tests.packages import make_package
 
@@ -76,8 +76,10 @@ def test_the_one_pass_overlap_check_agrees_with_the_pairwise_one():
                 [f"f{number}", group, start.isoformat(), end.isoformat()],
             )
         pairs = conn.execute(build.SERIES_OVERLAP_PAIRS_SQL).fetchall()
-        found = build.first_series_overlap(sqlite_utils.Database(conn))
+        found, read = build.first_series_overlap(sqlite_utils.Database(conn))
         assert (found is not None) == bool(pairs), pairs
+        if found is None:
+            assert read == conn.execute("SELECT count(*) FROM figures_series").fetchone()[0]
 
 
 def test_a_series_with_overlapping_periods_fails_the_build(tmp_path, monkeypatch):
@@ -144,3 +146,107 @@ def test_coverage_matrix_counts_are_the_row_counts_of_the_matrices():
         name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in counted
     }
     assert counted["a_coverage"].total == 2 and counted["none_coverage"].total == 0
+
+
+FIGURES_LIKE = {
+    "name": "figures",
+    "schema": {
+        "fields": [
+            {"name": "figure_id", "type": "string"},
+            {"name": "platform_id", "type": "string"},
+            {"name": "value", "type": "number", "constraints": {"minimum": 0}},
+        ],
+        "primaryKey": "figure_id",
+        "foreignKeys": [{"fields": "platform_id", "reference": {"resource": "platforms", "fields": "platform_id"}}],
+    },
+}
+
+
+def figures_like_db(rows):
+    """figures as the build writes it, in small: a package field with a CHECK and a foreign key,
+    and build columns with their own (unit, source_tier)."""
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    db.execute("CREATE TABLE platforms (platform_id TEXT PRIMARY KEY)")
+    db.execute("CREATE TABLE source_tiers (tier_id TEXT PRIMARY KEY)")
+    db.execute("INSERT INTO platforms VALUES ('p')")
+    db.execute("INSERT INTO source_tiers VALUES ('t')")
+    fields = FIGURES_LIKE["schema"]["fields"]
+    db.execute(
+        "CREATE TABLE figures (figure_id TEXT NOT NULL PRIMARY KEY, platform_id TEXT REFERENCES platforms (platform_id), "
+        f"value NUMERIC CHECK ({schema_sql.field_check(fields[2])}), is_derived INTEGER NOT NULL, "
+        "unit TEXT CHECK (unit IN ('count', 'percent')), source_tier TEXT REFERENCES source_tiers (tier_id))"
+    )
+    with build.checks_deferred(db):
+        db.conn.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?)", rows)
+    return db
+
+
+def test_the_checks_of_the_csv_rows_look_at_what_the_build_wrote_and_name_every_broken_row():
+    descriptor = {"resources": [FIGURES_LIKE]}
+    validated = build.validated_checks(descriptor)
+    assert validated == {"figures": {schema_sql.field_check(FIGURES_LIKE["schema"]["fields"][2])}}
+    randomness = random.Random(3)
+    cases = 0
+    for _ in range(400):
+        rows = [
+            (
+                f"f{n}",
+                randomness.choice(["p", "p", "p", "nowhere", None]),
+                randomness.choice([1, 2, 2, -1]),
+                randomness.choice([0, 0, 1]),
+                randomness.choice(["count", "count", "count", "pounds"]),
+                randomness.choice(["t", "t", "t", "t", "nowhere"]),
+            )
+            for n in range(randomness.randrange(1, 5))
+        ]
+        db = figures_like_db(rows)
+        # What validation proved of the CSV's rows (is_derived 0): their value and platform.
+        made = [row for row in rows if row[3] != 0]
+        check_breaks = any(row[2] < 0 for row in made) or any(row[4] == "pounds" for row in rows)
+        key_breaks = any(row[1] == "nowhere" for row in made) or any(row[5] == "nowhere" for row in rows)
+        cases += check_breaks + key_breaks
+        if check_breaks:
+            # Named as the scan of every row and every CHECK names them.
+            every = sorted((row[0],) for row in rows if row[2] < 0 or row[4] == "pounds")
+            with pytest.raises(build.BuildFailed) as failed:
+                build.check_rows(db, ["figures"], validated)
+            assert str(failed.value) == f"CHECK constraint failed in figures: {every}"
+        else:
+            build.check_rows(db, ["figures"], validated)
+        assert build.foreign_keys_hold(db, "figures", descriptor) == (not key_breaks), rows
+        # Every row, without the split: foreign_key_check itself.
+        assert build.foreign_keys_hold(db, "platforms", descriptor)
+    assert 100 < cases < 700
+
+
+def test_a_derived_figure_naming_no_jurisdiction_fails_the_build(tmp_path, monkeypatch):
+    original = build.derivation
+
+    def unknown_jurisdiction(figures, *args):
+        # build.derivation runs in a forked child, which has this patch too.
+        at = build.figure_columns(figures).index("jurisdiction_id")
+        parts = original(figures, *args)
+        yield next(parts)
+        rows = next(parts)
+        rows[-1] = rows[-1][:at] + ("XXX",) + rows[-1][at + 1 :]
+        yield rows
+        yield from parts
+
+    monkeypatch.setattr(build, "derivation", unknown_jurisdiction)
+    with pytest.raises(
+        build.BuildFailed, match=r"^foreign_key_check failed: \[\('figures', \d+, 'jurisdictions', \d+\)"
+    ):
+        build.build_database(make_package(tmp_path), tmp_path / "d.db")
+
+
+def test_a_series_member_naming_no_figure_fails_the_build(tmp_path, monkeypatch):
+    original = build.series_items
+
+    def with_a_stranger(figures, derived, groups=None):
+        return sorted([*original(figures, derived, groups), "no-such-figure"])
+
+    monkeypatch.setattr(build, "series_items", with_a_stranger)
+    with pytest.raises(
+        build.BuildFailed, match=r"^foreign_key_check failed: \[\('series_members', None, 'figures', 0\)\]$"
+    ):
+        build.build_database(make_package(tmp_path), tmp_path / "d.db")
