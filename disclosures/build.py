@@ -129,18 +129,30 @@ REQUESTS_AND_ACCOUNTS_TABLE_SQL = """CREATE TABLE requests_and_accounts (
   figure_ids TEXT NOT NULL,
   PRIMARY KEY (platform_id, jurisdiction_id, period_start, period_end, request_type_id)
 )"""
-REQUESTS_AND_ACCOUNTS_SQL = """
+# The metrics side by side in requests_and_accounts, in its columns' order.
+REQUESTS_AND_ACCOUNTS_METRICS = (
+    "requests_received",
+    "requests_fulfilled",
+    "requests_content_disclosed",
+    "requests_non_content_disclosed",
+    "requests_no_data_found",
+    "requests_rejected",
+    "accounts_specified",
+    "accounts_affected",
+    "percent_requests_some_data",
+)
+PLACE_PERIOD_KEY = "platform_id, jurisdiction_id, period_start, period_end, request_type_id"
+# What requests_and_accounts is, over the figures (the build writes the same rows from
+# FIGURE_GROUPS_ROWS_SQL's groups, REQUESTS_AND_ACCOUNTS_FROM_GROUPS_SQL).
+REQUESTS_AND_ACCOUNTS_SQL = (
+    """
 SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind, request_type_id,
-  MAX(CASE WHEN metric_id = 'requests_received' THEN value END) AS requests_received,
-  MAX(CASE WHEN metric_id = 'requests_fulfilled' THEN value END) AS requests_fulfilled,
-  MAX(CASE WHEN metric_id = 'requests_content_disclosed' THEN value END) AS requests_content_disclosed,
-  MAX(CASE WHEN metric_id = 'requests_non_content_disclosed' THEN value END) AS requests_non_content_disclosed,
-  MAX(CASE WHEN metric_id = 'requests_no_data_found' THEN value END) AS requests_no_data_found,
-  MAX(CASE WHEN metric_id = 'requests_rejected' THEN value END) AS requests_rejected,
-  MAX(CASE WHEN metric_id = 'accounts_specified' THEN value END) AS accounts_specified,
-  MAX(CASE WHEN metric_id = 'accounts_affected' THEN value END) AS accounts_affected,
-  MAX(CASE WHEN metric_id = 'percent_requests_some_data' THEN value END) AS percent_requests_some_data,
-  MAX(is_derived) AS includes_derived,
+"""
+    + "".join(
+        f"  MAX(CASE WHEN metric_id = '{metric}' THEN value END) AS {metric},\n"
+        for metric in REQUESTS_AND_ACCOUNTS_METRICS
+    )
+    + f"""  MAX(is_derived) AS includes_derived,
   group_concat(figure_id, ' ') AS figure_ids
 FROM (
   -- Only the columns used above: the rows are sorted (for group_concat's order) before grouping.
@@ -149,9 +161,52 @@ FROM (
     metric_id, value, is_derived, figure_id
   FROM figures NOT INDEXED WHERE value_kind = 'exact' ORDER BY figure_id
 )
-GROUP BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
-ORDER BY platform_id, jurisdiction_id, period_start, period_end, request_type_id
+GROUP BY {PLACE_PERIOD_KEY}
+ORDER BY {PLACE_PERIOD_KEY}
 """
+)
+# Every figure grouped once by place, period and request type (freshness.FIGURE_GROUPS): the
+# columns of requests_and_accounts over the group's exact figures (FILTER: the same values as
+# REQUESTS_AND_ACCOUNTS_SQL's, which reads those alone), their count, and the counts of every
+# figure of the group that the freshness and coverage tables read (freshness.GROUP_COUNTS).
+# Keyed, without rowid, and filled in key order: requests_and_accounts, coverage and the newest
+# periods then read it in that order without sorting it. Its columns have no type, so that each
+# value stays as figures holds it until the table it is copied into gives it that table's type.
+# Before, requests_and_accounts, freshness_series, the newest periods, series_gaps and coverage
+# each scanned and sorted every figure: at a million figures the aggregates took 8.7-9.3 s of CPU
+# and take 7.6-7.9 s from the groups (write_aggregates alone, two runs each), and the build 1.6
+# and 2.6 s less in two rounds of three builds each, interleaved, on a loaded machine (medians:
+# 54.2 s against 55.9, 53.5 against 56.1); on the real package the aggregates take 0.51 s
+# instead of 0.63. The same bytes are built from both.
+FIGURE_GROUPS_TABLE_SQL = f"""CREATE TABLE {freshness.FIGURE_GROUPS} (
+  {PLACE_PERIOD_KEY}, period_label, period_kind,
+  {", ".join(REQUESTS_AND_ACCOUNTS_METRICS)}, includes_derived, figure_ids, exact,
+  {", ".join(freshness.GROUP_COUNTS)},
+  PRIMARY KEY ({PLACE_PERIOD_KEY})
+) WITHOUT ROWID"""
+FIGURE_GROUPS_ROWS_SQL = (
+    f"""INSERT INTO {freshness.FIGURE_GROUPS}
+SELECT {PLACE_PERIOD_KEY}, period_label, period_kind,
+"""
+    + "".join(
+        f"  MAX(value) FILTER (WHERE value_kind = 'exact' AND metric_id = '{metric}'),\n"
+        for metric in REQUESTS_AND_ACCOUNTS_METRICS
+    )
+    + f"""  MAX(is_derived) FILTER (WHERE value_kind = 'exact'),
+  group_concat(figure_id, ' ') FILTER (WHERE value_kind = 'exact'),
+  count(*) FILTER (WHERE value_kind = 'exact'),
+  {", ".join(freshness.GROUP_COUNTS.values())}
+FROM (
+  -- Sorted for group_concat's order, as in REQUESTS_AND_ACCOUNTS_SQL.
+  SELECT {PLACE_PERIOD_KEY}, period_label, period_kind, metric_id, value_kind, value, is_derived, figure_id
+  FROM figures NOT INDEXED ORDER BY figure_id
+)
+GROUP BY {PLACE_PERIOD_KEY}
+ORDER BY {PLACE_PERIOD_KEY}"""
+)
+REQUESTS_AND_ACCOUNTS_FROM_GROUPS_SQL = f"""SELECT platform_id, jurisdiction_id, period_start, period_end, period_label,
+  period_kind, request_type_id, {", ".join(REQUESTS_AND_ACCOUNTS_METRICS)}, includes_derived, figure_ids
+FROM {freshness.FIGURE_GROUPS} WHERE exact > 0 ORDER BY {PLACE_PERIOD_KEY}"""
 
 VIEWS = {
     # One non-overlapping series per platform, jurisdiction, request type and metric (see
@@ -1389,14 +1444,18 @@ def write_aggregates(
     db: sqlite_utils.Database, facets: dict[str, list[str]] | None = None
 ) -> dict[str, precompute.TableFacets]:
     """The tables computed from the loaded ones alone, each once: ``requests_and_accounts`` and
-    freshness's tables (``freshness.write_freshness_tables``). ``db`` is the build's connection,
+    freshness's tables (``freshness.write_freshness_tables``), from the figures grouped once
+    (``FIGURE_GROUPS_ROWS_SQL``, a temporary table dropped once read). ``db`` is the build's connection,
     or one to a file of its own with the build's attached (``writes_beside``): every name they
     read is unqualified. Returns their default counts (``precompute.count_table``) when
     ``facets`` (metadata.yml's) is given, else {}."""
     before = {name for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    db.execute(FIGURE_GROUPS_TABLE_SQL)
+    db.execute(FIGURE_GROUPS_ROWS_SQL)
     db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
-    db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_SQL.strip()}")
-    freshness.write_freshness_tables(db)
+    db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_FROM_GROUPS_SQL}")
+    freshness.write_freshness_tables(db, grouped=True)
+    db.execute(f"DROP TABLE {freshness.FIGURE_GROUPS}")
     if facets is None:
         return {}
     written = [

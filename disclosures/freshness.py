@@ -127,6 +127,22 @@ def months_text(months: str) -> str:
     )
 
 
+# The figures grouped once by platform, jurisdiction, period and request type (a temporary table
+# build.write_aggregates fills with one scan and sort of figures, in key order, beside the
+# columns of requests_and_accounts): each statement below that has a *_FROM_GROUPS_SQL twin reads
+# these counts of every group instead of scanning and sorting every figure again, and needs no
+# sort at all for coverage and the newest periods, which read the groups in their key's order.
+# The *_SQL statements over figures stay the definitions (tests hold the two equal).
+FIGURE_GROUPS = "temp.figure_groups"
+GROUP_COUNTS = {
+    "figures": "count(*)",
+    "shown": "sum(is_derived = 0 AND value_kind IN ('exact', 'band', 'less_than'))",
+    "derived": "sum(is_derived)",
+    "withheld": "sum(value_kind = 'withheld')",
+    "reported": "sum(is_derived = 0)",
+    "reported_not_bands": "sum(is_derived = 0 AND value_kind <> 'band')",
+}
+
 # The statements that read every figure say NOT INDEXED: they run before ANALYZE, when the planner
 # walks an index to spare the GROUP BY its sort and then fetches every row from the table in the
 # index's order, at random (at a million figures 40% slower than one pass and a sort).
@@ -145,13 +161,15 @@ SERIES_TABLE_SQL = """CREATE TABLE freshness_series (
   PRIMARY KEY (platform_id, request_type_id)
 )"""
 
+
 # The main series of a regime is the request type reported for the most places and periods in
 # figures that are not bands (then the most figures, then the request type id), the one a reader
 # means by "Google's requests": a series the law lets a platform give only in bands of 500 (FISA
 # orders, National Security Letters) is never it, though Zoom gives more band figures than counts.
 # Places and periods, not figures: Apple's account requests, which give their outcome counts too,
 # have more figures per record than its device requests, reported for more places and periods.
-SERIES_ROWS_SQL = f"""INSERT INTO freshness_series
+def _series_rows_sql(counts: str) -> str:
+    return f"""INSERT INTO freshness_series
 SELECT platform_id, request_type_id, regime, first_period_start, dataset_up_to, figures,
   CASE WHEN row_number() OVER (
     PARTITION BY platform_id, regime ORDER BY not_bands DESC, figures DESC, request_type_id
@@ -159,11 +177,22 @@ SELECT platform_id, request_type_id, regime, first_period_start, dataset_up_to, 
 FROM (
   SELECT platform_id, request_type_id,
     CASE WHEN request_type_id IN ({_DSA_LIST}) THEN 'eu_dsa' ELSE 'global' END AS regime,
-    min(period_start) AS first_period_start, max(period_end) AS dataset_up_to, count(*) AS figures,
-    count(DISTINCT CASE WHEN value_kind <> 'band' THEN jurisdiction_id || '/' || period_start || '/' || period_end END) AS not_bands
-  FROM figures NOT INDEXED WHERE is_derived = 0 GROUP BY platform_id, request_type_id
+    min(period_start) AS first_period_start, max(period_end) AS dataset_up_to, {counts} GROUP BY platform_id, request_type_id
 )
 ORDER BY platform_id, request_type_id"""
+
+
+SERIES_ROWS_SQL = _series_rows_sql(
+    """count(*) AS figures,
+    count(DISTINCT CASE WHEN value_kind <> 'band' THEN jurisdiction_id || '/' || period_start || '/' || period_end END) AS not_bands
+  FROM figures NOT INDEXED WHERE is_derived = 0"""
+)
+# The same rows from FIGURE_GROUPS: a group is one place and period of one request type, so the
+# places and periods with a figure that is not a band are its groups that have one.
+SERIES_ROWS_FROM_GROUPS_SQL = _series_rows_sql(
+    f"""sum(reported) AS figures, count(*) FILTER (WHERE reported_not_bands > 0) AS not_bands
+  FROM {FIGURE_GROUPS} WHERE reported > 0"""
+)
 
 FRESHNESS_TABLE_SQL = """CREATE TABLE platform_freshness (
   platform_id TEXT NOT NULL PRIMARY KEY REFERENCES platforms (platform_id),
@@ -197,10 +226,12 @@ _BEHIND = months_between("newest.period_end", "p.published_up_to")
 _DSA_BEHIND = months_between("newest.dsa_period_end", "p.dsa_published_up_to")
 _DSA_CHECKED = "dsa_src.retrieved_date"
 
+
 # One scan of figures for every platform: a subquery per platform would scan them once each.
 # The DSA claim's checked date is its source's retrieved_date: platforms.csv records no curator
 # check for it, and checked_basis says so.
-FRESHNESS_ROWS_SQL = f"""WITH published AS MATERIALIZED (
+def _freshness_rows_sql(reported: str) -> str:
+    return f"""WITH published AS MATERIALIZED (
   -- What each platform's reported figures cover, once: the two lookups per platform below read
   -- this, not figures (which has no index on these columns where this runs: build.writes_beside).
   SELECT DISTINCT platform_id, source_id, period_end, request_type_id FROM figures NOT INDEXED WHERE is_derived = 0
@@ -238,13 +269,18 @@ FROM platforms p LEFT JOIN (
     max(CASE WHEN request_type_id IN ({_DSA_LIST}) THEN period_end END) AS dsa_period_end,
     max(CASE WHEN request_type_id IN ({_DSA_LIST}) AND period_start <= date(period_end, '+1 day', '-12 months')
       THEN period_end END) AS dsa_year_end
-  FROM figures NOT INDEXED WHERE is_derived = 0 GROUP BY platform_id
+  FROM {reported} GROUP BY platform_id
 ) newest USING (platform_id)
 LEFT JOIN (SELECT s.platform_id, s.request_type_id, r.label, s.dataset_up_to FROM freshness_series s
     JOIN request_types r USING (request_type_id) WHERE s.regime = 'global' AND s.main_series = 1) main
   ON main.platform_id = p.platform_id
 LEFT JOIN sources dsa_src ON dsa_src.source_id = p.dsa_freshness_source_id
 ORDER BY p.platform_id"""
+
+
+FRESHNESS_ROWS_SQL = _freshness_rows_sql("figures NOT INDEXED WHERE is_derived = 0")
+# The newest periods from FIGURE_GROUPS, whose key holds every column they read.
+FRESHNESS_ROWS_FROM_GROUPS_SQL = _freshness_rows_sql(f"{FIGURE_GROUPS} WHERE reported > 0")
 
 # behind_cadence is about the main series: a claim that rests on another series alone (Google's
 # National Security Letter bands reach a half-year past its Legal process requests) says nothing
@@ -338,19 +374,27 @@ COVERAGE_TABLES_SQL = [
 )""",
 ]
 
+
 # What is known for each platform, jurisdiction and period: a figure as reported, only derived
 # ones, or only an explicit withheld / not_reported row.
-COVERAGE_ROWS_SQL = """INSERT INTO coverage
+def _coverage_rows_sql(counts: dict[str, str], source: str) -> str:
+    return f"""INSERT INTO coverage
 SELECT platform_id, jurisdiction_id, period_start, period_end, period_label, period_kind,
   CASE
-    WHEN sum(is_derived = 0 AND value_kind IN ('exact', 'band', 'less_than')) > 0 THEN 'reported'
-    WHEN sum(is_derived) > 0 THEN 'derived'
-    WHEN sum(value_kind = 'withheld') > 0 THEN 'withheld'
+    WHEN {counts["shown"]} > 0 THEN 'reported'
+    WHEN {counts["derived"]} > 0 THEN 'derived'
+    WHEN {counts["withheld"]} > 0 THEN 'withheld'
     ELSE 'not_reported'
   END AS status,
-  count(*) AS figures
-FROM figures NOT INDEXED GROUP BY platform_id, jurisdiction_id, period_start, period_end
+  {counts["figures"]} AS figures
+FROM {source} GROUP BY platform_id, jurisdiction_id, period_start, period_end
 ORDER BY platform_id, jurisdiction_id, period_start, period_end"""
+
+
+COVERAGE_ROWS_SQL = _coverage_rows_sql(GROUP_COUNTS, "figures NOT INDEXED")
+# The same from FIGURE_GROUPS: each group's counts summed over the request types of its place and
+# period, read in the groups' key order (no sort).
+COVERAGE_ROWS_FROM_GROUPS_SQL = _coverage_rows_sql({name: f"sum({name})" for name in GROUP_COUNTS}, FIGURE_GROUPS)
 
 # Every jurisdiction × period of a platform that a reader can expect, with 'missing' where no
 # row of any kind exists. A period is expected everywhere (regular_period = 1) when it has the
@@ -440,14 +484,16 @@ def series_gaps(periods: list[tuple[str, str, str]]) -> tuple[str, list[tuple[st
     return kind, gaps
 
 
-def write_series_gaps(db: sqlite_utils.Database) -> None:
+def write_series_gaps(db: sqlite_utils.Database, grouped: bool = False) -> None:
     """Create and fill ``series_gaps``: for each platform and request type, every period of its
     own cadence inside its span for which no figure (reported or derived) exists, such as
-    LinkedIn's U.S. breakdown by legal process, which LinkedIn did not publish for 2022."""
+    LinkedIn's U.S. breakdown by legal process, which LinkedIn did not publish for 2022.
+    ``grouped``: read the periods from FIGURE_GROUPS, not figures."""
     db.execute(SERIES_GAPS_TABLE_SQL)
     series = defaultdict(list)
+    source = FIGURE_GROUPS if grouped else "figures NOT INDEXED"
     for platform, request_type, start, end, kind in db.execute(
-        "SELECT DISTINCT platform_id, request_type_id, period_start, period_end, period_kind FROM figures NOT INDEXED"
+        f"SELECT DISTINCT platform_id, request_type_id, period_start, period_end, period_kind FROM {source}"
     ):
         series[(platform, request_type)].append((start, end, kind))
     rows = []
@@ -462,11 +508,12 @@ def write_series_gaps(db: sqlite_utils.Database) -> None:
     db.conn.executemany("INSERT INTO series_gaps VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
-def write_coverage(db: sqlite_utils.Database) -> None:
-    """Create and fill ``coverage`` and ``coverage_cells`` (figures and platforms must be loaded)."""
+def write_coverage(db: sqlite_utils.Database, grouped: bool = False) -> None:
+    """Create and fill ``coverage`` and ``coverage_cells`` (figures and platforms must be loaded;
+    ``grouped``: FIGURE_GROUPS too, which coverage is then made from)."""
     for sql in COVERAGE_TABLES_SQL:
         db.execute(sql)
-    db.execute(COVERAGE_ROWS_SQL)
+    db.execute(COVERAGE_ROWS_FROM_GROUPS_SQL if grouped else COVERAGE_ROWS_SQL)
     db.execute(COVERAGE_CELLS_ROWS_SQL)
 
 
@@ -483,15 +530,18 @@ def create_views(db: sqlite_utils.Database) -> None:
         db.create_view(view, sql.strip(), replace=True)
 
 
-def write_freshness_tables(db: sqlite_utils.Database) -> None:
+def write_freshness_tables(db: sqlite_utils.Database, grouped: bool = False) -> None:
     """Create and fill ``freshness_series``, ``platform_freshness``, ``series_gaps`` and the
     coverage tables: from figures, platforms, sources and request_types only, so that they can
-    be written into a file of their own that has the build's file attached (build.writes_beside)."""
+    be written into a file of their own that has the build's file attached (build.writes_beside).
+
+    ``grouped``: the connection has FIGURE_GROUPS (build.write_aggregates), and every statement
+    that has a *_FROM_GROUPS_SQL twin reads it instead of figures, to the same rows."""
     db.execute(SERIES_TABLE_SQL)
-    db.execute(SERIES_ROWS_SQL)
+    db.execute(SERIES_ROWS_FROM_GROUPS_SQL if grouped else SERIES_ROWS_SQL)
     db.execute(FRESHNESS_TABLE_SQL)
-    db.execute(FRESHNESS_ROWS_SQL)
+    db.execute(FRESHNESS_ROWS_FROM_GROUPS_SQL if grouped else FRESHNESS_ROWS_SQL)
     for sql in CADENCE_ROWS_SQL:
         db.execute(sql)
-    write_series_gaps(db)
-    write_coverage(db)
+    write_series_gaps(db, grouped)
+    write_coverage(db, grouped)

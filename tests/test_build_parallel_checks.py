@@ -201,7 +201,7 @@ def test_an_error_while_the_index_and_checks_run_beside_fails_the_build_and_leav
 
 
 def test_an_error_writing_the_aggregates_beside_fails_the_build_and_leaves_nothing(tmp_path, monkeypatch):
-    def broken(db):
+    def broken(db, grouped=False):
         raise sqlite3.OperationalError("simulated: disk full while writing platform_freshness")
 
     fails_and_leaves_the_old_database(

@@ -6,6 +6,11 @@ views before they became tables: coverage grouped over every figure, and coverag
 the places and periods of the figures (not of coverage, as the build now does).
 """
 
+import shutil
+import sqlite3
+
+import sqlite_utils
+
 from tests.conftest import rows
 
 COVERAGE_OVER_FIGURES = """
@@ -105,3 +110,108 @@ def test_requests_and_accounts_table_equals_its_definition_over_the_figures(real
     )
     ids = usa[0][0].split(" ")
     assert ids == sorted(ids) and "telegram-usa-2024-ip_or_phone-requests_fulfilled" in ids
+
+
+# Written by write_aggregates beside the load; each also has a definition over the figures alone
+# (REQUESTS_AND_ACCOUNTS_SQL, freshness.write_freshness_tables without its groups).
+AGGREGATE_TABLES = (
+    "requests_and_accounts",
+    "freshness_series",
+    "platform_freshness",
+    "series_gaps",
+    "coverage",
+    "coverage_cells",
+)
+
+
+def _typed_rows(db, table):
+    # Types too: 1 and 1.0 are equal in Python, not in the database.
+    return [tuple((type(v).__name__, v) for v in row) for row in db.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+
+
+def _over_the_figures(db):
+    from disclosures import build, freshness
+
+    db.execute(build.REQUESTS_AND_ACCOUNTS_TABLE_SQL)
+    db.execute(f"INSERT INTO requests_and_accounts {build.REQUESTS_AND_ACCOUNTS_SQL.strip()}")
+    freshness.write_freshness_tables(db)
+
+
+def _aggregates(database, folder, work):
+    """{table: typed rows} of the aggregates ``work`` writes beside ``database``, as the build does."""
+    from disclosures import build
+
+    side = folder / f"side-{work.__name__}.db"
+    build.write_beside(database, side, work)
+    with sqlite3.connect(side) as db:
+        found = {table: _typed_rows(db, table) for table in AGGREGATE_TABLES}
+        # The groups are a temporary table: nothing of them is left to be copied in.
+        assert {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} == set(
+            AGGREGATE_TABLES
+        )
+    return found
+
+
+def test_the_aggregates_written_from_the_figure_groups_equal_their_definitions_over_the_figures(real_db, tmp_path):
+    from disclosures import build
+
+    grouped = _aggregates(real_db, tmp_path, build.write_aggregates)
+    assert grouped == _aggregates(real_db, tmp_path, _over_the_figures)
+    with sqlite3.connect(real_db) as db:
+        assert grouped == {table: _typed_rows(db, table) for table in AGGREGATE_TABLES}
+    assert all(grouped.values())  # every table has rows
+
+
+def test_the_figure_groups_give_every_status_and_kind_as_the_figures_do(real_db, tmp_path):
+    # The real package has no withheld or less-than figure: some reported figures made so here,
+    # and some places left with bands or derived figures alone, so that coverage meets every status.
+    from disclosures import build
+
+    edited = tmp_path / "edited.db"
+    shutil.copyfile(real_db, edited)
+    with sqlite3.connect(edited) as db:
+        db.execute(
+            "UPDATE figures SET value_kind = 'withheld', value = NULL WHERE is_derived = 0 AND value_kind = 'exact' AND rowid % 7 = 0"
+        )
+        db.execute(
+            "UPDATE figures SET value_kind = 'less_than' WHERE is_derived = 0 AND value_kind = 'exact' AND rowid % 11 = 0"
+        )
+        db.execute(
+            "UPDATE figures SET value_kind = 'band' WHERE is_derived = 0 AND value_kind = 'exact' AND rowid % 13 = 0"
+        )
+        db.execute("DELETE FROM figures WHERE is_derived = 0 AND value_kind = 'exact' AND rowid % 3 = 0")
+    grouped = _aggregates(edited, tmp_path, build.write_aggregates)
+    assert grouped == _aggregates(edited, tmp_path, _over_the_figures)
+    statuses = {row[6][1] for row in grouped["coverage"]}
+    assert statuses == {"reported", "derived", "withheld", "not_reported"}
+
+
+def test_the_aggregates_read_the_figures_twice_where_their_definitions_read_them_five_times(real_db, tmp_path):
+    # Once grouped by place, period and request type (the groups serve requests_and_accounts,
+    # freshness_series, the newest periods, series_gaps and coverage), once for the periods each
+    # platform's freshness source published.
+    from disclosures import build
+
+    def statements_reading_figures(work):
+        db = sqlite3.connect(tmp_path / f"reads-{work.__name__}.db")
+        db.execute("ATTACH DATABASE ? AS built", [f"file:{real_db}?mode=ro"])
+        prepared, reading = [], []
+
+        def authorize(action, table, column, database, trigger):
+            if action == sqlite3.SQLITE_READ and table == "figures":
+                prepared.append(True)
+            return sqlite3.SQLITE_OK
+
+        def traced(sql):
+            if prepared:
+                reading.append(sql)
+                prepared.clear()
+
+        db.set_authorizer(authorize)
+        db.set_trace_callback(traced)
+        work(sqlite_utils.Database(db))
+        db.close()
+        return reading
+
+    assert len(statements_reading_figures(build.write_aggregates)) == 2
+    assert len(statements_reading_figures(_over_the_figures)) == 5
