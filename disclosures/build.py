@@ -767,6 +767,21 @@ def load_orders(order: list[int], reported: int) -> tuple[list[int], list[int]]:
     return [i for i in order if i < reported], [i - reported for i in order if i >= reported]
 
 
+# The build's columns in the order reported_rows appends them to each row.
+REPORTED_BUILD_COLUMNS = (
+    "is_derived",
+    "derivation",
+    "period_kind",
+    "period_label",
+    "unit",
+    "recency_rank",
+    "value_text",
+    "value_note",
+    "source_tier",
+    "year",
+)
+
+
 def reported_rows(
     figures: table_schema.Table,
     units: dict[str, str],
@@ -787,34 +802,52 @@ def reported_rows(
     whose shares of requests get a note that they are shares of none."""
     column = {name: figures.column(name) for name in figures.fields}
     start, end, metric, source_id = (column[n] for n in ("period_start", "period_end", "metric_id", "source_id"))
+    kind_at, value_at = column["value_kind"], column["value"]
     place_of = itemgetter(*(column[n] for n in PLACE_COLUMNS))
     value_columns = [(name, column[name]) for name in ("value_kind", *VALUE_COLUMNS)]
-    # Rows stay tuples, the build's columns appended in BUILD_COLUMNS order (this loop names
-    # them in its own, below); the period's come from a cache, as figures share periods.
-    computed = ("is_derived", "derivation", "period_kind", "period_label", "unit", "recency_rank")
-    computed += ("value_text", "value_note", "source_tier", "year")
-    in_order = itemgetter(*(computed.index(name) for name in BUILD_COLUMNS))
     if not figures.sql_values:
         raise ValueError("reported_rows reads rows of SQLite values: as_sql_values(figures, fields) first")
+    if tuple(BUILD_COLUMNS) != REPORTED_BUILD_COLUMNS:
+        raise RuntimeError(f"reported_rows appends {REPORTED_BUILD_COLUMNS}, not BUILD_COLUMNS {tuple(BUILD_COLUMNS)}")
+    # Per row only what differs from row to row: a value note depends on the value kind, the
+    # unit and whether the figure is a share of no requests, so it is made once per three of
+    # them; an exact count's value text is written here (as value_text writes it) without the
+    # dict of numbers the general route reads. At a million figures making the rows took 1.05 s
+    # of CPU instead of 1.55 (the generator alone, best of three); the database is the same bytes.
+    notes: dict[tuple[str, str, bool], str | None] = {}
+    share_of_requests = {m: m.startswith(SHARE_OF_REQUESTS_PREFIXES) for m in units} if no_requests else {}
     indices = range(len(figures.rows)) if order is None else order
     rows = figures.rows
     for index in indices:
         values = rows[index]
         if take:
             rows[index] = None  # its memory goes as the rows load, not after the last
-        rank = None if ranks is None else ranks[index]
-        kind, label, year = derive.period_columns(values[start], values[end])
+        period_kind, label, year = derive.period_columns(values[start], values[end])
         unit = units[values[metric]]
-        numbers = {name: values[i] for name, i in value_columns}
-        tier = source_tier[values[source_id]]
-        of_none = (
-            bool(no_requests)
-            and values[metric].startswith(SHARE_OF_REQUESTS_PREFIXES)
-            and place_of(values) in no_requests
+        kind, value = values[kind_at], values[value_at]
+        if type(value) is int and unit == "count" and kind == "exact":
+            text = f"{value:,}"
+        else:
+            text = value_text({name: values[i] for name, i in value_columns}, unit)
+        of_none = bool(no_requests) and share_of_requests[values[metric]] and place_of(values) in no_requests
+        note_key = (kind, unit, of_none)
+        if note_key in notes:
+            note = notes[note_key]
+        else:
+            note = notes[note_key] = value_note({"value_kind": kind}, unit, of_none) or None
+        # In REPORTED_BUILD_COLUMNS order, which is BUILD_COLUMNS' (checked above).
+        yield values + (
+            0,
+            None,
+            period_kind,
+            label,
+            unit,
+            None if ranks is None else ranks[index],
+            text,
+            note,
+            source_tier[values[source_id]],
+            year,
         )
-        note = value_note(numbers, unit, of_none) or None
-        cells = (0, None, kind, label, unit, rank, value_text(numbers, unit), note, tier, year)
-        yield values + in_order(cells)
 
 
 # What identifies the requests a share of requests is a share of: the figure's place, period and

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from disclosures import build, derive, paths, schema_sql, validate, vocabulary
+from disclosures import build, derive, paths, schema_sql, table_schema, validate, vocabulary
 from tests.conftest import rows, run_cli
 from tests.packages import ROOT, make_package
 
@@ -601,3 +601,57 @@ def test_a_complement_whose_period_has_more_outcomes_than_requests_says_so(tmp_p
         ("examplechat-deu-2024-all-requests_received", 1),
         ("examplechat-deu-2024h1-all-requests_received", -1),
     ]
+
+
+def test_reported_rows_write_each_value_and_note_as_the_vocabulary_does():
+    # reported_rows writes an exact count's text itself and makes each note once per kind, unit
+    # and share of no requests: every route gives what value_text and value_note give.
+    fields = ["figure_id", "platform_id", "jurisdiction_id", "period_start", "period_end", "request_type_id"]
+    fields += ["metric_id", "value_kind", "value", "value_low", "value_high", "source_id"]
+    place = ("examplechat", "DEU", "2024-01-01", "2024-12-31", "all")
+    figures = [
+        ("a", *place, "requests_received", "exact", 0, None, None, "s"),
+        ("b", *place, "requests_received", "exact", 1234567, None, None, "s"),
+        ("c", *place, "requests_received", "exact", 12.0, None, None, "s"),
+        ("d", *place, "requests_received", "band", None, 0, 249, "s"),
+        ("e", *place, "requests_received", "less_than", None, None, 30, "s"),
+        ("f", *place, "requests_received", "withheld", None, None, None, "s"),
+        ("g", *place, "percent_requests_some_data", "exact", 0, None, None, "s"),
+        ("h", *place, "percent_requests_some_data", "exact", 81.5, None, None, "s"),
+        (
+            "i",
+            "examplechat",
+            "USA",
+            "2024-01-01",
+            "2024-06-30",
+            "all",
+            "percent_requests_some_data",
+            "exact",
+            7,
+            None,
+            None,
+            "s",
+        ),
+        ("j", *place, "fraction_requests_some_data", "exact", 1, None, None, "s"),
+        ("k", *place, "fraction_requests_some_data", "not_reported", None, None, None, "s"),
+    ]
+    table = table_schema.Table("figures", fields, list(figures), sql_values=True)
+    units = {"requests_received": "count", "percent_requests_some_data": "percent"}
+    units["fraction_requests_some_data"] = "fraction"
+    no_requests = build.places_without_requests(table)
+    assert no_requests == {place}
+    made = list(build.reported_rows(table, units, [], {"s": "primary"}, no_requests=no_requests))
+    columns = build.figure_columns(table)
+    for row, made_row in zip(figures, made, strict=True):
+        got = dict(zip(columns, made_row, strict=True))
+        figure = dict(zip(fields, row, strict=True))
+        unit = units[figure["metric_id"]]
+        of_none = figure["metric_id"] != "requests_received" and figure["jurisdiction_id"] == "DEU"
+        assert got["value_text"] == vocabulary.value_text(figure, unit)
+        assert got["value_note"] == (vocabulary.value_note(figure, unit, of_none) or None)
+        assert (got["unit"], got["source_tier"], got["is_derived"], got["recency_rank"]) == (unit, "primary", 0, None)
+        assert got["period_label"] == derive.period_columns(figure["period_start"], figure["period_end"])[1]
+    texts = [dict(zip(columns, r, strict=True))["value_text"] for r in made]
+    assert texts[:3] == ["0", "1,234,567", "12"]
+    notes = [dict(zip(columns, r, strict=True))["value_note"] for r in made]
+    assert notes[6] == vocabulary.SHARE_OF_NO_REQUESTS_NOTE and notes[8] is None
