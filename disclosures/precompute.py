@@ -426,22 +426,32 @@ def value_counts(cells: dict[str, pa.DictionaryArray]) -> tuple[list[tuple], lis
             value = decoded[column][code]
             single.append((column, value, count))
             pairs.append((column, value, column, value, count))
+    # Each pair of columns is counted once, in its first order: the other order's counts are the
+    # same combinations read the other way round, and in the same order (a combination's first
+    # row is the same in both), so the lists are what counting both orders gave. A million
+    # figures' 7 facets: 0.24 s of CPU instead of 0.43 (best of five, thread CPU).
+    counted_pairs: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
     for filter_column, filtered in cells.items():
         filtered_codes = filtered.indices.cast(pa.int64())
         for column, array in cells.items():
             if column == filter_column:
                 continue
-            width = len(decoded[column])
-            key = pc.add(pc.multiply(filtered_codes, width), array.indices.cast(pa.int64()))
-            counted = pc.value_counts(key)
-            for combined, count in zip(counted.field(0).to_pylist(), counted.field(1).to_pylist(), strict=True):
-                pairs.append(
-                    (
-                        filter_column,
-                        decoded[filter_column][combined // width],
-                        column,
-                        decoded[column][combined % width],
-                        count,
-                    )
-                )
+            if (column, filter_column) in counted_pairs:
+                found = [
+                    (code, filter_code, count) for filter_code, code, count in counted_pairs[column, filter_column]
+                ]
+            else:
+                width = len(decoded[column])
+                key = pc.add(pc.multiply(filtered_codes, width), array.indices.cast(pa.int64()))
+                counted = pc.value_counts(key)
+                found = [
+                    (*divmod(combined, width), count)
+                    for combined, count in zip(counted.field(0).to_pylist(), counted.field(1).to_pylist(), strict=True)
+                ]
+                counted_pairs[filter_column, column] = found
+            filter_values, values = decoded[filter_column], decoded[column]
+            pairs += [
+                (filter_column, filter_values[filter_code], column, values[code], count)
+                for filter_code, code, count in found
+            ]
     return single, pairs

@@ -111,6 +111,36 @@ def test_the_one_pass_nesting_check_agrees_with_every_pair():
     assert 200 < nested_seen < 1800  # both answers were asked for, many times
 
 
+def test_groups_with_the_same_periods_are_judged_once_and_alike(monkeypatch):
+    from disclosures import table_schema
+
+    fields = ["figure_id", "platform_id", "jurisdiction_id", "request_type_id", "metric_id"]
+    fields += ["period_start", "period_end", "value_kind", "value"]
+    periods = [("2024-01-01", "2024-06-30"), ("2024-07-01", "2024-12-31"), ("2024-01-01", "2024-12-31")]
+    rows = []
+    for platform in ("p", "q", "r"):
+        for start, end in periods:
+            rows.append((f"{platform}-{start}-{end}", platform, "USA", "all", "requests", start, end, "exact", 5))
+    # One group with no nesting (one period), one whose nested period has no value.
+    rows.append(("s-2024", "s", "USA", "all", "requests", "2024-01-01", "2024-12-31", "exact", 5))
+    rows.append(("t-h1", "t", "USA", "all", "requests", "2024-01-01", "2024-06-30", "exact", None))
+    rows.append(("t-2024", "t", "USA", "all", "requests", "2024-01-01", "2024-12-31", "exact", 5))
+    figures = table_schema.Table("figures", fields, rows)
+    judged = []
+    original = build.has_nesting
+
+    def has_nesting(found):
+        judged.append(tuple(found))
+        return original(found)
+
+    monkeypatch.setattr(build, "has_nesting", has_nesting)
+    candidates = build.derivable_groups(figures, {"requests": "count"})
+    # p, q and r share their three periods; s, and t with a value, have the year alone.
+    halves_and_year = tuple(sorted(build.period_dates(*p) for p in periods))
+    assert sorted(judged) == sorted([halves_and_year, (build.period_dates("2024-01-01", "2024-12-31"),)])
+    assert [row["figure_id"] for row in candidates] == [r[0] for r in rows[:9]]
+
+
 def test_recency_order_is_newest_period_first_then_figure_id():
     randomness = random.Random(7)
     ends = [f"2024-0{randomness.randrange(1, 10)}-28" for _ in range(500)]

@@ -8,12 +8,15 @@ page 1 against page 2.
 """
 
 import json
+import random
 import shutil
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import sqlite_utils
 from datasette.utils import escape_sqlite
@@ -154,6 +157,28 @@ def test_value_counts_counts_every_value_and_every_pair():
         ("b", "q", "a", "x", 1),
         ("b", "q", "b", "q", 1),
     ]
+
+
+def test_value_counts_counts_each_pair_of_columns_once_and_gives_both_orders(monkeypatch):
+    randomness = random.Random(62)
+    columns = {name: [randomness.choice("uvwxyz"[: 2 + i]) for _ in range(300)] for i, name in enumerate("abc")}
+    cells = {name: pa.array(values).dictionary_encode() for name, values in columns.items()}
+    counting = []
+    original = pc.value_counts
+
+    def counted(array, *args, **kwargs):
+        counting.append(len(array))
+        return original(array, *args, **kwargs)
+
+    monkeypatch.setattr(pc, "value_counts", counted)
+    single, pairs = precompute.value_counts(cells)
+    # Three columns' own counts, then each of the three pairs once (a, b; a, c; b, c).
+    assert counting == [300] * (3 + 3)
+    rows = list(zip(*columns.values(), strict=True))
+    names = list(columns)
+    expected = Counter((names[f], row[f], names[c], row[c]) for row in rows for f in range(3) for c in range(3))
+    assert sorted(pairs) == sorted((*key, count) for key, count in expected.items())
+    assert len(pairs) == len(expected)
 
 
 # 0: every table counted by Arrow; None: as the build counts (small tables by GROUP BY).
