@@ -46,7 +46,14 @@ from . import (
     validate,
 )
 from .derive import period_dates
-from .files import cell_text, json_text, remove_stale_temporaries, replace_file, sqlite_uri
+from .files import (
+    cell_text,
+    json_text,
+    read_through_memory_map,
+    remove_stale_temporaries,
+    replace_file,
+    sqlite_uri,
+)
 from .paths import BUILD, PACKAGE
 from .schema_sql import (
     BUILD_COLUMNS,
@@ -1678,7 +1685,7 @@ def write_beside(database: Path, path: Path, work: Callable[[sqlite_utils.Databa
     """``work(db)`` on a connection to a new SQLite file ``path`` that has ``database`` attached
     read-only: the tables it creates are written there, in one transaction, from the tables of
     ``database`` it names. ``copy_tables`` then puts them into ``database``."""
-    conn = sqlite3.connect(sqlite_uri(path), uri=True)
+    conn = read_through_memory_map(sqlite3.connect(sqlite_uri(path), uri=True))
     try:
         # A scratch file, deleted once copied: nothing to recover after a crash.
         conn.execute("PRAGMA journal_mode = OFF")
@@ -1714,7 +1721,7 @@ def copy_tables(db: sqlite_utils.Database, path: Path) -> None:
 def _read_only(path: Path, work: Callable[[sqlite_utils.Database], Any]) -> Any:
     # query_only, not mode=ro: SQLite drops the CHECK constraints of a schema it reads from a
     # read-only file, and a quick_check there (check_database's) would pass a row breaking one.
-    conn = sqlite3.connect(f"{sqlite_uri(path)}?mode=rw", uri=True)
+    conn = read_through_memory_map(sqlite3.connect(f"{sqlite_uri(path)}?mode=rw", uri=True))
     conn.execute("PRAGMA query_only = ON")
     try:
         return work(sqlite_utils.Database(conn))
@@ -1830,7 +1837,7 @@ def _build_temporary(
     temporary.unlink(missing_ok=True)
     conn = None
     try:
-        conn = sqlite3.connect(temporary)
+        conn = read_through_memory_map(sqlite3.connect(temporary))
         # Foreign keys are checked once, set-based, by check_database (PRAGMA foreign_key_check)
         # after the load, rather than looked up row by row during it (six per figure).
         conn.execute("PRAGMA foreign_keys = OFF")
