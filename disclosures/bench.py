@@ -159,53 +159,74 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
-def pss_kib(pids: list[int]) -> int:
-    """The proportional set size (KiB) of the processes ``pids``, summed: what they hold in
-    memory, each page shared between them counted once in all (/proc/<pid>/smaps_rollup).
-    Reading it walks a process's pages: about 6 ms for 400 MB."""
+def anonymous_kib(pids: list[int]) -> int:
+    """The memory (KiB) the processes ``pids`` hold that only swap could free, summed: their
+    anonymous and shared-memory pages, each page shared between them counted once in all
+    (Pss_Anon + Pss_Shmem of /proc/<pid>/smaps_rollup, which walks a process's pages: about 6 ms
+    for 400 MB). A single process shares nothing: its RssAnon + RssShmem (/proc/<pid>/status,
+    counters the kernel keeps) is the same, and costs nothing to read.
+
+    Not counted: the files a process maps (its libraries, the database SQLite reads through a
+    memory map). Their pages are the kernel's page cache, which holds a file just written
+    whether a process reads it through a map or with read(), and can drop them at any time."""
+    if len(pids) == 1:
+        return _status_kib(pids[0], ("RssAnon:", "RssShmem:"))
     total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
-                total += next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+                total += sum(int(line.split()[1]) for line in rollup if line.startswith(("Pss_Anon:", "Pss_Shmem:")))
         except (OSError, ValueError):
             continue
     return total
 
 
-def _sample_tree_pss(pid: int, stop: threading.Event, peak: list[int]) -> None:
-    # Only while the command has children: alone, its own peak (ru_maxrss) is exact, and each
-    # sample costs CPU the measured command then lacks.
+def _status_kib(pid: int, fields: tuple[str, ...]) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return sum(int(line.split()[1]) for line in status if line.startswith(fields))
+    except (OSError, ValueError):
+        return 0
+
+
+def _sample_tree_memory(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    # A process alone is sampled every TREE_CHECK_SECONDS (two counters); a tree, whose pages
+    # are walked, every PSS_SAMPLE_SECONDS, so that the sampling takes little of the CPU the
+    # measured command needs.
     last = 0.0
     while not stop.wait(TREE_CHECK_SECONDS):
         pids = process_tree(pid)
-        if len(pids) > 1 and time.monotonic() - last >= PSS_SAMPLE_SECONDS:
+        if len(pids) == 1:
+            peak[0] = max(peak[0], anonymous_kib(pids))
+        elif pids and time.monotonic() - last >= PSS_SAMPLE_SECONDS:
             last = time.monotonic()
-            peak[0] = max(peak[0], pss_kib(pids))
+            peak[0] = max(peak[0], anonymous_kib(pids))
 
 
-# How often run_measured looks for a command's children, and samples the memory of its process
-# tree (summed PSS) while it has some.
+# How often run_measured samples a command's memory: its own counters, or (once it has
+# children) the summed PSS of its process tree.
 TREE_CHECK_SECONDS = 0.05
 PSS_SAMPLE_SECONDS = 0.2
 
 
 def run_measured(commands: list[list[str]]) -> dict[str, float]:
     """Run ``commands`` one after another; {"seconds": wall time of all, "cpu_seconds": their
-    user + system CPU time (steadier than wall time on a shared machine), "peak_mb": largest
-    peak memory of any}. Each runs in the repository, output discarded. Raises BenchFailed
-    when one exits non-zero.
+    user + system CPU time (steadier than wall time on a shared machine), "peak_mb": the
+    largest memory any held (``anonymous_kib`` of its process tree, sampled), "peak_rss_mb":
+    the largest resident size of any one process (wait4's ru_maxrss), which also counts the
+    pages of files it mapped}. Each runs in the repository, output discarded. Raises
+    BenchFailed when one exits non-zero.
 
-    A command's peak memory is the larger of its largest process's peak resident size (wait4's
-    ru_maxrss) and the peak of its process tree's summed PSS, sampled every PSS_SAMPLE_SECONDS
-    while it has children: the build forks a child that derives figures beside it, and the two
-    hold memory at once."""
-    seconds, cpu, peak = 0.0, 0.0, 0
+    The build forks a child that derives figures beside it, and the two hold memory at once:
+    peak_mb counts both. Its SQLite connections read the database through a memory map, whose
+    pages ru_maxrss counts (about 380 MB more at a million figures) though they are the page
+    cache's, as much without the map: peak_rss_mb says how much, peak_mb is the target's."""
+    seconds, cpu, peak, peak_rss = 0.0, 0.0, 0, 0
     for command in commands:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         stop, tree_peak = threading.Event(), [0]
-        sampler = threading.Thread(target=_sample_tree_pss, args=(process.pid, stop, tree_peak), daemon=True)
+        sampler = threading.Thread(target=_sample_tree_memory, args=(process.pid, stop, tree_peak), daemon=True)
         sampler.start()
         # wait4 gives this child's own resource usage (ru_maxrss in KiB on Linux).
         _, status, usage = os.wait4(process.pid, 0)
@@ -216,9 +237,9 @@ def run_measured(commands: list[list[str]]) -> dict[str, float]:
         process.stderr.close()
         if os.waitstatus_to_exitcode(status) != 0:
             raise BenchFailed(f"{' '.join(command)} failed:\n{error[-2000:]}")
-        peak = max(peak, usage.ru_maxrss, tree_peak[0])
+        peak, peak_rss = max(peak, tree_peak[0]), max(peak_rss, usage.ru_maxrss)
         cpu += usage.ru_utime + usage.ru_stime
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak / 1024}
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak / 1024, "peak_rss_mb": peak_rss / 1024}
 
 
 def floor_load(package_path: Path, db_path: Path) -> None:
@@ -294,6 +315,7 @@ def pipeline_comparison(package_path: Path, folder: Path, repeat: int) -> dict:
             "seconds": statistics.median(r["seconds"] for r in runs),
             "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
             "peak_mb": max(r["peak_mb"] for r in runs),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         }
     result["project_over_floor"] = result["project"]["seconds"] / result["floor"]["seconds"]
     result["project_over_floor_cpu"] = result["project"]["cpu_seconds"] / result["floor"]["cpu_seconds"]

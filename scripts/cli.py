@@ -548,7 +548,7 @@ def bench(quick, figures, pipelines_only):
         click.echo("executemany + indexes; stock: frictionless validate + sqlite-utils insert --csv)")
         click.echo(
             f"{'package':>10} {'figures':>9} {'project s':>10} {'floor s':>8} {'stock s':>8} "
-            f"{'proj/floor':>10} {'stock/proj':>10} {'peak MB':>8} {'project CPU s':>13} {'floor CPU s':>11}"
+            f"{'proj/floor':>10} {'stock/proj':>10} {'peak MB':>8} {'RSS MB':>7} {'project CPU s':>13} {'floor CPU s':>11}"
         )
         sizes = [("real", paths.PACKAGE)]
         if figures:
@@ -570,7 +570,8 @@ def bench(quick, figures, pipelines_only):
                 f"{name:>10} {result['figures']:>9,} {result['project']['seconds']:>10.2f} "
                 f"{result['floor']['seconds']:>8.2f} {result['stock']['seconds']:>8.2f} "
                 f"{result['project_over_floor']:>9.1f}x {result['stock_over_project']:>9.1f}x "
-                f"{result['project']['peak_mb']:>8.0f} {result['project']['cpu_seconds']:>13.2f} "
+                f"{result['project']['peak_mb']:>8.0f} {result['project']['peak_rss_mb']:>7.0f} "
+                f"{result['project']['cpu_seconds']:>13.2f} "
                 f"{result['floor']['cpu_seconds']:>11.2f}"
             )
             if not pipelines_only:

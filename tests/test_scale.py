@@ -367,6 +367,24 @@ def test_a_commands_peak_memory_counts_the_children_it_forks():
     assert measured["seconds"] >= 1.5
 
 
+def test_a_commands_peak_memory_is_what_it_holds_not_the_files_it_maps(tmp_path):
+    # The build reads its database through a memory map: those pages are the page cache's, and
+    # ru_maxrss counts them. peak_mb counts what the process holds itself (here 60 MB).
+    mapped = tmp_path / "mapped"
+    mapped.write_bytes(b"x" * (200 << 20))
+    script = (
+        "import mmap, time\n"
+        f"handle = open({str(mapped)!r}, 'rb')\n"
+        "view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)\n"
+        "assert view[::4096].count(b'x') == len(view) // 4096\n"
+        "mine = bytearray(60 << 20)\n"
+        "time.sleep(1)\n"
+    )
+    measured = bench.run_measured([[sys.executable, "-c", script]])
+    assert 60 <= measured["peak_mb"] < 120
+    assert measured["peak_rss_mb"] > 250
+
+
 def test_the_stamp_covers_every_module_the_validator_imports():
     # A new rule in consistency.py left the stamp valid, and the build shipped what validate refused.
     found = subprocess.run(
