@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 
 from .vocabulary import number_text
@@ -59,6 +60,47 @@ def write_text(path: Path, text: str | bytes) -> None:
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
 
 
+def move_into_place(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target``, atomically, as ``os.replace`` does: a reader opening
+    ``target`` finds the old file or the new one, never neither. Raises OSError as it does.
+
+    Where ``target`` is a file on Linux, the two are exchanged (renameat2's RENAME_EXCHANGE) and
+    the old file, now at ``source``, deleted: ext4 writes out every page of a file renamed over
+    another before the rename returns (its auto_da_alloc, for editors that skip fsync), which
+    took 0.12 s of the real package's build and 0.7 s at a million figures, with both cores
+    idle. Exchanged, the pages go to disk in the background as any other write. (Nothing here
+    waits for the disk: a build is made again after a crash.) Elsewhere, or where the file
+    system cannot exchange, ``os.replace``."""
+    if _exchange is not None and os.path.isfile(target) and _exchange(os.fsencode(source), os.fsencode(target)):
+        os.unlink(source)
+        return
+    os.replace(source, target)
+
+
+def _exchanger():
+    """renameat2(RENAME_EXCHANGE) through the C library, as a function (source, target) ->
+    True once exchanged, False when it cannot (then nothing changed); None off Linux or where
+    the C library lacks it."""
+    if sys.platform != "linux":
+        return None
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_current_directory, rename_exchange = -100, 2  # <fcntl.h> AT_FDCWD, <linux/fs.h> RENAME_EXCHANGE
+
+    def exchange(source: bytes, target: bytes) -> bool:
+        return renameat2(at_current_directory, source, at_current_directory, target, rename_exchange) == 0
+
+    return exchange
+
+
+_exchange = _exchanger()
+
+
 def replace_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one, never half.
 
@@ -68,7 +110,7 @@ def replace_file(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         temporary.write_bytes(data)
-        os.replace(temporary, path)
+        move_into_place(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -84,7 +126,7 @@ def replace_files(contents: dict[Path, bytes]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporaries[path].write_bytes(data)
         for path, temporary in temporaries.items():
-            os.replace(temporary, path)
+            move_into_place(temporary, path)
     except BaseException:
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
