@@ -101,15 +101,18 @@ def _exchanger():
 _exchange = _exchanger()
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one, never half.
+def replace_file(path: Path, *parts: bytes) -> None:
+    """Write ``parts`` (bytes, one after another) to ``path`` atomically: a reader sees the old
+    file or the new one, never half. In parts, a large body needs no copy joined to its head.
 
     Always written, even when unchanged, so its mtime tells Make that it is up to date.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(data)
+        with temporary.open("wb") as handle:
+            for part in parts:
+                handle.write(part)
         move_into_place(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
