@@ -1385,7 +1385,7 @@ def populate_with(
             ahead += chunk
         del unranked
         # Work that needs nothing the child sends, done while it may still be deriving (at a
-        # million figures this process waited 0.9 s here for the order, the other core idle).
+        # million figures this process waits 0.3-0.9 s here for the order, the other core idle).
         if meanwhile is not None:
             # Its tables' CHECKs too are evaluated once written, one scan each: per INSERT, an
             # IN list's CHECK (release_changes.change) builds its lookup table again for every
@@ -1393,8 +1393,6 @@ def populate_with(
             before = {name for (name,) in db.execute(TABLES_SQL)}
             meanwhile(db)
             check_rows(db, [name for (name,) in db.execute(TABLES_SQL) if name not in before])
-        for table in tables.values():
-            table.settle_digest()
         order = deriving.receive()
         ranks = recency_ranks(order)
         # Loaded newest first (load_orders: the reported figures, then the derived ones), so that
@@ -1860,14 +1858,12 @@ def _build_temporary(
         # faster in four of five.
         conn.execute("PRAGMA threads = 0")
         db = sqlite_utils.Database(conn)
+        digests = {name: table.digest for name, table in tables.items()}
         populate(
             db,
             descriptor,
             tables,
-            # The digests are taken during populate (Table.digest), read by the checks after the load.
-            alongside=lambda reader, tables=tables: check_loaded(
-                reader, package_path, descriptor, {name: table.digest for name, table in tables.items()}
-            ),
+            alongside=lambda reader: check_loaded(reader, package_path, descriptor, digests),
             meanwhile=lambda db: release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs),
             metadata=metadata,
         )

@@ -90,36 +90,13 @@ class Table:
     problems: list[tuple[int, str | None, str]] = field(default_factory=list)
     # (line, field) of the cells that failed their type (Frictionless gives them None).
     type_errors: set[tuple[int, str]] = field(default_factory=set)
-    # The raw rows' digest once taken (see ``digest``).
-    _digest: int = 0
-    # The raw cells, by column, whose digest is still to be taken (see ``digest``).
-    undigested: list[list] | None = None
+    # rows_digest of the raw rows, for the build's round-trip check (same process only).
+    digest: int = 0
     # True once the rows hold SQLite's values (dates as ISO text, numbers as int or float).
     sql_values: bool = False
 
     def column(self, name: str) -> int:
         return self.fields.index(name)
-
-    @property
-    def digest(self) -> int:
-        """``rows_digest`` of the raw rows, for the build's round-trip check (same process only):
-        see ``settle_digest``."""
-        return self.settle_digest()
-
-    def settle_digest(self) -> int:
-        """``digest``, taken from ``undigested`` (the raw cells by column, as
-        ``columnar.table_of`` leaves them) the first time it is asked for, which are then let
-        go. The build takes it while the child it forks is still deriving figures (at a million
-        figures 0.3 s of CPU, which had the other core idle at the start of the build)."""
-        if self.undigested is not None:
-            raw, self.undigested = self.undigested, None
-            # A tuple from zip hashes as row_hash hashes it: no call per row.
-            self._digest = sum(map(hash, zip(*raw, strict=True)))
-        return self._digest
-
-    @digest.setter
-    def digest(self, value: int) -> None:
-        self._digest, self.undigested = value, None
 
 
 def unusable_schema_values(descriptor: dict) -> list[tuple[tuple, str, str]]:
