@@ -71,7 +71,14 @@ def move_into_place(source: Path, target: Path) -> None:
     idle. Exchanged, the pages go to disk in the background as any other write. (Nothing here
     waits for the disk: a build is made again after a crash.) Elsewhere, or where the file
     system cannot exchange, ``os.replace``."""
-    if _exchange is not None and os.path.isfile(target) and _exchange(os.fsencode(source), os.fsencode(target)):
+    if (
+        _exchange is not None
+        and os.path.isfile(target)
+        # One file under two names (or one name twice): rename(2) leaves both; an exchange then
+        # an unlink would delete it.
+        and not os.path.samefile(source, target)
+        and _exchange(os.fsencode(source), os.fsencode(target))
+    ):
         os.unlink(source)
         return
     os.replace(source, target)

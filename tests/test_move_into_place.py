@@ -56,6 +56,18 @@ def test_a_folder_in_the_way_is_an_error_and_nothing_moves(tmp_path, how):
     assert (target / "inside").read_bytes() == b"kept"
 
 
+def test_one_file_under_two_names_is_left_as_rename_leaves_it(tmp_path, how):
+    target = tmp_path / "t"
+    target.write_bytes(b"kept")
+    files.move_into_place(target, target)
+    files.move_into_place(tmp_path / "." / "t", target)
+    assert target.read_bytes() == b"kept"
+    os.link(target, tmp_path / "link")
+    files.move_into_place(tmp_path / "link", target)
+    assert target.read_bytes() == b"kept"
+    assert (tmp_path / "link").read_bytes() == b"kept"  # as rename(2) leaves two names of one file
+
+
 def test_the_exchange_is_what_linux_uses(tmp_path):
     # Where renameat2 exists (every Linux C library since glibc 2.28), the old file is exchanged
     # out rather than renamed over: the new file keeps its inode, the old one is deleted.
