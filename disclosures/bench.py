@@ -19,6 +19,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -223,18 +224,21 @@ def run_measured(commands: list[list[str]]) -> dict[str, float]:
     cache's, as much without the map: peak_rss_mb says how much, peak_mb is the target's."""
     seconds, cpu, peak, peak_rss = 0.0, 0.0, 0, 0
     for command in commands:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        stop, tree_peak = threading.Event(), [0]
-        sampler = threading.Thread(target=_sample_tree_memory, args=(process.pid, stop, tree_peak), daemon=True)
-        sampler.start()
-        # wait4 gives this child's own resource usage (ru_maxrss in KiB on Linux).
-        _, status, usage = os.wait4(process.pid, 0)
-        stop.set()
-        sampler.join()
-        seconds += time.perf_counter() - start
-        error = process.stderr.read().decode("utf-8", "replace")
-        process.stderr.close()
+        # stderr into a file, not a pipe: wait4 comes before reading it, and a command that wrote
+        # more than a pipe holds (64 KiB) blocked on the full pipe while this waited for its end.
+        with tempfile.TemporaryFile() as errors:
+            start = time.perf_counter()
+            process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+            stop, tree_peak = threading.Event(), [0]
+            sampler = threading.Thread(target=_sample_tree_memory, args=(process.pid, stop, tree_peak), daemon=True)
+            sampler.start()
+            # wait4 gives this child's own resource usage (ru_maxrss in KiB on Linux).
+            _, status, usage = os.wait4(process.pid, 0)
+            stop.set()
+            sampler.join()
+            seconds += time.perf_counter() - start
+            errors.seek(0)
+            error = errors.read().decode("utf-8", "replace")
         if os.waitstatus_to_exitcode(status) != 0:
             raise BenchFailed(f"{' '.join(command)} failed:\n{error[-2000:]}")
         peak, peak_rss = max(peak, tree_peak[0]), max(peak_rss, usage.ru_maxrss)

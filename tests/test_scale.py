@@ -13,6 +13,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -383,6 +384,26 @@ def test_a_commands_peak_memory_is_what_it_holds_not_the_files_it_maps(tmp_path)
     measured = bench.run_measured([[sys.executable, "-c", script]])
     assert 60 <= measured["peak_mb"] < 120
     assert measured["peak_rss_mb"] > 250
+
+
+def test_a_command_that_writes_much_to_stderr_is_measured_and_its_end_reported(tmp_path):
+    # wait4 came before stderr was read: a command writing more than a pipe holds (64 KiB)
+    # blocked on it, and the bench waited for it forever. Run in a thread, so that the old hang
+    # fails this test in 60 s instead of hanging the suite.
+    script = "import sys\nsys.stderr.write('x' * (1 << 20) + 'the last words')\nsys.exit(3)\n"
+    outcome = {}
+
+    def measure():
+        try:
+            bench.run_measured([[sys.executable, "-c", script]])
+        except bench.BenchFailed as failed:
+            outcome["error"] = str(failed)
+
+    runner = threading.Thread(target=measure, daemon=True)
+    runner.start()
+    runner.join(60)
+    assert not runner.is_alive(), "run_measured hung on a full stderr pipe"
+    assert outcome["error"].endswith("the last words")
 
 
 def test_the_stamp_covers_every_module_the_validator_imports():
