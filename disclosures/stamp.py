@@ -205,7 +205,7 @@ def _validated_tables(data: mmap.mmap, key: dict, descriptor: dict) -> dict[str,
     head_end = data.find(b"\n")
     try:
         head = json.loads(data[:head_end]) if head_end > 0 else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a damaged head nested too deep to read
         return None
     expected = {"format": ROWS_FORMAT, "python": sys.version, "key": json.loads(json_text(key))}
     if not isinstance(head, dict) or {name: head.get(name) for name in expected} != expected:
