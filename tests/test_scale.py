@@ -329,6 +329,25 @@ def test_floor_loads_every_row(tmp_path):
     assert rows(tmp_path / "floor.db", "SELECT count(*) FROM figures")[0][0] == expected
 
 
+def test_the_pipeline_comparison_runs_the_stock_stack_as_often_as_asked(tmp_path, monkeypatch):
+    # At a million figures the stock stack runs once (two minutes), the project and the floor
+    # three times each, interleaved, and their medians make the ratio.
+    package = make_package(tmp_path / "p")
+    ran, seconds = [], {"project": iter([5.0, 1.0, 3.0]), "floor": iter([1.0, 1.0, 1.0]), "stock": iter([9.0])}
+
+    def measured(commands):
+        name = "stock" if "frictionless" in commands[0][0] else "floor" if commands[0][1] == "-c" else "project"
+        ran.append(name)
+        return {"seconds": next(seconds[name]), "cpu_seconds": 1.0, "peak_mb": 1.0, "peak_rss_mb": 1.0}
+
+    monkeypatch.setattr(bench, "run_measured", measured)
+    result = bench.pipeline_comparison(package, tmp_path, 3, stock_repeat=1)
+    assert ran == ["project", "floor", "stock", "project", "floor", "project", "floor"]
+    assert (result["repeat"], result["stock_repeat"]) == (3, 1)
+    assert result["project"]["seconds"] == 3.0 and result["project_over_floor"] == 3.0
+    assert result["stock"]["seconds"] == 9.0
+
+
 def test_acceptance_reads_the_targets_from_the_results():
     def result(seconds, floor, figures, peak):
         return {
