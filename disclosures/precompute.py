@@ -36,6 +36,7 @@ counts from one GROUP BY of its text facet columns instead (``grouped_facets``),
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -455,3 +456,85 @@ def value_counts(cells: dict[str, pa.DictionaryArray]) -> tuple[list[tuple], lis
                 for filter_code, code, count in found
             ]
     return single, pairs
+
+
+# Index statistics -------------------------------------------------------------------------------
+
+
+def index_columns(db: sqlite_utils.Database, table: str) -> dict[str, list[str]]:
+    """{index name: its columns, in order} of every index on ``table``, its primary key's and
+    unique constraints' included."""
+    return {
+        name: [column for (column,) in db.execute("SELECT name FROM pragma_index_info(?) ORDER BY seqno", [name])]
+        for (name,) in db.execute("SELECT name FROM pragma_index_list(?) ORDER BY name", [table])
+    }
+
+
+def unique_columns(db: sqlite_utils.Database, table: str) -> set[str]:
+    """The columns of ``table`` no two rows share a value of: each alone a unique index's."""
+    indexes = index_columns(db, table)
+    return {
+        columns[0]
+        for (name, unique) in db.execute('SELECT name, "unique" FROM pragma_index_list(?)', [table])
+        if unique and len(columns := indexes[name]) == 1
+    }
+
+
+def counted_stat(columns: Sequence[str], rows: int, distinct: Mapping[str, int], unique: Collection[str]) -> str | None:
+    """The ``stat`` ANALYZE writes into sqlite_stat1 for an index on ``columns`` of a table of
+    ``rows`` rows, made from what is known of them rather than by reading the index:
+    ``distinct`` {column: how many distinct values it holds, NULL counted as one value, as
+    ANALYZE counts it}; ``unique`` columns, of which no two rows share a value.
+
+    "rows avg1 avg2 ...": for each leading run of the columns, the rows a value of it matches
+    on average, rounded up, and 1 where that is 2 but the values are nearly all distinct
+    (SQLite 3.40's analyze.c, statGet). None when a run is neither led by a column of
+    ``distinct`` alone nor holds a unique column (ANALYZE must read that index), or when the
+    table is empty (ANALYZE writes no row then)."""
+    if rows <= 0:
+        return None
+    averages = []
+    for width in range(1, len(columns) + 1):
+        if any(column in unique for column in columns[:width]):
+            values = rows
+        elif width == 1 and columns[0] in distinct:
+            values = distinct[columns[0]]
+        else:
+            return None
+        if not 0 < values <= rows:
+            return None
+        average = (rows + values - 1) // values
+        if average == 2 and rows * 10 <= values * 11:
+            average = 1
+        averages.append(average)
+    return " ".join(map(str, (rows, *averages)))
+
+
+def counted_indexes(db: sqlite_utils.Database, table: str, counted_columns: Collection[str]) -> dict[str, list[str]]:
+    """{index: columns} of ``table``'s indexes whose statistics ``counted_stat`` can make once
+    the distinct values of ``counted_columns`` are known."""
+    unique = unique_columns(db, table)
+    return {
+        name: columns
+        for name, columns in index_columns(db, table).items()
+        if counted_stat(columns, 1, dict.fromkeys(counted_columns, 1), unique) is not None
+    }
+
+
+def write_counted_stats(
+    db: sqlite_utils.Database, table: str, indexes: Mapping[str, Sequence[str]], distinct: Mapping[str, int], rows: int
+) -> None:
+    """Write into sqlite_stat1 the statistics of ``table``'s ``indexes`` ({name: columns}) that
+    ``counted_stat`` makes from ``distinct`` and ``rows``; ANALYZE the others (and all of them
+    when no ANALYZE has made sqlite_stat1 yet). ``db``'s own planner then reads them again."""
+    unique = unique_columns(db, table)
+    exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is not None
+    for name, columns in indexes.items():
+        stat = counted_stat(columns, rows, distinct, unique) if exists else None
+        if stat is None:
+            db.execute(f"ANALYZE {quote_ident(name)}")
+        else:
+            db.execute("DELETE FROM sqlite_stat1 WHERE tbl = ? AND idx = ?", [table, name])
+            db.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", [table, name, stat])
+    # SQLite reads sqlite_stat1 when it loads the schema, or on this.
+    db.execute("ANALYZE sqlite_master")
