@@ -970,15 +970,17 @@ def derivation(
     # once it knows every figure's rank. Made here, beside the parent's work on the rows.
     staged = derive.StagedDerivation(candidates, units)
     ids = list(map(itemgetter(figures.column("figure_id")), figures.rows))
+    ends = list(map(itemgetter(figures.column("period_end")), figures.rows))
+    order = recency_order(ends + [end for end, _ in staged.keys], ids + [fid for _, fid in staged.keys])
+    del ends
+    yield order
+    # Checked once the order is sent, which the parent waits for (0.13 s at a million figures):
+    # a collision fails the build when the parent next receives, before anything is published.
     reported_ids = set(ids)
     for _, figure_id in staged.keys:
         if figure_id in reported_ids:
             raise BuildFailed(f"derived figure id {figure_id} collides with a reported figure")
-    del reported_ids
-    ends = list(map(itemgetter(figures.column("period_end")), figures.rows))
-    order = recency_order(ends + [end for end, _ in staged.keys], ids + [fid for _, fid in staged.keys])
-    del ends, ids
-    yield order
+    del reported_ids, ids
     try:
         derived = staged.derived(derive.reported_count_lookup(groups, reported_count_of(figures, units)))
     except derive.DerivedPartsInconsistent as error:
