@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import sha256_file
 from .schema_sql import quote_ident
 
 if TYPE_CHECKING:  # the validator imports this module, and sqlite_utils imports pandas when it can
@@ -176,8 +177,7 @@ def content_inputs(package_path: Path, descriptor: dict, digests: dict[str, str]
         if isinstance(known, str) and known.startswith("sha256:"):
             inputs[resource["path"]] = known
             continue
-        with (package_path.parent / resource["path"]).open("rb") as handle:
-            inputs[resource["path"]] = "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+        inputs[resource["path"]] = "sha256:" + sha256_file(package_path.parent / resource["path"])
     return dict(sorted(inputs.items()))
 
 

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from . import columnar, release_records, rules, table_schema
-from .files import json_text, replace_file
+from .files import json_text, replace_file, sha256_file
 
 STAMP_FILE = "validated.json"
 # The typed rows validation read, beside the stamp, for the build (record_valid, validated_tables).
@@ -35,7 +35,8 @@ ROWS_FORMAT = "platform-disclosures validated rows 1"
 # release_records.py is here since corrections are held to the latest release: it reads the
 # records (which release is latest, what it published, whether a damaged record judges nothing).
 # changelog.py is here since a figure the latest release carried and the data lacks needs the
-# reason the release would give its removal (changelog.removal_reason).
+# reason the release would give its removal (changelog.removal_reason). files.py: what hashes the
+# files (sha256_file), which the release records' reading imports.
 # This module is not: it decides no rule, only which bytes the key hashes, and a change to it that
 # changes the key already voids old stamps; a test holds that the key names every file of the
 # package.
@@ -45,6 +46,7 @@ VALIDATOR_CODE = (
     "columnar.py",
     "consistency.py",
     "derive.py",
+    "files.py",
     "forked.py",
     "freshness.py",
     "frictionless_checks.py",
@@ -86,8 +88,7 @@ def release_inputs(releases: Path) -> dict[str, str | None]:
             if not path.is_file():
                 found[f"{folder.name}/{name}"] = None
             elif name == "manifest.json" or folder.name == latest:
-                with path.open("rb") as handle:
-                    found[f"{folder.name}/{name}"] = "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+                found[f"{folder.name}/{name}"] = "sha256:" + sha256_file(path)
             else:
                 found[f"{folder.name}/{name}"] = RECORD_UNREAD
     return found
@@ -156,7 +157,21 @@ def stands_today(key: dict, today: date | None = None) -> bool:
     return passes_from is None or (today or rules.utc_today()).isoformat() >= passes_from
 
 
-def record_valid(package_path: Path, folder: Path, key: dict | None = None, typed: dict | None = None) -> Path:
+def rows_parts(key: dict, typed: dict) -> tuple[bytes, bytes]:
+    """The head line and the body of the ROWS_FILE ``record_valid`` writes of ``typed`` for
+    ``key``, made apart from the writing: the caller may make them while it hashes the files."""
+    body = marshal.dumps({name: list(columns) for name, columns in typed.items()})
+    head = {"format": ROWS_FORMAT, "python": sys.version, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
+    return json.dumps(head, sort_keys=True).encode("utf-8") + b"\n", body
+
+
+def record_valid(
+    package_path: Path,
+    folder: Path,
+    key: dict | None = None,
+    typed: dict | None = None,
+    rows: tuple[bytes, bytes] | None = None,
+) -> Path:
     """Write the stamp of a package that has just passed validation; returns its path.
 
     ``key``: the package's ``validation_key`` taken before it was read for validation (see
@@ -166,17 +181,15 @@ def record_valid(package_path: Path, folder: Path, key: dict | None = None, type
     ``typed``: {resource: (cell texts, SQLite values) of each column}, as validation read them
     (``validate.validate_package``'s ``typed``), written beside the stamp (ROWS_FILE) for the
     build to load instead of reading the CSVs again (``validated_tables``); without it, an
-    earlier validation's rows are deleted."""
+    earlier validation's rows are deleted. ``rows``: ``rows_parts(key, typed)``, already made."""
     path = Path(folder) / STAMP_FILE
     Path(folder).mkdir(parents=True, exist_ok=True)
     key = key if key is not None else validation_key(package_path)
-    rows = Path(folder) / ROWS_FILE
-    if typed is None:
-        rows.unlink(missing_ok=True)
+    rows_path = Path(folder) / ROWS_FILE
+    if typed is None and rows is None:
+        rows_path.unlink(missing_ok=True)
     else:
-        body = marshal.dumps({name: list(columns) for name, columns in typed.items()})
-        head = {"format": ROWS_FORMAT, "python": sys.version, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
-        replace_file(rows, json.dumps(head, sort_keys=True).encode("utf-8") + b"\n", body)
+        replace_file(rows_path, *(rows or rows_parts(key, typed)))
     replace_file(path, json_text(key).encode("utf-8"))
     return path
 

@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -138,7 +139,14 @@ def validate(package, out):
         fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
     if recording:
         handed = typed[0] if typed else {"columns": None, "inputs": {}}
-        if not stamp.still_current(package_path, key, handed["inputs"]):
+        # The files hashed again (still_current, in a thread: hashing leaves Python free) while
+        # the rows are serialized, written only once the files are found as validated: at a
+        # million figures 0.26 and 0.48 s, one after the other before.
+        with ThreadPoolExecutor(1) as pool:
+            current = pool.submit(stamp.still_current, package_path, key, handed["inputs"])
+            rows = stamp.rows_parts(key, handed["columns"]) if handed["columns"] is not None else None
+            unchanged = current.result()
+        if not unchanged:
             again = validate_again(package, out)
             fail(
                 [
@@ -148,7 +156,7 @@ def validate(package, out):
             )
         folder = out or paths.BUILD
         try:
-            stamp.record_valid(package_path, folder, key, typed=handed["columns"])
+            stamp.record_valid(package_path, folder, key, typed=handed["columns"], rows=rows)
         except OSError as error:
             # --out naming a file, or a folder under one, was a FileExistsError's traceback after
             # the whole validation had passed.

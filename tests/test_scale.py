@@ -6,6 +6,7 @@ that makes it fast (no second validation, no commit per chunk) and the numbers t
 
 import asyncio
 import csv
+import hashlib
 import io
 import json
 import random
@@ -23,6 +24,7 @@ import sqlite_utils
 import yaml
 
 from disclosures import bench, build, paths, precompute, rules, site_config, stamp, synthetic, table_schema, validate
+from disclosures.files import sha256_file
 from disclosures.vocabulary import DATABASE_FILE
 from tests.conftest import rows
 from tests.packages import make_package
@@ -86,6 +88,25 @@ def test_the_stamp_covers_every_file_of_the_package(tmp_path):
         assert not stamp.is_valid(package, tmp_path / "site"), name
         path.write_bytes(before)
         assert stamp.is_valid(package, tmp_path / "site"), name
+
+
+def test_a_file_is_hashed_through_its_map_as_hashlib_hashes_it(tmp_path):
+    for data in (b"", b"x", bytes(range(256)) * 5000):
+        path = tmp_path / "file"
+        path.write_bytes(data)
+        assert sha256_file(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_rows_made_ahead_are_the_rows_record_valid_writes(tmp_path):
+    package = make_package(tmp_path / "p")
+    typed: list = []
+    assert validate.validate_package(package, typed=typed) == []
+    key = stamp.current_key(package)
+    stamp.record_valid(package, tmp_path / "a", key, typed=typed[0]["columns"])
+    stamp.record_valid(package, tmp_path / "b", key, rows=stamp.rows_parts(key, typed[0]["columns"]))
+    assert (tmp_path / "a" / stamp.ROWS_FILE).read_bytes() == (tmp_path / "b" / stamp.ROWS_FILE).read_bytes()
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    assert stamp.validated_tables(tmp_path / "b", key, descriptor)["figures"].rows
 
 
 def test_build_does_not_validate_again_after_make_validate(tmp_path, validations):
