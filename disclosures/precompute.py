@@ -471,12 +471,14 @@ def index_columns(db: sqlite_utils.Database, table: str) -> dict[str, list[str]]
 
 
 def unique_columns(db: sqlite_utils.Database, table: str) -> set[str]:
-    """The columns of ``table`` no two rows share a value of: each alone a unique index's."""
+    """The columns of ``table`` no two rows share a value of: each alone a unique index's, and
+    NOT NULL (a unique index lets many rows hold NULL, which ANALYZE counts as one value)."""
     indexes = index_columns(db, table)
+    not_null = {name for (name,) in db.execute('SELECT name FROM pragma_table_info(?) WHERE "notnull"', [table])}
     return {
         columns[0]
         for (name, unique) in db.execute('SELECT name, "unique" FROM pragma_index_list(?)', [table])
-        if unique and len(columns := indexes[name]) == 1
+        if unique and len(columns := indexes[name]) == 1 and columns[0] in not_null
     }
 
 
