@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import random
 import re
 import shutil
@@ -24,7 +25,7 @@ import sqlite_utils
 import yaml
 
 from disclosures import bench, build, paths, precompute, rules, site_config, stamp, synthetic, table_schema, validate
-from disclosures.files import sha256_file
+from disclosures.files import HASH_BLOCK_BYTES, sha256_file
 from disclosures.vocabulary import DATABASE_FILE
 from tests.conftest import rows
 from tests.packages import make_package
@@ -90,11 +91,34 @@ def test_the_stamp_covers_every_file_of_the_package(tmp_path):
         assert stamp.is_valid(package, tmp_path / "site"), name
 
 
-def test_a_file_is_hashed_through_its_map_as_hashlib_hashes_it(tmp_path):
-    for data in (b"", b"x", bytes(range(256)) * 5000):
+def test_a_file_is_hashed_as_hashlib_hashes_it(tmp_path):
+    for data in (b"", b"x", bytes(range(256)) * 5000, b"y" * (HASH_BLOCK_BYTES + 1)):
         path = tmp_path / "file"
         path.write_bytes(data)
         assert sha256_file(path) == hashlib.sha256(data).hexdigest()
+    # A pipe reports no size but has bytes: they are read, not taken for an empty file.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_bytes, args=(b"abc",))
+    writer.start()
+    assert sha256_file(pipe) == hashlib.sha256(b"abc").hexdigest()
+    writer.join()
+
+
+def test_a_file_cut_short_while_it_is_hashed_gives_a_hash_not_a_crash(tmp_path):
+    # Hashed through a memory map, a file an editor truncated meanwhile ended the process with
+    # SIGBUS (validate exited -7, saying nothing). In a child process, so a crash fails this test.
+    path = tmp_path / "big"
+    path.write_bytes(b"z" * (256 << 20))
+    script = (
+        "import os, sys, threading\n"
+        "from disclosures.files import sha256_file\n"
+        "cut = threading.Timer(0.01, os.truncate, args=(sys.argv[1], 4096))\n"
+        "cut.start()\n"
+        "print(len(sha256_file(sys.argv[1])))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(path)], cwd=paths.ROOT, capture_output=True, text=True)
+    assert (run.returncode, run.stdout.strip()) == (0, "64"), run.stderr
 
 
 def test_rows_made_ahead_are_the_rows_record_valid_writes(tmp_path):
@@ -425,6 +449,9 @@ def test_the_pipeline_comparison_runs_the_stock_stack_as_often_as_asked(tmp_path
     assert (result["repeat"], result["stock_repeat"]) == (3, 1)
     assert result["project"]["seconds"] == 3.0 and result["project_over_floor"] == 3.0
     assert result["stock"]["seconds"] == 9.0
+    for wrong in (0, 4):
+        with pytest.raises(ValueError):
+            bench.pipeline_comparison(package, tmp_path, 3, stock_repeat=wrong)
 
 
 def test_acceptance_reads_the_targets_from_the_results():
