@@ -304,10 +304,13 @@ def pipeline_comparison(package_path: Path, folder: Path, repeat: int, stock_rep
 
     ``stock_repeat``: runs of the stock stack, the first ones (default ``repeat``): at a million
     figures it takes two minutes a run, where the project and the floor, whose ratio is the
-    target, take half a minute together, and one run of each moved the ratio by 0.5."""
+    target, take half a minute together, and one run of each moved the ratio by 0.5.
+    Raises ValueError unless 1 <= stock_repeat <= repeat."""
     samples: dict[str, list[dict]] = {"project": [], "floor": [], "stock": []}
     outputs = {"project": folder / "site", "floor": folder / "floor.db", "stock": folder / "stock.db"}
     stock_repeat = repeat if stock_repeat is None else stock_repeat
+    if not 1 <= stock_repeat <= repeat:
+        raise ValueError(f"stock_repeat {stock_repeat}: from 1 to repeat ({repeat})")
     for run in range(repeat):
         for name, commands in pipeline_commands(package_path, folder).items():
             if name == "stock" and run >= stock_repeat:
