@@ -22,7 +22,7 @@ import pytest
 import sqlite_utils
 import yaml
 
-from disclosures import build, changelog, citation, paths, release, release_records, validate, versioning
+from disclosures import build, changelog, citation, files, paths, release, release_records, stamp, validate, versioning
 from disclosures.vocabulary import DATABASE_FILE, value_token
 from tests.conftest import cli_module, rows, run_cli, unhurried
 from tests.packages import FIXTURES, ROOT, apply_edits, make_package
@@ -1403,13 +1403,15 @@ def test_a_build_hashes_each_file_once_and_its_content_inputs_are_those_hashes(t
     descriptor = json.loads(package.read_text(encoding="utf-8"))
     expected = release_records.content_inputs(package, descriptor)
     hashed: list[str] = []
-    file_digest = hashlib.file_digest
+    sha256_file = files.sha256_file
 
-    def counted(handle, digest):
-        hashed.append(Path(handle.name).name)
-        return file_digest(handle, digest)
+    def counted(path):
+        hashed.append(Path(path).name)
+        return sha256_file(path)
 
-    monkeypatch.setattr(hashlib, "file_digest", counted)
+    # Every file the key hashes goes through files.sha256_file, imported by these two.
+    monkeypatch.setattr(release_records, "sha256_file", counted)
+    monkeypatch.setattr(stamp, "sha256_file", counted)
     db = build.build_database(package, tmp_path / "site" / "disclosures.db")
     resources = [Path(r["path"]).name for r in descriptor["resources"]]
     assert sorted(hashed) == sorted(resources)
