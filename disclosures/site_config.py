@@ -8,12 +8,12 @@ something; ``api_examples.yml`` becomes the plugin configuration the /api page s
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from pathlib import Path
 
 import yaml
 
+from .files import sha256_file
 from .paths import API_EXAMPLES, SITE_METADATA_SOURCE, SITE_SETTINGS_SOURCE
 from .schema_sql import BUILD_COLUMNS
 from .vocabulary import DATABASE_NAME
@@ -717,19 +717,13 @@ def array_facet_problem(
     return None
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of the file's bytes, in hex (Datasette's ``inspect_hash``)."""
-    with Path(path).open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def inspect_data(db_path: Path, file_name: str) -> dict:
     """What ``datasette inspect`` computes (hash, size, row counts), the way it computes them.
 
     With it, an immutable database never counts rows at request time. ``file`` is the bare file
     name: Datasette's configuration-directory mode matches it against the folder's databases.
     Datasette's hash (``datasette.inspect.inspect_hash``: the SHA-256 of the file's bytes, which
-    ``hashlib.file_digest`` computes without importing Datasette, 0.02 s of every build) and the
+    ``files.sha256_file`` computes without importing Datasette, 0.02 s of every build) and the
     same queries as its ``Database.table_counts``; importing ``datasette.app`` to run
     ``inspect_`` would cost the build more than the counting. tests/test_scale.py checks
     the result against ``datasette.cli.inspect_``.
@@ -755,7 +749,7 @@ def inspect_data(db_path: Path, file_name: str) -> dict:
         }
     conn.close()
     entry = {
-        "hash": file_sha256(db_path),
+        "hash": sha256_file(db_path),
         "size": db_path.stat().st_size,
         "file": file_name,
         "tables": {name: {"count": count} for name, count in counts.items()},
