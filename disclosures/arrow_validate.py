@@ -74,7 +74,13 @@ class Undecided(Exception):
     """Something this module does not prove; ``check_package`` must decide."""
 
 
-def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None, today: date | None = None) -> bool:
+def proves_valid(
+    package_path: Path,
+    descriptor: dict,
+    typed: list | None = None,
+    today: date | None = None,
+    read: dict[str, tuple[bytes, str]] | None = None,
+) -> bool:
     """True when every resource of the package passes every rule of ``check_package`` (see the
     module). ``descriptor`` is the parsed datapackage.json. Never raises for bad input: False.
 
@@ -83,13 +89,16 @@ def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None
     parsed}} is appended to it, the columns made while the rules across rows are decided in the
     child (this process would wait for it otherwise): the rows the build loads
     (``stamp.record_valid``), and the bytes they are the rows of. ``today``: the day the recorded
-    days (search logs, ``rules.PAST_DAYS``) are judged on (``consistency.package_problems``)."""
+    days (search logs, ``rules.PAST_DAYS``) are judged on (``consistency.package_problems``).
+    ``read``: {resource path: (the file's bytes, their SHA-256 in hex)} already read and hashed
+    (``data_hashes.DataHashes.kept``): with ``typed``, each is parsed instead of the file, and
+    taken out of ``read``."""
     import pyarrow as pa
 
     try:
         if table_schema.supported(descriptor) is not None:
             return False
-        return _proves_valid(Path(package_path), descriptor, typed, today)
+        return _proves_valid(Path(package_path), descriptor, typed, today, read)
     except (
         Undecided,
         KeyError,
@@ -106,13 +115,25 @@ def proves_valid(package_path: Path, descriptor: dict, typed: list | None = None
         return False
 
 
-def _proves_valid(package_path: Path, descriptor: dict, typed: list | None = None, today: date | None = None) -> bool:
+def _proves_valid(
+    package_path: Path,
+    descriptor: dict,
+    typed: list | None = None,
+    today: date | None = None,
+    read: dict[str, tuple[bytes, str]] | None = None,
+) -> bool:
     folder = package_path.parent
     tables, specs = {}, {}
     digests: dict | None = {} if typed is not None else None
     for resource in descriptor["resources"]:
         fields = resource["schema"]["fields"]
-        table = read_strings(folder / resource["path"], [f["name"] for f in fields], digests)
+        # Taken out of ``read`` in the call: no name here holds the bytes once they are parsed.
+        table = read_strings(
+            folder / resource["path"],
+            [f["name"] for f in fields],
+            digests,
+            read.pop(resource["path"], None) if read is not None and digests is not None else None,
+        )
         if resource["name"] in safety.MUST_HAVE_ROWS and len(table) == 0:
             return False
         tables[resource["name"]] = table
@@ -208,7 +229,7 @@ def _fail(condition) -> None:
 # Reading -------------------------------------------------------------------------------------
 
 
-def read_strings(path: Path, names: list[str], digests: dict | None = None):
+def read_strings(path: Path, names: list[str], digests: dict | None = None, kept: tuple[bytes, str] | None = None):
     """The CSV as an Arrow table of its cells as text, or Undecided unless the file is exactly what
     the one-pass reader accepts: UTF-8 without BOM, LF line ends and a final one, the schema's
     header, one record a line, every line in the grammar Python's csv module reads strictly,
@@ -221,7 +242,8 @@ def read_strings(path: Path, names: list[str], digests: dict | None = None):
 
     ``digests``: when given, the file is read into memory rather than mapped, and
     ``digests[path]`` is set to the SHA-256 (hex) of exactly the bytes parsed: a file edited while
-    it is read then cannot pass for the bytes a stamp was taken of."""
+    it is read then cannot pass for the bytes a stamp was taken of. ``kept``: (the file's bytes,
+    their SHA-256 in hex), read and hashed already (with ``digests``): parsed instead of the file."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -231,6 +253,10 @@ def read_strings(path: Path, names: list[str], digests: dict | None = None):
         if digests is None:
             # Mapped, not read: Arrow and the checks below work on the file's pages without a copy.
             raw = pa.memory_map(str(path)).read_buffer()
+        elif kept is not None:
+            data, digests[path] = kept
+            kept = None
+            raw = pa.py_buffer(data)
         else:
             data = Path(path).read_bytes()
             digests[path] = hashlib.sha256(data).hexdigest()

@@ -1849,6 +1849,7 @@ def _build_temporary(
     releases: Path | None,
     beside: Callable[[Path], Any] | None = None,
     validated: list | None = None,
+    digests: dict[str, str] | None = None,
 ) -> tuple[Path, dict, dict, Any]:
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
     the package descriptor it was built from, the site's metadata
@@ -1856,11 +1857,14 @@ def _build_temporary(
 
     ``beside(path)``: read-only work on the written file (the site's inspect data: a hash of
     every byte and a count of every table) done in this thread while the last checks read it in
-    a second one; its result is returned only when the checks pass."""
+    a second one; its result is returned only when the checks pass.
+
+    ``digests``: the data files' hashes the validation key takes, when already taken
+    (``stamp.validation_key``)."""
     remove_stale_temporaries(db_path.parent)  # what a killed build left behind, even if this one is refused
     # Taken before anything is read (see typed_tables); its hashes of the files are the
     # release's too, so the content hash names the bytes built, each file hashed once.
-    key = stamp.current_key(package_path)
+    key = stamp.current_key(package_path, digests)
     tables = typed_tables(package_path, db_path.parent, validated, key)
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     releases = Path(releases) if releases is not None else package_path.parent / "releases"
@@ -1941,7 +1945,12 @@ def described_coverage_views(conn: sqlite3.Connection, metadata: dict) -> None:
         )
 
 
-def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Path | None = None) -> Path:
+def build_site(
+    package_path: Path = PACKAGE,
+    folder: Path = BUILD,
+    releases: Path | None = None,
+    digests: dict[str, str] | None = None,
+) -> Path:
     """Build everything the site serves into ``folder`` and return the database's path.
 
     ``folder`` becomes a Datasette configuration directory: ``disclosures.db``,
@@ -1951,6 +1960,9 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
     corrected figures). The database is renamed into place last, so its mtime marks a complete
     build. Raises like ``build_database``, and ``site_config.ConfigDamaged`` for a canned query
     named as a table or view of the database (nothing is replaced).
+
+    ``digests``: {resource path: "sha256:<hex>"} of data files hashed as the command started
+    (``data_hashes.DataHashes``), which the validation key takes instead of hashing them again.
     """
     package_path, folder = Path(package_path), Path(folder)
     db_path = folder / DATABASE_FILE
@@ -1962,6 +1974,7 @@ def build_site(package_path: Path = PACKAGE, folder: Path = BUILD, releases: Pat
         releases,
         beside=lambda path: site_config.inspect_data(path, DATABASE_FILE),
         validated=validated,
+        digests=digests,
     )
     try:
         with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:

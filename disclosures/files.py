@@ -6,7 +6,6 @@ Every file the pipeline writes goes through here, so two runs give the same byte
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -16,6 +15,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from .data_hashes import HASH_BLOCK_BYTES, sha256_file  # noqa: F401 (the one helper, imported from here)
 from .vocabulary import number_text
 
 
@@ -59,25 +59,6 @@ def write_text(path: Path, text: str | bytes) -> None:
     """Write UTF-8 text (or bytes) to ``path``, creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-
-
-# What sha256_file reads at a time: Python is free while a block is read and hashed.
-HASH_BLOCK_BYTES = 8 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of the file's bytes, in hex, read in blocks of 8 MiB: Python is free while each
-    is read and hashed, so a thread hashing beside busy Python waits for it once a block
-    (hashlib.file_digest's blocks of 256 KiB made it wait 32 times as often). Not through a
-    memory map: a package file cut short meanwhile (an editor saving it) would end the process
-    with SIGBUS; read, it gives another hash, which the stamp's checks then refuse."""
-    digest = hashlib.sha256()
-    block = bytearray(HASH_BLOCK_BYTES)
-    view = memoryview(block)
-    with open(path, "rb") as handle:
-        while read := handle.readinto(block):
-            digest.update(view[:read])
-    return digest.hexdigest()
 
 
 def move_into_place(source: Path, target: Path) -> None:

@@ -35,8 +35,8 @@ ROWS_FORMAT = "platform-disclosures validated rows 1"
 # release_records.py is here since corrections are held to the latest release: it reads the
 # records (which release is latest, what it published, whether a damaged record judges nothing).
 # changelog.py is here since a figure the latest release carried and the data lacks needs the
-# reason the release would give its removal (changelog.removal_reason). files.py: what hashes the
-# files (sha256_file), which the release records' reading imports.
+# reason the release would give its removal (changelog.removal_reason). files.py and
+# data_hashes.py: what hashes the files (sha256_file), which the release records' reading imports.
 # This module is not: it decides no rule, only which bytes the key hashes, and a change to it that
 # changes the key already voids old stamps; a test holds that the key names every file of the
 # package.
@@ -45,6 +45,7 @@ VALIDATOR_CODE = (
     "changelog.py",
     "columnar.py",
     "consistency.py",
+    "data_hashes.py",
     "derive.py",
     "files.py",
     "forked.py",
@@ -123,10 +124,13 @@ def past_days_pass_from(package_path: Path, descriptor: dict) -> str | None:
     return max(days, default=None)
 
 
-def validation_key(package_path: Path) -> dict:
+def validation_key(package_path: Path, digests: dict[str, str] | None = None) -> dict:
     """What a validation depends on: {"package": path, "inputs": {file: sha256}, "releases":
     ``release_inputs`` of the releases/ folder beside the package, "passes_from": ``past_days_pass_from``
     (YYYY-MM-DD or None), "validator": sha256}.
+
+    ``digests``: {resource path: "sha256:<hex>"} already taken of data files just now
+    (``data_hashes.DataHashes``, as the command started); a file in it is not hashed again.
 
     Raises OSError or ValueError when the package cannot be read (the caller validates then).
     """
@@ -135,7 +139,7 @@ def validation_key(package_path: Path) -> dict:
     # hashed the target's folder and vouched for a link's folder nobody validated.
     package_path = Path(package_path).absolute()
     descriptor = rules.json_value(package_path.read_text(encoding="utf-8"))
-    inputs = release_records.content_inputs(package_path, descriptor)
+    inputs = release_records.content_inputs(package_path, descriptor, digests)
     inputs["datapackage.json"] = "sha256:" + hashlib.sha256(package_path.read_bytes()).hexdigest()
     code = hashlib.sha256()
     for name in VALIDATOR_CODE:
@@ -261,10 +265,11 @@ def still_current(package_path: Path, key: dict, parsed: dict[str, str] | None =
     return now is not None and now == key
 
 
-def current_key(package_path: Path) -> dict | None:
-    """``validation_key``, or None when the package cannot be read (validation then says why)."""
+def current_key(package_path: Path, digests: dict[str, str] | None = None) -> dict | None:
+    """``validation_key`` (given ``digests``), or None when the package cannot be read
+    (validation then says why)."""
     try:
-        return validation_key(package_path)
+        return validation_key(package_path, digests)
     except (OSError, ValueError):
         return None
 

@@ -2218,7 +2218,12 @@ def _json_places(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, str, in
 
 
 def validate_package(
-    package_path: Path = PACKAGE, base: Path | None = None, typed: list | None = None, *, today: date | None = None
+    package_path: Path = PACKAGE,
+    base: Path | None = None,
+    typed: list | None = None,
+    *,
+    today: date | None = None,
+    read: dict[str, tuple[bytes, str]] | None = None,
 ) -> list[rules.Problem]:
     """Every problem in the package, sorted, each naming file, line and field.
 
@@ -2231,9 +2236,17 @@ def validate_package(
     decided.
 
     ``today``: the day the rules that read the clock judge on (a search log or a
-    ``rules.PAST_DAYS`` field dated later is refused), by default today in UTC (``rules.utc_today``)."""
+    ``rules.PAST_DAYS`` field dated later is refused), by default today in UTC (``rules.utc_today``).
+
+    ``read``: {resource path: (bytes, SHA-256 hex)} of files already read and hashed
+    (``data_hashes.DataHashes.kept``), for Arrow to parse with ``typed`` instead of reading them
+    again; emptied before ``check_package`` reads anything, so that their bytes are not held
+    beside it."""
     package_path = Path(package_path)
-    if proved_valid(package_path, typed, today=today):
+    proved = proved_valid(package_path, typed, today=today, read=read)
+    if read is not None:
+        read.clear()
+    if proved:
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
         return stray_file_problems(package_path, descriptor, base or package_path.parent)
     return check_package(package_path, base, today=today)[0]
@@ -2291,9 +2304,16 @@ def stray_file_problems(package_path: Path, descriptor: dict, base: Path) -> lis
     return problems
 
 
-def proved_valid(package_path: Path, typed: list | None = None, *, today: date | None = None) -> bool:
+def proved_valid(
+    package_path: Path,
+    typed: list | None = None,
+    *,
+    today: date | None = None,
+    read: dict[str, tuple[bytes, str]] | None = None,
+) -> bool:
     """True when the descriptor parses, its names and keys are sound, and ``arrow_validate``
-    proves every resource valid; False when ``check_package`` must decide."""
+    proves every resource valid (``read``: as ``validate_package`` takes it); False when
+    ``check_package`` must decide."""
     from . import arrow_validate
 
     try:
@@ -2313,7 +2333,7 @@ def proved_valid(package_path: Path, typed: list | None = None, *, today: date |
         or safety.descriptor_problems(package_path, descriptor, shown)
     ):
         return False
-    return arrow_validate.proves_valid(package_path, descriptor, typed, today)
+    return arrow_validate.proves_valid(package_path, descriptor, typed, today, read)
 
 
 def check_package(

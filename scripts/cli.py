@@ -41,6 +41,7 @@ if __name__ == "__main__":
     sys.dont_write_bytecode = False
 
 from disclosures import paths
+from disclosures.data_hashes import DataHashes
 from disclosures.release_records import RecordDamaged
 from disclosures.vocabulary import DATABASE_FILE
 
@@ -112,12 +113,19 @@ def validate(package, out):
         python scripts/cli.py validate ../other-package/datapackage.json --out /tmp/site
         python scripts/cli.py validate ../other-package                 # its datapackage.json
     """
-    from disclosures import validate as validation
-
     package = package_file(package) if package else None
     package_path = package or paths.PACKAGE
     base = Path.cwd() if package else paths.ROOT
+    recording_asked = bool(out or not package)
+    # Hashed on the other core while the modules below are imported; kept for the reader when
+    # the rows are recorded for the build, so that each file is read and hashed once.
+    hashes = DataHashes(package_path, keep=recording_asked)
+    # The reader's modules too, which arrow_validate imports when it reads the first file.
+    import pyarrow.compute
+    import pyarrow.csv  # noqa: F401
+
     from disclosures import release_records, stamp
+    from disclosures import validate as validation
 
     if release_records.is_release_package(package_path):
         # Its 104 "problems" (the build's columns, Parquet and JSON resources, row counts) were
@@ -130,10 +138,14 @@ def validate(package, out):
             ],
             f"Check a release in its folder with: sha256sum -c SHA256SUMS && frictionless validate {package_path.name}",
         )
-    key = stamp.current_key(package_path)  # before reading: the stamp vouches for the bytes validated
-    recording = (out or not package) and key is not None
+    # Before reading: the stamp vouches for the bytes validated (those the hashes were taken of).
+    key = stamp.current_key(package_path, hashes.digests())
+    recording = recording_asked and key is not None
     typed: list = []  # the rows as validation read them, for the build to load
-    problems = validation.validate_package(package_path, base=base, typed=typed if recording else None)
+    problems = validation.validate_package(
+        package_path, base=base, typed=typed if recording else None, read=hashes.kept() if recording else None
+    )
+    del hashes
     if problems:
         again = validate_again(package, out)
         fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
@@ -189,6 +201,9 @@ def build(package, out):
     # the build (its tables declared from the schema) never asks; numpy waits for Arrow, which
     # the build imports in the threads that count beside its index builds: 0.035 s less of
     # every build's start, which runs on one core.
+    package = package_file(package)
+    # Hashed on the other core while the modules below are imported (the validation key's).
+    hashes = DataHashes(package)
     sys.meta_path.insert(0, WithoutNumpy)
     try:
         import sqlite_utils
@@ -201,7 +216,6 @@ def build(package, out):
 
     # A terminated build unwinds like an interrupted one, so it removes its temporary files.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    package = package_file(package)
     # Another package is shown as `validate PACKAGE` shows it, from the working directory: its
     # problems, relative to its own folder, said "data/figures.csv:2", which a curator in the
     # repository opened (the repository's own file), and "rerun: make build" built that one.
@@ -222,7 +236,7 @@ def build(package, out):
             "Nothing was built; give --out a folder (it is made if missing), then rerun.",
         )
     try:
-        path = builder.build_site(package, out)
+        path = builder.build_site(package, out, digests=hashes.digests())
     except validation.ValidationFailed as failure:
         problems = [
             dataclasses.replace(p, path=validation.shown_path(package.parent / p.path, Path.cwd())) if other else p

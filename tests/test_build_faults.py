@@ -724,7 +724,7 @@ def test_build_out_naming_a_file_is_refused_before_validating(tmp_path, monkeypa
 
 
 def test_a_failed_build_into_another_folder_says_to_rerun_with_that_folder(tmp_path, monkeypatch):
-    def refused(package, out):
+    def refused(package, out, **options):
         raise build.BuildFailed("the round trip differs")
 
     monkeypatch.setattr(build, "build_site", refused)

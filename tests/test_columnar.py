@@ -220,14 +220,14 @@ def test_rows_are_handed_over_only_for_the_bytes_the_stamp_is_taken_of(tmp_path,
     key = stamp.current_key(package)
     read = arrow_validate.read_strings
 
-    def edited_while_read(path, names, digests=None):
+    def edited_while_read(path, names, digests=None, kept=None):
         if path == platforms:
             platforms.write_bytes(original.replace(b"ExampleChat", b"ExampleChat EDITED", 1))
             try:
-                return read(path, names, digests)
+                return read(path, names, digests, kept)
             finally:
                 platforms.write_bytes(original)
-        return read(path, names, digests)
+        return read(path, names, digests, kept)
 
     monkeypatch.setattr(arrow_validate, "read_strings", edited_while_read)
     typed: list = []

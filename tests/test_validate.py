@@ -739,26 +739,46 @@ def test_cli_validate_leaves_the_rows_the_build_then_loads(tmp_path):
     assert "validated and built" in run.stdout
 
 
-def test_cli_validate_records_nothing_when_a_file_changed_while_it_was_read(tmp_path):
-    package = make_package(tmp_path / "p")
-    site = tmp_path / "site"
+def cli_validate_editing(package, site, restore: bool):
+    """`cli.py validate PACKAGE --out SITE`, editing data/platforms.csv as validation reads it
+    (and putting it back when ``restore``)."""
     platforms = package.parent / "data" / "platforms.csv"
     probe = (
         "import sys, runpy, pathlib; from disclosures import arrow_validate; read = arrow_validate.read_strings\n"
         f"target = pathlib.Path({str(platforms)!r}); original = target.read_bytes()\n"
-        "def edited(path, names, digests=None):\n"
-        "    if path != target: return read(path, names, digests)\n"
+        "def edited(path, names, digests=None, kept=None):\n"
+        "    if path != target: return read(path, names, digests, kept)\n"
         "    target.write_bytes(original.replace(b'ExampleChat', b'ExampleChat EDITED', 1))\n"
-        "    try: return read(path, names, digests)\n"
-        "    finally: target.write_bytes(original)\n"
+        "    try: return read(path, names, digests, kept)\n"
+        f"    finally: {'target.write_bytes(original)' if restore else 'pass'}\n"
         "arrow_validate.read_strings = edited\n"
         f"sys.argv = ['cli.py', 'validate', {str(package)!r}, '--out', {str(site)!r}]\n"
         f"runpy.run_path({str(ROOT / 'scripts' / 'cli.py')!r}, run_name='__main__')\n"
     )
-    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_cli_validate_records_nothing_when_a_file_changed_while_it_was_read(tmp_path):
+    package = make_package(tmp_path / "p")
+    site = tmp_path / "site"
+    run = cli_validate_editing(package, site, restore=False)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "a file changed while it was validated; nothing recorded" in run.stderr
     assert not site.exists() or list(site.iterdir()) == []
+
+
+def test_cli_validate_parses_the_bytes_it_hashed_whatever_the_file_holds_meanwhile(tmp_path):
+    # The command reads each file once, hashes those bytes for the stamp and parses them: an edit
+    # made while it reads, then undone, touches neither what it validated nor what it records.
+    package = make_package(tmp_path / "p")
+    site = tmp_path / "site"
+    run = cli_validate_editing(package, site, restore=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    handed = stamp.validated_tables(site, stamp.current_key(package), descriptor)
+    platforms = handed["platforms"]
+    names = [row[platforms.column("name")] for row in platforms.rows]
+    assert "ExampleChat" in names and not any("EDITED" in name for name in names)
 
 
 @pytest.mark.parametrize("text", ["", "\n"])
