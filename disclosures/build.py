@@ -333,7 +333,8 @@ def typed_tables(
     (``build_site``), so that the next build of the same bytes does not validate them again.
 
     ``key``: the package's ``stamp.current_key``, when the caller has just taken it (it hashes
-    every file); taken here otherwise."""
+    every file); taken here otherwise. Raises BuildFailed when a file changed between the key and
+    a validation done here (the stamp recorded from the key would name bytes nobody validated)."""
     # A stamp vouches for these bytes, so the descriptor parses; otherwise validation reads it
     # first and reports a damaged one as a problem rather than a traceback.
     # Taken before anything is read: the stamp written after validation vouches for these bytes.
@@ -355,6 +356,11 @@ def typed_tables(
     problems, tables = validate.check_package(package_path, base=package_path.parent)
     if problems:
         raise validate.ValidationFailed(problems)
+    # The key was taken before the files were read: a file changed since would have been
+    # validated, and built, in bytes other than those the key (and the stamp recorded from it,
+    # which a later build trusts) names.
+    if key is not None and not stamp.still_current(package_path, key):
+        raise BuildFailed("a file of the package changed while it was validated")
     if validated is not None and key is not None:
         validated.append(key)
     if tables is not None:

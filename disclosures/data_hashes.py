@@ -76,7 +76,9 @@ class DataHashes:
                     self._kept[path] = (data, digest)
                 else:
                     digest = sha256_file(file)
-            except OSError:
+            # ValueError: a path the OS cannot be given (a NUL, a lone surrogate): the key's own
+            # reading of it raises, and validation names the path.
+            except (OSError, ValueError):
                 continue
             self._digests[path] = "sha256:" + digest
 

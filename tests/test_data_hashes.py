@@ -60,6 +60,34 @@ def test_what_cannot_be_read_gives_no_hash_and_never_raises(tmp_path):
     assert data_hashes.DataHashes(tmp_path / "none.json").digests() == {}
 
 
+def test_a_path_the_os_cannot_be_given_is_left_to_validation_without_a_traceback(tmp_path):
+    # A NUL or a lone surrogate in a path: open() raises ValueError, not OSError. The thread
+    # printed its traceback before validation's message (a break test).
+    package = make_package(tmp_path / "package")
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["path"] = "data/fig\u0000ures.csv"
+    descriptor["resources"][1]["path"] = "data/\ud800.csv"
+    package.write_text(json.dumps(descriptor), encoding="utf-8")
+    for keep in (False, True):
+        digests = data_hashes.DataHashes(package, keep=keep).digests()
+        assert set(digests) == {r["path"] for r in descriptor["resources"][2:]}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(paths.ROOT / "scripts" / "cli.py"),
+            "validate",
+            str(package),
+            "--out",
+            str(tmp_path / "s"),
+        ],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "must name a file inside the package" in done.stderr
+
+
 def test_kept_bytes_are_the_files_and_one_too_large_for_arrow_is_only_hashed(tmp_path, monkeypatch):
     package = make_package(tmp_path / "package")
     sizes = {path: (package.parent / path).stat().st_size for path in resource_paths(package)}

@@ -41,6 +41,9 @@ NO_FIXTURE = {
     "sum first (derived_sum_too_large); test_a_derived_sum_too_large_for_sqlite_fails_the_build_by_name forces it",
     "quick_check failed: {}": "SQLite checking the file it has just written; no data corrupts it",
     "foreign_key_check failed: {}": "validation refuses unknown keys before the build runs (unknown_foreign_key)",
+    "a file of the package changed while it was validated": "needs a file saved while the build validates, which "
+    "no fixture's bytes can hold; test_build_faults' "
+    "test_a_build_that_validates_refuses_a_file_changed_after_its_key_was_taken saves one",
     "figures_series has overlapping periods: {}": "guards rules.non_overlapping, which never picks overlapping periods",
     "round trip of {} failed: {} CSV rows, {} DB rows; in CSV only: {}; in DB only: {}": "validation refuses numbers SQLite cannot store exactly (round_trip_precision); test_round_trip_check_catches_a_difference forces it",
     "derived figure id {} collides with a reported figure": "validation refuses a figure_id its own fields do "
