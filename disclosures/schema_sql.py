@@ -158,7 +158,11 @@ def download_resource(resource: dict) -> dict:
     return dict(resource, schema=schema)
 
 
-def create_table_sql(resource: dict) -> str:
+def create_table_sql(resource: dict, key: bool = True) -> str:
+    """CREATE TABLE for a resource of the package: its columns typed from its Table Schema (and
+    the build's own columns of figures), CHECKs, PRIMARY KEY and FOREIGN KEYs. ``key=False``
+    leaves the PRIMARY KEY out, for a table whose key is added once it is loaded
+    (``build.add_primary_key``)."""
     schema = resource["schema"]
     is_figures = resource["name"] == "figures"
     lines, table_checks = [], []
@@ -171,7 +175,8 @@ def create_table_sql(resource: dict) -> str:
         for name, spec in BUILD_COLUMNS.items():
             lines.append(f"{quote_ident(name)} {spec['type']}")
     lines += table_checks
-    lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in key_fields(schema['primaryKey']))})")
+    if key:
+        lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in key_fields(schema['primaryKey']))})")
     for fk in schema.get("foreignKeys", []):
         ref = fk["reference"]
         # An empty resource is the resource itself (Table Schema), as validation reads it.

@@ -655,3 +655,95 @@ def test_reported_rows_write_each_value_and_note_as_the_vocabulary_does():
     assert texts[:3] == ["0", "1,234,567", "12"]
     notes = [dict(zip(columns, r, strict=True))["value_note"] for r in made]
     assert notes[6] == vocabulary.SHARE_OF_NO_REQUESTS_NOTE and notes[8] is None
+
+
+def _schema(conn, table):
+    """What SQLite knows of ``table``: its SQL, its indexes (name, unique, origin, columns) and
+    its columns' key positions."""
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+    indexes = [
+        (name, unique, origin, [r[2] for r in conn.execute("SELECT * FROM pragma_index_xinfo(?)", [name])])
+        for _, name, unique, origin, _ in conn.execute("SELECT * FROM pragma_index_list(?)", [table])
+    ]
+    keys = [(r[1], r[5]) for r in conn.execute("SELECT * FROM pragma_table_info(?)", [table])]
+    return sql, sorted(indexes), keys
+
+
+FIGURES_RESOURCE = next(r for r in DESCRIPTOR["resources"] if r["name"] == "figures")
+
+
+def test_a_primary_key_added_after_the_load_is_the_one_declared_with_the_table():
+    figures = FIGURES_RESOURCE
+    columns = [f["name"] for f in figures["schema"]["fields"]] + list(schema_sql.BUILD_COLUMNS)
+    loaded = [
+        {**{name: "x" for name in columns}, "figure_id": f"f{n % 7}-{n}", "is_derived": 1, "recency_rank": n}
+        for n in range(300)
+    ]
+    insert = f"INSERT INTO figures ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    declared, later = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    for conn in (declared, later):
+        conn.execute("PRAGMA ignore_check_constraints = ON")  # "x" in every column, dates and enums too
+    declared.execute(schema_sql.create_table_sql(figures))
+    declared.executemany(insert, loaded)
+    later.execute(schema_sql.create_table_sql(figures, key=False))
+    later.executemany(insert, loaded)
+    assert [r for r in later.execute("PRAGMA index_list(figures)")] == []
+    db = build.sqlite_utils.Database(later)
+    assert build.schema_writable(db)
+    build.add_primary_key(db, figures)
+    assert _schema(later, "figures") == _schema(declared, "figures")
+    assert later.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    # The key is enforced and used, as the declared one is.
+    with pytest.raises(sqlite3.IntegrityError, match=r"UNIQUE constraint failed: figures\.figure_id"):
+        later.execute(insert, loaded[0])
+    plan = later.execute("EXPLAIN QUERY PLAN SELECT * FROM figures WHERE figure_id = 'f1-1'").fetchall()
+    assert "sqlite_autoindex_figures_1" in plan[0][3]
+
+
+def test_a_key_added_after_the_load_refuses_two_rows_with_one_key():
+    figures = FIGURES_RESOURCE
+    conn = sqlite3.connect(":memory:")
+    conn.execute(schema_sql.create_table_sql(figures, key=False))
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    columns = [f["name"] for f in figures["schema"]["fields"]] + list(schema_sql.BUILD_COLUMNS)
+    conn.executemany(
+        f"INSERT INTO figures VALUES ({', '.join('?' for _ in columns)})",
+        [tuple(figure_id if c == "figure_id" else "x" for c in columns) for figure_id in ("same", "same")],
+    )
+    with pytest.raises(sqlite3.IntegrityError, match=r"UNIQUE constraint failed: figures\.figure_id"):
+        build.add_primary_key(build.sqlite_utils.Database(conn), figures)
+
+
+def test_the_build_keys_figures_after_the_load_or_with_the_table(tmp_path, monkeypatch):
+    # Where the library refuses to rewrite the schema (a defensive build), the table is created
+    # with its key and loaded as before; the database is the same either way.
+    later = build.build_database(ROOT / "datapackage.json", tmp_path / "later" / "d.db")
+    created = []
+    monkeypatch.setattr(build, "schema_writable", lambda db: False)
+    original = build.create_table_sql
+    monkeypatch.setattr(
+        build, "create_table_sql", lambda r, key=True: created.append((r["name"], key)) or original(r, key)
+    )
+    declared = build.build_database(ROOT / "datapackage.json", tmp_path / "declared" / "d.db")
+    assert ("figures", True) in created
+    with sqlite3.connect(later) as a, sqlite3.connect(declared) as b:
+        assert _schema(a, "figures") == _schema(b, "figures")
+        assert a.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert dump(later) == dump(declared)
+
+
+def test_a_key_the_schema_does_not_take_fails_the_build(monkeypatch):
+    # The table's SQL written without its PRIMARY KEY: SQLite finds the key's index an orphan,
+    # and the build stops rather than publish figures without their key.
+    conn = sqlite3.connect(":memory:")
+    conn.execute(schema_sql.create_table_sql(FIGURES_RESOURCE, key=False))
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    columns = [f["name"] for f in FIGURES_RESOURCE["schema"]["fields"]] + list(schema_sql.BUILD_COLUMNS)
+    conn.execute(f"INSERT INTO figures VALUES ({', '.join('?' for _ in columns)})", ["x"] * len(columns))
+    monkeypatch.setattr(
+        build, "create_table_sql", lambda resource, key=True: schema_sql.create_table_sql(resource, False)
+    )
+    with pytest.raises(
+        build.BuildFailed, match=r"figures: the primary key added after the load is not its index \(\[\]\)"
+    ):
+        build.add_primary_key(build.sqlite_utils.Database(conn), FIGURES_RESOURCE)
