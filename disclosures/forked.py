@@ -23,6 +23,9 @@ from typing import Any
 # Items the child's generator may run ahead of what this process has read (each is held in the
 # child until sent).
 OUTBOX = 2
+# True in a child process that Forked started (and only there): its work may then change what
+# the rest of the process would see (``optional_imports.numpy_hidden``), as nothing else runs in it.
+IN_CHILD = False
 
 
 class ChildFailed(Exception):
@@ -98,6 +101,8 @@ class Forked:
 
 
 def _run(receiver, sender, work: Callable[..., Iterator[Any]], args: tuple, parent: int) -> None:
+    global IN_CHILD
+    IN_CHILD = True
     _die_with_parent(parent)
     # The child's copy of the reading end: open, it would keep the pipe alive after the parent
     # died, and a send that fills it would wait for ever.

@@ -42,6 +42,7 @@ if __name__ == "__main__":
 
 from disclosures import paths
 from disclosures.data_hashes import DataHashes
+from disclosures.optional_imports import WITHOUT_PANDAS, numpy_hidden
 from disclosures.release_records import RecordDamaged
 from disclosures.vocabulary import DATABASE_FILE
 
@@ -198,17 +199,14 @@ def build(package, out):
         python scripts/cli.py build --out /tmp/site
     """
     # sqlite-utils imports numpy when it can, only to name numpy values' column types, which
-    # the build (its tables declared from the schema) never asks; numpy waits for Arrow, which
-    # the build imports in the threads that count beside its index builds: 0.035 s less of
-    # every build's start, which runs on one core.
+    # the build (its tables declared from the schema) never asks (optional_imports): 0.035 s
+    # less of every build's start, which runs on one core. The build's Arrow, imported in the
+    # child that counts the figures, goes without numpy too (build.figure_facet_counts).
     package = package_file(package)
     # Hashed on the other core while the modules below are imported (the validation key's).
     hashes = DataHashes(package)
-    sys.meta_path.insert(0, WithoutNumpy)
-    try:
+    with numpy_hidden():
         import sqlite_utils
-    finally:
-        sys.meta_path.remove(WithoutNumpy)
 
     from disclosures import build as builder
     from disclosures import site_config
@@ -951,33 +949,9 @@ def prod_stop(run):
     click.echo("prod: stopped" if stopped else f"prod: nothing was running under {topology.run}")
 
 
-class WithoutPandas:
-    """An import finder that reports pandas as not installed.
-
-    sqlite-utils imports pandas whenever it can, for DataFrame inserts the pipeline never makes;
-    the test dependencies install it, and importing it costs a third of a second of every
-    `make build`. Both sqlite-utils and pyarrow treat a missing pandas as a normal case."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name == "pandas" or name.startswith("pandas."):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-
-class WithoutNumpy:
-    """An import finder that reports numpy as not installed (see ``build``)."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name == "numpy" or name.startswith("numpy."):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-
 if __name__ == "__main__":
     # Only for the command: a test that loads this module keeps its pandas.
-    sys.meta_path.insert(0, WithoutPandas)
+    sys.meta_path.insert(0, WITHOUT_PANDAS)
     # Before any connection is opened (it reconfigures SQLite for the whole process).
     from disclosures import sqlite_library
 
