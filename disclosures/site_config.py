@@ -478,7 +478,8 @@ FACET_TYPES = ("column", "array", "date")
 
 def sort_and_facet_problem(metadata: dict, source: Path) -> ConfigDamaged | None:
     """The first table in ``metadata`` (read from ``source``) given both ``sort`` and
-    ``sort_desc``, or a facet mapping that is not one of FACET_TYPES naming one column, or None.
+    ``sort_desc``, a facet mapping that is not one of FACET_TYPES naming one column, or the same
+    facet twice (a column's name and {column: name} are one facet), or None.
 
     Datasette built each without complaint and then answered every page of the table 400 ("Cannot
     use _sort and _sort_desc at the same time"), or 500 (a facet {}), or left the facet out
@@ -494,17 +495,28 @@ def sort_and_facet_problem(metadata: dict, source: Path) -> ConfigDamaged | None
                 f"{source.name}:{line}: tables.{table}: sort and sort_desc both given; Datasette answers every "
                 f"page of {table} 400 ('Cannot use _sort and _sort_desc at the same time'): keep one"[:300]
             )
+        listed: set[tuple] = set()
         for index, facet in enumerate(config.get("facets") or []):
             if not isinstance(facet, dict):
-                continue
-            kind, column = next(iter(facet.items())) if len(facet) == 1 else (None, None)
-            if kind in FACET_TYPES and isinstance(column, str):
-                continue
-            line = node_lines(source).get((*where, "facets", index), 1)
-            return ConfigDamaged(
-                f"{source.name}:{line}: tables.{table}.facets: {facet!r} is no facet; a facet is a column's name, "
-                f"or one of {', '.join(FACET_TYPES)} naming one: {{array: column}}"[:300]
-            )
+                kind, column = "column", facet
+            else:
+                kind, column = next(iter(facet.items())) if len(facet) == 1 else (None, None)
+                if kind not in FACET_TYPES or not isinstance(column, str):
+                    line = node_lines(source).get((*where, "facets", index), 1)
+                    return ConfigDamaged(
+                        f"{source.name}:{line}: tables.{table}.facets: {facet!r} is no facet; a facet is a column's "
+                        f"name, or one of {', '.join(FACET_TYPES)} naming one: {{array: column}}"[:300]
+                    )
+            # The same facet twice: the build's default counts had two rows for each of its
+            # values, and the build stopped on SQLite's UNIQUE constraint, blaming the package.
+            if isinstance(column, str) and (kind, column) in listed:
+                line = node_lines(source).get((*where, "facets", index), 1)
+                shown = column if kind == "column" else f"{{{kind}: {column}}}"
+                return ConfigDamaged(
+                    f"{source.name}:{line}: tables.{table}.facets: {shown} is listed twice; Datasette shows it "
+                    "once: keep one"[:300]
+                )
+            listed.add((kind, column))
     return None
 
 

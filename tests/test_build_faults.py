@@ -551,11 +551,22 @@ def test_a_key_datasette_does_not_read_is_refused_at_its_line(tmp_path, edit, me
             "{array",
             "tables.sources.facets: {'array': 'tier', 'date': 'kind'} is no facet;",
         ),
+        (
+            ("facets: [regime, main_series]\n", "facets: [regime, main_series,\n          main_series]\n"),
+            "main_series]",
+            "tables.freshness_series.facets: main_series is listed twice; Datasette shows it once: keep one",
+        ),
+        (
+            ("facets: [kind, tier]\n", "facets: [kind, tier,\n          {column: kind}]\n"),
+            "{column",
+            "tables.sources.facets: kind is listed twice;",
+        ),
     ],
 )
 def test_a_sort_or_facet_datasette_cannot_apply_is_refused_at_its_line(tmp_path, edit, marker, message):
     # Each built without complaint: both sorts answered every page of the table 400, a facet {}
     # answered it 500, and a facet of a type Datasette lacks ({arrays: tier}) was left out unsaid.
+    # A facet listed twice stopped the build on a UNIQUE constraint, blaming the package.
     source, _line = metadata_edited(tmp_path, *edit)
     edited = source.read_text(encoding="utf-8")
     with pytest.raises(site_config.ConfigDamaged) as raised:
