@@ -656,6 +656,14 @@ def sql_rows(table: table_schema.Table, descriptor_fields: list[dict] | None = N
         yield tuple(row[i] if convert is None else convert(row[i]) for i, convert in pairs)
 
 
+def rowid_key(resource: dict) -> bool:
+    """Whether the resource's primary key is one integer field, which SQLite makes the table's
+    rowid (INTEGER PRIMARY KEY): a key that has no index of its own to add after the load."""
+    key = table_schema.key_fields(resource["schema"]["primaryKey"])
+    types = {field["name"]: field.get("type", "string") for field in resource["schema"]["fields"]}
+    return len(key) == 1 and types.get(key[0]) == "integer"
+
+
 def schema_writable(db: sqlite_utils.Database) -> bool:
     """Whether this connection may rewrite the schema's SQL (``PRAGMA writable_schema``), which
     ``add_primary_key`` does: a library built or configured defensive
@@ -1433,7 +1441,13 @@ def populate_with(
     """``populate``'s work once ``deriving`` (``derivation``, in a child process) has begun."""
     figures = tables["figures"]
     # Without one explicit transaction sqlite-utils commits every chunk of rows it inserts.
-    keyed_after = KEYED_AFTER_LOAD if schema_writable(db) else frozenset()
+    keyed_after = frozenset(
+        resource["name"]
+        for resource in descriptor["resources"]
+        if resource["name"] in KEYED_AFTER_LOAD and not rowid_key(resource)
+    )
+    if keyed_after and not schema_writable(db):
+        keyed_after = frozenset()
     with db.atomic(), checks_deferred(db):
         for resource in descriptor["resources"]:
             db.execute(create_table_sql(resource, key=resource["name"] not in keyed_after))

@@ -762,3 +762,13 @@ def test_a_build_after_validate_imports_arrow_without_numpy(tmp_path):
     assert not {name for name in imported if name.startswith("numpy.")}
     with sqlite3.connect(out / "disclosures.db") as conn:
         assert conn.execute("SELECT count(*) FROM facet_counts WHERE table_name = 'figures'").fetchone()[0] > 0
+
+
+def test_an_integer_key_is_created_with_its_table():
+    # One integer field is SQLite's rowid (INTEGER PRIMARY KEY), not an index to add later.
+    integer = {**FIGURES_RESOURCE, "schema": {**FIGURES_RESOURCE["schema"], "primaryKey": ["recency_rank"]}}
+    integer["schema"]["fields"] = [*FIGURES_RESOURCE["schema"]["fields"], {"name": "recency_rank", "type": "integer"}]
+    assert build.rowid_key(integer)
+    assert not build.rowid_key(FIGURES_RESOURCE)
+    two = {**FIGURES_RESOURCE, "schema": {**FIGURES_RESOURCE["schema"], "primaryKey": ["figure_id", "value"]}}
+    assert not build.rowid_key(two)
