@@ -1440,7 +1440,6 @@ def populate_with(
 ) -> None:
     """``populate``'s work once ``deriving`` (``derivation``, in a child process) has begun."""
     figures = tables["figures"]
-    # Without one explicit transaction sqlite-utils commits every chunk of rows it inserts.
     keyed_after = frozenset(
         resource["name"]
         for resource in descriptor["resources"]
@@ -1448,6 +1447,7 @@ def populate_with(
     )
     if keyed_after and not schema_writable(db):
         keyed_after = frozenset()
+    # Without one explicit transaction sqlite-utils commits every chunk of rows it inserts.
     with db.atomic(), checks_deferred(db):
         for resource in descriptor["resources"]:
             db.execute(create_table_sql(resource, key=resource["name"] not in keyed_after))
