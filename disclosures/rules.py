@@ -934,6 +934,21 @@ def _json_outside_strings(text: str):
             yield position, char
 
 
+# How many record quotes record_json keeps parsed: the real package's 58,942 figures quote
+# 16,502 JSON records, 60,147 times in all (validation read them in 0.16 s of its 0.33 s of
+# quote rules; 11 MB held).
+RECORD_CACHE = 32768
+
+
+@lru_cache(maxsize=RECORD_CACHE)
+def record_json(text: str):
+    """``json_value(text)`` for a record quote, which up to three rules read
+    (``record_identity_problems``, ``named_field_number``, ``extraction_row_problems``): each
+    recent one parsed once. The value is shared between them, so read, never changed. Raises as
+    json_value does (nothing is kept of a quote that does not parse)."""
+    return json_value(text)
+
+
 def record_identity_problems(
     quote: str, locator: str, jurisdiction_id, period_start, period_end, *, is_record: bool = False
 ) -> list[tuple[str, str]]:
@@ -955,7 +970,7 @@ def record_identity_problems(
     if not (text.lstrip("\ufeff").startswith("{") or (is_record and text.lstrip("\ufeff").startswith("["))):
         return []
     try:
-        record = json_value(text)
+        record = record_json(text)
     except ValueError as error:
         return [("quote", not_json_note(quote, text, error))]
     if not isinstance(record, dict):
@@ -1025,7 +1040,7 @@ def named_field_number(locator: str, quote: str) -> tuple[str, Decimal | None] |
     if not match or not quote.lstrip().startswith("{"):
         return None
     try:
-        record = json_value(quote)
+        record = record_json(quote)
     except ValueError:
         return None
     if not isinstance(record, dict) or match.group(1) not in record:
@@ -1265,7 +1280,7 @@ def extraction_row_problems(locator: str, quote: str, metric_id, kind, value) ->
     if measures is None or not isinstance(metric_id, str):
         return []
     try:
-        row = json_value(quote)
+        row = record_json(quote)
     except ValueError:
         return []  # record_identity_problems says why the quote is no record
     if not isinstance(row, list):

@@ -1218,6 +1218,38 @@ def test_a_figure_from_a_json_extraction_row_is_read_from_its_own_count():
     assert rules.extraction_row_problems(locator, no_data, "requests_content_disclosed", "band", D(905)) == []
 
 
+def test_a_record_quote_is_parsed_once_for_the_rules_that_read_it(monkeypatch):
+    # The real package's record quotes are read by two rules each (60,147 parses for 16,502
+    # records): the second finds it parsed. A quote that does not parse is kept by no one, and
+    # says why each time.
+    parsed = []
+    original = rules.json_value
+
+    def counted(text, **options):
+        parsed.append(text)
+        return original(text, **options)
+
+    monkeypatch.setattr(rules, "json_value", counted)
+    rules.record_json.cache_clear()
+    row = '["2025-H1","criminal","USA","no_data_found","count",905]'
+    locator = "microsoft-lerr.json rows: period=2025-H1, section=criminal, country=USA, metric=no_data_found"
+    assert rules.extraction_row_problems(locator, row, "requests_no_data_found", "exact", Decimal(905)) == []
+    assert (
+        rules.record_identity_problems(row, locator, "usa", date(2025, 1, 1), date(2025, 6, 30), is_record=True) == []
+    )
+    record = '{"from": "20240101", "to": "20240630", "requests": 14}'
+    assert rules.named_field_number('bot reply, key "US", field "requests"', record) == ("requests", Decimal(14))
+    problems = rules.record_identity_problems(record, 'bot reply, key "US"', "US", date(2024, 1, 1), date(2024, 12, 31))
+    assert problems == [("period_end", '2024-12-31 is not the quoted record\'s "to" (2024-06-30)')]
+    assert parsed == [row, record]
+    broken = '{"from": "20240101", "to": 20240630'
+    first = rules.record_identity_problems(broken, "", "US", "2024-01-01", "2024-06-30")
+    assert first == rules.record_identity_problems(broken, "", "US", "2024-01-01", "2024-06-30")
+    assert first[0][0] == "quote" and "not JSON" in first[0][1]
+    assert parsed.count(broken) == 2
+    rules.record_json.cache_clear()
+
+
 @pytest.mark.parametrize("platform, field", [("apple", "measure"), ("microsoft", "metric")])
 def test_the_counts_validation_reads_are_the_ones_the_importers_map(platform, field):
     from disclosures.importers.core import read_mapping
