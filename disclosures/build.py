@@ -195,6 +195,11 @@ FIGURE_GROUPS_TABLE_SQL = f"""CREATE TABLE {freshness.FIGURE_GROUPS} (
   {", ".join(freshness.GROUP_COUNTS)},
   PRIMARY KEY ({PLACE_PERIOD_KEY})
 ) WITHOUT ROWID"""
+# REQUESTS_AND_ACCOUNTS_SQL's figure_ids are in figure_id order, which it sorts every figure by
+# before grouping them; here each group's ids are sorted once grouped (sorted_figure_ids, a
+# function of the connection that writes the groups): at a million figures, 635,117 groups,
+# 2.83-2.86 s instead of 3.37-3.50 (the same rows).
+SORTED_FIGURE_IDS = "sorted_figure_ids"
 FIGURE_GROUPS_ROWS_SQL = (
     f"""INSERT INTO {freshness.FIGURE_GROUPS}
 SELECT {PLACE_PERIOD_KEY}, period_label, period_kind,
@@ -204,14 +209,10 @@ SELECT {PLACE_PERIOD_KEY}, period_label, period_kind,
         for metric in REQUESTS_AND_ACCOUNTS_METRICS
     )
     + f"""  MAX(is_derived) FILTER (WHERE value_kind = 'exact'),
-  group_concat(figure_id, ' ') FILTER (WHERE value_kind = 'exact'),
+  {SORTED_FIGURE_IDS}(group_concat(figure_id, ' ') FILTER (WHERE value_kind = 'exact')),
   count(*) FILTER (WHERE value_kind = 'exact'),
   {", ".join(freshness.GROUP_COUNTS.values())}
-FROM (
-  -- Sorted for group_concat's order, as in REQUESTS_AND_ACCOUNTS_SQL.
-  SELECT {PLACE_PERIOD_KEY}, period_label, period_kind, metric_id, value_kind, value, is_derived, figure_id
-  FROM figures NOT INDEXED ORDER BY figure_id
-)
+FROM figures NOT INDEXED
 GROUP BY {PLACE_PERIOD_KEY}
 ORDER BY {PLACE_PERIOD_KEY}"""
 )
@@ -1627,6 +1628,15 @@ def write_figure_stats(
     precompute.write_counted_stats(db, "figures", indexes, distinct, rows)
 
 
+def sorted_figure_ids(ids: str | None) -> str | None:
+    """Figure ids joined by spaces (group_concat's), in figure_id order as SQLite sorts them (its
+    BINARY collation: UTF-8 bytes, which order as the characters do); None stays None. Figure
+    ids hold no space (their schema's pattern)."""
+    if ids is None or " " not in ids:
+        return ids
+    return " ".join(sorted(ids.split(" ")))
+
+
 def write_aggregates(
     db: sqlite_utils.Database, facets: dict[str, list[str]] | None = None
 ) -> dict[str, precompute.TableFacets]:
@@ -1637,6 +1647,7 @@ def write_aggregates(
     read is unqualified. Returns their default counts (``precompute.count_table``) when
     ``facets`` (metadata.yml's) is given, else {}."""
     before = {name for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    db.register_function(sorted_figure_ids, deterministic=True, name=SORTED_FIGURE_IDS, replace=True)
     db.execute(FIGURE_GROUPS_TABLE_SQL)
     db.execute(FIGURE_GROUPS_ROWS_SQL)
     db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
