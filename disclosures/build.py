@@ -1544,7 +1544,8 @@ def populate_with(
         }
     }
     index_written = (lambda: deriving.receive()) if index_file is not None else None
-    aggregates = partial(write_aggregates, facets=facets)
+    # Written on a connection of their own (writes_beside's), closed once they are.
+    aggregates = partial(write_aggregates, facets=facets, drop_groups=False)
     with writes_beside(db, alongside, reads, index_written, aggregates) as beside:
         db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
         with db.atomic(), cache_size(db, INDEX_SORT_CACHE_KIB):
@@ -1638,14 +1639,18 @@ def sorted_figure_ids(ids: str | None) -> str | None:
 
 
 def write_aggregates(
-    db: sqlite_utils.Database, facets: dict[str, list[str]] | None = None
+    db: sqlite_utils.Database, facets: dict[str, list[str]] | None = None, drop_groups: bool = True
 ) -> dict[str, precompute.TableFacets]:
     """The tables computed from the loaded ones alone, each once: ``requests_and_accounts`` and
     freshness's tables (``freshness.write_freshness_tables``), from the figures grouped once
     (``FIGURE_GROUPS_ROWS_SQL``, a temporary table dropped once read). ``db`` is the build's connection,
     or one to a file of its own with the build's attached (``writes_beside``): every name they
     read is unqualified. Returns their default counts (``precompute.count_table``) when
-    ``facets`` (metadata.yml's) is given, else {}."""
+    ``facets`` (metadata.yml's) is given, else {}.
+
+    ``drop_groups``: False on a connection closed once they are written (``write_beside``'s),
+    whose temporary tables go with it: at a million figures the close took 0.03 s, dropping the
+    groups 0.18-0.39 s."""
     before = {name for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
     db.register_function(sorted_figure_ids, deterministic=True, name=SORTED_FIGURE_IDS, replace=True)
     db.execute(FIGURE_GROUPS_TABLE_SQL)
@@ -1653,7 +1658,8 @@ def write_aggregates(
     db.execute(REQUESTS_AND_ACCOUNTS_TABLE_SQL)
     db.execute(f"INSERT INTO requests_and_accounts {REQUESTS_AND_ACCOUNTS_FROM_GROUPS_SQL}")
     freshness.write_freshness_tables(db, grouped=True)
-    db.execute(f"DROP TABLE {freshness.FIGURE_GROUPS}")
+    if drop_groups:
+        db.execute(f"DROP TABLE {freshness.FIGURE_GROUPS}")
     if facets is None:
         return {}
     written = [

@@ -231,6 +231,9 @@ def test_the_aggregates_written_beside_are_those_a_single_connection_writes(fixt
         for table in AGGREGATE_TABLES:
             conn.execute(f"DROP TABLE {table}")
         build.write_aggregates(sqlite_utils.Database(conn))
+        # On a connection that stays open the figure groups are dropped once read (the build's
+        # beside its own goes without: written on a connection closed once they are).
+        assert conn.execute("SELECT name FROM temp.sqlite_master").fetchall() == []
     conn.close()
     with sqlite3.connect(fixture_db) as beside, sqlite3.connect(again) as alone:
         for table in AGGREGATE_TABLES:
