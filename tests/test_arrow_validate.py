@@ -7,6 +7,7 @@ proved (else the fast path never runs).
 """
 
 import csv
+import hashlib
 import json
 import multiprocessing
 import random
@@ -130,6 +131,36 @@ def test_a_file_with_a_control_or_bidi_character_is_refused(tmp_path, cell, quot
         arrow_validate.read_strings(path, ["a", "b"])
     path.write_text("a,b\nx,clean\n", encoding="utf-8")
     assert arrow_validate.read_strings(path, ["a", "b"]).column("b").to_pylist() == ["clean"]
+
+
+@pytest.mark.parametrize("broken_at", [None, 1, 500, 998])
+def test_a_large_file_read_on_two_cores_is_read_as_on_one(tmp_path, monkeypatch, broken_at):
+    # From TWO_CORES_BYTES on, the file is hashed and its lines matched against the CSV grammar
+    # in halves, one on a thread: the same table and digest, and a line out of the grammar in
+    # either half still refused.
+    lines = [f"id-{n},{'quoted, ' if n % 3 else ''}cell {n}" for n in range(999)]
+    lines = [f'{a},"{b}"' if "," in b else f"{a},{b}" for a, b in (line.split(",", 1) for line in lines)]
+    if broken_at is not None:
+        lines[broken_at] = f'id-{broken_at},"text"after'  # Arrow reads it; Python's csv refuses it
+    path = tmp_path / "table.csv"
+    path.write_text("a,b\n" + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    results = []
+    for threshold in (1 << 40, 1):
+        monkeypatch.setattr(arrow_validate, "TWO_CORES_BYTES", threshold)
+        digests = {}
+        try:
+            table = arrow_validate.read_strings(path, ["a", "b"], digests)
+        except arrow_validate.Undecided:
+            results.append("undecided")
+        else:
+            results.append((table.to_pydict(), digests))
+    if broken_at is None:
+        assert results[0] == results[1]
+        table, digests = results[1]
+        assert len(table["a"]) == 999 and table["b"][1] == "quoted, cell 1"
+        assert digests == {path: hashlib.sha256(path.read_bytes()).hexdigest()}
+    else:
+        assert results == ["undecided", "undecided"]
 
 
 def test_a_header_repeated_as_a_row_is_left_to_check_package(tmp_path):
