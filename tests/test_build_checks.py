@@ -37,6 +37,7 @@ def test_cell_rows_write_every_cell_as_cell_text_does():
         ("f", 7, 7.0, "2024-02-29"),  # NUMERIC stores 7.0 as the integer 7
         ("g", 12, "not a number", "y"),  # text a NUMERIC column kept as text
         ("007", 1, 0.1 + 0.2, "z"),
+        ("h", -(2**63), 2**63 - 1, "w"),  # whole numbers SQLite writes as text itself
     ]
     db.conn.executemany("INSERT INTO things VALUES (?, ?, ?, ?)", values)
     expected = sorted(tuple(cell_text(v) for v in row) for row in db.execute("SELECT * FROM things"))
