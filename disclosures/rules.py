@@ -934,19 +934,33 @@ def _json_outside_strings(text: str):
             yield position, char
 
 
-# How many record quotes record_json keeps parsed: the real package's 58,942 figures quote
+# How many record quotes ``known_record`` keeps parsed: the real package's 58,942 figures quote
 # 16,502 JSON records, 60,147 times in all (validation read them in 0.16 s of its 0.33 s of
 # quote rules; 11 MB held).
 RECORD_CACHE = 32768
+# Record quotes parsed by a rule, by their text, the first kept first (remember_record).
+_RECORDS: dict[str, object] = {}
+# What known_record answers for a quote not parsed yet.
+NOT_KNOWN = object()
 
 
-@lru_cache(maxsize=RECORD_CACHE)
-def record_json(text: str):
-    """``json_value(text)`` for a record quote, which up to three rules read
-    (``record_identity_problems``, ``named_field_number``, ``extraction_row_problems``): each
-    recent one parsed once. The value is shared between them, so read, never changed. Raises as
-    json_value does (nothing is kept of a quote that does not parse)."""
-    return json_value(text)
+def known_record(text: str):
+    """The JSON value of a record quote parsed already by one of the rules that read one
+    (``record_identity_problems``, ``named_field_number``, ``extraction_row_problems``), or
+    NOT_KNOWN. The value is shared between them, so read, never changed.
+
+    The rules call ``json_value`` themselves when it is not known: how deep JSON may nest before
+    Python's parser gives up depends on how deep the call stack is, and a wrapper around the
+    parse (``functools.lru_cache``'s) moved the depth a quote is refused at by one."""
+    return _RECORDS.get(text, NOT_KNOWN)
+
+
+def remember_record(text: str, value) -> None:
+    """Keep ``value``, the JSON value of the record quote ``text``, for ``known_record``: at most
+    RECORD_CACHE of them, the oldest forgotten first."""
+    if len(_RECORDS) >= RECORD_CACHE:
+        del _RECORDS[next(iter(_RECORDS))]
+    _RECORDS[text] = value
 
 
 def record_identity_problems(
@@ -969,10 +983,13 @@ def record_identity_problems(
     text = quote.strip()
     if not (text.lstrip("\ufeff").startswith("{") or (is_record and text.lstrip("\ufeff").startswith("["))):
         return []
-    try:
-        record = record_json(text)
-    except ValueError as error:
-        return [("quote", not_json_note(quote, text, error))]
+    record = known_record(text)
+    if record is NOT_KNOWN:
+        try:
+            record = json_value(text)
+        except ValueError as error:
+            return [("quote", not_json_note(quote, text, error))]
+        remember_record(text, record)
     if not isinstance(record, dict):
         return []
     said = [record.get("from"), record.get("to")]
@@ -1039,10 +1056,13 @@ def named_field_number(locator: str, quote: str) -> tuple[str, Decimal | None] |
     match = NAMED_FIELD.search(locator or "")
     if not match or not quote.lstrip().startswith("{"):
         return None
-    try:
-        record = record_json(quote)
-    except ValueError:
-        return None
+    record = known_record(quote)
+    if record is NOT_KNOWN:
+        try:
+            record = json_value(quote)
+        except ValueError:
+            return None
+        remember_record(quote, record)
     if not isinstance(record, dict) or match.group(1) not in record:
         return None
     value = record[match.group(1)]
@@ -1279,10 +1299,13 @@ def extraction_row_problems(locator: str, quote: str, metric_id, kind, value) ->
     measures = EXTRACTION_MEASURES.get(file)
     if measures is None or not isinstance(metric_id, str):
         return []
-    try:
-        row = record_json(quote)
-    except ValueError:
-        return []  # record_identity_problems says why the quote is no record
+    row = known_record(quote)
+    if row is NOT_KNOWN:
+        try:
+            row = json_value(quote)
+        except ValueError:
+            return []  # record_identity_problems says why the quote is no record
+        remember_record(quote, row)
     if not isinstance(row, list):
         return []
     if file == "microsoft-lerr.json":

@@ -1230,7 +1230,7 @@ def test_a_record_quote_is_parsed_once_for_the_rules_that_read_it(monkeypatch):
         return original(text, **options)
 
     monkeypatch.setattr(rules, "json_value", counted)
-    rules.record_json.cache_clear()
+    monkeypatch.setattr(rules, "_RECORDS", {})
     row = '["2025-H1","criminal","USA","no_data_found","count",905]'
     locator = "microsoft-lerr.json rows: period=2025-H1, section=criminal, country=USA, metric=no_data_found"
     assert rules.extraction_row_problems(locator, row, "requests_no_data_found", "exact", Decimal(905)) == []
@@ -1247,7 +1247,33 @@ def test_a_record_quote_is_parsed_once_for_the_rules_that_read_it(monkeypatch):
     assert first == rules.record_identity_problems(broken, "", "US", "2024-01-01", "2024-06-30")
     assert first[0][0] == "quote" and "not JSON" in first[0][1]
     assert parsed.count(broken) == 2
-    rules.record_json.cache_clear()
+    # Bounded: the oldest is forgotten first.
+    monkeypatch.setattr(rules, "RECORD_CACHE", 2)
+    rules.remember_record("[3]", [3])
+    assert list(rules._RECORDS) == [record, "[3]"]
+
+
+def test_the_records_kept_parsed_move_no_nesting_limit(monkeypatch):
+    # Python's JSON parser gives up at a nesting depth that depends on how deep the call stack
+    # is: parsed through a wrapper (functools.lru_cache), a record 990 deep that a rule read
+    # before was refused. Each rule parses a quote it has not seen as json_value does, called
+    # at the same depth as here.
+    monkeypatch.setattr(rules, "_RECORDS", {})
+
+    def refused(text):
+        try:
+            rules.json_value(text)
+        except ValueError:
+            return True
+        return False
+
+    answers = set()
+    for depth in range(900, 1100):
+        quote = '{"from": ' + "[" * depth + "1" + "]" * depth + "}"
+        problems = rules.record_identity_problems(quote, "", "US", "2024-01-01", "2024-06-30")
+        assert bool(problems) == refused(quote), depth
+        answers.add(bool(problems))
+    assert answers == {True, False}
 
 
 @pytest.mark.parametrize("platform, field", [("apple", "measure"), ("microsoft", "metric")])
