@@ -113,8 +113,7 @@ def table_of(name: str, names: list[str], raw_columns: list[list], typed_columns
     """The ``table_schema.Table`` of ``table_columns``' columns: its rows and raw-cell digest."""
     table = table_schema.Table(name, names)
     rows = len(typed_columns[0]) if typed_columns else 0
-    # A tuple from zip hashes as table_schema.row_hash hashes it: no call per row.
-    table.digest = sum(map(hash, zip(*raw_columns, strict=True))) if rows else 0
+    table.digest = table_schema.rows_digest(zip(*raw_columns, strict=True)) if rows else 0
     raw_columns.clear()  # the caller's list: its texts are not held beside the rows made next
     table.rows = list(zip(*typed_columns, strict=True)) if rows else []
     typed_columns.clear()

@@ -486,17 +486,30 @@ def cell_reader(spec: dict, *, check: bool = True):
 # Files -------------------------------------------------------------------------------------
 
 
+# What a row's cell texts are joined by into the one text its hash is taken of: U+001F (the
+# unit separator), a control character validation refuses in any cell (rules.CONTROL_CHARACTER),
+# so two rows of a table's width join to the same text only when their cells are the same. One
+# text a row, rather than a tuple of cells, is what SQLite hands back cheaply (build.row_texts).
+ROW_SEPARATOR = "\x1f"
+
+
 def row_hash(cells) -> int:
-    """Python's hash of one row's cell texts. It differs between processes (string hashing is
-    salted), so digests are only ever compared within the process that made them."""
-    return hash(tuple(cells))
+    """Python's hash of one row's cell texts joined by ROW_SEPARATOR. It differs between
+    processes (string hashing is salted), so digests are only ever compared within the process
+    that made them."""
+    return hash(ROW_SEPARATOR.join(cells))
 
 
 def rows_digest(rows) -> int:
-    """Order-independent digest of rows of cell texts (the sum of their hashes): equal multisets
-    of rows give equal digests; one changed cell changes it but with odds of 2**-64."""
-    # hash(tuple(cells)) is row_hash; map keeps the loop in C.
-    return sum(map(hash, map(tuple, rows)))
+    """Order-independent digest of rows of cell texts (the sum of their ``row_hash``): equal
+    multisets of rows give equal digests; one changed cell changes it but with odds of 2**-64."""
+    return texts_digest(map(ROW_SEPARATOR.join, rows))
+
+
+def texts_digest(texts) -> int:
+    """``rows_digest`` of rows given as their joined texts (ROW_SEPARATOR's)."""
+    # map keeps the loop in C.
+    return sum(map(hash, texts))
 
 
 # One cell of a CSV line as RFC 4180 writes it: quoted throughout, with quotes doubled inside,

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlite_utils
 
-from disclosures import build, schema_sql
+from disclosures import build, schema_sql, table_schema
 from disclosures.files import cell_text
 from tests.packages import make_package
 
@@ -25,7 +25,12 @@ RESOURCE = {
 }
 
 
-def test_cell_rows_write_every_cell_as_cell_text_does():
+def cells_of(texts) -> list[tuple]:
+    """``build.row_texts``' rows split into their cells, sorted."""
+    return sorted(tuple(text.split(table_schema.ROW_SEPARATOR)) for (text,) in texts)
+
+
+def test_row_texts_write_every_cell_as_cell_text_does():
     db = sqlite_utils.Database(sqlite3.connect(":memory:"))
     db.execute('CREATE TABLE things (id TEXT, "count" INTEGER, share NUMERIC, day TEXT)')
     values = [
@@ -38,15 +43,39 @@ def test_cell_rows_write_every_cell_as_cell_text_does():
         ("g", 12, "not a number", "y"),  # text a NUMERIC column kept as text
         ("007", 1, 0.1 + 0.2, "z"),
         ("h", -(2**63), 2**63 - 1, "w"),  # whole numbers SQLite writes as text itself
+        ("100% «ü»", 5, 2.5, "%s %d"),  # printf's own directives, as cells, are only text
     ]
     db.conn.executemany("INSERT INTO things VALUES (?, ?, ?, ?)", values)
     expected = sorted(tuple(cell_text(v) for v in row) for row in db.execute("SELECT * FROM things"))
-    got = sorted(build.cell_rows(db, RESOURCE))
+    got = cells_of(build.row_texts(db, RESOURCE))
     assert got == expected
     assert ("a", "900", "81.5", "2024-01-01") in got and ("c", "0", "0.00001", "2024-12-31") in got
+    assert ("100% «ü»", "5", "2.5", "%s %d") in got
 
 
-def test_cell_rows_of_figures_leave_out_the_derived_ones():
+def test_row_texts_hash_as_the_csv_rows_do():
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    db.execute('CREATE TABLE things (id TEXT, "count" INTEGER, share NUMERIC, day TEXT)')
+    db.conn.executemany("INSERT INTO things VALUES (?, ?, ?, ?)", [("a", 900, 81.5, "2024-01-01"), ("b", None, 3, "")])
+    csv_rows = [["b", "", "3", ""], ["a", "900", "81.5", "2024-01-01"]]
+    texts = [text for (text,) in build.row_texts(db, RESOURCE)]
+    assert table_schema.texts_digest(texts) == table_schema.rows_digest(csv_rows)
+    # A cell moved to its neighbour changes the digest, though every character is still there.
+    assert table_schema.texts_digest(texts) != table_schema.rows_digest([["b", "3", "", ""], csv_rows[1]])
+
+
+def test_row_texts_join_rows_wider_than_one_printf_takes():
+    # printf takes at most 127 arguments: 250 columns are joined in three calls.
+    names = [f"c{i}" for i in range(250)]
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    db.execute(f"CREATE TABLE wide ({', '.join(f'{n} TEXT' for n in names)})")
+    row = tuple(f"v{i}" if i % 7 else "" for i in range(250))
+    db.conn.execute(f"INSERT INTO wide VALUES ({', '.join('?' * 250)})", row)
+    resource = {"name": "wide", "schema": {"fields": [{"name": n, "type": "string"} for n in names]}}
+    assert cells_of(build.row_texts(db, resource)) == [row]
+
+
+def test_row_texts_of_figures_leave_out_the_derived_ones():
     db = sqlite_utils.Database(sqlite3.connect(":memory:"))
     db.execute("CREATE TABLE figures (figure_id TEXT, value NUMERIC, is_derived INTEGER)")
     db.conn.executemany("INSERT INTO figures VALUES (?, ?, ?)", [("r", 1.5, 0), ("s", 2, 0), ("d", 3.5, 1)])
@@ -54,7 +83,7 @@ def test_cell_rows_of_figures_leave_out_the_derived_ones():
         "name": "figures",
         "schema": {"fields": [{"name": "figure_id", "type": "string"}, {"name": "value", "type": "number"}]},
     }
-    assert sorted(build.cell_rows(db, resource)) == [("r", "1.5"), ("s", "2")]
+    assert cells_of(build.row_texts(db, resource)) == [("r", "1.5"), ("s", "2")]
 
 
 def test_the_one_pass_overlap_check_agrees_with_the_pairwise_one():
