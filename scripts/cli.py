@@ -956,6 +956,9 @@ if __name__ == "__main__":
     from disclosures import sqlite_library
 
     sqlite_library.without_memory_statistics()
+    if sys.argv[1:2] == ["build"]:
+        # No mutex per connection: the build's threads each use connections of their own.
+        sqlite_library.multi_thread_mode()
     if sys.argv[1:2] in (["validate"], ["build"]):
         # No cyclic garbage collection in these two short commands: their rows are tuples and
         # lists of text and numbers, which form no cycles and go by reference counting, but
