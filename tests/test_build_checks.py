@@ -1,6 +1,7 @@
 """The build's checks, made cheaper, still give the same answers: (a) tiny in-memory tables, (b) a
 build into tmp_path that a check must refuse."""
 
+import itertools
 import random
 import sqlite3
 from datetime import date, timedelta
@@ -27,7 +28,7 @@ RESOURCE = {
 
 def cells_of(texts) -> list[tuple]:
     """``build.row_texts``' rows split into their cells, sorted."""
-    return sorted(tuple(text.split(table_schema.ROW_SEPARATOR)) for (text,) in texts)
+    return sorted(tuple(text.split(table_schema.ROW_SEPARATOR)) for text in texts)
 
 
 def test_row_texts_write_every_cell_as_cell_text_does():
@@ -58,7 +59,7 @@ def test_row_texts_hash_as_the_csv_rows_do():
     db.execute('CREATE TABLE things (id TEXT, "count" INTEGER, share NUMERIC, day TEXT)')
     db.conn.executemany("INSERT INTO things VALUES (?, ?, ?, ?)", [("a", 900, 81.5, "2024-01-01"), ("b", None, 3, "")])
     csv_rows = [["b", "", "3", ""], ["a", "900", "81.5", "2024-01-01"]]
-    texts = [text for (text,) in build.row_texts(db, RESOURCE)]
+    texts = list(build.row_texts(db, RESOURCE))
     assert table_schema.texts_digest(texts) == table_schema.rows_digest(csv_rows)
     # A cell moved to its neighbour changes the digest, though every character is still there.
     assert table_schema.texts_digest(texts) != table_schema.rows_digest([["b", "3", "", ""], csv_rows[1]])
@@ -73,6 +74,33 @@ def test_row_texts_join_rows_wider_than_one_printf_takes():
     db.conn.execute(f"INSERT INTO wide VALUES ({', '.join('?' * 250)})", row)
     resource = {"name": "wide", "schema": {"fields": [{"name": n, "type": "string"} for n in names]}}
     assert cells_of(build.row_texts(db, resource)) == [row]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 1024])
+def test_row_texts_read_every_row_once_by_the_chunk(monkeypatch, chunk):
+    monkeypatch.setattr(build, "ROW_TEXTS_CHUNK", chunk)
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    db.execute('CREATE TABLE things (id TEXT, "count" INTEGER, share NUMERIC, day TEXT)')
+    # rowids far apart, the least SQLite allows among them, and a row of empty cells
+    rowids = [-(2**63), -5, 0, 1, 2, 3, 7, 2**40, 2**63 - 1]
+    rows = [(f"r{i}", i, None, "") for i in range(len(rowids) - 1)] + [("", None, None, None)]
+    for rowid, row in zip(rowids, rows, strict=True):
+        db.conn.execute("INSERT INTO things (rowid, id, count, share, day) VALUES (?, ?, ?, ?, ?)", [rowid, *row])
+    expected = sorted(tuple(cell_text(v) for v in row) for row in rows)
+    assert cells_of(build.row_texts(db, RESOURCE)) == expected
+    db.execute("DELETE FROM things")
+    assert list(build.row_texts(db, RESOURCE)) == []
+
+
+@pytest.mark.parametrize("taken", [["rowid"], ["rowid", "_rowid_"], ["RowID", "_rowid_", "oid"]])
+def test_row_texts_of_a_table_with_a_column_named_rowid(taken):
+    names = [*taken, "x"]
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    db.execute(f"CREATE TABLE t ({', '.join(f'{n} TEXT' for n in names)})")
+    rows = [tuple(f"{n}{i}" for n in names) for i in range(5)]
+    db.conn.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(names))})", rows)
+    resource = {"name": "t", "schema": {"fields": [{"name": n, "type": "string"} for n in names]}}
+    assert cells_of(build.row_texts(db, resource)) == sorted(rows)
 
 
 def test_row_texts_of_figures_leave_out_the_derived_ones():
@@ -108,8 +136,24 @@ def test_the_one_pass_overlap_check_agrees_with_the_pairwise_one():
         pairs = conn.execute(build.SERIES_OVERLAP_PAIRS_SQL).fetchall()
         found, read = build.first_series_overlap(sqlite_utils.Database(conn))
         assert (found is not None) == bool(pairs), pairs
-        if found is None:
-            assert read == conn.execute("SELECT count(*) FROM figures_series").fetchone()[0]
+        assert read == conn.execute("SELECT count(*) FROM figures_series").fetchone()[0]
+        # The first, in series and start order, whose start is on or before its neighbour's end.
+        members = sorted(
+            ("\x1f".join(row[:4]), row[4], row[5])
+            for row in conn.execute(
+                "SELECT platform_id, jurisdiction_id, request_type_id, metric_id, period_start, period_end "
+                "FROM figures_series"
+            )
+        )
+        first = next(
+            (
+                (key, start)
+                for (before, _, end), (key, start, _) in itertools.pairwise(members)
+                if key == before and start <= end
+            ),
+            None,
+        )
+        assert found == first
 
 
 def test_a_series_with_overlapping_periods_fails_the_build(tmp_path, monkeypatch):
