@@ -126,13 +126,6 @@ def field_check(field: dict) -> str | None:
     return f"{name} IS NULL OR ({' AND '.join(checks)})" if checks else None
 
 
-def reported_rows_sql(resource: dict) -> str:
-    """SELECT of a resource's own fields, as its CSV holds them: figures without the derived rows."""
-    columns = ", ".join(quote_ident(f["name"]) for f in resource["schema"]["fields"])
-    where = " WHERE is_derived = 0" if resource["name"] == "figures" else ""
-    return f"SELECT {columns} FROM {quote_ident(resource['name'])}{where}"
-
-
 def download_resource(resource: dict) -> dict:
     """The resource as downloads publish it: its schema plus the build columns of DOWNLOAD_COLUMNS.
 

@@ -234,19 +234,32 @@ def test_invalid_data_builds_nothing(tmp_path):
     assert target.read_bytes() == before
 
 
-def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "table,change",
+    [
+        # One reported figure's value changes on its way into the database.
+        ("figures", lambda column, cell: 901 if column == "value" else cell),
+        # Its empty cells (NULL) stored as empty texts, which no CSV cell loads as.
+        ("figures", lambda column, cell: "" if cell is None else cell),
+        # The sources' empty cells (NULL: the fixture's archived_url) stored as empty texts.
+        ("sources", lambda column, cell: "" if cell is None else cell),
+    ],
+    ids=["value", "null as empty text", "a source's nulls as empty texts"],
+)
+def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch, table, change):
     original = build.sql_rows
 
-    def corrupt(table, fields=None):
-        # One reported figure's value changes on its way into the database.
-        value = table.column("value") if "value" in table.fields else None
-        for row in original(table, fields):
-            if row[0] == "examplechat-usa-2024-ip_or_phone-requests_fulfilled":
-                row = (*row[:value], 901, *row[value + 1 :])
+    def corrupt(rows, fields=None):
+        for row in original(rows, fields):
+            # One reported figure; every source.
+            if rows.name == table and (
+                table != "figures" or row[0] == "examplechat-usa-2024-ip_or_phone-requests_fulfilled"
+            ):
+                row = tuple(change(column, cell) for column, cell in zip(rows.fields, row, strict=True))
             yield row
 
     monkeypatch.setattr(build, "sql_rows", corrupt)
-    with pytest.raises(build.BuildFailed, match="round trip of data/figures.csv failed"):
+    with pytest.raises(build.BuildFailed, match=f"round trip of data/{table}.csv failed"):
         build.build_database(make_package(tmp_path), tmp_path / "d.db")
     assert not (tmp_path / "d.db").exists()
 

@@ -45,11 +45,16 @@ def test_row_texts_write_every_cell_as_cell_text_does():
         ("007", 1, 0.1 + 0.2, "z"),
         ("h", -(2**63), 2**63 - 1, "w"),  # whole numbers SQLite writes as text itself
         ("100% «ü»", 5, 2.5, "%s %d"),  # printf's own directives, as cells, are only text
+        # An empty text, which no CSV cell loads as (an empty cell is NULL), shows as no cell reads.
+        ("", 3, "", ""),
     ]
     db.conn.executemany("INSERT INTO things VALUES (?, ?, ?, ?)", values)
-    expected = sorted(tuple(cell_text(v) for v in row) for row in db.execute("SELECT * FROM things"))
+    expected = sorted(
+        tuple(build.EMPTY_TEXT if v == "" else cell_text(v) for v in row) for row in db.execute("SELECT * FROM things")
+    )
     got = cells_of(build.row_texts(db, RESOURCE))
     assert got == expected
+    assert ("\x01", "3", "\x01", "\x01") in got and ("b", "", "", "") in got
     assert ("a", "900", "81.5", "2024-01-01") in got and ("c", "0", "0.00001", "2024-12-31") in got
     assert ("100% «ü»", "5", "2.5", "%s %d") in got
 
@@ -57,7 +62,9 @@ def test_row_texts_write_every_cell_as_cell_text_does():
 def test_row_texts_hash_as_the_csv_rows_do():
     db = sqlite_utils.Database(sqlite3.connect(":memory:"))
     db.execute('CREATE TABLE things (id TEXT, "count" INTEGER, share NUMERIC, day TEXT)')
-    db.conn.executemany("INSERT INTO things VALUES (?, ?, ?, ?)", [("a", 900, 81.5, "2024-01-01"), ("b", None, 3, "")])
+    db.conn.executemany(
+        "INSERT INTO things VALUES (?, ?, ?, ?)", [("a", 900, 81.5, "2024-01-01"), ("b", None, 3, None)]
+    )
     csv_rows = [["b", "", "3", ""], ["a", "900", "81.5", "2024-01-01"]]
     texts = list(build.row_texts(db, RESOURCE))
     assert table_schema.texts_digest(texts) == table_schema.rows_digest(csv_rows)
@@ -70,10 +77,10 @@ def test_row_texts_join_rows_wider_than_one_printf_takes():
     names = [f"c{i}" for i in range(250)]
     db = sqlite_utils.Database(sqlite3.connect(":memory:"))
     db.execute(f"CREATE TABLE wide ({', '.join(f'{n} TEXT' for n in names)})")
-    row = tuple(f"v{i}" if i % 7 else "" for i in range(250))
+    row = tuple(f"v{i}" if i % 7 else None for i in range(250))
     db.conn.execute(f"INSERT INTO wide VALUES ({', '.join('?' * 250)})", row)
     resource = {"name": "wide", "schema": {"fields": [{"name": n, "type": "string"} for n in names]}}
-    assert cells_of(build.row_texts(db, resource)) == [row]
+    assert cells_of(build.row_texts(db, resource)) == [tuple(cell or "" for cell in row)]
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 1024])
@@ -83,13 +90,27 @@ def test_row_texts_read_every_row_once_by_the_chunk(monkeypatch, chunk):
     db.execute('CREATE TABLE things (id TEXT, "count" INTEGER, share NUMERIC, day TEXT)')
     # rowids far apart, the least SQLite allows among them, and a row of empty cells
     rowids = [-(2**63), -5, 0, 1, 2, 3, 7, 2**40, 2**63 - 1]
-    rows = [(f"r{i}", i, None, "") for i in range(len(rowids) - 1)] + [("", None, None, None)]
+    rows = [(f"r{i}", i, None, None) for i in range(len(rowids) - 1)] + [(None, None, None, None)]
     for rowid, row in zip(rowids, rows, strict=True):
         db.conn.execute("INSERT INTO things (rowid, id, count, share, day) VALUES (?, ?, ?, ?, ?)", [rowid, *row])
     expected = sorted(tuple(cell_text(v) for v in row) for row in rows)
     assert cells_of(build.row_texts(db, RESOURCE)) == expected
     db.execute("DELETE FROM things")
     assert list(build.row_texts(db, RESOURCE)) == []
+
+
+@pytest.mark.parametrize("first", [0, 2, 700])
+def test_row_texts_read_a_row_at_a_time_past_a_chunk_longer_than_sqlite_takes(monkeypatch, first):
+    # SQLite's longest text lowered to 200,000 bytes: chunks of 300 rows of 2,000 characters
+    # would be 600,000. Rows before ``first`` are short, so some chunks fit and the rest do not.
+    monkeypatch.setattr(build, "ROW_TEXTS_CHUNK", 300)
+    conn = sqlite3.connect(":memory:")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 200_000)
+    db = sqlite_utils.Database(conn)
+    db.execute('CREATE TABLE things (id TEXT, "count" INTEGER, share NUMERIC, day TEXT)')
+    rows = [(f"r{i}", i, None, "x" * (10 if i < first else 2000)) for i in range(1000)]
+    db.conn.executemany("INSERT INTO things VALUES (?, ?, ?, ?)", rows)
+    assert cells_of(build.row_texts(db, RESOURCE)) == sorted(tuple(cell_text(v) for v in row) for row in rows)
 
 
 @pytest.mark.parametrize("taken", [["rowid"], ["rowid", "_rowid_"], ["RowID", "_rowid_", "oid"]])
