@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import consistency, derive, rules, safety, table_schema
 from .paths import PACKAGE
-from .schema_sql import BUILD_COLUMNS
+from .schema_sql import BUILD_COLUMNS, SQLITE_TYPES
 from .table_schema import read_text_rows as read_rows
 from .vocabulary import (
     DERIVED_SUFFIX,
@@ -818,6 +818,24 @@ def fewer_repeats(problems: list[rules.Problem]) -> list[rules.Problem]:
     return [p for p in problems if id(p) not in dropped] + counted
 
 
+# Table Schema's field types (v1) that the build has no SQLite column type for.
+UNSTORED_TYPES = frozenset(
+    {
+        "object",
+        "array",
+        "time",
+        "datetime",
+        "year",
+        "yearmonth",
+        "duration",
+        "geopoint",
+        "geojson",
+        "any",
+    }
+    - set(SQLITE_TYPES)
+)
+
+
 def package_contract_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
     """Table and column names that SQLite and Datasette can use without quoting surprises, and
     every resource the build and the site read by name (``PACKAGE_RESOURCES``), each problem at
@@ -882,6 +900,16 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
                     "(schema_sql.BUILD_COLUMNS): name the field otherwise"
                 )
                 found.append((("resources", i, "schema", "fields", j, "name"), "name", message))
+            field_type = field.get("type", "string") if isinstance(field, dict) else None
+            if isinstance(field_type, str) and field_type in UNSTORED_TYPES:
+                # Each field is a column of one SQLite type (schema_sql.SQLITE_TYPES): a year field
+                # passed validate, and the build stopped with KeyError: 'year'. (A type Table Schema
+                # does not have is Frictionless's to tell.)
+                message = (
+                    f"field {fname} of {name} has type {field_type!r}, which the database does not store: "
+                    f"use one of {', '.join(SQLITE_TYPES)}"
+                )
+                found.append((("resources", i, "schema", "fields", j, "type"), "type", message))
             for key in ("title", "description") if isinstance(fname, str) else ():
                 if not (isinstance(field.get(key), str) and field[key].strip()):
                     message = f"field {fname} of {name} has no {key}, which the site shows"

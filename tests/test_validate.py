@@ -19,6 +19,7 @@ import pytest
 
 from disclosures import (
     arrow_validate,
+    build,
     consistency,
     paths,
     rules,
@@ -1094,6 +1095,33 @@ def test_a_field_named_as_a_column_the_build_writes_is_refused_at_its_line(tmp_p
     (problem,) = validate.validate_package(path)
     assert (problem.path, problem.line, problem.field) == ("datapackage.json", at, "name")
     assert f"'{field}' in {resource}" in problem.message
+
+
+@pytest.mark.parametrize(("kind", "cell"), [("year", "2024"), ("datetime", "2024-01-01T00:00:00Z"), ("any", "x")])
+def test_a_field_of_a_type_the_database_does_not_store_is_refused_at_its_line(tmp_path, kind, cell):
+    # A year field passed validate (Frictionless reads years), then the build stopped with a
+    # traceback: KeyError: 'year'.
+    path = make_package(tmp_path)
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    (i, table) = next((i, r) for i, r in enumerate(descriptor["resources"]) if r["name"] == "events")
+    table["schema"]["fields"].append({"name": "when_noted", "type": kind, "title": "X", "description": "Added."})
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    csv_path = path.parent / table["path"]
+    header, *lines = csv_path.read_text(encoding="utf-8").splitlines()
+    csv_path.write_text(
+        "\n".join([f"{header},when_noted", *(f"{line},{cell}" for line in lines)]) + "\n", encoding="utf-8"
+    )
+    j = len(table["schema"]["fields"]) - 1
+    at = validate.json_lines(path.read_text(encoding="utf-8"))[("resources", i, "schema", "fields", j, "type")]
+    (problem,) = validate.validate_package(path)
+    assert (problem.path, problem.line, problem.field) == ("datapackage.json", at, "type")
+    assert problem.message == (
+        f"field when_noted of events has type '{kind}', which the database does not store: "
+        "use one of string, date, integer, number, boolean"
+    )
+    with pytest.raises(validate.ValidationFailed):
+        build.build_database(path, tmp_path / "d.db")
+    assert not (tmp_path / "d.db").exists()
 
 
 def test_the_names_the_build_writes_are_the_ones_validation_refuses(base_db):
