@@ -629,8 +629,9 @@ def row_texts(db: sqlite_utils.Database, resource: dict) -> Iterator[str]:
     as (an empty cell is NULL), comes out as EMPTY_TEXT, a control character no valid cell holds:
     read as "", a NULL written as "" passed the round trip (a fresh helper's break test; 0.05 s
     at a million figures, where telling BLOBs apart too took 0.7 s, and the build writes none).
-    SQLite joins each row's cells with
-    ``printf`` (one pass, where ``||`` copied the row's text once per cell), and a chunk of
+
+    SQLite joins each row's cells with ``printf`` (one pass, where ``||`` copied the row's text
+    once per cell), and a chunk of
     ROW_TEXTS_CHUNK rows into one text (by rowid, from where the last chunk ended), which is
     split here: Python's sqlite3 lets go of the interpreter's lock for every row it steps
     through, and the build reads these beside a thread whose SQL calls a Python function

@@ -63,8 +63,8 @@ def multi_thread_mode() -> bool:
     enforces for every connection opened with ``check_same_thread`` left True (its default,
     and the build's: each of its threads opens connections of its own). Datasette's, opened
     with it False, are not for this mode: the command line sets it for ``build`` alone. At a
-    million figures the build took 0.67 s less CPU (medians of four, side by side), most of it
-    the round trip's, which reads every figure back row by row.
+    million figures the build took 0.67 s less CPU (medians of four, side by side), when the
+    round trip still read every figure back in Python row by row.
 
     Call it before the process's first connection (see the module)."""
     return _configure(SQLITE_CONFIG_MULTITHREAD)

@@ -818,24 +818,6 @@ def fewer_repeats(problems: list[rules.Problem]) -> list[rules.Problem]:
     return [p for p in problems if id(p) not in dropped] + counted
 
 
-# Table Schema's field types (v1) that the build has no SQLite column type for.
-UNSTORED_TYPES = frozenset(
-    {
-        "object",
-        "array",
-        "time",
-        "datetime",
-        "year",
-        "yearmonth",
-        "duration",
-        "geopoint",
-        "geojson",
-        "any",
-    }
-    - set(SQLITE_TYPES)
-)
-
-
 def package_contract_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
     """Table and column names that SQLite and Datasette can use without quoting surprises, and
     every resource the build and the site read by name (``PACKAGE_RESOURCES``), each problem at
@@ -1152,6 +1134,10 @@ TABLE_SCHEMA_TYPES = frozenset(
         "any",
     ]
 )
+
+
+# Table Schema's field types that the database has no column type for (schema_sql.SQLITE_TYPES).
+UNSTORED_TYPES = TABLE_SCHEMA_TYPES - set(SQLITE_TYPES)
 
 
 def field_contract_problems(descriptor: dict, shown: str, package_path: Path | None = None) -> list[rules.Problem]:
