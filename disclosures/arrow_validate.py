@@ -144,12 +144,13 @@ def _proves_valid(
             return False
         tables[resource["name"]] = table
         specs[resource["name"]] = {f["name"]: f for f in fields}
-    # The rules across rows are decided in a child process, on the other core, while this one
-    # checks every column and key, then the rules across files (``consistency``): on the real
-    # package the child's share was 0.58 s against 0.2 s here, and 0.37 against 0.41 with the
-    # rules across files moved here. The child reads the tables this process read, without a
-    # copy (forked). Either side's Undecided (or any error) means not proved.
-    with forked.Forked(_rules_hold, tables) as cross_rules:
+    # The rules across rows and across files (``consistency``) are decided in a child process,
+    # on the other core, while this one checks every column and key and makes the rows the build
+    # loads. The child reads the tables this process read, without a copy (forked). Either side's
+    # Undecided (or any error) means not proved. (At a million figures, once the child's rules
+    # no longer copied whole tables to read a few columns, this side took 2.95 s and the child
+    # 2.45 with the rules across files here; 0.27 s of them moved, the two are even.)
+    with forked.Forked(_rules_hold, tables, folder / "releases", today) as cross_rules:
         for resource in descriptor["resources"]:
             fields = resource["schema"]["fields"]
             kinds = safety.field_kinds(fields, safety.key_names(resource["schema"]))
@@ -163,11 +164,6 @@ def _proves_valid(
                 columns[resource["name"]] = columnar.table_columns(tables[resource["name"]], resource)
                 if columns[resource["name"]] is None:
                     raise Undecided
-        from . import consistency
-
-        # Any problem sends the package to check_package, which words it.
-        if consistency.arrow_problems(tables, releases=folder / "releases", today=today):
-            return False
         # The one rule across rows decided here: with it in the child, this process waited for
         # the child's answer (0.2 s of the real package, 0.5 s at a million figures).
         if {"figures", "sources", "corroborations", "metrics"} <= tables.keys():
@@ -180,11 +176,12 @@ def _proves_valid(
         return True
 
 
-def _rules_hold(tables: dict):
-    """Yields once: True when the rules across rows hold of ``tables`` ({resource: the Arrow
-    table of its strings}); raises Undecided when a rule fails or cannot be decided here. (The
-    rules across files, ``consistency.arrow_problems``, and the corroborations'
-    (``check_corroborations``) are ``_proves_valid``'s own.)"""
+def _rules_hold(tables: dict, releases: Path | None = None, today: date | None = None):
+    """Yields once: True when the rules across rows and across files (``consistency.arrow_problems``,
+    with ``releases``, the package's folder of release records, and ``today``) hold of ``tables``
+    ({resource: the Arrow table of its strings}); raises Undecided when a rule fails or cannot be
+    decided here. (The corroborations' rule, ``check_corroborations``, is ``_proves_valid``'s own.)"""
+    from . import consistency
 
     record_sources: set[str] = set()
     if "sources" in tables:
@@ -200,6 +197,9 @@ def _rules_hold(tables: dict):
         check_figures(tables)
     if {"figures", "corrections"} <= tables.keys():
         check_corrections(tables["figures"], tables["corrections"])
+    # Any problem sends the package to check_package, which words it.
+    if consistency.arrow_problems(tables, releases=releases, today=today):
+        raise Undecided
     yield True
 
 
@@ -222,6 +222,24 @@ def _array(values):
     import pyarrow as pa
 
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _picked(table, rows, names: list[str]):
+    """The columns ``names`` of ``table`` at ``rows`` (an Arrow boolean per row): the table's
+    other columns are not copied. (A table's filter copies every column: at a million figures
+    the quotes' 200 MB, 0.3-0.6 s of CPU a rule, for the figure id's parts or a wording.) When
+    every row is picked, none is copied."""
+    import pyarrow.compute as pc
+
+    picked = table.select(names)
+    return picked if pc.all(rows).as_py() else picked.filter(rows)
+
+
+def _slice_list(cells, start: int, chosen=None) -> list:
+    """The Python values of the PYTHON_ROWS ``cells`` from ``start``, those ``chosen`` (an Arrow
+    boolean per row of the slice) when given."""
+    part = cells.slice(start, PYTHON_ROWS)
+    return (part if chosen is None else part.filter(chosen)).to_pylist()
 
 
 def _fail(condition) -> None:
@@ -487,16 +505,43 @@ def check_keys(tables: dict, specs: dict, resource: dict) -> None:
         target = tables[reference["resource"]]
         texts(source)
         texts(target_fields, reference["resource"])
-        wanted = _key_text(target, target_fields).filter(pc.invert(_all_empty(target, target_fields)))
         # A row whose key cells are all empty is not looked up; one with some empty is, as it is.
-        # Each distinct key is looked up once.
+        # Each distinct key is looked up once. (A target row whose cells are all empty then matches
+        # no key, so the target's rows are not filtered first: a copy of a million figure ids.)
+        wanted = _key_text(target, target_fields)
         keys = _key_text(table, source)
         if len(source) > 1:
             keys = keys.filter(pc.invert(_all_empty(table, source)))
         keys = pc.unique(keys)
         if len(source) == 1:
             keys = keys.filter(pc.not_equal(keys, ""))
-        _fail(pc.invert(pc.is_in(keys, value_set=wanted)))
+        _fail(pc.invert(among(keys, wanted)))
+
+
+def among(keys, values):
+    """``pc.is_in(keys, value_set=values)`` (Arrow arrays or chunked arrays of text): for each
+    key, whether ``values`` holds it. The values are looked up among the keys when they are more
+    (a hash of the fewer): a disagreement's or correction's figure looked up among a million
+    figure ids hashed every id first, 0.3 s of CPU for each such rule."""
+    import pyarrow.compute as pc
+
+    keys, values = _array(keys), _array(values)
+    if len(values) <= len(keys):
+        return pc.is_in(keys, value_set=values)
+    return pc.is_in(keys, value_set=pc.unique(values.filter(pc.is_in(values, value_set=keys))))
+
+
+def index_among(keys, values):
+    """``pc.index_in(keys, value_set=values)``, as ``among`` looks them up: for each key, the
+    index of its first row in ``values``, or null."""
+    import pyarrow.compute as pc
+
+    keys, values = _array(keys), _array(values)
+    if len(values) <= len(keys):
+        return pc.index_in(keys, value_set=values)
+    held = pc.is_in(values, value_set=keys)
+    # The rows that hold a key, in order: a key's first among them is its first in values.
+    return pc.take(pc.indices_nonzero(held), pc.index_in(keys, value_set=values.filter(held)))
 
 
 # Rows ----------------------------------------------------------------------------------------
@@ -591,11 +636,11 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
     names = set(table.column_names)
     column = table.column
     if {"metric_id", "platform_wording"} <= names:
-        received = table.filter(pc.equal(column("metric_id"), "requests_received")).column("platform_wording")
+        received = column("platform_wording").filter(pc.equal(column("metric_id"), "requests_received"))
         if pc.any(pc.match_substring_regex(received, rules.FULFILLED_WORDING.pattern, ignore_case=True)).as_py():
             raise Undecided  # rules.wording_problems, in the full report
         outcomes = pc.is_in(column("metric_id"), value_set=pa.array(rules.OUTCOME_METRICS))
-        worded = table.filter(outcomes).column("platform_wording")
+        worded = column("platform_wording").filter(outcomes)
         received_only = pc.and_(
             pc.match_substring_regex(worded, rules.RECEIVED_WORDING.pattern, ignore_case=True),
             pc.invert(pc.match_substring_regex(worded, rules.OUTCOME_WORDING.pattern, ignore_case=True)),
@@ -608,7 +653,7 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
         )
         for part in ID_PARTS[1:]:
             present = pc.and_(present, pc.not_equal(column(part), ""))
-        rows = table.filter(present)
+        rows = _picked(table, present, ["figure_id", *ID_PARTS])
         if len(rows):
             expected = pc.binary_join_element_wise(
                 rows.column("platform_id"),
@@ -636,7 +681,7 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
                 pc.equal(kinds, "band"),
                 pc.and_(pc.not_equal(column("value_low"), ""), pc.not_equal(column("value_high"), "")),
             )
-            rows = table.filter(band)
+            rows = _picked(table, band, ["value_low", "value_high"])
             for low, high in zip(
                 rows.column("value_low").to_pylist(), rows.column("value_high").to_pylist(), strict=True
             ):
@@ -652,11 +697,13 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
     check_values_in_quotes(table, records)
     if "value" in names:
         # rules.value_only_as_year: only exact values that could be a year.
-        picked = table.filter(
+        picked = _picked(
+            table,
             pc.and_(
                 pc.and_(pc.equal(kinds, "exact"), has_quote),
                 pc.match_substring_regex(column("value"), r"^(19|20)[0-9]{2}$"),
-            )
+            ),
+            ["value", "quote"],
         )
         for text, said in zip(picked.column("value").to_pylist(), picked.column("quote").to_pylist(), strict=True):
             if rules.value_only_as_year(Decimal(text), said):
@@ -669,7 +716,7 @@ def check_quoted_values(table, record_sources: set[str]) -> None:
         picked_rows = pc.match_substring(quote, "{")
         if records is not None:
             picked_rows = pc.or_(picked_rows, pc.and_(arrays, records))
-        picked = table.filter(picked_rows)
+        picked = _picked(table, picked_rows, ["quote", *identity])
         flagged = [False] * len(picked) if records is None else records.filter(picked_rows).to_pylist()
         columns = [picked.column(name).to_pylist() for name in ("quote", *identity)]
         for said, locator, jurisdiction, start, end, is_record in zip(*columns, flagged, strict=True):
@@ -698,23 +745,24 @@ def check_values_in_quotes(table, records) -> None:
             pc.and_(has_quote, pc.not_equal(column(number), "")), pc.is_in(kinds, value_set=_strings(wanted_kinds))
         )
         everywhere = pc.all(rows).as_py()
-        texts = column(number) if everywhere else column(number).filter(rows)
-        quotes = quote if everywhere else quote.filter(rows)
-        flags = None if records is None else records if everywhere else records.filter(rows)
-        # In slices: a million quotes as Python strings at once would cost memory, not time.
-        for start in range(0, len(texts), PYTHON_ROWS):
-            said = quotes.slice(start, PYTHON_ROWS).to_pylist()
-            is_record = [False] * len(said) if flags is None else flags.slice(start, PYTHON_ROWS).to_pylist()
-            if not numbers_in_quotes(texts.slice(start, PYTHON_ROWS).to_pylist(), said, is_record):
+        # In slices: a million quotes as Python strings at once would cost memory, not time. Each
+        # slice is filtered on its own: the quotes filtered at once were a copy of 200 MB.
+        for start in range(0, len(table), PYTHON_ROWS):
+            chosen = None if everywhere else rows.slice(start, PYTHON_ROWS)
+            said = _slice_list(quote, start, chosen)
+            is_record = [False] * len(said) if records is None else _slice_list(records, start, chosen)
+            if not numbers_in_quotes(_slice_list(column(number), start, chosen), said, is_record):
                 raise Undecided
     if "value" in names:
         # rules.value_only_approximate: only exact values whose quote has an approximation word
         # (RE2 reads APPROXIMATION's words; Python decides on the rows it picks).
-        picked = table.filter(
+        picked = _picked(
+            table,
             pc.and_(
                 pc.equal(kinds, "exact"),
                 pc.match_substring_regex(quote, rules.APPROXIMATION_ALTERNATIVES, ignore_case=True),
-            )
+            ),
+            ["value", "quote"],
         )
         for text, said in zip(picked.column("value").to_pylist(), picked.column("quote").to_pylist(), strict=True):
             if text and rules.value_only_approximate(Decimal(text), said):
@@ -724,7 +772,7 @@ def check_values_in_quotes(table, records) -> None:
             pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")),
             pc.and_(has_quote, pc.match_substring(column("source_locator"), 'field "')),
         )
-        picked = table.filter(rows)
+        picked = _picked(table, rows, ["source_locator", "quote", "value"])
         for locator, said, text in zip(
             picked.column("source_locator").to_pylist(),
             picked.column("quote").to_pylist(),
@@ -743,7 +791,7 @@ def check_values_in_quotes(table, records) -> None:
             pc.match_substring_regex(locators, rules.DSA_ORDERS_FILE.pattern),
         )
         rows = pc.and_(pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")), pc.and_(has_quote, known))
-        picked = table.filter(rows)
+        picked = _picked(table, rows, ["source_locator", "quote", "metric_id", "value"])
         for locator, said, metric, text in zip(
             *(picked.column(name).to_pylist() for name in ("source_locator", "quote", "metric_id", "value")),
             strict=True,
@@ -757,7 +805,7 @@ def check_values_in_quotes(table, records) -> None:
             pc.and_(pc.equal(kinds, "exact"), pc.not_equal(column("value"), "")),
             pc.and_(has_quote, pc.match_substring_regex(locators, f"^({files}) ")),
         )
-        picked = table.filter(rows)
+        picked = _picked(table, rows, ["source_locator", "quote", "metric_id", "value"])
         for locator, said, metric, text in zip(
             *(picked.column(name).to_pylist() for name in ("source_locator", "quote", "metric_id", "value")),
             strict=True,
@@ -1109,15 +1157,6 @@ def shares_against_counts(
         _np_fail(~((given[positive] == floor) | ((2 * rest >= whole[positive]) & (given[positive] == floor + 1))))
 
 
-def present_ids(figures, ids):
-    """Those of ``ids`` that are figure ids: the figures are looked up in the few ``ids``, not the
-    other way round (a hash of every figure id costs more than the rest of the rule)."""
-    import pyarrow.compute as pc
-
-    column = figures.column("figure_id")
-    return pc.unique(column.filter(pc.is_in(column, value_set=_array(ids))))
-
-
 def check_corrections(figures, corrections) -> None:
     """validate.correction_problems: a figure's latest correction (by corrected_date, then
     correction_id) names a figure in the data, or, a removal, one that is gone."""
@@ -1135,7 +1174,7 @@ def check_corrections(figures, corrections) -> None:
     ]
     last = latest_correction_lines(rows)
     latest = pa.array([last[figure_id] == index for index, figure_id in enumerate(ids)], type=pa.bool_())
-    named = pc.is_in(corrections.column("figure_id"), value_set=present_ids(figures, corrections.column("figure_id")))
+    named = among(corrections.column("figure_id"), figures.column("figure_id"))
     has_new = pc.not_equal(corrections.column("new_value"), "")
     _fail(pc.and_(latest, pc.and_(has_new, pc.invert(named))))
     _fail(pc.and_(latest, pc.and_(pc.invert(has_new), named)))
@@ -1152,7 +1191,7 @@ def check_corroborations(tables: dict) -> None:
     from .validate import corroboration_problems, derived_id_series, derived_rows
 
     figures, corroborations = tables["figures"], tables["corroborations"]
-    at = pc.index_in(corroborations.column("figure_id"), value_set=_array(figures.column("figure_id")))
+    at = index_among(corroborations.column("figure_id"), figures.column("figure_id"))
     reported = pc.is_valid(at)
     rows = corroborations.filter(reported)
     figure = figures.select(["source_id", "value_kind", "value", "value_low", "value_high", "metric_id"]).take(
