@@ -56,6 +56,7 @@ VALIDATOR_CODE = (
     "rules.py",
     "safety.py",
     "schema_sql.py",
+    "stamp.py",
     "table_schema.py",
     "validate.py",
     "vocabulary.py",
@@ -161,10 +162,17 @@ def stands_today(key: dict, today: date | None = None) -> bool:
     return passes_from is None or (today or rules.utc_today()).isoformat() >= passes_from
 
 
-def rows_parts(key: dict, typed: dict) -> tuple[bytes, bytes]:
+def rows_body(typed: dict) -> bytes:
+    """The body of the ROWS_FILE of ``typed`` ({resource: (cell texts, SQLite values) of each
+    column}), which ``rows_parts`` heads: validation makes it while it waits for its child."""
+    return marshal.dumps({name: list(columns) for name, columns in typed.items()})
+
+
+def rows_parts(key: dict, typed: dict, body: bytes | None = None) -> tuple[bytes, bytes]:
     """The head line and the body of the ROWS_FILE ``record_valid`` writes of ``typed`` for
-    ``key``, made apart from the writing: the caller may make them while it hashes the files."""
-    body = marshal.dumps({name: list(columns) for name, columns in typed.items()})
+    ``key``, made apart from the writing: the caller may make them while it hashes the files.
+    ``body``: ``rows_body(typed)``, when already made."""
+    body = rows_body(typed) if body is None else body
     head = {"format": ROWS_FORMAT, "python": sys.version, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
     return json.dumps(head, sort_keys=True).encode("utf-8") + b"\n", body
 

@@ -2245,8 +2245,8 @@ def validate_package(
     other is read by ``check_package``, whose problems are the report.
 
     ``typed``: when given and Arrow proved the package valid, {"columns": {resource: (cell texts,
-    SQLite values) of each column}, "inputs": {resource path: "sha256:<hex>" of the bytes parsed}}
-    is appended to it (``arrow_validate.proves_valid``); nothing is when ``check_package``
+    SQLite values) of each column}, "inputs": {resource path: "sha256:<hex>" of the bytes parsed},
+    "body": their ``stamp.rows_body``} is appended to it (``arrow_validate.proves_valid``); nothing is when ``check_package``
     decided.
 
     ``today``: the day the rules that read the clock judge on (a search log or a

@@ -157,7 +157,8 @@ def validate(package, out):
         # million figures 0.26 and 0.48 s, one after the other before.
         with ThreadPoolExecutor(1) as pool:
             current = pool.submit(stamp.still_current, package_path, key, handed["inputs"])
-            rows = stamp.rows_parts(key, handed["columns"]) if handed["columns"] is not None else None
+            columns = handed["columns"]
+            rows = stamp.rows_parts(key, columns, handed.get("body")) if columns is not None else None
             unchanged = current.result()
         if not unchanged:
             again = validate_again(package, out)

@@ -160,6 +160,21 @@ def test_validation_hands_the_build_the_rows_it_read(tmp_path, monkeypatch):
     assert build.typed_tables(package, tmp_path / "site")["figures"].rows == read["figures"].rows
 
 
+def test_the_rows_validation_serialized_while_its_child_decided_are_the_file_the_stamp_writes(tmp_path):
+    # arrow_validate serializes the columns while it waits for its child (stamp.rows_body); the
+    # command writes that body under its head: the same bytes as serializing them afterwards.
+    package = make_package(tmp_path / "package")
+    key = stamp.current_key(package)
+    typed: list = []
+    assert validate.validate_package(package, typed=typed) == []
+    handed = typed[0]
+    assert handed["body"] == stamp.rows_body(handed["columns"])
+    assert stamp.rows_parts(key, handed["columns"], handed["body"]) == stamp.rows_parts(key, handed["columns"])
+    stamp.record_valid(package, tmp_path / "site", key, rows=stamp.rows_parts(key, handed["columns"], handed["body"]))
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    assert stamp.validated_tables(tmp_path / "site", key, descriptor)["figures"].rows
+
+
 def test_handed_rows_are_used_only_for_the_bytes_they_were_read_from(tmp_path):
     package = make_package(tmp_path / "package")
     descriptor = json.loads(package.read_text(encoding="utf-8"))
