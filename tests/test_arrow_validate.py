@@ -286,14 +286,14 @@ def test_a_schema_feature_it_does_not_prove_is_left_to_check_package(tmp_path):
     assert validate.validate_package(package) == []
 
 
-def _dies(tables, *context):
+def _dies(tables):
     import os
 
     os._exit(3)
     yield
 
 
-def _holds(tables, *context):
+def _holds(tables):
     yield True
 
 
