@@ -72,8 +72,6 @@ FIGURE_FIELDS = [
 ]  # fmt: skip
 # Rows turned into Python values at once.
 PYTHON_ROWS = 1 << 16
-# Rows whose distinct cells are counted to choose how a text column is checked.
-DISTINCT_SAMPLE = 10_000
 
 
 class Undecided(Exception):
@@ -383,7 +381,7 @@ def check_column(column, spec: dict, safety_kind: str) -> None:
         # Finding the distinct cells first pays when they are few (platforms, wordings); for a
         # cell per row (ids, quotes) the checks run on the column itself.
         invisible = safety_kind == "code"
-        sample = column.slice(0, DISTINCT_SAMPLE)
+        sample = columnar.sampled_cells(column)
         if len(sample) and len(pc.unique(sample)) * 2 > len(sample):
             suspects = pc.unique(column.filter(plain_text_suspects(column, constraints, invisible)))
         else:

@@ -34,6 +34,20 @@ ARROW_DECAY_MS = 1000
 DISTINCT_SAMPLE = 10_000
 
 
+def sampled_cells(column):
+    """DISTINCT_SAMPLE cells of ``column`` (an Arrow array or chunked array), spread evenly over
+    it (every n-th), or all of them in a column of fewer than twice as many: what its distinct cells are
+    judged by. Not its first rows: a file grouped by source holds the same quote in rows side by
+    side, and a million figures' first 10,000 quotes had 2,611 distinct ones where the column has
+    974,000 (it was then hashed whole to find them, 0.63-0.79 s, for checks that take 0.09)."""
+    import pyarrow as pa
+
+    step = max(1, len(column) // DISTINCT_SAMPLE)
+    if step == 1:
+        return column
+    return column.take(pa.array(range(0, step * DISTINCT_SAMPLE, step), type=pa.int64()))
+
+
 def _arrow_table(path: Path, names: list[str]):
     """The CSV as an Arrow table of strings, cells as written ("" stays ""), or None."""
     import pyarrow as pa
@@ -134,7 +148,7 @@ def _column_values(spec: dict, column) -> tuple[list, list] | None:
     # scheme) is no type to convert to, and the stamp vouches that validation checked it.
     plain = spec.get("type", "string") == "string" and spec.get("format", "default") in ("default", "uri")
     if plain:
-        sample = column.slice(0, DISTINCT_SAMPLE)
+        sample = sampled_cells(column)
         if len(pc.unique(sample)) * 2 > len(sample):
             texts = column.to_pylist()
             if not pc.any(pc.equal(column, "")).as_py():

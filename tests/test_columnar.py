@@ -4,6 +4,8 @@ that is not a plain CSV, hands the package back to the slow path."""
 
 import json
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from disclosures import build, columnar, paths, stamp, table_schema, validate
@@ -260,3 +262,14 @@ def test_rows_are_handed_over_only_for_the_bytes_the_stamp_is_taken_of(tmp_path,
         (package.parent / "data" / "events.csv").read_bytes().replace(b"Policy change", b"Policy changed", 1)
     )
     assert not stamp.still_current(package, key, typed[0]["inputs"])
+
+
+def test_the_distinct_cells_are_judged_by_a_sample_spread_over_the_column():
+    # A file grouped by source holds one quote in rows side by side: its first 10,000 rows had a
+    # quarter as many distinct quotes as the column, which was then hashed whole to find them.
+    column = pa.chunked_array([["one quote"] * 30_000, [f"quote {n}" for n in range(70_000)]])
+    sample = columnar.sampled_cells(column)
+    assert len(sample) == columnar.DISTINCT_SAMPLE
+    assert len(pc.unique(sample)) * 2 > len(sample)
+    assert len(pc.unique(column.slice(0, columnar.DISTINCT_SAMPLE))) == 1  # what the first rows said
+    assert columnar.sampled_cells(pa.array(["a", "b", "a"])).to_pylist() == ["a", "b", "a"]
