@@ -36,10 +36,11 @@ DISTINCT_SAMPLE = 10_000
 
 def sampled_cells(column):
     """DISTINCT_SAMPLE cells of ``column`` (an Arrow array or chunked array), spread evenly over
-    it (every n-th), or all of them in a column of fewer than twice as many: what its distinct cells are
-    judged by. Not its first rows: a file grouped by source holds the same quote in rows side by
-    side, and a million figures' first 10,000 quotes had 2,611 distinct ones where the column has
-    974,000 (it was then hashed whole to find them, 0.63-0.79 s, for checks that take 0.09)."""
+    it (every n-th), or all of them in a column of fewer than twice as many: what its distinct
+    cells are judged by. Not its first rows: a file grouped by source holds the same quote in rows
+    side by side, and a million figures' first 10,000 quotes had 2,611 distinct ones where the
+    column has 974,000 (it was then hashed whole to find them, 0.63-0.79 s, for checks that take
+    0.09)."""
     import pyarrow as pa
 
     step = max(1, len(column) // DISTINCT_SAMPLE)

@@ -2246,8 +2246,8 @@ def validate_package(
 
     ``typed``: when given and Arrow proved the package valid, {"columns": {resource: (cell texts,
     SQLite values) of each column}, "inputs": {resource path: "sha256:<hex>" of the bytes parsed},
-    "body": their ``stamp.rows_body``} is appended to it (``arrow_validate.proves_valid``); nothing is when ``check_package``
-    decided.
+    "body": their ``stamp.rows_body``} is appended to it (``arrow_validate.proves_valid``);
+    nothing is when ``check_package`` decided.
 
     ``today``: the day the rules that read the clock judge on (a search log or a
     ``rules.PAST_DAYS`` field dated later is refused), by default today in UTC (``rules.utc_today``).
