@@ -631,9 +631,8 @@ def row_texts(db: sqlite_utils.Database, resource: dict) -> Iterator[str]:
     at a million figures, where telling BLOBs apart too took 0.7 s, and the build writes none).
 
     SQLite joins each row's cells with ``printf`` (one pass, where ``||`` copied the row's text
-    once per cell), and a chunk of
-    ROW_TEXTS_CHUNK rows into one text (by rowid, from where the last chunk ended), which is
-    split here: Python's sqlite3 lets go of the interpreter's lock for every row it steps
+    once per cell), and a chunk of ROW_TEXTS_CHUNK rows into one text (by rowid, from where the
+    last chunk ended), which is split here: Python's sqlite3 lets go of the interpreter's lock for every row it steps
     through, and the build reads these beside a thread whose SQL calls a Python function
     (write_aggregates): taking the lock back from each other for every row, the two took 3.8
     and 3.7 s of CPU where each alone took 2.4 and 2.2 (a million figures, read twice). By the
