@@ -10,6 +10,7 @@ give the same bytes.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import itertools
@@ -19,7 +20,7 @@ import os
 import sqlite3
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from datetime import date
@@ -910,6 +911,62 @@ def recency_order(ends: list[str], ids: list[str]) -> list[int]:
     return order
 
 
+def reported_keys(figures: table_schema.Table) -> tuple[list[str], list[str]]:
+    """(figure_id, period_end) of every reported figure, by row index, as two lists."""
+    rows = figures.rows
+    return list(map(itemgetter(figures.column("figure_id")), rows)), list(
+        map(itemgetter(figures.column("period_end")), rows)
+    )
+
+
+def figures_order(ids: list[str], ends: list[str], derived_keys: Sequence[tuple[str, str]]) -> list[int]:
+    """``recency_order`` of the reported figures (``ids`` and ``ends``, ``reported_keys``'s)
+    followed by the derived ones (``derived_keys``: (period_end, figure_id) of each, in the
+    order of their rows): a reported figure by its row index, a derived one by ``len(ids)`` +
+    its index. The child that derives the figures makes it so; the parent, which waits for the
+    keys, the same order from ``ReportedOrder``."""
+    return recency_order(ends + [end for end, _ in derived_keys], ids + [fid for _, fid in derived_keys])
+
+
+class ReportedOrder:
+    """The reported figures' row indices grouped by period_end, each group in figure_id order:
+    made while the build waits for the derived figures' keys, which ``with_derived`` then puts
+    in place, rather than sorting every figure once they come (at a million figures 0.04 s
+    instead of 0.11 before the first figure loads)."""
+
+    def __init__(self, ids: list[str], ends: list[str]):
+        self.ids = ids
+        self.by_end: dict[str, list[int]] = {}
+        for index in sorted(range(len(ids)), key=ids.__getitem__):
+            end = ends[index]
+            if end in self.by_end:
+                self.by_end[end].append(index)
+            else:
+                self.by_end[end] = [index]
+
+    def with_derived(self, derived_keys: Sequence[tuple[str, str]]) -> list[int]:
+        """``figures_order`` of these figures and ``derived_keys``."""
+        reported = len(self.ids)
+        ids = self.ids + [fid for _, fid in derived_keys]
+        derived: dict[str, list[int]] = {}
+        for offset, (end, _) in enumerate(derived_keys):
+            derived.setdefault(end, []).append(reported + offset)
+        by_end = dict(self.by_end)
+        for end, indices in derived.items():
+            group = by_end.get(end, [])
+            merged: list[int] = []
+            last = 0
+            # Each derived figure after the reported ones whose id is not greater (a colliding
+            # id fails the build later): recency_order's stable sorts keep equal ids in index order.
+            for index in sorted(indices, key=ids.__getitem__):
+                at = bisect.bisect_right(group, ids[index], lo=last, key=ids.__getitem__)
+                merged += group[last:at]
+                merged.append(index)
+                last = at
+            by_end[end] = merged + group[last:]
+        return list(itertools.chain.from_iterable(by_end[end] for end in sorted(by_end, reverse=True)))
+
+
 def recency_ranks(order: list[int]) -> list[int]:
     """The recency rank of each figure, by index, from ``recency_order``: 1 for the newest."""
     ranks = [0] * len(order)
@@ -1088,9 +1145,9 @@ def derivation(
     """What the build derives from the reported ``figures``, in five parts, as a generator (the
     build runs it in a forked child process: ``forked.Forked``):
 
-    1. ``recency_order`` of every figure, reported then derived (indices of the reported
-       figures' rows, then ``len(figures.rows)`` + the index of each derived one): the ranks, and
-       the order in which the figures load (``load_orders``), before the first is loaded;
+    1. the derived figures' keys, (period_end, figure_id) of each, in the order of their rows:
+       with the reported figures' own, the parent's ``figures_order`` (the ranks, and the order
+       in which the figures load, ``load_orders``) before the first is loaded;
     2. the derived figures as ``derived_rows``;
     3. (the ids of ``series_items``, or ``members_file`` once they are written there
        (``write_series_members_file``); the rows of figure_inputs as (figure_id,
@@ -1109,15 +1166,17 @@ def derivation(
         raise ValueError("derivation: an index file needs the vocabularies (search_vocabularies)")
     groups = exact_groups(figures)
     candidates = derivable_groups(figures, units, groups)
-    # The order first, the rows' text once it is sent: the parent loads the first figure only
-    # once it knows every figure's rank. Made here, beside the parent's work on the rows.
+    # The derived figures' keys first, their rows once the keys are sent: the parent loads the
+    # first figure only once it knows every figure's rank.
     staged = derive.StagedDerivation(candidates, units)
-    ids = list(map(itemgetter(figures.column("figure_id")), figures.rows))
-    ends = list(map(itemgetter(figures.column("period_end")), figures.rows))
-    order = recency_order(ends + [end for end, _ in staged.keys], ids + [fid for _, fid in staged.keys])
+    # The keys alone, which the parent sorts with the reported figures' (figures_order) while
+    # this process goes on: at a million figures the order of a million figures, made and
+    # pickled here, came 0.3 s later, the parent waiting for it.
+    yield tuple(staged.keys)
+    ids, ends = reported_keys(figures)
+    order = figures_order(ids, ends, staged.keys)
     del ends
-    yield order
-    # Checked once the order is sent, which the parent waits for (0.13 s at a million figures):
+    # Checked once the keys are sent, which the parent waits for (0.13 s at a million figures):
     # a collision fails the build when the parent next receives, before anything is published.
     reported_ids = set(ids)
     for _, figure_id in staged.keys:
@@ -1526,6 +1585,8 @@ def populate_with(
         fields = next(r for r in descriptor["resources"] if r["name"] == "figures")["schema"]["fields"]
         columns = figure_columns(figures)
         reported = len(figures.rows)
+        # Read before any row is taken (below), for the order the child's keys complete.
+        ids, ends = reported_keys(figures)
         # Once made, a row is taken out of figures.rows: a child deriving beside this process
         # has its own copy, but one running here (no fork) reads them later.
         take = deriving.forked
@@ -1550,7 +1611,10 @@ def populate_with(
             before = {name for (name,) in db.execute(TABLES_SQL)}
             meanwhile(db)
             check_rows(db, [name for (name,) in db.execute(TABLES_SQL) if name not in before])
-        order = deriving.receive()
+        reported_by_recency = ReportedOrder(ids, ends)
+        del ids, ends
+        order = reported_by_recency.with_derived(deriving.receive())
+        del reported_by_recency
         ranks = recency_ranks(order)
         # Loaded newest first (load_orders: the reported figures, then the derived ones), so that
         # rowids follow recency_rank within each of the two: every index led by a facet column and then recency_rank

@@ -245,6 +245,26 @@ def test_recency_order_is_newest_period_first_then_figure_id():
     assert order == sorted(range(500), key=lambda i: (-date.fromisoformat(ends[i]).toordinal(), ids[i]))
 
 
+def test_the_parents_order_from_the_derived_keys_is_the_childs():
+    # The parent groups the reported figures by end while it waits, then puts the derived ones
+    # in; the child sorts every figure. Ends shared and not, equal ids (a collision, which fails
+    # the build later, still orders as recency_order does), no derived or no reported figure.
+    randomness = random.Random(11)
+
+    def id_of() -> str:
+        return "".join(randomness.choice("ab-9Z") for _ in range(randomness.randrange(1, 4)))
+
+    for _ in range(500):
+        ends_pool = [f"2024-0{randomness.randrange(1, 10)}-28" for _ in range(randomness.randrange(1, 5))]
+        reported = randomness.randrange(0, 40)
+        ids = [id_of() for _ in range(reported)]
+        ends = [randomness.choice(ends_pool) for _ in range(reported)]
+        keys = [(randomness.choice([*ends_pool, "2031-12-31"]), id_of()) for _ in range(randomness.randrange(0, 12))]
+        expected = build.figures_order(ids, ends, keys)
+        assert build.ReportedOrder(ids, ends).with_derived(keys) == expected
+        assert sorted(expected) == list(range(reported + len(keys)))
+
+
 def test_coverage_matrix_counts_are_the_row_counts_of_the_matrices():
     db = sqlite_utils.Database(sqlite3.connect(":memory:"))
     db.execute("CREATE TABLE platforms (platform_id TEXT PRIMARY KEY)")
