@@ -1716,15 +1716,26 @@ def populate_with(
             for table, indexes in INDEXES.items():
                 for columns in indexes + precompute.facet_indexes(metadata, table):
                     db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
-            # The loaded tables are final once indexed: analyzed now, while the aggregates may
-            # still be written beside. At the end (a full ANALYZE, once) the figures' 2 s at a
-            # million figures ran with the other core idle.
-            analyzed = loaded_tables(descriptor)
-            # The statistics of the figures' indexes led by a facet column (or is_derived), or
-            # holding a unique one, follow from the facets' counts, which the child makes
-            # anyway: written once it sends them (write_figure_stats). ANALYZE read all fifteen
-            # indexes of a million figures, 1.0 s on the one core at work then.
-            counted_later = precompute.counted_indexes(db, "figures", [*facets.get("figures", []), "is_derived"])
+        # The indexes' frames are copied into the file in a thread while this one copies in what
+        # the others wrote. (A second checkpoint after those copies left this thread waiting for
+        # it at the end: at a million figures 2.09-2.38 s from the last index to the end of WAL
+        # mode, against 1.86-2.09 with this one alone and 2.45-2.65 with neither.)
+        beside.checkpoint()
+        if once_indexed is not None:
+            # Its snapshot has the indexes, not their statistics, written next: begun before
+            # them (0.3-0.4 s of ANALYZE at a million figures), it ends that much sooner, and
+            # this thread waits for it last. An error is raised once every reader is done.
+            beside.read(once_indexed)
+        # The loaded tables are final once indexed: analyzed now, while the aggregates may
+        # still be written beside. At the end (a full ANALYZE, once) the figures' 2 s at a
+        # million figures ran with the other core idle.
+        analyzed = loaded_tables(descriptor)
+        # The statistics of the figures' indexes led by a facet column (or is_derived), or
+        # holding a unique one, follow from the facets' counts, which the child makes
+        # anyway: written once it sends them (write_figure_stats). ANALYZE read all fifteen
+        # indexes of a million figures, 1.0 s on the one core at work then.
+        counted_later = precompute.counted_indexes(db, "figures", [*facets.get("figures", []), "is_derived"])
+        with db.atomic():
             for table in analyzed:
                 if table == "figures" and counted_later:
                     for index in precompute.index_columns(db, "figures"):
@@ -1732,14 +1743,6 @@ def populate_with(
                             db.execute(f"ANALYZE {quote_ident(index)}")
                 else:
                     db.execute(f"ANALYZE {quote_ident(table)}")
-        # The indexes' frames are copied into the file in a thread while this one copies in what
-        # the others wrote. (A second checkpoint after those copies left this thread waiting for
-        # it at the end: at a million figures 2.09-2.38 s from the last index to the end of WAL
-        # mode, against 1.86-2.09 with this one alone and 2.45-2.65 with neither.)
-        beside.checkpoint()
-        if once_indexed is not None:
-            # Its snapshot has the indexes; an error is raised once every reader is done.
-            beside.read(once_indexed)
         # The search index was written long before (by the child, beside the load): copied while
         # the aggregates are still being written, rather than after them with the other core idle.
         beside.copy_search_index()
