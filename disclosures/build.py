@@ -272,6 +272,14 @@ FROM (SELECT platform_id, jurisdiction_id, request_type_id, metric_id, period_st
   lag(period_end) OVER (PARTITION BY platform_id, jurisdiction_id, request_type_id, metric_id ORDER BY period_start)
     AS previous_end
   FROM figures_series)"""
+# The same pass, whether any member overlaps the one before it, not which: the window then
+# carries only the start and the end (at a million figures 1.69 s against 1.95), and
+# SERIES_OVERLAP_SQL names the first only when one does.
+SERIES_OVERLAPS_SQL = """SELECT count(*), max(period_start <= previous_end)
+FROM (SELECT period_start,
+  lag(period_end) OVER (PARTITION BY platform_id, jurisdiction_id, request_type_id, metric_id ORDER BY period_start)
+    AS previous_end
+  FROM figures_series)"""
 SERIES_OVERLAP_PAIRS_SQL = """SELECT a.figure_id, b.figure_id FROM figures_series a JOIN figures_series b
   ON a.platform_id = b.platform_id AND a.jurisdiction_id = b.jurisdiction_id
  AND a.request_type_id = b.request_type_id AND a.metric_id = b.metric_id
@@ -610,9 +618,10 @@ def first_series_overlap(db: sqlite_utils.Database) -> tuple[tuple[str, str] | N
     ordered pass in Python this replaced, but beside a thread whose SQL calls a Python function
     (write_aggregates) the two took 0.9 s less CPU, no longer handing the interpreter's lock to
     each other for every row. (A window of the latest end so far, per series, took 4.9 s.)"""
-    read, first = db.execute(SERIES_OVERLAP_SQL).fetchone()
-    if first is None:
+    read, overlaps = db.execute(SERIES_OVERLAPS_SQL).fetchone()
+    if not overlaps:
         return None, read
+    read, first = db.execute(SERIES_OVERLAP_SQL).fetchone()
     key, start = first.rsplit(SERIES_KEY_SEPARATOR, 1)
     return (key, start), read
 

@@ -404,7 +404,7 @@ def test_the_series_check_runs_once_indexed_and_reads_the_series_index_in_order(
     original = build.check_series
 
     def recording(reader):
-        plans.append([row[3] for row in reader.execute(f"EXPLAIN QUERY PLAN {build.SERIES_OVERLAP_SQL}")])
+        plans.append([row[3] for row in reader.execute(f"EXPLAIN QUERY PLAN {build.SERIES_OVERLAPS_SQL}")])
         original(reader)
 
     monkeypatch.setattr(build, "check_series", recording)
