@@ -345,7 +345,11 @@ def frictionless_tables(package_path: Path, descriptor: dict) -> dict[str, table
 
 
 def typed_tables(
-    package_path: Path, folder: Path, validated: list | None = None, key: dict | None = None
+    package_path: Path,
+    folder: Path,
+    validated: list | None = None,
+    key: dict | None = None,
+    rows_body: stamp.RowsBody | None = None,
 ) -> dict[str, table_schema.Table]:
     """The package's typed rows, validated once: by the stamp ``make validate`` (or an earlier
     build) left in ``folder`` for these very bytes, or here. Raises ``validate.ValidationFailed``.
@@ -356,7 +360,10 @@ def typed_tables(
 
     ``key``: the package's ``stamp.current_key``, when the caller has just taken it (it hashes
     every file); taken here otherwise. Raises BuildFailed when a file changed between the key and
-    a validation done here (the stamp recorded from the key would name bytes nobody validated)."""
+    a validation done here (the stamp recorded from the key would name bytes nobody validated).
+
+    ``rows_body``: the rows validation left in ``folder``, mapped and hashed as the command
+    started (``stamp.RowsBody``)."""
     # A stamp vouches for these bytes, so the descriptor parses; otherwise validation reads it
     # first and reports a damaged one as a problem rather than a traceback.
     # Taken before anything is read: the stamp written after validation vouches for these bytes.
@@ -365,7 +372,7 @@ def typed_tables(
         descriptor = json.loads(package_path.read_text(encoding="utf-8"))
         if table_schema.supported(descriptor) is None:
             # The rows validation left beside its stamp, else the CSVs read once more.
-            tables = stamp.validated_tables(folder, key, descriptor) or columnar.read_validated(
+            tables = stamp.validated_tables(folder, key, descriptor, rows_body) or columnar.read_validated(
                 package_path, descriptor
             )
             if tables is None:
@@ -2182,6 +2189,7 @@ def _build_temporary(
     beside: Callable[[Path], Any] | None = None,
     validated: list | None = None,
     digests: dict[str, str] | None = None,
+    rows_body: stamp.RowsBody | None = None,
 ) -> tuple[Path, dict, dict, Any]:
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
     the package descriptor it was built from, the site's metadata
@@ -2192,12 +2200,12 @@ def _build_temporary(
     a second one; its result is returned only when the checks pass.
 
     ``digests``: the data files' hashes the validation key takes, when already taken
-    (``stamp.validation_key``)."""
+    (``stamp.validation_key``); ``rows_body``: ``typed_tables``'."""
     remove_stale_temporaries(db_path.parent)  # what a killed build left behind, even if this one is refused
     # Taken before anything is read (see typed_tables); its hashes of the files are the
     # release's too, so the content hash names the bytes built, each file hashed once.
     key = stamp.current_key(package_path, digests)
-    tables = typed_tables(package_path, db_path.parent, validated, key)
+    tables = typed_tables(package_path, db_path.parent, validated, key, rows_body)
     descriptor = json.loads(package_path.read_text(encoding="utf-8"))
     releases = Path(releases) if releases is not None else package_path.parent / "releases"
     recorded = release_records.recorded_releases(releases)
@@ -2283,6 +2291,7 @@ def build_site(
     folder: Path = BUILD,
     releases: Path | None = None,
     digests: dict[str, str] | None = None,
+    rows_body: stamp.RowsBody | None = None,
 ) -> Path:
     """Build everything the site serves into ``folder`` and return the database's path.
 
@@ -2295,7 +2304,9 @@ def build_site(
     named as a table or view of the database (nothing is replaced).
 
     ``digests``: {resource path: "sha256:<hex>"} of data files hashed as the command started
-    (``data_hashes.DataHashes``), which the validation key takes instead of hashing them again.
+    (``data_hashes.DataHashes``), which the validation key takes instead of hashing them again;
+    ``rows_body``: the rows validation left in ``folder``, mapped and hashed as the command
+    started (``stamp.RowsBody``).
     """
     package_path, folder = Path(package_path), Path(folder)
     db_path = folder / DATABASE_FILE
@@ -2308,6 +2319,7 @@ def build_site(
         beside=lambda path: site_config.inspect_data(path, DATABASE_FILE),
         validated=validated,
         digests=digests,
+        rows_body=rows_body,
     )
     try:
         with sqlite3.connect(f"file:{temporary}?mode=ro", uri=True) as conn:

@@ -205,8 +205,12 @@ def build(package, out):
     # less of every build's start, which runs on one core. The build's Arrow, imported in the
     # child that counts the figures, goes without numpy too (build.figure_facet_counts).
     package = package_file(package)
-    # Hashed on the other core while the modules below are imported (the validation key's).
+    # Hashed on the other core while the modules below are imported (the validation key's), and
+    # the rows a validation left, once its module is (the rest of the imports take longer).
     hashes = DataHashes(package)
+    from disclosures.stamp import RowsBody
+
+    rows_body = RowsBody(out)
     with numpy_hidden():
         import sqlite_utils
 
@@ -236,7 +240,7 @@ def build(package, out):
             "Nothing was built; give --out a folder (it is made if missing), then rerun.",
         )
     try:
-        path = builder.build_site(package, out, digests=hashes.digests())
+        path = builder.build_site(package, out, digests=hashes.digests(), rows_body=rows_body)
     except validation.ValidationFailed as failure:
         problems = [
             dataclasses.replace(p, path=validation.shown_path(package.parent / p.path, Path.cwd())) if other else p

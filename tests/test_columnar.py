@@ -198,10 +198,24 @@ def test_handed_rows_are_used_only_for_the_bytes_they_were_read_from(tmp_path):
     for damaged in (b"", good[: len(good) // 2], b"not marshal", marshal_of(("other format", 1)), flipped, nested):
         rows.write_bytes(damaged)
         assert stamp.validated_tables(site, key, descriptor) is None
+        # Mapped and hashed as a build starts (stamp.RowsBody): refused the same.
+        assert stamp.validated_tables(site, key, descriptor, stamp.RowsBody(site)) is None
         assert (
             build.typed_tables(package, site)["figures"].rows
             == columnar.read_validated(package, descriptor)["figures"].rows
         )
+    rows.write_bytes(good)
+    handed = stamp.validated_tables(site, key, descriptor)
+    body = stamp.RowsBody(site)
+    # The file replaced once mapped: the mapped bytes, hashed and read, are the ones used.
+    rows.unlink()
+    rows.write_bytes(flipped)
+    taken = stamp.validated_tables(site, key, descriptor, body)
+    assert {name: t.rows for name, t in taken.items()} == {name: t.rows for name, t in handed.items()}
+    assert stamp.validated_tables(site, key, descriptor, stamp.RowsBody(site)) is None
+    # No file to map: read as without one.
+    assert stamp.RowsBody(tmp_path / "nowhere").taken() is None
+    assert stamp.validated_tables(tmp_path / "nowhere", key, descriptor, stamp.RowsBody(tmp_path / "nowhere")) is None
     # A stamp written without rows (the build validated the package itself) removes stale ones.
     rows.write_bytes(good)
     stamp.record_valid(package, site, key)
