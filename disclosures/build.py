@@ -87,6 +87,8 @@ FTS_COLUMNS = {
     "events": ["title", "description", "quote"],
     "disagreements": ["claimed_text", "explanation"],
 }
+# The figures' index the series' pass reads in order (check_series), which INDEXES has.
+SERIES_INDEX = ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"]
 INDEXES = {
     # The facet columns get indexes of their own (precompute.facet_indexes), from metadata.yml.
     "figures": [
@@ -96,7 +98,7 @@ INDEXES = {
         # it); led by is_derived, it also serves every filter on is_derived alone
         ["is_derived", "recency_rank", "figure_id"],
         ["period_start", "period_end"],
-        ["platform_id", "jurisdiction_id", "request_type_id", "metric_id", "period_start"],
+        SERIES_INDEX,
         # A view pages by offset, so each page sorted by a column no index leads sorts the whole
         # view again: figures_series by value took 0.35-0.6 s a page of the 1 s limit, and a
         # client walking next_url got a 400 under load. Led by value, a page reads the index in
@@ -1724,20 +1726,35 @@ def populate_with(
     aggregates = partial(write_aggregates, facets=facets, drop_groups=False)
     with writes_beside(db, alongside, reads, index_written, aggregates) as beside:
         db.conn.set_authorizer(read_only(loaded_tables(descriptor)))
-        with db.atomic(), cache_size(db, INDEX_SORT_CACHE_KIB):
-            # Indexes after the load: one sort per index instead of a B-tree update per row.
-            for table, indexes in UNIQUE_INDEXES.items():
-                for columns in indexes:
-                    db[table].create_index(columns, unique=True, if_not_exists=True, find_unique_name=False)
-            for table, indexes in INDEXES.items():
-                for columns in indexes + precompute.facet_indexes(metadata, table):
-                    db[table].create_index(columns, if_not_exists=True, find_unique_name=False)
+        # Indexes after the load: one sort per index instead of a B-tree update per row.
+        specs = [(table, columns, True) for table, indexes in UNIQUE_INDEXES.items() for columns in indexes]
+        specs += [
+            (table, columns, False)
+            for table, indexes in INDEXES.items()
+            for columns in indexes + precompute.facet_indexes(metadata, table)
+        ]
+        made, series_indexed, checking_series = 0, False, None
+        with cache_size(db, INDEX_SORT_CACHE_KIB):
+            while made < len(specs):
+                with db.atomic():
+                    for table, columns, unique in specs[made:]:
+                        db[table].create_index(columns, unique=unique, if_not_exists=True, find_unique_name=False)
+                        made += 1
+                        series_indexed = series_indexed or (table == "figures" and columns == SERIES_INDEX)
+                        # Once the work beside is done, the other core would wait for this
+                        # thread's last indexes (at a million figures about 0.7 s): what is
+                        # made so far is committed, and the series' check begins on it.
+                        early = once_indexed is not None and checking_series is None and series_indexed
+                        if early and made < len(specs) and beside.idle():
+                            break
+                if once_indexed is not None and checking_series is None and series_indexed and made < len(specs):
+                    checking_series = beside.read(once_indexed)
         # The indexes' frames are copied into the file in a thread while this one copies in what
         # the others wrote. (A second checkpoint after those copies left this thread waiting for
         # it at the end: at a million figures 2.09-2.38 s from the last index to the end of WAL
         # mode, against 1.86-2.09 with this one alone and 2.45-2.65 with neither.)
         beside.checkpoint()
-        if once_indexed is not None:
+        if once_indexed is not None and checking_series is None:
             # Its snapshot has the indexes, not their statistics, written next: begun before
             # them (0.3-0.4 s of ANALYZE at a million figures), it ends that much sooner, and
             # this thread waits for it last. An error is raised once every reader is done.
@@ -1899,6 +1916,11 @@ class _Beside:
         future = self.pool.submit(_read_only, self.path, work)
         self.reading[f"read {len(self.reading)}"] = future
         return future
+
+    def idle(self) -> bool:
+        """Whether every reader and writer that began with writes_beside is done (in memory, or
+        with none: False), so that the body's thread alone is at work in this process."""
+        return self.pool is not None and bool(self.first_readers) and all(f.done() for f in self.first_readers)
 
     def checkpoint(self) -> None:
         """Copy what the body has committed so far from the WAL into the file, in a thread, on a

@@ -413,3 +413,29 @@ def test_the_series_check_runs_once_indexed_and_reads_the_series_index_in_order(
     series_index = "idx_figures_platform_id_jurisdiction_id_request_type_id_metric_id_period_start"
     assert any(step.startswith(f"SCAN figures USING INDEX {series_index}") for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@pytest.mark.parametrize("idle", [True, False])
+def test_the_series_check_begins_once_its_index_is_committed_when_nothing_else_runs(tmp_path, monkeypatch, idle):
+    # With every reader and writer beside done, the build commits what it has indexed once the
+    # series' index is made and the check begins on it, beside the last indexes; otherwise it
+    # begins after them. Either way the check reads that index, and the file is the same.
+    begun = []
+    original = build._Beside.read
+
+    def read(self, work):
+        if work is build.check_series:
+            query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+            begun.append({name for (name,) in self.db.execute(query)})
+        return original(self, work)
+
+    monkeypatch.setattr(build._Beside, "read", read)
+    monkeypatch.setattr(build._Beside, "idle", lambda self: idle)
+    package = make_package(tmp_path / "package")
+    build.build_database(package, tmp_path / "d.db")
+    [indexes] = begun
+    assert f"idx_figures_{'_'.join(build.SERIES_INDEX)}" in indexes
+    assert ("idx_figures_source_tier_recency_rank" in indexes) is not idle
+    monkeypatch.setattr(build._Beside, "idle", lambda self: not idle)
+    build.build_database(package, tmp_path / "again.db")
+    assert (tmp_path / "d.db").read_bytes() == (tmp_path / "again.db").read_bytes()
