@@ -364,7 +364,7 @@ def typed_tables(
     every file); taken here otherwise. Raises BuildFailed when a file changed between the key and
     a validation done here (the stamp recorded from the key would name bytes nobody validated).
 
-    ``rows_body``: the rows validation left in ``folder``, mapped and hashed as the command
+    ``rows_body``: the rows validation left in ``folder``, read and hashed as the command
     started (``stamp.RowsBody``)."""
     # A stamp vouches for these bytes, so the descriptor parses; otherwise validation reads it
     # first and reports a damaged one as a problem rather than a traceback.
@@ -384,6 +384,8 @@ def typed_tables(
                     tables = None
             if tables is not None and not any(t.problems for t in tables.values()):
                 return tables
+    if rows_body is not None:
+        rows_body.take()  # rows for other bytes, or unread: not held while validation runs
     problems, tables = validate.check_package(package_path, base=package_path.parent)
     if problems:
         raise validate.ValidationFailed(problems)
@@ -2327,7 +2329,7 @@ def build_site(
 
     ``digests``: {resource path: "sha256:<hex>"} of data files hashed as the command started
     (``data_hashes.DataHashes``), which the validation key takes instead of hashing them again;
-    ``rows_body``: the rows validation left in ``folder``, mapped and hashed as the command
+    ``rows_body``: the rows validation left in ``folder``, read and hashed as the command
     started (``stamp.RowsBody``).
     """
     package_path, folder = Path(package_path), Path(folder)

@@ -208,14 +208,16 @@ def record_valid(
 
 
 class RowsBody:
-    """ROWS_FILE of ``folder`` mapped, and the SHA-256 of its body (what follows the head line)
-    taken, in a thread started when this is made: a build starts it before importing its
-    modules, on one core, so that the other hashes the rows meanwhile (at a million figures
-    216 MB, 0.12 s that ``validated_tables`` took once they were imported, the other core
-    idle). The hash is of the mapped pages ``validated_tables`` then reads."""
+    """ROWS_FILE of ``folder`` read into memory, and the SHA-256 of its body (what follows the
+    head line) taken, in a thread started when this is made: a build starts it before
+    importing its modules, on one core, so that the other reads and hashes the rows meanwhile
+    (at a million figures 216 MB, whose hash ``validated_tables`` took once they were imported,
+    the other core idle). Read, not mapped: the bytes hashed are the bytes ``validated_tables``
+    reads, whatever is written into the file meanwhile (a map shows such a write, which a fresh
+    helper's break test had loaded past the hash)."""
 
     def __init__(self, folder: Path):
-        self._taken: tuple[mmap.mmap, str | None] | None = None
+        self._taken: tuple[bytes, str | None] | None = None
         self._thread = threading.Thread(
             target=self._take, args=(Path(folder) / ROWS_FILE,), name="rows-body", daemon=True
         )
@@ -223,20 +225,21 @@ class RowsBody:
 
     def _take(self, path: Path) -> None:
         try:
-            with open(path, "rb") as handle:
-                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):  # ValueError: an empty file, which cannot be mapped
+            data = path.read_bytes()
+        except (OSError, ValueError):  # ValueError: a path the OS cannot be given
             return
         self._taken = (data, _body_sha256(data))
 
-    def taken(self) -> tuple[mmap.mmap, str | None] | None:
-        """(the file's mapped bytes, their body's SHA-256 in hex or None without a head line),
-        once taken; None when the file could not be mapped. The caller closes the map."""
+    def take(self) -> list | None:
+        """[the file's bytes, their body's SHA-256 in hex or None without a head line], once
+        taken, handed over (this keeps no reference: the bytes go once the caller drops them);
+        None when the file could not be read, or once handed over."""
         self._thread.join()
-        return self._taken
+        taken, self._taken = self._taken, None
+        return None if taken is None else list(taken)
 
 
-def _body_sha256(data: mmap.mmap) -> str | None:
+def _body_sha256(data: bytes | mmap.mmap) -> str | None:
     head_end = data.find(b"\n")
     if head_end <= 0:
         return None
@@ -256,26 +259,26 @@ def validated_tables(
     tables in marshal, which trusts what it reads as pickle does: it is the build folder's own,
     written by ``record_valid``; a changed byte (a damaged disk, an edit) fails its hash.
 
-    ``body``: the file mapped and hashed as the build started (``RowsBody``), for ``folder``."""
-    taken = body.taken() if body is not None else None
+    ``body``: the file read and hashed as the build started (``RowsBody``), for ``folder``."""
+    taken = body.take() if body is not None else None
     if taken is not None:
-        data, digest = taken
-    else:
-        try:
-            with open(Path(folder) / ROWS_FILE, "rb") as handle:
-                # Read through a memory map: the bytes are the page cache's, not a copy of them (at a
-                # million figures 215 MB, copied in 0.17 s on the core that waits for them).
-                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):  # ValueError: an empty file, which cannot be mapped
-            return None
-        digest = _body_sha256(data)
-    with data:
-        return _validated_tables(data, key, descriptor, digest)
+        return _validated_tables(taken, key, descriptor)
+    try:
+        with open(Path(folder) / ROWS_FILE, "rb") as handle:
+            # Read through a memory map: the bytes are the page cache's, not a copy of them (at a
+            # million figures 215 MB, copied in 0.17 s on the core that waits for them).
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # ValueError: an empty file, which cannot be mapped
+        return None
+    with mapped:
+        return _validated_tables([mapped, _body_sha256(mapped)], key, descriptor)
 
 
-def _validated_tables(
-    data: mmap.mmap, key: dict, descriptor: dict, body_sha256: str | None
-) -> dict[str, table_schema.Table] | None:
+def _validated_tables(taken: list, key: dict, descriptor: dict) -> dict[str, table_schema.Table] | None:
+    # taken: [the file's bytes or map, its body's SHA-256], emptied here, so that read bytes go
+    # once unmarshalled rather than stay beside the rows made from them.
+    data, body_sha256 = taken
+    taken.clear()
     head_end = data.find(b"\n")
     try:
         head = json.loads(data[:head_end]) if head_end > 0 else None

@@ -198,7 +198,7 @@ def test_handed_rows_are_used_only_for_the_bytes_they_were_read_from(tmp_path):
     for damaged in (b"", good[: len(good) // 2], b"not marshal", marshal_of(("other format", 1)), flipped, nested):
         rows.write_bytes(damaged)
         assert stamp.validated_tables(site, key, descriptor) is None
-        # Mapped and hashed as a build starts (stamp.RowsBody): refused the same.
+        # Read and hashed as a build starts (stamp.RowsBody): refused the same.
         assert stamp.validated_tables(site, key, descriptor, stamp.RowsBody(site)) is None
         assert (
             build.typed_tables(package, site)["figures"].rows
@@ -206,15 +206,32 @@ def test_handed_rows_are_used_only_for_the_bytes_they_were_read_from(tmp_path):
         )
     rows.write_bytes(good)
     handed = stamp.validated_tables(site, key, descriptor)
+    # The file replaced, or written over in place, once read: the bytes hashed are the bytes
+    # used (a map showed the write, which a fresh helper's break test had loaded past the hash).
+    for change in ("replaced", "in place"):
+        body = stamp.RowsBody(site)
+        body._thread.join()
+        if change == "replaced":
+            rows.unlink()
+            rows.write_bytes(flipped)
+        else:
+            with rows.open("r+b") as handle:
+                handle.seek(at)
+                handle.write(b"X")
+        assert rows.read_bytes() == flipped
+        taken = stamp.validated_tables(site, key, descriptor, body)
+        assert {name: t.rows for name, t in taken.items()} == {name: t.rows for name, t in handed.items()}
+        assert stamp.validated_tables(site, key, descriptor, stamp.RowsBody(site)) is None
+        # Handed over once: the bytes are not held by the RowsBody.
+        assert body.take() is None
+        rows.write_bytes(good)
+    # No file to read: read as without one.
+    assert stamp.RowsBody(tmp_path / "nowhere").take() is None
+    # A build that validates the package itself (no stamp for these bytes) lets the read rows go.
     body = stamp.RowsBody(site)
-    # The file replaced once mapped: the mapped bytes, hashed and read, are the ones used.
-    rows.unlink()
-    rows.write_bytes(flipped)
-    taken = stamp.validated_tables(site, key, descriptor, body)
-    assert {name: t.rows for name, t in taken.items()} == {name: t.rows for name, t in handed.items()}
-    assert stamp.validated_tables(site, key, descriptor, stamp.RowsBody(site)) is None
-    # No file to map: read as without one.
-    assert stamp.RowsBody(tmp_path / "nowhere").taken() is None
+    (site / stamp.STAMP_FILE).unlink()
+    assert build.typed_tables(package, site, rows_body=body)["figures"].rows
+    assert body.take() is None
     assert stamp.validated_tables(tmp_path / "nowhere", key, descriptor, stamp.RowsBody(tmp_path / "nowhere")) is None
     # A stamp written without rows (the build validated the package itself) removes stale ones.
     rows.write_bytes(good)
