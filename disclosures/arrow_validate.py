@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
@@ -84,6 +85,7 @@ def proves_valid(
     typed: list | None = None,
     today: date | None = None,
     read: dict[str, tuple[bytes, str]] | None = None,
+    stage: Callable[[bytes, dict[str, str]], None] | None = None,
 ) -> bool:
     """True when every resource of the package passes every rule of ``check_package`` (see the
     module). ``descriptor`` is the parsed datapackage.json. Never raises for bad input: False.
@@ -97,13 +99,16 @@ def proves_valid(
     days (search logs, ``rules.PAST_DAYS``) are judged on (``consistency.package_problems``).
     ``read``: {resource path: (the file's bytes, their SHA-256 in hex)} already read and hashed
     (``data_hashes.DataHashes.kept``): with ``typed``, each is parsed instead of the file, and
-    taken out of ``read``."""
+    taken out of ``read``. ``stage``: with ``typed``, called with the body and the inputs
+    (before the child has decided: the package may yet not be proved valid), the body then not
+    appended: the command writes the rows' file (``stamp.StagedRows``) and hashes the files
+    again (``stamp.still_current``) while this process would otherwise wait."""
     import pyarrow as pa
 
     try:
         if table_schema.supported(descriptor) is not None:
             return False
-        return _proves_valid(Path(package_path), descriptor, typed, today, read)
+        return _proves_valid(Path(package_path), descriptor, typed, today, read, stage)
     except (
         Undecided,
         KeyError,
@@ -126,6 +131,7 @@ def _proves_valid(
     typed: list | None = None,
     today: date | None = None,
     read: dict[str, tuple[bytes, str]] | None = None,
+    stage: Callable[[bytes, dict[str, str]], None] | None = None,
 ) -> bool:
     folder = package_path.parent
     tables, specs = {}, {}
@@ -176,11 +182,15 @@ def _proves_valid(
         # Serialized while the child may still decide (at a million figures this side waited
         # 0.16-0.5 s for it, and the body takes 0.3 s), rather than once it has.
         body = stamp.rows_body(columns) if typed is not None else None
+        if typed is not None:
+            read = {r["path"]: "sha256:" + digests[folder / r["path"]] for r in descriptor["resources"]}
+            if stage is not None:
+                stage(body, read)
+                body = None
         if not cross_rules.receive():
             return False
         if typed is not None:
-            read = {r["path"]: "sha256:" + digests[folder / r["path"]] for r in descriptor["resources"]}
-            typed.append({"columns": columns, "inputs": read, "body": body})
+            typed.append({"columns": columns, "inputs": read} | ({} if body is None else {"body": body}))
         return True
 
 

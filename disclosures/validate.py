@@ -16,7 +16,7 @@ import json
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -2238,6 +2238,7 @@ def validate_package(
     *,
     today: date | None = None,
     read: dict[str, tuple[bytes, str]] | None = None,
+    stage: Callable[[bytes, dict[str, str]], None] | None = None,
 ) -> list[rules.Problem]:
     """Every problem in the package, sorted, each naming file, line and field.
 
@@ -2255,9 +2256,12 @@ def validate_package(
     ``read``: {resource path: (bytes, SHA-256 hex)} of files already read and hashed
     (``data_hashes.DataHashes.kept``), for Arrow to parse with ``typed`` instead of reading them
     again; emptied before ``check_package`` reads anything, so that their bytes are not held
-    beside it."""
+    beside it.
+
+    ``stage``: with ``typed``, takes the rows' body (and the inputs) in its place, before the
+    package is known valid (``arrow_validate.proves_valid``)."""
     package_path = Path(package_path)
-    proved = proved_valid(package_path, typed, today=today, read=read)
+    proved = proved_valid(package_path, typed, today=today, read=read, stage=stage)
     if read is not None:
         read.clear()
     if proved:
@@ -2324,10 +2328,11 @@ def proved_valid(
     *,
     today: date | None = None,
     read: dict[str, tuple[bytes, str]] | None = None,
+    stage: Callable[[bytes, dict[str, str]], None] | None = None,
 ) -> bool:
     """True when the descriptor parses, its names and keys are sound, and ``arrow_validate``
     proves every resource valid (``read``: as ``validate_package`` takes it); False when
-    ``check_package`` must decide."""
+    ``check_package`` must decide. ``stage``: as ``validate_package`` takes it."""
     from . import arrow_validate
 
     try:
@@ -2347,7 +2352,7 @@ def proved_valid(
         or safety.descriptor_problems(package_path, descriptor, shown)
     ):
         return False
-    return arrow_validate.proves_valid(package_path, descriptor, typed, today, read)
+    return arrow_validate.proves_valid(package_path, descriptor, typed, today, read, stage)
 
 
 def check_package(

@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -142,44 +141,60 @@ def validate(package, out):
     # Before reading: the stamp vouches for the bytes validated (those the hashes were taken of).
     key = stamp.current_key(package_path, hashes.digests())
     recording = recording_asked and key is not None
+    folder = out or paths.BUILD
     typed: list = []  # the rows as validation read them, for the build to load
-    problems = validation.validate_package(
-        package_path, base=base, typed=typed if recording else None, read=hashes.kept() if recording else None
-    )
-    del hashes
-    if problems:
-        again = validate_again(package, out)
-        fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
-    if recording:
-        handed = typed[0] if typed else {"columns": None, "inputs": {}}
-        # The files hashed again (still_current, in a thread: hashing leaves Python free) while
-        # the rows' file is headed (its body hashed; arrow_validate serialized it while its child
-        # decided), written only once the files are found as validated: at a million figures
-        # 0.26 and 0.48 s, one after the other before.
-        with ThreadPoolExecutor(1) as pool:
-            current = pool.submit(stamp.still_current, package_path, key, handed["inputs"])
-            columns = handed["columns"]
-            rows = stamp.rows_parts(key, columns, handed.get("body")) if columns is not None else None
-            unchanged = current.result()
-        if not unchanged:
+    # The rows' file, written under a temporary name while validation waits for its child, and
+    # the files hashed again then (at a million figures 0.5 s of this command's end on one core
+    # before): put in place below only once the package is valid and its files unchanged.
+    staged = stamp.StagedRows(folder, key, package_path) if recording else None
+    try:
+        problems = validation.validate_package(
+            package_path,
+            base=base,
+            typed=typed if recording else None,
+            read=hashes.kept() if recording else None,
+            stage=staged.stage if staged is not None else None,
+        )
+        del hashes
+        if problems:
             again = validate_again(package, out)
-            fail(
-                [
-                    f"{validation.shown_path(package_path, base)}: a file changed while it was validated; nothing recorded"
-                ],
-                f"Validate it again once it is saved: {again}",
-            )
-        folder = out or paths.BUILD
-        try:
-            stamp.record_valid(package_path, folder, key, typed=handed["columns"], rows=rows)
-        except OSError as error:
-            # --out naming a file, or a folder under one, was a FileExistsError's traceback after
-            # the whole validation had passed.
-            fail(
-                [f"{folder}: the record of this validation cannot be written there: {error.strerror or error}"],
-                "The package is valid; give --out a folder (it is made if missing), then rerun.",
-            )
+            fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
+        if recording:
+            record(package_path, base, folder, key, typed, staged, validate_again(package, out))
+    finally:
+        if staged is not None:
+            staged.discard()
     click.echo(f"OK: {validation.shown_path(package_path, base)} is valid")
+
+
+def record(package_path: Path, base: Path, folder: Path, key: dict, typed: list, staged, again: str) -> None:
+    """validate's record of a valid package in ``folder``: the stamp of ``key``, and the rows
+    ``typed`` holds (``staged``, a ``stamp.StagedRows``, wrote them), once the files are found
+    as they were validated."""
+    from disclosures import stamp
+    from disclosures import validate as validation
+
+    handed = typed[0] if typed else {"columns": None, "inputs": {}}
+    if handed["columns"] is not None:
+        unchanged = staged.unchanged  # found as the rows were staged, while the child decided
+    else:
+        # check_package decided, having read the files since anything was staged.
+        unchanged = stamp.still_current(package_path, key, handed["inputs"])
+    if not unchanged:
+        fail(
+            [f"{validation.shown_path(package_path, base)}: a file changed while it was validated; nothing recorded"],
+            f"Validate it again once it is saved: {again}",
+        )
+    try:
+        # Without columns, no rows for the build (an earlier validation's are deleted).
+        stamp.record_valid(package_path, folder, key, rows=staged if handed["columns"] is not None else None)
+    except OSError as error:
+        # --out naming a file, or a folder under one, was a FileExistsError's traceback after
+        # the whole validation had passed.
+        fail(
+            [f"{folder}: the record of this validation cannot be written there: {error.strerror or error}"],
+            "The package is valid; give --out a folder (it is made if missing), then rerun.",
+        )
 
 
 @cli.command()

@@ -3,6 +3,7 @@ types, as SQLite values, with the same raw-cell digest; a cell that fails its ty
 that is not a plain CSV, hands the package back to the slow path."""
 
 import json
+import os
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -175,6 +176,58 @@ def test_the_rows_validation_serialized_while_its_child_decided_are_the_file_the
     stamp.record_valid(package, tmp_path / "site", key, rows=stamp.rows_parts(key, handed["columns"], handed["body"]))
     descriptor = json.loads(package.read_text(encoding="utf-8"))
     assert stamp.validated_tables(tmp_path / "site", key, descriptor)["figures"].rows
+
+
+def test_rows_staged_while_the_child_decides_are_the_file_the_stamp_writes(tmp_path):
+    # validate stages the body (stamp.StagedRows) before its child has decided, with the inputs
+    # parsed; published, the file is byte for byte what record_valid writes of the columns.
+    package = make_package(tmp_path / "package")
+    key = stamp.current_key(package)
+    staged = stamp.StagedRows(tmp_path / "staged", key, package)
+    calls = []
+
+    def stage(body, parsed):
+        calls.append(parsed)
+        staged.stage(body, parsed)
+
+    typed: list = []
+    assert validate.validate_package(package, typed=typed, stage=stage) == []
+    handed = typed[0]
+    assert "body" not in handed and calls == [handed["inputs"]]
+    assert staged.unchanged is True
+    assert [p.name for p in (tmp_path / "staged").iterdir()] == [f".{stamp.ROWS_FILE}.{os.getpid()}.tmp"]
+    stamp.record_valid(package, tmp_path / "staged", key, rows=staged)
+    stamp.record_valid(package, tmp_path / "written", key, typed=handed["columns"])
+    for name in (stamp.ROWS_FILE, stamp.STAMP_FILE):
+        assert (tmp_path / "staged" / name).read_bytes() == (tmp_path / "written" / name).read_bytes(), name
+    assert sorted(p.name for p in (tmp_path / "staged").iterdir()) == [stamp.ROWS_FILE, stamp.STAMP_FILE]
+    staged.discard()  # once published, nothing of it is deleted
+    assert sorted(p.name for p in (tmp_path / "staged").iterdir()) == [stamp.ROWS_FILE, stamp.STAMP_FILE]
+
+
+def test_staged_rows_found_changed_are_not_published_and_leave_nothing(tmp_path):
+    package = make_package(tmp_path / "package")
+    key = stamp.current_key(package)
+    staged = stamp.StagedRows(tmp_path / "out" / "site", key, package)
+    parsed = {"data/platforms.csv": "sha256:" + "0" * 64}  # not the bytes the key hashed
+    staged.stage(stamp.rows_body({}), parsed)
+    assert staged.unchanged is False
+    assert len(list((tmp_path / "out" / "site").iterdir())) == 1
+    staged.discard()
+    # The folders it made are gone with it: validation failing makes none.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["package"]
+
+
+def test_staged_rows_keep_the_folders_error_for_publish(tmp_path):
+    package = make_package(tmp_path / "package")
+    (tmp_path / "site").write_text("", encoding="utf-8")
+    staged = stamp.StagedRows(tmp_path / "site", stamp.current_key(package), package)
+    staged.stage(stamp.rows_body({}), {})  # raises nothing: validation goes on
+    assert staged.unchanged is True and isinstance(staged.error, FileExistsError)
+    with pytest.raises(FileExistsError):
+        stamp.record_valid(package, tmp_path / "site", staged.key, rows=staged)
+    staged.discard()
+    assert (tmp_path / "site").read_text(encoding="utf-8") == ""
 
 
 def test_handed_rows_are_used_only_for_the_bytes_they_were_read_from(tmp_path):

@@ -782,6 +782,43 @@ def test_cli_validate_parses_the_bytes_it_hashed_whatever_the_file_holds_meanwhi
     assert "ExampleChat" in names and not any("EDITED" in name for name in names)
 
 
+def cli_validate_telling_when_staged(package, site):
+    """`cli.py validate PACKAGE --out SITE`, printing "staged" when the rows are staged."""
+    probe = (
+        "import sys, runpy; from disclosures import stamp; staged = stamp.StagedRows.stage\n"
+        "def stage(self, body, parsed):\n"
+        "    print('staged', flush=True); return staged(self, body, parsed)\n"
+        "stamp.StagedRows.stage = stage\n"
+        f"sys.argv = ['cli.py', 'validate', {str(package)!r}, '--out', {str(site)!r}]\n"
+        f"runpy.run_path({str(ROOT / 'scripts' / 'cli.py')!r}, run_name='__main__')\n"
+    )
+    return subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_cli_validate_stages_the_rows_before_the_child_decides_and_keeps_none_it_refuses(tmp_path):
+    # The rows' file is written while the child decides the rules across rows; when the child
+    # refuses (a part above its whole), nothing of it stays: no folder, no temporary file, and a
+    # folder's earlier record untouched.
+    package = make_package(tmp_path / "p", "part_exceeds_whole")
+    run = cli_validate_telling_when_staged(package, tmp_path / "out" / "site")
+    assert run.returncode == 1 and run.stdout.startswith("staged"), run.stdout + run.stderr
+    assert "figures.csv:2:value: 9 is less than 14 reported for the part" in run.stderr, run.stderr
+    assert not (tmp_path / "out").exists()
+    valid = make_package(tmp_path / "valid")
+    site = tmp_path / "site"
+    assert run_cli("validate", valid, "--out", site).returncode == 0
+    before = {p.name: p.read_bytes() for p in site.iterdir()}
+    run = cli_validate_telling_when_staged(package, site)
+    assert run.returncode == 1 and run.stdout.startswith("staged"), run.stdout + run.stderr
+    assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+    # Valid, the staged file is the one the build reads.
+    run = cli_validate_telling_when_staged(valid, tmp_path / "new")
+    assert run.returncode == 0 and run.stdout.startswith("staged"), run.stdout + run.stderr
+    descriptor = json.loads(valid.read_text(encoding="utf-8"))
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == [stamp.ROWS_FILE, stamp.STAMP_FILE]
+    assert stamp.validated_tables(tmp_path / "new", stamp.current_key(valid), descriptor)["figures"].rows
+
+
 @pytest.mark.parametrize("text", ["", "\n"])
 def test_an_empty_file_or_a_lone_line_break_is_told_once(tmp_path, text):
     package = make_package(tmp_path / "p")
