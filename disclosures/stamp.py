@@ -224,19 +224,22 @@ class StagedRows:
         head, body = rows_parts(self.key, {}, body)
         temporary = self.folder / f".{ROWS_FILE}.{os.getpid()}.tmp"
         try:
-            missing = [f for f in (self.folder, *self.folder.parents) if not f.is_dir()]
-            for folder in reversed(missing):
-                folder.mkdir()
-                self._made.append(folder)
+            for folder in reversed([f for f in (self.folder, *self.folder.parents) if not f.is_dir()]):
+                try:
+                    folder.mkdir()
+                except FileExistsError:
+                    if not folder.is_dir():  # a file there; a folder made meanwhile is no one's to delete
+                        raise
+                else:
+                    self._made.append(folder)
+            # Named before it is opened: discard deletes it, however the writing ends.
+            self.written = temporary
             with temporary.open("wb") as handle:
                 handle.write(head)
                 handle.write(body)
         except OSError as error:
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
+            self.discard()
             self.error = error
-            return
-        self.written = temporary
 
     def publish(self) -> None:
         """Rename what ``write`` wrote to ROWS_FILE; raises the OSError ``write`` met, or
@@ -252,7 +255,8 @@ class StagedRows:
     def discard(self) -> None:
         """Delete the staged file, unless published; and the folders ``write`` made, if empty."""
         if self.written is not None:
-            self.written.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # its folder gone, or never a folder
+                self.written.unlink(missing_ok=True)
             self.written = None
         made, self._made = self._made, []
         with contextlib.suppress(OSError):

@@ -4,6 +4,7 @@ that is not a plain CSV, hands the package back to the slow path."""
 
 import json
 import os
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -228,6 +229,38 @@ def test_staged_rows_keep_the_folders_error_for_publish(tmp_path):
         stamp.record_valid(package, tmp_path / "site", staged.key, rows=staged)
     staged.discard()
     assert (tmp_path / "site").read_text(encoding="utf-8") == ""
+
+
+def test_staged_rows_cut_short_leave_no_file_and_no_folder(tmp_path, monkeypatch):
+    # A full disk mid-body: the part written is deleted with the folder made for it, and the
+    # error waits for publish (where validate reports it).
+    package = make_package(tmp_path / "package")
+    staged = stamp.StagedRows(tmp_path / "out", stamp.current_key(package), package)
+    opened = Path.open
+
+    class Full:
+        def __init__(self, handle):
+            self.handle, self.writes = handle, 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            self.writes += 1
+            if self.writes > 1:
+                raise OSError(28, "No space left on device")
+            return self.handle.write(data)
+
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: Full(opened(self, *a, **k)))
+    staged.write(stamp.rows_body({"t": ([["a"]], [["a"]])}))
+    monkeypatch.undo()
+    assert staged.written is None and staged.error.errno == 28
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["package"]
+    with pytest.raises(OSError, match="No space left"):
+        staged.publish()
 
 
 def test_handed_rows_are_used_only_for_the_bytes_they_were_read_from(tmp_path):
