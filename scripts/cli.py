@@ -15,6 +15,7 @@ import sqlite3
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -44,6 +45,9 @@ from disclosures.data_hashes import DataHashes
 from disclosures.optional_imports import WITHOUT_PANDAS, numpy_hidden
 from disclosures.release_records import RecordDamaged
 from disclosures.vocabulary import DATABASE_FILE
+
+if TYPE_CHECKING:  # imported by the commands that use it
+    from disclosures.stamp import StagedRows
 
 
 def fail(lines: list[str], hint: str) -> None:
@@ -160,14 +164,16 @@ def validate(package, out):
             again = validate_again(package, out)
             fail([str(p) for p in problems], f"\n{len(problems)} problem(s). Fix them, then rerun: {again}")
         if recording:
-            record(package_path, base, folder, key, typed, staged, validate_again(package, out))
+            record_validation(package_path, base, folder, key, typed, staged, validate_again(package, out))
     finally:
         if staged is not None:
             staged.discard()
     click.echo(f"OK: {validation.shown_path(package_path, base)} is valid")
 
 
-def record(package_path: Path, base: Path, folder: Path, key: dict, typed: list, staged, again: str) -> None:
+def record_validation(
+    package_path: Path, base: Path, folder: Path, key: dict, typed: list, staged: StagedRows, again: str
+) -> None:
     """validate's record of a valid package in ``folder``: the stamp of ``key``, and the rows
     ``typed`` holds (``staged``, a ``stamp.StagedRows``, wrote them), once the files are found
     as they were validated."""
