@@ -283,15 +283,16 @@ def record_valid(
     earlier validation's rows are deleted. ``rows``: ``rows_parts(key, typed)``, already made,
     or the ``StagedRows`` of this ``key`` and ``folder`` (put in place; raises its OSError)."""
     path = Path(folder) / STAMP_FILE
-    Path(folder).mkdir(parents=True, exist_ok=True)
     key = key if key is not None else validation_key(package_path)
     rows_path = Path(folder) / ROWS_FILE
     if isinstance(rows, StagedRows):
-        rows.publish()
-    elif typed is None and rows is None:
-        rows_path.unlink(missing_ok=True)
+        rows.publish()  # in its folder, made when it was written (or its error, raised before any is made)
     else:
-        replace_file(rows_path, *(rows or rows_parts(key, typed)))
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        if typed is None and rows is None:
+            rows_path.unlink(missing_ok=True)
+        else:
+            replace_file(rows_path, *(rows or rows_parts(key, typed)))
     replace_file(path, json_text(key).encode("utf-8"))
     return path
 

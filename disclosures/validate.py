@@ -2261,11 +2261,13 @@ def validate_package(
     ``stage``: with ``typed``, takes the rows' body (and the inputs) in its place, before the
     package is known valid (``arrow_validate.proves_valid``)."""
     package_path = Path(package_path)
-    proved = proved_valid(package_path, typed, today=today, read=read, stage=stage)
+    descriptor = proved_descriptor(package_path, typed, today=today, read=read, stage=stage)
     if read is not None:
         read.clear()
-    if proved:
-        descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+    if descriptor is not None:
+        # The descriptor proved, not the file read again: replaced meanwhile by one that is no
+        # package ([] or half written), it was an AttributeError's or JSONDecodeError's traceback.
+        # (The command then finds the file changed, and records nothing.)
         return stray_file_problems(package_path, descriptor, base or package_path.parent)
     return check_package(package_path, base, today=today)[0]
 
@@ -2333,15 +2335,27 @@ def proved_valid(
     """True when the descriptor parses, its names and keys are sound, and ``arrow_validate``
     proves every resource valid (``read``: as ``validate_package`` takes it); False when
     ``check_package`` must decide. ``stage``: as ``validate_package`` takes it."""
+    return proved_descriptor(package_path, typed, today=today, read=read, stage=stage) is not None
+
+
+def proved_descriptor(
+    package_path: Path,
+    typed: list | None = None,
+    *,
+    today: date | None = None,
+    read: dict[str, tuple[bytes, str]] | None = None,
+    stage: Callable[[bytes, dict[str, str]], None] | None = None,
+) -> dict | None:
+    """``proved_valid``'s descriptor, parsed once, when it holds; else None."""
     from . import arrow_validate
 
     try:
         text = package_path.read_text(encoding="utf-8")
         descriptor = rules.json_value(text)
     except (OSError, ValueError):
-        return False
+        return None
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        return False
+        return None
     shown = package_path.name
     if (
         duplicate_key_problems(text, descriptor, shown)
@@ -2351,8 +2365,8 @@ def proved_valid(
         or field_contract_problems(descriptor, shown)
         or safety.descriptor_problems(package_path, descriptor, shown)
     ):
-        return False
-    return arrow_validate.proves_valid(package_path, descriptor, typed, today, read, stage)
+        return None
+    return descriptor if arrow_validate.proves_valid(package_path, descriptor, typed, today, read, stage) else None
 
 
 def check_package(

@@ -86,6 +86,14 @@ def cli():
     """
 
 
+def unwind_when_terminated() -> None:
+    """A command terminated (SIGTERM) or hung up on (SIGHUP) unwinds as an interrupted one does,
+    so that it removes its temporary files: a validation killed so while its rows' file was
+    staged left up to 216 MB of it behind."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, frame: sys.exit(128 + number))
+
+
 def validate_again(package: Path | None, out: Path | None) -> str:
     """The command that validates ``package`` again as it was asked (``--out`` too), quoted for a
     shell. The rerun printed the path bare, so a folder with a space ("my package") split it into
@@ -117,6 +125,7 @@ def validate(package, out):
         python scripts/cli.py validate ../other-package/datapackage.json --out /tmp/site
         python scripts/cli.py validate ../other-package                 # its datapackage.json
     """
+    unwind_when_terminated()
     package = package_file(package) if package else None
     package_path = package or paths.PACKAGE
     base = Path.cwd() if package else paths.ROOT
@@ -128,7 +137,7 @@ def validate(package, out):
     import pyarrow.compute
     import pyarrow.csv  # noqa: F401
 
-    from disclosures import release_records, stamp
+    from disclosures import files, release_records, stamp
     from disclosures import validate as validation
 
     if release_records.is_release_package(package_path):
@@ -146,6 +155,8 @@ def validate(package, out):
     key = stamp.current_key(package_path, hashes.digests())
     recording = recording_asked and key is not None
     folder = out or paths.BUILD
+    if recording:
+        files.remove_stale_temporaries(folder)  # what a killed validation or build left there
     typed: list = []  # the rows as validation read them, for the build to load
     # The rows' file, written under a temporary name while validation waits for its child, and
     # the files hashed again then (at a million figures 0.5 s of this command's end on one core
@@ -239,8 +250,7 @@ def build(package, out):
     from disclosures import site_config
     from disclosures import validate as validation
 
-    # A terminated build unwinds like an interrupted one, so it removes its temporary files.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    unwind_when_terminated()
     # Another package is shown as `validate PACKAGE` shows it, from the working directory: its
     # problems, relative to its own folder, said "data/figures.csv:2", which a curator in the
     # repository opened (the repository's own file), and "rerun: make build" built that one.

@@ -5,9 +5,11 @@ import hashlib
 import importlib
 import io
 import json
+import os
 import re
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -817,6 +819,78 @@ def test_cli_validate_stages_the_rows_before_the_child_decides_and_keeps_none_it
     descriptor = json.loads(valid.read_text(encoding="utf-8"))
     assert sorted(p.name for p in (tmp_path / "new").iterdir()) == [stamp.ROWS_FILE, stamp.STAMP_FILE]
     assert stamp.validated_tables(tmp_path / "new", stamp.current_key(valid), descriptor)["figures"].rows
+
+
+def cli_validate_with_stage(package, site, before: str = "", after: str = ""):
+    """`cli.py validate PACKAGE --out SITE`, running the Python ``before`` and ``after`` (with
+    ``descriptor``, the package's datapackage.json) around the staging of its rows."""
+    probe = (
+        "import os, pathlib, signal, sys, runpy; from disclosures import stamp; staged = stamp.StagedRows.stage\n"
+        f"descriptor = pathlib.Path({str(package)!r})\n"
+        "def stage(self, body, parsed):\n"
+        f"    {before or 'pass'}\n"
+        "    staged(self, body, parsed)\n"
+        f"    {after or 'pass'}\n"
+        "stamp.StagedRows.stage = stage\n"
+        f"sys.argv = ['cli.py', 'validate', {str(package)!r}, '--out', {str(site)!r}]\n"
+        f"runpy.run_path({str(ROOT / 'scripts' / 'cli.py')!r}, run_name='__main__')\n"
+    )
+    return subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_cli_validate_terminated_while_its_rows_are_staged_leaves_nothing(tmp_path, signal_name):
+    # A helper's break test: terminated while the child decided, validate left the staged file
+    # (up to 216 MB) and the folders made for it.
+    package = make_package(tmp_path / "p")
+    site = tmp_path / "out" / "site"
+    run = cli_validate_with_stage(package, site, after=f"os.kill(os.getpid(), signal.{signal_name})")
+    assert run.returncode == 128 + getattr(signal, signal_name), run.stdout + run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_validate_removes_what_a_killed_validation_left(tmp_path):
+    package = make_package(tmp_path / "p")
+    site = tmp_path / "site"
+    site.mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = [
+        site / f".{stamp.ROWS_FILE}.{gone.stdout.strip()}.tmp",
+        site / f".{stamp.STAMP_FILE}.{gone.stdout.strip()}.tmp",
+    ]
+    for path in stale:
+        path.write_bytes(b"half")
+    mine = site / f".{stamp.ROWS_FILE}.{os.getpid()}.tmp"  # a process still running: not touched
+    mine.write_bytes(b"mine")
+    assert run_cli("validate", package, "--out", site).returncode == 0
+    assert sorted(p.name for p in site.iterdir()) == sorted([mine.name, stamp.ROWS_FILE, stamp.STAMP_FILE])
+
+
+def test_cli_validate_records_through_a_folder_named_by_a_missing_one(tmp_path):
+    # `--out missing/../site`: the staged rows' folders made one by one, `missing/..` found made.
+    package = make_package(tmp_path / "p")
+    run = run_cli("validate", package, "--out", "missing/../site", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == [stamp.ROWS_FILE, stamp.STAMP_FILE]
+
+
+def test_a_descriptor_replaced_once_proved_valid_is_told_as_a_changed_file(tmp_path):
+    # Read again after the rows were proved valid, a datapackage.json replaced by `[]` (or cut
+    # short) was an AttributeError's (JSONDecodeError's) traceback.
+    for number, text in enumerate(("[]", "{")):
+        package = make_package(tmp_path / f"p{number}")
+
+        def replace(body, parsed, package=package, text=text):
+            package.write_text(text, encoding="utf-8")
+
+        assert validate.validate_package(package, typed=[], stage=replace) == []
+        package = make_package(tmp_path / f"q{number}")
+        site = tmp_path / f"site{number}"
+        run = cli_validate_with_stage(package, site, before=f"descriptor.write_text({text!r})")
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert "a file changed while it was validated; nothing recorded" in run.stderr
+        assert not site.exists()
 
 
 @pytest.mark.parametrize("text", ["", "\n"])
