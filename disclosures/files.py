@@ -13,6 +13,7 @@ import re
 import shutil
 import sqlite3
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 from .data_hashes import HASH_BLOCK_BYTES, sha256_file  # noqa: F401 (the one helper, imported from here)
@@ -147,10 +148,11 @@ def replace_files(contents: dict[Path, bytes]) -> None:
 TEMPORARY_NAME = re.compile(r"^\..+\.(?:(?P<pid>[0-9]+)\.tmp(-journal|-wal|-shm)?|old\.(?P<old_pid>[0-9]+))$")
 
 
-def remove_stale_temporaries(folder: Path) -> list[Path]:
+def remove_stale_temporaries(folder: Path, names: Collection[str] | None = None) -> list[Path]:
     """Delete the temporary files and folders that a killed process left in ``folder``:
     ``.<name>.<pid>.tmp`` (with SQLite's ``-journal`` beside one), and ``.<name>.old.<pid>``, a
-    release folder being replaced.
+    release folder being replaced. ``names``: only the temporary files of these names (for a
+    folder the command does not own, such as validate's ``--out``), none of its folders.
 
     One whose process is still running is another build's or release's, and is left alone.
     Returns what was removed.
@@ -159,6 +161,10 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     for path in sorted(Path(folder).glob(".*")) if Path(folder).is_dir() else []:
         match = TEMPORARY_NAME.match(path.name)
         if match is None or _is_running(int(match["pid"] or match["old_pid"])):
+            continue
+        if names is not None and (
+            path.is_dir() or not any(path.name == f".{name}.{match['pid']}.tmp" for name in names)
+        ):
             continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)

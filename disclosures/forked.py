@@ -16,6 +16,7 @@ import gc
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -103,6 +104,12 @@ class Forked:
 def _run(receiver, sender, work: Callable[..., Iterator[Any]], args: tuple, parent: int) -> None:
     global IN_CHILD
     IN_CHILD = True
+    # The parent's handlers that unwind a terminated command (scripts/cli.py) are not the
+    # child's: their SystemExit went to the parent as the generator's error, and a validation
+    # whose child alone was terminated ended without a word. Terminated, the child ends, which
+    # the parent reads as ChildFailed (validation then decides without it).
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
     _die_with_parent(parent)
     # The child's copy of the reading end: open, it would keep the pipe alive after the parent
     # died, and a send that fills it would wait for ever.

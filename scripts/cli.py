@@ -156,7 +156,8 @@ def validate(package, out):
     recording = recording_asked and key is not None
     folder = out or paths.BUILD
     if recording:
-        files.remove_stale_temporaries(folder)  # what a killed validation or build left there
+        # What a killed validation left there; nothing else: --out may be any folder.
+        files.remove_stale_temporaries(folder, names=(stamp.ROWS_FILE, stamp.STAMP_FILE))
     typed: list = []  # the rows as validation read them, for the build to load
     # The rows' file, written under a temporary name while validation waits for its child, and
     # the files hashed again then (at a million figures 0.5 s of this command's end on one core

@@ -69,6 +69,27 @@ def test_a_child_that_dies_without_an_answer_is_reported_with_its_exit_code():
         child.receive()
 
 
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_a_child_terminated_ends_as_a_child_that_failed_whatever_the_parents_handler(number):
+    # The commands unwind on SIGTERM and SIGHUP (a handler raising SystemExit, set before the
+    # fork): inherited, the child's SystemExit came back here as its error, and ended a validation
+    # without a word, where its child's end should have been a ChildFailed to decide without it.
+    def unwind(signum, frame):
+        sys.exit(128 + signum)
+
+    previous = signal.signal(number, unwind)
+    try:
+
+        def killed():
+            os.kill(os.getpid(), number)
+            yield "never"
+
+        with forked.Forked(killed) as child, pytest.raises(forked.ChildFailed):
+            child.receive()
+    finally:
+        signal.signal(number, previous)
+
+
 def sleeps():
     yield os.getpid()
     time.sleep(60)

@@ -863,8 +863,35 @@ def test_cli_validate_removes_what_a_killed_validation_left(tmp_path):
         path.write_bytes(b"half")
     mine = site / f".{stamp.ROWS_FILE}.{os.getpid()}.tmp"  # a process still running: not touched
     mine.write_bytes(b"mine")
+    # --out may be any folder: a temporary of another name, or a folder, is no validation's.
+    theirs = [site / f".bashrc.{gone.stdout.strip()}.tmp", site / f".notes.{gone.stdout.strip()}.tmp"]
+    theirs[0].write_bytes(b"theirs")
+    theirs[1].mkdir()
+    (theirs[1] / "kept").write_bytes(b"kept")
     assert run_cli("validate", package, "--out", site).returncode == 0
-    assert sorted(p.name for p in site.iterdir()) == sorted([mine.name, stamp.ROWS_FILE, stamp.STAMP_FILE])
+    assert sorted(p.name for p in site.iterdir()) == sorted(
+        [mine.name, *(p.name for p in theirs), stamp.ROWS_FILE, stamp.STAMP_FILE]
+    )
+    assert (theirs[1] / "kept").read_bytes() == b"kept"
+
+
+def test_cli_validate_goes_on_without_its_child_when_the_child_alone_is_terminated(tmp_path):
+    # A fresh helper's break test: SIGTERM to validation's child alone ended the command at once,
+    # exit 143, nothing said. The child's end is a ChildFailed: the package is validated without it.
+    package = make_package(tmp_path / "p")
+    probe = (
+        "import os, signal, sys, runpy; from disclosures import arrow_validate\n"
+        "def terminated(tables):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    yield True\n"
+        "arrow_validate._rules_hold = terminated\n"
+        f"sys.argv = ['cli.py', 'validate', {str(package)!r}, '--out', {str(tmp_path / 'site')!r}]\n"
+        f"runpy.run_path({str(ROOT / 'scripts' / 'cli.py')!r}, run_name='__main__')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "is valid" in run.stdout
+    assert (tmp_path / "site" / stamp.STAMP_FILE).exists()
 
 
 def test_cli_validate_records_through_a_folder_named_by_a_missing_one(tmp_path):
