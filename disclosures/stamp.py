@@ -20,6 +20,7 @@ import json
 import marshal
 import mmap
 import os
+import stat
 import sys
 import threading
 from datetime import date
@@ -187,6 +188,10 @@ class StagedRows:
     child to decide the rules across rows (``stage``), where at a million figures hashing and
     writing the 216 MB, then hashing the files again, took 0.5 s of the command's end on one core.
 
+    An earlier validation's ROWS_FILE there (a regular file) is moved to the temporary name and
+    written over, its cached pages reused: another key's rows, which the build of that key no
+    longer finds (it then reads the CSVs), whether this validation passes or not.
+
     ``write`` never raises for the folder: an OSError (``folder`` a file, a full disk) is kept
     and raised by ``publish``, where ``record_valid``'s caller reports it, as when the file was
     written there. ``discard`` deletes what ``publish`` did not put in place (and the folders
@@ -234,9 +239,18 @@ class StagedRows:
                     self._made.append(folder)
             # Named before it is opened: discard deletes it, however the writing ends.
             self.written = temporary
-            with temporary.open("wb") as handle:
+            # An earlier validation's rows, a regular file, are written over rather than beside:
+            # their pages are in the OS's cache (the build read them), where a new file's took
+            # fresh memory, 0.4-0.5 s of CPU for 216 MB at a million figures against about 0.1.
+            # They are another key's, which nothing reads once this validation ends, passed or not.
+            previous = self.folder / ROWS_FILE
+            reused = stat.S_ISREG(previous.lstat().st_mode) if previous.exists() else False
+            if reused:
+                os.rename(previous, temporary)
+            with temporary.open("r+b" if reused else "wb") as handle:
                 handle.write(head)
                 handle.write(body)
+                handle.truncate()
         except OSError as error:
             self.discard()
             self.error = error

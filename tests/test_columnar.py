@@ -206,6 +206,44 @@ def test_rows_staged_while_the_child_decides_are_the_file_the_stamp_writes(tmp_p
     assert sorted(p.name for p in (tmp_path / "staged").iterdir()) == [stamp.ROWS_FILE, stamp.STAMP_FILE]
 
 
+@pytest.mark.parametrize("earlier", ["longer", "shorter", "symlink", "folder"])
+def test_staged_rows_written_over_an_earlier_validations_are_the_same_bytes(tmp_path, earlier):
+    # An earlier validation's rows file (a regular file) is written over, its pages reused; what
+    # is published is byte for byte what record_valid writes. A symlink or a folder of that name
+    # is not written through: its target is left as it was.
+    package = make_package(tmp_path / "package")
+    key = stamp.current_key(package)
+    typed: list = []
+    assert validate.validate_package(package, typed=typed) == []
+    columns = typed[0]["columns"]
+    stamp.record_valid(package, tmp_path / "fresh", key, typed=columns)
+    site = tmp_path / "site"
+    site.mkdir()
+    fresh = (tmp_path / "fresh" / stamp.ROWS_FILE).read_bytes()
+    target = tmp_path / "elsewhere"
+    if earlier == "symlink":
+        target.write_bytes(b"not ours")
+        (site / stamp.ROWS_FILE).symlink_to(target)
+    elif earlier == "folder":
+        (site / stamp.ROWS_FILE).mkdir()
+    else:
+        (site / stamp.ROWS_FILE).write_bytes(b"x" * (len(fresh) * 2 if earlier == "longer" else 10))
+    staged = stamp.StagedRows(site, key, package)
+    staged.stage(stamp.rows_body(columns), typed[0]["inputs"])
+    if earlier == "folder":
+        with pytest.raises(IsADirectoryError):
+            stamp.record_valid(package, site, key, rows=staged)
+        staged.discard()
+        assert sorted(p.name for p in site.iterdir()) == [stamp.ROWS_FILE]
+        return
+    stamp.record_valid(package, site, key, rows=staged)
+    assert (site / stamp.ROWS_FILE).read_bytes() == fresh
+    assert not (site / stamp.ROWS_FILE).is_symlink()
+    if earlier == "symlink":
+        assert target.read_bytes() == b"not ours"
+    assert sorted(p.name for p in site.iterdir()) == [stamp.ROWS_FILE, stamp.STAMP_FILE]
+
+
 def test_staged_rows_found_changed_are_not_published_and_leave_nothing(tmp_path):
     package = make_package(tmp_path / "package")
     key = stamp.current_key(package)

@@ -799,8 +799,9 @@ def cli_validate_telling_when_staged(package, site):
 
 def test_cli_validate_stages_the_rows_before_the_child_decides_and_keeps_none_it_refuses(tmp_path):
     # The rows' file is written while the child decides the rules across rows; when the child
-    # refuses (a part above its whole), nothing of it stays: no folder, no temporary file, and a
-    # folder's earlier record untouched.
+    # refuses (a part above its whole), nothing of it stays: no folder, no temporary file. A
+    # folder's earlier stamp stays as it was; its rows, written over by the staging (their pages
+    # reused), go with it: they are another key's, and the build of that key reads the CSVs.
     package = make_package(tmp_path / "p", "part_exceeds_whole")
     run = cli_validate_telling_when_staged(package, tmp_path / "out" / "site")
     assert run.returncode == 1 and run.stdout.startswith("staged"), run.stdout + run.stderr
@@ -812,7 +813,9 @@ def test_cli_validate_stages_the_rows_before_the_child_decides_and_keeps_none_it
     before = {p.name: p.read_bytes() for p in site.iterdir()}
     run = cli_validate_telling_when_staged(package, site)
     assert run.returncode == 1 and run.stdout.startswith("staged"), run.stdout + run.stderr
-    assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in site.iterdir()} == {stamp.STAMP_FILE: before[stamp.STAMP_FILE]}
+    built = run_cli("build", "--package", valid, "--out", site)
+    assert built.returncode == 0 and "validated and built" in built.stdout, built.stdout + built.stderr
     # Valid, the staged file is the one the build reads.
     run = cli_validate_telling_when_staged(valid, tmp_path / "new")
     assert run.returncode == 0 and run.stdout.startswith("staged"), run.stdout + run.stderr
