@@ -1526,36 +1526,41 @@ def populate(
     index_file, members_file = search_index_file(db), scratch_file(db, "members")
     if metadata is None:
         metadata = site_config.site_metadata(descriptor)
-    with ExitStack() as stack:
-        for file in (index_file, members_file):
-            if file is not None:
-                stack.callback(file.unlink, missing_ok=True)  # after the child has stopped
-        deriving = stack.enter_context(
-            forked.Forked(
-                derivation,
-                figures,
+    try:
+        with ExitStack() as stack:
+            for file in (index_file, members_file):
+                if file is not None:
+                    stack.callback(file.unlink, missing_ok=True)  # after the child has stopped
+            deriving = stack.enter_context(
+                forked.Forked(
+                    derivation,
+                    figures,
+                    units,
+                    source_tier,
+                    tier_rows,
+                    search_vocabularies(tables),
+                    index_file,
+                    members_file,
+                    precompute.configured_facets(metadata),
+                )
+            )
+            populate_with(
+                db,
+                descriptor,
+                tables,
                 units,
                 source_tier,
-                tier_rows,
-                search_vocabularies(tables),
+                deriving,
                 index_file,
-                members_file,
-                precompute.configured_facets(metadata),
+                alongside,
+                meanwhile,
+                metadata,
+                once_indexed,
             )
-        )
-        populate_with(
-            db,
-            descriptor,
-            tables,
-            units,
-            source_tier,
-            deriving,
-            index_file,
-            alongside,
-            meanwhile,
-            metadata,
-            once_indexed,
-        )
+    except forked.ChildFailed as error:
+        # Its process ended without an answer (killed, out of memory): one line, as any failure,
+        # where it was a traceback (or, terminated, the parent's own exit without a word).
+        raise BuildFailed(f"the process deriving the figures ended: {error}") from error
     figures.rows.clear()  # emptied already, but where the derivation ran in this process (no fork)
 
 

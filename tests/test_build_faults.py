@@ -115,6 +115,32 @@ def test_a_terminated_build_removes_its_temporary_file_and_keeps_the_database(re
     assert (out / DATABASE_FILE).read_bytes() == before
 
 
+def test_the_derivations_process_terminated_alone_is_one_line_and_the_database_kept(real_build, tmp_path):
+    # Terminated on its own, the child that derives the figures was a ChildFailed traceback (and,
+    # before the child ended on SIGTERM by default, the build's own silent exit 143).
+    out = tmp_path / "build"
+    out.mkdir()
+    (out / DATABASE_FILE).write_bytes((real_build / DATABASE_FILE).read_bytes())
+    before = (out / DATABASE_FILE).read_bytes()
+    probe = (
+        "import os, signal, sys, runpy; from disclosures import build; derivation = build.derivation\n"
+        "def terminated(*args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    yield from derivation(*args, **kwargs)\n"
+        "build.derivation = terminated\n"
+        f"sys.argv = ['cli.py', 'build', '--out', {str(out)!r}]\n"
+        f"runpy.run_path({str(paths.ROOT / 'scripts' / 'cli.py')!r}, run_name='__main__')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=paths.ROOT, capture_output=True, text=True)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "the process deriving the figures ended: the child process ended without an answer (exit code -15)" in (
+        run.stderr
+    )
+    assert [p.name for p in out.iterdir()] == [DATABASE_FILE]
+    assert (out / DATABASE_FILE).read_bytes() == before
+
+
 def test_a_damaged_descriptor_is_refused_in_one_line_and_the_old_database_kept(tmp_path):
     # Without a stamp the build validates first, so a descriptor that is not JSON is a problem
     # named by validation, never a JSONDecodeError from the build.
