@@ -44,6 +44,9 @@ NO_FIXTURE = {
     "a file of the package changed while it was validated": "needs a file saved while the build validates, which "
     "no fixture's bytes can hold; test_build_faults' "
     "test_a_build_that_validates_refuses_a_file_changed_after_its_key_was_taken saves one",
+    "the process deriving the figures ended: {}": "needs that process killed mid-build, which no fixture's bytes "
+    "can do; test_build_faults' test_the_derivations_process_terminated_alone_is_one_line_and_the_database_kept "
+    "terminates it",
     "figures_series has overlapping periods: {}": "guards rules.non_overlapping, which never picks overlapping periods",
     "round trip of {} failed: {} CSV rows, {} DB rows; in CSV only: {}; in DB only: {}": "validation refuses numbers SQLite cannot store exactly (round_trip_precision); test_round_trip_check_catches_a_difference forces it",
     "derived figure id {} collides with a reported figure": "validation refuses a figure_id its own fields do "
