@@ -125,11 +125,14 @@ def table_columns(arrow, resource: dict) -> tuple[list[list], list[list]] | None
 
 
 def table_of(name: str, names: list[str], raw_columns: list[list], typed_columns: list[list]) -> table_schema.Table:
-    """The ``table_schema.Table`` of ``table_columns``' columns: its rows and raw-cell digest."""
+    """The ``table_schema.Table`` of ``table_columns``' columns: its rows, and its raw-cell
+    digest computed when first read (``Table.digest``)."""
     table = table_schema.Table(name, names)
     rows = len(typed_columns[0]) if typed_columns else 0
-    table.digest = table_schema.rows_digest(zip(*raw_columns, strict=True)) if rows else 0
-    raw_columns.clear()  # the caller's list: its texts are not held beside the rows made next
+    if any(len(column) != rows for column in raw_columns):
+        raise ValueError(f"{name}: raw columns of unequal lengths")  # as the digest's strict zip would, later
+    table.raw_columns = raw_columns[:]
+    raw_columns.clear()  # the caller's list: the texts go with the digest, not with the caller
     table.rows = list(zip(*typed_columns, strict=True)) if rows else []
     typed_columns.clear()
     table.lines = range(2, rows + 2)

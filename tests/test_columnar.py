@@ -115,6 +115,19 @@ def test_a_column_of_one_text_per_row_reads_as_written(tmp_path):
 def test_columns_of_unequal_lengths_are_refused():
     with pytest.raises(ValueError):
         columnar.table_of("t", ["n", "s"], [["1", "2"], ["a"]], [[1, 2], ["a", "b"]])
+    with pytest.raises(ValueError):  # the raw cells too, though their digest is computed later
+        columnar.table_of("t", ["n", "s"], [["1", "2"], ["a"]], [[1, 2], ["a", "a"]])
+
+
+def test_the_raw_cells_are_held_until_their_digest_is_read_then_let_go():
+    raw, typed = [["1", "02"], ["a", ""]], [[1, 2], ["a", None]]
+    table = columnar.table_of("t", ["n", "s"], raw, typed)
+    assert raw == [] and table.raw_columns == [["1", "02"], ["a", ""]]
+    table.settle_digest()
+    assert table.raw_columns is None
+    assert table.digest == table_schema.rows_digest([["1", "a"], ["02", ""]]) != 0
+    table.digest = 7  # as a reader that computed it itself sets it
+    assert table.digest == 7
 
 
 @pytest.mark.parametrize("breaks", [False, True])
