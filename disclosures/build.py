@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import csv
-import ctypes
 import itertools
 import json
 import math
@@ -409,7 +408,7 @@ def check_database(
     db: sqlite_utils.Database,
     descriptor: dict,
     package_path: Path | None = None,
-    digests: dict[str, int] | None = None,
+    digests: dict[str, int | None] | None = None,
 ) -> None:
     """The whole file, once written: names safe for Datasette, integrity (``quick_check``) and
     the foreign keys of the tables written after the load. With ``check_loaded`` and
@@ -486,7 +485,7 @@ def check_loaded(
     db: sqlite_utils.Database,
     package_path: Path,
     descriptor: dict,
-    digests: dict[str, int] | None = None,
+    digests: dict[str, int | None] | None = None,
     series: bool = True,
 ) -> None:
     """Foreign keys, series without overlap (``check_series``, unless ``series`` is False: the
@@ -494,7 +493,8 @@ def check_loaded(
     loaded tables (``loaded_tables``). Only reads ``db``. Raises BuildFailed.
 
     ``digests`` ({resource: ``table_schema.rows_digest`` of its CSV rows}) spares reading the CSV
-    files again; they are read (and the difference named) only when a digest differs.
+    files again; they are read (and the difference named) only when a digest differs (or is None:
+    none was taken).
 
     Why the checks look at the CSV's rows of figures only for what the build wrote into them
     (BUILD_MADE_ROWS): at a million figures the CHECKs and foreign keys of the rows validation
@@ -639,7 +639,7 @@ def first_series_overlap(db: sqlite_utils.Database) -> tuple[tuple[str, str] | N
 
 
 def round_trip(
-    db: sqlite_utils.Database, package_path: Path, descriptor: dict, digests: dict[str, int] | None = None
+    db: sqlite_utils.Database, package_path: Path, descriptor: dict, digests: dict[str, int | None] | None = None
 ) -> None:
     """Every CSV cell equal in the database (``check_database``). Raises BuildFailed naming the
     first resource that differs, with rows found on one side only."""
@@ -1574,8 +1574,16 @@ def populate(
 def return_freed_memory() -> None:
     """Give the pages the C heap holds free back to the operating system (glibc's
     ``malloc_trim``): a list Python frees leaves its array's pages in the heap, counted in the
-    process's memory until reused. Does nothing where the C library has no such call."""
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    process's memory until reused. Does nothing but on Linux, or where the C library has no
+    such call (musl), or Python no ctypes."""
+    if sys.platform != "linux":
+        return
+    try:
+        import ctypes
+
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except (ImportError, OSError, TypeError):
+        return
     if trim is not None:
         trim(0)
 
@@ -2289,16 +2297,11 @@ def _build_temporary(
         # faster in four of five.
         conn.execute("PRAGMA threads = 0")
         db = sqlite_utils.Database(conn)
-        # Their digests are read once populate has computed them (Table.settle_digest) beside
-        # the derivation; their rows, which populate empties, are not held by this.
-        loaded = dict(tables)
         populate(
             db,
             descriptor,
             tables,
-            alongside=lambda reader: check_loaded(
-                reader, package_path, descriptor, {name: t.digest for name, t in loaded.items()}, series=False
-            ),
+            alongside=partial(_check_loaded_tables, package_path, descriptor, dict(tables)),
             once_indexed=check_series,
             meanwhile=lambda db: release_records.write_release_tables(db, descriptor, inputs, recorded, changelogs),
             metadata=metadata,
@@ -2322,6 +2325,14 @@ def _build_temporary(
             path.unlink(missing_ok=True)
         raise
     return temporary, descriptor, metadata, result
+
+
+def _check_loaded_tables(package_path: Path, descriptor: dict, tables: dict, reader: sqlite_utils.Database) -> None:
+    """``check_loaded`` (without the series' check) on ``reader``, with the digests of ``tables``
+    read as it begins: populate computes them (Table.settle_digest) once its derivation process
+    has forked, after this is given."""
+    digests = {name: table.digest for name, table in tables.items()}
+    check_loaded(reader, package_path, descriptor, digests, series=False)
 
 
 def described_coverage_views(conn: sqlite3.Connection, metadata: dict) -> None:

@@ -130,7 +130,7 @@ def table_of(name: str, names: list[str], raw_columns: list[list], typed_columns
     table = table_schema.Table(name, names)
     rows = len(typed_columns[0]) if typed_columns else 0
     if any(len(column) != rows for column in raw_columns):
-        raise ValueError(f"{name}: raw columns of unequal lengths")  # as the digest's strict zip would, later
+        raise ValueError(f"{name}: a raw column's length is not the rows'")
     table.raw_columns = raw_columns[:]
     raw_columns.clear()  # the caller's list: the texts go with the digest, not with the caller
     table.rows = list(zip(*typed_columns, strict=True)) if rows else []

@@ -95,13 +95,15 @@ class Table:
     # The raw cells (one list of texts per field) whose rows_digest ``digest`` is, held until it
     # is first read: the build reads it once its derivation process has forked, rather than
     # before (at a million figures 0.33 s of CPU moved to where this process waited for that one).
-    raw_columns: list[list[str]] | None = field(default=None, repr=False)
-    _digest: int = field(default=0, repr=False)
+    raw_columns: list[list[str]] | None = field(default=None, repr=False, compare=False)
+    _digest: int | None = field(default=0, repr=False, compare=False)
 
     @property
-    def digest(self) -> int:
+    def digest(self) -> int | None:
         """rows_digest of the raw rows, for the build's round-trip check (same process only:
-        ``hash`` of a text differs between processes)."""
+        ``hash`` of a text differs between processes); None when the raw columns held a cell
+        that is not a text, so that no digest is taken for the CSV's (the round trip then
+        compares the CSV itself)."""
         self.settle_digest()
         return self._digest
 
@@ -109,10 +111,13 @@ class Table:
         """Compute ``digest`` from ``raw_columns`` now, if it is pending, and let them go."""
         if self.raw_columns is not None:
             columns, self.raw_columns = self.raw_columns, None
-            self._digest = rows_digest(zip(*columns, strict=True))
+            try:
+                self._digest = rows_digest(zip(*columns, strict=True))
+            except (TypeError, ValueError):  # a cell not a text, columns of unequal lengths
+                self._digest = None
 
     @digest.setter
-    def digest(self, value: int) -> None:
+    def digest(self, value: int | None) -> None:
         self.raw_columns, self._digest = None, value
 
     def column(self, name: str) -> int:

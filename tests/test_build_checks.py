@@ -439,3 +439,29 @@ def test_the_series_check_begins_once_its_index_is_committed_when_nothing_else_r
     monkeypatch.setattr(build._Beside, "idle", lambda self: not idle)
     build.build_database(package, tmp_path / "again.db")
     assert (tmp_path / "d.db").read_bytes() == (tmp_path / "again.db").read_bytes()
+
+
+def test_the_freed_heap_is_given_back_only_where_the_c_library_can(monkeypatch):
+    import ctypes
+
+    trimmed = []
+
+    class Glibc:
+        def malloc_trim(self, pad):
+            trimmed.append(pad)
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Glibc())
+    build.return_freed_memory()
+    assert trimmed == [0]
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # a C library without it (musl)
+    build.return_freed_memory()
+
+    def refused(name):
+        raise TypeError("Windows' CDLL takes no None")
+
+    monkeypatch.setattr(ctypes, "CDLL", refused)
+    build.return_freed_memory()
+    monkeypatch.setattr(build.sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: pytest.fail("not asked outside Linux"))
+    build.return_freed_memory()
+    assert trimmed == [0]
