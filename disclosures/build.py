@@ -1206,7 +1206,7 @@ def derivation(
     if forked.IN_CHILD:
         # The raw cells, whose digest the parent computes (Table.settle_digest): a forked copy of
         # their lists, which this process would otherwise hold until it ends, at the build's
-        # peak (at a million figures 80 MB more, and 50 more unless the heap gives them back).
+        # peak (at a million figures about 100 MB more; 60-75 MB dropped but left in the heap).
         figures.raw_columns = None
         return_freed_memory()
     groups = exact_groups(figures)
