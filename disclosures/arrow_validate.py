@@ -86,6 +86,7 @@ def proves_valid(
     today: date | None = None,
     read: dict[str, tuple[bytes, str]] | None = None,
     stage: Callable[[bytes, dict[str, str]], None] | None = None,
+    serialize: bool = True,
 ) -> bool:
     """True when every resource of the package passes every rule of ``check_package`` (see the
     module). ``descriptor`` is the parsed datapackage.json. Never raises for bad input: False.
@@ -102,13 +103,15 @@ def proves_valid(
     taken out of ``read``. ``stage``: with ``typed``, called with the body and the inputs
     (before the child has decided: the package may yet not be proved valid), the body then not
     appended: the command writes the rows' file (``stamp.StagedRows``) and hashes the files
-    again (``stamp.still_current``) while this process would otherwise wait."""
+    again (``stamp.still_current``) while this process would otherwise wait. ``serialize``:
+    False for a caller that loads the columns itself (the build, ``build.typed_tables``): no body
+    is made, appended or staged."""
     import pyarrow as pa
 
     try:
         if table_schema.supported(descriptor) is not None:
             return False
-        return _proves_valid(Path(package_path), descriptor, typed, today, read, stage)
+        return _proves_valid(Path(package_path), descriptor, typed, today, read, stage, serialize)
     except (
         Undecided,
         KeyError,
@@ -132,6 +135,7 @@ def _proves_valid(
     today: date | None = None,
     read: dict[str, tuple[bytes, str]] | None = None,
     stage: Callable[[bytes, dict[str, str]], None] | None = None,
+    serialize: bool = True,
 ) -> bool:
     folder = package_path.parent
     tables, specs = {}, {}
@@ -181,10 +185,10 @@ def _proves_valid(
             check_corroborations(tables)
         # Serialized while the child may still decide (at a million figures this side waited
         # 0.16-0.5 s for it, and the body takes 0.3 s), rather than once it has.
-        body = stamp.rows_body(columns) if typed is not None else None
+        body = stamp.rows_body(columns) if typed is not None and serialize else None
         if typed is not None:
             read = {r["path"]: "sha256:" + digests[folder / r["path"]] for r in descriptor["resources"]}
-            if stage is not None:
+            if stage is not None and serialize:
                 stage(body, read)
                 body = None
         if not cross_rules.receive():

@@ -386,6 +386,11 @@ def typed_tables(
                 return tables
     if rows_body is not None:
         rows_body.take()  # rows for other bytes, or unread: not held while validation runs
+    proved = _proved_tables(package_path, key)
+    if proved is not None:
+        if validated is not None and key is not None:
+            validated.append(key)
+        return proved
     problems, tables = validate.check_package(package_path, base=package_path.parent)
     if problems:
         raise validate.ValidationFailed(problems)
@@ -399,6 +404,36 @@ def typed_tables(
     if tables is not None:
         return tables
     return frictionless_tables(package_path, json.loads(package_path.read_text(encoding="utf-8")))
+
+
+def _proved_tables(package_path: Path, key: dict | None) -> dict[str, table_schema.Table] | None:
+    """The package's typed tables when Arrow proves it valid, as ``make validate`` does
+    (``validate.proved_descriptor``: the same rules, the same columns, which that command hands
+    to the build through its rows file); None when Arrow cannot decide, for ``check_package`` to
+    read the package and report what is wrong. Raises ``validate.ValidationFailed`` for a CSV
+    beside the resources that none names, and BuildFailed when a file changed after ``key``
+    (taken before anything was read) or while it was parsed.
+
+    Why: a build with no stamp (a fresh clone's ``make build`` or ``make serve``) validated
+    through ``check_package``, which reads every row as a dict: the real package's build took
+    5.9 s, against 3.1 s for ``make validate && make build``."""
+    typed: list = []
+    descriptor = validate.proved_descriptor(package_path, typed, serialize=False)
+    if descriptor is None or not typed:
+        return None
+    stray = validate.stray_file_problems(package_path, descriptor, package_path.parent)
+    if stray:
+        raise validate.ValidationFailed(stray)
+    handed = typed.pop()
+    if key is not None and not stamp.still_current(package_path, key, handed["inputs"]):
+        raise BuildFailed("a file of the package changed while it was validated")
+    columns = handed.pop("columns")
+    tables = {}
+    for resource in descriptor["resources"]:
+        raw, values = columns.pop(resource["name"])
+        names = [spec["name"] for spec in resource["schema"]["fields"]]
+        tables[resource["name"]] = columnar.table_of(resource["name"], names, raw, values)
+    return tables
 
 
 # Checks before the database is published -------------------------------------------------

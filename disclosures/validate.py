@@ -2345,8 +2345,10 @@ def proved_descriptor(
     today: date | None = None,
     read: dict[str, tuple[bytes, str]] | None = None,
     stage: Callable[[bytes, dict[str, str]], None] | None = None,
+    serialize: bool = True,
 ) -> dict | None:
-    """``proved_valid``'s descriptor, parsed once, when it holds; else None."""
+    """``proved_valid``'s descriptor, parsed once, when it holds; else None. ``serialize``: as
+    ``arrow_validate.proves_valid`` takes it."""
     from . import arrow_validate
 
     try:
@@ -2366,7 +2368,8 @@ def proved_descriptor(
         or safety.descriptor_problems(package_path, descriptor, shown)
     ):
         return None
-    return descriptor if arrow_validate.proves_valid(package_path, descriptor, typed, today, read, stage) else None
+    proved = arrow_validate.proves_valid(package_path, descriptor, typed, today, read, stage, serialize)
+    return descriptor if proved else None
 
 
 def check_package(

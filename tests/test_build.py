@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from disclosures import build, derive, paths, schema_sql, table_schema, validate, vocabulary
+from disclosures import build, derive, paths, schema_sql, stamp, table_schema, validate, vocabulary
 from tests.conftest import rows, run_cli
 from tests.packages import ROOT, make_package
 
@@ -186,13 +186,20 @@ def test_indexes_cover_the_facet_columns(real_db):
 
 
 def test_rebuild_gives_the_same_rows_and_bytes(tmp_path, real_db, real_build):
+    # real_build validated the package itself (no stamp there); this build loads the rows that
+    # make validate left beside its stamp. Both read the columns Arrow's proof made.
+    typed: list = []
+    key = stamp.current_key(paths.PACKAGE)
+    assert validate.validate_package(paths.PACKAGE, typed=typed) == []
+    stamp.record_valid(paths.PACKAGE, tmp_path, key, typed=typed.pop()["columns"])
+    assert stamp.validated_tables(tmp_path, key, json.loads(paths.PACKAGE.read_text(encoding="utf-8")))
     again = build.build_site(paths.PACKAGE, tmp_path)
     assert dump(again) == dump(real_db)
     assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(real_db.read_bytes()).digest()
     built = sorted(p.name for p in real_build.iterdir())
     assert (
         built
-        == sorted(p.name for p in tmp_path.iterdir())
+        == sorted(p.name for p in tmp_path.iterdir() if p.name != stamp.ROWS_FILE)
         == [
             "datapackage.json",
             "disclosures.db",
@@ -246,19 +253,28 @@ def test_invalid_data_builds_nothing(tmp_path):
     ],
     ids=["value", "null as empty text", "a source's nulls as empty texts"],
 )
-def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch, table, change):
-    original = build.sql_rows
+@pytest.mark.parametrize("reader", ["arrow", "check_package"])
+def test_round_trip_check_catches_a_difference(tmp_path, monkeypatch, table, change, reader):
+    # Changed once validated, on their way to the load: the rows the build validated itself
+    # (no stamp here), from Arrow's columns or, where Arrow cannot decide, check_package's rows.
+    if reader == "check_package":
+        monkeypatch.setattr(build, "_proved_tables", lambda package_path, key: None)
+    original = build.typed_tables
 
-    def corrupt(rows, fields=None):
-        for row in original(rows, fields):
+    def corrupt(*args, **kwargs):
+        tables = original(*args, **kwargs)
+        rows = tables[table]
+        changed = []
+        for row in rows.rows:
             # One reported figure; every source.
-            if rows.name == table and (
-                table != "figures" or row[0] == "examplechat-usa-2024-ip_or_phone-requests_fulfilled"
-            ):
+            if table != "figures" or row[0] == "examplechat-usa-2024-ip_or_phone-requests_fulfilled":
                 row = tuple(change(column, cell) for column, cell in zip(rows.fields, row, strict=True))
-            yield row
+            changed.append(row)
+        assert changed != rows.rows
+        rows.rows = changed
+        return tables
 
-    monkeypatch.setattr(build, "sql_rows", corrupt)
+    monkeypatch.setattr(build, "typed_tables", corrupt)
     with pytest.raises(build.BuildFailed, match=f"round trip of data/{table}.csv failed"):
         build.build_database(make_package(tmp_path), tmp_path / "d.db")
     assert not (tmp_path / "d.db").exists()

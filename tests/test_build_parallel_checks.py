@@ -117,16 +117,17 @@ def test_a_check_failing_while_the_index_is_written_fails_the_build(tmp_path, mo
     target = tmp_path / "disclosures.db"
     build.build_database(make_package(tmp_path / "ok"), target)
     before = target.read_bytes()
-    original = build.sql_rows
+    original = build.typed_tables
 
-    def corrupt(table, fields=None):
-        value = table.column("value") if "value" in table.fields else None
-        for row in original(table, fields):
-            if row[0] == REPORTED:
-                row = (*row[:value], 901, *row[value + 1 :])
-            yield row
+    def corrupt(*args, **kwargs):
+        # One reported figure's value changed once validated, on its way to the load.
+        tables = original(*args, **kwargs)
+        figures = tables["figures"]
+        value = figures.column("value")
+        figures.rows = [(*row[:value], 901, *row[value + 1 :]) if row[0] == REPORTED else row for row in figures.rows]
+        return tables
 
-    monkeypatch.setattr(build, "sql_rows", corrupt)
+    monkeypatch.setattr(build, "typed_tables", corrupt)
     with pytest.raises(build.BuildFailed, match="round trip of data/figures.csv failed"):
         build.build_database(make_package(tmp_path / "next"), target)
     assert target.read_bytes() == before

@@ -405,6 +405,11 @@ def test_a_csv_in_data_that_no_resource_names_is_a_problem(tmp_path, engine):
     ]
     assert [str(p) for p in validate.validate_package(package)] == expected
     assert [str(p) for p in validate.check_package(package, engine=engine)[0]] == expected
+    # A build with no stamp, which Arrow's proof validates (the stray file is no resource of it).
+    with pytest.raises(validate.ValidationFailed) as failure:
+        build.build_site(package, tmp_path / "site")
+    assert [str(p) for p in failure.value.problems] == expected
+    assert not (tmp_path / "site" / "validated.json").exists()
 
 
 def test_a_corroboration_of_a_duplicated_figure_id_is_left_to_the_duplicate_key(tmp_path):
