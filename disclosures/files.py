@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import sys
 from collections.abc import Collection
 from pathlib import Path
@@ -60,6 +61,23 @@ def write_text(path: Path, text: str | bytes) -> None:
     """Write UTF-8 text (or bytes) to ``path``, creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
+def open_regular(path: Path):
+    """``path`` opened for reading in binary, as ``open(path, "rb")`` would; raises
+    IsADirectoryError (an OSError) when it is anything but a regular file. A FIFO's plain open
+    waits for a writer, forever when none comes: a build (or validation) that found one in place
+    of a file it reads hung. Opened without waiting (O_NONBLOCK), then refused."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise IsADirectoryError(f"{path}: not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def move_into_place(source: Path, target: Path) -> None:

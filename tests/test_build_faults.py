@@ -863,3 +863,47 @@ def test_a_build_that_validates_refuses_a_file_changed_after_its_key_was_taken(t
     monkeypatch.setattr(validate, reader, validation)
     build.build_site(package, site)
     assert (site / DATABASE_FILE).exists() and (site / "validated.json").exists()
+
+
+def test_a_fifo_in_place_of_the_stamp_or_its_rows_is_read_as_no_stamp(tmp_path):
+    # Opened for reading, a FIFO waits for a writer: a build that found one named
+    # validated-rows.marshal (or validated.json) in its folder hung, at 0% CPU, for ever.
+    # In a child process with a deadline, so a hang fails this test rather than the suite.
+    package = make_package(tmp_path / "package")
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("validated-rows.marshal", "validated.json"):
+        os.mkfifo(site / name)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(paths.ROOT / "scripts" / "cli.py"),
+            "build",
+            "--package",
+            str(package),
+            "--out",
+            str(site),
+        ],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert (site / DATABASE_FILE).is_file() and (site / "validated.json").is_file()
+
+
+def test_open_regular_refuses_anything_but_a_regular_file_without_waiting(tmp_path):
+    path = tmp_path / "file"
+    path.write_bytes(b"rows")
+    with files.open_regular(path) as handle:
+        assert handle.read() == b"rows"
+    with pytest.raises(IsADirectoryError):
+        files.open_regular(tmp_path)
+    os.mkfifo(tmp_path / "fifo")
+    started = time.monotonic()
+    with pytest.raises(IsADirectoryError, match="not a regular file"):
+        files.open_regular(tmp_path / "fifo")
+    assert time.monotonic() - started < 5
+    with pytest.raises(FileNotFoundError):
+        files.open_regular(tmp_path / "missing")
