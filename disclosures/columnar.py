@@ -131,6 +131,9 @@ def table_of(name: str, names: list[str], raw_columns: list[list], typed_columns
     rows = len(typed_columns[0]) if typed_columns else 0
     if any(len(column) != rows for column in raw_columns):
         raise ValueError(f"{name}: a raw column's length is not the rows'")
+    # zip(strict=True) below compares the others' lengths only when there are rows to zip.
+    if rows == 0 and any(typed_columns):
+        raise ValueError(f"{name}: a typed column's length is not the rows'")
     table.raw_columns = raw_columns[:]
     raw_columns.clear()  # the caller's list: the texts go with the digest, not with the caller
     table.rows = list(zip(*typed_columns, strict=True)) if rows else []

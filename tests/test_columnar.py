@@ -121,6 +121,9 @@ def test_columns_of_unequal_lengths_are_refused():
         columnar.table_of("t", ["n", "s"], [["1", "2"], ["a"]], [[1, 2], ["a", "b"]])
     with pytest.raises(ValueError):  # the raw cells too, though their digest is computed later
         columnar.table_of("t", ["n", "s"], [["1", "2"], ["a"]], [[1, 2], ["a", "a"]])
+    with pytest.raises(ValueError, match="typed column"):  # the first empty: no rows to zip
+        columnar.table_of("t", ["n", "s"], [[], []], [[], ["a"]])
+    assert columnar.table_of("t", ["n", "s"], [[], []], [[], []]).rows == []
 
 
 def test_the_raw_cells_are_held_until_their_digest_is_read_then_let_go():
