@@ -1228,7 +1228,15 @@ def _key_contract_problems(resource: dict, i: int) -> list[tuple[tuple, str, str
         if not isinstance(reference, dict):
             continue  # table_schema.unusable_schema_values says what it lacks
         own, theirs = table_schema.key_fields(key.get("fields")), table_schema.key_fields(reference.get("fields"))
-        if isinstance(own, list) and isinstance(theirs, list) and len(own) == len(theirs) == 1:
+        # A field that is no name ({} or a list) is schema_problems' to report; as a set member
+        # it was a TypeError's traceback (unhashable) from validate and build alike.
+        if (
+            isinstance(own, list)
+            and isinstance(theirs, list)
+            and len(own) == len(theirs) == 1
+            and isinstance(own[0], str)
+            and isinstance(theirs[0], str)
+        ):
             present.add((own[0], f"{reference.get('resource') or name}.{theirs[0]}"))
     for field, target in references.items():
         if (field, target) not in present:
@@ -2301,7 +2309,13 @@ def stray_file_problems(package_path: Path, descriptor: dict, base: Path) -> lis
     problems = []
     for path in stray:
         shown = shown_path(path, base)
-        meant = difflib.get_close_matches(path.relative_to(folder).as_posix(), list(missing), n=1, cutoff=0.8)
+        try:
+            # The stray paths are resolved (the resources' folders are), the package's folder may
+            # not be: a relative --package ("st") was a ValueError's traceback here.
+            relative = path.relative_to(folder.resolve()).as_posix()
+        except ValueError:  # a resources' folder linked from outside the package's
+            relative = path.name
+        meant = difflib.get_close_matches(relative, list(missing), n=1, cutoff=0.8)
         if meant:
             problems.append(
                 rules.Problem(

@@ -1431,3 +1431,30 @@ def test_cli_validate_refuses_a_search_log_dated_in_the_future(tmp_path):
     run = run_cli("validate", package, cwd=tmp_path)
     assert run.returncode == 1
     assert run.stderr.splitlines()[0] == expected_messages("search_log_in_the_future")[0]
+
+
+@pytest.mark.parametrize("item", [{}, [], ["platform_id"]])
+def test_a_foreign_key_field_that_is_no_name_is_a_schema_problem_not_a_traceback(tmp_path, item):
+    # Arrow's proof checks the package's keys before the schema is validated: such a field was
+    # a TypeError (unhashable) from validate, and, once the build validated as validate does,
+    # from the build too.
+    package = make_package(tmp_path / "p")
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["schema"]["foreignKeys"][1]["fields"] = [item]
+    package.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    problems = [str(p) for p in validate.validate_package(package)]
+    assert len(problems) == 1 and "Schema is not valid" in problems[0], problems
+    assert "foreignKeys/1/fields/0" in problems[0]
+    with pytest.raises(validate.ValidationFailed) as failure:
+        build.build_site(package, tmp_path / "site")
+    assert [str(p) for p in failure.value.problems] == problems
+
+
+def test_a_stray_csv_beside_a_package_named_by_a_relative_path_is_told_not_a_traceback(tmp_path):
+    package = make_package(tmp_path / "st")
+    shutil.copy(package.parent / "data" / "events.csv", package.parent / "data" / "event.csv")
+    told = "st/data/event.csv:-:-: is not a resource of datapackage.json: add it there, or move it out of this folder"
+    for command in (["validate", "st"], ["build", "--package", "st", "--out", "site"]):
+        run = run_cli(*command, cwd=tmp_path)
+        assert run.returncode == 1, run.stderr
+        assert told in run.stdout + run.stderr and "Traceback" not in run.stderr
