@@ -87,6 +87,7 @@ def proves_valid(
     read: dict[str, tuple[bytes, str]] | None = None,
     stage: Callable[[bytes, dict[str, str]], None] | None = None,
     serialize: bool = True,
+    descriptor_sha256: str | None = None,
 ) -> bool:
     """True when every resource of the package passes every rule of ``check_package`` (see the
     module). ``descriptor`` is the parsed datapackage.json. Never raises for bad input: False.
@@ -105,13 +106,15 @@ def proves_valid(
     appended: the command writes the rows' file (``stamp.StagedRows``) and hashes the files
     again (``stamp.still_current``) while this process would otherwise wait. ``serialize``:
     False for a caller that loads the columns itself (the build, ``build.typed_tables``): no body
-    is made, appended or staged."""
+    is made, appended or staged. ``descriptor_sha256``: "sha256:<hex>" of the descriptor's bytes
+    that ``descriptor`` was parsed from, handed over with the files' as "datapackage.json" (the
+    name ``stamp.validation_key`` hashes it under)."""
     import pyarrow as pa
 
     try:
         if table_schema.supported(descriptor) is not None:
             return False
-        return _proves_valid(Path(package_path), descriptor, typed, today, read, stage, serialize)
+        return _proves_valid(Path(package_path), descriptor, typed, today, read, stage, serialize, descriptor_sha256)
     except (
         Undecided,
         KeyError,
@@ -136,6 +139,7 @@ def _proves_valid(
     read: dict[str, tuple[bytes, str]] | None = None,
     stage: Callable[[bytes, dict[str, str]], None] | None = None,
     serialize: bool = True,
+    descriptor_sha256: str | None = None,
 ) -> bool:
     folder = package_path.parent
     tables, specs = {}, {}
@@ -188,6 +192,8 @@ def _proves_valid(
         body = stamp.rows_body(columns) if typed is not None and serialize else None
         if typed is not None:
             read = {r["path"]: "sha256:" + digests[folder / r["path"]] for r in descriptor["resources"]}
+            if descriptor_sha256 is not None:
+                read["datapackage.json"] = descriptor_sha256
             if stage is not None and serialize:
                 stage(body, read)
                 body = None

@@ -471,6 +471,45 @@ def test_rows_are_handed_over_only_for_the_bytes_the_stamp_is_taken_of(tmp_path,
     assert not stamp.still_current(package, key, typed[0]["inputs"])
 
 
+def test_a_descriptor_replaced_while_it_is_read_then_put_back_is_not_vouched_for(tmp_path, monkeypatch):
+    """As a CSV above, datapackage.json: a break test replaced it by one with a looser maxLength
+    while validation read it, then put it back; the stamp named the strict bytes, and the next
+    build published a name they refuse. Its parsed bytes' hash now goes with the files'."""
+    package = make_package(tmp_path / "package")
+    original = package.read_bytes()
+    key = stamp.current_key(package)
+    proved = validate.proved_descriptor
+
+    def replaced_while_read(*args, **kwargs):
+        package.write_bytes(original.replace(b'"resources"', b' "resources"', 1))  # other bytes, as valid
+        try:
+            return proved(*args, **kwargs)
+        finally:
+            package.write_bytes(original)
+
+    monkeypatch.setattr(validate, "proved_descriptor", replaced_while_read)
+    # make validate: staged while its child decides, found changed, so nothing is recorded.
+    staged = stamp.StagedRows(tmp_path / "site", key, package)
+    typed: list = []
+    try:
+        assert validate.validate_package(package, typed=typed, stage=staged.stage) == []
+        assert stamp.current_key(package) == key  # put back: the same bytes as before
+        assert staged.unchanged is False
+        assert not stamp.still_current(package, key, typed[0]["inputs"])
+    finally:
+        staged.discard()
+    # A build with no stamp refuses, and records none.
+    with pytest.raises(build.BuildFailed, match="changed while it was validated"):
+        build.build_site(package, tmp_path / "site")
+    assert not (tmp_path / "site" / stamp.STAMP_FILE).exists()
+    # Read undisturbed, the same bytes are vouched for.
+    monkeypatch.setattr(validate, "proved_descriptor", proved)
+    typed = []
+    assert validate.validate_package(package, typed=typed) == []
+    assert typed[0]["inputs"]["datapackage.json"] == key["inputs"]["datapackage.json"]
+    assert stamp.still_current(package, key, typed[0]["inputs"])
+
+
 def test_the_distinct_cells_are_judged_by_a_sample_spread_over_the_column():
     # A file grouped by source holds one quote in rows side by side: its first 10,000 rows had a
     # quarter as many distinct quotes as the column, which was then hashed whole to find them.
