@@ -188,7 +188,10 @@ def record_validation(
 ) -> None:
     """validate's record of a valid package in ``folder``: the stamp of ``key``, and the rows
     ``typed`` holds (``staged``, a ``stamp.StagedRows``, wrote them), once the files are found
-    as they were validated."""
+    as they were validated. Nothing is recorded when check_package decided (no rows handed
+    over): it cannot say which bytes it parsed, and a file changed while it read it, then put
+    back, matched the key again, so the stamp vouched for bytes nobody validated. The build
+    then validates the package itself."""
     from disclosures import stamp
     from disclosures import validate as validation
 
@@ -203,9 +206,10 @@ def record_validation(
             [f"{validation.shown_path(package_path, base)}: a file changed while it was validated; nothing recorded"],
             f"Validate it again once it is saved: {again}",
         )
+    if handed["columns"] is None:
+        return
     try:
-        # Without columns, no rows for the build (an earlier validation's are deleted).
-        stamp.record_valid(package_path, folder, key, rows=staged if handed["columns"] is not None else None)
+        stamp.record_valid(package_path, folder, key, rows=staged)
     except OSError as error:
         # --out naming a file, or a folder under one, was a FileExistsError's traceback after
         # the whole validation had passed.

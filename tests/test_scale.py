@@ -180,6 +180,33 @@ def test_a_stamp_vouches_only_for_the_bytes_read_before_validation(tmp_path, mon
     assert not (tmp_path / "site" / stamp.STAMP_FILE).exists()
 
 
+def test_a_file_put_back_while_check_package_read_it_is_never_vouched_for(tmp_path, monkeypatch):
+    # A break test's race: the key and Arrow read B (refused, so check_package decides), check_package
+    # read A (valid), B was back before the files were hashed again. The stamp named B, and the
+    # next build trusted it and published 2254. check_package's decision now records no stamp.
+    package = make_package(tmp_path / "p")
+    figures = package.parent / "data" / "figures.csv"
+    valid = figures.read_bytes()
+    refused = valid.replace(b"2253", b"2254", 1)
+    figures.write_bytes(refused)
+    original = validate.check_package
+
+    def read_while_valid(*args, **kwargs):
+        figures.write_bytes(valid)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            figures.write_bytes(refused)
+
+    monkeypatch.setattr(validate, "check_package", read_while_valid)
+    build.build_site(package, tmp_path / "site")  # what it validated: A's rows
+    assert not (tmp_path / "site" / stamp.STAMP_FILE).exists()
+    monkeypatch.setattr(validate, "check_package", original)
+    with pytest.raises(validate.ValidationFailed) as failure:
+        build.build_site(package, tmp_path / "site")
+    assert any("2254" in str(problem) for problem in failure.value.problems), failure.value.problems
+
+
 def test_a_stamp_stands_from_the_day_its_search_logs_name_on(tmp_path, monkeypatch, validations):
     # Validation refuses a search log naming a day after today (UTC). A stamp a clock set ahead
     # left (another machine's build/, a clock since put right) vouched for a log today's
