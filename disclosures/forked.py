@@ -27,6 +27,19 @@ OUTBOX = 2
 # True in a child process that Forked started (and only there): its work may then change what
 # the rest of the process would see (``optional_imports.numpy_hidden``), as nothing else runs in it.
 IN_CHILD = False
+# The signals ``terminated`` turned into SystemExit, in order. Python runs a handler at its next
+# instruction, which may be in a callback fork() runs in the parent (logging's, releasing its
+# lock), where an exception is printed and ignored: a build terminated just then went on and
+# exited 0. ``Forked`` raises it again once it has forked.
+TERMINATED: list[int] = []
+
+
+def terminated(number: int, frame=None) -> None:
+    """A handler for SIGTERM and SIGHUP (``signal.signal(number, terminated)``): the command
+    unwinds as an interrupted one does, removing its temporary files, and exits 128 + number
+    (raises SystemExit), even when the signal comes while this process forks."""
+    TERMINATED.append(number)
+    raise SystemExit(128 + number)
 
 
 class ChildFailed(Exception):
@@ -58,6 +71,9 @@ class Forked:
         finally:
             gc.unfreeze()
         sender.close()
+        if TERMINATED:  # its SystemExit raised, and ignored, while forking
+            self.close()
+            raise SystemExit(128 + TERMINATED[-1])
 
     def receive(self) -> Any:
         """The next item, waiting for it. Raises the child's exception, ChildFailed when the
@@ -104,6 +120,7 @@ class Forked:
 def _run(receiver, sender, work: Callable[..., Iterator[Any]], args: tuple, parent: int) -> None:
     global IN_CHILD
     IN_CHILD = True
+    TERMINATED.clear()
     # The parent's handlers that unwind a terminated command (scripts/cli.py) are not the
     # child's: their SystemExit went to the parent as the generator's error, and a validation
     # whose child alone was terminated ended without a word. Terminated, the child ends, which

@@ -89,9 +89,12 @@ def cli():
 def unwind_when_terminated() -> None:
     """A command terminated (SIGTERM) or hung up on (SIGHUP) unwinds as an interrupted one does,
     so that it removes its temporary files: a validation killed so while its rows' file was
-    staged left up to 216 MB of it behind."""
+    staged left up to 216 MB of it behind. (``forked.terminated``: also when the signal comes
+    while the command forks.)"""
+    from disclosures import forked
+
     for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, lambda number, frame: sys.exit(128 + number))
+        signal.signal(signum, forked.terminated)
 
 
 def validate_again(package: Path | None, out: Path | None) -> str:

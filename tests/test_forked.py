@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from disclosures import build, forked
+from disclosures import build, forked, paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = list(range(100_000))
@@ -192,3 +192,28 @@ def test_the_child_goes_on_while_the_parent_has_not_read_and_no_further_than_its
             child.receive()
     assert [len(item) for item in received] == [1 << 20] * 29
     assert received[0][:1] == b"x" and received[-1][:1] == b"y"
+
+
+def test_a_signal_handled_while_forking_still_unwinds_the_command():
+    # Python runs a handler at its next instruction, which can be in a callback fork() runs in
+    # the parent (logging's, releasing its lock), where its SystemExit is printed and ignored: a
+    # build terminated just then went on and exited 0 (a CI run's test_build_faults). The signal
+    # is sent from such a callback here, so that the handler runs there every time.
+    script = (
+        "import os, signal\n"
+        "from disclosures import forked\n"
+        "def work():\n"
+        "    yield 1\n"
+        "armed = [True]\n"
+        "def terminate_once():\n"
+        "    if armed:\n"
+        "        armed.clear()\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "signal.signal(signal.SIGTERM, forked.terminated)\n"
+        "os.register_at_fork(after_in_parent=terminate_once)\n"
+        "with forked.Forked(work) as child:\n"
+        "    print('went on', child.receive())\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
+    assert "Exception ignored" in run.stderr  # the handler did run inside the callback
+    assert (run.returncode, run.stdout) == (128 + signal.SIGTERM, ""), run.stdout + run.stderr
