@@ -41,8 +41,11 @@ class figure_value(frictionless.Check):
         if self.resource.name in QUOTED_VALUE_RESOURCES and package is not None and package.has_resource("sources"):
             with package.get_resource("sources") as sources:
                 rows = list(sources.row_stream)
-            self.record_sources = {row["source_id"] for row in rows if row["kind"] in rules.RECORD_SOURCE_KINDS}
-            self.sources = {row["source_id"] for row in rows}
+            # A sources file without these columns (its path naming another table's file) has
+            # its header reported; read here, it was a KeyError's traceback.
+            if rows and {"source_id", "kind"} <= set(rows[0].field_names):
+                self.record_sources = {row["source_id"] for row in rows if row["kind"] in rules.RECORD_SOURCE_KINDS}
+                self.sources = {row["source_id"] for row in rows}
         return []
 
     def validate_row(self, row):

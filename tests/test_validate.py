@@ -1459,3 +1459,20 @@ def test_a_stray_csv_beside_a_package_named_by_a_relative_path_is_told_not_a_tra
         run = run_cli(*command, cwd=tmp_path)
         assert run.returncode == 1, run.stderr
         assert told in run.stdout + run.stderr and "Traceback" not in run.stderr
+
+
+def test_sources_whose_path_names_another_tables_file_is_told_not_a_traceback(tmp_path):
+    # A break test's descriptor: sources' path naming source_tiers.csv. Frictionless's check of
+    # the quoted values read the sources' kind from a file without it: a KeyError's traceback.
+    package = make_package(tmp_path)
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] == "sources":
+            resource["path"] = "data/source_tiers.csv"
+    package.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    problems = [str(p) for p in validate.validate_package(package)]
+    assert any(p.startswith("data/source_tiers.csv:1:-: header lacks source_id") for p in problems), problems
+    assert (
+        "data/sources.csv:-:-: is not a resource of datapackage.json: add it there, or move it out of this folder"
+        in (problems)
+    )
