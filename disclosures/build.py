@@ -358,7 +358,7 @@ def typed_tables(
 
     ``validated``: a validation done here by Arrow's proof appends its stamp's key
     (``stamp.current_key``, taken before the files were read) for the caller to record once its
-    build is in place (``build_site``), so that the next build of the same bytes does not
+    build has passed its checks (``build_site``), so that the next build of the same bytes does not
     validate them again; one ``check_package`` decided appends nothing (it cannot tell which
     bytes it parsed).
 
@@ -2456,10 +2456,13 @@ def build_site(
             (folder / "feed.atom").unlink(missing_ok=True)
         else:
             replace_file(folder / "feed.atom", atom)
+        # The build validated the package itself: the next need not. Recorded before the database
+        # is put in place, so that a stamp it cannot write (a folder in the way) fails the build
+        # with the old database still there: after, the error said so of a database replaced.
+        for key in validated:
+            stamp.record_valid(package_path, folder, key)
         os.utime(temporary)  # newer than every file written beside it
         move_into_place(temporary, db_path)
-        for key in validated:  # the build validated the package itself: the next need not
-            stamp.record_valid(package_path, folder, key)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -295,6 +295,8 @@ def build(package, out):
         # One line, not a traceback, and a hint that fits: disk full, a read-only or vanished
         # folder; or SQLite refusing the package's own tables, which validation should have done.
         reason = getattr(error, "strerror", None) or str(error)
+        if getattr(error, "filename", None):
+            reason = f"{error.filename}: {reason}"
         if builder.storage_failure(error):
             hint = f"Free space or fix the folder, then rerun: {again}"
         else:

@@ -110,7 +110,8 @@ def test_a_terminated_build_removes_its_temporary_file_and_keeps_the_database(re
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
     assert process.returncode != 0
-    # No temporary file is left, and no stamp: a build records its validation only once in place.
+    # No temporary file is left, and no stamp: a build records its validation only once its
+    # database has passed its checks, just before it is put in place.
     assert [p.name for p in out.iterdir()] == [DATABASE_FILE]
     assert (out / DATABASE_FILE).read_bytes() == before
 
@@ -910,3 +911,24 @@ def test_open_regular_refuses_anything_but_a_regular_file_without_waiting(tmp_pa
     assert time.monotonic() - started < 5
     with pytest.raises(FileNotFoundError):
         files.open_regular(tmp_path / "missing")
+
+
+def test_a_stamp_the_build_cannot_write_fails_it_with_the_old_database_in_place(tmp_path):
+    # A folder where the build records its validation: the error said the database was left as
+    # it was, after the new one had replaced it (the stamp was written after the move).
+    site = tmp_path / "site"
+    package = make_package(tmp_path / "package")
+    build.build_site(package, site)
+    before = (site / DATABASE_FILE).read_bytes()
+    events = package.parent / "data" / "events.csv"
+    events.write_bytes(events.read_bytes().replace(b"Policy change", b"Policy changed", 1))
+    (site / "validated.json").unlink()
+    (site / "validated-rows.marshal").mkdir()
+    run = run_cli("build", "--package", package, "--out", site)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        f"build failed, {site / DATABASE_FILE} left as it was: {site / 'validated-rows.marshal'}: Is a directory"
+        in (run.stderr)
+    )
+    assert (site / DATABASE_FILE).read_bytes() == before
+    assert not list(site.glob(".*.tmp"))
