@@ -33,7 +33,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from . import columnar, forked, rules, safety, stamp, table_schema
+from . import columnar, forked, release_records, rules, safety, stamp, table_schema
 
 # Characters rules.cell_problems faults in any cell, and rules.text_problems in any text
 # (a number holding one is not canonical): controls (Unicode category Cc, LF and CR among them),
@@ -181,8 +181,10 @@ def _proves_valid(
         from . import consistency
 
         # Any problem sends the package to check_package, which words it.
-        if consistency.arrow_problems(tables, releases=folder / "releases", today=today):
-            return False
+        # The release records judged, as read, go with the files' hashes (stamp.still_current).
+        with release_records.recording_reads() as records:
+            if consistency.arrow_problems(tables, releases=folder / "releases", today=today):
+                return False
         # The one rule across rows decided here: with it in the child, this process waited for
         # the child's answer (0.2 s of the real package, 0.5 s at a million figures).
         if {"figures", "sources", "corroborations", "metrics"} <= tables.keys():
@@ -194,6 +196,7 @@ def _proves_valid(
             read = {r["path"]: "sha256:" + digests[folder / r["path"]] for r in descriptor["resources"]}
             if descriptor_sha256 is not None:
                 read["datapackage.json"] = descriptor_sha256
+            read |= {path.relative_to(folder).as_posix(): digest for path, digest in records.items()}
             if stage is not None and serialize:
                 stage(body, read)
                 body = None

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import itertools
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -188,6 +191,35 @@ def content_hash(inputs: dict[str, str]) -> str:
 
 RECORD_FILES = ("manifest.json", "figures.csv", "changelog.csv")
 
+# What ``recording_reads`` collects while active: {path: "sha256:<hex>" of the bytes read, or None
+# for a record found missing}, and under each releases folder's RELEASE_FOLDERS key the names of
+# the release folders it held, as read.
+_READS: dict[Path, str | None] | None = None
+RELEASE_FOLDERS = "*"
+
+
+@contextmanager
+def recording_reads() -> Iterator[dict[Path, str | None]]:
+    """{path: "sha256:<hex>" or None} of every release record read (``recorded_releases``,
+    ``published_corrections``, ``recorded_figures``) in this process while it is active, and
+    {releases / RELEASE_FOLDERS: the folder names, comma-joined}: what a validation judged, for
+    ``stamp.still_current`` to hold against the key (a record changed while it was read, then put
+    back, matched the key again). Not for threads: one recording at a time."""
+    global _READS
+    previous, _READS = _READS, {}
+    try:
+        yield _READS
+    finally:
+        _READS = previous
+
+
+def _note(path: Path, data) -> None:
+    """``data`` (bytes, a memory map, or None for missing) of ``path`` read, when recording."""
+    if _READS is not None:
+        digest = None if data is None else "sha256:" + hashlib.sha256(data).hexdigest()
+        # Read twice in other bytes: no key names both, so it matches none.
+        _READS[path] = digest if _READS.get(path, digest) == digest else "changed while read"
+
 
 def schema_record_problem(schema) -> str | None:
     """Why a manifest's ``schema`` or ``released_schema`` is not what ``versioning.schema_of``
@@ -214,17 +246,27 @@ def recorded_releases(releases: Path) -> dict[str, dict]:
     found = {}
     if not releases.is_dir():
         return found
-    for folder in sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    folders = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if _READS is not None:
+        _READS[releases / RELEASE_FOLDERS] = ",".join(folder.name for folder in folders)
+    for folder in folders:
         manifest = folder / "manifest.json"
         if not SEMVER.match(folder.name):
             raise RecordDamaged(f"{folder}: a release folder must be named MAJOR.MINOR.PATCH")
         missing = [name for name in RECORD_FILES if not (folder / name).is_file()]
+        for name in missing:
+            _note(folder / name, None)
         if missing:
             raise RecordDamaged(f"{folder}: missing {', '.join(missing)}")
+        read = None
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
+            read = manifest.read_bytes()
+            # As read_text gives it (universal newlines), from the bytes noted.
+            data = json.loads(read.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
         except (OSError, ValueError) as error:
             raise RecordDamaged(f"{manifest}: cannot be read as JSON: {error}") from None
+        finally:
+            _note(manifest, read)  # None: missing (or unreadable), which judges nothing
         if not isinstance(data, dict) or data.get("version") != folder.name:
             raise RecordDamaged(f"{manifest}: version must be {folder.name!r}")
         for key in ("date", "content_hash", "inputs", "counts", "figures"):
@@ -272,9 +314,17 @@ def published_corrections(releases: Path, version: str, manifest: dict) -> set[s
     listed = manifest.get("corrections")
     if listed is not None:
         return set(listed)
-    with (releases / version / "changelog.csv").open(encoding="utf-8", newline="") as handle:
-        cited = (CORRECTION_REASON.match(row.get("reason") or "") for row in csv.DictReader(handle))
-        return {found["correction_id"] for found in cited if found}
+    path = releases / version / "changelog.csv"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        _note(path, None)
+        raise
+    _note(path, data)
+    # As open(encoding="utf-8", newline="") reads it, from the bytes noted.
+    rows = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+    cited = (CORRECTION_REASON.match(row.get("reason") or "") for row in rows)
+    return {found["correction_id"] for found in cited if found}
 
 
 def recorded_figures(path: Path, figure_ids: Iterable[str]) -> dict[str, dict]:
@@ -286,10 +336,17 @@ def recorded_figures(path: Path, figure_ids: Iterable[str]) -> dict[str, dict]:
     import mmap
 
     found: dict[str, dict] = {}
-    with path.open("rb") as handle:
+    try:
+        opened = path.open("rb")
+    except OSError:
+        _note(path, None)  # judged as missing: the caller then judges nothing by it
+        raise
+    with opened as handle:
         if handle.seek(0, 2) == 0:
+            _note(path, b"")
             return found
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            _note(path, data)
             header_end = data.find(b"\n") + 1
             if header_end == 0:
                 return found

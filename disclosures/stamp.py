@@ -426,10 +426,28 @@ def still_current(package_path: Path, key: dict, parsed: dict[str, str] | None =
     validated, and the rows handed to the build would not be the CSVs'."""
     parsed = parsed or {}
     inputs = key.get("inputs", {})
-    if any(inputs.get(path) != digest for path, digest in parsed.items()):
-        return False
+    records = key.get("releases", {})
+    for path, digest in parsed.items():
+        if path.startswith("releases/"):
+            if not _record_as_keyed(records, path.removeprefix("releases/"), digest):
+                return False
+        elif inputs.get(path) != digest:
+            return False
     now = current_key(package_path)
     return now is not None and now == key
+
+
+def _record_as_keyed(records: dict[str, str | None], name: str, digest: str | None) -> bool:
+    """Whether a release record validation read (``name`` relative to releases/, ``digest`` as
+    ``release_records.recording_reads`` gives it) is the one ``records`` (a key's
+    ``release_inputs``) found: the same bytes, or one only found there (RECORD_UNREAD) and found
+    when read; the folders listed (``release_records.RELEASE_FOLDERS``) the same folders."""
+    if name == release_records.RELEASE_FOLDERS:
+        return set(filter(None, (digest or "").split(","))) == {record.split("/")[0] for record in records}
+    keyed = records.get(name)
+    if keyed == RECORD_UNREAD:
+        return digest is not None
+    return keyed == digest
 
 
 def current_key(package_path: Path, digests: dict[str, str] | None = None) -> dict | None:

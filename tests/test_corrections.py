@@ -185,6 +185,66 @@ def test_validation_refuses_a_correction_that_does_not_start_from_the_released_v
         build.build_site(package, tmp_path / "p" / "build")
 
 
+@pytest.mark.parametrize("while_read", ["changed", "missing"])
+def test_a_release_record_changed_while_validation_read_it_then_put_back_is_not_vouched_for(
+    first_release, tmp_path, monkeypatch, while_read
+):
+    # A break test's race: the release's figures.csv read as one the correction starts from (or
+    # found missing, when a record judges nothing), then put back. The key matched the record
+    # again, the stamp was recorded, and the next build published the refused correction.
+    (version,) = [p.name for p in first_release.iterdir()]
+    package = corrected(tmp_path / "p", first_release, "1499")
+    record = package.parent / "releases" / version / "figures.csv"
+    original = record.read_bytes()
+    read = release_records.recorded_figures
+
+    def replaced_while_read(path, figure_ids):
+        if path != record:
+            return read(path, figure_ids)
+        if while_read == "changed":
+            record.write_bytes(original.replace(b",1500,", b",1499,"))
+        else:
+            record.unlink()
+        try:
+            return read(path, figure_ids)
+        except OSError:
+            raise
+        finally:
+            record.write_bytes(original)
+
+    monkeypatch.setattr(release_records, "recorded_figures", replaced_while_read)
+    key = stamp.current_key(package)
+    typed: list = []
+    problems = validate.validate_package(package, typed=typed)
+    if while_read == "changed":  # proved valid, as the record read then allowed
+        assert problems == [] and typed
+        assert stamp.current_key(package) == key  # put back
+        assert not stamp.still_current(package, key, typed[0]["inputs"])
+    with pytest.raises((build.BuildFailed, validate.ValidationFailed)):
+        build.build_site(package, tmp_path / "site")
+    assert not (tmp_path / "site" / stamp.STAMP_FILE).exists()
+    # Read undisturbed, the correction is refused.
+    monkeypatch.setattr(release_records, "recorded_figures", read)
+    with pytest.raises(validate.ValidationFailed):
+        build.build_site(package, tmp_path / "site")
+
+
+def test_the_release_folders_validation_listed_are_held_to_the_keys(first_release, tmp_path):
+    # The latest release's folder gone while validation listed them (a checkout), then back: the
+    # release before it was judged instead, and the key found every folder again.
+    (version,) = [p.name for p in first_release.iterdir()]
+    package = corrected(tmp_path / "p", first_release, "1500")
+    typed: list = []
+    assert validate.validate_package(package, typed=typed) == []
+    parsed = typed[0]["inputs"]
+    key = stamp.current_key(package)
+    assert parsed["releases/*"] == version and stamp.still_current(package, key, parsed)
+    assert not stamp.still_current(package, key, parsed | {"releases/*": ""})
+    assert not stamp.still_current(package, key, parsed | {"releases/*": f"{version},9.9.9"})
+    # A record only found by the key (not the latest's figures) must be found when read.
+    assert not stamp.still_current(package, key, parsed | {f"releases/{version}/manifest.json": None})
+
+
 def test_validation_passes_a_correction_from_the_released_value(first_release, tmp_path):
     package = corrected(tmp_path / "p", first_release, "1500")
     assert arrow_validate.proves_valid(package, json.loads(package.read_text(encoding="utf-8")))
