@@ -26,6 +26,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from hashlib import sha256
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -2276,7 +2277,7 @@ def build_database(
     is built) or ``BuildFailed`` (the old database is left as it was).
     """
     package_path, db_path = Path(package_path), Path(db_path)
-    temporary, _, _, _ = _build_temporary(package_path, db_path, releases)
+    temporary, _, _, _, _ = _build_temporary(package_path, db_path, releases)
     move_into_place(temporary, db_path)
     return db_path
 
@@ -2291,7 +2292,7 @@ def _build_temporary(
     rows_body: stamp.RowsBody | None = None,
 ) -> tuple[Path, dict, dict, Any]:
     """The checked database in a temporary file beside ``db_path``, for the caller to rename,
-    the package descriptor it was built from, the site's metadata
+    the package descriptor it was built from (parsed, and its text), the site's metadata
     (``site_config.site_metadata``) and what ``beside`` returned.
 
     ``beside(path)``: read-only work on the written file (the site's inspect data: a hash of
@@ -2305,7 +2306,16 @@ def _build_temporary(
     # release's too, so the content hash names the bytes built, each file hashed once.
     key = stamp.current_key(package_path, digests)
     tables = typed_tables(package_path, db_path.parent, validated, key, rows_body)
-    descriptor = json.loads(package_path.read_text(encoding="utf-8"))
+    # The descriptor built from, and copied beside the database, is the one the key hashed, which
+    # validation read (or a stamp vouches for): read again after it, one saved meanwhile went into
+    # metadata.json and the build's copy (a break test's homepage that validation refuses).
+    descriptor_bytes = package_path.read_bytes()
+    if key is not None and key["inputs"].get("datapackage.json") != "sha256:" + sha256(descriptor_bytes).hexdigest():
+        raise BuildFailed("a file of the package changed while it was validated")
+    # As read_text gives it (universal newlines).
+    descriptor_text = descriptor_bytes.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    del descriptor_bytes
+    descriptor = json.loads(descriptor_text)
     releases = Path(releases) if releases is not None else package_path.parent / "releases"
     recorded = release_records.recorded_releases(releases)
     changelogs = {v: releases / v / "changelog.csv" for v in recorded}  # read while the figures are derived
@@ -2362,7 +2372,7 @@ def _build_temporary(
         for path in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
             path.unlink(missing_ok=True)
         raise
-    return temporary, descriptor, metadata, result
+    return temporary, descriptor, descriptor_text, metadata, result
 
 
 def _check_loaded_tables(package_path: Path, descriptor: dict, tables: dict, reader: sqlite_utils.Database) -> None:
@@ -2418,7 +2428,7 @@ def build_site(
     db_path = folder / DATABASE_FILE
     settings = site_config.site_settings()  # read first: a mistake in it stops the build before any work
     validated: list[dict] = []
-    temporary, descriptor, metadata, inspect_data = _build_temporary(
+    temporary, descriptor, descriptor_text, metadata, inspect_data = _build_temporary(
         package_path,
         db_path,
         releases,
@@ -2448,7 +2458,7 @@ def build_site(
             "metadata.json": json_text(metadata),
             "settings.json": json_text(settings),
             "inspect-data.json": json_text(inspect_data),
-            "datapackage.json": package_path.read_text(encoding="utf-8"),
+            "datapackage.json": descriptor_text,
         }
         for name, text in files.items():
             replace_file(folder / name, text.encode("utf-8"))

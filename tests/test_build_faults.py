@@ -932,3 +932,28 @@ def test_a_stamp_the_build_cannot_write_fails_it_with_the_old_database_in_place(
     )
     assert (site / DATABASE_FILE).read_bytes() == before
     assert not list(site.glob(".*.tmp"))
+
+
+def test_a_descriptor_saved_after_validation_is_not_built_from(tmp_path, monkeypatch):
+    # A break test: the descriptor replaced just after validation (with a homepage validation
+    # refuses), then put back before the stamp. The build read it again, so metadata.json and
+    # the build's copy of datapackage.json held bytes nobody validated, under a valid stamp.
+    package = make_package(tmp_path / "package")
+    original = package.read_bytes()
+    validated = build.typed_tables
+
+    def saved_after_validation(*args, **kwargs):
+        tables = validated(*args, **kwargs)
+        package.write_bytes(original.replace(b'"resources"', b'"homepage": "http://localhost/", "resources"', 1))
+        return tables
+
+    monkeypatch.setattr(build, "typed_tables", saved_after_validation)
+    site = tmp_path / "site"
+    with pytest.raises(build.BuildFailed, match="a file of the package changed while it was validated"):
+        build.build_site(package, site)
+    assert not site.exists() or not any(site.iterdir())
+    # Unchanged, it builds, and its copy is the descriptor validated.
+    package.write_bytes(original)
+    monkeypatch.setattr(build, "typed_tables", validated)
+    build.build_site(package, site)
+    assert (site / "datapackage.json").read_bytes() == original
