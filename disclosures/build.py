@@ -56,7 +56,7 @@ from .files import (
     move_into_place,
     read_through_memory_map,
     remove_stale_temporaries,
-    replace_file,
+    replace_files,
     sqlite_uri,
 )
 from .optional_imports import numpy_hidden
@@ -2454,23 +2454,24 @@ def build_site(
                     raise problem
             atom = feed.release_feed(conn)
             described_coverage_views(conn, metadata)
-        files = {
-            "metadata.json": json_text(metadata),
-            "settings.json": json_text(settings),
-            "inspect-data.json": json_text(inspect_data),
-            "datapackage.json": descriptor_text,
-        }
-        for name, text in files.items():
-            replace_file(folder / name, text.encode("utf-8"))
-        if atom is None:
-            (folder / "feed.atom").unlink(missing_ok=True)
-        else:
-            replace_file(folder / "feed.atom", atom)
-        # The build validated the package itself: the next need not. Recorded before the database
-        # is put in place, so that a stamp it cannot write (a folder in the way) fails the build
-        # with the old database still there: after, the error said so of a database replaced.
+        # The build validated the package itself: the next need not. Recorded first, so that a
+        # stamp it cannot write (a folder in the way) fails the build with the old database and
+        # its files still there: after the move, the error said so of a database replaced.
         for key in validated:
             stamp.record_valid(package_path, folder, key)
+        files = {
+            folder / "metadata.json": json_text(metadata).encode("utf-8"),
+            folder / "settings.json": json_text(settings).encode("utf-8"),
+            folder / "inspect-data.json": json_text(inspect_data).encode("utf-8"),
+            folder / "datapackage.json": descriptor_text.encode("utf-8"),
+        }
+        if atom is not None:
+            files[folder / "feed.atom"] = atom
+        # All or none: one at a time, a file that could not be replaced left those before it
+        # new beside the old database (inspect-data.json counting a database never put in place).
+        replace_files(files)
+        if atom is None:
+            (folder / "feed.atom").unlink(missing_ok=True)
         os.utime(temporary)  # newer than every file written beside it
         move_into_place(temporary, db_path)
     except BaseException:

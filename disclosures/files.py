@@ -6,6 +6,7 @@ Every file the pipeline writes goes through here, so two runs give the same byte
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -149,7 +150,13 @@ def replace_file(path: Path, *parts: bytes) -> None:
 def replace_files(contents: dict[Path, bytes]) -> None:
     """Write each file of ``contents`` as ``replace_file`` does, all or none: every new file is
     written beside its old one first, and only then is each renamed into place, so a failure
-    while writing any of them leaves every old file as it was."""
+    while writing any of them leaves every old file as it was. Raises IsADirectoryError, before
+    writing anything, when one of the paths is a folder (or anything but a file)."""
+    # A folder (or any but a file or a link) where a file goes would refuse its rename only after
+    # the others were renamed: refused before anything is written.
+    for path in contents:
+        if os.path.lexists(path) and not (os.path.isfile(path) or os.path.islink(path)):
+            raise IsADirectoryError(errno.EISDIR, "not a file, so it cannot be replaced", str(path))
     temporaries = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in contents}
     try:
         for path, data in contents.items():

@@ -82,7 +82,9 @@ class Forked:
             return next(self._inline)
         try:
             kind, value = self._receiver.recv()
-        except EOFError:
+        except (EOFError, OSError):
+            # OSError: the child ended part way through a message ("got end of file during
+            # message"), which the build told as a disk to free or a folder to fix.
             self._process.join()
             raise ChildFailed(
                 f"the child process ended without an answer (exit code {self._process.exitcode})"

@@ -295,8 +295,11 @@ def build(package, out):
         # One line, not a traceback, and a hint that fits: disk full, a read-only or vanished
         # folder; or SQLite refusing the package's own tables, which validation should have done.
         reason = getattr(error, "strerror", None) or str(error)
-        if getattr(error, "filename", None):
-            reason = f"{error.filename}: {reason}"
+        # A rename's error names its source (a temporary file gone since) first: the file in
+        # the way is its destination.
+        named = getattr(error, "filename2", None) or getattr(error, "filename", None)
+        if named:
+            reason = f"{named}: {reason}"
         if builder.storage_failure(error):
             hint = f"Free space or fix the folder, then rerun: {again}"
         else:

@@ -913,24 +913,33 @@ def test_open_regular_refuses_anything_but_a_regular_file_without_waiting(tmp_pa
         files.open_regular(tmp_path / "missing")
 
 
-def test_a_stamp_the_build_cannot_write_fails_it_with_the_old_database_in_place(tmp_path):
-    # A folder where the build records its validation: the error said the database was left as
-    # it was, after the new one had replaced it (the stamp was written after the move).
+@pytest.mark.parametrize(
+    "obstacle,told",
+    [
+        ("validated-rows.marshal", "Is a directory"),
+        ("metadata.json", "not a file, so it cannot be replaced"),
+        ("inspect-data.json", "not a file, so it cannot be replaced"),
+    ],
+)
+def test_a_file_the_build_cannot_write_fails_it_with_the_old_site_in_place(tmp_path, obstacle, told):
+    # A folder where the build writes a file: the error said the database was left as it was,
+    # after the new one had replaced it (the stamp was written after the move), and the files
+    # written one at a time before the one in the way were new (inspect-data.json counting a
+    # database never put in place). The validation's own record may be new: it was validated.
     site = tmp_path / "site"
     package = make_package(tmp_path / "package")
     build.build_site(package, site)
-    before = (site / DATABASE_FILE).read_bytes()
     events = package.parent / "data" / "events.csv"
     events.write_bytes(events.read_bytes().replace(b"Policy change", b"Policy changed", 1))
     (site / "validated.json").unlink()
-    (site / "validated-rows.marshal").mkdir()
+    (site / obstacle).unlink(missing_ok=True)
+    (site / obstacle).mkdir()
+    before = {p.name: p.read_bytes() for p in site.iterdir() if p.is_file()}
     run = run_cli("build", "--package", package, "--out", site)
     assert run.returncode == 1, run.stdout + run.stderr
-    assert (
-        f"build failed, {site / DATABASE_FILE} left as it was: {site / 'validated-rows.marshal'}: Is a directory"
-        in (run.stderr)
-    )
-    assert (site / DATABASE_FILE).read_bytes() == before
+    assert f"build failed, {site / DATABASE_FILE} left as it was: {site / obstacle}: {told}" in run.stderr
+    after = {p.name: p.read_bytes() for p in site.iterdir() if p.is_file() and p.name != "validated.json"}
+    assert after == before
     assert not list(site.glob(".*.tmp"))
 
 

@@ -217,3 +217,25 @@ def test_a_signal_handled_while_forking_still_unwinds_the_command():
     run = subprocess.run([sys.executable, "-c", script], cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
     assert "Exception ignored" in run.stderr  # the handler did run inside the callback
     assert (run.returncode, run.stdout) == (128 + signal.SIGTERM, ""), run.stdout + run.stderr
+
+
+def test_a_child_that_ends_part_way_through_a_message_is_a_child_failure():
+    # Killed while it sent an item, the child left part of a message: multiprocessing says so
+    # with an OSError ("got end of file during message"), which the build then told as a disk
+    # to free or a folder to fix (a break test killed the derivations' child 7 times so).
+    def work():
+        yield 1
+
+    with forked.Forked(work) as child:
+        real = child._receiver
+
+        class CutShort:
+            def recv(self):
+                raise OSError("got end of file during message")
+
+            def close(self):
+                real.close()
+
+        child._receiver = CutShort()
+        with pytest.raises(forked.ChildFailed, match="ended without an answer"):
+            child.receive()
