@@ -167,8 +167,8 @@ def anonymous_kib(pids: list[int]) -> int:
     for 400 MB). A single process shares nothing: its RssAnon + RssShmem (/proc/<pid>/status,
     counters the kernel keeps) is the same, and costs nothing to read.
 
-    Not counted: the files a process maps (its libraries, the database SQLite reads through a
-    memory map). Their pages are the kernel's page cache, which holds a file just written
+    Not counted: the files a process maps (its libraries, the rows file the build reads through
+    a memory map). Their pages are the kernel's page cache, which holds a file just written
     whether a process reads it through a map or with read(), and can drop them at any time."""
     if len(pids) == 1:
         return _status_kib(pids[0], ("RssAnon:", "RssShmem:"))
@@ -219,9 +219,9 @@ def run_measured(commands: list[list[str]]) -> dict[str, float]:
     BenchFailed when one exits non-zero.
 
     The build forks a child that derives figures beside it, and the two hold memory at once:
-    peak_mb counts both. Its SQLite connections read the database through a memory map, whose
-    pages ru_maxrss counts (about 380 MB more at a million figures) though they are the page
-    cache's, as much without the map: peak_rss_mb says how much, peak_mb is the target's."""
+    peak_mb counts both. ru_maxrss also counts the pages of the files a process maps (the rows
+    file validation hands over), which are the page cache's, as much without the map:
+    peak_rss_mb says how much, peak_mb is the target's."""
     seconds, cpu, peak, peak_rss = 0.0, 0.0, 0, 0
     for command in commands:
         # stderr into a file, not a pipe: wait4 comes before reading it, and a command that wrote

@@ -220,26 +220,6 @@ def sqlite_uri(path: Path | str) -> str:
     return Path(path).absolute().as_uri()
 
 
-# How much of a file a connection reads through a memory map (PRAGMA mmap_size): more than
-# any build's file. SQLite lowers it to its own limit (SQLITE_MAX_MMAP_SIZE, 2 GB in Debian's
-# library); pages past that are read as before.
-MEMORY_MAP_BYTES = 1 << 34
-
-
-def read_through_memory_map(conn: sqlite3.Connection) -> sqlite3.Connection:
-    """``conn``, set to read its files' pages (and those of files it attaches later) through a
-    memory map instead of copying each with a pread() call: a page the cache lacks is then the
-    page cache's own memory, not a copy. A build's connections re-read its tables' pages many
-    times (indexes, checks, counts, aggregates): at a million figures the pread() calls took
-    3.7 s of CPU, 6.5% of the build's.
-
-    Only for files no other process shrinks or rewrites in place while they are open (the
-    build's own temporary files): reading a mapped page that is gone ends the process with
-    SIGBUS instead of raising an error. Writes still go through write() calls."""
-    conn.execute(f"PRAGMA mmap_size = {MEMORY_MAP_BYTES}")
-    return conn
-
-
 def query_dicts(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
     """The rows of a query as dicts keyed by column name."""
     cursor = conn.execute(sql, params)

@@ -27,7 +27,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import derive, rules
-from .files import read_through_memory_map, sqlite_uri
+from .files import sqlite_uri
 
 TABLE = "figures_fts"
 COLUMNS = ("terms", "quote", "notes", "platform_wording")
@@ -128,7 +128,7 @@ def write_index_file(database: Path, path: Path, cache_kib: int) -> None:
 
     The index is contentless here (``content=''``): FTS5 writes the same index whatever its
     content option, and the text stays where it is. ``cache_kib``: this connection's page cache."""
-    conn = read_through_memory_map(sqlite3.connect(sqlite_uri(path), uri=True))
+    conn = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         # A scratch file, deleted once copied: nothing to recover after a crash.
         conn.execute("PRAGMA journal_mode = OFF")
@@ -179,7 +179,7 @@ def write_index_from_rows(
     ``vocabularies``: {table: tuples in VOCABULARY_COLUMNS[table] order}. The text indexed is
     ``search_text_view_rows`` of them: the ``search_text`` view's rows. ``copy_index_file`` then
     puts the index into the database. Returns how many rows it indexed: the view's row count."""
-    conn = read_through_memory_map(sqlite3.connect(sqlite_uri(path), uri=True))
+    conn = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
