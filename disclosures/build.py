@@ -2301,6 +2301,10 @@ def _build_temporary(
     ``digests``: the data files' hashes the validation key takes, when already taken
     (``stamp.validation_key``); ``rows_body``: ``typed_tables``'."""
     remove_stale_temporaries(db_path.parent)  # what a killed build left behind, even if this one is refused
+    # Before anything opens them: a FIFO in place of a file waited for a writer, for ever.
+    special = validate.special_file_problems(package_path, package_path.parent)
+    if special:
+        raise validate.ValidationFailed(special)
     # Taken before anything is read (see typed_tables); its hashes of the files are the
     # release's too, so the content hash names the bytes built, each file hashed once.
     key = stamp.current_key(package_path, digests)

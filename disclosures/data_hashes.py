@@ -62,6 +62,10 @@ class DataHashes:
 
     def _hash(self, package_path: Path, folder: Path, keep: bool) -> None:
         try:
+            # Only files: opening a FIFO waits for a writer, and digests() then for ever
+            # (validation names what is there instead: validate.special_file_problems).
+            if not package_path.is_file():
+                return
             resources = json.loads(package_path.read_text(encoding="utf-8"))["resources"]
             paths = [resource["path"] for resource in resources if isinstance(resource.get("path"), str)]
         # RecursionError: a descriptor nested too deep for json (the key then says where).
@@ -70,7 +74,9 @@ class DataHashes:
         for path in dict.fromkeys(paths):
             file = folder / path
             try:
-                if keep and file.is_file() and file.stat().st_size <= KEPT_BYTES_LIMIT:
+                if not file.is_file():
+                    continue
+                if keep and file.stat().st_size <= KEPT_BYTES_LIMIT:
                     data = file.read_bytes()
                     digest = hashlib.sha256(data).hexdigest()
                     self._kept[path] = (data, digest)

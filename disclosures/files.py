@@ -64,6 +64,56 @@ def write_text(path: Path, text: str | bytes) -> None:
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
 
 
+# What stat() says a path is, for those a reader cannot take as a file.
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def special_file_kind(path: Path) -> str | None:
+    """What ``path`` is when it is there but is neither a regular file nor a folder once links
+    are followed ("a FIFO", "a socket", "a character device", "a block device"); None for a
+    file, a folder, or nothing there (each reader says so itself). stat() opens nothing, where
+    opening a FIFO to read waits for a writer, for ever when none comes."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # ValueError: a path the OS cannot be given (a NUL)
+        return None
+    return next((kind for test, kind in _SPECIAL_KINDS if test(mode)), None)
+
+
+def special_package_files(package_path: Path) -> list[tuple[Path, str]]:
+    """(path, ``special_file_kind``) of each input of validation and the build that is not a
+    file: the descriptor ``package_path``, each file its resources name, and whatever is in the
+    release folders beside it (``releases/<version>/``), in that order. A descriptor that cannot
+    be read as JSON names no files here (validation says why)."""
+    package_path = Path(package_path).absolute()
+    found = []
+    kind = special_file_kind(package_path)
+    if kind is not None:
+        return [(package_path, kind)]
+    folder = package_path.parent
+    try:
+        resources = json.loads(package_path.read_bytes()).get("resources", [])
+        named = [r["path"] for r in resources if isinstance(r, dict) and isinstance(r.get("path"), str)]
+    except (OSError, ValueError, AttributeError, TypeError, RecursionError):
+        named = []
+    for path in dict.fromkeys(named):
+        kind = special_file_kind(folder / path)
+        if kind is not None:
+            found.append((folder / path, kind))
+    releases = folder / "releases"
+    try:
+        recorded = sorted(p for p in releases.iterdir() if p.is_dir())
+        found += [(p, kind) for f in recorded for p in sorted(f.iterdir()) if (kind := special_file_kind(p))]
+    except OSError:
+        pass  # no releases folder, or one that cannot be listed: the readers say so
+    return found
+
+
 def open_regular(path: Path):
     """``path`` opened for reading in binary, as ``open(path, "rb")`` would; raises
     IsADirectoryError (an OSError) when it is anything but a regular file. A FIFO's plain open

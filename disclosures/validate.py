@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import consistency, derive, rules, safety, table_schema
+from . import consistency, derive, files, rules, safety, table_schema
 from .paths import PACKAGE
 from .schema_sql import BUILD_COLUMNS, SQLITE_TYPES
 from .table_schema import read_text_rows as read_rows
@@ -2269,6 +2269,9 @@ def validate_package(
     ``stage``: with ``typed``, takes the rows' body (and the inputs) in its place, before the
     package is known valid (``arrow_validate.proves_valid``)."""
     package_path = Path(package_path)
+    special = special_file_problems(package_path, base or package_path.parent)
+    if special:
+        return special
     descriptor = proved_descriptor(package_path, typed, today=today, read=read, stage=stage)
     if read is not None:
         read.clear()
@@ -2278,6 +2281,17 @@ def validate_package(
         # (The command then finds the file changed, and records nothing.)
         return stray_file_problems(package_path, descriptor, base or package_path.parent)
     return check_package(package_path, base, today=today)[0]
+
+
+def special_file_problems(package_path: Path, base: Path) -> list[rules.Problem]:
+    """A problem for each input that is there but is not a file (``files.special_package_files``:
+    the descriptor, its resources' files, the release folders' contents), named relative to
+    ``base``. Asked before anything reads them: a FIFO in place of data/figures.csv hung
+    validate and build for ever, each waiting for a writer to open it."""
+    return [
+        rules.Problem(shown_path(path, base), None, None, f"cannot be read: {kind}, not a file; put the file back")
+        for path, kind in files.special_package_files(package_path)
+    ]
 
 
 def stray_file_problems(package_path: Path, descriptor: dict, base: Path) -> list[rules.Problem]:

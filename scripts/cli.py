@@ -143,6 +143,11 @@ def validate(package, out):
     from disclosures import files, release_records, stamp
     from disclosures import validate as validation
 
+    # Before anything opens them: a FIFO in place of a file waited for a writer, for ever.
+    special = validation.special_file_problems(package_path, base)
+    if special:
+        again = validate_again(package, out)
+        fail([str(p) for p in special], f"\n{len(special)} problem(s). Fix them, then rerun: {again}")
     if release_records.is_release_package(package_path):
         # Its 104 "problems" (the build's columns, Parquet and JSON resources, row counts) were
         # the source package's rules applied to what the build publishes.

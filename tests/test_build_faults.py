@@ -897,6 +897,58 @@ def test_a_fifo_in_place_of_the_stamp_or_its_rows_is_read_as_no_stamp(tmp_path):
     assert (site / DATABASE_FILE).is_file() and (site / "validated.json").is_file()
 
 
+@pytest.mark.parametrize("command", ["validate", "build"])
+@pytest.mark.parametrize("where", ["datapackage.json", "data/sources.csv", "releases/1.0.0/changelog.csv"])
+def test_a_fifo_in_place_of_a_package_file_is_named_rather_than_waited_for(tmp_path, command, where):
+    # Opened for reading, a FIFO waits for a writer: validate and build hung, at 0% CPU, on one
+    # in place of a data file or the descriptor (only the build folder's own files were
+    # guarded). In a child process with a deadline, so that a hang fails this test.
+    package = make_package(tmp_path / "package")
+    fifo = package.parent / where
+    fifo.parent.mkdir(parents=True, exist_ok=True)
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    site = tmp_path / "site"
+    arguments = (
+        [str(package), "--out", str(site)] if command == "validate" else ["--package", str(package), "--out", str(site)]
+    )
+    run = subprocess.run(
+        [sys.executable, str(paths.ROOT / "scripts" / "cli.py"), command, *arguments],
+        cwd=package.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{where}:-:-: cannot be read: a FIFO, not a file; put the file back" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (site / DATABASE_FILE).exists()
+    assert not (site / "validated.json").exists()
+
+
+def test_the_library_names_a_fifo_too(tmp_path):
+    package = make_package(tmp_path / "package")
+    os.mkfifo(package.parent / "data" / "events.csv.part")  # not a resource's: not asked about
+    (package.parent / "data" / "sources.csv").unlink()
+    os.mkfifo(package.parent / "data" / "sources.csv")
+    link = package.parent / "data" / "linked.csv"
+    link.symlink_to(package.parent / "data" / "sources.csv")
+    assert files.special_file_kind(link) == "a FIFO"  # links are followed
+    assert files.special_file_kind(package) is None
+    assert files.special_file_kind(package.parent) is None  # a folder: its readers say so
+    assert files.special_file_kind(tmp_path / "missing") is None
+    assert files.special_file_kind(Path("/dev/null")) == "a character device"
+    assert [str(p) for p in validate.validate_package(package)] == [
+        "data/sources.csv:-:-: cannot be read: a FIFO, not a file; put the file back"
+    ]
+    with pytest.raises(validate.ValidationFailed) as refused:
+        build.build_site(package, tmp_path / "site")
+    assert [str(p) for p in refused.value.problems] == [
+        "data/sources.csv:-:-: cannot be read: a FIFO, not a file; put the file back"
+    ]
+    assert not (tmp_path / "site" / DATABASE_FILE).exists()
+
+
 def test_open_regular_refuses_anything_but_a_regular_file_without_waiting(tmp_path):
     path = tmp_path / "file"
     path.write_bytes(b"rows")

@@ -19,6 +19,9 @@ LIBRARY = (validate, rules, build, safety, consistency)
 
 # Templates as the sweep shows them, "{}" for each placeholder, and why no fixture produces them.
 NO_FIXTURE = {
+    "cannot be read: {}, not a file; put the file back": "needs a FIFO in place of a file, which a fixture's text "
+    "edits cannot make; test_build_faults's test_a_fifo_in_place_of_a_package_file_is_named_rather_than_waited_for "
+    "makes one in each command",
     "has a cell longer than {} characters, which no reader here takes": "needs a cell of over 1 MiB, too big for a "
     "fixture; test_validate's test_a_cell_past_the_csv_field_limit_is_told_its_length_not_an_unbalanced_quote makes one",
     "is not a resource of datapackage.json: add it there, or move it out of this folder": "needs a new file, which "
