@@ -47,6 +47,17 @@ class ChildFailed(Exception):
     it yielded or raised did not pickle (its text is the message)."""
 
 
+def ended_how(exitcode: int | None) -> str:
+    """multiprocessing's ``exitcode`` in words: "exit code 1", or "killed by SIGTERM" for
+    -15 (a negative code is the signal that ended the process), as a curator reads it."""
+    if exitcode is None or exitcode >= 0:
+        return f"exit code {exitcode}"
+    try:
+        return f"killed by {signal.Signals(-exitcode).name}"
+    except ValueError:
+        return f"killed by signal {-exitcode}"
+
+
 class Forked:
     """``receive()`` returns the next item ``work(*args)`` yields, or raises what it raised.
 
@@ -87,7 +98,7 @@ class Forked:
             # message"), which the build told as a disk to free or a folder to fix.
             self._process.join()
             raise ChildFailed(
-                f"the child process ended without an answer (exit code {self._process.exitcode})"
+                f"the child process ended without an answer ({ended_how(self._process.exitcode)})"
             ) from None
         if kind == "error":
             raise value

@@ -135,7 +135,7 @@ def test_the_derivations_process_terminated_alone_is_one_line_and_the_database_k
     run = subprocess.run([sys.executable, "-c", probe], cwd=paths.ROOT, capture_output=True, text=True)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Traceback" not in run.stderr, run.stderr
-    assert "the process deriving the figures ended: the child process ended without an answer (exit code -15)" in (
+    assert "the process deriving the figures ended: the child process ended without an answer (killed by SIGTERM)" in (
         run.stderr
     )
     assert [p.name for p in out.iterdir()] == [DATABASE_FILE]

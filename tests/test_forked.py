@@ -239,3 +239,12 @@ def test_a_child_that_ends_part_way_through_a_message_is_a_child_failure():
         child._receiver = CutShort()
         with pytest.raises(forked.ChildFailed, match="ended without an answer"):
             child.receive()
+
+
+def test_a_child_ended_by_a_signal_is_said_so_in_words():
+    # multiprocessing gives -15 for a child SIGTERM ended: "exit code -15" read as its own code.
+    assert forked.ended_how(-signal.SIGTERM) == "killed by SIGTERM"
+    assert forked.ended_how(-signal.SIGKILL) == "killed by SIGKILL"
+    assert forked.ended_how(1) == "exit code 1"
+    assert forked.ended_how(0) == "exit code 0"
+    assert forked.ended_how(-200) == "killed by signal 200"
