@@ -57,6 +57,7 @@ from .files import (
     remove_stale_temporaries,
     replace_files,
     sqlite_uri,
+    text_as_read,
 )
 from .optional_imports import numpy_hidden
 from .paths import BUILD, PACKAGE
@@ -2315,8 +2316,7 @@ def _build_temporary(
     descriptor_bytes = package_path.read_bytes()
     if key is not None and key["inputs"].get("datapackage.json") != "sha256:" + sha256(descriptor_bytes).hexdigest():
         raise BuildFailed("a file of the package changed while it was validated")
-    # As read_text gives it (universal newlines).
-    descriptor_text = descriptor_bytes.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    descriptor_text = text_as_read(descriptor_bytes)
     del descriptor_bytes
     descriptor = json.loads(descriptor_text)
     releases = Path(releases) if releases is not None else package_path.parent / "releases"

@@ -58,6 +58,13 @@ def json_rows(rows: list[dict]) -> str:
     return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n]\n"
 
 
+def text_as_read(data: bytes) -> str:
+    """``data`` as ``Path.read_text(encoding="utf-8")`` gives a file of these bytes (universal
+    newlines: CRLF and CR as LF), for text also hashed as bytes, so that what is parsed is what
+    was hashed. Raises UnicodeDecodeError (a ValueError) for bytes that are not UTF-8."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def write_text(path: Path, text: str | bytes) -> None:
     """Write UTF-8 text (or bytes) to ``path``, creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .files import sha256_file
+from .files import sha256_file, text_as_read
 from .schema_sql import quote_ident
 
 if TYPE_CHECKING:  # the validator imports this module, and sqlite_utils imports pandas when it can
@@ -261,8 +261,7 @@ def recorded_releases(releases: Path) -> dict[str, dict]:
         read = None
         try:
             read = manifest.read_bytes()
-            # As read_text gives it (universal newlines), from the bytes noted.
-            data = json.loads(read.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
+            data = json.loads(text_as_read(read))  # the bytes noted
         except (OSError, ValueError) as error:
             raise RecordDamaged(f"{manifest}: cannot be read as JSON: {error}") from None
         finally:

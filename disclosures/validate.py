@@ -2381,8 +2381,7 @@ def proved_descriptor(
 
     try:
         data = package_path.read_bytes()
-        # As read_text gives it (universal newlines), from the very bytes hashed below.
-        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        text = files.text_as_read(data)  # the very bytes hashed below
         descriptor = rules.json_value(text)
     except (OSError, ValueError):
         return None
