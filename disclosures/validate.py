@@ -925,6 +925,10 @@ def package_contract_problems(descriptor: dict, shown: str, package_path: Path |
     return _placed(found, shown, package_path)
 
 
+# What a resource may declare of its file, when it declares it: one plain CSV file.
+PLAIN_CSV = {"format": "csv", "mediatype": "text/csv", "compression": "no", "scheme": "file"}
+
+
 def listed_resources(descriptor: dict) -> list:
     """The package's resources when they are a list, else none: unreadable_path_problems says
     what they should be."""
@@ -971,6 +975,16 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
                 f"hash {resource['hash']!r} of resource {name} is not text: sha256:<hex>, or md5 (<hex>, md5:<hex>)"
             )
             found.append((("resources", i, "hash"), "hash", message))
+        # Every reader here takes each table for one plain CSV file. Frictionless honours these
+        # (a zip, a spreadsheet), and its errors from reading one came once under every file
+        # whose foreign keys name the table ("File is not a zip file", ten times for sources).
+        for key, plain in PLAIN_CSV.items():
+            if key in resource and not (isinstance(resource[key], str) and resource[key].lower() == plain):
+                message = (
+                    f'resource {name} declares "{key}": {json.dumps(resource[key], ensure_ascii=False)}: every table '
+                    f'of the package is one plain CSV file ("{key}": "{plain}", or none)'
+                )
+                found.append((("resources", i, key), key, message))
         if not isinstance(path, str):
             message = f"resource {name}'s path must name one file, as text (data/figures.csv), not {path!r}"
         elif not inside_package(path) and inside_package(plain := plain_path(path)):

@@ -80,6 +80,8 @@ LEFT_TO_FRICTIONLESS = {
     "resource_path_outside_package",
     "resource_path_directory",
     "resource_path_dot_slash",
+    # A resource declared as something other than one plain CSV file (a zip, a spreadsheet).
+    "resource_not_plain_csv",
     # A resource name that is no text: every reader keys the tables by it.
     "resource_name_a_list",
     "foreign_key_resource_a_list",
