@@ -280,6 +280,9 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None, agai
                     f"{build_dir / DATABASE_FILE}: no table {', '.join(absent)}, which a release's files hold: "
                     f"build again (make build), then rerun: {again}"
                 )
+            problem = records_read_problem(conn, build_dir, releases, recorded, version, again)
+            if problem:
+                raise ReleaseRefused(problem)
             if version in recorded:
                 plan = _plan_rerun(conn, releases, version, recorded, inputs, digest, changes, released, again)
             else:
@@ -311,6 +314,31 @@ def plan_release(build_dir: Path, releases: Path, release_date: str | None, agai
             raise ReleaseRefused(problem)
         plan["date"] = released
     return dict(plan, descriptor=descriptor, inputs=inputs, content_hash=digest, recorded=recorded, snapshot=snapshot)
+
+
+def records_read_problem(
+    conn: sqlite3.Connection, build_dir: Path, releases: Path, recorded: dict, version: str, again: str
+) -> str | None:
+    """Why the build in ``build_dir`` (``conn``) cannot be released against the records in
+    ``releases``, or None: it was built from other release records (its ``releases`` table),
+    apart from ``version`` itself, recorded since by this release. A folder of none given as
+    ``--releases`` released every figure as added, against a database whose release tables,
+    feed and changes pages said otherwise."""
+    try:
+        built = {v for (v,) in conn.execute("SELECT version FROM releases")}
+    except sqlite3.Error:
+        return None  # no releases table: released_schema's check says so
+    if built - {version} == set(recorded) - {version}:
+        return None
+
+    def listed(versions: set[str]) -> str:
+        return ", ".join(sorted(versions, key=release_records.parse_version)) or "none"
+
+    return (
+        f"{build_dir / DATABASE_FILE} was built with the release records {listed(built)}, and "
+        f"{shown_folder(releases)}/ holds {listed(set(recorded))}: name the records the build read (the releases/ "
+        f"folder beside its datapackage.json) with --releases, or build again beside these, then rerun: {again}"
+    )
 
 
 def corrections_after_problem(

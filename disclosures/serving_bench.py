@@ -46,6 +46,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import prod
+from .paths import RELEASES
 from .site import DATASETTE
 from .vocabulary import DATABASE_FILE, DATABASE_NAME
 
@@ -390,10 +391,14 @@ def acceptance(serving: dict[str, dict]) -> dict[str, dict]:
 
 
 def release_and_serve(build_dir: Path, folder: Path, seconds: float = 5.0, dist: Path | None = None) -> dict:
-    """Release ``build_dir`` into ``folder``/dist (with its own, empty, release records, so a
-    synthetic package is a first release and the repository's records are never touched), then
-    :func:`prod_serving` over both. The result gains "release_seconds" and "parquet_bytes".
-    With ``dist``, a release of the same build made before, nothing is released again."""
+    """Release ``build_dir`` into ``folder``/dist, then :func:`prod_serving` over both. The result
+    gains "release_seconds" and "parquet_bytes". With ``dist``, a release of the same build made
+    before, nothing is released again.
+
+    The release reads records of its own in ``folder``: a copy of the repository's records of
+    the versions the build read (its ``releases`` table), which a release must be judged
+    against, and none for a synthetic package (a first release). The repository's records are
+    never touched."""
     from . import release
 
     folder = Path(folder)
@@ -401,6 +406,11 @@ def release_and_serve(build_dir: Path, folder: Path, seconds: float = 5.0, dist:
     if dist is None:
         records = folder / "release-records"
         records.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(f"file:{Path(build_dir) / DATABASE_FILE}?mode=ro", uri=True)) as conn:
+            read = [version for (version,) in conn.execute("SELECT version FROM releases")]
+        for version in read:
+            if (RELEASES / version).is_dir() and not (records / version).exists():
+                shutil.copytree(RELEASES / version, records / version)
         started = time.perf_counter()
         release.make_release(build_dir, folder / "dist", records)
         release_seconds = time.perf_counter() - started

@@ -683,7 +683,7 @@ def test_the_same_data_with_other_columns_in_the_files_is_released_under_a_major
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
     for version in ("1.1.1", "2.0.0"):
-        build_dir = built(tmp_path / version, version, "release_next")
+        build_dir = built(tmp_path / version, version, "release_next", releases=releases)
         with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
             conn.execute("ALTER TABLE figures ADD COLUMN reviewer TEXT")
         conn.close()
@@ -1056,7 +1056,7 @@ def test_unchanged_data_under_a_new_version_is_refused(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
     refused(
-        built(tmp_path / "p", "1.1.1", "release_next"),
+        built(tmp_path / "p", "1.1.1", "release_next", releases=releases),
         releases,
         tmp_path / "dist",
         r"nothing changed since release 1.1.0; do not bump the version: set \"version\" .* back to \"1.1.0\"",
@@ -1068,7 +1068,7 @@ def test_changed_data_under_the_same_version_is_refused(released, tmp_path):
     shutil.copytree(released / "releases", releases)
     extra = [{"file": "data/events.csv", "old": "Policy change", "new": "Policy changed"}]
     refused(
-        built(tmp_path / "p", "1.1.0", "release_next", extra),
+        built(tmp_path / "p", "1.1.0", "release_next", extra, releases=releases),
         releases,
         tmp_path / "dist",
         r"content changed but the version did not: .*changed: data/events.csv\)",
@@ -1077,7 +1077,7 @@ def test_changed_data_under_the_same_version_is_refused(released, tmp_path):
 
 def test_added_figures_need_a_minor_bump(only_first, tmp_path):
     refused(
-        built(tmp_path / "p", "1.0.1", "release_next"),
+        built(tmp_path / "p", "1.0.1", "release_next", releases=only_first),
         only_first,
         tmp_path / "dist",
         r"1.0.0 -> 1.0.1 is a patch bump, but this release needs a minor bump .*2 figure\(s\) added.* to 1.1.0",
@@ -1093,7 +1093,7 @@ def test_a_changed_value_needs_a_correction_or_a_new_source(only_first, tmp_path
         }
     ]
     refused(
-        built(tmp_path / "p", "1.0.1", extra=extra),
+        built(tmp_path / "p", "1.0.1", extra=extra, releases=only_first),
         only_first,
         tmp_path / "dist",
         rf"1 figure\(s\) changed value .* no corrections record: {CORRECTED} 1500 -> 1501\. "
@@ -1130,7 +1130,7 @@ def test_a_removed_figure_needs_a_corrections_record(only_first, tmp_path):
         }
     ]
     refused(
-        built(tmp_path / "p", "1.0.1", extra=extra),
+        built(tmp_path / "p", "1.0.1", extra=extra, releases=only_first),
         only_first,
         tmp_path / "dist",
         rf"1 figure\(s\) changed value .*or were removed.* no corrections record: {REMOVED} 0-499 -> \(removed\)",
@@ -1141,7 +1141,7 @@ def test_a_version_below_the_latest_release_is_refused(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
     refused(
-        built(tmp_path / "p", "1.0.5", "release_next"),
+        built(tmp_path / "p", "1.0.5", "release_next", releases=releases),
         releases,
         tmp_path / "dist",
         "version 1.0.5 is below the latest release 1.1.0",
@@ -1168,7 +1168,7 @@ def test_release_date_problem(released, problem):
 def test_a_new_release_dated_before_the_one_it_follows_is_refused(only_first, tmp_path):
     # A reviewer released 1.1.0 dated 2026-11-01 after 0.1.0 of 2026-11-28: its changelog, citation
     # and feed then dated it before the release it changes. Nothing is written.
-    build_dir, dist = built(tmp_path / "p", "1.1.0", "release_next"), tmp_path / "dist"
+    build_dir, dist = built(tmp_path / "p", "1.1.0", "release_next", releases=only_first), tmp_path / "dist"
     for day, match in (("2025-01-01", "before 2025-01-15, the date of release 1.0.0"), ("2999-01-01", "in the future")):
         with pytest.raises(release.ReleaseRefused, match=match):
             release.make_release(build_dir, dist, only_first, day)
@@ -1178,7 +1178,9 @@ def test_a_new_release_dated_before_the_one_it_follows_is_refused(only_first, tm
 
 def test_a_correction_alone_is_a_patch_release(only_first, tmp_path):
     extra = TYPO_CORRECTED
-    plan = release.plan_release(built(tmp_path / "p", "1.0.1", extra=extra), only_first, "2025-02-02")
+    plan = release.plan_release(
+        built(tmp_path / "p", "1.0.1", extra=extra, releases=only_first), only_first, "2025-02-02"
+    )
     assert [(c["change"], c["figure_id"]) for c in plan["changes"]] == [("changed", CORRECTED)]
     assert (plan["previous"], plan["date"], plan["new"]) == ("1.0.0", "2025-02-02", True)
 
@@ -1197,7 +1199,7 @@ def test_a_column_only_the_build_adds_needs_a_major_bump(only_first, tmp_path):
     # A correction alone is a patch (above); the same build with a column the build adds to
     # figures changes the released files' columns though datapackage.json did not change.
     extra = TYPO_CORRECTED
-    build_dir = built(tmp_path / "p", "1.0.1", extra=extra)
+    build_dir = built(tmp_path / "p", "1.0.1", extra=extra, releases=only_first)
     with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
         conn.execute("ALTER TABLE figures ADD COLUMN reviewer TEXT")
     conn.close()
@@ -1216,7 +1218,7 @@ def test_a_release_recorded_without_released_columns_is_judged_on_the_package(on
     del manifest["released_schema"]
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     extra = TYPO_CORRECTED
-    build_dir = built(tmp_path / "p", "1.0.1", extra=extra)
+    build_dir = built(tmp_path / "p", "1.0.1", extra=extra, releases=only_first)
     with sqlite3.connect(build_dir / DATABASE_FILE) as conn:
         conn.execute("ALTER TABLE figures ADD COLUMN reviewer TEXT")
     conn.close()
@@ -1300,7 +1302,7 @@ def test_the_readme_command_names_a_damaged_record_not_a_traceback(monkeypatch, 
 def test_cli_refusal_exits_non_zero_with_the_fix(released, tmp_path):
     releases = tmp_path / "releases"
     shutil.copytree(released / "releases", releases)
-    build_dir = built(tmp_path / "p", "1.1.1", "release_next")
+    build_dir = built(tmp_path / "p", "1.1.1", "release_next", releases=releases)
     run = run_cli(
         "release",
         "--build-dir",
@@ -1333,13 +1335,13 @@ def test_cli_refusals_name_the_folders_and_the_command_given(released, tmp_path)
         assert "make release" not in run.stderr, run.stderr
         return run.stderr, command
 
-    built(tmp_path / "other", "1.1.0")  # not the data 1.1.0 was released with
+    built(tmp_path / "other", "1.1.0", releases=releases)  # not the data 1.1.0 was released with
     said, command = release_of(tmp_path / "other")
     assert f"release 1.1.0 is recorded in {releases}/1.1.0/ with other content" in said, said
     assert f'Bump "version" in datapackage.json, then rerun: {command}\n' in said, said
 
     # A folder a stopped release left in --dist: named with its folder, and --date said again.
-    built(tmp_path / "same", "1.1.0", "release_next")
+    built(tmp_path / "same", "1.1.0", "release_next", releases=releases)
     (dist / "0.9.0").mkdir(parents=True)
     said, command = release_of(tmp_path / "same", "--date", "2025-07-15")
     assert f"{dist / '0.9.0'}: in {dist}/ but recorded in no {releases}/<version>/" in said, said
@@ -1519,7 +1521,7 @@ def test_a_correction_that_does_not_match_is_named_in_the_refusal(only_first, tm
         },
     ]
     refused(
-        built(tmp_path / "p", "1.0.1", extra=extra),
+        built(tmp_path / "p", "1.0.1", extra=extra, releases=only_first),
         only_first,
         tmp_path / "dist",
         r"data/corrections.csv has fix-1 says 1499 -> 1501, which does not match the released 1500",
@@ -1655,7 +1657,7 @@ def test_a_release_refuses_a_correction_dated_after_it(only_first, tmp_path):
             "append": f"fix-1,{CORRECTED},1500,1501,Typo.,example-2025-01-10-report,2026-02-01",
         },
     ]
-    build_dir, dist = built(tmp_path / "p", "1.0.1", extra=extra), tmp_path / "dist"
+    build_dir, dist = built(tmp_path / "p", "1.0.1", extra=extra, releases=only_first), tmp_path / "dist"
     with pytest.raises(
         release.ReleaseRefused,
         match=r"1 correction\(s\) in data/corrections.csv are dated after this release's date 2025-02-02: "
@@ -1716,3 +1718,21 @@ def test_a_recorded_changelog_is_written_as_its_rows_whether_read_from_its_file_
         )
         written.append(db.execute("SELECT * FROM release_changes ORDER BY figure_id").fetchall())
     assert written[0] == written[1] == [("1.0.0", *c.values()) for c in changes]
+
+
+def test_a_release_against_other_records_than_the_build_read_is_refused(released, tmp_path):
+    # --releases naming an empty folder released every figure as added, "previous: none", from a
+    # database whose release tables (and feed) held the releases before it. (1.1.0 was built
+    # when 1.0.0 alone was recorded.)
+    build_dir = released / "b" / "build"
+    empty = tmp_path / "releases"
+    empty.mkdir()
+    refused(
+        build_dir,
+        empty,
+        tmp_path / "dist",
+        r"was built with the release records 1\.0\.0, and .*releases/ holds none: name the records the build read",
+    )
+    # The records it read, and 1.1.0, which its own release recorded since, are released again.
+    again = release.make_release(build_dir, tmp_path / "dist", released / "releases")
+    assert again.name == "1.1.0"
