@@ -5,6 +5,7 @@ Every file the pipeline writes goes through here, so two runs give the same byte
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -207,24 +208,48 @@ def replace_file(path: Path, *parts: bytes) -> None:
 def replace_files(contents: dict[Path, bytes]) -> None:
     """Write each file of ``contents`` as ``replace_file`` does, all or none: every new file is
     written beside its old one first, and only then is each renamed into place, so a failure
-    while writing any of them leaves every old file as it was. Raises IsADirectoryError, before
-    writing anything, when one of the paths is a folder (or anything but a file)."""
+    while writing any of them leaves every old file as it was. A rename refused part way (an
+    immutable file, a folder made meanwhile) puts back the files already renamed: each old file
+    is kept under a second name (a hard link, ``.<name>.old.<pid>``) until all are in place.
+    Raises IsADirectoryError, before writing anything, when one of the paths is a folder (or
+    anything but a file)."""
     # A folder (or any but a file or a link) where a file goes would refuse its rename only after
     # the others were renamed: refused before anything is written.
     for path in contents:
         if os.path.lexists(path) and not (os.path.isfile(path) or os.path.islink(path)):
             raise IsADirectoryError(errno.EISDIR, "not a file, so it cannot be replaced", str(path))
     temporaries = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in contents}
+    kept: dict[Path, Path | None] = {}  # each path renamed over: its old file's second name, or None
     try:
         for path, data in contents.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             temporaries[path].write_bytes(data)
         for path, temporary in temporaries.items():
+            old = None
+            if os.path.lexists(path):
+                old = path.with_name(f".{path.name}.old.{os.getpid()}")
+                old.unlink(missing_ok=True)
+                try:
+                    os.link(path, old, follow_symlinks=False)
+                except OSError:  # a file system without hard links: a copy, of files this small
+                    shutil.copy2(path, old, follow_symlinks=False)
+            kept[path] = old
             move_into_place(temporary, path)
     except BaseException:
+        for path, old in reversed(kept.items()):
+            with contextlib.suppress(OSError):
+                if old is not None:
+                    os.replace(old, path)
+                elif not temporaries[path].exists():  # renamed in: there was no file before it
+                    path.unlink(missing_ok=True)
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
         raise
+    finally:
+        for old in kept.values():
+            if old is not None:
+                with contextlib.suppress(OSError):
+                    old.unlink(missing_ok=True)
 
 
 TEMPORARY_NAME = re.compile(r"^\..+\.(?:(?P<pid>[0-9]+)\.tmp(-journal|-wal|-shm)?|old\.(?P<old_pid>[0-9]+))$")

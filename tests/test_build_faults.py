@@ -1018,3 +1018,40 @@ def test_a_descriptor_saved_after_validation_is_not_built_from(tmp_path, monkeyp
     monkeypatch.setattr(build, "typed_tables", validated)
     build.build_site(package, site)
     assert (site / "datapackage.json").read_bytes() == original
+
+
+@pytest.mark.parametrize("refused_at", [0, 1, 2])
+def test_a_rename_refused_part_way_puts_back_the_files_already_replaced(tmp_path, monkeypatch, refused_at):
+    # A rename refused for an immutable file (chattr +i), not for a folder, which is refused
+    # before anything is written: the files renamed before it stayed new beside old ones.
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(b"old a")
+    (folder / "b.json").write_bytes(b"old b")
+    (folder / "link.json").symlink_to(folder / "b.json")
+    contents = {folder / "a.json": b"new a", folder / "new.json": b"new", folder / "b.json": b"new b"}
+    moved = []
+    original = files.move_into_place
+
+    def refusing(source, target):
+        if len(moved) == refused_at:
+            raise PermissionError(1, "Operation not permitted", str(source), None, str(target))
+        moved.append(target)
+        original(source, target)
+
+    monkeypatch.setattr(files, "move_into_place", refusing)
+    with pytest.raises(PermissionError):
+        files.replace_files(contents)
+    assert sorted(p.name for p in folder.iterdir()) == ["a.json", "b.json", "link.json"]
+    assert (folder / "a.json").read_bytes() == b"old a"
+    assert (folder / "b.json").read_bytes() == b"old b"
+    assert (folder / "link.json").is_symlink()
+    # Unrefused, all are replaced, and nothing is left beside them.
+    monkeypatch.setattr(files, "move_into_place", original)
+    files.replace_files(contents)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == {
+        "a.json": b"new a",
+        "b.json": b"new b",
+        "link.json": b"new b",
+        "new.json": b"new",
+    }
