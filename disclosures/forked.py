@@ -32,6 +32,9 @@ IN_CHILD = False
 # lock), where an exception is printed and ignored: a build terminated just then went on and
 # exited 0. ``Forked`` raises it again once it has forked.
 TERMINATED: list[int] = []
+# True while ``Forked`` forks: ``terminated`` then only records the signal, which ``Forked``
+# raises once forked, rather than raising where Python prints "Exception ignored" and goes on.
+FORKING = False
 
 
 def terminated(number: int, frame=None) -> None:
@@ -39,7 +42,8 @@ def terminated(number: int, frame=None) -> None:
     unwinds as an interrupted one does, removing its temporary files, and exits 128 + number
     (raises SystemExit), even when the signal comes while this process forks."""
     TERMINATED.append(number)
-    raise SystemExit(128 + number)
+    if not FORKING:
+        raise SystemExit(128 + number)
 
 
 class ChildFailed(Exception):
@@ -76,10 +80,13 @@ class Forked:
         self._process = context.Process(
             target=_run, args=(self._receiver, sender, work, args, os.getpid()), daemon=True
         )
+        global FORKING
         gc.freeze()
+        FORKING = True
         try:
             self._process.start()
         finally:
+            FORKING = False
             gc.unfreeze()
         sender.close()
         if TERMINATED:  # its SystemExit raised, and ignored, while forking
@@ -131,8 +138,8 @@ class Forked:
 
 
 def _run(receiver, sender, work: Callable[..., Iterator[Any]], args: tuple, parent: int) -> None:
-    global IN_CHILD
-    IN_CHILD = True
+    global IN_CHILD, FORKING
+    IN_CHILD, FORKING = True, False
     TERMINATED.clear()
     # The parent's handlers that unwind a terminated command (scripts/cli.py) are not the
     # child's: their SystemExit went to the parent as the generator's error, and a validation
