@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import mmap
+import os
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import columnar, forked, release_records, rules, safety, stamp, table_schema
+from .data_hashes import open_regular
 
 # Characters rules.cell_problems faults in any cell, and rules.text_problems in any text
 # (a number holding one is not canonical): controls (Unicode category Cc, LF and CR among them),
@@ -301,14 +304,18 @@ def read_strings(path: Path, names: list[str], digests: dict | None = None, kept
         hashing = None
         try:
             if digests is None:
-                # Mapped, not read: Arrow and the checks below work on the file's pages without a copy.
-                raw = pa.memory_map(str(path)).read_buffer()
+                # Mapped, not read: Arrow and the checks below work on the file's pages without a
+                # copy. Opened as a regular file first (a FIFO's open waited for ever).
+                with open_regular(path) as handle:
+                    size = os.fstat(handle.fileno()).st_size
+                    raw = pa.py_buffer(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b"")
             elif kept is not None:
                 data, digests[path] = kept
                 kept = None
                 raw = pa.py_buffer(data)
             else:
-                data = Path(path).read_bytes()
+                with open_regular(path) as handle:
+                    data = handle.read()
                 # The bytes parsed below (immutable), hashed meanwhile.
                 hashing = beside.submit(_sha256_hex, data) if len(data) >= TWO_CORES_BYTES else None
                 if hashing is None:

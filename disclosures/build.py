@@ -394,6 +394,11 @@ def typed_tables(
         if validated is not None and key is not None:
             validated.append(key)
         return proved
+    # A file that became a FIFO since _build_temporary's check (Arrow's reader refused to open
+    # it): asked again, as check_package's readers would wait for a writer.
+    special = validate.special_file_problems(package_path, package_path.parent)
+    if special:
+        raise validate.ValidationFailed(special)
     problems, tables = validate.check_package(package_path, base=package_path.parent)
     if problems:
         raise validate.ValidationFailed(problems)

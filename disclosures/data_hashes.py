@@ -5,7 +5,7 @@
 their work. hashlib hashes with the interpreter released, so a thread started before those
 imports hashes the files on the other core while they run, and the key takes its hashes.
 
-Only the standard library's hashlib, json, threading and pathlib are imported here: starting
+Only the standard library's hashlib, json, os, stat, threading and pathlib are imported here: starting
 the thread costs a command nothing it would not pay anyway.
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import threading
 from pathlib import Path
 
@@ -21,6 +23,24 @@ HASH_BLOCK_BYTES = 8 << 20
 # The largest file whose bytes DataHashes keeps: Arrow's CSV reader, which parses them, takes
 # none larger (arrow_validate.read_strings).
 KEPT_BYTES_LIMIT = (1 << 31) - 1
+
+
+def open_regular(path: Path):
+    """``path`` opened for reading in binary, as ``open(path, "rb")`` would; raises
+    IsADirectoryError (an OSError) when it is anything but a regular file. A FIFO's plain open
+    waits for a writer, forever when none comes (and a SIGTERM that another thread takes does
+    not end the wait): a build or validation that found one in place of a file it reads hung.
+    Opened without waiting (O_NONBLOCK), then refused."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise IsADirectoryError(f"{path}: not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def sha256_file(path: Path) -> str:
@@ -32,7 +52,7 @@ def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     block = bytearray(HASH_BLOCK_BYTES)
     view = memoryview(block)
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         while read := handle.readinto(block):
             digest.update(view[:read])
     return digest.hexdigest()
@@ -77,7 +97,8 @@ class DataHashes:
                 if not file.is_file():
                     continue
                 if keep and file.stat().st_size <= KEPT_BYTES_LIMIT:
-                    data = file.read_bytes()
+                    with open_regular(file) as handle:
+                        data = handle.read()
                     digest = hashlib.sha256(data).hexdigest()
                     self._kept[path] = (data, digest)
                 else:

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Collection
 from pathlib import Path
 
-from .data_hashes import HASH_BLOCK_BYTES, sha256_file  # noqa: F401 (the one helper, imported from here)
+from .data_hashes import HASH_BLOCK_BYTES, open_regular, sha256_file  # noqa: F401 (the helpers, imported from here)
 from .vocabulary import number_text
 
 
@@ -120,23 +120,6 @@ def special_package_files(package_path: Path) -> list[tuple[Path, str]]:
     except OSError:
         pass  # no releases folder, or one that cannot be listed: the readers say so
     return found
-
-
-def open_regular(path: Path):
-    """``path`` opened for reading in binary, as ``open(path, "rb")`` would; raises
-    IsADirectoryError (an OSError) when it is anything but a regular file. A FIFO's plain open
-    waits for a writer, forever when none comes: a build (or validation) that found one in place
-    of a file it reads hung. Opened without waiting (O_NONBLOCK), then refused."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise IsADirectoryError(f"{path}: not a regular file")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(descriptor, True)
-        return os.fdopen(descriptor, "rb")
-    except BaseException:
-        os.close(descriptor)
-        raise
 
 
 def move_into_place(source: Path, target: Path) -> None:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .files import sha256_file, text_as_read
+from .files import open_regular, sha256_file, text_as_read
 from .schema_sql import quote_ident
 
 if TYPE_CHECKING:  # the validator imports this module, and sqlite_utils imports pandas when it can
@@ -128,7 +128,9 @@ def is_release_package(descriptor_path: Path) -> bool:
     apply to it; ``frictionless validate`` and ``sha256sum -c SHA256SUMS`` check it."""
     sums = Path(descriptor_path).with_name("SHA256SUMS")
     try:
-        lines = sums.read_text(encoding="utf-8").splitlines()
+        # Not waited for: a FIFO named SHA256SUMS hung validate, which asks this first.
+        with open_regular(sums) as handle:
+            lines = text_as_read(handle.read()).splitlines()
     except (OSError, UnicodeDecodeError):
         return False
     return any(line.split("  ", 1)[-1] == Path(descriptor_path).name for line in lines)

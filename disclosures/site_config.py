@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .files import sha256_file
+from .files import open_regular, sha256_file, special_file_kind, text_as_read
 from .paths import API_EXAMPLES, SITE_METADATA_SOURCE, SITE_SETTINGS_SOURCE
 from .schema_sql import BUILD_COLUMNS
 from .vocabulary import DATABASE_NAME
@@ -118,8 +118,13 @@ def read_yaml(path: Path, top: type = dict, empty_ok: bool = False):
     """The YAML document in ``path``, which must be a ``top`` (a mapping; with ``empty_ok``, a
     file of comments alone is an empty one). Raises ConfigDamaged naming the file and line of a
     syntax error (the build printed PyYAML's traceback)."""
+    kind = special_file_kind(path)
+    if kind is not None:
+        # Opened, a FIFO waits for a writer: the build hung on one in place of metadata.yml.
+        raise ConfigDamaged(f"{path.name}: cannot be read: {kind}, not a file; put the file back")
     try:
-        text = path.read_text(encoding="utf-8")
+        with open_regular(path) as handle:
+            text = text_as_read(handle.read())
         try:
             # libyaml's parser (about 15 times faster: metadata.yml took 0.07 s of each build);
             # a document it refuses is read again by PyYAML's own, whose messages are the ones told.

@@ -979,7 +979,12 @@ def unreadable_path_problems(descriptor: dict, shown: str, package_path: Path | 
         # (a zip, a spreadsheet), and its errors from reading one came once under every file
         # whose foreign keys name the table ("File is not a zip file", ten times for sources).
         for key, plain in PLAIN_CSV.items():
-            if key in resource and not (isinstance(resource[key], str) and resource[key].lower() == plain):
+            value = resource.get(key)
+            # Frictionless reads format, compression and scheme as written ("CSV" is refused at the
+            # file); a media type is case-insensitive (RFC 6838).
+            if key in resource and not (
+                isinstance(value, str) and (value.lower() if key == "mediatype" else value) == plain
+            ):
                 message = (
                     f'resource {name} declares "{key}": {json.dumps(resource[key], ensure_ascii=False)}: every table '
                     f'of the package is one plain CSV file ("{key}": "{plain}", or none)'
@@ -2294,6 +2299,11 @@ def validate_package(
         # package ([] or half written), it was an AttributeError's or JSONDecodeError's traceback.
         # (The command then finds the file changed, and records nothing.)
         return stray_file_problems(package_path, descriptor, base or package_path.parent)
+    # A file that became a FIFO since the check above (Arrow's reader refused to open it): asked
+    # again, as check_package's readers would wait for a writer.
+    special = special_file_problems(package_path, base or package_path.parent)
+    if special:
+        return special
     return check_package(package_path, base, today=today)[0]
 
 

@@ -1055,3 +1055,75 @@ def test_a_rename_refused_part_way_puts_back_the_files_already_replaced(tmp_path
         "link.json": b"new b",
         "new.json": b"new",
     }
+
+
+def finishes(work, seconds=10):
+    """``work()``'s result, or its exception, from a thread given ``seconds`` to end: a reader
+    that waits for a FIFO's writer fails the test instead of hanging the suite."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # handed back to the test
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "waited for a FIFO's writer"
+    return outcome
+
+
+def test_a_fifo_made_after_the_first_look_is_named_not_waited_for(tmp_path, monkeypatch):
+    # A break test swapped a FIFO in for data/events.csv 0.2 s into validate, after the check:
+    # Arrow's reader waited for a writer for ever, and a SIGTERM another thread took did not end it.
+    from disclosures import arrow_validate
+
+    package = make_package(tmp_path / "package")
+    events = package.parent / "data" / "events.csv"
+    events.unlink()
+    os.mkfifo(events)
+    outcome = finishes(lambda: arrow_validate.read_strings(events, ["event_id"]))
+    assert isinstance(outcome.get("error"), arrow_validate.Undecided)
+    outcome = finishes(lambda: arrow_validate.read_strings(events, ["event_id"], digests={}))
+    assert isinstance(outcome.get("error"), arrow_validate.Undecided)
+    assert "error" in finishes(lambda: files.sha256_file(events))
+    # The first look missed it: Arrow's reader refuses it, and the second look names it before
+    # check_package's readers could wait for it.
+    looks = []
+    real = validate.special_file_problems
+
+    def late(package_path, base):
+        looks.append(package_path)
+        return [] if len(looks) == 1 else real(package_path, base)
+
+    monkeypatch.setattr(validate, "special_file_problems", late)
+    outcome = finishes(lambda: validate.validate_package(package))
+    assert [str(p) for p in outcome["result"]] == [
+        "data/events.csv:-:-: cannot be read: a FIFO, not a file; put the file back"
+    ]
+    looks.clear()
+    outcome = finishes(lambda: build.build_site(package, tmp_path / "site"))
+    assert [str(p) for p in outcome["error"].problems] == [
+        "data/events.csv:-:-: cannot be read: a FIFO, not a file; put the file back"
+    ]
+
+
+@pytest.mark.parametrize("name", ["metadata.yml", "settings.yml", "api_examples.yml"])
+def test_a_fifo_in_place_of_a_site_file_is_named_not_waited_for(tmp_path, name):
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    outcome = finishes(lambda: site_config.read_yaml(fifo))
+    assert isinstance(outcome.get("error"), site_config.ConfigDamaged)
+    assert str(outcome["error"]) == f"{name}: cannot be read: a FIFO, not a file; put the file back"
+
+
+def test_a_fifo_named_sha256sums_makes_no_release_package(tmp_path):
+    from disclosures import release_records
+
+    package = make_package(tmp_path / "package")
+    os.mkfifo(package.parent / "SHA256SUMS")
+    assert finishes(lambda: release_records.is_release_package(package)) == {"result": False}

@@ -157,6 +157,12 @@ def test_the_validate_command_records_the_rows_of_the_bytes_it_hashed_once(tmp_p
         "    return real(file, *a, **k)\n"
         "builtins.open = counting\n"
         "import io, os; io.open = counting\n"
+        # Files are opened without waiting, as regular files only (files.open_regular): os.open.
+        "real_os_open = os.open\n"
+        "def counting_os(file, *a, **k):\n"
+        "    if isinstance(file, (str, Path)) and os.path.abspath(file) == figures: opened.append(file)\n"
+        "    return real_os_open(file, *a, **k)\n"
+        "os.open = counting_os\n"
         # The command ends through os._exit (no teardown): the count is printed on the way.
         "ending = os._exit\n"
         "def counted_exit(code):\n"

@@ -1476,3 +1476,31 @@ def test_sources_whose_path_names_another_tables_file_is_told_not_a_traceback(tm
         "data/sources.csv:-:-: is not a resource of datapackage.json: add it there, or move it out of this folder"
         in (problems)
     )
+
+
+@pytest.mark.parametrize(
+    "key,value,refused",
+    [
+        ("format", "csv", False),
+        ("format", "CSV", True),  # Frictionless refuses it at the file, under every file naming the table
+        ("format", "xlsx", True),
+        ("compression", "no", False),
+        ("compression", "NO", True),
+        ("compression", "zip", True),
+        ("scheme", "file", False),
+        ("scheme", "File", True),
+        ("mediatype", "TEXT/CSV", False),  # media types are case-insensitive
+        ("mediatype", "text/plain", True),
+        ("format", None, True),
+        ("format", ["csv"], True),
+    ],
+)
+def test_a_resource_is_one_plain_csv_file_as_frictionless_reads_the_words(key, value, refused):
+    descriptor = {"resources": [{"name": "events", "path": "data/events.csv", key: value}]}
+    problems = [str(p) for p in validate.unreadable_path_problems(descriptor, "datapackage.json")]
+    assert bool(problems) is refused, problems
+    if refused:
+        assert problems == [
+            f'datapackage.json:-:{key}: resource events declares "{key}": {json.dumps(value)}: every table of the '
+            f'package is one plain CSV file ("{key}": "{validate.PLAIN_CSV[key]}", or none)'
+        ]
