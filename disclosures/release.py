@@ -320,24 +320,34 @@ def records_read_problem(
     conn: sqlite3.Connection, build_dir: Path, releases: Path, recorded: dict, version: str, again: str
 ) -> str | None:
     """Why the build in ``build_dir`` (``conn``) cannot be released against the records in
-    ``releases``, or None: it was built from other release records (its ``releases`` table),
-    apart from ``version`` itself, recorded since by this release. A folder of none given as
+    ``releases``, or None: it was built from other release records (its ``releases`` table: the
+    versions, each with its date, previous version and content hash), apart from ``version``
+    itself, recorded since by this release; or it has no such table. A folder of none given as
     ``--releases`` released every figure as added, against a database whose release tables,
     feed and changes pages said otherwise."""
+    database = build_dir / DATABASE_FILE
     try:
-        built = {v for (v,) in conn.execute("SELECT version FROM releases")}
+        rows = conn.execute("SELECT version, date, previous, content_hash FROM releases").fetchall()
     except sqlite3.Error:
-        return None  # no releases table: released_schema's check says so
-    if built - {version} == set(recorded) - {version}:
+        return f"{database}: no releases table, which the build writes from the records: build again (make build), then rerun: {again}"
+    built = {str(v): (d, p, h) for v, d, p, h in rows if v != version}
+    records = {
+        v: (m.get("date"), m.get("previous"), m.get("content_hash")) for v, m in recorded.items() if v != version
+    }
+    if built == records:
         return None
 
-    def listed(versions: set[str]) -> str:
-        return ", ".join(sorted(versions, key=release_records.parse_version)) or "none"
+    def listed(versions) -> str:
+        return ", ".join(sorted(versions)) or "none"
 
+    if set(built) != set(records):
+        read = f"the release records {listed(built)}, and {shown_folder(releases)}/ holds {listed(records)}"
+    else:
+        other = [v for v in sorted(built) if built[v] != records[v]]
+        read = f"other records of {listed(other)} (date, previous or content hash) than {shown_folder(releases)}/ holds"
     return (
-        f"{build_dir / DATABASE_FILE} was built with the release records {listed(built)}, and "
-        f"{shown_folder(releases)}/ holds {listed(set(recorded))}: name the records the build read (the releases/ "
-        f"folder beside its datapackage.json) with --releases, or build again beside these, then rerun: {again}"
+        f"{database} was built with {read}: name the records the build read (the releases/ folder beside its "
+        f"datapackage.json) with --releases, or build again beside these, then rerun: {again}"
     )
 
 

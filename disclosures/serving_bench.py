@@ -406,8 +406,13 @@ def release_and_serve(build_dir: Path, folder: Path, seconds: float = 5.0, dist:
     if dist is None:
         records = folder / "release-records"
         records.mkdir(parents=True, exist_ok=True)
-        with contextlib.closing(sqlite3.connect(f"file:{Path(build_dir) / DATABASE_FILE}?mode=ro", uri=True)) as conn:
-            read = [version for (version,) in conn.execute("SELECT version FROM releases")]
+        try:
+            with contextlib.closing(
+                sqlite3.connect(f"file:{Path(build_dir) / DATABASE_FILE}?mode=ro", uri=True)
+            ) as conn:
+                read = [version for (version,) in conn.execute("SELECT version FROM releases")]
+        except sqlite3.Error:
+            read = []  # no build, or no releases table: the release says so
         for version in read:
             if (RELEASES / version).is_dir() and not (records / version).exists():
                 shutil.copytree(RELEASES / version, records / version)

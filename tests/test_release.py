@@ -1736,3 +1736,24 @@ def test_a_release_against_other_records_than_the_build_read_is_refused(released
     # The records it read, and 1.1.0, which its own release recorded since, are released again.
     again = release.make_release(build_dir, tmp_path / "dist", released / "releases")
     assert again.name == "1.1.0"
+
+
+def test_a_release_against_records_of_other_content_or_a_build_without_them_is_refused(released, tmp_path):
+    # The same versions with another date (or previous, or content hash) than the build read were
+    # released without a word; so was a build with no releases table, against an empty folder.
+    build_dir = released / "b" / "build"
+    records = tmp_path / "records"
+    shutil.copytree(released / "releases", records)
+    manifest = records / "1.0.0" / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"2025-01-15"', '"2025-01-14"'), encoding="utf-8")
+    refused(
+        build_dir, records, tmp_path / "dist", r"was built with other records of 1\.0\.0 \(date, previous or content"
+    )
+    copy = tmp_path / "copy"
+    shutil.copytree(build_dir, copy)
+    with sqlite3.connect(copy / DATABASE_FILE) as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DROP TABLE releases")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused(copy, empty, tmp_path / "dist", r"no releases table, which the build writes from the records: build again")
