@@ -306,7 +306,10 @@ def build(package, out):
         if named:
             reason = f"{named}: {reason}"
         if builder.storage_failure(error):
-            hint = f"Free space or fix the folder, then rerun: {again}"
+            # SQLite's own "full" names no file: its sorts and scratch tables go to temporary files
+            # too, which a full temporary folder (not --out) refused.
+            scratch = " (the build's folder, or SQLite's temporary one: SQLITE_TMPDIR, TMPDIR or /var/tmp)"
+            hint = f"Free space{scratch if isinstance(error, sqlite3.Error) else ''} or fix the folder, then rerun: {again}"
         else:
             hint = (
                 "SQLite refused the package, which passed validation: validation lacks this check, so please "
